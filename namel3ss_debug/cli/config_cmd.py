@@ -1,0 +1,159 @@
+"""`namel3ss-debug config show|init|validate`: thin shells over `namel3ss_debug.config`."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.markup import escape
+
+from namel3ss_debug.config import (
+    KEYS,
+    WORKSPACE_FILE,
+    ResolvedSettings,
+    find_workspace_file,
+    load_settings,
+    starter_config,
+)
+from namel3ss_debug.model.errors import ConfigError, UsageError
+from namel3ss_debug.render.console import make_console
+
+SHOW_SCHEMA = "namel3ss-debug/config-show/v1"
+
+
+@click.group("config")
+def config() -> None:
+    """Show, create and check the debugger's configuration.
+
+    Settings live in the workspace file .namel3ss/debug.json, found from the working
+    directory upwards (--config PATH names another). Every key can also be set by an
+    environment variable: buffer_size is NAMEL3SS_DEBUG_BUFFER_SIZE.
+
+    Precedence, highest first: command-line flags > NAMEL3SS_DEBUG_* variables >
+    the workspace file > built-in defaults.
+    """
+
+
+@config.command("show")
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(path_type=Path),
+    help="Read this file instead of the one found from the working directory.",
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True, help="Output format."
+)
+def show(config_path: Path | None, fmt: str) -> None:
+    """Print every key's effective value and where it came from.
+
+    \b
+    Examples:
+      namel3ss-debug config show
+      NAMEL3SS_DEBUG_ENABLED=1 namel3ss-debug config show --format json
+    """
+    resolved = load_settings(os.environ, Path.cwd(), config_path=config_path)
+    record = show_record(resolved)
+    if fmt == "json":
+        click.echo(json.dumps(record, indent=2))
+        return
+    print_show_table(make_console(), record)
+    print_warnings(make_console(stderr=True), resolved.warnings)
+
+
+def show_record(resolved: ResolvedSettings) -> dict:
+    """The one record behind both views of `config show`."""
+    values = resolved.settings.to_dict()
+    workspace = resolved.workspace_file
+    return {
+        "schema": SHOW_SCHEMA,
+        "workspace_file": str(workspace) if workspace else None,
+        "output_dir": str(resolved.output_dir()),
+        "keys": {key: {"value": values[key], "source": resolved.sources[key]} for key in KEYS},
+        "warnings": list(resolved.warnings),
+    }
+
+
+def print_show_table(console: Console, record: dict) -> None:
+    """Render a `show_record` as aligned plain text: key, value, source."""
+    workspace = record["workspace_file"] or "none found (defaults and environment only)"
+    _print_line(console, f"workspace file: {workspace}")
+    _print_line(console, f"traces go to:   {record['output_dir']}")
+    rows = [("key", "value", "source")]
+    rows += [(key, _cell(entry["value"]), entry["source"]) for key, entry in record["keys"].items()]
+    key_width = max(len(row[0]) for row in rows)
+    value_width = max(len(row[1]) for row in rows)
+    console.print()
+    for key, value, source in rows:
+        _print_line(console, f"{key:<{key_width}}  {value:<{value_width}}  {source}")
+
+
+def print_warnings(console: Console, warnings: tuple[str, ...] | list[str]) -> None:
+    """One `warning: ...` line per configuration warning."""
+    for warning in warnings:
+        _print_line(console, f"warning: {warning}")
+
+
+def _print_line(console: Console, text: str) -> None:
+    # soft_wrap: long paths stay on one line; emoji=False: ":name:" in a value stays literal.
+    console.print(escape(text), soft_wrap=True, emoji=False)
+
+
+def _cell(value: object) -> str:
+    return value if isinstance(value, str) else json.dumps(value)
+
+
+@config.command("init")
+@click.option(
+    "--path",
+    type=click.Path(path_type=Path),
+    help="File to write, or a directory to write .namel3ss/debug.json under (default: the working directory).",
+)
+@click.option("--force", is_flag=True, help="Overwrite an existing file.")
+def init(path: Path | None, force: bool) -> None:
+    """Write a starter .namel3ss/debug.json.
+
+    Every key is written at its default; tracing stays off ("enabled": false) until you turn it on.
+    """
+    target = _init_target(Path.cwd(), path)
+    if target.exists() and not force:
+        raise UsageError(f"{target} already exists", hint="pass --force to overwrite it")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(starter_config(), encoding="utf-8")
+    click.echo(f"wrote {target}")
+
+
+def _init_target(cwd: Path, path: Path | None) -> Path:
+    if path is None:
+        return cwd / WORKSPACE_FILE
+    path = cwd / path
+    return path / WORKSPACE_FILE if path.is_dir() else path
+
+
+@config.command("validate")
+@click.argument("path", required=False, type=click.Path(path_type=Path))
+def validate(path: Path | None) -> None:
+    """Check a config file for errors and unknown keys.
+
+    Prints "ok: PATH" (exit 0), or the first error (exit 2); warnings go to stderr.
+    PATH defaults to the .namel3ss/debug.json found from the working directory upwards.
+    Only the file is checked; NAMEL3SS_DEBUG_* variables are ignored here.
+    """
+    cwd = Path.cwd()
+    path = path or _found_file(cwd)
+    resolved = load_settings({}, cwd, config_path=path)
+    print_warnings(make_console(stderr=True), resolved.warnings)
+    click.echo(f"ok: {path}")
+
+
+def _found_file(cwd: Path) -> Path:
+    found = find_workspace_file(cwd)
+    if found is None:
+        raise ConfigError(
+            f"no {WORKSPACE_FILE} found in {cwd} or its parents",
+            hint="pass a PATH, or run `namel3ss-debug config init`",
+        )
+    return found

@@ -1,0 +1,1 @@
+"""The domain vocabulary: events, components, schema version and errors. Stdlib only."""

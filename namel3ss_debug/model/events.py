@@ -1,0 +1,61 @@
+"""Trace format v1: the names every writer and reader agrees on."""
+
+from __future__ import annotations
+
+SCHEMA_VERSION = 1
+
+COMPONENTS = ("app", "agent", "llm", "tool", "prompt", "chain", "memory", "validation", "custom")
+
+STATUSES = ("started", "completed", "failed", "skipped")
+
+# A span of each component is written as `<prefix>_start` / `<prefix>_end`.
+SPAN_PREFIX = {
+    "app": "app_load",
+    "agent": "agent_execution",
+    "llm": "llm_call",
+    "tool": "tool_call",
+    "prompt": "prompt_execution",
+    "chain": "chain_execution",
+    "validation": "validation",
+}
+CUSTOM_SPAN_PREFIX = "custom_span"
+
+SPAN_EVENT_PREFIXES = (
+    "app_load",
+    "agent_execution",
+    "agent_turn",
+    "llm_call",
+    "tool_call",
+    "prompt_execution",
+    "chain_execution",
+    "chain_step",
+    "validation",
+    "run",
+    CUSTOM_SPAN_PREFIX,
+)
+INSTANT_EVENT_TYPES = (
+    "memory_operation",
+    "memory_summarization",
+    "error_occurred",
+    "performance_marker",
+    "segment_start",
+)
+EVENT_TYPES = tuple(
+    f"{prefix}_{edge}" for prefix in SPAN_EVENT_PREFIXES for edge in ("start", "end")
+) + INSTANT_EVENT_TYPES
+
+# Events that give a run its structure: never filtered or sampled away.
+STRUCTURAL_EVENT_TYPES = frozenset({"run_start", "run_end", "segment_start", "error_occurred"})
+
+
+def span_prefix(component: str) -> str:
+    """The event-type prefix of a span of `component` (`llm` -> `llm_call`)."""
+    return SPAN_PREFIX.get(component, CUSTOM_SPAN_PREFIX)
+
+
+def is_start(event_type: str) -> bool:
+    return event_type.endswith("_start") and event_type != "segment_start"
+
+
+def is_end(event_type: str) -> bool:
+    return event_type.endswith("_end")

@@ -1,0 +1,115 @@
+"""The library API an application imports: decorators, context managers, instant events, configure."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from ..config import load_settings
+from ..model.events import span_prefix
+from .context import current
+from .core import Tracer
+from .decorators import traced
+from .span import NOOP_SPAN, NoopSpan, Span
+
+_TRACER = Tracer()
+
+
+def get_tracer() -> Tracer:
+    """The process's tracer: `get_tracer().active`, `.run.paths`, `.flush()`, `.end_run()`."""
+    return _TRACER
+
+
+def configure(**settings: Any) -> Tracer:
+    """Apply settings (highest precedence) and start or stop tracing.
+
+    Ends the active run, if any; then, when the effective `enabled` is true, starts a new run with
+    these settings over `NAMEL3SS_DEBUG_*`, the workspace file and the defaults.
+
+        configure(enabled=True, trace_output_dir="traces", capture_memory=True)
+    """
+    resolved = load_settings(os.environ, Path.cwd(), overrides=settings, override_source="configure()")
+    for warning in resolved.warnings:
+        print(f"namel3ss-debug: warning: {warning}", file=sys.stderr)
+    _TRACER.end_run()
+    if resolved.settings.enabled:
+        _TRACER.start_run(resolved)
+    return _TRACER
+
+
+def current_span() -> Span | NoopSpan:
+    """The span the calling code runs in (a no-op span when not tracing)."""
+    span = current.get()
+    return span if span is not None and _TRACER.run is not None and span.run is _TRACER.run else NOOP_SPAN
+
+
+class span:  # noqa: N801 - used like a function: `with span("plan", component="agent") as s:`
+    """A span around a block, sync (`with`) or async (`async with`); yields a `Span`."""
+
+    def __init__(self, name: str, component: str = "custom", *, event_prefix: str | None = None,
+                 inputs: Any = None, attrs: dict[str, Any] | None = None, model: str | None = None):
+        self._args = (component, name, event_prefix or span_prefix(component))
+        self._kwargs = {"inputs": inputs, "attrs": attrs, "model": model}
+        self._span: Span | None = None
+
+    def __enter__(self) -> Span | NoopSpan:
+        self._span = _TRACER.start_span(*self._args, **self._kwargs)
+        return self._span if self._span is not None else NOOP_SPAN
+
+    def __exit__(self, exc_type: Any, exc: BaseException | None, tb: Any) -> None:
+        _TRACER.end_span(self._span, error=exc)
+
+    async def __aenter__(self) -> Span | NoopSpan:
+        return self.__enter__()
+
+    async def __aexit__(self, exc_type: Any, exc: BaseException | None, tb: Any) -> None:
+        self.__exit__(exc_type, exc, tb)
+
+
+def trace_agent_turn(agent_name: str, turn_number: int, **attrs: Any) -> span:
+    """A span for one turn of an agent: `agent_turn_start/end`."""
+    return span(agent_name, "agent", event_prefix="agent_turn", attrs={"turn": turn_number, **attrs})
+
+
+def trace_chain_step(chain_name: str, step: Any, **attrs: Any) -> span:
+    """A span for one step of a chain: `chain_step_start/end`, named after the chain."""
+    return span(chain_name, "chain", event_prefix="chain_step", attrs={"step": step, **attrs})
+
+
+def trace_memory_operation(operation: str, key: str | None = None, value: Any = None, *,
+                           store: str | None = None, summarization: bool = False, **attrs: Any) -> str | None:
+    """An instant `memory_operation` (or `memory_summarization`) event: read, write, delete, search..."""
+    inputs = {k: v for k, v in (("key", key), ("value", value)) if v is not None} or None
+    event_type = "memory_summarization" if summarization else "memory_operation"
+    attrs = {"operation": operation, **({"store": store} if store else {}), **attrs}
+    return _TRACER.instant(event_type, "memory", operation, inputs=inputs, attrs=attrs)
+
+
+def trace_validation(name: str, passed: bool, *, errors: Any = None, inputs: Any = None, **attrs: Any) -> str | None:
+    """A validation that has already happened, as a `validation_start/end` pair of zero duration."""
+    opened = _TRACER.start_span("validation", name, "validation", inputs=inputs, attrs=attrs or None)
+    if opened is None:
+        return None
+    opened.set_status("completed" if passed else "failed")
+    opened.set_outputs({"passed": passed, **({"errors": errors} if errors is not None else {})})
+    _TRACER.end_span(opened)
+    return opened.span_id
+
+
+def trace_error(exc: BaseException, **attrs: Any) -> str | None:
+    """Record a handled exception as an `error_occurred` event under the current span."""
+    return _TRACER.record_error(exc, **attrs)
+
+
+def mark(name: str, **attrs: Any) -> str | None:
+    """A `performance_marker`: a named point in time, with free-form attributes."""
+    return _TRACER.instant("performance_marker", "custom", name, attrs=attrs or None)
+
+
+trace_agent_execution = traced(_TRACER, "agent")
+trace_prompt_execution = traced(_TRACER, "prompt")
+trace_chain_execution = traced(_TRACER, "chain")
+trace_llm_call = traced(_TRACER, "llm")
+trace_tool_call = traced(_TRACER, "tool")

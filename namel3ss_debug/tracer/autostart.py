@@ -1,0 +1,42 @@
+"""Start a run at import when the environment or the workspace file says `enabled`.
+
+Skipped when the process is the namel3ss-debug CLI itself (it starts its own run, with its flags), and
+never raises: a bad configuration is one line on stderr and the app runs untraced.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from ..config import load_settings
+from ..model.errors import Namel3ssDebugError
+from .api import get_tracer
+
+
+def invoked_as_cli(orig_argv: list[str], argv0: str) -> bool:
+    """True for `namel3ss-debug ...` and `python -m namel3ss_debug ...`."""
+    if Path(argv0).name in ("namel3ss-debug", "namel3ss-debug.exe"):
+        return True
+    for i, arg in enumerate(orig_argv[:-1]):
+        if arg == "-m" and orig_argv[i + 1].split(".")[0] == "namel3ss_debug":
+            return True
+    return False
+
+
+def autostart() -> None:
+    if get_tracer().active or invoked_as_cli(list(getattr(sys, "orig_argv", [])), sys.argv[0] if sys.argv else ""):
+        return
+    try:
+        resolved = load_settings(os.environ, Path.cwd())
+    except Namel3ssDebugError as exc:
+        print(f"namel3ss-debug: tracing off: {exc}", file=sys.stderr)
+        return
+    except Exception as exc:  # never break the app's import
+        print(f"namel3ss-debug: tracing off: {exc!r}", file=sys.stderr)
+        return
+    if resolved.settings.enabled:
+        for warning in resolved.warnings:
+            print(f"namel3ss-debug: warning: {warning}", file=sys.stderr)
+        get_tracer().start_run(resolved)

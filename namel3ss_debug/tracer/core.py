@@ -1,0 +1,195 @@
+"""The Tracer: starts and ends runs, opens and closes spans, records instant events.
+
+Every public method is safe to call from the app: failures are counted by the recorder and reported
+once on stderr, never raised.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from typing import Any
+
+from ..config import ResolvedSettings
+from .context import current, propagate_to_threads
+from .events import add_where, cost_of, envelope, error_record, model_of, usage_of
+from .recorder import Writer
+from .run import Run
+from .span import Span
+
+_MISSING: Any = object()
+
+
+class Tracer:
+    """One per process (`get_tracer()`); holds the active run, if any."""
+
+    def __init__(self) -> None:
+        self.run: Run | None = None
+        self.last_run: Run | None = None
+
+    @property
+    def active(self) -> bool:
+        return self.run is not None
+
+    # -- runs ---------------------------------------------------------------------------------
+    def start_run(self, resolved: ResolvedSettings, *, entry: dict[str, Any] | None = None,
+                  argv: list[str] | None = None, writer: Writer | None = None,
+                  install_hooks: bool = True) -> Run:
+        """Begin a run (ending any active one) and write its `run_start` event."""
+        if self.run is not None:
+            self.end_run()
+        run = Run(resolved, writer=writer)
+        entry = entry or {"kind": "python", "name": (sys.argv[0] if sys.argv else "") or "python"}
+        run.recorder.set_segment_attrs(run_started=run.start_ts, entry=entry)
+        run.recorder.emit(run.start_event(entry, list(sys.argv if argv is None else argv)))
+        self.run = run
+        if install_hooks:
+            from . import lifecycle  # import here: lifecycle imports this module
+
+            lifecycle.install(self, run)
+        propagate_to_threads(True)
+        return run
+
+    def end_run(self, status: str = "completed", *, exit_code: int | None = None, reason: str | None = None,
+                error: BaseException | None = None) -> Run | None:
+        """Write `run_end`, flush and close. Idempotent; returns the run that ended."""
+        run = self.run
+        if run is None or run.ended:
+            return None
+        run.ended = True
+        self.run, self.last_run = None, run
+        propagate_to_threads(False)
+        record = error_record(error, stack=run.settings.capture_stack_traces) if error is not None else None
+        run.recorder.emit(run.end_event(status, exit_code=exit_code, reason=reason, error=record))
+        run.recorder.close()
+        from . import lifecycle
+
+        lifecycle.uninstall(run)
+        return run
+
+    def flush(self) -> None:
+        if self.run is not None:
+            self.run.recorder.flush()
+
+    # -- spans --------------------------------------------------------------------------------
+    def start_span(self, component: str, name: str, prefix: str, *, inputs: Any = None,
+                   attrs: dict[str, Any] | None = None, model: str | None = None, activate: bool = True) -> Span | None:
+        """Open a span under the current one and write its start event; None when not tracing."""
+        run = self.run
+        if run is None:
+            return None
+        try:
+            parent = current.get()
+            parent_id = parent.span_id if parent is not None and parent.run is run else run.root_id
+            span = Span(run, run.next_span_id(), parent_id, component, name, prefix)
+            event = envelope(run.run_id, prefix + "_start", component, name, span.span_id, parent_id, "started")
+            if inputs is not None and run.settings.capture_inputs:
+                event["inputs"] = inputs
+            if model:
+                event["model"] = span.model = model
+            if attrs:
+                event["attrs"] = attrs
+            add_where(event)
+            run.recorder.emit(event)
+            if activate:
+                span.token = current.set(span)
+            span.start_ns = time.perf_counter_ns()
+            return span
+        except Exception as exc:
+            run.recorder._note_failure(exc)
+            return None
+
+    def end_span(self, span: Span | None, *, error: BaseException | None = None, result: Any = _MISSING) -> None:
+        """Close `span`: write its end event with duration, outputs, usage and error."""
+        if span is None or span.ended:
+            return
+        span.ended = True
+        duration_ns = time.perf_counter_ns() - span.start_ns
+        run = span.run
+        try:
+            if span.token is not None:
+                restore(span)
+            if run.ended:
+                return
+            run.recorder.emit(self._end_event(run, span, duration_ns, error, result))
+        except Exception as exc:
+            run.recorder._note_failure(exc)
+
+    def _end_event(self, run: Run, span: Span, duration_ns: int, error: BaseException | None,
+                   result: Any) -> dict[str, Any]:
+        status = span.status or ("failed" if error is not None and not _is_clean_exit(error) else "completed")
+        event = envelope(run.run_id, span.prefix + "_end", span.component, span.name, span.span_id,
+                         span.parent_id, status)
+        event["duration_ms"] = round(duration_ns / 1e6, 3)
+        settings = run.settings
+        if result is not _MISSING and span.outputs is None:
+            span.outputs = {"return": result}
+        if span.outputs is not None and settings.capture_outputs:
+            event["outputs"] = span.outputs
+        if span.component == "llm" and result is not _MISSING:
+            span.usage = span.usage or usage_of(result)
+            span.model = span.model or model_of(result)
+        if span.model:
+            event["model"] = span.model
+        if span.usage:
+            event["usage"] = span.usage
+            cost = cost_of(span.model, span.usage, run.prices)
+            if cost is not None:
+                event["cost_usd"] = cost
+        if error is not None and status == "failed":
+            event["error"] = error_record(error, stack=settings.capture_stack_traces)
+        if span.attrs:
+            event["attrs"] = span.attrs
+        if run.memory is not None:
+            event["memory_mb"] = run.memory.sample()
+        return event
+
+    # -- instant events -----------------------------------------------------------------------
+    def instant(self, event_type: str, component: str, name: str, *, status: str = "completed",
+                **fields: Any) -> str | None:
+        """Write one event with its own span id, under the current span; returns that id."""
+        run = self.run
+        if run is None:
+            return None
+        try:
+            parent = current.get()
+            parent_id = parent.span_id if parent is not None and parent.run is run else run.root_id
+            span_id = run.next_span_id()
+            event = envelope(run.run_id, event_type, component, name, span_id, parent_id, status)
+            for key, value in fields.items():
+                if value is not None:
+                    event[key] = value
+            add_where(event)
+            if run.memory is not None:
+                event["memory_mb"] = run.memory.sample()
+            run.recorder.emit(event)
+            return span_id
+        except Exception as exc:
+            run.recorder._note_failure(exc)
+            return None
+
+    def record_error(self, exc: BaseException, *, unhandled: bool = False, **attrs: Any) -> str | None:
+        """An `error_occurred` event for `exc`, under the current span."""
+        run = self.run
+        if run is None:
+            return None
+        parent = current.get()
+        component = parent.component if parent is not None and parent.run is run else "app"
+        if unhandled:
+            attrs["unhandled"] = True
+        return self.instant("error_occurred", component, type(exc).__name__, status="failed",
+                            error=error_record(exc, stack=run.settings.capture_stack_traces), attrs=attrs or None)
+
+
+def restore(span: Span) -> None:
+    """Make the span's parent current again, even from another context than the one that opened it."""
+    token, span.token = span.token, None
+    try:
+        current.reset(token)
+    except ValueError:  # ended in a different context (a callback, another task): step back by hand
+        if current.get() is span:
+            current.set(token.old_value if token.old_value is not token.MISSING else None)
+
+
+def _is_clean_exit(error: BaseException) -> bool:
+    return isinstance(error, SystemExit) and error.code in (0, None)

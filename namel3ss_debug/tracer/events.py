@@ -1,0 +1,98 @@
+"""Building event dicts: the envelope, error records and what an LLM call returned."""
+
+from __future__ import annotations
+
+import sys
+import threading
+import traceback
+from typing import Any
+
+from ..model.error_category import categorize
+from ..model.events import SCHEMA_VERSION
+from .clock import iso_now
+from .serialize import safe_repr
+
+
+def envelope(run_id: str, event_type: str, component: str, name: str, span_id: str,
+             parent_id: str | None, status: str) -> dict[str, Any]:
+    """The fields every event has, in the order they are written; `seq` is set by the recorder."""
+    return {"v": SCHEMA_VERSION, "run_id": run_id, "seq": 0, "ts": iso_now(), "event_type": event_type,
+            "component": component, "name": name, "span_id": span_id, "parent_id": parent_id, "status": status}
+
+
+def add_where(event: dict[str, Any]) -> None:
+    """Thread name and, inside asyncio, task name: enough to untangle concurrent spans."""
+    event["thread"] = threading.current_thread().name
+    asyncio = sys.modules.get("asyncio")
+    if asyncio is not None:
+        loop = asyncio._get_running_loop()  # returns None outside a loop, unlike current_task()
+        task = asyncio.current_task(loop) if loop is not None else None
+        if task is not None:
+            event["task"] = task.get_name()
+
+
+def type_name(exc: BaseException) -> str:
+    cls = type(exc)
+    return cls.__qualname__ if cls.__module__ == "builtins" else f"{cls.__module__}.{cls.__qualname__}"
+
+
+def error_record(exc: BaseException, *, stack: bool) -> dict[str, Any]:
+    """`{type, message, category, stack}` for an exception; never raises."""
+    name = type_name(exc)
+    try:
+        message = str(exc)
+    except Exception:
+        message = safe_repr(exc)
+    record = {"type": name, "message": message, "category": categorize(name, message)}
+    if stack:
+        try:
+            record["stack"] = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+        except Exception:
+            pass
+    return record
+
+
+def _field(value: Any, name: str) -> Any:
+    if isinstance(value, dict):
+        return value.get(name)
+    return getattr(value, name, None)
+
+
+def usage_of(result: Any) -> dict[str, int] | None:
+    """Token usage from a return value with `usage` (dict or object), in either vendor's names."""
+    usage = _field(result, "usage")
+    if usage is None:
+        return None
+    given_in = _field(usage, "input_tokens")
+    given_out = _field(usage, "output_tokens")
+    tokens_in = given_in if given_in is not None else _field(usage, "prompt_tokens")
+    tokens_out = given_out if given_out is not None else _field(usage, "completion_tokens")
+    total = _field(usage, "total_tokens")
+    record: dict[str, int] = {}
+    if isinstance(usage, dict):  # keep vendor extras such as cache_read_input_tokens
+        record.update({k: v for k, v in usage.items() if isinstance(v, int) and not isinstance(v, bool)})
+        for legacy in ("prompt_tokens", "completion_tokens"):
+            record.pop(legacy, None)
+    if isinstance(tokens_in, int):
+        record["input_tokens"] = tokens_in
+    if isinstance(tokens_out, int):
+        record["output_tokens"] = tokens_out
+    if not isinstance(total, int) and (isinstance(tokens_in, int) or isinstance(tokens_out, int)):
+        total = (tokens_in or 0) + (tokens_out or 0)
+    if isinstance(total, int):
+        record["total_tokens"] = total
+    return record or None
+
+
+def model_of(result: Any) -> str | None:
+    model = _field(result, "model")
+    return model if isinstance(model, str) else None
+
+
+def cost_of(model: str | None, usage: dict[str, int] | None, prices: Any) -> float | None:
+    """USD from `price_overrides` (per million tokens), when the model is priced there."""
+    if not model or not usage or not prices or model not in prices:
+        return None
+    price = prices[model]
+    cost = usage.get("input_tokens", 0) * price["input"] + usage.get("output_tokens", 0) * price["output"]
+    return round(cost / 1_000_000, 8)

@@ -1,0 +1,165 @@
+"""What keeps a run's trace on disk however the process ends.
+
+- a daemon thread flushes every `flush_interval_seconds`;
+- at interpreter exit the run ends (status `completed`, or `failed` after an unhandled exception);
+- on SIGTERM and SIGINT the buffer is flushed, then the signal has its normal effect: the previous
+  handler runs, or for the default SIGTERM action the run ends as `failed` and the signal is re-raised;
+- an unhandled exception (main thread or other threads) is recorded as `error_occurred` and flushed;
+- a forked child stops tracing (it would otherwise interleave writes with its parent).
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import signal
+import sys
+import threading
+from types import FrameType
+from typing import Any
+
+from .core import Tracer
+from .run import Run
+
+_SIGNALS = (signal.SIGTERM, signal.SIGINT)
+_state: dict[str, Any] = {"tracer": None, "atexit": False, "fork": False}
+
+
+def install(tracer: Tracer, run: Run) -> None:
+    _state["tracer"] = tracer
+    _start_flusher(run)
+    if not _state["atexit"]:
+        atexit.register(_at_exit)
+        _state["atexit"] = True
+    if not _state["fork"] and hasattr(os, "register_at_fork"):
+        os.register_at_fork(after_in_child=_after_fork_in_child)
+        _state["fork"] = True
+    _install_excepthooks(run)
+    _install_signal_handlers(run)
+
+
+def uninstall(run: Run) -> None:
+    stop = getattr(run, "_flush_stop", None)
+    if stop is not None:
+        stop.set()
+    _restore_excepthooks(run)
+    _restore_signal_handlers(run)
+
+
+# -- periodic flush ---------------------------------------------------------------------------
+def _start_flusher(run: Run) -> None:
+    stop = threading.Event()
+    run._flush_stop = stop  # type: ignore[attr-defined]
+    interval = run.settings.flush_interval_seconds
+
+    def loop() -> None:
+        while not stop.wait(interval):
+            run.recorder.flush()
+
+    thread = threading.Thread(target=loop, name="namel3ss-debug-flush", daemon=True)
+    thread.start()
+
+
+# -- interpreter exit and fork ------------------------------------------------------------------
+def _at_exit() -> None:
+    tracer = _state["tracer"]
+    run = tracer.run if tracer is not None else None
+    if run is None:
+        return
+    if run.unhandled is not None:
+        tracer.end_run("failed", exit_code=1, reason="unhandled exception")
+    else:
+        tracer.end_run("completed", reason="interpreter exit")
+
+
+def _after_fork_in_child() -> None:
+    tracer = _state["tracer"]
+    if tracer is not None and tracer.run is not None:
+        tracer.run.recorder.closed = True  # the parent owns the file; the child writes nothing
+        tracer.run = None
+
+
+# -- unhandled exceptions -------------------------------------------------------------------------
+def _install_excepthooks(run: Run) -> None:
+    previous_sys, previous_thread = sys.excepthook, threading.excepthook
+    run._previous_hooks = (previous_sys, previous_thread)  # type: ignore[attr-defined]
+
+    def sys_hook(exc_type: type[BaseException], exc: BaseException, tb: Any) -> None:
+        _record_unhandled(run, exc)
+        previous_sys(exc_type, exc, tb)
+
+    def thread_hook(args: threading.ExceptHookArgs) -> None:
+        if args.exc_value is not None and not isinstance(args.exc_value, SystemExit):
+            tracer = _state["tracer"]
+            if tracer is not None and tracer.run is run:
+                tracer.record_error(args.exc_value, unhandled=True, thread=getattr(args.thread, "name", None))
+                run.recorder.flush()
+        previous_thread(args)
+
+    sys.excepthook = sys_hook
+    threading.excepthook = thread_hook
+    run._hooks = (sys_hook, thread_hook)  # type: ignore[attr-defined]
+
+
+def _record_unhandled(run: Run, exc: BaseException) -> None:
+    tracer = _state["tracer"]
+    if tracer is None or tracer.run is not run:
+        return
+    run.unhandled = exc
+    tracer.record_error(exc, unhandled=True)
+    tracer.end_run("failed", exit_code=1, reason="unhandled exception", error=exc)
+
+
+def _restore_excepthooks(run: Run) -> None:
+    hooks = getattr(run, "_hooks", None)
+    previous = getattr(run, "_previous_hooks", None)
+    if hooks is None or previous is None:
+        return
+    if sys.excepthook is hooks[0]:
+        sys.excepthook = previous[0]
+    if threading.excepthook is hooks[1]:
+        threading.excepthook = previous[1]
+
+
+# -- signals ---------------------------------------------------------------------------------------
+def _install_signal_handlers(run: Run) -> None:
+    if threading.current_thread() is not threading.main_thread():
+        return  # Python only lets the main thread set handlers
+    installed = {}
+    for signum in _SIGNALS:
+        try:
+            previous = signal.getsignal(signum)
+            handler = _make_handler(run, signum, previous)
+            signal.signal(signum, handler)
+            installed[signum] = (handler, previous)
+        except (ValueError, OSError):
+            continue
+    run._signal_handlers = installed  # type: ignore[attr-defined]
+
+
+def _make_handler(run: Run, signum: int, previous: Any) -> Any:
+    def handler(received: int, frame: FrameType | None) -> None:
+        tracer = _state["tracer"]
+        ours = tracer is not None and tracer.run is run
+        if ours:
+            run.recorder.flush()
+        if callable(previous):
+            previous(received, frame)
+        elif previous == signal.SIG_DFL:
+            if ours:
+                tracer.end_run("failed", exit_code=128 + received, reason=f"signal {signal.Signals(received).name}")
+            signal.signal(received, signal.SIG_DFL)
+            os.kill(os.getpid(), received)
+
+    return handler
+
+
+def _restore_signal_handlers(run: Run) -> None:
+    if threading.current_thread() is not threading.main_thread():
+        return
+    for signum, (handler, previous) in getattr(run, "_signal_handlers", {}).items():
+        try:
+            if signal.getsignal(signum) is handler:
+                signal.signal(signum, previous if previous is not None else signal.SIG_DFL)
+        except (ValueError, OSError):
+            continue

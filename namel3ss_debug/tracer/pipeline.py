@@ -1,0 +1,39 @@
+"""redact -> truncate -> serialize, with a fast path for the common event that needs neither.
+
+Serializing first and testing the bytes is cheaper than walking the event: one scan of the line tells
+whether any value pattern can match (see `redact.py`), and a line shorter than `max_payload_size`
+cannot hold an oversized payload. Only events that fail either test take the slow path, which turns
+the event into plain JSON values, redacts, truncates and serializes again. Events carrying an `error`
+always take it, so `password=...` pairs in messages and stack traces are redacted too.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .redact import Redactor
+from .serialize import dumps, to_jsonable
+from .truncate import Truncator
+
+
+class Pipeline:
+    def __init__(self, redactor: Redactor | None, truncator: Truncator):
+        self.redactor = redactor
+        self.truncator = truncator
+
+    def serialize(self, event: dict[str, Any]) -> bytes:
+        line = dumps(event)
+        if "error" in event or len(line) > self.truncator.max_size or self._may_need_redaction(event, line):
+            return self._slow(event)
+        return line
+
+    def _may_need_redaction(self, event: dict[str, Any], line: bytes) -> bool:
+        redactor = self.redactor
+        return redactor is not None and (redactor.line_may_hold_secret(line) or redactor.has_sensitive_key(event))
+
+    def _slow(self, event: dict[str, Any]) -> bytes:
+        plain = to_jsonable(event)
+        if self.redactor is not None:
+            redact = self.redactor.redact
+            plain = {key: redact(value, pairs=key in ("error", "argv")) for key, value in plain.items()}
+        return dumps(self.truncator(plain))

@@ -1,0 +1,133 @@
+"""Redaction: secrets are replaced before an event reaches disk.
+
+Two rules, both on by default:
+- by key: the value under a key such as `api_key`, `Authorization` or `password` (matched on the key's
+  snake_case words, so `accessToken` and `X-API-Key` match while `max_tokens` does not) is replaced whole;
+- by pattern: OpenAI and Anthropic keys, AWS access keys, bearer credentials, JWTs and private key blocks
+  found in any string are replaced, and so is the value of `password=...`-style pairs in error text.
+
+Every built-in value pattern needs a run of at least 17 letters and digits (every real credential of
+those kinds has one; span ids have 16 and run ids are broken by dashes), so one scan of the serialized
+line for such a run tells whether any string can match: most events skip the walk entirely.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Iterable
+
+REDACTED = "[REDACTED]"
+
+DEFAULT_KEYS = (
+    "api_key", "apikey", "authorization", "password", "passwd", "secret", "token", "cookie",
+    "private_key", "access_key", "credential", "credentials",
+)
+
+_TOKEN_RUN = 17
+_RUN_NEEDLE = b"x" * _TOKEN_RUN
+_RUN_TABLE = bytes(ord("x") if chr(i).isascii() and chr(i).isalnum() else ord(" ") for i in range(256))
+_RUN = rf"(?=[\w.~+/=-]*[A-Za-z0-9]{{{_TOKEN_RUN}}})"
+
+VALUE_PATTERNS: tuple[tuple[str, str], ...] = (
+    ("private_key", r"-----BEGIN[A-Z ]*PRIVATE KEY-----[\s\S]*?(?:-----END[A-Z ]*PRIVATE KEY-----|\Z)"),
+    ("anthropic_key", rf"\bsk-ant-{_RUN}[\w-]+"),
+    ("openai_key", rf"\bsk-{_RUN}[\w-]+"),
+    ("aws_access_key", r"\b(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}\b"),
+    ("bearer", rf"\b[Bb]earer\s+{_RUN}[\w.~+/=-]+"),
+    ("jwt", rf"\beyJ{_RUN}[\w-]+\.[\w-]+\.[\w-]*"),
+)
+
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
+_SEPARATORS = re.compile(r"[^a-z0-9]+")
+
+
+def normalize_key(key: str) -> str:
+    """`X-API-Key` -> `x_api_key`, `accessToken` -> `access_token`."""
+    return _SEPARATORS.sub("_", _CAMEL.sub("_", key).lower()).strip("_")
+
+
+class Redactor:
+    """Replaces secrets in events. Build one per run; it caches its verdicts on keys."""
+
+    def __init__(self, keys: Iterable[str] = (), patterns: Iterable[str] = ()):
+        self._names = tuple(dict.fromkeys([*DEFAULT_KEYS, *(normalize_key(k) for k in keys)]))
+        self._key_verdicts: dict[str, bool] = {}
+        self._user_patterns = tuple(re.compile(p) for p in patterns)
+        self._value_patterns = tuple((label, re.compile(p)) for label, p in VALUE_PATTERNS) + tuple(
+            ("pattern", rx) for rx in self._user_patterns
+        )
+        names = "|".join(sorted({n.replace("_", "[_-]?") for n in self._names}, key=len, reverse=True))
+        self._pair = re.compile(rf"(?i)\b((?:\w*[_-])?(?:{names}))(['\"]?\s*[:=]\s*['\"]?)([^\s'\",;}}&]+)")
+
+    def is_sensitive_key(self, key: object) -> bool:
+        """True when the value under `key` is a secret by name."""
+        verdict = self._key_verdicts.get(key)  # type: ignore[arg-type]
+        if verdict is None:
+            words = f"_{normalize_key(key)}_" if isinstance(key, str) else ""
+            verdict = any(f"_{name}_" in words for name in self._names)
+            if len(self._key_verdicts) < 4096:
+                self._key_verdicts[key] = verdict  # type: ignore[index]
+        return verdict
+
+    def line_may_hold_secret(self, line: bytes) -> bool:
+        """A cheap, conservative test on a serialized event: False means no value pattern can match."""
+        if _RUN_NEEDLE in line.translate(_RUN_TABLE):
+            return True
+        if self._user_patterns:
+            text = line.decode("utf-8", "replace")
+            return any(rx.search(text) for rx in self._user_patterns)
+        return False
+
+    def has_sensitive_key(self, value: Any) -> bool:
+        """True when any dict inside `value` has a key whose value must be redacted."""
+        stack = [value]
+        while stack:
+            item = stack.pop()
+            if isinstance(item, dict):
+                for key, child in item.items():
+                    if self.is_sensitive_key(key):
+                        return True
+                    if isinstance(child, (dict, list, tuple)):
+                        stack.append(child)
+            elif isinstance(item, (list, tuple)):
+                stack.extend(child for child in item if isinstance(child, (dict, list, tuple)))
+        return False
+
+    def redact_text(self, text: str, *, pairs: bool = False) -> str:
+        """Replace every secret-looking token in `text`; with `pairs`, also `password=...` values."""
+        for label, rx in self._value_patterns:
+            text = rx.sub(f"[REDACTED:{label}]", text)
+        if pairs:
+            text = self._pair.sub(lambda m: f"{m.group(1)}{m.group(2)}{REDACTED}", text)
+        return text
+
+    def redact(self, value: Any, *, pairs: bool = False) -> Any:
+        """A copy of a JSON-shaped `value` with secrets replaced, by key and by pattern."""
+        if isinstance(value, str):
+            return self.redact_text(value, pairs=pairs)
+        if isinstance(value, dict):
+            return {
+                k: (REDACTED if self.is_sensitive_key(k) and v is not None else self.redact(v, pairs=pairs))
+                for k, v in value.items()
+            }
+        if isinstance(value, list):
+            return [self.redact(v, pairs=pairs) for v in value]
+        return value
+
+    def redact_argv(self, argv: Iterable[str]) -> list[str]:
+        """Hide the values of flags such as `--api-key X` or `--password=X` on a command line."""
+        out: list[str] = []
+        hide_next = False
+        for arg in argv:
+            if hide_next:
+                out.append(REDACTED)
+                hide_next = False
+                continue
+            flag, eq, _ = arg.partition("=")
+            sensitive = arg.startswith("-") and self.is_sensitive_key(flag.lstrip("-"))
+            if sensitive and eq:
+                out.append(f"{flag}={REDACTED}")
+            else:
+                out.append(self.redact_text(arg, pairs=True))
+                hide_next = sensitive
+        return out

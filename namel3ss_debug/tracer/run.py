@@ -1,0 +1,108 @@
+"""A run: its ids and settings, and the events that open and close it."""
+
+from __future__ import annotations
+
+import itertools
+import os
+import platform
+import socket
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from .._version import __version__
+from ..config import ResolvedSettings
+from .clock import iso_now, new_run_id, span_id
+from .events import envelope
+from .filter import EventFilter
+from .memory import make_sampler
+from .pipeline import Pipeline
+from .recorder import Recorder, Writer
+from .redact import Redactor
+from .truncate import Truncator
+from .writer import RotatingJsonlWriter
+
+
+class Run:
+    """Everything one traced run needs; built by `Tracer.start_run`."""
+
+    def __init__(self, resolved: ResolvedSettings, *, writer: Writer | None = None, run_id: str | None = None):
+        self.resolved = resolved
+        self.settings = settings = resolved.settings
+        self.run_id = run_id or new_run_id()
+        self._ids = itertools.count(1)
+        self.root_id = self.next_span_id()
+        self.directory = resolved.output_dir()
+        self.redactor = Redactor(settings.redact_keys, settings.redact_patterns) if settings.redact else None
+        self.memory = make_sampler() if settings.capture_memory else None
+        self.prices = dict(settings.price_overrides)
+        self.start_ns = time.perf_counter_ns()
+        self.start_ts = iso_now()
+        self.ended = False
+        self.unhandled: BaseException | None = None
+        self.recorder = Recorder(
+            run_id=self.run_id, root_id=self.root_id, writer=writer or self._file_writer(),
+            pipeline=Pipeline(self.redactor, Truncator(settings.max_payload_size)),
+            event_filter=self._filter(), segment_span_id=self.next_span_id,
+        )
+
+    def next_span_id(self) -> str:
+        return span_id(next(self._ids))
+
+    @property
+    def paths(self) -> list[Path]:
+        return list(getattr(self.recorder.writer, "paths", []))
+
+    def _file_writer(self) -> RotatingJsonlWriter:
+        s = self.settings
+        return RotatingJsonlWriter(
+            self.directory, self.run_id, buffer_size=s.buffer_size,
+            max_bytes=int(s.max_trace_file_size_mb * 1024 * 1024), max_events=s.max_events_per_file,
+            max_files=s.max_files_per_run,
+        )
+
+    def _filter(self) -> EventFilter:
+        s = self.settings
+        return EventFilter(root_id=self.root_id, components=s.default_components, event_types=s.default_event_types,
+                           min_duration_ms=s.min_duration_ms, sample_rate=s.sample_rate)
+
+    def start_event(self, entry: dict[str, Any], argv: list[str]) -> dict[str, Any]:
+        """`run_start`: what is needed to run the app again, and where it ran."""
+        event = envelope(self.run_id, "run_start", "app", entry.get("name") or "run", self.root_id, None, "started")
+        event["ts"] = self.start_ts
+        event["pid"] = os.getpid()
+        event["attrs"] = {
+            "entry": entry,
+            "argv": self.redactor.redact_argv(argv) if self.redactor else list(argv),
+            "cwd": os.getcwd(),
+            "python": platform.python_version(),
+            "implementation": platform.python_implementation(),
+            "platform": platform.platform(),
+            "executable": sys.executable,
+            "packages": {"namel3ss-debug": __version__},
+            "host": socket.gethostname(),
+            "config": self.settings.to_dict(),
+            "config_sources": dict(self.resolved.sources),
+            "trace_dir": str(self.directory),
+        }
+        return event
+
+    def end_event(self, status: str, *, exit_code: int | None, reason: str | None,
+                  error: dict[str, Any] | None) -> dict[str, Any]:
+        event = envelope(self.run_id, "run_end", "app", "run", self.root_id, None, status)
+        event["duration_ms"] = round((time.perf_counter_ns() - self.start_ns) / 1e6, 3)
+        if error is not None:
+            event["error"] = error
+        attrs: dict[str, Any] = {"tracer_errors": self.recorder.errors}
+        if exit_code is not None:
+            attrs["exit_code"] = exit_code
+        if reason:
+            attrs["reason"] = reason
+        deleted = getattr(self.recorder.writer, "deleted", None)
+        if deleted:
+            attrs["segments_deleted"] = [p.name for p in deleted]
+        event["attrs"] = attrs
+        if self.memory is not None:
+            event["memory_mb"] = self.memory.sample()
+        return event

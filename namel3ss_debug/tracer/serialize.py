@@ -1,0 +1,92 @@
+"""Serialize an event to one JSON line. Never raises: the traced app must not see our failures."""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import enum
+import math
+from typing import Any
+
+import orjson
+
+_OPTIONS = orjson.OPT_APPEND_NEWLINE | orjson.OPT_NON_STR_KEYS | orjson.OPT_SERIALIZE_NUMPY
+_MAX_REPR = 2000
+_MAX_DEPTH = 64
+
+
+def bytes_marker(value: bytes | bytearray | memoryview) -> dict[str, Any]:
+    """Bytes are written as a marked object, so readers can tell them from text."""
+    raw = bytes(value)
+    return {"$bytes": base64.b64encode(raw).decode("ascii"), "size": len(raw)}
+
+
+def safe_repr(value: object) -> str:
+    try:
+        text = repr(value)
+    except Exception as exc:  # a broken __repr__ must not break the app
+        text = f"<{type(value).__qualname__} object (repr failed: {type(exc).__name__})>"
+    return text if len(text) <= _MAX_REPR else text[:_MAX_REPR] + "..."
+
+
+def default(value: object) -> Any:
+    """orjson's fallback for types it does not know."""
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return bytes_marker(value)
+    if isinstance(value, (set, frozenset)):
+        return list(value)
+    dump = getattr(value, "model_dump", None)  # pydantic v2, the SDKs' response types
+    if callable(dump) and not isinstance(value, type):
+        try:
+            return dump(mode="json")
+        except Exception:
+            pass
+    return safe_repr(value)
+
+
+def dumps(event: dict[str, Any]) -> bytes:
+    """One line of JSON, newline included. Falls back to a slow, total conversion on any error."""
+    try:
+        return orjson.dumps(event, default=default, option=_OPTIONS)
+    except Exception:
+        pass
+    try:
+        return orjson.dumps(to_jsonable(event), option=_OPTIONS)
+    except Exception as exc:  # nothing left to try: keep the envelope, say what happened
+        bare = {k: event.get(k) for k in ("v", "run_id", "seq", "ts", "event_type", "component", "name",
+                                         "span_id", "parent_id", "status") if isinstance(event.get(k), (str, int, type(None)))}
+        bare["attrs"] = {"serialization_error": safe_repr(exc)}
+        return orjson.dumps(bare, option=_OPTIONS)
+
+
+def to_jsonable(value: Any, _depth: int = 0, _seen: frozenset[int] = frozenset()) -> Any:
+    """Turn any value into plain JSON types: cycles, huge ints and odd objects included."""
+    if value is None or isinstance(value, (bool, str)):
+        return value
+    if isinstance(value, int):
+        return value if -(2**63) <= value < 2**64 else str(value)
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if _depth >= _MAX_DEPTH or id(value) in _seen:
+        return safe_repr(value) if _depth < _MAX_DEPTH else "<max depth>"
+    seen = _seen | {id(value)}
+    if isinstance(value, dict):
+        return {_key(k): to_jsonable(v, _depth + 1, seen) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [to_jsonable(v, _depth + 1, seen) for v in value]
+    if isinstance(value, enum.Enum):
+        return to_jsonable(value.value, _depth + 1, seen)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return to_jsonable(_dataclass_fields(value), _depth + 1, seen)
+    try:
+        return orjson.loads(orjson.dumps(value, default=default, option=orjson.OPT_NON_STR_KEYS))
+    except Exception:
+        return safe_repr(value)
+
+
+def _key(key: object) -> str:
+    return key if isinstance(key, str) else safe_repr(key)
+
+
+def _dataclass_fields(value: object) -> dict[str, Any]:
+    return {f.name: getattr(value, f.name, None) for f in dataclasses.fields(value)}

@@ -1,0 +1,115 @@
+"""A buffered JSONL writer with rotation into numbered segment files.
+
+Segments of run `R` are `R.0000.jsonl`, `R.0001.jsonl`, ...; the caller writes a `segment_start` event
+first in each. Lines are appended to one reused bytearray and written with whole-line `os.write` calls,
+so a crash leaves at most a torn last line and loses at most the unflushed buffer.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+SEGMENT_SUFFIX = ".jsonl"
+
+
+def segment_path(directory: Path, run_id: str, index: int) -> Path:
+    return directory / f"{run_id}.{index:04d}{SEGMENT_SUFFIX}"
+
+
+class RotatingJsonlWriter:
+    """Appends serialized lines; `should_rotate` and `rotate` are separate, as in `logging.handlers`.
+
+    Not thread-safe by itself: the recorder calls it under its lock.
+    """
+
+    def __init__(
+        self,
+        directory: Path,
+        run_id: str,
+        *,
+        buffer_size: int = 256,
+        max_bytes: int = 0,
+        max_events: int = 0,
+        max_files: int = 0,
+    ):
+        self.directory = directory
+        self.run_id = run_id
+        self.buffer_size = buffer_size
+        self.max_bytes = max_bytes
+        self.max_events = max_events
+        self.max_files = max_files
+        self.index = -1
+        self.paths: list[Path] = []
+        self.deleted: list[Path] = []
+        self._fd: int | None = None
+        self._buffer = bytearray()
+        self._pending = 0
+        self._segment_bytes = 0
+        self._segment_events = 0
+
+    @property
+    def path(self) -> Path | None:
+        return self.paths[-1] if self.paths else None
+
+    def should_rotate(self, line_length: int) -> bool:
+        """True when `line_length` more bytes would overflow the current segment (never for an empty one)."""
+        if self._segment_events == 0:
+            return False
+        if self.max_events and self._segment_events >= self.max_events:
+            return True
+        return bool(self.max_bytes) and self._segment_bytes + line_length > self.max_bytes
+
+    def rotate(self) -> Path:
+        """Flush and start the next segment; drop the oldest ones beyond `max_files`."""
+        self.flush()
+        self.index += 1
+        self.directory.mkdir(parents=True, exist_ok=True)
+        path = segment_path(self.directory, self.run_id, self.index)
+        new_fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        old_fd, self._fd = self._fd, new_fd  # swap before closing: a signal handler may flush meanwhile
+        if old_fd is not None:
+            os.close(old_fd)
+        self.paths.append(path)
+        self._segment_bytes = self._segment_events = 0
+        self._prune()
+        return path
+
+    def append(self, line: bytes) -> None:
+        """Buffer one serialized line (newline included); flush when `buffer_size` lines wait."""
+        if self._fd is None:
+            self.rotate()
+        self._buffer += line
+        self._pending += 1
+        self._segment_bytes += len(line)
+        self._segment_events += 1
+        if self._pending >= self.buffer_size:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self._buffer or self._fd is None:
+            return
+        view = memoryview(self._buffer)
+        written = 0
+        try:
+            while written < len(view):
+                written += os.write(self._fd, view[written:])
+        finally:
+            view.release()
+            del self._buffer[:written]
+            self._pending = 0 if not self._buffer else self._pending
+
+    def close(self) -> None:
+        self.flush()
+        if self._fd is not None:
+            fd, self._fd = self._fd, None
+            os.close(fd)
+
+    def _prune(self) -> None:
+        while self.max_files and len(self.paths) > self.max_files:
+            oldest = self.paths.pop(0)
+            try:
+                oldest.unlink()
+            except OSError:
+                pass
+            self.deleted.append(oldest)

@@ -1,0 +1,132 @@
+"""`namel3ss-debug config show|init|validate`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from namel3ss_debug.cli.config_cmd import SHOW_SCHEMA, config
+from namel3ss_debug.config import KEYS, WORKSPACE_FILE, Settings, load_settings
+from namel3ss_debug.model.errors import ConfigError, UsageError
+
+
+@pytest.fixture
+def workspace(tmp_path, monkeypatch):
+    """An empty project directory as the working directory."""
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def write_config(root: Path, text: str) -> Path:
+    path = root / WORKSPACE_FILE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def invoke(args, env=None):
+    return CliRunner().invoke(config, args, env=env, catch_exceptions=False)
+
+
+def test_show_json_is_one_json_document_with_schema_and_sources(workspace):
+    write_config(workspace, '{"buffer_size": 64}')
+    result = invoke(["show", "--format", "json"], env={"NAMEL3SS_DEBUG_ENABLED": "1"})
+    record = json.loads(result.stdout)
+    assert (record["schema"], record["keys"]["buffer_size"], record["keys"]["enabled"], list(record["keys"])) == (
+        SHOW_SCHEMA,
+        {"value": 64, "source": ".namel3ss/debug.json"},
+        {"value": True, "source": "env NAMEL3SS_DEBUG_ENABLED"},
+        list(KEYS),
+    )
+
+
+def test_show_json_keeps_warnings_inside_the_document(workspace):
+    write_config(workspace, '{"bufer_size": 64}')
+    result = invoke(["show", "--format", "json"])
+    assert (len(json.loads(result.stdout)["warnings"]), result.stderr) == (1, "")
+
+
+def test_show_table_names_each_source(workspace):
+    write_config(workspace, '{"buffer_size": 64}')
+    result = invoke(["show"], env={"NAMEL3SS_DEBUG_ENABLED": "on"})
+    lines = {line.split()[0]: line.split() for line in result.stdout.splitlines() if line.strip()}
+    assert (lines["buffer_size"][1:], lines["enabled"][1:], lines["redact"][1:]) == (
+        ["64", ".namel3ss/debug.json"],
+        ["true", "env", "NAMEL3SS_DEBUG_ENABLED"],
+        ["true", "default"],
+    )
+
+
+def test_show_table_prints_warnings_on_stderr(workspace):
+    write_config(workspace, '{"bufer_size": 64}')
+    result = invoke(["show"])
+    assert 'warning: .namel3ss/debug.json: unknown key "bufer_size"' in result.stderr
+    assert "bufer_size" not in result.stdout
+
+
+def test_show_with_missing_config_file_is_a_config_error(workspace):
+    with pytest.raises(ConfigError, match="config file not found"):
+        invoke(["show", "--config", "missing.json"])
+
+
+def test_init_writes_a_file_that_validate_accepts(workspace):
+    init = invoke(["init"])
+    validate = invoke(["validate", str(WORKSPACE_FILE)])
+    assert (init.exit_code, validate.exit_code, validate.stdout) == (0, 0, "ok: .namel3ss/debug.json\n")
+
+
+def test_init_writes_the_defaults_with_tracing_off(workspace):
+    invoke(["init"])
+    assert load_settings({}, workspace).settings == Settings(enabled=False)
+
+
+def test_init_refuses_to_overwrite_without_force(workspace):
+    write_config(workspace, '{"enabled": true}')
+    with pytest.raises(UsageError, match="already exists"):
+        invoke(["init"])
+
+
+def test_init_force_overwrites(workspace):
+    path = write_config(workspace, '{"enabled": true}')
+    invoke(["init", "--force"])
+    assert json.loads(path.read_text(encoding="utf-8"))["enabled"] is False
+
+
+def test_init_path_to_a_directory_writes_under_it(workspace):
+    (workspace / "proj").mkdir()
+    invoke(["init", "--path", "proj"])
+    assert (workspace / "proj" / WORKSPACE_FILE).is_file()
+
+
+def test_validate_without_path_uses_the_file_found_from_cwd_upwards(workspace, monkeypatch):
+    path = write_config(workspace, '{"enabled": true}')
+    (workspace / "sub").mkdir()
+    monkeypatch.chdir(workspace / "sub")
+    assert invoke(["validate"]).stdout == f"ok: {path}\n"
+
+
+def test_validate_reports_a_bad_value_with_its_position_and_exit_code_2(workspace):
+    write_config(workspace, '{\n  "sample_rate": 3\n}')
+    result = CliRunner().invoke(config, ["validate"])
+    assert isinstance(result.exception, ConfigError)
+    assert (result.exception.where, result.exception.exit_code) == (".namel3ss/debug.json:2:3", 2)
+
+
+def test_validate_with_no_file_found_is_an_error(workspace):
+    with pytest.raises(ConfigError, match="no .namel3ss/debug.json found"):
+        invoke(["validate"])
+
+
+def test_validate_prints_warnings_on_stderr_and_still_passes(workspace):
+    write_config(workspace, '{"enabeld": true}')
+    result = invoke(["validate"])
+    assert (result.exit_code, 'did you mean "enabled"' in result.stderr) == (0, True)
+
+
+def test_validate_ignores_the_environment(workspace):
+    write_config(workspace, "{}")
+    result = invoke(["validate"], env={"NAMEL3SS_DEBUG_BUFFER_SIZE": "not-a-number"})
+    assert result.exit_code == 0
