@@ -1,0 +1,68 @@
+"""The one-screen summary printed after `namel3ss-debug trace`."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any, Iterable
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    run_id: str | None = None
+    status: str | None = None
+    duration_ms: float | None = None
+    events: int = 0
+    spans_by_component: dict[str, int] = field(default_factory=dict)
+    llm_calls: int = 0
+    input_tokens: int = 0
+    output_tokens: int = 0
+    total_tokens: int = 0
+    cost_usd: float | None = None
+    tool_calls: int = 0
+    failed_spans: int = 0
+    errors: int = 0
+    error_types: dict[str, int] = field(default_factory=dict)
+
+
+def summarize(events: Iterable[dict[str, Any]]) -> RunSummary:
+    """Count what a run did: spans by component, LLM calls and tokens, tool calls, errors."""
+    spans: Counter[str] = Counter()
+    error_types: Counter[str] = Counter()
+    tokens = Counter[str]()
+    counts = {"events": 0, "failed": 0, "errors": 0}
+    cost: float | None = None
+    run: dict[str, Any] = {}
+    for event in events:
+        counts["events"] += 1
+        event_type = event.get("event_type", "")
+        if event_type in ("run_start", "run_end"):
+            run.setdefault("run_id", event.get("run_id"))
+            if event_type == "run_end":
+                run.update(status=event.get("status"), duration_ms=event.get("duration_ms"))
+            continue
+        if event_type.endswith("_start") and event_type != "segment_start":
+            spans[event.get("component", "custom")] += 1
+        if event_type.endswith("_end"):
+            counts["failed"] += event.get("status") == "failed"
+            _add_usage(tokens, event.get("usage"))
+            if isinstance(event.get("cost_usd"), (int, float)):
+                cost = (cost or 0.0) + event["cost_usd"]
+        if event_type == "error_occurred":
+            counts["errors"] += 1
+            error_types[(event.get("error") or {}).get("type", "unknown")] += 1
+    return RunSummary(
+        run_id=run.get("run_id"), status=run.get("status"), duration_ms=run.get("duration_ms"),
+        events=counts["events"], spans_by_component=dict(spans.most_common()), llm_calls=spans["llm"],
+        input_tokens=tokens["input_tokens"], output_tokens=tokens["output_tokens"],
+        total_tokens=tokens["total_tokens"], cost_usd=cost, tool_calls=spans["tool"],
+        failed_spans=counts["failed"], errors=counts["errors"], error_types=dict(error_types.most_common()),
+    )
+
+
+def _add_usage(tokens: Counter[str], usage: Any) -> None:
+    if isinstance(usage, dict):
+        for key in ("input_tokens", "output_tokens", "total_tokens"):
+            value = usage.get(key)
+            if isinstance(value, int):
+                tokens[key] += value

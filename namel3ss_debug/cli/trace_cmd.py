@@ -1,0 +1,91 @@
+"""`namel3ss-debug trace SCRIPT [ARGS]...` / `trace -m MODULE [ARGS]...`: run an app with tracing on."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from ..analysis.summary import summarize
+from ..config import load_settings
+from ..render.console import make_console
+from ..render.summary import render_summary
+from ..store.segments import iter_events
+from ..tracer.launch import Target, app_traceback, check_target, run_traced
+from .errors import warn
+
+FLAG_NAMES = {
+    "enabled": "trace",
+    "trace_output_dir": "--output",
+    "default_components": "--filter",
+    "default_event_types": "--event-type",
+    "redact": "--no-redact",
+    "buffer_size": "--buffer-size",
+    "max_trace_file_size_mb": "--max-file-size-mb",
+    "capture_memory": "--capture-memory",
+}
+
+
+@click.command("trace", context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False})
+@click.option("-m", "module", metavar="MODULE", help="Run a module, as `python -m MODULE` does.")
+@click.option("-o", "--output", type=click.Path(file_okay=False), help="Directory for the trace (trace_output_dir).")
+@click.option("-f", "--filter", "components", multiple=True, metavar="COMPONENT",
+              help="Record only this component (repeatable): agent, llm, tool, prompt, chain, memory, validation, custom.")
+@click.option("--event-type", "event_types", multiple=True, metavar="TYPE",
+              help="Record only this event type (repeatable), e.g. llm_call_end.")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Workspace config file to read instead of .namel3ss/debug.json.")
+@click.option("--no-redact", is_flag=True, help="Write secrets as they are (redaction is on by default).")
+@click.option("--buffer-size", type=int, help="Events buffered before a write (buffer_size).")
+@click.option("--max-file-size-mb", type=float, help="Rotate to a new segment past this size (max_trace_file_size_mb).")
+@click.option("--capture-memory/--no-capture-memory", default=None, help="Sample the process's RSS on each event.")
+@click.option("-q", "--quiet", is_flag=True, help="Print nothing after the run (not even the trace path).")
+@click.argument("target", nargs=-1, type=click.UNPROCESSED, metavar="SCRIPT [ARGS]...")
+def trace(module: str | None, output: str | None, components: tuple[str, ...], event_types: tuple[str, ...],
+          config_path: Path | None, no_redact: bool, buffer_size: int | None, max_file_size_mb: float | None,
+          capture_memory: bool | None, quiet: bool, target: tuple[str, ...]) -> None:
+    """Run a Python app in this process with tracing on, then summarise the run.
+
+    The app sees its own arguments in sys.argv, as under `python`. Its exit code
+    becomes ours; an unhandled exception is recorded, its traceback printed, and
+    the exit code is 1. Options go before SCRIPT; with -m, put `--` before app
+    arguments that look like our options.
+
+    \b
+    Examples:
+      namel3ss-debug trace examples/research_agent.py
+      namel3ss-debug trace -o /tmp/traces -f llm -f tool app.py --question "why?"
+      namel3ss-debug trace -m mypkg.agent -- --verbose
+    """
+    if target and target[0] == "--":
+        target = target[1:]
+    app = Target(script=None, module=module, args=target) if module else Target(
+        script=target[0] if target else None, module=None, args=target[1:])
+    check_target(app)
+    overrides = {
+        "enabled": True, "trace_output_dir": output, "default_components": list(components) or None,
+        "default_event_types": list(event_types) or None, "redact": False if no_redact else None,
+        "buffer_size": buffer_size, "max_trace_file_size_mb": max_file_size_mb, "capture_memory": capture_memory,
+    }
+    resolved = load_settings(os.environ, Path.cwd(), config_path=config_path, overrides=overrides,
+                             override_source=FLAG_NAMES)
+    for message in resolved.warnings:
+        warn(message)
+    outcome = run_traced(app, resolved)
+    if outcome.exception is not None and not isinstance(outcome.exception, KeyboardInterrupt):
+        sys.stderr.write(app_traceback(outcome.exception))
+    if not quiet:
+        _print_summary(outcome.run.paths)
+    sys.stdout.flush()
+    sys.exit(outcome.exit_code)
+
+
+def _print_summary(paths: list[Path]) -> None:
+    console = make_console(stderr=True)
+    if not paths:
+        console.print("no events were written")
+        return
+    summary = summarize(iter_events(paths))
+    render_summary(console, summary, [str(p) for p in paths])

@@ -1,0 +1,111 @@
+"""Run a Python script or module in this process, as `python SCRIPT` / `python -m MODULE` would, traced."""
+
+from __future__ import annotations
+
+import os
+import runpy
+import sys
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from ..config import ResolvedSettings
+from ..model.errors import UsageError
+from .api import get_tracer
+from .run import Run
+
+
+@dataclass(frozen=True)
+class Target:
+    """What to run: a script path or a module name, and the app's own arguments."""
+
+    script: str | None
+    module: str | None
+    args: tuple[str, ...]
+
+    @property
+    def entry(self) -> dict[str, Any]:
+        if self.module:
+            return {"kind": "module", "module": self.module, "name": self.module}
+        path = str(Path(self.script or "").resolve())
+        return {"kind": "script", "path": path, "name": Path(path).name}
+
+    @property
+    def argv(self) -> list[str]:
+        return [self.script or self.module or "", *self.args]
+
+
+@dataclass
+class Outcome:
+    exit_code: int
+    run: Run
+    exception: BaseException | None = None
+
+
+def check_target(target: Target) -> None:
+    if bool(target.script) == bool(target.module):
+        raise UsageError("give a script or -m MODULE (one of them)", hint="namel3ss-debug trace app.py [ARGS]...")
+    if target.script and not Path(target.script).is_file():
+        raise UsageError(f"no such script: {target.script}", hint="check the path, or use -m MODULE for a module")
+
+
+def run_traced(target: Target, resolved: ResolvedSettings) -> Outcome:
+    """Run the target under a new run; the app's exit code becomes the outcome's."""
+    check_target(target)
+    tracer = get_tracer()
+    run = tracer.start_run(resolved, entry=target.entry, argv=target.argv)
+    saved_argv, saved_path = sys.argv[:], sys.path[:]
+    try:
+        code, exception = _execute(target)
+    finally:
+        sys.argv[:], sys.path[:] = saved_argv, saved_path
+    if exception is not None:
+        tracer.record_error(exception, unhandled=True)
+    status = "completed" if code == 0 else "failed"
+    tracer.end_run(status, exit_code=code, error=exception,
+                   reason="unhandled exception" if exception is not None else None)
+    return Outcome(code, run, exception)
+
+
+def _execute(target: Target) -> tuple[int, BaseException | None]:
+    try:
+        if target.module:
+            sys.argv = [target.module, *target.args]  # runpy replaces argv[0] with the module's file
+            sys.path.insert(0, os.getcwd())
+            runpy.run_module(target.module, run_name="__main__", alter_sys=True)
+        else:
+            script = str(Path(target.script or "").resolve())
+            sys.argv = [target.script or "", *target.args]
+            sys.path.insert(0, os.path.dirname(script))
+            runpy.run_path(script, run_name="__main__")
+    except SystemExit as exc:
+        return _exit_code(exc), None
+    except KeyboardInterrupt as exc:
+        return 130, exc
+    except BaseException as exc:
+        return 1, exc
+    return 0, None
+
+
+def _exit_code(exc: SystemExit) -> int:
+    if exc.code is None:
+        return 0
+    if isinstance(exc.code, int):
+        return exc.code
+    print(exc.code, file=sys.stderr)  # as Python does for sys.exit("message")
+    return 1
+
+
+def app_traceback(exc: BaseException) -> str:
+    """The traceback as Python would print it, without our own frames above the app's."""
+    tb: TracebackType | None = exc.__traceback__
+    ours = (str(Path(__file__).parent.parent), os.path.dirname(runpy.__file__ or ""))
+    while tb is not None and tb.tb_next is not None and _is_ours(tb.tb_frame.f_code.co_filename, ours):
+        tb = tb.tb_next
+    return "".join(traceback.format_exception(type(exc), exc, tb))
+
+
+def _is_ours(filename: str, ours: tuple[str, str]) -> bool:
+    return filename.startswith(ours[0]) or filename == os.path.join(ours[1], "runpy.py") or filename.startswith("<frozen runpy")
