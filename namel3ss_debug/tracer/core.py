@@ -39,6 +39,8 @@ class Tracer:
         if self.run is not None:
             self.end_run()
         run = Run(resolved, writer=writer)
+        if writer is None:
+            run.apply_retention()
         entry = entry or {"kind": "python", "name": (sys.argv[0] if sys.argv else "") or "python"}
         run.recorder.set_segment_attrs(run_started=run.start_ts, entry=entry)
         run.recorder.emit(run.start_event(entry, list(sys.argv if argv is None else argv)))

@@ -1,7 +1,7 @@
 """redact -> truncate -> serialize, with a fast path for the common event that needs neither.
 
-Serializing first and testing the bytes is cheaper than walking the event: one scan of the line tells
-whether any value pattern can match (see `redact.py`), and a line shorter than `max_payload_size`
+Serializing first and testing the bytes is cheaper than walking the event: two scans of the line tell
+whether any key or value can need redaction (see `redact.py`), and a line shorter than `max_payload_size`
 cannot hold an oversized payload. Only events that fail either test take the slow path, which turns
 the event into plain JSON values, redacts, truncates and serializes again. Events carrying an `error`
 always take it, so `password=...` pairs in messages and stack traces are redacted too.
@@ -29,7 +29,7 @@ class Pipeline:
 
     def _may_need_redaction(self, event: dict[str, Any], line: bytes) -> bool:
         redactor = self.redactor
-        return redactor is not None and (redactor.line_may_hold_secret(line) or redactor.has_sensitive_key(event))
+        return redactor is not None and redactor.line_may_hold_secret(line)
 
     def _slow(self, event: dict[str, Any]) -> bytes:
         plain = to_jsonable(event)

@@ -1,14 +1,20 @@
 """Redaction: secrets are replaced before an event reaches disk.
 
 Two rules, both on by default:
-- by key: the value under a key such as `api_key`, `Authorization` or `password` (matched on the key's
-  snake_case words, so `accessToken` and `X-API-Key` match while `max_tokens` does not) is replaced whole;
+- by key: the value under a key that ends with a sensitive name (`api_key`, `authorization`, `password`,
+  `token`, ...) in any case and spelt with `_`, `-` or nothing between words is replaced whole: so
+  `OPENAI_API_KEY`, `X-API-Key`, `apiKey`, `accessToken` and `Set-Cookie` match, `max_tokens` does not;
 - by pattern: OpenAI and Anthropic keys, AWS access keys, bearer credentials, JWTs and private key blocks
   found in any string are replaced, and so is the value of `password=...`-style pairs in error text.
 
-Every built-in value pattern needs a run of at least 17 letters and digits (every real credential of
-those kinds has one; span ids have 16 and run ids are broken by dashes), so one scan of the serialized
-line for such a run tells whether any string can match: most events skip the walk entirely.
+Before any of that, two scans of the serialized line decide whether the event needs it at all, so most
+events never pay for a walk (see `line_may_hold_secret`):
+- every built-in value pattern needs a run of at least 17 letters and digits (every real credential of
+  those kinds has one; span ids have 16 and run ids are broken by dashes): one `bytes.translate` and one
+  substring test find such a run;
+- a sensitive key is followed by `":` in JSON: one regex over the lower-cased, reversed line finds
+  `:"yek_ipa` and friends, anchored on the literal `:"`, which is what makes it fast. It is built from
+  the same spellings as the key rule, so the two cannot disagree.
 """
 
 from __future__ import annotations
@@ -37,13 +43,17 @@ VALUE_PATTERNS: tuple[tuple[str, str], ...] = (
     ("jwt", rf"\beyJ{_RUN}[\w-]+\.[\w-]+\.[\w-]*"),
 )
 
-_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
-_SEPARATORS = re.compile(r"[^a-z0-9]+")
 
 
 def normalize_key(key: str) -> str:
-    """`X-API-Key` -> `x_api_key`, `accessToken` -> `access_token`."""
-    return _SEPARATORS.sub("_", _CAMEL.sub("_", key).lower()).strip("_")
+    """A configured key name in canonical form: `X-Session-Id` -> `x_session_id`."""
+    return key.strip().lower().replace("-", "_")
+
+
+def key_spellings(names: Iterable[str]) -> tuple[str, ...]:
+    """`api_key` -> `api_key`, `api-key`, `apikey`: how code and HTTP headers write the name."""
+    spellings = {variant for name in names for variant in (name, name.replace("_", "-"), name.replace("_", ""))}
+    return tuple(sorted(spellings, key=len, reverse=True))
 
 
 class Redactor:
@@ -56,41 +66,29 @@ class Redactor:
         self._value_patterns = tuple((label, re.compile(p)) for label, p in VALUE_PATTERNS) + tuple(
             ("pattern", rx) for rx in self._user_patterns
         )
+        self._spellings = key_spellings(self._names)
+        self._key_scan = _reversed_key_regex(self._spellings)
         names = "|".join(sorted({n.replace("_", "[_-]?") for n in self._names}, key=len, reverse=True))
         self._pair = re.compile(rf"(?i)\b((?:\w*[_-])?(?:{names}))(['\"]?\s*[:=]\s*['\"]?)([^\s'\",;}}&]+)")
 
     def is_sensitive_key(self, key: object) -> bool:
-        """True when the value under `key` is a secret by name."""
+        """True when the value under `key` is a secret by name (see the module's docstring)."""
         verdict = self._key_verdicts.get(key)  # type: ignore[arg-type]
         if verdict is None:
-            words = f"_{normalize_key(key)}_" if isinstance(key, str) else ""
-            verdict = any(f"_{name}_" in words for name in self._names)
+            verdict = isinstance(key, str) and key.lower().endswith(self._spellings)
             if len(self._key_verdicts) < 4096:
                 self._key_verdicts[key] = verdict  # type: ignore[index]
         return verdict
 
     def line_may_hold_secret(self, line: bytes) -> bool:
-        """A cheap, conservative test on a serialized event: False means no value pattern can match."""
+        """A cheap, conservative test on a serialized event: False means nothing in it needs redaction."""
         if _RUN_NEEDLE in line.translate(_RUN_TABLE):
+            return True
+        if self._key_scan.search(line.lower()[::-1]):
             return True
         if self._user_patterns:
             text = line.decode("utf-8", "replace")
             return any(rx.search(text) for rx in self._user_patterns)
-        return False
-
-    def has_sensitive_key(self, value: Any) -> bool:
-        """True when any dict inside `value` has a key whose value must be redacted."""
-        stack = [value]
-        while stack:
-            item = stack.pop()
-            if isinstance(item, dict):
-                for key, child in item.items():
-                    if self.is_sensitive_key(key):
-                        return True
-                    if isinstance(child, (dict, list, tuple)):
-                        stack.append(child)
-            elif isinstance(item, (list, tuple)):
-                stack.extend(child for child in item if isinstance(child, (dict, list, tuple)))
         return False
 
     def redact_text(self, text: str, *, pairs: bool = False) -> str:
@@ -131,3 +129,9 @@ class Redactor:
                 out.append(self.redact_text(arg, pairs=True))
                 hide_next = sensitive
         return out
+
+
+def _reversed_key_regex(spellings: Iterable[str]) -> re.Pattern[bytes]:
+    """Matches `:"` followed by a reversed spelling: a JSON key that ends with a sensitive name."""
+    alternatives = b"|".join(re.escape(spelling.encode()[::-1]) for spelling in spellings)
+    return re.compile(b':"(?:' + alternatives + b")")

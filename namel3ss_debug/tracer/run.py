@@ -20,6 +20,7 @@ from .memory import make_sampler
 from .pipeline import Pipeline
 from .recorder import Recorder, Writer
 from .redact import Redactor
+from .retention import expired_traces, remove
 from .truncate import Truncator
 from .writer import RotatingJsonlWriter
 
@@ -40,6 +41,7 @@ class Run:
         self.start_ns = time.perf_counter_ns()
         self.start_ts = iso_now()
         self.ended = False
+        self.retention_deleted: list[Path] = []
         self.unhandled: BaseException | None = None
         self.recorder = Recorder(
             run_id=self.run_id, root_id=self.root_id, writer=writer or self._file_writer(),
@@ -53,6 +55,13 @@ class Run:
     @property
     def paths(self) -> list[Path]:
         return list(getattr(self.recorder.writer, "paths", []))
+
+    def apply_retention(self) -> None:
+        """Delete this directory's traces older than `trace_retention_days` (ours only; never raises)."""
+        try:
+            self.retention_deleted = remove(expired_traces(self.directory, self.settings.trace_retention_days))
+        except Exception:
+            self.retention_deleted = []
 
     def _file_writer(self) -> RotatingJsonlWriter:
         s = self.settings
@@ -86,6 +95,8 @@ class Run:
             "config_sources": dict(self.resolved.sources),
             "trace_dir": str(self.directory),
         }
+        if self.retention_deleted:
+            event["attrs"]["retention_deleted"] = len(self.retention_deleted)
         return event
 
     def end_event(self, status: str, *, exit_code: int | None, reason: str | None,
