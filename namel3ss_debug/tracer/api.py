@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from ..config import load_settings
-from ..model.events import span_prefix
+from ..model.events import COMPONENTS, CUSTOM_SPAN_PREFIX, SPAN_EVENT_PREFIXES, span_prefix
 from .context import current
 from .core import Tracer
 from .decorators import traced
@@ -50,7 +50,10 @@ class span:  # noqa: N801 - used like a function: `with span("plan", component="
 
     def __init__(self, name: str, component: str = "custom", *, event_prefix: str | None = None,
                  inputs: Any = None, attrs: dict[str, Any] | None = None, model: str | None = None):
-        self._args = (component, name, event_prefix or span_prefix(component))
+        if component not in COMPONENTS:  # keep the trace valid; the caller's word survives in attrs
+            attrs = {**(attrs or {}), "component": component}
+            component = "custom"
+        self._args = (component, str(name), _prefix(event_prefix, component))
         self._kwargs = {"inputs": inputs, "attrs": attrs, "model": model}
         self._span: Span | None = None
 
@@ -66,6 +69,16 @@ class span:  # noqa: N801 - used like a function: `with span("plan", component="
 
     async def __aexit__(self, exc_type: Any, exc: BaseException | None, tb: Any) -> None:
         self.__exit__(exc_type, exc, tb)
+
+
+def _prefix(event_prefix: str | None, component: str) -> str:
+    """A known prefix as given; any other becomes `custom_<prefix>` (readers accept `custom_*`)."""
+    if event_prefix is None:
+        return span_prefix(component)
+    if event_prefix in SPAN_EVENT_PREFIXES and event_prefix != "run" or event_prefix.startswith("custom_"):
+        return event_prefix
+    cleaned = "".join(c if c.isalnum() else "_" for c in event_prefix.lower()).strip("_") or "span"
+    return f"custom_{cleaned}" if cleaned != "span" else CUSTOM_SPAN_PREFIX
 
 
 def trace_agent_turn(agent_name: str, turn_number: int, **attrs: Any) -> span:

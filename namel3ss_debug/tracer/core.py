@@ -61,6 +61,7 @@ class Tracer:
         run.ended = True
         self.run, self.last_run = None, run
         propagate_to_threads(False)
+        run.recorder.drain()  # spans still open (held by min_duration_ms) go before run_end
         record = error_record(error, stack=run.settings.capture_stack_traces) if error is not None else None
         run.recorder.emit(run.end_event(status, exit_code=exit_code, reason=reason, error=record))
         run.recorder.close()
@@ -158,8 +159,10 @@ class Tracer:
             parent_id = parent.span_id if parent is not None and parent.run is run else run.root_id
             span_id = run.next_span_id()
             event = envelope(run.run_id, event_type, component, name, span_id, parent_id, status)
+            settings = run.settings
             for key, value in fields.items():
-                if value is not None:
+                if value is not None and not (key == "inputs" and not settings.capture_inputs) \
+                        and not (key == "outputs" and not settings.capture_outputs):
                     event[key] = value
             add_where(event)
             if run.memory is not None:

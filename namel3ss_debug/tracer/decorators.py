@@ -137,8 +137,9 @@ def _generator_wrapper(fn: Callable[..., Any], spec: _CallSpec) -> Callable[...,
         items: list[Any] = []
         sent: Any = None
         thrown: BaseException | None = None
+        inner: Any = span  # the generator's own current span, kept across its yields
         while True:
-            token = current.set(span) if span is not None else None
+            token = current.set(inner) if span is not None else None
             try:
                 item = generator.throw(thrown) if thrown is not None else generator.send(sent)
             except StopIteration as stop:
@@ -148,6 +149,7 @@ def _generator_wrapper(fn: Callable[..., Any], spec: _CallSpec) -> Callable[...,
                 tracer.end_span(span, error=exc)
                 raise
             finally:
+                inner = current.get()
                 _reset(token)
             items.append(item)
             try:
@@ -175,8 +177,9 @@ def _async_generator_wrapper(fn: Callable[..., Any], spec: _CallSpec) -> Callabl
         items: list[Any] = []
         sent: Any = None
         thrown: BaseException | None = None
+        inner: Any = span
         while True:
-            token = current.set(span) if span is not None else None
+            token = current.set(inner) if span is not None else None
             try:
                 item = await (generator.athrow(thrown) if thrown is not None else generator.asend(sent))
             except StopAsyncIteration:
@@ -186,6 +189,7 @@ def _async_generator_wrapper(fn: Callable[..., Any], spec: _CallSpec) -> Callabl
                 tracer.end_span(span, error=exc)
                 raise
             finally:
+                inner = current.get()
                 _reset(token)
             items.append(item)
             try:

@@ -84,13 +84,21 @@ class EventFilter:
         if start is None:
             return [event] if self._wanted(event) else []
         if event.get("status") != "failed" and (event.get("duration_ms") or 0) < self.min_duration_ms:
+            self._adopt_children(span_id, start["parent_id"])
             return []
+        event["parent_id"] = start["parent_id"]  # it may have been adopted while held
         return self._release(start["parent_id"]) + [start, event]
 
     def _on_instant(self, event: Event) -> list[Event]:
         if event["parent_id"] in self._unsampled or not self._wanted(event):
             return []
         return self._release(event["parent_id"]) + [event]
+
+    def _adopt_children(self, span_id: str, parent: str | None) -> None:
+        """Held spans that outlive a dropped parent (detached tasks, threads) move to its parent."""
+        for held in self._held.values():
+            if held["parent_id"] == span_id:
+                held["parent_id"] = parent
 
     def _sampled(self, span_id: str, parent: str | None) -> bool:
         if parent in self._unsampled or (parent == self.root_id and self._rng() >= self.sample_rate):

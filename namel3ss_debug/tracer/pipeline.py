@@ -15,6 +15,11 @@ from .redact import Redactor
 from .serialize import dumps, to_jsonable
 from .truncate import Truncator
 
+# Fields the tracer itself writes: never redacted (a configured pattern must not break ids or times).
+ENVELOPE = frozenset({"v", "run_id", "seq", "ts", "event_type", "component", "span_id", "parent_id", "status"})
+# The record needed to run the app again is kept whole (its argv and config are redacted when built).
+UNTRUNCATED = frozenset({"run_start", "segment_start"})
+
 
 class Pipeline:
     def __init__(self, redactor: Redactor | None, truncator: Truncator):
@@ -23,7 +28,8 @@ class Pipeline:
 
     def serialize(self, event: dict[str, Any]) -> bytes:
         line = dumps(event)
-        if "error" in event or len(line) > self.truncator.max_size or self._may_need_redaction(event, line):
+        too_long = len(line) > self.truncator.max_size and event.get("event_type") not in UNTRUNCATED
+        if "error" in event or too_long or self._may_need_redaction(event, line):
             return self._slow(event)
         return line
 
@@ -35,5 +41,6 @@ class Pipeline:
         plain = to_jsonable(event)
         if self.redactor is not None:
             redact = self.redactor.redact
-            plain = {key: redact(value, pairs=key in ("error", "argv")) for key, value in plain.items()}
-        return dumps(self.truncator(plain))
+            plain = {key: value if key in ENVELOPE else redact(value, pairs=key == "error")
+                     for key, value in plain.items()}
+        return dumps(plain if plain.get("event_type") in UNTRUNCATED else self.truncator(plain))

@@ -61,11 +61,20 @@ class Recorder:
             except Exception as exc:
                 self._note_failure(exc)
 
-    def close(self) -> None:
+    def drain(self) -> None:
+        """Write the starts the filter still holds (spans open at the end of the run)."""
         with self.lock:
-            if self.filter is not None:
+            if self.filter is None or self.closed:
+                return
+            try:
                 for item in self.filter.drain():
                     self._write(item)
+            except Exception as exc:
+                self._note_failure(exc)
+
+    def close(self) -> None:
+        self.drain()
+        with self.lock:
             self.closed = True
             try:
                 self.writer.close()

@@ -26,7 +26,7 @@ REDACTED = "[REDACTED]"
 
 DEFAULT_KEYS = (
     "api_key", "apikey", "authorization", "password", "passwd", "secret", "token", "cookie",
-    "private_key", "access_key", "credential", "credentials",
+    "private_key", "access_key", "secret_key", "signing_key", "api_keys", "credential", "credentials",
 )
 
 _TOKEN_RUN = 17
@@ -35,7 +35,8 @@ _RUN_TABLE = bytes(ord("x") if chr(i).isascii() and chr(i).isalnum() else ord(" 
 _RUN = rf"(?=[\w.~+/=-]*[A-Za-z0-9]{{{_TOKEN_RUN}}})"
 
 VALUE_PATTERNS: tuple[tuple[str, str], ...] = (
-    ("private_key", r"-----BEGIN[A-Z ]*PRIVATE KEY-----[\s\S]*?(?:-----END[A-Z ]*PRIVATE KEY-----|\Z)"),
+    ("private_key", rf"-----BEGIN[A-Z ]*PRIVATE KEY-----(?=(?:(?!-----END)[\s\S])*?[A-Za-z0-9]{{{_TOKEN_RUN}}})"
+                    r"[\s\S]*?(?:-----END[A-Z ]*PRIVATE KEY-----|\Z)"),
     ("anthropic_key", rf"\bsk-ant-{_RUN}[\w-]+"),
     ("openai_key", rf"\bsk-{_RUN}[\w-]+"),
     ("aws_access_key", r"\b(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}\b"),
@@ -67,7 +68,7 @@ class Redactor:
             ("pattern", rx) for rx in self._user_patterns
         )
         self._spellings = key_spellings(self._names)
-        self._key_scan = _reversed_key_regex(self._spellings)
+        self._key_scan = _reversed_key_regex(self._spellings + ("argv",))  # argv: flags such as --password=
         names = "|".join(sorted({n.replace("_", "[_-]?") for n in self._names}, key=len, reverse=True))
         self._pair = re.compile(rf"(?i)\b((?:\w*[_-])?(?:{names}))(['\"]?\s*[:=]\s*['\"]?)([^\s'\",;}}&]+)")
 
@@ -84,12 +85,8 @@ class Redactor:
         """A cheap, conservative test on a serialized event: False means nothing in it needs redaction."""
         if _RUN_NEEDLE in line.translate(_RUN_TABLE):
             return True
-        if self._key_scan.search(line.lower()[::-1]):
-            return True
-        if self._user_patterns:
-            text = line.decode("utf-8", "replace")
-            return any(rx.search(text) for rx in self._user_patterns)
-        return False
+        # Configured patterns may be anchored or span characters JSON escapes: only the walk is exact.
+        return bool(self._user_patterns) or self._key_scan.search(line.lower()[::-1]) is not None
 
     def redact_text(self, text: str, *, pairs: bool = False) -> str:
         """Replace every secret-looking token in `text`; with `pairs`, also `password=...` values."""
@@ -104,13 +101,20 @@ class Redactor:
         if isinstance(value, str):
             return self.redact_text(value, pairs=pairs)
         if isinstance(value, dict):
-            return {
-                k: (REDACTED if self.is_sensitive_key(k) and v is not None else self.redact(v, pairs=pairs))
-                for k, v in value.items()
-            }
+            return {self._redact_key(k): self._redact_item(k, v, pairs) for k, v in value.items()}
         if isinstance(value, list):
             return [self.redact(v, pairs=pairs) for v in value]
         return value
+
+    def _redact_key(self, key: Any) -> Any:
+        return self.redact_text(key) if isinstance(key, str) else key
+
+    def _redact_item(self, key: Any, value: Any, pairs: bool) -> Any:
+        if value is not None and self.is_sensitive_key(key):
+            return REDACTED
+        if key == "argv" and isinstance(value, list) and all(isinstance(a, str) for a in value):
+            return self.redact_argv(value)
+        return self.redact(value, pairs=pairs)
 
     def redact_argv(self, argv: Iterable[str]) -> list[str]:
         """Hide the values of flags such as `--api-key X` or `--password=X` on a command line."""

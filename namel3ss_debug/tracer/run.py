@@ -41,6 +41,7 @@ class Run:
         self.start_ns = time.perf_counter_ns()
         self.start_ts = iso_now()
         self.ended = False
+        self.name = "run"
         self.retention_deleted: list[Path] = []
         self.unhandled: BaseException | None = None
         self.recorder = Recorder(
@@ -78,7 +79,8 @@ class Run:
 
     def start_event(self, entry: dict[str, Any], argv: list[str]) -> dict[str, Any]:
         """`run_start`: what is needed to run the app again, and where it ran."""
-        event = envelope(self.run_id, "run_start", "app", entry.get("name") or "run", self.root_id, None, "started")
+        self.name = entry.get("name") or "run"
+        event = envelope(self.run_id, "run_start", "app", self.name, self.root_id, None, "started")
         event["ts"] = self.start_ts
         event["pid"] = os.getpid()
         event["attrs"] = {
@@ -101,7 +103,7 @@ class Run:
 
     def end_event(self, status: str, *, exit_code: int | None, reason: str | None,
                   error: dict[str, Any] | None) -> dict[str, Any]:
-        event = envelope(self.run_id, "run_end", "app", "run", self.root_id, None, status)
+        event = envelope(self.run_id, "run_end", "app", self.name, self.root_id, None, status)
         event["duration_ms"] = round((time.perf_counter_ns() - self.start_ns) / 1e6, 3)
         if error is not None:
             event["error"] = error

@@ -54,7 +54,8 @@ def dumps(event: dict[str, Any]) -> bytes:
         return orjson.dumps(to_jsonable(event), option=_OPTIONS)
     except Exception as exc:  # nothing left to try: keep the envelope, say what happened
         bare = {k: event.get(k) for k in ("v", "run_id", "seq", "ts", "event_type", "component", "name",
-                                         "span_id", "parent_id", "status") if isinstance(event.get(k), (str, int, type(None)))}
+                                         "span_id", "parent_id", "status", "duration_ms")
+                if isinstance(event.get(k), (str, int, float, type(None)))}
         bare["attrs"] = {"serialization_error": safe_repr(exc)}
         return orjson.dumps(bare, option=_OPTIONS)
 

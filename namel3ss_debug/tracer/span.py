@@ -47,22 +47,27 @@ class Span:
         self.model = model
 
     def set_status(self, status: str) -> None:
-        """Override the end status (`completed`, `failed` or `skipped`)."""
-        self.status = status
+        """Override the end status: `completed`, `failed` or `skipped` (anything else is ignored)."""
+        if status in ("completed", "failed", "skipped"):
+            self.status = status
 
     def set_usage(self, input_tokens: int | None = None, output_tokens: int | None = None,
                   total_tokens: int | None = None, **extra: int) -> None:
         """Token usage for this span; `total_tokens` defaults to input + output."""
-        usage = dict(extra)
-        if input_tokens is not None:
-            usage["input_tokens"] = input_tokens
-        if output_tokens is not None:
-            usage["output_tokens"] = output_tokens
-        if total_tokens is None and (input_tokens is not None or output_tokens is not None):
-            total_tokens = (input_tokens or 0) + (output_tokens or 0)
-        if total_tokens is not None:
-            usage["total_tokens"] = total_tokens
+        counts = {**extra, "input_tokens": input_tokens, "output_tokens": output_tokens}
+        usage = {key: _count(value) for key, value in counts.items() if _count(value) is not None}
+        if total_tokens is None and ("input_tokens" in usage or "output_tokens" in usage):
+            total_tokens = usage.get("input_tokens", 0) + usage.get("output_tokens", 0)
+        if _count(total_tokens) is not None:
+            usage["total_tokens"] = _count(total_tokens)
         self.usage = usage
+
+
+def _count(value: Any) -> int | None:
+    """Token counts are non-negative integers; `12.0` is accepted as 12, anything else dropped."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0 or value != int(value):
+        return None
+    return int(value)
 
 
 class NoopSpan:

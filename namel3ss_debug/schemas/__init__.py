@@ -1,0 +1,26 @@
+"""JSON Schemas shipped with the package: the trace format, for validators and generated docs.
+
+Stdlib only, like `model/`: a traced application may import this without pulling in anything else.
+
+    >>> load_trace_schema()["title"]
+    'namel3ss-debug trace event, format version 1'
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+TRACE_SCHEMA_FILE = "trace-v1.schema.json"
+
+
+def trace_schema_path() -> Path:
+    """Where the JSON Schema (draft 2020-12) of one trace event, format version 1, is installed."""
+    return Path(__file__).parent / TRACE_SCHEMA_FILE
+
+
+def load_trace_schema() -> dict[str, Any]:
+    """The trace event schema as a dict, ready for `jsonschema.Draft202012Validator`."""
+    with trace_schema_path().open(encoding="utf-8") as handle:
+        return json.load(handle)

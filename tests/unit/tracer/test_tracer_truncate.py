@@ -1,0 +1,54 @@
+"""Truncator: oversized payload fields are cut to size, keep their shape, and say what they lost."""
+
+from __future__ import annotations
+
+import copy
+
+from namel3ss_debug.tracer.truncate import Truncator, payload_size, text_marker
+
+LIMIT = 256
+
+
+def test_payload_over_the_limit_fits_after_truncation():
+    event = Truncator(LIMIT)({"outputs": {"text": "a" * 5000}})
+    assert payload_size(event["outputs"]) <= LIMIT
+
+
+def test_truncated_payload_keeps_its_keys():
+    event = Truncator(LIMIT)({"inputs": {"system": "s" * 3000, "user": "u" * 3000, "temperature": 0.2}})
+    assert list(event["inputs"]) == ["system", "user", "temperature"]
+    assert event["inputs"]["temperature"] == 0.2
+
+
+def test_cut_string_ends_with_the_marker_naming_its_length():
+    event = Truncator(LIMIT)({"outputs": {"text": "a" * 5000}})
+    assert event["outputs"]["text"].endswith(text_marker(5000))
+    assert event["outputs"]["text"].startswith("aaaa")
+
+
+def test_truncated_records_the_original_size_of_each_cut_field():
+    outputs = {"text": "a" * 5000}
+    event = Truncator(LIMIT)({"outputs": outputs, "attrs": {"k": "small"}})
+    assert event["truncated"] == {"outputs": {"original_size": payload_size(outputs)}}
+
+
+def test_payload_under_the_limit_is_untouched():
+    event = {"inputs": {"q": "short"}, "outputs": ["a", "b"], "attrs": {"n": 1}, "error": {"type": "E"}}
+    before = copy.deepcopy(event)
+    assert Truncator(LIMIT)(event) == before
+
+
+def test_long_list_is_cut_with_a_marker_counting_its_items():
+    event = Truncator(LIMIT)({"outputs": list(range(1000))})
+    assert event["outputs"][:50] == list(range(50))
+    assert event["outputs"][50:] == ["...[truncated, 1000 items]"]
+
+
+def test_fields_outside_the_payload_are_never_cut():
+    event = Truncator(LIMIT)({"name": "n" * 1000, "outputs": "o" * 1000})
+    assert event["name"] == "n" * 1000
+
+
+def test_a_top_level_string_payload_is_cut():
+    event = Truncator(LIMIT)({"error": "e" * 2000})
+    assert event["error"].endswith(text_marker(2000)) and len(event["error"]) < 2000
