@@ -11,7 +11,7 @@ from ..analysis.summary import RunSummary
 
 def render_summary(console: Console, summary: RunSummary, paths: list[str]) -> None:
     trace = paths[-1] if len(paths) == 1 else f"{paths[0]} (+{len(paths) - 1} more segments)"
-    console.print(f"[bold]trace:[/] {escape(trace)}")
+    console.print(f"[bold]trace:[/] {escape(trace)}", soft_wrap=True)  # a path must stay copyable
     table = Table.grid(padding=(0, 2))
     table.add_column(style="dim")
     table.add_column()

@@ -61,9 +61,9 @@ class Tracer:
         run.ended = True
         self.run, self.last_run = None, run
         propagate_to_threads(False)
-        run.recorder.drain()  # spans still open (held by min_duration_ms) go before run_end
         record = error_record(error, stack=run.settings.capture_stack_traces) if error is not None else None
-        run.recorder.emit(run.end_event(status, exit_code=exit_code, reason=reason, error=record))
+        # emit_last writes the spans still held by min_duration_ms first, then run_end.
+        run.recorder.emit_last(lambda: run.end_event(status, exit_code=exit_code, reason=reason, error=record))
         run.recorder.close()
         from . import lifecycle
 

@@ -5,7 +5,8 @@ Unlike the other processors this one is stateful and may return several events (
 - with `min_duration_ms`, a start event is held until its end shows the span was long enough (failed
   spans are always kept); a held start is released early when a child or instant event needs it;
 - with `sample_rate` < 1, each top-level span is kept or dropped whole, with all its descendants.
-Structural events (`run_start`, `run_end`, `segment_start`, `error_occurred`) are always kept.
+Event types filter single events: `--event-type llm_call_end` keeps the end events of LLM spans (without
+their starts). Structural events (`run_start`, `run_end`, `segment_start`, `error_occurred`) are always kept.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ class EventFilter:
         self._dropped: dict[str, str | None] = {}  # dropped span -> its parent
         self._unsampled: set[str] = set()
         self._held: dict[str, Event] = {}  # span -> its start event, waiting for its duration
+        self._start_type_dropped: set[str] = set()  # spans whose start only was filtered by event type
 
     @property
     def is_active(self) -> bool:
@@ -61,14 +63,20 @@ class EventFilter:
         return held
 
     def _wanted(self, event: Event) -> bool:
-        if self.components and event.get("component") not in self.components:
-            return False
+        return self._component_wanted(event) and self._type_wanted(event)
+
+    def _component_wanted(self, event: Event) -> bool:
+        return not self.components or event.get("component") in self.components
+
+    def _type_wanted(self, event: Event) -> bool:
         return not self.event_types or event.get("event_type") in self.event_types
 
     def _on_start(self, event: Event) -> list[Event]:
         span_id, parent = event["span_id"], event["parent_id"]
         if not self._sampled(span_id, parent) or not self._wanted(event):
             self._dropped[span_id] = parent
+            if self._component_wanted(event) and span_id not in self._unsampled:
+                self._start_type_dropped.add(span_id)  # event types filter single events: its end may be wanted
             return []
         if self.min_duration_ms > 0:
             self._held[span_id] = event
@@ -79,6 +87,9 @@ class EventFilter:
         span_id = event["span_id"]
         self._unsampled.discard(span_id)
         if self._dropped.pop(span_id, 0) != 0:
+            if span_id in self._start_type_dropped:
+                self._start_type_dropped.discard(span_id)
+                return self._release(event["parent_id"]) + [event] if self._type_wanted(event) else []
             return []
         start = self._held.pop(span_id, None)
         if start is None:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import builtins
+import importlib.machinery
 import os
 import runpy
 import sys
 import traceback
+import types
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -79,7 +82,7 @@ def _execute(target: Target) -> tuple[int, BaseException | None]:
             script = str(Path(target.script or "").resolve())
             sys.argv = [target.script or "", *target.args]
             sys.path.insert(0, os.path.dirname(script))
-            runpy.run_path(script, run_name="__main__")
+            run_script(script)
     except SystemExit as exc:
         return _exit_code(exc), None
     except KeyboardInterrupt as exc:
@@ -87,6 +90,23 @@ def _execute(target: Target) -> tuple[int, BaseException | None]:
     except BaseException as exc:
         return 1, exc
     return 0, None
+
+
+def run_script(path: str) -> None:
+    """Execute a script as `__main__`, as `python path` does: an absolute `__file__` and code filename,
+    while `sys.argv[0]` stays as typed (runpy.run_path would overwrite it)."""
+    with open(path, "rb") as handle:
+        code = compile(handle.read(), path, "exec", dont_inherit=True)
+    module = types.ModuleType("__main__")
+    module.__dict__.update(__file__=path, __builtins__=builtins, __cached__=None,
+                           __loader__=importlib.machinery.SourceFileLoader("__main__", path))
+    saved = sys.modules.get("__main__")
+    sys.modules["__main__"] = module
+    try:
+        exec(code, module.__dict__)
+    finally:
+        if saved is not None:
+            sys.modules["__main__"] = saved
 
 
 def _exit_code(exc: SystemExit) -> int:
@@ -101,7 +121,7 @@ def _exit_code(exc: SystemExit) -> int:
 def app_traceback(exc: BaseException) -> str:
     """The traceback as Python would print it, without our own frames above the app's."""
     tb: TracebackType | None = exc.__traceback__
-    ours = (str(Path(__file__).parent.parent), os.path.dirname(runpy.__file__ or ""))
+    ours = (str(Path(__file__).parent.parent) + os.sep, os.path.dirname(runpy.__file__ or ""))
     while tb is not None and tb.tb_next is not None and _is_ours(tb.tb_frame.f_code.co_filename, ours):
         tb = tb.tb_next
     return "".join(traceback.format_exception(type(exc), exc, tb))

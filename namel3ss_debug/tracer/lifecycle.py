@@ -139,19 +139,23 @@ def _install_signal_handlers(run: Run) -> None:
 
 def _make_handler(run: Run, signum: int, previous: Any) -> Any:
     def handler(received: int, frame: FrameType | None) -> None:
-        tracer = _state["tracer"]
-        ours = tracer is not None and tracer.run is run
-        if ours:
-            run.recorder.flush()
-        if callable(previous):
-            previous(received, frame)
-        elif previous == signal.SIG_DFL:
-            if ours:
-                tracer.end_run("failed", exit_code=128 + received, reason=f"signal {signal.Signals(received).name}")
-            signal.signal(received, signal.SIG_DFL)
-            os.kill(os.getpid(), received)
+        run.recorder.run_or_defer(lambda: _on_signal(run, received, frame, previous))
 
     return handler
+
+
+def _on_signal(run: Run, received: int, frame: FrameType | None, previous: Any) -> None:
+    tracer = _state["tracer"]
+    ours = tracer is not None and tracer.run is run
+    if ours:
+        run.recorder.flush()
+    if callable(previous):
+        previous(received, frame)
+    elif previous == signal.SIG_DFL:
+        if ours:
+            tracer.end_run("failed", exit_code=128 + received, reason=f"signal {signal.Signals(received).name}")
+        signal.signal(received, signal.SIG_DFL)
+        os.kill(os.getpid(), received)
 
 
 def _restore_signal_handlers(run: Run) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import sys
 import threading
-from typing import Any, Protocol
+from typing import Any, Callable, Protocol
 
 from ..model.events import SCHEMA_VERSION
 from .clock import iso_now
@@ -39,57 +39,84 @@ class Recorder:
         self.closed = False
         self._segment_span_id = segment_span_id
         self._segment_attrs: dict[str, Any] = {}
+        self._owner: int | None = None  # the thread inside a write, if any
+        self._deferred: Callable[[], None] | None = None
 
     def set_segment_attrs(self, **attrs: Any) -> None:
         """What every `segment_start` repeats about the run (entry, start time), so a segment stands alone."""
         self._segment_attrs.update(attrs)
 
     def emit(self, event: dict[str, Any]) -> None:
-        with self.lock:
-            if self.closed:
-                return
-            try:
-                for item in self.filter(event) if self.filter is not None else (event,):
-                    self._write(item)
-            except Exception as exc:  # the app must never see our failure
-                self._note_failure(exc)
+        self._locked(self._emit, event)
+
+    def emit_last(self, build: Callable[[], dict[str, Any]]) -> None:
+        """Write the run's last event; `build` runs again if the event opens a new segment, so what it
+        reports about segments (such as those deleted) includes the rotation it caused."""
+        self._locked(self._emit_last, build)
 
     def flush(self) -> None:
-        with self.lock:
-            try:
-                self.writer.flush()
-            except Exception as exc:
-                self._note_failure(exc)
+        self._locked(self.writer.flush)
 
     def drain(self) -> None:
         """Write the starts the filter still holds (spans open at the end of the run)."""
-        with self.lock:
-            if self.filter is None or self.closed:
-                return
-            try:
-                for item in self.filter.drain():
-                    self._write(item)
-            except Exception as exc:
-                self._note_failure(exc)
+        self._locked(self._drain)
 
     def close(self) -> None:
-        self.drain()
-        with self.lock:
-            self.closed = True
-            try:
-                self.writer.close()
-            except Exception as exc:
-                self._note_failure(exc)
+        self._locked(self._close)
 
-    def _write(self, event: dict[str, Any]) -> None:
+    def run_or_defer(self, action: Callable[[], None]) -> None:
+        """For signal handlers: run `action` now, or, if the signal interrupted this recorder's own
+        work in this thread, as soon as that work is done (a handler must not re-enter a write)."""
+        if self._owner == threading.get_ident():
+            self._deferred = action
+        else:
+            action()
+
+    def _locked(self, work: Callable[..., None], *args: Any) -> None:
+        with self.lock:
+            outer = self._owner
+            self._owner = threading.get_ident()
+            try:
+                work(*args)
+            except Exception as exc:  # the app must never see our failure
+                self._note_failure(exc)
+            finally:
+                self._owner = outer
+        if self._deferred is not None and outer is None:
+            action, self._deferred = self._deferred, None
+            action()
+
+    def _emit(self, event: dict[str, Any]) -> None:
+        if self.closed:
+            return
+        for item in self.filter(event) if self.filter is not None else (event,):
+            self._write(item)
+
+    def _emit_last(self, build: Callable[[], dict[str, Any]]) -> None:
+        if not self.closed:
+            self._drain()
+            self._write(build(), rebuild=build)
+
+    def _drain(self) -> None:
+        if self.filter is not None and not self.closed:
+            for item in self.filter.drain():
+                self._write(item)
+
+    def _close(self) -> None:
+        self._drain()
+        self.closed = True
+        self.writer.close()
+
+    def _write(self, event: dict[str, Any], rebuild: Callable[[], dict[str, Any]] | None = None) -> None:
         event["seq"] = self.seq
         line = self.pipeline.serialize(event)
         if self.writer.path is None or self.writer.should_rotate(len(line)):
             self._start_segment()
+            event = rebuild() if rebuild is not None else event
             event["seq"] = self.seq
             line = self.pipeline.serialize(event)
+        self.seq += 1  # before the append: seq numbers are never handed out twice
         self.writer.append(line)
-        self.seq += 1
 
     def _start_segment(self) -> None:
         previous = self.writer.path
@@ -102,8 +129,8 @@ class Recorder:
             "attrs": {**self._segment_attrs, "segment": getattr(self.writer, "index", 0), "first_seq": self.seq,
                       "previous_segment": getattr(previous, "name", None)},
         }
-        self.writer.append(self.pipeline.serialize(event))
         self.seq += 1
+        self.writer.append(self.pipeline.serialize(event))
 
     def _note_failure(self, exc: BaseException) -> None:
         self.errors += 1

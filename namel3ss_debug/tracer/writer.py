@@ -87,17 +87,13 @@ class RotatingJsonlWriter:
             self.flush()
 
     def flush(self) -> None:
-        if not self._buffer or self._fd is None:
-            return
-        view = memoryview(self._buffer)
-        written = 0
-        try:
-            while written < len(view):
-                written += os.write(self._fd, view[written:])
-        finally:
-            view.release()
-            del self._buffer[:written]
-            self._pending = 0 if not self._buffer else self._pending
+        # The bytearray itself goes to os.write, never a memoryview of it: a view kept alive (by a signal
+        # handler's frame, say) would make the buffer impossible to resize afterwards.
+        buffer = self._buffer
+        while buffer and self._fd is not None:
+            written = os.write(self._fd, buffer)
+            del buffer[:written]
+        self._pending = 0
 
     def close(self) -> None:
         self.flush()

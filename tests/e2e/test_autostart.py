@@ -107,8 +107,6 @@ def test_the_cli_in_an_enabled_workspace_writes_no_trace_of_itself(tmp_path, com
     assert (result.returncode, (tmp_path / "traces").exists()) == (0, False), result.stderr
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: invoked_as_cli only recognises `-m namel3ss_debug` as two "
-                                       "arguments; `python -mnamel3ss_debug ...` autostarts a run in the CLI")
 def test_python_m_without_a_space_writes_no_trace_of_the_cli(tmp_path):
     write_workspace(tmp_path, '{"enabled": true, "trace_output_dir": "traces"}')
     result = run(tmp_path, [sys.executable, "-mnamel3ss_debug", "config", "show"])

@@ -141,9 +141,6 @@ def test_an_unhandled_exception_ends_the_run_failed_with_the_exception(tmp_path)
         "failed", "RuntimeError", "gave up after 20 steps")
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: a signal handled while Recorder._write is between "
-                                       "writer.append and seq += 1 gives run_end the seq of the event "
-                                       "being written (two events with one seq)")
 def test_a_signal_during_an_emit_gives_run_end_a_seq_of_its_own(tmp_path):
     returncode = finish(traced(tmp_path, str(APPS / "signal_mid_emit.py")))
     seqs = [event["seq"] for event in events(tmp_path / "traces")]
@@ -151,9 +148,6 @@ def test_a_signal_during_an_emit_gives_run_end_a_seq_of_its_own(tmp_path):
     assert seqs == list(range(len(seqs)))
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: a signal arriving during RotatingJsonlWriter.flush's os.write "
-                                       "re-enters flush while a memoryview of the buffer is exported: "
-                                       "BufferError, lines written twice and run_end lost")
 def test_a_signal_during_a_flush_writes_each_event_once_and_run_end(tmp_path):
     proc = traced(tmp_path, str(APPS / "signal_mid_flush.py"), flags=("--buffer-size", "10"))
     returncode = finish(proc)

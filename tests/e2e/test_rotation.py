@@ -82,8 +82,6 @@ def test_max_files_per_run_keeps_the_newest_segments_and_run_end_lists_the_delet
     assert (events[-1]["event_type"], events[-1]["status"]) == ("run_end", "completed")
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: run_end's segments_deleted is computed before run_end is written; "
-                                       "when run_end itself rotates, the segment pruned then is not listed")
 def test_segments_deleted_lists_the_segment_pruned_when_run_end_rotates(tmp_path):
     # 247 calls: run_start + 494 events fill exactly 5 segments of 1 + 99 lines, so run_end opens a sixth.
     segments = trace(tmp_path, 247, NAMEL3SS_DEBUG_MAX_EVENTS_PER_FILE="100", NAMEL3SS_DEBUG_MAX_FILES_PER_RUN="3")

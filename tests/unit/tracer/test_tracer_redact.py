@@ -294,12 +294,17 @@ def test_line_may_hold_secret_whenever_a_builtin_pattern_would_redact():
     assert changed > 500  # the generator does produce secrets, so the property is exercised
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: the private_key pattern needs no 17-character run, so "
-                   "line_may_hold_secret misses a PEM block with a short body that redact_text replaces")
-def test_line_may_hold_secret_for_a_pem_block_with_a_short_body():
+def test_pem_block_with_a_short_body_is_neither_redacted_nor_flagged():
     text = "-----BEGIN PRIVATE KEY-----\nMIIB+AgEA/ABCDEF\n-----END PRIVATE KEY-----"
     redactor = Redactor()
-    assert redactor.redact_text(text) != text
+    assert redactor.redact_text(text) == text
+    assert not redactor.line_may_hold_secret(dumps({"x": text}))
+
+
+def test_pem_block_with_a_real_body_is_redacted_and_flagged():
+    text = "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n-----END PRIVATE KEY-----"
+    redactor = Redactor()
+    assert redactor.redact_text(text) == "[REDACTED:private_key]"
     assert redactor.line_may_hold_secret(dumps({"x": text}))
 
 
