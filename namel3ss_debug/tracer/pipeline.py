@@ -25,17 +25,15 @@ class Pipeline:
     def __init__(self, redactor: Redactor | None, truncator: Truncator):
         self.redactor = redactor
         self.truncator = truncator
+        self._max_size = truncator.max_size
+        self._scan = redactor.line_may_hold_secret if redactor is not None else None  # bound once: hot path
 
     def serialize(self, event: dict[str, Any]) -> bytes:
         line = dumps(event)
-        too_long = len(line) > self.truncator.max_size and event.get("event_type") not in UNTRUNCATED
-        if "error" in event or too_long or self._may_need_redaction(event, line):
+        if "error" in event or (len(line) > self._max_size and event.get("event_type") not in UNTRUNCATED) \
+                or (self._scan is not None and self._scan(line)):
             return self._slow(event)
         return line
-
-    def _may_need_redaction(self, event: dict[str, Any], line: bytes) -> bool:
-        redactor = self.redactor
-        return redactor is not None and redactor.line_may_hold_secret(line)
 
     def _slow(self, event: dict[str, Any]) -> bytes:
         plain = to_jsonable(event)

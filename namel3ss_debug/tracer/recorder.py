@@ -39,7 +39,6 @@ class Recorder:
         self.closed = False
         self._segment_span_id = segment_span_id
         self._segment_attrs: dict[str, Any] = {}
-        self._owner: int | None = None  # the thread inside a write, if any
         self._deferred: Callable[[], None] | None = None
 
     def set_segment_attrs(self, **attrs: Any) -> None:
@@ -47,7 +46,19 @@ class Recorder:
         self._segment_attrs.update(attrs)
 
     def emit(self, event: dict[str, Any]) -> None:
-        self._locked(self._emit, event)
+        # The hot path: kept flat, as it runs for every event of every traced call.
+        with self.lock:
+            if not self.closed:
+                try:
+                    if self.filter is None:
+                        self._write(event)
+                    else:
+                        for item in self.filter(event):
+                            self._write(item)
+                except Exception as exc:  # the app must never see our failure
+                    self._note_failure(exc)
+        if self._deferred is not None:
+            self._run_deferred()
 
     def emit_last(self, build: Callable[[], dict[str, Any]]) -> None:
         """Write the run's last event; `build` runs again if the event opens a new segment, so what it
@@ -65,26 +76,27 @@ class Recorder:
         self._locked(self._close)
 
     def run_or_defer(self, action: Callable[[], None]) -> None:
-        """For signal handlers: run `action` now, or, if the signal interrupted this recorder's own
-        work in this thread, as soon as that work is done (a handler must not re-enter a write)."""
-        if self._owner == threading.get_ident():
+        """For signal handlers: run `action` now or, if the signal interrupted this recorder's own work
+        in this thread, as soon as that work is done (a handler must not re-enter a write)."""
+        if self.lock._is_owned():  # type: ignore[attr-defined]
             self._deferred = action
         else:
             action()
 
+    def _run_deferred(self) -> None:
+        if not self.lock._is_owned():  # type: ignore[attr-defined]  # only once the outermost write is done
+            action, self._deferred = self._deferred, None
+            if action is not None:
+                action()
+
     def _locked(self, work: Callable[..., None], *args: Any) -> None:
         with self.lock:
-            outer = self._owner
-            self._owner = threading.get_ident()
             try:
                 work(*args)
             except Exception as exc:  # the app must never see our failure
                 self._note_failure(exc)
-            finally:
-                self._owner = outer
-        if self._deferred is not None and outer is None:
-            action, self._deferred = self._deferred, None
-            action()
+        if self._deferred is not None:
+            self._run_deferred()
 
     def _emit(self, event: dict[str, Any]) -> None:
         if self.closed:
@@ -110,13 +122,14 @@ class Recorder:
     def _write(self, event: dict[str, Any], rebuild: Callable[[], dict[str, Any]] | None = None) -> None:
         event["seq"] = self.seq
         line = self.pipeline.serialize(event)
-        if self.writer.path is None or self.writer.should_rotate(len(line)):
+        writer = self.writer
+        if writer.path is None or writer.should_rotate(len(line)):
             self._start_segment()
             event = rebuild() if rebuild is not None else event
             event["seq"] = self.seq
             line = self.pipeline.serialize(event)
         self.seq += 1  # before the append: seq numbers are never handed out twice
-        self.writer.append(line)
+        writer.append(line)
 
     def _start_segment(self) -> None:
         previous = self.writer.path

@@ -7,20 +7,20 @@ Two rules, both on by default:
 - by pattern: OpenAI and Anthropic keys, AWS access keys, bearer credentials, JWTs and private key blocks
   found in any string are replaced, and so is the value of `password=...`-style pairs in error text.
 
-Before any of that, two scans of the serialized line decide whether the event needs it at all, so most
-events never pay for a walk (see `line_may_hold_secret`):
-- every built-in value pattern needs a run of at least 17 letters and digits (every real credential of
-  those kinds has one; span ids have 16 and run ids are broken by dashes): one `bytes.translate` and one
-  substring test find such a run;
-- a sensitive key is followed by `":` in JSON: one regex over the lower-cased, reversed line finds
-  `:"yek_ipa` and friends, anchored on the literal `:"`, which is what makes it fast. It is built from
-  the same spellings as the key rule, so the two cannot disagree.
+Before any of that, one scan of the serialized line (`scan.py`) decides whether the event needs it at
+all, so most events never pay for a walk: every built-in value pattern needs a run of at least 17
+letters and digits (every real credential of those kinds has one; span ids have 16 and run ids are
+broken by dashes), and a sensitive key is followed by `":` in JSON. The scan looks for the same
+spellings as the key rule, so the two cannot disagree. Configured patterns can match anything, so with
+any configured, every event is walked.
 """
 
 from __future__ import annotations
 
 import re
 from typing import Any, Iterable
+
+from .scan import MIN_RUN, has_run, make_scanner
 
 REDACTED = "[REDACTED]"
 
@@ -29,9 +29,7 @@ DEFAULT_KEYS = (
     "private_key", "access_key", "secret_key", "signing_key", "api_keys", "credential", "credentials",
 )
 
-_TOKEN_RUN = 17
-_RUN_NEEDLE = b"x" * _TOKEN_RUN
-_RUN_TABLE = bytes(ord("x") if chr(i).isascii() and chr(i).isalnum() else ord(" ") for i in range(256))
+_TOKEN_RUN = MIN_RUN
 _RUN = rf"(?=[\w.~+/=-]*[A-Za-z0-9]{{{_TOKEN_RUN}}})"
 
 VALUE_PATTERNS: tuple[tuple[str, str], ...] = (
@@ -64,11 +62,11 @@ class Redactor:
         self._names = tuple(dict.fromkeys([*DEFAULT_KEYS, *(normalize_key(k) for k in keys)]))
         self._key_verdicts: dict[str, bool] = {}
         self._user_patterns = tuple(re.compile(p) for p in patterns)
-        self._value_patterns = tuple((label, re.compile(p)) for label, p in VALUE_PATTERNS) + tuple(
-            ("pattern", rx) for rx in self._user_patterns
-        )
+        self._user_value_patterns = tuple(("pattern", rx) for rx in self._user_patterns)
+        self._value_patterns = tuple((label, re.compile(p)) for label, p in VALUE_PATTERNS) + self._user_value_patterns
         self._spellings = key_spellings(self._names)
-        self._key_scan = _reversed_key_regex(self._spellings + ("argv",))  # argv: flags such as --password=
+        # argv: flags such as --password= are found by redact_argv in the walk
+        self._scan = make_scanner(MIN_RUN, tuple(s.encode() for s in (*self._spellings, "argv")))
         names = "|".join(sorted({n.replace("_", "[_-]?") for n in self._names}, key=len, reverse=True))
         self._pair = re.compile(rf"(?i)\b((?:\w*[_-])?(?:{names}))(['\"]?\s*[:=]\s*['\"]?)([^\s'\",;}}&]+)")
 
@@ -83,14 +81,14 @@ class Redactor:
 
     def line_may_hold_secret(self, line: bytes) -> bool:
         """A cheap, conservative test on a serialized event: False means nothing in it needs redaction."""
-        if _RUN_NEEDLE in line.translate(_RUN_TABLE):
-            return True
         # Configured patterns may be anchored or span characters JSON escapes: only the walk is exact.
-        return bool(self._user_patterns) or self._key_scan.search(line.lower()[::-1]) is not None
+        return bool(self._user_patterns) or self._scan(line)
 
     def redact_text(self, text: str, *, pairs: bool = False) -> str:
         """Replace every secret-looking token in `text`; with `pairs`, also `password=...` values."""
-        for label, rx in self._value_patterns:
+        patterns = self._value_patterns if len(text) >= MIN_RUN and has_run(text.encode("utf-8", "replace"), MIN_RUN) \
+            else self._user_value_patterns  # the built-in patterns all need a run: skip them when there is none
+        for label, rx in patterns:
             text = rx.sub(f"[REDACTED:{label}]", text)
         if pairs:
             text = self._pair.sub(lambda m: f"{m.group(1)}{m.group(2)}{REDACTED}", text)
@@ -134,8 +132,3 @@ class Redactor:
                 hide_next = sensitive
         return out
 
-
-def _reversed_key_regex(spellings: Iterable[str]) -> re.Pattern[bytes]:
-    """Matches `:"` followed by a reversed spelling: a JSON key that ends with a sensitive name."""
-    alternatives = b"|".join(re.escape(spelling.encode()[::-1]) for spelling in spellings)
-    return re.compile(b':"(?:' + alternatives + b")")

@@ -45,7 +45,15 @@ def default(value: object) -> Any:
 
 
 def dumps(event: dict[str, Any]) -> bytes:
-    """One line of JSON, newline included. Falls back to a slow, total conversion on any error."""
+    """One line of JSON, newline included. Falls back to a slow, total conversion on any error.
+
+    Plain JSON types go first through orjson's fastest path (no `default`, no options); anything else
+    (bytes, objects, non-string keys) makes it raise and takes the next.
+    """
+    try:
+        return orjson.dumps(event, option=orjson.OPT_APPEND_NEWLINE)
+    except Exception:
+        pass
     try:
         return orjson.dumps(event, default=default, option=_OPTIONS)
     except Exception:

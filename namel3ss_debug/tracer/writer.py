@@ -40,6 +40,7 @@ class RotatingJsonlWriter:
         self.max_events = max_events
         self.max_files = max_files
         self.index = -1
+        self.path: Path | None = None
         self.paths: list[Path] = []
         self.deleted: list[Path] = []
         self._fd: int | None = None
@@ -47,10 +48,6 @@ class RotatingJsonlWriter:
         self._pending = 0
         self._segment_bytes = 0
         self._segment_events = 0
-
-    @property
-    def path(self) -> Path | None:
-        return self.paths[-1] if self.paths else None
 
     def should_rotate(self, line_length: int) -> bool:
         """True when `line_length` more bytes would overflow the current segment (never for an empty one)."""
@@ -71,6 +68,7 @@ class RotatingJsonlWriter:
         if old_fd is not None:
             os.close(old_fd)
         self.paths.append(path)
+        self.path = path
         self._segment_bytes = self._segment_events = 0
         self._prune()
         return path

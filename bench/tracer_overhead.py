@@ -1,0 +1,539 @@
+"""Tracer overhead: our write path against its floor, stdlib logging and the OpenTelemetry SDK.
+
+    python bench/tracer_overhead.py            # 5 repeats of 20,000 events
+    python bench/tracer_overhead.py --quick    # 5 repeats of 2,000 events
+    python bench/tracer_overhead.py --events 50000 --json
+
+All alternatives get the same events: a pool of 1,000 distinct ~1.3 KB `llm_call_end` events, cycled,
+each handed over as a fresh shallow copy (the tracer sets `seq` on the dict it gets), so no cache
+flatters anyone and every alternative pays the same copy. Repeats are interleaved across the
+alternatives in a rotating order, GC stays on and is collected before each repeat.
+What each line measures: bench/README.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gc
+import itertools
+import json
+import logging
+import os
+import platform
+import random
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+# Tracing must start off: the "off" figures need no active run, and an enabled environment or
+# workspace file would otherwise start one at import. The environment beats the workspace file.
+os.environ["NAMEL3SS_DEBUG_ENABLED"] = "0"
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import orjson  # noqa: E402
+
+import namel3ss_debug  # noqa: E402
+from namel3ss_debug.config import Settings, load_settings  # noqa: E402
+from namel3ss_debug.tracer.run import Run  # noqa: E402
+from namel3ss_debug.tracer.serialize import dumps as tracer_dumps  # noqa: E402
+
+try:  # the `bench` extra; without it the OTel line is skipped
+    from importlib.metadata import version as _dist_version
+
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter, SpanExportResult
+    from opentelemetry.trace import SpanKind
+
+    OTEL_VERSION: str | None = _dist_version("opentelemetry-sdk")
+except ImportError:
+    OTEL_VERSION, SpanExporter = None, object  # type: ignore[assignment,misc]
+
+SCHEMA = "namel3ss-debug/bench-tracer-overhead/1"
+POOL_SIZE = 1000
+REPEATS = 5
+CALLS_PER_EVENT = 10  # the off-path loops are ~100x cheaper than an event: more calls, same resolution
+BUFFER_SIZE = Settings().buffer_size
+ENTRY = {"kind": "python", "name": "bench/tracer_overhead.py"}
+MODEL = "gpt-4o-mini"
+TARGETS = {  # name -> (comparison, bound)
+    "ours_over_floor": ("<=", 3.0),
+    "otel_over_ours": (">=", 4.0),
+    "off_ns_added_sync": ("<=", 500.0),
+}
+
+# ------------------------------------------------------------------------------ the event pool
+
+_WORDS = (
+    "the a of to and in that it is was for on are as with they be at one have this from by hot word but "
+    "what some we can out other were all there when up use your how said an each she which do their time "
+    "if will way about many then them write would like so these her long make thing see him two has look "
+    "more day could go come did number sound no most people my over know water than call first who may "
+    "down side been now find any new work part take get place made live where after back little only round "
+    "man year came show every good me give our under name very through just form sentence great think say "
+    "help low line differ turn cause much mean before move right boy old too same tell does set three want "
+    "air well also play small end put home read hand port large spell add even land here must big high such "
+    "follow act why ask men change went light kind off need house picture try us again animal point mother "
+    "world near build self earth father head stand own page should country found answer school grow study "
+    "still learn plant cover food sun four between state keep eye never last let thought city tree cross "
+    "farm hard start might story saw far sea draw left late run while press close night real life few north "
+    "invoice refund shipping database migration latency retrieval embedding vector index tokenizer summary"
+).split()
+
+SYSTEM_PROMPT = (
+    "You are a careful support assistant for an online store. Answer in plain English, at most five "
+    "sentences. Cite the order number when you use one. If the customer asks for a refund, check the "
+    "policy first. Never reveal internal notes. When unsure, say so and offer to hand over to a human."
+)
+
+
+def _text(rng: random.Random, n_words: int) -> str:
+    words = rng.choices(_WORDS, k=n_words)
+    sentences = [" ".join(words[i:i + 12]).capitalize() + "." for i in range(0, n_words, 12)]
+    return " ".join(sentences)
+
+
+def make_event(rng: random.Random, i: int, *, long_token: bool = False) -> dict[str, Any]:
+    """One `llm_call_end` as the tracer would hand it to the recorder (envelope, payload, usage)."""
+    question = _text(rng, rng.randint(12, 20)) + f" My order is {rng.randint(10000, 99999)}?"
+    earlier = _text(rng, rng.randint(14, 22))
+    output = _text(rng, rng.randint(50, 66))
+    if long_token:  # a 40-hex commit hash: a run of 17+ letters and digits sends the event down the slow path
+        output += f" The fix is in commit {rng.getrandbits(160):040x}."
+    tokens_in = 80 + len(question) // 4 + len(earlier) // 4
+    tokens_out = len(output) // 4
+    return {
+        "v": 1, "run_id": "20261122-070322-3f9a1c", "seq": 0,
+        "ts": f"2026-11-22T07:{i // 60 % 60:02d}:{i % 60:02d}.{rng.randint(0, 999999):06d}Z",
+        "event_type": "llm_call_end", "component": "llm", "name": "chat",
+        "span_id": f"{2 * i + 3:016x}", "parent_id": f"{2 * i + 2:016x}", "status": "completed",
+        "duration_ms": round(rng.uniform(300, 2500), 3),
+        "inputs": {
+            "messages": [
+                {"role": "system", "content": SYSTEM_PROMPT},
+                {"role": "user", "content": question},
+                {"role": "assistant", "content": earlier},
+            ],
+            "model": MODEL, "temperature": 0.2, "max_tokens": 512,
+        },
+        "outputs": {"return": {"text": output, "finish_reason": "stop"}},
+        "model": MODEL + "-2024-07-18",
+        "usage": {"input_tokens": tokens_in, "output_tokens": tokens_out, "total_tokens": tokens_in + tokens_out},
+        "thread": "MainThread",
+    }
+
+
+def make_pool(seed: int, *, long_token: bool = False) -> list[dict[str, Any]]:
+    rng = random.Random(seed)
+    return [make_event(rng, i, long_token=long_token) for i in range(POOL_SIZE)]
+
+
+def cycle_to(pool: list[Any], n: int) -> list[Any]:
+    """`n` references into `pool`, in order, so every timed loop is a plain `for` over a list."""
+    return [pool[i % len(pool)] for i in range(n)]
+
+
+# ------------------------------------------------------------------------------ timing helpers
+
+def timed(body: Callable[[], None]) -> int:
+    gc.collect()
+    start = time.perf_counter_ns()
+    body()
+    return time.perf_counter_ns() - start
+
+
+def in_fresh_dir(root: Path, measure: Callable[[Path], int]) -> int:
+    """Run `measure` in an empty directory, deleted right after: dirty pages must not pile up across
+    measures, or the kernel's writeback lands on whichever alternative runs next."""
+    directory = Path(tempfile.mkdtemp(dir=root))
+    try:
+        return measure(directory)
+    finally:
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+def resolve_settings(directory: Path) -> Any:
+    return load_settings({}, directory, overrides={"enabled": True, "trace_output_dir": str(directory)})
+
+
+# ------------------------------------------------------------------------------ the write paths
+
+def measure_ours(events: list[dict[str, Any]], directory: Path, stats: dict[str, Any]) -> int:
+    """`Recorder.emit` of a real Run: filter -> seq -> redact/truncate/serialize -> RotatingJsonlWriter."""
+    run = Run(resolve_settings(directory))
+    recorder = run.recorder
+    recorder.set_segment_attrs(run_started=run.start_ts, entry=ENTRY)
+    recorder.emit(run.start_event(ENTRY, []))
+
+    def body() -> None:
+        emit = recorder.emit
+        for event in events:
+            emit(dict(event))
+        recorder.flush()
+
+    elapsed = timed(body)
+    recorder.close()
+    written = sum(p.read_bytes().count(b"\n") for p in run.paths)
+    stats["ours_lines_missing"] = max(stats.get("ours_lines_missing", 0), len(events) + 2 - written)
+    stats["ours_errors"] = max(stats.get("ours_errors", 0), recorder.errors)
+    return elapsed
+
+
+def measure_floor(events: list[dict[str, Any]], directory: Path) -> int:
+    """orjson + a bytearray flushed with os.write every BUFFER_SIZE events: nothing else."""
+    fd = os.open(directory / "floor.jsonl", os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+
+    def body() -> None:
+        dumps, option = orjson.dumps, orjson.OPT_APPEND_NEWLINE
+        buffer = bytearray()
+        pending = 0
+        for event in events:
+            buffer += dumps(dict(event), option=option)
+            pending += 1
+            if pending >= BUFFER_SIZE:
+                os.write(fd, buffer)
+                buffer.clear()
+                pending = 0
+        if buffer:
+            os.write(fd, buffer)
+
+    try:
+        return timed(body)
+    finally:
+        os.close(fd)
+
+
+class JsonEventFormatter(logging.Formatter):
+    """A JSON-lines formatter: the record's `event` (given with `extra=`) as one line."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return json.dumps(record.event)  # type: ignore[attr-defined]
+
+
+def measure_logging(events: list[dict[str, Any]], directory: Path) -> int:
+    """`logger.info(..., extra={"event": event})` through a FileHandler with a JSON formatter."""
+    path = directory / "events.jsonl"
+    logger = logging.getLogger(f"bench.tracer_overhead.{time.perf_counter_ns()}")
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
+    handler = logging.FileHandler(path, encoding="utf-8")
+    handler.setFormatter(JsonEventFormatter())
+    logger.addHandler(handler)
+
+    def body() -> None:
+        info = logger.info
+        for event in events:
+            info("llm_call_end", extra={"event": dict(event)})
+        handler.flush()
+
+    try:
+        return timed(body)
+    finally:
+        logger.removeHandler(handler)
+        handler.close()
+
+
+def genai_attributes(event: dict[str, Any]) -> dict[str, Any]:
+    """The event as an OTel GenAI instrumentation records a chat call (semconv `gen_ai.*` names)."""
+    inputs, reply, usage = event["inputs"], event["outputs"]["return"], event["usage"]
+    return {
+        "gen_ai.operation.name": "chat",
+        "gen_ai.provider.name": "openai",
+        "gen_ai.request.model": inputs["model"],
+        "gen_ai.request.temperature": inputs["temperature"],
+        "gen_ai.request.max_tokens": inputs["max_tokens"],
+        "gen_ai.response.model": event["model"],
+        "gen_ai.response.finish_reasons": (reply["finish_reason"],),
+        "gen_ai.usage.input_tokens": usage["input_tokens"],
+        "gen_ai.usage.output_tokens": usage["output_tokens"],
+        "gen_ai.input.messages": json.dumps(inputs["messages"]),
+        "gen_ai.output.messages": json.dumps([{"role": "assistant", "content": reply["text"],
+                                               "finish_reason": reply["finish_reason"]}]),
+        "namel3ss.duration_ms": event["duration_ms"],
+    }
+
+
+class CountingExporter(SpanExporter):  # type: ignore[misc,valid-type]
+    """Exports nothing; counts what reached it, so dropped spans show."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def export(self, spans: Any) -> Any:
+        self.count += len(spans)
+        return SpanExportResult.SUCCESS
+
+    def shutdown(self) -> None:
+        pass
+
+
+def measure_otel(events: list[dict[str, Any]], stats: dict[str, Any]) -> int:
+    """TracerProvider + BatchSpanProcessor (queue big enough for the whole run) + a no-op exporter."""
+    exporter = CountingExporter()
+    provider = TracerProvider()
+    processor = BatchSpanProcessor(exporter, max_queue_size=len(events) + 2048)
+    provider.add_span_processor(processor)
+    tracer = provider.get_tracer("bench.genai")
+
+    def body() -> None:
+        start = tracer.start_span
+        for event in events:
+            event = dict(event)
+            span = start(f"chat {event['inputs']['model']}", kind=SpanKind.CLIENT)
+            span.set_attributes(genai_attributes(event))
+            span.end()
+        processor.force_flush()
+
+    elapsed = timed(body)
+    provider.shutdown()
+    stats["otel_dropped"] = max(stats.get("otel_dropped", 0), len(events) - exporter.count)
+    return elapsed
+
+
+# ------------------------------------------------------------------------------ decorated calls
+
+def plain_llm(messages: Any, model: str = MODEL, temperature: float = 0.2) -> Any:
+    return messages
+
+
+traced_llm = namel3ss_debug.trace_llm_call(plain_llm)
+
+
+async def plain_tool(query: Any) -> Any:
+    return query
+
+
+traced_tool = namel3ss_debug.trace_tool_call(plain_tool)
+
+
+def measure_sync_calls(fn: Callable[..., Any], n: int) -> int:
+    def body() -> None:
+        for i in range(n):
+            fn(i)
+
+    return timed(body)
+
+
+def measure_async_calls(fn: Callable[..., Any], n: int) -> int:
+    async def body() -> int:
+        gc.collect()
+        start = time.perf_counter_ns()
+        for i in range(n):
+            await fn(i)
+        return time.perf_counter_ns() - start
+
+    return asyncio.run(body())
+
+
+def make_replies(pool: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """What an SDK returns: text, model and usage in OpenAI's names (the tracer maps them)."""
+    return [{"text": e["outputs"]["return"]["text"], "model": e["model"], "finish_reason": "stop",
+             "usage": {"prompt_tokens": e["usage"]["input_tokens"], "completion_tokens": e["usage"]["output_tokens"],
+                       "total_tokens": e["usage"]["total_tokens"]}} for e in pool]
+
+
+def measure_traced_on(pool: list[dict[str, Any]], n: int, directory: Path, stats: dict[str, Any]) -> int:
+    """A decorated LLM call with tracing on: start and end events through the whole tracer."""
+    replies = itertools.cycle(make_replies(pool))
+
+    @namel3ss_debug.trace_llm_call
+    def chat(messages: Any, model: str = MODEL, temperature: float = 0.2) -> Any:
+        return next(replies)
+
+    calls = cycle_to([e["inputs"]["messages"] for e in pool], n)
+    tracer = namel3ss_debug.get_tracer()
+    tracer.start_run(resolve_settings(directory), entry=ENTRY, argv=[], install_hooks=False)
+
+    def body() -> None:
+        for messages in calls:
+            chat(messages, model=MODEL)
+        tracer.flush()
+
+    try:
+        return timed(body)
+    finally:
+        run = tracer.end_run()
+        stats["on_errors"] = max(stats.get("on_errors", 0), run.recorder.errors if run else -1)
+
+
+# ------------------------------------------------------------------------------ the run
+
+def fast_path_share(pool: list[dict[str, Any]], root: Path) -> int | None:
+    """How many pool events the pipeline serializes without its slow (redact/truncate) path."""
+    pipeline = Run(resolve_settings(root)).recorder.pipeline  # its writer opens no file until written to
+    slow_path = getattr(pipeline, "_slow", None)
+    if slow_path is None:  # the pipeline changed shape: say "unknown" rather than guess
+        return None
+    taken: list[int] = []
+    pipeline._slow = lambda event: (taken.append(1), slow_path(event))[1]  # type: ignore[method-assign]
+    for event in pool:
+        pipeline.serialize(dict(event))
+    return len(pool) - len(taken)
+
+
+def collect(events_n: int, repeats: int, root: Path) -> dict[str, Any]:
+    """Run every measure `repeats` times, interleaved; per-item nanoseconds for each run."""
+    pool, slow_pool = make_pool(1), make_pool(2, long_token=True)
+    events, slow_events = cycle_to(pool, events_n), cycle_to(slow_pool, events_n)
+    calls = events_n * CALLS_PER_EVENT
+    stats: dict[str, Any] = {"loadavg_start": _loadavg()}
+    measures: list[tuple[str, int, Callable[[], int]]] = [
+        ("ours", events_n, lambda: in_fresh_dir(root, lambda d: measure_ours(events, d, stats))),
+        ("floor", events_n, lambda: in_fresh_dir(root, lambda d: measure_floor(events, d))),
+        ("logging", events_n, lambda: in_fresh_dir(root, lambda d: measure_logging(events, d))),
+        *([("otel", events_n, lambda: measure_otel(events, stats))] if OTEL_VERSION else []),
+        ("ours_slow_path", events_n, lambda: in_fresh_dir(root, lambda d: measure_ours(slow_events, d, {}))),
+        ("call_plain_sync", calls, lambda: measure_sync_calls(plain_llm, calls)),
+        ("call_traced_off_sync", calls, lambda: measure_sync_calls(traced_llm, calls)),
+        ("call_plain_async", calls, lambda: measure_async_calls(plain_tool, calls)),
+        ("call_traced_off_async", calls, lambda: measure_async_calls(traced_tool, calls)),
+        ("call_traced_on_sync", events_n,
+         lambda: in_fresh_dir(root, lambda d: measure_traced_on(pool, events_n, d, stats))),
+    ]
+    if namel3ss_debug.get_tracer().active:
+        raise SystemExit("tracing is active before the benchmark starts; the off figures would be wrong")
+    runs: dict[str, list[float]] = {name: [] for name, _, _ in measures}
+    for repeat in range(-1, repeats):  # repeat -1 warms up every path and is discarded
+        turn = repeat % len(measures)  # rotate the order too, so no line always follows the same neighbour
+        for name, count, measure in measures[turn:] + measures[:turn]:
+            elapsed = measure()
+            if repeat >= 0:
+                runs[name].append(elapsed / count)
+        print(f"  repeat {repeat + 1}/{repeats} done" if repeat >= 0 else "  warm-up done", file=sys.stderr)
+    sizes = [len(tracer_dumps(e)) for e in pool]
+    stats.update(pool_size=POOL_SIZE, event_bytes_mean=round(statistics.mean(sizes)),
+                 event_bytes_min=min(sizes), event_bytes_max=max(sizes),
+                 fast_path_events=in_fresh_dir(root, lambda d: fast_path_share(pool, d)),
+                 slow_pool_fast_path_events=in_fresh_dir(root, lambda d: fast_path_share(slow_pool, d)),
+                 loadavg_end=_loadavg())
+    return {"runs": runs, "stats": stats}
+
+
+def _loadavg() -> float | None:
+    """Other work on the machine shows up as spread between repeats; this says whether there was any."""
+    return round(os.getloadavg()[0], 2) if hasattr(os, "getloadavg") else None
+
+
+def summarize(raw: dict[str, Any], events_n: int, repeats: int) -> dict[str, Any]:
+    """The one record both views (table, JSON) are printed from."""
+    runs = raw["runs"]
+    med = {name: statistics.median(values) for name, values in runs.items()}
+    measures = {name: {"median_ns": round(med[name], 1), "min_ns": round(min(v), 1), "max_ns": round(max(v), 1),
+                       "runs_ns": [round(x, 1) for x in v]} for name, v in runs.items()}
+    ratios = {
+        "ours_over_floor": med["ours"] / med["floor"],
+        "logging_over_ours": med["logging"] / med["ours"],
+        "off_ns_added_sync": med["call_traced_off_sync"] - med["call_plain_sync"],
+        "off_ns_added_async": med["call_traced_off_async"] - med["call_plain_async"],
+        "ours_slow_over_ours": med["ours_slow_path"] / med["ours"],
+    }
+    if "otel" in med:
+        ratios["otel_over_ours"] = med["otel"] / med["ours"]
+    targets = [{"name": name, "value": round(ratios[name], 2), "comparison": op, "bound": bound,
+                "passed": ratios[name] <= bound if op == "<=" else ratios[name] >= bound}
+               for name, (op, bound) in TARGETS.items() if name in ratios]
+    return {
+        "schema": SCHEMA,
+        "environment": environment(),
+        "params": {"events": events_n, "repeats": repeats, "calls": events_n * CALLS_PER_EVENT,
+                   "buffer_size": BUFFER_SIZE, "pool": POOL_SIZE},
+        "stats": raw["stats"],
+        "measures": measures,
+        "ratios": {k: round(v, 2) for k, v in ratios.items()},
+        "targets": targets,
+    }
+
+
+def environment() -> dict[str, Any]:
+    affinity = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None
+    return {"python": platform.python_version(), "implementation": platform.python_implementation(),
+            "platform": platform.platform(), "orjson": orjson.__version__, "opentelemetry_sdk": OTEL_VERSION,
+            "namel3ss_debug": namel3ss_debug.__version__, "cpu_count": os.cpu_count(), "cpus_usable": affinity}
+
+
+# ------------------------------------------------------------------------------ output
+
+LABELS = (  # measure -> (label, unit)
+    ("ours", "ours: Recorder.emit, redaction on, real file", "event"),
+    ("floor", "floor: orjson.dumps + bytearray + os.write/256", "event"),
+    ("logging", "stdlib logging, FileHandler + JSON formatter", "event"),
+    ("otel", "OTel SDK span, GenAI attrs, BatchSpanProcessor", "event"),
+    ("ours_slow_path", "ours, event with a 40-hex token (slow path)", "event"),
+    ("call_traced_on_sync", "@trace_llm_call, tracing ON (2 events)", "call"),
+    ("call_plain_sync", "plain sync function call", "call"),
+    ("call_traced_off_sync", "@trace_llm_call, tracing off", "call"),
+    ("call_plain_async", "plain async function, awaited", "call"),
+    ("call_traced_off_async", "@trace_tool_call async, tracing off", "call"),
+)
+
+
+def render_table(result: dict[str, Any]) -> str:
+    env, params, stats = result["environment"], result["params"], result["stats"]
+    lines = [
+        f"Python {env['python']} ({env['implementation']}) on {env['platform']}",
+        f"orjson {env['orjson']}, opentelemetry-sdk {env['opentelemetry_sdk'] or 'not installed'}, "
+        f"namel3ss-debug {env['namel3ss_debug']}, CPUs {env['cpu_count']} (usable {env['cpus_usable']})",
+        f"{params['repeats']} repeats x {params['events']:,} events ({params['calls']:,} calls for the off path); "
+        f"pool {stats['pool_size']} distinct events, {stats['event_bytes_mean']} B mean "
+        f"({stats['event_bytes_min']}-{stats['event_bytes_max']}); "
+        f"fast path: {stats['fast_path_events']}/{stats['pool_size']} "
+        f"(slow-path pool: {stats['slow_pool_fast_path_events']}/{stats['pool_size']}); "
+        f"load average {stats['loadavg_start']} at start, {stats['loadavg_end']} at end",
+        "",
+        f"{'measure':<50} {'median':>10} {'min':>10} {'max':>10}",
+    ]
+    for name, label, unit in LABELS:
+        m = result["measures"].get(name)
+        if m is not None:
+            cells = " ".join(f"{_us(m[k]):>10}" for k in ("median_ns", "min_ns", "max_ns"))
+            lines.append(f"{label:<50} {cells}  per {unit}")
+    lines += ["", *render_ratios(result)]
+    return "\n".join(lines)
+
+
+def _us(ns: float) -> str:
+    return f"{ns / 1000:.3f} us" if ns >= 1000 else f"{ns:.0f} ns"
+
+
+def render_ratios(result: dict[str, Any]) -> list[str]:
+    r, stats = result["ratios"], result["stats"]
+    verdicts = {t["name"]: ("PASS" if t["passed"] else "MISS") + f" (target {t['comparison']} {t['bound']:g})"
+                for t in result["targets"]}
+    lines = [
+        f"ours / floor          {r['ours_over_floor']:>8.2f}x   {verdicts['ours_over_floor']}, aim 2x",
+        f"OTel / ours           {r['otel_over_ours']:>8.2f}x   {verdicts['otel_over_ours']}" if "otel_over_ours" in r
+        else "OTel / ours                n/a   (pip install -e '.[bench]')",
+        f"logging / ours        {r['logging_over_ours']:>8.2f}x",
+        f"slow path / ours      {r['ours_slow_over_ours']:>8.2f}x",
+        f"off, sync, added      {r['off_ns_added_sync']:>8.0f} ns/call   {verdicts['off_ns_added_sync']}",
+        f"off, async, added     {r['off_ns_added_async']:>8.0f} ns/call",
+        "",
+        f"checks: ours lines missing {stats.get('ours_lines_missing')}, tracer errors {stats.get('ours_errors')} "
+        f"(ON path {stats.get('on_errors')}), OTel spans dropped {stats.get('otel_dropped', 'n/a')}",
+    ]
+    return lines
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="2,000 events per repeat")
+    parser.add_argument("--events", type=int, default=None, help="events per repeat (default 20,000)")
+    parser.add_argument("--repeats", type=int, default=REPEATS, help=f"timed repeats (default {REPEATS})")
+    parser.add_argument("--json", action="store_true", help="print the results as JSON only")
+    parser.add_argument("--dir", type=Path, default=None,
+                        help="where the temporary trace files go (default: the system temp dir)")
+    args = parser.parse_args(argv)
+    events_n = args.events or (2_000 if args.quick else 20_000)
+    with tempfile.TemporaryDirectory(prefix="n3d-bench-", dir=args.dir) as tmp:
+        raw = collect(events_n, args.repeats, Path(tmp))
+    result = summarize(raw, events_n, args.repeats)
+    print(json.dumps(result, indent=2) if args.json else render_table(result))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

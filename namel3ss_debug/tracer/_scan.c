@@ -1,0 +1,182 @@
+/* Optional speedup for redaction's pre-scan; the pure-Python reference is in scan.py, and a test checks
+ * that both give the same answers on generated lines.
+ *
+ * Scanner(min_run, suffixes).may_hold_secret(line): one pass over a serialized event, True when it holds
+ * a run of `min_run` ASCII letters and digits, or a JSON key (text before `":`) whose lower-cased end is
+ * one of `suffixes` (lower-case bytes). Suffixes are bucketed by their last byte, so a key is compared
+ * only with the few suffixes that end like it.
+ * has_run(data, min_run): the run test alone. */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <string.h>
+
+static unsigned char ALNUM[256];
+static unsigned char LOWER[256];
+
+typedef struct {
+    PyObject_HEAD
+    Py_ssize_t min_run;
+    PyObject *suffixes;            /* tuple of bytes, kept alive for the pointers below */
+    Py_ssize_t count;
+    const unsigned char **text;    /* suffix i's bytes */
+    Py_ssize_t *length;            /* suffix i's length */
+    Py_ssize_t *next;              /* next suffix in the same bucket, or -1 */
+    Py_ssize_t bucket[256];        /* first suffix ending with that byte, or -1 */
+} Scanner;
+
+static void Scanner_dealloc(Scanner *self)
+{
+    PyMem_Free(self->text);
+    PyMem_Free(self->length);
+    PyMem_Free(self->next);
+    Py_XDECREF(self->suffixes);
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+static int Scanner_init(Scanner *self, PyObject *args, PyObject *kwds)
+{
+    Py_ssize_t min_run;
+    PyObject *suffixes;
+    if (!PyArg_ParseTuple(args, "nO!", &min_run, &PyTuple_Type, &suffixes))
+        return -1;
+    Py_ssize_t count = PyTuple_GET_SIZE(suffixes);
+    for (Py_ssize_t i = 0; i < count; i++) {
+        PyObject *item = PyTuple_GET_ITEM(suffixes, i);
+        if (!PyBytes_Check(item) || PyBytes_GET_SIZE(item) == 0) {
+            PyErr_SetString(PyExc_TypeError, "suffixes must be a tuple of non-empty bytes");
+            return -1;
+        }
+    }
+    self->text = PyMem_Calloc(count + 1, sizeof(*self->text));
+    self->length = PyMem_Calloc(count + 1, sizeof(*self->length));
+    self->next = PyMem_Calloc(count + 1, sizeof(*self->next));
+    if (!self->text || !self->length || !self->next) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    Py_INCREF(suffixes);
+    Py_XSETREF(self->suffixes, suffixes);
+    self->min_run = min_run;
+    self->count = count;
+    for (int c = 0; c < 256; c++)
+        self->bucket[c] = -1;
+    for (Py_ssize_t i = count - 1; i >= 0; i--) {
+        PyObject *item = PyTuple_GET_ITEM(suffixes, i);
+        self->text[i] = (const unsigned char *)PyBytes_AS_STRING(item);
+        self->length[i] = PyBytes_GET_SIZE(item);
+        unsigned char last = self->text[i][self->length[i] - 1];
+        self->next[i] = self->bucket[last];
+        self->bucket[last] = i;
+    }
+    return 0;
+}
+
+/* Does data[0:end] end, lower-cased, with one of the suffixes? */
+static int key_matches(const Scanner *self, const unsigned char *data, Py_ssize_t end)
+{
+    if (end == 0)
+        return 0;
+    for (Py_ssize_t i = self->bucket[LOWER[data[end - 1]]]; i >= 0; i = self->next[i]) {
+        Py_ssize_t n = self->length[i];
+        if (n > end)
+            continue;
+        const unsigned char *suffix = self->text[i], *tail = data + end - n;
+        Py_ssize_t k = n - 1;
+        while (k > 0 && LOWER[tail[k - 1]] == suffix[k - 1])
+            k--;
+        if (k == 0)
+            return 1;
+    }
+    return 0;
+}
+
+static PyObject *Scanner_may_hold_secret(Scanner *self, PyObject *line)
+{
+    Py_buffer view;
+    if (PyObject_GetBuffer(line, &view, PyBUF_SIMPLE) < 0)
+        return NULL;
+    const unsigned char *data = view.buf;
+    Py_ssize_t size = view.len, run = 0, min_run = self->min_run;
+    int found = 0;
+    for (Py_ssize_t i = 0; i < size; i++) {
+        unsigned char c = data[i];
+        if (ALNUM[c]) {
+            if (++run >= min_run) {
+                found = 1;
+                break;
+            }
+        } else {
+            run = 0;
+            if (c == '"' && i + 1 < size && data[i + 1] == ':' && key_matches(self, data, i)) {
+                found = 1;
+                break;
+            }
+        }
+    }
+    PyBuffer_Release(&view);
+    return PyBool_FromLong(found);
+}
+
+static PyObject *has_run(PyObject *module, PyObject *args)
+{
+    Py_buffer view;
+    Py_ssize_t min_run, run = 0;
+    if (!PyArg_ParseTuple(args, "y*n", &view, &min_run))
+        return NULL;
+    const unsigned char *data = view.buf;
+    int found = 0;
+    for (Py_ssize_t i = 0; i < view.len; i++) {
+        run = ALNUM[data[i]] ? run + 1 : 0;
+        if (run >= min_run) {
+            found = 1;
+            break;
+        }
+    }
+    PyBuffer_Release(&view);
+    return PyBool_FromLong(found);
+}
+
+static PyMethodDef SCANNER_METHODS[] = {
+    {"may_hold_secret", (PyCFunction)Scanner_may_hold_secret, METH_O,
+     "may_hold_secret(line) -> bool: a long letter/digit run, or a key ending with a sensitive suffix."},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyTypeObject ScannerType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "namel3ss_debug.tracer._scan.Scanner",
+    .tp_basicsize = sizeof(Scanner),
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_doc = "Scanner(min_run, suffixes): redaction's pre-scan of serialized events.",
+    .tp_new = PyType_GenericNew,
+    .tp_init = (initproc)Scanner_init,
+    .tp_dealloc = (destructor)Scanner_dealloc,
+    .tp_methods = SCANNER_METHODS,
+};
+
+static PyMethodDef METHODS[] = {
+    {"has_run", has_run, METH_VARARGS, "has_run(data, min_run) -> bool: a run of min_run ASCII letters and digits."},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef MODULE = {PyModuleDef_HEAD_INIT, "_scan", NULL, -1, METHODS};
+
+PyMODINIT_FUNC PyInit__scan(void)
+{
+    for (int c = 0; c < 256; c++) {
+        ALNUM[c] = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+        LOWER[c] = (c >= 'A' && c <= 'Z') ? (unsigned char)(c + 32) : (unsigned char)c;
+    }
+    if (PyType_Ready(&ScannerType) < 0)
+        return NULL;
+    PyObject *module = PyModule_Create(&MODULE);
+    if (module == NULL)
+        return NULL;
+    Py_INCREF(&ScannerType);
+    if (PyModule_AddObject(module, "Scanner", (PyObject *)&ScannerType) < 0) {
+        Py_DECREF(&ScannerType);
+        Py_DECREF(module);
+        return NULL;
+    }
+    return module;
+}

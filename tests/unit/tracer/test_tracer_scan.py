@@ -1,0 +1,63 @@
+"""The C pre-scan and its pure-Python reference give the same answers."""
+
+from __future__ import annotations
+
+import random
+
+import orjson
+import pytest
+
+from namel3ss_debug.tracer import scan
+from namel3ss_debug.tracer.redact import Redactor, key_spellings, DEFAULT_KEYS
+
+SUFFIXES = tuple(s.encode() for s in (*key_spellings(DEFAULT_KEYS), "argv"))
+ALPHABET = "abcXYZ019 _-\":,{}[]\\é"
+WORDS = ["api_key", "Api-Key", "apiKey", "token", "max_tokens", "password", "argv", "hello", "AKIA", "x" * 20]
+
+needs_c = pytest.mark.skipif(not scan.ACCELERATED, reason="the C extension was not compiled on this install")
+
+
+def random_line(rng: random.Random) -> bytes:
+    payload = {}
+    for _ in range(rng.randint(0, 6)):
+        key = rng.choice(WORDS) + "".join(rng.choice(ALPHABET) for _ in range(rng.randint(0, 3)))
+        value = "".join(rng.choice(ALPHABET + "defghij") for _ in range(rng.randint(0, 30)))
+        payload[key if rng.random() < 0.7 else key[::-1]] = value
+    return orjson.dumps(payload, option=orjson.OPT_APPEND_NEWLINE)
+
+
+@needs_c
+def test_c_scanner_agrees_with_the_reference_on_generated_lines() -> None:
+    rng = random.Random(7)
+    c_scan, py_scan = scan.make_scanner(17, SUFFIXES), scan.scanner_py(17, SUFFIXES)
+    lines = [random_line(rng) for _ in range(5000)]
+    verdicts = [(c_scan(line), py_scan(line)) for line in lines]
+    assert all(c == py for c, py in verdicts)
+    assert 500 < sum(c for c, _ in verdicts) < 4500  # both answers occur, so agreement means something
+
+
+@needs_c
+def test_c_has_run_agrees_with_the_reference() -> None:
+    rng = random.Random(11)
+    for _ in range(3000):
+        data = "".join(rng.choice("ab1 -_") for _ in range(rng.randint(0, 60))).encode()
+        assert scan.has_run(data, 5) == scan.has_run_py(data, 5)
+
+
+@pytest.mark.parametrize("make", [scan.scanner_py, scan.make_scanner])
+@pytest.mark.parametrize("line, expected", [
+    (b'{"X-API-Key":"v"}', True),
+    (b'{"accessToken":"v"}', True),
+    (b'{"max_tokens":5}', False),
+    (b'{"text":"a sk-proj-abcdefghijklmnopqrstu key"}', True),
+    (b'{"text":"a short sk-abc key"}', False),
+])
+def test_scanner_answers(make, line: bytes, expected: bool) -> None:
+    assert make(17, SUFFIXES)(line) is expected
+
+
+def test_redactor_uses_the_same_spellings_as_its_key_rule() -> None:
+    redactor = Redactor()
+    for key in ["OPENAI_API_KEY", "x-api-key", "sessionToken", "Cookie", "total_tokens", "tokenizer"]:
+        line = orjson.dumps({"k": {key: "v"}})
+        assert redactor.line_may_hold_secret(line) == redactor.is_sensitive_key(key)
