@@ -340,7 +340,7 @@ def _unknown(name: str, known: tuple[str, ...]) -> str:
     close = difflib.get_close_matches(name, known, n=1)
     if close:
         return f'unknown key "{name}" (did you mean "{close[0]}"?)'
-    return f'unknown key "{name}" (ignored; known keys: {", ".join(known)})'
+    return f'unknown key "{name}" (known keys: {", ".join(known)})'
 
 
 # ---------------------------------------------------------------- sources

@@ -94,7 +94,7 @@ def print_show_table(console: Console, record: dict) -> None:
 def print_warnings(console: Console, warnings: tuple[str, ...] | list[str]) -> None:
     """One `warning: ...` line per configuration warning."""
     for warning in warnings:
-        _print_line(console, f"warning: {warning}")
+        _print_line(console, f"namel3ss-debug: warning: {warning}")
 
 
 def _print_line(console: Console, text: str) -> None:

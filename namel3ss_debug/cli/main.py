@@ -20,6 +20,7 @@ class DebuggerGroup(click.Group):
             return super().invoke(ctx)
         except Namel3ssDebugError as error:
             if ctx.params.get("show_traceback"):
+                error.show_traceback = True  # type: ignore[attr-defined]
                 raise
             ctx.exit(report(error))
 
@@ -55,5 +56,7 @@ _register()
 def main(argv: list[str] | None = None) -> None:
     try:
         cli.main(args=argv, prog_name="namel3ss-debug")
-    except Namel3ssDebugError as error:  # raised outside a command (rare): still one line, no traceback
-        sys.exit(report(error) or EXIT_USAGE)
+    except Namel3ssDebugError as error:
+        if getattr(error, "show_traceback", False):
+            raise
+        sys.exit(report(error) or EXIT_USAGE)  # raised outside a command (rare): still one line

@@ -90,29 +90,44 @@ static int key_matches(const Scanner *self, const unsigned char *data, Py_ssize_
     return 0;
 }
 
+/* A run of k letters/digits? Probe the last byte of each candidate run and scan backwards: a byte that
+ * is not a letter or digit rules out every run through it, so on prose most bytes are never read. */
+static int has_run_of(const unsigned char *data, Py_ssize_t size, Py_ssize_t k)
+{
+    if (k <= 0)
+        return 1;
+    Py_ssize_t start = 0;
+    while (start + k <= size) {
+        Py_ssize_t j = start + k - 1;
+        while (j >= start && ALNUM[data[j]])
+            j--;
+        if (j < start)
+            return 1;
+        start = j + 1;
+    }
+    return 0;
+}
+
+/* A key (`"` then `:`) whose text ends with a sensitive suffix? Colons are few in JSON: memchr finds them. */
+static int has_sensitive_key(const Scanner *self, const unsigned char *data, Py_ssize_t size)
+{
+    const unsigned char *p = data, *end = data + size;
+    while (p < end && (p = memchr(p, ':', (size_t)(end - p))) != NULL) {
+        Py_ssize_t at = p - data;
+        if (at >= 1 && data[at - 1] == '"' && key_matches(self, data, at - 1))
+            return 1;
+        p++;
+    }
+    return 0;
+}
+
 static PyObject *Scanner_may_hold_secret(Scanner *self, PyObject *line)
 {
     Py_buffer view;
     if (PyObject_GetBuffer(line, &view, PyBUF_SIMPLE) < 0)
         return NULL;
     const unsigned char *data = view.buf;
-    Py_ssize_t size = view.len, run = 0, min_run = self->min_run;
-    int found = 0;
-    for (Py_ssize_t i = 0; i < size; i++) {
-        unsigned char c = data[i];
-        if (ALNUM[c]) {
-            if (++run >= min_run) {
-                found = 1;
-                break;
-            }
-        } else {
-            run = 0;
-            if (c == '"' && i + 1 < size && data[i + 1] == ':' && key_matches(self, data, i)) {
-                found = 1;
-                break;
-            }
-        }
-    }
+    int found = has_run_of(data, view.len, self->min_run) || has_sensitive_key(self, data, view.len);
     PyBuffer_Release(&view);
     return PyBool_FromLong(found);
 }
@@ -120,18 +135,10 @@ static PyObject *Scanner_may_hold_secret(Scanner *self, PyObject *line)
 static PyObject *has_run(PyObject *module, PyObject *args)
 {
     Py_buffer view;
-    Py_ssize_t min_run, run = 0;
+    Py_ssize_t min_run;
     if (!PyArg_ParseTuple(args, "y*n", &view, &min_run))
         return NULL;
-    const unsigned char *data = view.buf;
-    int found = 0;
-    for (Py_ssize_t i = 0; i < view.len; i++) {
-        run = ALNUM[data[i]] ? run + 1 : 0;
-        if (run >= min_run) {
-            found = 1;
-            break;
-        }
-    }
+    int found = has_run_of(view.buf, view.len, min_run);
     PyBuffer_Release(&view);
     return PyBool_FromLong(found);
 }

@@ -32,10 +32,10 @@ def autostart() -> None:
     try:
         resolved = load_settings(os.environ, Path.cwd())
     except Namel3ssDebugError as exc:
-        print(f"namel3ss-debug: tracing off: {exc}", file=sys.stderr)
+        print(f"namel3ss-debug: configuration error, not tracing: {exc}", file=sys.stderr)
         return
     except Exception as exc:  # never break the app's import
-        print(f"namel3ss-debug: tracing off: {exc!r}", file=sys.stderr)
+        print(f"namel3ss-debug: configuration error, not tracing: {exc!r}", file=sys.stderr)
         return
     if resolved.settings.enabled:
         for warning in resolved.warnings:

@@ -107,7 +107,9 @@ def _record_unhandled(run: Run, exc: BaseException) -> None:
         return
     run.unhandled = exc
     tracer.record_error(exc, unhandled=True)
-    tracer.end_run("failed", exit_code=1, reason="unhandled exception", error=exc)
+    interrupted = isinstance(exc, KeyboardInterrupt)
+    tracer.end_run("failed", exit_code=130 if interrupted else 1, error=exc,
+                   reason="KeyboardInterrupt" if interrupted else "unhandled exception")
 
 
 def _restore_excepthooks(run: Run) -> None:

@@ -32,14 +32,15 @@ DEFAULT_KEYS = (
 _TOKEN_RUN = MIN_RUN
 _RUN = rf"(?=[\w.~+/=-]*[A-Za-z0-9]{{{_TOKEN_RUN}}})"
 
-VALUE_PATTERNS: tuple[tuple[str, str], ...] = (
+# (label, pattern, literals one of which every match contains: a cheap `in` test before the regex)
+VALUE_PATTERNS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("private_key", rf"-----BEGIN[A-Z ]*PRIVATE KEY-----(?=(?:(?!-----END)[\s\S])*?[A-Za-z0-9]{{{_TOKEN_RUN}}})"
-                    r"[\s\S]*?(?:-----END[A-Z ]*PRIVATE KEY-----|\Z)"),
-    ("anthropic_key", rf"\bsk-ant-{_RUN}[\w-]+"),
-    ("openai_key", rf"\bsk-{_RUN}[\w-]+"),
-    ("aws_access_key", r"\b(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}\b"),
-    ("bearer", rf"\b[Bb]earer\s+{_RUN}[\w.~+/=-]+"),
-    ("jwt", rf"\beyJ{_RUN}[\w-]+\.[\w-]+\.[\w-]*"),
+                    r"[\s\S]*?(?:-----END[A-Z ]*PRIVATE KEY-----|\Z)", ("PRIVATE KEY-----",)),
+    ("anthropic_key", rf"\bsk-ant-{_RUN}[\w-]+", ("sk-ant-",)),
+    ("openai_key", rf"\bsk-{_RUN}[\w-]+", ("sk-",)),
+    ("aws_access_key", r"\b(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}\b", ("AKIA", "ASIA", "ABIA", "ACCA")),
+    ("bearer", rf"\b[Bb]earer\s+{_RUN}[\w.~+/=-]+", ("earer",)),
+    ("jwt", rf"\beyJ{_RUN}[\w-]+\.[\w-]+\.[\w-]*", ("eyJ",)),
 )
 
 
@@ -62,8 +63,8 @@ class Redactor:
         self._names = tuple(dict.fromkeys([*DEFAULT_KEYS, *(normalize_key(k) for k in keys)]))
         self._key_verdicts: dict[str, bool] = {}
         self._user_patterns = tuple(re.compile(p) for p in patterns)
-        self._user_value_patterns = tuple(("pattern", rx) for rx in self._user_patterns)
-        self._value_patterns = tuple((label, re.compile(p)) for label, p in VALUE_PATTERNS) + self._user_value_patterns
+        self._builtin_patterns = tuple((f"[REDACTED:{label}]", re.compile(p), marks) for label, p, marks in VALUE_PATTERNS)
+        self._user_value_patterns = tuple(("[REDACTED:pattern]", rx) for rx in self._user_patterns)
         self._spellings = key_spellings(self._names)
         # argv: flags such as --password= are found by redact_argv in the walk
         self._scan = make_scanner(MIN_RUN, tuple(s.encode() for s in (*self._spellings, "argv")))
@@ -86,10 +87,13 @@ class Redactor:
 
     def redact_text(self, text: str, *, pairs: bool = False) -> str:
         """Replace every secret-looking token in `text`; with `pairs`, also `password=...` values."""
-        patterns = self._value_patterns if len(text) >= MIN_RUN and has_run(text.encode("utf-8", "replace"), MIN_RUN) \
-            else self._user_value_patterns  # the built-in patterns all need a run: skip them when there is none
-        for label, rx in patterns:
-            text = rx.sub(f"[REDACTED:{label}]", text)
+        # The built-in patterns all need a run and one of their literals: test those before any regex.
+        if len(text) >= MIN_RUN and has_run(text.encode("utf-8", "replace"), MIN_RUN):
+            for marker, rx, literals in self._builtin_patterns:
+                if any(literal in text for literal in literals):
+                    text = rx.sub(marker, text)
+        for marker, rx in self._user_value_patterns:
+            text = rx.sub(marker, text)
         if pairs:
             text = self._pair.sub(lambda m: f"{m.group(1)}{m.group(2)}{REDACTED}", text)
         return text
