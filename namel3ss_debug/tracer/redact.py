@@ -90,8 +90,10 @@ class Redactor:
         # The built-in patterns all need a run and one of their literals: test those before any regex.
         if len(text) >= MIN_RUN and has_run(text.encode("utf-8", "replace"), MIN_RUN):
             for marker, rx, literals in self._builtin_patterns:
-                if any(literal in text for literal in literals):
-                    text = rx.sub(marker, text)
+                for literal in literals:
+                    if literal in text:
+                        text = rx.sub(marker, text)
+                        break
         for marker, rx in self._user_value_patterns:
             text = rx.sub(marker, text)
         if pairs:
@@ -100,23 +102,27 @@ class Redactor:
 
     def redact(self, value: Any, *, pairs: bool = False) -> Any:
         """A copy of a JSON-shaped `value` with secrets replaced, by key and by pattern."""
-        if isinstance(value, str):
-            return self.redact_text(value, pairs=pairs)
-        if isinstance(value, dict):
-            return {self._redact_key(k): self._redact_item(k, v, pairs) for k, v in value.items()}
-        if isinstance(value, list):
-            return [self.redact(v, pairs=pairs) for v in value]
+        kind = type(value)
+        if kind is str:
+            # Strings shorter than a run cannot match a built-in pattern: skip the call for most.
+            if pairs or self._user_value_patterns or len(value) >= MIN_RUN:
+                return self.redact_text(value, pairs=pairs)
+            return value
+        if kind is dict:
+            out = {}
+            for key, item in value.items():
+                redact_key = type(key) is str and (len(key) >= MIN_RUN or bool(self._user_value_patterns))
+                new_key = self.redact_text(key) if redact_key else key
+                if item is not None and self.is_sensitive_key(key):
+                    out[new_key] = REDACTED
+                elif key == "argv" and type(item) is list and all(type(a) is str for a in item):
+                    out[new_key] = self.redact_argv(item)
+                else:
+                    out[new_key] = self.redact(item, pairs=pairs)
+            return out
+        if kind is list or kind is tuple:
+            return [self.redact(item, pairs=pairs) for item in value]
         return value
-
-    def _redact_key(self, key: Any) -> Any:
-        return self.redact_text(key) if isinstance(key, str) else key
-
-    def _redact_item(self, key: Any, value: Any, pairs: bool) -> Any:
-        if value is not None and self.is_sensitive_key(key):
-            return REDACTED
-        if key == "argv" and isinstance(value, list) and all(isinstance(a, str) for a in value):
-            return self.redact_argv(value)
-        return self.redact(value, pairs=pairs)
 
     def redact_argv(self, argv: Iterable[str]) -> list[str]:
         """Hide the values of flags such as `--api-key X` or `--password=X` on a command line."""
