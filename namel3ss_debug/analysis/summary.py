@@ -27,7 +27,7 @@ class RunSummary:
 
 def summarize(events: Iterable[dict[str, Any]]) -> RunSummary:
     """Count what a run did: spans by component, LLM calls and tokens, tool calls, errors."""
-    spans: Counter[str] = Counter()
+    spans: dict[str, set[str]] = {}  # component -> span ids seen on start or end events
     error_types: Counter[str] = Counter()
     tokens = Counter[str]()
     counts = {"events": 0, "failed": 0, "errors": 0}
@@ -41,8 +41,9 @@ def summarize(events: Iterable[dict[str, Any]]) -> RunSummary:
             if event_type == "run_end":
                 run.update(status=event.get("status"), duration_ms=event.get("duration_ms"))
             continue
-        if event_type.endswith("_start") and event_type != "segment_start":
-            spans[event.get("component", "custom")] += 1
+        if event_type.endswith(("_start", "_end")) and event_type != "segment_start":
+            # Counted by span id, so a run filtered to end events (or cut short) still counts its calls.
+            spans.setdefault(event.get("component", "custom"), set()).add(event.get("span_id"))
         if event_type.endswith("_end"):
             counts["failed"] += event.get("status") == "failed"
             _add_usage(tokens, event.get("usage"))
@@ -53,11 +54,15 @@ def summarize(events: Iterable[dict[str, Any]]) -> RunSummary:
             error_types[(event.get("error") or {}).get("type", "unknown")] += 1
     return RunSummary(
         run_id=run.get("run_id"), status=run.get("status"), duration_ms=run.get("duration_ms"),
-        events=counts["events"], spans_by_component=dict(spans.most_common()), llm_calls=spans["llm"],
+        events=counts["events"], spans_by_component=_by_count(spans), llm_calls=len(spans.get("llm", ())),
         input_tokens=tokens["input_tokens"], output_tokens=tokens["output_tokens"],
-        total_tokens=tokens["total_tokens"], cost_usd=cost, tool_calls=spans["tool"],
+        total_tokens=tokens["total_tokens"], cost_usd=cost, tool_calls=len(spans.get("tool", ())),
         failed_spans=counts["failed"], errors=counts["errors"], error_types=dict(error_types.most_common()),
     )
+
+
+def _by_count(spans: dict[str, set[str]]) -> dict[str, int]:
+    return dict(sorted(((component, len(ids)) for component, ids in spans.items()), key=lambda kv: -kv[1]))
 
 
 def _add_usage(tokens: Counter[str], usage: Any) -> None:

@@ -65,6 +65,7 @@ def run_traced(target: Target, resolved: ResolvedSettings) -> Outcome:
     finally:
         sys.argv[:], sys.path[:] = saved_argv, saved_path
     if exception is not None:
+        _drop_our_frames(exception)  # the recorded stack, like the printed one, starts in the app
         tracer.record_error(exception, unhandled=True)
     status = "completed" if code == 0 else "failed"
     tracer.end_run(status, exit_code=code, error=exception,
@@ -120,11 +121,16 @@ def _exit_code(exc: SystemExit) -> int:
 
 def app_traceback(exc: BaseException) -> str:
     """The traceback as Python would print it, without our own frames above the app's."""
+    _drop_our_frames(exc)
+    return "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+
+
+def _drop_our_frames(exc: BaseException) -> None:
     tb: TracebackType | None = exc.__traceback__
     ours = (str(Path(__file__).parent.parent) + os.sep, os.path.dirname(runpy.__file__ or ""))
     while tb is not None and tb.tb_next is not None and _is_ours(tb.tb_frame.f_code.co_filename, ours):
         tb = tb.tb_next
-    return "".join(traceback.format_exception(type(exc), exc, tb))
+    exc.__traceback__ = tb
 
 
 def _is_ours(filename: str, ours: tuple[str, str]) -> bool:

@@ -219,6 +219,14 @@ def test_an_unhandled_exception_is_recorded_and_fails_the_run(project):
         "failed", "ValueError", "invalid literal for int() with base 10: 'not a number'")
 
 
+def test_the_recorded_stack_starts_in_the_app_like_the_printed_one(project):
+    write_app(project, FAILING_APP)
+    trace(["-q", "-o", str(project / "traces"), "app.py"])
+    stack = run_end(read_events(project / "traces"))["error"]["stack"]
+    files = re.findall(r'^  File "([^"]+)"', stack, re.M)
+    assert files and all(name.endswith("app.py") for name in files)
+
+
 def test_a_clean_run_ends_completed(project):
     write_app(project, APP)
     result = trace(["-q", "-o", str(project / "traces"), "app.py"])
@@ -384,3 +392,17 @@ def test_console_script_trace_help(tmp_path):
 def test_version():
     result = CliRunner().invoke(cli, ["--version"], catch_exceptions=False)
     assert (result.exit_code, result.output.strip()) == (0, f"namel3ss-debug, version {__version__}")
+
+
+# -- --traceback ---------------------------------------------------------------------------------------
+def test_our_errors_are_one_line_without_traceback(tmp_path):
+    result = subprocess.run([sys.executable, "-m", "namel3ss_debug", "trace", "missing.py"], cwd=tmp_path,
+                            env=process_env(), capture_output=True, text=True, timeout=60)
+    assert (result.returncode, result.stderr.count("\n"), "Traceback" in result.stderr) == (2, 1, False)
+
+
+def test_traceback_flag_shows_the_python_traceback_of_our_error(tmp_path):
+    result = subprocess.run([sys.executable, "-m", "namel3ss_debug", "--traceback", "trace", "missing.py"],
+                            cwd=tmp_path, env=process_env(), capture_output=True, text=True, timeout=60)
+    assert "Traceback (most recent call last):" in result.stderr
+    assert "UsageError: no such script: missing.py" in result.stderr

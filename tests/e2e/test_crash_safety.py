@@ -183,3 +183,11 @@ def test_library_mode_unhandled_exception_ends_the_run_failed_with_it(tmp_path):
     assert (returncode, count(written, "tool_call_end")) == (1, 300)
     assert (end["status"], end["error"]["type"], end["error"]["message"]) == (
         "failed", "RuntimeError", "gave up after 300 steps")
+
+
+def test_library_mode_sigint_records_the_interrupt_with_exit_code_130(tmp_path):
+    returncode = signal_after(library_mode(tmp_path, EMITTER, "300"), 300, signal.SIGINT)
+    written = events(tmp_path / "traces")
+    end = run_end(written)
+    assert (returncode, count(written, "tool_call_end")) == (-signal.SIGINT, 300)  # as Python exits on Ctrl-C
+    assert (end["status"], end["attrs"]["exit_code"], end["error"]["type"]) == ("failed", 130, "KeyboardInterrupt")
