@@ -15,7 +15,7 @@ from .context import current, propagate_to_threads
 from .events import add_where, cost_of, envelope, error_record, model_of, usage_of
 from .recorder import Writer
 from .run import Run
-from .span import Span
+from .span import RootSpan, Span
 
 _MISSING: Any = object()
 
@@ -82,8 +82,7 @@ class Tracer:
         if run is None:
             return None
         try:
-            parent = current.get()
-            parent_id = parent.span_id if parent is not None and parent.run is run else run.root_id
+            parent_id = _current_in(run).span_id
             span = Span(run, run.next_span_id(), parent_id, component, name, prefix)
             event = envelope(run.run_id, prefix + "_start", component, name, span.span_id, parent_id, "started")
             if inputs is not None and run.settings.capture_inputs:
@@ -155,8 +154,7 @@ class Tracer:
         if run is None:
             return None
         try:
-            parent = current.get()
-            parent_id = parent.span_id if parent is not None and parent.run is run else run.root_id
+            parent_id = _current_in(run).span_id
             span_id = run.next_span_id()
             event = envelope(run.run_id, event_type, component, name, span_id, parent_id, status)
             settings = run.settings
@@ -178,12 +176,17 @@ class Tracer:
         run = self.run
         if run is None:
             return None
-        parent = current.get()
-        component = parent.component if parent is not None and parent.run is run else "app"
+        component = _current_in(run).component
         if unhandled:
             attrs["unhandled"] = True
         return self.instant("error_occurred", component, type(exc).__name__, status="failed",
                             error=error_record(exc, stack=run.settings.capture_stack_traces), attrs=attrs or None)
+
+
+def _current_in(run: Run) -> Span | RootSpan:
+    """The current span if it belongs to `run` (a span of an ended run may linger in a context)."""
+    span = current.get()
+    return span if span is not None and span.run is run else run.root
 
 
 def restore(span: Span) -> None:

@@ -21,6 +21,7 @@ from .pipeline import Pipeline
 from .recorder import Recorder, Writer
 from .redact import Redactor
 from .retention import expired_traces, remove
+from .span import RootSpan
 from .truncate import Truncator
 from .writer import RotatingJsonlWriter
 
@@ -34,6 +35,7 @@ class Run:
         self.run_id = run_id or new_run_id()
         self._ids = itertools.count(1)
         self.root_id = self.next_span_id()
+        self.root = RootSpan(self.root_id)
         self.directory = resolved.output_dir()
         self.redactor = Redactor(settings.redact_keys, settings.redact_patterns) if settings.redact else None
         self.memory = make_sampler() if settings.capture_memory else None

@@ -70,6 +70,16 @@ def _count(value: Any) -> int | None:
     return int(value)
 
 
+class RootSpan:
+    """Stands for the run's root span (`run_start`) where no span of the run is current."""
+
+    __slots__ = ("span_id",)
+    component = "app"
+
+    def __init__(self, span_id: str):
+        self.span_id = span_id
+
+
 class NoopSpan:
     """What the API hands out when tracing is off: accepts everything, records nothing."""
 
