@@ -354,3 +354,10 @@ def test_importing_config_pulls_in_no_cli_libraries():
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
+
+
+def test_every_setting_has_a_rule_and_every_rule_a_setting():
+    from namel3ss_debug.config import KEYS
+    from namel3ss_debug.config_rules import SPECS
+
+    assert tuple(SPECS) == KEYS

@@ -1,0 +1,276 @@
+"""The rule of each configuration key: what a good value is, how text from the environment is read, and
+the one-line error for a bad one. Stdlib only, like `config.py`, which uses it.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import math
+import re
+from dataclasses import dataclass
+from typing import Any, Callable, Mapping
+
+from namel3ss_debug.model.errors import ConfigError
+from namel3ss_debug.model.events import COMPONENTS, EVENT_TYPES
+
+
+
+class _Invalid(Exception):
+    """A value broke its key's rule; `detail` says which part, when that is not obvious."""
+
+    def __init__(self, detail: str | None = None):
+        super().__init__(detail)
+        self.detail = detail
+
+
+@dataclass(frozen=True)
+class _Spec:
+    kind: str  # bool | int | float | str | list | prices
+    bound: str = ""  # e.g. ">= 1", appended to the kind's noun
+    check: Callable[[Any], bool] | None = None
+    noun: str = ""  # for lists: what each item is
+    item: Callable[[str], str | None] | None = None  # for lists: returns a problem or None
+
+
+def _check_component(name: str) -> str | None:
+    return None if name in COMPONENTS else _not_one_of(name, COMPONENTS, "a component")
+
+
+def _check_event_type(name: str) -> str | None:
+    if name in EVENT_TYPES or (name.startswith("custom_") and len(name) > len("custom_")):
+        return None
+    return _not_one_of(name, EVENT_TYPES, "an event type")
+
+
+def _check_pattern(pattern: str) -> str | None:
+    try:
+        re.compile(pattern)
+    except re.error as exc:
+        return f"{json.dumps(pattern)} does not compile ({exc})"
+    return None
+
+
+def _check_key_name(name: str) -> str | None:
+    return None if name.strip() else "an empty key name"
+
+
+def _not_one_of(name: str, known: tuple[str, ...], what: str) -> str:
+    close = difflib.get_close_matches(name, known, n=1)
+    guess = f'did you mean "{close[0]}"?' if close else f"known: {', '.join(known)}"
+    return f"{json.dumps(name)} is not {what} ({guess})"
+
+
+SPECS: dict[str, _Spec] = {
+    "enabled": _Spec("bool"),
+    "trace_output_dir": _Spec("str"),
+    "default_components": _Spec("list", noun="component names", item=_check_component),
+    "default_event_types": _Spec("list", noun='event types or "custom_*" names', item=_check_event_type),
+    "min_duration_ms": _Spec("float", ">= 0", lambda v: v >= 0),
+    "sample_rate": _Spec("float", "> 0 and <= 1", lambda v: 0 < v <= 1),
+    "buffer_size": _Spec("int", ">= 1", lambda v: v >= 1),
+    "flush_interval_seconds": _Spec("float", "> 0", lambda v: v > 0),
+    "max_trace_file_size_mb": _Spec("float", "> 0", lambda v: v > 0),
+    "max_events_per_file": _Spec("int", ">= 0 (0 = no limit)", lambda v: v >= 0),
+    "max_files_per_run": _Spec("int", ">= 0 (0 = keep all)", lambda v: v >= 0),
+    "trace_retention_days": _Spec("float", ">= 0 (0 = keep forever)", lambda v: v >= 0),
+    "max_payload_size": _Spec("int", ">= 256 (bytes)", lambda v: v >= 256),
+    "capture_inputs": _Spec("bool"),
+    "capture_outputs": _Spec("bool"),
+    "capture_memory": _Spec("bool"),
+    "capture_stack_traces": _Spec("bool"),
+    "redact": _Spec("bool"),
+    "redact_keys": _Spec("list", noun="key names", item=_check_key_name),
+    "redact_patterns": _Spec("list", noun="regular expressions", item=_check_pattern),
+    "price_overrides": _Spec("prices"),
+}
+
+_BOOL_WORDS = {"1": True, "true": True, "yes": True, "on": True, "0": False, "false": False, "no": False, "off": False}
+_PRICES_NOUN = 'an object {"model": {"input": USD per 1M tokens, "output": USD per 1M tokens}} with numbers >= 0'
+
+
+def _expected(spec: _Spec, from_env: bool) -> str:
+    """How an error message describes a good value for `spec`."""
+    if spec.kind == "bool":
+        return "one of 1, 0, true, false, yes, no, on, off" if from_env else "true or false"
+    if spec.kind == "list":
+        form = "comma-separated or a JSON array" if from_env else "a JSON array"
+        return f"a list of {spec.noun} ({form})"
+    nouns = {"int": "an integer", "float": "a number", "str": "a non-empty string", "prices": _PRICES_NOUN}
+    return f"{nouns[spec.kind]} {spec.bound}".strip()
+
+
+def parse_value(key: str, raw: object, *, from_env: bool, where: str) -> object:
+    """Validate and convert one value of `key`, or raise `ConfigError` naming key, value, rule and `where`.
+
+    `from_env=True` parses text the way environment variables are written (`on`, `256`, `llm,tool`);
+    otherwise JSON types are required (a bool is not an int; an int is fine for a float).
+
+    >>> parse_value("buffer_size", "512", from_env=True, where="NAMEL3SS_DEBUG_BUFFER_SIZE")
+    512
+    """
+    spec = SPECS.get(key)
+    if spec is None:
+        raise _unknown_key_error(key, raw, where)
+    try:
+        value = _from_text(spec, raw) if from_env and isinstance(raw, str) else raw
+        return _convert(spec, value)
+    except _Invalid as bad:
+        raise _bad_value(key, raw, _expected(spec, from_env), where, bad.detail) from None
+
+
+def _bad_value(key: str, raw: object, expected: str, where: str, detail: str | None) -> ConfigError:
+    message = f"{key} = {_show(raw)}: expected {expected}"
+    if detail:
+        message += f": {detail}"
+    return ConfigError(message, key=key, value=raw, expected=expected, where=where)
+
+
+def _unknown_key_error(key: str, raw: object, where: str) -> ConfigError:
+    return ConfigError(
+        f"{unknown_key(key, tuple(SPECS))}",
+        key=key,
+        value=raw,
+        expected=f"one of {', '.join(SPECS)}",
+        where=where,
+    )
+
+
+def plain(value: object) -> object:
+    """Settings values as JSON data: tuples become lists, mappings dicts."""
+    if isinstance(value, tuple):
+        return [plain(item) for item in value]
+    if isinstance(value, Mapping):
+        return {str(k): plain(v) for k, v in value.items()}
+    return value
+
+
+def _show(value: object, limit: int = 80) -> str:
+    """A value as one short line of JSON, for messages."""
+    text = json.dumps(plain(value), ensure_ascii=False, default=str)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _from_text(spec: _Spec, text: str) -> object:
+    """Environment text -> a JSON-typed value, which `_convert` then checks like a file value."""
+    stripped = text.strip()
+    if spec.kind == "bool":
+        return _BOOL_WORDS.get(stripped.lower(), text)
+    if spec.kind in ("int", "float"):
+        return _number_from_text(int if spec.kind == "int" else float, stripped)
+    if spec.kind == "list":
+        return _json_from_text(stripped) if stripped.startswith("[") else _split_list(stripped)
+    if spec.kind == "prices":
+        return _json_from_text(stripped)
+    return text
+
+
+def _number_from_text(kind: type, text: str) -> object:
+    try:
+        return kind(text)
+    except ValueError:
+        raise _Invalid() from None
+
+
+def _json_from_text(text: str) -> object:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise _Invalid(f"not valid JSON ({exc.msg} at column {exc.colno})") from None
+
+
+def _split_list(text: str) -> list[str]:
+    return [part.strip() for part in text.split(",") if part.strip()]
+
+
+def _convert(spec: _Spec, value: object) -> object:
+    converted = _CONVERTERS[spec.kind](value)
+    if spec.check is not None and not spec.check(converted):
+        raise _Invalid()
+    if spec.item is not None:
+        _check_items(spec.item, converted)
+    return converted
+
+
+def _check_items(check: Callable[[str], str | None], items: tuple[str, ...]) -> None:
+    for item in items:
+        problem = check(item)
+        if problem:
+            raise _Invalid(problem)
+
+
+def _to_bool(value: object) -> bool:
+    if not isinstance(value, bool):
+        raise _Invalid()
+    return value
+
+
+def _to_int(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise _Invalid()
+    return value
+
+
+def _is_number(value: object) -> bool:
+    """A finite int or float; JSON `true` is not a number here."""
+    return not isinstance(value, bool) and isinstance(value, (int, float)) and math.isfinite(value)
+
+
+def _to_float(value: object) -> float:
+    if not _is_number(value):
+        raise _Invalid()
+    return float(value)
+
+
+def _to_str(value: object) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise _Invalid()
+    return value
+
+
+def _to_list(value: object) -> tuple[str, ...]:
+    if not isinstance(value, (list, tuple)) or not all(isinstance(item, str) for item in value):
+        raise _Invalid()
+    return tuple(value)
+
+
+def _to_prices(value: object) -> dict[str, dict[str, float]]:
+    if not isinstance(value, Mapping):
+        raise _Invalid()
+    return {_price_model(model): _price_pair(model, pair) for model, pair in value.items()}
+
+
+def _price_model(model: object) -> str:
+    if not isinstance(model, str) or not model.strip():
+        raise _Invalid(f"model name {_show(model)} must be a non-empty string")
+    return model
+
+
+def _price_pair(model: str, pair: object) -> dict[str, float]:
+    if not isinstance(pair, Mapping) or set(pair) != {"input", "output"}:
+        raise _Invalid(f'"{model}" needs exactly "input" and "output"')
+    return {side: _price(model, side, pair[side]) for side in ("input", "output")}
+
+
+def _price(model: str, side: str, number: object) -> float:
+    if not _is_number(number) or number < 0:
+        raise _Invalid(f'"{model}".{side} = {_show(number)} is not a number >= 0')
+    return float(number)
+
+
+_CONVERTERS: dict[str, Callable[[object], Any]] = {
+    "bool": _to_bool,
+    "int": _to_int,
+    "float": _to_float,
+    "str": _to_str,
+    "list": _to_list,
+    "prices": _to_prices,
+}
+
+
+def unknown_key(name: str, known: tuple[str, ...]) -> str:
+    """`unknown key "x" (did you mean "y"?)`, or the list of known names when none is close."""
+    close = difflib.get_close_matches(name, known, n=1)
+    if close:
+        return f'unknown key "{name}" (did you mean "{close[0]}"?)'
+    return f'unknown key "{name}" (known keys: {", ".join(known)})'
