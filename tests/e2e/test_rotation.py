@@ -8,7 +8,6 @@ import sys
 from pathlib import Path
 
 import orjson
-import pytest
 
 MANY_CALLS = str(Path(__file__).parent / "apps" / "many_calls.py")
 

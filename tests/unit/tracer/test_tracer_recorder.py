@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
 
 from namel3ss_debug.config import load_settings
 from namel3ss_debug.testing.capture import MemoryWriter
