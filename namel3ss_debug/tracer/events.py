@@ -53,34 +53,30 @@ def error_record(exc: BaseException, *, stack: bool) -> dict[str, Any]:
 
 
 def _field(value: Any, name: str) -> Any:
-    if isinstance(value, dict):
-        return value.get(name)
-    return getattr(value, name, None)
+    return value.get(name) if type(value) is dict else getattr(value, name, None)
 
 
 def usage_of(result: Any) -> dict[str, int] | None:
-    """Token usage from a return value with `usage` (dict or object), in either vendor's names."""
+    """Token usage from a return value with `usage` (dict or object), in either vendor's names.
+
+    `prompt_tokens`/`completion_tokens` become `input_tokens`/`output_tokens`; other integer fields of a
+    dict (such as `cache_read_input_tokens`) are kept; `total_tokens` defaults to their sum.
+    """
     usage = _field(result, "usage")
     if usage is None:
         return None
-    given_in = _field(usage, "input_tokens")
-    given_out = _field(usage, "output_tokens")
-    tokens_in = given_in if given_in is not None else _field(usage, "prompt_tokens")
-    tokens_out = given_out if given_out is not None else _field(usage, "completion_tokens")
-    total = _field(usage, "total_tokens")
-    record: dict[str, int] = {}
-    if isinstance(usage, dict):  # keep vendor extras such as cache_read_input_tokens
-        record.update({k: v for k, v in usage.items() if isinstance(v, int) and not isinstance(v, bool)})
-        for legacy in ("prompt_tokens", "completion_tokens"):
-            record.pop(legacy, None)
-    if isinstance(tokens_in, int):
-        record["input_tokens"] = tokens_in
-    if isinstance(tokens_out, int):
-        record["output_tokens"] = tokens_out
-    if not isinstance(total, int) and (isinstance(tokens_in, int) or isinstance(tokens_out, int)):
-        total = (tokens_in or 0) + (tokens_out or 0)
-    if isinstance(total, int):
-        record["total_tokens"] = total
+    if type(usage) is dict:
+        record = {key: value for key, value in usage.items() if type(value) is int}
+    else:
+        names = ("input_tokens", "output_tokens", "total_tokens", "prompt_tokens", "completion_tokens")
+        record = {name: value for name in names if type(value := getattr(usage, name, None)) is int}
+    prompt, completion = record.pop("prompt_tokens", None), record.pop("completion_tokens", None)
+    if "input_tokens" not in record and prompt is not None:
+        record["input_tokens"] = prompt
+    if "output_tokens" not in record and completion is not None:
+        record["output_tokens"] = completion
+    if "total_tokens" not in record and ("input_tokens" in record or "output_tokens" in record):
+        record["total_tokens"] = record.get("input_tokens", 0) + record.get("output_tokens", 0)
     return record or None
 
 
