@@ -36,6 +36,7 @@ class Recorder:
         self.lock = threading.RLock()  # re-entrant: a signal handler may flush while the main thread writes
         self.seq = 0
         self.errors = 0  # our own failures, reported in run_end rather than raised
+        self.lost = 0  # events numbered but not written (a write failed)
         self.closed = False
         self._segment_span_id = segment_span_id
         self._segment_attrs: dict[str, Any] = {}
@@ -129,7 +130,11 @@ class Recorder:
             event["seq"] = self.seq
             line = self.pipeline.serialize(event)
         self.seq += 1  # before the append: seq numbers are never handed out twice
-        writer.append(line)
+        try:
+            writer.append(line)
+        except Exception:
+            self.lost += 1
+            raise
 
     def _start_segment(self) -> None:
         previous = self.writer.path

@@ -114,9 +114,13 @@ class Run:
             attrs["exit_code"] = exit_code
         if reason:
             attrs["reason"] = reason
-        deleted = getattr(self.recorder.writer, "deleted", None)
+        writer = self.recorder.writer
+        deleted = getattr(writer, "deleted", None)
         if deleted:
             attrs["segments_deleted"] = [p.name for p in deleted]
+        dropped = self.recorder.lost + getattr(writer, "deleted_events", 0)
+        if dropped:
+            attrs["dropped"] = dropped  # events whose seq numbers are missing from the files
         event["attrs"] = attrs
         if self.memory is not None:
             event["memory_mb"] = self.memory.sample()

@@ -43,6 +43,8 @@ class RotatingJsonlWriter:
         self.path: Path | None = None
         self.paths: list[Path] = []
         self.deleted: list[Path] = []
+        self.deleted_events = 0  # events in deleted segments: lost, leaving a gap in seq
+        self._segment_sizes: dict[Path, int] = {}
         self._fd: int | None = None
         self._buffer = bytearray()
         self._pending = 0
@@ -67,6 +69,8 @@ class RotatingJsonlWriter:
         old_fd, self._fd = self._fd, new_fd  # swap before closing: a signal handler may flush meanwhile
         if old_fd is not None:
             os.close(old_fd)
+        if self.path is not None:
+            self._segment_sizes[self.path] = self._segment_events
         self.paths.append(path)
         self.path = path
         self._segment_bytes = self._segment_events = 0
@@ -107,3 +111,4 @@ class RotatingJsonlWriter:
             except OSError:
                 pass
             self.deleted.append(oldest)
+            self.deleted_events += self._segment_sizes.pop(oldest, 0)

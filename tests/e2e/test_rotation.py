@@ -79,6 +79,7 @@ def test_max_files_per_run_keeps_the_newest_segments_and_run_end_lists_the_delet
     assert deleted == [f"{run_id}.{i:04d}.jsonl" for i in range(8)]
     assert [event["seq"] for event in events] == list(range(events[0]["seq"], events[0]["seq"] + len(events)))
     assert (events[-1]["event_type"], events[-1]["status"]) == ("run_end", "completed")
+    assert events[-1]["attrs"]["dropped"] == events[0]["seq"]  # every seq before the first kept one
 
 
 def test_segments_deleted_lists_the_segment_pruned_when_run_end_rotates(tmp_path):
