@@ -28,10 +28,13 @@ class Pipeline:
         self.redactor = redactor
         self.truncator = truncator
         self._max_size = truncator.max_size
-        self._scan = redactor.line_may_hold_secret if redactor is not None else None  # bound once: hot path
+        self._scan = redactor.line_scanner() if redactor is not None else None  # bound once: hot path
 
     def serialize(self, event: dict[str, Any]) -> bytes:
-        line = dumps(event)
+        try:  # orjson's fastest path first; anything unusual goes through serialize.dumps
+            line = orjson.dumps(event, option=orjson.OPT_APPEND_NEWLINE)
+        except Exception:
+            line = dumps(event)
         if "error" in event or (len(line) > self._max_size and event.get("event_type") not in UNTRUNCATED) \
                 or (self._scan is not None and self._scan(line)):
             return self._slow(line)

@@ -18,7 +18,7 @@ any configured, every event is walked.
 from __future__ import annotations
 
 import re
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 from .scan import MIN_RUN, has_run, make_scanner
 
@@ -79,6 +79,10 @@ class Redactor:
             if len(self._key_verdicts) < 4096:
                 self._key_verdicts[key] = verdict  # type: ignore[index]
         return verdict
+
+    def line_scanner(self) -> Callable[[bytes], bool]:
+        """`line_may_hold_secret` as one call, for the hot path: the scanner itself when it decides alone."""
+        return self.line_may_hold_secret if self._user_patterns else self._scan
 
     def line_may_hold_secret(self, line: bytes) -> bool:
         """A cheap, conservative test on a serialized event: False means nothing in it needs redaction."""
