@@ -92,7 +92,7 @@ static int key_matches(const Scanner *self, const unsigned char *data, Py_ssize_
 
 /* A run of k letters/digits? Probe the last byte of each candidate run and scan backwards: a byte that
  * is not a letter or digit rules out every run through it, so on prose most bytes are never read. */
-static int has_run_of(const unsigned char *data, Py_ssize_t size, Py_ssize_t k)
+static int has_run_scalar(const unsigned char *data, Py_ssize_t size, Py_ssize_t k)
 {
     if (k <= 0)
         return 1;
@@ -107,6 +107,65 @@ static int has_run_of(const unsigned char *data, Py_ssize_t size, Py_ssize_t k)
     }
     return 0;
 }
+
+#if defined(__SSE2__) && (defined(__GNUC__) || defined(__clang__))
+#include <emmintrin.h>
+
+/* Bit i set when data[i] is an ASCII letter or digit, for 16 bytes at once. */
+static inline unsigned alnum_bits16(const unsigned char *data)
+{
+    __m128i v = _mm_loadu_si128((const __m128i *)data);
+    __m128i digit = _mm_sub_epi8(v, _mm_set1_epi8('0'));
+    __m128i letter = _mm_sub_epi8(_mm_or_si128(v, _mm_set1_epi8(0x20)), _mm_set1_epi8('a'));
+    __m128i is_digit = _mm_cmpeq_epi8(_mm_subs_epu8(digit, _mm_set1_epi8(9)), _mm_setzero_si128());
+    __m128i is_letter = _mm_cmpeq_epi8(_mm_subs_epu8(letter, _mm_set1_epi8(25)), _mm_setzero_si128());
+    return (unsigned)_mm_movemask_epi8(_mm_or_si128(is_digit, is_letter));
+}
+
+/* The same test 64 bytes at a time: a bit mask per block, runs found with shifts, and the run that
+ * ends a block carried into the next. Only for 1 <= k <= 64; the rest is left to the scalar loop. */
+static int has_run_of(const unsigned char *data, Py_ssize_t size, Py_ssize_t k)
+{
+    if (k < 1 || k > 64)
+        return has_run_scalar(data, size, k);
+    Py_ssize_t i = 0, carry = 0;  /* carry: letters/digits ending the previous block */
+    for (; i + 64 <= size; i += 64) {
+        unsigned long long m = (unsigned long long)alnum_bits16(data + i)
+            | (unsigned long long)alnum_bits16(data + i + 16) << 16
+            | (unsigned long long)alnum_bits16(data + i + 32) << 32
+            | (unsigned long long)alnum_bits16(data + i + 48) << 48;
+        if (m == ~0ULL) {
+            carry += 64;
+            if (carry >= k)
+                return 1;
+            continue;
+        }
+        Py_ssize_t leading = __builtin_ctzll(~m);  /* letters/digits at the start of the block */
+        if (carry + leading >= k)
+            return 1;
+        unsigned long long r = m;  /* bit j stays set while bits j .. j+n-1 are all set */
+        Py_ssize_t n = 1;
+        while (n < k) {
+            Py_ssize_t shift = n < k - n ? n : k - n;
+            r &= r >> shift;
+            n += shift;
+        }
+        if (r)
+            return 1;
+        carry = __builtin_clzll(~m);  /* letters/digits at the end of the block */
+    }
+    /* The tail: continue the scalar way from the carried run. */
+    Py_ssize_t run = carry;
+    for (; i < size; i++) {
+        run = ALNUM[data[i]] ? run + 1 : 0;
+        if (run >= k)
+            return 1;
+    }
+    return 0;
+}
+#else
+#define has_run_of has_run_scalar
+#endif
 
 /* A key (`"` then `:`) whose text ends with a sensitive suffix? Colons are few in JSON: memchr finds them. */
 static int has_sensitive_key(const Scanner *self, const unsigned char *data, Py_ssize_t size)

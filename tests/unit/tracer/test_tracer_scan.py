@@ -61,3 +61,23 @@ def test_redactor_uses_the_same_spellings_as_its_key_rule() -> None:
     for key in ["OPENAI_API_KEY", "x-api-key", "sessionToken", "Cookie", "total_tokens", "tokenizer"]:
         line = orjson.dumps({"k": {key: "v"}})
         assert redactor.line_may_hold_secret(line) == redactor.is_sensitive_key(key)
+
+
+@needs_c
+def test_c_has_run_agrees_with_the_reference_across_64_byte_blocks() -> None:
+    # Long inputs, runs of every length at every offset, and limits on both sides of the block width.
+    rng = random.Random(13)
+    for _ in range(4000):
+        size = rng.randint(0, 400)
+        density = rng.random()
+        data = bytes(rng.choice(b"aZ9") if rng.random() < density else rng.choice(b' -"') for _ in range(size))
+        limit = rng.choice([1, 2, 16, 17, 18, 63, 64, 65, 100])
+        assert scan.has_run(data, limit) == scan.has_run_py(data, limit), (data, limit)
+
+
+@needs_c
+@pytest.mark.parametrize("offset", [0, 1, 47, 48, 63, 64, 100, 127, 128])
+def test_c_finds_a_run_of_exactly_17_at_any_offset(offset: int) -> None:
+    data = b" " * offset + b"a" * 17 + b" " * 70
+    shorter = b" " * offset + b"a" * 16 + b" " * 70
+    assert (scan.has_run(data, 17), scan.has_run(shorter, 17)) == (True, False)
