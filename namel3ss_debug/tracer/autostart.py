@@ -40,4 +40,7 @@ def autostart() -> None:
     if resolved.settings.enabled:
         for warning in resolved.warnings:
             print(f"namel3ss-debug: warning: {warning}", file=sys.stderr)
-        get_tracer().start_run(resolved)
+        try:
+            get_tracer().start_run(resolved)
+        except Exception as exc:  # never break the app's import
+            print(f"namel3ss-debug: could not start tracing: {exc!r}", file=sys.stderr)

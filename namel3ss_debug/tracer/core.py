@@ -98,7 +98,7 @@ class Tracer:
             span.start_ns = time.perf_counter_ns()
             return span
         except Exception as exc:
-            run.recorder._note_failure(exc)
+            run.recorder.note_failure(exc)
             return None
 
     def end_span(self, span: Span | None, *, error: BaseException | None = None, result: Any = _MISSING) -> None:
@@ -115,7 +115,7 @@ class Tracer:
                 return
             run.recorder.emit(self._end_event(run, span, duration_ns, error, result))
         except Exception as exc:
-            run.recorder._note_failure(exc)
+            run.recorder.note_failure(exc)
 
     def _end_event(self, run: Run, span: Span, duration_ns: int, error: BaseException | None,
                    result: Any) -> dict[str, Any]:
@@ -168,7 +168,7 @@ class Tracer:
             run.recorder.emit(event)
             return span_id
         except Exception as exc:
-            run.recorder._note_failure(exc)
+            run.recorder.note_failure(exc)
             return None
 
     def record_error(self, exc: BaseException, *, unhandled: bool = False, **attrs: Any) -> str | None:

@@ -53,7 +53,12 @@ def error_record(exc: BaseException, *, stack: bool) -> dict[str, Any]:
 
 
 def _field(value: Any, name: str) -> Any:
-    return value.get(name) if type(value) is dict else getattr(value, name, None)
+    if type(value) is dict:
+        return value.get(name)
+    try:  # a property of the app's object may raise anything: then the field is simply not there
+        return getattr(value, name, None)
+    except Exception:
+        return None
 
 
 def usage_of(result: Any) -> dict[str, int] | None:

@@ -57,7 +57,7 @@ class Recorder:
                         for item in self.filter(event):
                             self._write(item)
                 except Exception as exc:  # the app must never see our failure
-                    self._note_failure(exc)
+                    self.note_failure(exc)
         if self._deferred is not None:
             self._run_deferred()
 
@@ -95,7 +95,7 @@ class Recorder:
             try:
                 work(*args)
             except Exception as exc:  # the app must never see our failure
-                self._note_failure(exc)
+                self.note_failure(exc)
         if self._deferred is not None:
             self._run_deferred()
 
@@ -150,7 +150,7 @@ class Recorder:
         self.seq += 1
         self.writer.append(self.pipeline.serialize(event))
 
-    def _note_failure(self, exc: BaseException) -> None:
+    def note_failure(self, exc: BaseException) -> None:
         self.errors += 1
         if self.errors == 1:
             print(f"namel3ss-debug: tracing error (the app continues): {exc!r}", file=sys.stderr)

@@ -120,3 +120,12 @@ def test_categorize_message_rule_wins_over_type_rule():
 
 def test_categorize_returns_a_known_category():
     assert categorize("Anything", "whatever") in CATEGORIES
+
+
+def test_usage_of_a_result_whose_usage_property_raises_is_none():
+    class Result:
+        @property
+        def usage(self):
+            raise RuntimeError("not loaded")
+
+    assert usage_of(Result()) is None
