@@ -15,6 +15,7 @@ import os
 import signal
 import sys
 import threading
+from dataclasses import dataclass, field
 from types import FrameType
 from typing import Any
 
@@ -25,8 +26,19 @@ _SIGNALS = (signal.SIGTERM, signal.SIGINT)
 _state: dict[str, Any] = {"tracer": None, "atexit": False, "fork": False}
 
 
+@dataclass
+class Hooks:
+    """What `install` put in place for one run, so that `uninstall` takes exactly that away."""
+
+    flush_stop: threading.Event = field(default_factory=threading.Event)
+    excepthooks: tuple[Any, Any] = (None, None)  # ours, for sys and threading
+    previous_excepthooks: tuple[Any, Any] = (None, None)
+    signal_handlers: dict[int, tuple[Any, Any]] = field(default_factory=dict)  # signum -> (ours, previous)
+
+
 def install(tracer: Tracer, run: Run) -> None:
     _state["tracer"] = tracer
+    run.hooks = Hooks()
     _start_flusher(run)
     if not _state["atexit"]:
         atexit.register(_at_exit)
@@ -39,17 +51,16 @@ def install(tracer: Tracer, run: Run) -> None:
 
 
 def uninstall(run: Run) -> None:
-    stop = getattr(run, "_flush_stop", None)
-    if stop is not None:
-        stop.set()
-    _restore_excepthooks(run)
-    _restore_signal_handlers(run)
+    if run.hooks is None:
+        return
+    run.hooks.flush_stop.set()
+    _restore_excepthooks(run.hooks)
+    _restore_signal_handlers(run.hooks)
 
 
 # -- periodic flush ---------------------------------------------------------------------------
 def _start_flusher(run: Run) -> None:
-    stop = threading.Event()
-    run._flush_stop = stop  # type: ignore[attr-defined]
+    stop = run.hooks.flush_stop
     interval = run.settings.flush_interval_seconds
 
     def loop() -> None:
@@ -82,7 +93,6 @@ def _after_fork_in_child() -> None:
 # -- unhandled exceptions -------------------------------------------------------------------------
 def _install_excepthooks(run: Run) -> None:
     previous_sys, previous_thread = sys.excepthook, threading.excepthook
-    run._previous_hooks = (previous_sys, previous_thread)  # type: ignore[attr-defined]
 
     def sys_hook(exc_type: type[BaseException], exc: BaseException, tb: Any) -> None:
         _record_unhandled(run, exc)
@@ -98,7 +108,8 @@ def _install_excepthooks(run: Run) -> None:
 
     sys.excepthook = sys_hook
     threading.excepthook = thread_hook
-    run._hooks = (sys_hook, thread_hook)  # type: ignore[attr-defined]
+    run.hooks.excepthooks = (sys_hook, thread_hook)
+    run.hooks.previous_excepthooks = (previous_sys, previous_thread)
 
 
 def _record_unhandled(run: Run, exc: BaseException) -> None:
@@ -112,14 +123,12 @@ def _record_unhandled(run: Run, exc: BaseException) -> None:
                    reason="KeyboardInterrupt" if interrupted else "unhandled exception")
 
 
-def _restore_excepthooks(run: Run) -> None:
-    hooks = getattr(run, "_hooks", None)
-    previous = getattr(run, "_previous_hooks", None)
-    if hooks is None or previous is None:
-        return
-    if sys.excepthook is hooks[0]:
+def _restore_excepthooks(hooks: Hooks) -> None:
+    # Only where ours is still in place: a hook the app installed after us stays.
+    ours, previous = hooks.excepthooks, hooks.previous_excepthooks
+    if ours[0] is not None and sys.excepthook is ours[0]:
         sys.excepthook = previous[0]
-    if threading.excepthook is hooks[1]:
+    if ours[1] is not None and threading.excepthook is ours[1]:
         threading.excepthook = previous[1]
 
 
@@ -127,16 +136,14 @@ def _restore_excepthooks(run: Run) -> None:
 def _install_signal_handlers(run: Run) -> None:
     if threading.current_thread() is not threading.main_thread():
         return  # Python only lets the main thread set handlers
-    installed = {}
     for signum in _SIGNALS:
         try:
             previous = signal.getsignal(signum)
             handler = _make_handler(run, signum, previous)
             signal.signal(signum, handler)
-            installed[signum] = (handler, previous)
+            run.hooks.signal_handlers[signum] = (handler, previous)
         except (ValueError, OSError):
             continue
-    run._signal_handlers = installed  # type: ignore[attr-defined]
 
 
 def _make_handler(run: Run, signum: int, previous: Any) -> Any:
@@ -160,10 +167,10 @@ def _on_signal(run: Run, received: int, frame: FrameType | None, previous: Any) 
         os.kill(os.getpid(), received)
 
 
-def _restore_signal_handlers(run: Run) -> None:
+def _restore_signal_handlers(hooks: Hooks) -> None:
     if threading.current_thread() is not threading.main_thread():
         return
-    for signum, (handler, previous) in getattr(run, "_signal_handlers", {}).items():
+    for signum, (handler, previous) in hooks.signal_handlers.items():
         try:
             if signal.getsignal(signum) is handler:
                 signal.signal(signum, previous if previous is not None else signal.SIG_DFL)

@@ -46,6 +46,7 @@ class Run:
         self.name = "run"
         self.retention_deleted: list[Path] = []
         self.unhandled: BaseException | None = None
+        self.hooks: Any = None  # lifecycle.Hooks, when the run's process hooks are installed
         self.recorder = Recorder(
             run_id=self.run_id, root_id=self.root_id, writer=writer or self._file_writer(),
             pipeline=Pipeline(self.redactor, Truncator(settings.max_payload_size)),
