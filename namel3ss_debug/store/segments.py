@@ -9,13 +9,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Iterable, Iterator
 
 import orjson
 
 from ..model.errors import TraceError
 
-SEGMENT = re.compile(r"^(?P<run>.+)\.(?P<index>\d{4})\.jsonl$")
+SEGMENT = re.compile(r"^(?P<run>.+)\.(?P<index>\d{4,})\.jsonl$")  # 4 digits, more past 9999
 
 
 def run_id_of(path: Path) -> str | None:
@@ -32,7 +32,12 @@ def run_segments(path: Path) -> list[Path]:
     run = run_id_of(path)
     if run is None:
         return [path]
-    return sorted(path.parent.glob(f"{glob_escape(run)}.[0-9][0-9][0-9][0-9].jsonl"))
+    return _in_order(p for p in path.parent.glob(f"{glob_escape(run)}.*.jsonl") if run_id_of(p) == run)
+
+
+def _in_order(paths: Iterable[Path]) -> list[Path]:
+    """Segments by their number, not their name: `R.10000` comes after `R.9999`."""
+    return sorted(paths, key=lambda p: int(SEGMENT.match(p.name).group("index")))  # type: ignore[union-attr]
 
 
 def newest_run(directory: Path) -> list[Path]:

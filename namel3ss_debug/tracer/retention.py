@@ -7,7 +7,7 @@ import time
 from pathlib import Path
 
 # Only names the tracer writes: `<run id>.<segment>.jsonl`, optionally compressed, and index sidecars.
-TRACE_FILE = re.compile(r"^\d{8}-\d{6}-[0-9a-f]{6}\.\d{4}\.jsonl(?:\.gz|\.idx)?$")
+TRACE_FILE = re.compile(r"^\d{8}-\d{6}-[0-9a-f]{6}\.\d{4,}\.jsonl(?:\.gz|\.idx)?$")
 
 
 def expired_traces(directory: Path, days: float, now: float | None = None) -> list[Path]:

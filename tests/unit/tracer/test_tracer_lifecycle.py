@@ -100,3 +100,22 @@ def test_a_forked_child_writes_nothing_to_the_parents_trace(tmp_path):
     get_tracer().end_run()
     names = [e["name"] for e in lines(run) if e["event_type"] == "performance_marker"]
     assert (os.waitstatus_to_exitcode(status), names) == (0, ["from the parent"])
+
+
+def test_an_unwritable_trace_directory_never_reaches_the_app(tmp_path, capsys):
+    blocker = tmp_path / "not-a-directory"
+    blocker.write_text("a file where the trace directory should be")
+    resolved = load_settings({}, tmp_path, overrides={"enabled": True, "trace_output_dir": str(blocker / "t")},
+                             override_source="test")
+    run = get_tracer().start_run(resolved, entry={"kind": "test", "name": "test"}, argv=[])
+
+    from namel3ss_debug import trace_tool_call
+
+    @trace_tool_call
+    def add(a, b):
+        return a + b
+
+    results = [add(1, 2) for _ in range(3)]
+    get_tracer().end_run()
+    errors = [line for line in capsys.readouterr().err.splitlines() if "tracing error" in line]
+    assert (results, len(errors), run.recorder.errors > 0) == ([3, 3, 3], 1, True)
