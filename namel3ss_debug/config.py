@@ -7,7 +7,6 @@ prompt_toolkit or psutil. One vocabulary serves the JSON file and the environmen
 
 from __future__ import annotations
 
-import difflib
 import json
 import re
 from dataclasses import dataclass, field, fields
@@ -229,6 +228,8 @@ def _read_env(environ: Mapping[str, str], warnings: list[str]) -> _Layer:
 
 def _unknown_env(name: str) -> str:
     known = tuple(ENV_PREFIX + key.upper() for key in KEYS)
+    import difflib  # noqa: PLC0415 - only a warning needs it
+
     close = difflib.get_close_matches(name.upper(), known, n=1)
     guess = f"did you mean {close[0]}?" if close else "ignored"
     return f"env {name}: unknown variable ({guess})"

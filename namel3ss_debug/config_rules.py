@@ -4,7 +4,6 @@ the one-line error for a bad one. Stdlib only, like `config.py`, which uses it.
 
 from __future__ import annotations
 
-import difflib
 import json
 import math
 import re
@@ -56,6 +55,8 @@ def _check_key_name(name: str) -> str | None:
 
 
 def _not_one_of(name: str, known: tuple[str, ...], what: str) -> str:
+    import difflib  # noqa: PLC0415 - only a mistake needs it
+
     close = difflib.get_close_matches(name, known, n=1)
     guess = f'did you mean "{close[0]}"?' if close else f"known: {', '.join(known)}"
     return f"{json.dumps(name)} is not {what} ({guess})"
@@ -270,6 +271,8 @@ _CONVERTERS: dict[str, Callable[[object], Any]] = {
 
 def unknown_key(name: str, known: tuple[str, ...]) -> str:
     """`unknown key "x" (did you mean "y"?)`, or the list of known names when none is close."""
+    import difflib  # noqa: PLC0415 - only a mistake needs it
+
     close = difflib.get_close_matches(name, known, n=1)
     if close:
         return f'unknown key "{name}" (did you mean "{close[0]}"?)'

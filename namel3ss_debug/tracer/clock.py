@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import secrets
+import os
 import time
 
 _second_cache: tuple[int, str] = (-1, "")
@@ -22,7 +22,7 @@ def iso_now() -> str:
 
 def new_run_id() -> str:
     """Sortable by start time, unique, and safe in a file name: `20261122-070322-3f9a1c`."""
-    return time.strftime("%Y%m%d-%H%M%S", time.gmtime()) + "-" + secrets.token_hex(3)
+    return time.strftime("%Y%m%d-%H%M%S", time.gmtime()) + "-" + os.urandom(3).hex()
 
 
 def span_id(n: int) -> str:

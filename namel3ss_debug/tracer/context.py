@@ -9,18 +9,19 @@ from __future__ import annotations
 
 import contextvars
 import threading
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 current: contextvars.ContextVar[Any] = contextvars.ContextVar("namel3ss_debug_span", default=None)
 
-_ORIGINAL_SUBMIT = ThreadPoolExecutor.submit
 _ORIGINAL_START = threading.Thread.start
 _ORIGINAL_BOOTSTRAP = threading.Thread._bootstrap_inner  # type: ignore[attr-defined]
 
 
-def _submit(self: ThreadPoolExecutor, fn: Any, /, *args: Any, **kwargs: Any) -> Any:
-    return _ORIGINAL_SUBMIT(self, contextvars.copy_context().run, fn, *args, **kwargs)
+_saved: dict[str, Any] = {}  # the original ThreadPoolExecutor.submit, once concurrent.futures is imported
+
+
+def _submit(self: Any, fn: Any, /, *args: Any, **kwargs: Any) -> Any:
+    return _saved["submit"](self, contextvars.copy_context().run, fn, *args, **kwargs)
 
 
 def _start(self: threading.Thread) -> None:
@@ -38,8 +39,14 @@ def _bootstrap_inner(self: threading.Thread) -> None:
 
 
 def propagate_to_threads(enabled: bool) -> None:
-    """Install (or remove) context propagation into new threads and thread-pool work items."""
-    ThreadPoolExecutor.submit = _submit if enabled else _ORIGINAL_SUBMIT  # type: ignore[method-assign]
+    """Install (or remove) context propagation into new threads and thread-pool work items.
+
+    `concurrent.futures` is imported here, when a run starts, not when the app imports us.
+    """
+    from concurrent.futures import ThreadPoolExecutor  # noqa: PLC0415
+
+    original = _saved.setdefault("submit", ThreadPoolExecutor.submit)
+    ThreadPoolExecutor.submit = _submit if enabled else original  # type: ignore[method-assign]
     threading.Thread.start = _start if enabled else _ORIGINAL_START  # type: ignore[method-assign]
     threading.Thread._bootstrap_inner = (  # type: ignore[attr-defined]
         _bootstrap_inner if enabled else _ORIGINAL_BOOTSTRAP

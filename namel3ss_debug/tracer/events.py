@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sys
 import threading
-import traceback
 from typing import Any
 
 from ..model.error_category import categorize
@@ -45,6 +44,8 @@ def error_record(exc: BaseException, *, stack: bool) -> dict[str, Any]:
         message = safe_repr(exc)
     record = {"type": name, "message": message, "category": categorize(name, message)}
     if stack:
+        import traceback  # noqa: PLC0415 - only errors need it
+
         try:
             record["stack"] = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
         except Exception:

@@ -11,7 +11,6 @@ their starts). Structural events (`run_start`, `run_end`, `segment_start`, `erro
 
 from __future__ import annotations
 
-import random
 from typing import Any, Callable, Iterable
 
 from ..model.events import STRUCTURAL_EVENT_TYPES, is_end, is_start
@@ -28,13 +27,17 @@ class EventFilter:
         event_types: Iterable[str] = (),
         min_duration_ms: float = 0.0,
         sample_rate: float = 1.0,
-        rng: Callable[[], float] = random.random,
+        rng: Callable[[], float] | None = None,
     ):
         self.root_id = root_id
         self.components = frozenset(components)
         self.event_types = frozenset(event_types)
         self.min_duration_ms = min_duration_ms
         self.sample_rate = sample_rate
+        if rng is None:
+            import random  # noqa: PLC0415 - only sampling needs it
+
+            rng = random.random
         self._rng = rng
         self._dropped: dict[str, str | None] = {}  # dropped span -> its parent
         self._unsampled: set[str] = set()

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import itertools
 import os
-import platform
-import socket
 import sys
 import time
 from pathlib import Path
@@ -82,6 +80,9 @@ class Run:
 
     def start_event(self, entry: dict[str, Any], argv: list[str]) -> dict[str, Any]:
         """`run_start`: what is needed to run the app again, and where it ran."""
+        import platform  # noqa: PLC0415 - here, not at import: only a run start needs them
+        import socket  # noqa: PLC0415
+
         self.name = entry.get("name") or "run"
         event = envelope(self.run_id, "run_start", "app", self.name, self.root_id, None, "started")
         event["ts"] = self.start_ts

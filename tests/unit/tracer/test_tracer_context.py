@@ -98,14 +98,14 @@ def test_concurrent_tasks_do_not_see_each_others_spans(capture):
 
 def test_thread_patches_are_installed_while_a_run_is_active(capture):
     with capture():
-        assert ThreadPoolExecutor.submit is not context._ORIGINAL_SUBMIT
+        assert ThreadPoolExecutor.submit is context._submit
         assert threading.Thread.start is not context._ORIGINAL_START
 
 
 def test_thread_patches_are_removed_after_the_run_ends(capture):
     with capture():
         pass
-    assert ThreadPoolExecutor.submit is context._ORIGINAL_SUBMIT
+    assert ThreadPoolExecutor.submit is not context._submit
     assert threading.Thread.start is context._ORIGINAL_START
     assert threading.Thread._bootstrap_inner is context._ORIGINAL_BOOTSTRAP
 
