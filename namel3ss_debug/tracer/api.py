@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,7 @@ from ..model.events import COMPONENTS, CUSTOM_SPAN_PREFIX, SPAN_EVENT_PREFIXES, 
 from .context import current
 from .core import Tracer
 from .decorators import traced
+from .patterns import REDACTED
 from .span import NOOP_SPAN, NoopSpan, Span
 
 _TRACER = Tracer()
@@ -50,6 +52,7 @@ class span:  # noqa: N801 - used like a function: `with span("plan", component="
 
     def __init__(self, name: str, component: str = "custom", *, event_prefix: str | None = None,
                  inputs: Any = None, attrs: dict[str, Any] | None = None, model: str | None = None):
+        attrs = _attrs(attrs)
         if component not in COMPONENTS:  # keep the trace valid; the caller's word survives in attrs
             attrs = {**(attrs or {}), "component": component}
             component = "custom"
@@ -72,13 +75,20 @@ class span:  # noqa: N801 - used like a function: `with span("plan", component="
 
 
 def _prefix(event_prefix: str | None, component: str) -> str:
-    """A known prefix as given; any other becomes `custom_<prefix>` (readers accept `custom_*`)."""
+    """A known prefix as given; any other becomes `custom_<prefix>` in lower-case ASCII (`custom_*`)."""
     if event_prefix is None:
         return span_prefix(component)
-    if event_prefix in SPAN_EVENT_PREFIXES and event_prefix != "run" or event_prefix.startswith("custom_"):
+    if event_prefix in SPAN_EVENT_PREFIXES and event_prefix != "run":
         return event_prefix
-    cleaned = "".join(c if c.isalnum() else "_" for c in event_prefix.lower()).strip("_") or "span"
+    cleaned = re.sub(r"[^a-z0-9]+", "_", str(event_prefix).lower()).strip("_").removeprefix("custom_") or "span"
     return f"custom_{cleaned}" if cleaned != "span" else CUSTOM_SPAN_PREFIX
+
+
+def _attrs(attrs: Any) -> dict[str, Any] | None:
+    """Attributes are an object; anything else is kept under `value`."""
+    if attrs is None or isinstance(attrs, dict):
+        return attrs
+    return {"value": attrs}
 
 
 def trace_agent_turn(agent_name: str, turn_number: int, **attrs: Any) -> span:
@@ -94,15 +104,19 @@ def trace_chain_step(chain_name: str, step: Any, **attrs: Any) -> span:
 def trace_memory_operation(operation: str, key: str | None = None, value: Any = None, *,
                            store: str | None = None, summarization: bool = False, **attrs: Any) -> str | None:
     """An instant `memory_operation` (or `memory_summarization`) event: read, write, delete, search..."""
+    run = _TRACER.run
+    if run is not None and run.redactor is not None and value is not None and isinstance(key, str) \
+            and run.redactor.is_sensitive_key(key):
+        value = REDACTED  # the value stored under `api_key` is a secret however it is wrapped
     inputs = {k: v for k, v in (("key", key), ("value", value)) if v is not None} or None
     event_type = "memory_summarization" if summarization else "memory_operation"
-    attrs = {"operation": operation, **({"store": store} if store else {}), **attrs}
-    return _TRACER.instant(event_type, "memory", operation, inputs=inputs, attrs=attrs)
+    attrs = {"operation": str(operation), **({"store": store} if store else {}), **attrs}
+    return _TRACER.instant(event_type, "memory", str(operation), inputs=inputs, attrs=attrs)
 
 
 def trace_validation(name: str, passed: bool, *, errors: Any = None, inputs: Any = None, **attrs: Any) -> str | None:
     """A validation that has already happened, as a `validation_start/end` pair of zero duration."""
-    opened = _TRACER.start_span("validation", name, "validation", inputs=inputs, attrs=attrs or None)
+    opened = _TRACER.start_span("validation", str(name), "validation", inputs=inputs, attrs=attrs or None)
     if opened is None:
         return None
     opened.set_status("completed" if passed else "failed")
@@ -118,7 +132,7 @@ def trace_error(exc: BaseException, **attrs: Any) -> str | None:
 
 def mark(name: str, **attrs: Any) -> str | None:
     """A `performance_marker`: a named point in time, with free-form attributes."""
-    return _TRACER.instant("performance_marker", "custom", name, attrs=attrs or None)
+    return _TRACER.instant("performance_marker", "custom", str(name), attrs=attrs or None)
 
 
 trace_agent_execution = traced(_TRACER, "agent")

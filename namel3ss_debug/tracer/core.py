@@ -88,7 +88,7 @@ class Tracer:
             if inputs is not None and run.settings.capture_inputs:
                 event["inputs"] = inputs
             if model:
-                event["model"] = span.model = model
+                event["model"] = span.model = str(model)
             if attrs:
                 event["attrs"] = attrs
             add_where(event)
@@ -200,4 +200,5 @@ def restore(span: Span) -> None:
 
 
 def _is_clean_exit(error: BaseException) -> bool:
-    return isinstance(error, SystemExit) and error.code in (0, None)
+    """`sys.exit(0)` and a generator closed early end a span normally, not as failures."""
+    return isinstance(error, GeneratorExit) or (isinstance(error, SystemExit) and error.code in (0, None))

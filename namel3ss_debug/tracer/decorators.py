@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+from collections.abc import Mapping
 from typing import Any, Callable
 
 from ..model.events import span_prefix
@@ -14,6 +15,7 @@ from .context import current
 from .core import Tracer, restore
 
 _SELF_NAMES = ("self", "cls")
+MAX_RECORDED_YIELDS = 1000  # a stream may never end: its span keeps the first items and counts the rest
 
 
 def make_binder(fn: Callable[..., Any]) -> Callable[[tuple[Any, ...], dict[str, Any]], dict[str, Any]]:
@@ -47,8 +49,10 @@ def traced(tracer: Tracer, component: str, *, default_name: str | None = None, p
     def decorator_factory(fn: Callable[..., Any] | None = None, *, name: str | None = None,
                           model: str | None = None, attrs: dict[str, Any] | None = None,
                           capture_inputs: bool = True) -> Any:
+        _check_attrs(attrs)
+
         def decorate(func: Callable[..., Any]) -> Callable[..., Any]:
-            spec = _CallSpec(tracer, component, name or default_name or func.__name__,
+            spec = _CallSpec(tracer, component, name or default_name or _name_of(func),
                              prefix or span_prefix(component), model, attrs,
                              make_binder(func) if capture_inputs else None)
             return _wrap(func, spec)
@@ -56,6 +60,24 @@ def traced(tracer: Tracer, component: str, *, default_name: str | None = None, p
         return decorate(fn) if fn is not None else decorate
 
     return decorator_factory
+
+
+def _check_attrs(attrs: Any) -> None:
+    # A wrong type is a programmer error: fail where the decorator is written, tracing on or off,
+    # rather than inside the traced call and only while tracing.
+    if attrs is not None and not isinstance(attrs, Mapping):
+        raise TypeError(f"attrs must be a dict of span attributes, such as attrs={{'engine': 'web'}}; "
+                        f"got {type(attrs).__name__} {attrs!r:.60}")
+
+
+def _name_of(fn: Any) -> str:
+    """The span name for a callable: its `__name__`, the name a partial wraps, else its type's name."""
+    name = getattr(fn, "__name__", None)
+    if isinstance(name, str):
+        return name
+    if isinstance(fn, functools.partial):
+        return _name_of(fn.func)
+    return type(fn).__name__
 
 
 class _CallSpec:
@@ -86,7 +108,10 @@ def _wrap(fn: Callable[..., Any], spec: _CallSpec) -> Callable[..., Any]:
         wrapper = _generator_wrapper(fn, spec)
     else:
         wrapper = _sync_wrapper(fn, spec)
-    return functools.wraps(fn)(wrapper)
+    functools.wraps(fn)(wrapper)  # copies only the attributes `fn` has: partials have no __name__
+    if not hasattr(fn, "__name__"):
+        wrapper.__name__ = wrapper.__qualname__ = _name_of(fn)
+    return wrapper
 
 
 def _sync_wrapper(fn: Callable[..., Any], spec: _CallSpec) -> Callable[..., Any]:
@@ -132,31 +157,27 @@ def _generator_wrapper(fn: Callable[..., Any], spec: _CallSpec) -> Callable[...,
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         if tracer.run is None:
             return (yield from fn(*args, **kwargs))
-        span = spec.open(args, kwargs, activate=False)
-        generator = fn(*args, **kwargs)
-        items: list[Any] = []
+        generator = fn(*args, **kwargs)  # before the span: a call with wrong arguments opens none
+        stream = _Stream(tracer, spec.open(args, kwargs, activate=False))
         sent: Any = None
         thrown: BaseException | None = None
-        inner: Any = span  # the generator's own current span, kept across its yields
         while True:
-            token = current.set(inner) if span is not None else None
+            token = stream.enter()
             try:
                 item = generator.throw(thrown) if thrown is not None else generator.send(sent)
             except StopIteration as stop:
-                _finish(tracer, span, items, stop.value)
+                stream.finish(stop.value)
                 return stop.value
             except BaseException as exc:
-                tracer.end_span(span, error=exc)
+                stream.fail(exc)
                 raise
             finally:
-                inner = current.get()
-                _reset(token)
-            items.append(item)
+                stream.leave(token)
+            stream.record(item)
             try:
                 sent, thrown = (yield item), None
             except GeneratorExit:
-                generator.close()
-                _end_early(tracer, span, items)
+                _close_early(stream, generator)
                 raise
             except BaseException as exc:
                 sent, thrown = None, exc
@@ -165,38 +186,35 @@ def _generator_wrapper(fn: Callable[..., Any], spec: _CallSpec) -> Callable[...,
 
 
 def _async_generator_wrapper(fn: Callable[..., Any], spec: _CallSpec) -> Callable[..., Any]:
+    """Like the generator wrapper; with tracing off the same loop runs without a span.
+
+    An async generator has no `yield from`, and `async for` would drop `asend()` values, swallow
+    `athrow()` and leave the inner generator open after `aclose()`: so one loop forwards all three.
+    """
     tracer = spec.tracer
 
     async def wrapper(*args: Any, **kwargs: Any) -> Any:
-        if tracer.run is None:
-            async for item in fn(*args, **kwargs):
-                yield item
-            return
-        span = spec.open(args, kwargs, activate=False)
         generator = fn(*args, **kwargs)
-        items: list[Any] = []
+        stream = _Stream(tracer, spec.open(args, kwargs, activate=False) if tracer.run is not None else None)
         sent: Any = None
         thrown: BaseException | None = None
-        inner: Any = span
         while True:
-            token = current.set(inner) if span is not None else None
+            token = stream.enter()
             try:
                 item = await (generator.athrow(thrown) if thrown is not None else generator.asend(sent))
             except StopAsyncIteration:
-                _finish(tracer, span, items, None)
+                stream.finish(None)
                 return
             except BaseException as exc:
-                tracer.end_span(span, error=exc)
+                stream.fail(exc)
                 raise
             finally:
-                inner = current.get()
-                _reset(token)
-            items.append(item)
+                stream.leave(token)
+            stream.record(item)
             try:
                 sent, thrown = (yield item), None
             except GeneratorExit:
-                await generator.aclose()
-                _end_early(tracer, span, items)
+                await _aclose_early(stream, generator)
                 raise
             except BaseException as exc:
                 sent, thrown = None, exc
@@ -204,17 +222,78 @@ def _async_generator_wrapper(fn: Callable[..., Any], spec: _CallSpec) -> Callabl
     return wrapper
 
 
-def _finish(tracer: Tracer, span: Any, items: list[Any], value: Any) -> None:
-    if span is not None:
-        span.outputs = {"yielded": items} if value is None else {"yielded": items, "return": value}
-    tracer.end_span(span)
+class _Stream:
+    """What a generator wrapper keeps across yields: its span (None when not tracing), the span current
+    inside the generator, and the first items with their count."""
+
+    __slots__ = ("tracer", "span", "inner", "items", "count")
+
+    def __init__(self, tracer: Tracer, span: Any):
+        self.tracer, self.span, self.inner = tracer, span, span
+        self.items: list[Any] = []
+        self.count = 0
+
+    def enter(self) -> Any:
+        """Make the generator's own current span current while its code runs; the token undoes it."""
+        return current.set(self.inner) if self.span is not None else None
+
+    def leave(self, token: Any) -> None:
+        # Remember a span the generator left open across its yield, then give the caller its own back.
+        if token is not None:
+            self.inner = current.get()
+            _reset(token)
+
+    def record(self, item: Any) -> None:
+        if self.span is not None:
+            self.count += 1
+            if len(self.items) < MAX_RECORDED_YIELDS:
+                self.items.append(item)
+
+    def outputs(self) -> dict[str, Any]:
+        outputs: dict[str, Any] = {"yielded": self.items, "yield_count": self.count}
+        if self.count > len(self.items):
+            outputs["yielded_truncated"] = True
+        return outputs
+
+    def finish(self, value: Any) -> None:
+        if self.span is not None:
+            self.span.outputs = self.outputs() if value is None else {**self.outputs(), "return": value}
+        self.tracer.end_span(self.span)
+
+    def fail(self, exc: BaseException) -> None:
+        self.tracer.end_span(self.span, error=exc)
+
+    def end_early(self) -> None:
+        if self.span is not None:
+            self.span.set_attribute("closed_early", True)
+            self.span.outputs = self.outputs()
+        self.tracer.end_span(self.span)
 
 
-def _end_early(tracer: Tracer, span: Any, items: list[Any]) -> None:
-    if span is not None:
-        span.set_attribute("closed_early", True)
-        span.outputs = {"yielded": items}
-    tracer.end_span(span)
+def _close_early(stream: _Stream, generator: Any) -> None:
+    # Close inside the generator's own context: spans it holds open end there, and restore its
+    # current span, not the caller's.
+    token = stream.enter()
+    try:
+        generator.close()
+    except BaseException as exc:
+        stream.fail(exc)
+        raise
+    finally:
+        stream.leave(token)
+    stream.end_early()
+
+
+async def _aclose_early(stream: _Stream, generator: Any) -> None:
+    token = stream.enter()  # as in _close_early
+    try:
+        await generator.aclose()
+    except BaseException as exc:
+        stream.fail(exc)
+        raise
+    finally:
+        stream.leave(token)
+    stream.end_early()
 
 
 def _reset(token: Any) -> None:

@@ -72,10 +72,10 @@ def usage_of(result: Any) -> dict[str, int] | None:
     if usage is None:
         return None
     if type(usage) is dict:
-        record = {key: value for key, value in usage.items() if type(value) is int}
+        record = {key: value for key, value in usage.items() if type(key) is str and _is_count(value)}
     else:
         names = ("input_tokens", "output_tokens", "total_tokens", "prompt_tokens", "completion_tokens")
-        record = {name: value for name in names if type(value := getattr(usage, name, None)) is int}
+        record = {name: value for name in names if _is_count(value := _field(usage, name))}
     prompt, completion = record.pop("prompt_tokens", None), record.pop("completion_tokens", None)
     if "input_tokens" not in record and prompt is not None:
         record["input_tokens"] = prompt
@@ -84,6 +84,10 @@ def usage_of(result: Any) -> dict[str, int] | None:
     if "total_tokens" not in record and ("input_tokens" in record or "output_tokens" in record):
         record["total_tokens"] = record.get("input_tokens", 0) + record.get("output_tokens", 0)
     return record or None
+
+
+def _is_count(value: Any) -> bool:
+    return type(value) is int and 0 <= value < 2**63
 
 
 def model_of(result: Any) -> str | None:

@@ -13,7 +13,10 @@ from __future__ import annotations
 
 from typing import Any, Callable, Iterable
 
+import orjson
+
 from ..model.events import STRUCTURAL_EVENT_TYPES, is_end, is_start
+from .serialize import dumps
 
 Event = dict[str, Any]
 
@@ -82,7 +85,8 @@ class EventFilter:
                 self._start_type_dropped.add(span_id)  # event types filter single events: its end may be wanted
             return []
         if self.min_duration_ms > 0:
-            self._held[span_id] = event
+            # Held as JSON data: inputs the call goes on to change (a message list) are kept as they were.
+            self._held[span_id] = orjson.loads(dumps(event))
             return []
         return self._release(parent) + [event]
 

@@ -155,13 +155,12 @@ def _make_handler(run: Run, signum: int, previous: Any) -> Any:
 
 def _on_signal(run: Run, received: int, frame: FrameType | None, previous: Any) -> None:
     tracer = _state["tracer"]
-    ours = tracer is not None and tracer.run is run
-    if ours:
-        run.recorder.flush()
+    # The run may be ending (no longer the tracer's run) while its file is still open: flush it anyway.
+    run.recorder.flush()
     if callable(previous):
         previous(received, frame)
     elif previous == signal.SIG_DFL:
-        if ours:
+        if tracer is not None and tracer.run is run:
             tracer.end_run("failed", exit_code=128 + received, reason=f"signal {signal.Signals(received).name}")
         signal.signal(received, signal.SIG_DFL)
         os.kill(os.getpid(), received)

@@ -17,8 +17,13 @@ from .redact import Redactor
 from .serialize import dumps
 from .truncate import Truncator
 
-# Fields the tracer itself writes: never redacted (a configured pattern must not break ids or times).
-ENVELOPE = frozenset({"v", "run_id", "seq", "ts", "event_type", "component", "span_id", "parent_id", "status"})
+# Fields the tracer itself writes: never redacted (a configured pattern must not break ids or times, and a
+# configured key such as `tokens` must not hide usage counts).
+OURS = frozenset({"v", "run_id", "seq", "ts", "event_type", "component", "span_id", "parent_id", "status",
+                  "duration_ms", "usage", "cost_usd", "truncated", "pid", "memory_mb"})
+# Events whose attrs the tracer writes itself: searched by pattern only, not by key (`exit_code`,
+# `first_seq`...); their argv and config are redacted when built.
+STRUCTURAL = frozenset({"run_start", "run_end", "segment_start"})
 # The record needed to run the app again is kept whole (its argv and config are redacted when built).
 UNTRUNCATED = frozenset({"run_start", "segment_start"})
 
@@ -46,6 +51,7 @@ class Pipeline:
         plain = orjson.loads(line)
         if self.redactor is not None:
             redact = self.redactor.redact
-            plain = {key: value if key in ENVELOPE else redact(value, pairs=key == "error")
+            keys = plain.get("event_type") not in STRUCTURAL
+            plain = {key: value if key in OURS else redact(value, pairs=key == "error", keys=keys)
                      for key, value in plain.items()}
         return dumps(plain if plain.get("event_type") in UNTRUNCATED else self.truncator(plain))

@@ -41,6 +41,8 @@ class Recorder:
         self._segment_span_id = segment_span_id
         self._segment_attrs: dict[str, Any] = {}
         self._deferred: Callable[[], None] | None = None
+        self._writing = False  # inside _write: serializing may run app code (a __repr__) that traces
+        self._queued: list[dict[str, Any]] = []
 
     def set_segment_attrs(self, **attrs: Any) -> None:
         """What every `segment_start` repeats about the run (entry, start time), so a segment stands alone."""
@@ -49,13 +51,17 @@ class Recorder:
     def emit(self, event: dict[str, Any]) -> None:
         # The hot path: kept flat, as it runs for every event of every traced call.
         with self.lock:
-            if not self.closed:
+            if self._writing:  # an event from app code run by our own serialization: after this one
+                self._queued.append(event)
+            elif not self.closed:
                 try:
                     if self.filter is None:
                         self._write(event)
                     else:
                         for item in self.filter(event):
                             self._write(item)
+                    if self._queued:
+                        self._write_queued()
                 except Exception as exc:  # the app must never see our failure
                     self.note_failure(exc)
         if self._deferred is not None:
@@ -114,13 +120,28 @@ class Recorder:
         if self.filter is not None and not self.closed:
             for item in self.filter.drain():
                 self._write(item)
+        if self._queued and not self.closed:
+            self._write_queued()
 
     def _close(self) -> None:
         self._drain()
         self.closed = True
         self.writer.close()
 
+    def _write_queued(self) -> None:
+        while self._queued:
+            event = self._queued.pop(0)
+            for item in self.filter(event) if self.filter is not None else (event,):
+                self._write(item)
+
     def _write(self, event: dict[str, Any], rebuild: Callable[[], dict[str, Any]] | None = None) -> None:
+        self._writing = True
+        try:
+            self._write_line(event, rebuild)
+        finally:
+            self._writing = False
+
+    def _write_line(self, event: dict[str, Any], rebuild: Callable[[], dict[str, Any]] | None) -> None:
         event["seq"] = self.seq
         line = self.pipeline.serialize(event)
         writer = self.writer

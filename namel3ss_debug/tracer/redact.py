@@ -4,8 +4,9 @@ Two rules, both on by default:
 - by key: the value under a key that ends with a sensitive name (`api_key`, `authorization`, `password`,
   `token`, ...) in any case and spelt with `_`, `-` or nothing between words is replaced whole: so
   `OPENAI_API_KEY`, `X-API-Key`, `apiKey`, `accessToken` and `Set-Cookie` match, `max_tokens` does not;
-- by pattern: OpenAI and Anthropic keys, AWS access keys, bearer credentials, JWTs and private key blocks
-  found in any string are replaced, and so is the value of `password=...`-style pairs in error text.
+- by pattern (`patterns.py`): OpenAI and Anthropic keys, AWS access keys, bearer credentials, JWTs and
+  private key blocks found in any string (or in bytes that decode to text) are replaced, and so is the
+  value of `password=...`-style pairs in error text and argv.
 
 Before any of that, one scan of the serialized line (`scan.py`) decides whether the event needs it at
 all, so most events never pay for a walk: every built-in value pattern needs a run of at least 17
@@ -17,37 +18,28 @@ any configured, every event is walked.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import re
+import string
 from typing import Any, Callable, Iterable
 
-from .scan import MIN_RUN, has_run, make_scanner
-
-REDACTED = "[REDACTED]"
+from .patterns import REDACTED, PairPatterns, TokenPatterns
+from .scan import MIN_RUN, make_scanner
 
 DEFAULT_KEYS = (
     "api_key", "apikey", "authorization", "password", "passwd", "secret", "token", "cookie",
     "private_key", "access_key", "secret_key", "signing_key", "api_keys", "credential", "credentials",
 )
 
-_TOKEN_RUN = MIN_RUN
-_RUN = rf"(?=[\w.~+/=-]*[A-Za-z0-9]{{{_TOKEN_RUN}}})"
-
-# (label, pattern, literals one of which every match contains: a cheap `in` test before the regex)
-VALUE_PATTERNS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
-    ("private_key", rf"-----BEGIN[A-Z ]*PRIVATE KEY-----(?=(?:(?!-----END)[\s\S])*?[A-Za-z0-9]{{{_TOKEN_RUN}}})"
-                    r"[\s\S]*?(?:-----END[A-Z ]*PRIVATE KEY-----|\Z)", ("PRIVATE KEY-----",)),
-    ("anthropic_key", rf"\bsk-ant-{_RUN}[\w-]+", ("sk-ant-",)),
-    ("openai_key", rf"\bsk-{_RUN}[\w-]+", ("sk-",)),
-    ("aws_access_key", r"\b(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}\b", ("AKIA", "ASIA", "ABIA", "ACCA")),
-    ("bearer", rf"\b[Bb]earer\s+{_RUN}[\w.~+/=-]+", ("earer",)),
-    ("jwt", rf"\beyJ{_RUN}[\w-]+\.[\w-]+\.[\w-]*", ("eyJ",)),
-)
-
+# ASCII only, as the C pre-scan lowers bytes: the two must agree on every key.
+_ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 
 
 def normalize_key(key: str) -> str:
-    """A configured key name in canonical form: `X-Session-Id` -> `x_session_id`."""
-    return key.strip().lower().replace("-", "_")
+    """A configured key name in canonical form: `sessionId`, `Session-Id`, `SESSION_ID` -> `session_id`."""
+    return re.sub(r"[^a-z0-9]+", "_", _CAMEL.sub("_", key.strip()).translate(_ASCII_LOWER)).strip("_")
 
 
 def key_spellings(names: Iterable[str]) -> tuple[str, ...]:
@@ -62,71 +54,73 @@ class Redactor:
     def __init__(self, keys: Iterable[str] = (), patterns: Iterable[str] = ()):
         self._names = tuple(dict.fromkeys([*DEFAULT_KEYS, *(normalize_key(k) for k in keys)]))
         self._key_verdicts: dict[str, bool] = {}
-        self._user_patterns = tuple(re.compile(p) for p in patterns)
-        self._builtin_patterns = tuple((f"[REDACTED:{label}]", re.compile(p), marks) for label, p, marks in VALUE_PATTERNS)
-        self._user_value_patterns = tuple(("[REDACTED:pattern]", rx) for rx in self._user_patterns)
+        self._tokens = TokenPatterns(re.compile(p) for p in patterns)
+        self._pairs = PairPatterns(self._names)
         self._spellings = key_spellings(self._names)
         # argv: flags such as --password= are found by redact_argv in the walk
         self._scan = make_scanner(MIN_RUN, tuple(s.encode() for s in (*self._spellings, "argv")))
-        names = "|".join(sorted({n.replace("_", "[_-]?") for n in self._names}, key=len, reverse=True))
-        self._pair = re.compile(rf"(?i)\b((?:\w*[_-])?(?:{names}))(['\"]?\s*[:=]\s*['\"]?)([^\s'\",;}}&]+)")
 
     def is_sensitive_key(self, key: object) -> bool:
         """True when the value under `key` is a secret by name (see the module's docstring)."""
         verdict = self._key_verdicts.get(key)  # type: ignore[arg-type]
         if verdict is None:
-            verdict = isinstance(key, str) and key.lower().endswith(self._spellings)
+            verdict = isinstance(key, str) and key.translate(_ASCII_LOWER).endswith(self._spellings)
             if len(self._key_verdicts) < 4096:
                 self._key_verdicts[key] = verdict  # type: ignore[index]
         return verdict
 
     def line_scanner(self) -> Callable[[bytes], bool]:
         """`line_may_hold_secret` as one call, for the hot path: the scanner itself when it decides alone."""
-        return self.line_may_hold_secret if self._user_patterns else self._scan
+        return self.line_may_hold_secret if self._tokens.has_extra else self._scan
 
     def line_may_hold_secret(self, line: bytes) -> bool:
         """A cheap, conservative test on a serialized event: False means nothing in it needs redaction."""
         # Configured patterns may be anchored or span characters JSON escapes: only the walk is exact.
-        return bool(self._user_patterns) or self._scan(line)
+        return self._tokens.has_extra or self._scan(line)
 
     def redact_text(self, text: str, *, pairs: bool = False) -> str:
         """Replace every secret-looking token in `text`; with `pairs`, also `password=...` values."""
-        # The built-in patterns all need a run and one of their literals: test those before any regex.
-        if len(text) >= MIN_RUN and has_run(text.encode("utf-8", "replace"), MIN_RUN):
-            for marker, rx, literals in self._builtin_patterns:
-                for literal in literals:
-                    if literal in text:
-                        text = rx.sub(marker, text)
-                        break
-        for marker, rx in self._user_value_patterns:
-            text = rx.sub(marker, text)
-        if pairs:
-            text = self._pair.sub(lambda m: f"{m.group(1)}{m.group(2)}{REDACTED}", text)
-        return text
+        text = self._tokens.redact(text)
+        return self._pairs.redact(text) if pairs else text
 
-    def redact(self, value: Any, *, pairs: bool = False) -> Any:
-        """A copy of a JSON-shaped `value` with secrets replaced, by key and by pattern."""
+    def redact(self, value: Any, *, pairs: bool = False, keys: bool = True) -> Any:
+        """A copy of a JSON-shaped `value` with secrets replaced, by key (unless `keys` is false) and by pattern."""
         kind = type(value)
         if kind is str:
             # Strings shorter than a run cannot match a built-in pattern: skip the call for most.
-            if pairs or self._user_value_patterns or len(value) >= MIN_RUN:
+            if pairs or self._tokens.has_extra or len(value) >= MIN_RUN:
                 return self.redact_text(value, pairs=pairs)
             return value
         if kind is dict:
-            out = {}
-            for key, item in value.items():
-                redact_key = type(key) is str and (len(key) >= MIN_RUN or bool(self._user_value_patterns))
-                new_key = self.redact_text(key) if redact_key else key
-                if item is not None and self.is_sensitive_key(key):
-                    out[new_key] = REDACTED
-                elif key == "argv" and type(item) is list and all(type(a) is str for a in item):
-                    out[new_key] = self.redact_argv(item)
-                else:
-                    out[new_key] = self.redact(item, pairs=pairs)
-            return out
+            return self._redact_bytes(value, pairs) if "$bytes" in value else self._redact_dict(value, pairs, keys)
         if kind is list or kind is tuple:
-            return [self.redact(item, pairs=pairs) for item in value]
+            return [self.redact(item, pairs=pairs, keys=keys) for item in value]
         return value
+
+    def _redact_dict(self, value: dict[Any, Any], pairs: bool, keys: bool) -> dict[Any, Any]:
+        out = {}
+        for key, item in value.items():
+            new_key = self.redact_text(key) if type(key) is str and (len(key) >= MIN_RUN or self._tokens.has_extra) \
+                else key
+            if keys and item is not None and self.is_sensitive_key(key):
+                out[new_key] = REDACTED
+            elif key == "argv" and type(item) is list and all(type(a) is str for a in item):
+                out[new_key] = self.redact_argv(item)
+            else:
+                out[new_key] = self.redact(item, pairs=pairs, keys=keys)
+        return out
+
+    def _redact_bytes(self, marker: dict[str, Any], pairs: bool) -> dict[str, Any]:
+        """Bytes are written as base64 (`serialize.bytes_marker`): search the text they decode to."""
+        try:
+            text = base64.b64decode(marker["$bytes"], validate=True).decode("utf-8")
+        except (binascii.Error, UnicodeDecodeError, TypeError, ValueError):
+            return marker  # binary data: no text to search
+        redacted = self.redact_text(text, pairs=pairs)
+        if redacted == text:
+            return marker
+        return {"$bytes": base64.b64encode(redacted.encode()).decode("ascii"), "size": marker.get("size"),
+                "redacted": True}
 
     def redact_argv(self, argv: Iterable[str]) -> list[str]:
         """Hide the values of flags such as `--api-key X` or `--password=X` on a command line."""

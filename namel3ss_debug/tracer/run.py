@@ -97,13 +97,19 @@ class Run:
             "executable": sys.executable,
             "packages": {"namel3ss-debug": __version__},
             "host": socket.gethostname(),
-            "config": self.settings.to_dict(),
+            "config": self._recorded_config(),
             "config_sources": dict(self.resolved.sources),
             "trace_dir": str(self.directory),
         }
         if self.retention_deleted:
             event["attrs"]["retention_deleted"] = len(self.retention_deleted)
         return event
+
+    def _recorded_config(self) -> dict[str, Any]:
+        """The effective config, with configured patterns hidden: a pattern may spell out the secret itself."""
+        config = self.settings.to_dict()
+        config["redact_patterns"] = ["[REDACTED:pattern]"] * len(config["redact_patterns"])
+        return config
 
     def end_event(self, status: str, *, exit_code: int | None, reason: str | None,
                   error: dict[str, Any] | None) -> dict[str, Any]:

@@ -24,7 +24,9 @@ def bytes_marker(value: bytes | bytearray | memoryview) -> dict[str, Any]:
 def safe_repr(value: object) -> str:
     try:
         text = repr(value)
-    except Exception as exc:  # a broken __repr__ must not break the app
+    except KeyboardInterrupt:
+        raise
+    except BaseException as exc:  # a broken __repr__ (even one calling sys.exit) must not break the app
         text = f"<{type(value).__qualname__} object (repr failed: {type(exc).__name__})>"
     return text if len(text) <= _MAX_REPR else text[:_MAX_REPR] + "..."
 
@@ -35,7 +37,9 @@ def default(value: object) -> Any:
         return bytes_marker(value)
     if isinstance(value, (set, frozenset)):
         return list(value)
-    dump = getattr(value, "model_dump", None)  # pydantic v2, the SDKs' response types
+    # pydantic v2 models (the SDKs' response types) define model_dump on the class; an object that only
+    # answers every attribute (a mock) does not, and must not be called.
+    dump = getattr(value, "model_dump", None) if hasattr(type(value), "model_dump") else None
     if callable(dump) and not isinstance(value, type):
         try:
             return dump(mode="json")
@@ -61,19 +65,22 @@ def dumps(event: dict[str, Any]) -> bytes:
     try:
         return orjson.dumps(to_jsonable(event), option=_OPTIONS)
     except Exception as exc:  # nothing left to try: keep the envelope, say what happened
-        bare = {k: event.get(k) for k in ("v", "run_id", "seq", "ts", "event_type", "component", "name",
-                                         "span_id", "parent_id", "status", "duration_ms")
-                if isinstance(event.get(k), (str, int, float, type(None)))}
+        bare = {k: event[k] for k in ("v", "run_id", "seq", "ts", "event_type", "component", "name",
+                                     "span_id", "parent_id", "status", "duration_ms")
+                if k in event and isinstance(event[k], (str, int, float, type(None)))
+                and not (k == "duration_ms" and event[k] is None)}
         bare["attrs"] = {"serialization_error": safe_repr(exc)}
         return orjson.dumps(bare, option=_OPTIONS)
 
 
 def to_jsonable(value: Any, _depth: int = 0, _seen: frozenset[int] = frozenset()) -> Any:
     """Turn any value into plain JSON types: cycles, huge ints and odd objects included."""
-    if value is None or isinstance(value, (bool, str)):
+    if value is None or isinstance(value, bool):
         return value
+    if isinstance(value, str):
+        return _valid_text(value)
     if isinstance(value, int):
-        return value if -(2**63) <= value < 2**64 else str(value)
+        return value if -(2**63) <= value < 2**64 else _big_int(value)
     if isinstance(value, float):
         return value if math.isfinite(value) else None
     if _depth >= _MAX_DEPTH or id(value) in _seen:
@@ -94,7 +101,27 @@ def to_jsonable(value: Any, _depth: int = 0, _seen: frozenset[int] = frozenset()
 
 
 def _key(key: object) -> str:
-    return key if isinstance(key, str) else safe_repr(key)
+    if isinstance(key, str):
+        return _valid_text(key)
+    if isinstance(key, (bytes, bytearray)):  # b"api_key" stays recognisable as the key api_key
+        return bytes(key).decode("utf-8", "backslashreplace")
+    return safe_repr(key)
+
+
+def _valid_text(text: str) -> str:
+    """Text JSON can hold: a lone surrogate (half an emoji, a mis-decoded file name) becomes `\\udXXX`."""
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def _big_int(value: int) -> str:
+    try:
+        return str(value)
+    except ValueError:  # past sys.get_int_max_str_digits()
+        return f"<int of {value.bit_length()} bits>"
 
 
 def _dataclass_fields(value: object) -> dict[str, Any]:

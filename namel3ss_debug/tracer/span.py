@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 
@@ -44,7 +45,7 @@ class Span:
         self.outputs = outputs
 
     def set_model(self, model: str) -> None:
-        self.model = model
+        self.model = str(model)
 
     def set_status(self, status: str) -> None:
         """Override the end status: `completed`, `failed` or `skipped` (anything else is ignored)."""
@@ -64,10 +65,12 @@ class Span:
 
 
 def _count(value: Any) -> int | None:
-    """Token counts are non-negative integers; `12.0` is accepted as 12, anything else dropped."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0 or value != int(value):
+    """Token counts are integers from 0 to 2**63 - 1; `12.0` is accepted as 12, anything else dropped."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
         return None
-    return int(value)
+    if isinstance(value, float) and not (math.isfinite(value) and value.is_integer()):
+        return None
+    return int(value) if 0 <= value < 2**63 else None
 
 
 class RootSpan:

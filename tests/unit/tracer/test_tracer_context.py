@@ -5,6 +5,10 @@ from __future__ import annotations
 import asyncio
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from types import SimpleNamespace
+from typing import Callable
+
+import pytest
 
 from namel3ss_debug.tracer import context
 from namel3ss_debug.tracer.api import mark, span
@@ -12,6 +16,42 @@ from namel3ss_debug.tracer.api import mark, span
 
 def parent_of(events: list[dict], name: str) -> set[str]:
     return {e["parent_id"] for e in events if e["name"] == name}
+
+
+def patched_attributes() -> tuple[object, object, object]:
+    return (vars(threading.Thread)["start"], vars(threading.Thread)["_bootstrap_inner"],
+            vars(ThreadPoolExecutor)["submit"])
+
+
+@pytest.fixture
+def other_library():
+    """Patch `Thread.start` as another library would (wrapping what is there); put everything back after."""
+    before, saved, installed = patched_attributes(), dict(context._saved), set(context._installed)
+    calls: list[str] = []
+
+    def install() -> None:
+        wrapped = threading.Thread.start
+
+        def start(self: threading.Thread) -> None:
+            calls.append(self.name)
+            wrapped(self)
+
+        threading.Thread.start = start  # type: ignore[method-assign]
+
+    yield SimpleNamespace(install=install, calls=calls)
+    for owner, name, value in zip((threading.Thread, threading.Thread, ThreadPoolExecutor),
+                                  ("start", "_bootstrap_inner", "submit"), before):
+        setattr(owner, name, value)
+    context._saved.clear()
+    context._saved.update(saved)
+    context._installed.clear()
+    context._installed.update(installed)
+
+
+def run_in_thread(fn: Callable[[], None], name: str = "worker") -> None:
+    thread = threading.Thread(target=fn, name=name)
+    thread.start()
+    thread.join()
 
 
 def test_span_in_a_thread_parents_under_the_span_that_started_it(capture):
@@ -99,15 +139,15 @@ def test_concurrent_tasks_do_not_see_each_others_spans(capture):
 def test_thread_patches_are_installed_while_a_run_is_active(capture):
     with capture():
         assert ThreadPoolExecutor.submit is context._submit
-        assert threading.Thread.start is not context._ORIGINAL_START
+        assert threading.Thread.start is context._start
+        assert threading.Thread._bootstrap_inner is context._bootstrap_inner
 
 
 def test_thread_patches_are_removed_after_the_run_ends(capture):
+    before = patched_attributes()
     with capture():
         pass
-    assert ThreadPoolExecutor.submit is not context._submit
-    assert threading.Thread.start is context._ORIGINAL_START
-    assert threading.Thread._bootstrap_inner is context._ORIGINAL_BOOTSTRAP
+    assert patched_attributes() == before
 
 
 def test_thread_started_after_the_run_sees_no_span(capture):
@@ -119,3 +159,47 @@ def test_thread_started_after_the_run_sees_no_span(capture):
     thread.start()
     thread.join()
     assert seen == [None]
+
+
+def test_a_thread_start_patch_installed_before_the_run_is_called_during_it(capture, other_library):
+    other_library.install()
+    with capture() as run:
+        with span("outer") as outer:
+            run_in_thread(lambda: mark("in_thread"), name="during")
+    assert other_library.calls == ["during"]
+    assert parent_of(run.events, "in_thread") == {outer.span_id}
+
+
+def test_a_thread_start_patch_installed_before_the_run_is_back_after_it(capture, other_library):
+    other_library.install()
+    theirs = threading.Thread.start
+    with capture():
+        pass
+    assert threading.Thread.start is theirs
+
+
+def test_a_thread_start_patch_installed_during_the_run_stays_after_it(capture, other_library):
+    with capture():
+        other_library.install()
+        theirs = threading.Thread.start
+    run_in_thread(lambda: None, name="after")
+    assert (threading.Thread.start, other_library.calls) == (theirs, ["after"])
+
+
+def test_a_thread_started_after_the_run_under_a_later_patch_sees_no_span(capture, other_library):
+    seen: list[object] = []
+    with capture():
+        with span("outer"):
+            other_library.install()
+    run_in_thread(lambda: seen.append(context.current.get()))
+    assert seen == [None]
+
+
+def test_the_next_run_propagates_through_a_patch_left_over_ours(capture, other_library):
+    with capture():
+        other_library.install()
+    with capture() as run:
+        with span("outer") as outer:
+            run_in_thread(lambda: mark("in_thread"), name="second_run")
+    assert other_library.calls == ["second_run"]  # once: ours and theirs do not call each other in a loop
+    assert parent_of(run.events, "in_thread") == {outer.span_id}

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import traceback
+from contextlib import nullcontext
 from types import SimpleNamespace
 from typing import Any
 
@@ -23,6 +25,7 @@ from namel3ss_debug.tracer.api import (
     trace_tool_call,
     trace_validation,
 )
+from namel3ss_debug.tracer.decorators import MAX_RECORDED_YIELDS
 from namel3ss_debug.tracer.span import NOOP_SPAN
 
 
@@ -183,6 +186,43 @@ def test_classmethods_drop_cls_from_inputs(capture):
     assert only(run.events, "tool_call_start")["inputs"] == {"size": 3}
 
 
+@pytest.mark.parametrize("tracing", [True, False], ids=["tracing", "off"])
+def test_attrs_that_are_not_a_dict_raise_type_error_where_the_decorator_is_written(capture, tracing):
+    with capture() if tracing else nullcontext():
+        with pytest.raises(TypeError, match="attrs must be a dict"):
+            trace_tool_call(attrs="role")
+
+
+def test_attrs_that_are_not_a_dict_raise_type_error_in_the_bare_form():
+    def tool() -> None:
+        pass
+
+    with pytest.raises(TypeError, match="got list"):
+        trace_tool_call(tool, attrs=["role"])
+
+
+def test_a_partial_is_traced_under_the_name_of_the_function_it_wraps(capture):
+    def scale(factor: int, value: int) -> int:
+        return factor * value
+
+    double = trace_tool_call(functools.partial(scale, 2))
+    with capture() as run:
+        assert double(5) == 10
+    start = only(run.events, "tool_call_start")
+    assert (start["name"], start["inputs"]) == ("scale", {"value": 5})
+
+
+def test_a_callable_object_without_a_name_is_traced_under_its_type_name(capture):
+    class Lookup:
+        def __call__(self, key: str) -> str:
+            return key.upper()
+
+    lookup = trace_tool_call(Lookup())
+    with capture() as run:
+        assert lookup("k") == "K"
+    assert (only(run.events, "tool_call_end")["name"], lookup.__name__) == ("Lookup", "Lookup")
+
+
 def test_decorator_capture_inputs_false_omits_inputs(capture):
     @trace_tool_call(capture_inputs=False)
     def private(token: str) -> None:
@@ -246,7 +286,7 @@ def test_generator_yields_its_items(capture):
 def test_generator_span_records_the_yielded_items(capture):
     with capture() as run:
         list(stream(3))
-    assert only(run.events, "llm_call_end")["outputs"] == {"yielded": ["tok0", "tok1", "tok2"]}
+    assert only(run.events, "llm_call_end")["outputs"] == {"yielded": ["tok0", "tok1", "tok2"], "yield_count": 3}
 
 
 def test_generator_inner_spans_parent_under_the_generator_span(capture):
@@ -272,7 +312,7 @@ def test_generator_return_value_is_recorded(capture):
 
     with capture() as run:
         list(numbers())
-    assert only(run.events, "tool_call_end")["outputs"] == {"yielded": [1], "return": "done"}
+    assert only(run.events, "tool_call_end")["outputs"] == {"yielded": [1], "yield_count": 1, "return": "done"}
 
 
 def test_closing_a_generator_early_ends_its_span_marked_closed_early(capture):
@@ -281,7 +321,77 @@ def test_closing_a_generator_early_ends_its_span_marked_closed_early(capture):
         next(generator)
         generator.close()
     end = only(run.events, "llm_call_end")
-    assert (end["status"], end["attrs"]["closed_early"], end["outputs"]) == ("completed", True, {"yielded": ["tok0"]})
+    assert (end["status"], end["attrs"]["closed_early"], end["outputs"]) == (
+        "completed", True, {"yielded": ["tok0"], "yield_count": 1})
+
+
+def test_closing_a_generator_early_gives_the_caller_its_own_current_span_back(capture):
+    @trace_tool_call
+    def held():
+        with span("inner"):
+            yield 1
+            yield 2
+
+    with capture() as run:
+        with span("caller") as caller:
+            generator = held()
+            next(generator)
+            generator.close()
+            mark("after")
+    assert only(run.events, "performance_marker")["parent_id"] == caller.span_id
+
+
+def test_spans_held_by_a_generator_closed_early_end_completed(capture):
+    @trace_tool_call
+    def held():
+        with span("inner"):
+            yield 1
+            yield 2
+
+    with capture() as run:
+        generator = held()
+        next(generator)
+        generator.close()
+    ends = {e["name"]: e["status"] for e in run.events if e["event_type"] in ("custom_span_end", "tool_call_end")}
+    assert ends == {"inner": "completed", "held": "completed"}
+
+
+def test_generator_span_keeps_the_first_items_and_counts_them_all(capture):
+    @trace_tool_call
+    def endless():
+        yield from range(MAX_RECORDED_YIELDS + 5)
+
+    with capture() as run:
+        for _ in endless():
+            pass
+    assert only(run.events, "tool_call_end")["outputs"] == {
+        "yielded": list(range(MAX_RECORDED_YIELDS)), "yield_count": MAX_RECORDED_YIELDS + 5, "yielded_truncated": True}
+
+
+def test_generator_closed_early_keeps_the_first_items_and_counts_them_all(capture):
+    @trace_tool_call
+    def endless():
+        yield from range(MAX_RECORDED_YIELDS + 5)
+
+    with capture() as run:
+        generator = endless()
+        for _ in range(MAX_RECORDED_YIELDS + 2):
+            next(generator)
+        generator.close()
+    outputs = only(run.events, "tool_call_end")["outputs"]
+    assert (len(outputs["yielded"]), outputs["yield_count"], outputs["yielded_truncated"]) == (
+        MAX_RECORDED_YIELDS, MAX_RECORDED_YIELDS + 2, True)
+
+
+def test_generator_called_with_wrong_arguments_opens_no_span(capture):
+    @trace_tool_call
+    def numbers(n: int):
+        yield n
+
+    with capture() as run:
+        with pytest.raises(TypeError):
+            next(numbers())  # type: ignore[call-arg]
+    assert [e for e in run.events if e["name"] == "numbers"] == []
 
 
 def test_generator_exception_fails_its_span(capture):
@@ -333,7 +443,7 @@ def test_async_generator_span_records_the_yielded_items(capture):
 
     with capture() as run:
         assert asyncio.run(consume()) == [0, 1, 2]
-    assert only(run.events, "llm_call_end")["outputs"] == {"yielded": [0, 1, 2]}
+    assert only(run.events, "llm_call_end")["outputs"] == {"yielded": [0, 1, 2], "yield_count": 3}
 
 
 def test_async_generator_inner_spans_parent_under_it(capture):
@@ -349,6 +459,96 @@ def test_async_generator_inner_spans_parent_under_it(capture):
     with capture() as run:
         asyncio.run(consume())
     assert only(run.events, "performance_marker")["parent_id"] == only(run.events, "llm_call_start")["span_id"]
+
+
+def test_async_generator_span_keeps_the_first_items_and_counts_them_all(capture):
+    @trace_tool_call
+    async def endless():
+        for i in range(MAX_RECORDED_YIELDS + 5):
+            yield i
+
+    async def consume() -> None:
+        async for _ in endless():
+            pass
+
+    with capture() as run:
+        asyncio.run(consume())
+    outputs = only(run.events, "tool_call_end")["outputs"]
+    assert (len(outputs["yielded"]), outputs["yield_count"], outputs["yielded_truncated"]) == (
+        MAX_RECORDED_YIELDS, MAX_RECORDED_YIELDS + 5, True)
+
+
+def test_closing_an_async_generator_early_gives_the_caller_its_own_current_span_back(capture):
+    @trace_tool_call
+    async def held():
+        with span("inner"):
+            yield 1
+            yield 2
+
+    async def consume() -> str:
+        with span("caller") as caller:
+            generator = held()
+            await generator.__anext__()
+            await generator.aclose()
+            mark("after")
+        return caller.span_id
+
+    with capture() as run:
+        caller_id = asyncio.run(consume())
+    assert only(run.events, "performance_marker")["parent_id"] == caller_id
+
+
+def conversation(log: list[str]):
+    """A traced async generator that echoes what is sent, answers a thrown ValueError, and logs its close."""
+
+    @trace_tool_call
+    async def talk():
+        try:
+            received = yield "ready"
+            try:
+                yield f"got {received}"
+            except ValueError as exc:
+                yield f"recovered from {exc}"
+        finally:
+            log.append("closed")
+
+    return talk()
+
+
+@pytest.mark.parametrize("tracing", [True, False], ids=["tracing", "off"])
+def test_async_generator_receives_values_sent_with_asend(capture, tracing):
+    async def talk() -> str:
+        generator = conversation([])
+        await generator.__anext__()
+        return await generator.asend("hello")
+
+    with capture() if tracing else nullcontext():
+        assert asyncio.run(talk()) == "got hello"
+
+
+@pytest.mark.parametrize("tracing", [True, False], ids=["tracing", "off"])
+def test_async_generator_receives_exceptions_thrown_with_athrow(capture, tracing):
+    async def talk() -> str:
+        generator = conversation([])
+        await generator.__anext__()
+        await generator.asend("hello")
+        return await generator.athrow(ValueError("bad"))
+
+    with capture() if tracing else nullcontext():
+        assert asyncio.run(talk()) == "recovered from bad"
+
+
+@pytest.mark.parametrize("tracing", [True, False], ids=["tracing", "off"])
+def test_async_generator_aclose_closes_the_inner_generator_at_once(capture, tracing):
+    async def talk() -> list[str]:
+        log: list[str] = []
+        generator = conversation(log)
+        await generator.__anext__()
+        await generator.aclose()
+        return list(log)  # a copy: asyncio.run would close a leaked generator before returning
+
+    with capture() if tracing else nullcontext():
+        assert asyncio.run(talk()) == ["closed"]
 
 
 # ---------------------------------------------------------------- LLM calls: model, usage, cost
