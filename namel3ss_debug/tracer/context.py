@@ -13,6 +13,16 @@ from typing import Any
 
 current: contextvars.ContextVar[Any] = contextvars.ContextVar("namel3ss_debug_span", default=None)
 
+
+def reset_current(token: contextvars.Token[Any], expected: Any = None) -> None:
+    """Undo `current.set(...)`. From another context (a generator resumed elsewhere, a callback) the
+    token does not apply: step back by hand, and only while `expected` (when given) is still current."""
+    try:
+        current.reset(token)
+    except ValueError:
+        if expected is None or current.get() is expected:
+            current.set(token.old_value if token.old_value is not token.MISSING else None)
+
 # What each patched attribute held when ours went in: the stdlib's, or another library's patch.
 # Read when ours is called, so it stays after ours is taken out, for anyone still holding ours.
 _saved: dict[str, Any] = {}

@@ -11,7 +11,7 @@ import time
 from typing import Any
 
 from ..config import ResolvedSettings
-from .context import current, propagate_to_threads
+from .context import current, propagate_to_threads, reset_current
 from .events import add_where, cost_of, envelope, error_record, model_of, usage_of
 from .recorder import Writer
 from .run import Run
@@ -192,11 +192,7 @@ def _current_in(run: Run) -> Span | RootSpan:
 def restore(span: Span) -> None:
     """Make the span's parent current again, even from another context than the one that opened it."""
     token, span.token = span.token, None
-    try:
-        current.reset(token)
-    except ValueError:  # ended in a different context (a callback, another task): step back by hand
-        if current.get() is span:
-            current.set(token.old_value if token.old_value is not token.MISSING else None)
+    reset_current(token, span)
 
 
 def _is_clean_exit(error: BaseException) -> bool:

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from typing import Any, Callable
 
 from ..model.events import span_prefix
-from .context import current
+from .context import current, reset_current
 from .core import Tracer, restore
 
 _SELF_NAMES = ("self", "cls")
@@ -42,18 +42,19 @@ def make_binder(fn: Callable[..., Any]) -> Callable[[tuple[Any, ...], dict[str, 
     return bind
 
 
-def traced(tracer: Tracer, component: str, *, default_name: str | None = None, prefix: str | None = None,
-           **options: Any) -> Callable[..., Any]:
-    """Build a decorator usable bare (`@trace_tool_call`) or with keywords (`@trace_tool_call(name=...)`)."""
+def traced(tracer: Tracer, component: str) -> Callable[..., Any]:
+    """Build a decorator usable bare (`@trace_tool_call`), with keywords (`@trace_tool_call(name=...)`)
+    or with the name alone (`@trace_tool_call("search")`)."""
 
-    def decorator_factory(fn: Callable[..., Any] | None = None, *, name: str | None = None,
+    def decorator_factory(fn: Callable[..., Any] | str | None = None, *, name: str | None = None,
                           model: str | None = None, attrs: dict[str, Any] | None = None,
                           capture_inputs: bool = True) -> Any:
         _check_attrs(attrs)
+        if isinstance(fn, str):
+            fn, name = None, name or fn
 
         def decorate(func: Callable[..., Any]) -> Callable[..., Any]:
-            spec = _CallSpec(tracer, component, name or default_name or _name_of(func),
-                             prefix or span_prefix(component), model, attrs,
+            spec = _CallSpec(tracer, component, name or _name_of(func), span_prefix(component), model, attrs,
                              make_binder(func) if capture_inputs else None)
             return _wrap(func, spec)
 
@@ -298,10 +299,7 @@ async def _aclose_early(stream: _Stream, generator: Any) -> None:
 
 def _reset(token: Any) -> None:
     if token is not None:
-        try:
-            current.reset(token)
-        except ValueError:
-            current.set(token.old_value if token.old_value is not token.MISSING else None)
+        reset_current(token)
 
 
 __all__ = ["traced", "make_binder", "restore"]

@@ -17,6 +17,7 @@ from typing import Any
 from ..config import ResolvedSettings
 from ..model.errors import UsageError
 from .api import get_tracer
+from .autostart import invoked_as_cli
 from .run import Run
 
 
@@ -54,14 +55,23 @@ def check_target(target: Target) -> None:
         raise UsageError(f"no such script: {target.script}", hint="check the path, or use -m MODULE for a module")
 
 
-def run_traced(target: Target, resolved: ResolvedSettings) -> Outcome:
-    """Run the target under a new run; the app's exit code becomes the outcome's."""
+def run_traced(target: Target, resolved: ResolvedSettings, *, own_process: bool | None = None) -> Outcome:
+    """Run the target under a new run; the app's exit code becomes the outcome's.
+
+    With `own_process` (the process exists only to run this app; by default, when it is the
+    `namel3ss-debug` command), the run ends after what the interpreter would do at exit: non-daemon
+    threads finish and atexit callbacks run, traced.
+    """
     check_target(target)
+    if own_process is None:
+        own_process = invoked_as_cli(list(getattr(sys, "orig_argv", [])), sys.argv[0] if sys.argv else "")
     tracer = get_tracer()
     run = tracer.start_run(resolved, entry=target.entry, argv=target.argv)
     saved_argv, saved_path = sys.argv[:], sys.path[:]
     try:
         code, exception = _execute(target)
+        if own_process:
+            code, exception = _finish(code, exception)
     finally:
         sys.argv[:], sys.path[:] = saved_argv, saved_path
     if exception is not None:
@@ -71,6 +81,16 @@ def run_traced(target: Target, resolved: ResolvedSettings) -> Outcome:
     tracer.end_run(status, exit_code=code, error=exception,
                    reason="unhandled exception" if exception is not None else None)
     return Outcome(code, run, exception)
+
+
+def _finish(code: int, exception: BaseException | None) -> tuple[int, BaseException | None]:
+    from . import lifecycle  # noqa: PLC0415 - only a run in its own process needs it
+
+    try:
+        lifecycle.finish_like_the_interpreter()
+    except KeyboardInterrupt as interrupt:  # Ctrl-C while waiting for the app's threads
+        return 130, exception or interrupt
+    return code, exception
 
 
 def _execute(target: Target) -> tuple[int, BaseException | None]:

@@ -83,6 +83,26 @@ def _at_exit() -> None:
         tracer.end_run("completed", reason="interpreter exit")
 
 
+def finish_like_the_interpreter() -> None:
+    """Do now what the interpreter does after the main module ends: wait for non-daemon threads (and
+    stop thread pools), then run the atexit callbacks; ours stays for the real exit.
+
+    For `trace` running in its own process, so that an app's last work (a background thread finishing,
+    an atexit handler) is in the trace before the run ends. Uses `threading._shutdown` and
+    `atexit._run_exitfuncs`, the interpreter's own steps, where they exist.
+    """
+    shutdown = getattr(threading, "_shutdown", None)
+    if callable(shutdown):
+        shutdown()
+    run_exitfuncs = getattr(atexit, "_run_exitfuncs", None)
+    if callable(run_exitfuncs):
+        atexit.unregister(_at_exit)
+        try:
+            run_exitfuncs()
+        finally:
+            atexit.register(_at_exit)
+
+
 def _after_fork_in_child() -> None:
     tracer = _state["tracer"]
     if tracer is not None and tracer.run is not None:

@@ -218,3 +218,13 @@ def test_a_held_start_keeps_its_inputs_as_they_were_at_the_start(capture) -> Non
         chat(["question"])
     (start,) = run.of_type("tool_call_start")
     assert start["inputs"] == {"messages": ["question"]}
+
+
+def test_a_decorator_takes_the_name_alone_as_its_argument(capture) -> None:
+    @trace_tool_call("search")
+    def find(q):
+        return [q]
+
+    with capture() as run:
+        assert find("x") == ["x"]
+    assert [e["name"] for e in run.calls("tool")] == ["search"]
