@@ -144,8 +144,12 @@ def _choose_file(cwd: Path, config_path: Path | None) -> Path | None:
         return find_workspace_file(cwd)
     path = cwd / Path(config_path).expanduser()
     if not path.is_file():
-        problem = "is a directory, not a config file" if path.is_dir() else "config file not found"
-        raise ConfigError(problem, where=str(config_path), hint="check the path, or run `namel3ss-debug config init`")
+        if path.is_dir():
+            inside = WORKSPACE_FILE.name if path.name == WORKSPACE_FILE.parent.name else WORKSPACE_FILE
+            raise ConfigError("is a directory, not a config file", where=str(config_path),
+                              hint=f"name the file, such as {Path(config_path) / inside}")
+        raise ConfigError("config file not found", where=str(config_path),
+                          hint="check the path, or run `namel3ss-debug config init`")
     return path
 
 
@@ -164,6 +168,9 @@ def _workspace_root(path: Path) -> Path:
 def _read_file(path: Path, display: str, warnings: list[str]) -> _Layer:
     text = _read_text(path, display)
     data = _parse_json(text, display)
+    positions = _key_positions(text)
+    for key, pos in positions.duplicates:
+        warnings.append(f"{display}:{_line_col(text, pos)}: duplicate key {json.dumps(key)} (the last one is used)")
     layer: _Layer = {}
     for key, raw in data.items():
         if key in _RESERVED_FILE_KEYS:
@@ -171,7 +178,8 @@ def _read_file(path: Path, display: str, warnings: list[str]) -> _Layer:
         if key not in SPECS:
             warnings.append(f"{display}: {unknown_key(key, KEYS)}")
             continue
-        layer[key] = (parse_value(key, raw, from_env=False, where=_key_where(text, key, display)), display)
+        where = f"{display}:{_line_col(text, positions.top_level[key])}"
+        layer[key] = (parse_value(key, raw, from_env=False, where=where), display)
     return layer
 
 
@@ -185,6 +193,9 @@ def _read_text(path: Path, display: str) -> str:
 
 
 def _parse_json(text: str, display: str) -> dict[str, object]:
+    if not text.strip():
+        raise ConfigError("the file is empty", where=display,
+                          hint="write {} or run `namel3ss-debug config init --force`")
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -203,14 +214,52 @@ def _parse_json(text: str, display: str) -> dict[str, object]:
     return data
 
 
-def _key_where(text: str, key: str, display: str) -> str:
-    """`path:line:col` of the first `"key":` in the raw text (where a bad value is reported)."""
-    match = re.search(re.escape(json.dumps(key)) + r"\s*:", text)
-    if match is None:
-        return display
-    line = text.count("\n", 0, match.start()) + 1
-    col = match.start() - text.rfind("\n", 0, match.start())
-    return f"{display}:{line}:{col}"
+@dataclass
+class _KeyPositions:
+    """Offsets of keys in the file's text: each top-level key's last occurrence (the one `json` keeps),
+    and every repeated key at any depth."""
+
+    top_level: dict[str, int] = field(default_factory=dict)
+    duplicates: list[tuple[str, int]] = field(default_factory=list)
+
+
+_JSON_SPACE = re.compile(r"[ \t\n\r]*")
+_DECODER = json.JSONDecoder()
+
+
+def _key_positions(text: str) -> _KeyPositions:
+    """Walk valid JSON `text` for key positions, which `json.loads` does not report."""
+    positions = _KeyPositions()
+    _walk(text, _JSON_SPACE.match(text).end(), positions, depth=0)
+    return positions
+
+
+def _walk(text: str, pos: int, positions: _KeyPositions, depth: int) -> int:
+    """Skip the JSON value at `pos`, noting the keys of its objects; return the offset after it."""
+    if text[pos] not in "{[":
+        return _DECODER.raw_decode(text, pos)[1]
+    closing, seen = ("}" if text[pos] == "{" else "]"), set()
+    pos = _JSON_SPACE.match(text, pos + 1).end()
+    while text[pos] != closing:
+        if closing == "}":
+            key, after = json.decoder.scanstring(text, pos + 1)
+            if key in seen:
+                positions.duplicates.append((key, pos))
+            seen.add(key)
+            if depth == 0:
+                positions.top_level[key] = pos
+            pos = _JSON_SPACE.match(text, _JSON_SPACE.match(text, after).end() + 1).end()  # past ":"
+        pos = _JSON_SPACE.match(text, _walk(text, pos, positions, depth + 1)).end()
+        if text[pos] == ",":
+            pos = _JSON_SPACE.match(text, pos + 1).end()
+    return pos + 1
+
+
+def _line_col(text: str, pos: int) -> str:
+    """`line:column` of offset `pos`, both from 1, as `json` reports errors."""
+    line = text.count("\n", 0, pos) + 1
+    column = pos - text.rfind("\n", 0, pos)
+    return f"{line}:{column}"
 
 
 def _read_env(environ: Mapping[str, str], warnings: list[str]) -> _Layer:

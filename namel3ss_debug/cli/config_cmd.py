@@ -2,29 +2,18 @@
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 
 import click
-from rich.console import Console
-from rich.markup import escape
 
-from namel3ss_debug.config import (
-    KEYS,
-    WORKSPACE_FILE,
-    ResolvedSettings,
-    find_workspace_file,
-    load_settings,
-    starter_config,
-)
-from namel3ss_debug.model.errors import ConfigError, UsageError
-from namel3ss_debug.render.console import make_console
-
-SHOW_SCHEMA = "namel3ss-debug/config-show/v1"
+from ..config import WORKSPACE_FILE, find_workspace_file, load_settings, starter_config
+from ..model.errors import ConfigError, UsageError
+from ..render.config import render_show_json, render_show_table, render_warnings, show_record
+from ..render.console import make_console
 
 
-@click.group("config")
+@click.group("config", short_help="Show, create and check the configuration.")
 def config() -> None:
     """Show, create and check the debugger's configuration.
 
@@ -55,55 +44,12 @@ def show(config_path: Path | None, fmt: str) -> None:
       namel3ss-debug config show
       NAMEL3SS_DEBUG_ENABLED=1 namel3ss-debug config show --format json
     """
-    resolved = load_settings(os.environ, Path.cwd(), config_path=config_path)
-    record = show_record(resolved)
+    record = show_record(load_settings(os.environ, Path.cwd(), config_path=config_path))
     if fmt == "json":
-        click.echo(json.dumps(record, indent=2))
+        click.echo(render_show_json(record))  # the warnings are inside the document
         return
-    print_show_table(make_console(), record)
-    print_warnings(make_console(stderr=True), resolved.warnings)
-
-
-def show_record(resolved: ResolvedSettings) -> dict:
-    """The one record behind both views of `config show`."""
-    values = resolved.settings.to_dict()
-    workspace = resolved.workspace_file
-    return {
-        "schema": SHOW_SCHEMA,
-        "workspace_file": str(workspace) if workspace else None,
-        "output_dir": str(resolved.output_dir()),
-        "keys": {key: {"value": values[key], "source": resolved.sources[key]} for key in KEYS},
-        "warnings": list(resolved.warnings),
-    }
-
-
-def print_show_table(console: Console, record: dict) -> None:
-    """Render a `show_record` as aligned plain text: key, value, source."""
-    workspace = record["workspace_file"] or "none found (defaults and environment only)"
-    _print_line(console, f"workspace file: {workspace}")
-    _print_line(console, f"traces go to:   {record['output_dir']}")
-    rows = [("key", "value", "source")]
-    rows += [(key, _cell(entry["value"]), entry["source"]) for key, entry in record["keys"].items()]
-    key_width = max(len(row[0]) for row in rows)
-    value_width = max(len(row[1]) for row in rows)
-    console.print()
-    for key, value, source in rows:
-        _print_line(console, f"{key:<{key_width}}  {value:<{value_width}}  {source}")
-
-
-def print_warnings(console: Console, warnings: tuple[str, ...] | list[str]) -> None:
-    """One `warning: ...` line per configuration warning."""
-    for warning in warnings:
-        _print_line(console, f"namel3ss-debug: warning: {warning}")
-
-
-def _print_line(console: Console, text: str) -> None:
-    # soft_wrap: long paths stay on one line; emoji=False: ":name:" in a value stays literal.
-    console.print(escape(text), soft_wrap=True, emoji=False)
-
-
-def _cell(value: object) -> str:
-    return value if isinstance(value, str) else json.dumps(value)
+    render_show_table(make_console(), record)
+    render_warnings(make_console(stderr=True), record["warnings"])
 
 
 @config.command("init")
@@ -145,7 +91,7 @@ def validate(path: Path | None) -> None:
     cwd = Path.cwd()
     path = path or _found_file(cwd)
     resolved = load_settings({}, cwd, config_path=path)
-    print_warnings(make_console(stderr=True), resolved.warnings)
+    render_warnings(make_console(stderr=True), resolved.warnings)
     click.echo(f"ok: {path}")
 
 

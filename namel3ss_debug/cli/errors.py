@@ -5,14 +5,14 @@ from __future__ import annotations
 import click
 
 from ..model.errors import Namel3ssDebugError
-from ..render.text import visible
+from ..render.text import error_line, warning_line
 
 
 def report(error: Namel3ssDebugError) -> int:
     """Print `namel3ss-debug: error: <what> (<how to fix>)` and return the exit code."""
-    click.echo(f"namel3ss-debug: error: {visible(str(error))}", err=True)
+    click.echo(error_line(str(error)), err=True)
     return error.exit_code
 
 
 def warn(message: str) -> None:
-    click.echo(f"namel3ss-debug: warning: {visible(message)}", err=True)
+    click.echo(warning_line(message), err=True)

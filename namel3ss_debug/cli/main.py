@@ -29,15 +29,19 @@ class DebuggerGroup(click.Group):
 @click.version_option(__version__, "-V", "--version", prog_name="namel3ss-debug")
 @click.option("--traceback", "show_traceback", is_flag=True, help="Show Python tracebacks for our own errors.")
 def cli(show_traceback: bool) -> None:
-    """A debugger for LLM-agent applications.
+    """A debugger for LLM-agent applications. Today it records what an app did:
 
     \b
-    Record a run, then look at it:
       namel3ss-debug trace app.py --question "why?"     run app.py with tracing on
       namel3ss-debug config show                        effective configuration
+      namel3ss-debug clean --dry-run                    traces past their retention
 
-    Exit codes: 0 ok, 1 the app or a check failed, 2 usage or configuration error,
-    3 invalid trace. See DEBUGGING_GUIDE.md for the whole manual.
+    Traces are JSON Lines files (debug/traces/*.jsonl); until the reading commands
+    arrive, read them with jq or Python.
+
+    Exit codes: 0 ok, 1 the traced app failed, 2 usage or configuration error,
+    3 invalid trace (kept for the reading commands). trace exits with the app's
+    own code. See DEBUGGING_GUIDE.md for the whole manual.
     """
 
 

@@ -13,8 +13,10 @@ from ..config import load_settings
 from ..render.console import make_console
 from ..render.summary import render_summary
 from ..store.segments import iter_events
+from ..model.errors import UsageError
 from ..tracer.launch import Target, app_traceback, check_target, run_traced
 from .errors import warn
+from .trace_checks import check_module, check_no_stray_option, prepare_output_dir
 
 FLAG_NAMES = {
     "enabled": "trace",
@@ -28,19 +30,22 @@ FLAG_NAMES = {
 }
 
 
-@click.command("trace", context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False})
+@click.command("trace", context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False},
+               short_help="Run a Python app with tracing on and summarise the run.")
 @click.option("-m", "module", metavar="MODULE", help="Run a module, as `python -m MODULE` does.")
-@click.option("-o", "--output", type=click.Path(file_okay=False), help="Directory for the trace (trace_output_dir).")
+@click.option("-o", "--output", metavar="DIRECTORY", help="Directory for the trace (trace_output_dir).")
 @click.option("-f", "--filter", "components", multiple=True, metavar="COMPONENT",
               help="Record only this component (repeatable): app, agent, llm, tool, prompt, chain, memory, validation, custom.")
 @click.option("--event-type", "event_types", multiple=True, metavar="TYPE",
               help="Record only this event type (repeatable), e.g. llm_call_end.")
-@click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
+@click.option("--config", "config_path", type=click.Path(path_type=Path), metavar="FILE",
               help="Workspace config file to read instead of .namel3ss/debug.json.")
 @click.option("--no-redact", is_flag=True, help="Write secrets as they are (redaction is on by default).")
 @click.option("--buffer-size", type=int, help="Events buffered before a write (buffer_size).")
 @click.option("--max-file-size-mb", type=float, help="Rotate to a new segment past this size (max_trace_file_size_mb).")
-@click.option("--capture-memory/--no-capture-memory", default=None, help="Sample the process's RSS on each event.")
+@click.option("--capture-memory/--no-capture-memory", default=None,
+              help="Record the process's resident memory (memory_mb) on end and instant events, "
+                   "sampled at most every 50 ms.")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing after the run (not even the trace path).")
 @click.argument("target", nargs=-1, type=click.UNPROCESSED, metavar="SCRIPT [ARGS]...")
 def trace(module: str | None, output: str | None, components: tuple[str, ...], event_types: tuple[str, ...],
@@ -59,11 +64,7 @@ def trace(module: str | None, output: str | None, components: tuple[str, ...], e
       namel3ss-debug trace -o /tmp/traces -f llm -f tool app.py --question "why?"
       namel3ss-debug trace -m mypkg.agent -- --verbose
     """
-    if target and target[0] == "--":
-        target = target[1:]
-    app = Target(script=None, module=module, args=target) if module else Target(
-        script=target[0] if target else None, module=None, args=target[1:])
-    check_target(app)
+    app = _target(module, target, _long_options(click.get_current_context().command))
     overrides = {
         "enabled": True, "trace_output_dir": output, "default_components": list(components) or None,
         "default_event_types": list(event_types) or None, "redact": False if no_redact else None,
@@ -73,6 +74,7 @@ def trace(module: str | None, output: str | None, components: tuple[str, ...], e
                              override_source=FLAG_NAMES)
     for message in resolved.warnings:
         warn(message)
+    prepare_output_dir(resolved.output_dir())
     outcome = run_traced(app, resolved)
     if outcome.exception is not None and not isinstance(outcome.exception, KeyboardInterrupt):
         sys.stderr.write(app_traceback(outcome.exception))
@@ -80,6 +82,27 @@ def trace(module: str | None, output: str | None, components: tuple[str, ...], e
         _print_summary(outcome.run.paths)
     sys.stdout.flush()
     sys.exit(outcome.exit_code)
+
+
+def _target(module: str | None, target: tuple[str, ...], known_options: list[str]) -> Target:
+    """What to run, checked: a usage error here means nothing has started."""
+    if not module:
+        check_no_stray_option(target, known_options)
+    if target and target[0] == "--":
+        target = target[1:]
+    if module:
+        check_module(module, Path.cwd())
+        return Target(script=None, module=module, args=target)
+    if not target:
+        raise UsageError("nothing to run: give a script or -m MODULE", hint="e.g. namel3ss-debug trace app.py")
+    app = Target(script=target[0], module=None, args=target[1:])
+    check_target(app)
+    return app
+
+
+def _long_options(command: click.Command) -> list[str]:
+    names = [name for param in command.params for name in (*param.opts, *param.secondary_opts)]
+    return [name for name in names if name.startswith("--")]
 
 
 def _print_summary(paths: list[Path]) -> None:

@@ -6,8 +6,9 @@ from rich.console import Console
 
 
 def make_console(stderr: bool = False) -> Console:
-    """A Rich Console on stdout (or stderr) without automatic highlighting.
+    """A Rich Console on stdout (or stderr) without automatic highlighting or emoji codes.
 
-    Rich itself honours NO_COLOR and drops styles when the stream is not a terminal.
+    `:name:` in a trace or a config value stays literal. Rich itself honours NO_COLOR and drops
+    styles when the stream is not a terminal.
     """
-    return Console(stderr=stderr, highlight=False)
+    return Console(stderr=stderr, highlight=False, emoji=False)

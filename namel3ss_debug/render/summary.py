@@ -3,31 +3,46 @@
 from __future__ import annotations
 
 from rich.console import Console
-from .text import safe as escape
-from rich.table import Table
 
 from ..analysis.summary import RunSummary
+from .text import plural, safe
 
 
 def render_summary(console: Console, summary: RunSummary, paths: list[str]) -> None:
+    """`trace: PATH`, then one `label  value` line per fact, labels aligned, no trailing spaces."""
     trace = paths[-1] if len(paths) == 1 else f"{paths[0]} (+{len(paths) - 1} more segments)"
-    console.print(f"[bold]trace:[/] {escape(trace)}", soft_wrap=True)  # a path must stay copyable
-    table = Table.grid(padding=(0, 2))
-    table.add_column(style="dim")
-    table.add_column()
+    console.print(f"[bold]trace:[/] {safe(trace)}", soft_wrap=True)  # a path must stay copyable
+    rows = _rows(summary)
+    width = max(len(label) for label, _ in rows)
+    for label, value in rows:
+        console.print(f"[dim]{label}[/]{' ' * (width - len(label) + 2)}{value}", soft_wrap=True)
+
+
+def _rows(summary: RunSummary) -> list[tuple[str, str]]:
+    """(label, value in Rich markup); every text from the trace is escaped."""
     status = summary.status or "unknown"
     style = "green" if status == "completed" else "red"
     duration = f"{summary.duration_ms / 1000:.3f}s" if summary.duration_ms is not None else "-"
-    table.add_row("run", f"{escape(summary.run_id or '-')}  [{style}]{escape(status)}[/]  {duration}")
-    table.add_row("events", str(summary.events))
-    spans = ", ".join(f"{escape(k)} {v}" for k, v in summary.spans_by_component.items()) or "none"
-    table.add_row("spans", spans)
-    table.add_row("llm calls", f"{summary.llm_calls}  tokens {summary.total_tokens} "
-                               f"(in {summary.input_tokens}, out {summary.output_tokens})"
-                               + (f"  cost ${summary.cost_usd:.4f}" if summary.cost_usd is not None else ""))
-    table.add_row("tool calls", str(summary.tool_calls))
-    errors = f"{summary.failed_spans} failed spans, {summary.errors} error events"
+    spans = ", ".join(f"{safe(k)} {v}" for k, v in summary.spans_by_component.items()) or "none"
+    cost = f"  cost {_usd(summary.cost_usd)}" if summary.cost_usd is not None else ""
+    tokens = f"tokens {summary.total_tokens} (in {summary.input_tokens}, out {summary.output_tokens})"
+    return [
+        ("run", f"{safe(summary.run_id or '-')}  [{style}]{safe(status)}[/]  {duration}"),
+        ("events", str(summary.events)),
+        ("spans", spans),
+        ("llm calls", f"{summary.llm_calls}  {tokens}{cost}"),
+        ("tool calls", str(summary.tool_calls)),
+        ("errors", _errors(summary)),
+    ]
+
+
+def _errors(summary: RunSummary) -> str:
+    text = f"{plural(summary.failed_spans, 'failed span')}, {plural(summary.errors, 'error event')}"
     if summary.error_types:
-        errors += " (" + ", ".join(f"{escape(k)} x{v}" for k, v in summary.error_types.items()) + ")"
-    table.add_row("errors", f"[red]{errors}[/]" if summary.failed_spans or summary.errors else errors)
-    console.print(table)
+        text += " (" + ", ".join(f"{safe(k)} x{v}" for k, v in summary.error_types.items()) + ")"
+    return f"[red]{text}[/]" if summary.failed_spans or summary.errors else text
+
+
+def _usd(amount: float) -> str:
+    """Cents for big runs, and enough digits that a small run does not read as $0.0000."""
+    return f"${amount:.4f}" if amount >= 0.01 else f"${amount:.6f}"

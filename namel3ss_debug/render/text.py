@@ -17,3 +17,18 @@ def visible(text: str) -> str:
 def safe(value: object) -> str:
     """Any value from a trace, ready to embed in Rich markup."""
     return escape(visible(str(value)))
+
+
+def error_line(message: str) -> str:
+    """The one line of an error of ours, as plain text."""
+    return f"namel3ss-debug: error: {visible(message)}"
+
+
+def warning_line(message: str) -> str:
+    """The one line of a warning, as plain text."""
+    return f"namel3ss-debug: warning: {visible(message)}"
+
+
+def plural(count: int, noun: str) -> str:
+    """`1 failed span`, `2 failed spans`."""
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"

@@ -1,10 +1,11 @@
 /* Optional speedup for redaction's pre-scan; the pure-Python reference is in scan.py, and a test checks
  * that both give the same answers on generated lines.
  *
- * Scanner(min_run, suffixes).may_hold_secret(line): one pass over a serialized event, True when it holds
- * a run of `min_run` ASCII letters and digits, or a JSON key (text before `":`) whose lower-cased end is
- * one of `suffixes` (lower-case bytes). Suffixes are bucketed by their last byte, so a key is compared
- * only with the few suffixes that end like it.
+ * Scanner(min_run, suffixes, markers).may_hold_secret(line): True when a serialized event holds a JSON key
+ * (text before `":`) whose lower-cased end is one of `suffixes` (lower-case bytes), or both a run of
+ * `min_run` ASCII letters and digits and one of `markers` (a marker that starts with a letter or digit
+ * must not continue a longer word: `sk-` counts in ` sk-...`, not in `risk-`). Suffixes are bucketed by
+ * their last byte, so a key is compared only with the few suffixes that end like it.
  * has_run(data, min_run): the run test alone. */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -17,6 +18,13 @@ typedef struct {
     PyObject_HEAD
     Py_ssize_t min_run;
     PyObject *suffixes;            /* tuple of bytes, kept alive for the pointers below */
+    PyObject *markers;             /* tuple of bytes */
+    unsigned char starts[256];     /* bytes a marker starts with */
+    Py_ssize_t marker_bucket[256]; /* first marker starting with that byte, or -1 */
+    Py_ssize_t *marker_next;       /* next marker with the same first byte, or -1 */
+    unsigned char distinct[16];    /* the same bytes, listed (for the SIMD filter) */
+    int n_distinct;                /* -1 when there are more than 16 */
+    int all_need_boundary;         /* every marker starts with a letter or digit */
     Py_ssize_t count;
     const unsigned char **text;    /* suffix i's bytes */
     Py_ssize_t *length;            /* suffix i's length */
@@ -29,16 +37,60 @@ static void Scanner_dealloc(Scanner *self)
     PyMem_Free(self->text);
     PyMem_Free(self->length);
     PyMem_Free(self->next);
+    PyMem_Free(self->marker_next);
     Py_XDECREF(self->suffixes);
+    Py_XDECREF(self->markers);
     Py_TYPE(self)->tp_free((PyObject *)self);
 }
 
 static int Scanner_init(Scanner *self, PyObject *args, PyObject *kwds)
 {
     Py_ssize_t min_run;
-    PyObject *suffixes;
-    if (!PyArg_ParseTuple(args, "nO!", &min_run, &PyTuple_Type, &suffixes))
+    PyObject *suffixes, *markers = NULL;
+    if (!PyArg_ParseTuple(args, "nO!|O!", &min_run, &PyTuple_Type, &suffixes, &PyTuple_Type, &markers))
         return -1;
+    if (markers == NULL)
+        markers = PyTuple_New(0);
+    else
+        Py_INCREF(markers);
+    if (markers == NULL)
+        return -1;
+    for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(markers); i++) {
+        PyObject *item = PyTuple_GET_ITEM(markers, i);
+        if (!PyBytes_Check(item) || PyBytes_GET_SIZE(item) == 0) {
+            Py_DECREF(markers);
+            PyErr_SetString(PyExc_TypeError, "markers must be a tuple of non-empty bytes");
+            return -1;
+        }
+    }
+    Py_XSETREF(self->markers, markers);
+    memset(self->starts, 0, sizeof(self->starts));
+    self->n_distinct = 0;
+    self->all_need_boundary = 1;
+    PyMem_Free(self->marker_next);
+    self->marker_next = PyMem_Calloc(PyTuple_GET_SIZE(markers) + 1, sizeof(*self->marker_next));
+    if (self->marker_next == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    for (int c = 0; c < 256; c++)
+        self->marker_bucket[c] = -1;
+    for (Py_ssize_t i = PyTuple_GET_SIZE(markers) - 1; i >= 0; i--) {
+        unsigned char c = (unsigned char)PyBytes_AS_STRING(PyTuple_GET_ITEM(markers, i))[0];
+        self->marker_next[i] = self->marker_bucket[c];
+        self->marker_bucket[c] = i;
+    }
+    for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(markers); i++) {
+        unsigned char c = (unsigned char)PyBytes_AS_STRING(PyTuple_GET_ITEM(markers, i))[0];
+        self->all_need_boundary &= ALNUM[c];
+        if (self->starts[c])
+            continue;
+        self->starts[c] = 1;
+        if (self->n_distinct >= 0 && self->n_distinct < 16)
+            self->distinct[self->n_distinct++] = c;
+        else
+            self->n_distinct = -1;
+    }
     Py_ssize_t count = PyTuple_GET_SIZE(suffixes);
     for (Py_ssize_t i = 0; i < count; i++) {
         PyObject *item = PyTuple_GET_ITEM(suffixes, i);
@@ -180,13 +232,75 @@ static int has_sensitive_key(const Scanner *self, const unsigned char *data, Py_
     return 0;
 }
 
+/* Does data[at] start a word? True after a byte that is not a letter or digit, and after a JSON escape
+ * (`\n`, `\u001b`), which stands for such a byte in the text. */
+static int at_boundary(const unsigned char *data, Py_ssize_t at)
+{
+    if (at == 0 || !ALNUM[data[at - 1]])
+        return 1;
+    if (at >= 2 && data[at - 2] == '\\')
+        return 1;
+    return at >= 6 && data[at - 6] == '\\' && data[at - 5] == 'u';
+}
+
+/* Does a marker start at data[at], at a word boundary when it starts with a letter or digit? */
+static int marker_at(const Scanner *self, const unsigned char *data, Py_ssize_t size, Py_ssize_t at)
+{
+    for (Py_ssize_t m = self->marker_bucket[data[at]]; m >= 0; m = self->marker_next[m]) {
+        PyObject *item = PyTuple_GET_ITEM(self->markers, m);
+        const unsigned char *marker = (const unsigned char *)PyBytes_AS_STRING(item);
+        Py_ssize_t n = PyBytes_GET_SIZE(item);
+        if (at + n <= size && memcmp(data + at, marker, (size_t)n) == 0 && (!ALNUM[marker[0]] || at_boundary(data, at)))
+            return 1;
+    }
+    return 0;
+}
+
+static int has_marker(const Scanner *self, const unsigned char *data, Py_ssize_t size)
+{
+    Py_ssize_t i = 0;
+#if defined(__SSE2__) && (defined(__GNUC__) || defined(__clang__))
+    /* 64 bytes at a time: positions holding a marker's first byte, kept only where a word may start
+     * (after a byte that is not a letter or digit, after a backslash two or six bytes back, or in the
+     * block's first six bytes); each candidate is then checked exactly by marker_at. */
+    if (self->n_distinct > 0) {
+        for (; i + 64 <= size; i += 64) {
+            unsigned long long first = 0, alnum = 0, backslash = 0;
+            for (int k = 0; k < 4; k++) {
+                __m128i v = _mm_loadu_si128((const __m128i *)(data + i + 16 * k));
+                __m128i hit = _mm_setzero_si128();
+                for (int d = 0; d < self->n_distinct; d++)
+                    hit = _mm_or_si128(hit, _mm_cmpeq_epi8(v, _mm_set1_epi8((char)self->distinct[d])));
+                first |= (unsigned long long)(unsigned)_mm_movemask_epi8(hit) << (16 * k);
+                alnum |= (unsigned long long)alnum_bits16(data + i + 16 * k) << (16 * k);
+                backslash |= (unsigned long long)(unsigned)_mm_movemask_epi8(
+                    _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))) << (16 * k);
+            }
+            unsigned long long candidates = first;
+            if (self->all_need_boundary)
+                candidates &= ~(alnum << 1) | (backslash << 2) | (backslash << 6) | 0x3FULL;
+            while (candidates) {
+                if (marker_at(self, data, size, i + __builtin_ctzll(candidates)))
+                    return 1;
+                candidates &= candidates - 1;
+            }
+        }
+    }
+#endif
+    for (; i < size; i++)
+        if (self->starts[data[i]] && marker_at(self, data, size, i))
+            return 1;
+    return 0;
+}
+
 static PyObject *Scanner_may_hold_secret(Scanner *self, PyObject *line)
 {
     Py_buffer view;
     if (PyObject_GetBuffer(line, &view, PyBUF_SIMPLE) < 0)
         return NULL;
     const unsigned char *data = view.buf;
-    int found = has_run_of(data, view.len, self->min_run) || has_sensitive_key(self, data, view.len);
+    int found = has_sensitive_key(self, data, view.len)
+        || (has_run_of(data, view.len, self->min_run) && has_marker(self, data, view.len));
     PyBuffer_Release(&view);
     return PyBool_FromLong(found);
 }

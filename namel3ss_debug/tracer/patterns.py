@@ -29,6 +29,10 @@ TOKEN_PATTERNS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("jwt", rf"{_START}eyJ{_TOKEN}++\.{_TOKEN}++\.{_TOKEN}*+", ("eyJ",)),
 )
 
+# What the pre-scan looks for besides a run (see scan.py): each token pattern above needs one of these,
+# at the start of a word when it starts with a letter or digit, as the patterns' `_START` requires.
+SCAN_MARKERS = ("sk-", "AKIA", "ASIA", "ABIA", "ACCA", "Bearer", "bearer", "eyJ", "PRIVATE KEY-----")
+
 # HTTP auth schemes whose credentials follow a space: `Authorization: Basic dXNlcjpw...`
 _SCHEMES = r"(?:basic|bearer|digest|token|negotiate|apikey)\s++"
 _PAIR_VALUE = (

@@ -31,6 +31,7 @@ class Recorder:
         self.run_id = run_id
         self.root_id = root_id
         self.pipeline = pipeline
+        self.serialize = pipeline.serialize  # bound once: the hot path
         self.writer = writer
         self.filter = event_filter if event_filter is not None and event_filter.is_active else None
         self.lock = threading.RLock()  # re-entrant: a signal handler may flush while the main thread writes
@@ -74,65 +75,6 @@ class Recorder:
 
     def flush(self) -> None:
         self._locked(self.writer.flush)
-
-    def close(self) -> None: ...
-
-
-class Recorder:
-    """Assigns `seq` after filtering (so filtered events leave no gap) and starts each segment."""
-
-    def __init__(self, *, run_id: str, root_id: str, pipeline: Pipeline, writer: Writer,
-                 event_filter: EventFilter | None, segment_span_id: Any):
-        self.run_id = run_id
-        self.root_id = root_id
-        self.pipeline = pipeline
-        self.writer = writer
-        self.filter = event_filter if event_filter is not None and event_filter.is_active else None
-        self.lock = threading.RLock()  # re-entrant: a signal handler may flush while the main thread writes
-        self.seq = 0
-        self.errors = 0  # our own failures, reported in run_end rather than raised
-        self.lost = 0  # events numbered but not written (a write failed)
-        self.closed = False
-        self._segment_span_id = segment_span_id
-        self._segment_attrs: dict[str, Any] = {}
-        self._deferred: Callable[[], None] | None = None
-        self._writing = False  # inside _write: serializing may run app code (a __repr__) that traces
-        self._queued: list[dict[str, Any]] = []
-
-    def set_segment_attrs(self, **attrs: Any) -> None:
-        """What every `segment_start` repeats about the run (entry, start time), so a segment stands alone."""
-        self._segment_attrs.update(attrs)
-
-    def emit(self, event: dict[str, Any]) -> None:
-        # The hot path: kept flat, as it runs for every event of every traced call.
-        with self.lock:
-            if self._writing:  # an event from app code run by our own serialization: after this one
-                self._queued.append(event)
-            elif not self.closed:
-                try:
-                    if self.filter is None:
-                        self._write(event)
-                    else:
-                        for item in self.filter(event):
-                            self._write(item)
-                    if self._queued:
-                        self._write_queued()
-                except Exception as exc:  # the app must never see our failure
-                    self.note_failure(exc)
-        if self._deferred is not None:
-            self._run_deferred()
-
-    def emit_last(self, build: Callable[[], dict[str, Any]]) -> None:
-        """Write the run's last event; `build` runs again if the event opens a new segment, so what it
-        reports about segments (such as those deleted) includes the rotation it caused."""
-        self._locked(self._emit_last, build)
-
-    def flush(self) -> None:
-        self._locked(self.writer.flush)
-
-    def drain(self) -> None:
-        """Write the starts the filter still holds (spans open at the end of the run)."""
-        self._locked(self._drain)
 
     def close(self) -> None:
         self._locked(self._close)
@@ -188,25 +130,22 @@ class Recorder:
     def _write(self, event: dict[str, Any], rebuild: Callable[[], dict[str, Any]] | None = None) -> None:
         self._writing = True
         try:
-            self._write_line(event, rebuild)
+            event["seq"] = self.seq
+            line = self.serialize(event)
+            writer = self.writer
+            if writer.path is None or writer.should_rotate(len(line)):
+                self._start_segment()
+                event = rebuild() if rebuild is not None else event
+                event["seq"] = self.seq
+                line = self.serialize(event)
+            self.seq += 1  # before the append: seq numbers are never handed out twice
+            try:
+                writer.append(line)
+            except Exception:
+                self.lost += 1
+                raise
         finally:
             self._writing = False
-
-    def _write_line(self, event: dict[str, Any], rebuild: Callable[[], dict[str, Any]] | None) -> None:
-        event["seq"] = self.seq
-        line = self.pipeline.serialize(event)
-        writer = self.writer
-        if writer.path is None or writer.should_rotate(len(line)):
-            self._start_segment()
-            event = rebuild() if rebuild is not None else event
-            event["seq"] = self.seq
-            line = self.pipeline.serialize(event)
-        self.seq += 1  # before the append: seq numbers are never handed out twice
-        try:
-            writer.append(line)
-        except Exception:
-            self.lost += 1
-            raise
 
     def _start_segment(self) -> None:
         previous = self.writer.path

@@ -11,8 +11,8 @@ Two rules, both on by default:
 Before any of that, one scan of the serialized line (`scan.py`) decides whether the event needs it at
 all, so most events never pay for a walk: every built-in value pattern needs a run of at least 17
 letters and digits (every real credential of those kinds has one; span ids have 16 and run ids are
-broken by dashes), and a sensitive key is followed by `":` in JSON. The scan looks for the same
-spellings as the key rule, so the two cannot disagree. Configured patterns can match anything, so with
+broken by dashes) and a marker such as `sk-` or `eyJ`, and a sensitive key is followed by `":` in JSON.
+The scan looks for the same spellings as the key rule, so the two cannot disagree. Configured patterns can match anything, so with
 any configured, every event is walked.
 """
 
@@ -24,7 +24,7 @@ import re
 import string
 from typing import Any, Callable, Iterable
 
-from .patterns import REDACTED, PairPatterns, TokenPatterns
+from .patterns import REDACTED, SCAN_MARKERS, PairPatterns, TokenPatterns
 from .scan import MIN_RUN, make_scanner
 
 DEFAULT_KEYS = (
@@ -58,7 +58,8 @@ class Redactor:
         self._pairs = PairPatterns(self._names)
         self._spellings = key_spellings(self._names)
         # argv: flags such as --password= are found by redact_argv in the walk
-        self._scan = make_scanner(MIN_RUN, tuple(s.encode() for s in (*self._spellings, "argv")))
+        self._scan = make_scanner(MIN_RUN, tuple(s.encode() for s in (*self._spellings, "argv")),
+                                  tuple(m.encode() for m in SCAN_MARKERS))
 
     def is_sensitive_key(self, key: object) -> bool:
         """True when the value under `key` is a secret by name (see the module's docstring)."""

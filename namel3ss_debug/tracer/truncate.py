@@ -1,7 +1,9 @@
 """Truncation: payloads over `max_payload_size` bytes are cut, with a marker and the original size.
 
-Strings are cut to a shrinking budget and lists to their first items, so the shape of the payload (which
-keys, which message roles) survives while its bulk does not. The event records what it lost in
+Strings are cut to a shrinking budget, and lists and dicts to their first items (a `"..."` key or item
+says how many were dropped), so the shape of the payload (which keys, which message roles) survives
+while its bulk does not. A value that still cannot fit becomes `{"$truncated": "<start of its JSON>..."}`.
+`error` keeps all its keys (only its message and stack are cut). The event records what it lost in
 `truncated`: `{"outputs": {"original_size": 1048576}}`.
 """
 
@@ -42,28 +44,40 @@ class Truncator:
                 continue
             size = payload_size(value)
             if size > self.max_size:
-                event[field] = self.shrink(value)
+                event[field] = self.shrink(value, keep_keys=field == "error")
                 event.setdefault("truncated", {})[field] = {"original_size": size}
         return event
 
-    def shrink(self, value: Any) -> Any:
-        """Cut strings to a halving budget until the value fits (or cannot shrink further)."""
-        budget = self.max_size // 2
-        shrunk = _cut(value, budget)
-        while payload_size(shrunk) > self.max_size and budget > _MIN_STRING:
-            budget //= 2
-            shrunk = _cut(value, budget)
-        return shrunk
+    def shrink(self, value: Any, *, keep_keys: bool = False) -> Any:
+        """Cut strings to a halving budget and lists and dicts to a halving number of items until the
+        value fits; a value that still does not fit (deep nesting) becomes a preview of its JSON text."""
+        budget, items = self.max_size // 2, _MAX_ITEMS
+        floor = _MAX_ITEMS if keep_keys else 1
+        while True:
+            shrunk = _cut(value, budget, items)
+            if payload_size(shrunk) <= self.max_size or (keep_keys and budget <= _MIN_STRING):
+                return shrunk
+            if budget <= _MIN_STRING and items <= floor:
+                return self._preview(value)
+            budget, items = max(_MIN_STRING, budget // 2), max(floor, items // 2)
+
+    def _preview(self, value: Any) -> dict[str, str]:
+        text = orjson.dumps(value, default=default, option=orjson.OPT_NON_STR_KEYS).decode("utf-8", "replace")
+        keep = max(_MIN_STRING, self.max_size // 2)
+        return {"$truncated": text[:keep] + text_marker(len(text))}
 
 
-def _cut(value: Any, budget: int) -> Any:
+def _cut(value: Any, budget: int, items: int) -> Any:
     if isinstance(value, str):
         return value if len(value) <= budget else value[:budget] + text_marker(len(value))
     if isinstance(value, dict):
-        return {k: _cut(v, budget) for k, v in value.items()}
+        kept = {k: _cut(v, budget, items) for k, v in list(value.items())[:items]}
+        if len(value) > items:
+            kept["..."] = f"[truncated, {len(value) - items} more keys]"
+        return kept
     if isinstance(value, (list, tuple)):
-        items = [_cut(v, budget) for v in value[:_MAX_ITEMS]]
-        if len(value) > _MAX_ITEMS:
-            items.append(f"...[truncated, {len(value)} items]")
-        return items
+        kept_items = [_cut(v, budget, items) for v in value[:items]]
+        if len(value) > items:
+            kept_items.append(f"...[truncated, {len(value)} items]")
+        return kept_items
     return value

@@ -116,3 +116,24 @@ def test_a_run_with_retention_0_deletes_nothing(traces):
     new, events = run_app(traces, NAMEL3SS_DEBUG_TRACE_RETENTION_DAYS="0")
     assert names(traces) == ALL | {new}
     assert "retention_deleted" not in events[1]["attrs"]
+
+
+# -- paths that are not a trace directory -------------------------------------------------------------
+def test_a_missing_directory_is_a_warning_and_nothing_to_do(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    missing = tmp_path / "no" / "such"
+    result = clean("-o", str(missing))
+    assert (result.exit_code, result.stdout, result.stderr) == (
+        0, "", f"namel3ss-debug: warning: no such directory: {missing} (nothing to clean)\n")
+
+
+def test_a_file_given_as_the_directory_is_one_line(traces):
+    result = clean("-o", str(traces / OLD))
+    assert (result.exit_code, result.stderr) == (2, f"namel3ss-debug: error: {traces / OLD} is not a directory "
+                                                    "(name the trace directory with -o or trace_output_dir)\n")
+
+
+def test_config_given_a_directory_is_our_one_line(traces):
+    result = clean("--config", ".")
+    assert (result.exit_code, result.stderr) == (
+        2, "namel3ss-debug: error: .: is a directory, not a config file (name the file, such as .namel3ss/debug.json)\n")

@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
-from namel3ss_debug.cli.config_cmd import SHOW_SCHEMA, config
+from namel3ss_debug.cli.config_cmd import config
+from namel3ss_debug.cli.main import cli
 from namel3ss_debug.config import KEYS, WORKSPACE_FILE, Settings, load_settings
 from namel3ss_debug.model.errors import ConfigError, UsageError
+from namel3ss_debug.render.config import SHOW_SCHEMA
 
 
 @pytest.fixture
@@ -29,6 +34,11 @@ def write_config(root: Path, text: str) -> Path:
 
 def invoke(args, env=None):
     return CliRunner().invoke(config, args, env=env, catch_exceptions=False)
+
+
+def invoke_cli(args, env=None):
+    """Through the main group, so our errors become their one line and exit code as in a shell."""
+    return CliRunner().invoke(cli, args, env=env, catch_exceptions=False)
 
 
 def test_show_json_is_one_json_document_with_schema_and_sources(workspace):
@@ -63,7 +73,9 @@ def test_show_table_names_each_source(workspace):
 def test_show_table_prints_warnings_on_stderr(workspace):
     write_config(workspace, '{"bufer_size": 64}')
     result = invoke(["show"])
-    assert 'warning: .namel3ss/debug.json: unknown key "bufer_size"' in result.stderr
+    assert result.stderr == (
+        'namel3ss-debug: warning: .namel3ss/debug.json: unknown key "bufer_size" (did you mean "buffer_size"?)\n'
+    )
     assert "bufer_size" not in result.stdout
 
 
@@ -110,9 +122,39 @@ def test_validate_without_path_uses_the_file_found_from_cwd_upwards(workspace, m
 
 def test_validate_reports_a_bad_value_with_its_position_and_exit_code_2(workspace):
     write_config(workspace, '{\n  "sample_rate": 3\n}')
-    result = CliRunner().invoke(config, ["validate"])
-    assert isinstance(result.exception, ConfigError)
-    assert (result.exception.where, result.exception.exit_code) == (".namel3ss/debug.json:2:3", 2)
+    result = invoke_cli(["config", "validate"])
+    assert (result.exit_code, result.stdout, result.stderr) == (
+        2, "", "namel3ss-debug: error: .namel3ss/debug.json:2:3: sample_rate = 3: expected a number > 0 and <= 1\n")
+
+
+def test_validate_of_an_empty_file_says_so_in_one_line(workspace):
+    write_config(workspace, "  \n")
+    result = invoke_cli(["config", "validate"])
+    assert (result.exit_code, result.stderr) == (2, "namel3ss-debug: error: .namel3ss/debug.json: the file is empty "
+                                                    "(write {} or run `namel3ss-debug config init --force`)\n")
+
+
+def test_validate_warns_about_a_duplicate_key_at_the_one_that_is_ignored(workspace):
+    write_config(workspace, '{\n  "buffer_size": 5,\n  "buffer_size": 7\n}')
+    result = invoke_cli(["config", "validate"])
+    assert (result.exit_code, result.stderr) == (
+        0, 'namel3ss-debug: warning: .namel3ss/debug.json:3:3: duplicate key "buffer_size" (the last one is used)\n')
+
+
+def test_show_config_given_a_directory_is_one_line(workspace):
+    result = invoke_cli(["config", "show", "--config", "."])
+    assert (result.exit_code, result.stderr) == (
+        2, "namel3ss-debug: error: .: is a directory, not a config file (name the file, such as .namel3ss/debug.json)\n")
+
+
+def test_a_malformed_file_through_the_real_entry_point_is_one_line_with_its_position(workspace):
+    write_config(workspace, '{\n  "enabled": true,\n}\n')
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NAMEL3SS_DEBUG_")}
+    result = subprocess.run([sys.executable, "-m", "namel3ss_debug", "config", "validate"], cwd=workspace, env=env,
+                            capture_output=True, text=True, timeout=60)
+    assert (result.returncode, result.stdout, result.stderr.splitlines()) == (2, "", [
+        "namel3ss-debug: error: .namel3ss/debug.json:3:1: invalid JSON: Expecting property name enclosed in double "
+        "quotes (JSON allows no comments or trailing commas; strings need double quotes)"])
 
 
 def test_validate_with_no_file_found_is_an_error(workspace):

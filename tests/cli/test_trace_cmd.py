@@ -81,6 +81,19 @@ with open("flushed.json", "w") as handle:
     json.dump({"on_disk": on_disk}, handle)
 """
 
+FAILED_SPAN_APP = """
+from namel3ss_debug import trace_tool_call
+
+@trace_tool_call
+def fetch():
+    raise TimeoutError("slow")
+
+try:
+    fetch()
+except TimeoutError:
+    pass
+"""
+
 FAILING_APP = """
 def parse(text):
     return int(text)
@@ -241,8 +254,34 @@ def test_summary_on_stderr_names_the_trace_and_counts_what_the_run_did(project):
     counts = dict(re.findall(r"^(events|llm calls|tool calls)\s+(\d+)", result.stderr, re.M))
     assert f"trace: {path}" in result.stderr
     assert counts == {"events": str(len(read_events(project / "traces"))), "llm calls": "1", "tool calls": "1"}
-    assert re.search(r"^errors\s+0 failed spans, 1 error events \(KeyError x1\)$", result.stderr, re.M)
+    assert re.search(r"^errors\s+0 failed spans, 1 error event \(KeyError x1\)$", result.stderr, re.M)
     assert result.stdout == ""
+
+
+def test_summary_lines_are_label_then_value_without_trailing_spaces(project):
+    write_app(project, APP)
+    result = trace(["-o", str(project / "traces"), "app.py"])
+    lines = result.stderr.splitlines()
+    assert [line.split("  ")[0] for line in lines[1:]] == ["run", "events", "spans", "llm calls", "tool calls",
+                                                           "errors"]
+    assert [line for line in lines if line != line.rstrip()] == []
+    assert lines[-1] == "errors      0 failed spans, 0 error events"
+
+
+def test_summary_counts_one_failed_span_in_the_singular(project):
+    write_app(project, FAILED_SPAN_APP)
+    result = trace(["-o", str(project / "traces"), "app.py"])
+    assert result.stderr.splitlines()[-1] == "errors      1 failed span, 0 error events"
+
+
+@pytest.mark.parametrize(("per_million", "cost"), [(10000, "$0.0700"), (100, "$0.000700")])
+def test_summary_shows_the_cost_of_priced_models_with_digits_enough_for_small_runs(project, per_million, cost):
+    # 3 tokens in at `per_million` and 2 out at twice that
+    write_app(project, APP)
+    prices = {"price_overrides": {"fake-1": {"input": per_million, "output": 2 * per_million}}}
+    (project / "prices.json").write_text(json.dumps(prices))
+    result = trace(["--config", "prices.json", "-o", str(project / "traces"), "app.py"])
+    assert f"llm calls   1  tokens 5 (in 3, out 2)  cost {cost}\n" in result.stderr
 
 
 def test_summary_keeps_a_long_trace_path_on_one_line(tmp_path):
@@ -308,8 +347,9 @@ def test_buffer_size_sets_how_many_events_wait_before_a_write(project, buffer_si
 
 def test_max_file_size_mb_rotates_into_segments_no_larger_than_the_limit(project):
     write_app(project, MANY_APP)
-    trace(["-q", "--max-file-size-mb", "0.01", "-o", str(project / "traces"), "app.py", "200"])
+    result = trace(["-q", "--max-file-size-mb", "0.01", "-o", str(project / "traces"), "app.py", "200"])
     sizes = [path.stat().st_size for path in trace_files(project / "traces")]
+    assert result.exit_code == 0
     assert len(sizes) >= 3
     assert max(sizes) <= 0.01 * 1024 * 1024
 
@@ -337,6 +377,21 @@ def test_config_file_settings_apply_and_are_named_as_the_source(project):
     assert events[1]["attrs"]["config_sources"]["default_components"] == "cfg.json"
 
 
+@pytest.mark.parametrize(("env", "flags", "value", "source"), [
+    ({}, [], 100, ".namel3ss/debug.json"),
+    ({"NAMEL3SS_DEBUG_BUFFER_SIZE": "200"}, [], 200, "env NAMEL3SS_DEBUG_BUFFER_SIZE"),
+    ({"NAMEL3SS_DEBUG_BUFFER_SIZE": "200"}, ["--buffer-size", "300"], 300, "--buffer-size"),
+])
+def test_buffer_size_flag_beats_env_beats_workspace_file_in_the_recorded_run(project, env, flags, value, source):
+    write_app(project, APP)
+    (project / ".namel3ss").mkdir()
+    (project / ".namel3ss" / "debug.json").write_text('{"buffer_size": 100}')
+    result = trace(["-q", *flags, "-o", str(project / "traces"), "app.py"], **env)
+    attrs = read_events(project / "traces")[1]["attrs"]
+    assert (result.exit_code, attrs["config"]["buffer_size"], attrs["config_sources"]["buffer_size"]) == (
+        0, value, source)
+
+
 # -- usage errors -------------------------------------------------------------------------------------
 def assert_one_line_usage_error(result, *needles: str) -> None:
     lines = result.stderr.strip().splitlines()
@@ -357,7 +412,84 @@ def test_a_missing_script_is_one_line(project):
 
 
 def test_neither_script_nor_module_is_one_line(project):
-    assert_one_line_usage_error(trace(["-o", str(project / "traces")]), "-m MODULE")
+    result = trace(["-o", str(project / "traces")])
+    assert (result.exit_code, result.stderr) == (
+        2, "namel3ss-debug: error: nothing to run: give a script or -m MODULE (e.g. namel3ss-debug trace app.py)\n")
+
+
+def test_an_unknown_option_where_the_script_goes_is_named_as_an_option(project):
+    result = trace(["--bogus", "x.py"])
+    assert (result.exit_code, result.stderr) == (2, "namel3ss-debug: error: unknown option --bogus for trace "
+                                                    "(options go before SCRIPT; see namel3ss-debug trace --help)\n")
+
+
+def test_a_misspelt_option_suggests_the_closest_one_and_runs_nothing(project):
+    write_app(project, APP)
+    result = trace(["--ouput", "d", "app.py"])
+    assert (result.exit_code, result.stderr) == (2, "namel3ss-debug: error: unknown option --ouput for trace "
+                                                    "(did you mean --output? options go before SCRIPT; "
+                                                    "see namel3ss-debug trace --help)\n")
+    assert not (project / "argv.json").exists()
+
+
+def test_a_missing_module_is_one_line_and_starts_no_run(project):
+    result = trace(["-o", str(project / "traces"), "-m", "no_such_module"])
+    assert (result.exit_code, result.stderr) == (2, "namel3ss-debug: error: no module named no_such_module "
+                                                    "(modules are found from the working directory and sys.path, "
+                                                    "as under python -m)\n")
+    assert not (project / "traces").exists()
+
+
+def test_a_package_without_main_is_one_line(project):
+    result = trace(["-o", str(project / "traces"), "-m", "json"])
+    assert (result.exit_code, result.stderr) == (2, "namel3ss-debug: error: no module named json.__main__ "
+                                                    "(json is a package: give it a __main__.py, "
+                                                    "or name one of its modules)\n")
+
+
+def test_checking_a_missing_submodule_imports_nothing_of_its_package(tmp_path):
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "__init__.py").write_text("open('imported', 'w').close()\n")
+    result = trace_subprocess(tmp_path, ["-m", "pkg.nope"])
+    assert (result.returncode, result.stderr.splitlines()[0]) == (2, "namel3ss-debug: error: no module named pkg.nope "
+                                                                     "(modules are found from the working directory "
+                                                                     "and sys.path, as under python -m)")
+    assert not (tmp_path / "imported").exists()
+
+
+def test_an_output_directory_that_cannot_be_created_is_one_line_and_runs_nothing(project):
+    write_app(project, APP)
+    out = project / "app.py" / "traces"
+    result = trace(["-o", str(out), "app.py"])
+    assert (result.exit_code, result.stderr) == (2, f"namel3ss-debug: error: cannot create trace directory {out}: "
+                                                    "Not a directory (choose another with -o DIRECTORY or "
+                                                    "trace_output_dir)\n")
+    assert not (project / "argv.json").exists()
+
+
+def test_an_output_path_that_is_a_file_is_one_line(project):
+    write_app(project, APP)
+    result = trace(["-o", "app.py", "app.py"])
+    assert (result.exit_code, result.stderr) == (2, f"namel3ss-debug: error: cannot write traces to {project / 'app.py'}"
+                                                    ": it is a file, not a directory (choose another with "
+                                                    "-o DIRECTORY or trace_output_dir)\n")
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() == 0, reason="root writes to read-only directories")
+def test_an_output_directory_without_write_permission_is_one_line(project):
+    write_app(project, APP)
+    (project / "locked").mkdir(mode=0o500)
+    result = trace(["-o", "locked", "app.py"])
+    assert (result.exit_code, result.stderr) == (2, f"namel3ss-debug: error: cannot write traces to "
+                                                    f"{project / 'locked'}: Permission denied (choose another with "
+                                                    "-o DIRECTORY or trace_output_dir)\n")
+
+
+def test_config_given_a_directory_is_our_one_line(project):
+    write_app(project, APP)
+    result = trace(["--config", ".", "app.py"])
+    assert (result.exit_code, result.stderr) == (
+        2, "namel3ss-debug: error: .: is a directory, not a config file (name the file, such as .namel3ss/debug.json)\n")
 
 
 def test_a_bad_flag_value_in_a_real_process_has_no_traceback(tmp_path):
@@ -378,6 +510,21 @@ def test_trace_help_shows_usage_and_options():
     result = CliRunner().invoke(cli, ["trace", "--help"], catch_exceptions=False)
     assert result.exit_code == 0
     assert all(flag in result.output for flag in ("-m MODULE", "--no-redact", "--buffer-size", "--quiet"))
+
+
+def test_top_level_help_shows_each_command_s_whole_short_help():
+    result = CliRunner().invoke(cli, ["--help"], catch_exceptions=False)
+    commands = dict(re.findall(r"^  (\w+)\s+(.+)$", result.output.split("Commands:")[1], re.M))
+    assert (result.exit_code, commands) == (0, {
+        "clean": "Delete traces older than the retention limit.",
+        "config": "Show, create and check the configuration.",
+        "trace": "Run a Python app with tracing on and summarise the run.",
+    })
+
+
+def test_capture_memory_help_says_when_memory_is_sampled():
+    result = CliRunner().invoke(cli, ["trace", "--help"], terminal_width=200, catch_exceptions=False)
+    assert "on end and instant events, sampled at most every 50 ms" in result.output
 
 
 def test_console_script_trace_help(tmp_path):
@@ -404,5 +551,6 @@ def test_our_errors_are_one_line_without_traceback(tmp_path):
 def test_traceback_flag_shows_the_python_traceback_of_our_error(tmp_path):
     result = subprocess.run([sys.executable, "-m", "namel3ss_debug", "--traceback", "trace", "missing.py"],
                             cwd=tmp_path, env=process_env(), capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1  # the exception escapes to Python, which exits with 1
     assert "Traceback (most recent call last):" in result.stderr
     assert "UsageError: no such script: missing.py" in result.stderr

@@ -94,6 +94,13 @@ def test_missing_config_path_is_an_error(tmp_path):
         load_settings({}, tmp_path, config_path=Path("nope.json"))
 
 
+def test_a_directory_as_config_path_is_a_one_line_error_naming_the_file_to_give(tmp_path):
+    (tmp_path / "proj").mkdir()
+    with pytest.raises(ConfigError) as caught:
+        load_settings({}, tmp_path, config_path=Path("proj"))
+    assert str(caught.value) == "proj: is a directory, not a config file (name the file, such as proj/.namel3ss/debug.json)"
+
+
 def test_environ_argument_is_the_only_environment_read(tmp_path, monkeypatch):
     monkeypatch.setenv("NAMEL3SS_DEBUG_BUFFER_SIZE", "7")
     assert load_settings({}, tmp_path).settings.buffer_size == 256
@@ -163,6 +170,40 @@ def test_malformed_json_reports_file_line_and_column(tmp_path):
     with pytest.raises(ConfigError) as caught:
         load_settings({}, tmp_path)
     assert caught.value.where == ".namel3ss/debug.json:3:1"
+
+
+@pytest.mark.parametrize("text", ["", " \n\t\n"])
+def test_an_empty_file_is_reported_as_empty(tmp_path, text):
+    write_config(tmp_path, text)
+    with pytest.raises(ConfigError) as caught:
+        load_settings({}, tmp_path)
+    assert str(caught.value) == (
+        ".namel3ss/debug.json: the file is empty (write {} or run `namel3ss-debug config init --force`)")
+
+
+def test_duplicate_keys_warn_at_each_repeat_at_any_depth(tmp_path):
+    write_config(tmp_path, '{\n  "buffer_size": 5,\n  "price_overrides": {"m": {"input": 1, "input": 2, "output": 3}},\n'
+                           '  "buffer_size": 7\n}')
+    resolved = load_settings({}, tmp_path)
+    assert (resolved.settings.buffer_size, resolved.settings.price_overrides, resolved.warnings) == (
+        7, {"m": {"input": 2.0, "output": 3.0}}, (
+            '.namel3ss/debug.json:3:41: duplicate key "input" (the last one is used)',
+            '.namel3ss/debug.json:4:3: duplicate key "buffer_size" (the last one is used)',
+        ))
+
+
+def test_a_bad_value_of_a_repeated_key_is_reported_where_the_used_one_is(tmp_path):
+    write_config(tmp_path, '{\n  "buffer_size": 5,\n  "buffer_size": 0\n}')
+    with pytest.raises(ConfigError) as caught:
+        load_settings({}, tmp_path)
+    assert caught.value.where == ".namel3ss/debug.json:3:3"
+
+
+def test_a_bad_value_is_reported_at_its_top_level_key_not_at_a_nested_key_of_the_same_name(tmp_path):
+    write_config(tmp_path, '{\n  "$schema": "x",\n  "checks": {"buffer_size": 1},\n  "buffer_size": 0\n}')
+    with pytest.raises(ConfigError) as caught:
+        load_settings({}, tmp_path)
+    assert caught.value.where == ".namel3ss/debug.json:4:3"
 
 
 def test_top_level_that_is_not_an_object_is_an_error(tmp_path):
@@ -344,6 +385,13 @@ def test_starter_config_has_every_key_at_its_default(tmp_path):
 def test_committed_workspace_file_is_valid_and_disabled():
     resolved = load_settings({}, REPO_ROOT, config_path=REPO_ROOT / WORKSPACE_FILE)
     assert (resolved.settings.enabled, resolved.warnings) == (False, ())
+
+
+def test_committed_workspace_file_is_a_short_example_that_prices_the_example_models():
+    """Not every key pinned (so `config show` shows defaults too), and the examples' models priced."""
+    resolved = load_settings({}, REPO_ROOT, config_path=REPO_ROOT / WORKSPACE_FILE)
+    assert "default" in resolved.sources.values()
+    assert {"fake-gpt", "fake-gpt-mini"} <= set(resolved.settings.price_overrides)
 
 
 def test_importing_config_pulls_in_no_cli_libraries():

@@ -8,11 +8,14 @@ import orjson
 import pytest
 
 from namel3ss_debug.tracer import scan
-from namel3ss_debug.tracer.redact import Redactor, key_spellings, DEFAULT_KEYS
+from namel3ss_debug.tracer.patterns import SCAN_MARKERS
+from namel3ss_debug.tracer.redact import DEFAULT_KEYS, Redactor, key_spellings
 
 SUFFIXES = tuple(s.encode() for s in (*key_spellings(DEFAULT_KEYS), "argv"))
+MARKERS = tuple(m.encode() for m in SCAN_MARKERS)
 ALPHABET = "abcXYZ019 _-\":,{}[]\\é"
-WORDS = ["api_key", "Api-Key", "apiKey", "token", "max_tokens", "password", "argv", "hello", "AKIA", "x" * 20]
+WORDS = ["api_key", "Api-Key", "apiKey", "token", "max_tokens", "password", "argv", "hello", "AKIA", "x" * 20,
+         "sk-", "risk-", "eyJ", "Bearer", "\n", "PRIVATE KEY-----"]
 
 needs_c = pytest.mark.skipif(not scan.ACCELERATED, reason="the C extension was not compiled on this install")
 
@@ -29,7 +32,7 @@ def random_line(rng: random.Random) -> bytes:
 @needs_c
 def test_c_scanner_agrees_with_the_reference_on_generated_lines() -> None:
     rng = random.Random(7)
-    c_scan, py_scan = scan.make_scanner(17, SUFFIXES), scan.scanner_py(17, SUFFIXES)
+    c_scan, py_scan = scan.make_scanner(17, SUFFIXES, MARKERS), scan.scanner_py(17, SUFFIXES, MARKERS)
     lines = [random_line(rng) for _ in range(5000)]
     verdicts = [(c_scan(line), py_scan(line)) for line in lines]
     assert all(c == py for c, py in verdicts)
@@ -51,9 +54,21 @@ def test_c_has_run_agrees_with_the_reference() -> None:
     (b'{"max_tokens":5}', False),
     (b'{"text":"a sk-proj-abcdefghijklmnopqrstu key"}', True),
     (b'{"text":"a short sk-abc key"}', False),
+    (b'{"id":"chatcmpl-9x8Y7z6W5v4U3t2S1r0Qp"}', False),  # a run, but no marker: the fast path
+    (b'{"text":"risk-taking 9x8Y7z6W5v4U3t2S1r0Qp"}', False),  # "sk-" inside a word is no marker
+    (b'{"text":"line\\nsk-proj-abcdefghijklmnopqrstu"}', True),  # after a JSON escape it is
+    (b'{"text":"line\\u001bsk-proj-abcdefghijklmnopqrstu"}', True),
+    (b'{"pem":"-----BEGIN PRIVATE KEY-----\\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC"}', True),
 ])
 def test_scanner_answers(make, line: bytes, expected: bool) -> None:
-    assert make(17, SUFFIXES)(line) is expected
+    assert make(17, SUFFIXES, MARKERS)(line) is expected
+
+
+def test_every_token_pattern_needs_a_scan_marker() -> None:
+    from namel3ss_debug.tracer.patterns import TOKEN_PATTERNS
+
+    for label, pattern, literals in TOKEN_PATTERNS:
+        assert any(marker in literal or literal in marker for literal in literals for marker in SCAN_MARKERS), label
 
 
 def test_redactor_uses_the_same_spellings_as_its_key_rule() -> None:
@@ -81,3 +96,15 @@ def test_c_finds_a_run_of_exactly_17_at_any_offset(offset: int) -> None:
     data = b" " * offset + b"a" * 17 + b" " * 70
     shorter = b" " * offset + b"a" * 16 + b" " * 70
     assert (scan.has_run(data, 17), scan.has_run(shorter, 17)) == (True, False)
+
+
+@needs_c
+def test_c_marker_search_agrees_with_the_reference_at_every_offset() -> None:
+    # Markers at each position across 64-byte blocks, after letters, spaces and JSON escapes.
+    c_scan, py_scan = scan.make_scanner(17, (), MARKERS), scan.scanner_py(17, (), MARKERS)
+    run = b"Q" * 20
+    for marker in (b"sk-", b"AKIA", b"eyJ", b"Bearer", b"PRIVATE KEY-----"):
+        for before in (b" ", b"x", b"\\n", b"\\u001b", b"_", b"9"):
+            for offset in range(0, 140):
+                line = b'{"t":"' + b"a" * offset + before + marker + b" " + run + b'"}'
+                assert c_scan(line) == py_scan(line), (marker, before, offset)

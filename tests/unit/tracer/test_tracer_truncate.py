@@ -52,3 +52,29 @@ def test_fields_outside_the_payload_are_never_cut():
 def test_a_top_level_string_payload_is_cut():
     event = Truncator(LIMIT)({"error": "e" * 2000})
     assert event["error"].endswith(text_marker(2000)) and len(event["error"]) < 2000
+
+
+def test_a_dict_with_many_keys_is_cut_to_fit_and_says_how_many_keys_went():
+    value = {f"k{i}": i for i in range(20000)}
+    shrunk = Truncator(1024).shrink(value)
+    assert payload_size(shrunk) <= 1024
+    assert shrunk["..."].startswith("[truncated, ")
+
+
+def test_many_short_lists_are_cut_to_fit():
+    value = [["x" * 10] * 60 for _ in range(60)]
+    assert payload_size(Truncator(1024).shrink(value)) <= 1024
+
+
+def test_deep_nesting_that_cannot_be_cut_becomes_a_preview():
+    value: object = "leaf"
+    for _ in range(200):
+        value = {"a": value}
+    shrunk = Truncator(512).shrink(value)
+    assert list(shrunk) == ["$truncated"] and payload_size(shrunk) <= 512
+
+
+def test_an_error_keeps_its_keys_when_truncated():
+    error = {"type": "E", "message": "m" * 5000, "category": "unknown", "stack": "s" * 5000}
+    event = Truncator(1024)({"error": error})
+    assert set(event["error"]) == {"type", "message", "category", "stack"}
