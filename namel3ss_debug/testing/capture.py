@@ -22,7 +22,7 @@ class MemoryWriter:
         self.index = 0
 
     def should_rotate(self, line_length: int) -> bool:
-        return False
+        return self.path is None  # one segment, opened by the first line
 
     def rotate(self) -> str:
         self.path = "memory"

@@ -24,6 +24,8 @@ typedef struct {
     Py_ssize_t *marker_next;       /* next marker with the same first byte, or -1 */
     unsigned char distinct[16];    /* the same bytes, listed (for the SIMD filter) */
     int n_distinct;                /* -1 when there are more than 16 */
+    unsigned char seconds[16];     /* the bytes markers have second (for the SIMD filter) */
+    int n_seconds;                 /* -1 when more than 16, or a marker has a single byte */
     int all_need_boundary;         /* every marker starts with a letter or digit */
     Py_ssize_t count;
     const unsigned char **text;    /* suffix i's bytes */
@@ -79,6 +81,20 @@ static int Scanner_init(Scanner *self, PyObject *args, PyObject *kwds)
         unsigned char c = (unsigned char)PyBytes_AS_STRING(PyTuple_GET_ITEM(markers, i))[0];
         self->marker_next[i] = self->marker_bucket[c];
         self->marker_bucket[c] = i;
+    }
+    self->n_seconds = 0;
+    for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(markers); i++) {
+        PyObject *item = PyTuple_GET_ITEM(markers, i);
+        unsigned char second = PyBytes_GET_SIZE(item) > 1 ? (unsigned char)PyBytes_AS_STRING(item)[1] : 0;
+        int known = PyBytes_GET_SIZE(item) < 2;
+        for (int d = 0; d < self->n_seconds && !known; d++)
+            known = self->seconds[d] == second;
+        if (PyBytes_GET_SIZE(item) < 2 || self->n_seconds < 0)
+            self->n_seconds = -1;
+        else if (!known)
+            self->n_seconds = self->n_seconds < 16 ? self->n_seconds + 1 : -1;
+        if (self->n_seconds > 0 && !known)
+            self->seconds[self->n_seconds - 1] = second;
     }
     for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(markers); i++) {
         unsigned char c = (unsigned char)PyBytes_AS_STRING(PyTuple_GET_ITEM(markers, i))[0];
@@ -293,14 +309,104 @@ static int has_marker(const Scanner *self, const unsigned char *data, Py_ssize_t
     return 0;
 }
 
+#if defined(__SSE2__) && (defined(__GNUC__) || defined(__clang__))
+static inline unsigned long long bytes_equal64(const unsigned char *data, char c)
+{
+    __m128i needle = _mm_set1_epi8(c);
+    unsigned long long mask = 0;
+    for (int k = 0; k < 4; k++)
+        mask |= (unsigned long long)(unsigned)_mm_movemask_epi8(
+            _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(data + 16 * k)), needle)) << (16 * k);
+    return mask;
+}
+
+/* The three tests of may_hold_secret in one pass, 64 bytes at a time: keys (`":` after a sensitive
+ * suffix), a run of min_run letters/digits, and a marker at a word start. Same answers as
+ * has_sensitive_key(...) || (has_run_of(...) && has_marker(...)); used when every marker starts with a
+ * letter or digit and min_run is at most 64. */
+static int scan_fused(const Scanner *self, const unsigned char *data, Py_ssize_t size)
+{
+    const Py_ssize_t k = self->min_run;
+    int run_found = 0, marker_found = 0;
+    Py_ssize_t i = 0, carry = 0;
+    for (; i + 64 <= size; i += 64) {
+        const unsigned char *block = data + i;
+        unsigned long long alnum = 0, first = 0;
+        for (int q = 0; q < 4; q++) {
+            __m128i v = _mm_loadu_si128((const __m128i *)(block + 16 * q));
+            __m128i hit = _mm_setzero_si128();
+            for (int d = 0; d < self->n_distinct; d++)
+                hit = _mm_or_si128(hit, _mm_cmpeq_epi8(v, _mm_set1_epi8((char)self->distinct[d])));
+            first |= (unsigned long long)(unsigned)_mm_movemask_epi8(hit) << (16 * q);
+            alnum |= (unsigned long long)alnum_bits16(block + 16 * q) << (16 * q);
+        }
+        unsigned long long colon = bytes_equal64(block, ':');
+        if (colon) {
+            unsigned long long quote_before = bytes_equal64(block, '"') << 1 | (i > 0 && data[i - 1] == '"');
+            for (unsigned long long keys = colon & quote_before; keys; keys &= keys - 1)
+                if (key_matches(self, data, i + __builtin_ctzll(keys) - 1))
+                    return 1;
+        }
+        if (!run_found) {
+            if (alnum == ~0ULL) {
+                carry += 64;
+                run_found = carry >= k;
+            } else {
+                unsigned long long r = alnum;
+                for (Py_ssize_t n = 1; n < k;) {
+                    Py_ssize_t shift = n < k - n ? n : k - n;
+                    r &= r >> shift;
+                    n += shift;
+                }
+                run_found = carry + __builtin_ctzll(~alnum) >= k || r != 0;
+                carry = __builtin_clzll(~alnum);
+            }
+        }
+        if (!marker_found && first && self->n_seconds > 0) {
+            /* keep first bytes followed by a possible second byte (bit 63: the next block decides) */
+            unsigned long long second = 0;
+            for (int d = 0; d < self->n_seconds; d++)
+                second |= bytes_equal64(block, (char)self->seconds[d]);
+            first &= (second >> 1) | (1ULL << 63);
+        }
+        if (!marker_found && first) {
+            unsigned long long backslash = bytes_equal64(block, '\\');
+            unsigned long long candidates = first & (~(alnum << 1) | (backslash << 2) | (backslash << 6) | 0x3FULL);
+            for (; candidates; candidates &= candidates - 1)
+                if (marker_at(self, data, size, i + __builtin_ctzll(candidates))) {
+                    marker_found = 1;
+                    break;
+                }
+        }
+    }
+    Py_ssize_t run = run_found ? k : carry;
+    for (; i < size; i++) {
+        unsigned char c = data[i];
+        if (c == ':' && i > 0 && data[i - 1] == '"' && key_matches(self, data, i - 1))
+            return 1;
+        run = ALNUM[c] ? run + 1 : 0;
+        run_found |= run >= k;
+        if (!marker_found && self->starts[c] && marker_at(self, data, size, i))
+            marker_found = 1;
+    }
+    return run_found && marker_found;
+}
+#endif
+
 static PyObject *Scanner_may_hold_secret(Scanner *self, PyObject *line)
 {
     Py_buffer view;
     if (PyObject_GetBuffer(line, &view, PyBUF_SIMPLE) < 0)
         return NULL;
     const unsigned char *data = view.buf;
-    int found = has_sensitive_key(self, data, view.len)
-        || (has_run_of(data, view.len, self->min_run) && has_marker(self, data, view.len));
+    int found;
+#if defined(__SSE2__) && (defined(__GNUC__) || defined(__clang__))
+    if (self->min_run >= 1 && self->min_run <= 64 && self->n_distinct > 0 && self->all_need_boundary)
+        found = scan_fused(self, data, view.len);
+    else
+#endif
+        found = has_sensitive_key(self, data, view.len)
+            || (has_run_of(data, view.len, self->min_run) && has_marker(self, data, view.len));
     PyBuffer_Release(&view);
     return PyBool_FromLong(found);
 }

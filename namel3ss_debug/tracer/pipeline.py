@@ -1,21 +1,24 @@
-"""redact -> truncate -> serialize, with a fast path for the common event that needs neither.
+"""The processors after filtering: redact -> truncate -> serialize, with a fast path.
 
-Serializing first and testing the bytes is cheaper than walking the event: two scans of the line tell
-whether any key or value can need redaction (see `redact.py`), and a line shorter than `max_payload_size`
-cannot hold an oversized payload. Only events that fail either test take the slow path, which turns
-the event into plain JSON values, redacts, truncates and serializes again. Events carrying an `error`
-always take it, so `password=...` pairs in messages and stack traces are redacted too.
+A processor is a step with two methods: `needed(event, line)`, a cheap test on the event and its
+serialized line, and `__call__(event)`, which takes the event as plain JSON data and returns it changed.
+The pipeline serializes first and asks each processor whether it is needed: testing the bytes is much
+cheaper than walking the event, and most events need no processor at all. When one is needed, the line
+is parsed back into plain data (objects already turned into JSON by `serialize.default`), every
+processor runs in order, and the result is serialized again.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol
 
 import orjson
 
 from .redact import Redactor
 from .serialize import dumps
 from .truncate import Truncator
+
+Event = dict[str, Any]
 
 # Fields the tracer itself writes: never redacted (a configured pattern must not break ids or times, and a
 # configured key such as `tokens` must not hide usage counts).
@@ -28,30 +31,64 @@ STRUCTURAL = frozenset({"run_start", "run_end", "segment_start"})
 UNTRUNCATED = frozenset({"run_start", "segment_start"})
 
 
-class Pipeline:
-    def __init__(self, redactor: Redactor | None, truncator: Truncator):
+class Processor(Protocol):
+    def needed(self, event: Event, line: bytes) -> bool: ...
+    def __call__(self, event: Event) -> Event: ...
+
+
+class Redaction:
+    """Secrets out (`redact.py`). Needed when the pre-scan finds something, and for every event with an
+    `error`, whose message and stack may hold `password=...` pairs."""
+
+    def __init__(self, redactor: Redactor):
         self.redactor = redactor
+        self._scan = redactor.line_scanner()
+
+    def needed(self, event: Event, line: bytes) -> bool:
+        return "error" in event or self._scan(line)
+
+    def __call__(self, event: Event) -> Event:
+        redact = self.redactor.redact
+        keys = event.get("event_type") not in STRUCTURAL
+        return {key: value if key in OURS else redact(value, pairs=key == "error", keys=keys)
+                for key, value in event.items()}
+
+
+class Truncation:
+    """Payloads cut to `max_payload_size` (`truncate.py`). Needed when the whole line is longer than
+    that, since a shorter line cannot hold a longer payload."""
+
+    def __init__(self, truncator: Truncator):
         self.truncator = truncator
         self._max_size = truncator.max_size
-        self._scan = redactor.line_scanner() if redactor is not None else None  # bound once: hot path
 
-    def serialize(self, event: dict[str, Any]) -> bytes:
+    def needed(self, event: Event, line: bytes) -> bool:
+        return len(line) > self._max_size and event.get("event_type") not in UNTRUNCATED
+
+    def __call__(self, event: Event) -> Event:
+        return event if event.get("event_type") in UNTRUNCATED else self.truncator(event)
+
+
+class Pipeline:
+    """Redaction (when on), then truncation, then serialization."""
+
+    def __init__(self, redactor: Redactor | None, truncator: Truncator):
+        steps: list[Processor] = [Redaction(redactor)] if redactor is not None else []
+        self.processors: tuple[Processor, ...] = (*steps, Truncation(truncator))
+        self._tests = tuple(processor.needed for processor in self.processors)  # bound once: hot path
+
+    def serialize(self, event: Event) -> bytes:
         try:  # orjson's fastest path first; anything unusual goes through serialize.dumps
             line = orjson.dumps(event, option=orjson.OPT_APPEND_NEWLINE)
         except Exception:
             line = dumps(event)
-        if "error" in event or (len(line) > self._max_size and event.get("event_type") not in UNTRUNCATED) \
-                or (self._scan is not None and self._scan(line)):
-            return self._slow(line)
+        for needed in self._tests:
+            if needed(event, line):
+                return self._slow(line)
         return line
 
     def _slow(self, line: bytes) -> bytes:
-        # Parsing the line back gives the event exactly as it would be written (objects already turned
-        # into JSON by `serialize.default`), as plain dicts and lists, faster than any Python walk.
-        plain = orjson.loads(line)
-        if self.redactor is not None:
-            redact = self.redactor.redact
-            keys = plain.get("event_type") not in STRUCTURAL
-            plain = {key: value if key in OURS else redact(value, pairs=key == "error", keys=keys)
-                     for key, value in plain.items()}
-        return dumps(plain if plain.get("event_type") in UNTRUNCATED else self.truncator(plain))
+        event = orjson.loads(line)
+        for processor in self.processors:
+            event = processor(event)
+        return dumps(event)

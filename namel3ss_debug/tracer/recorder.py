@@ -133,7 +133,7 @@ class Recorder:
             event["seq"] = self.seq
             line = self.serialize(event)
             writer = self.writer
-            if writer.path is None or writer.should_rotate(len(line)):
+            if writer.should_rotate(len(line)):
                 self._start_segment()
                 event = rebuild() if rebuild is not None else event
                 event["seq"] = self.seq

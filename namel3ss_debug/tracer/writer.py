@@ -8,6 +8,7 @@ so a crash leaves at most a torn last line and loses at most the unflushed buffe
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 SEGMENT_SUFFIX = ".jsonl"
@@ -39,6 +40,9 @@ class RotatingJsonlWriter:
         self.max_bytes = max_bytes
         self.max_events = max_events
         self.max_files = max_files
+        # 0 means no limit: as limits that are never reached, so the per-line test is two comparisons.
+        self._byte_limit = max_bytes or sys.maxsize
+        self._event_limit = max_events or sys.maxsize
         self.index = -1
         self.path: Path | None = None
         self.paths: list[Path] = []
@@ -52,12 +56,12 @@ class RotatingJsonlWriter:
         self._segment_events = 0
 
     def should_rotate(self, line_length: int) -> bool:
-        """True when `line_length` more bytes would overflow the current segment (never for an empty one)."""
-        if self._segment_events == 0:
-            return False
-        if self.max_events and self._segment_events >= self.max_events:
-            return True
-        return bool(self.max_bytes) and self._segment_bytes + line_length > self.max_bytes
+        """True when a line of `line_length` bytes belongs in a new segment: none is open yet, or it would
+        overflow the current one (never for an empty one)."""
+        events = self._segment_events
+        if events == 0:
+            return self._fd is None
+        return events >= self._event_limit or self._segment_bytes + line_length > self._byte_limit
 
     def rotate(self) -> Path:
         """Flush and start the next segment; drop the oldest ones beyond `max_files`."""
@@ -79,7 +83,7 @@ class RotatingJsonlWriter:
 
     def append(self, line: bytes) -> None:
         """Buffer one serialized line (newline included); flush when `buffer_size` lines wait."""
-        if self._fd is None:
+        if self._fd is None:  # no segment open yet: the first one
             self.rotate()
         self._buffer += line
         self._pending += 1

@@ -108,3 +108,16 @@ def test_c_marker_search_agrees_with_the_reference_at_every_offset() -> None:
             for offset in range(0, 140):
                 line = b'{"t":"' + b"a" * offset + before + marker + b" " + run + b'"}'
                 assert c_scan(line) == py_scan(line), (marker, before, offset)
+
+
+@needs_c
+def test_c_scanner_agrees_with_the_reference_on_long_lines() -> None:
+    # Several 64-byte blocks: keys, runs and markers falling on either side of block edges.
+    rng = random.Random(21)
+    c_scan, py_scan = scan.make_scanner(17, SUFFIXES, MARKERS), scan.scanner_py(17, SUFFIXES, MARKERS)
+    verdicts = []
+    for _ in range(3000):
+        line = b"".join(random_line(rng)[:-1] for _ in range(rng.randint(1, 6)))
+        verdicts.append((c_scan(line), py_scan(line)))
+    assert all(c == py for c, py in verdicts)
+    assert 300 < sum(c for c, _ in verdicts) < 2900
