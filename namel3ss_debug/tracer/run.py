@@ -24,6 +24,24 @@ from .truncate import Truncator
 from .writer import RotatingJsonlWriter
 
 
+# Distributions whose versions decide how an agent app behaves when it is run again.
+RECORDED_PACKAGES = ("namel3ss", "openai", "anthropic", "orjson", "pydantic", "httpx", "langchain-core",
+                     "litellm", "tiktoken")
+
+
+def installed_versions() -> dict[str, str]:
+    """namel3ss-debug's version and those of the `RECORDED_PACKAGES` that are installed."""
+    from importlib import metadata  # noqa: PLC0415 - only a run start needs it
+
+    versions = {"namel3ss-debug": __version__}
+    for name in RECORDED_PACKAGES:
+        try:
+            versions[name] = metadata.version(name)
+        except Exception:  # not installed, or broken metadata: nothing to record
+            continue
+    return versions
+
+
 class Run:
     """Everything one traced run needs; built by `Tracer.start_run`."""
 
@@ -95,7 +113,7 @@ class Run:
             "implementation": platform.python_implementation(),
             "platform": platform.platform(),
             "executable": sys.executable,
-            "packages": {"namel3ss-debug": __version__},
+            "packages": installed_versions(),
             "host": socket.gethostname(),
             "config": self._recorded_config(),
             "config_sources": dict(self.resolved.sources),

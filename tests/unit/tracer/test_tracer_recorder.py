@@ -150,3 +150,12 @@ def test_run_end_is_the_last_event_when_a_span_is_still_open(capture):
         still_open.__enter__()
     still_open.__exit__(None, None, None)
     assert run.events[-1]["event_type"] == "run_end"
+
+
+def test_run_start_records_the_versions_of_installed_packages_it_knows():
+    from namel3ss_debug.tracer.run import installed_versions
+
+    versions = installed_versions()
+    assert versions["namel3ss-debug"] == __import__("namel3ss_debug").__version__
+    assert versions["orjson"] == __import__("orjson").__version__
+    assert "openai" not in versions or isinstance(versions["openai"], str)
