@@ -6,6 +6,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
+from ..model.events import is_end, is_start
+
 
 @dataclass(frozen=True)
 class RunSummary:
@@ -41,10 +43,10 @@ def summarize(events: Iterable[dict[str, Any]]) -> RunSummary:
             if event_type == "run_end":
                 run.update(status=event.get("status"), duration_ms=event.get("duration_ms"))
             continue
-        if event_type.endswith(("_start", "_end")) and event_type != "segment_start":
+        if is_start(event_type) or is_end(event_type):
             # Counted by span id, so a run filtered to end events (or cut short) still counts its calls.
             spans.setdefault(event.get("component", "custom"), set()).add(event.get("span_id"))
-        if event_type.endswith("_end"):
+        if is_end(event_type):
             counts["failed"] += event.get("status") == "failed"
             _add_usage(tokens, event.get("usage"))
             if isinstance(event.get("cost_usd"), (int, float)):

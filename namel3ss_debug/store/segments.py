@@ -14,8 +14,9 @@ from typing import Any, Iterable, Iterator
 import orjson
 
 from ..model.errors import TraceError
+from ..model.files import SEGMENT_FILE
 
-SEGMENT = re.compile(r"^(?P<run>.+)\.(?P<index>\d{4,})\.jsonl$")  # 4 digits, more past 9999
+SEGMENT = SEGMENT_FILE
 
 
 def run_id_of(path: Path) -> str | None:

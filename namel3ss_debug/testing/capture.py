@@ -10,6 +10,7 @@ from typing import Any, Iterator
 import orjson
 
 from ..config import load_settings
+from ..model.events import is_end
 from ..tracer.api import get_tracer
 
 
@@ -53,7 +54,7 @@ class CapturedRun:
 
     def calls(self, component: str, name: str | None = None) -> list[dict[str, Any]]:
         """End events of the spans of `component` (and `name`), in the order they finished."""
-        return [e for e in self.events if e["component"] == component and e["event_type"].endswith("_end")
+        return [e for e in self.events if e["component"] == component and is_end(e["event_type"])
                 and e["event_type"] != "run_end" and (name is None or e["name"] == name)]
 
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import re
 import time
 from pathlib import Path
 
+from ..model.files import TRACER_FILE
+
 # Only names the tracer writes: `<run id>.<segment>.jsonl`, optionally compressed, and index sidecars.
-TRACE_FILE = re.compile(r"^\d{8}-\d{6}-[0-9a-f]{6}\.\d{4,}\.jsonl(?:\.gz|\.idx)?$")
+TRACE_FILE = TRACER_FILE
 
 
 def expired_traces(directory: Path, days: float, now: float | None = None) -> list[Path]:

@@ -11,11 +11,12 @@ import os
 import sys
 from pathlib import Path
 
-SEGMENT_SUFFIX = ".jsonl"
+from ..model.files import segment_name
+
 
 
 def segment_path(directory: Path, run_id: str, index: int) -> Path:
-    return directory / f"{run_id}.{index:04d}{SEGMENT_SUFFIX}"
+    return directory / segment_name(run_id, index)
 
 
 class RotatingJsonlWriter:
