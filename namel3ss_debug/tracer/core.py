@@ -42,6 +42,7 @@ class Tracer:
         if writer is None:
             run.apply_retention()
         entry = entry or {"kind": "python", "name": (sys.argv[0] if sys.argv else "") or "python"}
+        run.name = str(entry.get("name") or "run")
         run.recorder.set_segment_attrs(run_started=run.start_ts, entry=entry)
         run.recorder.emit(run.start_event(entry, list(sys.argv if argv is None else argv)))
         self.run = run

@@ -59,7 +59,7 @@ class Run:
         self.start_ns = time.perf_counter_ns()
         self.start_ts = iso_now()
         self.ended = False
-        self.name = "run"
+        self.name = "run"  # the run's root span: set from the entry by Tracer.start_run
         self.retention_deleted: list[Path] = []
         self.unhandled: BaseException | None = None
         self.hooks: Any = None  # lifecycle.Hooks, when the run's process hooks are installed
@@ -101,7 +101,6 @@ class Run:
         import platform  # noqa: PLC0415 - here, not at import: only a run start needs them
         import socket  # noqa: PLC0415
 
-        self.name = entry.get("name") or "run"
         event = envelope(self.run_id, "run_start", "app", self.name, self.root_id, None, "started")
         event["ts"] = self.start_ts
         event["pid"] = os.getpid()
