@@ -51,7 +51,10 @@ def _check_pattern(pattern: str) -> str | None:
 
 
 def _check_key_name(name: str) -> str | None:
-    return None if name.strip() else "an empty key name"
+    # Keys are compared in ASCII (as the redaction pre-scan reads bytes): a name needs an ASCII letter or digit.
+    if any(c.isascii() and c.isalnum() for c in name):
+        return None
+    return f"{json.dumps(name)} has no ASCII letter or digit" if name.strip() else "an empty key name"
 
 
 def _not_one_of(name: str, known: tuple[str, ...], what: str) -> str:

@@ -27,6 +27,7 @@ typedef struct {
     unsigned char seconds[16];     /* the bytes markers have second (for the SIMD filter) */
     int n_seconds;                 /* -1 when more than 16, or a marker has a single byte */
     int all_need_boundary;         /* every marker starts with a letter or digit */
+    int ready;                     /* __init__ has succeeded at least once */
     Py_ssize_t count;
     const unsigned char **text;    /* suffix i's bytes */
     Py_ssize_t *length;            /* suffix i's length */
@@ -45,97 +46,117 @@ static void Scanner_dealloc(Scanner *self)
     Py_TYPE(self)->tp_free((PyObject *)self);
 }
 
-static int Scanner_init(Scanner *self, PyObject *args, PyObject *kwds)
+static int all_nonempty_bytes(PyObject *tuple, const char *what)
 {
-    Py_ssize_t min_run;
-    PyObject *suffixes, *markers = NULL;
-    if (!PyArg_ParseTuple(args, "nO!|O!", &min_run, &PyTuple_Type, &suffixes, &PyTuple_Type, &markers))
-        return -1;
-    if (markers == NULL)
-        markers = PyTuple_New(0);
-    else
-        Py_INCREF(markers);
-    if (markers == NULL)
-        return -1;
-    for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(markers); i++) {
-        PyObject *item = PyTuple_GET_ITEM(markers, i);
+    for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(tuple); i++) {
+        PyObject *item = PyTuple_GET_ITEM(tuple, i);
         if (!PyBytes_Check(item) || PyBytes_GET_SIZE(item) == 0) {
-            Py_DECREF(markers);
-            PyErr_SetString(PyExc_TypeError, "markers must be a tuple of non-empty bytes");
-            return -1;
+            PyErr_Format(PyExc_TypeError, "%s must be a tuple of non-empty bytes", what);
+            return 0;
         }
     }
-    Py_XSETREF(self->markers, markers);
+    return 1;
+}
+
+static void index_markers(Scanner *self)
+{
+    PyObject *markers = self->markers;
+    Py_ssize_t n = PyTuple_GET_SIZE(markers);
     memset(self->starts, 0, sizeof(self->starts));
-    self->n_distinct = 0;
-    self->all_need_boundary = 1;
-    PyMem_Free(self->marker_next);
-    self->marker_next = PyMem_Calloc(PyTuple_GET_SIZE(markers) + 1, sizeof(*self->marker_next));
-    if (self->marker_next == NULL) {
-        PyErr_NoMemory();
-        return -1;
-    }
     for (int c = 0; c < 256; c++)
         self->marker_bucket[c] = -1;
-    for (Py_ssize_t i = PyTuple_GET_SIZE(markers) - 1; i >= 0; i--) {
+    self->n_distinct = 0;
+    self->n_seconds = 0;
+    self->all_need_boundary = 1;
+    for (Py_ssize_t i = n - 1; i >= 0; i--) {
         unsigned char c = (unsigned char)PyBytes_AS_STRING(PyTuple_GET_ITEM(markers, i))[0];
         self->marker_next[i] = self->marker_bucket[c];
         self->marker_bucket[c] = i;
     }
-    self->n_seconds = 0;
-    for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(markers); i++) {
+    for (Py_ssize_t i = 0; i < n; i++) {
         PyObject *item = PyTuple_GET_ITEM(markers, i);
-        unsigned char second = PyBytes_GET_SIZE(item) > 1 ? (unsigned char)PyBytes_AS_STRING(item)[1] : 0;
-        int known = PyBytes_GET_SIZE(item) < 2;
-        for (int d = 0; d < self->n_seconds && !known; d++)
-            known = self->seconds[d] == second;
-        if (PyBytes_GET_SIZE(item) < 2 || self->n_seconds < 0)
-            self->n_seconds = -1;
-        else if (!known)
-            self->n_seconds = self->n_seconds < 16 ? self->n_seconds + 1 : -1;
-        if (self->n_seconds > 0 && !known)
-            self->seconds[self->n_seconds - 1] = second;
-    }
-    for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(markers); i++) {
-        unsigned char c = (unsigned char)PyBytes_AS_STRING(PyTuple_GET_ITEM(markers, i))[0];
+        const unsigned char *marker = (const unsigned char *)PyBytes_AS_STRING(item);
+        unsigned char c = marker[0];
         self->all_need_boundary &= ALNUM[c];
-        if (self->starts[c])
-            continue;
-        self->starts[c] = 1;
-        if (self->n_distinct >= 0 && self->n_distinct < 16)
-            self->distinct[self->n_distinct++] = c;
-        else
-            self->n_distinct = -1;
-    }
-    Py_ssize_t count = PyTuple_GET_SIZE(suffixes);
-    for (Py_ssize_t i = 0; i < count; i++) {
-        PyObject *item = PyTuple_GET_ITEM(suffixes, i);
-        if (!PyBytes_Check(item) || PyBytes_GET_SIZE(item) == 0) {
-            PyErr_SetString(PyExc_TypeError, "suffixes must be a tuple of non-empty bytes");
-            return -1;
+        if (!self->starts[c]) {
+            self->starts[c] = 1;
+            if (self->n_distinct >= 0 && self->n_distinct < 16)
+                self->distinct[self->n_distinct++] = c;
+            else
+                self->n_distinct = -1;
         }
+        if (self->n_seconds < 0)
+            continue;
+        if (PyBytes_GET_SIZE(item) < 2) {
+            self->n_seconds = -1;  /* a one-byte marker has no second byte to filter on */
+            continue;
+        }
+        int known = 0;
+        for (int d = 0; d < self->n_seconds && !known; d++)
+            known = self->seconds[d] == marker[1];
+        if (!known)
+            self->n_seconds < 16 ? (void)(self->seconds[self->n_seconds++] = marker[1]) : (void)(self->n_seconds = -1);
     }
-    self->text = PyMem_Calloc(count + 1, sizeof(*self->text));
-    self->length = PyMem_Calloc(count + 1, sizeof(*self->length));
-    self->next = PyMem_Calloc(count + 1, sizeof(*self->next));
-    if (!self->text || !self->length || !self->next) {
-        PyErr_NoMemory();
-        return -1;
-    }
-    Py_INCREF(suffixes);
-    Py_XSETREF(self->suffixes, suffixes);
-    self->min_run = min_run;
-    self->count = count;
+}
+
+static void index_suffixes(Scanner *self)
+{
     for (int c = 0; c < 256; c++)
         self->bucket[c] = -1;
-    for (Py_ssize_t i = count - 1; i >= 0; i--) {
-        PyObject *item = PyTuple_GET_ITEM(suffixes, i);
+    for (Py_ssize_t i = self->count - 1; i >= 0; i--) {
+        PyObject *item = PyTuple_GET_ITEM(self->suffixes, i);
         self->text[i] = (const unsigned char *)PyBytes_AS_STRING(item);
         self->length[i] = PyBytes_GET_SIZE(item);
         unsigned char last = self->text[i][self->length[i] - 1];
         self->next[i] = self->bucket[last];
         self->bucket[last] = i;
     }
+}
+
+/* Validate everything and allocate the new tables first; only then replace the old state, so a failed
+ * (re-)initialisation leaves the object as it was. */
+static int Scanner_init(Scanner *self, PyObject *args, PyObject *kwds)
+{
+    Py_ssize_t min_run;
+    PyObject *suffixes, *markers = NULL;
+    if (!PyArg_ParseTuple(args, "nO!|O!", &min_run, &PyTuple_Type, &suffixes, &PyTuple_Type, &markers))
+        return -1;
+    markers = markers != NULL ? Py_NewRef(markers) : PyTuple_New(0);
+    if (markers == NULL)
+        return -1;
+    if (!all_nonempty_bytes(suffixes, "suffixes") || !all_nonempty_bytes(markers, "markers")) {
+        Py_DECREF(markers);
+        return -1;
+    }
+    Py_ssize_t count = PyTuple_GET_SIZE(suffixes);
+    const unsigned char **text = PyMem_Calloc(count + 1, sizeof(*text));
+    Py_ssize_t *length = PyMem_Calloc(count + 1, sizeof(*length));
+    Py_ssize_t *next = PyMem_Calloc(count + 1, sizeof(*next));
+    Py_ssize_t *marker_next = PyMem_Calloc(PyTuple_GET_SIZE(markers) + 1, sizeof(*marker_next));
+    if (!text || !length || !next || !marker_next) {
+        PyMem_Free(text);
+        PyMem_Free(length);
+        PyMem_Free(next);
+        PyMem_Free(marker_next);
+        Py_DECREF(markers);
+        PyErr_NoMemory();
+        return -1;
+    }
+    PyMem_Free(self->text);
+    PyMem_Free(self->length);
+    PyMem_Free(self->next);
+    PyMem_Free(self->marker_next);
+    self->text = text;
+    self->length = length;
+    self->next = next;
+    self->marker_next = marker_next;
+    Py_XSETREF(self->suffixes, Py_NewRef(suffixes));
+    Py_XSETREF(self->markers, markers);
+    self->min_run = min_run;
+    self->count = count;
+    index_suffixes(self);
+    index_markers(self);
+    self->ready = 1;
     return 0;
 }
 
@@ -395,6 +416,10 @@ static int scan_fused(const Scanner *self, const unsigned char *data, Py_ssize_t
 
 static PyObject *Scanner_may_hold_secret(Scanner *self, PyObject *line)
 {
+    if (!self->ready) {
+        PyErr_SetString(PyExc_ValueError, "Scanner.__init__ has not run");
+        return NULL;
+    }
     Py_buffer view;
     if (PyObject_GetBuffer(line, &view, PyBUF_SIMPLE) < 0)
         return NULL;

@@ -26,7 +26,8 @@ TOKEN_PATTERNS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("openai_key", rf"{_START}sk-{_TOKEN}++", ("sk-",)),
     ("aws_access_key", rf"{_START}(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{{16}}(?![A-Za-z0-9])", ("AKIA", "ASIA", "ABIA", "ACCA")),
     ("bearer", rf"{_START}[Bb]earer\s++[A-Za-z0-9._~+/=-]++", ("earer",)),
-    ("jwt", rf"{_START}eyJ{_TOKEN}++\.{_TOKEN}++\.{_TOKEN}*+", ("eyJ",)),
+    # Always matches a whole dotted run from `eyJ`, so no start is tried twice; the callback wants 3 parts.
+    ("jwt", rf"{_START}eyJ{_TOKEN}*+(?:\.{_TOKEN}*+)*+", ("eyJ",)),
 )
 
 # What the pre-scan looks for besides a run (see scan.py): each token pattern above needs one of these,
@@ -47,16 +48,20 @@ def _has_run(text: str) -> bool:
     return has_run(text.encode("utf-8", "backslashreplace"), MIN_RUN)
 
 
-def _replace_if_run(marker: str) -> Callable[[re.Match[str]], str]:
-    return lambda match: marker if _has_run(match.group()) else match.group()
+def _replace_if_run(marker: str, parts: int = 1) -> Callable[[re.Match[str]], str]:
+    def replace(match: re.Match[str]) -> str:
+        text = match.group()
+        return marker if text.count(".") >= parts - 1 and _has_run(text) else text
+
+    return replace
 
 
 class TokenPatterns:
     """The built-in token patterns plus configured regular expressions (replaced whole, unconditionally)."""
 
     def __init__(self, extra: Iterable[re.Pattern[str]] = ()):
-        self._builtin = tuple((_replace_if_run(f"[REDACTED:{label}]"), re.compile(p), literals)
-                              for label, p, literals in TOKEN_PATTERNS)
+        self._builtin = tuple((_replace_if_run(f"[REDACTED:{label}]", 3 if label == "jwt" else 1), re.compile(p),
+                               literals) for label, p, literals in TOKEN_PATTERNS)
         self._extra = tuple(extra)
 
     @property
@@ -84,7 +89,8 @@ class PairPatterns:
     def __init__(self, names: Iterable[str]):
         words = "|".join(sorted({n.replace("_", "[_-]?") for n in names}, key=len, reverse=True))
         self._cookie = re.compile(r"(?i)((?:set-)?cookie['\"]?\s*+[:=]\s*+)[^\n]++")
-        self._pair = re.compile(rf"(?i){_START}([A-Za-z0-9_-]*?(?:{words})['\"]?\s*+[:=]\s*+)(?:{_PAIR_VALUE})")
+        # A pair's name starts where a run of name characters starts, so no position is tried twice.
+        self._pair = re.compile(rf"(?i)(?<![A-Za-z0-9_-])([A-Za-z0-9_-]*?(?:{words})['\"]?\s*+[:=]\s*+)(?:{_PAIR_VALUE})")
 
     def redact(self, text: str) -> str:
         text = self._cookie.sub(lambda m: m.group(1) + REDACTED, text)

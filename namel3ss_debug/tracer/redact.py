@@ -52,13 +52,15 @@ class Redactor:
     """Replaces secrets in events. Build one per run; it caches its verdicts on keys."""
 
     def __init__(self, keys: Iterable[str] = (), patterns: Iterable[str] = ()):
-        self._names = tuple(dict.fromkeys([*DEFAULT_KEYS, *(normalize_key(k) for k in keys)]))
+        configured = (normalize_key(k) for k in keys)
+        self._names = tuple(dict.fromkeys([*DEFAULT_KEYS, *(k for k in configured if k)]))  # "" would match all
         self._key_verdicts: dict[str, bool] = {}
         self._tokens = TokenPatterns(re.compile(p) for p in patterns)
         self._pairs = PairPatterns(self._names)
         self._spellings = key_spellings(self._names)
-        # argv: flags such as --password= are found by redact_argv in the walk
-        self._scan = make_scanner(MIN_RUN, tuple(s.encode() for s in (*self._spellings, "argv")),
+        # Besides the sensitive keys: `argv` (flags such as --password=) and `$bytes` (base64 text, whose
+        # secrets the line cannot show) make the walk run too.
+        self._scan = make_scanner(MIN_RUN, tuple(s.encode() for s in (*self._spellings, "argv", "$bytes")),
                                   tuple(m.encode() for m in SCAN_MARKERS))
 
     def is_sensitive_key(self, key: object) -> bool:

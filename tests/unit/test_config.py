@@ -409,3 +409,9 @@ def test_every_setting_has_a_rule_and_every_rule_a_setting():
     from namel3ss_debug.config_rules import SPECS
 
     assert tuple(SPECS) == KEYS
+
+
+def test_a_redact_key_without_ascii_letters_or_digits_is_a_bad_value():
+    with pytest.raises(ConfigError) as error:
+        parse_value("redact_keys", ["\u043f\u0430\u0440\u043e\u043b\u044c"], from_env=False, where="test")
+    assert "no ASCII letter or digit" in str(error.value)

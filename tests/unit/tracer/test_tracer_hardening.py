@@ -228,3 +228,33 @@ def test_a_decorator_takes_the_name_alone_as_its_argument(capture) -> None:
     with capture() as run:
         assert find("x") == ["x"]
     assert [e["name"] for e in run.calls("tool")] == ["search"]
+
+
+# -- second review ---------------------------------------------------------------------------------------
+def test_a_secret_in_bytes_is_redacted_even_without_a_sensitive_key() -> None:
+    line = written({"outputs": {"return": b"sk-A1b2C3d4E5f6G7h8J9k0L1m2"}})
+    decoded = orjson.loads(line)["outputs"]["return"]
+    assert decoded["redacted"] is True
+    assert b"sk-A1b2C3d4E5f6G7h8J9k0L1m2" not in __import__("base64").b64decode(decoded["$bytes"])
+
+
+@pytest.mark.parametrize("text", ["-" * 30000, "a_" * 15000, "eyJ-" * 25000 + " " + "a" * 17])
+def test_pair_and_jwt_patterns_take_linear_time(tmp_path, text: str) -> None:
+    script = tmp_path / "run.py"
+    script.write_text(textwrap.dedent(f"""
+        from namel3ss_debug.tracer.redact import Redactor
+        Redactor().redact_text({text!r}, pairs=True)
+    """))
+    subprocess.run([sys.executable, str(script)], check=True, timeout=60)
+
+
+def test_a_jwt_needs_three_parts() -> None:
+    redactor = Redactor()
+    jwt = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.abcDEF123456ghiJKL"
+    assert redactor.redact_text(f"t {jwt} x") == "t [REDACTED:jwt] x"
+    assert redactor.redact_text("t eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9 x") == "t eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9 x"
+
+
+def test_a_configured_key_without_ascii_letters_is_ignored_by_the_redactor() -> None:
+    redactor = Redactor(keys=["\u043f\u0430\u0440\u043e\u043b\u044c"])
+    assert redactor.is_sensitive_key("anything") is False

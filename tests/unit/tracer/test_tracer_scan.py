@@ -121,3 +121,23 @@ def test_c_scanner_agrees_with_the_reference_on_long_lines() -> None:
         verdicts.append((c_scan(line), py_scan(line)))
     assert all(c == py for c, py in verdicts)
     assert 300 < sum(c for c, _ in verdicts) < 2900
+
+
+@needs_c
+def test_an_uninitialised_scanner_raises_instead_of_crashing() -> None:
+    from namel3ss_debug.tracer._scan import Scanner
+
+    with pytest.raises(ValueError):
+        Scanner.__new__(Scanner).may_hold_secret(b'"a":1')
+
+
+@needs_c
+def test_a_failed_reinitialisation_leaves_the_scanner_as_it_was() -> None:
+    from namel3ss_debug.tracer._scan import Scanner
+
+    scanner = Scanner(17, (b"ok",), (b"sk-",))
+    with pytest.raises(TypeError):
+        scanner.__init__(17, (b"",), (b"ab",))
+    run = b"a" * 20
+    assert (scanner.may_hold_secret(b'{"ok":1}'), scanner.may_hold_secret(b"x sk- " + run),
+            scanner.may_hold_secret(b"x ab " + run)) == (True, True, False)
