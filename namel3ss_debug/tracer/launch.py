@@ -67,13 +67,15 @@ def run_traced(target: Target, resolved: ResolvedSettings, *, own_process: bool 
         own_process = invoked_as_cli(list(getattr(sys, "orig_argv", [])), sys.argv[0] if sys.argv else "")
     tracer = get_tracer()
     run = tracer.start_run(resolved, entry=target.entry, argv=target.argv)
-    saved_argv, saved_path = sys.argv[:], sys.path[:]
+    saved_argv, saved_path, saved_main = sys.argv[:], sys.path[:], sys.modules.get("__main__")
     try:
         code, exception = _execute(target)
-        if own_process:
+        if own_process:  # the app's __main__ stays in place: its threads and atexit callbacks use it
             code, exception = _finish(code, exception)
     finally:
         sys.argv[:], sys.path[:] = saved_argv, saved_path
+        if saved_main is not None:
+            sys.modules["__main__"] = saved_main
     if exception is not None:
         _drop_our_frames(exception)  # the recorded stack, like the printed one, starts in the app
         tracer.record_error(exception, unhandled=True)
@@ -94,16 +96,19 @@ def _finish(code: int, exception: BaseException | None) -> tuple[int, BaseExcept
 
 
 def _execute(target: Target) -> tuple[int, BaseException | None]:
+    """Run the target as `__main__` (left in `sys.modules`; the caller puts ours back)."""
     try:
         if target.module:
-            sys.argv = [target.module, *target.args]  # runpy replaces argv[0] with the module's file
             sys.path.insert(0, os.getcwd())
-            runpy.run_module(target.module, run_name="__main__", alter_sys=True)
+            module, code = _module_main(target.module)
+            sys.argv = [module.__file__ or target.module, *target.args]  # as `python -m` sets it
         else:
             script = str(Path(target.script or "").resolve())
             sys.argv = [target.script or "", *target.args]
             sys.path.insert(0, os.path.dirname(script))
-            run_script(script)
+            module, code = _script_main(script)
+        sys.modules["__main__"] = module
+        exec(code, module.__dict__)
     except SystemExit as exc:
         return _exit_code(exc), None
     except KeyboardInterrupt as exc:
@@ -113,21 +118,33 @@ def _execute(target: Target) -> tuple[int, BaseException | None]:
     return 0, None
 
 
-def run_script(path: str) -> None:
-    """Execute a script as `__main__`, as `python path` does: an absolute `__file__` and code filename,
-    while `sys.argv[0]` stays as typed (runpy.run_path would overwrite it)."""
+def _script_main(path: str) -> tuple[types.ModuleType, types.CodeType]:
+    """A script as `python path` runs it: an absolute `__file__` and code filename, while `sys.argv[0]`
+    stays as typed (runpy.run_path would overwrite it)."""
     with open(path, "rb") as handle:
         code = compile(handle.read(), path, "exec", dont_inherit=True)
     module = types.ModuleType("__main__")
     module.__dict__.update(__file__=path, __builtins__=builtins, __cached__=None,
                            __loader__=importlib.machinery.SourceFileLoader("__main__", path))
-    saved = sys.modules.get("__main__")
-    sys.modules["__main__"] = module
-    try:
-        exec(code, module.__dict__)
-    finally:
-        if saved is not None:
-            sys.modules["__main__"] = saved
+    return module, code
+
+
+def _module_main(name: str) -> tuple[types.ModuleType, types.CodeType]:
+    """A module as `python -m name` runs it (a package runs its `__main__` submodule)."""
+    import importlib.util  # noqa: PLC0415
+
+    spec = importlib.util.find_spec(name)
+    if spec is not None and spec.submodule_search_locations is not None:
+        spec = importlib.util.find_spec(f"{name}.__main__")
+    if spec is None or spec.loader is None or not hasattr(spec.loader, "get_code"):
+        raise ImportError(f"No module named {name}")
+    code = spec.loader.get_code(spec.name)
+    if code is None:
+        raise ImportError(f"No code object available for {name}")
+    module = types.ModuleType("__main__")
+    module.__dict__.update(__file__=spec.origin, __cached__=spec.cached, __loader__=spec.loader,
+                           __package__=spec.parent, __spec__=spec, __builtins__=builtins)
+    return module, code
 
 
 def _exit_code(exc: SystemExit) -> int:

@@ -15,7 +15,7 @@ from typing import Any, Protocol
 import orjson
 
 from .redact import Redactor
-from .serialize import dumps
+from .serialize import dumps, dumps_unusual
 from .truncate import Truncator
 
 Event = dict[str, Any]
@@ -81,7 +81,7 @@ class Pipeline:
         try:  # orjson's fastest path first; anything unusual goes through serialize.dumps
             line = orjson.dumps(event, option=orjson.OPT_APPEND_NEWLINE)
         except Exception:
-            line = dumps(event)
+            line = dumps_unusual(event)
         for needed in self._tests:
             if needed(event, line):
                 return self._slow(line)

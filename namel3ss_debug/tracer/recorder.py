@@ -37,7 +37,6 @@ class Recorder:
         self.lock = threading.RLock()  # re-entrant: a signal handler may flush while the main thread writes
         self.seq = 0
         self.errors = 0  # our own failures, reported in run_end rather than raised
-        self.lost = 0  # events numbered but not written (a write failed)
         self.closed = False
         self._segment_span_id = segment_span_id
         self._segment_attrs: dict[str, Any] = {}
@@ -139,11 +138,7 @@ class Recorder:
                 event["seq"] = self.seq
                 line = self.serialize(event)
             self.seq += 1  # before the append: seq numbers are never handed out twice
-            try:
-                writer.append(line)
-            except Exception:
-                self.lost += 1
-                raise
+            writer.append(line)  # the line is buffered even if the flush it triggers fails
         finally:
             self._writing = False
 

@@ -143,7 +143,7 @@ class Run:
         deleted = getattr(writer, "deleted", None)
         if deleted:
             attrs["segments_deleted"] = [p.name for p in deleted]
-        dropped = self.recorder.lost + getattr(writer, "deleted_events", 0)
+        dropped = getattr(writer, "deleted_events", 0) + getattr(writer, "discarded_events", 0)
         if dropped:
             attrs["dropped"] = dropped  # events whose seq numbers are missing from the files
         event["attrs"] = attrs

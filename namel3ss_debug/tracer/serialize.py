@@ -57,7 +57,11 @@ def dumps(event: dict[str, Any]) -> bytes:
     try:
         return orjson.dumps(event, option=orjson.OPT_APPEND_NEWLINE)
     except Exception:
-        pass
+        return dumps_unusual(event)
+
+
+def dumps_unusual(event: dict[str, Any]) -> bytes:
+    """`dumps` for an event orjson's plain path refused: objects, bytes, odd keys, surrogates."""
     try:
         return orjson.dumps(event, default=default, option=_OPTIONS)
     except Exception:

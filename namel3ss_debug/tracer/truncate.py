@@ -63,8 +63,12 @@ class Truncator:
 
     def _preview(self, value: Any) -> dict[str, str]:
         text = orjson.dumps(value, default=default, option=orjson.OPT_NON_STR_KEYS).decode("utf-8", "replace")
-        keep = max(_MIN_STRING, self.max_size // 2)
-        return {"$truncated": text[:keep] + text_marker(len(text))}
+        keep = self.max_size // 2
+        preview = {"$truncated": text[:keep] + text_marker(len(text))}
+        while payload_size(preview) > self.max_size and keep > _MIN_STRING:  # escapes and wide characters
+            keep //= 2
+            preview = {"$truncated": text[:keep] + text_marker(len(text))}
+        return preview
 
 
 def _cut(value: Any, budget: int, items: int) -> Any:

@@ -15,6 +15,9 @@ from ..model.files import segment_name
 
 
 
+MAX_BUFFER_BYTES = 16 * 1024 * 1024
+
+
 def segment_path(directory: Path, run_id: str, index: int) -> Path:
     return directory / segment_name(run_id, index)
 
@@ -49,6 +52,7 @@ class RotatingJsonlWriter:
         self.paths: list[Path] = []
         self.deleted: list[Path] = []
         self.deleted_events = 0  # events in deleted segments: lost, leaving a gap in seq
+        self.discarded_events = 0  # events dropped after writes kept failing
         self._segment_sizes: dict[Path, int] = {}
         self._fd: int | None = None
         self._buffer = bytearray()
@@ -97,10 +101,24 @@ class RotatingJsonlWriter:
         # The bytearray itself goes to os.write, never a memoryview of it: a view kept alive (by a signal
         # handler's frame, say) would make the buffer impossible to resize afterwards.
         buffer = self._buffer
-        while buffer and self._fd is not None:
-            written = os.write(self._fd, buffer)
-            del buffer[:written]
+        try:
+            while buffer and self._fd is not None:
+                written = os.write(self._fd, buffer)
+                del buffer[:written]
+        except OSError:
+            self._give_up_if_full()
+            raise
         self._pending = 0
+
+    def _give_up_if_full(self) -> None:
+        """After a failed write (a full disk), keep the lines for the next try, up to MAX_BUFFER_BYTES;
+        past that, drop them and count them, rather than grow without end."""
+        if len(self._buffer) > MAX_BUFFER_BYTES:
+            self.discarded_events += self._pending
+            self._buffer.clear()
+            self._pending = 0
+        else:  # try again after another buffer's worth of lines, not on every line
+            self._pending = 0
 
     def close(self) -> None:
         self.flush()

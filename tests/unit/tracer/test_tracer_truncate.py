@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import copy
 
+import pytest
+
 from namel3ss_debug.tracer.truncate import Truncator, payload_size, text_marker
 
 LIMIT = 256
@@ -78,3 +80,9 @@ def test_an_error_keeps_its_keys_when_truncated():
     error = {"type": "E", "message": "m" * 5000, "category": "unknown", "stack": "s" * 5000}
     event = Truncator(1024)({"error": error})
     assert set(event["error"]) == {"type", "message", "category", "stack"}
+
+
+@pytest.mark.parametrize("key", ["\u6f22" * 5000, '"' * 5000])
+def test_a_preview_of_wide_or_escaped_characters_still_fits(key):
+    shrunk = Truncator(4096).shrink({key: 1})  # keys are never cut: only a preview can fit
+    assert list(shrunk) == ["$truncated"] and payload_size(shrunk) <= 4096

@@ -119,3 +119,24 @@ def test_max_files_zero_keeps_every_segment(tmp_path):
     for _ in range(3):
         writer.rotate()
     assert len(list(tmp_path.iterdir())) == 3 and writer.deleted == []
+
+
+def test_failed_writes_keep_lines_up_to_a_limit_then_drop_and_count_them(tmp_path, monkeypatch):
+    import namel3ss_debug.tracer.writer as writer_module
+
+    writer = RotatingJsonlWriter(tmp_path, "RUN", buffer_size=2)
+    writer.rotate()
+    monkeypatch.setattr(writer_module, "MAX_BUFFER_BYTES", 10 * len(LINE))
+
+    def full_disk(fd, data):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(writer_module.os, "write", full_disk)
+    failures = 0
+    for _ in range(40):
+        try:
+            writer.append(LINE)
+        except OSError:
+            failures += 1
+    assert failures < 40 and writer.discarded_events > 0
+    assert len(writer._buffer) <= 12 * len(LINE)
