@@ -2,31 +2,16 @@
 
 from __future__ import annotations
 
-import re
-
 from rich.markup import escape
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+from ..model.messages import error_line, visible, warning_line
 
-
-def visible(text: str) -> str:
-    """`\\x1b[31m` and friends become printable escapes, so a trace cannot drive the terminal."""
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+__all__ = ["error_line", "plural", "safe", "visible", "warning_line"]
 
 
 def safe(value: object) -> str:
     """Any value from a trace, ready to embed in Rich markup."""
     return escape(visible(str(value)))
-
-
-def error_line(message: str) -> str:
-    """The one line of an error of ours, as plain text."""
-    return f"namel3ss-debug: error: {visible(message)}"
-
-
-def warning_line(message: str) -> str:
-    """The one line of a warning, as plain text."""
-    return f"namel3ss-debug: warning: {visible(message)}"
 
 
 def plural(count: int, noun: str) -> str:

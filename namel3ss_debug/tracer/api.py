@@ -10,6 +10,7 @@ from typing import Any
 
 from ..config import load_settings
 from ..model.events import COMPONENTS, CUSTOM_SPAN_PREFIX, SPAN_EVENT_PREFIXES, span_prefix
+from ..model.messages import warning_line
 from .context import current
 from .core import Tracer
 from .decorators import traced
@@ -34,7 +35,7 @@ def configure(**settings: Any) -> Tracer:
     """
     resolved = load_settings(os.environ, Path.cwd(), overrides=settings, override_source="configure()")
     for warning in resolved.warnings:
-        print(f"namel3ss-debug: warning: {warning}", file=sys.stderr)
+        print(warning_line(warning), file=sys.stderr)
     _TRACER.end_run()
     if resolved.settings.enabled:
         _TRACER.start_run(resolved)

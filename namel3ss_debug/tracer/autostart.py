@@ -12,6 +12,7 @@ from pathlib import Path
 
 from ..config import load_settings
 from ..model.errors import Namel3ssDebugError
+from ..model.messages import warning_line
 from .api import get_tracer
 
 
@@ -39,7 +40,7 @@ def autostart() -> None:
         return
     if resolved.settings.enabled:
         for warning in resolved.warnings:
-            print(f"namel3ss-debug: warning: {warning}", file=sys.stderr)
+            print(warning_line(warning), file=sys.stderr)
         try:
             get_tracer().start_run(resolved)
         except Exception as exc:  # never break the app's import

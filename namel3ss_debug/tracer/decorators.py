@@ -12,7 +12,7 @@ from typing import Any, Callable
 
 from ..model.events import span_prefix
 from .context import current, reset_current
-from .core import Tracer, restore
+from .core import Tracer
 
 _SELF_NAMES = ("self", "cls")
 MAX_RECORDED_YIELDS = 1000  # a stream may never end: its span keeps the first items and counts the rest
@@ -302,4 +302,4 @@ def _reset(token: Any) -> None:
         reset_current(token)
 
 
-__all__ = ["traced", "make_binder", "restore"]
+__all__ = ["traced", "make_binder"]

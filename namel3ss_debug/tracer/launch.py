@@ -5,7 +5,6 @@ from __future__ import annotations
 import builtins
 import importlib.machinery
 import os
-import runpy
 import sys
 import traceback
 import types
@@ -120,7 +119,7 @@ def _execute(target: Target) -> tuple[int, BaseException | None]:
 
 def _script_main(path: str) -> tuple[types.ModuleType, types.CodeType]:
     """A script as `python path` runs it: an absolute `__file__` and code filename, while `sys.argv[0]`
-    stays as typed (runpy.run_path would overwrite it)."""
+    stays as typed."""
     with open(path, "rb") as handle:
         code = compile(handle.read(), path, "exec", dont_inherit=True)
     module = types.ModuleType("__main__")
@@ -162,13 +161,12 @@ def app_traceback(exc: BaseException) -> str:
     return "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
 
 
+_OUR_PACKAGE = str(Path(__file__).parent.parent) + os.sep
+
+
 def _drop_our_frames(exc: BaseException) -> None:
+    """Start the traceback at the app's first frame: the launcher's frames above it are ours."""
     tb: TracebackType | None = exc.__traceback__
-    ours = (str(Path(__file__).parent.parent) + os.sep, os.path.dirname(runpy.__file__ or ""))
-    while tb is not None and tb.tb_next is not None and _is_ours(tb.tb_frame.f_code.co_filename, ours):
+    while tb is not None and tb.tb_next is not None and tb.tb_frame.f_code.co_filename.startswith(_OUR_PACKAGE):
         tb = tb.tb_next
     exc.__traceback__ = tb
-
-
-def _is_ours(filename: str, ours: tuple[str, str]) -> bool:
-    return filename.startswith(ours[0]) or filename == os.path.join(ours[1], "runpy.py") or filename.startswith("<frozen runpy")
