@@ -1,0 +1,45 @@
+"""`analyze` as one call: runs of record blocks in, a Report out. No files, no printing."""
+
+from __future__ import annotations
+
+import gc
+from typing import Any, Iterable, Iterator
+
+from ..store.records import EventRecord
+from .build import build_report
+from .prices import Pricer
+from .report import SECTIONS, Report
+from .tally import Options, Tally
+from .window import EventWindow
+
+
+def analyze(runs: Iterable[tuple[Any, Iterator[list[EventRecord]]]], *, pricer: Pricer | None = None,
+            options: Options | None = None, window: EventWindow | None = None, problems: Any = None,
+            sections: Iterable[str] = SECTIONS, bytes_read: Any = None) -> Report:
+    """Tally each `(source, blocks)` run in order, then build the report.
+
+    `source` has `label`, `files` and `run_id` (a `store.sources.RunSource`); `bytes_read`, if given,
+    is called once at the end for the figure the overview shows.
+    """
+    pricer = pricer or Pricer()
+    options = options or Options()
+    options.context_window = pricer.context_window
+    if window is not None and window.active:
+        options.counted = window
+    tally = Tally(options)
+    collecting = gc.isenabled()
+    gc.disable()  # the pass makes no reference cycles; a collector walking the growing state only costs time
+    try:
+        for source, blocks in runs:
+            tally.begin(source.run_id or source.label, source.label, source.files)
+            if window is not None:
+                window.new_run()
+            for block in blocks:
+                tally.feed(block)
+        tally.finish()
+    finally:
+        if collecting:
+            gc.enable()
+    return build_report(tally, pricer, problems=problems, sections=sections,
+                        bytes_read=bytes_read() if callable(bytes_read) else 0,
+                        filters=window.describe() if window is not None else {})

@@ -1,0 +1,127 @@
+"""Anomaly triggers, each measured against the run itself rather than a fixed number where it can be.
+
+- latency: spans of an operation (with at least 5 timed spans) lasting over 2x its median; critical at 5x.
+- error_spike: a window of the run (1/20 of its length, at least 1 s) where at least 3 spans failed and
+  the failure rate is at least twice the run's and 20 points above it; critical when over half failed.
+- memory_growth: memory_mb grew by at least 50 MB and 25% from the first sample to the last; critical at 100%.
+- context_limit: an LLM call whose input tokens reach 90% of its model's context window (genai-prices).
+- blocking: a span whose own time (its duration minus its children's) is over --block-threshold.
+"""
+
+from __future__ import annotations
+
+from math import ceil
+from typing import Iterator
+
+from .report import Anomaly, Ref
+from .stats import op_label, percentile
+from .tally import CONTEXT_SHARE, SEQ_BITS, RunState, Tally
+
+LATENCY_FACTOR, LATENCY_CRITICAL, LATENCY_MIN_SPANS = 2.0, 5.0, 5
+SPIKE_MIN_FAILED, SPIKE_WINDOWS = 3, 20
+MEMORY_MIN_MB, MEMORY_MIN_SHARE = 50.0, 0.25
+
+
+def find_anomalies(tally: Tally) -> list[Anomaly]:
+    found = [*_latency(tally), *_error_spikes(tally), *_memory(tally), *_context(tally), *_blocking(tally)]
+    order = {"critical": 0, "warning": 1}
+    return sorted(found, key=lambda a: (order[a.severity], a.kind))
+
+
+def ref_of(tally: Tally, ref: int, span_id: str, component: str, name: str) -> Ref:
+    run = tally.runs[ref >> SEQ_BITS]
+    return Ref(run.run_id, ref & ((1 << SEQ_BITS) - 1), span_id, component, name)
+
+
+def _latency(tally: Tally) -> Iterator[Anomaly]:
+    for (component, name, kind), durations in tally.durations.items():
+        if len(durations) < LATENCY_MIN_SPANS:
+            continue
+        median = percentile(sorted(durations), 50)
+        if not median:
+            continue
+        limit = LATENCY_FACTOR * median
+        over = sum(1 for d in durations if d > limit)
+        if not over:
+            continue
+        value, ref, span_id = tally.slowest[(component, name, kind)]
+        severity = "critical" if value >= LATENCY_CRITICAL * median else "warning"
+        yield Anomaly("latency", severity, f"{op_label(component, name, kind)}: {over} of {len(durations)} spans took over "
+                      f"{LATENCY_FACTOR:g}x the median ({median:.1f} ms); the slowest {value:.1f} ms",
+                      round(value, 3), round(limit, 3), ref_of(tally, ref, span_id, component, name))
+
+
+def _error_spikes(tally: Tally) -> Iterator[Anomaly]:
+    for run in tally.runs:
+        yield from _spikes_in(run)
+
+
+def _spikes_in(run: RunState) -> Iterator[Anomaly]:
+    from .window import parse_ts  # noqa: PLC0415
+
+    if not run.seconds:
+        return
+    ended = sum(n for n, _ in run.seconds.values())
+    failed = sum(f for _, f in run.seconds.values())
+    overall = failed / ended
+    times = {second: parse_ts(second + "Z").timestamp() for second in run.seconds}
+    start = min(times.values())
+    width = max(1, ceil((max(times.values()) - start + 1) / SPIKE_WINDOWS))
+    windows: dict[int, list[int]] = {}
+    for second, (n, f) in run.seconds.items():
+        window = windows.setdefault(int((times[second] - start) // width), [0, 0])
+        window[0] += n
+        window[1] += f
+    for first, last, n, f in _spiking(windows, overall):
+        began = min(s for s in run.seconds if int((times[s] - start) // width) == first)
+        seconds = (last - first + 1) * width
+        yield Anomaly("error_spike", "critical" if f / n > 0.5 else "warning",
+                      f"run {run.run_id}: {f} of {n} spans failed in the {seconds} s from {began}Z "
+                      f"({f / n:.0%}, against {overall:.0%} over the run)", round(f / n, 4), round(overall, 4))
+
+
+def _spiking(windows: dict[int, list[int]], overall: float) -> Iterator[tuple[int, int, int, int]]:
+    """Runs of adjacent spiking windows, merged: `(first window, last window, ended, failed)`."""
+    current: list[int] | None = None
+    for index, (n, f) in sorted(windows.items()):
+        share = f / n
+        if f >= SPIKE_MIN_FAILED and share >= 2 * overall and share >= overall + 0.2:
+            if current is not None and index == current[1] + 1:
+                current[1], current[2], current[3] = index, current[2] + n, current[3] + f
+                continue
+            if current is not None:
+                yield tuple(current)  # type: ignore[misc]
+            current = [index, index, n, f]
+        elif current is not None:
+            yield tuple(current)  # type: ignore[misc]
+            current = None
+    if current is not None:
+        yield tuple(current)  # type: ignore[misc]
+
+
+def _memory(tally: Tally) -> Iterator[Anomaly]:
+    for run in tally.runs:
+        if not run.memory:
+            continue
+        (first, _), (last, seq), _ = run.memory
+        growth = last - first
+        if growth >= MEMORY_MIN_MB and first > 0 and growth >= MEMORY_MIN_SHARE * first:
+            yield Anomaly("memory_growth", "critical" if growth >= first else "warning",
+                          f"run {run.run_id}: memory grew from {first:.0f} MB to {last:.0f} MB "
+                          f"(+{growth / first:.0%}; peak {run.memory[2][0]:.0f} MB)", round(growth, 3),
+                          MEMORY_MIN_MB, Ref(run.run_id, seq, "", "", ""))
+
+
+def _context(tally: Tally) -> Iterator[Anomaly]:
+    for tokens, ref, model, name, span_id, window in sorted(tally.near_limit, reverse=True):
+        yield Anomaly("context_limit", "critical" if tokens >= window else "warning",
+                      f"{model}: {tokens:,} input tokens, {tokens / window:.0%} of its {window:,}-token "
+                      f"context window", tokens, CONTEXT_SHARE * window, ref_of(tally, ref, span_id, "llm", name))
+
+
+def _blocking(tally: Tally) -> Iterator[Anomaly]:
+    threshold = tally.options.block_threshold_ms
+    for own_ms, ref, span_id, (component, name, kind) in sorted(tally.blocking, reverse=True):
+        yield Anomaly("blocking", "warning", f"{op_label(component, name, kind)} ran {own_ms / 1000:.1f} s outside any traced "
+                      f"child (over {threshold / 1000:g} s)", round(own_ms, 3), threshold,
+                      ref_of(tally, ref, span_id, component, name))

@@ -1,0 +1,234 @@
+"""A finished Tally (plus what the reader met) becomes the Report: pure, every figure computed here once."""
+
+from __future__ import annotations
+
+from array import array
+from typing import Any, Iterable
+
+from .._version import __version__
+from .anomalies import find_anomalies, ref_of
+from .health import verdict
+from .prices import Pricer
+from .report import (
+    REPORT_SCHEMA, SECTIONS, Anomalies, CriticalPath, Errors, ErrorExample, ErrorType, Integrity, LlmUsage,
+    Loop, ModelUsage, OperationStats, Overview, PathStep, Patterns, RepeatedCall, Report, Retry, RunOverview,
+    SlowOperations, SlowSpan, ToolStats,
+)
+from .stats import latency, op_label, rate
+from .tally import Tally
+
+TOP_REPEATS = 20
+
+
+def build_report(tally: Tally, pricer: Pricer, *, problems: Any = None, sections: Iterable[str] = SECTIONS,
+                 bytes_read: int = 0, filters: dict[str, object] | None = None) -> Report:
+    """Every section from the tally; `sections` picks which the report carries (health needs them all)."""
+    llm = _llm(tally, pricer)
+    errors = _errors(tally)
+    overview = _overview(tally, llm, errors, bytes_read, filters or {})
+    patterns = _patterns(tally)
+    anomaly_list = find_anomalies(tally)
+    anomalies = Anomalies(_count_kinds(anomaly_list), anomaly_list)
+    integrity = _integrity(tally, problems)
+    full = {
+        "overview": overview, "components": _components(tally), "operations": _operations(tally),
+        "slow": _slow(tally), "llm": llm, "tools": _tools(tally), "errors": errors, "patterns": patterns,
+        "anomalies": anomalies, "integrity": integrity, "critical_path": _critical_paths(tally),
+        "health": verdict(overview, errors, patterns, anomalies, integrity),
+    }
+    chosen = [name for name in SECTIONS if name in set(sections)]
+    settings = {"slow_threshold_ms": tally.options.slow_threshold_ms,
+                "block_threshold_ms": tally.options.block_threshold_ms, "top": tally.options.top}
+    return Report(REPORT_SCHEMA, f"namel3ss-debug {__version__}", chosen, settings=settings,
+                  **{name: full[name] for name in chosen})
+
+
+def _overview(tally: Tally, llm: LlmUsage, errors: Errors, bytes_read: int, filters: dict[str, object]) -> Overview:
+    runs = [_run_overview(run) for run in tally.runs]
+    by_component: dict[str, int] = {}
+    for (component, _, _), count in _span_counts(tally).items():
+        by_component[component] = by_component.get(component, 0) + count
+    durations = [run.duration_ms for run in runs if run.duration_ms is not None]
+    return Overview(
+        runs=runs, events=sum(run.events for run in tally.runs), analyzed_events=tally.analyzed,
+        event_types=dict(sorted(tally.type_counts.items(), key=lambda kv: (-kv[1], kv[0]))),
+        unknown_event_types={t: n for t, n in tally.type_counts.items() if _unknown(t)},
+        spans=sum(by_component.values()), spans_by_component=_by_count(by_component),
+        instants=sum(tally.instants.values()), llm_calls=by_component.get("llm", 0),
+        tool_calls=by_component.get("tool", 0), total_tokens=llm.total_tokens, cost_usd=llm.cost_usd,
+        errors=errors.total, failed_spans=tally.failed_spans, duration_ms=sum(durations) if durations else None,
+        bytes_read=bytes_read, filters=filters,
+    )
+
+
+def _unknown(event_type: str) -> bool:
+    from .tally import KNOWN_TYPES  # noqa: PLC0415
+
+    return event_type not in KNOWN_TYPES and not event_type.startswith("custom_")
+
+
+def _run_overview(run: Any) -> RunOverview:
+    entry = (run.start_attrs or {}).get("entry")
+    entry_text = None
+    if isinstance(entry, dict):
+        entry_text = " ".join(str(entry[k]) for k in ("kind", "name") if entry.get(k) is not None) or None
+    end = run.end or {}
+    exit_code = run.end_attrs.get("exit_code")
+    return RunOverview(
+        run_id=run.run_id, source=run.source, files=list(run.files), entry=entry_text,
+        status=end.get("status") or "unfinished", started=run.first_ts, ended=run.last_ts,
+        duration_ms=end.get("duration_ms"), events=run.events, exit_code=exit_code if isinstance(exit_code, int) else None,
+    )
+
+
+def _span_counts(tally: Tally) -> dict[tuple[str, str, str], int]:
+    counts = {op: len(durations) for op, durations in tally.durations.items()}
+    for op, count in tally.untimed.items():
+        counts[op] = counts.get(op, 0) + count
+    return counts
+
+
+def _by_count(counts: dict[str, int]) -> dict[str, int]:
+    return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+
+
+def _stats(component: str, name: str | None, durations: Iterable[float], count: int, errors: int,
+           instants: int = 0, kind: str | None = None) -> OperationStats:
+    return OperationStats(component, name, count, errors, rate(count - errors, count), latency(list(durations)),
+                          instants, kind)
+
+
+def _operations(tally: Tally) -> list[OperationStats]:
+    counts = _span_counts(tally)
+    stats = [_stats(op[0], op[1], tally.durations.get(op, ()), count, tally.errors_by_op.get(op, 0), kind=op[2])
+             for op, count in counts.items()]
+    return sorted(stats, key=lambda s: (-s.latency.total_ms, -s.count, s.component, s.name or ""))
+
+
+def _components(tally: Tally) -> list[OperationStats]:
+    counts, durations, errors = {}, {}, {}
+    for op, count in _span_counts(tally).items():
+        component = op[0]
+        counts[component] = counts.get(component, 0) + count
+        durations.setdefault(component, array("d")).extend(tally.durations.get(op, ()))
+        errors[component] = errors.get(component, 0) + tally.errors_by_op.get(op, 0)
+    for component in tally.instants:
+        counts.setdefault(component, 0)
+    stats = [_stats(c, None, durations.get(c, ()), counts[c], errors.get(c, 0), tally.instants.get(c, 0))
+             for c in counts]
+    return sorted(stats, key=lambda s: (-s.count, s.component))
+
+
+def _slow(tally: Tally) -> SlowOperations:
+    top = [SlowSpan(ref_of(tally, ref, span_id, op[0], op[1]), round(duration, 3), status)
+           for duration, ref, span_id, op, status in sorted(tally.slow, reverse=True)]
+    by_op = {op_label(*op): count for op, count in sorted(tally.slow_by_op.items(), key=lambda kv: -kv[1])}
+    return SlowOperations(tally.options.slow_threshold_ms, sum(tally.slow_by_op.values()), top, by_op)
+
+
+def _llm(tally: Tally, pricer: Pricer) -> LlmUsage:
+    models = sorted((_model(model, entry, pricer) for model, entry in tally.models.items()),
+                    key=lambda m: (-m.calls, m.model))
+    costs = [m.cost_usd for m in models if m.cost_usd is not None]
+    return LlmUsage(
+        calls=sum(m.calls for m in models), input_tokens=sum(m.input_tokens for m in models),
+        output_tokens=sum(m.output_tokens for m in models), total_tokens=sum(m.total_tokens for m in models),
+        cost_usd=sum(costs) if costs else None, unpriced_calls=sum(m.priced_by.get("unpriced", 0) for m in models),
+        models=models,
+    )
+
+
+def _model(model: str, entry: list[Any], pricer: Pricer) -> ModelUsage:
+    calls, tokens_in, tokens_out, total, event_cost, event_priced, open_in, open_out, open_calls, max_in = entry
+    priced_by: dict[str, int] = {"event": event_priced} if event_priced else {}
+    cost = event_cost if event_priced else None
+    if open_calls:
+        usd, source = pricer.price(model, open_in, open_out)
+        priced_by[source or "unpriced"] = open_calls
+        if usd is not None:
+            cost = (cost or 0.0) + usd
+    return ModelUsage(model, calls, tokens_in, tokens_out, total, cost, priced_by, pricer.context_window(model),
+                      max_in)
+
+
+def _tools(tally: Tally) -> list[ToolStats]:
+    repeated: dict[str, int] = {}
+    for (component, name, _), entry in tally.repeats.items():
+        if component == "tool" and entry[0] > 1:
+            repeated[name] = repeated.get(name, 0) + entry[0] - 1
+    tools = []
+    for op, count in _span_counts(tally).items():
+        component, name, _ = op
+        if component != "tool":
+            continue
+        failures = tally.errors_by_op.get(op, 0)
+        errors = {kind: n for (tool, kind), n in tally.tool_errors.items() if tool == name}
+        tools.append(ToolStats(name, count, failures, rate(count - failures, count),
+                               latency(list(tally.durations.get(op, ()))),
+                               _by_count(errors), repeated.get(name, 0)))
+    return sorted(tools, key=lambda t: (-t.calls, t.name))
+
+
+def _errors(tally: Tally) -> Errors:
+    by_type = [ErrorType(kind, category, count,
+                         [ErrorExample(ref_of(tally, ref, span_id, component, name), message)
+                          for ref, span_id, component, name, message in examples])
+               for kind, (count, category, examples) in tally.error_types.items()]
+    by_type.sort(key=lambda e: (-e.count, e.type))
+    return Errors(sum(e.count for e in by_type), tally.failed_spans, tally.error_events,
+                  _by_count(tally.categories), by_type)
+
+
+def _patterns(tally: Tally) -> Patterns:
+    retries = [Retry(c, n, count, recovered, ref_of(tally, ref, span_id, c, n))
+               for (c, n, _), (count, recovered, ref, span_id) in tally.retries.items()]
+    repeats = [RepeatedCall(c, n, count, count - 1, round(ms, 3), ref_of(tally, ref, span_id, c, n))
+               for (c, n, _), (count, ms, ref, span_id) in tally.repeats.items() if count > 1]
+    repeats.sort(key=lambda r: (-r.duplicates, -r.duplicate_ms))
+    loops = [Loop(run.agent_names.get(agent, agent), ref_of(tally, run.index << 44 | first, agent, "agent",
+                                                            run.agent_names.get(agent, agent)),
+                  [f"{c}:{n}" for c, n, _ in cycle], repeats, first)
+             for run, agent, cycle, repeats, first in tally.loops]
+    return Patterns(sorted(retries, key=lambda r: -r.retries), repeats[:TOP_REPEATS], loops)
+
+
+def _count_kinds(items: list[Any]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for item in items:
+        counts[item.kind] = counts.get(item.kind, 0) + 1
+    return counts
+
+
+def _integrity(tally: Tally, problems: Any) -> Integrity:
+    found = tally.integrity
+    torn = len(problems.torn) if problems is not None else 0
+    invalid = problems.invalid_count if problems is not None else 0
+    dropped_fields = problems.dropped_count if problems is not None else 0
+    dropped = sum(_int(run.end_attrs.get("dropped")) for run in tally.runs)
+    tracer_errors = sum(_int(run.end_attrs.get("tracer_errors")) for run in tally.runs)
+    not_ended = sum(1 for run in tally.runs if run.end is None)
+    lines = [*(problems.torn if problems else []), *(problems.invalid if problems else []),
+             *(problems.dropped_fields if problems else []), *found.problems]
+    if dropped:
+        lines.append(f"the tracer dropped {dropped} event(s) it could not write (run_end attrs.dropped)")
+    ok = not (found.unclosed or found.ends_without_start or found.orphans or found.duplicates or found.gaps
+              or torn or invalid or dropped_fields or dropped or tracer_errors)
+    return Integrity(ok, found.unclosed, found.ends_without_start, found.orphans, found.duplicates, found.gaps,
+                     torn, invalid, dropped_fields, not_ended, dropped, tracer_errors, lines)
+
+
+def _int(value: Any) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0
+
+
+def _critical_paths(tally: Tally) -> list[CriticalPath]:
+    paths = []
+    for run in tally.runs:
+        if not run.chain:
+            continue
+        total = sum(ms for ms, _ in run.chain.values())
+        steps = [PathStep(c, n, round(ms, 3), int(spans), round(ms / total, 4) if total else 0.0, kind)
+                 for (c, n, kind), (ms, spans) in run.chain.items()]
+        steps.sort(key=lambda s: (-s.ms, s.component, s.name))
+        paths.append(CriticalPath(run.run_id, round(total, 3), steps))
+    return paths

@@ -1,0 +1,68 @@
+"""The critical path of a span tree, built as spans close, in memory bounded by the open spans.
+
+A span's critical path is what its end waited for: walking back from its end, the child that ended
+last, then the child that ended last before that one started, and so on, plus the span's own time
+in between. "Before" is decided by `seq` (the writer's order), so no timestamp is parsed; durations
+give the weights. Each closed child is kept on its parent as `[end_seq, start_seq, chain, direct_ms]`,
+`chain` being `{(component, name, kind): [ms, spans]}` of the best path ending with it. When a parent has no
+open child, only its latest chain can matter any more, so the others are dropped; sequential code
+keeps one entry per open span.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+Chain = dict[tuple[str, str, str], list[float]]  # (component, name, span kind) -> [ms, spans]
+END, START, CHAIN, DIRECT = 0, 1, 2, 3
+
+
+def close_span(kids: list[list[Any]] | None, op: tuple[str, str, str], duration: float) -> Chain:
+    """The chain of a span that just ended: its latest child's chain plus its own time."""
+    if not kids:
+        return {op: [duration, 1]}
+    best = kids[-1]
+    chain: Chain = best[CHAIN]
+    own = duration - best[DIRECT]
+    entry = chain.get(op)
+    if entry is None:
+        chain[op] = [own if own > 0 else 0.0, 1]
+    else:
+        entry[0] += own if own > 0 else 0.0
+        entry[1] += 1
+    return chain
+
+
+def attach(kids: list[list[Any]], start_seq: int, end_seq: int, chain: Chain, duration: float,
+           others_open: bool) -> list[list[Any]]:
+    """Add a closed child to its parent's kids; returns the kids to keep."""
+    predecessor = _predecessor(kids, start_seq)
+    if predecessor is None:
+        entry = [end_seq, start_seq, chain, duration]
+    else:
+        reuse = not others_open and predecessor is kids[-1]
+        base = predecessor[CHAIN] if reuse else {op: list(value) for op, value in predecessor[CHAIN].items()}
+        merge(base, chain)
+        entry = [end_seq, start_seq, base, predecessor[DIRECT] + duration]
+    if not others_open:
+        return [entry]
+    kids.append(entry)
+    return kids
+
+
+def _predecessor(kids: list[list[Any]], start_seq: int) -> list[Any] | None:
+    """The kid that ended last before `start_seq`; kids are in end order."""
+    for kid in reversed(kids):
+        if kid[END] < start_seq:
+            return kid
+    return None
+
+
+def merge(into: Chain, chain: Chain) -> None:
+    for op, (ms, spans) in chain.items():
+        entry = into.get(op)
+        if entry is None:
+            into[op] = [ms, spans]
+        else:
+            entry[0] += ms
+            entry[1] += spans

@@ -1,0 +1,530 @@
+"""One pass over a trace's records, keeping what each report section needs and nothing else.
+
+This is the hot loop of `analyze`: a few dict operations per event, no per-event objects beyond
+what an open span needs. Memory grows with the open spans, the distinct operations, one float per
+ended span (for exact percentiles) and the span ids (for the duplicate and orphan checks), not with
+the size of the trace. `build.py` turns a finished Tally into a Report.
+"""
+
+from __future__ import annotations
+
+import heapq
+from array import array
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable
+
+from ..model.error_category import categorize
+from ..model.events import EVENT_TYPES
+from ..store.records import EventRecord, attrs_of
+from . import critical
+from .loops import LoopWatch
+
+START, END, INSTANT = 0, 1, 2
+CALLS = frozenset({"llm", "tool"})
+KNOWN_TYPES = frozenset(EVENT_TYPES)
+MAX_EXAMPLES = 3
+TOP_SLOW = 10
+MAX_KEPT = 50  # blocking spans, context-limit calls and problems kept as examples; counts stay exact
+CONTEXT_SHARE = 0.9  # an LLM call this close to its model's context window is an anomaly
+SEQ_BITS = 44  # a reference packs (run index, seq) into one int: run << 44 | seq
+
+# Fields of an open span, kept in a list (cheaper to build than an object, for every span).
+# O_CHAIN/O_CHAIN_END/O_CHAIN_DIRECT: the critical path so far while children run one after another;
+# O_KIDS: the general form (see critical.py), used only while children overlap.
+(O_COMPONENT, O_NAME, O_PARENT, O_SEQ, O_KEY, O_CHILD_MS, O_CHAIN, O_CHAIN_END, O_CHAIN_DIRECT, O_KIDS,
+ O_OPEN_KIDS, O_AGENT, O_LAST, O_FAILED_ERROR, O_RETRY) = range(15)
+
+
+@dataclass
+class Options:
+    slow_threshold_ms: float = 1000.0
+    block_threshold_ms: float = 10_000.0
+    top: int = TOP_SLOW
+    context_window: Callable[[str], int | None] = lambda model: None
+    counted: Callable[[EventRecord], bool] | None = None  # --since/--until/--component; None: every event
+
+
+@dataclass
+class RunState:
+    """What is known of one run while its events go by."""
+
+    index: int
+    run_id: str
+    source: str
+    files: tuple[str, ...]
+    events: int = 0
+    next_seq: int | None = None
+    first_ts: str | None = None
+    last_ts: str | None = None
+    open: dict[str, list[Any]] = field(default_factory=dict)
+    seen: set[str] = field(default_factory=set)
+    start_attrs: dict[str, Any] | None = None
+    end: dict[str, Any] | None = None
+    end_attrs: dict[str, Any] = field(default_factory=dict)
+    memory: list[tuple[float, int]] = field(default_factory=list)  # first, last and peak (mb, seq)
+    seconds: dict[str, list[int]] = field(default_factory=dict)  # "YYYY-MM-DDTHH:MM:SS" -> [ended, failed]
+    watches: dict[str, LoopWatch] = field(default_factory=dict)
+    agent_names: dict[str, str] = field(default_factory=dict)
+    chain: critical.Chain | None = None
+    last_error: tuple[str, str, str] | None = None
+
+
+@dataclass
+class Integrity:
+    unclosed: int = 0
+    ends_without_start: int = 0
+    orphans: int = 0
+    duplicates: int = 0
+    gaps: int = 0
+    problems: list[str] = field(default_factory=list)
+
+    def note(self, message: str) -> None:
+        if len(self.problems) < MAX_KEPT:
+            self.problems.append(message)
+
+
+class Tally:
+    """Accumulates a trace's figures; `feed` each block of records, `finish` each run."""
+
+    def __init__(self, options: Options | None = None):
+        self.options = options or Options()
+        self.runs: list[RunState] = []
+        self.run: RunState | None = None
+        self.type_counts: dict[str, int] = {}
+        self.analyzed = 0
+        self.durations: dict[tuple[str, str, str], array] = {}
+        self.slowest: dict[tuple[str, str, str], list[Any]] = {}  # op -> [ms, ref, span id] of its longest span
+        self.errors_by_op: dict[tuple[str, str, str], int] = {}
+        self.untimed: dict[tuple[str, str, str], int] = {}
+        self.instants: dict[str, int] = {}
+        self.slow: list[tuple[float, int, str, tuple[str, str, str], str]] = []
+        self.slow_by_op: dict[tuple[str, str, str], int] = {}
+        self.models: dict[str, list[int | float]] = {}
+        self.error_types: dict[str, list[Any]] = {}
+        self.categories: dict[str, int] = {}
+        self.failed_spans = 0
+        self.error_events = 0
+        self.tool_errors: dict[tuple[str, str, str], int] = {}
+        self.retries: dict[tuple[str, str, str], list[Any]] = {}
+        self.repeats: dict[tuple[str, str, int], list[Any]] = {}  # (component, name, inputs hash)
+        self.loops: list[tuple[RunState, str, tuple[Any, ...], int, int]] = []
+        self.blocking: list[tuple[float, int, str, tuple[str, str, str]]] = []
+        self.blocking_count = 0
+        self.near_limit: list[tuple[int, int, str, str, str, int]] = []  # (tokens in, ref, model, name, span, window)
+        self.near_limit_count = 0
+        self._windows: dict[str, int | None] = {}
+        self.integrity = Integrity()
+        self._kinds: dict[str, int] = {}
+        self._prefixes: dict[str, str] = {}  # event type -> span kind: "agent_turn_end" -> "agent_turn"
+
+    # -- runs -------------------------------------------------------------------------------
+    def begin(self, run_id: str, source: str, files: tuple[str, ...]) -> None:
+        self.run = RunState(len(self.runs), run_id, source, files)
+        self.runs.append(self.run)
+
+    def _switch(self, run_id: str) -> RunState:
+        """A file holding more than one run (concatenated traces): each run keeps its own state."""
+        current = self.run
+        for state in self.runs:
+            if state.run_id == run_id and state.files == current.files:  # type: ignore[union-attr]
+                self.run = state
+                return state
+        if current is not None and current.events == 0:
+            current.run_id = run_id
+            return current
+        self.begin(run_id, current.source if current else run_id, current.files if current else ())
+        return self.run  # type: ignore[return-value]
+
+    # -- the hot loop -------------------------------------------------------------------------
+    def feed(self, records: Iterable[EventRecord]) -> None:
+        run = self.run
+        if run is None:
+            raise RuntimeError("begin() a run before feeding it")
+        kinds, types = self._kinds, self.type_counts
+        counted = self.options.counted
+        used = 0
+        for event in records:
+            if event.run_id != run.run_id:
+                run = self._switch(event.run_id)
+            seq = event.seq
+            if seq != run.next_seq:
+                self._seq_jump(run, event)
+            run.next_seq = seq + 1
+            run.events += 1
+            event_type = event.event_type
+            types[event_type] = types.get(event_type, 0) + 1
+            kind = kinds.get(event_type)
+            if kind is None:
+                kind = self._kind(event_type)
+            use = counted is None or counted(event)
+            used += use
+            if kind == END:
+                self._end(run, event, use)
+            elif kind == START:
+                self._start(run, event)
+            else:
+                self._instant(run, event, use)
+        self.run = run
+        self.analyzed += used
+
+    def _kind(self, event_type: str) -> int:
+        if event_type.endswith("_start") and event_type != "segment_start":
+            kind, prefix = START, event_type[: -len("_start")]
+        elif event_type.endswith("_end"):
+            kind, prefix = END, event_type[: -len("_end")]
+        else:
+            kind, prefix = INSTANT, event_type
+        self._kinds[event_type] = kind
+        self._prefixes[event_type] = prefix
+        return kind
+
+    def _seq_jump(self, run: RunState, event: EventRecord) -> None:
+        if run.next_seq is None:
+            run.first_ts = event.ts
+            return
+        self.integrity.gaps += 1
+        what = "goes back" if event.seq < run.next_seq else "jumps"
+        self.integrity.note(f"run {run.run_id}: seq {what} from {run.next_seq - 1} to {event.seq}")
+
+    def _ref(self, run: RunState, seq: int) -> int:
+        return run.index << SEQ_BITS | seq
+
+    # -- starts -----------------------------------------------------------------------------
+    def _start(self, run: RunState, event: EventRecord) -> None:
+        span_id = event.span_id
+        seen = run.seen
+        if span_id in seen:
+            self._duplicate(run, span_id, event.seq)
+        else:
+            seen.add(span_id)
+        parent_id = event.parent_id
+        parent = run.open.get(parent_id) if parent_id is not None else None
+        if parent is None and parent_id is not None and parent_id not in seen:
+            self._orphan(run, event)
+        component = event.component
+        key = retry = None
+        agent = parent[O_AGENT] if parent is not None else None
+        event_type = event.event_type
+        if event_type == "agent_execution_start":
+            agent = span_id
+            run.agent_names[span_id] = event.name
+        elif event_type == "run_start":
+            run.start_attrs = attrs_of(event)
+            run.first_ts = event.ts  # the segment_start before it is stamped when the file opens, a little later
+        if component in CALLS:
+            key = (component, event.name, hash(bytes(event.inputs)))
+            retry = self._call_started(run, event, key, parent, agent)
+        if parent is not None:
+            parent[O_OPEN_KIDS] += 1
+        run.open[span_id] = [component, event.name, parent_id, event.seq, key, 0.0, None, -1, 0.0, None, 0, agent,
+                             None, None, retry]
+
+    def _new_id(self, run: RunState, span_id: str, seq: int) -> None:
+        if span_id in run.seen:
+            self._duplicate(run, span_id, seq)
+        else:
+            run.seen.add(span_id)
+
+    def _duplicate(self, run: RunState, span_id: str, seq: int) -> None:
+        self.integrity.duplicates += 1
+        self.integrity.note(f"run {run.run_id} seq {seq}: span id {span_id} used again")
+
+    def _orphan(self, run: RunState, event: EventRecord) -> None:
+        self.integrity.orphans += 1
+        self.integrity.note(f"run {run.run_id} seq {event.seq}: parent {event.parent_id} of span "
+                            f"{event.span_id} never appears before it")
+
+    def _call_started(self, run: RunState, event: EventRecord, key: tuple[str, str, int], parent: list[Any] | None,
+                      agent: str | None) -> bool:
+        """Repeats, retries and loops are decided when a call starts; returns whether it is a retry."""
+        ref = run.index << SEQ_BITS | event.seq
+        repeat = self.repeats.get(key)
+        if repeat is None:
+            self.repeats[key] = [1, 0.0, ref, event.span_id]
+        else:
+            repeat[0] += 1
+        if agent is not None:
+            watch = run.watches.get(agent)
+            if watch is None:
+                watch = run.watches[agent] = LoopWatch()
+            watch.see(key, event.seq)
+        op = (key[0], key[1], self._prefixes[event.event_type])
+        if parent is None or parent[O_LAST] != (op, True):
+            return False
+        retry = self.retries.get(op)
+        if retry is None:
+            self.retries[op] = [1, 0, ref, event.span_id]
+        else:
+            retry[0] += 1
+        return True
+
+    # -- ends -------------------------------------------------------------------------------
+    def _end(self, run: RunState, event: EventRecord, use: bool) -> None:
+        own = run.open.pop(event.span_id, None)
+        if own is None:
+            self._end_without_start(run, event)
+        op = (event.component, event.name, self._prefixes[event.event_type])
+        duration = event.duration_ms
+        failed = event.status == "failed"
+        if event.event_type == "run_end":
+            run.end = {"status": event.status, "duration_ms": duration}
+            run.end_attrs = attrs_of(event)
+        elif use:
+            self._ended(run, event, op, duration, failed, own)
+        if event.memory_mb is not None:
+            self._memory(run, event)
+        run.last_ts = event.ts
+        self._close(run, event, op, duration or 0.0, failed, own)
+
+    def _end_without_start(self, run: RunState, event: EventRecord) -> None:
+        if event.event_type == "run_end" and not run.seen:
+            return  # a run filtered or cut to its end: nothing to pair
+        self.integrity.ends_without_start += 1
+        self.integrity.note(f"run {run.run_id} seq {event.seq}: end of span {event.span_id} without its start")
+
+    def _ended(self, run: RunState, event: EventRecord, op: tuple[str, str, str], duration: float | None,
+               failed: bool, own: list[Any] | None) -> None:
+        """The statistics of an ended span: latency, errors, slow spans, tokens, repeats, retries."""
+        if duration is not None:
+            durations = self.durations.get(op)
+            if durations is None:
+                durations = self.durations[op] = array("d")
+                self.slowest[op] = [-1.0, 0, ""]
+            durations.append(duration)
+            slowest = self.slowest[op]
+            if duration > slowest[0]:
+                slowest[0], slowest[1], slowest[2] = duration, run.index << SEQ_BITS | event.seq, event.span_id
+            if duration >= self.options.slow_threshold_ms:
+                self._slow(run, event, op, duration)
+        else:
+            self.untimed[op] = self.untimed.get(op, 0) + 1
+        second = event.ts[:19]
+        bucket = run.seconds.get(second)
+        if bucket is None:
+            bucket = run.seconds[second] = [0, 0]
+        bucket[0] += 1
+        if failed:
+            bucket[1] += 1
+            self._failed(run, event, op, own)
+        if op[0] == "llm":  # only LLM spans: a chain or agent may repeat its calls' usage as a total
+            self._usage(run, event)
+        if own is not None and own[O_KEY] is not None:
+            repeat = self.repeats[own[O_KEY]]
+            if repeat[0] > 1:
+                repeat[1] += duration or 0.0
+            if own[O_RETRY] and not failed:
+                self.retries[op][1] += 1
+
+    def _slow(self, run: RunState, event: EventRecord, op: tuple[str, str, str], duration: float) -> None:
+        self.slow_by_op[op] = self.slow_by_op.get(op, 0) + 1
+        item = (duration, self._ref(run, event.seq), event.span_id, op, event.status)
+        if len(self.slow) < self.options.top:
+            heapq.heappush(self.slow, item)
+        elif item > self.slow[0]:
+            heapq.heapreplace(self.slow, item)
+
+    def _failed(self, run: RunState, event: EventRecord, op: tuple[str, str, str], own: list[Any] | None) -> None:
+        self.failed_spans += 1
+        self.errors_by_op[op] = self.errors_by_op.get(op, 0) + 1
+        error = event.error
+        kind = (error.type or "Error") if error is not None else "unknown"
+        message = (error.message or "") if error is not None else ""
+        if op[0] == "tool":
+            self.tool_errors[(op[1], kind)] = self.tool_errors.get((op[1], kind), 0) + 1
+        if own is not None and own[O_FAILED_ERROR] == (kind, message):
+            run.last_error = (kind, message)
+            return  # the same error on its way out through an enclosing span: counted where it began
+        self._error(run, event, kind, message, error.category if error is not None else None)
+
+    def _error(self, run: RunState, event: EventRecord, kind: str, message: str, category: str | None) -> None:
+        run.last_error = (kind, message)
+        category = category or categorize(kind, message)
+        self.categories[category] = self.categories.get(category, 0) + 1
+        entry = self.error_types.get(kind)
+        if entry is None:
+            entry = self.error_types[kind] = [0, category, []]
+        entry[0] += 1
+        if len(entry[2]) < MAX_EXAMPLES:
+            entry[2].append((self._ref(run, event.seq), event.span_id, event.component, event.name, message))
+
+    def _usage(self, run: RunState, event: EventRecord) -> None:
+        """Per model: calls, tokens, cost recorded on the event, and tokens still to be priced."""
+        model = event.model or "(no model)"
+        entry = self.models.get(model)
+        if entry is None:  # calls, in, out, total, event cost, event-priced calls, unpriced in, out, calls, max in
+            entry = self.models[model] = [0, 0, 0, 0, 0.0, 0, 0, 0, 0, 0]
+        usage = event.usage
+        tokens_in = (usage.input_tokens or 0) if usage is not None else 0
+        tokens_out = (usage.output_tokens or 0) if usage is not None else 0
+        entry[0] += 1
+        entry[1] += tokens_in
+        entry[2] += tokens_out
+        entry[3] += ((usage.total_tokens if usage.total_tokens is not None else tokens_in + tokens_out)
+                     if usage is not None else 0)
+        if event.cost_usd is not None:
+            entry[4] += event.cost_usd
+            entry[5] += 1
+        else:
+            entry[6] += tokens_in
+            entry[7] += tokens_out
+            entry[8] += 1
+        if tokens_in > entry[9]:
+            entry[9] = tokens_in
+        if tokens_in:
+            self._context(event, model, tokens_in, self._ref(run, event.seq))
+
+    def _context(self, event: EventRecord, model: str, tokens_in: int, ref: int) -> None:
+        window = self._windows.get(model, -1)
+        if window == -1:
+            window = self._windows[model] = self.options.context_window(model)
+        if window and tokens_in >= CONTEXT_SHARE * window:
+            self.near_limit_count += 1
+            if len(self.near_limit) < MAX_KEPT:
+                self.near_limit.append((tokens_in, ref, model, event.name, event.span_id, window))
+
+    def _memory(self, run: RunState, event: EventRecord) -> None:
+        sample = (event.memory_mb, event.seq)
+        memory = run.memory
+        if not memory:
+            memory.extend((sample, sample, sample))
+        else:
+            memory[1] = sample
+            if sample[0] > memory[2][0]:
+                memory[2] = sample
+
+    def _close(self, run: RunState, event: EventRecord, op: tuple[str, str, str], duration: float, failed: bool,
+               own: list[Any] | None) -> None:
+        """Tell the parent: time spent in children, the last child's outcome, the critical path."""
+        if own is None:
+            return
+        if duration - own[O_CHILD_MS] >= self.options.block_threshold_ms:
+            self._blocking(run, event, op, duration - own[O_CHILD_MS])
+        chain = _own_chain(own, op, duration)
+        if own[O_AGENT] == event.span_id:
+            self._agent_ended(run, event.span_id)
+        parent = run.open.get(event.parent_id) if event.parent_id is not None else None
+        if parent is None:
+            if event.event_type == "run_end" or run.chain is None:
+                run.chain = chain
+            return
+        parent[O_CHILD_MS] += duration
+        parent[O_OPEN_KIDS] -= 1
+        parent[O_LAST] = (op, failed)
+        if failed:
+            parent[O_FAILED_ERROR] = run.last_error
+        if parent[O_KIDS] is None and parent[O_OPEN_KIDS] == 0 and own[O_SEQ] > parent[O_CHAIN_END]:
+            _extend_chain(parent, chain, event.seq, duration)  # one child after another: the common case
+        else:
+            _attach_overlapping(parent, chain, own[O_SEQ], event.seq, duration)
+
+    def _blocking(self, run: RunState, event: EventRecord, op: tuple[str, str, str], own_ms: float) -> None:
+        if event.event_type == "run_end":
+            return
+        self.blocking_count += 1
+        item = (own_ms, self._ref(run, event.seq), event.span_id, op)
+        if len(self.blocking) < MAX_KEPT:
+            heapq.heappush(self.blocking, item)
+        elif item > self.blocking[0]:
+            heapq.heapreplace(self.blocking, item)
+
+    def _agent_ended(self, run: RunState, span_id: str) -> None:
+        watch = run.watches.pop(span_id, None)
+        if watch is not None:
+            for cycle, repeats, first in watch.finish():
+                self.loops.append((run, span_id, cycle, repeats, first))
+
+    # -- instants ---------------------------------------------------------------------------
+    def _instant(self, run: RunState, event: EventRecord, use: bool) -> None:
+        event_type = event.event_type
+        if event_type == "segment_start":
+            return
+        self._new_id(run, event.span_id, event.seq)
+        parent_id = event.parent_id
+        parent = run.open.get(parent_id) if parent_id is not None else None
+        if parent is None and parent_id is not None and parent_id not in run.seen:
+            self._orphan(run, event)
+        if event.memory_mb is not None:
+            self._memory(run, event)
+        run.last_ts = event.ts
+        if not use:
+            return
+        self.instants[event.component] = self.instants.get(event.component, 0) + 1
+        if event_type == "error_occurred":
+            self._error_event(run, event, parent)
+
+    def _error_event(self, run: RunState, event: EventRecord, parent: list[Any] | None) -> None:
+        self.error_events += 1
+        error = event.error
+        kind = (error.type or event.name) if error is not None else event.name
+        message = (error.message or "") if error is not None else ""
+        if parent is not None:
+            parent[O_FAILED_ERROR] = (kind, message)  # the span this error is reported in may fail with it
+        if run.last_error == (kind, message):
+            return  # the report of an error already counted (an unhandled exception, after its spans failed)
+        self._error(run, event, kind, message, error.category if error is not None else None)
+
+    # -- end of a run -----------------------------------------------------------------------
+    def finish(self) -> None:
+        """Spans still open when the run's events ran out are unclosed; their agents' loops still count."""
+        for run in self.runs:
+            for span_id, own in list(run.open.items()):
+                if own[O_AGENT] == span_id:
+                    self._agent_ended(run, span_id)
+            unclosed = [s for s, own in run.open.items() if not (own[O_PARENT] is None and run.end is None)]
+            if unclosed:
+                self.integrity.unclosed += len(unclosed)
+                self.integrity.note(f"run {run.run_id}: {len(unclosed)} span(s) never ended, "
+                                    f"e.g. {unclosed[0]} ({run.open[unclosed[0]][O_COMPONENT]}:"
+                                    f"{run.open[unclosed[0]][O_NAME]})")
+            root = next((own for own in run.open.values() if own[O_PARENT] is None), None)
+            if run.chain is None and root is not None:
+                run.chain = _best_chain(root)[0]
+            run.open.clear()
+            run.seen = set()
+
+
+def _best_chain(own: list[Any]) -> tuple[critical.Chain | None, float]:
+    """The critical path through a span's children so far, and the time of its direct children on it."""
+    if own[O_KIDS]:
+        best = own[O_KIDS][-1]
+        return best[critical.CHAIN], best[critical.DIRECT]
+    return own[O_CHAIN], own[O_CHAIN_DIRECT]
+
+
+def _own_chain(own: list[Any], op: tuple[str, str, str], duration: float) -> critical.Chain:
+    """A closing span's critical path: its children's, plus its own time outside them."""
+    chain, direct = _best_chain(own)
+    if chain is None:
+        return {op: [duration, 1]}
+    own_ms = duration - direct
+    entry = chain.get(op)
+    if entry is None:
+        chain[op] = [own_ms if own_ms > 0 else 0.0, 1]
+    else:
+        entry[0] += own_ms if own_ms > 0 else 0.0
+        entry[1] += 1
+    return chain
+
+
+def _extend_chain(parent: list[Any], chain: critical.Chain, end_seq: int, duration: float) -> None:
+    mine = parent[O_CHAIN]
+    if mine is None:
+        parent[O_CHAIN] = chain
+    else:
+        critical.merge(mine, chain)
+    parent[O_CHAIN_END] = end_seq
+    parent[O_CHAIN_DIRECT] += duration
+
+
+def _attach_overlapping(parent: list[Any], chain: critical.Chain, start_seq: int, end_seq: int,
+                        duration: float) -> None:
+    kids = parent[O_KIDS]
+    if kids is None:
+        kids = [] if parent[O_CHAIN] is None else [[parent[O_CHAIN_END], -1, parent[O_CHAIN], parent[O_CHAIN_DIRECT]]]
+        parent[O_CHAIN] = None
+    kids = critical.attach(kids, start_seq, end_seq, chain, duration, parent[O_OPEN_KIDS] > 0)
+    if len(kids) == 1 and parent[O_OPEN_KIDS] == 0:  # back to one child after another
+        parent[O_CHAIN_END], _, parent[O_CHAIN], parent[O_CHAIN_DIRECT] = kids[0]
+        parent[O_KIDS] = None
+    else:
+        parent[O_KIDS] = kids

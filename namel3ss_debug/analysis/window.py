@@ -1,0 +1,110 @@
+"""`--since` / `--until`: a time window over a run, compared as ISO 8601 text.
+
+Event timestamps are UTC, `YYYY-MM-DDTHH:MM:SS.ffffffZ`, so they sort as strings: a bound is turned
+into the same shape once, and each event costs one string comparison. A bound is either a moment
+(`2026-11-22T09:04:28`, `2026-11-22 09:04:28.5+01:00`; no zone means UTC) or an offset from the run's
+first event (`+30s`, `+2m`, `+1h30m`, `+250ms`).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+from ..model.errors import UsageError
+
+_OFFSET = re.compile(r"^\+(?:(?P<h>\d+(?:\.\d+)?)h)?(?:(?P<m>\d+(?:\.\d+)?)m(?!s))?(?:(?P<s>\d+(?:\.\d+)?)s)?"
+                     r"(?:(?P<ms>\d+(?:\.\d+)?)ms)?$")
+
+
+@dataclass(frozen=True)
+class Bound:
+    """A moment (`at`, ISO text) or an offset from the run's start (`offset`)."""
+
+    text: str
+    at: str | None = None
+    offset: timedelta | None = None
+
+    def resolve(self, run_start: str | None) -> str | None:
+        """The bound as event-timestamp text; an offset needs the run's first timestamp."""
+        if self.at is not None:
+            return self.at
+        if run_start is None or self.offset is None:
+            return None
+        return iso(parse_ts(run_start) + self.offset)
+
+
+def parse_bound(text: str, option: str) -> Bound:
+    """`--since`/`--until` text as a Bound; a UsageError says what forms are accepted."""
+    value = text.strip()
+    if value.startswith("+"):
+        match = _OFFSET.match(value)
+        if match is None or value == "+":
+            raise UsageError(f"{option} {text!r}: not an offset", hint="use e.g. +30s, +2m, +1h30m or +250ms")
+        parts = {key: float(number) for key, number in match.groupdict().items() if number}
+        return Bound(text, offset=timedelta(hours=parts.get("h", 0), minutes=parts.get("m", 0),
+                                            seconds=parts.get("s", 0), milliseconds=parts.get("ms", 0)))
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00").replace(" ", "T", 1))
+    except ValueError:
+        raise UsageError(f"{option} {text!r}: not a date and time",
+                         hint="use ISO 8601 such as 2026-11-22T09:04:28 (UTC unless a zone is given) or +30s") from None
+    return Bound(text, at=iso(moment))
+
+
+def parse_ts(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def iso(moment: datetime) -> str:
+    """UTC, microseconds, `Z`: the tracer's own timestamp shape."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+class EventWindow:
+    """`--component`, `--since`, `--until` as one predicate on records; offsets resolve at each run's first event."""
+
+    def __init__(self, components: frozenset[str] = frozenset(), since: Bound | None = None,
+                 until: Bound | None = None):
+        self.components = components
+        self.since, self.until = since, until
+        self._low: str | None = None
+        self._high: str | None = None
+        self._resolved = False
+
+    @property
+    def active(self) -> bool:
+        return bool(self.components or self.since or self.until)
+
+    def new_run(self) -> None:
+        self._resolved = False
+
+    def __call__(self, event: object) -> bool:
+        ts = event.ts  # type: ignore[attr-defined]
+        if not self._resolved:
+            self._low = self.since.resolve(ts) if self.since else None
+            self._high = self.until.resolve(ts) if self.until else None
+            self._resolved = True
+        if self.components and event.component not in self.components:  # type: ignore[attr-defined]
+            return False
+        return (self._low is None or ts >= self._low) and (self._high is None or ts < self._high)
+
+    def describe(self) -> dict[str, object]:
+        return {key: value for key, value in (("components", sorted(self.components)),
+                                              ("since", self.since.text if self.since else None),
+                                              ("until", self.until.text if self.until else None)) if value}
+
+
+_DURATION = re.compile(r"^\s*(?P<number>\d+(?:\.\d+)?)\s*(?P<unit>ms|s|m|h)?\s*$")
+_UNIT_MS = {"ms": 1.0, "s": 1000.0, "m": 60_000.0, "h": 3_600_000.0}
+
+
+def parse_duration_ms(text: str, option: str) -> float:
+    """`500`, `500ms`, `1.5s`, `2m`, `1h` -> milliseconds (a bare number is ms)."""
+    match = _DURATION.match(text)
+    if match is None:
+        raise UsageError(f"{option} {text!r}: not a duration", hint="use e.g. 500ms, 1.5s, 2m (a bare number is ms)")
+    return float(match.group("number")) * _UNIT_MS[match.group("unit") or "ms"]

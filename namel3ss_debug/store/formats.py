@@ -1,0 +1,37 @@
+"""Which foreign format a file is in, from its first JSON object; v1 needs no mapper."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from .legacy import LegacyMapper, looks_legacy
+from .n3_native import N3StepMapper, looks_n3_step
+
+
+def mapper_for(first: dict[str, Any], path: str) -> Any:
+    """A mapper onto v1 for a legacy or n3 file; None for a v1 file (or anything else, read as v1)."""
+    if "v" in first:
+        return None
+    if looks_n3_step(first):
+        return N3StepMapper(_n3_run_id(path), clock_base=_mtime(path))
+    if looks_legacy(first):
+        return LegacyMapper()
+    return None
+
+
+def _mtime(path: str) -> float:
+    """The n3 runtime numbers its steps instead of timing them: the file's mtime is the best clock there is."""
+    try:
+        return os.stat(path).st_mtime
+    except OSError:
+        return 0.0
+
+
+def _n3_run_id(path: str) -> str:
+    """`.namel3ss/traces/answer-000003.jsonl` -> `answer-000003`: the runtime names a file per flow run."""
+    name = Path(path).name
+    for suffix in (".gz", ".jsonl", ".ndjson"):
+        name = name.removesuffix(suffix)
+    return name or "n3"

@@ -1,0 +1,72 @@
+"""What a reader met that was not a clean event: kept, counted and reported, never a traceback."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Callable
+
+from ..model.errors import TraceError
+
+MAX_KEPT = 20  # messages kept per kind; the counts stay exact
+
+
+@dataclass
+class ReadProblems:
+    """Invalid lines (`file:line: why`), torn last lines, seq gaps and fields dropped for their type.
+
+    `strict` turns an invalid line into a `TraceError` (exit 3) instead of a skipped, counted line.
+    `on_warning`, when given, hears each message as it happens (the CLI prints them to stderr).
+    """
+
+    strict: bool = False
+    on_warning: Callable[[str], None] | None = None
+    invalid: list[str] = field(default_factory=list)
+    invalid_count: int = 0
+    torn: list[str] = field(default_factory=list)
+    gaps: list[str] = field(default_factory=list)
+    gap_count: int = 0
+    dropped_fields: list[str] = field(default_factory=list)
+    dropped_count: int = 0
+    empty_files: list[str] = field(default_factory=list)
+    unknown_types: Counter[str] = field(default_factory=Counter)
+
+    def invalid_line(self, where: str, why: str) -> None:
+        if self.strict:
+            raise TraceError(why, where=where, hint="fix or remove the line, or drop --strict to skip it")
+        self.invalid_count += 1
+        self._keep(self.invalid, f"{where}: {why}", self.invalid_count, "invalid lines skipped")
+
+    def torn_line(self, where: str) -> None:
+        """A last line cut short: normal after a crash, so a warning even under --strict."""
+        self.torn.append(where)
+        self._say(f"{where}: last line is incomplete (the writer stopped mid-line, e.g. a crash); ignored")
+
+    def seq_gap(self, where: str, expected: int, got: int) -> None:
+        self.gap_count += 1
+        self._keep(self.gaps, f"{where}: seq jumps from {expected - 1} to {got}", self.gap_count, "gaps in seq")
+
+    def dropped_field(self, where: str, fields: list[str]) -> None:
+        self.dropped_count += 1
+        self._keep(self.dropped_fields, f"{where}: ignored field(s) of the wrong type: {', '.join(fields)}",
+                   self.dropped_count, "fields ignored")
+
+    def empty_file(self, where: str) -> None:
+        self.empty_files.append(where)
+        self._say(f"{where}: empty file, no events")
+
+    @property
+    def any(self) -> bool:
+        return bool(self.invalid_count or self.torn or self.gap_count or self.dropped_count or self.empty_files)
+
+    def _keep(self, kept: list[str], message: str, count: int, kind: str) -> None:
+        """The first MAX_KEPT messages of a kind are kept and said; the rest only counted."""
+        if count <= MAX_KEPT:
+            kept.append(message)
+            self._say(message)
+        elif count == MAX_KEPT + 1:
+            self._say(f"more {kind}: counted, not shown")
+
+    def _say(self, message: str) -> None:
+        if self.on_warning is not None:
+            self.on_warning(message)

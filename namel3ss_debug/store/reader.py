@@ -1,0 +1,290 @@
+"""Reading runs: v1 events as typed records in blocks (for analysis) or as dicts with their place (for inspect).
+
+Foreign formats (the legacy namel3ss debug format, the `n3` runtime's step records) are recognised
+from a file's first event and mapped onto v1 on the way in. Every problem goes to `ReadProblems`:
+a torn last line is a warning, an invalid line is skipped and counted (an error under `strict`), a
+trace written by a newer schema version is an error, and a file with no event at all is an error.
+"""
+
+from __future__ import annotations
+
+import gzip
+import os
+import zlib
+from dataclasses import dataclass
+from typing import Any, BinaryIO, Callable, Iterator
+
+import msgspec
+import orjson
+
+from ..model.errors import TraceError
+from ..model.events import SCHEMA_VERSION
+from .blocks import Block, iter_blocks, lines_of, open_trace
+from .index import IndexBuilder
+from .problems import ReadProblems
+from .records import BLOCK_DECODER, ENVELOPE, EventRecord, record_from_dict
+from .sources import STDIN, RunSource
+
+_BAD_GZIP = (gzip.BadGzipFile, EOFError, zlib.error)
+
+
+@dataclass(frozen=True)
+class Located:
+    """An event dict and where it is: `path:line`, and its byte offset in the (decompressed) file."""
+
+    event: dict[str, Any]
+    path: str
+    line: int
+    offset: int
+
+    @property
+    def where(self) -> str:
+        return f"{self.path}:{self.line}"
+
+
+class TraceReader:
+    """Reads the files of a run in order, telling `problems` about anything that is not a clean event."""
+
+    def __init__(self, problems: ReadProblems, *, stdin: BinaryIO | None = None, write_index: bool = True,
+                 progress: Callable[[int], None] | None = None, index_min_bytes: int | None = None):
+        self.problems = problems
+        self.stdin = stdin
+        self.write_index = write_index
+        self.progress = progress
+        self.index_min_bytes = index_min_bytes
+
+    def records(self, source: RunSource) -> Iterator[list[EventRecord]]:
+        """Lists of records, one per block of lines, in the run's order."""
+        for path in source.files:
+            yield from self._file(path, _RecordSink(self.problems))
+
+    def events(self, source: RunSource) -> Iterator[Located]:
+        """Every event of the run as a dict with its place."""
+        for path in source.files:
+            for located_events in self._file(path, _DictSink(self.problems)):
+                yield from located_events
+
+    def _file(self, path: str, sink: "_Sink") -> Iterator[list[Any]]:
+        try:
+            stream, position = open_trace(path, self.stdin)
+        except OSError as error:
+            raise TraceError(f"cannot read {path}: {error.strerror or error}") from None
+        with stream:
+            stat = os.fstat(stream.fileno()) if path != STDIN and not path.endswith(".gz") else None
+            builder = self._builder(path) if stat is not None else None
+            try:
+                yield from self._blocks(path, stream, position, sink, builder)
+            except _BAD_GZIP as error:
+                raise TraceError(f"{path}: not a readable gzip file ({error})",
+                                 hint="decompress it by hand to see what is left") from None
+        if builder is not None and stat is not None and sink.count and sink.mapper is None:
+            builder.write(stat.st_size, stat.st_mtime_ns)
+
+    def _builder(self, path: str) -> IndexBuilder | None:
+        if not self.write_index:
+            return None
+        return IndexBuilder(path) if self.index_min_bytes is None else IndexBuilder(path, self.index_min_bytes)
+
+    def _blocks(self, path: str, stream: BinaryIO, position: Callable[[], int] | None, sink: "_Sink",
+                builder: IndexBuilder | None) -> Iterator[list[Any]]:
+        sink.start(path)
+        for block in iter_blocks(stream, path, self.progress, position):
+            if sink.format is None:
+                sink.sniff(block)
+            items = sink.block(block, builder)
+            if items:
+                yield items
+        tail = sink.finish()
+        if tail:
+            yield tail
+        sink.check_file(path)
+
+
+class _Sink:
+    """What a reader does with blocks: shared format detection, mapping and per-line fallback."""
+
+    def __init__(self, problems: ReadProblems):
+        self.problems = problems
+        self.format: str | None = None
+        self.mapper: Any = None
+        self.path = ""
+        self.count = 0
+        self.lines = 0
+
+    def start(self, path: str) -> None:
+        self.format, self.mapper, self.path, self.count, self.lines = None, None, path, 0, 0
+
+    def sniff(self, block: Block) -> None:
+        """The format of the file, from its first line that is a JSON object."""
+        for _, _, line in lines_of(block):
+            try:
+                first = orjson.loads(line)
+            except orjson.JSONDecodeError:
+                continue
+            if isinstance(first, dict):
+                if "v" not in first:
+                    from .formats import mapper_for  # noqa: PLC0415 - only foreign files need it
+
+                    self.mapper = mapper_for(first, self.path)
+                break
+        self.format = "v1" if self.mapper is None else "mapped"
+
+    def check_file(self, path: str) -> None:
+        """A file without a single event is not a trace; an empty one is said so."""
+        if self.count:
+            return
+        if self.lines == 0 and not self.problems.invalid_count:
+            self.problems.empty_file(path)
+            return
+        raise TraceError(f"{path}: not a trace: no line is a JSON event",
+                         hint="check the file is a namel3ss-debug trace (JSON Lines)")
+
+    def finish(self) -> list[Any]:
+        if self.mapper is None:
+            return []
+        return self.mapped(self.mapper.finish(), self.path, 0, 0)
+
+    def block(self, block: Block, builder: IndexBuilder | None) -> list[Any]:
+        raise NotImplementedError
+
+    def mapped(self, events: list[dict[str, Any]], path: str, number: int, offset: int) -> list[Any]:
+        raise NotImplementedError
+
+    def parse_line(self, where: str, line: bytes, tail: bool) -> dict[str, Any] | None:
+        """A line as a dict, or None after telling `problems` why it is not an event."""
+        try:
+            event = orjson.loads(line)
+        except orjson.JSONDecodeError as error:
+            if tail:
+                self.problems.torn_line(where)
+            else:
+                self.problems.invalid_line(where, f"not JSON ({error.msg})")
+            return None
+        if not isinstance(event, dict):
+            self.problems.invalid_line(where, f"not a JSON object but {type(event).__name__}")
+            return None
+        if self.mapper is None:
+            check_version(event, where)
+        return event
+
+    def map_line(self, event: dict[str, Any], where: str) -> list[dict[str, Any]]:
+        if self.mapper is None:
+            return [event]
+        try:
+            return self.mapper.map(event)
+        except ValueError as error:
+            self.problems.invalid_line(where, str(error))
+            return []
+
+
+def check_version(event: dict[str, Any], where: str) -> None:
+    version = event.get("v")
+    if version is not None and version != SCHEMA_VERSION:
+        raise TraceError(f"trace format version {version!r} is not supported (this namel3ss-debug reads "
+                         f"version {SCHEMA_VERSION})", where=where, hint="upgrade namel3ss-debug to read it")
+
+
+class _RecordSink(_Sink):
+    """Typed records: a whole block decoded in C, or line by line when the block has a bad line."""
+
+    def block(self, block: Block, builder: IndexBuilder | None) -> list[EventRecord]:
+        if self.mapper is None and not block.tail:
+            try:
+                records = BLOCK_DECODER.decode_lines(block.data)
+            except (msgspec.DecodeError, msgspec.ValidationError):
+                records = None
+            if records is not None:
+                self._note(block, records, builder)
+                return records
+        return self._by_line(block)
+
+    def _note(self, block: Block, records: list[EventRecord], builder: IndexBuilder | None) -> None:
+        lines = block.lines
+        self.count += len(records)
+        self.lines += lines
+        if builder is not None and records:
+            builder.seen(records[0].seq, records[-1].seq)
+            if len(records) == lines:  # no blank lines, so line k of the block is record k
+                _index_block(block, records, builder)
+
+    def _by_line(self, block: Block) -> list[EventRecord]:
+        records: list[EventRecord] = []
+        for number, offset, line in lines_of(block):
+            self.lines += 1
+            where = f"{block.path}:{number}"
+            if self.mapper is None and not block.tail:
+                try:
+                    records.append(BLOCK_DECODER.decode(line))
+                    self.count += 1
+                    continue
+                except (msgspec.DecodeError, msgspec.ValidationError):
+                    pass
+            event = self.parse_line(where, line, block.tail)
+            if event is not None:
+                records.extend(self.mapped(self.map_line(event, where), block.path, number, offset))
+        return records
+
+    def mapped(self, events: list[dict[str, Any]], path: str, number: int, offset: int) -> list[EventRecord]:
+        records = []
+        where = f"{path}:{number}" if number else path
+        for event in events:
+            try:
+                record, dropped = record_from_dict(event)
+            except ValueError as error:
+                self.problems.invalid_line(where, str(error))
+                continue
+            if dropped:
+                self.problems.dropped_field(where, dropped)
+            records.append(record)
+        self.count += len(records)
+        return records
+
+
+def _index_block(block: Block, records: list[EventRecord], builder: IndexBuilder) -> None:
+    """An entry at the start of the line holding every STRIDE-th byte; newlines counted once, in C."""
+    data, line, counted_to = block.data, 0, 0
+    for position in range(0, len(data), builder.stride):
+        start = data.rfind(b"\n", 0, position) + 1 if position else 0
+        if start < counted_to or not builder.wants(block.offset + start):
+            continue
+        line += data.count(b"\n", counted_to, start)
+        counted_to = start
+        builder.add(records[line].seq, block.first_line + line, block.offset + start)
+
+
+class _DictSink(_Sink):
+    """Dicts with their place; the envelope is checked so that views can rely on it."""
+
+    def block(self, block: Block, builder: IndexBuilder | None) -> list[Located]:
+        located: list[Located] = []
+        for number, offset, line in lines_of(block):
+            self.lines += 1
+            where = f"{block.path}:{number}"
+            event = self.parse_line(where, line, block.tail)
+            if event is None:
+                continue
+            for mapped in self.map_line(event, where):
+                if self._valid(mapped, where):
+                    located.append(Located(mapped, block.path, number, offset))
+                    self._index(builder, mapped["seq"], number, offset)
+        self.count += len(located)
+        return located
+
+    def _index(self, builder: IndexBuilder | None, seq: int, number: int, offset: int) -> None:
+        if builder is not None and self.mapper is None:
+            builder.seen(seq, seq)
+            if builder.wants(offset):
+                builder.add(seq, number, offset)
+
+    def _valid(self, event: dict[str, Any], where: str) -> bool:
+        missing = [key for key in ENVELOPE if key not in event]
+        if missing:
+            self.problems.invalid_line(where, f"missing field `{missing[0]}`")
+            return False
+        if type(event["seq"]) is not int:
+            self.problems.invalid_line(where, "field `seq`: expected int")
+            return False
+        return True
+
+    def mapped(self, events: list[dict[str, Any]], path: str, number: int, offset: int) -> list[Located]:
+        return [Located(event, path, number, offset) for event in events if self._valid(event, path)]

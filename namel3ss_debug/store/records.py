@@ -1,0 +1,107 @@
+"""The typed view of a v1 event that `analyze` reads: only the fields it needs, decoded by msgspec.
+
+Decoding a whole block of lines into these records in C is what makes analysis fast; fields it does
+not name (`outputs`, `attrs` of ordinary events, ...) are skipped without building Python objects.
+`inputs` and `attrs` stay raw JSON bytes, hashed or decoded only when an analysis needs them.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal, Optional
+
+import msgspec
+
+
+class ErrorInfo(msgspec.Struct, gc=False, omit_defaults=True):
+    type: Optional[str] = None
+    message: Optional[str] = None
+    category: Optional[str] = None
+
+
+class Usage(msgspec.Struct, gc=False, omit_defaults=True):
+    input_tokens: Optional[int] = None
+    output_tokens: Optional[int] = None
+    total_tokens: Optional[int] = None
+
+
+class EventRecord(msgspec.Struct, gc=False):
+    """One event: the v1 envelope (all required) and the optional fields analysis uses."""
+
+    v: Literal[1]
+    run_id: str
+    seq: int
+    ts: str
+    event_type: str
+    component: str
+    name: str
+    span_id: str
+    parent_id: Optional[str]
+    status: str
+    duration_ms: Optional[float] = None
+    usage: Optional[Usage] = None
+    model: Optional[str] = None
+    cost_usd: Optional[float] = None
+    error: Optional[ErrorInfo] = None
+    memory_mb: Optional[float] = None
+    inputs: msgspec.Raw = msgspec.Raw(b"")
+    attrs: msgspec.Raw = msgspec.Raw(b"")
+
+
+ENVELOPE = ("v", "run_id", "seq", "ts", "event_type", "component", "name", "span_id", "parent_id", "status")
+
+_OPTIONAL: dict[str, Any] = {"duration_ms": float, "usage": Usage, "model": str, "cost_usd": float,
+                          "error": ErrorInfo, "memory_mb": float}
+
+BLOCK_DECODER = msgspec.json.Decoder(EventRecord)
+_ENCODER = msgspec.json.Encoder()
+
+
+def attrs_of(record: EventRecord) -> dict[str, Any]:
+    """The event's `attrs` as a dict (empty when absent or not an object)."""
+    raw = bytes(record.attrs)
+    if not raw:
+        return {}
+    value = msgspec.json.decode(raw)
+    return value if isinstance(value, dict) else {}
+
+
+def record_from_dict(event: dict[str, Any]) -> tuple[EventRecord, list[str]]:
+    """A record from an event dict (a mapped legacy line, or a line the block decoder refused).
+
+    Envelope fields must be right (`ValueError` names the first that is not); an optional field of the
+    wrong type is dropped and named in the returned list, so one odd field does not cost the event.
+    """
+    missing = [key for key in ENVELOPE if key not in event]
+    if missing:
+        raise ValueError(f"missing field `{missing[0]}`")
+    data = {key: event[key] for key in ENVELOPE}
+    try:
+        record = msgspec.convert(data, EventRecord)
+    except msgspec.ValidationError as error:
+        raise ValueError(_field_message(error)) from None
+    return _with_optional(record, event)
+
+
+def _with_optional(record: EventRecord, event: dict[str, Any]) -> tuple[EventRecord, list[str]]:
+    dropped = []
+    for key, kind in _OPTIONAL.items():
+        if event.get(key) is None:
+            continue
+        try:
+            value = msgspec.convert(event[key], kind)
+        except msgspec.ValidationError:
+            dropped.append(key)
+            continue
+        setattr(record, key, value)
+    for key in ("inputs", "attrs"):
+        if key in event:
+            setattr(record, key, msgspec.Raw(_ENCODER.encode(event[key])))
+    return record, dropped
+
+
+def _field_message(error: msgspec.ValidationError) -> str:
+    """msgspec says `Expected `int`, got `str` - at `$.seq``; we say "field `seq`: expected int, got str"."""
+    text = str(error)
+    what, _, where = text.partition(" - at `$")
+    field = where.rstrip("`").lstrip(".") or "?"
+    return f"field `{field}`: {what.replace('`', '').lower()}"

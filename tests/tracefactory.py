@@ -1,0 +1,109 @@
+"""Synthetic v1 traces built in code, for tests of the readers and the analysis.
+
+`TraceBuilder` writes events the way the tracer does (seq from 0, ids in hex, timestamps advancing
+with the spans' durations) without using the tracer, so a test knows every figure in advance.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from namel3ss_debug.model.events import span_prefix
+
+Event = dict[str, Any]
+RUN_ID = "20261122-100000-abcdef"
+
+
+class TraceBuilder:
+    def __init__(self, run_id: str = RUN_ID, start: str = "2026-11-22T10:00:00+00:00"):
+        self.run_id = run_id
+        self.events: list[Event] = []
+        self.clock = datetime.fromisoformat(start)
+        self._ids = 0
+        self.root: str | None = None
+
+    def new_id(self) -> str:
+        self._ids += 1
+        return f"{self._ids:016x}"
+
+    def advance(self, ms: float) -> None:
+        self.clock += timedelta(milliseconds=ms)
+
+    def event(self, event_type: str, component: str, name: str, span_id: str, parent_id: str | None,
+              status: str, **fields: Any) -> Event:
+        ts = self.clock.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        event = {"v": 1, "run_id": self.run_id, "seq": len(self.events), "ts": ts, "event_type": event_type,
+                 "component": component, "name": name, "span_id": span_id, "parent_id": parent_id,
+                 "status": status}
+        event.update({key: value for key, value in fields.items() if value is not None})
+        self.events.append(event)
+        return event
+
+    def run_start(self, name: str = "app.py", **attrs: Any) -> str:
+        self.root = self.new_id()
+        self.event("run_start", "app", name, self.root, None, "started",
+                   attrs={"entry": {"kind": "script", "name": name}, **attrs})
+        return self.root
+
+    def run_end(self, status: str = "completed", duration_ms: float | None = None, **attrs: Any) -> None:
+        start = datetime.fromisoformat(self.events[0]["ts"].replace("Z", "+00:00"))
+        duration = duration_ms if duration_ms is not None else (self.clock - start).total_seconds() * 1000
+        self.event("run_end", "app", "app.py", self.root or "0", None, status, duration_ms=round(duration, 3),
+                   attrs=attrs or None)
+
+    def start(self, component: str, name: str, parent: str | None = None, *, kind: str | None = None,
+              inputs: Any = None) -> str:
+        span_id = self.new_id()
+        prefix = kind or span_prefix(component)
+        self.event(f"{prefix}_start", component, name, span_id, parent or self.root, "started", inputs=inputs)
+        return span_id
+
+    def end(self, span_id: str, duration_ms: float, *, status: str = "completed", kind: str | None = None,
+            advance: bool = True, **fields: Any) -> Event:
+        start = next(e for e in self.events if e["span_id"] == span_id and e["event_type"].endswith("_start"))
+        if advance:
+            self.advance(duration_ms)
+        prefix = kind or start["event_type"][: -len("_start")]
+        return self.event(f"{prefix}_end", start["component"], start["name"], span_id, start["parent_id"], status,
+                          duration_ms=duration_ms, **fields)
+
+    def span(self, component: str, name: str, duration_ms: float, parent: str | None = None, *,
+             status: str = "completed", inputs: Any = None, kind: str | None = None, **fields: Any) -> str:
+        span_id = self.start(component, name, parent, kind=kind, inputs=inputs)
+        self.end(span_id, duration_ms, status=status, **fields)
+        return span_id
+
+    def instant(self, event_type: str, component: str, name: str, parent: str | None = None,
+                status: str = "completed", **fields: Any) -> str:
+        span_id = self.new_id()
+        self.event(event_type, component, name, span_id, parent or self.root, status, **fields)
+        return span_id
+
+    def lines(self) -> bytes:
+        return b"".join(orjson.dumps(event) + b"\n" for event in self.events)
+
+    def write(self, path: Path) -> Path:
+        path.write_bytes(self.lines())
+        return path
+
+
+def error(kind: str, message: str, category: str | None = None) -> dict[str, str]:
+    record = {"type": kind, "message": message}
+    if category:
+        record["category"] = category
+    return record
+
+
+def analyze_events(events: list[Event], **kwargs: Any):
+    """The Report for events given in code, through the same records the reader makes."""
+    from namel3ss_debug.analysis.analyze import analyze
+    from namel3ss_debug.store.records import record_from_dict
+    from namel3ss_debug.store.sources import RunSource
+
+    records = [record_from_dict(event)[0] for event in events]
+    source = RunSource("test", ("test.jsonl",), events[0]["run_id"] if events else None)
+    return analyze([(source, iter([records]))], **kwargs)

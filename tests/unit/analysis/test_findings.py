@@ -1,0 +1,245 @@
+"""Errors, patterns, anomalies, integrity, critical path and the verdict, on runs built in code."""
+
+from __future__ import annotations
+
+import pytest
+
+from namel3ss_debug.analysis.tally import Options
+from tracefactory import TraceBuilder, analyze_events, error
+
+
+def _run(build, **kwargs):
+    trace = TraceBuilder()
+    trace.run_start()
+    build(trace)
+    trace.run_end()
+    return analyze_events(trace.events, **kwargs), trace
+
+
+# -- errors -------------------------------------------------------------------------------------
+def test_an_error_failing_its_enclosing_spans_counts_once_where_it_began():
+    def build(t):
+        agent = t.start("agent", "a")
+        t.span("tool", "search", 2, agent, status="failed", error=error("TimeoutError", "late"))
+        t.end(agent, 3, status="failed", error=error("TimeoutError", "late"))
+    report, _ = _run(build)
+    assert (report.errors.total, report.errors.failed_spans, report.errors.by_type[0].examples[0].ref.name) == \
+        (1, 2, "search")
+
+
+def test_the_unhandled_report_of_an_error_already_counted_is_not_counted_again():
+    def build(t):
+        t.span("tool", "search", 2, status="failed", error=error("ValueError", "bad"))
+        t.instant("error_occurred", "app", "ValueError", status="failed", error=error("ValueError", "bad"))
+    report, _ = _run(build)
+    assert (report.errors.total, report.errors.error_events) == (1, 1)
+
+
+def test_errors_by_category_use_the_recorded_category_or_classify_the_type():
+    def build(t):
+        t.span("tool", "a", 1, status="failed", error=error("Boom", "x", "rate_limit"))
+        t.span("tool", "b", 1, status="failed", error=error("TimeoutError", "y"))
+    report, _ = _run(build)
+    assert report.errors.by_category == {"rate_limit": 1, "timeout": 1}
+
+
+def test_error_examples_are_capped_and_keep_the_message():
+    def build(t):
+        for n in range(5):
+            t.span("tool", "a", 1, status="failed", error=error("KeyError", f"k{n}"))
+    report, _ = _run(build)
+    kind = report.errors.by_type[0]
+    assert (kind.count, [e.message for e in kind.examples]) == (5, ["k0", "k1", "k2"])
+
+
+# -- patterns -----------------------------------------------------------------------------------
+def test_a_call_after_its_failed_twin_is_a_retry_and_its_success_a_recovery():
+    def build(t):
+        turn = t.start("agent", "a", kind="agent_turn")
+        t.span("tool", "search", 2, turn, inputs={"q": 1}, status="failed", error=error("TimeoutError", "t"))
+        t.span("tool", "search", 2, turn, inputs={"q": 1})
+        t.end(turn, 5)
+    report, _ = _run(build)
+    retry = report.patterns.retries[0]
+    assert (retry.name, retry.retries, retry.recovered) == ("search", 1, 1)
+
+
+def test_a_call_after_a_successful_twin_is_not_a_retry():
+    def build(t):
+        t.span("tool", "search", 2)
+        t.span("tool", "search", 2)
+    report, _ = _run(build)
+    assert report.patterns.retries == []
+
+
+def test_identical_calls_are_cache_candidates_with_the_time_they_repeated():
+    def build(t):
+        for _ in range(3):
+            t.span("llm", "plan", 10, inputs={"prompt": "same"})
+        t.span("llm", "plan", 10, inputs={"prompt": "other"})
+    report, _ = _run(build)
+    repeated = report.patterns.repeated_calls
+    assert [(r.name, r.calls, r.duplicates, r.duplicate_ms) for r in repeated] == [("plan", 3, 2, 20.0)]
+
+
+@pytest.mark.parametrize("cycle, repeats, expected", [
+    (["search"], 4, (["tool:search"], 4)),
+    (["search", "plan"], 3, (["tool:search", "tool:plan"], 3)),
+])
+def test_an_agent_repeating_the_same_calls_is_a_loop(cycle, repeats, expected):
+    def build(t):
+        agent = t.start("agent", "looper")
+        for _ in range(repeats):
+            for name in cycle:
+                t.span("tool", name, 1, agent, inputs={"same": True})
+        t.end(agent, 10)
+    report, _ = _run(build)
+    loop = report.patterns.loops[0]
+    assert (loop.agent, loop.cycle, loop.repetitions) == ("looper", *expected)
+
+
+def test_two_identical_calls_are_not_a_loop():
+    def build(t):
+        agent = t.start("agent", "a")
+        t.span("tool", "x", 1, agent, inputs={"same": True})
+        t.span("tool", "x", 1, agent, inputs={"same": True})
+        t.end(agent, 3)
+    report, _ = _run(build)
+    assert report.patterns.loops == []
+
+
+# -- anomalies ----------------------------------------------------------------------------------
+def test_a_span_over_twice_its_operations_median_is_a_latency_anomaly():
+    def build(t):
+        for _ in range(9):
+            t.span("llm", "plan", 100)
+        t.span("llm", "plan", 600)
+    report, trace = _run(build)
+    anomaly = next(a for a in report.anomalies.items if a.kind == "latency")
+    assert (anomaly.severity, anomaly.value, anomaly.threshold) == ("critical", 600, 200)
+    assert trace.events[anomaly.ref.seq]["duration_ms"] == 600
+
+
+def test_a_window_where_most_spans_fail_is_an_error_spike():
+    def build(t):
+        for n in range(200):
+            failed = 100 <= n < 110
+            t.span("tool", "x", 500, status="failed" if failed else "completed",
+                   error=error("E", "m") if failed else None)
+    report, _ = _run(build)
+    assert [a.kind for a in report.anomalies.items].count("error_spike") == 1
+
+
+def test_failures_spread_evenly_are_not_a_spike():
+    def build(t):
+        for n in range(200):
+            failed = n % 10 == 0
+            t.span("tool", "x", 500, status="failed" if failed else "completed")
+    report, _ = _run(build)
+    assert "error_spike" not in report.anomalies.counts
+
+
+def test_memory_growing_past_the_thresholds_is_an_anomaly():
+    def build(t):
+        t.span("tool", "x", 1, memory_mb=100.0)
+        t.span("tool", "x", 1, memory_mb=260.0)
+    report, _ = _run(build)
+    anomaly = next(a for a in report.anomalies.items if a.kind == "memory_growth")
+    assert (anomaly.severity, anomaly.value) == ("critical", 160.0)
+
+
+def test_an_llm_call_near_its_context_window_is_an_anomaly():
+    def build(t):
+        t.span("llm", "big", 10, model="gpt-4o", usage={"input_tokens": 120_000, "output_tokens": 10})
+        t.span("llm", "small", 10, model="gpt-4o", usage={"input_tokens": 1_000, "output_tokens": 10})
+    report, _ = _run(build)
+    found = [a for a in report.anomalies.items if a.kind == "context_limit"]
+    assert [(a.ref.name, a.value) for a in found] == [("big", 120_000)]
+
+
+def test_a_span_busy_outside_its_children_past_the_threshold_is_blocking():
+    def build(t):
+        agent = t.start("agent", "a")
+        t.span("llm", "quick", 100, agent)
+        t.end(agent, 3000)
+    report, _ = _run(build, options=Options(block_threshold_ms=2000))
+    anomaly = next(a for a in report.anomalies.items if a.kind == "blocking")
+    assert (anomaly.value, anomaly.ref.name) == (2900, "a")
+
+
+# -- integrity ----------------------------------------------------------------------------------
+def test_a_clean_run_has_integrity():
+    report, _ = _run(lambda t: t.span("tool", "x", 1))
+    assert (report.integrity.ok, report.integrity.problems) == (True, [])
+
+
+def test_unclosed_spans_and_a_missing_run_end_are_reported():
+    trace = TraceBuilder()
+    trace.run_start()
+    trace.start("agent", "a")
+    report = analyze_events(trace.events)
+    assert (report.integrity.unclosed_spans, report.integrity.runs_not_ended, report.overview.runs[0].status) == \
+        (1, 1, "unfinished")
+
+
+def test_seq_gaps_orphans_duplicates_and_ends_without_start_are_counted():
+    trace = TraceBuilder()
+    trace.run_start()
+    trace.span("tool", "x", 1)
+    trace.events.append({**trace.events[-1], "seq": 10})  # gap 3 -> 10, and an end without a start
+    trace.event("tool_call_start", "tool", "y", "00000000000000aa", "00000000deadbeef", "started")  # orphan
+    trace.event("tool_call_start", "tool", "y", "00000000000000aa", trace.root, "started")  # duplicate
+    trace.events[-2]["seq"], trace.events[-1]["seq"] = 11, 12
+    integrity = analyze_events(trace.events).integrity
+    assert (integrity.seq_gaps, integrity.ends_without_start, integrity.orphan_parents, integrity.duplicate_ids,
+            integrity.ok) == (1, 1, 1, 1, False)
+
+
+# -- critical path ------------------------------------------------------------------------------
+def test_the_critical_path_of_sequential_calls_holds_them_all_and_the_gaps():
+    def build(t):
+        agent = t.start("agent", "a")
+        t.span("llm", "plan", 100, agent)
+        t.span("tool", "search", 50, agent)
+        t.end(agent, 200)
+    report, _ = _run(build)
+    steps = {(s.component, s.name): s.ms for s in report.critical_path[0].steps}
+    assert (steps[("llm", "plan")], steps[("tool", "search")], steps[("agent", "a")]) == (100, 50, 50)
+
+
+def test_of_overlapping_calls_only_the_one_the_parent_waited_for_is_on_the_path():
+    trace = TraceBuilder()
+    trace.run_start()
+    agent = trace.start("agent", "a")
+    short = trace.start("llm", "short", agent)
+    long = trace.start("llm", "long", agent)
+    trace.end(short, 20, advance=False)
+    trace.end(long, 90)
+    trace.end(agent, 100)
+    trace.run_end()
+    steps = {s.name: s.ms for s in analyze_events(trace.events).critical_path[0].steps}
+    assert ("long" in steps, "short" in steps, steps["a"]) == (True, False, 10)
+
+
+# -- health -------------------------------------------------------------------------------------
+def test_a_clean_run_is_healthy():
+    report, _ = _run(lambda t: t.span("tool", "x", 1))
+    assert report.health.verdict == "healthy"
+
+
+def test_an_error_makes_a_run_degraded_with_the_reason():
+    def build(t):
+        for _ in range(9):
+            t.span("tool", "x", 1)
+        t.span("tool", "x", 1, status="failed", error=error("KeyError", "k"))
+    report, _ = _run(build)
+    assert (report.health.verdict, report.health.reasons[0]) == ("degraded", "1 error(s), most often KeyError (1)")
+
+
+def test_a_failed_run_is_failing():
+    trace = TraceBuilder()
+    trace.run_start()
+    trace.span("tool", "x", 1)
+    trace.run_end(status="failed", exit_code=1)
+    report = analyze_events(trace.events)
+    assert (report.health.verdict, report.health.reasons[0]) == ("failing", f"run {trace.run_id} ended failed (exit code 1)")
