@@ -37,9 +37,9 @@ def analyze(runs: Iterable[tuple[Any, Iterator[list[EventRecord]]]], *, pricer: 
             for block in blocks:
                 tally.feed(block)
         tally.finish()
+        return build_report(tally, pricer, problems=problems, sections=sections,
+                            bytes_read=bytes_read() if callable(bytes_read) else 0,
+                            filters=window.describe() if window is not None else {})
     finally:
         if collecting:
             gc.enable()
-    return build_report(tally, pricer, problems=problems, sections=sections,
-                        bytes_read=bytes_read() if callable(bytes_read) else 0,
-                        filters=window.describe() if window is not None else {})

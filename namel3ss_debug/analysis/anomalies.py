@@ -10,20 +10,23 @@
 
 from __future__ import annotations
 
+from bisect import bisect_right
+from datetime import date as date_type
 from math import ceil
-from typing import Iterator
+from typing import Any, Iterator
 
 from .report import Anomaly, Ref
 from .stats import op_label, percentile
-from .tally import CONTEXT_SHARE, SEQ_BITS, RunState, Tally
+from .tally import BUCKET_SECONDS, CONTEXT_SHARE, SEQ_BITS, RunState, Tally
 
 LATENCY_FACTOR, LATENCY_CRITICAL, LATENCY_MIN_SPANS = 2.0, 5.0, 5
 SPIKE_MIN_FAILED, SPIKE_WINDOWS = 3, 20
 MEMORY_MIN_MB, MEMORY_MIN_SHARE = 50.0, 0.25
 
 
-def find_anomalies(tally: Tally) -> list[Anomaly]:
-    found = [*_latency(tally), *_error_spikes(tally), *_memory(tally), *_context(tally), *_blocking(tally)]
+def find_anomalies(tally: Tally, ordered: dict[Any, list[float]]) -> list[Anomaly]:
+    """Every anomaly, critical first; `ordered` holds each operation's durations, sorted."""
+    found = [*_latency(tally, ordered), *_error_spikes(tally), *_memory(tally), *_context(tally), *_blocking(tally)]
     order = {"critical": 0, "warning": 1}
     return sorted(found, key=lambda a: (order[a.severity], a.kind))
 
@@ -33,18 +36,18 @@ def ref_of(tally: Tally, ref: int, span_id: str, component: str, name: str) -> R
     return Ref(run.run_id, ref & ((1 << SEQ_BITS) - 1), span_id, component, name)
 
 
-def _latency(tally: Tally) -> Iterator[Anomaly]:
-    for (component, name, kind), durations in tally.durations.items():
+def _latency(tally: Tally, ordered: dict[Any, list[float]]) -> Iterator[Anomaly]:
+    for (component, name, kind), durations in ordered.items():
         if len(durations) < LATENCY_MIN_SPANS:
             continue
-        median = percentile(sorted(durations), 50)
+        median = percentile(durations, 50)
         if not median:
             continue
         limit = LATENCY_FACTOR * median
-        over = sum(1 for d in durations if d > limit)
+        over = len(durations) - bisect_right(durations, limit)
         if not over:
             continue
-        value, ref, span_id = tally.slowest[(component, name, kind)]
+        value, ref, span_id, _ = tally.slowest[(component, name, kind)]
         severity = "critical" if value >= LATENCY_CRITICAL * median else "warning"
         yield Anomaly("latency", severity, f"{op_label(component, name, kind)}: {over} of {len(durations)} spans took over "
                       f"{LATENCY_FACTOR:g}x the median ({median:.1f} ms); the slowest {value:.1f} ms",
@@ -56,24 +59,41 @@ def _error_spikes(tally: Tally) -> Iterator[Anomaly]:
         yield from _spikes_in(run)
 
 
-def _spikes_in(run: RunState) -> Iterator[Anomaly]:
-    from .window import parse_ts  # noqa: PLC0415
+def _epoch(second: str, days: dict[str, int] = {}) -> int | None:  # noqa: B006 - a cache of dates seen
+    """A bucket (`YYYY-MM-DDTHH:MM:SS` or a prefix of it) as seconds, without a datetime each; None if not a time."""
+    second += "0000-01-01T00:00:00"[len(second):]
+    try:
+        date = second[:10]
+        day = days.get(date)
+        if day is None:
+            day = days[date] = date_type.fromisoformat(date).toordinal() * 86400
+        return day + int(second[11:13]) * 3600 + int(second[14:16]) * 60 + int(second[17:19])
+    except ValueError:
+        return None
 
+
+def _spikes_in(run: RunState) -> Iterator[Anomaly]:
     if not run.seconds:
         return
     ended = sum(n for n, _ in run.seconds.values())
     failed = sum(f for _, f in run.seconds.values())
     overall = failed / ended
-    times = {second: parse_ts(second + "Z").timestamp() for second in run.seconds}
+    times = {second: t for second in run.seconds if (t := _epoch(second)) is not None}
+    if not times:
+        return
     start = min(times.values())
-    width = max(1, ceil((max(times.values()) - start + 1) / SPIKE_WINDOWS))
+    bucket = BUCKET_SECONDS.get(run.bucket_chars, 1)
+    width = max(bucket, ceil((max(times.values()) - start + bucket) / SPIKE_WINDOWS))
     windows: dict[int, list[int]] = {}
     for second, (n, f) in run.seconds.items():
+        if second not in times:
+            continue
         window = windows.setdefault(int((times[second] - start) // width), [0, 0])
         window[0] += n
         window[1] += f
     for first, last, n, f in _spiking(windows, overall):
-        began = min(s for s in run.seconds if int((times[s] - start) // width) == first)
+        began = min(s for s in times if int((times[s] - start) // width) == first)
+        began += "0000-01-01T00:00:00"[len(began):]  # a coarse bucket is a prefix of a timestamp
         seconds = (last - first + 1) * width
         yield Anomaly("error_spike", "critical" if f / n > 0.5 else "warning",
                       f"run {run.run_id}: {f} of {n} spans failed in the {seconds} s from {began}Z "

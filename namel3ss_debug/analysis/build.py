@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from array import array
 from typing import Any, Iterable
 
 from .._version import __version__
@@ -23,16 +22,17 @@ TOP_REPEATS = 20
 def build_report(tally: Tally, pricer: Pricer, *, problems: Any = None, sections: Iterable[str] = SECTIONS,
                  bytes_read: int = 0, filters: dict[str, object] | None = None) -> Report:
     """Every section from the tally; `sections` picks which the report carries (health needs them all)."""
+    ordered = {op: sorted(durations) for op, durations in tally.durations.items()}  # sorted once, used by all
     llm = _llm(tally, pricer)
     errors = _errors(tally)
     overview = _overview(tally, llm, errors, bytes_read, filters or {})
     patterns = _patterns(tally)
-    anomaly_list = find_anomalies(tally)
+    anomaly_list = find_anomalies(tally, ordered)
     anomalies = Anomalies(_count_kinds(anomaly_list), anomaly_list)
     integrity = _integrity(tally, problems)
     full = {
-        "overview": overview, "components": _components(tally), "operations": _operations(tally),
-        "slow": _slow(tally), "llm": llm, "tools": _tools(tally), "errors": errors, "patterns": patterns,
+        "overview": overview, "components": _components(tally, ordered), "operations": _operations(tally, ordered),
+        "slow": _slow(tally), "llm": llm, "tools": _tools(tally, ordered), "errors": errors, "patterns": patterns,
         "anomalies": anomalies, "integrity": integrity, "critical_path": _critical_paths(tally),
         "health": verdict(overview, errors, patterns, anomalies, integrity),
     }
@@ -92,29 +92,33 @@ def _by_count(counts: dict[str, int]) -> dict[str, int]:
     return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
 
 
-def _stats(component: str, name: str | None, durations: Iterable[float], count: int, errors: int,
+def _stats(component: str, name: str | None, ordered: list[float], count: int, errors: int,
            instants: int = 0, kind: str | None = None) -> OperationStats:
-    return OperationStats(component, name, count, errors, rate(count - errors, count), latency(list(durations)),
-                          instants, kind)
+    return OperationStats(component, name, count, errors, rate(count - errors, count),
+                          latency(ordered, ordered=True), instants, kind)
 
 
-def _operations(tally: Tally) -> list[OperationStats]:
+def _operations(tally: Tally, ordered: dict[Any, list[float]]) -> list[OperationStats]:
     counts = _span_counts(tally)
-    stats = [_stats(op[0], op[1], tally.durations.get(op, ()), count, tally.errors_by_op.get(op, 0), kind=op[2])
+    stats = [_stats(op[0], op[1], ordered.get(op, []), count, tally.errors_by_op.get(op, 0), kind=op[2])
              for op, count in counts.items()]
     return sorted(stats, key=lambda s: (-s.latency.total_ms, -s.count, s.component, s.name or ""))
 
 
-def _components(tally: Tally) -> list[OperationStats]:
-    counts, durations, errors = {}, {}, {}
+def _components(tally: Tally, ordered: dict[Any, list[float]]) -> list[OperationStats]:
+    counts: dict[str, int] = {}
+    durations: dict[str, list[float]] = {}
+    errors: dict[str, int] = {}
     for op, count in _span_counts(tally).items():
         component = op[0]
         counts[component] = counts.get(component, 0) + count
-        durations.setdefault(component, array("d")).extend(tally.durations.get(op, ()))
+        durations.setdefault(component, []).extend(ordered.get(op, ()))
         errors[component] = errors.get(component, 0) + tally.errors_by_op.get(op, 0)
     for component in tally.instants:
         counts.setdefault(component, 0)
-    stats = [_stats(c, None, durations.get(c, ()), counts[c], errors.get(c, 0), tally.instants.get(c, 0))
+    for values in durations.values():
+        values.sort()  # sorted runs, merged: cheap
+    stats = [_stats(c, None, durations.get(c, []), counts[c], errors.get(c, 0), tally.instants.get(c, 0))
              for c in counts]
     return sorted(stats, key=lambda s: (-s.count, s.component))
 
@@ -151,11 +155,11 @@ def _model(model: str, entry: list[Any], pricer: Pricer) -> ModelUsage:
                       max_in)
 
 
-def _tools(tally: Tally) -> list[ToolStats]:
+def _tools(tally: Tally, ordered: dict[Any, list[float]]) -> list[ToolStats]:
     repeated: dict[str, int] = {}
-    for (component, name, _), entry in tally.repeats.items():
-        if component == "tool" and entry[0] > 1:
-            repeated[name] = repeated.get(name, 0) + entry[0] - 1
+    for component, name, calls, *_ in tally.repeated.values():
+        if component == "tool":
+            repeated[name] = repeated.get(name, 0) + calls - 1
     tools = []
     for op, count in _span_counts(tally).items():
         component, name, _ = op
@@ -164,7 +168,7 @@ def _tools(tally: Tally) -> list[ToolStats]:
         failures = tally.errors_by_op.get(op, 0)
         errors = {kind: n for (tool, kind), n in tally.tool_errors.items() if tool == name}
         tools.append(ToolStats(name, count, failures, rate(count - failures, count),
-                               latency(list(tally.durations.get(op, ()))),
+                               latency(ordered.get(op, []), ordered=True),
                                _by_count(errors), repeated.get(name, 0)))
     return sorted(tools, key=lambda t: (-t.calls, t.name))
 
@@ -183,11 +187,11 @@ def _patterns(tally: Tally) -> Patterns:
     retries = [Retry(c, n, count, recovered, ref_of(tally, ref, span_id, c, n))
                for (c, n, _), (count, recovered, ref, span_id) in tally.retries.items()]
     repeats = [RepeatedCall(c, n, count, count - 1, round(ms, 3), ref_of(tally, ref, span_id, c, n))
-               for (c, n, _), (count, ms, ref, span_id) in tally.repeats.items() if count > 1]
+               for c, n, count, ms, ref, span_id in tally.repeated.values()]
     repeats.sort(key=lambda r: (-r.duplicates, -r.duplicate_ms))
     loops = [Loop(run.agent_names.get(agent, agent), ref_of(tally, run.index << 44 | first, agent, "agent",
                                                             run.agent_names.get(agent, agent)),
-                  [f"{c}:{n}" for c, n, _ in cycle], repeats, first)
+                  [op_label(*op) for op in cycle], repeats, first)
              for run, agent, cycle, repeats, first in tally.loops]
     return Patterns(sorted(retries, key=lambda r: -r.retries), repeats[:TOP_REPEATS], loops)
 

@@ -19,17 +19,17 @@ class LoopWatch:
     __slots__ = ("recent", "keys", "runs", "starts", "found")
 
     def __init__(self) -> None:
-        self.recent: list[tuple[Any, int]] = []
+        self.recent: list[tuple[Any, int]] = []  # (label, index)
         self.keys: list[Any] = []  # the keys of `recent`, for a membership test in C
         self.runs = [0] * (MAX_PERIOD + 1)
         self.starts: list[tuple[tuple[Any, ...], int]] = [((), 0)] * (MAX_PERIOD + 1)
         self.found: list[tuple[tuple[Any, ...], int, int]] = []  # (cycle, repetitions, index of its first call)
 
-    def see(self, key: Any, index: int) -> None:
-        """`key` is the call's identity (component, name, inputs hash); `index` where it happened."""
+    def see(self, key: Any, index: int, label: Any = None) -> None:
+        """`key` is the call's identity, `index` where it happened, `label` what a found cycle shows for it."""
         recent, keys, runs = self.recent, self.keys, self.runs
         quiet = not (runs[1] or runs[2] or runs[3]) and key not in keys
-        recent.append((key, index))
+        recent.append((label if label is not None else key, index))
         keys.append(key)
         if len(recent) > MAX_PERIOD + 1:
             del recent[0], keys[0]

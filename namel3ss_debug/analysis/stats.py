@@ -25,9 +25,9 @@ def percentile(ordered: Sequence[float], p: float) -> float | None:
     return ordered[low] + (rank - low) * (ordered[high] - ordered[low])
 
 
-def latency(durations: Sequence[float]) -> Latency:
-    """Count, total, mean, p50/p90/p95/p99 and max of durations in ms."""
-    ordered = sorted(durations)
+def latency(durations: Sequence[float], *, ordered: bool = False) -> Latency:
+    """Count, total, mean, p50/p90/p95/p99 and max of durations in ms (`ordered`: already sorted)."""
+    ordered = durations if ordered else sorted(durations)
     if not ordered:
         return Latency(0, 0.0, None, None, None, None, None, None)
     total = math.fsum(ordered)

@@ -17,6 +17,7 @@ from ..model.error_category import categorize
 from ..model.events import EVENT_TYPES
 from ..store.records import EventRecord, attrs_of
 from . import critical
+from .idset import SpanIds
 from .loops import LoopWatch
 
 START, END, INSTANT = 0, 1, 2
@@ -27,6 +28,9 @@ TOP_SLOW = 10
 MAX_KEPT = 50  # blocking spans, context-limit calls and problems kept as examples; counts stay exact
 CONTEXT_SHARE = 0.9  # an LLM call this close to its model's context window is an anomaly
 SEQ_BITS = 44  # a reference packs (run index, seq) into one int: run << 44 | seq
+SEQ_MASK = (1 << SEQ_BITS) - 1
+MAX_BUCKETS = 4096
+BUCKET_SECONDS = {19: 1, 18: 10, 16: 60, 15: 600, 13: 3600, 10: 86400}  # timestamp prefix length -> seconds
 
 # Fields of an open span, kept in a list (cheaper to build than an object, for every span).
 # O_CHAIN/O_CHAIN_END/O_CHAIN_DIRECT: the critical path so far while children run one after another;
@@ -57,12 +61,15 @@ class RunState:
     first_ts: str | None = None
     last_ts: str | None = None
     open: dict[str, list[Any]] = field(default_factory=dict)
-    seen: set[str] = field(default_factory=set)
+    seen: SpanIds = field(default_factory=SpanIds)
     start_attrs: dict[str, Any] | None = None
     end: dict[str, Any] | None = None
     end_attrs: dict[str, Any] = field(default_factory=dict)
     memory: list[tuple[float, int]] = field(default_factory=list)  # first, last and peak (mb, seq)
-    seconds: dict[str, list[int]] = field(default_factory=dict)  # "YYYY-MM-DDTHH:MM:SS" -> [ended, failed]
+    # ended and failed spans per time bucket: "YYYY-MM-DDTHH:MM:SS" (a second) at first, coarser prefixes
+    # of the timestamp (10 s, a minute, ...) once there are too many buckets, so memory stays bounded
+    seconds: dict[str, list[int]] = field(default_factory=dict)
+    bucket_chars: int = 19
     watches: dict[str, LoopWatch] = field(default_factory=dict)
     agent_names: dict[str, str] = field(default_factory=dict)
     chain: critical.Chain | None = None
@@ -93,7 +100,9 @@ class Tally:
         self.type_counts: dict[str, int] = {}
         self.analyzed = 0
         self.durations: dict[tuple[str, str, str], array] = {}
-        self.slowest: dict[tuple[str, str, str], list[Any]] = {}  # op -> [ms, ref, span id] of its longest span
+        # op -> [ms, ref, span id] of its longest span, and its durations (one lookup for both)
+        self.slowest: dict[tuple[str, str, str], list[Any]] = {}
+        self._slow_ms = self.options.slow_threshold_ms
         self.errors_by_op: dict[tuple[str, str, str], int] = {}
         self.untimed: dict[tuple[str, str, str], int] = {}
         self.instants: dict[str, int] = {}
@@ -106,7 +115,10 @@ class Tally:
         self.error_events = 0
         self.tool_errors: dict[tuple[str, str, str], int] = {}
         self.retries: dict[tuple[str, str, str], list[Any]] = {}
-        self.repeats: dict[tuple[str, str, int], list[Any]] = {}  # (component, name, inputs hash)
+        # call identity (hash of component, name and the inputs' JSON) -> calls; the repeated ones also in
+        # repeated: [component, name, calls, ms in the repeats, ref and span id of the first repeat]
+        self.repeats: dict[int, int] = {}
+        self.repeated: dict[int, list[Any]] = {}
         self.loops: list[tuple[RunState, str, tuple[Any, ...], int, int]] = []
         self.blocking: list[tuple[float, int, str, tuple[str, str, str]]] = []
         self.blocking_count = 0
@@ -193,10 +205,8 @@ class Tally:
     def _start(self, run: RunState, event: EventRecord) -> None:
         span_id = event.span_id
         seen = run.seen
-        if span_id in seen:
+        if not seen.add(span_id):
             self._duplicate(run, span_id, event.seq)
-        else:
-            seen.add(span_id)
         parent_id = event.parent_id
         parent = run.open.get(parent_id) if parent_id is not None else None
         if parent is None and parent_id is not None and parent_id not in seen:
@@ -212,18 +222,18 @@ class Tally:
             run.start_attrs = attrs_of(event)
             run.first_ts = event.ts  # the segment_start before it is stamped when the file opens, a little later
         if component in CALLS:
-            key = (component, event.name, hash(bytes(event.inputs)))
+            key = hash((component, event.name, bytes(event.inputs)))
             retry = self._call_started(run, event, key, parent, agent)
+            if self.repeats[key] == 1:
+                key = None
         if parent is not None:
             parent[O_OPEN_KIDS] += 1
         run.open[span_id] = [component, event.name, parent_id, event.seq, key, 0.0, None, -1, 0.0, None, 0, agent,
                              None, None, retry]
 
     def _new_id(self, run: RunState, span_id: str, seq: int) -> None:
-        if span_id in run.seen:
+        if not run.seen.add(span_id):
             self._duplicate(run, span_id, seq)
-        else:
-            run.seen.add(span_id)
 
     def _duplicate(self, run: RunState, span_id: str, seq: int) -> None:
         self.integrity.duplicates += 1
@@ -234,29 +244,34 @@ class Tally:
         self.integrity.note(f"run {run.run_id} seq {event.seq}: parent {event.parent_id} of span "
                             f"{event.span_id} never appears before it")
 
-    def _call_started(self, run: RunState, event: EventRecord, key: tuple[str, str, int], parent: list[Any] | None,
+    def _call_started(self, run: RunState, event: EventRecord, key: int, parent: list[Any] | None,
                       agent: str | None) -> bool:
         """Repeats, retries and loops are decided when a call starts; returns whether it is a retry."""
-        ref = run.index << SEQ_BITS | event.seq
-        repeat = self.repeats.get(key)
-        if repeat is None:
-            self.repeats[key] = [1, 0.0, ref, event.span_id]
-        else:
-            repeat[0] += 1
+        op = (event.component, event.name, self._prefixes[event.event_type])
+        calls = self.repeats.get(key, 0) + 1
+        self.repeats[key] = calls
+        if calls > 1:
+            self._repeated(run, event, key, calls)
         if agent is not None:
             watch = run.watches.get(agent)
             if watch is None:
                 watch = run.watches[agent] = LoopWatch()
-            watch.see(key, event.seq)
-        op = (key[0], key[1], self._prefixes[event.event_type])
+            watch.see(key, event.seq, op)
         if parent is None or parent[O_LAST] != (op, True):
             return False
         retry = self.retries.get(op)
         if retry is None:
-            self.retries[op] = [1, 0, ref, event.span_id]
+            self.retries[op] = [1, 0, run.index << SEQ_BITS | event.seq, event.span_id]
         else:
             retry[0] += 1
         return True
+
+    def _repeated(self, run: RunState, event: EventRecord, key: int, calls: int) -> None:
+        entry = self.repeated.get(key)
+        if entry is None:
+            self.repeated[key] = [event.component, event.name, calls, 0.0, self._ref(run, event.seq), event.span_id]
+        else:
+            entry[2] = calls
 
     # -- ends -------------------------------------------------------------------------------
     def _end(self, run: RunState, event: EventRecord, use: bool) -> None:
@@ -277,7 +292,7 @@ class Tally:
         self._close(run, event, op, duration or 0.0, failed, own)
 
     def _end_without_start(self, run: RunState, event: EventRecord) -> None:
-        if event.event_type == "run_end" and not run.seen:
+        if event.event_type == "run_end" and not run.seen.starts and not run.seen.others:
             return  # a run filtered or cut to its end: nothing to pair
         self.integrity.ends_without_start += 1
         self.integrity.note(f"run {run.run_id} seq {event.seq}: end of span {event.span_id} without its start")
@@ -286,32 +301,33 @@ class Tally:
                failed: bool, own: list[Any] | None) -> None:
         """The statistics of an ended span: latency, errors, slow spans, tokens, repeats, retries."""
         if duration is not None:
-            durations = self.durations.get(op)
-            if durations is None:
-                durations = self.durations[op] = array("d")
-                self.slowest[op] = [-1.0, 0, ""]
-            durations.append(duration)
-            slowest = self.slowest[op]
+            slowest = self.slowest.get(op)
+            if slowest is None:
+                self.durations[op] = array("d")
+                slowest = self.slowest[op] = [-1.0, 0, "", self.durations[op]]
+            slowest[3].append(duration)
             if duration > slowest[0]:
                 slowest[0], slowest[1], slowest[2] = duration, run.index << SEQ_BITS | event.seq, event.span_id
-            if duration >= self.options.slow_threshold_ms:
+            if duration >= self._slow_ms:
                 self._slow(run, event, op, duration)
         else:
             self.untimed[op] = self.untimed.get(op, 0) + 1
-        second = event.ts[:19]
+        second = event.ts[:run.bucket_chars]
         bucket = run.seconds.get(second)
         if bucket is None:
-            bucket = run.seconds[second] = [0, 0]
+            if len(run.seconds) >= MAX_BUCKETS:
+                _coarsen(run)
+                second = event.ts[:run.bucket_chars]
+            bucket = run.seconds.setdefault(second, [0, 0])
         bucket[0] += 1
         if failed:
             bucket[1] += 1
             self._failed(run, event, op, own)
         if op[0] == "llm":  # only LLM spans: a chain or agent may repeat its calls' usage as a total
             self._usage(run, event)
-        if own is not None and own[O_KEY] is not None:
-            repeat = self.repeats[own[O_KEY]]
-            if repeat[0] > 1:
-                repeat[1] += duration or 0.0
+        if own is not None:
+            if own[O_KEY] is not None:  # set only on a repeat: the first call of its kind is not one
+                self.repeated[own[O_KEY]][3] += duration or 0.0
             if own[O_RETRY] and not failed:
                 self.retries[op][1] += 1
 
@@ -480,7 +496,7 @@ class Tally:
             if run.chain is None and root is not None:
                 run.chain = _best_chain(root)[0]
             run.open.clear()
-            run.seen = set()
+            run.seen = SpanIds()
 
 
 def _best_chain(own: list[Any]) -> tuple[critical.Chain | None, float]:
@@ -528,3 +544,17 @@ def _attach_overlapping(parent: list[Any], chain: critical.Chain, start_seq: int
         parent[O_KIDS] = None
     else:
         parent[O_KIDS] = kids
+
+
+def _coarsen(run: RunState) -> None:
+    """Ten times fewer buckets, or so: the next shorter timestamp prefix (10 s, 1 min, 10 min, 1 h, 1 day)."""
+    lengths = sorted(BUCKET_SECONDS, reverse=True)
+    if run.bucket_chars == lengths[-1]:
+        return
+    run.bucket_chars = lengths[lengths.index(run.bucket_chars) + 1]
+    merged: dict[str, list[int]] = {}
+    for second, (ended, failed) in run.seconds.items():
+        bucket = merged.setdefault(second[:run.bucket_chars], [0, 0])
+        bucket[0] += ended
+        bucket[1] += failed
+    run.seconds = merged

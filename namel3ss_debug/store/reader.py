@@ -46,15 +46,21 @@ class TraceReader:
     """Reads the files of a run in order, telling `problems` about anything that is not a clean event."""
 
     def __init__(self, problems: ReadProblems, *, stdin: BinaryIO | None = None, write_index: bool = True,
-                 progress: Callable[[int], None] | None = None, index_min_bytes: int | None = None):
+                 progress: Callable[[int], None] | None = None, index_min_bytes: int | None = None,
+                 reuse_buffers: bool = False):
         self.problems = problems
         self.stdin = stdin
         self.write_index = write_index
         self.progress = progress
         self.index_min_bytes = index_min_bytes
+        self.reuse_buffers = reuse_buffers
 
     def records(self, source: RunSource) -> Iterator[list[EventRecord]]:
-        """Lists of records, one per block of lines, in the run's order."""
+        """Lists of records, one per block of lines, in the run's order.
+
+        With `reuse_buffers`, the raw fields (`inputs`, `attrs`) of a block's records are valid only
+        until the block after next is read: use them, do not keep them.
+        """
         for path in source.files:
             yield from self._file(path, _RecordSink(self.problems))
 
@@ -88,7 +94,7 @@ class TraceReader:
     def _blocks(self, path: str, stream: BinaryIO, position: Callable[[], int] | None, sink: "_Sink",
                 builder: IndexBuilder | None) -> Iterator[list[Any]]:
         sink.start(path)
-        for block in iter_blocks(stream, path, self.progress, position):
+        for block in iter_blocks(stream, path, self.progress, position, self.reuse_buffers):
             if sink.format is None:
                 sink.sniff(block)
             items = sink.block(block, builder)
@@ -190,7 +196,7 @@ class _RecordSink(_Sink):
     def block(self, block: Block, builder: IndexBuilder | None) -> list[EventRecord]:
         if self.mapper is None and not block.tail:
             try:
-                records = BLOCK_DECODER.decode_lines(block.data)
+                records = BLOCK_DECODER.decode_lines(block.view)
             except (msgspec.DecodeError, msgspec.ValidationError):
                 records = None
             if records is not None:
@@ -242,8 +248,8 @@ class _RecordSink(_Sink):
 
 def _index_block(block: Block, records: list[EventRecord], builder: IndexBuilder) -> None:
     """An entry at the start of the line holding every STRIDE-th byte; newlines counted once, in C."""
-    data, line, counted_to = block.data, 0, 0
-    for position in range(0, len(data), builder.stride):
+    data, line, counted_to = block.buffer, 0, 0
+    for position in range(0, block.size, builder.stride):
         start = data.rfind(b"\n", 0, position) + 1 if position else 0
         if start < counted_to or not builder.wants(block.offset + start):
             continue

@@ -243,3 +243,17 @@ def test_a_failed_run_is_failing():
     trace.run_end(status="failed", exit_code=1)
     report = analyze_events(trace.events)
     assert (report.health.verdict, report.health.reasons[0]) == ("failing", f"run {trace.run_id} ended failed (exit code 1)")
+
+
+def test_a_long_run_keeps_few_time_buckets_and_still_finds_its_spike(monkeypatch):
+    from namel3ss_debug.analysis import tally as tally_module
+
+    monkeypatch.setattr(tally_module, "MAX_BUCKETS", 64)  # 2000 s of spans end in 1-minute buckets
+
+    def build(t):
+        for n in range(400):
+            failed = 200 <= n < 215
+            t.span("tool", "x", 5000, status="failed" if failed else "completed")
+    report, trace = _run(build)
+    spikes = [a for a in report.anomalies.items if a.kind == "error_spike"]
+    assert len(spikes) == 1 and "15 of" in spikes[0].message
