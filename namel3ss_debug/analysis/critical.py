@@ -17,22 +17,6 @@ Chain = dict[tuple[str, str, str], list[float]]  # (component, name, span kind) 
 END, START, CHAIN, DIRECT = 0, 1, 2, 3
 
 
-def close_span(kids: list[list[Any]] | None, op: tuple[str, str, str], duration: float) -> Chain:
-    """The chain of a span that just ended: its latest child's chain plus its own time."""
-    if not kids:
-        return {op: [duration, 1]}
-    best = kids[-1]
-    chain: Chain = best[CHAIN]
-    own = duration - best[DIRECT]
-    entry = chain.get(op)
-    if entry is None:
-        chain[op] = [own if own > 0 else 0.0, 1]
-    else:
-        entry[0] += own if own > 0 else 0.0
-        entry[1] += 1
-    return chain
-
-
 def attach(kids: list[list[Any]], start_seq: int, end_seq: int, chain: Chain, duration: float,
            others_open: bool) -> list[list[Any]]:
     """Add a closed child to its parent's kids; returns the kids to keep."""

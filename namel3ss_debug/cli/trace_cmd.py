@@ -12,8 +12,10 @@ from ..analysis.summary import summarize
 from ..config import load_settings
 from ..render.console import make_console
 from ..render.summary import render_summary
-from ..store.segments import iter_events
-from ..model.errors import UsageError
+from ..store.problems import ReadProblems
+from ..store.reader import TraceReader
+from ..store.sources import RunSource
+from ..model.errors import Namel3ssDebugError, UsageError
 from ..tracer.launch import Target, app_traceback, check_target, run_traced
 from .errors import warn
 from .trace_checks import check_module, check_no_stray_option, prepare_output_dir
@@ -110,5 +112,11 @@ def _print_summary(paths: list[Path]) -> None:
     if not paths:
         console.print("no events were written")
         return
-    summary = summarize(iter_events(paths))
+    source = RunSource(str(paths[0]), tuple(str(path) for path in paths))
+    reader = TraceReader(ReadProblems(), write_index=False)  # problems of a run just written show in `analyze`
+    try:
+        summary = summarize(located.event for located in reader.events(source))
+    except Namel3ssDebugError as error:  # the app's exit code stands; the summary is a courtesy
+        warn(f"no summary: {error}")
+        return
     render_summary(console, summary, [str(p) for p in paths])
