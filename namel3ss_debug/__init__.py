@@ -11,25 +11,11 @@ With `NAMEL3SS_DEBUG_ENABLED=1` (or `"enabled": true` in `.namel3ss/debug.json`)
 package starts a run that ends at interpreter exit.
 """
 
+import sys as _sys
+from typing import TYPE_CHECKING
+
 from ._version import __version__
-from .tracer.api import (
-    configure,
-    current_span,
-    get_tracer,
-    mark,
-    span,
-    trace_agent_execution,
-    trace_agent_turn,
-    trace_chain_execution,
-    trace_chain_step,
-    trace_error,
-    trace_llm_call,
-    trace_memory_operation,
-    trace_prompt_execution,
-    trace_tool_call,
-    trace_validation,
-)
-from .tracer.autostart import autostart as _autostart
+from .tracer.argv import invoked_as_cli as _invoked_as_cli
 
 __all__ = [
     "__version__",
@@ -50,4 +36,38 @@ __all__ = [
     "trace_validation",
 ]
 
-_autostart()
+if TYPE_CHECKING:  # for type checkers and editors; at run time the names load on first use
+    from .tracer.api import (
+        configure,
+        current_span,
+        get_tracer,
+        mark,
+        span,
+        trace_agent_execution,
+        trace_agent_turn,
+        trace_chain_execution,
+        trace_chain_step,
+        trace_error,
+        trace_llm_call,
+        trace_memory_operation,
+        trace_prompt_execution,
+        trace_tool_call,
+        trace_validation,
+    )
+
+
+def __getattr__(name: str) -> object:
+    """The API loads on first use, so that the CLI, which needs none of it, starts fast."""
+    if name in __all__:
+        from .tracer import api
+
+        value = getattr(api, name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+if not _invoked_as_cli(list(getattr(_sys, "orig_argv", [])), _sys.argv[0] if _sys.argv else ""):
+    from .tracer.autostart import autostart as _autostart
+
+    _autostart()

@@ -103,6 +103,7 @@ class Tally:
         # op -> [ms, ref, span id] of its longest span, and its durations (one lookup for both)
         self.slowest: dict[tuple[str, str, str], list[Any]] = {}
         self._slow_ms = self.options.slow_threshold_ms
+        self._block_ms = self.options.block_threshold_ms
         self.errors_by_op: dict[tuple[str, str, str], int] = {}
         self.untimed: dict[tuple[str, str, str], int] = {}
         self.instants: dict[str, int] = {}
@@ -275,13 +276,16 @@ class Tally:
 
     # -- ends -------------------------------------------------------------------------------
     def _end(self, run: RunState, event: EventRecord, use: bool) -> None:
-        own = run.open.pop(event.span_id, None)
+        """An end event: the span's statistics, then what its parent learns. Inlined: half the events are ends."""
+        span_id = event.span_id
+        own = run.open.pop(span_id, None)
         if own is None:
             self._end_without_start(run, event)
-        op = (event.component, event.name, self._prefixes[event.event_type])
+        event_type = event.event_type
+        op = (event.component, event.name, self._prefixes[event_type])
         duration = event.duration_ms
         failed = event.status == "failed"
-        if event.event_type == "run_end":
+        if event_type == "run_end":
             run.end = {"status": event.status, "duration_ms": duration}
             run.end_attrs = attrs_of(event)
         elif use:
@@ -289,7 +293,48 @@ class Tally:
         if event.memory_mb is not None:
             self._memory(run, event)
         run.last_ts = event.ts
-        self._close(run, event, op, duration or 0.0, failed, own)
+        if own is None:
+            return
+        duration = duration or 0.0
+        if duration - own[O_CHILD_MS] >= self._block_ms:
+            self._blocking(run, event, op, duration - own[O_CHILD_MS])
+        leaf = own[O_CHAIN] is None and own[O_KIDS] is None
+        chain = None if leaf else _own_chain(own, op, duration)
+        if own[O_AGENT] == span_id:
+            self._agent_ended(run, span_id)
+        parent_id = event.parent_id
+        parent = run.open.get(parent_id) if parent_id is not None else None
+        if parent is None:
+            if event_type == "run_end" or run.chain is None:
+                run.chain = chain if chain is not None else {op: [duration, 1]}
+            return
+        parent[O_CHILD_MS] += duration
+        parent[O_OPEN_KIDS] -= 1
+        parent[O_LAST] = (op, failed)
+        if failed:
+            parent[O_FAILED_ERROR] = run.last_error
+        if parent[O_KIDS] is None and parent[O_OPEN_KIDS] == 0 and own[O_SEQ] > parent[O_CHAIN_END]:
+            # one child after another, the common case: the parent's path grows by this child's
+            mine = parent[O_CHAIN]
+            if chain is not None:
+                if mine is None:
+                    parent[O_CHAIN] = chain
+                else:
+                    critical.merge(mine, chain)
+            elif mine is None:
+                parent[O_CHAIN] = {op: [duration, 1]}
+            else:
+                entry = mine.get(op)
+                if entry is None:
+                    mine[op] = [duration, 1]
+                else:
+                    entry[0] += duration
+                    entry[1] += 1
+            parent[O_CHAIN_END] = event.seq
+            parent[O_CHAIN_DIRECT] += duration
+        else:
+            _attach_overlapping(parent, chain if chain is not None else {op: [duration, 1]}, own[O_SEQ],
+                                event.seq, duration)
 
     def _end_without_start(self, run: RunState, event: EventRecord) -> None:
         if event.event_type == "run_end" and not run.seen.starts and not run.seen.others:
@@ -408,31 +453,6 @@ class Tally:
             if sample[0] > memory[2][0]:
                 memory[2] = sample
 
-    def _close(self, run: RunState, event: EventRecord, op: tuple[str, str, str], duration: float, failed: bool,
-               own: list[Any] | None) -> None:
-        """Tell the parent: time spent in children, the last child's outcome, the critical path."""
-        if own is None:
-            return
-        if duration - own[O_CHILD_MS] >= self.options.block_threshold_ms:
-            self._blocking(run, event, op, duration - own[O_CHILD_MS])
-        chain = _own_chain(own, op, duration)
-        if own[O_AGENT] == event.span_id:
-            self._agent_ended(run, event.span_id)
-        parent = run.open.get(event.parent_id) if event.parent_id is not None else None
-        if parent is None:
-            if event.event_type == "run_end" or run.chain is None:
-                run.chain = chain
-            return
-        parent[O_CHILD_MS] += duration
-        parent[O_OPEN_KIDS] -= 1
-        parent[O_LAST] = (op, failed)
-        if failed:
-            parent[O_FAILED_ERROR] = run.last_error
-        if parent[O_KIDS] is None and parent[O_OPEN_KIDS] == 0 and own[O_SEQ] > parent[O_CHAIN_END]:
-            _extend_chain(parent, chain, event.seq, duration)  # one child after another: the common case
-        else:
-            _attach_overlapping(parent, chain, own[O_SEQ], event.seq, duration)
-
     def _blocking(self, run: RunState, event: EventRecord, op: tuple[str, str, str], own_ms: float) -> None:
         if event.event_type == "run_end":
             return
@@ -520,16 +540,6 @@ def _own_chain(own: list[Any], op: tuple[str, str, str], duration: float) -> cri
         entry[0] += own_ms if own_ms > 0 else 0.0
         entry[1] += 1
     return chain
-
-
-def _extend_chain(parent: list[Any], chain: critical.Chain, end_seq: int, duration: float) -> None:
-    mine = parent[O_CHAIN]
-    if mine is None:
-        parent[O_CHAIN] = chain
-    else:
-        critical.merge(mine, chain)
-    parent[O_CHAIN_END] = end_seq
-    parent[O_CHAIN_DIRECT] += duration
 
 
 def _attach_overlapping(parent: list[Any], chain: critical.Chain, start_seq: int, end_seq: int,

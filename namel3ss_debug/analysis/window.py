@@ -64,6 +64,21 @@ def iso(moment: datetime) -> str:
     return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
+def _run_start(record: object) -> str:
+    """The run's start from its first record: a segment's `attrs.run_started`, else the record's time.
+
+    The same anchor as `inspect` uses (`analysis.fields.run_start_ts`), so `+30s` means the same there.
+    """
+    from ..store.records import attrs_of  # noqa: PLC0415 - records import msgspec; bounds do not need it
+
+    ts = record.ts  # type: ignore[attr-defined]
+    if record.event_type == "segment_start":  # type: ignore[attr-defined]
+        started = attrs_of(record).get("run_started")  # type: ignore[arg-type]
+        if isinstance(started, str):
+            return started
+    return ts
+
+
 class EventWindow:
     """`--component`, `--since`, `--until` as one predicate on records; offsets resolve at each run's first event."""
 
@@ -85,8 +100,9 @@ class EventWindow:
     def __call__(self, event: object) -> bool:
         ts = event.ts  # type: ignore[attr-defined]
         if not self._resolved:
-            self._low = self.since.resolve(ts) if self.since else None
-            self._high = self.until.resolve(ts) if self.until else None
+            start = _run_start(event)
+            self._low = self.since.resolve(start) if self.since else None
+            self._high = self.until.resolve(start) if self.until else None
             self._resolved = True
         if self.components and event.component not in self.components:  # type: ignore[attr-defined]
             return False

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from ..model.errors import Namel3ssDebugError
-from ..render.text import error_line, warning_line
+from ..model.messages import error_line, warning_line
 
 
 def report(error: Namel3ssDebugError) -> int:

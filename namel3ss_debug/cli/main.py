@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import sys
 from typing import Any
 
@@ -12,8 +13,29 @@ from ..model.errors import EXIT_USAGE, Namel3ssDebugError
 from .errors import report
 
 
+# Each command's module loads only when that command runs (or --help lists them all): `inspect --event N`
+# must answer in well under 150 ms, and the analysis code alone takes 50 ms to import.
+COMMANDS = {
+    "trace": "trace_cmd:trace",
+    "analyze": "analyze_cmd:analyze",
+    "inspect": "inspect_cmd:inspect",
+    "config": "config_cmd:config",
+    "clean": "clean_cmd:clean",
+}
+
+
 class DebuggerGroup(click.Group):
-    """Translates our errors to a message and an exit code, unless `--traceback` asks for the trace."""
+    """Loads commands on demand; translates our errors to a message and an exit code, unless `--traceback`."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        target = COMMANDS.get(name)
+        if target is None:
+            return None
+        module, attribute = target.split(":")
+        return getattr(importlib.import_module(f"{__package__}.{module}"), attribute)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -29,32 +51,20 @@ class DebuggerGroup(click.Group):
 @click.version_option(__version__, "-V", "--version", prog_name="namel3ss-debug")
 @click.option("--traceback", "show_traceback", is_flag=True, help="Show Python tracebacks for our own errors.")
 def cli(show_traceback: bool) -> None:
-    """A debugger for LLM-agent applications. Today it records what an app did:
+    """A debugger for LLM-agent applications: record what an app did, then look into it.
 
     \b
       namel3ss-debug trace app.py --question "why?"     run app.py with tracing on
+      namel3ss-debug inspect --errors-only              look into the newest trace
       namel3ss-debug config show                        effective configuration
       namel3ss-debug clean --dry-run                    traces past their retention
 
-    Traces are JSON Lines files (debug/traces/*.jsonl); until the reading commands
-    arrive, read them with jq or Python.
+    Traces are JSON Lines files (debug/traces/*.jsonl).
 
     Exit codes: 0 ok, 1 the traced app failed, 2 usage or configuration error,
     3 invalid trace (kept for the reading commands). trace exits with the app's
     own code. See DEBUGGING_GUIDE.md for the whole manual.
     """
-
-
-def _register() -> None:
-    from .clean_cmd import clean
-    from .config_cmd import config
-    from .trace_cmd import trace
-
-    for command in (trace, config, clean):
-        cli.add_command(command)
-
-
-_register()
 
 
 def main(argv: list[str] | None = None) -> None:

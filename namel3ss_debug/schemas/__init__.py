@@ -24,3 +24,17 @@ def load_trace_schema() -> dict[str, Any]:
     """The trace event schema as a dict, ready for `jsonschema.Draft202012Validator`."""
     with trace_schema_path().open(encoding="utf-8") as handle:
         return json.load(handle)
+
+
+ANALYZE_SCHEMA_FILE = "analyze-v1.schema.json"
+
+
+def analyze_schema_path() -> Path:
+    """Where the JSON Schema (draft 2020-12) of the `analyze --format json` document, version 1, is installed."""
+    return Path(__file__).parent / ANALYZE_SCHEMA_FILE
+
+
+def load_analyze_schema() -> dict[str, Any]:
+    """The analyze report schema as a dict, ready for `jsonschema.Draft202012Validator`."""
+    with analyze_schema_path().open(encoding="utf-8") as handle:
+        return json.load(handle)

@@ -31,17 +31,14 @@ Invalid values raise ValueError with a short message; the mapper's state is left
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
 from ..model.error_category import categorize
-from .legacy import make_event, run_start_attrs, stable_span_id, unix_to_iso
+from .foreign import Event, has_content, is_number, make_event, run_start_attrs, stable_span_id, unix_to_iso
 
 SOURCE_FORMAT = "n3-steps"
-
-Event = dict[str, Any]
 
 _STEP_KEYS = ("step_id", "flow_name", "step_name", "timestamp")
 _KNOWN_KEYS = frozenset({*_STEP_KEYS, "input", "output", "duration_ms", "memory_used", "line", "column"})
@@ -91,7 +88,7 @@ def _when(value: Any) -> tuple[float, bool]:
     """(seconds, is a step number) from a number of seconds, a step number or an ISO 8601 string."""
     if isinstance(value, str):
         return _iso_seconds(value), False
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+    if not is_number(value):
         raise ValueError(f"timestamp is neither a number nor an ISO 8601 string: {value!r}")
     if value < _FIRST_WALL_CLOCK:
         return float(value), True
@@ -123,7 +120,7 @@ def _text(obj: dict[str, Any], key: str) -> str:
 def _duration(value: Any) -> float:
     if value is None:
         return 0.0
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0:
+    if not is_number(value) or value < 0:
         raise ValueError(f"duration_ms is not a non-negative number: {value!r}")
     return float(value)
 
@@ -136,10 +133,6 @@ def _attrs(obj: dict[str, Any], ordinal: bool) -> dict[str, Any]:
     if extra:
         attrs["extra"] = extra
     return attrs
-
-
-def _has_content(value: Any) -> bool:
-    return value is not None and value != {} and value != [] and value != ""
 
 
 class N3StepMapper:
@@ -229,7 +222,7 @@ class N3StepMapper:
         span_id = stable_span_id(self._run_id, "step", str(self._steps))
         start = self._make(self._ts(step.seconds), "chain_step_start", "chain", step.step_name, span_id,
                            self._chain, "started")
-        if _has_content(step.inputs):
+        if has_content(step.inputs):
             start["inputs"] = step.inputs
         start["attrs"] = {"step": self._steps, **step.attrs}
         end_seconds = step.seconds if step.ordinal else step.seconds + step.duration_ms / 1000
@@ -237,7 +230,7 @@ class N3StepMapper:
         end = self._make(self._ts(end_seconds), "chain_step_end", "chain", step.step_name, span_id,
                          self._chain, "failed" if failed else "completed")
         end["duration_ms"] = round(step.duration_ms, 3)
-        if _has_content(step.outputs):
+        if has_content(step.outputs):
             end["outputs"] = step.outputs
         if failed:
             end["error"] = self._error()

@@ -157,21 +157,7 @@ class _Sink:
         raise NotImplementedError
 
     def parse_line(self, where: str, line: bytes, tail: bool) -> dict[str, Any] | None:
-        """A line as a dict, or None after telling `problems` why it is not an event."""
-        try:
-            event = orjson.loads(line)
-        except orjson.JSONDecodeError as error:
-            if tail:
-                self.problems.torn_line(where)
-            else:
-                self.problems.invalid_line(where, f"not JSON ({error.msg})")
-            return None
-        if not isinstance(event, dict):
-            self.problems.invalid_line(where, f"not a JSON object but {type(event).__name__}")
-            return None
-        if self.mapper is None:
-            check_version(event, where)
-        return event
+        return parse_line(line, where, self.problems, tail, versioned=self.mapper is None)
 
     def map_line(self, event: dict[str, Any], where: str) -> list[dict[str, Any]]:
         if self.mapper is None:
@@ -181,6 +167,35 @@ class _Sink:
         except ValueError as error:
             self.problems.invalid_line(where, str(error))
             return []
+
+
+def parse_line(line: bytes, where: str, problems: ReadProblems, tail: bool, *,
+               versioned: bool = True) -> dict[str, Any] | None:
+    """A line as a dict, or None after telling `problems` why it is not an event; a newer `v` raises."""
+    try:
+        event = orjson.loads(line)
+    except orjson.JSONDecodeError as error:
+        if tail:
+            problems.torn_line(where)
+        else:
+            problems.invalid_line(where, f"not JSON ({error.msg})")
+        return None
+    if not isinstance(event, dict):
+        problems.invalid_line(where, f"not a JSON object but {type(event).__name__}")
+        return None
+    if versioned:
+        check_version(event, where)
+    return event
+
+
+def envelope_problem(event: dict[str, Any]) -> str | None:
+    """What makes a dict not a v1 event a view can rely on, or None."""
+    missing = [key for key in ENVELOPE if key not in event]
+    if missing:
+        return f"missing field `{missing[0]}`"
+    if type(event["seq"]) is not int:
+        return "field `seq`: expected int"
+    return None
 
 
 def check_version(event: dict[str, Any], where: str) -> None:
@@ -283,14 +298,10 @@ class _DictSink(_Sink):
                 builder.add(seq, number, offset)
 
     def _valid(self, event: dict[str, Any], where: str) -> bool:
-        missing = [key for key in ENVELOPE if key not in event]
-        if missing:
-            self.problems.invalid_line(where, f"missing field `{missing[0]}`")
-            return False
-        if type(event["seq"]) is not int:
-            self.problems.invalid_line(where, "field `seq`: expected int")
-            return False
-        return True
+        problem = envelope_problem(event)
+        if problem is not None:
+            self.problems.invalid_line(where, problem)
+        return problem is None
 
     def mapped(self, events: list[dict[str, Any]], path: str, number: int, offset: int) -> list[Located]:
         return [Located(event, path, number, offset) for event in events if self._valid(event, path)]

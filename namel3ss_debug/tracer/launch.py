@@ -16,7 +16,7 @@ from typing import Any
 from ..config import ResolvedSettings
 from ..model.errors import UsageError
 from .api import get_tracer
-from .autostart import invoked_as_cli
+from .argv import invoked_as_cli
 from .run import Run
 
 

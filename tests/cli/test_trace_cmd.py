@@ -516,8 +516,10 @@ def test_top_level_help_shows_each_command_s_whole_short_help():
     result = CliRunner().invoke(cli, ["--help"], catch_exceptions=False)
     commands = dict(re.findall(r"^  (\w+)\s+(.+)$", result.output.split("Commands:")[1], re.M))
     assert (result.exit_code, commands) == (0, {
+        "analyze": "Summarise runs: latency, tokens, cost, errors, patterns, health.",
         "clean": "Delete traces older than the retention limit.",
         "config": "Show, create and check the configuration.",
+        "inspect": "Look into a trace: events, one event or span, the tree, a timeline.",
         "trace": "Run a Python app with tracing on and summarise the run.",
     })
 

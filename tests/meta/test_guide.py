@@ -30,8 +30,9 @@ def walk(command: click.Command, path: tuple[str, ...] = ()) -> Iterator[tuple[t
     """Every command under `command`, itself included, with its path of names from the root."""
     yield path, command
     if isinstance(command, click.Group):
-        for name, sub in sorted(command.commands.items()):
-            yield from walk(sub, (*path, name))
+        context = click.Context(command)
+        for name in command.list_commands(context):  # the group loads its commands on demand
+            yield from walk(command.get_command(context, name), (*path, name))
 
 
 COMMANDS = list(walk(cli))

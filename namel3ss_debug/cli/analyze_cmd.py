@@ -1,0 +1,127 @@
+"""`namel3ss-debug analyze TRACE...`: the run at a glance, as tables, JSON or Markdown."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+import orjson
+
+from ..analysis.analyze import analyze as analyze_runs
+from ..analysis.prices import Pricer
+from ..analysis.report import SECTIONS, Report
+from ..analysis.tally import Options
+from ..analysis.window import EventWindow, parse_duration_ms
+from ..config_rules import parse_value
+from ..model.errors import TraceError, UsageError
+from ..render.console import make_console
+from .progress import ByteProgress
+from .trace_args import bounds, check_components, make_reader, open_traces, trace_options
+
+
+@click.command("analyze", short_help="Summarise runs: latency, tokens, cost, errors, patterns, health.")
+@trace_options
+@click.option("--format", "output_format", type=click.Choice(["table", "json", "markdown"]), default="table",
+              show_default=True, help="table for a terminal, json for jq and scripts, markdown for reports.")
+@click.option("--section", "sections", multiple=True, type=click.Choice(SECTIONS), metavar="NAME",
+              help=f"Only this section (repeatable): {', '.join(SECTIONS)}.")
+@click.option("--slow-threshold", default="1s", show_default=True, metavar="DURATION",
+              help="Spans at least this long are slow (500ms, 1.5s, 2m; a bare number is ms).")
+@click.option("--top", default=10, show_default=True, type=click.IntRange(1, 1000), metavar="N",
+              help="How many of the slowest spans to list.")
+@click.option("--block-threshold", default="10s", show_default=True, metavar="DURATION",
+              help="A span whose own time (outside its traced children) exceeds this is a blocking anomaly.")
+@click.option("--prices", "prices_path", type=click.Path(path_type=Path, dir_okay=False), metavar="FILE",
+              help='Model prices, USD per million tokens: {"gpt-4o": {"input": 2.5, "output": 10}}. '
+                   "Wins over price_overrides and the genai-prices package.")
+@click.option("--no-progress", is_flag=True, help="No progress bar (it shows only on a terminal, for big inputs).")
+@click.option("--no-pager", is_flag=True, help="Never page. On a terminal, a report taller than the screen goes "
+              "through $PAGER (default less, with LESS=FRX unless LESS is set).")
+def analyze(traces: tuple[str, ...], all_runs: bool, strict: bool, since: str | None, until: str | None,
+            components: tuple[str, ...], config_path: Path | None, output_format: str, sections: tuple[str, ...],
+            slow_threshold: str, top: int, block_threshold: str, prices_path: Path | None, no_progress: bool,
+            no_pager: bool) -> None:
+    """Analyze one or more runs in one streaming pass.
+
+    Sections: overview, per-component and per-operation latency (p50/p90/p95/p99/max),
+    slow spans, LLM tokens and cost by model, tools, errors by category and type,
+    patterns (retries, repeated identical calls, agent loops), anomalies, integrity,
+    the critical path and a health verdict with its reasons.
+
+    \b
+    TRACE is a trace file, any segment of a run (the others are found), a run id
+    (looked up in trace_output_dir), a directory (its newest run; --all for every
+    run) or - for standard input; .gz files are read as they are. With no TRACE,
+    the newest run in trace_output_dir.
+
+    \b
+    Examples:
+      namel3ss-debug analyze debug/traces
+      namel3ss-debug analyze run.jsonl --format json | jq '.llm.cost_usd'
+      namel3ss-debug analyze run.jsonl --section errors --section patterns
+      namel3ss-debug analyze debug/traces --all --since +30s --component llm
+
+    Exit codes: 0 analysed (whatever the verdict; use `check` to gate), 2 usage,
+    3 a trace that cannot be read.
+    """
+    window = EventWindow(check_components(components), *bounds(since, until))
+    options = Options(slow_threshold_ms=parse_duration_ms(slow_threshold, "--slow-threshold"),
+                      block_threshold_ms=parse_duration_ms(block_threshold, "--block-threshold"), top=top)
+    sources, resolved = open_traces(traces, all_runs, config_path)
+    pricer = Pricer(_read_prices(prices_path), resolved.settings.price_overrides)
+    progress = ByteProgress.for_sources(sources, enabled=not no_progress)
+    reader = make_reader(strict, progress=progress.advance, reuse_buffers=True)  # the tally keeps no record
+    with progress:
+        report = analyze_runs(((source, reader.records(source)) for source in sources), pricer=pricer,
+                              options=options, window=window, problems=reader.problems,
+                              sections=sections or SECTIONS, bytes_read=lambda: progress.done)
+    _check_not_empty(report, reader.problems, sources)
+    _print(report, output_format, no_pager)
+
+
+def _read_prices(path: Path | None) -> dict[str, Any] | None:
+    if path is None:
+        return None
+    try:
+        data = orjson.loads(path.read_bytes())
+    except OSError as error:
+        raise UsageError(f"--prices {path}: {error.strerror or error}") from None
+    except orjson.JSONDecodeError as error:
+        raise UsageError(f"--prices {path}:{error.lineno}:{error.colno}: not JSON ({error.msg})") from None
+    return parse_value("price_overrides", data, from_env=False, where=f"--prices {path}")  # type: ignore[return-value]
+
+
+def _check_not_empty(report: Report, problems: Any, sources: list[Any]) -> None:
+    if report.overview is not None and report.overview.events == 0:
+        files = ", ".join(file for source in sources for file in source.files)
+        raise TraceError(f"no events in {files}", hint="the trace is empty: was the run traced?")
+
+
+def _print(report: Report, output_format: str, no_pager: bool) -> None:
+    if output_format == "json":
+        from ..render.analyze_json import render_json  # noqa: PLC0415
+
+        sys.stdout.buffer.write(render_json(report) + b"\n")
+        return
+    if output_format == "markdown":
+        from ..render.analyze_markdown import render_markdown  # noqa: PLC0415
+
+        sys.stdout.write(render_markdown(report))
+        return
+    from ..render.analyze_table import render_report  # noqa: PLC0415
+    from .pager import Output, PagerClosed  # noqa: PLC0415
+
+    console = make_console()
+    output = Output(console, page=not no_pager)
+    if not output.paging:
+        render_report(console, report)
+        return
+    with console.capture() as capture:
+        render_report(console, report)
+    try:
+        output.write(capture.get())
+        output.close()
+    except PagerClosed:
+        pass

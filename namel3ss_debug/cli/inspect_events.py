@@ -1,0 +1,103 @@
+"""The events `inspect` reads: every run in order, one event by seq or id, standard input read only once.
+
+A file read a second time (to find a target, then the events around it) is read by a quiet reader,
+so each warning about it is printed once.
+"""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+from ..model.errors import UsageError
+from ..store.lookup import SeqRange, find_event
+from ..store.problems import ReadProblems
+from ..store.reader import Located, TraceReader
+from ..store.sources import STDIN, RunSource
+from .errors import warn
+
+
+class EventStream:
+    """The runs named on the command line and the reader to read them with."""
+
+    def __init__(self, sources: list[RunSource], reader: TraceReader):
+        self.sources = sources
+        self.reader = reader
+        self._cached: dict[RunSource, list[Located]] = {}
+        self._read: set[RunSource] = set()
+
+    @property
+    def label(self) -> str:
+        return self.sources[0].label if len(self.sources) == 1 else f"{len(self.sources)} runs"
+
+    def all(self) -> Iterator[Located]:
+        for source in self.sources:
+            yield from self.of(source)
+
+    def of(self, source: RunSource) -> Iterator[Located]:
+        """The events of one run; standard input is kept in memory the first time, to be read again."""
+        if STDIN in source.files:
+            if source not in self._cached:
+                self._cached[source] = list(self.reader.events(source))
+            return iter(self._cached[source])
+        reader = self._quiet() if source in self._read else self.reader
+        self._read.add(source)
+        return reader.events(source)
+
+    def find_seq(self, seq: int, option: str) -> tuple[RunSource, Located]:
+        """The event with this seq in the first run; a usage error names the run's range when there is none."""
+        source = self.sources[0]
+        if len(self.sources) > 1:
+            warn(f"{option} {seq}: looking in the first of {len(self.sources)} runs ({source.label}); "
+                 "name another run as TRACE to look there")
+        seen = SeqRange()
+        if STDIN in source.files:
+            found = next((item for item in self.of(source) if item.event["seq"] == seq), None)
+            for item in self.of(source):
+                seen.add(item.event["seq"], item.event["seq"])
+        else:
+            self._read.add(source)
+            found = find_event(source, seq, self.reader, seen)
+        if found is None:
+            has = f" (the run has seq {seen.first}..{seen.last})" if seen.first is not None else " (it has no events)"
+            raise UsageError(f"no event {seq} in {source.label}{has}", hint="list the events with `inspect TRACE`")
+        return source, found
+
+    def find_id(self, ident: str, option: str) -> tuple[RunSource, list[Located]]:
+        """The events with this span id, in the first run that has it (span ids repeat across runs)."""
+        found: list[Located] = []
+        owner: RunSource | None = None
+        others: set[str] = set()
+        for source in self.sources:
+            for item in self.of(source):
+                if item.event.get("span_id") != ident:
+                    continue
+                if owner is None or (source == owner and item.event.get("run_id") == found[0].event.get("run_id")):
+                    owner = source
+                    found.append(item)
+                else:
+                    others.add(str(item.event.get("run_id")))
+        if owner is None:
+            raise UsageError(f"no event or span with id {ident!r} in {self.label}",
+                             hint=f"{option} takes a seq number or a span id as `inspect TRACE` lists them")
+        if others:
+            warn(f"{option} {ident}: the id is also in {len(others)} other run(s); showing {owner.label}")
+        return owner, found
+
+    def resolve(self, ref: str, option: str) -> tuple[RunSource, list[Located]]:
+        """A seq (digits, no leading zero) or else a span id; the tracer's ids are 16 hex digits, often all digits.
+
+        A long number that is no seq of the run is tried as an id before giving up.
+        """
+        if not (ref.isascii() and ref.isdigit() and (ref == "0" or not ref.startswith("0"))):
+            return self.find_id(ref, option)
+        try:
+            source, found = self.find_seq(int(ref), option)
+        except UsageError:
+            if len(ref) < 8:
+                raise
+            return self.find_id(ref, option)
+        return source, [found]
+
+    def _quiet(self) -> TraceReader:
+        problems = ReadProblems(strict=self.reader.problems.strict)
+        return TraceReader(problems, stdin=self.reader.stdin, write_index=False)

@@ -1,0 +1,39 @@
+"""JSON as text for people: long strings folded, any depth encodable. No Rich here (the fast paths skip it)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import orjson
+
+_DEEP = 100  # nesting shown; orjson stops at 255 levels and Python recursion not far past 1000
+
+
+def pretty_json(value: Any) -> str:
+    """Indented JSON; a value nested past orjson's limit goes through the standard library's encoder."""
+    try:
+        return orjson.dumps(value, option=orjson.OPT_INDENT_2).decode()
+    except (TypeError, orjson.JSONEncodeError):
+        try:
+            return json.dumps(value, indent=2, ensure_ascii=False)
+        except (TypeError, ValueError, RecursionError):
+            return json.dumps(fold(value, None), indent=2, ensure_ascii=False, default=repr)
+
+
+def fold(value: Any, limit: int | None, depth: int = 0) -> Any:
+    """`value` with every string longer than `limit` cut, saying how much is hidden.
+
+    Values nested deeper than `_DEEP` levels are replaced by a note: no encoder or terminal needs more.
+    """
+    if depth > _DEEP:
+        return f"… (nested deeper than {_DEEP} levels, not shown)"
+    if isinstance(value, str):
+        if limit is None or len(value) <= limit:
+            return value
+        return f"{value[:limit]}… ({len(value) - limit} more chars, --full to show)"
+    if isinstance(value, dict):
+        return {key: fold(item, limit, depth + 1) for key, item in value.items()}
+    if isinstance(value, list):
+        return [fold(item, limit, depth + 1) for item in value]
+    return value

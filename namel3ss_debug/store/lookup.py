@@ -1,0 +1,134 @@
+"""Finding one event by seq without reading the whole run: the offset index, then a short forward read.
+
+For each file of the run, the sidecar index (written the first time a big file is read in full) says
+which seqs the file holds and where the line at or before a seq starts; the file is read from there,
+line by line, until that seq. A file without a usable index is read in full, which writes its index
+for the next time.
+"""
+
+from __future__ import annotations
+
+import zlib
+from dataclasses import dataclass
+from typing import Any, BinaryIO
+
+import orjson
+
+from .blocks import open_trace
+from .index import OffsetIndex, load_index
+from .reader import Located, TraceReader, envelope_problem, parse_line
+from .sources import STDIN, RunSource
+
+_SCAN_LIMIT = 1 << 24  # past an entry, a forward read never needs more than a stride; give up well after
+
+
+@dataclass
+class SeqRange:
+    """The lowest and highest seq met while looking, for a "the run has seq 0..M" message."""
+
+    first: int | None = None
+    last: int | None = None
+
+    def add(self, first: int | None, last: int | None) -> None:
+        if first is not None:
+            self.first = first if self.first is None else min(self.first, first)
+        if last is not None:
+            self.last = last if self.last is None else max(self.last, last)
+
+
+def find_event(source: RunSource, seq: int, reader: TraceReader, seen: SeqRange | None = None) -> Located | None:
+    """The event with this seq in the run, with its place; None if the run has no such event.
+
+    `seen`, when given, learns the seq range of every file looked at (all of them when None is returned).
+    """
+    seen = seen if seen is not None else SeqRange()
+    for path in source.files:
+        index = _index_of(path)
+        if index is not None:
+            seen.add(index.first_seq, index.last_seq)
+            if not index.covers(seq):
+                continue
+            found, settled = _seek(path, index, seq, reader)
+            if found is not None:
+                return found
+            if settled:  # read past where it would be: an index is written only when seqs ascend
+                continue
+        found = _scan(path, seq, reader, source, seen)
+        if found is not None:
+            return found
+    return None
+
+
+def _index_of(path: str) -> OffsetIndex | None:
+    if path == STDIN or path.endswith(".gz"):
+        return None
+    return load_index(path)
+
+
+def _seek(path: str, index: OffsetIndex, seq: int, reader: TraceReader) -> tuple[Located | None, bool]:
+    """Read forward from the index entry at or before `seq`: `(event, True)`, `(None, True)` when the file
+    has no such seq, `(None, False)` when the read gave up (the caller then reads the file in full)."""
+    line, offset = index.start_for(seq)
+    try:
+        with open(path, "rb") as stream:
+            stream.seek(offset)
+            return _forward(stream, path, line, offset, seq, reader)
+    except OSError:
+        return None, False
+
+
+def _forward(stream: BinaryIO, path: str, line: int, offset: int, seq: int,
+             reader: TraceReader) -> tuple[Located | None, bool]:
+    start = offset
+    for raw in stream:
+        if offset - start > _SCAN_LIMIT:
+            return None, False
+        here, line, offset = (line, offset), line + 1, offset + len(raw)
+        event = _parse(raw, f"{path}:{here[0]}", reader, tail=not raw.endswith(b"\n"))
+        if event is None:
+            continue
+        if event["seq"] == seq:
+            return Located(event, path, here[0], here[1]), True
+        if event["seq"] > seq:
+            return None, True
+    return None, True
+
+
+def _parse(raw: bytes, where: str, reader: TraceReader, tail: bool) -> dict[str, Any] | None:
+    """A line as an event dict, problems reported as a full read would report them."""
+    if not raw.strip():
+        return None
+    event = parse_line(raw, where, reader.problems, tail)
+    if event is None:
+        return None
+    problem = envelope_problem(event)
+    if problem is not None:
+        reader.problems.invalid_line(where, problem)
+        return None
+    return event
+
+
+def _scan(path: str, seq: int, reader: TraceReader, source: RunSource, seen: SeqRange) -> Located | None:
+    """Read the whole file (so its index gets written), keeping the event asked for."""
+    found = None
+    for located in reader.events(RunSource(source.label, (path,), source.run_id)):
+        number = located.event["seq"]
+        seen.add(number, number)
+        if found is None and number == seq:
+            found = located
+    return found
+
+
+def first_event(source: RunSource) -> dict[str, Any] | None:
+    """The first line of the run's first file as an event (it knows when the run started); None if it is not one."""
+    path = source.files[0]
+    if path == STDIN:
+        return None
+    try:
+        stream, _ = open_trace(path, None)
+        with stream:
+            line = stream.readline(1 << 24)
+        event = orjson.loads(line)
+    except (OSError, EOFError, ValueError, zlib.error):
+        return None
+    return event if isinstance(event, dict) else None
