@@ -31,9 +31,21 @@ def find_anomalies(tally: Tally, ordered: dict[Any, list[float]]) -> list[Anomal
     return sorted(found, key=lambda a: (order[a.severity], a.kind))
 
 
-def ref_of(tally: Tally, ref: int, span_id: str, component: str, name: str) -> Ref:
+def human_ms(ms: float) -> str:
+    """`850 ms`, `1.2 ms`, `2.50 s`, `3 m 05 s`: a duration for a message."""
+    if ms < 1:
+        return f"{ms:.3f} ms"
+    if ms < 1000:
+        return f"{ms:.1f} ms" if ms < 100 else f"{ms:.0f} ms"
+    if ms < 60_000:
+        return f"{ms / 1000:.2f} s"
+    minutes, seconds = divmod(round(ms / 1000), 60)
+    return f"{minutes} m {seconds:02d} s"
+
+
+def ref_of(tally: Tally, ref: int, span_id: str, component: str, name: str, kind: str | None = None) -> Ref:
     run = tally.runs[ref >> SEQ_BITS]
-    return Ref(run.run_id, ref & ((1 << SEQ_BITS) - 1), span_id, component, name)
+    return Ref(run.run_id, ref & ((1 << SEQ_BITS) - 1), span_id, component, name, kind)
 
 
 def _latency(tally: Tally, ordered: dict[Any, list[float]]) -> Iterator[Anomaly]:
@@ -50,8 +62,8 @@ def _latency(tally: Tally, ordered: dict[Any, list[float]]) -> Iterator[Anomaly]
         value, ref, span_id, _ = tally.slowest[(component, name, kind)]
         severity = "critical" if value >= LATENCY_CRITICAL * median else "warning"
         yield Anomaly("latency", severity, f"{op_label(component, name, kind)}: {over} of {len(durations)} spans took over "
-                      f"{LATENCY_FACTOR:g}x the median ({median:.1f} ms); the slowest {value:.1f} ms",
-                      round(value, 3), round(limit, 3), ref_of(tally, ref, span_id, component, name))
+                      f"{LATENCY_FACTOR:g}x the median ({human_ms(median)}); the slowest {human_ms(value)}",
+                      round(value, 3), round(limit, 3), ref_of(tally, ref, span_id, component, name, kind))
 
 
 def _error_spikes(tally: Tally) -> Iterator[Anomaly]:
@@ -142,6 +154,6 @@ def _context(tally: Tally) -> Iterator[Anomaly]:
 def _blocking(tally: Tally) -> Iterator[Anomaly]:
     threshold = tally.options.block_threshold_ms
     for own_ms, ref, span_id, (component, name, kind) in sorted(tally.blocking, reverse=True):
-        yield Anomaly("blocking", "warning", f"{op_label(component, name, kind)} ran {own_ms / 1000:.1f} s outside any traced "
-                      f"child (over {threshold / 1000:g} s)", round(own_ms, 3), threshold,
-                      ref_of(tally, ref, span_id, component, name))
+        yield Anomaly("blocking", "warning", f"{op_label(component, name, kind)} ran {human_ms(own_ms)} outside any traced "
+                      f"child (over {human_ms(threshold)})", round(own_ms, 3), threshold,
+                      ref_of(tally, ref, span_id, component, name, kind))

@@ -14,7 +14,7 @@ from .report import (
     SlowOperations, SlowSpan, ToolStats,
 )
 from .stats import latency, op_label, rate
-from .tally import Tally
+from .tally import SEQ_BITS, Tally
 
 TOP_REPEATS = 20
 
@@ -28,7 +28,11 @@ def build_report(tally: Tally, pricer: Pricer, *, problems: Any = None, sections
     overview = _overview(tally, llm, errors, bytes_read, filters or {})
     patterns = _patterns(tally)
     anomaly_list = find_anomalies(tally, ordered)
-    anomalies = Anomalies(_count_kinds(anomaly_list), anomaly_list)
+    counts = _count_kinds(anomaly_list)
+    for kind, exact in (("context_limit", tally.near_limit_count), ("blocking", tally.blocking_count)):
+        if exact:
+            counts[kind] = exact  # the items are the first (or worst) of them; the count is all of them
+    anomalies = Anomalies(counts, anomaly_list)
     integrity = _integrity(tally, problems)
     full = {
         "overview": overview, "components": _components(tally, ordered), "operations": _operations(tally, ordered),
@@ -124,7 +128,7 @@ def _components(tally: Tally, ordered: dict[Any, list[float]]) -> list[Operation
 
 
 def _slow(tally: Tally) -> SlowOperations:
-    top = [SlowSpan(ref_of(tally, ref, span_id, op[0], op[1]), round(duration, 3), status)
+    top = [SlowSpan(ref_of(tally, ref, span_id, *op), round(duration, 3), status)
            for duration, ref, span_id, op, status in sorted(tally.slow, reverse=True)]
     by_op = {op_label(*op): count for op, count in sorted(tally.slow_by_op.items(), key=lambda kv: -kv[1])}
     return SlowOperations(tally.options.slow_threshold_ms, sum(tally.slow_by_op.values()), top, by_op)
@@ -184,15 +188,16 @@ def _errors(tally: Tally) -> Errors:
 
 
 def _patterns(tally: Tally) -> Patterns:
-    retries = [Retry(c, n, count, recovered, ref_of(tally, ref, span_id, c, n))
-               for (c, n, _), (count, recovered, ref, span_id) in tally.retries.items()]
+    retries = [Retry(c, n, count, recovered, ref_of(tally, ref, span_id, c, n, kind))
+               for (c, n, kind), (count, recovered, ref, span_id) in tally.retries.items()]
     repeats = [RepeatedCall(c, n, count, count - 1, round(ms, 3), ref_of(tally, ref, span_id, c, n))
                for c, n, count, ms, ref, span_id in tally.repeated.values()]
     repeats.sort(key=lambda r: (-r.duplicates, -r.duplicate_ms))
-    loops = [Loop(run.agent_names.get(agent, agent), ref_of(tally, run.index << 44 | first, agent, "agent",
-                                                            run.agent_names.get(agent, agent)),
+    loops = [Loop(run.agent_names.get(agent, agent),
+                  ref_of(tally, run.index << SEQ_BITS | start_seq, agent, "agent", run.agent_names.get(agent, agent),
+                         "agent_execution"),
                   [op_label(*op) for op in cycle], repeats, first)
-             for run, agent, cycle, repeats, first in tally.loops]
+             for run, agent, start_seq, cycle, repeats, first in tally.loops]
     return Patterns(sorted(retries, key=lambda r: -r.retries), repeats[:TOP_REPEATS], loops)
 
 

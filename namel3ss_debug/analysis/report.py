@@ -23,6 +23,7 @@ class Ref:
     span_id: str
     component: str
     name: str
+    kind: Optional[str] = None  # llm_call, agent_turn, ...: the event type's prefix, when known
 
 
 @dataclass(frozen=True)

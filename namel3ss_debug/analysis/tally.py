@@ -120,7 +120,7 @@ class Tally:
         # repeated: [component, name, calls, ms in the repeats, ref and span id of the first repeat]
         self.repeats: dict[int, int] = {}
         self.repeated: dict[int, list[Any]] = {}
-        self.loops: list[tuple[RunState, str, tuple[Any, ...], int, int]] = []
+        self.loops: list[tuple[RunState, str, int, tuple[Any, ...], int, int]] = []  # agent span, its seq, cycle...
         self.blocking: list[tuple[float, int, str, tuple[str, str, str]]] = []
         self.blocking_count = 0
         self.near_limit: list[tuple[int, int, str, str, str, int]] = []  # (tokens in, ref, model, name, span, window)
@@ -174,7 +174,7 @@ class Tally:
             if kind == END:
                 self._end(run, event, use)
             elif kind == START:
-                self._start(run, event)
+                self._start(run, event, use)
             else:
                 self._instant(run, event, use)
         self.run = run
@@ -203,7 +203,7 @@ class Tally:
         return run.index << SEQ_BITS | seq
 
     # -- starts -----------------------------------------------------------------------------
-    def _start(self, run: RunState, event: EventRecord) -> None:
+    def _start(self, run: RunState, event: EventRecord, use: bool) -> None:
         span_id = event.span_id
         seen = run.seen
         if not seen.add(span_id):
@@ -222,10 +222,11 @@ class Tally:
         elif event_type == "run_start":
             run.start_attrs = attrs_of(event)
             run.first_ts = event.ts  # the segment_start before it is stamped when the file opens, a little later
-        if component in CALLS:
-            key = hash((component, event.name, bytes(event.inputs)))
+        if component in CALLS and use:
+            inputs = bytes(event.inputs)
+            key = hash((run.index, component, event.name, inputs)) if inputs else None  # no inputs, no identity
             retry = self._call_started(run, event, key, parent, agent)
-            if self.repeats[key] == 1:
+            if key is not None and self.repeats[key] == 1:
                 key = None
         if parent is not None:
             parent[O_OPEN_KIDS] += 1
@@ -245,15 +246,20 @@ class Tally:
         self.integrity.note(f"run {run.run_id} seq {event.seq}: parent {event.parent_id} of span "
                             f"{event.span_id} never appears before it")
 
-    def _call_started(self, run: RunState, event: EventRecord, key: int, parent: list[Any] | None,
+    def _call_started(self, run: RunState, event: EventRecord, key: int | None, parent: list[Any] | None,
                       agent: str | None) -> bool:
-        """Repeats, retries and loops are decided when a call starts; returns whether it is a retry."""
+        """Repeats, retries and loops are decided when a call starts; returns whether it is a retry.
+
+        `key` identifies the call by run, component, name and inputs; None when it has no inputs (then it
+        takes no part in repeats and loops, which compare inputs).
+        """
         op = (event.component, event.name, self._prefixes[event.event_type])
-        calls = self.repeats.get(key, 0) + 1
-        self.repeats[key] = calls
-        if calls > 1:
-            self._repeated(run, event, key, calls)
-        if agent is not None:
+        if key is not None:
+            calls = self.repeats.get(key, 0) + 1
+            self.repeats[key] = calls
+            if calls > 1:
+                self._repeated(run, event, key, calls)
+        if agent is not None and key is not None:
             watch = run.watches.get(agent)
             if watch is None:
                 watch = run.watches[agent] = LoopWatch()
@@ -296,12 +302,12 @@ class Tally:
         if own is None:
             return
         duration = duration or 0.0
-        if duration - own[O_CHILD_MS] >= self._block_ms:
+        if duration - own[O_CHILD_MS] > self._block_ms:
             self._blocking(run, event, op, duration - own[O_CHILD_MS])
         leaf = own[O_CHAIN] is None and own[O_KIDS] is None
         chain = None if leaf else _own_chain(own, op, duration)
         if own[O_AGENT] == span_id:
-            self._agent_ended(run, span_id)
+            self._agent_ended(run, span_id, own[O_SEQ])
         parent_id = event.parent_id
         parent = run.open.get(parent_id) if parent_id is not None else None
         if parent is None:
@@ -339,6 +345,8 @@ class Tally:
     def _end_without_start(self, run: RunState, event: EventRecord) -> None:
         if event.event_type == "run_end" and not run.seen.starts and not run.seen.others:
             return  # a run filtered or cut to its end: nothing to pair
+        if _recorded_event_types(run):
+            return  # the run was recorded with default_event_types: ends without their starts are expected
         self.integrity.ends_without_start += 1
         self.integrity.note(f"run {run.run_id} seq {event.seq}: end of span {event.span_id} without its start")
 
@@ -463,11 +471,11 @@ class Tally:
         elif item > self.blocking[0]:
             heapq.heapreplace(self.blocking, item)
 
-    def _agent_ended(self, run: RunState, span_id: str) -> None:
+    def _agent_ended(self, run: RunState, span_id: str, start_seq: int) -> None:
         watch = run.watches.pop(span_id, None)
         if watch is not None:
             for cycle, repeats, first in watch.finish():
-                self.loops.append((run, span_id, cycle, repeats, first))
+                self.loops.append((run, span_id, start_seq, cycle, repeats, first))
 
     # -- instants ---------------------------------------------------------------------------
     def _instant(self, run: RunState, event: EventRecord, use: bool) -> None:
@@ -495,8 +503,8 @@ class Tally:
         message = (error.message or "") if error is not None else ""
         if parent is not None:
             parent[O_FAILED_ERROR] = (kind, message)  # the span this error is reported in may fail with it
-        if run.last_error == (kind, message):
-            return  # the report of an error already counted (an unhandled exception, after its spans failed)
+        if run.last_error == (kind, message) and attrs_of(event).get("unhandled") is True:
+            return  # the tracer's report of an unhandled exception, already counted where its spans failed
         self._error(run, event, kind, message, error.category if error is not None else None)
 
     # -- end of a run -----------------------------------------------------------------------
@@ -505,7 +513,7 @@ class Tally:
         for run in self.runs:
             for span_id, own in list(run.open.items()):
                 if own[O_AGENT] == span_id:
-                    self._agent_ended(run, span_id)
+                    self._agent_ended(run, span_id, own[O_SEQ])
             unclosed = [s for s, own in run.open.items() if not (own[O_PARENT] is None and run.end is None)]
             if unclosed:
                 self.integrity.unclosed += len(unclosed)
@@ -568,3 +576,10 @@ def _coarsen(run: RunState) -> None:
         bucket[0] += ended
         bucket[1] += failed
     run.seconds = merged
+
+
+def _recorded_event_types(run: RunState) -> list[Any]:
+    """The event types a run was recorded with (`default_event_types` in run_start's config), if limited."""
+    config = (run.start_attrs or {}).get("config")
+    types = config.get("default_event_types") if isinstance(config, dict) else None
+    return types if isinstance(types, list) else []

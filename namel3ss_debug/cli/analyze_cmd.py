@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 import click
 import orjson
@@ -73,12 +73,27 @@ def analyze(traces: tuple[str, ...], all_runs: bool, strict: bool, since: str | 
     pricer = Pricer(_read_prices(prices_path), resolved.settings.price_overrides)
     progress = ByteProgress.for_sources(sources, enabled=not no_progress)
     reader = make_reader(strict, progress=progress.advance, reuse_buffers=True)  # the tally keeps no record
+    counted = _Counted()
     with progress:
-        report = analyze_runs(((source, reader.records(source)) for source in sources), pricer=pricer,
+        report = analyze_runs(((source, counted(reader.records(source))) for source in sources), pricer=pricer,
                               options=options, window=window, problems=reader.problems,
                               sections=sections or SECTIONS, bytes_read=lambda: progress.done)
-    _check_not_empty(report, reader.problems, sources)
+    if not counted.events:
+        files = ", ".join(file for source in sources for file in source.files)
+        raise TraceError(f"no events in {files}", hint="the trace is empty: was the run traced?")
     _print(report, output_format, no_pager)
+
+
+class _Counted:
+    """Counts the records that go by, whatever sections the report keeps."""
+
+    def __init__(self) -> None:
+        self.events = 0
+
+    def __call__(self, blocks: Iterator[list[Any]]) -> Iterator[list[Any]]:
+        for block in blocks:
+            self.events += len(block)
+            yield block
 
 
 def _read_prices(path: Path | None) -> dict[str, Any] | None:
@@ -91,12 +106,6 @@ def _read_prices(path: Path | None) -> dict[str, Any] | None:
     except orjson.JSONDecodeError as error:
         raise UsageError(f"--prices {path}:{error.lineno}:{error.colno}: not JSON ({error.msg})") from None
     return parse_value("price_overrides", data, from_env=False, where=f"--prices {path}")  # type: ignore[return-value]
-
-
-def _check_not_empty(report: Report, problems: Any, sources: list[Any]) -> None:
-    if report.overview is not None and report.overview.events == 0:
-        files = ", ".join(file for source in sources for file in source.files)
-        raise TraceError(f"no events in {files}", hint="the trace is empty: was the run traced?")
 
 
 def _print(report: Report, output_format: str, no_pager: bool) -> None:

@@ -7,12 +7,19 @@ from __future__ import annotations
 
 import re
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# C0 and C1 controls (but tab and newline), and the bidirectional overrides and isolates that can make
+# text read differently from what it is ("Trojan Source").
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def _escape(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
 def visible(text: str) -> str:
-    """`\\x1b[31m` and friends become printable escapes, so no text can drive the terminal."""
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+    """`\\x1b[31m` and friends become printable escapes, so no text can drive the terminal or reorder itself."""
+    return _CONTROL.sub(_escape, text)
 
 
 def error_line(message: str) -> str:

@@ -123,7 +123,7 @@ def _slow(slow: SlowOperations, view: View) -> list[str]:
     lines = [f"{plural(slow.count, 'span')} over {duration(slow.threshold_ms)}."]
     if slow.top:
         lines += ["", *table((">duration", "status", "operation", "where", "span"), (
-            [duration(span.duration_ms), md(span.status), md(operation(span.ref.component, span.ref.name)),
+            [duration(span.duration_ms), md(span.status), md(operation(span.ref.component, span.ref.name, span.ref.kind)),
              md(view.where(span.ref)), md(span.ref.span_id)] for span in slow.top))]
     return lines
 

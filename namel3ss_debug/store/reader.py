@@ -217,7 +217,10 @@ class _RecordSink(_Sink):
             if records is not None:
                 self._note(block, records, builder)
                 return records
-        return self._by_line(block)
+        records = self._by_line(block)
+        if builder is not None and records and self.mapper is None:
+            builder.seen(min(r.seq for r in records), max(r.seq for r in records))  # no entries, but the range
+        return records
 
     def _note(self, block: Block, records: list[EventRecord], builder: IndexBuilder | None) -> None:
         lines = block.lines

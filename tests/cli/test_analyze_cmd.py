@@ -211,3 +211,9 @@ def test_bad_options_are_usage_errors(tmp_path, args, message):
     write_known_trace(tmp_path / "known.jsonl")
     result = invoke("known.jsonl", *args)
     assert result.exit_code == 2 and message in result.stderr
+
+
+def test_an_empty_trace_is_an_error_whatever_the_sections(tmp_path):
+    (tmp_path / "empty.jsonl").write_bytes(b"")
+    result = invoke("empty.jsonl", "--section", "health")
+    assert result.exit_code == 3 and "no events in empty.jsonl" in result.stderr

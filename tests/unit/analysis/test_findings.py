@@ -30,9 +30,27 @@ def test_an_error_failing_its_enclosing_spans_counts_once_where_it_began():
 def test_the_unhandled_report_of_an_error_already_counted_is_not_counted_again():
     def build(t):
         t.span("tool", "search", 2, status="failed", error=error("ValueError", "bad"))
-        t.instant("error_occurred", "app", "ValueError", status="failed", error=error("ValueError", "bad"))
+        t.instant("error_occurred", "app", "ValueError", status="failed", error=error("ValueError", "bad"),
+                  attrs={"unhandled": True})
     report, _ = _run(build)
     assert (report.errors.total, report.errors.error_events) == (1, 1)
+
+
+def test_two_reported_errors_alike_are_two_errors():
+    def build(t):
+        for _ in range(2):
+            t.instant("error_occurred", "app", "ValueError", status="failed", error=error("ValueError", "bad input"))
+    report, _ = _run(build)
+    assert report.errors.total == 2
+
+
+def test_a_reported_error_its_span_then_fails_with_counts_once():
+    def build(t):
+        tool = t.start("tool", "search")
+        t.instant("error_occurred", "tool", "ValueError", tool, status="failed", error=error("ValueError", "bad"))
+        t.end(tool, 2, status="failed", error=error("ValueError", "bad"))
+    report, _ = _run(build)
+    assert (report.errors.total, report.errors.failed_spans, report.errors.error_events) == (1, 1, 1)
 
 
 def test_errors_by_category_use_the_recorded_category_or_classify_the_type():
@@ -96,6 +114,45 @@ def test_an_agent_repeating_the_same_calls_is_a_loop(cycle, repeats, expected):
     report, _ = _run(build)
     loop = report.patterns.loops[0]
     assert (loop.agent, loop.cycle, loop.repetitions) == ("looper", *expected)
+
+
+def test_calls_without_inputs_are_neither_repeats_nor_loops():
+    def build(t):
+        agent = t.start("agent", "a")
+        for _ in range(4):
+            t.span("tool", "x", 1, agent)
+        t.end(agent, 5)
+    report, _ = _run(build)
+    assert (report.patterns.repeated_calls, report.patterns.loops) == ([], [])
+
+
+def test_identical_calls_in_two_runs_are_not_repeats():
+    first, second = TraceBuilder(), TraceBuilder(run_id="20261122-110000-ffffff")
+    for trace in (first, second):
+        trace.run_start()
+        trace.span("llm", "plan", 1, inputs={"prompt": "same"})
+        trace.run_end()
+    assert analyze_events(first.events + second.events).patterns.repeated_calls == []
+
+
+def test_filters_leave_out_the_calls_they_exclude_from_patterns():
+    def build(t):
+        t.span("tool", "search", 1, inputs={"q": 1}, status="failed")
+        t.span("tool", "search", 1, inputs={"q": 1})
+    from namel3ss_debug.analysis.window import EventWindow
+    report, _ = _run(build, window=EventWindow(components=frozenset({"llm"})))
+    assert (report.patterns.retries, report.patterns.repeated_calls) == ([], [])
+
+
+def test_a_loop_points_at_its_agent_span():
+    def build(t):
+        agent = t.start("agent", "looper")
+        for _ in range(3):
+            t.span("tool", "x", 1, agent, inputs={"same": True})
+        t.end(agent, 5)
+    report, trace = _run(build)
+    ref = report.patterns.loops[0].ref
+    assert trace.events[ref.seq]["event_type"] == "agent_execution_start" and ref.span_id == trace.events[ref.seq]["span_id"]
 
 
 def test_two_identical_calls_are_not_a_loop():
@@ -168,6 +225,18 @@ def test_a_span_busy_outside_its_children_past_the_threshold_is_blocking():
 
 
 # -- integrity ----------------------------------------------------------------------------------
+def test_a_run_recorded_with_only_end_events_has_no_unpaired_ends():
+    trace = TraceBuilder()
+    trace.run_start(config={"default_event_types": ["llm_call_end"]})
+    trace.span("llm", "x", 1)
+    trace.events = [e for e in trace.events if e["event_type"] != "llm_call_start"]
+    for seq, event in enumerate(trace.events):
+        event["seq"] = seq
+    trace.run_end()
+    assert analyze_events(trace.events).integrity.ends_without_start == 0
+
+
+
 def test_a_clean_run_has_integrity():
     report, _ = _run(lambda t: t.span("tool", "x", 1))
     assert (report.integrity.ok, report.integrity.problems) == (True, [])

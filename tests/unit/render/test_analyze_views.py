@@ -229,7 +229,7 @@ def test_json_keeps_integers_exact_and_nulls_inside_records() -> None:
 def test_json_keys_are_the_dataclass_field_names() -> None:
     document = report_to_dict(make_report())
     assert list(document["slow"]) == ["threshold_ms", "count", "top", "by_operation"]
-    assert list(document["slow"]["top"][0]["ref"]) == ["run_id", "seq", "span_id", "component", "name"]
+    assert list(document["slow"]["top"][0]["ref"]) == ["run_id", "seq", "span_id", "component", "name", "kind"]
 
 
 def test_json_leaves_out_sections_that_are_none() -> None:

@@ -73,3 +73,11 @@ def test_a_corrupt_index_is_ignored(tmp_path):
     path = _big(tmp_path, spans=3)
     index_path(str(path)).write_bytes(b"not json")
     assert load_index(str(path)) is None
+
+
+def test_events_read_line_by_line_still_count_in_the_indexed_range(tmp_path):
+    path = _big(tmp_path)
+    data = path.read_bytes().rstrip(b"\n")  # the last line has no newline: it is read on its own
+    path.write_bytes(data)
+    _read_all(path)
+    assert load_index(str(path)).last_seq == 6001
