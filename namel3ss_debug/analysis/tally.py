@@ -73,7 +73,8 @@ class RunState:
     watches: dict[str, LoopWatch] = field(default_factory=dict)
     agent_names: dict[str, str] = field(default_factory=dict)
     chain: critical.Chain | None = None
-    last_error: tuple[str, str, str] | None = None
+    last_error: tuple[str, str] | None = None  # (type, message) of the error seen last
+    reportable: bool = False  # the last error failed a span, and no error_occurred has reported it yet
 
 
 @dataclass
@@ -401,9 +402,10 @@ class Tally:
         if op[0] == "tool":
             self.tool_errors[(op[1], kind)] = self.tool_errors.get((op[1], kind), 0) + 1
         if own is not None and own[O_FAILED_ERROR] == (kind, message):
-            run.last_error = (kind, message)
+            run.last_error, run.reportable = (kind, message), True
             return  # the same error on its way out through an enclosing span: counted where it began
         self._error(run, event, kind, message, error.category if error is not None else None)
+        run.reportable = True
 
     def _error(self, run: RunState, event: EventRecord, kind: str, message: str, category: str | None) -> None:
         run.last_error = (kind, message)
@@ -503,9 +505,11 @@ class Tally:
         message = (error.message or "") if error is not None else ""
         if parent is not None:
             parent[O_FAILED_ERROR] = (kind, message)  # the span this error is reported in may fail with it
-        if run.last_error == (kind, message) and attrs_of(event).get("unhandled") is True:
-            return  # the tracer's report of an unhandled exception, already counted where its spans failed
+        if run.reportable and run.last_error == (kind, message):
+            run.reportable = False  # a report of the error that just failed a span (caught and reported, or
+            return  # the tracer's report of an unhandled exception): counted once, where it began
         self._error(run, event, kind, message, error.category if error is not None else None)
+        run.reportable = False
 
     # -- end of a run -----------------------------------------------------------------------
     def finish(self) -> None:

@@ -36,6 +36,23 @@ def test_the_unhandled_report_of_an_error_already_counted_is_not_counted_again()
     assert (report.errors.total, report.errors.error_events) == (1, 1)
 
 
+def test_an_error_caught_and_reported_after_its_call_failed_counts_once():
+    def build(t):
+        t.span("tool", "search", 2, status="failed", error=error("ValueError", "bad"))
+        t.instant("error_occurred", "app", "ValueError", status="failed", error=error("ValueError", "bad"))
+    report, _ = _run(build)
+    assert (report.errors.total, report.errors.error_events) == (1, 1)
+
+
+def test_a_failing_retry_loop_counts_each_failure_once():
+    def build(t):
+        for _ in range(3):
+            t.span("tool", "search", 2, status="failed", error=error("ValueError", "bad"))
+            t.instant("error_occurred", "app", "ValueError", status="failed", error=error("ValueError", "bad"))
+    report, _ = _run(build)
+    assert (report.errors.total, report.errors.failed_spans, report.errors.error_events) == (3, 3, 3)
+
+
 def test_two_reported_errors_alike_are_two_errors():
     def build(t):
         for _ in range(2):
