@@ -212,7 +212,7 @@ class _RecordSink(_Sink):
         if self.mapper is None and not block.tail:
             try:
                 records = BLOCK_DECODER.decode_lines(block.view)
-            except (msgspec.DecodeError, msgspec.ValidationError):
+            except (msgspec.DecodeError, msgspec.ValidationError, UnicodeDecodeError):  # msgspec checks UTF-8 itself
                 records = None
             if records is not None:
                 self._note(block, records, builder)
@@ -241,7 +241,7 @@ class _RecordSink(_Sink):
                     records.append(BLOCK_DECODER.decode(line))
                     self.count += 1
                     continue
-                except (msgspec.DecodeError, msgspec.ValidationError):
+                except (msgspec.DecodeError, msgspec.ValidationError, UnicodeDecodeError):  # msgspec checks UTF-8 itself
                     pass
             event = self.parse_line(where, line, block.tail)
             if event is not None:

@@ -169,3 +169,12 @@ def test_n3_step_records_are_mapped_onto_v1(tmp_path):
     records, _ = _read(path)
     assert [r.event_type for r in records][:4] == ["run_start", "chain_execution_start", "chain_step_start",
                                                   "chain_step_end"]
+
+
+def test_invalid_utf8_in_a_line_is_an_invalid_line_not_a_crash(tmp_path):
+    lines = _trace().lines().split(b"\n")
+    lines[2] = lines[2].replace(b'"x"', b'"\xff\xfe"')
+    path = tmp_path / "t.jsonl"
+    path.write_bytes(b"\n".join(lines))
+    records, problems = _read(path)
+    assert (len(records), problems.invalid_count, problems.invalid[0].split(": ")[0]) == (7, 1, f"{path}:3")
