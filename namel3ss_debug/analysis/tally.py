@@ -156,28 +156,33 @@ class Tally:
             raise RuntimeError("begin() a run before feeding it")
         kinds, types = self._kinds, self.type_counts
         counted = self.options.counted
-        used = 0
+        on_end, on_start, on_instant = self._end, self._start, self._instant
+        run_id, expected, count, used = run.run_id, run.next_seq, 0, 0  # run fields kept in locals while it lasts
         for event in records:
-            if event.run_id != run.run_id:
+            if event.run_id != run_id:
+                run.next_seq, run.events, count = expected, run.events + count, 0
                 run = self._switch(event.run_id)
+                run_id, expected = run.run_id, run.next_seq
             seq = event.seq
-            if seq != run.next_seq:
-                self._seq_jump(run, event)
-            run.next_seq = seq + 1
-            run.events += 1
+            if seq != expected:
+                self._seq_jump(run, event, expected)
+            expected = seq + 1
+            count += 1
             event_type = event.event_type
             types[event_type] = types.get(event_type, 0) + 1
             kind = kinds.get(event_type)
             if kind is None:
                 kind = self._kind(event_type)
-            use = counted is None or counted(event)
-            used += use
+            use = True if counted is None else counted(event)
+            if use:
+                used += 1
             if kind == END:
-                self._end(run, event, use)
+                on_end(run, event, use)
             elif kind == START:
-                self._start(run, event, use)
+                on_start(run, event, use)
             else:
-                self._instant(run, event, use)
+                on_instant(run, event, use)
+        run.next_seq, run.events = expected, run.events + count
         self.run = run
         self.analyzed += used
 
@@ -192,13 +197,13 @@ class Tally:
         self._prefixes[event_type] = prefix
         return kind
 
-    def _seq_jump(self, run: RunState, event: EventRecord) -> None:
-        if run.next_seq is None:
+    def _seq_jump(self, run: RunState, event: EventRecord, expected: int | None) -> None:
+        if expected is None:
             run.first_ts = event.ts
             return
         self.integrity.gaps += 1
-        what = "goes back" if event.seq < run.next_seq else "jumps"
-        self.integrity.note(f"run {run.run_id}: seq {what} from {run.next_seq - 1} to {event.seq}")
+        what = "goes back" if event.seq < expected else "jumps"
+        self.integrity.note(f"run {run.run_id}: seq {what} from {expected - 1} to {event.seq}")
 
     def _ref(self, run: RunState, seq: int) -> int:
         return run.index << SEQ_BITS | seq
