@@ -85,7 +85,7 @@ def run_start_ts(first: dict[str, Any]) -> str | None:
     attrs = first.get("attrs")
     if first.get("event_type") == "segment_start" and isinstance(attrs, dict):
         started = attrs.get("run_started")
-        if isinstance(started, str):
+        if micros(started) is not None:  # a start that is not a time is no anchor: the event's own ts is
             return started
     ts = first.get("ts")
     return ts if isinstance(ts, str) else None

@@ -43,7 +43,8 @@ def _degraded(errors: Errors, patterns: Patterns, anomalies: Anomalies, integrit
         reasons.append(f"{len(patterns.loops)} agent loop(s)")
     critical = [a for a in anomalies.items if a.severity == "critical"]
     if critical:
-        reasons.append(f"{len(critical)} critical anomal{'y' if len(critical) == 1 else 'ies'}: {critical[0].kind}")
+        kinds = ", ".join(sorted({anomaly.kind for anomaly in critical}))
+        reasons.append(f"{len(critical)} critical anomal{'y' if len(critical) == 1 else 'ies'}: {kinds}")
     if integrity.runs_not_ended:
         reasons.append(f"{integrity.runs_not_ended} run(s) never ended (crashed or still running)")
     if not integrity.ok:

@@ -40,7 +40,8 @@ def timeline(tree: SpanTree) -> Timeline:
     first, last = min(moments), max(moments)
     bars = tuple(_bar(node, depth, first, last) for depth, node in rows)
     ends = [bar.offset_ms + bar.length_ms for bar in bars if bar.offset_ms is not None]
-    start_ts = next(_ts(node) for _, node in rows if micros(_ts(node)) == first)
+    # the earliest moment may be an end event's (clocks go back): then name no start rather than guess one
+    start_ts = next((_ts(node) for _, node in rows if micros(_ts(node)) == first), None)
     return Timeline(bars, max([(last - first) / 1000, *ends]), start_ts)
 
 

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
-from ..model.errors import UsageError
+from ..model.errors import TraceError, UsageError
 
 _OFFSET = re.compile(r"^\+(?:(?P<h>\d+(?:\.\d+)?)h)?(?:(?P<m>\d+(?:\.\d+)?)m(?!s))?(?:(?P<s>\d+(?:\.\d+)?)s)?"
                      r"(?:(?P<ms>\d+(?:\.\d+)?)ms)?$")
@@ -32,7 +32,12 @@ class Bound:
             return self.at
         if run_start is None or self.offset is None:
             return None
-        return iso(parse_ts(run_start) + self.offset)
+        try:
+            start = parse_ts(run_start)
+        except ValueError:
+            raise TraceError(f"cannot place {self.text}: the run's start time {run_start!r} is not a timestamp",
+                             hint="give a moment in ISO 8601 instead of an offset") from None
+        return iso(start + self.offset)
 
 
 def parse_bound(text: str, option: str) -> Bound:
@@ -74,9 +79,17 @@ def _run_start(record: object) -> str:
     ts = record.ts  # type: ignore[attr-defined]
     if record.event_type == "segment_start":  # type: ignore[attr-defined]
         started = attrs_of(record).get("run_started")  # type: ignore[arg-type]
-        if isinstance(started, str):
+        if isinstance(started, str) and _is_time(started):
             return started
     return ts
+
+
+def _is_time(text: str) -> bool:
+    try:
+        parse_ts(text)
+    except ValueError:
+        return False
+    return True
 
 
 class EventWindow:

@@ -17,6 +17,7 @@ from ..analysis.window import EventWindow, parse_duration_ms
 from ..config_rules import parse_value
 from ..model.errors import TraceError, UsageError
 from ..render.console import make_console
+from ..store.reader import is_known_type
 from .progress import ByteProgress
 from .trace_args import bounds, check_components, make_reader, open_traces, trace_options
 
@@ -63,8 +64,9 @@ def analyze(traces: tuple[str, ...], all_runs: bool, strict: bool, since: str | 
       namel3ss-debug analyze run.jsonl --section errors --section patterns
       namel3ss-debug analyze debug/traces --all --since +30s --component llm
 
-    Exit codes: 0 analysed (whatever the verdict; use `check` to gate), 2 usage,
-    3 a trace that cannot be read.
+    Exit codes: 0 analysed (whatever the verdict: in CI, gate on it with
+    `--format json | jq -e '.health.verdict != "failing"'`), 2 usage, 3 a trace
+    that cannot be read.
     """
     window = EventWindow(check_components(components), *bounds(since, until))
     options = Options(slow_threshold_ms=parse_duration_ms(slow_threshold, "--slow-threshold"),
@@ -73,9 +75,9 @@ def analyze(traces: tuple[str, ...], all_runs: bool, strict: bool, since: str | 
     pricer = Pricer(_read_prices(prices_path), resolved.settings.price_overrides)
     progress = ByteProgress.for_sources(sources, enabled=not no_progress)
     reader = make_reader(strict, progress=progress.advance, reuse_buffers=True)  # the tally keeps no record
-    counted = _Counted()
+    counted = _Counted(reader.problems)
     with progress:
-        report = analyze_runs(((source, counted(reader.records(source))) for source in sources), pricer=pricer,
+        report = analyze_runs(((source, counted(source, reader.records(source))) for source in sources), pricer=pricer,
                               options=options, window=window, problems=reader.problems,
                               sections=sections or SECTIONS, bytes_read=lambda: progress.done)
     if not counted.events:
@@ -85,14 +87,18 @@ def analyze(traces: tuple[str, ...], all_runs: bool, strict: bool, since: str | 
 
 
 class _Counted:
-    """Counts the records that go by, whatever sections the report keeps."""
+    """Counts the records that go by, whatever sections the report keeps, and says which types are unknown."""
 
-    def __init__(self) -> None:
+    def __init__(self, problems: Any) -> None:
         self.events = 0
+        self.problems = problems
 
-    def __call__(self, blocks: Iterator[list[Any]]) -> Iterator[list[Any]]:
+    def __call__(self, source: Any, blocks: Iterator[list[Any]]) -> Iterator[list[Any]]:
         for block in blocks:
             self.events += len(block)
+            for event_type in {record.event_type for record in block}:
+                if not is_known_type(event_type):
+                    self.problems.unknown_type(event_type, source.label)
             yield block
 
 

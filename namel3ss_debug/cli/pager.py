@@ -90,7 +90,12 @@ class Output:
         import shlex  # noqa: PLC0415 - only a long output on a terminal needs a pager process
         import subprocess  # noqa: PLC0415
 
-        command = shlex.split(self.environ.get("PAGER", "") or "less")
+        try:
+            command = shlex.split(self.environ.get("PAGER", "") or "less")
+        except ValueError:  # PAGER with an unbalanced quote: no pager, as if there were none
+            return None
+        if not command:
+            return None
         env = dict(self.environ)
         env.setdefault("LESS", "FRX")
         try:

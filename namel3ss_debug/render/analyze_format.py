@@ -139,12 +139,13 @@ class View:
 
     only_run: Optional[str] = None
     wide: bool = True
+    tight: bool = False  # under 80 columns: only the figures that matter most
 
     @classmethod
-    def of(cls, report: Report, wide: bool = True) -> "View":
+    def of(cls, report: Report, wide: bool = True, tight: bool = False) -> "View":
         """The view of `report`: its only run, if it has exactly one (from the overview)."""
         runs = report.overview.runs if report.overview is not None else []
-        return cls(runs[0].run_id if len(runs) == 1 else None, wide)
+        return cls(runs[0].run_id if len(runs) == 1 else None, wide, tight)
 
     def at(self, run_id: str, seq: int) -> str:
         """`seq 12`, or `R seq 12` when the report has several runs (raw trace text)."""
@@ -155,7 +156,9 @@ class View:
         return NONE if ref is None else self.at(ref.run_id, ref.seq)
 
     def percentiles(self) -> tuple[tuple[str, str], ...]:
-        """The latency columns: all of them when wide, else p50, p95 and max."""
+        """The latency columns: all of them when wide, else p50, p95 and max; only p95 when tight."""
+        if self.tight:
+            return tuple(c for c in PERCENTILES if c[0] == "p95")
         return PERCENTILES if self.wide else tuple(c for c in PERCENTILES if c[0] in ("p50", "p95", "max"))
 
 

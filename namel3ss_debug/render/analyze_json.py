@@ -14,6 +14,7 @@ from typing import Any
 import orjson
 
 from ..analysis.report import Report
+from .json_text import terminal_safe
 
 _MS_DECIMALS = 3  # the tracer writes durations with 3 decimals (microseconds)
 _COST_DIGITS = 8  # significant digits: a fraction of a cent on one call still shows
@@ -39,7 +40,7 @@ def report_to_dict(report: Report) -> dict[str, Any]:
 
 def render_json(report: Report) -> bytes:
     """`report_to_dict` as UTF-8 JSON, indented by 2, with no final newline (the caller writes one)."""
-    return orjson.dumps(report_to_dict(report), option=orjson.OPT_INDENT_2)
+    return terminal_safe(orjson.dumps(report_to_dict(report), option=orjson.OPT_INDENT_2))
 
 
 def _plain(value: Any, key: str) -> Any:

@@ -41,7 +41,7 @@ def new_table(*headers: str) -> Table:
         if header.startswith(">"):
             table.add_column(header[1:], justify="right", no_wrap=True)
         else:
-            table.add_column(header, overflow="fold")
+            table.add_column(header, overflow="fold", min_width=min(10, max(len(header), 6)))  # never squeezed away
     return table
 
 

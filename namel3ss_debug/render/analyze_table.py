@@ -22,6 +22,7 @@ from .analyze_rich import (STATUS_STYLES, errors_cell, latency_cells, new_table,
 from .text import plural
 
 _MAX_TITLE_RUNS = 3
+_TIGHT = 80
 _WIDE = 110  # columns needed for p90 and p99 beside p50, p95 and max without squeezing the names
 _NEAR_CONTEXT_LIMIT = 0.8
 
@@ -31,7 +32,7 @@ def render_report(console: Console, report: Report) -> None:
 
     Every text that comes from the trace is printed literally (no markup, no control characters).
     """
-    view = View.of(report, wide=console.width >= _WIDE)
+    view = View.of(report, wide=console.width >= _WIDE, tight=console.width < _TIGHT)
     console.print(_title(report))
     if report.health is not None:
         console.print(_verdict(report.health.verdict))
@@ -112,11 +113,13 @@ def _stats(key: str, with_name: bool) -> Callable[[Console, list[OperationStats]
             section(console, key, Text("none", style="dim"))
             return
         percentiles = [f">{heading}" for heading, _ in view.percentiles()]
-        table = new_table("operation" if with_name else "component", ">count", ">errors", ">success", *percentiles)
+        success = [] if view.tight else [">success"]
+        table = new_table("operation" if with_name else "component", ">count", ">errors", *success, *percentiles)
         for row in rows:
             label = operation(row.component, row.name, row.kind) if with_name else row.component
-            table.add_row(trace_text(label), count(row.count), errors_cell(row.errors),
-                          success_cell(row.success_rate), *latency_cells(row.latency, view))
+            rate = [] if view.tight else [success_cell(row.success_rate)]
+            table.add_row(trace_text(label), count(row.count), errors_cell(row.errors), *rate,
+                          *latency_cells(row.latency, view))
         section(console, key, table)
     return render
 
@@ -167,6 +170,13 @@ def _tools(console: Console, tools: list[ToolStats], view: View) -> None:
         return
     # A narrow table leaves the error types to the errors section, which lists them with examples.
     types = ["error types"] if view.wide else []
+    if view.tight:  # the name and what matters most: how often, how often it failed, how slow
+        table = new_table("tool", ">calls", ">failed", ">p95")
+        for tool in tools:
+            table.add_row(trace_text(tool.name), count(tool.calls), errors_cell(tool.failures),
+                          duration(tool.latency.p95_ms))
+        section(console, "tools", table)
+        return
     table = new_table("tool", ">calls", ">failed", ">success", ">p50", ">p95", ">max", ">repeats", *types)
     for tool in tools:
         latency = tool.latency

@@ -1,19 +1,19 @@
 """`inspect --format json|jsonl`: the same records the tables show, as JSON with a `schema` key.
 
-Events are written as they were read. orjson escapes control characters below 0x20; DEL and the C1
-controls (U+007F..U+009F), legal raw in JSON, are written as `\\u00XX` too, so that JSON printed on a
-terminal cannot drive it and `jq` still reads the same strings.
+Events are written as they were read. orjson escapes control characters below 0x20; DEL, the C1
+controls and the bidirectional overrides, legal raw in JSON, are written as `\\uXXXX` too
+(`json_text.terminal_safe`), so that JSON printed on a terminal cannot drive it and `jq` still reads the
+same strings.
 """
 
 from __future__ import annotations
 
 import json
-import re
 from typing import TYPE_CHECKING, Any, Sequence
 
 import orjson
 
-from .json_text import fold
+from .json_text import fold, terminal_safe
 
 if TYPE_CHECKING:  # the records are only described here; `--event N --format json` needs none of them
     from ..analysis.causality import Causality
@@ -22,7 +22,6 @@ if TYPE_CHECKING:  # the records are only described here; `--event N --format js
     from ..analysis.timeline import Timeline
 
 INSPECT_SCHEMA = "namel3ss-debug/inspect/v1"
-_C1 = re.compile(rb"\x7f|\xc2[\x80-\x9f]")
 
 
 def dumps(value: Any) -> bytes:
@@ -34,11 +33,7 @@ def dumps(value: Any) -> bytes:
             data = json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
         except (TypeError, ValueError, RecursionError):
             data = json.dumps(fold(value, None), ensure_ascii=False, separators=(",", ":"), default=repr).encode()
-    return _C1.sub(_escape, data)
-
-
-def _escape(match: re.Match[bytes]) -> bytes:
-    return b"\\u%04x" % ord(match.group().decode())
+    return terminal_safe(data)
 
 
 def document(view: str, **body: Any) -> dict[str, Any]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import json
 from typing import Any
 
@@ -37,3 +39,13 @@ def fold(value: Any, limit: int | None, depth: int = 0) -> Any:
     if isinstance(value, list):
         return [fold(item, limit, depth + 1) for item in value]
     return value
+
+
+# Raw in JSON text, these would reach a terminal printing it: DEL and the C1 controls (orjson escapes
+# only those below 0x20) and the bidirectional overrides and isolates, as UTF-8 bytes.
+_UNSAFE = re.compile(rb"\x7f|\xc2[\x80-\x9f]|\xd8\x9c|\xe2\x80[\x8e\x8f\xaa-\xae]|\xe2\x81[\xa6-\xa9]")
+
+
+def terminal_safe(data: bytes) -> bytes:
+    """JSON bytes with those characters written as `\\uXXXX` escapes: the same strings to a parser."""
+    return _UNSAFE.sub(lambda match: b"\\u%04x" % ord(match.group().decode()), data)

@@ -6,6 +6,7 @@ import gzip
 from dataclasses import dataclass
 from typing import BinaryIO, Callable, Iterator
 
+_BOM = b"\xef\xbb\xbf"
 BLOCK_SIZE = 1 << 20  # a block decoded right after it is read is still in the CPU cache: 1 MB beats 8 MB by 1.8x
 
 
@@ -63,6 +64,10 @@ def iter_blocks(stream: BinaryIO, path: str, progress: Callable[[int], None] | N
             progress(now - seen)
             seen = now
         end = len(rest) + count
+        if offset == 0 and not rest and buffer.startswith(_BOM):  # a UTF-8 byte order mark is not an event
+            buffer[: end - len(_BOM)] = buffer[len(_BOM): end]
+            end -= len(_BOM)
+            offset = len(_BOM)
         cut = buffer.rfind(b"\n", 0, end) + 1
         rest = bytes(buffer[cut:end]) if cut else bytes(buffer[:end])
         if standard:

@@ -51,6 +51,13 @@ class ReadProblems:
         self._keep(self.dropped_fields, f"{where}: ignored field(s) of the wrong type: {', '.join(fields)}",
                    self.dropped_count, "fields ignored")
 
+    def unknown_type(self, event_type: str, where: str) -> None:
+        """An event type this version does not know: read and counted, said once per type."""
+        if event_type not in self.unknown_types:
+            self._say(f"{where}: event type {event_type!r} is not one this namel3ss-debug knows: "
+                      "counted, shown, not analysed as a span")
+        self.unknown_types[event_type] += 1
+
     def empty_file(self, where: str) -> None:
         self.empty_files.append(where)
         self._say(f"{where}: empty file, no events")

@@ -18,14 +18,18 @@ import msgspec
 import orjson
 
 from ..model.errors import TraceError
-from ..model.events import SCHEMA_VERSION
+from ..model.events import EVENT_TYPES, SCHEMA_VERSION
 from .blocks import Block, iter_blocks, lines_of, open_trace
 from .index import IndexBuilder
 from .problems import ReadProblems
-from .records import BLOCK_DECODER, ENVELOPE, EventRecord, record_from_dict
+from .records import BLOCK_DECODER, ENVELOPE, EventRecord, odd_fields, record_from_dict
 from .sources import STDIN, RunSource
 
+KNOWN_TYPES = frozenset(EVENT_TYPES)
 _BAD_GZIP = (gzip.BadGzipFile, EOFError, zlib.error)
+# What msgspec raises for a line it cannot make a record of: bad JSON, a wrong type, bad UTF-8 (which it
+# checks itself), nesting deeper than its recursion allows.
+_UNDECODABLE = (msgspec.DecodeError, msgspec.ValidationError, UnicodeDecodeError, RecursionError)
 
 
 @dataclass(frozen=True)
@@ -66,8 +70,9 @@ class TraceReader:
 
     def events(self, source: RunSource) -> Iterator[Located]:
         """Every event of the run as a dict with its place."""
+        next_seq: dict[str, int] = {}  # across the run's files: a lost segment is a gap in seq
         for path in source.files:
-            for located_events in self._file(path, _DictSink(self.problems)):
+            for located_events in self._file(path, _DictSink(self.problems, next_seq)):
                 yield from located_events
 
     def _file(self, path: str, sink: "_Sink") -> Iterator[list[Any]]:
@@ -169,6 +174,15 @@ class _Sink:
             return []
 
 
+def is_known_type(event_type: Any) -> bool:
+    """A v1 event type, or the `custom_*` any app may write."""
+    return isinstance(event_type, str) and (event_type in KNOWN_TYPES or event_type.startswith("custom_"))
+
+
+def text_of_type(event_type: Any) -> str:
+    return event_type if isinstance(event_type, str) else repr(event_type)
+
+
 def parse_line(line: bytes, where: str, problems: ReadProblems, tail: bool, *,
                versioned: bool = True) -> dict[str, Any] | None:
     """A line as a dict, or None after telling `problems` why it is not an event; a newer `v` raises."""
@@ -212,7 +226,7 @@ class _RecordSink(_Sink):
         if self.mapper is None and not block.tail:
             try:
                 records = BLOCK_DECODER.decode_lines(block.view)
-            except (msgspec.DecodeError, msgspec.ValidationError, UnicodeDecodeError):  # msgspec checks UTF-8 itself
+            except _UNDECODABLE:  # a bad line somewhere in the block: find it line by line
                 records = None
             if records is not None:
                 self._note(block, records, builder)
@@ -225,7 +239,7 @@ class _RecordSink(_Sink):
     def _note(self, block: Block, records: list[EventRecord], builder: IndexBuilder | None) -> None:
         lines = block.lines
         self.count += len(records)
-        self.lines += lines
+        self.lines += len(records)  # lines with something on them, as the line-by-line readers count
         if builder is not None and records:
             builder.seen(records[0].seq, records[-1].seq)
             if len(records) == lines:  # no blank lines, so line k of the block is record k
@@ -241,7 +255,7 @@ class _RecordSink(_Sink):
                     records.append(BLOCK_DECODER.decode(line))
                     self.count += 1
                     continue
-                except (msgspec.DecodeError, msgspec.ValidationError, UnicodeDecodeError):  # msgspec checks UTF-8 itself
+                except _UNDECODABLE:
                     pass
             event = self.parse_line(where, line, block.tail)
             if event is not None:
@@ -279,6 +293,10 @@ def _index_block(block: Block, records: list[EventRecord], builder: IndexBuilder
 class _DictSink(_Sink):
     """Dicts with their place; the envelope is checked so that views can rely on it."""
 
+    def __init__(self, problems: ReadProblems, next_seq: dict[str, int]):
+        super().__init__(problems)
+        self._next_seq = next_seq
+
     def block(self, block: Block, builder: IndexBuilder | None) -> list[Located]:
         located: list[Located] = []
         for number, offset, line in lines_of(block):
@@ -301,10 +319,25 @@ class _DictSink(_Sink):
                 builder.add(seq, number, offset)
 
     def _valid(self, event: dict[str, Any], where: str) -> bool:
+        """The envelope must be right; odd optional fields, unknown types and seq gaps are said, not fatal."""
         problem = envelope_problem(event)
         if problem is not None:
             self.problems.invalid_line(where, problem)
-        return problem is None
+            return False
+        odd = odd_fields(event)
+        if odd:
+            self.problems.dropped_field(where, odd)
+        if not is_known_type(event["event_type"]):
+            self.problems.unknown_type(text_of_type(event["event_type"]), where)
+        self._check_seq(event, where)
+        return True
+
+    def _check_seq(self, event: dict[str, Any], where: str) -> None:
+        run = event["run_id"] if isinstance(event["run_id"], str) else repr(event["run_id"])
+        expected = self._next_seq.get(run)
+        if expected is not None and event["seq"] != expected:
+            self.problems.seq_gap(where, expected, event["seq"])
+        self._next_seq[run] = event["seq"] + 1
 
     def mapped(self, events: list[dict[str, Any]], path: str, number: int, offset: int) -> list[Located]:
         return [Located(event, path, number, offset) for event in events if self._valid(event, path)]

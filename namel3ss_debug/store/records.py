@@ -7,9 +7,18 @@ not name (`outputs`, `attrs` of ordinary events, ...) are skipped without buildi
 
 from __future__ import annotations
 
-from typing import Any, Literal, Optional
+from typing import Annotated, Any, Literal, Optional
 
 import msgspec
+from msgspec import Meta
+
+# Bounds that keep every figure finite and every reference packable (run << 44 | seq): a value past them
+# is not a measurement but a broken writer, and is reported like a value of the wrong type.
+Seq = Annotated[int, Meta(ge=0, lt=2**43)]
+Count = Annotated[int, Meta(ge=0, le=2**53)]
+Milliseconds = Annotated[float, Meta(ge=0, le=1e12)]  # 30 years
+Money = Annotated[float, Meta(ge=0, le=1e12)]
+Megabytes = Annotated[float, Meta(ge=0, le=1e12)]
 
 
 class ErrorInfo(msgspec.Struct, gc=False, omit_defaults=True):
@@ -19,9 +28,9 @@ class ErrorInfo(msgspec.Struct, gc=False, omit_defaults=True):
 
 
 class Usage(msgspec.Struct, gc=False, omit_defaults=True):
-    input_tokens: Optional[int] = None
-    output_tokens: Optional[int] = None
-    total_tokens: Optional[int] = None
+    input_tokens: Optional[Count] = None
+    output_tokens: Optional[Count] = None
+    total_tokens: Optional[Count] = None
 
 
 class EventRecord(msgspec.Struct, gc=False):
@@ -29,7 +38,7 @@ class EventRecord(msgspec.Struct, gc=False):
 
     v: Literal[1]
     run_id: str
-    seq: int
+    seq: Seq
     ts: str
     event_type: str
     component: str
@@ -37,20 +46,20 @@ class EventRecord(msgspec.Struct, gc=False):
     span_id: str
     parent_id: Optional[str]
     status: str
-    duration_ms: Optional[float] = None
+    duration_ms: Optional[Milliseconds] = None
     usage: Optional[Usage] = None
     model: Optional[str] = None
-    cost_usd: Optional[float] = None
+    cost_usd: Optional[Money] = None
     error: Optional[ErrorInfo] = None
-    memory_mb: Optional[float] = None
+    memory_mb: Optional[Megabytes] = None
     inputs: msgspec.Raw = msgspec.Raw(b"")
     attrs: msgspec.Raw = msgspec.Raw(b"")
 
 
 ENVELOPE = ("v", "run_id", "seq", "ts", "event_type", "component", "name", "span_id", "parent_id", "status")
 
-_OPTIONAL: dict[str, Any] = {"duration_ms": float, "usage": Usage, "model": str, "cost_usd": float,
-                          "error": ErrorInfo, "memory_mb": float}
+_OPTIONAL: dict[str, Any] = {"duration_ms": Milliseconds, "usage": Usage, "model": str, "cost_usd": Money,
+                             "error": ErrorInfo, "memory_mb": Megabytes}
 
 BLOCK_DECODER = msgspec.json.Decoder(EventRecord)
 _ENCODER = msgspec.json.Encoder()
@@ -105,3 +114,29 @@ def _field_message(error: msgspec.ValidationError) -> str:
     what, _, where = text.partition(" - at `$")
     field = where.rstrip("`").lstrip(".") or "?"
     return f"field `{field}`: {what.replace('`', '').lower()}"
+
+
+def odd_fields(event: dict[str, Any]) -> list[str]:
+    """The optional fields of an event dict that a record would not take (wrong type, out of range).
+
+    The dict readers (`inspect`) keep the event as it is, but say so, as `analyze` does when it drops them.
+    """
+    odd = [key for key in ("duration_ms", "cost_usd", "memory_mb") if key in event and event[key] is not None
+           and not _bounded_number(event[key])]
+    usage = event.get("usage")
+    if usage is not None and not (isinstance(usage, dict) and all(
+            _count(usage.get(key)) for key in ("input_tokens", "output_tokens", "total_tokens"))):
+        odd.append("usage")
+    if event.get("model") is not None and not isinstance(event["model"], str):
+        odd.append("model")
+    if event.get("error") is not None and not isinstance(event["error"], dict):
+        odd.append("error")
+    return odd
+
+
+def _bounded_number(value: Any) -> bool:
+    return type(value) in (int, float) and 0 <= value <= 1e12
+
+
+def _count(value: Any) -> bool:
+    return value is None or (type(value) is int and 0 <= value <= 2**53)

@@ -7,7 +7,9 @@ A TRACE argument is a file, any segment of a run (the run's other segments are f
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
@@ -33,7 +35,19 @@ def resolve_sources(specs: Sequence[str], *, all_runs: bool = False, trace_dir: 
     sources: list[RunSource] = []
     for spec in specs:
         sources.extend(_resolve(spec, all_runs, trace_dir))
-    return sources
+    return _once(sources)
+
+
+def _once(sources: list[RunSource]) -> list[RunSource]:
+    """A run named twice (a segment and its directory, say) is read once: its events would count twice."""
+    seen: set[tuple[str, ...]] = set()
+    unique = []
+    for source in sources:
+        key = tuple(os.path.realpath(file) if file != STDIN else file for file in source.files)
+        if key not in seen:
+            seen.add(key)
+            unique.append(source)
+    return unique
 
 
 def _resolve(spec: str, all_runs: bool, trace_dir: Path | None) -> list[RunSource]:
@@ -45,6 +59,8 @@ def _resolve(spec: str, all_runs: bool, trace_dir: Path | None) -> list[RunSourc
     if path.is_file():
         return [_run_of(path)]
     if path.exists():
+        if _is_stream(path):  # a named pipe or `<(command)`: read once, like standard input
+            return [RunSource(spec, (spec,))]
         raise UsageError(f"not a regular file: {spec}", hint="give a trace file, a directory or a run id")
     found = _run_id(spec, trace_dir) if trace_dir is not None and "/" not in spec else None
     if found is not None:
@@ -52,6 +68,11 @@ def _resolve(spec: str, all_runs: bool, trace_dir: Path | None) -> list[RunSourc
     where = f" (and no run with that id in {trace_dir})" if trace_dir is not None else ""
     raise UsageError(f"no such trace file: {spec}{where}",
                      hint="give a .jsonl file, a run's segment, a run id or a trace directory")
+
+
+def _is_stream(path: Path) -> bool:
+    mode = path.stat().st_mode
+    return stat.S_ISFIFO(mode) or stat.S_ISCHR(mode)
 
 
 def segment_of(path: Path) -> tuple[str, int] | None:

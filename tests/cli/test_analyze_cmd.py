@@ -217,3 +217,29 @@ def test_an_empty_trace_is_an_error_whatever_the_sections(tmp_path):
     (tmp_path / "empty.jsonl").write_bytes(b"")
     result = invoke("empty.jsonl", "--section", "health")
     assert result.exit_code == 3 and "no events in empty.jsonl" in result.stderr
+
+
+def test_unknown_event_types_are_a_warning(tmp_path):
+    write_known_trace(tmp_path / "known.jsonl")
+    with (tmp_path / "known.jsonl").open("ab") as handle:
+        event = {"v": 1, "run_id": RUN, "seq": 602, "ts": "2026-11-22T11:00:00.000000Z", "event_type": "brand_new",
+                 "component": "custom", "name": "x", "span_id": "zz", "parent_id": "r", "status": "completed"}
+        handle.write(orjson.dumps(event) + b"\n")
+    result = invoke("known.jsonl", "--format", "json")
+    assert "event type 'brand_new' is not one this namel3ss-debug knows" in result.stderr
+    assert json.loads(result.stdout)["overview"]["unknown_event_types"] == {"brand_new": 1}
+
+
+def test_a_run_named_twice_is_counted_once(tmp_path):
+    write_known_trace(tmp_path / "known.jsonl")
+    report = json.loads(invoke("known.jsonl", "./known.jsonl", "--format", "json").stdout)
+    assert report["overview"]["events"] == 602
+
+
+def test_json_output_writes_bidi_overrides_and_c1_controls_as_escapes(tmp_path):
+    path = tmp_path / "evil.jsonl"
+    write_known_trace(path)
+    path.write_bytes(path.read_bytes().replace(b'"planner"', '"plan\u202ener\u009b"'.encode()))
+    result = invoke("evil.jsonl", "--format", "json")
+    assert "\u202e".encode() not in result.stdout_bytes and "\u009b".encode() not in result.stdout_bytes
+    assert any(op["name"] == "plan\u202ener\u009b" for op in json.loads(result.stdout)["operations"])

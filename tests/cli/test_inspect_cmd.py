@@ -522,3 +522,37 @@ def test_a_traced_example_app_can_be_inspected(tmp_path):
     assert "agent_execution researcher  completed" in tree and "llm_call writer  completed" in tree
     causes = inspect(str(tmp_path), "--causality", str(errors[0]["seq"])).stdout
     assert "target" in causes and "same span" in causes
+
+
+def test_a_pager_command_that_cannot_be_parsed_means_no_pager(tmp_path):
+    path = write(tmp_path, research_run())
+    shown = run_in_terminal(["inspect", path], terminal_env(PAGER='less "', LINES="10"), rows=10)
+    assert b"17 events" in shown and b"Traceback" not in shown
+
+
+def test_a_long_analyze_report_on_a_terminal_goes_through_the_pager(tmp_path):
+    path = write(tmp_path, research_run())
+    log = tmp_path / "paged.txt"
+    pager = f"{sys.executable} -c \"import sys; open({str(log)!r}, 'wb').write(sys.stdin.buffer.read())\""
+    shown = run_in_terminal(["analyze", path], terminal_env(PAGER=pager, LINES="10"), rows=10)
+    assert b"health" in log.read_bytes() and b"health" not in shown
+
+
+def test_a_lost_segment_is_a_gap_in_seq_named_where_it_shows(tmp_path):
+    lines = research_run().lines().split(b"\n")
+    run = "20261122-100000-abcdef"
+    (tmp_path / f"{run}.0000.jsonl").write_bytes(b"\n".join(lines[:5]) + b"\n")
+    (tmp_path / f"{run}.0002.jsonl").write_bytes(b"\n".join(lines[9:]))
+    result = inspect(str(tmp_path), "--tree")
+    assert result.exit_code == 0 and f"{run}.0002.jsonl:1: seq jumps from 4 to 9" in result.stderr
+
+
+def test_unknown_types_and_odd_fields_are_said_once_with_their_place(tmp_path):
+    trace = research_run()
+    trace.instant("something_new", "custom", "x")
+    trace.instant("something_new", "custom", "y")
+    trace.events[3]["duration_ms"] = "slow"
+    path = write(tmp_path, trace)
+    result = inspect(path)
+    assert result.stderr.count("event type 'something_new' is not one this namel3ss-debug knows") == 1
+    assert f"{path}:4: ignored field(s) of the wrong type: duration_ms" in result.stderr

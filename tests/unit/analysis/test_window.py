@@ -58,3 +58,20 @@ def test_components_filter():
     trace.span("tool", "x", 1)
     window = EventWindow(components=frozenset({"tool"}))
     assert [window(record_from_dict(e)[0]) for e in trace.events] == [False, True, True]
+
+
+def test_a_run_start_that_is_not_a_time_falls_back_to_the_events_own_time():
+    trace = TraceBuilder()
+    trace.event("segment_start", "app", "seg", "00000000000000ff", None, "completed", attrs={"run_started": "x"})
+    window = EventWindow(until=parse_bound("+1s", "--until"))
+    assert window(record_from_dict(trace.events[0])[0]) is True
+
+
+def test_an_offset_against_a_run_whose_times_are_not_times_is_a_trace_error():
+    from namel3ss_debug.model.errors import TraceError
+
+    trace = TraceBuilder()
+    trace.event("run_start", "app", "a", "0000000000000001", None, "started")
+    trace.events[0]["ts"] = "yesterday"
+    with pytest.raises(TraceError, match="cannot place \\+1s"):
+        EventWindow(until=parse_bound("+1s", "--until"))(record_from_dict(trace.events[0])[0])

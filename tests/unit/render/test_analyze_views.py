@@ -372,3 +372,10 @@ def test_durations_read_naturally(ms: float | None, text: str) -> None:
                                           (0, "$0.00"), (None, "-")])
 def test_costs_show_enough_digits(amount: float | None, text: str) -> None:
     assert usd(amount) == text
+
+
+def test_a_narrow_terminal_keeps_the_names_and_drops_figures():
+    text = rendered(make_report(name="search_documents"), width=60).export_text()
+    tools = text[text.index("Tools"):text.index("Errors")]
+    assert "search_documents" in tools and "p95" in tools and "p50" not in tools
+    assert max(len(line) for line in text.splitlines()) <= 60

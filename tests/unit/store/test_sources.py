@@ -67,3 +67,9 @@ def test_a_directory_of_other_jsonl_files_gives_the_newest(tmp_path):
 
 def test_dash_is_standard_input():
     assert resolve_sources(["-"])[0].files == ("-",)
+
+
+def test_a_run_named_twice_is_read_once(tmp_path):
+    _touch(tmp_path, f"{RUN}.0000.jsonl", f"{RUN}.0001.jsonl")
+    sources = resolve_sources([str(tmp_path / f"{RUN}.0001.jsonl"), str(tmp_path), f"{tmp_path}/./{RUN}.0000.jsonl"])
+    assert len(sources) == 1
