@@ -6,9 +6,14 @@ so each warning about it is printed once.
 
 from __future__ import annotations
 
+import zlib
 from typing import Iterator
 
+import orjson
+
+from ..analysis.fields import text_of
 from ..model.errors import UsageError
+from ..store.blocks import open_trace
 from ..store.lookup import SeqRange, find_event
 from ..store.problems import ReadProblems
 from ..store.reader import Located, TraceReader
@@ -60,6 +65,10 @@ class EventStream:
         if found is None:
             has = f" (the run has seq {seen.first}..{seen.last})" if seen.first is not None else " (it has no events)"
             raise UsageError(f"no event {seq} in {source.label}{has}", hint="list the events with `inspect TRACE`")
+        first = _first_run_id(source)
+        if first is not None and found.event.get("run_id") != first:
+            warn(f"{option} {seq}: {source.label} holds more than one run; this is seq {seq} of run "
+                 f"{text_of(found.event.get('run_id'))}, not of its first run {first}")
         return source, found
 
     def find_id(self, ident: str, option: str) -> tuple[RunSource, list[Located]]:
@@ -101,3 +110,18 @@ class EventStream:
     def _quiet(self) -> TraceReader:
         problems = ReadProblems(strict=self.reader.problems.strict)
         return TraceReader(problems, stdin=self.reader.stdin, write_index=False)
+
+
+def _first_run_id(source: RunSource) -> str | None:
+    """The run id of the first event of a run's first file, read from its first line; None if unreadable."""
+    if STDIN in source.files:
+        return None
+    try:
+        with open_trace(source.files[0], None)[0] as stream:
+            for line in stream:
+                if line.strip():
+                    first = orjson.loads(line)
+                    return first.get("run_id") if isinstance(first, dict) else None
+    except (OSError, ValueError, EOFError, zlib.error):
+        return None
+    return None

@@ -556,3 +556,15 @@ def test_unknown_types_and_odd_fields_are_said_once_with_their_place(tmp_path):
     result = inspect(path)
     assert result.stderr.count("event type 'something_new' is not one this namel3ss-debug knows") == 1
     assert f"{path}:4: ignored field(s) of the wrong type: duration_ms" in result.stderr
+
+
+def test_event_n_in_a_file_of_several_runs_says_which_run_it_is(tmp_path):
+    first, second = research_run(), TraceBuilder(run_id="20261122-110000-ffffff")
+    second.run_start()
+    for _ in range(15):
+        second.span("tool", "x", 1)
+    second.run_end()
+    path = tmp_path / "both.jsonl"
+    path.write_bytes(first.lines() + second.lines())
+    result = inspect(str(path), "--event", "25")
+    assert "holds more than one run; this is seq 25 of run 20261122-110000-ffffff" in result.stderr
