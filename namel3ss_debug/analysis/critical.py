@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from .run_state import O_CHAIN, O_CHAIN_DIRECT, O_CHAIN_END, O_KIDS, O_OPEN_KIDS
+
 Chain = dict[tuple[str, str, str], list[float]]  # (component, name, span kind) -> [ms, spans]
 END, START, CHAIN, DIRECT = 0, 1, 2, 3
 
@@ -50,3 +52,40 @@ def merge(into: Chain, chain: Chain) -> None:
         else:
             entry[0] += ms
             entry[1] += spans
+
+
+def best_chain(own: list[Any]) -> tuple[Chain | None, float]:
+    """The critical path through a span's children so far, and the time of its direct children on it."""
+    if own[O_KIDS]:
+        best = own[O_KIDS][-1]
+        return best[CHAIN], best[DIRECT]
+    return own[O_CHAIN], own[O_CHAIN_DIRECT]
+
+
+def own_chain(own: list[Any], op: tuple[str, str, str], duration: float) -> Chain:
+    """A closing span's critical path: its children's, plus its own time outside them."""
+    chain, direct = best_chain(own)
+    if chain is None:
+        return {op: [duration, 1]}
+    own_ms = duration - direct
+    entry = chain.get(op)
+    if entry is None:
+        chain[op] = [own_ms if own_ms > 0 else 0.0, 1]
+    else:
+        entry[0] += own_ms if own_ms > 0 else 0.0
+        entry[1] += 1
+    return chain
+
+
+def attach_overlapping(parent: list[Any], chain: Chain, start_seq: int, end_seq: int, duration: float) -> None:
+    """A closed child of a parent whose children overlap: the general form, back to the simple one when it can."""
+    kids = parent[O_KIDS]
+    if kids is None:
+        kids = [] if parent[O_CHAIN] is None else [[parent[O_CHAIN_END], -1, parent[O_CHAIN], parent[O_CHAIN_DIRECT]]]
+        parent[O_CHAIN] = None
+    kids = attach(kids, start_seq, end_seq, chain, duration, parent[O_OPEN_KIDS] > 0)
+    if len(kids) == 1 and parent[O_OPEN_KIDS] == 0:  # back to one child after another
+        parent[O_CHAIN_END], _, parent[O_CHAIN], parent[O_CHAIN_DIRECT] = kids[0]
+        parent[O_KIDS] = None
+    else:
+        parent[O_KIDS] = kids

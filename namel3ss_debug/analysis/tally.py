@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import heapq
 from array import array
-from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable
+from typing import Any, Iterable
 
 from ..model.error_category import categorize
 from ..model.events import EVENT_TYPES
@@ -19,76 +18,20 @@ from ..store.records import EventRecord, attrs_of
 from . import critical
 from .idset import SpanIds
 from .loops import LoopWatch
+from .run_state import (
+    BUCKET_SECONDS, MAX_BUCKETS, MAX_KEPT, O_AGENT, O_CHAIN, O_CHAIN_DIRECT, O_CHAIN_END, O_CHILD_MS, O_COMPONENT,
+    O_FAILED_ERROR, O_KEY, O_KIDS, O_LAST, O_NAME, O_OPEN_KIDS, O_PARENT, O_RETRY, O_SEQ, Integrity, Options,
+    RunState, coarsen, recorded_event_types,
+)
 
 START, END, INSTANT = 0, 1, 2
 CALLS = frozenset({"llm", "tool"})
 KNOWN_TYPES = frozenset(EVENT_TYPES)
 MAX_EXAMPLES = 3
-TOP_SLOW = 10
-MAX_KEPT = 50  # blocking spans, context-limit calls and problems kept as examples; counts stay exact
 CONTEXT_SHARE = 0.9  # an LLM call this close to its model's context window is an anomaly
 SEQ_BITS = 44  # a reference packs (run index, seq) into one int: run << 44 | seq
 SEQ_MASK = (1 << SEQ_BITS) - 1
-MAX_BUCKETS = 4096
-BUCKET_SECONDS = {19: 1, 18: 10, 16: 60, 15: 600, 13: 3600, 10: 86400}  # timestamp prefix length -> seconds
-
-# Fields of an open span, kept in a list (cheaper to build than an object, for every span).
-# O_CHAIN/O_CHAIN_END/O_CHAIN_DIRECT: the critical path so far while children run one after another;
-# O_KIDS: the general form (see critical.py), used only while children overlap.
-(O_COMPONENT, O_NAME, O_PARENT, O_SEQ, O_KEY, O_CHILD_MS, O_CHAIN, O_CHAIN_END, O_CHAIN_DIRECT, O_KIDS,
- O_OPEN_KIDS, O_AGENT, O_LAST, O_FAILED_ERROR, O_RETRY) = range(15)
-
-
-@dataclass
-class Options:
-    slow_threshold_ms: float = 1000.0
-    block_threshold_ms: float = 10_000.0
-    top: int = TOP_SLOW
-    context_window: Callable[[str], int | None] = lambda model: None
-    counted: Callable[[EventRecord], bool] | None = None  # --since/--until/--component; None: every event
-
-
-@dataclass
-class RunState:
-    """What is known of one run while its events go by."""
-
-    index: int
-    run_id: str
-    source: str
-    files: tuple[str, ...]
-    events: int = 0
-    next_seq: int | None = None
-    first_ts: str | None = None
-    last_ts: str | None = None
-    open: dict[str, list[Any]] = field(default_factory=dict)
-    seen: SpanIds = field(default_factory=SpanIds)
-    start_attrs: dict[str, Any] | None = None
-    end: dict[str, Any] | None = None
-    end_attrs: dict[str, Any] = field(default_factory=dict)
-    memory: list[tuple[float, int]] = field(default_factory=list)  # first, last and peak (mb, seq)
-    # ended and failed spans per time bucket: "YYYY-MM-DDTHH:MM:SS" (a second) at first, coarser prefixes
-    # of the timestamp (10 s, a minute, ...) once there are too many buckets, so memory stays bounded
-    seconds: dict[str, list[int]] = field(default_factory=dict)
-    bucket_chars: int = 19
-    watches: dict[str, LoopWatch] = field(default_factory=dict)
-    agent_names: dict[str, str] = field(default_factory=dict)
-    chain: critical.Chain | None = None
-    last_error: tuple[str, str] | None = None  # (type, message) of the error seen last
-    reportable: bool = False  # the last error failed a span, and no error_occurred has reported it yet
-
-
-@dataclass
-class Integrity:
-    unclosed: int = 0
-    ends_without_start: int = 0
-    orphans: int = 0
-    duplicates: int = 0
-    gaps: int = 0
-    problems: list[str] = field(default_factory=list)
-
-    def note(self, message: str) -> None:
-        if len(self.problems) < MAX_KEPT:
-            self.problems.append(message)
+__all__ = ["BUCKET_SECONDS", "CONTEXT_SHARE", "KNOWN_TYPES", "Options", "RunState", "SEQ_BITS", "Tally"]
 
 
 class Tally:
@@ -311,7 +254,7 @@ class Tally:
         if duration - own[O_CHILD_MS] > self._block_ms:
             self._blocking(run, event, op, duration - own[O_CHILD_MS])
         leaf = own[O_CHAIN] is None and own[O_KIDS] is None
-        chain = None if leaf else _own_chain(own, op, duration)
+        chain = None if leaf else critical.own_chain(own, op, duration)
         if own[O_AGENT] == span_id:
             self._agent_ended(run, span_id, own[O_SEQ])
         parent_id = event.parent_id
@@ -345,13 +288,13 @@ class Tally:
             parent[O_CHAIN_END] = event.seq
             parent[O_CHAIN_DIRECT] += duration
         else:
-            _attach_overlapping(parent, chain if chain is not None else {op: [duration, 1]}, own[O_SEQ],
+            critical.attach_overlapping(parent, chain if chain is not None else {op: [duration, 1]}, own[O_SEQ],
                                 event.seq, duration)
 
     def _end_without_start(self, run: RunState, event: EventRecord) -> None:
         if event.event_type == "run_end" and not run.seen.starts and not run.seen.others:
             return  # a run filtered or cut to its end: nothing to pair
-        if _recorded_event_types(run):
+        if recorded_event_types(run):
             return  # the run was recorded with default_event_types: ends without their starts are expected
         self.integrity.ends_without_start += 1
         self.integrity.note(f"run {run.run_id} seq {event.seq}: end of span {event.span_id} without its start")
@@ -375,7 +318,7 @@ class Tally:
         bucket = run.seconds.get(second)
         if bucket is None:
             if len(run.seconds) >= MAX_BUCKETS:
-                _coarsen(run)
+                coarsen(run)
                 second = event.ts[:run.bucket_chars]
             bucket = run.seconds.setdefault(second, [0, 0])
         bucket[0] += 1
@@ -531,64 +474,6 @@ class Tally:
                                     f"{run.open[unclosed[0]][O_NAME]})")
             root = next((own for own in run.open.values() if own[O_PARENT] is None), None)
             if run.chain is None and root is not None:
-                run.chain = _best_chain(root)[0]
+                run.chain = critical.best_chain(root)[0]
             run.open.clear()
             run.seen = SpanIds()
-
-
-def _best_chain(own: list[Any]) -> tuple[critical.Chain | None, float]:
-    """The critical path through a span's children so far, and the time of its direct children on it."""
-    if own[O_KIDS]:
-        best = own[O_KIDS][-1]
-        return best[critical.CHAIN], best[critical.DIRECT]
-    return own[O_CHAIN], own[O_CHAIN_DIRECT]
-
-
-def _own_chain(own: list[Any], op: tuple[str, str, str], duration: float) -> critical.Chain:
-    """A closing span's critical path: its children's, plus its own time outside them."""
-    chain, direct = _best_chain(own)
-    if chain is None:
-        return {op: [duration, 1]}
-    own_ms = duration - direct
-    entry = chain.get(op)
-    if entry is None:
-        chain[op] = [own_ms if own_ms > 0 else 0.0, 1]
-    else:
-        entry[0] += own_ms if own_ms > 0 else 0.0
-        entry[1] += 1
-    return chain
-
-
-def _attach_overlapping(parent: list[Any], chain: critical.Chain, start_seq: int, end_seq: int,
-                        duration: float) -> None:
-    kids = parent[O_KIDS]
-    if kids is None:
-        kids = [] if parent[O_CHAIN] is None else [[parent[O_CHAIN_END], -1, parent[O_CHAIN], parent[O_CHAIN_DIRECT]]]
-        parent[O_CHAIN] = None
-    kids = critical.attach(kids, start_seq, end_seq, chain, duration, parent[O_OPEN_KIDS] > 0)
-    if len(kids) == 1 and parent[O_OPEN_KIDS] == 0:  # back to one child after another
-        parent[O_CHAIN_END], _, parent[O_CHAIN], parent[O_CHAIN_DIRECT] = kids[0]
-        parent[O_KIDS] = None
-    else:
-        parent[O_KIDS] = kids
-
-
-def _coarsen(run: RunState) -> None:
-    """Ten times fewer buckets, or so: the next shorter timestamp prefix (10 s, 1 min, 10 min, 1 h, 1 day)."""
-    lengths = sorted(BUCKET_SECONDS, reverse=True)
-    if run.bucket_chars == lengths[-1]:
-        return
-    run.bucket_chars = lengths[lengths.index(run.bucket_chars) + 1]
-    merged: dict[str, list[int]] = {}
-    for second, (ended, failed) in run.seconds.items():
-        bucket = merged.setdefault(second[:run.bucket_chars], [0, 0])
-        bucket[0] += ended
-        bucket[1] += failed
-    run.seconds = merged
-
-
-def _recorded_event_types(run: RunState) -> list[Any]:
-    """The event types a run was recorded with (`default_event_types` in run_start's config), if limited."""
-    config = (run.start_attrs or {}).get("config")
-    types = config.get("default_event_types") if isinstance(config, dict) else None
-    return types if isinstance(types, list) else []

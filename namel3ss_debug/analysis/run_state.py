@@ -1,0 +1,94 @@
+"""What the one pass keeps per run and per open span, and the options it runs with."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from ..store.records import EventRecord
+from .idset import SpanIds
+from .loops import LoopWatch
+
+TOP_SLOW = 10
+MAX_KEPT = 50  # blocking spans, context-limit calls and problems kept as examples; counts stay exact
+MAX_BUCKETS = 4096
+BUCKET_SECONDS = {19: 1, 18: 10, 16: 60, 15: 600, 13: 3600, 10: 86400}  # timestamp prefix length -> seconds
+
+# Fields of an open span, kept in a list (cheaper to build than an object, for every span).
+# O_CHAIN/O_CHAIN_END/O_CHAIN_DIRECT: the critical path so far while children run one after another;
+# O_KIDS: the general form (see critical.py), used only while children overlap.
+(O_COMPONENT, O_NAME, O_PARENT, O_SEQ, O_KEY, O_CHILD_MS, O_CHAIN, O_CHAIN_END, O_CHAIN_DIRECT, O_KIDS,
+ O_OPEN_KIDS, O_AGENT, O_LAST, O_FAILED_ERROR, O_RETRY) = range(15)
+
+
+@dataclass
+class Options:
+    slow_threshold_ms: float = 1000.0
+    block_threshold_ms: float = 10_000.0
+    top: int = TOP_SLOW
+    context_window: Callable[[str], int | None] = lambda model: None
+    counted: Callable[[EventRecord], bool] | None = None  # --since/--until/--component; None: every event
+
+
+@dataclass
+class RunState:
+    """What is known of one run while its events go by."""
+
+    index: int
+    run_id: str
+    source: str
+    files: tuple[str, ...]
+    events: int = 0
+    next_seq: int | None = None
+    first_ts: str | None = None
+    last_ts: str | None = None
+    open: dict[str, list[Any]] = field(default_factory=dict)
+    seen: SpanIds = field(default_factory=SpanIds)
+    start_attrs: dict[str, Any] | None = None
+    end: dict[str, Any] | None = None
+    end_attrs: dict[str, Any] = field(default_factory=dict)
+    memory: list[tuple[float, int]] = field(default_factory=list)  # first, last and peak (mb, seq)
+    # ended and failed spans per time bucket: "YYYY-MM-DDTHH:MM:SS" (a second) at first, coarser prefixes
+    # of the timestamp (10 s, a minute, ...) once there are too many buckets, so memory stays bounded
+    seconds: dict[str, list[int]] = field(default_factory=dict)
+    bucket_chars: int = 19
+    watches: dict[str, LoopWatch] = field(default_factory=dict)
+    agent_names: dict[str, str] = field(default_factory=dict)
+    chain: dict[tuple[str, str, str], list[float]] | None = None  # critical.Chain
+    last_error: tuple[str, str] | None = None  # (type, message) of the error seen last
+    reportable: bool = False  # the last error failed a span, and no error_occurred has reported it yet
+
+
+@dataclass
+class Integrity:
+    unclosed: int = 0
+    ends_without_start: int = 0
+    orphans: int = 0
+    duplicates: int = 0
+    gaps: int = 0
+    problems: list[str] = field(default_factory=list)
+
+    def note(self, message: str) -> None:
+        if len(self.problems) < MAX_KEPT:
+            self.problems.append(message)
+
+
+def coarsen(run: RunState) -> None:
+    """Ten times fewer buckets, or so: the next shorter timestamp prefix (10 s, 1 min, 10 min, 1 h, 1 day)."""
+    lengths = sorted(BUCKET_SECONDS, reverse=True)
+    if run.bucket_chars == lengths[-1]:
+        return
+    run.bucket_chars = lengths[lengths.index(run.bucket_chars) + 1]
+    merged: dict[str, list[int]] = {}
+    for second, (ended, failed) in run.seconds.items():
+        bucket = merged.setdefault(second[:run.bucket_chars], [0, 0])
+        bucket[0] += ended
+        bucket[1] += failed
+    run.seconds = merged
+
+
+def recorded_event_types(run: RunState) -> list[Any]:
+    """The event types a run was recorded with (`default_event_types` in run_start's config), if limited."""
+    config = (run.start_attrs or {}).get("config")
+    types = config.get("default_event_types") if isinstance(config, dict) else None
+    return types if isinstance(types, list) else []
