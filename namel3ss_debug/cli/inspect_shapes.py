@@ -59,7 +59,7 @@ def _subtree(ident: str, stream: EventStream) -> tuple[object, list[Located]]:
 
 def show_tree(request: InspectRequest, stream: EventStream, sink: Sink) -> None:
     """The span tree of the events that pass the filters."""
-    items = _selected(request, stream)
+    items = _selected(request, stream, whole=sink.fmt == "jsonl")
     tree = build_tree(item.event for item in items)
     if sink.fmt == "jsonl":
         write_events(sink, "tree", items)
@@ -71,7 +71,7 @@ def show_tree(request: InspectRequest, stream: EventStream, sink: Sink) -> None:
 
 def show_timeline(request: InspectRequest, stream: EventStream, sink: Sink) -> None:
     """The waterfall of the spans of the events that pass the filters."""
-    items = _selected(request, stream)
+    items = _selected(request, stream, whole=sink.fmt == "jsonl")
     line = timeline(build_tree(item.event for item in items))
     if sink.fmt == "jsonl":
         write_events(sink, "timeline", items)
@@ -81,6 +81,23 @@ def show_timeline(request: InspectRequest, stream: EventStream, sink: Sink) -> N
         sink.print(timeline_view(line, sink.width, request.limit))
 
 
-def _selected(request: InspectRequest, stream: EventStream) -> list[Located]:
+# What a tree or timeline node shows of its events; the rest (inputs, outputs, attrs) is dropped as the
+# events are read, so that a big trace's tree holds its spans and not their payloads.
+_SHOWN = frozenset({"v", "run_id", "seq", "ts", "event_type", "component", "name", "span_id", "parent_id",
+                    "status", "duration_ms", "usage", "model", "cost_usd"})
+
+
+def _selected(request: InspectRequest, stream: EventStream, whole: bool) -> list[Located]:
+    """The events that pass the filters; unless `whole`, only the fields the views show."""
     selector = Selector(request.criteria)
-    return [item for item in stream.all() if selector.accepts(item.event)]
+    kept = (item for item in stream.all() if selector.accepts(item.event))
+    return list(kept) if whole else [_slim(item) for item in kept]
+
+
+def _slim(item: Located) -> Located:
+    event = {key: value for key, value in item.event.items() if key in _SHOWN}
+    error = item.event.get("error")
+    if error is not None:
+        event["error"] = {key: error[key] for key in ("type", "message") if key in error} \
+            if isinstance(error, dict) else error
+    return Located(event, item.path, item.line, item.offset)
