@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import shlex
+
 from rich.console import Console
 
 from ..analysis.summary import RunSummary
@@ -12,7 +15,7 @@ def render_summary(console: Console, summary: RunSummary, paths: list[str]) -> N
     """`trace: PATH`, then one `label  value` line per fact, labels aligned, no trailing spaces."""
     trace = paths[-1] if len(paths) == 1 else f"{paths[0]} (+{len(paths) - 1} more segments)"
     console.print(f"[bold]trace:[/] {safe(trace)}", soft_wrap=True)  # a path must stay copyable
-    rows = _rows(summary)
+    rows = [*_rows(summary), *_next(summary, paths[0])]
     width = max(len(label) for label, _ in rows)
     for label, value in rows:
         console.print(f"[dim]{label}[/]{' ' * (width - len(label) + 2)}{value}", soft_wrap=True)
@@ -34,6 +37,17 @@ def _rows(summary: RunSummary) -> list[tuple[str, str]]:
         ("tool calls", str(summary.tool_calls)),
         ("errors", _errors(summary)),
     ]
+
+
+def _next(summary: RunSummary, path: str) -> list[tuple[str, str]]:
+    """The commands that look closer at this run (its path relative to here when it is below here)."""
+    try:
+        shown = os.path.relpath(path)
+    except ValueError:  # another drive (Windows)
+        shown = path
+    shown = safe(shlex.quote(shown if not shown.startswith("..") else path))
+    closer = "--errors-only" if summary.failed_spans or summary.errors else "--tree"
+    return [("next", f"namel3ss-debug analyze {shown}"), ("", f"namel3ss-debug inspect {shown} {closer}")]
 
 
 def _errors(summary: RunSummary) -> str:

@@ -263,15 +263,23 @@ def test_summary_lines_are_label_then_value_without_trailing_spaces(project):
     result = trace(["-o", str(project / "traces"), "app.py"])
     lines = result.stderr.splitlines()
     assert [line.split("  ")[0] for line in lines[1:]] == ["run", "events", "spans", "llm calls", "tool calls",
-                                                           "errors"]
+                                                           "errors", "next", ""]
     assert [line for line in lines if line != line.rstrip()] == []
-    assert lines[-1] == "errors      0 failed spans, 0 error events"
+    assert lines[-3] == "errors      0 failed spans, 0 error events"
+
+
+def test_summary_ends_with_the_commands_that_look_closer(project):
+    write_app(project, FAILED_SPAN_APP)
+    result = trace(["-o", str(project / "traces"), "app.py"])
+    path = os.path.relpath(result.stderr.splitlines()[0].removeprefix("trace: "))  # the run is below here
+    assert result.stderr.splitlines()[-2:] == [f"next        namel3ss-debug analyze {path}",
+                                               f"            namel3ss-debug inspect {path} --errors-only"]
 
 
 def test_summary_counts_one_failed_span_in_the_singular(project):
     write_app(project, FAILED_SPAN_APP)
     result = trace(["-o", str(project / "traces"), "app.py"])
-    assert result.stderr.splitlines()[-1] == "errors      1 failed span, 0 error events"
+    assert result.stderr.splitlines()[-3] == "errors      1 failed span, 0 error events"
 
 
 @pytest.mark.parametrize(("per_million", "cost"), [(10000, "$0.0700"), (100, "$0.000700")])
