@@ -18,7 +18,7 @@ BUCKET_SECONDS = {19: 1, 18: 10, 16: 60, 15: 600, 13: 3600, 10: 86400}  # timest
 # O_CHAIN/O_CHAIN_END/O_CHAIN_DIRECT: the critical path so far while children run one after another;
 # O_KIDS: the general form (see critical.py), used only while children overlap.
 (O_COMPONENT, O_NAME, O_PARENT, O_SEQ, O_KEY, O_CHILD_MS, O_CHAIN, O_CHAIN_END, O_CHAIN_DIRECT, O_KIDS,
- O_OPEN_KIDS, O_AGENT, O_LAST, O_FAILED_ERROR, O_RETRY) = range(15)
+ O_OPEN_KIDS, O_AGENT, O_LAST, O_FAILED_ERROR, O_RETRY, O_MODEL) = range(16)
 
 
 @dataclass

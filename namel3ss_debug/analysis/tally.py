@@ -20,8 +20,8 @@ from .idset import SpanIds
 from .loops import LoopWatch
 from .run_state import (
     BUCKET_SECONDS, MAX_BUCKETS, MAX_KEPT, O_AGENT, O_CHAIN, O_CHAIN_DIRECT, O_CHAIN_END, O_CHILD_MS, O_COMPONENT,
-    O_FAILED_ERROR, O_KEY, O_KIDS, O_LAST, O_NAME, O_OPEN_KIDS, O_PARENT, O_RETRY, O_SEQ, Integrity, Options,
-    RunState, coarsen, recorded_event_types,
+    O_FAILED_ERROR, O_KEY, O_KIDS, O_LAST, O_MODEL, O_NAME, O_OPEN_KIDS, O_PARENT, O_RETRY, O_SEQ, Integrity,
+    Options, RunState, coarsen, recorded_event_types,
 )
 
 START, END, INSTANT = 0, 1, 2
@@ -180,7 +180,7 @@ class Tally:
         if parent is not None:
             parent[O_OPEN_KIDS] += 1
         run.open[span_id] = [component, event.name, parent_id, event.seq, key, 0.0, None, -1, 0.0, None, 0, agent,
-                             None, None, retry]
+                             None, None, retry, event.model]  # a model named at the start counts for the end
 
     def _new_id(self, run: RunState, span_id: str, seq: int) -> None:
         if not run.seen.add(span_id):
@@ -326,7 +326,7 @@ class Tally:
             bucket[1] += 1
             self._failed(run, event, op, own)
         if op[0] == "llm":  # only LLM spans: a chain or agent may repeat its calls' usage as a total
-            self._usage(run, event)
+            self._usage(run, event, own[O_MODEL] if own is not None else None)
         if own is not None:
             if own[O_KEY] is not None:  # set only on a repeat: the first call of its kind is not one
                 self.repeated[own[O_KEY]][3] += duration or 0.0
@@ -366,9 +366,9 @@ class Tally:
         if len(entry[2]) < MAX_EXAMPLES:
             entry[2].append((self._ref(run, event.seq), event.span_id, event.component, event.name, message))
 
-    def _usage(self, run: RunState, event: EventRecord) -> None:
+    def _usage(self, run: RunState, event: EventRecord, start_model: str | None) -> None:
         """Per model: calls, tokens, cost recorded on the event, and tokens still to be priced."""
-        model = event.model or "(no model)"
+        model = event.model or start_model or "(no model)"
         entry = self.models.get(model)
         if entry is None:  # calls, in, out, total, event cost, event-priced calls, unpriced in, out, calls, max in
             entry = self.models[model] = [0, 0, 0, 0, 0.0, 0, 0, 0, 0, 0]

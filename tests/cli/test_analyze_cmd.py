@@ -243,3 +243,14 @@ def test_json_output_writes_bidi_overrides_and_c1_controls_as_escapes(tmp_path):
     result = invoke("evil.jsonl", "--format", "json")
     assert "\u202e".encode() not in result.stdout_bytes and "\u009b".encode() not in result.stdout_bytes
     assert any(op["name"] == "plan\u202ener\u009b" for op in json.loads(result.stdout)["operations"])
+
+
+def test_a_file_of_two_runs_one_after_the_other_reports_each(tmp_path):
+    write_known_trace(tmp_path / "a.jsonl")
+    first = (tmp_path / "a.jsonl").read_bytes()
+    (tmp_path / "both.jsonl").write_bytes(first + first.replace(RUN.encode(), b"20261122-110000-ffffff"))
+    report = json.loads(invoke("both.jsonl", "--format", "json").stdout)
+    runs = report["overview"]["runs"]
+    assert [(r["run_id"], r["events"], r["status"]) for r in runs] == [(RUN, 602, "completed"),
+                                                                         ("20261122-110000-ffffff", 602, "completed")]
+    assert (report["integrity"]["seq_gaps"], report["integrity"]["duplicate_ids"]) == (0, 0)

@@ -133,3 +133,14 @@ def test_sections_pick_what_the_report_carries():
     trace.run_end()
     report = analyze_events(trace.events, sections=["errors", "overview"])
     assert (report.sections, report.llm, report.errors is not None) == (["overview", "errors"], None, True)
+
+
+def test_a_model_named_on_the_start_event_prices_the_call():
+    trace = TraceBuilder()
+    trace.run_start()
+    call = trace.start("llm", "a")
+    trace.events[-1]["model"] = "gpt-4o"
+    trace.end(call, 10, usage={"input_tokens": 1000, "output_tokens": 0})
+    trace.run_end()
+    model = analyze_events(trace.events).llm.models[0]
+    assert (model.model, model.priced_by) == ("gpt-4o", {"genai-prices": 1})
