@@ -67,6 +67,26 @@ class SpanIds:
             ends.insert(at + 1, number)
         return True
 
+    def overlap(self, start: int, end: int) -> int:
+        """How many of the numbers start..end (inclusive) are already here."""
+        found = 0
+        at = max(bisect_right(self.starts, start) - 1, 0)
+        while at < len(self.starts) and self.starts[at] <= end:
+            low, high = max(start, self.starts[at]), min(end, self.ends[at])
+            found += max(0, high - low + 1)
+            at += 1
+        return found
+
+    def add_range(self, start: int, end: int) -> None:
+        """Add the numbers start..end (inclusive), joining the ranges they touch."""
+        starts, ends = self.starts, self.ends
+        low = bisect_right(ends, start - 2)  # the first range that ends at or after start - 1
+        high = bisect_right(starts, end + 1)  # past the last range that starts at or before end + 1
+        if low < high:
+            start, end = min(start, starts[low]), max(end, ends[high - 1])
+        starts[low:high] = [start]
+        ends[low:high] = [end]
+
 
 def _number(span_id: str) -> int | None:
     """16 hex digits as a number; None for anything else (`int` alone would take `0x..`, `_`, signs)."""

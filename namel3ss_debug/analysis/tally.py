@@ -9,6 +9,7 @@ the size of the trace. `build.py` turns a finished Tally into a Report.
 from __future__ import annotations
 
 import heapq
+from sys import intern
 from array import array
 from typing import Any, Iterable
 
@@ -21,7 +22,7 @@ from .loops import LoopWatch
 from .run_state import (
     BUCKET_SECONDS, MAX_BUCKETS, MAX_KEPT, O_AGENT, O_CHAIN, O_CHAIN_DIRECT, O_CHAIN_END, O_CHILD_MS, O_COMPONENT,
     O_FAILED_ERROR, O_KEY, O_KIDS, O_LAST, O_MODEL, O_NAME, O_OPEN_KIDS, O_PARENT, O_RETRY, O_SEQ, Integrity,
-    Options, RunState, coarsen, recorded_event_types,
+    Boundary, Options, RunState, coarsen, ghost_root, recorded_event_types,
 )
 
 START, END, INSTANT = 0, 1, 2
@@ -37,8 +38,9 @@ __all__ = ["BUCKET_SECONDS", "CONTEXT_SHARE", "KNOWN_TYPES", "Options", "RunStat
 class Tally:
     """Accumulates a trace's figures; `feed` each block of records, `finish` each run."""
 
-    def __init__(self, options: Options | None = None):
+    def __init__(self, options: Options | None = None, boundary: Boundary | None = None):
         self.options = options or Options()
+        self.boundary = boundary  # set for the second half of a split read (see merge.py)
         self.runs: list[RunState] = []
         self.run: RunState | None = None
         self.type_counts: dict[str, int] = {}
@@ -78,6 +80,9 @@ class Tally:
     def begin(self, run_id: str, source: str, files: tuple[str, ...]) -> None:
         self.run = RunState(len(self.runs), run_id, source, files)
         self.runs.append(self.run)
+        if self.boundary is not None:
+            self.run.open[self.boundary.root_id] = ghost_root()
+            self.run.start_attrs = self.boundary.start_attrs
 
     def _switch(self, run_id: str) -> RunState:
         """A file holding more than one run (concatenated traces): each run keeps its own state."""
@@ -143,6 +148,8 @@ class Tally:
     def _seq_jump(self, run: RunState, event: EventRecord, expected: int | None) -> None:
         if expected is None:
             run.first_ts = event.ts
+            if self.boundary is not None and self.boundary.first_seq is None:
+                self.boundary.first_seq = event.seq
             return
         self.integrity.gaps += 1
         what = "goes back" if event.seq < expected else "jumps"
@@ -191,6 +198,8 @@ class Tally:
         self.integrity.note(f"run {run.run_id} seq {seq}: span id {span_id} used again")
 
     def _orphan(self, run: RunState, event: EventRecord) -> None:
+        if self.boundary is not None:
+            return self.boundary.refuse(f"seq {event.seq}: parent {event.parent_id} may be in the first half")
         self.integrity.orphans += 1
         self.integrity.note(f"run {run.run_id} seq {event.seq}: parent {event.parent_id} of span "
                             f"{event.span_id} never appears before it")
@@ -208,6 +217,13 @@ class Tally:
             self.repeats[key] = calls
             if calls > 1:
                 self._repeated(run, event, key, calls)
+            elif self.boundary is not None:  # a first call here may repeat one of the other half
+                self.boundary.first_seen[key] = [self._ref(run, event.seq), event.span_id, intern(op[0]),
+                                                 intern(op[1]), 0.0]  # interned: pickled once each
+                self.boundary.first_open[event.span_id] = key
+        if self.boundary is not None and parent is not None and parent[O_SEQ] < 0 and parent[O_LAST] is None \
+                and self.boundary.first_root_call is None:
+            self.boundary.first_root_call = op  # a retry of the other half's last call, perhaps
         if agent is not None and key is not None:
             watch = run.watches.get(agent)
             if watch is None:
@@ -251,6 +267,10 @@ class Tally:
         if own is None:
             return
         duration = duration or 0.0
+        if own[O_SEQ] < 0:  # the root, started in the other half: the merge closes it
+            self.boundary.root_end = (event.seq, duration, event.status, op)  # type: ignore[union-attr]
+            self.boundary.ghost = own  # type: ignore[union-attr]
+            return
         if duration - own[O_CHILD_MS] > self._block_ms:
             self._blocking(run, event, op, duration - own[O_CHILD_MS])
         leaf = own[O_CHAIN] is None and own[O_KIDS] is None
@@ -292,6 +312,8 @@ class Tally:
                                 event.seq, duration)
 
     def _end_without_start(self, run: RunState, event: EventRecord) -> None:
+        if self.boundary is not None:
+            return self.boundary.refuse(f"seq {event.seq}: span {event.span_id} may start in the first half")
         if event.event_type == "run_end" and not run.seen.starts and not run.seen.others:
             return  # a run filtered or cut to its end: nothing to pair
         if recorded_event_types(run):
@@ -327,6 +349,10 @@ class Tally:
             self._failed(run, event, op, own)
         if op[0] == "llm":  # only LLM spans: a chain or agent may repeat its calls' usage as a total
             self._usage(run, event, own[O_MODEL] if own is not None else None)
+        if self.boundary is not None and self.boundary.first_open:
+            key = self.boundary.first_open.pop(event.span_id, None)
+            if key is not None:
+                self.boundary.first_seen[key][4] = duration or 0.0
         if own is not None:
             if own[O_KEY] is not None:  # set only on a repeat: the first call of its kind is not one
                 self.repeated[own[O_KEY]][3] += duration or 0.0
@@ -453,6 +479,8 @@ class Tally:
         message = (error.message or "") if error is not None else ""
         if parent is not None:
             parent[O_FAILED_ERROR] = (kind, message)  # the span this error is reported in may fail with it
+        if self.boundary is not None and run.last_error is None and self.boundary.first_error_report is None:
+            self.boundary.first_error_report = (kind, message)  # counted here; the merge checks the other half
         if run.reportable and run.last_error == (kind, message):
             run.reportable = False  # a report of the error that just failed a span (caught and reported, or
             return  # the tracer's report of an unhandled exception): counted once, where it began

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import click
 import orjson
@@ -17,7 +17,7 @@ from ..analysis.window import EventWindow, parse_duration_ms
 from ..config_rules import parse_value
 from ..model.errors import TraceError, UsageError
 from ..render.console import make_console
-from ..store.reader import is_known_type
+from .counting import Counted
 from .progress import ByteProgress
 from .trace_args import bounds, check_components, make_reader, open_traces, trace_options
 
@@ -37,13 +37,16 @@ from .trace_args import bounds, check_components, make_reader, open_traces, trac
 @click.option("--prices", "prices_path", type=click.Path(path_type=Path, dir_okay=False), metavar="FILE",
               help='Model prices, USD per million tokens: {"gpt-4o": {"input": 2.5, "output": 10}}. '
                    "Wins over price_overrides and the genai-prices package.")
+@click.option("--jobs", default=2, show_default=True, type=click.IntRange(1, 2), metavar="N",
+              help="Processes for one big run (256 MB or more): 2 reads its halves side by side, 1 in one pass. "
+                   "The report is the same.")
 @click.option("--no-progress", is_flag=True, help="No progress bar (it shows only on a terminal, for big inputs).")
 @click.option("--no-pager", is_flag=True, help="Never page. On a terminal, a report taller than the screen goes "
               "through $PAGER (default less, with LESS=FRX unless LESS is set).")
 def analyze(traces: tuple[str, ...], all_runs: bool, strict: bool, since: str | None, until: str | None,
             components: tuple[str, ...], config_path: Path | None, output_format: str, sections: tuple[str, ...],
-            slow_threshold: str, top: int, block_threshold: str, prices_path: Path | None, no_progress: bool,
-            no_pager: bool) -> None:
+            slow_threshold: str, top: int, block_threshold: str, prices_path: Path | None, jobs: int,
+            no_progress: bool, no_pager: bool) -> None:
     """Analyze one or more runs in one streaming pass.
 
     Sections: overview, per-component and per-operation latency (p50/p90/p95/p99/max),
@@ -75,31 +78,31 @@ def analyze(traces: tuple[str, ...], all_runs: bool, strict: bool, since: str | 
     pricer = Pricer(_read_prices(prices_path), resolved.settings.price_overrides)
     progress = ByteProgress.for_sources(sources, enabled=not no_progress)
     reader = make_reader(strict, progress=progress.advance, reuse_buffers=True)  # the tally keeps no record
-    counted = _Counted(reader.problems)
+    counted = Counted(reader.problems)
+    halves = _halves(sources, jobs, options, window, pricer, strict)
     with progress:
-        report = analyze_runs(((source, counted(source, reader.records(source))) for source in sources), pricer=pricer,
-                              options=options, window=window, problems=reader.problems,
-                              sections=sections or SECTIONS, bytes_read=lambda: progress.done)
+        if halves is not None:
+            report = halves.report(reader, counted, sections=sections or SECTIONS,
+                                   bytes_read=lambda: progress.done, progress=progress.advance)
+        else:
+            report = analyze_runs(((source, counted(source, reader.records(source))) for source in sources),
+                                  pricer=pricer, options=options, window=window, problems=reader.problems,
+                                  sections=sections or SECTIONS, bytes_read=lambda: progress.done)
     if not counted.events:
         files = ", ".join(file for source in sources for file in source.files)
         raise TraceError(f"no events in {files}", hint="the trace is empty: was the run traced?")
     _print(report, output_format, no_pager)
 
 
-class _Counted:
-    """Counts the records that go by, whatever sections the report keeps, and says which types are unknown."""
+def _halves(sources: list[Any], jobs: int, options: Options, window: EventWindow, pricer: Pricer,
+            strict: bool) -> Any:
+    """The one big run named, its second half already being read by a second process; None for one pass."""
+    if jobs < 2:
+        return None
+    from .analyze_split import Halves, can_split  # noqa: PLC0415 - only big runs
 
-    def __init__(self, problems: Any) -> None:
-        self.events = 0
-        self.problems = problems
-
-    def __call__(self, source: Any, blocks: Iterator[list[Any]]) -> Iterator[list[Any]]:
-        for block in blocks:
-            self.events += len(block)
-            for event_type in {record.event_type for record in block}:
-                if not is_known_type(event_type):
-                    self.problems.unknown_type(event_type, source.label)
-            yield block
+    cut = can_split(sources)
+    return Halves(sources[0], cut, options, window, pricer, strict) if cut is not None else None
 
 
 def _read_prices(path: Path | None) -> dict[str, Any] | None:

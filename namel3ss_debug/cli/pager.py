@@ -11,10 +11,10 @@ from __future__ import annotations
 import os
 from typing import IO, TYPE_CHECKING, Any
 
-from rich.console import Console, RenderableType
-
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # only types: `inspect --event N --format json` must not pay for importing Rich
     import subprocess
+
+    from rich.console import Console, RenderableType
 
 
 class PagerClosed(Exception):

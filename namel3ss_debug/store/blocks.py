@@ -38,7 +38,8 @@ class Block:
 
 
 def iter_blocks(stream: BinaryIO, path: str, progress: Callable[[int], None] | None = None,
-                position: Callable[[], int] | None = None, reuse: bool = False) -> Iterator[Block]:
+                position: Callable[[], int] | None = None, reuse: bool = False, first_line: int = 1,
+                first_offset: int = 0) -> Iterator[Block]:
     """Blocks of whole lines, read into large buffers.
 
     Without `reuse` each block has a fresh buffer, so records decoded from it (which may point into it)
@@ -46,7 +47,7 @@ def iter_blocks(stream: BinaryIO, path: str, progress: Callable[[int], None] | N
     reading a large file about a third faster, but a record must not be kept past the next block.
     A line longer than a block is read until it ends, in a buffer twice the size each time.
     """
-    rest, line, offset, seen = b"", 1, 0, 0
+    rest, line, offset, seen = b"", first_line, first_offset, 0
     spare: list[bytearray] = []  # with reuse: the two standard buffers, the older first
     while True:
         want = max(BLOCK_SIZE, 2 * len(rest))

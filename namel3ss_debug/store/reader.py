@@ -68,6 +68,19 @@ class TraceReader:
         for path in source.files:
             yield from self._file(path, _RecordSink(self.problems))
 
+    def records_part(self, source: RunSource, part: "Part") -> Iterator[list[EventRecord]]:
+        """Records of a stretch of a run: from `part.begin` to `part.stop` (file index, byte offset), each at
+        the start of a line; `part.first_line` numbers the first of them. No index is written for a file
+        read in part, and a stretch without events is not an error.
+        """
+        for index, path in enumerate(source.files):
+            if index < part.begin[0] or (part.stop is not None and index > part.stop[0]):
+                continue
+            start = part.begin[1] if index == part.begin[0] else 0
+            end = part.stop[1] if part.stop is not None and index == part.stop[0] else None
+            line = part.first_line if index == part.begin[0] else 1
+            yield from self._file(path, _RecordSink(self.problems), (start, end, line))
+
     def events(self, source: RunSource) -> Iterator[Located]:
         """Every event of the run as a dict with its place."""
         next_seq: dict[str, int] = {}  # across the run's files: a lost segment is a gap in seq
@@ -75,16 +88,23 @@ class TraceReader:
             for located_events in self._file(path, _DictSink(self.problems, next_seq)):
                 yield from located_events
 
-    def _file(self, path: str, sink: "_Sink") -> Iterator[list[Any]]:
+    def _file(self, path: str, sink: "_Sink", span: tuple[int, int | None, int] | None = None,
+              ) -> Iterator[list[Any]]:
+        """`span` is (start offset, end offset or None, number of the first line) for a file read in part."""
         try:
             stream, position = open_trace(path, self.stdin)
         except OSError as error:
             raise TraceError(f"cannot read {path}: {error.strerror or error}") from None
         with stream:
+            whole = span is None or (span[0] == 0 and span[1] is None)
             stat = os.fstat(stream.fileno()) if path != STDIN and not path.endswith(".gz") else None
-            builder = self._builder(path) if stat is not None else None
+            builder = self._builder(path) if stat is not None and whole else None
+            source: BinaryIO = stream
+            if span is not None and not whole:
+                stream.seek(span[0])
+                source = _Limited(stream, span[1] - span[0]) if span[1] is not None else stream  # type: ignore
             try:
-                yield from self._blocks(path, stream, position, sink, builder)
+                yield from self._blocks(path, source, position, sink, builder, span, whole)
             except _BAD_GZIP as error:
                 raise TraceError(f"{path}: not a readable gzip file ({error})",
                                  hint="decompress it by hand to see what is left") from None
@@ -97,9 +117,11 @@ class TraceReader:
         return IndexBuilder(path) if self.index_min_bytes is None else IndexBuilder(path, self.index_min_bytes)
 
     def _blocks(self, path: str, stream: BinaryIO, position: Callable[[], int] | None, sink: "_Sink",
-                builder: IndexBuilder | None) -> Iterator[list[Any]]:
+                builder: IndexBuilder | None, span: tuple[int, int | None, int] | None = None,
+                whole: bool = True) -> Iterator[list[Any]]:
         sink.start(path)
-        for block in iter_blocks(stream, path, self.progress, position, self.reuse_buffers):
+        first_line, offset = (span[2], span[0]) if span is not None else (1, 0)
+        for block in iter_blocks(stream, path, self.progress, position, self.reuse_buffers, first_line, offset):
             if sink.format is None:
                 sink.sniff(block)
             items = sink.block(block, builder)
@@ -108,7 +130,31 @@ class TraceReader:
         tail = sink.finish()
         if tail:
             yield tail
-        sink.check_file(path)
+        if whole:
+            sink.check_file(path)
+
+
+@dataclass(frozen=True)
+class Part:
+    """A stretch of a run's files: `begin` and `stop` are (file index, byte offset) at line starts."""
+
+    begin: tuple[int, int]
+    stop: tuple[int, int] | None = None
+    first_line: int = 1
+
+
+class _Limited:
+    """A stream that ends after `left` bytes: the first half of a file read in two."""
+
+    def __init__(self, stream: BinaryIO, left: int):
+        self.stream, self.left = stream, left
+
+    def readinto(self, buffer: memoryview) -> int:
+        if self.left <= 0:
+            return 0
+        count = self.stream.readinto(buffer[: self.left])  # type: ignore[attr-defined]
+        self.left -= count
+        return count
 
 
 class _Sink:

@@ -1,0 +1,177 @@
+"""`analyze` of one big run on two cores: the second half is read by a forked process, then merged.
+
+Only where it can be exact: one run of plain v1 files, big enough to pay for a second process, with a
+quiet point near its middle (`store/split.py`). The merge (`analysis/merge.py`) refuses when the cut
+was not quiet after all; the second half is then read again here, continuing the first half's tally,
+so the report is always the one a single pass gives.
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+import pickle
+import sys
+import traceback
+from typing import Any, Callable
+
+from ..analysis.build import build_report
+from ..analysis.merge import NotMergeable, merge
+from ..analysis.prices import Pricer
+from ..analysis.report import Report
+from ..analysis.run_state import Boundary
+from ..analysis.tally import Options, Tally
+from ..analysis.window import EventWindow
+from ..model.errors import Namel3ssDebugError
+from ..store.problems import ReadProblems
+from ..store.reader import TraceReader
+from ..store.records import record_from_dict
+from ..store.sources import RunSource
+from ..store.split import Cut, find_cut, numbered
+from .counting import Counted
+from .errors import warn
+
+
+def can_split(sources: list[RunSource]) -> Cut | None:
+    """A cut for the one run named, when there is one and this platform can fork."""
+    if len(sources) != 1 or not hasattr(os, "fork") or (os.cpu_count() or 1) < 2:
+        return None
+    return find_cut(sources[0])
+
+
+class Halves:
+    """The second half read by a forked process, started before anything else runs here.
+
+    It is forked before the progress bar (a thread) starts: a fork copies only the thread that forks,
+    and a lock another thread held at that moment would stay held in the child for ever.
+    """
+
+    def __init__(self, source: RunSource, cut: Cut, options: Options, window: EventWindow, pricer: Pricer,
+                 strict: bool):
+        import multiprocessing  # noqa: PLC0415 - only big runs need it
+
+        self.source, self.cut, self.options, self.window, self.pricer = source, cut, options, window, pricer
+        options.context_window = pricer.context_window
+        if window.active:
+            window(record_from_dict(cut.first_event)[0])  # resolve +30s from the run's start, for both halves
+            options.counted = window
+        context = multiprocessing.get_context("fork")
+        self.receiver, sender = context.Pipe(duplex=False)
+        self.shared = context.Value("q", 0, lock=False)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        self.child = context.Process(target=_second_half, args=(sender, source, cut, options, strict, self.shared),
+                                     daemon=True)
+        self.child.start()
+        sender.close()
+
+    def report(self, reader: TraceReader, counted: Any, *, sections: Any, bytes_read: Callable[[], int],
+               progress: Callable[[int], None]) -> Report:
+        """Read the first half here, take the second's, merge (or read it again), build the report."""
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            both = _Both(progress, self.shared)
+            first = _first_half(self.source, self.cut, reader, counted, self.options, both)
+            second = _receive(self.receiver, self.child)
+            progress(both.catch_up())
+            _join(first, second, self.source, self.cut, reader, counted)
+            del second  # what the merge did not take over goes now, before the report is built
+            first.finish()
+            return build_report(first, self.pricer, problems=reader.problems, sections=sections,
+                                bytes_read=bytes_read(), filters=self.window.describe())
+        finally:
+            if self.child.is_alive():  # we stopped early (an error here, Ctrl-C): so does the other half
+                self.child.terminate()
+            if collecting:
+                gc.enable()
+
+
+def _first_half(source: RunSource, cut: Cut, reader: TraceReader, counted: Any, options: Options,
+                progress: "_Both") -> Tally:
+    tally = Tally(options)
+    tally.begin(source.run_id or source.label, source.label, source.files)
+    reader.progress = progress.mine
+    for block in counted(source, reader.records_part(source, cut.first)):
+        tally.feed(block)
+    return tally
+
+
+class _Both:
+    """The progress of both halves: this process's reads, plus what the other has counted in shared memory."""
+
+    def __init__(self, progress: Callable[[int], None], shared: Any):
+        self.progress, self.shared, self.theirs = progress, shared, 0
+
+    def mine(self, count: int) -> None:
+        self.progress(count + self.catch_up())
+
+    def catch_up(self) -> int:
+        now = self.shared.value
+        more, self.theirs = now - self.theirs, now
+        return more
+
+
+def _second_half(sender: Any, source: RunSource, cut: Cut, options: Options, strict: bool, shared: Any) -> None:
+    """In the forked process: tally the second half as a boundary pass, send it back, exit."""
+    gc.disable()
+    try:
+        problems = ReadProblems(strict=strict, on_warning=warn)
+
+        def advance(count: int) -> None:
+            shared.value += count
+
+        reader = TraceReader(problems, write_index=False, reuse_buffers=True, progress=advance)
+        tally = Tally(options, Boundary(cut.root_id, cut.start_attrs))
+        tally.begin(source.run_id or source.label, source.label, source.files)
+        counted = Counted(problems)
+        for block in counted(source, reader.records_part(source, numbered(cut, source))):
+            tally.feed(block)
+        events = counted.events
+        tally.options = None  # holds functions; the parent has its own
+        problems.on_warning = None
+        payload: tuple[Any, ...] = ("ok", tally, problems, events)
+    except Namel3ssDebugError as error:
+        payload = ("error", error)
+    except BaseException:  # noqa: BLE001 - whatever it is, the parent reads the half itself
+        payload = ("crash", traceback.format_exc())
+    try:
+        sender.send_bytes(pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL))
+    finally:
+        sender.close()
+        os._exit(0)  # no atexit handlers, no second flush of the parent's buffers
+
+
+def _receive(receiver: Any, child: Any) -> tuple[Any, ...]:
+    try:
+        payload = pickle.loads(receiver.recv_bytes())
+    except (EOFError, OSError, pickle.UnpicklingError):
+        payload = ("crash", "the second reader ended without an answer")
+    child.join()
+    if payload[0] == "error":
+        raise payload[1]
+    return payload
+
+
+def _join(first: Tally, second: tuple[Any, ...], source: RunSource, cut: Cut, reader: TraceReader,
+          counted: Any) -> None:
+    """Merge the halves, or read the second half again here when they cannot be merged."""
+    if second[0] == "ok":
+        _, tally, problems, events = second
+        tally.options = first.options
+        try:
+            merge(first, tally)
+        except NotMergeable:
+            pass
+        else:
+            reader.problems.absorb(problems)
+            counted.events += events
+            return
+    # the second reader said its warnings already, unless it failed; then they are said now
+    again = reader if second[0] == "crash" else TraceReader(ReadProblems(strict=reader.problems.strict),
+                                                             write_index=False, reuse_buffers=True)
+    for block in Counted(again.problems)(source, again.records_part(source, numbered(cut, source))):
+        first.feed(block)
+        counted.events += len(block)
+    if again is not reader:
+        reader.problems.absorb(again.problems)

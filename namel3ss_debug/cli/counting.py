@@ -1,0 +1,23 @@
+"""Counting the records `analyze` reads, and saying once which event types it does not know."""
+
+from __future__ import annotations
+
+from typing import Any, Iterator
+
+from ..store.reader import is_known_type
+
+
+class Counted:
+    """Counts the records that go by, whatever sections the report keeps, and says which types are unknown."""
+
+    def __init__(self, problems: Any) -> None:
+        self.events = 0
+        self.problems = problems
+
+    def __call__(self, source: Any, blocks: Iterator[list[Any]]) -> Iterator[list[Any]]:
+        for block in blocks:
+            self.events += len(block)
+            for event_type in {record.event_type for record in block}:
+                if not is_known_type(event_type):
+                    self.problems.unknown_type(event_type, source.label)
+            yield block

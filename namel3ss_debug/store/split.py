@@ -1,0 +1,131 @@
+"""Where to cut a big run in two, so that its halves can be read side by side (`analysis/merge.py`).
+
+A good cut is a quiet point: only the run's root span open, none of its children. In a run that serves
+requests one after another, that is just after a child of the root ends, which is what `find_cut`
+looks for from the middle of the run on. Whether it really was quiet is known only once the first
+half is read; the merge checks, and the run is read in one pass if it was not.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+
+from .reader import Part
+from .sources import STDIN, RunSource
+
+MIN_BYTES = 256 << 20  # below this a run is read in a few seconds: two processes would not pay
+SCAN_BYTES = 8 << 20  # how far past the middle to look for a quiet point
+HEAD_LINES = 64  # how many first lines may come before run_start
+
+
+@dataclass(frozen=True)
+class Cut:
+    first: Part
+    second: Part
+    root_id: str
+    start_attrs: dict[str, Any] | None
+    first_event: dict[str, Any]
+
+
+def find_cut(source: RunSource, min_bytes: int = MIN_BYTES) -> Cut | None:
+    """A quiet point near the middle of a big run of plain v1 files, or None to read it in one pass."""
+    files = source.files
+    if any(file == STDIN or file.endswith(".gz") for file in files):
+        return None
+    try:
+        sizes = [os.stat(file).st_size for file in files]
+        head = _head(files[0])
+    except OSError:
+        return None
+    if sum(sizes) < min_bytes or head is None:
+        return None
+    first_event, root_id, attrs = head
+    index, offset = _middle(sizes)
+    found = _quiet_point(files[index], offset, root_id)
+    if found is None:
+        return None
+    return Cut(Part((0, 0), (index, found)), Part((index, found)), root_id, attrs, first_event)
+
+
+def numbered(cut: Cut, source: RunSource) -> Part:
+    """The second half with the number of its first line (counting takes a moment: the second reader does it)."""
+    index, offset = cut.second.begin
+    return Part(cut.second.begin, None, _lines_before(source.files[index], offset) + 1)
+
+
+def _head(path: str) -> tuple[dict[str, Any], str, dict[str, Any] | None] | None:
+    """The run's first event, and its root span id and attrs from `run_start` (a v1 run only)."""
+    first = None
+    with open(path, "rb") as stream:
+        for _ in range(HEAD_LINES):
+            line = stream.readline()
+            if not line:
+                return None
+            try:
+                event = orjson.loads(line)
+            except orjson.JSONDecodeError:
+                return None
+            if not isinstance(event, dict) or event.get("v") != 1:
+                return None
+            first = first or event
+            if event.get("event_type") == "run_start" and isinstance(event.get("span_id"), str):
+                attrs = event.get("attrs")
+                return first, event["span_id"], attrs if isinstance(attrs, dict) else None
+    return None
+
+
+def _middle(sizes: list[int]) -> tuple[int, int]:
+    """(file index, offset) of the run's middle byte."""
+    left = sum(sizes) // 2
+    for index, size in enumerate(sizes):
+        if left < size:
+            return index, left
+        left -= size
+    return len(sizes) - 1, sizes[-1]
+
+
+def _quiet_point(path: str, offset: int, root_id: str) -> int | None:
+    """The offset just after the first end of a root child past `offset`."""
+    with open(path, "rb") as stream:
+        stream.seek(offset)
+        data = stream.read(SCAN_BYTES)
+    start = data.find(b"\n") + 1
+    if start == 0:
+        return None
+    position = start
+    while True:
+        end = data.find(b"\n", position)
+        if end < 0:
+            return None
+        if _ends_a_root_child(data[position:end], root_id):
+            return offset + end + 1
+        position = end + 1
+
+
+def _ends_a_root_child(line: bytes, root_id: str) -> bool:
+    if b'_end"' not in line:
+        return False
+    try:
+        event = orjson.loads(line)
+    except orjson.JSONDecodeError:
+        return False
+    return (isinstance(event, dict) and str(event.get("event_type", "")).endswith("_end")
+            and event.get("parent_id") == root_id)
+
+
+def _lines_before(path: str, offset: int) -> int:
+    """Newlines in the first `offset` bytes: the line numbers of the second half start after them."""
+    count = 0
+    with open(path, "rb") as stream:
+        left = offset
+        while left > 0:
+            chunk = stream.read(min(left, 1 << 22))
+            if not chunk:
+                break
+            count += chunk.count(b"\n")
+            left -= len(chunk)
+    return count

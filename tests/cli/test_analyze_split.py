@@ -1,0 +1,126 @@
+"""One big run read in two halves side by side (two processes): the same report as one pass, or one pass."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import orjson
+import pytest
+from click.testing import CliRunner
+
+from namel3ss_debug.cli.analyze_split import Halves
+from namel3ss_debug.cli.counting import Counted
+from namel3ss_debug.analysis.prices import Pricer
+from namel3ss_debug.analysis.tally import Options
+from namel3ss_debug.analysis.window import EventWindow, parse_bound
+from namel3ss_debug.cli.main import cli
+from namel3ss_debug.model.errors import TraceError
+from namel3ss_debug.render.analyze_json import report_to_dict
+from namel3ss_debug.store.problems import ReadProblems
+from namel3ss_debug.store.reader import Part, TraceReader
+from namel3ss_debug.store.sources import RunSource
+from namel3ss_debug.store.split import Cut, find_cut
+from tracefactory import TraceBuilder, error
+
+pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="two processes need fork")
+
+
+def server_run(requests: int = 60) -> TraceBuilder:
+    """Requests one after another, as a server's trace: quiet points between them."""
+    trace = TraceBuilder()
+    trace.run_start()
+    for n in range(requests):
+        agent = trace.start("agent", "helper")
+        trace.span("llm", "plan", 20 + n % 7, agent, inputs={"q": n % 5}, model="m",
+                   usage={"input_tokens": 100, "output_tokens": 10})
+        failed = n % 9 == 0
+        trace.span("tool", "search", 5 + n % 3, agent, inputs={"q": n % 4}, status="failed" if failed else "completed",
+                   error=error("TimeoutError", "late") if failed else None)
+        trace.end(agent, 40)
+    trace.run_end()
+    return trace
+
+
+def one_pass(path, *args):
+    result = CliRunner().invoke(cli, ["analyze", str(path), "--format", "json", "--jobs", "1", *args],
+                                catch_exceptions=False)
+    return json.loads(result.stdout)
+
+
+def halves(path, cut=None, window=None, strict=False):
+    source = RunSource(str(path), (str(path),))
+    cut = cut or find_cut(source, min_bytes=0)
+    reader = TraceReader(ReadProblems(strict=strict), write_index=False, reuse_buffers=True)
+    done = []
+    halves = Halves(source, cut, Options(), window or EventWindow(), Pricer(), strict)
+    report = halves.report(reader, Counted(reader.problems), sections=report_sections(),
+                           bytes_read=lambda: sum(done), progress=done.append)
+    return report_to_dict(report), sum(done)
+
+
+def report_sections():
+    from namel3ss_debug.analysis.report import SECTIONS
+
+    return SECTIONS
+
+
+def comparable(document):
+    document = dict(document)
+    document["overview"] = {k: v for k, v in document["overview"].items() if k != "bytes_read"}
+    return document
+
+
+def test_a_cut_is_found_between_two_requests(tmp_path):
+    path = server_run().write(tmp_path / "run.jsonl")
+    cut = find_cut(RunSource(str(path), (str(path),)), min_bytes=0)
+    data = path.read_bytes()
+    before = orjson.loads(data[:cut.first.stop[1]].splitlines()[-1])
+    assert (before["event_type"], before["parent_id"], cut.root_id) == ("agent_execution_end", cut.root_id,
+                                                                         "0000000000000001")
+
+
+def test_small_runs_compressed_runs_and_foreign_files_are_not_cut(tmp_path):
+    path = server_run().write(tmp_path / "run.jsonl")
+    (tmp_path / "legacy.jsonl").write_bytes(b'{"event_type": "x", "timestamp": 1.5}\n' * 10)
+    assert find_cut(RunSource(str(path), (str(path),))) is None  # under 256 MB
+    assert find_cut(RunSource("-", ("-",)), min_bytes=0) is None
+    assert find_cut(RunSource("l", (str(tmp_path / "legacy.jsonl"),)), min_bytes=0) is None
+
+
+def test_the_halves_give_the_one_pass_report_and_read_every_byte(tmp_path):
+    path = server_run().write(tmp_path / "run.jsonl")
+    document, read = halves(path)
+    assert comparable(document) == comparable(one_pass(path)) and read == path.stat().st_size
+
+
+def test_a_cut_that_is_not_quiet_is_read_again_in_one_pass(tmp_path):
+    path = server_run().write(tmp_path / "run.jsonl")
+    data = path.read_bytes()
+    inside = data.index(b'"event_type":"llm_call_end"', len(data) // 2)
+    offset = data.index(b"\n", inside) + 1  # just after an LLM call ends: its agent is still open
+    source = RunSource(str(path), (str(path),))
+    good = find_cut(source, min_bytes=0)
+    cut = Cut(Part((0, 0), (0, offset)), Part((0, offset)), good.root_id, good.start_attrs, good.first_event)
+    document, _ = halves(path, cut)
+    assert comparable(document) == comparable(one_pass(path))
+
+
+def test_time_bounds_from_the_run_start_hold_in_both_halves(tmp_path):
+    path = server_run().write(tmp_path / "run.jsonl")
+    window = EventWindow(until=parse_bound("+3s", "--until"))
+    document, _ = halves(path, window=window)
+    assert comparable(document) == comparable(one_pass(path, "--until", "+3s"))
+
+
+def test_a_bad_line_in_the_second_half_is_named_with_its_own_line_number(tmp_path, capfd):
+    trace = server_run()
+    lines = trace.lines().split(b"\n")
+    lines[len(lines) - 20] = b"not json"
+    path = tmp_path / "run.jsonl"
+    path.write_bytes(b"\n".join(lines))
+    document, _ = halves(path)
+    assert document["integrity"]["invalid_lines"] == 1
+    assert f"run.jsonl:{len(lines) - 19}: not JSON" in capfd.readouterr().err
+    with pytest.raises(TraceError, match=f":{len(lines) - 19}"):
+        halves(path, strict=True)

@@ -1,0 +1,126 @@
+"""A run read in two halves side by side gives the report a single pass gives, or the merge refuses."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from namel3ss_debug.analysis.build import build_report
+from namel3ss_debug.analysis.merge import NotMergeable, merge
+from namel3ss_debug.analysis.prices import Pricer
+from namel3ss_debug.analysis.run_state import Boundary
+from namel3ss_debug.analysis.tally import Options, Tally
+from namel3ss_debug.render.analyze_json import report_to_dict
+from namel3ss_debug.store.records import record_from_dict
+from tracefactory import TraceBuilder, error
+
+PRICER = Pricer(file_prices={"m": {"input": 1.0, "output": 2.0}})
+
+
+def records(events):
+    return [record_from_dict(event)[0] for event in events]
+
+
+def tally(events, boundary=None):
+    result = Tally(Options(slow_threshold_ms=50, block_threshold_ms=30, context_window=lambda m: 1000),
+                   boundary=boundary)
+    result.begin("run", "run", ("run.jsonl",))
+    result.feed(records(events))
+    return result
+
+
+def report(result):
+    result.finish()
+    return report_to_dict(build_report(result, PRICER))
+
+
+def split_report(events, cut):
+    root = events[0]["span_id"]
+    first = tally(events[:cut])
+    second = tally(events[cut:], Boundary(root, events[0].get("attrs")))
+    merge(first, second)
+    return report(first)
+
+
+def random_run(seed: int) -> TraceBuilder:
+    """Requests one after another under the root: agents, turns, overlapping calls, failures and retries."""
+    rng = random.Random(seed)
+    trace = TraceBuilder()
+    trace.run_start()
+    for request in range(rng.randint(3, 8)):
+        agent = trace.start("agent", rng.choice(["a", "b"]))
+        for _ in range(rng.randint(1, 3)):
+            turn = trace.start("agent", "turn", agent, kind="agent_turn")
+            if rng.random() < 0.3:  # two calls at once
+                one = trace.start("llm", "plan", turn, inputs={"q": rng.randint(0, 2)})
+                two = trace.start("tool", "search", turn, inputs={"q": rng.randint(0, 2)})
+                trace.end(one, rng.uniform(1, 80), advance=False, model="m",
+                          usage={"input_tokens": rng.randint(1, 990), "output_tokens": 5})
+                trace.end(two, rng.uniform(1, 80))
+            for _ in range(rng.randint(1, 3)):
+                failed = rng.random() < 0.25
+                trace.span("tool", rng.choice(["search", "fetch"]), rng.uniform(1, 120), turn,
+                           inputs={"q": rng.randint(0, 3)}, status="failed" if failed else "completed",
+                           error=error("TimeoutError", "late") if failed else None, memory_mb=rng.uniform(50, 90))
+                if failed and rng.random() < 0.5:
+                    trace.instant("error_occurred", "tool", "TimeoutError", turn, status="failed",
+                                  error=error("TimeoutError", "late"))
+            trace.instant("memory_operation", "memory", "store", turn)
+            trace.end(turn, rng.uniform(5, 200))
+        trace.end(agent, rng.uniform(10, 400), status="failed" if rng.random() < 0.1 else "completed")
+        trace.advance(rng.uniform(0, 2000))
+    trace.run_end()
+    return trace
+
+
+def quiet_cuts(events):
+    """Just after each end of a child of the root: only the root is open there."""
+    root = events[0]["span_id"]
+    return [i + 1 for i, e in enumerate(events[:-1]) if e["event_type"].endswith("_end") and e["parent_id"] == root]
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_every_quiet_cut_gives_the_single_pass_report(seed):
+    events = random_run(seed).events
+    whole = report(tally(events))
+    for cut in quiet_cuts(events):
+        try:
+            halves = split_report(events, cut)
+        except NotMergeable:
+            continue
+        assert halves == whole, f"seed {seed}, cut at event {cut}"
+
+
+def test_most_quiet_cuts_merge():
+    merged = total = 0
+    for seed in range(12):
+        events = random_run(seed).events
+        for cut in quiet_cuts(events):
+            total += 1
+            try:
+                split_report(events, cut)
+                merged += 1
+            except NotMergeable:
+                pass
+    assert merged >= total * 0.6
+
+
+def test_a_cut_inside_a_request_is_refused():
+    events = random_run(1).events
+    cut = next(i for i, e in enumerate(events) if e["event_type"] == "agent_turn_start")
+    with pytest.raises(NotMergeable):
+        split_report(events, cut + 1)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_at_any_cut_the_merge_is_exact_or_refused(seed):
+    events = random_run(seed + 100).events
+    whole = report(tally(events))
+    outcomes = []
+    for cut in range(1, len(events)):
+        try:
+            outcomes.append(split_report(events, cut) == whole)
+        except NotMergeable:
+            continue
+    assert outcomes and all(outcomes)
