@@ -78,9 +78,12 @@ def _head(path: str) -> tuple[dict[str, Any], str, dict[str, Any] | None] | None
     return None
 
 
+FIRST_SHARE = 0.52  # the second reader first counts the lines before its half (about a tenth of its work)
+
+
 def _middle(sizes: list[int]) -> tuple[int, int]:
-    """(file index, offset) of the run's middle byte."""
-    left = sum(sizes) // 2
+    """(file index, offset) of the byte a little past the run's middle, so that both halves end together."""
+    left = int(sum(sizes) * FIRST_SHARE)
     for index, size in enumerate(sizes):
         if left < size:
             return index, left
