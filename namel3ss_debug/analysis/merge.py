@@ -19,7 +19,8 @@ from .run_state import (
     MAX_KEPT, O_CHAIN, O_CHAIN_DIRECT, O_CHAIN_END, O_CHILD_MS, O_FAILED_ERROR, O_KIDS, O_LAST, O_OPEN_KIDS,
     RunState, coarsen,
 )
-from .tally import MAX_EXAMPLES, Tally
+from .findings import MAX_EXAMPLES
+from .tally import Tally
 
 
 class NotMergeable(Exception):

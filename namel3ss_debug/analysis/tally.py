@@ -8,19 +8,18 @@ the size of the trace. `build.py` turns a finished Tally into a Report.
 
 from __future__ import annotations
 
-import heapq
 from sys import intern
 from array import array
 from typing import Any, Iterable
 
-from ..model.error_category import categorize
 from ..model.events import EVENT_TYPES
 from ..store.records import EventRecord, attrs_of
 from . import critical
+from .findings import CONTEXT_SHARE, SEQ_BITS, Findings
 from .idset import SpanIds
 from .loops import LoopWatch
 from .run_state import (
-    BUCKET_SECONDS, MAX_BUCKETS, MAX_KEPT, O_AGENT, O_CHAIN, O_CHAIN_DIRECT, O_CHAIN_END, O_CHILD_MS, O_COMPONENT,
+    BUCKET_SECONDS, MAX_BUCKETS, O_AGENT, O_CHAIN, O_CHAIN_DIRECT, O_CHAIN_END, O_CHILD_MS, O_COMPONENT,
     O_FAILED_ERROR, O_KEY, O_KIDS, O_LAST, O_MODEL, O_NAME, O_OPEN_KIDS, O_PARENT, O_RETRY, O_SEQ, Integrity,
     Boundary, Options, RunState, coarsen, ghost_root, recorded_event_types,
 )
@@ -28,14 +27,11 @@ from .run_state import (
 START, END, INSTANT = 0, 1, 2
 CALLS = frozenset({"llm", "tool"})
 KNOWN_TYPES = frozenset(EVENT_TYPES)
-MAX_EXAMPLES = 3
-CONTEXT_SHARE = 0.9  # an LLM call this close to its model's context window is an anomaly
-SEQ_BITS = 44  # a reference packs (run index, seq) into one int: run << 44 | seq
 SEQ_MASK = (1 << SEQ_BITS) - 1
 __all__ = ["BUCKET_SECONDS", "CONTEXT_SHARE", "KNOWN_TYPES", "Options", "RunState", "SEQ_BITS", "Tally"]
 
 
-class Tally:
+class Tally(Findings):
     """Accumulates a trace's figures; `feed` each block of records, `finish` each run."""
 
     def __init__(self, options: Options | None = None, boundary: Boundary | None = None):
@@ -155,9 +151,6 @@ class Tally:
         what = "goes back" if event.seq < expected else "jumps"
         self.integrity.note(f"run {run.run_id}: seq {what} from {expected - 1} to {event.seq}")
 
-    def _ref(self, run: RunState, seq: int) -> int:
-        return run.index << SEQ_BITS | seq
-
     # -- starts -----------------------------------------------------------------------------
     def _start(self, run: RunState, event: EventRecord, use: bool) -> None:
         span_id = event.span_id
@@ -237,13 +230,6 @@ class Tally:
         else:
             retry[0] += 1
         return True
-
-    def _repeated(self, run: RunState, event: EventRecord, key: int, calls: int) -> None:
-        entry = self.repeated.get(key)
-        if entry is None:
-            self.repeated[key] = [event.component, event.name, calls, 0.0, self._ref(run, event.seq), event.span_id]
-        else:
-            entry[2] = calls
 
     # -- ends -------------------------------------------------------------------------------
     def _end(self, run: RunState, event: EventRecord, use: bool) -> None:
@@ -359,100 +345,6 @@ class Tally:
             if own[O_RETRY] and not failed:
                 self.retries[op][1] += 1
 
-    def _slow(self, run: RunState, event: EventRecord, op: tuple[str, str, str], duration: float) -> None:
-        self.slow_by_op[op] = self.slow_by_op.get(op, 0) + 1
-        item = (duration, self._ref(run, event.seq), event.span_id, op, event.status)
-        if len(self.slow) < self.options.top:
-            heapq.heappush(self.slow, item)
-        elif item > self.slow[0]:
-            heapq.heapreplace(self.slow, item)
-
-    def _failed(self, run: RunState, event: EventRecord, op: tuple[str, str, str], own: list[Any] | None) -> None:
-        self.failed_spans += 1
-        self.errors_by_op[op] = self.errors_by_op.get(op, 0) + 1
-        error = event.error
-        kind = (error.type or "Error") if error is not None else "unknown"
-        message = (error.message or "") if error is not None else ""
-        if op[0] == "tool":
-            self.tool_errors[(op[1], kind)] = self.tool_errors.get((op[1], kind), 0) + 1
-        if own is not None and own[O_FAILED_ERROR] == (kind, message):
-            run.last_error, run.reportable = (kind, message), True
-            return  # the same error on its way out through an enclosing span: counted where it began
-        self._error(run, event, kind, message, error.category if error is not None else None)
-        run.reportable = True
-
-    def _error(self, run: RunState, event: EventRecord, kind: str, message: str, category: str | None) -> None:
-        run.last_error = (kind, message)
-        category = category or categorize(kind, message)
-        self.categories[category] = self.categories.get(category, 0) + 1
-        entry = self.error_types.get(kind)
-        if entry is None:
-            entry = self.error_types[kind] = [0, category, []]
-        entry[0] += 1
-        if len(entry[2]) < MAX_EXAMPLES:
-            entry[2].append((self._ref(run, event.seq), event.span_id, event.component, event.name, message))
-
-    def _usage(self, run: RunState, event: EventRecord, start_model: str | None) -> None:
-        """Per model: calls, tokens, cost recorded on the event, and tokens still to be priced."""
-        model = event.model or start_model or "(no model)"
-        entry = self.models.get(model)
-        if entry is None:  # calls, in, out, total, event cost, event-priced calls, unpriced in, out, calls, max in
-            entry = self.models[model] = [0, 0, 0, 0, 0.0, 0, 0, 0, 0, 0]
-        usage = event.usage
-        tokens_in = (usage.input_tokens or 0) if usage is not None else 0
-        tokens_out = (usage.output_tokens or 0) if usage is not None else 0
-        entry[0] += 1
-        entry[1] += tokens_in
-        entry[2] += tokens_out
-        entry[3] += ((usage.total_tokens if usage.total_tokens is not None else tokens_in + tokens_out)
-                     if usage is not None else 0)
-        if event.cost_usd is not None:
-            entry[4] += event.cost_usd
-            entry[5] += 1
-        else:
-            entry[6] += tokens_in
-            entry[7] += tokens_out
-            entry[8] += 1
-        if tokens_in > entry[9]:
-            entry[9] = tokens_in
-        if tokens_in:
-            self._context(event, model, tokens_in, self._ref(run, event.seq))
-
-    def _context(self, event: EventRecord, model: str, tokens_in: int, ref: int) -> None:
-        window = self._windows.get(model, -1)
-        if window == -1:
-            window = self._windows[model] = self.options.context_window(model)
-        if window and tokens_in >= CONTEXT_SHARE * window:
-            self.near_limit_count += 1
-            if len(self.near_limit) < MAX_KEPT:
-                self.near_limit.append((tokens_in, ref, model, event.name, event.span_id, window))
-
-    def _memory(self, run: RunState, event: EventRecord) -> None:
-        sample = (event.memory_mb, event.seq)
-        memory = run.memory
-        if not memory:
-            memory.extend((sample, sample, sample))
-        else:
-            memory[1] = sample
-            if sample[0] > memory[2][0]:
-                memory[2] = sample
-
-    def _blocking(self, run: RunState, event: EventRecord, op: tuple[str, str, str], own_ms: float) -> None:
-        if event.event_type == "run_end":
-            return
-        self.blocking_count += 1
-        item = (own_ms, self._ref(run, event.seq), event.span_id, op)
-        if len(self.blocking) < MAX_KEPT:
-            heapq.heappush(self.blocking, item)
-        elif item > self.blocking[0]:
-            heapq.heapreplace(self.blocking, item)
-
-    def _agent_ended(self, run: RunState, span_id: str, start_seq: int) -> None:
-        watch = run.watches.pop(span_id, None)
-        if watch is not None:
-            for cycle, repeats, first in watch.finish():
-                self.loops.append((run, span_id, start_seq, cycle, repeats, first))
-
     # -- instants ---------------------------------------------------------------------------
     def _instant(self, run: RunState, event: EventRecord, use: bool) -> None:
         event_type = event.event_type
@@ -471,21 +363,6 @@ class Tally:
         self.instants[event.component] = self.instants.get(event.component, 0) + 1
         if event_type == "error_occurred":
             self._error_event(run, event, parent)
-
-    def _error_event(self, run: RunState, event: EventRecord, parent: list[Any] | None) -> None:
-        self.error_events += 1
-        error = event.error
-        kind = (error.type or event.name) if error is not None else event.name
-        message = (error.message or "") if error is not None else ""
-        if parent is not None:
-            parent[O_FAILED_ERROR] = (kind, message)  # the span this error is reported in may fail with it
-        if self.boundary is not None and run.last_error is None and self.boundary.first_error_report is None:
-            self.boundary.first_error_report = (kind, message)  # counted here; the merge checks the other half
-        if run.reportable and run.last_error == (kind, message):
-            run.reportable = False  # a report of the error that just failed a span (caught and reported, or
-            return  # the tracer's report of an unhandled exception): counted once, where it began
-        self._error(run, event, kind, message, error.category if error is not None else None)
-        run.reportable = False
 
     # -- end of a run -----------------------------------------------------------------------
     def finish(self) -> None:
