@@ -19,7 +19,7 @@ from namel3ss_debug.model.errors import TraceError
 from namel3ss_debug.render.analyze_json import report_to_dict
 from namel3ss_debug.store.problems import ReadProblems
 from namel3ss_debug.store.reader import Part, TraceReader
-from namel3ss_debug.store.sources import RunSource
+from namel3ss_debug.store.sources import RunSource, resolve_sources
 from namel3ss_debug.store.split import Cut, find_cut
 from tracefactory import TraceBuilder, error
 
@@ -124,3 +124,22 @@ def test_a_bad_line_in_the_second_half_is_named_with_its_own_line_number(tmp_pat
     assert f"run.jsonl:{len(lines) - 19}: not JSON" in capfd.readouterr().err
     with pytest.raises(TraceError, match=f":{len(lines) - 19}"):
         halves(path, strict=True)
+
+
+def test_a_run_in_several_segments_cut_in_a_middle_one(tmp_path):
+    lines = server_run(90).lines().splitlines(keepends=True)
+    run = "20261122-100000-abcdef"
+    thirds = [lines[: len(lines) // 3], lines[len(lines) // 3: 2 * len(lines) // 3], lines[2 * len(lines) // 3:]]
+    for index, part in enumerate(thirds):
+        (tmp_path / f"{run}.{index:04d}.jsonl").write_bytes(b"".join(part))
+    [source] = resolve_sources([str(tmp_path / f"{run}.0000.jsonl")])
+    cut = find_cut(source, min_bytes=0)
+    assert cut.first.stop[0] == 1  # the middle of the run is in the middle file
+    reader = TraceReader(ReadProblems(), write_index=False, reuse_buffers=True)
+    done = []
+    halves = Halves(source, cut, Options(), EventWindow(), Pricer(), False)
+    document = report_to_dict(halves.report(reader, Counted(reader.problems), sections=report_sections(),
+                                            bytes_read=lambda: sum(done), progress=done.append))
+    expected = one_pass(tmp_path / f"{run}.0001.jsonl")
+    assert comparable(document) == comparable(expected) and sum(done) == sum(
+        (tmp_path / f"{run}.{i:04d}.jsonl").stat().st_size for i in range(3))
