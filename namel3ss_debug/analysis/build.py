@@ -44,7 +44,7 @@ def build_report(tally: Tally, pricer: Pricer, *, problems: Any = None, sections
     settings = {"slow_threshold_ms": tally.options.slow_threshold_ms,
                 "block_threshold_ms": tally.options.block_threshold_ms, "top": tally.options.top}
     return Report(REPORT_SCHEMA, f"namel3ss-debug {__version__}", chosen, settings=settings,
-                  **{name: full[name] for name in chosen})
+                  run_ids=[run.run_id for run in tally.runs], **{name: full[name] for name in chosen})
 
 
 def _overview(tally: Tally, llm: LlmUsage, errors: Errors, bytes_read: int, filters: dict[str, object]) -> Overview:

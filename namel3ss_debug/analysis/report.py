@@ -271,3 +271,4 @@ class Report:
     critical_path: Optional[list[CriticalPath]] = None
     health: Optional[Health] = None
     settings: dict[str, object] = field(default_factory=dict)
+    run_ids: list[str] = field(default_factory=list)  # the runs analysed, whatever the sections

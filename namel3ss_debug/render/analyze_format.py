@@ -144,8 +144,8 @@ class View:
     @classmethod
     def of(cls, report: Report, wide: bool = True, tight: bool = False) -> "View":
         """The view of `report`: its only run, if it has exactly one (from the overview)."""
-        runs = report.overview.runs if report.overview is not None else []
-        return cls(runs[0].run_id if len(runs) == 1 else None, wide, tight)
+        runs = report.run_ids or ([run.run_id for run in report.overview.runs] if report.overview else [])
+        return cls(runs[0] if len(runs) == 1 else None, wide, tight)
 
     def at(self, run_id: str, seq: int) -> str:
         """`seq 12`, or `R seq 12` when the report has several runs (raw trace text)."""

@@ -47,7 +47,7 @@ def render_report(console: Console, report: Report) -> None:
 def _title(report: Report) -> Text:
     """`namel3ss-debug analyze: run R`, or the first few runs of many."""
     title = ("namel3ss-debug analyze", "bold")
-    runs = [run.run_id for run in report.overview.runs] if report.overview else []
+    runs = report.run_ids or ([run.run_id for run in report.overview.runs] if report.overview else [])
     if len(runs) == 1:
         return Text.assemble(title, ": run ", trace_text(runs[0], "bold"))
     if runs:

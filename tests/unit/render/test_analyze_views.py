@@ -186,7 +186,8 @@ def test_schema_describes_exactly_the_fields_of_each_record(definition: str, rec
     node = schema if record is Report else schema["$defs"][definition]
     names = [item.name for item in fields(record)]
     assert (list(node["properties"]), sorted(node["required"])) == (names, sorted(
-        name for name in names if record is not Report or name in ("schema", "generated_by", "sections", "settings")))
+        name for name in names if record is not Report or name in ("schema", "generated_by", "sections", "settings",
+                                                                  "run_ids")))
 
 
 def test_every_schema_property_has_a_description() -> None:
@@ -234,7 +235,7 @@ def test_json_keys_are_the_dataclass_field_names() -> None:
 
 def test_json_leaves_out_sections_that_are_none() -> None:
     document = report_to_dict(make_report(full=False))
-    assert list(document) == ["schema", "generated_by", "sections", "overview", "health", "settings"]
+    assert list(document) == ["schema", "generated_by", "sections", "overview", "health", "settings", "run_ids"]
 
 
 # --- Markdown ------------------------------------------------------------------------------------------------------
