@@ -28,7 +28,7 @@ run in trace_output_dir."""
 def trace_options(command: Callable[..., Any]) -> Callable[..., Any]:
     """The options every reading command has, in the order --help shows them."""
     decorators = [
-        click.argument("traces", nargs=-1, metavar="TRACE..."),
+        click.argument("traces", nargs=-1, metavar="[TRACE]..."),
         click.option("--all", "all_runs", is_flag=True, help="For a directory: every run in it, not just the newest."),
         click.option("--strict", is_flag=True, help="An invalid line is an error (exit 3) instead of a warning."),
         click.option("--since", metavar="TIME", help="Only events at or after TIME: ISO 8601 (UTC unless a zone "
