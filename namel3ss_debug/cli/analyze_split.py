@@ -121,7 +121,7 @@ def _second_half(sender: Any, source: RunSource, cut: Cut, options: Options, str
         def advance(count: int) -> None:
             shared.value += count
 
-        reader = TraceReader(problems, write_index=False, reuse_buffers=True, progress=advance)
+        reader = TraceReader(problems, reuse_buffers=True, progress=advance)
         tally = Tally(options, Boundary(cut.root_id, cut.start_attrs))
         tally.begin(source.run_id or source.label, source.label, source.files)
         counted = Counted(problems)
@@ -130,7 +130,7 @@ def _second_half(sender: Any, source: RunSource, cut: Cut, options: Options, str
         events = counted.events
         tally.options = None  # holds functions; the parent has its own
         problems.on_warning = None
-        payload: tuple[Any, ...] = ("ok", tally, problems, events)
+        payload: tuple[Any, ...] = ("ok", tally, problems, events, reader.partial_indexes)
     except Namel3ssDebugError as error:
         payload = ("error", error)
     except BaseException:  # noqa: BLE001 - whatever it is, the parent reads the half itself
@@ -157,7 +157,8 @@ def _join(first: Tally, second: tuple[Any, ...], source: RunSource, cut: Cut, re
           counted: Any) -> None:
     """Merge the halves, or read the second half again here when they cannot be merged."""
     if second[0] == "ok":
-        _, tally, problems, events = second
+        _, tally, problems, events, indexes = second
+        _join_indexes(reader, indexes)
         tally.options = first.options
         try:
             merge(first, tally)
@@ -175,3 +176,12 @@ def _join(first: Tally, second: tuple[Any, ...], source: RunSource, cut: Cut, re
         counted.events += len(block)
     if again is not reader:
         reader.problems.absorb(again.problems)
+
+
+def _join_indexes(reader: TraceReader, theirs: dict[str, Any]) -> None:
+    """The file cut in two was indexed in two parts: join them and write the sidecar (if the file is unchanged)."""
+    for path, (later, size, mtime) in theirs.items():
+        mine = reader.partial_indexes.pop(path, None)
+        if mine is not None and (mine[1], mine[2]) == (size, mtime):
+            mine[0].absorb(later)
+            mine[0].write(size, mtime)

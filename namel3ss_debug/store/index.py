@@ -84,6 +84,14 @@ class IndexBuilder:
         self.first_seq = first if self.first_seq is None else min(self.first_seq, first)
         self.last_seq = last if self.last_seq is None else max(self.last_seq, last)
 
+    def absorb(self, later: "IndexBuilder") -> None:
+        """Add the entries of the file's next part, read by another reader (a run read in two halves)."""
+        for seq, line, offset in later.entries:
+            self.add(seq, line, offset)
+        self._sorted = self._sorted and later._sorted
+        if later.first_seq is not None and later.last_seq is not None:
+            self.seen(later.first_seq, later.last_seq)
+
     def write(self, size_before: int, mtime_before: int) -> None:
         """Write the sidecar, unless the file changed while it was read or is small."""
         try:

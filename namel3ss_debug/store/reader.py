@@ -58,6 +58,7 @@ class TraceReader:
         self.progress = progress
         self.index_min_bytes = index_min_bytes
         self.reuse_buffers = reuse_buffers
+        self.partial_indexes: dict[str, tuple[IndexBuilder, int, int]] = {}
 
     def records(self, source: RunSource) -> Iterator[list[EventRecord]]:
         """Lists of records, one per block of lines, in the run's order.
@@ -98,7 +99,7 @@ class TraceReader:
         with stream:
             whole = span is None or (span[0] == 0 and span[1] is None)
             stat = os.fstat(stream.fileno()) if path != STDIN and not path.endswith(".gz") else None
-            builder = self._builder(path) if stat is not None and whole else None
+            builder = self._builder(path) if stat is not None else None
             source: BinaryIO = stream
             if span is not None and not whole:
                 stream.seek(span[0])
@@ -109,7 +110,10 @@ class TraceReader:
                 raise TraceError(f"{path}: not a readable gzip file ({error})",
                                  hint="decompress it by hand to see what is left") from None
         if builder is not None and stat is not None and sink.count and sink.mapper is None:
-            builder.write(stat.st_size, stat.st_mtime_ns)
+            if whole:
+                builder.write(stat.st_size, stat.st_mtime_ns)
+            else:  # a part: whoever read the other part joins the two (see IndexBuilder.absorb)
+                self.partial_indexes[path] = (builder, stat.st_size, stat.st_mtime_ns)
 
     def _builder(self, path: str) -> IndexBuilder | None:
         if not self.write_index:

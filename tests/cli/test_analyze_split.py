@@ -143,3 +143,22 @@ def test_a_run_in_several_segments_cut_in_a_middle_one(tmp_path):
     expected = one_pass(tmp_path / f"{run}.0001.jsonl")
     assert comparable(document) == comparable(expected) and sum(done) == sum(
         (tmp_path / f"{run}.{i:04d}.jsonl").stat().st_size for i in range(3))
+
+
+def test_the_file_read_in_two_parts_still_gets_its_index(tmp_path, monkeypatch):
+    from namel3ss_debug.store import index as index_module
+
+    monkeypatch.setattr(index_module, "STRIDE", 2048)
+    path = server_run(200).write(tmp_path / "run.jsonl")
+    source = RunSource(str(path), (str(path),))
+    cut = find_cut(source, min_bytes=0)
+    reader = TraceReader(ReadProblems(), reuse_buffers=True, index_min_bytes=0)
+    Halves(source, cut, Options(), EventWindow(), Pricer(), False).report(
+        reader, Counted(reader.problems), sections=report_sections(), bytes_read=lambda: 0, progress=lambda n: None)
+    index = index_module.load_index(str(path))
+    data = path.read_bytes()
+    assert index is not None and index.first_seq == 0 and index.last_seq == data.count(b"\n") - 1
+    assert any(offset > cut.first.stop[1] for _, _, offset in index.entries)
+    for seq, line, offset in index.entries:
+        assert orjson.loads(data[offset:data.index(b"\n", offset)])["seq"] == seq
+        assert data.count(b"\n", 0, offset) + 1 == line
