@@ -17,7 +17,9 @@ from typing import Any, Iterator
 
 from .report import Anomaly, Ref
 from .stats import op_label, percentile
-from .tally import BUCKET_SECONDS, CONTEXT_SHARE, SEQ_BITS, RunState, Tally
+from .findings import CONTEXT_SHARE, SEQ_BITS
+from .run_state import BUCKET_SECONDS, RunState
+from .tally import Tally
 
 LATENCY_FACTOR, LATENCY_CRITICAL, LATENCY_MIN_SPANS = 2.0, 5.0, 5
 SPIKE_MIN_FAILED, SPIKE_WINDOWS = 3, 20

@@ -14,7 +14,9 @@ from .report import (
     SlowOperations, SlowSpan, ToolStats,
 )
 from .stats import latency, op_label, rate
-from .tally import SEQ_BITS, Tally
+from ..model.events import is_known_event_type
+from .findings import SEQ_BITS
+from .tally import Tally
 
 TOP_REPEATS = 20
 
@@ -56,19 +58,13 @@ def _overview(tally: Tally, llm: LlmUsage, errors: Errors, bytes_read: int, filt
     return Overview(
         runs=runs, events=sum(run.events for run in tally.runs), analyzed_events=tally.analyzed,
         event_types=dict(sorted(tally.type_counts.items(), key=lambda kv: (-kv[1], kv[0]))),
-        unknown_event_types={t: n for t, n in tally.type_counts.items() if _unknown(t)},
+        unknown_event_types={t: n for t, n in tally.type_counts.items() if not is_known_event_type(t)},
         spans=sum(by_component.values()), spans_by_component=_by_count(by_component),
         instants=sum(tally.instants.values()), llm_calls=by_component.get("llm", 0),
         tool_calls=by_component.get("tool", 0), total_tokens=llm.total_tokens, cost_usd=llm.cost_usd,
         errors=errors.total, failed_spans=tally.failed_spans, duration_ms=sum(durations) if durations else None,
         bytes_read=bytes_read, filters=filters,
     )
-
-
-def _unknown(event_type: str) -> bool:
-    from .tally import KNOWN_TYPES  # noqa: PLC0415
-
-    return event_type not in KNOWN_TYPES and not event_type.startswith("custom_")
 
 
 def _run_overview(run: Any) -> RunOverview:

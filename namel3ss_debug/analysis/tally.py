@@ -8,27 +8,24 @@ the size of the trace. `build.py` turns a finished Tally into a Report.
 
 from __future__ import annotations
 
-from sys import intern
 from array import array
+from sys import intern
 from typing import Any, Iterable
 
-from ..model.events import EVENT_TYPES
 from ..store.records import EventRecord, attrs_of
 from . import critical
-from .findings import CONTEXT_SHARE, SEQ_BITS, Findings
+from .findings import SEQ_BITS, Findings
 from .idset import SpanIds
 from .loops import LoopWatch
 from .run_state import (
-    BUCKET_SECONDS, MAX_BUCKETS, O_AGENT, O_CHAIN, O_CHAIN_DIRECT, O_CHAIN_END, O_CHILD_MS, O_COMPONENT,
+    MAX_BUCKETS, O_AGENT, O_CHAIN, O_CHAIN_DIRECT, O_CHAIN_END, O_CHILD_MS, O_COMPONENT,
     O_FAILED_ERROR, O_KEY, O_KIDS, O_LAST, O_MODEL, O_NAME, O_OPEN_KIDS, O_PARENT, O_RETRY, O_SEQ, Integrity,
     Boundary, Options, RunState, coarsen, ghost_root, recorded_event_types,
 )
 
 START, END, INSTANT = 0, 1, 2
 CALLS = frozenset({"llm", "tool"})
-KNOWN_TYPES = frozenset(EVENT_TYPES)
 SEQ_MASK = (1 << SEQ_BITS) - 1
-__all__ = ["BUCKET_SECONDS", "CONTEXT_SHARE", "KNOWN_TYPES", "Options", "RunState", "SEQ_BITS", "Tally"]
 
 
 class Tally(Findings):

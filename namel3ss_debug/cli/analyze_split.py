@@ -15,6 +15,7 @@ import sys
 import traceback
 from typing import Any, Callable
 
+from ..analysis.analyze import collector_paused
 from ..analysis.build import build_report
 from ..analysis.merge import NotMergeable, merge
 from ..analysis.prices import Pricer
@@ -68,8 +69,11 @@ class Halves:
     def report(self, reader: TraceReader, counted: Any, *, sections: Any, bytes_read: Callable[[], int],
                progress: Callable[[int], None]) -> Report:
         """Read the first half here, take the second's, merge (or read it again), build the report."""
-        collecting = gc.isenabled()
-        gc.disable()
+        with collector_paused():
+            return self._report(reader, counted, sections, bytes_read, progress)
+
+    def _report(self, reader: TraceReader, counted: Any, sections: Any, bytes_read: Callable[[], int],
+                progress: Callable[[int], None]) -> Report:
         try:
             both = _Both(progress, self.shared)
             first = _first_half(self.source, self.cut, reader, counted, self.options, both)
@@ -83,8 +87,6 @@ class Halves:
         finally:
             if self.child.is_alive():  # we stopped early (an error here, Ctrl-C): so does the other half
                 self.child.terminate()
-            if collecting:
-                gc.enable()
 
 
 def _first_half(source: RunSource, cut: Cut, reader: TraceReader, counted: Any, options: Options,

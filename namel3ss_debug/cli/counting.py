@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Iterator
 
-from ..store.reader import is_known_type
+from ..model.events import is_known_event_type
 
 
 class Counted:
@@ -18,6 +18,6 @@ class Counted:
         for block in blocks:
             self.events += len(block)
             for event_type in {record.event_type for record in block}:
-                if not is_known_type(event_type):
+                if not is_known_event_type(event_type):
                     self.problems.unknown_type(event_type, source.label)
             yield block

@@ -48,6 +48,14 @@ EVENT_TYPES = tuple(
 STRUCTURAL_EVENT_TYPES = frozenset({"run_start", "run_end", "segment_start", "error_occurred"})
 
 
+KNOWN_EVENT_TYPES = frozenset(EVENT_TYPES)
+
+
+def is_known_event_type(event_type: object) -> bool:
+    """A v1 event type, or a `custom_*` one any app may write; readers accept others and say so."""
+    return isinstance(event_type, str) and (event_type in KNOWN_EVENT_TYPES or event_type.startswith("custom_"))
+
+
 def span_prefix(component: str) -> str:
     """The event-type prefix of a span of `component` (`llm` -> `llm_call`)."""
     return SPAN_PREFIX.get(component, CUSTOM_SPAN_PREFIX)

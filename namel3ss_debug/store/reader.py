@@ -18,14 +18,13 @@ import msgspec
 import orjson
 
 from ..model.errors import TraceError
-from ..model.events import EVENT_TYPES, SCHEMA_VERSION
+from ..model.events import SCHEMA_VERSION, is_known_event_type
 from .blocks import Block, iter_blocks, lines_of, open_trace
 from .index import IndexBuilder
 from .problems import ReadProblems
 from .records import BLOCK_DECODER, ENVELOPE, EventRecord, odd_fields, record_from_dict
 from .sources import STDIN, RunSource
 
-KNOWN_TYPES = frozenset(EVENT_TYPES)
 _BAD_GZIP = (gzip.BadGzipFile, EOFError, zlib.error)
 # What msgspec raises for a line it cannot make a record of: bad JSON, a wrong type, bad UTF-8 (which it
 # checks itself), nesting deeper than its recursion allows.
@@ -224,11 +223,6 @@ class _Sink:
             return []
 
 
-def is_known_type(event_type: Any) -> bool:
-    """A v1 event type, or the `custom_*` any app may write."""
-    return isinstance(event_type, str) and (event_type in KNOWN_TYPES or event_type.startswith("custom_"))
-
-
 def text_of_type(event_type: Any) -> str:
     return event_type if isinstance(event_type, str) else repr(event_type)
 
@@ -377,7 +371,7 @@ class _DictSink(_Sink):
         odd = odd_fields(event)
         if odd:
             self.problems.dropped_field(where, odd)
-        if not is_known_type(event["event_type"]):
+        if not is_known_event_type(event["event_type"]):
             self.problems.unknown_type(text_of_type(event["event_type"]), where)
         self._check_seq(event, where)
         return True

@@ -14,11 +14,14 @@ from msgspec import Meta
 
 # Bounds that keep every figure finite and every reference packable (run << 44 | seq): a value past them
 # is not a measurement but a broken writer, and is reported like a value of the wrong type.
-Seq = Annotated[int, Meta(ge=0, lt=2**43)]
-Count = Annotated[int, Meta(ge=0, le=2**53)]
-Milliseconds = Annotated[float, Meta(ge=0, le=1e12)]  # 30 years
-Money = Annotated[float, Meta(ge=0, le=1e12)]
-Megabytes = Annotated[float, Meta(ge=0, le=1e12)]
+MAX_SEQ = 2**43
+MAX_COUNT = 2**53
+MAX_AMOUNT = 1e12  # ms (30 years), USD or MB
+Seq = Annotated[int, Meta(ge=0, lt=MAX_SEQ)]
+Count = Annotated[int, Meta(ge=0, le=MAX_COUNT)]
+Milliseconds = Annotated[float, Meta(ge=0, le=MAX_AMOUNT)]
+Money = Annotated[float, Meta(ge=0, le=MAX_AMOUNT)]
+Megabytes = Annotated[float, Meta(ge=0, le=MAX_AMOUNT)]
 
 
 class ErrorInfo(msgspec.Struct, gc=False, omit_defaults=True):
@@ -135,8 +138,8 @@ def odd_fields(event: dict[str, Any]) -> list[str]:
 
 
 def _bounded_number(value: Any) -> bool:
-    return type(value) in (int, float) and 0 <= value <= 1e12
+    return type(value) in (int, float) and 0 <= value <= MAX_AMOUNT
 
 
 def _count(value: Any) -> bool:
-    return value is None or (type(value) is int and 0 <= value <= 2**53)
+    return value is None or (type(value) is int and 0 <= value <= MAX_COUNT)
