@@ -19,6 +19,7 @@ COMMANDS = {
     "trace": "trace_cmd:trace",
     "analyze": "analyze_cmd:analyze",
     "inspect": "inspect_cmd:inspect",
+    "replay": "replay_cmd:replay",
     "config": "config_cmd:config",
     "clean": "clean_cmd:clean",
 }

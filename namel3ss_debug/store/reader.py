@@ -81,6 +81,16 @@ class TraceReader:
             line = part.first_line if index == part.begin[0] else 1
             yield from self._file(path, _RecordSink(self.problems), (start, end, line))
 
+    def placed_records(self, source: RunSource) -> Iterator[tuple[int, list[tuple[EventRecord, int, int]]]]:
+        """`(file index, [(record, line number, byte offset), ...])` a block at a time, in the run's order.
+
+        The records of a file in a mapped format come from its lines but are not those lines: the caller
+        checks `format_of` first and reads such files as dicts.
+        """
+        for index, path in enumerate(source.files):
+            for placed in self._file(path, _PlacedSink(self.problems)):
+                yield index, placed
+
     def events(self, source: RunSource) -> Iterator[Located]:
         """Every event of the run as a dict with its place."""
         next_seq: dict[str, int] = {}  # across the run's files: a lost segment is a gap in seq
@@ -290,21 +300,27 @@ class _RecordSink(_Sink):
                 _index_block(block, records, builder)
 
     def _by_line(self, block: Block) -> list[EventRecord]:
-        records: list[EventRecord] = []
+        return [record for record, _, _ in self._placed_by_line(block)]
+
+    def _placed_by_line(self, block: Block) -> list[tuple[EventRecord, int, int]]:
+        """Each record with the number and offset of its line (lines of a mapped format may give several)."""
+        placed: list[tuple[EventRecord, int, int]] = []
         for number, offset, line in lines_of(block):
             self.lines += 1
             where = f"{block.path}:{number}"
             if self.mapper is None and not block.tail:
                 try:
-                    records.append(BLOCK_DECODER.decode(line))
+                    placed.append((BLOCK_DECODER.decode(line), number, offset))
                     self.count += 1
                     continue
                 except _UNDECODABLE:
                     pass
             event = self.parse_line(where, line, block.tail)
             if event is not None:
-                records.extend(self.mapped(self.map_line(event, where), block.path, number, offset))
-        return records
+                records = self.mapped(self.map_line(event, where), block.path, number, offset)
+                placed.extend((record, number, offset) for record in records)
+        return placed
+
 
     def mapped(self, events: list[dict[str, Any]], path: str, number: int, offset: int) -> list[EventRecord]:
         records = []
@@ -320,6 +336,30 @@ class _RecordSink(_Sink):
             records.append(record)
         self.count += len(records)
         return records
+
+
+class _PlacedSink(_RecordSink):
+    """Records with the number and byte offset of their line, for readers that go back to one event later."""
+
+    def block(self, block: Block, builder: IndexBuilder | None) -> list[tuple[EventRecord, int, int]]:
+        if self.mapper is None and not block.tail:
+            try:
+                records = BLOCK_DECODER.decode_lines(block.view)
+            except _UNDECODABLE:
+                records = None
+            if records is not None and len(records) == block.lines:  # no blank line: line k is record k
+                self._note(block, records, builder)
+                return list(zip(records, range(block.first_line, block.first_line + len(records)),
+                                _line_starts(block)))
+        return self._placed_by_line(block)
+
+
+def _line_starts(block: Block) -> Iterator[int]:
+    """The byte offset of each line of a block (every line ends in a newline)."""
+    data, position, end = block.buffer, 0, block.size
+    while position < end:
+        yield block.offset + position
+        position = data.index(b"\n", position, end) + 1
 
 
 def _index_block(block: Block, records: list[EventRecord], builder: IndexBuilder) -> None:

@@ -528,6 +528,7 @@ def test_top_level_help_shows_each_command_s_whole_short_help():
         "clean": "Delete traces older than the retention limit.",
         "config": "Show, create and check the configuration.",
         "inspect": "Look into a trace: events, one event or span, the tree, a timeline.",
+        "replay": "Step through a recorded run like pdb: breakpoints, mocks, back.",
         "trace": "Run a Python app with tracing on and summarise the run.",
     })
 

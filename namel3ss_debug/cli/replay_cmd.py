@@ -1,0 +1,137 @@
+"""`namel3ss-debug replay TRACE`: step through a recorded run like pdb, with breakpoints and mocks.
+
+A thin shell: read the run into a timeline, set the breakpoints and mocks given as options (a
+mistake in one is a usage error, exit 2, before anything is shown), then hand the session to the
+console: a terminal prompt (`--step` on a terminal), a script (`--commands FILE`, or `--step` with
+commands piped in), or neither (every breakpoint stop, or the whole timeline).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from ..model.errors import UsageError
+from ..store.sources import STDIN, RunSource
+from .trace_args import make_reader, open_traces
+
+HISTORY_FILE = "replay_history"
+
+
+@click.command("replay", short_help="Step through a recorded run like pdb: breakpoints, mocks, back.")
+@click.argument("traces", nargs=-1, metavar="[TRACE]")
+@click.option("--step", is_flag=True, help="Open the console at the first event (on a terminal: a prompt with "
+              "history and Tab completion; otherwise commands are read from standard input).")
+@click.option("--break", "-b", "breaks", multiple=True, metavar="SPEC",
+              help="Set a breakpoint (repeatable): TARGET [if CONDITION], e.g. 'tool:search#2', 'errors', "
+              "'llm if duration_ms > 500'.")
+@click.option("--mock", "mocks", multiple=True, metavar="KEY=JSON|KEY=@FILE",
+              help="Replace a call's recorded result (repeatable): 'llm:planner#1={\"text\": \"X\"}'.")
+@click.option("--mock-file", "mock_files", multiple=True, type=click.Path(path_type=Path), metavar="FILE",
+              help="Mocks from a JSON object of KEY: value (repeatable).")
+@click.option("--commands", "commands_file", type=click.Path(path_type=Path, allow_dash=True), metavar="FILE",
+              help="Run the console commands in FILE (- for standard input), one a line, then stop.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="json: each stop (and printed value, listing...) as a JSON line on stdout; messages on stderr.")
+@click.option("--strict", is_flag=True, help="An invalid line is an error (exit 3) instead of a warning.")
+@click.option("--config", "config_path", type=click.Path(path_type=Path), metavar="FILE",
+              help="Workspace config to read (for trace_output_dir).")
+@click.option("--no-pager", is_flag=True, help="Never page long output on a terminal.")
+@click.option("--no-progress", is_flag=True, help="No progress bar while a big trace is read.")
+def replay(traces: tuple[str, ...], step: bool, breaks: tuple[str, ...], mocks: tuple[str, ...],
+           mock_files: tuple[Path, ...], commands_file: Path | None, fmt: str, strict: bool,
+           config_path: Path | None, no_pager: bool, no_progress: bool) -> None:
+    """Step through a recorded run like pdb: stop at breakpoints, look at what each
+    agent, LLM and tool saw and returned, go back, and ask "what if this call had
+    returned X" with mocks.
+
+    \b
+    Without --step or --commands, replay goes from breakpoint to breakpoint and
+    shows each stop (with no breakpoints: every event, as a timeline).
+
+    \b
+    Console commands (help NAME in the console says more):
+      s(tep) n(ext) r/finish c(ontinue) until [SEQ] back goto SEQ
+      b(reak) [TARGET [if COND]]  tbreak  cl(ear)  disable  enable  condition  ignore
+      w(here) l(ist) ll p EXPR pp EXPR display EXPR  mock KEY=JSON  info  stats  help  q(uit)
+
+    \b
+    TRACE is a trace file, any segment of a run, a run id, a directory (its
+    newest run) or - for standard input. With no TRACE, the newest run in
+    trace_output_dir.
+
+    \b
+    Examples:
+      namel3ss-debug replay run.jsonl --step
+      namel3ss-debug replay run.jsonl --break errors
+      namel3ss-debug replay run.jsonl -b 'llm if usage.total_tokens > 1000' --format json
+      printf 'b tool:search#2\\nc\\nwhere\\np outputs\\n' | namel3ss-debug replay run.jsonl --step
+      namel3ss-debug replay run.jsonl --mock 'llm:planner#1={"text": "X"}' --commands session.txt
+
+    Exit codes: 0 done, 1 a command of a script (--commands, piped) was a mistake,
+    2 usage (a bad option, breakpoint, mock or key), 3 a trace that cannot be read.
+    """
+    source, resolved = _one_run(traces, config_path)
+    scripted = commands_file is not None or (step and not sys.stdin.isatty())
+    if scripted and commands_file is None and STDIN in source.files:
+        raise UsageError("standard input holds the trace, so it cannot hold the commands too",
+                         hint="give the commands with --commands FILE")
+    from ..replay.engine import ReplayEngine  # noqa: PLC0415 - loaded only when a replay runs
+    from ..replay.session import ReplaySession
+    from .replay_setup import load, set_breakpoints, set_mocks
+
+    timeline = load(source, make_reader(strict), not no_progress)
+    engine = ReplayEngine(timeline)
+    set_breakpoints(engine, breaks)
+    set_mocks(engine, mocks, mock_files)
+    session = ReplaySession(engine)
+    sys.exit(_run(session, fmt, scripted, step, commands_file, not no_pager, resolved))
+
+
+def _one_run(traces: tuple[str, ...], config_path: Path | None) -> tuple[RunSource, Any]:
+    if len(traces) > 1:
+        raise UsageError("replay steps through one run at a time", hint="name one trace file or run id")
+    sources, resolved = open_traces(traces, False, config_path)
+    return sources[0], resolved
+
+
+def _run(session: Any, fmt: str, scripted: bool, step: bool, commands_file: Path | None, page: bool,
+         resolved: Any) -> int:
+    from ..render.console import make_console  # noqa: PLC0415
+    from ..replay.console import ReplayConsole
+    from .pager import Output, PagerClosed
+
+    console, err = make_console(), make_console(stderr=True)
+    json_out = sys.stdout.buffer if fmt == "json" else None
+    if scripted:
+        lines = _command_lines(commands_file)
+        return ReplayConsole(session, console, err, json_out).scripted(lines)
+    if step:
+        return ReplayConsole(session, console, err, json_out).interactive(_history_path(resolved))
+    output = Output(console, page and json_out is None)
+    try:
+        return ReplayConsole(session, output, err, json_out).walk()
+    except PagerClosed:
+        return 0
+    finally:
+        output.close()
+
+
+def _command_lines(path: Path | None) -> list[str]:
+    if path is None or str(path) == STDIN:
+        return sys.stdin.read().splitlines()
+    try:
+        return path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as error:
+        raise UsageError(f"cannot read commands from {path}: {getattr(error, 'strerror', None) or error}",
+                         hint="give a text file of console commands, one a line") from None
+
+
+def _history_path(resolved: Any) -> Path:
+    """Kept per workspace: beside `.namel3ss/debug.json`, or in `.namel3ss/` of the working directory."""
+    if resolved.workspace_file is not None:
+        return resolved.workspace_file.parent / HISTORY_FILE
+    return Path.cwd() / ".namel3ss" / HISTORY_FILE

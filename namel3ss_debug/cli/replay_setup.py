@@ -1,0 +1,43 @@
+"""What `replay` does before the console opens: read the run, set the --break and --mock options."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..model.errors import UsageError
+from ..replay.engine import ReplayEngine
+from ..replay.expr import ExprError
+from ..replay.load import load_timeline
+from ..replay.mock_specs import load_mock_file, parse_mock
+from ..replay.timeline import Timeline
+from ..store.reader import TraceReader
+from ..store.sources import RunSource
+from .progress import ByteProgress
+
+
+def load(source: RunSource, reader: TraceReader, progress: bool) -> Timeline:
+    """The run's timeline, with a progress bar on a terminal for a big trace."""
+    with ByteProgress.for_sources([source], progress) as bar:
+        reader.progress = bar.advance
+        return load_timeline(source, reader)
+
+
+def set_breakpoints(engine: ReplayEngine, specs: tuple[str, ...]) -> None:
+    for spec in specs:
+        try:
+            engine.breakpoints.add(spec)
+        except ExprError as error:
+            raise UsageError(f"--break {spec!r}: {error.message}",
+                             hint=error.hint or "a condition compares fields: duration_ms > 500") from None
+        except UsageError as error:
+            raise UsageError(f"--break {spec!r}: {error.message}", hint=error.hint) from None
+
+
+def set_mocks(engine: ReplayEngine, mocks: tuple[str, ...], files: tuple[Path, ...]) -> None:
+    """Files first, then --mock options: a --mock for the same key wins."""
+    for path in files:
+        for mock in load_mock_file(path):
+            engine.mocks.set(mock)
+    for text in mocks:
+        engine.mocks.set(parse_mock(text, "--mock"))
+    engine.refresh()

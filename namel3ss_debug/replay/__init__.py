@@ -1,0 +1,1 @@
+"""Replay: step through a recorded run (a pure engine, its commands and the console)."""

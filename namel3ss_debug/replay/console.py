@@ -1,0 +1,125 @@
+"""The console: the only part of replay that reads commands and writes answers (pdb's side of bdb).
+
+Three ways in: a terminal (prompt_toolkit, with history and completion), a script (lines from a file
+or a pipe, echoed after the prompt so the output reads as a transcript), and no commands at all
+(`walk`: from breakpoint to breakpoint, or every event). Answers are rendered as text, or with
+`json` as JSON Lines on stdout while messages go to stderr as text.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import IO, Any, Iterable, Iterator
+
+from rich.console import Console
+
+from ..render.replay_json import has_json, json_line
+from ..render.replay_view import listing_view, render
+from .reports import listing, stop_report
+from .session import ReplaySession
+
+PROMPT = "(replay) "
+_TIMELINE_CHUNK = 200  # rows rendered at a time when the whole run is listed
+
+
+class ReplayConsole:
+    """Writes a session's answers: text on `out`, or JSON Lines on `json_out` with text on `err`."""
+
+    def __init__(self, session: ReplaySession, out: Any, err: Console, json_out: IO[bytes] | None = None):
+        self.session = session
+        self.out = out  # a Rich Console, or the pager's Output (both have print)
+        self.err = err
+        self.json_out = json_out
+
+    def show(self, records: Iterable[Any]) -> None:
+        for record in records:
+            if self.json_out is None:
+                self.out.print(render(record), soft_wrap=True)
+            elif has_json(record):
+                self.json_out.write(json_line(record))
+                self.json_out.flush()
+            else:
+                self.err.print(render(record), soft_wrap=True)
+
+    def scripted(self, lines: Iterable[str]) -> int:
+        """Runs commands from a file or a pipe; exit status 1 if any of them was a mistake."""
+        self.show(self.session.start())
+        for raw in lines:
+            line = raw.rstrip("\r\n")
+            if self.json_out is None:
+                self.out.print(PROMPT + line, markup=False, highlight=False)
+            self.show(self.session.execute(line))
+            if self.session.done:
+                break
+        return 1 if self.session.errors else 0
+
+    def interactive(self, history: Path | None, prompt_input: Any = None, prompt_output: Any = None) -> int:
+        """The terminal console: Ctrl-C clears the line, Ctrl-D (end of input) or `q` quits."""
+        prompt = _prompt_session(self.session, history, prompt_input, prompt_output)
+        self.show(self.session.start())
+        while not self.session.done:
+            try:
+                line = prompt.prompt(PROMPT)
+            except KeyboardInterrupt:
+                continue
+            except EOFError:
+                break
+            self.show(self.session.execute(line))
+        return 0
+
+    def walk(self) -> int:
+        """No commands: every breakpoint stop and the end; without breakpoints, every event."""
+        engine = self.session.engine
+        if engine.breakpoints.active():
+            self.show(self._breakpoint_stops())
+        elif self.json_out is not None:
+            self.show(self._every_stop())
+        else:
+            for first in range(0, len(engine.timeline), _TIMELINE_CHUNK):
+                self.out.print(listing_view(listing(engine, first, first + _TIMELINE_CHUNK - 1, cursor=False)),
+                               soft_wrap=True)
+        return 0
+
+    def _breakpoint_stops(self) -> Iterator[Any]:
+        engine = self.session.engine
+        while True:
+            stop = engine.cont()
+            yield stop_report(engine, stop, self.session.displays)
+            if stop.reason == "end":
+                return
+
+    def _every_stop(self) -> Iterator[Any]:
+        engine = self.session.engine
+        yield from self.session.start()
+        while not engine.current.at_end:
+            yield stop_report(engine, engine.step(), self.session.displays)
+
+
+def _prompt_session(session: ReplaySession, history: Path | None, prompt_input: Any, prompt_output: Any) -> Any:
+    from prompt_toolkit import PromptSession  # noqa: PLC0415 - only a terminal session needs it
+    from prompt_toolkit.history import InMemoryHistory
+
+    from .completion import ReplayCompleter
+
+    return PromptSession(history=_history(history) if history is not None else InMemoryHistory(),
+                         completer=ReplayCompleter(session), complete_while_typing=False,
+                         input=prompt_input, output=prompt_output)
+
+
+def _history(path: Path) -> Any:
+    """The workspace's command history; a history that cannot be written is kept in memory instead."""
+    from prompt_toolkit.history import FileHistory, InMemoryHistory  # noqa: PLC0415
+
+    class SafeFileHistory(FileHistory):
+        def store_string(self, string: str) -> None:
+            try:
+                super().store_string(string)
+            except OSError:
+                pass
+
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.touch(exist_ok=True)
+    except OSError:
+        return InMemoryHistory()
+    return SafeFileHistory(str(path))

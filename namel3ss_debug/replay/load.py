@@ -1,0 +1,158 @@
+"""Reading a run into a `Timeline`: its structure in memory, its events left in the file until shown.
+
+A run in plain v1 files is read once, fast (typed records decoded a block at a time), keeping each
+event's file, line and byte offset; an event is read again from there when it is shown, and the
+last few hundred are cached. A run that cannot be read twice (standard input, a named pipe), a
+`.gz` file (it cannot be entered in the middle cheaply) and a file in a mapped format (the legacy
+namel3ss format, the `n3` step records: its events are made, not read) is held in memory as dicts.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from array import array
+from collections import OrderedDict
+from typing import Any
+
+import orjson
+
+from ..model.errors import TraceError
+from ..store.reader import TraceReader
+from ..store.sources import STDIN, RunSource
+from .timeline import MemoryStore, Timeline, TimelineBuilder, add_event
+
+_CACHED = 512  # events kept decoded: a screen of `list` and the way back to the last few stops
+_SNIFF = 1 << 20
+_CHUNK = 1 << 16  # most events fit; a longer line is read in growing chunks
+
+
+class FileStore:
+    """Events read back from their files by byte offset, a few hundred kept decoded."""
+
+    def __init__(self, paths: tuple[str, ...]):
+        self.paths = paths
+        self.file = array("H")
+        self.line = array("I")
+        self.offset = array("q")
+        self.seq = array("q")
+        self._descriptors: dict[int, int] = {}
+        self._cache: OrderedDict[int, dict[str, Any]] = OrderedDict()
+
+    def add(self, file: int, line: int, offset: int, seq: int) -> None:
+        self.file.append(file)
+        self.line.append(line)
+        self.offset.append(offset)
+        self.seq.append(seq)
+
+    def where(self, index: int) -> str:
+        return f"{self.paths[self.file[index]]}:{self.line[index]}"
+
+    def event(self, index: int) -> dict[str, Any]:
+        cached = self._cache.get(index)
+        if cached is not None:
+            self._cache.move_to_end(index)
+            return cached
+        event = self._read(index)
+        self._cache[index] = event
+        if len(self._cache) > _CACHED:
+            self._cache.popitem(last=False)
+        return event
+
+    def _read(self, index: int) -> dict[str, Any]:
+        try:
+            event = orjson.loads(self._line(self.file[index], self.offset[index]))
+        except (OSError, orjson.JSONDecodeError) as error:
+            raise self._changed(index, str(error)) from None
+        if not isinstance(event, dict) or event.get("seq") != self.seq[index]:
+            raise self._changed(index, "a different line is there now")
+        return event
+
+    def _line(self, file: int, offset: int) -> bytes:
+        """The line at `offset`, read with pread: no buffer of ours can hold bytes the file no longer has."""
+        descriptor, parts, size = self._descriptor(file), [], _CHUNK
+        while True:
+            chunk = os.pread(descriptor, size, offset)
+            end = chunk.find(b"\n")
+            if end >= 0 or len(chunk) < size:
+                parts.append(chunk if end < 0 else chunk[:end])
+                return b"".join(parts)
+            parts.append(chunk)
+            offset += len(chunk)
+            size = min(size * 2, 1 << 26)
+
+    def _changed(self, index: int, why: str) -> TraceError:
+        return TraceError(f"the trace changed since replay read it ({why})", where=self.where(index),
+                          hint="start the replay again")
+
+    def _descriptor(self, file: int) -> int:
+        descriptor = self._descriptors.get(file)
+        if descriptor is None:
+            descriptor = self._descriptors[file] = os.open(self.paths[file], os.O_RDONLY)
+        return descriptor
+
+    def close(self) -> None:
+        for descriptor in self._descriptors.values():
+            os.close(descriptor)
+        self._descriptors.clear()
+
+
+def load_timeline(source: RunSource, reader: TraceReader) -> Timeline:
+    """The run's timeline; a run without a single event is an invalid trace."""
+    timeline = _from_files(source, reader) if _rereadable(source) else _from_dicts(source, reader)
+    if not len(timeline):
+        raise TraceError(f"{source.label}: no events to replay", hint="trace a run first; this one is empty")
+    return timeline
+
+
+def _rereadable(source: RunSource) -> bool:
+    """Plain v1 files that can be read again at any offset."""
+    for path in source.files:
+        if path == STDIN or path.endswith(".gz"):
+            return False
+        try:
+            if not stat.S_ISREG(os.stat(path).st_mode):
+                return False
+        except OSError:
+            return False
+    return _is_v1(source.files[0])
+
+
+def _is_v1(path: str) -> bool:
+    """The first JSON object of the file has a `v` field (a file whose start is not JSON is read as v1)."""
+    with open(path, "rb") as handle:
+        for line in handle.read(_SNIFF).splitlines():
+            if not line.strip():
+                continue
+            try:
+                first = orjson.loads(line)
+            except orjson.JSONDecodeError:
+                continue
+            return not isinstance(first, dict) or "v" in first
+    return True
+
+
+def _from_files(source: RunSource, reader: TraceReader) -> Timeline:
+    store = FileStore(source.files)
+    timeline = Timeline(store, source.label, source.run_id)
+    add, place = TimelineBuilder(timeline).add, store.add
+    for file, placed in reader.placed_records(source):
+        for record, line, offset in placed:
+            add(record.seq, record.event_type, record.component, record.name, record.span_id, record.parent_id,
+                record.status, record.duration_ms)
+            place(file, line, offset, record.seq)
+    if timeline.run_id is None and len(timeline):
+        timeline.run_id = store.event(0).get("run_id")
+    return timeline
+
+
+def _from_dicts(source: RunSource, reader: TraceReader) -> Timeline:
+    store = MemoryStore()
+    timeline = Timeline(store, source.label, source.run_id)
+    builder = TimelineBuilder(timeline)
+    for located in reader.events(source):
+        store.add(located.event, located.where)
+        add_event(builder, located.event)
+    if timeline.run_id is None and len(timeline):
+        timeline.run_id = store.event(0).get("run_id")
+    return timeline

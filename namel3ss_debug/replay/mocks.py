@@ -1,0 +1,158 @@
+"""Mock responses: "what if this call had returned X", shown in place of what the recording says.
+
+A key names the calls a mock replaces: `component:name` (every call), `component:name#N` (the N-th,
+from 1) or an event type (`llm_call_end`, `memory_operation`: every event of it). A mock is the call's
+result: where the recording has the decorators' form `{"return": value}`, the mock takes the place of
+`value`; elsewhere it replaces `outputs` whole. The events after the first mocked one were recorded
+before the mock existed: they are marked as possibly diverged.
+
+Like vcrpy's matchers, a key that matches nothing says why and lists the nearest recorded keys.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from ..model.errors import UsageError
+from .timeline import END, INSTANT, START, Timeline
+
+_CALL = re.compile(r"^(?P<component>[^:#\s]+):(?P<name>[^#]+?)(?:#(?P<number>\d+))?$")
+_TYPE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+class MockError(UsageError):
+    """A mock that cannot be set: a bad key or value, or a key that matches no recorded event."""
+
+
+@dataclass(frozen=True)
+class MockKey:
+    """What a mock replaces: a call (`component`, `name`, `number` or every call) or an event type."""
+
+    text: str
+    component: str | None = None
+    name: str | None = None
+    number: int | None = None
+    event_type: str | None = None
+
+
+@dataclass(frozen=True)
+class Mock:
+    """A mock and where it came from (`--mock`, a file, the console), for `mock` to list."""
+
+    key: MockKey
+    value: Any
+    origin: str
+
+
+def parse_key(text: str) -> MockKey:
+    """`llm:planner#2`, `tool:search`, `llm_call_end`; anything else is a MockError."""
+    text = text.strip()
+    match = _CALL.match(text)
+    if match:
+        number = int(match["number"]) if match["number"] else None
+        if number == 0:
+            raise MockError(f"mock key {text}: calls are numbered from 1", hint=f"e.g. {text[:-2]}#1")
+        return MockKey(text, match["component"], match["name"], number)
+    if _TYPE.match(text):
+        if text.endswith("_start"):
+            raise MockError(f"mock key {text}: a mock replaces a result, which the end event holds",
+                            hint=f"use {text[:-len('_start')]}_end")
+        return MockKey(text, event_type=text)
+    raise MockError(f"mock key {text!r} is not component:name, component:name#N or an event type",
+                    hint="e.g. llm:planner#1 or tool:search")
+
+
+class MockTable:
+    """The mocks of a session and the positions of the events each replaces."""
+
+    def __init__(self, timeline: Timeline):
+        self.timeline = timeline
+        self.mocks: dict[str, Mock] = {}
+        self._at: dict[int, str] = {}  # position of a replaced event (an end or an instant) -> key
+
+    def set(self, mock: Mock) -> list[int]:
+        """Adds (or replaces) a mock; the positions it replaces. A key matching nothing is a MockError."""
+        positions = self.matches(mock.key)
+        if not positions:
+            raise MockError(self._miss(mock.key))
+        self.clear(mock.key.text)
+        self.mocks[mock.key.text] = mock
+        for position in positions:
+            self._at[position] = mock.key.text
+        return positions
+
+    def clear(self, key: str | None = None) -> int:
+        """Removes one mock (by its key) or all of them; how many were removed."""
+        keys = list(self.mocks) if key is None else [key] if key in self.mocks else []
+        for name in keys:
+            del self.mocks[name]
+        if keys:
+            self._at = {position: name for position, name in self._at.items() if name not in keys}
+        return len(keys)
+
+    def key_at(self, index: int) -> str | None:
+        """The key of the mock replacing the event at `index`, or None."""
+        return self._at.get(index)
+
+    def first(self) -> int | None:
+        """The position of the first replaced event: everything after it may have diverged."""
+        return min(self._at) if self._at else None
+
+    def count(self, key: str) -> int:
+        return sum(1 for name in self._at.values() if name == key)
+
+    def matches(self, key: MockKey) -> list[int]:
+        """Positions of the results `key` names: end events of its calls, or instant events."""
+        t = self.timeline
+        if key.event_type is not None:
+            code = t.types.find(key.event_type)
+            return [] if code is None else [i for i in range(len(t)) if t.type_code[i] == code
+                                            and t.kind[i] != START]
+        component, name = t.components.find(key.component or ""), t.names.find(key.name or "")
+        if component is None or name is None:
+            return []
+        return [i for i in range(len(t)) if t.component_code[i] == component and t.name_code[i] == name
+                and t.kind[i] in (END, INSTANT) and (key.number is None or t.call[i] == key.number)]
+
+    def _miss(self, key: MockKey) -> str:
+        """Why nothing matched, with the nearest recorded keys."""
+        t = self.timeline
+        if key.event_type is not None:
+            present = [text for text in t.types.texts if not text.endswith("_start")]
+            return _with_nearest(f"no recorded event has type {key.event_type}", key.event_type, present)
+        count = t.call_count(key.component or "", key.name or "")
+        call = f"{key.component}:{key.name}"
+        if count:
+            ends = f"{call}#1" if count == 1 else f"{call}#1 .. {call}#{count}"
+            return f"{call} was called {count} time{'s' if count != 1 else ''}, so there is no #{key.number} ({ends})"
+        recorded = [f"{component}:{name}" for component, name, _ in t.recorded_calls()]
+        return _with_nearest(f"no recorded call matches {key.text}", call, recorded)
+
+    def apply(self, index: int, event: dict[str, Any]) -> dict[str, Any]:
+        """The event with its mock's value in place of the recorded result (the event itself if none)."""
+        key = self._at.get(index)
+        if key is None:
+            return event
+        return mocked_event(event, self.mocks[key].value)
+
+
+def mocked_event(event: dict[str, Any], value: Any) -> dict[str, Any]:
+    """A copy of the event whose result is `value` (see the module docstring for where it goes)."""
+    outputs = event.get("outputs")
+    if isinstance(outputs, dict) and "return" in outputs:
+        replaced: Any = {**outputs, "return": value}
+    else:
+        replaced = value
+    copy = {key: item for key, item in event.items() if key != "outputs"}
+    copy["outputs"] = replaced
+    return copy
+
+
+def _with_nearest(message: str, wanted: str, candidates: list[str]) -> str:
+    nearest = difflib.get_close_matches(wanted, sorted(set(candidates)), n=3, cutoff=0.5)
+    if not nearest:
+        nearest = sorted(set(candidates))[:3]
+    return f"{message}; nearest recorded: {', '.join(nearest)}" if nearest else message

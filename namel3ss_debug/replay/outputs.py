@@ -1,0 +1,131 @@
+"""What replay commands answer with: frozen records, rendered as text for people or as JSON Lines.
+
+A command never prints; it returns these, and the console hands them to `render/replay_view.py` or
+`render/replay_json.py`, so the two views cannot disagree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from .commands import Command
+from .engine import Stop
+
+
+@dataclass(frozen=True)
+class Frame:
+    """One event in a list or an ancestry: enough to name it on a line."""
+
+    seq: int
+    depth: int
+    kind: int  # timeline.INSTANT / START / END
+    event_type: str
+    component: str
+    name: str
+    call: int
+    status: str
+    duration_ms: float | None = None
+
+    @property
+    def label(self) -> str:
+        """`tool:search#2`."""
+        return f"{self.component}:{self.name}#{self.call}"
+
+
+@dataclass(frozen=True)
+class BreakpointInfo:
+    number: int
+    spec: str
+    temporary: bool
+    enabled: bool
+    ignore: int
+    hits: int
+
+
+@dataclass(frozen=True)
+class StopReport:
+    """A stop and what to show with it: where it is in the run and in the span tree, what was hit."""
+
+    stop: Stop
+    current: Frame
+    total: int
+    elapsed_ms: float | None
+    where: str
+    ancestry: tuple[Frame, ...]
+    hits: tuple[BreakpointInfo, ...]
+    displays: tuple[tuple[str, Any], ...]
+
+
+@dataclass(frozen=True)
+class Where:
+    frames: tuple[Frame, ...]  # outermost first; the last is the current event
+
+
+@dataclass(frozen=True)
+class Row:
+    frame: Frame
+    current: bool
+    breakpoint: bool
+    mocked: bool
+
+
+@dataclass(frozen=True)
+class Listing:
+    rows: tuple[Row, ...]
+    more_before: bool
+    more_after: bool
+
+
+@dataclass(frozen=True)
+class Value:
+    """The value of `p EXPR` (`pretty` for pp, and for displays); a missing field is `missing`."""
+
+    expression: str
+    value: Any
+    missing: bool = False
+    pretty: bool = False
+
+
+@dataclass(frozen=True)
+class Help:
+    """The command list, or (`one`) one command's whole help."""
+
+    commands: tuple[Command, ...]
+    one: bool
+
+
+@dataclass(frozen=True)
+class Breakpoints:
+    items: tuple[BreakpointInfo, ...]
+
+
+@dataclass(frozen=True)
+class MockInfo:
+    key: str
+    origin: str
+    events: int
+    value: Any
+
+
+@dataclass(frozen=True)
+class Mocks:
+    items: tuple[MockInfo, ...]
+
+
+@dataclass(frozen=True)
+class Table:
+    """A small titled table (`info`, `stats`): rows of already-plain cells."""
+
+    title: str
+    columns: tuple[str, ...]
+    rows: tuple[tuple[Any, ...], ...]
+
+
+@dataclass(frozen=True)
+class Message:
+    """A line of text: `info` for news, `error` for a mistake (with `pointer`: the line and a caret)."""
+
+    text: str
+    level: str = "info"
+    pointer: str | None = None

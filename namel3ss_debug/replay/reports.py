@@ -1,0 +1,121 @@
+"""Building the records commands answer with, from the engine's timeline: frames, stops, listings, tables."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..analysis.window import parse_ts
+from .breakpoints import Breakpoint
+from .engine import ReplayEngine, Stop
+from .expr import MISSING, Expr, evaluate
+from .outputs import BreakpointInfo, Frame, Listing, Row, StopReport, Table
+from .timeline import END, START, Timeline
+
+
+def frame(t: Timeline, index: int) -> Frame:
+    return Frame(t.seq[index], t.depth[index], t.kind[index], t.event_type(index), t.component(index), t.name(index),
+                 t.call[index], t.status(index), t.duration_ms(index))
+
+
+def breakpoint_info(breakpoint: Breakpoint) -> BreakpointInfo:
+    return BreakpointInfo(breakpoint.number, breakpoint.describe(), breakpoint.temporary, breakpoint.enabled,
+                          breakpoint.ignore, breakpoint.hits)
+
+
+def stop_report(engine: ReplayEngine, stop: Stop, displays: list[Expr]) -> StopReport:
+    """A stop with its place in the run, its enclosing spans, the breakpoints hit and the displays."""
+    t = engine.timeline
+    ancestry = tuple(frame(t, position) for position in t.ancestry(stop.index) if position != stop.index)
+    hits = tuple(breakpoint_info(b) for number in stop.breakpoints
+                 if (b := engine.breakpoints.items.get(number) or engine.breakpoints.retired.get(number)))
+    shown = tuple((expr.text, evaluate(expr, stop.view.resolve)) for expr in displays)
+    return StopReport(stop, frame(t, stop.index), len(t), elapsed_ms(t, stop.index), t.where(stop.index), ancestry, hits, shown)
+
+
+def elapsed_ms(t: Timeline, index: int) -> float | None:
+    """Time from the run's first event to this one, from their timestamps; None if either is unreadable."""
+    try:
+        first, here = t.event(0).get("ts"), t.event(index).get("ts")
+        return (parse_ts(here) - parse_ts(first)).total_seconds() * 1000  # type: ignore[arg-type]
+    except (TypeError, ValueError, AttributeError):
+        return None
+
+
+def listing(engine: ReplayEngine, first: int, last: int, cursor: bool = True) -> Listing:
+    """Rows for positions `first`..`last` (clipped to the run), marking the cursor, breakpoints and mocks."""
+    t = engine.timeline
+    first, last = max(first, 0), min(last, len(t) - 1)
+    marked = [b.target.match for b in engine.breakpoints.items.values() if b.enabled]
+    rows = tuple(Row(frame(t, i), cursor and i == engine.index, any(match(i) for match in marked),
+                     engine.mocks.key_at(i) is not None) for i in range(first, last + 1))
+    return Listing(rows, first > 0, last < len(t) - 1)
+
+
+def span_bounds(t: Timeline, index: int) -> tuple[int, int]:
+    """The first and last position of the span the cursor is in (the whole run at the top)."""
+    chain = t.ancestry(index)
+    if not chain:
+        return 0, len(t) - 1
+    start = chain[-1]
+    end = t.partner(start)
+    return start, end if end is not None else len(t) - 1
+
+
+def value_of(expr: Expr | None, stop: Stop) -> tuple[Any, bool]:
+    """`(value, missing)` of an expression at a stop; no expression is the whole event."""
+    if expr is None:
+        return stop.view.event, False
+    value = evaluate(expr, stop.view.resolve)
+    return (None, True) if value is MISSING else (value, False)
+
+
+def run_info(engine: ReplayEngine) -> Table:
+    """The run: id, files, events, when it started and ended, how it was started, how it ended."""
+    t = engine.timeline
+    first, last = t.event(0), t.event(len(t) - 1)
+    rows: list[tuple[Any, ...]] = [("run", t.run_id or "-"), ("trace", t.label), ("events", len(t)),
+                                   ("seq", f"{t.seq[0]}..{t.seq[len(t) - 1]}"), ("first", first.get("ts", "-")),
+                                   ("last", last.get("ts", "-"))]
+    start = _run_start(t)
+    if start is not None:
+        attrs = start.get("attrs") if isinstance(start.get("attrs"), dict) else {}
+        for key in ("entry", "argv", "cwd", "python"):
+            if key in attrs:
+                rows.append((key, attrs[key]))
+    if last.get("event_type") == "run_end":
+        rows.append(("ended", f"{last.get('status')} after {last.get('duration_ms')} ms"))
+    rows.append(("position", f"seq {t.seq[engine.index]} ({engine.index + 1} of {len(t)})"))
+    return Table("run", ("field", "value"), tuple(rows))
+
+
+def _run_start(t: Timeline) -> dict[str, Any] | None:
+    code = t.types.find("run_start")
+    if code is None:
+        return None
+    for index in range(min(len(t), 16)):
+        if t.type_code[index] == code:
+            return t.event(index)
+    return None
+
+
+def stats(engine: ReplayEngine) -> Table:
+    """Per component: events, calls, failures and time in calls; and how far into the run the cursor is."""
+    t = engine.timeline
+    failed = t.statuses.find("failed")
+    totals: dict[int, list[float]] = {}
+    for index in range(len(t)):
+        row = totals.setdefault(t.component_code[index], [0, 0, 0, 0.0, 0])
+        row[0] += 1
+        kind = t.kind[index]
+        if kind != END:
+            row[1] += 1
+        if t.status_code[index] == failed and kind != START:
+            row[2] += 1
+        if kind == END and t.duration[index] == t.duration[index]:  # not NaN
+            row[3] += t.duration[index]
+        if index <= engine.index and kind != END:
+            row[4] += 1
+    rows = tuple((t.components.texts[code], int(e), int(c), int(f), round(ms, 3), int(seen))
+                 for code, (e, c, f, ms, seen) in sorted(totals.items(), key=lambda item: -item[1][0]))
+    return Table(f"stats at seq {t.seq[engine.index]} of {len(t)} events",
+                 ("component", "events", "calls", "failed", "call ms", "reached"), rows)

@@ -1,0 +1,368 @@
+"""A replay session: one command line in, the records it answers with out (pdb's `Pdb`, without I/O).
+
+The console reads lines and renders the records; tests feed lines and look at the records. A mistake
+(an unknown command, a bad breakpoint or expression, a seq the run does not have) is answered with an
+error record and the session goes on.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..model.errors import UsageError
+from .commands import command_table, nearest, resolve, split
+from .engine import ReplayEngine, Stop
+from .expr import Expr, ExprError, parse_expression
+from .mock_specs import parse_mock
+from .outputs import Breakpoints, Help, Listing, Message, MockInfo, Mocks, Value, Where
+from .reports import breakpoint_info, frame, listing, run_info, span_bounds, stats, stop_report, value_of
+
+LIST_AROUND = 5  # events shown before and after the cursor by `list`
+LONGLIST_MAX = 200
+
+
+class ReplaySession:
+    """The engine, the displays, and the last command (an empty line repeats it)."""
+
+    def __init__(self, engine: ReplayEngine):
+        self.engine = engine
+        self.displays: list[Expr] = []
+        self.last = ""
+        self.done = False
+        self.errors = 0
+        self._listed_to: int | None = None  # where a repeated `list` goes on from
+
+    @property
+    def commands(self) -> dict[str, Any]:
+        return COMMANDS
+
+    def start(self) -> list[Any]:
+        """The first stop, before any command."""
+        return [stop_report(self.engine, self.engine.current, self.displays)]
+
+    def execute(self, line: str) -> list[Any]:
+        """Runs one command line; an empty line repeats the last command."""
+        if not line.strip():
+            if not self.last:
+                return []
+            line = self.last
+        self.last = line
+        name, argument, column = split(line)
+        command = resolve(name, COMMANDS)
+        if command is None:
+            self.errors += 1
+            close = nearest(name, COMMANDS)
+            hint = f"did you mean {', '.join(close)}? " if close else ""
+            return [Message(f"unknown command {name!r} ({hint}`help` lists the commands)", "error")]
+        if command != "list":
+            self._listed_to = None
+        try:
+            return getattr(self, f"do_{command}")(argument, column)
+        except ExprError as error:
+            self.errors += 1
+            return [Message(error.message, "error", pointer(line, error.column))]
+        except UsageError as error:
+            self.errors += 1
+            return [Message(str(error), "error")]
+
+    def _report(self, stop: Stop) -> list[Any]:
+        return [stop_report(self.engine, stop, self.displays)]
+
+    # -- moving ---------------------------------------------------------------------------------
+
+    def do_step(self, argument: str, column: int) -> list[Any]:
+        """step
+        Go to the next event, into the insides of a call."""
+        return self._report(self.engine.step())
+
+    def do_next(self, argument: str, column: int) -> list[Any]:
+        """next
+        Go to the next event at this level: over the insides of the call that starts here."""
+        return self._report(self.engine.next())
+
+    def do_finish(self, argument: str, column: int) -> list[Any]:
+        """finish
+        Go to the end of the span the cursor is in (at a call's start: that call's end)."""
+        return self._report(self.engine.finish())
+
+    def do_continue(self, argument: str, column: int) -> list[Any]:
+        """continue
+        Go on to the next breakpoint, or to the end of the run."""
+        return self._report(self.engine.cont())
+
+    def do_until(self, argument: str, column: int) -> list[Any]:
+        """until [SEQ]
+        Go on to the first event with a seq of at least SEQ; without SEQ, past repeated calls of the
+        same operation (a loop). Either way, no further than the end of the span around the event."""
+        return self._report(self.engine.until(_seq(argument, "until") if argument else None))
+
+    def do_back(self, argument: str, column: int) -> list[Any]:
+        """back
+        Return to the previous stop (again and again, to the first)."""
+        return self._report(self.engine.back())
+
+    def do_goto(self, argument: str, column: int) -> list[Any]:
+        """goto SEQ
+        Jump to the event with this seq (breakpoints between are not looked at)."""
+        if not argument:
+            raise UsageError("goto needs a seq", hint="e.g. goto 0")
+        return self._report(self.engine.goto(_seq(argument, "goto")))
+
+    # -- breakpoints ----------------------------------------------------------------------------
+
+    def do_break(self, argument: str, column: int) -> list[Any]:
+        """break [TARGET [if CONDITION]]
+        Stop at TARGET; without one, list the breakpoints.
+
+        TARGET: an event type (llm_call_start), a component (llm), component:name
+        (tool:search, patterns such as tool:search*), component:name#N (the N-th call),
+        a name (search), @SEQ (one event) or errors (failed events and error events).
+        CONDITION compares fields: duration_ms > 500 and usage.total_tokens > 1000,
+        "timeout" in error.message, status != "completed". At a call's start, a field
+        it lacks (outputs, duration_ms, usage, error) is read from the call's end."""
+        if not argument:
+            return [Breakpoints(tuple(breakpoint_info(b) for b in self.engine.breakpoints.items.values()))]
+        return self._add_breakpoint(argument, column, temporary=False)
+
+    def do_tbreak(self, argument: str, column: int) -> list[Any]:
+        """tbreak TARGET [if CONDITION]
+        Set a temporary breakpoint: deleted when it first stops (TARGET as for break)."""
+        if not argument:
+            raise UsageError("tbreak needs a target", hint="e.g. tbreak llm")
+        return self._add_breakpoint(argument, column, temporary=True)
+
+    def _add_breakpoint(self, argument: str, column: int, temporary: bool) -> list[Any]:
+        breakpoint = self.engine.breakpoints.add(argument, temporary, column)
+        kind = "Temporary breakpoint" if temporary else "Breakpoint"
+        return [Message(f"{kind} {breakpoint.number} at {breakpoint.describe()}")]
+
+    def do_clear(self, argument: str, column: int) -> list[Any]:
+        """clear [NUMBER ...]
+        Delete these breakpoints; without numbers, delete them all."""
+        table = self.engine.breakpoints
+        if not argument:
+            return [Message(f"Deleted {table.clear()} breakpoint(s)")]
+        numbers = _numbers(argument, "clear")
+        for number in numbers:
+            table.get(number)  # all or none: a wrong number deletes nothing
+        return [Message(f"Deleted breakpoint {table.remove(number).number}") for number in numbers]
+
+    def do_disable(self, argument: str, column: int) -> list[Any]:
+        """disable NUMBER ...
+        Disable these breakpoints (they stay in the list; enable brings them back)."""
+        return self._switch(argument, "disable", False)
+
+    def do_enable(self, argument: str, column: int) -> list[Any]:
+        """enable NUMBER ...
+        Enable these breakpoints."""
+        return self._switch(argument, "enable", True)
+
+    def _switch(self, argument: str, name: str, enabled: bool) -> list[Any]:
+        breakpoints = [self.engine.breakpoints.get(number) for number in _numbers(argument, name)]
+        for breakpoint in breakpoints:
+            breakpoint.enabled = enabled
+        return [Message(f"{'Enabled' if enabled else 'Disabled'} breakpoint {b.number}") for b in breakpoints]
+
+    def do_condition(self, argument: str, column: int) -> list[Any]:
+        """condition NUMBER [CONDITION]
+        Set a breakpoint's condition; without one, remove it (the breakpoint always stops)."""
+        number_text, _, condition = argument.partition(" ")
+        number = _numbers(number_text, "condition")[0]
+        condition = condition.strip()
+        at = column + argument.index(condition) if condition else column
+        breakpoint = self.engine.breakpoints.condition(number, condition or None, at)
+        if breakpoint.condition is None:
+            return [Message(f"Breakpoint {number} is now unconditional")]
+        return [Message(f"New condition set for breakpoint {number}: {breakpoint.condition.text}")]
+
+    def do_ignore(self, argument: str, column: int) -> list[Any]:
+        """ignore NUMBER COUNT
+        Let the next COUNT hits of a breakpoint pass without stopping."""
+        parts = argument.split()
+        if len(parts) != 2:
+            raise UsageError("ignore needs a breakpoint number and a count", hint="e.g. ignore 1 3")
+        breakpoint = self.engine.breakpoints.get(_numbers(parts[0], "ignore")[0])
+        breakpoint.ignore = _numbers(parts[1], "ignore")[0]
+        return [Message(f"Breakpoint {breakpoint.number} will ignore its next {breakpoint.ignore} hit(s)")]
+
+    # -- looking --------------------------------------------------------------------------------
+
+    def do_where(self, argument: str, column: int) -> list[Any]:
+        """where
+        Show the spans around the current event, outermost first, and the event."""
+        t, index = self.engine.timeline, self.engine.index
+        frames = [frame(t, position) for position in t.ancestry(index) if position != index]
+        return [Where((*frames, frame(t, index)))]
+
+    def do_list(self, argument: str, column: int) -> list[Any]:
+        """list [SEQ | FIRST,LAST]
+        List events around the cursor (or around SEQ, or from FIRST to LAST); list again to go on."""
+        t = self.engine.timeline
+        if "," in argument:
+            first_text, _, last_text = argument.partition(",")
+            first, last = self._position(first_text), self._position(last_text)
+        elif argument:
+            middle = self._position(argument)
+            first, last = middle - LIST_AROUND, middle + LIST_AROUND
+        elif self._listed_to is not None:
+            first, last = self._listed_to + 1, self._listed_to + 1 + 2 * LIST_AROUND
+        else:
+            first, last = self.engine.index - LIST_AROUND, self.engine.index + LIST_AROUND
+        if first >= len(t):
+            return [Message("(the end of the run)")]
+        shown = listing(self.engine, first, last)
+        self._listed_to = min(max(last, first), len(t) - 1)
+        return [shown]
+
+    def do_longlist(self, argument: str, column: int) -> list[Any]:
+        """longlist
+        List every event of the span the cursor is in (up to 200)."""
+        first, last = span_bounds(self.engine.timeline, self.engine.index)
+        shown = listing(self.engine, first, min(last, first + LONGLIST_MAX - 1))
+        return [Listing(shown.rows, shown.more_before, last > first + LONGLIST_MAX - 1)]
+
+    def do_p(self, argument: str, column: int) -> list[Any]:
+        """p [EXPRESSION]
+        Print a field or expression of the current event (outputs, usage.total_tokens,
+        inputs.query, error.message == "x"); without one, the whole event."""
+        return [self._value(argument, column, pretty=False)]
+
+    def do_pp(self, argument: str, column: int) -> list[Any]:
+        """pp [EXPRESSION]
+        Pretty-print a field or expression of the current event, in full."""
+        return [self._value(argument, column, pretty=True)]
+
+    def _value(self, argument: str, column: int, pretty: bool) -> Value:
+        expr = _expression(argument, column) if argument else None
+        value, missing = value_of(expr, self.engine.current)
+        return Value(argument or "<event>", value, missing, pretty or expr is None)
+
+    def do_display(self, argument: str, column: int) -> list[Any]:
+        """display [EXPRESSION]
+        Show an expression's value at every stop; without one, list the displays."""
+        if not argument:
+            shown = [Value(expr.text, *value_of(expr, self.engine.current)) for expr in self.displays]
+            return shown or [Message("No displays")]
+        expr = _expression(argument, column)
+        self.displays.append(expr)
+        value, missing = value_of(expr, self.engine.current)
+        return [Value(expr.text, value, missing)]
+
+    def do_undisplay(self, argument: str, column: int) -> list[Any]:
+        """undisplay [EXPRESSION]
+        Stop showing an expression at every stop; without one, stop showing all of them."""
+        if not argument:
+            count, self.displays = len(self.displays), []
+            return [Message(f"Removed {count} display(s)")]
+        kept = [expr for expr in self.displays if expr.text != argument]
+        if len(kept) == len(self.displays):
+            raise UsageError(f"no display {argument!r}", hint="`display` lists them")
+        self.displays = kept
+        return [Message(f"Removed display {argument}")]
+
+    # -- mocks ----------------------------------------------------------------------------------
+
+    def do_mock(self, argument: str, column: int) -> list[Any]:
+        """mock [KEY=JSON | KEY=@FILE | clear [KEY]]
+        Replace the recorded result of calls with a value of yours; without an argument, list the mocks.
+
+        KEY: component:name#N (the N-th call), component:name (every call) or an end
+        event type (llm_call_end). The events after the first mocked one are marked
+        as recorded before the mock: they may have diverged."""
+        mocks = self.engine.mocks
+        if not argument:
+            return [Mocks(tuple(MockInfo(m.key.text, m.origin, mocks.count(m.key.text), m.value)
+                                for m in mocks.mocks.values()))]
+        if argument == "clear" or argument.startswith("clear "):
+            key = argument[len("clear"):].strip() or None
+            count = mocks.clear(key)
+            if key is not None and not count:
+                raise UsageError(f"no mock {key}", hint="`mock` lists them")
+            self.engine.refresh()
+            return [Message(f"Cleared {count} mock(s)")]
+        mock = parse_mock(argument, "mock")
+        positions = mocks.set(mock)
+        self.engine.refresh()
+        seqs = [self.engine.timeline.seq[p] for p in positions]
+        where = ", ".join(str(s) for s in seqs[:5]) + (" ..." if len(seqs) > 5 else "")
+        return [Message(f"Mock {mock.key.text} replaces {len(seqs)} event(s) (seq {where}); "
+                        f"events after seq {seqs[0]} may have diverged")]
+
+    # -- the run --------------------------------------------------------------------------------
+
+    def do_info(self, argument: str, column: int) -> list[Any]:
+        """info [breakpoints | mocks | displays]
+        Show the run (its id, files, events, how it started and ended), or one of the lists."""
+        if argument in ("breakpoints", "break", "b"):
+            return self.do_break("", column)
+        if argument in ("mocks", "mock"):
+            return self.do_mock("", column)
+        if argument in ("displays", "display"):
+            return self.do_display("", column)
+        if argument:
+            raise UsageError(f"info {argument!r}: nothing by that name", hint="info, info breakpoints, info mocks, "
+                             "info displays")
+        return [run_info(self.engine)]
+
+    def do_stats(self, argument: str, column: int) -> list[Any]:
+        """stats
+        Count the run's events, calls, failures and time in calls per component, and how many the cursor passed."""
+        return [stats(self.engine)]
+
+    def do_help(self, argument: str, column: int) -> list[Any]:
+        """help [COMMAND]
+        List the commands, or show one command's help."""
+        if argument:
+            name = resolve(argument, COMMANDS)
+            if name is None:
+                raise UsageError(f"no command {argument!r}", hint="`help` lists the commands")
+            return [Help((COMMANDS[name],), one=True)]
+        return [Help(tuple(COMMANDS.values()), one=False)]
+
+    def do_quit(self, argument: str, column: int) -> list[Any]:
+        """quit
+        End the session (so does end of input, Ctrl-D)."""
+        self.done = True
+        return []
+
+    def _position(self, text: str) -> int:
+        seq = _seq(text.strip(), "list")
+        position = self.engine.timeline.position_of(seq)
+        if position is None:
+            nearest_seqs = self.engine.timeline.nearest_seqs(seq)
+            raise UsageError(f"the run has no event with seq {seq}",
+                             hint="nearest: " + ", ".join(str(s) for s in nearest_seqs))
+        return position
+
+
+COMMANDS = command_table(ReplaySession)
+
+
+def pointer(line: str, column: int) -> str:
+    """The command line and a caret under `column` (1-based)."""
+    shown = "".join(char if char.isprintable() else " " for char in line)
+    return f"{shown}\n{' ' * max(column - 1, 0)}^"
+
+
+def _expression(text: str, column: int) -> Expr:
+    try:
+        return parse_expression(text)
+    except ExprError as error:
+        raise ExprError(error.reason, error.column + column - 1, text, hint=error.hint) from None
+
+
+def _seq(text: str, command: str) -> int:
+    if not text.isdigit():
+        raise UsageError(f"{command}: {text!r} is not a seq number", hint=f"e.g. {command} 12")
+    return int(text)
+
+
+def _numbers(text: str, command: str) -> list[int]:
+    numbers = []
+    for part in text.replace(",", " ").split():
+        if not part.isdigit():
+            raise UsageError(f"{command}: {part!r} is not a number", hint=f"e.g. {command} 1")
+        numbers.append(int(part))
+    if not numbers:
+        raise UsageError(f"{command} needs a breakpoint number", hint=f"e.g. {command} 1")
+    return numbers

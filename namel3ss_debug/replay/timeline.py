@@ -1,0 +1,273 @@
+"""A run as the replay engine walks it: each event's place in the span tree, in compact arrays.
+
+The engine moves a cursor over positions 0..N-1 (the run's events in file order). What it needs to
+decide where to stop (an event's kind, depth, span, type, component, name, status and call number)
+is kept for every event in `array`s of small integers, about 50 bytes an event; the events themselves
+stay in the trace file and are read when shown (see `EventStore`). A 1 GiB trace of 1.7 million events
+is walked in about 90 MB.
+
+Kinds: a `started` event opens a span; the next event with that span id closes it; anything else is an
+instant event. Depth: a span's start and end are at its depth (0 for a root span); an instant event is one
+deeper than its parent span, like a call of no length.
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+from array import array
+from collections import OrderedDict
+from typing import Any, Iterator, Protocol
+
+INSTANT, START, END = 0, 1, 2
+NO_SPAN = -1
+_MAX_DEPTH = 0xFFFF
+_RECENTLY_CLOSED = 4096  # closed spans remembered, for a child event written just after its parent ended
+
+
+class EventStore(Protocol):
+    """Where the full events are: `event(i)` is the i-th event as a dict, `where(i)` its `file:line`."""
+
+    def event(self, index: int) -> dict[str, Any]: ...
+
+    def where(self, index: int) -> str: ...
+
+
+class MemoryStore:
+    """Events held as dicts: small traces, standard input, `.gz` files and formats mapped from others."""
+
+    def __init__(self) -> None:
+        self.events: list[dict[str, Any]] = []
+        self.places: list[str] = []
+
+    def add(self, event: dict[str, Any], where: str) -> None:
+        self.events.append(event)
+        self.places.append(where)
+
+    def event(self, index: int) -> dict[str, Any]:
+        return self.events[index]
+
+    def where(self, index: int) -> str:
+        return self.places[index]
+
+
+class Names:
+    """Strings interned as small integer codes: types, components, names, statuses."""
+
+    def __init__(self) -> None:
+        self.codes: dict[str, int] = {}
+        self.texts: list[str] = []
+
+    def code(self, text: Any) -> int:
+        if not isinstance(text, str):
+            text = repr(text)
+        code = self.codes.get(text)
+        if code is None:
+            code = self.codes[text] = len(self.texts)
+            self.texts.append(text)
+        return code
+
+    def find(self, text: str) -> int | None:
+        return self.codes.get(text)
+
+
+class Timeline:
+    """The structure of one run, position by position, and the store its events are read from."""
+
+    def __init__(self, store: EventStore, label: str = "", run_id: str | None = None):
+        self.store = store
+        self.label = label
+        self.run_id = run_id
+        self.types, self.components, self.names, self.statuses = Names(), Names(), Names(), Names()
+        self.seq = array("q")
+        self.kind = array("B")
+        self.type_code = array("I")
+        self.component_code = array("I")
+        self.name_code = array("I")
+        self.status_code = array("I")
+        self.depth = array("H")
+        self.span = array("i")  # a start's or end's own span; an instant's parent span (or NO_SPAN)
+        self.call = array("I")  # the call number among events of the same component and name, from 1
+        self.duration = array("d")  # NaN when the event has none
+        self.span_parent = array("i")
+        self.span_start = array("i")
+        self.span_end = array("i")
+        self.calls: dict[tuple[int, int], int] = {}  # (component, name) -> calls so far
+        self._sorted = True
+
+    def __len__(self) -> int:
+        return len(self.seq)
+
+    # -- what the engine and the commands read --------------------------------------------------
+
+    def event(self, index: int) -> dict[str, Any]:
+        return self.store.event(index)
+
+    def where(self, index: int) -> str:
+        return self.store.where(index)
+
+    def event_type(self, index: int) -> str:
+        return self.types.texts[self.type_code[index]]
+
+    def component(self, index: int) -> str:
+        return self.components.texts[self.component_code[index]]
+
+    def name(self, index: int) -> str:
+        return self.names.texts[self.name_code[index]]
+
+    def status(self, index: int) -> str:
+        return self.statuses.texts[self.status_code[index]]
+
+    def key(self, index: int) -> str:
+        """`component:name#N`: how breakpoints and mocks name the call this event belongs to."""
+        return f"{self.component(index)}:{self.name(index)}#{self.call[index]}"
+
+    def duration_ms(self, index: int) -> float | None:
+        value = self.duration[index]
+        return None if math.isnan(value) else value
+
+    def partner(self, index: int) -> int | None:
+        """The other event of a call: a start's end, an end's start; None for an instant or an unclosed span."""
+        kind = self.kind[index]
+        if kind == INSTANT:
+            return None
+        other = self.span_end[self.span[index]] if kind == START else self.span_start[self.span[index]]
+        return None if other < 0 else other
+
+    def container_depth(self, index: int) -> int:
+        """The depth of the span this event is inside of: a start is inside its own span; -1 at the top."""
+        return self.depth[index] if self.kind[index] == START else self.depth[index] - 1
+
+    def ancestry(self, index: int) -> list[int]:
+        """Start positions of the spans around this event, outermost first (a start includes its own span)."""
+        span = self.span[index] if self.kind[index] == START else self._parent_of(index)
+        chain: list[int] = []
+        while span != NO_SPAN and len(chain) <= _MAX_DEPTH:
+            chain.append(self.span_start[span])
+            span = self.span_parent[span]
+        return chain[::-1]
+
+    def _parent_of(self, index: int) -> int:
+        span = self.span[index]
+        if self.kind[index] == INSTANT or span == NO_SPAN:
+            return span
+        return self.span_parent[span]
+
+    def position_of(self, seq: int) -> int | None:
+        """The position of the event with this seq, or None."""
+        if self._sorted:
+            index = bisect.bisect_left(self.seq, seq)
+            return index if index < len(self.seq) and self.seq[index] == seq else None
+        return next((i for i, value in enumerate(self.seq) if value == seq), None)
+
+    def nearest_seqs(self, seq: int, count: int = 2) -> list[int]:
+        """Recorded seqs closest to `seq`, for a message about one that is not there."""
+        if not self.seq:
+            return []
+        index = bisect.bisect_left(self.seq, seq) if self._sorted else 0
+        window = self.seq[max(0, index - count): index + count]
+        return sorted(sorted(window, key=lambda value: abs(value - seq))[:count])
+
+    def call_count(self, component: str, name: str) -> int:
+        codes = (self.components.find(component), self.names.find(name))
+        return 0 if None in codes else self.calls.get(codes, 0)  # type: ignore[arg-type]
+
+    def recorded_calls(self) -> Iterator[tuple[str, str, int]]:
+        """(component, name, number of calls) of every operation in the run."""
+        for (component, name), count in self.calls.items():
+            yield self.components.texts[component], self.names.texts[name], count
+
+
+class TimelineBuilder:
+    """Adds events in file order, pairing starts with ends through the spans open at the time."""
+
+    def __init__(self, timeline: Timeline):
+        self.timeline = timeline
+        self.open: dict[str, int] = {}  # span id -> span number: only open spans, so memory stays small
+        self.closed: OrderedDict[str, int] = OrderedDict()
+        self._depths = array("H")  # per span
+
+    def add(self, seq: int, event_type: Any, component: Any, name: Any, span_id: Any, parent_id: Any,
+            status: Any, duration_ms: Any = None) -> None:
+        t = self.timeline
+        if t.seq and seq < t.seq[-1]:
+            t._sorted = False
+        t.seq.append(seq)
+        t.type_code.append(t.types.code(event_type))
+        component_code, name_code = t.components.code(component), t.names.code(name)
+        t.component_code.append(component_code)
+        t.name_code.append(name_code)
+        t.status_code.append(t.statuses.code(status))
+        t.duration.append(duration_ms if isinstance(duration_ms, (int, float)) and not isinstance(duration_ms, bool)
+                          else math.nan)
+        span_key = span_id if isinstance(span_id, str) else repr(span_id)
+        if status == "started":
+            self._start(span_key, parent_id, component_code, name_code)
+        elif span_key in self.open:
+            self._end(span_key)
+        else:
+            self._instant(parent_id, component_code, name_code)
+
+    def _start(self, span_id: str, parent_id: Any, component: int, name: int) -> None:
+        t = self.timeline
+        parent = self._lookup(parent_id)
+        number = len(t.span_start)
+        depth = 0 if parent == NO_SPAN else min(self._depths[parent] + 1, _MAX_DEPTH)
+        t.span_parent.append(parent)
+        t.span_start.append(len(t.seq) - 1)
+        t.span_end.append(-1)
+        self._depths.append(depth)
+        self.open[span_id] = number
+        t.kind.append(START)
+        t.depth.append(depth)
+        t.span.append(number)
+        t.call.append(self._count(component, name))
+
+    def _end(self, span_id: str) -> None:
+        t = self.timeline
+        number = self.open.pop(span_id)
+        self.closed[span_id] = number
+        if len(self.closed) > _RECENTLY_CLOSED:
+            self.closed.popitem(last=False)
+        t.span_end[number] = len(t.seq) - 1
+        t.kind.append(END)
+        t.depth.append(self._depths[number])
+        t.span.append(number)
+        t.call.append(t.call[t.span_start[number]])
+
+    def _instant(self, parent_id: Any, component: int, name: int) -> None:
+        t = self.timeline
+        parent = self._lookup(parent_id)
+        t.kind.append(INSTANT)
+        t.depth.append(0 if parent == NO_SPAN else min(self._depths[parent] + 1, _MAX_DEPTH))
+        t.span.append(parent)
+        t.call.append(self._count(component, name))
+
+    def _lookup(self, parent_id: Any) -> int:
+        if not isinstance(parent_id, str):
+            return NO_SPAN
+        number = self.open.get(parent_id)
+        if number is None:
+            number = self.closed.get(parent_id)
+        return NO_SPAN if number is None else number
+
+    def _count(self, component: int, name: int) -> int:
+        calls = self.timeline.calls
+        count = calls[(component, name)] = calls.get((component, name), 0) + 1
+        return count
+
+
+def timeline_of(events: list[dict[str, Any]], label: str = "<events>") -> Timeline:
+    """A timeline of events held in memory (tests, and small traces read whole)."""
+    store = MemoryStore()
+    timeline = Timeline(store, label, events[0].get("run_id") if events else None)
+    builder = TimelineBuilder(timeline)
+    for number, event in enumerate(events, 1):
+        store.add(event, f"{label}:{number}")
+        add_event(builder, event)
+    return timeline
+
+
+def add_event(builder: TimelineBuilder, event: dict[str, Any]) -> None:
+    builder.add(event["seq"], event.get("event_type"), event.get("component"), event.get("name"),
+                event.get("span_id"), event.get("parent_id"), event.get("status"), event.get("duration_ms"))
