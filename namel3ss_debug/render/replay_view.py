@@ -183,11 +183,22 @@ def _row(row: Row) -> Text:
 
 
 def value_view(value: Value) -> RenderableType:
+    """`p`: JSON on one line; `pp`: indented JSON, or a string as its text; a display after its expression."""
     if value.missing:
         return Text(f"{one_line(value.expression, 80)}: no such field here", style="yellow")
     if value.pretty:
-        return Text(visible(pretty_json(value.value)))
-    return Text(one_line(_compact_full(value.value)))
+        shown = value.value if isinstance(value.value, str) else pretty_json(value.value)
+        return Text(visible(shown))
+    text = Text(f"{one_line(value.expression, 80)}: ", style="dim") if value.named else Text()
+    text.append(one_line(_json_line(value.value)))
+    return text
+
+
+def _json_line(value: Any) -> str:
+    try:
+        return orjson.dumps(value).decode()
+    except (TypeError, orjson.JSONEncodeError):
+        return json.dumps(fold(value, None), ensure_ascii=False, default=repr)
 
 
 def _compact_full(value: Any) -> str:

@@ -27,26 +27,27 @@ def parse_mock(text: str, origin: str, base: Path | None = None) -> Mock:
     value_text = value_text.strip()
     if value_text.startswith("@"):
         path = (base or Path.cwd()) / value_text[1:]
-        return Mock(key, _json(_read(path), str(path)), f"{origin} {key.text}=@{value_text[1:]}")
+        return Mock(key, _json(_read(path, value_text[1:]), value_text[1:]), f"{origin} {key.text}=@{value_text[1:]}")
     return Mock(key, _json(value_text.encode(), f"{origin} {key.text}"), origin)
 
 
 def load_mock_file(path: Path) -> list[Mock]:
     """A JSON object whose keys are mock keys and whose values are the mocked results."""
-    document = _json(_read(path), str(path))
+    document = _json(_read(path, str(path)), str(path))
     if not isinstance(document, dict):
         raise MockError(f"{path}: a mock file is a JSON object of KEY: value",
                         hint='e.g. {"llm:planner#1": {"text": "X"}}')
     return [Mock(parse_key(key), value, str(path)) for key, value in document.items()]
 
 
-def _read(path: Path) -> bytes:
+def _read(path: Path, shown: str) -> bytes:
+    """The file's bytes; `shown` is the path as the user wrote it, for messages."""
     try:
         if path.stat().st_size > MAX_MOCK_FILE:
-            raise MockError(f"{path}: larger than {MAX_MOCK_FILE >> 20} MB", hint="a mock is one call's result")
+            raise MockError(f"{shown}: larger than {MAX_MOCK_FILE >> 20} MB", hint="a mock is one call's result")
         return path.read_bytes()
     except OSError as error:
-        raise MockError(f"cannot read mock file {path}: {error.strerror or error}",
+        raise MockError(f"cannot read mock file {shown}: {error.strerror or error}",
                         hint="check the path (it is relative to the working directory)") from None
 
 

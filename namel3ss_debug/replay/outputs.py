@@ -79,12 +79,14 @@ class Listing:
 
 @dataclass(frozen=True)
 class Value:
-    """The value of `p EXPR` (`pretty` for pp, and for displays); a missing field is `missing`."""
+    """The value of `p EXPR` (`pretty` for pp); a missing field is `missing`; `named` values (displays)
+    are shown after their expression."""
 
     expression: str
     value: Any
     missing: bool = False
     pretty: bool = False
+    named: bool = False
 
 
 @dataclass(frozen=True)

@@ -52,8 +52,9 @@ def listing(engine: ReplayEngine, first: int, last: int, cursor: bool = True) ->
 
 
 def span_bounds(t: Timeline, index: int) -> tuple[int, int]:
-    """The first and last position of the span the cursor is in (the whole run at the top)."""
-    chain = t.ancestry(index)
+    """The first and last position of the span around the event (at a call's start, the call's parent;
+    the whole run at the top)."""
+    chain = [position for position in t.ancestry(index) if position != index]
     if not chain:
         return 0, len(t) - 1
     start = chain[-1]

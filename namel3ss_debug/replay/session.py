@@ -60,7 +60,7 @@ class ReplaySession:
             return getattr(self, f"do_{command}")(argument, column)
         except ExprError as error:
             self.errors += 1
-            return [Message(error.message, "error", pointer(line, error.column))]
+            return [Message(str(error), "error", pointer(line, error.column))]
         except UsageError as error:
             self.errors += 1
             return [Message(str(error), "error")]
@@ -223,13 +223,14 @@ class ReplaySession:
 
     def do_p(self, argument: str, column: int) -> list[Any]:
         """p [EXPRESSION]
-        Print a field or expression of the current event (outputs, usage.total_tokens,
-        inputs.query, error.message == "x"); without one, the whole event."""
+        Print a field or expression of the current event as JSON on one line (outputs,
+        usage.total_tokens, inputs.query, error.message == "x"); without one, the whole event."""
         return [self._value(argument, column, pretty=False)]
 
     def do_pp(self, argument: str, column: int) -> list[Any]:
         """pp [EXPRESSION]
-        Pretty-print a field or expression of the current event, in full."""
+        Pretty-print a field or expression of the current event, in full: JSON indented, a string as
+        its text (an LLM's answer with its line breaks)."""
         return [self._value(argument, column, pretty=True)]
 
     def _value(self, argument: str, column: int, pretty: bool) -> Value:
@@ -241,12 +242,12 @@ class ReplaySession:
         """display [EXPRESSION]
         Show an expression's value at every stop; without one, list the displays."""
         if not argument:
-            shown = [Value(expr.text, *value_of(expr, self.engine.current)) for expr in self.displays]
+            shown = [Value(expr.text, *value_of(expr, self.engine.current), named=True) for expr in self.displays]
             return shown or [Message("No displays")]
         expr = _expression(argument, column)
         self.displays.append(expr)
         value, missing = value_of(expr, self.engine.current)
-        return [Value(expr.text, value, missing)]
+        return [Value(expr.text, value, missing, named=True)]
 
     def do_undisplay(self, argument: str, column: int) -> list[Any]:
         """undisplay [EXPRESSION]
