@@ -12,9 +12,11 @@ from pathlib import Path
 from typing import IO, Any, Iterable, Iterator
 
 from rich.console import Console
+from rich.text import Text
 
 from ..render.replay_json import has_json, json_line
 from ..render.replay_view import listing_view, render
+from ..render.text import visible
 from .reports import listing, stop_report
 from .session import ReplaySession
 
@@ -47,7 +49,7 @@ class ReplayConsole:
         for raw in lines:
             line = raw.rstrip("\r\n")
             if self.json_out is None:
-                self.out.print(PROMPT + line, markup=False, highlight=False)
+                self.out.print(Text(PROMPT + visible(line)), soft_wrap=True)
             self.show(self.session.execute(line))
             if self.session.done:
                 break
