@@ -7,15 +7,13 @@ Each view reads what it needs, calls one analysis and hands the result to a rend
 from __future__ import annotations
 
 import importlib
-import os
-import sys
 
 from ..store.reader import TraceReader
 from ..store.sources import RunSource
 from .inspect_cmd import InspectRequest
 from .inspect_events import EventStream
 from .inspect_sink import Sink
-from .pager import PagerClosed
+from .pager import PagerClosed, drop_stdout
 
 MODES = {
     "events": ("inspect_list", "show_events"), "event": ("inspect_one", "show_event"),
@@ -41,16 +39,6 @@ def run_request(request: InspectRequest, sources: list[RunSource], reader: Trace
         if not sink.paged:  # with a pager, Ctrl-C went to it too, and it decides
             raise
     except BrokenPipeError:
-        _drop_stdout()
+        drop_stdout()
     finally:
         sink.close()
-
-
-def _drop_stdout() -> None:
-    """Stdout's reader went away (`| head`): silence the exit flush and exit 1, as Rich does for tables.
-
-    (The Python documentation's recipe for SIGPIPE: point stdout at /dev/null, exit with 1.)
-    """
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, sys.stdout.fileno())
-    sys.exit(1)

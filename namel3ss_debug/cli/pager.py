@@ -9,6 +9,7 @@ first screenful is held back, and only output taller than the terminal starts `$
 from __future__ import annotations
 
 import os
+import sys
 from typing import IO, TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # only types: `inspect --event N --format json` must not pay for importing Rich
@@ -109,3 +110,13 @@ class Output:
             stream.write(text)
         except (BrokenPipeError, KeyboardInterrupt):
             raise PagerClosed from None
+
+
+def drop_stdout() -> None:
+    """Stdout's reader went away (`| head`): silence the exit flush and exit 1, as Rich does for tables.
+
+    (The Python documentation's recipe for SIGPIPE: point stdout at /dev/null, exit with 1.)
+    """
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    sys.exit(1)

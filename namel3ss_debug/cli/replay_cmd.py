@@ -102,20 +102,22 @@ def _run(session: Any, fmt: str, scripted: bool, step: bool, commands_file: Path
          resolved: Any) -> int:
     from ..render.console import make_console  # noqa: PLC0415
     from ..replay.console import ReplayConsole
-    from .pager import Output, PagerClosed
+    from .pager import Output, PagerClosed, drop_stdout
 
     console, err = make_console(), make_console(stderr=True)
     json_out = sys.stdout.buffer if fmt == "json" else None
-    if scripted:
-        lines = _command_lines(commands_file)
-        return ReplayConsole(session, console, err, json_out).scripted(lines)
-    if step:
-        return ReplayConsole(session, console, err, json_out).interactive(_history_path(resolved))
-    output = Output(console, page and json_out is None)
+    output = Output(console, page and json_out is None and not scripted and not step)
     try:
+        if scripted:
+            return ReplayConsole(session, console, err, json_out).scripted(_command_lines(commands_file))
+        if step:
+            return ReplayConsole(session, console, err, json_out).interactive(_history_path(resolved))
         return ReplayConsole(session, output, err, json_out).walk()
     except PagerClosed:
         return 0
+    except BrokenPipeError:
+        drop_stdout()
+        return 1
     finally:
         output.close()
 
