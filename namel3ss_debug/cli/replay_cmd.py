@@ -36,13 +36,14 @@ HISTORY_FILE = "replay_history"
               help="Run the console commands in FILE (- for standard input), one a line, then stop.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="json: each stop (and printed value, listing...) as a JSON line on stdout; messages on stderr.")
+@click.option("--run", "run_id", metavar="ID", help="Which run of a file that holds several (the first by default).")
 @click.option("--strict", is_flag=True, help="An invalid line is an error (exit 3) instead of a warning.")
 @click.option("--config", "config_path", type=click.Path(path_type=Path), metavar="FILE",
               help="Workspace config to read (for trace_output_dir).")
 @click.option("--no-pager", is_flag=True, help="Never page long output on a terminal.")
 @click.option("--no-progress", is_flag=True, help="No progress bar while a big trace is read.")
 def replay(traces: tuple[str, ...], step: bool, breaks: tuple[str, ...], mocks: tuple[str, ...],
-           mock_files: tuple[Path, ...], commands_file: Path | None, fmt: str, strict: bool,
+           mock_files: tuple[Path, ...], commands_file: Path | None, fmt: str, run_id: str | None, strict: bool,
            config_path: Path | None, no_pager: bool, no_progress: bool) -> None:
     """Step through a recorded run like pdb: stop at breakpoints, look at what each
     agent, LLM and tool saw and returned, go back, and ask "what if this call had
@@ -83,7 +84,7 @@ def replay(traces: tuple[str, ...], step: bool, breaks: tuple[str, ...], mocks: 
     from ..replay.session import ReplaySession
     from .replay_setup import load, set_breakpoints, set_mocks
 
-    timeline = load(source, make_reader(strict), not no_progress)
+    timeline = load(source, make_reader(strict), not no_progress, run_id)
     engine = ReplayEngine(timeline)
     set_breakpoints(engine, breaks)
     set_mocks(engine, mocks, mock_files)

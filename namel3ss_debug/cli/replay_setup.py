@@ -9,17 +9,25 @@ from ..replay.engine import ReplayEngine
 from ..replay.expr import ExprError
 from ..replay.load import load_timeline
 from ..replay.mock_specs import load_mock_file, parse_mock
+from ..replay.mocks import MockError
 from ..replay.timeline import Timeline
 from ..store.reader import TraceReader
 from ..store.sources import RunSource
+from .errors import warn
 from .progress import ByteProgress
 
 
-def load(source: RunSource, reader: TraceReader, progress: bool) -> Timeline:
-    """The run's timeline, with a progress bar on a terminal for a big trace."""
+def load(source: RunSource, reader: TraceReader, progress: bool, run_id: str | None) -> Timeline:
+    """The run's timeline, with a progress bar on a terminal for a big trace; a warning names the
+    other runs of an input that holds several."""
     with ByteProgress.for_sources([source], progress) as bar:
         reader.progress = bar.advance
-        return load_timeline(source, reader)
+        timeline = load_timeline(source, reader, run_id)
+    if timeline.other_runs:
+        others = sorted(timeline.other_runs)
+        warn(f"{source.label} holds {len(others) + 1} runs; replaying {timeline.run_id} "
+             f"(--run ID for another: {', '.join(others[:5])}{' ...' if len(others) > 5 else ''})")
+    return timeline
 
 
 def set_breakpoints(engine: ReplayEngine, specs: tuple[str, ...]) -> None:
@@ -39,5 +47,9 @@ def set_mocks(engine: ReplayEngine, mocks: tuple[str, ...], files: tuple[Path, .
         for mock in load_mock_file(path):
             engine.mocks.set(mock)
     for text in mocks:
-        engine.mocks.set(parse_mock(text, "--mock"))
+        mock = parse_mock(text, "--mock")
+        try:
+            engine.mocks.set(mock)
+        except MockError as error:
+            raise MockError(f"--mock {text!r}: {error.message}", hint=error.hint) from None
     engine.refresh()

@@ -33,7 +33,7 @@ def json_line(record: Any) -> bytes:
 
 
 def has_json(record: Any) -> bool:
-    """Messages and help are for people: they stay text on stderr."""
+    """Messages are for people: they go to stderr as text; every other record is a JSON line."""
     return type(record) in _DOCUMENTS
 
 
@@ -49,7 +49,8 @@ def stop_document(report: StopReport) -> dict[str, Any]:
             "diverged_after": stop.diverged_after, "at_end": stop.at_end,
             "ancestry": [_frame(f) for f in report.ancestry], "event": stop.view.event,
             "call_end": stop.view.partner if stop.view.event.get("status") == "started" else None,
-            "displays": [{"expression": text, "value": value} for text, value in report.displays]}
+            "displays": [{"expression": text, "value": None if missing else value, "missing": missing}
+                         for text, value, missing in report.displays]}
 
 
 def _frame(frame: Frame) -> dict[str, Any]:

@@ -48,8 +48,10 @@ def stop_view(report: StopReport) -> RenderableType:
     if stop.diverged_after is not None:
         parts.append(Text(f"  recorded before the mock at seq {stop.diverged_after}: this may have diverged",
                           style="magenta"))
-    for expression, value in report.displays:
-        parts.append(Text.assemble(("  display ", "dim"), one_line(expression, 60), ": ", _short(value)))
+    for expression, value, missing in report.displays:
+        shown = Text("no such field here", style="yellow") if missing else Text(one_line(_json_line(value),
+                                                                                        FIELD_WIDTH))
+        parts.append(Text.assemble(("  display ", "dim"), one_line(expression, 60), ": ", shown))
     return Group(*parts)
 
 

@@ -9,11 +9,12 @@ recorded candidates):
     tool:search#3     the third such call
     search            a name, whatever the component
     @120              the event with seq 120
-    errors            an event with status failed, or an error_occurred event
+    errors            an event with status failed, or an error_occurred event (not one a mock replaced)
 
 `TARGET if CONDITION` stops only where the condition (see `expr`) holds; a temporary breakpoint is
-deleted at its first stop; an ignore count lets that many hits pass. Hit counts, as in pdb, count
-every time a breakpoint is reached, also after `back` or `goto`.
+deleted at its first stop; an ignore count lets that many hits (whose condition holds) pass. As in
+pdb, the hit count counts every time an enabled breakpoint's target is reached, whether its condition
+holds or not, also when a run is walked again after `back` or `goto`.
 """
 
 from __future__ import annotations
@@ -62,8 +63,10 @@ class Breakpoint:
 class BreakpointTable:
     """The breakpoints of one session, numbered from 1 in the order they were set."""
 
-    def __init__(self, timeline: Timeline):
+    def __init__(self, timeline: Timeline, mocked: Callable[[int], bool] | None = None):
+        """`mocked(i)` says whether a mock replaced the result at position i (a mocked failure is no error)."""
         self.timeline = timeline
+        self.mocked = mocked or (lambda index: False)
         self.items: dict[int, Breakpoint] = {}
         self.retired: dict[int, Breakpoint] = {}  # temporary breakpoints after their stop, for its report
         self._next = 1
@@ -74,7 +77,7 @@ class BreakpointTable:
         target_text, _, rest = spec.strip().partition(" ")
         if not target_text:
             raise BreakpointError("a breakpoint needs a target", hint="e.g. b llm, b tool:search#2, b errors, b @12")
-        target = parse_target(target_text, self.timeline)
+        target = parse_target(target_text, self.timeline, self.mocked)
         condition = None
         rest_stripped = rest.strip()
         if rest_stripped:
@@ -118,12 +121,12 @@ class BreakpointTable:
         for breakpoint in list(self.items.values()):
             if not breakpoint.enabled or not breakpoint.target.match(index):
                 continue
+            breakpoint.hits += 1  # as bdb counts: every time it is reached, whatever its condition says
             if breakpoint.condition is not None:
                 view = view if view is not None else view_of(index)
                 if not truthy(breakpoint.condition, view.resolve):
                     continue
-            breakpoint.hits += 1
-            if breakpoint.ignore > 0:
+            if breakpoint.ignore > 0:  # an ignore count passes hits whose condition holds
                 breakpoint.ignore -= 1
                 continue
             hit.append(breakpoint.number)
@@ -142,11 +145,11 @@ def parse_condition(text: str, column: int) -> Expr:
         raise ExprError(error.reason, error.column + column - 1, text, hint=error.hint) from None
 
 
-def parse_target(text: str, timeline: Timeline) -> Target:
+def parse_target(text: str, timeline: Timeline, mocked: Callable[[int], bool] = lambda index: False) -> Target:
     """A target, checked against what the run recorded."""
     t = timeline
     if text == "errors":
-        return Target(text, _errors(t))
+        return Target(text, _errors(t, mocked))
     if text.startswith("@"):
         return Target(text, _seq(text, t))
     if ":" in text:
@@ -165,9 +168,9 @@ def parse_target(text: str, timeline: Timeline) -> Target:
                           hint=_nearest(text, candidates))
 
 
-def _errors(t: Timeline) -> Callable[[int], bool]:
+def _errors(t: Timeline, mocked: Callable[[int], bool]) -> Callable[[int], bool]:
     failed, error = t.statuses.find("failed"), t.types.find("error_occurred")
-    return lambda j: t.status_code[j] == failed or t.type_code[j] == error
+    return lambda j: (t.status_code[j] == failed or t.type_code[j] == error) and not mocked(j)
 
 
 def _seq(text: str, t: Timeline) -> Callable[[int], bool]:

@@ -84,11 +84,10 @@ class ReplayConsole:
 
     def _breakpoint_stops(self) -> Iterator[Any]:
         engine = self.session.engine
-        while True:
-            stop = engine.cont()
-            yield stop_report(engine, stop, self.session.displays)
-            if stop.reason == "end":
-                return
+        if engine.current.at_end:  # a run of one event
+            yield stop_report(engine, engine.current, self.session.displays)
+        while not engine.current.at_end:  # a breakpoint on the last event is the end too: shown once
+            yield stop_report(engine, engine.cont(), self.session.displays)
 
     def _every_stop(self) -> Iterator[Any]:
         engine = self.session.engine

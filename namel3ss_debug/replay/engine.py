@@ -57,8 +57,9 @@ class ReplayEngine:
     def __init__(self, timeline: Timeline, breakpoints: BreakpointTable | None = None,
                  mocks: MockTable | None = None):
         self.timeline = timeline
-        self.breakpoints = breakpoints if breakpoints is not None else BreakpointTable(timeline)
         self.mocks = mocks if mocks is not None else MockTable(timeline)
+        self.breakpoints = breakpoints if breakpoints is not None else BreakpointTable(
+            timeline, lambda index: self.mocks.key_at(index) is not None)
         self.history: list[Stop] = []
         self._push(self._stop("start", 0))
 
@@ -129,8 +130,8 @@ class ReplayEngine:
 
     def _advance(self, reason: str, rule: Callable[[int], bool] | None) -> Stop:
         last = len(self.timeline) - 1
-        if self.index >= last:
-            return self._push(self._stop("end", last), repeat=True)
+        if self.index >= last:  # nowhere to go: say so, without a stop for `back` to return to
+            return self._stop("end", last)
         check = self.breakpoints.hits if self.breakpoints.active() else None
         for j in range(self.index + 1, last + 1):
             hits = check(j, self.view) if check is not None else ()
@@ -156,9 +157,8 @@ class ReplayEngine:
         return Stop(reason, index, self.timeline.seq[index], self.view(index), breakpoints, diverged,
                     at_end=index == len(self.timeline) - 1)
 
-    def _push(self, stop: Stop, repeat: bool = False) -> Stop:
-        if not (repeat and self.history and self.history[-1].reason == "end"):
-            self.history.append(stop)
-            if len(self.history) > MAX_HISTORY:
-                del self.history[0]
+    def _push(self, stop: Stop) -> Stop:
+        self.history.append(stop)
+        if len(self.history) > MAX_HISTORY:
+            del self.history[0]
         return stop

@@ -17,7 +17,7 @@ from typing import Any
 
 import orjson
 
-from ..model.errors import TraceError
+from ..model.errors import TraceError, UsageError
 from ..store.reader import TraceReader
 from ..store.sources import STDIN, RunSource
 from .timeline import MemoryStore, Timeline, TimelineBuilder, add_event
@@ -97,10 +97,15 @@ class FileStore:
         self._descriptors.clear()
 
 
-def load_timeline(source: RunSource, reader: TraceReader) -> Timeline:
-    """The run's timeline; a run without a single event is an invalid trace."""
-    timeline = _from_files(source, reader) if _rereadable(source) else _from_dicts(source, reader)
+def load_timeline(source: RunSource, reader: TraceReader, run_id: str | None = None) -> Timeline:
+    """The timeline of one run: `run_id`, else the first run of the input (a file may hold several: the
+    events of the others are counted in `timeline.other_runs`). A run without events is an error."""
+    load = _from_files if _rereadable(source) else _from_dicts
+    timeline = load(source, reader, run_id)
     if not len(timeline):
+        if run_id is not None:
+            runs = ", ".join(sorted(timeline.other_runs)) or "none"
+            raise UsageError(f"{source.label} has no run {run_id}", hint=f"runs in it: {runs}")
         raise TraceError(f"{source.label}: no events to replay", hint="trace a run first; this one is empty")
     return timeline
 
@@ -132,27 +137,38 @@ def _is_v1(path: str) -> bool:
     return True
 
 
-def _from_files(source: RunSource, reader: TraceReader) -> Timeline:
+def _from_files(source: RunSource, reader: TraceReader, wanted: str | None) -> Timeline:
     store = FileStore(source.files)
-    timeline = Timeline(store, source.label, source.run_id)
-    add, place = TimelineBuilder(timeline).add, store.add
+    timeline = Timeline(store, source.label)
+    add, place, others = TimelineBuilder(timeline).add, store.add, timeline.other_runs
     for file, placed in reader.placed_records(source):
         for record, line, offset in placed:
+            if record.run_id != wanted:
+                if wanted is None:
+                    wanted = record.run_id
+                else:
+                    others[record.run_id] = others.get(record.run_id, 0) + 1
+                    continue
             add(record.seq, record.event_type, record.component, record.name, record.span_id, record.parent_id,
                 record.status, record.duration_ms)
             place(file, line, offset, record.seq)
-    if timeline.run_id is None and len(timeline):
-        timeline.run_id = store.event(0).get("run_id")
+    timeline.run_id = wanted
     return timeline
 
 
-def _from_dicts(source: RunSource, reader: TraceReader) -> Timeline:
+def _from_dicts(source: RunSource, reader: TraceReader, wanted: str | None) -> Timeline:
     store = MemoryStore()
-    timeline = Timeline(store, source.label, source.run_id)
-    builder = TimelineBuilder(timeline)
+    timeline = Timeline(store, source.label)
+    builder, others = TimelineBuilder(timeline), timeline.other_runs
     for located in reader.events(source):
+        run = located.event["run_id"] if isinstance(located.event["run_id"], str) else repr(located.event["run_id"])
+        if run != wanted:
+            if wanted is None:
+                wanted = run
+            else:
+                others[run] = others.get(run, 0) + 1
+                continue
         store.add(located.event, located.where)
         add_event(builder, located.event)
-    if timeline.run_id is None and len(timeline):
-        timeline.run_id = store.event(0).get("run_id")
+    timeline.run_id = wanted
     return timeline

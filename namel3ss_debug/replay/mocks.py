@@ -3,8 +3,9 @@
 A key names the calls a mock replaces: `component:name` (every call), `component:name#N` (the N-th,
 from 1) or an event type (`llm_call_end`, `memory_operation`: every event of it). A mock is the call's
 result: where the recording has the decorators' form `{"return": value}`, the mock takes the place of
-`value`; elsewhere it replaces `outputs` whole. The events after the first mocked one were recorded
-before the mock existed: they are marked as possibly diverged.
+`value`; elsewhere it replaces `outputs` whole. A mocked call that failed returned the mock instead:
+it shows as `completed`, without its error. The events after the first mocked one were recorded before
+the mock existed: they are marked as possibly diverged.
 
 Like vcrpy's matchers, a key that matches nothing says why and lists the nearest recorded keys.
 """
@@ -71,27 +72,33 @@ class MockTable:
     def __init__(self, timeline: Timeline):
         self.timeline = timeline
         self.mocks: dict[str, Mock] = {}
+        self._positions: dict[str, list[int]] = {}
         self._at: dict[int, str] = {}  # position of a replaced event (an end or an instant) -> key
 
     def set(self, mock: Mock) -> list[int]:
-        """Adds (or replaces) a mock; the positions it replaces. A key matching nothing is a MockError."""
+        """Adds (or replaces) a mock; the positions it replaces. A key matching nothing is a MockError.
+
+        Where two mocks name the same event, the one set last applies; clearing it brings the other back.
+        """
         positions = self.matches(mock.key)
         if not positions:
             raise MockError(self._miss(mock.key))
-        self.clear(mock.key.text)
+        self.mocks.pop(mock.key.text, None)
         self.mocks[mock.key.text] = mock
-        for position in positions:
-            self._at[position] = mock.key.text
+        self._positions[mock.key.text] = positions
+        self._place()
         return positions
 
     def clear(self, key: str | None = None) -> int:
         """Removes one mock (by its key) or all of them; how many were removed."""
         keys = list(self.mocks) if key is None else [key] if key in self.mocks else []
         for name in keys:
-            del self.mocks[name]
-        if keys:
-            self._at = {position: name for position, name in self._at.items() if name not in keys}
+            del self.mocks[name], self._positions[name]
+        self._place()
         return len(keys)
+
+    def _place(self) -> None:
+        self._at = {position: key for key in self.mocks for position in self._positions[key]}
 
     def key_at(self, index: int) -> str | None:
         """The key of the mock replacing the event at `index`, or None."""
@@ -102,6 +109,7 @@ class MockTable:
         return min(self._at) if self._at else None
 
     def count(self, key: str) -> int:
+        """How many events this mock replaces now (fewer when a later mock names some of them)."""
         return sum(1 for name in self._at.values() if name == key)
 
     def matches(self, key: MockKey) -> list[int]:
@@ -140,14 +148,19 @@ class MockTable:
 
 
 def mocked_event(event: dict[str, Any], value: Any) -> dict[str, Any]:
-    """A copy of the event whose result is `value` (see the module docstring for where it goes)."""
+    """A copy of the event whose result is `value` (see the module docstring for where it goes).
+
+    A failed call that is mocked returned `value` instead: it is `completed`, without its error.
+    """
     outputs = event.get("outputs")
     if isinstance(outputs, dict) and "return" in outputs:
         replaced: Any = {**outputs, "return": value}
     else:
         replaced = value
-    copy = {key: item for key, item in event.items() if key != "outputs"}
+    copy = {key: item for key, item in event.items() if key not in ("outputs", "error")}
     copy["outputs"] = replaced
+    if copy.get("status") == "failed":
+        copy["status"] = "completed"
     return copy
 
 

@@ -54,7 +54,7 @@ class StopReport:
     where: str
     ancestry: tuple[Frame, ...]
     hits: tuple[BreakpointInfo, ...]
-    displays: tuple[tuple[str, Any], ...]
+    displays: tuple[tuple[str, Any, bool], ...]  # (expression, value, missing)
 
 
 @dataclass(frozen=True)

@@ -28,15 +28,20 @@ def stop_report(engine: ReplayEngine, stop: Stop, displays: list[Expr]) -> StopR
     ancestry = tuple(frame(t, position) for position in t.ancestry(stop.index) if position != stop.index)
     hits = tuple(breakpoint_info(b) for number in stop.breakpoints
                  if (b := engine.breakpoints.items.get(number) or engine.breakpoints.retired.get(number)))
-    shown = tuple((expr.text, evaluate(expr, stop.view.resolve)) for expr in displays)
+    shown = tuple((expr.text, *value_of(expr, stop)) for expr in displays)
     return StopReport(stop, frame(t, stop.index), len(t), elapsed_ms(t, stop.index), t.where(stop.index), ancestry, hits, shown)
 
 
 def elapsed_ms(t: Timeline, index: int) -> float | None:
-    """Time from the run's first event to this one, from their timestamps; None if either is unreadable."""
+    """Time from the run's start to this event, from their timestamps; None if either is unreadable.
+
+    The run starts at its `run_start` event, as for analyze and inspect (a segment's first event, written
+    when the segment opens, can be later); without one, at the first event.
+    """
+    start = _run_start(t)
     try:
-        first, here = t.event(0).get("ts"), t.event(index).get("ts")
-        return (parse_ts(here) - parse_ts(first)).total_seconds() * 1000  # type: ignore[arg-type]
+        first = (start or t.event(0)).get("ts")
+        return (parse_ts(t.event(index).get("ts")) - parse_ts(first)).total_seconds() * 1000  # type: ignore[arg-type]
     except (TypeError, ValueError, AttributeError):
         return None
 
@@ -119,4 +124,4 @@ def stats(engine: ReplayEngine) -> Table:
     rows = tuple((t.components.texts[code], int(e), int(c), int(f), round(ms, 3), int(seen))
                  for code, (e, c, f, ms, seen) in sorted(totals.items(), key=lambda item: -item[1][0]))
     return Table(f"stats at seq {t.seq[engine.index]} of {len(t)} events",
-                 ("component", "events", "calls", "failed", "call ms", "reached"), rows)
+                 ("component", "events", "calls", "failed", "call_ms", "reached"), rows)

@@ -118,8 +118,10 @@ class ReplaySession:
         (tool:search, patterns such as tool:search*), component:name#N (the N-th call),
         a name (search), @SEQ (one event) or errors (failed events and error events).
         CONDITION compares fields: duration_ms > 500 and usage.total_tokens > 1000,
-        "timeout" in error.message, status != "completed". At a call's start, a field
-        it lacks (outputs, duration_ms, usage, error) is read from the call's end."""
+        "timeout" in error.message, error.type == "TimeoutError". At a call's start,
+        a field it lacks (outputs, duration_ms, usage, error) is read from the call's
+        end; its own status is "started" (test `error`, or break on the end event:
+        tool_call_end if status == "failed")."""
         if not argument:
             return [Breakpoints(tuple(breakpoint_info(b) for b in self.engine.breakpoints.items.values()))]
         return self._add_breakpoint(argument, column, temporary=False)
@@ -196,11 +198,16 @@ class ReplaySession:
 
     def do_list(self, argument: str, column: int) -> list[Any]:
         """list [SEQ | FIRST,LAST]
-        List events around the cursor (or around SEQ, or from FIRST to LAST); list again to go on."""
+        List events around the cursor (or around SEQ, or those with seqs from FIRST to LAST); list
+        again to go on."""
         t = self.engine.timeline
         if "," in argument:
             first_text, _, last_text = argument.partition(",")
-            first, last = self._position(first_text), self._position(last_text)
+            bounds = t.span_of_seqs(_seq(first_text.strip(), "list"), _seq(last_text.strip(), "list"))
+            if bounds is None:
+                raise UsageError(f"no event has a seq from {first_text.strip()} to {last_text.strip()}",
+                                 hint=f"the run has seq {t.seq[0]}..{t.seq[len(t) - 1]}")
+            first, last = bounds
         elif argument:
             middle = self._position(argument)
             first, last = middle - LIST_AROUND, middle + LIST_AROUND

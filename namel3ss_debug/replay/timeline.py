@@ -2,9 +2,9 @@
 
 The engine moves a cursor over positions 0..N-1 (the run's events in file order). What it needs to
 decide where to stop (an event's kind, depth, span, type, component, name, status and call number)
-is kept for every event in `array`s of small integers, about 50 bytes an event; the events themselves
+is kept for every event in `array`s of small integers, about 60 bytes an event; the events themselves
 stay in the trace file and are read when shown (see `EventStore`). A 1 GiB trace of 1.7 million events
-is walked in about 90 MB.
+is replayed in a process of 150 MB at its peak (`bench/replay_scale.py`).
 
 Kinds: a `started` event opens a span; the next event with that span id closes it; anything else is an
 instant event. Depth: a span's start and end are at its depth (0 for a root span); an instant event is one
@@ -93,6 +93,7 @@ class Timeline:
         self.span_start = array("i")
         self.span_end = array("i")
         self.calls: dict[tuple[int, int], int] = {}  # (component, name) -> calls so far
+        self.other_runs: dict[str, int] = {}  # run id -> events of the input's other runs, left out
         self._sorted = True
 
     def __len__(self) -> int:
@@ -159,6 +160,14 @@ class Timeline:
             index = bisect.bisect_left(self.seq, seq)
             return index if index < len(self.seq) and self.seq[index] == seq else None
         return next((i for i, value in enumerate(self.seq) if value == seq), None)
+
+    def span_of_seqs(self, first: int, last: int) -> tuple[int, int] | None:
+        """Positions of the events with seqs from `first` to `last`, clipped to the run; None if none."""
+        if not self._sorted:
+            low, high = self.position_of(first), self.position_of(last)
+            return None if low is None or high is None else (low, high)
+        low, high = bisect.bisect_left(self.seq, first), bisect.bisect_right(self.seq, last) - 1
+        return (low, high) if low <= high else None
 
     def nearest_seqs(self, seq: int, count: int = 2) -> list[int]:
         """Recorded seqs closest to `seq`, for a message about one that is not there."""

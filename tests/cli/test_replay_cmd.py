@@ -273,3 +273,43 @@ def test_help_explains_the_modes_and_lists_the_console_commands():
     result = CliRunner().invoke(cli, ["replay", "--help"], catch_exceptions=False)
     assert all(text in result.output for text in ("--step", "--break", "--mock-file", "--commands", "Exit codes",
                                                    "b(reak)", "tool:search#2"))
+
+
+# --- details of what is shown ----------------------------------------------------------------------
+
+def test_time_is_counted_from_run_start_not_from_an_earlier_written_segment_start(tmp_path):
+    events = agent_run()
+    segment = {**events[0], "event_type": "segment_start", "status": "completed", "span_id": "seg",
+               "parent_id": events[0]["span_id"], "ts": "2026-11-22T10:00:00.500000Z"}
+    path = tmp_path / "run.jsonl"
+    path.write_bytes(b"".join(orjson.dumps(e) + b"\n" for e in [segment, *events]))
+    records = jsonl(replay(str(path), "--format", "json").stdout)
+    assert (records[0]["at_ms"], records[1]["at_ms"]) == (500.0, 0.0)
+
+
+def test_a_display_of_a_missing_field_says_so_in_json(run_path):
+    records = jsonl(replay(run_path, "--step", "--format", "json", input="display error\ns\n").stdout)
+    assert records[-1]["displays"] == [{"expression": "error", "value": None, "missing": True}]
+
+
+def test_a_breakpoint_on_the_last_event_is_shown_once(run_path):
+    records = jsonl(replay(run_path, "-b", "run_end", "--format", "json").stdout)
+    assert [(r["reason"], r["seq"]) for r in records] == [("breakpoint", 19)]
+
+
+def test_a_file_holding_two_runs_replays_the_first_and_says_how_to_pick_another(tmp_path):
+    path = tmp_path / "two.jsonl"
+    other = [{**event, "run_id": "other-run"} for event in agent_run()]
+    path.write_bytes(b"".join(orjson.dumps(e) + b"\n" for e in [*agent_run(), *other]))
+    first = replay(str(path), "-b", "@19", "--format", "json")
+    second = replay(str(path), "--run", "other-run", "-b", "@19", "--format", "json")
+    assert "holds 2 runs; replaying 20261122-100000-abcdef (--run ID for another: other-run)" in first.stderr
+    assert [r["event"]["run_id"] for r in jsonl(first.stdout)] == ["20261122-100000-abcdef"]
+    assert [r["where"] for r in jsonl(second.stdout)] == [f"{path}:40"]
+    assert replay(str(path), "--run", "nope").exit_code == 2
+
+
+def test_a_closed_stdout_ends_the_walk_quietly(run_path):
+    process = subprocess.run(f"{sys.executable} -m namel3ss_debug replay {run_path} | head -1", shell=True,
+                             capture_output=True, text=True, timeout=60)
+    assert (len(process.stdout.splitlines()), "Traceback" in process.stderr) == (1, False)

@@ -138,3 +138,14 @@ def test_numbers_go_on_after_a_deletion_and_a_wrong_number_names_the_known_ones(
     with pytest.raises(BreakpointError) as caught:
         table.get(1)
     assert (table.add("memory").number, caught.value.hint) == (3, "breakpoints: 2")
+
+
+def test_hits_count_every_time_the_target_is_reached_whatever_the_condition_as_in_pdb(engine):
+    breakpoint = engine.breakpoints.add("tool:search if inputs.query == 'b'")
+    assert (engine.cont().seq, breakpoint.hits) == (10, 2)  # search#1 was reached (condition false), then #2
+
+
+def test_an_ignore_count_passes_only_hits_whose_condition_holds(engine):
+    breakpoint = engine.breakpoints.add("tool:search if inputs.query == 'b'")
+    breakpoint.ignore = 1
+    assert (engine.cont().seq, breakpoint.hits, breakpoint.ignore) == (13, 3, 0)

@@ -152,3 +152,20 @@ def test_refresh_shows_a_mock_set_at_the_current_stop(engine):
     engine.goto(4)
     engine.mocks.set(Mock(parse_key("llm:planner"), "X", "test"))
     assert engine.refresh().view.event["outputs"] == {"return": "X"}
+
+
+def test_back_after_a_move_at_the_end_returns_to_the_stop_before(engine):
+    engine.goto(18)
+    engine.step()  # onto the last event
+    assert engine.step().reason == "end"  # nowhere to go: not a stop of its own
+    assert engine.back().seq == 18
+
+
+def test_a_mocked_failure_is_no_error():
+    engine = ReplayEngine(timeline_of(agent_run()))
+    engine.mocks.set(Mock(parse_key("tool:search#2"), ["x"], "test"))
+    engine.breakpoints.add("errors")
+    stop = engine.goto(11)
+    assert (stop.view.event["status"], "error" in stop.view.event) == ("completed", False)
+    engine.goto(0)
+    assert engine.cont().reason == "end"  # `errors` passes the mocked failure by

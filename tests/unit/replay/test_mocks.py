@@ -134,3 +134,16 @@ def test_a_mock_file_that_is_not_an_object_is_an_error(tmp_path):
     path.write_text("[1, 2]")
     with pytest.raises(MockError, match="a mock file is a JSON object"):
         load_mock_file(path)
+
+
+def test_the_mock_set_last_wins_and_clearing_it_brings_the_earlier_back(table):
+    table.set(mock("llm:planner#1", "first"))
+    table.set(mock("llm_call_end", "all"))
+    assert (table.key_at(4), table.count("llm:planner#1")) == ("llm_call_end", 0)
+    table.clear("llm_call_end")
+    assert (table.key_at(4), table.count("llm:planner#1"), table.key_at(17)) == ("llm:planner#1", 1, None)
+
+
+def test_a_mocked_failure_returned_the_mock_instead():
+    failed = {"status": "failed", "error": {"type": "TimeoutError"}, "seq": 11}
+    assert mocked_event(failed, ["x"]) == {"status": "completed", "seq": 11, "outputs": ["x"]}

@@ -9,7 +9,7 @@ import orjson
 import pytest
 from replayfactory import agent_run, write_agent_run
 
-from namel3ss_debug.model.errors import TraceError
+from namel3ss_debug.model.errors import TraceError, UsageError
 from namel3ss_debug.replay.load import FileStore, load_timeline
 from namel3ss_debug.replay.timeline import END, INSTANT, START, MemoryStore, timeline_of
 from namel3ss_debug.store.problems import ReadProblems
@@ -134,3 +134,21 @@ def test_an_empty_trace_cannot_be_replayed(tmp_path):
     path.write_bytes(b"")
     with pytest.raises(TraceError, match="no events to replay"):
         read(path)
+
+
+def test_a_file_holding_two_runs_gives_the_first_and_counts_the_other(tmp_path):
+    other = [{**event, "run_id": "other-run"} for event in agent_run()]
+    path = tmp_path / "two.jsonl"
+    path.write_bytes(b"".join(orjson.dumps(e) + b"\n" for e in [*agent_run(), *other]))
+    first = read(path)
+    chosen = load_timeline(RunSource(str(path), (str(path),)), TraceReader(ReadProblems(), write_index=False),
+                           "other-run")
+    assert (len(first), first.other_runs, chosen.run_id, chosen.where(0)) == (
+        20, {"other-run": 20}, "other-run", f"{path}:21")
+
+
+def test_asking_for_a_run_the_input_does_not_hold_names_the_runs_there(tmp_path):
+    path = write_agent_run(tmp_path / "run.jsonl")
+    with pytest.raises(UsageError, match="has no run nope") as caught:
+        load_timeline(RunSource(str(path), (str(path),)), TraceReader(ReadProblems(), write_index=False), "nope")
+    assert caught.value.hint == "runs in it: 20261122-100000-abcdef"
