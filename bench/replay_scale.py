@@ -13,7 +13,8 @@ Two measures, each against an alternative measured in the same run:
   peak RSS, against the simplest alternative that can step back and forth: every line decoded with
   orjson into a list of dicts (then the same walk is trivial), measured the same way.
 
-Peak RSS is the child's own `ru_maxrss` (os.wait4), so each figure belongs to one process.
+Peak RSS is measured as `analyze_throughput.py` measures it (GNU time's `%M` when installed, which forks
+the command from a ~1 MB process; else `os.wait4` here, which cannot report less than this script).
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
+from analyze_throughput import ours_command, run_child  # noqa: E402
 from trace_gen import generate  # noqa: E402
 
 SCRIPT = """b errors
@@ -55,16 +57,12 @@ NAIVE = ("import orjson, sys; events = [orjson.loads(line) for line in open(sys.
 PDB_TARGET = "x = 1\ny = 2\nprint(x + y)\n"
 
 
-def run(command: list[str], stdin: Path | None = None) -> tuple[float, int]:
-    """Wall seconds and peak RSS (MB) of one process."""
-    start = time.perf_counter()
-    with open(stdin or os.devnull, "rb") as source:
-        process = subprocess.Popen(command, stdin=source, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        _, status, usage = os.wait4(process.pid, 0)
-    elapsed = time.perf_counter() - start
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise SystemExit(f"{command} failed: {process.stderr.read().decode()[-2000:]}")  # type: ignore[union-attr]
-    return elapsed, usage.ru_maxrss // 1024
+def run(command: list[str], scratch: Path) -> tuple[float, int]:
+    """Wall seconds and peak RSS (MB) of one process (GNU time's figure when installed, see run_child)."""
+    child = run_child(command, scratch, discard_stdout=True)
+    if child.returncode != 0:
+        raise SystemExit(f"{command} failed: {child.stderr[-2000:]}")
+    return child.wall_s, child.peak_rss_bytes >> 20
 
 
 def first_prompt(command: list[str], prompt: bytes, cwd: Path) -> float:
@@ -95,7 +93,7 @@ def measure_prompts(directory: Path, repeats: int) -> dict[str, float]:
     generate(small, 64 * 1024)
     target = directory / "target.py"
     target.write_text(PDB_TARGET)
-    ours = [first_prompt([sys.executable, "-m", "namel3ss_debug", "replay", str(small), "--step"], b"(replay)",
+    ours = [first_prompt([*ours_command(), "replay", str(small), "--step"], b"(replay)",
                          directory) for _ in range(repeats)]
     pdb = [first_prompt([sys.executable, "-m", "pdb", str(target)], b"(Pdb)", directory) for _ in range(repeats)]
     return {"replay_first_prompt_s": statistics.median(ours), "pdb_first_prompt_s": statistics.median(pdb)}
@@ -104,9 +102,9 @@ def measure_prompts(directory: Path, repeats: int) -> dict[str, float]:
 def measure_big(path: Path, events: int, repeats: int, directory: Path) -> dict[str, float]:
     script = directory / "session.txt"
     script.write_text(SCRIPT.format(middle=events // 2))
-    ours = [run([sys.executable, "-m", "namel3ss_debug", "replay", str(path), "--commands", str(script),
-                 "--no-progress"]) for _ in range(repeats)]
-    naive = [run([sys.executable, "-c", NAIVE, str(path)]) for _ in range(repeats)]
+    ours = [run([*ours_command(), "replay", str(path), "--commands", str(script), "--no-progress"], directory)
+            for _ in range(repeats)]
+    naive = [run([sys.executable, "-c", NAIVE, str(path)], directory) for _ in range(repeats)]
     return {"replay_session_s": statistics.median(t for t, _ in ours),
             "replay_peak_rss_mb": max(m for _, m in ours),
             "naive_load_s": statistics.median(t for t, _ in naive),
