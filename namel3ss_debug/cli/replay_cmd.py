@@ -19,6 +19,7 @@ from ..store.sources import STDIN, RunSource
 from .trace_args import make_reader, open_traces
 
 HISTORY_FILE = "replay_history"
+MAX_SCRIPT = 16 << 20
 
 
 @click.command("replay", short_help="Step through a recorded run like pdb: breakpoints, mocks, back.")
@@ -77,7 +78,8 @@ def replay(traces: tuple[str, ...], step: bool, breaks: tuple[str, ...], mocks: 
     """
     source, resolved = _one_run(traces, config_path)
     scripted = commands_file is not None or (step and not sys.stdin.isatty())
-    if scripted and commands_file is None and STDIN in source.files:
+    commands_on_stdin = commands_file is None or str(commands_file) == STDIN
+    if scripted and commands_on_stdin and STDIN in source.files:
         raise UsageError("standard input holds the trace, so it cannot hold the commands too",
                          hint="give the commands with --commands FILE")
     from ..replay.engine import ReplayEngine  # noqa: PLC0415 - loaded only when a replay runs
@@ -124,13 +126,26 @@ def _run(session: Any, fmt: str, scripted: bool, step: bool, commands_file: Path
 
 
 def _command_lines(path: Path | None) -> list[str]:
-    if path is None or str(path) == STDIN:
-        return sys.stdin.read().splitlines()
+    """The script's lines (split at newlines only: a U+2028 inside a mock's JSON stays in its line)."""
+    where = "standard input" if path is None or str(path) == STDIN else str(path)
     try:
-        return path.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as error:
-        raise UsageError(f"cannot read commands from {path}: {getattr(error, 'strerror', None) or error}",
+        if where == "standard input":
+            data = sys.stdin.buffer.read(MAX_SCRIPT + 1)
+        else:
+            with open(path, "rb") as handle:  # type: ignore[arg-type]
+                data = handle.read(MAX_SCRIPT + 1)
+        if len(data) > MAX_SCRIPT:
+            raise UsageError(f"the commands in {where} are over {MAX_SCRIPT >> 20} MB",
+                             hint="a script is a few console commands, one a line")
+        text = data.decode("utf-8")
+    except OSError as error:
+        raise UsageError(f"cannot read commands from {where}: {error.strerror or error}",
                          hint="give a text file of console commands, one a line") from None
+    except UnicodeDecodeError as error:
+        raise UsageError(f"the commands in {where} are not UTF-8 (byte {error.start})",
+                         hint="save the script as UTF-8") from None
+    lines = [line.removesuffix("\r") for line in text.removeprefix("\ufeff").split("\n")]
+    return lines[:-1] if lines and not lines[-1] else lines  # the newline ending the last line ends it
 
 
 def _history_path(resolved: Any) -> Path:

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import re
 
-# C0 and C1 controls (but tab and newline), and the bidirectional overrides and isolates that can make
-# text read differently from what it is ("Trojan Source").
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+# C0 and C1 controls (but tab and newline), the line and paragraph separators, the bidirectional overrides
+# and isolates that can make text read differently from what it is ("Trojan Source"), and lone surrogates
+# (from bytes that were not UTF-8), which no terminal encoding can write.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069\ud800-\udfff]")
 
 
 def _escape(match: re.Match[str]) -> str:

@@ -42,8 +42,9 @@ def fold(value: Any, limit: int | None, depth: int = 0) -> Any:
 
 
 # Raw in JSON text, these would reach a terminal printing it: DEL and the C1 controls (orjson escapes
-# only those below 0x20) and the bidirectional overrides and isolates, as UTF-8 bytes.
-_UNSAFE = re.compile(rb"\x7f|\xc2[\x80-\x9f]|\xd8\x9c|\xe2\x80[\x8e\x8f\xaa-\xae]|\xe2\x81[\xa6-\xa9]")
+# only those below 0x20), the line and paragraph separators, and the bidirectional overrides and isolates,
+# as UTF-8 bytes.
+_UNSAFE = re.compile(rb"\x7f|\xc2[\x80-\x9f]|\xd8\x9c|\xe2\x80[\x8e\x8f\xa8-\xae]|\xe2\x81[\xa6-\xa9]")
 
 
 def terminal_safe(data: bytes) -> bytes:

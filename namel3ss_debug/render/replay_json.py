@@ -27,8 +27,8 @@ def json_line(record: Any) -> bytes:
     document = {"schema": SCHEMA, **_DOCUMENTS[type(record)](record)}
     try:
         data = orjson.dumps(document, default=_fallback)
-    except orjson.JSONEncodeError:  # nested past orjson's 254 levels: the deep part becomes a note
-        data = json.dumps(fold(document, None), ensure_ascii=False, default=repr).encode()
+    except (orjson.JSONEncodeError, TypeError):  # nested past orjson's 254 levels, or a lone surrogate
+        data = json.dumps(fold(document, None), ensure_ascii=True, default=repr).encode()
     return terminal_safe(data) + b"\n"
 
 

@@ -92,7 +92,7 @@ def _event_line(event: dict[str, Any], report: StopReport) -> Text:
     text.append(one_line(report.current.label, 80), style="bold")
     text.append("  ")
     text.append_text(status_text(event.get("status")))
-    if isinstance(event.get("duration_ms"), (int, float)):
+    if _ms(event.get("duration_ms")) is not None:
         text.append(f"  {duration(event['duration_ms'])}")
     return text
 
@@ -111,10 +111,17 @@ def _fields(event: dict[str, Any], partner: dict[str, Any] | None, report: StopR
 def _result_line(end: dict[str, Any]) -> Text:
     text = Text("  result   ", style="dim")
     text.append_text(status_text(end.get("status")))
-    if isinstance(end.get("duration_ms"), (int, float)):
+    if _ms(end.get("duration_ms")) is not None:
         text.append(f" after {duration(end['duration_ms'])}")
     text.append(f"  (seq {one_line(end.get('seq'))})", style="dim")
     return text
+
+
+def _ms(value: Any) -> float | None:
+    """A duration as the reader accepts one (a number from 0 up), else None: a negative one is not shown."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and 0 <= value < float("inf"):
+        return value
+    return None
 
 
 def _field(key: str, value: Any, indent: int = 2) -> Text:
@@ -147,7 +154,7 @@ def where_view(where: Where) -> RenderableType:
     for depth, frame in enumerate(where.frames):
         current = depth == len(where.frames) - 1
         text = Text("→ " if current else "  ", style="bold cyan")
-        text.append("  " * depth)
+        text.append("  " * min(depth, 30))
         text.append_text(_frame_text(frame))
         lines.append(text)
     return Group(*lines)

@@ -27,7 +27,7 @@ from typing import Callable
 from ..model.events import COMPONENTS
 from ..model.errors import UsageError
 from .expr import Expr, ExprError, parse_expression, truthy
-from .timeline import END, Timeline
+from .timeline import END, Timeline, as_number
 from .view import EventView
 
 _PATTERN_CHARS = "*?["
@@ -174,10 +174,9 @@ def _errors(t: Timeline, mocked: Callable[[int], bool]) -> Callable[[int], bool]
 
 
 def _seq(text: str, t: Timeline) -> Callable[[int], bool]:
-    digits = text[1:]
-    if not digits.isdigit():
+    seq = as_number(text[1:])
+    if seq is None:
         raise BreakpointError(f"{text}: a position is @ and a seq number", hint="e.g. b @120")
-    seq = int(digits)
     if t.position_of(seq) is None:
         nearest = ", ".join(str(value) for value in t.nearest_seqs(seq))
         raise BreakpointError(f"the run has no event with seq {seq}", hint=f"nearest: {nearest}")
@@ -197,9 +196,9 @@ def _call(text: str, t: Timeline) -> Callable[[int], bool]:
     number = None
     if "#" in name:
         name, _, digits = name.rpartition("#")
-        if not digits.isdigit() or int(digits) == 0:
+        number = as_number(digits)
+        if not number:
             raise BreakpointError(f"{text}: a call number is # and a number from 1", hint=f"e.g. {component}:{name}#1")
-        number = int(digits)
     code = t.components.find(component)
     names = _name_codes(name, t)
     calls = [(c, n, count) for c, n, count in t.recorded_calls() if c == component and t.names.find(n) in names]

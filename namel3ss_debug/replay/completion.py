@@ -12,6 +12,7 @@ from prompt_toolkit.completion import CompleteEvent, Completer, Completion
 from prompt_toolkit.document import Document
 
 from ..model.events import COMPONENTS
+from ..model.messages import visible
 from .commands import ALIASES, resolve
 
 _FIELD_COMMANDS = {"p", "pp", "display", "undisplay"}
@@ -97,4 +98,4 @@ class ReplayCompleter(Completer):
         word, options = candidates(self.session, line)
         token = _last_token(word) if len(line.split()) > 1 or line.endswith(" ") else word
         for option in options:
-            yield Completion(option, start_position=-len(token))
+            yield Completion(option, start_position=-len(token), display=visible(option))

@@ -8,6 +8,7 @@ or a pipe, echoed after the prompt so the output reads as a transcript), and no 
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import IO, Any, Iterable, Iterator
 
@@ -66,7 +67,10 @@ class ReplayConsole:
                 continue
             except EOFError:
                 break
-            self.show(self.session.execute(line))
+            try:
+                self.show(self.session.execute(line))
+            except KeyboardInterrupt:  # a long `continue` or `list`: back to the prompt, as pdb does
+                self.err.print(Text("Interrupted: the cursor stays where it was"), soft_wrap=True)
         return 0
 
     def walk(self) -> int:
@@ -84,8 +88,9 @@ class ReplayConsole:
 
     def _breakpoint_stops(self) -> Iterator[Any]:
         engine = self.session.engine
-        if engine.current.at_end:  # a run of one event
-            yield stop_report(engine, engine.current, self.session.displays)
+        first = self.session.start()[0]
+        if first.stop.breakpoints or engine.current.at_end:  # a breakpoint at the first event, or one event
+            yield first
         while not engine.current.at_end:  # a breakpoint on the last event is the end too: shown once
             yield stop_report(engine, engine.cont(), self.session.displays)
 
@@ -108,10 +113,17 @@ def _prompt_session(session: ReplaySession, history: Path | None, prompt_input: 
 
 
 def _history(path: Path) -> Any:
-    """The workspace's command history; a history that cannot be written is kept in memory instead."""
+    """The workspace's command history, readable by its owner only (commands can quote what a trace
+    holds); a history file that cannot be read or written is replaced by one kept for the session."""
     from prompt_toolkit.history import FileHistory, InMemoryHistory  # noqa: PLC0415
 
     class SafeFileHistory(FileHistory):
+        def load_history_strings(self) -> Iterator[str]:
+            try:
+                yield from list(super().load_history_strings())
+            except (OSError, UnicodeError):
+                return
+
         def store_string(self, string: str) -> None:
             try:
                 super().store_string(string)
@@ -120,7 +132,9 @@ def _history(path: Path) -> Any:
 
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.touch(exist_ok=True)
+        os.close(os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600))
+        with open(path, "rb"):
+            pass
     except OSError:
         return InMemoryHistory()
     return SafeFileHistory(str(path))

@@ -61,6 +61,7 @@ class ReplayEngine:
         self.breakpoints = breakpoints if breakpoints is not None else BreakpointTable(
             timeline, lambda index: self.mocks.key_at(index) is not None)
         self.history: list[Stop] = []
+        self._arrived = False
         self._push(self._stop("start", 0))
 
     @property
@@ -119,6 +120,16 @@ class ReplayEngine:
         self.history.pop()
         previous = self.history.pop()
         return self._push(self._stop("back", previous.index, previous.breakpoints))
+
+    def arrive(self) -> Stop:
+        """The first stop, with the breakpoints of its event looked at (once: later calls return it as is)."""
+        stop = self.current
+        if not self._arrived and stop.reason == "start" and self.breakpoints.active():
+            hits = self.breakpoints.hits(stop.index, self.view)
+            if hits:
+                self.history[-1] = self._stop("breakpoint", stop.index, hits)
+        self._arrived = True
+        return self.current
 
     def refresh(self) -> Stop:
         """The current stop again, seen anew (after a mock was set or cleared)."""

@@ -15,7 +15,7 @@ fields of one trace event. Nothing is ever run as Python, and a name can only re
     literal    := INT | FLOAT | STRING | true | false | null       (also True, False, None)
 
 Examples: `duration_ms > 500 and usage.total_tokens > 1000`, `error`, `"timeout" in error.message`,
-`name in ["search", "fetch"]`, `messages[-1].role == "user"`, `attrs["gen_ai.request.model"] != null`.
+`name in ["search", "fetch"]`, `messages[-1].role == "user"`, `attrs["gen_ai.request.model"] == "gpt-4o"`.
 
 - NAME is `[A-Za-z_][A-Za-z0-9_]*`, not a keyword, and not starting with `__`. After `.` a keyword is
   a field name too (`outputs.in`). Other keys, such as ones holding dots, are reached with `["..."]`.

@@ -140,6 +140,8 @@ def _word(match: re.Match[str], text: str) -> _Token:
     raw, column = match.group(), match.start() + 1
     if match.group("number"):
         value = float(raw) if match.group("fraction") or match.group("exponent") else int(raw)
+        if value in (float("inf"), float("-inf")):
+            raise ExprError(f"the number {raw} is too large", column, text)
         return _Token("number", value, column, raw)
     if match.group("name"):
         if raw.startswith("__"):
@@ -169,7 +171,11 @@ def _scan_escape(text: str, pos: int) -> tuple[str, int]:
     if code in _ESCAPES:
         return _ESCAPES[code], pos + 2
     if code == "u" and _HEX4.fullmatch(text, pos + 2, pos + 6):
-        return chr(int(text[pos + 2 : pos + 6], 16)), pos + 6
+        value = int(text[pos + 2 : pos + 6], 16)
+        if 0xD800 <= value <= 0xDFFF:  # half of a UTF-16 pair: no text holds one alone
+            raise ExprError("\\u escapes of surrogates (D800-DFFF) are not characters", pos + 1, text,
+                            hint="write the character itself")
+        return chr(value), pos + 6
     if code == "u":
         raise ExprError("\\u takes four hex digits, as in \\u00e9", pos + 1, text)
     raise ExprError(f"unknown escape \\{code}", pos + 1, text, hint="use \\\\ for a backslash")

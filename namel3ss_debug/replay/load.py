@@ -9,6 +9,7 @@ namel3ss format, the `n3` step records: its events are made, not read) is held i
 
 from __future__ import annotations
 
+import json
 import os
 import stat
 from array import array
@@ -19,6 +20,7 @@ import orjson
 
 from ..model.errors import TraceError, UsageError
 from ..store.reader import TraceReader
+from ..store.records import record_from_dict
 from ..store.sources import STDIN, RunSource
 from .timeline import MemoryStore, Timeline, TimelineBuilder, add_event
 
@@ -37,6 +39,7 @@ class FileStore:
         self.offset = array("q")
         self.seq = array("q")
         self._descriptors: dict[int, int] = {}
+        self._stamps: list[tuple[int, int] | None] = []
         self._cache: OrderedDict[int, dict[str, Any]] = OrderedDict()
 
     def add(self, file: int, line: int, offset: int, seq: int) -> None:
@@ -59,11 +62,19 @@ class FileStore:
             self._cache.popitem(last=False)
         return event
 
+    def stamp(self) -> None:
+        """Remember each file's size and mtime, to tell a changed file from a line that is odd as written."""
+        self._stamps = [_stamp(path) for path in self.paths]
+
     def _read(self, index: int) -> dict[str, Any]:
+        file = self.file[index]
         try:
-            event = orjson.loads(self._line(self.file[index], self.offset[index]))
-        except (OSError, orjson.JSONDecodeError) as error:
-            raise self._changed(index, str(error)) from None
+            line = self._line(file, self.offset[index])
+        except OSError as error:
+            raise self._changed(index, error.strerror or str(error)) from None
+        event = _decode(line)
+        if event is None and _stamp(self.paths[file]) != self._stamps[file]:
+            raise self._changed(index, "the line is not JSON any more")
         if not isinstance(event, dict) or event.get("seq") != self.seq[index]:
             raise self._changed(index, "a different line is there now")
         return event
@@ -95,6 +106,26 @@ class FileStore:
         for descriptor in self._descriptors.values():
             os.close(descriptor)
         self._descriptors.clear()
+
+
+def _decode(line: bytes) -> Any:
+    """The line's JSON; a payload orjson refuses but the record decoder let by (a number past a double's
+    range, a string that is not UTF-8) is read by the lenient standard library, bad bytes replaced."""
+    try:
+        return orjson.loads(line)
+    except orjson.JSONDecodeError:
+        try:
+            return json.loads(line.decode("utf-8", "replace"))
+        except (ValueError, RecursionError):
+            return None
+
+
+def _stamp(path: str) -> tuple[int, int] | None:
+    try:
+        status = os.stat(path)
+    except OSError:
+        return None
+    return status.st_size, status.st_mtime_ns
 
 
 def load_timeline(source: RunSource, reader: TraceReader, run_id: str | None = None) -> Timeline:
@@ -153,6 +184,7 @@ def _from_files(source: RunSource, reader: TraceReader, wanted: str | None) -> T
                 record.status, record.duration_ms)
             place(file, line, offset, record.seq)
     timeline.run_id = wanted
+    store.stamp()
     return timeline
 
 
@@ -161,7 +193,12 @@ def _from_dicts(source: RunSource, reader: TraceReader, wanted: str | None) -> T
     timeline = Timeline(store, source.label)
     builder, others = TimelineBuilder(timeline), timeline.other_runs
     for located in reader.events(source):
-        run = located.event["run_id"] if isinstance(located.event["run_id"], str) else repr(located.event["run_id"])
+        try:  # the envelope's types, as the record decoder checks them for plain files
+            record_from_dict(located.event)
+        except ValueError as error:
+            reader.problems.invalid_line(located.where, str(error))
+            continue
+        run = located.event["run_id"]
         if run != wanted:
             if wanted is None:
                 wanted = run

@@ -43,9 +43,11 @@ def load_mock_file(path: Path) -> list[Mock]:
 def _read(path: Path, shown: str) -> bytes:
     """The file's bytes; `shown` is the path as the user wrote it, for messages."""
     try:
-        if path.stat().st_size > MAX_MOCK_FILE:
+        with open(path, "rb") as handle:  # read up to the limit: a device or a pipe has no size to check
+            data = handle.read(MAX_MOCK_FILE + 1)
+        if len(data) > MAX_MOCK_FILE:
             raise MockError(f"{shown}: larger than {MAX_MOCK_FILE >> 20} MB", hint="a mock is one call's result")
-        return path.read_bytes()
+        return data.removeprefix(b"\xef\xbb\xbf")
     except OSError as error:
         raise MockError(f"cannot read mock file {shown}: {error.strerror or error}",
                         hint="check the path (it is relative to the working directory)") from None

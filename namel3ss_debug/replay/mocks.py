@@ -20,7 +20,7 @@ from typing import Any
 from ..model.errors import UsageError
 from .timeline import END, INSTANT, START, Timeline
 
-_CALL = re.compile(r"^(?P<component>[^:#\s]+):(?P<name>[^#]+?)(?:#(?P<number>\d+))?$")
+_CALL = re.compile(r"^(?P<component>[^:#\s]+):(?P<name>[^#]+?)(?:#(?P<number>[0-9]+))?$")
 _TYPE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
@@ -74,6 +74,7 @@ class MockTable:
         self.mocks: dict[str, Mock] = {}
         self._positions: dict[str, list[int]] = {}
         self._at: dict[int, str] = {}  # position of a replaced event (an end or an instant) -> key
+        self._first: int | None = None
 
     def set(self, mock: Mock) -> list[int]:
         """Adds (or replaces) a mock; the positions it replaces. A key matching nothing is a MockError.
@@ -99,6 +100,7 @@ class MockTable:
 
     def _place(self) -> None:
         self._at = {position: key for key in self.mocks for position in self._positions[key]}
+        self._first = min(self._at) if self._at else None
 
     def key_at(self, index: int) -> str | None:
         """The key of the mock replacing the event at `index`, or None."""
@@ -106,7 +108,7 @@ class MockTable:
 
     def first(self) -> int | None:
         """The position of the first replaced event: everything after it may have diverged."""
-        return min(self._at) if self._at else None
+        return self._first
 
     def count(self, key: str) -> int:
         """How many events this mock replaces now (fewer when a later mock names some of them)."""

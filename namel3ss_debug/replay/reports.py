@@ -56,6 +56,12 @@ def listing(engine: ReplayEngine, first: int, last: int, cursor: bool = True) ->
     return Listing(rows, first > 0, last < len(t) - 1)
 
 
+def centred(size: int, middle: int, around: int) -> tuple[int, int]:
+    """The first and last of `2 * around + 1` positions around `middle`, moved inside a run of `size`."""
+    first = min(max(middle - around, 0), max(size - 2 * around - 1, 0))
+    return first, min(first + 2 * around, size - 1)
+
+
 def span_bounds(t: Timeline, index: int) -> tuple[int, int]:
     """The first and last position of the span around the event (at a call's start, the call's parent;
     the whole run at the top)."""
@@ -89,9 +95,14 @@ def run_info(engine: ReplayEngine) -> Table:
             if key in attrs:
                 rows.append((key, attrs[key]))
     if last.get("event_type") == "run_end":
-        rows.append(("ended", f"{last.get('status')} after {last.get('duration_ms')} ms"))
+        took = last.get("duration_ms")
+        rows.append(("ended", f"{last.get('status')}" + (f" after {took} ms" if _is_duration(took) else "")))
     rows.append(("position", f"seq {t.seq[engine.index]} ({engine.index + 1} of {len(t)})"))
     return Table("run", ("field", "value"), tuple(rows))
+
+
+def _is_duration(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and 0 <= value < float("inf")
 
 
 def _run_start(t: Timeline) -> dict[str, Any] | None:

@@ -15,7 +15,8 @@ from .engine import ReplayEngine, Stop
 from .expr import Expr, ExprError, parse_expression
 from .mock_specs import parse_mock
 from .outputs import Breakpoints, Help, Listing, Message, MockInfo, Mocks, Value, Where
-from .reports import breakpoint_info, frame, listing, run_info, span_bounds, stats, stop_report, value_of
+from .reports import breakpoint_info, centred, frame, listing, run_info, span_bounds, stats, stop_report, value_of
+from .timeline import as_number
 
 LIST_AROUND = 5  # events shown before and after the cursor by `list`
 LONGLIST_MAX = 200
@@ -37,8 +38,8 @@ class ReplaySession:
         return COMMANDS
 
     def start(self) -> list[Any]:
-        """The first stop, before any command."""
-        return [stop_report(self.engine, self.engine.current, self.displays)]
+        """The first stop, before any command (a breakpoint set at the first event is hit there)."""
+        return [stop_report(self.engine, self.engine.arrive(), self.displays)]
 
     def execute(self, line: str) -> list[Any]:
         """Runs one command line; an empty line repeats the last command."""
@@ -208,13 +209,11 @@ class ReplaySession:
                 raise UsageError(f"no event has a seq from {first_text.strip()} to {last_text.strip()}",
                                  hint=f"the run has seq {t.seq[0]}..{t.seq[len(t) - 1]}")
             first, last = bounds
-        elif argument:
-            middle = self._position(argument)
-            first, last = middle - LIST_AROUND, middle + LIST_AROUND
-        elif self._listed_to is not None:
-            first, last = self._listed_to + 1, self._listed_to + 1 + 2 * LIST_AROUND
+        elif argument or self._listed_to is None:
+            middle = self._position(argument) if argument else self.engine.index
+            first, last = centred(len(t), middle, LIST_AROUND)
         else:
-            first, last = self.engine.index - LIST_AROUND, self.engine.index + LIST_AROUND
+            first, last = self._listed_to + 1, self._listed_to + 1 + 2 * LIST_AROUND
         if first >= len(t):
             return [Message("(the end of the run)")]
         shown = listing(self.engine, first, last)
@@ -360,17 +359,19 @@ def _expression(text: str, column: int) -> Expr:
 
 
 def _seq(text: str, command: str) -> int:
-    if not text.isdigit():
+    seq = as_number(text)
+    if seq is None:
         raise UsageError(f"{command}: {text!r} is not a seq number", hint=f"e.g. {command} 12")
-    return int(text)
+    return seq
 
 
 def _numbers(text: str, command: str) -> list[int]:
-    numbers = []
+    numbers: dict[int, None] = {}  # in order, once each
     for part in text.replace(",", " ").split():
-        if not part.isdigit():
+        number = as_number(part)
+        if number is None:
             raise UsageError(f"{command}: {part!r} is not a number", hint=f"e.g. {command} 1")
-        numbers.append(int(part))
+        numbers[number] = None
     if not numbers:
         raise UsageError(f"{command} needs a breakpoint number", hint=f"e.g. {command} 1")
-    return numbers
+    return list(numbers)

@@ -15,13 +15,15 @@ from __future__ import annotations
 
 import bisect
 import math
+import re
 from array import array
 from collections import OrderedDict
 from typing import Any, Iterator, Protocol
 
 INSTANT, START, END = 0, 1, 2
+_DIGITS = re.compile(r"[0-9]+")
 NO_SPAN = -1
-_MAX_DEPTH = 0xFFFF
+_MAX_DEPTH = 0xFFFFFFFF
 _RECENTLY_CLOSED = 4096  # closed spans remembered, for a child event written just after its parent ended
 
 
@@ -85,7 +87,7 @@ class Timeline:
         self.component_code = array("I")
         self.name_code = array("I")
         self.status_code = array("I")
-        self.depth = array("H")
+        self.depth = array("I")
         self.span = array("i")  # a start's or end's own span; an instant's parent span (or NO_SPAN)
         self.call = array("I")  # the call number among events of the same component and name, from 1
         self.duration = array("d")  # NaN when the event has none
@@ -173,8 +175,11 @@ class Timeline:
         """Recorded seqs closest to `seq`, for a message about one that is not there."""
         if not self.seq:
             return []
-        index = bisect.bisect_left(self.seq, seq) if self._sorted else 0
-        window = self.seq[max(0, index - count): index + count]
+        if self._sorted:
+            index = bisect.bisect_left(self.seq, seq)
+            window = self.seq[max(0, index - count): index + count]
+        else:
+            window = self.seq
         return sorted(sorted(window, key=lambda value: abs(value - seq))[:count])
 
     def call_count(self, component: str, name: str) -> int:
@@ -194,7 +199,7 @@ class TimelineBuilder:
         self.timeline = timeline
         self.open: dict[str, int] = {}  # span id -> span number: only open spans, so memory stays small
         self.closed: OrderedDict[str, int] = OrderedDict()
-        self._depths = array("H")  # per span
+        self._depths = array("I")  # per span
 
     def add(self, seq: int, event_type: Any, component: Any, name: Any, span_id: Any, parent_id: Any,
             status: Any, duration_ms: Any = None) -> None:
@@ -207,8 +212,8 @@ class TimelineBuilder:
         t.component_code.append(component_code)
         t.name_code.append(name_code)
         t.status_code.append(t.statuses.code(status))
-        t.duration.append(duration_ms if isinstance(duration_ms, (int, float)) and not isinstance(duration_ms, bool)
-                          else math.nan)
+        valid = isinstance(duration_ms, (int, float)) and not isinstance(duration_ms, bool) and 0 <= duration_ms < math.inf
+        t.duration.append(duration_ms if valid else math.nan)
         span_key = span_id if isinstance(span_id, str) else repr(span_id)
         if status == "started":
             self._start(span_key, parent_id, component_code, name_code)
@@ -264,6 +269,11 @@ class TimelineBuilder:
         calls = self.timeline.calls
         count = calls[(component, name)] = calls.get((component, name), 0) + 1
         return count
+
+
+def as_number(text: str) -> int | None:
+    """`text` as a count or seq: ASCII digits only (`int()` would take `١٢` and `str.isdigit()` lets `²` by)."""
+    return int(text) if _DIGITS.fullmatch(text) else None
 
 
 def timeline_of(events: list[dict[str, Any]], label: str = "<events>") -> Timeline:

@@ -22,7 +22,7 @@ from ..model.events import SCHEMA_VERSION, is_known_event_type
 from .blocks import Block, iter_blocks, lines_of, open_trace
 from .index import IndexBuilder
 from .problems import ReadProblems
-from .records import BLOCK_DECODER, ENVELOPE, EventRecord, odd_fields, record_from_dict
+from .records import BLOCK_DECODER, ENVELOPE, MAX_SEQ, EventRecord, odd_fields, record_from_dict
 from .sources import STDIN, RunSource
 
 _BAD_GZIP = (gzip.BadGzipFile, EOFError, zlib.error)
@@ -263,6 +263,8 @@ def envelope_problem(event: dict[str, Any]) -> str | None:
         return f"missing field `{missing[0]}`"
     if type(event["seq"]) is not int:
         return "field `seq`: expected int"
+    if not 0 <= event["seq"] < MAX_SEQ:
+        return f"field `seq`: expected int 0..{MAX_SEQ - 1}"
     return None
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import os
 import subprocess
 import sys
@@ -313,3 +314,90 @@ def test_a_closed_stdout_ends_the_walk_quietly(run_path):
     process = subprocess.run(f"{sys.executable} -m namel3ss_debug replay {run_path} | head -1", shell=True,
                              capture_output=True, text=True, timeout=60)
     assert (len(process.stdout.splitlines()), "Traceback" in process.stderr) == (1, False)
+
+
+# --- what an adversarial review found --------------------------------------------------------------
+
+@pytest.mark.parametrize("command", ["goto ²", "goto ١٢", "list ²", "list 1,²", "until ²", "clear ²", "ignore 1 ²",
+                                     "b @²", "b tool:search#²", "b tool:search#١"])
+def test_only_ascii_digits_are_numbers(run_path, command):
+    result = replay(run_path, "--step", input=f"b llm\n{command}\n")
+    assert (result.exit_code, "Traceback" in result.stdout + result.stderr, "***" in result.stdout) == (1, False, True)
+
+
+def test_standard_input_cannot_be_the_trace_and_the_commands_file(run_path):
+    result = replay("-", "--commands", "-", input=Path(run_path).read_bytes())
+    assert (result.exit_code, "standard input holds the trace" in result.stderr) == (2, True)
+
+
+def test_a_seq_past_the_format_s_range_is_an_invalid_line_in_a_gzipped_trace_too(tmp_path):
+    events = agent_run()
+    events[5] = {**events[5], "seq": 2**63 + 5}
+    path = tmp_path / "run.jsonl.gz"
+    path.write_bytes(gzip.compress(b"".join(orjson.dumps(e) + b"\n" for e in events)))
+    result = replay(str(path), "--format", "json")
+    assert (result.exit_code, f"{path}:6" in result.stderr, len(jsonl(result.stdout))) == (0, True, 19)
+
+
+def test_a_trace_with_odd_envelope_types_gives_the_same_events_plain_or_gzipped(tmp_path):
+    events = agent_run()
+    events[9] = {**events[9], "span_id": 9}
+    lines = b"".join(orjson.dumps(e) + b"\n" for e in events)
+    (tmp_path / "run.jsonl").write_bytes(lines)
+    (tmp_path / "run.jsonl.gz").write_bytes(gzip.compress(lines))
+    counts = [len(jsonl(replay(str(tmp_path / name), "--format", "json").stdout)) for name in ("run.jsonl",
+                                                                                              "run.jsonl.gz")]
+    assert counts == [19, 19]
+
+
+def test_a_payload_orjson_refuses_is_still_shown_not_taken_for_a_changed_file(tmp_path):
+    lines = [orjson.dumps(e) for e in agent_run()]
+    lines[4] = lines[4].replace(b'"duration_ms":800', b'"duration_ms":800,"attrs":{"big":1e400,"bad":"\xff"}')
+    path = tmp_path / "run.jsonl"
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    result = replay(str(path), "--step", "--format", "json", input="goto 4\np attrs.bad\n")
+    assert (result.exit_code, jsonl(result.stdout)[-1]["value"]) == (0, "\ufffd")
+
+
+@pytest.mark.parametrize("expression", ["'\\ud800'", "1e99999"])
+def test_values_no_json_can_hold_are_parse_errors(run_path, expression):
+    result = replay(run_path, "--step", "--format", "json", input=f"p {expression}\n")
+    assert (result.exit_code, "Traceback" in result.stderr, "***" in result.stderr) == (1, False, True)
+
+
+def test_commands_that_are_not_utf8_are_a_usage_error(run_path):
+    result = replay(run_path, "--commands", "-", input=b'p "\xff"\n')
+    assert (result.exit_code, "are not UTF-8 (byte 3)" in result.stderr) == (2, True)
+
+
+@pytest.mark.parametrize("option", [["--mock-file", "/dev/zero"], ["--mock", "tool:search=@/dev/zero"],
+                                    ["--commands", "/dev/zero"]])
+def test_an_endless_file_is_refused_past_its_limit(run_path, option):
+    result = replay(run_path, *option)
+    assert (result.exit_code, "larger than" in result.stderr or "are over" in result.stderr) == (2, True)
+
+
+def test_a_breakpoint_on_the_first_event_stops_there(run_path):
+    records = jsonl(replay(run_path, "-b", "@0", "--format", "json").stdout)
+    assert [(r["reason"], r["seq"], r["breakpoints"][0]["hits"] if r["breakpoints"] else 0) for r in records] == [
+        ("breakpoint", 0, 1), ("end", 19, 0)]
+
+
+def test_clearing_a_breakpoint_named_twice_deletes_it_once(run_path):
+    result = replay(run_path, "--step", input="b llm\nclear 1 1\n")
+    assert (result.exit_code, result.stdout.count("Deleted breakpoint 1")) == (0, 1)
+
+
+def test_a_script_line_ends_only_at_a_newline(run_path):
+    script = 'mock llm:planner#1={"text": "a\u2028b"}\ngoto 4\np outputs.return.text\n'
+    result = replay(run_path, "--commands", "-", "--format", "json", input=script.encode())
+    assert (result.exit_code, jsonl(result.stdout)[-1]["value"]) == (0, "a\u2028b")
+
+
+def test_info_leaves_out_a_duration_the_run_end_does_not_have(tmp_path):
+    events = agent_run()
+    del events[-1]["duration_ms"]
+    path = tmp_path / "run.jsonl"
+    path.write_bytes(b"".join(orjson.dumps(e) + b"\n" for e in events))
+    result = replay(str(path), "--step", input="info\n")
+    assert "ended     completed\n" in result.stdout and "None" not in result.stdout

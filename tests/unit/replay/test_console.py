@@ -100,3 +100,44 @@ def test_the_completer_replaces_only_the_word_being_typed():
     completer = ReplayCompleter(session)
     completions = list(completer.get_completions(Document("b llm if status=='x' and dur"), CompleteEvent()))
     assert [(c.text, c.start_position) for c in completions] == [("duration_ms", -3)]
+
+
+def test_a_history_path_that_is_a_directory_leaves_history_to_the_session(tmp_path):
+    history = tmp_path / ".namel3ss" / "replay_history"
+    history.mkdir(parents=True)
+    text, session, status = interact("s\nq\n", history)
+    assert (status, session.engine.current.seq, "Traceback" in text) == (0, 1, False)
+
+
+def test_the_history_file_is_readable_by_its_owner_only(tmp_path):
+    history = tmp_path / ".namel3ss" / "replay_history"
+    interact("q\n", history)
+    assert history.stat().st_mode & 0o777 == 0o600
+
+
+class Interrupted(ReplaySession):
+    """A session whose `list` is cut short by Ctrl-C, as a long one on a big trace can be."""
+
+    def do_list(self, argument, column):
+        """list
+        Interrupted at once."""
+        raise KeyboardInterrupt
+
+
+def test_ctrl_c_during_a_command_returns_to_the_prompt():
+    out = Console(file=io.StringIO(), width=120, color_system=None)
+    session = Interrupted(ReplayEngine(timeline_of(agent_run())))
+    with create_pipe_input() as pipe:
+        pipe.send_text("l\ns\nq\n")
+        pipe.close()
+        status = ReplayConsole(session, out, out).interactive(None, pipe, DummyOutput())
+    assert (status, session.engine.current.seq, "Interrupted" in out.file.getvalue()) == (0, 1, True)
+
+
+def test_completions_show_trace_text_as_text():
+    events = agent_run()
+    events[7] = {**events[7], "name": "search\u202e"}
+    session = ReplaySession(ReplayEngine(timeline_of(events)))
+    shown = [c.display_text for c in ReplayCompleter(session).get_completions(Document("b tool:search"),
+                                                                             CompleteEvent())]
+    assert "tool:search\\u202e" in shown and not any("\u202e" in text for text in shown)

@@ -152,3 +152,29 @@ def test_asking_for_a_run_the_input_does_not_hold_names_the_runs_there(tmp_path)
     with pytest.raises(UsageError, match="has no run nope") as caught:
         load_timeline(RunSource(str(path), (str(path),)), TraceReader(ReadProblems(), write_index=False), "nope")
     assert caught.value.hint == "runs in it: 20261122-100000-abcdef"
+
+
+def test_depth_is_not_capped_at_sixteen_bits():
+    events, parent = [], None
+    for number in range(70_000):
+        events.append({"seq": number, "event_type": "custom_span_start", "component": "custom", "name": "n",
+                       "span_id": f"s{number}", "parent_id": parent, "status": "started"})
+        parent = f"s{number}"
+    for number in reversed(range(70_000)):
+        events.append({"seq": len(events), "event_type": "custom_span_end", "component": "custom", "name": "n",
+                       "span_id": f"s{number}", "parent_id": None, "status": "completed"})
+    t = timeline_of(events)
+    assert (t.depth[69_999], t.partner(66_000), t.container_depth(66_000)) == (69_999, 73_999, 66_000)
+
+
+def test_the_nearest_seqs_are_found_when_seqs_go_down():
+    events = agent_run()
+    events[3], events[4] = events[4], events[3]
+    del events[6]
+    assert timeline_of(events).nearest_seqs(6) == [5, 7]
+
+
+def test_a_negative_duration_is_no_duration():
+    events = agent_run()
+    events[4] = {**events[4], "duration_ms": -5}
+    assert timeline_of(events).duration_ms(4) is None
