@@ -6,11 +6,18 @@ The second search times out once and is retried, so a trace of this app has one 
     python examples/research_agent.py
     namel3ss-debug trace examples/research_agent.py
 
+Two optional flags change a run, to give `namel3ss-debug diff` something to find:
+``--extra-search QUERY`` researches one more query in the answering turn (one more ``search`` call,
+and a page read if the query is in the index), ``--llm-latency SECONDS`` makes the model slower.
+
+    namel3ss-debug trace examples/research_agent.py -- --extra-search "perovskite cells" --llm-latency 0.05
+
 Runs offline: the model is a scripted `FakeLLM` and the search engine is a dict.
 """
 
 from __future__ import annotations
 
+import argparse
 import time
 
 from namel3ss_debug import (
@@ -123,8 +130,11 @@ def research_query(query: str, memory: dict[str, str]) -> None:
 
 
 @trace_agent_execution(name=AGENT)
-def research(question: str) -> str:
-    """Plan, research each planned query in its own turn, then answer from the notes."""
+def research(question: str, extra_search: str | None = None) -> str:
+    """Plan, research each planned query in its own turn, then answer from the notes.
+
+    ``extra_search``, if given, is researched at the start of the answering turn.
+    """
     memory: dict[str, str] = {}
     with trace_agent_turn(AGENT, 1):
         queries = [line.strip() for line in plan_research(question).text.splitlines() if line.strip()]
@@ -132,21 +142,36 @@ def research(question: str) -> str:
         with trace_agent_turn(AGENT, turn):
             research_query(query, memory)
     with trace_agent_turn(AGENT, len(queries) + 2):
+        if extra_search is not None:
+            research_query(extra_search, memory)
         notes = list(memory.values())
         trace_memory_operation("read", key="notes/*", value=notes, agent=AGENT, count=len(notes))
         return write_answer(question, notes).text
 
 
-def run(question: str = QUESTION) -> str:
+def run(question: str = QUESTION, extra_search: str | None = None) -> str:
     """Run the agent once, with a search engine whose second query times out on its first try."""
     global ENGINE
     ENGINE = FlakySearchEngine(flaky=frozenset({"silicon solar cells"}))
-    return research(question)
+    return research(question, extra_search) if extra_search is not None else research(question)
 
 
-def main() -> None:
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description="A research agent that runs offline.")
+    parser.add_argument("--extra-search", metavar="QUERY",
+                        help="research one more query, in the answering turn (one more search tool call)")
+    parser.add_argument("--llm-latency", metavar="SECONDS", type=float, default=LATENCY_S,
+                        help=f"the fake model's latency per call (default {LATENCY_S})")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
+    if args.llm_latency < 0:
+        raise SystemExit("--llm-latency must be >= 0")
+    LLM.latency_s = args.llm_latency
     print(f"Q: {QUESTION}")
-    print(f"A: {run()}")
+    print(f"A: {run(extra_search=args.extra_search)}")
 
 
 if __name__ == "__main__":

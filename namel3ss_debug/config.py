@@ -20,7 +20,7 @@ ENV_PREFIX = "NAMEL3SS_DEBUG_"
 WORKSPACE_FILE = Path(".namel3ss/debug.json")
 
 # Keys a workspace file may hold that are not settings: accepted without a warning.
-# "checks" is reserved for thresholds read by a later `check` feature.
+# "checks" holds the rules of `namel3ss-debug check`: only that command reads (and validates) it.
 _RESERVED_FILE_KEYS = frozenset({"$schema", "checks"})
 
 
@@ -117,7 +117,7 @@ def load_settings(
     cwd = Path(cwd).absolute()
     warnings: list[str] = []
     path = _choose_file(cwd, config_path)
-    file_layer = _read_file(path, _display(path, cwd), warnings) if path else {}
+    file_layer = _read_file(path, display_path(path, cwd), warnings) if path else {}
     env_layer = _read_env(environ, warnings)
     override_layer = _read_overrides(overrides or {}, override_source)
     chosen = {**file_layer, **env_layer, **override_layer}
@@ -153,7 +153,7 @@ def _choose_file(cwd: Path, config_path: Path | None) -> Path | None:
     return path
 
 
-def _display(path: Path, cwd: Path) -> str:
+def display_path(path: Path, cwd: Path) -> str:
     """`path` relative to `cwd` when it lies below it (`.namel3ss/debug.json`), else absolute."""
     try:
         return str(path.relative_to(cwd))
@@ -165,12 +165,17 @@ def _workspace_root(path: Path) -> Path:
     return path.parent.parent if path.parent.name == WORKSPACE_FILE.parent.name else path.parent
 
 
-def _read_file(path: Path, display: str, warnings: list[str]) -> _Layer:
+def read_json_document(path: Path, display: str) -> tuple[str, dict[str, object], "_KeyPositions"]:
+    """A JSON object file's text, its data and its keys' positions; `ConfigError` names `display` and the
+    line and column of a syntax error. Shared by the workspace file and `check --rules FILE`."""
     text = _read_text(path, display)
-    data = _parse_json(text, display)
-    positions = _key_positions(text)
+    return text, _parse_json(text, display), _key_positions(text)
+
+
+def _read_file(path: Path, display: str, warnings: list[str]) -> _Layer:
+    text, data, positions = read_json_document(path, display)
     for key, pos in positions.duplicates:
-        warnings.append(f"{display}:{_line_col(text, pos)}: duplicate key {json.dumps(key)} (the last one is used)")
+        warnings.append(f"{display}:{line_col(text, pos)}: duplicate key {json.dumps(key)} (the last one is used)")
     layer: _Layer = {}
     for key, raw in data.items():
         if key in _RESERVED_FILE_KEYS:
@@ -178,7 +183,7 @@ def _read_file(path: Path, display: str, warnings: list[str]) -> _Layer:
         if key not in SPECS:
             warnings.append(f"{display}: {unknown_key(key, KEYS)}")
             continue
-        where = f"{display}:{_line_col(text, positions.top_level[key])}"
+        where = f"{display}:{line_col(text, positions.top_level[key])}"
         layer[key] = (parse_value(key, raw, from_env=False, where=where), display)
     return layer
 
@@ -216,11 +221,13 @@ def _parse_json(text: str, display: str) -> dict[str, object]:
 
 @dataclass
 class _KeyPositions:
-    """Offsets of keys in the file's text: each top-level key's last occurrence (the one `json` keeps),
-    and every repeated key at any depth."""
+    """Offsets in the file's text: each top-level key's last occurrence (the one `json` keeps), every
+    repeated key at any depth, and each value's start by its path (`("checks", "require", 0)`: keys and
+    list indexes), for messages about nested values."""
 
     top_level: dict[str, int] = field(default_factory=dict)
     duplicates: list[tuple[str, int]] = field(default_factory=list)
+    paths: dict[tuple[object, ...], int] = field(default_factory=dict)
 
 
 _JSON_SPACE = re.compile(r"[ \t\n\r]*")
@@ -230,32 +237,38 @@ _DECODER = json.JSONDecoder()
 def _key_positions(text: str) -> _KeyPositions:
     """Walk valid JSON `text` for key positions, which `json.loads` does not report."""
     positions = _KeyPositions()
-    _walk(text, _JSON_SPACE.match(text).end(), positions, depth=0)
+    _walk(text, _JSON_SPACE.match(text).end(), positions, ())
     return positions
 
 
-def _walk(text: str, pos: int, positions: _KeyPositions, depth: int) -> int:
+def _walk(text: str, pos: int, positions: _KeyPositions, path: tuple[object, ...]) -> int:
     """Skip the JSON value at `pos`, noting the keys of its objects; return the offset after it."""
     if text[pos] not in "{[":
         return _DECODER.raw_decode(text, pos)[1]
-    closing, seen = ("}" if text[pos] == "{" else "]"), set()
+    closing, seen, index = ("}" if text[pos] == "{" else "]"), set(), 0
     pos = _JSON_SPACE.match(text, pos + 1).end()
     while text[pos] != closing:
+        inner: tuple[object, ...] = (*path, index)
         if closing == "}":
             key, after = json.decoder.scanstring(text, pos + 1)
             if key in seen:
                 positions.duplicates.append((key, pos))
             seen.add(key)
-            if depth == 0:
+            if not path:
                 positions.top_level[key] = pos
+            inner = (*path, key)
+            positions.paths[inner] = pos  # a key: its message points at the key
             pos = _JSON_SPACE.match(text, _JSON_SPACE.match(text, after).end() + 1).end()  # past ":"
-        pos = _JSON_SPACE.match(text, _walk(text, pos, positions, depth + 1)).end()
+        else:
+            positions.paths[inner] = pos  # a list item: at its value
+        index += 1
+        pos = _JSON_SPACE.match(text, _walk(text, pos, positions, inner)).end()
         if text[pos] == ",":
             pos = _JSON_SPACE.match(text, pos + 1).end()
     return pos + 1
 
 
-def _line_col(text: str, pos: int) -> str:
+def line_col(text: str, pos: int) -> str:
     """`line:column` of offset `pos`, both from 1, as `json` reports errors."""
     line = text.count("\n", 0, pos) + 1
     column = pos - text.rfind("\n", 0, pos)

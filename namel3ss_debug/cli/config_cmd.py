@@ -82,7 +82,7 @@ def _init_target(cwd: Path, path: Path | None) -> Path:
 @config.command("validate")
 @click.argument("path", required=False, type=click.Path(path_type=Path))
 def validate(path: Path | None) -> None:
-    """Check a config file for errors and unknown keys.
+    """Check a config file for errors and unknown keys (its `checks` section too).
 
     Prints "ok: PATH" (exit 0), or the first error (exit 2); warnings go to stderr.
     PATH defaults to the .namel3ss/debug.json found from the working directory upwards.
@@ -91,6 +91,9 @@ def validate(path: Path | None) -> None:
     cwd = Path.cwd()
     path = path or _found_file(cwd)
     resolved = load_settings({}, cwd, config_path=path)
+    from ..checks.rules_file import read_workspace_checks  # noqa: PLC0415 - only validate needs the rules
+
+    read_workspace_checks(path, cwd)  # the `checks` section, by the rules `namel3ss-debug check` applies
     render_warnings(make_console(stderr=True), resolved.warnings)
     click.echo(f"ok: {path}")
 

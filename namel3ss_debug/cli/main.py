@@ -18,9 +18,11 @@ from .errors import report
 COMMANDS = {
     "trace": "trace_cmd:trace",
     "analyze": "analyze_cmd:analyze",
+    "check": "check_cmd:check",
     "inspect": "inspect_cmd:inspect",
     "replay": "replay_cmd:replay",
     "config": "config_cmd:config",
+    "diff": "diff_cmd:diff",
     "clean": "clean_cmd:clean",
 }
 
@@ -57,14 +59,18 @@ def cli(show_traceback: bool) -> None:
     \b
       namel3ss-debug trace app.py --question "why?"     run app.py with tracing on
       namel3ss-debug inspect --errors-only              look into the newest trace
+      namel3ss-debug replay --step                      step through it like pdb
+      namel3ss-debug check --max-errors 0               gate it in CI
+      namel3ss-debug diff base.jsonl new.jsonl          what changed between two runs
       namel3ss-debug config show                        effective configuration
       namel3ss-debug clean --dry-run                    traces past their retention
 
     Traces are JSON Lines files (debug/traces/*.jsonl).
 
-    Exit codes: 0 ok, 1 the traced app failed, 2 usage or configuration error,
-    3 invalid trace (kept for the reading commands). trace exits with the app's
-    own code. See DEBUGGING_GUIDE.md for the whole manual.
+    Exit codes: 0 ok, 1 the traced app failed (or a check failed, a diff crossed a
+    threshold, a replay script had a mistake), 2 usage or configuration error,
+    3 invalid trace. trace exits with the app's own code. See DEBUGGING_GUIDE.md
+    for the whole manual.
     """
 
 

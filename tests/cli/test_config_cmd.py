@@ -172,3 +172,10 @@ def test_validate_ignores_the_environment(workspace):
     write_config(workspace, "{}")
     result = invoke(["validate"], env={"NAMEL3SS_DEBUG_BUFFER_SIZE": "not-a-number"})
     assert result.exit_code == 0
+
+
+def test_validate_checks_the_checks_section_by_the_rules_of_check(workspace):
+    write_config(workspace, '{\n  "checks": {"max_erors": 0}\n}')
+    result = invoke_cli(["config", "validate"])
+    assert (result.exit_code, result.stderr) == (
+        2, 'namel3ss-debug: error: .namel3ss/debug.json:2:14: unknown key "max_erors" (did you mean "max_errors"?)\n')

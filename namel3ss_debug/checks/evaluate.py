@@ -1,0 +1,258 @@
+"""Rules judged against one run: figures from `analyze`'s Report, events from the EventScan.
+
+Each rule kind has one small function returning a `Verdict`; `evaluate` turns it into a CheckResult with one
+message that names the rule, the limit, the measured value and the events responsible.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
+from typing import Callable, Optional
+
+from ..analysis.report import OperationStats, Report
+from ..model.events import COMPONENTS
+from .results import MAX_EVENTS, CheckResult, EventRef, ms_text, usd_text
+from .rules import Rule
+from .scan import EventScan
+from .specs import parse_spec
+
+
+@dataclass(frozen=True)
+class Verdict:
+    passed: bool
+    limit: str
+    value: str
+    limit_number: Optional[float] = None
+    value_number: Optional[float] = None
+    events: list[EventRef] = field(default_factory=list)
+    total_events: int = 0  # responsible events in all (more than listed)
+    details: list[str] = field(default_factory=list)
+
+
+def evaluate(rules: list[Rule], report: Report, scan: EventScan) -> list[CheckResult]:
+    """Every rule, in order, against the run that `report` and `scan` describe."""
+    return [_result(rule, _JUDGES[rule.key](rule, report, scan)) for rule in rules]
+
+
+def _result(rule: Rule, verdict: Verdict) -> CheckResult:
+    events = verdict.events[:MAX_EVENTS]
+    more = max(verdict.total_events - len(events), 0)
+    status = "ok" if verdict.passed else "FAILED"
+    message = f"{rule.name}: {status}: {verdict.value} (limit {verdict.limit})"
+    if events and not verdict.passed:
+        message += "; " + "; ".join(ref.describe() for ref in events) + (f"; and {more} more" if more else "")
+    if verdict.details and not verdict.passed:
+        message += "; " + "; ".join(verdict.details[:MAX_EVENTS])
+    return CheckResult(rule.name, rule.key, rule.target, rule.origin, verdict.passed, verdict.limit,
+                       verdict.value, verdict.limit_number, verdict.value_number, message, events, more,
+                       list(verdict.details))
+
+
+# ---------------------------------------------------------------- errors
+
+
+def _max_errors(rule: Rule, report: Report, scan: EventScan) -> Verdict:
+    errors = report.errors
+    total = errors.total if errors else 0
+    refs = _error_refs(report, scan, lambda category: True)
+    return _at_most(rule.limit, total, "error", refs, total)
+
+
+def _max_category_errors(rule: Rule, report: Report, scan: EventScan) -> Verdict:
+    count = _category_count(report, lambda category: category == rule.target)
+    refs = _error_refs(report, scan, lambda category: category == rule.target)
+    return _at_most(rule.limit, count, f"{rule.target} error", refs, count)
+
+
+def _max_component_errors(rule: Rule, report: Report, scan: EventScan) -> Verdict:
+    stats = next((s for s in report.components or [] if s.component == rule.target), None)
+    found = scan.failed_by_component[rule.target]
+    return _at_most(rule.limit, stats.errors if stats else 0, f"failed {rule.target} span", found.refs(), found.count)
+
+
+def _category_count(report: Report, wanted: Callable[[str], bool]) -> int:
+    by_category = report.errors.by_category if report.errors else {}
+    return sum(count for category, count in by_category.items() if wanted(category))
+
+
+def _error_refs(report: Report, scan: EventScan, wanted: Callable[[str], bool]) -> list[EventRef]:
+    """Where the report's error examples are (they are where each error began), placed by the scan."""
+    refs = []
+    for kind in report.errors.by_type if report.errors else []:
+        if wanted(kind.category):
+            for example in kind.examples:
+                ref = example.ref
+                where, event_type = scan.place(ref.seq)
+                refs.append(EventRef(ref.run_id, ref.seq, where, event_type, ref.component, ref.name,
+                                     f"{kind.type}: {example.message}" if example.message else kind.type))
+    return sorted(refs, key=lambda ref: ref.seq)
+
+
+# ---------------------------------------------------------------- latency
+
+
+_PERCENTILE = {"max_p95": ("p95_ms", "p95"), "max_p99": ("p99_ms", "p99"), "max_latency": ("max_ms", "max")}
+
+
+def _latency(rule: Rule, report: Report, scan: EventScan) -> Verdict:
+    attribute, word = _PERCENTILE[rule.key]
+    matched = _operations(report, rule.target)
+    values = [getattr(stats.latency, attribute) for stats in matched]
+    values = [value for value in values if value is not None]
+    limit = ms_text(rule.limit)
+    if not values:
+        return Verdict(True, limit, f"no ended {rule.target} spans", rule.limit, None,
+                       details=[_no_spans(rule.target, report)])
+    value = max(values)
+    _, _, found = scan.latency[(rule.key, rule.target)]
+    return Verdict(value <= rule.limit, limit, f"{word} {ms_text(value)}", rule.limit, value, found.refs(), found.count)
+
+
+def _operations(report: Report, target: str) -> list[OperationStats]:
+    """The stats a target names: a component's (`llm`), else each operation of that component or span kind
+    whose name matches (`llm:planner`, `tool:*`, `agent_turn`): a name recorded under two kinds is two."""
+    spec = parse_spec(target)[0]
+    if spec.name is None and spec.head in COMPONENTS:
+        return [stats for stats in report.components or [] if stats.component == spec.head]
+    return [stats for stats in report.operations or []
+            if spec.head in (stats.component, stats.kind) and (spec.name is None or
+                                                              fnmatchcase(stats.name or "", spec.name))]
+
+
+def _no_spans(target: str, report: Report) -> str:
+    names = [f"{s.component}:{s.name}" for s in report.operations or [] if s.latency.count]
+    close = difflib.get_close_matches(target, names, n=1)
+    return f"no {target} span ended in this run" + (f" (did you mean {close[0]}?)" if close else "")
+
+
+# ---------------------------------------------------------------- usage
+
+
+def _max_tokens(rule: Rule, report: Report, scan: EventScan) -> Verdict:
+    tokens = report.llm.total_tokens if report.llm else 0
+    return _at_most(rule.limit, tokens, "token", scan.biggest_llm_calls.refs(), scan.biggest_llm_calls.count)
+
+
+def _max_cost(rule: Rule, report: Report, scan: EventScan) -> Verdict:
+    llm = report.llm
+    cost = (llm.cost_usd or 0.0) if llm else 0.0
+    details = [f"{llm.unpriced_calls} LLM call(s) have no known price: the cost is a lower bound"] \
+        if llm and llm.unpriced_calls else []
+    return Verdict(cost <= rule.limit, usd_text(rule.limit), usd_text(cost), rule.limit, cost,
+                   scan.biggest_llm_calls.refs(), scan.biggest_llm_calls.count, details)
+
+
+def _max_calls(rule: Rule, report: Report, scan: EventScan) -> Verdict:
+    overview = report.overview
+    component = "llm" if rule.key == "max_llm_calls" else "tool"
+    count = (overview.llm_calls if component == "llm" else overview.tool_calls) if overview else 0
+    _, found = scan.call_limits[rule.key]
+    return _at_most(rule.limit, count, f"{component} call", found.events, max(found.count - rule.limit, 0))
+
+
+def _max_duration(rule: Rule, report: Report, scan: EventScan) -> Verdict:
+    duration = report.overview.duration_ms if report.overview else None
+    if duration is None:
+        return Verdict(True, ms_text(rule.limit), "no duration", rule.limit, None,
+                       details=["the run has no recorded duration (no run_end, no timestamps)"])
+    events = [scan.last] if scan.last is not None and duration > rule.limit else []
+    return Verdict(duration <= rule.limit, ms_text(rule.limit), ms_text(duration), rule.limit, duration, events, len(events))
+
+
+# ---------------------------------------------------------------- events
+
+
+def _require(rule: Rule, report: Report, scan: EventScan) -> Verdict:
+    spec = parse_spec(rule.target)[0]
+    if spec.is_error:
+        count = _category_count(report, spec.error_category)
+        refs = _error_refs(report, scan, spec.error_category)
+        return _at_least(rule.limit, count, refs, count, [])
+    _, found = scan.specs[rule.target]
+    hint = [] if found.count else [_nothing_like(rule.target, scan)]
+    return _at_least(rule.limit, found.count, found.refs(), found.count, hint)
+
+
+def _forbid(rule: Rule, report: Report, scan: EventScan) -> Verdict:
+    spec = parse_spec(rule.target)[0]
+    if spec.is_error:
+        count = _category_count(report, spec.error_category)
+        refs = _error_refs(report, scan, spec.error_category)
+    else:
+        _, found = scan.specs[rule.target]
+        count, refs = found.count, found.refs()
+    return Verdict(count == 0, "none", _count(count, "occurrence"), 0, count, refs, count)
+
+
+def _require_order(rule: Rule, report: Report, scan: EventScan) -> Verdict:
+    order = scan.orders[rule.target]
+    done = len(order.matched)
+    limit = " then ".join(rule.limit)
+    if done == len(order.specs):
+        return Verdict(True, limit, "in order", None, None, order.matched, done)
+    after = f" after seq {order.matched[-1].seq}" if order.matched else ""
+    value = f"{order.specs[done].text} not seen{after} ({done} of {len(order.specs)} in order)"
+    return Verdict(False, limit, value, None, done, order.matched, done)
+
+
+def _forbid_secrets(rule: Rule, report: Report, scan: EventScan) -> Verdict:
+    found = scan.secret_events
+    return Verdict(found.count == 0, "none", _count(found.count, "event") + " with secret-looking text", 0,
+                   found.count, found.refs(), found.count)
+
+
+def _clean_integrity(rule: Rule, report: Report, scan: EventScan) -> Verdict:
+    integrity = report.integrity
+    # analyze calls a run that has not ended (yet) ok; a gate does not: the app crashed or was killed.
+    if integrity is None or (integrity.ok and not integrity.runs_not_ended):
+        return Verdict(True, "clean", "clean", 0, 0)
+    counts = {name: getattr(integrity, name) for name in _INTEGRITY_COUNTS if getattr(integrity, name)}
+    value = ", ".join(f"{name.replace('_', ' ')} {count}" for name, count in counts.items()) or "not clean"
+    return Verdict(False, "clean", value, 0, sum(counts.values()), details=list(integrity.problems))
+
+
+_INTEGRITY_COUNTS = ("unclosed_spans", "ends_without_start", "orphan_parents", "duplicate_ids", "seq_gaps",
+                     "torn_lines", "invalid_lines", "dropped_fields", "runs_not_ended", "tracer_dropped_events",
+                     "tracer_errors")
+
+
+def _nothing_like(target: str, scan: EventScan) -> str:
+    close = difflib.get_close_matches(target, sorted(scan.seen), n=1)
+    return f"no {target} in this run" + (f" (did you mean {close[0]}?)" if close else "")
+
+
+# ---------------------------------------------------------------- shared
+
+
+def _at_most(limit: float, value: float, noun: str, refs: list[EventRef], total: int) -> Verdict:
+    return Verdict(value <= limit, str(limit), _count(value, noun), limit, value, refs, total)
+
+
+def _at_least(limit: int, value: int, refs: list[EventRef], total: int, details: list[str]) -> Verdict:
+    return Verdict(value >= limit, f">= {limit}", _count(value, "occurrence"), limit, value, refs, total, details)
+
+
+def _count(value: float, noun: str) -> str:
+    return f"{value:g} {noun}" + ("" if value == 1 else "s")
+
+
+_JUDGES: dict[str, Callable[[Rule, Report, EventScan], Verdict]] = {
+    "max_errors": _max_errors,
+    "max_component_errors": _max_component_errors,
+    "max_category_errors": _max_category_errors,
+    "max_p95": _latency,
+    "max_p99": _latency,
+    "max_latency": _latency,
+    "max_tokens": _max_tokens,
+    "max_cost": _max_cost,
+    "max_llm_calls": _max_calls,
+    "max_tool_calls": _max_calls,
+    "max_duration": _max_duration,
+    "require": _require,
+    "require_order": _require_order,
+    "forbid": _forbid,
+    "forbid_secrets": _forbid_secrets,
+    "clean_integrity": _clean_integrity,
+}

@@ -1,0 +1,84 @@
+"""What `check` found: frozen records that every view (table, JSON, GitHub annotations, JUnit) renders.
+
+Field names are the JSON keys of `check --format json` (schema `namel3ss-debug/check/v1`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Optional
+
+CHECK_SCHEMA = "namel3ss-debug/check/v1"
+MAX_EVENTS = 5  # responsible events listed per rule; `more_events` counts the rest
+
+
+def ms_text(value: float) -> str:
+    """`3s`, `1.25s`, `500ms`, `3.2ms`: as a duration flag is written."""
+    return f"{value / 1000:.4g}s" if value >= 1000 else f"{value:.4g}ms"
+
+
+def usd_text(value: float) -> str:
+    """`$0.50`, `$0.0000537`: cents, or the digits a tiny amount needs."""
+    return f"${value:.2f}" if value >= 0.01 or value == 0 else f"${value:.8f}".rstrip("0")
+
+
+@dataclass(frozen=True)
+class EventRef:
+    """An event a rule is about: its run and seq, where it is (`file:line`) and what it was."""
+
+    run_id: str
+    seq: int
+    where: Optional[str]
+    event_type: Optional[str]
+    component: str
+    name: str
+    detail: Optional[str] = None  # `4.2s`, `TimeoutError: late`, `secret-looking text in inputs`
+
+    def describe(self) -> str:
+        """`seq 16 tool:search (TimeoutError: late) at run.jsonl:17`."""
+        detail = f" ({self.detail})" if self.detail else ""
+        where = f" at {self.where}" if self.where else ""
+        return f"seq {self.seq} {self.component}:{self.name}{detail}{where}"
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """One rule judged against one run. `limit` and `value` are as people write them (`3s`, `$0.50`);
+    `limit_number` and `value_number` are the same in ms, USD or counts, for scripts (None when not a number)."""
+
+    rule: str
+    key: str
+    target: Optional[str]
+    origin: str
+    passed: bool
+    limit: str
+    value: str
+    limit_number: Optional[float]
+    value_number: Optional[float]
+    message: str
+    events: list[EventRef]
+    more_events: int = 0
+    details: list[str] = field(default_factory=list)  # integrity problems, notes on the figure
+
+
+@dataclass(frozen=True)
+class RunCheck:
+    run_id: str
+    source: str
+    files: list[str]
+    passed: bool
+    results: list[CheckResult]
+
+    @property
+    def failed(self) -> list[CheckResult]:
+        return [result for result in self.results if not result.passed]
+
+
+@dataclass(frozen=True)
+class CheckReport:
+    schema: str
+    generated_by: str
+    passed: bool
+    rules: int
+    failed: int  # failed (rule, run) pairs
+    runs: list[RunCheck]

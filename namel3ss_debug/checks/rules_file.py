@@ -1,0 +1,54 @@
+"""Rules from JSON: a `--rules FILE` (the vocabulary at its top level, or under `checks`), or the `checks`
+section of the workspace file. Every message names the file, line and column of the key at fault."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Callable
+
+from ..config import display_path, line_col, read_json_document
+from ..model.errors import ConfigError
+from .rules import Rule, rules_from_document
+
+SECTION = "checks"
+
+
+def read_rules_file(path: Path, cwd: Path) -> list[Rule]:
+    """The rules of a rules file. A file that is a whole workspace config (with a `checks` object) is read
+    from that section, so `--rules .namel3ss/debug.json` works too."""
+    display = display_path(cwd / path, cwd) if (cwd / path).exists() else str(path)
+    if not (cwd / path).is_file():
+        raise ConfigError("rules file not found" if not (cwd / path).exists() else "not a file", where=str(path),
+                          hint='write a JSON object such as {"max_errors": 0, "max_p95": {"llm": "3s"}}')
+    text, data, positions = read_json_document(cwd / path, display)
+    section: tuple[str, ...] = (SECTION,) if isinstance(data.get(SECTION), dict) else ()
+    body = data[SECTION] if section else data
+    return rules_from_document(body, _placer(display, text, positions.paths, section))  # type: ignore[arg-type]
+
+
+def read_workspace_checks(path: Path | None, cwd: Path) -> list[Rule]:
+    """The rules of the workspace file's `checks` section; none when there is no file or no section."""
+    if path is None:
+        return []
+    display = display_path(path, cwd)
+    text, data, positions = read_json_document(path, display)
+    if SECTION not in data:
+        return []
+    body = data[SECTION]
+    place = _placer(display, text, positions.paths, (SECTION,))
+    if not isinstance(body, dict):
+        raise ConfigError(f'"{SECTION}" must be an object of rules such as {{"max_errors": 0}}', key=SECTION,
+                          where=place(()))
+    return rules_from_document(body, place)
+
+
+def _placer(display: str, text: str, paths: dict[tuple[object, ...], int],
+            section: tuple[str, ...]) -> Callable[[tuple[object, ...]], str]:
+    """`where(path)` for a path inside `section`: `file:line:col`, or the nearest enclosing key's place."""
+    def where(path: tuple[object, ...]) -> str:
+        full = (*section, *path)
+        while full and full not in paths:
+            full = full[:-1]
+        return f"{display}:{line_col(text, paths[full])}" if full else display
+
+    return where

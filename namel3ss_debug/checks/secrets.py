@@ -1,0 +1,66 @@
+"""`forbid_secrets`: text in a recorded event that looks like a credential, by the tracer's own rules.
+
+No new patterns: the tracer's `Redactor` (sensitive keys, token shapes, `password=...` pairs, plus the
+configured `redact_keys` and `redact_patterns`) is asked what it would hide. Anything it would change that
+is not already a redaction marker is a finding. The finding names the field, never the secret.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterable, Optional
+
+from ..tracer.patterns import REDACTED
+from ..tracer.redact import Redactor
+
+_PAYLOAD = ("inputs", "outputs", "error", "attrs")
+
+
+class SecretFinder:
+    def __init__(self, keys: Iterable[str] = (), patterns: Iterable[str] = ()):
+        self._redactor = Redactor(keys, patterns)
+
+    def find(self, event: dict[str, Any]) -> Optional[str]:
+        """The dotted path of the first field holding a secret-looking value (`inputs.headers.authorization`)."""
+        for name in _PAYLOAD:
+            if name in event:
+                found = self._walk(event[name], name)
+                if found is not None:
+                    return found
+        return None
+
+    def _walk(self, value: Any, path: str) -> Optional[str]:
+        if isinstance(value, str):
+            return path if _changed(value, self._redactor.redact_text(value, pairs=True)) else None
+        if isinstance(value, dict):
+            return self._walk_dict(value, path)
+        if isinstance(value, list):
+            if path.endswith("argv") and all(isinstance(item, str) for item in value):
+                if any(_changed(a, b) for a, b in zip(value, self._redactor.redact_argv(value))):
+                    return path
+            for index, item in enumerate(value):
+                found = self._walk(item, f"{path}[{index}]")
+                if found is not None:
+                    return found
+        return None
+
+    def _walk_dict(self, value: dict[Any, Any], path: str) -> Optional[str]:
+        if "$bytes" in value:
+            return path if self._redactor.redact(value, pairs=True) != value else None
+        for key, item in value.items():
+            inner = f"{path}.{key}"
+            if self._redactor.is_sensitive_key(key) and isinstance(item, str) and item and not _marker(item):
+                return inner
+            found = self._walk(item, inner)
+            if found is not None:
+                return found
+        return None
+
+
+def _marker(text: str) -> bool:
+    """`[REDACTED]`, `[REDACTED:openai_key]`: what the tracer already hid."""
+    return text.startswith(REDACTED[:-1])
+
+
+def _changed(before: str, after: str) -> bool:
+    """Whether redaction would hide something (a marker the tracer wrote is left as it is)."""
+    return before != after

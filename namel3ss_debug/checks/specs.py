@@ -1,0 +1,99 @@
+"""Event specs, the nouns of `require`, `require_order` and `forbid`: which events a rule is about.
+
+- `COMPONENT` or `COMPONENT:NAME`: spans (counted once, at their start) and instant events of that component,
+  `tool:search`; the first part may also be a span kind (`agent_turn:researcher`) and the name a glob
+  (`tool:delete_*`).
+- `error` or `error:CATEGORY`: distinct errors (where each began, as `analyze` counts them), `error:auth`.
+- `require` adds a count: `tool:search>=2` (at least twice; the default is once).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from fnmatch import fnmatchcase
+from typing import Any, Optional
+
+from ..model.error_category import CATEGORIES
+from ..model.events import COMPONENTS, INSTANT_EVENT_TYPES, SPAN_EVENT_PREFIXES
+
+_SPEC = re.compile(r"^(?P<head>[A-Za-z_][A-Za-z0-9_]*)(?::(?P<name>[^\s]+?))?(?:\s*>=\s*(?P<count>\d+))?$")
+_OPENERS = ("run_start", "run_end", "segment_start")  # the run itself, not something it did
+# What may come before the colon: a component, a span kind or an instant event type.
+HEADS = (*COMPONENTS, *(p for p in SPAN_EVENT_PREFIXES if p != "run"),
+         *(t for t in INSTANT_EVENT_TYPES if t != "segment_start"))
+
+
+class SpecError(ValueError):
+    """A spec that cannot be read; the message says what is accepted."""
+
+
+@dataclass(frozen=True)
+class EventSpec:
+    """`head:name`; `name` None means any name. `category` is set for `error:...` specs."""
+
+    text: str
+    head: str
+    name: Optional[str] = None
+    is_error: bool = False
+
+    def matches(self, event: dict[str, Any]) -> bool:
+        """Whether `event` (a v1 event dict) is one occurrence of this spec (never for error specs)."""
+        if self.is_error or not is_occurrence(event):
+            return False
+        head = self.head
+        if event.get("component") != head and kind_of(event) != head:
+            return False
+        return self.name is None or fnmatchcase(str(event.get("name")), self.name)
+
+    def error_category(self, category: str) -> bool:
+        return self.is_error and (self.name is None or fnmatchcase(category, self.name))
+
+
+def parse_spec(text: str, *, counted: bool = False) -> tuple[EventSpec, int]:
+    """`tool:search>=2` -> (spec, 2); a count is accepted only when `counted`."""
+    match = _SPEC.match(text.strip())
+    if match is None or (match.group("count") and not counted):
+        accepted = "COMPONENT[:NAME][>=N]" if counted else "COMPONENT[:NAME]"
+        raise SpecError(f"{text!r} is not an event spec (use {accepted}, such as tool:search or error:auth)")
+    head, name = match.group("head"), match.group("name")
+    _check_head(head, name)
+    count = int(match.group("count")) if match.group("count") else 1
+    if counted and count < 1:
+        raise SpecError(f"{text!r}: a required count is at least 1")
+    spec_text = head if name is None else f"{head}:{name}"
+    return EventSpec(spec_text, head, name, is_error=head == "error"), count
+
+
+def _check_head(head: str, name: Optional[str]) -> None:
+    if head == "error":
+        if name is not None and not any(fnmatchcase(category, name) for category in CATEGORIES):
+            raise SpecError(f"error:{name}: no such error category (use one of: {', '.join(CATEGORIES)})")
+        return
+    if head in HEADS or head.startswith("custom_"):
+        return
+    import difflib  # noqa: PLC0415 - only a mistake needs it
+
+    close = difflib.get_close_matches(head, (*HEADS, "error"), n=1)
+    guess = f"did you mean {close[0]!r}? " if close else ""
+    raise SpecError(f"{head!r} is not a component, a span kind or `error` ({guess}components: {', '.join(COMPONENTS)})")
+
+
+def is_occurrence(event: dict[str, Any]) -> bool:
+    """One event per thing that happened: a span's start, or an instant event."""
+    event_type = str(event.get("event_type", ""))
+    return not event_type.endswith("_end") and event_type not in _OPENERS
+
+
+def kind_of(event: dict[str, Any]) -> str:
+    """`llm_call` for `llm_call_start`; the event type itself for an instant."""
+    event_type = str(event.get("event_type", ""))
+    for suffix in ("_start", "_end"):
+        if event_type.endswith(suffix):
+            return event_type[: -len(suffix)]
+    return event_type
+
+
+def label(event: dict[str, Any]) -> str:
+    """`component:name` of an event, as specs and messages write it."""
+    return f"{event.get('component')}:{event.get('name')}"

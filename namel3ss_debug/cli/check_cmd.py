@@ -1,0 +1,166 @@
+"""`namel3ss-debug check TRACE...`: judge runs against rules, for CI. Exit 0 all pass, 1 any fails."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any, Callable
+
+import click
+
+from ..analysis.prices import Pricer
+from ..checks.results import CheckReport
+from ..checks.rules import VOCABULARY, active, merge, rules_from_flags
+from ..checks.rules_file import read_rules_file, read_workspace_checks
+from ..checks.run import check_report, check_run
+from ..checks.secrets import SecretFinder
+from ..model.errors import EXIT_FAILED, TraceError, UsageError
+from .errors import warn
+from .trace_args import make_reader, open_traces
+
+
+# The rule flags, generated from the vocabulary: a flag is its key with dashes (`max_p95` <-> `--max-p95`).
+_HELP = {
+    "max_errors": ("N", "At most N distinct errors (counted where each began)."),
+    "max_component_errors": ("COMPONENT=N", "At most N failed spans of COMPONENT (repeatable): tool=1."),
+    "max_category_errors": ("CATEGORY=N", "At most N errors of CATEGORY (repeatable): auth=0, timeout=2."),
+    "max_p95": ("TARGET=DURATION", "p95 latency of TARGET at most DURATION (repeatable): llm=3s."),
+    "max_p99": ("TARGET=DURATION", "p99 latency of TARGET at most DURATION (repeatable)."),
+    "max_latency": ("TARGET=DURATION", "Slowest span of TARGET at most DURATION (repeatable)."),
+    "max_tokens": ("N", "At most N LLM tokens in all."),
+    "max_cost": ("USD", "At most this LLM cost in USD: 0.50."),
+    "max_llm_calls": ("N", "At most N LLM calls."),
+    "max_tool_calls": ("N", "At most N tool calls."),
+    "max_duration": ("DURATION", "The run lasts at most DURATION: 2m."),
+    "require": ("SPEC[>=N]", "SPEC happens at least once, or N times (repeatable): tool:search>=2."),
+    "require_order": ("A,B,...", "These happen in this order (others may come between; repeatable)."),
+    "forbid": ("SPEC", "SPEC never happens (repeatable): error:auth, tool:delete_user."),
+    "forbid_secrets": (None, "No event holds text that looks like a secret (the tracer's redaction rules)."),
+    "clean_integrity": (None, "The trace is whole: no unclosed spans, gaps, torn or invalid lines."),
+}
+
+
+def _option(key: str) -> Callable[[Any], Any]:
+    flag = "--" + key.replace("_", "-")
+    metavar, text = _HELP[key]
+    if metavar is None:
+        return click.option(flag, key, is_flag=True, default=None, help=text)
+    repeatable = VOCABULARY[key].startswith("map:") or key in ("require", "require_order", "forbid")
+    return click.option(flag, key, multiple=repeatable, metavar=metavar, help=text)
+
+
+def flag_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Every rule flag, in vocabulary order."""
+    for key in reversed(list(VOCABULARY)):
+        command = _option(key)(command)
+    return command
+
+
+def flag_values(params: dict[str, Any]) -> dict[str, Any]:
+    """The rule flags among a command's parameters, keyed by vocabulary key."""
+    return {key: params.get(key) for key in VOCABULARY}
+
+
+@click.command("check", short_help="Fail CI when a run breaks rules: errors, latency, cost, events.")
+@click.argument("traces", nargs=-1, metavar="[TRACE]...")
+@click.option("--all", "all_runs", is_flag=True, help="For a directory: every run in it, each checked on its own.")
+@click.option("--strict", is_flag=True, help="An invalid line is an error (exit 3) instead of a warning.")
+@click.option("--config", "config_path", type=click.Path(path_type=Path), metavar="FILE",
+              help="Workspace config to read (its `checks` section, trace_output_dir, price_overrides, redact_*).")
+@click.option("--rules", "rules_path", type=click.Path(path_type=Path), metavar="FILE",
+              help='Rules as JSON, the same keys as the flags: {"max_errors": 0, "max_p95": {"llm": "3s"}}.')
+@flag_options
+@click.option("--format", "output_format", type=click.Choice(["table", "json", "github"]), default="table",
+              show_default=True, help="table for people, json for scripts, github for GitHub Actions annotations.")
+@click.option("--junit", "junit_path", type=click.Path(path_type=Path, dir_okay=False), metavar="FILE",
+              help="Also write JUnit XML: a testsuite per run, a testcase per rule.")
+def check(traces: tuple[str, ...], all_runs: bool, strict: bool, config_path: Path | None, rules_path: Path | None,
+          output_format: str, junit_path: Path | None, **flags: Any) -> None:
+    """Check runs against rules and exit 1 if any rule fails: a gate for CI.
+
+    Rules come from three places, lowest first: the `checks` object of
+    .namel3ss/debug.json, --rules FILE, then the flags. A later rule on the
+    same thing (same key and target) replaces an earlier one; others add up.
+
+    \b
+    Durations: 500ms, 3s, 2m (a bare number is ms). TARGET: a component
+    (llm) or an operation (llm:planner; a span kind such as agent_turn and
+    globs such as tool:* work too). SPEC: COMPONENT[:NAME] for spans and
+    instant events (tool:search, tool:delete_*), error[:CATEGORY] for errors.
+
+    \b
+    TRACE is a trace file, any segment of a run, a run id, a directory (its
+    newest run; --all for every run, each checked on its own) or - for
+    standard input. With no TRACE, the newest run in trace_output_dir.
+
+    \b
+    Examples:
+      namel3ss-debug check run.jsonl --max-errors 0 --max-cost 0.50 --max-p95 llm=3s --junit out.xml
+      namel3ss-debug check debug/traces --all --require tool:search --forbid error:auth
+      namel3ss-debug check run.jsonl --require-order llm:planner,tool:search,llm:writer --forbid-secrets
+      namel3ss-debug check run.jsonl --rules ci-rules.json --format github
+
+    Exit codes: 0 every rule passed on every run, 1 a rule failed, 2 usage
+    (a bad flag, rule or rules file; no rules at all), 3 a trace that cannot
+    be read.
+    """
+    flag_rules = rules_from_flags(flag_values(flags))
+    sources, resolved = open_traces(traces, all_runs, config_path)
+    cwd = Path.cwd()
+    file_rules = read_rules_file(rules_path, cwd) if rules_path is not None else []
+    rules = active(merge(read_workspace_checks(resolved.workspace_file, cwd), file_rules, flag_rules))
+    if not rules:
+        raise UsageError("no rules to check", hint='give flags such as --max-errors 0, --rules FILE, or a "checks" '
+                                                  "object in .namel3ss/debug.json")
+    settings = resolved.settings
+    pricer = Pricer(None, settings.price_overrides)
+    secrets = SecretFinder(settings.redact_keys, settings.redact_patterns)
+    runs = []
+    for source in sources:
+        reader = make_reader(strict)
+        run, events = check_run(source, reader.events(source), rules, pricer=pricer, problems=reader.problems,
+                                secrets=secrets)
+        if not events:
+            raise TraceError(f"no events in {', '.join(source.files)}", hint="the trace is empty: was the run traced?")
+        runs.append(run)
+    report = check_report(runs, rules)
+    _warn_notes(report)
+    if junit_path is not None:
+        _write_junit(report, junit_path)
+    _print(report, output_format)
+    if not report.passed:
+        click.get_current_context().exit(EXIT_FAILED)
+
+
+def _warn_notes(report: CheckReport) -> None:
+    """A rule that passed only because there was nothing to measure says so, on stderr."""
+    for run in report.runs:
+        for result in run.results:
+            if result.passed:
+                for detail in result.details:
+                    warn(f"{result.rule}: {detail}")
+
+
+def _write_junit(report: CheckReport, path: Path) -> None:
+    from ..render.check_junit import write_junit  # noqa: PLC0415
+
+    try:
+        write_junit(report, path)
+    except OSError as error:
+        raise UsageError(f"--junit {path}: {error.strerror or error}") from None
+
+
+def _print(report: CheckReport, output_format: str) -> None:
+    if output_format == "json":
+        from ..render.check_json import render_check_json  # noqa: PLC0415
+
+        sys.stdout.buffer.write(render_check_json(report) + b"\n")
+    elif output_format == "github":
+        from ..render.check_github import render_github  # noqa: PLC0415
+
+        sys.stdout.write(render_github(report))
+    else:
+        from ..render.check_table import render_check  # noqa: PLC0415
+        from ..render.console import make_console  # noqa: PLC0415
+
+        render_check(make_console(), report)

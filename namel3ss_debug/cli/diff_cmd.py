@@ -1,0 +1,111 @@
+"""`namel3ss-debug diff BASE NEW`: what changed between two runs, and whether it crossed a threshold."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from ..analysis.prices import Pricer
+from ..diffing.compare import CONTEXT, diff_runs
+from ..diffing.profile import RunProfile, profile_run
+from ..diffing.report import DiffReport
+from ..diffing.thresholds import parse_threshold
+from ..model.errors import EXIT_FAILED, TraceError, UsageError
+from ..render.console import make_console
+from .trace_args import make_reader, open_traces
+
+
+@click.command("diff", short_help="Compare two runs: figures, calls added and removed, first divergence.")
+@click.argument("base", metavar="BASE")
+@click.argument("new", metavar="NEW")
+@click.option("--fail-on", "fail_on", multiple=True, metavar="EXPRESSION",
+              help="Exit 1 when this change is crossed (repeatable): METRIC OP CHANGE, e.g. 'cost>+10%', "
+                   "'p95(llm)>+20%', 'p95(tool:search)>+200ms', 'errors>+0'.")
+@click.option("--format", "output_format", type=click.Choice(["table", "json", "markdown"]), default="table",
+              show_default=True, help="table for a terminal, json for scripts, markdown for a pull-request comment.")
+@click.option("--context", default=CONTEXT, show_default=True, type=click.IntRange(0, 100), metavar="N",
+              help="Calls shown before and after the first divergence, on each side.")
+@click.option("--strict", is_flag=True, help="An invalid line is an error (exit 3) instead of a warning.")
+@click.option("--config", "config_path", type=click.Path(path_type=Path), metavar="FILE",
+              help="Workspace config to read (for trace_output_dir and price_overrides).")
+def diff(base: str, new: str, fail_on: tuple[str, ...], output_format: str, context: int, strict: bool,
+         config_path: Path | None) -> None:
+    """Compare run NEW with run BASE.
+
+    Shows the overview side by side (duration, LLM and tool calls, tokens,
+    cost, errors) with changes and percentages, latency changes per component
+    and per operation, the calls added and removed, the first divergence in
+    the sequence of calls with the calls around it, and the aligned LLM and
+    tool calls whose output changed. A change is NEW minus BASE; from 0 it
+    has no percentage and shows as `new`.
+
+    \b
+    BASE and NEW are each one run, named like any TRACE: a trace file, any
+    segment of a run, a run id (looked up in trace_output_dir), a directory
+    (its newest run) or - for standard input (one of the two).
+
+    \b
+    --fail-on EXPRESSION, repeatable:  METRIC OP CHANGE
+      METRIC  duration, llm_calls, tool_calls, tokens, cost, errors,
+              or p50/p90/p95/p99/max/count(TARGET), TARGET a component
+              (llm) or an operation as analyze names it (tool:search)
+      OP      >  >=  <  <=
+      CHANGE  signed: +10% (of BASE), +200ms / +1.5s (time metrics),
+              +1, +0.05 (the metric's unit: calls, tokens, USD)
+
+    \b
+    Examples:
+      namel3ss-debug diff base.jsonl new.jsonl
+      namel3ss-debug diff runs/main runs/pr --fail-on 'cost>+10%' --fail-on 'p95(llm)>+20%'
+      namel3ss-debug diff base.jsonl new.jsonl --format markdown > comment.md
+      namel3ss-debug diff base.jsonl new.jsonl --format json | jq '.calls.divergence'
+
+    Exit codes: 0 compared and no threshold crossed, 1 a --fail-on threshold
+    crossed, 2 usage (a bad --fail-on, no such trace, an input holding several
+    runs), 3 a trace that cannot be read.
+    """
+    thresholds = [parse_threshold(expression) for expression in fail_on]
+    sources, resolved = open_traces((base, new), False, config_path)
+    pricer = Pricer(None, resolved.settings.price_overrides)
+    reader = make_reader(strict)
+    base_source, new_source = (sources[0], sources[-1])  # one source when both name the same run
+    profiles = [_profile(side, source, reader, pricer) for side, source in (("BASE", base_source),
+                                                                              ("NEW", new_source))]
+    report = diff_runs(*profiles, thresholds, context=context)
+    _print(report, output_format)
+    if report.crossed:
+        sys.exit(EXIT_FAILED)
+
+
+def _profile(side: str, source: Any, reader: Any, pricer: Pricer) -> RunProfile:
+    """One run read once; an input without events or with several runs cannot be diffed."""
+    profile = profile_run(source, (located.event for located in reader.events(source)), pricer=pricer,
+                          problems=reader.problems)
+    if not profile.calls.events:
+        raise TraceError(f"{side} {source.label}: no events", hint="the trace is empty: was the run traced?")
+    others = profile.calls.other_runs
+    if others:
+        runs = ", ".join([profile.calls.run_id or "?", *sorted(others)][:4])
+        raise UsageError(f"{side} {source.label} holds {len(others) + 1} runs ({runs}): diff compares one run "
+                         "with one run", hint="name one run's segment file or run id, or split the file by run_id")
+    return profile
+
+
+def _print(report: DiffReport, output_format: str) -> None:
+    if output_format == "json":
+        from ..render.diff_json import render_json  # noqa: PLC0415
+
+        sys.stdout.buffer.write(render_json(report) + b"\n")
+        sys.stdout.flush()
+        return
+    if output_format == "markdown":
+        from ..render.diff_markdown import render_markdown  # noqa: PLC0415
+
+        sys.stdout.write(render_markdown(report))
+        return
+    from ..render.diff_table import render_diff  # noqa: PLC0415
+
+    render_diff(make_console(), report)

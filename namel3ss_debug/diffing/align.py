@@ -1,0 +1,119 @@
+"""Aligning two runs' call sequences, and where they first diverge.
+
+The rule. Each call is compared by its operation (`component:name`, or `agent_turn:NAME` /
+`chain_step:NAME` for turns and steps), in start order; depth, inputs and outputs take no part, so
+a call whose output changed is still the same call (its output is compared afterwards), and a call
+nested one level deeper still matches.
+
+1. The common prefix and the common suffix are matched as they are (cheap, and the common case:
+   two runs of one app mostly agree).
+2. The middle is aligned by `difflib.SequenceMatcher` (no autojunk: in an agent run the frequent
+   calls are the interesting ones), which gives opcodes `equal`, `insert`, `delete`, `replace`.
+3. A middle too big to align call by call (more than `MAX_CELLS` pairs: difflib is quadratic on
+   repetitive input) becomes one `replace`; calls added and removed are then counted per operation.
+
+The first divergence is the first opcode that is not `equal`: the first position where the two
+sequences of operations differ, which is exactly the length of their common prefix.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections import Counter
+from dataclasses import dataclass
+from typing import Iterator, Optional, Sequence
+
+MAX_CELLS = 16_000_000  # about a second of difflib on a random middle of 4,000 calls a side
+
+Opcode = tuple[str, int, int, int, int]  # tag, base from, base to, new from, new to (difflib's form)
+
+
+@dataclass(frozen=True)
+class Alignment:
+    opcodes: list[Opcode]
+    aligned_by: str  # sequence | counts
+
+    def pairs(self) -> Iterator[tuple[int, int]]:
+        """(base index, new index) of every pair of calls matched."""
+        for tag, i1, i2, j1, j2 in self.opcodes:
+            if tag == "equal":
+                yield from zip(range(i1, i2), range(j1, j2))
+
+    def first_change(self) -> Optional[Opcode]:
+        return next((op for op in self.opcodes if op[0] != "equal"), None)
+
+
+def align(base: Sequence[str], new: Sequence[str], max_cells: int = MAX_CELLS) -> Alignment:
+    """The opcodes that turn `base` into `new` (operations, one per call).
+
+    >>> align(["llm:plan", "tool:search", "llm:write"], ["llm:plan", "tool:search", "tool:search", "llm:write"]).opcodes
+    [('equal', 0, 2, 0, 2), ('insert', 2, 2, 2, 3), ('equal', 2, 3, 3, 4)]
+    """
+    prefix = _common_prefix(base, new)
+    suffix = _common_suffix(base, new, prefix)
+    base_end, new_end = len(base) - suffix, len(new) - suffix
+    middle, how = _middle(base[prefix:base_end], new[prefix:new_end], max_cells)
+    opcodes: list[Opcode] = [("equal", 0, prefix, 0, prefix)] if prefix else []
+    opcodes += [(tag, i1 + prefix, i2 + prefix, j1 + prefix, j2 + prefix) for tag, i1, i2, j1, j2 in middle]
+    if suffix:
+        opcodes.append(("equal", base_end, len(base), new_end, len(new)))
+    return Alignment(_merged(opcodes), how)
+
+
+def added_and_removed(alignment: Alignment, base: Sequence[str], new: Sequence[str]) -> tuple[Counter, Counter]:
+    """Calls per operation that only NEW has (added) and only BASE has (removed).
+
+    An `insert` adds its calls and a `delete` removes them; within a `replace`, calls of an operation
+    both sides have in it are not counted (they moved, or were aligned differently), only the surplus.
+    """
+    added: Counter = Counter()
+    removed: Counter = Counter()
+    for tag, i1, i2, j1, j2 in alignment.opcodes:
+        if tag == "equal":
+            continue
+        old, fresh = Counter(base[i1:i2]), Counter(new[j1:j2])
+        added.update(fresh - old)
+        removed.update(old - fresh)
+    return added, removed
+
+
+def _middle(base: Sequence[str], new: Sequence[str], max_cells: int) -> tuple[list[Opcode], str]:
+    if not base and not new:
+        return [], "sequence"
+    if not base:
+        return [("insert", 0, 0, 0, len(new))], "sequence"
+    if not new:
+        return [("delete", 0, len(base), 0, 0)], "sequence"
+    if len(base) * len(new) > max_cells:
+        return [("replace", 0, len(base), 0, len(new))], "counts"
+    matcher = difflib.SequenceMatcher(None, list(base), list(new), autojunk=False)
+    return matcher.get_opcodes(), "sequence"
+
+
+def _merged(opcodes: list[Opcode]) -> list[Opcode]:
+    """Adjacent `equal` opcodes (the prefix and the middle's first block can meet) made one."""
+    merged: list[Opcode] = []
+    for op in opcodes:
+        if merged and op[0] == merged[-1][0] == "equal":
+            last = merged[-1]
+            merged[-1] = ("equal", last[1], op[2], last[3], op[4])
+        else:
+            merged.append(op)
+    return merged
+
+
+def _common_prefix(base: Sequence[str], new: Sequence[str]) -> int:
+    length = 0
+    for left, right in zip(base, new):
+        if left != right:
+            break
+        length += 1
+    return length
+
+
+def _common_suffix(base: Sequence[str], new: Sequence[str], prefix: int) -> int:
+    """The common suffix, not reaching into the prefix of either sequence."""
+    length, limit = 0, min(len(base), len(new)) - prefix
+    while length < limit and base[len(base) - 1 - length] == new[len(new) - 1 - length]:
+        length += 1
+    return length

@@ -1,0 +1,204 @@
+"""A run's call sequence: one compact `Call` per span, in the order the spans started.
+
+A call is a span: a `started` event and the next event with its span id. Instant events (memory
+operations, markers, errors) are not calls, but they are counted in call numbers, so that a call's
+`component:name#N` is the one `replay` uses for `break` and `goto` (see DEBUGGING_GUIDE.md, "Call numbers").
+
+Built in one streaming pass (`CallRecorder.add` per event): no event is kept. What a diff needs of
+each call stays: where it is (seq, depth, parent), how it ended (status, duration), and fingerprints
+of its inputs and outputs (8-byte hashes), plus, for LLM and tool calls only, the first
+`PREVIEW_KEPT` characters of the output as text, to show where two outputs differ.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections import OrderedDict
+from dataclasses import dataclass, replace
+from typing import Any, Optional
+
+import orjson
+
+from ..analysis.stats import op_label
+
+PREVIEW_KEPT = 1000
+COMPARED_COMPONENTS = frozenset({"llm", "tool"})  # calls whose outputs are compared
+UNCLOSED = "unclosed"  # the status of a call whose end was never read
+_RECENTLY_CLOSED = 4096  # closed spans remembered, for a child written just after its parent ended
+_SPACES = re.compile(r"\s+")
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    """One span of a run. `operation` (`tool:search`, `agent_turn:researcher`) is what alignment compares."""
+
+    index: int  # position in the run's call sequence
+    seq: int  # of the start event
+    component: str
+    name: str
+    operation: str
+    number: int  # the call number among events of this component and name, from 1
+    depth: int  # 0 for a root span
+    parent: int  # index of the enclosing call, -1 for a root
+    status: str = UNCLOSED
+    duration_ms: Optional[float] = None
+    inputs_hash: Optional[bytes] = None  # None: recorded without inputs
+    outputs_hash: Optional[bytes] = None  # None: recorded without outputs (nor error)
+    preview: Optional[str] = None  # LLM and tool calls only
+
+    @property
+    def key(self) -> str:
+        """`tool:search#2`: the call as `replay` names it."""
+        return f"{self.component}:{self.name}#{self.number}"
+
+
+@dataclass(frozen=True)
+class CallSequence:
+    """The calls of one run (the first run read) and the events of any other run the input held."""
+
+    run_id: Optional[str]
+    calls: list[Call]
+    other_runs: dict[str, int]
+    events: int
+
+    def parent_of(self, call: Call) -> Optional[Call]:
+        return self.calls[call.parent] if call.parent >= 0 else None
+
+
+class CallRecorder:
+    """Feed it a run's events in file order; `finish()` gives the `CallSequence`."""
+
+    def __init__(self) -> None:
+        self.run_id: Optional[str] = None
+        self.calls: list[Call] = []
+        self.other_runs: dict[str, int] = {}
+        self.events = 0
+        self._open: dict[Any, int] = {}  # span id -> call index, open spans only
+        self._closed: OrderedDict[Any, int] = OrderedDict()
+        self._numbers: dict[tuple[str, str], int] = {}
+        self._texts: dict[str, str] = {}  # one string object per component, name and status
+
+    def add(self, event: dict[str, Any]) -> None:
+        if not self._of_this_run(event.get("run_id")):
+            return
+        self.events += 1
+        span_id, status = event.get("span_id"), event.get("status")
+        if status == "started":
+            self._start(event, span_id)
+        elif _hashable(span_id) and span_id in self._open:
+            self._end(event, self._open.pop(span_id), span_id)
+        else:
+            self._number(self._text(event.get("component")), self._text(event.get("name")))
+
+    def finish(self) -> CallSequence:
+        return CallSequence(self.run_id, self.calls, self.other_runs, self.events)
+
+    def _of_this_run(self, run_id: Any) -> bool:
+        run = run_id if isinstance(run_id, str) else repr(run_id)
+        if self.run_id is None:
+            self.run_id = run
+        if run == self.run_id:
+            return True
+        self.other_runs[run] = self.other_runs.get(run, 0) + 1
+        return False
+
+    def _start(self, event: dict[str, Any], span_id: Any) -> None:
+        component, name = self._text(event.get("component")), self._text(event.get("name"))
+        event_type = event.get("event_type")
+        kind = event_type[: -len("_start")] if isinstance(event_type, str) and event_type.endswith("_start") else None
+        parent = self._parent(event.get("parent_id"))
+        call = Call(index=len(self.calls), seq=event["seq"], component=component, name=name,
+                    operation=op_label(component, name, kind), number=self._number(component, name),
+                    depth=0 if parent < 0 else self.calls[parent].depth + 1, parent=parent,
+                    inputs_hash=fingerprint(event["inputs"]) if "inputs" in event else None)
+        self.calls.append(call)
+        if _hashable(span_id):
+            self._open[span_id] = call.index
+
+    def _end(self, event: dict[str, Any], index: int, span_id: Any) -> None:
+        self._closed[span_id] = index
+        if len(self._closed) > _RECENTLY_CLOSED:
+            self._closed.popitem(last=False)
+        call = self.calls[index]
+        result = outcome(event)
+        duration = event.get("duration_ms")
+        self.calls[index] = replace(
+            call, status=self._text(event.get("status")),
+            duration_ms=float(duration) if _is_duration(duration) else None,
+            outputs_hash=None if result is None else fingerprint(result),
+            preview=preview(result) if result is not None and call.component in COMPARED_COMPONENTS else None)
+
+    def _parent(self, parent_id: Any) -> int:
+        if not _hashable(parent_id) or parent_id is None:
+            return -1
+        found = self._open.get(parent_id)
+        if found is None:
+            found = self._closed.get(parent_id)
+        return -1 if found is None else found
+
+    def _number(self, component: str, name: str) -> int:
+        number = self._numbers[(component, name)] = self._numbers.get((component, name), 0) + 1
+        return number
+
+    def _text(self, value: Any) -> str:
+        text = value if isinstance(value, str) else repr(value)
+        return self._texts.setdefault(text, text)
+
+
+def outcome(end: dict[str, Any]) -> Any:
+    """What a call gave back: its `outputs`, or for a failed call its error's type and message; None if neither."""
+    if end.get("status") == "failed" and isinstance(end.get("error"), dict):
+        error = end["error"]
+        return {"error": {"type": error.get("type"), "message": error.get("message")}}
+    return end.get("outputs")
+
+
+def fingerprint(value: Any) -> bytes:
+    """8 bytes of BLAKE2b over the value as canonical JSON (keys sorted): equal values, equal fingerprints."""
+    return hashlib.blake2b(_canonical(value), digest_size=8).digest()
+
+
+def preview(value: Any) -> str:
+    """The output as one line of text: a returned string as it is, anything else as compact JSON.
+
+    `{"return": X}` (what the tracer records for a return value) shows X; a completion's `text` comes
+    first in its JSON, as the tracer writes it. At most `PREVIEW_KEPT` characters.
+
+    >>> preview({"return": "two\\n lines"})
+    'two lines'
+    >>> preview({"error": {"type": "TimeoutError", "message": "late"}})
+    'TimeoutError: late'
+    """
+    if isinstance(value, dict) and set(value) == {"return"}:
+        value = value["return"]
+    elif isinstance(value, dict) and set(value) == {"error"} and isinstance(value["error"], dict):
+        value = f"{value['error'].get('type')}: {value['error'].get('message')}"
+    text = value if isinstance(value, str) else _compact(value)
+    return _SPACES.sub(" ", text[: PREVIEW_KEPT * 2]).strip()[:PREVIEW_KEPT]
+
+
+def _canonical(value: Any) -> bytes:
+    try:
+        return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
+    except (TypeError, orjson.JSONEncodeError):  # nested past orjson's limit, or an integer past 64 bits
+        try:
+            return json.dumps(value, sort_keys=True, default=repr).encode("utf-8", "replace")
+        except (ValueError, RecursionError):
+            return repr(value).encode("utf-8", "replace")
+
+
+def _compact(value: Any) -> str:
+    try:
+        return orjson.dumps(value).decode()
+    except (TypeError, orjson.JSONEncodeError):
+        return repr(value)
+
+
+def _is_duration(value: Any) -> bool:
+    return type(value) in (int, float) and 0 <= value < float("inf")
+
+
+def _hashable(value: Any) -> bool:
+    return isinstance(value, (str, int)) or value is None

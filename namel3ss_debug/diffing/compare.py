@@ -1,0 +1,178 @@
+"""Two run profiles in, one `DiffReport` out: figures side by side, the calls aligned, outputs compared."""
+
+from __future__ import annotations
+
+from typing import Iterable, Optional, Sequence
+
+from .._version import __version__
+from ..analysis.report import OperationStats, Report
+from .align import Alignment, added_and_removed, align
+from .calls import COMPARED_COMPONENTS, Call, CallSequence
+from .figures import RUN_METRICS, STATS, label, run_figure
+from .profile import RunProfile
+from .report import (DIFF_SCHEMA, CallChanges, CallRef, Change, DiffReport, Divergence, OperationCalls,
+                     OperationDelta, OutputChange, OutputChanges, RunSide)
+from .thresholds import Threshold, evaluate
+
+CONTEXT = 3  # calls shown before and after the first divergence, on each side
+SHOWN = 5  # calls of the divergence itself shown, on each side
+OUTPUTS_SHOWN = 20
+PREVIEW_SHOWN = 120  # characters of each output shown, from a little before where the two first differ
+_LEAD = 30
+
+
+def diff_runs(base: RunProfile, new: RunProfile, thresholds: Sequence[Threshold] = (), *,
+              context: int = CONTEXT, outputs_shown: int = OUTPUTS_SHOWN) -> DiffReport:
+    """What changed from `base` to `new`; each threshold evaluated (see `thresholds.evaluate`)."""
+    alignment = align([c.operation for c in base.calls.calls], [c.operation for c in new.calls.calls])
+    return DiffReport(
+        schema=DIFF_SCHEMA, generated_by=f"namel3ss-debug {__version__}",
+        base=_side(base), new=_side(new),
+        overview=overview_changes(base.report, new.report),
+        components=operation_deltas(base.report.components or [], new.report.components or []),
+        operations=operation_deltas(base.report.operations or [], new.report.operations or []),
+        calls=call_changes(base.calls, new.calls, alignment, context),
+        outputs=output_changes(base.calls, new.calls, alignment, outputs_shown),
+        thresholds=[evaluate(threshold, base.report, new.report) for threshold in thresholds])
+
+
+def change(metric: str, unit: str, base: Optional[float], new: Optional[float]) -> Change:
+    """NEW minus BASE, and as a percentage of BASE (see `Change` for 0 and missing figures).
+
+    >>> change("cost", "usd", 0.0, 0.5).percent is None, change("errors", "count", 0, 0).percent
+    (True, 0.0)
+    """
+    if base is None or new is None:
+        return Change(metric, unit, base, new, None, None)
+    delta = new - base
+    percent = delta / abs(base) * 100 if base else (0.0 if delta == 0 else None)
+    return Change(metric, unit, base, new, delta, percent)
+
+
+def overview_changes(base: Report, new: Report) -> list[Change]:
+    return [change(metric, unit, run_figure(base, metric), run_figure(new, metric))
+            for metric, (_, unit) in RUN_METRICS.items()]
+
+
+def operation_deltas(base: Iterable[OperationStats], new: Iterable[OperationStats]) -> list[OperationDelta]:
+    """One row per component or operation with a span in either run; the largest p95 change first.
+
+    A component of instant events only (memory, custom markers) has no latency to compare and no row.
+    """
+    before = {label(row): row for row in base if row.count}
+    after = {label(row): row for row in new if row.count}
+    rows = [_operation_delta(key, before.get(key), after.get(key)) for key in {**before, **after}]
+    return sorted(rows, key=lambda row: (-_weight(row.p95_ms), row.operation))
+
+
+def _operation_delta(key: str, base: Optional[OperationStats], new: Optional[OperationStats]) -> OperationDelta:
+    row = new or base
+    assert row is not None
+    presence = "both" if base and new else ("added" if new else "removed")
+
+    def figure(stat: str) -> Change:
+        field = STATS[stat][0]
+        values = [getattr(r.latency, field) if r is not None else None for r in (base, new)]
+        return change(stat, "ms", *values)
+
+    def counted(attribute: str) -> Change:
+        return change(attribute, "count", *(float(getattr(r, attribute)) if r else 0.0 for r in (base, new)))
+
+    return OperationDelta(key, row.component, row.name, presence, counted("count"), counted("errors"),
+                          figure("p50"), figure("p95"), figure("max"))
+
+
+def _weight(figure: Change) -> float:
+    if figure.delta is not None:
+        return abs(figure.delta)
+    return abs(figure.base or figure.new or 0.0)
+
+
+def call_changes(base: CallSequence, new: CallSequence, alignment: Alignment, context: int) -> CallChanges:
+    base_ops, new_ops = [c.operation for c in base.calls], [c.operation for c in new.calls]
+    added, removed = added_and_removed(alignment, base_ops, new_ops)
+    counts_base, counts_new = _count(base_ops), _count(new_ops)
+    by_operation = [OperationCalls(key, counts_base.get(key, 0), counts_new.get(key, 0), added[key], removed[key])
+                    for key in sorted(set(added) | set(removed))]
+    aligned = sum(i2 - i1 for tag, i1, i2, _, _ in alignment.opcodes if tag == "equal")
+    return CallChanges(len(base.calls), len(new.calls), aligned, sum(added.values()), sum(removed.values()),
+                       by_operation, divergence(base, new, alignment, context), alignment.aligned_by)
+
+
+def divergence(base: CallSequence, new: CallSequence, alignment: Alignment, context: int) -> Optional[Divergence]:
+    """The first opcode that is not `equal`, its calls (up to `SHOWN`) and `context` calls around it."""
+    first = alignment.first_change()
+    if first is None:
+        return None
+    tag, i1, i2, j1, j2 = first
+    return Divergence(
+        kind=tag, base_index=i1, new_index=j1,
+        before_base=_refs(base, max(0, i1 - context), i1), before_new=_refs(new, max(0, j1 - context), j1),
+        removed=_refs(base, i1, min(i2, i1 + SHOWN)), added=_refs(new, j1, min(j2, j1 + SHOWN)),
+        removed_total=i2 - i1, added_total=j2 - j1,
+        after_base=_refs(base, i2, i2 + context), after_new=_refs(new, j2, j2 + context))
+
+
+def output_changes(base: CallSequence, new: CallSequence, alignment: Alignment, shown: int) -> OutputChanges:
+    """Aligned LLM and tool calls whose output (or error) or status differs. Calls recorded without an
+    output on either side are not compared."""
+    compared, items, changed = 0, [], 0
+    for i, j in alignment.pairs():
+        left, right = base.calls[i], new.calls[j]
+        if left.component not in COMPARED_COMPONENTS:
+            continue
+        both = left.outputs_hash is not None and right.outputs_hash is not None
+        compared += both
+        if (both and left.outputs_hash != right.outputs_hash) or left.status != right.status:
+            changed += 1
+            if len(items) < shown:
+                items.append(_output_change(base, new, left, right))
+    return OutputChanges(compared, changed, items)
+
+
+def _output_change(base: CallSequence, new: CallSequence, left: Call, right: Call) -> OutputChange:
+    inputs = None if left.inputs_hash is None or right.inputs_hash is None else left.inputs_hash != right.inputs_hash
+    offset = first_difference(left.preview or "", right.preview or "")
+    start = max(0, offset - _LEAD) if offset >= 0 else 0
+    return OutputChange(call_ref(base, left), call_ref(new, right), inputs,
+                        window(left.preview or "", start), window(right.preview or "", start), offset)
+
+
+def first_difference(left: str, right: str) -> int:
+    """The index of the first character that differs (the shorter one's length if one starts the other);
+    -1 when they are equal.
+
+    >>> first_difference("abc", "abd"), first_difference("ab", "abc"), first_difference("a", "a")
+    (2, 2, -1)
+    """
+    if left == right:
+        return -1
+    return next((i for i, (a, b) in enumerate(zip(left, right)) if a != b), min(len(left), len(right)))
+
+
+def window(text: str, start: int, width: int = PREVIEW_SHOWN) -> str:
+    """`width` characters of `text` from `start`, with `…` where text was left out on either side."""
+    shown = text[start: start + width]
+    return ("…" if start else "") + shown + ("…" if start + width < len(text) else "")
+
+
+def call_ref(sequence: CallSequence, call: Call) -> CallRef:
+    parent = sequence.parent_of(call)
+    return CallRef(call.index, call.seq, call.key, call.operation, call.depth,
+                   parent.key if parent is not None else None, call.status, call.duration_ms)
+
+
+def _refs(sequence: CallSequence, start: int, stop: int) -> list[CallRef]:
+    return [call_ref(sequence, call) for call in sequence.calls[start:stop]]
+
+
+def _side(profile: RunProfile) -> RunSide:
+    runs = profile.report.overview.runs if profile.report.overview else []
+    return RunSide(profile.label, profile.calls.run_id, runs[0].status if runs else None, len(profile.calls.calls))
+
+
+def _count(keys: Iterable[str]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for key in keys:
+        counts[key] = counts.get(key, 0) + 1
+    return counts

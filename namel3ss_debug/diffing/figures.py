@@ -1,0 +1,60 @@
+"""The figures a diff compares, read from an analysis `Report`, and the names `--fail-on` gives them.
+
+Run figures come from the report's overview; latency figures of a TARGET from its per-component
+(`llm`) or per-operation (`tool:search`, `agent_turn:researcher`) statistics, the rows `analyze` prints.
+"""
+
+from __future__ import annotations
+
+from typing import Optional
+
+from ..analysis.report import OperationStats, Report
+from ..analysis.stats import op_label
+
+# name -> (Overview field, unit), in the order the views list them
+RUN_METRICS = {
+    "duration": ("duration_ms", "ms"),
+    "llm_calls": ("llm_calls", "count"),
+    "tool_calls": ("tool_calls", "count"),
+    "tokens": ("total_tokens", "tokens"),
+    "cost": ("cost_usd", "usd"),
+    "errors": ("errors", "count"),
+}
+
+# stat -> (Latency field or None for the span count, unit)
+STATS = {
+    "p50": ("p50_ms", "ms"),
+    "p90": ("p90_ms", "ms"),
+    "p95": ("p95_ms", "ms"),
+    "p99": ("p99_ms", "ms"),
+    "max": ("max_ms", "ms"),
+    "count": (None, "count"),
+}
+
+
+def run_figure(report: Report, metric: str) -> Optional[float]:
+    """A run figure (`cost`, `duration`, ...); None when the run has none (no `run_end`, nothing priced)."""
+    if report.overview is None:
+        return None
+    value = getattr(report.overview, RUN_METRICS[metric][0])
+    return None if value is None else float(value)
+
+
+def find_stats(report: Report, target: str) -> Optional[OperationStats]:
+    """The statistics of a component (`llm`) or an operation (`llm:planner`) as `analyze` labels them."""
+    if ":" not in target:
+        return next((row for row in report.components or [] if row.component == target), None)
+    return next((row for row in report.operations or [] if label(row) == target), None)
+
+
+def stat_figure(stats: Optional[OperationStats], stat: str) -> Optional[float]:
+    """A latency figure of a target in ms, or its span count; a target the run lacks has 0 spans, no latency."""
+    field = STATS[stat][0]
+    if field is None:
+        return float(stats.count) if stats is not None else 0.0
+    return None if stats is None else getattr(stats.latency, field)
+
+
+def label(row: OperationStats) -> str:
+    """`llm` for a component row, `llm:planner` or `agent_turn:researcher` for an operation row."""
+    return row.component if row.name is None else op_label(row.component, row.name, row.kind)

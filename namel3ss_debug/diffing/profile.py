@@ -1,0 +1,60 @@
+"""One run, read once, seen two ways: the analysis `Report` (figures) and the `CallSequence` (structure).
+
+Each event goes to the call recorder and, as a record, to the same streaming analysis `analyze` runs, so
+a diff's figures are the ones `analyze` prints for the run, and a trace is read once, not twice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Iterable, Iterator
+
+from ..analysis.analyze import analyze
+from ..analysis.prices import Pricer
+from ..analysis.report import Report
+from ..store.records import EventRecord, record_from_dict
+from .calls import CallRecorder, CallSequence
+
+# What a diff reads of the report. Sections not listed are not built (health would need them all).
+SECTIONS = ("overview", "components", "operations", "llm", "errors")
+_BLOCK = 1024
+
+
+@dataclass(frozen=True)
+class RunProfile:
+    """A run as a diff sees it. `source` has `label`, `files` and `run_id` (a `store.sources.RunSource`)."""
+
+    source: Any
+    report: Report
+    calls: CallSequence
+
+    @property
+    def label(self) -> str:
+        return self.source.label
+
+
+def profile_run(source: Any, events: Iterable[dict[str, Any]], *, pricer: Pricer | None = None,
+                problems: Any = None) -> RunProfile:
+    """Read `events` (dicts, in file order) once into a report and a call sequence.
+
+    Every event reaches the call recorder, which keeps only the first run's calls and counts the
+    events of any other (`calls.other_runs`); the caller decides whether that is an error.
+    """
+    recorder = CallRecorder()
+    report = analyze([(source, _blocks(events, recorder))], pricer=pricer, problems=problems, sections=SECTIONS)
+    return RunProfile(source, report, recorder.finish())
+
+
+def _blocks(events: Iterable[dict[str, Any]], recorder: CallRecorder) -> Iterator[list[EventRecord]]:
+    block: list[EventRecord] = []
+    for event in events:
+        recorder.add(event)
+        try:
+            block.append(record_from_dict(event)[0])
+        except ValueError:  # the readers check the envelope already: only a hand-made event gets here
+            continue
+        if len(block) >= _BLOCK:
+            yield block
+            block = []
+    if block:
+        yield block

@@ -1,0 +1,160 @@
+"""The diff report: frozen records that the table, JSON and Markdown views all render.
+
+Field names are the JSON keys of `diff --format json` (schema `namel3ss-debug/diff/v1`); numbers stay
+numbers. A change is always NEW minus BASE.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional
+
+DIFF_SCHEMA = "namel3ss-debug/diff/v1"
+
+
+@dataclass(frozen=True)
+class Change:
+    """One figure in both runs. `percent` is `delta / base * 100`: 0.0 when both are 0, None when BASE is 0
+    and NEW is not (shown `new`) or when either figure is missing (`delta` is then None too, shown `-`)."""
+
+    metric: str
+    unit: str  # ms | usd | tokens | count
+    base: Optional[float]
+    new: Optional[float]
+    delta: Optional[float]
+    percent: Optional[float]
+
+
+@dataclass(frozen=True)
+class RunSide:
+    label: str
+    run_id: Optional[str]
+    status: Optional[str]
+    calls: int
+
+
+@dataclass(frozen=True)
+class OperationDelta:
+    """A component (`name` None) or an operation, in both runs. `presence`: both | added | removed."""
+
+    operation: str
+    component: str
+    name: Optional[str]
+    presence: str
+    count: Change
+    errors: Change
+    p50_ms: Change
+    p95_ms: Change
+    max_ms: Change
+
+
+@dataclass(frozen=True)
+class CallRef:
+    """A call as the views show it: where it is in its run and how it ended."""
+
+    index: int
+    seq: int
+    key: str  # tool:search#5, as replay names it
+    operation: str  # tool:search, agent_turn:researcher: what alignment compares
+    depth: int
+    parent: Optional[str]  # the enclosing call's key
+    status: str
+    duration_ms: Optional[float]
+
+
+@dataclass(frozen=True)
+class Divergence:
+    """The first place where the two call sequences differ, with context.
+
+    `kind` is the first opcode that is not `equal`: `insert` (calls only NEW has), `delete` (only BASE) or
+    `replace` (different calls in the same place). `removed`/`added` hold up to `shown` of its calls.
+    """
+
+    kind: str
+    base_index: int
+    new_index: int
+    before_base: list[CallRef]
+    before_new: list[CallRef]
+    removed: list[CallRef]
+    added: list[CallRef]
+    removed_total: int
+    added_total: int
+    after_base: list[CallRef]
+    after_new: list[CallRef]
+
+
+@dataclass(frozen=True)
+class OperationCalls:
+    operation: str
+    base: int
+    new: int
+    added: int
+    removed: int
+
+
+@dataclass(frozen=True)
+class CallChanges:
+    """The call sequences side by side: how many calls, how many aligned, added and removed (per operation)."""
+
+    base: int
+    new: int
+    aligned: int
+    added: int
+    removed: int
+    by_operation: list[OperationCalls]  # only operations with a call added or removed
+    divergence: Optional[Divergence]
+    aligned_by: str  # "sequence" (difflib) or "counts" (a middle too long to align call by call)
+
+
+@dataclass(frozen=True)
+class OutputChange:
+    """An aligned LLM or tool call whose output (or error, or status) differs between the runs."""
+
+    base: CallRef
+    new: CallRef
+    inputs_changed: Optional[bool]  # None when either call was recorded without inputs
+    base_preview: str
+    new_preview: str
+    offset: int  # where the two previews first differ (characters); -1 when they do not
+
+
+@dataclass(frozen=True)
+class OutputChanges:
+    compared: int  # aligned LLM and tool call pairs that both have an output
+    changed: int
+    items: list[OutputChange]  # the first `limit`
+
+
+@dataclass(frozen=True)
+class ThresholdResult:
+    """One `--fail-on` expression against the two runs. `change` is in `unit` (`%` or the metric's unit)."""
+
+    expression: str
+    metric: str
+    operator: str
+    limit: float
+    unit: str
+    metric_unit: str  # of base and new: ms | usd | tokens | count
+    base: Optional[float]
+    new: Optional[float]
+    change: Optional[float]
+    crossed: bool
+    note: Optional[str]
+
+
+@dataclass(frozen=True)
+class DiffReport:
+    schema: str
+    generated_by: str
+    base: RunSide
+    new: RunSide
+    overview: list[Change]
+    components: list[OperationDelta]
+    operations: list[OperationDelta]
+    calls: CallChanges
+    outputs: OutputChanges
+    thresholds: list[ThresholdResult]
+
+    @property
+    def crossed(self) -> list[ThresholdResult]:
+        return [result for result in self.thresholds if result.crossed]

@@ -1,0 +1,33 @@
+"""forbid_secrets: the tracer's redaction rules decide what looks like a secret."""
+
+from __future__ import annotations
+
+from namel3ss_debug.checks.secrets import SecretFinder
+
+KEY = "sk-" + "Zx9Yw8Vu7Ts6Rq5Po4Nm3Lk2"
+
+
+def test_a_token_shaped_string_is_found_by_its_path():
+    assert SecretFinder().find({"outputs": {"messages": [{"text": f"key {KEY}"}]}}) == "outputs.messages[0].text"
+
+
+def test_a_sensitive_key_with_a_value_is_found_but_a_redaction_marker_is_not():
+    finder = SecretFinder()
+    assert finder.find({"inputs": {"headers": {"Authorization": "abc"}}}) == "inputs.headers.Authorization"
+    assert finder.find({"inputs": {"headers": {"Authorization": "[REDACTED]"}}}) is None
+    assert finder.find({"inputs": {"text": "[REDACTED:openai_key]"}}) is None
+
+
+def test_password_pairs_in_error_text_are_found():
+    assert SecretFinder().find({"error": {"type": "E", "message": "login password=hunter2 failed"}}) == "error.message"
+
+
+def test_configured_patterns_and_keys_count():
+    finder = SecretFinder(keys=["session_id"], patterns=[r"corp-\d{6}"])
+    assert finder.find({"attrs": {"note": "corp-123456"}}) == "attrs.note"
+    assert finder.find({"inputs": {"sessionId": "x"}}) == "inputs.sessionId"  # any spelling, as the tracer
+    assert SecretFinder().find({"inputs": {"sessionId": "x"}}) is None
+
+
+def test_envelope_fields_are_not_searched():
+    assert SecretFinder().find({"name": KEY, "outputs": "fine"}) is None
