@@ -16,6 +16,7 @@ from ..checks.run import check_report, check_run
 from ..checks.secrets import SecretFinder
 from ..model.errors import EXIT_FAILED, TraceError, UsageError
 from .errors import warn
+from .progress import ByteProgress
 from .trace_args import make_reader, open_traces
 
 
@@ -74,8 +75,9 @@ def flag_values(params: dict[str, Any]) -> dict[str, Any]:
               show_default=True, help="table for people, json for scripts, github for GitHub Actions annotations.")
 @click.option("--junit", "junit_path", type=click.Path(path_type=Path, dir_okay=False), metavar="FILE",
               help="Also write JUnit XML: a testsuite per run, a testcase per rule.")
+@click.option("--no-progress", is_flag=True, help="No progress bar while a big trace is read.")
 def check(traces: tuple[str, ...], all_runs: bool, strict: bool, config_path: Path | None, rules_path: Path | None,
-          output_format: str, junit_path: Path | None, **flags: Any) -> None:
+          output_format: str, junit_path: Path | None, no_progress: bool, **flags: Any) -> None:
     """Check runs against rules and exit 1 if any rule fails: a gate for CI.
 
     Rules come from three places, lowest first: the `checks` object of
@@ -117,9 +119,9 @@ def check(traces: tuple[str, ...], all_runs: bool, strict: bool, config_path: Pa
     secrets = SecretFinder(settings.redact_keys, settings.redact_patterns)
     runs = []
     for source in sources:
-        reader = make_reader(strict)
-        run, events = check_run(source, reader.events(source), rules, pricer=pricer, problems=reader.problems,
-                                secrets=secrets)
+        with ByteProgress.for_sources([source], not no_progress) as bar:
+            run, events = check_run(source, make_reader(strict, progress=bar.advance), rules, pricer=pricer,
+                                    secrets=secrets)
         if not events:
             raise TraceError(f"no events in {', '.join(source.files)}", hint="the trace is empty: was the run traced?")
         runs.append(run)

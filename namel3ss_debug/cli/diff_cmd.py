@@ -15,6 +15,8 @@ from ..diffing.report import DiffReport
 from ..diffing.thresholds import parse_threshold
 from ..model.errors import EXIT_FAILED, TraceError, UsageError
 from ..render.console import make_console
+from ..store.formats import rereadable
+from .progress import ByteProgress
 from .trace_args import make_reader, open_traces
 
 
@@ -31,8 +33,9 @@ from .trace_args import make_reader, open_traces
 @click.option("--strict", is_flag=True, help="An invalid line is an error (exit 3) instead of a warning.")
 @click.option("--config", "config_path", type=click.Path(path_type=Path), metavar="FILE",
               help="Workspace config to read (for trace_output_dir and price_overrides).")
+@click.option("--no-progress", is_flag=True, help="No progress bar while a big trace is read.")
 def diff(base: str, new: str, fail_on: tuple[str, ...], output_format: str, context: int, strict: bool,
-         config_path: Path | None) -> None:
+         config_path: Path | None, no_progress: bool) -> None:
     """Compare run NEW with run BASE.
 
     Shows the overview side by side (duration, LLM and tool calls, tokens,
@@ -72,18 +75,20 @@ def diff(base: str, new: str, fail_on: tuple[str, ...], output_format: str, cont
     pricer = Pricer(None, resolved.settings.price_overrides)
     reader = make_reader(strict)
     base_source, new_source = (sources[0], sources[-1])  # one source when both name the same run
-    profiles = [_profile(side, source, reader, pricer) for side, source in (("BASE", base_source),
-                                                                              ("NEW", new_source))]
+    profiles = [_profile(side, source, reader, pricer, not no_progress)
+                for side, source in (("BASE", base_source), ("NEW", new_source))]
     report = diff_runs(*profiles, thresholds, context=context)
     _print(report, output_format)
     if report.crossed:
         sys.exit(EXIT_FAILED)
 
 
-def _profile(side: str, source: Any, reader: Any, pricer: Pricer) -> RunProfile:
+def _profile(side: str, source: Any, reader: Any, pricer: Pricer, progress: bool) -> RunProfile:
     """One run read once; an input without events or with several runs cannot be diffed."""
-    profile = profile_run(source, (located.event for located in reader.events(source)), pricer=pricer,
-                          problems=reader.problems)
+    with ByteProgress.for_sources([source], progress) as bar:
+        reader.progress = bar.advance
+        profile = profile_run(source, reader.events(source), pricer=pricer, problems=reader.problems,
+                              rereadable=rereadable(source))
     if not profile.calls.events:
         raise TraceError(f"{side} {source.label}: no events", hint="the trace is empty: was the run traced?")
     others = profile.calls.other_runs

@@ -6,8 +6,10 @@ operations, markers, errors) are not calls, but they are counted in call numbers
 
 Built in one streaming pass (`CallRecorder.add` per event): no event is kept. What a diff needs of
 each call stays: where it is (seq, depth, parent), how it ended (status, duration), and fingerprints
-of its inputs and outputs (8-byte hashes), plus, for LLM and tool calls only, the first
-`PREVIEW_KEPT` characters of the output as text, to show where two outputs differ.
+of its inputs and outputs (8-byte hashes). To show where two outputs differ, an LLM or tool call also
+keeps where its end event is (file and byte offset), and the few outputs shown are read again from
+there (`previews.py`); a run that cannot be read again (standard input, `.gz`, a mapped format) keeps
+the first `PREVIEW_KEPT` characters of the output instead.
 """
 
 from __future__ import annotations
@@ -46,7 +48,8 @@ class Call:
     duration_ms: Optional[float] = None
     inputs_hash: Optional[bytes] = None  # None: recorded without inputs
     outputs_hash: Optional[bytes] = None  # None: recorded without outputs (nor error)
-    preview: Optional[str] = None  # LLM and tool calls only
+    preview: Optional[str] = None  # LLM and tool calls of a run that cannot be read again
+    place: Optional[tuple[str, int]] = None  # the end event's file and byte offset, for the others
 
     @property
     def key(self) -> str:
@@ -80,7 +83,8 @@ class CallRecorder:
         self._numbers: dict[tuple[str, str], int] = {}
         self._texts: dict[str, str] = {}  # one string object per component, name and status
 
-    def add(self, event: dict[str, Any]) -> None:
+    def add(self, event: dict[str, Any], place: Optional[tuple[str, int]] = None) -> None:
+        """One event, in file order; `place` (file, byte offset) when the file can be read there again."""
         if not self._of_this_run(event.get("run_id")):
             return
         self.events += 1
@@ -88,7 +92,7 @@ class CallRecorder:
         if status == "started":
             self._start(event, span_id)
         elif _hashable(span_id) and span_id in self._open:
-            self._end(event, self._open.pop(span_id), span_id)
+            self._end(event, self._open.pop(span_id), span_id, place)
         else:
             self._number(self._text(event.get("component")), self._text(event.get("name")))
 
@@ -117,18 +121,19 @@ class CallRecorder:
         if _hashable(span_id):
             self._open[span_id] = call.index
 
-    def _end(self, event: dict[str, Any], index: int, span_id: Any) -> None:
+    def _end(self, event: dict[str, Any], index: int, span_id: Any, place: Optional[tuple[str, int]]) -> None:
         self._closed[span_id] = index
         if len(self._closed) > _RECENTLY_CLOSED:
             self._closed.popitem(last=False)
         call = self.calls[index]
         result = outcome(event)
         duration = event.get("duration_ms")
+        shown = result is not None and call.component in COMPARED_COMPONENTS
         self.calls[index] = replace(
             call, status=self._text(event.get("status")),
             duration_ms=float(duration) if _is_duration(duration) else None,
             outputs_hash=None if result is None else fingerprint(result),
-            preview=preview(result) if result is not None and call.component in COMPARED_COMPONENTS else None)
+            preview=preview(result) if shown and place is None else None, place=place if shown else None)
 
     def _parent(self, parent_id: Any) -> int:
         if not _hashable(parent_id) or parent_id is None:

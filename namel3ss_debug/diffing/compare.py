@@ -9,6 +9,7 @@ from ..analysis.report import OperationStats, Report
 from .align import Alignment, added_and_removed, align
 from .calls import COMPARED_COMPONENTS, Call, CallSequence
 from .figures import RUN_METRICS, STATS, label, run_figure
+from .previews import preview_of
 from .profile import RunProfile
 from .report import (DIFF_SCHEMA, CallChanges, CallRef, Change, DiffReport, Divergence, OperationCalls,
                      OperationDelta, OutputChange, OutputChanges, RunSide)
@@ -132,10 +133,11 @@ def output_changes(base: CallSequence, new: CallSequence, alignment: Alignment, 
 
 def _output_change(base: CallSequence, new: CallSequence, left: Call, right: Call) -> OutputChange:
     inputs = None if left.inputs_hash is None or right.inputs_hash is None else left.inputs_hash != right.inputs_hash
-    offset = first_difference(left.preview or "", right.preview or "")
+    left_text, right_text = preview_of(left), preview_of(right)
+    offset = first_difference(left_text, right_text)
     start = max(0, offset - _LEAD) if offset >= 0 else 0
     return OutputChange(call_ref(base, left), call_ref(new, right), inputs,
-                        window(left.preview or "", start), window(right.preview or "", start), offset)
+                        window(left_text, start), window(right_text, start), offset)
 
 
 def first_difference(left: str, right: str) -> int:

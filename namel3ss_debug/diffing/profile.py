@@ -12,6 +12,7 @@ from typing import Any, Iterable, Iterator
 from ..analysis.analyze import analyze
 from ..analysis.prices import Pricer
 from ..analysis.report import Report
+from ..store.reader import Located
 from ..store.records import EventRecord, record_from_dict
 from .calls import CallRecorder, CallSequence
 
@@ -33,22 +34,25 @@ class RunProfile:
         return self.source.label
 
 
-def profile_run(source: Any, events: Iterable[dict[str, Any]], *, pricer: Pricer | None = None,
-                problems: Any = None) -> RunProfile:
-    """Read `events` (dicts, in file order) once into a report and a call sequence.
+def profile_run(source: Any, events: Iterable[Located], *, pricer: Pricer | None = None,
+                problems: Any = None, rereadable: bool = False) -> RunProfile:
+    """Read `events` (in file order, with their places) once into a report and a call sequence.
 
     Every event reaches the call recorder, which keeps only the first run's calls and counts the
-    events of any other (`calls.other_runs`); the caller decides whether that is an error.
+    events of any other (`calls.other_runs`); the caller decides whether that is an error. With
+    `rereadable`, calls keep where their outputs are rather than the outputs (see `calls.py`).
     """
     recorder = CallRecorder()
-    report = analyze([(source, _blocks(events, recorder))], pricer=pricer, problems=problems, sections=SECTIONS)
+    report = analyze([(source, _blocks(events, recorder, rereadable))], pricer=pricer, problems=problems,
+                     sections=SECTIONS)
     return RunProfile(source, report, recorder.finish())
 
 
-def _blocks(events: Iterable[dict[str, Any]], recorder: CallRecorder) -> Iterator[list[EventRecord]]:
+def _blocks(events: Iterable[Located], recorder: CallRecorder, rereadable: bool) -> Iterator[list[EventRecord]]:
     block: list[EventRecord] = []
-    for event in events:
-        recorder.add(event)
+    for located in events:
+        event = located.event
+        recorder.add(event, (located.path, located.offset) if rereadable else None)
         try:
             block.append(record_from_dict(event)[0])
         except ValueError:  # the readers check the envelope already: only a hand-made event gets here

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-import stat
 from array import array
 from collections import OrderedDict
 from typing import Any
@@ -21,11 +20,11 @@ import orjson
 from ..model.errors import TraceError, UsageError
 from ..store.reader import TraceReader
 from ..store.records import record_from_dict
-from ..store.sources import STDIN, RunSource
+from ..store.formats import rereadable
+from ..store.sources import RunSource
 from .timeline import MemoryStore, Timeline, TimelineBuilder, add_event
 
 _CACHED = 512  # events kept decoded: a screen of `list` and the way back to the last few stops
-_SNIFF = 1 << 20
 _CHUNK = 1 << 16  # most events fit; a longer line is read in growing chunks
 
 
@@ -131,7 +130,7 @@ def _stamp(path: str) -> tuple[int, int] | None:
 def load_timeline(source: RunSource, reader: TraceReader, run_id: str | None = None) -> Timeline:
     """The timeline of one run: `run_id`, else the first run of the input (a file may hold several: the
     events of the others are counted in `timeline.other_runs`). A run without events is an error."""
-    load = _from_files if _rereadable(source) else _from_dicts
+    load = _from_files if rereadable(source) else _from_dicts
     timeline = load(source, reader, run_id)
     if not len(timeline):
         if run_id is not None:
@@ -139,33 +138,6 @@ def load_timeline(source: RunSource, reader: TraceReader, run_id: str | None = N
             raise UsageError(f"{source.label} has no run {run_id}", hint=f"runs in it: {runs}")
         raise TraceError(f"{source.label}: no events to replay", hint="trace a run first; this one is empty")
     return timeline
-
-
-def _rereadable(source: RunSource) -> bool:
-    """Plain v1 files that can be read again at any offset."""
-    for path in source.files:
-        if path == STDIN or path.endswith(".gz"):
-            return False
-        try:
-            if not stat.S_ISREG(os.stat(path).st_mode):
-                return False
-        except OSError:
-            return False
-    return _is_v1(source.files[0])
-
-
-def _is_v1(path: str) -> bool:
-    """The first JSON object of the file has a `v` field (a file whose start is not JSON is read as v1)."""
-    with open(path, "rb") as handle:
-        for line in handle.read(_SNIFF).splitlines():
-            if not line.strip():
-                continue
-            try:
-                first = orjson.loads(line)
-            except orjson.JSONDecodeError:
-                continue
-            return not isinstance(first, dict) or "v" in first
-    return True
 
 
 def _from_files(source: RunSource, reader: TraceReader, wanted: str | None) -> Timeline:

@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import os
+import stat
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from .legacy import LegacyMapper, looks_legacy
 from .n3_native import N3StepMapper, looks_n3_step
+from .sources import STDIN, RunSource
+
+_SNIFF = 1 << 20
 
 
 def mapper_for(first: dict[str, Any], path: str) -> Any:
@@ -35,3 +41,31 @@ def _n3_run_id(path: str) -> str:
     for suffix in (".gz", ".jsonl", ".ndjson"):
         name = name.removesuffix(suffix)
     return name or "n3"
+
+
+def rereadable(source: RunSource) -> bool:
+    """Whether each event of the run can be read again from its file at its byte offset: plain v1 files
+    (not standard input, a pipe, a `.gz` file, or a format whose events are made from its lines)."""
+    for path in source.files:
+        if path == STDIN or path.endswith(".gz"):
+            return False
+        try:
+            if not stat.S_ISREG(os.stat(path).st_mode):
+                return False
+        except OSError:
+            return False
+    return _is_v1(source.files[0])
+
+
+def _is_v1(path: str) -> bool:
+    """The first JSON object of the file has a `v` field (a file whose start is not JSON is read as v1)."""
+    with open(path, "rb") as handle:
+        for line in handle.read(_SNIFF).splitlines():
+            if not line.strip():
+                continue
+            try:
+                first = orjson.loads(line)
+            except orjson.JSONDecodeError:
+                continue
+            return not isinstance(first, dict) or "v" in first
+    return True

@@ -203,3 +203,14 @@ def test_context_sets_how_many_calls_are_shown_around_the_divergence(pair):
     divergence = orjson.loads(diff(*pair, "--format", "json", "--context", "1").stdout)["calls"]["divergence"]
     assert ([c["key"] for c in divergence["before_new"]], [c["key"] for c in divergence["after_new"]]) == (
         ["tool:search#1"], ["llm:writer#1"])
+
+
+def test_a_changed_output_is_shown_whether_it_is_read_again_from_its_file_or_kept(tmp_path):
+    base = write(tmp_path / "b.jsonl", run_events(answer="Sunlight frees electrons."))
+    new = write(tmp_path / "n.jsonl", run_events(answer="Sunlight frees holes."))
+    from_files = orjson.loads(diff(base, new, "--format", "json").stdout)["outputs"]["items"][0]
+    from_stdin = orjson.loads(diff("-", new, "--format", "json", input=Path(base).read_bytes()).stdout)
+    kept = from_stdin["outputs"]["items"][0]
+    assert (from_files["base_preview"], from_files["new_preview"]) == ("Sunlight frees electrons.",
+                                                                       "Sunlight frees holes.")
+    assert (kept["base_preview"], kept["new_preview"]) == (from_files["base_preview"], from_files["new_preview"])

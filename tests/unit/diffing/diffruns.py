@@ -7,6 +7,7 @@ from typing import Any
 from tracefactory import RUN_ID, TraceBuilder
 
 from namel3ss_debug.diffing.profile import RunProfile, profile_run
+from namel3ss_debug.store.reader import Located
 from namel3ss_debug.store.sources import RunSource
 
 
@@ -33,4 +34,4 @@ def agent_run(run_id: str = RUN_ID, *, searches: tuple[str, ...] = ("solar",), l
 
 def profile(events: list[dict[str, Any]], label: str = "run.jsonl") -> RunProfile:
     source = RunSource(label, (label,), events[0]["run_id"] if events else None)
-    return profile_run(source, iter(events))
+    return profile_run(source, (Located(event, label, line, 0) for line, event in enumerate(events, 1)))
