@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -440,3 +441,19 @@ def test_junit_replaces_an_old_report_whole_and_leaves_no_temporary_file(tmp_pat
 def test_a_junit_file_that_cannot_be_written_is_a_usage_error(tmp_path):
     result = check(write(tmp_path, agent_run()), "--max-errors", "0", "--junit", "no/such/dir/out.xml")
     assert result.exit_code == 2 and result.stderr.startswith("namel3ss-debug: error: --junit no/such/dir/out.xml: ")
+
+
+def test_junit_through_a_symlink_writes_its_target(tmp_path):
+    (tmp_path / "target.xml").write_text("")
+    (tmp_path / "link.xml").symlink_to(tmp_path / "target.xml")
+    check(write(tmp_path, agent_run()), "--max-errors", "0", "--junit", "link.xml")
+    assert (tmp_path / "link.xml").is_symlink() and ET.parse(tmp_path / "target.xml").getroot().tag == "testsuites"
+
+
+def test_a_junit_file_gets_the_permissions_the_umask_gives(tmp_path):
+    previous = os.umask(0o022)
+    try:
+        check(write(tmp_path, agent_run()), "--max-errors", "0", "--junit", "out.xml")
+    finally:
+        os.umask(previous)
+    assert stat.S_IMODE((tmp_path / "out.xml").stat().st_mode) == 0o644

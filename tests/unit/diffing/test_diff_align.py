@@ -55,3 +55,9 @@ def test_a_suffix_shared_by_both_runs_is_matched_before_difflib_runs():
 def test_runs_of_different_lengths_with_one_empty_middle():
     assert align(["a", "b"], ["a", "b", "c", "d"]).opcodes == [("equal", 0, 2, 0, 2), ("insert", 2, 2, 2, 4)]
     assert align(["a", "b", "c"], ["a"]).opcodes == [("equal", 0, 1, 0, 1), ("delete", 1, 3, 1, 1)]
+
+
+def test_a_repetitive_middle_past_the_cap_is_counted_with_the_divergence_still_exact():
+    base, new = ["x", "y", "z"] * 400, ["x", "z", "y"] * 400  # difflib would be cubic here
+    alignment = align(base, new)
+    assert (alignment.aligned_by, alignment.first_change()[1:4:2]) == ("counts", (1, 1))
