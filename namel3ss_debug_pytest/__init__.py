@@ -47,9 +47,21 @@ def pytest_configure(config: pytest.Config) -> None:
         return
     if not directory.strip():
         raise pytest.UsageError("--n3-trace needs a directory")
-    path = Path(config.invocation_params.dir, directory).expanduser()
+    path = Path(config.invocation_params.dir, Path(directory).expanduser())
+    _check_writable(path)
     _apply_retention(path, config.invocation_params.dir)
     config.pluginmanager.register(EveryTestTraced(path, keep or "all"), "namel3ss_debug-every-test")
+
+
+def _check_writable(directory: Path) -> None:
+    """A trace directory that cannot be written is a usage error before any test: else every test would
+    pass on a trace with no events."""
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise pytest.UsageError(f"--n3-trace {directory}: cannot make the directory ({exc.strerror or exc})") from None
+    if not directory.is_dir() or not os.access(directory, os.W_OK | os.X_OK):
+        raise pytest.UsageError(f"--n3-trace {directory}: not a directory this user can write to")
 
 
 def _apply_retention(directory: Path, cwd: Path) -> None:

@@ -214,7 +214,11 @@ class TraceAssertions:
         run.recorder.flush()
         written = run.recorder.seq
         if self._cache is None or self._cache[0] != written:
-            self._cache = (written, list(_read(run.paths)))
+            events = list(_read(run.paths))
+            if run.recorder.errors or (written and not events):
+                raise AssertionError(f"n3trace: this test's trace could not be written ({run.recorder.errors} "
+                                     "tracer errors; see the warnings on stderr), so no assertion on it can hold")
+            self._cache = (written, events)
         return self._cache[1]
 
     def _usage_events(self) -> list[Event]:

@@ -393,3 +393,17 @@ def test_describe_keeps_an_event_on_one_visible_line() -> None:
     event = {"seq": 7, "event_type": "tool_call_end", "component": "tool", "name": "se\u202earch",
              "status": "failed", "error": {"type": "OSError", "message": "a\r\nb\tc"}, "duration_ms": 1.5}
     assert describe(event) == r"seq 7  tool_call_end  tool:se\u202earch  failed  OSError: a\x0d\nb\tc  1.5 ms"
+
+
+def test_n3_trace_to_a_path_that_cannot_be_a_directory_stops_before_any_test(pytester: pytest.Pytester) -> None:
+    (pytester.path / "afile").write_text("not a directory")
+    result = run_suite(pytester, SUITE, "--n3-trace", "afile")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["ERROR: --n3-trace */afile: cannot make the directory (File exists)"])
+
+
+def test_n3_trace_expands_a_home_directory(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HOME", str(pytester.path / "home"))
+    result = run_suite(pytester, SUITE, "--n3-trace=~/traces")
+    assert list((pytester.path / "home" / "traces").glob("*.0000.jsonl")) and not (pytester.path / "~").exists()
+    assert result.ret in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED)
