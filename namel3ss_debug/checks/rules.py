@@ -28,7 +28,7 @@ from ..analysis.window import parse_duration_ms
 from ..model.error_category import CATEGORIES
 from ..model.errors import ConfigError, UsageError
 from ..model.events import COMPONENTS
-from .specs import SpecError, parse_spec
+from .specs import SpecError, is_error_spec, parse_spec
 
 # key -> how its value reads: count, usd, duration, bool, specs, counted_specs, orders, or map:<target>:<value>
 VOCABULARY: dict[str, str] = {
@@ -120,7 +120,7 @@ def _order_rule(key: str, order: list[object], origin: str) -> Rule:
     specs = tuple(_spec(item, counted=False)[0] for item in order)
     if len(specs) < 2:
         raise Invalid("an order needs at least two event specs, such as [\"llm:planner\", \"tool:search\"]")
-    if any(spec.startswith("error") for spec in specs):
+    if any(is_error_spec(spec) for spec in specs):
         raise Invalid("an order is of events, not errors: error specs are for require and forbid")
     return Rule(key, ",".join(specs), specs, origin)
 
@@ -145,7 +145,7 @@ def _target(kind: str, text: str) -> str:
             raise Invalid(f"{text!r} is not an error category (use one of: {', '.join(CATEGORIES)})")
         return text
     spec, _ = _spec(text, counted=False)
-    if spec.startswith("error"):
+    if is_error_spec(spec):
         raise Invalid(f"{text!r}: latency is of spans: name a component or component:name such as llm:planner")
     return spec
 

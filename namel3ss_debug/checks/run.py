@@ -34,7 +34,8 @@ def check_run(source: Any, reader: TraceReader, rules: list[Rule], *, pricer: Op
     wants_secrets = any(rule.key == "forbid_secrets" for rule in rules)
     scan = EventScan(rules, (secrets or SecretFinder()) if wants_secrets else None)
     seen = [0]
-    blocks = _blocks(reader.events(source), scan, seen) if wants_secrets else _record_blocks(reader, source, scan, seen)
+    blocks = (_blocks(reader.events(source), scan, seen, reader.problems) if wants_secrets
+              else _record_blocks(reader, source, scan, seen))
     report = analyze([(source, blocks)], pricer=pricer, problems=reader.problems)
     results = evaluate(rules, report, scan)
     run_id = report.run_ids[0] if report.run_ids else (source.run_id or source.label)
@@ -42,15 +43,19 @@ def check_run(source: Any, reader: TraceReader, rules: list[Rule], *, pricer: Op
     return check, seen[0]
 
 
-def _blocks(events: Iterable[Located], scan: EventScan, seen: list[int]) -> Iterator[list[EventRecord]]:
+def _blocks(events: Iterable[Located], scan: EventScan, seen: list[int], problems: Any) -> Iterator[list[EventRecord]]:
+    """Whole events (for `forbid_secrets`): an event whose envelope fields have the wrong types is an invalid
+    line, as on the fast path, and is neither scanned nor analysed."""
     block: list[EventRecord] = []
     for located in events:
+        try:
+            record = record_from_dict(located.event)[0]
+        except ValueError as error:
+            problems.invalid_line(located.where, str(error))
+            continue
         scan.see(located)
         seen[0] += 1
-        try:
-            block.append(record_from_dict(located.event)[0])
-        except ValueError:
-            continue  # the reader checked the envelope; a record it cannot make is not analysable
+        block.append(record)
         if len(block) >= _BLOCK:
             yield block
             block = []

@@ -15,7 +15,7 @@ from ..store.reader import Located
 from .results import MAX_EVENTS, EventRef, ms_text, usd_text
 from .rules import Rule
 from .secrets import SecretFinder
-from .specs import EventSpec, is_occurrence, kind_of, label, parse_spec
+from .specs import EventSpec, is_error_spec, is_occurrence, kind_of, label, parse_spec
 
 _MAX_PLACES = 10_000  # error events remembered by seq, to place the report's error examples
 _MAX_SEEN = 1_000  # distinct component:name labels remembered, for "did you mean"
@@ -66,7 +66,7 @@ class EventScan:
         self.rules = rules
         self.places: dict[int, tuple[str, str]] = {}  # seq -> (file:line, event type), for events with errors
         self.specs = {rule.target: (parse_spec(rule.target)[0], Found()) for rule in rules
-                      if rule.key in ("require", "forbid") and not rule.target.startswith("error")}
+                      if rule.key in ("require", "forbid") and not is_error_spec(rule.target)}
         self.orders = {rule.target: Order(rule.limit) for rule in rules if rule.key == "require_order"}
         self.latency = {(rule.key, rule.target): (parse_spec(rule.target)[0], rule.limit, Found()) for rule in rules
                         if rule.key in ("max_p95", "max_p99", "max_latency")}
@@ -111,7 +111,7 @@ class EventScan:
         for order in self.orders.values():
             order.see(event, ref)
         component = event.get("component")
-        if event.get("event_type", "").endswith("_start"):
+        if str(event.get("event_type", "")).endswith("_start"):
             for key, (limit, found) in self.call_limits.items():
                 if component == key[len("max_"):-len("_calls")]:
                     found.count += 1

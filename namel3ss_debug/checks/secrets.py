@@ -20,12 +20,19 @@ class SecretFinder:
         self._redactor = Redactor(keys, patterns)
 
     def find(self, event: dict[str, Any]) -> Optional[str]:
-        """The dotted path of the first field holding a secret-looking value (`inputs.headers.authorization`)."""
-        for name in _PAYLOAD:
-            if name in event:
-                found = self._walk(event[name], name)
-                if found is not None:
-                    return found
+        """The dotted path of the first field holding a secret-looking value (`inputs.headers.authorization`).
+
+        A key on the path that itself looks like a secret is shown redacted: the path is printed in CI logs.
+        A payload nested too deep to walk is reported as such rather than passed as clean.
+        """
+        try:
+            for name in _PAYLOAD:
+                if name in event:
+                    found = self._walk(event[name], name)
+                    if found is not None:
+                        return found
+        except RecursionError:
+            return "(a payload nested too deep to look into)"
         return None
 
     def _walk(self, value: Any, path: str) -> Optional[str]:
@@ -47,7 +54,7 @@ class SecretFinder:
         if "$bytes" in value:
             return path if self._redactor.redact(value, pairs=True) != value else None
         for key, item in value.items():
-            inner = f"{path}.{key}"
+            inner = f"{path}.{self._redactor.redact_text(str(key), pairs=True)}"
             if self._redactor.is_sensitive_key(key) and isinstance(item, str) and item and not _marker(item):
                 return inner
             found = self._walk(item, inner)

@@ -65,6 +65,11 @@ def parse_spec(text: str, *, counted: bool = False) -> tuple[EventSpec, int]:
     return EventSpec(spec_text, head, name, is_error=head == "error"), count
 
 
+def is_error_spec(text: str) -> bool:
+    """`error` or `error:CATEGORY` (not an event type that starts with the word, like `error_occurred`)."""
+    return text == "error" or text.startswith("error:")
+
+
 def _check_head(head: str, name: Optional[str]) -> None:
     if head == "error":
         if name is not None and not any(fnmatchcase(category, name) for category in CATEGORIES):

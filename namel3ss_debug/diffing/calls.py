@@ -191,14 +191,20 @@ def _canonical(value: Any) -> bytes:
         try:
             return json.dumps(value, sort_keys=True, default=repr).encode("utf-8", "replace")
         except (ValueError, RecursionError):
-            return repr(value).encode("utf-8", "replace")
+            try:
+                return repr(value).encode("utf-8", "replace")
+            except RecursionError:  # nested past the interpreter's limit: such values all compare equal
+                return b"(nested too deep to compare)"
 
 
 def _compact(value: Any) -> str:
     try:
         return orjson.dumps(value).decode()
     except (TypeError, orjson.JSONEncodeError):
-        return repr(value)
+        try:
+            return repr(value)
+        except RecursionError:
+            return "(nested too deep to show)"
 
 
 def _is_duration(value: Any) -> bool:

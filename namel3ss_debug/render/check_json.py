@@ -27,5 +27,5 @@ def _plain(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return [_plain(item) for item in value]
     if isinstance(value, float):
-        return round(value, 6) if math.isfinite(value) else None
+        return float(f"{value:.12g}") if math.isfinite(value) else None  # 12 significant digits, as diff
     return value

@@ -6,7 +6,7 @@ from rich.console import Console
 from rich.table import Table
 
 from ..checks.results import CheckReport, CheckResult, RunCheck
-from .text import plural, safe
+from .text import plural, safe_line
 
 
 def render_check(console: Console, report: CheckReport) -> None:
@@ -19,16 +19,16 @@ def render_check(console: Console, report: CheckReport) -> None:
 
 
 def _run(console: Console, run: RunCheck) -> None:
-    table = Table(title=f"run {safe(run.run_id)}  ({safe(run.source)})", title_justify="left", expand=False)
+    table = Table(title=f"run {safe_line(run.run_id)}  ({safe_line(run.source)})", title_justify="left", expand=False)
     for header in ("result", "rule", "limit", "value", "events"):
         table.add_column(header, overflow="fold")
     for result in run.results:
-        table.add_row("[green]pass[/]" if result.passed else "[bold red]FAIL[/]", safe(result.rule),
-                      safe(result.limit), safe(result.value), _events(result))
+        table.add_row("[green]pass[/]" if result.passed else "[bold red]FAIL[/]", safe_line(result.rule),
+                      safe_line(result.limit), safe_line(result.value), _events(result))
     console.print(table)
     for result in run.failed:
-        console.print(f"[red]FAIL[/] {safe(result.message)}")
-        console.print(f"     [dim]rule from {safe(result.origin)}[/]")
+        console.print(f"[red]FAIL[/] {safe_line(result.message)}")
+        console.print(f"     [dim]rule from {safe_line(result.origin)}[/]")
 
 
 def _events(result: CheckResult) -> str:
@@ -38,5 +38,5 @@ def _events(result: CheckResult) -> str:
     seqs: dict[str, list[str]] = {}
     for ref in result.events:
         seqs.setdefault(f"{ref.component}:{ref.name}", []).append(str(ref.seq))
-    text = "; ".join(f"{safe(label)} seq {', '.join(numbers)}" for label, numbers in seqs.items())
+    text = "; ".join(f"{safe_line(label)} seq {', '.join(numbers)}" for label, numbers in seqs.items())
     return text + (f" +{result.more_events} more" if result.more_events else "")

@@ -12,7 +12,7 @@ from rich.table import Table
 from ..diffing.report import Change, DiffReport, Divergence, OperationDelta, OutputChanges, ThresholdResult
 from .diff_format import (METRIC_TITLES, divergence_rows, divergence_title, figure, percent_change,
                           signed, threshold_change)
-from .text import safe
+from .text import safe_line
 
 
 def render_diff(console: Console, report: DiffReport) -> None:
@@ -31,8 +31,8 @@ def render_diff(console: Console, report: DiffReport) -> None:
 
 
 def _side(side) -> str:  # noqa: ANN001 - a RunSide
-    run = f"run {safe(side.run_id)}" if side.run_id else "(no run id)"
-    return f"{run} ({safe(side.label)}, {safe(side.status or 'unfinished')}, {side.calls:,} calls)"
+    run = f"run {safe_line(side.run_id)}" if side.run_id else "(no run id)"
+    return f"{run} ({safe_line(side.label)}, {safe_line(side.status or 'unfinished')}, {side.calls:,} calls)"
 
 
 def _thresholds(console: Console, results: list[ThresholdResult]) -> None:
@@ -42,7 +42,7 @@ def _thresholds(console: Console, results: list[ThresholdResult]) -> None:
     for result in results:
         mark = "[bold red]crossed[/]" if result.crossed else "[green]ok[/]     "
         figures = f"{figure(result.base, result.metric_unit)} -> {figure(result.new, result.metric_unit)}"
-        console.print(f"  {mark}  {safe(result.expression)}  {safe(threshold_change(result))}  ({figures})")
+        console.print(f"  {mark}  {safe_line(result.expression)}  {safe_line(threshold_change(result))}  ({figures})")
 
 
 def _overview(changes: list[Change]) -> Table:
@@ -64,12 +64,12 @@ def _divergence(console: Console, report: DiffReport) -> None:
     if divergence is None:
         console.print("first divergence: none (the runs made the same calls in the same order)")
         return
-    console.print(f"[bold]first divergence[/]: {safe(divergence_title(divergence))}")
+    console.print(f"[bold]first divergence[/]: {safe_line(divergence_title(divergence))}")
     console.print(_divergence_table(divergence))
     if calls.by_operation:
         table = _table("Calls added and removed", ["operation", ">base", ">new", ">added", ">removed"])
         for row in calls.by_operation:
-            table.add_row(safe(row.operation), f"{row.base:,}", f"{row.new:,}", _plus(row.added), _minus(row.removed))
+            table.add_row(safe_line(row.operation), f"{row.base:,}", f"{row.new:,}", _plus(row.added), _minus(row.removed))
         console.print(table)
 
 
@@ -77,7 +77,7 @@ def _divergence_table(divergence: Divergence) -> Table:
     table = _table(None, ["", "BASE", "NEW"])
     styles = {"+": "green", "-": "red", "~": "yellow"}
     for mark, left, right in divergence_rows(divergence):
-        table.add_row(mark, safe(left), safe(right), style=styles.get(mark))
+        table.add_row(mark, safe_line(left), safe_line(right), style=styles.get(mark))
     return table
 
 
@@ -90,7 +90,7 @@ def _latency(console: Console, title: str, rows: Iterable[OperationDelta]) -> No
     headers = ["operation", ">count", ">p95 base", ">p95 new", ">p95 change", ">p95 %"]
     table = _table(title, headers + ([">p50 change", ">max change"] if wide else []))
     for row in rows:
-        name = safe(row.operation) + ("" if row.presence == "both" else f" ({row.presence})")
+        name = safe_line(row.operation) + ("" if row.presence == "both" else f" ({row.presence})")
         cells = [name, _count_cell(row.count), figure(row.p95_ms.base, "ms"), figure(row.p95_ms.new, "ms"),
                  _coloured(signed(row.p95_ms.delta, "ms"), row.p95_ms.delta), percent_change(row.p95_ms)]
         if wide:
@@ -106,12 +106,12 @@ def _outputs(console: Console, outputs: OutputChanges) -> None:
                   "changed their output, error or status")
     for item in outputs.items:
         inputs = {True: "inputs changed", False: "same inputs", None: "inputs not recorded"}[item.inputs_changed]
-        console.print(f"  [bold]{safe(item.base.key)}[/] (BASE seq {item.base.seq}, {safe(item.base.status)}; "
-                      f"NEW seq {item.new.seq}, {safe(item.new.status)}; {inputs})")
+        console.print(f"  [bold]{safe_line(item.base.key)}[/] (BASE seq {item.base.seq}, {safe_line(item.base.status)}; "
+                      f"NEW seq {item.new.seq}, {safe_line(item.new.status)}; {inputs})")
         if item.offset < 0:
             console.print("    the outputs differ past the characters kept, or only in status")
-        console.print(f"    [red]- {safe(item.base_preview)}[/]")
-        console.print(f"    [green]+ {safe(item.new_preview)}[/]")
+        console.print(f"    [red]- {safe_line(item.base_preview)}[/]")
+        console.print(f"    [green]+ {safe_line(item.new_preview)}[/]")
     if outputs.changed > len(outputs.items):
         console.print(f"  … {outputs.changed - len(outputs.items):,} more (--format json lists the same first ones)")
 

@@ -10,6 +10,7 @@ import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+import orjson
 import pytest
 from click.testing import CliRunner
 from tracefactory import TraceBuilder, error
@@ -457,3 +458,59 @@ def test_a_junit_file_gets_the_permissions_the_umask_gives(tmp_path):
     finally:
         os.umask(previous)
     assert stat.S_IMODE((tmp_path / "out.xml").stat().st_mode) == 0o644
+
+
+def one_event_trace(tmp_path, name="run.jsonl", **fields):
+    event = {"v": 1, "run_id": "r", "seq": 0, "ts": "2026-11-22T10:00:00.000000Z", "event_type": "custom_x",
+             "component": "custom", "name": "n", "span_id": "a", "parent_id": None, "status": "completed", **fields}
+    (tmp_path / name).write_bytes(orjson.dumps(event) + b"\n")
+    return name
+
+
+def test_a_secret_in_a_key_is_not_printed_by_the_path_that_finds_it(tmp_path):
+    key = "sk-proj-SECRETSECRETSECRET1234567890abcd"
+    result = check(one_event_trace(tmp_path, inputs={key: key}), "--forbid-secrets", "--format", "json")
+    assert result.exit_code == 1 and "SECRETSECRET" not in result.output and "[REDACTED" in result.output
+
+
+def test_a_newline_in_trace_text_cannot_start_a_line_of_the_table(tmp_path):
+    trace = agent_run(tool_error=error("TimeoutError", "late\n::error::forged"))
+    result = CliRunner().invoke(cli, ["check", write(tmp_path, trace), "--max-errors", "0"], env={"COLUMNS": "250"})
+    assert "::error::forged" in result.output
+    assert not any(line.lstrip().startswith("::") for line in result.output.splitlines())
+
+
+def test_an_event_type_starting_with_error_is_an_event_not_an_error_spec(tmp_path):
+    result = check(one_event_trace(tmp_path, event_type="error_occurred"), "--require", "error_occurred",
+                   "--format", "json")
+    passed = [rule["passed"] for run in orjson.loads(result.output)["runs"] for rule in run["results"]]
+    assert (result.exit_code, passed) == (0, [True])
+    assert check("run.jsonl", "--require-order", "error_occurred,custom").exit_code in (0, 1)  # an order of events
+
+
+def test_a_line_with_an_envelope_of_the_wrong_type_is_an_invalid_line_for_forbid_secrets_too(tmp_path):
+    one_event_trace(tmp_path, "bad.jsonl", event_type=5)
+    good = tmp_path / "bad.jsonl"
+    good.write_bytes(good.read_bytes() + orjson.dumps({**orjson.loads(good.read_bytes()), "seq": 1,
+                                                       "event_type": "custom_x"}) + b"\n")
+    result = check("bad.jsonl", "--forbid-secrets")
+    assert (result.exit_code, "bad.jsonl:1: field `event_type`: expected str" in result.stderr) == (0, True)
+
+
+def test_a_payload_nested_too_deep_to_walk_is_reported_not_a_traceback(tmp_path):
+    deep: dict = {}
+    inner = deep
+    for _ in range(900):
+        inner["a"] = {}
+        inner = inner["a"]
+    path = tmp_path / "deep.jsonl"
+    event = {"v": 1, "run_id": "r", "seq": 0, "ts": "2026-11-22T10:00:00.000000Z", "event_type": "custom_x",
+             "component": "custom", "name": "n", "span_id": "a", "parent_id": None, "status": "completed"}
+    path.write_text(json.dumps({**event, "inputs": deep}) + "\n")
+    result = check("deep.jsonl", "--forbid-secrets")
+    assert (result.exit_code, "nested too deep" in result.output) == (1, True)
+
+
+def test_json_figures_keep_twelve_significant_digits(tmp_path):
+    result = check(write(tmp_path, agent_run(cost=0.0000123)), "--max-cost", "1", "--format", "json")
+    assert '"value_number":0.0000246' in result.output.replace(" ", "") or "2.46e-05" in result.output

@@ -214,3 +214,10 @@ def test_a_changed_output_is_shown_whether_it_is_read_again_from_its_file_or_kep
     assert (from_files["base_preview"], from_files["new_preview"]) == ("Sunlight frees electrons.",
                                                                        "Sunlight frees holes.")
     assert (kept["base_preview"], kept["new_preview"]) == (from_files["base_preview"], from_files["new_preview"])
+
+
+def test_a_newline_in_trace_text_cannot_start_a_line_of_the_table(tmp_path):
+    base = write(tmp_path / "b.jsonl", run_events(searches=()))
+    new = write(tmp_path / "n.jsonl", run_events(searches=("q",), tool="x\n::error::forged"))
+    output = CliRunner().invoke(cli, ["diff", base, new], env={"COLUMNS": "250"}).output
+    assert "::error::forged" in output and not any(line.lstrip().startswith("::") for line in output.splitlines())

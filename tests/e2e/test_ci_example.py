@@ -30,3 +30,9 @@ def test_the_ci_script_passes_on_the_example_and_writes_its_reports(tmp_path):
 def test_the_workflow_runs_the_script_with_github_annotations():
     workflow = (ROOT / "examples" / "ci" / "github-workflow.yml").read_text()
     assert "FORMAT=github OUT=ci-out bash examples/ci/check.sh" in workflow
+
+
+def test_the_ci_script_exits_with_diff_s_own_code(tmp_path):
+    """A baseline that is not there is diff's exit 2 (usage), not a generic 1."""
+    result = run_ci_script(tmp_path, BASELINE=str(tmp_path / "no-baseline"))
+    assert result.returncode == 2, result.stdout + result.stderr
