@@ -41,8 +41,7 @@ def _from_workspace(file: str) -> str:
 
 
 def escape_data(text: str) -> str:
-    text = visible(text.replace("\r", "\n")).replace("%", "%25")
-    return text.replace("\n", "%0A")
+    return visible(text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A"))
 
 
 def escape_property(text: str) -> str:

@@ -6,7 +6,10 @@ import gzip
 from dataclasses import dataclass
 from typing import BinaryIO, Callable, Iterator
 
+from ..model.errors import TraceError
+
 _BOM = b"\xef\xbb\xbf"
+MAX_LINE = 256 << 20  # a longer line would take more memory than any event is worth (the tracer truncates)
 BLOCK_SIZE = 1 << 20  # a block decoded right after it is read is still in the CPU cache: 1 MB beats 8 MB by 1.8x
 
 
@@ -70,6 +73,9 @@ def iter_blocks(stream: BinaryIO, path: str, progress: Callable[[int], None] | N
             end -= len(_BOM)
             offset = len(_BOM)
         cut = buffer.rfind(b"\n", 0, end) + 1
+        if not cut and end > MAX_LINE:  # /dev/zero, or a binary file without newlines: not a line of a trace
+            raise TraceError(f"a line longer than {MAX_LINE >> 20} MiB: this is not a trace",
+                             where=f"{path}:{line}", hint="give a JSON Lines trace file")
         rest = bytes(buffer[cut:end]) if cut else bytes(buffer[:end])
         if standard:
             spare.append(buffer)

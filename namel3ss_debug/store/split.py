@@ -31,6 +31,9 @@ class Cut:
     first_event: dict[str, Any]
 
 
+_HEAD_LINE = 16 << 20  # a run_start longer than this is not looked for: the run is read in one pass
+
+
 def find_cut(source: RunSource, min_bytes: int = MIN_BYTES) -> Cut | None:
     """A quiet point near the middle of a big run of plain v1 files, or None to read it in one pass."""
     files = source.files
@@ -62,8 +65,8 @@ def _head(path: str) -> tuple[dict[str, Any], str, dict[str, Any] | None] | None
     first = None
     with open(path, "rb") as stream:
         for _ in range(HEAD_LINES):
-            line = stream.readline()
-            if not line:
+            line = stream.readline(_HEAD_LINE)
+            if not line or not line.endswith(b"\n"):  # the end, or a line too long to be a run's head
                 return None
             try:
                 event = orjson.loads(line)
