@@ -15,7 +15,7 @@ from datetime import datetime, timedelta, timezone
 from ..model.errors import TraceError, UsageError
 
 _OFFSET = re.compile(r"^\+(?:(?P<h>\d+(?:\.\d+)?)h)?(?:(?P<m>\d+(?:\.\d+)?)m(?!s))?(?:(?P<s>\d+(?:\.\d+)?)s)?"
-                     r"(?:(?P<ms>\d+(?:\.\d+)?)ms)?$")
+                     r"(?:(?P<ms>\d+(?:\.\d+)?)ms)?$", re.ASCII)
 
 
 @dataclass(frozen=True)
@@ -127,7 +127,7 @@ class EventWindow:
                                               ("until", self.until.text if self.until else None)) if value}
 
 
-_DURATION = re.compile(r"^\s*(?P<number>\d+(?:\.\d+)?)\s*(?P<unit>ms|s|m|h)?\s*$")
+_DURATION = re.compile(r"^\s*(?P<number>\d+(?:\.\d+)?)\s*(?P<unit>ms|s|m|h)?\s*$", re.ASCII)
 _UNIT_MS = {"ms": 1.0, "s": 1000.0, "m": 60_000.0, "h": 3_600_000.0}
 
 

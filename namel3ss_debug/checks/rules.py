@@ -21,6 +21,7 @@ A duration is `500ms`, `3s`, `2m` (a bare number is ms). Specs are described in 
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Optional
 
@@ -138,11 +139,12 @@ def _spec(item: object, counted: bool) -> tuple[str, int]:
 def _target(kind: str, text: str) -> str:
     if kind == "component":
         if text not in COMPONENTS:
-            raise Invalid(f"{text!r} is not a component (use one of: {', '.join(COMPONENTS)})")
+            raise Invalid(f"{text!r} is not a component ({_closest(text, COMPONENTS)}use one of: {', '.join(COMPONENTS)})")
         return text
     if kind == "category":
         if text not in CATEGORIES:
-            raise Invalid(f"{text!r} is not an error category (use one of: {', '.join(CATEGORIES)})")
+            raise Invalid(f"{text!r} is not an error category ({_closest(text, CATEGORIES)}use one of: "
+                          f"{', '.join(CATEGORIES)})")
         return text
     spec, _ = _spec(text, counted=False)
     if is_error_spec(spec):
@@ -227,9 +229,16 @@ _FLAG_EXAMPLES = {"map:component:count": "tool=1", "map:category:count": "auth=0
                   "map:target:duration": "llm=3s or llm:planner=500ms"}
 
 
+def _closest(text: str, names: Iterable[str]) -> str:
+    """`did you mean 'tool'? ` for `tools` (case aside), or nothing."""
+    by_lower = {name.lower(): name for name in names}
+    close = difflib.get_close_matches(text.lower(), list(by_lower), n=1, cutoff=0.6)
+    return f"did you mean {by_lower[close[0]]!r}? " if close else ""
+
+
 def _number_or_text(text: str, whole: bool, usd: bool = False) -> object:
     """A flag's text as the JSON value it stands for: counts and amounts are numbers, durations stay text."""
-    if not (whole or usd):
+    if not (whole or usd) or not text.isascii():  # `١٢` is not a count here: int() would take it
         return text
     try:
         return int(text) if whole else float(text.removeprefix("$"))

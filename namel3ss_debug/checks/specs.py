@@ -17,7 +17,7 @@ from typing import Any, Optional
 from ..model.error_category import CATEGORIES
 from ..model.events import COMPONENTS, INSTANT_EVENT_TYPES, SPAN_EVENT_PREFIXES
 
-_SPEC = re.compile(r"^(?P<head>[A-Za-z_][A-Za-z0-9_]*)(?::(?P<name>[^\s]+?))?(?:\s*>=\s*(?P<count>\d+))?$")
+_SPEC = re.compile(r"^(?P<head>[A-Za-z_][A-Za-z0-9_]*)(?::(?P<name>[^\s>]+?))?(?:\s*>=\s*(?P<count>[0-9]+))?$")
 _OPENERS = ("run_start", "run_end", "segment_start")  # the run itself, not something it did
 # What may come before the colon: a component, a span kind or an instant event type.
 HEADS = (*COMPONENTS, *(p for p in SPAN_EVENT_PREFIXES if p != "run"),

@@ -514,3 +514,15 @@ def test_a_payload_nested_too_deep_to_walk_is_reported_not_a_traceback(tmp_path)
 def test_json_figures_keep_twelve_significant_digits(tmp_path):
     result = check(write(tmp_path, agent_run(cost=0.0000123)), "--max-cost", "1", "--format", "json")
     assert '"value_number":0.0000246' in result.output.replace(" ", "") or "2.46e-05" in result.output
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--max-component-errors", "tools=1"], "did you mean 'tool'?"),
+    (["--max-category-errors", "Auth=0"], "did you mean 'auth'?"),
+    (["--require", "tool:search>=-1"], "is not an event spec"),
+    (["--max-errors", "\u0661\u0662"], "expected a whole number"),
+    (["--max-duration", "\u0661\u0662s"], "is not a duration"),
+])
+def test_a_bad_flag_value_is_one_line_with_exit_2(tmp_path, args, message):
+    result = check(write(tmp_path, agent_run()), *args)
+    assert (result.exit_code, result.stderr.count("\n"), message in result.stderr) == (2, 1, True)

@@ -221,3 +221,9 @@ def test_a_newline_in_trace_text_cannot_start_a_line_of_the_table(tmp_path):
     new = write(tmp_path / "n.jsonl", run_events(searches=("q",), tool="x\n::error::forged"))
     output = CliRunner().invoke(cli, ["diff", base, new], env={"COLUMNS": "250"}).output
     assert "::error::forged" in output and not any(line.lstrip().startswith("::") for line in output.splitlines())
+
+
+def test_a_change_written_with_non_ascii_digits_is_a_usage_error(pair):
+    base, new = pair
+    result = diff(base, new, "--fail-on", "cost>+\u0661\u0660%")
+    assert (result.exit_code, "column 7" in result.stderr) == (2, True)
