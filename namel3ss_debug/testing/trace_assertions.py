@@ -167,6 +167,8 @@ class TraceAssertions:
     def assert_called(self, component: str, name: str, times: int | None = None) -> None:
         """Fail unless `component:name` was called (exactly `times` times, when given)."""
         __tracebackhide__ = True  # pytest shows the test's line, not ours
+        if times is not None and (isinstance(times, bool) or not isinstance(times, int) or times < 0):
+            raise ValueError(f"times must be a whole number >= 0, not {times!r}")
         calls = self.calls(component, name)
         if (times is None and calls) or len(calls) == times:
             return
@@ -201,7 +203,7 @@ class TraceAssertions:
         if unpriced:
             models = ", ".join(sorted({str(e.get("model")) for e in unpriced}))
             self._fail(f"cannot check a cost limit of ${usd:g}: {_count(unpriced, 'LLM call')} of model {models} "
-                       f"have no price (give one with @pytest.mark.n3trace(price_overrides={{...}}) or "
+                       f"{'has' if len(unpriced) == 1 else 'have'} no price (give one with @pytest.mark.n3trace(price_overrides={{...}}) or "
                        f"price_overrides in .namel3ss/debug.json):", unpriced)
         if cost > usd:
             calls = sorted(self._usage_events(), key=_tokens, reverse=True)

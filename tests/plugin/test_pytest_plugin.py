@@ -169,7 +169,7 @@ def test_unpriced(n3trace):
         "E         seq 6  llm_call_end  llm:answer  completed  model fake-gpt  5 tokens  * ms",
         "E       AssertionError: expected a cost of at most $0.01, the LLM calls cost $0.012; most tokens first:",
         "E         seq 6  llm_call_end  llm:answer  completed  model fake-gpt  10 tokens  $0.012  * ms",
-        "E       AssertionError: cannot check a cost limit of $1: 1 LLM call of model fake-gpt have no price "
+        "E       AssertionError: cannot check a cost limit of $1: 1 LLM call of model fake-gpt has no price "
         "(give one with @pytest.mark.n3trace(price_overrides={...}) or price_overrides in .namel3ss/debug.json):",
     ], consecutive=False)
 
@@ -407,3 +407,10 @@ def test_n3_trace_expands_a_home_directory(pytester: pytest.Pytester, monkeypatc
     result = run_suite(pytester, SUITE, "--n3-trace=~/traces")
     assert list((pytester.path / "home" / "traces").glob("*.0000.jsonl")) and not (pytester.path / "~").exists()
     assert result.ret in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED)
+
+
+def test_assert_called_refuses_a_negative_count() -> None:
+    from namel3ss_debug.testing.trace_assertions import TraceAssertions
+
+    with pytest.raises(ValueError, match="times must be a whole number >= 0"):
+        TraceAssertions.assert_called(None, "tool", "search", times=-1)  # type: ignore[arg-type]
