@@ -107,7 +107,10 @@ def _with_optional(record: EventRecord, event: dict[str, Any]) -> tuple[EventRec
         setattr(record, key, value)
     for key in ("inputs", "attrs"):
         if key in event:
-            setattr(record, key, msgspec.Raw(_ENCODER.encode(event[key])))
+            try:
+                setattr(record, key, msgspec.Raw(_ENCODER.encode(event[key])))
+            except (RecursionError, TypeError, msgspec.EncodeError):  # nested past the encoder's depth
+                dropped.append(key)
     return record, dropped
 
 
