@@ -7,15 +7,8 @@ LLM answer in memory.
 
 from __future__ import annotations
 
-import json
-import os
-from typing import Any
-
-import orjson
-
+from ..store.lines import event_at
 from .calls import Call, outcome, preview
-
-_CHUNK = 1 << 16
 
 
 def preview_of(call: Call) -> str:
@@ -24,38 +17,6 @@ def preview_of(call: Call) -> str:
         return call.preview
     if call.place is None:
         return ""
-    event = _event_at(*call.place)
+    event = event_at(*call.place)
     result = outcome(event) if isinstance(event, dict) else None
     return "" if result is None else preview(result)
-
-
-def _event_at(path: str, offset: int) -> Any:
-    try:
-        descriptor = os.open(path, os.O_RDONLY)
-    except OSError:
-        return None
-    try:
-        line = _line(descriptor, offset)
-    except OSError:
-        return None
-    finally:
-        os.close(descriptor)
-    try:
-        return orjson.loads(line)
-    except orjson.JSONDecodeError:
-        try:
-            return json.loads(line.decode("utf-8", "replace"))
-        except (ValueError, RecursionError):
-            return None
-
-
-def _line(descriptor: int, offset: int) -> bytes:
-    parts = []
-    while True:
-        chunk = os.pread(descriptor, _CHUNK, offset)
-        end = chunk.find(b"\n")
-        if end >= 0 or len(chunk) < _CHUNK:
-            parts.append(chunk if end < 0 else chunk[:end])
-            return b"".join(parts)
-        parts.append(chunk)
-        offset += len(chunk)

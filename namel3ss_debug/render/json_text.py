@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import re
-
 import json
+import math
+import re
+from dataclasses import fields, is_dataclass
 from typing import Any
 
 import orjson
@@ -50,3 +51,15 @@ _UNSAFE = re.compile(rb"\x7f|\xc2[\x80-\x9f]|\xd8\x9c|\xe2\x80[\x8e\x8f\xa8-\xae
 def terminal_safe(data: bytes) -> bytes:
     """JSON bytes with those characters written as `\\uXXXX` escapes: the same strings to a parser."""
     return _UNSAFE.sub(lambda match: b"\\u%04x" % ord(match.group().decode()), data)
+
+
+def plain(value: Any) -> Any:
+    """A report of frozen dataclasses as JSON types: floats to 12 significant digits (what a measurement
+    carries), and a non-finite float as null."""
+    if is_dataclass(value) and not isinstance(value, type):
+        return {item.name: plain(getattr(value, item.name)) for item in fields(value)}
+    if isinstance(value, (list, tuple)):
+        return [plain(item) for item in value]
+    if isinstance(value, float):
+        return float(f"{value:.12g}") if math.isfinite(value) else None
+    return value

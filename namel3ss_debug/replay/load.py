@@ -9,23 +9,20 @@ namel3ss format, the `n3` step records: its events are made, not read) is held i
 
 from __future__ import annotations
 
-import json
 import os
 from array import array
 from collections import OrderedDict
 from typing import Any
 
-import orjson
-
 from ..model.errors import TraceError, UsageError
+from ..store.formats import rereadable
+from ..store.lines import decode_line, line_at
 from ..store.reader import TraceReader
 from ..store.records import record_from_dict
-from ..store.formats import rereadable
 from ..store.sources import RunSource
 from .timeline import MemoryStore, Timeline, TimelineBuilder, add_event
 
 _CACHED = 512  # events kept decoded: a screen of `list` and the way back to the last few stops
-_CHUNK = 1 << 16  # most events fit; a longer line is read in growing chunks
 
 
 class FileStore:
@@ -68,28 +65,15 @@ class FileStore:
     def _read(self, index: int) -> dict[str, Any]:
         file = self.file[index]
         try:
-            line = self._line(file, self.offset[index])
+            line = line_at(self._descriptor(file), self.offset[index])
         except OSError as error:
             raise self._changed(index, error.strerror or str(error)) from None
-        event = _decode(line)
+        event = decode_line(line)
         if event is None and _stamp(self.paths[file]) != self._stamps[file]:
             raise self._changed(index, "the line is not JSON any more")
         if not isinstance(event, dict) or event.get("seq") != self.seq[index]:
             raise self._changed(index, "a different line is there now")
         return event
-
-    def _line(self, file: int, offset: int) -> bytes:
-        """The line at `offset`, read with pread: no buffer of ours can hold bytes the file no longer has."""
-        descriptor, parts, size = self._descriptor(file), [], _CHUNK
-        while True:
-            chunk = os.pread(descriptor, size, offset)
-            end = chunk.find(b"\n")
-            if end >= 0 or len(chunk) < size:
-                parts.append(chunk if end < 0 else chunk[:end])
-                return b"".join(parts)
-            parts.append(chunk)
-            offset += len(chunk)
-            size = min(size * 2, 1 << 26)
 
     def _changed(self, index: int, why: str) -> TraceError:
         return TraceError(f"the trace changed since replay read it ({why})", where=self.where(index),
@@ -105,18 +89,6 @@ class FileStore:
         for descriptor in self._descriptors.values():
             os.close(descriptor)
         self._descriptors.clear()
-
-
-def _decode(line: bytes) -> Any:
-    """The line's JSON; a payload orjson refuses but the record decoder let by (a number past a double's
-    range, a string that is not UTF-8) is read by the lenient standard library, bad bytes replaced."""
-    try:
-        return orjson.loads(line)
-    except orjson.JSONDecodeError:
-        try:
-            return json.loads(line.decode("utf-8", "replace"))
-        except (ValueError, RecursionError):
-            return None
 
 
 def _stamp(path: str) -> tuple[int, int] | None:
