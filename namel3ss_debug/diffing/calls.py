@@ -81,7 +81,7 @@ class CallRecorder:
         self._open: dict[Any, int] = {}  # span id -> call index, open spans only
         self._closed: OrderedDict[Any, int] = OrderedDict()
         self._numbers: dict[tuple[str, str], int] = {}
-        self._texts: dict[str, str] = {}  # one string object per component, name and status
+        self._texts: dict[str, str] = {}  # one string object per component, name, operation and status
 
     def add(self, event: dict[str, Any], place: Optional[tuple[str, int]] = None) -> None:
         """One event, in file order; `place` (file, byte offset) when the file can be read there again."""
@@ -114,7 +114,7 @@ class CallRecorder:
         kind = event_type[: -len("_start")] if isinstance(event_type, str) and event_type.endswith("_start") else None
         parent = self._parent(event.get("parent_id"))
         call = Call(index=len(self.calls), seq=event["seq"], component=component, name=name,
-                    operation=op_label(component, name, kind), number=self._number(component, name),
+                    operation=self._text(op_label(component, name, kind)), number=self._number(component, name),
                     depth=0 if parent < 0 else self.calls[parent].depth + 1, parent=parent,
                     inputs_hash=fingerprint(event["inputs"]) if "inputs" in event else None)
         self.calls.append(call)
