@@ -20,7 +20,7 @@ from .progress import ByteProgress
 from .trace_args import make_reader, open_traces
 
 
-@click.command("diff", short_help="Compare two runs: figures, calls added and removed, first divergence.")
+@click.command("diff", short_help="What changed between two runs: figures, calls, first divergence.")
 @click.argument("base", metavar="BASE")
 @click.argument("new", metavar="NEW")
 @click.option("--fail-on", "fail_on", multiple=True, metavar="EXPRESSION",

@@ -528,7 +528,7 @@ def test_top_level_help_shows_each_command_s_whole_short_help():
         "check": "Fail CI when a run breaks rules: errors, latency, cost, events.",
         "clean": "Delete traces older than the retention limit.",
         "config": "Show, create and check the configuration.",
-        "diff": "Compare two runs: figures, calls added and removed, first divergence.",
+        "diff": "What changed between two runs: figures, calls, first divergence.",
         "inspect": "Look into a trace: events, one event or span, the tree, a timeline.",
         "replay": "Step through a recorded run like pdb: breakpoints, mocks, back.",
         "trace": "Run a Python app with tracing on and summarise the run.",
