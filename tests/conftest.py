@@ -1,4 +1,5 @@
-"""Shared test setup: make the helper modules beside this file (`tracehelpers`) importable.
+"""Shared test setup: make the helper modules beside this file (`tracehelpers`) importable, and the
+`isolated_workspace` fixture.
 
 pytest's default import mode already puts this directory on sys.path; doing it here too keeps the
 helpers importable under `--import-mode=importlib`.
@@ -6,9 +7,23 @@ helpers importable under `--import-mode=importlib`.
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
+
+import pytest
 
 _TESTS = str(Path(__file__).parent)
 if _TESTS not in sys.path:
     sys.path.insert(0, _TESTS)
+
+
+@pytest.fixture
+def isolated_workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The test in its own directory: no workspace config and no `NAMEL3SS_DEBUG_*` of the environment
+    (so not the repository's trace directory either). Modules use it with `pytest.mark.usefixtures`."""
+    monkeypatch.chdir(tmp_path)
+    for name in list(os.environ):
+        if name.startswith("NAMEL3SS_DEBUG_"):
+            monkeypatch.delenv(name)
+    return tmp_path

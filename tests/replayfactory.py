@@ -57,3 +57,17 @@ def write_agent_run(path: Path) -> Path:
     builder = TraceBuilder()
     builder.events = agent_run()
     return builder.write(path)
+
+
+def nested_run(depth: int) -> list[dict[str, Any]]:
+    """`depth` custom spans each inside the one before (seq 0..depth-1 their starts), then their ends."""
+    events: list[dict[str, Any]] = []
+    parent = None
+    for number in range(depth):
+        events.append({"seq": number, "event_type": "custom_span_start", "component": "custom", "name": "n",
+                       "span_id": f"s{number}", "parent_id": parent, "status": "started"})
+        parent = f"s{number}"
+    for number in reversed(range(depth)):
+        events.append({"seq": len(events), "event_type": "custom_span_end", "component": "custom", "name": "n",
+                       "span_id": f"s{number}", "parent_id": None, "status": "completed"})
+    return events

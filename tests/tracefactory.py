@@ -91,6 +91,16 @@ class TraceBuilder:
         return path
 
 
+def many_llm_calls(spans: int = 3000) -> TraceBuilder:
+    """A run of `spans` LLM calls with 200-character prompts: past 1 MiB at 3,000, so an index is written."""
+    trace = TraceBuilder()
+    trace.run_start()
+    for n in range(spans):
+        trace.span("llm", "plan", 1, inputs={"prompt": "p" * 200, "n": n})
+    trace.run_end()
+    return trace
+
+
 def error(kind: str, message: str, category: str | None = None) -> dict[str, str]:
     record = {"type": kind, "message": message}
     if category:

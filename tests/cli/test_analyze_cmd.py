@@ -18,13 +18,7 @@ from namel3ss_debug.schemas import load_analyze_schema
 RUN = "20261122-100000-0a1b2c"
 
 
-@pytest.fixture(autouse=True)
-def _workspace(tmp_path, monkeypatch):
-    """Each test in its own directory: no workspace config, no trace directory of the repository."""
-    monkeypatch.chdir(tmp_path)
-    for name in list(__import__("os").environ):
-        if name.startswith("NAMEL3SS_DEBUG_"):
-            monkeypatch.delenv(name)
+pytestmark = pytest.mark.usefixtures("isolated_workspace")  # each test in its own directory, no config
 
 
 def invoke(*args, input=None):

@@ -20,13 +20,7 @@ from namel3ss_debug.cli.main import cli
 ROOT = Path(__file__).resolve().parents[2]
 
 
-@pytest.fixture(autouse=True)
-def _workspace(tmp_path, monkeypatch):
-    """Each test in its own directory: no workspace config, no trace directory of the repository."""
-    monkeypatch.chdir(tmp_path)
-    for name in list(os.environ):
-        if name.startswith("NAMEL3SS_DEBUG_"):
-            monkeypatch.delenv(name)
+pytestmark = pytest.mark.usefixtures("isolated_workspace")  # each test in its own directory, no config
 
 
 def check(*args, input=None):

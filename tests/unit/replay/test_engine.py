@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from replayfactory import agent_run
+from replayfactory import agent_run, nested_run
 
 from namel3ss_debug.replay.engine import ReplayEngine, ReplayError
 from namel3ss_debug.replay.mocks import Mock, parse_key
@@ -172,14 +172,7 @@ def test_a_mocked_failure_is_no_error():
 
 
 def test_next_over_a_call_nested_past_sixteen_bits_of_depth_goes_to_its_end():
-    events, parent = [], None
-    for number in range(70_000):
-        events.append({"seq": number, "event_type": "custom_span_start", "component": "custom", "name": "n",
-                       "span_id": f"s{number}", "parent_id": parent, "status": "started"})
-        parent = f"s{number}"
-    for number in reversed(range(70_000)):
-        events.append({"seq": len(events), "event_type": "custom_span_end", "component": "custom", "name": "n",
-                       "span_id": f"s{number}", "parent_id": None, "status": "completed"})
+    events = nested_run(70_000)
     engine = ReplayEngine(timeline_of(events))
     engine.goto(66_000)
     assert engine.next().seq == 73_999

@@ -7,7 +7,7 @@ import math
 
 import orjson
 import pytest
-from replayfactory import agent_run, write_agent_run
+from replayfactory import agent_run, nested_run, write_agent_run
 
 from namel3ss_debug.model.errors import TraceError, UsageError
 from namel3ss_debug.replay.load import FileStore, load_timeline
@@ -155,14 +155,7 @@ def test_asking_for_a_run_the_input_does_not_hold_names_the_runs_there(tmp_path)
 
 
 def test_depth_is_not_capped_at_sixteen_bits():
-    events, parent = [], None
-    for number in range(70_000):
-        events.append({"seq": number, "event_type": "custom_span_start", "component": "custom", "name": "n",
-                       "span_id": f"s{number}", "parent_id": parent, "status": "started"})
-        parent = f"s{number}"
-    for number in reversed(range(70_000)):
-        events.append({"seq": len(events), "event_type": "custom_span_end", "component": "custom", "name": "n",
-                       "span_id": f"s{number}", "parent_id": None, "status": "completed"})
+    events = nested_run(70_000)
     t = timeline_of(events)
     assert (t.depth[69_999], t.partner(66_000), t.container_depth(66_000)) == (69_999, 73_999, 66_000)
 

@@ -9,16 +9,11 @@ from namel3ss_debug.store.index import index_path, load_index
 from namel3ss_debug.store.problems import ReadProblems
 from namel3ss_debug.store.reader import TraceReader
 from namel3ss_debug.store.sources import RunSource
-from tracefactory import TraceBuilder
+from tracefactory import many_llm_calls
 
 
 def _big(tmp_path, spans=3000):
-    trace = TraceBuilder()
-    trace.run_start()
-    for n in range(spans):
-        trace.span("llm", "plan", 1, inputs={"prompt": "p" * 200, "n": n})
-    trace.run_end()
-    return trace.write(tmp_path / "big.jsonl")
+    return many_llm_calls(spans).write(tmp_path / "big.jsonl")
 
 
 def _read_all(path, mode="records", min_bytes=0):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from tracefactory import TraceBuilder
+from tracefactory import TraceBuilder, many_llm_calls
 
 from namel3ss_debug.model.errors import TraceError
 from namel3ss_debug.store.index import index_path
@@ -14,11 +14,7 @@ from namel3ss_debug.store.sources import RunSource
 
 
 def big_trace(tmp_path, spans=3000):
-    trace = TraceBuilder()
-    trace.run_start()
-    for n in range(spans):
-        trace.span("llm", "plan", 1, inputs={"prompt": "p" * 200, "n": n})
-    trace.run_end()
+    trace = many_llm_calls(spans)
     return trace.write(tmp_path / "big.jsonl"), trace.events
 
 
