@@ -17,18 +17,17 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections import OrderedDict
 from dataclasses import dataclass, replace
 from typing import Any, Optional
 
 import orjson
 
 from ..analysis.stats import op_label
+from ..model.span_ids import OpenSpans
 
 PREVIEW_KEPT = 1000
 COMPARED_COMPONENTS = frozenset({"llm", "tool"})  # calls whose outputs are compared
 UNCLOSED = "unclosed"  # the status of a call whose end was never read
-_RECENTLY_CLOSED = 4096  # closed spans remembered, for a child written just after its parent ended
 _SPACES = re.compile(r"\s+")
 
 
@@ -78,8 +77,7 @@ class CallRecorder:
         self.calls: list[Call] = []
         self.other_runs: dict[str, int] = {}
         self.events = 0
-        self._open: dict[Any, int] = {}  # span id -> call index, open spans only
-        self._closed: OrderedDict[Any, int] = OrderedDict()
+        self._spans: OpenSpans[int] = OpenSpans()  # span id -> call index
         self._numbers: dict[tuple[str, str], int] = {}
         self._texts: dict[str, str] = {}  # one string object per component, name, operation and status
 
@@ -91,8 +89,10 @@ class CallRecorder:
         span_id, status = event.get("span_id"), event.get("status")
         if status == "started":
             self._start(event, span_id)
-        elif _hashable(span_id) and span_id in self._open:
-            self._end(event, self._open.pop(span_id), span_id, place)
+            return
+        index = self._spans.end(span_id)
+        if index is not None:
+            self._end(event, index, place)
         else:
             self._number(self._text(event.get("component")), self._text(event.get("name")))
 
@@ -112,19 +112,16 @@ class CallRecorder:
         component, name = self._text(event.get("component")), self._text(event.get("name"))
         event_type = event.get("event_type")
         kind = event_type[: -len("_start")] if isinstance(event_type, str) and event_type.endswith("_start") else None
-        parent = self._parent(event.get("parent_id"))
+        found = self._spans.parent(event.get("parent_id"))
+        parent = -1 if found is None else found
         call = Call(index=len(self.calls), seq=event["seq"], component=component, name=name,
                     operation=self._text(op_label(component, name, kind)), number=self._number(component, name),
                     depth=0 if parent < 0 else self.calls[parent].depth + 1, parent=parent,
                     inputs_hash=fingerprint(event["inputs"]) if "inputs" in event else None)
         self.calls.append(call)
-        if _hashable(span_id):
-            self._open[span_id] = call.index
+        self._spans.start(span_id, call.index)
 
-    def _end(self, event: dict[str, Any], index: int, span_id: Any, place: Optional[tuple[str, int]]) -> None:
-        self._closed[span_id] = index
-        if len(self._closed) > _RECENTLY_CLOSED:
-            self._closed.popitem(last=False)
+    def _end(self, event: dict[str, Any], index: int, place: Optional[tuple[str, int]]) -> None:
         call = self.calls[index]
         result = outcome(event)
         duration = event.get("duration_ms")
@@ -134,14 +131,6 @@ class CallRecorder:
             duration_ms=float(duration) if _is_duration(duration) else None,
             outputs_hash=None if result is None else fingerprint(result),
             preview=preview(result) if shown and place is None else None, place=place if shown else None)
-
-    def _parent(self, parent_id: Any) -> int:
-        if not _hashable(parent_id) or parent_id is None:
-            return -1
-        found = self._open.get(parent_id)
-        if found is None:
-            found = self._closed.get(parent_id)
-        return -1 if found is None else found
 
     def _number(self, component: str, name: str) -> int:
         number = self._numbers[(component, name)] = self._numbers.get((component, name), 0) + 1
@@ -209,7 +198,3 @@ def _compact(value: Any) -> str:
 
 def _is_duration(value: Any) -> bool:
     return type(value) in (int, float) and 0 <= value < float("inf")
-
-
-def _hashable(value: Any) -> bool:
-    return isinstance(value, (str, int)) or value is None

@@ -17,14 +17,14 @@ import bisect
 import math
 import re
 from array import array
-from collections import OrderedDict
 from typing import Any, Iterator, Protocol
+
+from ..model.span_ids import OpenSpans
 
 INSTANT, START, END = 0, 1, 2
 _DIGITS = re.compile(r"[0-9]+")
 NO_SPAN = -1
 _MAX_DEPTH = 0xFFFFFFFF
-_RECENTLY_CLOSED = 4096  # closed spans remembered, for a child event written just after its parent ended
 
 
 class EventStore(Protocol):
@@ -197,8 +197,7 @@ class TimelineBuilder:
 
     def __init__(self, timeline: Timeline):
         self.timeline = timeline
-        self.open: dict[str, int] = {}  # span id -> span number: only open spans, so memory stays small
-        self.closed: OrderedDict[str, int] = OrderedDict()
+        self.spans: OpenSpans[int] = OpenSpans()  # span id -> span number
         self._depths = array("I")  # per span
 
     def add(self, seq: int, event_type: Any, component: Any, name: Any, span_id: Any, parent_id: Any,
@@ -214,15 +213,16 @@ class TimelineBuilder:
         t.status_code.append(t.statuses.code(status))
         valid = isinstance(duration_ms, (int, float)) and not isinstance(duration_ms, bool) and 0 <= duration_ms < math.inf
         t.duration.append(duration_ms if valid else math.nan)
-        span_key = span_id if isinstance(span_id, str) else repr(span_id)
         if status == "started":
-            self._start(span_key, parent_id, component_code, name_code)
-        elif span_key in self.open:
-            self._end(span_key)
+            self._start(span_id, parent_id, component_code, name_code)
+            return
+        number = self.spans.end(span_id)
+        if number is not None:
+            self._end(number)
         else:
             self._instant(parent_id, component_code, name_code)
 
-    def _start(self, span_id: str, parent_id: Any, component: int, name: int) -> None:
+    def _start(self, span_id: Any, parent_id: Any, component: int, name: int) -> None:
         t = self.timeline
         parent = self._lookup(parent_id)
         number = len(t.span_start)
@@ -231,18 +231,14 @@ class TimelineBuilder:
         t.span_start.append(len(t.seq) - 1)
         t.span_end.append(-1)
         self._depths.append(depth)
-        self.open[span_id] = number
+        self.spans.start(span_id, number)
         t.kind.append(START)
         t.depth.append(depth)
         t.span.append(number)
         t.call.append(self._count(component, name))
 
-    def _end(self, span_id: str) -> None:
+    def _end(self, number: int) -> None:
         t = self.timeline
-        number = self.open.pop(span_id)
-        self.closed[span_id] = number
-        if len(self.closed) > _RECENTLY_CLOSED:
-            self.closed.popitem(last=False)
         t.span_end[number] = len(t.seq) - 1
         t.kind.append(END)
         t.depth.append(self._depths[number])
@@ -258,11 +254,7 @@ class TimelineBuilder:
         t.call.append(self._count(component, name))
 
     def _lookup(self, parent_id: Any) -> int:
-        if not isinstance(parent_id, str):
-            return NO_SPAN
-        number = self.open.get(parent_id)
-        if number is None:
-            number = self.closed.get(parent_id)
+        number = self.spans.parent(parent_id)
         return NO_SPAN if number is None else number
 
     def _count(self, component: int, name: int) -> int:

@@ -1,0 +1,49 @@
+"""Pairing a span's end with its start, and a child with its parent, while a run is read in file order.
+
+Only the spans open at the time are kept, plus the last few thousand closed (a child event may be written
+just after its parent ended, from another thread), so memory follows nesting, not the run's length.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from typing import Any, Generic, Optional, TypeVar
+
+RECENTLY_CLOSED = 4096
+
+Value = TypeVar("Value")
+
+
+def span_key(span_id: Any) -> str:
+    """A span id as a dict key: an id of another type (a broken writer's) is taken by its repr."""
+    return span_id if isinstance(span_id, str) else repr(span_id)
+
+
+class OpenSpans(Generic[Value]):
+    """What a reader keeps of each span (a number, an index) under its id, while the span is open."""
+
+    def __init__(self, remembered: int = RECENTLY_CLOSED):
+        self.open: dict[str, Value] = {}
+        self.closed: OrderedDict[str, Value] = OrderedDict()
+        self.remembered = remembered
+
+    def start(self, span_id: Any, value: Value) -> None:
+        self.open[span_key(span_id)] = value
+
+    def end(self, span_id: Any) -> Optional[Value]:
+        """The value of the open span this event ends, or None when no such span is open (an instant)."""
+        key = span_key(span_id)
+        value = self.open.pop(key, None)
+        if value is not None:
+            self.closed[key] = value
+            if len(self.closed) > self.remembered:
+                self.closed.popitem(last=False)
+        return value
+
+    def parent(self, parent_id: Any) -> Optional[Value]:
+        """The value of the span a `parent_id` names: open, or closed only just now; None for a root or an orphan."""
+        if parent_id is None:
+            return None
+        key = span_key(parent_id)
+        value = self.open.get(key)
+        return value if value is not None else self.closed.get(key)
