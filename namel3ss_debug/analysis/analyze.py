@@ -1,12 +1,16 @@
-"""`analyze` as one call: runs of record blocks in, a Report out. No files, no printing."""
+"""`analyze` as one call: runs of record blocks in, a Report out. No files, no printing.
+
+`dict_blocks` makes those blocks from events read as dicts, for `check` and `diff`, which look at each
+event's payload on the way."""
 
 from __future__ import annotations
 
 import gc
 from contextlib import contextmanager
-from typing import Any, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
-from ..store.records import EventRecord
+from ..store.reader import Located
+from ..store.records import EventRecord, record_from_dict
 from .build import build_report
 from .prices import Pricer
 from .report import SECTIONS, Report
@@ -39,6 +43,28 @@ def analyze(runs: Iterable[tuple[Any, Iterator[list[EventRecord]]]], *, pricer: 
         return build_report(tally, pricer, problems=problems, sections=sections,
                             bytes_read=bytes_read() if callable(bytes_read) else 0,
                             filters=window.describe() if window is not None else {})
+
+
+def dict_blocks(events: Iterable[Located], see: Callable[[Located], None], problems: Any = None,
+                size: int = 1024) -> Iterator[list[EventRecord]]:
+    """Events read as dicts (by a command that needs their payloads too), each shown to `see` and made a
+    record for `analyze`, `size` at a time. An event whose envelope fields have the wrong types is an invalid
+    line (told to `problems`), as on the typed path: neither seen nor analysed."""
+    block: list[EventRecord] = []
+    for located in events:
+        try:
+            record = record_from_dict(located.event)[0]
+        except ValueError as error:
+            if problems is not None:
+                problems.invalid_line(located.where, str(error))
+            continue
+        see(located)
+        block.append(record)
+        if len(block) >= size:
+            yield block
+            block = []
+    if block:
+        yield block
 
 
 @contextmanager

@@ -10,22 +10,21 @@ every string of every event, reads events as whole dicts: about five times slowe
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Iterator, Optional
+from typing import Any, Iterator, Optional
 
 import msgspec
 
 from .._version import __version__
-from ..analysis.analyze import analyze
+from ..analysis.analyze import analyze, dict_blocks
 from ..analysis.prices import Pricer
 from ..store.reader import Located, TraceReader
-from ..store.records import EventRecord, record_from_dict
+from ..store.records import EventRecord
 from .evaluate import evaluate
 from .results import CHECK_SCHEMA, CheckReport, RunCheck
 from .rules import Rule
 from .scan import EventScan
 from .secrets import SecretFinder
 
-_BLOCK = 1024  # records handed to analyze at a time
 
 
 def check_run(source: Any, reader: TraceReader, rules: list[Rule], *, pricer: Optional[Pricer] = None,
@@ -34,8 +33,8 @@ def check_run(source: Any, reader: TraceReader, rules: list[Rule], *, pricer: Op
     wants_secrets = any(rule.key == "forbid_secrets" for rule in rules)
     scan = EventScan(rules, (secrets or SecretFinder()) if wants_secrets else None)
     seen = [0]
-    blocks = (_blocks(reader.events(source), scan, seen, reader.problems) if wants_secrets
-              else _record_blocks(reader, source, scan, seen))
+    blocks = (dict_blocks(reader.events(source), lambda located: _see(scan, seen, located), reader.problems)
+              if wants_secrets else _record_blocks(reader, source, scan, seen))
     report = analyze([(source, blocks)], pricer=pricer, problems=reader.problems)
     results = evaluate(rules, report, scan)
     run_id = report.run_ids[0] if report.run_ids else (source.run_id or source.label)
@@ -43,24 +42,9 @@ def check_run(source: Any, reader: TraceReader, rules: list[Rule], *, pricer: Op
     return check, seen[0]
 
 
-def _blocks(events: Iterable[Located], scan: EventScan, seen: list[int], problems: Any) -> Iterator[list[EventRecord]]:
-    """Whole events (for `forbid_secrets`): an event whose envelope fields have the wrong types is an invalid
-    line, as on the fast path, and is neither scanned nor analysed."""
-    block: list[EventRecord] = []
-    for located in events:
-        try:
-            record = record_from_dict(located.event)[0]
-        except ValueError as error:
-            problems.invalid_line(located.where, str(error))
-            continue
-        scan.see(located)
-        seen[0] += 1
-        block.append(record)
-        if len(block) >= _BLOCK:
-            yield block
-            block = []
-    if block:
-        yield block
+def _see(scan: EventScan, seen: list[int], located: Located) -> None:
+    scan.see(located)
+    seen[0] += 1
 
 
 def _record_blocks(reader: TraceReader, source: Any, scan: EventScan, seen: list[int]) -> Iterator[list[EventRecord]]:

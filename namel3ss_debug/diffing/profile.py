@@ -7,18 +7,16 @@ a diff's figures are the ones `analyze` prints for the run, and a trace is read 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Iterable, Iterator
+from typing import Any, Iterable
 
-from ..analysis.analyze import analyze
+from ..analysis.analyze import analyze, dict_blocks
 from ..analysis.prices import Pricer
 from ..analysis.report import Report
 from ..store.reader import Located
-from ..store.records import EventRecord, record_from_dict
 from .calls import CallRecorder, CallSequence
 
 # What a diff reads of the report. Sections not listed are not built (health would need them all).
 SECTIONS = ("overview", "components", "operations", "llm", "errors")
-_BLOCK = 1024
 
 
 @dataclass(frozen=True)
@@ -43,22 +41,7 @@ def profile_run(source: Any, events: Iterable[Located], *, pricer: Pricer | None
     `rereadable`, calls keep where their outputs are rather than the outputs (see `calls.py`).
     """
     recorder = CallRecorder()
-    report = analyze([(source, _blocks(events, recorder, rereadable))], pricer=pricer, problems=problems,
-                     sections=SECTIONS)
+    blocks = dict_blocks(events, lambda located: recorder.add(
+        located.event, (located.path, located.offset) if rereadable else None), problems)
+    report = analyze([(source, blocks)], pricer=pricer, problems=problems, sections=SECTIONS)
     return RunProfile(source, report, recorder.finish())
-
-
-def _blocks(events: Iterable[Located], recorder: CallRecorder, rereadable: bool) -> Iterator[list[EventRecord]]:
-    block: list[EventRecord] = []
-    for located in events:
-        event = located.event
-        recorder.add(event, (located.path, located.offset) if rereadable else None)
-        try:
-            block.append(record_from_dict(event)[0])
-        except ValueError:  # the readers check the envelope already: only a hand-made event gets here
-            continue
-        if len(block) >= _BLOCK:
-            yield block
-            block = []
-    if block:
-        yield block
