@@ -16,7 +16,8 @@ import orjson
 
 from .blocks import open_trace
 from .index import OffsetIndex, load_index
-from .reader import Located, TraceReader, envelope_problem, parse_line
+from .line_events import envelope_problem, parse_line
+from .reader import Located, TraceReader
 from .sources import STDIN, RunSource
 
 _SCAN_LIMIT = 1 << 24  # past an entry, a forward read never needs more than a stride; give up well after

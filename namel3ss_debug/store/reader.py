@@ -1,4 +1,6 @@
-"""Reading runs: v1 events as typed records in blocks (for analysis) or as dicts with their place (for inspect).
+"""Reading runs: v1 events as typed records in blocks (for analysis), typed records with the line and offset
+they came from (`placed_records`: replay, check), or dicts with their place (inspect, diff). What makes one
+line an event is in `line_events.py`.
 
 Foreign formats (the legacy namel3ss debug format, the `n3` runtime's step records) are recognised
 from a file's first event and mapped onto v1 on the way in. Every problem goes to `ReadProblems`:
@@ -18,11 +20,12 @@ import msgspec
 import orjson
 
 from ..model.errors import TraceError
-from ..model.events import SCHEMA_VERSION, is_known_event_type
+from ..model.events import is_known_event_type
 from .blocks import Block, iter_blocks, lines_of, open_trace
 from .index import IndexBuilder
+from .line_events import envelope_problem, parse_line, text_of_type
 from .problems import ReadProblems
-from .records import BLOCK_DECODER, ENVELOPE, MAX_SEQ, EventRecord, odd_fields, record_from_dict
+from .records import BLOCK_DECODER, EventRecord, odd_fields, record_from_dict
 from .sources import STDIN, RunSource
 
 _BAD_GZIP = (gzip.BadGzipFile, EOFError, zlib.error)
@@ -231,48 +234,6 @@ class _Sink:
         except ValueError as error:
             self.problems.invalid_line(where, str(error))
             return []
-
-
-def text_of_type(event_type: Any) -> str:
-    return event_type if isinstance(event_type, str) else repr(event_type)
-
-
-def parse_line(line: bytes, where: str, problems: ReadProblems, tail: bool, *,
-               versioned: bool = True) -> dict[str, Any] | None:
-    """A line as a dict, or None after telling `problems` why it is not an event; a newer `v` raises."""
-    try:
-        event = orjson.loads(line)
-    except orjson.JSONDecodeError as error:
-        if tail:
-            problems.torn_line(where)
-        else:
-            problems.invalid_line(where, f"not JSON ({error.msg})")
-        return None
-    if not isinstance(event, dict):
-        problems.invalid_line(where, f"not a JSON object but {type(event).__name__}")
-        return None
-    if versioned:
-        check_version(event, where)
-    return event
-
-
-def envelope_problem(event: dict[str, Any]) -> str | None:
-    """What makes a dict not a v1 event a view can rely on, or None."""
-    missing = [key for key in ENVELOPE if key not in event]
-    if missing:
-        return f"missing field `{missing[0]}`"
-    if type(event["seq"]) is not int:
-        return "field `seq`: expected int"
-    if not 0 <= event["seq"] < MAX_SEQ:
-        return f"field `seq`: expected int 0..{MAX_SEQ - 1}"
-    return None
-
-
-def check_version(event: dict[str, Any], where: str) -> None:
-    version = event.get("v")
-    if version is not None and version != SCHEMA_VERSION:
-        raise TraceError(f"trace format version {version!r} is not supported (this namel3ss-debug reads "
-                         f"version {SCHEMA_VERSION})", where=where, hint="upgrade namel3ss-debug to read it")
 
 
 class _RecordSink(_Sink):

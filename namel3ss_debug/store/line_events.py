@@ -1,0 +1,58 @@
+"""One line of a trace as an event: JSON, an object, a format version we read, the envelope a view relies on.
+
+Each problem is told to `ReadProblems` (a torn last line, a line that is not JSON or not an object); a
+newer format version is an error. Shared by the readers and by `lookup`, which reads single lines.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+
+from ..model.errors import TraceError
+from ..model.events import SCHEMA_VERSION
+from .problems import ReadProblems
+from .records import ENVELOPE, MAX_SEQ
+
+
+def text_of_type(event_type: Any) -> str:
+    return event_type if isinstance(event_type, str) else repr(event_type)
+
+
+def parse_line(line: bytes, where: str, problems: ReadProblems, tail: bool, *,
+               versioned: bool = True) -> dict[str, Any] | None:
+    """A line as a dict, or None after telling `problems` why it is not an event; a newer `v` raises."""
+    try:
+        event = orjson.loads(line)
+    except orjson.JSONDecodeError as error:
+        if tail:
+            problems.torn_line(where)
+        else:
+            problems.invalid_line(where, f"not JSON ({error.msg})")
+        return None
+    if not isinstance(event, dict):
+        problems.invalid_line(where, f"not a JSON object but {type(event).__name__}")
+        return None
+    if versioned:
+        check_version(event, where)
+    return event
+
+
+def envelope_problem(event: dict[str, Any]) -> str | None:
+    """What makes a dict not a v1 event a view can rely on, or None."""
+    missing = [key for key in ENVELOPE if key not in event]
+    if missing:
+        return f"missing field `{missing[0]}`"
+    if type(event["seq"]) is not int:
+        return "field `seq`: expected int"
+    if not 0 <= event["seq"] < MAX_SEQ:
+        return f"field `seq`: expected int 0..{MAX_SEQ - 1}"
+    return None
+
+
+def check_version(event: dict[str, Any], where: str) -> None:
+    version = event.get("v")
+    if version is not None and version != SCHEMA_VERSION:
+        raise TraceError(f"trace format version {version!r} is not supported (this namel3ss-debug reads "
+                         f"version {SCHEMA_VERSION})", where=where, hint="upgrade namel3ss-debug to read it")
