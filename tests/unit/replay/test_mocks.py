@@ -147,3 +147,9 @@ def test_the_mock_set_last_wins_and_clearing_it_brings_the_earlier_back(table):
 def test_a_mocked_failure_returned_the_mock_instead():
     failed = {"status": "failed", "error": {"type": "TimeoutError"}, "seq": 11}
     assert mocked_event(failed, ["x"]) == {"status": "completed", "seq": 11, "outputs": ["x"]}
+
+
+def test_a_mock_file_may_start_with_a_byte_order_mark(tmp_path):
+    path = tmp_path / "mocks.json"
+    path.write_bytes(b'\xef\xbb\xbf{"tool:search": []}')
+    assert [(m.key.text, m.value) for m in load_mock_file(path)] == [("tool:search", [])]

@@ -171,3 +171,10 @@ def test_a_negative_duration_is_no_duration():
     events = agent_run()
     events[4] = {**events[4], "duration_ms": -5}
     assert timeline_of(events).duration_ms(4) is None
+
+
+def test_a_child_written_just_after_its_parent_ended_is_still_its_child():
+    events = agent_run()
+    late = {**events[9], "seq": 16, "parent_id": events[6]["span_id"]}  # memory write of the turn ended at 15
+    t = timeline_of([*events[:16], late])
+    assert (t.depth[16], t.ancestry(16)) == (3, [0, 1, 6])
