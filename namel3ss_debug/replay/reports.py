@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+from datetime import datetime
 from typing import Any
 
 from ..analysis.window import parse_ts
@@ -38,10 +40,20 @@ def elapsed_ms(t: Timeline, index: int) -> float | None:
     The run starts at its `run_start` event, as for analyze and inspect (a segment's first event, written
     when the segment opens, can be later); without one, at the first event.
     """
-    start = _run_start(t)
+    origin = _origin(t)
+    if origin is None:
+        return None
     try:
-        first = (start or t.event(0)).get("ts")
-        return (parse_ts(t.event(index).get("ts")) - parse_ts(first)).total_seconds() * 1000  # type: ignore[arg-type]
+        return (parse_ts(t.event(index).get("ts")) - origin).total_seconds() * 1000  # type: ignore[arg-type]
+    except (TypeError, ValueError, AttributeError):
+        return None
+
+
+@functools.lru_cache(maxsize=4)
+def _origin(t: Timeline) -> datetime | None:
+    """The run's start time, found once per timeline (every stop of a walk asks for it)."""
+    try:
+        return parse_ts((_run_start(t) or t.event(0)).get("ts"))  # type: ignore[arg-type]
     except (TypeError, ValueError, AttributeError):
         return None
 
