@@ -43,9 +43,22 @@ MAX_SCRIPT = 16 << 20
               help="Workspace config to read (for trace_output_dir).")
 @click.option("--no-pager", is_flag=True, help="Never page long output on a terminal.")
 @click.option("--no-progress", is_flag=True, help="No progress bar while a big trace is read.")
+@click.option("--rerun", is_flag=True, help="Run the recorded app again, offline: every traced LLM and tool call "
+              "returns its recorded result (or a --mock) instead of running; then compare the two runs.")
+@click.option("--match", "match", type=click.Choice(["call", "inputs"]), default=None,
+              help="With --rerun: find a call's recorded twin by its place (call: component, name and "
+              "occurrence under its parent span; the default) or by its inputs.")
+@click.option("--on-miss", type=click.Choice(["error", "live"]), default=None,
+              help="With --rerun: a call the recording has no result for stops the run with the nearest "
+              "recorded candidates (error, the default), or runs for real (live).")
+@click.option("--cwd", "cwd", type=click.Path(path_type=Path, file_okay=False), metavar="DIR",
+              help="With --rerun: run the app in DIR instead of the recorded working directory.")
+@click.option("-o", "--output", metavar="DIRECTORY",
+              help="With --rerun: directory for the new run's trace (trace_output_dir).")
 def replay(traces: tuple[str, ...], step: bool, breaks: tuple[str, ...], mocks: tuple[str, ...],
            mock_files: tuple[Path, ...], commands_file: Path | None, fmt: str, run_id: str | None, strict: bool,
-           config_path: Path | None, no_pager: bool, no_progress: bool) -> None:
+           config_path: Path | None, no_pager: bool, no_progress: bool, rerun: bool, match: str | None,
+           on_miss: str | None, cwd: Path | None, output: str | None) -> None:
     """Step through a recorded run like pdb: stop at breakpoints, look at what each
     agent, LLM and tool saw and returned, go back, and ask "what if this call had
     returned X" with mocks.
@@ -76,12 +89,23 @@ def replay(traces: tuple[str, ...], step: bool, breaks: tuple[str, ...], mocks: 
     Exit codes: 0 done, 1 a command of a script (--commands, piped) was a mistake,
     2 usage (a bad option, breakpoint, mock or key), 3 a trace that cannot be read.
     """
+    from .rerun_cmd import check_rerun_options  # noqa: PLC0415
+
+    check_rerun_options(rerun, {"--match": match, "--on-miss": on_miss, "--cwd": cwd, "--output": output})
     source, resolved = _one_run(traces, config_path)
     scripted = commands_file is not None or (step and not sys.stdin.isatty())
     commands_on_stdin = commands_file is None or str(commands_file) == STDIN
     if scripted and commands_on_stdin and STDIN in source.files:
         raise UsageError("standard input holds the trace, so it cannot hold the commands too",
                          hint="give the commands with --commands FILE")
+    if rerun:
+        options = {"reader": make_reader(strict), "progress": not no_progress, "run_id": run_id, "mocks": mocks,
+                   "mock_files": mock_files, "cwd": cwd, "match": match or "call", "on_miss": on_miss or "error",
+                   "format": fmt, "output": output, "config_path": config_path,
+                   "make_stepper": _stepper_factory(step, breaks, scripted, commands_file, fmt, resolved)}
+        from .rerun_cmd import rerun as run_again  # noqa: PLC0415
+
+        sys.exit(run_again(source, options))
     from ..replay.engine import ReplayEngine  # noqa: PLC0415 - loaded only when a replay runs
     from ..replay.session import ReplaySession
     from .replay_setup import load, set_breakpoints, set_mocks
@@ -92,6 +116,25 @@ def replay(traces: tuple[str, ...], step: bool, breaks: tuple[str, ...], mocks: 
     set_mocks(engine, mocks, mock_files)
     session = ReplaySession(engine)
     sys.exit(_run(session, fmt, scripted, step, commands_file, not no_pager, resolved))
+
+
+def _stepper_factory(step: bool, breaks: tuple[str, ...], scripted: bool, commands_file: Path | None, fmt: str,
+                     resolved: Any) -> Any:
+    """What makes the rerun's console, or None when the rerun runs straight through (no --step,
+    --break or --commands)."""
+    if not (step or breaks or commands_file is not None):
+        return None
+    lines = _command_lines(commands_file) if scripted else None
+
+    def make(recording: Any, json_out: Any) -> Any:
+        from ..render.console import make_console  # noqa: PLC0415
+        from ..rerun.stepper import Stepper
+
+        return Stepper(make_console(), make_console(stderr=True), step=step, breakpoints=list(breaks),
+                       lines=lines, interactive=step and not scripted, json_out=json_out, recording=recording,
+                       history=_history_path(resolved))
+
+    return make
 
 
 def _one_run(traces: tuple[str, ...], config_path: Path | None) -> tuple[RunSource, Any]:

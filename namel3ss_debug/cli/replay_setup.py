@@ -9,7 +9,7 @@ from ..replay.engine import ReplayEngine
 from ..replay.expr import ExprError
 from ..replay.load import load_timeline
 from ..replay.mock_specs import load_mock_file, parse_mock
-from ..replay.mocks import MockError
+from ..replay.mocks import MockError, MockTable
 from ..replay.timeline import Timeline
 from ..store.reader import TraceReader
 from ..store.sources import RunSource
@@ -42,14 +42,19 @@ def set_breakpoints(engine: ReplayEngine, specs: tuple[str, ...]) -> None:
 
 
 def set_mocks(engine: ReplayEngine, mocks: tuple[str, ...], files: tuple[Path, ...]) -> None:
-    """Files first, then --mock options: a --mock for the same key wins."""
+    add_mocks(engine.mocks, mocks, files)
+    engine.refresh()
+
+
+def add_mocks(table: MockTable, mocks: tuple[str, ...], files: tuple[Path, ...]) -> None:
+    """Files first, then --mock options: a --mock for the same key wins. Each is checked against the
+    recording (a key matching no recorded call is an error naming the nearest)."""
     for path in files:
         for mock in load_mock_file(path):
-            engine.mocks.set(mock)
+            table.set(mock)
     for text in mocks:
         mock = parse_mock(text, "--mock")
         try:
-            engine.mocks.set(mock)
+            table.set(mock)
         except MockError as error:
             raise MockError(f"--mock {text!r}: {error.message}", hint=error.hint) from None
-    engine.refresh()

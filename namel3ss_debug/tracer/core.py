@@ -26,6 +26,7 @@ class Tracer:
     def __init__(self) -> None:
         self.run: Run | None = None
         self.last_run: Run | None = None
+        self.replay: Any = None  # a rerun.session.Rerun while `replay --rerun` runs the app
 
     @property
     def active(self) -> bool:
@@ -34,8 +35,9 @@ class Tracer:
     # -- runs ---------------------------------------------------------------------------------
     def start_run(self, resolved: ResolvedSettings, *, entry: dict[str, Any] | None = None,
                   argv: list[str] | None = None, writer: Writer | None = None,
-                  install_hooks: bool = True) -> Run:
-        """Begin a run (ending any active one) and write its `run_start` event."""
+                  install_hooks: bool = True, start_attrs: dict[str, Any] | None = None) -> Run:
+        """Begin a run (ending any active one) and write its `run_start` event (with `start_attrs`
+        added to its attrs, such as `replay_of`)."""
         if self.run is not None:
             self.end_run()
         run = Run(resolved, writer=writer)
@@ -44,7 +46,10 @@ class Tracer:
         entry = entry or {"kind": "python", "name": (sys.argv[0] if sys.argv else "") or "python"}
         run.name = str(entry.get("name") or "run")
         run.recorder.set_segment_attrs(run_started=run.start_ts, entry=entry)
-        run.recorder.emit(run.start_event(entry, list(sys.argv if argv is None else argv)))
+        start = run.start_event(entry, list(sys.argv if argv is None else argv))
+        if start_attrs:
+            start["attrs"].update(start_attrs)
+        run.recorder.emit(start)
         self.run = run
         if install_hooks:
             from . import lifecycle  # import here: lifecycle imports this module
@@ -94,6 +99,8 @@ class Tracer:
                 event["attrs"] = attrs
             add_where(event)
             run.recorder.emit(event)
+            if self.replay is not None:
+                self.replay.opened(span)
             if activate:
                 span.token = current.set(span)
             span.start_ns = time.perf_counter_ns()

@@ -1,6 +1,8 @@
 """One decorator factory for sync, async, generator and async-generator functions (vcrpy's way).
 
-When tracing is off, the wrapper costs one attribute test and a call.
+When tracing is off, the wrapper costs one attribute test and a call. While `replay --rerun` runs the
+app (`tracer.replay` is set), a replayable call asks the rerun for its answer before running: a
+recorded or mocked result comes back without the wrapped function running at all.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from .context import current, reset_current
 from .core import Tracer
 
 _SELF_NAMES = ("self", "cls")
+REPLAYABLE_COMPONENTS = ("llm", "tool")  # replayable by default; other decorators take replayable=True
 MAX_RECORDED_YIELDS = 1000  # a stream may never end: its span keeps the first items and counts the rest
 
 
@@ -48,14 +51,16 @@ def traced(tracer: Tracer, component: str) -> Callable[..., Any]:
 
     def decorator_factory(fn: Callable[..., Any] | str | None = None, *, name: str | None = None,
                           model: str | None = None, attrs: dict[str, Any] | None = None,
-                          capture_inputs: bool = True) -> Any:
+                          capture_inputs: bool = True, replayable: bool | None = None, codec: Any = None) -> Any:
         _check_attrs(attrs)
+        _check_codec(codec)
         if isinstance(fn, str):
             fn, name = None, name or fn
 
         def decorate(func: Callable[..., Any]) -> Callable[..., Any]:
             spec = _CallSpec(tracer, component, name or _name_of(func), span_prefix(component), model, attrs,
-                             make_binder(func) if capture_inputs else None)
+                             make_binder(func), capture_inputs,
+                             component in REPLAYABLE_COMPONENTS if replayable is None else bool(replayable), codec)
             return _wrap(func, spec)
 
         return decorate(fn) if fn is not None else decorate
@@ -71,6 +76,12 @@ def _check_attrs(attrs: Any) -> None:
                         f"got {type(attrs).__name__} {attrs!r:.60}")
 
 
+def _check_codec(codec: Any) -> None:
+    if codec is not None and not callable(codec) and not callable(getattr(codec, "decode", None)):
+        raise TypeError(f"codec must be a class, a callable or an object with decode(value); got "
+                        f"{type(codec).__name__} {codec!r:.60}")
+
+
 def _name_of(fn: Any) -> str:
     """The span name for a callable: its `__name__`, the name a partial wraps, else its type's name."""
     name = getattr(fn, "__name__", None)
@@ -82,15 +93,22 @@ def _name_of(fn: Any) -> str:
 
 
 class _CallSpec:
-    __slots__ = ("tracer", "component", "name", "prefix", "model", "attrs", "bind")
+    """What a decorated function's calls share: where they are recorded, and how they are replayed."""
+
+    __slots__ = ("tracer", "component", "name", "prefix", "model", "attrs", "binder", "capture", "replayable",
+                 "codec")
 
     def __init__(self, tracer: Tracer, component: str, name: str, prefix: str, model: str | None,
-                 attrs: dict[str, Any] | None, bind: Any):
+                 attrs: dict[str, Any] | None, binder: Any, capture: bool, replayable: bool, codec: Any):
         self.tracer, self.component, self.name, self.prefix = tracer, component, name, prefix
-        self.model, self.attrs, self.bind = model, attrs, bind
+        self.model, self.attrs, self.binder, self.capture = model, attrs, binder, capture
+        self.replayable, self.codec = replayable, codec
+
+    def bind(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> dict[str, Any]:
+        return self.binder(args, kwargs)
 
     def open(self, args: tuple[Any, ...], kwargs: dict[str, Any], *, activate: bool = True) -> Any:
-        inputs = self.bind(args, kwargs) if self.bind is not None else None
+        inputs = self.binder(args, kwargs) if self.capture else None
         model = self.model
         if model is None and self.component == "llm" and inputs is not None:
             given = inputs.get("model")
@@ -122,6 +140,9 @@ def _sync_wrapper(fn: Callable[..., Any], spec: _CallSpec) -> Callable[..., Any]
         if tracer.run is None:
             return fn(*args, **kwargs)
         span = spec.open(args, kwargs)
+        answer = _answer(spec, span, args, kwargs) if tracer.replay is not None else None
+        if answer is not None:
+            return _deliver(tracer, span, answer)
         try:
             result = fn(*args, **kwargs)
         except BaseException as exc:
@@ -140,6 +161,9 @@ def _async_wrapper(fn: Callable[..., Any], spec: _CallSpec) -> Callable[..., Any
         if tracer.run is None:
             return await fn(*args, **kwargs)
         span = spec.open(args, kwargs)
+        answer = _answer(spec, span, args, kwargs) if tracer.replay is not None else None
+        if answer is not None:
+            return _deliver(tracer, span, answer)
         try:
             result = await fn(*args, **kwargs)
         except BaseException as exc:
@@ -158,8 +182,17 @@ def _generator_wrapper(fn: Callable[..., Any], spec: _CallSpec) -> Callable[...,
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         if tracer.run is None:
             return (yield from fn(*args, **kwargs))
-        generator = fn(*args, **kwargs)  # before the span: a call with wrong arguments opens none
-        stream = _Stream(tracer, spec.open(args, kwargs, activate=False))
+        if tracer.replay is not None and spec.replayable:
+            span = spec.open(args, kwargs, activate=False)
+            answer = _answer(spec, span, args, kwargs)
+            if answer is not None:
+                yield from answer.prepare(span).items
+                return _deliver(tracer, span, answer)
+            stream = _Stream(tracer, span)
+            generator = fn(*args, **kwargs)
+        else:
+            generator = fn(*args, **kwargs)  # before the span: a call with wrong arguments opens none
+            stream = _Stream(tracer, spec.open(args, kwargs, activate=False))
         sent: Any = None
         thrown: BaseException | None = None
         while True:
@@ -195,8 +228,15 @@ def _async_generator_wrapper(fn: Callable[..., Any], spec: _CallSpec) -> Callabl
     tracer = spec.tracer
 
     async def wrapper(*args: Any, **kwargs: Any) -> Any:
+        span = spec.open(args, kwargs, activate=False) if tracer.run is not None else None
+        answer = _answer(spec, span, args, kwargs) if tracer.replay is not None else None
+        if answer is not None:
+            for item in answer.prepare(span).items:
+                yield item
+            _deliver(tracer, span, answer)
+            return
         generator = fn(*args, **kwargs)
-        stream = _Stream(tracer, spec.open(args, kwargs, activate=False) if tracer.run is not None else None)
+        stream = _Stream(tracer, span)
         sent: Any = None
         thrown: BaseException | None = None
         while True:
@@ -221,6 +261,32 @@ def _async_generator_wrapper(fn: Callable[..., Any], spec: _CallSpec) -> Callabl
                 sent, thrown = None, exc
 
     return wrapper
+
+
+def _answer(spec: _CallSpec, span: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    """The rerun's answer to this call (recorded, mocked or replaced), or None to run it live.
+
+    A call the rerun cannot answer (a miss under `--on-miss error`) raises out of the app: its span
+    ends failed first, so the new trace shows where the run stopped.
+    """
+    replay = spec.tracer.replay
+    if replay is None or span is None or not spec.replayable:
+        return None
+    try:
+        return replay.answer(spec, span, spec.bind(args, kwargs))
+    except BaseException as exc:
+        spec.tracer.end_span(span, error=exc)
+        raise
+
+
+def _deliver(tracer: Tracer, span: Any, answer: Any) -> Any:
+    """End the span as the recording did, then return the answer's value or raise its exception."""
+    answer.prepare(span)
+    if answer.error is not None:
+        tracer.end_span(span, error=answer.error)
+        raise answer.error
+    tracer.end_span(span, result=answer.value)
+    return answer.value
 
 
 class _Stream:

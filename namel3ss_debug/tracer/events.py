@@ -31,6 +31,9 @@ def add_where(event: dict[str, Any]) -> None:
 
 
 def type_name(exc: BaseException) -> str:
+    replayed = getattr(exc, "type_name", None)  # a rerun's ReplayedError stands for the type it names
+    if isinstance(replayed, str) and type(exc).__name__ == "ReplayedError":
+        return replayed
     cls = type(exc)
     return cls.__qualname__ if cls.__module__ == "builtins" else f"{cls.__module__}.{cls.__qualname__}"
 

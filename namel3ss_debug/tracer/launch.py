@@ -54,7 +54,8 @@ def check_target(target: Target) -> None:
         raise UsageError(f"no such script: {target.script}", hint="check the path, or use -m MODULE for a module")
 
 
-def run_traced(target: Target, resolved: ResolvedSettings, *, own_process: bool | None = None) -> Outcome:
+def run_traced(target: Target, resolved: ResolvedSettings, *, own_process: bool | None = None,
+               start_attrs: dict[str, Any] | None = None) -> Outcome:
     """Run the target under a new run; the app's exit code becomes the outcome's.
 
     With `own_process` (the process exists only to run this app; by default, when it is the
@@ -65,7 +66,7 @@ def run_traced(target: Target, resolved: ResolvedSettings, *, own_process: bool 
     if own_process is None:
         own_process = invoked_as_cli(list(getattr(sys, "orig_argv", [])), sys.argv[0] if sys.argv else "")
     tracer = get_tracer()
-    run = tracer.start_run(resolved, entry=target.entry, argv=target.argv)
+    run = tracer.start_run(resolved, entry=target.entry, argv=target.argv, start_attrs=start_attrs)
     saved_argv, saved_path, saved_main = sys.argv[:], sys.path[:], sys.modules.get("__main__")
     try:
         code, exception = _execute(target)

@@ -1,0 +1,73 @@
+"""What a replayed call gets instead of running: a value (or the items a generator yields) or an
+exception, and the fields its end event records, as the recording had them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .errors import rebuild_error
+from .values import decode
+
+RECORDED, MOCKED, REPLACED, LIVE = "recorded", "mocked", "replaced", "live"
+
+
+class Unanswerable(Exception):
+    """The recording has this call but not a result the app could be given; the message says why."""
+
+
+class Answer:
+    """A replayed call's result and how its span ends."""
+
+    __slots__ = ("source", "value", "items", "error", "outputs", "usage", "model", "recorded_key", "_done")
+
+    def __init__(self, source: str, *, value: Any = None, items: list[Any] | None = None,
+                 error: BaseException | None = None, outputs: Any = None, usage: Any = None,
+                 model: Any = None, recorded_key: str | None = None):
+        self.source, self.value, self.items, self.error = source, value, items or [], error
+        self.outputs, self.usage, self.model, self.recorded_key = outputs, usage, model, recorded_key
+        self._done = False
+
+    def prepare(self, span: Any) -> Answer:
+        """Give the span the recorded outputs, usage and model, and say where its answer came from."""
+        if self._done or span is None:
+            return self
+        self._done = True
+        span.outputs = self.outputs
+        if isinstance(self.usage, dict):
+            span.usage = self.usage
+        if isinstance(self.model, str):
+            span.model = self.model
+        mark(span, self.source, self.recorded_key)
+        return self
+
+
+def mark(span: Any, source: str, recorded_key: str | None) -> None:
+    """`attrs.replay` says how a rerun answered the call; `attrs.replay_of`, which recorded call."""
+    span.set_attribute("replay", source)
+    if recorded_key is not None:
+        span.set_attribute("replay_of", recorded_key)
+
+
+def from_recording(end: dict[str, Any] | None, codec: Any, key: str, where: str) -> Answer:
+    """The answer the recorded end event gives: its return value (or yielded items), or its error."""
+    if end is None:
+        raise Unanswerable(f"the recording has {key} start but never end (the run stopped inside it)")
+    outputs, error = end.get("outputs"), end.get("error")
+    common = {"outputs": outputs, "usage": end.get("usage"), "model": end.get("model"), "recorded_key": key}
+    if end.get("status") == "failed" and isinstance(error, dict):
+        return Answer(RECORDED, error=rebuild_error(error, where), **common)
+    if not isinstance(outputs, dict) or not ("return" in outputs or "yielded" in outputs):
+        why = ("outputs were not recorded (capture_outputs was off, or the event was cut)" if outputs is None
+               else "the call set its own outputs, so its return value was not recorded")
+        raise Unanswerable(f"the recording of {key} has no result to give back: {why}")
+    items = outputs.get("yielded")
+    return Answer(RECORDED, value=decode(outputs.get("return"), codec),
+                  items=[decode(item, codec) for item in items] if isinstance(items, list) else None, **common)
+
+
+def from_value(source: str, value: Any, codec: Any, key: str | None) -> Answer:
+    """A mock's or a replacement's answer: `value` is what the call returns (a generator yields the
+    items of a list)."""
+    items = [decode(item, codec) for item in value] if isinstance(value, list) else [decode(value, codec)]
+    return Answer(source, value=decode(value, codec), items=items, outputs={"return": value}, recorded_key=key)

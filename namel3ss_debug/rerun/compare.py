@@ -1,0 +1,167 @@
+"""The recorded run beside its rerun: which events are the same, and where the two first part.
+
+Events are paired by place, not by position in the file: a span by its path (`paths.py`) and its
+start or end, an instant event by its parent's path, type, name and occurrence there. So a rerun
+whose asyncio tasks interleave differently (recorded answers come back at once, without the model's
+latency) still pairs each event with its twin. Two paired events are the same when what they say
+is the same: type, status, inputs, outputs, error type and message, usage, model and attributes.
+Times, durations, ids, memory, threads and how a rerun answered a call (`attrs.replay`) are not
+compared.
+
+The first divergence is the first event, in each run's own order, that has no twin or a different one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+
+from ..replay.timeline import END, INSTANT, START, Timeline
+from .candidates import input_difference
+from .paths import ROOT, PathCounter, PathTable, step_label
+
+_SKIPPED = frozenset({"run_start", "run_end", "segment_start"})
+_VOLATILE_ATTRS = frozenset({"replay", "replay_of"})
+_KIND_WORD = {START: "start", END: "end", INSTANT: ""}
+
+
+@dataclass(frozen=True)
+class EventRef:
+    """One event of one run, as the report names it."""
+
+    seq: int
+    where: str
+    event_type: str
+    place: str  # `agent:researcher#1 > llm:writer#1 end`
+
+
+@dataclass(frozen=True)
+class Divergence:
+    old: EventRef | None
+    new: EventRef | None
+    what: str
+
+
+@dataclass(frozen=True)
+class Comparison:
+    same: int
+    different: int
+    only_old: int
+    only_new: int
+    first: Divergence | None
+
+
+@dataclass
+class _Side:
+    timeline: Timeline
+    order: list[tuple[Any, int]]  # (key, position) in the run's order
+    digests: dict[Any, tuple[int, bytes]]  # key -> (position, digest)
+    places: dict[Any, str]
+
+
+def compare(old: Timeline, new: Timeline, table: PathTable | None = None) -> Comparison:
+    table = table or PathTable()
+    a, b = _side(old, table), _side(new, table)
+    same = sum(1 for key, (_, digest) in b.digests.items() if key in a.digests and a.digests[key][1] == digest)
+    different = sum(1 for key in b.digests if key in a.digests) - same
+    only_old = sum(1 for key in a.digests if key not in b.digests)
+    only_new = sum(1 for key in b.digests if key not in a.digests)
+    return Comparison(same, different, only_old, only_new, _first(a, b))
+
+
+def _side(timeline: Timeline, table: PathTable) -> _Side:
+    counter = PathCounter(table)
+    span_paths: dict[int, int] = {}
+    instants: dict[tuple[int, str, str], int] = {}
+    side = _Side(timeline, [], {}, {})
+    for i in range(len(timeline)):
+        event_type, kind = timeline.event_type(i), timeline.kind[i]
+        if event_type in _SKIPPED:
+            if kind == START:
+                span_paths[timeline.span[i]] = ROOT
+            continue
+        if kind == START:
+            span = timeline.span[i]
+            label = step_label(timeline.component(i), event_type.removesuffix("_start"), timeline.name(i))
+            span_paths[span] = counter.child(span_paths.get(timeline.span_parent[span], ROOT), label)
+            key: Any = (span_paths[span], START)
+            place = f"{table.text(span_paths[span])} start"
+        elif kind == END:
+            path = span_paths.get(timeline.span[i], ROOT)
+            key, place = (path, END), f"{table.text(path)} end"
+        else:
+            parent = span_paths.get(timeline.span[i], ROOT)
+            slot = (parent, event_type, timeline.name(i))
+            instants[slot] = instants.get(slot, 0) + 1
+            key = (*slot, instants[slot])
+            inside = f"{table.text(parent)} > " if parent != ROOT else ""
+            place = f"{inside}{event_type} {timeline.name(i)}#{instants[slot]}"
+        side.order.append((key, i))
+        side.digests[key] = (i, _digest(timeline.event(i)))
+        side.places[key] = place
+    return side
+
+
+def content(event: dict[str, Any]) -> dict[str, Any]:
+    """What an event says, without what differs between any two runs (times, ids, threads)."""
+    said = {name: event.get(name) for name in ("event_type", "component", "name", "status", "inputs",
+                                               "outputs", "usage", "model")}
+    error = event.get("error")
+    if isinstance(error, dict):
+        said["error"] = {"type": error.get("type"), "message": error.get("message")}
+    attrs = event.get("attrs")
+    if isinstance(attrs, dict):
+        said["attrs"] = {key: value for key, value in attrs.items() if key not in _VOLATILE_ATTRS} or None
+    return {key: value for key, value in said.items() if value is not None}
+
+
+def _digest(event: dict[str, Any]) -> bytes:
+    try:
+        data = orjson.dumps(content(event), option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS)
+    except Exception:
+        data = repr(content(event)).encode("utf-8", "backslashreplace")
+    return hashlib.blake2b(data, digest_size=16).digest()
+
+
+def _first_unpaired(side: _Side, other: _Side) -> tuple[Any, int] | None:
+    for key, position in side.order:
+        twin = other.digests.get(key)
+        if twin is None or twin[1] != side.digests[key][1]:
+            return key, position
+    return None
+
+
+def _first(old: _Side, new: _Side) -> Divergence | None:
+    in_old, in_new = _first_unpaired(old, new), _first_unpaired(new, old)
+    if in_old is None and in_new is None:
+        return None
+    if in_new is not None and in_new[0] in old.digests:
+        twin = old.digests[in_new[0]][0]
+        if in_old is None or twin <= in_old[1]:
+            return Divergence(_ref(old, in_new[0], twin), _ref(new, *in_new), _what(old, new, in_new[0], twin, in_new[1]))
+    if in_old is not None and in_old[0] in new.digests:
+        twin = new.digests[in_old[0]][0]
+        if in_new is None or twin <= in_new[1]:
+            return Divergence(_ref(old, *in_old), _ref(new, in_old[0], twin), _what(old, new, in_old[0], in_old[1], twin))
+    old_ref = _ref(old, *in_old) if in_old is not None else None
+    new_ref = _ref(new, *in_new) if in_new is not None else None
+    if new_ref is not None and old_ref is not None:
+        what = f"the recorded run has {old_ref.place} here, the rerun {new_ref.place}"
+    elif new_ref is not None:
+        what = f"only the rerun has {new_ref.place}"
+    else:
+        what = f"only the recorded run has {old_ref.place}"  # type: ignore[union-attr]
+    return Divergence(old_ref, new_ref, what)
+
+
+def _ref(side: _Side, key: Any, position: int) -> EventRef:
+    t = side.timeline
+    return EventRef(t.seq[position], t.where(position), t.event_type(position), side.places[key])
+
+
+def _what(old: _Side, new: _Side, key: Any, old_position: int, new_position: int) -> str:
+    before, after = content(old.timeline.event(old_position)), content(new.timeline.event(new_position))
+    return f"{new.places[key]}: {input_difference(before, after, words=('recorded', 'rerun'))}"

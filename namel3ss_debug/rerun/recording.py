@@ -1,0 +1,104 @@
+"""The recorded run a rerun answers from: every call by its path, its inputs and its result.
+
+Built from the replay timeline (`replay/load.py`), so it reads what `replay` reads (files, segments,
+stdin, `.gz`, the legacy formats) and keeps only compact arrays in memory: a call's events are read
+again from the trace when the rerun reaches it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+
+from ..replay.timeline import START, Timeline
+from .paths import ROOT, PathCounter, PathTable, step_label
+
+
+@dataclass(frozen=True)
+class RecordedCall:
+    """One recorded span: where it started in the timeline, where it ended, and its path."""
+
+    start: int
+    end: int | None
+    path: int
+    component: str
+    name: str
+    label: str
+    number: int  # the N of `component:name#N`, counted across the run as `replay` counts
+
+    @property
+    def key(self) -> str:
+        return f"{self.component}:{self.name}#{self.number}"
+
+
+def fingerprint(inputs: Any) -> bytes:
+    """A digest of inputs as JSON with sorted keys: equal inputs, equal fingerprints."""
+    try:
+        data = orjson.dumps(inputs, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS)
+    except Exception:
+        data = repr(inputs).encode("utf-8", "backslashreplace")
+    return hashlib.blake2b(data, digest_size=16).digest()
+
+
+class Recording:
+    """The calls of one recorded run, indexed by path and by operation."""
+
+    def __init__(self, timeline: Timeline, table: PathTable):
+        self.timeline = timeline
+        self.table = table
+        self.calls: list[RecordedCall] = []
+        self.by_path: dict[int, RecordedCall] = {}
+        self.by_operation: dict[tuple[str, str], list[RecordedCall]] = {}
+        self.run_start: int | None = None
+        self.run_end: int | None = None
+        self._fingerprints: dict[int, bytes] = {}
+        self._index()
+
+    def _index(self) -> None:
+        t = self.timeline
+        counter = PathCounter(self.table)
+        span_paths: dict[int, int] = {}
+        for i in range(len(t)):
+            event_type = t.event_type(i)
+            if event_type == "run_end":
+                self.run_end = i
+            if t.kind[i] != START:
+                continue
+            span = t.span[i]
+            if event_type == "run_start":
+                self.run_start = i if self.run_start is None else self.run_start
+                span_paths[span] = ROOT
+                continue
+            component, name = t.component(i), t.name(i)
+            label = step_label(component, event_type.removesuffix("_start"), name)
+            path = counter.child(span_paths.get(t.span_parent[span], ROOT), label)
+            span_paths[span] = path
+            call = RecordedCall(i, t.partner(i), path, component, name, label, t.call[i])
+            self.calls.append(call)
+            self.by_path[path] = call
+            self.by_operation.setdefault((component, name), []).append(call)
+
+    def start_event(self) -> dict[str, Any]:
+        return self.timeline.event(self.run_start) if self.run_start is not None else {}
+
+    def end_event(self) -> dict[str, Any] | None:
+        return self.timeline.event(self.run_end) if self.run_end is not None else None
+
+    def inputs(self, call: RecordedCall) -> Any:
+        return self.timeline.event(call.start).get("inputs")
+
+    def fingerprint(self, call: RecordedCall) -> bytes:
+        found = self._fingerprints.get(call.start)
+        if found is None:
+            found = self._fingerprints[call.start] = fingerprint(self.inputs(call))
+        return found
+
+    def result(self, call: RecordedCall) -> dict[str, Any] | None:
+        """The call's end event, or None when the recording never saw it end."""
+        return self.timeline.event(call.end) if call.end is not None else None
+
+    def where(self, call: RecordedCall) -> str:
+        return self.timeline.where(call.start)

@@ -1,0 +1,227 @@
+"""The rerun inside the tracer: `tracer.replay` while `replay --rerun` runs the app.
+
+The tracer tells it of every span that opens (`opened`), so it knows each span's path; a replayable
+call asks it for an answer (`answer`): a mock for the call if one is set, else the recorded result of
+the matching recorded call. Matching is by path (`paths.py`) or, with `match="inputs"`, by component,
+name and a fingerprint of the inputs, the recorded calls with equal inputs taken in their order.
+A call with no match runs live (`on_miss="live"`) or stops the app with the nearest candidates.
+A stepper (`--rerun --step`) sees each answer first and may accept, replace it or run the call live.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any, Callable, Protocol
+
+import orjson
+
+from ..replay.mocks import Mock
+from .answers import LIVE, MOCKED, RECORDED, Answer, Unanswerable, from_recording, from_value, mark
+from .candidates import LiveCall, Miss, nearest
+from .errors import ReplayMiss
+from .paths import ROOT, PathCounter, step_label
+from .recording import RecordedCall, Recording, fingerprint
+from .values import CodecError
+
+
+@dataclass
+class Decision:
+    """What the stepper chose: `accept` the answer, `replace` it with `value`, or run the call `live`."""
+
+    action: str
+    value: Any = None
+
+
+class Stepper(Protocol):
+    def decide(self, call: PendingCall) -> Decision: ...
+
+
+@dataclass
+class PendingCall:
+    """A replayable call about to be answered, as the stepper shows it."""
+
+    live: LiveCall
+    path: str
+    recorded: RecordedCall | None
+    answer: Answer | None  # None: the call will run live
+    codec: Any
+    miss: str | None = None
+
+    def view(self) -> dict[str, Any]:
+        """The call as breakpoint conditions and `p` see it: the fields of its start event, and the
+        result about to be returned (`outputs`, `error`)."""
+        view: dict[str, Any] = {"component": self.live.component, "name": self.live.name,
+                                "event_type": f"{self.live.prefix}_start", "inputs": self.live.inputs,
+                                "key": self.live.key, "path": self.path}
+        if self.answer is not None:
+            view["outputs"] = self.answer.outputs
+            view["source"] = self.answer.source
+            if self.answer.error is not None:
+                view["error"] = {"type": type(self.answer.error).__name__, "message": str(self.answer.error)}
+        if self.recorded is not None:
+            view["recorded"] = self.recorded.key
+        return view
+
+
+@dataclass
+class Tally:
+    """What the rerun did with its calls."""
+
+    counts: Counter[str] = field(default_factory=Counter)
+    misses: list[Miss] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    mocked: list[str] = field(default_factory=list)  # the keys of mocked (or replaced) calls, in order
+
+
+class Rerun:
+    """Answers a rerun's calls from a recording, mocks and a stepper."""
+
+    def __init__(self, recording: Recording, *, match: str = "call", on_miss: str = "error",
+                 mocks: dict[str, Mock] | None = None, stepper: Stepper | None = None,
+                 inputs_of: Callable[[str, Any], Any] | None = None):
+        self.recording = recording
+        self.match = match
+        self.on_miss = on_miss
+        self.mocks = list((mocks or {}).values())
+        self.stepper = stepper
+        self.inputs_of = inputs_of or (lambda event_type, inputs: inputs)
+        self.tally = Tally()
+        self._lock = threading.RLock()
+        self._counter = PathCounter(recording.table)
+        self._paths: dict[str, int] = {}
+        self._numbers: Counter[tuple[str, str]] = Counter()
+        self._live_number: dict[str, int] = {}
+        self._served: set[int] = set()
+        self._by_inputs: dict[tuple[str, str, str, bytes], list[RecordedCall]] | None = None
+
+    # -- the tracer's side ---------------------------------------------------------------------
+    def opened(self, span: Any) -> None:
+        """Give a newly opened span its path (and its number among calls of its component and name)."""
+        with self._lock:
+            parent = self._paths.get(span.parent_id, ROOT)
+            label = step_label(span.component, span.prefix, span.name)
+            self._paths[span.span_id] = self._counter.child(parent, label)
+            key = (span.component, span.name)
+            self._numbers[key] += 1
+            self._live_number[span.span_id] = self._numbers[key]
+
+    def answer(self, spec: Any, span: Any, inputs: Any) -> Answer | None:
+        """The answer for a replayable call, or None to run it live. Raises ReplayMiss on a miss."""
+        with self._lock:
+            live = self._live_call(spec, span, inputs)
+            recorded = self._match(live)
+            mock = self._mock_for(live, recorded)
+            miss_why: str | None = None
+            answer: Answer | None = None
+            try:
+                if mock is not None:
+                    answer = from_value(MOCKED, mock.value, spec.codec, recorded.key if recorded else None)
+                elif recorded is not None:
+                    answer = from_recording(self.recording.result(recorded), spec.codec, recorded.key,
+                                            self.recording.where(recorded))
+                else:
+                    miss_why = "the recording has no call here"
+            except Unanswerable as error:
+                miss_why = str(error)
+            except CodecError as error:
+                raise ReplayMiss(f"{live.key}: {error}") from None
+            if recorded is not None and answer is not None:
+                self._served.add(recorded.start)
+            pending = PendingCall(live, self.recording.table.text(live.path), recorded, answer, spec.codec, miss_why)
+            if miss_why is not None and self.on_miss == "error" and self.stepper is None:
+                raise self._miss(pending)
+        if self.stepper is not None:
+            answer = self._step(pending)
+            if answer is None and pending.miss is not None and self.on_miss == "error":
+                raise self._miss(pending)
+        with self._lock:
+            source = answer.source if answer is not None else LIVE
+            self.tally.counts[source] += 1
+            if source != RECORDED and source != LIVE:
+                self.tally.mocked.append(live.key)
+            if answer is None:
+                mark(span, LIVE, recorded.key if recorded else None)
+            if answer is not None and pending.recorded is not None:
+                self._note_inexact(pending.recorded, answer)
+        return answer
+
+    # -- matching ------------------------------------------------------------------------------
+    def _live_call(self, spec: Any, span: Any, inputs: Any) -> LiveCall:
+        path = self._paths.get(span.span_id)
+        if path is None:  # opened before the rerun was installed: count it now
+            self.opened(span)
+            path = self._paths[span.span_id]
+        shown = self.inputs_of(f"{spec.prefix}_start", inputs)
+        return LiveCall(spec.component, spec.name, step_label(spec.component, spec.prefix, spec.name),
+                        spec.prefix, path, self._live_number.get(span.span_id, 0), shown, fingerprint(shown))
+
+    def _match(self, live: LiveCall) -> RecordedCall | None:
+        if self.match == "inputs":
+            queue = self._inputs_index().get((live.component, live.name, live.label, live.fingerprint))
+            while queue:
+                call = queue.pop(0)
+                if call.start not in self._served:
+                    return call
+            return None
+        call = self.recording.by_path.get(live.path)
+        return call if call is not None and call.start not in self._served else None
+
+    def _inputs_index(self) -> dict[tuple[str, str, str, bytes], list[RecordedCall]]:
+        if self._by_inputs is None:
+            index: dict[tuple[str, str, str, bytes], list[RecordedCall]] = {}
+            for call in self.recording.calls:
+                key = (call.component, call.name, call.label, self.recording.fingerprint(call))
+                index.setdefault(key, []).append(call)
+            self._by_inputs = index
+        return self._by_inputs
+
+    def _mock_for(self, live: LiveCall, recorded: RecordedCall | None) -> Mock | None:
+        """The mock set last among those naming this call: by the recorded call it matched (its
+        `component:name#N` in the recording), else by its own number in the rerun."""
+        number = recorded.number if recorded is not None else live.number
+        end_type = f"{live.prefix}_end"
+        for mock in reversed(self.mocks):
+            key = mock.key
+            if key.event_type is not None:
+                if key.event_type == end_type:
+                    return mock
+            elif key.component == live.component and key.name == live.name \
+                    and (key.number is None or key.number == number):
+                return mock
+        return None
+
+    def _miss(self, pending: PendingCall) -> ReplayMiss:
+        live = pending.live
+        candidates = nearest(self.recording, live, self._served, self.match == "inputs")
+        miss = Miss(live.key, pending.path, live.inputs, pending.miss or "no match", candidates)
+        self.tally.misses.append(miss)
+        return ReplayMiss(f"{live.key} at {pending.path}: {miss.why}", miss)
+
+    def _step(self, pending: PendingCall) -> Answer | None:
+        decision = self.stepper.decide(pending)  # type: ignore[union-attr]
+        if decision.action == "replace":
+            key = pending.recorded.key if pending.recorded is not None else None
+            try:
+                return from_value("replaced", decision.value, pending.codec, key)
+            except CodecError as error:
+                raise ReplayMiss(f"{pending.live.key}: {error}") from None
+        if decision.action == "live":
+            return None
+        if pending.answer is None and pending.miss is not None and self.on_miss == "live":
+            return None
+        return pending.answer
+
+    def _note_inexact(self, call: RecordedCall, answer: Answer) -> None:
+        """A recorded result cut to max_payload_size, or with secrets redacted, is not what the call
+        returned: the rerun gives it back as recorded, and says so."""
+        if answer.source != RECORDED:
+            return
+        end = self.recording.result(call) or {}
+        if isinstance(end.get("truncated"), dict) and "outputs" in end["truncated"]:
+            self.tally.notes.append(f"{call.key}: its recorded result was cut to max_payload_size; "
+                                    "the app got the cut value")
+        elif b"[REDACTED" in orjson.dumps(answer.outputs, default=str):
+            self.tally.notes.append(f"{call.key}: its recorded result has redacted secrets; "
+                                    "the app got [REDACTED] in their place")

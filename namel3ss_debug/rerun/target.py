@@ -1,0 +1,65 @@
+"""What to run again: the app, its arguments and its working directory, as `run_start` recorded them.
+
+`run_start.attrs.entry` names a script (`{"kind": "script", "path": ...}`), a module (`{"kind":
+"module", "module": ...}`) or, for a run started by `NAMEL3SS_DEBUG_ENABLED=1 python app.py`, the
+interpreter's `argv[0]` (`{"kind": "python"}`). A script recorded on another machine is looked for
+under the working directory too (`--cwd`), by the path the user typed and by its file name.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..model.errors import UsageError
+from ..tracer.launch import Target
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """The app to run again: its target and the directory to run it in."""
+
+    target: Target
+    cwd: Path
+    redacted_args: int  # arguments the recording redacted: given to the app as recorded
+
+
+def recorded_target(start: dict[str, Any], cwd: Path | None) -> Recorded:
+    attrs = start.get("attrs") if isinstance(start.get("attrs"), dict) else {}
+    entry = attrs.get("entry") if isinstance(attrs.get("entry"), dict) else None
+    argv = attrs.get("argv")
+    if entry is None or not isinstance(argv, list) or not all(isinstance(arg, str) for arg in argv):
+        raise UsageError("the trace's run_start does not say how the app was started (no entry or argv)",
+                         hint="rerun needs a trace written by namel3ss-debug's tracer, with its run_start")
+    directory = cwd if cwd is not None else Path(str(attrs.get("cwd") or "."))
+    if not directory.is_dir():
+        raise UsageError(f"the recorded working directory {directory} is not here",
+                         hint="give the directory to run the app in with --cwd DIR")
+    args = tuple(argv[1:])
+    redacted = sum("[REDACTED" in arg for arg in args)
+    kind = entry.get("kind")
+    if kind == "module" and isinstance(entry.get("module"), str):
+        return Recorded(Target(script=None, module=entry["module"], args=args), directory, redacted)
+    if kind in ("script", "python"):
+        typed = argv[0] if argv else ""
+        script = _find_script(entry.get("path") if kind == "script" else None, typed, directory)
+        return Recorded(Target(script=str(script), module=None, args=args), directory, redacted)
+    raise UsageError(f"cannot run this app again: its entry is {kind!r}",
+                     hint="rerun runs Python scripts and modules (namel3ss-debug trace app.py, -m pkg)")
+
+
+def _find_script(recorded: Any, typed: str, directory: Path) -> Path:
+    tries: list[Path] = []
+    if isinstance(recorded, str) and recorded:
+        tries.append(Path(recorded))
+    if typed:
+        tries.append(directory / typed)
+    if isinstance(recorded, str) and recorded:
+        tries.append(directory / Path(recorded).name)
+    for path in tries:
+        if path.is_file():
+            return path.resolve()
+    shown = recorded if isinstance(recorded, str) and recorded else typed or "?"
+    raise UsageError(f"the recorded app {shown} is not here",
+                     hint="run from a checkout of the app, or give its directory with --cwd DIR")
