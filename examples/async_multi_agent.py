@@ -8,18 +8,31 @@ started it, even the ones that ran in another thread.
     python examples/async_multi_agent.py
     namel3ss-debug trace examples/async_multi_agent.py
 
+``--vary`` makes the model answer differently on every run, as a real one would (seeded from the
+clock): each worker's sentence gets a different wording and the synthesizer a different summary
+(quoting how many words the drafts had), so the drafts' scores and the summary change too. The run
+ends with one more line, ``real calls: model=N tools=M``: how often the model and the tool bodies
+really ran.
+
+    namel3ss-debug trace examples/async_multi_agent.py -- --vary
+
 Runs offline: the model is a scripted `FakeLLM`.
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import hashlib
+import random
+import sys
+import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Awaitable, Callable
 
 from namel3ss_debug import span, trace_agent_execution, trace_llm_call, trace_tool_call
-from namel3ss_debug.testing import FakeLLM
+from namel3ss_debug.testing import FakeCompletion, FakeLLM
 
 TOPIC = "the history of the bicycle"
 LATENCY_S = 0.004
@@ -43,6 +56,59 @@ LLM = FakeLLM(
     latency_s=LATENCY_S,
 )
 
+# Alternative wordings for --vary, by the key the fixed table above answers with.
+VARIANTS = {
+    "origins": (
+        "The draisine of 1817 had no pedals; riders pushed it along with their feet.",
+        "Karl Drais's 1817 running machine had no pedals at all; riders kicked it along.",
+        "The first bicycle, the 1817 draisine, was a pedal-less two-wheeler pushed with the feet.",
+    ),
+    "market": (
+        "The 1890s bicycle boom made it the first mass-market personal vehicle.",
+        "In the boom of the 1890s the bicycle became the first personal vehicle most people could buy.",
+        "By the mid-1890s bicycles sold by the million, the first mass-market personal vehicle.",
+    ),
+    "design": (
+        "The 1885 safety bicycle's chain drive and equal wheels set the modern shape.",
+        "Starley's 1885 safety bicycle, chain-driven with equal-sized wheels, fixed the modern form.",
+        "A chain drive and two equal wheels, introduced by the 1885 safety bicycle, still define the design.",
+    ),
+}
+SUMMARY_OPENINGS = ("Bicycles went from", "In under a century bicycles evolved from", "The bicycle grew from")
+
+
+def varying_llm(rng: random.Random, latency_s: float = LATENCY_S) -> FakeLLM:
+    """A fake model that answers differently on every run, drawing its choices from ``rng``.
+
+    Like the fixed table, "Merge" is checked first (the merge prompt quotes the drafts).
+    """
+
+    def respond(prompt: str) -> str:
+        if "Merge" in prompt:
+            drafts = [line.split(": ", 1)[-1] for line in prompt.splitlines() if line.startswith("- ")]
+            words = sum(len(draft.split()) for draft in drafts)
+            return (f"{rng.choice(SUMMARY_OPENINGS)} a pedal-less 1817 draisine to a mass-market "
+                    f"chain-driven machine by the 1890s (merged from {len(drafts)} drafts, {words} words).")
+        for key, wordings in VARIANTS.items():
+            if key in prompt:
+                return rng.choice(wordings)
+        return "I have no answer for that."
+
+    return FakeLLM(responder=respond, model="fake-gpt-mini", latency_s=latency_s)
+
+
+# How many times the tool bodies really ran (a rerun answers tool calls without running them).
+# score_draft runs in executor threads, so the count is kept under a lock.
+TOOL_RUNS = 0
+_TOOL_RUNS_LOCK = threading.Lock()
+
+
+def count_tool_run() -> None:
+    global TOOL_RUNS
+    with _TOOL_RUNS_LOCK:
+        TOOL_RUNS += 1
+
+
 FACTS = {
     "origins": ["Karl Drais, Mannheim, 1817"],
     "market": ["over a million bicycles a year in the US by 1897"],
@@ -50,12 +116,12 @@ FACTS = {
 }
 
 
-@trace_llm_call(name="worker_llm")
+@trace_llm_call(name="worker_llm", codec=FakeCompletion)
 async def ask_model(prompt: str):
     return await LLM.acomplete(prompt)
 
 
-@trace_llm_call(name="synthesizer")
+@trace_llm_call(name="synthesizer", codec=FakeCompletion)
 async def merge_findings(prompt: str):
     return await LLM.acomplete(prompt)
 
@@ -63,6 +129,7 @@ async def merge_findings(prompt: str):
 @trace_tool_call(name="lookup_facts")
 async def lookup_facts(subject: str) -> list[str]:
     """An async tool: a pretend HTTP lookup."""
+    count_tool_run()
     await asyncio.sleep(LATENCY_S)
     return FACTS.get(subject, [])
 
@@ -70,6 +137,7 @@ async def lookup_facts(subject: str) -> list[str]:
 @trace_tool_call(name="score_draft")
 def score_draft(text: str) -> dict[str, Any]:
     """A CPU-bound sync tool (repeated hashing), run in an executor thread."""
+    count_tool_run()
     digest = text.encode()
     for _ in range(HASH_ROUNDS):
         digest = hashlib.sha256(digest).digest()
@@ -114,11 +182,28 @@ async def run(topic: str = TOPIC) -> dict[str, Any]:
         return await coordinate(topic)
 
 
-def main() -> None:
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description="Concurrent worker agents and a coordinator, offline.")
+    parser.add_argument("--vary", action="store_true",
+                        help="let the model answer differently on every run (seeded from the clock), "
+                             "and print the real call counts at the end")
+    args = sys.argv[1:] if argv is None else list(argv)
+    if args[:1] == ["--"]:  # `namel3ss-debug trace app.py -- --vary` passes its `--` on to the app
+        args = args[1:]
+    return parser.parse_args(args)
+
+
+def main(argv: list[str] | None = None) -> None:
+    global LLM
+    args = parse_args(argv)
+    if args.vary:
+        LLM = varying_llm(random.Random(time.time_ns()))
     result = asyncio.run(run())
     for finding in result["findings"]:
         print(f"{finding['agent']:>10}: {finding['draft']} [{'; '.join(finding['facts'])}]")
     print(f"Summary: {result['summary']}")
+    if args.vary:
+        print(f"real calls: model={LLM.calls} tools={TOOL_RUNS}")
 
 
 if __name__ == "__main__":

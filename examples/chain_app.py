@@ -10,12 +10,23 @@ Steps (each a ``chain_step`` span of the ``support_ticket`` chain):
     python examples/chain_app.py
     namel3ss-debug trace examples/chain_app.py
 
+``--vary`` makes the model answer differently on every run, as a real one would (seeded from the
+clock): the extractor words the summary differently and picks a priority, and the replier words the
+reply differently, quotes a refund reference and a delivery time. The JSON always has the required
+fields and the ``billing`` category, so the chain still runs all four steps. The run ends with one
+more line, ``real calls: model=N tools=M``: how often the model and the tool bodies really ran.
+
+    namel3ss-debug trace examples/chain_app.py -- --vary
+
 Runs offline: the model is a scripted `FakeLLM`.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
+import random
+import sys
 import time
 from typing import Iterator
 
@@ -28,7 +39,7 @@ from namel3ss_debug import (
     trace_tool_call,
     trace_validation,
 )
-from namel3ss_debug.testing import FakeLLM
+from namel3ss_debug.testing import FakeCompletion, FakeLLM
 
 CHAIN = "support_ticket"
 LATENCY_S = 0.003
@@ -58,6 +69,9 @@ LLM = FakeLLM(
     latency_s=LATENCY_S,
 )
 
+# How many times the tool bodies really ran (a rerun answers tool calls without running them).
+TOOL_RUNS = 0
+
 KNOWLEDGE_BASE = {
     "billing": [
         "Duplicate charges are refunded in full to the original card.",
@@ -66,13 +80,43 @@ KNOWLEDGE_BASE = {
     ],
 }
 
+SUMMARIES = (
+    "Duplicate March charge; refund requested.",
+    "Charged twice for March; wants the duplicate refunded.",
+    "Double-billed for the March subscription; asks for a refund today.",
+)
+APOLOGIES = (
+    "sorry about the double charge",
+    "apologies for charging you twice",
+    "sorry for the duplicate charge",
+)
 
-@trace_llm_call(name="extractor")
+
+def varying_llm(rng: random.Random, latency_s: float = LATENCY_S) -> FakeLLM:
+    """A fake model that answers differently on every run, drawing its choices from ``rng``.
+
+    The extracted JSON always has every required field and the ``billing`` category.
+    """
+
+    def respond(prompt: str) -> str:
+        if "Extract the ticket fields" in prompt:
+            return json.dumps({"category": "billing", "priority": rng.choice(("high", "urgent")),
+                               "summary": rng.choice(SUMMARIES)})
+        if "Draft a reply" in prompt:
+            return (f"Hi Dana, {rng.choice(APOLOGIES)}. We have refunded the duplicate March payment "
+                    f"(reference R-{rng.randint(10000, 99999)}); it will reach your card within "
+                    f"{rng.choice(('2-4', '3-5', '5-7'))} business days.")
+        return "I have no answer for that."
+
+    return FakeLLM(responder=respond, model="fake-gpt", latency_s=latency_s)
+
+
+@trace_llm_call(name="extractor", codec=FakeCompletion)
 def call_extractor(prompt: str):
     return LLM.complete(prompt, temperature=0)
 
 
-@trace_llm_call(name="replier")
+@trace_llm_call(name="replier", codec=FakeCompletion)
 def call_replier(prompt: str):
     return LLM.complete(prompt, temperature=0.3)
 
@@ -101,6 +145,8 @@ def validate_fields(raw: str) -> dict[str, str]:
 @trace_tool_call(name="kb_stream")
 def stream_articles(category: str) -> Iterator[str]:
     """Yield knowledge-base snippets one at a time, as a paginated API would."""
+    global TOOL_RUNS
+    TOOL_RUNS += 1
     for snippet in KNOWLEDGE_BASE.get(category, []):
         time.sleep(LATENCY_S / 3)
         yield snippet
@@ -128,10 +174,27 @@ def handle_ticket(ticket: str) -> dict[str, object]:
     return {**fields, "reply": reply}
 
 
-def main() -> None:
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description="A support-ticket chain that runs offline.")
+    parser.add_argument("--vary", action="store_true",
+                        help="let the model answer differently on every run (seeded from the clock), "
+                             "and print the real call counts at the end")
+    args = sys.argv[1:] if argv is None else list(argv)
+    if args[:1] == ["--"]:  # `namel3ss-debug trace app.py -- --vary` passes its `--` on to the app
+        args = args[1:]
+    return parser.parse_args(args)
+
+
+def main(argv: list[str] | None = None) -> None:
+    global LLM
+    args = parse_args(argv)
+    if args.vary:
+        LLM = varying_llm(random.Random(time.time_ns()))
     result = handle_ticket(TICKET)
     print(f"[{result['priority']}/{result['category']}] {result['summary']}")
     print(f"Reply: {result['reply']}")
+    if args.vary:
+        print(f"real calls: model={LLM.calls} tools={TOOL_RUNS}")
 
 
 if __name__ == "__main__":

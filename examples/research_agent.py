@@ -12,12 +12,22 @@ and a page read if the query is in the index), ``--llm-latency SECONDS`` makes t
 
     namel3ss-debug trace examples/research_agent.py -- --extra-search "perovskite cells" --llm-latency 0.05
 
+``--vary`` makes the model answer differently on every run, as a real one would (seeded from the
+clock): the planner picks two or three of the queries the search index knows, in any order (so the
+timed-out search may not happen), and the writer words its answer differently, quotes a different
+efficiency figure and says how many notes it had. The run ends with one more line,
+``real calls: model=N tools=M``: how often the model and the tool bodies really ran.
+
+    namel3ss-debug trace examples/research_agent.py -- --vary
+
 Runs offline: the model is a scripted `FakeLLM` and the search engine is a dict.
 """
 
 from __future__ import annotations
 
 import argparse
+import random
+import sys
 import time
 
 from namel3ss_debug import (
@@ -28,7 +38,7 @@ from namel3ss_debug import (
     trace_memory_operation,
     trace_tool_call,
 )
-from namel3ss_debug.testing import FakeLLM
+from namel3ss_debug.testing import FakeCompletion, FakeLLM
 
 AGENT = "researcher"
 QUESTION = "How do solar panels turn sunlight into electricity?"
@@ -48,6 +58,9 @@ LLM = FakeLLM(
     latency_s=LATENCY_S,
 )
 
+# How many times the tool bodies really ran (a rerun answers tool calls without running them).
+TOOL_RUNS = 0
+
 SEARCH_INDEX = {
     "photovoltaic effect": ["https://example.org/photovoltaic-effect"],
     "silicon solar cells": ["https://example.org/silicon-cells", "https://example.org/doping"],
@@ -60,6 +73,37 @@ PAGES = {
     "https://example.org/doping": "Doping adds impurities that create the p and n layers.",
     "https://example.org/efficiency": "Commercial panels convert 18-22% of incoming light.",
 }
+
+
+OPENINGS = (
+    "Sunlight frees electrons in the doped silicon of a solar cell (the photovoltaic effect)",
+    "Photons knock electrons loose in a cell's doped silicon layers (the photovoltaic effect)",
+    "In a solar cell, light gives electrons in doped silicon enough energy to break free",
+)
+MIDDLES = (
+    "the cell's built-in electric field pushes them out as direct current",
+    "the p-n junction's electric field sweeps them into a direct current",
+    "a built-in field at the junction drives them out of the cell as DC",
+)
+
+
+def varying_llm(rng: random.Random, latency_s: float = LATENCY_S) -> FakeLLM:
+    """A fake model that answers differently on every run, drawing its choices from ``rng``.
+
+    The planner's queries are always ones SEARCH_INDEX knows, so every plan is a valid path.
+    """
+
+    def respond(prompt: str) -> str:
+        if "Plan the research" in prompt:
+            return "\n".join(rng.sample(list(SEARCH_INDEX), k=rng.randint(2, len(SEARCH_INDEX))))
+        if "Write the final answer" in prompt:
+            notes = sum(line.startswith("- ") for line in prompt.splitlines())
+            return (f"{rng.choice(OPENINGS)}; {rng.choice(MIDDLES)}, and an inverter turns that into "
+                    f"household AC. Good panels convert about {rng.randint(17, 23)}% of the light that "
+                    f"hits them. (From {notes} notes.)")
+        return "I have no answer for that."
+
+    return FakeLLM(responder=respond, model="fake-gpt", latency_s=latency_s)
 
 
 class FlakySearchEngine:
@@ -84,23 +128,27 @@ ENGINE = FlakySearchEngine()
 @trace_tool_call(name="search")
 def search(query: str, limit: int = 2) -> list[str]:
     """Return up to ``limit`` URLs for ``query``."""
+    global TOOL_RUNS
+    TOOL_RUNS += 1
     return ENGINE.query(query)[:limit]
 
 
 @trace_tool_call(name="fetch_page")
 def fetch_page(url: str) -> str:
     """Return the text of the page at ``url``."""
+    global TOOL_RUNS
+    TOOL_RUNS += 1
     time.sleep(LATENCY_S)
     return PAGES[url]
 
 
-@trace_llm_call(name="planner")
+@trace_llm_call(name="planner", codec=FakeCompletion)
 def plan_research(question: str):
     """Ask the model which queries to search for."""
     return LLM.complete(f"Plan the research for: {question}\nList one search query per line.")
 
 
-@trace_llm_call(name="writer")
+@trace_llm_call(name="writer", codec=FakeCompletion)
 def write_answer(question: str, notes: list[str]):
     """Ask the model for the final answer, given the notes taken."""
     bullet_list = "\n".join(f"- {note}" for note in notes)
@@ -162,16 +210,27 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="research one more query, in the answering turn (one more search tool call)")
     parser.add_argument("--llm-latency", metavar="SECONDS", type=float, default=LATENCY_S,
                         help=f"the fake model's latency per call (default {LATENCY_S})")
-    return parser.parse_args(argv)
+    parser.add_argument("--vary", action="store_true",
+                        help="let the model answer differently on every run (seeded from the clock), "
+                             "and print the real call counts at the end")
+    args = sys.argv[1:] if argv is None else list(argv)
+    if args[:1] == ["--"]:  # `namel3ss-debug trace app.py -- --vary` passes its `--` on to the app
+        args = args[1:]
+    return parser.parse_args(args)
 
 
 def main(argv: list[str] | None = None) -> None:
+    global LLM
     args = parse_args(argv)
     if args.llm_latency < 0:
         raise SystemExit("--llm-latency must be >= 0")
+    if args.vary:
+        LLM = varying_llm(random.Random(time.time_ns()))
     LLM.latency_s = args.llm_latency
     print(f"Q: {QUESTION}")
     print(f"A: {run(extra_search=args.extra_search)}")
+    if args.vary:
+        print(f"real calls: model={LLM.calls} tools={TOOL_RUNS}")
 
 
 if __name__ == "__main__":

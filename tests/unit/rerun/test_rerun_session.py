@@ -1,0 +1,371 @@
+"""The rerun inside the tracer: calls answered from a recording, matched by place or inputs."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import threading
+from typing import Any, Callable
+
+import pytest
+
+from namel3ss_debug import get_tracer, span, trace_agent_execution, trace_llm_call, trace_tool_call
+from namel3ss_debug.replay.mocks import Mock, parse_key
+from namel3ss_debug.replay.timeline import timeline_of
+from namel3ss_debug.rerun.compare import compare
+from namel3ss_debug.rerun.errors import ReplayedError, ReplayMiss
+from namel3ss_debug.rerun.execute import recorded_form
+from namel3ss_debug.rerun.paths import PathTable
+from namel3ss_debug.rerun.recording import Recording
+from namel3ss_debug.rerun.session import Rerun
+from namel3ss_debug.testing.capture import capture_events
+
+pytestmark = pytest.mark.usefixtures("isolated_workspace")
+
+
+class QuotaExceeded(Exception):
+    pass
+
+
+@dataclasses.dataclass
+class Completion:
+    text: str
+    tokens: int
+
+
+class Backend:
+    """Counts the real calls, and answers differently each time, as a real model would."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def answer(self, prompt: str) -> str:
+        self.calls += 1
+        return f"{prompt}-{self.calls}"
+
+
+def record(app: Callable[[], Any], **settings: Any) -> tuple[Any, list[dict[str, Any]]]:
+    with capture_events(**settings) as run:
+        result = app()
+    return result, run.events
+
+
+def rerun(events: list[dict[str, Any]], app: Callable[[], Any], **options: Any) -> tuple[Any, list[dict[str, Any]], Rerun]:
+    recording = Recording(timeline_of(events, "old.jsonl"), PathTable())
+    session = Rerun(recording, inputs_of=recorded_form, **options)
+    get_tracer().replay = session
+    try:
+        with capture_events() as run:
+            try:
+                result: Any = app()
+            except BaseException as error:  # noqa: BLE001 - the test looks at what the app raised
+                result = error
+    finally:
+        get_tracer().replay = None
+    return result, run.events, session
+
+
+def mocks(**values: Any) -> dict[str, Mock]:
+    return {key: Mock(parse_key(key), value, "test") for key, value in values.items()}
+
+
+def test_recorded_results_come_back_and_nothing_runs() -> None:
+    backend = Backend()
+
+    @trace_llm_call(name="ask")
+    def ask(prompt: str) -> str:
+        return backend.answer(prompt)
+
+    @trace_tool_call(name="search")
+    def search(query: str) -> dict[str, Any]:
+        backend.calls += 1
+        return {"hits": [query, "b" * 3], "bytes": b"\x00\xff"}
+
+    def app() -> tuple[str, str, dict[str, Any]]:
+        return ask("a"), ask("b"), search("q")
+
+    first, events = record(app)
+    backend.calls = 0
+    again, new_events, session = rerun(events, app)
+    assert again == first
+    assert again[2]["bytes"] == b"\x00\xff"
+    assert backend.calls == 0
+    assert session.tally.counts == {"recorded": 3}
+    result = compare(timeline_of(events), timeline_of(new_events))
+    assert result.first is None and result.different == 0 and result.same > 0
+    ends = [e for e in new_events if e["event_type"] == "llm_call_end"]
+    assert [e["attrs"]["replay"] for e in ends] == ["recorded", "recorded"]
+    assert [e["attrs"]["replay_of"] for e in ends] == ["llm:ask#1", "llm:ask#2"]
+
+
+def test_a_codec_rebuilds_the_apps_type() -> None:
+    class Decoder:
+        def decode(self, value: Any) -> str:
+            return value.upper()
+
+    @trace_llm_call(name="complete", codec=Completion)
+    def complete(prompt: str) -> Completion:
+        return Completion(prompt * 2, 3)
+
+    @trace_tool_call(name="shout", codec=Decoder())
+    def shout(text: str) -> str:
+        return text
+
+    @trace_tool_call(name="pair", codec=tuple)
+    def pair() -> tuple[int, int]:
+        return (1, 2)
+
+    first, events = record(lambda: (complete("hi"), shout("x"), pair()))
+    again, _, _ = rerun(events, lambda: (complete("hi"), shout("x"), pair()))
+    assert again[0] == Completion("hihi", 3)
+    assert again[1] == "X"
+    assert again[2] == (1, 2)
+
+
+def test_a_codec_that_cannot_rebuild_stops_with_why() -> None:
+    @trace_llm_call(name="complete", codec=Completion)
+    def complete(prompt: str) -> Completion:
+        return Completion(prompt, 1)
+
+    _, events = record(lambda: complete("x"))
+    result, _, _ = rerun(events, lambda: complete("x"), mocks=mocks(**{"llm:complete#1": {"text": "only"}}))
+    assert isinstance(result, ReplayMiss)
+    assert "codec Completion could not rebuild the object {text}" in str(result)
+    assert "tokens" in str(result)
+
+
+def test_a_recorded_exception_is_raised_again_as_its_type() -> None:
+    backend = Backend()
+
+    @trace_tool_call(name="charge")
+    def charge(amount: int) -> None:
+        backend.calls += 1
+        raise QuotaExceeded(f"quota exceeded for {amount}")
+
+    @trace_tool_call(name="read")
+    def read(key: str) -> Any:
+        backend.calls += 1
+        return {}[key]
+
+    def app() -> list[BaseException]:
+        caught = []
+        for call in (lambda: charge(3), lambda: read("k")):
+            try:
+                call()
+            except Exception as error:  # noqa: BLE001
+                caught.append(error)
+        return caught
+
+    first, events = record(app)
+    backend.calls = 0
+    again, new_events, _ = rerun(events, app)
+    assert backend.calls == 0
+    assert [type(error) for error in again] == [QuotaExceeded, KeyError]
+    assert [str(error) for error in again] == [str(error) for error in first]
+    assert "raised again by namel3ss-debug replay --rerun" in again[0].__notes__[0]
+    assert compare(timeline_of(events), timeline_of(new_events)).first is None
+
+
+def test_an_exception_type_the_app_has_not_loaded_is_a_replayed_error() -> None:
+    @trace_tool_call(name="fetch")
+    def fetch() -> None:
+        raise RuntimeError("never runs")
+
+    _, events = record(lambda: None)
+    end = {**events[0], "seq": 1, "event_type": "tool_call_start", "component": "tool", "name": "fetch",
+           "span_id": "s9", "parent_id": events[0]["span_id"], "status": "started"}
+    failed = {**end, "seq": 2, "event_type": "tool_call_end", "status": "failed",
+              "error": {"type": "vendor_sdk.errors.RateLimited", "message": "slow down"}}
+    result, new_events, _ = rerun([events[0], end, failed], fetch)
+    assert isinstance(result, ReplayedError)
+    assert (result.type_name, str(result)) == ("vendor_sdk.errors.RateLimited", "slow down")
+    recorded = [e for e in new_events if e["event_type"] == "tool_call_end"][0]
+    assert recorded["error"]["type"] == "vendor_sdk.errors.RateLimited"
+
+
+def test_a_miss_stops_with_the_nearest_candidates_and_why() -> None:
+    @trace_tool_call(name="search")
+    def search(query: str) -> str:
+        return query
+
+    @trace_llm_call(name="ask")
+    def ask(prompt: str) -> str:
+        return prompt
+
+    @trace_agent_execution(name="agent")
+    def app(extra: bool) -> list[str]:
+        results = [ask("p"), search("a")]
+        if extra:
+            try:
+                results.append(search("b"))
+            except Exception:  # an app's own handler does not swallow the miss
+                results.append("swallowed")
+        return results
+
+    _, events = record(lambda: app(False))
+    result, new_events, session = rerun(events, lambda: app(True))
+    assert isinstance(result, ReplayMiss)
+    miss = session.tally.misses[0]
+    assert miss.call == "tool:search#2" and miss.path == "agent:agent#1 > tool:search#2"
+    assert len(miss.candidates) == 3
+    best = miss.candidates[0]
+    assert best.key == "tool:search#1"
+    assert any("occurrence: recorded as tool:search#1 there; this call is tool:search#2" in r for r in best.reasons)
+    assert any(r == "inputs: query: recorded 'a', this call 'b'" for r in best.reasons)
+    failed = [e for e in new_events if e["event_type"] == "tool_call_end" and e["status"] == "failed"]
+    assert failed and "ReplayMiss" in failed[0]["error"]["type"]
+
+
+def test_on_miss_live_runs_the_new_call() -> None:
+    backend = Backend()
+
+    @trace_tool_call(name="search")
+    def search(query: str) -> str:
+        return backend.answer(query)
+
+    _, events = record(lambda: [search("a")])
+    backend.calls = 0
+    result, _, session = rerun(events, lambda: [search("a"), search("b")], on_miss="live")
+    assert result == ["a-1", "b-1"]
+    assert backend.calls == 1
+    assert session.tally.counts == {"recorded": 1, "live": 1}
+
+
+def test_match_by_inputs_survives_reordered_calls() -> None:
+    @trace_tool_call(name="search")
+    def search(query: str) -> str:
+        return f"result for {query}"
+
+    _, events = record(lambda: [search("a"), search("b")])
+    by_inputs, _, _ = rerun(events, lambda: [search("b"), search("a")], match="inputs")
+    assert by_inputs == ["result for b", "result for a"]
+    by_place, _, _ = rerun(events, lambda: [search("b"), search("a")])
+    assert by_place == ["result for a", "result for b"]  # by place: the first call gets the first answer
+
+
+def test_a_mock_on_the_second_llm_call_changes_what_follows() -> None:
+    @trace_llm_call(name="ask")
+    def ask(prompt: str) -> str:
+        return f"answer to {prompt}"
+
+    def app() -> str:
+        first = ask("one")
+        second = ask("two")
+        return f"{first} / {second}"
+
+    _, events = record(app)
+    result, new_events, session = rerun(events, app, mocks=mocks(**{"llm:ask#2": "what if"}))
+    assert result == "answer to one / what if"
+    assert session.tally.mocked == ["llm:ask#2"]
+    first = compare(timeline_of(events), timeline_of(new_events)).first
+    assert first is not None
+    assert first.old.place == first.new.place == "llm:ask#2 end"
+    assert "outputs.return: recorded 'answer to two', rerun 'what if'" in first.what
+    every, _, _ = rerun(events, app, mocks=mocks(llm_call_end="same"))
+    assert every == "same / same"
+
+
+def test_async_tasks_are_matched_whatever_order_they_run_in() -> None:
+    backend = Backend()
+
+    @trace_llm_call(name="think")
+    async def think(prompt: str, delay: float) -> str:
+        await asyncio.sleep(delay)
+        return backend.answer(prompt)
+
+    @trace_agent_execution(name="worker")
+    async def worker(name: str, delay: float) -> list[str]:
+        return [await think(f"{name}-a", delay), await think(f"{name}-b", delay)]
+
+    async def main() -> list[list[str]]:
+        return list(await asyncio.gather(worker("slow", 0.02), worker("fast", 0.0)))
+
+    first, events = record(lambda: asyncio.run(main()))
+    backend.calls = 0
+    again, new_events, session = rerun(events, lambda: asyncio.run(main()))
+    assert again == first and backend.calls == 0
+    assert compare(timeline_of(events), timeline_of(new_events)).first is None
+
+
+def test_threads_each_under_their_own_span_are_matched() -> None:
+    @trace_tool_call(name="work")
+    def work(item: int) -> str:
+        return f"{threading.current_thread().name}:{item}"
+
+    def job(name: str, out: dict[str, Any]) -> None:
+        with span(name, "agent"):
+            out[name] = [work(1), work(2)]
+
+    def app() -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        threads = [threading.Thread(target=job, args=(f"w{n}", out), name=f"T{n}") for n in range(3)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        return out
+
+    first, events = record(app)
+    again, _, _ = rerun(events, app)
+    assert again == first
+
+
+def test_generators_yield_their_recorded_items() -> None:
+    backend = Backend()
+
+    @trace_llm_call(name="stream")
+    def stream(prompt: str):
+        backend.calls += 1
+        yield from prompt.split()
+        return "done"
+
+    @trace_llm_call(name="astream")
+    async def astream(prompt: str):
+        backend.calls += 1
+        for word in prompt.split():
+            yield word
+
+    async def consume() -> list[str]:
+        return [word async for word in astream("c d")]
+
+    def app() -> tuple[list[str], list[str]]:
+        return list(stream("a b")), asyncio.run(consume())
+
+    first, events = record(app)
+    backend.calls = 0
+    again, _, _ = rerun(events, app)
+    assert again == first == (["a", "b"], ["c", "d"]) and backend.calls == 0
+
+
+def test_a_call_recorded_without_its_result_is_a_miss_that_says_why() -> None:
+    @trace_tool_call(name="search")
+    def search(query: str) -> str:
+        return query
+
+    _, events = record(lambda: search("a"), capture_outputs=False)
+    result, _, session = rerun(events, lambda: search("a"))
+    assert isinstance(result, ReplayMiss)
+    assert "outputs were not recorded (capture_outputs was off" in session.tally.misses[0].why
+
+
+def test_only_replayable_calls_are_answered() -> None:
+    backend = Backend()
+
+    @trace_agent_execution(name="planner")
+    def plan() -> str:
+        return backend.answer("plan")
+
+    @trace_agent_execution(name="cached", replayable=True)
+    def cached() -> str:
+        return backend.answer("cached")
+
+    first, events = record(lambda: (plan(), cached()))
+    backend.calls = 0
+    again, _, session = rerun(events, lambda: (plan(), cached()))
+    assert again == ("plan-1", "cached-2")  # the planner ran for real (its counter restarted), cached did not
+    assert backend.calls == 1 and session.tally.counts == {"recorded": 1}
+
+
+def test_a_bad_codec_is_refused_where_the_decorator_is_written() -> None:
+    with pytest.raises(TypeError, match="codec must be"):
+        trace_llm_call(name="x", codec=42)
