@@ -31,7 +31,7 @@ def render_report(report: RerunReport) -> Group:
     lines.append(_pair("new run", f"{report.new_run}  ({', '.join(report.new_trace) or 'no trace written'})"))
     lines.append(_pair("calls", _counts(report)))
     if report.mocked:
-        lines.append(_pair("mocked", ", ".join(report.mocked)))
+        lines.append(_pair("changed", ", ".join(report.mocked)))
     for miss in report.misses:
         lines.extend(_miss(miss))
     lines.extend(_divergence(report))
