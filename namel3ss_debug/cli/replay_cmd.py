@@ -130,7 +130,8 @@ def _stepper_factory(step: bool, breaks: tuple[str, ...], scripted: bool, comman
         from ..render.console import make_console  # noqa: PLC0415
         from ..rerun.stepper import Stepper
 
-        return Stepper(make_console(), make_console(stderr=True), step=step, breakpoints=list(breaks),
+        return Stepper(make_console(), make_console(stderr=True), step=step or lines is not None,
+                       breakpoints=list(breaks),
                        lines=lines, interactive=step and not scripted, json_out=json_out, recording=recording,
                        history=_history_path(resolved))
 
