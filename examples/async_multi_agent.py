@@ -88,7 +88,8 @@ def varying_llm(rng: random.Random, latency_s: float = LATENCY_S) -> FakeLLM:
             drafts = [line.split(": ", 1)[-1] for line in prompt.splitlines() if line.startswith("- ")]
             words = sum(len(draft.split()) for draft in drafts)
             return (f"{rng.choice(SUMMARY_OPENINGS)} a pedal-less 1817 draisine to a mass-market "
-                    f"chain-driven machine by the 1890s (merged from {len(drafts)} drafts, {words} words).")
+                    f"chain-driven machine by the 1890s (merged from {len(drafts)} drafts, {words} words, "
+                    f"confidence {rng.random():.3f}).")
         for key, wordings in VARIANTS.items():
             if key in prompt:
                 return rng.choice(wordings)
