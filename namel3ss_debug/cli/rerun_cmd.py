@@ -14,7 +14,7 @@ from typing import IO, Any
 
 from ..config import load_settings
 from ..model.errors import UsageError
-from ..replay.mocks import MockTable
+from ..replay.mocks import Mock, MockTable
 from ..store.problems import ReadProblems
 from ..store.reader import TraceReader
 from ..store.sources import RunSource
@@ -31,12 +31,11 @@ def rerun(source: RunSource, options: dict[str, Any]) -> int:
     from ..rerun.recording import Recording
     from ..rerun.session import Rerun
     from ..rerun.target import recorded_target
-    from .replay_setup import add_mocks, load
+    from .replay_setup import load
 
     timeline = load(source, options["reader"], options["progress"], options["run_id"])
     recording = Recording(timeline, PathTable())
-    mocks = MockTable(timeline)
-    add_mocks(mocks, options["mocks"], options["mock_files"])
+    mocks = _mocks(timeline, options["mocks"], options["mock_files"])
     start = recording.start_event()
     recorded = recorded_target(start, options["cwd"])
     _check_recording(start, options["match"])
@@ -47,11 +46,11 @@ def rerun(source: RunSource, options: dict[str, Any]) -> int:
     report_out = _report_stream(options["format"])
     stepper = options["make_stepper"](recording, report_out) if options["make_stepper"] else None
     session = Rerun(recording, match=options["match"], on_miss=options["on_miss"],
-                    mocks=dict(mocks.mocks), stepper=stepper, inputs_of=recorded_form)
+                    mocks=mocks, stepper=stepper, inputs_of=recorded_form)
     _announce(recorded, timeline.run_id, options["format"])
     outcome = run_again(recorded, resolved, session,
                         {"run_id": timeline.run_id, "trace": source.label, "match": options["match"],
-                         "mocks": sorted(mocks.mocks)},
+                         "mocks": sorted(mocks)},
                         app_stdout_to_stderr=options["format"] == "json")
     _show_app_error(outcome)
     new_paths = tuple(str(path) for path in outcome.run.paths)
@@ -62,6 +61,27 @@ def rerun(source: RunSource, options: dict[str, Any]) -> int:
     _render(report, options["format"], report_out)
     errors = getattr(stepper, "errors", 0) if stepper is not None else 0
     return 1 if errors else report.exit_code
+
+
+def _mocks(timeline: Any, texts: tuple[str, ...], files: tuple[Path, ...]) -> dict[str, Mock]:
+    """The mocks by key (files first, then --mock: a later one for the same key wins). A key no recorded
+    call has is kept, with a warning: the changed app may make that call."""
+    from ..replay.mock_specs import load_mock_file, parse_mock  # noqa: PLC0415
+
+    found: dict[str, Mock] = {}
+    for path in files:
+        for mock in load_mock_file(path):
+            found.pop(mock.key.text, None)
+            found[mock.key.text] = mock
+    for text in texts:
+        mock = parse_mock(text, "--mock")
+        found.pop(mock.key.text, None)
+        found[mock.key.text] = mock
+    table = MockTable(timeline)
+    for key, mock in found.items():
+        if not table.matches(mock.key):
+            warn(f"--mock {key} names no recorded call; it answers the rerun's call of that name if one is made")
+    return found
 
 
 def _check_recording(start: dict[str, Any], match: str) -> None:
@@ -126,6 +146,8 @@ def _report(source: RunSource, recording: Any, recorded: Any, options: dict[str,
     from ..rerun.report import Ending, RerunReport  # noqa: PLC0415
 
     tally = session.tally
+    unused = [key for key in session_mock_keys(session) if key not in tally.used_mocks]
+    notes = [*tally.notes, *(f"--mock {key} answered no call of the rerun" for key in unused)]
     counts = {name: tally.counts.get(name, 0) for name in ("recorded", "mocked", "replaced", "live")}
     counts["missed"] = len(tally.misses)
     new_end = _run_end(new_timeline)
@@ -135,8 +157,12 @@ def _report(source: RunSource, recording: Any, recorded: Any, options: dict[str,
         new_run=new_timeline.run_id if new_timeline is not None else None, new_trace=new_paths,
         command=tuple(recorded.target.argv), cwd=str(recorded.cwd), match=options["match"],
         on_miss=options["on_miss"], counts=counts, mocked=tuple(tally.mocked), misses=tuple(tally.misses),
-        notes=tuple(tally.notes), comparison=comparison, old_ending=Ending.of(recording.end_event()),
+        notes=tuple(notes), comparison=comparison, old_ending=Ending.of(recording.end_event()),
         new_ending=Ending.of(new_end), exit_code=exit_code)
+
+
+def session_mock_keys(session: Any) -> list[str]:
+    return [mock.key.text for mock in session.mocks]
 
 
 def _run_end(timeline: Any) -> dict[str, Any] | None:

@@ -49,25 +49,37 @@ def mark(span: Any, source: str, recorded_key: str | None) -> None:
         span.set_attribute("replay_of", recorded_key)
 
 
-def from_recording(end: dict[str, Any] | None, codec: Any, key: str, where: str) -> Answer:
+def from_recording(end: dict[str, Any] | None, codec: Any, key: str, where: str, generator: bool = False) -> Answer:
     """The answer the recorded end event gives: its return value (or yielded items), or its error."""
     if end is None:
         raise Unanswerable(f"the recording has {key} start but never end (the run stopped inside it)")
     outputs, error = end.get("outputs"), end.get("error")
     common = {"outputs": outputs, "usage": end.get("usage"), "model": end.get("model"), "recorded_key": key}
     if end.get("status") == "failed" and isinstance(error, dict):
-        return Answer(RECORDED, error=rebuild_error(error, where), **common)
-    if not isinstance(outputs, dict) or not ("return" in outputs or "yielded" in outputs):
-        why = ("outputs were not recorded (capture_outputs was off, or the event was cut)" if outputs is None
-               else "the call set its own outputs, so its return value was not recorded")
+        items = outputs.get("yielded") if generator and isinstance(outputs, dict) else None
+        return Answer(RECORDED, error=rebuild_error(error, where),
+                      items=[decode(item, codec) for item in items] if isinstance(items, list) else None, **common)
+    wanted = "yielded" if generator else "return"
+    if not isinstance(outputs, dict) or wanted not in outputs:
+        if outputs is None:
+            why = "outputs were not recorded (capture_outputs was off, or the event was cut)"
+        elif generator or "yielded" in outputs:
+            why = ("it was recorded as a generator and is now a plain function" if "yielded" in outputs
+                   else "it is a generator now, and the recording has no items it yielded")
+        else:
+            why = "the call set its own outputs, so its return value was not recorded"
         raise Unanswerable(f"the recording of {key} has no result to give back: {why}")
-    items = outputs.get("yielded")
-    return Answer(RECORDED, value=decode(outputs.get("return"), codec),
-                  items=[decode(item, codec) for item in items] if isinstance(items, list) else None, **common)
+    if generator:
+        return Answer(RECORDED, value=decode(outputs.get("return"), codec) if "return" in outputs else None,
+                      items=[decode(item, codec) for item in outputs["yielded"]], **common)
+    return Answer(RECORDED, value=decode(outputs["return"], codec), **common)
 
 
-def from_value(source: str, value: Any, codec: Any, key: str | None) -> Answer:
-    """A mock's or a replacement's answer: `value` is what the call returns (a generator yields the
-    items of a list)."""
-    items = [decode(item, codec) for item in value] if isinstance(value, list) else [decode(value, codec)]
-    return Answer(source, value=decode(value, codec), items=items, outputs={"return": value}, recorded_key=key)
+def from_value(source: str, value: Any, codec: Any, key: str | None, generator: bool = False) -> Answer:
+    """A mock's or a replacement's answer: `value` is what the call returns; a generator yields the
+    items of a list (or the one value)."""
+    if generator:
+        items = value if isinstance(value, list) else [value]
+        return Answer(source, items=[decode(item, codec) for item in items],
+                      outputs={"yielded": items, "yield_count": len(items)}, recorded_key=key)
+    return Answer(source, value=decode(value, codec), outputs={"return": value}, recorded_key=key)

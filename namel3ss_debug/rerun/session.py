@@ -20,7 +20,7 @@ import orjson
 from ..replay.mocks import Mock
 from .answers import LIVE, MOCKED, RECORDED, Answer, Unanswerable, from_recording, from_value, mark
 from .candidates import LiveCall, Miss, nearest
-from .errors import ReplayMiss
+from .errors import ReplayMiss, RerunStop
 from .paths import ROOT, PathCounter, step_label
 from .recording import RecordedCall, Recording, fingerprint
 from .values import CodecError
@@ -48,6 +48,8 @@ class PendingCall:
     answer: Answer | None  # None: the call will run live
     codec: Any
     miss: str | None = None
+    generator: bool = False  # the call yields items: a replacement is the list of them
+    on_miss: str = "error"  # what accepting a call with no answer does: stop the run (error) or run it live
 
     def view(self) -> dict[str, Any]:
         """The call as breakpoint conditions and `p` see it: the fields of its start event, and the
@@ -73,6 +75,7 @@ class Tally:
     misses: list[Miss] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     mocked: list[str] = field(default_factory=list)  # the keys of mocked (or replaced) calls, in order
+    used_mocks: set[str] = field(default_factory=set)
 
 
 class Rerun:
@@ -108,7 +111,18 @@ class Rerun:
             self._live_number[span.span_id] = self._numbers[key]
 
     def answer(self, spec: Any, span: Any, inputs: Any) -> Answer | None:
-        """The answer for a replayable call, or None to run it live. Raises ReplayMiss on a miss."""
+        """The answer for a replayable call, or None to run it live. Raises ReplayMiss on a miss.
+
+        A failure of our own stops the rerun (RerunStop) rather than letting the call run for real."""
+        try:
+            return self._answer(spec, span, inputs)
+        except (RerunStop, KeyboardInterrupt):
+            raise
+        except Exception as error:
+            raise RerunStop(f"namel3ss-debug could not answer {spec.component}:{spec.name}: "
+                            f"{type(error).__name__}: {error}") from error
+
+    def _answer(self, spec: Any, span: Any, inputs: Any) -> Answer | None:
         with self._lock:
             live = self._live_call(spec, span, inputs)
             recorded = self._match(live)
@@ -117,10 +131,11 @@ class Rerun:
             answer: Answer | None = None
             try:
                 if mock is not None:
-                    answer = from_value(MOCKED, mock.value, spec.codec, recorded.key if recorded else None)
+                    answer = from_value(MOCKED, mock.value, spec.codec, recorded.key if recorded else None,
+                                        spec.generator)
                 elif recorded is not None:
                     answer = from_recording(self.recording.result(recorded), spec.codec, recorded.key,
-                                            self.recording.where(recorded))
+                                            self.recording.where(recorded), spec.generator)
                 else:
                     miss_why = "the recording has no call here"
             except Unanswerable as error:
@@ -129,7 +144,8 @@ class Rerun:
                 raise ReplayMiss(f"{live.key}: {error}") from None
             if recorded is not None and answer is not None:
                 self._served.add(recorded.start)
-            pending = PendingCall(live, self.recording.table.text(live.path), recorded, answer, spec.codec, miss_why)
+            pending = PendingCall(live, self.recording.table.text(live.path), recorded, answer, spec.codec, miss_why,
+                                  spec.generator, self.on_miss)
             if miss_why is not None and self.on_miss == "error" and self.stepper is None:
                 raise self._miss(pending)
         if self.stepper is not None:
@@ -141,6 +157,8 @@ class Rerun:
             self.tally.counts[source] += 1
             if source != RECORDED and source != LIVE:
                 self.tally.mocked.append(live.key)
+            if mock is not None and answer is not None and answer.source == MOCKED:
+                self.tally.used_mocks.add(mock.key.text)
             if answer is None:
                 mark(span, LIVE, recorded.key if recorded else None)
             if answer is not None and pending.recorded is not None:
@@ -204,7 +222,7 @@ class Rerun:
         if decision.action == "replace":
             key = pending.recorded.key if pending.recorded is not None else None
             try:
-                return from_value("replaced", decision.value, pending.codec, key)
+                return from_value("replaced", decision.value, pending.codec, key, pending.generator)
             except CodecError as error:
                 raise ReplayMiss(f"{pending.live.key}: {error}") from None
         if decision.action == "live":

@@ -55,8 +55,10 @@ from ..replay.outputs import Breakpoints, Help, Message, Value
 from ..replay.session import pointer
 from ..replay.view import EventView
 from .breaks import BreakTable
+from .answers import from_value
 from .errors import RerunQuit
 from .session import Decision, PendingCall
+from .values import CodecError
 
 PROMPT = "(rerun) "
 SCHEMA = "namel3ss-debug/rerun-stop/v1"
@@ -202,6 +204,11 @@ class Stepper:
         return Decision("live")
 
     def _replaced(self, value: Any) -> Decision:
+        pending = self._current
+        try:  # a value the call's codec cannot rebuild is refused here, and the stop stays
+            from_value("replaced", value, pending.codec, None, pending.generator)
+        except CodecError as error:
+            raise AnswerError(str(error), hint="give the fields the call's codec needs") from None
         self._say(Message(f"{self._current.live.key} returns {one_line(_json(value), FIELD_WIDTH)}"))
         return Decision("replace", value)
 
@@ -366,7 +373,8 @@ def _result(pending: PendingCall) -> tuple[str, str, str]:
     answer = pending.answer
     if answer is None:
         if pending.miss is not None:
-            return "result", one_line(f"no recorded result: {pending.miss}", FIELD_WIDTH), "yellow"
+            then = "accept runs it live" if pending.on_miss == "live" else "accept stops the run, live runs it"
+            return "result", one_line(f"no recorded result: {pending.miss}; {then}", FIELD_WIDTH), "yellow"
         return "result", "will run live", "yellow"
     source = f"  ({one_line(answer.source, 20)})"
     if answer.error is not None:

@@ -96,13 +96,14 @@ class _CallSpec:
     """What a decorated function's calls share: where they are recorded, and how they are replayed."""
 
     __slots__ = ("tracer", "component", "name", "prefix", "model", "attrs", "binder", "capture", "replayable",
-                 "codec")
+                 "codec", "generator")
 
     def __init__(self, tracer: Tracer, component: str, name: str, prefix: str, model: str | None,
                  attrs: dict[str, Any] | None, binder: Any, capture: bool, replayable: bool, codec: Any):
         self.tracer, self.component, self.name, self.prefix = tracer, component, name, prefix
         self.model, self.attrs, self.binder, self.capture = model, attrs, binder, capture
         self.replayable, self.codec = replayable, codec
+        self.generator = False  # set by _wrap: a generator's answer is the items it yields
 
     def bind(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> dict[str, Any]:
         return self.binder(args, kwargs)
@@ -119,6 +120,7 @@ class _CallSpec:
 
 
 def _wrap(fn: Callable[..., Any], spec: _CallSpec) -> Callable[..., Any]:
+    spec.generator = inspect.isasyncgenfunction(fn) or inspect.isgeneratorfunction(fn)
     if inspect.isasyncgenfunction(fn):
         wrapper = _async_generator_wrapper(fn, spec)
     elif inspect.iscoroutinefunction(fn):

@@ -369,3 +369,50 @@ def test_only_replayable_calls_are_answered() -> None:
 def test_a_bad_codec_is_refused_where_the_decorator_is_written() -> None:
     with pytest.raises(TypeError, match="codec must be"):
         trace_llm_call(name="x", codec=42)
+
+
+def test_a_mock_of_a_generator_yields_the_items_of_its_list() -> None:
+    @trace_llm_call(name="stream")
+    def stream(prompt: str):
+        yield from prompt.split()
+
+    _, events = record(lambda: list(stream("a b")))
+    again, new_events, _ = rerun(events, lambda: list(stream("a b")), mocks=mocks(**{"llm:stream#1": ["x", "y", "z"]}))
+    assert again == ["x", "y", "z"]
+    end = [e for e in new_events if e["event_type"] == "llm_call_end"][0]
+    assert end["outputs"]["yielded"] == ["x", "y", "z"] and end["attrs"]["replay"] == "mocked"
+
+
+def test_a_function_that_became_a_generator_is_a_miss_that_says_so() -> None:
+    @trace_tool_call(name="fetch")
+    def fetch_once() -> str:
+        return "page"
+
+    _, events = record(fetch_once)
+
+    @trace_tool_call(name="fetch")
+    def fetch_stream():
+        yield "page"
+
+    result, _, session = rerun(events, lambda: list(fetch_stream()))
+    assert isinstance(result, ReplayMiss)
+    assert "it is a generator now" in session.tally.misses[0].why
+
+
+def test_a_failure_of_the_rerun_itself_stops_the_app_instead_of_running_the_call() -> None:
+    from namel3ss_debug.rerun.errors import RerunStop
+
+    backend = Backend()
+
+    @trace_tool_call(name="search")
+    def search(query: str) -> str:
+        return backend.answer(query)
+
+    _, events = record(lambda: search("a"))
+    backend.calls = 0
+    broken = mocks(**{"tool:search#1": "x"})
+    broken["tool:search#1"] = Mock(parse_key("tool:search#1"), "x", "test")
+    object.__setattr__(broken["tool:search#1"], "key", None)  # a table corrupted by a bug of ours
+    result, _, _ = rerun(events, lambda: search("a"), mocks=broken)
+    assert isinstance(result, RerunStop) and "could not answer tool:search" in str(result)
+    assert backend.calls == 0

@@ -153,7 +153,7 @@ def test_errors_stops_before_an_answer_that_raises_and_before_a_miss():
     assert "  raises   TimeoutError: took too long  (recorded)" in text
     assert "Stop 2 before tool:search#3  (breakpoint 1)" in text
     assert "  recorded no recorded call here" in text
-    assert "  result   no recorded result: the recording has no call here" in text
+    assert "  result   no recorded result: the recording has no call here; accept stops the run, live runs it" in text
     assert "tool:search#1" not in text
 
 
@@ -351,3 +351,18 @@ def test_at_the_terminal_inside_an_asyncio_app_the_prompt_still_reads():
 
     decisions, _ = asyncio.run(app())
     assert decisions == [LIVE]
+
+
+def test_a_replacement_the_codec_cannot_rebuild_keeps_the_stop() -> None:
+    import dataclasses
+
+    @dataclasses.dataclass
+    class Reply:
+        text: str
+        model: str
+
+    pending = dataclasses.replace(call("llm", "ask", result={"text": "a", "model": "m"}), codec=Reply)
+    decisions, text, steps = run(['replace {"text": "only"}', 'replace {"text": "b", "model": "m"}'], [pending])
+    assert decisions == [Decision("replace", {"text": "b", "model": "m"})]
+    assert steps.errors == 1
+    assert "could not rebuild the object {text}" in text and "codec needs" in text
