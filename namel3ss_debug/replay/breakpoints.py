@@ -191,14 +191,20 @@ def _component(text: str, t: Timeline) -> Callable[[int], bool]:
     return lambda j: t.component_code[j] == code and t.kind[j] != END
 
 
-def _call(text: str, t: Timeline) -> Callable[[int], bool]:
+def split_call(text: str, error: type[UsageError] = UsageError) -> tuple[str, str, int | None]:
+    """`tool:search#2` -> ("tool", "search", 2); a call number that is not 1, 2, ... raises `error`."""
     component, _, name = text.partition(":")
     number = None
     if "#" in name:
         name, _, digits = name.rpartition("#")
         number = as_number(digits)
         if not number:
-            raise BreakpointError(f"{text}: a call number is # and a number from 1", hint=f"e.g. {component}:{name}#1")
+            raise error(f"{text}: a call number is # and a number from 1", hint=f"e.g. {component}:{name}#1")
+    return component, name, number
+
+
+def _call(text: str, t: Timeline) -> Callable[[int], bool]:
+    component, name, number = split_call(text, BreakpointError)
     code = t.components.find(component)
     names = _name_codes(name, t)
     calls = [(c, n, count) for c, n, count in t.recorded_calls() if c == component and t.names.find(n) in names]

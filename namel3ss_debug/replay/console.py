@@ -107,12 +107,12 @@ def _prompt_session(session: ReplaySession, history: Path | None, prompt_input: 
 
     from .completion import ReplayCompleter
 
-    return PromptSession(history=_history(history) if history is not None else InMemoryHistory(),
+    return PromptSession(history=file_history(history) if history is not None else InMemoryHistory(),
                          completer=ReplayCompleter(session), complete_while_typing=False,
                          input=prompt_input, output=prompt_output)
 
 
-def _history(path: Path) -> Any:
+def file_history(path: Path) -> Any:
     """The workspace's command history, readable by its owner only (commands can quote what a trace
     holds); a history file that cannot be read or written is replaced by one kept for the session."""
     from prompt_toolkit.history import FileHistory, InMemoryHistory  # noqa: PLC0415

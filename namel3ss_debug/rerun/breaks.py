@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Callable
 
 from ..model.errors import UsageError
 from ..model.events import COMPONENTS
-from ..replay.breakpoints import parse_condition
+from ..replay.breakpoints import parse_condition, split_call
 from ..replay.expr import Expr, truthy
 from ..replay.outputs import BreakpointInfo
 from ..replay.timeline import as_number
@@ -154,13 +154,7 @@ def _errors(pending: PendingCall) -> bool:
 
 
 def _call(text: str) -> Match:
-    component, _, name = text.partition(":")
-    number = None
-    if "#" in name:
-        name, _, digits = name.rpartition("#")
-        number = as_number(digits)
-        if not number:
-            raise BreakError(f"{text}: a call number is # and a number from 1", hint=f"e.g. {component}:{name}#1")
+    component, name, number = split_call(text, BreakError)
     if not component or not name:
         raise BreakError(f"{text}: a call is component:name", hint="e.g. b tool:search, b llm:planner#2")
     if not any(fnmatch.fnmatchcase(known, component) for known in COMPONENTS):

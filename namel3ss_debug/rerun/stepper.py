@@ -29,23 +29,18 @@ from __future__ import annotations
 
 import asyncio
 import difflib
-import json
 import os
-import shlex
-import subprocess
-import tempfile
 import threading
 from dataclasses import replace as with_fields
 from pathlib import Path
 from typing import IO, Any, Iterable, Iterator, Mapping
 
-import orjson
-from rich.console import Console, Group, RenderableType
+from rich.console import Console
 from rich.text import Text
 
 from ..model.errors import UsageError
 from ..render.event_text import one_line
-from ..render.json_text import fold, pretty_json, terminal_safe
+from ..render.json_text import pretty_json
 from ..render.replay_view import render
 from ..render.text import visible
 from ..replay.breakpoints import parse_condition
@@ -55,25 +50,16 @@ from ..replay.outputs import Breakpoints, Help, Message, Value
 from ..replay.session import pointer
 from ..replay.view import EventView
 from .breaks import BreakTable
+from ..render.rerun_stop import FIELD_WIDTH, answer_json, json_text, stop_line, stop_view
 from .answers import from_value
+from .editor import AnswerError, edit_text, editor_argv, parse_json
 from .errors import RerunQuit
 from .session import Decision, PendingCall
 from .values import CodecError
 
 PROMPT = "(rerun) "
-SCHEMA = "namel3ss-debug/rerun-stop/v1"
-FIELD_WIDTH = 160  # characters of a field on a stop; `inputs` and `p` show all of it
 ALIASES = {"ok": "accept", "s": "step", "c": "continue", "cont": "continue", "b": "break", "cl": "clear",
            "h": "help", "?": "help", "q": "quit", "exit": "quit"}
-
-
-class AnswerError(UsageError):
-    """A replacement that is not JSON, or an editor that failed: the stop stays. `column` (1-based,
-    in the command line) when known."""
-
-    def __init__(self, message: str, *, column: int | None = None, hint: str | None = None):
-        super().__init__(message, hint=hint)
-        self.column = column
 
 
 class Stepper:
@@ -209,7 +195,7 @@ class Stepper:
             from_value("replaced", value, pending.codec, None, pending.generator)
         except CodecError as error:
             raise AnswerError(str(error), hint="give the fields the call's codec needs") from None
-        self._say(Message(f"{self._current.live.key} returns {one_line(_json(value), FIELD_WIDTH)}"))
+        self._say(Message(f"{self._current.live.key} returns {one_line(json_text(value), FIELD_WIDTH)}"))
         return Decision("replace", value)
 
     # -- breakpoints and looking -----------------------------------------------------------------
@@ -314,9 +300,9 @@ class Stepper:
             from prompt_toolkit import PromptSession  # noqa: PLC0415 - only a terminal needs it
             from prompt_toolkit.history import InMemoryHistory
 
-            from ..replay.console import _history
+            from ..replay.console import file_history
 
-            history = _history(self._history) if self._history is not None else InMemoryHistory()
+            history = file_history(self._history) if self._history is not None else InMemoryHistory()
             self._prompt_session = PromptSession(history=history, input=self._prompt_io[0],
                                                  output=self._prompt_io[1])
         return self._prompt_session
@@ -341,143 +327,6 @@ class Stepper:
 
 COMMANDS = {name: with_fields(command, aliases=tuple(a for a, target in ALIASES.items() if target == name))
             for name, command in command_table(Stepper).items()}
-
-
-# -- a stop, for people and as JSON -----------------------------------------------------------------
-
-def stop_view(pending: PendingCall, hits: tuple[int, ...], number: int, where: str | None) -> RenderableType:
-    """One header line, then the call's fields; everything from the trace shown as text."""
-    why = f"breakpoint {', '.join(str(n) for n in hits)}" if hits else "step"
-    lines = [Text.assemble((f"Stop {number} ", "bold cyan"), ("before ", "dim"),
-                           (one_line(pending.live.key, 80), "bold"), (f"  ({why})", "dim"))]
-    lines.append(_field("path", Text(one_line(pending.path))))
-    lines.append(_field("recorded", Text(_recorded(pending, where))))
-    lines.append(_field("inputs", Text(one_line(_json(pending.live.inputs, FIELD_WIDTH), FIELD_WIDTH))))
-    label, shown, style = _result(pending)
-    lines.append(_field(label, Text(shown, style=style)))
-    return Group(*lines)
-
-
-def _field(label: str, value: Text) -> Text:
-    return Text.assemble((f"  {label:<8} ", "dim"), value)
-
-
-def _recorded(pending: PendingCall, where: str | None) -> str:
-    if pending.recorded is None:
-        return "no recorded call here"
-    return one_line(pending.recorded.key, 80) + (f" at {one_line(where, 120)}" if where else "")
-
-
-def _result(pending: PendingCall) -> tuple[str, str, str]:
-    """(label, text, style) of the answer about to be given."""
-    answer = pending.answer
-    if answer is None:
-        if pending.miss is not None:
-            then = "accept runs it live" if pending.on_miss == "live" else "accept stops the run, live runs it"
-            return "result", one_line(f"no recorded result: {pending.miss}; {then}", FIELD_WIDTH), "yellow"
-        return "result", "will run live", "yellow"
-    source = f"  ({one_line(answer.source, 20)})"
-    if answer.error is not None:
-        text = f"{type(answer.error).__name__}: {answer.error}"
-        return "raises", one_line(text, FIELD_WIDTH) + source, "red"
-    outputs = answer.outputs if isinstance(answer.outputs, dict) else {}
-    label = "yields" if "yielded" in outputs and "return" not in outputs else "returns"
-    return label, one_line(_json(answer_json(answer), FIELD_WIDTH), FIELD_WIDTH) + source, ""
-
-
-def stop_line(pending: PendingCall, hits: tuple[int, ...], number: int, where: str | None) -> bytes:
-    """The stop as one JSON line (with a newline), control characters escaped."""
-    answer = pending.answer
-    document = {"schema": SCHEMA, "kind": "stop", "stop": number, "reason": "breakpoint" if hits else "step",
-                "breakpoints": list(hits), "call": pending.live.key, "path": pending.path,
-                "component": pending.live.component, "name": pending.live.name,
-                "event_type": f"{pending.live.prefix}_start",
-                "recorded": pending.recorded.key if pending.recorded is not None else None,
-                "recorded_at": where, "inputs": pending.live.inputs, "miss": pending.miss,
-                "answer": None if answer is None else _answer_document(answer)}
-    try:
-        data = orjson.dumps(document, default=repr)
-    except (TypeError, orjson.JSONEncodeError):  # nested past orjson's 254 levels, or a lone surrogate
-        data = json.dumps(fold(document, None), ensure_ascii=True, default=repr).encode()
-    return terminal_safe(data) + b"\n"
-
-
-def _answer_document(answer: Any) -> dict[str, Any]:
-    error = answer.error
-    return {"source": answer.source, "outputs": answer.outputs,
-            "error": None if error is None else {"type": type(error).__name__, "message": str(error)}}
-
-
-def answer_json(answer: Any) -> Any:
-    """The answer as the JSON a replacement would be: its return value, a generator's items, or null
-    for an exception or no answer."""
-    if answer is None or answer.error is not None:
-        return None
-    outputs = answer.outputs if isinstance(answer.outputs, dict) else {}
-    if "return" in outputs:
-        return outputs["return"]
-    return outputs["yielded"] if "yielded" in outputs else answer.value
-
-
-def _json(value: Any, limit: int | None = None) -> str:
-    try:
-        return orjson.dumps(fold(value, limit), default=repr).decode()
-    except (TypeError, orjson.JSONEncodeError):
-        return repr(value)
-
-
-# -- the replacement: inline JSON, or an editor ---------------------------------------------------
-
-def parse_json(text: str, column: int | None) -> Any:
-    """A replacement value; `column` is where `text` starts in the command line (None: a file)."""
-    try:
-        return orjson.loads(text)
-    except orjson.JSONDecodeError as error:
-        if column is None:
-            raise AnswerError(f"the saved file is not JSON: line {error.lineno} column {error.colno}: "
-                              f"{error.msg}", hint="the answer shown stays; edit again") from None
-        raise AnswerError(f"column {column + error.pos}: not JSON: {error.msg}", column=column + error.pos,
-                          hint='the answer shown stays; e.g. replace {"hits": []}') from None
-
-
-def editor_argv(environ: Mapping[str, str]) -> list[str]:
-    """$VISUAL, else $EDITOR, else vi, split as a shell would split it (but never run by one)."""
-    text = environ.get("VISUAL") or environ.get("EDITOR") or "vi"
-    try:
-        argv = shlex.split(text)
-    except ValueError as error:
-        raise AnswerError(f"cannot read the editor command {text!r}: {error}", hint="check $VISUAL/$EDITOR") from None
-    if not argv:
-        raise AnswerError("the editor command is empty", hint="set $EDITOR, e.g. EDITOR=nano")
-    return argv
-
-
-def edit_text(text: str, argv: list[str]) -> str:
-    """`text` after the editor `argv` changed it in a temporary file (readable by its owner only)."""
-    descriptor, name = tempfile.mkstemp(prefix="rerun-answer-", suffix=".json")
-    try:
-        with os.fdopen(descriptor, "w", encoding="utf-8") as file:
-            file.write(text)
-        _run_editor(argv, name)
-        try:
-            return Path(name).read_text(encoding="utf-8")
-        except (OSError, UnicodeError) as error:
-            raise AnswerError(f"cannot read what the editor saved: {error}") from None
-    finally:
-        try:
-            os.unlink(name)
-        except OSError:
-            pass
-
-
-def _run_editor(argv: list[str], name: str) -> None:
-    try:
-        status = subprocess.run([*argv, name], check=False).returncode
-    except OSError as error:
-        raise AnswerError(f"cannot run the editor {argv[0]!r}: {error.strerror or error}",
-                          hint="set $VISUAL or $EDITOR to an editor on PATH") from None
-    if status != 0:
-        raise AnswerError(f"the editor {argv[0]!r} exited with status {status}", hint="the answer shown stays")
 
 
 def _loop_running() -> bool:

@@ -24,7 +24,8 @@ from namel3ss_debug.rerun.candidates import LiveCall
 from namel3ss_debug.rerun.errors import RerunQuit
 from namel3ss_debug.rerun.recording import RecordedCall, fingerprint
 from namel3ss_debug.rerun.session import Decision, PendingCall
-from namel3ss_debug.rerun.stepper import COMMANDS, SCHEMA, Stepper
+from namel3ss_debug.render.rerun_stop import SCHEMA
+from namel3ss_debug.rerun.stepper import COMMANDS, Stepper
 
 ACCEPT, LIVE = Decision("accept"), Decision("live")
 
