@@ -19,13 +19,13 @@ from typing import Any
 
 import orjson
 
-from ..replay.timeline import END, INSTANT, START, Timeline
+from ..replay.timeline import END, START, Timeline
 from .candidates import input_difference
 from .paths import ROOT, PathCounter, PathTable, step_label
 
 _SKIPPED = frozenset({"run_start", "run_end", "segment_start"})
 _VOLATILE_ATTRS = frozenset({"replay", "replay_of"})
-_KIND_WORD = {START: "start", END: "end", INSTANT: ""}
+_KIND_WORD = {START: "start", END: "end"}
 
 
 @dataclass(frozen=True)
@@ -59,7 +59,7 @@ class _Side:
     timeline: Timeline
     order: list[tuple[Any, int]]  # (key, position) in the run's order
     digests: dict[Any, tuple[int, bytes]]  # key -> (position, digest)
-    places: dict[Any, str]
+    table: PathTable
 
 
 def compare(old: Timeline, new: Timeline, table: PathTable | None = None) -> Comparison:
@@ -76,7 +76,7 @@ def _side(timeline: Timeline, table: PathTable) -> _Side:
     counter = PathCounter(table)
     span_paths: dict[int, int] = {}
     instants: dict[tuple[int, str, str], int] = {}
-    side = _Side(timeline, [], {}, {})
+    side = _Side(timeline, [], {}, table)
     for i in range(len(timeline)):
         event_type, kind = timeline.event_type(i), timeline.kind[i]
         if event_type in _SKIPPED:
@@ -88,21 +88,24 @@ def _side(timeline: Timeline, table: PathTable) -> _Side:
             label = step_label(timeline.component(i), event_type.removesuffix("_start"), timeline.name(i))
             span_paths[span] = counter.child(span_paths.get(timeline.span_parent[span], ROOT), label)
             key: Any = (span_paths[span], START)
-            place = f"{table.text(span_paths[span])} start"
         elif kind == END:
-            path = span_paths.get(timeline.span[i], ROOT)
-            key, place = (path, END), f"{table.text(path)} end"
+            key = (span_paths.get(timeline.span[i], ROOT), END)
         else:
-            parent = span_paths.get(timeline.span[i], ROOT)
-            slot = (parent, event_type, timeline.name(i))
+            slot = (span_paths.get(timeline.span[i], ROOT), event_type, timeline.name(i))
             instants[slot] = instants.get(slot, 0) + 1
             key = (*slot, instants[slot])
-            inside = f"{table.text(parent)} > " if parent != ROOT else ""
-            place = f"{inside}{event_type} {timeline.name(i)}#{instants[slot]}"
         side.order.append((key, i))
         side.digests[key] = (i, _digest(timeline.event(i)))
-        side.places[key] = place
     return side
+
+
+def _place(table: PathTable, key: Any) -> str:
+    """How the report names an event's place: `agent:a#1 > llm:writer#1 end`, `agent:a#1 > mark m#2`."""
+    if len(key) == 2:
+        return f"{table.text(key[0])} {_KIND_WORD[key[1]]}"
+    parent, event_type, name, occurrence = key
+    inside = f"{table.text(parent)} > " if parent != ROOT else ""
+    return f"{inside}{event_type} {name}#{occurrence}"
 
 
 def content(event: dict[str, Any]) -> dict[str, Any]:
@@ -159,9 +162,9 @@ def _first(old: _Side, new: _Side) -> Divergence | None:
 
 def _ref(side: _Side, key: Any, position: int) -> EventRef:
     t = side.timeline
-    return EventRef(t.seq[position], t.where(position), t.event_type(position), side.places[key])
+    return EventRef(t.seq[position], t.where(position), t.event_type(position), _place(side.table, key))
 
 
 def _what(old: _Side, new: _Side, key: Any, old_position: int, new_position: int) -> str:
     before, after = content(old.timeline.event(old_position)), content(new.timeline.event(new_position))
-    return f"{new.places[key]}: {input_difference(before, after, words=('recorded', 'rerun'))}"
+    return f"{_place(new.table, key)}: {input_difference(before, after, words=('recorded', 'rerun'))}"

@@ -416,3 +416,19 @@ def test_a_failure_of_the_rerun_itself_stops_the_app_instead_of_running_the_call
     result, _, _ = rerun(events, lambda: search("a"), mocks=broken)
     assert isinstance(result, RerunStop) and "could not answer tool:search" in str(result)
     assert backend.calls == 0
+
+
+def test_an_instant_event_is_paired_by_its_parent_type_name_and_occurrence() -> None:
+    from namel3ss_debug import mark
+
+    def app(attempt: int) -> None:
+        with span("loop", "agent"):
+            mark("retry", attempt=1)
+            mark("retry", attempt=attempt)
+
+    _, old = record(lambda: app(2))
+    _, new = record(lambda: app(3))
+    first = compare(timeline_of(old), timeline_of(new)).first
+    assert first is not None
+    assert first.old.place == first.new.place == "agent:loop#1 > performance_marker retry#2"
+    assert first.what.endswith("attrs.attempt: recorded 2, rerun 3")
