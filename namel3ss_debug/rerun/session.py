@@ -127,6 +127,8 @@ class Rerun:
             live = self._live_call(spec, span, inputs)
             recorded = self._match(live)
             mock = self._mock_for(live, recorded)
+            if mock is not None:
+                self.tally.used_mocks.add(mock.key.text)
             miss_why: str | None = None
             answer: Answer | None = None
             try:
@@ -157,8 +159,6 @@ class Rerun:
             self.tally.counts[source] += 1
             if source != RECORDED and source != LIVE:
                 self.tally.mocked.append(live.key)
-            if mock is not None and answer is not None and answer.source == MOCKED:
-                self.tally.used_mocks.add(mock.key.text)
             if answer is None:
                 mark(span, LIVE, recorded.key if recorded else None)
             if answer is not None and pending.recorded is not None:
