@@ -268,3 +268,22 @@ def test_a_trace_without_run_start_cannot_be_rerun(tmp_path):
     done = command("replay", str(cut), "--rerun", cwd=tmp_path)
     assert done.returncode == 2
     assert "run_start" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_text_from_the_trace_in_the_report_is_shown_as_text(tmp_path):
+    app = tmp_path / "evil.py"
+    app.write_text(
+        "import sys\n"
+        "from namel3ss_debug import trace_tool_call\n"
+        "@trace_tool_call(name='look')\n"
+        "def look(q):\n"
+        "    return q\n"
+        "look('[bold red]x[/] \\x1b[2J')\n"
+        "if len(sys.argv) > 1:\n"
+        "    look('[link=file:///etc]y[/link] \\x1b]0;pwned\\x07')\n")
+    recorded = trace(app, tmp_path)
+    app.write_text(app.read_text().replace("if len(sys.argv) > 1:", "if True:"))
+    done = command("replay", str(recorded), "--rerun", "-o", str(tmp_path / "new"), cwd=tmp_path)
+    assert done.returncode == 1
+    assert "[link=file:///etc]y[/link]" in done.stdout and "[bold red]x[/]" in done.stdout
+    assert "\x1b" not in done.stdout and "\x07" not in done.stdout
