@@ -99,13 +99,13 @@ def replay(traces: tuple[str, ...], step: bool, breaks: tuple[str, ...], mocks: 
         raise UsageError("standard input holds the trace, so it cannot hold the commands too",
                          hint="give the commands with --commands FILE")
     if rerun:
-        options = {"reader": make_reader(strict), "progress": not no_progress, "run_id": run_id, "mocks": mocks,
-                   "mock_files": mock_files, "cwd": cwd, "match": match or "call", "on_miss": on_miss or "error",
-                   "format": fmt, "output": output, "config_path": config_path,
-                   "make_stepper": _stepper_factory(step, breaks, scripted, commands_file, fmt, resolved)}
-        from .rerun_cmd import rerun as run_again  # noqa: PLC0415
+        from .rerun_cmd import RerunOptions, rerun as run_again  # noqa: PLC0415
 
-        sys.exit(run_again(source, options))
+        sys.exit(run_again(source, RerunOptions(
+            reader=make_reader(strict), progress=not no_progress, run_id=run_id, mocks=mocks, mock_files=mock_files,
+            cwd=cwd, match=match or "call", on_miss=on_miss or "error", format=fmt, output=output,
+            config_path=config_path,
+            make_stepper=_stepper_factory(step, breaks, scripted, commands_file, resolved))))
     from ..replay.engine import ReplayEngine  # noqa: PLC0415 - loaded only when a replay runs
     from ..replay.session import ReplaySession
     from .replay_setup import load, set_breakpoints, set_mocks
@@ -118,7 +118,7 @@ def replay(traces: tuple[str, ...], step: bool, breaks: tuple[str, ...], mocks: 
     sys.exit(_run(session, fmt, scripted, step, commands_file, not no_pager, resolved))
 
 
-def _stepper_factory(step: bool, breaks: tuple[str, ...], scripted: bool, commands_file: Path | None, fmt: str,
+def _stepper_factory(step: bool, breaks: tuple[str, ...], scripted: bool, commands_file: Path | None,
                      resolved: Any) -> Any:
     """What makes the rerun's console, or None when the rerun runs straight through (no --step,
     --break or --commands)."""

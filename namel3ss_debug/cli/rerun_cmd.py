@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import os
 import sys
+from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Callable
 
 from ..config import load_settings
 from ..model.errors import UsageError
@@ -22,45 +23,62 @@ from .errors import warn
 from .trace_checks import prepare_output_dir
 
 
-def rerun(source: RunSource, options: dict[str, Any]) -> int:
+@dataclass(frozen=True)
+class RerunOptions:
+    """What `replay --rerun` was asked to do (see `replay --help`)."""
+
+    reader: TraceReader
+    progress: bool
+    run_id: str | None
+    mocks: tuple[str, ...]
+    mock_files: tuple[Path, ...]
+    cwd: Path | None
+    match: str
+    on_miss: str
+    format: str
+    output: str | None
+    config_path: Path | None
+    make_stepper: Callable[[Any, IO[bytes] | None], Any] | None
+
+
+def rerun(source: RunSource, options: RerunOptions) -> int:
     """Everything `replay --rerun` does; returns the exit code."""
     from ..replay.load import load_timeline  # noqa: PLC0415 - loaded only when a rerun runs
-    from ..rerun.compare import compare
     from ..rerun.execute import recorded_form, run_again
     from ..rerun.paths import PathTable
     from ..rerun.recording import Recording
+    from ..rerun.report import build_report
     from ..rerun.session import Rerun
     from ..rerun.target import recorded_target
     from .replay_setup import load
 
-    timeline = load(source, options["reader"], options["progress"], options["run_id"])
+    timeline = load(source, options.reader, options.progress, options.run_id)
     recording = Recording(timeline, PathTable())
-    mocks = _mocks(timeline, options["mocks"], options["mock_files"])
+    mocks = _mocks(timeline, options.mocks, options.mock_files)
     start = recording.start_event()
-    recorded = recorded_target(start, options["cwd"])
-    _check_recording(start, options["match"])
+    recorded = recorded_target(start, options.cwd)
+    _check_recording(start, options.match)
     if recorded.redacted_args:
         warn(f"{recorded.redacted_args} of the app's recorded arguments were redacted: the app gets "
              "[REDACTED] in their place")
     resolved = _settings(options)
-    report_out = _report_stream(options["format"])
-    stepper = options["make_stepper"](recording, report_out) if options["make_stepper"] else None
-    session = Rerun(recording, match=options["match"], on_miss=options["on_miss"],
-                    mocks=mocks, stepper=stepper, inputs_of=recorded_form)
-    _announce(recorded, timeline.run_id, options["format"])
+    report_out = _report_stream(options.format)
+    stepper = options.make_stepper(recording, report_out) if options.make_stepper else None
+    session = Rerun(recording, match=options.match, on_miss=options.on_miss, mocks=mocks, stepper=stepper,
+                    inputs_of=recorded_form)
+    _announce(recorded, timeline.run_id)
     outcome = run_again(recorded, resolved, session,
-                        {"run_id": timeline.run_id, "trace": source.label, "match": options["match"],
+                        {"run_id": timeline.run_id, "trace": source.label, "match": options.match,
                          "mocks": sorted(mocks)},
-                        app_stdout_to_stderr=options["format"] == "json")
+                        app_stdout_to_stderr=options.format == "json")
     _show_app_error(outcome)
     new_paths = tuple(str(path) for path in outcome.run.paths)
     new_timeline = load_timeline(RunSource(new_paths[0], new_paths), TraceReader(ReadProblems())) \
         if new_paths else None
-    comparison = compare(timeline, new_timeline) if new_timeline is not None else None
-    report = _report(source, recording, recorded, options, session, outcome, new_paths, new_timeline, comparison)
-    _render(report, options["format"], report_out)
-    errors = getattr(stepper, "errors", 0) if stepper is not None else 0
-    return 1 if errors else report.exit_code
+    report = build_report(source.label, recording, session, outcome.exit_code, new_timeline, new_paths,
+                          tuple(recorded.target.argv), str(recorded.cwd))
+    _render(report, options.format, report_out)
+    return 1 if getattr(stepper, "errors", 0) else report.exit_code
 
 
 def _mocks(timeline: Any, texts: tuple[str, ...], files: tuple[Path, ...]) -> dict[str, Mock]:
@@ -101,19 +119,17 @@ def _check_recording(start: dict[str, Any], match: str) -> None:
              "calls under them may not be found by place; --match inputs does not need them")
 
 
-def _settings(options: dict[str, Any]) -> Any:
-    """The new run's settings: this workspace's, tracing on, the trace directory made absolute (the app
-    runs in its own directory)."""
-    overrides = {"enabled": True, "trace_output_dir": options["output"]}
-    resolved = load_settings(os.environ, Path.cwd(), config_path=options["config_path"], overrides=overrides,
+def _settings(options: RerunOptions) -> Any:
+    """The new run's settings: this workspace's, with tracing on. The trace directory is absolute (the
+    app runs in its own directory): a relative one is joined to the working directory or the workspace
+    root, both absolute once --config is."""
+    config_path = options.config_path.resolve() if options.config_path is not None else None
+    resolved = load_settings(os.environ, Path.cwd(), config_path=config_path,
+                             overrides={"enabled": True, "trace_output_dir": options.output},
                              override_source={"enabled": "--rerun", "trace_output_dir": "--output"})
     for message in resolved.warnings:
         warn(message)
-    directory = resolved.output_dir().resolve()
-    resolved = load_settings(os.environ, Path.cwd(), config_path=options["config_path"],
-                             overrides={**overrides, "trace_output_dir": str(directory)},
-                             override_source={"enabled": "--rerun", "trace_output_dir": "--output"})
-    prepare_output_dir(directory)
+    prepare_output_dir(resolved.output_dir())
     return resolved
 
 
@@ -125,7 +141,7 @@ def _report_stream(fmt: str) -> IO[bytes] | None:
     return os.fdopen(os.dup(1), "wb")
 
 
-def _announce(recorded: Any, run_id: str | None, fmt: str) -> None:
+def _announce(recorded: Any, run_id: str | None) -> None:
     from ..render.console import make_console  # noqa: PLC0415
     from ..render.rerun_text import announce
 
@@ -139,39 +155,6 @@ def _show_app_error(outcome: Any) -> None:
     error = outcome.exception
     if error is not None and not isinstance(error, (KeyboardInterrupt, RerunStop)):
         sys.stderr.write(app_traceback(error))
-
-
-def _report(source: RunSource, recording: Any, recorded: Any, options: dict[str, Any], session: Any,
-            outcome: Any, new_paths: tuple[str, ...], new_timeline: Any, comparison: Any) -> Any:
-    from ..rerun.report import Ending, RerunReport  # noqa: PLC0415
-
-    tally = session.tally
-    unused = [key for key in session_mock_keys(session) if key not in tally.used_mocks]
-    notes = [*tally.notes, *(f"--mock {key} answered no call of the rerun" for key in unused)]
-    counts = {name: tally.counts.get(name, 0) for name in ("recorded", "mocked", "replaced", "live")}
-    counts["missed"] = len(tally.misses)
-    new_end = _run_end(new_timeline)
-    exit_code = 1 if tally.misses or outcome.exit_code != 0 else 0
-    return RerunReport(
-        source_run=recording.timeline.run_id, source=source.label,
-        new_run=new_timeline.run_id if new_timeline is not None else None, new_trace=new_paths,
-        command=tuple(recorded.target.argv), cwd=str(recorded.cwd), match=options["match"],
-        on_miss=options["on_miss"], counts=counts, mocked=tuple(tally.mocked), misses=tuple(tally.misses),
-        notes=tuple(notes), comparison=comparison, old_ending=Ending.of(recording.end_event()),
-        new_ending=Ending.of(new_end), exit_code=exit_code)
-
-
-def session_mock_keys(session: Any) -> list[str]:
-    return [mock.key.text for mock in session.mocks]
-
-
-def _run_end(timeline: Any) -> dict[str, Any] | None:
-    if timeline is None:
-        return None
-    for index in range(len(timeline) - 1, -1, -1):
-        if timeline.event_type(index) == "run_end":
-            return timeline.event(index)
-    return None
 
 
 def _render(report: Any, fmt: str, out: IO[bytes] | None) -> None:

@@ -8,6 +8,7 @@ from typing import Any
 from rich.console import Group
 from rich.text import Text
 
+from ..rerun.candidates import short_repr
 from ..rerun.compare import EventRef
 from ..rerun.report import Ending, RerunReport
 from .text import plural, visible
@@ -56,7 +57,7 @@ def _counts(report: RerunReport) -> str:
 def _miss(miss: Any) -> list[Text]:
     lines = [Text(visible(f"miss          {miss.call} at {miss.path}: {miss.why}"), style="red")]
     if miss.inputs is not None:
-        lines.append(Text(visible(f"  inputs      {_short(miss.inputs)}")))
+        lines.append(Text(visible(f"  inputs      {short_repr(miss.inputs, 120)}")))
     if not miss.candidates:
         lines.append(Text("  the recording has no calls to offer"))
     for number, candidate in enumerate(miss.candidates, 1):
@@ -100,8 +101,3 @@ def _ending(ending: Ending) -> str:
     if ending.error_type:
         text += f", {ending.error_type}: {ending.error_message or ''}"
     return text
-
-
-def _short(value: Any, limit: int = 120) -> str:
-    text = repr(value)
-    return text if len(text) <= limit else text[:limit - 3] + "..."

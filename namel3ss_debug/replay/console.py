@@ -103,19 +103,21 @@ class ReplayConsole:
 
 def _prompt_session(session: ReplaySession, history: Path | None, prompt_input: Any, prompt_output: Any) -> Any:
     from prompt_toolkit import PromptSession  # noqa: PLC0415 - only a terminal session needs it
-    from prompt_toolkit.history import InMemoryHistory
 
     from .completion import ReplayCompleter
 
-    return PromptSession(history=file_history(history) if history is not None else InMemoryHistory(),
+    return PromptSession(history=command_history(history),
                          completer=ReplayCompleter(session), complete_while_typing=False,
                          input=prompt_input, output=prompt_output)
 
 
-def file_history(path: Path) -> Any:
+def command_history(path: Path | None) -> Any:
     """The workspace's command history, readable by its owner only (commands can quote what a trace
-    holds); a history file that cannot be read or written is replaced by one kept for the session."""
+    holds); without a path, or when the file cannot be read or written, one kept for the session."""
     from prompt_toolkit.history import FileHistory, InMemoryHistory  # noqa: PLC0415
+
+    if path is None:
+        return InMemoryHistory()
 
     class SafeFileHistory(FileHistory):
         def load_history_strings(self) -> Iterator[str]:

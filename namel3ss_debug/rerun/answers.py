@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import orjson
+
 from .errors import rebuild_error
 from .values import decode
 
@@ -17,29 +19,26 @@ class Unanswerable(Exception):
 
 
 class Answer:
-    """A replayed call's result and how its span ends."""
+    """A replayed call's result and how its span ends; `note` says when it is not what the call
+    returned (a recorded result that was cut or redacted)."""
 
-    __slots__ = ("source", "value", "items", "error", "outputs", "usage", "model", "recorded_key", "_done")
+    __slots__ = ("source", "value", "items", "error", "outputs", "usage", "model", "recorded_key", "note")
 
     def __init__(self, source: str, *, value: Any = None, items: list[Any] | None = None,
                  error: BaseException | None = None, outputs: Any = None, usage: Any = None,
-                 model: Any = None, recorded_key: str | None = None):
+                 model: Any = None, recorded_key: str | None = None, note: str | None = None):
         self.source, self.value, self.items, self.error = source, value, items or [], error
         self.outputs, self.usage, self.model, self.recorded_key = outputs, usage, model, recorded_key
-        self._done = False
+        self.note = note
 
-    def prepare(self, span: Any) -> Answer:
+    def prepare(self, span: Any) -> None:
         """Give the span the recorded outputs, usage and model, and say where its answer came from."""
-        if self._done or span is None:
-            return self
-        self._done = True
         span.outputs = self.outputs
         if isinstance(self.usage, dict):
             span.usage = self.usage
         if isinstance(self.model, str):
             span.model = self.model
         mark(span, self.source, self.recorded_key)
-        return self
 
 
 def mark(span: Any, source: str, recorded_key: str | None) -> None:
@@ -56,9 +55,7 @@ def from_recording(end: dict[str, Any] | None, codec: Any, key: str, where: str,
     outputs, error = end.get("outputs"), end.get("error")
     common = {"outputs": outputs, "usage": end.get("usage"), "model": end.get("model"), "recorded_key": key}
     if end.get("status") == "failed" and isinstance(error, dict):
-        items = outputs.get("yielded") if generator and isinstance(outputs, dict) else None
-        return Answer(RECORDED, error=rebuild_error(error, where),
-                      items=[decode(item, codec) for item in items] if isinstance(items, list) else None, **common)
+        return Answer(RECORDED, error=rebuild_error(error, where), **common)
     wanted = "yielded" if generator else "return"
     if not isinstance(outputs, dict) or wanted not in outputs:
         if outputs is None:
@@ -69,10 +66,22 @@ def from_recording(end: dict[str, Any] | None, codec: Any, key: str, where: str,
         else:
             why = "the call set its own outputs, so its return value was not recorded"
         raise Unanswerable(f"the recording of {key} has no result to give back: {why}")
+    common["note"] = _inexact(end, key)
     if generator:
         return Answer(RECORDED, value=decode(outputs.get("return"), codec) if "return" in outputs else None,
                       items=[decode(item, codec) for item in outputs["yielded"]], **common)
     return Answer(RECORDED, value=decode(outputs["return"], codec), **common)
+
+
+def _inexact(end: dict[str, Any], key: str) -> str | None:
+    """A recorded result cut to max_payload_size, or with secrets redacted, is not what the call
+    returned: the rerun gives it back as recorded, and says so."""
+    truncated = end.get("truncated")
+    if isinstance(truncated, dict) and "outputs" in truncated:
+        return f"{key}: its recorded result was cut to max_payload_size; the app got the cut value"
+    if b"[REDACTED" in orjson.dumps(end.get("outputs"), default=str):
+        return f"{key}: its recorded result has redacted secrets; the app got [REDACTED] in their place"
+    return None
 
 
 def from_value(source: str, value: Any, codec: Any, key: str | None, generator: bool = False) -> Answer:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from .paths import step_label
 from .recording import RecordedCall, Recording
 
 MAX_SHOWN = 60
@@ -20,12 +21,15 @@ class LiveCall:
 
     component: str
     name: str
-    label: str
     prefix: str  # its event types' prefix: `llm_call` for llm_call_start/end
     path: int
     number: int  # its N among the rerun's calls of this component and name
     inputs: Any
     fingerprint: bytes
+
+    @property
+    def label(self) -> str:
+        return step_label(self.component, self.prefix, self.name)
 
     @property
     def key(self) -> str:
@@ -111,9 +115,10 @@ def input_difference(recorded: Any, live: Any, path: str = "", words: tuple[str,
         for index, (a, b) in enumerate(zip(recorded, live)):
             if a != b:
                 return input_difference(a, b, f"{path}[{index}]", words)
-    return f"{path or 'value'}: {words[0]} {_short(recorded)}, {words[1]} {_short(live)}"
+    return f"{path or 'value'}: {words[0]} {short_repr(recorded)}, {words[1]} {short_repr(live)}"
 
 
-def _short(value: Any) -> str:
+def short_repr(value: Any, limit: int = MAX_SHOWN) -> str:
+    """`repr(value)`, cut to `limit` characters."""
     text = repr(value)
-    return text if len(text) <= MAX_SHOWN else text[:MAX_SHOWN - 3] + "..."
+    return text if len(text) <= limit else text[:limit - 3] + "..."

@@ -53,7 +53,6 @@ class Recording:
         self.by_path: dict[int, RecordedCall] = {}
         self.by_operation: dict[tuple[str, str], list[RecordedCall]] = {}
         self.run_start: int | None = None
-        self.run_end: int | None = None
         self._fingerprints: dict[int, bytes] = {}
         self._index()
 
@@ -62,11 +61,9 @@ class Recording:
         counter = PathCounter(self.table)
         span_paths: dict[int, int] = {}
         for i in range(len(t)):
-            event_type = t.event_type(i)
-            if event_type == "run_end":
-                self.run_end = i
             if t.kind[i] != START:
                 continue
+            event_type = t.event_type(i)
             span = t.span[i]
             if event_type == "run_start":
                 self.run_start = i if self.run_start is None else self.run_start
@@ -85,7 +82,7 @@ class Recording:
         return self.timeline.event(self.run_start) if self.run_start is not None else {}
 
     def end_event(self) -> dict[str, Any] | None:
-        return self.timeline.event(self.run_end) if self.run_end is not None else None
+        return run_end(self.timeline)
 
     def inputs(self, call: RecordedCall) -> Any:
         return self.timeline.event(call.start).get("inputs")
@@ -102,3 +99,13 @@ class Recording:
 
     def where(self, call: RecordedCall) -> str:
         return self.timeline.where(call.start)
+
+
+def run_end(timeline: Timeline | None) -> dict[str, Any] | None:
+    """A run's `run_end` event (its last, looked for from the end), or None."""
+    if timeline is None:
+        return None
+    for index in range(len(timeline) - 1, -1, -1):
+        if timeline.event_type(index) == "run_end":
+            return timeline.event(index)
+    return None

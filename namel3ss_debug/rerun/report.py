@@ -5,8 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from ..replay.timeline import Timeline
 from .candidates import Miss
-from .compare import Comparison
+from .compare import Comparison, compare
+from .recording import Recording, run_end
+from .session import Rerun
 
 SCHEMA = "namel3ss-debug/rerun/v1"
 
@@ -29,10 +32,6 @@ class Ending:
         code = attrs.get("exit_code")
         return cls(str(event.get("status") or "?"), code if isinstance(code, int) else None,
                    _text(error.get("type")), _text(error.get("message")))
-
-    def same_as(self, other: Ending) -> bool:
-        return (self.status, self.exit_code, self.error_type, self.error_message) == \
-            (other.status, other.exit_code, other.error_type, other.error_message)
 
 
 def _text(value: Any) -> str | None:
@@ -62,4 +61,23 @@ class RerunReport:
     def reproduced(self) -> bool:
         """The rerun said and did what the recording did, event for event, and ended the same way."""
         c = self.comparison
-        return c is not None and c.first is None and self.old_ending.same_as(self.new_ending) and not self.misses
+        return c is not None and c.first is None and self.old_ending == self.new_ending and not self.misses
+
+
+def build_report(source: str, recording: Recording, rerun: Rerun, outcome_code: int, new: Timeline | None,
+                 new_paths: tuple[str, ...], command: tuple[str, ...], cwd: str) -> RerunReport:
+    """The report of a rerun that ran: `outcome_code` is the app's exit code, `new` the new run's
+    timeline (None when it wrote no trace). Exit 1 when a call missed or the app failed."""
+    tally = rerun.tally
+    used = tally.used_mocks
+    notes = [*tally.notes, *(f"--mock {mock.key.text} answered no call of the rerun"
+                             for mock in rerun.mocks if mock.key.text not in used)]
+    counts = {name: tally.counts.get(name, 0) for name in ("recorded", "mocked", "replaced", "live")}
+    counts["missed"] = len(tally.misses)
+    return RerunReport(
+        source_run=recording.timeline.run_id, source=source, new_run=new.run_id if new is not None else None,
+        new_trace=new_paths, command=command, cwd=cwd, match=rerun.match, on_miss=rerun.on_miss, counts=counts,
+        mocked=tuple(tally.mocked), misses=tuple(tally.misses), notes=tuple(notes),
+        comparison=compare(recording.timeline, new) if new is not None else None,
+        old_ending=Ending.of(recording.end_event()), new_ending=Ending.of(run_end(new)),
+        exit_code=1 if tally.misses or outcome_code != 0 else 0)

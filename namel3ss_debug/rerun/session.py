@@ -15,8 +15,6 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Callable, Protocol
 
-import orjson
-
 from ..replay.mocks import Mock
 from .answers import LIVE, MOCKED, RECORDED, Answer, Unanswerable, from_recording, from_value, mark
 from .candidates import LiveCall, Miss, nearest
@@ -91,11 +89,10 @@ class Rerun:
         self.stepper = stepper
         self.inputs_of = inputs_of or (lambda event_type, inputs: inputs)
         self.tally = Tally()
-        self._lock = threading.RLock()
+        self._lock = threading.Lock()
         self._counter = PathCounter(recording.table)
-        self._paths: dict[str, int] = {}
+        self._spans: dict[str, tuple[int, int]] = {}  # span id -> (path, N among its component:name)
         self._numbers: Counter[tuple[str, str]] = Counter()
-        self._live_number: dict[str, int] = {}
         self._served: set[int] = set()
         self._by_inputs: dict[tuple[str, str, str, bytes], list[RecordedCall]] | None = None
 
@@ -103,12 +100,11 @@ class Rerun:
     def opened(self, span: Any) -> None:
         """Give a newly opened span its path (and its number among calls of its component and name)."""
         with self._lock:
-            parent = self._paths.get(span.parent_id, ROOT)
-            label = step_label(span.component, span.prefix, span.name)
-            self._paths[span.span_id] = self._counter.child(parent, label)
+            parent = self._spans.get(span.parent_id, (ROOT, 0))[0]
+            path = self._counter.child(parent, step_label(span.component, span.prefix, span.name))
             key = (span.component, span.name)
             self._numbers[key] += 1
-            self._live_number[span.span_id] = self._numbers[key]
+            self._spans[span.span_id] = (path, self._numbers[key])
 
     def answer(self, spec: Any, span: Any, inputs: Any) -> Answer | None:
         """The answer for a replayable call, or None to run it live. Raises ReplayMiss on a miss.
@@ -161,19 +157,15 @@ class Rerun:
                 self.tally.mocked.append(live.key)
             if answer is None:
                 mark(span, LIVE, recorded.key if recorded else None)
-            if answer is not None and pending.recorded is not None:
-                self._note_inexact(pending.recorded, answer)
+            elif answer.note is not None and answer.source == RECORDED:
+                self.tally.notes.append(answer.note)
         return answer
 
     # -- matching ------------------------------------------------------------------------------
     def _live_call(self, spec: Any, span: Any, inputs: Any) -> LiveCall:
-        path = self._paths.get(span.span_id)
-        if path is None:  # opened before the rerun was installed: count it now
-            self.opened(span)
-            path = self._paths[span.span_id]
+        path, number = self._spans[span.span_id]  # the tracer told us of the span when it opened
         shown = self.inputs_of(f"{spec.prefix}_start", inputs)
-        return LiveCall(spec.component, spec.name, step_label(spec.component, spec.prefix, spec.name),
-                        spec.prefix, path, self._live_number.get(span.span_id, 0), shown, fingerprint(shown))
+        return LiveCall(spec.component, spec.name, spec.prefix, path, number, shown, fingerprint(shown))
 
     def _match(self, live: LiveCall) -> RecordedCall | None:
         if self.match == "inputs":
@@ -225,21 +217,4 @@ class Rerun:
                 return from_value("replaced", decision.value, pending.codec, key, pending.generator)
             except CodecError as error:
                 raise ReplayMiss(f"{pending.live.key}: {error}") from None
-        if decision.action == "live":
-            return None
-        if pending.answer is None and pending.miss is not None and self.on_miss == "live":
-            return None
-        return pending.answer
-
-    def _note_inexact(self, call: RecordedCall, answer: Answer) -> None:
-        """A recorded result cut to max_payload_size, or with secrets redacted, is not what the call
-        returned: the rerun gives it back as recorded, and says so."""
-        if answer.source != RECORDED:
-            return
-        end = self.recording.result(call) or {}
-        if isinstance(end.get("truncated"), dict) and "outputs" in end["truncated"]:
-            self.tally.notes.append(f"{call.key}: its recorded result was cut to max_payload_size; "
-                                    "the app got the cut value")
-        elif b"[REDACTED" in orjson.dumps(answer.outputs, default=str):
-            self.tally.notes.append(f"{call.key}: its recorded result has redacted secrets; "
-                                    "the app got [REDACTED] in their place")
+        return None if decision.action == "live" else pending.answer

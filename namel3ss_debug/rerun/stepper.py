@@ -298,12 +298,10 @@ class Stepper:
     def _prompt(self) -> Any:
         if self._prompt_session is None:
             from prompt_toolkit import PromptSession  # noqa: PLC0415 - only a terminal needs it
-            from prompt_toolkit.history import InMemoryHistory
 
-            from ..replay.console import file_history
+            from ..replay.console import command_history
 
-            history = file_history(self._history) if self._history is not None else InMemoryHistory()
-            self._prompt_session = PromptSession(history=history, input=self._prompt_io[0],
+            self._prompt_session = PromptSession(history=command_history(self._history), input=self._prompt_io[0],
                                                  output=self._prompt_io[1])
         return self._prompt_session
 

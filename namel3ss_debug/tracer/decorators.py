@@ -105,9 +105,6 @@ class _CallSpec:
         self.replayable, self.codec = replayable, codec
         self.generator = False  # set by _wrap: a generator's answer is the items it yields
 
-    def bind(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> dict[str, Any]:
-        return self.binder(args, kwargs)
-
     def open(self, args: tuple[Any, ...], kwargs: dict[str, Any], *, activate: bool = True) -> Any:
         inputs = self.binder(args, kwargs) if self.capture else None
         model = self.model
@@ -184,17 +181,14 @@ def _generator_wrapper(fn: Callable[..., Any], spec: _CallSpec) -> Callable[...,
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         if tracer.run is None:
             return (yield from fn(*args, **kwargs))
-        if tracer.replay is not None and spec.replayable:
-            span = spec.open(args, kwargs, activate=False)
-            answer = _answer(spec, span, args, kwargs)
-            if answer is not None:
-                yield from answer.prepare(span).items
-                return _deliver(tracer, span, answer)
-            stream = _Stream(tracer, span)
-            generator = fn(*args, **kwargs)
-        else:
-            generator = fn(*args, **kwargs)  # before the span: a call with wrong arguments opens none
-            stream = _Stream(tracer, spec.open(args, kwargs, activate=False))
+        generator = fn(*args, **kwargs)  # before the span: a call with wrong arguments opens none
+        span = spec.open(args, kwargs, activate=False)
+        answer = _answer(spec, span, args, kwargs) if tracer.replay is not None else None
+        if answer is not None:
+            generator.close()  # never started: its body does not run
+            yield from answer.items
+            return _deliver(tracer, span, answer)
+        stream = _Stream(tracer, span)
         sent: Any = None
         thrown: BaseException | None = None
         while True:
@@ -230,14 +224,14 @@ def _async_generator_wrapper(fn: Callable[..., Any], spec: _CallSpec) -> Callabl
     tracer = spec.tracer
 
     async def wrapper(*args: Any, **kwargs: Any) -> Any:
+        generator = fn(*args, **kwargs)
         span = spec.open(args, kwargs, activate=False) if tracer.run is not None else None
         answer = _answer(spec, span, args, kwargs) if tracer.replay is not None else None
-        if answer is not None:
-            for item in answer.prepare(span).items:
+        if answer is not None:  # the generator never starts: its body does not run
+            for item in answer.items:
                 yield item
             _deliver(tracer, span, answer)
             return
-        generator = fn(*args, **kwargs)
         stream = _Stream(tracer, span)
         sent: Any = None
         thrown: BaseException | None = None
@@ -275,7 +269,7 @@ def _answer(spec: _CallSpec, span: Any, args: tuple[Any, ...], kwargs: dict[str,
     if replay is None or span is None or not spec.replayable:
         return None
     try:
-        return replay.answer(spec, span, spec.bind(args, kwargs))
+        return replay.answer(spec, span, spec.binder(args, kwargs))
     except BaseException as exc:
         spec.tracer.end_span(span, error=exc)
         raise

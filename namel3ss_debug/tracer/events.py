@@ -8,6 +8,7 @@ from typing import Any
 
 from ..model.error_category import categorize
 from ..model.events import SCHEMA_VERSION
+from ..rerun.errors import ReplayedError
 from .clock import iso_now
 from .serialize import safe_repr
 
@@ -31,9 +32,8 @@ def add_where(event: dict[str, Any]) -> None:
 
 
 def type_name(exc: BaseException) -> str:
-    replayed = getattr(exc, "type_name", None)  # a rerun's ReplayedError stands for the type it names
-    if isinstance(replayed, str) and type(exc).__name__ == "ReplayedError":
-        return replayed
+    if isinstance(exc, ReplayedError):  # a rerun's stand-in for a type the app has not loaded
+        return exc.type_name
     cls = type(exc)
     return cls.__qualname__ if cls.__module__ == "builtins" else f"{cls.__module__}.{cls.__qualname__}"
 

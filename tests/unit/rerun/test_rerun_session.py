@@ -432,3 +432,21 @@ def test_an_instant_event_is_paired_by_its_parent_type_name_and_occurrence() -> 
     assert first is not None
     assert first.old.place == first.new.place == "agent:loop#1 > performance_marker retry#2"
     assert first.what.endswith("attrs.attempt: recorded 2, rerun 3")
+
+
+def test_a_recorded_result_that_was_cut_or_redacted_comes_back_as_recorded_with_a_note() -> None:
+    @trace_tool_call(name="page")
+    def page() -> str:
+        return "x" * 5000
+
+    @trace_tool_call(name="login")
+    def login() -> dict[str, str]:
+        return {"api_key": "sk-live-abcdefghijklmnopqrstuvwxyz123456"}
+
+    _, events = record(lambda: (page(), login()), max_payload_size=1024)
+    again, _, session = rerun(events, lambda: (page(), login()))
+    assert len(again[0]) < 5000 and "truncated" in again[0]
+    assert again[1]["api_key"].startswith("[REDACTED")
+    assert session.tally.notes == [
+        "tool:page#1: its recorded result was cut to max_payload_size; the app got the cut value",
+        "tool:login#1: its recorded result has redacted secrets; the app got [REDACTED] in their place"]

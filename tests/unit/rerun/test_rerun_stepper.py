@@ -35,7 +35,7 @@ def call(component: str = "tool", name: str = "search", number: int = 1, inputs:
          source: str = RECORDED) -> PendingCall:
     """A call about to be answered: by `result`, by raising `error`, or (with `miss`) not at all."""
     inputs = {"query": "x"} if inputs is None else inputs
-    live = LiveCall(component, name, f"{component}:{name}", span_prefix(component), 1, number, inputs,
+    live = LiveCall(component, name, span_prefix(component), 1, number, inputs,
                     fingerprint(inputs))
     if miss is not None:
         return PendingCall(live, f"agent:main#1 > {live.key}", None, None, None, miss)
