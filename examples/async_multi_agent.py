@@ -14,7 +14,7 @@ clock): each worker's sentence gets a different wording and the synthesizer a di
 ends with one more line, ``real calls: model=N tools=M``: how often the model and the tool bodies
 really ran.
 
-    namel3ss-debug trace examples/async_multi_agent.py -- --vary
+    namel3ss-debug trace examples/async_multi_agent.py --vary
 
 Runs offline: the model is a scripted `FakeLLM`.
 """
@@ -25,7 +25,6 @@ import argparse
 import asyncio
 import hashlib
 import random
-import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -188,10 +187,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--vary", action="store_true",
                         help="let the model answer differently on every run (seeded from the clock), "
                              "and print the real call counts at the end")
-    args = sys.argv[1:] if argv is None else list(argv)
-    if args[:1] == ["--"]:  # `namel3ss-debug trace app.py -- --vary` passes its `--` on to the app
-        args = args[1:]
-    return parser.parse_args(args)
+    return parser.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> None:

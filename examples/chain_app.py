@@ -16,7 +16,7 @@ reply differently, quotes a refund reference and a delivery time. The JSON alway
 fields and the ``billing`` category, so the chain still runs all four steps. The run ends with one
 more line, ``real calls: model=N tools=M``: how often the model and the tool bodies really ran.
 
-    namel3ss-debug trace examples/chain_app.py -- --vary
+    namel3ss-debug trace examples/chain_app.py --vary
 
 Runs offline: the model is a scripted `FakeLLM`.
 """
@@ -26,7 +26,6 @@ from __future__ import annotations
 import argparse
 import json
 import random
-import sys
 import time
 from typing import Iterator
 
@@ -179,10 +178,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--vary", action="store_true",
                         help="let the model answer differently on every run (seeded from the clock), "
                              "and print the real call counts at the end")
-    args = sys.argv[1:] if argv is None else list(argv)
-    if args[:1] == ["--"]:  # `namel3ss-debug trace app.py -- --vary` passes its `--` on to the app
-        args = args[1:]
-    return parser.parse_args(args)
+    return parser.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -10,7 +10,7 @@ Two optional flags change a run, to give `namel3ss-debug diff` something to find
 ``--extra-search QUERY`` researches one more query in the answering turn (one more ``search`` call,
 and a page read if the query is in the index), ``--llm-latency SECONDS`` makes the model slower.
 
-    namel3ss-debug trace examples/research_agent.py -- --extra-search "perovskite cells" --llm-latency 0.05
+    namel3ss-debug trace examples/research_agent.py --extra-search "perovskite cells" --llm-latency 0.05
 
 ``--vary`` makes the model answer differently on every run, as a real one would (seeded from the
 clock): the planner picks two or three of the queries the search index knows, in any order (so the
@@ -18,7 +18,7 @@ timed-out search may not happen), and the writer words its answer differently, q
 efficiency figure and says how many notes it had. The run ends with one more line,
 ``real calls: model=N tools=M``: how often the model and the tool bodies really ran.
 
-    namel3ss-debug trace examples/research_agent.py -- --vary
+    namel3ss-debug trace examples/research_agent.py --vary
 
 Runs offline: the model is a scripted `FakeLLM` and the search engine is a dict.
 """
@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import argparse
 import random
-import sys
 import time
 
 from namel3ss_debug import (
@@ -213,10 +212,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--vary", action="store_true",
                         help="let the model answer differently on every run (seeded from the clock), "
                              "and print the real call counts at the end")
-    args = sys.argv[1:] if argv is None else list(argv)
-    if args[:1] == ["--"]:  # `namel3ss-debug trace app.py -- --vary` passes its `--` on to the app
-        args = args[1:]
-    return parser.parse_args(args)
+    return parser.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import orjson
 import pytest
+from tracehelpers import schema_errors
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
@@ -130,6 +131,7 @@ def test_the_json_report_names_the_divergence_in_both_runs(tmp_path):
     assert start["attrs"]["replay_of"]["run_id"] == report["source_run"]
     writer_end = next(e for e in events_of(new_trace) if e["event_type"] == "llm_call_end" and e["name"] == "writer")
     assert writer_end["attrs"]["replay"] == "mocked"
+    assert schema_errors(events_of(new_trace)) == []
 
 
 # --- must show: a code change that adds a tool call ----------------------------------------------
