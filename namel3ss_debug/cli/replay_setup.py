@@ -8,8 +8,8 @@ from ..model.errors import UsageError
 from ..replay.engine import ReplayEngine
 from ..replay.expr import ExprError
 from ..replay.load import load_timeline
-from ..replay.mock_specs import load_mock_file, parse_mock
-from ..replay.mocks import MockError, MockTable
+from ..replay.mock_specs import ordered_mocks
+from ..replay.mocks import MockError
 from ..replay.timeline import Timeline
 from ..store.reader import TraceReader
 from ..store.sources import RunSource
@@ -42,19 +42,13 @@ def set_breakpoints(engine: ReplayEngine, specs: tuple[str, ...]) -> None:
 
 
 def set_mocks(engine: ReplayEngine, mocks: tuple[str, ...], files: tuple[Path, ...]) -> None:
-    add_mocks(engine.mocks, mocks, files)
-    engine.refresh()
-
-
-def add_mocks(table: MockTable, mocks: tuple[str, ...], files: tuple[Path, ...]) -> None:
-    """Files first, then --mock options: a --mock for the same key wins. Each is checked against the
-    recording (a key matching no recorded call is an error naming the nearest)."""
-    for path in files:
-        for mock in load_mock_file(path):
-            table.set(mock)
-    for text in mocks:
-        mock = parse_mock(text, "--mock")
+    """Each mock is checked against the recording: a key matching no recorded call is an error naming
+    the nearest."""
+    for mock in ordered_mocks(mocks, files):
         try:
-            table.set(mock)
+            engine.mocks.set(mock)
         except MockError as error:
-            raise MockError(f"--mock {text!r}: {error.message}", hint=error.hint) from None
+            if mock.origin != "--mock":
+                raise
+            raise MockError(f"--mock {mock.key.text!r}: {error.message}", hint=error.hint) from None
+    engine.refresh()

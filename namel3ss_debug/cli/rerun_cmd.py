@@ -82,20 +82,12 @@ def rerun(source: RunSource, options: RerunOptions) -> int:
 
 
 def _mocks(timeline: Any, texts: tuple[str, ...], files: tuple[Path, ...]) -> dict[str, Mock]:
-    """The mocks by key (files first, then --mock: a later one for the same key wins). A key no recorded
-    call has is kept, with a warning: the changed app may make that call."""
-    from ..replay.mock_specs import load_mock_file, parse_mock  # noqa: PLC0415
+    """The mocks by key. A key no recorded call has is kept, with a warning: the changed app may make
+    that call."""
+    from ..replay.mock_specs import ordered_mocks  # noqa: PLC0415
 
-    found: dict[str, Mock] = {}
-    for path in files:
-        for mock in load_mock_file(path):
-            found.pop(mock.key.text, None)
-            found[mock.key.text] = mock
-    for text in texts:
-        mock = parse_mock(text, "--mock")
-        found.pop(mock.key.text, None)
-        found[mock.key.text] = mock
     table = MockTable(timeline)
+    found = {mock.key.text: mock for mock in ordered_mocks(texts, files)}
     for key, mock in found.items():
         if not table.matches(mock.key):
             warn(f"--mock {key} names no recorded call; it answers the rerun's call of that name if one is made")

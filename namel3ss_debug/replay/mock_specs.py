@@ -61,3 +61,14 @@ def _json(data: bytes, where: str) -> Any:
         place = f":{position[1]}:{position[2]}" if position else ""
         raise MockError(f"{where}{place}: not JSON ({error.msg})",
                         hint="quote strings with double quotes; in a shell, put the whole value in '...'") from None
+
+
+def ordered_mocks(texts: tuple[str, ...], files: tuple[Path, ...]) -> list[Mock]:
+    """The mocks of `--mock-file` files, then of `--mock` options, in that order; for a key given twice,
+    the later one only (a --mock wins over a file)."""
+    found: dict[str, Mock] = {}
+    for mock in [*(mock for path in files for mock in load_mock_file(path)),
+                 *(parse_mock(text, "--mock") for text in texts)]:
+        found.pop(mock.key.text, None)
+        found[mock.key.text] = mock
+    return list(found.values())
