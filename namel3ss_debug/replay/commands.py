@@ -28,15 +28,15 @@ class Command:
     details: str
 
 
-def command_table(session_type: type) -> dict[str, Command]:
+def command_table(session_type: type, aliases: dict[str, str] = ALIASES) -> dict[str, Command]:
     """Every `do_*` method of the session class as a Command, in the order they are defined."""
     table: dict[str, Command] = {}
     for attribute, method in vars(session_type).items():
         if attribute.startswith("do_") and callable(method):
             name = attribute[3:]
             usage, summary, details = _parts(inspect.getdoc(method) or name)
-            aliases = tuple(alias for alias, target in ALIASES.items() if target == name)
-            table[name] = Command(name, aliases, usage, summary, details)
+            names = tuple(alias for alias, target in aliases.items() if target == name)
+            table[name] = Command(name, names, usage, summary, details)
     return table
 
 
@@ -57,11 +57,11 @@ def split(line: str) -> tuple[str, str, int]:
     return name, argument, column
 
 
-def resolve(name: str, table: dict[str, Any]) -> str | None:
+def resolve(name: str, table: dict[str, Any], aliases: dict[str, str] = ALIASES) -> str | None:
     """The command a name or alias stands for, or None."""
-    name = ALIASES.get(name, name)
+    name = aliases.get(name, name)
     return name if name in table else None
 
 
-def nearest(name: str, table: dict[str, Any]) -> list[str]:
-    return difflib.get_close_matches(name, [*table, *ALIASES], n=3, cutoff=0.6)
+def nearest(name: str, table: dict[str, Any], aliases: dict[str, str] = ALIASES) -> list[str]:
+    return difflib.get_close_matches(name, [*table, *aliases], n=3, cutoff=0.6)

@@ -28,10 +28,8 @@ input at the terminal, raise `RerunQuit`, which stops the app.
 from __future__ import annotations
 
 import asyncio
-import difflib
 import os
 import threading
-from dataclasses import replace as with_fields
 from pathlib import Path
 from typing import IO, Any, Iterable, Iterator, Mapping
 
@@ -42,15 +40,15 @@ from ..model.errors import UsageError
 from ..render.event_text import one_line
 from ..render.json_text import pretty_json
 from ..render.replay_view import render
+from ..render.rerun_stop import FIELD_WIDTH, answer_json, json_text, stop_line, stop_view
 from ..render.text import visible
 from ..replay.breakpoints import parse_condition
-from ..replay.commands import command_table, split
+from ..replay.commands import command_table, nearest, resolve, split
 from ..replay.expr import MISSING, evaluate
 from ..replay.outputs import Breakpoints, Help, Message, Value
 from ..replay.session import pointer
 from ..replay.view import EventView
 from .breaks import BreakTable
-from ..render.rerun_stop import FIELD_WIDTH, answer_json, json_text, stop_line, stop_view
 from .answers import from_value
 from .editor import AnswerError, edit_text, editor_argv, parse_json
 from .errors import RerunQuit
@@ -126,10 +124,10 @@ class Stepper:
             line = self.last
         self.last = line
         name, argument, column = split(line)
-        command = ALIASES.get(name, name)
-        if command not in COMMANDS:
+        command = resolve(name, COMMANDS, ALIASES)
+        if command is None:
             self.errors += 1
-            close = difflib.get_close_matches(name, [*COMMANDS, *ALIASES], n=3, cutoff=0.6)
+            close = nearest(name, COMMANDS, ALIASES)
             hint = f"did you mean {', '.join(close)}? " if close else ""
             self._say(Message(f"unknown command {name!r} ({hint}`help` lists the commands)", "error"))
             return None
@@ -258,8 +256,8 @@ class Stepper:
         if not argument:
             self._say(Help(tuple(COMMANDS.values()), one=False))
             return None
-        name = ALIASES.get(argument, argument)
-        if name not in COMMANDS:
+        name = resolve(argument, COMMANDS, ALIASES)
+        if name is None:
             raise UsageError(f"no command {argument!r}", hint="`help` lists the commands")
         self._say(Help((COMMANDS[name],), one=True))
         return None
@@ -323,8 +321,7 @@ class Stepper:
         return self.recording.where(pending.recorded)
 
 
-COMMANDS = {name: with_fields(command, aliases=tuple(a for a, target in ALIASES.items() if target == name))
-            for name, command in command_table(Stepper).items()}
+COMMANDS = command_table(Stepper, ALIASES)
 
 
 def _loop_running() -> bool:
