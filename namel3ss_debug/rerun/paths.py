@@ -38,9 +38,6 @@ class PathTable:
             self.entries.append(entry)
         return path
 
-    def find(self, parent: int, label: str, occurrence: int) -> int | None:
-        return self._ids.get((parent, label, occurrence))
-
     def parent(self, path: int) -> int:
         return self.entries[path][0]
 
@@ -70,7 +67,3 @@ class PathCounter:
         key = (parent, label)
         occurrence = self._counts[key] = self._counts.get(key, 0) + 1
         return self.table.intern(parent, label, occurrence)
-
-    def count(self, parent: int, label: str) -> int:
-        """How many spans labelled `label` started under `parent` so far."""
-        return self._counts.get((parent, label), 0)

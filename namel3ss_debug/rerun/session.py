@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Protocol
 
 from ..replay.mocks import Mock
-from .answers import LIVE, MOCKED, RECORDED, Answer, Unanswerable, from_recording, from_value, mark
+from .answers import LIVE, MOCKED, RECORDED, REPLACED, Answer, Unanswerable, from_recording, from_value, mark
 from .candidates import LiveCall, Miss, nearest
 from .errors import ReplayMiss, RerunStop
 from .paths import ROOT, PathCounter, step_label
@@ -153,7 +153,7 @@ class Rerun:
         with self._lock:
             source = answer.source if answer is not None else LIVE
             self.tally.counts[source] += 1
-            if source != RECORDED and source != LIVE:
+            if source in (MOCKED, REPLACED):
                 self.tally.mocked.append(live.key)
             if answer is None:
                 mark(span, LIVE, recorded.key if recorded else None)
@@ -214,7 +214,7 @@ class Rerun:
         if decision.action == "replace":
             key = pending.recorded.key if pending.recorded is not None else None
             try:
-                return from_value("replaced", decision.value, pending.codec, key, pending.generator)
+                return from_value(REPLACED, decision.value, pending.codec, key, pending.generator)
             except CodecError as error:
                 raise ReplayMiss(f"{pending.live.key}: {error}") from None
         return None if decision.action == "live" else pending.answer

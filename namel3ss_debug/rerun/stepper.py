@@ -49,7 +49,7 @@ from ..replay.outputs import Breakpoints, Help, Message, Value
 from ..replay.session import pointer
 from ..replay.view import EventView
 from .breaks import BreakTable
-from .answers import from_value
+from .answers import REPLACED, from_value
 from .editor import AnswerError, edit_text, editor_argv, parse_json
 from .errors import RerunQuit
 from .session import Decision, PendingCall
@@ -190,7 +190,7 @@ class Stepper:
     def _replaced(self, value: Any) -> Decision:
         pending = self._current
         try:  # a value the call's codec cannot rebuild is refused here, and the stop stays
-            from_value("replaced", value, pending.codec, None, pending.generator)
+            from_value(REPLACED, value, pending.codec, None, pending.generator)
         except CodecError as error:
             raise AnswerError(str(error), hint="give the fields the call's codec needs") from None
         self._say(Message(f"{self._current.live.key} returns {one_line(json_text(value), FIELD_WIDTH)}"))
