@@ -91,7 +91,7 @@ def replay(traces: tuple[str, ...], step: bool, breaks: tuple[str, ...], mocks: 
     """
     from .rerun_cmd import check_rerun_options  # noqa: PLC0415
 
-    check_rerun_options(rerun, {"--match": match, "--on-miss": on_miss, "--cwd": cwd, "--output": output})
+    check_rerun_options(rerun, {"--match": match, "--on-miss": on_miss, "--cwd": cwd, "--output": output}, no_pager)
     source, resolved = _one_run(traces, config_path)
     scripted = commands_file is not None or (step and not sys.stdin.isatty())
     commands_on_stdin = commands_file is None or str(commands_file) == STDIN

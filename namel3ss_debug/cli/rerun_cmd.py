@@ -162,10 +162,12 @@ def _render(report: Any, fmt: str, out: IO[bytes] | None) -> None:
     make_console().print(render_report(report), soft_wrap=True)
 
 
-def check_rerun_options(rerun_on: bool, given: dict[str, Any]) -> None:
-    """--match, --on-miss, --cwd and --output belong to --rerun: without it they would be ignored."""
-    if rerun_on:
-        return
-    named = [name for name, value in given.items() if value]
+def check_rerun_options(rerun_on: bool, given: dict[str, Any], no_pager: bool) -> None:
+    """--match, --on-miss, --cwd and --output belong to --rerun: without it they would be ignored; and
+    --no-pager would be ignored with it (a rerun's output, the app's among it, is never paged)."""
+    if rerun_on and no_pager:
+        raise UsageError("--no-pager does not apply to --rerun: a rerun's output is never paged",
+                         hint="drop --no-pager")
+    named = [name for name, value in given.items() if value] if not rerun_on else []
     if named:
         raise UsageError(f"{named[0]} works only with --rerun", hint=f"add --rerun, or drop {named[0]}")

@@ -79,6 +79,10 @@ def _inexact(end: dict[str, Any], key: str) -> str | None:
     truncated = end.get("truncated")
     if isinstance(truncated, dict) and "outputs" in truncated:
         return f"{key}: its recorded result was cut to max_payload_size; the app got the cut value"
+    outputs = end.get("outputs")
+    if isinstance(outputs, dict) and outputs.get("yielded_truncated"):
+        return (f"{key}: the recording kept {len(outputs.get('yielded') or [])} of the "
+                f"{outputs.get('yield_count')} items it yielded; the app got those")
     if b"[REDACTED" in orjson.dumps(end.get("outputs"), default=str):
         return f"{key}: its recorded result has redacted secrets; the app got [REDACTED] in their place"
     return None

@@ -289,3 +289,10 @@ def test_text_from_the_trace_in_the_report_is_shown_as_text(tmp_path):
     assert done.returncode == 1
     assert "[link=file:///etc]y[/link]" in done.stdout and "[bold red]x[/]" in done.stdout
     assert "\x1b" not in done.stdout and "\x07" not in done.stdout
+
+
+def test_no_pager_with_rerun_is_a_usage_error_not_an_ignored_option(tmp_path):
+    recorded = trace(EXAMPLES / "research_agent.py", tmp_path)
+    done = command("replay", str(recorded), "--rerun", "--no-pager", cwd=tmp_path)
+    assert done.returncode == 2
+    assert "--no-pager does not apply to --rerun" in done.stderr and "Q:" not in done.stdout

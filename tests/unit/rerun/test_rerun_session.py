@@ -450,3 +450,17 @@ def test_a_recorded_result_that_was_cut_or_redacted_comes_back_as_recorded_with_
     assert session.tally.notes == [
         "tool:page#1: its recorded result was cut to max_payload_size; the app got the cut value",
         "tool:login#1: its recorded result has redacted secrets; the app got [REDACTED] in their place"]
+
+
+def test_a_stream_longer_than_the_recording_kept_yields_what_was_kept_with_a_note() -> None:
+    from namel3ss_debug.tracer.decorators import MAX_RECORDED_YIELDS
+
+    @trace_llm_call(name="stream")
+    def stream():
+        yield from range(MAX_RECORDED_YIELDS + 5)
+
+    _, events = record(lambda: list(stream()))
+    again, _, session = rerun(events, lambda: list(stream()))
+    assert again == list(range(MAX_RECORDED_YIELDS))
+    assert session.tally.notes == [f"llm:stream#1: the recording kept {MAX_RECORDED_YIELDS} of the "
+                                   f"{MAX_RECORDED_YIELDS + 5} items it yielded; the app got those"]
