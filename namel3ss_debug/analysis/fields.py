@@ -7,6 +7,7 @@ view.
 
 from __future__ import annotations
 
+import math
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -43,6 +44,11 @@ def number(value: Any) -> float | None:
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return float(value)
     return None
+
+
+def is_duration(value: Any) -> bool:
+    """Whether a field is a duration as the reader takes one: a number (not a bool) from 0, finite."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and 0 <= value < math.inf
 
 
 def tokens_of(event: dict[str, Any]) -> int | None:

@@ -167,6 +167,7 @@ def _run(session: Any, fmt: str, scripted: bool, step: bool, commands_file: Path
         return 1
     finally:
         output.close()
+        session.engine.timeline.close()  # the trace files replay read events back from
 
 
 def _command_lines(path: Path | None) -> list[str]:

@@ -53,32 +53,38 @@ def rerun(source: RunSource, options: RerunOptions) -> int:
     from .replay_setup import load
 
     timeline = load(source, options.reader, options.progress, options.run_id)
-    recording = Recording(timeline, PathTable())
-    mocks = _mocks(timeline, options.mocks, options.mock_files)
-    start = recording.start_event()
-    recorded = recorded_target(start, options.cwd)
-    _check_recording(start, options.match)
-    if recorded.redacted_args:
-        warn(f"{recorded.redacted_args} of the app's recorded arguments were redacted: the app gets "
-             "[REDACTED] in their place")
-    resolved = _settings(options)
-    report_out = _report_stream(options.format)
-    stepper = options.make_stepper(recording, report_out) if options.make_stepper else None
-    session = Rerun(recording, match=options.match, on_miss=options.on_miss, mocks=mocks, stepper=stepper,
-                    inputs_of=recorded_form)
-    _announce(recorded, timeline.run_id)
-    outcome = run_again(recorded, resolved, session,
-                        {"run_id": timeline.run_id, "trace": source.label, "match": options.match,
-                         "mocks": sorted(mocks)},
-                        app_stdout_to_stderr=options.format == "json")
-    _show_app_error(outcome)
-    new_paths = tuple(str(path) for path in outcome.run.paths)
-    new_timeline = load_timeline(RunSource(new_paths[0], new_paths), TraceReader(ReadProblems())) \
-        if new_paths else None
-    report = build_report(source.label, recording, session, outcome.exit_code, new_timeline, new_paths,
-                          tuple(recorded.target.argv), str(recorded.cwd))
-    _render(report, options.format, report_out)
-    return 1 if getattr(stepper, "errors", 0) else report.exit_code
+    new_timeline = None
+    try:
+        recording = Recording(timeline, PathTable())
+        mocks = _mocks(timeline, options.mocks, options.mock_files)
+        start = recording.start_event()
+        recorded = recorded_target(start, options.cwd)
+        _check_recording(start, options.match)
+        if recorded.redacted_args:
+            warn(f"{recorded.redacted_args} of the app's recorded arguments were redacted: the app gets "
+                 "[REDACTED] in their place")
+        resolved = _settings(options)
+        report_out = _report_stream(options.format)
+        stepper = options.make_stepper(recording, report_out) if options.make_stepper else None
+        session = Rerun(recording, match=options.match, on_miss=options.on_miss, mocks=mocks, stepper=stepper,
+                        inputs_of=recorded_form)
+        _announce(recorded, timeline.run_id)
+        outcome = run_again(recorded, resolved, session,
+                            {"run_id": timeline.run_id, "trace": source.label, "match": options.match,
+                             "mocks": sorted(mocks)},
+                            app_stdout_to_stderr=options.format == "json")
+        _show_app_error(outcome)
+        new_paths = tuple(str(path) for path in outcome.run.paths)
+        if new_paths:
+            new_timeline = load_timeline(RunSource(new_paths[0], new_paths), TraceReader(ReadProblems()))
+        report = build_report(source.label, recording, session, outcome.exit_code, new_timeline, new_paths,
+                              tuple(recorded.target.argv), str(recorded.cwd))
+        _render(report, options.format, report_out)
+        return 1 if getattr(stepper, "errors", 0) else report.exit_code
+    finally:
+        timeline.close()
+        if new_timeline is not None:
+            new_timeline.close()
 
 
 def _mocks(timeline: Any, texts: tuple[str, ...], files: tuple[Path, ...]) -> dict[str, Mock]:

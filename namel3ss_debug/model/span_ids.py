@@ -9,14 +9,11 @@ from __future__ import annotations
 from collections import OrderedDict
 from typing import Any, Generic, Optional, TypeVar
 
+from .text_keys import text_key
+
 RECENTLY_CLOSED = 4096
 
 Value = TypeVar("Value")
-
-
-def span_key(span_id: Any) -> str:
-    """A span id as a dict key: an id of another type (a broken writer's) is taken by its repr."""
-    return span_id if isinstance(span_id, str) else repr(span_id)
 
 
 class OpenSpans(Generic[Value]):
@@ -28,11 +25,11 @@ class OpenSpans(Generic[Value]):
         self.remembered = remembered
 
     def start(self, span_id: Any, value: Value) -> None:
-        self.open[span_key(span_id)] = value
+        self.open[text_key(span_id)] = value
 
     def end(self, span_id: Any) -> Optional[Value]:
         """The value of the open span this event ends, or None when no such span is open (an instant)."""
-        key = span_key(span_id)
+        key = text_key(span_id)
         value = self.open.pop(key, None)
         if value is not None:
             self.closed[key] = value
@@ -44,6 +41,6 @@ class OpenSpans(Generic[Value]):
         """The value of the span a `parent_id` names: open, or closed only just now; None for a root or an orphan."""
         if parent_id is None:
             return None
-        key = span_key(parent_id)
+        key = text_key(parent_id)
         value = self.open.get(key)
         return value if value is not None else self.closed.get(key)

@@ -24,6 +24,27 @@ def pretty_json(value: Any) -> str:
             return json.dumps(fold(value, None), indent=2, ensure_ascii=False, default=repr)
 
 
+def compact_json(value: Any, limit: int | None = None) -> str:
+    """`value` as JSON on one line, strings in it longer than `limit` cut (see `fold`); anything outside JSON
+    as its repr. A value orjson cannot write (nested past its 254 levels, a lone surrogate, an int past 64
+    bits) goes through the standard library's encoder."""
+    shown = value if limit is None else fold(value, limit)
+    try:
+        return orjson.dumps(shown, default=repr).decode()
+    except (TypeError, orjson.JSONEncodeError):
+        return json.dumps(fold(shown, None), ensure_ascii=False, default=repr)
+
+
+def json_line(document: Any) -> bytes:
+    """`document` as one line of JSON with its newline: anything outside JSON as its repr, and characters
+    that could drive a terminal escaped (`terminal_safe`)."""
+    try:
+        data = orjson.dumps(document, default=repr)
+    except (TypeError, orjson.JSONEncodeError):  # nested past orjson's 254 levels, or a lone surrogate
+        data = json.dumps(fold(document, None), ensure_ascii=True, default=repr).encode()
+    return terminal_safe(data) + b"\n"
+
+
 def fold(value: Any, limit: int | None, depth: int = 0) -> Any:
     """`value` with every string longer than `limit` cut, saying how much is hidden.
 

@@ -6,17 +6,14 @@ errors go to stderr as text, so stdout stays JSON a tool can read line by line.
 
 from __future__ import annotations
 
-import json
 from dataclasses import asdict
 from typing import Any
-
-import orjson
 
 from ..replay.outputs import (
     Breakpoints, Frame, Help, Listing, Mocks, StopReport, Table, Value, Where,
 )
 from ..replay.timeline import END, START
-from .json_text import fold, terminal_safe
+from . import json_text
 
 SCHEMA = "namel3ss-debug/replay/v1"
 _KINDS = {START: "start", END: "end"}
@@ -24,21 +21,12 @@ _KINDS = {START: "start", END: "end"}
 
 def json_line(record: Any) -> bytes:
     """The record as one line of JSON (with a newline); control characters escaped."""
-    document = {"schema": SCHEMA, **_DOCUMENTS[type(record)](record)}
-    try:
-        data = orjson.dumps(document, default=_fallback)
-    except (orjson.JSONEncodeError, TypeError):  # nested past orjson's 254 levels, or a lone surrogate
-        data = json.dumps(fold(document, None), ensure_ascii=True, default=repr).encode()
-    return terminal_safe(data) + b"\n"
+    return json_text.json_line({"schema": SCHEMA, **_DOCUMENTS[type(record)](record)})
 
 
 def has_json(record: Any) -> bool:
     """Messages are for people: they go to stderr as text; every other record is a JSON line."""
     return type(record) in _DOCUMENTS
-
-
-def _fallback(value: Any) -> Any:
-    return repr(value)
 
 
 def stop_document(report: StopReport) -> dict[str, Any]:

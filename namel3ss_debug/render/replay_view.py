@@ -6,21 +6,19 @@ holding `[bold]` or `\\x1b[2J` is shown as those characters.
 
 from __future__ import annotations
 
-import json
 from typing import Any
-
-import orjson
 
 from rich.console import Group, RenderableType
 from rich.text import Text
 
+from ..analysis.fields import is_duration
 from ..replay.commands import Command
 from ..replay.outputs import (
     Breakpoints, Frame, Help, Listing, Message, Mocks, Row, StopReport, Table, Value, Where,
 )
 from ..replay.timeline import END, INSTANT, START
 from .event_text import duration, error_summary, offset, one_line, status_text
-from .json_text import fold, pretty_json
+from .json_text import compact_json, pretty_json
 from .text import visible
 
 FIELD_WIDTH = 160  # characters of a field shown on a stop's screen; `pp FIELD` shows all of it
@@ -49,7 +47,7 @@ def stop_view(report: StopReport) -> RenderableType:
         parts.append(Text(f"  recorded before the mock at seq {stop.diverged_after}: this may have diverged",
                           style="magenta"))
     for expression, value, missing in report.displays:
-        shown = Text("no such field here", style="yellow") if missing else Text(one_line(_json_line(value),
+        shown = Text("no such field here", style="yellow") if missing else Text(one_line(compact_json(value),
                                                                                         FIELD_WIDTH))
         parts.append(Text.assemble(("  display ", "dim"), one_line(expression, 60), ": ", shown))
     return Group(*parts)
@@ -92,8 +90,8 @@ def _event_line(event: dict[str, Any], report: StopReport) -> Text:
     text.append(one_line(report.current.label, 80), style="bold")
     text.append("  ")
     text.append_text(status_text(event.get("status")))
-    if _ms(event.get("duration_ms")) is not None:
-        text.append(f"  {duration(event['duration_ms'])}")
+    if report.current.duration_ms is not None:
+        text.append(f"  {duration(report.current.duration_ms)}")
     return text
 
 
@@ -111,17 +109,10 @@ def _fields(event: dict[str, Any], partner: dict[str, Any] | None, report: StopR
 def _result_line(end: dict[str, Any]) -> Text:
     text = Text("  result   ", style="dim")
     text.append_text(status_text(end.get("status")))
-    if _ms(end.get("duration_ms")) is not None:
+    if is_duration(end.get("duration_ms")):  # as the reader takes one: a negative one is not shown
         text.append(f" after {duration(end['duration_ms'])}")
     text.append(f"  (seq {one_line(end.get('seq'))})", style="dim")
     return text
-
-
-def _ms(value: Any) -> float | None:
-    """A duration as the reader accepts one (a number from 0 up), else None: a negative one is not shown."""
-    if isinstance(value, (int, float)) and not isinstance(value, bool) and 0 <= value < float("inf"):
-        return value
-    return None
 
 
 def _field(key: str, value: Any, indent: int = 2) -> Text:
@@ -140,13 +131,7 @@ def _short(value: Any) -> Text:
 
 def _compact(value: Any, limit: int | None = FIELD_WIDTH) -> str:
     """A string as itself; anything else as JSON on one line (strings in it folded to `limit`)."""
-    if isinstance(value, str):
-        return value
-    shown = fold(value, limit)
-    try:
-        return orjson.dumps(shown).decode()
-    except (TypeError, orjson.JSONEncodeError):
-        return json.dumps(fold(shown, None), ensure_ascii=False, default=repr)
+    return value if isinstance(value, str) else compact_json(value, limit)
 
 
 def where_view(where: Where) -> RenderableType:
@@ -199,19 +184,8 @@ def value_view(value: Value) -> RenderableType:
         shown = value.value if isinstance(value.value, str) else pretty_json(value.value)
         return Text(visible(shown))
     text = Text(f"{one_line(value.expression, 80)}: ", style="dim") if value.named else Text()
-    text.append(one_line(_json_line(value.value)))
+    text.append(one_line(compact_json(value.value)))
     return text
-
-
-def _json_line(value: Any) -> str:
-    try:
-        return orjson.dumps(value).decode()
-    except (TypeError, orjson.JSONEncodeError):
-        return json.dumps(fold(value, None), ensure_ascii=False, default=repr)
-
-
-def _compact_full(value: Any) -> str:
-    return _compact(value, None)
 
 
 def breakpoints_view(breakpoints: Breakpoints) -> RenderableType:
@@ -231,7 +205,7 @@ def mocks_view(mocks: Mocks) -> RenderableType:
 
 
 def table_view(table: Table) -> RenderableType:
-    rows = [tuple(one_line(_compact_full(cell), FIELD_WIDTH) for cell in row) for row in table.rows]
+    rows = [tuple(one_line(_compact(cell, None), FIELD_WIDTH) for cell in row) for row in table.rows]
     return Group(Text(one_line(table.title), style="bold"), aligned(table.columns, rows))
 
 

@@ -6,16 +6,14 @@ control characters escaped; in JSON, characters that could drive a terminal are 
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
-import orjson
 from rich.console import Group, RenderableType
 from rich.text import Text
 
 from ..rerun.session import PendingCall
 from .event_text import one_line
-from .json_text import fold, terminal_safe
+from .json_text import compact_json, json_line
 
 SCHEMA = "namel3ss-debug/rerun-stop/v1"
 FIELD_WIDTH = 160  # characters of a field on a stop; `inputs` and `p` show all of it
@@ -28,7 +26,7 @@ def stop_view(pending: PendingCall, hits: tuple[int, ...], number: int, where: s
                            (one_line(pending.live.key, 80), "bold"), (f"  ({why})", "dim"))]
     lines.append(_field("path", Text(one_line(pending.path))))
     lines.append(_field("recorded", Text(_recorded(pending, where))))
-    lines.append(_field("inputs", Text(one_line(json_text(pending.live.inputs, FIELD_WIDTH), FIELD_WIDTH))))
+    lines.append(_field("inputs", Text(one_line(compact_json(pending.live.inputs, FIELD_WIDTH), FIELD_WIDTH))))
     label, shown, style = _result(pending)
     lines.append(_field(label, Text(shown, style=style)))
     return Group(*lines)
@@ -58,7 +56,7 @@ def _result(pending: PendingCall) -> tuple[str, str, str]:
         return "raises", one_line(text, FIELD_WIDTH) + source, "red"
     outputs = answer.outputs if isinstance(answer.outputs, dict) else {}
     label = "yields" if "yielded" in outputs and "return" not in outputs else "returns"
-    return label, one_line(json_text(answer_json(answer), FIELD_WIDTH), FIELD_WIDTH) + source, ""
+    return label, one_line(compact_json(answer_json(answer), FIELD_WIDTH), FIELD_WIDTH) + source, ""
 
 
 def stop_line(pending: PendingCall, hits: tuple[int, ...], number: int, where: str | None) -> bytes:
@@ -71,11 +69,7 @@ def stop_line(pending: PendingCall, hits: tuple[int, ...], number: int, where: s
                 "recorded": pending.recorded.key if pending.recorded is not None else None,
                 "recorded_at": where, "inputs": pending.live.inputs, "miss": pending.miss,
                 "answer": None if answer is None else _answer_document(answer)}
-    try:
-        data = orjson.dumps(document, default=repr)
-    except (TypeError, orjson.JSONEncodeError):  # nested past orjson's 254 levels, or a lone surrogate
-        data = json.dumps(fold(document, None), ensure_ascii=True, default=repr).encode()
-    return terminal_safe(data) + b"\n"
+    return json_line(document)
 
 
 def _answer_document(answer: Any) -> dict[str, Any]:
@@ -95,8 +89,3 @@ def answer_json(answer: Any) -> Any:
     return outputs["yielded"] if "yielded" in outputs else answer.value
 
 
-def json_text(value: Any, limit: int | None = None) -> str:
-    try:
-        return orjson.dumps(fold(value, limit), default=repr).decode()
-    except (TypeError, orjson.JSONEncodeError):
-        return repr(value)

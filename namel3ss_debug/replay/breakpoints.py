@@ -19,18 +19,19 @@ holds or not, also when a run is walked again after `back` or `goto`.
 
 from __future__ import annotations
 
-import difflib
 import fnmatch
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Callable, TypeVar
 
 from ..model.events import COMPONENTS
 from ..model.errors import UsageError
 from .expr import Expr, ExprError, parse_expression, truthy
+from .misses import nearest_recorded, no_such_call
 from .timeline import END, Timeline, as_number
 from .view import EventView
 
 _PATTERN_CHARS = "*?["
+T = TypeVar("T")
 
 
 class BreakpointError(UsageError):
@@ -74,18 +75,9 @@ class BreakpointTable:
     def add(self, spec: str, temporary: bool = False, column: int = 1) -> Breakpoint:
         """A breakpoint from `TARGET [if CONDITION]`; `column` is where `spec` starts in the command line,
         so that a mistake in the condition is pointed at where the user typed it."""
-        target_text, _, rest = spec.strip().partition(" ")
-        if not target_text:
-            raise BreakpointError("a breakpoint needs a target", hint="e.g. b llm, b tool:search#2, b errors, b @12")
-        target = parse_target(target_text, self.timeline, self.mocked)
-        condition = None
-        rest_stripped = rest.strip()
-        if rest_stripped:
-            if not rest_stripped.startswith("if") or rest_stripped[2:3] not in (" ", ""):
-                raise BreakpointError(f"expected `if CONDITION` after {target_text}, not {rest_stripped!r}",
-                                      hint="e.g. b llm if duration_ms > 500")
-            text = rest_stripped[2:].strip()
-            condition = parse_condition(text, column + spec.index(text) if text else column + len(spec))
+        target, condition = parse_spec(spec, column, lambda text: parse_target(text, self.timeline, self.mocked),
+                                       BreakpointError, "e.g. b llm, b tool:search#2, b errors, b @12",
+                                       "e.g. b llm if duration_ms > 500")
         breakpoint = Breakpoint(self._next, target, condition, temporary)
         self.items[breakpoint.number] = breakpoint
         self._next += 1
@@ -135,8 +127,26 @@ class BreakpointTable:
         return tuple(hit)
 
 
+def parse_spec(spec: str, column: int, target_of: Callable[[str], T], error: type[UsageError], examples: str,
+               if_example: str) -> tuple[T, Expr | None]:
+    """`TARGET [if CONDITION]`: the target (as `target_of` makes it from its text) and the condition, whose
+    errors point at their column in the command line (`spec` starts at `column` there)."""
+    target_text, _, rest = spec.strip().partition(" ")
+    if not target_text:
+        raise error("a breakpoint needs a target", hint=examples)
+    target = target_of(target_text)
+    rest = rest.strip()
+    if not rest:
+        return target, None
+    if not rest.startswith("if") or rest[2:3] not in (" ", ""):
+        raise error(f"expected `if CONDITION` after {target_text}, not {rest!r}", hint=if_example)
+    text = rest[2:].strip()
+    return target, parse_condition(text, column + len(spec.rstrip()) - len(text) if text else column + len(spec))
+
+
 def parse_condition(text: str, column: int) -> Expr:
-    """The condition, with any error's column counted from the start of the command line."""
+    """A condition (or the expression of `p` or `display`), with any error's column counted from the start
+    of the command line: `column` is where `text` starts there."""
     if not text:
         raise ExprError("a condition is missing after `if`", column, text)
     try:
@@ -177,9 +187,7 @@ def _seq(text: str, t: Timeline) -> Callable[[int], bool]:
     seq = as_number(text[1:])
     if seq is None:
         raise BreakpointError(f"{text}: a position is @ and a seq number", hint="e.g. b @120")
-    if t.position_of(seq) is None:
-        nearest = ", ".join(str(value) for value in t.nearest_seqs(seq))
-        raise BreakpointError(f"the run has no event with seq {seq}", hint=f"nearest: {nearest}")
+    t.require_position(seq, BreakpointError)
     return lambda j: t.seq[j] == seq
 
 
@@ -213,8 +221,8 @@ def _call(text: str, t: Timeline) -> Callable[[int], bool]:
                               hint=_nearest(f"{component}:{name}", [f"{c}:{n}" for c, n, _ in t.recorded_calls()]))
     if number is not None and number > max(count for _, _, count in calls):
         most = max(count for _, _, count in calls)
-        raise BreakpointError(f"{component}:{name} was called {most} time{'s' if most != 1 else ''}, so there "
-                              f"is no #{number}", hint=f"calls are {component}:{name}#1 .. #{most}")
+        raise BreakpointError(no_such_call(f"{component}:{name}", most, number),
+                              hint=f"calls are {component}:{name}#1 .. #{most}")
     return lambda j: (t.component_code[j] == code and t.name_code[j] in names and t.kind[j] != END
                       and (number is None or t.call[j] == number))
 
@@ -227,7 +235,7 @@ def _name_codes(pattern: str, t: Timeline) -> frozenset[int]:
 
 
 def _nearest(text: str, candidates: list[str]) -> str:
-    nearest = difflib.get_close_matches(text, sorted(set(candidates)), n=3, cutoff=0.5)
+    nearest = nearest_recorded(text, candidates)
     if nearest:
         return "nearest recorded: " + ", ".join(nearest)
     return "targets: an event type, a component, component:name[#N], a name, @SEQ or errors"

@@ -106,11 +106,7 @@ class ReplayEngine:
 
     def goto(self, seq: int) -> Stop:
         """Jump to the event with this seq (breakpoints between are not looked at)."""
-        index = self.timeline.position_of(seq)
-        if index is None:
-            nearest = ", ".join(str(value) for value in self.timeline.nearest_seqs(seq))
-            raise ReplayError(f"the run has no event with seq {seq}", hint=f"nearest: {nearest}")
-        return self._push(self._stop("goto", index))
+        return self._push(self._stop("goto", self.timeline.require_position(seq, ReplayError)))
 
     def back(self) -> Stop:
         """Back to the stop before this one."""

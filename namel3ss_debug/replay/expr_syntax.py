@@ -29,8 +29,14 @@ class ExprError(UsageError):
 
     def pointer(self) -> str:
         """The expression and, on the line below, a caret under the column."""
-        line = "".join(char if char.isprintable() else " " for char in self.text)  # keep it one line, aligned
-        return f"{line}\n{' ' * (self.column - 1)}^"
+        return pointer(self.text, self.column)
+
+
+def pointer(line: str, column: int) -> str:
+    """The line and, below it, a caret under `column` (1-based); a character that is not printable shows as
+    a space, so the line stays one line and the caret stays under its column."""
+    shown = "".join(char if char.isprintable() else " " for char in line)
+    return f"{shown}\n{' ' * max(column - 1, 0)}^"
 
 
 

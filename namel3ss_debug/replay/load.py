@@ -12,15 +12,16 @@ from __future__ import annotations
 import os
 from array import array
 from collections import OrderedDict
-from typing import Any
+from typing import Any, Callable
 
 from ..model.errors import TraceError, UsageError
+from ..model.text_keys import RunChoice
 from ..store.formats import rereadable
 from ..store.lines import decode_line, line_at
 from ..store.reader import TraceReader
-from ..store.records import record_from_dict
+from ..store.records import EventRecord, envelope_record
 from ..store.sources import RunSource
-from .timeline import MemoryStore, Timeline, TimelineBuilder, add_event
+from .timeline import MemoryStore, Timeline, TimelineBuilder
 
 _CACHED = 512  # events kept decoded: a screen of `list` and the way back to the last few stops
 
@@ -33,16 +34,15 @@ class FileStore:
         self.file = array("H")
         self.line = array("I")
         self.offset = array("q")
-        self.seq = array("q")
+        self.seq = array("q")  # the timeline's own, handed over by the loader: a line read again must have its seq
         self._descriptors: dict[int, int] = {}
         self._stamps: list[tuple[int, int] | None] = []
         self._cache: OrderedDict[int, dict[str, Any]] = OrderedDict()
 
-    def add(self, file: int, line: int, offset: int, seq: int) -> None:
+    def add(self, file: int, line: int, offset: int) -> None:
         self.file.append(file)
         self.line.append(line)
         self.offset.append(offset)
-        self.seq.append(seq)
 
     def where(self, index: int) -> str:
         return f"{self.paths[self.file[index]]}:{self.line[index]}"
@@ -115,19 +115,15 @@ def load_timeline(source: RunSource, reader: TraceReader, run_id: str | None = N
 def _from_files(source: RunSource, reader: TraceReader, wanted: str | None) -> Timeline:
     store = FileStore(source.files)
     timeline = Timeline(store, source.label)
-    add, place, others = TimelineBuilder(timeline).add, store.add, timeline.other_runs
+    store.seq = timeline.seq
+    add, place, runs = TimelineBuilder(timeline).add, store.add, RunChoice(wanted, timeline.other_runs)
     for file, placed in reader.placed_records(source):
         for record, line, offset in placed:
-            if record.run_id != wanted:
-                if wanted is None:
-                    wanted = record.run_id
-                else:
-                    others[record.run_id] = others.get(record.run_id, 0) + 1
-                    continue
-            add(record.seq, record.event_type, record.component, record.name, record.span_id, record.parent_id,
-                record.status, record.duration_ms)
-            place(file, line, offset, record.seq)
-    timeline.run_id = wanted
+            if record.run_id != runs.wanted and not runs.keeps(record.run_id):  # no call for the kept run's
+                continue
+            _add(add, record, record.duration_ms)
+            place(file, line, offset)
+    timeline.run_id = runs.wanted
     store.stamp()
     return timeline
 
@@ -135,21 +131,21 @@ def _from_files(source: RunSource, reader: TraceReader, wanted: str | None) -> T
 def _from_dicts(source: RunSource, reader: TraceReader, wanted: str | None) -> Timeline:
     store = MemoryStore()
     timeline = Timeline(store, source.label)
-    builder, others = TimelineBuilder(timeline), timeline.other_runs
+    add, runs = TimelineBuilder(timeline).add, RunChoice(wanted, timeline.other_runs)
     for located in reader.events(source):
         try:  # the envelope's types, as the record decoder checks them for plain files
-            record_from_dict(located.event)
+            record = envelope_record(located.event)
         except ValueError as error:
             reader.problems.invalid_line(located.where, str(error))
             continue
-        run = located.event["run_id"]
-        if run != wanted:
-            if wanted is None:
-                wanted = run
-            else:
-                others[run] = others.get(run, 0) + 1
-                continue
+        if not runs.keeps(record.run_id):
+            continue
         store.add(located.event, located.where)
-        add_event(builder, located.event)
-    timeline.run_id = wanted
+        _add(add, record, located.event.get("duration_ms"))  # as written: the builder tells a duration
+    timeline.run_id = runs.wanted
     return timeline
+
+
+def _add(add: Callable[..., None], record: EventRecord, duration_ms: Any) -> None:
+    add(record.seq, record.event_type, record.component, record.name, record.span_id, record.parent_id,
+        record.status, duration_ms)

@@ -12,12 +12,12 @@ Like vcrpy's matchers, a key that matches nothing says why and lists the nearest
 
 from __future__ import annotations
 
-import difflib
 import re
 from dataclasses import dataclass
 from typing import Any
 
 from ..model.errors import UsageError
+from .misses import nearest_recorded, no_such_call
 from .timeline import END, INSTANT, START, Timeline
 
 _CALL = re.compile(r"^(?P<component>[^:#\s]+):(?P<name>[^#]+?)(?:#(?P<number>[0-9]+))?$")
@@ -137,7 +137,7 @@ class MockTable:
         call = f"{key.component}:{key.name}"
         if count:
             ends = f"{call}#1" if count == 1 else f"{call}#1 .. {call}#{count}"
-            return f"{call} was called {count} time{'s' if count != 1 else ''}, so there is no #{key.number} ({ends})"
+            return f"{no_such_call(call, count, key.number)} ({ends})"
         recorded = [f"{component}:{name}" for component, name, _ in t.recorded_calls()]
         return _with_nearest(f"no recorded call matches {key.text}", call, recorded)
 
@@ -167,7 +167,7 @@ def mocked_event(event: dict[str, Any], value: Any) -> dict[str, Any]:
 
 
 def _with_nearest(message: str, wanted: str, candidates: list[str]) -> str:
-    nearest = difflib.get_close_matches(wanted, sorted(set(candidates)), n=3, cutoff=0.5)
+    nearest = nearest_recorded(wanted, candidates)
     if not nearest:
         nearest = sorted(set(candidates))[:3]
     return f"{message}; nearest recorded: {', '.join(nearest)}" if nearest else message

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import functools
-from datetime import datetime
 from typing import Any
 
+from ..analysis.fields import is_duration
 from ..analysis.window import parse_ts
 from .breakpoints import Breakpoint
 from .engine import ReplayEngine, Stop
@@ -27,7 +26,7 @@ def breakpoint_info(breakpoint: Breakpoint) -> BreakpointInfo:
 def stop_report(engine: ReplayEngine, stop: Stop, displays: list[Expr]) -> StopReport:
     """A stop with its place in the run, its enclosing spans, the breakpoints hit and the displays."""
     t = engine.timeline
-    ancestry = tuple(frame(t, position) for position in t.ancestry(stop.index) if position != stop.index)
+    ancestry = tuple(frame(t, position) for position in t.enclosing(stop.index))
     hits = tuple(breakpoint_info(b) for number in stop.breakpoints
                  if (b := engine.breakpoints.items.get(number) or engine.breakpoints.retired.get(number)))
     shown = tuple((expr.text, *value_of(expr, stop)) for expr in displays)
@@ -37,23 +36,14 @@ def stop_report(engine: ReplayEngine, stop: Stop, displays: list[Expr]) -> StopR
 def elapsed_ms(t: Timeline, index: int) -> float | None:
     """Time from the run's start to this event, from their timestamps; None if either is unreadable.
 
-    The run starts at its `run_start` event, as for analyze and inspect (a segment's first event, written
-    when the segment opens, can be later); without one, at the first event.
+    The run starts at its `run_start` event, as for analyze and inspect; without one, at the first event
+    (see `Timeline.origin`).
     """
-    origin = _origin(t)
+    origin = t.origin
     if origin is None:
         return None
     try:
         return (parse_ts(t.event(index).get("ts")) - origin).total_seconds() * 1000  # type: ignore[arg-type]
-    except (TypeError, ValueError, AttributeError):
-        return None
-
-
-@functools.lru_cache(maxsize=4)
-def _origin(t: Timeline) -> datetime | None:
-    """The run's start time, found once per timeline (every stop of a walk asks for it)."""
-    try:
-        return parse_ts((_run_start(t) or t.event(0)).get("ts"))  # type: ignore[arg-type]
     except (TypeError, ValueError, AttributeError):
         return None
 
@@ -77,7 +67,7 @@ def centred(size: int, middle: int, around: int) -> tuple[int, int]:
 def span_bounds(t: Timeline, index: int) -> tuple[int, int]:
     """The first and last position of the span around the event (at a call's start, the call's parent;
     the whole run at the top)."""
-    chain = [position for position in t.ancestry(index) if position != index]
+    chain = t.enclosing(index)
     if not chain:
         return 0, len(t) - 1
     start = chain[-1]
@@ -100,7 +90,7 @@ def run_info(engine: ReplayEngine) -> Table:
     rows: list[tuple[Any, ...]] = [("run", t.run_id or "-"), ("trace", t.label), ("events", len(t)),
                                    ("seq", f"{t.seq[0]}..{t.seq[len(t) - 1]}"), ("first", first.get("ts", "-")),
                                    ("last", last.get("ts", "-"))]
-    start = _run_start(t)
+    start = t.run_start()
     if start is not None:
         attrs = start.get("attrs") if isinstance(start.get("attrs"), dict) else {}
         for key in ("entry", "argv", "cwd", "python"):
@@ -108,23 +98,9 @@ def run_info(engine: ReplayEngine) -> Table:
                 rows.append((key, attrs[key]))
     if last.get("event_type") == "run_end":
         took = last.get("duration_ms")
-        rows.append(("ended", f"{last.get('status')}" + (f" after {took} ms" if _is_duration(took) else "")))
+        rows.append(("ended", f"{last.get('status')}" + (f" after {took} ms" if is_duration(took) else "")))
     rows.append(("position", f"seq {t.seq[engine.index]} ({engine.index + 1} of {len(t)})"))
     return Table("run", ("field", "value"), tuple(rows))
-
-
-def _is_duration(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and 0 <= value < float("inf")
-
-
-def _run_start(t: Timeline) -> dict[str, Any] | None:
-    code = t.types.find("run_start")
-    if code is None:
-        return None
-    for index in range(min(len(t), 16)):
-        if t.type_code[index] == code:
-            return t.event(index)
-    return None
 
 
 def stats(engine: ReplayEngine) -> Table:

@@ -10,9 +10,10 @@ from __future__ import annotations
 from typing import Any
 
 from ..model.errors import UsageError
+from .breakpoints import parse_condition
 from .commands import command_table, nearest, resolve, split
 from .engine import ReplayEngine, Stop
-from .expr import Expr, ExprError, parse_expression
+from .expr import Expr, ExprError, pointer
 from .mock_specs import parse_mock
 from .outputs import Breakpoints, Help, Listing, Message, MockInfo, Mocks, Value, Where
 from .reports import breakpoint_info, centred, frame, listing, run_info, span_bounds, stats, stop_report, value_of
@@ -194,7 +195,7 @@ class ReplaySession:
         """where
         Show the spans around the current event, outermost first, and the event."""
         t, index = self.engine.timeline, self.engine.index
-        frames = [frame(t, position) for position in t.ancestry(index) if position != index]
+        frames = [frame(t, position) for position in t.enclosing(index)]
         return [Where((*frames, frame(t, index)))]
 
     def do_list(self, argument: str, column: int) -> list[Any]:
@@ -240,7 +241,7 @@ class ReplaySession:
         return [self._value(argument, column, pretty=True)]
 
     def _value(self, argument: str, column: int, pretty: bool) -> Value:
-        expr = _expression(argument, column) if argument else None
+        expr = parse_condition(argument, column) if argument else None
         value, missing = value_of(expr, self.engine.current)
         return Value(argument or "<event>", value, missing, pretty or expr is None)
 
@@ -250,7 +251,7 @@ class ReplaySession:
         if not argument:
             shown = [Value(expr.text, *value_of(expr, self.engine.current), named=True) for expr in self.displays]
             return shown or [Message("No displays")]
-        expr = _expression(argument, column)
+        expr = parse_condition(argument, column)
         self.displays.append(expr)
         value, missing = value_of(expr, self.engine.current)
         return [Value(expr.text, value, missing, named=True)]
@@ -333,29 +334,10 @@ class ReplaySession:
         return []
 
     def _position(self, text: str) -> int:
-        seq = _seq(text.strip(), "list")
-        position = self.engine.timeline.position_of(seq)
-        if position is None:
-            nearest_seqs = self.engine.timeline.nearest_seqs(seq)
-            raise UsageError(f"the run has no event with seq {seq}",
-                             hint="nearest: " + ", ".join(str(s) for s in nearest_seqs))
-        return position
+        return self.engine.timeline.require_position(_seq(text.strip(), "list"))
 
 
 COMMANDS = command_table(ReplaySession)
-
-
-def pointer(line: str, column: int) -> str:
-    """The command line and a caret under `column` (1-based)."""
-    shown = "".join(char if char.isprintable() else " " for char in line)
-    return f"{shown}\n{' ' * max(column - 1, 0)}^"
-
-
-def _expression(text: str, column: int) -> Expr:
-    try:
-        return parse_expression(text)
-    except ExprError as error:
-        raise ExprError(error.reason, error.column + column - 1, text, hint=error.hint) from None
 
 
 def _seq(text: str, command: str) -> int:

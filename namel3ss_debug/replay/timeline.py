@@ -14,12 +14,18 @@ deeper than its parent span, like a call of no length.
 from __future__ import annotations
 
 import bisect
+import functools
 import math
 import re
 from array import array
+from datetime import datetime
 from typing import Any, Iterator, Protocol
 
+from ..analysis.fields import is_duration
+from ..analysis.window import parse_ts
+from ..model.errors import UsageError
 from ..model.span_ids import OpenSpans
+from ..model.text_keys import text_key
 
 INSTANT, START, END = 0, 1, 2
 _DIGITS = re.compile(r"[0-9]+")
@@ -28,11 +34,14 @@ _MAX_DEPTH = 0xFFFFFFFF
 
 
 class EventStore(Protocol):
-    """Where the full events are: `event(i)` is the i-th event as a dict, `where(i)` its `file:line`."""
+    """Where the full events are: `event(i)` is the i-th event as a dict, `where(i)` its `file:line`;
+    `close()` lets go of any file it holds open."""
 
     def event(self, index: int) -> dict[str, Any]: ...
 
     def where(self, index: int) -> str: ...
+
+    def close(self) -> None: ...
 
 
 class MemoryStore:
@@ -52,6 +61,9 @@ class MemoryStore:
     def where(self, index: int) -> str:
         return self.places[index]
 
+    def close(self) -> None:
+        pass
+
 
 class Names:
     """Strings interned as small integer codes: types, components, names, statuses."""
@@ -61,8 +73,7 @@ class Names:
         self.texts: list[str] = []
 
     def code(self, text: Any) -> int:
-        if not isinstance(text, str):
-            text = repr(text)
+        text = text_key(text)
         code = self.codes.get(text)
         if code is None:
             code = self.codes[text] = len(self.texts)
@@ -109,6 +120,10 @@ class Timeline:
     def where(self, index: int) -> str:
         return self.store.where(index)
 
+    def close(self) -> None:
+        """Closes the files the events are read from (the session is over)."""
+        self.store.close()
+
     def event_type(self, index: int) -> str:
         return self.types.texts[self.type_code[index]]
 
@@ -143,9 +158,15 @@ class Timeline:
 
     def ancestry(self, index: int) -> list[int]:
         """Start positions of the spans around this event, outermost first (a start includes its own span)."""
-        span = self.span[index] if self.kind[index] == START else self._parent_of(index)
+        chain = self.enclosing(index)
+        return [*chain, index] if self.kind[index] == START else chain
+
+    def enclosing(self, index: int) -> list[int]:
+        """Start positions of the spans this event is inside of, outermost first, from its parent's (a
+        start's own span is not one of them)."""
+        span = self._parent_of(index)
         chain: list[int] = []
-        while span != NO_SPAN and len(chain) <= _MAX_DEPTH:
+        while span != NO_SPAN:  # a parent span is always numbered before its children: the chain ends
             chain.append(self.span_start[span])
             span = self.span_parent[span]
         return chain[::-1]
@@ -163,8 +184,20 @@ class Timeline:
             return index if index < len(self.seq) and self.seq[index] == seq else None
         return next((i for i, value in enumerate(self.seq) if value == seq), None)
 
+    def require_position(self, seq: int, error: type[UsageError] = UsageError) -> int:
+        """The position of the event with this seq; `error` naming the nearest seqs if the run has none."""
+        position = self.position_of(seq)
+        if position is None:
+            nearest = ", ".join(str(value) for value in self.nearest_seqs(seq))
+            raise error(f"the run has no event with seq {seq}", hint=f"nearest: {nearest}")
+        return position
+
     def span_of_seqs(self, first: int, last: int) -> tuple[int, int] | None:
-        """Positions of the events with seqs from `first` to `last`, clipped to the run; None if none."""
+        """Positions of the events with seqs from `first` to `last`, clipped to the run; None if none.
+
+        When the run's seqs are out of order (they go down somewhere), nothing is clipped: `first` and
+        `last` must be seqs the run has, and their positions are given (None if either is missing).
+        """
         if not self._sorted:
             low, high = self.position_of(first), self.position_of(last)
             return None if low is None or high is None else (low, high)
@@ -191,6 +224,25 @@ class Timeline:
         for (component, name), count in self.calls.items():
             yield self.components.texts[component], self.names.texts[name], count
 
+    def run_start(self) -> dict[str, Any] | None:
+        """The run's `run_start` event (among the first few), or None."""
+        code = self.types.find("run_start")
+        if code is None:
+            return None
+        for index in range(min(len(self), 16)):
+            if self.type_code[index] == code:
+                return self.event(index)
+        return None
+
+    @functools.cached_property
+    def origin(self) -> datetime | None:
+        """When the run started, read once: the `run_start` event's time (a segment's first event, written
+        when the segment opens, can be later), else the first event's; None if unreadable."""
+        try:
+            return parse_ts((self.run_start() or self.event(0)).get("ts"))  # type: ignore[arg-type]
+        except (TypeError, ValueError, AttributeError):
+            return None
+
 
 class TimelineBuilder:
     """Adds events in file order, pairing starts with ends through the spans open at the time."""
@@ -198,7 +250,6 @@ class TimelineBuilder:
     def __init__(self, timeline: Timeline):
         self.timeline = timeline
         self.spans: OpenSpans[int] = OpenSpans()  # span id -> span number
-        self._depths = array("I")  # per span
 
     def add(self, seq: int, event_type: Any, component: Any, name: Any, span_id: Any, parent_id: Any,
             status: Any, duration_ms: Any = None) -> None:
@@ -211,8 +262,7 @@ class TimelineBuilder:
         t.component_code.append(component_code)
         t.name_code.append(name_code)
         t.status_code.append(t.statuses.code(status))
-        valid = isinstance(duration_ms, (int, float)) and not isinstance(duration_ms, bool) and 0 <= duration_ms < math.inf
-        t.duration.append(duration_ms if valid else math.nan)
+        t.duration.append(duration_ms if is_duration(duration_ms) else math.nan)
         if status == "started":
             self._start(span_id, parent_id, component_code, name_code)
             return
@@ -226,14 +276,12 @@ class TimelineBuilder:
         t = self.timeline
         parent = self._lookup(parent_id)
         number = len(t.span_start)
-        depth = 0 if parent == NO_SPAN else min(self._depths[parent] + 1, _MAX_DEPTH)
         t.span_parent.append(parent)
         t.span_start.append(len(t.seq) - 1)
         t.span_end.append(-1)
-        self._depths.append(depth)
         self.spans.start(span_id, number)
         t.kind.append(START)
-        t.depth.append(depth)
+        t.depth.append(self._inside(parent))
         t.span.append(number)
         t.call.append(self._count(component, name))
 
@@ -241,7 +289,7 @@ class TimelineBuilder:
         t = self.timeline
         t.span_end[number] = len(t.seq) - 1
         t.kind.append(END)
-        t.depth.append(self._depths[number])
+        t.depth.append(t.depth[t.span_start[number]])
         t.span.append(number)
         t.call.append(t.call[t.span_start[number]])
 
@@ -249,9 +297,14 @@ class TimelineBuilder:
         t = self.timeline
         parent = self._lookup(parent_id)
         t.kind.append(INSTANT)
-        t.depth.append(0 if parent == NO_SPAN else min(self._depths[parent] + 1, _MAX_DEPTH))
+        t.depth.append(self._inside(parent))
         t.span.append(parent)
         t.call.append(self._count(component, name))
+
+    def _inside(self, parent: int) -> int:
+        """The depth of an event in span `parent`: one below the span's start (its own depth), 0 at the top."""
+        t = self.timeline
+        return 0 if parent == NO_SPAN else min(t.depth[t.span_start[parent]] + 1, _MAX_DEPTH)
 
     def _lookup(self, parent_id: Any) -> int:
         number = self.spans.parent(parent_id)

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Callable
 
 from ..model.errors import UsageError
 from ..model.events import COMPONENTS
-from ..replay.breakpoints import parse_condition, split_call
+from ..replay.breakpoints import parse_spec, split_call
 from ..replay.expr import Expr, truthy
 from ..replay.outputs import BreakpointInfo
 from ..replay.timeline import as_number
@@ -112,21 +112,9 @@ class BreakTable:
 
 def parse_break(spec: str, number: int, column: int = 1) -> Break:
     """`TARGET [if CONDITION]` as a Break numbered `number`."""
-    lead = len(spec) - len(spec.lstrip())
-    target_text, _, rest = spec.strip().partition(" ")
-    if not target_text:
-        raise BreakError("a breakpoint needs a target", hint=_EXAMPLES)
-    match = parse_target(target_text)
-    rest_stripped = rest.strip()
-    if not rest_stripped:
-        return Break(number, target_text, match)
-    if not rest_stripped.startswith("if") or rest_stripped[2:3] not in (" ", ""):
-        raise BreakError(f"expected `if CONDITION` after {target_text}, not {rest_stripped!r}",
-                         hint="e.g. b tool:search if inputs.query == \"x\"")
-    condition_text = rest_stripped[2:].strip()
-    at = lead + len(target_text) + 1 + (len(rest) - len(rest.lstrip())) + 2
-    at += len(rest_stripped[2:]) - len(rest_stripped[2:].lstrip())
-    return Break(number, target_text, match, parse_condition(condition_text, column + at))
+    match, condition = parse_spec(spec, column, parse_target, BreakError, _EXAMPLES,
+                                  'e.g. b tool:search if inputs.query == "x"')
+    return Break(number, spec.strip().partition(" ")[0], match, condition)
 
 
 def parse_target(text: str) -> Match:

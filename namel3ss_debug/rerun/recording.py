@@ -52,7 +52,6 @@ class Recording:
         self.calls: list[RecordedCall] = []
         self.by_path: dict[int, RecordedCall] = {}
         self.by_operation: dict[tuple[str, str], list[RecordedCall]] = {}
-        self.run_start: int | None = None
         self._fingerprints: dict[int, bytes] = {}
         self._index()
 
@@ -66,7 +65,6 @@ class Recording:
             event_type = t.event_type(i)
             span = t.span[i]
             if event_type == "run_start":
-                self.run_start = i if self.run_start is None else self.run_start
                 span_paths[span] = ROOT
                 continue
             component, name = t.component(i), t.name(i)
@@ -79,7 +77,7 @@ class Recording:
             self.by_operation.setdefault((component, name), []).append(call)
 
     def start_event(self) -> dict[str, Any]:
-        return self.timeline.event(self.run_start) if self.run_start is not None else {}
+        return self.timeline.run_start() or {}
 
     def end_event(self) -> dict[str, Any] | None:
         return run_end(self.timeline)

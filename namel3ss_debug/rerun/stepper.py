@@ -38,15 +38,14 @@ from rich.text import Text
 
 from ..model.errors import UsageError
 from ..render.event_text import one_line
-from ..render.json_text import pretty_json
+from ..render.json_text import compact_json, pretty_json
 from ..render.replay_view import render
-from ..render.rerun_stop import FIELD_WIDTH, answer_json, json_text, stop_line, stop_view
+from ..render.rerun_stop import FIELD_WIDTH, answer_json, stop_line, stop_view
 from ..render.text import visible
 from ..replay.breakpoints import parse_condition
 from ..replay.commands import command_table, nearest, resolve, split
-from ..replay.expr import MISSING, evaluate
+from ..replay.expr import MISSING, evaluate, pointer
 from ..replay.outputs import Breakpoints, Help, Message, Value
-from ..replay.session import pointer
 from ..replay.view import EventView
 from .breaks import BreakTable
 from .answers import REPLACED, from_value
@@ -193,7 +192,7 @@ class Stepper:
             from_value(REPLACED, value, pending.codec, None, pending.generator)
         except CodecError as error:
             raise AnswerError(str(error), hint="give the fields the call's codec needs") from None
-        self._say(Message(f"{self._current.live.key} returns {one_line(json_text(value), FIELD_WIDTH)}"))
+        self._say(Message(f"{self._current.live.key} returns {one_line(compact_json(value), FIELD_WIDTH)}"))
         return Decision("replace", value)
 
     # -- breakpoints and looking -----------------------------------------------------------------

@@ -16,10 +16,6 @@ from .problems import ReadProblems
 from .records import ENVELOPE, MAX_SEQ
 
 
-def text_of_type(event_type: Any) -> str:
-    return event_type if isinstance(event_type, str) else repr(event_type)
-
-
 def parse_line(line: bytes, where: str, problems: ReadProblems, tail: bool, *,
                versioned: bool = True) -> dict[str, Any] | None:
     """A line as a dict, or None after telling `problems` why it is not an event; a newer `v` raises."""

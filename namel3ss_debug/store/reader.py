@@ -21,9 +21,10 @@ import orjson
 
 from ..model.errors import TraceError
 from ..model.events import is_known_event_type
+from ..model.text_keys import text_key
 from .blocks import Block, iter_blocks, lines_of, open_trace
 from .index import IndexBuilder
-from .line_events import envelope_problem, parse_line, text_of_type
+from .line_events import envelope_problem, parse_line
 from .problems import ReadProblems
 from .records import BLOCK_DECODER, EventRecord, odd_fields, record_from_dict
 from .sources import STDIN, RunSource
@@ -375,12 +376,12 @@ class _DictSink(_Sink):
         if odd:
             self.problems.dropped_field(where, odd)
         if not is_known_event_type(event["event_type"]):
-            self.problems.unknown_type(text_of_type(event["event_type"]), where)
+            self.problems.unknown_type(text_key(event["event_type"]), where)
         self._check_seq(event, where)
         return True
 
     def _check_seq(self, event: dict[str, Any], where: str) -> None:
-        run = event["run_id"] if isinstance(event["run_id"], str) else repr(event["run_id"])
+        run = text_key(event["run_id"])
         expected = self._next_seq.get(run)
         if expected is not None and event["seq"] != expected:
             self.problems.seq_gap(where, expected, event["seq"])

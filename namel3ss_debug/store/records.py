@@ -80,18 +80,24 @@ def attrs_of(record: EventRecord) -> dict[str, Any]:
 def record_from_dict(event: dict[str, Any]) -> tuple[EventRecord, list[str]]:
     """A record from an event dict (a mapped legacy line, or a line the block decoder refused).
 
-    Envelope fields must be right (`ValueError` names the first that is not); an optional field of the
-    wrong type is dropped and named in the returned list, so one odd field does not cost the event.
+    Envelope fields must be right (`ValueError` names the first that is not, see `envelope_record`); an
+    optional field of the wrong type is dropped and named in the returned list, so one odd field does not
+    cost the event.
     """
+    return _with_optional(envelope_record(event), event)
+
+
+def envelope_record(event: dict[str, Any]) -> EventRecord:
+    """A record of the event's envelope alone, its optional fields left unset: the check that decides
+    whether a dict is an event (`ValueError` names the first envelope field that is missing or wrong)."""
     missing = [key for key in ENVELOPE if key not in event]
     if missing:
         raise ValueError(f"missing field `{missing[0]}`")
     data = {key: event[key] for key in ENVELOPE}
     try:
-        record = msgspec.convert(data, EventRecord)
+        return msgspec.convert(data, EventRecord)
     except msgspec.ValidationError as error:
         raise ValueError(_field_message(error)) from None
-    return _with_optional(record, event)
 
 
 def _with_optional(record: EventRecord, event: dict[str, Any]) -> tuple[EventRecord, list[str]]:
