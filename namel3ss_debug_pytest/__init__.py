@@ -100,7 +100,9 @@ class EveryTestTraced:
             item.stash[_OUTCOME] = "failed"
         _end(item, run)
         if self.keep == "failed" and item.stash.get(_OUTCOME, "passed") != "failed":
-            _remove(run.paths)
+            from namel3ss_debug.tracer.retention import remove  # noqa: PLC0415 - loaded with the run already
+
+            remove(run.paths)
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -178,14 +180,6 @@ def _end(item: pytest.Item, run: Any) -> None:
     problem = run.end(item.stash.get(_OUTCOME, "passed"))
     if problem is not None:
         item.warn(pytest.PytestWarning(f"n3trace: {problem}"))
-
-
-def _remove(paths: list[Path]) -> None:
-    for path in paths:
-        try:
-            path.unlink()
-        except OSError:
-            continue
 
 
 def _slug(name: str) -> str:

@@ -230,6 +230,12 @@ class Integrity:
     problems: list[str]  # `file:line: what` or `run R seq N: what`, the first of each kind
 
 
+# The counts of `Integrity`, in the order the views and `check --clean-integrity` list them.
+INTEGRITY_COUNTS = ("unclosed_spans", "ends_without_start", "orphan_parents", "duplicate_ids", "seq_gaps",
+                    "torn_lines", "invalid_lines", "dropped_fields", "runs_not_ended", "tracer_dropped_events",
+                    "tracer_errors")
+
+
 @dataclass(frozen=True)
 class PathStep:
     component: str

@@ -11,12 +11,13 @@ from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from typing import Callable, Optional
 
-from ..analysis.report import OperationStats, Report
+from ..analysis.report import INTEGRITY_COUNTS, OperationStats, Report
 from ..model.events import COMPONENTS
+from ..model.messages import plural
 from .results import MAX_EVENTS, CheckResult, EventRef, ms_text, usd_text
-from .rules import Rule
+from .rules import CALL_COMPONENTS, Rule
 from .scan import EventScan
-from .specs import parse_spec
+from .specs import EventSpec
 
 
 @dataclass(frozen=True)
@@ -61,8 +62,7 @@ def _max_errors(rule: Rule, report: Report, scan: EventScan) -> Verdict:
 
 
 def _max_category_errors(rule: Rule, report: Report, scan: EventScan) -> Verdict:
-    count = _category_count(report, lambda category: category == rule.target)
-    refs = _error_refs(report, scan, lambda category: category == rule.target)
+    count, refs = _errors(report, scan, lambda category: category == rule.target)
     return _at_most(rule.limit, count, f"{rule.target} error", refs, count)
 
 
@@ -72,9 +72,11 @@ def _max_component_errors(rule: Rule, report: Report, scan: EventScan) -> Verdic
     return _at_most(rule.limit, stats.errors if stats else 0, f"failed {rule.target} span", found.refs(), found.count)
 
 
-def _category_count(report: Report, wanted: Callable[[str], bool]) -> int:
+def _errors(report: Report, scan: EventScan, wanted: Callable[[str], bool]) -> tuple[int, list[EventRef]]:
+    """The distinct errors of the wanted categories: how many, and where the report's examples of them are."""
     by_category = report.errors.by_category if report.errors else {}
-    return sum(count for category, count in by_category.items() if wanted(category))
+    count = sum(count for category, count in by_category.items() if wanted(category))
+    return count, _error_refs(report, scan, wanted)
 
 
 def _error_refs(report: Report, scan: EventScan, wanted: Callable[[str], bool]) -> list[EventRef]:
@@ -98,7 +100,8 @@ _PERCENTILE = {"max_p95": ("p95_ms", "p95"), "max_p99": ("p99_ms", "p99"), "max_
 
 def _latency(rule: Rule, report: Report, scan: EventScan) -> Verdict:
     attribute, word = _PERCENTILE[rule.key]
-    matched = _operations(report, rule.target)
+    spec, _, found = scan.latency[(rule.key, rule.target)]
+    matched = _operations(report, spec)
     values = [getattr(stats.latency, attribute) for stats in matched]
     values = [value for value in values if value is not None]
     limit = ms_text(rule.limit)
@@ -106,14 +109,12 @@ def _latency(rule: Rule, report: Report, scan: EventScan) -> Verdict:
         return Verdict(True, limit, f"no ended {rule.target} spans", rule.limit, None,
                        details=[_no_spans(rule.target, report)])
     value = max(values)
-    _, _, found = scan.latency[(rule.key, rule.target)]
     return Verdict(value <= rule.limit, limit, f"{word} {ms_text(value)}", rule.limit, value, found.refs(), found.count)
 
 
-def _operations(report: Report, target: str) -> list[OperationStats]:
+def _operations(report: Report, spec: EventSpec) -> list[OperationStats]:
     """The stats a target names: a component's (`llm`), else each operation of that component or span kind
     whose name matches (`llm:planner`, `tool:*`, `agent_turn`): a name recorded under two kinds is two."""
-    spec = parse_spec(target)[0]
     if spec.name is None and spec.head in COMPONENTS:
         return [stats for stats in report.components or [] if stats.component == spec.head]
     return [stats for stats in report.operations or []
@@ -146,9 +147,9 @@ def _max_cost(rule: Rule, report: Report, scan: EventScan) -> Verdict:
 
 def _max_calls(rule: Rule, report: Report, scan: EventScan) -> Verdict:
     overview = report.overview
-    component = "llm" if rule.key == "max_llm_calls" else "tool"
+    component = CALL_COMPONENTS[rule.key]
     count = (overview.llm_calls if component == "llm" else overview.tool_calls) if overview else 0
-    _, found = scan.call_limits[rule.key]
+    _, found = scan.call_limits[component]
     return _at_most(rule.limit, count, f"{component} call", found.events, max(found.count - rule.limit, 0))
 
 
@@ -157,7 +158,8 @@ def _max_duration(rule: Rule, report: Report, scan: EventScan) -> Verdict:
     if duration is None:
         return Verdict(True, ms_text(rule.limit), "no duration", rule.limit, None,
                        details=["the run has no recorded duration (no run_end, no timestamps)"])
-    events = [scan.last] if scan.last is not None and duration > rule.limit else []
+    last = scan.last
+    events = [last] if last is not None and duration > rule.limit else []
     return Verdict(duration <= rule.limit, ms_text(rule.limit), ms_text(duration), rule.limit, duration, events, len(events))
 
 
@@ -165,25 +167,18 @@ def _max_duration(rule: Rule, report: Report, scan: EventScan) -> Verdict:
 
 
 def _require(rule: Rule, report: Report, scan: EventScan) -> Verdict:
-    spec = parse_spec(rule.target)[0]
+    spec, found = scan.specs[rule.target]
     if spec.is_error:
-        count = _category_count(report, spec.error_category)
-        refs = _error_refs(report, scan, spec.error_category)
+        count, refs = _errors(report, scan, spec.error_category)
         return _at_least(rule.limit, count, refs, count, [])
-    _, found = scan.specs[rule.target]
     hint = [] if found.count else [_nothing_like(rule.target, scan)]
     return _at_least(rule.limit, found.count, found.refs(), found.count, hint)
 
 
 def _forbid(rule: Rule, report: Report, scan: EventScan) -> Verdict:
-    spec = parse_spec(rule.target)[0]
-    if spec.is_error:
-        count = _category_count(report, spec.error_category)
-        refs = _error_refs(report, scan, spec.error_category)
-    else:
-        _, found = scan.specs[rule.target]
-        count, refs = found.count, found.refs()
-    return Verdict(count == 0, "none", _count(count, "occurrence"), 0, count, refs, count)
+    spec, found = scan.specs[rule.target]
+    count, refs = _errors(report, scan, spec.error_category) if spec.is_error else (found.count, found.refs())
+    return Verdict(count == 0, "none", plural(count, "occurrence"), 0, count, refs, count)
 
 
 def _require_order(rule: Rule, report: Report, scan: EventScan) -> Verdict:
@@ -199,7 +194,7 @@ def _require_order(rule: Rule, report: Report, scan: EventScan) -> Verdict:
 
 def _forbid_secrets(rule: Rule, report: Report, scan: EventScan) -> Verdict:
     found = scan.secret_events
-    return Verdict(found.count == 0, "none", _count(found.count, "event") + " with secret-looking text", 0,
+    return Verdict(found.count == 0, "none", plural(found.count, "event") + " with secret-looking text", 0,
                    found.count, found.refs(), found.count)
 
 
@@ -208,14 +203,9 @@ def _clean_integrity(rule: Rule, report: Report, scan: EventScan) -> Verdict:
     # analyze calls a run that has not ended (yet) ok; a gate does not: the app crashed or was killed.
     if integrity is None or (integrity.ok and not integrity.runs_not_ended):
         return Verdict(True, "clean", "clean", 0, 0)
-    counts = {name: getattr(integrity, name) for name in _INTEGRITY_COUNTS if getattr(integrity, name)}
+    counts = {name: getattr(integrity, name) for name in INTEGRITY_COUNTS if getattr(integrity, name)}
     value = ", ".join(f"{name.replace('_', ' ')} {count}" for name, count in counts.items()) or "not clean"
     return Verdict(False, "clean", value, 0, sum(counts.values()), details=list(integrity.problems))
-
-
-_INTEGRITY_COUNTS = ("unclosed_spans", "ends_without_start", "orphan_parents", "duplicate_ids", "seq_gaps",
-                     "torn_lines", "invalid_lines", "dropped_fields", "runs_not_ended", "tracer_dropped_events",
-                     "tracer_errors")
 
 
 def _nothing_like(target: str, scan: EventScan) -> str:
@@ -226,16 +216,12 @@ def _nothing_like(target: str, scan: EventScan) -> str:
 # ---------------------------------------------------------------- shared
 
 
-def _at_most(limit: float, value: float, noun: str, refs: list[EventRef], total: int) -> Verdict:
-    return Verdict(value <= limit, str(limit), _count(value, noun), limit, value, refs, total)
+def _at_most(limit: float, value: int, noun: str, refs: list[EventRef], total: int) -> Verdict:
+    return Verdict(value <= limit, str(limit), plural(value, noun), limit, value, refs, total)
 
 
 def _at_least(limit: int, value: int, refs: list[EventRef], total: int, details: list[str]) -> Verdict:
-    return Verdict(value >= limit, f">= {limit}", _count(value, "occurrence"), limit, value, refs, total, details)
-
-
-def _count(value: float, noun: str) -> str:
-    return f"{value:g} {noun}" + ("" if value == 1 else "s")
+    return Verdict(value >= limit, f">= {limit}", plural(value, "occurrence"), limit, value, refs, total, details)
 
 
 _JUDGES: dict[str, Callable[[Rule, Report, EventScan], Verdict]] = {

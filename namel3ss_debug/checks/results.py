@@ -82,3 +82,8 @@ class CheckReport:
     rules: int
     failed: int  # failed (rule, run) pairs
     runs: list[RunCheck]
+
+    @property
+    def passed_count(self) -> int:
+        """Passed (rule, run) pairs."""
+        return sum(len(run.results) - len(run.failed) for run in self.runs)

@@ -51,6 +51,8 @@ VOCABULARY: dict[str, str] = {
     "clean_integrity": "bool",
 }
 KEYS = tuple(VOCABULARY)
+# The call-count rules, with the component whose calls each one counts.
+CALL_COMPONENTS = {"max_llm_calls": "llm", "max_tool_calls": "tool"}
 
 
 class Invalid(ValueError):

@@ -26,34 +26,26 @@ from .scan import EventScan
 from .secrets import SecretFinder
 
 
-
 def check_run(source: Any, reader: TraceReader, rules: list[Rule], *, pricer: Optional[Pricer] = None,
               secrets: Optional[SecretFinder] = None) -> tuple[RunCheck, int]:
     """The rules judged against one run (`source`: a RunSource read by `reader`), and how many events it had."""
     wants_secrets = any(rule.key == "forbid_secrets" for rule in rules)
     scan = EventScan(rules, (secrets or SecretFinder()) if wants_secrets else None)
-    seen = [0]
-    blocks = (dict_blocks(reader.events(source), lambda located: _see(scan, seen, located), reader.problems)
-              if wants_secrets else _record_blocks(reader, source, scan, seen))
+    blocks = (dict_blocks(reader.events(source), scan.see, reader.problems)
+              if wants_secrets else _record_blocks(reader, source, scan))
     report = analyze([(source, blocks)], pricer=pricer, problems=reader.problems)
     results = evaluate(rules, report, scan)
     run_id = report.run_ids[0] if report.run_ids else (source.run_id or source.label)
     check = RunCheck(run_id, source.label, list(source.files), all(r.passed for r in results), results)
-    return check, seen[0]
+    return check, scan.events
 
 
-def _see(scan: EventScan, seen: list[int], located: Located) -> None:
-    scan.see(located)
-    seen[0] += 1
-
-
-def _record_blocks(reader: TraceReader, source: Any, scan: EventScan, seen: list[int]) -> Iterator[list[EventRecord]]:
+def _record_blocks(reader: TraceReader, source: Any, scan: EventScan) -> Iterator[list[EventRecord]]:
     """The run's records a block at a time, each shown to the scan first as the fields it reads."""
     for file, placed in reader.placed_records(source):
         path = source.files[file]
         for record, line, offset in placed:
             scan.see(Located(_fields(record), path, line, offset))
-        seen[0] += len(placed)
         yield [record for record, _, _ in placed]
 
 
@@ -61,7 +53,7 @@ def _fields(record: EventRecord) -> dict[str, Any]:
     """What the scan reads of an event (everything but `forbid_secrets`, which takes the other path)."""
     event: dict[str, Any] = {"run_id": record.run_id, "seq": record.seq, "event_type": record.event_type,
                              "component": record.component, "name": record.name, "status": record.status}
-    for key in ("duration_ms", "cost_usd", "model"):
+    for key in ("duration_ms", "cost_usd"):
         value = getattr(record, key)
         if value is not None:
             event[key] = value

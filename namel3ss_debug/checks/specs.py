@@ -15,7 +15,7 @@ from fnmatch import fnmatchcase
 from typing import Any, Optional
 
 from ..model.error_category import CATEGORIES
-from ..model.events import COMPONENTS, INSTANT_EVENT_TYPES, SPAN_EVENT_PREFIXES
+from ..model.events import COMPONENTS, INSTANT_EVENT_TYPES, SPAN_EVENT_PREFIXES, kind as span_kind
 
 _SPEC = re.compile(r"^(?P<head>[A-Za-z_][A-Za-z0-9_]*)(?::(?P<name>[^\s>]+?))?(?:\s*>=\s*(?P<count>[0-9]+))?$")
 _OPENERS = ("run_start", "run_end", "segment_start")  # the run itself, not something it did
@@ -30,7 +30,8 @@ class SpecError(ValueError):
 
 @dataclass(frozen=True)
 class EventSpec:
-    """`head:name`; `name` None means any name. `category` is set for `error:...` specs."""
+    """`head:name`; `name` None means any name. An `error:...` spec has `is_error` set and its category
+    (a glob) in `name`."""
 
     text: str
     head: str
@@ -41,10 +42,12 @@ class EventSpec:
         """Whether `event` (a v1 event dict) is one occurrence of this spec (never for error specs)."""
         if self.is_error or not is_occurrence(event):
             return False
-        head = self.head
-        if event.get("component") != head and kind_of(event) != head:
-            return False
-        return self.name is None or fnmatchcase(str(event.get("name")), self.name)
+        return self.covers(event.get("component"), span_kind(str(event.get("event_type", ""))), str(event.get("name")))
+
+    def covers(self, component: object, kind: str, name: str) -> bool:
+        """Whether an event of `component`, of span kind (or instant type) `kind` and named `name` is one this
+        spec names, start, end or instant alike: `matches` without the occurrence test."""
+        return (component == self.head or kind == self.head) and (self.name is None or fnmatchcase(name, self.name))
 
     def error_category(self, category: str) -> bool:
         return self.is_error and (self.name is None or fnmatchcase(category, self.name))
@@ -88,15 +91,6 @@ def is_occurrence(event: dict[str, Any]) -> bool:
     """One event per thing that happened: a span's start, or an instant event."""
     event_type = str(event.get("event_type", ""))
     return not event_type.endswith("_end") and event_type not in _OPENERS
-
-
-def kind_of(event: dict[str, Any]) -> str:
-    """`llm_call` for `llm_call_start`; the event type itself for an instant."""
-    event_type = str(event.get("event_type", ""))
-    for suffix in ("_start", "_end"):
-        if event_type.endswith(suffix):
-            return event_type[: -len(suffix)]
-    return event_type
 
 
 def label(event: dict[str, Any]) -> str:

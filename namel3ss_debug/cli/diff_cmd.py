@@ -74,10 +74,10 @@ def diff(base: str, new: str, fail_on: tuple[str, ...], output_format: str, cont
     sources, resolved = open_traces((base, new), False, config_path)
     pricer = Pricer(None, resolved.settings.price_overrides)
     reader = make_reader(strict)
-    base_source, new_source = (sources[0], sources[-1])  # one source when both name the same run
-    profiles = [_profile(side, source, reader, pricer, not no_progress)
-                for side, source in (("BASE", base_source), ("NEW", new_source))]
-    report = diff_runs(*profiles, thresholds, context=context)
+    base_profile = _profile("BASE", sources[0], reader, pricer, not no_progress)
+    # One source when both name the same run: read once, it is both sides.
+    new_profile = _profile("NEW", sources[-1], reader, pricer, not no_progress) if len(sources) > 1 else base_profile
+    report = diff_runs(base_profile, new_profile, thresholds, context=context)
     _print(report, output_format)
     if report.crossed:
         sys.exit(EXIT_FAILED)

@@ -22,8 +22,11 @@ from typing import Any, Optional
 
 import orjson
 
+from ..analysis.fields import is_duration
 from ..analysis.stats import op_label
+from ..model.events import is_start, kind as span_kind
 from ..model.span_ids import OpenSpans
+from ..model.text_keys import RunChoice, text_key
 
 PREVIEW_KEPT = 1000
 COMPARED_COMPONENTS = frozenset({"llm", "tool"})  # calls whose outputs are compared
@@ -73,9 +76,9 @@ class CallRecorder:
     """Feed it a run's events in file order; `finish()` gives the `CallSequence`."""
 
     def __init__(self) -> None:
-        self.run_id: Optional[str] = None
         self.calls: list[Call] = []
         self.other_runs: dict[str, int] = {}
+        self._runs = RunChoice(None, self.other_runs)
         self.events = 0
         self._spans: OpenSpans[int] = OpenSpans()  # span id -> call index
         self._numbers: dict[tuple[str, str], int] = {}
@@ -83,7 +86,7 @@ class CallRecorder:
 
     def add(self, event: dict[str, Any], place: Optional[tuple[str, int]] = None) -> None:
         """One event, in file order; `place` (file, byte offset) when the file can be read there again."""
-        if not self._of_this_run(event.get("run_id")):
+        if not self._runs.keeps(text_key(event.get("run_id"))):
             return
         self.events += 1
         span_id, status = event.get("span_id"), event.get("status")
@@ -97,21 +100,13 @@ class CallRecorder:
             self._number(self._text(event.get("component")), self._text(event.get("name")))
 
     def finish(self) -> CallSequence:
-        return CallSequence(self.run_id, self.calls, self.other_runs, self.events)
+        return CallSequence(self._runs.wanted, self.calls, self.other_runs, self.events)
 
-    def _of_this_run(self, run_id: Any) -> bool:
-        run = run_id if isinstance(run_id, str) else repr(run_id)
-        if self.run_id is None:
-            self.run_id = run
-        if run == self.run_id:
-            return True
-        self.other_runs[run] = self.other_runs.get(run, 0) + 1
-        return False
 
     def _start(self, event: dict[str, Any], span_id: Any) -> None:
         component, name = self._text(event.get("component")), self._text(event.get("name"))
         event_type = event.get("event_type")
-        kind = event_type[: -len("_start")] if isinstance(event_type, str) and event_type.endswith("_start") else None
+        kind = span_kind(event_type) if isinstance(event_type, str) and is_start(event_type) else None
         found = self._spans.parent(event.get("parent_id"))
         parent = -1 if found is None else found
         call = Call(index=len(self.calls), seq=event["seq"], component=component, name=name,
@@ -128,7 +123,7 @@ class CallRecorder:
         shown = result is not None and call.component in COMPARED_COMPONENTS
         self.calls[index] = replace(
             call, status=self._text(event.get("status")),
-            duration_ms=float(duration) if _is_duration(duration) else None,
+            duration_ms=float(duration) if is_duration(duration) else None,
             outputs_hash=None if result is None else fingerprint(result),
             preview=preview(result) if shown and place is None else None, place=place if shown else None)
 
@@ -137,7 +132,7 @@ class CallRecorder:
         return number
 
     def _text(self, value: Any) -> str:
-        text = value if isinstance(value, str) else repr(value)
+        text = text_key(value)
         return self._texts.setdefault(text, text)
 
 
@@ -194,7 +189,3 @@ def _compact(value: Any) -> str:
             return repr(value)
         except RecursionError:
             return "(nested too deep to show)"
-
-
-def _is_duration(value: Any) -> bool:
-    return type(value) in (int, float) and 0 <= value < float("inf")

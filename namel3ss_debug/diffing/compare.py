@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Iterable, Optional, Sequence
 
 from .._version import __version__
 from ..analysis.report import OperationStats, Report
 from .align import Alignment, added_and_removed, align
 from .calls import COMPARED_COMPONENTS, Call, CallSequence
-from .figures import RUN_METRICS, STATS, label, run_figure
+from .figures import RUN_METRICS, STATS, change, label, run_figure
 from .previews import preview_of
 from .profile import RunProfile
 from .report import (DIFF_SCHEMA, CallChanges, CallRef, Change, DiffReport, Divergence, OperationCalls,
@@ -25,29 +26,17 @@ _LEAD = 30
 def diff_runs(base: RunProfile, new: RunProfile, thresholds: Sequence[Threshold] = (), *,
               context: int = CONTEXT, outputs_shown: int = OUTPUTS_SHOWN) -> DiffReport:
     """What changed from `base` to `new`; each threshold evaluated (see `thresholds.evaluate`)."""
-    alignment = align([c.operation for c in base.calls.calls], [c.operation for c in new.calls.calls])
+    operations = [c.operation for c in base.calls.calls], [c.operation for c in new.calls.calls]
+    alignment = align(*operations)
     return DiffReport(
         schema=DIFF_SCHEMA, generated_by=f"namel3ss-debug {__version__}",
         base=_side(base), new=_side(new),
         overview=overview_changes(base.report, new.report),
         components=operation_deltas(base.report.components or [], new.report.components or []),
         operations=operation_deltas(base.report.operations or [], new.report.operations or []),
-        calls=call_changes(base.calls, new.calls, alignment, context),
+        calls=call_changes(base.calls, new.calls, operations, alignment, context),
         outputs=output_changes(base.calls, new.calls, alignment, outputs_shown),
         thresholds=[evaluate(threshold, base.report, new.report) for threshold in thresholds])
-
-
-def change(metric: str, unit: str, base: Optional[float], new: Optional[float]) -> Change:
-    """NEW minus BASE, and as a percentage of BASE (see `Change` for 0 and missing figures).
-
-    >>> change("cost", "usd", 0.0, 0.5).percent is None, change("errors", "count", 0, 0).percent
-    (True, 0.0)
-    """
-    if base is None or new is None:
-        return Change(metric, unit, base, new, None, None)
-    delta = new - base
-    percent = delta / abs(base) * 100 if base else (0.0 if delta == 0 else None)
-    return Change(metric, unit, base, new, delta, percent)
 
 
 def overview_changes(base: Report, new: Report) -> list[Change]:
@@ -89,11 +78,13 @@ def _weight(figure: Change) -> float:
     return abs(figure.base or figure.new or 0.0)
 
 
-def call_changes(base: CallSequence, new: CallSequence, alignment: Alignment, context: int) -> CallChanges:
-    base_ops, new_ops = [c.operation for c in base.calls], [c.operation for c in new.calls]
-    added, removed = added_and_removed(alignment, base_ops, new_ops)
-    counts_base, counts_new = _count(base_ops), _count(new_ops)
-    by_operation = [OperationCalls(key, counts_base.get(key, 0), counts_new.get(key, 0), added[key], removed[key])
+def call_changes(base: CallSequence, new: CallSequence, operations: tuple[list[str], list[str]],
+                 alignment: Alignment, context: int) -> CallChanges:
+    """Calls added and removed, in all and per operation (`operations`: each run's calls' operations, which
+    `alignment` aligned), and the first divergence."""
+    added, removed = added_and_removed(alignment, *operations)
+    counts_base, counts_new = Counter(operations[0]), Counter(operations[1])
+    by_operation = [OperationCalls(key, counts_base[key], counts_new[key], added[key], removed[key])
                     for key in sorted(set(added) | set(removed))]
     aligned = sum(i2 - i1 for tag, i1, i2, _, _ in alignment.opcodes if tag == "equal")
     return CallChanges(len(base.calls), len(new.calls), aligned, sum(added.values()), sum(removed.values()),
@@ -171,10 +162,3 @@ def _refs(sequence: CallSequence, start: int, stop: int) -> list[CallRef]:
 def _side(profile: RunProfile) -> RunSide:
     runs = profile.report.overview.runs if profile.report.overview else []
     return RunSide(profile.label, profile.calls.run_id, runs[0].status if runs else None, len(profile.calls.calls))
-
-
-def _count(keys: Iterable[str]) -> dict[str, int]:
-    counts: dict[str, int] = {}
-    for key in keys:
-        counts[key] = counts.get(key, 0) + 1
-    return counts

@@ -10,6 +10,7 @@ from typing import Optional
 
 from ..analysis.report import OperationStats, Report
 from ..analysis.stats import op_label
+from .report import Change
 
 # name -> (Overview field, unit), in the order the views list them
 RUN_METRICS = {
@@ -30,6 +31,19 @@ STATS = {
     "max": ("max_ms", "ms"),
     "count": (None, "count"),
 }
+
+
+def change(metric: str, unit: str, base: Optional[float], new: Optional[float]) -> Change:
+    """NEW minus BASE, and as a percentage of BASE (see `Change` for 0 and missing figures).
+
+    >>> change("cost", "usd", 0.0, 0.5).percent is None, change("errors", "count", 0, 0).percent
+    (True, 0.0)
+    """
+    if base is None or new is None:
+        return Change(metric, unit, base, new, None, None)
+    delta = new - base
+    percent = delta / abs(base) * 100 if base else (0.0 if delta == 0 else None)
+    return Change(metric, unit, base, new, delta, percent)
 
 
 def run_figure(report: Report, metric: str) -> Optional[float]:

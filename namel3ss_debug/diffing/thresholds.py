@@ -27,7 +27,7 @@ from typing import Callable, Optional
 from ..analysis.report import Report
 from ..model.errors import UsageError
 from ..model.events import COMPONENTS
-from .figures import RUN_METRICS, STATS, find_stats, run_figure, stat_figure
+from .figures import RUN_METRICS, STATS, change, find_stats, run_figure, stat_figure
 from .report import ThresholdResult
 
 OPERATORS: dict[str, Callable[[float, float], bool]] = {">=": op.ge, "<=": op.le, ">": op.gt, "<": op.lt}
@@ -73,18 +73,17 @@ def parse_threshold(expression: str) -> Threshold:
 def evaluate(threshold: Threshold, base: Report, new: Report) -> ThresholdResult:
     """The threshold against the two reports. A TARGET neither run has is a `UsageError` (a typo, most likely)."""
     base_value, new_value = _figures(threshold, base, new)
-    if base_value is None or new_value is None:
+    figures = change(threshold.metric, threshold.metric_unit, base_value, new_value)
+    if figures.delta is None:
         missing = " and ".join(side for side, value in (("BASE", base_value), ("NEW", new_value)) if value is None)
         return _result(threshold, base_value, new_value, None, False, f"no figure in {missing}")
-    delta = new_value - base_value
     if not threshold.relative:
-        return _result(threshold, base_value, new_value, delta, threshold.crossed_by(delta), None)
-    if base_value == 0:
-        change = 0.0 if delta == 0 else math.copysign(math.inf, delta)
-        note = None if delta == 0 else "BASE was 0: any increase is infinitely many percent"
-        return _result(threshold, base_value, new_value, None if note else 0.0, threshold.crossed_by(change), note)
-    change = delta / abs(base_value) * 100
-    return _result(threshold, base_value, new_value, change, threshold.crossed_by(change), None)
+        return _result(threshold, base_value, new_value, figures.delta, threshold.crossed_by(figures.delta), None)
+    if figures.percent is None:  # a change from 0
+        infinite = math.copysign(math.inf, figures.delta)
+        return _result(threshold, base_value, new_value, None, threshold.crossed_by(infinite),
+                       "BASE was 0: any increase is infinitely many percent")
+    return _result(threshold, base_value, new_value, figures.percent, threshold.crossed_by(figures.percent), None)
 
 
 def _figures(threshold: Threshold, base: Report, new: Report) -> tuple[Optional[float], Optional[float]]:

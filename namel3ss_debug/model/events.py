@@ -67,3 +67,12 @@ def is_start(event_type: str) -> bool:
 
 def is_end(event_type: str) -> bool:
     return event_type.endswith("_end")
+
+
+def kind(event_type: str) -> str:
+    """A span's kind from either of its event types (`llm_call_start`, `llm_call_end` -> `llm_call`); an instant
+    event's type as it is (`segment_start` too)."""
+    for edge in ("_start", "_end"):
+        if event_type.endswith(edge) and event_type != "segment_start":
+            return event_type[: -len(edge)]
+    return event_type

@@ -23,6 +23,11 @@ def visible(text: str) -> str:
     return _CONTROL.sub(_escape, text)
 
 
+def plural(count: int, noun: str) -> str:
+    """`1 failed span`, `2 failed spans`."""
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
 def error_line(message: str) -> str:
     """The one line of an error of ours, as plain text."""
     return f"namel3ss-debug: error: {visible(message)}"

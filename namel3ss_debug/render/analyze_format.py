@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 from typing import Optional
 
-from ..analysis.report import Ref, Report
+from ..analysis.report import INTEGRITY_COUNTS as INTEGRITY_FIELDS, Ref, Report
 from ..analysis.stats import op_label
 
 TITLES = {
@@ -34,9 +34,7 @@ VERDICT_STYLES = {"healthy": "green", "degraded": "yellow", "failing": "red"}
 PERCENTILES = (("p50", "p50_ms"), ("p90", "p90_ms"), ("p95", "p95_ms"), ("p99", "p99_ms"), ("max", "max_ms"))
 
 # Integrity counts, with the label both views give them.
-INTEGRITY_COUNTS = {key: key.replace("_", " ") for key in (
-    "unclosed_spans", "ends_without_start", "orphan_parents", "duplicate_ids", "seq_gaps", "torn_lines",
-    "invalid_lines", "dropped_fields", "runs_not_ended", "tracer_dropped_events", "tracer_errors")}
+INTEGRITY_COUNTS = {key: key.replace("_", " ") for key in INTEGRITY_FIELDS}
 
 NONE = "-"
 _BREAKS = re.compile(r"[ \t\r\n]+")

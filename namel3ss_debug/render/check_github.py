@@ -15,8 +15,7 @@ from .text import visible
 
 def render_github(report: CheckReport) -> str:
     lines = [_error(run, result) for run in report.runs for result in run.failed]
-    passed = sum(len(run.results) - len(run.failed) for run in report.runs)
-    summary = f"{passed} passed, {report.failed} failed ({'passed' if report.passed else 'FAILED'})"
+    summary = f"{report.passed_count} passed, {report.failed} failed ({'passed' if report.passed else 'FAILED'})"
     lines.append(f"::notice title={escape_property('namel3ss-debug check')}::{escape_data(summary)}")
     return "\n".join(lines) + "\n"
 

@@ -12,9 +12,8 @@ from .text import plural, safe_line
 def render_check(console: Console, report: CheckReport) -> None:
     for run in report.runs:
         _run(console, run)
-    passed = sum(len(run.results) - len(run.failed) for run in report.runs)
     verdict = "[bold green]passed[/]" if report.passed else "[bold red]FAILED[/]"
-    console.print(f"check {verdict}: {plural(passed, 'rule')} passed, {report.failed} failed"
+    console.print(f"check {verdict}: {plural(report.passed_count, 'rule')} passed, {report.failed} failed"
                   + (f" across {plural(len(report.runs), 'run')}" if len(report.runs) > 1 else ""))
 
 

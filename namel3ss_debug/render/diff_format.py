@@ -6,9 +6,9 @@ Returned text is raw (it may hold names from a trace): each view escapes it its 
 from __future__ import annotations
 
 from itertools import zip_longest
-from typing import Iterator, Optional
+from typing import Callable, Iterator, Optional
 
-from ..diffing.report import CallRef, Change, Divergence, ThresholdResult
+from ..diffing.report import CallRef, Change, Divergence, RunSide, ThresholdResult
 from .analyze_format import NONE, count, duration, number, usd
 
 UNCHANGED = "="
@@ -49,6 +49,23 @@ def percent_change(change: Change) -> str:
     if change.percent == 0:
         return UNCHANGED
     return f"{change.percent:+.1f}%"
+
+
+def count_cell(change: Change) -> str:
+    """A span count that did not change once (`12`), else both (`12 -> 14`)."""
+    base, new = figure(change.base, "count"), figure(change.new, "count")
+    return new if base == new else f"{base} -> {new}"
+
+
+def side_text(side: RunSide, escape: Callable[[str], str]) -> str:
+    """`run R (label, completed, 42 calls)`, its text from the trace through the view's `escape`."""
+    run = f"run {escape(side.run_id)}" if side.run_id else "(no run id)"
+    return f"{run} ({escape(side.label)}, {escape(side.status or 'unfinished')}, {side.calls:,} calls)"
+
+
+def inputs_text(changed: Optional[bool]) -> str:
+    """Whether an output change came with changed inputs: `inputs changed`, `same inputs`, `inputs not recorded`."""
+    return {True: "inputs changed", False: "same inputs", None: "inputs not recorded"}[changed]
 
 
 def threshold_change(result: ThresholdResult) -> str:

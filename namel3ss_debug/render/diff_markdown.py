@@ -7,16 +7,17 @@ Text from a trace and the `--fail-on` expressions as typed are escaped by `md` (
 
 from __future__ import annotations
 
-from ..diffing.report import Change, DiffReport, OperationDelta, OutputChanges, RunSide, ThresholdResult
+from ..diffing.report import Change, DiffReport, OperationDelta, OutputChanges, ThresholdResult
 from .analyze_markdown import md, table
-from .diff_format import (METRIC_TITLES, divergence_rows, divergence_title, figure, percent_change, signed,
-                          threshold_change)
+from .diff_format import (METRIC_TITLES, count_cell, divergence_rows, divergence_title, figure, inputs_text,
+                          percent_change, side_text, signed, threshold_change)
 
 _OPEN_ROWS = 10  # latency rows shown before the rest are folded
 
 
 def render_markdown(report: DiffReport) -> str:
-    lines = ["## namel3ss-debug diff", "", f"**BASE** {_side(report.base)}  ", f"**NEW** {_side(report.new)}"]
+    lines = ["## namel3ss-debug diff", "", f"**BASE** {side_text(report.base, md)}  ",
+             f"**NEW** {side_text(report.new, md)}"]
     if report.thresholds:
         lines += ["", *_thresholds(report.thresholds)]
     lines += ["", "### Overview", "", *_overview(report.overview)]
@@ -25,11 +26,6 @@ def render_markdown(report: DiffReport) -> str:
     lines += _latency("Latency by operation", report.operations)
     lines += ["", "### Outputs", "", *_outputs(report.outputs)]
     return "\n".join(lines) + "\n"
-
-
-def _side(side: RunSide) -> str:
-    run = f"run {md(side.run_id)}" if side.run_id else "(no run id)"
-    return f"{run} ({md(side.label)}, {md(side.status or 'unfinished')}, {side.calls:,} calls)"
 
 
 def _thresholds(results: list[ThresholdResult]) -> list[str]:
@@ -68,7 +64,7 @@ def _calls(report: DiffReport) -> list[str]:
 def _latency(title: str, rows: list[OperationDelta]) -> list[str]:
     if not rows:
         return []
-    cells = [(md(r.operation) + ("" if r.presence == "both" else f" ({r.presence})"), _count(r.count),
+    cells = [(md(r.operation) + ("" if r.presence == "both" else f" ({r.presence})"), count_cell(r.count),
               figure(r.p95_ms.base, "ms"), figure(r.p95_ms.new, "ms"), signed(r.p95_ms.delta, "ms"),
               percent_change(r.p95_ms), signed(r.p50_ms.delta, "ms"), signed(r.max_ms.delta, "ms")) for r in rows]
     headers = ["operation", ">count", ">p95 base", ">p95 new", ">p95 change", ">p95 %", ">p50 change", ">max change"]
@@ -85,7 +81,7 @@ def _outputs(outputs: OutputChanges) -> list[str]:
     for item in outputs.items:
         summary = (f"{md(item.base.key)}: BASE seq {item.base.seq} {md(item.base.status)}, "
                    f"NEW seq {item.new.seq} {md(item.new.status)}")
-        inputs = {True: "Inputs changed.", False: "Same inputs.", None: "Inputs not recorded."}[item.inputs_changed]
+        inputs = inputs_text(item.inputs_changed).capitalize() + "."
         lines += ["", f"<details><summary>{summary}</summary>", "", inputs, "",
                   f"- BASE: {md(item.base_preview)}", f"- NEW: {md(item.new_preview)}", "", "</details>"]
     if outputs.changed > len(outputs.items):
@@ -97,8 +93,3 @@ def _indented(text: str) -> str:
     """A call's cell: its indentation as no-break spaces (a table cell's leading spaces are dropped)."""
     body = text.lstrip(" ")
     return "&nbsp;" * (len(text) - len(body)) + md(body)
-
-
-def _count(change: Change) -> str:
-    base, new = figure(change.base, "count"), figure(change.new, "count")
-    return new if base == new else f"{base} -> {new}"

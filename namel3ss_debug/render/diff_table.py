@@ -10,16 +10,16 @@ from rich.console import Console
 from rich.table import Table
 
 from ..diffing.report import Change, DiffReport, Divergence, OperationDelta, OutputChanges, ThresholdResult
-from .diff_format import (METRIC_TITLES, divergence_rows, divergence_title, figure, percent_change,
-                          signed, threshold_change)
+from .diff_format import (METRIC_TITLES, count_cell, divergence_rows, divergence_title, figure, inputs_text,
+                          percent_change, side_text, signed, threshold_change)
 from .text import safe_line
 
 
 def render_diff(console: Console, report: DiffReport) -> None:
     """Title, thresholds, overview, first divergence, calls added/removed, latency, changed outputs."""
     console.print("[bold]namel3ss-debug diff[/]")
-    console.print(f"BASE {_side(report.base)}")
-    console.print(f"NEW  {_side(report.new)}")
+    console.print(f"BASE {side_text(report.base, safe_line)}")
+    console.print(f"NEW  {side_text(report.new, safe_line)}")
     if report.thresholds:
         _thresholds(console, report.thresholds)
     console.print()
@@ -28,11 +28,6 @@ def render_diff(console: Console, report: DiffReport) -> None:
     _latency(console, "Latency by component", report.components)
     _latency(console, "Latency by operation", report.operations)
     _outputs(console, report.outputs)
-
-
-def _side(side) -> str:  # noqa: ANN001 - a RunSide
-    run = f"run {safe_line(side.run_id)}" if side.run_id else "(no run id)"
-    return f"{run} ({safe_line(side.label)}, {safe_line(side.status or 'unfinished')}, {side.calls:,} calls)"
 
 
 def _thresholds(console: Console, results: list[ThresholdResult]) -> None:
@@ -91,7 +86,7 @@ def _latency(console: Console, title: str, rows: Iterable[OperationDelta]) -> No
     table = _table(title, headers + ([">p50 change", ">max change"] if wide else []))
     for row in rows:
         name = safe_line(row.operation) + ("" if row.presence == "both" else f" ({row.presence})")
-        cells = [name, _count_cell(row.count), figure(row.p95_ms.base, "ms"), figure(row.p95_ms.new, "ms"),
+        cells = [name, count_cell(row.count), figure(row.p95_ms.base, "ms"), figure(row.p95_ms.new, "ms"),
                  _coloured(signed(row.p95_ms.delta, "ms"), row.p95_ms.delta), percent_change(row.p95_ms)]
         if wide:
             cells += [signed(row.p50_ms.delta, "ms"), signed(row.max_ms.delta, "ms")]
@@ -105,9 +100,8 @@ def _outputs(console: Console, outputs: OutputChanges) -> None:
     console.print(f"[bold]Outputs[/]  {outputs.changed:,} of {outputs.compared:,} aligned LLM and tool calls "
                   "changed their output, error or status")
     for item in outputs.items:
-        inputs = {True: "inputs changed", False: "same inputs", None: "inputs not recorded"}[item.inputs_changed]
         console.print(f"  [bold]{safe_line(item.base.key)}[/] (BASE seq {item.base.seq}, {safe_line(item.base.status)}; "
-                      f"NEW seq {item.new.seq}, {safe_line(item.new.status)}; {inputs})")
+                      f"NEW seq {item.new.seq}, {safe_line(item.new.status)}; {inputs_text(item.inputs_changed)})")
         if item.offset < 0:
             console.print("    the outputs differ past the characters kept, or only in status")
         console.print(f"    [red]- {safe_line(item.base_preview)}[/]")
@@ -121,11 +115,6 @@ def _table(title: str | None, headers: list[str]) -> Table:
     for header in headers:
         table.add_column(header.lstrip(">"), justify="right" if header.startswith(">") else "left")
     return table
-
-
-def _count_cell(change: Change) -> str:
-    base, new = figure(change.base, "count"), figure(change.new, "count")
-    return new if base == new else f"{base} -> {new}"
 
 
 def _coloured(text: str, delta: float | None) -> str:

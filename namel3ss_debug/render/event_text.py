@@ -11,6 +11,7 @@ from typing import Any
 from rich.text import Text
 
 from ..analysis.fields import is_failure, number, text_of, tokens_of
+from ..model.events import kind as span_kind
 from .text import visible
 
 STATUS_STYLES = {"completed": "green", "failed": "bold red", "started": "yellow", "skipped": "dim",
@@ -31,12 +32,8 @@ def plain(value: Any, style: str = "") -> Text:
 
 
 def kind(event_type: Any) -> str:
-    """`llm_call_end` -> `llm_call`; instants keep their whole type."""
-    name = text_of(event_type)
-    for edge in ("_start", "_end"):
-        if name.endswith(edge) and name != "segment_start":
-            return name[: -len(edge)]
-    return name
+    """`llm_call_end` -> `llm_call`; instants keep their whole type (any value read as text first)."""
+    return span_kind(text_of(event_type))
 
 
 def status_text(status: Any) -> Text:

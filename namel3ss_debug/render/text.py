@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rich.markup import escape
 
-from ..model.messages import error_line, visible, warning_line
+from ..model.messages import error_line, plural, visible, warning_line
 
 __all__ = ["error_line", "plural", "safe", "safe_line", "visible", "warning_line"]
 
@@ -18,8 +18,3 @@ def safe_line(value: object) -> str:
     """`safe`, on one line: a newline in a trace's text shows as `\\n`, so no text starts a line of its own
     (in a CI log, a line starting `::error::` is a GitHub Actions command)."""
     return escape(visible(str(value)).replace("\n", "\\n"))
-
-
-def plural(count: int, noun: str) -> str:
-    """`1 failed span`, `2 failed spans`."""
-    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"

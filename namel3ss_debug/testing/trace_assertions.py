@@ -21,8 +21,8 @@ from typing import Any, Iterable
 
 import orjson
 
-from ..model.events import COMPONENTS, is_end, is_start
-from ..model.messages import visible
+from ..model.events import COMPONENTS, is_end, is_start, kind as span_kind
+from ..model.messages import plural, visible
 
 Event = dict[str, Any]
 
@@ -49,7 +49,7 @@ class Call:
     @property
     def kind(self) -> str:
         """The event-type prefix: `llm_call`, `agent_execution`, `agent_turn`, ..."""
-        return str(self.start.get("event_type", "")).removesuffix("_start")
+        return span_kind(str(self.start.get("event_type", "")))
 
     @property
     def status(self) -> str:
@@ -162,7 +162,7 @@ class TraceAssertions:
         __tracebackhide__ = True  # pytest shows the test's line, not ours
         errors = self.errors
         if errors:
-            self._fail(f"expected no errors, found {_count(errors, 'failed event')}:", errors)
+            self._fail(f"expected no errors, found {plural(len(errors), 'failed event')}:", errors)
 
     def assert_called(self, component: str, name: str, times: int | None = None) -> None:
         """Fail unless `component:name` was called (exactly `times` times, when given)."""
@@ -176,7 +176,7 @@ class TraceAssertions:
             self._fail(f"expected {component}:{name} to be called{_times(times)}, it was not called"
                        f"{self._known_names(component, name)}", [])
         self._fail(f"expected {component}:{name} to be called{_times(times)}, it was called "
-                   f"{_count(calls, 'time')}:", [c.event for c in calls])
+                   f"{plural(len(calls), 'time')}:", [c.event for c in calls])
 
     def assert_not_called(self, component: str, name: str | None = None) -> None:
         """Fail when `component:name` (any span of `component` without a name) was called, listing the calls."""
@@ -184,7 +184,7 @@ class TraceAssertions:
         calls = self.calls(component, name)
         if calls:
             what = f"{component}:{name}" if name is not None else f"any {component} call"
-            self._fail(f"expected {what} not to be called, it was called {_count(calls, 'time')}:",
+            self._fail(f"expected {what} not to be called, it was called {plural(len(calls), 'time')}:",
                        [c.event for c in calls])
 
     def assert_max_tokens(self, limit: int) -> None:
@@ -202,7 +202,7 @@ class TraceAssertions:
         cost, unpriced = self._pricing()
         if unpriced:
             models = ", ".join(sorted({str(e.get("model")) for e in unpriced}))
-            self._fail(f"cannot check a cost limit of ${usd:g}: {_count(unpriced, 'LLM call')} of model {models} "
+            self._fail(f"cannot check a cost limit of ${usd:g}: {plural(len(unpriced), 'LLM call')} of model {models} "
                        f"{'has' if len(unpriced) == 1 else 'have'} no price (give one with @pytest.mark.n3trace(price_overrides={{...}}) or "
                        f"price_overrides in .namel3ss/debug.json):", unpriced)
         if cost > usd:
@@ -319,11 +319,10 @@ def _read(paths: Iterable[Path]) -> Iterable[Event]:
 
 
 def _tokens(event: Event) -> int:
-    usage = event.get("usage") or {}
-    total = usage.get("total_tokens")
-    if isinstance(total, int):
-        return total
-    return int(usage.get("input_tokens") or 0) + int(usage.get("output_tokens") or 0)
+    """As `analyze` counts them (`namel3ss_debug.testing`, which apps import, loads no analysis until asked)."""
+    from ..analysis.fields import tokens_of  # noqa: PLC0415
+
+    return tokens_of(event) or 0
 
 
 def _check_component(component: str) -> None:
@@ -334,9 +333,5 @@ def _check_component(component: str) -> None:
         raise ValueError(f"unknown component {component!r}{hint}; components are {', '.join(COMPONENTS)}")
 
 
-def _count(items: list[Any], noun: str) -> str:
-    return f"{len(items)} {noun}" + ("" if len(items) == 1 else "s")
-
-
 def _times(times: int | None) -> str:
-    return "" if times is None else f" {_count([None] * times, 'time')}"
+    return "" if times is None else f" {plural(times, 'time')}"
