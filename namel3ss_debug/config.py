@@ -60,6 +60,17 @@ KEYS: tuple[str, ...] = tuple(f.name for f in fields(Settings))
 
 
 @dataclass(frozen=True)
+class WorkspaceDocument:
+    """The workspace file as read once: its text, data and keys' positions, and its name in messages
+    (for the sections other commands read, such as `check`'s `checks`)."""
+
+    display: str
+    text: str
+    data: dict[str, object]
+    positions: "_KeyPositions"
+
+
+@dataclass(frozen=True)
 class ResolvedSettings:
     """Settings plus where each value came from, for `config show`, `run_start` and error messages."""
 
@@ -68,6 +79,7 @@ class ResolvedSettings:
     warnings: tuple[str, ...]
     workspace_file: Path | None
     base_dir: Path
+    workspace: WorkspaceDocument | None = None  # the workspace file's contents, when there is one
 
     def output_dir(self) -> Path:
         """`trace_output_dir` as a path: absolute values are kept, relative ones joined to `base_dir`.
@@ -117,7 +129,8 @@ def load_settings(
     cwd = Path(cwd).absolute()
     warnings: list[str] = []
     path = _choose_file(cwd, config_path)
-    file_layer = _read_file(path, display_path(path, cwd), warnings) if path else {}
+    document = _read_document(path, cwd) if path else None
+    file_layer = _file_layer(document, warnings) if document else {}
     env_layer = _read_env(environ, warnings)
     override_layer = _read_overrides(overrides or {}, override_source)
     chosen = {**file_layer, **env_layer, **override_layer}
@@ -128,6 +141,7 @@ def load_settings(
         warnings=tuple(warnings),
         workspace_file=path,
         base_dir=_workspace_root(path) if path and dir_from_file else cwd,
+        workspace=document,
     )
 
 
@@ -172,8 +186,13 @@ def read_json_document(path: Path, display: str) -> tuple[str, dict[str, object]
     return text, _parse_json(text, display), _key_positions(text)
 
 
-def _read_file(path: Path, display: str, warnings: list[str]) -> _Layer:
-    text, data, positions = read_json_document(path, display)
+def _read_document(path: Path, cwd: Path) -> WorkspaceDocument:
+    display = display_path(path, cwd)
+    return WorkspaceDocument(display, *read_json_document(path, display))
+
+
+def _file_layer(document: WorkspaceDocument, warnings: list[str]) -> _Layer:
+    display, text, data, positions = document.display, document.text, document.data, document.positions
     for key, pos in positions.duplicates:
         warnings.append(f"{display}:{line_col(text, pos)}: duplicate key {json.dumps(key)} (the last one is used)")
     layer: _Layer = {}

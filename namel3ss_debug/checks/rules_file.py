@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Callable
 
-from ..config import display_path, line_col, read_json_document
+from ..config import WorkspaceDocument, display_path, line_col, read_json_document
 from ..model.errors import ConfigError
 from .rules import Rule, rules_from_document
 
@@ -26,16 +26,13 @@ def read_rules_file(path: Path, cwd: Path) -> list[Rule]:
     return rules_from_document(body, _placer(display, text, positions.paths, section))  # type: ignore[arg-type]
 
 
-def read_workspace_checks(path: Path | None, cwd: Path) -> list[Rule]:
-    """The rules of the workspace file's `checks` section; none when there is no file or no section."""
-    if path is None:
+def read_workspace_checks(document: WorkspaceDocument | None) -> list[Rule]:
+    """The rules of the workspace file's `checks` section (as `load_settings` read it); none when there is
+    no file or no section."""
+    if document is None or SECTION not in document.data:
         return []
-    display = display_path(path, cwd)
-    text, data, positions = read_json_document(path, display)
-    if SECTION not in data:
-        return []
-    body = data[SECTION]
-    place = _placer(display, text, positions.paths, (SECTION,))
+    body = document.data[SECTION]
+    place = _placer(document.display, document.text, document.positions.paths, (SECTION,))
     if not isinstance(body, dict):
         raise ConfigError(f'"{SECTION}" must be an object of rules such as {{"max_errors": 0}}', key=SECTION,
                           where=place(()))

@@ -110,7 +110,7 @@ def check(traces: tuple[str, ...], all_runs: bool, strict: bool, config_path: Pa
     sources, resolved = open_traces(traces, all_runs, config_path)
     cwd = Path.cwd()
     file_rules = read_rules_file(rules_path, cwd) if rules_path is not None else []
-    rules = active(merge(read_workspace_checks(resolved.workspace_file, cwd), file_rules, flag_rules))
+    rules = active(merge(read_workspace_checks(resolved.workspace), file_rules, flag_rules))
     if not rules:
         raise UsageError("no rules to check", hint='give flags such as --max-errors 0, --rules FILE, or a "checks" '
                                                   "object in .namel3ss/debug.json")

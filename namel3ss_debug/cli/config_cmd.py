@@ -93,7 +93,7 @@ def validate(path: Path | None) -> None:
     resolved = load_settings({}, cwd, config_path=path)
     from ..checks.rules_file import read_workspace_checks  # noqa: PLC0415 - only validate needs the rules
 
-    read_workspace_checks(path, cwd)  # the `checks` section, by the rules `namel3ss-debug check` applies
+    read_workspace_checks(resolved.workspace)  # the `checks` section, by the rules `namel3ss-debug check` applies
     render_warnings(make_console(stderr=True), resolved.warnings)
     click.echo(f"ok: {path}")
 
