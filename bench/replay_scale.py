@@ -33,7 +33,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from analyze_throughput import ours_command, run_child  # noqa: E402
+from analyze_throughput import GIB, ours_command, prepare_trace, run_child  # noqa: E402
 from trace_gen import generate  # noqa: E402
 
 SCRIPT = """b errors
@@ -121,12 +121,9 @@ def main() -> None:
     args = parser.parse_args()
     size = 0.1 if args.quick else args.size_gib
     with tempfile.TemporaryDirectory() as scratch:
-        directory = args.dir or Path(scratch)
-        big = directory / f"replay-{size:g}gib.jsonl"
-        if not big.exists():
-            print(f"making a {size:g} GiB trace in {big} ...", file=sys.stderr)
-            generate(big, int(size * (1 << 30)))
-        events = sum(1 for _ in open(big, "rb"))
+        # With --dir, kept for the next run (and shared with analyze_throughput.py --dir --keep).
+        big, totals = prepare_trace(args.dir or Path(scratch), int(size * GIB), keep=args.dir is not None)
+        events = totals.events
         figures = {"trace_bytes": big.stat().st_size, "events": events,
                    **measure_prompts(Path(scratch), max(args.repeats, 5)),
                    **measure_big(big, events, args.repeats, Path(scratch))}

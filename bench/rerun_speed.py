@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).parent))
-from analyze_throughput import GNU_TIME, Child, ours_command, run_child  # noqa: E402
+from analyze_throughput import GNU_TIME, Child, ours_command, progress, run_child  # noqa: E402
 
 APP = '''"""A traced agent loop for bench/rerun_speed.py: python app.py CALLS LATENCY_S."""
 import sys
@@ -97,10 +97,6 @@ print(CALLS, sum(history))
 
 
 # ------------------------------------------------------------------------------ one command
-
-def progress(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
-
 
 def checked(child: Child, argv: list[str]) -> Child:
     if child.returncode != 0:

@@ -11,11 +11,10 @@ With `NAMEL3SS_DEBUG_ENABLED=1` (or `"enabled": true` in `.namel3ss/debug.json`)
 package starts a run that ends at interpreter exit.
 """
 
-import sys as _sys
 from typing import TYPE_CHECKING
 
 from ._version import __version__
-from .tracer.argv import invoked_as_cli as _invoked_as_cli
+from .tracer.argv import process_is_cli as _process_is_cli
 
 __all__ = [
     "__version__",
@@ -67,7 +66,7 @@ def __getattr__(name: str) -> object:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-if not _invoked_as_cli(list(getattr(_sys, "orig_argv", [])), _sys.argv[0] if _sys.argv else ""):
+if not _process_is_cli():  # the CLI starts its own runs, with its flags
     from .tracer.autostart import autostart as _autostart
 
     _autostart()

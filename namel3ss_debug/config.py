@@ -202,7 +202,7 @@ def _file_layer(document: WorkspaceDocument, warnings: list[str]) -> _Layer:
         if key not in SPECS:
             warnings.append(f"{display}: {unknown_key(key, KEYS)}")
             continue
-        where = f"{display}:{line_col(text, positions.top_level[key])}"
+        where = f"{display}:{line_col(text, positions.paths[(key,)])}"
         layer[key] = (parse_value(key, raw, from_env=False, where=where), display)
     return layer
 
@@ -240,11 +240,10 @@ def _parse_json(text: str, display: str) -> dict[str, object]:
 
 @dataclass
 class _KeyPositions:
-    """Offsets in the file's text: each top-level key's last occurrence (the one `json` keeps), every
-    repeated key at any depth, and each value's start by its path (`("checks", "require", 0)`: keys and
-    list indexes), for messages about nested values."""
+    """Offsets in the file's text: every repeated key at any depth, and each value's place by its path
+    (`("checks", "require", 0)`: keys and list indexes; a key's last occurrence, the one `json` keeps), for
+    messages about any value, top-level keys included (`(key,)`)."""
 
-    top_level: dict[str, int] = field(default_factory=dict)
     duplicates: list[tuple[str, int]] = field(default_factory=list)
     paths: dict[tuple[object, ...], int] = field(default_factory=dict)
 
@@ -273,8 +272,6 @@ def _walk(text: str, pos: int, positions: _KeyPositions, path: tuple[object, ...
             if key in seen:
                 positions.duplicates.append((key, pos))
             seen.add(key)
-            if not path:
-                positions.top_level[key] = pos
             inner = (*path, key)
             positions.paths[inner] = pos  # a key: its message points at the key
             pos = _JSON_SPACE.match(text, _JSON_SPACE.match(text, after).end() + 1).end()  # past ":"

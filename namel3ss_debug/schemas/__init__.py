@@ -1,4 +1,5 @@
-"""JSON Schemas shipped with the package: the trace format, for validators and generated docs.
+"""JSON Schemas shipped with the package: the trace format and the `analyze --format json` report, for
+validators and generated docs.
 
 Stdlib only, like `model/`: a traced application may import this without pulling in anything else.
 
@@ -22,8 +23,7 @@ def trace_schema_path() -> Path:
 
 def load_trace_schema() -> dict[str, Any]:
     """The trace event schema as a dict, ready for `jsonschema.Draft202012Validator`."""
-    with trace_schema_path().open(encoding="utf-8") as handle:
-        return json.load(handle)
+    return _load(trace_schema_path())
 
 
 ANALYZE_SCHEMA_FILE = "analyze-v1.schema.json"
@@ -36,5 +36,9 @@ def analyze_schema_path() -> Path:
 
 def load_analyze_schema() -> dict[str, Any]:
     """The analyze report schema as a dict, ready for `jsonschema.Draft202012Validator`."""
-    with analyze_schema_path().open(encoding="utf-8") as handle:
+    return _load(analyze_schema_path())
+
+
+def _load(path: Path) -> dict[str, Any]:
+    with path.open(encoding="utf-8") as handle:
         return json.load(handle)

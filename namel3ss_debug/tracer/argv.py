@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 
@@ -14,3 +15,8 @@ def invoked_as_cli(orig_argv: list[str], argv0: str) -> bool:
         if module.split(".")[0] == "namel3ss_debug":
             return True
     return False
+
+
+def process_is_cli() -> bool:
+    """`invoked_as_cli` for this process's command line."""
+    return invoked_as_cli(list(getattr(sys, "orig_argv", [])), sys.argv[0] if sys.argv else "")

@@ -1,7 +1,7 @@
 """Start a run at import when the environment or the workspace file says `enabled`.
 
-Skipped when the process is the namel3ss-debug CLI itself (it starts its own run, with its flags), and
-never raises: a bad configuration is one line on stderr and the app runs untraced.
+Called by the package's import, which skips it in the namel3ss-debug CLI itself (it starts its own run,
+with its flags); never raises: a bad configuration is one line on stderr and the app runs untraced.
 """
 
 from __future__ import annotations
@@ -14,11 +14,10 @@ from ..config import load_settings
 from ..model.errors import Namel3ssDebugError
 from ..model.messages import warning_line
 from .api import get_tracer
-from .argv import invoked_as_cli
 
 
 def autostart() -> None:
-    if get_tracer().active or invoked_as_cli(list(getattr(sys, "orig_argv", [])), sys.argv[0] if sys.argv else ""):
+    if get_tracer().active:
         return
     try:
         resolved = load_settings(os.environ, Path.cwd())

@@ -8,7 +8,6 @@ from typing import Any
 
 from ..model.error_category import categorize
 from ..model.events import SCHEMA_VERSION
-from ..rerun.errors import ReplayedError
 from .clock import iso_now
 from .serialize import safe_repr
 
@@ -31,8 +30,14 @@ def add_where(event: dict[str, Any]) -> None:
             event["task"] = task.get_name()
 
 
+# A rerun raises a `ReplayedError` in place of a recorded type the app has not loaded; it names that type.
+# Looked up, not imported: the tracer sits below `rerun`, and no such error exists before a rerun loads it.
+_REPLAYED_ERRORS = "namel3ss_debug.rerun.errors"
+
+
 def type_name(exc: BaseException) -> str:
-    if isinstance(exc, ReplayedError):  # a rerun's stand-in for a type the app has not loaded
+    replayed = sys.modules.get(_REPLAYED_ERRORS)
+    if replayed is not None and isinstance(exc, replayed.ReplayedError):
         return exc.type_name
     cls = type(exc)
     return cls.__qualname__ if cls.__module__ == "builtins" else f"{cls.__module__}.{cls.__qualname__}"

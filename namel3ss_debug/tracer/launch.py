@@ -16,7 +16,7 @@ from typing import Any
 from ..config import ResolvedSettings
 from ..model.errors import UsageError
 from .api import get_tracer
-from .argv import invoked_as_cli
+from .argv import process_is_cli
 from .run import Run
 
 
@@ -64,7 +64,7 @@ def run_traced(target: Target, resolved: ResolvedSettings, *, own_process: bool 
     """
     check_target(target)
     if own_process is None:
-        own_process = invoked_as_cli(list(getattr(sys, "orig_argv", [])), sys.argv[0] if sys.argv else "")
+        own_process = process_is_cli()
     tracer = get_tracer()
     run = tracer.start_run(resolved, entry=target.entry, argv=target.argv, start_attrs=start_attrs)
     saved_argv, saved_path, saved_main = sys.argv[:], sys.path[:], sys.modules.get("__main__")

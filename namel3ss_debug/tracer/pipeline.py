@@ -78,7 +78,7 @@ class Pipeline:
         self._tests = tuple(processor.needed for processor in self.processors)  # bound once: hot path
 
     def serialize(self, event: Event) -> bytes:
-        try:  # orjson's fastest path first; anything unusual goes through serialize.dumps
+        try:  # orjson's fastest path first; anything unusual goes through dumps_unusual
             line = orjson.dumps(event, option=orjson.OPT_APPEND_NEWLINE)
         except Exception:
             line = dumps_unusual(event)

@@ -114,11 +114,10 @@ class RotatingJsonlWriter:
         """After a failed write (a full disk), keep the lines for the next try, up to MAX_BUFFER_BYTES;
         past that, drop them and count them, rather than grow without end."""
         if len(self._buffer) > MAX_BUFFER_BYTES:
-            self.discarded_events += self._pending
+            # Every line kept since the first failed write, not only those of the last try: one newline each.
+            self.discarded_events += self._buffer.count(b"\n")
             self._buffer.clear()
-            self._pending = 0
-        else:  # try again after another buffer's worth of lines, not on every line
-            self._pending = 0
+        self._pending = 0  # try again after another buffer's worth of lines, not on every line
 
     def close(self) -> None:
         self.flush()

@@ -140,3 +140,18 @@ def test_failed_writes_keep_lines_up_to_a_limit_then_drop_and_count_them(tmp_pat
             failures += 1
     assert failures < 40 and writer.discarded_events > 0
     assert len(writer._buffer) <= 12 * len(LINE)
+
+
+def test_every_line_lost_to_a_full_disk_is_counted(tmp_path, monkeypatch):
+    import namel3ss_debug.tracer.writer as writer_module
+
+    writer = RotatingJsonlWriter(tmp_path, "RUN", buffer_size=2)
+    writer.rotate()
+    monkeypatch.setattr(writer_module, "MAX_BUFFER_BYTES", 10 * len(LINE))
+    monkeypatch.setattr(writer_module.os, "write", lambda fd, data: (_ for _ in ()).throw(OSError(28, "full")))
+    for _ in range(40):
+        try:
+            writer.append(LINE)
+        except OSError:
+            pass
+    assert writer.discarded_events + writer._buffer.count(b"\n") == 40  # dropped, or still waiting: none unaccounted
