@@ -27,14 +27,10 @@ def analyze(runs: Iterable[tuple[Any, Iterator[list[EventRecord]]]], *, pricer: 
     is called once at the end for the figure the overview shows.
     """
     pricer = pricer or Pricer()
-    options = options or Options()
-    options.context_window = pricer.context_window
-    if window is not None and window.active:
-        options.counted = window
-    tally = Tally(options)
+    tally = Tally(equipped(options or Options(), pricer, window))
     with collector_paused():
         for source, blocks in runs:
-            tally.begin(source.run_id or source.label, source.label, source.files)
+            tally.begin_source(source)
             if window is not None:
                 window.new_run()
             for block in blocks:
@@ -43,6 +39,14 @@ def analyze(runs: Iterable[tuple[Any, Iterator[list[EventRecord]]]], *, pricer: 
         return build_report(tally, pricer, problems=problems, sections=sections,
                             bytes_read=bytes_read() if callable(bytes_read) else 0,
                             filters=window.describe() if window is not None else {})
+
+
+def equipped(options: Options, pricer: Pricer, window: EventWindow | None) -> Options:
+    """`options` given the pricer's context windows and, when it filters anything, the window as `counted`."""
+    options.context_window = pricer.context_window
+    if window is not None and window.active:
+        options.counted = window
+    return options
 
 
 def dict_blocks(events: Iterable[Located], see: Callable[[Located], None], problems: Any = None,

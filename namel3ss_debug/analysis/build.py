@@ -10,12 +10,11 @@ from .health import verdict
 from .prices import Pricer
 from .report import (
     REPORT_SCHEMA, SECTIONS, Anomalies, CriticalPath, Errors, ErrorExample, ErrorType, Integrity, LlmUsage,
-    Loop, ModelUsage, OperationStats, Overview, PathStep, Patterns, RepeatedCall, Report, Retry, RunOverview,
+    Loop, ModelUsage, OperationStats, Overview, PathStep, Patterns, Ref, RepeatedCall, Report, Retry, RunOverview,
     SlowOperations, SlowSpan, ToolStats,
 )
 from .stats import latency, op_label, rate
 from ..model.events import is_known_event_type
-from .findings import SEQ_BITS
 from .tally import Tally
 
 TOP_REPEATS = 20
@@ -25,9 +24,10 @@ def build_report(tally: Tally, pricer: Pricer, *, problems: Any = None, sections
                  bytes_read: int = 0, filters: dict[str, object] | None = None) -> Report:
     """Every section from the tally; `sections` picks which the report carries (health needs them all)."""
     ordered = {op: sorted(durations) for op, durations in tally.durations.items()}  # sorted once, used by all
+    spans = _span_counts(tally)
     llm = _llm(tally, pricer)
     errors = _errors(tally)
-    overview = _overview(tally, llm, errors, bytes_read, filters or {})
+    overview = _overview(tally, spans, llm, errors, bytes_read, filters or {})
     patterns = _patterns(tally)
     anomaly_list = find_anomalies(tally, ordered)
     counts = _count_kinds(anomaly_list)
@@ -37,8 +37,9 @@ def build_report(tally: Tally, pricer: Pricer, *, problems: Any = None, sections
     anomalies = Anomalies(counts, anomaly_list)
     integrity = _integrity(tally, problems)
     full = {
-        "overview": overview, "components": _components(tally, ordered), "operations": _operations(tally, ordered),
-        "slow": _slow(tally), "llm": llm, "tools": _tools(tally, ordered), "errors": errors, "patterns": patterns,
+        "overview": overview, "components": _components(tally, spans, ordered),
+        "operations": _operations(tally, spans, ordered), "slow": _slow(tally), "llm": llm,
+        "tools": _tools(tally, spans, ordered), "errors": errors, "patterns": patterns,
         "anomalies": anomalies, "integrity": integrity, "critical_path": _critical_paths(tally),
         "health": verdict(overview, errors, patterns, anomalies, integrity),
     }
@@ -49,15 +50,16 @@ def build_report(tally: Tally, pricer: Pricer, *, problems: Any = None, sections
                   run_ids=[run.run_id for run in tally.runs], **{name: full[name] for name in chosen})
 
 
-def _overview(tally: Tally, llm: LlmUsage, errors: Errors, bytes_read: int, filters: dict[str, object]) -> Overview:
+def _overview(tally: Tally, counts: dict[tuple[str, str, str], int], llm: LlmUsage, errors: Errors,
+              bytes_read: int, filters: dict[str, object]) -> Overview:
     runs = [_run_overview(run) for run in tally.runs]
     by_component: dict[str, int] = {}
-    for (component, _, _), count in _span_counts(tally).items():
+    for (component, _, _), count in counts.items():
         by_component[component] = by_component.get(component, 0) + count
     durations = [run.duration_ms for run in runs if run.duration_ms is not None]
     return Overview(
         runs=runs, events=sum(run.events for run in tally.runs), analyzed_events=tally.analyzed,
-        event_types=dict(sorted(tally.type_counts.items(), key=lambda kv: (-kv[1], kv[0]))),
+        event_types=_by_count(tally.type_counts),
         unknown_event_types={t: n for t, n in tally.type_counts.items() if not is_known_event_type(t)},
         spans=sum(by_component.values()), spans_by_component=_by_count(by_component),
         instants=sum(tally.instants.values()), llm_calls=by_component.get("llm", 0),
@@ -98,18 +100,19 @@ def _stats(component: str, name: str | None, ordered: list[float], count: int, e
                           latency(ordered, ordered=True), instants, kind)
 
 
-def _operations(tally: Tally, ordered: dict[Any, list[float]]) -> list[OperationStats]:
-    counts = _span_counts(tally)
+def _operations(tally: Tally, counts: dict[tuple[str, str, str], int],
+                ordered: dict[Any, list[float]]) -> list[OperationStats]:
     stats = [_stats(op[0], op[1], ordered.get(op, []), count, tally.errors_by_op.get(op, 0), kind=op[2])
              for op, count in counts.items()]
     return sorted(stats, key=lambda s: (-s.latency.total_ms, -s.count, s.component, s.name or ""))
 
 
-def _components(tally: Tally, ordered: dict[Any, list[float]]) -> list[OperationStats]:
+def _components(tally: Tally, op_counts: dict[tuple[str, str, str], int],
+                ordered: dict[Any, list[float]]) -> list[OperationStats]:
     counts: dict[str, int] = {}
     durations: dict[str, list[float]] = {}
     errors: dict[str, int] = {}
-    for op, count in _span_counts(tally).items():
+    for op, count in op_counts.items():
         component = op[0]
         counts[component] = counts.get(component, 0) + count
         durations.setdefault(component, []).extend(ordered.get(op, ()))
@@ -155,13 +158,13 @@ def _model(model: str, entry: list[Any], pricer: Pricer) -> ModelUsage:
                       max_in)
 
 
-def _tools(tally: Tally, ordered: dict[Any, list[float]]) -> list[ToolStats]:
+def _tools(tally: Tally, counts: dict[tuple[str, str, str], int], ordered: dict[Any, list[float]]) -> list[ToolStats]:
     repeated: dict[str, int] = {}
     for component, name, calls, *_ in tally.repeated.values():
         if component == "tool":
             repeated[name] = repeated.get(name, 0) + calls - 1
     tools = []
-    for op, count in _span_counts(tally).items():
+    for op, count in counts.items():
         component, name, _ = op
         if component != "tool":
             continue
@@ -189,12 +192,14 @@ def _patterns(tally: Tally) -> Patterns:
     repeats = [RepeatedCall(c, n, count, count - 1, round(ms, 3), ref_of(tally, ref, span_id, c, n))
                for c, n, count, ms, ref, span_id in tally.repeated.values()]
     repeats.sort(key=lambda r: (-r.duplicates, -r.duplicate_ms))
-    loops = [Loop(run.agent_names.get(agent, agent),
-                  ref_of(tally, run.index << SEQ_BITS | start_seq, agent, "agent", run.agent_names.get(agent, agent),
-                         "agent_execution"),
-                  [op_label(*op) for op in cycle], repeats, first)
-             for run, agent, start_seq, cycle, repeats, first in tally.loops]
+    loops = [_loop(*loop) for loop in tally.loops]
     return Patterns(sorted(retries, key=lambda r: -r.retries), repeats[:TOP_REPEATS], loops)
+
+
+def _loop(run: Any, agent: str, start_seq: int, cycle: tuple[Any, ...], repeats: int, first: int) -> Loop:
+    name = run.agent_names.get(agent, agent)
+    return Loop(name, Ref(run.run_id, start_seq, agent, "agent", name, "agent_execution"),
+                [op_label(*op) for op in cycle], repeats, first)
 
 
 def _count_kinds(items: list[Any]) -> dict[str, int]:

@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Iterable
 
+from ..model.events import is_end, is_start
 from .fields import is_failure, micros, span_key, text_of
 
 Key = tuple[str, str]
@@ -52,9 +53,9 @@ class _Scan:
             return
         self.parent_of.setdefault(key, span_key(event, "parent_id"))
         event_type = text_of(event.get("event_type"))
-        if event_type.endswith("_start") and event_type != "segment_start":
+        if is_start(event_type):
             self.open.setdefault(key, event)
-        elif event_type.endswith("_end"):
+        elif is_end(event_type):
             self.open.pop(key, None)
 
 

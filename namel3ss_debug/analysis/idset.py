@@ -45,9 +45,6 @@ class SpanIds:
         at = bisect_right(self.starts, number) - 1
         return at >= 0 and number <= self.ends[at]
 
-    def __len__(self) -> int:
-        return sum(end - start + 1 for start, end in zip(self.starts, self.ends)) + len(self.others)
-
     def _insert(self, number: int) -> bool:
         starts, ends = self.starts, self.ends
         at = bisect_right(starts, number) - 1

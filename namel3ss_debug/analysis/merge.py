@@ -33,13 +33,13 @@ def merge(first: Tally, second: Tally) -> None:
     if boundary is None or len(first.runs) != 1 or len(second.runs) != 1:
         raise NotMergeable("each half must hold the one run")
     a, b = first.runs[0], second.runs[0]
-    _check(first, a, b, boundary)
+    _check(a, b, boundary)
     _merge_run(first, a, b, boundary)
     _merge_figures(first, second)
     _merge_patterns(first, second, boundary)
 
 
-def _check(first: Tally, a: RunState, b: RunState, boundary: Any) -> None:
+def _check(a: RunState, b: RunState, boundary: Any) -> None:
     if boundary.issue is not None:
         raise NotMergeable(boundary.issue)
     if b.events and a.run_id != b.run_id:
@@ -69,7 +69,7 @@ def _merge_run(first: Tally, a: RunState, b: RunState, boundary: Any) -> None:
     if b.last_error is not None:
         a.last_error, a.reportable = b.last_error, b.reportable
     first.integrity.duplicates += _merge_ids(a.seen, b.seen)
-    _merge_root(first, a, b, boundary)
+    _merge_root(a, b, boundary)
 
 
 def _merge_memory(a: RunState, b: RunState) -> None:
@@ -102,7 +102,7 @@ def _merge_ids(mine: SpanIds, theirs: SpanIds) -> int:
     return both
 
 
-def _merge_root(first: Tally, a: RunState, b: RunState, boundary: Any) -> None:
+def _merge_root(a: RunState, b: RunState, boundary: Any) -> None:
     """The root as both halves saw it: children's time and outcome, the critical path, then its end."""
     root = a.open[boundary.root_id]
     ghost = b.open.pop(boundary.root_id, None) or boundary.ghost
@@ -115,7 +115,7 @@ def _merge_root(first: Tally, a: RunState, b: RunState, boundary: Any) -> None:
     _join_paths(root, ghost)
     a.open.update(b.open)
     if boundary.root_end is not None:
-        _close_root(first, a, boundary)
+        _close_root(a, boundary)
 
 
 def _join_paths(root: list[Any], ghost: list[Any]) -> None:
@@ -138,12 +138,10 @@ def _joined(before: critical.Chain | None, after: critical.Chain) -> critical.Ch
     return joined
 
 
-def _close_root(first: Tally, a: RunState, boundary: Any) -> None:
+def _close_root(a: RunState, boundary: Any) -> None:
     """What `Tally._end` does for the root's end, now that both halves of it are known."""
-    seq, duration, status, op = boundary.root_end
-    own = a.open.pop(boundary.root_id)
-    chain = None if own[O_CHAIN] is None and own[O_KIDS] is None else critical.own_chain(own, op, duration)
-    a.chain = chain if chain is not None else {op: [duration, 1]}
+    duration, op = boundary.root_end
+    a.chain = critical.own_chain(a.open.pop(boundary.root_id), op, duration)
 
 
 def _merge_figures(first: Tally, second: Tally) -> None:

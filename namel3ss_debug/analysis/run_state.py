@@ -107,7 +107,7 @@ class Boundary:
     first_seq: int | None = None
     first_error_report: tuple[str, str] | None = None  # an error_occurred before any error of this half
     first_root_call: tuple[str, str, str] | None = None  # a call under the root before any root child ended
-    root_end: tuple[int, float, str, tuple[str, str, str]] | None = None  # (seq, duration, status, op)
+    root_end: tuple[float, tuple[str, str, str]] | None = None  # (duration, op) of the root's end
     ghost: list[Any] | None = None  # the root's open record once its end was met here
     first_seen: dict[int, list[Any]] = field(default_factory=dict)  # key -> [ref, span, component, name, ms]
     first_open: dict[str, int] = field(default_factory=dict)  # span id of a first call still open -> key

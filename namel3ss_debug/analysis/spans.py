@@ -216,8 +216,9 @@ def _node(draft: _Draft, children: tuple[SpanNode, ...]) -> SpanNode:
 
 def _tokens(draft: _Draft) -> int | None:
     for event in (draft.end, draft.start):
-        if event is not None and tokens_of(event) is not None:
-            return tokens_of(event)
+        tokens = tokens_of(event) if event is not None else None
+        if tokens is not None:
+            return tokens
     return None
 
 

@@ -12,6 +12,7 @@ from array import array
 from sys import intern
 from typing import Any, Iterable
 
+from ..model.events import is_end, is_start, kind as span_kind
 from ..store.records import EventRecord, attrs_of
 from . import critical
 from .findings import SEQ_BITS, Findings
@@ -25,7 +26,6 @@ from .run_state import (
 
 START, END, INSTANT = 0, 1, 2
 CALLS = frozenset({"llm", "tool"})
-SEQ_MASK = (1 << SEQ_BITS) - 1
 
 
 class Tally(Findings):
@@ -70,6 +70,10 @@ class Tally(Findings):
         self._prefixes: dict[str, str] = {}  # event type -> span kind: "agent_turn_end" -> "agent_turn"
 
     # -- runs -------------------------------------------------------------------------------
+    def begin_source(self, source: Any) -> None:
+        """`begin` the run a `store.sources.RunSource` names (by its label when it has no run id)."""
+        self.begin(source.run_id or source.label, source.label, source.files)
+
     def begin(self, run_id: str, source: str, files: tuple[str, ...]) -> None:
         self.run = RunState(len(self.runs), run_id, source, files)
         self.runs.append(self.run)
@@ -128,14 +132,9 @@ class Tally(Findings):
         self.analyzed += used
 
     def _kind(self, event_type: str) -> int:
-        if event_type.endswith("_start") and event_type != "segment_start":
-            kind, prefix = START, event_type[: -len("_start")]
-        elif event_type.endswith("_end"):
-            kind, prefix = END, event_type[: -len("_end")]
-        else:
-            kind, prefix = INSTANT, event_type
+        kind = START if is_start(event_type) else END if is_end(event_type) else INSTANT
         self._kinds[event_type] = kind
-        self._prefixes[event_type] = prefix
+        self._prefixes[event_type] = span_kind(event_type)
         return kind
 
     def _seq_jump(self, run: RunState, event: EventRecord, expected: int | None) -> None:
@@ -251,7 +250,7 @@ class Tally(Findings):
             return
         duration = duration or 0.0
         if own[O_SEQ] < 0:  # the root, started in the other half: the merge closes it
-            self.boundary.root_end = (event.seq, duration, event.status, op)  # type: ignore[union-attr]
+            self.boundary.root_end = (duration, op)  # type: ignore[union-attr]
             self.boundary.ghost = own  # type: ignore[union-attr]
             return
         if duration - own[O_CHILD_MS] > self._block_ms:

@@ -69,27 +69,16 @@ def iso(moment: datetime) -> str:
     return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def _run_start(record: object) -> str:
+def _run_start(record: object) -> str | None:
     """The run's start from its first record: a segment's `attrs.run_started`, else the record's time.
 
     The same anchor as `inspect` uses (`analysis.fields.run_start_ts`), so `+30s` means the same there.
     """
     from ..store.records import attrs_of  # noqa: PLC0415 - records import msgspec; bounds do not need it
+    from .fields import run_start_ts  # noqa: PLC0415 - fields imports this module
 
-    ts = record.ts  # type: ignore[attr-defined]
-    if record.event_type == "segment_start":  # type: ignore[attr-defined]
-        started = attrs_of(record).get("run_started")  # type: ignore[arg-type]
-        if isinstance(started, str) and _is_time(started):
-            return started
-    return ts
-
-
-def _is_time(text: str) -> bool:
-    try:
-        parse_ts(text)
-    except ValueError:
-        return False
-    return True
+    attrs = attrs_of(record) if record.event_type == "segment_start" else None  # type: ignore[attr-defined]
+    return run_start_ts({"event_type": record.event_type, "attrs": attrs, "ts": record.ts})  # type: ignore[attr-defined]
 
 
 class EventWindow:

@@ -38,7 +38,7 @@ from .trace_args import bounds, check_components, make_reader, open_traces, trac
               help='Model prices, USD per million tokens: {"gpt-4o": {"input": 2.5, "output": 10}}. '
                    "Wins over price_overrides and the genai-prices package.")
 @click.option("--jobs", default=2, show_default=True, type=click.IntRange(1, 2), metavar="N",
-              help="Processes for one big run (256 MB or more): 2 reads its halves side by side, 1 in one pass. "
+              help="Processes for one big run (256 MiB or more): 2 reads its halves side by side, 1 in one pass. "
                    "The report is the same.")
 @click.option("--no-progress", is_flag=True, help="No progress bar (it shows only on a terminal, for big inputs).")
 @click.option("--no-pager", is_flag=True, help="Never page. On a terminal, a report taller than the screen goes "

@@ -15,7 +15,7 @@ import sys
 import traceback
 from typing import Any, Callable
 
-from ..analysis.analyze import collector_paused
+from ..analysis.analyze import collector_paused, equipped
 from ..analysis.build import build_report
 from ..analysis.merge import NotMergeable, merge
 from ..analysis.prices import Pricer
@@ -52,10 +52,9 @@ class Halves:
         import multiprocessing  # noqa: PLC0415 - only big runs need it
 
         self.source, self.cut, self.options, self.window, self.pricer = source, cut, options, window, pricer
-        options.context_window = pricer.context_window
+        equipped(options, pricer, window)
         if window.active:
             window(record_from_dict(cut.first_event)[0])  # resolve +30s from the run's start, for both halves
-            options.counted = window
         context = multiprocessing.get_context("fork")
         self.receiver, sender = context.Pipe(duplex=False)
         self.shared = context.Value("q", 0, lock=False)
@@ -92,7 +91,7 @@ class Halves:
 def _first_half(source: RunSource, cut: Cut, reader: TraceReader, counted: Any, options: Options,
                 progress: "_Both") -> Tally:
     tally = Tally(options)
-    tally.begin(source.run_id or source.label, source.label, source.files)
+    tally.begin_source(source)
     reader.progress = progress.mine
     for block in counted(source, reader.records_part(source, cut.first)):
         tally.feed(block)
@@ -125,7 +124,7 @@ def _second_half(sender: Any, source: RunSource, cut: Cut, options: Options, str
 
         reader = TraceReader(problems, reuse_buffers=True, progress=advance)
         tally = Tally(options, Boundary(cut.root_id, cut.start_attrs))
-        tally.begin(source.run_id or source.label, source.label, source.files)
+        tally.begin_source(source)
         counted = Counted(problems)
         for block in counted(source, reader.records_part(source, numbered(cut, source))):
             tally.feed(block)

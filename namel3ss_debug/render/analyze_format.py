@@ -127,6 +127,11 @@ def filters_line(filters: dict[str, object]) -> str:
     return ", ".join(f"{key}={shown(value)}" for key, value in filters.items())
 
 
+def run_ids(report: Report) -> list[str]:
+    """The runs `report` covers: its `run_ids`, else (a report made without them) its overview's runs."""
+    return report.run_ids or ([run.run_id for run in report.overview.runs] if report.overview else [])
+
+
 @dataclass(frozen=True)
 class View:
     """How a view writes references and how much room it has.
@@ -141,8 +146,8 @@ class View:
 
     @classmethod
     def of(cls, report: Report, wide: bool = True, tight: bool = False) -> "View":
-        """The view of `report`: its only run, if it has exactly one (from the overview)."""
-        runs = report.run_ids or ([run.run_id for run in report.overview.runs] if report.overview else [])
+        """The view of `report`: its only run, if it has exactly one."""
+        runs = run_ids(report)
         return cls(runs[0] if len(runs) == 1 else None, wide, tight)
 
     def at(self, run_id: str, seq: int) -> str:

@@ -16,7 +16,8 @@ from rich.text import Text
 from ..analysis.report import (LlmUsage, ModelUsage, OperationStats, Overview, Report, RunOverview,
                                SlowOperations, ToolStats)
 from .analyze_findings import FINDINGS
-from .analyze_format import VERDICT_STYLES, View, byte_size, count, duration, filters_line, operation, tally, usd
+from .analyze_format import (VERDICT_STYLES, View, byte_size, count, duration, filters_line, operation, run_ids,
+                             tally, usd)
 from .analyze_rich import (STATUS_STYLES, errors_cell, latency_cells, new_table, print_key_values, section,
                            styled, success_cell, trace_text)
 from .text import plural
@@ -47,7 +48,7 @@ def render_report(console: Console, report: Report) -> None:
 def _title(report: Report) -> Text:
     """`namel3ss-debug analyze: run R`, or the first few runs of many."""
     title = ("namel3ss-debug analyze", "bold")
-    runs = report.run_ids or ([run.run_id for run in report.overview.runs] if report.overview else [])
+    runs = run_ids(report)
     if len(runs) == 1:
         return Text.assemble(title, ": run ", trace_text(runs[0], "bold"))
     if runs:

@@ -75,3 +75,14 @@ def test_an_offset_against_a_run_whose_times_are_not_times_is_a_trace_error():
     trace.events[0]["ts"] = "yesterday"
     with pytest.raises(TraceError, match="cannot place \\+1s"):
         EventWindow(until=parse_bound("+1s", "--until"))(record_from_dict(trace.events[0])[0])
+
+
+def test_a_run_start_without_a_zone_is_no_anchor_as_in_inspect():
+    from namel3ss_debug.analysis.fields import run_start_ts
+
+    trace = TraceBuilder()
+    trace.event("segment_start", "app", "seg", "00000000000000ff", None, "completed",
+                attrs={"run_started": "2020-01-01T00:00:00"})
+    window = EventWindow(until=parse_bound("+1s", "--until"))
+    assert window(record_from_dict(trace.events[0])[0]) is True  # counted from the event's own time
+    assert run_start_ts(trace.events[0]) == trace.events[0]["ts"]
