@@ -6,15 +6,11 @@ so each warning about it is printed once.
 
 from __future__ import annotations
 
-import zlib
-from typing import Iterator
-
-import orjson
+from typing import Any, Iterator
 
 from ..analysis.fields import text_of
 from ..model.errors import UsageError
-from ..store.blocks import open_trace
-from ..store.lookup import SeqRange, find_event
+from ..store.lookup import SeqRange, find_event, first_event, scan_for
 from ..store.problems import ReadProblems
 from ..store.reader import Located, TraceReader
 from ..store.sources import STDIN, RunSource
@@ -29,6 +25,7 @@ class EventStream:
         self.reader = reader
         self._cached: dict[RunSource, list[Located]] = {}
         self._read: set[RunSource] = set()
+        self._first: dict[RunSource, dict[str, Any] | None] = {}
 
     @property
     def label(self) -> str:
@@ -39,14 +36,19 @@ class EventStream:
             yield from self.of(source)
 
     def of(self, source: RunSource) -> Iterator[Located]:
-        """The events of one run; standard input is kept in memory the first time, to be read again."""
-        if STDIN in source.files:
-            if source not in self._cached:
-                self._cached[source] = list(self.reader.events(source))
+        """The events of one run, streamed; standard input from memory when a lookup kept it (see `_kept`)."""
+        if source in self._cached:
             return iter(self._cached[source])
         reader = self._quiet() if source in self._read else self.reader
         self._read.add(source)
         return reader.events(source)
+
+    def _kept(self, source: RunSource) -> Iterator[Located]:
+        """`of`, for a lookup: the run is read again after it, so standard input is kept in memory. Only
+        lookups keep it; a view that reads standard input once streams it like a file."""
+        if STDIN in source.files and source not in self._cached:
+            self._cached[source] = list(self.of(source))
+        return self.of(source)
 
     def find_seq(self, seq: int, option: str) -> tuple[RunSource, Located]:
         """The event with this seq in the first run; a usage error names the run's range when there is none."""
@@ -56,16 +58,15 @@ class EventStream:
                  "name another run as TRACE to look there")
         seen = SeqRange()
         if STDIN in source.files:
-            found = next((item for item in self.of(source) if item.event["seq"] == seq), None)
-            for item in self.of(source):
-                seen.add(item.event["seq"], item.event["seq"])
+            found = scan_for(seq, self._kept(source), seen)
         else:
             self._read.add(source)
             found = find_event(source, seq, self.reader, seen)
         if found is None:
             has = f" (the run has seq {seen.first}..{seen.last})" if seen.first is not None else " (it has no events)"
             raise UsageError(f"no event {seq} in {source.label}{has}", hint="list the events with `inspect TRACE`")
-        first = _first_run_id(source)
+        head = self.first_event(source)
+        first = head.get("run_id") if head is not None else None
         if first is not None and found.event.get("run_id") != first:
             warn(f"{option} {seq}: {source.label} holds more than one run; this is seq {seq} of run "
                  f"{text_of(found.event.get('run_id'))}, not of its first run {first}")
@@ -77,7 +78,7 @@ class EventStream:
         owner: RunSource | None = None
         others: set[str] = set()
         for source in self.sources:
-            for item in self.of(source):
+            for item in self._kept(source):
                 if item.event.get("span_id") != ident:
                     continue
                 if owner is None or (source == owner and item.event.get("run_id") == found[0].event.get("run_id")):
@@ -107,21 +108,13 @@ class EventStream:
             return self.find_id(ref, option)
         return source, [found]
 
+    def first_event(self, source: RunSource) -> dict[str, Any] | None:
+        """The first event of the run's first file, from its first line (read once: `--event N` asks twice)."""
+        if source not in self._first:
+            self._first[source] = first_event(source)
+        return self._first[source]
+
     def _quiet(self) -> TraceReader:
         problems = ReadProblems(strict=self.reader.problems.strict)
         return TraceReader(problems, stdin=self.reader.stdin, write_index=False)
 
-
-def _first_run_id(source: RunSource) -> str | None:
-    """The run id of the first event of a run's first file, read from its first line; None if unreadable."""
-    if STDIN in source.files:
-        return None
-    try:
-        with open_trace(source.files[0], None)[0] as stream:
-            for line in stream:
-                if line.strip():
-                    first = orjson.loads(line)
-                    return first.get("run_id") if isinstance(first, dict) else None
-    except (OSError, ValueError, EOFError, zlib.error):
-        return None
-    return None

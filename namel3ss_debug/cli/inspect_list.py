@@ -8,6 +8,7 @@ from ..analysis.event_filter import EventFilter, Selector
 from ..analysis.fields import RunClock, text_of
 from ..render import inspect_json as js
 from ..render.event_table import CHUNK, Layout, Row, event_table
+from ..render.text import plural
 from ..store.reader import Located
 from .inspect_cmd import InspectRequest
 from .inspect_events import EventStream
@@ -93,4 +94,4 @@ def _footer(count: int, request: InspectRequest) -> Text:
     if count == 0:
         return Text("no events" if request.criteria == EventFilter() else "no events match", style="dim")
     limited = " (--limit reached)" if request.limit is not None and count >= request.limit else ""
-    return Text(f"{count} event{'s' if count != 1 else ''}{limited}", style="dim")
+    return Text(plural(count, "event") + limited, style="dim")

@@ -5,8 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from ..analysis.fields import micros, run_start_ts
-from ..store.lookup import first_event
-from ..store.sources import RunSource
 from .inspect_cmd import InspectRequest
 from .inspect_events import EventStream
 from .inspect_sink import Sink, write_events
@@ -21,7 +19,7 @@ def show_event(request: InspectRequest, stream: EventStream, sink: Sink) -> None
         return
     from ..render.event_view import event_view  # noqa: PLC0415
 
-    start = _run_start(source, items[0].event)
+    start = _run_start(stream.first_event(source), items[0].event)
     for position, item in enumerate(items):
         moment = micros(item.event.get("ts"))
         at = (moment - start) / 1000 if start is not None and moment is not None else None
@@ -30,9 +28,8 @@ def show_event(request: InspectRequest, stream: EventStream, sink: Sink) -> None
             sink.print("")
 
 
-def _run_start(source: RunSource, event: dict[str, Any]) -> int | None:
-    """When the event's run started, from the run's first line (one line read, not the run)."""
-    first = first_event(source)
+def _run_start(first: dict[str, Any] | None, event: dict[str, Any]) -> int | None:
+    """When the event's run started, from the run's first event (one line read, not the run)."""
     if first is None or first.get("run_id") != event.get("run_id"):
         return None
     return micros(run_start_ts(first))

@@ -18,12 +18,6 @@ from ..store.reader import TraceReader
 from ..store.sources import RunSource, resolve_sources
 from .errors import warn
 
-TRACE_HELP = """TRACE is a trace file, any segment of a run (the others are found), a run id
-(looked up in trace_output_dir), a directory (its newest run; --all for every run)
-or - for standard input; .gz files are read as they are. With no TRACE, the newest
-run in trace_output_dir."""
-
-
 
 def trace_options(command: Callable[..., Any]) -> Callable[..., Any]:
     """The options every reading command has, in the order --help shows them."""

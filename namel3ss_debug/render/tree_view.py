@@ -8,6 +8,7 @@ from rich.console import Group, RenderableType
 from rich.text import Text
 from rich.tree import Tree
 
+from ..analysis.fields import is_failure
 from ..analysis.spans import SpanNode
 from .event_text import duration, error_summary, kind, one_line, status_text
 
@@ -23,8 +24,7 @@ def node_label(node: SpanNode) -> Text:
         label.append(f"  {node.total_tokens} tok", style="magenta")
     label.append(f"  {_seqs(node)}", style="dim")
     if node.failed:
-        end = node.end
-        failed = end if end is not None and (end.get("error") or end.get("status") == "failed") else node.first
+        failed = node.end if node.end is not None and is_failure(node.end) else node.first
         label.append(f"  {one_line(error_summary(failed), 100)}", style="red")
     return label
 

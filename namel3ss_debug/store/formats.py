@@ -7,11 +7,10 @@ import stat
 from pathlib import Path
 from typing import Any
 
-import orjson
-
 from .legacy import LegacyMapper, looks_legacy
+from .line_events import first_object
 from .n3_native import N3StepMapper, looks_n3_step
-from .sources import STDIN, RunSource
+from .sources import RunSource, seekable
 
 _SNIFF = 1 << 20
 
@@ -47,7 +46,7 @@ def rereadable(source: RunSource) -> bool:
     """Whether each event of the run can be read again from its file at its byte offset: plain v1 files
     (not standard input, a pipe, a `.gz` file, or a format whose events are made from its lines)."""
     for path in source.files:
-        if path == STDIN or path.endswith(".gz"):
+        if not seekable(path):
             return False
         try:
             if not stat.S_ISREG(os.stat(path).st_mode):
@@ -58,14 +57,8 @@ def rereadable(source: RunSource) -> bool:
 
 
 def _is_v1(path: str) -> bool:
-    """The first JSON object of the file has a `v` field (a file whose start is not JSON is read as v1)."""
+    """The first JSON object of the file has a `v` field, as the reader decides (a file without one in its
+    first MiB is read as v1)."""
     with open(path, "rb") as handle:
-        for line in handle.read(_SNIFF).splitlines():
-            if not line.strip():
-                continue
-            try:
-                first = orjson.loads(line)
-            except orjson.JSONDecodeError:
-                continue
-            return not isinstance(first, dict) or "v" in first
-    return True
+        first = first_object(handle.read(_SNIFF).splitlines())
+    return first is None or "v" in first

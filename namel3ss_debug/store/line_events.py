@@ -6,7 +6,7 @@ newer format version is an error. Shared by the readers and by `lookup`, which r
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Iterable
 
 import orjson
 
@@ -33,6 +33,19 @@ def parse_line(line: bytes, where: str, problems: ReadProblems, tail: bool, *,
     if versioned:
         check_version(event, where)
     return event
+
+
+def first_object(lines: Iterable[bytes]) -> dict[str, Any] | None:
+    """The first line that is a JSON object (lines that are not JSON, or other JSON, are passed over): what
+    tells a file's format (`v`: v1; else see `formats.mapper_for`)."""
+    for line in lines:
+        try:
+            value = orjson.loads(line)
+        except orjson.JSONDecodeError:
+            continue
+        if isinstance(value, dict):
+            return value
+    return None
 
 
 def envelope_problem(event: dict[str, Any]) -> str | None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import zlib
 from dataclasses import dataclass
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, Iterable
 
 import orjson
 
@@ -18,7 +18,7 @@ from .blocks import open_trace
 from .index import OffsetIndex, load_index
 from .line_events import envelope_problem, parse_line
 from .reader import Located, TraceReader
-from .sources import STDIN, RunSource
+from .sources import STDIN, RunSource, seekable
 
 _SCAN_LIMIT = 1 << 24  # past an entry, a forward read never needs more than a stride; give up well after
 
@@ -61,9 +61,7 @@ def find_event(source: RunSource, seq: int, reader: TraceReader, seen: SeqRange 
 
 
 def _index_of(path: str) -> OffsetIndex | None:
-    if path == STDIN or path.endswith(".gz"):
-        return None
-    return load_index(path)
+    return load_index(path) if seekable(path) else None
 
 
 def _seek(path: str, index: OffsetIndex, seq: int, reader: TraceReader) -> tuple[Located | None, bool]:
@@ -111,8 +109,13 @@ def _parse(raw: bytes, where: str, reader: TraceReader, tail: bool) -> dict[str,
 
 def _scan(path: str, seq: int, reader: TraceReader, source: RunSource, seen: SeqRange) -> Located | None:
     """Read the whole file (so its index gets written), keeping the event asked for."""
+    return scan_for(seq, reader.events(RunSource(source.label, (path,), source.run_id)), seen)
+
+
+def scan_for(seq: int, events: Iterable[Located], seen: SeqRange) -> Located | None:
+    """The first of `events` with this seq, read to the end so that `seen` learns their whole range."""
     found = None
-    for located in reader.events(RunSource(source.label, (path,), source.run_id)):
+    for located in events:
         number = located.event["seq"]
         seen.add(number, number)
         if found is None and number == seq:
@@ -120,15 +123,21 @@ def _scan(path: str, seq: int, reader: TraceReader, source: RunSource, seen: Seq
     return found
 
 
+_FIRST_LINE = 1 << 24  # a first line longer than this is no run's first event
+
+
 def first_event(source: RunSource) -> dict[str, Any] | None:
-    """The first line of the run's first file as an event (it knows when the run started); None if it is not one."""
+    """The first non-blank line of the run's first file as an event (it knows when the run started, and
+    which run the file begins with); None if it is not one."""
     path = source.files[0]
     if path == STDIN:
         return None
     try:
         stream, _ = open_trace(path, None)
         with stream:
-            line = stream.readline(1 << 24)
+            line = stream.readline(_FIRST_LINE)
+            while line and not line.strip():
+                line = stream.readline(_FIRST_LINE)
         event = orjson.loads(line)
     except (OSError, EOFError, ValueError, zlib.error):
         return None

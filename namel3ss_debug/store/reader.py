@@ -17,17 +17,16 @@ from dataclasses import dataclass
 from typing import Any, BinaryIO, Callable, Iterator
 
 import msgspec
-import orjson
 
 from ..model.errors import TraceError
 from ..model.events import is_known_event_type
 from ..model.text_keys import text_key
 from .blocks import Block, iter_blocks, lines_of, open_trace
-from .index import IndexBuilder
-from .line_events import envelope_problem, parse_line
+from .index import MIN_FILE_BYTES, IndexBuilder
+from .line_events import envelope_problem, first_object, parse_line
 from .problems import ReadProblems
 from .records import BLOCK_DECODER, EventRecord, odd_fields, record_from_dict
-from .sources import STDIN, RunSource
+from .sources import RunSource, seekable
 
 _BAD_GZIP = (gzip.BadGzipFile, EOFError, zlib.error)
 # What msgspec raises for a line it cannot make a record of: bad JSON, a wrong type, bad UTF-8 (which it
@@ -53,7 +52,7 @@ class TraceReader:
     """Reads the files of a run in order, telling `problems` about anything that is not a clean event."""
 
     def __init__(self, problems: ReadProblems, *, stdin: BinaryIO | None = None, write_index: bool = True,
-                 progress: Callable[[int], None] | None = None, index_min_bytes: int | None = None,
+                 progress: Callable[[int], None] | None = None, index_min_bytes: int = MIN_FILE_BYTES,
                  reuse_buffers: bool = False):
         self.problems = problems
         self.stdin = stdin
@@ -88,8 +87,8 @@ class TraceReader:
     def placed_records(self, source: RunSource) -> Iterator[tuple[int, list[tuple[EventRecord, int, int]]]]:
         """`(file index, [(record, line number, byte offset), ...])` a block at a time, in the run's order.
 
-        The records of a file in a mapped format come from its lines but are not those lines: the caller
-        checks `format_of` first and reads such files as dicts.
+        The records of a file in a mapped format come from its lines but are not those lines: a caller that
+        goes back to a line checks `formats.rereadable` first and reads other runs as dicts.
         """
         for index, path in enumerate(source.files):
             for placed in self._file(path, _PlacedSink(self.problems)):
@@ -111,7 +110,7 @@ class TraceReader:
             raise TraceError(f"cannot read {path}: {error.strerror or error}") from None
         with stream:
             whole = span is None or (span[0] == 0 and span[1] is None)
-            stat = os.fstat(stream.fileno()) if path != STDIN and not path.endswith(".gz") else None
+            stat = os.fstat(stream.fileno()) if seekable(path) else None
             builder = self._builder(path) if stat is not None else None
             source: BinaryIO = stream
             if span is not None and not whole:
@@ -131,7 +130,7 @@ class TraceReader:
     def _builder(self, path: str) -> IndexBuilder | None:
         if not self.write_index:
             return None
-        return IndexBuilder(path) if self.index_min_bytes is None else IndexBuilder(path, self.index_min_bytes)
+        return IndexBuilder(path, self.index_min_bytes)
 
     def _blocks(self, path: str, stream: BinaryIO, position: Callable[[], int] | None, sink: "_Sink",
                 builder: IndexBuilder | None, span: tuple[int, int | None, int] | None = None,
@@ -139,7 +138,7 @@ class TraceReader:
         sink.start(path)
         first_line, offset = (span[2], span[0]) if span is not None else (1, 0)
         for block in iter_blocks(stream, path, self.progress, position, self.reuse_buffers, first_line, offset):
-            if sink.format is None:
+            if not sink.sniffed:
                 sink.sniff(block)
             items = sink.block(block, builder)
             if items:
@@ -179,29 +178,23 @@ class _Sink:
 
     def __init__(self, problems: ReadProblems):
         self.problems = problems
-        self.format: str | None = None
+        self.sniffed = False  # the format is known (`mapper` None: v1) once the first block is looked at
         self.mapper: Any = None
         self.path = ""
         self.count = 0
         self.lines = 0
 
     def start(self, path: str) -> None:
-        self.format, self.mapper, self.path, self.count, self.lines = None, None, path, 0, 0
+        self.sniffed, self.mapper, self.path, self.count, self.lines = False, None, path, 0, 0
 
     def sniff(self, block: Block) -> None:
         """The format of the file, from its first line that is a JSON object."""
-        for _, _, line in lines_of(block):
-            try:
-                first = orjson.loads(line)
-            except orjson.JSONDecodeError:
-                continue
-            if isinstance(first, dict):
-                if "v" not in first:
-                    from .formats import mapper_for  # noqa: PLC0415 - only foreign files need it
+        first = first_object(line for _, _, line in lines_of(block))
+        if first is not None and "v" not in first:
+            from .formats import mapper_for  # noqa: PLC0415 - only foreign files need it
 
-                    self.mapper = mapper_for(first, self.path)
-                break
-        self.format = "v1" if self.mapper is None else "mapped"
+            self.mapper = mapper_for(first, self.path)
+        self.sniffed = True
 
     def check_file(self, path: str) -> None:
         """A file without a single event is not a trace; an empty one is said so."""
@@ -241,18 +234,24 @@ class _RecordSink(_Sink):
     """Typed records: a whole block decoded in C, or line by line when the block has a bad line."""
 
     def block(self, block: Block, builder: IndexBuilder | None) -> list[EventRecord]:
-        if self.mapper is None and not block.tail:
-            try:
-                records = BLOCK_DECODER.decode_lines(block.view)
-            except _UNDECODABLE:  # a bad line somewhere in the block: find it line by line
-                records = None
-            if records is not None:
-                self._note(block, records, builder)
-                return records
+        records = self._decoded(block)
+        if records is not None:
+            self._note(block, records, builder)
+            return records
         records = self._by_line(block)
         if builder is not None and records and self.mapper is None:
             builder.seen(min(r.seq for r in records), max(r.seq for r in records))  # no entries, but the range
         return records
+
+    def _decoded(self, block: Block) -> list[EventRecord] | None:
+        """The whole block decoded in C; None for a mapped file, a torn tail, or a bad line somewhere in the
+        block (then it is read line by line)."""
+        if self.mapper is not None or block.tail:
+            return None
+        try:
+            return BLOCK_DECODER.decode_lines(block.view)
+        except _UNDECODABLE:
+            return None
 
     def _note(self, block: Block, records: list[EventRecord], builder: IndexBuilder | None) -> None:
         lines = block.lines
@@ -285,7 +284,6 @@ class _RecordSink(_Sink):
                 placed.extend((record, number, offset) for record in records)
         return placed
 
-
     def mapped(self, events: list[dict[str, Any]], path: str, number: int, offset: int) -> list[EventRecord]:
         records = []
         where = f"{path}:{number}" if number else path
@@ -306,15 +304,11 @@ class _PlacedSink(_RecordSink):
     """Records with the number and byte offset of their line, for readers that go back to one event later."""
 
     def block(self, block: Block, builder: IndexBuilder | None) -> list[tuple[EventRecord, int, int]]:
-        if self.mapper is None and not block.tail:
-            try:
-                records = BLOCK_DECODER.decode_lines(block.view)
-            except _UNDECODABLE:
-                records = None
-            if records is not None and len(records) == block.lines:  # no blank line: line k is record k
-                self._note(block, records, builder)
-                return list(zip(records, range(block.first_line, block.first_line + len(records)),
-                                _line_starts(block)))
+        records = self._decoded(block)
+        if records is not None and len(records) == block.lines:  # no blank line: line k is record k
+            self._note(block, records, builder)
+            return list(zip(records, range(block.first_line, block.first_line + len(records)),
+                            _line_starts(block)))
         return self._placed_by_line(block)
 
 

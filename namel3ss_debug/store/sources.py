@@ -38,6 +38,12 @@ def resolve_sources(specs: Sequence[str], *, all_runs: bool = False, trace_dir: 
     return _once(sources)
 
 
+def seekable(path: str) -> bool:
+    """Whether a byte offset in the file is a place in it: not standard input, not a `.gz` file (whose
+    offsets are in the decompressed stream). Only such files get an offset index or are read in parts."""
+    return path != STDIN and not path.endswith(".gz")
+
+
 def _once(sources: list[RunSource]) -> list[RunSource]:
     """A run named twice (a segment and its directory, say) is read once: its events would count twice."""
     seen: set[tuple[str, ...]] = set()

@@ -15,7 +15,7 @@ from typing import Any
 import orjson
 
 from .reader import Part
-from .sources import STDIN, RunSource
+from .sources import RunSource, seekable
 
 MIN_BYTES = 256 << 20  # below this a run is read in a few seconds: two processes would not pay
 SCAN_BYTES = 8 << 20  # how far past the middle to look for a quiet point
@@ -37,7 +37,7 @@ _HEAD_LINE = 16 << 20  # a run_start longer than this is not looked for: the run
 def find_cut(source: RunSource, min_bytes: int = MIN_BYTES) -> Cut | None:
     """A quiet point near the middle of a big run of plain v1 files, or None to read it in one pass."""
     files = source.files
-    if any(file == STDIN or file.endswith(".gz") for file in files):
+    if not all(seekable(file) for file in files):
         return None
     try:
         sizes = [os.stat(file).st_size for file in files]
