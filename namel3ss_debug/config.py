@@ -49,6 +49,7 @@ class Settings:
     redact_keys: tuple[str, ...] = ()
     redact_patterns: tuple[str, ...] = ()
     # {"model": {"input": USD per 1M tokens, "output": USD per 1M tokens}}
+    instrument: tuple[str, ...] = ("openai", "anthropic")  # SDKs traced under `trace` when the app imports them
     price_overrides: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:

@@ -36,6 +36,13 @@ def _check_component(name: str) -> str | None:
     return None if name in COMPONENTS else _not_one_of(name, COMPONENTS, "a component")
 
 
+INSTRUMENTABLE = ("openai", "anthropic")  # the SDKs `instrument` may name
+
+
+def _check_sdk(name: str) -> str | None:
+    return None if name in INSTRUMENTABLE else _not_one_of(name, INSTRUMENTABLE, "an SDK namel3ss-debug instruments")
+
+
 def _check_event_type(name: str) -> str | None:
     if name in EVENT_TYPES or (name.startswith("custom_") and len(name) > len("custom_")):
         return None
@@ -86,6 +93,7 @@ SPECS: dict[str, _Spec] = {
     "redact": _Spec("bool"),
     "redact_keys": _Spec("list", noun="key names", item=_check_key_name),
     "redact_patterns": _Spec("list", noun="regular expressions", item=_check_pattern),
+    "instrument": _Spec("list", noun='SDK names ("openai", "anthropic")', item=_check_sdk),
     "price_overrides": _Spec("prices"),
 }
 

@@ -15,6 +15,7 @@ from typing import Any, Callable
 from ..model.events import span_prefix
 from .context import current, reset_current
 from .core import Tracer
+from .replaying import answer_for, deliver as _deliver
 
 _SELF_NAMES = ("self", "cls")
 REPLAYABLE_COMPONENTS = ("llm", "tool")  # replayable by default; other decorators take replayable=True
@@ -260,29 +261,10 @@ def _async_generator_wrapper(fn: Callable[..., Any], spec: _CallSpec) -> Callabl
 
 
 def _answer(spec: _CallSpec, span: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
-    """The rerun's answer to this call (recorded, mocked or replaced), or None to run it live.
-
-    A call the rerun cannot answer (a miss under `--on-miss error`) raises out of the app: its span
-    ends failed first, so the new trace shows where the run stopped.
-    """
-    replay = spec.tracer.replay
-    if replay is None or span is None or not spec.replayable:
+    """The rerun's answer to this call, or None to run it live (`replaying.answer_for`)."""
+    if spec.tracer.replay is None or span is None or not spec.replayable:
         return None
-    try:
-        return replay.answer(spec, span, spec.binder(args, kwargs))
-    except BaseException as exc:
-        spec.tracer.end_span(span, error=exc)
-        raise
-
-
-def _deliver(tracer: Tracer, span: Any, answer: Any) -> Any:
-    """End the span as the recording did, then return the answer's value or raise its exception."""
-    answer.prepare(span)
-    if answer.error is not None:
-        tracer.end_span(span, error=answer.error)
-        raise answer.error
-    tracer.end_span(span, result=answer.value)
-    return answer.value
+    return answer_for(spec.tracer, spec, span, spec.binder(args, kwargs))
 
 
 class _Stream:

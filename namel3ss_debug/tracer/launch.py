@@ -16,6 +16,7 @@ from typing import Any
 from ..config import ResolvedSettings
 from ..model.errors import UsageError
 from .api import get_tracer
+from ..integrations import instrument
 from .argv import process_is_cli
 from .run import Run
 
@@ -66,6 +67,7 @@ def run_traced(target: Target, resolved: ResolvedSettings, *, own_process: bool 
     if own_process is None:
         own_process = process_is_cli()
     tracer = get_tracer()
+    instrument(resolved.settings.instrument)
     run = tracer.start_run(resolved, entry=target.entry, argv=target.argv, start_attrs=start_attrs)
     saved_argv, saved_path, saved_main = sys.argv[:], sys.path[:], sys.modules.get("__main__")
     try:

@@ -1,0 +1,69 @@
+"""Run a callback when a module is imported (at once, if it already is): how an SDK is instrumented
+only if the app imports it, without importing it ourselves.
+
+A finder at the front of `sys.meta_path` finds the module with the other finders and wraps its
+loader, so the callback runs right after the module's own code. The callback's failures are the
+caller's to catch: it runs inside the app's `import` statement.
+"""
+
+from __future__ import annotations
+
+import importlib.abc
+import importlib.util
+import sys
+import threading
+from types import ModuleType
+from typing import Any, Callable
+
+Callback = Callable[[ModuleType], None]
+
+
+class _Finder(importlib.abc.MetaPathFinder):
+    def __init__(self) -> None:
+        self.callbacks: dict[str, list[Callback]] = {}
+        self._busy = threading.local()
+
+    def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> Any:
+        if fullname not in self.callbacks or getattr(self._busy, "name", None) == fullname:
+            return None
+        self._busy.name = fullname  # the finders after us answer this one
+        try:
+            spec = importlib.util.find_spec(fullname)
+        finally:
+            self._busy.name = None
+        if spec is None or spec.loader is None or not hasattr(spec.loader, "exec_module"):
+            return None
+        spec.loader = _Loader(spec.loader, self.callbacks.pop(fullname))
+        return spec
+
+
+class _Loader(importlib.abc.Loader):
+    def __init__(self, loader: Any, callbacks: list[Callback]):
+        self._loader, self._callbacks = loader, callbacks
+
+    def create_module(self, spec: Any) -> Any:
+        return self._loader.create_module(spec)
+
+    def exec_module(self, module: ModuleType) -> None:
+        self._loader.exec_module(module)
+        for callback in self._callbacks:
+            callback(module)
+
+    def __getattr__(self, name: str) -> Any:  # get_resource_reader, is_package, get_code...
+        return getattr(self._loader, name)
+
+
+_FINDER = _Finder()
+_LOCK = threading.Lock()
+
+
+def when_imported(name: str, callback: Callback) -> None:
+    """Call `callback(module)` once `name` is imported: now if it is already loaded."""
+    with _LOCK:
+        module = sys.modules.get(name)
+        if module is None:
+            _FINDER.callbacks.setdefault(name, []).append(callback)
+            if _FINDER not in sys.meta_path:
+                sys.meta_path.insert(0, _FINDER)
+            return
+    callback(module)

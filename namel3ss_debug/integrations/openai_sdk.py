@@ -1,0 +1,166 @@
+"""The `openai` SDK: `client.chat.completions.create(...)`, sync and async, streamed and not, as LLM spans.
+
+A call becomes `llm_call_start` (name `openai.chat`, the request's model, and its parameters as
+inputs: messages, tools, temperature...) and `llm_call_end` (the response as the API sent it under
+`outputs.return`, its text, the tool calls it asks for, finish reason, usage). Headers, query and
+timeout are not recorded, and the client (which holds the API key) never is. A stream's chunks are
+recorded under `outputs.yielded` with the text they add up to. Under `replay --rerun` the recorded
+response comes back as a `ChatCompletion` (a stream as `ChatCompletionChunk`s), and a mock may be
+just the reply's text.
+"""
+
+from __future__ import annotations
+
+import functools
+from types import ModuleType
+from typing import Any, Callable
+
+from ..tracer.api import get_tracer
+from .calls import ForeignSpec, Shape, acall, astream_call, call, stream_call
+from .sdk_values import as_json, first, request_inputs
+
+NAME = "openai.chat"
+HOOK_POINTS = ("openai.resources.chat.completions.Completions.create",
+               "openai.resources.chat.completions.AsyncCompletions.create")
+
+
+def install(module: ModuleType) -> list[str]:
+    """Wrap the hook points found in the imported `openai`; returns the ones missing."""
+    import importlib  # noqa: PLC0415
+
+    try:
+        completions = importlib.import_module("openai.resources.chat.completions")
+        types = importlib.import_module("openai.types.chat")
+    except ImportError:
+        return list(HOOK_POINTS)
+    codecs = _Codecs(getattr(types, "ChatCompletion", None), getattr(types, "ChatCompletionChunk", None))
+    missing = []
+    for class_name, wrap in (("Completions", _sync_create), ("AsyncCompletions", _async_create)):
+        owner = getattr(completions, class_name, None)
+        original = getattr(owner, "create", None)
+        if original is None or codecs.completion is None:
+            missing.append(f"openai.resources.chat.completions.{class_name}.create")
+        elif not getattr(original, "__namel3ss_debug__", False):
+            setattr(owner, "create", wrap(original, codecs))
+    return missing
+
+
+class _Codecs:
+    """Rebuild the SDK's own response types from recorded JSON (or a mock's text)."""
+
+    def __init__(self, completion: Any, chunk: Any):
+        self.completion, self.chunk = completion, chunk
+        self.spec = ForeignSpec("llm", NAME, codec=self.rebuild_completion)
+        self.stream_spec = ForeignSpec("llm", NAME, codec=self.rebuild_chunk, generator=True)
+
+    def rebuild_completion(self, value: Any) -> Any:
+        if isinstance(value, str):
+            value = {"id": "chatcmpl-mock", "object": "chat.completion", "created": 0, "model": "mock",
+                     "choices": [{"index": 0, "finish_reason": "stop",
+                                  "message": {"role": "assistant", "content": value}}]}
+        return self.completion.model_validate(value)
+
+    def rebuild_chunk(self, value: Any) -> Any:
+        if isinstance(value, str):
+            value = {"id": "chatcmpl-mock", "object": "chat.completion.chunk", "created": 0, "model": "mock",
+                     "choices": [{"index": 0, "finish_reason": None, "delta": {"content": value}}]}
+        return self.chunk.model_validate(value)
+
+
+def _sync_create(original: Callable[..., Any], codecs: _Codecs) -> Callable[..., Any]:
+    @functools.wraps(original)
+    def create(self: Any, *args: Any, **kwargs: Any) -> Any:
+        tracer = get_tracer()
+        if tracer.run is None or _raw_response(kwargs):
+            return original(self, *args, **kwargs)
+        inputs = request_inputs(kwargs)
+        model = kwargs.get("model") if isinstance(kwargs.get("model"), str) else None
+        invoke = functools.partial(original, self, *args, **kwargs)
+        if kwargs.get("stream") is True:
+            return stream_call(tracer, codecs.stream_spec, STREAM_SHAPE, inputs, invoke, model=model)
+        return call(tracer, codecs.spec, SHAPE, inputs, invoke, model=model)
+
+    create.__namel3ss_debug__ = True  # type: ignore[attr-defined]
+    return create
+
+
+def _async_create(original: Callable[..., Any], codecs: _Codecs) -> Callable[..., Any]:
+    @functools.wraps(original)
+    async def create(self: Any, *args: Any, **kwargs: Any) -> Any:
+        tracer = get_tracer()
+        if tracer.run is None or _raw_response(kwargs):
+            return await original(self, *args, **kwargs)
+        inputs = request_inputs(kwargs)
+        model = kwargs.get("model") if isinstance(kwargs.get("model"), str) else None
+        invoke = functools.partial(original, self, *args, **kwargs)
+        if kwargs.get("stream") is True:
+            return await astream_call(tracer, codecs.stream_spec, STREAM_SHAPE, inputs, invoke, model=model)
+        return await acall(tracer, codecs.spec, SHAPE, inputs, invoke, model=model)
+
+    create.__namel3ss_debug__ = True  # type: ignore[attr-defined]
+    return create
+
+
+def _raw_response(kwargs: dict[str, Any]) -> bool:
+    """`with_raw_response` / `with_streaming_response` calls return HTTP responses, not completions:
+    they are passed through untraced."""
+    headers = kwargs.get("extra_headers")
+    return isinstance(headers, dict) and any(str(key).lower() == "x-stainless-raw-response" for key in headers)
+
+
+# -- what a response records -----------------------------------------------------------------------
+def _outputs(response: Any) -> dict[str, Any]:
+    data = as_json(response)
+    choice = first(data.get("choices"))
+    message = choice.get("message") or {}
+    outputs: dict[str, Any] = {"text": message.get("content")}
+    calls = [_tool_call(call) for call in message.get("tool_calls") or [] if isinstance(call, dict)]
+    if calls:
+        outputs["tool_calls"] = calls
+    if choice.get("finish_reason") is not None:
+        outputs["finish_reason"] = choice["finish_reason"]
+    outputs["return"] = data
+    return outputs
+
+
+def _tool_call(call: dict[str, Any]) -> dict[str, Any]:
+    function = call.get("function") or {}
+    return {"id": call.get("id"), "name": function.get("name"), "arguments": function.get("arguments")}
+
+
+def _stream_summary(chunks: list[Any]) -> dict[str, Any]:
+    """What the chunks of a stream add up to: the first choice's text, tool calls, finish reason, usage."""
+    text: list[str] = []
+    calls: dict[int, dict[str, Any]] = {}
+    summary: dict[str, Any] = {}
+    for chunk in chunks:
+        data = as_json(chunk)
+        if isinstance(data.get("usage"), dict):
+            summary["usage"] = data["usage"]
+        choice = first([c for c in data.get("choices") or [] if isinstance(c, dict) and c.get("index", 0) == 0])
+        delta = choice.get("delta") or {}
+        if isinstance(delta.get("content"), str):
+            text.append(delta["content"])
+        for part in delta.get("tool_calls") or []:
+            if isinstance(part, dict):
+                _add_tool_call_part(calls.setdefault(int(part.get("index") or 0), {}), part)
+        if choice.get("finish_reason") is not None:
+            summary["finish_reason"] = choice["finish_reason"]
+    outputs: dict[str, Any] = {"text": "".join(text)}
+    if calls:
+        outputs["tool_calls"] = [calls[index] for index in sorted(calls)]
+    outputs.update(summary)
+    return outputs
+
+
+def _add_tool_call_part(call: dict[str, Any], part: dict[str, Any]) -> None:
+    function = part.get("function") or {}
+    if part.get("id"):
+        call["id"] = part["id"]
+    if function.get("name"):
+        call["name"] = function["name"]
+    call["arguments"] = call.get("arguments", "") + (function.get("arguments") or "")
+
+
+SHAPE = Shape(outputs=_outputs)
+STREAM_SHAPE = Shape(outputs=_outputs, item=as_json, summary=_stream_summary)

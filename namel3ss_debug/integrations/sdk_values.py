@@ -1,0 +1,43 @@
+"""What the SDK integrations share: a request's parameters as inputs, and a response as JSON."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..tracer.serialize import to_jsonable
+
+# Request options that are not the request: headers may carry keys, and the rest is transport.
+NOT_RECORDED = frozenset({"extra_headers", "extra_query", "timeout"})
+_SENTINELS = frozenset({"NotGiven", "Omit", "NotGivenOr"})
+_ITERABLES = ("messages", "tools", "functions", "stop_sequences", "system")
+
+
+def request_inputs(kwargs: dict[str, Any]) -> dict[str, Any]:
+    """The call's parameters as the span's inputs, without transport options and unset sentinels.
+
+    An iterable parameter that is not a list (a generator of messages) is read into a list, and the
+    SDK is given that list: reading it for the trace must not leave the SDK an empty iterator.
+    """
+    for key in _ITERABLES:
+        value = kwargs.get(key)
+        if value is not None and not isinstance(value, (list, tuple, str, dict)) and hasattr(value, "__iter__"):
+            kwargs[key] = list(value)
+    return {key: value for key, value in kwargs.items()
+            if key not in NOT_RECORDED and type(value).__name__ not in _SENTINELS}
+
+
+def as_json(value: Any) -> dict[str, Any]:
+    """An SDK response object as the JSON the API sent (its fields that were set), else {}."""
+    dump = getattr(value, "model_dump", None)
+    if callable(dump):
+        data = dump(mode="json", exclude_unset=True)
+    else:
+        data = to_jsonable(value)
+    return data if isinstance(data, dict) else {}
+
+
+def first(items: Any) -> dict[str, Any]:
+    """The first item of a list when it is an object, else {}."""
+    if isinstance(items, list) and items and isinstance(items[0], dict):
+        return items[0]
+    return {}

@@ -1,0 +1,204 @@
+"""Streamed SDK responses: recorded whole as the app reads them, and replayed as streams.
+
+`RecordingStream` stands in front of the SDK's stream: the app iterates it as it would the SDK's
+(with `with`, `close()` and the SDK's own attributes passed through), and when the stream ends,
+fails or is closed, the span ends with every item and their summary. A rerun gives the app a
+`ReplayedStream` of the recorded items, rebuilt as the SDK's own types, which never touches the
+network. The async variants are the same for `async for` and `async with`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..tracer.core import Tracer
+from ..tracer.events import usage_of
+from ..tracer.replaying import finish
+from .calls import Shape, describe
+
+MAX_STREAM_ITEMS = 100_000  # past this a stream's items are counted, not kept (a stream may never end)
+
+
+class _Recorder:
+    """The items a stream gave, and the span they end (once)."""
+
+    __slots__ = ("tracer", "span", "shape", "items", "count", "done")
+
+    def __init__(self, tracer: Tracer, span: Any, shape: Shape):
+        self.tracer, self.span, self.shape = tracer, span, shape
+        self.items: list[Any] = []
+        self.count = 0
+        self.done = span is None
+
+    def add(self, item: Any) -> None:
+        self.count += 1
+        if len(self.items) < MAX_STREAM_ITEMS:
+            self.items.append(item)
+
+    def end(self, error: BaseException | None = None, *, early: bool = False) -> None:
+        if self.done:
+            return
+        self.done = True
+        self.span.outputs = outputs = describe(self.span, self._outputs)
+        self.span.usage = self.span.usage or (usage_of(outputs) if outputs else None)
+        if early:
+            self.span.set_attribute("closed_early", True)
+        self.tracer.end_span(self.span, error=error)
+
+    def _outputs(self) -> dict[str, Any]:
+        outputs = {**self.shape.summary(self.items),
+                   "yielded": [self.shape.item(item) for item in self.items], "yield_count": self.count}
+        if self.count > len(self.items):
+            outputs["yielded_truncated"] = True
+        return outputs
+
+
+class RecordingStream:
+    """The SDK's stream, recorded as the app reads it."""
+
+    def __init__(self, inner: Any, tracer: Tracer, span: Any, shape: Shape):
+        self._inner = inner
+        self._recorder = _Recorder(tracer, span, shape)
+        self._iterator: Any = None
+
+    def __iter__(self) -> RecordingStream:
+        return self
+
+    def __next__(self) -> Any:
+        if self._iterator is None:
+            self._iterator = iter(self._inner)
+        try:
+            item = next(self._iterator)
+        except StopIteration:
+            self._recorder.end()
+            raise
+        except BaseException as exc:
+            self._recorder.end(exc)
+            raise
+        self._recorder.add(item)
+        return item
+
+    def __enter__(self) -> RecordingStream:
+        return self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        self.close()
+
+    def close(self) -> None:
+        try:
+            self._inner.close()
+        finally:
+            self._recorder.end(early=True)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+
+class AsyncRecordingStream:
+    """The SDK's async stream, recorded as the app reads it."""
+
+    def __init__(self, inner: Any, tracer: Tracer, span: Any, shape: Shape):
+        self._inner = inner
+        self._recorder = _Recorder(tracer, span, shape)
+        self._iterator: Any = None
+
+    def __aiter__(self) -> AsyncRecordingStream:
+        return self
+
+    async def __anext__(self) -> Any:
+        if self._iterator is None:
+            self._iterator = self._inner.__aiter__()
+        try:
+            item = await self._iterator.__anext__()
+        except StopAsyncIteration:
+            self._recorder.end()
+            raise
+        except BaseException as exc:
+            self._recorder.end(exc)
+            raise
+        self._recorder.add(item)
+        return item
+
+    async def __aenter__(self) -> AsyncRecordingStream:
+        return self
+
+    async def __aexit__(self, *exc_info: Any) -> None:
+        await self.close()
+
+    async def close(self) -> None:
+        try:
+            await self._inner.close()
+        finally:
+            self._recorder.end(early=True)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+
+class _Replayed:
+    """The recorded items of a stream, given one by one; the span ends when they run out or the
+    stream is closed."""
+
+    def __init__(self, tracer: Tracer, span: Any, answer: Any):
+        self._tracer, self._span, self._answer = tracer, span, answer
+        self._items = iter(answer.items)
+        self._done = False
+        self.response = None  # the SDK's streams have the HTTP response here; a replay has none
+
+    def _next(self) -> Any:
+        for item in self._items:
+            return item
+        self._end()
+        return _END
+
+    def _end(self) -> None:
+        if not self._done:
+            self._done = True
+            finish(self._tracer, self._span, self._answer)
+
+
+_END = object()
+
+
+class ReplayedStream(_Replayed):
+    """A recorded stream given back to the app, as `for`, `with` and `close()` use it."""
+
+    def __iter__(self) -> ReplayedStream:
+        return self
+
+    def __next__(self) -> Any:
+        item = self._next()
+        if item is _END:
+            raise StopIteration
+        return item
+
+    def __enter__(self) -> ReplayedStream:
+        return self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._end()
+
+
+class AsyncReplayedStream(_Replayed):
+    """A recorded stream given back to the app, as `async for`, `async with` and `close()` use it."""
+
+    def __aiter__(self) -> AsyncReplayedStream:
+        return self
+
+    async def __anext__(self) -> Any:
+        item = self._next()
+        if item is _END:
+            raise StopAsyncIteration
+        return item
+
+    async def __aenter__(self) -> AsyncReplayedStream:
+        return self
+
+    async def __aexit__(self, *exc_info: Any) -> None:
+        await self.close()
+
+    async def close(self) -> None:
+        self._end()

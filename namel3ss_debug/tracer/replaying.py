@@ -1,0 +1,41 @@
+"""A replayable call's answer from `replay --rerun`, and how its span ends: one home for the
+decorators and the instrumented SDK and runtime calls."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .core import Tracer
+
+
+def answer_for(tracer: Tracer, spec: Any, span: Any, inputs: Any) -> Any:
+    """The rerun's answer to this call (recorded, mocked or replaced), or None to run it live.
+
+    `spec` has the call's component, name, prefix, codec and generator flag. A call the rerun cannot
+    answer (a miss under `--on-miss error`) raises out of the app: its span ends failed first, so the
+    new trace shows where the run stopped.
+    """
+    replay = tracer.replay
+    if replay is None or span is None:
+        return None
+    try:
+        return replay.answer(spec, span, inputs)
+    except BaseException as exc:
+        tracer.end_span(span, error=exc)
+        raise
+
+
+def deliver(tracer: Tracer, span: Any, answer: Any) -> Any:
+    """End the span as the recording did, then return the answer's value or raise its exception."""
+    answer.prepare(span)
+    if answer.error is not None:
+        tracer.end_span(span, error=answer.error)
+        raise answer.error
+    tracer.end_span(span, result=answer.value)
+    return answer.value
+
+
+def finish(tracer: Tracer, span: Any, answer: Any) -> None:
+    """End a replayed stream's span once its items are given: as `deliver`, without the value."""
+    answer.prepare(span)
+    tracer.end_span(span, error=answer.error)
