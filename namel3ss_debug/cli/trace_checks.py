@@ -4,12 +4,15 @@ fails inside runpy or an app that runs untraced."""
 from __future__ import annotations
 
 import difflib
+import importlib.util
+import json
 import sys
 import tempfile
 from pathlib import Path
 from typing import Iterable
 
 from ..model.errors import UsageError
+from ..tracer.launch import Target
 
 
 def check_no_stray_option(target: tuple[str, ...], known: Iterable[str]) -> None:
@@ -104,3 +107,27 @@ def prepare_output_dir(directory: Path) -> None:
             pass
     except OSError as exc:
         raise UsageError(f"cannot write traces to {directory}: {exc.strerror or exc}", hint=hint) from None
+
+
+def check_ai_options(app: Target | None, flow: str | None, flow_input: str | None) -> None:
+    """`--flow` and `--input` are for a namel3ss `.ai` app, and an `.ai` app needs the `namel3ss` package."""
+    if app is None or not app.is_ai_app:
+        given = "--flow" if flow is not None else "--input" if flow_input is not None else None
+        if given:
+            raise UsageError(f"{given} is for a namel3ss .ai app", hint="give an app.ai file, or drop " + given)
+        return
+    if flow_input is not None:
+        try:
+            json.loads(flow_input)
+        except ValueError as error:
+            raise UsageError(f"--input is not JSON: {error}", hint="""e.g. --input '{"city": "Paris"}'""") from None
+    if not _installed("namel3ss"):
+        raise UsageError(f"{app.script} is a namel3ss .ai app, and the namel3ss package is not installed",
+                         hint="pip install 'namel3ss-debug[namel3ss]' (namel3ss 0.1.0a15 runs on Python 3.10-3.13)")
+
+
+def _installed(name: str) -> bool:
+    try:
+        return importlib.util.find_spec(name) is not None
+    except (ImportError, ValueError):  # blocked in sys.modules (None), or a broken parent
+        return False

@@ -18,7 +18,7 @@ from ..store.sources import RunSource
 from ..model.errors import Namel3ssDebugError, UsageError
 from ..tracer.launch import Target, app_traceback, check_target, run_traced
 from .errors import warn
-from .trace_checks import check_module, check_no_stray_option, prepare_output_dir
+from .trace_checks import check_ai_options, check_module, check_no_stray_option, prepare_output_dir
 
 FLAG_NAMES = {
     "enabled": "trace",
@@ -29,6 +29,7 @@ FLAG_NAMES = {
     "buffer_size": "--buffer-size",
     "max_trace_file_size_mb": "--max-file-size-mb",
     "capture_memory": "--capture-memory",
+    "instrument": "--instrument",
 }
 
 
@@ -48,29 +49,42 @@ FLAG_NAMES = {
 @click.option("--capture-memory/--no-capture-memory", default=None,
               help="Record the process's resident memory (memory_mb) on end and instant events, "
                    "sampled at most every 50 ms.")
+@click.option("--instrument", "sdks", multiple=True, metavar="SDK",
+              help="Trace this SDK's LLM calls when the app imports it (repeatable): openai, anthropic. "
+                   "Default: both (the instrument key).")
+@click.option("--no-instrument", is_flag=True, help="Trace no SDK by itself: only the app's own decorators.")
+@click.option("--flow", metavar="NAME", help="For a namel3ss .ai app: the flow to run (needed when it has several).")
+@click.option("--input", "flow_input", metavar="JSON", help="For a namel3ss .ai app: the flow's input, as JSON.")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing after the run (not even the trace path).")
 @click.argument("target", nargs=-1, type=click.UNPROCESSED, metavar="SCRIPT [ARGS]...")
 def trace(module: str | None, output: str | None, components: tuple[str, ...], event_types: tuple[str, ...],
           config_path: Path | None, no_redact: bool, buffer_size: int | None, max_file_size_mb: float | None,
-          capture_memory: bool | None, quiet: bool, target: tuple[str, ...]) -> None:
-    """Run a Python app in this process with tracing on, then summarise the run.
+          capture_memory: bool | None, sdks: tuple[str, ...], no_instrument: bool, flow: str | None,
+          flow_input: str | None, quiet: bool, target: tuple[str, ...]) -> None:
+    """Run a Python app (or a namel3ss .ai app) in this process with tracing on, then summarise the run.
 
     The app sees its own arguments in sys.argv, as under `python`. Its exit code
     becomes ours; an unhandled exception is recorded, its traceback printed, and
     the exit code is 1. Options go before SCRIPT; with -m, put `--` before app
-    arguments that look like our options.
+    arguments that look like our options. Calls through the openai and anthropic
+    SDKs are traced without code changes (see --instrument). An .ai app runs
+    through the namel3ss package (pip install 'namel3ss-debug[namel3ss]').
 
     \b
     Examples:
       namel3ss-debug trace examples/research_agent.py
       namel3ss-debug trace -o /tmp/traces -f llm -f tool app.py --question "why?"
       namel3ss-debug trace -m mypkg.agent -- --verbose
+      namel3ss-debug trace examples/namel3ss_app/app.ai --input '{"city": "Paris"}'
     """
-    app = _target(module, target, _long_options(click.get_current_context().command))
+    if no_instrument and sdks:
+        raise UsageError("--no-instrument and --instrument contradict each other", hint="give one of them")
+    app = _target(module, target, _long_options(click.get_current_context().command), flow, flow_input)
     overrides = {
         "enabled": True, "trace_output_dir": output, "default_components": list(components) or None,
         "default_event_types": list(event_types) or None, "redact": False if no_redact else None,
         "buffer_size": buffer_size, "max_trace_file_size_mb": max_file_size_mb, "capture_memory": capture_memory,
+        "instrument": [] if no_instrument else (list(sdks) or None),
     }
     resolved = load_settings(os.environ, Path.cwd(), config_path=config_path, overrides=overrides,
                              override_source=FLAG_NAMES)
@@ -78,6 +92,8 @@ def trace(module: str | None, output: str | None, components: tuple[str, ...], e
         warn(message)
     prepare_output_dir(resolved.output_dir())
     outcome = run_traced(app, resolved)
+    if isinstance(outcome.exception, Namel3ssDebugError):  # about the app (an .ai app's flow): the run ended
+        raise outcome.exception
     if outcome.exception is not None and not isinstance(outcome.exception, KeyboardInterrupt):
         sys.stderr.write(app_traceback(outcome.exception))
     if not quiet:
@@ -86,18 +102,21 @@ def trace(module: str | None, output: str | None, components: tuple[str, ...], e
     sys.exit(outcome.exit_code)
 
 
-def _target(module: str | None, target: tuple[str, ...], known_options: list[str]) -> Target:
+def _target(module: str | None, target: tuple[str, ...], known_options: list[str], flow: str | None = None,
+            flow_input: str | None = None) -> Target:
     """What to run, checked: a usage error here means nothing has started."""
     if not module:
         check_no_stray_option(target, known_options)
     if target and target[0] == "--":
         target = target[1:]
     if module:
+        check_ai_options(None, flow, flow_input)
         check_module(module, Path.cwd())
         return Target(script=None, module=module, args=target)
     if not target:
         raise UsageError("nothing to run: give a script or -m MODULE", hint="e.g. namel3ss-debug trace app.py")
-    app = Target(script=target[0], module=None, args=target[1:])
+    app = Target(script=target[0], module=None, args=target[1:], flow=flow, input=flow_input)
+    check_ai_options(app, flow, flow_input)
     check_target(app)
     return app
 

@@ -14,6 +14,7 @@ from typing import Any, Callable
 
 from ..model.events import span_prefix
 from ..tracer.core import Tracer
+from ..rerun.answers import MOCKED, REPLACED
 from ..tracer.replaying import answer_for, deliver
 
 
@@ -60,7 +61,7 @@ def call(tracer: Tracer, spec: ForeignSpec, shape: Shape, inputs: Any, invoke: C
     span = open_span(tracer, spec, inputs, model=model, attrs=attrs)
     answer = answer_for(tracer, spec, span, inputs) if spec.replayable else None
     if answer is not None:
-        return deliver(tracer, span, answer)
+        return deliver(tracer, span, described(span, shape, answer))
     try:
         result = invoke()
     except BaseException as exc:
@@ -78,7 +79,7 @@ async def acall(tracer: Tracer, spec: ForeignSpec, shape: Shape, inputs: Any, in
     span = open_span(tracer, spec, inputs, model=model, attrs=attrs)
     answer = answer_for(tracer, spec, span, inputs) if spec.replayable else None
     if answer is not None:
-        return deliver(tracer, span, answer)
+        return deliver(tracer, span, described(span, shape, answer))
     try:
         result = await invoke()
     except BaseException as exc:
@@ -86,6 +87,22 @@ async def acall(tracer: Tracer, spec: ForeignSpec, shape: Shape, inputs: Any, in
         raise
     end(tracer, span, shape, result)
     return result
+
+
+def described(span: Any, shape: Shape, answer: Any, stream: bool = False) -> Any:
+    """A mocked or replaced answer's outputs as a recorded result's are (text, tool calls, the
+    result as JSON), made from the value the app gets; a recorded answer keeps the recorded ones."""
+    if answer.source not in (MOCKED, REPLACED) or answer.error is not None:
+        return answer
+    if stream:
+        items = answer.items
+        made = describe(span, lambda: {**shape.summary(items), "yielded": [shape.item(item) for item in items],
+                                       "yield_count": len(items)})
+    else:
+        made = describe(span, shape.outputs, answer.value)
+    if made is not None:
+        answer.outputs = made
+    return answer
 
 
 def end(tracer: Tracer, span: Any, shape: Shape, result: Any) -> None:
@@ -114,7 +131,7 @@ def stream_call(tracer: Tracer, spec: ForeignSpec, shape: Shape, inputs: Any, in
     span = open_span(tracer, spec, inputs, model=model, activate=False)
     answer = answer_for(tracer, spec, span, inputs)
     if answer is not None:
-        return _replayed_or_raise(tracer, span, answer, ReplayedStream)
+        return _replayed_or_raise(tracer, span, answer, ReplayedStream, shape)
     try:
         inner = invoke()
     except BaseException as exc:
@@ -133,7 +150,7 @@ async def astream_call(tracer: Tracer, spec: ForeignSpec, shape: Shape, inputs: 
     span = open_span(tracer, spec, inputs, model=model, activate=False)
     answer = answer_for(tracer, spec, span, inputs)
     if answer is not None:
-        return _replayed_or_raise(tracer, span, answer, AsyncReplayedStream)
+        return _replayed_or_raise(tracer, span, answer, AsyncReplayedStream, shape)
     try:
         inner = await invoke()
     except BaseException as exc:
@@ -142,8 +159,8 @@ async def astream_call(tracer: Tracer, spec: ForeignSpec, shape: Shape, inputs: 
     return AsyncRecordingStream(inner, tracer, span, shape) if span is not None else inner
 
 
-def _replayed_or_raise(tracer: Tracer, span: Any, answer: Any, stream_type: Any) -> Any:
+def _replayed_or_raise(tracer: Tracer, span: Any, answer: Any, stream_type: Any, shape: Shape) -> Any:
     """A recorded failure is raised where the SDK raises it, at the call; else the items, as a stream."""
     if answer.error is not None:
         return deliver(tracer, span, answer)
-    return stream_type(tracer, span, answer)
+    return stream_type(tracer, span, described(span, shape, answer, stream=True))

@@ -11,13 +11,13 @@ just the reply's text.
 
 from __future__ import annotations
 
-import functools
+import importlib
 from types import ModuleType
-from typing import Any, Callable
+from typing import Any
 
-from ..tracer.api import get_tracer
-from .calls import ForeignSpec, Shape, acall, astream_call, call, stream_call
-from .sdk_values import as_json, first, request_inputs
+from .calls import ForeignSpec, Shape
+from .sdk_calls import Endpoint, patch_create
+from .sdk_values import as_json, first
 
 NAME = "openai.chat"
 HOOK_POINTS = ("openai.resources.chat.completions.Completions.create",
@@ -26,86 +26,38 @@ HOOK_POINTS = ("openai.resources.chat.completions.Completions.create",
 
 def install(module: ModuleType) -> list[str]:
     """Wrap the hook points found in the imported `openai`; returns the ones missing."""
-    import importlib  # noqa: PLC0415
-
     try:
         completions = importlib.import_module("openai.resources.chat.completions")
         types = importlib.import_module("openai.types.chat")
     except ImportError:
         return list(HOOK_POINTS)
-    codecs = _Codecs(getattr(types, "ChatCompletion", None), getattr(types, "ChatCompletionChunk", None))
-    missing = []
-    for class_name, wrap in (("Completions", _sync_create), ("AsyncCompletions", _async_create)):
-        owner = getattr(completions, class_name, None)
-        original = getattr(owner, "create", None)
-        if original is None or codecs.completion is None:
-            missing.append(f"openai.resources.chat.completions.{class_name}.create")
-        elif not getattr(original, "__namel3ss_debug__", False):
-            setattr(owner, "create", wrap(original, codecs))
-    return missing
+    completion, chunk = getattr(types, "ChatCompletion", None), getattr(types, "ChatCompletionChunk", None)
+    if completion is None or chunk is None:
+        return ["openai.types.chat.ChatCompletion, ChatCompletionChunk"]
+    codecs = _Codecs(completion, chunk)
+    endpoint = Endpoint(ForeignSpec("llm", NAME, codec=codecs.completion),
+                        ForeignSpec("llm", NAME, codec=codecs.chunk, generator=True), SHAPE, STREAM_SHAPE)
+    return patch_create(completions, ("Completions", "AsyncCompletions"), endpoint)
 
 
 class _Codecs:
     """Rebuild the SDK's own response types from recorded JSON (or a mock's text)."""
 
-    def __init__(self, completion: Any, chunk: Any):
-        self.completion, self.chunk = completion, chunk
-        self.spec = ForeignSpec("llm", NAME, codec=self.rebuild_completion)
-        self.stream_spec = ForeignSpec("llm", NAME, codec=self.rebuild_chunk, generator=True)
+    def __init__(self, completion_type: Any, chunk_type: Any):
+        self.completion_type, self.chunk_type = completion_type, chunk_type
 
-    def rebuild_completion(self, value: Any) -> Any:
+    def completion(self, value: Any) -> Any:
         if isinstance(value, str):
             value = {"id": "chatcmpl-mock", "object": "chat.completion", "created": 0, "model": "mock",
                      "choices": [{"index": 0, "finish_reason": "stop",
                                   "message": {"role": "assistant", "content": value}}]}
-        return self.completion.model_validate(value)
+        return self.completion_type.model_validate(value)
 
-    def rebuild_chunk(self, value: Any) -> Any:
+    def chunk(self, value: Any) -> Any:
         if isinstance(value, str):
             value = {"id": "chatcmpl-mock", "object": "chat.completion.chunk", "created": 0, "model": "mock",
                      "choices": [{"index": 0, "finish_reason": None, "delta": {"content": value}}]}
-        return self.chunk.model_validate(value)
-
-
-def _sync_create(original: Callable[..., Any], codecs: _Codecs) -> Callable[..., Any]:
-    @functools.wraps(original)
-    def create(self: Any, *args: Any, **kwargs: Any) -> Any:
-        tracer = get_tracer()
-        if tracer.run is None or _raw_response(kwargs):
-            return original(self, *args, **kwargs)
-        inputs = request_inputs(kwargs)
-        model = kwargs.get("model") if isinstance(kwargs.get("model"), str) else None
-        invoke = functools.partial(original, self, *args, **kwargs)
-        if kwargs.get("stream") is True:
-            return stream_call(tracer, codecs.stream_spec, STREAM_SHAPE, inputs, invoke, model=model)
-        return call(tracer, codecs.spec, SHAPE, inputs, invoke, model=model)
-
-    create.__namel3ss_debug__ = True  # type: ignore[attr-defined]
-    return create
-
-
-def _async_create(original: Callable[..., Any], codecs: _Codecs) -> Callable[..., Any]:
-    @functools.wraps(original)
-    async def create(self: Any, *args: Any, **kwargs: Any) -> Any:
-        tracer = get_tracer()
-        if tracer.run is None or _raw_response(kwargs):
-            return await original(self, *args, **kwargs)
-        inputs = request_inputs(kwargs)
-        model = kwargs.get("model") if isinstance(kwargs.get("model"), str) else None
-        invoke = functools.partial(original, self, *args, **kwargs)
-        if kwargs.get("stream") is True:
-            return await astream_call(tracer, codecs.stream_spec, STREAM_SHAPE, inputs, invoke, model=model)
-        return await acall(tracer, codecs.spec, SHAPE, inputs, invoke, model=model)
-
-    create.__namel3ss_debug__ = True  # type: ignore[attr-defined]
-    return create
-
-
-def _raw_response(kwargs: dict[str, Any]) -> bool:
-    """`with_raw_response` / `with_streaming_response` calls return HTTP responses, not completions:
-    they are passed through untraced."""
-    headers = kwargs.get("extra_headers")
-    return isinstance(headers, dict) and any(str(key).lower() == "x-stainless-raw-response" for key in headers)
+        return self.chunk_type.model_validate(value)
 
 
 # -- what a response records -----------------------------------------------------------------------

@@ -1,7 +1,7 @@
 """What to run again: the app, its arguments and its working directory, as `run_start` recorded them.
 
 `run_start.attrs.entry` names a script (`{"kind": "script", "path": ...}`), a module (`{"kind":
-"module", "module": ...}`) or, for a run started by `NAMEL3SS_DEBUG_ENABLED=1 python app.py`, the
+"module", "module": ...}`), a namel3ss app (`{"kind": "namel3ss", "path": ..., "flow": ..., "input": ...}`) or, for a run started by `NAMEL3SS_DEBUG_ENABLED=1 python app.py`, the
 interpreter's `argv[0]` (`{"kind": "python"}`). A script recorded on another machine is looked for
 under the working directory too (`--cwd`), by the path the user typed and by its file name.
 """
@@ -41,12 +41,20 @@ def recorded_target(start: dict[str, Any], cwd: Path | None) -> Recorded:
     kind = entry.get("kind")
     if kind == "module" and isinstance(entry.get("module"), str):
         return Recorded(Target(script=None, module=entry["module"], args=args), directory, redacted)
+    if kind == "namel3ss":
+        script = _find_script(entry.get("path"), typed_of(argv), directory)
+        flow, given = entry.get("flow"), entry.get("input")
+        return Recorded(Target(script=str(script), module=None, args=args, flow=flow if isinstance(flow, str) else None,
+                               input=given if isinstance(given, str) else None), directory, redacted)
     if kind in ("script", "python"):
-        typed = argv[0] if argv else ""
-        script = _find_script(entry.get("path") if kind == "script" else None, typed, directory)
+        script = _find_script(entry.get("path") if kind == "script" else None, typed_of(argv), directory)
         return Recorded(Target(script=str(script), module=None, args=args), directory, redacted)
     raise UsageError(f"cannot run this app again: its entry is {kind!r}",
-                     hint="rerun runs Python scripts and modules (namel3ss-debug trace app.py, -m pkg)")
+                     hint="rerun runs Python scripts and modules and namel3ss .ai apps (namel3ss-debug trace app.py)")
+
+
+def typed_of(argv: list[str]) -> str:
+    return argv[0] if argv else ""
 
 
 def _find_script(recorded: Any, typed: str, directory: Path) -> Path:

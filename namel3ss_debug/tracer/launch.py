@@ -14,26 +14,38 @@ from types import TracebackType
 from typing import Any
 
 from ..config import ResolvedSettings
-from ..model.errors import UsageError
+from ..model.errors import Namel3ssDebugError, UsageError
 from .api import get_tracer
 from ..integrations import instrument
 from .argv import process_is_cli
 from .run import Run
 
 
+AI_SUFFIX = ".ai"  # a namel3ss app, run through the `namel3ss` package rather than as Python
+
+
 @dataclass(frozen=True)
 class Target:
-    """What to run: a script path or a module name, and the app's own arguments."""
+    """What to run: a script path or a module name, and the app's own arguments; for a namel3ss
+    `.ai` app, the flow to run and its input (JSON text)."""
 
     script: str | None
     module: str | None
     args: tuple[str, ...]
+    flow: str | None = None
+    input: str | None = None
+
+    @property
+    def is_ai_app(self) -> bool:
+        return bool(self.script) and str(self.script).endswith(AI_SUFFIX)
 
     @property
     def entry(self) -> dict[str, Any]:
         if self.module:
             return {"kind": "module", "module": self.module, "name": self.module}
         path = str(Path(self.script or "").resolve())
+        if self.is_ai_app:
+            return {"kind": "namel3ss", "path": path, "name": Path(path).name, "flow": self.flow, "input": self.input}
         return {"kind": "script", "path": path, "name": Path(path).name}
 
     @property
@@ -68,6 +80,8 @@ def run_traced(target: Target, resolved: ResolvedSettings, *, own_process: bool 
         own_process = process_is_cli()
     tracer = get_tracer()
     instrument(resolved.settings.instrument)
+    if target.is_ai_app:
+        start_attrs = {**(start_attrs or {}), **_ai_start_attrs(target)}
     run = tracer.start_run(resolved, entry=target.entry, argv=target.argv, start_attrs=start_attrs)
     saved_argv, saved_path, saved_main = sys.argv[:], sys.path[:], sys.modules.get("__main__")
     try:
@@ -97,9 +111,20 @@ def _finish(code: int, exception: BaseException | None) -> tuple[int, BaseExcept
     return code, exception
 
 
+def _ai_start_attrs(target: Target) -> dict[str, Any]:
+    from ..integrations.namel3ss.runner import start_attrs  # noqa: PLC0415 - only .ai apps need it
+
+    return {"namel3ss": start_attrs(str(Path(target.script or "").resolve()), target.flow)}
+
+
 def _execute(target: Target) -> tuple[int, BaseException | None]:
-    """Run the target as `__main__` (left in `sys.modules`; the caller puts ours back)."""
+    """Run the target as `__main__` (left in `sys.modules`; the caller puts ours back); an `.ai`
+    app runs through the namel3ss runtime instead. A usage error of ours about the app (an `.ai`
+    app's unknown flow) is the outcome's exception, with exit code 2."""
     try:
+        if target.is_ai_app:
+            _run_ai_app(target)
+            return 0, None
         if target.module:
             sys.path.insert(0, os.getcwd())
             module, code = _module_main(target.module)
@@ -115,9 +140,20 @@ def _execute(target: Target) -> tuple[int, BaseException | None]:
         return _exit_code(exc), None
     except KeyboardInterrupt as exc:
         return 130, exc
+    except Namel3ssDebugError as exc:
+        return (2 if target.is_ai_app else 1), exc
     except BaseException as exc:
         return 1, exc
     return 0, None
+
+
+def _run_ai_app(target: Target) -> None:
+    from ..integrations.namel3ss.runner import run_ai_app  # noqa: PLC0415 - only .ai apps need it
+
+    script = str(Path(target.script or "").resolve())
+    sys.argv = [target.script or "", *target.args]
+    sys.path.insert(0, os.path.dirname(script))
+    run_ai_app(script, target.flow, target.input)
 
 
 def _script_main(path: str) -> tuple[types.ModuleType, types.CodeType]:

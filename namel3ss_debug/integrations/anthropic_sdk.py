@@ -1,0 +1,127 @@
+"""The `anthropic` SDK: `client.messages.create(...)`, sync and async, streamed and not, as LLM spans.
+
+A call becomes `llm_call_start` (name `anthropic.messages`, the request's model, and its parameters
+as inputs: system, messages, tools, max_tokens...) and `llm_call_end` (the message as the API sent
+it under `outputs.return`, its text, the tool uses it asks for, stop reason, usage). Headers, query
+and timeout are not recorded, and the client (which holds the API key) never is. A stream's events
+are recorded under `outputs.yielded` with what they add up to. Under `replay --rerun` the recorded
+message comes back as a `Message` (a stream as the SDK's `Raw*Event`s), and a mock may be just text.
+The `messages.stream()` helper is not instrumented: it posts without going through `create`.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+from types import ModuleType
+from typing import Any
+
+from .calls import ForeignSpec, Shape
+from .sdk_calls import Endpoint, patch_create
+from .sdk_values import as_json
+
+NAME = "anthropic.messages"
+HOOK_POINTS = ("anthropic.resources.messages.Messages.create", "anthropic.resources.messages.AsyncMessages.create")
+_EVENT_TYPES = {"message_start": "RawMessageStartEvent", "message_delta": "RawMessageDeltaEvent",
+                "message_stop": "RawMessageStopEvent", "content_block_start": "RawContentBlockStartEvent",
+                "content_block_delta": "RawContentBlockDeltaEvent", "content_block_stop": "RawContentBlockStopEvent"}
+
+
+def install(module: ModuleType) -> list[str]:
+    """Wrap the hook points found in the imported `anthropic`; returns the ones missing."""
+    try:
+        messages = importlib.import_module("anthropic.resources.messages")
+        types = importlib.import_module("anthropic.types")
+    except ImportError:
+        return list(HOOK_POINTS)
+    if getattr(types, "Message", None) is None:
+        return ["anthropic.types.Message"]
+    codecs = _Codecs(types)
+    endpoint = Endpoint(ForeignSpec("llm", NAME, codec=codecs.rebuild_message),
+                        ForeignSpec("llm", NAME, codec=codecs.rebuild_event, generator=True), SHAPE, STREAM_SHAPE)
+    return patch_create(messages, ("Messages", "AsyncMessages"), endpoint)
+
+
+class _Codecs:
+    """Rebuild the SDK's own types from recorded JSON (or a mock's text)."""
+
+    def __init__(self, types: ModuleType):
+        self.message = getattr(types, "Message", None)
+        self.events = {kind: getattr(types, name, None) for kind, name in _EVENT_TYPES.items()}
+
+    def rebuild_message(self, value: Any) -> Any:
+        if isinstance(value, str):
+            value = {"id": "msg_mock", "type": "message", "role": "assistant", "model": "mock",
+                     "content": [{"type": "text", "text": value}], "stop_reason": "end_turn", "stop_sequence": None,
+                     "usage": {"input_tokens": 0, "output_tokens": 0}}
+        return self.message.model_validate(value)
+
+    def rebuild_event(self, value: Any) -> Any:
+        """A stream event by its `type`; a mock's text is one text delta."""
+        if isinstance(value, str):
+            value = {"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": value}}
+        kind = value.get("type") if isinstance(value, dict) else None
+        event_type = self.events.get(kind)
+        if event_type is None:
+            raise ValueError(f"not a stream event type this SDK has: {kind!r}")
+        return event_type.model_validate(value)
+
+
+# -- what a response records -----------------------------------------------------------------------
+def _outputs(message: Any) -> dict[str, Any]:
+    data = as_json(message)
+    blocks = [block for block in data.get("content") or [] if isinstance(block, dict)]
+    outputs: dict[str, Any] = {"text": "".join(b.get("text") or "" for b in blocks if b.get("type") == "text")}
+    uses = [{"id": b.get("id"), "name": b.get("name"), "arguments": b.get("input")}
+            for b in blocks if b.get("type") == "tool_use"]
+    if uses:
+        outputs["tool_calls"] = uses
+    if data.get("stop_reason") is not None:
+        outputs["finish_reason"] = data["stop_reason"]
+    outputs["return"] = data
+    return outputs
+
+
+def _stream_summary(events: list[Any]) -> dict[str, Any]:
+    """What a stream's events add up to: text, tool uses (their input JSON joined), stop reason, usage."""
+    text: list[str] = []
+    uses: dict[int, dict[str, Any]] = {}
+    usage: dict[str, Any] = {}
+    summary: dict[str, Any] = {}
+    for event in events:
+        data = as_json(event)
+        kind = data.get("type")
+        if kind == "message_start":
+            usage.update((data.get("message") or {}).get("usage") or {})
+        elif kind == "content_block_start" and (data.get("content_block") or {}).get("type") == "tool_use":
+            block = data["content_block"]
+            uses[int(data.get("index") or 0)] = {"id": block.get("id"), "name": block.get("name"), "arguments": ""}
+        elif kind == "content_block_delta":
+            delta = data.get("delta") or {}
+            if delta.get("type") == "text_delta":
+                text.append(delta.get("text") or "")
+            elif delta.get("type") == "input_json_delta" and int(data.get("index") or 0) in uses:
+                uses[int(data.get("index") or 0)]["arguments"] += delta.get("partial_json") or ""
+        elif kind == "message_delta":
+            usage.update({k: v for k, v in (data.get("usage") or {}).items() if v is not None})
+            stop = (data.get("delta") or {}).get("stop_reason")
+            if stop is not None:
+                summary["finish_reason"] = stop
+    outputs: dict[str, Any] = {"text": "".join(text)}
+    if uses:
+        outputs["tool_calls"] = [{**use, "arguments": _parsed(use["arguments"])} for _, use in sorted(uses.items())]
+    outputs.update(summary)
+    if usage:
+        outputs["usage"] = usage
+    return outputs
+
+
+def _parsed(text: str) -> Any:
+    try:
+        return json.loads(text) if text else {}
+    except ValueError:
+        return text
+
+
+SHAPE = Shape(outputs=_outputs)
+STREAM_SHAPE = Shape(outputs=_outputs, item=as_json, summary=_stream_summary)
