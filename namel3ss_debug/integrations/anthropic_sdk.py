@@ -18,7 +18,7 @@ from typing import Any
 
 from .calls import ForeignSpec, Shape
 from .sdk_calls import Endpoint, patch_create
-from .sdk_values import as_json
+from .sdk_values import as_json, validated
 
 NAME = "anthropic.messages"
 HOOK_POINTS = ("anthropic.resources.messages.Messages.create", "anthropic.resources.messages.AsyncMessages.create")
@@ -54,7 +54,7 @@ class _Codecs:
             value = {"id": "msg_mock", "type": "message", "role": "assistant", "model": "mock",
                      "content": [{"type": "text", "text": value}], "stop_reason": "end_turn", "stop_sequence": None,
                      "usage": {"input_tokens": 0, "output_tokens": 0}}
-        return self.message.model_validate(value)
+        return validated(self.message, value)
 
     def rebuild_event(self, value: Any) -> Any:
         """A stream event by its `type`; a mock's text is one text delta."""
@@ -64,7 +64,7 @@ class _Codecs:
         event_type = self.events.get(kind)
         if event_type is None:
             raise ValueError(f"not a stream event type this SDK has: {kind!r}")
-        return event_type.model_validate(value)
+        return validated(event_type, value)
 
 
 # -- what a response records -----------------------------------------------------------------------

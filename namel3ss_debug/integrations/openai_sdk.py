@@ -17,7 +17,7 @@ from typing import Any
 
 from .calls import ForeignSpec, Shape
 from .sdk_calls import Endpoint, patch_create
-from .sdk_values import as_json, first
+from .sdk_values import as_json, first, validated
 
 NAME = "openai.chat"
 HOOK_POINTS = ("openai.resources.chat.completions.Completions.create",
@@ -51,13 +51,13 @@ class _Codecs:
             value = {"id": "chatcmpl-mock", "object": "chat.completion", "created": 0, "model": "mock",
                      "choices": [{"index": 0, "finish_reason": "stop",
                                   "message": {"role": "assistant", "content": value}}]}
-        return self.completion_type.model_validate(value)
+        return validated(self.completion_type, value)
 
     def chunk(self, value: Any) -> Any:
         if isinstance(value, str):
             value = {"id": "chatcmpl-mock", "object": "chat.completion.chunk", "created": 0, "model": "mock",
                      "choices": [{"index": 0, "finish_reason": None, "delta": {"content": value}}]}
-        return self.chunk_type.model_validate(value)
+        return validated(self.chunk_type, value)
 
 
 # -- what a response records -----------------------------------------------------------------------

@@ -41,3 +41,18 @@ def first(items: Any) -> dict[str, Any]:
     if isinstance(items, list) and items and isinstance(items[0], dict):
         return items[0]
     return {}
+
+
+def validated(model_type: Any, value: Any) -> Any:
+    """`model_type.model_validate(value)`, its errors told in one line (a mock is typed on one line too)."""
+    try:
+        return model_type.model_validate(value)
+    except ValueError as error:  # pydantic's ValidationError is a ValueError
+        problems = getattr(error, "errors", None)
+        if not callable(problems):
+            raise
+        listed = problems()
+        said = "; ".join(f"{'.'.join(str(p) for p in item.get('loc', ())) or 'value'}: {item.get('msg')}"
+                         for item in listed[:3])
+        more = f" (and {len(listed) - 3} more)" if len(listed) > 3 else ""
+        raise ValueError(f"not a {model_type.__name__}: {said}{more}") from None

@@ -300,6 +300,7 @@ ENV_SAMPLES = {
     "redact_keys": ("session_token,cookie", ("session_token", "cookie")),
     "redact_patterns": (r"sk-[a-z]+", (r"sk-[a-z]+",)),
     "price_overrides": ('{"my-model": {"input": 1, "output": 2.5}}', {"my-model": {"input": 1.0, "output": 2.5}}),
+    "instrument": ("anthropic", ("anthropic",)),
 }
 
 
@@ -415,3 +416,12 @@ def test_a_redact_key_without_ascii_letters_or_digits_is_a_bad_value():
     with pytest.raises(ConfigError) as error:
         parse_value("redact_keys", ["\u043f\u0430\u0440\u043e\u043b\u044c"], from_env=False, where="test")
     assert "no ASCII letter or digit" in str(error.value)
+
+
+def test_instrument_names_only_the_sdks_we_instrument(tmp_path):
+    settings = load_settings({"NAMEL3SS_DEBUG_INSTRUMENT": "[]"}, tmp_path).settings
+    assert settings.instrument == ()
+    assert load_settings({}, tmp_path).settings.instrument == ("openai", "anthropic")
+    with pytest.raises(ConfigError) as error:
+        load_settings({"NAMEL3SS_DEBUG_INSTRUMENT": "openai,langchain"}, tmp_path)
+    assert '"langchain" is not an SDK namel3ss-debug instruments' in str(error.value)
