@@ -1,0 +1,89 @@
+"""`trace`'s options for the kind of app: --flow and --input for a namel3ss `.ai` app (and the package
+it needs), --instrument and --no-instrument for the SDKs. Each mistake is a usage error before any run."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from namel3ss_debug.cli.main import cli
+
+pytestmark = pytest.mark.usefixtures("isolated_workspace")
+
+
+def trace(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(cli, ["trace", *args])
+    return result.exit_code, result.output
+
+
+def no_trace_written(directory: Path) -> bool:
+    return not (directory / "debug" / "traces").exists() or not any((directory / "debug" / "traces").iterdir())
+
+
+def test_flow_is_for_an_ai_app(isolated_workspace: Path) -> None:
+    (isolated_workspace / "app.py").write_text("print('ran')\n")
+    code, output = trace("--flow", "main", "app.py")
+    assert code == 2
+    assert "--flow is for a namel3ss .ai app" in output
+    assert "ran" not in output
+    assert no_trace_written(isolated_workspace)
+
+
+def test_input_is_for_an_ai_app_even_with_a_module(isolated_workspace: Path) -> None:
+    code, output = trace("--input", "{}", "-m", "json.tool")
+    assert code == 2
+    assert "--input is for a namel3ss .ai app" in output
+
+
+def test_input_must_be_json(isolated_workspace: Path) -> None:
+    (isolated_workspace / "app.ai").write_text('spec is "1.0"\n')
+    code, output = trace("--input", "{city: Paris}", "app.ai")
+    assert code == 2
+    assert "--input is not JSON" in output
+    assert """e.g. --input '{"city": "Paris"}'""" in output
+    assert no_trace_written(isolated_workspace)
+
+
+def test_an_ai_app_without_the_namel3ss_package_says_how_to_install_it(isolated_workspace: Path) -> None:
+    (isolated_workspace / "app.ai").write_text('spec is "1.0"\n')
+    # The package is hidden from this process alone: a None in sys.modules is an import that fails.
+    program = ("import sys; sys.modules['namel3ss'] = None; sys.argv = ['namel3ss-debug', 'trace', 'app.ai']; "
+               "from namel3ss_debug.cli.main import main; main()")
+    result = subprocess.run([sys.executable, "-c", program], cwd=isolated_workspace, capture_output=True, text=True,
+                            timeout=60)
+    assert result.returncode == 2
+    assert "app.ai is a namel3ss .ai app, and the namel3ss package is not installed" in result.stderr
+    assert "pip install 'namel3ss-debug[namel3ss]'" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert no_trace_written(isolated_workspace)
+
+
+def test_no_instrument_and_instrument_contradict(isolated_workspace: Path) -> None:
+    (isolated_workspace / "app.py").write_text("print('ran')\n")
+    code, output = trace("--no-instrument", "--instrument", "openai", "app.py")
+    assert code == 2
+    assert "--no-instrument and --instrument contradict each other" in output
+
+
+def test_instrument_names_a_known_sdk(isolated_workspace: Path) -> None:
+    (isolated_workspace / "app.py").write_text("print('ran')\n")
+    code, output = trace("--instrument", "langchain", "app.py")
+    assert code == 2
+    assert '"langchain" is not an SDK namel3ss-debug instruments' in output
+
+
+@pytest.mark.parametrize(("flags", "recorded"), [((), ["openai", "anthropic"]), (("--no-instrument",), []),
+                                                 (("--instrument", "anthropic"), ["anthropic"])])
+def test_the_instrumented_sdks_are_recorded_in_run_start(isolated_workspace: Path, flags: tuple[str, ...],
+                                                         recorded: list[str]) -> None:
+    (isolated_workspace / "app.py").write_text("print('ran')\n")
+    code, output = trace("-q", *flags, "app.py")
+    assert code == 0, output
+    [path] = (isolated_workspace / "debug" / "traces").glob("*.jsonl")
+    start = next(e for e in map(json.loads, path.read_text().splitlines()) if e["event_type"] == "run_start")
+    assert start["attrs"]["config"]["instrument"] == recorded
