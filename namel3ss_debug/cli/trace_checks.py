@@ -123,7 +123,7 @@ def check_ai_options(app: Target | None, flow: str | None, flow_input: str | Non
             raise UsageError(f"--input is not JSON: {error}", hint="""e.g. --input '{"city": "Paris"}'""") from None
     if not _installed("namel3ss"):
         raise UsageError(f"{app.script} is a namel3ss .ai app, and the namel3ss package is not installed",
-                         hint="pip install 'namel3ss-debug[namel3ss]' (namel3ss 0.1.0a15 runs on Python 3.10-3.13)")
+                         hint="pip install 'namel3ss-debug[namel3ss]'; namel3ss 0.1.0a15 installs on Python 3.10 to 3.13")
 
 
 def _installed(name: str) -> bool:
@@ -131,3 +131,28 @@ def _installed(name: str) -> bool:
         return importlib.util.find_spec(name) is not None
     except (ImportError, ValueError):  # blocked in sys.modules (None), or a broken parent
         return False
+
+
+_AI_OPTIONS = ("--flow", "--input")
+
+
+def ai_app_options(args: tuple[str, ...]) -> dict[str, str]:
+    """`--flow` and `--input` written after an `.ai` app's path (`trace app.ai --input '{...}'`): an
+    `.ai` app has no arguments of its own, so these are ours; anything else is a usage error."""
+    given: dict[str, str] = {}
+    rest = list(args)
+    while rest:
+        word = rest.pop(0)
+        name, equals, value = word.partition("=")
+        if name not in _AI_OPTIONS:
+            raise UsageError(f"an .ai app takes no arguments of its own: {word!r}",
+                             hint="give the flow and its input with --flow NAME and --input JSON")
+        if not equals:
+            if not rest:
+                raise UsageError(f"{name} needs a value", hint=f"e.g. {name} " +
+                                 ("plan_trip" if name == "--flow" else """'{"city": "Paris"}'"""))
+            value = rest.pop(0)
+        if name in given:
+            raise UsageError(f"{name} is given twice", hint=f"give {name} once")
+        given[name] = value
+    return given

@@ -18,7 +18,7 @@ from ..store.sources import RunSource
 from ..model.errors import Namel3ssDebugError, UsageError
 from ..tracer.launch import Target, app_traceback, check_target, run_traced
 from .errors import warn
-from .trace_checks import check_ai_options, check_module, check_no_stray_option, prepare_output_dir
+from .trace_checks import ai_app_options, check_ai_options, check_module, check_no_stray_option, prepare_output_dir
 
 FLAG_NAMES = {
     "enabled": "trace",
@@ -116,6 +116,13 @@ def _target(module: str | None, target: tuple[str, ...], known_options: list[str
     if not target:
         raise UsageError("nothing to run: give a script or -m MODULE", hint="e.g. namel3ss-debug trace app.py")
     app = Target(script=target[0], module=None, args=target[1:], flow=flow, input=flow_input)
+    if app.is_ai_app and app.args:
+        after = ai_app_options(app.args)
+        for name, before in (("--flow", flow), ("--input", flow_input)):
+            if name in after and before is not None:
+                raise UsageError(f"{name} is given twice (before and after the app)", hint=f"give {name} once")
+        flow, flow_input = after.get("--flow", flow), after.get("--input", flow_input)
+        app = Target(script=target[0], module=None, args=(), flow=flow, input=flow_input)
     check_ai_options(app, flow, flow_input)
     check_target(app)
     return app

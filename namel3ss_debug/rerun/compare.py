@@ -19,12 +19,14 @@ from typing import Any
 
 import orjson
 
+from ..integrations.namel3ss.artifacts import RUN_LINK_ATTRS
 from ..replay.timeline import END, START, Timeline
 from .candidates import input_difference
 from .paths import ROOT, PathCounter, PathTable, step_label
 
 _SKIPPED = frozenset({"run_start", "run_end", "segment_start"})
-_VOLATILE_ATTRS = frozenset({"replay", "replay_of"})
+# Attrs that differ between any two runs: how a rerun answered a call, and the namel3ss runtime's own run id.
+_VOLATILE_ATTRS = frozenset({"replay", "replay_of", *RUN_LINK_ATTRS})
 _KIND_WORD = {START: "start", END: "end"}
 
 

@@ -87,3 +87,34 @@ def test_the_instrumented_sdks_are_recorded_in_run_start(isolated_workspace: Pat
     [path] = (isolated_workspace / "debug" / "traces").glob("*.jsonl")
     start = next(e for e in map(json.loads, path.read_text().splitlines()) if e["event_type"] == "run_start")
     assert start["attrs"]["config"]["instrument"] == recorded
+
+
+def test_an_ai_app_takes_no_arguments_of_its_own(isolated_workspace: Path) -> None:
+    (isolated_workspace / "app.ai").write_text('spec is "1.0"\n')
+    code, output = trace("app.ai", "--verbose")
+    assert code == 2
+    assert "an .ai app takes no arguments of its own: '--verbose'" in output
+    code, output = trace("--flow", "a", "app.ai", "--flow", "b")
+    assert code == 2
+    assert "--flow is given twice (before and after the app)" in output
+    code, output = trace("app.ai", "--input")
+    assert code == 2
+    assert "--input needs a value" in output
+
+
+EXAMPLE_APP = Path(__file__).resolve().parents[2] / "examples" / "namel3ss_app" / "app.ai"
+
+
+@pytest.mark.parametrize("order", ["before", "after", "after="])
+def test_flow_options_reach_the_flow_before_or_after_the_app(isolated_workspace: Path, order: str) -> None:
+    pytest.importorskip("namel3ss", reason="namel3ss (pip install 'namel3ss-debug[namel3ss]') is not installed")
+    import shutil
+
+    shutil.copy(EXAMPLE_APP, isolated_workspace / "app.ai")
+    given = '{"city": "Oslo"}'
+    args = {"before": ["--input", given, "app.ai"], "after": ["app.ai", "--input", given],
+            "after=": ["app.ai", f"--input={given}"]}[order]
+    result = subprocess.run([sys.executable, "-m", "namel3ss_debug", "trace", "-q", *args], cwd=isolated_workspace,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert ":: Oslo" in result.stdout

@@ -1,0 +1,150 @@
+"""Run a namel3ss `.ai` app's flow in this process, as `namel3ss-debug trace app.ai` does.
+
+`run_ai_app` behaves like running a script: it loads the app through the `namel3ss` package, runs
+one flow with the given input, prints the flow's result as JSON on stdout and raises the flow's
+error if it fails. The hook points are wrapped first (`hooks.py`), so the flow, its agents, AI
+calls and tool calls become spans of the active run; under `replay --rerun` the same spans get
+their answers from the recording. Problems with how it was asked to run (no such flow, input that
+is not a JSON object, several flows and no `--flow`) are UsageErrors, raised before anything runs.
+
+The flow runs through `build_flow_payload`, the function under the runtime's own `run_flow`,
+because `run_flow` takes no input; the result is redacted of the app's secrets and
+`.namel3ss/run/last.json` written as `n3` does.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+from importlib import metadata
+import sys
+from pathlib import Path
+from typing import Any
+
+from ...model.errors import UsageError
+from ...model.messages import warning_line
+from . import artifacts, hooks
+from .manifests import cannot_work_around, is_manifest_error, work_around_missing_manifests
+from .results import plain
+
+
+def start_attrs(path: str, flow: str | None) -> dict[str, Any]:
+    """What run_start records of an `.ai` app (under `attrs.namel3ss`), known before it runs: the
+    app, the flow asked for (None: the app's only flow), the runtime's version, where the runtime
+    keeps its own record of runs, and the hook points found. Never raises: without the package,
+    `runtime_version` is None and every hook is missing.
+
+        {"app": "/abs/app.ai", "flow": "plan_trip", "runtime_version": "0.1.0a15",
+         "artifacts": {"traces_index": ".../.namel3ss/traces/index.json", "observe": ".../observe.jsonl"},
+         "hooks": {"found": ["flow: ...", ...], "missing": []}}
+    """
+    attrs: dict[str, Any] = {"app": path, "flow": flow, "runtime_version": runtime_version(),
+                             "artifacts": artifacts.paths(None, path)}
+    try:
+        attrs["hooks"] = hooks.install().as_attrs()
+    except Exception as error:  # our report must not stop the run; run_ai_app says what is wrong
+        attrs["hooks"] = {"found": [], "missing": [f"all ({type(error).__name__}: {error})"]}
+    return attrs
+
+
+def run_ai_app(path: str, flow: str | None, input_json: str | None) -> None:
+    """Run `flow` (the app's only flow when None) of the `.ai` app at `path` with `input_json` (a JSON
+    object, or None for `{}`), print its result as JSON, raise its error if it fails."""
+    flow_input = parse_input(input_json)
+    version = runtime_version() or "?"
+    _say(work_around_missing_manifests(version))
+    _say(hooks.install().line(version))
+    program, sources = load(path, version)
+    payload = run_flow(program, select_flow(program, flow, path), flow_input, sources)
+    print(json.dumps(plain(payload.get("result")), indent=2, ensure_ascii=False))
+
+
+def runtime_version() -> str | None:
+    """The installed namel3ss's version, without importing it (None when it is not installed)."""
+    try:
+        return metadata.version("namel3ss")
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def parse_input(input_json: str | None) -> dict[str, Any]:
+    """The flow's input: a JSON object (the runtime drops anything else, so we refuse it)."""
+    if input_json is None:
+        return {}
+    try:
+        value = json.loads(input_json)
+    except ValueError as error:
+        raise UsageError(f"--input is not JSON: {error}", hint="""e.g. --input '{"city": "Paris"}'""") from None
+    if not isinstance(value, dict):
+        raise UsageError(f"--input must be a JSON object (the flow reads it as `input`), not {type(value).__name__}",
+                         hint="""e.g. --input '{"city": "Paris"}'""")
+    return value
+
+
+def load(path: str, version: str) -> tuple[Any, dict[str, Any]]:
+    """The app's program and sources, as `n3` loads them (its `.env` applied)."""
+    loader = importlib.import_module("namel3ss.cli.app_loader")
+    try:
+        return loader.load_program(path)
+    except Exception as error:
+        if is_manifest_error(error):
+            raise cannot_work_around(version, str(error)) from None
+        raise
+
+
+def select_flow(program: Any, flow: str | None, path: str) -> str:
+    """The flow to run: the one named, else the app's only (entry) flow."""
+    flows = [str(getattr(item, "name", "")) for item in getattr(program, "flows", [])]
+    shown = ", ".join(flows)
+    app = Path(path).name
+    if flow is not None:
+        if flow not in flows:
+            raise UsageError(f"{app} has no flow {flow!r}" + (f"; its flows: {shown}" if flows else ""),
+                             hint=f"e.g. --flow {flows[0]}" if flows else "add a flow block to the app")
+        return flow
+    candidates = list(getattr(program, "entry_flows", None) or flows)
+    if len(candidates) == 1:
+        return str(candidates[0])
+    if not candidates:
+        raise UsageError(f"{app} has no flow to run", hint='add one, e.g. flow "demo": return "ok"')
+    raise UsageError(f"{app} has {len(candidates)} flows; say which to run: {', '.join(candidates)}",
+                     hint=f"e.g. --flow {candidates[0]}")
+
+
+def run_flow(program: Any, flow: str, flow_input: dict[str, Any], sources: dict[str, Any]) -> dict[str, Any]:
+    """Run the flow as the runtime's `run_flow` does, with an input; its payload, or its error raised."""
+    pipeline = importlib.import_module("namel3ss.runtime.run_pipeline")
+    app_path, root = getattr(program, "app_path", None), getattr(program, "project_root", None)
+    config = importlib.import_module("namel3ss.config.loader").load_config(app_path=app_path, root=root)
+    outcome = pipeline.build_flow_payload(program, flow, state={}, input=flow_input, config=config,
+                                          source=_source(sources, app_path), project_root=root)
+    secrets = importlib.import_module("namel3ss.secrets").collect_secret_values(config)
+    payload = pipeline.finalize_run_payload(outcome.payload, secrets)
+    _write_last_run(program, payload)
+    if outcome.error is not None:
+        raise outcome.error
+    return payload
+
+
+def _source(sources: Any, app_path: Any) -> str | None:
+    if not isinstance(sources, dict) or not sources:
+        return None
+    for key, value in sources.items():
+        if str(key) == str(app_path):
+            return value
+    return next(iter(sources.values()), None)
+
+
+def _write_last_run(program: Any, payload: dict[str, Any]) -> None:
+    """`.namel3ss/run/last.json`, which `n3` commands read, as `n3 app.ai` leaves it (best effort)."""
+    try:
+        writer = getattr(importlib.import_module("namel3ss.cli.runner"), "_write_last_run", None)
+        if callable(writer):
+            writer(program, payload)
+    except Exception:  # a convenience for `n3`'s own commands: the flow's result stands without it
+        pass
+
+
+def _say(message: str | None) -> None:
+    if message:
+        sys.stderr.write(warning_line(message) + "\n")
