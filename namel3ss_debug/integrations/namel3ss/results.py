@@ -21,22 +21,32 @@ import importlib
 from decimal import Decimal
 from typing import Any
 
-from ...tracer.serialize import to_jsonable
+from ...tracer.serialize import safe_repr, to_jsonable
 
 OUTCOME_KEY = "tool_call_outcome"
 _MOCKED_REASON = "namel3ss_debug_mock"
 
 
 def plain(value: Any) -> Any:
-    """A namel3ss value as JSON: Decimals as numbers, dataclasses as their fields."""
+    """A namel3ss value as JSON: Decimals as numbers, dataclasses as their fields. Never raises (it
+    runs inside the app's calls): a value it cannot walk is recorded as its repr."""
+    try:
+        return _plain(value)
+    except Exception:  # a cycle, an infinite Decimal, a property that raises
+        return safe_repr(value)
+
+
+def _plain(value: Any) -> Any:
     if isinstance(value, Decimal):
+        if not value.is_finite():
+            return str(value)
         return int(value) if value == value.to_integral_value() else float(value)
     if isinstance(value, dict):
-        return {str(key): plain(item) for key, item in value.items()}
+        return {str(key): _plain(item) for key, item in value.items()}
     if isinstance(value, (list, tuple)):
-        return [plain(item) for item in value]
+        return [_plain(item) for item in value]
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {field.name: plain(getattr(value, field.name, None)) for field in dataclasses.fields(value)}
+        return {field.name: _plain(getattr(value, field.name, None)) for field in dataclasses.fields(value)}
     return to_jsonable(value)
 
 
