@@ -15,6 +15,7 @@ from typing import Any, Callable
 from ..model.events import span_prefix
 from ..tracer.core import Tracer
 from ..rerun.answers import MOCKED, REPLACED
+from ..rerun.values import decode
 from ..tracer.replaying import answer_for, deliver
 
 
@@ -131,7 +132,7 @@ def stream_call(tracer: Tracer, spec: ForeignSpec, shape: Shape, inputs: Any, in
     span = open_span(tracer, spec, inputs, model=model, activate=False)
     answer = answer_for(tracer, spec, span, inputs)
     if answer is not None:
-        return _replayed_or_raise(tracer, span, answer, ReplayedStream, shape)
+        return _replayed_or_raise(tracer, span, answer, ReplayedStream, shape, spec.codec)
     try:
         inner = invoke()
     except BaseException as exc:
@@ -150,7 +151,7 @@ async def astream_call(tracer: Tracer, spec: ForeignSpec, shape: Shape, inputs: 
     span = open_span(tracer, spec, inputs, model=model, activate=False)
     answer = answer_for(tracer, spec, span, inputs)
     if answer is not None:
-        return _replayed_or_raise(tracer, span, answer, AsyncReplayedStream, shape)
+        return _replayed_or_raise(tracer, span, answer, AsyncReplayedStream, shape, spec.codec)
     try:
         inner = await invoke()
     except BaseException as exc:
@@ -159,8 +160,15 @@ async def astream_call(tracer: Tracer, spec: ForeignSpec, shape: Shape, inputs: 
     return AsyncRecordingStream(inner, tracer, span, shape) if span is not None else inner
 
 
-def _replayed_or_raise(tracer: Tracer, span: Any, answer: Any, stream_type: Any, shape: Shape) -> Any:
-    """A recorded failure is raised where the SDK raises it, at the call; else the items, as a stream."""
+def _replayed_or_raise(tracer: Tracer, span: Any, answer: Any, stream_type: Any, shape: Shape, codec: Any) -> Any:
+    """A recorded failure is raised where the SDK raised it: at the call, or, for a stream that broke
+    while the app read it, after the items it gave first; else the items, as a stream."""
     if answer.error is not None:
-        return deliver(tracer, span, answer)
+        yielded = answer.outputs.get("yielded") if isinstance(answer.outputs, dict) else None
+        try:
+            answer.items = [decode(item, codec) for item in yielded or ()]
+        except Exception:  # items that cannot be rebuilt: the failure is raised at the call
+            answer.items = []
+        if not answer.items:
+            return deliver(tracer, span, answer)
     return stream_type(tracer, span, described(span, shape, answer, stream=True))

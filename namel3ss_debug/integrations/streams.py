@@ -2,7 +2,9 @@
 
 `RecordingStream` stands in front of the SDK's stream: the app iterates it as it would the SDK's
 (with `with`, `close()` and the SDK's own attributes passed through), and when the stream ends,
-fails or is closed, the span ends with every item and their summary. A rerun gives the app a
+fails or is closed, the span ends with every item and their summary; one the app drops unfinished
+(a `break` or `return` out of its loop) ends, marked closed early, when it is collected, as a traced
+generator's span does: else the trace would say the run stopped inside it. A rerun gives the app a
 `ReplayedStream` of the recorded items, rebuilt as the SDK's own types, which never touches the
 network. The async variants are the same for `async for` and `async with`.
 """
@@ -39,6 +41,8 @@ class _Recorder:
         if self.done:
             return
         self.done = True
+        if self.span.run.ended:  # collected after the run (at exit): there is nothing to write to
+            return
         self.span.outputs = outputs = describe(self.span, self._outputs)
         self.span.usage = self.span.usage or (usage_of(outputs) if outputs else None)
         if early:
@@ -90,6 +94,9 @@ class RecordingStream:
         finally:
             self._recorder.end(early=True)
 
+    def __del__(self) -> None:
+        self._recorder.end(early=True)  # a no-op once the stream ended
+
     def __getattr__(self, name: str) -> Any:
         return getattr(self._inner, name)
 
@@ -131,6 +138,9 @@ class AsyncRecordingStream:
         finally:
             self._recorder.end(early=True)
 
+    def __del__(self) -> None:
+        self._recorder.end(early=True)  # a no-op once the stream ended
+
     def __getattr__(self, name: str) -> Any:
         return getattr(self._inner, name)
 
@@ -143,18 +153,33 @@ class _Replayed:
         self._tracer, self._span, self._answer = tracer, span, answer
         self._items = iter(answer.items)
         self._done = False
-        self.response = None  # the SDK's streams have the HTTP response here; a replay has none
+        # The SDK's streams have the HTTP response here, and its helpers (openai's
+        # `chat.completions.stream()`) close it: a replay has no response, only something to close.
+        self.response = _NoResponse()
 
     def _next(self) -> Any:
         for item in self._items:
             return item
         self._end()
+        if self._answer.error is not None:  # the recorded stream broke after these items
+            raise self._answer.error
         return _END
 
     def _end(self) -> None:
         if not self._done:
             self._done = True
             finish(self._tracer, self._span, self._answer)
+
+    def __del__(self) -> None:  # dropped unfinished, as the recorded stream may have been
+        self._end()
+
+
+class _NoResponse:
+    def close(self) -> None:
+        pass
+
+    async def aclose(self) -> None:
+        pass
 
 
 _END = object()

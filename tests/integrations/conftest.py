@@ -1,0 +1,271 @@
+"""Fixtures for the SDK integration tests: the stand-in for the OpenAI and Anthropic HTTP APIs
+(examples/llm_stub_server.py) on 127.0.0.1, `namel3ss-debug` run in a subprocess as a user runs it,
+and a rerun inside this process.
+
+The apps the tests write read the stub's address and key from STUB_URL and STUB_KEY: neither is in
+their source or their argv, which a trace may hold (source lines in stack traces, argv as typed),
+so a key found in a trace can only have come through the instrumentation.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import threading
+from collections import defaultdict
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+import orjson
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+Event = dict[str, Any]
+
+
+def _stub_module() -> Any:
+    spec = importlib.util.spec_from_file_location("llm_stub_server", ROOT / "examples" / "llm_stub_server.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+StubServer = _stub_module().StubServer
+
+
+@pytest.fixture(scope="module")
+def stub_key() -> str:
+    """A key no trace could contain by chance."""
+    return f"sk-test-{secrets.token_hex(16)}"
+
+
+@pytest.fixture(scope="module")
+def start_stub(stub_key: str) -> Iterator[Callable[[], Any]]:
+    """Start a stub server of our own (one a test may stop); all are stopped after the module."""
+    servers: list[Any] = []
+
+    def start() -> Any:
+        servers.append(StubServer(api_key=stub_key).start())
+        return servers[-1]
+
+    yield start
+    for server in servers:
+        server.stop()  # a second stop of a stopped server returns at once
+
+
+@pytest.fixture(scope="module")
+def llm_stub(start_stub: Callable[[], Any]) -> Any:
+    """The module's shared stub server, up for the whole module."""
+    return start_stub()
+
+
+class BrokenStreamServer:
+    """Answers every POST on 127.0.0.1 with the first server-sent events of a stream, then breaks the
+    connection mid-body, as a dropped network does. An event with a `type` (Anthropic's) is sent
+    with its `event:` line."""
+
+    def __init__(self, events: list[dict[str, Any]]):
+        frames = [(f"event: {e['type']}\n" if "type" in e else "") + f"data: {json.dumps(e)}\n\n" for e in events]
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class's name
+                pass
+
+            def do_POST(self) -> None:  # noqa: N802 - http.server's name
+                self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                self.send_response(200)
+                self.send_header("Content-Type", "text/event-stream")
+                self.send_header("Transfer-Encoding", "chunked")
+                self.end_headers()
+                for frame in frames:
+                    data = frame.encode()
+                    self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
+                    self.wfile.flush()
+                self.wfile.write(b"not a chunk size\r\n")
+                self.wfile.flush()
+                self.close_connection = True
+                self.connection.shutdown(socket.SHUT_RDWR)
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        threading.Thread(target=self._server.serve_forever, name="broken-stream", daemon=True).start()
+
+    @property
+    def url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+
+@pytest.fixture(scope="module")
+def broken_stream_server() -> Iterator[Callable[[list[dict[str, Any]]], BrokenStreamServer]]:
+    """`broken_stream_server(events)`: a server whose streams break after `events`; stopped after the module."""
+    servers: list[BrokenStreamServer] = []
+
+    def start(events: list[dict[str, Any]]) -> BrokenStreamServer:
+        servers.append(BrokenStreamServer(events))
+        return servers[-1]
+
+    yield start
+    for server in servers:
+        server.stop()
+
+
+@dataclass
+class Traced:
+    """One run of `namel3ss-debug trace`: its trace directory and what the command printed."""
+
+    directory: Path
+    returncode: int
+    stdout: str
+    stderr: str
+
+    @property
+    def events(self) -> list[Event]:
+        """Every event of the run, strictly: each line must be JSON."""
+        paths = sorted(self.directory.glob("*.jsonl"))
+        assert paths, f"no trace in {self.directory}; stderr: {self.stderr}"
+        return [orjson.loads(line) for path in paths for line in path.read_bytes().splitlines()]
+
+    def llm_calls(self, name: str) -> list[tuple[Event, Event]]:
+        """(start, end) of each LLM span named `name`, in the order the calls started."""
+        events = self.events
+        ends = {e["span_id"]: e for e in events if e["event_type"] == "llm_call_end" and e["name"] == name}
+        starts = [e for e in events if e["event_type"] == "llm_call_start" and e["name"] == name]
+        assert set(ends) == {start["span_id"] for start in starts}, "each LLM span starts and ends once"
+        return [(start, ends[start["span_id"]]) for start in starts]
+
+    def file_bytes(self) -> bytes:
+        """The bytes of every file the run wrote."""
+        return b"".join(path.read_bytes() for path in sorted(self.directory.rglob("*")) if path.is_file())
+
+    @property
+    def printed(self) -> dict[str, list[str]]:
+        """The app's `label: value` lines on stdout, by label, in order."""
+        lines: dict[str, list[str]] = defaultdict(list)
+        for line in self.stdout.splitlines():
+            label, sep, value = line.partition(": ")
+            if sep:
+                lines[label].append(value)
+        return dict(lines)
+
+
+class Cli:
+    """`python -m namel3ss_debug` in a subprocess, in `directory`, with the stub's address and key
+    (STUB_URL, STUB_KEY) in its environment and none of the environment's NAMEL3SS_DEBUG_* or
+    SDK settings."""
+
+    def __init__(self, directory: Path, url: str, key: str):
+        self.directory, self.url, self.key = directory, url, key
+        self._runs = 0
+
+    def run(self, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+        environ = {key: value for key, value in os.environ.items()
+                   if not key.startswith(("NAMEL3SS_DEBUG_", "OPENAI_", "ANTHROPIC_"))
+                   and key.lower() not in ("http_proxy", "https_proxy", "all_proxy")}
+        environ.update({"NO_COLOR": "1", "COLUMNS": "200", "PYTHONDONTWRITEBYTECODE": "1",
+                        "NO_PROXY": "127.0.0.1,localhost", "STUB_URL": self.url, "STUB_KEY": self.key, **(env or {})})
+        return subprocess.run([sys.executable, "-m", "namel3ss_debug", *args], cwd=self.directory, env=environ,
+                              capture_output=True, text=True, timeout=120)
+
+    def trace(self, source: str, *options: str, env: dict[str, str] | None = None,
+              name: str = "app.py") -> Traced:
+        """Write the app `source` to `name` and run it under `namel3ss-debug trace -q`."""
+        (self.directory / name).write_text(source)
+        out = self._new_directory("trace")
+        done = self.run("trace", "-q", "-o", str(out), *options, name, env=env)
+        return Traced(out, done.returncode, done.stdout, done.stderr)
+
+    def rerun(self, recorded: Traced, *options: str) -> Traced:
+        """`namel3ss-debug replay TRACE --rerun`: the new run's trace, and what the app and report printed."""
+        out = self._new_directory("rerun")
+        trace_file = sorted(recorded.directory.glob("*.jsonl"))[0]
+        done = self.run("replay", str(trace_file), "--rerun", "-o", str(out), *options)
+        return Traced(out, done.returncode, done.stdout, done.stderr)
+
+    def _new_directory(self, kind: str) -> Path:
+        self._runs += 1
+        return self.directory / f"{kind}-{self._runs}"
+
+
+@pytest.fixture(scope="module")
+def new_cli(tmp_path_factory: pytest.TempPathFactory, stub_key: str) -> Callable[[Any], Cli]:
+    """`new_cli(server)`: a Cli in a directory of its own, pointed at `server`."""
+    return lambda server: Cli(tmp_path_factory.mktemp("sdk-app"), server.url, stub_key)
+
+
+@pytest.fixture(scope="module")
+def module_cli(new_cli: Callable[[Any], Cli], llm_stub: Any) -> Cli:
+    """A Cli in the module's own directory, pointed at the shared stub."""
+    return new_cli(llm_stub)
+
+
+@dataclass
+class Recorded:
+    """A run traced against a stub server of its own, stopped since: a rerun reaches nothing."""
+
+    cli: Cli
+    traced: Traced
+    server: Any
+
+
+@pytest.fixture(scope="module")
+def record_offline(start_stub: Callable[[], Any], new_cli: Callable[[Any], Cli]) -> Callable[..., Recorded]:
+    """`record_offline(source, *trace_options, env=...)`: trace the app against a new stub server, then
+    stop it."""
+
+    def record(source: str, *options: str, env: dict[str, str] | None = None) -> Recorded:
+        server = start_stub()
+        cli = new_cli(server)
+        traced = cli.trace(source, *options, env=env)
+        server.stop()
+        assert traced.returncode == 0, traced.stderr
+        return Recorded(cli, traced, server)
+
+    return record
+
+
+@pytest.fixture
+def dead_url(start_stub: Callable[[], Any]) -> str:
+    """The address of a stub server that was started and stopped: nothing answers there."""
+    server = start_stub()
+    server.stop()
+    return server.url
+
+
+@pytest.fixture
+def rerun_in_process() -> Callable[[list[Event], Callable[[], Any]], tuple[Any, list[Event]]]:
+    """`rerun(events, app)`: run `app()` traced, its replayable calls answered from `events` as
+    `replay --rerun` answers them; returns what the app returned and the new run's events."""
+    from namel3ss_debug import get_tracer
+    from namel3ss_debug.replay.timeline import timeline_of
+    from namel3ss_debug.rerun.execute import recorded_form
+    from namel3ss_debug.rerun.paths import PathTable
+    from namel3ss_debug.rerun.recording import Recording
+    from namel3ss_debug.rerun.session import Rerun
+    from namel3ss_debug.testing.capture import capture_events
+
+    def rerun(events: list[Event], app: Callable[[], Any]) -> tuple[Any, list[Event]]:
+        tracer = get_tracer()
+        tracer.replay = Rerun(Recording(timeline_of(events, "recorded.jsonl"), PathTable()), inputs_of=recorded_form)
+        try:
+            with capture_events() as run:
+                result = app()
+        finally:
+            tracer.replay = None
+        return result, run.events
+
+    return rerun
