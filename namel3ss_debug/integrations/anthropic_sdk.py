@@ -11,17 +11,15 @@ The `messages.stream()` helper is not instrumented: it posts without going throu
 
 from __future__ import annotations
 
-import importlib
 import json
 from types import ModuleType
 from typing import Any
 
 from .calls import ForeignSpec, Shape
-from .sdk_calls import Endpoint, patch_create
+from .sdk_calls import Endpoint, install_sdk
 from .sdk_values import as_json, validated
 
 NAME = "anthropic.messages"
-HOOK_POINTS = ("anthropic.resources.messages.Messages.create", "anthropic.resources.messages.AsyncMessages.create")
 _EVENT_TYPES = {"message_start": "RawMessageStartEvent", "message_delta": "RawMessageDeltaEvent",
                 "message_stop": "RawMessageStopEvent", "content_block_start": "RawContentBlockStartEvent",
                 "content_block_delta": "RawContentBlockDeltaEvent", "content_block_stop": "RawContentBlockStopEvent"}
@@ -29,39 +27,36 @@ _EVENT_TYPES = {"message_start": "RawMessageStartEvent", "message_delta": "RawMe
 
 def install(module: ModuleType) -> list[str]:
     """Wrap the hook points found in the imported `anthropic`; returns the ones missing."""
-    try:
-        messages = importlib.import_module("anthropic.resources.messages")
-        types = importlib.import_module("anthropic.types")
-    except ImportError:
-        return list(HOOK_POINTS)
-    if getattr(types, "Message", None) is None:
-        return ["anthropic.types.Message"]
-    codecs = _Codecs(types)
-    endpoint = Endpoint(ForeignSpec("llm", NAME, codec=codecs.rebuild_message),
-                        ForeignSpec("llm", NAME, codec=codecs.rebuild_event, generator=True), SHAPE, STREAM_SHAPE)
-    return patch_create(messages, ("Messages", "AsyncMessages"), endpoint)
+    return install_sdk("anthropic.resources.messages", "anthropic.types", ("Messages", "AsyncMessages"),
+                       ("Message", *_EVENT_TYPES.values()), _endpoint)
 
 
-class _Codecs:
+def _endpoint(types: ModuleType) -> Endpoint:
+    rebuild = AnthropicTypes(types)
+    return Endpoint(ForeignSpec("llm", NAME, codec=rebuild.message),
+                    ForeignSpec("llm", NAME, codec=rebuild.event, generator=True), SHAPE, STREAM_SHAPE)
+
+
+class AnthropicTypes:
     """Rebuild the SDK's own types from recorded JSON (or a mock's text)."""
 
     def __init__(self, types: ModuleType):
-        self.message = getattr(types, "Message", None)
-        self.events = {kind: getattr(types, name, None) for kind, name in _EVENT_TYPES.items()}
+        self.message_type = types.Message
+        self.event_types = {kind: getattr(types, name) for kind, name in _EVENT_TYPES.items()}
 
-    def rebuild_message(self, value: Any) -> Any:
+    def message(self, value: Any) -> Any:
         if isinstance(value, str):
             value = {"id": "msg_mock", "type": "message", "role": "assistant", "model": "mock",
                      "content": [{"type": "text", "text": value}], "stop_reason": "end_turn", "stop_sequence": None,
                      "usage": {"input_tokens": 0, "output_tokens": 0}}
-        return validated(self.message, value)
+        return validated(self.message_type, value)
 
-    def rebuild_event(self, value: Any) -> Any:
+    def event(self, value: Any) -> Any:
         """A stream event by its `type`; a mock's text is one text delta."""
         if isinstance(value, str):
             value = {"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": value}}
         kind = value.get("type") if isinstance(value, dict) else None
-        event_type = self.events.get(kind)
+        event_type = self.event_types.get(kind)
         if event_type is None:
             raise ValueError(f"not a stream event type this SDK has: {kind!r}")
         return validated(event_type, value)

@@ -11,36 +11,29 @@ just the reply's text.
 
 from __future__ import annotations
 
-import importlib
 from types import ModuleType
 from typing import Any
 
 from .calls import ForeignSpec, Shape
-from .sdk_calls import Endpoint, patch_create
+from .sdk_calls import Endpoint, install_sdk
 from .sdk_values import as_json, first, validated
 
 NAME = "openai.chat"
-HOOK_POINTS = ("openai.resources.chat.completions.Completions.create",
-               "openai.resources.chat.completions.AsyncCompletions.create")
 
 
 def install(module: ModuleType) -> list[str]:
     """Wrap the hook points found in the imported `openai`; returns the ones missing."""
-    try:
-        completions = importlib.import_module("openai.resources.chat.completions")
-        types = importlib.import_module("openai.types.chat")
-    except ImportError:
-        return list(HOOK_POINTS)
-    completion, chunk = getattr(types, "ChatCompletion", None), getattr(types, "ChatCompletionChunk", None)
-    if completion is None or chunk is None:
-        return ["openai.types.chat.ChatCompletion, ChatCompletionChunk"]
-    codecs = _Codecs(completion, chunk)
-    endpoint = Endpoint(ForeignSpec("llm", NAME, codec=codecs.completion),
-                        ForeignSpec("llm", NAME, codec=codecs.chunk, generator=True), SHAPE, STREAM_SHAPE)
-    return patch_create(completions, ("Completions", "AsyncCompletions"), endpoint)
+    return install_sdk("openai.resources.chat.completions", "openai.types.chat", ("Completions", "AsyncCompletions"),
+                       ("ChatCompletion", "ChatCompletionChunk"), _endpoint)
 
 
-class _Codecs:
+def _endpoint(types: ModuleType) -> Endpoint:
+    rebuild = OpenAITypes(types.ChatCompletion, types.ChatCompletionChunk)
+    return Endpoint(ForeignSpec("llm", NAME, codec=rebuild.completion),
+                    ForeignSpec("llm", NAME, codec=rebuild.chunk, generator=True), SHAPE, STREAM_SHAPE)
+
+
+class OpenAITypes:
     """Rebuild the SDK's own response types from recorded JSON (or a mock's text)."""
 
     def __init__(self, completion_type: Any, chunk_type: Any):

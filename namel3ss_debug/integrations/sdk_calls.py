@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import functools
+import importlib
 from dataclasses import dataclass
 from types import ModuleType
 from typing import Any, Callable
@@ -23,6 +24,18 @@ class Endpoint:
     stream_spec: ForeignSpec
     shape: Shape
     stream_shape: Shape
+
+
+def install_sdk(resources: str, types: str, class_names: tuple[str, str], required: tuple[str, ...],
+                endpoint_for: Callable[[ModuleType], Endpoint]) -> list[str]:
+    """Wrap `create` of the SDK's resource classes in the module `resources`, with the endpoint made
+    from its `types` module; returns the hook points (or types) this SDK version lacks."""
+    try:
+        resource_module, types_module = importlib.import_module(resources), importlib.import_module(types)
+    except ImportError:
+        return [f"{resources}.{name}.create" for name in class_names]
+    lacking = [f"{types}.{name}" for name in required if getattr(types_module, name, None) is None]
+    return lacking or patch_create(resource_module, class_names, endpoint_for(types_module))
 
 
 def patch_create(module: ModuleType, class_names: tuple[str, str], endpoint: Endpoint) -> list[str]:
