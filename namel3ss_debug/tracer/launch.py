@@ -80,12 +80,14 @@ def run_traced(target: Target, resolved: ResolvedSettings, *, own_process: bool 
         own_process = process_is_cli()
     tracer = get_tracer()
     instrument(resolved.settings.instrument)
-    if target.is_ai_app:
-        start_attrs = {**(start_attrs or {}), **_ai_start_attrs(target)}
+    prepared = None
+    if target.is_ai_app:  # its usage errors (no such flow) come before the run, as a script's do
+        prepared, attrs = _prepare_ai_app(target)
+        start_attrs = {**(start_attrs or {}), **attrs}
     run = tracer.start_run(resolved, entry=target.entry, argv=target.argv, start_attrs=start_attrs)
     saved_argv, saved_path, saved_main = sys.argv[:], sys.path[:], sys.modules.get("__main__")
     try:
-        code, exception = _execute(target)
+        code, exception = _execute(target, prepared)
         if own_process:  # the app's __main__ stays in place: its threads and atexit callbacks use it
             code, exception = _finish(code, exception)
     finally:
@@ -111,19 +113,23 @@ def _finish(code: int, exception: BaseException | None) -> tuple[int, BaseExcept
     return code, exception
 
 
-def _ai_start_attrs(target: Target) -> dict[str, Any]:
-    from ..integrations.namel3ss.runner import start_attrs  # noqa: PLC0415 - only .ai apps need it
+def _prepare_ai_app(target: Target) -> tuple[Any, dict[str, Any]]:
+    """The `.ai` app loaded with its flow chosen (UsageError if it cannot run as asked), and what
+    run_start records of it."""
+    from ..integrations.namel3ss import runner  # noqa: PLC0415 - only .ai apps need it
 
-    return {"namel3ss": start_attrs(str(Path(target.script or "").resolve()), target.flow)}
+    path = str(Path(target.script or "").resolve())
+    prepared = runner.prepare(path, target.flow, target.input)
+    return prepared, {"namel3ss": runner.start_attrs(path, target.flow)}
 
 
-def _execute(target: Target) -> tuple[int, BaseException | None]:
+def _execute(target: Target, prepared: Any = None) -> tuple[int, BaseException | None]:
     """Run the target as `__main__` (left in `sys.modules`; the caller puts ours back); an `.ai`
     app runs through the namel3ss runtime instead. A usage error of ours about the app (an `.ai`
     app's unknown flow) is the outcome's exception, with exit code 2."""
     try:
         if target.is_ai_app:
-            _run_ai_app(target)
+            _run_ai_app(target, prepared)
             return 0, None
         if target.module:
             sys.path.insert(0, os.getcwd())
@@ -147,13 +153,13 @@ def _execute(target: Target) -> tuple[int, BaseException | None]:
     return 0, None
 
 
-def _run_ai_app(target: Target) -> None:
+def _run_ai_app(target: Target, prepared: Any) -> None:
     from ..integrations.namel3ss.runner import run_ai_app  # noqa: PLC0415 - only .ai apps need it
 
     script = str(Path(target.script or "").resolve())
     sys.argv = [target.script or "", *target.args]
     sys.path.insert(0, os.path.dirname(script))
-    run_ai_app(script, target.flow, target.input)
+    run_ai_app(script, target.flow, target.input, prepared)
 
 
 def _script_main(path: str) -> tuple[types.ModuleType, types.CodeType]:

@@ -256,3 +256,22 @@ def test_a_flows_error_is_raised_after_its_span_fails(tmp_path, capsys):
     assert end["status"] == "failed" and "town" in end["error"]["message"]
     assert end["attrs"]["n3_run_id"] == "plan_trip-000001"  # the runtime recorded the failed run too
     assert capsys.readouterr().out == ""
+
+
+def test_a_usage_error_about_the_app_stops_before_the_run_and_leaves_no_trace(tmp_path):
+    app = copy_example(tmp_path)
+    result = cli("trace", "-o", str(tmp_path / "traces"), "--flow", "trip", str(app / "app.ai"), cwd=tmp_path)
+    assert result.returncode == 2
+    assert "error: app.ai has no flow 'trip'; its flows: plan_trip (e.g. --flow plan_trip)" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert list((tmp_path / "traces").glob("*.jsonl")) == []
+
+
+def test_an_app_that_does_not_parse_fails_inside_its_run_like_a_script(tmp_path):
+    (tmp_path / "broken.ai").write_text('spec is "1.0"\n\nflow "x"\n  return\n')
+    result = cli("trace", "-o", str(tmp_path / "traces"), str(tmp_path / "broken.ai"), cwd=tmp_path)
+    assert result.returncode == 1
+    [trace] = (tmp_path / "traces").glob("*.jsonl")
+    run_end = [event for event in map(orjson.loads, trace.read_bytes().splitlines())
+               if event["event_type"] == "run_end"]
+    assert run_end[0]["status"] == "failed" and run_end[0]["error"]["type"]

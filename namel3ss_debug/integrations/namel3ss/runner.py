@@ -5,7 +5,8 @@ one flow with the given input, prints the flow's result as JSON on stdout and ra
 error if it fails. The hook points are wrapped first (`hooks.py`), so the flow, its agents, AI
 calls and tool calls become spans of the active run; under `replay --rerun` the same spans get
 their answers from the recording. Problems with how it was asked to run (no such flow, input that
-is not a JSON object, several flows and no `--flow`) are UsageErrors, raised before anything runs.
+is not a JSON object, several flows and no `--flow`) are UsageErrors, found by `prepare` before the
+run starts.
 
 The flow runs through `build_flow_payload`, the function under the runtime's own `run_flow`,
 because `run_flow` takes no input; the result is redacted of the app's secrets and
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import importlib
 import json
+from dataclasses import dataclass
 from importlib import metadata
 import sys
 from pathlib import Path
@@ -47,15 +49,46 @@ def start_attrs(path: str, flow: str | None) -> dict[str, Any]:
     return attrs
 
 
-def run_ai_app(path: str, flow: str | None, input_json: str | None) -> None:
-    """Run `flow` (the app's only flow when None) of the `.ai` app at `path` with `input_json` (a JSON
-    object, or None for `{}`), print its result as JSON, raise its error if it fails."""
+@dataclass(frozen=True)
+class PreparedApp:
+    """An app loaded and its flow chosen, before its run starts."""
+
+    flow: str
+    input: dict[str, Any]
+    program: Any
+    sources: Any
+
+
+def prepare(path: str, flow: str | None, input_json: str | None) -> PreparedApp | None:
+    """Load the app and choose its flow before the run starts, so that a mistake in how it was asked
+    to run (no such flow, several flows, input that is not an object) is a UsageError with no run
+    and no trace. An app that does not load (a syntax error of its own) gives None: its error is
+    the run's, raised again by `run_ai_app` inside the run, as a Python script's would be."""
     flow_input = parse_input(input_json)
     version = runtime_version() or "?"
     _say(work_around_missing_manifests(version))
+    try:
+        program, sources = load(path, version)
+    except UsageError:
+        raise
+    except Exception:
+        return None
+    return PreparedApp(select_flow(program, flow, path), flow_input, program, sources)
+
+
+def run_ai_app(path: str, flow: str | None, input_json: str | None, prepared: PreparedApp | None = None) -> None:
+    """Run `flow` (the app's only flow when None) of the `.ai` app at `path` with `input_json` (a JSON
+    object, or None for `{}`), print its result as JSON, raise its error if it fails. `prepared`
+    is the app as `prepare` loaded it, when it did."""
+    version = runtime_version() or "?"
+    if prepared is None:
+        flow_input = parse_input(input_json)
+        _say(work_around_missing_manifests(version))
     _say(hooks.install().line(version))
-    program, sources = load(path, version)
-    payload = run_flow(program, select_flow(program, flow, path), flow_input, sources)
+    if prepared is None:
+        program, sources = load(path, version)
+        prepared = PreparedApp(select_flow(program, flow, path), flow_input, program, sources)
+    payload = run_flow(prepared.program, prepared.flow, prepared.input, prepared.sources)
     print(json.dumps(plain(payload.get("result")), indent=2, ensure_ascii=False))
 
 
