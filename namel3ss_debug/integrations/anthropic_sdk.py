@@ -77,14 +77,13 @@ def _outputs(message: Any) -> dict[str, Any]:
     return outputs
 
 
-def _stream_summary(events: list[Any]) -> dict[str, Any]:
+def _stream_summary(events: list[dict[str, Any]]) -> dict[str, Any]:
     """What a stream's events add up to: text, tool uses (their input JSON joined), stop reason, usage."""
     text: list[str] = []
     uses: dict[int, dict[str, Any]] = {}
     usage: dict[str, Any] = {}
     summary: dict[str, Any] = {}
-    for event in events:
-        data = as_json(event)
+    for data in events:
         kind = data.get("type")
         if kind == "message_start":
             usage.update((data.get("message") or {}).get("usage") or {})
@@ -119,4 +118,5 @@ def _parsed(text: str) -> Any:
 
 
 SHAPE = Shape(outputs=_outputs)
-STREAM_SHAPE = Shape(outputs=_outputs, item=as_json, summary=_stream_summary)
+STREAM_SHAPE = Shape(outputs=_outputs, items=lambda events: [as_json(event) for event in events],
+                     summary=_stream_summary)

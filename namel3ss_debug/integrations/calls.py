@@ -23,11 +23,17 @@ from ..tracer.replaying import answer_for, deliver
 class Shape:
     """How a result becomes the span's outputs: `outputs(result)` is a JSON-able dict holding the
     result under `return` (what a rerun gives back, through `codec`), plus what people read (text,
-    tool calls); a stream's items become JSON with `item` and its summary with `summary(items)`."""
+    tool calls); a stream's items become JSON once, with `items(items)`, and what they add up to is
+    `summary(json_items)`."""
 
     outputs: Callable[[Any], dict[str, Any]]
-    item: Callable[[Any], Any] = lambda item: item
+    items: Callable[[list[Any]], list[Any]] = lambda items: list(items)
     summary: Callable[[list[Any]], dict[str, Any]] = lambda items: {}
+
+    def stream_outputs(self, items: list[Any]) -> dict[str, Any]:
+        """A stream's outputs: what its items add up to, then the items as JSON and their count."""
+        recorded = self.items(items)
+        return {**self.summary(recorded), "yielded": recorded, "yield_count": len(items)}
 
 
 @dataclass(frozen=True)
@@ -96,9 +102,7 @@ def described(span: Any, shape: Shape, answer: Any, stream: bool = False) -> Any
     if answer.source not in (MOCKED, REPLACED) or answer.error is not None:
         return answer
     if stream:
-        items = answer.items
-        made = describe(span, lambda: {**shape.summary(items), "yielded": [shape.item(item) for item in items],
-                                       "yield_count": len(items)})
+        made = describe(span, shape.stream_outputs, answer.items)
     else:
         made = describe(span, shape.outputs, answer.value)
     if made is not None:

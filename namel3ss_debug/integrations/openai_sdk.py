@@ -19,6 +19,8 @@ from .sdk_calls import Endpoint, install_sdk
 from .sdk_values import as_json, first, validated
 
 NAME = "openai.chat"
+ENVELOPE = ("id", "object", "created", "model", "system_fingerprint", "service_tier")  # what every chunk repeats
+_MOCK_ENVELOPE = {"id": "chatcmpl-mock", "object": "chat.completion.chunk", "created": 0, "model": "mock"}
 
 
 def install(module: ModuleType) -> list[str]:
@@ -34,10 +36,16 @@ def _endpoint(types: ModuleType) -> Endpoint:
 
 
 class OpenAITypes:
-    """Rebuild the SDK's own response types from recorded JSON (or a mock's text)."""
+    """Rebuild the SDK's own response types from recorded JSON (or a mock's text).
+
+    A recorded stream's chunks lack the envelope they share with the chunk before (`_chunks`):
+    `chunk` gives a chunk with no envelope the last one it saw, so the chunks are rebuilt in
+    order, as a stream's are. A mock's chunk gets a mock envelope.
+    """
 
     def __init__(self, completion_type: Any, chunk_type: Any):
         self.completion_type, self.chunk_type = completion_type, chunk_type
+        self._envelope: dict[str, Any] = dict(_MOCK_ENVELOPE)
 
     def completion(self, value: Any) -> Any:
         if isinstance(value, str):
@@ -48,8 +56,13 @@ class OpenAITypes:
 
     def chunk(self, value: Any) -> Any:
         if isinstance(value, str):
-            value = {"id": "chatcmpl-mock", "object": "chat.completion.chunk", "created": 0, "model": "mock",
-                     "choices": [{"index": 0, "finish_reason": None, "delta": {"content": value}}]}
+            value = {**_MOCK_ENVELOPE, "choices": [{"index": 0, "finish_reason": None, "delta": {"content": value}}]}
+        if isinstance(value, dict):
+            envelope = _envelope(value)
+            if envelope:
+                self._envelope = envelope
+            else:
+                value = {**self._envelope, **value}
         return validated(self.chunk_type, value)
 
 
@@ -73,13 +86,13 @@ def _tool_call(call: dict[str, Any]) -> dict[str, Any]:
     return {"id": call.get("id"), "name": function.get("name"), "arguments": function.get("arguments")}
 
 
-def _stream_summary(chunks: list[Any]) -> dict[str, Any]:
-    """What the chunks of a stream add up to: the first choice's text, tool calls, finish reason, usage."""
+def _stream_summary(chunks: list[dict[str, Any]]) -> dict[str, Any]:
+    """What the chunks of a stream (as JSON) add up to: the first choice's text, tool calls, finish
+    reason, usage."""
     text: list[str] = []
     calls: dict[int, dict[str, Any]] = {}
     summary: dict[str, Any] = {}
-    for chunk in chunks:
-        data = as_json(chunk)
+    for data in chunks:
         if isinstance(data.get("usage"), dict):
             summary["usage"] = data["usage"]
         choice = first([c for c in data.get("choices") or [] if isinstance(c, dict) and c.get("index", 0) == 0])
@@ -107,5 +120,30 @@ def _add_tool_call_part(call: dict[str, Any], part: dict[str, Any]) -> None:
     call["arguments"] = call.get("arguments", "") + (function.get("arguments") or "")
 
 
+def _chunks(chunks: list[Any]) -> list[dict[str, Any]]:
+    """The chunks as JSON, each without the envelope it repeats.
+
+    Every chunk of a stream repeats `id`, `object`, `created`, `model`, `system_fingerprint` (about
+    two thirds of a one-token chunk). A chunk whose envelope is the one before it, key for key, is
+    kept without it, and the rerun's codec puts it back (`OpenAITypes.chunk`); a chunk with another
+    envelope is kept whole and becomes the one the next chunks are compared with. So what comes
+    back is what was sent (a chunk with no envelope at all, which the API does not send, would get
+    the one before it).
+    """
+    recorded: list[dict[str, Any]] = []
+    current: dict[str, Any] | None = None
+    for item in map(as_json, chunks):
+        envelope = _envelope(item)
+        if envelope and envelope == current:
+            item = {key: value for key, value in item.items() if key not in envelope}
+        current = envelope or current
+        recorded.append(item)
+    return recorded
+
+
+def _envelope(chunk: dict[str, Any]) -> dict[str, Any]:
+    return {key: chunk[key] for key in ENVELOPE if key in chunk}
+
+
 SHAPE = Shape(outputs=_outputs)
-STREAM_SHAPE = Shape(outputs=_outputs, item=as_json, summary=_stream_summary)
+STREAM_SHAPE = Shape(outputs=_outputs, items=_chunks, summary=_stream_summary)

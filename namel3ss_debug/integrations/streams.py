@@ -50,8 +50,7 @@ class _Recorder:
         self.tracer.end_span(self.span, error=error)
 
     def _outputs(self) -> dict[str, Any]:
-        outputs = {**self.shape.summary(self.items),
-                   "yielded": [self.shape.item(item) for item in self.items], "yield_count": self.count}
+        outputs = {**self.shape.stream_outputs(self.items), "yield_count": self.count}
         if self.count > len(self.items):
             outputs["yielded_truncated"] = True
         return outputs
