@@ -6,7 +6,8 @@ it under `outputs.return`, its text, the tool uses it asks for, stop reason, usa
 and timeout are not recorded, and the client (which holds the API key) never is. A stream's events
 are recorded under `outputs.yielded` with what they add up to. Under `replay --rerun` the recorded
 message comes back as a `Message` (a stream as the SDK's `Raw*Event`s), and a mock may be just text.
-The `messages.stream()` helper is not instrumented: it posts without going through `create`.
+The `messages.stream()` helper posts without going through `create`: its manager's request is
+wrapped instead (`stream_helpers.py`), so it is recorded and replayed as a streamed `create`.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import Any
 from .calls import ForeignSpec, Shape
 from .sdk_calls import Endpoint, install_sdk
 from .sdk_values import as_json, validated
+from .stream_helpers import patch_stream_helpers
 
 NAME = "anthropic.messages"
 _EVENT_TYPES = {"message_start": "RawMessageStartEvent", "message_delta": "RawMessageDeltaEvent",
@@ -28,7 +30,7 @@ _EVENT_TYPES = {"message_start": "RawMessageStartEvent", "message_delta": "RawMe
 def install(module: ModuleType) -> list[str]:
     """Wrap the hook points found in the imported `anthropic`; returns the ones missing."""
     return install_sdk("anthropic.resources.messages", "anthropic.types", ("Messages", "AsyncMessages"),
-                       ("Message", *_EVENT_TYPES.values()), _endpoint)
+                       ("Message", *_EVENT_TYPES.values()), _endpoint, also=patch_stream_helpers)
 
 
 def _endpoint(types: ModuleType) -> Endpoint:

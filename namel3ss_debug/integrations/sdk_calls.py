@@ -27,15 +27,30 @@ class Endpoint:
 
 
 def install_sdk(resources: str, types: str, class_names: tuple[str, str], required: tuple[str, ...],
-                endpoint_for: Callable[[ModuleType], Endpoint]) -> list[str]:
-    """Wrap `create` of the SDK's resource classes in the module `resources`, with the endpoint made
-    from its `types` module; returns the hook points (or types) this SDK version lacks."""
+                endpoint_for: Callable[[ModuleType], Endpoint],
+                also: Callable[[ModuleType, Endpoint], list[str]] | None = None) -> list[str]:
+    """Wrap `create` of the SDK's resource classes in the module `resources` (and what `also`
+    wraps there), with the endpoint made from its `types` module; returns the hook points (or
+    types) this SDK version lacks."""
     try:
         resource_module, types_module = importlib.import_module(resources), importlib.import_module(types)
     except ImportError:
         return [f"{resources}.{name}.create" for name in class_names]
     lacking = [f"{types}.{name}" for name in required if getattr(types_module, name, None) is None]
-    return lacking or patch_create(resource_module, class_names, endpoint_for(types_module))
+    if lacking:
+        return lacking
+    endpoint = endpoint_for(types_module)
+    missing = patch_create(resource_module, class_names, endpoint)
+    return missing + (also(resource_module, endpoint) if also is not None else [])
+
+
+def is_ours(function: Any) -> bool:
+    return bool(getattr(function, _MARK, False))
+
+
+def mark(function: Callable[..., Any]) -> Callable[..., Any]:
+    setattr(function, _MARK, True)
+    return function
 
 
 def patch_create(module: ModuleType, class_names: tuple[str, str], endpoint: Endpoint) -> list[str]:
@@ -46,7 +61,7 @@ def patch_create(module: ModuleType, class_names: tuple[str, str], endpoint: End
         original = getattr(owner, "create", None)
         if original is None:
             missing.append(f"{module.__name__}.{class_name}.create")
-        elif not getattr(original, _MARK, False):
+        elif not is_ours(original):
             setattr(owner, "create", wrap(original, endpoint))
     return missing
 
@@ -63,8 +78,7 @@ def sync_create(original: Callable[..., Any], endpoint: Endpoint) -> Callable[..
             return stream_call(tracer, endpoint.stream_spec, endpoint.stream_shape, inputs, invoke, model=model)
         return call(tracer, endpoint.spec, endpoint.shape, inputs, invoke, model=model)
 
-    setattr(create, _MARK, True)
-    return create
+    return mark(create)
 
 
 def async_create(original: Callable[..., Any], endpoint: Endpoint) -> Callable[..., Any]:
@@ -80,8 +94,7 @@ def async_create(original: Callable[..., Any], endpoint: Endpoint) -> Callable[.
                                       model=model)
         return await acall(tracer, endpoint.spec, endpoint.shape, inputs, invoke, model=model)
 
-    setattr(create, _MARK, True)
-    return create
+    return mark(create)
 
 
 def raw_response(kwargs: dict[str, Any]) -> bool:

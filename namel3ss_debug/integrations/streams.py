@@ -174,6 +174,8 @@ class _Replayed:
 
 
 class _NoResponse:
+    headers: dict[str, str] = {}  # anthropic's MessageStream reads request-id from them
+
     def close(self) -> None:
         pass
 

@@ -394,3 +394,45 @@ def test_a_missing_hook_point_is_one_warning_and_the_rest_is_traced(module_cli):
     [(start, end)] = traced.llm_calls(NAME)
     assert start["inputs"]["messages"] == [{"role": "user", "content": "traced anyway"}]
     assert end["outputs"]["text"] == "Echo: traced anyway"
+
+
+# --- the messages.stream() helper -------------------------------------------------------------------
+
+STREAM_HELPER_APP = '''
+import asyncio, os
+import anthropic
+
+url, key = os.environ["STUB_URL"], os.environ["STUB_KEY"]
+client = anthropic.Anthropic(base_url=url, api_key=key, max_retries=0)
+with client.messages.stream(model="claude-stub", max_tokens=64,
+                            messages=[{"role": "user", "content": "helper sync"}]) as stream:
+    print("sync text: " + "".join(stream.text_stream))
+    final = stream.get_final_message()
+print("sync final: " + final.model_dump_json())
+
+async def main():
+    aclient = anthropic.AsyncAnthropic(base_url=url, api_key=key, max_retries=0)
+    async with aclient.messages.stream(model="claude-stub", max_tokens=64,
+                                       messages=[{"role": "user", "content": "helper async"}]) as stream:
+        print("async text: " + "".join([text async for text in stream.text_stream]))
+        final = await stream.get_final_message()
+    print("async final: " + final.model_dump_json())
+
+asyncio.run(main())
+'''
+
+
+def test_the_stream_helper_is_recorded_as_a_stream_and_replayed_offline(record_offline):
+    recorded = record_offline(STREAM_HELPER_APP)
+    assert recorded.traced.printed["sync text"] == ["Echo: helper sync"]
+    calls = recorded.traced.llm_calls(NAME)
+    assert [start["inputs"]["stream"] for start, _ in calls] == [True, True]
+    assert [end["outputs"]["text"] for _, end in calls] == ["Echo: helper sync", "Echo: helper async"]
+    assert [end["usage"]["output_tokens"] for _, end in calls] == [3, 3]
+    assert calls[0][1]["outputs"]["yielded"][0]["type"] == "message_start"
+    again = recorded.cli.rerun(recorded.traced)  # the stub is stopped
+    assert again.returncode == 0, again.stderr
+    assert again.printed["sync final"] == recorded.traced.printed["sync final"]
+    assert again.printed["async final"] == recorded.traced.printed["async final"]
+    assert [end["attrs"]["replay"] for _, end in again.llm_calls(NAME)] == ["recorded", "recorded"]
+    assert "never awaited" not in again.stderr

@@ -1,0 +1,87 @@
+"""anthropic's `messages.stream()` helper, recorded and replayed as a streamed `messages.create`.
+
+The helper does not call `create`: it builds the request (`self._post(..., stream=True)`) and hands
+it to a `MessageStreamManager`, which sends it when the app enters `with` and wraps the raw event
+stream in a `MessageStream` (text_stream, get_final_message...). So the manager's request is
+replaced by one that goes through `stream_call`: the span opens when the request is sent, records
+the raw events as the `MessageStream` reads them, and under `replay --rerun` the `MessageStream`
+reads the recorded events instead, without a request. The request is a private attribute of the
+manager: where this SDK version's manager lacks it, the helper's calls run untraced.
+"""
+
+from __future__ import annotations
+
+import functools
+from types import ModuleType
+from typing import Any, Callable
+
+from ..tracer.api import get_tracer
+from .calls import astream_call, stream_call
+from .sdk_calls import Endpoint, is_ours, mark
+from .sdk_values import request_inputs
+
+_REQUEST = {"Messages": "_MessageStreamManager__api_request",
+            "AsyncMessages": "_AsyncMessageStreamManager__api_request"}
+
+
+def patch_stream_helpers(resources: ModuleType, endpoint: Endpoint) -> list[str]:
+    """Wrap `stream` of the sync and async messages resources; returns the ones missing."""
+    missing = []
+    for class_name, wrap in (("Messages", _sync_stream), ("AsyncMessages", _async_stream)):
+        owner = getattr(resources, class_name, None)
+        original = getattr(owner, "stream", None)
+        if original is None:
+            missing.append(f"{resources.__name__}.{class_name}.stream")
+        elif not is_ours(original):
+            setattr(owner, "stream", wrap(original, endpoint, _REQUEST[class_name]))
+    return missing
+
+
+def _inputs(kwargs: dict[str, Any]) -> tuple[dict[str, Any], str | None]:
+    """The request as a streamed `create` records it (read before the SDK reads an iterable of messages)."""
+    inputs = {**request_inputs(kwargs), "stream": True}
+    model = kwargs.get("model")
+    return inputs, model if isinstance(model, str) else None
+
+
+def _sync_stream(original: Callable[..., Any], endpoint: Endpoint, attribute: str) -> Callable[..., Any]:
+    @functools.wraps(original)
+    def stream(self: Any, *args: Any, **kwargs: Any) -> Any:
+        tracer = get_tracer()
+        if tracer.run is None:
+            return original(self, *args, **kwargs)
+        inputs, model = _inputs(kwargs)
+        manager = original(self, *args, **kwargs)
+        request = getattr(manager, attribute, None)
+        if callable(request):
+            setattr(manager, attribute, functools.partial(stream_call, tracer, endpoint.stream_spec,
+                                                          endpoint.stream_shape, inputs, request, model=model))
+        return manager
+
+    return mark(stream)
+
+
+def _async_stream(original: Callable[..., Any], endpoint: Endpoint, attribute: str) -> Callable[..., Any]:
+    @functools.wraps(original)
+    def stream(self: Any, *args: Any, **kwargs: Any) -> Any:
+        tracer = get_tracer()
+        if tracer.run is None:
+            return original(self, *args, **kwargs)
+        inputs, model = _inputs(kwargs)
+        manager = original(self, *args, **kwargs)
+        request = getattr(manager, attribute, None)  # an awaitable, not yet awaited
+        if request is not None and hasattr(request, "__await__"):
+            setattr(manager, attribute, _traced(tracer, endpoint, inputs, request, model))
+        return manager
+
+    return mark(stream)
+
+
+async def _traced(tracer: Any, endpoint: Endpoint, inputs: dict[str, Any], request: Any, model: str | None) -> Any:
+    try:
+        return await astream_call(tracer, endpoint.stream_spec, endpoint.stream_shape, inputs, lambda: request,
+                                  model=model)
+    finally:
+        close = getattr(request, "close", None)
+        if callable(close):
+            close()  # a rerun answered without awaiting it: closed, so Python does not warn of it
