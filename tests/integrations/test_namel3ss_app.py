@@ -275,3 +275,43 @@ def test_an_app_that_does_not_parse_fails_inside_its_run_like_a_script(tmp_path)
     run_end = [event for event in map(orjson.loads, trace.read_bytes().splitlines())
                if event["event_type"] == "run_end"]
     assert run_end[0]["status"] == "failed" and run_end[0]["error"]["type"]
+
+
+PYTHON_TOOL_APP = '''spec is "1.0"
+
+tool "word count":
+  implemented using python
+
+  input:
+    text is text
+
+  output:
+    count is number
+
+flow "count":
+  let result is word count:
+    text is input.text
+  return result
+'''
+
+
+def test_a_python_tool_run_in_a_child_process_is_recorded_at_its_boundary_and_mocked(tmp_path):
+    app = tmp_path / "wc"
+    (app / "tools").mkdir(parents=True)
+    (app / ".namel3ss").mkdir()
+    (app / "app.ai").write_text(PYTHON_TOOL_APP)
+    (app / ".namel3ss" / "tools.yaml").write_text('tools:\n  "word count":\n    kind: "python"\n'
+                                                  '    entry: "tools.wc:run"\n')
+    (app / "tools" / "__init__.py").write_text("")
+    (app / "tools" / "wc.py").write_text('def run(payload):\n    return {"count": len(payload["text"].split())}\n')
+    done = cli("trace", "-q", "-o", "out", "--input", '{"text": "one two three"}', "app.ai", cwd=app)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == {"count": 3}
+    events = events_in(app / "out")
+    start, end = one(events, "tool_call_start", "word count"), one(events, "tool_call_end", "word count")
+    assert start["inputs"] == {"args": {"text": "one two three"}} and start["attrs"]["kind"] == "python"
+    assert (end["outputs"]["status"], end["outputs"]["result"]) == ("allowed", {"count": 3})
+    trace = sorted((app / "out").glob("*.jsonl"))[0]
+    again = cli("replay", str(trace), "--rerun", "-o", "again", "--mock", 'tool:word count#1={"count": 42}', cwd=app)
+    assert again.returncode == 0, again.stderr
+    assert json.loads(again.stdout.split("\n\n")[0]) == {"count": 42}
