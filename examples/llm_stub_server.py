@@ -30,7 +30,8 @@ class StubServer:
         self.requests: list[dict[str, Any]] = []
         self._server = ThreadingHTTPServer(("127.0.0.1", port), _handler(self))
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, name="llm-stub", daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
+                                        name="llm-stub", daemon=True)  # stop() waits for a poll at most
 
     @property
     def url(self) -> str:
@@ -162,6 +163,7 @@ def _anthropic_body(request: dict[str, Any]) -> tuple[dict[str, Any], list[dict[
 def _handler(server: StubServer) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        disable_nagle_algorithm = True  # headers and body go in two writes: without it each answer waits ~40 ms
 
         def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class's name
             pass  # quiet: the example's output is its own
