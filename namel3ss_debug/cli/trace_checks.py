@@ -4,7 +4,6 @@ fails inside runpy or an app that runs untraced."""
 from __future__ import annotations
 
 import difflib
-import importlib.util
 import json
 import sys
 import tempfile
@@ -121,16 +120,9 @@ def check_ai_options(app: Target | None, flow: str | None, flow_input: str | Non
             json.loads(flow_input)
         except ValueError as error:
             raise UsageError(f"--input is not JSON: {error}", hint="""e.g. --input '{"city": "Paris"}'""") from None
-    if not _installed("namel3ss"):
-        raise UsageError(f"{app.script} is a namel3ss .ai app, and the namel3ss package is not installed",
-                         hint="pip install 'namel3ss-debug[namel3ss]'; namel3ss 0.1.0a15 installs on Python 3.10 to 3.13")
+    from ..integrations.namel3ss.runner import require_runtime  # noqa: PLC0415 - only .ai apps need it
 
-
-def _installed(name: str) -> bool:
-    try:
-        return importlib.util.find_spec(name) is not None
-    except (ImportError, ValueError):  # blocked in sys.modules (None), or a broken parent
-        return False
+    require_runtime(str(app.script))
 
 
 _AI_OPTIONS = ("--flow", "--input")

@@ -92,7 +92,7 @@ def trace(module: str | None, output: str | None, components: tuple[str, ...], e
         warn(message)
     prepare_output_dir(resolved.output_dir())
     outcome = run_traced(app, resolved)
-    if isinstance(outcome.exception, Namel3ssDebugError):  # about the app (an .ai app's flow): the run ended
+    if app.is_ai_app and isinstance(outcome.exception, Namel3ssDebugError):  # ours, about the .ai app: the run ended
         raise outcome.exception
     if outcome.exception is not None and not isinstance(outcome.exception, KeyboardInterrupt):
         sys.stderr.write(app_traceback(outcome.exception))

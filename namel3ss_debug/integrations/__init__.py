@@ -19,7 +19,6 @@ SDKS = {"openai": "openai_sdk", "anthropic": "anthropic_sdk"}
 assert tuple(SDKS) == INSTRUMENTABLE, "the `instrument` key's names are the SDKs instrumented here"
 
 _requested: set[str] = set()
-missing_hooks: dict[str, list[str]] = {}  # what each instrumented SDK lacked, for `trace`'s warnings
 
 
 def instrument(names: tuple[str, ...] | list[str] = tuple(SDKS)) -> None:
@@ -40,10 +39,10 @@ def _installer(name: str):  # noqa: ANN202 - a callback for when_imported
         except Exception as exc:  # the SDK changed under us: its calls go untraced, the app goes on
             missing = [f"all ({type(exc).__name__}: {exc})"]
         if missing:
-            missing_hooks[name] = missing
             version = getattr(module, "__version__", "?")
-            sys.stderr.write(f"namel3ss-debug: {name} {version}: not traced: {', '.join(missing)} "
-                             f"(this SDK version lacks the hook point; calls through it are not recorded)\n")
+            print(f"namel3ss-debug: {name} {version}: not traced: {', '.join(missing)} "
+                  "(this SDK version lacks the hook point; calls through it are not recorded)",
+                  file=sys.stderr)  # print, not sys.stderr.write: without a stderr (pythonw) it does nothing
 
     return install
 

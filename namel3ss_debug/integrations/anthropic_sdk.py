@@ -13,15 +13,18 @@ wrapped instead (`stream_helpers.py`), so it is recorded and replayed as a strea
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from types import ModuleType
 from typing import Any
 
 from .calls import ForeignSpec, Shape
 from .sdk_calls import Endpoint, install_sdk
-from .sdk_values import as_json, validated
+from .sdk_values import as_json, rebuilt, sdk_construct
 from .stream_helpers import patch_stream_helpers
 
 NAME = "anthropic.messages"
+_MOCK_MESSAGE = {"id": "msg_mock", "type": "message", "role": "assistant", "model": "mock", "content": [],
+                 "stop_reason": None, "stop_sequence": None, "usage": {"input_tokens": 0, "output_tokens": 0}}
 _EVENT_TYPES = {"message_start": "RawMessageStartEvent", "message_delta": "RawMessageDeltaEvent",
                 "message_stop": "RawMessageStopEvent", "content_block_start": "RawContentBlockStartEvent",
                 "content_block_delta": "RawContentBlockDeltaEvent", "content_block_stop": "RawContentBlockStopEvent"}
@@ -34,34 +37,55 @@ def install(module: ModuleType) -> list[str]:
 
 
 def _endpoint(types: ModuleType) -> Endpoint:
-    rebuild = AnthropicTypes(types)
-    return Endpoint(ForeignSpec("llm", NAME, codec=rebuild.message),
-                    ForeignSpec("llm", NAME, codec=rebuild.event, generator=True), SHAPE, STREAM_SHAPE)
+    rebuild = AnthropicTypes(types, sdk_construct("anthropic"))
+    check = AnthropicTypes(types)  # a mock is validated by the SDK's types
+    return Endpoint(ForeignSpec("llm", NAME, codec=rebuild.message, mock_codec=check.message),
+                    ForeignSpec("llm", NAME, codec=rebuild.event, generator=True, mock_codec=check.event), SHAPE,
+                    replace(STREAM_SHAPE, mocked=rebuild.whole_message))
 
 
 class AnthropicTypes:
-    """Rebuild the SDK's own types from recorded JSON (or a mock's text)."""
+    """Rebuild the SDK's own types from recorded JSON (or a mock's text), as the SDK built them from
+    the API's (`construct`, see `sdk_values.rebuilt`)."""
 
-    def __init__(self, types: ModuleType):
+    def __init__(self, types: ModuleType, construct: Any = None):
         self.message_type = types.Message
         self.event_types = {kind: getattr(types, name) for kind, name in _EVENT_TYPES.items()}
+        self.any_event = getattr(types, "RawMessageStreamEvent", None)  # what the SDK's streams build
+        self._construct = construct
 
     def message(self, value: Any) -> Any:
         if isinstance(value, str):
-            value = {"id": "msg_mock", "type": "message", "role": "assistant", "model": "mock",
-                     "content": [{"type": "text", "text": value}], "stop_reason": "end_turn", "stop_sequence": None,
-                     "usage": {"input_tokens": 0, "output_tokens": 0}}
-        return validated(self.message_type, value)
+            value = {**_MOCK_MESSAGE, "content": [{"type": "text", "text": value}], "stop_reason": "end_turn"}
+        return rebuilt(self.message_type, value, self._construct)
 
     def event(self, value: Any) -> Any:
-        """A stream event by its `type`; a mock's text is one text delta."""
+        """A stream event by its `type`; a mock's text is one text delta. A type this SDK version does
+        not know is built as its stream built it (the union of its event types)."""
         if isinstance(value, str):
             value = {"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": value}}
         kind = value.get("type") if isinstance(value, dict) else None
         event_type = self.event_types.get(kind)
+        if event_type is None and self._construct is not None and self.any_event is not None:
+            event_type = self.any_event
         if event_type is None:
             raise ValueError(f"not a stream event type this SDK has: {kind!r}")
-        return validated(event_type, value)
+        return rebuilt(event_type, value, self._construct)
+
+    def whole_message(self, events: list[Any]) -> list[Any]:
+        """A mocked stream as the events of a whole message, which the `messages.stream()` helper
+        needs (its `get_final_message()`): events without a `message_start` (a mock's text deltas) get
+        the message's start and end around them, and a text block's when they have none."""
+        kinds = {getattr(event, "type", None) for event in events}
+        if "message_start" in kinds:
+            return events
+        if "content_block_start" not in kinds:
+            block = {"type": "content_block_start", "index": 0, "content_block": {"type": "text", "text": ""}}
+            events = [self.event(block), *events, self.event({"type": "content_block_stop", "index": 0})]
+        start = {"type": "message_start", "message": _MOCK_MESSAGE}
+        delta = {"type": "message_delta", "delta": {"stop_reason": "end_turn", "stop_sequence": None},
+                 "usage": {"output_tokens": 0}}
+        return [self.event(start), *events, self.event(delta), self.event({"type": "message_stop"})]
 
 
 # -- what a response records -----------------------------------------------------------------------

@@ -24,11 +24,12 @@ class Shape:
     """How a result becomes the span's outputs: `outputs(result)` is a JSON-able dict holding the
     result under `return` (what a rerun gives back, through `codec`), plus what people read (text,
     tool calls); a stream's items become JSON once, with `items(items)`, and what they add up to is
-    `summary(json_items)`."""
+    `summary(json_items)`. A mocked stream's items are made a whole stream by `mocked(items)`."""
 
     outputs: Callable[[Any], dict[str, Any]]
     items: Callable[[list[Any]], list[Any]] = lambda items: list(items)
     summary: Callable[[list[Any]], dict[str, Any]] = lambda items: {}
+    mocked: Callable[[list[Any]], list[Any]] = lambda items: items
 
     def stream_outputs(self, items: list[Any]) -> dict[str, Any]:
         """A stream's outputs: what its items add up to, then the items as JSON and their count."""
@@ -48,6 +49,7 @@ class ForeignSpec:
     codec: Any = None
     generator: bool = False
     replayable: bool = True
+    mock_codec: Any = None  # for a mock or a replacement, when it is checked more strictly than a recording
 
     @property
     def prefix(self) -> str:
@@ -98,10 +100,12 @@ async def acall(tracer: Tracer, spec: ForeignSpec, shape: Shape, inputs: Any, in
 
 def described(span: Any, shape: Shape, answer: Any, stream: bool = False) -> Any:
     """A mocked or replaced answer's outputs as a recorded result's are (text, tool calls, the
-    result as JSON), made from the value the app gets; a recorded answer keeps the recorded ones."""
+    result as JSON), made from the value the app gets (a stream's items made whole first, by the
+    shape); a recorded answer keeps the recorded ones."""
     if answer.source not in (MOCKED, REPLACED) or answer.error is not None:
         return answer
     if stream:
+        answer.items = describe(span, shape.mocked, answer.items) or answer.items
         made = describe(span, shape.stream_outputs, answer.items)
     else:
         made = describe(span, shape.outputs, answer.value)
@@ -117,8 +121,8 @@ def end(tracer: Tracer, span: Any, shape: Shape, result: Any) -> None:
     tracer.end_span(span, result=result)
 
 
-def describe(span: Any, describer: Callable[..., dict[str, Any]], *args: Any) -> dict[str, Any] | None:
-    """What a describer makes of a result; on a failure of ours, counted, the span has no outputs."""
+def describe(span: Any, describer: Callable[..., Any], *args: Any) -> Any:
+    """What a describer makes of a result; None on a failure of ours, which is counted."""
     try:
         return describer(*args)
     except Exception as exc:

@@ -11,12 +11,13 @@ just the reply's text.
 
 from __future__ import annotations
 
+import threading
 from types import ModuleType
 from typing import Any
 
 from .calls import ForeignSpec, Shape
 from .sdk_calls import Endpoint, install_sdk
-from .sdk_values import as_json, first, validated
+from .sdk_values import as_json, first, rebuilt, sdk_construct
 
 NAME = "openai.chat"
 ENVELOPE = ("id", "object", "created", "model", "system_fingerprint", "service_tier")  # what every chunk repeats
@@ -30,29 +31,33 @@ def install(module: ModuleType) -> list[str]:
 
 
 def _endpoint(types: ModuleType) -> Endpoint:
-    rebuild = OpenAITypes(types.ChatCompletion, types.ChatCompletionChunk)
-    return Endpoint(ForeignSpec("llm", NAME, codec=rebuild.completion),
-                    ForeignSpec("llm", NAME, codec=rebuild.chunk, generator=True), SHAPE, STREAM_SHAPE)
+    rebuild = OpenAITypes(types.ChatCompletion, types.ChatCompletionChunk, sdk_construct("openai"))
+    check = OpenAITypes(types.ChatCompletion, types.ChatCompletionChunk)  # a mock is validated by the SDK's type
+    return Endpoint(ForeignSpec("llm", NAME, codec=rebuild.completion, mock_codec=check.completion),
+                    ForeignSpec("llm", NAME, codec=rebuild.chunk, generator=True, mock_codec=check.chunk),
+                    SHAPE, STREAM_SHAPE)
 
 
 class OpenAITypes:
-    """Rebuild the SDK's own response types from recorded JSON (or a mock's text).
+    """Rebuild the SDK's own response types from recorded JSON (or a mock's text), as the SDK built
+    them from the API's (`construct`, see `sdk_values.rebuilt`).
 
     A recorded stream's chunks lack the envelope they share with the chunk before (`_chunks`):
-    `chunk` gives a chunk with no envelope the last one it saw, so the chunks are rebuilt in
-    order, as a stream's are. A mock's chunk gets a mock envelope.
+    `chunk` gives a chunk with no envelope the last one it saw in this thread, so the chunks are
+    rebuilt in order, as a stream's are, and two threads' streams do not mix. A mock's chunk gets a
+    mock envelope.
     """
 
-    def __init__(self, completion_type: Any, chunk_type: Any):
-        self.completion_type, self.chunk_type = completion_type, chunk_type
-        self._envelope: dict[str, Any] = dict(_MOCK_ENVELOPE)
+    def __init__(self, completion_type: Any, chunk_type: Any, construct: Any = None):
+        self.completion_type, self.chunk_type, self._construct = completion_type, chunk_type, construct
+        self._last = threading.local()  # .envelope: the envelope of the last chunk rebuilt in this thread
 
     def completion(self, value: Any) -> Any:
         if isinstance(value, str):
             value = {"id": "chatcmpl-mock", "object": "chat.completion", "created": 0, "model": "mock",
                      "choices": [{"index": 0, "finish_reason": "stop",
                                   "message": {"role": "assistant", "content": value}}]}
-        return validated(self.completion_type, value)
+        return rebuilt(self.completion_type, value, self._construct)
 
     def chunk(self, value: Any) -> Any:
         if isinstance(value, str):
@@ -60,10 +65,10 @@ class OpenAITypes:
         if isinstance(value, dict):
             envelope = _envelope(value)
             if envelope:
-                self._envelope = envelope
+                self._last.envelope = envelope
             else:
-                value = {**self._envelope, **value}
-        return validated(self.chunk_type, value)
+                value = {**getattr(self._last, "envelope", _MOCK_ENVELOPE), **value}
+        return rebuilt(self.chunk_type, value, self._construct)
 
 
 # -- what a response records -----------------------------------------------------------------------

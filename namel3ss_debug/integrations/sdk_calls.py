@@ -72,7 +72,7 @@ def sync_create(original: Callable[..., Any], endpoint: Endpoint) -> Callable[..
         tracer = get_tracer()
         if tracer.run is None or raw_response(kwargs):
             return original(self, *args, **kwargs)
-        inputs, model = request_inputs(kwargs), _model(kwargs)
+        inputs, model = request_inputs(kwargs), requested_model(kwargs)
         invoke = functools.partial(original, self, *args, **kwargs)
         if kwargs.get("stream") is True:
             return stream_call(tracer, endpoint.stream_spec, endpoint.stream_shape, inputs, invoke, model=model)
@@ -87,7 +87,7 @@ def async_create(original: Callable[..., Any], endpoint: Endpoint) -> Callable[.
         tracer = get_tracer()
         if tracer.run is None or raw_response(kwargs):
             return await original(self, *args, **kwargs)
-        inputs, model = request_inputs(kwargs), _model(kwargs)
+        inputs, model = request_inputs(kwargs), requested_model(kwargs)
         invoke = functools.partial(original, self, *args, **kwargs)
         if kwargs.get("stream") is True:
             return await astream_call(tracer, endpoint.stream_spec, endpoint.stream_shape, inputs, invoke,
@@ -104,6 +104,6 @@ def raw_response(kwargs: dict[str, Any]) -> bool:
     return isinstance(headers, dict) and any(str(key).lower() == "x-stainless-raw-response" for key in headers)
 
 
-def _model(kwargs: dict[str, Any]) -> str | None:
+def requested_model(kwargs: dict[str, Any]) -> str | None:
     model = kwargs.get("model")
     return model if isinstance(model, str) else None

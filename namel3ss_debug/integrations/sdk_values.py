@@ -1,8 +1,10 @@
-"""What the SDK integrations share: a request's parameters as inputs, and a response as JSON."""
+"""What the SDK integrations share: a request's parameters as inputs, a response as JSON, and the
+SDK's own types rebuilt from that JSON."""
 
 from __future__ import annotations
 
-from typing import Any
+import importlib
+from typing import Any, Callable
 
 from ..tracer.serialize import to_jsonable
 
@@ -30,7 +32,10 @@ def as_json(value: Any) -> dict[str, Any]:
     """An SDK response object as the JSON the API sent (its fields that were set), else {}."""
     dump = getattr(value, "model_dump", None)
     if callable(dump):
-        data = dump(mode="json", exclude_unset=True)
+        # A value this SDK version's type does not expect (a new content block) makes pydantic 2 warn
+        # on the app's stderr; pydantic 1, which the SDKs still accept, has no `warnings`.
+        quiet = {"warnings": False} if hasattr(value, "__pydantic_serializer__") else {}
+        data = dump(mode="json", exclude_unset=True, **quiet)
     else:
         data = to_jsonable(value)
     return data if isinstance(data, dict) else {}
@@ -41,6 +46,26 @@ def first(items: Any) -> dict[str, Any]:
     if isinstance(items, list) and items and isinstance(items[0], dict):
         return items[0]
     return {}
+
+
+def sdk_construct(package: str) -> Callable[..., Any] | None:
+    """The SDK's own `_models.construct_type(type_=..., value=...)`: how it builds its types from the
+    API's JSON, without validating (a value its type does not know, such as a `finish_reason` added
+    to the API after this SDK version, is kept). None where this SDK version has no such function."""
+    try:
+        construct = getattr(importlib.import_module(f"{package}._models"), "construct_type", None)
+    except ImportError:
+        return None
+    return construct if callable(construct) else None
+
+
+def rebuilt(model_type: Any, value: Any, construct: Callable[..., Any] | None) -> Any:
+    """`model_type` made from recorded (or mocked) JSON as the SDK made it from the API's: a JSON
+    object through the SDK's `construct` (so a rerun gives back what the app got, even where the type
+    would reject it); anything else, or without `construct`, validated."""
+    if construct is not None and isinstance(value, dict):
+        return construct(type_=model_type, value=value)
+    return validated(model_type, value)
 
 
 def validated(model_type: Any, value: Any) -> Any:

@@ -17,7 +17,7 @@ from typing import Any, Callable
 
 from ..tracer.api import get_tracer
 from .calls import astream_call, stream_call
-from .sdk_calls import Endpoint, is_ours, mark
+from .sdk_calls import Endpoint, is_ours, mark, requested_model
 from .sdk_values import request_inputs
 
 _REQUEST = {"Messages": "_MessageStreamManager__api_request",
@@ -40,8 +40,7 @@ def patch_stream_helpers(resources: ModuleType, endpoint: Endpoint) -> list[str]
 def _inputs(kwargs: dict[str, Any]) -> tuple[dict[str, Any], str | None]:
     """The request as a streamed `create` records it (read before the SDK reads an iterable of messages)."""
     inputs = {**request_inputs(kwargs), "stream": True}
-    model = kwargs.get("model")
-    return inputs, model if isinstance(model, str) else None
+    return inputs, requested_model(kwargs)
 
 
 def _sync_stream(original: Callable[..., Any], endpoint: Endpoint, attribute: str) -> Callable[..., Any]:

@@ -145,8 +145,8 @@ class AsyncRecordingStream:
 
 
 class _Replayed:
-    """The recorded items of a stream, given one by one; the span ends when they run out or the
-    stream is closed."""
+    """The recorded items of a stream, given one by one; the span ends when they run out or, marked
+    closed early as the recording's was, when the stream is closed or dropped before that."""
 
     def __init__(self, tracer: Tracer, span: Any, answer: Any):
         self._tracer, self._span, self._answer = tracer, span, answer
@@ -164,13 +164,15 @@ class _Replayed:
             raise self._answer.error
         return _END
 
-    def _end(self) -> None:
+    def _end(self, *, early: bool = False) -> None:
         if not self._done:
             self._done = True
+            if early:
+                self._span.set_attribute("closed_early", True)
             finish(self._tracer, self._span, self._answer)
 
     def __del__(self) -> None:  # dropped unfinished, as the recorded stream may have been
-        self._end()
+        self._end(early=True)
 
 
 class _NoResponse:
@@ -205,7 +207,7 @@ class ReplayedStream(_Replayed):
         self.close()
 
     def close(self) -> None:
-        self._end()
+        self._end(early=True)
 
 
 class AsyncReplayedStream(_Replayed):
@@ -227,4 +229,4 @@ class AsyncReplayedStream(_Replayed):
         await self.close()
 
     async def close(self) -> None:
-        self._end()
+        self._end(early=True)

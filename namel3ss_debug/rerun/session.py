@@ -119,6 +119,9 @@ class Rerun:
                             f"{type(error).__name__}: {error}") from error
 
     def _answer(self, spec: Any, span: Any, inputs: Any) -> Answer | None:
+        # A value typed by the user (a mock, a replacement at the console) may be checked more strictly
+        # than a recorded one, which the app once got as it is: the spec's `mock_codec`, if it has one.
+        typed = getattr(spec, "mock_codec", None) or spec.codec
         with self._lock:
             live = self._live_call(spec, span, inputs)
             recorded = self._match(live)
@@ -129,7 +132,7 @@ class Rerun:
             answer: Answer | None = None
             try:
                 if mock is not None:
-                    answer = from_value(MOCKED, mock.value, spec.codec, recorded.key if recorded else None,
+                    answer = from_value(MOCKED, mock.value, typed, recorded.key if recorded else None,
                                         spec.generator)
                 elif recorded is not None:
                     answer = from_recording(self.recording.result(recorded), spec.codec, recorded.key,
@@ -142,7 +145,7 @@ class Rerun:
                 raise ReplayMiss(f"{live.key}: {error}") from None
             if recorded is not None and answer is not None:
                 self._served.add(recorded.start)
-            pending = PendingCall(live, self.recording.table.text(live.path), recorded, answer, spec.codec, miss_why,
+            pending = PendingCall(live, self.recording.table.text(live.path), recorded, answer, typed, miss_why,
                                   spec.generator, self.on_miss)
             if miss_why is not None and self.on_miss == "error" and self.stepper is None:
                 raise self._miss(pending)

@@ -44,8 +44,9 @@ def recorded_target(start: dict[str, Any], cwd: Path | None) -> Recorded:
     if kind == "namel3ss":
         script = _find_script(entry.get("path"), typed_of(argv), directory)
         flow, given = entry.get("flow"), entry.get("input")
+        given = given if isinstance(given, str) else None
         return Recorded(Target(script=str(script), module=None, args=args, flow=flow if isinstance(flow, str) else None,
-                               input=given if isinstance(given, str) else None), directory, redacted)
+                               input=given), directory, redacted + int("[REDACTED" in (given or "")))
     if kind in ("script", "python"):
         script = _find_script(entry.get("path") if kind == "script" else None, typed_of(argv), directory)
         return Recorded(Target(script=str(script), module=None, args=args), directory, redacted)

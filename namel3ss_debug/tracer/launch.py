@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import builtins
 import importlib.machinery
+import json
 import os
 import sys
 import traceback
@@ -18,6 +19,7 @@ from ..model.errors import Namel3ssDebugError, UsageError
 from .api import get_tracer
 from ..integrations import instrument
 from .argv import process_is_cli
+from .redact import Redactor
 from .run import Run
 
 
@@ -84,7 +86,7 @@ def run_traced(target: Target, resolved: ResolvedSettings, *, own_process: bool 
     if target.is_ai_app:  # its usage errors (no such flow) come before the run, as a script's do
         prepared, attrs = _prepare_ai_app(target)
         start_attrs = {**(start_attrs or {}), **attrs}
-    run = tracer.start_run(resolved, entry=target.entry, argv=target.argv, start_attrs=start_attrs)
+    run = tracer.start_run(resolved, entry=_entry(target, resolved), argv=target.argv, start_attrs=start_attrs)
     saved_argv, saved_path, saved_main = sys.argv[:], sys.path[:], sys.modules.get("__main__")
     try:
         code, exception = _execute(target, prepared)
@@ -101,6 +103,22 @@ def run_traced(target: Target, resolved: ResolvedSettings, *, own_process: bool 
     tracer.end_run(status, exit_code=code, error=exception,
                    reason="unhandled exception" if exception is not None else None)
     return Outcome(code, run, exception)
+
+
+def _entry(target: Target, resolved: ResolvedSettings) -> dict[str, Any]:
+    """run_start's `entry`. An `.ai` app's input is kept there as JSON text, for a rerun; run_start's attrs
+    are not redacted by key, so its secrets are redacted here, as the flow's span redacts the same input
+    (a rerun gives the flow `[REDACTED]` in their place, as it gives a script its redacted arguments)."""
+    entry = target.entry
+    settings = resolved.settings
+    if not target.is_ai_app or target.input is None or not settings.redact:
+        return entry
+    try:
+        value = json.loads(target.input)
+    except ValueError:  # refused before the run starts
+        return entry
+    hidden = Redactor(settings.redact_keys, settings.redact_patterns).redact(value)
+    return entry if hidden == value else {**entry, "input": json.dumps(hidden, ensure_ascii=False)}
 
 
 def _finish(code: int, exception: BaseException | None) -> tuple[int, BaseException | None]:

@@ -118,3 +118,17 @@ def test_flow_options_reach_the_flow_before_or_after_the_app(isolated_workspace:
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert ":: Oslo" in result.stdout
+
+
+def test_a_python_apps_own_namel3ss_debug_error_is_its_unhandled_exception(isolated_workspace: Path) -> None:
+    # Only an .ai app's usage error (found inside its run) is ours to print in one line; a script that
+    # raises one of our errors (a misused library API) fails as with any other exception.
+    (isolated_workspace / "app.py").write_text("from namel3ss_debug.model.errors import UsageError\n"
+                                               "raise UsageError('misused')\n")
+    result = subprocess.run([sys.executable, "-m", "namel3ss_debug", "trace", "-q", "app.py"],
+                            cwd=isolated_workspace, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1
+    assert "Traceback" in result.stderr and "UsageError: misused" in result.stderr
+    [path] = (isolated_workspace / "debug" / "traces").glob("*.jsonl")
+    run_end = [e for e in map(json.loads, path.read_text().splitlines()) if e["event_type"] == "run_end"]
+    assert run_end[0]["attrs"]["exit_code"] == 1

@@ -110,6 +110,61 @@ class BrokenStreamServer:
         self._server.server_close()
 
 
+class CannedServer:
+    """Answers every POST on 127.0.0.1 with `body` as JSON or, when the request asks for a stream, with
+    `events` as server-sent events (an event with a `type`, Anthropic's, with its `event:` line; else
+    OpenAI's, ended by `[DONE]`): a response no stub would send, such as one with values an SDK
+    version does not know."""
+
+    def __init__(self, body: dict[str, Any], events: list[dict[str, Any]]):
+        frames = [(f"event: {e['type']}\n" if "type" in e else "") + f"data: {json.dumps(e)}\n\n" for e in events]
+        if not any("type" in e for e in events):
+            frames.append("data: [DONE]\n\n")
+        streamed, whole = "".join(frames).encode(), json.dumps(body).encode()
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class's name
+                pass
+
+            def do_POST(self) -> None:  # noqa: N802 - http.server's name
+                stream = json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0))).get("stream")
+                data = streamed if stream else whole
+                self.send_response(200)
+                self.send_header("Content-Type", "text/event-stream" if stream else "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        threading.Thread(target=self._server.serve_forever, name="canned", daemon=True).start()
+
+    @property
+    def url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+
+@pytest.fixture
+def canned_server() -> Iterator[Callable[[dict[str, Any], list[dict[str, Any]]], CannedServer]]:
+    """`canned_server(body, events)`: a server that answers every call with them; stopped after the test."""
+    servers: list[CannedServer] = []
+
+    def start(body: dict[str, Any], events: list[dict[str, Any]]) -> CannedServer:
+        servers.append(CannedServer(body, events))
+        return servers[-1]
+
+    yield start
+    for server in servers:
+        server.stop()
+
+
 @pytest.fixture(scope="module")
 def broken_stream_server() -> Iterator[Callable[[list[dict[str, Any]]], BrokenStreamServer]]:
     """`broken_stream_server(events)`: a server whose streams break after `events`; stopped after the module."""
@@ -164,21 +219,24 @@ class Traced:
 
 
 class Cli:
-    """`python -m namel3ss_debug` in a subprocess, in `directory`, with the stub's address and key
-    (STUB_URL, STUB_KEY) in its environment and none of the environment's NAMEL3SS_DEBUG_* or
-    SDK settings."""
+    """`python -m namel3ss_debug` (or an app, with `python`) in a subprocess, in `directory`, with the
+    stub's address and key (STUB_URL, STUB_KEY) in its environment and none of the environment's
+    NAMEL3SS_DEBUG_* or SDK settings."""
 
     def __init__(self, directory: Path, url: str, key: str):
         self.directory, self.url, self.key = directory, url, key
         self._runs = 0
 
     def run(self, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+        return self._python("-m", "namel3ss_debug", *args, env=env)
+
+    def _python(self, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
         environ = {key: value for key, value in os.environ.items()
                    if not key.startswith(("NAMEL3SS_DEBUG_", "OPENAI_", "ANTHROPIC_"))
                    and key.lower() not in ("http_proxy", "https_proxy", "all_proxy")}
         environ.update({"NO_COLOR": "1", "COLUMNS": "200", "PYTHONDONTWRITEBYTECODE": "1",
                         "NO_PROXY": "127.0.0.1,localhost", "STUB_URL": self.url, "STUB_KEY": self.key, **(env or {})})
-        return subprocess.run([sys.executable, "-m", "namel3ss_debug", *args], cwd=self.directory, env=environ,
+        return subprocess.run([sys.executable, *args], cwd=self.directory, env=environ,
                               capture_output=True, text=True, timeout=120)
 
     def trace(self, source: str, *options: str, env: dict[str, str] | None = None,
@@ -187,6 +245,13 @@ class Cli:
         (self.directory / name).write_text(source)
         out = self._new_directory("trace")
         done = self.run("trace", "-q", "-o", str(out), *options, name, env=env)
+        return Traced(out, done.returncode, done.stdout, done.stderr)
+
+    def autostart(self, source: str, name: str = "plain.py") -> Traced:
+        """Write the app `source` to `name` and run it with `python`, tracing enabled by the environment."""
+        (self.directory / name).write_text(source)
+        out = self._new_directory("autostart")
+        done = self._python(name, env={"NAMEL3SS_DEBUG_ENABLED": "1", "NAMEL3SS_DEBUG_TRACE_OUTPUT_DIR": str(out)})
         return Traced(out, done.returncode, done.stdout, done.stderr)
 
     def rerun(self, recorded: Traced, *options: str) -> Traced:

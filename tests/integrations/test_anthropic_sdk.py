@@ -324,6 +324,8 @@ def test_a_rerun_with_the_server_stopped_gives_the_app_the_same_messages(main_ru
     assert [end["attrs"]["replay"] for _, end in again.llm_calls(NAME)] == ["recorded"] * 11
     assert len(main_run.server.requests) == requests
     assert main_run.server.api_key.encode() not in again.file_bytes()
+    # the streams the app closed or dropped early are closed early in the rerun too
+    assert "reproduced: the rerun matches the recording" in again.stdout
 
 
 def test_a_mock_of_the_first_call_changes_what_the_app_prints(main_run):
@@ -422,8 +424,13 @@ asyncio.run(main())
 '''
 
 
-def test_the_stream_helper_is_recorded_as_a_stream_and_replayed_offline(record_offline):
-    recorded = record_offline(STREAM_HELPER_APP)
+@pytest.fixture(scope="module")
+def helper_run(record_offline: Any) -> Any:
+    return record_offline(STREAM_HELPER_APP)
+
+
+def test_the_stream_helper_is_recorded_as_a_stream_and_replayed_offline(helper_run):
+    recorded = helper_run
     assert recorded.traced.printed["sync text"] == ["Echo: helper sync"]
     calls = recorded.traced.llm_calls(NAME)
     assert [start["inputs"]["stream"] for start, _ in calls] == [True, True]
@@ -436,3 +443,60 @@ def test_the_stream_helper_is_recorded_as_a_stream_and_replayed_offline(record_o
     assert again.printed["async final"] == recorded.traced.printed["async final"]
     assert [end["attrs"]["replay"] for _, end in again.llm_calls(NAME)] == ["recorded", "recorded"]
     assert "never awaited" not in again.stderr
+
+
+def test_a_text_mock_of_the_stream_helper_is_a_whole_message(helper_run):
+    again = helper_run.cli.rerun(helper_run.traced, "--mock", 'llm:anthropic.messages#1="Mocked"',
+                                 "--mock", 'llm:anthropic.messages#2=["One ", "two"]')
+    assert again.returncode == 0, again.stderr
+    assert (again.printed["sync text"], again.printed["async text"]) == (["Mocked"], ["One two"])
+    finals = [json.loads(again.printed[label][0]) for label in ("sync final", "async final")]
+    assert [([block["text"] for block in final["content"]], final["stop_reason"]) for final in finals] == \
+        [(["Mocked"], "end_turn"), (["One two"], "end_turn")]
+    assert [end["outputs"]["text"] for _, end in again.llm_calls(NAME)] == ["Mocked", "One two"]
+
+
+# --- values this SDK version does not know --------------------------------------------------------
+
+# As a newer API than this SDK version sends them: a stop reason, a content block and a stream event
+# its types do not list. The SDK builds them without validating; the recording and the rerun keep them.
+NEWER_MESSAGE = {"id": "msg_new", "type": "message", "role": "assistant", "model": "claude-new",
+                 "content": [{"type": "text", "text": "Hello"}, {"type": "future_block", "detail": {"x": 1}}],
+                 "stop_reason": "model_context_window_exceeded", "stop_sequence": None,
+                 "usage": {"input_tokens": 3, "output_tokens": 1}}
+NEWER_EVENTS = [
+    {"type": "message_start", "message": {**NEWER_MESSAGE, "content": [], "stop_reason": None}},
+    {"type": "future_event", "detail": "kept"},
+    {"type": "content_block_start", "index": 0, "content_block": {"type": "text", "text": ""}},
+    {"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": "Hello"}},
+    {"type": "content_block_stop", "index": 0},
+    {"type": "message_delta", "delta": {"stop_reason": "model_context_window_exceeded", "stop_sequence": None},
+     "usage": {"output_tokens": 1}},
+    {"type": "message_stop"},
+]
+
+
+@pytest.mark.usefixtures("isolated_workspace")
+def test_a_rerun_gives_back_a_message_with_values_the_sdk_types_do_not_list(canned_server, dead_url,
+                                                                           rerun_in_process):
+    import warnings
+
+    from namel3ss_debug.integrations import instrument
+    from namel3ss_debug.testing.capture import capture_events
+
+    instrument(["anthropic"])
+    server = canned_server(NEWER_MESSAGE, NEWER_EVENTS)
+
+    def app(url: str) -> tuple[Any, list[Any]]:
+        client = anthropic.Anthropic(base_url=url, api_key="sk-test", max_retries=0)
+        ask = {"model": "claude-new", "max_tokens": 16, "messages": [{"role": "user", "content": "hi"}]}
+        return client.messages.create(**ask), list(client.messages.create(**ask, stream=True))
+
+    with warnings.catch_warnings(record=True) as warned, capture_events() as recording:
+        warnings.simplefilter("always")
+        original = app(server.url)
+    assert not [w for w in warned if "serializer warnings" in str(w.message)]  # none on the app's stderr
+    assert original[0].stop_reason == "model_context_window_exceeded"  # the SDK kept them
+    replayed, events = rerun_in_process(recording.events, lambda: app(dead_url))
+    assert replayed == original
+    assert [end["attrs"]["replay"] for end in events if end["event_type"] == "llm_call_end"] == ["recorded"] * 2

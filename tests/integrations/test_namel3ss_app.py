@@ -122,7 +122,7 @@ def test_run_start_says_the_app_the_runtime_and_its_hooks(traced):
     assert namel3ss["runtime_version"] == attrs["packages"]["namel3ss"]
     assert namel3ss["hooks"]["missing"] == []
     assert {found.split(":")[0] for found in namel3ss["hooks"]["found"]} == \
-        {"flow", "agent", "agent input", "ai", "tool", "ai cache"}
+        {"flow", "agent", "agent input", "ai", "ai with tools", "tool", "ai cache"}
     assert namel3ss["artifacts"] == {"traces_index": str(app.resolve() / ".namel3ss" / "traces" / "index.json"),
                                      "observe": str(app.resolve() / ".namel3ss" / "observe.jsonl")}
 
@@ -167,6 +167,21 @@ def test_the_packaging_trap_is_said_once_and_the_app_still_runs(traced):
     else:
         assert len(said) == 1 and said[0].startswith("namel3ss-debug: ")
         assert all(name in said[0] for name in missing)
+
+
+def test_a_secret_in_the_input_is_redacted_in_run_start_and_the_rerun_runs_with_the_rest(tmp_path):
+    (tmp_path / "app.ai").write_text('spec is "1.0"\n\nflow "greet":\n  return input.city\n')
+    done = cli("trace", "-q", "-o", "out", "--input", '{"city": "Paris", "password": "hunter2"}', "app.ai",
+               cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    events = events_in(tmp_path / "out")
+    assert not [event for event in events if "hunter2" in json.dumps(event)]
+    entry = one(events, "run_start", "app.ai")["attrs"]["entry"]
+    assert entry["input"] == '{"city": "Paris", "password": "[REDACTED]"}'
+    again = cli("replay", str(sorted((tmp_path / "out").glob("*.jsonl"))[0]), "--rerun", "-o", "new", cwd=tmp_path)
+    assert again.returncode == 0, again.stderr
+    assert again.stdout.startswith('"Paris"\n')
+    assert "1 of the app's recorded arguments were redacted" in again.stderr
 
 
 # --- rerun ------------------------------------------------------------------------------------------
@@ -222,6 +237,18 @@ def test_a_mocked_tool_result_comes_back_as_the_runtimes_outcome(tmp_path, capsy
     assert end["outputs"]["result"] == {"ok": True, "bytes": 7} and end["outputs"]["status"] == "allowed"
 
 
+def test_a_rerun_without_the_namel3ss_package_says_how_to_install_it(traced, tmp_path):
+    app, _, _ = traced
+    recorded = sorted((app / "out").glob("*.jsonl"))[0]
+    program = ("import sys; sys.modules['namel3ss'] = None; from namel3ss_debug.cli.main import main; "
+               f"main(['replay', {str(recorded)!r}, '--rerun', '-o', {str(tmp_path / 'new')!r}])")
+    done = subprocess.run([sys.executable, "-c", program], cwd=app, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2
+    assert "app.ai is a namel3ss .ai app, and the namel3ss package is not installed" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert not list((tmp_path / "new").glob("*.jsonl"))
+
+
 # --- usage ------------------------------------------------------------------------------------------
 
 def test_an_unknown_flow_lists_the_flows(tmp_path):
@@ -229,6 +256,19 @@ def test_an_unknown_flow_lists_the_flows(tmp_path):
     with pytest.raises(UsageError, match="app.ai has no flow 'trip'; its flows: plan_trip") as caught:
         run_ai_app(str(app / "app.ai"), "trip", None)
     assert caught.value.hint == "e.g. --flow plan_trip"
+
+
+def test_flow_chooses_one_of_several_and_the_rerun_runs_the_same(tmp_path):
+    (tmp_path / "app.ai").write_text('spec is "1.0"\n\nflow "hello":\n  return "hi"\n\nflow "ping":\n  return "pong"\n')
+    done = cli("trace", "-q", "-o", "out", "--flow", "ping", "app.ai", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == "pong"
+    events = events_in(tmp_path / "out")
+    assert one(events, "run_start", "app.ai")["attrs"]["entry"]["flow"] == "ping"
+    assert [e["name"] for e in events if e["event_type"] == "chain_execution_start"] == ["ping"]
+    again = cli("replay", str(sorted((tmp_path / "out").glob("*.jsonl"))[0]), "--rerun", "-o", "new", cwd=tmp_path)
+    assert again.returncode == 0, again.stderr
+    assert again.stdout.startswith('"pong"\n') and "reproduced" in again.stdout
 
 
 def test_several_flows_and_no_flow_given_lists_them(tmp_path):

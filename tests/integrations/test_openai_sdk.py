@@ -327,6 +327,8 @@ def test_a_rerun_with_the_server_stopped_gives_the_app_the_same_responses(main_r
     assert [end["attrs"]["replay"] for _, end in again.llm_calls(NAME)] == ["recorded"] * 11
     assert len(main_run.server.requests) == requests
     assert main_run.server.api_key.encode() not in again.file_bytes()
+    # the streams the app closed or dropped early are closed early in the rerun too
+    assert "reproduced: the rerun matches the recording" in again.stdout
 
 
 def test_a_mock_of_the_first_call_changes_what_the_app_prints(main_run):
@@ -389,6 +391,54 @@ def test_without_instrumentation_sdk_calls_are_not_traced(module_cli, options, e
     assert traced.events[-1]["event_type"] == "run_end" and traced.events[-1]["status"] == "completed"
 
 
+def test_a_rerun_instruments_the_sdks_the_recording_instrumented(record_offline, module_cli):
+    # recorded with openai traced; rerun where the workspace says no SDK: the calls are still answered
+    recorded = record_offline(ONE_CALL_APP)  # its stub is stopped
+    trace_file = sorted(recorded.traced.directory.glob("*.jsonl"))[0]
+    again = recorded.cli.run("replay", str(trace_file), "--rerun", "-o", "again",
+                             env={"NAMEL3SS_DEBUG_INSTRUMENT": "[]"})
+    assert again.returncode == 0, again.stderr
+    assert "text: Echo: untraced please" in again.stdout and "reproduced" in again.stdout
+    # recorded with no SDK traced: the rerun leaves the call live too, rather than missing it
+    untraced = module_cli.trace(ONE_CALL_APP, "--no-instrument")
+    trace_file = sorted(untraced.directory.glob("*.jsonl"))[0]
+    live = module_cli.run("replay", str(trace_file), "--rerun", "-o", "live")
+    assert live.returncode == 0, live.stderr
+    assert "text: Echo: untraced please" in live.stdout and "reproduced" in live.stdout
+
+
+def test_an_app_run_by_python_with_tracing_enabled_by_the_environment_is_instrumented(module_cli):
+    traced = module_cli.autostart("import namel3ss_debug\n" + ONE_CALL_APP)
+    assert traced.returncode == 0, traced.stderr
+    [(_, end)] = traced.llm_calls(NAME)
+    assert end["outputs"]["text"] == traced.printed["text"][0] == "Echo: untraced please"
+
+
+def test_instrument_takes_only_the_sdks_it_knows_and_a_second_call_changes_nothing():
+    from namel3ss_debug.integrations import instrument
+
+    with pytest.raises(ValueError, match="'langchain' is not an SDK namel3ss-debug instruments"):
+        instrument(["langchain"])
+    instrument(["openai"])
+    wrapped = openai.resources.chat.completions.Completions.create
+    instrument(["openai"])
+    assert openai.resources.chat.completions.Completions.create is wrapped
+    assert getattr(wrapped, "__wrapped__", None) is not None  # ours, around the SDK's
+
+
+def test_a_call_records_its_parameters_without_transport_options_or_unset_ones():
+    from namel3ss_debug.integrations.sdk_values import request_inputs
+
+    messages = ({"role": "user", "content": text} for text in ("a", "b"))
+    kwargs = {"model": "m", "messages": messages, "temperature": openai.NOT_GIVEN, "timeout": 3,
+              "extra_headers": {"Authorization": "Bearer sk-x"}, "extra_query": {"api-key": "sk-x"},
+              "extra_body": {"seed": 1}}
+    recorded = request_inputs(kwargs)
+    assert recorded == {"model": "m", "messages": [{"role": "user", "content": "a"},
+                                                   {"role": "user", "content": "b"}], "extra_body": {"seed": 1}}
+    assert kwargs["messages"] == recorded["messages"]  # the SDK is given the list read for the trace
+
+
 def test_a_missing_hook_point_is_one_warning_and_the_rest_is_traced(module_cli):
     traced = module_cli.trace(MISSING_HOOK_APP)
     assert traced.returncode == 0, traced.stderr
@@ -399,3 +449,63 @@ def test_a_missing_hook_point_is_one_warning_and_the_rest_is_traced(module_cli):
     [(start, end)] = traced.llm_calls(NAME)  # the raw-response call is the SDK's HTTP layer: passed through
     assert start["inputs"]["messages"] == [{"role": "user", "content": "traced anyway"}]
     assert end["outputs"]["text"] == "Echo: traced anyway"
+
+
+# A response the SDK builds without validating (an OpenAI-compatible server's, or a newer API's than
+# this SDK version): a finish_reason its type does not list, and a chunk with no `delta` (as Azure's
+# content-filter chunks have).
+UNKNOWN_TO_THE_SDK = {"id": "chatcmpl-odd", "object": "chat.completion", "created": 1700000000, "model": "odd",
+                      "choices": [{"index": 0, "finish_reason": "insufficient_system_resource",
+                                   "message": {"role": "assistant", "content": "Half an answer"}}]}
+ODD_CHUNKS = [
+    {"id": "chatcmpl-odd", "object": "chat.completion.chunk", "created": 1700000000, "model": "odd",
+     "choices": [{"index": 0, "delta": {"role": "assistant", "content": "Half"}, "finish_reason": None}]},
+    {"id": "chatcmpl-odd", "object": "chat.completion.chunk", "created": 1700000000, "model": "odd",
+     "choices": [{"index": 0, "finish_reason": "insufficient_system_resource", "content_filter_results": {}}]},
+]
+
+
+@pytest.mark.usefixtures("isolated_workspace")
+def test_a_rerun_gives_back_a_response_with_values_the_sdk_types_do_not_list(canned_server, dead_url,
+                                                                            rerun_in_process):
+    from namel3ss_debug.integrations import instrument
+    from namel3ss_debug.testing.capture import capture_events
+
+    instrument(["openai"])
+    server = canned_server(UNKNOWN_TO_THE_SDK, ODD_CHUNKS)
+
+    def app(url: str) -> tuple[Any, list[Any]]:
+        client = openai.OpenAI(base_url=url + "/v1", api_key="sk-test", max_retries=0)
+        ask = {"model": "odd", "messages": [{"role": "user", "content": "hi"}]}
+        return client.chat.completions.create(**ask), list(client.chat.completions.create(**ask, stream=True))
+
+    with capture_events() as recording:
+        original = app(server.url)
+    assert original[0].choices[0].finish_reason == "insufficient_system_resource"  # the SDK kept it
+    replayed, events = rerun_in_process(recording.events, lambda: app(dead_url))
+    assert replayed == original
+    assert [end["attrs"]["replay"] for end in events if end["event_type"] == "llm_call_end"] == ["recorded"] * 2
+
+
+def test_a_recording_is_rebuilt_as_the_sdk_builds_a_response_and_a_mock_is_validated():
+    from namel3ss_debug.integrations.sdk_values import sdk_construct
+
+    construct = sdk_construct("openai")
+    assert construct is not None  # the SDK versions tested have one
+    recorded = OpenAITypes(ChatCompletion, ChatCompletionChunk, construct)  # what the app once got, as it was
+    partial = recorded.completion({"choices": [{"index": 0, "message": {"role": "assistant", "content": "Hi"}}]})
+    assert type(partial) is ChatCompletion and partial.choices[0].message.content == "Hi"
+    with pytest.raises(ValueError, match="not a ChatCompletion: value: Input should be a valid dictionary"):
+        recorded.completion(42)
+    typed = OpenAITypes(ChatCompletion, ChatCompletionChunk)  # a mock: the SDK's type checks it
+    with pytest.raises(ValueError, match="not a ChatCompletion: id: Field required; choices: Input should be a "
+                                         "valid list"):
+        typed.completion({"choices": 3})
+    assert typed.completion("Hi").choices[0].message.content == "Hi"
+
+
+def test_a_mock_the_sdk_type_rejects_stops_the_rerun_naming_the_call(main_run):
+    again = main_run.cli.rerun(main_run.traced, "--mock", 'llm:openai.chat#1={"choices": 3}')
+    assert again.returncode == 1
+    assert "llm:openai.chat#1: codec OpenAITypes.completion could not rebuild the object {choices}" in again.stdout
+    assert "not a ChatCompletion: id: Field required" in again.stdout

@@ -37,3 +37,27 @@ def test_chunks_that_repeat_the_first_envelope_are_recorded_without_it_and_rebui
 def test_a_mocked_chunk_gets_a_mock_envelope() -> None:
     rebuilt = OpenAITypes(openai_types.ChatCompletion, Chunk).chunk("Hello")
     assert (rebuilt.id, rebuilt.model, rebuilt.choices[0].delta.content) == ("chatcmpl-mock", "mock", "Hello")
+
+
+def test_two_threads_rebuilding_streams_at_once_each_get_their_own_envelope() -> None:
+    import threading
+
+    rebuild = OpenAITypes(openai_types.ChatCompletion, Chunk).chunk
+    streams = {name: STREAM_SHAPE.items([chunk("a", id=name), chunk("b", id=name)]) for name in ("one", "two")}
+    rebuilt: dict[str, list[object]] = {"one": [], "two": []}
+    turns = {name: threading.Event() for name in ("one", "two")}
+
+    def read(name: str, then: str) -> None:  # the chunks of the two streams rebuilt in turn
+        for item in streams[name]:
+            turns[name].wait(5)
+            turns[name].clear()
+            rebuilt[name].append(rebuild(item))
+            turns[then].set()
+
+    threads = [threading.Thread(target=read, args=pair, daemon=True) for pair in (("one", "two"), ("two", "one"))]
+    for thread in threads:
+        thread.start()
+    turns["one"].set()
+    for thread in threads:
+        thread.join(5)
+    assert [c.id for c in rebuilt["one"]] == ["one", "one"] and [c.id for c in rebuilt["two"]] == ["two", "two"]

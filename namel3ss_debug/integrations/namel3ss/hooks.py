@@ -1,12 +1,15 @@
 """Find the runtime's hook points and wrap them (`wrappers.py`); say which ones this version lacks.
 
-These are the runtime's internals, not an API, so each is looked for and the missing ones are
-reported (`HookReport.line()`, one line on stderr) rather than failing: what is found is traced.
+These are the runtime's internals, not an API, so each is looked for (with the parameters its
+wrapper names: `PARAMETERS`) and the missing ones are reported (`HookReport.line()`, one line on
+stderr) rather than failing: what is found is traced.
 Each is patched where its callers look it up at call time (a module attribute, or a method):
 
     flow   namel3ss.runtime.executor.core.Executor.run
     agent  namel3ss.runtime.executor.agents.run_agent_call (+ its prepare_ai_input, for the input)
     ai     ask on every subclass of namel3ss.runtime.ai.provider.AIProvider
+    ai with tools  namel3ss.runtime.tool_calls.provider_iface.get_provider_adapter (the adapters of
+           providers that call their API themselves, not through ask)
     tool   namel3ss.runtime.tools.executor.run._execute_tool_call_internal
     cache  namel3ss.runtime.executor.ai_tool_pipeline.run_cached_ai_text_call
 
@@ -18,6 +21,7 @@ while no run is active.
 from __future__ import annotations
 
 import importlib
+import inspect
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -29,7 +33,17 @@ AGENT_INPUT = ("agent input", "namel3ss.runtime.executor.agents", "prepare_ai_in
 AI = ("ai", "namel3ss.runtime.ai.provider", "AIProvider.ask")
 TOOL = ("tool", "namel3ss.runtime.tools.executor.run", "_execute_tool_call_internal")
 CACHE = ("ai cache", "namel3ss.runtime.executor.ai_tool_pipeline", "run_cached_ai_text_call")
+ADAPTER = ("ai with tools", "namel3ss.runtime.tool_calls.provider_iface", "get_provider_adapter")
 PROVIDERS = "namel3ss.runtime.ai.providers.registry"  # imports the provider classes
+# The parameters a wrapper names, first ones in order (and those it takes by keyword only): a hook point
+# whose parameters differ would make its wrapper fail on the runtime's calls, so it counts as missing.
+PARAMETERS: dict[tuple[str, str, str], tuple[tuple[str, ...], tuple[str, ...]]] = {
+    AGENT: (("ctx", "agent_name", "input_expr", "input_mode"), ()),
+    AGENT_INPUT: (("value",), ()),
+    TOOL: (("ctx", "tool_name", "args"), ()),
+    CACHE: (("ctx",), ("compute",)),
+    ADAPTER: (("provider_name", "provider"), ()),
+}
 
 
 @dataclass
@@ -56,8 +70,9 @@ def install() -> HookReport:
     for hook, wrap in ((FLOW, wrappers.flow_run), (AGENT, wrappers.agent_call),
                        (AGENT_INPUT, wrappers.agent_input), (TOOL, wrappers.tool_call),
                        (CACHE, wrappers.cached_ai_text_call)):
-        _note(report, hook, _patch(hook[1], hook[2], wrap))
+        _note(report, hook, _patch(hook, wrap))
     _note(report, AI, _patch_providers())
+    _note(report, ADAPTER, _patch(ADAPTER, wrappers.provider_adapter))
     return report
 
 
@@ -69,8 +84,10 @@ def _note(report: HookReport, hook: tuple[str, str, str], found: str | None) -> 
         report.found.append(f"{kind}: {found}")
 
 
-def _patch(module_name: str, path: str, wrap: Callable[[Any], Any]) -> str | None:
-    """Wrap `module.path` (`name` or `Class.name`); its dotted place, or None when it is missing."""
+def _patch(hook: tuple[str, str, str], wrap: Callable[[Any], Any]) -> str | None:
+    """Wrap the hook point `module.path` (`name` or `Class.name`); its dotted place, or None when it is
+    missing or its parameters are not those its wrapper names."""
+    _, module_name, path = hook
     try:
         owner: Any = importlib.import_module(module_name)
     except Exception:
@@ -82,8 +99,21 @@ def _patch(module_name: str, path: str, wrap: Callable[[Any], Any]) -> str | Non
     if not callable(original):
         return None
     if not wrappers.is_ours(original):
+        if not _takes(original, *PARAMETERS.get(hook, ((), ()))):
+            return None
         setattr(owner, name, wrap(original))
     return f"{module_name}.{path}"
+
+
+def _takes(function: Any, leading: tuple[str, ...], keyword_only: tuple[str, ...]) -> bool:
+    """Whether `function`'s first parameters are `leading`, and `keyword_only` are keyword-only ones."""
+    try:
+        parameters = inspect.signature(function).parameters
+    except (TypeError, ValueError):
+        return not leading and not keyword_only
+    positional = [p.name for p in parameters.values() if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    keywords = {p.name for p in parameters.values() if p.kind is p.KEYWORD_ONLY}
+    return positional[:len(leading)] == list(leading) and set(keyword_only) <= keywords
 
 
 def _patch_providers() -> str | None:

@@ -23,12 +23,13 @@ _MISSING = "manifest missing"
 def work_around_missing_manifests(version: str) -> str | None:
     """Let apps with an `ai` block load; the note to print when the workaround was needed, else None.
 
-    Raises UsageError when the manifests are missing and this version has no cache to fill.
+    Raises UsageError when the manifests are missing and this version has no cache to fill. Any
+    other failure is left to loading the app, which reports it as the app's error, inside its run.
     """
     try:
         registry = importlib.import_module(REGISTRY)
-    except ImportError:
-        return None  # a version without provider packs has nothing to trip on
+    except Exception:  # a version without provider packs has nothing to trip on; a broken one, its load says
+        return None
     reader = getattr(registry, "_metadata_map", None)
     if not callable(reader) or hasattr(reader, "_cache"):
         return None
@@ -37,7 +38,7 @@ def work_around_missing_manifests(version: str) -> str | None:
         return None
     except Exception as error:
         if not is_manifest_error(error):
-            raise
+            return None
         cause = str(error)
     missing = _fill_cache(registry, reader, version, cause)
     return (f"namel3ss {version} is installed without the provider pack manifests of {', '.join(missing)}; "

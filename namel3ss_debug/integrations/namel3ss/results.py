@@ -4,6 +4,9 @@ and the codecs that rebuild the runtime's own types from it (or from a mock) in 
 - An AI call returns `AIResponse(output, ...)` or `AIToolCallResponse(tool_name, args)`; it is
   recorded as its fields (`{"output": "..."}`, `{"tool_name": ..., "args": {...}}`). A mock may be
   the reply's text alone: `"Sunny"` becomes `AIResponse(output="Sunny")`.
+- An AI call with tools that a provider's adapter runs itself returns `AssistantText(text)`,
+  `AssistantToolCall(tool_call_id, tool_name, arguments_json_text)` or `AssistantError(...)`; it is
+  recorded as its fields, and a mock takes the same forms as above.
 - A tool call returns `(ToolCallOutcome, error or None)`; it is recorded as
   `{"tool_call_outcome": {...}, "error": null or {"type", "message", "line", "column"}}`. A mock is
   the tool's result (`{"ok": true}`), given back as an allowed call that returned it. A recorded
@@ -18,6 +21,7 @@ from __future__ import annotations
 
 import dataclasses
 import importlib
+import json
 from decimal import Decimal
 from typing import Any
 
@@ -93,6 +97,60 @@ class AIResponseCodec:
             raise ValueError(f"{', '.join(unknown)} is not a field of AIResponse ({', '.join(sorted(known))}); "
                              "a tool call has tool_name and args")
         return response(**value)
+
+
+# -- AI calls with tools, through a provider's adapter ---------------------------------------------
+_IFACE = "namel3ss.runtime.tool_calls.provider_iface"
+_MOCKED_CALL_ID = "namel3ss-debug-mock"
+
+
+def model_outputs(response: Any) -> dict[str, Any]:
+    """What an adapter's `llm_call_end` carries: as `ai_outputs`, from `AssistantText(text)`,
+    `AssistantToolCall(tool_call_id, tool_name, arguments_json_text)` or `AssistantError(error_type,
+    error_message)`; `return` is the response's fields."""
+    data = plain(response)
+    outputs: dict[str, Any] = {}
+    if isinstance(data, dict) and "tool_name" in data:
+        outputs["tool_call"] = {"tool": data.get("tool_name"), "args": _arguments(data.get("arguments_json_text"))}
+    elif isinstance(data, dict) and "error_type" in data:
+        outputs["error"] = {"type": data.get("error_type"), "message": data.get("error_message")}
+    elif isinstance(data, dict):
+        outputs["text"] = data.get("text")
+    outputs["return"] = data
+    return outputs
+
+
+def _arguments(text: Any) -> Any:
+    try:
+        return json.loads(text)
+    except (TypeError, ValueError):
+        return text
+
+
+class ModelResponseCodec:
+    """Rebuilds an adapter's `AssistantText` / `AssistantToolCall` / `AssistantError` from recorded
+    JSON, or from a mock in the forms an AI call's mock takes: the reply's text, `{"output": ...}`,
+    `{"tool_name": ..., "args": {...}}`."""
+
+    def decode(self, value: Any) -> Any:
+        if isinstance(value, str):
+            return _runtime(_IFACE, "AssistantText")(text=value)
+        if not isinstance(value, dict):
+            raise ValueError("an AI call's result is the reply's text, {\"output\": ...} or {\"tool_name\", \"args\"}")
+        if "tool_name" in value:
+            arguments = value.get("arguments_json_text")
+            if not isinstance(arguments, str):
+                arguments = json.dumps(value.get("args") or {})
+            return _runtime(_IFACE, "AssistantToolCall")(tool_call_id=str(value.get("tool_call_id") or _MOCKED_CALL_ID),
+                                                         tool_name=str(value["tool_name"]),
+                                                         arguments_json_text=arguments)
+        if "error_type" in value:
+            return _runtime(_IFACE, "AssistantError")(error_type=str(value["error_type"]),
+                                                      error_message=str(value.get("error_message")))
+        if set(value) in ({"text"}, {"output"}):
+            return _runtime(_IFACE, "AssistantText")(text=str(next(iter(value.values()))))
+        raise ValueError(f"{', '.join(sorted(value))}: an AI call with tools answers with text (text or output), "
+                         "a tool call (tool_name and args) or a provider error (error_type and error_message)")
 
 
 # -- tool calls -----------------------------------------------------------------------------------

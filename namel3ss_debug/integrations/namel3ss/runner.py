@@ -16,6 +16,7 @@ because `run_flow` takes no input; the result is redacted of the app's secrets a
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import json
 from dataclasses import dataclass
 from importlib import metadata
@@ -61,9 +62,11 @@ class PreparedApp:
 
 def prepare(path: str, flow: str | None, input_json: str | None) -> PreparedApp | None:
     """Load the app and choose its flow before the run starts, so that a mistake in how it was asked
-    to run (no such flow, several flows, input that is not an object) is a UsageError with no run
-    and no trace. An app that does not load (a syntax error of its own) gives None: its error is
-    the run's, raised again by `run_ai_app` inside the run, as a Python script's would be."""
+    to run (no such flow, several flows, input that is not an object, no namel3ss package: a rerun
+    gets here without `trace`'s checks) is a UsageError with no run and no trace. An app that does
+    not load (a syntax error of its own) gives None: its error is the run's, raised again by
+    `run_ai_app` inside the run, as a Python script's would be."""
+    require_runtime(path)
     flow_input = parse_input(input_json)
     version = runtime_version() or "?"
     _say(work_around_missing_manifests(version))
@@ -90,6 +93,18 @@ def run_ai_app(path: str, flow: str | None, input_json: str | None, prepared: Pr
         prepared = PreparedApp(select_flow(program, flow, path), flow_input, program, sources)
     payload = run_flow(prepared.program, prepared.flow, prepared.input, prepared.sources)
     print(json.dumps(plain(payload.get("result")), indent=2, ensure_ascii=False))
+
+
+def require_runtime(path: str) -> None:
+    """A UsageError unless the `namel3ss` package can be imported: an `.ai` app cannot run without it."""
+    try:
+        found = importlib.util.find_spec("namel3ss") is not None
+    except (ImportError, ValueError):  # blocked in sys.modules (None), or a broken parent
+        found = False
+    if not found:
+        raise UsageError(f"{path} is a namel3ss .ai app, and the namel3ss package is not installed",
+                         hint="pip install 'namel3ss-debug[namel3ss]'; "
+                              "namel3ss 0.1.0a15 installs on Python 3.10 to 3.13")
 
 
 def runtime_version() -> str | None:

@@ -9,6 +9,9 @@
   request (model, prompts, tools, memory, tool results); replayable.
 - tool: `_execute_tool_call_internal` -> a `tool` span named after the tool, inputs its args;
   replayable, so a rerun gives back the recorded `(ToolCallOutcome, error)` without running it.
+- AI with tools: `get_provider_adapter` -> an adapter that calls the model's API itself (not through
+  `ask`) is handed out wrapped: each `run_model` is an `llm` span as above, inputs the messages and
+  tools; replayable, as the runtime's `AssistantText` / `AssistantToolCall` / `AssistantError`.
 - AI cache: `run_cached_ai_text_call` computes every call while tracing, so each one reaches
   `ask` (and is recorded, or answered by the rerun) rather than coming from the cache in one run
   and not the other.
@@ -27,7 +30,8 @@ from typing import Any, Callable
 from ...tracer.api import get_tracer
 from ..calls import ForeignSpec, Shape, call, end, open_span
 from . import artifacts, names
-from .results import AIResponseCodec, ToolOutcomeCodec, ai_outputs, plain, tool_outputs
+from .results import (AIResponseCodec, ModelResponseCodec, ToolOutcomeCodec, ai_outputs, model_outputs, plain,
+                      tool_outputs)
 
 MARK = "__namel3ss_debug__"
 _in_ask: ContextVar[bool] = ContextVar("namel3ss_debug_n3_in_ask", default=False)
@@ -47,11 +51,11 @@ def is_ours(function: Any) -> bool:
 # -- flow ------------------------------------------------------------------------------------------
 def flow_run(original: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(original)
-    def run(self: Any) -> Any:
+    def run(self: Any, *args: Any, **kwargs: Any) -> Any:
         tracer = get_tracer()
         ctx = getattr(self, "ctx", None)
         if tracer.run is None or ctx is None:
-            return original(self)
+            return original(self, *args, **kwargs)
         where = (getattr(ctx, "project_root", None), getattr(ctx, "app_path", None))
         before = artifacts.latest_run(*where)
         locals_ = getattr(ctx, "locals", None) or {}
@@ -59,7 +63,7 @@ def flow_run(original: Callable[..., Any]) -> Callable[..., Any]:
                          {"input": plain(locals_.get("input"))})
         with names.flow_profiles(getattr(ctx, "ai_profiles", None)):
             try:
-                result = original(self)
+                result = original(self, *args, **kwargs)
             except BaseException as exc:
                 _link(span, where, before)
                 tracer.end_span(span, error=exc)
@@ -181,6 +185,53 @@ def provider_ask(original: Callable[..., Any], provider: str) -> Callable[..., A
 
 
 AI_SHAPE = Shape(outputs=ai_outputs)
+
+
+def provider_adapter(original: Callable[..., Any]) -> Callable[..., Any]:
+    """`get_provider_adapter`, which hands the runtime what runs an AI call with tools: the mock's
+    adapter asks its provider (whose `ask` is traced); the others (openai, anthropic, gemini,
+    mistral) call the model's API themselves, so while tracing they come wrapped (`_TracedAdapter`)."""
+    @functools.wraps(original)
+    def get_provider_adapter(provider_name: Any, provider: Any, *args: Any, **kwargs: Any) -> Any:
+        adapter = original(provider_name, provider, *args, **kwargs)
+        if adapter is None or get_tracer().run is None or getattr(adapter, "provider", None) is provider:
+            return adapter
+        return _TracedAdapter(adapter, str(provider_name), kwargs.get("model"), kwargs.get("system_prompt"))
+
+    return marked(get_provider_adapter)
+
+
+class _TracedAdapter:
+    """A provider's adapter whose model calls (`run_model(messages, tools, policy)`) are `llm` spans,
+    named and answered as a provider's `ask` is; everything else is the adapter's."""
+
+    def __init__(self, adapter: Any, provider: str, model: Any, system_prompt: Any):
+        self._adapter, self._provider, self._model, self._system_prompt = adapter, provider, model, system_prompt
+
+    def __getattr__(self, name: str) -> Any:
+        if name == "_adapter":  # not set yet (a copy being made): no endless lookup
+            raise AttributeError(name)
+        return getattr(self._adapter, name)
+
+    def run_model(self, *args: Any, **kwargs: Any) -> Any:
+        tracer = get_tracer()
+        if tracer.run is None or _in_ask.get():
+            return self._adapter.run_model(*args, **kwargs)
+        messages, tools = (list(args) + [None, None])[:2]
+        inputs = {"model": plain(self._model), "system_prompt": plain(self._system_prompt),
+                  "messages": plain(kwargs.get("messages", messages)), "tools": plain(kwargs.get("tools", tools))}
+        spec = ForeignSpec("llm", names.ai_name(self._model, self._system_prompt), codec=_MODEL_CODEC)
+        token = _in_ask.set(True)  # an adapter that asks its provider after all: one call
+        try:
+            return call(tracer, spec, MODEL_SHAPE, inputs, functools.partial(self._adapter.run_model, *args, **kwargs),
+                        model=self._model if isinstance(self._model, str) else None,
+                        attrs={"provider": self._provider, "provider_class": type(self._adapter).__qualname__})
+        finally:
+            _in_ask.reset(token)
+
+
+MODEL_SHAPE = Shape(outputs=model_outputs)
+_MODEL_CODEC = ModelResponseCodec()
 
 
 def cached_ai_text_call(original: Callable[..., Any]) -> Callable[..., Any]:
