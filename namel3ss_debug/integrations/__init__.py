@@ -38,11 +38,10 @@ def _installer(name: str):  # noqa: ANN202 - a callback for when_imported
             missing = integration.install(module)
         except Exception as exc:  # the SDK changed under us: its calls go untraced, the app goes on
             missing = [f"all ({type(exc).__name__}: {exc})"]
-        if missing:
+        if missing and sys.stderr is not None:  # no stderr (pythonw): nothing to say it on, and no error
             version = getattr(module, "__version__", "?")
             print(f"namel3ss-debug: {name} {version}: not traced: {', '.join(missing)} "
-                  "(this SDK version lacks the hook point; calls through it are not recorded)",
-                  file=sys.stderr)  # print, not sys.stderr.write: without a stderr (pythonw) it does nothing
+                  "(this SDK version lacks the hook point; calls through it are not recorded)", file=sys.stderr)
 
     return install
 
