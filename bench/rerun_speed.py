@@ -122,8 +122,9 @@ def traced_run(app: Path, calls: int, latency: float, out: Path, scratch: Path) 
     return child, next((path for path in made if path.name.endswith(".0000.jsonl")), made[0])
 
 
-def rerun(trace: Path, out: Path, scratch: Path) -> tuple[Child, dict[str, Any]]:
-    """`namel3ss-debug replay TRACE --rerun --format json -o OUT`; stops the benchmark unless reproduced."""
+def rerun(trace: Path, out: Path, scratch: Path, calls: int | None = None) -> tuple[Child, dict[str, Any]]:
+    """`namel3ss-debug replay TRACE --rerun --format json -o OUT`; stops the benchmark unless reproduced
+    (and, given `calls`, with that many calls answered from the recording)."""
     argv = [*ours_command(), "replay", str(trace), "--rerun", "--format", "json", "-o", str(out), "--no-progress"]
     child = run_child(argv, scratch)
     try:
@@ -131,10 +132,12 @@ def rerun(trace: Path, out: Path, scratch: Path) -> tuple[Child, dict[str, Any]]
     except ValueError:
         raise SystemExit(f"FAILED (exit {child.returncode}), no JSON report from {' '.join(argv)}:\n"
                          f"{child.stdout[-1000:]!r}\n{child.stderr[-3000:]}") from None
-    if child.returncode != 0 or report.get("reproduced") is not True:
+    answered = (report.get("counts") or {}).get("recorded")
+    if child.returncode != 0 or report.get("reproduced") is not True or (calls is not None and answered != calls):
         details = {key: report.get(key) for key in ("reproduced", "counts", "comparison", "misses", "notes",
                                                     "new_ending", "exit_code")}
-        raise SystemExit(f"FAILED: the rerun of {trace} did not reproduce it (exit {child.returncode}):\n"
+        wanted = f" with {calls} calls answered from the recording" if calls is not None else ""
+        raise SystemExit(f"FAILED: the rerun of {trace} did not reproduce it{wanted} (exit {child.returncode}):\n"
                          f"{json.dumps(details, indent=2)}\n{child.stderr[-2000:]}")
     return child, report
 

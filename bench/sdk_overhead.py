@@ -7,13 +7,12 @@
     python bench/sdk_overhead.py --dir /dev/shm                       # trace files on tmpfs: no disk in the figures
 
 Every call goes over HTTP to examples/llm_stub_server.py, served from a thread of this script (a
-separate process from the one timed), with TCP_NODELAY set on its connections: without it the
-example stub's non-streamed answers wait about 40 ms each for a delayed ACK, which would hide
-everything else. The user message is 50 words, different for every call, and the stub echoes it,
+separate process from the one timed; the stub sets TCP_NODELAY, else each non-streamed answer would
+wait about 40 ms for a delayed ACK). The user message is 50 words, different for every call, and the stub echoes it,
 so a reply is about 50 words (a stream: one chunk per word). Both SDKs, sync calls, not streamed
 (`create`) and streamed (`create(stream=True)`, read to the end):
 
-* plain: a child process that never imports namel3ss_debug;
+* plain: a child process (bench/sdk_overhead_child.py) that never imports namel3ss_debug;
 * instrumented, no run: a child process that called `namel3ss_debug.instrument([SDK])`, with no run
   active: the pass-through cost every call of an instrumented app pays when tracing is off;
 * traced: the same child, with a run active (`configure(enabled=True, trace_output_dir=...)`, default
@@ -43,14 +42,12 @@ it (GNU time's `%M` when installed). What each line measures: bench/README.md.
 from __future__ import annotations
 
 import argparse
-import gc
 import json
 import os
 import platform
 import statistics
 import sys
 import tempfile
-import threading
 import time
 from importlib import metadata
 from pathlib import Path
@@ -61,224 +58,29 @@ sys.path.insert(0, str(BENCH))
 sys.path.insert(0, str(BENCH.parent / "examples"))
 from analyze_throughput import GNU_TIME, Child, ours_command, progress, run_child  # noqa: E402
 from llm_stub_server import StubServer  # noqa: E402
+from rerun_speed import rerun as checked_rerun  # noqa: E402
+from sdk_overhead_child import MODES, WORDS  # noqa: E402
 
 SCHEMA = "namel3ss-debug/bench-sdk-overhead/1"
 SDKS = ("openai", "anthropic")
-MODES = ("create", "stream")
-MODELS = {"openai": "gpt-4o-mini", "anthropic": "claude-haiku-4-5"}  # not deprecated: no warning a call
-SPAN_NAMES = {"openai": "openai.chat", "anthropic": "anthropic.messages"}
 REPEATS = 5
-WORDS = ("the deployment window moved to Thursday night because the rollback plan needs a second reviewer "
-         "and the cache layer was added to cut p95 latency on the search endpoint while batch mode trades "
-         "freshness for throughput so results refresh every fifteen minutes and the rate limit applies per "
-         "key not per user which explains the errors seen last week").split()
-
-
-def message(i: int) -> str:
-    """The user message of call `i`: 50 words, different for every call."""
-    return f"Call {i}: " + " ".join(WORDS[(i + k) % len(WORDS)] for k in range(48))
 
 
 class BenchStub(StubServer):
-    """The example stub, with TCP_NODELAY on its connections and, optionally, a wait before each answer.
-
-    Nagle's algorithm holds the body the example's handler writes after its headers until the client
-    ACKs the headers, and the client delays that ACK: about 40 ms on every non-streamed answer."""
+    """The example stub (TCP_NODELAY on its connections, a 50 ms stop) with, optionally, a wait before
+    each answer."""
 
     def __init__(self, latency: float = 0.0):
         super().__init__()
         base = self._server.RequestHandlerClass
 
         class Handler(base):  # type: ignore[misc, valid-type]
-            disable_nagle_algorithm = True  # socketserver's switch: TCP_NODELAY on each connection
-
             def do_POST(self) -> None:  # noqa: N802 - http.server's name
                 if latency:
                     time.sleep(latency)
                 super().do_POST()
 
         self._server.RequestHandlerClass = Handler
-        # stop() waits for serve_forever's poll: 0.5 s by default, paid twice per repeat by the app lines
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.02},
-                                        name="llm-stub", daemon=True)
-
-
-# ------------------------------------------------------------------------------ the child (timed in-process)
-
-def child_main(spec: dict[str, Any]) -> None:
-    """One SDK in one process: the batches of `spec`, each `calls` calls; prints JSON on stdout."""
-    os.environ["NAMEL3SS_DEBUG_ENABLED"] = "0"  # nothing starts at import; configure() starts each run
-    root = Path(spec["root"])
-    os.chdir(root)
-    sdk, instrumented, calls, warmup = spec["sdk"], spec["instrumented"], spec["calls"], spec["warmup"]
-    if instrumented:
-        import namel3ss_debug  # noqa: PLC0415 - the plain child must never import it
-
-        namel3ss_debug.instrument([sdk])
-    functions = sdk_functions(sdk, spec["url"])
-    wrapped = bool(getattr(functions["hook"], "__namel3ss_debug__", False))
-    if wrapped != instrumented or (not instrumented and "namel3ss_debug" in sys.modules):
-        raise SystemExit(f"{sdk}: create is {'' if wrapped else 'not '}wrapped in a child that should "
-                         f"{'' if instrumented else 'not '}be instrumented")
-    kinds = ("passthrough", "traced") if instrumented else ("plain",)
-    batches = [(kind, mode) for kind in kinds for mode in MODES]
-    shift = spec["shift"] % len(batches)
-    batches = batches[shift:] + batches[:shift]
-    out: dict[str, Any] = {"ns_per_call": {}, "cpu_ns_per_call": {}, "bytes_per_call": {}, "items": {}}
-    # Every child makes as many calls before it measures: `warmup` per mode, then as many again (in a
-    # run of their own in the instrumented child, which warms the traced path too).
-    for mode in MODES:
-        for i in range(warmup):
-            check_reply(functions[mode](message(i)), i, mode)
-    if instrumented:
-        tracer = namel3ss_debug.get_tracer()
-        traced_batch(functions, sdk, root / "warm", warmup, check=False)
-        out["empty_run_bytes"] = traced_batch(functions, sdk, root / "empty", 0, check=False)["bytes"]
-        out["wrapper_ns_added"] = wrapper_cost()
-    else:
-        for mode in MODES:
-            for i in range(warmup):
-                check_reply(functions[mode](message(i)), i, mode)
-    for kind, mode in batches:
-        if kind == "traced":
-            result = traced_batch(functions, sdk, root / f"run-{mode}", calls, mode=mode)
-            out["ns_per_call"][f"traced/{mode}"] = result["ns"] / calls
-            out["cpu_ns_per_call"][f"traced/{mode}"] = result["cpu_ns"] / calls
-            out["bytes_per_call"][mode] = (result["bytes"] - out["empty_run_bytes"]) / calls
-            out["items"][mode] = result["items"]
-            out["errors"] = out.get("errors", 0) + result["errors"]
-        else:
-            if instrumented and tracer.active:
-                raise SystemExit("a run is active in a pass-through batch")
-            wall_ns, cpu_ns = timed_calls(functions[mode], calls, mode)
-            out["ns_per_call"][f"{kind}/{mode}"] = wall_ns / calls
-            out["cpu_ns_per_call"][f"{kind}/{mode}"] = cpu_ns / calls
-    print(json.dumps(out))
-
-
-def sdk_functions(sdk: str, url: str) -> dict[str, Any]:
-    """`create(text)` and `stream(text)`: one call each, returning the reply's text; `hook` the method wrapped."""
-    model = MODELS[sdk]
-    if sdk == "openai":
-        import openai  # noqa: PLC0415
-        from openai.resources.chat.completions import Completions  # noqa: PLC0415
-
-        client = openai.OpenAI(base_url=url + "/v1", api_key="sk-bench", max_retries=0)
-
-        def create(text: str) -> str:
-            reply = client.chat.completions.create(model=model, messages=[{"role": "user", "content": text}])
-            return reply.choices[0].message.content
-
-        def stream(text: str) -> str:
-            parts = []
-            for chunk in client.chat.completions.create(model=model, messages=[{"role": "user", "content": text}],
-                                                        stream=True):
-                if chunk.choices and chunk.choices[0].delta.content:
-                    parts.append(chunk.choices[0].delta.content)
-            return "".join(parts)
-
-        return {"create": create, "stream": stream, "hook": Completions.create}
-    import anthropic  # noqa: PLC0415
-    from anthropic.resources.messages import Messages  # noqa: PLC0415
-
-    client = anthropic.Anthropic(base_url=url, api_key="sk-bench", max_retries=0)
-
-    def create(text: str) -> str:
-        reply = client.messages.create(model=model, max_tokens=512, messages=[{"role": "user", "content": text}])
-        return reply.content[0].text
-
-    def stream(text: str) -> str:
-        parts = []
-        for event in client.messages.create(model=model, max_tokens=512, stream=True,
-                                            messages=[{"role": "user", "content": text}]):
-            if event.type == "content_block_delta" and event.delta.type == "text_delta":
-                parts.append(event.delta.text)
-        return "".join(parts)
-
-    return {"create": create, "stream": stream, "hook": Messages.create}
-
-
-def check_reply(text: str, i: int, mode: str) -> None:
-    if text != "Echo: " + message(i):
-        raise SystemExit(f"{mode}: call {i} got {text[:80]!r}, expected the stub's echo")
-
-
-def timed_calls(function: Any, calls: int, mode: str, then: Any = None) -> tuple[int, int]:
-    """Wall and CPU nanoseconds (the process's, all threads) for `calls` calls and `then()` (the traced
-    batches' flush); every reply is checked inside the loop, the same for every line."""
-    texts = [message(i) for i in range(calls)]
-    expected = ["Echo: " + text for text in texts]
-    gc.collect()
-    cpu, began = time.process_time_ns(), time.perf_counter_ns()
-    for text, wanted in zip(texts, expected):
-        if function(text) != wanted:
-            raise SystemExit(f"{mode}: a reply is not the stub's echo")
-    if then is not None:
-        then()
-    return time.perf_counter_ns() - began, time.process_time_ns() - cpu
-
-
-def traced_batch(functions: dict[str, Any], sdk: str, directory: Path, calls: int, *,
-                 mode: str | None = None, check: bool = True) -> dict[str, Any]:
-    """`calls` calls in one run of their own (both modes when `mode` is None): time, bytes, checks."""
-    import namel3ss_debug  # noqa: PLC0415
-
-    directory.mkdir(parents=True)
-    tracer = namel3ss_debug.configure(enabled=True, trace_output_dir=str(directory))
-    if not tracer.active:
-        raise SystemExit("configure(enabled=True) started no run")
-    elapsed = cpu = 0
-    for each in ([mode] if mode else MODES) if calls else ():
-        wall_ns, cpu_ns = timed_calls(functions[each], calls, each, then=tracer.flush)
-        elapsed, cpu = elapsed + wall_ns, cpu + cpu_ns
-    run = tracer.end_run()
-    files = [path for path in directory.rglob("*") if path.is_file()]
-    result = {"ns": elapsed, "cpu_ns": cpu, "bytes": sum(path.stat().st_size for path in files),
-              "errors": run.recorder.errors, "items": check_trace(files, sdk, calls, mode) if check else None}
-    for path in files:
-        path.unlink()
-    return result
-
-
-def check_trace(files: list[Path], sdk: str, calls: int, mode: str) -> int | None:
-    """One completed `llm_call_end` a call with the reply's text; returns the items of a stream."""
-    import orjson  # noqa: PLC0415 - a dependency of namel3ss_debug
-
-    ends = [event for path in sorted(files) if path.suffix == ".jsonl"
-            for event in map(orjson.loads, path.read_bytes().splitlines())
-            if event.get("event_type") == "llm_call_end"]
-    good = [e for e in ends if e.get("name") == SPAN_NAMES[sdk] and e.get("status") == "completed"]
-    if len(good) != calls or len(ends) != calls:
-        raise SystemExit(f"{sdk} {mode}: {len(good)} completed llm_call_end of {len(ends)}, expected {calls}")
-    last = good[-1].get("outputs") or {}
-    if last.get("text") != "Echo: " + message(calls - 1):
-        raise SystemExit(f"{sdk} {mode}: the last span's text is {str(last.get('text'))[:80]!r}")
-    if mode == "stream":
-        counts = {(e.get("outputs") or {}).get("yield_count") for e in good}
-        words = len(last["text"].split(" "))
-        if len(counts) != 1 or any(not isinstance(count, int) or count < words for count in counts):
-            raise SystemExit(f"{sdk} stream: yield counts {counts}, expected one item a word ({words}) and a few more")
-        return counts.pop()
-    return None
-
-
-def wrapper_cost(loops: int = 50_000) -> float:
-    """The wrapper alone, no run active: ns a call added to a bare `create(self, **kwargs)`, no HTTP."""
-    from namel3ss_debug.integrations.sdk_calls import sync_create  # noqa: PLC0415
-
-    def bare(self: Any, *args: Any, **kwargs: Any) -> None:
-        return None
-
-    wrapped = sync_create(bare, None)
-    messages = [{"role": "user", "content": message(0)}]
-    runs: dict[Any, list[int]] = {bare: [], wrapped: []}
-    for _ in range(3):
-        for function in (bare, wrapped):
-            began = time.perf_counter_ns()
-            for _ in range(loops):
-                function(None, model="m", messages=messages)
-            runs[function].append(time.perf_counter_ns() - began)
-    return (min(runs[wrapped]) - min(runs[bare])) / loops
 
 
 # ------------------------------------------------------------------------------ the parent: SDK calls
@@ -301,7 +103,7 @@ def measure_calls(root: Path, scratch: Path, calls: int, warmup: int, repeats: i
                 spec = {"sdk": sdk, "instrumented": instrumented, "url": stub.url, "calls": calls, "warmup": warmup,
                         "shift": repeat, "root": str(directory)}
                 served = len(stub.requests)
-                argv = [sys.executable, str(Path(__file__).resolve()), "--child", json.dumps(spec)]
+                argv = [sys.executable, str(BENCH / "sdk_overhead_child.py"), json.dumps(spec)]
                 child = run_child(argv, scratch)
                 if child.returncode != 0:
                     raise SystemExit(f"FAILED (exit {child.returncode}): the {sdk} {kind} child\n"
@@ -404,21 +206,9 @@ def app_run(app: Path, calls: int, latency: float, scratch: Path, traces: Path |
 
 
 def rerun(trace: Path, calls: int, out: Path, scratch: Path) -> tuple[Child, dict[str, Any]]:
-    """`replay TRACE --rerun --format json`, no stub running; stops the benchmark unless reproduced."""
-    argv = [*ours_command(), "replay", str(trace), "--rerun", "--format", "json", "-o", str(out), "--no-progress"]
-    child = run_child(argv, scratch)
-    try:
-        report = json.loads(child.stdout)
-    except ValueError:
-        raise SystemExit(f"FAILED (exit {child.returncode}), no JSON report from {' '.join(argv)}:\n"
-                         f"{child.stdout[-1000:]!r}\n{child.stderr[-3000:]}") from None
-    if child.returncode != 0 or report.get("reproduced") is not True or \
-            (report.get("counts") or {}).get("recorded") != calls:
-        details = {key: report.get(key) for key in ("reproduced", "counts", "comparison", "misses", "notes",
-                                                    "new_ending", "exit_code")}
-        raise SystemExit(f"FAILED: the rerun of {trace} did not reproduce it with {calls} calls answered from the "
-                         f"recording (exit {child.returncode}):\n{json.dumps(details, indent=2)}\n"
-                         f"{child.stderr[-2000:]}")
+    """`replay TRACE --rerun --format json`, no stub running, checked as `rerun_speed` checks it; its new
+    trace is deleted."""
+    child, report = checked_rerun(trace, out, scratch, calls)
     for made in report.get("new_trace") or ():
         Path(made).unlink(missing_ok=True)
     return child, report
@@ -567,11 +357,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="print the results as JSON only")
     parser.add_argument("--dir", type=Path, default=None,
                         help="where the temporary trace files go (default: the system temp dir)")
-    parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    if args.child:
-        child_main(json.loads(args.child))
-        return 0
     calls = args.calls if args.calls is not None else (20 if args.quick else 100)
     repeats = args.repeats if args.repeats is not None else (2 if args.quick else REPEATS)
     app_calls = args.app_calls if args.app_calls is not None else (6 if args.quick else 50)

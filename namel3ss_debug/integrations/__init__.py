@@ -12,11 +12,9 @@ import importlib
 import sys
 from types import ModuleType
 
-from .imports import when_imported
 from ..config_rules import INSTRUMENTABLE
 
-SDKS = {"openai": "openai_sdk", "anthropic": "anthropic_sdk"}
-assert tuple(SDKS) == INSTRUMENTABLE, "the `instrument` key's names are the SDKs instrumented here"
+SDKS = {name: f"{name}_sdk" for name in INSTRUMENTABLE}  # the `instrument` key's names -> their modules here
 
 _requested: set[str] = set()
 
@@ -27,6 +25,8 @@ def instrument(names: tuple[str, ...] | list[str] = tuple(SDKS)) -> None:
         if name not in SDKS:
             raise ValueError(f"{name!r} is not an SDK namel3ss-debug instruments (known: {', '.join(SDKS)})")
         if name not in _requested:
+            from .imports import when_imported  # noqa: PLC0415 - importlib.abc: not at the package's import
+
             _requested.add(name)
             when_imported(name, _installer(name))
 

@@ -27,13 +27,13 @@ _REQUEST = {"Messages": "_MessageStreamManager__api_request",
 def patch_stream_helpers(resources: ModuleType, endpoint: Endpoint) -> list[str]:
     """Wrap `stream` of the sync and async messages resources; returns the ones missing."""
     missing = []
-    for class_name, wrap in (("Messages", _sync_stream), ("AsyncMessages", _async_stream)):
+    for class_name, traced_request in (("Messages", _sync_request), ("AsyncMessages", _async_request)):
         owner = getattr(resources, class_name, None)
         original = getattr(owner, "stream", None)
         if original is None:
             missing.append(f"{resources.__name__}.{class_name}.stream")
         elif not is_ours(original):
-            setattr(owner, "stream", wrap(original, endpoint, _REQUEST[class_name]))
+            setattr(owner, "stream", _stream(original, endpoint, _REQUEST[class_name], traced_request))
     return missing
 
 
@@ -43,7 +43,9 @@ def _inputs(kwargs: dict[str, Any]) -> tuple[dict[str, Any], str | None]:
     return inputs, requested_model(kwargs)
 
 
-def _sync_stream(original: Callable[..., Any], endpoint: Endpoint, attribute: str) -> Callable[..., Any]:
+def _stream(original: Callable[..., Any], endpoint: Endpoint, attribute: str,
+            traced_request: Callable[..., Any]) -> Callable[..., Any]:
+    """`stream(...)` whose manager sends `traced_request(...)` in place of its own request, when it has one."""
     @functools.wraps(original)
     def stream(self: Any, *args: Any, **kwargs: Any) -> Any:
         tracer = get_tracer()
@@ -51,29 +53,27 @@ def _sync_stream(original: Callable[..., Any], endpoint: Endpoint, attribute: st
             return original(self, *args, **kwargs)
         inputs, model = _inputs(kwargs)
         manager = original(self, *args, **kwargs)
-        request = getattr(manager, attribute, None)
-        if callable(request):
-            setattr(manager, attribute, functools.partial(stream_call, tracer, endpoint.stream_spec,
-                                                          endpoint.stream_shape, inputs, request, model=model))
+        replaced = traced_request(tracer, endpoint, inputs, getattr(manager, attribute, None), model)
+        if replaced is not None:
+            setattr(manager, attribute, replaced)
         return manager
 
     return mark(stream)
 
 
-def _async_stream(original: Callable[..., Any], endpoint: Endpoint, attribute: str) -> Callable[..., Any]:
-    @functools.wraps(original)
-    def stream(self: Any, *args: Any, **kwargs: Any) -> Any:
-        tracer = get_tracer()
-        if tracer.run is None:
-            return original(self, *args, **kwargs)
-        inputs, model = _inputs(kwargs)
-        manager = original(self, *args, **kwargs)
-        request = getattr(manager, attribute, None)  # an awaitable, not yet awaited
-        if request is not None and hasattr(request, "__await__"):
-            setattr(manager, attribute, _traced(tracer, endpoint, inputs, request, model))
-        return manager
+def _sync_request(tracer: Any, endpoint: Endpoint, inputs: dict[str, Any], request: Any, model: str | None) -> Any:
+    """The sync manager's request is a callable that sends it."""
+    if not callable(request):
+        return None
+    return functools.partial(stream_call, tracer, endpoint.stream_spec, endpoint.stream_shape, inputs, request,
+                             model=model)
 
-    return mark(stream)
+
+def _async_request(tracer: Any, endpoint: Endpoint, inputs: dict[str, Any], request: Any, model: str | None) -> Any:
+    """The async manager's request is an awaitable, not yet awaited."""
+    if request is None or not hasattr(request, "__await__"):
+        return None
+    return _traced(tracer, endpoint, inputs, request, model)
 
 
 async def _traced(tracer: Any, endpoint: Endpoint, inputs: dict[str, Any], request: Any, model: str | None) -> Any:

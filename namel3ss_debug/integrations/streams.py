@@ -56,13 +56,28 @@ class _Recorder:
         return outputs
 
 
-class RecordingStream:
-    """The SDK's stream, recorded as the app reads it."""
+class _Recording:
+    """What the sync and async stand-ins share: the SDK's stream, its recorder, and the SDK's own
+    attributes passed through; a stream dropped unfinished ends its span when collected."""
 
     def __init__(self, inner: Any, tracer: Tracer, span: Any, shape: Shape):
         self._inner = inner
         self._recorder = _Recorder(tracer, span, shape)
         self._iterator: Any = None
+
+    def __del__(self) -> None:
+        recorder = self.__dict__.get("_recorder")  # absent if __init__ never ran to its end
+        if recorder is not None:
+            recorder.end(early=True)  # a no-op once the stream ended
+
+    def __getattr__(self, name: str) -> Any:
+        if name in ("_inner", "_recorder", "_iterator"):  # not set yet: no endless lookup
+            raise AttributeError(name)
+        return getattr(self._inner, name)
+
+
+class RecordingStream(_Recording):
+    """The SDK's stream, recorded as the app reads it."""
 
     def __iter__(self) -> RecordingStream:
         return self
@@ -93,20 +108,9 @@ class RecordingStream:
         finally:
             self._recorder.end(early=True)
 
-    def __del__(self) -> None:
-        self._recorder.end(early=True)  # a no-op once the stream ended
 
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._inner, name)
-
-
-class AsyncRecordingStream:
+class AsyncRecordingStream(_Recording):
     """The SDK's async stream, recorded as the app reads it."""
-
-    def __init__(self, inner: Any, tracer: Tracer, span: Any, shape: Shape):
-        self._inner = inner
-        self._recorder = _Recorder(tracer, span, shape)
-        self._iterator: Any = None
 
     def __aiter__(self) -> AsyncRecordingStream:
         return self
@@ -136,12 +140,6 @@ class AsyncRecordingStream:
             await self._inner.close()
         finally:
             self._recorder.end(early=True)
-
-    def __del__(self) -> None:
-        self._recorder.end(early=True)  # a no-op once the stream ended
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._inner, name)
 
 
 class _Replayed:

@@ -13,7 +13,6 @@ from pathlib import Path
 from ..config import load_settings
 from ..model.errors import Namel3ssDebugError
 from ..model.messages import warning_line
-from ..integrations import instrument
 from .api import get_tracer
 
 
@@ -33,6 +32,8 @@ def autostart() -> None:
             print(warning_line(warning), file=sys.stderr)
         try:
             get_tracer().start_run(resolved)
+            from ..integrations import instrument  # noqa: PLC0415 - only a run that starts needs it
+
             instrument(resolved.settings.instrument)  # the SDKs the app imports from here on
         except Exception as exc:  # never break the app's import
             print(f"namel3ss-debug: could not start tracing: {exc!r}", file=sys.stderr)

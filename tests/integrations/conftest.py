@@ -67,13 +67,36 @@ def llm_stub(start_stub: Callable[[], Any]) -> Any:
     return start_stub()
 
 
-class BrokenStreamServer:
+def sse_frames(events: list[dict[str, Any]]) -> list[str]:
+    """Server-sent events as the APIs send them: an event with a `type` (Anthropic's) with its
+    `event:` line, else (OpenAI's) its data alone."""
+    return [(f"event: {e['type']}\n" if "type" in e else "") + f"data: {json.dumps(e)}\n\n" for e in events]
+
+
+class LocalServer:
+    """A server on 127.0.0.1 with its own request handler, served from a daemon thread until `stop()`."""
+
+    def __init__(self, handler: type[BaseHTTPRequestHandler], name: str):
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self._server.daemon_threads = True
+        threading.Thread(target=self._server.serve_forever, name=name, daemon=True).start()
+
+    @property
+    def url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+
+class BrokenStreamServer(LocalServer):
     """Answers every POST on 127.0.0.1 with the first server-sent events of a stream, then breaks the
-    connection mid-body, as a dropped network does. An event with a `type` (Anthropic's) is sent
-    with its `event:` line."""
+    connection mid-body, as a dropped network does."""
 
     def __init__(self, events: list[dict[str, Any]]):
-        frames = [(f"event: {e['type']}\n" if "type" in e else "") + f"data: {json.dumps(e)}\n\n" for e in events]
+        frames = sse_frames(events)
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
@@ -96,28 +119,16 @@ class BrokenStreamServer:
                 self.close_connection = True
                 self.connection.shutdown(socket.SHUT_RDWR)
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        threading.Thread(target=self._server.serve_forever, name="broken-stream", daemon=True).start()
-
-    @property
-    def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        super().__init__(Handler, "broken-stream")
 
 
-class CannedServer:
+class CannedServer(LocalServer):
     """Answers every POST on 127.0.0.1 with `body` as JSON or, when the request asks for a stream, with
-    `events` as server-sent events (an event with a `type`, Anthropic's, with its `event:` line; else
-    OpenAI's, ended by `[DONE]`): a response no stub would send, such as one with values an SDK
-    version does not know."""
+    `events` as server-sent events (OpenAI's ended by `[DONE]`): a response no stub would send, such
+    as one with values an SDK version does not know."""
 
     def __init__(self, body: dict[str, Any], events: list[dict[str, Any]]):
-        frames = [(f"event: {e['type']}\n" if "type" in e else "") + f"data: {json.dumps(e)}\n\n" for e in events]
+        frames = sse_frames(events)
         if not any("type" in e for e in events):
             frames.append("data: [DONE]\n\n")
         streamed, whole = "".join(frames).encode(), json.dumps(body).encode()
@@ -137,18 +148,7 @@ class CannedServer:
                 self.end_headers()
                 self.wfile.write(data)
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        threading.Thread(target=self._server.serve_forever, name="canned", daemon=True).start()
-
-    @property
-    def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        super().__init__(Handler, "canned")
 
 
 @pytest.fixture
@@ -252,6 +252,16 @@ class Cli:
         (self.directory / name).write_text(source)
         out = self._new_directory("autostart")
         done = self._python(name, env={"NAMEL3SS_DEBUG_ENABLED": "1", "NAMEL3SS_DEBUG_TRACE_OUTPUT_DIR": str(out)})
+        return Traced(out, done.returncode, done.stdout, done.stderr)
+
+    def configured(self, source: str, settings: str = "", name: str = "configured.py") -> Traced:
+        """Run the app `source` with `python`, after `namel3ss_debug.configure(enabled=True, ...)` with
+        the trace directory and `settings` (keyword arguments as Python text)."""
+        out = self._new_directory("configured")
+        prologue = f"import namel3ss_debug\nnamel3ss_debug.configure(enabled=True, trace_output_dir={str(out)!r}, " \
+                   f"{settings})\n"
+        (self.directory / name).write_text(prologue + source)
+        done = self._python(name)
         return Traced(out, done.returncode, done.stdout, done.stderr)
 
     def rerun(self, recorded: Traced, *options: str) -> Traced:

@@ -399,6 +399,11 @@ def test_a_rerun_instruments_the_sdks_the_recording_instrumented(record_offline,
                              env={"NAMEL3SS_DEBUG_INSTRUMENT": "[]"})
     assert again.returncode == 0, again.stderr
     assert "text: Echo: untraced please" in again.stdout and "reproduced" in again.stdout
+    [new_trace] = (recorded.cli.directory / "again").glob("*.jsonl")
+    [start] = [event for event in map(json.loads, new_trace.read_text().splitlines())
+               if event["event_type"] == "run_start"]
+    assert (start["attrs"]["config"]["instrument"], start["attrs"]["config_sources"]["instrument"]) == \
+        (["openai", "anthropic"], "the recording")
     # recorded with no SDK traced: the rerun leaves the call live too, rather than missing it
     untraced = module_cli.trace(ONE_CALL_APP, "--no-instrument")
     trace_file = sorted(untraced.directory.glob("*.jsonl"))[0]
@@ -412,6 +417,14 @@ def test_an_app_run_by_python_with_tracing_enabled_by_the_environment_is_instrum
     assert traced.returncode == 0, traced.stderr
     [(_, end)] = traced.llm_calls(NAME)
     assert end["outputs"]["text"] == traced.printed["text"][0] == "Echo: untraced please"
+
+
+@pytest.mark.parametrize(("settings", "traced_calls"), [("", 1), ("instrument=[]", 0)])
+def test_a_run_started_by_configure_instruments_the_sdks_its_settings_name(module_cli, settings, traced_calls):
+    traced = module_cli.configured(ONE_CALL_APP, settings)
+    assert traced.returncode == 0, traced.stderr
+    assert traced.printed["text"] == ["Echo: untraced please"]
+    assert len(traced.llm_calls(NAME)) == traced_calls
 
 
 def test_instrument_takes_only_the_sdks_it_knows_and_a_second_call_changes_nothing():
