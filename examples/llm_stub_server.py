@@ -1,33 +1,71 @@
-"""A small stand-in for the OpenAI and Anthropic HTTP APIs on 127.0.0.1, for offline examples and tests.
+"""A small stand-in for LLM HTTP APIs on 127.0.0.1, for offline examples and tests.
 
     with StubServer() as server:
         client = openai.OpenAI(base_url=server.openai_url, api_key="sk-test")
 
-It answers `POST /v1/chat/completions` (OpenAI) and `POST /v1/messages` (Anthropic), streamed
-(server-sent events) or not. The reply is deterministic: with tools offered and no tool result in
-the conversation yet, it asks for the first tool with `{"city": <last word of the question>}`;
-otherwise it says `Echo: <last user text>` (a tool result is quoted). Some model names misbehave
-on purpose: `rate-limited` gets a 429, `overloaded` a 529 (Anthropic) or 503, `slow` waits two
-seconds. A request without the expected key (`api_key`, when one is given) gets a 401.
-`server.seen_keys` holds the keys the clients sent, so a test can look for them in a trace.
+It answers, streamed (server-sent events) or not, in the wire format each SDK parses:
+OpenAI `POST /v1/chat/completions`, `/v1/responses`, `/v1/completions` and `/v1/embeddings`;
+Anthropic `POST /v1/messages` (`?beta=true` too); Google Gemini
+`POST /v1beta/models/{model}:generateContent` and `:streamGenerateContent?alt=sse` (`/v1/` too, as
+google-genai posts with a custom base URL); Ollama `POST /api/chat` and `/api/generate` (newline-
+delimited JSON unless `"stream": false`). The bodies are built in llm_stub_apis.py, next to this file.
+
+The reply is deterministic: with tools offered and no tool result in the conversation yet, it asks
+for the first tool with `{"city": <last word of the question>}`; otherwise it says
+`Echo: <last user text>` (a tool result is quoted). `StubServer(fresh=True)` ends every text with
+` [nonce <8 hex digits>]`, new for each request (tool calls stay the same), so a test can tell a
+recorded answer from a new one. Some model names misbehave on purpose: `rate-limited` gets a 429,
+`overloaded` a 529 (Anthropic) or 503, `slow` waits two seconds. A request without the expected key
+(`api_key`, when one is given: `Authorization: Bearer`, `x-api-key`, `x-goog-api-key` or `?key=`)
+gets a 401.
+
+What the server saw, one entry per request, in the order they arrived (the lists run in parallel):
+`server.hits` holds (method, path with query), `server.requests` the JSON bodies (`{}` for none),
+`server.seen_keys` the keys the clients sent (so a test can look for them in a trace), and
+`server.answers` what was answered: a dict with `api`, `status`, `stream`, `model`, `text`,
+`tool_call`, `input_tokens`, `output_tokens` (and `error` for an error), filled in once answered.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import json
+import secrets
+import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+
+def _sibling(name: str) -> Any:
+    """The module `name` next to this file, imported by path: the tests load this file by path, so
+    the examples folder need not be on sys.path."""
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, Path(__file__).with_name(f"{name}.py"))
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module  # before running it, as `import` does: its dataclasses look themselves up
+        spec.loader.exec_module(module)
+    return sys.modules[name]
+
+
+apis = _sibling("llm_stub_apis")
 
 
 class StubServer:
     """The stub, served from a thread; a context manager that stops it on exit."""
 
-    def __init__(self, api_key: str | None = None, port: int = 0):
+    def __init__(self, api_key: str | None = None, port: int = 0, fresh: bool = False):
         self.api_key = api_key
-        self.seen_keys: list[str] = []
+        self.fresh = fresh
+        self.hits: list[tuple[str, str]] = []
         self.requests: list[dict[str, Any]] = []
+        self.seen_keys: list[str] = []
+        self.answers: list[dict[str, Any]] = []
+        self._lock = threading.Lock()  # the four lists grow together, whatever threads answer
         self._server = ThreadingHTTPServer(("127.0.0.1", port), _handler(self))
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
@@ -56,107 +94,37 @@ class StubServer:
     def __exit__(self, *exc_info: Any) -> None:
         self.stop()
 
-
-# -- the conversation's answer ---------------------------------------------------------------------
-def _text_of(content: Any) -> str:
-    if isinstance(content, str):
-        return content
-    if isinstance(content, list):
-        parts = [part.get("text") or part.get("content") or "" for part in content if isinstance(part, dict)]
-        return " ".join(_text_of(part) for part in parts)
-    return ""
-
-
-def _reply(messages: list[dict[str, Any]], tools: list[dict[str, Any]]) -> tuple[str, dict[str, Any] | None]:
-    """The reply text, or a tool call `{"name", "arguments"}` when a tool should be asked for first."""
-    tool_results = [m for m in messages if m.get("role") == "tool" or _is_anthropic_tool_result(m)]
-    user = [m for m in messages if m.get("role") == "user" and not _is_anthropic_tool_result(m)]
-    question = _text_of(user[-1].get("content")) if user else ""
-    if tools and not tool_results:
-        name = tools[0].get("name") or (tools[0].get("function") or {}).get("name") or "tool"
-        words = question.rstrip("?!. ").split()
-        return "", {"name": name, "arguments": {"city": words[-1] if words else ""}}
-    if tool_results:
-        return f"Echo: {question} (tool said: {_text_of(tool_results[-1].get('content'))})", None
-    return f"Echo: {question}", None
+    def record(self, method: str, path: str, request: dict[str, Any], key: str) -> dict[str, Any]:
+        """Note a request; returns its entry in `answers`, empty until it is answered."""
+        answer: dict[str, Any] = {}
+        with self._lock:
+            self.hits.append((method, path))
+            self.requests.append(request)
+            self.seen_keys.append(key)
+            self.answers.append(answer)
+        return answer
 
 
-def _is_anthropic_tool_result(message: dict[str, Any]) -> bool:
-    content = message.get("content")
-    return isinstance(content, list) and any(isinstance(p, dict) and p.get("type") == "tool_result" for p in content)
+def _key(headers: Any, query: dict[str, list[str]]) -> str:
+    """The key a client sent, in whichever place its API puts it."""
+    bearer = (headers.get("Authorization") or "").removeprefix("Bearer ")
+    return headers.get("x-api-key") or headers.get("x-goog-api-key") or bearer or (query.get("key") or [""])[0]
 
 
-def _words(text: str) -> list[str]:
-    words = text.split(" ")
-    return [word + (" " if i < len(words) - 1 else "") for i, word in enumerate(words)]
-
-
-def _usage(messages: list[dict[str, Any]], text: str) -> tuple[int, int]:
-    prompt = sum(len(_text_of(m.get("content")).split()) for m in messages) + 3
-    return prompt, max(1, len(text.split()))
-
-
-# -- OpenAI -------------------------------------------------------------------------------------------
-def _openai_body(request: dict[str, Any]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """The completion, and the chunks of the same completion streamed."""
-    text, tool = _reply(request.get("messages") or [], request.get("tools") or [])
-    model = request.get("model") or "stub"
-    prompt, completion = _usage(request.get("messages") or [], text or "tool")
-    base = {"id": "chatcmpl-stub1", "created": 1700000000, "model": model, "system_fingerprint": "fp_stub"}
-    message: dict[str, Any] = {"role": "assistant", "content": text or None}
-    finish = "stop"
-    if tool is not None:
-        message["tool_calls"] = [{"id": "call_stub1", "type": "function",
-                                  "function": {"name": tool["name"], "arguments": json.dumps(tool["arguments"])}}]
-        finish = "tool_calls"
-    usage = {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion}
-    body = {**base, "object": "chat.completion", "usage": usage,
-            "choices": [{"index": 0, "message": message, "finish_reason": finish, "logprobs": None}]}
-    chunks = [{**base, "object": "chat.completion.chunk",
-               "choices": [{"index": 0, "delta": {"role": "assistant", "content": ""}, "finish_reason": None}]}]
-    for word in _words(text) if text else []:
-        chunks.append({**base, "object": "chat.completion.chunk",
-                       "choices": [{"index": 0, "delta": {"content": word}, "finish_reason": None}]})
-    if tool is not None:
-        call = message["tool_calls"][0]
-        chunks.append({**base, "object": "chat.completion.chunk", "choices": [{"index": 0, "finish_reason": None,
-                       "delta": {"tool_calls": [{"index": 0, **call}]}}]})
-    chunks.append({**base, "object": "chat.completion.chunk",
-                   "choices": [{"index": 0, "delta": {}, "finish_reason": finish}]})
-    if (request.get("stream_options") or {}).get("include_usage"):
-        chunks.append({**base, "object": "chat.completion.chunk", "choices": [], "usage": usage})
-    return body, chunks
-
-
-# -- Anthropic ----------------------------------------------------------------------------------------
-def _anthropic_body(request: dict[str, Any]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    text, tool = _reply(request.get("messages") or [], request.get("tools") or [])
-    model = request.get("model") or "stub"
-    prompt, completion = _usage(request.get("messages") or [], text or "tool")
-    content: list[dict[str, Any]] = [{"type": "text", "text": text}] if text else []
-    if tool is not None:
-        content.append({"type": "tool_use", "id": "toolu_stub1", "name": tool["name"], "input": tool["arguments"]})
-    stop = "tool_use" if tool is not None else "end_turn"
-    body = {"id": "msg_stub1", "type": "message", "role": "assistant", "model": model, "content": content,
-            "stop_reason": stop, "stop_sequence": None,
-            "usage": {"input_tokens": prompt, "output_tokens": completion}}
-    events: list[dict[str, Any]] = [{"type": "message_start", "message": {
-        **body, "content": [], "stop_reason": None, "usage": {"input_tokens": prompt, "output_tokens": 1}}}]
-    for index, block in enumerate(content):
-        if block["type"] == "text":
-            events.append({"type": "content_block_start", "index": index, "content_block": {"type": "text", "text": ""}})
-            events.extend({"type": "content_block_delta", "index": index,
-                           "delta": {"type": "text_delta", "text": word}} for word in _words(text))
-        else:
-            events.append({"type": "content_block_start", "index": index,
-                           "content_block": {**block, "input": {}}})
-            events.append({"type": "content_block_delta", "index": index,
-                           "delta": {"type": "input_json_delta", "partial_json": json.dumps(block["input"])}})
-        events.append({"type": "content_block_stop", "index": index})
-    events.append({"type": "message_delta", "delta": {"stop_reason": stop, "stop_sequence": None},
-                   "usage": {"output_tokens": completion}})
-    events.append({"type": "message_stop"})
-    return body, events
+def _refusal(server: StubServer, route: Any, request: Any, key: str) -> tuple[int, str, str] | None:
+    """(status, error type, message) of a request the stub refuses, checked in the order the APIs do."""
+    if not isinstance(request, dict):
+        return 400, "invalid_request_error", "body is not JSON"
+    if route is None:
+        return 404, "not_found_error", "no route"
+    if server.api_key is not None and key != server.api_key:
+        return 401, "authentication_error", route.api.unauthorized
+    model = route.model or request.get("model")
+    if model == "rate-limited":
+        return 429, "rate_limit_error", "Rate limit reached, slow down"
+    if model == "overloaded":
+        return route.api.overloaded, "overloaded_error", "Overloaded"
+    return None
 
 
 # -- HTTP -------------------------------------------------------------------------------------------
@@ -168,60 +136,61 @@ def _handler(server: StubServer) -> type[BaseHTTPRequestHandler]:
         def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class's name
             pass  # quiet: the example's output is its own
 
+        def do_GET(self) -> None:  # noqa: N802 - http.server's name
+            url = urlsplit(self.path)
+            answer = server.record("GET", self.path, {}, _key(self.headers, parse_qs(url.query)))
+            self._error(answer, None, 404, "not_found_error", f"no route GET {url.path}")
+
         def do_POST(self) -> None:  # noqa: N802 - http.server's name
-            length = int(self.headers.get("Content-Length") or 0)
+            url = urlsplit(self.path)
+            query = parse_qs(url.query)
             try:
-                request = json.loads(self.rfile.read(length) or b"{}")
+                request = json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0)) or b"{}")
             except ValueError:
-                return self._json(400, {"error": {"message": "body is not JSON", "type": "invalid_request_error"}})
-            server.requests.append(request)
-            key = self.headers.get("x-api-key") or (self.headers.get("Authorization") or "").removeprefix("Bearer ")
-            server.seen_keys.append(key)
-            anthropic = self.path.rstrip("/").endswith("/messages")
-            if self.path.rstrip("/") not in ("/v1/chat/completions", "/v1/messages"):
-                return self._json(404, {"error": {"message": f"no route {self.path}", "type": "not_found_error"}})
-            if server.api_key is not None and key != server.api_key:
-                return self._error(401, "authentication_error", "invalid x-api-key" if anthropic
-                                   else "Incorrect API key provided", anthropic)
-            model = request.get("model")
-            if model == "rate-limited":
-                return self._error(429, "rate_limit_error", "Rate limit reached, slow down", anthropic)
-            if model == "overloaded":
-                return self._error(529 if anthropic else 503, "overloaded_error", "Overloaded", anthropic)
+                request = None
+            key = _key(self.headers, query)
+            answer = server.record("POST", self.path, request if isinstance(request, dict) else {}, key)
+            route = apis.route(url.path)
+            refusal = _refusal(server, route, request, key)
+            if refusal is not None:
+                status, kind, message = refusal
+                return self._error(answer, route, status, kind, f"{message} {url.path}" if status == 404 else message)
+            model = route.model or request.get("model") or "stub"
             if model == "slow":
                 time.sleep(2)
-            body, chunks = (_anthropic_body if anthropic else _openai_body)(request)
-            if request.get("stream"):
-                return self._stream(chunks, anthropic)
-            return self._json(200, body)
+            reply = route.api.build(request, model, secrets.token_hex(4) if server.fresh else "")
+            stream = route.streams(request)
+            answer.update(api=route.api.name, status=200, stream=stream, model=model, **reply.said)
+            if not stream:
+                self._send(200, "application/json", json.dumps(reply.body).encode())
+            elif route.streamed and query.get("alt") != ["sse"]:  # Gemini's stream, without SSE: a JSON array
+                self._send(200, "application/json", json.dumps(reply.chunks).encode())
+            else:
+                self._send(200, "application/x-ndjson" if reply.framing == "ndjson" else "text/event-stream",
+                           _framed(reply.chunks, reply.framing))
 
-        def _error(self, status: int, kind: str, message: str, anthropic: bool) -> None:
-            if anthropic:
-                return self._json(status, {"type": "error", "error": {"type": kind, "message": message}})
-            return self._json(status, {"error": {"message": message, "type": kind, "code": kind}})
+        def _error(self, answer: dict[str, Any], route: Any, status: int, kind: str, message: str) -> None:
+            answer.update(api=route.api.name if route else None, status=status, stream=False, model=None,
+                          text=None, tool_call=None, input_tokens=None, output_tokens=None, error=message)
+            body = (route.api.error if route else apis.openai_error)(status, kind, message)
+            self._send(status, "application/json", json.dumps(body).encode())
 
-        def _json(self, status: int, body: dict[str, Any]) -> None:
-            data = json.dumps(body).encode()
+        def _send(self, status: int, content_type: str, data: bytes) -> None:
             self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-        def _stream(self, chunks: list[dict[str, Any]], anthropic: bool) -> None:
-            lines = []
-            for chunk in chunks:
-                if anthropic:
-                    lines.append(f"event: {chunk['type']}\ndata: {json.dumps(chunk)}\n\n")
-                else:
-                    lines.append(f"data: {json.dumps(chunk)}\n\n")
-            if not anthropic:
-                lines.append("data: [DONE]\n\n")
-            data = "".join(lines).encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "text/event-stream")
+            self.send_header("Content-Type", content_type)
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()
             self.wfile.write(data)
 
     return Handler
+
+
+def _framed(chunks: list[dict[str, Any]], framing: str) -> bytes:
+    """The chunks as the API writes them on the wire (see `llm_stub_apis.Reply`)."""
+    if framing == "ndjson":
+        return "".join(json.dumps(chunk) + "\n" for chunk in chunks).encode()
+    named = framing == "sse-named"
+    lines = [(f"event: {chunk['type']}\n" if named else "") + f"data: {json.dumps(chunk)}\n\n" for chunk in chunks]
+    if framing == "sse+done":
+        lines.append("data: [DONE]\n\n")
+    return "".join(lines).encode()

@@ -49,7 +49,7 @@ class Settings:
     redact_keys: tuple[str, ...] = ()
     redact_patterns: tuple[str, ...] = ()
     # {"model": {"input": USD per 1M tokens, "output": USD per 1M tokens}}
-    instrument: tuple[str, ...] = ("openai", "anthropic")  # SDKs traced under `trace` when the app imports them
+    capture_http: str = "all"  # HTTP requests recorded: all (LLM APIs as llm spans, the rest as http), llm, off
     price_overrides: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:

@@ -36,11 +36,7 @@ def _check_component(name: str) -> str | None:
     return None if name in COMPONENTS else _not_one_of(name, COMPONENTS, "a component")
 
 
-INSTRUMENTABLE = ("openai", "anthropic")  # the SDKs `instrument` may name
-
-
-def _check_sdk(name: str) -> str | None:
-    return None if name in INSTRUMENTABLE else _not_one_of(name, INSTRUMENTABLE, "an SDK namel3ss-debug instruments")
+HTTP_CAPTURE = ("all", "llm", "off")  # what `capture_http` records: every request, LLM APIs only, none
 
 
 def _check_event_type(name: str) -> str | None:
@@ -93,7 +89,7 @@ SPECS: dict[str, _Spec] = {
     "redact": _Spec("bool"),
     "redact_keys": _Spec("list", noun="key names", item=_check_key_name),
     "redact_patterns": _Spec("list", noun="regular expressions", item=_check_pattern),
-    "instrument": _Spec("list", noun='SDK names ("openai", "anthropic")', item=_check_sdk),
+    "capture_http": _Spec("str", '("all", "llm" or "off")', lambda v: v in HTTP_CAPTURE),
     "price_overrides": _Spec("prices"),
 }
 

@@ -25,6 +25,15 @@ class RunSummary:
     failed_spans: int = 0
     errors: int = 0
     error_types: dict[str, int] = field(default_factory=dict)
+    llm_traffic: dict[str, dict[str, int]] = field(default_factory=dict)  # run_end's: LLM traffic not recorded?
+
+    @property
+    def unrecorded_llm(self) -> list[str]:
+        """LLM APIs the run talked to though it recorded no llm span: requests sent through a client
+        the transport does not hook, and known LLM hosts looked up."""
+        if self.llm_calls:
+            return []
+        return [*self.llm_traffic.get("unrecorded", {}), *self.llm_traffic.get("hosts", {})]
 
 
 def summarize(events: Iterable[dict[str, Any]]) -> RunSummary:
@@ -41,7 +50,10 @@ def summarize(events: Iterable[dict[str, Any]]) -> RunSummary:
         if event_type in ("run_start", "run_end"):
             run.setdefault("run_id", event.get("run_id"))
             if event_type == "run_end":
-                run.update(status=event.get("status"), duration_ms=event.get("duration_ms"))
+                attrs = event.get("attrs") if isinstance(event.get("attrs"), dict) else {}
+                traffic = attrs.get("llm_traffic")
+                run.update(status=event.get("status"), duration_ms=event.get("duration_ms"),
+                           llm_traffic=traffic if isinstance(traffic, dict) else {})
             continue
         if is_start(event_type) or is_end(event_type):
             # Counted by span id, so a run filtered to end events (or cut short) still counts its calls.
@@ -60,6 +72,7 @@ def summarize(events: Iterable[dict[str, Any]]) -> RunSummary:
         input_tokens=tokens["input_tokens"], output_tokens=tokens["output_tokens"],
         total_tokens=tokens["total_tokens"], cost_usd=cost, tool_calls=len(spans.get("tool", ())),
         failed_spans=counts["failed"], errors=counts["errors"], error_types=dict(error_types.most_common()),
+        llm_traffic=run.get("llm_traffic") or {},
     )
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import IO, Any, Callable
 
 from ..config import load_settings
-from ..config_rules import INSTRUMENTABLE
+from ..config_rules import HTTP_CAPTURE
 from ..model.errors import UsageError
 from ..replay.mocks import Mock, MockTable
 from ..store.problems import ReadProblems
@@ -64,7 +64,7 @@ def rerun(source: RunSource, options: RerunOptions) -> int:
         if recorded.redacted_args:
             warn(f"{recorded.redacted_args} of the app's recorded arguments were redacted: the app gets "
                  "[REDACTED] in their place")
-        resolved = _settings(options, _recorded_instrument(start))
+        resolved = _settings(options, _recorded_capture(start))
         report_out = _report_stream(options.format)
         stepper = options.make_stepper(recording, report_out) if options.make_stepper else None
         session = Rerun(recording, match=options.match, on_miss=options.on_miss, mocks=mocks, stepper=stepper,
@@ -118,27 +118,25 @@ def _check_recording(start: dict[str, Any], match: str) -> None:
              "calls under them may not be found by place; --match inputs does not need them")
 
 
-def _recorded_instrument(start: dict[str, Any]) -> list[str] | None:
-    """The SDKs the recording instrumented (its config's `instrument`), or None when it does not say
-    (a run recorded before the key existed): the rerun answers the calls that were recorded, no more."""
+def _recorded_capture(start: dict[str, Any]) -> str | None:
+    """What the recording's `capture_http` recorded, or None when it does not say (a run recorded
+    before the key existed): the new run records the same, so the two compare event for event."""
     config = (start.get("attrs") or {}).get("config") if isinstance(start.get("attrs"), dict) else None
-    sdks = config.get("instrument") if isinstance(config, dict) else None
-    if not isinstance(sdks, list):
-        return None
-    return [name for name in sdks if name in INSTRUMENTABLE]
+    mode = config.get("capture_http") if isinstance(config, dict) else None
+    return mode if mode in HTTP_CAPTURE else None
 
 
-def _settings(options: RerunOptions, instrument: list[str] | None) -> Any:
-    """The new run's settings: this workspace's, with tracing on and the SDKs the recording
-    instrumented (else calls the recording never saw would miss, or recorded ones go to the network).
+def _settings(options: RerunOptions, capture: str | None) -> Any:
+    """The new run's settings: this workspace's, with tracing on and the recording's `capture_http`
+    (every request is answered or refused by the rerun whatever it is: the network stays closed).
     The trace directory is absolute (the app runs in its own directory): a relative one is joined to
     the working directory or the workspace root, both absolute once --config is."""
     config_path = options.config_path.resolve() if options.config_path is not None else None
     resolved = load_settings(os.environ, Path.cwd(), config_path=config_path,
                              overrides={"enabled": True, "trace_output_dir": options.output,
-                                        "instrument": instrument},
+                                        "capture_http": capture},
                              override_source={"enabled": "--rerun", "trace_output_dir": "--output",
-                                              "instrument": "the recording"})
+                                              "capture_http": "the recording"})
     for message in resolved.warnings:
         warn(message)
     prepare_output_dir(resolved.output_dir())

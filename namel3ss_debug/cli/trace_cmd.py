@@ -29,7 +29,7 @@ FLAG_NAMES = {
     "buffer_size": "--buffer-size",
     "max_trace_file_size_mb": "--max-file-size-mb",
     "capture_memory": "--capture-memory",
-    "instrument": "--instrument",
+    "capture_http": "--capture-http",
 }
 
 
@@ -49,25 +49,25 @@ FLAG_NAMES = {
 @click.option("--capture-memory/--no-capture-memory", default=None,
               help="Record the process's resident memory (memory_mb) on end and instant events, "
                    "sampled at most every 50 ms.")
-@click.option("--instrument", "sdks", multiple=True, metavar="SDK",
-              help="Trace this SDK's LLM calls when the app imports it (repeatable): openai, anthropic. "
-                   "Default: both (the instrument key).")
-@click.option("--no-instrument", is_flag=True, help="Trace no SDK by itself: only the app's own decorators.")
+@click.option("--capture-http", type=click.Choice(["all", "llm", "off"]), metavar="all|llm|off",
+              help="HTTP requests to record (capture_http): all (LLM API calls as llm spans, other requests "
+                   "as http spans; the default), llm (LLM API calls only) or off.")
 @click.option("--flow", metavar="NAME", help="For a namel3ss .ai app: the flow to run (needed when it has several).")
 @click.option("--input", "flow_input", metavar="JSON", help="For a namel3ss .ai app: the flow's input, as JSON.")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing after the run (not even the trace path).")
 @click.argument("target", nargs=-1, type=click.UNPROCESSED, metavar="SCRIPT [ARGS]...")
 def trace(module: str | None, output: str | None, components: tuple[str, ...], event_types: tuple[str, ...],
           config_path: Path | None, no_redact: bool, buffer_size: int | None, max_file_size_mb: float | None,
-          capture_memory: bool | None, sdks: tuple[str, ...], no_instrument: bool, flow: str | None,
+          capture_memory: bool | None, capture_http: str | None, flow: str | None,
           flow_input: str | None, quiet: bool, target: tuple[str, ...]) -> None:
     """Run a Python app (or a namel3ss .ai app) in this process with tracing on, then summarise the run.
 
     The app sees its own arguments in sys.argv, as under `python`. Its exit code
     becomes ours; an unhandled exception is recorded, its traceback printed, and
     the exit code is 1. Options go before SCRIPT; with -m, put `--` before app
-    arguments that look like our options. Calls through the openai and anthropic
-    SDKs are traced without code changes (see --instrument). An .ai app runs
+    arguments that look like our options. LLM calls are recorded without code
+    changes, whatever SDK or framework makes them, at the HTTP client (httpx,
+    httpx2, requests; see --capture-http). An .ai app runs
     through the namel3ss package (pip install 'namel3ss-debug[namel3ss]').
 
     \b
@@ -77,14 +77,12 @@ def trace(module: str | None, output: str | None, components: tuple[str, ...], e
       namel3ss-debug trace -m mypkg.agent -- --verbose
       namel3ss-debug trace examples/namel3ss_app/app.ai --input '{"city": "Paris"}'
     """
-    if no_instrument and sdks:
-        raise UsageError("--no-instrument and --instrument contradict each other", hint="give one of them")
     app = _target(module, target, _long_options(click.get_current_context().command), flow, flow_input)
     overrides = {
         "enabled": True, "trace_output_dir": output, "default_components": list(components) or None,
         "default_event_types": list(event_types) or None, "redact": False if no_redact else None,
         "buffer_size": buffer_size, "max_trace_file_size_mb": max_file_size_mb, "capture_memory": capture_memory,
-        "instrument": [] if no_instrument else (list(sdks) or None),
+        "capture_http": capture_http,
     }
     resolved = load_settings(os.environ, Path.cwd(), config_path=config_path, overrides=overrides,
                              override_source=FLAG_NAMES)

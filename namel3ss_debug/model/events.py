@@ -4,7 +4,7 @@ from __future__ import annotations
 
 SCHEMA_VERSION = 1
 
-COMPONENTS = ("app", "agent", "llm", "tool", "prompt", "chain", "memory", "validation", "custom")
+COMPONENTS = ("app", "agent", "llm", "tool", "prompt", "chain", "memory", "validation", "http", "custom")
 
 STATUSES = ("started", "completed", "failed", "skipped")
 
@@ -17,6 +17,7 @@ SPAN_PREFIX = {
     "prompt": "prompt_execution",
     "chain": "chain_execution",
     "validation": "validation",
+    "http": "http_request",
 }
 CUSTOM_SPAN_PREFIX = "custom_span"
 
@@ -30,6 +31,7 @@ SPAN_EVENT_PREFIXES = (
     "chain_execution",
     "chain_step",
     "validation",
+    "http_request",
     "run",
     CUSTOM_SPAN_PREFIX,
 )

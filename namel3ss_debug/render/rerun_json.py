@@ -13,6 +13,7 @@ from .json_text import plain, terminal_safe
 def report_dict(report: RerunReport) -> dict[str, Any]:
     document = {"schema": SCHEMA, **plain(report)}
     document["reproduced"] = report.reproduced
+    document["not_reproduced"] = report.not_reproduced
     return document
 
 

@@ -26,7 +26,8 @@ def announce(recorded: Any, run_id: str | None) -> Text:
 
 def render_report(report: RerunReport) -> Group:
     lines: list[Text] = [Text("")]
-    title = "reproduced: the rerun matches the recording" if report.reproduced else "rerun report"
+    title = "reproduced: the rerun matches the recording" if report.reproduced \
+        else f"not reproduced: {report.not_reproduced}"
     lines.append(Text(title, style="bold green" if report.reproduced else "bold"))
     lines.append(_pair("recorded run", f"{report.source_run}  ({report.source})"))
     lines.append(_pair("new run", f"{report.new_run}  ({', '.join(report.new_trace) or 'no trace written'})"))

@@ -19,6 +19,11 @@ def render_summary(console: Console, summary: RunSummary, paths: list[str]) -> N
     width = max(len(label) for label, _ in rows)
     for label, value in rows:
         console.print(f"[dim]{label}[/]{' ' * (width - len(label) + 2)}{value}", soft_wrap=True)
+    unrecorded = summary.unrecorded_llm
+    if unrecorded:
+        console.print(f"[yellow]warning:[/] the app talked to an LLM API that was not recorded "
+                      f"({safe(', '.join(unrecorded[:3]))}{' ...' if len(unrecorded) > 3 else ''}): a client "
+                      "namel3ss-debug does not hook (urllib, aiohttp...), or capture_http was off", soft_wrap=True)
 
 
 def _rows(summary: RunSummary) -> list[tuple[str, str]]:

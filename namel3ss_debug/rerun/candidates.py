@@ -115,7 +115,25 @@ def input_difference(recorded: Any, live: Any, path: str = "", words: tuple[str,
         for index, (a, b) in enumerate(zip(recorded, live)):
             if a != b:
                 return input_difference(a, b, f"{path}[{index}]", words)
+    if isinstance(recorded, str) and isinstance(live, str):
+        return f"{path or 'value'}: {text_difference(recorded, live, words)}"
     return f"{path or 'value'}: {words[0]} {short_repr(recorded)}, {words[1]} {short_repr(live)}"
+
+
+def text_difference(a: str, b: str, words: tuple[str, str], context: int = 24) -> str:
+    """Two strings shown where they part, not from their common start: `at character 812: recorded
+    '...nonce 3f9a] ok', rerun '...nonce 77c1] ok'`."""
+    at = next((i for i, (x, y) in enumerate(zip(a, b)) if x != y), min(len(a), len(b)))
+    if at <= context:
+        return f"{words[0]} {short_repr(a)}, {words[1]} {short_repr(b)}"
+    start = at - context
+    return (f"at character {at + 1}: {words[0]} '...{_window(a, start)}', "
+            f"{words[1]} '...{_window(b, start)}'")
+
+
+def _window(text: str, start: int, size: int = MAX_SHOWN - 8) -> str:
+    part = repr(text[start:start + size])[1:-1]
+    return part + ("..." if start + size < len(text) else "")
 
 
 def short_repr(value: Any, limit: int = MAX_SHOWN) -> str:

@@ -5,8 +5,8 @@ start or end, an instant event by its parent's path, type, name and occurrence t
 whose asyncio tasks interleave differently (recorded answers come back at once, without the model's
 latency) still pairs each event with its twin. Two paired events are the same when what they say
 is the same: type, status, inputs, outputs, error type and message, usage, model and attributes.
-Times, durations, ids, memory, threads and how a rerun answered a call (`attrs.replay`) are not
-compared.
+Times, durations, ids, memory, threads, how a rerun answered a call (`attrs.replay`) and the host
+and port a request went to are not compared.
 
 The first divergence is the first event, in each run's own order, that has no twin or a different one.
 """
@@ -23,10 +23,12 @@ from ..integrations.namel3ss.artifacts import RUN_LINK_ATTRS
 from ..replay.timeline import END, START, Timeline
 from .candidates import input_difference
 from .paths import ROOT, PathCounter, PathTable, step_label
+from .requests import REQUEST_COMPONENTS
 
 _SKIPPED = frozenset({"run_start", "run_end", "segment_start"})
-# Attrs that differ between any two runs: how a rerun answered a call, and the namel3ss runtime's own run id.
-_VOLATILE_ATTRS = frozenset({"replay", "replay_of", *RUN_LINK_ATTRS})
+# Attrs that differ between any two runs: how a rerun answered a call, the namel3ss runtime's own run id,
+# and measurements of a response (a replayed body is the same JSON, written compact, served at once).
+_VOLATILE_ATTRS = frozenset({"replay", "replay_of", "response_bytes", "ttft_ms", *RUN_LINK_ATTRS})
 _KIND_WORD = {START: "start", END: "end"}
 
 
@@ -66,7 +68,8 @@ class _Side:
 
 def compare(old: Timeline, new: Timeline, table: PathTable | None = None) -> Comparison:
     table = table or PathTable()
-    a, b = _side(old, table), _side(new, table)
+    a = _side(old, table)
+    b = _side(new, table, _paths_by_call(old, a))
     same = sum(1 for key, (_, digest) in b.digests.items() if key in a.digests and a.digests[key][1] == digest)
     different = sum(1 for key in b.digests if key in a.digests) - same
     only_old = sum(1 for key in a.digests if key not in b.digests)
@@ -74,7 +77,30 @@ def compare(old: Timeline, new: Timeline, table: PathTable | None = None) -> Com
     return Comparison(same, different, only_old, only_new, _first(a, b))
 
 
-def _side(timeline: Timeline, table: PathTable) -> _Side:
+def _paths_by_call(timeline: Timeline, side: _Side) -> dict[str, int]:
+    """Each recorded span's path by its call key (`llm:openai.chat#3`), as a rerun's `replay_of` names it."""
+    paths: dict[str, int] = {}
+    for key, i in side.order:
+        if len(key) == 2 and key[1] == START:
+            paths[timeline.key(i)] = key[0]
+    return paths
+
+
+def _answered_from(timeline: Timeline, start: int, recorded: dict[str, int]) -> int | None:
+    """The recorded path of the call a rerun's span was answered from (`attrs.replay_of` on its end)."""
+    end = timeline.partner(start)
+    if end is None:
+        return None
+    attrs = timeline.event(end).get("attrs")
+    twin = attrs.get("replay_of") if isinstance(attrs, dict) else None
+    return recorded.get(twin) if isinstance(twin, str) else None
+
+
+def _side(timeline: Timeline, table: PathTable, recorded: dict[str, int] | None = None) -> _Side:
+    """One run's events by place. A rerun's span answered from a recorded call (`recorded`: that
+    run's paths by call key) takes the place of that call: HTTP requests are matched by what they
+    ask, so concurrent agents' requests pair with the ones they were answered from, whatever order
+    they started in."""
     counter = PathCounter(table)
     span_paths: dict[int, int] = {}
     instants: dict[tuple[int, str, str], int] = {}
@@ -89,6 +115,8 @@ def _side(timeline: Timeline, table: PathTable) -> _Side:
             span = timeline.span[i]
             label = step_label(timeline.component(i), event_type.removesuffix("_start"), timeline.name(i))
             span_paths[span] = counter.child(span_paths.get(timeline.span_parent[span], ROOT), label)
+            if recorded and timeline.component(i) in REQUEST_COMPONENTS:
+                span_paths[span] = _answered_from(timeline, i, recorded) or span_paths[span]
             key: Any = (span_paths[span], START)
         elif kind == END:
             key = (span_paths.get(timeline.span[i], ROOT), END)
@@ -119,8 +147,19 @@ def content(event: dict[str, Any]) -> dict[str, Any]:
         said["error"] = {"type": error.get("type"), "message": error.get("message")}
     attrs = event.get("attrs")
     if isinstance(attrs, dict):
-        said["attrs"] = {key: value for key, value in attrs.items() if key not in _VOLATILE_ATTRS} or None
+        said["attrs"] = {key: _without_host(value) if key == "http" else value
+                         for key, value in attrs.items() if key not in _VOLATILE_ATTRS} or None
     return {key: value for key, value in said.items() if value is not None}
+
+
+def _without_host(http: Any) -> Any:
+    """A request's URL without its scheme, host and port: a stub or a proxy on another port (a
+    server started afresh for each run) receives the same request."""
+    url = http.get("url") if isinstance(http, dict) else None
+    if not isinstance(url, str) or "://" not in url:
+        return http
+    rest = url.split("://", 1)[1]
+    return {**http, "url": rest[rest.find("/"):] if "/" in rest else "/"}
 
 
 def _digest(event: dict[str, Any]) -> bytes:

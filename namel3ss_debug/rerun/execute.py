@@ -13,6 +13,7 @@ from ..config import ResolvedSettings
 from ..tracer.api import get_tracer
 from ..tracer.launch import Outcome, run_traced
 from ..tracer.serialize import to_jsonable
+from ..transport.exchange import PLACEHOLDER_KEY
 from .session import Rerun
 from .target import Recorded
 
@@ -38,7 +39,7 @@ def run_again(recorded: Recorded, resolved: ResolvedSettings, rerun: Rerun, repl
     os.chdir(recorded.cwd)
     tracer.replay = rerun
     try:
-        with _stdout_to_stderr(app_stdout_to_stderr):
+        with _stdout_to_stderr(app_stdout_to_stderr), placeholder_keys(os.environ):
             return run_traced(recorded.target, resolved, start_attrs={"replay_of": replay_of})
     finally:
         tracer.replay = None
@@ -64,3 +65,25 @@ def _stdout_to_stderr(enabled: bool) -> Iterator[None]:
         sys.stdout = saved_stdout
         os.dup2(saved_fd, 1)
         os.close(saved_fd)
+
+
+# SDKs that refuse to build a client without a key, by the variables they read it from (the first is set).
+KEY_VARIABLES = (("OPENAI_API_KEY",), ("ANTHROPIC_API_KEY",), ("GEMINI_API_KEY", "GOOGLE_API_KEY"),
+                 ("MISTRAL_API_KEY",), ("GROQ_API_KEY",), ("CO_API_KEY", "COHERE_API_KEY"), ("TOGETHER_API_KEY",),
+                 ("OPENROUTER_API_KEY",), ("DEEPSEEK_API_KEY",), ("XAI_API_KEY",), ("FIREWORKS_API_KEY",))
+
+
+@contextlib.contextmanager
+def placeholder_keys(environ: Any) -> Iterator[list[str]]:
+    """A placeholder API key for each SDK whose variables are all unset, for the length of the rerun:
+    a rerun needs no key, and the placeholder is never sent (the transport answers every request, and
+    drops it from one that goes live) nor written (the environment is not recorded)."""
+    added = [names[0] for names in KEY_VARIABLES if not any(environ.get(name) for name in names)]
+    for name in added:
+        environ[name] = PLACEHOLDER_KEY
+    try:
+        yield added
+    finally:
+        for name in added:
+            if environ.get(name) == PLACEHOLDER_KEY:
+                del environ[name]

@@ -59,15 +59,33 @@ class RerunReport:
 
     @property
     def reproduced(self) -> bool:
-        """The rerun said and did what the recording did, event for event, and ended the same way."""
+        """Every call was answered from the recording (none ran live, at least one was replayed), and
+        the rerun said and did what the recording did, event for event, and ended the same way."""
+        return self.not_reproduced is None
+
+    @property
+    def not_reproduced(self) -> str | None:
+        """Why the rerun is not a reproduction of the recording, or None when it is."""
         c = self.comparison
-        return c is not None and c.first is None and self.old_ending == self.new_ending and not self.misses
+        if self.misses:
+            return f"{self.counts['missed']} call(s) had no recorded answer"
+        if self.counts.get("live"):
+            return f"{self.counts['live']} call(s) ran live instead of being answered from the recording"
+        if not any(self.counts.get(source) for source in ("recorded", "mocked", "replaced")):
+            return "nothing was replayed: the rerun made no call the recording could answer"
+        if c is None:
+            return "the rerun wrote no trace to compare"
+        if c.first is not None:
+            return "the rerun diverged from the recording"
+        if self.old_ending != self.new_ending:
+            return "the rerun ended differently"
+        return None
 
 
 def build_report(source: str, recording: Recording, rerun: Rerun, outcome_code: int, new: Timeline | None,
                  new_paths: tuple[str, ...], command: tuple[str, ...], cwd: str) -> RerunReport:
     """The report of a rerun that ran: `outcome_code` is the app's exit code, `new` the new run's
-    timeline (None when it wrote no trace). Exit 1 when a call missed or the app failed."""
+    timeline (None when it wrote no trace). Exit 1 when a call missed or ran live, or the app failed."""
     tally = rerun.tally
     used = tally.used_mocks
     notes = [*tally.notes, *(f"--mock {mock.key.text} answered no call of the rerun"
@@ -80,4 +98,4 @@ def build_report(source: str, recording: Recording, rerun: Rerun, outcome_code: 
         mocked=tuple(tally.mocked), misses=tuple(tally.misses), notes=tuple(notes),
         comparison=compare(recording.timeline, new) if new is not None else None,
         old_ending=Ending.of(recording.end_event()), new_ending=Ending.of(run_end(new)),
-        exit_code=1 if tally.misses or outcome_code != 0 else 0)
+        exit_code=1 if tally.misses or tally.counts.get("live") or outcome_code != 0 else 0)

@@ -21,6 +21,7 @@ from .candidates import LiveCall, Miss, nearest
 from .errors import ReplayMiss, RerunStop
 from .paths import ROOT, PathCounter, step_label
 from .recording import RecordedCall, Recording, fingerprint
+from .requests import RequestIndex
 from .values import CodecError
 
 
@@ -95,6 +96,7 @@ class Rerun:
         self._numbers: Counter[tuple[str, str]] = Counter()
         self._served: set[int] = set()
         self._by_inputs: dict[tuple[str, str, str, bytes], list[RecordedCall]] | None = None
+        self._requests: RequestIndex | None = None
 
     # -- the tracer's side ---------------------------------------------------------------------
     def opened(self, span: Any) -> None:
@@ -124,7 +126,7 @@ class Rerun:
         typed = getattr(spec, "mock_codec", None) or spec.codec
         with self._lock:
             live = self._live_call(spec, span, inputs)
-            recorded = self._match(live)
+            recorded = self._match(live, spec)
             mock = self._mock_for(live, recorded)
             if mock is not None:
                 self.tally.used_mocks.add(mock.key.text)
@@ -170,7 +172,11 @@ class Rerun:
         shown = self.inputs_of(f"{spec.prefix}_start", inputs)
         return LiveCall(spec.component, spec.name, spec.prefix, path, number, shown, fingerprint(shown))
 
-    def _match(self, live: LiveCall) -> RecordedCall | None:
+    def _match(self, live: LiveCall, spec: Any) -> RecordedCall | None:
+        if getattr(spec, "lineage", None) is not None:  # an HTTP request: by what it asks (requests.py)
+            if self._requests is None:
+                self._requests = RequestIndex(self.recording)
+            return self._requests.match(spec, live.fingerprint, self._served, self.match == "inputs")
         if self.match == "inputs":
             queue = self._inputs_index().get((live.component, live.name, live.label, live.fingerprint))
             while queue:

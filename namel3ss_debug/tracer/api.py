@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from ..config import load_settings
-from ..integrations import instrument  # also part of the API: namel3ss_debug.instrument
+from ..transport import capture_http  # also part of the API: namel3ss_debug.capture_http
 from ..model.events import COMPONENTS, CUSTOM_SPAN_PREFIX, SPAN_EVENT_PREFIXES, span_prefix
 from ..model.messages import warning_line
 from .context import current
@@ -40,7 +40,7 @@ def configure(**settings: Any) -> Tracer:
     _TRACER.end_run()
     if resolved.settings.enabled:
         _TRACER.start_run(resolved)
-        instrument(resolved.settings.instrument)
+        capture_http()
     return _TRACER
 
 

@@ -32,8 +32,8 @@ def autostart() -> None:
             print(warning_line(warning), file=sys.stderr)
         try:
             get_tracer().start_run(resolved)
-            from ..integrations import instrument  # noqa: PLC0415 - only a run that starts needs it
+            from ..transport import capture_http  # noqa: PLC0415 - only a run that starts needs it
 
-            instrument(resolved.settings.instrument)  # the SDKs the app imports from here on
+            capture_http()  # the HTTP clients the app imports from here on
         except Exception as exc:  # never break the app's import
             print(f"namel3ss-debug: could not start tracing: {exc!r}", file=sys.stderr)

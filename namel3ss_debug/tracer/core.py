@@ -109,7 +109,8 @@ class Tracer:
             run.recorder.note_failure(exc)
             return None
 
-    def end_span(self, span: Span | None, *, error: BaseException | None = None, result: Any = _MISSING) -> None:
+    def end_span(self, span: Span | None, *, error: BaseException | dict[str, Any] | None = None,
+                 result: Any = _MISSING) -> None:
         """Close `span`: write its end event with duration, outputs, usage and error."""
         if span is None or span.ended:
             return
@@ -125,7 +126,7 @@ class Tracer:
         except Exception as exc:
             run.recorder.note_failure(exc)
 
-    def _end_event(self, run: Run, span: Span, duration_ns: int, error: BaseException | None,
+    def _end_event(self, run: Run, span: Span, duration_ns: int, error: BaseException | dict[str, Any] | None,
                    result: Any) -> dict[str, Any]:
         status = span.status or ("failed" if error is not None and not _is_clean_exit(error) else "completed")
         event = envelope(run.run_id, span.prefix + "_end", span.component, span.name, span.span_id,
@@ -146,8 +147,8 @@ class Tracer:
             cost = cost_of(span.model, span.usage, run.prices)
             if cost is not None:
                 event["cost_usd"] = cost
-        if error is not None and status == "failed":
-            event["error"] = error_record(error, stack=settings.capture_stack_traces)
+        if error is not None and status == "failed":  # an exception, or a record made already (an HTTP status)
+            event["error"] = error if isinstance(error, dict) else error_record(error, stack=settings.capture_stack_traces)
         if span.attrs:
             event["attrs"] = span.attrs
         if run.memory is not None:
@@ -203,6 +204,6 @@ def restore(span: Span) -> None:
     reset_current(token, span)
 
 
-def _is_clean_exit(error: BaseException) -> bool:
+def _is_clean_exit(error: BaseException | dict[str, Any]) -> bool:
     """`sys.exit(0)` and a generator closed early end a span normally, not as failures."""
     return isinstance(error, GeneratorExit) or (isinstance(error, SystemExit) and error.code in (0, None))

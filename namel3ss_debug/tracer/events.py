@@ -21,13 +21,19 @@ def envelope(run_id: str, event_type: str, component: str, name: str, span_id: s
 
 def add_where(event: dict[str, Any]) -> None:
     """Thread name and, inside asyncio, task name: enough to untangle concurrent spans."""
-    event["thread"] = threading.current_thread().name
+    event["thread"], task = where_now()
+    if task is not None:
+        event["task"] = task
+
+
+def where_now() -> tuple[str, str | None]:
+    """The current thread's name and, inside asyncio, the current task's."""
     asyncio = sys.modules.get("asyncio")
+    task = None
     if asyncio is not None:
         loop = asyncio._get_running_loop()  # returns None outside a loop, unlike current_task()
         task = asyncio.current_task(loop) if loop is not None else None
-        if task is not None:
-            event["task"] = task.get_name()
+    return threading.current_thread().name, task.get_name() if task is not None else None
 
 
 # A rerun raises a `ReplayedError` in place of a recorded type the app has not loaded; it names that type.

@@ -17,7 +17,7 @@ from typing import Any
 from ..config import ResolvedSettings
 from ..model.errors import Namel3ssDebugError, UsageError
 from .api import get_tracer
-from ..integrations import instrument
+from ..transport import capture_http
 from .argv import process_is_cli
 from .redact import Redactor
 from .run import Run
@@ -81,7 +81,7 @@ def run_traced(target: Target, resolved: ResolvedSettings, *, own_process: bool 
     if own_process is None:
         own_process = process_is_cli()
     tracer = get_tracer()
-    instrument(resolved.settings.instrument)
+    capture_http()
     prepared = None
     if target.is_ai_app:  # its usage errors (no such flow) come before the run, as a script's do
         prepared, attrs = _prepare_ai_app(target)

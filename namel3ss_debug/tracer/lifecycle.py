@@ -48,11 +48,17 @@ def install(tracer: Tracer, run: Run) -> None:
         _state["fork"] = True
     _install_excepthooks(run)
     _install_signal_handlers(run)
+    from ..transport.watch import watch  # noqa: PLC0415 - the transport sits above the tracer
+
+    watch(run)
 
 
 def uninstall(run: Run) -> None:
     if run.hooks is None:
         return
+    from ..transport.watch import unwatch  # noqa: PLC0415
+
+    unwatch(run)
     run.hooks.flush_stop.set()
     _restore_excepthooks(run.hooks)
     _restore_signal_handlers(run.hooks)

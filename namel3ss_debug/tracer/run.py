@@ -63,6 +63,7 @@ class Run:
         self.retention_deleted: list[Path] = []
         self.unhandled: BaseException | None = None
         self.hooks: Any = None  # lifecycle.Hooks, when the run's process hooks are installed
+        self.llm_traffic: dict[str, dict[str, int]] = {}  # what transport.watch heard: hosts, unrecorded requests
         self.recorder = Recorder(
             run_id=self.run_id, root_id=self.root_id, writer=writer or self._file_writer(),
             pipeline=Pipeline(self.redactor, Truncator(settings.max_payload_size)),
@@ -146,6 +147,8 @@ class Run:
         dropped = getattr(writer, "deleted_events", 0) + getattr(writer, "discarded_events", 0)
         if dropped:
             attrs["dropped"] = dropped  # events whose seq numbers are missing from the files
+        if self.llm_traffic:
+            attrs["llm_traffic"] = self.llm_traffic
         event["attrs"] = attrs
         if self.memory is not None:
             event["memory_mb"] = self.memory.sample()

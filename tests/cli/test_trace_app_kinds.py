@@ -1,5 +1,5 @@
 """`trace`'s options for the kind of app: --flow and --input for a namel3ss `.ai` app (and the package
-it needs), --instrument and --no-instrument for the SDKs. Each mistake is a usage error before any run."""
+it needs), --capture-http. Each mistake is a usage error before any run."""
 
 from __future__ import annotations
 
@@ -63,30 +63,23 @@ def test_an_ai_app_without_the_namel3ss_package_says_how_to_install_it(isolated_
     assert no_trace_written(isolated_workspace)
 
 
-def test_no_instrument_and_instrument_contradict(isolated_workspace: Path) -> None:
+def test_capture_http_takes_all_llm_or_off(isolated_workspace: Path) -> None:
     (isolated_workspace / "app.py").write_text("print('ran')\n")
-    code, output = trace("--no-instrument", "--instrument", "openai", "app.py")
+    code, output = trace("--capture-http", "some", "app.py")
     assert code == 2
-    assert "--no-instrument and --instrument contradict each other" in output
+    assert "'some' is not one of 'all', 'llm', 'off'" in output
 
 
-def test_instrument_names_a_known_sdk(isolated_workspace: Path) -> None:
-    (isolated_workspace / "app.py").write_text("print('ran')\n")
-    code, output = trace("--instrument", "langchain", "app.py")
-    assert code == 2
-    assert '"langchain" is not an SDK namel3ss-debug instruments' in output
-
-
-@pytest.mark.parametrize(("flags", "recorded"), [((), ["openai", "anthropic"]), (("--no-instrument",), []),
-                                                 (("--instrument", "anthropic"), ["anthropic"])])
-def test_the_instrumented_sdks_are_recorded_in_run_start(isolated_workspace: Path, flags: tuple[str, ...],
-                                                         recorded: list[str]) -> None:
+@pytest.mark.parametrize(("flags", "recorded"), [((), "all"), (("--capture-http", "off"), "off"),
+                                                 (("--capture-http", "llm"), "llm")])
+def test_the_http_capture_is_recorded_in_run_start(isolated_workspace: Path, flags: tuple[str, ...],
+                                                   recorded: str) -> None:
     (isolated_workspace / "app.py").write_text("print('ran')\n")
     code, output = trace("-q", *flags, "app.py")
     assert code == 0, output
     [path] = (isolated_workspace / "debug" / "traces").glob("*.jsonl")
     start = next(e for e in map(json.loads, path.read_text().splitlines()) if e["event_type"] == "run_start")
-    assert start["attrs"]["config"]["instrument"] == recorded
+    assert start["attrs"]["config"]["capture_http"] == recorded
 
 
 def test_an_ai_app_takes_no_arguments_of_its_own(isolated_workspace: Path) -> None:

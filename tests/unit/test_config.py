@@ -300,7 +300,7 @@ ENV_SAMPLES = {
     "redact_keys": ("session_token,cookie", ("session_token", "cookie")),
     "redact_patterns": (r"sk-[a-z]+", (r"sk-[a-z]+",)),
     "price_overrides": ('{"my-model": {"input": 1, "output": 2.5}}', {"my-model": {"input": 1.0, "output": 2.5}}),
-    "instrument": ("anthropic", ("anthropic",)),
+    "capture_http": ("llm", "llm"),
 }
 
 
@@ -418,10 +418,9 @@ def test_a_redact_key_without_ascii_letters_or_digits_is_a_bad_value():
     assert "no ASCII letter or digit" in str(error.value)
 
 
-def test_instrument_names_only_the_sdks_we_instrument(tmp_path):
-    settings = load_settings({"NAMEL3SS_DEBUG_INSTRUMENT": "[]"}, tmp_path).settings
-    assert settings.instrument == ()
-    assert load_settings({}, tmp_path).settings.instrument == ("openai", "anthropic")
+def test_capture_http_is_all_llm_or_off(tmp_path):
+    assert load_settings({}, tmp_path).settings.capture_http == "all"
+    assert load_settings({"NAMEL3SS_DEBUG_CAPTURE_HTTP": "off"}, tmp_path).settings.capture_http == "off"
     with pytest.raises(ConfigError) as error:
-        load_settings({"NAMEL3SS_DEBUG_INSTRUMENT": "openai,langchain"}, tmp_path)
-    assert '"langchain" is not an SDK namel3ss-debug instruments' in str(error.value)
+        load_settings({"NAMEL3SS_DEBUG_CAPTURE_HTTP": "some"}, tmp_path)
+    assert 'capture_http = "some": expected a non-empty string ("all", "llm" or "off")' in str(error.value)

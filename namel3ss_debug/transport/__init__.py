@@ -1,0 +1,49 @@
+"""HTTP requests recorded and replayed at the client, whatever SDK or framework makes them.
+
+`capture_http()` arranges for the HTTP clients to be hooked when the app imports them (at once if it
+already has): httpx and httpx2 at their transports, requests at its adapter. Nothing is imported on
+the app's behalf. What a run records is its `capture_http` setting, read at each request: `all`
+(LLM API calls as `llm` spans, other requests as `http` spans), `llm`, or `off`. A rerun answers
+every request, whatever the setting. A hook point a client version lacks is named in one warning on
+stderr; a failure while hooking is reported the same way and never reaches the app.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from types import ModuleType
+
+CLIENTS = {"httpx": "httpx_hook", "httpx2": "httpx_hook", "requests": "requests_hook"}  # module -> its hook here
+
+_installed = False
+
+
+def capture_http() -> None:
+    """Hook the HTTP clients the app imports, from now on. Idempotent."""
+    global _installed
+    if _installed:
+        return
+    _installed = True
+    from .imports import when_imported  # noqa: PLC0415 - importlib.abc: not at the package's import
+
+    for name in CLIENTS:
+        when_imported(name, _installer(name))
+
+
+def _installer(name: str):  # noqa: ANN202 - a callback for when_imported
+    def install(module: ModuleType) -> None:
+        try:
+            hook = importlib.import_module(f"{__name__}.{CLIENTS[name]}")
+            missing = hook.install(module)
+        except Exception as exc:  # the client changed under us: its requests go unrecorded, the app goes on
+            missing = [f"all ({type(exc).__name__}: {exc})"]
+        if missing and sys.stderr is not None:  # no stderr (pythonw): nothing to say it on, and no error
+            version = getattr(module, "__version__", "?")
+            print(f"namel3ss-debug: {name} {version}: requests not recorded: {', '.join(missing)} "
+                  "(this version lacks the hook point)", file=sys.stderr)
+
+    return install
+
+
+__all__ = ["capture_http", "CLIENTS"]

@@ -1,0 +1,87 @@
+"""LLM APIs recognised in HTTP requests, and decoded: pure functions of what crossed the wire.
+
+`recognise(method, host, path, body)` names the API a request calls, by its path and the shape of
+its body, at any host: an OpenAI-compatible server on `127.0.0.1:8000` is recognised as well as
+`api.openai.com`. The `Api` it returns decodes that request (`request`), its response (`response`,
+or a stream's frames with `stream` and `is_token`), its errors (`error_message`), and makes a mocked
+response record (`mock`). Nothing here does I/O, imports beyond the stdlib, or raises on odd input.
+
+>>> api = recognise("POST", "api.groq.com", "/openai/v1/chat/completions", {"messages": []})
+>>> api.name, api.provider
+('openai.chat', 'groq')
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .anthropic import AnthropicMessages
+from .base import Api, BodyApi, Request
+from .gemini import GeminiGenerateContent, path_model
+from .hosts import hostname, openai_provider
+from .ollama import OllamaChat, OllamaGenerate
+from .openai_chat import OpenAIChat
+from .openai_completions import OpenAICompletions
+from .openai_embeddings import OpenAIEmbeddings
+from .openai_responses import OpenAIResponses
+
+__all__ = ["Api", "Request", "recognise"]
+
+_VERTEX_HOST = "aiplatform.googleapis.com"
+
+
+def recognise(method: str, host: str, path: str, body: Any) -> Api | None:
+    """The LLM API a request calls, or None when it is not an LLM call (a GET, `/v1/models`,
+    `/v1/messages/count_tokens`, `/v1/responses/{id}`, a body without the API's fields...).
+
+    `host` is lower case, maybe with a port; `path` has no query; `body` is the request's JSON.
+    """
+    if method.upper() != "POST" or not isinstance(body, dict):
+        return None
+    segments = path.rstrip("/").rsplit("/", 2)
+    last, before = segments[-1], segments[-2] if len(segments) > 1 else ""
+    if ":" in last:
+        return _gemini(host, path)
+    if before == "api":
+        return _ollama(last, body)
+    return _anthropic(last, body) or _openai(last, before, host, body)
+
+
+def _openai(last: str, before: str, host: str, body: dict[str, Any]) -> Api | None:
+    found = _openai_api(last, before, body)
+    return found(openai_provider(host)) if found is not None else None
+
+
+def _openai_api(last: str, before: str, body: dict[str, Any]) -> type[BodyApi] | None:
+    if last == "completions" and before == "chat":
+        return OpenAIChat if isinstance(body.get("messages"), list) else None
+    if last == "completions":
+        return OpenAICompletions if "prompt" in body else None
+    if last == "responses" and ("input" in body or "model" in body):
+        return OpenAIResponses
+    if last == "embeddings" and "input" in body:
+        return OpenAIEmbeddings
+    return None
+
+
+def _anthropic(last: str, body: dict[str, Any]) -> Api | None:
+    if last == "messages" and isinstance(body.get("messages"), list) and "max_tokens" in body:
+        return AnthropicMessages("anthropic")
+    return None
+
+
+def _gemini(host: str, path: str) -> Api | None:
+    if path_model(path) is None:
+        return None
+    # Vertex AI paths name a publisher (`/projects/P/locations/L/publishers/google/models/M`, or just
+    # `/publishers/google/models/M` with an express-mode API key); the Gemini API's never do.
+    vertex = hostname(host).endswith(_VERTEX_HOST) or "/publishers/" in path
+    return GeminiGenerateContent("vertex" if vertex else "gemini")
+
+
+def _ollama(last: str, body: dict[str, Any]) -> Api | None:
+    if last == "chat" and isinstance(body.get("messages"), list):
+        return OllamaChat("ollama")
+    if last == "generate" and "prompt" in body:
+        return OllamaGenerate("ollama")
+    return None

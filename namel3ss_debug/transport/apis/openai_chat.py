@@ -1,0 +1,104 @@
+"""OpenAI Chat Completions (`POST .../chat/completions`), as OpenAI and every OpenAI-compatible
+server speak it. A stream is `chat.completion.chunk`s ending with `data: [DONE]`; its tool calls come
+in pieces merged by their `index` (id and name first, then the arguments in parts)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from .base import BodyApi
+from .records import json_record, sse_record
+from .usage import openai_usage
+from .values import data_of, field, first_choice, identified, items, last_found, put, text
+
+_MOCK_ID = "chatcmpl-mock"
+_MOCK_USAGE = {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0}
+
+
+@dataclass(frozen=True)
+class OpenAIChat(BodyApi):
+    """`openai.chat`: Chat Completions."""
+
+    name: ClassVar[str] = "openai.chat"
+
+    def response(self, body: Any) -> dict[str, Any]:
+        choice = first_choice(field(body, "choices"))
+        message = field(choice, "message")
+        outputs: dict[str, Any] = {}
+        put(outputs, "text", text(field(message, "content")))
+        calls = [_tool_call(call) for call in items(field(message, "tool_calls"))]
+        legacy = field(message, "function_call")  # the deprecated `functions` parameter's answer
+        if isinstance(legacy, dict):
+            calls.append(_tool_call({"function": legacy}))
+        if calls:
+            outputs["tool_calls"] = calls
+        put(outputs, "finish_reason", text(field(choice, "finish_reason")))
+        put(outputs, "usage", openai_usage(field(body, "usage")))
+        return identified(outputs, body)
+
+    def stream(self, frames: list[dict[str, Any]]) -> dict[str, Any]:
+        chunks = [data for data in map(data_of, frames) if data is not None]
+        choices = [first_choice(field(chunk, "choices")) for chunk in chunks]
+        deltas = [field(choice, "delta") for choice in choices]
+        parts = [delta["content"] for delta in deltas if text(field(delta, "content")) is not None]
+        outputs: dict[str, Any] = {"text": "".join(parts)} if parts else {}
+        calls = _merged_calls(deltas)
+        if calls:
+            outputs["tool_calls"] = calls
+        put(outputs, "finish_reason", last_found(text(field(choice, "finish_reason")) for choice in choices))
+        put(outputs, "usage", last_found(openai_usage(field(chunk, "usage")) for chunk in chunks))
+        return identified(outputs, chunks[0] if chunks else None)
+
+    def is_token(self, frame: dict[str, Any]) -> bool:
+        delta = field(first_choice(field(data_of(frame), "choices")), "delta")
+        return bool(text(field(delta, "content")) or items(field(delta, "tool_calls")))
+
+    def mock(self, value: str, model: str | None, streamed: bool) -> dict[str, Any]:
+        if not streamed:
+            message = {"role": "assistant", "content": value, "refusal": None}
+            return json_record({**_mock_envelope(model, "chat.completion"), "usage": dict(_MOCK_USAGE),
+                                "choices": [{"index": 0, "message": message, "finish_reason": "stop",
+                                             "logprobs": None}]})
+        deltas = [({"role": "assistant", "content": ""}, None), ({"content": value}, None), ({}, "stop")]
+        chunks = [{**_mock_envelope(model, "chat.completion.chunk"),
+                   "choices": [{"index": 0, "delta": delta, "finish_reason": finish, "logprobs": None}]}
+                  for delta, finish in deltas]
+        chunks[-1]["usage"] = dict(_MOCK_USAGE)
+        return sse_record([*({"data": chunk} for chunk in chunks), {"data": "[DONE]"}])
+
+
+def _tool_call(call: dict[str, Any]) -> dict[str, Any]:
+    """`{"id", "name", "arguments"}` of an OpenAI tool call; the arguments are the JSON text as sent."""
+    return {"id": text(call.get("id")), "name": text(field(call, "function", "name")),
+            "arguments": field(call, "function", "arguments")}
+
+
+def _merged_calls(deltas: list[Any]) -> list[dict[str, Any]]:
+    """The tool calls streamed in pieces, merged by their `index` (by position when a server sends none)."""
+    calls: dict[int, dict[str, Any]] = {}
+    for delta in deltas:
+        for position, piece in enumerate(items(field(delta, "tool_calls"))):
+            index = piece.get("index")
+            _merge_call(calls.setdefault(index if type(index) is int else position, {}), piece)
+    return [_whole_call(call) for call in calls.values()]
+
+
+def _merge_call(call: dict[str, Any], piece: dict[str, Any]) -> None:
+    """Add a streamed tool-call piece: the first id and name found, the arguments concatenated."""
+    for key, value in (("id", piece.get("id")), ("name", field(piece, "function", "name"))):
+        if text(value) and not call.get(key):
+            call[key] = value
+    arguments = field(piece, "function", "arguments")
+    if isinstance(arguments, str) and isinstance(call.get("arguments", ""), str):
+        call["arguments"] = call.get("arguments", "") + arguments
+    elif arguments is not None:  # a server that sends the arguments whole, as an object
+        call["arguments"] = arguments
+
+
+def _whole_call(call: dict[str, Any]) -> dict[str, Any]:
+    return {"id": call.get("id"), "name": call.get("name"), "arguments": call.get("arguments", "")}
+
+
+def _mock_envelope(model: str | None, kind: str) -> dict[str, Any]:
+    return {"id": _MOCK_ID, "object": kind, "created": 0, "model": model or "mock"}

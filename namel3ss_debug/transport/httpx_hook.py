@@ -1,0 +1,227 @@
+"""httpx (and httpx2, its successor with the same API): every request seen at the transport.
+
+`HTTPTransport.handle_request` and `AsyncHTTPTransport.handle_async_request` are where every client
+sends, whoever built the client (an SDK, a framework, the app), so wrapping them there sees every
+door an SDK has (`create`, `with_raw_response`, `parse`, `beta.*`, streams...). The response's byte
+stream is wrapped, not read: the app reads it at its own pace, and the exchange sees each chunk as it
+passes. In a rerun the transport is not called at all: the recorded response is served instead.
+A client given a transport of its own (a mock transport, an aiohttp transport) is not seen.
+"""
+
+from __future__ import annotations
+
+import functools
+from types import ModuleType
+from typing import Any, Callable
+
+from ..tracer.api import get_tracer
+from .exchange import PLACEHOLDER_KEY, Exchange, Outgoing, open_exchange, served_record
+from .wire import body_chunks
+
+_MARK = "__namel3ss_debug__"
+
+
+def install(module: ModuleType) -> list[str]:
+    """Wrap the transports of `module` (httpx or httpx2); returns the hook points it lacks."""
+    missing = []
+    streams = _stream_types(module)
+    for class_name, method, wrap in (("HTTPTransport", "handle_request", _sync),
+                                     ("AsyncHTTPTransport", "handle_async_request", _async)):
+        owner = getattr(module, class_name, None)
+        original = getattr(owner, method, None)
+        if original is None or streams is None:
+            missing.append(f"{module.__name__}.{class_name}.{method}")
+        elif not getattr(original, _MARK, False):
+            setattr(owner, method, wrap(module, original, streams))
+    return missing
+
+
+def _sync(module: ModuleType, original: Callable[..., Any], streams: Any) -> Callable[..., Any]:
+    @functools.wraps(original)
+    def handle_request(self: Any, request: Any) -> Any:
+        tracer = get_tracer()
+        if tracer.run is None:
+            return original(self, request)
+        exchange = _opened(tracer, request, request.read())
+        if exchange is None:
+            return original(self, request)
+        if exchange.answer is not None:
+            return _replayed(module, exchange, streams)
+        _drop_placeholder(request)
+        try:
+            response = original(self, request)
+        except BaseException as exc:
+            exchange.finish(exc)
+            raise
+        return _recorded(response, exchange, streams)
+
+    setattr(handle_request, _MARK, True)
+    return handle_request
+
+
+def _async(module: ModuleType, original: Callable[..., Any], streams: Any) -> Callable[..., Any]:
+    @functools.wraps(original)
+    async def handle_async_request(self: Any, request: Any) -> Any:
+        tracer = get_tracer()
+        if tracer.run is None:
+            return await original(self, request)
+        exchange = _opened(tracer, request, await request.aread())
+        if exchange is None:
+            return await original(self, request)
+        if exchange.answer is not None:
+            return _replayed(module, exchange, streams)
+        _drop_placeholder(request)
+        try:
+            response = await original(self, request)
+        except BaseException as exc:
+            exchange.finish(exc)
+            raise
+        return _recorded(response, exchange, streams)
+
+    setattr(handle_async_request, _MARK, True)
+    return handle_async_request
+
+
+def _opened(tracer: Any, request: Any, body: bytes) -> Exchange | None:
+    """The request's exchange; a failure of ours leaves the request untraced (and stops a rerun,
+    whose network must stay closed)."""
+    try:
+        url = request.url
+        outgoing = Outgoing(request.method.upper(), url.scheme, url.netloc.decode("ascii", "replace"), url.path,
+                            url.query.decode("ascii", "replace"),
+                            {name.lower(): value for name, value in request.headers.items()}, body)
+        return open_exchange(tracer, outgoing)
+    except Exception as exc:
+        return _our_failure(tracer, exc)
+
+
+def _our_failure(tracer: Any, exc: Exception) -> None:
+    if tracer.replay is not None:
+        from ..rerun.errors import RerunStop  # noqa: PLC0415 - only a rerun gets here
+
+        raise RerunStop(f"namel3ss-debug could not answer an HTTP request: {type(exc).__name__}: {exc}") from exc
+    if tracer.run is not None:
+        tracer.run.recorder.note_failure(exc)
+    return None
+
+
+def _recorded(response: Any, exchange: Exchange, streams: Any) -> Any:
+    exchange.received(response.status_code, response.headers)
+    response.stream = streams.recording(response.stream, exchange)
+    return response
+
+
+def _replayed(module: ModuleType, exchange: Exchange, streams: Any) -> Any:
+    """The rerun's answer as the transport's response: read through the same exchange as a live one,
+    so its span says what the recorded span said."""
+    try:
+        exchange.answer.prepare(exchange.span)
+        record = served_record(exchange)
+    except BaseException as exc:  # a recorded transport error (a timeout, a refused connection), raised again
+        exchange.finish(exc)
+        raise
+    headers = record.get("headers") if isinstance(record.get("headers"), dict) else {}
+    exchange.received(record["status"], headers)
+    body = streams.replayed(list(body_chunks(record)))
+    return module.Response(record["status"], headers=headers, stream=streams.recording(body, exchange),
+                           extensions={"http_version": b"HTTP/1.1"})
+
+
+def _drop_placeholder(request: Any) -> None:
+    """A rerun's placeholder key is never sent: a request that goes live (`--on-miss live`) goes without it."""
+    for name, value in list(request.headers.items()):
+        if PLACEHOLDER_KEY in value:
+            del request.headers[name]
+
+
+# -- the body streams --------------------------------------------------------------------------------
+class _Streams:
+    """The stream classes for one httpx module (its clients check `isinstance` against its own bases)."""
+
+    def __init__(self, recording: type, replayed: type):
+        self.recording, self.replayed = recording, replayed
+
+
+_STREAMS: dict[str, _Streams] = {}
+
+
+def _stream_types(module: ModuleType) -> _Streams | None:
+    sync_base, async_base = getattr(module, "SyncByteStream", None), getattr(module, "AsyncByteStream", None)
+    if sync_base is None or async_base is None:
+        return None
+    if module.__name__ not in _STREAMS:
+        bases = (sync_base, async_base)
+        _STREAMS[module.__name__] = _Streams(type("RecordingStream", (_Recording, *bases), {}),
+                                             type("ReplayedBody", (_ReplayedBody, *bases), {}))
+    return _STREAMS[module.__name__]
+
+
+class _Recording:
+    """The response's byte stream, passed through to the app as it reads it; each chunk is shown to
+    the exchange, which ends the span when the body ends, fails or is closed."""
+
+    def __init__(self, inner: Any, exchange: Exchange):
+        self._inner, self._exchange = inner, exchange
+
+    def __iter__(self) -> Any:
+        try:
+            for chunk in self._inner:
+                self._exchange.chunk(chunk)
+                yield chunk
+        except GeneratorExit:
+            self._exchange.finish(early=True)
+            raise
+        except BaseException as exc:
+            self._exchange.finish(exc)
+            raise
+        self._exchange.finish()
+
+    async def __aiter__(self) -> Any:
+        try:
+            async for chunk in self._inner:
+                self._exchange.chunk(chunk)
+                yield chunk
+        except GeneratorExit:
+            self._exchange.finish(early=True)
+            raise
+        except BaseException as exc:
+            self._exchange.finish(exc)
+            raise
+        self._exchange.finish()
+
+    def close(self) -> None:
+        try:
+            self._inner.close()
+        finally:
+            self._exchange.finish(early=True)  # a no-op once the body ended
+
+    async def aclose(self) -> None:
+        try:
+            await self._inner.aclose()
+        finally:
+            self._exchange.finish(early=True)
+
+    def __del__(self) -> None:  # dropped unread: the span ends, marked closed early
+        exchange = self.__dict__.get("_exchange")
+        if exchange is not None and not exchange.done:
+            exchange.finish(early=True)
+
+
+class _ReplayedBody:
+    """A recorded body served a frame at a time (a stream) or whole."""
+
+    def __init__(self, chunks: list[bytes]):
+        self._chunks = chunks
+
+    def __iter__(self) -> Any:
+        yield from self._chunks
+
+    async def __aiter__(self) -> Any:
+        for chunk in self._chunks:
+            yield chunk
+
+    def close(self) -> None:
+        pass
+
+    async def aclose(self) -> None:
+        pass

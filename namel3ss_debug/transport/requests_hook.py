@@ -1,0 +1,135 @@
+"""requests: every request seen at `HTTPAdapter.send`, where every `requests` call and `Session` sends.
+
+The response's raw stream is wrapped, not read: `requests` reads it (all of it, or as the app iterates
+with `stream=True`) through the wrapper, which shows each decoded chunk to the exchange. In a rerun
+the adapter does not send: the recorded response is built by the adapter's own `build_response`.
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+from types import ModuleType
+from typing import Any, Callable
+from urllib.parse import urlsplit
+
+from ..tracer.api import get_tracer
+from .exchange import PLACEHOLDER_KEY, Exchange, Outgoing, open_exchange, served_record
+from .httpx_hook import _our_failure
+from .wire import body_bytes
+
+_MARK = "__namel3ss_debug__"
+
+
+def install(module: ModuleType) -> list[str]:
+    """Wrap `requests.adapters.HTTPAdapter.send`; returns the hook points this version lacks."""
+    adapter = getattr(getattr(module, "adapters", None), "HTTPAdapter", None)
+    original = getattr(adapter, "send", None)
+    if original is None or not hasattr(adapter, "build_response"):
+        return ["requests.adapters.HTTPAdapter.send"]
+    if not getattr(original, _MARK, False):
+        adapter.send = _send(original)
+    return []
+
+
+def _send(original: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(original)
+    def send(self: Any, request: Any, *args: Any, **kwargs: Any) -> Any:
+        tracer = get_tracer()
+        if tracer.run is None:
+            return original(self, request, *args, **kwargs)
+        exchange = _opened(tracer, request)
+        if exchange is None:
+            return original(self, request, *args, **kwargs)
+        if exchange.answer is not None:
+            return _replayed(self, request, exchange)
+        for name in [name for name, value in request.headers.items() if PLACEHOLDER_KEY in str(value)]:
+            del request.headers[name]
+        try:
+            response = original(self, request, *args, **kwargs)
+        except BaseException as exc:
+            exchange.finish(exc)
+            raise
+        return _recorded(response, exchange)
+
+    setattr(send, _MARK, True)
+    return send
+
+
+def _opened(tracer: Any, request: Any) -> Exchange | None:
+    try:
+        url = urlsplit(request.url)
+        body = request.body
+        data = body.encode("utf-8") if isinstance(body, str) else body if isinstance(body, bytes) else b""
+        outgoing = Outgoing(str(request.method).upper(), url.scheme, url.netloc.rsplit("@", 1)[-1], url.path or "/",
+                            url.query, {str(k).lower(): str(v) for k, v in request.headers.items()}, data)
+        return open_exchange(tracer, outgoing)
+    except Exception as exc:
+        return _our_failure(tracer, exc)
+
+
+def _recorded(response: Any, exchange: Exchange) -> Any:
+    # requests undoes the content encoding as it reads: the exchange sees the body the app gets.
+    exchange.received(response.status_code, {k.lower(): v for k, v in response.headers.items()
+                                             if k.lower() != "content-encoding"})
+    response.raw = _RawBody(response.raw, exchange)
+    return response
+
+
+def _replayed(adapter: Any, request: Any, exchange: Exchange) -> Any:
+    try:
+        exchange.answer.prepare(exchange.span)
+        record = served_record(exchange)
+    except BaseException as exc:
+        exchange.finish(exc)
+        raise
+    from urllib3 import HTTPResponse  # noqa: PLC0415 - requests' own dependency
+
+    headers = record.get("headers") if isinstance(record.get("headers"), dict) else {}
+    raw = HTTPResponse(body=io.BytesIO(body_bytes(record)), headers=headers, status=record["status"],
+                       preload_content=False, decode_content=True)
+    response = adapter.build_response(request, raw)
+    return _recorded(response, exchange)
+
+
+class _RawBody:
+    """urllib3's response, as `requests` reads it (`stream()`, `read()`), each piece shown to the exchange."""
+
+    def __init__(self, raw: Any, exchange: Exchange):
+        self._raw, self._exchange = raw, exchange
+
+    def stream(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            for chunk in self._raw.stream(*args, **kwargs):
+                self._exchange.chunk(chunk)
+                yield chunk
+        except GeneratorExit:
+            self._exchange.finish(early=True)
+            raise
+        except BaseException as exc:
+            self._exchange.finish(exc)
+            raise
+        self._exchange.finish()
+
+    def read(self, amt: Any = None, *args: Any, **kwargs: Any) -> Any:
+        try:
+            data = self._raw.read(amt, *args, **kwargs)
+        except BaseException as exc:
+            self._exchange.finish(exc)
+            raise
+        if data:
+            self._exchange.chunk(data)
+        if not data or amt is None:
+            self._exchange.finish()
+        return data
+
+    def close(self) -> None:
+        try:
+            self._raw.close()
+        finally:
+            self._exchange.finish(early=True)
+
+    def __getattr__(self, name: str) -> Any:
+        if name in ("_raw", "_exchange"):
+            raise AttributeError(name)
+        return getattr(self._raw, name)

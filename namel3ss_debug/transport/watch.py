@@ -1,0 +1,69 @@
+"""LLM traffic the transport hooks did not see: a known LLM host looked up, or an LLM API request sent
+through `http.client` (urllib, the namel3ss runtime's adapters, anything not on httpx or requests).
+
+An audit hook (`sys.addaudithook`, which cannot be removed) listens for `socket.getaddrinfo` and
+`http.client.send` while a run is active, and notes them on the run; `run_end` carries what it saw
+(`attrs.llm_traffic`), and `trace`'s summary warns when a run talked to an LLM API and recorded no
+`llm` span. The hook costs a dictionary lookup per audit event.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+KNOWN_LLM_HOSTS = frozenset({
+    "api.openai.com", "api.anthropic.com", "generativelanguage.googleapis.com", "aiplatform.googleapis.com",
+    "api.groq.com", "api.together.xyz", "api.together.ai", "openrouter.ai", "api.mistral.ai", "api.cohere.com",
+    "api.cohere.ai", "api.deepseek.com", "api.x.ai", "api.fireworks.ai", "api.perplexity.ai",
+    "inference.cerebras.ai", "api.cerebras.ai", "router.huggingface.co", "api-inference.huggingface.co",
+})
+LLM_PATH_ENDINGS = ("/chat/completions", "/responses", "/completions", "/embeddings", "/messages",
+                    ":generateContent", ":streamGenerateContent", "/api/chat", "/api/generate")
+_EVENTS = frozenset({"socket.getaddrinfo", "http.client.send"})
+
+_installed = False
+_current: Any = None  # the run that notes what is seen (its `llm_traffic` dict), or None
+
+
+def watch(run: Any) -> None:
+    """Note the LLM traffic of `run` from now until `unwatch()`."""
+    global _installed, _current
+    _current = run
+    if not _installed:
+        _installed = True
+        sys.addaudithook(_heard)
+
+
+def unwatch(run: Any) -> None:
+    global _current
+    if _current is run:
+        _current = None
+
+
+def _heard(event: str, args: tuple[Any, ...]) -> None:
+    if event not in _EVENTS or _current is None:
+        return
+    try:
+        if event == "socket.getaddrinfo":
+            host = args[0].decode() if isinstance(args[0], bytes) else args[0]
+            if isinstance(host, str) and host.lower() in KNOWN_LLM_HOSTS:
+                _note("hosts", host.lower())
+        else:
+            _heard_send(args)
+    except Exception:  # an audit hook must never fail the app's call
+        pass
+
+
+def _heard_send(args: tuple[Any, ...]) -> None:
+    connection, data = args[0], args[1]
+    if not isinstance(data, (bytes, bytearray)) or not data[:5].upper().startswith(b"POST "):
+        return
+    target = bytes(data[5:data.find(b" ", 5)]).decode("ascii", "replace").split("?", 1)[0]
+    if target.endswith(LLM_PATH_ENDINGS):
+        _note("unrecorded", f"POST {getattr(connection, 'host', '?')}:{getattr(connection, 'port', '?')}{target}")
+
+
+def _note(kind: str, value: str) -> None:
+    seen = _current.llm_traffic.setdefault(kind, {})
+    seen[value] = seen.get(value, 0) + 1
