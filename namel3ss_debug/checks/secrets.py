@@ -13,6 +13,7 @@ from ..tracer.patterns import REDACTED
 from ..tracer.redact import Redactor
 
 _PAYLOAD = ("inputs", "outputs", "error", "attrs")
+_PACKAGES = "attrs.packages"  # run_start's versions, by distribution name: names, not secrets
 
 
 class SecretFinder:
@@ -55,7 +56,8 @@ class SecretFinder:
             return path if self._redactor.redact(value, pairs=True) != value else None
         for key, item in value.items():
             inner = f"{path}.{self._redactor.redact_text(str(key), pairs=True)}"
-            if self._redactor.is_sensitive_key(key) and isinstance(item, str) and item and not _marker(item):
+            sensitive = self._redactor.is_sensitive_key(key) and path != _PACKAGES  # `tiktoken` is a package
+            if sensitive and isinstance(item, str) and item and not _marker(item):
                 return inner
             found = self._walk(item, inner)
             if found is not None:

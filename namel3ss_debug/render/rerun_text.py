@@ -56,7 +56,8 @@ def _counts(report: RerunReport) -> str:
 
 
 def _miss(miss: Any) -> list[Text]:
-    lines = [Text(visible(f"miss          {miss.call} at {miss.path}: {miss.why}"), style="red")]
+    where = f" at {miss.path}" if miss.path != "-" else ""
+    lines = [Text(visible(f"miss          {miss.call}{where}: {miss.why}"), style="red")]
     if miss.inputs is not None:
         lines.append(Text(visible(f"  inputs      {short_repr(miss.inputs, 120)}")))
     if not miss.candidates:
@@ -65,8 +66,11 @@ def _miss(miss: Any) -> list[Text]:
         lines.append(Text(visible(f"  nearest {number}   {candidate.key} ({candidate.where}) at {candidate.path}")))
         for reason in candidate.reasons:
             lines.append(Text(visible(f"                - {reason}")))
-    lines.append(Text("  run it for real with --on-miss live, or give it an answer with --mock "
-                      f"'{miss.call}=JSON'", style="dim"))
+    if miss.path == "-":  # a connection outside the HTTP hooks: nothing a mock could answer
+        lines.append(Text("  let it through with --on-miss live", style="dim"))
+    else:
+        lines.append(Text("  run it for real with --on-miss live, or give it an answer with --mock "
+                          f"'{miss.call}=JSON'", style="dim"))
     return lines
 
 

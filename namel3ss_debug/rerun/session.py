@@ -211,6 +211,15 @@ class Rerun:
                 return mock
         return None
 
+    def refused(self, address: str) -> ReplayMiss:
+        """A connection made in the rerun by a client the HTTP hooks do not know (urllib, a raw
+        socket): the network is closed, so it is a miss with no recorded call to offer."""
+        miss = Miss(f"connect {address}", "-", None, "the network is closed during a rerun, and this connection "
+                    "was made outside the recorded HTTP clients (httpx, requests, aiohttp)")
+        with self._lock:
+            self.tally.misses.append(miss)
+        return ReplayMiss(f"{miss.call}: {miss.why}", miss)
+
     def _miss(self, pending: PendingCall) -> ReplayMiss:
         live = pending.live
         candidates = nearest(self.recording, live, self._served, self.match == "inputs")

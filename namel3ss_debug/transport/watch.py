@@ -1,10 +1,13 @@
-"""LLM traffic the transport hooks did not see: a known LLM host looked up, or an LLM API request sent
-through `http.client` (urllib, the namel3ss runtime's adapters, anything not on httpx or requests).
+"""Network traffic the client hooks do not see.
 
-An audit hook (`sys.addaudithook`, which cannot be removed) listens for `socket.getaddrinfo` and
-`http.client.send` while a run is active, and notes them on the run; `run_end` carries what it saw
-(`attrs.llm_traffic`), and `trace`'s summary warns when a run talked to an LLM API and recorded no
-`llm` span. The hook costs a dictionary lookup per audit event.
+An audit hook (`sys.addaudithook`, which cannot be removed) listens while a run is active:
+- for `socket.getaddrinfo` of a known LLM host and `http.client.send` of a request to an LLM API path
+  (urllib, or any client on `http.client`), which it notes on the run: `run_end` carries them
+  (`attrs.llm_traffic`), and `trace`'s summary warns when a run talked to an LLM API and recorded no
+  `llm` span;
+- in a rerun, for `socket.connect` to an internet address, which it refuses (a miss, under
+  `--on-miss error`): the network stays closed even for a client the hooks do not know.
+The hook costs a set lookup per audit event.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ KNOWN_LLM_HOSTS = frozenset({
 })
 LLM_PATH_ENDINGS = ("/chat/completions", "/responses", "/completions", "/embeddings", "/messages",
                     ":generateContent", ":streamGenerateContent", "/api/chat", "/api/generate")
-_EVENTS = frozenset({"socket.getaddrinfo", "http.client.send"})
+_EVENTS = frozenset({"socket.getaddrinfo", "http.client.send", "socket.connect"})
 
 _installed = False
 _current: Any = None  # the run that notes what is seen (its `llm_traffic` dict), or None
@@ -44,6 +47,9 @@ def unwatch(run: Any) -> None:
 def _heard(event: str, args: tuple[Any, ...]) -> None:
     if event not in _EVENTS or _current is None:
         return
+    if event == "socket.connect":
+        _connecting(args)
+        return
     try:
         if event == "socket.getaddrinfo":
             host = args[0].decode() if isinstance(args[0], bytes) else args[0]
@@ -62,6 +68,21 @@ def _heard_send(args: tuple[Any, ...]) -> None:
     target = bytes(data[5:data.find(b" ", 5)]).decode("ascii", "replace").split("?", 1)[0]
     if target.endswith(LLM_PATH_ENDINGS):
         _note("unrecorded", f"POST {getattr(connection, 'host', '?')}:{getattr(connection, 'port', '?')}{target}")
+
+
+def _connecting(args: tuple[Any, ...]) -> None:
+    """In a rerun that stops on a miss, a connection to an internet address is one: refused."""
+    import socket  # noqa: PLC0415 - loaded already: a socket is connecting
+
+    from ..tracer.api import get_tracer  # noqa: PLC0415 - the tracer sits below
+
+    replay = get_tracer().replay
+    sock, address = args[0], args[1]
+    if replay is None or getattr(replay, "on_miss", "live") != "error" \
+            or getattr(sock, "family", None) not in (socket.AF_INET, socket.AF_INET6):
+        return
+    host, port = address[0], address[1]
+    raise replay.refused(f"{host}:{port}")
 
 
 def _note(kind: str, value: str) -> None:

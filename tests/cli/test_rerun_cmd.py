@@ -161,12 +161,14 @@ def test_a_call_the_recording_does_not_have_is_a_miss_with_the_nearest_candidate
     assert "Traceback" not in done.stderr
 
 
-def test_on_miss_live_runs_the_new_call_and_the_run_completes(tmp_path):
+def test_on_miss_live_runs_the_new_call_and_the_run_completes_but_is_not_reproduced(tmp_path):
     _, recorded = changed_app(tmp_path)
     done = command("replay", str(recorded), "--rerun", "--on-miss", "live", "-o", str(tmp_path / "new"),
                    "--format", "json", cwd=tmp_path)
-    assert done.returncode == 0, done.stderr
+    assert done.returncode == 1, done.stderr
     report = report_of(done.stdout)
+    assert report["reproduced"] is False
+    assert report["not_reproduced"] == "3 call(s) ran live instead of being answered from the recording"
     assert report["counts"]["live"] == 3 and report["counts"]["missed"] == 0
     assert report["new_ending"]["status"] == "completed"
     assert "A: Sunlight frees electrons" in done.stderr

@@ -31,3 +31,9 @@ def test_configured_patterns_and_keys_count():
 
 def test_envelope_fields_are_not_searched():
     assert SecretFinder().find({"name": KEY, "outputs": "fine"}) is None
+
+
+def test_a_package_whose_name_looks_like_a_key_is_not_a_secret():
+    start = {"event_type": "run_start", "attrs": {"packages": {"tiktoken": "0.14.0"}}}
+    assert SecretFinder().find(start) is None
+    assert SecretFinder().find({"inputs": {"tiktoken": "0.14.0"}}) == "inputs.tiktoken"
