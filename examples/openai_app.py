@@ -4,7 +4,7 @@ It asks the model a question with a `get_weather` tool, runs the tool the model 
 again with the tool's result. The model is a stub server on 127.0.0.1 that this script starts
 (examples/llm_stub_server.py), so it runs offline; `--base-url` points it at another server.
 
-    pip install 'namel3ss-debug[openai]'
+    pip install namel3ss-debug openai
     namel3ss-debug trace examples/openai_app.py
     namel3ss-debug trace examples/openai_app.py --stream --question "Is it warm in Lisbon?"
     namel3ss-debug replay debug/traces --rerun          # no request reaches the server

@@ -22,7 +22,7 @@ from urllib.parse import parse_qsl, urlencode
 from ..tracer.core import Tracer
 from ..tracer.events import where_now
 from . import apis
-from .wire import decoded, frames_of, kept_body, request_body
+from .wire import decoded, ends_stream, frames_of, kept_body, request_body
 
 KEPT_HEADERS = ("content-type", "retry-after", "retry-after-ms", "x-should-retry", "request-id", "x-request-id")
 KEPT_HEADER_PREFIXES = ("openai-", "anthropic-", "x-ratelimit-", "ratelimit-", "x-goog-")
@@ -93,6 +93,7 @@ class Exchange:
     chunks: list[bytes] = field(default_factory=list)
     arrivals: list[int] = field(default_factory=list)  # ns after the start, per chunk
     size: int = 0
+    expected: int | None = None  # the body's length when the server said it (content-length)
     done: bool = False
 
     # -- the response ----------------------------------------------------------------------------
@@ -101,6 +102,8 @@ class Exchange:
         self.status = status
         self.headers = {name: value for name, value in headers.items() if _kept_header(name)}
         self.encoding = headers.get("content-encoding", "").strip().lower()
+        length = headers.get("content-length", "")
+        self.expected = int(length) if length.isdigit() else None
 
     def chunk(self, data: bytes) -> None:
         """A piece of the body as the client read it off the wire."""
@@ -137,7 +140,7 @@ class Exchange:
         ttft = self._first_token(data, kept)
         if ttft is not None:
             span.set_attribute("ttft_ms", round(ttft / 1e6, 3))
-        if early:
+        if early and not self._whole(kept):
             span.set_attribute("closed_early", True)
 
     def _body(self) -> tuple[bytes, dict[str, Any]]:
@@ -152,6 +155,14 @@ class Exchange:
                 self.headers["content-encoding"] = self.encoding
                 return data, {"bytes": data}
         return data, kept_body(data, self.headers.get("content-type", ""))
+
+    def _whole(self, kept: dict[str, Any]) -> bool:
+        """Whether the body had all come when the client closed it: SDKs close a stream at its last
+        event (`[DONE]`, `message_stop`), before the connection says the body ended."""
+        if self.expected is not None and self.size >= self.expected:
+            return True
+        frames = kept.get("frames")
+        return bool(frames) and ends_stream(frames[-1])
 
     def _meaning(self, kept: dict[str, Any]) -> dict[str, Any]:
         if self.status >= 400:

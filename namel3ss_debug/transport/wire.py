@@ -183,3 +183,20 @@ def _module(*names: str) -> Any:
         except ImportError:
             continue
     raise ValueError(f"{names[0]} is not installed")
+
+
+_LAST_EVENTS = frozenset({"message_stop", "response.completed", "response.incomplete", "response.failed", "error"})
+
+
+def ends_stream(frame: dict[str, Any]) -> bool:
+    """A frame that only comes last: OpenAI's `[DONE]`, Anthropic's `message_stop`, the Responses API's
+    `response.completed` (or incomplete, failed), Ollama's `done: true`, Gemini's chunk with a finish reason."""
+    data = frame.get("data")
+    if data == "[DONE]" or frame.get("event") in _LAST_EVENTS:
+        return True
+    if not isinstance(data, dict):
+        return False
+    if data.get("type") in _LAST_EVENTS or data.get("done") is True:
+        return True
+    candidates = data.get("candidates")
+    return isinstance(candidates, list) and any(isinstance(c, dict) and c.get("finishReason") for c in candidates)

@@ -1,10 +1,10 @@
-"""Fixtures for the SDK integration tests: the stand-in for the OpenAI and Anthropic HTTP APIs
+"""Fixtures for the SDK integration tests: the stand-in for the LLM HTTP APIs
 (examples/llm_stub_server.py) on 127.0.0.1, `namel3ss-debug` run in a subprocess as a user runs it,
-and a rerun inside this process.
+and a recording and a rerun inside this process.
 
 The apps the tests write read the stub's address and key from STUB_URL and STUB_KEY: neither is in
 their source or their argv, which a trace may hold (source lines in stack traces, argv as typed),
-so a key found in a trace can only have come through the instrumentation.
+so a key found in a trace can only have come through the recording of the HTTP requests.
 """
 
 from __future__ import annotations
@@ -120,49 +120,6 @@ class BrokenStreamServer(LocalServer):
                 self.connection.shutdown(socket.SHUT_RDWR)
 
         super().__init__(Handler, "broken-stream")
-
-
-class CannedServer(LocalServer):
-    """Answers every POST on 127.0.0.1 with `body` as JSON or, when the request asks for a stream, with
-    `events` as server-sent events (OpenAI's ended by `[DONE]`): a response no stub would send, such
-    as one with values an SDK version does not know."""
-
-    def __init__(self, body: dict[str, Any], events: list[dict[str, Any]]):
-        frames = sse_frames(events)
-        if not any("type" in e for e in events):
-            frames.append("data: [DONE]\n\n")
-        streamed, whole = "".join(frames).encode(), json.dumps(body).encode()
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class's name
-                pass
-
-            def do_POST(self) -> None:  # noqa: N802 - http.server's name
-                stream = json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0))).get("stream")
-                data = streamed if stream else whole
-                self.send_response(200)
-                self.send_header("Content-Type", "text/event-stream" if stream else "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-        super().__init__(Handler, "canned")
-
-
-@pytest.fixture
-def canned_server() -> Iterator[Callable[[dict[str, Any], list[dict[str, Any]]], CannedServer]]:
-    """`canned_server(body, events)`: a server that answers every call with them; stopped after the test."""
-    servers: list[CannedServer] = []
-
-    def start(body: dict[str, Any], events: list[dict[str, Any]]) -> CannedServer:
-        servers.append(CannedServer(body, events))
-        return servers[-1]
-
-    yield start
-    for server in servers:
-        server.stop()
 
 
 @pytest.fixture(scope="module")
@@ -313,7 +270,7 @@ def record_offline(start_stub: Callable[[], Any], new_cli: Callable[[Any], Cli])
     return record
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def dead_url(start_stub: Callable[[], Any]) -> str:
     """The address of a stub server that was started and stopped: nothing answers there."""
     server = start_stub()
@@ -323,15 +280,19 @@ def dead_url(start_stub: Callable[[], Any]) -> str:
 
 @pytest.fixture
 def rerun_in_process() -> Callable[[list[Event], Callable[[], Any]], tuple[Any, list[Event]]]:
-    """`rerun(events, app)`: run `app()` traced, its replayable calls answered from `events` as
-    `replay --rerun` answers them; returns what the app returned and the new run's events."""
-    from namel3ss_debug import get_tracer
+    """`rerun(events, app)`: run `app()` traced, its HTTP requests answered from `events` as
+    `replay --rerun` answers them; returns what the app returned and the new run's events.
+    The HTTP clients are hooked in this process (`namel3ss_debug.capture_http()`), so a test records
+    its `events` with `capture_events()` the same way."""
+    from namel3ss_debug import capture_http, get_tracer
     from namel3ss_debug.replay.timeline import timeline_of
     from namel3ss_debug.rerun.execute import recorded_form
     from namel3ss_debug.rerun.paths import PathTable
     from namel3ss_debug.rerun.recording import Recording
     from namel3ss_debug.rerun.session import Rerun
     from namel3ss_debug.testing.capture import capture_events
+
+    capture_http()
 
     def rerun(events: list[Event], app: Callable[[], Any]) -> tuple[Any, list[Event]]:
         tracer = get_tracer()

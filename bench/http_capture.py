@@ -1,0 +1,297 @@
+"""What recording LLM calls at the HTTP client adds to an openai call, against OpenTelemetry's httpx instrumentation.
+
+    python bench/http_capture.py               # 11 repeats x 3 modes, 200 calls + 60 streams a child: about 1.5 min
+    python bench/http_capture.py --quick       # 3 repeats, 40 calls + 12 streams a child: about 15 s
+    python bench/http_capture.py --repeats 15 --json      # JSON only on stdout
+    python bench/http_capture.py --dir /dev/shm           # the trace files on tmpfs
+    python bench/http_capture.py --wire whole             # the stub writes a stream in one send
+
+Sync `openai` calls (the SDK sends through `httpx2`) to examples/llm_stub_server.py on 127.0.0.1, served
+from a thread of this script, not of the process timed: `chat.completions.create(...)` (non-streamed)
+and `create(..., stream=True)` read to the end, a 99-word question echoed back, so a stream has 100
+content chunks (and a role chunk, a finish chunk and `[DONE]`). By default the stub writes a stream one
+server-sent event a send, chunked, as an API flushes each token (`--wire whole`: the example stub's
+single send). Every reply is checked against the echo, in every mode alike.
+
+Three modes, each a fresh interpreter (bench/http_capture_child.py), so no hook leaks between them:
+* plain: no tracing; neither namel3ss_debug nor opentelemetry is imported;
+* ours: a namel3ss-debug run (`configure(enabled=True, trace_output_dir=TMP)`, default settings,
+  redaction on) whose transport hook makes an `llm` span a call, the response body kept as read;
+* otel: OpenTelemetry's `HTTPX2ClientInstrumentor` (opentelemetry-instrumentation-httpx instruments
+  httpx2, the client openai uses), an SDK `TracerProvider`, a `BatchSpanProcessor` to an exporter that
+  keeps the spans in memory: the peer.
+
+Each repeat runs the three children in an order that rotates from one repeat to the next; inside a
+child, warm-up calls (not timed) come first, then rounds of a non-streamed and a streamed batch in
+alternating order, each call timed on its own and each batch with its flush (ours `tracer.flush()`,
+otel `force_flush()`). A child's figure for a kind is the median of its calls; the line's figure is the
+median over the repeats (min-max beside it); "added" is the median over the repeats of (mode - plain)
+within the same repeat. Beside them: the batch mean (every call, the flush and the writer's own writes
+included) and the CPU time of the child (all threads) per call. The script stops if a child fails,
+makes more or fewer requests than planned, or if what it recorded is not one completed span a call (ours:
+`llm_call_end` with the reply's text and, for a stream, every frame; otel: one exported span a call).
+What each line measures: bench/README.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import sys
+import tempfile
+import time
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+BENCH = Path(__file__).resolve().parent
+sys.path.insert(0, str(BENCH))
+sys.path.insert(0, str(BENCH.parent / "examples"))
+from analyze_throughput import GNU_TIME, progress, run_child  # noqa: E402
+from http_capture_child import KINDS  # noqa: E402
+from llm_stub_server import StubServer  # noqa: E402
+
+SCHEMA = "namel3ss-debug/bench-http-capture/1"
+MODES = ("plain", "ours", "otel")
+TARGETS = {  # name -> (figure, comparison, bound)
+    "create_added_ms": ("ours: added ms a non-streamed call", "<=", 0.3),
+    "stream_added_pct": ("ours: added % on a 100-chunk stream", "<=", 5.0),
+    "create_over_peer": ("ours / OTel, added on a non-streamed call", "<", 1.0),
+    "stream_over_peer": ("ours / OTel, added on a stream", "<", 1.0),
+}
+FULL = {"repeats": 11, "rounds": 4, "create": 50, "stream": 15, "warmup": 10}
+QUICK = {"repeats": 3, "rounds": 2, "create": 20, "stream": 6, "warmup": 5}
+
+
+class BenchStub(StubServer):
+    """The example stub; with `wire="events"` a streamed answer goes out one server-sent event a send,
+    with chunked transfer encoding, as an API sends each event when it is ready."""
+
+    def __init__(self, wire: str = "events"):
+        super().__init__()
+        if wire == "whole":
+            return
+        base = self._server.RequestHandlerClass
+
+        class Handler(base):  # type: ignore[misc, valid-type]
+            def _send(self, status: int, content_type: str, data: bytes) -> None:
+                if content_type != "text/event-stream":
+                    return super()._send(status, content_type, data)
+                self.send_response(status)
+                self.send_header("Content-Type", content_type)
+                self.send_header("Transfer-Encoding", "chunked")
+                self.end_headers()
+                for event in data.split(b"\n\n")[:-1]:
+                    piece = event + b"\n\n"
+                    self.wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece))
+                self.wfile.write(b"0\r\n\r\n")
+
+        self._server.RequestHandlerClass = Handler
+
+
+# ------------------------------------------------------------------------------ measuring
+
+def measure(root: Path, scratch: Path, plan: dict[str, int], wire: str) -> list[dict[str, Any]]:
+    """Every child of every repeat, in a rotating order; each child's JSON, its mode, repeat and peak RSS."""
+    stub = BenchStub(wire).start()
+    spec = {"url": stub.url, "rounds": plan["rounds"], "warmup": plan["warmup"],
+            "calls": {"create": plan["create"], "stream": plan["stream"]}}
+    expected = 2 * plan["warmup"] + plan["rounds"] * (plan["create"] + plan["stream"]) + 1
+    results = []
+    try:
+        for repeat in range(plan["repeats"]):
+            shift = repeat % len(MODES)
+            for mode in MODES[shift:] + MODES[:shift]:
+                progress(f"repeat {repeat + 1}/{plan['repeats']}: {mode}")
+                directory = Path(tempfile.mkdtemp(prefix=f"{mode}-", dir=root))
+                served = len(stub.requests)
+                argv = [sys.executable, str(BENCH / "http_capture_child.py"),
+                        json.dumps({**spec, "mode": mode, "shift": repeat, "root": str(directory)})]
+                child = run_child(argv, scratch)
+                if child.returncode != 0:
+                    raise SystemExit(f"FAILED (exit {child.returncode}): the {mode} child\n{child.stderr[-3000:]}")
+                if len(stub.requests) - served != expected:
+                    raise SystemExit(f"FAILED: the {mode} child made {len(stub.requests) - served} requests, "
+                                     f"expected {expected}")
+                del stub.requests[:], stub.seen_keys[:], stub.hits[:], stub.answers[:]
+                results.append({**json.loads(child.stdout), "repeat": repeat, "peak_rss_bytes": child.peak_rss_bytes})
+                remove_tree(directory)
+    finally:
+        stub.stop()
+    return results
+
+
+def remove_tree(directory: Path) -> None:
+    for path in sorted(directory.rglob("*"), reverse=True):
+        path.rmdir() if path.is_dir() else path.unlink()
+    directory.rmdir()
+
+
+# ------------------------------------------------------------------------------ figures
+
+def child_figures(result: dict[str, Any], kind: str) -> dict[str, float]:
+    """One child's ms a call for `kind`: the median call, the batch mean (flush included), CPU."""
+    batches = result["batches"][kind]
+    calls = sum(len(batch["calls_ns"]) for batch in batches)
+    return {"median": statistics.median(ns for batch in batches for ns in batch["calls_ns"]) / 1e6,
+            "mean": sum(batch["wall_ns"] for batch in batches) / calls / 1e6,
+            "cpu": sum(batch["cpu_ns"] for batch in batches) / calls / 1e6}
+
+
+def summarize(results: list[dict[str, Any]]) -> dict[str, Any]:
+    by_repeat: dict[int, dict[str, dict[str, Any]]] = {}
+    for result in results:
+        by_repeat.setdefault(result["repeat"], {})[result["mode"]] = result
+    lines: dict[str, Any] = {}
+    for kind in KINDS:
+        for mode in MODES:
+            per_repeat = [child_figures(r[mode], kind) for r in by_repeat.values()]
+            plain = [child_figures(r["plain"], kind) for r in by_repeat.values()]
+            line: dict[str, Any] = {}
+            for figure in ("median", "mean", "cpu"):
+                values = [f[figure] for f in per_repeat]
+                line[figure] = {"ms": statistics.median(values), "min": min(values), "max": max(values),
+                                "runs": [round(v, 4) for v in values]}
+                if mode != "plain":  # paired: each child against the plain child of its own repeat
+                    line[figure]["added_ms"] = statistics.median(f[figure] - p[figure] for f, p in zip(per_repeat, plain))
+            lines[f"{mode}/{kind}"] = line
+    ours = [r for r in results if r["mode"] == "ours"]
+    return {
+        "lines": lines,
+        "bytes_per_call": {kind: round(statistics.median(r["recorded"]["bytes_per_call"][kind] for r in ours))
+                           for kind in KINDS},
+        "peak_rss_mb": {mode: round(max(r["peak_rss_bytes"] for r in results if r["mode"] == mode) / 1e6, 1)
+                        for mode in MODES},
+        "stream_reads": statistics.median(r["chunks"] for r in results),
+    }
+
+
+def targets(summary: dict[str, Any]) -> list[dict[str, Any]]:
+    """The targets on the median-call figures (the batch-mean and CPU figures are shown beside them)."""
+    lines = summary["lines"]
+    added = {(mode, kind): lines[f"{mode}/{kind}"]["median"]["added_ms"] for mode in ("ours", "otel") for kind in KINDS}
+    values = {
+        "create_added_ms": added["ours", "create"],
+        "stream_added_pct": 100 * added["ours", "stream"] / lines["plain/stream"]["median"]["ms"],
+        "create_over_peer": added["ours", "create"] / added["otel", "create"] if added["otel", "create"] > 0 else None,
+        "stream_over_peer": added["ours", "stream"] / added["otel", "stream"] if added["otel", "stream"] > 0 else None,
+    }
+    if values["create_over_peer"] is None:  # the peer added nothing measurable: ours is below it only if ours did too
+        values["create_over_peer"] = 0.0 if added["ours", "create"] <= 0 else None
+    if values["stream_over_peer"] is None:
+        values["stream_over_peer"] = 0.0 if added["ours", "stream"] <= 0 else None
+    out = []
+    for name, (label, op, bound) in TARGETS.items():
+        value = values[name]
+        passed = None if value is None else value <= bound if op == "<=" else value < bound
+        out.append({"name": name, "label": label, "value": value, "comparison": op, "bound": bound, "passed": passed})
+    return out
+
+
+def environment(load_start: float | None) -> dict[str, Any]:
+    from namel3ss_debug.tracer import scan  # noqa: PLC0415 - the parent only; the children decide for themselves
+
+    return {"python": platform.python_version(), "platform": platform.platform(),
+            "namel3ss_debug": metadata.version("namel3ss-debug"), "openai": metadata.version("openai"),
+            "httpx2": metadata.version("httpx2"), "opentelemetry_sdk": metadata.version("opentelemetry-sdk"),
+            "otel_httpx": metadata.version("opentelemetry-instrumentation-httpx"), "c_prescan": scan.ACCELERATED,
+            "cpus_usable": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count(),
+            "loadavg_start": load_start, "loadavg_end": _loadavg(),
+            "rss_measured_by": "GNU time %M" if GNU_TIME else "os.wait4 ru_maxrss (floor: this script)"}
+
+
+def _loadavg() -> float | None:
+    return round(os.getloadavg()[0], 2) if hasattr(os, "getloadavg") else None
+
+
+# ------------------------------------------------------------------------------ output
+
+LABELS = {"plain": "plain (no tracing)", "ours": "ours (namel3ss-debug run)", "otel": "OTel httpx2 instrumentation"}
+KIND_LABELS = {"create": "non-streamed create()", "stream": "create(stream=True), 100 content chunks, read to the end"}
+
+
+def render(result: dict[str, Any]) -> str:
+    env, plan, summary = result["environment"], result["params"], result["summary"]
+    out = [f"HTTP capture: Python {env['python']}, openai {env['openai']} (httpx2 {env['httpx2']}), namel3ss-debug "
+           f"{env['namel3ss_debug']} (C pre-scan {'built' if env['c_prescan'] else 'NOT built'}), opentelemetry-sdk "
+           f"{env['opentelemetry_sdk']}, instrumentation-httpx {env['otel_httpx']}; {env['cpus_usable']} CPUs, "
+           f"load {env['loadavg_start']} at start, {env['loadavg_end']} at end; {result['wall_s']:.0f} s",
+           f"sync openai calls to the stub on 127.0.0.1 ({plan['wire']} wire: a stream arrived in "
+           f"{summary['stream_reads']:g} reads); a fresh process per mode and repeat, {plan['repeats']} repeats; "
+           f"a child: {plan['warmup']} + {plan['warmup']} warm-up calls, then {plan['rounds']} rounds of "
+           f"{plan['create']} calls and {plan['stream']} streams",
+           "ms a call: median over the repeats (min-max) of each child's median call; added: median over the "
+           "repeats of (mode - plain) in the same repeat; mean: batches with their flush; CPU: all threads",
+           f"{'line':<29} {'median call ms (min-max)':>25} {'added':>7} {'added %':>8} {'mean':>7} {'added':>7} "
+           f"{'CPU':>7} {'added':>7} {'bytes':>7} {'peak RSS':>9}"]
+    for kind in KINDS:
+        out.append(KIND_LABELS[kind])
+        for mode in MODES:
+            line = summary["lines"][f"{mode}/{kind}"]
+            median, mean, cpu = line["median"], line["mean"], line["cpu"]
+            cell = f"{median['ms']:.3f} ({median['min']:.3f}-{median['max']:.3f})"
+            rss = f"{summary['peak_rss_mb'][mode]:.0f} MB"
+            written = f"{summary['bytes_per_call'][kind]:,}" if mode == "ours" else "-"
+            if mode == "plain":
+                out.append(f"  {LABELS[mode]:<27} {cell:>25} {'':>7} {'':>8} {mean['ms']:>7.3f} {'':>7} "
+                           f"{cpu['ms']:>7.3f} {'':>7} {written:>7} {rss:>9}")
+                continue
+            pct = 100 * median["added_ms"] / summary["lines"][f"plain/{kind}"]["median"]["ms"]
+            out.append(f"  {LABELS[mode]:<27} {cell:>25} {median['added_ms']:>+7.3f} {pct:>+7.1f}% {mean['ms']:>7.3f} "
+                       f"{mean['added_ms']:>+7.3f} {cpu['ms']:>7.3f} {cpu['added_ms']:>+7.3f} {written:>7} {rss:>9}")
+        ours, otel = (summary["lines"][f"{mode}/{kind}"] for mode in ("ours", "otel"))
+        ratios = [f"{name} {ours[key]['added_ms'] / otel[key]['added_ms']:.2f}x" if otel[key]["added_ms"] > 0
+                  else f"{name} n/a (OTel added {otel[key]['added_ms']:+.3f})"
+                  for name, key in (("median call", "median"), ("mean", "mean"), ("CPU", "cpu"))]
+        out.append("  ours / OTel, added: " + ", ".join(ratios))
+    out.append("")
+    for t in result["targets"]:
+        verdict = "n/a" if t["passed"] is None else "PASS" if t["passed"] else "MISS"
+        value = "n/a" if t["value"] is None else f"{t['value']:.3f}"
+        out.append(f"{t['label']:<44} {value:>8}   {verdict} (target {t['comparison']} {t['bound']:g})")
+    return "\n".join(out)
+
+
+def clean_environment() -> None:
+    """Default settings in every child: no NAMEL3SS_DEBUG_* or OTEL_* variables (the cwd is set by the caller)."""
+    for key in [key for key in os.environ if key.startswith(("NAMEL3SS_DEBUG_", "OTEL_"))]:
+        del os.environ[key]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="3 repeats, 40 calls and 12 streams a child")
+    parser.add_argument("--repeats", type=int, default=None, help=f"repeats (default {FULL['repeats']})")
+    parser.add_argument("--wire", choices=("events", "whole"), default="events",
+                        help="a stream sent one event a send (default), or in one send")
+    parser.add_argument("--json", action="store_true", help="print the results as JSON only")
+    parser.add_argument("--dir", type=Path, default=None, help="where the trace files go (default: the temp dir)")
+    args = parser.parse_args(argv)
+    plan = dict(QUICK if args.quick else FULL)
+    if args.repeats is not None:
+        if args.repeats < 1:
+            parser.error("--repeats must be >= 1")
+        plan["repeats"] = args.repeats
+    clean_environment()
+    load_start = _loadavg()
+    began = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="n3d-http-capture-", dir=args.dir) as tmp:
+        root = Path(tmp).resolve()
+        scratch = root / "scratch"
+        scratch.mkdir()
+        os.chdir(scratch)  # no workspace file (.namel3ss/debug.json) above a temporary directory
+        results = measure(root, scratch, plan, args.wire)
+        os.chdir(root.parent)
+    summary = summarize(results)
+    result = {"schema": SCHEMA, "params": {**plan, "wire": args.wire}, "summary": summary,
+              "targets": targets(summary), "environment": environment(load_start),
+              "wall_s": round(time.perf_counter() - began, 1)}
+    print(json.dumps(result, indent=2) if args.json else render(result))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
