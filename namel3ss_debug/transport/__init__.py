@@ -14,7 +14,7 @@ import importlib
 import sys
 from types import ModuleType
 
-CLIENTS = {"httpx": "httpx_hook", "httpx2": "httpx_hook", "requests": "requests_hook"}  # module -> its hook here
+CLIENTS = {"httpx": "httpx_hook", "httpx2": "httpx_hook", "requests": "requests_hook", "aiohttp": "aiohttp_hook"}
 
 _installed = False
 

@@ -136,6 +136,7 @@ class Exchange:
         if isinstance(model, str) and model:
             span.model = model
         span.set_attribute("http_status", self.status)
+        span.set_attribute("request_bytes", self.request_bytes)
         span.set_attribute("response_bytes", self.size)
         ttft = self._first_token(data, kept)
         if ttft is not None:
@@ -210,6 +211,15 @@ def status_category(status: int) -> str:
     return "parameter"  # 400, 404, 409, 413, 422...: the request itself was wrong
 
 
+def _hostname(host: str) -> str:
+    """An `http` span's name: the host without its port (`api.weather.com`; a local server's port changes
+    from run to run, and the span's name is how mocks and reports name it)."""
+    host = host.lower()
+    if host.startswith("["):  # [::1]:8080
+        return host[:host.find("]") + 1] or host
+    return host.rsplit(":", 1)[0] if host.count(":") == 1 else host
+
+
 def _kept_header(name: str) -> bool:
     name = name.lower()
     return name in KEPT_HEADERS or name.startswith(KEPT_HEADER_PREFIXES)
@@ -241,7 +251,7 @@ def _open(tracer: Tracer, request: Outgoing, api: Any, body: Any) -> Exchange | 
         component, name, inputs, model, streamed = "llm", api.name, asked.inputs, asked.model, asked.streamed
         attrs = {"http": http, "api": api.name, "provider": api.provider, "stream": streamed}
     else:
-        component, name, model, streamed = "http", request.host.lower(), None, False
+        component, name, model, streamed = "http", _hostname(request.host), None, False
         inputs = {"body": body} if body is not None else None
         attrs = {"http": http}
     prefix = "llm_call" if component == "llm" else "http_request"

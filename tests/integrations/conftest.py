@@ -91,12 +91,14 @@ class LocalServer:
         self._server.server_close()
 
 
-class BrokenStreamServer(LocalServer):
+class PartialStreamServer(LocalServer):
     """Answers every POST on 127.0.0.1 with the first server-sent events of a stream, then breaks the
-    connection mid-body, as a dropped network does."""
+    connection mid-body, as a dropped network does, or (`stall`) sends nothing more until it is stopped,
+    as a model still writing does: a stream the app closes then has not all come."""
 
-    def __init__(self, events: list[dict[str, Any]]):
-        frames = sse_frames(events)
+    def __init__(self, events: list[dict[str, Any]], stall: bool = False):
+        body = b"".join(b"%x\r\n%s\r\n" % (len(data), data) for data in map(str.encode, sse_frames(events)))
+        released = self._released = threading.Event()
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
@@ -110,25 +112,31 @@ class BrokenStreamServer(LocalServer):
                 self.send_header("Content-Type", "text/event-stream")
                 self.send_header("Transfer-Encoding", "chunked")
                 self.end_headers()
-                for frame in frames:
-                    data = frame.encode()
-                    self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
-                    self.wfile.flush()
-                self.wfile.write(b"not a chunk size\r\n")
+                self.wfile.write(body)
                 self.wfile.flush()
                 self.close_connection = True
+                if stall:
+                    released.wait(60)  # the client has closed by then: nothing more to say
+                    return
+                self.wfile.write(b"not a chunk size\r\n")
+                self.wfile.flush()
                 self.connection.shutdown(socket.SHUT_RDWR)
 
-        super().__init__(Handler, "broken-stream")
+        super().__init__(Handler, "stalled-stream" if stall else "broken-stream")
+
+    def stop(self) -> None:
+        self._released.set()
+        super().stop()
 
 
 @pytest.fixture(scope="module")
-def broken_stream_server() -> Iterator[Callable[[list[dict[str, Any]]], BrokenStreamServer]]:
-    """`broken_stream_server(events)`: a server whose streams break after `events`; stopped after the module."""
-    servers: list[BrokenStreamServer] = []
+def partial_stream_server() -> Iterator[Callable[..., PartialStreamServer]]:
+    """`partial_stream_server(events, stall=False)`: a server whose streams break (or stall) after
+    `events`; stopped after the module."""
+    servers: list[PartialStreamServer] = []
 
-    def start(events: list[dict[str, Any]]) -> BrokenStreamServer:
-        servers.append(BrokenStreamServer(events))
+    def start(events: list[dict[str, Any]], stall: bool = False) -> PartialStreamServer:
+        servers.append(PartialStreamServer(events, stall))
         return servers[-1]
 
     yield start

@@ -32,10 +32,9 @@ URL, KEY = os.environ["STUB_URL"] + "/v1", os.environ["STUB_KEY"]
 client = openai.OpenAI(base_url=URL, api_key=KEY, max_retries=0)
 """
 
-# The calls, in order: 0 plain, 1 tools, 2 stream with usage, 3 stream closed early, 4 key in
-# default_headers, 5 key in extra_headers, 6 with_raw_response, 7 the `chat.completions.stream()`
-# helper, 8 async plain, 9 async stream, 10 async stream closed early, 11 stream dropped unfinished,
-# 12 plain.
+# The calls, in order: 0 plain, 1 tools, 2 stream with usage, 3 key in default_headers, 4 key in
+# extra_headers, 5 with_raw_response, 6 the `chat.completions.stream()` helper, 7 async plain,
+# 8 async stream.
 MAIN_APP = CLIENTS + f"""
 QUESTION = {QUESTION!r}
 TOOLS = {TOOLS!r}
@@ -63,10 +62,6 @@ print("tool repr:", repr(asked))
 
 read(client.chat.completions.create(model="gpt-stub", messages=user("Tell me a short story"), stream=True,
                                     stream_options={{"include_usage": True}}), "stream")
-
-early = client.chat.completions.create(model="gpt-stub", messages=user("Count to ten"), stream=True)
-print("early chunk:", repr(next(early)))
-early.close()
 
 by_default = openai.OpenAI(base_url=URL, api_key="placeholder", max_retries=0,
                            default_headers={{"Authorization": "Bearer " + KEY}})
@@ -97,23 +92,42 @@ async def main():
         print("async_stream chunk:", repr(chunk))
         pieces.append(chunk.choices[0].delta.content or "" if chunk.choices else "")
     print("async_stream text:", "".join(pieces))
-    early = await aclient.chat.completions.create(model="gpt-stub-async", messages=user("Count async"), stream=True)
+    await aclient.close()
+
+asyncio.run(main())
+"""
+
+# Streams from a server that stalls after a few chunks, so the app closes them before they have all
+# come: 0 closed, 1 closed (async), 2 dropped unfinished, 3 closed by its `with`.
+EARLY_APP = CLIENTS + """
+stalled = openai.OpenAI(base_url=os.environ.get("STALLED_URL", URL), api_key=KEY, max_retries=0)
+
+def ask(text):
+    return stalled.chat.completions.create(model="gpt-stub", messages=[{"role": "user", "content": text}], stream=True)
+
+early = ask("Count to ten")
+print("early chunk:", repr(next(early)))
+early.close()
+
+async def main():
+    aclient = openai.AsyncOpenAI(base_url=os.environ.get("STALLED_URL", URL), api_key=KEY, max_retries=0)
+    early = await aclient.chat.completions.create(model="gpt-stub", messages=[{"role": "user", "content": "async"}],
+                                                  stream=True)
     async for chunk in early:
         print("async_early chunk:", repr(chunk))
         break
     await early.close()
-    await aclient.close()
 
 asyncio.run(main())
 
 def first_word(question):  # returns out of the loop: the stream is dropped unfinished, never closed
-    for chunk in client.chat.completions.create(model="gpt-stub", messages=user(question), stream=True):
+    for chunk in ask(question):
         if chunk.choices and chunk.choices[0].delta.content:
             return chunk.choices[0].delta.content
 
 print("dropped text:", first_word("Stop after one word"))
-print("last text:", client.chat.completions.create(model="gpt-stub", messages=user("The last one"))
-      .choices[0].message.content)
+with ask("The last one") as last:
+    print("last chunk:", repr(next(last)))
 """
 
 ERRORS_APP = CLIENTS + """
@@ -127,12 +141,12 @@ def attempt(label, client, model):
 attempt("429", client, "rate-limited")
 attempt("401", openai.OpenAI(base_url=URL, api_key="sk-wrong", max_retries=0), "gpt-stub")
 attempt("503", client, "overloaded")
-attempt("refused", openai.OpenAI(base_url=os.environ["DEAD_URL"] + "/v1", api_key=KEY, max_retries=0), "gpt-stub")
+attempt("refused", openai.OpenAI(base_url=os.environ.get("DEAD_URL", URL) + "/v1", api_key=KEY, max_retries=0), "gpt-stub")
 attempt("timeout", openai.OpenAI(base_url=URL, api_key=KEY, timeout=0.5, max_retries=0), "slow")
 """
 
 BROKEN_APP = CLIENTS + """
-broken = openai.OpenAI(base_url=os.environ["BROKEN_URL"] + "/v1", api_key=KEY, max_retries=0)
+broken = openai.OpenAI(base_url=os.environ.get("BROKEN_URL", URL), api_key=KEY, max_retries=0)
 try:
     for chunk in broken.chat.completions.create(model="gpt-stub", messages=[{"role": "user", "content": "hi"}],
                                                 stream=True):
@@ -141,7 +155,7 @@ except openai.APIError as error:
     print("broken:", type(error).__module__ + "." + type(error).__qualname__)
 """
 
-CHUNKS_BEFORE_THE_BREAK = [
+FIRST_CHUNKS = [
     {"id": "chatcmpl-cut", "object": "chat.completion.chunk", "created": 1700000000, "model": "gpt-stub",
      "choices": [{"index": 0, "delta": {"role": "assistant", "content": word}, "finish_reason": None}]}
     for word in ("Half ", "an ")]
@@ -202,10 +216,18 @@ def errors_run(record_offline: Any, dead_url: str) -> Any:
 
 
 @pytest.fixture(scope="module")
-def broken_run(record_offline: Any, broken_stream_server: Any) -> Any:
-    broken = broken_stream_server(CHUNKS_BEFORE_THE_BREAK)
+def broken_run(record_offline: Any, partial_stream_server: Any) -> Any:
+    broken = partial_stream_server(FIRST_CHUNKS)
     recorded = record_offline(BROKEN_APP, env={"BROKEN_URL": broken.url})
     broken.stop()
+    return recorded
+
+
+@pytest.fixture(scope="module")
+def early_run(record_offline: Any, partial_stream_server: Any) -> Any:
+    stalled = partial_stream_server(FIRST_CHUNKS, stall=True)
+    recorded = record_offline(EARLY_APP, env={"STALLED_URL": stalled.url})
+    stalled.stop()
     return recorded
 
 
@@ -213,7 +235,7 @@ def broken_run(record_offline: Any, broken_stream_server: Any) -> Any:
 
 @pytest.mark.parametrize(("index", "label", "model", "parameters"), [
     (0, "sync", "gpt-stub", {"temperature": 0.2, "max_tokens": 50}),
-    (8, "async", "gpt-stub-async", {"temperature": 0.7}),
+    (7, "async", "gpt-stub-async", {"temperature": 0.7}),
 ])
 def test_a_call_records_its_request_body_text_and_usage(main_run, index, label, model, parameters):
     start, end = main_run.traced.llm_calls(NAME)[index]
@@ -240,7 +262,7 @@ def test_the_tool_calls_a_response_asks_for_are_recorded(main_run):
     assert end["outputs"]["finish_reason"] == "tool_calls"
 
 
-@pytest.mark.parametrize(("index", "label", "carries_usage"), [(2, "stream", True), (9, "async_stream", False)])
+@pytest.mark.parametrize(("index", "label", "carries_usage"), [(2, "stream", True), (8, "async_stream", False)])
 def test_a_stream_is_recorded_as_its_frames_and_what_they_add_up_to(main_run, index, label, carries_usage):
     start, end = main_run.traced.llm_calls(NAME)[index]
     record, outputs = end["outputs"]["return"], end["outputs"]
@@ -258,22 +280,29 @@ def test_a_stream_is_recorded_as_its_frames_and_what_they_add_up_to(main_run, in
         assert end.get("usage") is None
 
 
-@pytest.mark.parametrize("index", [3, 10])
-def test_a_stream_the_app_closes_early_is_marked_closed_early(main_run, index):
-    _, end = main_run.traced.llm_calls(NAME)[index]
-    assert end["status"] == "completed" and end["attrs"]["closed_early"] is True
+def test_a_stream_the_app_closes_before_it_has_all_come_is_marked_closed_early(early_run):
+    calls = early_run.traced.llm_calls(NAME)
+    assert [end["status"] for _, end in calls] == ["completed"] * 4
+    assert [end["attrs"].get("closed_early") for _, end in calls] == [True] * 4
+    assert [end["outputs"]["text"] for _, end in calls] == ["Half an "] * 4  # what had come
 
 
-def test_a_stream_the_app_drops_unfinished_ends_marked_before_the_next_call(main_run):
-    calls = main_run.traced.llm_calls(NAME)
-    (_, end), (next_start, _) = calls[11], calls[12]
-    assert main_run.traced.printed["dropped text"] == ["Echo: "]
-    assert end["attrs"]["closed_early"] is True
-    assert end["seq"] < next_start["seq"]
+def test_a_stream_the_app_drops_unfinished_ends_before_the_next_call(early_run):
+    (_, dropped), (next_start, _) = early_run.traced.llm_calls(NAME)[2:]
+    assert early_run.traced.printed["dropped text"] == ["Half "]
+    assert dropped["seq"] < next_start["seq"]
+
+
+def test_a_rerun_closes_the_same_streams_early(early_run):
+    again = early_run.cli.rerun(early_run.traced)
+    assert again.returncode == 0, again.stderr
+    assert again.stdout.startswith(early_run.traced.stdout)
+    assert [end["attrs"].get("closed_early") for _, end in again.llm_calls(NAME)] == [True] * 4
+    assert "reproduced: the rerun matches the recording" in again.stdout
 
 
 def test_with_raw_response_and_the_stream_helper_are_recorded_like_any_call(main_run):
-    (raw_start, raw_end), (helper_start, helper_end) = main_run.traced.llm_calls(NAME)[6:8]
+    (raw_start, raw_end), (helper_start, helper_end) = main_run.traced.llm_calls(NAME)[5:7]
     assert main_run.traced.printed["raw status"] == ["200 application/json"]
     assert raw_start["inputs"]["messages"] == [{"role": "user", "content": "raw please"}]
     assert raw_end["outputs"]["text"] == "Echo: raw please"
@@ -285,10 +314,10 @@ def test_with_raw_response_and_the_stream_helper_are_recorded_like_any_call(main
 def test_no_api_key_reaches_the_trace_even_in_headers(main_run):
     key = main_run.server.api_key
     calls = main_run.traced.llm_calls(NAME)
-    assert main_run.server.seen_keys == [key] * len(calls) == [key] * 13  # every request carried it
+    assert main_run.server.seen_keys == [key] * len(calls) == [key] * 9  # every request carried it
     assert main_run.traced.printed["default_headers text"] == ["Echo: key in default headers"]
     assert main_run.traced.printed["extra_headers text"] == ["Echo: key in extra headers"]
-    assert "extra_headers" not in calls[5][0]["inputs"]
+    assert "extra_headers" not in calls[4][0]["inputs"]
     assert all(set(end["outputs"]["return"]["headers"]) <= {"content-type"} for _, end in calls)
     assert key.encode() not in main_run.traced.file_bytes()
 
@@ -360,10 +389,7 @@ def test_a_rerun_with_the_server_stopped_gives_the_app_the_same_responses(main_r
     again = main_run.cli.rerun(main_run.traced)
     assert again.returncode == 0, again.stderr
     assert again.stdout.startswith(main_run.traced.stdout)  # every repr, JSON and chunk the same
-    calls = again.llm_calls(NAME)
-    assert [end["attrs"]["replay"] for _, end in calls] == ["recorded"] * 13
-    assert [bool(end["attrs"].get("closed_early")) for _, end in calls] == \
-        [bool(end["attrs"].get("closed_early")) for _, end in main_run.traced.llm_calls(NAME)]
+    assert [end["attrs"]["replay"] for _, end in again.llm_calls(NAME)] == ["recorded"] * 9
     assert len(main_run.server.requests) == requests
     assert main_run.server.api_key.encode() not in again.file_bytes()
     assert "reproduced: the rerun matches the recording" in again.stdout
@@ -371,7 +397,7 @@ def test_a_rerun_with_the_server_stopped_gives_the_app_the_same_responses(main_r
 
 def test_a_text_mock_becomes_the_whole_answer_streamed_or_not(main_run):
     again = main_run.cli.rerun(main_run.traced, "--mock", f'llm:{NAME}#1="Mocked"',
-                               "--mock", f'llm:{NAME}#3="Mocked stream"', "--mock", f'llm:{NAME}#8="Mocked helper"')
+                               "--mock", f'llm:{NAME}#3="Mocked stream"', "--mock", f'llm:{NAME}#7="Mocked helper"')
     assert again.returncode == 0, again.stderr
     lines = again.printed
     assert (lines["sync text"], lines["stream text"]) == (["Mocked"], ["Mocked stream"])

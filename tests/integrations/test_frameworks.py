@@ -1,0 +1,220 @@
+"""Agent frameworks and HTTP clients traced with no change to the app: `namel3ss-debug trace` records
+each request to an LLM API as an LLM span, `analyze` prices it, and `replay --rerun` answers the app
+from the recording without the network.
+
+Each app of `apps/` runs against the stub server (examples/llm_stub_server.py, a new nonce in every
+answer), once per module; the tests hold the trace and the reruns against what the server received
+and sent, and against what the app printed.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+if str(Path(__file__).parent) not in sys.path:  # the helpers beside this file, under any import mode
+    sys.path.insert(0, str(Path(__file__).parent))
+
+from framework_support import (  # noqa: E402 - after the path
+    App,
+    Recording,
+    Run,
+    StubServer,
+    Workbench,
+    labelled,
+    list_price,
+    pair_spans_with_requests,
+)
+
+pytestmark = pytest.mark.frameworks
+
+OPENAI_RESPONSES = App("openai_responses", ("openai",), 5)
+OPENAI_AGENTS = App("openai_agents_app", ("agents",), 4)
+LANGGRAPH = App("langgraph_app", ("langgraph", "langchain_openai"), 3)
+PYDANTIC_AI = App("pydantic_ai_app", ("pydantic_ai", "openai", "anthropic"), 8)
+GATHER = App("gather_app", ("openai",), 6)
+PYDANTIC_AI_GATHER = App("pydantic_ai_gather", ("pydantic_ai", "openai"), 6)
+GENAI = App("genai_app", ("google.genai",), 4)
+REQUESTS = App("requests_app", ("requests",), 3)
+AIOHTTP = App("aiohttp_app", ("aiohttp",), 3)  # recorded once aiohttp capture lands
+URLLIB = App("urllib_app", (), 2)
+
+RECORDED_APPS = [OPENAI_RESPONSES, OPENAI_AGENTS, LANGGRAPH, PYDANTIC_AI, GATHER, PYDANTIC_AI_GATHER, GENAI,
+                 REQUESTS, AIOHTTP]
+QUESTIONS = {"planner": "Plan a trip to Lisbon.", "critic": "What could go wrong on a trip?",
+             "booker": "Which hotel is near the river?"}
+REPRODUCED = "reproduced: the rerun matches the recording"
+NEW_CALL = '''
+def ask_again() -> None:
+    client = OpenAI(base_url=os.environ["STUB_URL"] + "/v1", api_key=os.environ["STUB_KEY"], max_retries=0)
+    again = client.chat.completions.create(model="gpt-4o-mini", messages=[{"role": "user", "content": "Say goodbye."}])
+    print(f"answer: {again.choices[0].message.content}")
+'''
+
+
+class Recordings:
+    """Each app recorded once, and rerun once with its server stopped, on first use."""
+
+    def __init__(self, bench: Workbench):
+        self.bench = bench
+        self._recorded: dict[str, Recording] = {}
+        self._offline: dict[str, Run] = {}
+
+    def of(self, app: App) -> Recording:
+        for module in app.modules:
+            pytest.importorskip(module, reason=f"{app.stem} needs {module}")
+        if app.stem not in self._recorded:
+            self._recorded[app.stem] = self.bench.record(app)
+        return self._recorded[app.stem]
+
+    def offline_rerun(self, app: App) -> Run:
+        if app.stem not in self._offline:
+            self._offline[app.stem] = self.bench.rerun(self.of(app))
+        return self._offline[app.stem]
+
+
+@pytest.fixture(scope="module")
+def bench(tmp_path_factory: pytest.TempPathFactory) -> Workbench:
+    return Workbench(tmp_path_factory.mktemp("frameworks"), f"sk-test-{secrets.token_hex(16)}")
+
+
+@pytest.fixture(scope="module")
+def recordings(bench: Workbench) -> Recordings:
+    return Recordings(bench)
+
+
+@pytest.fixture(params=RECORDED_APPS, ids=lambda app: app.stem)
+def recorded(request: pytest.FixtureRequest, recordings: Recordings) -> Recording:
+    return recordings.of(request.param)
+
+
+@pytest.fixture(scope="module")
+def edited(bench: Workbench) -> Recording:
+    """openai_responses.py recorded from a copy, then changed to make one more call than it recorded."""
+    pytest.importorskip("openai")
+    recording = bench.record(OPENAI_RESPONSES, copy=True)
+    source = recording.script.read_text()
+    main_ends = "\n\n\nif __name__"
+    recording.script.write_text(source.replace(main_ends, "\n    ask_again()\n" + NEW_CALL + main_ends))
+    return recording
+
+
+def listening_at(recording: Recording, bench: Workbench) -> Any:
+    """A fresh stub server at the address the recording's server had."""
+    return StubServer(api_key=bench.key, fresh=True, port=recording.port).start()
+
+
+# -- trace ------------------------------------------------------------------------------------------
+def test_each_request_the_stub_received_is_one_llm_span(recorded: Recording) -> None:
+    assert len(recorded.hits) == recorded.app.requests
+    assert len(recorded.of_type("llm_call_end")) == len(recorded.hits)
+    assert recorded.of_type("http_request_end") == []
+
+
+def test_each_llm_span_holds_the_tokens_and_text_the_stub_sent(recorded: Recording) -> None:
+    pairs = pair_spans_with_requests(recorded)
+    assert len(pairs) == len(recorded.hits)
+    for end, answer in pairs:
+        assert (end["usage"]["input_tokens"], end["usage"]["output_tokens"]) == \
+               (answer["input_tokens"], answer["output_tokens"])
+        if answer["text"] is not None:
+            assert answer["text"] in end["outputs"]["text"]
+        if answer["tool_call"] is not None:
+            assert [call["name"] for call in end["outputs"]["tool_calls"]] == [answer["tool_call"]["name"]]
+
+
+def test_trace_warns_of_llm_calls_made_with_urllib_which_it_does_not_record(recordings: Recordings) -> None:
+    recording = recordings.of(URLLIB)
+    assert (len(recording.hits), recording.of_type("llm_call_end")) == (URLLIB.requests, [])
+    assert f"warning: the app talked to an LLM API that was not recorded " \
+           f"(POST 127.0.0.1:{recording.port}/v1/chat/completions)" in recording.run.stderr
+
+
+# -- analyze ----------------------------------------------------------------------------------------
+def test_analyze_prices_the_run_at_the_list_price_of_the_stubs_tokens(recorded: Recording,
+                                                                      bench: Workbench) -> None:
+    llm = bench.analyze(recorded)["llm"]
+    assert (llm["calls"], llm["unpriced_calls"]) == (len(recorded.hits), 0)
+    assert llm["cost_usd"] == pytest.approx(list_price(recorded.answers), rel=1e-6)
+    assert llm["cost_usd"] > 0
+
+
+# -- replay --rerun ---------------------------------------------------------------------------------
+def test_rerun_with_the_server_stopped_prints_the_recorded_answers(recorded: Recording,
+                                                                  recordings: Recordings) -> None:
+    rerun = recordings.offline_rerun(recorded.app)
+    recorded_lines = recorded.run.app_lines()
+    assert any("[nonce " in line for line in recorded_lines), "the answers carry the stub's nonces"
+    assert rerun.app_lines() == recorded_lines
+    assert (rerun.verdict(), rerun.returncode) == (REPRODUCED, 0)
+
+
+def test_rerun_sends_nothing_to_a_server_listening_at_the_recorded_address(recorded: Recording,
+                                                                          bench: Workbench) -> None:
+    server = listening_at(recorded, bench)
+    try:
+        rerun = bench.rerun(recorded, "--format", "json")
+    finally:
+        server.stop()
+    assert server.hits == []
+    report = rerun.report()
+    assert report["counts"] == {"recorded": recorded.app.requests, "mocked": 0, "replaced": 0, "live": 0,
+                                "missed": 0}
+    assert (report["reproduced"], rerun.returncode) == (True, 0)
+    assert rerun.app_lines() == recorded.run.app_lines()
+
+
+@pytest.mark.parametrize("app", [GATHER, PYDANTIC_AI_GATHER], ids=lambda app: app.stem)
+def test_rerun_gives_each_gathered_agent_its_own_recorded_answers(app: App, recordings: Recordings) -> None:
+    before = labelled(recordings.of(app).run.app_lines(), "agent ")
+    after = labelled(recordings.offline_rerun(app).app_lines(), "agent ")
+    assert set(before) == set(QUESTIONS)
+    assert all(QUESTIONS[name] in answer for name, answer in before.items()), "each agent's own conversation"
+    assert after == before
+
+
+@pytest.mark.parametrize(("app", "key"), [(OPENAI_RESPONSES, "llm:openai.chat#1"),
+                                          (PYDANTIC_AI, "llm:anthropic.messages#2"),
+                                          (GENAI, "llm:gemini.generate_content#2")],
+                         ids=["openai-chat", "anthropic-streamed", "gemini-streamed"])
+def test_a_mocked_call_changes_the_answer_the_app_prints(app: App, key: str, recordings: Recordings,
+                                                         bench: Workbench) -> None:
+    recording = recordings.of(app)
+    name, occurrence = re.fullmatch(r"llm:(.+)#(\d+)", key).groups()  # type: ignore[union-attr]
+    ends = [end for start, end in recording.llm_spans() if end["name"] == name]
+    recorded_text = ends[int(occurrence) - 1]["outputs"]["text"]
+    expected = [line.replace(recorded_text, "mocked text") for line in recording.run.app_lines()]
+    assert any(line.endswith(": mocked text") for line in expected), "the app printed the mocked call's text"
+
+    rerun = bench.rerun(recording, "--mock", f'{key}="mocked text"', "--format", "json")
+    printed = rerun.app_lines()
+    assert len(printed) == len(expected)
+    changed = [(want, got) for want, got in zip(expected, printed) if want != got]
+    assert all("usage" in want for want, _ in changed), f"only the mocked call's usage may differ: {changed}"
+    assert rerun.report()["counts"] == {"recorded": app.requests - 1, "mocked": 1, "replaced": 0, "live": 0,
+                                        "missed": 0}
+
+
+def test_a_call_the_recording_lacks_stops_the_rerun_naming_the_nearest(edited: Recording,
+                                                                      bench: Workbench) -> None:
+    rerun = bench.rerun(edited)
+    assert (rerun.verdict(), rerun.returncode) == ("not reproduced: 1 call(s) had no recorded answer", 1)
+    assert "'Say goodbye.'" in rerun.stdout
+    assert re.search(r"nearest 1 +llm:openai\.chat#1 ", rerun.stdout)
+
+
+def test_a_call_that_went_live_is_not_a_reproduction(edited: Recording, bench: Workbench) -> None:
+    server = listening_at(edited, bench)
+    try:
+        rerun = bench.rerun(edited, "--on-miss", "live")
+    finally:
+        server.stop()
+    assert server.requests == [{"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "Say goodbye."}]}]
+    assert rerun.app_lines() == [*edited.run.app_lines(), f"answer: {server.answers[0]['text']}"]
+    assert rerun.verdict() == "not reproduced: 1 call(s) ran live instead of being answered from the recording"
+    assert rerun.returncode == 1

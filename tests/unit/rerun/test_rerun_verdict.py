@@ -1,0 +1,45 @@
+"""A rerun's verdict: reproduced only when every call was answered from the recording and nothing parted."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from namel3ss_debug.rerun.candidates import input_difference
+from namel3ss_debug.rerun.compare import Comparison, Divergence
+from namel3ss_debug.rerun.report import Ending, RerunReport
+
+SAME = Comparison(same=4, different=0, only_old=0, only_new=0, first=None)
+DONE = Ending("completed", 0)
+
+
+def report(**changes: object) -> RerunReport:
+    base = RerunReport(source_run="a", source="a.jsonl", new_run="b", new_trace=("b.jsonl",), command=("app.py",),
+                       cwd=".", match="call", on_miss="error",
+                       counts={"recorded": 2, "mocked": 0, "replaced": 0, "live": 0, "missed": 0}, mocked=(),
+                       misses=(), notes=(), comparison=SAME, old_ending=DONE, new_ending=DONE, exit_code=0)
+    return dataclasses.replace(base, **changes)
+
+
+def test_every_call_answered_and_nothing_parted_is_reproduced():
+    assert report().reproduced and report().not_reproduced is None
+
+
+@pytest.mark.parametrize(("changes", "why"), [
+    ({"counts": {"recorded": 2, "live": 1}}, "1 call(s) ran live instead of being answered from the recording"),
+    ({"counts": {"recorded": 0, "live": 0}}, "nothing was replayed: the rerun made no call the recording could answer"),
+    ({"comparison": None}, "the rerun wrote no trace to compare"),
+    ({"comparison": dataclasses.replace(SAME, first=Divergence(None, None, "x"))},
+     "the rerun diverged from the recording"),
+    ({"new_ending": Ending("failed", 1)}, "the rerun ended differently"),
+])
+def test_a_rerun_that_is_not_a_reproduction_says_why(changes, why):
+    assert not report(**changes).reproduced and report(**changes).not_reproduced == why
+
+
+def test_two_long_texts_are_shown_where_they_part_not_from_their_common_start():
+    said = input_difference({"text": "x" * 80 + " [nonce 3f9a] ok"}, {"text": "x" * 80 + " [nonce 77c1] ok"},
+                            words=("recorded", "rerun"))
+    assert said == ("text: at character 89: recorded '..." + "x" * 16 + " [nonce 3f9a] ok', rerun '..." + "x" * 16
+                    + " [nonce 77c1] ok'")
