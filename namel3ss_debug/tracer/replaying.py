@@ -1,5 +1,5 @@
 """A replayable call's answer from `replay --rerun`, and how its span ends: one home for the
-decorators and the instrumented SDK and runtime calls."""
+decorators, the HTTP transport and the namel3ss runtime's calls."""
 
 from __future__ import annotations
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any, AsyncIterable, AsyncIterator, Iterable, Iterator, Mapping
 from urllib.parse import parse_qsl, urlencode
 
 from ..tracer.core import Tracer
@@ -111,6 +111,35 @@ class Exchange:
         if self.size <= MAX_KEPT_BYTES:
             self.chunks.append(data)
             self.arrivals.append(time.perf_counter_ns() - self.span.start_ns)
+
+    def relay(self, chunks: Iterable[bytes]) -> Iterator[bytes]:
+        """The body's chunks, passed on as the client reads them and each shown to the exchange; the span
+        ends when they run out, fail, or the reader stops early."""
+        try:
+            for data in chunks:
+                self.chunk(data)
+                yield data
+        except GeneratorExit:
+            self.finish(early=True)
+            raise
+        except BaseException as exc:
+            self.finish(exc)
+            raise
+        self.finish()
+
+    async def arelay(self, chunks: AsyncIterable[bytes]) -> AsyncIterator[bytes]:
+        """`relay` for an async body."""
+        try:
+            async for data in chunks:
+                self.chunk(data)
+                yield data
+        except GeneratorExit:
+            self.finish(early=True)
+            raise
+        except BaseException as exc:
+            self.finish(exc)
+            raise
+        self.finish()
 
     def finish(self, error: BaseException | None = None, *, early: bool = False) -> None:
         """The body ended (or failed, or was closed unread): end the span with what it said."""

@@ -164,30 +164,10 @@ class _Recording:
         self._inner, self._exchange = inner, exchange
 
     def __iter__(self) -> Any:
-        try:
-            for chunk in self._inner:
-                self._exchange.chunk(chunk)
-                yield chunk
-        except GeneratorExit:
-            self._exchange.finish(early=True)
-            raise
-        except BaseException as exc:
-            self._exchange.finish(exc)
-            raise
-        self._exchange.finish()
+        return self._exchange.relay(self._inner)
 
-    async def __aiter__(self) -> Any:
-        try:
-            async for chunk in self._inner:
-                self._exchange.chunk(chunk)
-                yield chunk
-        except GeneratorExit:
-            self._exchange.finish(early=True)
-            raise
-        except BaseException as exc:
-            self._exchange.finish(exc)
-            raise
-        self._exchange.finish()
+    def __aiter__(self) -> Any:
+        return self._exchange.arelay(self._inner)
 
     def close(self) -> None:
         try:

@@ -1,4 +1,4 @@
-"""Run a callback when a module is imported (at once, if it already is): how an SDK is instrumented
+"""Run a callback when a module is imported (at once, if it already is): how an HTTP client is hooked
 only if the app imports it, without importing it ourselves.
 
 A finder at the front of `sys.meta_path` finds the module with the other finders and wraps its

@@ -99,17 +99,7 @@ class _RawBody:
         self._raw, self._exchange = raw, exchange
 
     def stream(self, *args: Any, **kwargs: Any) -> Any:
-        try:
-            for chunk in self._raw.stream(*args, **kwargs):
-                self._exchange.chunk(chunk)
-                yield chunk
-        except GeneratorExit:
-            self._exchange.finish(early=True)
-            raise
-        except BaseException as exc:
-            self._exchange.finish(exc)
-            raise
-        self._exchange.finish()
+        return self._exchange.relay(self._raw.stream(*args, **kwargs))
 
     def read(self, amt: Any = None, *args: Any, **kwargs: Any) -> Any:
         try:

