@@ -23,7 +23,7 @@ def render_summary(console: Console, summary: RunSummary, paths: list[str]) -> N
     if unrecorded:
         console.print(f"[yellow]warning:[/] the app talked to an LLM API that was not recorded "
                       f"({safe(', '.join(unrecorded[:3]))}{' ...' if len(unrecorded) > 3 else ''}): a client "
-                      "namel3ss-debug does not hook (urllib, aiohttp...), or capture_http was off", soft_wrap=True)
+                      "namel3ss-debug does not hook (urllib, http.client...), or capture_http was off", soft_wrap=True)
 
 
 def _rows(summary: RunSummary) -> list[tuple[str, str]]:

@@ -1,7 +1,8 @@
 """HTTP requests recorded and replayed at the client, whatever SDK or framework makes them.
 
 `capture_http()` arranges for the HTTP clients to be hooked when the app imports them (at once if it
-already has): httpx and httpx2 at their transports, requests at its adapter. Nothing is imported on
+already has): httpx and httpx2 at their transports, requests at its adapter, aiohttp at its
+session's `_request`. Nothing is imported on
 the app's behalf. What a run records is its `capture_http` setting, read at each request: `all`
 (LLM API calls as `llm` spans, other requests as `http` spans), `llm`, or `off`. A rerun answers
 every request, whatever the setting. A hook point a client version lacks is named in one warning on

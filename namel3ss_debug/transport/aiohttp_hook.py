@@ -175,10 +175,11 @@ def _watch(tracer: Any, response: Any, exchange: Exchange, decompressed: bool) -
             headers.pop("content-length", None)
         exchange.received(response.status, headers)
         reader = response.content
-        error = reader.exception() if hasattr(reader, "exception") else None
-        if error is not None:
-            exchange.finish(error)
-        elif not _watchable(reader) or reader.at_eof():  # no body (aiohttp's shared EMPTY_PAYLOAD), or all read
+        if not _watchable(reader):  # no body: aiohttp's shared EMPTY_PAYLOAD
+            exchange.finish()
+        elif reader.exception() is not None:  # the body failed before the app read any
+            exchange.finish(reader.exception())
+        elif reader.at_eof():  # an empty body, already ended
             exchange.finish()
         else:
             reader.__class__ = _watching_type(type(reader))

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import gzip
 import importlib.util
 import json
+import threading
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any, Awaitable, Callable
@@ -16,13 +18,9 @@ import pytest
 
 import namel3ss_debug
 from namel3ss_debug import get_tracer
-from namel3ss_debug.replay.timeline import timeline_of
-from namel3ss_debug.rerun.execute import recorded_form
-from namel3ss_debug.rerun.paths import PathTable
-from namel3ss_debug.rerun.recording import Recording
-from namel3ss_debug.rerun.session import Rerun
 from namel3ss_debug.transport import aiohttp_hook
 from namel3ss_debug.transport.exchange import PLACEHOLDER_KEY
+from rerunhelpers import rerun
 
 aiohttp = pytest.importorskip("aiohttp")
 pytestmark = pytest.mark.usefixtures("isolated_workspace")
@@ -69,17 +67,15 @@ def traced(directory: Path, app: Callable[[], Awaitable[Any]]) -> tuple[Any, lis
 
 
 def trace_events(directory: Path) -> list[Event]:
-    return [orjson.loads(line) for path in sorted(directory.rglob("*.jsonl")) for line in path.read_bytes().splitlines()]
+    return [orjson.loads(line) for path in sorted(directory.rglob("*.jsonl"))
+            for line in path.read_bytes().splitlines()]
 
 
-def rerun(directory: Path, events: list[Event], app: Callable[[], Awaitable[Any]]) -> tuple[Any, list[Event]]:
-    """`app()` again, its requests answered from `events` as `replay --rerun` answers them."""
-    tracer = get_tracer()
-    tracer.replay = Rerun(Recording(timeline_of(events, "recorded.jsonl"), PathTable()), inputs_of=recorded_form)
-    try:
-        return traced(directory, app)
-    finally:
-        tracer.replay = None
+def rerun_app(events: list[Event], app: Callable[[], Awaitable[Any]]) -> tuple[Any, list[Event]]:
+    """`app()` again, its requests answered from `events` as `replay --rerun` answers them: what it
+    returned (or raised) and the new run's events."""
+    result, replayed, _ = rerun(events, lambda: asyncio.run(app()))
+    return result, replayed
 
 
 def llm_ends(events: list[Event]) -> list[Event]:
@@ -224,6 +220,44 @@ def test_a_placeholder_key_is_never_sent_even_from_the_sessions_default_headers(
     assert server.seen_keys[seen:] == ["", ""]
 
 
+@pytest.fixture
+def gzip_server() -> Any:
+    """An aiohttp server on 127.0.0.1 that answers every chat completion with a gzipped JSON body."""
+    from aiohttp import web
+
+    body = gzip.compress(json.dumps({"object": "chat.completion", "model": "m", "choices": [
+        {"index": 0, "message": {"role": "assistant", "content": "zipped"}, "finish_reason": "stop"}]}).encode())
+
+    async def answer(request: Any) -> Any:
+        await request.read()
+        return web.Response(body=body, headers={"Content-Encoding": "gzip", "Content-Type": "application/json"})
+
+    loop = asyncio.new_event_loop()
+    app = web.Application()
+    app.router.add_post("/v1/chat/completions", answer)
+    runner = web.AppRunner(app)
+    loop.run_until_complete(runner.setup())
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    loop.run_until_complete(site.start())
+    thread = threading.Thread(target=loop.run_forever, daemon=True)
+    thread.start()
+    yield SimpleNamespace(url="http://127.0.0.1:%d" % runner.addresses[0][1])
+    asyncio.run_coroutine_threadsafe(runner.cleanup(), loop).result(5)
+    loop.call_soon_threadsafe(loop.stop)
+    thread.join(5)
+    loop.close()
+
+
+def test_a_compressed_answer_is_recorded_as_the_app_read_it_decoded(tmp_path, gzip_server):
+    async def app() -> str:
+        async with aiohttp.ClientSession(base_url=gzip_server.url) as session, \
+                session.post("/v1/chat/completions", json={"model": "m", "messages": []}) as response:
+            return (await response.json())["choices"][0]["message"]["content"]
+
+    text, events = traced(tmp_path, app)
+    [end] = llm_ends(events)
+    assert text == end["outputs"]["text"] == "zipped" and "content-encoding" not in end["outputs"]["return"]["headers"]
+
 # -- a rerun -----------------------------------------------------------------------------------------
 async def gathered_app(chat: Callable[..., Any]) -> list[str]:
     """Two questions at once, then a stream read three ways: what the app printed."""
@@ -246,14 +280,14 @@ async def gathered_app(chat: Callable[..., Any]) -> list[str]:
 def test_a_rerun_answers_every_request_from_the_trace_without_the_network(tmp_path, server, chat):
     printed, recorded = traced(tmp_path / "recorded", lambda: gathered_app(chat))
     hits = len(server.hits)
-    again, replayed = rerun(tmp_path / "rerun", recorded, lambda: gathered_app(chat))
+    again, replayed = rerun_app(recorded, lambda: gathered_app(chat))
     assert again == printed and len(server.hits) == hits
     assert [e["attrs"]["replay"] for e in llm_ends(replayed)] == ["recorded"] * 5
 
 
 def test_a_rerun_ends_each_span_with_the_recorded_outputs(tmp_path, chat):
     _, recorded = traced(tmp_path / "recorded", lambda: gathered_app(chat))
-    _, replayed = rerun(tmp_path / "rerun", recorded, lambda: gathered_app(chat))
+    _, replayed = rerun_app(recorded, lambda: gathered_app(chat))
 
     def said_by(events: list[Event]) -> dict[str, Any]:
         starts = {e["span_id"]: e["inputs"]["messages"][0]["content"] for e in events
@@ -273,7 +307,7 @@ def test_a_replayed_response_reads_like_the_live_one(tmp_path, chat):
                     response.method, response.closed)
 
     live, recorded = traced(tmp_path / "recorded", app)
-    again, _ = rerun(tmp_path / "rerun", recorded, app)
+    again, _ = rerun_app(recorded, app)
     assert again == live
 
 
@@ -288,7 +322,7 @@ def test_raise_for_status_raises_the_same_error_again_in_a_rerun(tmp_path, chat)
         raise AssertionError("no error")
 
     live, recorded = traced(tmp_path / "recorded", app)
-    again, replayed = rerun(tmp_path / "rerun", recorded, app)
+    again, replayed = rerun_app(recorded, app)
     assert live == again == (aiohttp.ClientResponseError, 429)
     assert [e["error"]["type"] for e in llm_ends(replayed)] == [e["error"]["type"] for e in llm_ends(recorded)]
 
