@@ -4,9 +4,12 @@ A request is matched among the recorded requests to the same endpoint (method an
 not compared, so a stub or a proxy on another port replays the same run):
 1. one that asked exactly the same (its inputs, as the trace records them, have the same fingerprint),
    from the same thread and asyncio task if there is one, else the first;
-2. under `--match call` (the default), when none asked the same, the next one in order from the same
-   thread and task, else the next one at all: the app changed what it asks (a code change, or an
-   answer mocked before it), and the report shows the difference.
+2. under `--match call` (the default), when none asked the same, the one most like it among the next
+   few in order (from the same thread and task if there are any): the app changed what it asks (a code
+   change, or an answer mocked before it), and the report shows the difference. "Most like it" is the
+   longest common start of the two bodies as JSON: an agent's next request repeats its conversation
+   so far, so it is most like its own recorded one even when tasks cannot be told apart by name (some
+   frameworks give every task the same one).
 Each recorded request answers once. Matching by content first is what keeps concurrent agents apart:
 three agents under `asyncio.gather` ask different things, so each gets its own answers whatever order
 their requests start in; identical requests go by the order they were made within each task.
@@ -17,9 +20,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
+
 from .recording import RecordedCall, Recording
 
 REQUEST_COMPONENTS = ("llm", "http")
+SIMILAR_AMONG = 8  # how many of the next unanswered requests a changed request is compared with
+SCANNED = 256  # how far ahead of the first unanswered request the others are looked for
 
 
 @dataclass(frozen=True)
@@ -53,30 +60,64 @@ class RequestIndex:
         self._exact.setdefault((request.endpoint, self.recording.fingerprint(call)), []).append(request)
         self._in_order.setdefault(request.endpoint, []).append(request)
 
-    def match(self, spec: Any, fingerprint: bytes, served: set[int], by_inputs_only: bool) -> RecordedCall | None:
+    def match(self, spec: Any, inputs: Any, fingerprint: bytes, served: set[int],
+              by_inputs_only: bool) -> RecordedCall | None:
         """The recorded call that answers this request, or None."""
-        found = self._first(("exact", spec.endpoint, fingerprint), self._exact.get((spec.endpoint, fingerprint)),
-                            spec, served)
-        if found is None and not by_inputs_only:
-            found = self._first(("order", spec.endpoint), self._in_order.get(spec.endpoint), spec, served)
-        return found
-
-    def _first(self, key: Any, requests: list[RecordedRequest] | None, spec: Any,
-               served: set[int]) -> RecordedCall | None:
-        if not requests:
+        exact = self._unserved(("exact", spec.endpoint, fingerprint), self._exact.get((spec.endpoint, fingerprint)),
+                               spec, served)
+        if exact:
+            return exact[0].call
+        if by_inputs_only:
             return None
+        later = self._unserved(("order", spec.endpoint), self._in_order.get(spec.endpoint), spec, served,
+                               SIMILAR_AMONG)
+        return self._most_like(inputs, later).call if later else None
+
+    def _unserved(self, key: Any, requests: list[RecordedRequest] | None, spec: Any, served: set[int],
+                  most: int = 1) -> list[RecordedRequest]:
+        """The first `most` unanswered requests of the list, of the same thread and task if it has any."""
+        if not requests:
+            return []
         start = self._next.get(key, 0)
         while start < len(requests) and requests[start].call.start in served:
             start += 1
         self._next[key] = start
-        fallback = None
-        for request in requests[start:]:
+        same: list[RecordedRequest] = []
+        other: list[RecordedRequest] = []
+        for request in requests[start:start + SCANNED]:  # a bounded look ahead: a long run stays linear
             if request.call.start in served or request.call.component != spec.component:
                 continue
-            if request.lineage == spec.lineage:
-                return request.call
-            fallback = fallback or request.call
-        return fallback
+            (same if request.lineage == spec.lineage else other).append(request)
+            if len(same) >= most:
+                break
+        return same[:most] or other[:most]
+
+    def _most_like(self, inputs: Any, requests: list[RecordedRequest]) -> RecordedRequest:
+        """Of `requests` (in order), the one whose body as JSON starts most like `inputs`'; the first on a tie."""
+        if len(requests) == 1:
+            return requests[0]
+        wanted = _json(inputs)
+        return max(requests, key=lambda request: (_common_start(wanted, _json(self.recording.inputs(request.call))),
+                                                  -request.call.start))
+
+
+def _json(value: Any) -> bytes:
+    try:
+        return orjson.dumps(value, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS)
+    except Exception:
+        return repr(value).encode("utf-8", "backslashreplace")
+
+
+def _common_start(a: bytes, b: bytes) -> int:
+    """How many bytes `a` and `b` share from their start (found by halving: a C compare, not a loop)."""
+    low, high = 0, min(len(a), len(b))
+    while low < high:
+        middle = (low + high + 1) // 2
+        if a[:middle] == b[:middle]:
+            low = middle
+        else:
+            high = middle - 1
+    return low
 
 
 def _path(url: str) -> str:

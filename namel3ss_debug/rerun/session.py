@@ -176,7 +176,7 @@ class Rerun:
         if getattr(spec, "lineage", None) is not None:  # an HTTP request: by what it asks (requests.py)
             if self._requests is None:
                 self._requests = RequestIndex(self.recording)
-            return self._requests.match(spec, live.fingerprint, self._served, self.match == "inputs")
+            return self._requests.match(spec, live.inputs, live.fingerprint, self._served, self.match == "inputs")
         if self.match == "inputs":
             queue = self._inputs_index().get((live.component, live.name, live.label, live.fingerprint))
             while queue:

@@ -64,6 +64,8 @@ class Tracer:
         run = self.run
         if run is None or run.ended:
             return None
+        for unfinished in list(run.reading.values()):  # bodies the app never finished reading: end their spans
+            unfinished.finish(early=True)
         run.ended = True
         self.run, self.last_run = None, run
         propagate_to_threads(False)

@@ -64,6 +64,7 @@ class Run:
         self.unhandled: BaseException | None = None
         self.hooks: Any = None  # lifecycle.Hooks, when the run's process hooks are installed
         self.llm_traffic: dict[str, dict[str, int]] = {}  # what transport.watch heard: hosts, unrecorded requests
+        self.reading: dict[int, Any] = {}  # responses whose bodies are being read (transport Exchanges), by id
         self.recorder = Recorder(
             run_id=self.run_id, root_id=self.root_id, writer=writer or self._file_writer(),
             pipeline=Pipeline(self.redactor, Truncator(settings.max_payload_size)),

@@ -105,6 +105,9 @@ class Exchange:
         length = headers.get("content-length", "")
         self.expected = int(length) if length.isdigit() else None
 
+    def __post_init__(self) -> None:
+        self.span.run.reading[id(self)] = self  # ended by the run's end if the app never finishes the body
+
     def chunk(self, data: bytes) -> None:
         """A piece of the body as the client read it off the wire."""
         self.size += len(data)
@@ -146,6 +149,7 @@ class Exchange:
         if self.done:
             return
         self.done = True
+        self.span.run.reading.pop(id(self), None)
         try:
             if self.status:  # a response came (else the request failed before one did)
                 self._describe(early)
@@ -310,6 +314,15 @@ def _mock_codec(api: Any, model: str | None, streamed: bool) -> Any:
         return {"status": 200, "headers": {"content-type": "application/json"}, "body": value}
 
     return codec
+
+
+def broken_by(exchange: Exchange, record: dict[str, Any]) -> BaseException | None:
+    """The error a recorded response's body broke with after its status came (a dropped connection),
+    raised again after the frames it gave; None when it ended well, or failed only by its HTTP status."""
+    error = exchange.answer.error
+    if error is None or getattr(error, "type_name", None) == f"HTTP {record.get('status')}":
+        return None
+    return error
 
 
 def served_record(exchange: Exchange) -> dict[str, Any]:

@@ -10,12 +10,13 @@ A client given a transport of its own (a mock transport, an aiohttp transport) i
 
 from __future__ import annotations
 
+import collections
 import functools
 from types import ModuleType
 from typing import Any, Callable
 
 from ..tracer.api import get_tracer
-from .exchange import PLACEHOLDER_KEY, Exchange, Outgoing, open_exchange, served_record
+from .exchange import PLACEHOLDER_KEY, Exchange, Outgoing, broken_by, open_exchange, served_record
 from .wire import body_chunks
 
 _MARK = "__namel3ss_debug__"
@@ -122,7 +123,7 @@ def _replayed(module: ModuleType, exchange: Exchange, streams: Any) -> Any:
         raise
     headers = record.get("headers") if isinstance(record.get("headers"), dict) else {}
     exchange.received(record["status"], headers)
-    body = streams.replayed(list(body_chunks(record)))
+    body = streams.replayed(list(body_chunks(record)), broken_by(exchange, record))
     return module.Response(record["status"], headers=headers, stream=streams.recording(body, exchange),
                            extensions={"http_version": b"HTTP/1.1"})
 
@@ -188,16 +189,26 @@ class _Recording:
 
 
 class _ReplayedBody:
-    """A recorded body served a frame at a time (a stream) or whole."""
+    """A recorded body served a frame at a time (a stream) or whole, once, as a connection serves it
+    (a client that reads again after the end gets nothing more); a body that broke breaks again."""
 
-    def __init__(self, chunks: list[bytes]):
-        self._chunks = chunks
+    def __init__(self, chunks: list[bytes], error: BaseException | None = None):
+        self._chunks, self._error = collections.deque(chunks), error
+
+    def _next(self) -> bytes | None:
+        if self._chunks:
+            return self._chunks.popleft()
+        error, self._error = self._error, None
+        if error is not None:
+            raise error
+        return None
 
     def __iter__(self) -> Any:
-        yield from self._chunks
+        while (chunk := self._next()) is not None:
+            yield chunk
 
     async def __aiter__(self) -> Any:
-        for chunk in self._chunks:
+        while (chunk := self._next()) is not None:
             yield chunk
 
     def close(self) -> None:

@@ -1,6 +1,7 @@
 """Fixtures for the SDK integration tests: the stand-in for the LLM HTTP APIs
-(examples/llm_stub_server.py) on 127.0.0.1, `namel3ss-debug` run in a subprocess as a user runs it,
-and a recording and a rerun inside this process.
+(examples/llm_stub_server.py) on 127.0.0.1, servers whose streams break or stall midway, and
+`namel3ss-debug` run in a subprocess as a user runs it (a recording and a rerun inside this process
+are tests/rerunhelpers.py's).
 
 The apps the tests write read the stub's address and key from STUB_URL and STUB_KEY: neither is in
 their source or their argv, which a trace may hold (source lines in stack traces, argv as typed),
@@ -284,32 +285,3 @@ def dead_url(start_stub: Callable[[], Any]) -> str:
     server = start_stub()
     server.stop()
     return server.url
-
-
-@pytest.fixture
-def rerun_in_process() -> Callable[[list[Event], Callable[[], Any]], tuple[Any, list[Event]]]:
-    """`rerun(events, app)`: run `app()` traced, its HTTP requests answered from `events` as
-    `replay --rerun` answers them; returns what the app returned and the new run's events.
-    The HTTP clients are hooked in this process (`namel3ss_debug.capture_http()`), so a test records
-    its `events` with `capture_events()` the same way."""
-    from namel3ss_debug import capture_http, get_tracer
-    from namel3ss_debug.replay.timeline import timeline_of
-    from namel3ss_debug.rerun.execute import recorded_form
-    from namel3ss_debug.rerun.paths import PathTable
-    from namel3ss_debug.rerun.recording import Recording
-    from namel3ss_debug.rerun.session import Rerun
-    from namel3ss_debug.testing.capture import capture_events
-
-    capture_http()
-
-    def rerun(events: list[Event], app: Callable[[], Any]) -> tuple[Any, list[Event]]:
-        tracer = get_tracer()
-        tracer.replay = Rerun(Recording(timeline_of(events, "recorded.jsonl"), PathTable()), inputs_of=recorded_form)
-        try:
-            with capture_events() as run:
-                result = app()
-        finally:
-            tracer.replay = None
-        return result, run.events
-
-    return rerun

@@ -3,6 +3,8 @@ subprocess as a user runs it, and what the stub server sent, to hold the trace a
 
 Every command runs with the stub's address and key (STUB_URL, STUB_KEY) and none of the SDKs' own
 settings (OPENAI_*, ANTHROPIC_*, GEMINI_*, GOOGLE_*): a rerun that needed a real key would fail.
+Python's warnings are off: under `replay --rerun --format json` the app's lines go to stderr, where
+the frameworks' deprecation warnings would mix with them.
 """
 
 from __future__ import annotations
@@ -10,7 +12,6 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
-import shutil
 import subprocess
 import sys
 from dataclasses import dataclass, field
@@ -19,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 APPS = Path(__file__).resolve().parent / "apps"
@@ -59,17 +61,22 @@ class Run:
     stderr: str
 
     def app_lines(self) -> list[str]:
-        """The app's own lines: stdout up to a rerun's report (a verdict line, or a JSON document)."""
+        """The app's own lines: stdout up to a rerun's report, or under `--format json` (where stdout
+        holds the report alone) stderr after the rerun's `rerun of RUN: ...` line."""
+        if self.stdout.startswith("{"):
+            lines = self.stderr.splitlines()
+            starts = [i for i, line in enumerate(lines) if line.startswith("rerun of ")]
+            assert starts, f"no `rerun of` line on stderr:\n{self.stderr}"
+            return [kept for kept in lines[starts[0] + 1:] if kept]
         lines = self.stdout.splitlines()
         for index, line in enumerate(lines):
-            if line.startswith(VERDICT_PREFIXES) or line == "{":
+            if line.startswith(VERDICT_PREFIXES):
                 return [kept for kept in lines[:index] if kept]
         return [kept for kept in lines if kept]
 
     def report(self) -> dict[str, Any]:
         """The JSON report of `replay --rerun --format json`, after the app's lines."""
-        lines = self.stdout.splitlines()
-        return json.loads("\n".join(lines[lines.index("{"):]))
+        return json.loads(self.stdout)
 
     def verdict(self) -> str:
         """The report's first line: `reproduced: ...` or `not reproduced: ...`."""
@@ -124,19 +131,16 @@ class Workbench:
                 if not name.startswith(("NAMEL3SS_DEBUG_", "OPENAI_", "ANTHROPIC_", "GEMINI_", "GOOGLE_"))
                 and name.lower() not in ("http_proxy", "https_proxy", "all_proxy")}
         return {**kept, "NO_COLOR": "1", "COLUMNS": "200", "PYTHONDONTWRITEBYTECODE": "1",
-                "NO_PROXY": "127.0.0.1,localhost", "STUB_URL": url, "STUB_KEY": self.key}
+                "NO_PROXY": "127.0.0.1,localhost", "PYTHONWARNINGS": "ignore", "STUB_URL": url, "STUB_KEY": self.key}
 
     def cli(self, url: str, *args: str) -> Run:
         done = subprocess.run([sys.executable, "-m", "namel3ss_debug", *args], cwd=self.directory,
                               env=self.environ(url), capture_output=True, text=True, timeout=180)
         return Run(done.returncode, done.stdout, done.stderr)
 
-    def record(self, app: App, copy: bool = False) -> Recording:
-        """Trace `app` (a copy of it in the directory, when `copy`) against a new stub server, then
-        stop the server."""
-        script = self.directory / app.source.name if copy else app.source
-        if copy:
-            shutil.copyfile(app.source, script)
+    def record(self, app: App, script: Path | None = None) -> Recording:
+        """Trace `app` (or `script`, in its place) against a new stub server, then stop the server."""
+        script = script or app.source
         server = StubServer(api_key=self.key, fresh=True).start()
         try:
             out = self._new_directory("trace")
@@ -144,7 +148,8 @@ class Workbench:
         finally:
             server.stop()
         traces = sorted(out.glob("*.jsonl"))
-        assert run.returncode == 0 and len(traces) == 1, f"{app.stem} failed under trace:\n{run.stderr}"
+        if run.returncode != 0 or len(traces) != 1:  # a failure of the setup, not an assertion of a test
+            pytest.fail(f"{app.stem} failed under trace:\n{run.stderr}")
         return Recording(app, script, server.url, run, traces[0], server.hits, server.requests, server.answers)
 
     def rerun(self, recording: Recording, *options: str) -> Run:
@@ -170,25 +175,39 @@ def sent_body(recording: Recording, index: int) -> dict[str, Any]:
     return body if "model" in body or model is None else {"model": model, **body}
 
 
-def pair_spans_with_requests(recording: Recording) -> list[tuple[Event, dict[str, Any]]]:
-    """Each LLM span's end with the stub's answer to the request it recorded: the request whose body
-    is the span's inputs (identical requests in the order they were made)."""
+def tokens_sent(recording: Recording, index: int) -> tuple[int, int] | None:
+    """(input, output) tokens of answer `index` as the stub sent them, or None when it sent none: a
+    streamed chat completion carries usage only when `stream_options.include_usage` asks for it."""
+    answer, request = recording.answers[index], recording.requests[index]
+    if answer["api"] == "openai.chat" and answer["stream"] and \
+            not (request.get("stream_options") or {}).get("include_usage"):
+        return None
+    return answer["input_tokens"], answer["output_tokens"]
+
+
+def pair_spans_with_requests(recording: Recording) -> list[tuple[Event, int]]:
+    """Each LLM span's end with the index of the request it recorded in the stub's lists: the request
+    whose body is the span's inputs (identical requests in the order they were made)."""
     unused = list(range(len(recording.requests)))
     pairs = []
     for start, end in recording.llm_spans():
         index = next((i for i in unused if sent_body(recording, i) == start["inputs"]), None)
         assert index is not None, f"span {start['name']} asked what no request asked: {start['inputs']}"
         unused.remove(index)
-        pairs.append((end, recording.answers[index]))
+        pairs.append((end, index))
     return pairs
 
 
-def list_price(answers: list[dict[str, Any]]) -> float:
-    """The price genai-prices gives each answer's model and tokens, summed."""
+def list_price(recording: Recording) -> float:
+    """The price genai-prices gives the tokens the stub sent, for the model of each answer, summed."""
     from genai_prices import Usage, calc_price  # noqa: PLC0415 - the price data takes a while to load
 
-    total = sum((calc_price(Usage(input_tokens=a["input_tokens"], output_tokens=a["output_tokens"]),
-                            model_ref=a["model"]).total_price for a in answers), Decimal(0))
+    total = Decimal(0)
+    for index, answer in enumerate(recording.answers):
+        tokens = tokens_sent(recording, index)
+        if tokens is not None:
+            usage = Usage(input_tokens=tokens[0], output_tokens=tokens[1])
+            total += calc_price(usage, model_ref=answer["model"]).total_price
     return float(total)
 
 

@@ -14,6 +14,9 @@ import json
 from typing import Any
 
 import pytest
+from rerunhelpers import record, rerun
+
+from namel3ss_debug import capture_http
 
 openai = pytest.importorskip("openai", reason="the openai SDK is not installed: pip install 'namel3ss-debug[openai]'")
 from openai.types.chat import ChatCompletion, ChatCompletionChunk  # noqa: E402 - after the skip
@@ -33,25 +36,16 @@ client = openai.OpenAI(base_url=URL, api_key=KEY, max_retries=0)
 
 def url(name):  # another server's, in the recording; a rerun reaches none
     return os.environ.get(name, os.environ["STUB_URL"]) + "/v1"
+
+def user(text):
+    return [{"role": "user", "content": text}]
 """
 
 # The calls, in order: 0 plain, 1 tools, 2 stream with usage, 3 key in default_headers, 4 key in
 # extra_headers, 5 with_raw_response, 6 the `chat.completions.stream()` helper, 7 async plain,
 # 8 async stream.
 MAIN_APP = CLIENTS + f"""
-QUESTION = {QUESTION!r}
-TOOLS = {TOOLS!r}
-
-def user(text):
-    return [{{"role": "user", "content": text}}]
-
-def read(stream, label):
-    pieces = []
-    for chunk in stream:
-        print(label + " chunk:", repr(chunk))
-        if chunk.choices and chunk.choices[0].delta.content:
-            pieces.append(chunk.choices[0].delta.content)
-    print(label + " text:", "".join(pieces))
+QUESTION, TOOLS = {QUESTION!r}, {TOOLS!r}
 
 reply = client.chat.completions.create(model="gpt-stub", messages=QUESTION, temperature=0.2, max_tokens=50)
 print("sync text:", reply.choices[0].message.content)
@@ -61,10 +55,13 @@ print("sync json:", reply.model_dump_json())
 asked = client.chat.completions.create(model="gpt-stub", messages=user("Weather in Paris"), tools=TOOLS)
 call = asked.choices[0].message.tool_calls[0]
 print("tool call:", call.id, call.function.name, call.function.arguments)
-print("tool repr:", repr(asked))
 
-read(client.chat.completions.create(model="gpt-stub", messages=user("Tell me a short story"), stream=True,
-                                    stream_options={{"include_usage": True}}), "stream")
+pieces = []
+for chunk in client.chat.completions.create(model="gpt-stub", messages=user("Tell me a short story"), stream=True,
+                                            stream_options={{"include_usage": True}}):
+    print("stream chunk:", repr(chunk))
+    pieces.append(chunk.choices[0].delta.content or "" if chunk.choices else "")
+print("stream text:", "".join(pieces))
 
 by_default = openai.OpenAI(base_url=URL, api_key="placeholder", max_retries=0,
                            default_headers={{"Authorization": "Bearer " + KEY}})
@@ -101,14 +98,15 @@ asyncio.run(main())
 """
 
 # Streams from a server that stalls after a few chunks, so the app closes them before they have all
-# come: 0 closed, 1 closed (async), 2 dropped unfinished, 3 closed by its `with`; then the garbage
-# collector frees the dropped one (the SDK's stream and its generator hold each other).
+# come: 0 closed, 1 closed (async), 2 dropped unfinished, 3 closed by its `with`. The SDK's stream and
+# its generator hold each other, so only the garbage collector frees a dropped one: here at the end.
 EARLY_APP = CLIENTS + """
 import gc
+gc.disable()
 stalled = openai.OpenAI(base_url=url("STALLED_URL"), api_key=KEY, max_retries=0)
 
 def ask(text):
-    return stalled.chat.completions.create(model="gpt-stub", messages=[{"role": "user", "content": text}], stream=True)
+    return stalled.chat.completions.create(model="gpt-stub", messages=user(text), stream=True)
 
 early = ask("Count to ten")
 print("early chunk:", repr(next(early)))
@@ -116,8 +114,7 @@ early.close()
 
 async def main():
     aclient = openai.AsyncOpenAI(base_url=url("STALLED_URL"), api_key=KEY, max_retries=0)
-    early = await aclient.chat.completions.create(model="gpt-stub", messages=[{"role": "user", "content": "async"}],
-                                                  stream=True)
+    early = await aclient.chat.completions.create(model="gpt-stub", messages=user("async"), stream=True)
     async for chunk in early:
         print("async_early chunk:", repr(chunk))
         break
@@ -133,14 +130,13 @@ def first_word(question):  # returns out of the loop: the stream is dropped unfi
 print("dropped text:", first_word("Stop after one word"))
 with ask("The last one") as last:
     print("last chunk:", repr(next(last)))
-gc.collect()
 """
 
 ERRORS_APP = CLIENTS + """
 def attempt(label, client, model):
     try:
-        reply = client.chat.completions.create(model=model, messages=[{"role": "user", "content": "hi"}])
-        print(label + ":", "answered", reply.choices[0].message.content)
+        print(label + ":", "answered", client.chat.completions.create(model=model, messages=user("hi"))
+              .choices[0].message.content)
     except openai.APIError as error:
         print(label + ":", type(error).__module__ + "." + type(error).__qualname__)
 
@@ -149,13 +145,10 @@ attempt("401", openai.OpenAI(base_url=URL, api_key="sk-wrong", max_retries=0), "
 attempt("503", client, "overloaded")
 attempt("refused", openai.OpenAI(base_url=url("DEAD_URL"), api_key=KEY, max_retries=0), "gpt-stub")
 attempt("timeout", openai.OpenAI(base_url=URL, api_key=KEY, timeout=0.5, max_retries=0), "slow")
-"""
 
-BROKEN_APP = CLIENTS + """
 broken = openai.OpenAI(base_url=url("BROKEN_URL"), api_key=KEY, max_retries=0)
 try:
-    for chunk in broken.chat.completions.create(model="gpt-stub", messages=[{"role": "user", "content": "hi"}],
-                                                stream=True):
+    for chunk in broken.chat.completions.create(model="gpt-stub", messages=user("hi"), stream=True):
         print("broken chunk:", chunk.choices[0].delta.content)
 except openai.APIError as error:
     print("broken:", type(error).__module__ + "." + type(error).__qualname__)
@@ -166,14 +159,13 @@ FIRST_CHUNKS = [
      "choices": [{"index": 0, "delta": {"role": "assistant", "content": word}, "finish_reason": None}]}
     for word in ("Half ", "an ")]
 
-# One LLM call and one request that is not one (GET /v1/models: the stub answers 404).
+# One LLM call and one request that is not one (GET /v1/models, which the stub answers 404).
 ONE_CALL_APP = CLIENTS + """
 try:
-    client.models.list()
+    client.models.list()  # a request, not an LLM call
 except openai.NotFoundError:
     print("models: not found")
-reply = client.chat.completions.create(model="gpt-stub", messages=[{"role": "user", "content": "one call"}])
-print("text:", reply.choices[0].message.content)
+print("text:", client.chat.completions.create(model="gpt-stub", messages=user("one call")).choices[0].message.content)
 """
 
 # The key from OPENAI_API_KEY, as most apps have it.
@@ -187,14 +179,9 @@ except openai.APIStatusError as error:
     print("status:", error.status_code)
 """
 
-NOT_IMPORTED_APP = """
-import os, sys
-print("loaded before import:", sorted(name for name in ("openai", "anthropic", "httpx", "httpx2")
-                                      if name in sys.modules))
-import openai
-client = openai.OpenAI(base_url=os.environ["STUB_URL"] + "/v1", api_key=os.environ["STUB_KEY"], max_retries=0)
-print("text:", client.chat.completions.create(model="gpt-stub", messages=[{"role": "user", "content": "late"}])
-      .choices[0].message.content)
+# What is loaded before the app imports an SDK.
+LOADED = """import sys
+print("loaded:", sorted(name for name in ("openai", "anthropic", "httpx", "httpx2") if name in sys.modules))
 """
 
 
@@ -204,10 +191,8 @@ def usage_of(body: dict[str, Any]) -> dict[str, int]:
             "total_tokens": usage["total_tokens"]}
 
 
-def mock_body(text: str) -> str:
-    return json.dumps({"id": "chatcmpl-body", "object": "chat.completion", "created": 1, "model": "gpt-mock",
-                       "choices": [{"index": 0, "finish_reason": "stop",
-                                    "message": {"role": "assistant", "content": text}}]})
+MOCK_BODY = json.dumps({"id": "chatcmpl-body", "object": "chat.completion", "created": 1, "model": "gpt-mock",
+                        "choices": [{"index": 0, "message": {"role": "assistant", "content": "From a body"}}]})
 
 
 @pytest.fixture(scope="module")
@@ -217,16 +202,24 @@ def main_run(record_offline: Any) -> Any:
 
 
 @pytest.fixture(scope="module")
-def errors_run(record_offline: Any, dead_url: str) -> Any:
-    return record_offline(ERRORS_APP, env={"DEAD_URL": dead_url})
+def main_rerun(main_run: Any) -> Any:
+    requests = len(main_run.server.requests)
+    again = main_run.cli.rerun(main_run.traced)
+    assert len(main_run.server.requests) == requests  # the server is stopped: nothing reached it
+    return again
 
 
 @pytest.fixture(scope="module")
-def broken_run(record_offline: Any, partial_stream_server: Any) -> Any:
+def errors_run(record_offline: Any, partial_stream_server: Any, dead_url: str) -> Any:
     broken = partial_stream_server(FIRST_CHUNKS)
-    recorded = record_offline(BROKEN_APP, env={"BROKEN_URL": broken.url})
+    recorded = record_offline(ERRORS_APP, env={"BROKEN_URL": broken.url, "DEAD_URL": dead_url})
     broken.stop()
     return recorded
+
+
+@pytest.fixture(scope="module")
+def errors_rerun(errors_run: Any) -> Any:
+    return errors_run.cli.rerun(errors_run.traced)
 
 
 @pytest.fixture(scope="module")
@@ -291,14 +284,13 @@ def test_a_stream_the_app_closes_or_drops_before_it_has_all_come_is_marked_close
     assert early_run.traced.printed["dropped text"] == ["Half "]
     assert [end["status"] for _, end in calls] == ["completed"] * 4
     assert [end["attrs"].get("closed_early") for _, end in calls] == [True] * 4
-    assert [end["outputs"]["text"] for _, end in calls] == ["Half an "] * 4  # what had come
+    assert [end["outputs"]["text"] for _, end in calls] == ["Half "] * 4  # what the app had read
 
 
-@pytest.mark.xfail(strict=True, reason="product bug: a stream dropped unfinished ends only when the garbage "
-                                       "collector frees it (the run's end does not end it either)")
-def test_a_stream_the_app_drops_unfinished_ends_before_the_next_call(early_run):
-    (_, dropped), (next_start, _) = early_run.traced.llm_calls(NAME)[2:]
-    assert dropped["seq"] < next_start["seq"]
+def test_a_stream_the_app_drops_unfinished_and_python_never_collects_ends_with_the_run(early_run):
+    (_, dropped), _ = early_run.traced.llm_calls(NAME)[2:]
+    [run_end] = [event for event in early_run.traced.events if event["event_type"] == "run_end"]
+    assert dropped["attrs"]["closed_early"] is True and dropped["seq"] < run_end["seq"]
 
 
 def test_a_rerun_closes_the_same_streams_early(early_run):
@@ -345,62 +337,56 @@ def test_a_failed_call_records_its_error_category_and_the_app_gets_the_sdk_error
     assert end["status"] == "failed"
     assert (end["error"]["type"], end["error"]["category"]) == (error_type, category)
     assert errors_run.traced.printed[label] == [app_error]
+    if error_type.startswith("HTTP"):  # the API's own message, from its error body
+        assert end["error"]["message"] == end["outputs"]["return"]["body"]["error"]["message"] != ""
+        assert end["outputs"]["return"]["status"] == end["attrs"]["http_status"] == int(label)
 
 
-def test_an_error_status_records_the_apis_message_and_response(errors_run):
-    _, end = errors_run.traced.llm_calls(NAME)[0]
-    assert end["error"]["message"] == "Rate limit reached, slow down"
-    assert end["outputs"]["return"]["status"] == end["attrs"]["http_status"] == 429
-    assert end["outputs"]["return"]["body"]["error"]["message"] == "Rate limit reached, slow down"
-
-
-def test_a_rerun_raises_the_recorded_errors_again_where_they_were_raised(errors_run):
-    again = errors_run.cli.rerun(errors_run.traced)
-    assert again.returncode == 0, again.stderr
-    assert again.stdout.startswith(errors_run.traced.stdout)
-    assert [end["error"]["type"] for _, end in again.llm_calls(NAME)] == \
+def test_a_rerun_raises_the_recorded_errors_again_where_they_were_raised(errors_run, errors_rerun):
+    assert errors_rerun.returncode == 0, errors_rerun.stderr
+    labels = ("429", "401", "503", "refused", "timeout")
+    assert [errors_rerun.printed[label] for label in labels] == [errors_run.traced.printed[label] for label in labels]
+    assert [end["error"]["type"] for _, end in errors_rerun.llm_calls(NAME)[:5]] == \
         ["HTTP 429", "HTTP 401", "HTTP 503", "httpx2.ConnectError", "httpx2.ReadTimeout"]
     assert errors_run.server.seen_keys.count("sk-wrong") == 1  # the recording's one request, none since
-    assert "reproduced: the rerun matches the recording" in again.stdout
 
 
 def test_a_mock_may_be_a_response_record_or_a_whole_body(errors_run):
-    again = errors_run.cli.rerun(errors_run.traced, "--mock", f"llm:{NAME}#1={mock_body('From a body')}",
-                                 "--mock", f'llm:{NAME}#2={{"status": 429, "body": {{"error": {{"message": "Slow"}}}}}}')
+    record_429 = json.dumps({"status": 429, "body": {"error": {"message": "Slow"}}})
+    again = errors_run.cli.rerun(errors_run.traced, "--mock", f"llm:{NAME}#1={MOCK_BODY}",
+                                 "--mock", f"llm:{NAME}#2={record_429}")
     assert again.returncode == 0, again.stderr
     assert again.printed["429"] == ["answered From a body"]
     assert again.printed["401"] == ["openai.RateLimitError"]
-    assert [end["error"]["message"] for _, end in again.llm_calls(NAME)][1] == "Slow"
+    assert again.llm_calls(NAME)[1][1]["error"] == {"type": "HTTP 429", "message": "Slow", "category": "rate_limit"}
 
 
-def test_a_stream_that_breaks_midway_ends_failed_with_the_frames_before_the_break(broken_run):
-    [(_, end)] = broken_run.traced.llm_calls(NAME)
-    assert broken_run.traced.printed["broken chunk"] == ["Half ", "an "]
-    assert broken_run.traced.printed["broken"] == ["openai.APIConnectionError"]
+def test_a_stream_that_breaks_midway_ends_failed_with_the_frames_before_the_break(errors_run):
+    _, end = errors_run.traced.llm_calls(NAME)[5]
+    assert errors_run.traced.printed["broken chunk"] == ["Half ", "an "]
+    assert errors_run.traced.printed["broken"] == ["openai.APIConnectionError"]
     assert end["status"] == "failed" and end["error"]["type"] == "httpx2.RemoteProtocolError"
-    assert end["outputs"]["text"] == "Half an "
-    assert len(end["outputs"]["return"]["frames"]) == 2
+    assert end["outputs"]["text"] == "Half an " and len(end["outputs"]["return"]["frames"]) == 2
 
 
-@pytest.mark.xfail(strict=True, reason="product bug: a rerun serves the frames of a stream that broke midway and "
-                                       "ends it cleanly, instead of raising the recorded error after them")
-def test_a_rerun_breaks_a_broken_stream_again_after_its_frames(broken_run):
-    again = broken_run.cli.rerun(broken_run.traced)
-    assert again.printed.get("broken") == ["openai.APIConnectionError"]
-    assert "reproduced: the rerun matches the recording" in again.stdout
+def test_a_rerun_breaks_a_broken_stream_again_after_its_frames(errors_run, errors_rerun):
+    assert errors_rerun.printed.get("broken") == ["openai.APIConnectionError"]
+    assert "reproduced: the rerun matches the recording" in errors_rerun.stdout
 
 
 # --- rerun ----------------------------------------------------------------------------------------
 
-def test_a_rerun_with_the_server_stopped_gives_the_app_the_same_responses(main_run):
-    requests = len(main_run.server.requests)
-    again = main_run.cli.rerun(main_run.traced)
-    assert again.returncode == 0, again.stderr
-    assert again.stdout.startswith(main_run.traced.stdout)  # every repr, JSON and chunk the same
-    assert [end["attrs"]["replay"] for _, end in again.llm_calls(NAME)] == ["recorded"] * 9
-    assert len(main_run.server.requests) == requests
-    assert main_run.server.api_key.encode() not in again.file_bytes()
-    assert "reproduced: the rerun matches the recording" in again.stdout
+def test_a_rerun_with_the_server_stopped_gives_the_app_the_same_responses(main_run, main_rerun):
+    assert main_rerun.returncode == 0, main_rerun.stderr
+    assert main_rerun.stdout.startswith(main_run.traced.stdout)  # every repr, JSON and chunk the same
+    assert [end["attrs"]["replay"] for _, end in main_rerun.llm_calls(NAME)] == ["recorded"] * 9
+    assert main_run.server.api_key.encode() not in main_rerun.file_bytes()
+
+
+def test_a_rerun_records_what_the_recording_did_and_is_a_reproduction(main_run, main_rerun):
+    assert [end["outputs"] for _, end in main_rerun.llm_calls(NAME)] == \
+        [end["outputs"] for _, end in main_run.traced.llm_calls(NAME)]
+    assert "reproduced: the rerun matches the recording" in main_rerun.stdout
 
 
 def test_a_text_mock_becomes_the_whole_answer_streamed_or_not(main_run):
@@ -417,9 +403,8 @@ def test_a_text_mock_becomes_the_whole_answer_streamed_or_not(main_run):
 
 
 @pytest.mark.usefixtures("isolated_workspace")
-def test_a_rerun_rebuilds_responses_equal_to_the_recorded_sdk_objects(llm_stub, stub_key, dead_url,
-                                                                      rerun_in_process):
-    from namel3ss_debug.testing.capture import capture_events
+def test_a_rerun_rebuilds_responses_equal_to_the_recorded_sdk_objects(llm_stub, stub_key, dead_url):
+    capture_http()  # the HTTP clients of this process, hooked as `trace` hooks an app's
 
     def app(url: str) -> tuple[Any, ...]:
         client = openai.OpenAI(base_url=url, api_key=stub_key, max_retries=0)
@@ -438,9 +423,8 @@ def test_a_rerun_rebuilds_responses_equal_to_the_recorded_sdk_objects(llm_stub, 
 
         return (reply, chunks, raw, final, *asyncio.run(both()))
 
-    with capture_events() as recording:
-        original = app(llm_stub.openai_url)
-    replayed, events = rerun_in_process(recording.events, lambda: app(dead_url + "/v1"))
+    original, recording = record(lambda: app(llm_stub.openai_url))
+    replayed, events, _ = rerun(recording, lambda: app(dead_url + "/v1"))
     assert replayed == original
     assert type(replayed[0]) is type(replayed[2]) is type(replayed[4]) is ChatCompletion
     assert {type(chunk) for chunk in replayed[1] + replayed[5]} == {ChatCompletionChunk}
@@ -449,20 +433,15 @@ def test_a_rerun_rebuilds_responses_equal_to_the_recorded_sdk_objects(llm_stub, 
 
 # --- what is recorded -----------------------------------------------------------------------------
 
-def test_no_sdk_or_http_client_is_imported_for_an_app_until_it_imports_it(module_cli):
-    traced = module_cli.trace(NOT_IMPORTED_APP)
-    assert traced.returncode == 0, traced.stderr
-    assert traced.printed["loaded before import"] == ["[]"]
-    [(_, end)] = traced.llm_calls(NAME)  # imported late, the SDK is still recorded
-    assert end["outputs"]["text"] == "Echo: late"
-
-
-def test_an_app_run_by_python_with_tracing_enabled_by_the_environment_is_recorded(module_cli):
-    probe = 'import sys\nprint("loaded:", sorted(m for m in ("openai", "anthropic", "httpx2") if m in sys.modules))\n'
-    traced = module_cli.autostart("import namel3ss_debug\n" + probe + ONE_CALL_APP)
+@pytest.mark.parametrize("runner", ["trace", "autostart"])
+def test_no_sdk_or_http_client_is_imported_until_the_app_imports_it_and_its_calls_are_recorded(module_cli, runner):
+    if runner == "trace":  # `namel3ss-debug trace app.py`
+        traced = module_cli.trace(LOADED + ONE_CALL_APP)
+    else:  # `python app.py` with NAMEL3SS_DEBUG_ENABLED=1, the app importing namel3ss_debug
+        traced = module_cli.autostart("import namel3ss_debug\n" + LOADED + ONE_CALL_APP)
     assert traced.returncode == 0, traced.stderr
     assert traced.printed["loaded"] == ["[]"]
-    [(_, end)] = traced.llm_calls(NAME)
+    [(_, end)] = traced.llm_calls(NAME)  # imported late, the SDK is still recorded
     assert end["outputs"]["text"] == traced.printed["text"][0] == "Echo: one call"
 
 
