@@ -13,7 +13,7 @@ from ..config import ResolvedSettings
 from ..tracer.api import get_tracer
 from ..tracer.launch import Outcome, run_traced
 from ..tracer.serialize import to_jsonable
-from ..transport.exchange import PLACEHOLDER_KEY
+from ..transport.opening import PLACEHOLDER_KEY
 from .session import Rerun
 from .target import Recorded
 

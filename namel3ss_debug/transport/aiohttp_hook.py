@@ -29,8 +29,9 @@ from typing import Any, Callable
 from urllib.parse import urlencode
 
 from ..tracer.api import get_tracer
-from .exchange import PLACEHOLDER_KEY, Exchange, Outgoing, open_exchange, served_record
-from .httpx_hook import _our_failure
+from .exchange import Exchange
+from .opening import PLACEHOLDER_KEY, open_exchange, our_failure, served_record
+from .request import Outgoing
 from .wire import body_chunks
 
 _MARK = "__namel3ss_debug__"
@@ -99,7 +100,7 @@ def _opened(tracer: Any, session: Any, method: str, str_or_url: Any, kwargs: dic
                             url.raw_query_string, named, body)
         return open_exchange(tracer, outgoing)
     except Exception as exc:
-        return _our_failure(tracer, exc)
+        return our_failure(tracer, exc)
 
 
 def _target(session: Any, str_or_url: Any, kwargs: dict[str, Any]) -> Any:
@@ -187,7 +188,7 @@ def _watch(tracer: Any, response: Any, exchange: Exchange, decompressed: bool) -
             weakref.finalize(response, _dropped, id(reader), exchange)  # dropped unread: the span still ends
     except Exception as exc:
         exchange.finish(early=True)
-        _our_failure(tracer, exc)
+        our_failure(tracer, exc)
 
 
 def _watchable(reader: Any) -> bool:
@@ -268,8 +269,8 @@ async def _replayed(module: ModuleType, session: Any, method: str, str_or_url: A
                                   session._prepare_headers(kwargs.get("headers")), record)
     except Exception as exc:
         exchange.finish(exc)
-        _our_failure(tracer, exc)
-        raise  # not reached: _our_failure raises in a rerun
+        our_failure(tracer, exc)
+        raise  # not reached: our_failure raises in a rerun
     _watch(tracer, response, exchange, decompressed=False)
     return response
 

@@ -16,7 +16,9 @@ from types import ModuleType
 from typing import Any, Callable
 
 from ..tracer.api import get_tracer
-from .exchange import PLACEHOLDER_KEY, Exchange, Outgoing, broken_by, open_exchange, served_record
+from .exchange import Exchange
+from .opening import PLACEHOLDER_KEY, broken_by, open_exchange, our_failure, served_record
+from .request import Outgoing
 from .wire import body_chunks
 
 _MARK = "__namel3ss_debug__"
@@ -93,17 +95,7 @@ def _opened(tracer: Any, request: Any, body: bytes) -> Exchange | None:
                             {name.lower(): value for name, value in request.headers.items()}, body)
         return open_exchange(tracer, outgoing)
     except Exception as exc:
-        return _our_failure(tracer, exc)
-
-
-def _our_failure(tracer: Any, exc: Exception) -> None:
-    if tracer.replay is not None:
-        from ..rerun.errors import RerunStop  # noqa: PLC0415 - only a rerun gets here
-
-        raise RerunStop(f"namel3ss-debug could not answer an HTTP request: {type(exc).__name__}: {exc}") from exc
-    if tracer.run is not None:
-        tracer.run.recorder.note_failure(exc)
-    return None
+        return our_failure(tracer, exc)
 
 
 def _recorded(response: Any, exchange: Exchange, streams: Any) -> Any:

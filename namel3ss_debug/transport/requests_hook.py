@@ -14,8 +14,9 @@ from typing import Any, Callable
 from urllib.parse import urlsplit
 
 from ..tracer.api import get_tracer
-from .exchange import PLACEHOLDER_KEY, Exchange, Outgoing, open_exchange, served_record
-from .httpx_hook import _our_failure
+from .exchange import Exchange
+from .opening import PLACEHOLDER_KEY, open_exchange, our_failure, served_record
+from .request import Outgoing
 from .wire import body_bytes
 
 _MARK = "__namel3ss_debug__"
@@ -65,7 +66,7 @@ def _opened(tracer: Any, request: Any) -> Exchange | None:
                             url.query, {str(k).lower(): str(v) for k, v in request.headers.items()}, data)
         return open_exchange(tracer, outgoing)
     except Exception as exc:
-        return _our_failure(tracer, exc)
+        return our_failure(tracer, exc)
 
 
 def _recorded(response: Any, exchange: Exchange) -> Any:

@@ -19,7 +19,7 @@ import pytest
 import namel3ss_debug
 from namel3ss_debug import get_tracer
 from namel3ss_debug.transport import aiohttp_hook
-from namel3ss_debug.transport.exchange import PLACEHOLDER_KEY
+from namel3ss_debug.transport.opening import PLACEHOLDER_KEY
 from rerunhelpers import rerun
 
 aiohttp = pytest.importorskip("aiohttp")

@@ -15,7 +15,9 @@ from namel3ss_debug import capture_http
 from namel3ss_debug.rerun.errors import ReplayMiss
 from namel3ss_debug.rerun.execute import placeholder_keys
 from namel3ss_debug.testing.capture import capture_events
-from namel3ss_debug.transport.exchange import PLACEHOLDER_KEY, Outgoing, status_category
+from namel3ss_debug.transport.exchange import status_category
+from namel3ss_debug.transport.opening import PLACEHOLDER_KEY
+from namel3ss_debug.transport.request import Outgoing
 from rerunhelpers import record, rerun
 
 httpx = pytest.importorskip("httpx")

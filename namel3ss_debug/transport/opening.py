@@ -1,0 +1,118 @@
+"""Opening a request's exchange: whether this run records it, its span, and in a rerun its answer.
+
+A request to a known LLM API (`apis/`) becomes an `llm` span named after the API (`openai.chat`,
+`anthropic.messages`...), with the request's parameters as inputs; any other request, under
+`capture_http: "all"`, an `http` span named after the host. Under `replay --rerun` the rerun is asked for
+the answer first: every request goes through it, so the network stays closed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..tracer.core import Tracer
+from ..tracer.events import where_now
+from . import apis
+from .exchange import Exchange
+from .request import Outgoing, RequestSpec, hostname
+from .wire import request_body
+
+PLACEHOLDER_KEY = "namel3ss-debug-rerun-placeholder-key"  # what a rerun gives SDKs that demand a key
+
+
+def open_exchange(tracer: Tracer, request: Outgoing) -> Exchange | None:
+    """The request's exchange, or None when this run does not record it (no run, `capture_http`
+    off, or `llm` and not an LLM API). In a rerun every request has one: the rerun answers it, or
+    stops the app with a miss (`ReplayMiss`, raised from here), or lets it run live."""
+    run = tracer.run
+    if run is None:
+        return None
+    replaying = tracer.replay is not None
+    mode = run.settings.capture_http
+    if mode == "off" and not replaying:
+        return None
+    body = request_body(request.body, request.content_type)
+    api = apis.recognise(request.method, request.host.lower(), request.path, body)
+    if api is None and mode == "llm" and not replaying:
+        return None
+    return _open(tracer, request, api, body)
+
+
+def _open(tracer: Tracer, request: Outgoing, api: Any, body: Any) -> Exchange | None:
+    http = {"method": request.method, "url": request.url()}
+    if api is not None:
+        asked = api.request(request.path, body)
+        component, name, inputs, model, streamed = "llm", api.name, asked.inputs, asked.model, asked.streamed
+        attrs = {"http": http, "api": api.name, "provider": api.provider, "stream": streamed}
+    else:
+        component, name, model, streamed = "http", hostname(request.host), None, False
+        inputs = {"body": body} if body is not None else None
+        attrs = {"http": http}
+    prefix = "llm_call" if component == "llm" else "http_request"
+    span = tracer.start_span(component, name, prefix, inputs=inputs, model=model, attrs=attrs, activate=False)
+    if span is None:
+        return None
+    exchange = Exchange(tracer, span, api, streamed, len(request.body))
+    if tracer.replay is not None:
+        spec = RequestSpec(component, name, prefix, request.method, request.host.lower(), request.path,
+                           where_now(), mock_codec=_mock_codec(api, model, streamed))
+        from ..tracer.replaying import answer_for  # noqa: PLC0415 - only a rerun asks
+
+        exchange.answer = answer_for(tracer, spec, span, inputs)
+    return exchange
+
+
+def _mock_codec(api: Any, model: str | None, streamed: bool) -> Any:
+    """A mock's value as a response record: text becomes the API's whole answer saying it; an object
+    with `status` is a response record as the trace keeps them; any other JSON is the body."""
+    def codec(value: Any) -> dict[str, Any]:
+        if isinstance(value, dict) and isinstance(value.get("status"), int):
+            return {"headers": {"content-type": "application/json"}, **value}
+        if isinstance(value, str) and api is not None:
+            return api.mock(value, model, streamed)
+        if isinstance(value, str):
+            return {"status": 200, "headers": {"content-type": "text/plain"}, "text": value}
+        return {"status": 200, "headers": {"content-type": "application/json"}, "body": value}
+
+    return codec
+
+
+def broken_by(exchange: Exchange, record: dict[str, Any]) -> BaseException | None:
+    """The error a recorded response's body broke with after its status came (a dropped connection),
+    raised again after the frames it gave; None when it ended well, or failed only by its HTTP status."""
+    error = exchange.answer.error
+    if error is None or getattr(error, "type_name", None) == f"HTTP {record.get('status')}":
+        return None
+    return error
+
+
+def served_record(exchange: Exchange) -> dict[str, Any]:
+    """The response record a rerun's answer gives: a mock's (made by its codec) or the recorded one."""
+    answer = exchange.answer
+    from ..rerun.answers import MOCKED, REPLACED  # noqa: PLC0415 - only a rerun gets here
+    from ..rerun.errors import RerunStop
+    from ..rerun.values import from_json
+
+    if answer.source in (MOCKED, REPLACED):
+        return answer.value
+    outputs = answer.outputs if isinstance(answer.outputs, dict) else {}
+    record = from_json(outputs.get("return"))
+    if not isinstance(record, dict) or not isinstance(record.get("status"), int):
+        if answer.error is not None:  # it failed before a response came (a refused connection): again
+            raise answer.error
+        raise RerunStop(f"{answer.recorded_key}: the recording has no response to serve for this request")
+    if record.get("kept") is False:
+        raise RerunStop(f"{answer.recorded_key}: its recorded response was too big to keep, so it cannot be served")
+    return record
+
+
+def our_failure(tracer: Any, exc: Exception) -> None:
+    """A failure of ours while opening an exchange: counted, and the request goes unrecorded; in a rerun,
+    whose network must stay closed, it stops the app instead."""
+    if tracer.replay is not None:
+        from ..rerun.errors import RerunStop  # noqa: PLC0415 - only a rerun gets here
+
+        raise RerunStop(f"namel3ss-debug could not answer an HTTP request: {type(exc).__name__}: {exc}") from exc
+    if tracer.run is not None:
+        tracer.run.recorder.note_failure(exc)
+    return None

@@ -1,0 +1,64 @@
+"""A request as every client hook describes it, and as a rerun matches it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Mapping
+from urllib.parse import parse_qsl, urlencode
+
+SECRET_QUERY_NAMES = frozenset({"key", "api_key", "apikey", "api-key", "token", "access_token", "auth",
+                                "secret", "password", "sig", "signature", "x-goog-api-key", "code"})
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """A request as every client hook describes it."""
+
+    method: str
+    scheme: str
+    host: str  # with its port when one was given
+    path: str
+    query: str
+    headers: Mapping[str, str]  # lower-case names
+    body: bytes
+
+    @property
+    def content_type(self) -> str:
+        return self.headers.get("content-type", "")
+
+    def url(self) -> str:
+        """The URL as the trace shows it: query values that look like secrets redacted."""
+        query = [(name, "[REDACTED]" if name.lower() in SECRET_QUERY_NAMES else value)
+                 for name, value in parse_qsl(self.query, keep_blank_values=True)]
+        return f"{self.scheme}://{self.host}{self.path}" + (f"?{urlencode(query)}" if query else "")
+
+
+@dataclass(frozen=True)
+class RequestSpec:
+    """A request as the rerun matches it (see `rerun/requests.py`): by its endpoint and what it asks,
+    then by order among identical requests of the same thread and task."""
+
+    component: str
+    name: str
+    prefix: str
+    method: str
+    host: str
+    path: str
+    lineage: tuple[str, str | None]
+    mock_codec: Any = None
+    codec: Any = None
+    generator: bool = False
+    replayable: bool = True
+
+    @property
+    def endpoint(self) -> tuple[str, str]:
+        return (self.method, self.path)
+
+
+def hostname(host: str) -> str:
+    """An `http` span's name: the host without its port (`api.weather.com`; a local server's port changes
+    from run to run, and the span's name is how mocks and reports name it)."""
+    host = host.lower()
+    if host.startswith("["):  # [::1]:8080
+        return host[:host.find("]") + 1] or host
+    return host.rsplit(":", 1)[0] if host.count(":") == 1 else host
