@@ -93,11 +93,9 @@ def _opened(tracer: Any, session: Any, method: str, str_or_url: Any, kwargs: dic
             return None
         url = _target(session, str_or_url, kwargs)
         body, content_type = _request_body(session, kwargs)
-        named = {name.lower(): value for name, value in headers.items()}
-        if content_type:
-            named.setdefault("content-type", content_type)
+        given = next((str(value) for name, value in headers.items() if name.lower() == "content-type"), "")
         outgoing = Outgoing(method.upper(), url.scheme, url.raw_authority.rsplit("@", 1)[-1], url.raw_path or "/",
-                            url.raw_query_string, named, body)
+                            url.raw_query_string, given or content_type or "", body)
         return open_exchange(tracer, outgoing)
     except Exception as exc:
         return our_failure(tracer, exc)

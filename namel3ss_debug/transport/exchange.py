@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, AsyncIterable, AsyncIterator, Iterable, Iterator, Mapping
 
 from ..tracer.core import Tracer
-from .wire import decoded, ends_stream, frames_of, kept_body
+from .wire import decoded, ends_stream, frames_of, framing_of, kept_body
 
 KEPT_HEADERS = ("content-type", "retry-after", "retry-after-ms", "x-should-retry", "request-id", "x-request-id")
 KEPT_HEADER_PREFIXES = ("openai-", "anthropic-", "x-ratelimit-", "ratelimit-", "x-goog-")
@@ -34,7 +34,7 @@ class Exchange:
     headers: dict[str, str] = field(default_factory=dict)
     encoding: str = ""
     chunks: list[bytes] = field(default_factory=list)
-    arrivals: list[int] = field(default_factory=list)  # ns after the start, per chunk
+    arrivals: list[int] = field(default_factory=list)  # perf_counter_ns when each chunk came
     size: int = 0
     expected: int | None = None  # the body's length when the server said it (content-length)
     done: bool = False
@@ -56,14 +56,18 @@ class Exchange:
         self.size += len(data)
         if self.size <= MAX_KEPT_BYTES:
             self.chunks.append(data)
-            self.arrivals.append(time.perf_counter_ns() - self.span.start_ns)
+            self.arrivals.append(time.perf_counter_ns())
 
     def relay(self, chunks: Iterable[bytes]) -> Iterator[bytes]:
         """The body's chunks, passed on as the client reads them and each shown to the exchange; the span
         ends when they run out, fail, or the reader stops early."""
+        keep, arrived, clock = self.chunks.append, self.arrivals.append, time.perf_counter_ns
         try:
-            for data in chunks:
-                self.chunk(data)
+            for data in chunks:  # `chunk`, inlined: a stream has a chunk per token
+                self.size += len(data)
+                if self.size <= MAX_KEPT_BYTES:
+                    keep(data)
+                    arrived(clock())
                 yield data
         except GeneratorExit:
             self.finish(early=True)
@@ -102,9 +106,10 @@ class Exchange:
 
     def _describe(self, early: bool) -> None:
         span = self.span
-        data, kept = self._body()
-        record = {"status": self.status, "headers": self.headers, **kept}
+        framed, kept = self._body()
         said = self._meaning(kept) if self.api is not None else {}
+        whole = self._whole(kept)
+        record = {"status": self.status, "headers": self.headers, **kept}
         usage, model = said.pop("usage", None), said.pop("model", None)
         span.outputs = {**said, "return": record}
         if isinstance(usage, dict) and usage:
@@ -114,24 +119,28 @@ class Exchange:
         span.set_attribute("http_status", self.status)
         span.set_attribute("request_bytes", self.request_bytes)
         span.set_attribute("response_bytes", self.size)
-        ttft = self._first_token(data, kept)
+        ttft = self._first_token(framed)
         if ttft is not None:
             span.set_attribute("ttft_ms", round(ttft / 1e6, 3))
-        if early and not self._whole(kept):
+        if early and not whole:
             span.set_attribute("closed_early", True)
 
-    def _body(self) -> tuple[bytes, dict[str, Any]]:
-        """The body as the app got it (its content encoding undone), and as the trace keeps it."""
+    def _body(self) -> tuple[list[tuple[dict[str, Any], int]], dict[str, Any]]:
+        """A stream's frames with where each ends (parsed once), and the body as the trace keeps it (its
+        content encoding undone, as the app got it)."""
         if self.size > MAX_KEPT_BYTES:
-            return b"", {"kept": False}
+            return [], {"kept": False}
         data = b"".join(self.chunks)
         if self.encoding and self.encoding != "identity":
             try:
                 data = decoded(self.encoding, data)
             except Exception:  # kept as sent, with its encoding, for the client to undo in a replay
                 self.headers["content-encoding"] = self.encoding
-                return data, {"bytes": data}
-        return data, kept_body(data, self.headers.get("content-type", ""))
+                return [], {"bytes": data}
+        content_type = self.headers.get("content-type", "")
+        framing = framing_of(content_type)
+        framed = frames_of(framing, data, compact=True) if framing is not None else []
+        return framed, kept_body(data, content_type, framed)
 
     def _whole(self, kept: dict[str, Any]) -> bool:
         """Whether the body had all come when the client closed it: SDKs close a stream at its last
@@ -151,19 +160,18 @@ class Exchange:
             return dict(self.api.response(kept["body"]))
         return {}
 
-    def _first_token(self, data: bytes, kept: dict[str, Any]) -> int | None:
+    def _first_token(self, framed: list[tuple[dict[str, Any], int]]) -> int | None:
         """ns from the request to the chunk that brought the first token of a streamed answer."""
-        framing = kept.get("framing")
-        if self.api is None or framing is None or not self.arrivals:
+        if self.api is None or not framed or not self.arrivals:
             return None
-        for frame, end in frames_of(framing, data):
+        for frame, end in framed:
             if self.api.is_token(frame):
                 seen = 0
                 for size, arrival in zip(map(len, self.chunks), self.arrivals):
                     seen += size
                     if seen >= end or self.encoding:  # compressed: offsets are not the wire's
-                        return arrival
-                return self.arrivals[-1]
+                        return arrival - self.span.start_ns
+                return self.arrivals[-1] - self.span.start_ns
         return None
 
     def _status_error(self) -> dict[str, Any] | None:

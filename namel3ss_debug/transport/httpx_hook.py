@@ -91,8 +91,7 @@ def _opened(tracer: Any, request: Any, body: bytes) -> Exchange | None:
     try:
         url = request.url
         outgoing = Outgoing(request.method.upper(), url.scheme, url.netloc.decode("ascii", "replace"), url.path,
-                            url.query.decode("ascii", "replace"),
-                            {name.lower(): value for name, value in request.headers.items()}, body)
+                            url.query.decode("ascii", "replace"), request.headers.get("content-type", ""), body)
         return open_exchange(tracer, outgoing)
     except Exception as exc:
         return our_failure(tracer, exc)

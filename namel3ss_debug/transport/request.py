@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
 SECRET_QUERY_NAMES = frozenset({"key", "api_key", "apikey", "api-key", "token", "access_token", "auth",
@@ -19,12 +19,8 @@ class Outgoing:
     host: str  # with its port when one was given
     path: str
     query: str
-    headers: Mapping[str, str]  # lower-case names
+    content_type: str  # the only header read: request headers, where keys travel, are never recorded
     body: bytes
-
-    @property
-    def content_type(self) -> str:
-        return self.headers.get("content-type", "")
 
     def url(self) -> str:
         """The URL as the trace shows it: query values that look like secrets redacted."""

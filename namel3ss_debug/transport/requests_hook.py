@@ -63,7 +63,7 @@ def _opened(tracer: Any, request: Any) -> Exchange | None:
         body = request.body
         data = body.encode("utf-8") if isinstance(body, str) else body if isinstance(body, bytes) else b""
         outgoing = Outgoing(str(request.method).upper(), url.scheme, url.netloc.rsplit("@", 1)[-1], url.path or "/",
-                            url.query, {str(k).lower(): str(v) for k, v in request.headers.items()}, data)
+                            url.query, str(request.headers.get("content-type") or ""), data)
         return open_exchange(tracer, outgoing)
     except Exception as exc:
         return our_failure(tracer, exc)

@@ -34,11 +34,14 @@ def parse_json(data: bytes | str) -> Any:
         return data.decode("utf-8", "replace") if isinstance(data, bytes) else data
 
 
-def parse_sse(data: bytes) -> list[tuple[dict[str, Any], int]]:
+def parse_sse(data: bytes, compact: bool = False) -> list[tuple[dict[str, Any], int]]:
     """Server-sent events: each frame `{"event"?, "id"?, "data"}` with the offset where it ends.
 
     Data lines of one event are joined with newlines, as the SSE rules say; comments are dropped.
+    The usual event, one `data:` line (and maybe an `event:` line before it), is read as bytes.
     """
+    if b"\r" not in data:
+        return _parse_plain_sse(data, compact)
     frames: list[tuple[dict[str, Any], int]] = []
     text = data.decode("utf-8", "replace").replace("\r\n", "\n").replace("\r", "\n")
     offset = 0
@@ -47,6 +50,61 @@ def parse_sse(data: bytes) -> list[tuple[dict[str, Any], int]]:
         frame = _sse_frame(block)
         if frame is not None:
             frames.append((frame, min(offset, len(text))))
+    return frames
+
+
+def _parse_plain_sse(data: bytes, compact: bool) -> list[tuple[dict[str, Any], int]]:
+    """`parse_sse` for a stream with `\\n` line ends whose events are each one `data:` line, maybe after an
+    `event:` line (as the LLM APIs send them): their JSON is read in one call. Anything else goes the
+    general way, block by block."""
+    events: list[bytes | None] = []
+    payloads: list[bytes] = []
+    ends: list[int] = []
+    offset = 0
+    for block in data.split(b"\n\n"):
+        offset += len(block) + 2
+        if not block:
+            continue
+        event = None
+        if block.startswith(b"event: "):
+            event, _, block = block.partition(b"\n")
+        if not block.startswith(b"data: ") or b"\n" in block:
+            return _parse_blocks(data, compact)
+        events.append(event)
+        payloads.append(block[6:])
+        ends.append(min(offset, len(data)))
+    values = _json_values(payloads)
+    last: list[Any] = [None]
+    frames = []
+    for event, value, end in zip(events, values, ends):
+        frame = _compacted(value, last) if compact and type(value) is dict else {"data": value}
+        if event is not None:
+            frame = {"event": event[7:].decode("utf-8", "replace"), **frame}
+        frames.append((frame, end))
+    return frames
+
+
+def _json_values(payloads: list[bytes]) -> list[Any]:
+    """Each payload's JSON value (its text when it is not JSON, as `[DONE]`), the objects read in one call."""
+    objects = [payload for payload in payloads if payload[:1] == b"{"]
+    try:
+        parsed = iter(orjson.loads(b"[" + b",".join(objects) + b"]"))
+    except orjson.JSONDecodeError:  # one of them is not JSON after all: each on its own
+        return [parse_json(payload) for payload in payloads]
+    return [next(parsed) if payload[:1] == b"{" else parse_json(payload) for payload in payloads]
+
+
+def _parse_blocks(data: bytes, compact: bool) -> list[tuple[dict[str, Any], int]]:
+    frames: list[tuple[dict[str, Any], int]] = []
+    last: list[Any] = [None]
+    offset = 0
+    for block in data.split(b"\n\n"):
+        offset += len(block) + 2
+        frame = _sse_frame(block.decode("utf-8", "replace"))
+        if frame is not None:
+            if compact and type(frame.get("data")) is dict:
+                frame = {**frame, **_compacted(frame["data"], last)}
+            frames.append((frame, min(offset, len(data))))
     return frames
 
 
@@ -80,8 +138,9 @@ def parse_ndjson(data: bytes) -> list[tuple[dict[str, Any], int]]:
     return frames
 
 
-def frames_of(framing: str, data: bytes) -> list[tuple[dict[str, Any], int]]:
-    return parse_sse(data) if framing == SSE else parse_ndjson(data)
+def frames_of(framing: str, data: bytes, compact: bool = False) -> list[tuple[dict[str, Any], int]]:
+    """A stream's frames with where each ends; with `compact`, as the trace keeps them (`ENVELOPE`)."""
+    return parse_sse(data, compact) if framing == SSE else parse_ndjson(data)
 
 
 def frame_bytes(framing: str, frame: dict[str, Any]) -> bytes:
@@ -96,11 +155,12 @@ def frame_bytes(framing: str, frame: dict[str, Any]) -> bytes:
     return ("\n".join(lines) + "\n\n").encode()
 
 
-def kept_body(data: bytes, content_type: str) -> dict[str, Any]:
-    """A whole body as the trace keeps it: `{"body": JSON}`, `{"framing", "frames"}`, `{"text"}` or `{"bytes"}`."""
+def kept_body(data: bytes, content_type: str, framed: list[tuple[dict[str, Any], int]] | None = None) -> dict[str, Any]:
+    """A whole body as the trace keeps it: `{"body": JSON}`, `{"framing", "frames"}`, `{"text"}` or `{"bytes"}`
+    (a stream's frames from `framed`, when its caller parsed them already)."""
     framing = framing_of(content_type)
     if framing is not None:
-        return {"framing": framing, "frames": [frame for frame, _ in frames_of(framing, data)]}
+        return {"framing": framing, "frames": [frame for frame, _ in framed or frames_of(framing, data)]}
     if not data:
         return {"text": ""}
     kind = content_type.split(";", 1)[0].strip().lower()
@@ -118,14 +178,52 @@ def kept_body(data: bytes, content_type: str) -> dict[str, Any]:
 
 
 def body_chunks(record: dict[str, Any]) -> Iterator[bytes]:
-    """The wire bytes of a kept body, a frame at a time for a stream."""
+    """The wire bytes of a kept body, a frame at a time for a stream (each envelope put back)."""
     if "frames" in record:
         framing = record.get("framing") or SSE
-        for frame in record["frames"]:
-            if isinstance(frame, dict):
-                yield frame_bytes(framing, frame)
+        for frame in restored(record["frames"]):
+            yield frame_bytes(framing, frame)
         return
     yield body_bytes(record)
+
+
+# What every chunk of an OpenAI-style stream repeats: about half of a one-token chunk. A frame whose data
+# repeats the envelope of the frame before it, key for key, is kept without it and says so
+# (`"envelope": "previous"`), and `restored` puts it back; a frame with another envelope is kept whole, and
+# is the one the next frames are compared with. The decoders read only what the envelope is not.
+ENVELOPE = ("id", "object", "created", "model", "system_fingerprint", "service_tier")
+REPEATED = "previous"
+_NONE = object()
+_NO_ENVELOPE = (_NONE,) * len(ENVELOPE)
+
+
+def _compacted(data: dict[str, Any], last: list[Any]) -> dict[str, Any]:
+    """A frame of `data` (just parsed: ours to change), without the envelope `last[0]` already has."""
+    get = data.get  # read directly: a stream has a frame per token
+    envelope = (get("id", _NONE), get("object", _NONE), get("created", _NONE), get("model", _NONE),
+                get("system_fingerprint", _NONE), get("service_tier", _NONE))
+    if envelope == last[0]:
+        for key in ENVELOPE:
+            data.pop(key, None)
+        return {"data": data, "envelope": REPEATED}
+    if envelope != _NO_ENVELOPE:
+        last[0] = envelope
+    return {"data": data}
+
+
+def restored(frames: Any) -> Iterator[dict[str, Any]]:
+    """Frames as they were sent: each `compacted` one with the envelope of the frame before it again."""
+    last: dict[str, Any] = {}
+    for frame in frames if isinstance(frames, list) else ():
+        if not isinstance(frame, dict):
+            continue
+        data = frame.get("data")
+        if frame.get("envelope") == REPEATED and isinstance(data, dict):
+            frame = {key: value for key, value in frame.items() if key != "envelope"}
+            frame["data"] = {**last, **data}
+        elif isinstance(data, dict):
+            last = {key: data[key] for key in ENVELOPE if key in data} or last
+        yield frame
 
 
 def body_bytes(record: dict[str, Any]) -> bytes:

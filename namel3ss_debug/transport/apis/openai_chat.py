@@ -10,7 +10,7 @@ from typing import Any, ClassVar
 from .base import BodyApi
 from .records import json_record, sse_record
 from .usage import openai_usage
-from .values import data_of, field, first_choice, identified, items, last_found, put, text
+from .values import data_of, field, first_choice, first_found, identified, items, put, text
 
 _MOCK_ID = "chatcmpl-mock"
 _MOCK_USAGE = {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0}
@@ -38,16 +38,29 @@ class OpenAIChat(BodyApi):
         return identified(outputs, body)
 
     def stream(self, frames: list[dict[str, Any]]) -> dict[str, Any]:
+        # One pass, read directly: a stream has a chunk per token, and this runs once per streamed call.
         chunks = [data for data in map(data_of, frames) if data is not None]
-        choices = [first_choice(field(chunk, "choices")) for chunk in chunks]
-        deltas = [field(choice, "delta") for choice in choices]
-        parts = [delta["content"] for delta in deltas if text(field(delta, "content")) is not None]
+        parts: list[str] = []
+        tool_deltas: list[Any] = []
+        finish = None
+        for chunk in chunks:
+            choice = first_choice(chunk.get("choices"))
+            delta = choice.get("delta") if choice is not None else None
+            if isinstance(delta, dict):
+                content = delta.get("content")
+                if isinstance(content, str):
+                    parts.append(content)
+                if "tool_calls" in delta:
+                    tool_deltas.append(delta)
+            if choice is not None and isinstance(choice.get("finish_reason"), str):
+                finish = choice["finish_reason"]
         outputs: dict[str, Any] = {"text": "".join(parts)} if parts else {}
-        calls = _merged_calls(deltas)
+        calls = _merged_calls(tool_deltas)
         if calls:
             outputs["tool_calls"] = calls
-        put(outputs, "finish_reason", last_found(text(field(choice, "finish_reason")) for choice in choices))
-        put(outputs, "usage", last_found(openai_usage(field(chunk, "usage")) for chunk in chunks))
+        put(outputs, "finish_reason", finish)
+        put(outputs, "usage", first_found(openai_usage(chunk["usage"]) for chunk in reversed(chunks)
+                                          if chunk.get("usage") is not None))
         return identified(outputs, chunks[0] if chunks else None)
 
     def is_token(self, frame: dict[str, Any]) -> bool:

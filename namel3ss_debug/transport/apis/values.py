@@ -73,8 +73,10 @@ def identified(outputs: dict[str, Any], body: Any) -> dict[str, Any]:
 
 def first_choice(choices: Any) -> dict[str, Any] | None:
     """The choice (or candidate) with index 0: a chunk of several choices names each by its `index`."""
-    for choice in items(choices):
-        if choice.get("index", 0) == 0:
+    if not isinstance(choices, list):
+        return None
+    for choice in choices:
+        if isinstance(choice, dict) and choice.get("index", 0) == 0:
             return choice
     return None
 

@@ -123,7 +123,7 @@ def test_error_statuses_sort_into_categories(status, category):
 
 
 def test_a_url_shows_its_query_with_secret_values_redacted():
-    outgoing = Outgoing("GET", "https", "api.x.com", "/v1/a", "key=abc&q=1&sig=zz", {}, b"")
+    outgoing = Outgoing("GET", "https", "api.x.com", "/v1/a", "key=abc&q=1&sig=zz", "", b"")
     assert outgoing.url() == "https://api.x.com/v1/a?key=%5BREDACTED%5D&q=1&sig=%5BREDACTED%5D"
 
 

@@ -8,7 +8,8 @@ import zlib
 import pytest
 
 from namel3ss_debug.transport.wire import (
-    body_bytes, body_chunks, decoded, ends_stream, framing_of, kept_body, parse_ndjson, parse_sse, request_body,
+    body_bytes, body_chunks, decoded, ends_stream, frame_bytes, framing_of, kept_body, parse_ndjson, parse_sse,
+    request_body, restored,
 )
 
 
@@ -88,3 +89,17 @@ def test_a_request_body_is_its_json_value_or_its_text():
     assert request_body(b'{"model": "m"}', "application/json") == {"model": "m"}
     assert request_body(b"a=1&b=2", "application/x-www-form-urlencoded") == "a=1&b=2"
     assert request_body(b"", "") is None
+
+
+def test_a_chunk_that_repeats_the_envelope_before_it_is_kept_without_it_and_served_with_it():
+    envelope = {"id": "chatcmpl-1", "object": "chat.completion.chunk", "created": 1, "model": "m"}
+    frames = [{"data": {**envelope, "choices": [{"delta": {"content": "a"}}]}},
+              {"data": {**envelope, "choices": [{"delta": {"content": "b"}}]}},
+              {"data": {**envelope, "model": "other", "choices": []}},
+              {"data": "[DONE]"}]
+    wire = b"".join(frame_bytes("sse", frame) for frame in frames)
+    kept = [frame for frame, _ in parse_sse(wire, compact=True)]
+    assert kept[1] == {"data": {"choices": [{"delta": {"content": "b"}}]}, "envelope": "previous"}
+    assert kept[0] == frames[0] and kept[2] == frames[2] and kept[3] == frames[3]  # a new envelope is kept whole
+    assert list(restored(kept)) == frames
+    assert [frame for frame, _ in parse_sse(b"".join(body_chunks({"framing": "sse", "frames": kept})))] == frames
