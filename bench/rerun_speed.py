@@ -12,7 +12,8 @@ subprocess, `--repeat` times, in an order that rotates from one repeat to the ne
 
 * traced run: `namel3ss-debug trace -q -o DIR/traces/... app.py N LATENCY`, the real run with its latency;
 * rerun: `namel3ss-debug replay TRACE --rerun --format json -o DIR/rerun/...` of that trace: the same app,
-  every call answered from the recording. Its JSON report must say `"reproduced": true`, else the
+  every call answered from the recording. Its JSON report must say `"reproduced": true` (the app with no
+  calls: no divergence, since a rerun that replayed nothing is never "reproduced"), else the
   benchmark stops;
 * traced run without latency (`app.py N 0`): the app with the same tracing and nothing to wait for, the
   alternative that isolates what the rerun adds (loading the recording, matching each call to its twin,
@@ -133,7 +134,10 @@ def rerun(trace: Path, out: Path, scratch: Path, calls: int | None = None) -> tu
         raise SystemExit(f"FAILED (exit {child.returncode}), no JSON report from {' '.join(argv)}:\n"
                          f"{child.stdout[-1000:]!r}\n{child.stderr[-3000:]}") from None
     answered = (report.get("counts") or {}).get("recorded")
-    if child.returncode != 0 or report.get("reproduced") is not True or (calls is not None and answered != calls):
+    # A run with no calls has nothing to replay, so it is never "reproduced": it must only match, event for event.
+    matched = report.get("reproduced") is True or (calls == 0 and (report.get("comparison") or {}).get("first") is None
+                                                   and report.get("exit_code") == 0)
+    if child.returncode != 0 or not matched or (calls is not None and answered != calls):
         details = {key: report.get(key) for key in ("reproduced", "counts", "comparison", "misses", "notes",
                                                     "new_ending", "exit_code")}
         wanted = f" with {calls} calls answered from the recording" if calls is not None else ""

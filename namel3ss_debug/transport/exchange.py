@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from typing import Any, AsyncIterable, AsyncIterator, Iterable, Iterator, Mapping
 
 from ..tracer.core import Tracer
-from .wire import decoded, ends_stream, frames_of, framing_of, kept_body
+from .frames import ends_stream, frames_of
+from .wire import decoded, framing_of, kept_body
 
 KEPT_HEADERS = ("content-type", "retry-after", "retry-after-ms", "x-should-retry", "request-id", "x-request-id")
 KEPT_HEADER_PREFIXES = ("openai-", "anthropic-", "x-ratelimit-", "ratelimit-", "x-goog-")
@@ -103,10 +104,13 @@ class Exchange:
         except Exception as exc:  # a body we cannot describe: the span still ends
             self.span.run.recorder.note_failure(exc)
         self.tracer.end_span(self.span, error=error or self._status_error())
+        # The end event has them now: let go of the body, which the app's response object may outlive
+        # (kept alive, ~100 frames a stream would reach the older generations and their full collections).
+        self.chunks, self.arrivals, self.span.outputs = [], [], None
 
     def _describe(self, early: bool) -> None:
         span = self.span
-        framed, kept = self._body()
+        ends, kept = self._body()
         said = self._meaning(kept) if self.api is not None else {}
         whole = self._whole(kept)
         record = {"status": self.status, "headers": self.headers, **kept}
@@ -119,15 +123,15 @@ class Exchange:
         span.set_attribute("http_status", self.status)
         span.set_attribute("request_bytes", self.request_bytes)
         span.set_attribute("response_bytes", self.size)
-        ttft = self._first_token(framed)
+        ttft = self._first_token(kept.get("frames"), ends)
         if ttft is not None:
             span.set_attribute("ttft_ms", round(ttft / 1e6, 3))
         if early and not whole:
             span.set_attribute("closed_early", True)
 
-    def _body(self) -> tuple[list[tuple[dict[str, Any], int]], dict[str, Any]]:
-        """A stream's frames with where each ends (parsed once), and the body as the trace keeps it (its
-        content encoding undone, as the app got it)."""
+    def _body(self) -> tuple[list[int], dict[str, Any]]:
+        """Where each frame of a stream ends, and the body as the trace keeps it (a stream parsed once;
+        its content encoding undone, as the app got it)."""
         if self.size > MAX_KEPT_BYTES:
             return [], {"kept": False}
         data = b"".join(self.chunks)
@@ -139,8 +143,8 @@ class Exchange:
                 return [], {"bytes": data}
         content_type = self.headers.get("content-type", "")
         framing = framing_of(content_type)
-        framed = frames_of(framing, data, compact=True) if framing is not None else []
-        return framed, kept_body(data, content_type, framed)
+        frames, ends = frames_of(framing, data, compact=True) if framing is not None else (None, [])
+        return ends, kept_body(data, content_type, frames)
 
     def _whole(self, kept: dict[str, Any]) -> bool:
         """Whether the body had all come when the client closed it: SDKs close a stream at its last
@@ -160,11 +164,11 @@ class Exchange:
             return dict(self.api.response(kept["body"]))
         return {}
 
-    def _first_token(self, framed: list[tuple[dict[str, Any], int]]) -> int | None:
+    def _first_token(self, frames: list[dict[str, Any]] | None, ends: list[int]) -> int | None:
         """ns from the request to the chunk that brought the first token of a streamed answer."""
-        if self.api is None or not framed or not self.arrivals:
+        if self.api is None or not frames or not self.arrivals:
             return None
-        for frame, end in framed:
+        for frame, end in zip(frames, ends):
             if self.api.is_token(frame):
                 seen = 0
                 for size, arrival in zip(map(len, self.chunks), self.arrivals):

@@ -7,30 +7,28 @@ import zlib
 
 import pytest
 
-from namel3ss_debug.transport.wire import (
-    body_bytes, body_chunks, decoded, ends_stream, frame_bytes, framing_of, kept_body, parse_ndjson, parse_sse,
-    request_body, restored,
-)
+from namel3ss_debug.transport.frames import ends_stream, frame_bytes, parse_ndjson, parse_sse, restored
+from namel3ss_debug.transport.wire import body_bytes, body_chunks, decoded, framing_of, kept_body, request_body
 
 
 def test_server_sent_events_are_frames_with_their_event_names_and_json_data():
     data = b'event: message_start\ndata: {"type": "message_start"}\n\n: a comment\n\ndata: [DONE]\n\n'
-    frames = [frame for frame, _ in parse_sse(data)]
+    frames, _ = parse_sse(data)
     assert frames == [{"event": "message_start", "data": {"type": "message_start"}}, {"data": "[DONE]"}]
 
 
 def test_data_lines_of_one_event_are_joined_and_crlf_is_read_as_lf():
-    frames = [frame for frame, _ in parse_sse(b"data: a\r\ndata: b\r\n\r\n")]
+    frames, _ = parse_sse(b"data: a\r\ndata: b\r\n\r\n")
     assert frames == [{"data": "a\nb"}]
 
 
 def test_each_frame_says_where_it_ends_so_a_first_token_can_be_timed():
     data = b"data: {}\n\ndata: {}\n\n"
-    assert [end for _, end in parse_sse(data)] == [10, 20]
+    assert parse_sse(data)[1] == [10, 20]
 
 
 def test_json_lines_are_frames_too():
-    assert [frame for frame, _ in parse_ndjson(b'{"a": 1}\n\n{"done": true}\n')] == [{"data": {"a": 1}},
+    assert parse_ndjson(b'{"a": 1}\n\n{"done": true}\n')[0] == [{"data": {"a": 1}},
                                                                                   {"data": {"done": True}}]
 
 
@@ -98,8 +96,8 @@ def test_a_chunk_that_repeats_the_envelope_before_it_is_kept_without_it_and_serv
               {"data": {**envelope, "model": "other", "choices": []}},
               {"data": "[DONE]"}]
     wire = b"".join(frame_bytes("sse", frame) for frame in frames)
-    kept = [frame for frame, _ in parse_sse(wire, compact=True)]
+    kept, _ = parse_sse(wire, compact=True)
     assert kept[1] == {"data": {"choices": [{"delta": {"content": "b"}}]}, "envelope": "previous"}
     assert kept[0] == frames[0] and kept[2] == frames[2] and kept[3] == frames[3]  # a new envelope is kept whole
     assert list(restored(kept)) == frames
-    assert [frame for frame, _ in parse_sse(b"".join(body_chunks({"framing": "sse", "frames": kept})))] == frames
+    assert parse_sse(b"".join(body_chunks({"framing": "sse", "frames": kept})))[0] == frames
