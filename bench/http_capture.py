@@ -1,7 +1,7 @@
 """What recording LLM calls at the HTTP client adds to an openai call, against OpenTelemetry's httpx instrumentation.
 
-    python bench/http_capture.py               # 11 repeats x 3 modes, 200 calls + 60 streams a child: about 1.5 min
-    python bench/http_capture.py --quick       # 3 repeats, 40 calls + 12 streams a child: about 15 s
+    python bench/http_capture.py               # 11 repeats x 3 modes, 200 calls + 60 streams a child: about 70 s
+    python bench/http_capture.py --quick       # 3 repeats, 40 calls + 12 streams a child: about 10 s
     python bench/http_capture.py --repeats 15 --json      # JSON only on stdout
     python bench/http_capture.py --dir /dev/shm           # the trace files on tmpfs
     python bench/http_capture.py --wire whole             # the stub writes a stream in one send
@@ -21,15 +21,19 @@ Three modes, each a fresh interpreter (bench/http_capture_child.py), so no hook 
   httpx2, the client openai uses), an SDK `TracerProvider`, a `BatchSpanProcessor` to an exporter that
   keeps the spans in memory: the peer.
 
-Each repeat runs the three children in an order that rotates from one repeat to the next; inside a
-child, warm-up calls (not timed) come first, then rounds of a non-streamed and a streamed batch in
-alternating order, each call timed on its own and each batch with its flush (ours `tracer.flush()`,
-otel `force_flush()`). A child's figure for a kind is the median of its calls; the line's figure is the
-median over the repeats (min-max beside it); "added" is the median over the repeats of (mode - plain)
-within the same repeat. Beside them: the batch mean (every call, the flush and the writer's own writes
-included) and the CPU time of the child (all threads) per call. The script stops if a child fails,
-makes more or fewer requests than planned, or if what it recorded is not one completed span a call (ours:
-`llm_call_end` with the reply's text and, for a stream, every frame; otel: one exported span a call).
+Each repeat starts the three children afresh (in an order that rotates from one repeat to the next);
+each makes its warm-up calls (not timed) and waits. Then they take turns: rounds of a batch of
+non-streamed calls and a batch of streams (the kinds' order alternating), each batch run by every mode
+in an order that rotates from one round to the next, so a burst of other work on the machine falls on
+all modes alike; a child waits on its stdin while the others run. At the end each child's tracer is
+flushed (timed: ours `tracer.flush()`, otel `force_flush()`). A child's figure for a kind is its batches'
+time over their calls (the flush shared by the calls, the writer's writes and garbage collections
+included); the line's figure is the median over the repeats (min-max beside it); "added" is the median
+over the repeats of (mode - plain) within the same repeat, and the targets are read on it. Beside them:
+each child's median call (blind to a stall, and to what a tracer does once in many calls) and the
+child's CPU time (all threads) a call. The script stops if a child fails, makes more or fewer requests
+than planned, or if what it recorded is not one completed span a call (ours: `llm_call_end` with the
+reply's text and, for a stream, every frame; otel: one exported span a call).
 What each line measures: bench/README.md.
 """
 
@@ -40,6 +44,7 @@ import json
 import os
 import platform
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -50,7 +55,7 @@ from typing import Any
 BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
 sys.path.insert(0, str(BENCH.parent / "examples"))
-from analyze_throughput import GNU_TIME, progress, run_child  # noqa: E402
+from analyze_throughput import GNU_TIME, progress  # noqa: E402
 from http_capture_child import KINDS  # noqa: E402
 from llm_stub_server import StubServer  # noqa: E402
 
@@ -62,8 +67,8 @@ TARGETS = {  # name -> (figure, comparison, bound)
     "create_over_peer": ("ours / OTel, added on a non-streamed call", "<", 1.0),
     "stream_over_peer": ("ours / OTel, added on a stream", "<", 1.0),
 }
-FULL = {"repeats": 11, "rounds": 4, "create": 50, "stream": 15, "warmup": 10}
-QUICK = {"repeats": 3, "rounds": 2, "create": 20, "stream": 6, "warmup": 5}
+FULL = {"repeats": 11, "rounds": 20, "create": 10, "stream": 3, "warmup": 10}
+QUICK = {"repeats": 3, "rounds": 4, "create": 10, "stream": 3, "warmup": 5}
 
 
 class BenchStub(StubServer):
@@ -94,34 +99,93 @@ class BenchStub(StubServer):
 
 # ------------------------------------------------------------------------------ measuring
 
-def measure(root: Path, scratch: Path, plan: dict[str, int], wire: str) -> list[dict[str, Any]]:
-    """Every child of every repeat, in a rotating order; each child's JSON, its mode, repeat and peak RSS."""
+class LiveChild:
+    """A child process of one mode, kept alive for a repeat and asked for one batch at a time."""
+
+    def __init__(self, mode: str, spec: dict[str, Any], directory: Path):
+        self.mode, self.directory = mode, directory
+        self.rss_path, self.err_path = directory / "rss", directory / "stderr"
+        argv = [sys.executable, str(BENCH / "http_capture_child.py"), json.dumps({**spec, "mode": mode,
+                                                                                  "root": str(directory)})]
+        if GNU_TIME:  # the child's own peak RSS then starts from GNU time's ~1 MB, not from this script's
+            argv = [GNU_TIME, "-f", "%M", "-o", str(self.rss_path), *argv]
+        with open(self.err_path, "wb") as err:
+            self.process = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=err)
+        self.read()  # {"ready": true}: set up and warmed up
+
+    def ask(self, request: dict[str, Any]) -> dict[str, Any]:
+        self.process.stdin.write(json.dumps(request).encode() + b"\n")
+        self.process.stdin.flush()
+        return self.read()
+
+    def read(self) -> dict[str, Any]:
+        line = self.process.stdout.readline()
+        if not line:
+            self.process.wait()
+            raise SystemExit(f"FAILED (exit {self.process.returncode}): the {self.mode} child\n"
+                             f"{self.err_path.read_text(errors='replace')[-3000:]}")
+        return json.loads(line)
+
+    def end(self) -> dict[str, Any]:
+        final = self.ask({"end": True})
+        self.process.stdin.close()
+        if self.process.wait() != 0:
+            raise SystemExit(f"FAILED (exit {self.process.returncode}): the {self.mode} child\n"
+                             f"{self.err_path.read_text(errors='replace')[-3000:]}")
+        return final
+
+    def kill(self) -> None:
+        """After a failure elsewhere: its stdin closed (the child then ends), the process (or GNU time) killed."""
+        if self.process.poll() is None:
+            self.process.stdin.close()
+            self.process.kill()
+            self.process.wait()
+
+
+def rotated(items: tuple[str, ...], shift: int) -> tuple[str, ...]:
+    shift %= len(items)
+    return items[shift:] + items[:shift]
+
+
+def measure(root: Path, plan: dict[str, int], wire: str) -> list[dict[str, Any]]:
+    """Each repeat: a fresh child per mode, alive together; rounds of batches in turn, the modes' order
+    rotating; then each child's flush and its check. One record per child."""
     stub = BenchStub(wire).start()
-    spec = {"url": stub.url, "rounds": plan["rounds"], "warmup": plan["warmup"],
-            "calls": {"create": plan["create"], "stream": plan["stream"]}}
-    expected = 2 * plan["warmup"] + plan["rounds"] * (plan["create"] + plan["stream"]) + 1
-    results = []
+    spec = {"url": stub.url, "warmup": plan["warmup"]}
+    expected = len(MODES) * (2 * plan["warmup"] + plan["rounds"] * (plan["create"] + plan["stream"]) + 1)
+    results: list[dict[str, Any]] = []
     try:
         for repeat in range(plan["repeats"]):
-            shift = repeat % len(MODES)
-            for mode in MODES[shift:] + MODES[:shift]:
-                progress(f"repeat {repeat + 1}/{plan['repeats']}: {mode}")
-                directory = Path(tempfile.mkdtemp(prefix=f"{mode}-", dir=root))
-                served = len(stub.requests)
-                argv = [sys.executable, str(BENCH / "http_capture_child.py"),
-                        json.dumps({**spec, "mode": mode, "shift": repeat, "root": str(directory)})]
-                child = run_child(argv, scratch)
-                if child.returncode != 0:
-                    raise SystemExit(f"FAILED (exit {child.returncode}): the {mode} child\n{child.stderr[-3000:]}")
-                if len(stub.requests) - served != expected:
-                    raise SystemExit(f"FAILED: the {mode} child made {len(stub.requests) - served} requests, "
-                                     f"expected {expected}")
-                del stub.requests[:], stub.seen_keys[:], stub.hits[:], stub.answers[:]
-                results.append({**json.loads(child.stdout), "repeat": repeat, "peak_rss_bytes": child.peak_rss_bytes})
-                remove_tree(directory)
+            progress(f"repeat {repeat + 1}/{plan['repeats']}: {plan['rounds']} rounds of {plan['create']} calls "
+                     f"and {plan['stream']} streams a mode")
+            results += measure_repeat(root, spec, plan, repeat)
+            if len(stub.requests) != expected:
+                raise SystemExit(f"FAILED: the children made {len(stub.requests)} requests, expected {expected}")
+            del stub.requests[:], stub.seen_keys[:], stub.hits[:], stub.answers[:]
     finally:
         stub.stop()
     return results
+
+
+def measure_repeat(root: Path, spec: dict[str, Any], plan: dict[str, int], repeat: int) -> list[dict[str, Any]]:
+    children: dict[str, LiveChild] = {}
+    try:
+        for mode in rotated(MODES, repeat):
+            children[mode] = LiveChild(mode, spec, Path(tempfile.mkdtemp(prefix=f"{mode}-", dir=root)))
+        batches: dict[str, dict[str, list[Any]]] = {mode: {kind: [] for kind in KINDS} for mode in MODES}
+        for round_ in range(plan["rounds"]):
+            for kind in KINDS if round_ % 2 == 0 else KINDS[::-1]:
+                for mode in rotated(MODES, repeat + round_):
+                    batches[mode][kind].append(children[mode].ask({"kind": kind, "calls": plan[kind]}))
+        out = []
+        for mode in MODES:
+            flush = children[mode].ask({"flush": True})
+            out.append({**children[mode].end(), "repeat": repeat, "batches": batches[mode], "flush": flush})
+        return out
+    finally:
+        for child in children.values():
+            child.kill()
+            remove_tree(child.directory)
 
 
 def remove_tree(directory: Path) -> None:
@@ -133,12 +197,15 @@ def remove_tree(directory: Path) -> None:
 # ------------------------------------------------------------------------------ figures
 
 def child_figures(result: dict[str, Any], kind: str) -> dict[str, float]:
-    """One child's ms a call for `kind`: the median call, the batch mean (flush included), CPU."""
+    """One child's ms a call for `kind`: its batches over their calls (with the final flush, shared between
+    the kinds by their calls), its median call, and its CPU time the same way as the first."""
     batches = result["batches"][kind]
     calls = sum(len(batch["calls_ns"]) for batch in batches)
-    return {"median": statistics.median(ns for batch in batches for ns in batch["calls_ns"]) / 1e6,
-            "mean": sum(batch["wall_ns"] for batch in batches) / calls / 1e6,
-            "cpu": sum(batch["cpu_ns"] for batch in batches) / calls / 1e6}
+    share = calls / sum(len(b["calls_ns"]) for k in KINDS for b in result["batches"][k])
+    wall = sum(batch["wall_ns"] for batch in batches) + share * result["flush"]["wall_ns"]
+    cpu = sum(batch["cpu_ns"] for batch in batches) + share * result["flush"]["cpu_ns"]
+    return {"mean": wall / calls / 1e6, "median": statistics.median(ns for b in batches for ns in b["calls_ns"]) / 1e6,
+            "cpu": cpu / calls / 1e6}
 
 
 def summarize(results: list[dict[str, Any]]) -> dict[str, Any]:
@@ -147,16 +214,17 @@ def summarize(results: list[dict[str, Any]]) -> dict[str, Any]:
         by_repeat.setdefault(result["repeat"], {})[result["mode"]] = result
     lines: dict[str, Any] = {}
     for kind in KINDS:
+        plain = [child_figures(r["plain"], kind) for r in by_repeat.values()]
         for mode in MODES:
             per_repeat = [child_figures(r[mode], kind) for r in by_repeat.values()]
-            plain = [child_figures(r["plain"], kind) for r in by_repeat.values()]
             line: dict[str, Any] = {}
-            for figure in ("median", "mean", "cpu"):
+            for figure in ("mean", "median", "cpu"):
                 values = [f[figure] for f in per_repeat]
                 line[figure] = {"ms": statistics.median(values), "min": min(values), "max": max(values),
                                 "runs": [round(v, 4) for v in values]}
                 if mode != "plain":  # paired: each child against the plain child of its own repeat
-                    line[figure]["added_ms"] = statistics.median(f[figure] - p[figure] for f, p in zip(per_repeat, plain))
+                    pairs = zip(per_repeat, plain)
+                    line[figure]["added_ms"] = statistics.median(f[figure] - p[figure] for f, p in pairs)
             lines[f"{mode}/{kind}"] = line
     ours = [r for r in results if r["mode"] == "ours"]
     return {
@@ -165,30 +233,27 @@ def summarize(results: list[dict[str, Any]]) -> dict[str, Any]:
                            for kind in KINDS},
         "peak_rss_mb": {mode: round(max(r["peak_rss_bytes"] for r in results if r["mode"] == mode) / 1e6, 1)
                         for mode in MODES},
-        "stream_reads": statistics.median(r["chunks"] for r in results),
+        "stream_reads": statistics.median(r["stream_reads"] for r in results),
     }
 
 
 def targets(summary: dict[str, Any]) -> list[dict[str, Any]]:
-    """The targets on the median-call figures (the batch-mean and CPU figures are shown beside them)."""
+    """The targets, on the batch-mean figures (every call, the flush and what the tracer does now and then)."""
     lines = summary["lines"]
-    added = {(mode, kind): lines[f"{mode}/{kind}"]["median"]["added_ms"] for mode in ("ours", "otel") for kind in KINDS}
-    values = {
-        "create_added_ms": added["ours", "create"],
-        "stream_added_pct": 100 * added["ours", "stream"] / lines["plain/stream"]["median"]["ms"],
-        "create_over_peer": added["ours", "create"] / added["otel", "create"] if added["otel", "create"] > 0 else None,
-        "stream_over_peer": added["ours", "stream"] / added["otel", "stream"] if added["otel", "stream"] > 0 else None,
-    }
-    if values["create_over_peer"] is None:  # the peer added nothing measurable: ours is below it only if ours did too
-        values["create_over_peer"] = 0.0 if added["ours", "create"] <= 0 else None
-    if values["stream_over_peer"] is None:
-        values["stream_over_peer"] = 0.0 if added["ours", "stream"] <= 0 else None
-    out = []
-    for name, (label, op, bound) in TARGETS.items():
-        value = values[name]
-        passed = None if value is None else value <= bound if op == "<=" else value < bound
-        out.append({"name": name, "label": label, "value": value, "comparison": op, "bound": bound, "passed": passed})
+    added = {(mode, kind): lines[f"{mode}/{kind}"]["mean"]["added_ms"] for mode in ("ours", "otel") for kind in KINDS}
+    percent = 100 * added["ours", "stream"] / lines["plain/stream"]["mean"]["ms"]
+    out = [_target("create_added_ms", added["ours", "create"]), _target("stream_added_pct", percent)]
+    for kind in KINDS:  # below the peer: ours added less; the ratio is shown when the peer added anything
+        ours, peer = added["ours", kind], added["otel", kind]
+        out.append(_target(f"{kind}_over_peer", ours / peer if peer > 0 else None, passed=ours < peer))
     return out
+
+
+def _target(name: str, value: float | None, passed: bool | None = None) -> dict[str, Any]:
+    label, op, bound = TARGETS[name]
+    if passed is None:
+        passed = value <= bound if op == "<=" else value < bound
+    return {"name": name, "label": label, "value": value, "comparison": op, "bound": bound, "passed": passed}
 
 
 def environment(load_start: float | None) -> dict[str, Any]:
@@ -210,7 +275,8 @@ def _loadavg() -> float | None:
 # ------------------------------------------------------------------------------ output
 
 LABELS = {"plain": "plain (no tracing)", "ours": "ours (namel3ss-debug run)", "otel": "OTel httpx2 instrumentation"}
-KIND_LABELS = {"create": "non-streamed create()", "stream": "create(stream=True), 100 content chunks, read to the end"}
+KIND_LABELS = {"create": "create(), not streamed: 100-word answer",
+               "stream": "create(stream=True), read to the end: 100 content chunks"}
 
 
 def render(result: dict[str, Any]) -> str:
@@ -219,40 +285,44 @@ def render(result: dict[str, Any]) -> str:
            f"{env['namel3ss_debug']} (C pre-scan {'built' if env['c_prescan'] else 'NOT built'}), opentelemetry-sdk "
            f"{env['opentelemetry_sdk']}, instrumentation-httpx {env['otel_httpx']}; {env['cpus_usable']} CPUs, "
            f"load {env['loadavg_start']} at start, {env['loadavg_end']} at end; {result['wall_s']:.0f} s",
-           f"sync openai calls to the stub on 127.0.0.1 ({plan['wire']} wire: a stream arrived in "
+           f"sync openai calls to the stub on 127.0.0.1 ({plan['wire']} wire: a stream came in "
            f"{summary['stream_reads']:g} reads); a fresh process per mode and repeat, {plan['repeats']} repeats; "
            f"a child: {plan['warmup']} + {plan['warmup']} warm-up calls, then {plan['rounds']} rounds of "
            f"{plan['create']} calls and {plan['stream']} streams",
-           "ms a call: median over the repeats (min-max) of each child's median call; added: median over the "
-           "repeats of (mode - plain) in the same repeat; mean: batches with their flush; CPU: all threads",
-           f"{'line':<29} {'median call ms (min-max)':>25} {'added':>7} {'added %':>8} {'mean':>7} {'added':>7} "
-           f"{'CPU':>7} {'added':>7} {'bytes':>7} {'peak RSS':>9}"]
+           "ms a call: the median over the repeats (min-max) of each child's batches (flush included) / calls; "
+           "added: the median over the repeats of (mode - plain) in the same repeat; median call: each child's "
+           "median call; CPU: the child's, all threads; bytes: trace bytes a call; RSS: the child's peak",
+           f"{'line':<29} {'ms a call (min-max)':>25} {'added':>7} {'added %':>8} {'median':>7} {'added':>7} "
+           f"{'CPU':>7} {'added':>7} {'bytes':>7} {'RSS':>6}"]
     for kind in KINDS:
         out.append(KIND_LABELS[kind])
         for mode in MODES:
-            line = summary["lines"][f"{mode}/{kind}"]
-            median, mean, cpu = line["median"], line["mean"], line["cpu"]
-            cell = f"{median['ms']:.3f} ({median['min']:.3f}-{median['max']:.3f})"
-            rss = f"{summary['peak_rss_mb'][mode]:.0f} MB"
-            written = f"{summary['bytes_per_call'][kind]:,}" if mode == "ours" else "-"
-            if mode == "plain":
-                out.append(f"  {LABELS[mode]:<27} {cell:>25} {'':>7} {'':>8} {mean['ms']:>7.3f} {'':>7} "
-                           f"{cpu['ms']:>7.3f} {'':>7} {written:>7} {rss:>9}")
-                continue
-            pct = 100 * median["added_ms"] / summary["lines"][f"plain/{kind}"]["median"]["ms"]
-            out.append(f"  {LABELS[mode]:<27} {cell:>25} {median['added_ms']:>+7.3f} {pct:>+7.1f}% {mean['ms']:>7.3f} "
-                       f"{mean['added_ms']:>+7.3f} {cpu['ms']:>7.3f} {cpu['added_ms']:>+7.3f} {written:>7} {rss:>9}")
+            out.append(_line(summary, mode, kind))
         ours, otel = (summary["lines"][f"{mode}/{kind}"] for mode in ("ours", "otel"))
         ratios = [f"{name} {ours[key]['added_ms'] / otel[key]['added_ms']:.2f}x" if otel[key]["added_ms"] > 0
-                  else f"{name} n/a (OTel added {otel[key]['added_ms']:+.3f})"
-                  for name, key in (("median call", "median"), ("mean", "mean"), ("CPU", "cpu"))]
+                  else f"{name} n/a (OTel {otel[key]['added_ms']:+.3f} ms)"
+                  for name, key in (("ms a call", "mean"), ("median call", "median"), ("CPU", "cpu"))]
         out.append("  ours / OTel, added: " + ", ".join(ratios))
     out.append("")
     for t in result["targets"]:
-        verdict = "n/a" if t["passed"] is None else "PASS" if t["passed"] else "MISS"
+        verdict = "PASS" if t["passed"] else "MISS"
         value = "n/a" if t["value"] is None else f"{t['value']:.3f}"
         out.append(f"{t['label']:<44} {value:>8}   {verdict} (target {t['comparison']} {t['bound']:g})")
     return "\n".join(out)
+
+
+def _line(summary: dict[str, Any], mode: str, kind: str) -> str:
+    line = summary["lines"][f"{mode}/{kind}"]
+    mean, median, cpu = line["mean"], line["median"], line["cpu"]
+    cell = f"{mean['ms']:.3f} ({mean['min']:.3f}-{mean['max']:.3f})"
+    written = f"{summary['bytes_per_call'][kind]:,}" if mode == "ours" else "-"
+    rss = f"{summary['peak_rss_mb'][mode]:.0f} MB"
+    if mode == "plain":
+        return (f"  {LABELS[mode]:<27} {cell:>25} {'':>7} {'':>8} {median['ms']:>7.3f} {'':>7} {cpu['ms']:>7.3f} "
+                f"{'':>7} {written:>7} {rss:>6}")
+    pct = 100 * mean["added_ms"] / summary["lines"][f"plain/{kind}"]["mean"]["ms"]
+    return (f"  {LABELS[mode]:<27} {cell:>25} {mean['added_ms']:>+7.3f} {pct:>+7.1f}% {median['ms']:>7.3f} "
+            f"{median['added_ms']:>+7.3f} {cpu['ms']:>7.3f} {cpu['added_ms']:>+7.3f} {written:>7} {rss:>6}")
 
 
 def clean_environment() -> None:
@@ -283,7 +353,7 @@ def main(argv: list[str] | None = None) -> int:
         scratch = root / "scratch"
         scratch.mkdir()
         os.chdir(scratch)  # no workspace file (.namel3ss/debug.json) above a temporary directory
-        results = measure(root, scratch, plan, args.wire)
+        results = measure(root, plan, args.wire)
         os.chdir(root.parent)
     summary = summarize(results)
     result = {"schema": SCHEMA, "params": {**plan, "wire": args.wire}, "summary": summary,

@@ -1,6 +1,6 @@
 """The timed child of bench/http_capture.py: one mode in one fresh interpreter, its openai calls against the stub.
 
-    python bench/http_capture_child.py SPEC_JSON     # run by http_capture.py, one process per mode and repeat
+    python bench/http_capture_child.py SPEC_JSON     # run by http_capture.py: one process per mode and repeat
 
 The mode is set up before `openai` (and so `httpx2`) is imported, as an app would have it:
 * plain: neither namel3ss_debug nor opentelemetry is imported;
@@ -9,15 +9,16 @@ The mode is set up before `openai` (and so `httpx2`) is imported, as an app woul
 * otel: an SDK `TracerProvider` with a `BatchSpanProcessor` to an exporter that keeps the spans in
   memory, and `HTTPX2ClientInstrumentor().instrument(tracer_provider=...)`.
 The child checks the hook it expects is (or is not) on `httpx2.HTTPTransport.handle_request`, makes
-its warm-up calls, then rounds of timed batches (non-streamed, streamed, in a rotating order), each
-call timed on its own and each batch with its flush. At the end it checks what was recorded: one
-completed `llm` span a call with the reply's text (ours), one exported span a call (otel).
-Prints one JSON object on stdout.
+its warm-up calls, says `{"ready": true}` and then runs what the parent asks, one JSON line each way:
+`{"kind": "create"|"stream", "calls": N}` a timed batch (each call timed on its own, the batch's wall
+and CPU time), `{"flush": true}` the tracer's flush, timed, and `{"end": true}`: its peak RSS, then a
+check of what was recorded (one completed `llm` span a call with the reply's text for ours, one exported
+span a call for otel), printed as the last line. The three children of a repeat are alive together and
+take turns, each blocked on its stdin while the others run.
 """
 
 from __future__ import annotations
 
-import gc
 import json
 import os
 import sys
@@ -40,9 +41,8 @@ def message(i: int) -> str:
 
 
 def child_main(spec: dict[str, Any]) -> None:
-    root = Path(spec["root"])
     mode = spec["mode"]
-    recorder = set_up(mode, root)
+    recorder = set_up(mode, Path(spec["root"]))
     import httpx2  # noqa: PLC0415 - after the mode is set up, as in an app started under it
     import openai  # noqa: PLC0415
 
@@ -54,17 +54,26 @@ def child_main(spec: dict[str, Any]) -> None:
         for _ in range(spec["warmup"]):
             checked_call(calls[kind], made[kind])
             made[kind] += 1
-    out: dict[str, Any] = {"mode": mode, "batches": {kind: [] for kind in KINDS}, "chunks": None}
-    order = list(KINDS) if spec["shift"] % 2 == 0 else list(reversed(KINDS))
-    for _ in range(spec["rounds"]):
-        for kind in order:
-            first, made[kind] = made[kind], made[kind] + spec["calls"][kind]
-            out["batches"][kind].append(timed_batch(calls[kind], range(first, made[kind]), recorder.flush))
-        order.reverse()
-    out["chunks"] = count_reads(client, httpx2, made["stream"])  # untimed, after the timed batches
+    say({"ready": True})
+    for line in sys.stdin:
+        asked = json.loads(line)
+        if asked.get("end"):
+            break
+        if asked.get("flush"):
+            say(timed(recorder.flush))
+            continue
+        kind, first = asked["kind"], made[asked["kind"]]
+        made[kind] += asked["calls"]
+        say(timed_batch(calls[kind], range(first, made[kind])))
+    reads = count_reads(client, httpx2, made["stream"])  # untimed, after the timed batches
     made["stream"] += 1
-    out["recorded"] = recorder.check(made)
-    print(json.dumps(out))
+    rss = peak_rss_bytes()  # before the check, which reads the whole trace
+    say({"mode": mode, "made": made, "stream_reads": reads, "peak_rss_bytes": rss, "recorded": recorder.check(made)})
+
+
+def say(answer: dict[str, Any]) -> None:
+    sys.stdout.write(json.dumps(answer) + "\n")
+    sys.stdout.flush()
 
 
 # -- the modes -----------------------------------------------------------------------------------------
@@ -118,11 +127,13 @@ class Ours:
             outputs = end.get("outputs") or {}
             frames = (outputs.get("return") or {}).get("frames")
             if end.get("name") != "openai.chat" or end.get("status") != "completed" \
-                    or (kind == "stream" and (not frames or len(frames) < QUESTION_WORDS + 1)):
+                    or (kind == "stream" and (not frames or len(frames) < QUESTION_WORDS + 2)):
                 raise SystemExit(f"ours: a span is not a completed openai.chat call with its frames: "
                                  f"{json.dumps(end)[:400]}")
             written[kind] += sizes[end["span_id"]]
             texts[kind].add(outputs.get("text"))
+        if len(ends) != sum(made.values()):
+            raise SystemExit(f"ours: {len(ends)} llm_call_end events for {sum(made.values())} calls")
         for kind in KINDS:
             expected = {"Echo: " + message(i) for i in range(made[kind])}
             if texts[kind] != expected:
@@ -210,22 +221,34 @@ def checked_call(call: Callable[[str], str], i: int) -> None:
         raise SystemExit(f"call {i}: the reply is not the stub's echo")
 
 
-def timed_batch(call: Callable[[str], str], numbers: range, flush: Callable[[], None]) -> dict[str, Any]:
-    """Each call's wall ns; the batch's wall and CPU ns (the process's, all threads) with its flush.
-    Every reply is checked, in every mode alike."""
+def timed_batch(call: Callable[[str], str], numbers: range) -> dict[str, Any]:
+    """Each call's wall ns, and the batch's wall and CPU ns (the process's, all threads). Every reply is
+    checked, in every mode alike. No `gc.collect()`: a tracer's garbage is collected where it falls."""
     texts = [message(i) for i in numbers]
     expected = ["Echo: " + text for text in texts]
     each = []
     clock = time.perf_counter_ns
-    gc.collect()
     cpu, began = time.process_time_ns(), clock()
     for text, wanted in zip(texts, expected):
         start = clock()
         if call(text) != wanted:
             raise SystemExit("a reply is not the stub's echo")
         each.append(clock() - start)
-    flush()
     return {"calls_ns": each, "wall_ns": clock() - began, "cpu_ns": time.process_time_ns() - cpu}
+
+
+def timed(work: Callable[[], None]) -> dict[str, int]:
+    cpu, began = time.process_time_ns(), time.perf_counter_ns()
+    work()
+    return {"wall_ns": time.perf_counter_ns() - began, "cpu_ns": time.process_time_ns() - cpu}
+
+
+def peak_rss_bytes() -> int:
+    """This process's peak RSS so far (Linux counts KiB). Started by GNU time, the figure starts from GNU time's
+    ~1 MB, not from the benchmark's RSS (Linux keeps the high-water mark across exec)."""
+    import resource  # noqa: PLC0415
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * (1 if sys.platform == "darwin" else 1024)
 
 
 def count_reads(client: Any, httpx2: Any, i: int) -> int:

@@ -50,7 +50,8 @@ def _sync(module: ModuleType, original: Callable[..., Any], streams: Any) -> Cal
             return original(self, request)
         if exchange.answer is not None:
             return _replayed(module, exchange, streams)
-        _drop_placeholder(request)
+        if tracer.replay is not None:  # only a rerun gives out the placeholder
+            _drop_placeholder(request)
         try:
             response = original(self, request)
         except BaseException as exc:
@@ -73,7 +74,8 @@ def _async(module: ModuleType, original: Callable[..., Any], streams: Any) -> Ca
             return await original(self, request)
         if exchange.answer is not None:
             return _replayed(module, exchange, streams)
-        _drop_placeholder(request)
+        if tracer.replay is not None:  # only a rerun gives out the placeholder
+            _drop_placeholder(request)
         try:
             response = await original(self, request)
         except BaseException as exc:
