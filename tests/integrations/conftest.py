@@ -10,7 +10,6 @@ so a key found in a trace can only have come through the recording of the HTTP r
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import secrets
@@ -26,20 +25,11 @@ from typing import Any, Callable, Iterator
 
 import orjson
 import pytest
+from stubserver import StubServer
 
-ROOT = Path(__file__).resolve().parents[2]
 Event = dict[str, Any]
 
 
-def _stub_module() -> Any:
-    spec = importlib.util.spec_from_file_location("llm_stub_server", ROOT / "examples" / "llm_stub_server.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-StubServer = _stub_module().StubServer
 
 
 @pytest.fixture(scope="module")

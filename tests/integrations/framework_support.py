@@ -9,7 +9,6 @@ the frameworks' deprecation warnings would mix with them.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import subprocess
@@ -21,22 +20,13 @@ from typing import Any
 
 import orjson
 import pytest
+from stubserver import StubServer
 
-ROOT = Path(__file__).resolve().parents[2]
 APPS = Path(__file__).resolve().parent / "apps"
 Event = dict[str, Any]
 VERDICT_PREFIXES = ("reproduced:", "not reproduced:")
 
 
-def _stub_module() -> Any:
-    spec = importlib.util.spec_from_file_location("llm_stub_server", ROOT / "examples" / "llm_stub_server.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-StubServer = _stub_module().StubServer
 
 
 @dataclass(frozen=True)

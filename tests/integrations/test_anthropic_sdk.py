@@ -20,7 +20,7 @@ from rerunhelpers import record, rerun
 from namel3ss_debug import capture_http
 
 anthropic = pytest.importorskip("anthropic",
-                                reason="the anthropic SDK is not installed: pip install 'namel3ss-debug[anthropic]'")
+                                reason="the anthropic SDK is not installed: pip install anthropic")
 from anthropic.types import Message, RawContentBlockDeltaEvent, RawMessageStreamEvent  # noqa: E402 - after the skip
 from pydantic import TypeAdapter  # noqa: E402 - the SDK's dependency
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import gc
 import gzip
-import importlib.util
 import json
 import threading
 from pathlib import Path
@@ -15,6 +14,7 @@ from typing import Any, Awaitable, Callable
 
 import orjson
 import pytest
+from stubserver import StubServer
 
 import namel3ss_debug
 from namel3ss_debug import get_tracer
@@ -25,22 +25,15 @@ from rerunhelpers import rerun
 aiohttp = pytest.importorskip("aiohttp")
 pytestmark = pytest.mark.usefixtures("isolated_workspace")
 
-ROOT = Path(__file__).resolve().parents[3]
 KEY = "sk-test-aiohttp-hook"
 Event = dict[str, Any]
 
 
-def _stub_server() -> Any:
-    spec = importlib.util.spec_from_file_location("llm_stub_server", ROOT / "examples" / "llm_stub_server.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.StubServer
 
 
 @pytest.fixture(scope="module")
 def server() -> Any:
-    stub = _stub_server()(api_key=KEY, fresh=True).start()
+    stub = StubServer(api_key=KEY, fresh=True).start()
     yield stub
     stub.stop()
 

@@ -4,12 +4,11 @@ stub server on 127.0.0.1."""
 from __future__ import annotations
 
 import asyncio
-import importlib.util
 import json
-from pathlib import Path
 from typing import Any, Callable
 
 import pytest
+from stubserver import StubServer
 
 from namel3ss_debug import capture_http
 from namel3ss_debug.rerun.errors import ReplayMiss
@@ -21,23 +20,15 @@ from namel3ss_debug.transport.request import Outgoing
 from rerunhelpers import record, rerun
 
 httpx = pytest.importorskip("httpx")
-ROOT = Path(__file__).resolve().parents[3]
 KEY = "sk-test-exchange-0123456789"
 
 pytestmark = pytest.mark.usefixtures("isolated_workspace")
 
 
-def _stub() -> Any:
-    spec = importlib.util.spec_from_file_location("llm_stub_server", ROOT / "examples" / "llm_stub_server.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)  # type: ignore[union-attr]
-    return module.StubServer
-
-
 @pytest.fixture
 def server() -> Any:
     capture_http()
-    stub = _stub()(api_key=KEY, fresh=True).start()
+    stub = StubServer(api_key=KEY, fresh=True).start()
     yield stub
     stub.stop()
 
