@@ -152,6 +152,22 @@ def test_concurrent_agents_each_get_their_own_answers_whatever_order_they_start_
     assert again == recorded and session.tally.counts["recorded"] == 3
 
 
+def test_agents_in_a_thread_pool_each_get_their_own_answers(server):
+    from concurrent.futures import ThreadPoolExecutor
+
+    def app(order: tuple[str, ...]) -> Callable[[], dict[str, str]]:
+        def main() -> dict[str, str]:
+            client = httpx.Client()
+            with ThreadPoolExecutor(max_workers=3) as pool:
+                answers = pool.map(lambda name: chat(client, server.url, f"I am {name}"), order)
+                return dict(zip(order, answers))
+        return main
+
+    recorded, events = record(app(("a", "b", "c")))
+    again, _, session = rerun(events, app(("b", "c", "a")))
+    assert again == recorded and session.tally.counts["recorded"] == 3
+
+
 def test_identical_requests_go_to_the_task_that_made_them(server):
     def app(order: tuple[str, ...]) -> Callable[[], dict[str, str]]:
         async def ask() -> str:
