@@ -199,6 +199,18 @@ def test_a_scripted_step_session_that_replaces_a_response_changes_the_output(tmp
     assert "1 replaced at the console" in done.stdout
 
 
+def test_the_console_stops_before_an_llm_request_and_a_text_replacement_is_the_api_s_whole_answer(tmp_path):
+    pytest.importorskip("openai")
+    recorded = trace(EXAMPLES / "openai_app.py", tmp_path)
+    script = 'b llm:openai.chat#2\nc\nreplace "Pack an umbrella."\n'
+    done = command("replay", str(recorded), "--rerun", "--step", "-o", str(tmp_path / "new"), cwd=tmp_path,
+                   input=script)
+    assert done.returncode == 0, done.stderr
+    assert "Stop 2 before llm:openai.chat#2  (breakpoint 1)" in done.stdout
+    assert "Pack an umbrella." in done.stdout and "http requests: 0" in done.stdout
+    assert "1 from the recording, 1 replaced at the console" in done.stdout
+
+
 def test_commands_from_a_file_and_a_mistake_in_them_exits_1(tmp_path):
     recorded = trace(EXAMPLES / "research_agent.py", tmp_path)
     script = tmp_path / "session.txt"
