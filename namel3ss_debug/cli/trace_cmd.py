@@ -38,7 +38,7 @@ FLAG_NAMES = {
 @click.option("-m", "module", metavar="MODULE", help="Run a module, as `python -m MODULE` does.")
 @click.option("-o", "--output", metavar="DIRECTORY", help="Directory for the trace (trace_output_dir).")
 @click.option("-f", "--filter", "components", multiple=True, metavar="COMPONENT",
-              help="Record only this component (repeatable): app, agent, llm, tool, prompt, chain, memory, validation, custom.")
+              help="Record only this component (repeatable): app, agent, llm, tool, prompt, chain, memory, validation, http, custom.")
 @click.option("--event-type", "event_types", multiple=True, metavar="TYPE",
               help="Record only this event type (repeatable), e.g. llm_call_end.")
 @click.option("--config", "config_path", type=click.Path(path_type=Path), metavar="FILE",

@@ -7,17 +7,18 @@ the adapter does not send: the recorded response is built by the adapter's own `
 
 from __future__ import annotations
 
+import collections
 import functools
 import io
 from types import ModuleType
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 from urllib.parse import urlsplit
 
 from ..tracer.api import get_tracer
 from .exchange import Exchange
-from .opening import PLACEHOLDER_KEY, open_exchange, our_failure, served_record
+from .opening import PLACEHOLDER_KEY, broken_by, open_exchange, our_failure, served_record
 from .request import Outgoing
-from .wire import body_bytes
+from .wire import body_chunks
 
 _MARK = "__namel3ss_debug__"
 
@@ -88,10 +89,44 @@ def _replayed(adapter: Any, request: Any, exchange: Exchange) -> Any:
     from urllib3 import HTTPResponse  # noqa: PLC0415 - requests' own dependency
 
     headers = record.get("headers") if isinstance(record.get("headers"), dict) else {}
-    raw = HTTPResponse(body=io.BytesIO(body_bytes(record)), headers=headers, status=record["status"],
-                       preload_content=False, decode_content=True)
+    raw = HTTPResponse(body=io.BytesIO(b""), headers=headers, status=record["status"], preload_content=False)
     response = adapter.build_response(request, raw)
+    response.raw = _ReplayedBody(list(body_chunks(record)), broken_by(exchange, record), raw)
     return _recorded(response, exchange)
+
+
+class _ReplayedBody:
+    """A recorded body, as `requests` reads a response's raw stream: a frame at a time (`stream()`), or
+    whole (`read()`); one that broke while it was read breaks again after the frames it gave. Anything
+    else is the urllib3 response built from the recorded status and headers."""
+
+    def __init__(self, chunks: list[bytes], error: BaseException | None, raw: Any):
+        self._chunks, self._error, self._raw = collections.deque(chunks), error, raw
+
+    def stream(self, *args: Any, **kwargs: Any) -> Iterator[bytes]:
+        while self._chunks:
+            yield self._chunks.popleft()
+        self._broken()
+
+    def read(self, amt: Any = None, *args: Any, **kwargs: Any) -> bytes:
+        data = b"".join(self._chunks)
+        self._chunks.clear()
+        if not data:
+            self._broken()
+        return data
+
+    def _broken(self) -> None:
+        error, self._error = self._error, None
+        if error is not None:
+            raise error
+
+    def close(self) -> None:
+        self._chunks.clear()
+
+    def __getattr__(self, name: str) -> Any:
+        if name in ("_chunks", "_error", "_raw"):
+            raise AttributeError(name)
+        return getattr(self._raw, name)
 
 
 class _RawBody:
