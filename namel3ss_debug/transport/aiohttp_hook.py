@@ -30,13 +30,14 @@ from urllib.parse import urlencode
 
 from ..tracer.api import get_tracer
 from .exchange import Exchange
-from .opening import PLACEHOLDER_KEY, open_exchange, our_failure, served_record
+from .opening import PLACEHOLDER_KEY, broken_by, open_exchange, our_failure, served_record
 from .request import Outgoing
 from .wire import body_chunks
 
 _MARK = "__namel3ss_debug__"
 _WATCHED: dict[int, tuple[Any, Exchange]] = {}  # id(reader) -> (reader, its exchange) until the body ends
 _WATCHING_TYPES: dict[type, type] = {}  # a StreamReader class -> its watched subclass
+_BREAKS: dict[int, tuple[Any, BaseException]] = {}  # id(replayed reader) -> (reader, the error its body broke with)
 
 
 def install(module: ModuleType) -> list[str]:
@@ -215,6 +216,8 @@ class _Watching:
             watched[1].chunk(data)
             if self.at_eof():  # type: ignore[attr-defined]
                 _ended(id(self))
+        if not self._buffer and id(self) in _BREAKS:  # type: ignore[attr-defined]  # a replayed body that broke
+            self.set_exception(_BREAKS.pop(id(self))[1])
         return data
 
     def feed_eof(self) -> None:
@@ -264,7 +267,7 @@ async def _replayed(module: ModuleType, session: Any, method: str, str_or_url: A
     tracer = get_tracer()
     try:
         response = await _started(module, session, method.upper(), _target(session, str_or_url, kwargs),
-                                  session._prepare_headers(kwargs.get("headers")), record)
+                                  session._prepare_headers(kwargs.get("headers")), record, broken_by(exchange, record))
     except Exception as exc:
         exchange.finish(exc)
         our_failure(tracer, exc)
@@ -274,8 +277,9 @@ async def _replayed(module: ModuleType, session: Any, method: str, str_or_url: A
 
 
 async def _started(module: ModuleType, session: Any, method: str, url: Any, sent: Any,
-                   record: dict[str, Any]) -> Any:
-    """A `ClientResponse` started, as over a connection, on the recorded status, headers and body."""
+                   record: dict[str, Any], broken: BaseException | None) -> Any:
+    """A `ClientResponse` started, as over a connection, on the recorded status, headers and body (a body
+    that broke breaks again after what it gave)."""
     from multidict import CIMultiDict, CIMultiDictProxy  # noqa: PLC0415 - aiohttp's own dependency
 
     loop = asyncio.get_running_loop()
@@ -288,7 +292,12 @@ async def _started(module: ModuleType, session: Any, method: str, url: Any, sent
         reader.feed_data(chunk)
         if "frames" in record:
             reader.end_http_chunk_receiving()
-    reader.feed_eof()
+    if broken is None:
+        reader.feed_eof()
+    elif not chunks:
+        reader.set_exception(broken)
+    else:  # set once the app has read what came before it, as a dropped connection's is
+        _BREAKS[id(reader)] = (reader, broken)
     status = record["status"]
     headers = CIMultiDict(record.get("headers") if isinstance(record.get("headers"), dict) else {})
     offline.answer = (SimpleNamespace(

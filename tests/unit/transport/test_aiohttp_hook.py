@@ -8,6 +8,7 @@ import gc
 import gzip
 import json
 import threading
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any, Awaitable, Callable
@@ -17,10 +18,10 @@ import pytest
 from stubserver import StubServer
 
 import namel3ss_debug
-from namel3ss_debug import get_tracer
+from namel3ss_debug import capture_http, get_tracer
 from namel3ss_debug.transport import aiohttp_hook
 from namel3ss_debug.transport.opening import PLACEHOLDER_KEY
-from rerunhelpers import rerun
+from rerunhelpers import record, rerun
 
 aiohttp = pytest.importorskip("aiohttp")
 pytestmark = pytest.mark.usefixtures("isolated_workspace")
@@ -329,3 +330,31 @@ def test_installing_twice_wraps_once():
     aiohttp_hook.install(aiohttp)
     wrapped = aiohttp.ClientSession._request
     assert aiohttp_hook.install(aiohttp) == [] and aiohttp.ClientSession._request is wrapped
+
+
+def test_a_stream_that_broke_breaks_again_in_a_rerun_after_the_lines_it_gave():
+    from test_requests_hook import Breaking  # the server that drops the connection mid-body
+
+    capture_http()
+    broken = ThreadingHTTPServer(("127.0.0.1", 0), Breaking)
+    threading.Thread(target=broken.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{broken.server_address[1]}/v1/chat/completions"
+
+    async def read() -> list[Any]:
+        lines: list[Any] = []
+        async with aiohttp.ClientSession() as session:
+            try:
+                async with session.post(url, json={"model": "m", "messages": [], "stream": True}) as response:
+                    async for line in response.content:
+                        if line.strip():
+                            lines.append(json.loads(line[6:]))
+            except aiohttp.ClientError as error:
+                lines.append(type(error).__name__)
+        return lines
+
+    first, events = record(lambda: asyncio.run(asyncio.wait_for(read(), 10)))
+    broken.shutdown()
+    broken.server_close()
+    again, _, session = rerun(events, lambda: asyncio.run(asyncio.wait_for(read(), 10)))
+    assert first == [{"n": 1}, {"n": 2}, "ClientPayloadError"]
+    assert again == first and session.tally.counts["recorded"] == 1

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import socket
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Iterator
 
@@ -29,7 +30,7 @@ def server() -> Iterator[Any]:
 
 
 class Breaking(BaseHTTPRequestHandler):
-    """Two server-sent events, then the connection dropped in the middle of the chunked body."""
+    """Two server-sent events, then the connection cut in the middle of the chunked body."""
 
     protocol_version = "HTTP/1.1"
 
@@ -44,8 +45,9 @@ class Breaking(BaseHTTPRequestHandler):
         self.end_headers()
         for frame in (b'data: {"n": 1}\n\n', b'data: {"n": 2}\n\n'):
             self.wfile.write(b"%x\r\n%s\r\n" % (len(frame), frame))
-        self.wfile.write(b"not a chunk size\r\n")
         self.wfile.flush()
+        time.sleep(0.2)  # the client has the frames before the break, as over a real network
+        self.close_connection = True
         self.connection.shutdown(socket.SHUT_RDWR)
 
 
