@@ -54,8 +54,8 @@ def _open(tracer: Tracer, request: Outgoing, api: Any, body: Any) -> Exchange | 
         return None
     exchange = Exchange(tracer, span, api, streamed, len(request.body))
     if tracer.replay is not None:
-        spec = RequestSpec(component, name, prefix, request.method, request.host.lower(), request.path,
-                           where_now(), mock_codec=_mock_codec(api, model, streamed))
+        spec = RequestSpec(component, name, prefix, request.method, request.path, where_now(),
+                           mock_codec=_mock_codec(api, model, streamed))
         from ..tracer.replaying import answer_for  # noqa: PLC0415 - only a rerun asks
 
         exchange.answer = answer_for(tracer, spec, span, inputs)

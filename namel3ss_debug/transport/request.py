@@ -38,7 +38,6 @@ class RequestSpec:
     name: str
     prefix: str
     method: str
-    host: str
     path: str
     lineage: tuple[str, str | None]
     mock_codec: Any = None

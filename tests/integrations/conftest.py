@@ -275,3 +275,12 @@ def dead_url(start_stub: Callable[[], Any]) -> str:
     server = start_stub()
     server.stop()
     return server.url
+
+
+@pytest.fixture(scope="module")
+def main_rerun(main_run: Any) -> Any:
+    """The module's `main_run` run again with its server stopped (each SDK test module records its own)."""
+    requests = len(main_run.server.requests)
+    again = main_run.cli.rerun(main_run.traced)
+    assert len(main_run.server.requests) == requests  # the server is stopped: nothing reached it
+    return again

@@ -203,14 +203,6 @@ def main_run(record_offline: Any) -> Any:
 
 
 @pytest.fixture(scope="module")
-def main_rerun(main_run: Any) -> Any:
-    requests = len(main_run.server.requests)
-    again = main_run.cli.rerun(main_run.traced)
-    assert len(main_run.server.requests) == requests  # the server is stopped: nothing reached it
-    return again
-
-
-@pytest.fixture(scope="module")
 def errors_run(record_offline: Any, partial_stream_server: Any, dead_url: str) -> Any:
     broken = partial_stream_server(FIRST_CHUNKS)
     recorded = record_offline(ERRORS_APP, env={"BROKEN_URL": broken.url, "DEAD_URL": dead_url})

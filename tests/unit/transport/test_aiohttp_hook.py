@@ -15,7 +15,7 @@ from typing import Any, Awaitable, Callable
 
 import orjson
 import pytest
-from stubserver import StubServer
+from stubserver import CutStream, StubServer
 
 import namel3ss_debug
 from namel3ss_debug import capture_http, get_tracer
@@ -333,10 +333,8 @@ def test_installing_twice_wraps_once():
 
 
 def test_a_stream_that_broke_breaks_again_in_a_rerun_after_the_lines_it_gave():
-    from test_requests_hook import Breaking  # the server that drops the connection mid-body
-
     capture_http()
-    broken = ThreadingHTTPServer(("127.0.0.1", 0), Breaking)
+    broken = ThreadingHTTPServer(("127.0.0.1", 0), CutStream)
     threading.Thread(target=broken.serve_forever, daemon=True).start()
     url = f"http://127.0.0.1:{broken.server_address[1]}/v1/chat/completions"
 

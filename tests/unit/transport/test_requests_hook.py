@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import json
-import socket
 import threading
-import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from typing import Any, Iterator
 
 import pytest
 from rerunhelpers import record, rerun
-from stubserver import StubServer
+from stubserver import CutStream, StubServer
 
 from namel3ss_debug import capture_http
 
@@ -27,28 +25,6 @@ def server() -> Iterator[Any]:
     stub = StubServer(api_key=KEY, fresh=True).start()
     yield stub
     stub.stop()
-
-
-class Breaking(BaseHTTPRequestHandler):
-    """Two server-sent events, then the connection cut in the middle of the chunked body."""
-
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class's name
-        pass
-
-    def do_POST(self) -> None:  # noqa: N802 - http.server's name
-        self.rfile.read(int(self.headers.get("Content-Length") or 0))
-        self.send_response(200)
-        self.send_header("Content-Type", "text/event-stream")
-        self.send_header("Transfer-Encoding", "chunked")
-        self.end_headers()
-        for frame in (b'data: {"n": 1}\n\n', b'data: {"n": 2}\n\n'):
-            self.wfile.write(b"%x\r\n%s\r\n" % (len(frame), frame))
-        self.wfile.flush()
-        time.sleep(0.2)  # the client has the frames before the break, as over a real network
-        self.close_connection = True
-        self.connection.shutdown(socket.SHUT_RDWR)
 
 
 def ask(url: str, question: str) -> str:
@@ -68,7 +44,7 @@ def test_a_request_is_recorded_and_answered_again_with_the_server_gone(server):
 
 def test_a_stream_that_broke_breaks_again_after_the_lines_it_gave():
     capture_http()
-    broken = ThreadingHTTPServer(("127.0.0.1", 0), Breaking)
+    broken = ThreadingHTTPServer(("127.0.0.1", 0), CutStream)
     threading.Thread(target=broken.serve_forever, daemon=True).start()
     url = f"http://127.0.0.1:{broken.server_address[1]}/v1/chat/completions"
 
