@@ -20,13 +20,6 @@ from .truncate import Truncator
 
 Event = dict[str, Any]
 
-# Fields the tracer itself writes: never redacted (a configured pattern must not break ids or times, and a
-# configured key such as `tokens` must not hide usage counts).
-OURS = frozenset({"v", "run_id", "seq", "ts", "event_type", "component", "span_id", "parent_id", "status",
-                  "duration_ms", "usage", "cost_usd", "truncated", "pid", "memory_mb"})
-# Events whose attrs the tracer writes itself: searched by pattern only, not by key (`exit_code`,
-# `first_seq`...); their argv and config are redacted when built.
-STRUCTURAL = frozenset({"run_start", "run_end", "segment_start"})
 # The record needed to run the app again is kept whole (its argv and config are redacted when built).
 UNTRUNCATED = frozenset({"run_start", "segment_start"})
 
@@ -48,10 +41,7 @@ class Redaction:
         return "error" in event or self._scan(line)
 
     def __call__(self, event: Event) -> Event:
-        redact = self.redactor.redact
-        keys = event.get("event_type") not in STRUCTURAL
-        return {key: value if key in OURS else redact(value, pairs=key == "error", keys=keys)
-                for key, value in event.items()}
+        return self.redactor.redact_event(event)
 
 
 class Truncation:

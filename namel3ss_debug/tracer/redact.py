@@ -32,6 +32,14 @@ DEFAULT_KEYS = (
     "private_key", "access_key", "secret_key", "signing_key", "api_keys", "credential", "credentials",
 )
 
+# Fields the tracer itself writes: never redacted (a configured pattern must not break ids or times, and a
+# configured key such as `tokens` must not hide usage counts).
+OURS = frozenset({"v", "run_id", "seq", "ts", "event_type", "component", "span_id", "parent_id", "status",
+                  "duration_ms", "usage", "cost_usd", "truncated", "pid", "memory_mb"})
+# Events whose attrs the tracer writes itself: searched by pattern only, not by key (`exit_code`,
+# `first_seq`...); their argv and config are redacted when built.
+STRUCTURAL = frozenset({"run_start", "run_end", "segment_start"})
+
 # ASCII only, as the C pre-scan lowers bytes: the two must agree on every key.
 _ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
@@ -85,6 +93,13 @@ class Redactor:
         """Replace every secret-looking token in `text`; with `pairs`, also `password=...` values."""
         text = self._tokens.redact(text)
         return self._pairs.redact(text) if pairs else text
+
+    def redact_event(self, event: dict[str, Any]) -> dict[str, Any]:
+        """A copy of a whole event (plain JSON data) with its secrets replaced, as the tracer writes it."""
+        redact = self.redact
+        keys = event.get("event_type") not in STRUCTURAL
+        return {key: value if key in OURS else redact(value, pairs=key == "error", keys=keys)
+                for key, value in event.items()}
 
     def redact(self, value: Any, *, pairs: bool = False, keys: bool = True) -> Any:
         """A copy of a JSON-shaped `value` with secrets replaced, by key (unless `keys` is false) and by pattern."""
