@@ -311,6 +311,11 @@ class _PlacedSink(_RecordSink):
                             _line_starts(block)))
         return self._placed_by_line(block)
 
+    def finish(self) -> list[tuple[EventRecord, int, int]]:
+        """The mapper's closing events (spans a foreign file left open, the run's end) come from no line of
+        their own: line 0, as the dict reader places them."""
+        return [(record, 0, 0) for record in super().finish()]
+
 
 def _line_starts(block: Block) -> Iterator[int]:
     """The byte offset of each line of a block (every line ends in a newline)."""

@@ -375,6 +375,26 @@ def test_standard_input_is_read_once_for_figures_and_events(tmp_path):
     assert "FAIL max_tool_calls" in result.stdout and "FAIL forbid tool:fetch_page" in result.stdout
 
 
+def legacy_line(event_type, event_id, at, **fields):
+    """One line of the legacy namel3ss debug format (float timestamps, string errors, no `v`)."""
+    return {"event_type": event_type, "event_id": event_id, "timestamp": 1_700_000_000.0 + at,
+            "parent_event_id": None, "execution_id": "exec_1", "component": "app", "component_name": "demo",
+            "inputs": {}, "outputs": {}, "metadata": {}, "duration_ms": None, "status": "started", "error": None,
+            **fields}
+
+
+def test_a_legacy_trace_is_checked_with_its_mapped_closing_events(tmp_path):
+    lines = [legacy_line("app_load_start", "a", 0.0),
+             legacy_line("tool_call_start", "t", 0.1, component="tool", component_name="search", parent_event_id="a"),
+             legacy_line("tool_call_end", "t2", 0.3, component="tool", component_name="search", parent_event_id="t",
+                         status="failed", error="tool timed out", duration_ms=200.0)]
+    (tmp_path / "legacy.jsonl").write_bytes(b"".join(orjson.dumps(line) + b"\n" for line in lines))
+    result = check("legacy.jsonl", "--max-errors", "0", "--max-duration", "1ms", "--format", "json")
+    (errors, duration) = orjson.loads(result.stdout)["runs"][0]["results"]
+    assert (result.exit_code, errors["value_number"], errors["events"][0]["where"]) == (1, 1, "legacy.jsonl:3")
+    assert (duration["passed"], duration["events"][0]["event_type"]) == (False, "run_end")  # made as the file ends
+
+
 # ---------------------------------------------------------------- usage errors and invalid traces
 
 
