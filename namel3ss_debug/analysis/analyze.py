@@ -1,6 +1,6 @@
 """`analyze` as one call: runs of record blocks in, a Report out. No files, no printing.
 
-`dict_blocks` makes those blocks from events read as dicts, for `check` and `diff`, which look at each
+`dict_blocks` makes those blocks from events read as dicts, for `diff`, which looks at each
 event's payload on the way."""
 
 from __future__ import annotations

@@ -1,5 +1,6 @@
 """The event-level half of `check`: one look at each event (with its `file:line`) for what the report does not
-hold: occurrences of specs, orders, secrets, and the events responsible for each figure a rule limits.
+hold: occurrences of specs, orders, and the events responsible for each figure a rule limits; and a look
+for secrets at the events whose line the pre-scan flags (`look_for_secret`).
 
 Memory stays bounded: each rule keeps at most `MAX_EVENTS` events and a count. An event's `EventRef` (its
 `file:line`) is made only when a rule keeps the event.
@@ -82,6 +83,8 @@ class EventScan:
         self.biggest_llm_calls = Found(largest=True)
         self.secrets = secrets
         self.secret_events = Found()
+        # Whether any rule reads the events' fields (`see`): with forbid_secrets alone, none does.
+        self.reads_fields = any(rule.key != "forbid_secrets" for rule in rules)
         self.seen: set[str] = set()
         self.events = 0  # events seen
         self._last: Optional[Located] = None
@@ -102,12 +105,14 @@ class EventScan:
             self._occurrence(event, event_type, kind, located)
         elif is_end(event_type) and event_type != "run_end":
             self._span_end(event, kind, located)
-        if self.secrets is not None:
-            field_name = self.secrets.find(event)
-            if field_name is not None:
-                self.secret_events.add(located, f"secret-looking text in {field_name}")
         if self._last is None or self._last.event.get("event_type") != "run_end":
             self._last = located
+
+    def look_for_secret(self, located: Located) -> None:
+        """A whole event (one the pre-scan flagged) searched for secrets; it is counted by `see`, not here."""
+        field_name = self.secrets.find(located.event) if self.secrets is not None else None
+        if field_name is not None:
+            self.secret_events.add(located, f"secret-looking text in {field_name}")
 
     def _failure(self, event: dict[str, Any], located: Located) -> None:
         if len(self.places) < _MAX_PLACES:

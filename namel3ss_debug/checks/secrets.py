@@ -7,8 +7,9 @@ is not already a redaction marker is a finding. The finding names the field, nev
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Optional
+from typing import Any, Callable, Iterable, Optional
 
+from ..scrub.lines import needs_walk
 from ..tracer.patterns import REDACTED
 from ..tracer.redact import Redactor
 
@@ -19,6 +20,11 @@ _PACKAGES = "attrs.packages"  # run_start's versions, by distribution name: name
 class SecretFinder:
     def __init__(self, keys: Iterable[str] = (), patterns: Iterable[str] = ()):
         self._redactor = Redactor(keys, patterns)
+
+    def line_scanner(self) -> Callable[[bytes], bool]:
+        """A cheap test of an event's JSON line (`scrub.lines.needs_walk`, the tracer's own): False means the
+        tracer would write the event as it is, so `check` passes it without decoding the line."""
+        return needs_walk(self._redactor)
 
     def find(self, event: dict[str, Any]) -> Optional[str]:
         """The dotted path of the first field holding a secret-looking value (`inputs.headers.authorization`).

@@ -8,7 +8,7 @@ from typing import BinaryIO, Callable, Iterator
 
 from ..model.errors import TraceError
 
-_BOM = b"\xef\xbb\xbf"
+BOM = b"\xef\xbb\xbf"
 MAX_LINE = 256 << 20  # a longer line would take more memory than any event is worth (the tracer truncates)
 BLOCK_SIZE = 1 << 20  # a block decoded right after it is read is still in the CPU cache: 1 MB beats 8 MB by 1.8x
 
@@ -68,10 +68,10 @@ def iter_blocks(stream: BinaryIO, path: str, progress: Callable[[int], None] | N
             progress(now - seen)
             seen = now
         end = len(rest) + count
-        if offset == 0 and not rest and buffer.startswith(_BOM):  # a UTF-8 byte order mark is not an event
-            buffer[: end - len(_BOM)] = buffer[len(_BOM): end]
-            end -= len(_BOM)
-            offset = len(_BOM)
+        if offset == 0 and not rest and buffer.startswith(BOM):  # a UTF-8 byte order mark is not an event
+            buffer[: end - len(BOM)] = buffer[len(BOM): end]
+            end -= len(BOM)
+            offset = len(BOM)
         cut = buffer.rfind(b"\n", 0, end) + 1
         if not cut and end > MAX_LINE:  # /dev/zero, or a binary file without newlines: not a line of a trace
             raise TraceError(f"a line longer than {MAX_LINE >> 20} MiB: this is not a trace",
@@ -98,6 +98,14 @@ def open_trace(path: str, stdin: BinaryIO | None) -> tuple[BinaryIO, Callable[[]
         stream = gzip.open(path, "rb")  # noqa: SIM115 - closed by the caller
         return stream, stream.fileobj.tell  # type: ignore[union-attr,return-value]
     return open(path, "rb"), None  # noqa: SIM115 - closed by the caller
+
+
+def line_starts(block: Block) -> Iterator[int]:
+    """The byte offset of each line of a block (every line ends in a newline)."""
+    data, position, end = block.buffer, 0, block.size
+    while position < end:
+        yield block.offset + position
+        position = data.index(b"\n", position, end) + 1
 
 
 def lines_of(block: Block) -> Iterator[tuple[int, int, bytes]]:

@@ -1,6 +1,6 @@
 """Reading runs: v1 events as typed records in blocks (for analysis), typed records with the line and offset
-they came from (`placed_records`: replay, check), or dicts with their place (inspect, diff). What makes one
-line an event is in `line_events.py`.
+they came from (`placed_records`: replay; `line_blocks`, which also hand out the lines: check), or dicts
+with their place (inspect, diff). What makes one line an event is in `line_events.py`.
 
 Foreign formats (the legacy namel3ss debug format, the `n3` runtime's step records) are recognised
 from a file's first event and mapped onto v1 on the way in. Every problem goes to `ReadProblems`:
@@ -23,7 +23,9 @@ from ..model.events import is_known_event_type
 from ..model.text_keys import text_key
 from .blocks import Block, iter_blocks, lines_of, open_trace
 from .index import MIN_FILE_BYTES, IndexBuilder
+from .line_blocks import LineBlock, Made
 from .line_events import envelope_problem, first_object, parse_line
+from .located import Located
 from .problems import ReadProblems
 from .records import BLOCK_DECODER, EventRecord, odd_fields, record_from_dict
 from .sources import RunSource, seekable
@@ -34,18 +36,7 @@ _BAD_GZIP = (gzip.BadGzipFile, EOFError, zlib.error)
 _UNDECODABLE = (msgspec.DecodeError, msgspec.ValidationError, UnicodeDecodeError, RecursionError)
 
 
-@dataclass(frozen=True)
-class Located:
-    """An event dict and where it is: `path:line`, and its byte offset in the (decompressed) file."""
-
-    event: dict[str, Any]
-    path: str
-    line: int
-    offset: int
-
-    @property
-    def where(self) -> str:
-        return f"{self.path}:{self.line}"
+__all__ = ["Located", "Part", "TraceReader"]
 
 
 class TraceReader:
@@ -90,9 +81,14 @@ class TraceReader:
         The records of a file in a mapped format come from its lines but are not those lines: a caller that
         goes back to a line checks `formats.rereadable` first and reads other runs as dicts.
         """
+        for block in self.line_blocks(source):
+            yield block.file, block.placed()
+
+    def line_blocks(self, source: RunSource) -> Iterator[LineBlock]:
+        """The run's records a block at a time, each block able to say where each record is and to hand out
+        the events whose line passes a cheap test (`LineBlock.picked`), in the run's order."""
         for index, path in enumerate(source.files):
-            for placed in self._file(path, _PlacedSink(self.problems)):
-                yield index, placed
+            yield from self._file(path, _LinedSink(self.problems, index))
 
     def events(self, source: RunSource) -> Iterator[Located]:
         """Every event of the run as a dict with its place."""
@@ -102,7 +98,7 @@ class TraceReader:
                 yield from located_events
 
     def _file(self, path: str, sink: "_Sink", span: tuple[int, int | None, int] | None = None,
-              ) -> Iterator[list[Any]]:
+              ) -> Iterator[Any]:
         """`span` is (start offset, end offset or None, number of the first line) for a file read in part."""
         try:
             stream, position = open_trace(path, self.stdin)
@@ -134,7 +130,7 @@ class TraceReader:
 
     def _blocks(self, path: str, stream: BinaryIO, position: Callable[[], int] | None, sink: "_Sink",
                 builder: IndexBuilder | None, span: tuple[int, int | None, int] | None = None,
-                whole: bool = True) -> Iterator[list[Any]]:
+                whole: bool = True) -> Iterator[Any]:
         sink.start(path)
         first_line, offset = (span[2], span[0]) if span is not None else (1, 0)
         for block in iter_blocks(stream, path, self.progress, position, self.reuse_buffers, first_line, offset):
@@ -263,29 +259,34 @@ class _RecordSink(_Sink):
                 _index_block(block, records, builder)
 
     def _by_line(self, block: Block) -> list[EventRecord]:
-        return [record for record, _, _ in self._placed_by_line(block)]
+        return [record for record, _, _, _ in self._made_by_line(block)]
 
-    def _placed_by_line(self, block: Block) -> list[tuple[EventRecord, int, int]]:
-        """Each record with the number and offset of its line (lines of a mapped format may give several)."""
-        placed: list[tuple[EventRecord, int, int]] = []
+    def _made_by_line(self, block: Block) -> list[Made]:
+        """Each record with the number and offset of its line and what it was made from: the line, or in a
+        mapped format the event the mapper made (whose lines may give several, or none)."""
+        made: list[Made] = []
         for number, offset, line in lines_of(block):
             self.lines += 1
             where = f"{block.path}:{number}"
             if self.mapper is None and not block.tail:
                 try:
-                    placed.append((BLOCK_DECODER.decode(line), number, offset))
+                    made.append((BLOCK_DECODER.decode(line), number, offset, line))
                     self.count += 1
                     continue
                 except _UNDECODABLE:
                     pass
             event = self.parse_line(where, line, block.tail)
             if event is not None:
-                records = self.mapped(self.map_line(event, where), block.path, number, offset)
-                placed.extend((record, number, offset) for record in records)
-        return placed
+                for record, source in self._made(self.map_line(event, where), block.path, number):
+                    made.append((record, number, offset, line if self.mapper is None else source))
+        return made
 
     def mapped(self, events: list[dict[str, Any]], path: str, number: int, offset: int) -> list[EventRecord]:
-        records = []
+        return [record for record, _ in self._made(events, path, number)]
+
+    def _made(self, events: list[dict[str, Any]], path: str, number: int) -> list[tuple[EventRecord, dict[str, Any]]]:
+        """Each event that makes a record, with that record (`number` 0: events a mapper made at the end)."""
+        made = []
         where = f"{path}:{number}" if number else path
         for event in events:
             try:
@@ -295,34 +296,35 @@ class _RecordSink(_Sink):
                 continue
             if dropped:
                 self.problems.dropped_field(where, dropped)
-            records.append(record)
-        self.count += len(records)
-        return records
+            made.append((record, event))
+        self.count += len(made)
+        return made
 
 
-class _PlacedSink(_RecordSink):
-    """Records with the number and byte offset of their line, for readers that go back to one event later."""
+class _LinedSink(_RecordSink):
+    """Records that know their lines (a `LineBlock` a block), for readers that go back to one event later
+    or look at the lines' text."""
 
-    def block(self, block: Block, builder: IndexBuilder | None) -> list[tuple[EventRecord, int, int]]:
+    def __init__(self, problems: ReadProblems, file: int):
+        super().__init__(problems)
+        self.file = file
+
+    def block(self, block: Block, builder: IndexBuilder | None) -> LineBlock:
         records = self._decoded(block)
         if records is not None and len(records) == block.lines:  # no blank line: line k is record k
             self._note(block, records, builder)
-            return list(zip(records, range(block.first_line, block.first_line + len(records)),
-                            _line_starts(block)))
-        return self._placed_by_line(block)
+            return LineBlock(self.file, block.path, records, block=block)
+        made = self._made_by_line(block)
+        return LineBlock(self.file, block.path, [record for record, _, _, _ in made], made=made,
+                         mapped=self.mapper is not None)
 
-    def finish(self) -> list[tuple[EventRecord, int, int]]:
+    def finish(self) -> LineBlock | None:  # type: ignore[override]
         """The mapper's closing events (spans a foreign file left open, the run's end) come from no line of
         their own: line 0, as the dict reader places them."""
-        return [(record, 0, 0) for record in super().finish()]
-
-
-def _line_starts(block: Block) -> Iterator[int]:
-    """The byte offset of each line of a block (every line ends in a newline)."""
-    data, position, end = block.buffer, 0, block.size
-    while position < end:
-        yield block.offset + position
-        position = data.index(b"\n", position, end) + 1
+        if self.mapper is None:
+            return None
+        made = [(record, 0, 0, event) for record, event in self._made(self.mapper.finish(), self.path, 0)]
+        return LineBlock(self.file, self.path, [record for record, _, _, _ in made], made=made, mapped=True)
 
 
 def _index_block(block: Block, records: list[EventRecord], builder: IndexBuilder) -> None:

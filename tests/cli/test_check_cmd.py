@@ -15,6 +15,7 @@ import pytest
 from click.testing import CliRunner
 from tracefactory import TraceBuilder, error
 
+from namel3ss_debug.checks import run as check_run_module
 from namel3ss_debug.cli.main import cli
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -209,6 +210,28 @@ def test_forbid_secrets_names_the_field_never_the_secret(tmp_path):
     line = failed_line(result, "forbid_secrets")
     assert result.exit_code == 1 and "1 event with secret-looking text" in line
     assert "(secret-looking text in inputs.prompt)" in line and key not in result.stdout
+
+
+def test_forbid_secrets_alone_reads_the_run_without_analysing_it(tmp_path, monkeypatch):
+    def no_analysis(*args, **kwargs):
+        raise AssertionError("analyze was called")
+
+    monkeypatch.setattr(check_run_module, "analyze", no_analysis)
+    trace = agent_run(secret="use sk-" + "a1B2c3D4e5F6g7H8i9J0k1L2")
+    result = check(write(tmp_path, trace), "--forbid-secrets", "--format", "json")
+    run = orjson.loads(result.stdout)["runs"][0]
+    assert (result.exit_code, run["run_id"], run["results"][0]["value_number"]) == (1, trace.run_id, 1)
+
+
+def test_forbid_secrets_alone_still_reports_torn_and_invalid_lines(tmp_path):
+    lines = agent_run().lines().split(b"\n")
+    lines.insert(2, b"not json")
+    (tmp_path / "run.jsonl").write_bytes(b"\n".join(lines) + b'{"v":1,"run_id":"r","se')
+    result = check("run.jsonl", "--forbid-secrets")
+    assert (result.exit_code, result.stderr.splitlines()) == (0, [
+        "namel3ss-debug: warning: run.jsonl:3: not JSON (invalid literal, expected 'null')",
+        f"namel3ss-debug: warning: run.jsonl:{len(lines)}: last line is incomplete (the writer stopped "
+        "mid-line, e.g. a crash); ignored"])
 
 
 def test_forbid_secrets_accepts_what_the_tracer_already_redacted(tmp_path):
@@ -511,18 +534,27 @@ def test_a_line_with_an_envelope_of_the_wrong_type_is_an_invalid_line_for_forbid
     assert (result.exit_code, "bad.jsonl:1: field `event_type`: expected str" in result.stderr) == (0, True)
 
 
-def test_a_payload_nested_too_deep_to_walk_is_reported_not_a_traceback(tmp_path):
+def deep_event(bottom):
     deep: dict = {}
     inner = deep
     for _ in range(900):
         inner["a"] = {}
         inner = inner["a"]
-    path = tmp_path / "deep.jsonl"
-    event = {"v": 1, "run_id": "r", "seq": 0, "ts": "2026-11-22T10:00:00.000000Z", "event_type": "custom_x",
-             "component": "custom", "name": "n", "span_id": "a", "parent_id": None, "status": "completed"}
-    path.write_text(json.dumps({**event, "inputs": deep}) + "\n")
+    inner.update(bottom)
+    return {"v": 1, "run_id": "r", "seq": 0, "ts": "2026-11-22T10:00:00.000000Z", "event_type": "custom_x",
+            "component": "custom", "name": "n", "span_id": "a", "parent_id": None, "status": "completed",
+            "inputs": deep}
+
+
+def test_a_payload_nested_too_deep_to_walk_is_reported_not_a_traceback(tmp_path):
+    (tmp_path / "deep.jsonl").write_text(json.dumps(deep_event({"api_key": "hunter2hunter2"})) + "\n")
     result = check("deep.jsonl", "--forbid-secrets")
     assert (result.exit_code, "nested too deep" in result.output) == (1, True)
+
+
+def test_a_deep_payload_whose_line_the_pre_scan_clears_passes(tmp_path):
+    (tmp_path / "deep.jsonl").write_text(json.dumps(deep_event({"text": "nothing secret"})) + "\n")
+    assert check("deep.jsonl", "--forbid-secrets").exit_code == 0
 
 
 def test_json_figures_keep_twelve_significant_digits(tmp_path):

@@ -1,0 +1,89 @@
+"""A block of records with what they were read from, for readers that look at the raw text first.
+
+`check --forbid-secrets` runs the tracer's pre-scan over each line's bytes and decodes only the lines it
+flags; the records go to `analyze` and the other rules as usual. Places and lines are made only when
+asked for, so a reader that wants neither pays nothing for them.
+"""
+
+from __future__ import annotations
+
+from itertools import accumulate, compress
+from typing import Any, Callable
+
+import orjson
+
+from .blocks import Block, line_starts
+from .located import Located
+from .lines import decode_line
+from .records import EventRecord
+
+# (record, line number, byte offset, what it was made from: its line's bytes, or a mapped format's event dict)
+Made = tuple[EventRecord, int, int, Any]
+
+
+class LineBlock:
+    """The records of one block of a file (`file`: its index in the run), and where each came from.
+
+    Either `block` is given, and record k is line k of it (the fast path: no blank or bad line), or `made`
+    holds each record with its place and source (a v1 line read alone, or the event a mapped format made).
+    `mapped`: the file is in a foreign format, so an event is not the text of the line it is placed at.
+    The block's buffer must be read before the reader moves two blocks on (see `iter_blocks`' reuse).
+    """
+
+    def __init__(self, file: int, path: str, records: list[EventRecord], block: Block | None = None,
+                 made: list[Made] | None = None, mapped: bool = False):
+        self.file, self.path, self.records, self.mapped = file, path, records, mapped
+        self._block, self._made = block, made
+
+    def __len__(self) -> int:
+        return len(self.records)
+
+    def placed(self) -> list[tuple[EventRecord, int, int]]:
+        """`(record, line number, byte offset)` for each record (line 0 for an event a mapper made at the end)."""
+        block = self._block
+        if block is None:
+            return [(record, number, offset) for record, number, offset, _ in self._made or ()]
+        return list(zip(self.records, range(block.first_line, block.first_line + len(self.records)),
+                        line_starts(block)))
+
+    def picked(self, pick: Callable[[bytes], bool]) -> list[Located]:
+        """The events whose JSON text `pick` says yes to, as dicts with their place.
+
+        The text is the line as written; an event a mapped format made has no line of its own, so its
+        JSON is made for the test (one that cannot be serialized is picked: the test must not miss it).
+        """
+        if self._block is not None:
+            return self._picked_lines(pick, self._block)
+        found = []
+        for _, number, offset, source in self._made or ():
+            event = _chosen(source, pick)
+            if event is not None:
+                found.append(Located(event, self.path, number, offset))
+        return found
+
+    def _picked_lines(self, pick: Callable[[bytes], bool], block: Block) -> list[Located]:
+        lines = bytes(block.view).split(b"\n")
+        lines.pop()  # the block ends with a newline
+        hits = list(compress(range(len(lines)), map(pick, lines)))  # the test on every line, in C
+        if not hits:
+            return []
+        starts = list(accumulate(map(len, lines), initial=0))  # without the newlines: one a line, added below
+        found = []
+        for index in hits:
+            event = decode_line(lines[index])
+            if isinstance(event, dict):
+                found.append(Located(event, self.path, block.first_line + index,
+                                     block.offset + starts[index] + index))
+        return found
+
+
+def _chosen(source: Any, pick: Callable[[bytes], bool]) -> dict[str, Any] | None:
+    """The event of a line, or a mapped event, if `pick` says yes to its JSON."""
+    if type(source) is bytes:
+        event = decode_line(source) if pick(source) else None
+    else:
+        try:
+            event = source if pick(orjson.dumps(source)) else None
+        except TypeError:  # orjson's JSONEncodeError: nested past its depth, an integer past 64 bits
+            event = source
+    return event if isinstance(event, dict) else None
