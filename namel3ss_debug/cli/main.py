@@ -24,6 +24,7 @@ COMMANDS = {
     "config": "config_cmd:config",
     "diff": "diff_cmd:diff",
     "clean": "clean_cmd:clean",
+    "redact": "redact_cmd:redact",
 }
 
 
@@ -64,6 +65,7 @@ def cli(show_traceback: bool) -> None:
       namel3ss-debug diff base.jsonl new.jsonl          what changed between two runs
       namel3ss-debug config show                        effective configuration
       namel3ss-debug clean --dry-run                    traces past their retention
+      namel3ss-debug redact run.jsonl                   hide secrets in a trace already written
 
     Traces are JSON Lines files (debug/traces/*.jsonl).
 

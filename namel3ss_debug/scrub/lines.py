@@ -1,10 +1,12 @@
-"""The cheap test that says whether a serialized event needs the tracer's redaction walk."""
+"""One serialized event redacted as the tracer would, and the cheap test that says whether it needs it."""
 
 from __future__ import annotations
 
 from typing import Callable
 
+from ..store.lines import decode_line
 from ..tracer.redact import Redactor
+from ..tracer.serialize import dumps
 
 _ERROR = b'"error"'
 
@@ -19,3 +21,12 @@ def needs_walk(redactor: Redactor) -> Callable[[bytes], bool]:
     scan = redactor.line_scanner()
     return lambda line: _ERROR in line or scan(line)
 
+
+def redact_line(redactor: Redactor, line: bytes) -> bytes:
+    """The line (without its newline) with the event's secrets hidden (`Redactor.redact_event`), or the
+    very same bytes when nothing in it changes or it is not a JSON object."""
+    event = decode_line(line)
+    if not isinstance(event, dict):
+        return line
+    redacted = redactor.redact_event(event)
+    return line if redacted == event else dumps(redacted).rstrip(b"\n")

@@ -530,6 +530,7 @@ def test_top_level_help_shows_each_command_s_whole_short_help():
         "config": "Show, create and check the configuration.",
         "diff": "What changed between two runs: figures, calls, first divergence.",
         "inspect": "Look into a trace: events, one event or span, the tree, a timeline.",
+        "redact": "Hide secrets in trace files already written (rewrites them in place).",
         "replay": "Step through a recorded run like pdb: breakpoints, mocks, back.",
         "trace": "Run a Python app with tracing on and summarise the run.",
     })

@@ -1,0 +1,54 @@
+"""`namel3ss-debug redact TRACE...`: hide secrets in trace files already written, as the tracer would have."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from ..model.errors import UsageError
+from ..model.messages import plural
+from ..scrub.run import redact_run
+from ..store.sources import STDIN
+from .trace_args import open_traces
+
+
+@click.command("redact", short_help="Hide secrets in trace files already written (rewrites them in place).")
+@click.argument("traces", nargs=-1, metavar="[TRACE]...")
+@click.option("--all", "all_runs", is_flag=True, help="For a directory: every run in it, not just the newest.")
+@click.option("--dry-run", is_flag=True, help="Say how many events would change in each file; write nothing.")
+@click.option("--config", "config_path", type=click.Path(path_type=Path), metavar="FILE",
+              help="Workspace config to read (trace_output_dir, redact_keys, redact_patterns).")
+def redact(traces: tuple[str, ...], all_runs: bool, dry_run: bool, config_path: Path | None) -> None:
+    """Rewrite trace files with the tracer's redaction applied.
+
+    For a trace recorded with redaction off (redact: false), or before a
+    key or pattern was added to redact_keys / redact_patterns: every event
+    is redacted as the tracer would write it now, and each file is replaced
+    atomically (a new file beside it, synced, then renamed over it: a crash
+    leaves the old file whole). Lines with nothing to hide stay byte for
+    byte; the file's offset index is removed. A .jsonl.gz file is written
+    compressed again.
+
+    \b
+    TRACE is a trace file, any segment of a run, a run id or a directory (its
+    newest run; --all for every run). With no TRACE, the newest run in
+    trace_output_dir. Standard input cannot be rewritten.
+
+    \b
+    Examples:
+      namel3ss-debug redact run.jsonl --dry-run
+      namel3ss-debug redact debug/traces --all
+      namel3ss-debug redact run.jsonl --config ci/debug.json
+
+    Exit codes: 0 done (or nothing to do), 2 usage, 3 a trace that cannot be
+    read whole (a torn or invalid line): then no file is changed.
+    """
+    if STDIN in traces:
+        raise UsageError("standard input (-) cannot be rewritten", hint="save it to a file and redact that")
+    sources, resolved = open_traces(traces, all_runs, config_path)
+    settings = resolved.settings
+    verb = "would redact" if dry_run else "redacted"
+    for source in sources:
+        for result in redact_run(source, settings.redact_keys, settings.redact_patterns, write=not dry_run):
+            click.echo(f"{result.path}: {verb} {plural(result.changed, 'event')}")

@@ -1,0 +1,171 @@
+"""Rewriting a trace file line by line, atomically: a crash at any moment leaves the old file whole, or the new one.
+
+The new text goes to a temporary file in the same directory (a rename never crosses file systems), is
+flushed to the disk, and only then takes the old file's name (`os.replace`); the directory is synced so
+the rename itself survives a power cut. Lines the change leaves alone are copied byte for byte, and a file
+in which nothing changes is not touched at all. A `.gz` file is written compressed again. The file's
+offset index (`index.py`) describes the old bytes, so it is removed with them.
+"""
+
+from __future__ import annotations
+
+import bisect
+import gzip
+import os
+import stat
+import tempfile
+from dataclasses import dataclass
+from itertools import compress
+from pathlib import Path
+from typing import BinaryIO, Callable, Collection, Optional
+
+from ..model.errors import TraceError
+from .blocks import BOM, Block, iter_blocks, open_trace
+from .index import index_path
+
+Change = Callable[[bytes], bytes]  # one line in, one line out (without the newline, and holding none)
+Test = Callable[[bytes], bool]
+Write = Optional[Callable[[bytes], object]]
+
+
+@dataclass(frozen=True)
+class _Lines:
+    """Which lines go through the change: those `test` says yes to, or those starting at the offsets `at`
+    (known from an earlier read, so no line is looked at), or with neither every line."""
+
+    change: Change
+    test: Optional[Test] = None
+    at: Optional[list[int]] = None
+
+
+def rewrite_lines(path: str, change: Change, test: Optional[Test] = None, *, at: Optional[Collection[int]] = None,
+                  write: bool = True) -> int:
+    """Pass the lines of `path` through `change` and put the result in the file's place: every line, or
+    those `test` says yes to (a cheap test that spares most lines the call), or those starting at the
+    byte offsets `at` (of the decompressed text, as a reader placed them). Returns how many lines changed;
+    with `write` false, how many would: nothing is written.
+
+    A file that changed while it was read (a run still writing it) is left as it was: `TraceError`.
+    """
+    lines = _Lines(change, test, sorted(at) if at is not None else None)
+    target = os.path.realpath(path)  # through a symlink: the file it names is rewritten, the link stays
+    before = _regular_file(path, target)
+    if not write:
+        with open_trace(target, None)[0] as stream:
+            return _copy(stream, path, lines, None)
+    directory, name = os.path.split(target)
+    handle, temporary = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=directory)
+    try:
+        with os.fdopen(handle, "wb") as out:
+            changed = _write_copy(target, path, lines, out)
+            _keep_owner_and_mode(out, before)
+            out.flush()
+            os.fsync(out.fileno())
+        if changed:
+            _unchanged_since(path, target, before)
+            os.replace(temporary, target)
+            _sync_directory(directory)
+            _drop_index(path, target)
+    finally:
+        Path(temporary).unlink(missing_ok=True)
+    return changed
+
+
+def _write_copy(target: str, path: str, lines: _Lines, out: BinaryIO) -> int:
+    """The changed copy into `out`, compressed again for a `.gz` file."""
+    with open_trace(target, None)[0] as stream:
+        if not target.endswith(".gz"):
+            return _copy(stream, path, lines, out.write)
+        with gzip.GzipFile(filename="", mode="wb", fileobj=out, compresslevel=6) as packed:
+            return _copy(stream, path, lines, packed.write)
+
+
+def _copy(stream: BinaryIO, path: str, lines: _Lines, write: Write) -> int:
+    changed = 0
+    for block in iter_blocks(stream, path):
+        if write is not None and block.first_line == 1 and block.offset == len(BOM):
+            write(BOM)  # the block reader leaves a byte order mark out; the copy keeps it
+        data = bytes(block.view)
+        count, text = _at_offsets(block, data, lines) if lines.at is not None else _tested(block, data, lines)
+        changed += count
+        if write is not None:
+            write(text)
+    return changed
+
+
+def _tested(block: Block, data: bytes, lines: _Lines) -> tuple[int, bytes]:
+    """How many lines of the block changed, and its text with them (the very bytes if none did)."""
+    texts = data.split(b"\n")
+    if not block.tail:
+        texts.pop()  # after the block's last newline
+    chosen = range(len(texts)) if lines.test is None else compress(range(len(texts)), map(lines.test, texts))
+    count = 0
+    for index in chosen:
+        new = lines.change(texts[index])
+        if new != texts[index]:
+            texts[index] = new
+            count += 1
+    return (count, b"\n".join(texts) + (b"" if block.tail else b"\n")) if count else (0, data)
+
+
+def _at_offsets(block: Block, data: bytes, lines: _Lines) -> tuple[int, bytes]:
+    """The same for the lines starting at the chosen offsets: the text between them is copied as it is."""
+    at = lines.at or []
+    pieces, done = [], 0
+    for offset in at[bisect.bisect_left(at, block.offset): bisect.bisect_left(at, block.offset + block.size)]:
+        start = offset - block.offset
+        end = data.find(b"\n", start)
+        end = len(data) if end < 0 else end
+        new = lines.change(data[start:end])
+        if new != data[start:end]:
+            pieces += [data[done:start], new]
+            done = end
+    return (len(pieces) // 2, b"".join([*pieces, data[done:]])) if pieces else (0, data)
+
+
+def _regular_file(path: str, target: str) -> os.stat_result:
+    try:
+        status = os.stat(target)
+    except OSError as error:
+        raise TraceError(f"cannot read {path}: {error.strerror or error}") from None
+    if not stat.S_ISREG(status.st_mode):
+        raise TraceError(f"{path} is not a regular file: only a file can be rewritten in place")
+    return status
+
+
+def _keep_owner_and_mode(out: BinaryIO, before: os.stat_result) -> None:
+    """The new file gets the old one's permissions (and owner, where we may set it)."""
+    os.fchmod(out.fileno(), stat.S_IMODE(before.st_mode))
+    try:
+        os.fchown(out.fileno(), before.st_uid, before.st_gid)
+    except OSError:
+        pass  # not ours to give away: the file is ours now, with the same permissions
+
+
+def _unchanged_since(path: str, target: str, before: os.stat_result) -> None:
+    """Lines appended while the file was read would be lost by the rename: leave such a file alone."""
+    now = os.stat(target)
+    if (now.st_ino, now.st_size, now.st_mtime_ns) != (before.st_ino, before.st_size, before.st_mtime_ns):
+        raise TraceError(f"{path} changed while it was being rewritten: left as it is",
+                         hint="is a run still writing it? try again once it has ended")
+
+
+def _sync_directory(directory: str) -> None:
+    try:
+        handle = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(handle)
+    except OSError:
+        pass  # some file systems cannot sync a directory; the rename is still atomic
+    finally:
+        os.close(handle)
+
+
+def _drop_index(path: str, target: str) -> None:
+    for trace in {path, target}:
+        try:
+            index_path(trace).unlink(missing_ok=True)
+        except OSError:
+            pass  # it describes the old size and time, so a reader finds it stale anyway
