@@ -35,8 +35,20 @@ def test_lines_at_given_offsets_are_changed_and_nothing_else(tmp_path, monkeypat
     monkeypatch.setattr(blocks, "BLOCK_SIZE", block_size)
     path = tmp_path / "t.jsonl"
     path.write_bytes(b"bb\nbbb\nb\nbbbb")
-    assert rewrite_lines(str(path), upper_b, at={3, 9}) == 2
+    assert rewrite_lines(str(path), upper_b, at={3, 9}, write=False) == 2  # read in blocks
+    assert rewrite_lines(str(path), upper_b, at={3, 9}) == 2  # spliced
     assert path.read_bytes() == b"bb\nBBB\nb\nBBBB"
+
+
+def test_lines_at_offsets_are_spliced_without_the_kernel_copy_too(tmp_path, monkeypatch):
+    def unsupported(*args):
+        raise OSError(18, "Invalid cross-device link")
+
+    monkeypatch.setattr(rewrite.os, "copy_file_range", unsupported)
+    path = tmp_path / "t.jsonl"
+    path.write_bytes(BOM + b"bb\nbbb\nb\nbbbb")
+    assert rewrite_lines(str(path), upper_b, at={6, 12}) == 2
+    assert path.read_bytes() == BOM + b"bb\nBBB\nb\nBBBB"
 
 
 def test_a_byte_order_mark_and_a_last_line_without_newline_are_kept(tmp_path):
