@@ -1,277 +1,126 @@
-/* Optional speedup for redaction's pre-scan; the pure-Python reference is in scan.py, and a test checks
- * that both give the same answers on generated lines.
+/* Optional speedup for redaction's pre-scan; the rules and the pure-Python reference are in scan.py, and
+ * tests check that both give the same answers on generated lines.
  *
- * Scanner(min_run, suffixes, markers).may_hold_secret(line): True when a serialized event holds a JSON key
- * (text before `":`) whose lower-cased end is one of `suffixes` (lower-case bytes), or both a run of
- * `min_run` ASCII letters and digits and one of `markers` (a marker that starts with a letter or digit
- * must not continue a longer word: `sk-` counts in ` sk-...`, not in `risk-`). Suffixes are bucketed by
- * their last byte, so a key is compared only with the few suffixes that end like it.
- * has_run(data, min_run): the run test alone. */
+ * Scanner(suffixes, markers).may_hold_secret(line): a sensitive name before `:`/`=`, a marker (text,
+ * boundary, min_body) where its rule holds, or `//user:pass@`.
+ *
+ * Why it is fast: the line is read 64 bytes at a time into bit masks (one bit per byte) of the few byte
+ * classes the rules start from: letters and digits (for word starts), the first bytes of markers, the
+ * rare bytes `:`, `=`, `@`, and backslashes (JSON escapes start words). On ordinary LLM traffic a block
+ * leaves a few dozen candidates; each is then filtered by a 65536-bit table of the markers' first three
+ * bytes, hashed (or of the suffixes' last two), and only what passes is compared exactly. The masks come
+ * from AVX2 or SSSE3 nibble lookups (a byte is in a set when the table of its low nibble has the bit of
+ * its high nibble), chosen at run time, or from a portable byte loop. */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include <stdint.h>
 #include <string.h>
 
-static unsigned char ALNUM[256];
-static unsigned char LOWER[256];
+#define NAME_REACH 8    /* quotes and spaces stepped over between a name and its separator */
+#define URL_REACH 256   /* bytes between `//` and `@` */
+#define PAIR_BUCKETS 1024
 
-typedef struct {
-    PyObject_HEAD
-    Py_ssize_t min_run;
-    PyObject *suffixes;            /* tuple of bytes, kept alive for the pointers below */
-    PyObject *markers;             /* tuple of bytes */
-    unsigned char starts[256];     /* bytes a marker starts with */
-    Py_ssize_t marker_bucket[256]; /* first marker starting with that byte, or -1 */
-    Py_ssize_t *marker_next;       /* next marker with the same first byte, or -1 */
-    unsigned char distinct[16];    /* the same bytes, listed (for the SIMD filter) */
-    int n_distinct;                /* -1 when there are more than 16 */
-    unsigned char seconds[16];     /* the bytes markers have second (for the SIMD filter) */
-    int n_seconds;                 /* -1 when more than 16, or a marker has a single byte */
-    int all_need_boundary;         /* every marker starts with a letter or digit */
-    int ready;                     /* __init__ has succeeded at least once */
-    Py_ssize_t count;
-    const unsigned char **text;    /* suffix i's bytes */
-    Py_ssize_t *length;            /* suffix i's length */
-    Py_ssize_t *next;              /* next suffix in the same bucket, or -1 */
-    Py_ssize_t bucket[256];        /* first suffix ending with that byte, or -1 */
-} Scanner;
-
-static void Scanner_dealloc(Scanner *self)
-{
-    PyMem_Free(self->text);
-    PyMem_Free(self->length);
-    PyMem_Free(self->next);
-    PyMem_Free(self->marker_next);
-    Py_XDECREF(self->suffixes);
-    Py_XDECREF(self->markers);
-    Py_TYPE(self)->tp_free((PyObject *)self);
-}
-
-static int all_nonempty_bytes(PyObject *tuple, const char *what)
-{
-    for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(tuple); i++) {
-        PyObject *item = PyTuple_GET_ITEM(tuple, i);
-        if (!PyBytes_Check(item) || PyBytes_GET_SIZE(item) == 0) {
-            PyErr_Format(PyExc_TypeError, "%s must be a tuple of non-empty bytes", what);
-            return 0;
-        }
-    }
-    return 1;
-}
-
-static void index_markers(Scanner *self)
-{
-    PyObject *markers = self->markers;
-    Py_ssize_t n = PyTuple_GET_SIZE(markers);
-    memset(self->starts, 0, sizeof(self->starts));
-    for (int c = 0; c < 256; c++)
-        self->marker_bucket[c] = -1;
-    self->n_distinct = 0;
-    self->n_seconds = 0;
-    self->all_need_boundary = 1;
-    for (Py_ssize_t i = n - 1; i >= 0; i--) {
-        unsigned char c = (unsigned char)PyBytes_AS_STRING(PyTuple_GET_ITEM(markers, i))[0];
-        self->marker_next[i] = self->marker_bucket[c];
-        self->marker_bucket[c] = i;
-    }
-    for (Py_ssize_t i = 0; i < n; i++) {
-        PyObject *item = PyTuple_GET_ITEM(markers, i);
-        const unsigned char *marker = (const unsigned char *)PyBytes_AS_STRING(item);
-        unsigned char c = marker[0];
-        self->all_need_boundary &= ALNUM[c];
-        if (!self->starts[c]) {
-            self->starts[c] = 1;
-            if (self->n_distinct >= 0 && self->n_distinct < 16)
-                self->distinct[self->n_distinct++] = c;
-            else
-                self->n_distinct = -1;
-        }
-        if (self->n_seconds < 0)
-            continue;
-        if (PyBytes_GET_SIZE(item) < 2) {
-            self->n_seconds = -1;  /* a one-byte marker has no second byte to filter on */
-            continue;
-        }
-        int known = 0;
-        for (int d = 0; d < self->n_seconds && !known; d++)
-            known = self->seconds[d] == marker[1];
-        if (!known)
-            self->n_seconds < 16 ? (void)(self->seconds[self->n_seconds++] = marker[1]) : (void)(self->n_seconds = -1);
-    }
-}
-
-static void index_suffixes(Scanner *self)
-{
-    for (int c = 0; c < 256; c++)
-        self->bucket[c] = -1;
-    for (Py_ssize_t i = self->count - 1; i >= 0; i--) {
-        PyObject *item = PyTuple_GET_ITEM(self->suffixes, i);
-        self->text[i] = (const unsigned char *)PyBytes_AS_STRING(item);
-        self->length[i] = PyBytes_GET_SIZE(item);
-        unsigned char last = self->text[i][self->length[i] - 1];
-        self->next[i] = self->bucket[last];
-        self->bucket[last] = i;
-    }
-}
-
-/* Validate everything and allocate the new tables first; only then replace the old state, so a failed
- * (re-)initialisation leaves the object as it was. */
-static int Scanner_init(Scanner *self, PyObject *args, PyObject *kwds)
-{
-    Py_ssize_t min_run;
-    PyObject *suffixes, *markers = NULL;
-    if (!PyArg_ParseTuple(args, "nO!|O!", &min_run, &PyTuple_Type, &suffixes, &PyTuple_Type, &markers))
-        return -1;
-    markers = markers != NULL ? Py_NewRef(markers) : PyTuple_New(0);
-    if (markers == NULL)
-        return -1;
-    if (!all_nonempty_bytes(suffixes, "suffixes") || !all_nonempty_bytes(markers, "markers")) {
-        Py_DECREF(markers);
-        return -1;
-    }
-    Py_ssize_t count = PyTuple_GET_SIZE(suffixes);
-    const unsigned char **text = PyMem_Calloc(count + 1, sizeof(*text));
-    Py_ssize_t *length = PyMem_Calloc(count + 1, sizeof(*length));
-    Py_ssize_t *next = PyMem_Calloc(count + 1, sizeof(*next));
-    Py_ssize_t *marker_next = PyMem_Calloc(PyTuple_GET_SIZE(markers) + 1, sizeof(*marker_next));
-    if (!text || !length || !next || !marker_next) {
-        PyMem_Free(text);
-        PyMem_Free(length);
-        PyMem_Free(next);
-        PyMem_Free(marker_next);
-        Py_DECREF(markers);
-        PyErr_NoMemory();
-        return -1;
-    }
-    PyMem_Free(self->text);
-    PyMem_Free(self->length);
-    PyMem_Free(self->next);
-    PyMem_Free(self->marker_next);
-    self->text = text;
-    self->length = length;
-    self->next = next;
-    self->marker_next = marker_next;
-    Py_XSETREF(self->suffixes, Py_NewRef(suffixes));
-    Py_XSETREF(self->markers, markers);
-    self->min_run = min_run;
-    self->count = count;
-    index_suffixes(self);
-    index_markers(self);
-    self->ready = 1;
-    return 0;
-}
-
-/* Does data[0:end] end, lower-cased, with one of the suffixes? */
-static int key_matches(const Scanner *self, const unsigned char *data, Py_ssize_t end)
-{
-    if (end == 0)
-        return 0;
-    for (Py_ssize_t i = self->bucket[LOWER[data[end - 1]]]; i >= 0; i = self->next[i]) {
-        Py_ssize_t n = self->length[i];
-        if (n > end)
-            continue;
-        const unsigned char *suffix = self->text[i], *tail = data + end - n;
-        Py_ssize_t k = n - 1;
-        while (k > 0 && LOWER[tail[k - 1]] == suffix[k - 1])
-            k--;
-        if (k == 0)
-            return 1;
-    }
-    return 0;
-}
-
-/* A run of k letters/digits? Probe the last byte of each candidate run and scan backwards: a byte that
- * is not a letter or digit rules out every run through it, so on prose most bytes are never read. */
-static int has_run_scalar(const unsigned char *data, Py_ssize_t size, Py_ssize_t k)
-{
-    if (k <= 0)
-        return 1;
-    Py_ssize_t start = 0;
-    while (start + k <= size) {
-        Py_ssize_t j = start + k - 1;
-        while (j >= start && ALNUM[data[j]])
-            j--;
-        if (j < start)
-            return 1;
-        start = j + 1;
-    }
-    return 0;
-}
-
-#if defined(__SSE2__) && (defined(__GNUC__) || defined(__clang__))
-#include <emmintrin.h>
-
-/* Bit i set when data[i] is an ASCII letter or digit, for 16 bytes at once. */
-static inline unsigned alnum_bits16(const unsigned char *data)
-{
-    __m128i v = _mm_loadu_si128((const __m128i *)data);
-    __m128i digit = _mm_sub_epi8(v, _mm_set1_epi8('0'));
-    __m128i letter = _mm_sub_epi8(_mm_or_si128(v, _mm_set1_epi8(0x20)), _mm_set1_epi8('a'));
-    __m128i is_digit = _mm_cmpeq_epi8(_mm_subs_epu8(digit, _mm_set1_epi8(9)), _mm_setzero_si128());
-    __m128i is_letter = _mm_cmpeq_epi8(_mm_subs_epu8(letter, _mm_set1_epi8(25)), _mm_setzero_si128());
-    return (unsigned)_mm_movemask_epi8(_mm_or_si128(is_digit, is_letter));
-}
-
-/* The same test 64 bytes at a time: a bit mask per block, runs found with shifts, and the run that
- * ends a block carried into the next. Only for 1 <= k <= 64; the rest is left to the scalar loop. */
-static int has_run_of(const unsigned char *data, Py_ssize_t size, Py_ssize_t k)
-{
-    if (k < 1 || k > 64)
-        return has_run_scalar(data, size, k);
-    Py_ssize_t i = 0, carry = 0;  /* carry: letters/digits ending the previous block */
-    for (; i + 64 <= size; i += 64) {
-        unsigned long long m = (unsigned long long)alnum_bits16(data + i)
-            | (unsigned long long)alnum_bits16(data + i + 16) << 16
-            | (unsigned long long)alnum_bits16(data + i + 32) << 32
-            | (unsigned long long)alnum_bits16(data + i + 48) << 48;
-        if (m == ~0ULL) {
-            carry += 64;
-            if (carry >= k)
-                return 1;
-            continue;
-        }
-        Py_ssize_t leading = __builtin_ctzll(~m);  /* letters/digits at the start of the block */
-        if (carry + leading >= k)
-            return 1;
-        unsigned long long r = m;  /* bit j stays set while bits j .. j+n-1 are all set */
-        Py_ssize_t n = 1;
-        while (n < k) {
-            Py_ssize_t shift = n < k - n ? n : k - n;
-            r &= r >> shift;
-            n += shift;
-        }
-        if (r)
-            return 1;
-        carry = __builtin_clzll(~m);  /* letters/digits at the end of the block */
-    }
-    /* The tail: continue the scalar way from the carried run. */
-    Py_ssize_t run = carry;
-    for (; i < size; i++) {
-        run = ALNUM[data[i]] ? run + 1 : 0;
-        if (run >= k)
-            return 1;
-    }
-    return 0;
-}
+#if defined(__GNUC__) || defined(__clang__)
+#define ALWAYS_INLINE inline __attribute__((always_inline))
 #else
-#define has_run_of has_run_scalar
+#define ALWAYS_INLINE inline
 #endif
 
-/* A key (`"` then `:`) whose text ends with a sensitive suffix? Colons are few in JSON: memchr finds them. */
-static int has_sensitive_key(const Scanner *self, const unsigned char *data, Py_ssize_t size)
+/* Byte classes, filled once by the module. */
+static unsigned char ALNUM[256], TOKEN[256], LOWER[256], NAME_SKIP[256], URL_STOP[256];
+
+static void fill_byte_classes(void)
 {
-    const unsigned char *p = data, *end = data + size;
-    while (p < end && (p = memchr(p, ':', (size_t)(end - p))) != NULL) {
-        Py_ssize_t at = p - data;
-        if (at >= 1 && data[at - 1] == '"' && key_matches(self, data, at - 1))
-            return 1;
-        p++;
+    for (int c = 0; c < 256; c++) {
+        ALNUM[c] = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+        TOKEN[c] = ALNUM[c] || (c != 0 && strchr("_-+/=.~", c) != NULL);
+        LOWER[c] = (c >= 'A' && c <= 'Z') ? (unsigned char)(c + 32) : (unsigned char)c;
+        NAME_SKIP[c] = c != 0 && strchr("\"' \\", c) != NULL;
+        URL_STOP[c] = c != 0 && strchr(" \t\r\n\"'<>\\/@", c) != NULL;
     }
-    return 0;
 }
 
-/* Does data[at] start a word? True after a byte that is not a letter or digit, and after a JSON escape
+typedef struct {
+    const unsigned char *text;
+    Py_ssize_t length, min_body;
+    int boundary;
+    Py_ssize_t next;  /* next marker in the same bucket, or -1 */
+} Marker;
+
+typedef struct {
+    const unsigned char *text;
+    Py_ssize_t length;
+    Py_ssize_t next;  /* next suffix ending with the same byte, or -1 */
+} Suffix;
+
+/* The byte sets the block masks are built from. Markers fall in three tiers by what must follow their
+ * first byte: a word start and a long token run (`sk-` + 20: most of them), a word start and a short
+ * run (`Bearer ` has a space after 6 bytes, `aws` needs nothing more), or only a run (markers that need
+ * not start a word). Prose has few long runs, so the run test leaves very few candidates of the first tier;
+ * for the second, where common words pass (`and`, `said`), the byte after the first must be a second byte
+ * of that tier's markers too (SET_SHORT_NEXT). */
+enum { SET_ALNUM, SET_TOKEN, SET_LONG, SET_SHORT, SET_LOOSE, SET_SHORT_NEXT, N_SETS };
+#define LONG_RUN 12  /* markers needing a token run at least this long form the first tier */
+
+/* In a nibble table, bit h of entry lo is set when the byte (h << 4 | lo) is in the set, for h < 8.
+ * Bytes from 0x80 up are not in the tables: `high` says the set holds one (a marker starting with a
+ * UTF-8 byte), and then every such byte counts as in it (a superset: the exact check decides). */
+typedef struct {
+    unsigned char table[N_SETS][16];
+    int high[N_SETS];
+    unsigned char member[256];  /* the same sets, a bit each (1 << SET_*), for the portable builder */
+} Classes;
+
+/* One bit per byte of a 64-byte block. */
+typedef struct {
+    uint64_t set[N_SETS];
+    uint64_t rare;       /* `:`, `=`, `@` */
+    uint64_t backslash;
+} Masks;
+
+/* The shifts that test for a token run of a given length (see runs_from). */
+#define RUN_STEPS 6  /* doubling from 1 reaches 64 in 6 steps */
+typedef struct {
+    uint64_t all;                /* ~0 when no run is needed */
+    unsigned char shift[RUN_STEPS];
+    uint64_t fill[RUN_STEPS];    /* the bits shifted in from past the block: all set */
+} RunTest;
+
+typedef void (*MaskBuilder)(const Classes *, const unsigned char *, Masks *);
+struct Scanner;
+typedef int (*LineScan)(const struct Scanner *, const unsigned char *, Py_ssize_t);
+
+typedef struct Scanner {
+    PyObject_HEAD
+    PyObject *suffix_items, *marker_items;  /* the tuples, kept alive for the pointers below */
+    Suffix *suffixes;
+    Marker *markers;
+    Py_ssize_t suffix_head[256];            /* by last byte */
+    Py_ssize_t pair_head[PAIR_BUCKETS];     /* markers of 2+ bytes, by a hash of their first two */
+    Py_ssize_t single_head[256];            /* one-byte markers, by their byte */
+    uint64_t suffix_pairs[65536 / 64];      /* last two bytes of a suffix (all, for a one-byte suffix) */
+    uint64_t marker_starts[65536 / 64];     /* hashed first three bytes of a marker (see start_hash) */
+    Classes classes;
+    RunTest runs[N_SETS];                   /* the token run each marker tier needs (see Classes) */
+    LineScan scan;                          /* the kernel: scan_avx2, scan_ssse3 or scan_portable */
+    int ready;                              /* __init__ has succeeded at least once */
+} Scanner;
+
+static inline int bit_test(const uint64_t *bits, unsigned i) { return (int)(bits[i >> 6] >> (i & 63) & 1); }
+static inline void bit_set(uint64_t *bits, unsigned i) { bits[i >> 6] |= 1ULL << (i & 63); }
+static inline unsigned pair_bucket(unsigned pair) { return (pair * 2654435761u) >> 22; }  /* 10 bits */
+/* 16 bits from three bytes: short context words (`aws`, `dd_`) and common words (`and`, `day`) share
+ * first bytes and often second ones, rarely all three. */
+static inline unsigned start_hash(unsigned b0, unsigned b1, unsigned b2)
+{
+    return ((b0 << 16 | b1 << 8 | b2) * 2654435761u) >> 16;
+}
+
+/* ---------------------------------------------------------------------------------- the exact rules */
+
+/* Does data[at] start a word? After a byte that is not a letter or digit, and after a JSON escape
  * (`\n`, `\u001b`), which stands for such a byte in the text. */
-static int at_boundary(const unsigned char *data, Py_ssize_t at)
+static int at_word_start(const unsigned char *data, Py_ssize_t at)
 {
     if (at == 0 || !ALNUM[data[at - 1]])
         return 1;
@@ -280,139 +129,514 @@ static int at_boundary(const unsigned char *data, Py_ssize_t at)
     return at >= 6 && data[at - 6] == '\\' && data[at - 5] == 'u';
 }
 
-/* Does a marker start at data[at], at a word boundary when it starts with a letter or digit? */
-static int marker_at(const Scanner *self, const unsigned char *data, Py_ssize_t size, Py_ssize_t at)
+static int marker_matches(const Marker *m, const unsigned char *data, Py_ssize_t size, Py_ssize_t at)
 {
-    for (Py_ssize_t m = self->marker_bucket[data[at]]; m >= 0; m = self->marker_next[m]) {
-        PyObject *item = PyTuple_GET_ITEM(self->markers, m);
-        const unsigned char *marker = (const unsigned char *)PyBytes_AS_STRING(item);
-        Py_ssize_t n = PyBytes_GET_SIZE(item);
-        if (at + n <= size && memcmp(data + at, marker, (size_t)n) == 0 && (!ALNUM[marker[0]] || at_boundary(data, at)))
+    if (m->length > size - at || m->min_body > size - at - m->length
+        || memcmp(data + at, m->text, (size_t)m->length) != 0)
+        return 0;
+    if (m->boundary && !at_word_start(data, at))
+        return 0;
+    const unsigned char *body = data + at + m->length;
+    for (Py_ssize_t k = 0; k < m->min_body; k++)
+        if (!TOKEN[body[k]])
+            return 0;
+    return 1;
+}
+
+/* A marker whose rule holds at data[at]? The table of starts rules out nearly every candidate first
+ * (bytes past the end read as 0: markers shorter than three bytes set every third byte, 0 included). */
+static int marker_here(const Scanner *self, const unsigned char *data, Py_ssize_t size, Py_ssize_t at)
+{
+    unsigned first = data[at], second = at + 1 < size ? data[at + 1] : 0, third = at + 2 < size ? data[at + 2] : 0;
+    if (!bit_test(self->marker_starts, start_hash(first, second, third)))
+        return 0;
+    unsigned pair = first << 8 | second;
+    for (Py_ssize_t m = self->single_head[first]; m >= 0; m = self->markers[m].next)
+        if (marker_matches(&self->markers[m], data, size, at))
+            return 1;
+    for (Py_ssize_t m = self->pair_head[pair_bucket(pair)]; m >= 0; m = self->markers[m].next)
+        if (marker_matches(&self->markers[m], data, size, at))
+            return 1;
+    return 0;
+}
+
+/* Does the name before the separator data[sep] end, lower-cased, with a suffix? */
+static int sensitive_name_before(const Scanner *self, const unsigned char *data, Py_ssize_t sep)
+{
+    Py_ssize_t end = sep;
+    for (int k = 0; k < NAME_REACH && end > 0 && NAME_SKIP[data[end - 1]]; k++)
+        end--;
+    if (end == 0)
+        return 0;
+    unsigned last = LOWER[data[end - 1]], before = end >= 2 ? LOWER[data[end - 2]] : 0;
+    if (!bit_test(self->suffix_pairs, before << 8 | last))
+        return 0;
+    for (Py_ssize_t i = self->suffix_head[last]; i >= 0; i = self->suffixes[i].next) {
+        const Suffix *s = &self->suffixes[i];
+        if (s->length > end)
+            continue;
+        const unsigned char *tail = data + end - s->length;
+        Py_ssize_t k = s->length - 1;  /* the last byte is known to match */
+        while (k > 0 && LOWER[tail[k - 1]] == s->text[k - 1])
+            k--;
+        if (k == 0)
             return 1;
     }
     return 0;
 }
 
-static int has_marker(const Scanner *self, const unsigned char *data, Py_ssize_t size)
+/* Is the `@` at data[at] the end of `//user:pass`? Back over at most URL_REACH bytes of a URL's
+ * authority, passing a colon, to a slash that follows another. */
+static int url_credentials_before(const unsigned char *data, Py_ssize_t at)
 {
-    Py_ssize_t i = 0;
-#if defined(__SSE2__) && (defined(__GNUC__) || defined(__clang__))
-    /* 64 bytes at a time: positions holding a marker's first byte, kept only where a word may start
-     * (after a byte that is not a letter or digit, after a backslash two or six bytes back, or in the
-     * block's first six bytes); each candidate is then checked exactly by marker_at. */
-    if (self->n_distinct > 0) {
-        for (; i + 64 <= size; i += 64) {
-            unsigned long long first = 0, alnum = 0, backslash = 0;
-            for (int k = 0; k < 4; k++) {
-                __m128i v = _mm_loadu_si128((const __m128i *)(data + i + 16 * k));
-                __m128i hit = _mm_setzero_si128();
-                for (int d = 0; d < self->n_distinct; d++)
-                    hit = _mm_or_si128(hit, _mm_cmpeq_epi8(v, _mm_set1_epi8((char)self->distinct[d])));
-                first |= (unsigned long long)(unsigned)_mm_movemask_epi8(hit) << (16 * k);
-                alnum |= (unsigned long long)alnum_bits16(data + i + 16 * k) << (16 * k);
-                backslash |= (unsigned long long)(unsigned)_mm_movemask_epi8(
-                    _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))) << (16 * k);
-            }
-            unsigned long long candidates = first;
-            if (self->all_need_boundary)
-                candidates &= ~(alnum << 1) | (backslash << 2) | (backslash << 6) | 0x3FULL;
-            while (candidates) {
-                if (marker_at(self, data, size, i + __builtin_ctzll(candidates)))
-                    return 1;
-                candidates &= candidates - 1;
-            }
-        }
+    Py_ssize_t k = at - 1;
+    int colon = 0;
+    while (k >= 0 && k >= at - URL_REACH && !URL_STOP[data[k]]) {
+        colon |= data[k] == ':';
+        k--;
     }
-#endif
-    for (; i < size; i++)
-        if (self->starts[data[i]] && marker_at(self, data, size, i))
+    return colon && k >= 1 && data[k] == '/' && data[k - 1] == '/';
+}
+
+/* ---------------------------------------------------------------------------------- the scan */
+
+/* Positions in `token` (a block's token bytes) that start a run of the tier's length; bytes past the
+ * block count as token bytes (a superset: the exact check decides). The shifts double the run each step
+ * and were planned by plan_run_test; a fixed number of steps, so no branch to mispredict. */
+static ALWAYS_INLINE uint64_t runs_from(uint64_t token, const RunTest *test)
+{
+    uint64_t runs = token | test->all;  /* bit p: token[p .. p+n-1] all set, n growing to the length */
+    for (int i = 0; i < RUN_STEPS; i++)
+        runs &= runs >> test->shift[i] | test->fill[i];
+    return runs;
+}
+
+/* The positions of a block where a marker may start: its first byte, a word start for the first two
+ * tiers, and a long enough token run. `before` holds the previous block's masks: the bytes just before
+ * this block decide the word starts at its edge. */
+static ALWAYS_INLINE uint64_t marker_candidates(const Scanner *self, const Masks *m, const Masks *before)
+{
+    uint64_t after_word = m->set[SET_ALNUM] << 1 | before->set[SET_ALNUM] >> 63;
+    /* A backslash two or six bytes back may end a JSON escape: a superset of at_word_start's test. */
+    uint64_t after_escape = m->backslash << 2 | before->backslash >> 62 | m->backslash << 6 | before->backslash >> 58;
+    uint64_t word_start = ~after_word | after_escape, token = m->set[SET_TOKEN];
+    uint64_t candidates = m->set[SET_LONG] & word_start & runs_from(token, &self->runs[SET_LONG]);
+    uint64_t short_next = m->set[SET_SHORT_NEXT] >> 1 | 1ULL << 63;  /* the last byte's next: the next block */
+    candidates |= m->set[SET_SHORT] & short_next & word_start & runs_from(token, &self->runs[SET_SHORT]);
+    if (m->set[SET_LOOSE])  /* a rare byte in the real table (`Q`) */
+        candidates |= m->set[SET_LOOSE] & runs_from(token, &self->runs[SET_LOOSE]);
+    return candidates;
+}
+
+/* The candidates of one block (starting at data[at]), checked exactly. */
+static int block_holds_secret(const Scanner *self, const unsigned char *data, Py_ssize_t size, Py_ssize_t at,
+                              const Masks *m, const Masks *before)
+{
+    for (uint64_t c = marker_candidates(self, m, before); c; c &= c - 1)
+        if (marker_here(self, data, size, at + __builtin_ctzll(c)))
             return 1;
+    for (uint64_t rare = m->rare; rare; rare &= rare - 1) {
+        Py_ssize_t i = at + __builtin_ctzll(rare);
+        if (data[i] == '@' ? url_credentials_before(data, i) : sensitive_name_before(self, data, i))
+            return 1;
+    }
     return 0;
 }
 
-#if defined(__SSE2__) && (defined(__GNUC__) || defined(__clang__))
-static inline unsigned long long bytes_equal64(const unsigned char *data, char c)
+/* The last, partial block goes through the same builder from a zero-padded copy; bits past the end are
+ * dropped from the marker sets (the padding is no letter, digit, token or rare byte, but a marker might
+ * start with a zero byte). */
+static ALWAYS_INLINE void tail_masks(const Scanner *self, const unsigned char *data, Py_ssize_t n, Masks *m,
+                                     MaskBuilder build)
 {
-    __m128i needle = _mm_set1_epi8(c);
-    unsigned long long mask = 0;
-    for (int k = 0; k < 4; k++)
-        mask |= (unsigned long long)(unsigned)_mm_movemask_epi8(
-            _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(data + 16 * k)), needle)) << (16 * k);
-    return mask;
+    unsigned char block[64] = {0};
+    memcpy(block, data, (size_t)n);
+    build(&self->classes, block, m);
+    uint64_t inside = (1ULL << n) - 1;
+    for (int k = SET_LONG; k <= SET_LOOSE; k++)
+        m->set[k] &= inside;
 }
 
-/* The three tests of may_hold_secret in one pass, 64 bytes at a time: keys (`":` after a sensitive
- * suffix), a run of min_run letters/digits, and a marker at a word start. Same answers as
- * has_sensitive_key(...) || (has_run_of(...) && has_marker(...)); used when every marker starts with a
- * letter or digit and min_run is at most 64. */
-static int scan_fused(const Scanner *self, const unsigned char *data, Py_ssize_t size)
+/* The scan loop, compiled once per mask builder (scan_avx2, scan_ssse3, scan_portable below): with the
+ * builder inlined, a block's masks stay in registers. */
+static ALWAYS_INLINE int scan_with(const Scanner *self, const unsigned char *data, Py_ssize_t size,
+                                   MaskBuilder build)
 {
-    const Py_ssize_t k = self->min_run;
-    int run_found = 0, marker_found = 0;
-    Py_ssize_t i = 0, carry = 0;
-    for (; i + 64 <= size; i += 64) {
-        const unsigned char *block = data + i;
-        unsigned long long alnum = 0, first = 0;
-        for (int q = 0; q < 4; q++) {
-            __m128i v = _mm_loadu_si128((const __m128i *)(block + 16 * q));
-            __m128i hit = _mm_setzero_si128();
-            for (int d = 0; d < self->n_distinct; d++)
-                hit = _mm_or_si128(hit, _mm_cmpeq_epi8(v, _mm_set1_epi8((char)self->distinct[d])));
-            first |= (unsigned long long)(unsigned)_mm_movemask_epi8(hit) << (16 * q);
-            alnum |= (unsigned long long)alnum_bits16(block + 16 * q) << (16 * q);
-        }
-        unsigned long long colon = bytes_equal64(block, ':');
-        if (colon) {
-            unsigned long long quote_before = bytes_equal64(block, '"') << 1 | (i > 0 && data[i - 1] == '"');
-            for (unsigned long long keys = colon & quote_before; keys; keys &= keys - 1)
-                if (key_matches(self, data, i + __builtin_ctzll(keys) - 1))
-                    return 1;
-        }
-        if (!run_found) {
-            if (alnum == ~0ULL) {
-                carry += 64;
-                run_found = carry >= k;
-            } else {
-                unsigned long long r = alnum;
-                for (Py_ssize_t n = 1; n < k;) {
-                    Py_ssize_t shift = n < k - n ? n : k - n;
-                    r &= r >> shift;
-                    n += shift;
-                }
-                run_found = carry + __builtin_ctzll(~alnum) >= k || r != 0;
-                carry = __builtin_clzll(~alnum);
-            }
-        }
-        if (!marker_found && first && self->n_seconds > 0) {
-            /* keep first bytes followed by a possible second byte (bit 63: the next block decides) */
-            unsigned long long second = 0;
-            for (int d = 0; d < self->n_seconds; d++)
-                second |= bytes_equal64(block, (char)self->seconds[d]);
-            first &= (second >> 1) | (1ULL << 63);
-        }
-        if (!marker_found && first) {
-            unsigned long long backslash = bytes_equal64(block, '\\');
-            unsigned long long candidates = first & (~(alnum << 1) | (backslash << 2) | (backslash << 6) | 0x3FULL);
-            for (; candidates; candidates &= candidates - 1)
-                if (marker_at(self, data, size, i + __builtin_ctzll(candidates))) {
-                    marker_found = 1;
-                    break;
-                }
-        }
-    }
-    Py_ssize_t run = run_found ? k : carry;
-    for (; i < size; i++) {
-        unsigned char c = data[i];
-        if (c == ':' && i > 0 && data[i - 1] == '"' && key_matches(self, data, i - 1))
+    Masks before = {{0}, 0, 0}, m;
+    for (Py_ssize_t at = 0; at < size; at += 64) {
+        if (size - at >= 64)
+            build(&self->classes, data + at, &m);
+        else
+            tail_masks(self, data + at, size - at, &m, build);
+        if (block_holds_secret(self, data, size, at, &m, &before))
             return 1;
-        run = ALNUM[c] ? run + 1 : 0;
-        run_found |= run >= k;
-        if (!marker_found && self->starts[c] && marker_at(self, data, size, i))
-            marker_found = 1;
+        before = m;
     }
-    return run_found && marker_found;
+    return 0;
+}
+
+/* ---------------------------------------------------------------------------------- block masks */
+
+static ALWAYS_INLINE void masks_portable(const Classes *c, const unsigned char *block, Masks *out)
+{
+    Masks m = {{0}, 0, 0};
+    for (int i = 0; i < 64; i++) {
+        unsigned member = c->member[block[i]];
+        for (int k = 0; k < N_SETS; k++)
+            m.set[k] |= (uint64_t)(member >> k & 1) << i;
+        m.rare |= (uint64_t)(block[i] == ':' || block[i] == '=' || block[i] == '@') << i;
+        m.backslash |= (uint64_t)(block[i] == '\\') << i;
+    }
+    *out = m;
+}
+
+static int scan_portable(const Scanner *self, const unsigned char *data, Py_ssize_t size)
+{
+    return scan_with(self, data, size, masks_portable);
+}
+
+#if (defined(__x86_64__) || defined(__i386__)) && (defined(__GNUC__) || defined(__clang__))
+#define HAVE_X86_KERNELS 1
+#include <immintrin.h>
+
+/* 16 bytes: bit i set when byte i is in the set of `table`, given the bytes' low nibbles and the bit of
+ * their high nibbles (0 from 0x80 up). */
+__attribute__((target("ssse3")))
+static ALWAYS_INLINE unsigned in_set16(__m128i table, __m128i low, __m128i high_bit)
+{
+    __m128i hit = _mm_and_si128(_mm_shuffle_epi8(table, low), high_bit);
+    return ~(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(hit, _mm_setzero_si128())) & 0xFFFF;
+}
+
+__attribute__((target("ssse3")))
+static ALWAYS_INLINE unsigned equal16(__m128i v, char c)
+{
+    return (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(c)));
+}
+
+__attribute__((target("ssse3")))
+static ALWAYS_INLINE void masks_ssse3(const Classes *c, const unsigned char *block, Masks *out)
+{
+    const __m128i nibble = _mm_set1_epi8(0x0F);
+    const __m128i bit_of = _mm_setr_epi8(1, 2, 4, 8, 16, 32, 64, -128, 0, 0, 0, 0, 0, 0, 0, 0);
+    Masks m = {{0}, 0, 0};
+    for (int q = 0; q < 4; q++) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(block + 16 * q));
+        __m128i low = _mm_and_si128(v, nibble);
+        __m128i high_bit = _mm_shuffle_epi8(bit_of, _mm_and_si128(_mm_srli_epi16(v, 4), nibble));
+        unsigned high = (unsigned)_mm_movemask_epi8(v);  /* bytes from 0x80 up */
+        for (int k = 0; k < N_SETS; k++) {
+            unsigned hits = in_set16(_mm_loadu_si128((const __m128i *)c->table[k]), low, high_bit);
+            m.set[k] |= (uint64_t)(hits | (c->high[k] ? high : 0)) << (16 * q);
+        }
+        m.rare |= (uint64_t)(equal16(v, ':') | equal16(v, '=') | equal16(v, '@')) << (16 * q);
+        m.backslash |= (uint64_t)equal16(v, '\\') << (16 * q);
+    }
+    *out = m;
+}
+
+__attribute__((target("ssse3")))
+static int scan_ssse3(const Scanner *self, const unsigned char *data, Py_ssize_t size)
+{
+    return scan_with(self, data, size, masks_ssse3);
+}
+
+/* The same with 32 bytes per vector. The shuffle looks up within each 16-byte lane, so every table is
+ * repeated in both lanes. */
+__attribute__((target("avx2")))
+static ALWAYS_INLINE uint64_t in_set32(__m256i table, __m256i low, __m256i high_bit)
+{
+    __m256i hit = _mm256_and_si256(_mm256_shuffle_epi8(table, low), high_bit);
+    return ~(uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(hit, _mm256_setzero_si256())) & 0xFFFFFFFFULL;
+}
+
+__attribute__((target("avx2")))
+static ALWAYS_INLINE uint64_t equal32(__m256i v, char c)
+{
+    return (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(v, _mm256_set1_epi8(c)));
+}
+
+__attribute__((target("avx2")))
+static ALWAYS_INLINE void masks_avx2(const Classes *c, const unsigned char *block, Masks *out)
+{
+    const __m256i nibble = _mm256_set1_epi8(0x0F);
+    const __m256i bit_of = _mm256_setr_epi8(1, 2, 4, 8, 16, 32, 64, -128, 0, 0, 0, 0, 0, 0, 0, 0,
+                                            1, 2, 4, 8, 16, 32, 64, -128, 0, 0, 0, 0, 0, 0, 0, 0);
+    Masks m = {{0}, 0, 0};
+    for (int h = 0; h < 2; h++) {
+        __m256i v = _mm256_loadu_si256((const __m256i *)(block + 32 * h));
+        __m256i low = _mm256_and_si256(v, nibble);
+        __m256i high_bit = _mm256_shuffle_epi8(bit_of, _mm256_and_si256(_mm256_srli_epi16(v, 4), nibble));
+        uint64_t high = (uint32_t)_mm256_movemask_epi8(v);
+        for (int k = 0; k < N_SETS; k++) {
+            __m256i table = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)c->table[k]));
+            m.set[k] |= (in_set32(table, low, high_bit) | (c->high[k] ? high : 0)) << (32 * h);
+        }
+        m.rare |= (equal32(v, ':') | equal32(v, '=') | equal32(v, '@')) << (32 * h);
+        m.backslash |= equal32(v, '\\') << (32 * h);
+    }
+    *out = m;
+}
+
+__attribute__((target("avx2")))
+static int scan_avx2(const Scanner *self, const unsigned char *data, Py_ssize_t size)
+{
+    return scan_with(self, data, size, masks_avx2);
 }
 #endif
+
+/* The builders this CPU can run, best first. */
+static const struct { const char *name; LineScan scan; } KERNELS[] = {
+#ifdef HAVE_X86_KERNELS
+    {"avx2", scan_avx2},
+    {"ssse3", scan_ssse3},
+#endif
+    {"portable", scan_portable},
+};
+#define N_KERNELS ((int)(sizeof(KERNELS) / sizeof(KERNELS[0])))
+
+static int kernel_runs_here(int i)
+{
+#ifdef HAVE_X86_KERNELS
+    __builtin_cpu_init();
+    if (KERNELS[i].scan == scan_avx2)
+        return __builtin_cpu_supports("avx2");
+    if (KERNELS[i].scan == scan_ssse3)
+        return __builtin_cpu_supports("ssse3");
+#endif
+    (void)i;
+    return 1;
+}
+
+/* ---------------------------------------------------------------------------------- setting up */
+
+/* How long a token run a marker needs from its first byte: its own bytes and min_body more if all of them
+ * are token bytes, else its bytes up to the first that is not (`Bearer ` needs 6). */
+static Py_ssize_t run_needed(const Marker *m)
+{
+    Py_ssize_t k = 0;
+    while (k < m->length && TOKEN[m->text[k]])
+        k++;
+    return k == m->length ? m->length + m->min_body : k;
+}
+
+/* Steps of 1, 2, 4... (the last one shorter) until the run is `length` long; then steps of 0. */
+static void plan_run_test(RunTest *test, int length)
+{
+    test->all = length <= 0 ? ~0ULL : 0;
+    for (int i = 0, n = 1; i < RUN_STEPS; i++) {
+        int step = n >= length ? 0 : n < length - n ? n : length - n;
+        test->shift[i] = (unsigned char)step;
+        test->fill[i] = step ? ~0ULL << (64 - step) : 0;
+        n += step;
+    }
+}
+
+static void add_to_set(Classes *c, int set, unsigned char byte)
+{
+    c->member[byte] |= (unsigned char)(1 << set);
+    if (byte < 0x80)
+        c->table[set][byte & 15] |= (unsigned char)(1 << (byte >> 4));
+    else
+        c->high[set] = 1;
+}
+
+/* Each marker's first byte goes in its tier's set; a tier's run length is the shortest its markers need. */
+static void index_classes(Scanner *self, Py_ssize_t n_markers)
+{
+    Classes *c = &self->classes;
+    memset(c, 0, sizeof(*c));
+    for (int b = 0; b < 256; b++) {
+        if (ALNUM[b])
+            add_to_set(c, SET_ALNUM, (unsigned char)b);
+        if (TOKEN[b])
+            add_to_set(c, SET_TOKEN, (unsigned char)b);
+    }
+    Py_ssize_t need[N_SETS];
+    for (int k = 0; k < N_SETS; k++)
+        need[k] = 64;  /* a run test longer than a block is not needed: 64 is a superset */
+    for (Py_ssize_t i = 0; i < n_markers; i++) {
+        const Marker *m = &self->markers[i];
+        Py_ssize_t run = run_needed(m);
+        int set = !m->boundary ? SET_LOOSE : run >= LONG_RUN ? SET_LONG : SET_SHORT;
+        add_to_set(c, set, m->text[0]);
+        for (int b = 0; set == SET_SHORT && b < 256; b++)  /* a one-byte marker may have any byte next */
+            if (m->length == 1 || b == m->text[1])
+                add_to_set(c, SET_SHORT_NEXT, (unsigned char)b);
+        if (run < need[set])
+            need[set] = run;
+    }
+    for (int k = 0; k < N_SETS; k++)
+        plan_run_test(&self->runs[k], (int)need[k]);
+}
+
+/* A marker's starts: its first three bytes, or with any bytes after a shorter one. */
+static void add_start(Scanner *self, const Marker *m)
+{
+    unsigned b0 = m->text[0];
+    for (unsigned b1 = 0; b1 < 256; b1++) {
+        if (m->length >= 2 && b1 != m->text[1])
+            continue;
+        for (unsigned b2 = 0; b2 < 256; b2++)
+            if (m->length < 3 || b2 == m->text[2])
+                bit_set(self->marker_starts, start_hash(b0, b1, b2));
+    }
+}
+
+static void index_markers(Scanner *self, Py_ssize_t n)
+{
+    memset(self->marker_starts, 0, sizeof(self->marker_starts));
+    for (int i = 0; i < 256; i++)
+        self->single_head[i] = -1;
+    for (int i = 0; i < PAIR_BUCKETS; i++)
+        self->pair_head[i] = -1;
+    for (Py_ssize_t i = n - 1; i >= 0; i--) {  /* backwards, so each bucket keeps the given order */
+        Marker *m = &self->markers[i];
+        unsigned first = m->text[0];
+        add_start(self, m);
+        if (m->length == 1) {
+            m->next = self->single_head[first];
+            self->single_head[first] = i;
+        } else {
+            unsigned pair = first << 8 | m->text[1];
+            m->next = self->pair_head[pair_bucket(pair)];
+            self->pair_head[pair_bucket(pair)] = i;
+        }
+    }
+}
+
+static void index_suffixes(Scanner *self, Py_ssize_t n)
+{
+    memset(self->suffix_pairs, 0, sizeof(self->suffix_pairs));
+    for (int i = 0; i < 256; i++)
+        self->suffix_head[i] = -1;
+    for (Py_ssize_t i = n - 1; i >= 0; i--) {
+        Suffix *s = &self->suffixes[i];
+        unsigned last = s->text[s->length - 1];
+        if (s->length == 1)
+            for (unsigned before = 0; before < 256; before++)
+                bit_set(self->suffix_pairs, before << 8 | last);
+        else
+            bit_set(self->suffix_pairs, (unsigned)s->text[s->length - 2] << 8 | last);
+        s->next = self->suffix_head[last];
+        self->suffix_head[last] = i;
+    }
+}
+
+/* The same checks and errors as scan.check_arguments. */
+static Suffix *read_suffixes(PyObject *items)
+{
+    Py_ssize_t n = PyTuple_GET_SIZE(items);
+    Suffix *suffixes = PyMem_Calloc((size_t)n + 1, sizeof(*suffixes));
+    if (suffixes == NULL)
+        return (Suffix *)PyErr_NoMemory();
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *item = PyTuple_GET_ITEM(items, i);
+        if (!PyBytes_Check(item) || PyBytes_GET_SIZE(item) == 0) {
+            PyErr_SetString(PyExc_TypeError, "suffixes must be a tuple of non-empty bytes");
+            goto fail;
+        }
+        suffixes[i].text = (const unsigned char *)PyBytes_AS_STRING(item);
+        suffixes[i].length = PyBytes_GET_SIZE(item);
+        if (NAME_SKIP[suffixes[i].text[suffixes[i].length - 1]]) {
+            PyErr_SetString(PyExc_ValueError, "a suffix must not end with a quote, space or backslash");
+            goto fail;
+        }
+    }
+    return suffixes;
+fail:
+    PyMem_Free(suffixes);
+    return NULL;
+}
+
+static int read_marker(PyObject *item, Marker *m)
+{
+    PyObject *text, *boundary, *min_body;
+    if (!PyTuple_Check(item) || PyTuple_GET_SIZE(item) != 3) {
+        PyErr_SetString(PyExc_TypeError, "markers must be a tuple of (text, boundary, min_body) tuples");
+        return 0;
+    }
+    text = PyTuple_GET_ITEM(item, 0), boundary = PyTuple_GET_ITEM(item, 1), min_body = PyTuple_GET_ITEM(item, 2);
+    int truth = PyObject_IsTrue(boundary);
+    Py_ssize_t body = PyNumber_AsSsize_t(min_body, PyExc_OverflowError);
+    if (truth < 0 || (body == -1 && PyErr_Occurred()))
+        return 0;
+    if (!PyBytes_Check(text) || PyBytes_GET_SIZE(text) == 0) {
+        PyErr_SetString(PyExc_TypeError, "a marker's text must be non-empty bytes");
+        return 0;
+    }
+    if (body < 0) {
+        PyErr_SetString(PyExc_ValueError, "a marker's min_body must be >= 0");
+        return 0;
+    }
+    *m = (Marker){(const unsigned char *)PyBytes_AS_STRING(text), PyBytes_GET_SIZE(text), body, truth, -1};
+    return 1;
+}
+
+static Marker *read_markers(PyObject *items)
+{
+    Py_ssize_t n = PyTuple_GET_SIZE(items);
+    Marker *markers = PyMem_Calloc((size_t)n + 1, sizeof(*markers));
+    if (markers == NULL)
+        return (Marker *)PyErr_NoMemory();
+    for (Py_ssize_t i = 0; i < n; i++)
+        if (!read_marker(PyTuple_GET_ITEM(items, i), &markers[i])) {
+            PyMem_Free(markers);
+            return NULL;
+        }
+    return markers;
+}
+
+static LineScan find_kernel(const char *name)
+{
+    for (int i = 0; i < N_KERNELS; i++)
+        if ((name == NULL || strcmp(name, KERNELS[i].name) == 0) && kernel_runs_here(i))
+            return KERNELS[i].scan;
+    PyErr_Format(PyExc_ValueError, "kernel %s does not run on this machine", name);
+    return NULL;
+}
+
+/* Everything is read and checked first; only then is the old state replaced, so a failed
+ * (re-)initialisation leaves the object as it was. `kernel` (tests only) picks the mask builder. */
+static int Scanner_init(Scanner *self, PyObject *args, PyObject *kwds)
+{
+    static char *keywords[] = {"suffixes", "markers", "kernel", NULL};
+    PyObject *suffix_items, *marker_items;
+    const char *kernel = NULL;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O!O!|z", keywords, &PyTuple_Type, &suffix_items,
+                                     &PyTuple_Type, &marker_items, &kernel))
+        return -1;
+    LineScan scan = find_kernel(kernel);
+    if (scan == NULL)
+        return -1;
+    Suffix *suffixes = read_suffixes(suffix_items);
+    Marker *markers = suffixes != NULL ? read_markers(marker_items) : NULL;
+    if (markers == NULL) {
+        PyMem_Free(suffixes);
+        return -1;
+    }
+    PyMem_Free(self->suffixes);
+    PyMem_Free(self->markers);
+    self->suffixes = suffixes;
+    self->markers = markers;
+    Py_XSETREF(self->suffix_items, Py_NewRef(suffix_items));
+    Py_XSETREF(self->marker_items, Py_NewRef(marker_items));
+    index_suffixes(self, PyTuple_GET_SIZE(suffix_items));
+    index_markers(self, PyTuple_GET_SIZE(marker_items));
+    index_classes(self, PyTuple_GET_SIZE(marker_items));
+    self->scan = scan;
+    self->ready = 1;
+    return 0;
+}
+
+static void Scanner_dealloc(Scanner *self)
+{
+    PyMem_Free(self->suffixes);
+    PyMem_Free(self->markers);
+    Py_XDECREF(self->suffix_items);
+    Py_XDECREF(self->marker_items);
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
 
 static PyObject *Scanner_may_hold_secret(Scanner *self, PyObject *line)
 {
@@ -423,33 +647,14 @@ static PyObject *Scanner_may_hold_secret(Scanner *self, PyObject *line)
     Py_buffer view;
     if (PyObject_GetBuffer(line, &view, PyBUF_SIMPLE) < 0)
         return NULL;
-    const unsigned char *data = view.buf;
-    int found;
-#if defined(__SSE2__) && (defined(__GNUC__) || defined(__clang__))
-    if (self->min_run >= 1 && self->min_run <= 64 && self->n_distinct > 0 && self->all_need_boundary)
-        found = scan_fused(self, data, view.len);
-    else
-#endif
-        found = has_sensitive_key(self, data, view.len)
-            || (has_run_of(data, view.len, self->min_run) && has_marker(self, data, view.len));
-    PyBuffer_Release(&view);
-    return PyBool_FromLong(found);
-}
-
-static PyObject *has_run(PyObject *module, PyObject *args)
-{
-    Py_buffer view;
-    Py_ssize_t min_run;
-    if (!PyArg_ParseTuple(args, "y*n", &view, &min_run))
-        return NULL;
-    int found = has_run_of(view.buf, view.len, min_run);
+    int found = self->scan(self, view.buf, view.len);
     PyBuffer_Release(&view);
     return PyBool_FromLong(found);
 }
 
 static PyMethodDef SCANNER_METHODS[] = {
     {"may_hold_secret", (PyCFunction)Scanner_may_hold_secret, METH_O,
-     "may_hold_secret(line) -> bool: a long letter/digit run, or a key ending with a sensitive suffix."},
+     "may_hold_secret(line) -> bool: a sensitive name before : or =, a marker, or URL credentials."},
     {NULL, NULL, 0, NULL},
 };
 
@@ -458,34 +663,43 @@ static PyTypeObject ScannerType = {
     .tp_name = "namel3ss_debug.tracer._scan.Scanner",
     .tp_basicsize = sizeof(Scanner),
     .tp_flags = Py_TPFLAGS_DEFAULT,
-    .tp_doc = "Scanner(min_run, suffixes): redaction's pre-scan of serialized events.",
+    .tp_doc = "Scanner(suffixes, markers, kernel=None): redaction's pre-scan of serialized events.",
     .tp_new = PyType_GenericNew,
     .tp_init = (initproc)Scanner_init,
     .tp_dealloc = (destructor)Scanner_dealloc,
     .tp_methods = SCANNER_METHODS,
 };
 
-static PyMethodDef METHODS[] = {
-    {"has_run", has_run, METH_VARARGS, "has_run(data, min_run) -> bool: a run of min_run ASCII letters and digits."},
-    {NULL, NULL, 0, NULL},
-};
+static struct PyModuleDef MODULE = {PyModuleDef_HEAD_INIT, "_scan", NULL, -1, NULL};
 
-static struct PyModuleDef MODULE = {PyModuleDef_HEAD_INIT, "_scan", NULL, -1, METHODS};
+/* KERNELS: the mask builders this machine runs, best (the default) first. */
+static PyObject *available_kernels(void)
+{
+    PyObject *names = PyTuple_New(0);
+    for (int i = 0; names != NULL && i < N_KERNELS; i++) {
+        if (!kernel_runs_here(i))
+            continue;
+        PyObject *name = Py_BuildValue("(s)", KERNELS[i].name);
+        PyObject *longer = name != NULL ? PySequence_Concat(names, name) : NULL;
+        Py_XDECREF(name);
+        Py_SETREF(names, longer);
+    }
+    return names;
+}
 
 PyMODINIT_FUNC PyInit__scan(void)
 {
-    for (int c = 0; c < 256; c++) {
-        ALNUM[c] = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-        LOWER[c] = (c >= 'A' && c <= 'Z') ? (unsigned char)(c + 32) : (unsigned char)c;
-    }
+    fill_byte_classes();
     if (PyType_Ready(&ScannerType) < 0)
         return NULL;
     PyObject *module = PyModule_Create(&MODULE);
     if (module == NULL)
         return NULL;
-    Py_INCREF(&ScannerType);
-    if (PyModule_AddObject(module, "Scanner", (PyObject *)&ScannerType) < 0) {
-        Py_DECREF(&ScannerType);
+    PyObject *kernels = available_kernels();
+    int failed = kernels == NULL || PyModule_AddObjectRef(module, "KERNELS", kernels) < 0
+        || PyModule_AddObjectRef(module, "Scanner", (PyObject *)&ScannerType) < 0;
+    Py_XDECREF(kernels);
+    if (failed) {
         Py_DECREF(module);
         return NULL;
     }
