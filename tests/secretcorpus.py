@@ -409,10 +409,10 @@ def shopify_token(rng):
 
 @kind("datadog_api_key")
 def datadog_api_key(rng):
-    """32 hex: only `DATADOG` or `dd_api_key` before it says what it is."""
+    """32 hex: only `DATADOG` or `dd_api_key` (with the word `key`) before it says what it is."""
     key = chars(rng, HEX, 31) + rng.choice("0123456789")
     key = key if any(c.isalpha() for c in key) else "a" + key[1:]
-    return pick(rng, "DATADOG api key {k}", "dd_api_key {k}", "the Datadog agent uses {k} for site datadoghq.eu",
+    return pick(rng, "DATADOG api key {k}", "dd_api_key {k}", "the Datadog agent's key is {k} for site datadoghq.eu",
                 "DD_API_KEY={k} DD_SITE=datadoghq.com").format(k=key), [key]
 
 

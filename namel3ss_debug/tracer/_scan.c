@@ -136,6 +136,8 @@ static int marker_matches(const Marker *m, const unsigned char *data, Py_ssize_t
         return 0;
     if (m->boundary && !at_word_start(data, at))
         return 0;
+    if (m->boundary == 2 && at > 0 && (data[at - 1] == '_' || data[at - 1] == '-'))
+        return 0;
     const unsigned char *body = data + at + m->length;
     for (Py_ssize_t k = 0; k < m->min_body; k++)
         if (!TOKEN[body[k]])
@@ -557,10 +559,15 @@ static int read_marker(PyObject *item, Marker *m)
         return 0;
     }
     text = PyTuple_GET_ITEM(item, 0), boundary = PyTuple_GET_ITEM(item, 1), min_body = PyTuple_GET_ITEM(item, 2);
-    int truth = PyObject_IsTrue(boundary);
+    /* 0: anywhere, 1: at a word start, 2: at a token start too (not after `_` or `-`); True is 1. */
+    Py_ssize_t truth = PyNumber_AsSsize_t(boundary, PyExc_OverflowError);
     Py_ssize_t body = PyNumber_AsSsize_t(min_body, PyExc_OverflowError);
-    if (truth < 0 || (body == -1 && PyErr_Occurred()))
+    if ((truth == -1 || body == -1) && PyErr_Occurred())
         return 0;
+    if (truth < 0 || truth > 2) {
+        PyErr_SetString(PyExc_ValueError, "a marker's boundary must be 0, 1 or 2");
+        return 0;
+    }
     if (!PyBytes_Check(text) || PyBytes_GET_SIZE(text) == 0) {
         PyErr_SetString(PyExc_TypeError, "a marker's text must be non-empty bytes");
         return 0;
@@ -569,7 +576,7 @@ static int read_marker(PyObject *item, Marker *m)
         PyErr_SetString(PyExc_ValueError, "a marker's min_body must be >= 0");
         return 0;
     }
-    *m = (Marker){(const unsigned char *)PyBytes_AS_STRING(text), PyBytes_GET_SIZE(text), body, truth, -1};
+    *m = (Marker){(const unsigned char *)PyBytes_AS_STRING(text), PyBytes_GET_SIZE(text), body, (int)truth, -1};
     return 1;
 }
 

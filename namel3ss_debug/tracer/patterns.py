@@ -1,67 +1,71 @@
-"""The shapes of secrets in free text: credential tokens, and `name=value` pairs.
+"""Secrets in free text: credential tokens (`detectors.py`), and `name=value` pairs.
 
-Every token pattern matches a candidate in linear time (possessive quantifiers, no look-ahead over the
-rest of the text), and the candidate is replaced only if it holds a run of `MIN_RUN` ASCII letters and
-digits: what every real credential of these kinds has, and what the pre-scan (`scan.py`) looks for.
-Boundaries are ASCII: a token next to `_`, a CJK letter or an accented letter is still found.
+Tokens: one search for every detector's markers tells which detectors can match a text at all, and only
+those run. Pairs: `password=hunter2`, `"api_key": "..."`, `Authorization: Basic ...`, `Cookie: a=1` in any
+text; outside error messages and command lines a value must look like a credential, not prose or code
+(`the secret: patience`, `api_key = os.environ["KEY"]` and `password=None` stay as they are).
 """
 
 from __future__ import annotations
 
 import re
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Iterator
 
-from .scan import MIN_RUN, has_run
+from .detectors import DETECTORS, NEAR, Detector, compiled
 
 REDACTED = "[REDACTED]"
-
-_START = r"(?<![A-Za-z0-9])"  # not inside a longer word of ASCII letters and digits
-_TOKEN = r"[A-Za-z0-9_-]"
-
-# (label, candidate pattern, literals one of which every candidate contains: a cheap `in` test first)
-TOKEN_PATTERNS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
-    ("private_key", r"-----BEGIN[A-Z ]{0,40}PRIVATE KEY-----[\s\S]*?(?:-----END[A-Z ]{0,40}PRIVATE KEY-----|\Z)",
-     ("PRIVATE KEY-----",)),
-    ("anthropic_key", rf"{_START}sk-ant-{_TOKEN}++", ("sk-ant-",)),
-    ("openai_key", rf"{_START}sk-{_TOKEN}++", ("sk-",)),
-    ("aws_access_key", rf"{_START}(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{{16}}(?![A-Za-z0-9])", ("AKIA", "ASIA", "ABIA", "ACCA")),
-    ("bearer", rf"{_START}[Bb]earer\s++[A-Za-z0-9._~+/=-]++", ("earer",)),
-    # Always matches a whole dotted run from `eyJ`, so no start is tried twice; the callback wants 3 parts.
-    ("jwt", rf"{_START}eyJ{_TOKEN}*+(?:\.{_TOKEN}*+)*+", ("eyJ",)),
-)
-
-# What the pre-scan looks for besides a run (see scan.py): each token pattern above needs one of these,
-# at the start of a word when it starts with a letter or digit, as the patterns' `_START` requires.
-SCAN_MARKERS = ("sk-", "AKIA", "ASIA", "ABIA", "ACCA", "Bearer", "bearer", "eyJ", "PRIVATE KEY-----")
-
-# HTTP auth schemes whose credentials follow a space: `Authorization: Basic dXNlcjpw...`
-_SCHEMES = r"(?:basic|bearer|digest|token|negotiate|apikey)\s++"
-_PAIR_VALUE = (
-    r"b?\"(?:[^\"\\\n]|\\.)*+\"?"  # "quoted", with escapes (and a quote cut off at the end of the text)
-    r"|b?'(?:[^'\\\n]|\\.)*+'?"
-    rf"|{_SCHEMES}[^\s'\",;}}]++"
-    r"|[^\s'\",;}&]++"
-)
+MARK = REDACTED[:-1]  # what every redaction marker starts with
 
 
-def _has_run(text: str) -> bool:
-    return has_run(text.encode("utf-8", "backslashreplace"), MIN_RUN)
+def _replacer(detector: Detector) -> Callable[[re.Match[str]], str]:
+    marker = f"[REDACTED:{detector.label}]"
+    group = "secret" if "secret" in re.compile(detector.pattern).groupindex else 0
 
-
-def _replace_if_run(marker: str, parts: int = 1) -> Callable[[re.Match[str]], str]:
     def replace(match: re.Match[str]) -> str:
-        text = match.group()
-        return marker if text.count(".") >= parts - 1 and _has_run(text) else text
+        secret = match.group(group)
+        if secret.startswith(MARK) or (detector.valid is not None and not detector.valid(secret)):
+            return match.group()
+        if detector.near is not None and not detector.near(match.string[max(0, match.start() - NEAR):match.start()]):
+            return match.group()
+        if group == 0:
+            return marker
+        start, end = match.span(group)
+        whole = match.group()
+        return whole[: start - match.start()] + marker + whole[end - match.start():]
 
     return replace
 
 
+def _alternation(words: Iterable[str]) -> str:
+    """A pattern matching any of `words`, factored by first character, so `re` tries few branches a position."""
+    groups: dict[str, list[str]] = {}
+    for word in words:
+        groups.setdefault(word[:1], []).append(word[1:])
+    ends = "" in groups
+    branches = [re.escape(first) + _alternation(rest) for first, rest in sorted(groups.items()) if first]
+    body = "" if not branches else branches[0] if len(branches) == 1 and not ends else f"(?:{'|'.join(branches)})"
+    return f"{body}?" if ends and body else body
+
+
+def _marker_search() -> tuple[re.Pattern[str], dict[str, tuple[int, ...]]]:
+    """One pattern finding any detector's marker, and for each marker text the detectors it may start."""
+    texts = sorted({m.text for d in DETECTORS for m in d.markers})
+    bounded = [t for t in texts if all(m.boundary for d in DETECTORS for m in d.markers if m.text == t)]
+    free = [t for t in texts if t not in bounded]
+    parts = [rf"(?<![A-Za-z0-9]){_alternation(bounded)}"] + ([_alternation(free)] if free else [])
+    owners = {text: tuple(i for i, d in enumerate(DETECTORS)
+                          if any(m.text.startswith(text) or text.startswith(m.text) for m in d.markers))
+              for text in texts}
+    return re.compile("|".join(parts)), owners
+
+
 class TokenPatterns:
-    """The built-in token patterns plus configured regular expressions (replaced whole, unconditionally)."""
+    """The detectors plus configured regular expressions (replaced whole, unconditionally)."""
 
     def __init__(self, extra: Iterable[re.Pattern[str]] = ()):
-        self._builtin = tuple((_replace_if_run(f"[REDACTED:{label}]", 3 if label == "jwt" else 1), re.compile(p),
-                               literals) for label, p, literals in TOKEN_PATTERNS)
+        self._detectors = tuple((detector, rx, _replacer(detector)) for detector, rx in compiled())
+        self._markers, self._owners = _marker_search()
+        self._url = next(i for i, d in enumerate(DETECTORS) if d.label == "url_password")
         self._extra = tuple(extra)
 
     @property
@@ -69,29 +73,134 @@ class TokenPatterns:
         return bool(self._extra)
 
     def redact(self, text: str) -> str:
-        if len(text) >= MIN_RUN and _has_run(text):  # no run, no built-in match: the common case
-            for replace, rx, literals in self._builtin:
-                if any(literal in text for literal in literals):
-                    text = rx.sub(replace, text)
+        for index in self._candidates(text):
+            _, rx, replace = self._detectors[index]
+            text = rx.sub(replace, text)
         for rx in self._extra:
             text = rx.sub("[REDACTED:pattern]", text)
         return text
+
+    def _candidates(self, text: str) -> list[int]:
+        """The detectors that may match `text`, in the table's order (most specific first)."""
+        found = {text for text in self._markers.findall(text)}
+        indices = {index for marker in found for index in self._owners[marker]}
+        if "@" in text and "://" in text:
+            indices.add(self._url)
+        return sorted(indices)
+
+
+# HTTP auth schemes whose credentials follow a space: `Authorization: Basic dXNlcjpw...`
+_SCHEMES = r"(?i:basic|bearer|digest|token|negotiate|apikey)\s++"
+_PAIR_VALUE = (
+    r'\\"(?:[^"\\\n]|\\[^"])*+(?:\\")?'  # \"quoted\" in JSON that is itself inside a string
+    r"|b?\"(?:[^\"\\\n]|\\.)*+\"?"  # "quoted", with escapes (and a quote cut off at the end of the text)
+    r"|b?'(?:[^'\\\n]|\\.)*+'?"
+    r"|`(?:[^`\\\n]|\\.)*+`?"
+    rf"|{_SCHEMES}[^\s'\",;}}]++"
+    r"|(?:[^\s'\",;}&\\]|\\(?![nrt\"\\]))++"  # unquoted: up to a space, punctuation or a JSON escape
+)
+_COOKIE = re.compile(r"(?i)((?:set-)?cookie\\?['\"]?\s*+[:=]\s*+)([^\n]++)")
+_VALUE = re.compile(rf"\s*+({_PAIR_VALUE})")
+_BETWEEN = frozenset("\"' \\")
+_ALNUM = re.compile(r"[A-Za-z0-9]")
+_PLACEHOLDERS = frozenset({"none", "null", "nil", "true", "false", "undefined", "...", "***", "xxx", "redacted"})
+_CODE = re.compile(r"[A-Za-z_][\w.]*+[(\[]|\w++[)\]]")  # `getpass()`, `os.environ[`, `str)`
+_DOTTED_NAME = re.compile(r"[A-Za-z_]++(?:\.[A-Za-z_]++)*+")
+_CREDENTIAL_LIKE = re.compile(r"[^A-Za-z]|.[A-Z]")
+
+
+_SCHEME = re.compile(_SCHEMES)
+
+
+def _hidden(value: str) -> str:
+    """A pair's value replaced, its quotes and auth scheme kept: `"[REDACTED]"`, `Basic [REDACTED]`."""
+    for quote in ('\\"', '"', "'"):
+        if value.lstrip("b").startswith(quote):
+            return quote + REDACTED + quote
+    scheme = _SCHEME.match(value)
+    return value[: scheme.end()] + REDACTED if scheme else REDACTED
+
+
+def _separators(text: str) -> Iterator[int]:
+    """The places of `:` and `=` in `text`, in order (str.find is much faster than a regex here)."""
+    colon, equals = text.find(":"), text.find("=")
+    while colon != -1 or equals != -1:
+        if equals == -1 or (colon != -1 and colon < equals):
+            yield colon
+            colon = text.find(":", colon + 1)
+        else:
+            yield equals
+            equals = text.find("=", equals + 1)
+
+
+def _cookie_header(match: re.Match[str]) -> bool:
+    """`Cookie: a=1; b=2` as a header, not `document.cookie = "..."` in code."""
+    return ":" in match.group(1) and "=" in match.group(2)
 
 
 class PairPatterns:
     """`password=hunter2`, `"api_key": "..."`, `Authorization: Basic ...`, `Cookie: a=1; b=2` in free text.
 
-    A pair's name matches when it ends with a sensitive name, whatever comes before it (`accessToken`,
-    `dbpassword`, `OPENAI_API_KEY`); its value is a quoted string, an auth scheme and its credentials, or
-    a run of characters up to a space or punctuation. A cookie header is hidden to the end of its line.
+    Each `:` or `=` is a possible pair: the text before it (quotes, backslashes and spaces skipped) must end
+    with a sensitive spelling, whatever comes before (`accessToken`, `dbpassword`, `OPENAI_API_KEY`); the
+    value after it is a quoted string, an auth scheme and its credentials, or a run of characters up to a
+    space or punctuation. A cookie header is hidden to the end of its line. With `strict` (error messages,
+    argv) every value is hidden; otherwise only one that looks like a credential (see `plausible`).
     """
 
-    def __init__(self, names: Iterable[str]):
-        words = "|".join(sorted({n.replace("_", "[_-]?") for n in names}, key=len, reverse=True))
-        self._cookie = re.compile(r"(?i)((?:set-)?cookie['\"]?\s*+[:=]\s*+)[^\n]++")
-        # A pair's name starts where a run of name characters starts, so no position is tried twice.
-        self._pair = re.compile(rf"(?i)(?<![A-Za-z0-9_-])([A-Za-z0-9_-]*?(?:{words})['\"]?\s*+[:=]\s*+)(?:{_PAIR_VALUE})")
+    def __init__(self, names: Iterable[str], spellings: tuple[str, ...]):
+        self._names = tuple(name.replace("_", "") for name in names)
+        self._spellings = spellings
+        self._longest = max(map(len, spellings), default=0)
 
-    def redact(self, text: str) -> str:
-        text = self._cookie.sub(lambda m: m.group(1) + REDACTED, text)
-        return self._pair.sub(lambda m: m.group(1) + REDACTED, text)
+    def redact(self, text: str, strict: bool = False) -> str:
+        if "ookie" in text or "OOKIE" in text:
+            text = _COOKIE.sub(lambda m: m.group(1) + REDACTED if strict or _cookie_header(m) else m.group(), text)
+        parts: list[str] = []
+        done = 0
+        for at in _separators(text):
+            name = self._named(text, at) if at >= done else None
+            if name is None or (name == "cookie" and text[at] == "=" and not strict):
+                continue  # `document.cookie = "..."` is code; a cookie header has a colon
+            value = _VALUE.match(text, at + 1)
+            if value is None or value.group(1)[:1] == "=" or text[at - 1:at] in ("!", "<", ">", "="):
+                continue  # `password == x`, `token := f()`, `a <= b`: code, not a pair
+            if strict or self.plausible(text[at], value.group(1), spaced=text[at - 1:at] == " "):
+                parts += (text[done:value.start(1)], _hidden(value.group(1)))
+                done = value.end(1)
+        return "".join(parts) + text[done:] if parts else text
+
+    def _named(self, text: str, at: int) -> str | None:
+        """The sensitive spelling that ends just before `text[at]` (quotes, backslashes and a few spaces
+        between), if one does."""
+        end = at
+        while end > 0 and at - end < 8 and text[end - 1] in _BETWEEN:
+            end -= 1
+        before = text[max(0, end - self._longest):end].lower()
+        if not before.endswith(self._spellings):
+            return None
+        return next(spelling for spelling in self._spellings if before.endswith(spelling))
+
+    def plausible(self, separator: str, value: str, spaced: bool = False) -> bool:
+        """Whether a pair's value, outside errors and argv, looks like a credential rather than prose or code.
+
+        Kept: an empty value, a marker, a placeholder or template (`None`, `{token}`, `${TOKEN}`, `<your key>`),
+        code (`getpass()`, `os.environ[...]`, `settings.password`, `str)`), a name passed on
+        (`password=password`), and after `:` or a spaced ` = ` (prose, assignments) a plain word.
+        """
+        quoted = value[:1] in "\"'`\\" or value[:2] in ('b"', "b'")
+        inner = value.lstrip("b\\").strip("\"'`\\")
+        lowered = inner.lower()
+        if not _ALNUM.search(inner) or inner.startswith(MARK) or lowered in _PLACEHOLDERS or "{" in inner \
+                or inner[:1] in "$<%":
+            return False
+        if quoted:
+            return True
+        if _CODE.match(inner) is not None or (_DOTTED_NAME.fullmatch(inner) is not None and "." in inner):
+            return False
+        joined = lowered.replace("_", "")
+        if any(name in joined for name in self._names):
+            return False
+        if separator == ":" or spaced:
+            return len(inner) >= 16 or _CREDENTIAL_LIKE.search(inner) is not None
+        return True

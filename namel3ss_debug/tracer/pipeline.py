@@ -35,10 +35,10 @@ class Redaction:
 
     def __init__(self, redactor: Redactor):
         self.redactor = redactor
-        self._scan = redactor.line_scanner()
 
     def needed(self, event: Event, line: bytes) -> bool:
-        return "error" in event or self._scan(line)
+        # The redactor's scan changes once it has learned a value (`Redactor.learn`): read it each time.
+        return "error" in event or self.redactor.may_hold_secret(line)
 
     def __call__(self, event: Event) -> Event:
         return self.redactor.redact_event(event)

@@ -1,19 +1,19 @@
 """Redaction: secrets are replaced before an event reaches disk.
 
-Two rules, both on by default:
+Three rules, all on by default:
 - by key: the value under a key that ends with a sensitive name (`api_key`, `authorization`, `password`,
   `token`, ...) in any case and spelt with `_`, `-` or nothing between words is replaced whole: so
   `OPENAI_API_KEY`, `X-API-Key`, `apiKey`, `accessToken` and `Set-Cookie` match, `max_tokens` does not;
-- by pattern (`patterns.py`): OpenAI and Anthropic keys, AWS access keys, bearer credentials, JWTs and
-  private key blocks found in any string (or in bytes that decode to text) are replaced, and so is the
-  value of `password=...`-style pairs in error text and argv.
+- by shape (`detectors.py`, `patterns.py`): credential tokens of some fifty kinds, URL passwords and
+  `password=...`-style pairs found in any string (or in bytes that decode to text) are replaced;
+- by memory: a value once hidden by key (a `password` argument, an `--api-key` flag), or held by an
+  environment variable with a sensitive name (`MISTRAL_API_KEY`), is replaced wherever else it appears.
 
 Before any of that, one scan of the serialized line (`scan.py`) decides whether the event needs it at
-all, so most events never pay for a walk: every built-in value pattern needs a run of at least 17
-letters and digits (every real credential of those kinds has one; span ids have 16 and run ids are
-broken by dashes) and a marker such as `sk-` or `eyJ`, and a sensitive key is followed by `":` in JSON.
-The scan looks for the same spellings as the key rule, so the two cannot disagree. Configured patterns can match anything, so with
-any configured, every event is walked.
+all, so most events never pay for a walk: a detector's marker at the start of a word with a token after it
+(`sk-` and 20 characters), a sensitive name before `:` or `=`, a `://user:password@`, or a remembered value.
+The scan looks for the same spellings as the key rule, so the two cannot disagree. Configured patterns can
+match anything, so with any configured, every event is walked.
 """
 
 from __future__ import annotations
@@ -22,15 +22,24 @@ import base64
 import binascii
 import re
 import string
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Mapping
 
-from .patterns import REDACTED, SCAN_MARKERS, PairPatterns, TokenPatterns
-from .scan import MIN_RUN, make_scanner
+import orjson
+
+from .detectors import markers
+from .patterns import MARK, REDACTED, PairPatterns, TokenPatterns
+from .scan import make_scanner
 
 DEFAULT_KEYS = (
     "api_key", "apikey", "authorization", "password", "passwd", "secret", "token", "cookie",
     "private_key", "access_key", "secret_key", "signing_key", "api_keys", "credential", "credentials",
+    "passphrase", "app_key", "master_key",
 )
+SEEN = "[REDACTED:seen]"
+MIN_TEXT = 6  # nothing shorter can hold a pair or a remembered value (every detector needs more)
+MIN_SEEN = 6  # a value hidden by key is remembered from this length: shorter ones would hide ordinary words
+MIN_SEEN_ENV = 8  # the same for environment variables, whose short values are flags (`1`, `true`)
+MAX_SEEN = 256
 
 # Fields the tracer itself writes: never redacted (a configured pattern must not break ids or times, and a
 # configured key such as `tokens` must not hide usage counts).
@@ -57,19 +66,47 @@ def key_spellings(names: Iterable[str]) -> tuple[str, ...]:
 
 
 class Redactor:
-    """Replaces secrets in events. Build one per run; it caches its verdicts on keys."""
+    """Replaces secrets in events. Build one per run: it caches its verdicts on keys, and remembers the
+    values it hid by key (`learned`) to hide them wherever else they appear in the run."""
 
-    def __init__(self, keys: Iterable[str] = (), patterns: Iterable[str] = ()):
+    def __init__(self, keys: Iterable[str] = (), patterns: Iterable[str] = (), environ: Mapping[str, str] = ()):
         configured = (normalize_key(k) for k in keys)
         self._names = tuple(dict.fromkeys([*DEFAULT_KEYS, *(k for k in configured if k)]))  # "" would match all
         self._key_verdicts: dict[str, bool] = {}
+        self._key_texts: dict[str, str] = {}  # a key as written: keys repeat from event to event
         self._tokens = TokenPatterns(re.compile(p) for p in patterns)
-        self._pairs = PairPatterns(self._names)
+        self._extra = self._tokens.has_extra
         self._spellings = key_spellings(self._names)
+        self._pairs = PairPatterns(self._names, self._spellings)
         # Besides the sensitive keys: `argv` (flags such as --password=) and `$bytes` (base64 text, whose
         # secrets the line cannot show) make the walk run too.
-        self._scan = make_scanner(MIN_RUN, tuple(s.encode() for s in (*self._spellings, "argv", "$bytes")),
-                                  tuple(m.encode() for m in SCAN_MARKERS))
+        self._scan = make_scanner(tuple(s.encode() for s in (*self._spellings, "argv", "$bytes")),
+                                  tuple((m.text.encode(), m.boundary, m.min_body) for m in markers()))
+        self._learned: dict[str, None] = {}
+        self._seen: re.Pattern[str] | None = None  # the learned values, in text
+        self._seen_in_line: re.Pattern[bytes] | None = None  # the same, as JSON writes them
+        self.may_hold_secret: Callable[[bytes], bool] = self.line_may_hold_secret if self._extra \
+            else self._scan
+        for name, value in dict(environ).items():
+            if len(value) >= MIN_SEEN_ENV and self.is_sensitive_key(name):
+                self.learn(value)
+
+    @property
+    def learned(self) -> tuple[str, ...]:
+        """The values hidden by key so far (and the sensitive environment's), longest first."""
+        return tuple(self._learned)
+
+    def learn(self, value: str) -> None:
+        """Hide `value` wherever it appears from now on (values shorter than MIN_SEEN are not kept)."""
+        if len(value) < MIN_SEEN or value in self._learned or value.startswith(MARK) or len(self._learned) >= MAX_SEEN:
+            return
+        self._learned[value] = None
+        self._key_texts.clear()  # a key may hold the value
+        self._learned = dict.fromkeys(sorted(self._learned, key=len, reverse=True))  # longest first: no half hidden
+        self._seen = re.compile("|".join(re.escape(v) for v in self._learned))
+        escaped = (orjson.dumps(v)[1:-1] for v in self._learned)  # as the value stands inside a JSON string
+        self._seen_in_line = re.compile(b"|".join(re.escape(v) for v in escaped))
+        self.may_hold_secret = self.line_may_hold_secret
 
     def is_sensitive_key(self, key: object) -> bool:
         """True when the value under `key` is a secret by name (see the module's docstring)."""
@@ -81,32 +118,60 @@ class Redactor:
         return verdict
 
     def line_scanner(self) -> Callable[[bytes], bool]:
-        """`line_may_hold_secret` as one call, for the hot path: the scanner itself when it decides alone."""
-        return self.line_may_hold_secret if self._tokens.has_extra else self._scan
+        """The pre-scan as one call (it changes when a value is learned: read it again, or call
+        `line_may_hold_secret`)."""
+        return self.may_hold_secret
 
     def line_may_hold_secret(self, line: bytes) -> bool:
         """A cheap, conservative test on a serialized event: False means nothing in it needs redaction."""
         # Configured patterns may be anchored or span characters JSON escapes: only the walk is exact.
-        return self._tokens.has_extra or self._scan(line)
+        if self._extra or self._scan(line):
+            return True
+        return self._seen_in_line is not None and self._seen_in_line.search(line) is not None
 
     def redact_text(self, text: str, *, pairs: bool = False) -> str:
-        """Replace every secret-looking token in `text`; with `pairs`, also `password=...` values."""
-        text = self._tokens.redact(text)
-        return self._pairs.redact(text) if pairs else text
+        """Replace every secret in `text`; `pairs` (error messages, argv): every `password=...` value,
+        not only those that look like credentials."""
+        if self._seen is not None:
+            text = self._seen.sub(SEEN, text)
+        # The line's pre-scan answers for a single string too: most strings of an event that needs the
+        # walk hold nothing, and the scan is far cheaper than the searches.
+        if not self._extra and not self._scan(text.encode("utf-8", "surrogatepass")):
+            return text
+        return self._pairs.redact(self._tokens.redact(text), strict=pairs)
 
     def redact_event(self, event: dict[str, Any]) -> dict[str, Any]:
-        """A copy of a whole event (plain JSON data) with its secrets replaced, as the tracer writes it."""
-        redact = self.redact
+        """A copy of a whole event (plain JSON data) with its secrets replaced, as the tracer writes it.
+
+        A value learned in this event (a `password` key after the prompt that echoes it) is hidden in
+        the rest of the event too: the event is walked again.
+        """
+        known = len(self._learned)
+        redacted = self._redact_fields(event)
+        return self._redact_fields(redacted) if len(self._learned) != known else redacted
+
+    def _redact_fields(self, event: dict[str, Any]) -> dict[str, Any]:
+        redact, needs_walk = self.redact, self._needs_walk
         keys = event.get("event_type") not in STRUCTURAL
-        return {key: value if key in OURS else redact(value, pairs=key == "error", keys=keys)
+        return {key: value if key in OURS or not needs_walk(value) else redact(value, pairs=key == "error", keys=keys)
                 for key, value in event.items()}
+
+    def _needs_walk(self, value: Any) -> bool:
+        """Whether a field may hold something to hide: the line's pre-scan, asked of the field alone, so
+        that only the fields that need it are walked (`inputs` but not `outputs`, say)."""
+        if type(value) is not dict and type(value) is not list:
+            return True  # a string is scanned by redact_text itself
+        try:
+            return self.may_hold_secret(orjson.dumps(value))
+        except (TypeError, orjson.JSONEncodeError):
+            return True  # keys that are not strings: walk it
 
     def redact(self, value: Any, *, pairs: bool = False, keys: bool = True) -> Any:
         """A copy of a JSON-shaped `value` with secrets replaced, by key (unless `keys` is false) and by pattern."""
         kind = type(value)
         if kind is str:
-            # Strings shorter than a run cannot match a built-in pattern: skip the call for most.
-            if pairs or self._tokens.has_extra or len(value) >= MIN_RUN:
+            # Strings shorter than MIN_TEXT hold no pair, token or remembered value: skip the call for most.
+            if self._extra or len(value) >= MIN_TEXT:
                 return self.redact_text(value, pairs=pairs)
             return value
         if kind is dict:
@@ -118,15 +183,26 @@ class Redactor:
     def _redact_dict(self, value: dict[Any, Any], pairs: bool, keys: bool) -> dict[Any, Any]:
         out = {}
         for key, item in value.items():
-            new_key = self.redact_text(key) if type(key) is str and (len(key) >= MIN_RUN or self._tokens.has_extra) \
+            new_key = self._key_text(key) if type(key) is str and (len(key) >= MIN_TEXT or self._extra) \
                 else key
             if keys and item is not None and self.is_sensitive_key(key):
-                out[new_key] = REDACTED
+                if type(item) is str:
+                    self.learn(item)
+                out[new_key] = item if type(item) is str and item.startswith(MARK) else REDACTED
             elif key == "argv" and type(item) is list and all(type(a) is str for a in item):
                 out[new_key] = self.redact_argv(item)
             else:
                 out[new_key] = self.redact(item, pairs=pairs, keys=keys)
         return out
+
+    def _key_text(self, key: str) -> str:
+        """A dictionary key with its secret-shaped parts replaced (remembered: the same keys come again)."""
+        text = self._key_texts.get(key)
+        if text is None:
+            text = self.redact_text(key)
+            if len(self._key_texts) < 4096:
+                self._key_texts[key] = text
+        return text
 
     def _redact_bytes(self, marker: dict[str, Any], pairs: bool) -> dict[str, Any]:
         """Bytes are written as base64 (`serialize.bytes_marker`): search the text they decode to."""
@@ -146,15 +222,16 @@ class Redactor:
         hide_next = False
         for arg in argv:
             if hide_next:
+                self.learn(arg)
                 out.append(REDACTED)
                 hide_next = False
                 continue
-            flag, eq, _ = arg.partition("=")
+            flag, eq, value = arg.partition("=")
             sensitive = arg.startswith("-") and self.is_sensitive_key(flag.lstrip("-"))
             if sensitive and eq:
+                self.learn(value)
                 out.append(f"{flag}={REDACTED}")
             else:
                 out.append(self.redact_text(arg, pairs=True))
                 hide_next = sensitive
         return out
-

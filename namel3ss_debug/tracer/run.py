@@ -7,7 +7,7 @@ import os
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Mapping
 
 from .._version import __version__
 from ..config import ResolvedSettings
@@ -45,7 +45,8 @@ def installed_versions() -> dict[str, str]:
 class Run:
     """Everything one traced run needs; built by `Tracer.start_run`."""
 
-    def __init__(self, resolved: ResolvedSettings, *, writer: Writer | None = None, run_id: str | None = None):
+    def __init__(self, resolved: ResolvedSettings, *, writer: Writer | None = None, run_id: str | None = None,
+                 environ: Mapping[str, str] = os.environ):
         self.resolved = resolved
         self.settings = settings = resolved.settings
         self.run_id = run_id or new_run_id()
@@ -53,7 +54,8 @@ class Run:
         self.root_id = self.next_span_id()
         self.root = RootSpan(self.root_id)
         self.directory = resolved.output_dir()
-        self.redactor = Redactor(settings.redact_keys, settings.redact_patterns) if settings.redact else None
+        # The values of sensitive environment variables (`MISTRAL_API_KEY`) are hidden wherever they appear.
+        self.redactor = Redactor(settings.redact_keys, settings.redact_patterns, environ) if settings.redact else None
         self.memory = make_sampler() if settings.capture_memory else None
         self.prices = dict(settings.price_overrides)
         self.start_ns = time.perf_counter_ns()

@@ -6,7 +6,7 @@
   `NAME_REACH` quotes, apostrophes, spaces and backslashes are stepped over, ends (ASCII lower-cased)
   with one of `suffixes`: `"api_key":`, `password=`, `api_key: `, `\\"password\\": `, `'token' = `;
 - a marker `(text, boundary, min_body)`: `text` at a position that starts a word when `boundary` (see
-  `at_word_start`), followed by at least `min_body` token bytes (letters, digits, `_-+/=.~`);
+  `at_word_start`; with `TOKEN_START`, not after `_` or `-` either), followed by at least `min_body` token bytes (letters, digits, `_-+/=.~`);
 - URL credentials: an `@` whose text before it, back to a `//` within `URL_REACH` bytes and free of
   whitespace, quotes, `<>`, backslashes, slashes and other `@`, holds a `:` (`scheme://user:pass@`).
   E-mail addresses, `mailto:a@b` and `user@host` do not count.
@@ -21,7 +21,8 @@ import operator
 import re
 from typing import Callable, Iterable
 
-MarkerSpec = tuple[bytes, bool, int]
+MarkerSpec = tuple[bytes, int, int]
+TOKEN_START = 2  # a marker's boundary: 0 anywhere, 1 (True) at a word start, 2 also not after `_` or `-`
 
 NAME_REACH = 8  # quotes and spaces between a name and its separator: `\"password\" : ` has 4
 NAME_SKIP = b"\"' \\"
@@ -44,6 +45,8 @@ def marker_at(line: bytes, at: int, marker: MarkerSpec) -> bool:
     text, boundary, min_body = marker
     if not line.startswith(text, at) or (boundary and not at_word_start(line, at)):
         return False
+    if boundary == TOKEN_START and at > 0 and line[at - 1] in b"_-":
+        return False
     body = line[at + len(text) : at + len(text) + min_body]
     return len(body) == min_body and all(b in TOKEN_BYTES for b in body)
 
@@ -65,7 +68,9 @@ def check_arguments(suffixes: object, markers: object) -> tuple[tuple[bytes, ...
         raise ValueError("a suffix must not end with a quote, space or backslash")
     if not isinstance(markers, tuple) or not all(isinstance(m, tuple) and len(m) == 3 for m in markers):
         raise TypeError("markers must be a tuple of (text, boundary, min_body) tuples")
-    specs = tuple((text, bool(boundary), operator.index(min_body)) for text, boundary, min_body in markers)
+    specs = tuple((text, operator.index(boundary), operator.index(min_body)) for text, boundary, min_body in markers)
+    if any(not 0 <= boundary <= TOKEN_START for _, boundary, _ in specs):
+        raise ValueError("a marker's boundary must be 0, 1 or 2")
     if not all(isinstance(text, bytes) and text for text, _, _ in specs):
         raise TypeError("a marker's text must be non-empty bytes")
     if any(min_body < 0 for _, _, min_body in specs):

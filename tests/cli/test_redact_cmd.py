@@ -58,7 +58,7 @@ def test_secrets_are_gone_from_the_bytes_and_the_command_says_how_many_events_ch
     data = path.read_bytes()
     assert (result.exit_code, result.stdout) == (0, f"{path}: redacted 3 events\n")
     assert KEY.encode() not in data and PASSWORD.encode() not in data and b"hunter2" not in data
-    assert b"[REDACTED:openai_key]" in data and b'"password":"[REDACTED]"' in data
+    assert b"[REDACTED:openai_project_key]" in data and b'"password":"[REDACTED]"' in data
 
 
 def test_lines_with_nothing_to_hide_stay_byte_for_byte_and_the_events_keep_their_order(tmp_path):

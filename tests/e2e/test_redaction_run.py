@@ -24,8 +24,8 @@ SECRETS = {
     "access_token": "at-1a2b3c",
 }
 ARGV_SECRET = "argvSecretValue-42"
-MARKERS = ("[REDACTED]", "[REDACTED:openai_key]", "[REDACTED:anthropic_key]", "[REDACTED:aws_access_key]",
-           "[REDACTED:bearer]")
+MARKERS = ("[REDACTED]", "[REDACTED:openai_project_key]", "[REDACTED:anthropic_key]",
+           "[REDACTED:aws_access_key_id]", "[REDACTED:seen]")  # the bearer token was first seen under a key
 
 
 def trace_leaky_agent(tmp_path: Path, *flags: str) -> bytes:

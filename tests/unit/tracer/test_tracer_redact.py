@@ -49,9 +49,9 @@ def pem(rng: random.Random) -> str:
 
 
 SECRET_MAKERS = {
-    "openai_key": openai_key,
+    "openai_project_key": openai_key,
     "anthropic_key": anthropic_key,
-    "aws_access_key": aws_key,
+    "aws_access_key_id": aws_key,
     "bearer": bearer,
     "jwt": jwt,
     "private_key": pem,
@@ -124,8 +124,8 @@ def test_secret_key_setting_is_sensitive(key):
 def test_builtin_pattern_replaces_the_secret_in_text(label):
     secret = SECRET_MAKERS[label](random.Random(label))
     text = Redactor().redact_text(f"calling with {secret} now")
-    assert secret not in text
-    assert text == f"calling with [REDACTED:{label}] now"
+    assert secret.removeprefix("Bearer ") not in text
+    assert text == f"calling with {'Bearer ' if label == 'bearer' else ''}[REDACTED:{label}] now"
 
 
 def test_anthropic_key_is_labelled_anthropic_not_openai():
@@ -147,14 +147,31 @@ def test_configured_pattern_replaces_its_matches():
 def test_redact_applies_patterns_to_strings_inside_structures():
     key = openai_key(random.Random(1))
     assert Redactor().redact({"messages": [{"content": f"my key is {key}"}]}) == {
-        "messages": [{"content": "my key is [REDACTED:openai_key]"}]}
+        "messages": [{"content": "my key is [REDACTED:openai_project_key]"}]}
 
 
 # ---------------------------------------------------------------- pairs
 
 
-def test_password_pair_is_kept_without_pairs():
-    assert Redactor().redact_text("login failed: password=hunter2") == "login failed: password=hunter2"
+def test_password_pair_is_redacted_in_any_text():
+    assert Redactor().redact_text("connect with password=hunter2") == "connect with password=[REDACTED]"
+
+
+def test_colon_pair_in_prose_is_kept_unless_the_value_looks_like_a_credential():
+    redactor = Redactor()
+    assert redactor.redact_text("The secret: patience") == "The secret: patience"
+    assert redactor.redact_text("secret: Tr0ub4dor") == "secret: [REDACTED]"
+
+
+@pytest.mark.parametrize("code", ['api_key = os.environ["OPENAI_API_KEY"]', "password = getpass()",
+                                  'headers = {"Authorization": f"Bearer {token}"}', "if password == expected:",
+                                  "login(password=password)", "token=None", "api_key: str"])
+def test_code_that_names_a_secret_is_kept(code):
+    assert Redactor().redact_text(code) == code
+
+
+def test_a_quoted_pair_value_keeps_its_quotes():
+    assert Redactor().redact_text('{"password": "hunter2"}') == '{"password": "[REDACTED]"}'
 
 
 def test_password_pair_is_redacted_with_pairs():
@@ -197,7 +214,7 @@ def test_redact_argv_keeps_ordinary_flags_and_values():
 
 def test_redact_argv_redacts_a_key_in_a_positional_argument():
     key = openai_key(random.Random(2))
-    assert Redactor().redact_argv([key]) == ["[REDACTED:openai_key]"]
+    assert Redactor().redact_argv([key]) == ["[REDACTED:openai_project_key]"]
 
 
 # ---------------------------------------------------------------- the fast test
@@ -294,11 +311,11 @@ def test_line_may_hold_secret_whenever_a_builtin_pattern_would_redact():
     assert changed > 500  # the generator does produce secrets, so the property is exercised
 
 
-def test_pem_block_with_a_short_body_is_neither_redacted_nor_flagged():
+def test_pem_block_with_a_short_body_is_redacted_and_flagged():
     text = "-----BEGIN PRIVATE KEY-----\nMIIB+AgEA/ABCDEF\n-----END PRIVATE KEY-----"
     redactor = Redactor()
-    assert redactor.redact_text(text) == text
-    assert not redactor.line_may_hold_secret(dumps({"x": text}))
+    assert redactor.redact_text(text) == "[REDACTED:private_key]"
+    assert redactor.line_may_hold_secret(dumps({"x": text}))
 
 
 def test_pem_block_with_a_real_body_is_redacted_and_flagged():
@@ -313,3 +330,45 @@ def test_line_may_hold_secret_whenever_a_configured_pattern_matches(pattern, val
     redactor = Redactor(patterns=[pattern])
     assert redactor.redact_text(value) != value
     assert redactor.line_may_hold_secret(dumps({"x": value}))
+
+
+# ---------------------------------------------------------------- values remembered
+
+
+def test_a_value_hidden_by_key_is_hidden_wherever_it_appears_later():
+    redactor = Redactor()
+    redactor.redact({"password": "Tr0ub4dor&3"})
+    assert redactor.redact_text("logged in with Tr0ub4dor&3 today") == "logged in with [REDACTED:seen] today"
+
+
+def test_a_value_hidden_by_key_is_hidden_earlier_in_the_same_event():
+    event = {"event_type": "tool_call_start", "inputs": {"prompt": "use hunter22 please", "password": "hunter22"}}
+    assert Redactor().redact_event(event)["inputs"] == {"prompt": "use [REDACTED:seen] please", "password": REDACTED}
+
+
+def test_a_remembered_value_makes_the_line_need_redaction():
+    redactor = Redactor()
+    line = dumps({"inputs": {"prompt": 'say "hunter22" now'}})
+    assert not redactor.line_may_hold_secret(line)
+    redactor.redact({"password": 'say "hunter22'})
+    redactor.redact({"password": "hunter22"})
+    assert redactor.line_may_hold_secret(line) and redactor.may_hold_secret(line)
+
+
+def test_a_short_value_is_not_remembered():
+    redactor = Redactor()
+    redactor.redact({"token": "abc"})
+    assert redactor.learned == () and redactor.redact_text("abc abc") == "abc abc"
+
+
+def test_sensitive_environment_variables_are_remembered_and_others_are_not():
+    redactor = Redactor(environ={"MISTRAL_API_KEY": "q9XkQ2mZ7rT4vB8nL1pW3sD6fG0hJ5aK", "HOME": "/home/someone",
+                                 "GITHUB_TOKEN": "short", "PATH": "/usr/bin"})
+    assert redactor.learned == ("q9XkQ2mZ7rT4vB8nL1pW3sD6fG0hJ5aK",)
+    assert redactor.redact_text("key q9XkQ2mZ7rT4vB8nL1pW3sD6fG0hJ5aK") == "key [REDACTED:seen]"
+
+
+def test_a_value_given_to_a_sensitive_flag_is_remembered():
+    redactor = Redactor()
+    redactor.redact_argv(["app.py", "--token", "argvSecret-42", "--password=pw-Secret-9"])
+    assert set(redactor.learned) == {"argvSecret-42", "pw-Secret-9"}

@@ -1,0 +1,201 @@
+"""What a credential looks like in free text: one detector per kind, learned from the rule sets of the
+well-kept secret scanners (gitleaks, trufflehog, detect-secrets) and written here from the vendors' formats.
+
+A detector is a label, a regular expression, the markers the pre-scan looks for (`scan.py`), and, for the
+kinds with no fixed prefix of their own, a test of the text around the candidate (`near`: an AWS secret
+access key is 40 base64 characters, which only the words before it tell from a hash). A match is replaced by
+`[REDACTED:<label>]`; where the pattern has a group named `secret`, only that group is.
+
+Every marker is a literal that every match of its detector contains, at its start unless `boundary` is off:
+the pre-scan asks for a marker (at the start of a word when `boundary`), followed by at least `min_body`
+bytes of a token (letters, digits, `_-+/=.~`). Every pattern runs in linear time: possessive quantifiers,
+and look-arounds of a single character.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Callable, NamedTuple, Optional
+
+
+class Marker(NamedTuple):
+    text: str
+    boundary: int = 1  # 1: must start a word (not continue a run of ASCII letters and digits); 2: nor follow
+    min_body: int = 0  # `_` or `-` (scan.TOKEN_START); 0: anywhere. Then: token bytes that must follow it
+
+
+@dataclass(frozen=True)
+class Detector:
+    label: str
+    pattern: str
+    markers: tuple[Marker, ...]
+    near: Optional[Callable[[str], bool]] = None  # a test of the text before the match (up to NEAR characters)
+    valid: Optional[Callable[[str], bool]] = None  # a test of the secret itself
+    description: str = ""
+
+
+NEAR = 120  # how far before a context-bound candidate its context word may stand
+_S = r"(?<![A-Za-z0-9])"  # the start of a word
+_E = r"(?![A-Za-z0-9])"  # the end of a word
+_T = r"[A-Za-z0-9_-]"  # a token character of the URL-safe kinds
+
+
+def _m(*texts: str, min_body: int = 16, boundary: int = 1) -> tuple[Marker, ...]:
+    return tuple(Marker(text, boundary, min_body) for text in texts)
+
+
+_AWS_CONTEXT = re.compile(r"(?i:aws|amazon)|(?<![A-Za-z0-9])(?:AKIA|ASIA)[A-Z0-9]{16}")
+_DATADOG_CONTEXT = re.compile(r"(?i)(?:datadog|(?<![a-z0-9])dd)[^\n]{0,40}?key")
+
+
+def _aws_near(before: str) -> bool:
+    return _AWS_CONTEXT.search(before) is not None
+
+
+def _datadog_near(before: str) -> bool:
+    return _DATADOG_CONTEXT.search(before) is not None
+
+
+def _mixed(text: str) -> bool:
+    """Upper, lower and digits all present: what 40 random base64 characters nearly always have."""
+    return any(c.isupper() for c in text) and any(c.islower() for c in text) and any(c.isdigit() for c in text)
+
+
+_PEM_END = r"(?:-----END[A-Z ]{0,40}PRIVATE KEY(?: BLOCK)?-----|\Z)"
+
+DETECTORS: tuple[Detector, ...] = (
+    # Key blocks first: their bodies hold runs that other kinds could take for their own.
+    Detector("openssh_private_key", rf"-----BEGIN OPENSSH PRIVATE KEY-----[\s\S]*?{_PEM_END}",
+             _m("PRIVATE KEY", min_body=0), description="`-----BEGIN OPENSSH PRIVATE KEY-----` blocks"),
+    Detector("pgp_private_key", rf"-----BEGIN PGP PRIVATE KEY BLOCK-----[\s\S]*?{_PEM_END}",
+             _m("PRIVATE KEY", min_body=0), description="`-----BEGIN PGP PRIVATE KEY BLOCK-----` blocks"),
+    Detector("private_key", rf"-----BEGIN[A-Z ]{{0,40}}PRIVATE KEY-----[\s\S]*?{_PEM_END}",
+             _m("PRIVATE KEY", min_body=0),
+             description="PEM private keys (`RSA`, `EC`, `DSA`, `ENCRYPTED`, PKCS#8: a Google service account's "
+                         "`private_key` too), to the END line or the end of the text"),
+    # Prefixed tokens, most specific first (`sk-ant-` before `sk-proj-` before `sk-`).
+    Detector("anthropic_admin_key", rf"sk-ant-admin(?<![A-Za-z0-9]sk-ant-admin)\d\d-{_T}{{20,}}+", _m("sk-ant-"),
+             description="`sk-ant-admin01-...`"),
+    Detector("anthropic_key", rf"sk-ant-(?<![A-Za-z0-9]sk-ant-){_T}{{20,}}+", _m("sk-ant-"), description="`sk-ant-api03-...`"),
+    Detector("openai_project_key", rf"sk-proj-(?<![A-Za-z0-9]sk-proj-){_T}{{20,}}+", _m("sk-proj-"), description="`sk-proj-...`"),
+    Detector("openai_admin_key", rf"sk-admin-(?<![A-Za-z0-9]sk-admin-){_T}{{20,}}+", _m("sk-admin-"), description="`sk-admin-...`"),
+    Detector("openai_service_account_key", rf"sk-svcacct-(?<![A-Za-z0-9]sk-svcacct-){_T}{{20,}}+", _m("sk-svcacct-"),
+             description="`sk-svcacct-...`"),
+    Detector("openrouter_key", rf"sk-or-v1-(?<![A-Za-z0-9]sk-or-v1-)[a-f0-9]{{64}}{_E}", _m("sk-or-"), description="`sk-or-v1-` + 64 hex"),
+    Detector("openai_key", rf"sk-(?<![A-Za-z0-9]sk-)(?=[A-Za-z0-9_-]*?[0-9])(?=[A-Za-z0-9_-]*?[A-Za-z])[A-Za-z0-9]{{3}}{_T}{{17,}}+",
+             _m("sk-", min_body=20),
+             description="other `sk-` keys of 20 or more characters with a digit and a letter (OpenAI user keys, "
+                         "and the OpenAI-compatible APIs that copied the form: DeepSeek, Moonshot...)"),
+    Detector("aws_access_key_id", rf"{_S}(?:AKIA|ASIA|ABIA|ACCA|A3T[A-Z0-9])[A-Z0-9]{{16}}{_E}",
+             _m("AKIA", "ASIA", "ABIA", "ACCA", "A3T"), description="`AKIA`/`ASIA`/`ABIA`/`ACCA` + 16"),
+    Detector("aws_session_token", r"(?<![A-Za-z0-9/+])(?:FwoGZXIvYXdz|IQoJb3JpZ2lu)[A-Za-z0-9/+=]{40,}+",
+             _m("FwoGZXIvYXdz", "IQoJb3JpZ2lu", min_body=20), description="STS session tokens (`FwoGZXIvYXdz...`, "
+                                                                          "`IQoJb3JpZ2lu...`)"),
+    Detector("aws_secret_access_key", r"(?<![A-Za-z0-9/+=])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])",
+             _m("aws", "AWS", "Aws", "amazon", "Amazon", "AMAZON", "AKIA", "ASIA", min_body=0),
+             near=_aws_near, valid=_mixed,
+             description="40 base64 characters with upper and lower case and digits, within 120 characters "
+                         "after `aws`, `amazon` or an access key id"),
+    Detector("azure_storage_key", r"(?i:AccountKey|SharedAccessKey)=(?P<secret>[A-Za-z0-9/+]{40,}+={0,2})",
+             _m("AccountKey=", "SharedAccessKey=", "accountkey=", "ACCOUNTKEY=", min_body=40),
+             description="`AccountKey=` / `SharedAccessKey=` in Azure connection strings"),
+    Detector("azure_ad_client_secret", r"(?<![A-Za-z0-9_~.-])[A-Za-z0-9_~.]{3}\dQ~[A-Za-z0-9_~.-]{31,34}(?![A-Za-z0-9_~.-])",
+             _m("Q~", min_body=30, boundary=0), description="Entra ID (Azure AD) client secrets (`...8Q~...`)"),
+    Detector("azure_sas_token", rf"sig(?<![A-Za-z0-9]sig)=(?P<secret>[A-Za-z0-9%/+]{{30,}}+(?:%3D|=){{0,2}})",
+             _m("sig=", min_body=30), description="the `sig=` of an Azure shared access signature URL"),
+    Detector("google_api_key", rf"AIza(?<![A-Za-z0-9]AIza)[0-9A-Za-z_-]{{35}}(?![A-Za-z0-9_-])", _m("AIza", min_body=30),
+             description="`AIza` + 35 (Gemini, Maps, Firebase)"),
+    Detector("google_oauth_client_secret", rf"GOCSPX-(?<![A-Za-z0-9]GOCSPX-){_T}{{28}}(?![A-Za-z0-9_-])", _m("GOCSPX-", min_body=24),
+             description="`GOCSPX-` + 28"),
+    Detector("google_oauth_token", rf"ya29\.(?<![A-Za-z0-9]ya29\.){_T}{{30,}}+", _m("ya29.", min_body=30),
+             description="`ya29.` access tokens"),
+    Detector("github_pat", rf"ghp_(?<![A-Za-z0-9]ghp_)[A-Za-z0-9]{{36}}{_E}", _m("ghp_", min_body=30), description="`ghp_` + 36"),
+    Detector("github_oauth_token", rf"gho_(?<![A-Za-z0-9]gho_)[A-Za-z0-9]{{36}}{_E}", _m("gho_", min_body=30),
+             description="`gho_` + 36"),
+    Detector("github_app_token", rf"gh(?<![A-Za-z0-9]gh)[us]_[A-Za-z0-9]{{36}}{_E}", _m("ghu_", "ghs_", min_body=30),
+             description="`ghu_` / `ghs_` + 36"),
+    Detector("github_refresh_token", rf"ghr_(?<![A-Za-z0-9]ghr_)[A-Za-z0-9]{{36,}}+", _m("ghr_", min_body=30),
+             description="`ghr_` + 36 or more"),
+    Detector("github_fine_grained_pat", rf"github_pat_(?<![A-Za-z0-9]github_pat_)[A-Za-z0-9_]{{50,}}+", _m("github_pat_", min_body=40),
+             description="`github_pat_` + 82"),
+    Detector("gitlab_token",
+             rf"{_S}(?:(?:glpat|gldt|glrt|glptt|glft|glsoat|gloas|glcbt|glimt|glagent)-|GR1348941){_T}{{20,}}+",
+             _m("glpat-", "gldt-", "glrt-", "glptt-", "glft-", "glsoat-", "gloas-", "glcbt-", "glimt-", "glagent-",
+                "GR1348941", min_body=20),
+             description="`glpat-`, `gldt-`, `glrt-`, `glptt-`, `glft-`, `glsoat-`, `gloas-`, `glcbt-`, `glimt-`, "
+                         "`glagent-` and runner registration (`GR1348941`) tokens"),
+    Detector("slack_bot_token", rf"xoxb-(?<![A-Za-z0-9]xoxb-)[A-Za-z0-9-]{{20,}}+", _m("xoxb-", min_body=20),
+             description="`xoxb-...`"),
+    Detector("slack_user_token", rf"xoxp-(?<![A-Za-z0-9]xoxp-)[A-Za-z0-9-]{{20,}}+", _m("xoxp-", min_body=20),
+             description="`xoxp-...`"),
+    Detector("slack_token", rf"xox(?<![A-Za-z0-9]xox)[aerso][.-][A-Za-z0-9.-]{{20,}}+",
+             _m("xoxa-", "xoxe-", "xoxe.", "xoxr-", "xoxs-", "xoxo-", min_body=20),
+             description="other `xox?-` tokens (refresh, config, legacy workspace)"),
+    Detector("slack_app_token", rf"xapp-(?<![A-Za-z0-9]xapp-)\d-[A-Za-z0-9-]{{20,}}+", _m("xapp-", min_body=20),
+             description="`xapp-1-...`"),
+    Detector("slack_webhook", r"hooks\.slack\.com/(?:services|workflows|triggers)/[A-Za-z0-9+/_-]{20,}+",
+             _m("hooks.slack.com/", min_body=20), description="`hooks.slack.com/services/...` URLs"),
+    Detector("stripe_secret_key", rf"sk_(?<![A-Za-z0-9]sk_)(?:live|test)_[A-Za-z0-9]{{20,}}+", _m("sk_live_", "sk_test_"),
+             description="`sk_live_` / `sk_test_`"),
+    Detector("stripe_restricted_key", rf"rk_(?<![A-Za-z0-9]rk_)(?:live|test)_[A-Za-z0-9]{{20,}}+", _m("rk_live_", "rk_test_"),
+             description="`rk_live_` / `rk_test_`"),
+    Detector("stripe_webhook_secret", rf"whsec_(?<![A-Za-z0-9]whsec_)[A-Za-z0-9+/=]{{24,}}+", _m("whsec_", min_body=24),
+             description="`whsec_...`"),
+    Detector("twilio_api_key", rf"SK(?<![A-Za-z0-9]SK)[0-9a-fA-F]{{32}}{_E}", _m("SK", min_body=32), description="`SK` + 32 hex"),
+    Detector("sendgrid_api_key", rf"SG\.(?<![A-Za-z0-9]SG\.){_T}{{22}}\.{_T}{{43}}(?![A-Za-z0-9_-])", _m("SG.", min_body=40),
+             description="`SG.` + 22 + `.` + 43"),
+    Detector("mailgun_api_key", rf"key-(?<![A-Za-z0-9]key-)[0-9a-f]{{32}}{_E}", _m("key-", min_body=32),
+             description="`key-` + 32 hex"),
+    Detector("huggingface_token", rf"{_S}(?:hf_|api_org_)[A-Za-z0-9]{{30,}}+", _m("hf_", "api_org_", min_body=30),
+             description="`hf_...` user and `api_org_...` organisation tokens"),
+    Detector("groq_api_key", rf"gsk_(?<![A-Za-z0-9]gsk_)[A-Za-z0-9]{{48,}}+", _m("gsk_", min_body=40), description="`gsk_` + 52"),
+    Detector("replicate_api_token", rf"r8_(?<![A-Za-z0-9]r8_)[A-Za-z0-9]{{30,}}+", _m("r8_", min_body=30),
+             description="`r8_` + 37"),
+    Detector("perplexity_api_key", rf"pplx-(?<![A-Za-z0-9]pplx-)[A-Za-z0-9]{{40,}}+", _m("pplx-", min_body=40),
+             description="`pplx-` + 48"),
+    Detector("xai_api_key", rf"xai-(?<![A-Za-z0-9]xai-)[A-Za-z0-9]{{60,}}+", _m("xai-", min_body=60), description="`xai-` + 80"),
+    Detector("nvidia_api_key", rf"nvapi-(?<![A-Za-z0-9]nvapi-){_T}{{50,}}+", _m("nvapi-", min_body=50), description="`nvapi-` + 64"),
+    Detector("langsmith_api_key", rf"lsv2_(?<![A-Za-z0-9]lsv2_)(?:pt|sk)_[a-f0-9]{{32}}_[a-f0-9]{{10}}{_E}", _m("lsv2_", min_body=40),
+             description="`lsv2_pt_...` / `lsv2_sk_...`"),
+    Detector("discord_bot_token", rf"(?<![A-Za-z0-9_-])(?:M[Tjz]|N[DTjz]|O[DT]){_T}{{21,25}}\.{_T}{{6}}\."
+                                  rf"{_T}{{27,38}}(?![A-Za-z0-9_-])",
+             _m("MT", "Mj", "Mz", "ND", "NT", "Nj", "Nz", "OD", "OT", min_body=22, boundary=2),
+             description="bot tokens: a user id in base64 (`MT...`, `OD...`), `.` + 6, `.` + 27 or more"),
+    Detector("discord_webhook", r"discord(?:app)?\.com/api/webhooks/\d++/[A-Za-z0-9_-]{60,}+",
+             _m("discord.com/api/webhooks/", "discordapp.com/api/webhooks/", min_body=20),
+             description="`discord.com/api/webhooks/...` URLs"),
+    Detector("npm_token", rf"npm_(?<![A-Za-z0-9]npm_)[A-Za-z0-9]{{36}}{_E}", _m("npm_", min_body=30), description="`npm_` + 36"),
+    Detector("pypi_token", rf"pypi-AgEIcHlwaS5vcmc(?<![A-Za-z0-9]pypi-AgEIcHlwaS5vcmc){_T}{{50,}}+", _m("pypi-AgEIcHlwaS5vcmc", min_body=50),
+             description="`pypi-AgEIcHlwaS5vcmc...`"),
+    Detector("shopify_token", rf"shp(?<![A-Za-z0-9]shp)(?:at|ss|ca|pa)_[a-fA-F0-9]{{32}}{_E}",
+             _m("shpat_", "shpss_", "shpca_", "shppa_", min_body=30),
+             description="`shpat_`, `shpss_`, `shpca_`, `shppa_` + 32 hex"),
+    Detector("datadog_key", r"(?<![A-Za-z0-9])(?:[a-f0-9]{40}|[a-f0-9]{32})(?![A-Za-z0-9])",
+             _m("datadog", "Datadog", "DATADOG", "dd_", "DD_", "dd-", "DD-", min_body=0), near=_datadog_near,
+             valid=lambda text: any(c.isdigit() for c in text) and any(c.isalpha() for c in text),
+             description="32 (API) or 40 (application) hex digits within 120 characters after `datadog` or "
+                         "`dd` followed by `key` on the same line (`DATADOG api key`, `dd_app_key`)"),
+    Detector("jwt", rf"eyJ(?<![A-Za-z0-9]eyJ){_T}{{8,}}+\.{_T}{{4,}}+\.{_T}*+", _m("eyJ", min_body=10),
+             description="JSON Web Tokens: an `eyJ...` header, `.` payload, `.` signature"),
+    Detector("bearer", r"[Bb]earer(?<![A-Za-z0-9][Bb]earer)\s++(?P<secret>[A-Za-z0-9._~+/=-]{16,}+)",
+             _m("Bearer ", "bearer ", "BEARER ", min_body=16),
+             description="`Bearer <token>` with a token of 16 or more characters"),
+    Detector("url_password", r"(?<![A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]{1,20}://[^\s:/@'\"<>\\]{0,120}+:"
+                             r"(?P<secret>[^\s/@'\"<>\\]{1,128}+)@",
+             (), description="the password of `scheme://user:password@host` (found by the pre-scan's `@` rule)"),
+)
+
+
+def label_of(detector: Detector) -> str:
+    return f"[REDACTED:{detector.label}]"
+
+
+def markers() -> tuple[Marker, ...]:
+    """Every detector's markers, each once (the pre-scan's list)."""
+    return tuple(dict.fromkeys(marker for detector in DETECTORS for marker in detector.markers))
+
+
+def compiled() -> tuple[tuple[Detector, re.Pattern[str]], ...]:
+    return tuple((detector, re.compile(detector.pattern)) for detector in DETECTORS)
+
