@@ -44,7 +44,10 @@ class SecretFinder:
 
     def _walk(self, value: Any, path: str) -> Optional[str]:
         if isinstance(value, str):
-            return path if _changed(value, self._redactor.redact_text(value, pairs=True)) else None
+            # Every `password=...` value is a secret in error text, as the tracer hides them; elsewhere only
+            # one that looks like a credential (`the secret: patience` in a prompt is prose).
+            strict = path.startswith("error")
+            return path if _changed(value, self._redactor.redact_text(value, pairs=strict)) else None
         if isinstance(value, dict):
             return self._walk_dict(value, path)
         if isinstance(value, list):
@@ -59,9 +62,9 @@ class SecretFinder:
 
     def _walk_dict(self, value: dict[Any, Any], path: str) -> Optional[str]:
         if "$bytes" in value:
-            return path if self._redactor.redact(value, pairs=True) != value else None
+            return path if self._redactor.redact(value, pairs=path.startswith("error")) != value else None
         for key, item in value.items():
-            inner = f"{path}.{self._redactor.redact_text(str(key), pairs=True)}"
+            inner = f"{path}.{self._redactor.redact_text(str(key))}"
             sensitive = self._redactor.is_sensitive_key(key) and path != _PACKAGES  # `tiktoken` is a package
             if sensitive and isinstance(item, str) and item and not _marker(item):
                 return inner

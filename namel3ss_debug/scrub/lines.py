@@ -16,10 +16,9 @@ def needs_walk(redactor: Redactor) -> Callable[[bytes], bool]:
 
     The tracer walks an event when its pre-scan flags the line, and every event with an `error` (whose
     text is searched for `password=...` pairs): here any line holding `"error"`. False means redaction
-    leaves the event as it is. The redactor's scan changes when it learns a value: ask again after that.
+    leaves the event as it is. The redactor's scan changes when it learns a value, so it is read at each call.
     """
-    scan = redactor.line_scanner()
-    return lambda line: _ERROR in line or scan(line)
+    return lambda line: _ERROR in line or redactor.may_hold_secret(line)
 
 
 def redact_line(redactor: Redactor, line: bytes) -> bytes:

@@ -659,9 +659,72 @@ static PyObject *Scanner_may_hold_secret(Scanner *self, PyObject *line)
     return PyBool_FromLong(found);
 }
 
+/* Record each marker whose rule holds at data[at] (every one, not only the first: see Scanner_find). */
+static void markers_here(const Scanner *self, const unsigned char *data, Py_ssize_t size, Py_ssize_t at,
+                         unsigned char *hit)
+{
+    unsigned first = data[at], second = at + 1 < size ? data[at + 1] : 0, third = at + 2 < size ? data[at + 2] : 0;
+    if (!bit_test(self->marker_starts, start_hash(first, second, third)))
+        return;
+    for (Py_ssize_t m = self->single_head[first]; m >= 0; m = self->markers[m].next)
+        hit[m] |= (unsigned char)marker_matches(&self->markers[m], data, size, at);
+    for (Py_ssize_t m = self->pair_head[pair_bucket(first << 8 | second)]; m >= 0; m = self->markers[m].next)
+        hit[m] |= (unsigned char)marker_matches(&self->markers[m], data, size, at);
+}
+
+static int append_index(PyObject *list, Py_ssize_t index)
+{
+    PyObject *number = PyLong_FromSsize_t(index);
+    int failed = number == NULL || PyList_Append(list, number) < 0;
+    Py_XDECREF(number);
+    return failed ? -1 : 0;
+}
+
+/* find(text): which rules hold where may_hold_secret says one does, for redaction to run only the searches
+ * they call for: the indices of the markers found, in order, then -1 for a sensitive name before a
+ * separator and -2 for URL credentials. A plain loop: it runs on the few strings the scan let through. */
+static PyObject *Scanner_find(Scanner *self, PyObject *text)
+{
+    if (!self->ready) {
+        PyErr_SetString(PyExc_ValueError, "Scanner.__init__ has not run");
+        return NULL;
+    }
+    Py_ssize_t n = PyTuple_GET_SIZE(self->marker_items);
+    unsigned char *hit = PyMem_Calloc((size_t)n + 1, 1);
+    Py_buffer view;
+    if (hit == NULL || PyObject_GetBuffer(text, &view, PyBUF_SIMPLE) < 0) {
+        PyMem_Free(hit);
+        return hit == NULL ? PyErr_NoMemory() : NULL;
+    }
+    const unsigned char *data = view.buf;
+    int name = 0, url = 0;
+    for (Py_ssize_t at = 0; at < view.len; at++) {
+        unsigned char c = data[at];
+        if (c == ':' || c == '=')
+            name = name || sensitive_name_before(self, data, at);
+        else if (c == '@')
+            url = url || url_credentials_before(data, at);
+        else
+            markers_here(self, data, view.len, at, hit);
+    }
+    PyBuffer_Release(&view);
+    PyObject *found = PyList_New(0);
+    for (Py_ssize_t m = 0; found != NULL && m < n; m++)
+        if (hit[m] && append_index(found, m) < 0)
+            Py_CLEAR(found);
+    PyMem_Free(hit);
+    if (found != NULL && ((name && append_index(found, -1) < 0) || (url && append_index(found, -2) < 0)))
+        Py_CLEAR(found);
+    PyObject *result = found != NULL ? PyList_AsTuple(found) : NULL;
+    Py_XDECREF(found);
+    return result;
+}
+
 static PyMethodDef SCANNER_METHODS[] = {
     {"may_hold_secret", (PyCFunction)Scanner_may_hold_secret, METH_O,
      "may_hold_secret(line) -> bool: a sensitive name before : or =, a marker, or URL credentials."},
+    {"find", (PyCFunction)Scanner_find, METH_O,
+     "find(text) -> tuple: the indices of the markers found, then -1 for a sensitive name, -2 for URL credentials."},
     {NULL, NULL, 0, NULL},
 };
 

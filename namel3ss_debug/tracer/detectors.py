@@ -178,7 +178,7 @@ DETECTORS: tuple[Detector, ...] = (
                          "`dd` followed by `key` on the same line (`DATADOG api key`, `dd_app_key`)"),
     Detector("jwt", rf"eyJ(?<![A-Za-z0-9]eyJ){_T}{{8,}}+\.{_T}{{4,}}+\.{_T}*+", _m("eyJ", min_body=10),
              description="JSON Web Tokens: an `eyJ...` header, `.` payload, `.` signature"),
-    Detector("bearer", r"[Bb]earer(?<![A-Za-z0-9][Bb]earer)\s++(?P<secret>[A-Za-z0-9._~+/=-]{16,}+)",
+    Detector("bearer", r"earer(?<=[Bb]earer)(?<![A-Za-z0-9][Bb]earer)\s++(?P<secret>[A-Za-z0-9._~+/=-]{16,}+)",
              _m("Bearer ", "bearer ", "BEARER ", min_body=16),
              description="`Bearer <token>` with a token of 16 or more characters"),
     Detector("url_password", r"(?<![A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]{1,20}://[^\s:/@'\"<>\\]{0,120}+:"

@@ -1,7 +1,6 @@
 """Secrets in free text: credential tokens (`detectors.py`), and `name=value` pairs.
 
-Tokens: one search for every detector's markers tells which detectors can match a text at all, and only
-those run. Pairs: `password=hunter2`, `"api_key": "..."`, `Authorization: Basic ...`, `Cookie: a=1` in any
+Tokens: the pre-scan's `find` tells which detectors' markers a text holds, and only those detectors run. Pairs: `password=hunter2`, `"api_key": "..."`, `Authorization: Basic ...`, `Cookie: a=1` in any
 text; outside error messages and command lines a value must look like a credential, not prose or code
 (`the secret: patience`, `api_key = os.environ["KEY"]` and `password=None` stay as they are).
 """
@@ -11,10 +10,11 @@ from __future__ import annotations
 import re
 from typing import Callable, Iterable, Iterator
 
-from .detectors import DETECTORS, NEAR, Detector, compiled
+from .detectors import DETECTORS, NEAR, Detector, compiled, markers
 
 REDACTED = "[REDACTED]"
 MARK = REDACTED[:-1]  # what every redaction marker starts with
+SENSITIVE_NAME, URL_CREDENTIALS = -1, -2  # what `find` says besides marker indices (see scan.py)
 
 
 def _replacer(detector: Detector) -> Callable[[re.Match[str]], str]:
@@ -36,57 +36,34 @@ def _replacer(detector: Detector) -> Callable[[re.Match[str]], str]:
     return replace
 
 
-def _alternation(words: Iterable[str]) -> str:
-    """A pattern matching any of `words`, factored by first character, so `re` tries few branches a position."""
-    groups: dict[str, list[str]] = {}
-    for word in words:
-        groups.setdefault(word[:1], []).append(word[1:])
-    ends = "" in groups
-    branches = [re.escape(first) + _alternation(rest) for first, rest in sorted(groups.items()) if first]
-    body = "" if not branches else branches[0] if len(branches) == 1 and not ends else f"(?:{'|'.join(branches)})"
-    return f"{body}?" if ends and body else body
-
-
-def _marker_search() -> tuple[re.Pattern[str], dict[str, tuple[int, ...]]]:
-    """One pattern finding any detector's marker, and for each marker text the detectors it may start."""
-    texts = sorted({m.text for d in DETECTORS for m in d.markers})
-    bounded = [t for t in texts if all(m.boundary for d in DETECTORS for m in d.markers if m.text == t)]
-    free = [t for t in texts if t not in bounded]
-    parts = [rf"(?<![A-Za-z0-9]){_alternation(bounded)}"] + ([_alternation(free)] if free else [])
-    owners = {text: tuple(i for i, d in enumerate(DETECTORS)
-                          if any(m.text.startswith(text) or text.startswith(m.text) for m in d.markers))
-              for text in texts}
-    return re.compile("|".join(parts)), owners
-
-
 class TokenPatterns:
-    """The detectors plus configured regular expressions (replaced whole, unconditionally)."""
+    """The detectors plus configured regular expressions (replaced whole, unconditionally).
+
+    Which detectors run on a text is told by the pre-scan's `find` (`scan.py`): the indices of the
+    markers it found there, in the order of `detectors.markers()`, and -2 for URL credentials.
+    """
 
     def __init__(self, extra: Iterable[re.Pattern[str]] = ()):
-        self._detectors = tuple((detector, rx, _replacer(detector)) for detector, rx in compiled())
-        self._markers, self._owners = _marker_search()
-        self._url = next(i for i, d in enumerate(DETECTORS) if d.label == "url_password")
+        self._detectors = tuple((rx, _replacer(detector)) for detector, rx in compiled())
+        url = next(i for i, d in enumerate(DETECTORS) if d.label == "url_password")
+        self._owners = {index: tuple(i for i, d in enumerate(DETECTORS) if marker in d.markers)
+                        for index, marker in enumerate(markers())}
+        self._owners[URL_CREDENTIALS] = (url,)
         self._extra = tuple(extra)
 
     @property
     def has_extra(self) -> bool:
         return bool(self._extra)
 
-    def redact(self, text: str) -> str:
-        for index in self._candidates(text):
-            _, rx, replace = self._detectors[index]
+    def redact(self, text: str, found: Iterable[int]) -> str:
+        """`text` with the matches of the detectors `found` calls for, and of every configured pattern, hidden."""
+        owners = self._owners
+        for index in sorted({detector for hit in found for detector in owners.get(hit, ())}):
+            rx, replace = self._detectors[index]
             text = rx.sub(replace, text)
         for rx in self._extra:
             text = rx.sub("[REDACTED:pattern]", text)
         return text
-
-    def _candidates(self, text: str) -> list[int]:
-        """The detectors that may match `text`, in the table's order (most specific first)."""
-        found = {text for text in self._markers.findall(text)}
-        indices = {index for marker in found for index in self._owners[marker]}
-        if "@" in text and "://" in text:
-            indices.add(self._url)
-        return sorted(indices)
 
 
 # HTTP auth schemes whose credentials follow a space: `Authorization: Basic dXNlcjpw...`
@@ -121,6 +98,12 @@ def _hidden(value: str) -> str:
     return value[: scheme.end()] + REDACTED if scheme else REDACTED
 
 
+def _hidden_already(value: str) -> bool:
+    """`[REDACTED...]`, quoted or after an auth scheme (`Bearer [REDACTED:bearer]`): a detector was first."""
+    scheme = _SCHEME.match(value)
+    return value.lstrip("b\\\"'`").startswith(MARK, scheme.end() if scheme else 0)
+
+
 def _separators(text: str) -> Iterator[int]:
     """The places of `:` and `=` in `text`, in order (str.find is much faster than a regex here)."""
     colon, equals = text.find(":"), text.find("=")
@@ -149,7 +132,7 @@ class PairPatterns:
     """
 
     def __init__(self, names: Iterable[str], spellings: tuple[str, ...]):
-        self._names = tuple(name.replace("_", "") for name in names)
+        self._passed_on = re.compile("|".join(re.escape(name.replace("_", "")) for name in names))
         self._spellings = spellings
         self._longest = max(map(len, spellings), default=0)
 
@@ -160,26 +143,26 @@ class PairPatterns:
         done = 0
         for at in _separators(text):
             name = self._named(text, at) if at >= done else None
-            if name is None or (name == "cookie" and text[at] == "=" and not strict):
+            if name is None or (not strict and text[at] == "=" and name.endswith("cookie")):
                 continue  # `document.cookie = "..."` is code; a cookie header has a colon
             value = _VALUE.match(text, at + 1)
             if value is None or value.group(1)[:1] == "=" or text[at - 1:at] in ("!", "<", ">", "="):
                 continue  # `password == x`, `token := f()`, `a <= b`: code, not a pair
+            if _hidden_already(value.group(1)):
+                continue
             if strict or self.plausible(text[at], value.group(1), spaced=text[at - 1:at] == " "):
                 parts += (text[done:value.start(1)], _hidden(value.group(1)))
                 done = value.end(1)
         return "".join(parts) + text[done:] if parts else text
 
     def _named(self, text: str, at: int) -> str | None:
-        """The sensitive spelling that ends just before `text[at]` (quotes, backslashes and a few spaces
-        between), if one does."""
+        """The text before `text[at]` (quotes, backslashes and a few spaces stepped over), lower-cased, when it
+        ends with a sensitive spelling."""
         end = at
         while end > 0 and at - end < 8 and text[end - 1] in _BETWEEN:
             end -= 1
         before = text[max(0, end - self._longest):end].lower()
-        if not before.endswith(self._spellings):
-            return None
-        return next(spelling for spelling in self._spellings if before.endswith(spelling))
+        return before if before.endswith(self._spellings) else None
 
     def plausible(self, separator: str, value: str, spaced: bool = False) -> bool:
         """Whether a pair's value, outside errors and argv, looks like a credential rather than prose or code.
@@ -198,8 +181,7 @@ class PairPatterns:
             return True
         if _CODE.match(inner) is not None or (_DOTTED_NAME.fullmatch(inner) is not None and "." in inner):
             return False
-        joined = lowered.replace("_", "")
-        if any(name in joined for name in self._names):
+        if self._passed_on.search(lowered.replace("_", "")) is not None:
             return False
         if separator == ":" or spaced:
             return len(inner) >= 16 or _CREDENTIAL_LIKE.search(inner) is not None

@@ -4,8 +4,8 @@ A processor is a step with two methods: `needed(event, line)`, a cheap test on t
 serialized line, and `__call__(event)`, which takes the event as plain JSON data and returns it changed.
 The pipeline serializes first and asks each processor whether it is needed: testing the bytes is much
 cheaper than walking the event, and most events need no processor at all. When one is needed, the line
-is parsed back into plain data (objects already turned into JSON by `serialize.default`), every
-processor runs in order, and the result is serialized again.
+is parsed back into plain data (objects already turned into JSON by `serialize.default`), and each
+processor in order that its test still asks for runs, the line serialized again after it.
 """
 
 from __future__ import annotations
@@ -78,7 +78,11 @@ class Pipeline:
         return line
 
     def _slow(self, line: bytes) -> bytes:
+        """Each processor that its test on the line as it then stands asks for (redaction may lengthen a
+        line past the truncation limit, or not), the line made again after each."""
         event = orjson.loads(line)
         for processor in self.processors:
-            event = processor(event)
-        return dumps(event)
+            if processor.needed(event, line):
+                event = processor(event)
+                line = dumps(event)
+        return line

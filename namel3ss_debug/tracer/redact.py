@@ -27,8 +27,8 @@ from typing import Any, Callable, Iterable, Mapping
 import orjson
 
 from .detectors import markers
-from .patterns import MARK, REDACTED, PairPatterns, TokenPatterns
-from .scan import make_scanner
+from .patterns import MARK, REDACTED, SENSITIVE_NAME, PairPatterns, TokenPatterns
+from .scan import make_scan
 
 DEFAULT_KEYS = (
     "api_key", "apikey", "authorization", "password", "passwd", "secret", "token", "cookie",
@@ -80,13 +80,11 @@ class Redactor:
         self._pairs = PairPatterns(self._names, self._spellings)
         # Besides the sensitive keys: `argv` (flags such as --password=) and `$bytes` (base64 text, whose
         # secrets the line cannot show) make the walk run too.
-        self._scan = make_scanner(tuple(s.encode() for s in (*self._spellings, "argv", "$bytes")),
-                                  tuple((m.text.encode(), m.boundary, m.min_body) for m in markers()))
+        self._suffixes = tuple(s.encode() for s in (*self._spellings, "argv", "$bytes"))
+        self._markers = tuple((m.text.encode(), m.boundary, m.min_body) for m in markers())
         self._learned: dict[str, None] = {}
         self._seen: re.Pattern[str] | None = None  # the learned values, in text
-        self._seen_in_line: re.Pattern[bytes] | None = None  # the same, as JSON writes them
-        self.may_hold_secret: Callable[[bytes], bool] = self.line_may_hold_secret if self._extra \
-            else self._scan
+        self._build_scan()
         for name, value in dict(environ).items():
             if len(value) >= MIN_SEEN_ENV and self.is_sensitive_key(name):
                 self.learn(value)
@@ -104,9 +102,18 @@ class Redactor:
         self._key_texts.clear()  # a key may hold the value
         self._learned = dict.fromkeys(sorted(self._learned, key=len, reverse=True))  # longest first: no half hidden
         self._seen = re.compile("|".join(re.escape(v) for v in self._learned))
-        escaped = (orjson.dumps(v)[1:-1] for v in self._learned)  # as the value stands inside a JSON string
-        self._seen_in_line = re.compile(b"|".join(re.escape(v) for v in escaped))
-        self.may_hold_secret = self.line_may_hold_secret
+        self._build_scan()
+
+    def _build_scan(self) -> None:
+        """The pre-scan, with the learned values as markers of their own (found anywhere, in the text's own
+        bytes and as JSON writes them inside a string); building it takes microseconds."""
+        forms = dict.fromkeys(form for value in self._learned
+                              for form in (value.encode("utf-8", "surrogatepass"), orjson.dumps(value)[1:-1]))
+        scanner = make_scan(self._suffixes, self._markers + tuple((form, 0, 0) for form in forms))
+        self._scan, self._find = scanner.may_hold_secret, scanner.find
+        # The pre-scan as one call for the hot path: the C method itself when it decides alone. It changes
+        # when a value is learned, so callers read the attribute each time.
+        self.may_hold_secret: Callable[[bytes], bool] = self.line_may_hold_secret if self._extra else self._scan
 
     def is_sensitive_key(self, key: object) -> bool:
         """True when the value under `key` is a secret by name (see the module's docstring)."""
@@ -117,28 +124,23 @@ class Redactor:
                 self._key_verdicts[key] = verdict  # type: ignore[index]
         return verdict
 
-    def line_scanner(self) -> Callable[[bytes], bool]:
-        """The pre-scan as one call (it changes when a value is learned: read it again, or call
-        `line_may_hold_secret`)."""
-        return self.may_hold_secret
-
     def line_may_hold_secret(self, line: bytes) -> bool:
         """A cheap, conservative test on a serialized event: False means nothing in it needs redaction."""
         # Configured patterns may be anchored or span characters JSON escapes: only the walk is exact.
-        if self._extra or self._scan(line):
-            return True
-        return self._seen_in_line is not None and self._seen_in_line.search(line) is not None
+        return self._extra or self._scan(line)
 
     def redact_text(self, text: str, *, pairs: bool = False) -> str:
         """Replace every secret in `text`; `pairs` (error messages, argv): every `password=...` value,
         not only those that look like credentials."""
-        if self._seen is not None:
+        # The line's pre-scan answers for a single string too: most strings of an event that needs the walk
+        # hold nothing, and the scan is far cheaper than the searches; `find` then says which searches to run.
+        data = text.encode("utf-8", "surrogatepass")
+        found = self._find(data) if self._scan(data) else ()
+        if self._seen is not None and any(hit >= len(self._markers) for hit in found):  # a learned value
             text = self._seen.sub(SEEN, text)
-        # The line's pre-scan answers for a single string too: most strings of an event that needs the
-        # walk hold nothing, and the scan is far cheaper than the searches.
-        if not self._extra and not self._scan(text.encode("utf-8", "surrogatepass")):
-            return text
-        return self._pairs.redact(self._tokens.redact(text), strict=pairs)
+        if found or self._extra:
+            text = self._tokens.redact(text, found)
+        return self._pairs.redact(text, strict=pairs) if SENSITIVE_NAME in found else text
 
     def redact_event(self, event: dict[str, Any]) -> dict[str, Any]:
         """A copy of a whole event (plain JSON data) with its secrets replaced, as the tracer writes it.
@@ -151,9 +153,9 @@ class Redactor:
         return self._redact_fields(redacted) if len(self._learned) != known else redacted
 
     def _redact_fields(self, event: dict[str, Any]) -> dict[str, Any]:
-        redact, needs_walk = self.redact, self._needs_walk
+        walk, needs_walk = self._walk, self._needs_walk
         keys = event.get("event_type") not in STRUCTURAL
-        return {key: value if key in OURS or not needs_walk(value) else redact(value, pairs=key == "error", keys=keys)
+        return {key: value if key in OURS or not needs_walk(value) else walk(value, key == "error", keys)
                 for key, value in event.items()}
 
     def _needs_walk(self, value: Any) -> bool:
@@ -168,6 +170,9 @@ class Redactor:
 
     def redact(self, value: Any, *, pairs: bool = False, keys: bool = True) -> Any:
         """A copy of a JSON-shaped `value` with secrets replaced, by key (unless `keys` is false) and by pattern."""
+        return self._walk(value, pairs, keys)
+
+    def _walk(self, value: Any, pairs: bool, keys: bool) -> Any:
         kind = type(value)
         if kind is str:
             # Strings shorter than MIN_TEXT hold no pair, token or remembered value: skip the call for most.
@@ -177,22 +182,24 @@ class Redactor:
         if kind is dict:
             return self._redact_bytes(value, pairs) if "$bytes" in value else self._redact_dict(value, pairs, keys)
         if kind is list or kind is tuple:
-            return [self.redact(item, pairs=pairs, keys=keys) for item in value]
+            walk = self._walk
+            return [walk(item, pairs, keys) for item in value]
         return value
 
     def _redact_dict(self, value: dict[Any, Any], pairs: bool, keys: bool) -> dict[Any, Any]:
         out = {}
+        walk, sensitive, verdicts = self._walk, self.is_sensitive_key, self._key_verdicts
         for key, item in value.items():
             new_key = self._key_text(key) if type(key) is str and (len(key) >= MIN_TEXT or self._extra) \
                 else key
-            if keys and item is not None and self.is_sensitive_key(key):
+            if keys and item is not None and (verdicts.get(key) or sensitive(key)):
                 if type(item) is str:
                     self.learn(item)
                 out[new_key] = item if type(item) is str and item.startswith(MARK) else REDACTED
             elif key == "argv" and type(item) is list and all(type(a) is str for a in item):
                 out[new_key] = self.redact_argv(item)
             else:
-                out[new_key] = self.redact(item, pairs=pairs, keys=keys)
+                out[new_key] = walk(item, pairs, keys)
         return out
 
     def _key_text(self, key: str) -> str:

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import operator
 import re
-from typing import Callable, Iterable
+from typing import Any, Callable, Iterable
 
 MarkerSpec = tuple[bytes, int, int]
 TOKEN_START = 2  # a marker's boundary: 0 anywhere, 1 (True) at a word start, 2 also not after `_` or `-`
@@ -133,25 +133,50 @@ def has_url_credentials(line: bytes) -> bool:
     return False
 
 
+class ScannerPy:
+    """The reference: `may_hold_secret(line)` (see the module's docstring) and `find(text)`, which rules hold:
+    the indices of the markers found, in order, then -1 for a sensitive name before a separator and -2 for
+    URL credentials (the C `Scanner` has the same two methods)."""
+
+    def __init__(self, suffixes: tuple[bytes, ...], markers: tuple[MarkerSpec, ...]):
+        suffixes, self._markers = check_arguments(suffixes, markers)
+        self._has_name, self._has_marker = _name_rule(suffixes), _marker_rule(self._markers)
+
+    def may_hold_secret(self, line: bytes) -> bool:
+        return self._has_name(line) or self._has_marker(line) or has_url_credentials(line)
+
+    def find(self, text: bytes) -> tuple[int, ...]:
+        found = [index for index, marker in enumerate(self._markers) if _marker_anywhere(text, marker)]
+        return tuple(found + [-1] * self._has_name(text) + [-2] * has_url_credentials(text))
+
+
+def _marker_anywhere(text: bytes, marker: MarkerSpec) -> bool:
+    at = text.find(marker[0])
+    while at != -1:
+        if marker_at(text, at, marker):
+            return True
+        at = text.find(marker[0], at + 1)
+    return False
+
+
 def scanner_py(suffixes: tuple[bytes, ...], markers: tuple[MarkerSpec, ...]) -> Callable[[bytes], bool]:
-    """`may_hold_secret(line)`, the reference: see the module's docstring."""
-    suffixes, markers = check_arguments(suffixes, markers)
-    has_name, has_marker = _name_rule(suffixes), _marker_rule(markers)
-
-    def may_hold_secret(line: bytes) -> bool:
-        return has_name(line) or has_marker(line) or has_url_credentials(line)
-
-    return may_hold_secret
+    """`may_hold_secret(line)`, the reference."""
+    return ScannerPy(suffixes, markers).may_hold_secret
 
 
 try:
     from ._scan import Scanner as _Scanner  # type: ignore[import-not-found]
 
-    def make_scanner(suffixes: tuple[bytes, ...], markers: tuple[MarkerSpec, ...]) -> Callable[[bytes], bool]:
-        """`may_hold_secret(line)`, compiled: see the module's docstring."""
-        return _Scanner(suffixes, markers).may_hold_secret
+    def make_scan(suffixes: tuple[bytes, ...], markers: tuple[MarkerSpec, ...]) -> Any:
+        """The compiled scanner: `may_hold_secret(line)` and `find(text)`, as `ScannerPy`'s."""
+        return _Scanner(suffixes, markers)
 
     ACCELERATED = True
 except ImportError:  # no compiler at install time: the reference implementation
-    make_scanner = scanner_py
+    make_scan = ScannerPy
     ACCELERATED = False
+
+
+def make_scanner(suffixes: tuple[bytes, ...], markers: tuple[MarkerSpec, ...]) -> Callable[[bytes], bool]:
+    """`may_hold_secret(line)`, compiled where the extension was built."""
+    return make_scan(suffixes, markers).may_hold_secret

@@ -285,3 +285,41 @@ def test_a_failed_reinitialisation_leaves_the_scanner_as_it_was() -> None:
 def test_an_unknown_kernel_is_refused() -> None:
     with pytest.raises(ValueError):
         Scanner((), (), "sse9")
+
+
+@needs_c
+def test_find_agrees_with_the_reference_on_generated_lines() -> None:
+    rng = random.Random(15)
+    reference, compiled = scan.ScannerPy(SUFFIXES, MARKERS), scan.make_scan(SUFFIXES, MARKERS)
+    answers = []
+    for _ in range(2000):
+        line = random_line(rng, rng.randint(1, 14), 0.45)
+        expected = reference.find(line)
+        assert compiled.find(line) == expected, line
+        assert bool(expected) == reference.may_hold_secret(line), line  # find says why, the scan whether
+        answers.append(expected)
+    assert 0.25 < sum(bool(a) for a in answers) / len(answers) < 0.75
+    assert len({hit for answer in answers for hit in answer}) > 30  # many markers, names and URLs were found
+
+
+@pytest.mark.parametrize("make", [scan.ScannerPy, scan.make_scan])
+def test_find_names_each_marker_once_in_order_then_a_name_and_url_credentials(make) -> None:
+    markers = ((b"ghp_", 1, 4), (b"sk-", 1, 4), (b"Q~", 0, 0))
+    found = make((b"password",), markers).find(b"sk-abcd ghp_abcd sk-efgh password=x https://u:p@h 8Q~")
+    assert found == (0, 1, 2, -1, -2)
+
+
+@pytest.mark.parametrize("make", [scan.ScannerPy, scan.make_scan])
+def test_find_of_nothing_is_empty(make) -> None:
+    assert make(SUFFIXES, MARKERS).find(b"an ordinary sentence, with a chatcmpl-9x8Y7z6W5v4U3t2S1r0Qp id") == ()
+
+
+@pytest.mark.parametrize("make", [scan.ScannerPy, scan.make_scan])
+@pytest.mark.parametrize("line, expected", [
+    (b" MTk4NjIyNDgzNDcxOTI1MjQ4", True),
+    (b"\\nMTk4NjIyNDgzNDcxOTI1MjQ4", True),  # after a JSON escape
+    (b"chatcmpl-MTk4NjIyNDgzNDcxOTI1MjQ4", False),  # inside an id: a token does not start there
+    (b"x_MTk4NjIyNDgzNDcxOTI1MjQ4", False),
+])
+def test_a_token_start_marker_is_not_found_after_a_dash_or_underscore(make, line: bytes, expected: bool) -> None:
+    assert make((), ((b"MT", scan.TOKEN_START, 20),)).may_hold_secret(line) is expected
