@@ -73,3 +73,31 @@ def test_an_api_key_flag_in_argv_is_redacted_in_run_start(redacted):
 def test_no_redact_writes_every_secret(tmp_path):
     assert found(trace_leaky_agent(tmp_path, "--no-redact"), {**SECRETS, "argv": ARGV_SECRET}) == [
         *SECRETS, "argv"]
+
+
+HTTP_SECRETS = {"url_password": "pw-Z9x8C7v6B5", "query_token": "qt-4f3e2d1c0b9a", "query_key": "k-7a6b5c4d3e2f",
+                "cookie": "ck-11aa22bb33cc44dd", "body_token": "sk-proj-HtTpB0dyAbCdEfGhIjKlMnOpQr12"}
+
+
+def trace_http_app(tmp_path: Path, *flags: str) -> bytes:
+    (tmp_path / "secrets.json").write_text(json.dumps(HTTP_SECRETS))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NAMEL3SS_DEBUG_")}
+    app = str(Path(__file__).parent / "apps" / "http_secrets_app.py")
+    command = [sys.executable, "-m", "namel3ss_debug", "trace", "-q", "-o", str(tmp_path / "traces"), *flags,
+               app, "secrets.json"]
+    result = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    return b"".join(path.read_bytes() for path in sorted((tmp_path / "traces").iterdir()))
+
+
+def test_an_http_span_writes_no_secret_of_its_url_headers_or_body(tmp_path):
+    data = trace_http_app(tmp_path)
+    starts = [e for e in map(orjson.loads, data.splitlines()) if e["event_type"] == "http_request_start"]
+    assert [e["attrs"]["http"]["url"].split("?")[0].endswith("/items") for e in starts] == [True, True]
+    assert found(data, HTTP_SECRETS) == []
+
+
+def test_without_redaction_the_http_body_token_is_written(tmp_path):
+    # Guards the test above: the response body, with its token, is recorded (query values and the URL's user
+    # info never are: the capture leaves them out whatever the redaction).
+    assert found(trace_http_app(tmp_path, "--no-redact"), HTTP_SECRETS) == ["body_token"]
