@@ -47,6 +47,7 @@ TARGETS = {  # name -> (comparison, bound)
     "ours_over_floor": ("<=", 3.0),
     "otel_over_ours": (">=", 4.0),
     "off_ns_added_sync": ("<=", 500.0),
+    "slow_path_us": ("<=", 20.0),  # an event holding a secret, the whole write (issue 15)
 }
 
 
@@ -105,6 +106,7 @@ def summarize(raw: dict[str, Any], events_n: int, repeats: int) -> dict[str, Any
         "off_ns_added_sync": med["call_traced_off_sync"] - med["call_plain_sync"],
         "off_ns_added_async": med["call_traced_off_async"] - med["call_plain_async"],
         "ours_slow_over_ours": med["ours_slow_path"] / med["ours"],
+        "slow_path_us": med["ours_slow_path"] / 1000,
     }
     if "otel" in med:
         ratios["otel_over_ours"] = med["otel"] / med["ours"]
@@ -191,6 +193,7 @@ def render_ratios(result: dict[str, Any]) -> list[str]:
         if "otel_span_over_ours_call" in r else "OTel span / our traced call n/a",
         f"logging / ours        {r['logging_over_ours']:>8.2f}x",
         f"slow path / ours      {r['ours_slow_over_ours']:>8.2f}x",
+        f"slow path, per event  {r['slow_path_us']:>8.2f} us   {verdicts['slow_path_us']}",
         f"off, sync, added      {r['off_ns_added_sync']:>8.0f} ns/call   {verdicts['off_ns_added_sync']}",
         f"off, async, added     {r['off_ns_added_async']:>8.0f} ns/call",
         "",
