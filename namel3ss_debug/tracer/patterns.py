@@ -1,8 +1,9 @@
 """Secrets in free text: credential tokens (`detectors.py`), and `name=value` pairs.
 
-Tokens: the pre-scan's `find` tells which detectors' markers a text holds, and only those detectors run. Pairs: `password=hunter2`, `"api_key": "..."`, `Authorization: Basic ...`, `Cookie: a=1` in any
-text; outside error messages and command lines a value must look like a credential, not prose or code
-(`the secret: patience`, `api_key = os.environ["KEY"]` and `password=None` stay as they are).
+Tokens: the pre-scan's `find` tells which detectors' markers a text holds, and only those detectors run.
+Pairs: `password=hunter2`, `"api_key": "..."`, `Authorization: Basic ...`, `Cookie: a=1` in any text;
+outside error messages and command lines a value must look like a credential, not prose or code (`the
+secret: patience`, `api_key = os.environ["KEY"]` and `password=None` stay as they are).
 """
 
 from __future__ import annotations

@@ -6,7 +6,8 @@
   `NAME_REACH` quotes, apostrophes, spaces and backslashes are stepped over, ends (ASCII lower-cased)
   with one of `suffixes`: `"api_key":`, `password=`, `api_key: `, `\\"password\\": `, `'token' = `;
 - a marker `(text, boundary, min_body)`: `text` at a position that starts a word when `boundary` (see
-  `at_word_start`; with `TOKEN_START`, not after `_` or `-` either), followed by at least `min_body` token bytes (letters, digits, `_-+/=.~`);
+  `at_word_start`; with `TOKEN_START`, not after `_` or `-` either), followed by at least `min_body`
+  token bytes (letters, digits, `_-+/=.~`);
 - URL credentials: an `@` whose text before it, back to a `//` within `URL_REACH` bytes and free of
   whitespace, quotes, `<>`, backslashes, slashes and other `@`, holds a `:` (`scheme://user:pass@`).
   E-mail addresses, `mailto:a@b` and `user@host` do not count.
