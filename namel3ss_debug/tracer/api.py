@@ -15,7 +15,6 @@ from ..model.messages import warning_line
 from .context import current
 from .core import Tracer
 from .decorators import traced
-from .patterns import REDACTED
 from .span import NOOP_SPAN, NoopSpan, Span
 
 _TRACER = Tracer()
@@ -110,6 +109,8 @@ def trace_memory_operation(operation: str, key: str | None = None, value: Any = 
     run = _TRACER.run
     if run is not None and run.redactor is not None and value is not None and isinstance(key, str) \
             and run.redactor.is_sensitive_key(key):
+        from .patterns import REDACTED  # noqa: PLC0415 - loaded already: the run's redactor needs it
+
         value = REDACTED  # the value stored under `api_key` is a secret however it is wrapped
     inputs = {k: v for k, v in (("key", key), ("value", value)) if v is not None} or None
     event_type = "memory_summarization" if summarization else "memory_operation"

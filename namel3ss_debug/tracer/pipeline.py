@@ -10,13 +10,15 @@ processor in order that its test still asks for runs, the line serialized again 
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import orjson
 
-from .redact import Redactor
 from .serialize import dumps, dumps_unusual
 from .truncate import Truncator
+
+if TYPE_CHECKING:  # the detectors are loaded by the run that redacts, not by `import namel3ss_debug`
+    from .redact import Redactor
 
 Event = dict[str, Any]
 
