@@ -92,9 +92,10 @@ DETECTORS: tuple[Detector, ...] = (
     Detector("openrouter_key", rf"{_w('sk-or-v1-')}[a-f0-9]{{64}}{_E}", _m("sk-or-"),
              description="`sk-or-v1-` + 64 hex"),
     Detector("openai_key",
-             rf"{_w('sk-')}(?=[A-Za-z0-9_-]*?[0-9])(?=[A-Za-z0-9_-]*?[A-Za-z])[A-Za-z0-9]{{3}}{_T}{{17,}}+",
+             rf"{_w('sk-')}(?=[A-Za-z0-9_-]*?[0-9])(?=[A-Za-z0-9]{{0,15}}[A-Za-z])[A-Za-z0-9]{{16}}{_T}{{4,}}+",
              _m("sk-", min_body=20),
-             description="other `sk-` keys of 20 or more characters with a digit and a letter (OpenAI user keys, "
+             description="other `sk-` keys: 16 letters and digits first, 20 or more characters in all, a digit and "
+                         "a letter among them (OpenAI user keys, "
                          "and the OpenAI-compatible APIs that copied the form: DeepSeek, Moonshot...)"),
     Detector("aws_access_key_id", rf"{_S}(?:AKIA|ASIA|ABIA|ACCA|A3T[A-Z0-9])[A-Z0-9]{{16}}{_E}",
              _m("AKIA", "ASIA", "ABIA", "ACCA", "A3T"), description="`AKIA`/`ASIA`/`ABIA`/`ACCA` + 16"),

@@ -142,3 +142,11 @@ def test_exit_codes_are_in_a_table() -> None:
     assert any(wanted <= cells for cells in table_first_cells()), (
         f"{GUIDE_PATH.name} needs a table whose rows start with the exit codes 0, 1, 2 and 3"
     )
+
+
+def test_every_redaction_detector_is_in_the_guide_as_the_code_describes_it() -> None:
+    from namel3ss_debug.tracer.detectors import DETECTORS  # noqa: PLC0415
+
+    section = GUIDE[GUIDE.index("## 16. Redaction"):GUIDE.index("## 17.")]
+    missing = [d.label for d in DETECTORS if f"| `{d.label}` | {d.description} |" not in section]
+    assert missing == []

@@ -372,3 +372,9 @@ def test_a_value_given_to_a_sensitive_flag_is_remembered():
     redactor = Redactor()
     redactor.redact_argv(["app.py", "--token", "argvSecret-42", "--password=pw-Secret-9"])
     assert set(redactor.learned) == {"argvSecret-42", "pw-Secret-9"}
+
+
+@pytest.mark.parametrize("text", ["sk-learn-2024-release-notes-v2", "sk-abcdefghijklmnopqrstuvwxyz",
+                                  "a task-based plan", "chatcmpl-9x8Y7z6W5v4U3t2S1r0QpAbCdEf"])
+def test_words_and_ids_after_sk_are_not_keys(text):
+    assert Redactor().redact_text(text) == text
