@@ -150,3 +150,16 @@ def test_every_redaction_detector_is_in_the_guide_as_the_code_describes_it() -> 
     section = GUIDE[GUIDE.index("## 16. Redaction"):GUIDE.index("## 17.")]
     missing = [d.label for d in DETECTORS if f"| `{d.label}` | {d.description} |" not in section]
     assert missing == []
+
+
+def test_the_redaction_examples_in_the_guide_work_as_written() -> None:
+    from namel3ss_debug.tracer.redact import Redactor  # noqa: PLC0415
+
+    section = GUIDE[GUIDE.index("### Pairs in free text"):GUIDE.index("### By memory")]
+    block = section[section.index("```text") + len("```text"):section.index("```", section.index("```text") + 7)]
+    examples = [[side.strip() for side in line.split("->")] for line in block.strip().splitlines()]
+    kept = re.findall(r"`([^`]+)`", section[section.index("| kept | why |"):].split("\n\n")[0].replace(
+        "`` `Bearer ${token}` ``", ""))
+    assert len(examples) >= 5 and len(kept) >= 15
+    assert [(text, Redactor().redact_text(text)) for text, _ in examples] == [tuple(pair) for pair in examples]
+    assert [text for text in kept if Redactor().redact_text(text) != text] == []
