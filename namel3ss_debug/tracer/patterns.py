@@ -84,7 +84,7 @@ _ALNUM = re.compile(r"[A-Za-z0-9]")
 _PLACEHOLDERS = frozenset({"none", "null", "nil", "true", "false", "undefined", "...", "***", "xxx", "redacted"})
 _CODE = re.compile(r"[A-Za-z_][\w.]*+[(\[]|\w++[)\]]")  # `getpass()`, `os.environ[`, `str)`
 _DOTTED_NAME = re.compile(r"[A-Za-z_]++(?:\.[A-Za-z_]++)*+")
-_CREDENTIAL_LIKE = re.compile(r"[^A-Za-z]|.[A-Z]")
+_CREDENTIAL_LIKE = re.compile(r"[^A-Za-z]|.[A-Z]")  # a digit, a symbol, a space or a capital after the first
 
 
 _SCHEME = re.compile(_SCHEMES)
@@ -97,6 +97,11 @@ def _hidden(value: str) -> str:
             return quote + REDACTED + quote
     scheme = _SCHEME.match(value)
     return value[: scheme.end()] + REDACTED if scheme else REDACTED
+
+
+def credential_like(text: str, long: int) -> bool:
+    """Not a plain word: a digit, a symbol or a capital after the first letter, or `long` characters or more."""
+    return len(text) >= long or _CREDENTIAL_LIKE.search(text) is not None
 
 
 def _hidden_already(value: str) -> bool:
@@ -185,5 +190,5 @@ class PairPatterns:
         if self._passed_on.search(lowered.replace("_", "")) is not None:
             return False
         if separator == ":" or spaced:
-            return len(inner) >= 16 or _CREDENTIAL_LIKE.search(inner) is not None
+            return credential_like(inner, 16)
         return True

@@ -27,7 +27,7 @@ from typing import Any, Callable, Iterable, Mapping
 import orjson
 
 from .detectors import markers
-from .patterns import MARK, REDACTED, SENSITIVE_NAME, PairPatterns, TokenPatterns
+from .patterns import MARK, REDACTED, SENSITIVE_NAME, PairPatterns, TokenPatterns, credential_like
 from .scan import make_scan
 
 DEFAULT_KEYS = (
@@ -40,6 +40,7 @@ MIN_TEXT = 6  # nothing shorter can hold a pair or a remembered value (every det
 MIN_SEEN = 6  # a value hidden by key is remembered from this length: shorter ones would hide ordinary words
 MIN_SEEN_ENV = 8  # the same for environment variables, whose short values are flags (`1`, `true`)
 MAX_SEEN = 256
+SEEN_WORD = 12  # a value of letters alone is remembered from this length
 
 # Fields the tracer itself writes: never redacted (a configured pattern must not break ids or times, and a
 # configured key such as `tokens` must not hide usage counts).
@@ -95,8 +96,10 @@ class Redactor:
         return tuple(self._learned)
 
     def learn(self, value: str) -> None:
-        """Hide `value` wherever it appears from now on (values shorter than MIN_SEEN are not kept)."""
-        if len(value) < MIN_SEEN or value in self._learned or value.startswith(MARK) or len(self._learned) >= MAX_SEEN:
+        """Hide `value` wherever it appears from now on. Not kept: values shorter than MIN_SEEN, and plain words
+        (`testing`, `Password`) shorter than SEEN_WORD, which would hide ordinary text."""
+        if len(value) < MIN_SEEN or value in self._learned or value.startswith(MARK) or len(self._learned) >= MAX_SEEN \
+                or not credential_like(value, SEEN_WORD):
             return
         self._learned[value] = None
         self._key_texts.clear()  # a key may hold the value

@@ -378,3 +378,17 @@ def test_a_value_given_to_a_sensitive_flag_is_remembered():
                                   "a task-based plan", "chatcmpl-9x8Y7z6W5v4U3t2S1r0QpAbCdEf"])
 def test_words_and_ids_after_sk_are_not_keys(text):
     assert Redactor().redact_text(text) == text
+
+
+@pytest.mark.parametrize("value", ["testing", "Password", "production"])
+def test_a_plain_word_under_a_sensitive_key_is_hidden_there_but_not_remembered(value):
+    redactor = Redactor()
+    assert redactor.redact({"password": value}) == {"password": REDACTED}
+    assert redactor.learned == () and redactor.redact_text(f"a {value} run") == f"a {value} run"
+
+
+@pytest.mark.parametrize("value", ["hunter22", "Tr0ub4dor", "correcthorsebattery", "pass phrase"])
+def test_a_credential_like_value_is_remembered(value):
+    redactor = Redactor()
+    redactor.redact({"password": value})
+    assert redactor.learned == (value,)
