@@ -27,7 +27,8 @@ from typing import Any, Callable, Iterable, Mapping
 import orjson
 
 from .detectors import markers
-from .patterns import MARK, REDACTED, SENSITIVE_NAME, PairPatterns, TokenPatterns, credential_like
+from .pairs import PairPatterns, credential_like
+from .patterns import MARK, REDACTED, SENSITIVE_NAME, TokenPatterns
 from .scan import make_scan
 
 DEFAULT_KEYS = (
