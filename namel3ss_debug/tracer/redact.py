@@ -86,6 +86,7 @@ class Redactor:
         self._markers = tuple((m.text.encode(), m.boundary, m.min_body) for m in markers())
         self._learned: dict[str, None] = {}
         self._seen: re.Pattern[str] | None = None  # the learned values, in text
+        self._scanner: Any = None
         self._build_scan()
         for name, value in dict(environ).items():
             if len(value) >= MIN_SEEN_ENV and self.is_sensitive_key(name):
@@ -113,10 +114,13 @@ class Redactor:
         bytes and as JSON writes them inside a string); building it takes microseconds."""
         forms = dict.fromkeys(form for value in self._learned
                               for form in (value.encode("utf-8", "surrogatepass"), orjson.dumps(value)[1:-1]))
-        scanner = make_scan(self._suffixes, self._markers + tuple((form, 0, 0) for form in forms))
-        self._scan, self._find = scanner.may_hold_secret, scanner.find
-        # The pre-scan as one call for the hot path: the C method itself when it decides alone. It changes
-        # when a value is learned, so callers read the attribute each time.
+        markers = self._markers + tuple((form, 0, 0) for form in forms)
+        if self._scanner is None:
+            self._scanner = make_scan(self._suffixes, markers)
+        else:  # the same object made anew, so that the methods others hold (the pipeline's) see the new values
+            self._scanner.__init__(self._suffixes, markers)  # type: ignore[misc]
+        self._scan, self._find = self._scanner.may_hold_secret, self._scanner.find
+        # The pre-scan as one call for the hot path: the C method itself when it decides alone.
         self.may_hold_secret: Callable[[bytes], bool] = self.line_may_hold_secret if self._extra else self._scan
 
     def is_sensitive_key(self, key: object) -> bool:

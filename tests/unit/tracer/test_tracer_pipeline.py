@@ -129,3 +129,10 @@ def test_without_a_redactor_secrets_are_kept():
 def test_output_is_one_line_of_json():
     line = serialize(make_event(inputs={"text": "a\nb", "key": SECRET}))
     assert line.count(b"\n") == 1 and json.loads(line)["inputs"]["text"] == "a\nb"
+
+
+def test_a_value_learned_in_one_event_is_hidden_in_the_next_events_of_the_same_pipeline():
+    pipeline = Pipeline(Redactor(), Truncator(65536))
+    pipeline.serialize(make_event(inputs={"password": "Tr0ub4dor&3"}))
+    echoed = pipeline.serialize(make_event(outputs={"text": "you typed Tr0ub4dor&3"}))
+    assert b"Tr0ub4dor" not in echoed and b"[REDACTED:seen]" in echoed
