@@ -37,6 +37,7 @@ DEFAULT_KEYS = (
     "passphrase", "app_key", "master_key",
 )
 SEEN = "[REDACTED:seen]"
+_CONTAINERS = (dict, list)
 MIN_TEXT = 6  # nothing shorter can hold a pair or a remembered value (every detector needs more)
 MIN_SEEN = 6  # a value hidden by key is remembered from this length: shorter ones would hide ordinary words
 MIN_SEEN_ENV = 8  # the same for environment variables, whose short values are flags (`1`, `true`)
@@ -163,14 +164,13 @@ class Redactor:
     def _redact_fields(self, event: dict[str, Any]) -> dict[str, Any]:
         walk, needs_walk = self._walk, self._needs_walk
         keys = event.get("event_type") not in STRUCTURAL
-        return {key: value if key in OURS or not needs_walk(value) else walk(value, key == "error", keys)
-                for key, value in event.items()}
+        return {key: value if key in OURS or (type(value) in _CONTAINERS and not needs_walk(value))
+                else walk(value, key == "error", keys) for key, value in event.items()}
 
     def _needs_walk(self, value: Any) -> bool:
-        """Whether a field may hold something to hide: the line's pre-scan, asked of the field alone, so
-        that only the fields that need it are walked (`inputs` but not `outputs`, say)."""
-        if type(value) is not dict and type(value) is not list:
-            return True  # a string is scanned by redact_text itself
+        """Whether a dict or list field may hold something to hide: the line's pre-scan, asked of the field
+        alone, so that only the fields that need it are walked (`inputs` but not `outputs`, say); a string
+        is scanned by redact_text itself."""
         try:
             return self.may_hold_secret(orjson.dumps(value))
         except (TypeError, orjson.JSONEncodeError):
@@ -200,7 +200,10 @@ class Redactor:
         for key, item in value.items():
             new_key = self._key_text(key) if type(key) is str and (len(key) >= MIN_TEXT or self._extra) \
                 else key
-            if keys and item is not None and (verdicts.get(key) or sensitive(key)):
+            sensitive_key = verdicts.get(key)
+            if sensitive_key is None:
+                sensitive_key = sensitive(key)
+            if keys and item is not None and sensitive_key:
                 if type(item) is str:
                     self.learn(item)
                 out[new_key] = item if type(item) is str and item.startswith(MARK) else REDACTED
