@@ -42,7 +42,7 @@ def redact_run(source: RunSource, keys: Iterable[str] = (), patterns: Iterable[s
     """
     redactor = Redactor(keys, patterns)
     known = _first_pass(source, redactor)
-    if getattr(redactor, "learned", ()):  # a line the first pass cleared may hold a value learned after it
+    if redactor.learned:  # a line the first pass cleared may hold a value learned after it
         known = dict.fromkeys(source.files)
     test = needs_walk(redactor)  # asked again: what was learned is looked for too
     change = partial(redact_line, redactor)
