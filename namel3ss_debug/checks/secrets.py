@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any, Callable, Iterable, Optional
 
 from ..scrub.lines import needs_walk
-from ..tracer.patterns import REDACTED
+from ..tracer.patterns import MARK
 from ..tracer.redact import Redactor
 
 _PAYLOAD = ("inputs", "outputs", "error", "attrs")
@@ -76,7 +76,7 @@ class SecretFinder:
 
 def _marker(text: str) -> bool:
     """`[REDACTED]`, `[REDACTED:openai_key]`: what the tracer already hid."""
-    return text.startswith(REDACTED[:-1])
+    return text.startswith(MARK)
 
 
 def _changed(before: str, after: str) -> bool:

@@ -6,10 +6,12 @@ kinds with no fixed prefix of their own, a test of the text around the candidate
 access key is 40 base64 characters, which only the words before it tell from a hash). A match is replaced by
 `[REDACTED:<label>]`; where the pattern has a group named `secret`, only that group is.
 
-Every marker is a literal that every match of its detector contains, at its start unless `boundary` is off:
-the pre-scan asks for a marker (at the start of a word when `boundary`), followed by at least `min_body`
-bytes of a token (letters, digits, `_-+/=.~`). Every pattern runs in linear time: possessive quantifiers,
-and look-arounds of a single character.
+Every text a detector can change holds one of its markers: at the match's start for the prefixed kinds
+(where `boundary` asks, at the start of a word, and followed by at least `min_body` token bytes: letters,
+digits, `_-+/=.~`), or before it for the kinds bound to their context (`aws`, `datadog`). The URL passwords
+have none: the pre-scan's `@` rule finds them. Patterns use possessive quantifiers, look-behinds of fixed
+width, and look-aheads that stop at the end of the token they start, so each runs in time linear in the
+length of the text.
 """
 
 from __future__ import annotations
@@ -197,10 +199,6 @@ DETECTORS: tuple[Detector, ...] = (
                              r"(?P<secret>[^\s/@'\"<>\\]{1,128}+)@",
              (), description="the password of `scheme://user:password@host` (found by the pre-scan's `@` rule)"),
 )
-
-
-def label_of(detector: Detector) -> str:
-    return f"[REDACTED:{detector.label}]"
 
 
 def markers() -> tuple[Marker, ...]:

@@ -14,9 +14,9 @@ MARK = REDACTED[:-1]  # what every redaction marker starts with
 SENSITIVE_NAME, URL_CREDENTIALS = -1, -2  # what `find` says besides marker indices (see scan.py)
 
 
-def _replacer(detector: Detector) -> Callable[[re.Match[str]], str]:
+def _replacer(detector: Detector, rx: re.Pattern[str]) -> Callable[[re.Match[str]], str]:
     marker = f"[REDACTED:{detector.label}]"
-    group = "secret" if "secret" in re.compile(detector.pattern).groupindex else 0
+    group = "secret" if "secret" in rx.groupindex else 0
 
     def replace(match: re.Match[str]) -> str:
         secret = match.group(group)
@@ -41,7 +41,7 @@ class TokenPatterns:
     """
 
     def __init__(self, extra: Iterable[re.Pattern[str]] = ()):
-        self._detectors = tuple((rx, _replacer(detector)) for detector, rx in compiled())
+        self._detectors = tuple((rx, _replacer(detector, rx)) for detector, rx in compiled())
         url = next(i for i, d in enumerate(DETECTORS) if d.label == "url_password")
         self._owners = {index: tuple(i for i, d in enumerate(DETECTORS) if marker in d.markers)
                         for index, marker in enumerate(markers())}

@@ -116,12 +116,13 @@ class Redactor:
         forms = dict.fromkeys(form for value in self._learned
                               for form in (value.encode("utf-8", "surrogatepass"), orjson.dumps(value)[1:-1]))
         markers = self._markers + tuple((form, 0, 0) for form in forms)
-        if self._scanner is None:
-            self._scanner = make_scan(self._suffixes, markers)
-        else:  # the same object made anew, so that the methods others hold (the pipeline's) see the new values
+        if self._scanner is not None:  # the same object made anew: the methods others hold see the new values
             self._scanner.__init__(self._suffixes, markers)  # type: ignore[misc]
+            return
+        self._scanner = make_scan(self._suffixes, markers)
         self._scan, self._find = self._scanner.may_hold_secret, self._scanner.find
-        # The pre-scan as one call for the hot path: the C method itself when it decides alone.
+        # The pre-scan as one call for the hot path (the C method itself when it decides alone), the same
+        # callable for the whole run.
         self.may_hold_secret: Callable[[bytes], bool] = self.line_may_hold_secret if self._extra else self._scan
 
     def is_sensitive_key(self, key: object) -> bool:
