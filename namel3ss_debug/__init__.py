@@ -36,12 +36,13 @@ __all__ = [
     "trace_validation",
 ]
 
+_HOMES = {"configure": ".launch.configure", "capture_http": ".transport"}  # the rest: .tracer.api
+
 if TYPE_CHECKING:  # for type checkers and editors; at run time the names load on first use
+    from .launch.configure import configure
     from .tracer.api import (
-        configure,
         current_span,
         get_tracer,
-        capture_http,
         mark,
         span,
         trace_agent_execution,
@@ -55,20 +56,21 @@ if TYPE_CHECKING:  # for type checkers and editors; at run time the names load o
         trace_tool_call,
         trace_validation,
     )
+    from .transport import capture_http
 
 
 def __getattr__(name: str) -> object:
     """The API loads on first use, so that the CLI, which needs none of it, starts fast."""
     if name in __all__:
-        from .tracer import api
+        import importlib  # noqa: PLC0415 - only a first use of the API gets here
 
-        value = getattr(api, name)
+        value = getattr(importlib.import_module(_HOMES.get(name, ".tracer.api"), __name__), name)
         globals()[name] = value
         return value
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 if not _process_is_cli():  # the CLI starts its own runs, with its flags
-    from .tracer.autostart import autostart as _autostart
+    from .launch.autostart import autostart as _autostart
 
     _autostart()

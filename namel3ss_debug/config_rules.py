@@ -14,7 +14,6 @@ from namel3ss_debug.model.errors import ConfigError
 from namel3ss_debug.model.events import COMPONENTS, EVENT_TYPES
 
 
-
 class _Invalid(Exception):
     """A value broke its key's rule; `detail` says which part, when that is not obvious."""
 

@@ -6,7 +6,7 @@ from typing import Any, Callable
 
 from namel3ss_debug import get_tracer
 from namel3ss_debug.replay.timeline import timeline_of
-from namel3ss_debug.rerun.execute import recorded_form
+from namel3ss_debug.launch.rerun import recorded_form
 from namel3ss_debug.rerun.paths import PathTable
 from namel3ss_debug.rerun.recording import Recording
 from namel3ss_debug.rerun.session import Rerun

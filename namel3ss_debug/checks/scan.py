@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Optional
 
 from ..analysis.fields import tokens_of
-from ..model.events import is_end, is_start, kind as span_kind
+from ..model.events import is_end, is_start
+from ..model.events import kind as span_kind
 from ..store.reader import Located
 from .results import MAX_EVENTS, EventRef, ms_text, usd_text
 from .rules import CALL_COMPONENTS, Rule

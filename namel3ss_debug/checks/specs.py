@@ -15,7 +15,8 @@ from fnmatch import fnmatchcase
 from typing import Any, Optional
 
 from ..model.error_category import CATEGORIES
-from ..model.events import COMPONENTS, INSTANT_EVENT_TYPES, SPAN_EVENT_PREFIXES, kind as span_kind
+from ..model.events import COMPONENTS, INSTANT_EVENT_TYPES, SPAN_EVENT_PREFIXES
+from ..model.events import kind as span_kind
 
 _SPEC = re.compile(r"^(?P<head>[A-Za-z_][A-Za-z0-9_]*)(?::(?P<name>[^\s>]+?))?(?:\s*>=\s*(?P<count>[0-9]+))?$")
 _OPENERS = ("run_start", "run_end", "segment_start")  # the run itself, not something it did

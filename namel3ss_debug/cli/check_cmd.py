@@ -19,7 +19,6 @@ from .errors import warn
 from .progress import ByteProgress
 from .trace_args import make_reader, open_traces
 
-
 # The rule flags, generated from the vocabulary: a flag is its key with dashes (`max_p95` <-> `--max-p95`).
 _HELP = {
     "max_errors": ("N", "At most N distinct errors (counted where each began)."),

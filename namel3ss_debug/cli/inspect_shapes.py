@@ -12,9 +12,9 @@ from ..render.event_view import event_view
 from ..render.timeline_view import timeline_view
 from ..render.tree_view import tree_view
 from ..store.reader import Located
+from .errors import warn
 from .inspect_cmd import InspectRequest
 from .inspect_events import EventStream
-from .errors import warn
 from .inspect_sink import Sink, write_events
 
 

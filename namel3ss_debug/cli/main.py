@@ -12,7 +12,6 @@ from .._version import __version__
 from ..model.errors import EXIT_USAGE, Namel3ssDebugError
 from .errors import report
 
-
 # Each command's module loads only when that command runs (or --help lists them all): `inspect --event N`
 # must answer in well under 150 ms, and the analysis code alone takes 50 ms to import.
 COMMANDS = {

@@ -35,7 +35,13 @@ class ByteProgress:
 
     def __enter__(self) -> "ByteProgress":
         if self.enabled:
-            from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn, TransferSpeedColumn
+            from rich.progress import (
+                BarColumn,
+                DownloadColumn,
+                Progress,
+                TimeRemainingColumn,
+                TransferSpeedColumn,
+            )
 
             from ..render.console import make_console
 

@@ -99,7 +99,8 @@ def replay(traces: tuple[str, ...], step: bool, breaks: tuple[str, ...], mocks: 
         raise UsageError("standard input holds the trace, so it cannot hold the commands too",
                          hint="give the commands with --commands FILE")
     if rerun:
-        from .rerun_cmd import RerunOptions, rerun as run_again  # noqa: PLC0415
+        from .rerun_cmd import RerunOptions  # noqa: PLC0415
+        from .rerun_cmd import rerun as run_again
 
         sys.exit(run_again(source, RerunOptions(
             reader=make_reader(strict), progress=not no_progress, run_id=run_id, mocks=mocks, mock_files=mock_files,

@@ -44,13 +44,13 @@ class RerunOptions:
 
 def rerun(source: RunSource, options: RerunOptions) -> int:
     """Everything `replay --rerun` does; returns the exit code."""
+    from ..launch.recorded import recorded_target
+    from ..launch.rerun import recorded_form, run_again
     from ..replay.load import load_timeline  # noqa: PLC0415 - loaded only when a rerun runs
-    from ..rerun.execute import recorded_form, run_again
     from ..rerun.paths import PathTable
     from ..rerun.recording import Recording
     from ..rerun.report import build_report
     from ..rerun.session import Rerun
-    from ..rerun.target import recorded_target
     from .replay_setup import load
 
     timeline = load(source, options.reader, options.progress, options.run_id)
@@ -159,8 +159,8 @@ def _announce(recorded: Any, run_id: str | None) -> None:
 
 
 def _show_app_error(outcome: Any) -> None:
-    from ..rerun.errors import RerunStop  # noqa: PLC0415
-    from ..tracer.launch import app_traceback
+    from ..launch.app import app_traceback
+    from ..model.replay import RerunStop  # noqa: PLC0415
 
     error = outcome.exception
     if error is not None and not isinstance(error, (KeyboardInterrupt, RerunStop)):

@@ -11,8 +11,8 @@ import click
 
 from ..analysis.window import Bound, parse_bound
 from ..config import load_settings
-from ..model.events import COMPONENTS
 from ..model.errors import UsageError
+from ..model.events import COMPONENTS
 from ..store.problems import ReadProblems
 from ..store.reader import TraceReader
 from ..store.sources import RunSource, resolve_sources

@@ -10,8 +10,8 @@ import tempfile
 from pathlib import Path
 from typing import Iterable
 
+from ..launch.app import Target
 from ..model.errors import UsageError
-from ..tracer.launch import Target
 
 
 def check_no_stray_option(target: tuple[str, ...], known: Iterable[str]) -> None:

@@ -10,15 +10,21 @@ import click
 
 from ..analysis.summary import summarize
 from ..config import load_settings
+from ..launch.app import Target, app_traceback, check_target, run_traced
+from ..model.errors import Namel3ssDebugError, UsageError
 from ..render.console import make_console
 from ..render.summary import render_summary
 from ..store.problems import ReadProblems
 from ..store.reader import TraceReader
 from ..store.sources import RunSource
-from ..model.errors import Namel3ssDebugError, UsageError
-from ..tracer.launch import Target, app_traceback, check_target, run_traced
 from .errors import warn
-from .trace_checks import ai_app_options, check_ai_options, check_module, check_no_stray_option, prepare_output_dir
+from .trace_checks import (
+    ai_app_options,
+    check_ai_options,
+    check_module,
+    check_no_stray_option,
+    prepare_output_dir,
+)
 
 FLAG_NAMES = {
     "enabled": "trace",

@@ -24,7 +24,8 @@ import orjson
 
 from ..analysis.fields import is_duration
 from ..analysis.stats import op_label
-from ..model.events import is_start, kind as span_kind
+from ..model.events import is_start
+from ..model.events import kind as span_kind
 from ..model.span_ids import OpenSpans
 from ..model.text_keys import RunChoice, text_key
 

@@ -12,8 +12,19 @@ from .calls import COMPARED_COMPONENTS, Call, CallSequence
 from .figures import RUN_METRICS, STATS, change, label, run_figure
 from .previews import preview_of
 from .profile import RunProfile
-from .report import (DIFF_SCHEMA, CallChanges, CallRef, Change, DiffReport, Divergence, OperationCalls,
-                     OperationDelta, OutputChange, OutputChanges, RunSide)
+from .report import (
+    DIFF_SCHEMA,
+    CallChanges,
+    CallRef,
+    Change,
+    DiffReport,
+    Divergence,
+    OperationCalls,
+    OperationDelta,
+    OutputChange,
+    OutputChanges,
+    RunSide,
+)
 from .thresholds import Threshold, evaluate
 
 CONTEXT = 3  # calls shown before and after the first divergence, on each side

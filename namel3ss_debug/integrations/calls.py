@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from ..model.events import span_prefix
+from ..model.replay import MOCKED, REPLACED
 from ..tracer.core import Tracer
-from ..rerun.answers import MOCKED, REPLACED
 from ..tracer.replaying import answer_for, deliver
 
 

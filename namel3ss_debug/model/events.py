@@ -62,6 +62,10 @@ def span_prefix(component: str) -> str:
     """The event-type prefix of a span of `component` (`llm` -> `llm_call`)."""
     return SPAN_PREFIX.get(component, CUSTOM_SPAN_PREFIX)
 
+# The attrs a namel3ss flow's end event links the runtime's own run record with: they differ on every
+# run (a rerun too), so comparing two runs skips them.
+RUN_LINK_ATTRS = ("n3_run_id", "n3_trace_file")
+
 
 def is_start(event_type: str) -> bool:
     return event_type.endswith("_start") and event_type != "segment_start"

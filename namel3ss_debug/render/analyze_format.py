@@ -10,7 +10,8 @@ import re
 from dataclasses import dataclass
 from typing import Optional
 
-from ..analysis.report import INTEGRITY_COUNTS as INTEGRITY_FIELDS, Ref, Report
+from ..analysis.report import INTEGRITY_COUNTS as INTEGRITY_FIELDS
+from ..analysis.report import Ref, Report
 from ..analysis.stats import op_label
 
 TITLES = {

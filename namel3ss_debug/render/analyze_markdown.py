@@ -9,10 +9,39 @@ from __future__ import annotations
 import re
 from typing import Callable, Iterable
 
-from ..analysis.report import (Anomalies, CriticalPath, Errors, ErrorType, Health, Integrity, LlmUsage,
-                               OperationStats, Overview, Patterns, Report, RunOverview, SlowOperations, ToolStats)
-from .analyze_format import (INTEGRITY_COUNTS, PERCENTILES, TITLES, View, anomaly_figure, bar, byte_size, clip,
-                             count, duration, filters_line, operation, percent, tally, usd)
+from ..analysis.report import (
+    Anomalies,
+    CriticalPath,
+    Errors,
+    ErrorType,
+    Health,
+    Integrity,
+    LlmUsage,
+    OperationStats,
+    Overview,
+    Patterns,
+    Report,
+    RunOverview,
+    SlowOperations,
+    ToolStats,
+)
+from .analyze_format import (
+    INTEGRITY_COUNTS,
+    PERCENTILES,
+    TITLES,
+    View,
+    anomaly_figure,
+    bar,
+    byte_size,
+    clip,
+    count,
+    duration,
+    filters_line,
+    operation,
+    percent,
+    tally,
+    usd,
+)
 from .text import plural, visible
 
 _HTML = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}

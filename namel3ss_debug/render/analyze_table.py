@@ -13,13 +13,40 @@ from typing import Callable
 from rich.console import Console
 from rich.text import Text
 
-from ..analysis.report import (LlmUsage, ModelUsage, OperationStats, Overview, Report, RunOverview,
-                               SlowOperations, ToolStats)
+from ..analysis.report import (
+    LlmUsage,
+    ModelUsage,
+    OperationStats,
+    Overview,
+    Report,
+    RunOverview,
+    SlowOperations,
+    ToolStats,
+)
 from .analyze_findings import FINDINGS
-from .analyze_format import (VERDICT_STYLES, View, byte_size, count, duration, filters_line, operation, run_ids,
-                             tally, usd)
-from .analyze_rich import (STATUS_STYLES, errors_cell, latency_cells, new_table, print_key_values, section,
-                           styled, success_cell, trace_text)
+from .analyze_format import (
+    VERDICT_STYLES,
+    View,
+    byte_size,
+    count,
+    duration,
+    filters_line,
+    operation,
+    run_ids,
+    tally,
+    usd,
+)
+from .analyze_rich import (
+    STATUS_STYLES,
+    errors_cell,
+    latency_cells,
+    new_table,
+    print_key_values,
+    section,
+    styled,
+    success_cell,
+    trace_text,
+)
 from .text import plural
 
 _MAX_TITLE_RUNS = 3

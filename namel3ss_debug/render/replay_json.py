@@ -10,7 +10,15 @@ from dataclasses import asdict
 from typing import Any
 
 from ..replay.outputs import (
-    Breakpoints, Frame, Help, Listing, Mocks, StopReport, Table, Value, Where,
+    Breakpoints,
+    Frame,
+    Help,
+    Listing,
+    Mocks,
+    StopReport,
+    Table,
+    Value,
+    Where,
 )
 from ..replay.timeline import END, START
 from . import json_text

@@ -23,8 +23,8 @@ import fnmatch
 from dataclasses import dataclass, field
 from typing import Callable, TypeVar
 
-from ..model.events import COMPONENTS
 from ..model.errors import UsageError
+from ..model.events import COMPONENTS
 from .expr import Expr, ExprError, parse_expression, truthy
 from .misses import nearest_recorded, no_such_call
 from .timeline import END, Timeline, as_number

@@ -8,10 +8,9 @@ from typing import Any
 
 import orjson
 
+from ..model.replay import RECORDED
+from ..model.values import decode
 from .errors import rebuild_error
-from .values import decode
-
-RECORDED, MOCKED, REPLACED, LIVE = "recorded", "mocked", "replaced", "live"
 
 
 class Unanswerable(Exception):

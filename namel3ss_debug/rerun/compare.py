@@ -19,7 +19,7 @@ from typing import Any
 
 import orjson
 
-from ..integrations.namel3ss.artifacts import RUN_LINK_ATTRS
+from ..model.events import RUN_LINK_ATTRS
 from ..replay.timeline import END, START, Timeline
 from .candidates import input_difference
 from .paths import ROOT, PathCounter, PathTable, step_label

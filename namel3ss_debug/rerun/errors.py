@@ -1,4 +1,4 @@
-"""Exceptions of a rerun: a recorded exception raised again, and a call the recording cannot answer.
+"""A recorded exception raised again in a rerun (the exceptions that stop a rerun are in `model/replay.py`).
 
 A recorded error names its type as `module.QualName` (`ValueError` for builtins). It is raised again
 as that type when the type's module is already loaded in the app: the app imported it to raise it the
@@ -23,26 +23,6 @@ class ReplayedError(Exception):
 
     def __str__(self) -> str:
         return self.message
-
-
-class RerunStop(BaseException):
-    """Ends the app's rerun from inside a traced call (a miss, a quit at the console).
-
-    A BaseException, like KeyboardInterrupt, so that an app's `except Exception` around the call does
-    not swallow it and run on with an answer that was never given.
-    """
-
-
-class ReplayMiss(RerunStop):
-    """A call the recording has no result for, under `--on-miss error`."""
-
-    def __init__(self, message: str, miss: Any = None):
-        super().__init__(message)
-        self.miss = miss
-
-
-class RerunQuit(RerunStop):
-    """The user quit at the rerun's console."""
 
 
 def rebuild_error(record: dict[str, Any], where: str) -> BaseException:

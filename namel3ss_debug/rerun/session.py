@@ -15,14 +15,14 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Callable, Protocol
 
+from ..model.replay import LIVE, MOCKED, RECORDED, REPLACED, ReplayMiss, RerunStop
+from ..model.values import CodecError
 from ..replay.mocks import Mock
-from .answers import LIVE, MOCKED, RECORDED, REPLACED, Answer, Unanswerable, from_recording, from_value, mark
+from .answers import Answer, Unanswerable, from_recording, from_value, mark
 from .candidates import LiveCall, Miss, nearest
-from .errors import ReplayMiss, RerunStop
 from .paths import ROOT, PathCounter, step_label
 from .recording import RecordedCall, Recording, fingerprint
 from .requests import RequestIndex
-from .values import CodecError
 
 
 @dataclass

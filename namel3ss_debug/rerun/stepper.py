@@ -37,6 +37,8 @@ from rich.console import Console
 from rich.text import Text
 
 from ..model.errors import UsageError
+from ..model.replay import REPLACED, RerunQuit
+from ..model.values import CodecError
 from ..render.event_text import one_line
 from ..render.json_text import compact_json, pretty_json
 from ..render.replay_view import render
@@ -47,12 +49,10 @@ from ..replay.commands import command_table, nearest, resolve, split
 from ..replay.expr import MISSING, evaluate, pointer
 from ..replay.outputs import Breakpoints, Help, Message, Value
 from ..replay.view import EventView
+from .answers import from_value
 from .breaks import BreakTable
-from .answers import REPLACED, from_value
 from .editor import AnswerError, edit_text, editor_argv, parse_json
-from .errors import RerunQuit
 from .session import Decision, PendingCall
-from .values import CodecError
 
 PROMPT = "(rerun) "
 ALIASES = {"ok": "accept", "s": "step", "c": "continue", "cont": "continue", "b": "break", "cl": "clear",

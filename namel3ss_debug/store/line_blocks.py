@@ -13,8 +13,8 @@ from typing import Any, Callable
 import orjson
 
 from .blocks import Block, line_starts
-from .located import Located
 from .lines import decode_line
+from .located import Located
 from .records import EventRecord
 
 # (record, line number, byte offset, what it was made from: its line's bytes, or a mapped format's event dict)

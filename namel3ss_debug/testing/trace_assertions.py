@@ -21,7 +21,8 @@ from typing import Any, Iterable
 
 import orjson
 
-from ..model.events import COMPONENTS, is_end, is_start, kind as span_kind
+from ..model.events import COMPONENTS, is_end, is_start
+from ..model.events import kind as span_kind
 from ..model.messages import plural, visible
 
 Event = dict[str, Any]

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import os
 import re
-import sys
-from pathlib import Path
 from typing import Any
 
-from ..config import load_settings
-from ..transport import capture_http  # also part of the API: namel3ss_debug.capture_http
-from ..model.events import COMPONENTS, CUSTOM_SPAN_PREFIX, SPAN_EVENT_PREFIXES, span_prefix
-from ..model.messages import warning_line
+from ..model.events import (
+    COMPONENTS,
+    CUSTOM_SPAN_PREFIX,
+    SPAN_EVENT_PREFIXES,
+    span_prefix,
+)
 from .context import current
 from .core import Tracer
 from .decorators import traced
@@ -22,24 +21,6 @@ _TRACER = Tracer()
 
 def get_tracer() -> Tracer:
     """The process's tracer: `get_tracer().active`, `.run.paths`, `.flush()`, `.end_run()`."""
-    return _TRACER
-
-
-def configure(**settings: Any) -> Tracer:
-    """Apply settings (highest precedence) and start or stop tracing.
-
-    Ends the active run, if any; then, when the effective `enabled` is true, starts a new run with
-    these settings over `NAMEL3SS_DEBUG_*`, the workspace file and the defaults.
-
-        configure(enabled=True, trace_output_dir="traces", capture_memory=True)
-    """
-    resolved = load_settings(os.environ, Path.cwd(), overrides=settings, override_source="configure()")
-    for warning in resolved.warnings:
-        print(warning_line(warning), file=sys.stderr)
-    _TRACER.end_run()
-    if resolved.settings.enabled:
-        _TRACER.start_run(resolved)
-        capture_http()
     return _TRACER
 
 

@@ -15,7 +15,8 @@ from typing import Any, Callable
 from ..model.events import span_prefix
 from .context import current, reset_current
 from .core import Tracer
-from .replaying import answer_for, deliver as _deliver
+from .replaying import answer_for
+from .replaying import deliver as _deliver
 
 _SELF_NAMES = ("self", "cls")
 REPLAYABLE_COMPONENTS = ("llm", "tool")  # replayable by default; other decorators take replayable=True

@@ -21,6 +21,7 @@ from typing import Any
 
 from .core import Tracer
 from .run import Run
+from .watch import unwatch, watch
 
 _SIGNALS = (signal.SIGTERM, signal.SIGINT)
 _state: dict[str, Any] = {"tracer": None, "atexit": False, "fork": False}
@@ -48,16 +49,12 @@ def install(tracer: Tracer, run: Run) -> None:
         _state["fork"] = True
     _install_excepthooks(run)
     _install_signal_handlers(run)
-    from ..transport.watch import watch  # noqa: PLC0415 - the transport sits above the tracer
-
-    watch(run)
+    watch(run, tracer)
 
 
 def uninstall(run: Run) -> None:
     if run.hooks is None:
         return
-    from ..transport.watch import unwatch  # noqa: PLC0415
-
     unwatch(run)
     run.hooks.flush_stop.set()
     _restore_excepthooks(run.hooks)

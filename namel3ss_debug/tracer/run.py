@@ -22,7 +22,6 @@ from .span import RootSpan
 from .truncate import Truncator
 from .writer import RotatingJsonlWriter
 
-
 # Distributions whose versions decide how an agent app behaves when it is run again.
 RECORDED_PACKAGES = ("namel3ss", "openai", "anthropic", "orjson", "pydantic", "httpx", "langchain-core",
                      "litellm", "tiktoken")

@@ -13,8 +13,6 @@ from pathlib import Path
 
 from ..model.files import segment_name
 
-
-
 MAX_BUFFER_BYTES = 16 * 1024 * 1024
 
 

@@ -10,8 +10,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..model.replay import MOCKED, REPLACED, RerunStop
+from ..model.values import from_json
 from ..tracer.core import Tracer
 from ..tracer.events import where_now
+from ..tracer.replaying import answer_for
 from . import apis
 from .exchange import Exchange
 from .request import Outgoing, RequestSpec, hostname
@@ -56,8 +59,6 @@ def _open(tracer: Tracer, request: Outgoing, api: Any, body: Any) -> Exchange | 
     if tracer.replay is not None:
         spec = RequestSpec(component, name, prefix, request.method, request.path, where_now(),
                            mock_codec=_mock_codec(api, model, streamed))
-        from ..tracer.replaying import answer_for  # noqa: PLC0415 - only a rerun asks
-
         exchange.answer = answer_for(tracer, spec, span, inputs)
     return exchange
 
@@ -89,10 +90,6 @@ def broken_by(exchange: Exchange, record: dict[str, Any]) -> BaseException | Non
 def served_record(exchange: Exchange) -> dict[str, Any]:
     """The response record a rerun's answer gives: a mock's (made by its codec) or the recorded one."""
     answer = exchange.answer
-    from ..rerun.answers import MOCKED, REPLACED  # noqa: PLC0415 - only a rerun gets here
-    from ..rerun.errors import RerunStop
-    from ..rerun.values import from_json
-
     if answer.source in (MOCKED, REPLACED):
         return answer.value
     outputs = answer.outputs if isinstance(answer.outputs, dict) else {}
@@ -110,8 +107,6 @@ def our_failure(tracer: Any, exc: Exception) -> None:
     """A failure of ours while opening an exchange: counted, and the request goes unrecorded; in a rerun,
     whose network must stay closed, it stops the app instead."""
     if tracer.replay is not None:
-        from ..rerun.errors import RerunStop  # noqa: PLC0415 - only a rerun gets here
-
         raise RerunStop(f"namel3ss-debug could not answer an HTTP request: {type(exc).__name__}: {exc}") from exc
     if tracer.run is not None:
         tracer.run.recorder.note_failure(exc)

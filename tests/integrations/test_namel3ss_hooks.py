@@ -35,11 +35,11 @@ from namel3ss_debug.integrations.namel3ss.runner import run_ai_app, runtime_vers
 from namel3ss_debug.model.errors import UsageError  # noqa: E402
 from namel3ss_debug.replay.mocks import Mock, parse_key  # noqa: E402
 from namel3ss_debug.replay.timeline import timeline_of  # noqa: E402
-from namel3ss_debug.rerun.execute import recorded_form  # noqa: E402
+from namel3ss_debug.launch.rerun import recorded_form  # noqa: E402
 from namel3ss_debug.rerun.paths import PathTable  # noqa: E402
 from namel3ss_debug.rerun.recording import Recording  # noqa: E402
 from namel3ss_debug.rerun.session import Rerun  # noqa: E402
-from namel3ss_debug.rerun.values import CodecError, decode  # noqa: E402
+from namel3ss_debug.model.values import CodecError, decode  # noqa: E402
 from namel3ss_debug.testing.capture import capture_events  # noqa: E402
 
 pytestmark = pytest.mark.usefixtures("isolated_workspace")

@@ -22,7 +22,7 @@ MODULES = frozenset({"pickle", "marshal", "shelve", "dill"})
 SOURCES = sorted(PACKAGE.rglob("*.py"))
 EXEMPT = {
     # `namel3ss-debug trace SCRIPT` runs the user's own program, as `python SCRIPT` would
-    "tracer/launch.py": ["exec(...)", "compile(...)"],
+    "launch/app.py": ["exec(...)", "compile(...)"],
     # the forked half of `analyze` hands its tally back to its parent over a private pipe
     "cli/analyze_split.py": ["import pickle"],
 }

@@ -13,9 +13,9 @@ import json
 from pathlib import Path
 from typing import Any
 
+from ...model.events import RUN_LINK_ATTRS
+
 INDEX = "index.json"
-# The attrs a flow's end event links the runtime's run with: they differ on every run (a rerun too).
-RUN_LINK_ATTRS = ("n3_run_id", "n3_trace_file")
 
 
 def traces_dir(project_root: Any, app_path: Any) -> Path:

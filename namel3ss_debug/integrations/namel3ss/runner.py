@@ -18,16 +18,20 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import json
+import sys
 from dataclasses import dataclass
 from importlib import metadata
-import sys
 from pathlib import Path
 from typing import Any
 
 from ...model.errors import UsageError
 from ...model.messages import warning_line
 from . import artifacts, hooks
-from .manifests import cannot_work_around, is_manifest_error, work_around_missing_manifests
+from .manifests import (
+    cannot_work_around,
+    is_manifest_error,
+    work_around_missing_manifests,
+)
 from .results import plain
 
 

@@ -30,8 +30,15 @@ from typing import Any, Callable
 from ...tracer.api import get_tracer
 from ..calls import ForeignSpec, Shape, call, end, open_span
 from . import artifacts, names
-from .results import (AIResponseCodec, ModelResponseCodec, ToolOutcomeCodec, ai_outputs, model_outputs, plain,
-                      tool_outputs)
+from .results import (
+    AIResponseCodec,
+    ModelResponseCodec,
+    ToolOutcomeCodec,
+    ai_outputs,
+    model_outputs,
+    plain,
+    tool_outputs,
+)
 
 MARK = "__namel3ss_debug__"
 _in_ask: ContextVar[bool] = ContextVar("namel3ss_debug_n3_in_ask", default=False)

@@ -11,6 +11,7 @@ from .records import json_record, sse_record
 from .usage import openai_usage
 from .values import data_of, field, first_choice, identified, last_found, put, text
 
+
 @dataclass(frozen=True)
 class OpenAICompletions(BodyApi):
     """`openai.completions`: the legacy text Completions API."""

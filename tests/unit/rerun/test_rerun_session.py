@@ -5,15 +5,16 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import threading
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 
-from namel3ss_debug import get_tracer, span, trace_agent_execution, trace_llm_call, trace_tool_call
+from namel3ss_debug import span, trace_agent_execution, trace_llm_call, trace_tool_call
 from namel3ss_debug.replay.mocks import Mock, parse_key
 from namel3ss_debug.replay.timeline import timeline_of
 from namel3ss_debug.rerun.compare import compare
-from namel3ss_debug.rerun.errors import ReplayedError, ReplayMiss
+from namel3ss_debug.model.replay import ReplayMiss
+from namel3ss_debug.rerun.errors import ReplayedError
 from rerunhelpers import record, rerun
 
 pytestmark = pytest.mark.usefixtures("isolated_workspace")
@@ -375,7 +376,7 @@ def test_a_function_that_became_a_generator_is_a_miss_that_says_so() -> None:
 
 
 def test_a_failure_of_the_rerun_itself_stops_the_app_instead_of_running_the_call() -> None:
-    from namel3ss_debug.rerun.errors import RerunStop
+    from namel3ss_debug.model.replay import RerunStop
 
     backend = Backend()
 

@@ -18,10 +18,10 @@ from rich.console import Console
 
 from namel3ss_debug.model.errors import UsageError
 from namel3ss_debug.model.events import span_prefix
-from namel3ss_debug.rerun.answers import MOCKED, RECORDED, Answer
+from namel3ss_debug.model.replay import MOCKED, RECORDED, RerunQuit
+from namel3ss_debug.rerun.answers import Answer
 from namel3ss_debug.rerun.breaks import BreakError, parse_break
 from namel3ss_debug.rerun.candidates import LiveCall
-from namel3ss_debug.rerun.errors import RerunQuit
 from namel3ss_debug.rerun.recording import RecordedCall, fingerprint
 from namel3ss_debug.rerun.session import Decision, PendingCall
 from namel3ss_debug.render.rerun_stop import SCHEMA

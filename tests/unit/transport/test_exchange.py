@@ -11,8 +11,8 @@ import pytest
 from stubserver import StubServer
 
 from namel3ss_debug import capture_http
-from namel3ss_debug.rerun.errors import ReplayMiss
-from namel3ss_debug.rerun.execute import placeholder_keys
+from namel3ss_debug.model.replay import ReplayMiss
+from namel3ss_debug.launch.rerun import placeholder_keys
 from namel3ss_debug.testing.capture import capture_events
 from namel3ss_debug.transport.exchange import status_category
 from namel3ss_debug.transport.opening import PLACEHOLDER_KEY

@@ -13,7 +13,8 @@ from pathlib import Path
 from ..config import load_settings
 from ..model.errors import Namel3ssDebugError
 from ..model.messages import warning_line
-from .api import get_tracer
+from ..tracer.api import get_tracer
+from ..transport import capture_http
 
 
 def autostart() -> None:
@@ -32,8 +33,6 @@ def autostart() -> None:
             print(warning_line(warning), file=sys.stderr)
         try:
             get_tracer().start_run(resolved)
-            from ..transport import capture_http  # noqa: PLC0415 - only a run that starts needs it
-
             capture_http()  # the HTTP clients the app imports from here on
         except Exception as exc:  # never break the app's import
             print(f"namel3ss-debug: could not start tracing: {exc!r}", file=sys.stderr)

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from ..model.errors import UsageError
-from ..tracer.launch import Target
+from .app import Target
 
 
 @dataclass(frozen=True)

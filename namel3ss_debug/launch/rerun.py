@@ -10,12 +10,12 @@ from typing import Any, Iterator
 import orjson
 
 from ..config import ResolvedSettings
+from ..rerun.session import Rerun
 from ..tracer.api import get_tracer
-from ..tracer.launch import Outcome, run_traced
 from ..tracer.serialize import to_jsonable
 from ..transport.opening import PLACEHOLDER_KEY
-from .session import Rerun
-from .target import Recorded
+from .app import Outcome, run_traced
+from .recorded import Recorded
 
 
 def recorded_form(event_type: str, inputs: Any) -> Any:

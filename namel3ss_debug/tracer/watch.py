@@ -27,12 +27,13 @@ _EVENTS = frozenset({"socket.getaddrinfo", "http.client.send", "socket.connect"}
 
 _installed = False
 _current: Any = None  # the run that notes what is seen (its `llm_traffic` dict), or None
+_tracer: Any = None  # the run's tracer: in a rerun, its `replay` refuses connections
 
 
-def watch(run: Any) -> None:
+def watch(run: Any, tracer: Any) -> None:
     """Note the LLM traffic of `run` from now until `unwatch()`."""
-    global _installed, _current
-    _current = run
+    global _installed, _current, _tracer
+    _current, _tracer = run, tracer
     if not _installed:
         _installed = True
         sys.addaudithook(_heard)
@@ -74,9 +75,7 @@ def _connecting(args: tuple[Any, ...]) -> None:
     """In a rerun that stops on a miss, a connection to an internet address is one: refused."""
     import socket  # noqa: PLC0415 - loaded already: a socket is connecting
 
-    from ..tracer.api import get_tracer  # noqa: PLC0415 - the tracer sits below
-
-    replay = get_tracer().replay
+    replay = _tracer.replay
     sock, address = args[0], args[1]
     if replay is None or getattr(replay, "on_miss", "live") != "error" \
             or getattr(sock, "family", None) not in (socket.AF_INET, socket.AF_INET6):

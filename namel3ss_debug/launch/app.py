@@ -16,12 +16,11 @@ from typing import Any
 
 from ..config import ResolvedSettings
 from ..model.errors import Namel3ssDebugError, UsageError
-from .api import get_tracer
+from ..tracer.api import get_tracer
+from ..tracer.argv import process_is_cli
+from ..tracer.redact import Redactor
+from ..tracer.run import Run
 from ..transport import capture_http
-from .argv import process_is_cli
-from .redact import Redactor
-from .run import Run
-
 
 AI_SUFFIX = ".ai"  # a namel3ss app, run through the `namel3ss` package rather than as Python
 
@@ -122,7 +121,7 @@ def _entry(target: Target, resolved: ResolvedSettings) -> dict[str, Any]:
 
 
 def _finish(code: int, exception: BaseException | None) -> tuple[int, BaseException | None]:
-    from . import lifecycle  # noqa: PLC0415 - only a run in its own process needs it
+    from ..tracer import lifecycle  # noqa: PLC0415 - only a run in its own process needs it
 
     try:
         lifecycle.finish_like_the_interpreter()

@@ -1,0 +1,33 @@
+"""`namel3ss_debug.configure()`: the app starts (or stops) its own run, from its code."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from ..config import load_settings
+from ..model.messages import warning_line
+from ..tracer.api import get_tracer
+from ..tracer.core import Tracer
+from ..transport import capture_http
+
+
+def configure(**settings: Any) -> Tracer:
+    """Apply settings (highest precedence) and start or stop tracing.
+
+    Ends the active run, if any; then, when the effective `enabled` is true, starts a new run with
+    these settings over `NAMEL3SS_DEBUG_*`, the workspace file and the defaults.
+
+        configure(enabled=True, trace_output_dir="traces", capture_memory=True)
+    """
+    resolved = load_settings(os.environ, Path.cwd(), overrides=settings, override_source="configure()")
+    for warning in resolved.warnings:
+        print(warning_line(warning), file=sys.stderr)
+    tracer = get_tracer()
+    tracer.end_run()
+    if resolved.settings.enabled:
+        tracer.start_run(resolved)
+        capture_http()
+    return tracer

@@ -1,0 +1,60 @@
+"""The replay protocol: how a rerun answers the app's calls through the tracer, and how it stops them.
+
+The tracer, the HTTP transport and the framework integrations serve answers through this protocol;
+`rerun/` implements it. Neither side imports the other: both import this.
+
+    replay = tracer.replay                     # a ReplaySource while `replay --rerun` runs the app, else None
+    answer = replay.answer(spec, span, inputs)  # a ServedAnswer, or None: run the call live
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+# Where a served answer came from: what the new trace's `attrs.replay` says.
+RECORDED, MOCKED, REPLACED, LIVE = "recorded", "mocked", "replaced", "live"
+
+
+class ServedAnswer(Protocol):
+    """A replayed call's result: a value (or a generator's items) or an exception, and how its span ends."""
+
+    source: str
+    value: Any
+    items: list[Any]
+    error: BaseException | None
+    recorded_key: str | None
+    outputs: Any
+
+    def prepare(self, span: Any) -> None: ...
+
+
+class ReplaySource(Protocol):
+    """What the tracer holds as `replay` while a rerun runs the app."""
+
+    on_miss: str
+
+    def opened(self, span: Any) -> None: ...
+
+    def answer(self, spec: Any, span: Any, inputs: Any) -> ServedAnswer | None: ...
+
+    def refused(self, address: str) -> BaseException: ...
+
+
+class RerunStop(BaseException):
+    """Ends the app's rerun from inside a traced call (a miss, a quit at the console).
+
+    A BaseException, like KeyboardInterrupt, so that an app's `except Exception` around the call does
+    not swallow it and run on with an answer that was never given.
+    """
+
+
+class ReplayMiss(RerunStop):
+    """A call the recording has no result for, under `--on-miss error`."""
+
+    def __init__(self, message: str, miss: Any = None):
+        super().__init__(message)
+        self.miss = miss
+
+
+class RerunQuit(RerunStop):
+    """The user quit at the rerun's console."""
