@@ -125,16 +125,16 @@ def _read_prices(path: Path | None) -> dict[str, Any] | None:
 
 def _print(report: Report, output_format: str, no_pager: bool) -> None:
     if output_format == "json":
-        from ..render.analyze_json import render_json  # noqa: PLC0415
+        from ..render.analyze.to_json import render_json  # noqa: PLC0415
 
         sys.stdout.buffer.write(render_json(report) + b"\n")
         return
     if output_format == "markdown":
-        from ..render.analyze_markdown import render_markdown  # noqa: PLC0415
+        from ..render.analyze.markdown import render_markdown  # noqa: PLC0415
 
         sys.stdout.write(render_markdown(report))
         return
-    from ..render.analyze_table import render_report  # noqa: PLC0415
+    from ..render.analyze.table import render_report  # noqa: PLC0415
     from .pager import Output, PagerClosed  # noqa: PLC0415
 
     console = make_console()

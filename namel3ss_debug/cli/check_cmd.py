@@ -143,7 +143,7 @@ def _warn_notes(report: CheckReport) -> None:
 
 
 def _write_junit(report: CheckReport, path: Path) -> None:
-    from ..render.check_junit import write_junit  # noqa: PLC0415
+    from ..render.check.junit import write_junit  # noqa: PLC0415
 
     try:
         write_junit(report, path)
@@ -153,15 +153,15 @@ def _write_junit(report: CheckReport, path: Path) -> None:
 
 def _print(report: CheckReport, output_format: str) -> None:
     if output_format == "json":
-        from ..render.check_json import render_check_json  # noqa: PLC0415
+        from ..render.check.to_json import render_check_json  # noqa: PLC0415
 
         sys.stdout.buffer.write(render_check_json(report) + b"\n")
     elif output_format == "github":
-        from ..render.check_github import render_github  # noqa: PLC0415
+        from ..render.check.github import render_github  # noqa: PLC0415
 
         sys.stdout.write(render_github(report))
     else:
-        from ..render.check_table import render_check  # noqa: PLC0415
+        from ..render.check.table import render_check  # noqa: PLC0415
         from ..render.console import make_console  # noqa: PLC0415
 
         render_check(make_console(), report)

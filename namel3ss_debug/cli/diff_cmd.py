@@ -101,16 +101,16 @@ def _profile(side: str, source: Any, reader: Any, pricer: Pricer, progress: bool
 
 def _print(report: DiffReport, output_format: str) -> None:
     if output_format == "json":
-        from ..render.diff_json import render_json  # noqa: PLC0415
+        from ..render.diff.to_json import render_json  # noqa: PLC0415
 
         sys.stdout.buffer.write(render_json(report) + b"\n")
         sys.stdout.flush()
         return
     if output_format == "markdown":
-        from ..render.diff_markdown import render_markdown  # noqa: PLC0415
+        from ..render.diff.markdown import render_markdown  # noqa: PLC0415
 
         sys.stdout.write(render_markdown(report))
         return
-    from ..render.diff_table import render_diff  # noqa: PLC0415
+    from ..render.diff.table import render_diff  # noqa: PLC0415
 
     render_diff(make_console(), report)

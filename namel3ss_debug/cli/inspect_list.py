@@ -6,8 +6,8 @@ from rich.text import Text
 
 from ..analysis.event_filter import EventFilter, Selector
 from ..analysis.fields import RunClock, text_of
-from ..render import inspect_json as js
-from ..render.event_table import CHUNK, Layout, Row, event_table
+from ..render.inspect import to_json as js
+from ..render.inspect.events import CHUNK, Layout, Row, event_table
 from ..render.text import plural
 from ..store.reader import Located
 from .inspect_cmd import InspectRequest

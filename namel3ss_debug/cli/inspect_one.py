@@ -17,7 +17,7 @@ def show_event(request: InspectRequest, stream: EventStream, sink: Sink) -> None
     if sink.fmt != "table":
         write_events(sink, "event", items)
         return
-    from ..render.event_view import event_view  # noqa: PLC0415
+    from ..render.inspect.event import event_view  # noqa: PLC0415
 
     start = _run_start(stream.first_event(source), items[0].event)
     for position, item in enumerate(items):

@@ -7,10 +7,10 @@ from ..analysis.fields import text_of
 from ..analysis.spans import build_tree
 from ..analysis.timeline import timeline
 from ..model.errors import UsageError
-from ..render import inspect_json as js
-from ..render.event_view import event_view
-from ..render.timeline_view import timeline_view
-from ..render.tree_view import tree_view
+from ..render.inspect import to_json as js
+from ..render.inspect.event import event_view
+from ..render.inspect.timeline import timeline_view
+from ..render.inspect.tree import tree_view
 from ..store.reader import Located
 from .errors import warn
 from .inspect_cmd import InspectRequest

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from typing import Any
 
-from ..render import inspect_json as js
+from ..render.inspect import to_json as js
 from ..store.reader import Located, TraceReader
 from .inspect_cmd import InspectRequest
 

@@ -6,8 +6,8 @@ from ..analysis.causality import causality
 from ..analysis.fields import is_failure
 from ..analysis.journey import journey
 from ..model.errors import UsageError
-from ..render import inspect_json as js
-from ..render.story_view import causality_view, journey_view
+from ..render.inspect import to_json as js
+from ..render.inspect.stories import causality_view, journey_view
 from ..store.reader import Located
 from ..store.sources import RunSource
 from .inspect_cmd import InspectRequest

@@ -129,7 +129,7 @@ def _stepper_factory(step: bool, breaks: tuple[str, ...], scripted: bool, comman
 
     def make(recording: Any, json_out: Any) -> Any:
         from ..render.console import make_console  # noqa: PLC0415
-        from ..rerun.stepper import Stepper
+        from ..shell.stepper import Stepper
 
         return Stepper(make_console(), make_console(stderr=True), step=step or lines is not None,
                        breakpoints=list(breaks),
@@ -149,7 +149,7 @@ def _one_run(traces: tuple[str, ...], config_path: Path | None) -> tuple[RunSour
 def _run(session: Any, fmt: str, scripted: bool, step: bool, commands_file: Path | None, page: bool,
          resolved: Any) -> int:
     from ..render.console import make_console  # noqa: PLC0415
-    from ..replay.console import ReplayConsole
+    from ..shell.console import ReplayConsole
     from .pager import Output, PagerClosed, drop_stdout
 
     console, err = make_console(), make_console(stderr=True)

@@ -153,7 +153,7 @@ def _report_stream(fmt: str) -> IO[bytes] | None:
 
 def _announce(recorded: Any, run_id: str | None) -> None:
     from ..render.console import make_console  # noqa: PLC0415
-    from ..render.rerun_text import announce
+    from ..render.rerun.text import announce
 
     make_console(stderr=True).print(announce(recorded, run_id), soft_wrap=True)
 
@@ -169,13 +169,13 @@ def _show_app_error(outcome: Any) -> None:
 
 def _render(report: Any, fmt: str, out: IO[bytes] | None) -> None:
     if fmt == "json" and out is not None:
-        from ..render.rerun_json import report_json  # noqa: PLC0415
+        from ..render.rerun.to_json import report_json  # noqa: PLC0415
 
         out.write(report_json(report))
         out.flush()
         return
     from ..render.console import make_console  # noqa: PLC0415
-    from ..render.rerun_text import render_report
+    from ..render.rerun.text import render_report
 
     make_console().print(render_report(report), soft_wrap=True)
 

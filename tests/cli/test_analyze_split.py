@@ -16,7 +16,7 @@ from namel3ss_debug.analysis.tally import Options
 from namel3ss_debug.analysis.window import EventWindow, parse_bound
 from namel3ss_debug.cli.main import cli
 from namel3ss_debug.model.errors import TraceError
-from namel3ss_debug.render.analyze_json import report_to_dict
+from namel3ss_debug.render.analyze.to_json import report_to_dict
 from namel3ss_debug.store.problems import ReadProblems
 from namel3ss_debug.store.reader import Part, TraceReader
 from namel3ss_debug.store.sources import RunSource, resolve_sources

@@ -11,7 +11,7 @@ from namel3ss_debug.analysis.merge import NotMergeable, merge
 from namel3ss_debug.analysis.prices import Pricer
 from namel3ss_debug.analysis.run_state import Boundary
 from namel3ss_debug.analysis.tally import Options, Tally
-from namel3ss_debug.render.analyze_json import report_to_dict
+from namel3ss_debug.render.analyze.to_json import report_to_dict
 from namel3ss_debug.store.records import record_from_dict
 from tracefactory import TraceBuilder, error
 

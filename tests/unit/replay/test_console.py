@@ -12,8 +12,8 @@ from prompt_toolkit.output import DummyOutput
 from replayfactory import agent_run
 from rich.console import Console
 
-from namel3ss_debug.replay.completion import ReplayCompleter, candidates
-from namel3ss_debug.replay.console import ReplayConsole
+from namel3ss_debug.shell.completion import ReplayCompleter, candidates
+from namel3ss_debug.shell.console import ReplayConsole
 from namel3ss_debug.replay.engine import ReplayEngine
 from namel3ss_debug.replay.session import ReplaySession
 from namel3ss_debug.replay.timeline import timeline_of

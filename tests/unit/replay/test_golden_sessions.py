@@ -18,7 +18,7 @@ from replayfactory import write_agent_run
 from rich.console import Console
 
 from namel3ss_debug.replay.commands import ALIASES
-from namel3ss_debug.replay.console import ReplayConsole
+from namel3ss_debug.shell.console import ReplayConsole
 from namel3ss_debug.replay.engine import ReplayEngine
 from namel3ss_debug.replay.load import load_timeline
 from namel3ss_debug.replay.session import COMMANDS, ReplaySession

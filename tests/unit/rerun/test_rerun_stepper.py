@@ -24,8 +24,8 @@ from namel3ss_debug.rerun.breaks import BreakError, parse_break
 from namel3ss_debug.rerun.candidates import LiveCall
 from namel3ss_debug.rerun.recording import RecordedCall, fingerprint
 from namel3ss_debug.rerun.session import Decision, PendingCall
-from namel3ss_debug.render.rerun_stop import SCHEMA
-from namel3ss_debug.rerun.stepper import COMMANDS, Stepper
+from namel3ss_debug.render.rerun.stop import SCHEMA
+from namel3ss_debug.shell.stepper import COMMANDS, Stepper
 
 ACCEPT, LIVE = Decision("accept"), Decision("live")
 

@@ -1,0 +1,1 @@
+"""Views of `check`'s records."""

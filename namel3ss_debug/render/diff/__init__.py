@@ -1,0 +1,1 @@
+"""Views of `diff`'s records."""

@@ -1,0 +1,1 @@
+"""Views of `inspect`'s records."""

@@ -1,0 +1,1 @@
+"""Views of the debugger shell's records (replay)."""

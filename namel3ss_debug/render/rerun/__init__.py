@@ -1,0 +1,1 @@
+"""Views of `rerun`'s records."""

@@ -1,0 +1,91 @@
+"""A stop of the rerun's console (`replay --rerun --step`), for people and as a JSON line.
+
+Everything from the trace or the app (keys, inputs, answers) is shown as text: one line per field,
+control characters escaped; in JSON, characters that could drive a terminal are escaped.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.console import Group, RenderableType
+from rich.text import Text
+
+from ...rerun.session import PendingCall
+from ..event_text import one_line
+from ..json_text import compact_json, json_line
+
+SCHEMA = "namel3ss-debug/rerun-stop/v1"
+FIELD_WIDTH = 160  # characters of a field on a stop; `inputs` and `p` show all of it
+
+
+def stop_view(pending: PendingCall, hits: tuple[int, ...], number: int, where: str | None) -> RenderableType:
+    """One header line, then the call's fields; everything from the trace shown as text."""
+    why = f"breakpoint {', '.join(str(n) for n in hits)}" if hits else "step"
+    lines = [Text.assemble((f"Stop {number} ", "bold cyan"), ("before ", "dim"),
+                           (one_line(pending.live.key, 80), "bold"), (f"  ({why})", "dim"))]
+    lines.append(_field("path", Text(one_line(pending.path))))
+    lines.append(_field("recorded", Text(_recorded(pending, where))))
+    lines.append(_field("inputs", Text(one_line(compact_json(pending.live.inputs, FIELD_WIDTH), FIELD_WIDTH))))
+    label, shown, style = _result(pending)
+    lines.append(_field(label, Text(shown, style=style)))
+    return Group(*lines)
+
+
+def _field(label: str, value: Text) -> Text:
+    return Text.assemble((f"  {label:<8} ", "dim"), value)
+
+
+def _recorded(pending: PendingCall, where: str | None) -> str:
+    if pending.recorded is None:
+        return "no recorded call here"
+    return one_line(pending.recorded.key, 80) + (f" at {one_line(where, 120)}" if where else "")
+
+
+def _result(pending: PendingCall) -> tuple[str, str, str]:
+    """(label, text, style) of the answer about to be given."""
+    answer = pending.answer
+    if answer is None:
+        if pending.miss is not None:
+            then = "accept runs it live" if pending.on_miss == "live" else "accept stops the run, live runs it"
+            return "result", one_line(f"no recorded result: {pending.miss}; {then}", FIELD_WIDTH), "yellow"
+        return "result", "will run live", "yellow"
+    source = f"  ({one_line(answer.source, 20)})"
+    if answer.error is not None:
+        text = f"{type(answer.error).__name__}: {answer.error}"
+        return "raises", one_line(text, FIELD_WIDTH) + source, "red"
+    outputs = answer.outputs if isinstance(answer.outputs, dict) else {}
+    label = "yields" if "yielded" in outputs and "return" not in outputs else "returns"
+    return label, one_line(compact_json(answer_json(answer), FIELD_WIDTH), FIELD_WIDTH) + source, ""
+
+
+def stop_line(pending: PendingCall, hits: tuple[int, ...], number: int, where: str | None) -> bytes:
+    """The stop as one JSON line (with a newline), control characters escaped."""
+    answer = pending.answer
+    document = {"schema": SCHEMA, "kind": "stop", "stop": number, "reason": "breakpoint" if hits else "step",
+                "breakpoints": list(hits), "call": pending.live.key, "path": pending.path,
+                "component": pending.live.component, "name": pending.live.name,
+                "event_type": f"{pending.live.prefix}_start",
+                "recorded": pending.recorded.key if pending.recorded is not None else None,
+                "recorded_at": where, "inputs": pending.live.inputs, "miss": pending.miss,
+                "answer": None if answer is None else _answer_document(answer)}
+    return json_line(document)
+
+
+def _answer_document(answer: Any) -> dict[str, Any]:
+    error = answer.error
+    return {"source": answer.source, "outputs": answer.outputs,
+            "error": None if error is None else {"type": type(error).__name__, "message": str(error)}}
+
+
+def answer_json(answer: Any) -> Any:
+    """The answer as the JSON a replacement would be: its return value, a generator's items, or null
+    for an exception or no answer."""
+    if answer is None or answer.error is not None:
+        return None
+    outputs = answer.outputs if isinstance(answer.outputs, dict) else {}
+    if "return" in outputs:
+        return outputs["return"]
+    return outputs["yielded"] if "yielded" in outputs else answer.value
+
+

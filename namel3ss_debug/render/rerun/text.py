@@ -1,0 +1,108 @@
+"""A rerun's report as text: what answered the calls, the first divergence, how each run ended."""
+
+from __future__ import annotations
+
+import shlex
+from typing import Any
+
+from rich.console import Group
+from rich.text import Text
+
+from ...rerun.candidates import short_repr
+from ...rerun.compare import EventRef
+from ...rerun.report import Ending, RerunReport
+from ..text import plural, visible
+
+_SOURCES = (("recorded", "from the recording"), ("mocked", "mocked"), ("replaced", "replaced at the console"),
+            ("live", "run live"), ("missed", "missed"))
+
+
+def announce(recorded: Any, run_id: str | None) -> Text:
+    """The line before the app runs: what runs again, where."""
+    command = shlex.join(recorded.target.argv if not recorded.target.module
+                         else ["-m", recorded.target.module, *recorded.target.args])
+    return Text(visible(f"rerun of {run_id}: {command}  (in {recorded.cwd})"), style="dim")
+
+
+def render_report(report: RerunReport) -> Group:
+    lines: list[Text] = [Text("")]
+    title = "reproduced: the rerun matches the recording" if report.reproduced \
+        else f"not reproduced: {report.not_reproduced}"
+    lines.append(Text(title, style="bold green" if report.reproduced else "bold"))
+    lines.append(_pair("recorded run", f"{report.source_run}  ({report.source})"))
+    lines.append(_pair("new run", f"{report.new_run}  ({', '.join(report.new_trace) or 'no trace written'})"))
+    lines.append(_pair("calls", _counts(report)))
+    if report.mocked:
+        lines.append(_pair("changed", ", ".join(report.mocked)))
+    for miss in report.misses:
+        lines.extend(_miss(miss))
+    lines.extend(_divergence(report))
+    lines.append(_pair("ended", f"recorded: {_ending(report.old_ending)}"))
+    lines.append(_pair("", f"rerun:    {_ending(report.new_ending)}"))
+    for note in report.notes:
+        lines.append(Text(visible(f"note: {note}"), style="yellow"))
+    return Group(*lines)
+
+
+def _pair(label: str, value: str) -> Text:
+    text = Text(f"{label:<14}", style="bold")
+    text.append(visible(value))
+    return text
+
+
+def _counts(report: RerunReport) -> str:
+    shown = [f"{report.counts[name]} {words}" for name, words in _SOURCES if report.counts.get(name)]
+    return ", ".join(shown) or "no replayable call was made"
+
+
+def _miss(miss: Any) -> list[Text]:
+    where = f" at {miss.path}" if miss.path != "-" else ""
+    lines = [Text(visible(f"miss          {miss.call}{where}: {miss.why}"), style="red")]
+    if miss.inputs is not None:
+        lines.append(Text(visible(f"  inputs      {short_repr(miss.inputs, 120)}")))
+    if not miss.candidates:
+        lines.append(Text("  the recording has no calls to offer"))
+    for number, candidate in enumerate(miss.candidates, 1):
+        lines.append(Text(visible(f"  nearest {number}   {candidate.key} ({candidate.where}) at {candidate.path}")))
+        for reason in candidate.reasons:
+            lines.append(Text(visible(f"                - {reason}")))
+    if miss.path == "-":  # a connection outside the HTTP hooks: nothing a mock could answer
+        lines.append(Text("  let it through with --on-miss live", style="dim"))
+    else:
+        lines.append(Text("  run it for real with --on-miss live, or give it an answer with --mock "
+                          f"'{miss.call}=JSON'", style="dim"))
+    return lines
+
+
+def _divergence(report: RerunReport) -> list[Text]:
+    comparison = report.comparison
+    if comparison is None:
+        return [_pair("divergence", "not compared: the rerun wrote no trace")]
+    counts = (f"{plural(comparison.same, 'event')} the same, {comparison.different} different, "
+              f"{comparison.only_old} only in the recording, {comparison.only_new} only in the rerun")
+    first = comparison.first
+    if first is None:
+        return [_pair("divergence", f"none ({counts})")]
+    lines = [_pair("divergence", first.what),
+             _pair("", f"recorded: {_ref(first.old)}"),
+             _pair("", f"rerun:    {_ref(first.new)}"),
+             _pair("", counts)]
+    if report.mocked:
+        lines.append(_pair("", f"the rerun was mocked from {report.mocked[0]} on: a divergence after it is "
+                               "what the mock changed"))
+    return lines
+
+
+def _ref(ref: EventRef | None) -> str:
+    if ref is None:
+        return "-"
+    return f"#{ref.seq} {ref.event_type} {ref.place} ({ref.where})"
+
+
+def _ending(ending: Ending) -> str:
+    text = ending.status
+    if ending.exit_code is not None:
+        text += f", exit code {ending.exit_code}"
+    if ending.error_type:
+        text += f", {ending.error_type}: {ending.error_message or ''}"
+    return text

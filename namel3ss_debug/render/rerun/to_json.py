@@ -1,0 +1,24 @@
+"""The JSON view of a rerun's report (`namel3ss-debug/rerun/v1`): the report's records as plain JSON."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+
+from ...rerun.report import SCHEMA, RerunReport
+from ..json_text import plain, terminal_safe
+
+
+def report_dict(report: RerunReport) -> dict[str, Any]:
+    document = {"schema": SCHEMA, **plain(report)}
+    document["reproduced"] = report.reproduced
+    document["not_reproduced"] = report.not_reproduced
+    return document
+
+
+def report_json(report: RerunReport) -> bytes:
+    """Indented UTF-8 JSON and a newline; characters that could drive a terminal are escaped."""
+    data = orjson.dumps(report_dict(report), option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS,
+                        default=str)
+    return terminal_safe(data) + b"\n"
