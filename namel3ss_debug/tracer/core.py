@@ -11,6 +11,7 @@ import time
 from typing import Any
 
 from ..config import ResolvedSettings
+from . import lifecycle
 from .context import current, propagate_to_threads, reset_current
 from .events import add_where, cost_of, envelope, error_record, model_of, usage_of
 from .recorder import Writer
@@ -52,8 +53,6 @@ class Tracer:
         run.recorder.emit(start)
         self.run = run
         if install_hooks:
-            from . import lifecycle  # import here: lifecycle imports this module
-
             lifecycle.install(self, run)
         propagate_to_threads(True)
         return run
@@ -73,8 +72,6 @@ class Tracer:
         # emit_last writes the spans still held by min_duration_ms first, then run_end.
         run.recorder.emit_last(lambda: run.end_event(status, exit_code=exit_code, reason=reason, error=record))
         run.recorder.close()
-        from . import lifecycle
-
         lifecycle.uninstall(run)
         return run
 

@@ -17,11 +17,13 @@ import sys
 import threading
 from dataclasses import dataclass, field
 from types import FrameType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .core import Tracer
 from .run import Run
 from .watch import unwatch, watch
+
+if TYPE_CHECKING:  # core imports this module
+    from .core import Tracer
 
 _SIGNALS = (signal.SIGTERM, signal.SIGINT)
 _state: dict[str, Any] = {"tracer": None, "atexit": False, "fork": False}

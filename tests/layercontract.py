@@ -1,0 +1,136 @@
+"""The package's layer contract, and the import graph it is checked against.
+
+LAYERS lists the folders from the top down. A module may import its own folder, and any folder of a
+lower layer; folders of one layer (a tuple) are independent and do not import each other. Imports
+inside functions count as much as those at the top of a file: they are the ones that hide a loop.
+The package's `__init__` (the library API an app imports) may import only what FACADE names.
+
+The same picture, drawn, is in DEBUGGING_GUIDE.md's design section; a test keeps the two equal.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+from pathlib import Path
+
+PACKAGE = "namel3ss_debug"
+
+LAYERS: tuple[tuple[str, ...], ...] = (
+    ("__main__",),
+    ("cli",),  # click commands: options in, one call, rendering, exit codes
+    ("shell",),  # the debugger shell: reads commands, writes answers
+    ("render",),  # Rich and JSON views of the records
+    ("ops", "testing"),  # one use case per command; the pytest plugin
+    ("launch",),  # running an app: traced, or again with recorded answers
+    ("rerun",),  # the rerun engine: answers an app's calls from a recording
+    ("replay", "diffing", "checks"),  # engines over recorded runs
+    ("analysis", "scrub"),  # pure analysis; rewriting traces without secrets
+    ("integrations", "transport"),  # capture hooks: a runtime's calls, HTTP clients
+    ("tracer", "store"),  # writing traces; reading them
+    ("config",),  # settings and their rules (config.py, config_rules.py)
+    ("model", "schemas", "_version"),  # the shared vocabulary (stdlib only); the JSON schemas
+)
+FOLDER_OF_MODULE = {"config_rules": "config"}  # top-level modules that belong to a folder's layer
+FACADE = frozenset({"_version", "tracer", "transport", "launch"})  # what `namel3ss_debug/__init__.py` may import
+
+
+@dataclass(frozen=True)
+class Import:
+    source: str  # the importing module, `namel3ss_debug.tracer.api`
+    target: str  # the imported module, `namel3ss_debug.model.events`
+    path: Path
+    line: int
+    in_function: bool
+    comment: str  # what follows `#` on the import's line, or ""
+
+
+def folder(module: str) -> str:
+    """`namel3ss_debug.tracer.api` -> `tracer`; the package itself -> `` (the facade)."""
+    parts = module.split(".")
+    name = parts[1] if len(parts) > 1 else ""
+    return FOLDER_OF_MODULE.get(name, name)
+
+
+def imports(root: Path) -> list[Import]:
+    """Every import of a package module by a package module, with where it is and whether a function holds it."""
+    found: list[Import] = []
+    for path in sorted(root.rglob("*.py")):
+        module, is_package = _module(root, path)
+        lines = path.read_text(encoding="utf-8").splitlines()
+        tree = ast.parse("\n".join(lines))
+        inner = {id(node) for function in ast.walk(tree) if isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef))
+                 for node in ast.walk(function)}
+        for node in ast.walk(tree):
+            for target in _targets(node, module, is_package):
+                if target == PACKAGE or target.startswith(PACKAGE + "."):
+                    target = _existing(root, target)
+                    comment = lines[node.lineno - 1].partition("#")[2].strip()
+                    found.append(Import(module, target, path, node.lineno, id(node) in inner, comment))
+    return found
+
+
+def violations(found: list[Import], layers: tuple[tuple[str, ...], ...] = LAYERS) -> list[str]:
+    """Each import that goes the wrong way, as `file:line: a -> b (why)`."""
+    rank = {name: depth for depth, layer in enumerate(layers) for name in layer}
+    wrong = []
+    for item in found:
+        source, target = folder(item.source), folder(item.target)
+        if source == target:
+            continue
+        if source == "":
+            why = None if target in FACADE else f"the package's API may import only {sorted(FACADE)}"
+        elif target == "":
+            why = "the package's API is for apps; inside the package, import the module that defines the name"
+        elif source not in rank or target not in rank:
+            why = f"{source if source not in rank else target} is in no layer of the contract"
+        elif rank[target] < rank[source]:
+            why = f"{target} is above {source}"
+        elif rank[target] == rank[source]:
+            why = f"{source} and {target} are independent folders of one layer"
+        else:
+            why = None
+        if why:
+            wrong.append(f"{item.path.name}:{item.line}: {source or PACKAGE} -> {target or PACKAGE} ({why})")
+    return wrong
+
+
+def unexplained_inner_imports(found: list[Import]) -> list[str]:
+    """Imports inside functions without a reason beside them (`# noqa: PLC0415 - why`)."""
+    return [f"{item.path.name}:{item.line}: {item.target}" for item in found
+            if item.in_function and not _has_reason(item.comment)]
+
+
+def _has_reason(comment: str) -> bool:
+    _, dash, reason = comment.partition(" - ")
+    return comment.startswith("noqa: PLC0415") and bool(dash) and bool(reason.strip())
+
+
+def _existing(root: Path, target: str) -> str:
+    """The module itself, or for `from pkg import name` where name is no module, its package."""
+    path = root.parent.joinpath(*target.split("."))
+    if path.is_dir() or path.with_suffix(".py").is_file():
+        return target
+    return target.rpartition(".")[0]
+
+
+def _module(root: Path, path: Path) -> tuple[str, bool]:
+    parts = list(path.relative_to(root.parent).with_suffix("").parts)
+    is_package = parts[-1] == "__init__"
+    return ".".join(parts[:-1] if is_package else parts), is_package
+
+
+def _targets(node: ast.AST, module: str, is_package: bool) -> list[str]:
+    if isinstance(node, ast.Import):
+        return [alias.name for alias in node.names]
+    if not isinstance(node, ast.ImportFrom):
+        return []
+    if node.level == 0:
+        base = node.module or ""
+    else:
+        parts = module.split(".") if is_package else module.split(".")[:-1]
+        parts = parts[: len(parts) - (node.level - 1)]
+        base = ".".join([*parts, *([node.module] if node.module else [])])
+    if node.module:
+        return [base]
+    return [f"{base}.{alias.name}" for alias in node.names]  # `from . import x`: x is a module or a name in base
