@@ -13,8 +13,6 @@ from typing import Any
 
 import orjson
 
-from .window import parse_ts
-
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 _MICROSECOND = timedelta(microseconds=1)
 
@@ -80,6 +78,10 @@ def micros(ts: Any) -> int | None:
 def is_failure(event: dict[str, Any]) -> bool:
     """A failed span end, an `error_occurred` event, or any event carrying an `error`."""
     return event.get("status") == "failed" or event.get("event_type") == "error_occurred" or bool(event.get("error"))
+
+
+def parse_ts(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
 def run_start_ts(first: dict[str, Any]) -> str | None:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 from ..model.errors import TraceError, UsageError
+from .fields import parse_ts, run_start_ts
 
 _OFFSET = re.compile(r"^\+(?:(?P<h>\d+(?:\.\d+)?)h)?(?:(?P<m>\d+(?:\.\d+)?)m(?!s))?(?:(?P<s>\d+(?:\.\d+)?)s)?"
                      r"(?:(?P<ms>\d+(?:\.\d+)?)ms)?$", re.ASCII)
@@ -58,10 +59,6 @@ def parse_bound(text: str, option: str) -> Bound:
     return Bound(text, at=iso(moment))
 
 
-def parse_ts(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))
-
-
 def iso(moment: datetime) -> str:
     """UTC, microseconds, `Z`: the tracer's own timestamp shape."""
     if moment.tzinfo is None:
@@ -75,7 +72,6 @@ def _run_start(record: object) -> str | None:
     The same anchor as `inspect` uses (`analysis.fields.run_start_ts`), so `+30s` means the same there.
     """
     from ..store.records import attrs_of  # noqa: PLC0415 - records import msgspec; bounds do not need it
-    from .fields import run_start_ts  # noqa: PLC0415 - fields imports this module
 
     attrs = attrs_of(record) if record.event_type == "segment_start" else None  # type: ignore[attr-defined]
     return run_start_ts({"event_type": record.event_type, "attrs": attrs, "ts": record.ts})  # type: ignore[attr-defined]

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..analysis.fields import is_duration
-from ..analysis.window import parse_ts
+from ..analysis.fields import is_duration, parse_ts
 from .breakpoints import Breakpoint
 from .engine import ReplayEngine, Stop
 from .expr import MISSING, Expr, evaluate

@@ -21,8 +21,7 @@ from array import array
 from datetime import datetime
 from typing import Any, Iterator, Protocol
 
-from ..analysis.fields import is_duration
-from ..analysis.window import parse_ts
+from ..analysis.fields import is_duration, parse_ts
 from ..model.errors import UsageError
 from ..model.span_ids import OpenSpans
 from ..model.text_keys import text_key
