@@ -43,6 +43,7 @@ class Import:
     line: int
     in_function: bool
     comment: str  # what follows `#` on the import's line, or ""
+    type_only: bool = False  # under `if TYPE_CHECKING:`: for annotations, never run
 
 
 def folder(module: str) -> str:
@@ -61,12 +62,15 @@ def imports(root: Path) -> list[Import]:
         tree = ast.parse("\n".join(lines))
         inner = {id(node) for function in ast.walk(tree) if isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef))
                  for node in ast.walk(function)}
+        typing_only = {id(node) for block in ast.walk(tree) if isinstance(block, ast.If) and _is_type_checking(block.test)
+                       for statement in block.body for node in ast.walk(statement)}
         for node in ast.walk(tree):
             for target in _targets(node, module, is_package):
                 if target == PACKAGE or target.startswith(PACKAGE + "."):
                     target = _existing(root, target)
                     comment = lines[node.lineno - 1].partition("#")[2].strip()
-                    found.append(Import(module, target, path, node.lineno, id(node) in inner, comment))
+                    found.append(Import(module, target, path, node.lineno, id(node) in inner, comment,
+                                        id(node) in typing_only))
     return found
 
 
@@ -99,6 +103,61 @@ def unexplained_inner_imports(found: list[Import]) -> list[str]:
     """Imports inside functions without a reason beside them (`# noqa: PLC0415 - why`)."""
     return [f"{item.path.name}:{item.line}: {item.target}" for item in found
             if item.in_function and not _has_reason(item.comment)]
+
+
+def cycles(found: list[Import]) -> list[list[str]]:
+    """Groups of modules that import each other, at run time (annotations under TYPE_CHECKING aside)."""
+    graph: dict[str, set[str]] = {}
+    for item in found:
+        if not item.type_only and item.source != item.target:
+            graph.setdefault(item.source, set()).add(item.target)
+    return [sorted(group) for group in _strongly_connected(graph) if len(group) > 1]
+
+
+def _strongly_connected(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Tarjan's algorithm, without recursion."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    groups: list[list[str]] = []
+    for root in sorted(graph):
+        if root in index:
+            continue
+        work = [(root, iter(sorted(graph.get(root, ()))))]
+        index[root] = low[root] = len(index)
+        stack.append(root)
+        on_stack.add(root)
+        while work:
+            node, children = work[-1]
+            child = next(children, None)
+            if child is not None:
+                if child not in index:
+                    index[child] = low[child] = len(index)
+                    stack.append(child)
+                    on_stack.add(child)
+                    work.append((child, iter(sorted(graph.get(child, ())))))
+                elif child in on_stack:
+                    low[node] = min(low[node], index[child])
+                continue
+            work.pop()
+            if work:
+                low[work[-1][0]] = min(low[work[-1][0]], low[node])
+            if low[node] == index[node]:
+                group = []
+                while True:
+                    member = stack.pop()
+                    on_stack.discard(member)
+                    group.append(member)
+                    if member == node:
+                        break
+                groups.append(group)
+    return groups
+
+
+def _is_type_checking(test: ast.expr) -> bool:
+    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING")
 
 
 def _has_reason(comment: str) -> bool:

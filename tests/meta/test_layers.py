@@ -8,7 +8,7 @@ from pathlib import Path
 
 import namel3ss_debug
 
-from layercontract import LAYERS, PACKAGE, folder, imports, unexplained_inner_imports, violations
+from layercontract import LAYERS, PACKAGE, cycles, folder, imports, unexplained_inner_imports, violations
 
 ROOT = Path(namel3ss_debug.__file__).parent
 GUIDE = Path(__file__).parents[2] / "DEBUGGING_GUIDE.md"
@@ -16,6 +16,20 @@ GUIDE = Path(__file__).parents[2] / "DEBUGGING_GUIDE.md"
 
 def test_no_import_goes_the_wrong_way() -> None:
     assert violations(imports(ROOT)) == []
+
+
+def test_no_modules_import_each_other() -> None:
+    assert cycles(imports(ROOT)) == []
+
+
+def test_a_loop_inside_one_folder_is_caught(tmp_path: Path) -> None:
+    copy = tmp_path / PACKAGE
+    shutil.copytree(ROOT, copy, ignore=shutil.ignore_patterns("__pycache__", "*.so"))
+    errors = copy / "model" / "errors.py"
+    errors.write_text(errors.read_text() + "\n\ndef _back():\n    from . import events  # noqa: PLC0415 - test\n")
+    events = copy / "model" / "events.py"
+    events.write_text("from . import errors\n" + events.read_text())
+    assert [f"{PACKAGE}.model.errors", f"{PACKAGE}.model.events"] in cycles(imports(copy))
 
 
 def test_every_folder_of_the_package_is_in_a_layer() -> None:
