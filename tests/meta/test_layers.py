@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 import shutil
 from pathlib import Path
 
@@ -84,3 +87,14 @@ def test_the_guide_draws_the_contract() -> None:
     block = GUIDE.read_text(encoding="utf-8").split("<!-- layers -->", 2)[1]
     drawn = [tuple(row.split("|", 1)[0].split()) for row in block.splitlines() if "|" in row]
     assert drawn == list(LAYERS)
+
+
+def test_an_apps_import_of_the_tracer_loads_no_launcher(tmp_path: Path) -> None:
+    code = ("import sys, namel3ss_debug.tracer.api, namel3ss_debug.transport, namel3ss_debug.integrations.calls\n"
+            "print(sorted(m for m in sys.modules if m.startswith('namel3ss_debug.launch')))\n"
+            "print(sorted({'click', 'rich', 'prompt_toolkit'} & set(sys.modules)))")
+    environ = {key: value for key, value in os.environ.items() if not key.startswith("NAMEL3SS_DEBUG_")}
+    done = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=environ, capture_output=True, text=True,
+                          check=True)
+    # autostart is the package's own (it starts a run when the environment says so); nothing else of launch/
+    assert done.stdout.splitlines() == ["['namel3ss_debug.launch', 'namel3ss_debug.launch.autostart']", "[]"]
