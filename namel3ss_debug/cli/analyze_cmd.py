@@ -19,13 +19,7 @@ from ..model.errors import TraceError, UsageError
 from ..render.console import make_console
 from .counting import Counted
 from .progress import ByteProgress
-from .trace_args import (
-    bounds,
-    check_components,
-    make_reader,
-    open_traces,
-    trace_options,
-)
+from .trace_args import bounds, check_components, make_reader, open_traces, trace_options
 
 
 @click.command("analyze", short_help="Summarise runs: latency, tokens, cost, errors, patterns, health.")

@@ -9,12 +9,7 @@ import click
 
 from ..config import WORKSPACE_FILE, find_workspace_file, load_settings, starter_config
 from ..model.errors import ConfigError, UsageError
-from ..render.config import (
-    render_show_json,
-    render_show_table,
-    render_warnings,
-    show_record,
-)
+from ..render.config import render_show_json, render_show_table, render_warnings, show_record
 from ..render.console import make_console
 
 

@@ -17,13 +17,7 @@ from ..analysis.event_filter import EventFilter
 from ..analysis.window import parse_duration_ms
 from ..model.errors import UsageError
 from ..model.events import STATUSES
-from .trace_args import (
-    bounds,
-    check_components,
-    make_reader,
-    open_traces,
-    trace_options,
-)
+from .trace_args import bounds, check_components, make_reader, open_traces, trace_options
 
 VIEWS = ("event", "span", "tree", "timeline", "journey", "causality")
 FOCUSED = ("event", "span", "journey", "causality")  # views of one thing: the event filters do not apply

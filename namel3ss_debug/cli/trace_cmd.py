@@ -18,13 +18,7 @@ from ..store.problems import ReadProblems
 from ..store.reader import TraceReader
 from ..store.sources import RunSource
 from .errors import warn
-from .trace_checks import (
-    ai_app_options,
-    check_ai_options,
-    check_module,
-    check_no_stray_option,
-    prepare_output_dir,
-)
+from .trace_checks import ai_app_options, check_ai_options, check_module, check_no_stray_option, prepare_output_dir
 
 FLAG_NAMES = {
     "enabled": "trace",

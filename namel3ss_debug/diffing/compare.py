@@ -13,17 +13,8 @@ from .figures import RUN_METRICS, STATS, change, label, run_figure
 from .previews import preview_of
 from .profile import RunProfile
 from .report import (
-    DIFF_SCHEMA,
-    CallChanges,
-    CallRef,
-    Change,
-    DiffReport,
-    Divergence,
-    OperationCalls,
-    OperationDelta,
-    OutputChange,
-    OutputChanges,
-    RunSide,
+    DIFF_SCHEMA, CallChanges, CallRef, Change, DiffReport, Divergence, OperationCalls, OperationDelta, OutputChange,
+    OutputChanges, RunSide,
 )
 from .thresholds import Threshold, evaluate
 

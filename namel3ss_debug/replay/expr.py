@@ -43,19 +43,7 @@ import enum
 import operator
 from typing import Any, Callable
 
-from .expr_syntax import (
-    MAX_DEPTH,
-    Compare,
-    Expr,
-    ExprError,
-    Literal,
-    Logic,
-    Node,
-    Not,
-    Path,
-    parse,
-    pointer,
-)
+from .expr_syntax import MAX_DEPTH, Compare, Expr, ExprError, Literal, Logic, Node, Not, Path, parse, pointer
 
 __all__ = ["MAX_DEPTH", "MAX_LENGTH", "MISSING", "Compare", "Expr", "ExprError", "Literal", "Logic", "Not", "Path",
            "evaluate", "names", "parse_expression", "pointer", "truthy"]

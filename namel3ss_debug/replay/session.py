@@ -16,17 +16,7 @@ from .engine import ReplayEngine, Stop
 from .expr import Expr, ExprError, pointer
 from .mock_specs import parse_mock
 from .outputs import Breakpoints, Help, Listing, Message, MockInfo, Mocks, Value, Where
-from .reports import (
-    breakpoint_info,
-    centred,
-    frame,
-    listing,
-    run_info,
-    span_bounds,
-    stats,
-    stop_report,
-    value_of,
-)
+from .reports import breakpoint_info, centred, frame, listing, run_info, span_bounds, stats, stop_report, value_of
 from .timeline import as_number
 
 LIST_AROUND = 5  # events shown before and after the cursor by `list`

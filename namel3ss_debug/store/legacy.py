@@ -54,14 +54,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..model.events import is_end, is_start
-from .foreign import (
-    Event,
-    is_number,
-    make_event,
-    run_start_attrs,
-    stable_span_id,
-    unix_to_iso,
-)
+from .foreign import Event, is_number, make_event, run_start_attrs, stable_span_id, unix_to_iso
 from .legacy_lines import LegacyLine, parse_line
 
 SOURCE_FORMAT = "namel3ss-legacy"

@@ -36,15 +36,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from ..model.error_category import categorize
-from .foreign import (
-    Event,
-    has_content,
-    is_number,
-    make_event,
-    run_start_attrs,
-    stable_span_id,
-    unix_to_iso,
-)
+from .foreign import Event, has_content, is_number, make_event, run_start_attrs, stable_span_id, unix_to_iso
 
 SOURCE_FORMAT = "n3-steps"
 

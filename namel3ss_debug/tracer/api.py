@@ -5,12 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from ..model.events import (
-    COMPONENTS,
-    CUSTOM_SPAN_PREFIX,
-    SPAN_EVENT_PREFIXES,
-    span_prefix,
-)
+from ..model.events import COMPONENTS, CUSTOM_SPAN_PREFIX, SPAN_EVENT_PREFIXES, span_prefix
 from .context import current
 from .core import Tracer
 from .decorators import traced

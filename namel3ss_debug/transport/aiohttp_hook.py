@@ -30,13 +30,7 @@ from urllib.parse import urlencode
 
 from ..tracer.api import get_tracer
 from .exchange import Exchange
-from .opening import (
-    PLACEHOLDER_KEY,
-    broken_by,
-    open_exchange,
-    our_failure,
-    served_record,
-)
+from .opening import PLACEHOLDER_KEY, broken_by, open_exchange, our_failure, served_record
 from .request import Outgoing
 from .wire import body_chunks
 

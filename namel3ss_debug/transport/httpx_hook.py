@@ -17,13 +17,7 @@ from typing import Any, Callable
 
 from ..tracer.api import get_tracer
 from .exchange import Exchange
-from .opening import (
-    PLACEHOLDER_KEY,
-    broken_by,
-    open_exchange,
-    our_failure,
-    served_record,
-)
+from .opening import PLACEHOLDER_KEY, broken_by, open_exchange, our_failure, served_record
 from .request import Outgoing
 from .wire import body_chunks
 

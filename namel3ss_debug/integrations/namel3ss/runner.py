@@ -27,11 +27,7 @@ from typing import Any
 from ...model.errors import UsageError
 from ...model.messages import warning_line
 from . import artifacts, hooks
-from .manifests import (
-    cannot_work_around,
-    is_manifest_error,
-    work_around_missing_manifests,
-)
+from .manifests import cannot_work_around, is_manifest_error, work_around_missing_manifests
 from .results import plain
 
 

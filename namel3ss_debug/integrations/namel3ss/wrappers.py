@@ -31,13 +31,7 @@ from ...tracer.api import get_tracer
 from ..calls import ForeignSpec, Shape, call, end, open_span
 from . import artifacts, names
 from .results import (
-    AIResponseCodec,
-    ModelResponseCodec,
-    ToolOutcomeCodec,
-    ai_outputs,
-    model_outputs,
-    plain,
-    tool_outputs,
+    AIResponseCodec, ModelResponseCodec, ToolOutcomeCodec, ai_outputs, model_outputs, plain, tool_outputs,
 )
 
 MARK = "__namel3ss_debug__"

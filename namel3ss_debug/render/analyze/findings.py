@@ -11,35 +11,9 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from ...analysis.report import (
-    Anomalies,
-    CriticalPath,
-    Errors,
-    ErrorType,
-    Integrity,
-    PathStep,
-    Patterns,
-)
-from .format import (
-    INTEGRITY_COUNTS,
-    View,
-    anomaly_figure,
-    bar,
-    clip,
-    count,
-    duration,
-    operation,
-    percent,
-    tally,
-)
-from .rich import (
-    SEVERITY_STYLES,
-    new_table,
-    print_key_values,
-    section,
-    styled,
-    trace_text,
-)
+from ...analysis.report import Anomalies, CriticalPath, Errors, ErrorType, Integrity, PathStep, Patterns
+from .format import INTEGRITY_COUNTS, View, anomaly_figure, bar, clip, count, duration, operation, percent, tally
+from .rich import SEVERITY_STYLES, new_table, print_key_values, section, styled, trace_text
 from ..text import plural
 
 _BAR_WIDTH = 30

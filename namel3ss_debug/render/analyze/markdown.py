@@ -10,37 +10,12 @@ import re
 from typing import Callable, Iterable
 
 from ...analysis.report import (
-    Anomalies,
-    CriticalPath,
-    Errors,
-    ErrorType,
-    Health,
-    Integrity,
-    LlmUsage,
-    OperationStats,
-    Overview,
-    Patterns,
-    Report,
-    RunOverview,
-    SlowOperations,
-    ToolStats,
+    Anomalies, CriticalPath, Errors, ErrorType, Health, Integrity, LlmUsage, OperationStats, Overview, Patterns, Report,
+    RunOverview, SlowOperations, ToolStats,
 )
 from .format import (
-    INTEGRITY_COUNTS,
-    PERCENTILES,
-    TITLES,
-    View,
-    anomaly_figure,
-    bar,
-    byte_size,
-    clip,
-    count,
-    duration,
-    filters_line,
-    operation,
-    percent,
-    tally,
-    usd,
+    INTEGRITY_COUNTS, PERCENTILES, TITLES, View, anomaly_figure, bar, byte_size, clip, count, duration, filters_line,
+    operation, percent, tally, usd,
 )
 from ..text import plural, visible
 

@@ -3,7 +3,7 @@
 The same records as the JSON view (`to_json`), so the two cannot disagree; this view only chooses
 what to show and how (durations as `1.24 s`, tokens as `12,345`, costs as `$0.0123`). Where time and money
 went is here; what went wrong (errors, patterns, anomalies, integrity) and the critical path are in
-`analyze_findings`.
+`findings`.
 """
 
 from __future__ import annotations
@@ -14,38 +14,12 @@ from rich.console import Console
 from rich.text import Text
 
 from ...analysis.report import (
-    LlmUsage,
-    ModelUsage,
-    OperationStats,
-    Overview,
-    Report,
-    RunOverview,
-    SlowOperations,
-    ToolStats,
+    LlmUsage, ModelUsage, OperationStats, Overview, Report, RunOverview, SlowOperations, ToolStats,
 )
 from .findings import FINDINGS
-from .format import (
-    VERDICT_STYLES,
-    View,
-    byte_size,
-    count,
-    duration,
-    filters_line,
-    operation,
-    run_ids,
-    tally,
-    usd,
-)
+from .format import VERDICT_STYLES, View, byte_size, count, duration, filters_line, operation, run_ids, tally, usd
 from .rich import (
-    STATUS_STYLES,
-    errors_cell,
-    latency_cells,
-    new_table,
-    print_key_values,
-    section,
-    styled,
-    success_cell,
-    trace_text,
+    STATUS_STYLES, errors_cell, latency_cells, new_table, print_key_values, section, styled, success_cell, trace_text,
 )
 from ..text import plural
 

@@ -7,25 +7,11 @@ Text from a trace and the `--fail-on` expressions as typed are escaped by `md` (
 
 from __future__ import annotations
 
-from ...diffing.report import (
-    Change,
-    DiffReport,
-    OperationDelta,
-    OutputChanges,
-    ThresholdResult,
-)
+from ...diffing.report import Change, DiffReport, OperationDelta, OutputChanges, ThresholdResult
 from ..analyze.markdown import md, table
 from .format import (
-    METRIC_TITLES,
-    count_cell,
-    divergence_rows,
-    divergence_title,
-    figure,
-    inputs_text,
-    percent_change,
-    side_text,
-    signed,
-    threshold_change,
+    METRIC_TITLES, count_cell, divergence_rows, divergence_title, figure, inputs_text, percent_change, side_text,
+    signed, threshold_change,
 )
 
 _OPEN_ROWS = 10  # latency rows shown before the rest are folded

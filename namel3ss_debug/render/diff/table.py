@@ -9,25 +9,10 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
-from ...diffing.report import (
-    Change,
-    DiffReport,
-    Divergence,
-    OperationDelta,
-    OutputChanges,
-    ThresholdResult,
-)
+from ...diffing.report import Change, DiffReport, Divergence, OperationDelta, OutputChanges, ThresholdResult
 from .format import (
-    METRIC_TITLES,
-    count_cell,
-    divergence_rows,
-    divergence_title,
-    figure,
-    inputs_text,
-    percent_change,
-    side_text,
-    signed,
-    threshold_change,
+    METRIC_TITLES, count_cell, divergence_rows, divergence_title, figure, inputs_text, percent_change, side_text,
+    signed, threshold_change,
 )
 from ..text import safe_line
 

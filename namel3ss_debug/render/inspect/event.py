@@ -14,15 +14,7 @@ from rich.syntax import Syntax
 from rich.text import Text
 
 from ...store.reader import Located
-from ..event_text import (
-    duration,
-    event_duration,
-    kind,
-    offset,
-    one_line,
-    plain,
-    status_text,
-)
+from ..event_text import duration, event_duration, kind, offset, one_line, plain, status_text
 from ..json_text import fold, pretty_json
 from ..text import visible
 

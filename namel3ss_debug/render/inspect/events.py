@@ -11,15 +11,7 @@ from typing import Any, Sequence
 
 from rich.text import Text
 
-from ..event_text import (
-    duration,
-    event_duration,
-    offset,
-    one_line,
-    preview,
-    status_text,
-    tokens,
-)
+from ..event_text import duration, event_duration, offset, one_line, preview, status_text, tokens
 
 CHUNK = 500  # rows per printed table: enough to look like one, small enough to stream
 WIDE = 110  # columns from which every column is shown at full width

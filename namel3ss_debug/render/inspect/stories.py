@@ -11,15 +11,7 @@ from rich.text import Text
 from ...analysis.causality import Causality
 from ...analysis.fields import is_failure
 from ...analysis.journey import Journey
-from ..event_text import (
-    duration,
-    event_duration,
-    kind,
-    one_line,
-    preview,
-    status_text,
-    tokens,
-)
+from ..event_text import duration, event_duration, kind, one_line, preview, status_text, tokens
 from ..text import plural
 
 RELATION_STYLES = {"target": "bold red", "same span": "bold", "ancestor": "cyan", "inside": "magenta",

@@ -9,17 +9,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
-from ...replay.outputs import (
-    Breakpoints,
-    Frame,
-    Help,
-    Listing,
-    Mocks,
-    StopReport,
-    Table,
-    Value,
-    Where,
-)
+from ...replay.outputs import Breakpoints, Frame, Help, Listing, Mocks, StopReport, Table, Value, Where
 from ...replay.timeline import END, START
 from .. import json_text
 

@@ -15,16 +15,7 @@ from .base import Request
 from .errors import error_message
 from .records import json_record, sse_record
 from .usage import gemini_usage
-from .values import (
-    data_of,
-    field,
-    first_choice,
-    first_found,
-    items,
-    last_found,
-    put,
-    text,
-)
+from .values import data_of, field, first_choice, first_found, items, last_found, put, text
 
 _PATH = re.compile(r"/(?:models|tunedModels)/([^/:]+):(generateContent|streamGenerateContent)$")
 

@@ -10,16 +10,7 @@ from typing import Any, ClassVar
 from .base import BodyApi
 from .records import json_record, sse_record
 from .usage import openai_usage
-from .values import (
-    data_of,
-    field,
-    first_choice,
-    first_found,
-    identified,
-    items,
-    put,
-    text,
-)
+from .values import data_of, field, first_choice, first_found, identified, items, put, text
 
 _MOCK_ID = "chatcmpl-mock"
 _MOCK_USAGE = {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0}
