@@ -3,23 +3,19 @@
 from __future__ import annotations
 
 import sys
+from functools import partial
 from pathlib import Path
-from typing import Any
 
 import click
-import orjson
 
-from ..analysis.analyze import analyze as analyze_runs
-from ..analysis.prices import Pricer
 from ..analysis.report import SECTIONS, Report
-from ..analysis.tally import Options
-from ..analysis.window import EventWindow, parse_duration_ms
-from ..config_rules import parse_value
-from ..model.errors import TraceError, UsageError
+from ..ops.analyze.analyze import AnalyzeRequest, analyze_traces
+from ..ops.environment import Environment
+from ..ops.traces import TraceArgs
 from ..render.console import make_console
-from .counting import Counted
+from .errors import warn
+from .options import trace_options
 from .progress import ByteProgress
-from .trace_args import bounds, check_components, make_reader, open_traces, trace_options
 
 
 @click.command("analyze", short_help="Summarise runs: latency, tokens, cost, errors, patterns, health.")
@@ -71,65 +67,26 @@ def analyze(traces: tuple[str, ...], all_runs: bool, strict: bool, since: str | 
     `--format json | jq -e '.health.verdict != "failing"'`), 2 usage, 3 a trace
     that cannot be read.
     """
-    window = EventWindow(check_components(components), *bounds(since, until))
-    options = Options(slow_threshold_ms=parse_duration_ms(slow_threshold, "--slow-threshold"),
-                      block_threshold_ms=parse_duration_ms(block_threshold, "--block-threshold"), top=top)
-    sources, resolved = open_traces(traces, all_runs, config_path)
-    pricer = Pricer(_read_prices(prices_path), resolved.settings.price_overrides)
-    progress = ByteProgress.for_sources(sources, enabled=not no_progress)
-    reader = make_reader(strict, progress=progress.advance, reuse_buffers=True)  # the tally keeps no record
-    counted = Counted(reader.problems)
-    halves = _halves(sources, jobs, options, window, pricer, strict)
-    with progress:
-        if halves is not None:
-            report = halves.report(reader, counted, sections=sections or SECTIONS,
-                                   bytes_read=lambda: progress.done, progress=progress.advance)
-        else:
-            report = analyze_runs(((source, counted(source, reader.records(source))) for source in sources),
-                                  pricer=pricer, options=options, window=window, problems=reader.problems,
-                                  sections=sections or SECTIONS, bytes_read=lambda: progress.done)
-    if not counted.events:
-        files = ", ".join(file for source in sources for file in source.files)
-        raise TraceError(f"no events in {files}", hint="the trace is empty: was the run traced?")
-    _print(report, output_format, no_pager)
-
-
-def _halves(sources: list[Any], jobs: int, options: Options, window: EventWindow, pricer: Pricer,
-            strict: bool) -> Any:
-    """The one big run named, its second half already being read by a second process; None for one pass."""
-    if jobs < 2:
-        return None
-    from .analyze_split import Halves, can_split  # noqa: PLC0415 - only big runs
-
-    cut = can_split(sources)
-    return Halves(sources[0], cut, options, window, pricer, strict) if cut is not None else None
-
-
-def _read_prices(path: Path | None) -> dict[str, Any] | None:
-    if path is None:
-        return None
-    try:
-        data = orjson.loads(path.read_bytes())
-    except OSError as error:
-        raise UsageError(f"--prices {path}: {error.strerror or error}") from None
-    except orjson.JSONDecodeError as error:
-        raise UsageError(f"--prices {path}:{error.lineno}:{error.colno}: not JSON ({error.msg})") from None
-    return parse_value("price_overrides", data, from_env=False, where=f"--prices {path}")  # type: ignore[return-value]
+    runs = TraceArgs(traces, all_runs, strict, config_path)
+    request = AnalyzeRequest(runs, since, until, components, sections, slow_threshold, top, block_threshold,
+                             prices_path, jobs)
+    bars = partial(ByteProgress.for_sources, enabled=not no_progress)
+    _print(analyze_traces(request, Environment.current(warn, bars)), output_format, no_pager)
 
 
 def _print(report: Report, output_format: str, no_pager: bool) -> None:
     if output_format == "json":
-        from ..render.analyze.to_json import render_json  # noqa: PLC0415
+        from ..render.analyze.to_json import render_json  # noqa: PLC0415 - each view loads only when used
 
         sys.stdout.buffer.write(render_json(report) + b"\n")
         return
     if output_format == "markdown":
-        from ..render.analyze.markdown import render_markdown  # noqa: PLC0415
+        from ..render.analyze.markdown import render_markdown  # noqa: PLC0415 - each view loads only when used
 
         sys.stdout.write(render_markdown(report))
         return
-    from ..render.analyze.table import render_report  # noqa: PLC0415
-    from .pager import Output, PagerClosed  # noqa: PLC0415
+    from ..render.analyze.table import render_report  # noqa: PLC0415 - Rich's tables only for a table
+    from .pager import Output, PagerClosed  # noqa: PLC0415 - only a table is paged
 
     console = make_console()
     output = Output(console, page=not no_pager)

@@ -35,7 +35,7 @@ class ByteProgress:
 
     def __enter__(self) -> "ByteProgress":
         if self.enabled:
-            from rich.progress import (
+            from rich.progress import (  # noqa: PLC0415 - Rich only when a bar is drawn
                 BarColumn,
                 DownloadColumn,
                 Progress,
@@ -43,7 +43,7 @@ class ByteProgress:
                 TransferSpeedColumn,
             )
 
-            from ..render.console import make_console
+            from ..render.console import make_console  # noqa: PLC0415 - Rich only when a bar is drawn
 
             self._bar = Progress("reading", BarColumn(), DownloadColumn(), TransferSpeedColumn(),
                                  TimeRemainingColumn(), console=make_console(stderr=True), transient=True)

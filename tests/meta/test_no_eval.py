@@ -24,7 +24,7 @@ EXEMPT = {
     # `namel3ss-debug trace SCRIPT` runs the user's own program, as `python SCRIPT` would
     "launch/app.py": ["exec(...)", "compile(...)"],
     # the forked half of `analyze` hands its tally back to its parent over a private pipe
-    "cli/analyze_split.py": ["import pickle"],
+    "ops/analyze/split.py": ["import pickle"],
 }
 
 

@@ -9,13 +9,14 @@ import orjson
 import pytest
 from click.testing import CliRunner
 
-from namel3ss_debug.cli.analyze_split import Halves
-from namel3ss_debug.cli.counting import Counted
 from namel3ss_debug.analysis.prices import Pricer
 from namel3ss_debug.analysis.tally import Options
 from namel3ss_debug.analysis.window import EventWindow, parse_bound
+from namel3ss_debug.cli.errors import warn
 from namel3ss_debug.cli.main import cli
 from namel3ss_debug.model.errors import TraceError
+from namel3ss_debug.ops.analyze.counting import Counted
+from namel3ss_debug.ops.analyze.split import Halves
 from namel3ss_debug.render.analyze.to_json import report_to_dict
 from namel3ss_debug.store.problems import ReadProblems
 from namel3ss_debug.store.reader import Part, TraceReader
@@ -53,7 +54,7 @@ def halves(path, cut=None, window=None, strict=False):
     cut = cut or find_cut(source, min_bytes=0)
     reader = TraceReader(ReadProblems(strict=strict), write_index=False, reuse_buffers=True)
     done = []
-    halves = Halves(source, cut, Options(), window or EventWindow(), Pricer(), strict)
+    halves = Halves(source, cut, Options(), window or EventWindow(), Pricer(), strict, warn)  # as analyze's
     report = halves.report(reader, Counted(reader.problems), sections=report_sections(),
                            bytes_read=lambda: sum(done), progress=done.append)
     return report_to_dict(report), sum(done)

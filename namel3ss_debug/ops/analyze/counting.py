@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Iterator
 
-from ..model.events import is_known_event_type
+from ...model.events import is_known_event_type
 
 
 class Counted:

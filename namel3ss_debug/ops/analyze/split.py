@@ -15,22 +15,21 @@ import sys
 import traceback
 from typing import Any, Callable
 
-from ..analysis.analyze import collector_paused, equipped
-from ..analysis.build import build_report
-from ..analysis.merge import NotMergeable, merge
-from ..analysis.prices import Pricer
-from ..analysis.report import Report
-from ..analysis.run_state import Boundary
-from ..analysis.tally import Options, Tally
-from ..analysis.window import EventWindow
-from ..model.errors import Namel3ssDebugError
-from ..store.problems import ReadProblems
-from ..store.reader import TraceReader
-from ..store.records import record_from_dict
-from ..store.sources import RunSource
-from ..store.split import Cut, find_cut, numbered
+from ...analysis.analyze import collector_paused, equipped
+from ...analysis.build import build_report
+from ...analysis.merge import NotMergeable, merge
+from ...analysis.prices import Pricer
+from ...analysis.report import Report
+from ...analysis.run_state import Boundary
+from ...analysis.tally import Options, Tally
+from ...analysis.window import EventWindow
+from ...model.errors import Namel3ssDebugError
+from ...store.problems import ReadProblems
+from ...store.reader import TraceReader
+from ...store.records import record_from_dict
+from ...store.sources import RunSource
+from ...store.split import Cut, find_cut, numbered
 from .counting import Counted
-from .errors import warn
 
 
 def can_split(sources: list[RunSource]) -> Cut | None:
@@ -44,11 +43,12 @@ class Halves:
     """The second half read by a forked process, started before anything else runs here.
 
     It is forked before the progress bar (a thread) starts: a fork copies only the thread that forks,
-    and a lock another thread held at that moment would stay held in the child for ever.
+    and a lock another thread held at that moment would stay held in the child for ever. The second
+    half's warnings go to `on_warning` in the child, as they happen there.
     """
 
     def __init__(self, source: RunSource, cut: Cut, options: Options, window: EventWindow, pricer: Pricer,
-                 strict: bool):
+                 strict: bool, on_warning: Callable[[str], None] | None = None):
         import multiprocessing  # noqa: PLC0415 - only big runs need it
 
         self.source, self.cut, self.options, self.window, self.pricer = source, cut, options, window, pricer
@@ -60,8 +60,8 @@ class Halves:
         self.shared = context.Value("q", 0, lock=False)
         sys.stdout.flush()
         sys.stderr.flush()
-        self.child = context.Process(target=_second_half, args=(sender, source, cut, options, strict, self.shared),
-                                     daemon=True)
+        self.child = context.Process(target=_second_half, daemon=True,
+                                     args=(sender, source, cut, options, strict, self.shared, on_warning))
         self.child.start()
         sender.close()
 
@@ -113,11 +113,12 @@ class _Both:
         return more
 
 
-def _second_half(sender: Any, source: RunSource, cut: Cut, options: Options, strict: bool, shared: Any) -> None:
+def _second_half(sender: Any, source: RunSource, cut: Cut, options: Options, strict: bool, shared: Any,
+                 on_warning: Callable[[str], None] | None) -> None:
     """In the forked process: tally the second half as a boundary pass, send it back, exit."""
     gc.disable()
     try:
-        problems = ReadProblems(strict=strict, on_warning=warn)
+        problems = ReadProblems(strict=strict, on_warning=on_warning)
 
         def advance(count: int) -> None:
             shared.value += count

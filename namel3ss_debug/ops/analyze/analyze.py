@@ -1,0 +1,89 @@
+"""`analyze`'s use case: the runs named, read in one streaming pass (or one big run in two halves), as a Report."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from ...analysis.analyze import analyze as analyze_runs
+from ...analysis.prices import Pricer
+from ...analysis.report import SECTIONS, Report
+from ...analysis.tally import Options
+from ...analysis.window import EventWindow, parse_duration_ms
+from ...config_rules import parse_value
+from ...model.errors import TraceError, UsageError
+from ...store.sources import RunSource
+from ..environment import Environment
+from ..traces import TraceArgs, bounds, check_components, make_reader, open_traces
+from .counting import Counted
+
+
+@dataclass(frozen=True)
+class AnalyzeRequest:
+    """What to analyze and how, as `analyze --help` describes the options (durations as typed: `1s`)."""
+
+    runs: TraceArgs = field(default_factory=TraceArgs)
+    since: str | None = None
+    until: str | None = None
+    components: tuple[str, ...] = ()
+    sections: tuple[str, ...] = ()  # none: every section
+    slow_threshold: str = "1s"
+    top: int = 10
+    block_threshold: str = "10s"
+    prices_path: Path | None = None
+    jobs: int = 2  # 2: one big run is read by two processes
+
+
+def analyze_traces(request: AnalyzeRequest, env: Environment) -> Report:
+    """The report of the runs named. Raises UsageError for a bad option, TraceError for runs without events."""
+    window = EventWindow(check_components(request.components), *bounds(request.since, request.until))
+    options = Options(slow_threshold_ms=parse_duration_ms(request.slow_threshold, "--slow-threshold"),
+                      block_threshold_ms=parse_duration_ms(request.block_threshold, "--block-threshold"),
+                      top=request.top)
+    sources, resolved = open_traces(request.runs, env)
+    pricer = Pricer(read_prices(request.prices_path), resolved.settings.price_overrides)
+    progress = env.progress(sources)
+    reader = make_reader(request.runs.strict, env, progress=progress.advance,
+                         reuse_buffers=True)  # the tally keeps no record
+    counted = Counted(reader.problems)
+    halves = _halves(sources, request.jobs, options, window, pricer, request.runs.strict, env)
+    sections = request.sections or SECTIONS
+    with progress:
+        if halves is not None:
+            report = halves.report(reader, counted, sections=sections, bytes_read=lambda: progress.done,
+                                   progress=progress.advance)
+        else:
+            report = analyze_runs(((source, counted(source, reader.records(source))) for source in sources),
+                                  pricer=pricer, options=options, window=window, problems=reader.problems,
+                                  sections=sections, bytes_read=lambda: progress.done)
+    if not counted.events:
+        files = ", ".join(file for source in sources for file in source.files)
+        raise TraceError(f"no events in {files}", hint="the trace is empty: was the run traced?")
+    return report
+
+
+def _halves(sources: list[RunSource], jobs: int, options: Options, window: EventWindow, pricer: Pricer,
+            strict: bool, env: Environment) -> Any:
+    """The one big run named, its second half already being read by a second process; None for one pass."""
+    if jobs < 2:
+        return None
+    from .split import Halves, can_split  # noqa: PLC0415 - only big runs
+
+    cut = can_split(sources)
+    return Halves(sources[0], cut, options, window, pricer, strict, env.warn) if cut is not None else None
+
+
+def read_prices(path: Path | None) -> dict[str, Any] | None:
+    """The --prices file's model prices, checked as `price_overrides` is."""
+    if path is None:
+        return None
+    try:
+        data = orjson.loads(path.read_bytes())
+    except OSError as error:
+        raise UsageError(f"--prices {path}: {error.strerror or error}") from None
+    except orjson.JSONDecodeError as error:
+        raise UsageError(f"--prices {path}:{error.lineno}:{error.colno}: not JSON ({error.msg})") from None
+    return parse_value("price_overrides", data, from_env=False, where=f"--prices {path}")  # type: ignore[return-value]

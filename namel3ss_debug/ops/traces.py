@@ -1,0 +1,58 @@
+"""What the reading commands share: the runs their TRACE arguments name, a reader, time bounds, components."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..analysis.window import Bound, parse_bound
+from ..config import ResolvedSettings, load_settings
+from ..model.errors import UsageError
+from ..model.events import COMPONENTS
+from ..store.problems import ReadProblems
+from ..store.reader import TraceReader
+from ..store.sources import RunSource, resolve_sources
+from .environment import Environment
+
+
+@dataclass(frozen=True)
+class TraceArgs:
+    """The runs to read: TRACE arguments (none: the newest run in trace_output_dir), --all, --strict, --config."""
+
+    traces: tuple[str, ...] = ()
+    all_runs: bool = False
+    strict: bool = False
+    config_path: Path | None = None
+
+
+def open_traces(args: TraceArgs, env: Environment) -> tuple[list[RunSource], ResolvedSettings]:
+    """The runs named, and the resolved settings (trace_output_dir, price_overrides)."""
+    resolved = load_settings(env.environ, env.cwd, config_path=args.config_path)
+    for message in resolved.warnings:
+        env.warn(message)
+    traces = args.traces
+    if not traces:
+        traces = (str(resolved.output_dir()),)
+        if not resolved.output_dir().is_dir():
+            raise UsageError("no TRACE given and no trace directory here",
+                             hint=f"name a trace file, or trace a run first (it goes to {resolved.output_dir()})")
+    if traces.count("-") > 1:
+        raise UsageError("standard input (-) can be read only once")
+    return resolve_sources(traces, all_runs=args.all_runs, trace_dir=resolved.output_dir()), resolved
+
+
+def make_reader(strict: bool, env: Environment, **options: Any) -> TraceReader:
+    """A reader whose warnings go to `env.warn` as they happen, one line each."""
+    return TraceReader(ReadProblems(strict=strict, on_warning=env.warn), stdin=env.stdin, **options)
+
+
+def bounds(since: str | None, until: str | None) -> tuple[Bound | None, Bound | None]:
+    return (parse_bound(since, "--since") if since else None, parse_bound(until, "--until") if until else None)
+
+
+def check_components(components: tuple[str, ...]) -> frozenset[str]:
+    unknown = [name for name in components if name not in COMPONENTS]
+    if unknown:
+        raise UsageError(f"--component {unknown[0]!r} is not a component", hint=f"use one of: {', '.join(COMPONENTS)}")
+    return frozenset(components)
