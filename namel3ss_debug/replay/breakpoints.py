@@ -1,15 +1,9 @@
 """Breakpoints as data: what they stop at, their condition, and one rule deciding a hit (bdb's `effective`).
 
-Targets, checked against the recording when set (one that can never stop is an error naming the nearest
-recorded candidates):
-
-    llm_call_start    an event type
-    llm               a component: the start of each of its calls, and its instant events
-    tool:search       a component's calls by name (shell patterns such as tool:search* too)
-    tool:search#3     the third such call
-    search            a name, whatever the component
-    @120              the event with seq 120
-    errors            an event with status failed, or an error_occurred event (not one a mock replaced)
+One table serves both debuggers; what a target means is theirs. Replay's targets (`targets.py`) test a
+position of a recorded run and are checked against the recording when set; the rerun's
+(`rerun/targets.py`) test a call about to be answered. Either way a breakpoint is
+`TARGET [if CONDITION]`, numbered from 1 in the order they were set.
 
 `TARGET if CONDITION` stops only where the condition (see `expr`) holds; a temporary breakpoint is
 deleted at its first stop; an ignore count lets that many hits (whose condition holds) pass. As in
@@ -19,19 +13,13 @@ holds or not, also when a run is walked again after `back` or `goto`.
 
 from __future__ import annotations
 
-import fnmatch
 from dataclasses import dataclass, field
-from typing import Callable, TypeVar
+from typing import Any, Callable
 
 from ..model.errors import UsageError
-from ..model.events import COMPONENTS
 from .expr import Expr, ExprError, parse_expression, truthy
-from .misses import nearest_recorded, no_such_call
-from .timeline import END, Timeline, as_number
+from .timeline import as_number
 from .view import EventView
-
-_PATTERN_CHARS = "*?["
-T = TypeVar("T")
 
 
 class BreakpointError(UsageError):
@@ -40,10 +28,10 @@ class BreakpointError(UsageError):
 
 @dataclass(frozen=True)
 class Target:
-    """What a breakpoint stops at, as the user wrote it, and a test of a position."""
+    """What a breakpoint stops at, as the user wrote it, and a test of a place (a position, a call)."""
 
     text: str
-    match: Callable[[int], bool] = field(compare=False, repr=False)
+    match: Callable[[Any], bool] = field(compare=False, repr=False)
 
 
 @dataclass
@@ -64,10 +52,11 @@ class Breakpoint:
 class BreakpointTable:
     """The breakpoints of one session, numbered from 1 in the order they were set."""
 
-    def __init__(self, timeline: Timeline, mocked: Callable[[int], bool] | None = None):
-        """`mocked(i)` says whether a mock replaced the result at position i (a mocked failure is no error)."""
-        self.timeline = timeline
-        self.mocked = mocked or (lambda index: False)
+    def __init__(self, target_of: Callable[[str], Target], examples: str, if_example: str):
+        """`target_of(text)` makes a target (raising BreakpointError for one that cannot be); `examples`
+        and `if_example` are the hints of a spec without a target and of one with junk after it."""
+        self.target_of = target_of
+        self.examples, self.if_example = examples, if_example
         self.items: dict[int, Breakpoint] = {}
         self.retired: dict[int, Breakpoint] = {}  # temporary breakpoints after their stop, for its report
         self._next = 1
@@ -75,9 +64,7 @@ class BreakpointTable:
     def add(self, spec: str, temporary: bool = False, column: int = 1) -> Breakpoint:
         """A breakpoint from `TARGET [if CONDITION]`; `column` is where `spec` starts in the command line,
         so that a mistake in the condition is pointed at where the user typed it."""
-        target, condition = parse_spec(spec, column, lambda text: parse_target(text, self.timeline, self.mocked),
-                                       BreakpointError, "e.g. b llm, b tool:search#2, b errors, b @12",
-                                       "e.g. b llm if duration_ms > 500")
+        target, condition = self._parse(spec, column)
         breakpoint = Breakpoint(self._next, target, condition, temporary)
         self.items[breakpoint.number] = breakpoint
         self._next += 1
@@ -91,6 +78,12 @@ class BreakpointTable:
 
     def remove(self, number: int) -> Breakpoint:
         return self.items.pop(self.get(number).number)
+
+    def delete(self, numbers: list[int]) -> list[Breakpoint]:
+        """Removes the breakpoints with these numbers: all of them or, on a wrong number, none."""
+        for number in numbers:
+            self.get(number)
+        return [self.remove(number) for number in numbers]
 
     def clear(self) -> int:
         count = len(self.items)
@@ -106,16 +99,17 @@ class BreakpointTable:
     def active(self) -> bool:
         return any(breakpoint.enabled for breakpoint in self.items.values())
 
-    def hits(self, index: int, view_of: Callable[[int], EventView]) -> tuple[int, ...]:
-        """The numbers of the breakpoints that stop at `index`, counting hits and ignores on the way."""
+    def hits(self, place: Any, view_of: Callable[[Any], EventView]) -> tuple[int, ...]:
+        """The numbers of the breakpoints that stop at `place`, counting hits and ignores on the way;
+        `view_of(place)` is what a condition reads."""
         hit: list[int] = []
         view: EventView | None = None
         for breakpoint in list(self.items.values()):
-            if not breakpoint.enabled or not breakpoint.target.match(index):
+            if not breakpoint.enabled or not breakpoint.target.match(place):
                 continue
             breakpoint.hits += 1  # as bdb counts: every time it is reached, whatever its condition says
             if breakpoint.condition is not None:
-                view = view if view is not None else view_of(index)
+                view = view if view is not None else view_of(place)
                 if not truthy(breakpoint.condition, view.resolve):
                     continue
             if breakpoint.ignore > 0:  # an ignore count passes hits whose condition holds
@@ -126,22 +120,20 @@ class BreakpointTable:
                 self.retired[breakpoint.number] = self.items.pop(breakpoint.number)
         return tuple(hit)
 
-
-def parse_spec(spec: str, column: int, target_of: Callable[[str], T], error: type[UsageError], examples: str,
-               if_example: str) -> tuple[T, Expr | None]:
-    """`TARGET [if CONDITION]`: the target (as `target_of` makes it from its text) and the condition, whose
-    errors point at their column in the command line (`spec` starts at `column` there)."""
-    target_text, _, rest = spec.strip().partition(" ")
-    if not target_text:
-        raise error("a breakpoint needs a target", hint=examples)
-    target = target_of(target_text)
-    rest = rest.strip()
-    if not rest:
-        return target, None
-    if not rest.startswith("if") or rest[2:3] not in (" ", ""):
-        raise error(f"expected `if CONDITION` after {target_text}, not {rest!r}", hint=if_example)
-    text = rest[2:].strip()
-    return target, parse_condition(text, column + len(spec.rstrip()) - len(text) if text else column + len(spec))
+    def _parse(self, spec: str, column: int) -> tuple[Target, Expr | None]:
+        """`TARGET [if CONDITION]`: the target and the condition, whose errors point at their column in the
+        command line (`spec` starts at `column` there)."""
+        target_text, _, rest = spec.strip().partition(" ")
+        if not target_text:
+            raise BreakpointError("a breakpoint needs a target", hint=self.examples)
+        target = self.target_of(target_text)
+        rest = rest.strip()
+        if not rest:
+            return target, None
+        if not rest.startswith("if") or rest[2:3] not in (" ", ""):
+            raise BreakpointError(f"expected `if CONDITION` after {target_text}, not {rest!r}", hint=self.if_example)
+        text = rest[2:].strip()
+        return target, parse_condition(text, column + len(spec.rstrip()) - len(text) if text else column + len(spec))
 
 
 def parse_condition(text: str, column: int) -> Expr:
@@ -155,87 +147,13 @@ def parse_condition(text: str, column: int) -> Expr:
         raise ExprError(error.reason, error.column + column - 1, text, hint=error.hint) from None
 
 
-def parse_target(text: str, timeline: Timeline, mocked: Callable[[int], bool] = lambda index: False) -> Target:
-    """A target, checked against what the run recorded."""
-    t = timeline
-    if text == "errors":
-        return Target(text, _errors(t, mocked))
-    if text.startswith("@"):
-        return Target(text, _seq(text, t))
-    if ":" in text:
-        return Target(text, _call(text, t))
-    if text in COMPONENTS or t.components.find(text) is not None:
-        return Target(text, _component(text, t))
-    code = t.types.find(text)
-    if code is not None:
-        return Target(text, lambda j: t.type_code[j] == code)
-    names = _name_codes(text, t)
-    if names:
-        return Target(text, lambda j: t.name_code[j] in names and t.kind[j] != END)
-    candidates = ["errors", *t.components.texts, *t.types.texts, *t.names.texts,
-                  *(f"{c}:{n}" for c, n, _ in t.recorded_calls())]
-    raise BreakpointError(f"{text} is not an event type, component or name in this run",
-                          hint=_nearest(text, candidates))
-
-
-def _errors(t: Timeline, mocked: Callable[[int], bool]) -> Callable[[int], bool]:
-    failed, error = t.statuses.find("failed"), t.types.find("error_occurred")
-    return lambda j: (t.status_code[j] == failed or t.type_code[j] == error) and not mocked(j)
-
-
-def _seq(text: str, t: Timeline) -> Callable[[int], bool]:
-    seq = as_number(text[1:])
-    if seq is None:
-        raise BreakpointError(f"{text}: a position is @ and a seq number", hint="e.g. b @120")
-    t.require_position(seq, BreakpointError)
-    return lambda j: t.seq[j] == seq
-
-
-def _component(text: str, t: Timeline) -> Callable[[int], bool]:
-    code = t.components.find(text)
-    if code is None:
-        present = ", ".join(t.components.texts)
-        raise BreakpointError(f"the run has no {text} events", hint=f"components in this run: {present}")
-    return lambda j: t.component_code[j] == code and t.kind[j] != END
-
-
-def split_call(text: str, error: type[UsageError] = UsageError) -> tuple[str, str, int | None]:
-    """`tool:search#2` -> ("tool", "search", 2); a call number that is not 1, 2, ... raises `error`."""
+def split_call(text: str) -> tuple[str, str, int | None]:
+    """`tool:search#2` -> ("tool", "search", 2); a call number that is not 1, 2, ... is a BreakpointError."""
     component, _, name = text.partition(":")
     number = None
     if "#" in name:
         name, _, digits = name.rpartition("#")
         number = as_number(digits)
         if not number:
-            raise error(f"{text}: a call number is # and a number from 1", hint=f"e.g. {component}:{name}#1")
+            raise BreakpointError(f"{text}: a call number is # and a number from 1", hint=f"e.g. {component}:{name}#1")
     return component, name, number
-
-
-def _call(text: str, t: Timeline) -> Callable[[int], bool]:
-    component, name, number = split_call(text, BreakpointError)
-    code = t.components.find(component)
-    names = _name_codes(name, t)
-    calls = [(c, n, count) for c, n, count in t.recorded_calls() if c == component and t.names.find(n) in names]
-    if code is None or not calls:
-        raise BreakpointError(f"no recorded call matches {component}:{name}",
-                              hint=_nearest(f"{component}:{name}", [f"{c}:{n}" for c, n, _ in t.recorded_calls()]))
-    if number is not None and number > max(count for _, _, count in calls):
-        most = max(count for _, _, count in calls)
-        raise BreakpointError(no_such_call(f"{component}:{name}", most, number),
-                              hint=f"calls are {component}:{name}#1 .. #{most}")
-    return lambda j: (t.component_code[j] == code and t.name_code[j] in names and t.kind[j] != END
-                      and (number is None or t.call[j] == number))
-
-
-def _name_codes(pattern: str, t: Timeline) -> frozenset[int]:
-    if any(char in pattern for char in _PATTERN_CHARS):
-        return frozenset(code for code, name in enumerate(t.names.texts) if fnmatch.fnmatchcase(name, pattern))
-    code = t.names.find(pattern)
-    return frozenset() if code is None else frozenset({code})
-
-
-def _nearest(text: str, candidates: list[str]) -> str:
-    nearest = nearest_recorded(text, candidates)
-    if nearest:
-        return "nearest recorded: " + ", ".join(nearest)
-    return "targets: an event type, a component, component:name[#N], a name, @SEQ or errors"

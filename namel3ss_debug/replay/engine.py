@@ -19,6 +19,7 @@ from typing import Callable
 from ..model.errors import UsageError
 from .breakpoints import BreakpointTable
 from .mocks import MockTable
+from .targets import event_breakpoints
 from .timeline import START, Timeline
 from .view import EventView
 
@@ -58,7 +59,7 @@ class ReplayEngine:
                  mocks: MockTable | None = None):
         self.timeline = timeline
         self.mocks = mocks if mocks is not None else MockTable(timeline)
-        self.breakpoints = breakpoints if breakpoints is not None else BreakpointTable(
+        self.breakpoints = breakpoints if breakpoints is not None else event_breakpoints(
             timeline, lambda index: self.mocks.key_at(index) is not None)
         self.history: list[Stop] = []
         self._arrived = False

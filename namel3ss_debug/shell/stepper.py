@@ -10,7 +10,7 @@ answer, replace it (inline JSON or in an editor) or run the call live; then the 
   messages go to `console`; with `json_out`, each stop is a JSON line there and the rest goes to
   `err_console`.
 - `step`: stop before the first replayable call (`--step`); otherwise stop only at breakpoints.
-- `breakpoints`: specs as `b` takes them (`rerun/breaks.py`); a bad one raises BreakError (a UsageError).
+- `breakpoints`: specs as `b` takes them (`rerun/targets.py`); a bad one raises BreakpointError (a UsageError).
 - `lines`: scripted commands (`--commands FILE`, or a piped stdin), each echoed after the prompt so the
   output reads as a transcript. When they run out, every remaining call gets its answer and the run
   goes on without stopping.
@@ -44,13 +44,15 @@ from ..render.json_text import compact_json, pretty_json
 from ..render.replay.view import render
 from ..render.rerun.stop import FIELD_WIDTH, answer_json, stop_line, stop_view
 from ..render.text import visible
-from ..replay.breakpoints import parse_condition
+from ..replay.breakpoints import BreakpointError, parse_condition
 from ..replay.commands import command_table, nearest, resolve, split
 from ..replay.expr import MISSING, evaluate, pointer
 from ..replay.outputs import Breakpoints, Help, Message, Value
+from ..replay.reports import breakpoint_info
+from ..replay.timeline import as_number
 from ..replay.view import EventView
 from ..rerun.answers import from_value
-from ..rerun.breaks import BreakTable
+from ..rerun.targets import call_breakpoints, call_view
 from ..rerun.editor import AnswerError, edit_text, editor_argv, parse_json
 from ..rerun.session import Decision, PendingCall
 
@@ -68,7 +70,7 @@ class Stepper:
                  environ: Mapping[str, str] | None = None, prompt_input: Any = None, prompt_output: Any = None):
         self.out, self.err, self.json_out = console, err_console, json_out
         self.stepping = step
-        self.breaks = BreakTable()
+        self.breaks = call_breakpoints()
         for spec in breakpoints:
             self.breaks.add(spec)
         self.recording = recording
@@ -91,7 +93,7 @@ class Stepper:
     def decide(self, pending: PendingCall) -> Decision:
         """The decision for one call: a stop when stepping or at a breakpoint, else accept."""
         with self._lock:
-            hits = self.breaks.hit(pending)
+            hits = self.breaks.hits(pending, call_view)
             if self._exhausted or not (self.stepping or hits):
                 return Decision("accept")
             self.stops += 1
@@ -208,7 +210,7 @@ class Stepper:
         "timeout" in error.message, source == "mocked"."""
         if not argument:
             return self.do_info("", column)
-        created = self.breaks.add(argument, column)
+        created = self.breaks.add(argument, column=column)
         self._say(Message(f"Breakpoint {created.number} at {created.describe()}"))
         return None
 
@@ -218,7 +220,7 @@ class Stepper:
         if not argument:
             self._say(Message(f"Deleted {self.breaks.clear()} breakpoint(s)"))
             return None
-        for removed in self.breaks.remove(argument):
+        for removed in self.breaks.delete(_numbers(argument)):
             self._say(Message(f"Deleted breakpoint {removed.number}"))
         return None
 
@@ -246,7 +248,7 @@ class Stepper:
     def do_info(self, argument: str, column: int) -> Decision | None:
         """info
         List the breakpoints, with how often each was reached."""
-        self._say(Breakpoints(self.breaks.info()))
+        self._say(Breakpoints(tuple(breakpoint_info(b) for b in self.breaks.items.values())))
         return None
 
     def do_help(self, argument: str, column: int) -> Decision | None:
@@ -321,6 +323,16 @@ class Stepper:
 
 
 COMMANDS = command_table(Stepper, ALIASES)
+
+
+def _numbers(text: str) -> list[int]:
+    numbers: dict[int, None] = {}  # in order, once each
+    for part in text.replace(",", " ").split():
+        number = as_number(part)
+        if number is None:
+            raise BreakpointError(f"clear: {part!r} is not a breakpoint number", hint="e.g. clear 1")
+        numbers[number] = None
+    return list(numbers)
 
 
 def _loop_running() -> bool:

@@ -20,11 +20,12 @@ from namel3ss_debug.model.errors import UsageError
 from namel3ss_debug.model.events import span_prefix
 from namel3ss_debug.model.replay import MOCKED, RECORDED, RerunQuit
 from namel3ss_debug.rerun.answers import Answer
-from namel3ss_debug.rerun.breaks import BreakError, parse_break
+from namel3ss_debug.replay.breakpoints import BreakpointError
 from namel3ss_debug.rerun.candidates import LiveCall
 from namel3ss_debug.rerun.recording import RecordedCall, fingerprint
 from namel3ss_debug.rerun.session import Decision, PendingCall
 from namel3ss_debug.render.rerun.stop import SCHEMA
+from namel3ss_debug.rerun.targets import call_breakpoints
 from namel3ss_debug.shell.stepper import COMMANDS, Stepper
 
 ACCEPT, LIVE = Decision("accept"), Decision("live")
@@ -129,7 +130,7 @@ def test_continue_runs_to_the_nth_call_of_a_breakpoint():
     assert "Breakpoint 1 at tool:search#2" in text
     assert "Stop 2 before tool:search#2  (breakpoint 1)" in text
     assert "llm:planner" not in text and "Stop 3" not in text
-    assert steps.breaks.hits[1] == 1
+    assert steps.breaks.items[1].hits == 1
 
 
 def test_a_condition_over_the_inputs_picks_the_call():
@@ -184,8 +185,8 @@ def test_clear_deletes_breakpoints_and_info_lists_them():
     ("", "a breakpoint needs a target"),
 ])
 def test_bad_breakpoint_specs_are_usage_errors_with_a_hint(spec, message):
-    with pytest.raises(BreakError) as caught:
-        parse_break(spec, 1)
+    with pytest.raises(BreakpointError) as caught:
+        call_breakpoints().add(spec)
     assert isinstance(caught.value, UsageError) and message in str(caught.value)
 
 
