@@ -18,7 +18,7 @@ COMMANDS = {
     "trace": "trace_cmd:trace",
     "analyze": "analyze_cmd:analyze",
     "check": "check_cmd:check",
-    "inspect": "inspect_cmd:inspect",
+    "inspect": "inspect.command:inspect",
     "replay": "replay_cmd:replay",
     "config": "config_cmd:config",
     "diff": "diff_cmd:diff",

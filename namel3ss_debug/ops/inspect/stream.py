@@ -1,28 +1,28 @@
 """The events `inspect` reads: every run in order, one event by seq or id, standard input read only once.
 
 A file read a second time (to find a target, then the events around it) is read by a quiet reader,
-so each warning about it is printed once.
+so each warning about it is said once.
 """
 
 from __future__ import annotations
 
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
-from ..analysis.fields import text_of
-from ..model.errors import UsageError
-from ..store.lookup import SeqRange, find_event, first_event, scan_for
-from ..store.problems import ReadProblems
-from ..store.reader import Located, TraceReader
-from ..store.sources import STDIN, RunSource
-from .errors import warn
+from ...analysis.fields import text_of
+from ...model.errors import UsageError
+from ...store.lookup import SeqRange, find_event, first_event, scan_for
+from ...store.problems import ReadProblems
+from ...store.reader import Located, TraceReader
+from ...store.sources import STDIN, RunSource
 
 
 class EventStream:
-    """The runs named on the command line and the reader to read them with."""
+    """The runs named on the command line, the reader to read them with, and where warnings about a lookup go."""
 
-    def __init__(self, sources: list[RunSource], reader: TraceReader):
+    def __init__(self, sources: list[RunSource], reader: TraceReader, warn: Callable[[str], None]):
         self.sources = sources
         self.reader = reader
+        self.warn = warn
         self._cached: dict[RunSource, list[Located]] = {}
         self._read: set[RunSource] = set()
         self._first: dict[RunSource, dict[str, Any] | None] = {}
@@ -54,7 +54,7 @@ class EventStream:
         """The event with this seq in the first run; a usage error names the run's range when there is none."""
         source = self.sources[0]
         if len(self.sources) > 1:
-            warn(f"{option} {seq}: looking in the first of {len(self.sources)} runs ({source.label}); "
+            self.warn(f"{option} {seq}: looking in the first of {len(self.sources)} runs ({source.label}); "
                  "name another run as TRACE to look there")
         seen = SeqRange()
         if STDIN in source.files:
@@ -68,7 +68,7 @@ class EventStream:
         head = self.first_event(source)
         first = head.get("run_id") if head is not None else None
         if first is not None and found.event.get("run_id") != first:
-            warn(f"{option} {seq}: {source.label} holds more than one run; this is seq {seq} of run "
+            self.warn(f"{option} {seq}: {source.label} holds more than one run; this is seq {seq} of run "
                  f"{text_of(found.event.get('run_id'))}, not of its first run {first}")
         return source, found
 
@@ -90,7 +90,7 @@ class EventStream:
             raise UsageError(f"no event or span with id {ident!r} in {self.label}",
                              hint=f"{option} takes a seq number or a span id as `inspect TRACE` lists them")
         if others:
-            warn(f"{option} {ident}: the id is also in {len(others)} other run(s); showing {owner.label}")
+            self.warn(f"{option} {ident}: the id is also in {len(others)} other run(s); showing {owner.label}")
         return owner, found
 
     def resolve(self, ref: str, option: str) -> tuple[RunSource, list[Located]]:

@@ -2,23 +2,43 @@
 
 from __future__ import annotations
 
-from ..analysis.event_filter import Selector, SubtreeTracker, span_root
-from ..analysis.fields import text_of
-from ..analysis.spans import build_tree
-from ..analysis.timeline import timeline
-from ..model.errors import UsageError
-from ..render.inspect import to_json as js
-from ..render.inspect.event import event_view
-from ..render.inspect.timeline import timeline_view
-from ..render.inspect.tree import tree_view
-from ..store.reader import Located
-from .errors import warn
-from .inspect_cmd import InspectRequest
-from .inspect_events import EventStream
-from .inspect_sink import Sink, write_events
+from dataclasses import dataclass
+from ...analysis.event_filter import Selector, SubtreeTracker, span_root
+from ...analysis.fields import text_of
+from ...analysis.spans import SpanNode, build_tree
+from ...analysis.timeline import Timeline, timeline
+from ...model.errors import UsageError
+from ...store.reader import Located
+from .request import InspectRequest
+from .stream import EventStream
 
 
-def show_span(request: InspectRequest, stream: EventStream, sink: Sink) -> None:
+@dataclass(frozen=True)
+class SpanShape:
+    """A span: its own events (start and end), every event under it, and its node of the tree."""
+
+    own: list[Located]
+    inside: list[Located]
+    node: SpanNode
+
+
+@dataclass(frozen=True)
+class TreeShape:
+    """The events that pass the filters (for JSON Lines whole, otherwise only what a tree shows), and their tree."""
+
+    items: list[Located]
+    roots: tuple[SpanNode, ...]
+
+
+@dataclass(frozen=True)
+class TimelineShape:
+    """The events that pass the filters, and the waterfall of their spans."""
+
+    items: list[Located]
+    line: Timeline
+
+
+def read_span(request: InspectRequest, stream: EventStream) -> SpanShape:
     """A span's start and end events, and the tree of everything under it."""
     ident = request.target
     assert ident is not None
@@ -28,16 +48,7 @@ def show_span(request: InspectRequest, stream: EventStream, sink: Sink) -> None:
     if node is None:
         raise UsageError(f"no span with id {ident!r} in {stream.label}",
                          hint="span ids are in the span_id field; `inspect TRACE --tree` shows the spans")
-    own = [item for item in inside if item.event.get("span_id") == ident]
-    if sink.fmt == "jsonl":
-        write_events(sink, "span", inside)
-    elif sink.fmt == "json":
-        write_events(sink, "span", own, **js.tree_body((node,), request.limit))
-    else:
-        for item in own:
-            sink.print(event_view(item, full=request.full))
-            sink.print("")
-        sink.print(tree_view((node,), request.limit))
+    return SpanShape([item for item in inside if item.event.get("span_id") == ident], inside, node)
 
 
 def _subtree(ident: str, stream: EventStream) -> tuple[object, list[Located]]:
@@ -53,32 +64,20 @@ def _subtree(ident: str, stream: EventStream) -> tuple[object, list[Located]]:
             run = event.get("run_id") if run is None else run
             inside.append(located)
     if others:
-        warn(f"--span {ident}: the id is also in {len(others)} other run(s); showing run {text_of(run)}")
+        stream.warn(f"--span {ident}: the id is also in {len(others)} other run(s); showing run {text_of(run)}")
     return run, inside
 
 
-def show_tree(request: InspectRequest, stream: EventStream, sink: Sink) -> None:
+def read_tree(request: InspectRequest, stream: EventStream) -> TreeShape:
     """The span tree of the events that pass the filters."""
-    items = _selected(request, stream, whole=sink.fmt == "jsonl")
-    tree = build_tree(item.event for item in items)
-    if sink.fmt == "jsonl":
-        write_events(sink, "tree", items)
-    elif sink.fmt == "json":
-        sink.write(js.dumps(js.document("tree", **js.tree_body(tree.roots, request.limit))) + b"\n")
-    else:
-        sink.print(tree_view(tree.roots, request.limit))
+    items = _selected(request, stream, whole=request.fmt == "jsonl")
+    return TreeShape(items, build_tree(item.event for item in items).roots)
 
 
-def show_timeline(request: InspectRequest, stream: EventStream, sink: Sink) -> None:
+def read_timeline(request: InspectRequest, stream: EventStream) -> TimelineShape:
     """The waterfall of the spans of the events that pass the filters."""
-    items = _selected(request, stream, whole=sink.fmt == "jsonl")
-    line = timeline(build_tree(item.event for item in items))
-    if sink.fmt == "jsonl":
-        write_events(sink, "timeline", items)
-    elif sink.fmt == "json":
-        sink.write(js.dumps(js.document("timeline", **js.timeline_body(line, request.limit))) + b"\n")
-    else:
-        sink.print(timeline_view(line, sink.width, request.limit))
+    items = _selected(request, stream, whole=request.fmt == "jsonl")
+    return TimelineShape(items, timeline(build_tree(item.event for item in items)))
 
 
 # What a tree or timeline node shows of its events; the rest (inputs, outputs, attrs) is dropped as the

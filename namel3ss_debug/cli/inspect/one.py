@@ -1,0 +1,19 @@
+"""`inspect --event N|ID`: one event in full (or every event of a span id)."""
+
+from __future__ import annotations
+
+from ...ops.inspect.one import OneEvent
+from ...ops.inspect.request import InspectRequest
+from .output import Sink, write_events
+
+
+def show_event(request: InspectRequest, shown: OneEvent, sink: Sink) -> None:
+    if sink.fmt != "table":
+        write_events(sink, "event", shown.items)
+        return
+    from ...render.inspect.event import event_view  # noqa: PLC0415 - Rich only for a table
+
+    for position, (item, at) in enumerate(zip(shown.items, shown.at_ms)):
+        sink.print(event_view(item, full=request.full, at_ms=at))
+        if position + 1 < len(shown.items):
+            sink.print("")
