@@ -1,4 +1,4 @@
-"""A run's call sequence: one compact `Call` per span, in the order the spans started.
+"""A run's call sequence: one `CompactCall` per span, in the order the spans started.
 
 A call is a span: a `started` event and the next event with its span id. Instant events (memory
 operations, markers, errors) are not calls, but they are counted in call numbers, so that a call's
@@ -24,6 +24,7 @@ import orjson
 
 from ..analysis.fields import is_duration
 from ..analysis.stats import op_label
+from ..model.calls import CallRecord
 from ..model.events import is_start
 from ..model.events import kind as span_kind
 from ..model.span_ids import OpenSpans
@@ -36,8 +37,10 @@ _SPACES = re.compile(r"\s+")
 
 
 @dataclass(frozen=True, slots=True)
-class Call:
-    """One span of a run. `operation` (`tool:search`, `agent_turn:researcher`) is what alignment compares."""
+class CompactCall(CallRecord):
+    """What a diff keeps of one span of a run: no event, only where it is, how it ended and fingerprints
+    (`testing.Call`, by contrast, holds a span's two events). `operation` (`tool:search`,
+    `agent_turn:researcher`) is what alignment compares."""
 
     index: int  # position in the run's call sequence
     seq: int  # of the start event
@@ -54,22 +57,17 @@ class Call:
     preview: Optional[str] = None  # LLM and tool calls of a run that cannot be read again
     place: Optional[tuple[str, int]] = None  # the end event's file and byte offset, for the others
 
-    @property
-    def key(self) -> str:
-        """`tool:search#2`: the call as `replay` names it."""
-        return f"{self.component}:{self.name}#{self.number}"
-
 
 @dataclass(frozen=True)
 class CallSequence:
     """The calls of one run (the first run read) and the events of any other run the input held."""
 
     run_id: Optional[str]
-    calls: list[Call]
+    calls: list[CompactCall]
     other_runs: dict[str, int]
     events: int
 
-    def parent_of(self, call: Call) -> Optional[Call]:
+    def parent_of(self, call: CompactCall) -> Optional[CompactCall]:
         return self.calls[call.parent] if call.parent >= 0 else None
 
 
@@ -77,7 +75,7 @@ class CallRecorder:
     """Feed it a run's events in file order; `finish()` gives the `CallSequence`."""
 
     def __init__(self) -> None:
-        self.calls: list[Call] = []
+        self.calls: list[CompactCall] = []
         self.other_runs: dict[str, int] = {}
         self._runs = RunChoice(None, self.other_runs)
         self.events = 0
@@ -110,10 +108,10 @@ class CallRecorder:
         kind = span_kind(event_type) if isinstance(event_type, str) and is_start(event_type) else None
         found = self._spans.parent(event.get("parent_id"))
         parent = -1 if found is None else found
-        call = Call(index=len(self.calls), seq=event["seq"], component=component, name=name,
-                    operation=self._text(op_label(component, name, kind)), number=self._number(component, name),
-                    depth=0 if parent < 0 else self.calls[parent].depth + 1, parent=parent,
-                    inputs_hash=fingerprint(event["inputs"]) if "inputs" in event else None)
+        call = CompactCall(index=len(self.calls), seq=event["seq"], component=component, name=name,
+                           operation=self._text(op_label(component, name, kind)), number=self._number(component, name),
+                           depth=0 if parent < 0 else self.calls[parent].depth + 1, parent=parent,
+                           inputs_hash=fingerprint(event["inputs"]) if "inputs" in event else None)
         self.calls.append(call)
         self._spans.start(span_id, call.index)
 

@@ -8,7 +8,7 @@ from typing import Iterable, Optional, Sequence
 from .._version import __version__
 from ..analysis.report import OperationStats, Report
 from .align import Alignment, added_and_removed, align
-from .calls import COMPARED_COMPONENTS, Call, CallSequence
+from .calls import COMPARED_COMPONENTS, CallSequence, CompactCall
 from .figures import RUN_METRICS, STATS, change, label, run_figure
 from .previews import preview_of
 from .profile import RunProfile
@@ -124,7 +124,7 @@ def output_changes(base: CallSequence, new: CallSequence, alignment: Alignment, 
     return OutputChanges(compared, changed, items)
 
 
-def _output_change(base: CallSequence, new: CallSequence, left: Call, right: Call) -> OutputChange:
+def _output_change(base: CallSequence, new: CallSequence, left: CompactCall, right: CompactCall) -> OutputChange:
     inputs = None if left.inputs_hash is None or right.inputs_hash is None else left.inputs_hash != right.inputs_hash
     left_text, right_text = preview_of(left), preview_of(right)
     offset = first_difference(left_text, right_text)
@@ -151,7 +151,7 @@ def window(text: str, start: int, width: int = PREVIEW_SHOWN) -> str:
     return ("…" if start else "") + shown + ("…" if start + width < len(text) else "")
 
 
-def call_ref(sequence: CallSequence, call: Call) -> CallRef:
+def call_ref(sequence: CallSequence, call: CompactCall) -> CallRef:
     parent = sequence.parent_of(call)
     return CallRef(call.index, call.seq, call.key, call.operation, call.depth,
                    parent.key if parent is not None else None, call.status, call.duration_ms)

@@ -8,10 +8,10 @@ LLM answer in memory.
 from __future__ import annotations
 
 from ..store.lines import event_at
-from .calls import Call, outcome, preview
+from .calls import CompactCall, outcome, preview
 
 
-def preview_of(call: Call) -> str:
+def preview_of(call: CompactCall) -> str:
     """The call's output as diff shows it; "" when it has none or its file no longer holds it."""
     if call.preview is not None:
         return call.preview

@@ -16,11 +16,13 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from ..model.calls import CallAddress, CallNumberError
 from ..model.errors import UsageError
 from .misses import nearest_recorded, no_such_call
 from .timeline import END, INSTANT, START, Timeline
 
-_CALL = re.compile(r"^(?P<component>[^:#\s]+):(?P<name>[^#]+?)(?:#(?P<number>[0-9]+))?$")
+# A mock names a call more strictly than a breakpoint: no space in the component, no `#` in the name.
+_CALL = re.compile(r"^[^:#\s]+:[^#]+?(?:#[0-9]+)?$")
 _TYPE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
@@ -51,12 +53,11 @@ class Mock:
 def parse_key(text: str) -> MockKey:
     """`llm:planner#2`, `tool:search`, `llm_call_end`; anything else is a MockError."""
     text = text.strip()
-    match = _CALL.match(text)
-    if match:
-        number = int(match["number"]) if match["number"] else None
-        if number == 0:
-            raise MockError(f"mock key {text}: calls are numbered from 1", hint=f"e.g. {text[:-2]}#1")
-        return MockKey(text, match["component"], match["name"], number)
+    if _CALL.match(text):
+        try:
+            return MockKey(text, *CallAddress.parse(text))
+        except CallNumberError:  # #0: the pattern lets no other bad number by
+            raise MockError(f"mock key {text}: calls are numbered from 1", hint=f"e.g. {text[:-2]}#1") from None
     if _TYPE.match(text):
         if text.endswith("_start"):
             raise MockError(f"mock key {text}: a mock replaces a result, which the end event holds",
@@ -134,12 +135,12 @@ class MockTable:
             present = [text for text in t.types.texts if not text.endswith("_start")]
             return _with_nearest(f"no recorded event has type {key.event_type}", key.event_type, present)
         count = t.call_count(key.component or "", key.name or "")
-        call = f"{key.component}:{key.name}"
+        call = CallAddress(key.component or "", key.name or "")
         if count:
-            ends = f"{call}#1" if count == 1 else f"{call}#1 .. {call}#{count}"
-            return f"{no_such_call(call, count, key.number)} ({ends})"
+            ends = f"{call.numbered(1)}" if count == 1 else f"{call.numbered(1)} .. {call.numbered(count)}"
+            return f"{no_such_call(str(call), count, key.number)} ({ends})"
         recorded = [f"{component}:{name}" for component, name, _ in t.recorded_calls()]
-        return _with_nearest(f"no recorded call matches {key.text}", call, recorded)
+        return _with_nearest(f"no recorded call matches {key.text}", str(call), recorded)
 
     def apply(self, index: int, event: dict[str, Any]) -> dict[str, Any]:
         """The event with its mock's value in place of the recorded result (the event itself if none)."""

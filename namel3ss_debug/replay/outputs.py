@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from ..model.calls import CallAddress
 from .commands import Command
 from .engine import Stop
 
@@ -30,7 +31,7 @@ class Frame:
     @property
     def label(self) -> str:
         """`tool:search#2`."""
-        return f"{self.component}:{self.name}#{self.call}"
+        return str(CallAddress(self.component, self.name, self.call))
 
 
 @dataclass(frozen=True)

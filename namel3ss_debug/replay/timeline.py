@@ -22,6 +22,7 @@ from datetime import datetime
 from typing import Any, Iterator, Protocol
 
 from ..analysis.fields import is_duration, parse_ts
+from ..model.calls import CallAddress
 from ..model.errors import UsageError
 from ..model.span_ids import OpenSpans
 from ..model.text_keys import text_key
@@ -137,7 +138,7 @@ class Timeline:
 
     def key(self, index: int) -> str:
         """`component:name#N`: how breakpoints and mocks name the call this event belongs to."""
-        return f"{self.component(index)}:{self.name(index)}#{self.call[index]}"
+        return str(CallAddress(self.component(index), self.name(index), self.call[index]))
 
     def duration_ms(self, index: int) -> float | None:
         value = self.duration[index]

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..model.calls import CallRecord
 from .paths import step_label
 from .recording import RecordedCall, Recording
 
@@ -16,8 +17,9 @@ MAX_SHOWN = 60
 
 
 @dataclass(frozen=True)
-class LiveCall:
-    """A call of the rerun, as the matcher sees it."""
+class LiveCall(CallRecord):
+    """A call of the rerun, as the matcher sees it: its inputs and their fingerprint, where a recorded call
+    (`RecordedCall`) has its places in the recorded timeline."""
 
     component: str
     name: str
@@ -30,10 +32,6 @@ class LiveCall:
     @property
     def label(self) -> str:
         return step_label(self.component, self.prefix, self.name)
-
-    @property
-    def key(self) -> str:
-        return f"{self.component}:{self.name}#{self.number}"
 
 
 @dataclass(frozen=True)

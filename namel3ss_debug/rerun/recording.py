@@ -13,13 +13,15 @@ from typing import Any
 
 import orjson
 
+from ..model.calls import CallRecord
 from ..replay.timeline import START, Timeline
 from .paths import ROOT, PathCounter, PathTable, step_label
 
 
 @dataclass(frozen=True)
-class RecordedCall:
-    """One recorded span: where it started in the timeline, where it ended, and its path."""
+class RecordedCall(CallRecord):
+    """One recorded span: where it started in the timeline, where it ended, and its path (a rerun's
+    call, `candidates.LiveCall`, has its inputs instead of places in a timeline)."""
 
     start: int
     end: int | None
@@ -28,10 +30,6 @@ class RecordedCall:
     name: str
     label: str
     number: int  # the N of `component:name#N`, counted across the run as `replay` counts
-
-    @property
-    def key(self) -> str:
-        return f"{self.component}:{self.name}#{self.number}"
 
 
 def fingerprint(inputs: Any) -> bytes:

@@ -11,6 +11,7 @@ from typing import Any, Iterable, Iterator
 from prompt_toolkit.completion import CompleteEvent, Completer, Completion
 from prompt_toolkit.document import Document
 
+from ..model.calls import CallAddress
 from ..model.events import COMPONENTS
 from ..model.messages import visible
 from ..replay.commands import ALIASES, resolve
@@ -60,7 +61,7 @@ def _targets(session: Any) -> list[str]:
     for component, name, count in t.recorded_calls():
         targets.append(f"{component}:{name}")
         if count <= 50:
-            targets.extend(f"{component}:{name}#{n}" for n in range(1, count + 1))
+            targets.extend(str(CallAddress(component, name, n)) for n in range(1, count + 1))
     return targets
 
 
