@@ -18,7 +18,6 @@ from typing import Any, Callable
 
 from ..model.errors import UsageError
 from .expr import Expr, ExprError, parse_expression, truthy
-from .timeline import as_number
 from .view import EventView
 
 
@@ -145,15 +144,3 @@ def parse_condition(text: str, column: int) -> Expr:
         return parse_expression(text)
     except ExprError as error:
         raise ExprError(error.reason, error.column + column - 1, text, hint=error.hint) from None
-
-
-def split_call(text: str) -> tuple[str, str, int | None]:
-    """`tool:search#2` -> ("tool", "search", 2); a call number that is not 1, 2, ... is a BreakpointError."""
-    component, _, name = text.partition(":")
-    number = None
-    if "#" in name:
-        name, _, digits = name.rpartition("#")
-        number = as_number(digits)
-        if not number:
-            raise BreakpointError(f"{text}: a call number is # and a number from 1", hint=f"e.g. {component}:{name}#1")
-    return component, name, number

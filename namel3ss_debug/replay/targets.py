@@ -16,8 +16,9 @@ from __future__ import annotations
 import fnmatch
 from typing import Callable
 
+from ..model.calls import CallAddress
 from ..model.events import COMPONENTS
-from .breakpoints import BreakpointError, BreakpointTable, Target, split_call
+from .breakpoints import BreakpointError, BreakpointTable, Target
 from .misses import nearest_recorded, no_such_call
 from .timeline import END, Timeline, as_number
 
@@ -77,7 +78,7 @@ def _component(text: str, t: Timeline) -> Callable[[int], bool]:
 
 
 def _call(text: str, t: Timeline) -> Callable[[int], bool]:
-    component, name, number = split_call(text)
+    component, name, number = CallAddress.parse(text, BreakpointError)
     code = t.components.find(component)
     names = _name_codes(name, t)
     calls = [(c, n, count) for c, n, count in t.recorded_calls() if c == component and t.names.find(n) in names]

@@ -23,8 +23,9 @@ import difflib
 import fnmatch
 from typing import TYPE_CHECKING, Callable
 
+from ..model.calls import CallAddress
 from ..model.events import COMPONENTS
-from ..replay.breakpoints import BreakpointError, BreakpointTable, Target, split_call
+from ..replay.breakpoints import BreakpointError, BreakpointTable, Target
 from ..replay.view import EventView
 
 if TYPE_CHECKING:
@@ -73,7 +74,7 @@ def _errors(pending: PendingCall) -> bool:
 
 
 def _call(text: str) -> Match:
-    component, name, number = split_call(text)
+    component, name, number = CallAddress.parse(text, BreakpointError)
     if not component or not name:
         raise BreakpointError(f"{text}: a call is component:name", hint="e.g. b tool:search, b llm:planner#2")
     if not any(fnmatch.fnmatchcase(known, component) for known in COMPONENTS):
