@@ -108,7 +108,7 @@ def replay(traces: tuple[str, ...], step: bool, breaks: tuple[str, ...], mocks: 
             config_path=config_path,
             make_stepper=_stepper_factory(step, breaks, scripted, commands_file, resolved))))
     from ..replay.engine import ReplayEngine  # noqa: PLC0415 - loaded only when a replay runs
-    from ..replay.session import ReplaySession
+    from ..replay.session import ReplaySession  # noqa: PLC0415 - loaded only when a replay runs
     from .replay_setup import load, set_breakpoints, set_mocks
 
     timeline = load(source, make_reader(strict), not no_progress, run_id)
@@ -128,8 +128,8 @@ def _stepper_factory(step: bool, breaks: tuple[str, ...], scripted: bool, comman
     lines = _command_lines(commands_file) if scripted else None
 
     def make(recording: Any, json_out: Any) -> Any:
-        from ..render.console import make_console  # noqa: PLC0415
-        from ..shell.stepper import Stepper
+        from ..render.console import make_console  # noqa: PLC0415 - Rich, only when a rerun steps
+        from ..shell.stepper import Stepper  # noqa: PLC0415 - the shell, only when a rerun steps
 
         return Stepper(make_console(), make_console(stderr=True), step=step or lines is not None,
                        breakpoints=list(breaks),
@@ -148,9 +148,9 @@ def _one_run(traces: tuple[str, ...], config_path: Path | None) -> tuple[RunSour
 
 def _run(session: Any, fmt: str, scripted: bool, step: bool, commands_file: Path | None, page: bool,
          resolved: Any) -> int:
-    from ..render.console import make_console  # noqa: PLC0415
-    from ..shell.console import ReplayConsole
-    from .pager import Output, PagerClosed, drop_stdout
+    from ..render.console import make_console  # noqa: PLC0415 - Rich, only when a replay runs
+    from ..shell.console import ReplayConsole  # noqa: PLC0415 - the shell, only when a replay runs
+    from .pager import Output, PagerClosed, drop_stdout  # noqa: PLC0415 - the pager, only when a replay runs
 
     console, err = make_console(), make_console(stderr=True)
     json_out = sys.stdout.buffer if fmt == "json" else None

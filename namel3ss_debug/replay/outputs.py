@@ -10,8 +10,18 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..model.calls import CallAddress
-from .commands import Command
 from .engine import Stop
+
+
+@dataclass(frozen=True)
+class Command:
+    """A console command, as `help` shows it: made from its `do_<name>` method's docstring."""
+
+    name: str
+    aliases: tuple[str, ...]
+    usage: str
+    summary: str
+    details: str
 
 
 @dataclass(frozen=True)

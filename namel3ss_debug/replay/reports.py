@@ -1,14 +1,15 @@
-"""Building the records commands answer with, from the engine's timeline: frames, stops, listings, tables."""
+"""Building the records commands answer with: frames, stops, listings and tables from the engine's timeline,
+and the answers of the breakpoint commands both sessions have (replay's and the rerun's)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from ..analysis.fields import is_duration, parse_ts
-from .breakpoints import Breakpoint
+from .breakpoints import Breakpoint, BreakpointTable
 from .engine import ReplayEngine, Stop
 from .expr import MISSING, Expr, evaluate
-from .outputs import BreakpointInfo, Frame, Listing, Row, StopReport, Table
+from .outputs import BreakpointInfo, Breakpoints, Frame, Listing, Message, Row, StopReport, Table
 from .timeline import END, START, Timeline
 
 
@@ -20,6 +21,24 @@ def frame(t: Timeline, index: int) -> Frame:
 def breakpoint_info(breakpoint: Breakpoint) -> BreakpointInfo:
     return BreakpointInfo(breakpoint.number, breakpoint.describe(), breakpoint.temporary, breakpoint.enabled,
                           breakpoint.ignore, breakpoint.hits)
+
+
+def breakpoint_list(table: BreakpointTable) -> Breakpoints:
+    return Breakpoints(tuple(breakpoint_info(b) for b in table.items.values()))
+
+
+def set_breakpoint(table: BreakpointTable, spec: str, column: int, temporary: bool = False) -> Message:
+    """`b SPEC`: the breakpoint set, by its number."""
+    breakpoint = table.add(spec, temporary, column)
+    kind = "Temporary breakpoint" if temporary else "Breakpoint"
+    return Message(f"{kind} {breakpoint.number} at {breakpoint.describe()}")
+
+
+def clear_breakpoints(table: BreakpointTable, numbers: list[int] | None) -> list[Message]:
+    """`clear [N ...]`: these breakpoints deleted (all of them, or on a wrong number none), or every one."""
+    if numbers is None:
+        return [Message(f"Deleted {table.clear()} breakpoint(s)")]
+    return [Message(f"Deleted breakpoint {breakpoint.number}") for breakpoint in table.delete(numbers)]
 
 
 def stop_report(engine: ReplayEngine, stop: Stop, displays: list[Expr]) -> StopReport:

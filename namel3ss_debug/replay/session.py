@@ -1,8 +1,8 @@
 """A replay session: one command line in, the records it answers with out (pdb's `Pdb`, without I/O).
 
-The console reads lines and renders the records; tests feed lines and look at the records. A mistake
+The shell reads lines and renders the records; tests feed lines and look at the records. A mistake
 (an unknown command, a bad breakpoint or expression, a seq the run does not have) is answered with an
-error record and the session goes on.
+error record and the session goes on (`commands.CommandSession`).
 """
 
 from __future__ import annotations
@@ -11,61 +11,37 @@ from typing import Any
 
 from ..model.errors import UsageError
 from .breakpoints import parse_condition
-from .commands import command_table, nearest, resolve, split
+from .commands import CommandSession, numbers
 from .engine import ReplayEngine, Stop
-from .expr import Expr, ExprError, pointer
+from .expr import Expr
 from .mock_specs import parse_mock
-from .outputs import Breakpoints, Help, Listing, Message, MockInfo, Mocks, Value, Where
-from .reports import breakpoint_info, centred, frame, listing, run_info, span_bounds, stats, stop_report, value_of
+from .outputs import Listing, Message, MockInfo, Mocks, Value, Where
+from .reports import (
+    breakpoint_list, centred, clear_breakpoints, frame, listing, run_info, set_breakpoint, span_bounds, stats,
+    stop_report, value_of,
+)
 from .timeline import as_number
 
 LIST_AROUND = 5  # events shown before and after the cursor by `list`
 LONGLIST_MAX = 200
 
 
-class ReplaySession:
-    """The engine, the displays, and the last command (an empty line repeats it)."""
+class ReplaySession(CommandSession):
+    """The engine, the displays, and where a repeated `list` goes on from."""
 
     def __init__(self, engine: ReplayEngine):
+        super().__init__()
         self.engine = engine
         self.displays: list[Expr] = []
-        self.last = ""
-        self.done = False
-        self.errors = 0
         self._listed_to: int | None = None  # where a repeated `list` goes on from
-
-    @property
-    def commands(self) -> dict[str, Any]:
-        return COMMANDS
 
     def start(self) -> list[Any]:
         """The first stop, before any command (a breakpoint set at the first event is hit there)."""
         return [stop_report(self.engine, self.engine.arrive(), self.displays)]
 
-    def execute(self, line: str) -> list[Any]:
-        """Runs one command line; an empty line repeats the last command."""
-        if not line.strip():
-            if not self.last:
-                return []
-            line = self.last
-        self.last = line
-        name, argument, column = split(line)
-        command = resolve(name, COMMANDS)
-        if command is None:
-            self.errors += 1
-            close = nearest(name, COMMANDS)
-            hint = f"did you mean {', '.join(close)}? " if close else ""
-            return [Message(f"unknown command {name!r} ({hint}`help` lists the commands)", "error")]
+    def _before(self, command: str) -> None:
         if command != "list":
             self._listed_to = None
-        try:
-            return getattr(self, f"do_{command}")(argument, column)
-        except ExprError as error:
-            self.errors += 1
-            return [Message(str(error), "error", pointer(line, error.column))]
-        except UsageError as error:
-            self.errors += 1
-            return [Message(str(error), "error")]
 
     def _report(self, stop: Stop) -> list[Any]:
         return [stop_report(self.engine, stop, self.displays)]
@@ -125,31 +101,20 @@ class ReplaySession:
         end; its own status is "started" (test `error`, or break on the end event:
         tool_call_end if status == "failed")."""
         if not argument:
-            return [Breakpoints(tuple(breakpoint_info(b) for b in self.engine.breakpoints.items.values()))]
-        return self._add_breakpoint(argument, column, temporary=False)
+            return [breakpoint_list(self.engine.breakpoints)]
+        return [set_breakpoint(self.engine.breakpoints, argument, column)]
 
     def do_tbreak(self, argument: str, column: int) -> list[Any]:
         """tbreak TARGET [if CONDITION]
         Set a temporary breakpoint: deleted when it first stops (TARGET as for break)."""
         if not argument:
             raise UsageError("tbreak needs a target", hint="e.g. tbreak llm")
-        return self._add_breakpoint(argument, column, temporary=True)
-
-    def _add_breakpoint(self, argument: str, column: int, temporary: bool) -> list[Any]:
-        breakpoint = self.engine.breakpoints.add(argument, temporary, column)
-        kind = "Temporary breakpoint" if temporary else "Breakpoint"
-        return [Message(f"{kind} {breakpoint.number} at {breakpoint.describe()}")]
+        return [set_breakpoint(self.engine.breakpoints, argument, column, temporary=True)]
 
     def do_clear(self, argument: str, column: int) -> list[Any]:
         """clear [NUMBER ...]
         Delete these breakpoints; without numbers, delete them all."""
-        table = self.engine.breakpoints
-        if not argument:
-            return [Message(f"Deleted {table.clear()} breakpoint(s)")]
-        numbers = _numbers(argument, "clear")
-        for number in numbers:
-            table.get(number)  # all or none: a wrong number deletes nothing
-        return [Message(f"Deleted breakpoint {table.remove(number).number}") for number in numbers]
+        return clear_breakpoints(self.engine.breakpoints, numbers(argument, "clear") if argument else None)
 
     def do_disable(self, argument: str, column: int) -> list[Any]:
         """disable NUMBER ...
@@ -162,7 +127,7 @@ class ReplaySession:
         return self._switch(argument, "enable", True)
 
     def _switch(self, argument: str, name: str, enabled: bool) -> list[Any]:
-        breakpoints = [self.engine.breakpoints.get(number) for number in _numbers(argument, name)]
+        breakpoints = [self.engine.breakpoints.get(number) for number in numbers(argument, name)]
         for breakpoint in breakpoints:
             breakpoint.enabled = enabled
         return [Message(f"{'Enabled' if enabled else 'Disabled'} breakpoint {b.number}") for b in breakpoints]
@@ -171,7 +136,7 @@ class ReplaySession:
         """condition NUMBER [CONDITION]
         Set a breakpoint's condition; without one, remove it (the breakpoint always stops)."""
         number_text, _, condition = argument.partition(" ")
-        number = _numbers(number_text, "condition")[0]
+        number = numbers(number_text, "condition")[0]
         condition = condition.strip()
         at = column + argument.index(condition) if condition else column
         breakpoint = self.engine.breakpoints.condition(number, condition or None, at)
@@ -185,8 +150,8 @@ class ReplaySession:
         parts = argument.split()
         if len(parts) != 2:
             raise UsageError("ignore needs a breakpoint number and a count", hint="e.g. ignore 1 3")
-        breakpoint = self.engine.breakpoints.get(_numbers(parts[0], "ignore")[0])
-        breakpoint.ignore = _numbers(parts[1], "ignore")[0]
+        breakpoint = self.engine.breakpoints.get(numbers(parts[0], "ignore")[0])
+        breakpoint.ignore = numbers(parts[1], "ignore")[0]
         return [Message(f"Breakpoint {breakpoint.number} will ignore its next {breakpoint.ignore} hit(s)")]
 
     # -- looking --------------------------------------------------------------------------------
@@ -317,27 +282,11 @@ class ReplaySession:
         Count the run's events, calls, failures and time in calls per component, and how many the cursor passed."""
         return [stats(self.engine)]
 
-    def do_help(self, argument: str, column: int) -> list[Any]:
-        """help [COMMAND]
-        List the commands, or show one command's help."""
-        if argument:
-            name = resolve(argument, COMMANDS)
-            if name is None:
-                raise UsageError(f"no command {argument!r}", hint="`help` lists the commands")
-            return [Help((COMMANDS[name],), one=True)]
-        return [Help(tuple(COMMANDS.values()), one=False)]
-
-    def do_quit(self, argument: str, column: int) -> list[Any]:
-        """quit
-        End the session (so does end of input, Ctrl-D)."""
-        self.done = True
-        return []
-
     def _position(self, text: str) -> int:
         return self.engine.timeline.require_position(_seq(text.strip(), "list"))
 
 
-COMMANDS = command_table(ReplaySession)
+COMMANDS = ReplaySession.commands
 
 
 def _seq(text: str, command: str) -> int:
@@ -345,15 +294,3 @@ def _seq(text: str, command: str) -> int:
     if seq is None:
         raise UsageError(f"{command}: {text!r} is not a seq number", hint=f"e.g. {command} 12")
     return seq
-
-
-def _numbers(text: str, command: str) -> list[int]:
-    numbers: dict[int, None] = {}  # in order, once each
-    for part in text.replace(",", " ").split():
-        number = as_number(part)
-        if number is None:
-            raise UsageError(f"{command}: {part!r} is not a number", hint=f"e.g. {command} 1")
-        numbers[number] = None
-    if not numbers:
-        raise UsageError(f"{command} needs a breakpoint number", hint=f"e.g. {command} 1")
-    return list(numbers)

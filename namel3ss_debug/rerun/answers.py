@@ -95,3 +95,14 @@ def from_value(source: str, value: Any, codec: Any, key: str | None, generator: 
         return Answer(source, items=[decode(item, codec) for item in items],
                       outputs={"yielded": items, "yield_count": len(items)}, recorded_key=key)
     return Answer(source, value=decode(value, codec), outputs={"return": value}, recorded_key=key)
+
+
+def answer_json(answer: Answer | None) -> Any:
+    """The answer as the JSON a replacement would be: its return value, a generator's items, or null
+    for an exception or no answer."""
+    if answer is None or answer.error is not None:
+        return None
+    outputs = answer.outputs if isinstance(answer.outputs, dict) else {}
+    if "return" in outputs:
+        return outputs["return"]
+    return outputs["yielded"] if "yielded" in outputs else answer.value

@@ -1,4 +1,4 @@
-"""Tab completion for the console: commands, breakpoint targets, mock keys and field paths.
+"""Tab completion for replay's console: commands, breakpoint targets, mock keys and field paths.
 
 `candidates(session, line)` is plain data (tested without a terminal); `ReplayCompleter` hands it to
 prompt_toolkit.
@@ -14,7 +14,7 @@ from prompt_toolkit.document import Document
 from ..model.calls import CallAddress
 from ..model.events import COMPONENTS
 from ..model.messages import visible
-from ..replay.commands import ALIASES, resolve
+from ..replay.commands import aliases_of, resolve
 
 _FIELD_COMMANDS = {"p", "pp", "display", "undisplay"}
 _TARGET_COMMANDS = {"break", "tbreak"}
@@ -27,7 +27,7 @@ def candidates(session: Any, line: str) -> tuple[str, list[str]]:
     word = line.split(" ")[-1] if line and not line.endswith(" ") else ""
     words = line.split()
     if len(words) == 0 or (len(words) == 1 and not line.endswith(" ")):
-        return word, _starting(word, [*session.commands, *ALIASES])
+        return word, _starting(word, [*session.commands, *aliases_of(session.commands)])
     command = resolve(words[0], session.commands) or ""
     if command in _TARGET_COMMANDS:
         options = _paths(session) if " if " in f" {line}" else _targets(session)

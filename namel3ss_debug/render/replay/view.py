@@ -12,8 +12,9 @@ from rich.console import Group, RenderableType
 from rich.text import Text
 
 from ...analysis.fields import is_duration
-from ...replay.commands import Command
-from ...replay.outputs import Breakpoints, Frame, Help, Listing, Message, Mocks, Row, StopReport, Table, Value, Where
+from ...replay.outputs import (
+    Breakpoints, Command, Frame, Help, Listing, Message, Mocks, Row, StopReport, Table, Value, Where,
+)
 from ...replay.timeline import END, INSTANT, START
 from ..event_text import duration, error_summary, offset, one_line, status_text
 from ..json_text import compact_json, pretty_json

@@ -1,7 +1,9 @@
-"""A stop of the rerun's console (`replay --rerun --step`), for people and as a JSON line.
+"""The rerun's console (`replay --rerun --step`): a stop for people and as a JSON line; a replaced answer.
 
 Everything from the trace or the app (keys, inputs, answers) is shown as text: one line per field,
-control characters escaped; in JSON, characters that could drive a terminal are escaped.
+control characters escaped; in JSON, characters that could drive a terminal are escaped. The other
+records of its commands (messages, values, breakpoints, help) are shown as replay's are, and only a stop
+is JSON: the rest goes to stderr as text.
 """
 
 from __future__ import annotations
@@ -11,21 +13,40 @@ from typing import Any
 from rich.console import Group, RenderableType
 from rich.text import Text
 
+from ...rerun.answers import answer_json
 from ...rerun.session import PendingCall
+from ...rerun.stepping import CallStop, Replaced
 from ..event_text import one_line
 from ..json_text import compact_json, json_line
+from ..replay import view as replay_view
+from ..text import visible
 
 SCHEMA = "namel3ss-debug/rerun-stop/v1"
 FIELD_WIDTH = 160  # characters of a field on a stop; `inputs` and `p` show all of it
 
 
-def stop_view(pending: PendingCall, hits: tuple[int, ...], number: int, where: str | None) -> RenderableType:
+def render(record: Any) -> RenderableType:
+    """The text view of a record the rerun's commands answer with."""
+    if isinstance(record, CallStop):
+        return stop_view(record)
+    if isinstance(record, Replaced):
+        return Text(visible(f"{record.key} returns {one_line(compact_json(record.value), FIELD_WIDTH)}"))
+    return replay_view.render(record)
+
+
+def json_of(record: Any) -> bytes | None:
+    """A stop as a JSON line; None for any other record (it goes to stderr as text)."""
+    return stop_line(record) if isinstance(record, CallStop) else None
+
+
+def stop_view(stop: CallStop) -> RenderableType:
     """One header line, then the call's fields; everything from the trace shown as text."""
-    why = f"breakpoint {', '.join(str(n) for n in hits)}" if hits else "step"
-    lines = [Text.assemble((f"Stop {number} ", "bold cyan"), ("before ", "dim"),
+    pending = stop.pending
+    why = f"breakpoint {', '.join(str(n) for n in stop.hits)}" if stop.hits else "step"
+    lines = [Text.assemble((f"Stop {stop.number} ", "bold cyan"), ("before ", "dim"),
                            (one_line(pending.live.key, 80), "bold"), (f"  ({why})", "dim"))]
     lines.append(_field("path", Text(one_line(pending.path))))
-    lines.append(_field("recorded", Text(_recorded(pending, where))))
+    lines.append(_field("recorded", Text(_recorded(pending, stop.where))))
     lines.append(_field("inputs", Text(one_line(compact_json(pending.live.inputs, FIELD_WIDTH), FIELD_WIDTH))))
     label, shown, style = _result(pending)
     lines.append(_field(label, Text(shown, style=style)))
@@ -59,15 +80,17 @@ def _result(pending: PendingCall) -> tuple[str, str, str]:
     return label, one_line(compact_json(answer_json(answer), FIELD_WIDTH), FIELD_WIDTH) + source, ""
 
 
-def stop_line(pending: PendingCall, hits: tuple[int, ...], number: int, where: str | None) -> bytes:
+def stop_line(stop: CallStop) -> bytes:
     """The stop as one JSON line (with a newline), control characters escaped."""
+    pending = stop.pending
     answer = pending.answer
-    document = {"schema": SCHEMA, "kind": "stop", "stop": number, "reason": "breakpoint" if hits else "step",
-                "breakpoints": list(hits), "call": pending.live.key, "path": pending.path,
-                "component": pending.live.component, "name": pending.live.name,
+    document = {"schema": SCHEMA, "kind": "stop", "stop": stop.number,
+                "reason": "breakpoint" if stop.hits else "step", "breakpoints": list(stop.hits),
+                "call": pending.live.key, "path": pending.path, "component": pending.live.component,
+                "name": pending.live.name,
                 "event_type": f"{pending.live.prefix}_start",
                 "recorded": pending.recorded.key if pending.recorded is not None else None,
-                "recorded_at": where, "inputs": pending.live.inputs, "miss": pending.miss,
+                "recorded_at": stop.where, "inputs": pending.live.inputs, "miss": pending.miss,
                 "answer": None if answer is None else _answer_document(answer)}
     return json_line(document)
 
@@ -76,16 +99,3 @@ def _answer_document(answer: Any) -> dict[str, Any]:
     error = answer.error
     return {"source": answer.source, "outputs": answer.outputs,
             "error": None if error is None else {"type": type(error).__name__, "message": str(error)}}
-
-
-def answer_json(answer: Any) -> Any:
-    """The answer as the JSON a replacement would be: its return value, a generator's items, or null
-    for an exception or no answer."""
-    if answer is None or answer.error is not None:
-        return None
-    outputs = answer.outputs if isinstance(answer.outputs, dict) else {}
-    if "return" in outputs:
-        return outputs["return"]
-    return outputs["yielded"] if "yielded" in outputs else answer.value
-
-

@@ -17,7 +17,7 @@ import pytest
 from replayfactory import write_agent_run
 from rich.console import Console
 
-from namel3ss_debug.replay.commands import ALIASES
+from namel3ss_debug.replay.commands import aliases_of
 from namel3ss_debug.shell.console import ReplayConsole
 from namel3ss_debug.replay.engine import ReplayEngine
 from namel3ss_debug.replay.load import load_timeline
@@ -26,6 +26,7 @@ from namel3ss_debug.store.problems import ReadProblems
 from namel3ss_debug.store.reader import TraceReader
 from namel3ss_debug.store.sources import RunSource
 
+ALIASES = aliases_of(COMMANDS)  # replay's aliases (the rerun's `ok` is not one)
 GOLDEN = Path(__file__).resolve().parents[2] / "golden" / "replay"
 SCRIPTS = sorted(path.stem for path in GOLDEN.glob("*.commands"))
 

@@ -1,7 +1,8 @@
-"""A replacement answer at the rerun's console: inline JSON, or JSON saved from $VISUAL/$EDITOR.
+"""The rerun console's `edit`: the answer as indented JSON in $VISUAL or $EDITOR, in a temporary file.
 
 The editor runs as its own program on a temporary file readable by its owner only, never through a
-shell; whatever goes wrong (not JSON, an editor that fails) is an AnswerError, and the stop stays.
+shell; whatever goes wrong (an editor that fails, a file that cannot be read) is an AnswerError, and
+the stop stays.
 """
 
 from __future__ import annotations
@@ -11,32 +12,22 @@ import shlex
 import subprocess
 import tempfile
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
-import orjson
-
-from ..model.errors import UsageError
-
-
-class AnswerError(UsageError):
-    """A replacement that is not JSON, or an editor that failed: the stop stays. `column` (1-based,
-    in the command line) when known."""
-
-    def __init__(self, message: str, *, column: int | None = None, hint: str | None = None):
-        super().__init__(message, hint=hint)
-        self.column = column
+from ..render.json_text import pretty_json
+from ..rerun.stepping import AnswerError
 
 
-def parse_json(text: str, column: int | None) -> Any:
-    """A replacement value; `column` is where `text` starts in the command line (None: a file)."""
-    try:
-        return orjson.loads(text)
-    except orjson.JSONDecodeError as error:
-        if column is None:
-            raise AnswerError(f"the saved file is not JSON: line {error.lineno} column {error.colno}: "
-                              f"{error.msg}", hint="the answer shown stays; edit again") from None
-        raise AnswerError(f"column {column + error.pos}: not JSON: {error.msg}", column=column + error.pos,
-                          hint='the answer shown stays; e.g. replace {"hits": []}') from None
+def json_editor(environ: Mapping[str, str] | None = None) -> Callable[[Any], str | None]:
+    """`edit(value)`: the text saved after editing `value` as JSON, or None when it was left as it was.
+    $VISUAL and $EDITOR are looked up in `environ` (os.environ when None) at each edit."""
+
+    def edit(value: Any) -> str | None:
+        before = pretty_json(value) + "\n"
+        after = edit_text(before, editor_argv(environ if environ is not None else os.environ))
+        return None if after.strip() == before.strip() else after
+
+    return edit
 
 
 def editor_argv(environ: Mapping[str, str]) -> list[str]:

@@ -25,8 +25,9 @@ from namel3ss_debug.rerun.candidates import LiveCall
 from namel3ss_debug.rerun.recording import RecordedCall, fingerprint
 from namel3ss_debug.rerun.session import Decision, PendingCall
 from namel3ss_debug.render.rerun.stop import SCHEMA
+from namel3ss_debug.rerun.stepping import COMMANDS
 from namel3ss_debug.rerun.targets import call_breakpoints
-from namel3ss_debug.shell.stepper import COMMANDS, Stepper
+from namel3ss_debug.shell.stepper import Stepper
 
 ACCEPT, LIVE = Decision("accept"), Decision("live")
 
@@ -130,7 +131,7 @@ def test_continue_runs_to_the_nth_call_of_a_breakpoint():
     assert "Breakpoint 1 at tool:search#2" in text
     assert "Stop 2 before tool:search#2  (breakpoint 1)" in text
     assert "llm:planner" not in text and "Stop 3" not in text
-    assert steps.breaks.items[1].hits == 1
+    assert steps.session.breakpoints.items[1].hits == 1
 
 
 def test_a_condition_over_the_inputs_picks_the_call():
@@ -164,12 +165,12 @@ def test_a_bad_condition_in_a_command_points_at_its_column():
     lines = text.splitlines()
     assert "*** column 26: expected a value after '=='" in text
     assert lines[lines.index("b tool if inputs.query ==") + 1] == " " * 25 + "^"
-    assert steps.errors == 1 and not steps.breaks.items
+    assert steps.errors == 1 and not steps.session.breakpoints.items
 
 
 def test_clear_deletes_breakpoints_and_info_lists_them():
     _, text, steps = run(["b llm", "b tool:search", "cl 1", "info", "cl 7", "accept"], [call()])
-    assert list(steps.breaks.items) == [2]
+    assert list(steps.session.breakpoints.items) == [2]
     assert "Deleted breakpoint 1" in text
     assert "2    break  yes  0     0       tool:search" in text
     assert "*** no breakpoint number 7 (breakpoints: 2)" in text

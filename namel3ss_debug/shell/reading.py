@@ -1,0 +1,101 @@
+"""Where the shell's command lines come from: a script, or the terminal (prompt_toolkit).
+
+Each source's `read(prompt)` gives the next line, or None when the input has ended; `terminal` says
+whether a person is typing (an empty line repeats the last command there, Ctrl-C clears the line).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from pathlib import Path
+from typing import Any, Iterable, Iterator
+
+
+class Script:
+    """Lines from a file or a pipe, as given (a line's own line break dropped)."""
+
+    terminal = False
+
+    def __init__(self, lines: Iterable[str]):
+        self._lines = iter(lines)
+
+    def read(self, prompt: str) -> str | None:
+        raw = next(self._lines, None)
+        return None if raw is None else raw.rstrip("\r\n")
+
+
+class Terminal:
+    """The prompt at a terminal: history (kept in `history`, a file, or for the session only), Tab
+    completion of `completing`'s commands and fields (a replay session; None for none), Ctrl-C clearing
+    the line, and end of input (Ctrl-D) as None. Inside an asyncio app the prompt reads in a thread of
+    its own (asyncio loops do not nest)."""
+
+    terminal = True
+
+    def __init__(self, history: Path | None, completing: Any = None, prompt_input: Any = None,
+                 prompt_output: Any = None):
+        self.history, self.completing = history, completing
+        self._io = (prompt_input, prompt_output)
+        self._session: Any = None
+
+    def read(self, prompt: str) -> str | None:
+        while True:
+            try:
+                return self._prompt().prompt(prompt, in_thread=_loop_running())
+            except KeyboardInterrupt:
+                continue
+            except EOFError:
+                return None
+
+    def _prompt(self) -> Any:
+        if self._session is None:
+            from prompt_toolkit import PromptSession  # noqa: PLC0415 - only a terminal needs it
+
+            completer = None
+            if self.completing is not None:
+                from .completion import ReplayCompleter  # noqa: PLC0415 - prompt_toolkit, only at a terminal
+
+                completer = ReplayCompleter(self.completing)
+            self._session = PromptSession(history=command_history(self.history), completer=completer,
+                                          complete_while_typing=False, input=self._io[0], output=self._io[1])
+        return self._session
+
+
+def _loop_running() -> bool:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
+
+
+def command_history(path: Path | None) -> Any:
+    """The workspace's command history, readable by its owner only (commands can quote what a trace
+    holds); without a path, or when the file cannot be read or written, one kept for the session."""
+    from prompt_toolkit.history import FileHistory, InMemoryHistory  # noqa: PLC0415 - only a terminal needs it
+
+    if path is None:
+        return InMemoryHistory()
+
+    class SafeFileHistory(FileHistory):
+        def load_history_strings(self) -> Iterator[str]:
+            try:
+                yield from list(super().load_history_strings())
+            except (OSError, UnicodeError):
+                return
+
+        def store_string(self, string: str) -> None:
+            try:
+                super().store_string(string)
+            except OSError:
+                pass
+
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        os.close(os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600))
+        with open(path, "rb"):
+            pass
+    except OSError:
+        return InMemoryHistory()
+    return SafeFileHistory(str(path))
