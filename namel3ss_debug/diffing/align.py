@@ -12,8 +12,9 @@ nested one level deeper still matches.
 3. A middle too big to align call by call (more than `MAX_CELLS` pairs: difflib is quadratic on
    repetitive input) becomes one `replace`; calls added and removed are then counted per operation.
 
-The first divergence is the first opcode that is not `equal`: the first position where the two
-sequences of operations differ, which is exactly the length of their common prefix.
+The first divergence is where the two runs first part by the rule the rerun report uses too
+(`model/divergence.py`), with calls paired in order: where the common prefix of operations ends. The
+opcode that starts there (the first that is not `equal`) says how they part.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ import difflib
 from collections import Counter
 from dataclasses import dataclass
 from typing import Iterator, Optional, Sequence
+
+from ..model.divergence import InOrder, first_parting
 
 # difflib is cubic on repetitive calls (x,y,z... against x,z,y...): 500 calls a side take about a second
 # there, where a random middle of 4,000 a side would; past this the middle is counted, not aligned.
@@ -34,6 +37,7 @@ Opcode = tuple[str, int, int, int, int]  # tag, base from, base to, new from, ne
 class Alignment:
     opcodes: list[Opcode]
     aligned_by: str  # sequence | counts
+    parted_at: Optional[int] = None  # the index, in both runs, where they first part; None if they never do
 
     def pairs(self) -> Iterator[tuple[int, int]]:
         """(base index, new index) of every pair of calls matched."""
@@ -42,7 +46,10 @@ class Alignment:
                 yield from zip(range(i1, i2), range(j1, j2))
 
     def first_change(self) -> Optional[Opcode]:
-        return next((op for op in self.opcodes if op[0] != "equal"), None)
+        """The opcode where the runs first part."""
+        if self.parted_at is None:
+            return None
+        return next(op for op in self.opcodes if op[0] != "equal" and op[1] == op[3] == self.parted_at)
 
 
 def align(base: Sequence[str], new: Sequence[str], max_cells: int = MAX_CELLS) -> Alignment:
@@ -51,7 +58,8 @@ def align(base: Sequence[str], new: Sequence[str], max_cells: int = MAX_CELLS) -
     >>> align(["llm:plan", "tool:search", "llm:write"], ["llm:plan", "tool:search", "tool:search", "llm:write"]).opcodes
     [('equal', 0, 2, 0, 2), ('insert', 2, 2, 2, 3), ('equal', 2, 3, 3, 4)]
     """
-    prefix = _common_prefix(base, new)
+    parting = first_parting(InOrder(base), InOrder(new))
+    prefix = len(base) if parting is None else (parting.old or parting.new)[1]  # type: ignore[index]
     suffix = _common_suffix(base, new, prefix)
     base_end, new_end = len(base) - suffix, len(new) - suffix
     middle, how = _middle(base[prefix:base_end], new[prefix:new_end], max_cells)
@@ -59,7 +67,7 @@ def align(base: Sequence[str], new: Sequence[str], max_cells: int = MAX_CELLS) -
     opcodes += [(tag, i1 + prefix, i2 + prefix, j1 + prefix, j2 + prefix) for tag, i1, i2, j1, j2 in middle]
     if suffix:
         opcodes.append(("equal", base_end, len(base), new_end, len(new)))
-    return Alignment(_merged(opcodes), how)
+    return Alignment(_merged(opcodes), how, None if parting is None else prefix)
 
 
 def added_and_removed(alignment: Alignment, base: Sequence[str], new: Sequence[str]) -> tuple[Counter, Counter]:
@@ -102,15 +110,6 @@ def _merged(opcodes: list[Opcode]) -> list[Opcode]:
         else:
             merged.append(op)
     return merged
-
-
-def _common_prefix(base: Sequence[str], new: Sequence[str]) -> int:
-    length = 0
-    for left, right in zip(base, new):
-        if left != right:
-            break
-        length += 1
-    return length
 
 
 def _common_suffix(base: Sequence[str], new: Sequence[str], prefix: int) -> int:

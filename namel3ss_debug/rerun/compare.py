@@ -8,7 +8,8 @@ is the same: type, status, inputs, outputs, error type and message, usage, model
 Times, durations, ids, memory, threads, how a rerun answered a call (`attrs.replay`) and the host
 and port a request went to are not compared.
 
-The first divergence is the first event, in each run's own order, that has no twin or a different one.
+The first divergence is the first event, in each run's own order, that has no twin or a different one:
+the rule `diff` uses too (`model/divergence.py`), with events paired by place.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from typing import Any
 
 import orjson
 
+from ..model.divergence import ByKey, first_parting
 from ..model.events import RUN_LINK_ATTRS
 from ..replay.timeline import END, START, Timeline
 from .candidates import input_difference
@@ -61,8 +63,7 @@ class Comparison:
 @dataclass
 class _Side:
     timeline: Timeline
-    order: list[tuple[Any, int]]  # (key, position) in the run's order
-    digests: dict[Any, tuple[int, bytes]]  # key -> (position, digest)
+    events: ByKey[Any]  # each event's place, position and digest, in the run's order
     table: PathTable
 
 
@@ -70,17 +71,19 @@ def compare(old: Timeline, new: Timeline, table: PathTable | None = None) -> Com
     table = table or PathTable()
     a = _side(old, table)
     b = _side(new, table, _paths_by_call(old, a))
-    same = sum(1 for key, (_, digest) in b.digests.items() if key in a.digests and a.digests[key][1] == digest)
-    different = sum(1 for key in b.digests if key in a.digests) - same
-    only_old = sum(1 for key in a.digests if key not in b.digests)
-    only_new = sum(1 for key in b.digests if key not in a.digests)
+    old_digests, new_digests = a.events.digests, b.events.digests
+    same = sum(1 for key, (_, digest) in new_digests.items()
+               if key in old_digests and old_digests[key][1] == digest)
+    different = sum(1 for key in new_digests if key in old_digests) - same
+    only_old = sum(1 for key in old_digests if key not in new_digests)
+    only_new = sum(1 for key in new_digests if key not in old_digests)
     return Comparison(same, different, only_old, only_new, _first(a, b))
 
 
 def _paths_by_call(timeline: Timeline, side: _Side) -> dict[str, int]:
     """Each recorded span's path by its call key (`llm:openai.chat#3`), as a rerun's `replay_of` names it."""
     paths: dict[str, int] = {}
-    for key, i in side.order:
+    for key, i in side.events.order:
         if len(key) == 2 and key[1] == START:
             paths[timeline.key(i)] = key[0]
     return paths
@@ -104,7 +107,7 @@ def _side(timeline: Timeline, table: PathTable, recorded: dict[str, int] | None 
     counter = PathCounter(table)
     span_paths: dict[int, int] = {}
     instants: dict[tuple[int, str, str], int] = {}
-    side = _Side(timeline, [], {}, table)
+    side = _Side(timeline, ByKey(), table)
     for i in range(len(timeline)):
         event_type, kind = timeline.event_type(i), timeline.kind[i]
         if event_type in _SKIPPED:
@@ -124,8 +127,7 @@ def _side(timeline: Timeline, table: PathTable, recorded: dict[str, int] | None 
             slot = (span_paths.get(timeline.span[i], ROOT), event_type, timeline.name(i))
             instants[slot] = instants.get(slot, 0) + 1
             key = (*slot, instants[slot])
-        side.order.append((key, i))
-        side.digests[key] = (i, _digest(timeline.event(i)))
+        side.events.add(key, i, _digest(timeline.event(i)))
     return side
 
 
@@ -170,28 +172,14 @@ def _digest(event: dict[str, Any]) -> bytes:
     return hashlib.blake2b(data, digest_size=16).digest()
 
 
-def _first_unpaired(side: _Side, other: _Side) -> tuple[Any, int] | None:
-    for key, position in side.order:
-        twin = other.digests.get(key)
-        if twin is None or twin[1] != side.digests[key][1]:
-            return key, position
-    return None
-
-
 def _first(old: _Side, new: _Side) -> Divergence | None:
-    in_old, in_new = _first_unpaired(old, new), _first_unpaired(new, old)
-    if in_old is None and in_new is None:
+    parting = first_parting(old.events, new.events)
+    if parting is None:
         return None
-    if in_new is not None and in_new[0] in old.digests:
-        twin = old.digests[in_new[0]][0]
-        if in_old is None or twin <= in_old[1]:
-            return Divergence(_ref(old, in_new[0], twin), _ref(new, *in_new), _what(old, new, in_new[0], twin, in_new[1]))
-    if in_old is not None and in_old[0] in new.digests:
-        twin = new.digests[in_old[0]][0]
-        if in_new is None or twin <= in_new[1]:
-            return Divergence(_ref(old, *in_old), _ref(new, in_old[0], twin), _what(old, new, in_old[0], in_old[1], twin))
-    old_ref = _ref(old, *in_old) if in_old is not None else None
-    new_ref = _ref(new, *in_new) if in_new is not None else None
+    old_ref = _ref(old, *parting.old) if parting.old is not None else None
+    new_ref = _ref(new, *parting.new) if parting.new is not None else None
+    if parting.twins and parting.old is not None and parting.new is not None:
+        return Divergence(old_ref, new_ref, _what(old, new, parting.new[0], parting.old[1], parting.new[1]))
     if new_ref is not None and old_ref is not None:
         what = f"the recorded run has {old_ref.place} here, the rerun {new_ref.place}"
     elif new_ref is not None:

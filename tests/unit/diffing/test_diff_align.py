@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+
 from namel3ss_debug.diffing.align import added_and_removed, align
 
 
@@ -61,3 +63,13 @@ def test_a_repetitive_middle_past_the_cap_is_counted_with_the_divergence_still_e
     base, new = ["x", "y", "z"] * 400, ["x", "z", "y"] * 400  # difflib would be cubic here
     alignment = align(base, new)
     assert (alignment.aligned_by, alignment.first_change()[1:4:2]) == ("counts", (1, 1))
+
+
+def test_the_first_change_is_the_first_opcode_that_is_not_equal_for_any_two_runs():
+    rng = random.Random(11)
+    for _ in range(300):
+        base = [rng.choice("abc") for _ in range(rng.randrange(8))]
+        new = [rng.choice("abc") for _ in range(rng.randrange(8))]
+        for max_cells in (0, 1000):
+            alignment = align(base, new, max_cells)
+            assert alignment.first_change() == next((op for op in alignment.opcodes if op[0] != "equal"), None)
