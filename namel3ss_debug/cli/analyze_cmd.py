@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from functools import partial
 from pathlib import Path
 
 import click
@@ -15,7 +14,7 @@ from ..ops.traces import TraceArgs
 from ..render.console import make_console
 from .errors import warn
 from .options import trace_options
-from .progress import ByteProgress
+from .progress import bars
 
 
 @click.command("analyze", short_help="Summarise runs: latency, tokens, cost, errors, patterns, health.")
@@ -70,8 +69,7 @@ def analyze(traces: tuple[str, ...], all_runs: bool, strict: bool, since: str | 
     runs = TraceArgs(traces, all_runs, strict, config_path)
     request = AnalyzeRequest(runs, since, until, components, sections, slow_threshold, top, block_threshold,
                              prices_path, jobs)
-    bars = partial(ByteProgress.for_sources, enabled=not no_progress)
-    _print(analyze_traces(request, Environment.current(warn, bars)), output_format, no_pager)
+    _print(analyze_traces(request, Environment.current(warn, bars(not no_progress))), output_format, no_pager)
 
 
 def _print(report: Report, output_format: str, no_pager: bool) -> None:

@@ -8,16 +8,14 @@ from typing import Any, Callable
 
 import click
 
-from ..analysis.prices import Pricer
 from ..checks.results import CheckReport
-from ..checks.rules import VOCABULARY, active, merge, rules_from_flags
-from ..checks.rules_file import read_rules_file, read_workspace_checks
-from ..checks.run import check_report, check_run
-from ..checks.secrets import SecretFinder
-from ..model.errors import EXIT_FAILED, TraceError, UsageError
+from ..checks.rules import VOCABULARY
+from ..model.errors import EXIT_FAILED, UsageError
+from ..ops.check import CheckRequest, check_traces
+from ..ops.environment import Environment
+from ..ops.traces import TraceArgs
 from .errors import warn
-from .progress import ByteProgress
-from .trace_args import make_reader, open_traces
+from .progress import bars
 
 # The rule flags, generated from the vocabulary: a flag is its key with dashes (`max_p95` <-> `--max-p95`).
 _HELP = {
@@ -105,26 +103,8 @@ def check(traces: tuple[str, ...], all_runs: bool, strict: bool, config_path: Pa
     (a bad flag, rule or rules file; no rules at all), 3 a trace that cannot
     be read.
     """
-    flag_rules = rules_from_flags(flag_values(flags))
-    sources, resolved = open_traces(traces, all_runs, config_path)
-    cwd = Path.cwd()
-    file_rules = read_rules_file(rules_path, cwd) if rules_path is not None else []
-    rules = active(merge(read_workspace_checks(resolved.workspace), file_rules, flag_rules))
-    if not rules:
-        raise UsageError("no rules to check", hint='give flags such as --max-errors 0, --rules FILE, or a "checks" '
-                                                  "object in .namel3ss/debug.json")
-    settings = resolved.settings
-    pricer = Pricer(None, settings.price_overrides)
-    secrets = SecretFinder(settings.redact_keys, settings.redact_patterns)
-    runs = []
-    for source in sources:
-        with ByteProgress.for_sources([source], not no_progress) as bar:
-            run, events = check_run(source, make_reader(strict, progress=bar.advance), rules, pricer=pricer,
-                                    secrets=secrets)
-        if not events:
-            raise TraceError(f"no events in {', '.join(source.files)}", hint="the trace is empty: was the run traced?")
-        runs.append(run)
-    report = check_report(runs, rules)
+    request = CheckRequest(TraceArgs(traces, all_runs, strict, config_path), rules_path, flag_values(flags))
+    report = check_traces(request, Environment.current(warn, bars(not no_progress)))
     _warn_notes(report)
     if junit_path is not None:
         _write_junit(report, junit_path)
@@ -143,7 +123,7 @@ def _warn_notes(report: CheckReport) -> None:
 
 
 def _write_junit(report: CheckReport, path: Path) -> None:
-    from ..render.check.junit import write_junit  # noqa: PLC0415
+    from ..render.check.junit import write_junit  # noqa: PLC0415 - each view loads only when used
 
     try:
         write_junit(report, path)
@@ -153,15 +133,15 @@ def _write_junit(report: CheckReport, path: Path) -> None:
 
 def _print(report: CheckReport, output_format: str) -> None:
     if output_format == "json":
-        from ..render.check.to_json import render_check_json  # noqa: PLC0415
+        from ..render.check.to_json import render_check_json  # noqa: PLC0415 - each view loads only when used
 
         sys.stdout.buffer.write(render_check_json(report) + b"\n")
     elif output_format == "github":
-        from ..render.check.github import render_github  # noqa: PLC0415
+        from ..render.check.github import render_github  # noqa: PLC0415 - each view loads only when used
 
         sys.stdout.write(render_github(report))
     else:
-        from ..render.check.table import render_check  # noqa: PLC0415
-        from ..render.console import make_console  # noqa: PLC0415
+        from ..render.check.table import render_check  # noqa: PLC0415 - Rich only for a table
+        from ..render.console import make_console  # noqa: PLC0415 - Rich only for a table
 
         render_check(make_console(), report)

@@ -4,20 +4,17 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Any
 
 import click
 
-from ..analysis.prices import Pricer
-from ..diffing.compare import CONTEXT, diff_runs
-from ..diffing.profile import RunProfile, profile_run
+from ..diffing.compare import CONTEXT
 from ..diffing.report import DiffReport
-from ..diffing.thresholds import parse_threshold
-from ..model.errors import EXIT_FAILED, TraceError, UsageError
+from ..model.errors import EXIT_FAILED
+from ..ops.diff import DiffRequest, diff_traces
+from ..ops.environment import Environment
 from ..render.console import make_console
-from ..store.formats import rereadable
-from .progress import ByteProgress
-from .trace_args import make_reader, open_traces
+from .errors import warn
+from .progress import bars
 
 
 @click.command("diff", short_help="What changed between two runs: figures, calls, first divergence.")
@@ -70,47 +67,25 @@ def diff(base: str, new: str, fail_on: tuple[str, ...], output_format: str, cont
     crossed, 2 usage (a bad --fail-on, no such trace, an input holding several
     runs), 3 a trace that cannot be read.
     """
-    thresholds = [parse_threshold(expression) for expression in fail_on]
-    sources, resolved = open_traces((base, new), False, config_path)
-    pricer = Pricer(None, resolved.settings.price_overrides)
-    reader = make_reader(strict)
-    base_profile = _profile("BASE", sources[0], reader, pricer, not no_progress)
-    # One source when both name the same run: read once, it is both sides.
-    new_profile = _profile("NEW", sources[-1], reader, pricer, not no_progress) if len(sources) > 1 else base_profile
-    report = diff_runs(base_profile, new_profile, thresholds, context=context)
+    request = DiffRequest(base, new, fail_on, context, strict, config_path)
+    report = diff_traces(request, Environment.current(warn, bars(not no_progress)))
     _print(report, output_format)
     if report.crossed:
         sys.exit(EXIT_FAILED)
 
 
-def _profile(side: str, source: Any, reader: Any, pricer: Pricer, progress: bool) -> RunProfile:
-    """One run read once; an input without events or with several runs cannot be diffed."""
-    with ByteProgress.for_sources([source], progress) as bar:
-        reader.progress = bar.advance
-        profile = profile_run(source, reader.events(source), pricer=pricer, problems=reader.problems,
-                              rereadable=rereadable(source))
-    if not profile.calls.events:
-        raise TraceError(f"{side} {source.label}: no events", hint="the trace is empty: was the run traced?")
-    others = profile.calls.other_runs
-    if others:
-        runs = ", ".join([profile.calls.run_id or "?", *sorted(others)][:4])
-        raise UsageError(f"{side} {source.label} holds {len(others) + 1} runs ({runs}): diff compares one run "
-                         "with one run", hint="name one run's segment file or run id, or split the file by run_id")
-    return profile
-
-
 def _print(report: DiffReport, output_format: str) -> None:
     if output_format == "json":
-        from ..render.diff.to_json import render_json  # noqa: PLC0415
+        from ..render.diff.to_json import render_json  # noqa: PLC0415 - each view loads only when used
 
         sys.stdout.buffer.write(render_json(report) + b"\n")
         sys.stdout.flush()
         return
     if output_format == "markdown":
-        from ..render.diff.markdown import render_markdown  # noqa: PLC0415
+        from ..render.diff.markdown import render_markdown  # noqa: PLC0415 - each view loads only when used
 
         sys.stdout.write(render_markdown(report))
         return
-    from ..render.diff.table import render_diff  # noqa: PLC0415
+    from ..render.diff.table import render_diff  # noqa: PLC0415 - Rich's tables only for a table
 
     render_diff(make_console(), report)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Any
+from functools import partial
+from typing import Any, Callable, Sequence
 
 from ..store.sources import STDIN
 
@@ -55,6 +56,11 @@ class ByteProgress:
         if self._bar is not None:
             self._bar.__exit__(*exc)
             self._bar = None
+
+
+def bars(enabled: bool) -> Callable[[Sequence[Any]], ByteProgress]:
+    """What draws a bar for the runs a use case is about to read (its `Environment.progress`)."""
+    return partial(ByteProgress.for_sources, enabled=enabled)
 
 
 def _size(path: str) -> int:

@@ -65,4 +65,4 @@ class Environment:
     def current(cls, warn: Callable[[str], None] = ignore,
                 progress: Callable[[Sequence[RunSource]], Progress] = count_bytes) -> "Environment":
         """This process's environment variables, working directory and standard input."""
-        return cls(os.environ, Path.cwd(), sys.stdin.buffer, warn, progress)
+        return cls(os.environ, Path.cwd(), getattr(sys.stdin, "buffer", None), warn, progress)

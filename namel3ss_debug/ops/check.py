@@ -1,0 +1,50 @@
+"""`check`'s use case: the runs named, each judged against the rules of the workspace, --rules and the flags."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+from ..analysis.prices import Pricer
+from ..checks.results import CheckReport
+from ..checks.rules import active, merge, rules_from_flags
+from ..checks.rules_file import read_rules_file, read_workspace_checks
+from ..checks.run import check_report, check_run
+from ..checks.secrets import SecretFinder
+from ..model.errors import TraceError, UsageError
+from .environment import Environment
+from .traces import TraceArgs, make_reader, open_traces
+
+
+@dataclass(frozen=True)
+class CheckRequest:
+    """The runs, the --rules file and the rule flags (by vocabulary key: `max_p95`, None or () when not given)."""
+
+    runs: TraceArgs = field(default_factory=TraceArgs)
+    rules_path: Path | None = None
+    flags: Mapping[str, Any] = field(default_factory=dict)
+
+
+def check_traces(request: CheckRequest, env: Environment) -> CheckReport:
+    """Every run judged on its own. Raises UsageError when there are no rules, TraceError for a run without events."""
+    flag_rules = rules_from_flags(dict(request.flags))
+    sources, resolved = open_traces(request.runs, env)
+    file_rules = read_rules_file(request.rules_path, env.cwd) if request.rules_path is not None else []
+    rules = active(merge(read_workspace_checks(resolved.workspace), file_rules, flag_rules))
+    if not rules:
+        raise UsageError("no rules to check", hint='give flags such as --max-errors 0, --rules FILE, or a "checks" '
+                                                  "object in .namel3ss/debug.json")
+    settings = resolved.settings
+    pricer = Pricer(None, settings.price_overrides)
+    secrets = SecretFinder(settings.redact_keys, settings.redact_patterns)
+    runs = []
+    for source in sources:
+        progress = env.progress([source])
+        with progress:
+            run, events = check_run(source, make_reader(request.runs.strict, env, progress=progress.advance), rules,
+                                    pricer=pricer, secrets=secrets)
+        if not events:
+            raise TraceError(f"no events in {', '.join(source.files)}", hint="the trace is empty: was the run traced?")
+        runs.append(run)
+    return check_report(runs, rules)

@@ -1,0 +1,62 @@
+"""`diff`'s use case: two runs, each read once, compared, and the --fail-on thresholds judged."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..analysis.prices import Pricer
+from ..diffing.compare import CONTEXT, diff_runs
+from ..diffing.profile import RunProfile, profile_run
+from ..diffing.report import DiffReport
+from ..diffing.thresholds import parse_threshold
+from ..model.errors import TraceError, UsageError
+from ..store.formats import rereadable
+from ..store.reader import TraceReader
+from ..store.sources import RunSource
+from .environment import Environment
+from .traces import TraceArgs, make_reader, open_traces
+
+
+@dataclass(frozen=True)
+class DiffRequest:
+    """BASE and NEW (each one run, named as a TRACE), the --fail-on expressions and the calls shown around
+    the first divergence."""
+
+    base: str
+    new: str
+    fail_on: tuple[str, ...] = ()
+    context: int = CONTEXT
+    strict: bool = False
+    config_path: Path | None = None
+
+
+def diff_traces(request: DiffRequest, env: Environment) -> DiffReport:
+    """NEW compared with BASE. Raises UsageError for a bad expression or an input of several runs,
+    TraceError for one without events."""
+    thresholds = [parse_threshold(expression) for expression in request.fail_on]
+    runs = TraceArgs((request.base, request.new), False, request.strict, request.config_path)
+    sources, resolved = open_traces(runs, env)
+    pricer = Pricer(None, resolved.settings.price_overrides)
+    reader = make_reader(request.strict, env)
+    base_profile = _profile("BASE", sources[0], reader, pricer, env)
+    # One source when both name the same run: read once, it is both sides.
+    new_profile = _profile("NEW", sources[-1], reader, pricer, env) if len(sources) > 1 else base_profile
+    return diff_runs(base_profile, new_profile, thresholds, context=request.context)
+
+
+def _profile(side: str, source: RunSource, reader: TraceReader, pricer: Pricer, env: Environment) -> RunProfile:
+    """One run read once; an input without events or with several runs cannot be diffed."""
+    progress = env.progress([source])
+    with progress:
+        reader.progress = progress.advance
+        profile = profile_run(source, reader.events(source), pricer=pricer, problems=reader.problems,
+                              rereadable=rereadable(source))
+    if not profile.calls.events:
+        raise TraceError(f"{side} {source.label}: no events", hint="the trace is empty: was the run traced?")
+    others = profile.calls.other_runs
+    if others:
+        runs = ", ".join([profile.calls.run_id or "?", *sorted(others)][:4])
+        raise UsageError(f"{side} {source.label} holds {len(others) + 1} runs ({runs}): diff compares one run "
+                         "with one run", hint="name one run's segment file or run id, or split the file by run_id")
+    return profile
