@@ -2,35 +2,16 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
 import click
 
-from ..analysis.summary import summarize
-from ..config import load_settings
-from ..launch.app import Target, app_traceback, check_target, run_traced
-from ..model.errors import Namel3ssDebugError, UsageError
+from ..ops.environment import Environment
+from ..ops.trace.trace import TracedRun, TraceRequest, trace_app
 from ..render.console import make_console
 from ..render.summary import render_summary
-from ..store.problems import ReadProblems
-from ..store.reader import TraceReader
-from ..store.sources import RunSource
 from .errors import warn
-from .trace_checks import ai_app_options, check_ai_options, check_module, check_no_stray_option, prepare_output_dir
-
-FLAG_NAMES = {
-    "enabled": "trace",
-    "trace_output_dir": "--output",
-    "default_components": "--filter",
-    "default_event_types": "--event-type",
-    "redact": "--no-redact",
-    "buffer_size": "--buffer-size",
-    "max_trace_file_size_mb": "--max-file-size-mb",
-    "capture_memory": "--capture-memory",
-    "capture_http": "--capture-http",
-}
 
 
 @click.command("trace", context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False},
@@ -77,70 +58,31 @@ def trace(module: str | None, output: str | None, components: tuple[str, ...], e
       namel3ss-debug trace -m mypkg.agent -- --verbose
       namel3ss-debug trace examples/namel3ss_app/app.ai --input '{"city": "Paris"}'
     """
-    app = _target(module, target, _long_options(click.get_current_context().command), flow, flow_input)
-    overrides = {
-        "enabled": True, "trace_output_dir": output, "default_components": list(components) or None,
-        "default_event_types": list(event_types) or None, "redact": False if no_redact else None,
-        "buffer_size": buffer_size, "max_trace_file_size_mb": max_file_size_mb, "capture_memory": capture_memory,
-        "capture_http": capture_http,
-    }
-    resolved = load_settings(os.environ, Path.cwd(), config_path=config_path, overrides=overrides,
-                             override_source=FLAG_NAMES)
-    for message in resolved.warnings:
-        warn(message)
-    prepare_output_dir(resolved.output_dir())
-    outcome = run_traced(app, resolved)
-    if app.is_ai_app and isinstance(outcome.exception, Namel3ssDebugError):  # ours, about the .ai app: the run ended
-        raise outcome.exception
-    if outcome.exception is not None and not isinstance(outcome.exception, KeyboardInterrupt):
-        sys.stderr.write(app_traceback(outcome.exception))
+    request = TraceRequest(
+        target, module, _long_options(click.get_current_context().command), output=output, components=components,
+        event_types=event_types, config_path=config_path, no_redact=no_redact, buffer_size=buffer_size,
+        max_file_size_mb=max_file_size_mb, capture_memory=capture_memory, capture_http=capture_http, flow=flow,
+        flow_input=flow_input, summary=not quiet)
+    traced = trace_app(request, Environment.current(warn))
+    if traced.traceback is not None:
+        sys.stderr.write(traced.traceback)
     if not quiet:
-        _print_summary(outcome.run.paths)
+        _print_summary(traced)
     sys.stdout.flush()
-    sys.exit(outcome.exit_code)
+    sys.exit(traced.exit_code)
 
 
-def _target(module: str | None, target: tuple[str, ...], known_options: list[str], flow: str | None = None,
-            flow_input: str | None = None) -> Target:
-    """What to run, checked: a usage error here means nothing has started."""
-    if not module:
-        check_no_stray_option(target, known_options)
-    if target and target[0] == "--":
-        target = target[1:]
-    if module:
-        check_ai_options(None, flow, flow_input)
-        check_module(module, Path.cwd())
-        return Target(script=None, module=module, args=target)
-    if not target:
-        raise UsageError("nothing to run: give a script or -m MODULE", hint="e.g. namel3ss-debug trace app.py")
-    app = Target(script=target[0], module=None, args=target[1:], flow=flow, input=flow_input)
-    if app.is_ai_app and app.args:
-        after = ai_app_options(app.args)
-        for name, before in (("--flow", flow), ("--input", flow_input)):
-            if name in after and before is not None:
-                raise UsageError(f"{name} is given twice (before and after the app)", hint=f"give {name} once")
-        flow, flow_input = after.get("--flow", flow), after.get("--input", flow_input)
-        app = Target(script=target[0], module=None, args=(), flow=flow, input=flow_input)
-    check_ai_options(app, flow, flow_input)
-    check_target(app)
-    return app
-
-
-def _long_options(command: click.Command) -> list[str]:
+def _long_options(command: click.Command) -> tuple[str, ...]:
     names = [name for param in command.params for name in (*param.opts, *param.secondary_opts)]
-    return [name for name in names if name.startswith("--")]
+    return tuple(name for name in names if name.startswith("--"))
 
 
-def _print_summary(paths: list[Path]) -> None:
+def _print_summary(traced: TracedRun) -> None:
     console = make_console(stderr=True)
-    if not paths:
+    if not traced.paths:
         console.print("no events were written")
         return
-    source = RunSource(str(paths[0]), tuple(str(path) for path in paths))
-    reader = TraceReader(ReadProblems(), write_index=False)  # problems of a run just written show in `analyze`
-    try:
-        summary = summarize(located.event for located in reader.events(source))
-    except Namel3ssDebugError as error:  # the app's exit code stands; the summary is a courtesy
-        warn(f"no summary: {error}")
+    if traced.summary is None:  # the app's exit code stands; the summary is a courtesy
+        warn(f"no summary: {traced.summary_error}")
         return
-    render_summary(console, summary, [str(p) for p in paths])
+    render_summary(console, traced.summary, [str(p) for p in traced.paths])

@@ -1,0 +1,128 @@
+"""`trace`'s use case: an app run in this process with tracing on, then the run read back for its summary.
+
+Everything that can be a usage error (what to run, the options of an .ai app, the trace directory) is
+checked before the app starts: a mistake is exit 2, never a run that fails inside runpy or runs untraced.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from ...analysis.summary import RunSummary, summarize
+from ...config import load_settings
+from ...launch.app import Target, app_traceback, check_target, run_traced
+from ...model.errors import Namel3ssDebugError, UsageError
+from ...store.problems import ReadProblems
+from ...store.reader import TraceReader
+from ...store.sources import RunSource
+from ..environment import Environment
+from .checks import ai_app_options, check_ai_options, check_module, check_no_stray_option, prepare_output_dir
+
+FLAG_NAMES = {  # where a setting given here came from, as `config show` and run_start say
+    "enabled": "trace",
+    "trace_output_dir": "--output",
+    "default_components": "--filter",
+    "default_event_types": "--event-type",
+    "redact": "--no-redact",
+    "buffer_size": "--buffer-size",
+    "max_trace_file_size_mb": "--max-file-size-mb",
+    "capture_memory": "--capture-memory",
+    "capture_http": "--capture-http",
+}
+
+
+@dataclass(frozen=True)
+class TraceRequest:
+    """What to run (SCRIPT [ARGS]... as given, or -m MODULE) and the settings `trace --help` names; None or
+    () is "not given"."""
+
+    target: tuple[str, ...] = ()
+    module: str | None = None
+    known_options: tuple[str, ...] = ()  # trace's long options, to name the one meant where SCRIPT goes
+    output: str | None = None
+    components: tuple[str, ...] = ()
+    event_types: tuple[str, ...] = ()
+    config_path: Path | None = None
+    no_redact: bool = False
+    buffer_size: int | None = None
+    max_file_size_mb: float | None = None
+    capture_memory: bool | None = None
+    capture_http: str | None = None
+    flow: str | None = None
+    flow_input: str | None = None
+    summary: bool = True  # read the run back for its summary
+
+
+@dataclass(frozen=True)
+class TracedRun:
+    """How the app ended and what it left: its exit code, the traceback of an exception it did not handle
+    (not for Ctrl-C), the trace's files, and the run's summary or why there is none."""
+
+    exit_code: int
+    traceback: str | None
+    paths: list[Path]
+    summary: RunSummary | None = None
+    summary_error: str | None = None  # the trace could not be read back: the app's exit code stands
+
+
+def trace_app(request: TraceRequest, env: Environment) -> TracedRun:
+    """Run the app traced. Raises UsageError before the app starts for a mistake in what to run or where the
+    trace goes; an error of ours about an .ai app ends the run and is raised too."""
+    app = _target(request, env.cwd)
+    overrides = {
+        "enabled": True, "trace_output_dir": request.output, "default_components": list(request.components) or None,
+        "default_event_types": list(request.event_types) or None, "redact": False if request.no_redact else None,
+        "buffer_size": request.buffer_size, "max_trace_file_size_mb": request.max_file_size_mb,
+        "capture_memory": request.capture_memory, "capture_http": request.capture_http,
+    }
+    resolved = load_settings(env.environ, env.cwd, config_path=request.config_path, overrides=overrides,
+                             override_source=FLAG_NAMES)
+    for message in resolved.warnings:
+        env.warn(message)
+    prepare_output_dir(resolved.output_dir())
+    outcome = run_traced(app, resolved)
+    if app.is_ai_app and isinstance(outcome.exception, Namel3ssDebugError):  # ours, about the .ai app: the run ended
+        raise outcome.exception
+    error = outcome.exception
+    shown = app_traceback(error) if error is not None and not isinstance(error, KeyboardInterrupt) else None
+    paths = list(outcome.run.paths)
+    if not request.summary or not paths:
+        return TracedRun(outcome.exit_code, shown, paths)
+    try:
+        summary = _summary(paths)
+    except Namel3ssDebugError as failure:
+        return TracedRun(outcome.exit_code, shown, paths, summary_error=str(failure))
+    return TracedRun(outcome.exit_code, shown, paths, summary)
+
+
+def _target(request: TraceRequest, cwd: Path) -> Target:
+    """What to run, checked: a usage error here means nothing has started."""
+    module, target, flow, flow_input = request.module, request.target, request.flow, request.flow_input
+    if not module:
+        check_no_stray_option(target, request.known_options)
+    if target and target[0] == "--":
+        target = target[1:]
+    if module:
+        check_ai_options(None, flow, flow_input)
+        check_module(module, cwd)
+        return Target(script=None, module=module, args=target)
+    if not target:
+        raise UsageError("nothing to run: give a script or -m MODULE", hint="e.g. namel3ss-debug trace app.py")
+    app = Target(script=target[0], module=None, args=target[1:], flow=flow, input=flow_input)
+    if app.is_ai_app and app.args:
+        after = ai_app_options(app.args)
+        for name, before in (("--flow", flow), ("--input", flow_input)):
+            if name in after and before is not None:
+                raise UsageError(f"{name} is given twice (before and after the app)", hint=f"give {name} once")
+        flow, flow_input = after.get("--flow", flow), after.get("--input", flow_input)
+        app = Target(script=target[0], module=None, args=(), flow=flow, input=flow_input)
+    check_ai_options(app, flow, flow_input)
+    check_target(app)
+    return app
+
+
+def _summary(paths: list[Path]) -> RunSummary:
+    source = RunSource(str(paths[0]), tuple(str(path) for path in paths))
+    reader = TraceReader(ReadProblems(), write_index=False)  # problems of a run just written show in `analyze`
+    return summarize(located.event for located in reader.events(source))
