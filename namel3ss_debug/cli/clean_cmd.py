@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import click
 
-from ..config import load_settings
-from ..model.errors import UsageError
-from ..tracer.retention import expired_traces, remove
+from ..ops.clean import CleanRequest, clean_traces
+from ..ops.environment import Environment
 from .errors import warn
 
 
@@ -32,27 +30,13 @@ def clean(dry_run: bool, days: float | None, output_dir: Path | None, config_pat
       namel3ss-debug clean --dry-run
       namel3ss-debug clean --days 7 -o debug/traces
     """
-    overrides = {"trace_output_dir": str(output_dir) if output_dir else None, "trace_retention_days": days}
-    resolved = load_settings(os.environ, Path.cwd(), config_path=config_path, overrides=overrides,
-                             override_source={"trace_output_dir": "--output", "trace_retention_days": "--days"})
-    for message in resolved.warnings:
-        warn(message)
-    directory = resolved.output_dir()
-    if not directory.is_dir():
-        _missing_directory(directory)
+    done = clean_traces(CleanRequest(dry_run, days, output_dir, config_path), Environment.current(warn))
+    if done.missing:
+        warn(f"no such directory: {done.directory} (nothing to clean)")
         return
-    limit = resolved.settings.trace_retention_days
-    expired = expired_traces(directory, limit)
-    removed = expired if dry_run else remove(expired)
     verb = "would delete" if dry_run else "deleted"
-    for path in removed:
+    for path in done.removed:
         click.echo(f"{verb} {path}")
-    click.echo(f"{verb} {len(removed)} file(s) older than {limit:g} days in {directory}"
-               if limit > 0 else f"trace_retention_days is 0: nothing is ever deleted in {directory}", err=True)
-
-
-def _missing_directory(directory: Path) -> None:
-    """Nothing to clean where there is no directory; a file there is a mistake in the path."""
-    if directory.exists():
-        raise UsageError(f"{directory} is not a directory", hint="name the trace directory with -o or trace_output_dir")
-    warn(f"no such directory: {directory} (nothing to clean)")
+    click.echo(f"{verb} {len(done.removed)} file(s) older than {done.days:g} days in {done.directory}"
+               if done.days > 0 else f"trace_retention_days is 0: nothing is ever deleted in {done.directory}",
+               err=True)

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import click
 
-from ..config import WORKSPACE_FILE, find_workspace_file, load_settings, starter_config
-from ..model.errors import ConfigError, UsageError
+from ..ops.config import init_config, show_settings, validate_config
+from ..ops.environment import Environment
 from ..render.config import render_show_json, render_show_table, render_warnings, show_record
 from ..render.console import make_console
 
@@ -44,7 +43,7 @@ def show(config_path: Path | None, fmt: str) -> None:
       namel3ss-debug config show
       NAMEL3SS_DEBUG_ENABLED=1 namel3ss-debug config show --format json
     """
-    record = show_record(load_settings(os.environ, Path.cwd(), config_path=config_path))
+    record = show_record(show_settings(config_path, Environment.current()))
     if fmt == "json":
         click.echo(render_show_json(record))  # the warnings are inside the document
         return
@@ -64,19 +63,7 @@ def init(path: Path | None, force: bool) -> None:
 
     Every key is written at its default; tracing stays off ("enabled": false) until you turn it on.
     """
-    target = _init_target(Path.cwd(), path)
-    if target.exists() and not force:
-        raise UsageError(f"{target} already exists", hint="pass --force to overwrite it")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(starter_config(), encoding="utf-8")
-    click.echo(f"wrote {target}")
-
-
-def _init_target(cwd: Path, path: Path | None) -> Path:
-    if path is None:
-        return cwd / WORKSPACE_FILE
-    path = cwd / path
-    return path / WORKSPACE_FILE if path.is_dir() else path
+    click.echo(f"wrote {init_config(path, force, Environment.current())}")
 
 
 @config.command("validate")
@@ -88,21 +75,6 @@ def validate(path: Path | None) -> None:
     PATH defaults to the .namel3ss/debug.json found from the working directory upwards.
     Only the file is checked; NAMEL3SS_DEBUG_* variables are ignored here.
     """
-    cwd = Path.cwd()
-    path = path or _found_file(cwd)
-    resolved = load_settings({}, cwd, config_path=path)
-    from ..checks.rules_file import read_workspace_checks  # noqa: PLC0415 - only validate needs the rules
-
-    read_workspace_checks(resolved.workspace)  # the `checks` section, by the rules `namel3ss-debug check` applies
-    render_warnings(make_console(stderr=True), resolved.warnings)
-    click.echo(f"ok: {path}")
-
-
-def _found_file(cwd: Path) -> Path:
-    found = find_workspace_file(cwd)
-    if found is None:
-        raise ConfigError(
-            f"no {WORKSPACE_FILE} found in {cwd} or its parents",
-            hint="pass a PATH, or run `namel3ss-debug config init`",
-        )
-    return found
+    checked = validate_config(path, Environment.current())
+    render_warnings(make_console(stderr=True), checked.warnings)
+    click.echo(f"ok: {checked.path}")

@@ -6,11 +6,11 @@ from pathlib import Path
 
 import click
 
-from ..model.errors import UsageError
 from ..model.messages import plural
-from ..scrub.run import redact_run
-from ..store.sources import STDIN
-from .trace_args import open_traces
+from ..ops.environment import Environment
+from ..ops.redact import RedactRequest, redact_traces
+from ..ops.traces import TraceArgs
+from .errors import warn
 
 
 @click.command("redact", short_help="Hide secrets in trace files already written (rewrites them in place).")
@@ -44,11 +44,7 @@ def redact(traces: tuple[str, ...], all_runs: bool, dry_run: bool, config_path: 
     Exit codes: 0 done (or nothing to do), 2 usage, 3 a trace that cannot be
     read whole (a torn or invalid line): then no file is changed.
     """
-    if STDIN in traces:
-        raise UsageError("standard input (-) cannot be rewritten", hint="save it to a file and redact that")
-    sources, resolved = open_traces(traces, all_runs, config_path)
-    settings = resolved.settings
+    request = RedactRequest(TraceArgs(traces, all_runs, False, config_path), dry_run)
     verb = "would redact" if dry_run else "redacted"
-    for source in sources:
-        for result in redact_run(source, settings.redact_keys, settings.redact_patterns, write=not dry_run):
-            click.echo(f"{result.path}: {verb} {plural(result.changed, 'event')}")
+    for result in redact_traces(request, Environment.current(warn)):
+        click.echo(f"{result.path}: {verb} {plural(result.changed, 'event')}")
