@@ -67,8 +67,8 @@ class PendingCall:
 
 
 @dataclass
-class Tally:
-    """What the rerun did with its calls."""
+class AnswerLog:
+    """What the rerun did with its calls: how each was answered, the misses, the mocks used."""
 
     counts: Counter[str] = field(default_factory=Counter)
     misses: list[Miss] = field(default_factory=list)
@@ -89,7 +89,7 @@ class Rerun:
         self.mocks = list((mocks or {}).values())
         self.stepper = stepper
         self.inputs_of = inputs_of or (lambda event_type, inputs: inputs)
-        self.tally = Tally()
+        self.tally = AnswerLog()
         self._lock = threading.Lock()
         self._counter = PathCounter(recording.table)
         self._spans: dict[str, tuple[int, int]] = {}  # span id -> (path, N among its component:name)

@@ -21,7 +21,10 @@ from .serialize import dumps
 Event = dict[str, Any]
 
 
-class EventFilter:
+class CaptureFilter:
+    """What a run writes: the tracer's filter of the events it captures (`analysis.event_filter.EventFilter`
+    is the other kind: a query over events already written)."""
+
     def __init__(
         self,
         *,

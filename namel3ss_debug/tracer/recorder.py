@@ -9,7 +9,7 @@ from typing import Any, Callable, Protocol
 
 from ..model.events import SCHEMA_VERSION
 from .clock import iso_now
-from .filter import EventFilter
+from .filter import CaptureFilter
 from .pipeline import Pipeline
 
 
@@ -27,7 +27,7 @@ class Recorder:
     """Assigns `seq` after filtering (so filtered events leave no gap) and starts each segment."""
 
     def __init__(self, *, run_id: str, root_id: str, pipeline: Pipeline, writer: Writer,
-                 event_filter: EventFilter | None, segment_span_id: Any):
+                 event_filter: CaptureFilter | None, segment_span_id: Any):
         self.run_id = run_id
         self.root_id = root_id
         self.pipeline = pipeline

@@ -13,7 +13,7 @@ from .._version import __version__
 from ..config import ResolvedSettings
 from .clock import iso_now, new_run_id, span_id
 from .events import envelope
-from .filter import EventFilter
+from .filter import CaptureFilter
 from .memory import make_sampler
 from .pipeline import Pipeline
 from .recorder import Recorder, Writer
@@ -100,9 +100,9 @@ class Run:
             max_files=s.max_files_per_run,
         )
 
-    def _filter(self) -> EventFilter:
+    def _filter(self) -> CaptureFilter:
         s = self.settings
-        return EventFilter(root_id=self.root_id, components=s.default_components, event_types=s.default_event_types,
+        return CaptureFilter(root_id=self.root_id, components=s.default_components, event_types=s.default_event_types,
                            min_duration_ms=s.min_duration_ms, sample_rate=s.sample_rate)
 
     def start_event(self, entry: dict[str, Any], argv: list[str]) -> dict[str, Any]:
