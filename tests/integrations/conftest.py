@@ -27,20 +27,25 @@ import orjson
 import pytest
 from stubserver import StubServer
 
+if str(Path(__file__).parent) not in sys.path:  # the helpers beside this file, under any import mode
+    sys.path.insert(0, str(Path(__file__).parent))
+
+from sdk_support import Sdk  # noqa: E402 - after the path
+
 Event = dict[str, Any]
 
 
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def stub_key() -> str:
     """A key no trace could contain by chance."""
     return f"sk-test-{secrets.token_hex(16)}"
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def start_stub(stub_key: str) -> Iterator[Callable[[], Any]]:
-    """Start a stub server of our own (one a test may stop); all are stopped after the module."""
+    """Start a stub server of our own (one a test may stop); all are stopped after the session."""
     servers: list[Any] = []
 
     def start() -> Any:
@@ -120,10 +125,10 @@ class PartialStreamServer(LocalServer):
         super().stop()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def partial_stream_server() -> Iterator[Callable[..., PartialStreamServer]]:
     """`partial_stream_server(events, stall=False)`: a server whose streams break (or stall) after
-    `events`; stopped after the module."""
+    `events`; stopped after the session."""
     servers: list[PartialStreamServer] = []
 
     def start(events: list[dict[str, Any]], stall: bool = False) -> PartialStreamServer:
@@ -232,7 +237,7 @@ class Cli:
         return self.directory / f"{kind}-{self._runs}"
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def new_cli(tmp_path_factory: pytest.TempPathFactory, stub_key: str) -> Callable[[Any], Cli]:
     """`new_cli(server)`: a Cli in a directory of its own, pointed at `server`."""
     return lambda server: Cli(tmp_path_factory.mktemp("sdk-app"), server.url, stub_key)
@@ -253,7 +258,7 @@ class Recorded:
     server: Any
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def record_offline(start_stub: Callable[[], Any], new_cli: Callable[[Any], Cli]) -> Callable[..., Recorded]:
     """`record_offline(source, *trace_options, env=...)`: trace the app against a new stub server, then
     stop it."""
@@ -269,7 +274,7 @@ def record_offline(start_stub: Callable[[], Any], new_cli: Callable[[Any], Cli])
     return record
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def dead_url(start_stub: Callable[[], Any]) -> str:
     """The address of a stub server that was started and stopped: nothing answers there."""
     server = start_stub()
@@ -277,10 +282,44 @@ def dead_url(start_stub: Callable[[], Any]) -> str:
     return server.url
 
 
-@pytest.fixture(scope="module")
-def main_rerun(main_run: Any) -> Any:
-    """The module's `main_run` run again with its server stopped (each SDK test module records its own)."""
-    requests = len(main_run.server.requests)
-    again = main_run.cli.rerun(main_run.traced)
-    assert len(main_run.server.requests) == requests  # the server is stopped: nothing reached it
-    return again
+@dataclass
+class SdkRun:
+    """An SDK's app (sdk_support.py) recorded offline, and rerun with its server stopped."""
+
+    recorded: Recorded
+    rerun: Traced
+
+
+class SdkRuns:
+    """Each SDK's app recorded and rerun once for the session, on first use: the shared tests
+    (test_sdk_calls.py) and each SDK's own (test_openai_sdk.py, ...) look at the same two runs."""
+
+    def __init__(self, record: Callable[..., Recorded], partial_stream_server: Callable[..., PartialStreamServer],
+                 dead_url: str, key: str):
+        self._record, self._partial, self._dead_url, self._key = record, partial_stream_server, dead_url, key
+        self._runs: dict[str, SdkRun] = {}
+
+    def __call__(self, sdk: Sdk) -> SdkRun:
+        if sdk.module not in self._runs:
+            self._runs[sdk.module] = self._run(sdk)
+        return self._runs[sdk.module]
+
+    def _run(self, sdk: Sdk) -> SdkRun:
+        broken, stalled = self._partial(sdk.first_frames), self._partial(sdk.first_frames, stall=True)
+        # --no-redact: the redactor would hide a key that the recording let through
+        recorded = self._record(sdk.app, "--no-redact", env={
+            sdk.key_variable: self._key, "BROKEN_URL": broken.url, "STALLED_URL": stalled.url,
+            "DEAD_URL": self._dead_url})
+        broken.stop()
+        stalled.stop()
+        requests = len(recorded.server.requests)
+        rerun = recorded.cli.rerun(recorded.traced)  # without the key variable: a Cli passes on none
+        assert len(recorded.server.requests) == requests  # the server is stopped: nothing reached it
+        return SdkRun(recorded, rerun)
+
+
+@pytest.fixture(scope="session")
+def sdk_runs(record_offline: Callable[..., Recorded], partial_stream_server: Callable[..., PartialStreamServer],
+             dead_url: str, stub_key: str) -> SdkRuns:
+    """`sdk_runs(sdk)`: the SDK's app recorded with every server it talks to stopped since, and its rerun."""
+    return SdkRuns(record_offline, partial_stream_server, dead_url, stub_key)
