@@ -169,16 +169,28 @@ def test_the_packaging_trap_is_said_once_and_the_app_still_runs(traced):
         assert all(name in said[0] for name in missing)
 
 
-def test_a_secret_in_the_input_is_redacted_in_run_start_and_the_rerun_runs_with_the_rest(tmp_path):
-    (tmp_path / "app.ai").write_text('spec is "1.0"\n\nflow "greet":\n  return input.city\n')
-    done = cli("trace", "-q", "-o", "out", "--input", '{"city": "Paris", "password": "hunter2"}', "app.ai",
-               cwd=tmp_path)
+TWO_FLOWS = 'spec is "1.0"\n\nflow "hello":\n  return "hi"\n\nflow "greet":\n  return input.city\n'
+
+
+@pytest.fixture(scope="module")
+def greeted(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[Event], subprocess.CompletedProcess[str],
+                                                                 subprocess.CompletedProcess[str]]:
+    """An app of two flows traced with `--flow greet` and an input holding a secret, and rerun: the
+    events, the trace's result and the rerun's."""
+    app = tmp_path_factory.mktemp("n3-greet")
+    (app / "app.ai").write_text(TWO_FLOWS)
+    done = cli("trace", "-q", "-o", "out", "--flow", "greet", "--input", '{"city": "Paris", "password": "hunter2"}',
+               "app.ai", cwd=app)
     assert done.returncode == 0, done.stderr
-    events = events_in(tmp_path / "out")
+    again = cli("replay", str(sorted((app / "out").glob("*.jsonl"))[0]), "--rerun", "-o", "new", cwd=app)
+    return events_in(app / "out"), done, again
+
+
+def test_a_secret_in_the_input_is_redacted_in_run_start_and_the_rerun_runs_with_the_rest(greeted):
+    events, _, again = greeted
     assert not [event for event in events if "hunter2" in json.dumps(event)]
     entry = one(events, "run_start", "app.ai")["attrs"]["entry"]
     assert entry["input"] == '{"city": "Paris", "password": "[REDACTED]"}'
-    again = cli("replay", str(sorted((tmp_path / "out").glob("*.jsonl"))[0]), "--rerun", "-o", "new", cwd=tmp_path)
     assert again.returncode == 0, again.stderr
     assert again.stdout.startswith('"Paris"\n')
     assert "1 of the app's recorded arguments were redacted" in again.stderr
@@ -258,17 +270,13 @@ def test_an_unknown_flow_lists_the_flows(tmp_path):
     assert caught.value.hint == "e.g. --flow plan_trip"
 
 
-def test_flow_chooses_one_of_several_and_the_rerun_runs_the_same(tmp_path):
-    (tmp_path / "app.ai").write_text('spec is "1.0"\n\nflow "hello":\n  return "hi"\n\nflow "ping":\n  return "pong"\n')
-    done = cli("trace", "-q", "-o", "out", "--flow", "ping", "app.ai", cwd=tmp_path)
-    assert done.returncode == 0, done.stderr
-    assert json.loads(done.stdout) == "pong"
-    events = events_in(tmp_path / "out")
-    assert one(events, "run_start", "app.ai")["attrs"]["entry"]["flow"] == "ping"
-    assert [e["name"] for e in events if e["event_type"] == "chain_execution_start"] == ["ping"]
-    again = cli("replay", str(sorted((tmp_path / "out").glob("*.jsonl"))[0]), "--rerun", "-o", "new", cwd=tmp_path)
+def test_flow_chooses_one_of_several_and_the_rerun_runs_the_same(greeted):
+    events, done, again = greeted
+    assert json.loads(done.stdout) == "Paris"
+    assert one(events, "run_start", "app.ai")["attrs"]["entry"]["flow"] == "greet"
+    assert [e["name"] for e in events if e["event_type"] == "chain_execution_start"] == ["greet"]
     assert again.returncode == 0, again.stderr
-    assert again.stdout.startswith('"pong"\n') and "reproduced" in again.stdout
+    assert again.stdout.startswith('"Paris"\n') and "reproduced" in again.stdout
 
 
 def test_several_flows_and_no_flow_given_lists_them(tmp_path):
