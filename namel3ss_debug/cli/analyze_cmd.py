@@ -8,7 +8,6 @@ from pathlib import Path
 import click
 
 from ..analysis.report import SECTIONS, Report
-from ..ops.analyze.analyze import AnalyzeRequest, analyze_traces
 from ..ops.environment import Environment
 from ..ops.traces import TraceArgs
 from ..render.console import make_console
@@ -66,6 +65,8 @@ def analyze(traces: tuple[str, ...], all_runs: bool, strict: bool, since: str | 
     `--format json | jq -e '.health.verdict != "failing"'`), 2 usage, 3 a trace
     that cannot be read.
     """
+    from ..ops.analyze.analyze import AnalyzeRequest, analyze_traces  # noqa: PLC0415 - slow to import: not for --help
+
     runs = TraceArgs(traces, all_runs, strict, config_path)
     request = AnalyzeRequest(runs, since, until, components, sections, slow_threshold, top, block_threshold,
                              prices_path, jobs)

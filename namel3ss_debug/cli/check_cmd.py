@@ -11,7 +11,6 @@ import click
 from ..checks.results import CheckReport
 from ..checks.rules import VOCABULARY
 from ..model.errors import EXIT_FAILED, UsageError
-from ..ops.check import CheckRequest, check_traces
 from ..ops.environment import Environment
 from ..ops.traces import TraceArgs
 from .errors import warn
@@ -103,6 +102,8 @@ def check(traces: tuple[str, ...], all_runs: bool, strict: bool, config_path: Pa
     (a bad flag, rule or rules file; no rules at all), 3 a trace that cannot
     be read.
     """
+    from ..ops.check import CheckRequest, check_traces  # noqa: PLC0415 - slow to import: not for --help
+
     request = CheckRequest(TraceArgs(traces, all_runs, strict, config_path), rules_path, flag_values(flags))
     report = check_traces(request, Environment.current(warn, bars(not no_progress)))
     _warn_notes(report)

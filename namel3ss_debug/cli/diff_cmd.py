@@ -10,7 +10,6 @@ import click
 from ..diffing.compare import CONTEXT
 from ..diffing.report import DiffReport
 from ..model.errors import EXIT_FAILED
-from ..ops.diff import DiffRequest, diff_traces
 from ..ops.environment import Environment
 from ..render.console import make_console
 from .errors import warn
@@ -67,6 +66,8 @@ def diff(base: str, new: str, fail_on: tuple[str, ...], output_format: str, cont
     crossed, 2 usage (a bad --fail-on, no such trace, an input holding several
     runs), 3 a trace that cannot be read.
     """
+    from ..ops.diff import DiffRequest, diff_traces  # noqa: PLC0415 - slow to import: not for --help
+
     request = DiffRequest(base, new, fail_on, context, strict, config_path)
     report = diff_traces(request, Environment.current(warn, bars(not no_progress)))
     _print(report, output_format)

@@ -13,7 +13,8 @@ from ..model.errors import EXIT_USAGE, Namel3ssDebugError
 from .errors import report
 
 # Each command's module loads only when that command runs (or --help lists them all): `inspect --event N`
-# must answer in well under 150 ms, and the analysis code alone takes 50 ms to import.
+# must answer in well under 150 ms, and the analysis code alone takes 50 ms to import. For --help's sake a
+# command imports its use case (ops/) inside its function, where it runs.
 COMMANDS = {
     "trace": "trace_cmd:trace",
     "analyze": "analyze_cmd:analyze",

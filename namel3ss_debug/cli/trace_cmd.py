@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from ..ops.environment import Environment
-from ..ops.trace.trace import TracedRun, TraceRequest, trace_app
 from ..render.console import make_console
 from ..render.summary import render_summary
 from .errors import warn
+
+if TYPE_CHECKING:
+    from ..ops.trace.trace import TracedRun
 
 
 @click.command("trace", context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False},
@@ -58,6 +61,8 @@ def trace(module: str | None, output: str | None, components: tuple[str, ...], e
       namel3ss-debug trace -m mypkg.agent -- --verbose
       namel3ss-debug trace examples/namel3ss_app/app.ai --input '{"city": "Paris"}'
     """
+    from ..ops.trace.trace import TraceRequest, trace_app  # noqa: PLC0415 - slow to import: not for --help
+
     request = TraceRequest(
         target, module, _long_options(click.get_current_context().command), output=output, components=components,
         event_types=event_types, config_path=config_path, no_redact=no_redact, buffer_size=buffer_size,

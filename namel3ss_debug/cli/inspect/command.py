@@ -14,7 +14,6 @@ import click
 
 from ...model.events import STATUSES
 from ...ops.environment import Environment
-from ...ops.inspect.request import build_request
 from ...ops.traces import TraceArgs
 from ..errors import warn
 from ..options import trace_options
@@ -73,9 +72,9 @@ def inspect(traces: tuple[str, ...], all_runs: bool, strict: bool, config_path: 
     Exit codes: 0 shown (also when nothing matches), 2 usage (a bad option, an
     event or span that is not there), 3 a trace that cannot be read.
     """
-    request = build_request(options)
-    from ...ops.inspect.inspect import inspect_traces  # noqa: PLC0415 - the reading and the views load when used
-    from .output import show  # noqa: PLC0415 - the reading and the views load when used
+    from ...ops.inspect.inspect import build_request, inspect_traces  # noqa: PLC0415 - slow to import: not for --help
+    from .output import show  # noqa: PLC0415 - the views load only when used
 
+    request = build_request(options)
     runs = TraceArgs(traces, all_runs, strict, config_path)
     show(request, inspect_traces(request, runs, Environment.current(warn)))

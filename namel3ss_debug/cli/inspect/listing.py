@@ -7,7 +7,7 @@ from rich.text import Text
 from ...analysis.event_filter import EventFilter
 from ...analysis.fields import text_of
 from ...ops.inspect.listing import EventList
-from ...ops.inspect.request import InspectRequest
+from ...ops.inspect.inspect import InspectRequest
 from ...render.inspect import to_json as js
 from ...render.inspect.events import CHUNK, Layout, Row, event_table
 from ...render.text import plural

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ...ops.inspect.one import OneEvent
-from ...ops.inspect.request import InspectRequest
+from ...ops.inspect.inspect import InspectRequest
 from .output import Sink, write_events
 
 

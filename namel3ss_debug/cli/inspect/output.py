@@ -10,7 +10,7 @@ import importlib
 import sys
 from typing import Any
 
-from ...ops.inspect.request import InspectRequest
+from ...ops.inspect.inspect import InspectRequest
 from ...render.inspect import to_json as js
 from ...store.problems import ReadProblems
 from ...store.reader import Located

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ...ops.inspect.request import InspectRequest
+from ...ops.inspect.inspect import InspectRequest
 from ...ops.inspect.shapes import SpanShape, TimelineShape, TreeShape
 from ...render.inspect import to_json as js
 from ...render.inspect.event import event_view

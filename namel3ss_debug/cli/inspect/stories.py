@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ...analysis.journey import Journey
-from ...ops.inspect.request import InspectRequest
+from ...ops.inspect.inspect import InspectRequest
 from ...ops.inspect.stories import CauseStory
 from ...render.inspect import to_json as js
 from ...render.inspect.stories import causality_view, journey_view

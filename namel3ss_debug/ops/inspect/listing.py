@@ -9,7 +9,7 @@ from ...analysis.event_filter import Selector
 from ...analysis.fields import RunClock
 from ...store.problems import ReadProblems
 from ...store.reader import Located
-from .request import InspectRequest
+from .inspect import InspectRequest
 from .stream import EventStream
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from ...analysis.fields import micros, run_start_ts
 from ...store.reader import Located
-from .request import InspectRequest
+from .inspect import InspectRequest
 from .stream import EventStream
 
 

@@ -9,7 +9,7 @@ from ...analysis.spans import SpanNode, build_tree
 from ...analysis.timeline import Timeline, timeline
 from ...model.errors import UsageError
 from ...store.reader import Located
-from .request import InspectRequest
+from .inspect import InspectRequest
 from .stream import EventStream
 
 

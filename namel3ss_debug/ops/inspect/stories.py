@@ -10,7 +10,7 @@ from ...analysis.journey import Journey, journey
 from ...model.errors import UsageError
 from ...store.reader import Located
 from ...store.sources import RunSource
-from .request import InspectRequest
+from .inspect import InspectRequest
 from .stream import EventStream
 
 
