@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .run_state import O_CHAIN, O_CHAIN_DIRECT, O_CHAIN_END, O_KIDS, O_OPEN_KIDS
+from .run_state import OpenSpan
 
 Chain = dict[tuple[str, str, str], list[float]]  # (component, name, span kind) -> [ms, spans]
 END, START, CHAIN, DIRECT = 0, 1, 2, 3
@@ -54,15 +54,15 @@ def merge(into: Chain, chain: Chain) -> None:
             entry[1] += spans
 
 
-def best_chain(own: list[Any]) -> tuple[Chain | None, float]:
+def best_chain(own: OpenSpan) -> tuple[Chain | None, float]:
     """The critical path through a span's children so far, and the time of its direct children on it."""
-    if own[O_KIDS]:
-        best = own[O_KIDS][-1]
+    if own.kids:
+        best = own.kids[-1]
         return best[CHAIN], best[DIRECT]
-    return own[O_CHAIN], own[O_CHAIN_DIRECT]
+    return own.chain, own.chain_direct
 
 
-def own_chain(own: list[Any], op: tuple[str, str, str], duration: float) -> Chain:
+def own_chain(own: OpenSpan, op: tuple[str, str, str], duration: float) -> Chain:
     """A closing span's critical path: its children's, plus its own time outside them."""
     chain, direct = best_chain(own)
     if chain is None:
@@ -77,15 +77,15 @@ def own_chain(own: list[Any], op: tuple[str, str, str], duration: float) -> Chai
     return chain
 
 
-def attach_overlapping(parent: list[Any], chain: Chain, start_seq: int, end_seq: int, duration: float) -> None:
+def attach_overlapping(parent: OpenSpan, chain: Chain, start_seq: int, end_seq: int, duration: float) -> None:
     """A closed child of a parent whose children overlap: the general form, back to the simple one when it can."""
-    kids = parent[O_KIDS]
+    kids = parent.kids
     if kids is None:
-        kids = [] if parent[O_CHAIN] is None else [[parent[O_CHAIN_END], -1, parent[O_CHAIN], parent[O_CHAIN_DIRECT]]]
-        parent[O_CHAIN] = None
-    kids = attach(kids, start_seq, end_seq, chain, duration, parent[O_OPEN_KIDS] > 0)
-    if len(kids) == 1 and parent[O_OPEN_KIDS] == 0:  # back to one child after another
-        parent[O_CHAIN_END], _, parent[O_CHAIN], parent[O_CHAIN_DIRECT] = kids[0]
-        parent[O_KIDS] = None
+        kids = [] if parent.chain is None else [[parent.chain_end, -1, parent.chain, parent.chain_direct]]
+        parent.chain = None
+    kids = attach(kids, start_seq, end_seq, chain, duration, parent.open_kids > 0)
+    if len(kids) == 1 and parent.open_kids == 0:  # back to one child after another
+        parent.chain_end, _, parent.chain, parent.chain_direct = kids[0]
+        parent.kids = None
     else:
-        parent[O_KIDS] = kids
+        parent.kids = kids

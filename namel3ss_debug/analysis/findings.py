@@ -10,7 +10,7 @@ from typing import Any
 
 from ..model.error_category import categorize
 from ..store.records import EventRecord
-from .run_state import MAX_KEPT, O_FAILED_ERROR, RunState
+from .run_state import MAX_KEPT, OpenSpan, RunState
 
 MAX_EXAMPLES = 3
 CONTEXT_SHARE = 0.9  # an LLM call this close to its model's context window is an anomaly
@@ -53,7 +53,7 @@ class Findings:
         elif item > self.slow[0]:
             heapq.heapreplace(self.slow, item)
 
-    def _failed(self, run: RunState, event: EventRecord, op: tuple[str, str, str], own: list[Any] | None) -> None:
+    def _failed(self, run: RunState, event: EventRecord, op: tuple[str, str, str], own: OpenSpan | None) -> None:
         self.failed_spans += 1
         self.errors_by_op[op] = self.errors_by_op.get(op, 0) + 1
         error = event.error
@@ -61,7 +61,7 @@ class Findings:
         message = (error.message or "") if error is not None else ""
         if op[0] == "tool":
             self.tool_errors[(op[1], kind)] = self.tool_errors.get((op[1], kind), 0) + 1
-        if own is not None and own[O_FAILED_ERROR] == (kind, message):
+        if own is not None and own.failed_error == (kind, message):
             run.last_error, run.reportable = (kind, message), True
             return  # the same error on its way out through an enclosing span: counted where it began
         self._error(run, event, kind, message, error.category if error is not None else None)
@@ -139,13 +139,13 @@ class Findings:
             for cycle, repeats, first in watch.finish():
                 self.loops.append((run, span_id, start_seq, cycle, repeats, first))
 
-    def _error_event(self, run: RunState, event: EventRecord, parent: list[Any] | None) -> None:
+    def _error_event(self, run: RunState, event: EventRecord, parent: OpenSpan | None) -> None:
         self.error_events += 1
         error = event.error
         kind = (error.type or event.name) if error is not None else event.name
         message = (error.message or "") if error is not None else ""
         if parent is not None:
-            parent[O_FAILED_ERROR] = (kind, message)  # the span this error is reported in may fail with it
+            parent.failed_error = (kind, message)  # the span this error is reported in may fail with it
         if self.boundary is not None and run.last_error is None and self.boundary.first_error_report is None:
             self.boundary.first_error_report = (kind, message)  # counted here; the merge checks the other half
         if run.reportable and run.last_error == (kind, message):

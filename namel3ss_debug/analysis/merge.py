@@ -15,10 +15,7 @@ from typing import Any
 
 from . import critical
 from .idset import SpanIds
-from .run_state import (
-    MAX_KEPT, O_CHAIN, O_CHAIN_DIRECT, O_CHAIN_END, O_CHILD_MS, O_FAILED_ERROR, O_KIDS, O_LAST, O_OPEN_KIDS,
-    RunState, coarsen,
-)
+from .run_state import MAX_KEPT, OpenSpan, RunState, coarsen
 from .findings import MAX_EXAMPLES
 from .tally import Tally
 
@@ -45,11 +42,11 @@ def _check(a: RunState, b: RunState, boundary: Any) -> None:
     if b.events and a.run_id != b.run_id:
         raise NotMergeable("the halves hold different runs")
     root = a.open.get(boundary.root_id)
-    if root is None or len(a.open) != 1 or root[O_OPEN_KIDS] != 0 or root[O_KIDS]:
+    if root is None or len(a.open) != 1 or root.open_kids != 0 or root.kids:
         raise NotMergeable("more than the root span was open at the cut")
     if boundary.first_error_report is not None and a.reportable and a.last_error == boundary.first_error_report:
         raise NotMergeable("an error reported after the cut may report one before it")
-    if boundary.first_root_call is not None and root[O_LAST] == (boundary.first_root_call, True):
+    if boundary.first_root_call is not None and root.last == (boundary.first_root_call, True):
         raise NotMergeable("a call after the cut may retry one before it")
 
 
@@ -106,30 +103,30 @@ def _merge_root(a: RunState, b: RunState, boundary: Any) -> None:
     """The root as both halves saw it: children's time and outcome, the critical path, then its end."""
     root = a.open[boundary.root_id]
     ghost = b.open.pop(boundary.root_id, None) or boundary.ghost
-    root[O_CHILD_MS] += ghost[O_CHILD_MS]
-    root[O_OPEN_KIDS] += ghost[O_OPEN_KIDS]
-    if ghost[O_LAST] is not None:
-        root[O_LAST] = ghost[O_LAST]
-    if ghost[O_FAILED_ERROR] is not None:
-        root[O_FAILED_ERROR] = ghost[O_FAILED_ERROR]
+    root.child_ms += ghost.child_ms
+    root.open_kids += ghost.open_kids
+    if ghost.last is not None:
+        root.last = ghost.last
+    if ghost.failed_error is not None:
+        root.failed_error = ghost.failed_error
     _join_paths(root, ghost)
     a.open.update(b.open)
     if boundary.root_end is not None:
         _close_root(a, boundary)
 
 
-def _join_paths(root: list[Any], ghost: list[Any]) -> None:
+def _join_paths(root: OpenSpan, ghost: OpenSpan) -> None:
     """Every child of the second half started after every child of the first ended: their paths follow it."""
     before, direct = critical.best_chain(root)
-    if ghost[O_KIDS]:
-        for kid in ghost[O_KIDS]:
+    if ghost.kids:
+        for kid in ghost.kids:
             kid[critical.CHAIN] = _joined(before, kid[critical.CHAIN])
             kid[critical.DIRECT] += direct
-        root[O_KIDS], root[O_CHAIN] = ghost[O_KIDS], None
-    elif ghost[O_CHAIN] is not None:
-        root[O_CHAIN] = _joined(before, ghost[O_CHAIN])
-        root[O_CHAIN_END] = ghost[O_CHAIN_END]
-        root[O_CHAIN_DIRECT] = direct + ghost[O_CHAIN_DIRECT]
+        root.kids, root.chain = ghost.kids, None
+    elif ghost.chain is not None:
+        root.chain = _joined(before, ghost.chain)
+        root.chain_end = ghost.chain_end
+        root.chain_direct = direct + ghost.chain_direct
 
 
 def _joined(before: critical.Chain | None, after: critical.Chain) -> critical.Chain:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+import msgspec
+
 from ..store.records import EventRecord
 from .idset import SpanIds
 from .loops import LoopWatch
@@ -14,12 +16,6 @@ MAX_KEPT = 50  # blocking spans, context-limit calls and problems kept as exampl
 MAX_BUCKETS = 4096
 BUCKET_SECONDS = {19: 1, 18: 10, 16: 60, 15: 600, 13: 3600, 10: 86400}  # timestamp prefix length -> seconds
 
-# Fields of an open span, kept in a list (cheaper to build than an object, for every span).
-# O_CHAIN/O_CHAIN_END/O_CHAIN_DIRECT: the critical path so far while children run one after another;
-# O_KIDS: the general form (see critical.py), used only while children overlap.
-(O_COMPONENT, O_NAME, O_PARENT, O_SEQ, O_KEY, O_CHILD_MS, O_CHAIN, O_CHAIN_END, O_CHAIN_DIRECT, O_KIDS,
- O_OPEN_KIDS, O_AGENT, O_LAST, O_FAILED_ERROR, O_RETRY, O_MODEL) = range(16)
-
 
 @dataclass
 class Options:
@@ -28,6 +24,32 @@ class Options:
     top: int = TOP_SLOW
     context_window: Callable[[str], int | None] = lambda model: None
     counted: Callable[[EventRecord], bool] | None = None  # --since/--until/--component; None: every event
+
+
+class OpenSpan(msgspec.Struct):
+    """What the pass keeps of a span between its start and its end.
+
+    One is built per span, so it is a msgspec Struct: built in C, which a slotted class's `__init__` is not.
+    The critical path so far is `chain`, `chain_end` and `chain_direct` while the children run one after
+    another, and `kids`, the general form (see critical.py), only while they overlap.
+    """
+
+    component: str
+    name: str
+    parent_id: str | None
+    start_seq: int
+    key: int | None  # the call's identity, set only on a repeat: the first call of its kind is not one
+    agent: str | None  # span id of the agent execution it is (or runs in)
+    retry: bool | None  # a call right after a failed one of the same operation, under one parent
+    model: str | None  # a model named at the start counts for the end
+    child_ms: float = 0.0  # time of the ended children
+    open_kids: int = 0
+    last: tuple[tuple[str, str, str], bool] | None = None  # (op, failed) of the child that ended last
+    failed_error: tuple[str, str] | None = None  # (type, message) of an error that may fail it
+    chain: dict[tuple[str, str, str], list[float]] | None = None  # critical.Chain
+    chain_end: int = -1  # seq of the end of the chain's last child
+    chain_direct: float = 0.0  # time of the children on the chain
+    kids: list[list[Any]] | None = None
 
 
 @dataclass
@@ -42,7 +64,7 @@ class RunState:
     next_seq: int | None = None
     first_ts: str | None = None
     last_ts: str | None = None
-    open: dict[str, list[Any]] = field(default_factory=dict)
+    open: dict[str, OpenSpan] = field(default_factory=dict)
     seen: SpanIds = field(default_factory=SpanIds)
     start_attrs: dict[str, Any] | None = None
     end: dict[str, Any] | None = None
@@ -108,7 +130,7 @@ class Boundary:
     first_error_report: tuple[str, str] | None = None  # an error_occurred before any error of this half
     first_root_call: tuple[str, str, str] | None = None  # a call under the root before any root child ended
     root_end: tuple[float, tuple[str, str, str]] | None = None  # (duration, op) of the root's end
-    ghost: list[Any] | None = None  # the root's open record once its end was met here
+    ghost: OpenSpan | None = None  # the root's open record once its end was met here
     first_seen: dict[int, list[Any]] = field(default_factory=dict)  # key -> [ref, span, component, name, ms]
     first_open: dict[str, int] = field(default_factory=dict)  # span id of a first call still open -> key
 
@@ -117,9 +139,9 @@ class Boundary:
             self.issue = why
 
 
-GHOST = -1  # the O_SEQ of the root span as a boundary pass holds it: started before the pass did
+GHOST = -1  # the start_seq of the root span as a boundary pass holds it: started before the pass did
 
 
-def ghost_root() -> list[Any]:
+def ghost_root() -> OpenSpan:
     """The open record of a root span whose start is in the other half."""
-    return ["app", "", None, GHOST, None, 0.0, None, -1, 0.0, None, 0, None, None, None, None, None]
+    return OpenSpan("app", "", None, GHOST, None, None, None, None)

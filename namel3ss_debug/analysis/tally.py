@@ -19,9 +19,7 @@ from .findings import SEQ_BITS, Findings
 from .idset import SpanIds
 from .loops import LoopWatch
 from .run_state import (
-    MAX_BUCKETS, O_AGENT, O_CHAIN, O_CHAIN_DIRECT, O_CHAIN_END, O_CHILD_MS, O_COMPONENT,
-    O_FAILED_ERROR, O_KEY, O_KIDS, O_LAST, O_MODEL, O_NAME, O_OPEN_KIDS, O_PARENT, O_RETRY, O_SEQ, Integrity,
-    Boundary, Options, RunState, coarsen, ghost_root, recorded_event_types,
+    MAX_BUCKETS, Boundary, Integrity, OpenSpan, Options, RunState, coarsen, ghost_root, recorded_event_types,
 )
 
 START, END, INSTANT = 0, 1, 2
@@ -159,7 +157,7 @@ class Tally(Findings):
             self._orphan(run, event)
         component = event.component
         key = retry = None
-        agent = parent[O_AGENT] if parent is not None else None
+        agent = parent.agent if parent is not None else None
         event_type = event.event_type
         if event_type == "agent_execution_start":
             agent = span_id
@@ -174,9 +172,8 @@ class Tally(Findings):
             if key is not None and self.repeats[key] == 1:
                 key = None
         if parent is not None:
-            parent[O_OPEN_KIDS] += 1
-        run.open[span_id] = [component, event.name, parent_id, event.seq, key, 0.0, None, -1, 0.0, None, 0, agent,
-                             None, None, retry, event.model]  # a model named at the start counts for the end
+            parent.open_kids += 1
+        run.open[span_id] = OpenSpan(component, event.name, parent_id, event.seq, key, agent, retry, event.model)
 
     def _new_id(self, run: RunState, span_id: str, seq: int) -> None:
         if not run.seen.add(span_id):
@@ -193,7 +190,7 @@ class Tally(Findings):
         self.integrity.note(f"run {run.run_id} seq {event.seq}: parent {event.parent_id} of span "
                             f"{event.span_id} never appears before it")
 
-    def _call_started(self, run: RunState, event: EventRecord, key: int | None, parent: list[Any] | None,
+    def _call_started(self, run: RunState, event: EventRecord, key: int | None, parent: OpenSpan | None,
                       agent: str | None) -> bool:
         """Repeats, retries and loops are decided when a call starts; returns whether it is a retry.
 
@@ -210,7 +207,7 @@ class Tally(Findings):
                 self.boundary.first_seen[key] = [self._ref(run, event.seq), event.span_id, intern(op[0]),
                                                  intern(op[1]), 0.0]  # interned: pickled once each
                 self.boundary.first_open[event.span_id] = key
-        if self.boundary is not None and parent is not None and parent[O_SEQ] < 0 and parent[O_LAST] is None \
+        if self.boundary is not None and parent is not None and parent.start_seq < 0 and parent.last is None \
                 and self.boundary.first_root_call is None:
             self.boundary.first_root_call = op  # a retry of the other half's last call, perhaps
         if agent is not None and key is not None:
@@ -218,7 +215,7 @@ class Tally(Findings):
             if watch is None:
                 watch = run.watches[agent] = LoopWatch()
             watch.see(key, event.seq, op)
-        if parent is None or parent[O_LAST] != (op, True):
+        if parent is None or parent.last != (op, True):
             return False
         retry = self.retries.get(op)
         if retry is None:
@@ -249,37 +246,37 @@ class Tally(Findings):
         if own is None:
             return
         duration = duration or 0.0
-        if own[O_SEQ] < 0:  # the root, started in the other half: the merge closes it
+        if own.start_seq < 0:  # the root, started in the other half: the merge closes it
             self.boundary.root_end = (duration, op)  # type: ignore[union-attr]
             self.boundary.ghost = own  # type: ignore[union-attr]
             return
-        if duration - own[O_CHILD_MS] > self._block_ms:
-            self._blocking(run, event, op, duration - own[O_CHILD_MS])
-        leaf = own[O_CHAIN] is None and own[O_KIDS] is None
+        if duration - own.child_ms > self._block_ms:
+            self._blocking(run, event, op, duration - own.child_ms)
+        leaf = own.chain is None and own.kids is None
         chain = None if leaf else critical.own_chain(own, op, duration)
-        if own[O_AGENT] == span_id:
-            self._agent_ended(run, span_id, own[O_SEQ])
+        if own.agent == span_id:
+            self._agent_ended(run, span_id, own.start_seq)
         parent_id = event.parent_id
         parent = run.open.get(parent_id) if parent_id is not None else None
         if parent is None:
             if event_type == "run_end" or run.chain is None:
                 run.chain = chain if chain is not None else {op: [duration, 1]}
             return
-        parent[O_CHILD_MS] += duration
-        parent[O_OPEN_KIDS] -= 1
-        parent[O_LAST] = (op, failed)
+        parent.child_ms += duration
+        parent.open_kids -= 1
+        parent.last = (op, failed)
         if failed:
-            parent[O_FAILED_ERROR] = run.last_error
-        if parent[O_KIDS] is None and parent[O_OPEN_KIDS] == 0 and own[O_SEQ] > parent[O_CHAIN_END]:
+            parent.failed_error = run.last_error
+        if parent.kids is None and parent.open_kids == 0 and own.start_seq > parent.chain_end:
             # one child after another, the common case: the parent's path grows by this child's
-            mine = parent[O_CHAIN]
+            mine = parent.chain
             if chain is not None:
                 if mine is None:
-                    parent[O_CHAIN] = chain
+                    parent.chain = chain
                 else:
                     critical.merge(mine, chain)
             elif mine is None:
-                parent[O_CHAIN] = {op: [duration, 1]}
+                parent.chain = {op: [duration, 1]}
             else:
                 entry = mine.get(op)
                 if entry is None:
@@ -287,11 +284,11 @@ class Tally(Findings):
                 else:
                     entry[0] += duration
                     entry[1] += 1
-            parent[O_CHAIN_END] = event.seq
-            parent[O_CHAIN_DIRECT] += duration
+            parent.chain_end = event.seq
+            parent.chain_direct += duration
         else:
-            critical.attach_overlapping(parent, chain if chain is not None else {op: [duration, 1]}, own[O_SEQ],
-                                event.seq, duration)
+            critical.attach_overlapping(parent, chain if chain is not None else {op: [duration, 1]}, own.start_seq,
+                                        event.seq, duration)
 
     def _end_without_start(self, run: RunState, event: EventRecord) -> None:
         if self.boundary is not None:
@@ -304,7 +301,7 @@ class Tally(Findings):
         self.integrity.note(f"run {run.run_id} seq {event.seq}: end of span {event.span_id} without its start")
 
     def _ended(self, run: RunState, event: EventRecord, op: tuple[str, str, str], duration: float | None,
-               failed: bool, own: list[Any] | None) -> None:
+               failed: bool, own: OpenSpan | None) -> None:
         """The statistics of an ended span: latency, errors, slow spans, tokens, repeats, retries."""
         if duration is not None:
             slowest = self.slowest.get(op)
@@ -330,15 +327,15 @@ class Tally(Findings):
             bucket[1] += 1
             self._failed(run, event, op, own)
         if op[0] == "llm":  # only LLM spans: a chain or agent may repeat its calls' usage as a total
-            self._usage(run, event, own[O_MODEL] if own is not None else None)
+            self._usage(run, event, own.model if own is not None else None)
         if self.boundary is not None and self.boundary.first_open:
             key = self.boundary.first_open.pop(event.span_id, None)
             if key is not None:
                 self.boundary.first_seen[key][4] = duration or 0.0
         if own is not None:
-            if own[O_KEY] is not None:  # set only on a repeat: the first call of its kind is not one
-                self.repeated[own[O_KEY]][3] += duration or 0.0
-            if own[O_RETRY] and not failed:
+            if own.key is not None:  # set only on a repeat: the first call of its kind is not one
+                self.repeated[own.key][3] += duration or 0.0
+            if own.retry and not failed:
                 self.retries[op][1] += 1
 
     # -- instants ---------------------------------------------------------------------------
@@ -365,15 +362,15 @@ class Tally(Findings):
         """Spans still open when the run's events ran out are unclosed; their agents' loops still count."""
         for run in self.runs:
             for span_id, own in list(run.open.items()):
-                if own[O_AGENT] == span_id:
-                    self._agent_ended(run, span_id, own[O_SEQ])
-            unclosed = [s for s, own in run.open.items() if not (own[O_PARENT] is None and run.end is None)]
+                if own.agent == span_id:
+                    self._agent_ended(run, span_id, own.start_seq)
+            unclosed = [s for s, own in run.open.items() if not (own.parent_id is None and run.end is None)]
             if unclosed:
                 self.integrity.unclosed += len(unclosed)
                 self.integrity.note(f"run {run.run_id}: {len(unclosed)} span(s) never ended, "
-                                    f"e.g. {unclosed[0]} ({run.open[unclosed[0]][O_COMPONENT]}:"
-                                    f"{run.open[unclosed[0]][O_NAME]})")
-            root = next((own for own in run.open.values() if own[O_PARENT] is None), None)
+                                    f"e.g. {unclosed[0]} ({run.open[unclosed[0]].component}:"
+                                    f"{run.open[unclosed[0]].name})")
+            root = next((own for own in run.open.values() if own.parent_id is None), None)
             if run.chain is None and root is not None:
                 run.chain = critical.best_chain(root)[0]
             run.open.clear()
