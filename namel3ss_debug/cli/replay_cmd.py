@@ -8,15 +8,19 @@ commands piped in), or neither (every breakpoint stop, or the whole timeline).
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import click
 
 from ..model.errors import UsageError
 from ..store.sources import STDIN, RunSource
-from .trace_args import make_reader, open_traces
+from ..ops.environment import Environment
+from ..ops.traces import TraceArgs, make_reader, open_traces
+from .errors import warn
+from .progress import bars
 
 HISTORY_FILE = "replay_history"
 MAX_SCRIPT = 16 << 20
@@ -89,34 +93,62 @@ def replay(traces: tuple[str, ...], step: bool, breaks: tuple[str, ...], mocks: 
     Exit codes: 0 done, 1 a command of a script (--commands, piped) was a mistake,
     2 usage (a bad option, breakpoint, mock or key), 3 a trace that cannot be read.
     """
-    from .rerun_cmd import check_rerun_options  # noqa: PLC0415
+    from ..ops.rerun import check_rerun_options  # noqa: PLC0415 - slow to import: not for --help
 
     check_rerun_options(rerun, {"--match": match, "--on-miss": on_miss, "--cwd": cwd, "--output": output}, no_pager)
-    source, resolved = _one_run(traces, config_path)
+    env = Environment.current(warn, bars(not no_progress))
+    source, resolved = _one_run(traces, config_path, env)
     scripted = commands_file is not None or (step and not sys.stdin.isatty())
     commands_on_stdin = commands_file is None or str(commands_file) == STDIN
     if scripted and commands_on_stdin and STDIN in source.files:
         raise UsageError("standard input holds the trace, so it cannot hold the commands too",
                          hint="give the commands with --commands FILE")
+    reader = make_reader(strict, env)
     if rerun:
-        from .rerun_cmd import RerunOptions  # noqa: PLC0415
-        from .rerun_cmd import rerun as run_again
+        sys.exit(_rerun(source, reader, env, fmt, _stepper_factory(step, breaks, scripted, commands_file, resolved),
+                        run_id=run_id, mocks=mocks, mock_files=mock_files, cwd=cwd, match=match or "call",
+                        on_miss=on_miss or "error", output=output, config_path=config_path))
+    from ..ops.replay import load_run, replay_engine  # noqa: PLC0415 - slow to import: not for --help
+    from ..replay.session import ReplaySession  # noqa: PLC0415 - slow to import: not for --help
 
-        sys.exit(run_again(source, RerunOptions(
-            reader=make_reader(strict), progress=not no_progress, run_id=run_id, mocks=mocks, mock_files=mock_files,
-            cwd=cwd, match=match or "call", on_miss=on_miss or "error", format=fmt, output=output,
-            config_path=config_path,
-            make_stepper=_stepper_factory(step, breaks, scripted, commands_file, resolved))))
-    from ..replay.engine import ReplayEngine  # noqa: PLC0415 - loaded only when a replay runs
-    from ..replay.session import ReplaySession  # noqa: PLC0415 - loaded only when a replay runs
-    from .replay_setup import load, set_breakpoints, set_mocks
+    engine = replay_engine(load_run(source, reader, env, run_id), breaks, mocks, mock_files)
+    sys.exit(_run(ReplaySession(engine), fmt, scripted, step, commands_file, not no_pager, resolved))
 
-    timeline = load(source, make_reader(strict), not no_progress, run_id)
-    engine = ReplayEngine(timeline)
-    set_breakpoints(engine, breaks)
-    set_mocks(engine, mocks, mock_files)
-    session = ReplaySession(engine)
-    sys.exit(_run(session, fmt, scripted, step, commands_file, not no_pager, resolved))
+
+def _rerun(source: RunSource, reader: Any, env: Any, fmt: str, make_stepper: Any, **options: Any) -> int:
+    """Run the app again (ops/rerun.py), then show its traceback, if any, and the report."""
+    from ..ops.rerun import RerunOptions, rerun_app  # noqa: PLC0415 - slow to import: not for --help
+    from ..render.console import make_console  # noqa: PLC0415 - Rich: not for --help
+    from ..render.rerun.text import announce  # noqa: PLC0415 - Rich: not for --help
+
+    report_out = _report_stream(fmt)
+    stepper = (lambda recording: make_stepper(recording, report_out)) if make_stepper else None
+    done = rerun_app(source, RerunOptions(reader=reader, app_stdout_to_stderr=fmt == "json", make_stepper=stepper,
+                                          **options), env,
+                     lambda recorded, run_id: make_console(stderr=True).print(announce(recorded, run_id),
+                                                                              soft_wrap=True))
+    if done.app_error is not None:
+        from ..launch.app import app_traceback  # noqa: PLC0415 - slow to import: not for --help
+
+        sys.stderr.write(app_traceback(done.app_error))
+    if report_out is not None:
+        from ..render.rerun.to_json import report_json  # noqa: PLC0415 - only with --format json
+
+        report_out.write(report_json(done.report))
+        report_out.flush()
+    else:
+        from ..render.rerun.text import render_report  # noqa: PLC0415 - Rich: not for --help
+
+        make_console().print(render_report(done.report), soft_wrap=True)
+    return done.exit_code
+
+
+def _report_stream(fmt: str) -> IO[bytes] | None:
+    """Where JSON goes: the real stdout, kept open while the app's own output is sent to stderr."""
+    if fmt != "json":
+        return None
+    sys.stdout.flush()
+    return os.fdopen(os.dup(1), "wb")
 
 
 def _stepper_factory(step: bool, breaks: tuple[str, ...], scripted: bool, commands_file: Path | None,
@@ -139,10 +171,10 @@ def _stepper_factory(step: bool, breaks: tuple[str, ...], scripted: bool, comman
     return make
 
 
-def _one_run(traces: tuple[str, ...], config_path: Path | None) -> tuple[RunSource, Any]:
+def _one_run(traces: tuple[str, ...], config_path: Path | None, env: Environment) -> tuple[RunSource, Any]:
     if len(traces) > 1:
         raise UsageError("replay steps through one run at a time", hint="name one trace file or run id")
-    sources, resolved = open_traces(traces, False, config_path)
+    sources, resolved = open_traces(TraceArgs(traces, False, False, config_path), env)
     return sources[0], resolved
 
 

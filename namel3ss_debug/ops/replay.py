@@ -1,4 +1,8 @@
-"""What `replay` does before the console opens: read the run, set the --break and --mock options."""
+"""`replay`'s use case before a console opens: read the run, set the --break and --mock options.
+
+    timeline = load_run(source, reader, env, run_id)   # warnings (other runs in the input) to env.warn
+    engine = replay_engine(timeline, breaks, mocks, mock_files)
+"""
 
 from __future__ import annotations
 
@@ -13,24 +17,33 @@ from ..replay.mocks import MockError
 from ..replay.timeline import Timeline
 from ..store.reader import TraceReader
 from ..store.sources import RunSource
-from .errors import warn
-from .progress import ByteProgress
+from .environment import Environment
 
 
-def load(source: RunSource, reader: TraceReader, progress: bool, run_id: str | None) -> Timeline:
-    """The run's timeline, with a progress bar on a terminal for a big trace; a warning names the
-    other runs of an input that holds several."""
-    with ByteProgress.for_sources([source], progress) as bar:
-        reader.progress = bar.advance
+def load_run(source: RunSource, reader: TraceReader, env: Environment, run_id: str | None) -> Timeline:
+    """The run's timeline, its reading heard by `env.progress`; a warning names the other runs of an
+    input that holds several."""
+    progress = env.progress([source])
+    with progress:
+        reader.progress = progress.advance
         timeline = load_timeline(source, reader, run_id)
     if timeline.other_runs:
         others = sorted(timeline.other_runs)
-        warn(f"{source.label} holds {len(others) + 1} runs; replaying {timeline.run_id} "
-             f"(--run ID for another: {', '.join(others[:5])}{' ...' if len(others) > 5 else ''})")
+        env.warn(f"{source.label} holds {len(others) + 1} runs; replaying {timeline.run_id} "
+                 f"(--run ID for another: {', '.join(others[:5])}{' ...' if len(others) > 5 else ''})")
     return timeline
 
 
-def set_breakpoints(engine: ReplayEngine, specs: tuple[str, ...]) -> None:
+def replay_engine(timeline: Timeline, breaks: tuple[str, ...], mocks: tuple[str, ...],
+                  mock_files: tuple[Path, ...]) -> ReplayEngine:
+    """The engine over the run, with the breakpoints and mocks the options give (a bad one: UsageError)."""
+    engine = ReplayEngine(timeline)
+    _set_breakpoints(engine, breaks)
+    _set_mocks(engine, mocks, mock_files)
+    return engine
+
+
+def _set_breakpoints(engine: ReplayEngine, specs: tuple[str, ...]) -> None:
     for spec in specs:
         try:
             engine.breakpoints.add(spec)
@@ -41,7 +54,7 @@ def set_breakpoints(engine: ReplayEngine, specs: tuple[str, ...]) -> None:
             raise UsageError(f"--break {spec!r}: {error.message}", hint=error.hint) from None
 
 
-def set_mocks(engine: ReplayEngine, mocks: tuple[str, ...], files: tuple[Path, ...]) -> None:
+def _set_mocks(engine: ReplayEngine, mocks: tuple[str, ...], files: tuple[Path, ...]) -> None:
     """Each mock is checked against the recording: a key matching no recorded call is an error naming
     the nearest."""
     for mock in ordered_mocks(mocks, files):

@@ -1,27 +1,38 @@
-"""`replay TRACE --rerun`: run the recorded app again, its calls answered from the trace, and report.
+"""`replay TRACE --rerun`'s use case: run the recorded app again, its calls answered from the trace.
 
-The shell around `rerun/`: read the recorded run, check the mocks against it, find the app and its
-directory in `run_start`, run it under the tracer with the rerun answering its calls (and a stepper
-with --step or --commands), then set the new run beside the old and print the comparison.
+Read the recorded run, check the mocks against it, find the app and its directory in `run_start`, run
+it under the tracer with the rerun answering its calls (and a stepper with --step or --commands), then
+set the new run beside the old: the record the command renders.
+
+    done = rerun_app(source, RerunOptions(...), env, announce=lambda recorded, run_id: ...)
+    done.report, done.app_error, done.stepper_errors
 """
 
 from __future__ import annotations
 
-import os
-import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any, Callable
+from typing import Any, Callable
 
 from ..config import load_settings
 from ..config_rules import HTTP_CAPTURE
+from ..launch.recorded import Recorded, recorded_target
+from ..launch.rerun import recorded_form, run_again
 from ..model.errors import UsageError
+from ..model.replay import RerunStop
+from ..replay.load import load_timeline
+from ..replay.mock_specs import ordered_mocks
 from ..replay.mocks import Mock, MockTable
+from ..rerun.paths import PathTable
+from ..rerun.recording import Recording
+from ..rerun.report import RerunReport, build_report
+from ..rerun.session import Rerun
 from ..store.problems import ReadProblems
 from ..store.reader import TraceReader
 from ..store.sources import RunSource
-from .errors import warn
-from .trace_checks import prepare_output_dir
+from .environment import Environment
+from .replay import load_run
+from .trace.checks import prepare_output_dir
 
 
 @dataclass(frozen=True)
@@ -29,79 +40,81 @@ class RerunOptions:
     """What `replay --rerun` was asked to do (see `replay --help`)."""
 
     reader: TraceReader
-    progress: bool
     run_id: str | None
     mocks: tuple[str, ...]
     mock_files: tuple[Path, ...]
     cwd: Path | None
     match: str
     on_miss: str
-    format: str
+    app_stdout_to_stderr: bool  # --format json: stdout is the report's
     output: str | None
     config_path: Path | None
-    make_stepper: Callable[[Any, IO[bytes] | None], Any] | None
+    make_stepper: Callable[[Any], Any] | None  # the recording -> the rerun's console, or None
 
 
-def rerun(source: RunSource, options: RerunOptions) -> int:
-    """Everything `replay --rerun` does; returns the exit code."""
-    from ..launch.recorded import recorded_target
-    from ..launch.rerun import recorded_form, run_again
-    from ..replay.load import load_timeline  # noqa: PLC0415 - loaded only when a rerun runs
-    from ..rerun.paths import PathTable
-    from ..rerun.recording import Recording
-    from ..rerun.report import build_report
-    from ..rerun.session import Rerun
-    from .replay_setup import load
+@dataclass(frozen=True)
+class RerunDone:
+    """The comparison of the two runs, the app's own error (None, or a quit or miss: nothing to show),
+    and the mistakes among the stepper's commands."""
 
-    timeline = load(source, options.reader, options.progress, options.run_id)
+    report: RerunReport
+    app_error: BaseException | None
+    stepper_errors: int
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.stepper_errors else self.report.exit_code
+
+
+def rerun_app(source: RunSource, options: RerunOptions, env: Environment,
+              announce: Callable[[Recorded, str | None], None]) -> RerunDone:
+    """Everything `replay --rerun` does; `announce` hears which app is about to run."""
+    timeline = load_run(source, options.reader, env, options.run_id)
     new_timeline = None
     try:
         recording = Recording(timeline, PathTable())
-        mocks = _mocks(timeline, options.mocks, options.mock_files)
+        mocks = _mocks(timeline, options.mocks, options.mock_files, env)
         start = recording.start_event()
         recorded = recorded_target(start, options.cwd)
-        _check_recording(start, options.match)
+        _check_recording(start, options.match, env)
         if recorded.redacted_args:
-            warn(f"{recorded.redacted_args} of the app's recorded arguments were redacted: the app gets "
-                 "[REDACTED] in their place")
-        resolved = _settings(options, _recorded_capture(start))
-        report_out = _report_stream(options.format)
-        stepper = options.make_stepper(recording, report_out) if options.make_stepper else None
+            env.warn(f"{recorded.redacted_args} of the app's recorded arguments were redacted: the app gets "
+                     "[REDACTED] in their place")
+        resolved = _settings(options, _recorded_capture(start), env)
+        stepper = options.make_stepper(recording) if options.make_stepper else None
         session = Rerun(recording, match=options.match, on_miss=options.on_miss, mocks=mocks, stepper=stepper,
                         inputs_of=recorded_form)
-        _announce(recorded, timeline.run_id)
+        announce(recorded, timeline.run_id)
         outcome = run_again(recorded, resolved, session,
                             {"run_id": timeline.run_id, "trace": source.label, "match": options.match,
                              "mocks": sorted(mocks)},
-                            app_stdout_to_stderr=options.format == "json")
-        _show_app_error(outcome)
+                            app_stdout_to_stderr=options.app_stdout_to_stderr)
         new_paths = tuple(str(path) for path in outcome.run.paths)
         if new_paths:
             new_timeline = load_timeline(RunSource(new_paths[0], new_paths), TraceReader(ReadProblems()))
         report = build_report(source.label, recording, session, outcome.exit_code, new_timeline, new_paths,
                               tuple(recorded.target.argv), str(recorded.cwd))
-        _render(report, options.format, report_out)
-        return 1 if getattr(stepper, "errors", 0) else report.exit_code
+        error = outcome.exception
+        shown = error if error is not None and not isinstance(error, (KeyboardInterrupt, RerunStop)) else None
+        return RerunDone(report, shown, getattr(stepper, "errors", 0))
     finally:
         timeline.close()
         if new_timeline is not None:
             new_timeline.close()
 
 
-def _mocks(timeline: Any, texts: tuple[str, ...], files: tuple[Path, ...]) -> dict[str, Mock]:
+def _mocks(timeline: Any, texts: tuple[str, ...], files: tuple[Path, ...], env: Environment) -> dict[str, Mock]:
     """The mocks by key. A key no recorded call has is kept, with a warning: the changed app may make
     that call."""
-    from ..replay.mock_specs import ordered_mocks  # noqa: PLC0415
-
     table = MockTable(timeline)
     found = {mock.key.text: mock for mock in ordered_mocks(texts, files)}
     for key, mock in found.items():
         if not table.matches(mock.key):
-            warn(f"--mock {key} names no recorded call; it answers the rerun's call of that name if one is made")
+            env.warn(f"--mock {key} names no recorded call; it answers the rerun's call of that name if one is made")
     return found
 
 
-def _check_recording(start: dict[str, Any], match: str) -> None:
+def _check_recording(start: dict[str, Any], match: str, env: Environment) -> None:
     config = (start.get("attrs") or {}).get("config") if isinstance(start.get("attrs"), dict) else None
     if not isinstance(config, dict):
         return
@@ -114,8 +127,8 @@ def _check_recording(start: dict[str, Any], match: str) -> None:
     if config.get("min_duration_ms"):
         dropping.append("min_duration_ms")
     if dropping and match == "call":
-        warn(f"the run was recorded with {', '.join(dropping)} set, so some spans are missing from it and "
-             "calls under them may not be found by place; --match inputs does not need them")
+        env.warn(f"the run was recorded with {', '.join(dropping)} set, so some spans are missing from it and "
+                 "calls under them may not be found by place; --match inputs does not need them")
 
 
 def _recorded_capture(start: dict[str, Any]) -> str | None:
@@ -126,58 +139,21 @@ def _recorded_capture(start: dict[str, Any]) -> str | None:
     return mode if mode in HTTP_CAPTURE else None
 
 
-def _settings(options: RerunOptions, capture: str | None) -> Any:
+def _settings(options: RerunOptions, capture: str | None, env: Environment) -> Any:
     """The new run's settings: this workspace's, with tracing on and the recording's `capture_http`
     (every request is answered or refused by the rerun whatever it is: the network stays closed).
     The trace directory is absolute (the app runs in its own directory): a relative one is joined to
     the working directory or the workspace root, both absolute once --config is."""
     config_path = options.config_path.resolve() if options.config_path is not None else None
-    resolved = load_settings(os.environ, Path.cwd(), config_path=config_path,
+    resolved = load_settings(env.environ, env.cwd, config_path=config_path,
                              overrides={"enabled": True, "trace_output_dir": options.output,
                                         "capture_http": capture},
                              override_source={"enabled": "--rerun", "trace_output_dir": "--output",
                                               "capture_http": "the recording"})
     for message in resolved.warnings:
-        warn(message)
+        env.warn(message)
     prepare_output_dir(resolved.output_dir())
     return resolved
-
-
-def _report_stream(fmt: str) -> IO[bytes] | None:
-    """Where JSON goes: the real stdout, kept open while the app's own output is sent to stderr."""
-    if fmt != "json":
-        return None
-    sys.stdout.flush()
-    return os.fdopen(os.dup(1), "wb")
-
-
-def _announce(recorded: Any, run_id: str | None) -> None:
-    from ..render.console import make_console  # noqa: PLC0415
-    from ..render.rerun.text import announce
-
-    make_console(stderr=True).print(announce(recorded, run_id), soft_wrap=True)
-
-
-def _show_app_error(outcome: Any) -> None:
-    from ..launch.app import app_traceback
-    from ..model.replay import RerunStop  # noqa: PLC0415
-
-    error = outcome.exception
-    if error is not None and not isinstance(error, (KeyboardInterrupt, RerunStop)):
-        sys.stderr.write(app_traceback(error))
-
-
-def _render(report: Any, fmt: str, out: IO[bytes] | None) -> None:
-    if fmt == "json" and out is not None:
-        from ..render.rerun.to_json import report_json  # noqa: PLC0415
-
-        out.write(report_json(report))
-        out.flush()
-        return
-    from ..render.console import make_console  # noqa: PLC0415
-    from ..render.rerun.text import render_report
-
-    make_console().print(render_report(report), soft_wrap=True)
 
 
 def check_rerun_options(rerun_on: bool, given: dict[str, Any], no_pager: bool) -> None:
