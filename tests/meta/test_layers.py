@@ -17,6 +17,13 @@ ROOT = Path(namel3ss_debug.__file__).parent
 GUIDE = Path(__file__).parents[2] / "DEBUGGING_GUIDE.md"
 
 
+def package_copy(tmp_path: Path) -> Path:
+    """The package's sources, to add a wrong import to."""
+    copy = tmp_path / PACKAGE
+    shutil.copytree(ROOT, copy, ignore=shutil.ignore_patterns("__pycache__", "*.so"))
+    return copy
+
+
 def test_no_import_goes_the_wrong_way() -> None:
     assert violations(imports(ROOT)) == []
 
@@ -26,8 +33,7 @@ def test_no_modules_import_each_other() -> None:
 
 
 def test_a_loop_inside_one_folder_is_caught(tmp_path: Path) -> None:
-    copy = tmp_path / PACKAGE
-    shutil.copytree(ROOT, copy, ignore=shutil.ignore_patterns("__pycache__", "*.so"))
+    copy = package_copy(tmp_path)
     errors = copy / "model" / "errors.py"
     errors.write_text(errors.read_text() + "\n\ndef _back():\n    from . import events  # noqa: PLC0415 - test\n")
     events = copy / "model" / "events.py"
@@ -47,8 +53,7 @@ def test_an_import_inside_a_function_says_why() -> None:
 
 
 def test_a_wrong_way_import_inside_a_function_is_caught(tmp_path: Path) -> None:
-    copy = tmp_path / PACKAGE
-    shutil.copytree(ROOT, copy, ignore=shutil.ignore_patterns("__pycache__", "*.so"))
+    copy = package_copy(tmp_path)
     events = copy / "model" / "events.py"
     events.write_text(events.read_text() + "\n\ndef _wrong():\n    from ..render import console  # noqa: PLC0415 - test\n")
     found = violations(imports(copy))
@@ -57,16 +62,14 @@ def test_a_wrong_way_import_inside_a_function_is_caught(tmp_path: Path) -> None:
 
 
 def test_a_loop_between_capture_and_the_rerun_is_caught(tmp_path: Path) -> None:
-    copy = tmp_path / PACKAGE
-    shutil.copytree(ROOT, copy, ignore=shutil.ignore_patterns("__pycache__", "*.so"))
+    copy = package_copy(tmp_path)
     opening = copy / "transport" / "opening.py"
     opening.write_text("from ..rerun.answers import Answer\n" + opening.read_text())
     assert violations(imports(copy)) == ["opening.py:1: transport -> rerun (rerun is above transport)"]
 
 
 def test_siblings_of_one_layer_are_independent(tmp_path: Path) -> None:
-    copy = tmp_path / PACKAGE
-    shutil.copytree(ROOT, copy, ignore=shutil.ignore_patterns("__pycache__", "*.so"))
+    copy = package_copy(tmp_path)
     target = next((copy / "diffing").glob("*.py"))
     target.write_text("from ..checks import rules\n" + target.read_text())
     assert violations(imports(copy)) == [f"{target.name}:1: diffing -> checks "
@@ -74,8 +77,7 @@ def test_siblings_of_one_layer_are_independent(tmp_path: Path) -> None:
 
 
 def test_an_inner_import_without_a_reason_is_named(tmp_path: Path) -> None:
-    copy = tmp_path / PACKAGE
-    shutil.copytree(ROOT, copy, ignore=shutil.ignore_patterns("__pycache__", "*.so"))
+    copy = package_copy(tmp_path)
     events = copy / "model" / "events.py"
     before = set(unexplained_inner_imports(imports(copy)))
     events.write_text(events.read_text() + "\n\ndef _late():\n    from . import errors\n")
