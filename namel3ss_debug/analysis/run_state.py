@@ -82,7 +82,9 @@ class RunState:
 
 
 @dataclass
-class Integrity:
+class IntegrityCounts:
+    """What the pass finds wrong with a trace, counted as it reads; `build.py` makes it the report's `Integrity`."""
+
     unclosed: int = 0
     ends_without_start: int = 0
     orphans: int = 0

@@ -19,7 +19,7 @@ from .findings import SEQ_BITS, Findings
 from .idset import SpanIds
 from .loops import LoopWatch
 from .run_state import (
-    MAX_BUCKETS, Boundary, Integrity, OpenSpan, Options, RunState, coarsen, ghost_root, recorded_event_types,
+    MAX_BUCKETS, Boundary, IntegrityCounts, OpenSpan, Options, RunState, coarsen, ghost_root, recorded_event_types,
 )
 
 START, END, INSTANT = 0, 1, 2
@@ -63,7 +63,7 @@ class Tally(Findings):
         self.near_limit: list[tuple[int, int, str, str, str, int]] = []  # (tokens in, ref, model, name, span, window)
         self.near_limit_count = 0
         self._windows: dict[str, int | None] = {}
-        self.integrity = Integrity()
+        self.integrity = IntegrityCounts()
         self._kinds: dict[str, int] = {}
         self._prefixes: dict[str, str] = {}  # event type -> span kind: "agent_turn_end" -> "agent_turn"
 

@@ -25,24 +25,27 @@ class Bar:
 
 
 @dataclass(frozen=True)
-class Timeline:
+class Waterfall:
+    """The bars `inspect --timeline` draws (replay's `Timeline` is another thing: a run's structure as the
+    replay engine walks it)."""
+
     bars: tuple[Bar, ...]
     total_ms: float
     start_ts: str | None
 
 
-def timeline(tree: SpanTree) -> Timeline:
+def timeline(tree: SpanTree) -> Waterfall:
     """Rows in tree order (depth first), on one axis from the earliest to the latest moment seen."""
     rows = list(tree.walk())
     moments = [m for _, node in rows for m in _moments(node)]
     if not moments:
-        return Timeline(tuple(Bar(node, depth, None, 0.0) for depth, node in rows), 0.0, None)
+        return Waterfall(tuple(Bar(node, depth, None, 0.0) for depth, node in rows), 0.0, None)
     first, last = min(moments), max(moments)
     bars = tuple(_bar(node, depth, first, last) for depth, node in rows)
     ends = [bar.offset_ms + bar.length_ms for bar in bars if bar.offset_ms is not None]
     # the earliest moment may be an end event's (clocks go back): then name no start rather than guess one
     start_ts = next((_ts(node) for _, node in rows if micros(_ts(node)) == first), None)
-    return Timeline(bars, max([(last - first) / 1000, *ends]), start_ts)
+    return Waterfall(bars, max([(last - first) / 1000, *ends]), start_ts)
 
 
 def _ts(node: SpanNode) -> object:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from ...analysis.event_filter import Selector, SubtreeTracker, span_root
 from ...analysis.fields import text_of
 from ...analysis.spans import SpanNode, build_tree
-from ...analysis.timeline import Timeline, timeline
+from ...analysis.timeline import Waterfall, timeline
 from ...model.errors import UsageError
 from ...store.reader import Located
 from .inspect import InspectRequest
@@ -35,7 +35,7 @@ class TimelineShape:
     """The events that pass the filters, and the waterfall of their spans."""
 
     items: list[Located]
-    line: Timeline
+    line: Waterfall
 
 
 def read_span(request: InspectRequest, stream: EventStream) -> SpanShape:

@@ -13,14 +13,14 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from ...analysis.timeline import Bar, Timeline
+from ...analysis.timeline import Bar, Waterfall
 from ..event_text import STATUS_STYLES, duration, kind, offset, one_line
 
 LABEL_WIDTH = 34
 MIN_BAR_WIDTH = 20
 
 
-def timeline_view(line: Timeline, width: int, limit: int | None = None) -> RenderableType:
+def timeline_view(line: Waterfall, width: int, limit: int | None = None) -> RenderableType:
     """The waterfall for a console `width` columns wide; rows past `limit` are counted, not drawn."""
     cells = max(width - LABEL_WIDTH - 9 - 9 - 6, MIN_BAR_WIDTH)
     grid = Table.grid(padding=(0, 1))

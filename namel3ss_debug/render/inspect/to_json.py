@@ -19,7 +19,7 @@ if TYPE_CHECKING:  # the records are only described here; `--event N --format js
     from ...analysis.causality import Causality
     from ...analysis.journey import Journey
     from ...analysis.spans import SpanNode
-    from ...analysis.timeline import Timeline
+    from ...analysis.timeline import Waterfall
 
 INSPECT_SCHEMA = "namel3ss-debug/inspect/v1"
 
@@ -59,7 +59,7 @@ def tree_body(roots: Sequence[SpanNode], limit: int | None) -> dict[str, Any]:
     return {"nodes": [node_dict(node, depth) for depth, node in walk[:limit]], "total_nodes": len(walk)}
 
 
-def timeline_body(line: Timeline, limit: int | None) -> dict[str, Any]:
+def timeline_body(line: Waterfall, limit: int | None) -> dict[str, Any]:
     bars = [{**node_dict(bar.node, bar.depth), "offset_ms": bar.offset_ms, "length_ms": bar.length_ms,
              "open_ended": bar.open_ended} for bar in line.bars[:limit]]
     return {"start_ts": line.start_ts, "total_ms": line.total_ms, "bars": bars, "total_bars": len(line.bars)}
