@@ -45,7 +45,10 @@ class EventRef:
 
 
 @dataclass(frozen=True)
-class Divergence:
+class EventDivergence:
+    """Where the recording and the rerun first part, event by event (diff's `Divergence` is where two call
+    sequences part, with the calls around it)."""
+
     old: EventRef | None
     new: EventRef | None
     what: str
@@ -57,7 +60,7 @@ class Comparison:
     different: int
     only_old: int
     only_new: int
-    first: Divergence | None
+    first: EventDivergence | None
 
 
 @dataclass
@@ -172,21 +175,21 @@ def _digest(event: dict[str, Any]) -> bytes:
     return hashlib.blake2b(data, digest_size=16).digest()
 
 
-def _first(old: _Side, new: _Side) -> Divergence | None:
+def _first(old: _Side, new: _Side) -> EventDivergence | None:
     parting = first_parting(old.events, new.events)
     if parting is None:
         return None
     old_ref = _ref(old, *parting.old) if parting.old is not None else None
     new_ref = _ref(new, *parting.new) if parting.new is not None else None
     if parting.twins and parting.old is not None and parting.new is not None:
-        return Divergence(old_ref, new_ref, _what(old, new, parting.new[0], parting.old[1], parting.new[1]))
+        return EventDivergence(old_ref, new_ref, _what(old, new, parting.new[0], parting.old[1], parting.new[1]))
     if new_ref is not None and old_ref is not None:
         what = f"the recorded run has {old_ref.place} here, the rerun {new_ref.place}"
     elif new_ref is not None:
         what = f"only the rerun has {new_ref.place}"
     else:
         what = f"only the recorded run has {old_ref.place}"  # type: ignore[union-attr]
-    return Divergence(old_ref, new_ref, what)
+    return EventDivergence(old_ref, new_ref, what)
 
 
 def _ref(side: _Side, key: Any, position: int) -> EventRef:

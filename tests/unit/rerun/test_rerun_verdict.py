@@ -7,7 +7,7 @@ import dataclasses
 import pytest
 
 from namel3ss_debug.rerun.candidates import input_difference
-from namel3ss_debug.rerun.compare import Comparison, Divergence
+from namel3ss_debug.rerun.compare import Comparison, EventDivergence
 from namel3ss_debug.rerun.report import Ending, RerunReport
 
 SAME = Comparison(same=4, different=0, only_old=0, only_new=0, first=None)
@@ -30,7 +30,7 @@ def test_every_call_answered_and_nothing_parted_is_reproduced():
     ({"counts": {"recorded": 2, "live": 1}}, "1 call(s) ran live instead of being answered from the recording"),
     ({"counts": {"recorded": 0, "live": 0}}, "nothing was replayed: the rerun made no call the recording could answer"),
     ({"comparison": None}, "the rerun wrote no trace to compare"),
-    ({"comparison": dataclasses.replace(SAME, first=Divergence(None, None, "x"))},
+    ({"comparison": dataclasses.replace(SAME, first=EventDivergence(None, None, "x"))},
      "the rerun diverged from the recording"),
     ({"new_ending": Ending("failed", 1)}, "the rerun ended differently"),
 ])
