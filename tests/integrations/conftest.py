@@ -1,7 +1,8 @@
 """Fixtures for the SDK integration tests: the stand-in for the LLM HTTP APIs
 (examples/llm_stub_server.py) on 127.0.0.1, servers whose streams break or stall midway, and
 `namel3ss-debug` run in a subprocess as a user runs it (a recording and a rerun inside this process
-are tests/rerunhelpers.py's).
+are tests/rerunhelpers.py's), and each SDK's app (sdk_support.py) recorded and rerun once for the
+session, for every test module that looks at it.
 
 The apps the tests write read the stub's address and key from STUB_URL and STUB_KEY: neither is in
 their source or their argv, which a trace may hold (source lines in stack traces, argv as typed),

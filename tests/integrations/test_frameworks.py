@@ -14,7 +14,7 @@ import secrets
 import shutil
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Iterator
 
 import pytest
 
@@ -23,13 +23,17 @@ if str(Path(__file__).parent) not in sys.path:  # the helpers beside this file, 
 
 from framework_support import (  # noqa: E402 - after the path
     App,
+    Listened,
     Recording,
+    Recordings,
     Run,
-    StubServer,
     Workbench,
     labelled,
     list_price,
+    listening_at,
     pair_spans_with_requests,
+    planned_runs,
+    skip_unless_installed,
     tokens_sent,
 )
 
@@ -92,57 +96,47 @@ asyncio.run(main())
 '''
 
 
-class Recordings:
-    """Each app recorded once, and rerun once with its server stopped, on first use."""
-
-    def __init__(self, bench: Workbench):
-        self.bench = bench
-        self._recorded: dict[str, Recording] = {}
-        self._offline: dict[str, Run] = {}
-
-    def of(self, app: App) -> Recording:
-        for module in app.modules:
-            pytest.importorskip(module, reason=f"{app.stem} needs {module}")
-        if app.stem not in self._recorded:
-            self._recorded[app.stem] = self.bench.record(app)
-        return self._recorded[app.stem]
-
-    def offline_rerun(self, app: App) -> Run:
-        if app.stem not in self._offline:
-            self._offline[app.stem] = self.bench.rerun(self.of(app))
-        return self._offline[app.stem]
-
-
 @pytest.fixture(scope="module")
 def bench(tmp_path_factory: pytest.TempPathFactory) -> Workbench:
     return Workbench(tmp_path_factory.mktemp("frameworks"), f"sk-test-{secrets.token_hex(16)}")
 
 
 @pytest.fixture(scope="module")
-def recordings(bench: Workbench) -> Recordings:
-    return Recordings(bench)
+def recordings(bench: Workbench, request: pytest.FixtureRequest) -> Iterator[Recordings]:
+    """The apps' runs, those the selected tests ask for started ahead."""
+    recordings = Recordings(bench)
+    recordings.ahead(planned_runs(request.session.items, request.module))
+    yield recordings
+    recordings.close()
 
 
 @pytest.fixture(params=RECORDED_APPS, ids=lambda app: app.stem)
 def recorded(request: pytest.FixtureRequest, recordings: Recordings) -> Recording:
-    return recordings.of(request.param)
+    return recordings.recording(request.param)
+
+
+@pytest.fixture
+def offline_rerun(recorded: Recording, recordings: Recordings) -> Run:
+    """The app rerun with its server stopped."""
+    return recordings.offline_rerun(recorded.app)
+
+
+@pytest.fixture
+def listening_rerun(recorded: Recording, recordings: Recordings) -> Listened:
+    """The app rerun (`--format json`) with a fresh stub server listening at the recorded address."""
+    return recordings.listening_rerun(recorded.app)
 
 
 @pytest.fixture(scope="module")
 def edited(bench: Workbench) -> Recording:
     """openai_responses.py recorded from a copy, then changed to make one more call than it recorded."""
-    pytest.importorskip("openai")
+    skip_unless_installed(OPENAI_RESPONSES.stem, *OPENAI_RESPONSES.modules)
     script = bench.directory / OPENAI_RESPONSES.source.name
     shutil.copyfile(OPENAI_RESPONSES.source, script)
     recording = bench.record(OPENAI_RESPONSES, script)
     main_ends = "\n\n\nif __name__"
     script.write_text(script.read_text().replace(main_ends, "\n    ask_again()\n" + NEW_CALL + main_ends))
     return recording
-
-
-def listening_at(recording: Recording, bench: Workbench) -> Any:
-    """A fresh stub server at the address the recording's server had."""
-    return StubServer(api_key=bench.key, fresh=True, port=recording.port).start()
 
 
 # -- trace ------------------------------------------------------------------------------------------
@@ -166,7 +160,7 @@ def test_each_llm_span_holds_the_tokens_and_text_the_stub_sent(recorded: Recordi
 
 
 def test_trace_warns_of_llm_calls_made_with_urllib_which_it_does_not_record(recordings: Recordings) -> None:
-    recording = recordings.of(URLLIB)
+    recording = recordings.recording(URLLIB)
     assert (len(recording.hits), recording.of_type("llm_call_end")) == (URLLIB.requests, [])
     assert f"warning: the app talked to an LLM API that was not recorded " \
            f"(POST 127.0.0.1:{recording.port}/v1/chat/completions)" in recording.run.stderr
@@ -182,23 +176,17 @@ def test_analyze_prices_the_run_at_the_list_price_of_the_stubs_tokens(recorded: 
 
 
 # -- replay --rerun ---------------------------------------------------------------------------------
-def test_rerun_with_the_server_stopped_prints_the_recorded_answers(recorded: Recording,
-                                                                  recordings: Recordings) -> None:
-    rerun = recordings.offline_rerun(recorded.app)
+def test_rerun_with_the_server_stopped_prints_the_recorded_answers(recorded: Recording, offline_rerun: Run) -> None:
     recorded_lines = recorded.run.app_lines()
     assert any("[nonce " in line for line in recorded_lines), "the answers carry the stub's nonces"
-    assert rerun.app_lines() == recorded_lines
-    assert (rerun.verdict(), rerun.returncode) == (REPRODUCED, 0)
+    assert offline_rerun.app_lines() == recorded_lines
+    assert (offline_rerun.verdict(), offline_rerun.returncode) == (REPRODUCED, 0)
 
 
 def test_rerun_sends_nothing_to_a_server_listening_at_the_recorded_address(recorded: Recording,
-                                                                          bench: Workbench) -> None:
-    server = listening_at(recorded, bench)
-    try:
-        rerun = bench.rerun(recorded, "--format", "json")
-    finally:
-        server.stop()
-    assert server.hits == []
+                                                                          listening_rerun: Listened) -> None:
+    rerun = listening_rerun.run
+    assert listening_rerun.hits == []
     report = rerun.report()
     assert report["counts"] == {"recorded": recorded.app.requests, "mocked": 0, "replaced": 0, "live": 0,
                                 "missed": 0}
@@ -206,34 +194,32 @@ def test_rerun_sends_nothing_to_a_server_listening_at_the_recorded_address(recor
     assert rerun.app_lines() == recorded.run.app_lines()
 
 
-@pytest.mark.parametrize("app", [GATHER, PYDANTIC_AI_GATHER], ids=lambda app: app.stem)
-def test_rerun_gives_each_gathered_agent_its_own_recorded_answers(app: App, recordings: Recordings) -> None:
-    before = labelled(recordings.of(app).run.app_lines(), "agent ")
-    after = labelled(recordings.offline_rerun(app).app_lines(), "agent ")
+@pytest.mark.parametrize("recorded", [GATHER, PYDANTIC_AI_GATHER], ids=lambda app: app.stem, indirect=True)
+def test_rerun_gives_each_gathered_agent_its_own_recorded_answers(recorded: Recording, offline_rerun: Run) -> None:
+    before = labelled(recorded.run.app_lines(), "agent ")
+    after = labelled(offline_rerun.app_lines(), "agent ")
     assert set(before) == set(QUESTIONS)
     assert all(QUESTIONS[name] in answer for name, answer in before.items()), "each agent's own conversation"
     assert after == before
 
 
-@pytest.mark.parametrize(("app", "key"), [(OPENAI_RESPONSES, "llm:openai.chat#1"),
-                                          (PYDANTIC_AI, "llm:anthropic.messages#2"),
-                                          (GENAI, "llm:gemini.generate_content#2")],
-                         ids=["openai-chat", "anthropic-streamed", "gemini-streamed"])
-def test_a_mocked_call_changes_the_answer_the_app_prints(app: App, key: str, recordings: Recordings,
-                                                         bench: Workbench) -> None:
-    recording = recordings.of(app)
+@pytest.mark.parametrize(("recorded", "key"), [(OPENAI_RESPONSES, "llm:openai.chat#1"),
+                                               (PYDANTIC_AI, "llm:anthropic.messages#2"),
+                                               (GENAI, "llm:gemini.generate_content#2")],
+                         ids=["openai-chat", "anthropic-streamed", "gemini-streamed"], indirect=["recorded"])
+def test_a_mocked_call_changes_the_answer_the_app_prints(recorded: Recording, key: str, bench: Workbench) -> None:
     name, occurrence = re.fullmatch(r"llm:(.+)#(\d+)", key).groups()  # type: ignore[union-attr]
-    ends = [end for start, end in recording.llm_spans() if end["name"] == name]
+    ends = [end for start, end in recorded.llm_spans() if end["name"] == name]
     recorded_text = ends[int(occurrence) - 1]["outputs"]["text"]
-    expected = [line.replace(recorded_text, "mocked text") for line in recording.run.app_lines()]
+    expected = [line.replace(recorded_text, "mocked text") for line in recorded.run.app_lines()]
     assert any(line.endswith(": mocked text") for line in expected), "the app printed the mocked call's text"
 
-    rerun = bench.rerun(recording, "--mock", f'{key}="mocked text"', "--format", "json")
+    rerun = bench.rerun(recorded, "--mock", f'{key}="mocked text"', "--format", "json")
     printed = rerun.app_lines()
     assert len(printed) == len(expected)
     changed = [(want, got) for want, got in zip(expected, printed) if want != got]
     assert all("usage" in want for want, _ in changed), f"only the mocked call's usage may differ: {changed}"
-    assert rerun.report()["counts"] == {"recorded": app.requests - 1, "mocked": 1, "replaced": 0, "live": 0,
+    assert rerun.report()["counts"] == {"recorded": recorded.app.requests - 1, "mocked": 1, "replaced": 0, "live": 0,
                                         "missed": 0}
 
 
@@ -246,7 +232,7 @@ def test_a_call_the_recording_lacks_stops_the_rerun_naming_the_nearest(edited: R
 
 
 def test_a_call_that_went_live_is_not_a_reproduction(edited: Recording, bench: Workbench) -> None:
-    server = listening_at(edited, bench)
+    server = listening_at(edited, bench.key)
     try:
         rerun = bench.rerun(edited, "--on-miss", "live")
     finally:
@@ -258,7 +244,7 @@ def test_a_call_that_went_live_is_not_a_reproduction(edited: Recording, bench: W
 
 
 def test_a_mock_in_one_gathered_pydantic_ai_agent_leaves_the_other_agents_answer(bench: Workbench) -> None:
-    pytest.importorskip("pydantic_ai")
+    skip_unless_installed("timed_gather", "pydantic_ai")
     script = bench.directory / "timed_gather.py"
     script.write_text(TIMED_GATHER)
     recording = bench.record(App("timed_gather", ("pydantic_ai",), 4), script)
