@@ -55,6 +55,10 @@ MAX_SCRIPT = 16 << 20
 @click.option("--on-miss", type=click.Choice(["error", "live"]), default=None,
               help="With --rerun: a call the recording has no result for stops the run with the nearest "
               "recorded candidates (error, the default), or runs for real (live).")
+@click.option("--live-tools", is_flag=True, default=None,
+              help="With --rerun: run tool bodies for real (@trace_tool_call functions and the tools of "
+              "openai-agents, LangChain, pydantic-ai and MCP) instead of giving back their recorded results; "
+              "LLM calls are still answered from the recording.")
 @click.option("--cwd", "cwd", type=click.Path(path_type=Path, file_okay=False), metavar="DIR",
               help="With --rerun: run the app in DIR instead of the recorded working directory.")
 @click.option("-o", "--output", metavar="DIRECTORY",
@@ -62,7 +66,7 @@ MAX_SCRIPT = 16 << 20
 def replay(traces: tuple[str, ...], step: bool, breaks: tuple[str, ...], mocks: tuple[str, ...],
            mock_files: tuple[Path, ...], commands_file: Path | None, fmt: str, run_id: str | None, strict: bool,
            config_path: Path | None, no_pager: bool, no_progress: bool, rerun: bool, match: str | None,
-           on_miss: str | None, cwd: Path | None, output: str | None) -> None:
+           on_miss: str | None, live_tools: bool | None, cwd: Path | None, output: str | None) -> None:
     """Step through a recorded run like pdb: stop at breakpoints, look at what each
     agent, LLM and tool saw and returned, go back, and ask "what if this call had
     returned X" with mocks.
@@ -95,7 +99,8 @@ def replay(traces: tuple[str, ...], step: bool, breaks: tuple[str, ...], mocks: 
     """
     from ..ops.rerun import check_rerun_options  # noqa: PLC0415 - slow to import: not for --help
 
-    check_rerun_options(rerun, {"--match": match, "--on-miss": on_miss, "--cwd": cwd, "--output": output}, no_pager)
+    check_rerun_options(rerun, {"--match": match, "--on-miss": on_miss, "--live-tools": live_tools, "--cwd": cwd,
+                                "--output": output}, no_pager)
     env = Environment.current(warn, bars(not no_progress))
     source, resolved = _one_run(traces, config_path, env)
     scripted = commands_file is not None or (step and not sys.stdin.isatty())
@@ -107,7 +112,8 @@ def replay(traces: tuple[str, ...], step: bool, breaks: tuple[str, ...], mocks: 
     if rerun:
         sys.exit(_rerun(source, reader, env, fmt, _stepper_factory(step, breaks, scripted, commands_file, resolved),
                         run_id=run_id, mocks=mocks, mock_files=mock_files, cwd=cwd, match=match or "call",
-                        on_miss=on_miss or "error", output=output, config_path=config_path))
+                        on_miss=on_miss or "error", live_tools=bool(live_tools), output=output,
+                        config_path=config_path))
     from ..ops.replay import load_run, replay_engine  # noqa: PLC0415 - slow to import: not for --help
     from ..replay.session import ReplaySession  # noqa: PLC0415 - slow to import: not for --help
 

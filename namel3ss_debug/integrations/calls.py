@@ -10,7 +10,7 @@ result is returned as it was.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any, Awaitable, Callable
 
 from ..model.events import span_prefix
 from ..model.replay import MOCKED, REPLACED
@@ -46,22 +46,41 @@ class ForeignSpec:
 
 
 def open_span(tracer: Tracer, spec: ForeignSpec, inputs: Any, *, model: str | None = None,
-              attrs: dict[str, Any] | None = None, activate: bool = True) -> Any:
+              attrs: dict[str, Any] | None = None, activate: bool = True, parent_id: str | None = None) -> Any:
     return tracer.start_span(spec.component, spec.name, spec.prefix, inputs=inputs, model=model, attrs=attrs,
-                             activate=activate)
+                             activate=activate, parent_id=parent_id)
 
 
 def call(tracer: Tracer, spec: ForeignSpec, shape: Shape, inputs: Any, invoke: Callable[[], Any], *,
-         model: str | None = None, attrs: dict[str, Any] | None = None) -> Any:
+         model: str | None = None, attrs: dict[str, Any] | None = None, parent_id: str | None = None) -> Any:
     """Run `invoke()` in a span, or give back the rerun's answer instead of running it."""
     if tracer.run is None:
         return invoke()
-    span = open_span(tracer, spec, inputs, model=model, attrs=attrs)
+    span = open_span(tracer, spec, inputs, model=model, attrs=attrs, parent_id=parent_id)
     answer = answer_for(tracer, spec, span, inputs) if spec.replayable else None
     if answer is not None:
         return deliver(tracer, span, described(span, shape, answer))
     try:
         result = invoke()
+    except BaseException as exc:
+        tracer.end_span(span, error=exc)
+        raise
+    end(tracer, span, shape, result)
+    return result
+
+
+async def acall(tracer: Tracer, spec: ForeignSpec, shape: Shape, inputs: Any, invoke: Callable[[], Awaitable[Any]],
+                *, model: str | None = None, attrs: dict[str, Any] | None = None,
+                parent_id: str | None = None) -> Any:
+    """`call` for a coroutine: await `invoke()` in a span, or give back the rerun's answer."""
+    if tracer.run is None:
+        return await invoke()
+    span = open_span(tracer, spec, inputs, model=model, attrs=attrs, parent_id=parent_id)
+    answer = answer_for(tracer, spec, span, inputs) if spec.replayable else None
+    if answer is not None:
+        return deliver(tracer, span, described(span, shape, answer))
+    try:
+        result = await invoke()
     except BaseException as exc:
         tracer.end_span(span, error=exc)
         raise

@@ -20,7 +20,7 @@ from ..tracer.api import get_tracer
 from ..tracer.argv import process_is_cli
 from ..tracer.redact import Redactor
 from ..tracer.run import Run
-from ..transport import capture_http
+from .capture import capture_calls
 
 AI_SUFFIX = ".ai"  # a namel3ss app, run through the `namel3ss` package rather than as Python
 
@@ -80,7 +80,7 @@ def run_traced(target: Target, resolved: ResolvedSettings, *, own_process: bool 
     if own_process is None:
         own_process = process_is_cli()
     tracer = get_tracer()
-    capture_http()
+    capture_calls()
     prepared = None
     if target.is_ai_app:  # its usage errors (no such flow) come before the run, as a script's do
         prepared, attrs = _prepare_ai_app(target)

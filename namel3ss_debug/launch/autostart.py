@@ -14,7 +14,7 @@ from ..config import load_settings
 from ..model.errors import Namel3ssDebugError
 from ..model.messages import warning_line
 from ..tracer.api import get_tracer
-from ..transport import capture_http
+from .capture import capture_calls
 
 
 def autostart() -> None:
@@ -33,6 +33,6 @@ def autostart() -> None:
             print(warning_line(warning), file=sys.stderr)
         try:
             get_tracer().start_run(resolved)
-            capture_http()  # the HTTP clients the app imports from here on
+            capture_calls()  # the HTTP clients and frameworks the app imports from here on
         except Exception as exc:  # never break the app's import
             print(f"namel3ss-debug: could not start tracing: {exc!r}", file=sys.stderr)

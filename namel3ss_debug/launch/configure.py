@@ -11,7 +11,7 @@ from ..config import load_settings
 from ..model.messages import warning_line
 from ..tracer.api import get_tracer
 from ..tracer.core import Tracer
-from ..transport import capture_http
+from .capture import capture_calls
 
 
 def configure(**settings: Any) -> Tracer:
@@ -29,5 +29,5 @@ def configure(**settings: Any) -> Tracer:
     tracer.end_run()
     if resolved.settings.enabled:
         tracer.start_run(resolved)
-        capture_http()
+        capture_calls()
     return tracer

@@ -46,6 +46,7 @@ class RerunOptions:
     cwd: Path | None
     match: str
     on_miss: str
+    live_tools: bool  # tool bodies run for real; LLM calls are still answered
     app_stdout_to_stderr: bool  # --format json: stdout is the report's
     output: str | None
     config_path: Path | None
@@ -83,7 +84,7 @@ def rerun_app(source: RunSource, options: RerunOptions, env: Environment,
         resolved = _settings(options, _recorded_capture(start), env)
         stepper = options.make_stepper(recording) if options.make_stepper else None
         session = Rerun(recording, match=options.match, on_miss=options.on_miss, mocks=mocks, stepper=stepper,
-                        inputs_of=recorded_form)
+                        inputs_of=recorded_form, live_tools=options.live_tools)
         announce(recorded, timeline.run_id)
         outcome = run_again(recorded, resolved, session,
                             {"run_id": timeline.run_id, "trace": source.label, "match": options.match,
@@ -157,7 +158,7 @@ def _settings(options: RerunOptions, capture: str | None, env: Environment) -> A
 
 
 def check_rerun_options(rerun_on: bool, given: dict[str, Any], no_pager: bool) -> None:
-    """--match, --on-miss, --cwd and --output belong to --rerun: without it they would be ignored; and
+    """--match, --on-miss, --live-tools, --cwd and --output belong to --rerun: without it they would be ignored; and
     --no-pager would be ignored with it (a rerun's output, the app's among it, is never paged)."""
     if rerun_on and no_pager:
         raise UsageError("--no-pager does not apply to --rerun: a rerun's output is never paged",

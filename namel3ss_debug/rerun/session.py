@@ -82,8 +82,9 @@ class Rerun:
 
     def __init__(self, recording: Recording, *, match: str = "call", on_miss: str = "error",
                  mocks: dict[str, Mock] | None = None, stepper: Stepper | None = None,
-                 inputs_of: Callable[[str, Any], Any] | None = None):
+                 inputs_of: Callable[[str, Any], Any] | None = None, live_tools: bool = False):
         self.recording = recording
+        self.live_tools = live_tools  # tool calls run for real (unless mocked); LLM calls are still answered
         self.match = match
         self.on_miss = on_miss
         self.mocks = list((mocks or {}).values())
@@ -133,7 +134,9 @@ class Rerun:
             miss_why: str | None = None
             answer: Answer | None = None
             try:
-                if mock is not None:
+                if mock is None and self.live_tools and spec.component == "tool":
+                    answer = None  # run for real, as asked
+                elif mock is not None:
                     answer = from_value(MOCKED, mock.value, typed, recorded.key if recorded else None,
                                         spec.generator)
                 elif recorded is not None:

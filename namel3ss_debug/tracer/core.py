@@ -81,13 +81,15 @@ class Tracer:
 
     # -- spans --------------------------------------------------------------------------------
     def start_span(self, component: str, name: str, prefix: str, *, inputs: Any = None,
-                   attrs: dict[str, Any] | None = None, model: str | None = None, activate: bool = True) -> Span | None:
-        """Open a span under the current one and write its start event; None when not tracing."""
+                   attrs: dict[str, Any] | None = None, model: str | None = None, activate: bool = True,
+                   parent_id: str | None = None) -> Span | None:
+        """Open a span under the current one (or under `parent_id`, a span of this run a framework's hook
+        knows as the parent) and write its start event; None when not tracing."""
         run = self.run
         if run is None:
             return None
         try:
-            parent_id = _current_in(run).span_id
+            parent_id = parent_id or _current_in(run).span_id
             span = Span(run, run.next_span_id(), parent_id, component, name, prefix)
             event = envelope(run.run_id, prefix + "_start", component, name, span.span_id, parent_id, "started")
             if inputs is not None and run.settings.capture_inputs:
@@ -136,6 +138,8 @@ class Tracer:
             span.outputs = {"return": result}
         if span.outputs is not None and settings.capture_outputs:
             event["outputs"] = span.outputs
+        if span.component == "llm":
+            run.asks.note(span.span_id, span.outputs)
         if span.component == "llm" and result is not _MISSING:
             span.usage = span.usage or usage_of(result)
             span.model = span.model or model_of(result)

@@ -11,6 +11,7 @@ from typing import Any, Mapping
 
 from .._version import __version__
 from ..config import ResolvedSettings
+from .asks import ToolAsks
 from .clock import iso_now, new_run_id, span_id
 from .events import envelope
 from .filter import CaptureFilter
@@ -72,6 +73,7 @@ class Run:
         self.hooks: Any = None  # lifecycle.Hooks, when the run's process hooks are installed
         self.llm_traffic: dict[str, dict[str, int]] = {}  # what transport.watch heard: hosts, unrecorded requests
         self.reading: dict[int, Any] = {}  # responses whose bodies are being read (transport Exchanges), by id
+        self.asks = ToolAsks()  # which LLM call asked for each tool call id
         self.recorder = Recorder(
             run_id=self.run_id, root_id=self.root_id, writer=writer or self._file_writer(),
             pipeline=Pipeline(self.redactor, Truncator(settings.max_payload_size)),

@@ -26,7 +26,7 @@ def capture_http() -> None:
     if _installed:
         return
     _installed = True
-    from .imports import when_imported  # noqa: PLC0415 - importlib.abc: not at the package's import
+    from ..tracer.imports import when_imported  # noqa: PLC0415 - importlib.abc: not at the package's import
 
     for name in CLIENTS:
         when_imported(name, _installer(name))

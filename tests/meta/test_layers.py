@@ -98,5 +98,7 @@ def test_an_apps_import_of_the_tracer_loads_no_launcher(tmp_path: Path) -> None:
     environ = {key: value for key, value in os.environ.items() if not key.startswith("NAMEL3SS_DEBUG_")}
     done = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=environ, capture_output=True, text=True,
                           check=True)
-    # autostart is the package's own (it starts a run when the environment says so); nothing else of launch/
-    assert done.stdout.splitlines() == ["['namel3ss_debug.launch', 'namel3ss_debug.launch.autostart']", "[]"]
+    # autostart is the package's own (it starts a run when the environment says so), with the hooks it
+    # installs then (capture); nothing else of launch/
+    assert done.stdout.splitlines() == [
+        "['namel3ss_debug.launch', 'namel3ss_debug.launch.autostart', 'namel3ss_debug.launch.capture']", "[]"]
