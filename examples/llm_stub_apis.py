@@ -40,7 +40,9 @@ def is_tool_result(message: dict[str, Any]) -> bool:
 
 
 def reply(messages: list[dict[str, Any]], tools: list[Tool], nonce: str = "") -> tuple[str, Tool | None]:
-    """The reply text, or a tool call `{"name", "arguments"}` when a tool should be asked for first.
+    """The reply text, or a tool call `{"name", "arguments", "id"}` when a tool should be asked for first:
+    the offered tools are asked for one at a time, in order, one more for each tool result the
+    conversation holds (the id is the same for the same question and tool, whatever the API).
 
     `messages` are chat messages (role, content); a message with role `tool` or Anthropic
     `tool_result` parts is a tool's result. `nonce`, when given, ends the text, never a tool call.
@@ -49,9 +51,12 @@ def reply(messages: list[dict[str, Any]], tools: list[Tool], nonce: str = "") ->
     user = [m for m in messages if m.get("role") == "user" and not is_tool_result(m)]
     question = text_of(user[-1].get("content")) if user else ""
     suffix = f" [nonce {nonce}]" if nonce else ""
-    if tools and not tool_results:
+    if len(tool_results) < len(tools):  # each offered tool once, in order, then the answer
         words = question.rstrip("?!. ").split()
-        return "", {"name": tool_name(tools[0]), "arguments": {"city": words[-1] if words else ""}}
+        number = len(tool_results)
+        digest = hashlib.sha1(question.encode()).hexdigest()[:8]
+        return "", {"name": tool_name(tools[number]), "arguments": {"city": words[-1] if words else ""},
+                    "id": f"stub{digest}{number + 1}"}
     if tool_results:
         return f"Echo: {question} (tool said: {text_of(tool_results[-1].get('content'))}){suffix}", None
     return f"Echo: {question}{suffix}", None
@@ -106,7 +111,7 @@ def openai_chat(request: dict[str, Any], model: str, nonce: str) -> Reply:
     message: dict[str, Any] = {"role": "assistant", "content": text or None}
     finish = "stop"
     if tool is not None:
-        message["tool_calls"] = [{"id": "call_stub1", "type": "function",
+        message["tool_calls"] = [{"id": "call_" + tool["id"], "type": "function",
                                   "function": {"name": tool["name"], "arguments": json.dumps(tool["arguments"])}}]
         finish = "tool_calls"
     usage_body = {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion}
@@ -191,7 +196,7 @@ def openai_responses(request: dict[str, Any], model: str, nonce: str) -> Reply:
         item: dict[str, Any] = {"id": "msg_stub1", "type": "message", "status": "completed", "role": "assistant",
                                 "content": [{"type": "output_text", "text": text, "annotations": [], "logprobs": []}]}
     else:
-        item = {"id": "fc_stub1", "type": "function_call", "status": "completed", "call_id": "call_stub1",
+        item = {"id": "fc_stub1", "type": "function_call", "status": "completed", "call_id": "call_" + tool["id"],
                 "name": tool["name"], "arguments": json.dumps(tool["arguments"])}
     response = {
         "id": "resp_stub1", "object": "response", "created_at": CREATED, "completed_at": CREATED,
@@ -242,7 +247,7 @@ def anthropic_messages(request: dict[str, Any], model: str, nonce: str) -> Reply
     text, tool, prompt, completion = _conversation(request.get("messages") or [], request.get("tools") or [], nonce)
     content: list[dict[str, Any]] = [{"type": "text", "text": text}] if text else []
     if tool is not None:
-        content.append({"type": "tool_use", "id": "toolu_stub1", "name": tool["name"], "input": tool["arguments"]})
+        content.append({"type": "tool_use", "id": "toolu_" + tool["id"], "name": tool["name"], "input": tool["arguments"]})
     stop = "tool_use" if tool is not None else "end_turn"
     body = {"id": "msg_stub1", "type": "message", "role": "assistant", "model": model, "content": content,
             "stop_reason": stop, "stop_sequence": None,
