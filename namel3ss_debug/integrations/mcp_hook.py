@@ -1,0 +1,112 @@
+"""MCP clients: each `ClientSession.call_tool` is one `tool` span named after the MCP tool, replayed.
+
+The MCP client has no observation hook that could also answer a call (its message handlers and
+OpenTelemetry spans only watch), so the seam is the public method every client goes through:
+`mcp.ClientSession.call_tool`, called by `mcp.Client`, openai-agents' `MCPServerStdio` and
+pydantic-ai's `MCPServer` alike. The span's inputs are the arguments; `outputs.return` is the
+`CallToolResult` the app gets (a result whose `is_error` is true is a result, not an error); an
+exception (`MCPError`, a timeout) is the span's error. `attrs` name the framework (`mcp`) and the
+server (`mcp_server`, `mcp_server_version`, `mcp_protocol_version`) as the session's handshake
+gave them. In `replay --rerun` the recorded `CallToolResult` is rebuilt and the request never
+reaches the server.
+
+A framework whose own hook already opened a `tool` span for this call (openai-agents or
+pydantic-ai running an MCP tool) keeps that span: the MCP attrs are added to it and the call goes
+through, so one call is counted once and answered once. `call_tool` takes no model tool call id,
+so an MCP span of its own has no `tool_call_id` or `llm_span_id`.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from types import ModuleType
+from typing import Any
+
+from ..tracer.api import get_tracer
+from ..tracer.context import current
+from .tools import arun_tool
+
+FRAMEWORK = "mcp"
+HOOK_POINT = "ClientSession.call_tool"
+_MARK = "__namel3ss_debug__"
+
+
+def install(module: ModuleType) -> list[str]:
+    """Wrap `module.ClientSession.call_tool` (the class `import mcp` has already loaded); idempotent."""
+    session = getattr(module, "ClientSession", None)
+    original = getattr(session, "__dict__", {}).get("call_tool")
+    if original is None or not callable(original):
+        return [HOOK_POINT]
+    if not getattr(original, _MARK, False):
+        session.call_tool = _wrapped(original, ResultCodec(module))
+    return []
+
+
+def _wrapped(original: Any, codec: ResultCodec) -> Any:
+    @functools.wraps(original)
+    async def call_tool(self: Any, name: str, arguments: Any = None, *args: Any, **kwargs: Any) -> Any:
+        tracer = get_tracer()
+        run = tracer.run
+        if run is None:
+            return await original(self, name, arguments, *args, **kwargs)
+        try:
+            attrs = server_attrs(self)
+            owner = framework_tool_span(run)
+            if owner is not None:
+                owner.set_attributes(mcp_tool=str(name), **attrs)
+        except Exception as exc:  # the session changed under us: the call goes through unrecorded
+            run.recorder.note_failure(exc)
+            return await original(self, name, arguments, *args, **kwargs)
+        if owner is not None:  # a framework's hook recorded (and in a rerun, answered) this call already
+            return await original(self, name, arguments, *args, **kwargs)
+        return await arun_tool(tracer, FRAMEWORK, str(name), {} if arguments is None else arguments,
+                               lambda: original(self, name, arguments, *args, **kwargs), codec=codec, attrs=attrs)
+
+    setattr(call_tool, _MARK, True)
+    return call_tool
+
+
+def framework_tool_span(run: Any) -> Any:
+    """The current span when it is an open `tool` span of this run not yet given an MCP call: the
+    span a framework's hook (or the app's `@trace_tool_call`) opened around this call, or None."""
+    span = current.get()
+    if getattr(span, "component", None) != "tool" or getattr(span, "run", None) is not run or span.ended:
+        return None
+    return None if (span.attrs or {}).get("mcp_tool") is not None else span
+
+
+def server_attrs(session: Any) -> dict[str, Any]:
+    """The server's name and version, and the protocol version, as the session's handshake gave them."""
+    info = getattr(session, "server_info", None)
+    if info is None:  # mcp 1.x keeps them only on the initialize result
+        initialized = getattr(session, "initialize_result", None) or getattr(session, "_initialize_result", None)
+        info = getattr(initialized, "server_info", None) or getattr(initialized, "serverInfo", None)
+    attrs: dict[str, Any] = {}
+    for key, value in (("mcp_server", getattr(info, "name", None)), ("mcp_server_version", getattr(info, "version", None)),
+                       ("mcp_protocol_version", getattr(session, "protocol_version", None))):
+        if isinstance(value, str) and value:
+            attrs[key] = value
+    return attrs
+
+
+class ResultCodec:
+    """A recorded `CallToolResult` (or `InputRequiredResult`) back into the SDK's class. A mock typed
+    as a string is a successful result holding that text; a JSON object is validated as a result."""
+
+    def __init__(self, module: ModuleType):
+        self._types = module.types
+
+    def decode(self, value: Any) -> Any:
+        types = self._types
+        if isinstance(value, dict):
+            kind = types.InputRequiredResult if value.get("result_type") == "input_required" else types.CallToolResult
+            return kind.model_validate(value)
+        text = value if isinstance(value, str) else json.dumps(value)
+        return types.CallToolResult(content=[types.TextContent(type="text", text=text)], is_error=False)
+
+    def __call__(self, value: Any) -> Any:
+        return self.decode(value)
+
+
+__all__ = ["install", "ResultCodec"]
