@@ -40,7 +40,7 @@ async def ask(client: AsyncOpenAI, session: ClientSession, functions: list[dict]
     messages.append(message.model_dump(exclude_none=True))
     for call in message.tool_calls or []:
         result = await session.call_tool(call.function.name, json.loads(call.function.arguments))
-        print(f"tool {call.function.name}: {text_of(result)} (is_error={result.is_error})")
+        print(f"tool {call.function.name} -> {type(result).__name__}: {text_of(result)} (is_error={result.is_error})")
         messages.append({"role": "tool", "tool_call_id": call.id, "content": text_of(result)})
     final = await client.chat.completions.create(model="gpt-4o-mini", messages=messages, tools=functions)
     return final.choices[0].message.content

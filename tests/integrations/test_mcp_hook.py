@@ -1,0 +1,230 @@
+"""MCP tool calls traced with no change to the app: `ClientSession.call_tool` is a `tool` span named
+after the MCP tool, holding the arguments and the `CallToolResult`, and `replay --rerun` answers it
+from the recording without reaching the MCP server.
+
+apps/mcp_tools_app.py starts apps/mcp_weather_server.py over stdio and asks the stub LLM two questions
+(four chat completions, two MCP tool calls, the second an `is_error` result); the server writes one line
+to mcp_tool_calls.txt in the working directory each time the tool's body runs. The app is recorded once
+per module; each rerun counts the bodies that ran in it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterator
+
+import pytest
+
+if str(Path(__file__).parent) not in sys.path:  # the helpers beside this file, under any import mode
+    sys.path.insert(0, str(Path(__file__).parent))
+
+from framework_support import App, Recording, Run, Workbench, listening_at, skip_unless_installed  # noqa: E402
+
+pytestmark = pytest.mark.frameworks
+
+MCP_APP = App("mcp_tools_app", ("mcp", "openai"), 4)
+REPRODUCED = "reproduced: the rerun matches the recording"
+LISBON = "tool get_weather -> CallToolResult: sunny, 24 C (is_error=False)"
+ATLANTIS = ("tool get_weather -> CallToolResult: Error executing tool get_weather: no weather station in Atlantis "
+            "(is_error=True)")
+
+
+@dataclass(frozen=True)
+class Counted:
+    """A command's run and the tool bodies the MCP server ran meanwhile (the cities it was asked)."""
+
+    run: Run
+    bodies: list[str]
+    hits: list[tuple[str, str]] | None = None
+
+
+@pytest.fixture(scope="module")
+def bench(tmp_path_factory: pytest.TempPathFactory) -> Workbench:
+    skip_unless_installed(MCP_APP.stem, *MCP_APP.modules)
+    return Workbench(tmp_path_factory.mktemp("mcp"), f"sk-test-{secrets.token_hex(16)}")
+
+
+def bodies_ran(bench: Workbench, step: Any) -> tuple[Any, list[str]]:
+    """What `step()` returns, and the tool bodies the server ran during it."""
+    calls = bench.directory / "mcp_tool_calls.txt"
+    calls.write_text("")
+    result = step()
+    return result, calls.read_text().splitlines()
+
+
+@pytest.fixture(scope="module")
+def recorded(bench: Workbench) -> tuple[Recording, list[str]]:
+    return bodies_ran(bench, lambda: bench.record(MCP_APP))
+
+
+@pytest.fixture(scope="module")
+def recording(recorded: tuple[Recording, list[str]]) -> Recording:
+    return recorded[0]
+
+
+@pytest.fixture(scope="module")
+def offline(bench: Workbench, recording: Recording) -> Counted:
+    """The rerun with the stub server stopped."""
+    return Counted(*bodies_ran(bench, lambda: bench.rerun(recording)))
+
+
+@pytest.fixture(scope="module")
+def listening(bench: Workbench, recording: Recording) -> Counted:
+    """The rerun (`--format json`) with a fresh stub server listening at the recorded address."""
+    server = listening_at(recording, bench.key)
+    try:
+        run, bodies = bodies_ran(bench, lambda: bench.rerun(recording, "--format", "json"))
+    finally:
+        server.stop()
+    return Counted(run, bodies, server.hits)
+
+
+def tool_spans(recording: Recording) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+    ends = {e["span_id"]: e for e in recording.of_type("tool_call_end")}
+    return [(start, ends[start["span_id"]]) for start in recording.of_type("tool_call_start")]
+
+
+# -- trace ------------------------------------------------------------------------------------------
+def test_each_mcp_tool_call_is_one_tool_span_with_its_arguments_result_and_server(
+        recorded: tuple[Recording, list[str]]) -> None:
+    recording, bodies = recorded
+    assert bodies == ["Lisbon", "Atlantis"]
+    spans = tool_spans(recording)
+    assert [(start["name"], start["inputs"]) for start, _ in spans] == \
+        [("get_weather", {"city": "Lisbon"}), ("get_weather", {"city": "Atlantis"})]
+    for start, _ in spans:
+        assert start["attrs"] == {"framework": "mcp", "mcp_server": "weather", "mcp_server_version": "1.4.0",
+                                  "mcp_protocol_version": start["attrs"]["mcp_protocol_version"]}
+    first, second = (end for _, end in spans)
+    assert first["outputs"]["return"]["content"][0]["text"] == "sunny, 24 C"
+    assert first["outputs"]["return"]["is_error"] is False
+
+
+def test_an_is_error_result_is_a_result_not_a_failed_span(recording: Recording) -> None:
+    _, end = tool_spans(recording)[1]
+    assert end["status"] == "completed" and "error" not in end
+    assert end["outputs"]["return"]["is_error"] is True
+    assert "no weather station in Atlantis" in end["outputs"]["return"]["content"][0]["text"]
+
+
+def test_each_tool_span_comes_between_the_llm_call_that_asked_for_it_and_the_next(recording: Recording) -> None:
+    order = [(e["component"], e["event_type"].rsplit("_", 1)[1]) for e in recording.events
+             if e["component"] in ("llm", "tool")]
+    assert order == [("llm", "start"), ("llm", "end"), ("tool", "start"), ("tool", "end"),
+                     ("llm", "start"), ("llm", "end")] * 2
+    roots = {e["parent_id"] for e in recording.events if e["component"] in ("llm", "tool")}
+    assert len(roots) == 1, "the app's own calls: LLM and tool spans side by side under the run"
+    # call_tool takes no model tool call id, so the span does not claim one
+    assert all("tool_call_id" not in start["attrs"] for start, _ in tool_spans(recording))
+
+
+def test_analyze_counts_the_mcp_tool_calls(bench: Workbench, recording: Recording) -> None:
+    tools = bench.analyze(recording)["tools"]
+    assert [(tool["name"], tool["calls"], tool["failures"]) for tool in tools] == [("get_weather", 2, 0)]
+
+
+# -- replay --rerun ---------------------------------------------------------------------------------
+def test_rerun_with_the_server_stopped_runs_no_tool_body_and_prints_the_same(recording: Recording,
+                                                                             offline: Counted) -> None:
+    assert offline.bodies == []
+    lines = recording.run.app_lines()
+    assert LISBON in lines and ATLANTIS in lines, "the rebuilt results are CallToolResult objects again"
+    assert offline.run.app_lines() == lines
+    assert (offline.run.verdict(), offline.run.returncode) == (REPRODUCED, 0)
+
+
+def test_rerun_sends_no_request_and_answers_the_tool_calls_from_the_recording(recording: Recording,
+                                                                            listening: Counted) -> None:
+    assert (listening.hits, listening.bodies) == ([], [])
+    report = listening.run.report()
+    assert report["counts"] == {"recorded": 6, "mocked": 0, "replaced": 0, "live": 0, "missed": 0}
+    assert (report["reproduced"], listening.run.returncode) == (True, 0)
+    assert listening.run.app_lines() == recording.run.app_lines()
+
+
+def test_a_mocked_mcp_tool_call_changes_what_the_app_got(bench: Workbench, recording: Recording) -> None:
+    run, bodies = bodies_ran(bench, lambda: bench.rerun(recording, "--mock", 'tool:get_weather#1="cloudy"',
+                                                        "--format", "json"))
+    expected = [line.replace(LISBON, "tool get_weather -> CallToolResult: cloudy (is_error=False)")
+                for line in recording.run.app_lines()]
+    assert run.app_lines() == expected
+    assert bodies == []
+    assert run.report()["counts"] == {"recorded": 5, "mocked": 1, "replaced": 0, "live": 0, "missed": 0}
+
+
+def test_live_tools_runs_the_mcp_tool_bodies_and_still_answers_the_llm_calls(bench: Workbench,
+                                                                           recording: Recording) -> None:
+    run, bodies = bodies_ran(bench, lambda: bench.rerun(recording, "--live-tools", "--format", "json"))
+    assert bodies == ["Lisbon", "Atlantis"]
+    assert run.report()["counts"] == {"recorded": 4, "mocked": 0, "replaced": 0, "live": 2, "missed": 0}
+    assert run.app_lines() == recording.run.app_lines()
+
+
+# -- inside a framework's tool span (in process, the server in memory) ------------------------------
+@pytest.fixture
+def hooked() -> Iterator[Any]:
+    """ClientSession.call_tool hooked in this process, and put back after."""
+    mcp = pytest.importorskip("mcp")
+    from namel3ss_debug.integrations import mcp_hook  # noqa: PLC0415 - the hook under test, once mcp is there
+
+    original = mcp.ClientSession.__dict__["call_tool"]
+    assert mcp_hook.install(mcp) == []
+    yield mcp
+    mcp.ClientSession.call_tool = original
+
+
+def weather_server(mcp: Any) -> Any:
+    from mcp.server.mcpserver import MCPServer  # noqa: PLC0415 - mcp is optional
+
+    server = MCPServer("weather", version="1.4.0", log_level="WARNING")
+    bodies: list[str] = []
+
+    @server.tool()
+    def get_weather(city: str) -> str:
+        bodies.append(city)
+        return "sunny, 24 C"
+
+    server.bodies = bodies
+    return server
+
+
+def test_mcp_client_calls_outside_any_tool_span_open_their_own(hooked: Any) -> None:
+    from namel3ss_debug.testing import capture_events  # noqa: PLC0415 - after the hook
+
+    server = weather_server(hooked)
+
+    async def main() -> Any:
+        async with hooked.Client(server) as client:
+            return await client.call_tool("get_weather", {"city": "Lisbon"})
+
+    with capture_events() as run:
+        result = asyncio.run(main())
+    assert (type(result).__name__, server.bodies) == ("CallToolResult", ["Lisbon"])
+    [end] = run.calls("tool")
+    assert (end["name"], end["outputs"]["return"]["content"][0]["text"]) == ("get_weather", "sunny, 24 C")
+
+
+def test_inside_a_frameworks_tool_span_the_mcp_call_adds_its_attrs_and_opens_no_second_span(hooked: Any) -> None:
+    from namel3ss_debug import get_tracer  # noqa: PLC0415 - after the hook
+    from namel3ss_debug.integrations.tools import arun_tool  # noqa: PLC0415
+    from namel3ss_debug.testing import capture_events  # noqa: PLC0415
+
+    server = weather_server(hooked)
+
+    async def main() -> Any:
+        async with hooked.Client(server) as client:
+            return await arun_tool(get_tracer(), "openai-agents", "get_weather", {"city": "Oslo"},
+                                   lambda: client.call_tool("get_weather", {"city": "Oslo"}), call_id="call_1")
+
+    with capture_events() as run:
+        asyncio.run(main())
+    assert server.bodies == ["Oslo"]
+    [start] = [e for e in run.events if e["event_type"] == "tool_call_start"]
+    [end] = run.calls("tool")
+    assert start["attrs"]["framework"] == "openai-agents"
+    assert end["attrs"] == {"mcp_tool": "get_weather", "mcp_server": "weather", "mcp_server_version": "1.4.0",
+                            "mcp_protocol_version": end["attrs"]["mcp_protocol_version"]}
