@@ -1,0 +1,127 @@
+"""The capability each pydantic-ai agent run is given while tracing: an `agent` span around the run, a
+`tool` span around each tool call.
+
+Imported by `pydantic_ai_hook.install`, once the app has imported pydantic-ai: this module imports it.
+
+- agent: `wrap_run` runs in a task of pydantic-ai's own; the span it makes current there is carried to
+  the task that runs the run's body (pydantic-ai copies the ContextVars `wrap_run` set), so the LLM
+  calls the transport records, and the tool calls, nest under it. Inputs: the prompt; outputs: the
+  run's output under `return`; attrs: the framework and the model's name.
+- tool: the run's toolset is wrapped innermost (our capability comes last: a run's capabilities follow
+  the agent's, and the first wraps outermost), so other capabilities' toolset wrappers and tool hooks
+  still run in a rerun, and only the tool's body is answered from the recording. The span is named
+  after the tool as the model called it, inputs the validated arguments, `attrs.tool_call_id` the
+  model's `ToolCallPart.tool_call_id` (pydantic-ai gives it to the call's `RunContext`).
+
+pydantic-ai runs the tool calls of one response as asyncio tasks, created in the order the model
+emitted the calls, after validating them all; the tool spans open in that order under the agent span.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from pydantic_ai.capabilities import AbstractCapability
+from pydantic_ai.toolsets import WrapperToolset
+
+from ...tracer.api import get_tracer
+from ..calls import ForeignSpec, Shape, end, open_span
+from ..tools import arun_tool
+
+FRAMEWORK = "pydantic_ai"
+DEFAULT_AGENT = "agent"  # an agent with no name, and none pydantic-ai could infer
+MARK = "__namel3ss_debug__"
+RUN = Shape(lambda result: {"return": getattr(result, "output", result)})
+
+
+def with_capability(original: Callable[..., Any]) -> Callable[..., Any]:
+    """`Agent.iter`, giving each run a `DebugCapability` through its `capabilities` argument while tracing."""
+
+    @functools.wraps(original)
+    def iter(self: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: A001 - the method it stands for
+        if get_tracer().run is not None:
+            kwargs["capabilities"] = _added(kwargs.get("capabilities"))
+        return original(self, *args, **kwargs)
+
+    setattr(iter, MARK, True)
+    return iter
+
+
+def _added(capabilities: Any) -> Any:
+    given = list(capabilities or ())
+    if any(isinstance(capability, DebugCapability) for capability in given):
+        return capabilities
+    return [*given, DebugCapability()]
+
+
+@dataclass
+class DebugCapability(AbstractCapability[Any]):
+    """Records the run as an `agent` span, and its tool calls as `tool` spans."""
+
+    async def wrap_run(self, ctx: Any, *, handler: Any) -> Any:
+        tracer = get_tracer()
+        if tracer.run is None:
+            return await handler()
+        span = _open_agent(tracer, ctx)
+        try:
+            result = await handler()
+        except BaseException as exc:
+            tracer.end_span(span, error=exc)
+            raise
+        end(tracer, span, RUN, result)
+        return result
+
+    def get_wrapper_toolset(self, toolset: Any) -> Any:
+        return RecordingToolset(toolset)
+
+
+def _open_agent(tracer: Any, ctx: Any) -> Any:
+    try:
+        agent = getattr(ctx, "agent", None)
+        name = str(getattr(agent, "name", None) or DEFAULT_AGENT)
+        attrs = {"framework": FRAMEWORK}
+        model = getattr(getattr(ctx, "model", None), "model_name", None)
+        if model:
+            attrs["model"] = str(model)
+        inputs = {"prompt": getattr(ctx, "prompt", None)}
+    except Exception as exc:  # pydantic-ai changed its RunContext: the span opens all the same
+        run = tracer.run
+        if run is not None:
+            run.recorder.note_failure(exc)
+        name, attrs, inputs = DEFAULT_AGENT, {"framework": FRAMEWORK}, None
+    return open_span(tracer, ForeignSpec("agent", name, replayable=False), inputs, attrs=attrs)
+
+
+@dataclass
+class RecordingToolset(WrapperToolset[Any]):
+    """The run's toolset, each tool call a `tool` span (answered by the recording in a rerun)."""
+
+    async def call_tool(self, name: str, tool_args: dict[str, Any], ctx: Any, tool: Any) -> Any:
+        tracer = get_tracer()
+
+        def invoke() -> Any:
+            return self.wrapped.call_tool(name, tool_args, ctx, tool)
+
+        if tracer.run is None:
+            return await invoke()
+        return await arun_tool(tracer, FRAMEWORK, name, tool_args, invoke,
+                               call_id=getattr(ctx, "tool_call_id", None), codec=return_codec(tool))
+
+
+def return_codec(tool: Any) -> Any:
+    """The tool function's return class when a recorded JSON value must be rebuilt into it (a pydantic
+    model or a dataclass), else None: the recorded value is given back as it is."""
+    function = getattr(getattr(getattr(tool, "call_func", None), "__self__", None), "function", None)
+    try:
+        returned = getattr(function, "__annotations__", {}).get("return")
+    except Exception:  # an object whose annotations cannot be read
+        return None
+    if isinstance(returned, type) and (dataclasses.is_dataclass(returned) or hasattr(returned, "model_validate")):
+        return returned
+    return None
+
+
+__all__ = ["DebugCapability", "RecordingToolset", "with_capability"]
