@@ -12,6 +12,7 @@ from typing import Any
 
 from ..model.replay import MOCKED, REPLACED, RerunStop
 from ..model.values import from_json
+from ..tracer.context import current
 from ..tracer.core import Tracer
 from ..tracer.events import where_now
 from ..tracer.replaying import answer_for
@@ -21,6 +22,7 @@ from .request import Outgoing, RequestSpec, hostname
 from .wire import request_body
 
 PLACEHOLDER_KEY = "namel3ss-debug-rerun-placeholder-key"  # what a rerun gives SDKs that demand a key
+OTEL_SOURCE = "opentelemetry"  # attrs.source of a span made from an OpenTelemetry span (integrations/otel)
 
 
 def open_exchange(tracer: Tracer, request: Outgoing) -> Exchange | None:
@@ -43,10 +45,13 @@ def open_exchange(tracer: Tracer, request: Outgoing) -> Exchange | None:
 
 def _open(tracer: Tracer, request: Outgoing, api: Any, body: Any) -> Exchange | None:
     http = {"method": request.method, "url": request.url()}
+    wrapper = _otel_llm_span(tracer) if api is not None else None
     if api is not None:
         asked = api.request(request.path, body)
         component, name, inputs, model, streamed = "llm", api.name, asked.inputs, asked.model, asked.streamed
         attrs = {"http": http, "api": api.name, "provider": api.provider, "stream": streamed}
+        if wrapper is not None:  # the call is the OpenTelemetry LLM span's: this is its request
+            component = "http"
     else:
         component, name, model, streamed = "http", hostname(request.host), None, False
         inputs = {"body": body} if body is not None else None
@@ -55,12 +60,57 @@ def _open(tracer: Tracer, request: Outgoing, api: Any, body: Any) -> Exchange | 
     span = tracer.start_span(component, name, prefix, inputs=inputs, model=model, attrs=attrs, activate=False)
     if span is None:
         return None
-    exchange = Exchange(tracer, span, api, streamed, len(request.body))
+    exchange = Exchange(tracer if wrapper is None else _HandOver(tracer, wrapper), span, api, streamed,
+                        len(request.body))
     if tracer.replay is not None:
         spec = RequestSpec(component, name, prefix, request.method, request.path, where_now(),
                            mock_codec=_mock_codec(api, model, streamed))
         exchange.answer = answer_for(tracer, spec, span, inputs)
     return exchange
+
+
+def _otel_llm_span(tracer: Tracer) -> Any:
+    """The current span when it is an `llm` span made from an OpenTelemetry span (an instrumentation
+    wrapping an SDK call), whose request this is; else None."""
+    span = current.get()
+    if span is None or span.run is not tracer.run or span.component != "llm":
+        return None
+    attrs = span.attrs
+    return span if isinstance(attrs, dict) and attrs.get("source") == OTEL_SOURCE else None
+
+
+class _HandOver:
+    """The tracer as the exchange of a request made inside an OpenTelemetry `llm` span sees it: the
+    request is recorded as an `http` span (its response kept, so a rerun serves it), and when it ends
+    its usage, model, text and tool calls go to the `llm` span, so the call is counted and priced once,
+    and its tool call ids are linked to the `llm` span."""
+
+    def __init__(self, tracer: Tracer, llm: Any):
+        self._tracer, self._llm = tracer, llm
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._tracer, name)
+
+    def end_span(self, span: Any, **ending: Any) -> None:
+        try:
+            hand_over(span, self._llm)
+        except Exception as exc:  # the llm span goes without them; the request is still recorded
+            span.run.recorder.note_failure(exc)
+        self._tracer.end_span(span, **ending)
+
+
+def hand_over(http: Any, llm: Any) -> None:
+    """Move what the response said from the `http` span to the `llm` span that wrapped it (the `llm`
+    span keeps what its own attributes say when it ends)."""
+    if http.usage:
+        llm.usage = llm.usage or dict(http.usage)
+        http.usage = None  # priced once, on the llm span
+    if http.model and not llm.model:
+        llm.model = http.model
+    said = http.outputs if isinstance(http.outputs, dict) else {}
+    handed = {key: said[key] for key in ("text", "tool_calls", "finish_reason") if key in said}
+    if handed:
+        llm.outputs = {**handed, **(llm.outputs if isinstance(llm.outputs, dict) else {})}
 
 
 def _mock_codec(api: Any, model: str | None, streamed: bool) -> Any:

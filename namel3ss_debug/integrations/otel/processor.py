@@ -1,0 +1,113 @@
+"""The span processor: each OpenTelemetry span the app's providers start becomes a span of ours.
+
+`on_start` runs in the caller's context, before the span is made current, so the span of ours it opens
+is made current there too: the HTTP transport's records and our frameworks' hooks nest under it, as the
+OpenTelemetry children do. The parent is the OpenTelemetry parent's span of ours when it has one (a
+left-out parent, such as an HTTP client span, stands for its own nearest recorded ancestor), else our
+current span. The processor observes and never changes a span; it never raises into the app.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ...model.events import span_prefix
+from ...tracer.core import Tracer
+from ..tools import tool_attrs
+from .mapping import SOURCE, ending, opening
+
+FRAMEWORK = "opentelemetry"
+
+
+class OtelSpanProcessor:
+    """Duck-typed `opentelemetry.sdk.trace.SpanProcessor`; one shared by every provider it is added to."""
+
+    def __init__(self, tracer: Tracer):
+        self._tracer = tracer
+        self._ours: dict[int, Any] = {}  # OpenTelemetry span id -> our open span
+        self._left_out: dict[int, str | None] = {}  # a span not recorded -> the span id its children go under
+
+    def on_start(self, span: Any, parent_context: Any = None) -> None:
+        tracer = self._tracer
+        if tracer.run is None:
+            return
+        try:
+            self._start(tracer, span)
+        except Exception as exc:  # a span we cannot read: left out, the app goes on
+            tracer.run.recorder.note_failure(exc)
+
+    def _on_ending(self, span: Any) -> None:
+        pass
+
+    def on_end(self, span: Any) -> None:
+        key = span.context.span_id
+        self._left_out.pop(key, None)
+        ours = self._ours.pop(key, None)
+        if ours is None:
+            return
+        try:
+            self._end(ours, span)
+        except Exception as exc:
+            ours.run.recorder.note_failure(exc)
+            self._tracer.end_span(ours)
+
+    def shutdown(self) -> None:
+        pass
+
+    def force_flush(self, timeout_millis: int = 30000) -> bool:
+        return True
+
+    def _start(self, tracer: Tracer, span: Any) -> None:
+        attributes = dict(span.attributes or {})
+        scope = getattr(span.instrumentation_scope, "name", "") or ""
+        opened = opening(span.name, attributes, span.kind.name, scope)
+        parent_id = self._parent_of(span)
+        key = span.context.span_id
+        if opened.component is None:
+            self._left_out[key] = parent_id or _current_id(tracer)
+            return
+        attrs = opened.attrs
+        if opened.component == "tool":
+            attrs = tool_attrs(tracer, FRAMEWORK, opened.tool_call_id, attrs)
+        ours = tracer.start_span(opened.component, opened.name, span_prefix(opened.component), inputs=opened.inputs,
+                                 attrs=attrs, model=opened.model, parent_id=parent_id)
+        if ours is not None:
+            ours.set_attribute("source", SOURCE)  # what the transport looks for on the current span
+            self._ours[key] = ours
+
+    def _parent_of(self, span: Any) -> str | None:
+        parent = span.parent
+        if parent is None:
+            return None
+        ours = self._ours.get(parent.span_id)
+        if ours is not None:
+            return ours.span_id
+        return self._left_out.get(parent.span_id)
+
+    def _end(self, ours: Any, span: Any) -> None:
+        status = span.status
+        exceptions = [dict(event.attributes or {}) for event in span.events if event.name == "exception"]
+        ended = ending(ours.component, dict(span.attributes or {}), status.status_code.name, status.description,
+                       exceptions)
+        ours.outputs = _merged(ended.outputs, ours.outputs)
+        ours.usage = ended.usage or ours.usage
+        ours.model = ended.model or ours.model
+        self._tracer.end_span(ours, error=ended.error)
+
+
+def _merged(said: dict[str, Any] | None, handed: Any) -> Any:
+    """The span's outputs from its attributes, completed by what the transport handed over (the tool
+    calls and text of the HTTP response the span wrapped) where the attributes lack it."""
+    if not isinstance(handed, dict) or not handed:
+        return said
+    merged = dict(said or {})
+    for key, value in handed.items():
+        merged.setdefault(key, value)
+    return merged
+
+
+def _current_id(tracer: Tracer) -> str | None:
+    from ...tracer.context import current  # noqa: PLC0415 - kept beside its one use
+
+    span = current.get()
+    return span.span_id if span is not None and span.run is tracer.run else None
