@@ -11,9 +11,11 @@ gave them. In `replay --rerun` the recorded `CallToolResult` is rebuilt and the 
 reaches the server.
 
 A framework whose own hook already opened a `tool` span for this call (openai-agents or
-pydantic-ai running an MCP tool) keeps that span: the MCP attrs are added to it and the call goes
-through, so one call is counted once and answered once. `call_tool` takes no model tool call id,
-so an MCP span of its own has no `tool_call_id` or `llm_span_id`.
+pydantic-ai running an MCP tool) keeps that span and the call goes through, so one call is counted
+once and answered once. The MCP attrs are not added to that span: a rerun answers the framework's
+span without reaching `call_tool`, and its end, lacking them, would read as a divergence.
+`call_tool` takes no model tool call id, so an MCP span of its own has no `tool_call_id` or
+`llm_span_id`.
 """
 
 from __future__ import annotations
@@ -50,16 +52,13 @@ def _wrapped(original: Any, codec: ResultCodec) -> Any:
         run = tracer.run
         if run is None:
             return await original(self, name, arguments, *args, **kwargs)
+        if enclosing_tool_span(run) is not None:  # a framework's hook records (and a rerun answers) this call
+            return await original(self, name, arguments, *args, **kwargs)
         try:
             attrs = server_attrs(self)
-            owner = framework_tool_span(run)
-            if owner is not None:
-                owner.set_attributes(mcp_tool=str(name), **attrs)
-        except Exception as exc:  # the session changed under us: the call goes through unrecorded
+        except Exception as exc:  # the session changed under us: the span names no server
             run.recorder.note_failure(exc)
-            return await original(self, name, arguments, *args, **kwargs)
-        if owner is not None:  # a framework's hook recorded (and in a rerun, answered) this call already
-            return await original(self, name, arguments, *args, **kwargs)
+            attrs = {}
         return await arun_tool(tracer, FRAMEWORK, str(name), {} if arguments is None else arguments,
                                lambda: original(self, name, arguments, *args, **kwargs), codec=codec, attrs=attrs)
 
@@ -67,13 +66,14 @@ def _wrapped(original: Any, codec: ResultCodec) -> Any:
     return call_tool
 
 
-def framework_tool_span(run: Any) -> Any:
-    """The current span when it is an open `tool` span of this run not yet given an MCP call: the
-    span a framework's hook (or the app's `@trace_tool_call`) opened around this call, or None."""
+def enclosing_tool_span(run: Any) -> Any:
+    """The current span when it is an open `tool` span of this run: the span a framework's hook (or
+    the app's `@trace_tool_call`) opened around this call, or None. (A span keeps no start attrs, so
+    `attrs.framework` cannot be read here; any enclosing tool span owns the call.)"""
     span = current.get()
-    if getattr(span, "component", None) != "tool" or getattr(span, "run", None) is not run or span.ended:
+    if getattr(span, "component", None) != "tool" or getattr(span, "run", None) is not run:
         return None
-    return None if (span.attrs or {}).get("mcp_tool") is not None else span
+    return None if span.ended else span
 
 
 def server_attrs(session: Any) -> dict[str, Any]:
@@ -109,4 +109,4 @@ class ResultCodec:
         return self.decode(value)
 
 
-__all__ = ["install", "ResultCodec"]
+__all__ = ["ResultCodec", "install"]

@@ -13,16 +13,22 @@ from __future__ import annotations
 import asyncio
 import secrets
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 
 if str(Path(__file__).parent) not in sys.path:  # the helpers beside this file, under any import mode
     sys.path.insert(0, str(Path(__file__).parent))
 
-from framework_support import App, Recording, Run, Workbench, listening_at, skip_unless_installed  # noqa: E402
+from framework_support import APPS, App, Recording, Run, Workbench, listening_at, skip_unless_installed  # noqa: E402
+
+from namel3ss_debug import get_tracer  # noqa: E402
+from namel3ss_debug.integrations import mcp_hook  # noqa: E402
+from namel3ss_debug.integrations.tools import arun_tool  # noqa: E402
+from namel3ss_debug.testing import capture_events  # noqa: E402
 
 pytestmark = pytest.mark.frameworks
 
@@ -99,7 +105,7 @@ def test_each_mcp_tool_call_is_one_tool_span_with_its_arguments_result_and_serve
     for start, _ in spans:
         assert start["attrs"] == {"framework": "mcp", "mcp_server": "weather", "mcp_server_version": "1.4.0",
                                   "mcp_protocol_version": start["attrs"]["mcp_protocol_version"]}
-    first, second = (end for _, end in spans)
+    first = spans[0][1]
     assert first["outputs"]["return"]["content"][0]["text"] == "sunny, 24 C"
     assert first["outputs"]["return"]["is_error"] is False
 
@@ -169,8 +175,6 @@ def test_live_tools_runs_the_mcp_tool_bodies_and_still_answers_the_llm_calls(ben
 def hooked() -> Iterator[Any]:
     """ClientSession.call_tool hooked in this process, and put back after."""
     mcp = pytest.importorskip("mcp")
-    from namel3ss_debug.integrations import mcp_hook  # noqa: PLC0415 - the hook under test, once mcp is there
-
     original = mcp.ClientSession.__dict__["call_tool"]
     assert mcp_hook.install(mcp) == []
     yield mcp
@@ -193,8 +197,6 @@ def weather_server(mcp: Any) -> Any:
 
 
 def test_mcp_client_calls_outside_any_tool_span_open_their_own(hooked: Any) -> None:
-    from namel3ss_debug.testing import capture_events  # noqa: PLC0415 - after the hook
-
     server = weather_server(hooked)
 
     async def main() -> Any:
@@ -208,11 +210,7 @@ def test_mcp_client_calls_outside_any_tool_span_open_their_own(hooked: Any) -> N
     assert (end["name"], end["outputs"]["return"]["content"][0]["text"]) == ("get_weather", "sunny, 24 C")
 
 
-def test_inside_a_frameworks_tool_span_the_mcp_call_adds_its_attrs_and_opens_no_second_span(hooked: Any) -> None:
-    from namel3ss_debug import get_tracer  # noqa: PLC0415 - after the hook
-    from namel3ss_debug.integrations.tools import arun_tool  # noqa: PLC0415
-    from namel3ss_debug.testing import capture_events  # noqa: PLC0415
-
+def test_inside_a_frameworks_tool_span_the_mcp_call_opens_no_second_span(hooked: Any) -> None:
     server = weather_server(hooked)
 
     async def main() -> Any:
@@ -221,10 +219,63 @@ def test_inside_a_frameworks_tool_span_the_mcp_call_adds_its_attrs_and_opens_no_
                                    lambda: client.call_tool("get_weather", {"city": "Oslo"}), call_id="call_1")
 
     with capture_events() as run:
-        asyncio.run(main())
-    assert server.bodies == ["Oslo"]
+        result = asyncio.run(main())
+    assert (type(result).__name__, server.bodies) == ("CallToolResult", ["Oslo"])
     [start] = [e for e in run.events if e["event_type"] == "tool_call_start"]
-    [end] = run.calls("tool")
-    assert start["attrs"]["framework"] == "openai-agents"
-    assert end["attrs"] == {"mcp_tool": "get_weather", "mcp_server": "weather", "mcp_server_version": "1.4.0",
-                            "mcp_protocol_version": end["attrs"]["mcp_protocol_version"]}
+    assert (start["attrs"]["framework"], start["attrs"]["tool_call_id"]) == ("openai-agents", "call_1")
+    assert len(run.calls("tool")) == 1
+
+
+# -- openai-agents running the MCP server's tool ----------------------------------------------------
+AGENTS_APP = f'''
+import asyncio, os, sys
+
+from agents import Agent, Runner, set_default_openai_api, set_default_openai_client, set_tracing_disabled
+from agents.mcp import MCPServerStdio
+from openai import AsyncOpenAI
+
+
+async def main():
+    set_tracing_disabled(True)
+    set_default_openai_api("chat_completions")
+    set_default_openai_client(AsyncOpenAI(base_url=os.environ["STUB_URL"] + "/v1", api_key=os.environ["STUB_KEY"],
+                                          max_retries=0))
+    params = {{"command": sys.executable, "args": [{str(APPS / "mcp_weather_server.py")!r}],
+              "env": {{"MCP_TOOL_CALLS": os.path.abspath("mcp_tool_calls.txt")}}}}
+    async with MCPServerStdio(params=params, name="weather") as server:
+        agent = Agent(name="forecaster", instructions="Answer.", model="gpt-4o-mini", mcp_servers=[server])
+        result = await Runner.run(agent, "What is the weather in Lisbon?")
+        print(f"answer: {{result.final_output}}")
+
+
+asyncio.run(main())
+'''
+
+
+@pytest.fixture(scope="module")
+def agents_recorded(bench: Workbench) -> tuple[Recording, list[str]]:
+    skip_unless_installed("openai-agents with MCP", "agents")
+    script = bench.directory / "agents_mcp_app.py"
+    script.write_text(AGENTS_APP)
+    return bodies_ran(bench, lambda: bench.record(App("agents_mcp_app", ("agents", "mcp"), 2), script))
+
+
+def test_an_mcp_tool_run_by_openai_agents_is_one_tool_span_linked_to_the_llm_call(
+        agents_recorded: tuple[Recording, list[str]]) -> None:
+    recording, bodies = agents_recorded
+    assert bodies == ["Lisbon"]
+    [(start, end)] = tool_spans(recording)
+    [(asker, _), _] = recording.llm_spans()
+    assert (start["name"], start["inputs"], start["attrs"]["framework"]) == ("get_weather", {"city": "Lisbon"},
+                                                                               "openai-agents")
+    assert start["attrs"]["llm_span_id"] == asker["span_id"]
+    assert end["status"] == "completed"
+
+
+def test_an_mcp_tool_run_by_openai_agents_is_answered_by_the_rerun(
+        bench: Workbench, agents_recorded: tuple[Recording, list[str]]) -> None:
+    recording = agents_recorded[0]
+    run, bodies = bodies_ran(bench, lambda: bench.rerun(recording))
+    assert bodies == []
+    assert run.app_lines() == recording.run.app_lines()
+    assert (run.verdict(), run.returncode) == (REPRODUCED, 0)
