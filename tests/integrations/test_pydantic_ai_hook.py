@@ -1,0 +1,184 @@
+"""pydantic-ai's agents and tools, traced with no change to the app (`integrations/pydantic_ai_hook.py`):
+each run is an `agent` span over the LLM calls the HTTP transport records, each tool call a `tool`
+span linked to the LLM call that asked for it, and `replay --rerun` answers the tools from the
+recording without running their bodies.
+
+apps/pydantic_ai_tools_app.py (one agent, `forecaster`, with `get_weather` and `get_time`, three
+questions; the Atlantis `get_weather` raises `ModelRetry`) is recorded once against the stub server,
+then rerun with the server stopped: as it is, with a listening server at its address, with a tool
+mocked, and with `--live-tools`. Its tools add a line to `tool_bodies.log` each time a body runs.
+"""
+
+from __future__ import annotations
+
+import secrets
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+if str(Path(__file__).parent) not in sys.path:  # the helpers beside this file, under any import mode
+    sys.path.insert(0, str(Path(__file__).parent))
+
+from framework_support import App, Listened, Recording, Run, Workbench, listening_at, skip_unless_installed  # noqa: E402
+
+pytestmark = pytest.mark.frameworks
+
+APP = App("pydantic_ai_tools_app", ("pydantic_ai", "openai"), 9)
+TOOLS = ["get_weather", "get_time"] * 3
+CITIES = ["Paris", "Paris", "Oslo", "Oslo", "Atlantis", "Atlantis"]
+RETURNS = ["light rain, 14 C", "14:05", "snow, -3 C", "14:05", None, "09:05"]
+REPRODUCED = "reproduced: the rerun matches the recording"
+
+
+@dataclass
+class Runs:
+    """The app recorded, the reruns made of it, and how many tool bodies ran in each."""
+
+    bench: Workbench
+    recording: Recording
+    bodies_recorded: int
+    offline: Run
+    listened: Listened
+    mocked: Run
+    bodies_in_reruns: int  # the three reruns above together
+    live_tools: Run
+    bodies_live: int
+
+    def spans(self, component: str) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+        """(start, end) of each span of `component`, in the order they started."""
+        ends = {e["span_id"]: e for e in self.recording.events if e["status"] != "started"}
+        return [(e, ends[e["span_id"]]) for e in self.recording.events
+                if e["component"] == component and e["status"] == "started"]
+
+
+def bodies(bench: Workbench) -> int:
+    log = bench.directory / "tool_bodies.log"
+    return len(log.read_text().splitlines()) if log.exists() else 0
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory: pytest.TempPathFactory) -> Runs:
+    skip_unless_installed(APP.stem, *APP.modules)
+    bench = Workbench(tmp_path_factory.mktemp("pydantic_ai_tools"), f"sk-test-{secrets.token_hex(16)}")
+    recording = bench.record(APP)
+    recorded = bodies(bench)
+
+    def listened() -> Listened:
+        server = listening_at(recording, bench.key)
+        try:
+            run = bench.rerun(recording, "--format", "json")
+        finally:
+            server.stop()
+        return Listened(server.hits, run)
+
+    with ThreadPoolExecutor(3) as pool:  # none of these runs a tool body, so they may share the log
+        offline = pool.submit(bench.rerun, recording)
+        heard = pool.submit(listened)
+        mocked = pool.submit(bench.rerun, recording, "--mock", 'tool:get_time#1="23:59"')
+        offline_run, heard_run, mocked_run = offline.result(), heard.result(), mocked.result()
+    in_reruns = bodies(bench) - recorded
+    live = bench.rerun(recording, "--live-tools")
+    return Runs(bench, recording, recorded, offline_run, heard_run, mocked_run, in_reruns, live,
+                bodies(bench) - recorded - in_reruns)
+
+
+# -- trace ------------------------------------------------------------------------------------------
+def test_each_agent_run_is_an_agent_span_named_after_the_agent_over_its_llm_calls(runs: Runs) -> None:
+    agents = runs.spans("agent")
+    assert [(start["name"], start["inputs"]["prompt"]) for start, _ in agents] == [
+        ("forecaster", "What is the weather in Paris?"), ("forecaster", "Is it cold in Oslo?"),
+        ("forecaster", "Is it sunny in Atlantis?")]
+    assert all(start["attrs"] == {"framework": "pydantic_ai", "model": "gpt-4o-mini"} for start, _ in agents)
+    assert [end["outputs"]["return"] for _, end in agents] == \
+        [line.removeprefix("answer: ") for line in runs.recording.run.app_lines() if line.startswith("answer: ")]
+    agent_ids = [start["span_id"] for start, _ in agents]
+    llm_parents = [start["parent_id"] for start, _ in runs.spans("llm")]
+    assert llm_parents == [agent for agent in agent_ids for _ in range(3)], "three LLM calls in each agent span"
+    assert len(runs.recording.hits) == APP.requests
+
+
+def test_each_tool_call_is_a_tool_span_with_its_arguments_and_result_under_its_agent(runs: Runs) -> None:
+    tools = runs.spans("tool")
+    agent_ids = [start["span_id"] for start, _ in runs.spans("agent")]
+    assert [start["name"] for start, _ in tools] == TOOLS
+    assert [start["inputs"] for start, _ in tools] == [{"city": city} for city in CITIES]
+    assert [start["parent_id"] for start, _ in tools] == [agent for agent in agent_ids for _ in range(2)]
+    assert [(end.get("outputs") or {}).get("return") for _, end in tools] == RETURNS
+    assert runs.bodies_recorded == 6
+
+
+def test_a_tool_that_raises_model_retry_is_a_failed_tool_span(runs: Runs) -> None:
+    _, end = runs.spans("tool")[4]
+    assert (end["status"], end["error"]["type"], end["error"]["message"]) == \
+        ("failed", "pydantic_ai.exceptions.ModelRetry", "no weather for Atlantis")
+
+
+def test_a_tool_span_is_linked_to_the_llm_call_that_asked_for_it_by_the_tool_call_id(runs: Runs) -> None:
+    llm_ends = {end["span_id"]: end for _, end in runs.spans("llm")}
+    asked = [(start["attrs"]["tool_call_id"], start["attrs"]["llm_span_id"]) for start, _ in runs.spans("tool")]
+    for (call_id, llm_span), name in zip(asked, TOOLS):
+        assert [(c["id"], c["name"]) for c in llm_ends[llm_span]["outputs"]["tool_calls"]] == [(call_id, name)]
+    sent = [answer["tool_call"] for answer in runs.recording.answers if answer["tool_call"] is not None]
+    assert [call_id for call_id, _ in asked] == [f"call_{call['id']}" for call in sent], "the ids the stub sent"
+    assert all(start["attrs"]["framework"] == "pydantic_ai" for start, _ in runs.spans("tool"))
+
+
+# -- analyze, check, breakpoints ----------------------------------------------------------------------
+def test_analyze_counts_the_tool_calls_and_the_failure(runs: Runs) -> None:
+    tools = {tool["name"]: tool for tool in runs.bench.analyze(runs.recording)["tools"]}
+    assert {name: (tool["calls"], tool["failures"]) for name, tool in tools.items()} == \
+        {"get_weather": (3, 1), "get_time": (3, 0)}
+    assert tools["get_weather"]["error_types"] == {"pydantic_ai.exceptions.ModelRetry": 1}
+
+
+def test_check_forbid_names_the_tool_spans(runs: Runs) -> None:
+    check = runs.bench.cli(runs.recording.url, "check", str(runs.recording.trace), "--forbid", "tool:get_time",
+                           "--require", "tool:get_weather>=3")
+    assert check.returncode == 1
+    assert "check FAILED: 1 rule passed, 1 failed" in check.stdout.replace("\n", " ")
+    assert "forbid tool:get_time: FAILED: 3 occurrences" in check.stdout.replace("\n", " ")
+
+
+def test_a_breakpoint_on_a_tool_stops_at_that_call(runs: Runs) -> None:
+    walk = runs.bench.cli(runs.recording.url, "replay", str(runs.recording.trace), "-b", "tool:get_weather#2")
+    assert walk.returncode == 0, walk.stderr
+    assert "tool_call_start  tool:get_weather#2" in walk.stdout
+    assert '{"city":"Oslo"}' in walk.stdout and "snow, -3 C" in walk.stdout
+
+
+# -- replay --rerun ---------------------------------------------------------------------------------
+def test_a_rerun_with_the_server_stopped_runs_no_tool_body_and_prints_the_same(runs: Runs) -> None:
+    assert runs.offline.app_lines() == runs.recording.run.app_lines()
+    assert (runs.offline.verdict(), runs.offline.returncode) == (REPRODUCED, 0)
+    assert runs.bodies_in_reruns == 0
+    assert "calls         15 from the recording" in runs.offline.stdout  # 9 LLM calls and 6 tool calls
+
+
+def test_a_rerun_sends_nothing_to_a_listening_server_and_answers_every_tool(runs: Runs) -> None:
+    rerun = runs.listened.run
+    assert runs.listened.hits == []
+    report = rerun.report()
+    assert report["counts"] == {"recorded": APP.requests + len(TOOLS), "mocked": 0, "replaced": 0, "live": 0,
+                                "missed": 0}
+    assert (report["reproduced"], rerun.returncode) == (True, 0)
+    assert rerun.app_lines() == runs.recording.run.app_lines()
+
+
+def test_a_mocked_tool_changes_what_the_agent_got(runs: Runs) -> None:
+    before, after = runs.recording.run.app_lines(), runs.mocked.app_lines()
+    assert before[0] == "tools: get_weather=light rain, 14 C, get_time=14:05"
+    assert after == ["tools: get_weather=light rain, 14 C, get_time=23:59", *before[1:]]
+    assert "changed       tool:get_time#1" in runs.mocked.stdout
+    assert "agent:forecaster#1 > tool:get_time#1 end: outputs.return: recorded '14:05', rerun '23:59'" \
+        in runs.mocked.stdout
+
+
+def test_live_tools_runs_the_tool_bodies_and_answers_the_llm_calls(runs: Runs) -> None:
+    assert runs.bodies_live == 6
+    assert runs.live_tools.app_lines() == runs.recording.run.app_lines()
+    assert "calls         9 from the recording, 6 run live" in runs.live_tools.stdout
+    assert runs.live_tools.verdict() == "not reproduced: 6 call(s) ran live instead of being answered from the recording"
