@@ -4,10 +4,10 @@ function tool `get_weather` answers it.
 Each question takes three requests (POST /v1/responses) on the stub at STUB_URL (key STUB_KEY): the
 triage agent asks for its one tool, `transfer_to_weather`; the weather agent, its conversation
 cleared of tool calls by `remove_all_tools` and the question forwarded again, asks for
-`get_weather`, then answers. The app's own
-tracing processor (set with `set_trace_processors`) counts what the SDK shows it; the second
-question runs with `RunConfig(tracing_disabled=True)`, so the processor sees only the first. Each run
-of the tool's body appends a line to TOOL_LOG (when set) and prints one.
+`get_weather`, then answers. The app's own tracing processor (set with `set_trace_processors`)
+counts what the SDK shows it; the second question runs with `RunConfig(tracing_disabled=True)`, so the processor sees only the first. The
+triage agent's input guardrail `on_topic` lets every question through. Each run of the tool's body
+appends the city to agents_tool_calls.txt in the working directory.
 """
 
 from __future__ import annotations
@@ -17,11 +17,14 @@ from collections import Counter
 
 from agents import (
     Agent,
+    GuardrailFunctionOutput,
     RunConfig,
+    RunContextWrapper,
     Runner,
     TracingProcessor,
     function_tool,
     handoff,
+    input_guardrail,
     set_default_openai_client,
     set_trace_processors,
 )
@@ -29,14 +32,20 @@ from agents.extensions.handoff_filters import remove_all_tools
 from agents.handoffs import HandoffInputData
 from openai import AsyncOpenAI
 
+TOOL_LOG = "agents_tool_calls.txt"  # one line a run of the tool's body, in the working directory
+
+
+@input_guardrail(run_in_parallel=False)
+def on_topic(context: RunContextWrapper, agent: Agent, question: str | list) -> GuardrailFunctionOutput:
+    """Lets every question through (it trips on none)."""
+    return GuardrailFunctionOutput(output_info={"length": len(str(question))}, tripwire_triggered=False)
+
 
 @function_tool
 def get_weather(city: str) -> str:
     """The weather in a city today."""
-    print(f"tool body: get_weather({city})")
-    if os.environ.get("TOOL_LOG"):
-        with open(os.environ["TOOL_LOG"], "a", encoding="utf-8") as log:
-            log.write(f"get_weather {city}\n")
+    with open(TOOL_LOG, "a", encoding="utf-8") as log:
+        log.write(f"{city}\n")
     return {"paris": "light rain, 14 C", "oslo": "snow, -3 C"}.get(city.lower(), "clear, 18 C")
 
 
@@ -83,7 +92,7 @@ def main() -> None:
     weather = Agent(name="weather", instructions="Answer with the weather.", model="gpt-4o-mini",
                     tools=[get_weather])
     triage = Agent(name="triage", instructions="Hand weather questions over.", model="gpt-4o-mini",
-                   handoffs=[handoff(weather, input_filter=forwarded)])
+                   handoffs=[handoff(weather, input_filter=forwarded)], input_guardrails=[on_topic])
     for question, config in (("What is the weather in Paris?", None),
                              ("Is it cold in Oslo?", RunConfig(tracing_disabled=True))):
         result = Runner.run_sync(triage, question, run_config=config)

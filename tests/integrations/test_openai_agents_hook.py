@@ -1,0 +1,213 @@
+"""openai-agents traced with no change to the app: each agent run is an `agent` span, each handoff a
+`chain` span named `handoff`, each guardrail a `validation` span, and each function tool call a
+`tool` span under its agent, linked to the LLM call that asked for it; `replay --rerun` answers the
+tool from the recording without running its body.
+
+apps/agents_handoff_app.py (two questions, each: triage agent -> handoff -> weather agent ->
+get_weather -> answer; three requests a question) sets its own tracing processor and runs the
+second question with tracing disabled. The tool's body writes one line to agents_tool_calls.txt in
+the working directory each time it runs. The app is recorded once per module.
+"""
+
+from __future__ import annotations
+
+import secrets
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+import pytest
+
+if str(Path(__file__).parent) not in sys.path:  # the helpers beside this file, under any import mode
+    sys.path.insert(0, str(Path(__file__).parent))
+
+from framework_support import App, Recording, Run, Workbench, listening_at, skip_unless_installed  # noqa: E402
+from stubserver import StubServer  # noqa: E402
+
+pytestmark = pytest.mark.frameworks
+
+AGENTS_APP = App("agents_handoff_app", ("agents", "openai"), 6)
+REPRODUCED = "reproduced: the rerun matches the recording"
+PARIS = "weather got from its tool: light rain, 14 C"
+
+
+@dataclass(frozen=True)
+class Counted:
+    """A command's run, the tool bodies that ran meanwhile (their cities), and what a listening server got."""
+
+    run: Run
+    bodies: list[str]
+    hits: list[tuple[str, str]] | None = None
+
+
+@pytest.fixture(scope="module")
+def bench(tmp_path_factory: pytest.TempPathFactory) -> Workbench:
+    skip_unless_installed(AGENTS_APP.stem, *AGENTS_APP.modules)
+    return Workbench(tmp_path_factory.mktemp("openai_agents"), f"sk-test-{secrets.token_hex(16)}")
+
+
+def bodies_ran(bench: Workbench, step: Callable[[], Any]) -> tuple[Any, list[str]]:
+    """What `step()` returns, and the tool bodies the app ran during it."""
+    log = bench.directory / "agents_tool_calls.txt"
+    log.write_text("")
+    result = step()
+    return result, log.read_text().splitlines()
+
+
+@pytest.fixture(scope="module")
+def recorded(bench: Workbench) -> tuple[Recording, list[str]]:
+    return bodies_ran(bench, lambda: bench.record(AGENTS_APP))
+
+
+@pytest.fixture(scope="module")
+def recording(recorded: tuple[Recording, list[str]]) -> Recording:
+    return recorded[0]
+
+
+@pytest.fixture(scope="module")
+def untraced(bench: Workbench) -> list[str]:
+    """The app's lines run with plain `python`, no namel3ss-debug (the nonces dropped)."""
+    server = StubServer(api_key=bench.key, fresh=True).start()
+    try:
+        done = subprocess.run([sys.executable, str(AGENTS_APP.source)], cwd=bench.directory, capture_output=True,
+                              text=True, env=bench.environ(server.url), timeout=120, check=False)
+    finally:
+        server.stop()
+    assert done.returncode == 0, done.stderr
+    return done.stdout.splitlines()
+
+
+@pytest.fixture(scope="module")
+def offline(bench: Workbench, recording: Recording) -> Counted:
+    """The rerun with the stub server stopped."""
+    return Counted(*bodies_ran(bench, lambda: bench.rerun(recording)))
+
+
+@pytest.fixture(scope="module")
+def listening(bench: Workbench, recording: Recording) -> Counted:
+    """The rerun (`--format json`) with a fresh stub server listening at the recorded address."""
+    server = listening_at(recording, bench.key)
+    try:
+        run, bodies = bodies_ran(bench, lambda: bench.rerun(recording, "--format", "json"))
+    finally:
+        server.stop()
+    return Counted(run, bodies, server.hits)
+
+
+def spans(recording: Recording, component: str) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+    """(start, end) of each span of `component`, in the order they started."""
+    starts = [e for e in recording.events if e["component"] == component and e["event_type"].endswith("_start")]
+    ends = {e["span_id"]: e for e in recording.events if e["component"] == component
+            and e["event_type"].endswith("_end")}
+    return [(start, ends[start["span_id"]]) for start in starts]
+
+
+def children(recording: Recording, parent_id: str) -> list[tuple[str, str]]:
+    return [(e["component"], e["name"]) for e in recording.events
+            if e["parent_id"] == parent_id and e["event_type"].endswith("_start")]
+
+
+# -- trace ------------------------------------------------------------------------------------------
+def test_each_agent_run_is_an_agent_span_holding_its_llm_calls_guardrail_handoff_and_tool(
+        recording: Recording) -> None:
+    agents = spans(recording, "agent")
+    assert [start["name"] for start, _ in agents] == ["triage", "weather"] * 2, "the disabled run's agents too"
+    root = recording.of_type("run_start")[0]["span_id"]
+    assert {start["parent_id"] for start, _ in agents} == {root}
+    triage, weather = agents[0][0]["span_id"], agents[1][0]["span_id"]
+    assert children(recording, triage) == [("validation", "on_topic"), ("llm", "openai.responses"),
+                                           ("chain", "handoff")]
+    assert children(recording, weather) == [("llm", "openai.responses"), ("tool", "get_weather"),
+                                            ("llm", "openai.responses")]
+    assert agents[0][1]["attrs"] == {"tools": [], "handoffs": ["weather"]}
+    assert agents[1][1]["attrs"] == {"tools": ["get_weather"], "handoffs": []}
+    assert len(recording.of_type("llm_call_end")) == len(recording.hits) == AGENTS_APP.requests
+
+
+def test_a_handoff_records_who_handed_over_to_whom(recording: Recording) -> None:
+    for start, end in spans(recording, "chain"):
+        assert (start["name"], start["inputs"], end["outputs"]) == \
+            ("handoff", {"from_agent": "triage"}, {"to_agent": "weather"})
+        assert end["attrs"] == {"from_agent": "triage", "to_agent": "weather"}
+
+
+def test_a_guardrail_records_whether_it_tripped(recording: Recording) -> None:
+    ends = [end for _, end in spans(recording, "validation")]
+    assert [(end["name"], end["status"], end["outputs"]) for end in ends] == \
+        [("on_topic", "completed", {"triggered": False})] * 2
+
+
+def test_each_tool_call_records_its_arguments_result_and_the_llm_call_that_asked(
+        recorded: tuple[Recording, list[str]]) -> None:
+    recording, bodies = recorded
+    assert bodies == ["Paris", "Oslo"]
+    tools = spans(recording, "tool")
+    assert [(start["name"], start["inputs"], end["outputs"]) for start, end in tools] == \
+        [("get_weather", {"city": "Paris"}, {"return": "light rain, 14 C"}),
+         ("get_weather", {"city": "Oslo"}, {"return": "snow, -3 C"})]
+    llm_ends = {e["span_id"]: e for e in recording.of_type("llm_call_end")}
+    for start, _ in tools:
+        attrs = start["attrs"]
+        asker = llm_ends[attrs["llm_span_id"]]
+        assert attrs["framework"] == "openai-agents"
+        assert [call["id"] for call in asker["outputs"]["tool_calls"]] == [attrs["tool_call_id"]]
+        assert asker["parent_id"] == start["parent_id"], "asked by its own agent's LLM call"
+
+
+def test_the_apps_own_processor_sees_what_it_sees_untraced(recording: Recording, untraced: list[str]) -> None:
+    seen = [line for line in recording.run.app_lines() if line.startswith("app processor saw:")]
+    assert seen == [line for line in untraced if line.startswith("app processor saw:")]
+    assert seen == [("app processor saw: agent=2, function=1, guardrail=1, handoff=1, response=3, task=1, "
+                     "trace=1, turn=3")], "the first question only: the second ran with tracing disabled"
+
+
+def test_analyze_and_check_count_the_tool_calls(bench: Workbench, recording: Recording) -> None:
+    tools = bench.analyze(recording)["tools"]
+    assert [(tool["name"], tool["calls"], tool["failures"]) for tool in tools] == [("get_weather", 2, 0)]
+    check = bench.cli(recording.url, "check", str(recording.trace), "--forbid", "tool:get_weather")
+    assert check.returncode == 1 and "2 occurrences" in check.stdout
+
+
+# -- replay --rerun ---------------------------------------------------------------------------------
+def test_rerun_with_the_server_stopped_runs_no_tool_body_and_prints_the_same(recording: Recording,
+                                                                             offline: Counted) -> None:
+    assert offline.bodies == []
+    lines = recording.run.app_lines()
+    assert PARIS in lines and any("[nonce " in line for line in lines)
+    assert offline.run.app_lines() == lines
+    assert (offline.run.verdict(), offline.run.returncode) == (REPRODUCED, 0)
+
+
+def test_rerun_sends_no_request_and_answers_the_tool_calls_from_the_recording(recording: Recording,
+                                                                            listening: Counted) -> None:
+    assert (listening.hits, listening.bodies) == ([], [])
+    report = listening.run.report()
+    assert report["counts"] == {"recorded": 8, "mocked": 0, "replaced": 0, "live": 0, "missed": 0}
+    assert (report["reproduced"], listening.run.returncode) == (True, 0)
+    assert listening.run.app_lines() == recording.run.app_lines()
+
+
+def test_a_mocked_tool_call_changes_what_the_app_got(bench: Workbench, recording: Recording) -> None:
+    run, bodies = bodies_ran(bench, lambda: bench.rerun(recording, "--mock", 'tool:get_weather#1="hail, 2 C"',
+                                                        "--format", "json"))
+    expected = [line.replace(PARIS, "weather got from its tool: hail, 2 C") for line in recording.run.app_lines()]
+    assert run.app_lines() == expected
+    assert bodies == []
+    assert run.report()["counts"] == {"recorded": 7, "mocked": 1, "replaced": 0, "live": 0, "missed": 0}
+
+
+def test_live_tools_runs_the_tool_bodies_and_still_answers_the_llm_calls(bench: Workbench,
+                                                                       recording: Recording) -> None:
+    run, bodies = bodies_ran(bench, lambda: bench.rerun(recording, "--live-tools", "--format", "json"))
+    assert bodies == ["Paris", "Oslo"]
+    assert run.report()["counts"] == {"recorded": 6, "mocked": 0, "replaced": 0, "live": 2, "missed": 0}
+    assert run.app_lines() == recording.run.app_lines()
+
+
+def test_a_breakpoint_stops_at_the_second_tool_call_in_the_second_weather_agent(bench: Workbench,
+                                                                              recording: Recording) -> None:
+    stop = bench.cli(recording.url, "replay", str(recording.trace), "-b", "tool:get_weather#2", "--format", "json")
+    first = stop.stdout.splitlines()[0]
+    assert '"call":"tool:get_weather#2"' in first and '"call":"agent:weather#2"' in first
