@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 from ...model.error_category import categorize
 
@@ -201,7 +202,7 @@ def _llm_outputs(attributes: Mapping[str, Any]) -> dict[str, Any] | None:
             outputs["value"] = value
     reasons = attributes.get("gen_ai.response.finish_reasons")
     if reasons:
-        outputs["finish_reason"] = list(reasons)[0] if not isinstance(reasons, str) else reasons
+        outputs["finish_reason"] = reasons if isinstance(reasons, str) else next(iter(reasons))
     return outputs or None
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from ...model.events import span_prefix
+from ...tracer.context import current
 from ...tracer.core import Tracer
 from ..tools import tool_attrs
 from .mapping import SOURCE, ending, opening
@@ -107,7 +108,5 @@ def _merged(said: dict[str, Any] | None, handed: Any) -> Any:
 
 
 def _current_id(tracer: Tracer) -> str | None:
-    from ...tracer.context import current  # noqa: PLC0415 - kept beside its one use
-
     span = current.get()
     return span.span_id if span is not None and span.run is tracer.run else None
