@@ -16,6 +16,7 @@ too, and every call would be recorded twice. Nothing of pydantic-ai is imported 
 
 from __future__ import annotations
 
+import inspect
 from types import ModuleType
 
 # Where our capability goes in: the method every way of running an agent goes through.
@@ -39,14 +40,22 @@ def install(module: ModuleType) -> list[str]:
 
 def _missing(module: ModuleType) -> list[str]:
     agent = getattr(module, "Agent", None)
-    if agent is None or not callable(getattr(agent, "iter", None)):
-        return [ITER]
+    if agent is None or not _takes_capabilities(getattr(agent, "iter", None)):
+        return [f"{ITER}(capabilities=...)"]
     try:
-        from pydantic_ai.capabilities import AbstractCapability  # noqa: PLC0415 - the app imported pydantic-ai
-        from pydantic_ai.toolsets import WrapperToolset  # noqa: PLC0415, F401 - the app imported pydantic-ai
+        from pydantic_ai import capabilities, toolsets  # noqa: PLC0415 - the app imported pydantic-ai
     except ImportError:
-        return ["pydantic_ai.capabilities.AbstractCapability"]
-    return [f"AbstractCapability.{hook}" for hook in HOOKS if not hasattr(AbstractCapability, hook)]
+        return ["pydantic_ai.capabilities", "pydantic_ai.toolsets"]
+    base = getattr(capabilities, "AbstractCapability", None)
+    missing = [f"AbstractCapability.{hook}" for hook in HOOKS if not hasattr(base, hook)]
+    return missing + ([] if hasattr(toolsets, "WrapperToolset") else ["WrapperToolset"])
+
+
+def _takes_capabilities(method: object) -> bool:
+    try:
+        return callable(method) and "capabilities" in inspect.signature(method).parameters
+    except (TypeError, ValueError):  # no signature to read
+        return False
 
 
 __all__ = ["install"]

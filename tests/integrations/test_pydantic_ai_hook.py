@@ -23,7 +23,15 @@ import pytest
 if str(Path(__file__).parent) not in sys.path:  # the helpers beside this file, under any import mode
     sys.path.insert(0, str(Path(__file__).parent))
 
-from framework_support import App, Listened, Recording, Run, Workbench, listening_at, skip_unless_installed  # noqa: E402
+from framework_support import (  # noqa: E402 - after the path
+    App,
+    Listened,
+    Recording,
+    Run,
+    Workbench,
+    listening_at,
+    skip_unless_installed,
+)
 
 pytestmark = pytest.mark.frameworks
 
@@ -32,6 +40,49 @@ TOOLS = ["get_weather", "get_time"] * 3
 CITIES = ["Paris", "Paris", "Oslo", "Oslo", "Atlantis", "Atlantis"]
 RETURNS = ["light rain, 14 C", "14:05", "snow, -3 C", "14:05", None, "09:05"]
 REPRODUCED = "reproduced: the rerun matches the recording"
+# Two agents under asyncio.gather, each given four tool calls in one response by a FunctionModel (no
+# HTTP): pydantic-ai runs them as concurrent tasks, and the first one started ends last.
+PARALLEL = '''
+import asyncio
+from pathlib import Path
+
+from pydantic_ai import Agent
+from pydantic_ai.messages import ModelResponse, TextPart, ToolCallPart, ToolReturnPart
+from pydantic_ai.models.function import FunctionModel
+
+WAIT = {"Paris": 0.3, "Oslo": 0.0, "Rome": 0.1}
+
+
+def model(messages, info):
+    returned = [p for m in messages for p in m.parts if isinstance(p, ToolReturnPart)]
+    if returned:
+        return ModelResponse(parts=[TextPart(", ".join(f"{p.tool_name}={p.content}" for p in returned))])
+    return ModelResponse(parts=[ToolCallPart("get_weather", {"city": city}, tool_call_id=f"w-{city}")
+                                for city in WAIT] + [ToolCallPart("get_time", {"city": "Paris"}, tool_call_id="t")])
+
+
+async def get_weather(city: str) -> str:
+    with Path("parallel_bodies.log").open("a") as log:
+        log.write(city + "\\n")
+    await asyncio.sleep(WAIT[city])
+    return f"weather of {city}"
+
+
+def get_time(city: str) -> str:
+    with Path("parallel_bodies.log").open("a") as log:
+        log.write("time\\n")
+    return f"time of {city}"
+
+
+async def main():
+    agents = [Agent(FunctionModel(model), name=name, tools=[get_weather, get_time]) for name in ("north", "south")]
+    results = await asyncio.gather(*(agent.run("go") for agent in agents))
+    for agent, result in zip(agents, results):
+        print(f"agent {agent.name}: {result.output}")
+
+
+asyncio.run(main())
+'''
 
 
 @dataclass
@@ -182,3 +233,46 @@ def test_live_tools_runs_the_tool_bodies_and_answers_the_llm_calls(runs: Runs) -
     assert runs.live_tools.app_lines() == runs.recording.run.app_lines()
     assert "calls         9 from the recording, 6 run live" in runs.live_tools.stdout
     assert runs.live_tools.verdict() == "not reproduced: 6 call(s) ran live instead of being answered from the recording"
+
+
+# -- concurrent tool calls --------------------------------------------------------------------------
+def test_concurrent_tool_calls_open_in_the_order_the_model_asked_and_are_answered_by_place(
+        tmp_path_factory: pytest.TempPathFactory) -> None:
+    skip_unless_installed("parallel", "pydantic_ai")
+    bench = Workbench(tmp_path_factory.mktemp("pydantic_ai_parallel"), f"sk-test-{secrets.token_hex(16)}")
+    script = bench.directory / "parallel.py"
+    script.write_text(PARALLEL)
+    recording = bench.record(App("parallel", ("pydantic_ai",), 0), script)
+    log = bench.directory / "parallel_bodies.log"
+    ran = len(log.read_text().splitlines())
+    rerun = bench.rerun(recording)
+
+    events = recording.events
+    agents = {e["span_id"]: e["name"] for e in events if e["event_type"] == "agent_execution_start"}
+    opened = [(agents[e["parent_id"]], e["name"], e["inputs"]["city"], e["attrs"]["tool_call_id"])
+              for e in events if e["event_type"] == "tool_call_start"]
+    asked = [("get_weather", "Paris", "w-Paris"), ("get_weather", "Oslo", "w-Oslo"), ("get_weather", "Rome", "w-Rome"),
+             ("get_time", "Paris", "t")]
+    assert sorted(set(agents.values())) == ["north", "south"]
+    for agent in ("north", "south"):
+        assert [call[1:] for call in opened if call[0] == agent] == asked
+    ended = [e["outputs"]["return"] for e in events if e["event_type"] == "tool_call_end"]
+    assert ended.index("weather of Oslo") < ended.index("weather of Paris"), "the calls ran concurrently"
+    assert ran == 8
+    assert (rerun.verdict(), rerun.returncode) == (REPRODUCED, 0)
+    assert rerun.app_lines() == recording.run.app_lines()
+    assert all(line.endswith("get_weather=weather of Paris, get_weather=weather of Oslo, get_weather=weather of Rome, "
+                             "get_time=time of Paris") for line in rerun.app_lines())
+    assert len(log.read_text().splitlines()) == ran, "no tool body ran in the rerun"
+
+
+# -- install ----------------------------------------------------------------------------------------
+def test_install_names_the_hook_point_a_pydantic_ai_without_it_lacks() -> None:
+    from types import ModuleType  # noqa: PLC0415 - this test alone
+
+    from namel3ss_debug.integrations import pydantic_ai_hook  # noqa: PLC0415 - imports no framework
+
+    old = ModuleType("pydantic_ai")
+    old.Agent = type("Agent", (), {"iter": lambda self, user_prompt=None: None})  # type: ignore[attr-defined]
+    assert pydantic_ai_hook.install(old) == ["Agent.iter(capabilities=...)"]
+    assert old.Agent.iter.__name__ == "<lambda>", "left as it was"  # type: ignore[attr-defined]

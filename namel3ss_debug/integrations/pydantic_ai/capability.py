@@ -21,8 +21,9 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from pydantic_ai.capabilities import AbstractCapability
 from pydantic_ai.toolsets import WrapperToolset
@@ -41,7 +42,7 @@ def with_capability(original: Callable[..., Any]) -> Callable[..., Any]:
     """`Agent.iter`, giving each run a `DebugCapability` through its `capabilities` argument while tracing."""
 
     @functools.wraps(original)
-    def iter(self: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: A001 - the method it stands for
+    def iter(self: Any, *args: Any, **kwargs: Any) -> Any:
         if get_tracer().run is not None:
             kwargs["capabilities"] = _added(kwargs.get("capabilities"))
         return original(self, *args, **kwargs)
