@@ -1,0 +1,247 @@
+"""The callback handler langchain-core adds to every run: graph runs, nodes and retrievers as spans.
+
+Which runs become spans, so the tree stays readable:
+- the outermost run of an `invoke` / `stream` (a compiled graph, a chain): a `chain` span
+  (`chain_execution_*`) named after the run (`LangGraph`, or the graph's name);
+- a LangGraph node (its run's metadata names it `langgraph_node` and its tags hold `graph:step:N`):
+  a `chain_step` span named after the node, attrs `langgraph_node`, `langgraph_step`,
+  `langgraph_triggers`; a subgraph's nodes nest under the node that runs the subgraph;
+- a retriever: a `custom` span (`custom_retrieval_*`), inputs the query, outputs the documents.
+Every other runnable (sequences, lambdas, branches, LangGraph's channel writes) makes none, and chat
+models make none either: their requests are recorded at the HTTP client.
+
+The handler runs inline (`run_inline`), in the context of the run it observes, and each span it opens
+is the current span there: langchain-core copies that context for the run's steps, so the calls a node
+makes (a model's request, a tool) open their spans under the node's. A span ends when its run ends.
+Nothing here raises into the app: a failure of ours is counted by the recorder.
+"""
+
+from __future__ import annotations
+
+from contextvars import ContextVar
+from types import ModuleType
+from typing import Any
+from uuid import UUID
+
+from langchain_core.callbacks import BaseCallbackHandler
+
+from ...tracer.api import get_tracer
+from ...tracer.context import current
+from .values import plain
+
+FRAMEWORK = "langchain"
+STEP_TAG = "graph:step:"
+
+
+class SpanRecorder(BaseCallbackHandler):
+    """Opens our spans at the start of the runs that get one and ends them with the run; tells a
+    model's run, or a tool's, which of our spans it is under."""
+
+    run_inline = True  # called in the run's own context, not from a thread pool's
+    raise_error = False
+
+    def __init__(self) -> None:
+        self._open: dict[UUID, Any] = {}  # run id -> the span it opened
+        self._owner: dict[UUID, Any] = {}  # run id -> the nearest span of ours it runs under
+        self._by_id: dict[str, Any] = {}  # span id -> our open span
+
+    @property
+    def ignore_agent(self) -> bool:
+        return True
+
+    @property
+    def ignore_retry(self) -> bool:
+        return True
+
+    @property
+    def ignore_custom_event(self) -> bool:
+        return True
+
+    # -- chains and graph nodes ------------------------------------------------------------------
+    def on_chain_start(self, serialized: Any, inputs: Any, *, run_id: UUID, parent_run_id: UUID | None = None,
+                       tags: list[str] | None = None, metadata: dict[str, Any] | None = None,
+                       **kwargs: Any) -> None:
+        tracer = get_tracer()
+        if tracer.run is None:
+            return
+        try:
+            name = kwargs.get("name") or _serialized_name(serialized)
+            if parent_run_id is None:
+                self._start(tracer, run_id, None, "chain", name or "chain", "chain_execution", inputs,
+                            {"framework": FRAMEWORK})
+            elif name and metadata and metadata.get("langgraph_node") == name and _is_step(tags):
+                self._start(tracer, run_id, parent_run_id, "chain", name, "chain_step", inputs, node_attrs(metadata))
+            else:
+                self._inherit(run_id, parent_run_id)
+        except Exception as exc:  # ours: the run goes on without its span
+            tracer.run.recorder.note_failure(exc)
+
+    def on_chain_end(self, outputs: Any, *, run_id: UUID, **kwargs: Any) -> None:
+        self._end(run_id, outputs=outputs)
+
+    def on_chain_error(self, error: BaseException, *, run_id: UUID, **kwargs: Any) -> None:
+        self._end(run_id, error=error)
+
+    # -- models: their requests are recorded at the HTTP client, under the span made current here --
+    def on_chat_model_start(self, serialized: Any, messages: Any, *, run_id: UUID,
+                            parent_run_id: UUID | None = None, **kwargs: Any) -> None:
+        self._enter(run_id, parent_run_id)
+
+    def on_llm_start(self, serialized: Any, prompts: Any, *, run_id: UUID, parent_run_id: UUID | None = None,
+                     **kwargs: Any) -> None:
+        self._enter(run_id, parent_run_id)
+
+    def on_llm_end(self, response: Any, *, run_id: UUID, **kwargs: Any) -> None:
+        self._owner.pop(run_id, None)
+
+    def on_llm_error(self, error: BaseException, *, run_id: UUID, **kwargs: Any) -> None:
+        self._owner.pop(run_id, None)
+
+    # -- tools: their spans are the wrapper's (tools.py), current where the tool's run starts ------
+    def on_tool_start(self, serialized: Any, input_str: str, *, run_id: UUID, parent_run_id: UUID | None = None,
+                      **kwargs: Any) -> None:
+        span = current.get()
+        if getattr(span, "component", None) == "tool" and not span.ended:
+            self._owner[run_id] = span
+        else:
+            self._inherit(run_id, parent_run_id)
+
+    def on_tool_end(self, output: Any, *, run_id: UUID, **kwargs: Any) -> None:
+        self._owner.pop(run_id, None)
+
+    def on_tool_error(self, error: BaseException, *, run_id: UUID, **kwargs: Any) -> None:
+        self._owner.pop(run_id, None)
+
+    # -- retrievers -------------------------------------------------------------------------------
+    def on_retriever_start(self, serialized: Any, query: str, *, run_id: UUID, parent_run_id: UUID | None = None,
+                           tags: list[str] | None = None, metadata: dict[str, Any] | None = None,
+                           **kwargs: Any) -> None:
+        tracer = get_tracer()
+        if tracer.run is None:
+            return
+        try:
+            name = kwargs.get("name") or _serialized_name(serialized) or "retriever"
+            self._start(tracer, run_id, parent_run_id, "custom", name, "custom_retrieval", {"query": query},
+                        {"framework": FRAMEWORK, "kind": "retriever"})
+        except Exception as exc:  # ours: the retrieval goes on without its span
+            tracer.run.recorder.note_failure(exc)
+
+    def on_retriever_end(self, documents: Any, *, run_id: UUID, **kwargs: Any) -> None:
+        self._end(run_id, outputs=documents, key="documents")
+
+    def on_retriever_error(self, error: BaseException, *, run_id: UUID, **kwargs: Any) -> None:
+        self._end(run_id, error=error)
+
+    # -- where a run is ---------------------------------------------------------------------------
+    def parent_for(self, parent_run_id: UUID | None) -> Any:
+        """The span a call made under run `parent_run_id` belongs under: our nearest span above it,
+        unless the current span is already inside that one (a span the app opened in a node); None
+        when the current span is the right parent."""
+        owner = self._owner.get(parent_run_id) if parent_run_id is not None else None
+        if owner is None or owner.ended:
+            return None
+        now = current.get()
+        if now is owner or (now is not None and not getattr(now, "ended", False)
+                            and now.span_id not in self._above(owner)):
+            return None
+        return owner
+
+    def _above(self, span: Any) -> set[str]:
+        """The ids of `span`'s ancestors: ours while they are open, then the first that is not ours."""
+        ids: set[str] = set()
+        parent_id = span.parent_id
+        while parent_id is not None and parent_id not in ids:
+            ids.add(parent_id)
+            above = self._by_id.get(parent_id)
+            parent_id = above.parent_id if above is not None else None
+        return ids
+
+    def _inherit(self, run_id: UUID, parent_run_id: UUID | None) -> None:
+        owner = self._owner.get(parent_run_id) if parent_run_id is not None else None
+        if owner is not None:
+            self._owner[run_id] = owner
+
+    def _enter(self, run_id: UUID, parent_run_id: UUID | None) -> None:
+        """A model's run starts: our span it runs under becomes current in its context (a copy
+        langchain-core made for the step that calls it), so its HTTP request's span nests there."""
+        try:
+            self._inherit(run_id, parent_run_id)
+            owner = self.parent_for(parent_run_id)
+            if owner is not None:
+                current.set(owner)
+        except Exception as exc:  # ours: the request's span goes under the current span
+            note_failure(exc)
+
+    # -- spans ------------------------------------------------------------------------------------
+    def _start(self, tracer: Any, run_id: UUID, parent_run_id: UUID | None, component: str, name: str,
+               prefix: str, inputs: Any, attrs: dict[str, Any]) -> None:
+        # Not made current here: an async run's end is called from another task (langchain-core
+        # shields it), which could not undo it in this context. Its children find it by their run.
+        parent = self.parent_for(parent_run_id)
+        span = tracer.start_span(component, str(name), prefix, inputs=_inputs(inputs), attrs=attrs,
+                                 activate=False, parent_id=parent.span_id if parent is not None else None)
+        if span is not None:
+            self._open[run_id] = self._owner[run_id] = self._by_id[span.span_id] = span
+
+    def _end(self, run_id: UUID, *, outputs: Any = None, error: BaseException | None = None,
+             key: str = "return") -> None:
+        self._owner.pop(run_id, None)
+        span = self._open.pop(run_id, None)
+        if span is None:
+            return
+        self._by_id.pop(span.span_id, None)
+        try:
+            if error is None:
+                span.outputs = {key: plain(outputs)}
+            get_tracer().end_span(span, error=error)
+        except Exception as exc:  # ours: the span stays unclosed, the run goes on
+            span.run.recorder.note_failure(exc)
+
+
+def note_failure(exc: Exception) -> None:
+    run = get_tracer().run
+    if run is not None:
+        run.recorder.note_failure(exc)
+
+
+def node_attrs(metadata: dict[str, Any]) -> dict[str, Any]:
+    """What LangGraph's metadata says of a node's run (not its checkpoint namespace: a new uuid each run)."""
+    attrs: dict[str, Any] = {"framework": "langgraph", "langgraph_node": metadata["langgraph_node"]}
+    for key in ("langgraph_step", "langgraph_triggers"):
+        if metadata.get(key) is not None:
+            attrs[key] = plain(metadata[key])
+    return attrs
+
+
+def _inputs(inputs: Any) -> Any:
+    converted = plain(inputs)
+    return converted if isinstance(converted, dict) else {"input": converted}
+
+
+def _is_step(tags: list[str] | None) -> bool:
+    return any(tag.startswith(STEP_TAG) for tag in tags or ())
+
+
+def _serialized_name(serialized: Any) -> str | None:
+    if not isinstance(serialized, dict):
+        return None
+    name = serialized.get("name")
+    if name:
+        return str(name)
+    path = serialized.get("id")
+    return str(path[-1]) if isinstance(path, list) and path else None
+
+
+HANDLER = SpanRecorder()
+# The configure hook adds a handler its context variable holds: ours holds one for every context.
+_HOOK: ContextVar[Any] = ContextVar("namel3ss_debug_langchain_handler", default=HANDLER)
+
+
+_registered: list[ModuleType] = []
+
+
+def install_handler(context: ModuleType) -> None:
+    """Register the handler with langchain-core's configure hook (`tracers.context`); idempotent."""
+    if context not in _registered:
+        context.register_configure_hook(_HOOK, True)
+        _registered.append(context)

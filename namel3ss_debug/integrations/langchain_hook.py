@@ -1,0 +1,77 @@
+"""LangChain and LangGraph: graph runs, graph nodes and retrievers as spans, through a callback
+handler of ours that langchain-core adds beside the app's own; tools as `tool` spans where they run.
+
+Structure. The handler goes in through langchain-core's public configure hook
+(`langchain_core.tracers.context.register_configure_hook`, the way LangSmith's tracer does), so every
+run gets it with no change to the app and beside the callbacks the app passes. It keeps the tree
+readable: the outermost run of an `invoke` (a compiled graph, a chain) is a `chain` span, each
+LangGraph node a `chain_step` span (`langgraph_node`, `langgraph_step` from the run's metadata), a
+retriever a `custom_retrieval` span; LangChain's internal runnables make none. While a node runs its
+span is the current one, so the `llm` spans the HTTP transport records nest under it.
+
+Tools. Callbacks only watch, and a rerun must not run a tool's body, so `BaseTool.run` and
+`BaseTool.arun` (public, the path of `invoke`, `ainvoke` and LangGraph's `ToolNode`) are wrapped:
+each call becomes a `tool` span (`integrations/tools.py`) with the model's call id, answered by the
+rerun from the recording.
+
+Both wait for langchain-core to load the module they hook (`tracer.imports.when_imported`): the
+configure hook lives in a module langchain-core imports only when it first configures callbacks.
+"""
+
+from __future__ import annotations
+
+import sys
+from types import ModuleType
+from typing import Any, Callable
+
+from ..tracer.imports import when_imported
+
+HOOK_POINTS = {
+    "langchain_core.tracers.context": "graph runs, nodes and retrievers (register_configure_hook)",
+    "langchain_core.tools.base": "tools (BaseTool.run, BaseTool.arun)",
+}
+
+
+def install(module: ModuleType) -> list[str]:
+    """Hook `langchain_core` as its modules load; a hook point missing then is a warning on stderr."""
+    when_imported("langchain_core.tracers.context", _guarded("langchain_core.tracers.context", _install_callbacks))
+    when_imported("langchain_core.tools.base", _guarded("langchain_core.tools.base", _install_tools))
+    return []
+
+
+def _install_callbacks(context: ModuleType) -> None:
+    from .langchain.callbacks import install_handler  # noqa: PLC0415 - imports langchain_core, loaded by now
+
+    install_handler(context)
+
+
+def _install_tools(base: ModuleType) -> None:
+    from .langchain.tools import wrap_tools  # noqa: PLC0415 - imports langchain_core, loaded by now
+
+    wrap_tools(base.BaseTool)
+
+
+def _guarded(name: str, install: Callable[[ModuleType], None]) -> Callable[[ModuleType], None]:
+    """`install`, run inside the app's import: a failure is one warning, never an error of the app's."""
+    def run(module: ModuleType) -> None:
+        try:
+            install(module)
+        except Exception as exc:  # this version lacks the hook point: its structure goes unrecorded
+            _warn(f"{HOOK_POINTS[name]} ({type(exc).__name__}: {exc})")
+
+    return run
+
+
+def _warn(missing: str) -> None:
+    if sys.stderr is not None:
+        print(f"namel3ss-debug: langchain_core {_version()}: not recorded: {missing} "
+              "(this version lacks the hook point; its LLM calls are still recorded)", file=sys.stderr)
+
+
+def _version() -> Any:
+    from importlib import metadata  # noqa: PLC0415 - only a warning needs it
+
+    try:
+        return metadata.version("langchain-core")
+    except Exception:  # no metadata: the warning says "?"
+        return "?"
