@@ -25,6 +25,7 @@ from types import ModuleType
 from typing import Any
 
 from ..tracer.api import get_tracer
+from ..tracer.context import current
 from .calls import ForeignSpec, open_span
 from .tools import arun_tool
 
@@ -93,8 +94,31 @@ class RecordedInvoker:
         if tracer.run is None:
             return await self._invoker(context, arguments)
         return await arun_tool(tracer, FRAMEWORK, self._tool.name, _parsed(arguments),
-                               lambda: self._invoker(context, arguments),
+                               lambda: self._invoke(context, arguments),
                                call_id=getattr(context, "tool_call_id", None))
+
+    async def _invoke(self, context: Any, arguments: str) -> Any:
+        """The SDK's invoker, run in our tool span. An error the SDK turns into a message for the model
+        (its default `failure_error_function`) is put on its function span: our span keeps it in
+        `attrs.handled_error`, its result being that message (what a rerun gives back)."""
+        sdk_span = _sdk_current_span()
+        before = getattr(sdk_span, "error", None)
+        result = await self._invoker(context, arguments)
+        error = getattr(sdk_span, "error", None)
+        if error and error is not before:
+            ours = current.get()
+            if ours is not None and getattr(ours, "component", None) == "tool":
+                ours.attrs = {**(ours.attrs or {}), "handled_error": error}
+        return result
+
+
+def _sdk_current_span() -> Any:
+    try:
+        from agents.tracing import get_current_span  # noqa: PLC0415 - the SDK is imported: a tool of it runs
+
+        return get_current_span()
+    except Exception:  # no current span to read: no handled error is noted
+        return None
 
 
 def _parsed(arguments: str) -> Any:

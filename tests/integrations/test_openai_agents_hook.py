@@ -1,7 +1,8 @@
 """openai-agents traced with no change to the app: each agent run is an `agent` span, each handoff a
 `chain` span named `handoff`, each guardrail a `validation` span, and each function tool call a
 `tool` span under its agent, linked to the LLM call that asked for it; `replay --rerun` answers the
-tool from the recording without running its body.
+tool from the recording without running its body. A tool's error is recorded both ways the SDK
+handles it: raised, or handed to the model as a message.
 
 apps/agents_handoff_app.py (two questions, each: triage agent -> handoff -> weather agent ->
 get_weather -> answer; three requests a question) sets its own tracing processor and runs the
@@ -211,3 +212,70 @@ def test_a_breakpoint_stops_at_the_second_tool_call_in_the_second_weather_agent(
     stop = bench.cli(recording.url, "replay", str(recording.trace), "-b", "tool:get_weather#2", "--format", "json")
     first = stop.stdout.splitlines()[0]
     assert '"call":"tool:get_weather#2"' in first and '"call":"agent:weather#2"' in first
+
+
+# -- tool errors (in process, no model: the tool invoked the way the runner invokes it) ------------------
+@pytest.fixture
+def hooked() -> Any:
+    """The hook installed in this process over a trace provider of the test's, and taken out after."""
+    agents = pytest.importorskip("agents")
+    from agents.tracing import get_trace_provider, set_trace_provider  # noqa: PLC0415 - agents is optional
+    from agents.tracing.provider import DefaultTraceProvider  # noqa: PLC0415 - as above
+
+    from namel3ss_debug.integrations import openai_agents_hook  # noqa: PLC0415 - the hook under test
+
+    saved_provider, saved_post_init = get_trace_provider(), agents.FunctionTool.__dict__["__post_init__"]
+    set_trace_provider(DefaultTraceProvider())
+    assert openai_agents_hook.install(agents) == []
+    yield agents
+    agents.FunctionTool.__post_init__ = saved_post_init
+    set_trace_provider(saved_provider)
+
+
+def invoke_in_function_span(agents: Any, tool: Any, call_id: str) -> Any:
+    """What the runner does with a tool the model asked for: a function span, then the tool's invoker."""
+    import asyncio  # noqa: PLC0415 - only these tests drive a loop
+
+    from agents.tool import invoke_function_tool  # noqa: PLC0415 - agents is optional
+    from agents.tool_context import ToolContext  # noqa: PLC0415 - as above
+
+    arguments = '{"city": "Atlantis"}'
+    context = ToolContext(context=None, tool_name=tool.name, tool_call_id=call_id, tool_arguments=arguments)
+
+    async def run() -> Any:
+        with agents.trace("errors"), agents.function_span(tool.name):
+            return await invoke_function_tool(function_tool=tool, context=context, arguments=arguments)
+
+    return asyncio.run(run())
+
+
+def test_a_tool_error_the_sdk_hands_the_model_is_the_result_with_the_error_beside_it(hooked: Any) -> None:
+    from namel3ss_debug.testing import capture_events  # noqa: PLC0415 - after the hook
+
+    @hooked.function_tool
+    def lookup(city: str) -> str:
+        raise ValueError(f"no weather station in {city}")
+
+    hooked.set_tracing_disabled(True)  # the app's choice: our span is made all the same
+    with capture_events() as run:
+        result = invoke_in_function_span(hooked, lookup, "call_1")
+    end = next(e for e in run.events if e["event_type"] == "tool_call_end")
+    assert result.startswith("An error occurred while running the tool")
+    assert (end["status"], end["outputs"]) == ("completed", {"return": result})
+    handled = end["attrs"]["handled_error"]
+    assert (handled["message"], handled["data"]["tool_name"]) == ("Error running tool (non-fatal)", "lookup")
+
+
+def test_a_tool_error_the_sdk_raises_fails_the_tool_span(hooked: Any) -> None:
+    from namel3ss_debug.testing import capture_events  # noqa: PLC0415 - after the hook
+
+    @hooked.function_tool(failure_error_function=None)
+    def lookup(city: str) -> str:
+        raise ValueError(f"no weather station in {city}")
+
+    hooked.set_tracing_disabled(True)
+    with capture_events() as run, pytest.raises(ValueError, match="Atlantis"):
+        invoke_in_function_span(hooked, lookup, "call_2")
+    start, end = (e for e in run.events if e["component"] == "tool")
+    assert (start["inputs"], start["attrs"]["tool_call_id"]) == ({"city": "Atlantis"}, "call_2")
+    assert (end["status"], end["error"]["type"], "outputs" in end) == ("failed", "ValueError", False)
