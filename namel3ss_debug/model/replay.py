@@ -39,6 +39,8 @@ class ReplaySource(Protocol):
 
     def refused(self, address: str) -> BaseException: ...
 
+    def ran_live(self, span: Any) -> None: ...
+
 
 class RerunStop(BaseException):
     """Ends the app's rerun from inside a traced call (a miss, a quit at the console).

@@ -214,6 +214,13 @@ class Rerun:
                 return mock
         return None
 
+    def ran_live(self, span: Any) -> None:
+        """A call that ran for real because nothing could answer it (a tool seen only through its
+        OpenTelemetry span): counted as live, so the rerun does not say it reproduced the run."""
+        with self._lock:
+            self.tally.counts[LIVE] += 1
+        mark(span, LIVE, None)
+
     def refused(self, address: str) -> ReplayMiss:
         """A connection made in the rerun by a client the HTTP hooks do not know (urllib, a raw
         socket): the network is closed, so it is a miss with no recorded call to offer."""

@@ -115,8 +115,11 @@ def test_http_client_spans_are_left_out(recording: Recording) -> None:
     assert not [e for e in recording.events if e["name"].startswith("POST")]
 
 
-def test_offline_rerun_reproduces_the_run(recording: Recording, offline: Run) -> None:
-    assert offline.verdict().startswith("reproduced:"), offline.stdout + offline.stderr
+def test_offline_rerun_prints_the_same_and_says_the_tools_ran_live(recording: Recording, offline: Run) -> None:
+    # Observed through OpenTelemetry, a tool's body runs again (a span processor cannot answer a call):
+    # the rerun counts both as live, so it does not claim to have reproduced the run.
+    assert offline.verdict() == "not reproduced: 2 call(s) ran live instead of being answered from the recording", \
+        offline.stdout + offline.stderr
     printed = [line for line in recording.run.stdout.splitlines() if line.startswith(("answer:", "tool ", "exporter "))]
     assert offline.app_lines() == printed and EXPORTED in printed
     assert "4 from the recording" in offline.stdout  # the server is stopped: no request reached the network

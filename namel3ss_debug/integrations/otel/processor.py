@@ -75,6 +75,8 @@ class OtelSpanProcessor:
         if ours is not None:
             ours.set_attribute("source", SOURCE)  # what the transport looks for on the current span
             self._ours[key] = ours
+            if opened.component == "tool" and tracer.replay is not None:
+                tracer.replay.ran_live(ours)  # a span only watches: the tool's body runs in a rerun too
 
     def _parent_of(self, span: Any) -> str | None:
         parent = span.parent
