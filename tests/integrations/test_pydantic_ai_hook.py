@@ -276,3 +276,21 @@ def test_install_names_the_hook_point_a_pydantic_ai_without_it_lacks() -> None:
     old.Agent = type("Agent", (), {"iter": lambda self, user_prompt=None: None})  # type: ignore[attr-defined]
     assert pydantic_ai_hook.install(old) == ["Agent.iter(capabilities=...)"]
     assert old.Agent.iter.__name__ == "<lambda>", "left as it was"  # type: ignore[attr-defined]
+
+
+def test_an_agent_under_a_durable_engine_is_given_no_capability() -> None:
+    pytest.importorskip("pydantic_ai")
+    from dataclasses import dataclass as plain  # noqa: PLC0415 - this test alone
+
+    from pydantic_ai import Agent  # noqa: PLC0415 - only when installed
+    from pydantic_ai.capabilities import AbstractCapability  # noqa: PLC0415 - as above
+    from pydantic_ai.models.test import TestModel  # noqa: PLC0415 - as above
+
+    from namel3ss_debug.integrations.pydantic_ai.capability import _durable  # noqa: PLC0415 - imports pydantic-ai
+
+    @plain
+    class BaseDurabilityCapability(AbstractCapability[None]):  # stands for pydantic_ai.durable_exec's, by its name
+        pass
+
+    assert _durable(Agent(TestModel(), capabilities=[BaseDurabilityCapability()]))
+    assert not _durable(Agent(TestModel()))

@@ -35,6 +35,7 @@ from ..tools import arun_tool
 FRAMEWORK = "pydantic_ai"
 DEFAULT_AGENT = "agent"  # an agent with no name, and none pydantic-ai could infer
 MARK = "__namel3ss_debug__"
+DURABLE = "BaseDurabilityCapability"  # pydantic_ai.durable_exec's base class, known by name: not imported
 RUN = Shape(lambda result: {"return": getattr(result, "output", result)})
 
 
@@ -43,12 +44,34 @@ def with_capability(original: Callable[..., Any]) -> Callable[..., Any]:
 
     @functools.wraps(original)
     def iter(self: Any, *args: Any, **kwargs: Any) -> Any:
-        if get_tracer().run is not None:
+        if get_tracer().run is not None and not _durable(self):
             kwargs["capabilities"] = _added(kwargs.get("capabilities"))
         return original(self, *args, **kwargs)
 
     setattr(iter, MARK, True)
     return iter
+
+
+def _durable(agent: Any) -> bool:
+    """Whether the agent runs under a durable engine (Temporal, DBOS, Prefect...), which refuses a
+    capability added for one run inside its workflows: such an agent is left alone. True when it cannot
+    be told, so that the app never gets that refusal from us."""
+    found: list[bool] = []
+
+    def visit(capability: Any) -> None:
+        while capability is not None:
+            if any(cls.__name__ == DURABLE for cls in type(capability).__mro__):
+                found.append(True)
+            capability = getattr(capability, "wrapped", None)
+
+    try:
+        agent.root_capability.apply(visit)
+    except Exception as exc:  # not an Agent as 2.68 has it
+        run = get_tracer().run
+        if run is not None:
+            run.recorder.note_failure(exc)
+        return True
+    return bool(found)
 
 
 def _added(capabilities: Any) -> Any:
