@@ -92,6 +92,8 @@ class OtelSpanProcessor:
         exceptions = [dict(event.attributes or {}) for event in span.events if event.name == "exception"]
         ended = ending(ours.component, dict(span.attributes or {}), status.status_code.name, status.description,
                        exceptions)
+        if ours.component == "llm" and not ours.outputs and self._tracer.replay is not None:
+            self._tracer.replay.ran_live(ours)  # no hooked client carried it: nothing answered it
         ours.outputs = _merged(ended.outputs, ours.outputs)
         ours.usage = ended.usage or ours.usage
         ours.model = ended.model or ours.model
