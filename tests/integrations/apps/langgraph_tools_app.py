@@ -8,6 +8,7 @@ runs with `invoke` (the tools' `run`), the second with `ainvoke` (their `arun`):
 
 Each tool body appends its name to `tool_bodies.log` in the working directory, so a test can count
 the bodies that ran; the app prints each tool's answer as the graph got it, and the model's last word.
+The sync run passes a callback handler of the app's own, which prints the nodes it saw start.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import asyncio
 import os
 from pathlib import Path
 
-from langchain_core.callbacks import CallbackManagerForRetrieverRun
+from langchain_core.callbacks import BaseCallbackHandler, CallbackManagerForRetrieverRun
 from langchain_core.documents import Document
 from langchain_core.messages import HumanMessage, ToolMessage
 from langchain_core.retrievers import BaseRetriever
@@ -52,6 +53,17 @@ class Notes(BaseRetriever):
 
     def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[Document]:
         return [Document(page_content=f"{query} has a river.", metadata={"source": "notes"})]
+
+
+class NodesSeen(BaseCallbackHandler):
+    """The app's own callback handler: the nodes it saw start, in order."""
+
+    def __init__(self) -> None:
+        self.nodes: list[str] = []
+
+    def on_chain_start(self, serialized, inputs, *, metadata=None, tags=None, name=None, **kwargs) -> None:
+        if metadata and metadata.get("langgraph_node") == name and any(t.startswith("graph:step:") for t in tags or ()):
+            self.nodes.append(name)
 
 
 class State(MessagesState):
@@ -92,7 +104,9 @@ def show(label: str, final: dict) -> None:
 
 def main() -> None:
     graph = build()
-    show("sync", graph.invoke({"messages": [HumanMessage("What is the weather in Lisbon")]}))
+    seen = NodesSeen()
+    show("sync", graph.invoke({"messages": [HumanMessage("What is the weather in Lisbon")]}, {"callbacks": [seen]}))
+    print(f"sync callbacks saw: {','.join(seen.nodes)}")
     show("async", asyncio.run(graph.ainvoke({"messages": [HumanMessage("What is the weather in Porto")]})))
 
 

@@ -1,0 +1,192 @@
+"""LangChain / LangGraph traced with no change to the app: a graph run and its nodes are `chain` spans,
+a retriever a `custom_retrieval` span, each tool call a `tool` span linked to the LLM call that asked
+for it, and `replay --rerun` serves the tools' recorded results without running their bodies.
+
+apps/langgraph_tools_app.py runs a StateGraph (lookup -> agent <-> ToolNode) twice, with `invoke` and
+with `ainvoke`, against the stub: six requests, four tool calls. It is recorded once for the module and
+rerun with the stub stopped (as recorded, with a mocked tool, with `--live-tools`); each tool body
+appends its name to `tool_bodies.log` in the working directory, so the tests count the bodies that ran.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+if str(Path(__file__).parent) not in sys.path:  # the helpers beside this file, under any import mode
+    sys.path.insert(0, str(Path(__file__).parent))
+
+from framework_support import App, Recording, Run, Workbench, skip_unless_installed  # noqa: E402 - after the path
+
+pytestmark = pytest.mark.frameworks
+
+APP = App("langgraph_tools_app", ("langgraph", "langchain_openai"), 6)
+REPRODUCED = "reproduced: the rerun matches the recording"
+NODES = ["lookup", "agent", "tools", "agent", "tools", "agent"]
+TOOLS = [("get_weather", "Lisbon"), ("get_time", "Lisbon"), ("get_weather", "Porto"), ("get_time", "Porto")]
+Event = dict[str, Any]
+
+
+@dataclass
+class Runs:
+    """The recording and what was made of it, with the tool bodies run after each step."""
+
+    recording: Recording
+    bodies: list[str]
+    offline: Run
+    mocked: Run
+    bodies_after_reruns: list[str]
+    live: Run
+    bodies_after_live: list[str]
+    analysis: dict[str, Any]
+    forbid: Run
+    stop: Run
+
+    def spans(self) -> dict[str, tuple[Event, Event]]:
+        """Each span's (start, end) by span id, in start order."""
+        ends = {e["span_id"]: e for e in self.recording.events if e["event_type"].endswith("_end")}
+        return {e["span_id"]: (e, ends[e["span_id"]]) for e in self.recording.events
+                if e["event_type"].endswith("_start") and e["event_type"] not in ("run_start", "segment_start")}
+
+    def of_type(self, event_type: str) -> list[Event]:
+        return self.recording.of_type(event_type)
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory: pytest.TempPathFactory) -> Runs:
+    skip_unless_installed(APP.stem, *APP.modules)
+    bench = Workbench(tmp_path_factory.mktemp("langchain"), f"sk-test-{secrets.token_hex(16)}")
+    log = bench.directory / "tool_bodies.log"
+
+    def bodies() -> list[str]:
+        return log.read_text().split() if log.exists() else []
+
+    recording = bench.record(APP)
+    recorded_bodies = bodies()
+    trace = str(recording.trace)
+    with ThreadPoolExecutor(3) as pool:  # readers of the trace beside the reruns (one at a time: their folders)
+        analysis = pool.submit(bench.analyze, recording)
+        forbid = pool.submit(bench.cli, recording.url, "check", trace, "--forbid", "tool:get_weather")
+        stop = pool.submit(bench.cli, recording.url, "replay", trace, "-b", "tool:get_time#2", "--format", "json")
+        offline = bench.rerun(recording)
+        mocked = bench.rerun(recording, "--mock", 'tool:get_weather#1="rainy in Lisbon"')
+        after_reruns = bodies()
+        live = bench.rerun(recording, "--live-tools")
+        return Runs(recording, recorded_bodies, offline, mocked, after_reruns, live, bodies(), analysis.result(),
+                    forbid.result(), stop.result())
+
+
+def test_each_graph_run_is_a_chain_span_holding_its_nodes_in_order(runs: Runs) -> None:
+    spans = runs.spans()
+    graphs = [start for start, _ in spans.values() if start["event_type"] == "chain_execution_start"]
+    assert [g["name"] for g in graphs] == ["weather_graph", "weather_graph"]
+    for graph in graphs:
+        nodes = [start for start, _ in spans.values()
+                 if start["event_type"] == "chain_step_start" and start["parent_id"] == graph["span_id"]]
+        assert [n["name"] for n in nodes] == NODES
+        assert [n["attrs"]["langgraph_step"] for n in nodes] == [1, 2, 3, 4, 5, 6]
+        assert {n["attrs"]["framework"] for n in nodes} == {"langgraph"}
+    first_input = graphs[0]["inputs"]["messages"][0]
+    assert first_input == {"type": "human", "content": "What is the weather in Lisbon"}  # no uuid: a rerun's is the same
+
+
+def test_langchains_internal_runnables_make_no_span(runs: Runs) -> None:
+    names = {start["name"] for start, _ in runs.spans().values() if start["component"] == "chain"}
+    assert names == {"weather_graph", *NODES}  # no tools_condition, RunnableSequence, ChannelWrite...
+
+
+def test_each_llm_call_nests_under_the_agent_node_that_made_it(runs: Runs) -> None:
+    spans = runs.spans()
+    llm = [start for start, _ in spans.values() if start["component"] == "llm"]
+    assert len(llm) == len(runs.recording.requests) == APP.requests
+    assert {spans[call["parent_id"]][0]["name"] for call in llm} == {"agent"}
+
+
+def test_each_tool_call_is_a_tool_span_in_the_tools_node_with_its_arguments_and_result(runs: Runs) -> None:
+    spans = runs.spans()
+    tools = [(start, end) for start, end in spans.values() if start["component"] == "tool"]
+    assert [(start["name"], start["inputs"]["city"]) for start, _ in tools] == TOOLS
+    for (start, end), (name, city) in zip(tools, TOOLS):
+        assert start["inputs"] == {"city": city}
+        assert spans[start["parent_id"]][0]["name"] == "tools"
+        message = end["outputs"]["return"]  # what the app got: the ToolMessage
+        assert (message["type"], message["name"], message["tool_call_id"]) == ("tool", name, start["attrs"]["tool_call_id"])
+        expected = f"sunny in {city}" if name == "get_weather" else f"noon in {city}"
+        assert message["content"] == expected
+        label = "sync" if city == "Lisbon" else "async"
+        assert f"{label} tool {name}: {expected}" in runs.recording.run.app_lines()
+
+
+def test_each_tool_span_names_the_llm_call_that_asked_for_it(runs: Runs) -> None:
+    spans = runs.spans()
+    for start, _ in (pair for pair in spans.values() if pair[0]["component"] == "tool"):
+        asker_start, asker_end = spans[start["attrs"]["llm_span_id"]]
+        assert asker_start["component"] == "llm"
+        asked = [(call["id"], call["name"]) for call in asker_end["outputs"]["tool_calls"]]
+        assert asked == [(start["attrs"]["tool_call_id"], start["name"])]
+
+
+def test_a_retriever_is_a_span_in_its_node_with_the_query_and_documents(runs: Runs) -> None:
+    spans = runs.spans()
+    found = [(start, end) for start, end in spans.values() if start["event_type"] == "custom_retrieval_start"]
+    assert [(start["name"], start["inputs"]) for start, _ in found] == [("Notes", {"query": "Lisbon"}),
+                                                                         ("Notes", {"query": "Porto"})]
+    assert {spans[start["parent_id"]][0]["name"] for start, _ in found} == {"lookup"}
+    assert found[0][1]["outputs"]["documents"] == [{"page_content": "Lisbon has a river.",
+                                                    "metadata": {"source": "notes"}}]
+
+
+def test_the_apps_own_callbacks_still_run_beside_ours(runs: Runs) -> None:
+    assert f"sync callbacks saw: {','.join(NODES)}" in runs.recording.run.app_lines()
+
+
+def test_the_recording_ran_each_tool_body_once_a_call(runs: Runs) -> None:
+    assert runs.bodies == [name for name, _ in TOOLS]
+
+
+def test_a_rerun_with_the_server_stopped_serves_the_tools_results_without_running_them(runs: Runs) -> None:
+    assert runs.offline.returncode == 0, runs.offline.stderr
+    assert runs.offline.app_lines() == runs.recording.run.app_lines()
+    assert runs.offline.verdict() == REPRODUCED
+    assert runs.bodies_after_reruns == runs.bodies  # neither rerun ran a tool body
+    assert len(runs.recording.hits) == APP.requests  # the server, stopped since, got nothing more
+
+
+def test_a_mocked_tool_result_is_what_the_graph_gets(runs: Runs) -> None:
+    assert runs.mocked.returncode == 0, runs.mocked.stderr
+    lines = runs.mocked.app_lines()
+    assert "sync tool get_weather: rainy in Lisbon" in lines
+    assert "sync tool get_weather: sunny in Lisbon" not in lines
+    assert "async tool get_weather: sunny in Porto" in lines  # #2 stays as recorded
+    assert not runs.mocked.verdict().startswith("reproduced:")
+
+
+def test_live_tools_runs_the_tool_bodies_again_and_says_so(runs: Runs) -> None:
+    assert runs.bodies_after_live == runs.bodies + [name for name, _ in TOOLS]
+    assert runs.live.app_lines() == runs.recording.run.app_lines()  # the bodies answer as they did
+    assert runs.live.verdict() == "not reproduced: 4 call(s) ran live instead of being answered from the recording"
+    assert "divergence    none" in runs.live.stdout
+    assert runs.live.returncode == 1
+
+
+def test_analyze_counts_the_tool_calls(runs: Runs) -> None:
+    calls = {tool["name"]: (tool["calls"], tool["failures"]) for tool in runs.analysis["tools"]}
+    assert calls == {"get_weather": (2, 0), "get_time": (2, 0)}
+
+
+def test_check_forbid_finds_the_tool_calls(runs: Runs) -> None:
+    assert runs.forbid.returncode == 1
+    assert "forbid tool:get_weather: FAILED: 2 occurrences" in " ".join(runs.forbid.stdout.split())
+
+
+def test_a_breakpoint_on_a_tools_second_call_stops_there(runs: Runs) -> None:
+    stop = json.loads(runs.stop.stdout.splitlines()[0])
+    assert (stop["reason"], stop["call"]) == ("breakpoint", "tool:get_time#2")
+    assert stop["event"]["inputs"] == {"city": "Porto"}
