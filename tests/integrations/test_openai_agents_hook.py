@@ -15,6 +15,7 @@ from __future__ import annotations
 import secrets
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
@@ -43,23 +44,30 @@ class Counted:
     hits: list[tuple[str, str]] | None = None
 
 
+class LoggedBench(Workbench):
+    """A workbench whose app writes its tool log (TOOL_LOG) to a file of its own, so that runs made
+    at the same time count their own tool bodies."""
+
+    def __init__(self, directory: Path, key: str, name: str):
+        super().__init__(directory, key)
+        self.log = directory / f"tool-log-{name}.txt"
+
+    def environ(self, url: str) -> dict[str, str]:
+        return {**super().environ(url), "TOOL_LOG": str(self.log)}
+
+    def bodies(self) -> list[str]:
+        return self.log.read_text().splitlines() if self.log.exists() else []
+
+
 @pytest.fixture(scope="module")
 def bench(tmp_path_factory: pytest.TempPathFactory) -> Workbench:
     skip_unless_installed(AGENTS_APP.stem, *AGENTS_APP.modules)
-    return Workbench(tmp_path_factory.mktemp("openai_agents"), f"sk-test-{secrets.token_hex(16)}")
-
-
-def bodies_ran(bench: Workbench, step: Callable[[], Any]) -> tuple[Any, list[str]]:
-    """What `step()` returns, and the tool bodies the app ran during it."""
-    log = bench.directory / "agents_tool_calls.txt"
-    log.write_text("")
-    result = step()
-    return result, log.read_text().splitlines()
+    return LoggedBench(tmp_path_factory.mktemp("openai_agents"), f"sk-test-{secrets.token_hex(16)}", "trace")
 
 
 @pytest.fixture(scope="module")
-def recorded(bench: Workbench) -> tuple[Recording, list[str]]:
-    return bodies_ran(bench, lambda: bench.record(AGENTS_APP))
+def recorded(bench: LoggedBench) -> tuple[Recording, list[str]]:
+    return bench.record(AGENTS_APP), bench.bodies()
 
 
 @pytest.fixture(scope="module")
@@ -67,9 +75,8 @@ def recording(recorded: tuple[Recording, list[str]]) -> Recording:
     return recorded[0]
 
 
-@pytest.fixture(scope="module")
-def untraced(bench: Workbench) -> list[str]:
-    """The app's lines run with plain `python`, no namel3ss-debug (the nonces dropped)."""
+def untraced(bench: LoggedBench) -> list[str]:
+    """The app's lines run with plain `python`, no namel3ss-debug."""
     server = StubServer(api_key=bench.key, fresh=True).start()
     try:
         done = subprocess.run([sys.executable, str(AGENTS_APP.source)], cwd=bench.directory, capture_output=True,
@@ -80,21 +87,35 @@ def untraced(bench: Workbench) -> list[str]:
     return done.stdout.splitlines()
 
 
-@pytest.fixture(scope="module")
-def offline(bench: Workbench, recording: Recording) -> Counted:
-    """The rerun with the stub server stopped."""
-    return Counted(*bodies_ran(bench, lambda: bench.rerun(recording)))
-
-
-@pytest.fixture(scope="module")
-def listening(bench: Workbench, recording: Recording) -> Counted:
+def listening(bench: LoggedBench, recording: Recording) -> Counted:
     """The rerun (`--format json`) with a fresh stub server listening at the recorded address."""
     server = listening_at(recording, bench.key)
     try:
-        run, bodies = bodies_ran(bench, lambda: bench.rerun(recording, "--format", "json"))
+        run = bench.rerun(recording, "--format", "json")
     finally:
         server.stop()
-    return Counted(run, bodies, server.hits)
+    return Counted(run, bench.bodies(), server.hits)
+
+
+RERUNS: dict[str, Callable[[LoggedBench, Recording], Any]] = {
+    "untraced": lambda bench, _: untraced(bench),
+    "offline": lambda bench, recording: Counted(bench.rerun(recording), bench.bodies()),
+    "listening": listening,
+    "mocked": lambda bench, recording: Counted(
+        bench.rerun(recording, "--mock", 'tool:get_weather#1="hail, 2 C"', "--format", "json"), bench.bodies()),
+    "live_tools": lambda bench, recording: Counted(
+        bench.rerun(recording, "--live-tools", "--format", "json"), bench.bodies()),
+}
+
+
+@pytest.fixture(scope="module")
+def reruns(bench: LoggedBench, recording: Recording) -> dict[str, Any]:
+    """The untraced run and the reruns, made at the same time, each counting its own tool bodies.
+    (None of them may reach a server: the listening one's would see any that did.)"""
+    with ThreadPoolExecutor(len(RERUNS)) as pool:
+        futures = {name: pool.submit(run, LoggedBench(bench.directory, bench.key, name), recording)
+                   for name, run in RERUNS.items()}
+        return {name: future.result() for name, future in futures.items()}
 
 
 def spans(recording: Recording, component: str) -> list[tuple[dict[str, Any], dict[str, Any]]]:
@@ -157,9 +178,9 @@ def test_each_tool_call_records_its_arguments_result_and_the_llm_call_that_asked
         assert asker["parent_id"] == start["parent_id"], "asked by its own agent's LLM call"
 
 
-def test_the_apps_own_processor_sees_what_it_sees_untraced(recording: Recording, untraced: list[str]) -> None:
+def test_the_apps_own_processor_sees_what_it_sees_untraced(recording: Recording, reruns: dict[str, Any]) -> None:
     seen = [line for line in recording.run.app_lines() if line.startswith("app processor saw:")]
-    assert seen == [line for line in untraced if line.startswith("app processor saw:")]
+    assert seen == [line for line in reruns["untraced"] if line.startswith("app processor saw:")]
     assert seen == [("app processor saw: agent=2, function=1, guardrail=1, handoff=1, response=3, task=1, "
                      "trace=1, turn=3")], "the first question only: the second ran with tracing disabled"
 
@@ -173,7 +194,8 @@ def test_analyze_and_check_count_the_tool_calls(bench: Workbench, recording: Rec
 
 # -- replay --rerun ---------------------------------------------------------------------------------
 def test_rerun_with_the_server_stopped_runs_no_tool_body_and_prints_the_same(recording: Recording,
-                                                                             offline: Counted) -> None:
+                                                                             reruns: dict[str, Any]) -> None:
+    offline = reruns["offline"]
     assert offline.bodies == []
     lines = recording.run.app_lines()
     assert PARIS in lines and any("[nonce " in line for line in lines)
@@ -182,7 +204,8 @@ def test_rerun_with_the_server_stopped_runs_no_tool_body_and_prints_the_same(rec
 
 
 def test_rerun_sends_no_request_and_answers_the_tool_calls_from_the_recording(recording: Recording,
-                                                                            listening: Counted) -> None:
+                                                                            reruns: dict[str, Any]) -> None:
+    listening = reruns["listening"]
     assert (listening.hits, listening.bodies) == ([], [])
     report = listening.run.report()
     assert report["counts"] == {"recorded": 8, "mocked": 0, "replaced": 0, "live": 0, "missed": 0}
@@ -190,18 +213,17 @@ def test_rerun_sends_no_request_and_answers_the_tool_calls_from_the_recording(re
     assert listening.run.app_lines() == recording.run.app_lines()
 
 
-def test_a_mocked_tool_call_changes_what_the_app_got(bench: Workbench, recording: Recording) -> None:
-    run, bodies = bodies_ran(bench, lambda: bench.rerun(recording, "--mock", 'tool:get_weather#1="hail, 2 C"',
-                                                        "--format", "json"))
+def test_a_mocked_tool_call_changes_what_the_app_got(recording: Recording, reruns: dict[str, Any]) -> None:
+    run, bodies = reruns["mocked"].run, reruns["mocked"].bodies
     expected = [line.replace(PARIS, "weather got from its tool: hail, 2 C") for line in recording.run.app_lines()]
     assert run.app_lines() == expected
     assert bodies == []
     assert run.report()["counts"] == {"recorded": 7, "mocked": 1, "replaced": 0, "live": 0, "missed": 0}
 
 
-def test_live_tools_runs_the_tool_bodies_and_still_answers_the_llm_calls(bench: Workbench,
-                                                                       recording: Recording) -> None:
-    run, bodies = bodies_ran(bench, lambda: bench.rerun(recording, "--live-tools", "--format", "json"))
+def test_live_tools_runs_the_tool_bodies_and_still_answers_the_llm_calls(recording: Recording,
+                                                                       reruns: dict[str, Any]) -> None:
+    run, bodies = reruns["live_tools"].run, reruns["live_tools"].bodies
     assert bodies == ["Paris", "Oslo"]
     assert run.report()["counts"] == {"recorded": 6, "mocked": 0, "replaced": 0, "live": 2, "missed": 0}
     assert run.app_lines() == recording.run.app_lines()

@@ -7,7 +7,7 @@ cleared of tool calls by `remove_all_tools` and the question forwarded again, as
 `get_weather`, then answers. The app's own tracing processor (set with `set_trace_processors`)
 counts what the SDK shows it; the second question runs with `RunConfig(tracing_disabled=True)`, so the processor sees only the first. The
 triage agent's input guardrail `on_topic` lets every question through. Each run of the tool's body
-appends the city to agents_tool_calls.txt in the working directory.
+appends the city to the file TOOL_LOG names (else agents_tool_calls.txt in the working directory).
 """
 
 from __future__ import annotations
@@ -32,7 +32,8 @@ from agents.extensions.handoff_filters import remove_all_tools
 from agents.handoffs import HandoffInputData
 from openai import AsyncOpenAI
 
-TOOL_LOG = "agents_tool_calls.txt"  # one line a run of the tool's body, in the working directory
+# One line a run of the tool's body: the file TOOL_LOG names, else one in the working directory.
+TOOL_LOG = os.environ.get("TOOL_LOG", "agents_tool_calls.txt")
 
 
 @input_guardrail(run_in_parallel=False)
