@@ -21,8 +21,9 @@ configure hook lives in a module langchain-core imports only when it first confi
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from types import ModuleType
-from typing import Any, Callable
+from typing import Any
 
 from ..tracer.imports import when_imported
 
