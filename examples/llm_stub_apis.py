@@ -42,7 +42,7 @@ def is_tool_result(message: dict[str, Any]) -> bool:
 def reply(messages: list[dict[str, Any]], tools: list[Tool], nonce: str = "") -> tuple[str, Tool | None]:
     """The reply text, or a tool call `{"name", "arguments", "id"}` when a tool should be asked for first:
     the offered tools are asked for one at a time, in order, one more for each tool result the
-    conversation holds (the id is the same for the same question and tool, whatever the API).
+    conversation holds (the id is the same for the same question, tool and turn, whatever the API).
 
     `messages` are chat messages (role, content); a message with role `tool` or Anthropic
     `tool_result` parts is a tool's result. `nonce`, when given, ends the text, never a tool call.
@@ -54,9 +54,9 @@ def reply(messages: list[dict[str, Any]], tools: list[Tool], nonce: str = "") ->
     if len(tool_results) < len(tools):  # each offered tool once, in order, then the answer
         words = question.rstrip("?!. ").split()
         number = len(tool_results)
-        digest = hashlib.sha1(question.encode()).hexdigest()[:8]
-        return "", {"name": tool_name(tools[number]), "arguments": {"city": words[-1] if words else ""},
-                    "id": f"stub{digest}{number + 1}"}
+        name = tool_name(tools[number])
+        digest = hashlib.sha1(f"{question}\n{name}".encode()).hexdigest()[:8]
+        return "", {"name": name, "arguments": {"city": words[-1] if words else ""}, "id": f"stub{digest}{number + 1}"}
     if tool_results:
         return f"Echo: {question} (tool said: {text_of(tool_results[-1].get('content'))}){suffix}", None
     return f"Echo: {question}{suffix}", None

@@ -33,11 +33,18 @@ VERDICT_PREFIXES = ("reproduced:", "not reproduced:")
 
 @dataclass(frozen=True)
 class App:
-    """An app of `apps/`: the modules it needs and how many requests it makes."""
+    """An app of `apps/`: the modules it needs, how many requests it makes, and how many tool calls of
+    a framework's it makes (a rerun answers both from the recording)."""
 
     stem: str
     modules: tuple[str, ...]
     requests: int
+    tools: int = 0
+
+    @property
+    def answered(self) -> int:
+        """The calls a rerun answers from the recording: the requests and the framework's tool calls."""
+        return self.requests + self.tools
 
     @property
     def source(self) -> Path:

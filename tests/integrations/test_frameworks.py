@@ -40,9 +40,9 @@ from framework_support import (  # noqa: E402 - after the path
 pytestmark = pytest.mark.frameworks
 
 OPENAI_RESPONSES = App("openai_responses", ("openai",), 5)
-OPENAI_AGENTS = App("openai_agents_app", ("agents",), 4)
+OPENAI_AGENTS = App("openai_agents_app", ("agents",), 4, tools=2)
 LANGGRAPH = App("langgraph_app", ("langgraph", "langchain_openai"), 3)
-PYDANTIC_AI = App("pydantic_ai_app", ("pydantic_ai", "openai", "anthropic"), 8)
+PYDANTIC_AI = App("pydantic_ai_app", ("pydantic_ai", "openai", "anthropic"), 8, tools=4)
 GATHER = App("gather_app", ("openai",), 6)
 PYDANTIC_AI_GATHER = App("pydantic_ai_gather", ("pydantic_ai", "openai"), 6)
 GENAI = App("genai_app", ("google.genai",), 4)
@@ -188,7 +188,7 @@ def test_rerun_sends_nothing_to_a_server_listening_at_the_recorded_address(recor
     rerun = listening_rerun.run
     assert listening_rerun.hits == []
     report = rerun.report()
-    assert report["counts"] == {"recorded": recorded.app.requests, "mocked": 0, "replaced": 0, "live": 0,
+    assert report["counts"] == {"recorded": recorded.app.answered, "mocked": 0, "replaced": 0, "live": 0,
                                 "missed": 0}
     assert (report["reproduced"], rerun.returncode) == (True, 0)
     assert rerun.app_lines() == recorded.run.app_lines()
@@ -219,7 +219,7 @@ def test_a_mocked_call_changes_the_answer_the_app_prints(recorded: Recording, ke
     assert len(printed) == len(expected)
     changed = [(want, got) for want, got in zip(expected, printed) if want != got]
     assert all("usage" in want for want, _ in changed), f"only the mocked call's usage may differ: {changed}"
-    assert rerun.report()["counts"] == {"recorded": recorded.app.requests - 1, "mocked": 1, "replaced": 0, "live": 0,
+    assert rerun.report()["counts"] == {"recorded": recorded.app.answered - 1, "mocked": 1, "replaced": 0, "live": 0,
                                         "missed": 0}
 
 
