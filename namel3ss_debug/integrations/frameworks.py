@@ -9,10 +9,6 @@ hooking, is one warning on stderr; the app runs on, its LLM calls still recorded
 
 from __future__ import annotations
 
-import importlib
-import sys
-from types import ModuleType
-
 # The module whose import installs a hook -> the hook's module here (each has `install(module)`,
 # returning the hook points it could not find).
 FRAMEWORKS = {
@@ -23,6 +19,11 @@ FRAMEWORKS = {
     "opentelemetry.sdk.trace": "otel_hook",
 }
 
+# The distribution a warning names the version of, where the module has no `__version__`.
+DISTRIBUTIONS = {"agents": "openai-agents", "langchain_core": "langchain-core", "pydantic_ai": "pydantic-ai-slim",
+                 "opentelemetry.sdk.trace": "opentelemetry-sdk"}
+UNRECORDED, STILL = "not recorded", "its LLM calls are still recorded"  # what a hook's warning says
+
 _installed = False
 
 
@@ -32,36 +33,11 @@ def capture_frameworks() -> None:
     if _installed:
         return
     _installed = True
-    from ..tracer.imports import when_imported  # noqa: PLC0415 - importlib.abc: not at the package's import
+    from ..tracer.imports import hook_when_imported  # noqa: PLC0415 - importlib.abc: not at the package's import
 
-    for name in FRAMEWORKS:
-        when_imported(name, _installer(name))
-
-
-def _installer(name: str):  # noqa: ANN202 - a callback for when_imported
-    def install(module: ModuleType) -> None:
-        try:
-            hook = importlib.import_module(f"{__package__}.{FRAMEWORKS[name]}")
-            missing = hook.install(module)
-        except Exception as exc:  # the framework changed under us: its structure goes unrecorded
-            missing = [f"all ({type(exc).__name__}: {exc})"]
-        if missing and sys.stderr is not None:
-            version = _version(name)
-            print(f"namel3ss-debug: {name} {version}: not recorded: {', '.join(missing)} "
-                  "(this version lacks the hook point; its LLM calls are still recorded)", file=sys.stderr)
-
-    return install
+    for name, hook in FRAMEWORKS.items():
+        hook_when_imported(name, f"{__package__}.{hook}", unrecorded=UNRECORDED, still=STILL,
+                           distribution=DISTRIBUTIONS.get(name))
 
 
-def _version(name: str) -> str:
-    from importlib import metadata  # noqa: PLC0415 - only a warning needs it
-
-    distribution = {"agents": "openai-agents", "langchain_core": "langchain-core", "pydantic_ai": "pydantic-ai-slim",
-                    "opentelemetry.sdk.trace": "opentelemetry-sdk"}.get(name, name)
-    try:
-        return metadata.version(distribution)
-    except Exception:  # no metadata: the warning says "?"
-        return "?"
-
-
-__all__ = ["capture_frameworks", "FRAMEWORKS"]
+__all__ = ["capture_frameworks", "FRAMEWORKS", "UNRECORDED", "STILL"]

@@ -23,9 +23,9 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from types import ModuleType
-from typing import Any
 
-from ..tracer.imports import when_imported
+from ..tracer.imports import warn_unhooked, when_imported
+from .frameworks import DISTRIBUTIONS, STILL, UNRECORDED
 
 HOOK_POINTS = {
     "langchain_core.tracers.context": "graph runs, nodes and retrievers (register_configure_hook)",
@@ -58,21 +58,8 @@ def _guarded(name: str, install: Callable[[ModuleType], None]) -> Callable[[Modu
         try:
             install(module)
         except Exception as exc:  # this version lacks the hook point: its structure goes unrecorded
-            _warn(f"{HOOK_POINTS[name]} ({type(exc).__name__}: {exc})")
+            warn_unhooked("langchain_core", sys.modules.get("langchain_core"),
+                          [f"{HOOK_POINTS[name]} ({type(exc).__name__}: {exc})"], unrecorded=UNRECORDED, still=STILL,
+                          distribution=DISTRIBUTIONS["langchain_core"])
 
     return run
-
-
-def _warn(missing: str) -> None:
-    if sys.stderr is not None:
-        print(f"namel3ss-debug: langchain_core {_version()}: not recorded: {missing} "
-              "(this version lacks the hook point; its LLM calls are still recorded)", file=sys.stderr)
-
-
-def _version() -> Any:
-    from importlib import metadata  # noqa: PLC0415 - only a warning needs it
-
-    try:
-        return metadata.version("langchain-core")
-    except Exception:  # no metadata: the warning says "?"
-        return "?"

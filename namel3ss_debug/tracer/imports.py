@@ -1,13 +1,15 @@
-"""Run a callback when a module is imported (at once, if it already is): how an HTTP client is hooked
-only if the app imports it, without importing it ourselves.
+"""Run a callback when a module is imported (at once, if it already is): how an HTTP client or an agent
+framework is hooked only if the app imports it, without importing it ourselves.
 
 A finder at the front of `sys.meta_path` finds the module with the other finders and wraps its
 loader, so the callback runs right after the module's own code. The callback's failures are the
-caller's to catch: it runs inside the app's `import` statement.
+caller's to catch: it runs inside the app's `import` statement. `hook_when_imported` is that
+callback for a hook module of ours: what it cannot hook is one warning, never the app's error.
 """
 
 from __future__ import annotations
 
+import importlib
 import importlib.abc
 import importlib.util
 import sys
@@ -67,3 +69,38 @@ def when_imported(name: str, callback: Callback) -> None:
                 sys.meta_path.insert(0, _FINDER)
             return
     callback(module)
+
+
+def hook_when_imported(name: str, hook: str, *, unrecorded: str, still: str = "",
+                       distribution: str | None = None) -> None:
+    """Once `name` is imported, call `install(module)` of our module `hook`, which returns the hook
+    points this version lacks; those (or the hook's failure) are one warning on stderr."""
+    def install(module: ModuleType) -> None:
+        try:
+            missing = importlib.import_module(hook).install(module)
+        except Exception as exc:  # the package changed under us: what it does goes unrecorded, the app goes on
+            missing = [f"all ({type(exc).__name__}: {exc})"]
+        if missing:
+            warn_unhooked(name, module, missing, unrecorded=unrecorded, still=still, distribution=distribution)
+
+    when_imported(name, install)
+
+
+def warn_unhooked(name: str, module: ModuleType | None, missing: list[str], *, unrecorded: str, still: str = "",
+                  distribution: str | None = None) -> None:
+    """`namel3ss-debug: httpx 0.13.0: requests not recorded: POINT (this version lacks the hook point)`."""
+    if sys.stderr is None:  # no stderr (pythonw): nothing to say it on, and no error
+        return
+    version = getattr(module, "__version__", None) or _installed_version(distribution or name)
+    after = f"; {still}" if still else ""
+    print(f"namel3ss-debug: {name} {version}: {unrecorded}: {', '.join(missing)} "
+          f"(this version lacks the hook point{after})", file=sys.stderr)
+
+
+def _installed_version(distribution: str) -> str:
+    from importlib import metadata  # noqa: PLC0415 - only a warning needs it
+
+    try:
+        return metadata.version(distribution)
+    except Exception:  # no metadata: the warning says "?"
+        return "?"

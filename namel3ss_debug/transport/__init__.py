@@ -11,9 +11,6 @@ stderr; a failure while hooking is reported the same way and never reaches the a
 
 from __future__ import annotations
 
-import importlib
-import sys
-from types import ModuleType
 
 CLIENTS = {"httpx": "httpx_hook", "httpx2": "httpx_hook", "requests": "requests_hook", "aiohttp": "aiohttp_hook"}
 
@@ -26,25 +23,10 @@ def capture_http() -> None:
     if _installed:
         return
     _installed = True
-    from ..tracer.imports import when_imported  # noqa: PLC0415 - importlib.abc: not at the package's import
+    from ..tracer.imports import hook_when_imported  # noqa: PLC0415 - importlib.abc: not at the package's import
 
-    for name in CLIENTS:
-        when_imported(name, _installer(name))
-
-
-def _installer(name: str):  # noqa: ANN202 - a callback for when_imported
-    def install(module: ModuleType) -> None:
-        try:
-            hook = importlib.import_module(f"{__name__}.{CLIENTS[name]}")
-            missing = hook.install(module)
-        except Exception as exc:  # the client changed under us: its requests go unrecorded, the app goes on
-            missing = [f"all ({type(exc).__name__}: {exc})"]
-        if missing and sys.stderr is not None:  # no stderr (pythonw): nothing to say it on, and no error
-            version = getattr(module, "__version__", "?")
-            print(f"namel3ss-debug: {name} {version}: requests not recorded: {', '.join(missing)} "
-                  "(this version lacks the hook point)", file=sys.stderr)
-
-    return install
+    for name, hook in CLIENTS.items():
+        hook_when_imported(name, f"{__name__}.{hook}", unrecorded="requests not recorded")
 
 
 __all__ = ["capture_http", "CLIENTS"]

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from namel3ss_debug.integrations import frameworks
+from namel3ss_debug.tracer.imports import hook_when_imported, warn_unhooked
 
 FRAMEWORK_MODULES = ("agents", "langchain_core", "langgraph", "pydantic_ai", "mcp", "opentelemetry")
 
@@ -33,10 +34,23 @@ def test_every_framework_has_its_hook_module() -> None:
         assert callable(module.install), hook
 
 
-def test_a_hook_that_fails_is_one_warning_and_the_import_goes_on(monkeypatch: pytest.MonkeyPatch,
-                                                                  capsys: pytest.CaptureFixture[str]) -> None:
-    monkeypatch.setitem(frameworks.FRAMEWORKS, "fakework", "no_such_hook")
-    frameworks._installer("fakework")(types.ModuleType("fakework"))
-    err = capsys.readouterr().err
-    assert err.startswith("namel3ss-debug: fakework ?: not recorded: all (ModuleNotFoundError: ")
-    assert err.endswith("(this version lacks the hook point; its LLM calls are still recorded)\n")
+def test_a_hook_that_fails_is_one_warning_and_the_import_goes_on(capsys: pytest.CaptureFixture[str]) -> None:
+    sys.modules["fakework"] = fake = types.ModuleType("fakework")
+    try:
+        hook_when_imported("fakework", "namel3ss_debug.integrations.no_such_hook", unrecorded=frameworks.UNRECORDED,
+                           still=frameworks.STILL)
+    finally:
+        del sys.modules["fakework"]
+    assert fake.__name__ == "fakework"
+    assert capsys.readouterr().err == (
+        "namel3ss-debug: fakework ?: not recorded: all (ModuleNotFoundError: No module named "
+        "'namel3ss_debug.integrations.no_such_hook') (this version lacks the hook point; its LLM calls are still "
+        "recorded)\n")
+
+
+def test_the_hook_points_a_version_lacks_are_named_with_its_version(capsys: pytest.CaptureFixture[str]) -> None:
+    module = types.ModuleType("oldwork")
+    module.__version__ = "0.9"
+    warn_unhooked("oldwork", module, ["Agent.iter", "Tool.run"], unrecorded="not recorded")
+    assert capsys.readouterr().err == ("namel3ss-debug: oldwork 0.9: not recorded: Agent.iter, Tool.run "
+                                       "(this version lacks the hook point)\n")
