@@ -29,7 +29,7 @@ from pydantic_ai.capabilities import AbstractCapability
 from pydantic_ai.toolsets import WrapperToolset
 
 from ...tracer.api import get_tracer
-from ..calls import ForeignSpec, Shape, end, open_span
+from ..calls import ForeignSpec, Shape, acall
 from ..tools import arun_tool
 
 FRAMEWORK = "pydantic_ai"
@@ -89,20 +89,15 @@ class DebugCapability(AbstractCapability[Any]):
         tracer = get_tracer()
         if tracer.run is None:
             return await handler()
-        span = _open_agent(tracer, ctx)
-        try:
-            result = await handler()
-        except BaseException as exc:
-            tracer.end_span(span, error=exc)
-            raise
-        end(tracer, span, RUN, result)
-        return result
+        name, inputs, attrs = _agent_of(tracer, ctx)
+        return await acall(tracer, ForeignSpec("agent", name, replayable=False), RUN, inputs, handler, attrs=attrs)
 
     def get_wrapper_toolset(self, toolset: Any) -> Any:
         return RecordingToolset(toolset)
 
 
-def _open_agent(tracer: Any, ctx: Any) -> Any:
+def _agent_of(tracer: Any, ctx: Any) -> tuple[str, Any, dict[str, Any]]:
+    """The agent span's name, inputs and attrs, from the run's context."""
     try:
         agent = getattr(ctx, "agent", None)
         name = str(getattr(agent, "name", None) or DEFAULT_AGENT)
@@ -110,13 +105,12 @@ def _open_agent(tracer: Any, ctx: Any) -> Any:
         model = getattr(getattr(ctx, "model", None), "model_name", None)
         if model:
             attrs["model"] = str(model)
-        inputs = {"prompt": getattr(ctx, "prompt", None)}
+        return name, {"prompt": getattr(ctx, "prompt", None)}, attrs
     except Exception as exc:  # pydantic-ai changed its RunContext: the span opens all the same
         run = tracer.run
         if run is not None:
             run.recorder.note_failure(exc)
-        name, attrs, inputs = DEFAULT_AGENT, {"framework": FRAMEWORK}, None
-    return open_span(tracer, ForeignSpec("agent", name, replayable=False), inputs, attrs=attrs)
+        return DEFAULT_AGENT, None, {"framework": FRAMEWORK}
 
 
 @dataclass
