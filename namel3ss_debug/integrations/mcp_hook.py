@@ -14,8 +14,9 @@ A framework whose own hook already opened a `tool` span for this call (openai-ag
 pydantic-ai running an MCP tool) keeps that span and the call goes through, so one call is counted
 once and answered once. The MCP attrs are not added to that span: a rerun answers the framework's
 span without reaching `call_tool`, and its end, lacking them, would read as a divergence.
-`call_tool` takes no model tool call id, so an MCP span of its own has no `tool_call_id` or
-`llm_span_id`.
+`call_tool` takes no model tool call id: an MCP span of its own is linked to the newest LLM call
+whose answer asked for a tool of the same name with the same arguments, not linked yet
+(`attrs.tool_call_id`, `attrs.llm_span_id`, and `attrs.linked_by: "name_and_arguments"`).
 """
 
 from __future__ import annotations
@@ -60,7 +61,8 @@ def _wrapped(original: Any, codec: ResultCodec) -> Any:
             run.recorder.note_failure(exc)
             attrs = {}
         return await arun_tool(tracer, FRAMEWORK, str(name), {} if arguments is None else arguments,
-                               lambda: original(self, name, arguments, *args, **kwargs), codec=codec, attrs=attrs)
+                               lambda: original(self, name, arguments, *args, **kwargs), codec=codec, attrs=attrs,
+                               link_by_arguments=True)  # call_tool is given no call id
 
     setattr(call_tool, _MARK, True)
     return call_tool

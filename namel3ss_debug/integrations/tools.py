@@ -17,16 +17,24 @@ from .calls import ForeignSpec, Shape, acall, call
 RESULT = Shape(lambda result: {"return": result})
 
 
-def tool_attrs(tracer: Tracer, framework: str, call_id: str | None,
-               extra: dict[str, Any] | None = None) -> dict[str, Any]:
-    """The tool span's attrs: which framework ran it, the model's call id, and the LLM call that asked."""
+def tool_attrs(tracer: Tracer, framework: str, call_id: str | None, extra: dict[str, Any] | None = None, *,
+               name: str | None = None, arguments: Any = None) -> dict[str, Any]:
+    """The tool span's attrs: which framework ran it, the model's call id, and the LLM call that asked.
+
+    With no call id and a `name`, the call is matched by its name and arguments to the newest LLM call
+    that asked for the same (`attrs.linked_by` says so)."""
     attrs: dict[str, Any] = {"framework": framework}
+    run = tracer.run
     if call_id:
         attrs["tool_call_id"] = call_id
-        run = tracer.run
         asker = run.asks.asker(call_id) if run is not None else None
         if asker is not None:
             attrs["llm_span_id"] = asker
+    elif name is not None and run is not None:
+        claimed = run.asks.claim(name, arguments)
+        if claimed is not None:
+            attrs["tool_call_id"], attrs["llm_span_id"] = claimed
+            attrs["linked_by"] = "name_and_arguments"
     if extra:
         attrs.update(extra)
     return attrs
@@ -34,19 +42,26 @@ def tool_attrs(tracer: Tracer, framework: str, call_id: str | None,
 
 def run_tool(tracer: Tracer, framework: str, name: str, arguments: Any, invoke: Callable[[], Any], *,
              call_id: str | None = None, codec: Any = None, attrs: dict[str, Any] | None = None,
-             parent_id: str | None = None) -> Any:
-    """Run a tool's body in a `tool` span named `name`, or give back the rerun's answer instead."""
+             parent_id: str | None = None, link_by_arguments: bool = False) -> Any:
+    """Run a tool's body in a `tool` span named `name`, or give back the rerun's answer instead.
+    `link_by_arguments`: a tool given no call id is linked to its LLM call by name and arguments."""
     if tracer.run is None:
         return invoke()
     return call(tracer, ForeignSpec("tool", name, codec=codec), RESULT, arguments, invoke,
-                attrs=tool_attrs(tracer, framework, call_id, attrs), parent_id=parent_id)
+                attrs=tool_attrs(tracer, framework, call_id, attrs, name=name if link_by_arguments else None,
+                                 arguments=arguments),
+                parent_id=parent_id)
 
 
 async def arun_tool(tracer: Tracer, framework: str, name: str, arguments: Any,
                     invoke: Callable[[], Awaitable[Any]], *, call_id: str | None = None, codec: Any = None,
-                    attrs: dict[str, Any] | None = None, parent_id: str | None = None) -> Any:
+                    attrs: dict[str, Any] | None = None, parent_id: str | None = None,
+                    link_by_arguments: bool = False) -> Any:
     """`run_tool` for a tool whose body is a coroutine."""
     if tracer.run is None:
         return await invoke()
     return await acall(tracer, ForeignSpec("tool", name, codec=codec), RESULT, arguments, invoke,
-                       attrs=tool_attrs(tracer, framework, call_id, attrs), parent_id=parent_id)
+                       attrs=tool_attrs(tracer, framework, call_id, attrs,
+                                        name=name if link_by_arguments else None, arguments=arguments),
+                       parent_id=parent_id)
+

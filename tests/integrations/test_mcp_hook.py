@@ -103,8 +103,9 @@ def test_each_mcp_tool_call_is_one_tool_span_with_its_arguments_result_and_serve
     assert [(start["name"], start["inputs"]) for start, _ in spans] == \
         [("get_weather", {"city": "Lisbon"}), ("get_weather", {"city": "Atlantis"})]
     for start, _ in spans:
-        assert start["attrs"] == {"framework": "mcp", "mcp_server": "weather", "mcp_server_version": "1.4.0",
-                                  "mcp_protocol_version": start["attrs"]["mcp_protocol_version"]}
+        server = {key: start["attrs"][key] for key in ("framework", "mcp_server", "mcp_server_version")}
+        assert server == {"framework": "mcp", "mcp_server": "weather", "mcp_server_version": "1.4.0"}
+        assert start["attrs"]["mcp_protocol_version"]
     first = spans[0][1]
     assert first["outputs"]["return"]["content"][0]["text"] == "sunny, 24 C"
     assert first["outputs"]["return"]["is_error"] is False
@@ -124,8 +125,17 @@ def test_each_tool_span_comes_between_the_llm_call_that_asked_for_it_and_the_nex
                      ("llm", "start"), ("llm", "end")] * 2
     roots = {e["parent_id"] for e in recording.events if e["component"] in ("llm", "tool")}
     assert len(roots) == 1, "the app's own calls: LLM and tool spans side by side under the run"
-    # call_tool takes no model tool call id, so the span does not claim one
-    assert all("tool_call_id" not in start["attrs"] for start, _ in tool_spans(recording))
+
+
+def test_each_tool_span_is_linked_by_name_and_arguments_to_the_llm_call_that_asked(recording: Recording) -> None:
+    # call_tool is given no model tool call id: the span is matched to the asking LLM call's tool call
+    asked = [(end["span_id"], call) for end in recording.events if end["event_type"] == "llm_call_end"
+             for call in (end.get("outputs") or {}).get("tool_calls", [])]
+    assert len(asked) == 2
+    for (start, _), (llm_span_id, call) in zip(tool_spans(recording), asked):
+        assert (start["attrs"]["tool_call_id"], start["attrs"]["llm_span_id"], start["attrs"]["linked_by"]) == \
+            (call["id"], llm_span_id, "name_and_arguments")
+        assert call["name"] == start["name"]
 
 
 def test_analyze_counts_the_mcp_tool_calls(bench: Workbench, recording: Recording) -> None:

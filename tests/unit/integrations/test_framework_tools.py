@@ -38,7 +38,8 @@ class Weather:
 def plan(question: str) -> dict:
     # As the HTTP transport describes a response that asks for tools: outputs.tool_calls[].id.
     answer = {"asked": "get_weather"}
-    get_current_llm_span().outputs = {"tool_calls": [{"id": "call_1", "name": "get_weather"}], "return": answer}
+    get_current_llm_span().outputs = {"tool_calls": [{"id": "call_1", "name": "get_weather", "arguments": '{"city": "Paris"}'}],
+                                      "return": answer}
     return answer
 
 
@@ -157,3 +158,27 @@ def _swallowed(app_call):
 def _no_run_left() -> None:
     yield
     assert get_tracer().run is None
+
+
+def test_a_tool_call_with_no_id_is_claimed_by_name_and_arguments_newest_first_and_once() -> None:
+    asks = ToolAsks()
+    asks.note("s1", {"tool_calls": [{"id": "c1", "name": "get_weather", "arguments": '{"city": "Paris", "days": 1}'}]})
+    asks.note("s2", {"tool_calls": [{"id": "c2", "name": "get_weather", "arguments": {"days": 1, "city": "Paris"}}]})
+    asks.note("s3", {"tool_calls": [{"id": "c3", "name": "get_weather", "arguments": {"city": "Oslo"}}]})
+    assert asks.claim("get_weather", {"city": "Paris", "days": 1}) == ("c2", "s2")  # JSON text or object alike
+    assert asks.claim("get_weather", {"city": "Paris", "days": 1}) == ("c1", "s1")
+    assert asks.claim("get_weather", {"city": "Paris", "days": 1}) is None
+    assert asks.claim("get_time", {"city": "Oslo"}) is None
+
+
+def test_link_by_arguments_says_how_the_span_was_linked() -> None:
+    def app() -> str:
+        plan("weather in Paris?")
+        return run_tool(get_tracer(), "testkit", "get_weather", {"city": "Paris"}, lambda: "rain",
+                        link_by_arguments=True)
+
+    _, events = record(app)
+    start = next(e for e in events if e["event_type"] == "tool_call_start")
+    llm, = ends(events, "llm")
+    assert start["attrs"] == {"framework": "testkit", "tool_call_id": "call_1", "llm_span_id": llm["span_id"],
+                              "linked_by": "name_and_arguments"}
