@@ -144,6 +144,13 @@ def test_analyze_counts_the_mcp_tool_calls(bench: Workbench, recording: Recordin
 
 
 # -- replay --rerun ---------------------------------------------------------------------------------
+def test_a_breakpoint_on_an_mcp_tool_stops_at_that_call(bench: Workbench, recording: Recording) -> None:
+    walk = bench.cli(recording.url, "replay", str(recording.trace), "-b", "tool:get_weather#2")
+    assert walk.returncode == 0, walk.stderr
+    assert "tool_call_start  tool:get_weather#2" in walk.stdout
+    assert '{"city":"Atlantis"}' in walk.stdout
+
+
 def test_rerun_with_the_server_stopped_runs_no_tool_body_and_prints_the_same(recording: Recording,
                                                                              offline: Counted) -> None:
     assert offline.bodies == []
