@@ -15,7 +15,7 @@ from ...model.events import span_prefix
 from ...tracer.context import current
 from ...tracer.core import Tracer
 from ..tools import tool_attrs
-from .mapping import SOURCE, ending, opening
+from ...model.otel_attributes import SOURCE, ending, opening
 
 FRAMEWORK = "opentelemetry"
 
