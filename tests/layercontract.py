@@ -25,7 +25,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("launch",),  # running an app: traced, or again with recorded answers
     ("rerun",),  # the rerun engine: answers an app's calls from a recording
     ("replay", "diffing", "checks"),  # engines over recorded runs
-    ("analysis", "scrub"),  # pure analysis; rewriting traces without secrets
+    ("analysis", "scrub", "interop"),  # pure analysis; rewriting traces without secrets; OpenTelemetry/Perfetto conversions
     ("integrations", "transport"),  # capture hooks: a runtime's calls, HTTP clients
     ("tracer", "store"),  # writing traces; reading them
     ("config",),  # settings and their rules (config.py, config_rules.py)
