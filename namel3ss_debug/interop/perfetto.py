@@ -1,0 +1,361 @@
+"""A recorded run as Chrome trace-event JSON, the timeline ui.perfetto.dev and chrome://tracing open.
+
+    >>> with open("run.perfetto.json", "wb") as out:
+    ...     slices = write_perfetto(events, out)
+
+Each span (a start/end pair) is one complete event (`ph: "X"`, `ts`/`dur` in microseconds) named
+`component:name`, with `cat` the component and the LLM's model, tokens and cost, the status and the error in
+`args`. Instant events (memory operations, markers, `error_occurred`) are `ph: "i"` on their parent's track;
+a failed span is coloured `cname: "terrible"` (chrome://tracing) and gets an instant `error: <type>` at its
+end (Perfetto ignores `cname`).
+
+Tracks. Perfetto and chrome://tracing nest the slices of one track by time alone, so a track must hold only
+slices that nest as the spans do. A span goes on the track of its `pid`, `thread` and asyncio `task` (from
+its start event, else its parent's: the run itself sits on the track of the first span that names a thread).
+Slices are laid out in start order; a span that would overlap, on its track, a slice that is not one of its
+ancestors (two concurrent tasks with no `task` field, a generator span that outlives its caller) goes to the
+next lane of that thread, `MainThread (2)`, so nothing is ever drawn inside a span it does not belong to.
+A child that overruns its parent on the same track by at most `CLOCK_SLACK_US` (the start is a wall clock,
+the duration a monotonic one) is cut at its parent's end; beyond that it moves to another lane.
+
+Pure: events in, JSON bytes out, no clock read; one run per call (span ids are a run's own).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any, BinaryIO
+
+import orjson
+
+from namel3ss_debug._version import __version__
+from namel3ss_debug.model.events import is_end, is_start, kind
+
+CLOCK_SLACK_US = 1000  # how far a child may overrun its parent on one track and still be drawn inside it
+ERROR_COLOUR = "terrible"  # chrome://tracing's reserved red
+SKIPPED_EVENT_TYPES = frozenset({"segment_start"})  # file bookkeeping, not something the app did
+
+
+@dataclass(eq=False, slots=True)
+class _Span:
+    key: str  # the span id
+    seq: int
+    component: str
+    name: str
+    start: int
+    end: int | None = None
+    parent: _Span | None = None
+    depth: int = 0
+    where: tuple[Any, Any, Any] = (None, None, None)  # (pid, thread, task) as the start event names them
+    track: tuple[Any, Any, Any] = (None, None, None)
+    lane: _Lane | None = None
+    args: dict[str, Any] = field(default_factory=dict)
+    error: Any = None
+
+
+@dataclass(eq=False, slots=True)
+class _Lane:
+    tid: int
+    title: str
+    pid: Any
+    stack: list[_Span] = field(default_factory=list)
+
+
+def write_perfetto(events: Iterable[Mapping[str, Any]], out: BinaryIO) -> int:
+    """Write the trace-event JSON document of one run's v1 events to `out`; return the slices written
+    (one per span: start/end pairs, unclosed starts, ends whose start is missing)."""
+    trace = _build(events)
+    out.write(b'{"traceEvents":[\n')
+    out.write(b",\n".join(_dumps(item) for item in trace.items))
+    out.write(b"\n],\n" + _dumps({"displayTimeUnit": "ms", "otherData": trace.other})[1:])
+    return trace.slices
+
+
+@dataclass
+class _Trace:
+    items: list[dict[str, Any]]
+    slices: int
+    other: dict[str, Any]
+
+
+def _build(events: Iterable[Mapping[str, Any]]) -> _Trace:
+    run = _Reading()
+    for event in events:
+        run.read(event)
+    spans = run.finish()
+    lanes = _Layout(run.pid)
+    ordered = sorted(spans, key=lambda span: (span.start, span.depth, span.seq))
+    for span in ordered:
+        lanes.place(span)
+    items = lanes.metadata(run.title)
+    items += [_slice(span) for span in ordered]
+    items += [marker for span in ordered if span.error is not None for marker in [_failure(span)]]
+    items += [_instant(event, run, lanes) for event in run.instants]
+    other = {"run_id": run.run_id, "exporter": f"namel3ss-debug {__version__}", "spans": len(ordered)}
+    return _Trace(items, len(ordered), other)
+
+
+class _Reading:
+    """One pass over the events: spans by id, instant events, the run's pid, name and last time."""
+
+    def __init__(self) -> None:
+        self.open: dict[Any, _Span] = {}
+        self.spans: list[_Span] = []
+        self.instants: list[Mapping[str, Any]] = []
+        self.clock = _Clock()
+        self.last = 0
+        self.pid: Any = None
+        self.run_id: Any = None
+        self.title = "run"
+
+    def read(self, event: Mapping[str, Any]) -> None:
+        ts = self.clock.micros(event.get("ts"))
+        if ts is None:
+            return
+        self.last = max(self.last, ts)
+        event_type = event.get("event_type")
+        event_type = event_type if isinstance(event_type, str) else ""
+        if self.pid is None and event.get("pid") is not None:
+            self.pid = event.get("pid")
+        if event_type == "run_start":
+            self.run_id, self.title = event.get("run_id"), f"{event.get('name')} {event.get('run_id')}"
+        if is_start(event_type):
+            self._start(event, ts)
+        elif is_end(event_type):
+            self._end(event, ts)
+        elif event_type not in SKIPPED_EVENT_TYPES:
+            self.instants.append(event)
+
+    def _start(self, event: Mapping[str, Any], ts: int) -> None:
+        span = _Span(event.get("span_id"), _int(event.get("seq")), str(event.get("component")),
+                     str(event.get("name")), ts)
+        span.parent = self.open.get(event.get("parent_id"))
+        span.where = (event.get("pid"), event.get("thread"), event.get("task"))
+        span.args = {"kind": kind(event.get("event_type")), "span_id": span.key, "parent_id": event.get("parent_id")}
+        _take(span.args, event)
+        self.open[span.key] = span
+        self.spans.append(span)
+
+    def _end(self, event: Mapping[str, Any], ts: int) -> None:
+        span = self.open.get(event.get("span_id"))
+        duration = event.get("duration_ms")
+        duration_us = round(duration * 1000) if _is_number(duration) and duration >= 0 else None
+        if span is None or span.end is not None:  # its start is missing: place it back from its duration
+            span = _Span(event.get("span_id"), _int(event.get("seq")), str(event.get("component")),
+                         str(event.get("name")), ts - (duration_us or 0))
+            span.parent = self.open.get(event.get("parent_id"))
+            span.args = {"kind": kind(event.get("event_type")), "span_id": span.key,
+                         "parent_id": event.get("parent_id"), "start_missing": True}
+            self.spans.append(span)
+        span.end = span.start + duration_us if duration_us is not None else max(ts, span.start)
+        span.args["status"] = event.get("status")
+        if duration_us is not None:
+            span.args["duration_ms"] = duration
+        _take(span.args, event)
+        if event.get("status") == "failed" or event.get("error"):
+            span.error = event.get("error") or {"type": "failed"}
+            span.args["error"] = _error(span.error)
+
+    def finish(self) -> list[_Span]:
+        """The spans, each with an end (an unclosed one ends with the run's last event), a track and a depth,
+        a child never starting before its parent."""
+        pid = self.pid if self.pid is not None else 1
+        first = next((span.where for span in self.spans if span.where[1] is not None), (None, None, None))
+        default = (first[0] if first[0] is not None else pid, first[1], first[2])
+        for span in self.spans:  # in creation order: a parent is settled before its children
+            parent = span.parent
+            if span.end is None:
+                span.end, span.args["unclosed"] = max(self.last, span.start), True
+            if parent is not None:
+                span.depth = parent.depth + 1
+                span.start = min(max(span.start, parent.start), span.end)
+            own_pid, thread, task = span.where
+            if thread is not None or task is not None:
+                span.track = (own_pid if own_pid is not None else parent.track[0] if parent else pid, thread, task)
+            else:
+                span.track = parent.track if parent is not None else default
+        return self.spans
+
+
+class _Layout:
+    """Tracks (one per pid, thread and task) split into lanes, each lane a stack of the slices open on it."""
+
+    def __init__(self, pid: Any):
+        self.pid = pid if pid is not None else 1
+        self.lanes: dict[Any, list[_Lane]] = {}
+        self.all: list[_Lane] = []
+
+    def place(self, span: _Span) -> None:
+        lanes = self.lanes.setdefault(span.track, [])
+        parent = span.parent
+        preferred = [parent.lane] if parent is not None and parent.track == span.track and parent.lane else []
+        for lane in preferred + [lane for lane in lanes if lane not in preferred]:
+            if _fits(lane, span):
+                break
+        else:
+            lane = self._new(span.track, len(lanes))
+            lanes.append(lane)
+            _fits(lane, span)
+        span.lane = lane
+        lane.stack.append(span)
+
+    def lane_of(self, event: Mapping[str, Any], parent: _Span | None) -> _Lane:
+        if parent is not None and parent.lane is not None:
+            return parent.lane
+        track = (event.get("pid") or self.pid, event.get("thread"), event.get("task"))
+        lanes = self.lanes.setdefault(track, [])
+        if not lanes:
+            lanes.append(self._new(track, 0))
+        return lanes[0]
+
+    def _new(self, track: Any, index: int) -> _Lane:
+        pid, thread, task = track
+        title = " / ".join(str(part) for part in (thread, task) if part is not None) or "run"
+        lane = _Lane(len(self.all) + 1, title + (f" ({index + 1})" if index else ""),
+                     pid if pid is not None else self.pid)
+        self.all.append(lane)
+        return lane
+
+    def metadata(self, title: str) -> list[dict[str, Any]]:
+        pids = dict.fromkeys([self.pid] + [lane.pid for lane in self.all])
+        items = [{"ph": "M", "name": "process_name", "pid": pid, "tid": 0, "ts": 0, "args": {"name": title}}
+                 for pid in pids]
+        for lane in self.all:
+            base = {"ph": "M", "pid": lane.pid, "tid": lane.tid, "ts": 0}
+            items.append({**base, "name": "thread_name", "args": {"name": lane.title}})
+            items.append({**base, "name": "thread_sort_index", "args": {"sort_index": lane.tid}})
+        return items
+
+
+def _fits(lane: _Lane, span: _Span) -> bool:
+    """Whether `span` can go on `lane` now: every slice still open there is one of its ancestors
+    (after closing those that ended before it starts); it is then cut to its parent's end if need be."""
+    stack = lane.stack
+    while stack and (stack[-1].end < span.start or (stack[-1].end == span.start and not _ancestor(stack[-1], span))):
+        stack.pop()
+    if not stack:
+        return True
+    top = stack[-1]
+    if not _ancestor(top, span) or span.end - top.end > CLOCK_SLACK_US:
+        return False
+    span.end = min(span.end, top.end)
+    return True
+
+
+def _ancestor(older: _Span, span: _Span) -> bool:
+    node = span.parent
+    while node is not None and node.depth > older.depth:
+        node = node.parent
+    return node is older
+
+
+def _slice(span: _Span) -> dict[str, Any]:
+    lane = span.lane
+    assert lane is not None
+    item = {"ph": "X", "name": f"{span.component}:{span.name}", "cat": span.component, "ts": span.start,
+            "dur": span.end - span.start, "pid": lane.pid, "tid": lane.tid,
+            "args": {key: value for key, value in span.args.items() if value is not None}}
+    if span.error is not None:
+        item["cname"] = ERROR_COLOUR
+    return item
+
+
+def _failure(span: _Span) -> dict[str, Any]:
+    lane = span.lane
+    assert lane is not None
+    error = _error(span.error)
+    return {"ph": "i", "s": "t", "name": f"error: {error.get('type', 'failed')}", "cat": "error",
+            "ts": span.end, "pid": lane.pid, "tid": lane.tid, "cname": ERROR_COLOUR,
+            "args": {"span": f"{span.component}:{span.name}", "span_id": span.key, "error": error}}
+
+
+def _instant(event: Mapping[str, Any], run: _Reading, layout: _Layout) -> dict[str, Any]:
+    lane = layout.lane_of(event, run.open.get(event.get("parent_id")))
+    component = str(event.get("component"))
+    args: dict[str, Any] = {"event_type": event.get("event_type"), "span_id": event.get("span_id"),
+                            "parent_id": event.get("parent_id")}
+    _take(args, event)
+    for key in ("inputs", "outputs", "attrs"):
+        if event.get(key) is not None:
+            args[key] = event.get(key)
+    item = {"ph": "i", "s": "t", "name": f"{component}:{event.get('name')}", "cat": component,
+            "ts": run.clock.micros(event.get("ts")), "pid": lane.pid, "tid": lane.tid,
+            "args": {key: value for key, value in args.items() if value is not None}}
+    if event.get("error") or event.get("event_type") == "error_occurred":
+        item["cname"] = ERROR_COLOUR
+        if event.get("error"):
+            args["error"] = item["args"]["error"] = _error(event.get("error"))
+    return item
+
+
+def _take(args: dict[str, Any], event: Mapping[str, Any]) -> None:
+    """The LLM's figures: model, tokens, cost."""
+    if event.get("model") is not None:
+        args["model"] = event.get("model")
+    usage = event.get("usage")
+    if isinstance(usage, Mapping):
+        for key in ("input_tokens", "output_tokens", "total_tokens"):
+            if usage.get(key) is not None:
+                args[key] = usage.get(key)
+    if event.get("cost_usd") is not None:
+        args["cost_usd"] = event.get("cost_usd")
+
+
+def _error(error: Any) -> dict[str, Any]:
+    if isinstance(error, Mapping):
+        return {key: error.get(key) for key in ("type", "message", "category") if error.get(key) is not None}
+    return {"message": str(error)}
+
+
+class _Clock:
+    """ISO 8601 UTC times to microseconds since the epoch; the tracer's `...Z` form parsed by hand, its minute
+    cached, anything else through `datetime.fromisoformat` (a time with no zone is not placed)."""
+
+    def __init__(self) -> None:
+        self.minutes: dict[str, int] = {}
+
+    def micros(self, ts: Any) -> int | None:
+        if not isinstance(ts, str):
+            return None
+        if len(ts) >= 20 and ts[-1] == "Z" and ts[10] == "T" and ts[16] == ":" and ts[19:20] in (".", "Z"):
+            minute = self.minutes.get(ts[:16])
+            if minute is None:
+                minute = self.minutes[ts[:16]] = self._slow(ts[:16] + ":00Z")
+            if minute is not None and ts[17:19].isdigit():
+                fraction = ts[20:-1]
+                if fraction.isdigit() or not fraction:
+                    return minute + int(ts[17:19]) * 1_000_000 + int((fraction + "000000")[:6])
+        return self._slow(ts)
+
+    @staticmethod
+    def _slow(ts: str) -> int | None:
+        try:
+            moment = datetime.fromisoformat(ts.replace("Z", "+00:00"))
+        except ValueError:
+            return None
+        if moment.tzinfo is None:
+            return None
+        return (moment - _EPOCH) // _MICROSECOND
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_MICROSECOND = datetime(1970, 1, 1, 0, 0, 0, 1, tzinfo=timezone.utc) - _EPOCH
+
+
+def _dumps(item: Any) -> bytes:
+    """JSON bytes; a text orjson refuses (a lone surrogate from a lenient reader) is escaped by the stdlib."""
+    try:
+        return orjson.dumps(item)
+    except TypeError:
+        return json.dumps(item, ensure_ascii=True, default=repr).encode("ascii")
+
+
+def _int(value: Any) -> int:
+    return value if isinstance(value, int) else 0
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
