@@ -1,4 +1,5 @@
-"""Which foreign format a file is in, from its first JSON object; v1 needs no mapper."""
+"""Which foreign format a file is in, from its first JSON object (or, for a JSON document over many lines,
+its first bytes); v1 needs no mapper."""
 
 from __future__ import annotations
 
@@ -10,15 +11,27 @@ from typing import Any
 from .legacy import LegacyMapper, looks_legacy
 from .line_events import first_object
 from .n3_native import N3StepMapper, looks_n3_step
+from .otlp_json import OtlpMapper, looks_otlp_document
+from .otlp_lines import is_otlp_request
+from .problems import ReadProblems
 from .sources import RunSource, seekable
 
 _SNIFF = 1 << 20
 
 
-def mapper_for(first: dict[str, Any], path: str) -> Any:
-    """A mapper onto v1 for a legacy or n3 file; None for a v1 file (or anything else, read as v1)."""
-    if "v" in first:
+def mapper_for(first: dict[str, Any] | None, path: str, *, head: bytes = b"",
+               problems: ReadProblems | None = None) -> Any:
+    """A mapper onto v1 for a legacy, n3 or OTLP/JSON file; None for a v1 file (or anything else, read as v1).
+
+    `head` is the file's first bytes (a pretty-printed OTLP/JSON document has no JSON object on a line of
+    its own); `problems` hears about the spans an OTLP mapper cannot read.
+    """
+    if head and looks_otlp_document(head):
+        return OtlpMapper(path, problems, document=True)
+    if first is None or "v" in first:
         return None
+    if is_otlp_request(first):
+        return OtlpMapper(path, problems)
     if looks_n3_step(first):
         return N3StepMapper(_n3_run_id(path), clock_base=_mtime(path))
     if looks_legacy(first):
@@ -58,7 +71,10 @@ def rereadable(source: RunSource) -> bool:
 
 def _is_v1(path: str) -> bool:
     """The first JSON object of the file has a `v` field, as the reader decides (a file without one in its
-    first MiB is read as v1)."""
+    first MiB is read as v1, unless it begins an OTLP/JSON document)."""
     with open(path, "rb") as handle:
-        first = first_object(handle.read(_SNIFF).splitlines())
+        head = handle.read(_SNIFF)
+    if looks_otlp_document(head):
+        return False
+    first = first_object(head.splitlines())
     return first is None or "v" in first

@@ -1,0 +1,271 @@
+"""The spans of OTLP/JSON documents (`ExportTraceServiceRequest`), checked and decoded, with no meaning yet.
+
+What is read (opentelemetry-proto `trace/v1/trace.proto`, `common/v1/common.proto`, and the OTLP/JSON rules
+of the OTLP specification): `resourceSpans[].resource.attributes`, `.scopeSpans[].scope.name` (or the old
+`instrumentationLibrarySpans[].instrumentationLibrary`), `.spans[]` with `traceId`, `spanId`,
+`parentSpanId`, `name`, `kind`, `startTimeUnixNano`, `endTimeUnixNano`, `attributes`, `events[]`,
+`status {code, message}`. Tolerated as writers make them: ids in hex (the specification, the Collector's
+file exporter) or base64 (protobuf's own `json_format`); keys in lowerCamelCase or snake_case; enums as
+numbers or names; 64-bit integers as strings or numbers.
+
+A span with a problem (a missing or malformed id, a time that is not a number, a value of the wrong type)
+is reported by `SpanProblem` with its JSON path and left out; the rest of the document is read.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+from dataclasses import dataclass, field
+from collections.abc import Iterator
+from typing import Any
+
+_HEX = re.compile(r"^[0-9a-fA-F]+$")
+_KINDS = {0: "UNSPECIFIED", 1: "INTERNAL", 2: "SERVER", 3: "CLIENT", 4: "PRODUCER", 5: "CONSUMER"}
+_CODES = {0: "UNSET", 1: "OK", 2: "ERROR"}
+_MAX_DEPTH = 32  # nested arrayValue / kvlistValue beyond this are kept as text
+
+
+@dataclass
+class SpanProblem:
+    """Why one span (at `path` in the document) was left out."""
+
+    path: str
+    why: str
+
+
+@dataclass
+class OtlpEvent:
+    name: str
+    time_ns: int
+    attributes: dict[str, Any]
+
+
+@dataclass
+class OtlpSpan:
+    """One span, decoded: ids as lowercase hex, times in nanoseconds, attributes as plain values."""
+
+    trace_id: str
+    span_id: str
+    parent_span_id: str | None
+    name: str
+    kind: str
+    start_ns: int
+    end_ns: int | None
+    attributes: dict[str, Any]
+    events: list[OtlpEvent]
+    status: str
+    status_message: str
+    resource: dict[str, Any]
+    scope: str
+    order: int = 0  # place in the file, for a stable order between equal times
+    path: str = ""
+    links: list[dict[str, str]] = field(default_factory=list)
+
+
+def is_otlp_request(obj: Any) -> bool:
+    """True for an OTLP/JSON trace request (what the Collector's file exporter writes on each line)."""
+    return isinstance(obj, dict) and "v" not in obj and (
+        isinstance(obj.get("resourceSpans"), list) or isinstance(obj.get("resource_spans"), list))
+
+
+def spans_of(request: dict[str, Any], order: int = 0) -> Iterator[OtlpSpan | SpanProblem]:
+    """Each span of one request, or the problem that keeps it out; `order` numbers them on from there."""
+    for r, resource_spans in enumerate(_list(request, "resourceSpans", "request")):
+        where = f"resourceSpans[{r}]"
+        if not isinstance(resource_spans, dict):
+            yield SpanProblem(where, "not a JSON object")
+            continue
+        try:
+            resource = attributes_of(_dict(_get(resource_spans, "resource") or {}, where + ".resource"),
+                                     where + ".resource")
+        except ValueError as error:
+            yield SpanProblem(where, str(error))
+            continue
+        scopes = _get(resource_spans, "scopeSpans")
+        key = "scopeSpans" if scopes is not None else "instrumentationLibrarySpans"
+        for s, scope_spans in enumerate(_list(resource_spans, key, where)):
+            place = f"{where}.{key}[{s}]"
+            if not isinstance(scope_spans, dict):
+                yield SpanProblem(place, "not a JSON object")
+                continue
+            scope = _get(scope_spans, "scope") or _get(scope_spans, "instrumentationLibrary") or {}
+            scope_name = scope.get("name") if isinstance(scope, dict) else None
+            for n, span in enumerate(_list(scope_spans, "spans", place)):
+                order += 1
+                at = f"{place}.spans[{n}]"
+                try:
+                    yield _span(span, resource, scope_name if isinstance(scope_name, str) else "", order, at)
+                except ValueError as error:
+                    yield SpanProblem(at, str(error))
+
+
+def _span(span: Any, resource: dict[str, Any], scope: str, order: int, at: str) -> OtlpSpan:
+    span = _dict(span, at)
+    status = _get(span, "status") or {}
+    if not isinstance(status, dict):
+        raise ValueError(f"status is not an object: {status!r}")
+    start = _nanos(_get(span, "startTimeUnixNano"), "startTimeUnixNano", required=True)
+    end = _nanos(_get(span, "endTimeUnixNano"), "endTimeUnixNano")
+    name = _get(span, "name")
+    if not isinstance(name, str):
+        raise ValueError(f"name is not a string: {name!r}")
+    message = status.get("message") or ""
+    if not isinstance(message, str):
+        raise ValueError(f"status.message is not a string: {message!r}")
+    return OtlpSpan(
+        trace_id=_id(_get(span, "traceId"), 16, "traceId"), span_id=_id(_get(span, "spanId"), 8, "spanId"),
+        parent_span_id=_id(_get(span, "parentSpanId"), 8, "parentSpanId", optional=True),
+        name=name, kind=_enum(_get(span, "kind"), _KINDS, "SPAN_KIND_", "kind", "INTERNAL"),
+        start_ns=start or 0, end_ns=end if end else None,
+        attributes=attributes_of(span, at), events=_events(span), links=_links(span),
+        status=_enum(status.get("code"), _CODES, "STATUS_CODE_", "status.code", "UNSET"),
+        status_message=message, resource=resource, scope=scope, order=order, path=at,
+    )
+
+
+def _events(span: dict[str, Any]) -> list[OtlpEvent]:
+    events = []
+    for index, event in enumerate(_list(span, "events", "span")):
+        event = _dict(event, f"events[{index}]")
+        name = event.get("name", "")
+        if not isinstance(name, str):
+            raise ValueError(f"events[{index}].name is not a string: {name!r}")
+        time_ns = _nanos(_get(event, "timeUnixNano"), f"events[{index}].timeUnixNano", required=True) or 0
+        events.append(OtlpEvent(name, time_ns, attributes_of(event, f"events[{index}]")))
+    return events
+
+
+def _links(span: dict[str, Any]) -> list[dict[str, str]]:
+    links = []
+    for index, link in enumerate(_list(span, "links", "span")):
+        link = _dict(link, f"links[{index}]")
+        links.append({"trace_id": _id(_get(link, "traceId"), 16, f"links[{index}].traceId"),
+                      "span_id": _id(_get(link, "spanId"), 8, f"links[{index}].spanId")})
+    return links
+
+
+# -- values -----------------------------------------------------------------------------------------
+
+def attributes_of(holder: dict[str, Any], where: str) -> dict[str, Any]:
+    """`attributes: [{key, value: AnyValue}]` as a dict of plain values (a repeated key: the last wins)."""
+    found: dict[str, Any] = {}
+    for index, pair in enumerate(_list(holder, "attributes", where)):
+        if not isinstance(pair, dict) or not isinstance(pair.get("key"), str):
+            raise ValueError(f"attributes[{index}] is not a {{key, value}} object: {pair!r:.80}")
+        found[pair["key"]] = any_value(pair.get("value"), f"attribute {pair['key']!r}")
+    return found
+
+
+def any_value(value: Any, what: str, depth: int = 0) -> Any:
+    """An OTLP `AnyValue` as a plain value; an empty or absent one is None."""
+    if value is None or value == {}:
+        return None
+    if not isinstance(value, dict) or len(value) != 1:
+        raise ValueError(f"{what}: not an AnyValue (one of stringValue, intValue, ...): {value!r:.80}")
+    (kind, inner), = value.items()
+    if kind in ("stringValue", "string_value") and isinstance(inner, str):
+        return inner
+    if kind in ("boolValue", "bool_value") and isinstance(inner, bool):
+        return inner
+    if kind in ("intValue", "int_value"):
+        return _integer(inner, what)
+    if kind in ("doubleValue", "double_value"):
+        return _double(inner, what)
+    if kind in ("bytesValue", "bytes_value") and isinstance(inner, str):
+        return {"base64": inner}
+    if depth < _MAX_DEPTH and kind in ("arrayValue", "array_value") and isinstance(inner, dict):
+        return [any_value(item, what, depth + 1) for item in _list(inner, "values", what)]
+    if depth < _MAX_DEPTH and kind in ("kvlistValue", "kvlist_value") and isinstance(inner, dict):
+        return {pair.get("key"): any_value(pair.get("value"), what, depth + 1)
+                for pair in _list(inner, "values", what) if isinstance(pair, dict)}
+    raise ValueError(f"{what}: {kind} of the wrong type: {inner!r:.80}")
+
+
+def _integer(value: Any, what: str) -> int:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str) and re.fullmatch(r"-?\d+", value):
+        return int(value)
+    raise ValueError(f"{what}: intValue is not an integer: {value!r:.80}")
+
+
+def _double(value: Any, what: str) -> float:
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)
+    if isinstance(value, str):  # protobuf's JSON writes NaN and Infinity as strings
+        try:
+            return float(value)
+        except ValueError:
+            pass
+    raise ValueError(f"{what}: doubleValue is not a number: {value!r:.80}")
+
+
+def _nanos(value: Any, what: str, required: bool = False) -> int | None:
+    if value is None or value in ("", "0", 0):
+        if required:
+            raise ValueError(f"{what} is missing")
+        return None
+    if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+        return value
+    if isinstance(value, str) and value.isdigit():
+        return int(value)
+    raise ValueError(f"{what} is not a number of nanoseconds: {value!r:.80}")
+
+
+def _id(value: Any, size: int, what: str, optional: bool = False) -> Any:
+    """An id as lowercase hex: hex as the OTLP/JSON rules say, or base64 as protobuf's json_format writes."""
+    if value is None or value == "":
+        if optional:
+            return None
+        raise ValueError(f"{what} is missing")
+    if not isinstance(value, str):
+        raise ValueError(f"{what} is not a string: {value!r:.80}")
+    if len(value) == 2 * size and _HEX.match(value):
+        found = value.lower()
+    else:
+        try:
+            raw = base64.b64decode(value, validate=True)
+        except (binascii.Error, ValueError):
+            raw = b""
+        if len(raw) != size:
+            raise ValueError(f"{what} is not {size} bytes in hex: {value!r:.80}")
+        found = raw.hex()
+    if found == "0" * (2 * size):
+        if optional:
+            return None
+        raise ValueError(f"{what} is all zeros, which OpenTelemetry calls invalid")
+    return found
+
+
+def _enum(value: Any, names: dict[int, str], prefix: str, what: str, default: str) -> str:
+    if value is None:
+        return default
+    if isinstance(value, int) and not isinstance(value, bool) and value in names:
+        return names[value]
+    if isinstance(value, str) and value.removeprefix(prefix) in names.values():
+        return value.removeprefix(prefix)
+    raise ValueError(f"{what} is not one of {', '.join(prefix + n for n in names.values())}: {value!r:.80}")
+
+
+def _get(holder: dict[str, Any], camel: str) -> Any:
+    """A field by its lowerCamelCase name or its proto (snake_case) name."""
+    if camel in holder:
+        return holder[camel]
+    return holder.get(re.sub(r"([A-Z])", lambda m: "_" + m.group(1).lower(), camel))
+
+
+def _list(holder: dict[str, Any], camel: str, where: str) -> list[Any]:
+    value = _get(holder, camel)
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise ValueError(f"{where}: {camel} is not a list: {value!r:.80}")
+    return value
+
+
+def _dict(value: Any, where: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise ValueError(f"{where} is not a JSON object: {value!r:.80}")
+    return value
