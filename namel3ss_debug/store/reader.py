@@ -31,6 +31,7 @@ from .records import BLOCK_DECODER, EventRecord, odd_fields, record_from_dict
 from .sources import RunSource, seekable
 
 _BAD_GZIP = (gzip.BadGzipFile, EOFError, zlib.error)
+_HEAD = 1 << 16  # the bytes a JSON document over many lines is recognised by
 # What msgspec raises for a line it cannot make a record of: bad JSON, a wrong type, bad UTF-8 (which it
 # checks itself), nesting deeper than its recursion allows.
 _UNDECODABLE = (msgspec.DecodeError, msgspec.ValidationError, UnicodeDecodeError, RecursionError)
@@ -186,10 +187,10 @@ class _Sink:
     def sniff(self, block: Block) -> None:
         """The format of the file, from its first line that is a JSON object."""
         first = first_object(line for _, _, line in lines_of(block))
-        if first is not None and "v" not in first:
+        if first is None or "v" not in first:
             from .formats import mapper_for  # noqa: PLC0415 - only foreign files need it
 
-            self.mapper = mapper_for(first, self.path)
+            self.mapper = mapper_for(first, self.path, head=bytes(block.view[:_HEAD]), problems=self.problems)
         self.sniffed = True
 
     def check_file(self, path: str) -> None:
@@ -214,6 +215,9 @@ class _Sink:
         raise NotImplementedError
 
     def parse_line(self, where: str, line: bytes, tail: bool) -> dict[str, Any] | None:
+        if hasattr(self.mapper, "feed"):  # OTLP/JSON: the mapper reads its lines (or one document over many)
+            self.mapper.feed(line, where, tail)
+            return None
         return parse_line(line, where, self.problems, tail, versioned=self.mapper is None)
 
     def map_line(self, event: dict[str, Any], where: str) -> list[dict[str, Any]]:
@@ -389,4 +393,6 @@ class _DictSink(_Sink):
         self._next_seq[run] = event["seq"] + 1
 
     def mapped(self, events: list[dict[str, Any]], path: str, number: int, offset: int) -> list[Located]:
-        return [Located(event, path, number, offset) for event in events if self._valid(event, path)]
+        located = [Located(event, path, number, offset) for event in events if self._valid(event, path)]
+        self.count += len(located)  # a format whose events all come at the end (OTLP/JSON) has them counted
+        return located
