@@ -35,7 +35,7 @@ from ..model.events import span_prefix
 from ..model.otel_attributes import ending, opening
 from .foreign import Event, make_event, run_start_attrs, stable_span_id
 from .otlp_lines import OtlpSpan, SpanProblem, is_otlp_request, spans_of
-from .otlp_restore import OwnFields, own_event_fields, own_fields
+from .otlp_restore import instant_event, is_ours, is_run_span, own_seq, span_events
 from .problems import ReadProblems
 
 SOURCE_FORMAT = "otlp-json"
@@ -115,13 +115,13 @@ class OtlpMapper:
                 self._request(item, where)
             return
         if not is_otlp_request(request):
-            keys = ", ".join(list(request)[:3]) if isinstance(request, dict) else type(request).__name__
-            self.problems.invalid_line(where, f"not an OTLP/JSON trace request (no resourceSpans list; has {keys})")
+            self.problems.invalid_line(where, _not_a_request(request))
             return
         try:
             for item in spans_of(request, self._order):
                 if isinstance(item, SpanProblem):
-                    self.problems.invalid_line(where, f"{item.path}: {item.why}; span left out")
+                    left_out = "" if self.problems.strict else "; span left out"
+                    self.problems.invalid_line(where, f"{item.path}: {item.why}{left_out}")
                     continue
                 self._order = item.order
                 self._traces.setdefault(item.trace_id, _Trace()).spans.append(item)
@@ -163,6 +163,16 @@ class OtlpMapper:
         return events
 
 
+def _not_a_request(value: Any) -> str:
+    if not isinstance(value, dict):
+        return f"not an OTLP/JSON trace request but a JSON {type(value).__name__}"
+    if "resourceSpans" in value or "resource_spans" in value:
+        return "resourceSpans is not a list"
+    if "v" in value:
+        return "a namel3ss-debug v1 event in an OTLP/JSON file"
+    return f"not an OTLP/JSON trace request (no resourceSpans; keys: {', '.join(list(value)[:3])})"
+
+
 def _line_number(where: str) -> int:
     number = where.rsplit(":", 1)[-1]
     return int(number) if number.isdigit() else 0
@@ -175,55 +185,56 @@ class _Run:
         self.trace_id = trace_id
         self.spans = sorted(spans, key=lambda s: (s.start_ns, s.order))
         self.by_id = {span.span_id: span for span in self.spans}
-        self.own = {span.span_id: own_fields(span) for span in self.spans}
-        resource = next((s.resource for s in self.spans if "namel3ss.run_id" in s.resource), self.spans[0].resource)
-        self.resource = resource
-        self.run_id = str(resource.get("namel3ss.run_id") or trace_id)
-        self.run_span = self._run_span()
-        self.root = (self.run_span.span_id if self.run_span is not None
-                     else str(resource.get("namel3ss.root_span_id") or stable_span_id(trace_id, "run")))
-
-    def _run_span(self) -> OtlpSpan | None:
-        """The span our own export made of the run itself, if any."""
-        for span in self.spans:
-            if self.own[span.span_id].event_type == "run_start":
-                return span
-        return None
+        self.resource = next((s.resource for s in self.spans if "namel3ss.run_id" in s.resource),
+                             self.spans[0].resource)
+        self.run_id = str(self.resource.get("namel3ss.run_id") or trace_id)
+        self.run_span = next((span for span in self.spans if is_run_span(span)), None)
+        self.root = stable_span_id(trace_id, "run")
 
     def events(self) -> list[Event]:
         placed: list[tuple[int, int, Event]] = []  # (ns, tie-break, event)
         order = self._walk_order()
-        failed = False
         for span in self.spans:
-            if span is self.run_span:
-                continue
-            parent = self._parent(span)
-            for ns, phase, event in _SpanEvents(self.run_id, span, parent, self.own[span.span_id]).events():
-                placed.append((ns, order[(span.span_id, phase)], event))
-                failed = failed or (parent == self.root and event["status"] == "failed")
+            if is_ours(span.attributes):
+                made = self._ours(span)
+            else:
+                made = _SpanEvents(self.run_id, span, self._parent(span)).events()
+            placed += [(ns, order[(span.span_id, phase)], event) for ns, phase, event in made]
+        if self.run_span is None:
+            placed += self._run_events(placed)
+        events = [event for _, _, event in placed]
+        seqs = [own_seq(event) for event in events]
+        if events and self.run_span is not None and None not in seqs and len(set(seqs)) == len(seqs):
+            return sorted(events, key=lambda event: event["seq"])  # ours, whole: the order it was written in
         placed.sort(key=lambda item: (item[0], item[1]))
-        body = [event for _, _, event in placed]
-        start, end = self._run_events(failed, placed)
-        events = [start, *body, *([end] if end is not None else [])]
+        events = [event for _, _, event in placed]
         for seq, event in enumerate(events):
             event["seq"] = seq
         return events
 
-    def _parent(self, span: OtlpSpan) -> str:
+    def _ours(self, span: OtlpSpan) -> list[tuple[int, str, Event]]:
+        made = span_events(span, self.run_id, ns_to_iso)
+        phases = "se" if len(made) == 2 else "s"
+        found = [(ns, phase, event) for (ns, event), phase in zip(made, phases)]
+        found += [(e.time_ns, "i", instant_event(e, self.run_id, ns_to_iso)) for e in span.events if is_ours(e.attributes)]
+        return found
+
+    def _parent(self, span: OtlpSpan) -> tuple[str, str | None]:
+        """The v1 parent of a foreign span, and the parent id the file named but does not hold."""
         parent = span.parent_span_id
         if parent is not None and parent in self.by_id:
-            return parent
-        if parent is not None and self.own[span.span_id].parent_id != parent:
-            self.own[span.span_id].attrs_extra["otel_parent_span_id"] = parent
-        return self.root
+            return parent, None
+        return self.root, parent
 
     def _walk_order(self) -> dict[tuple[str, str], int]:
         """A depth-first number for each span's start ('s'), instants ('i') and end ('e'): between equal
         times, a parent starts before its children and ends after them."""
         children: dict[str, list[OtlpSpan]] = {}
         for span in self.spans:
-            children.setdefault(self._parent_key(span), []).append(span)
-        order: dict[tuple[str, str], int] = {}
+            parent = span.parent_span_id
+            key = parent if parent is not None and parent in self.by_id and parent != span.span_id else ""
+            children.setdefault(key, []).append(span)
+        order: dict[tuple[str, str], int] = {("", "s"): 0}
         stack: list[tuple[OtlpSpan, bool]] = [(s, False) for s in reversed(children.get("", []))]
         counter = 0
         while stack:
@@ -232,42 +243,28 @@ class _Run:
             if done:
                 order[(span.span_id, "e")] = counter
                 continue
-            order[(span.span_id, "s")] = counter
-            order[(span.span_id, "i")] = counter
+            order[(span.span_id, "s")] = order[(span.span_id, "i")] = counter
             stack.append((span, True))
             stack.extend((child, False) for child in reversed(children.get(span.span_id, [])))
-        for span in self.spans:  # a cycle of parents is not reachable from a root: still placed
+        for span in self.spans:  # spans in a cycle of parents are reachable from no root: placed last
             for phase in "sie":
                 order.setdefault((span.span_id, phase), counter + 1)
+        order[("", "e")] = counter + 2
         return order
 
-    def _parent_key(self, span: OtlpSpan) -> str:
-        parent = span.parent_span_id
-        return parent if parent is not None and parent in self.by_id and parent != span.span_id else ""
-
-    def _run_events(self, failed: bool, placed: list[tuple[int, int, Event]]) -> tuple[Event, Event | None]:
-        own = self.own[self.run_span.span_id] if self.run_span is not None else OwnFields()
+    def _run_events(self, placed: list[tuple[int, int, Event]]) -> list[tuple[int, int, Event]]:
+        """`run_start` and `run_end` of a foreign trace: from its first start to its last end."""
         first = min(s.start_ns for s in self.spans)
-        ends = [s.end_ns for s in self.spans if s.end_ns is not None] + [ns for ns, _, _ in placed]
-        last = max(ends) if ends else first
+        last = max([first] + [ns for ns, _, _ in placed])
         name = str(self.resource.get("service.name") or self.trace_id)
-        run_name = own.name or name
-        start = make_event(self.run_id, ns_to_iso(self.run_span.start_ns if self.run_span else first),
-                           "run_start", "app", run_name, self.root, None, "started")
-        attrs = own.start_attrs if own.start_attrs is not None else self._run_start_attrs(name)
-        start["attrs"] = attrs
-        own.apply_start(start)
-        if self.run_span is not None and self.run_span.end_ns is None:
-            return start, None
-        end_ns = self.run_span.end_ns if self.run_span is not None and self.run_span.end_ns else last
-        begin_ns = self.run_span.start_ns if self.run_span is not None else first
-        end = make_event(self.run_id, ns_to_iso(end_ns), "run_end", "app", run_name, self.root, None,
+        start = make_event(self.run_id, ns_to_iso(first), "run_start", "app", name, self.root, None, "started")
+        start["attrs"] = self._run_start_attrs(name)
+        failed = any(e["parent_id"] == self.root and e["status"] == "failed" for _, _, e in placed)
+        end = make_event(self.run_id, ns_to_iso(last), "run_end", "app", name, self.root, None,
                          "failed" if failed else "completed")
-        end["duration_ms"] = round((end_ns - begin_ns) / 1e6, 3)
-        if self.run_span is None:
-            end["attrs"] = {"synthesized": True, "source_format": SOURCE_FORMAT}
-        own.apply_end(end)
-        return start, end
+        end["duration_ms"] = round((last - first) / 1e6, 3)
+        end["attrs"] = {"synthesized": True, "source_format": SOURCE_FORMAT}
+        return [(first, -1, start), (last, 1 << 62, end)]
 
     def _run_start_attrs(self, name: str) -> dict[str, Any]:
         attrs = run_start_attrs("otlp", name, SOURCE_FORMAT)
@@ -275,33 +272,32 @@ class _Run:
         for key, ours in (("host.name", "host"), ("process.pid", "pid")):
             if key in self.resource:
                 attrs[ours] = self.resource[key]
-        resource = {k: v for k, v in self.resource.items() if not k.startswith("namel3ss.")}
-        if resource:
-            attrs["otel_resource"] = resource
+        if self.resource:
+            attrs["otel_resource"] = self.resource
         return attrs
 
 
 class _SpanEvents:
-    """The v1 events of one span: start, instants, end (each with its time in ns and its phase)."""
+    """The v1 events of one span of another writer: start, instants, end (each with its time and phase)."""
 
-    def __init__(self, run_id: str, span: OtlpSpan, parent: str, own: OwnFields):
-        self.run_id, self.span, self.parent, self.own = run_id, span, parent, own
+    def __init__(self, run_id: str, span: OtlpSpan, parent: tuple[str, str | None]):
+        self.run_id, self.span = run_id, span
+        self.parent, self.missing_parent = parent
 
     def events(self) -> list[tuple[int, str, Event]]:
-        span, own = self.span, self.own
+        span = self.span
         begun = opening(span.name, span.attributes, span.kind, span.scope)
-        component = own.component or begun.component or _plumbing_component(span.attributes)
-        name = own.name or (begun.name if begun.component is not None else span.name)
-        prefix = own.event_type.removesuffix("_start") if own.event_type else span_prefix(component)
+        component = begun.component or _plumbing_component(span.attributes)
+        name = begun.name if begun.component is not None else span.name
+        prefix = span_prefix(component)
         start = self._event(span.start_ns, prefix + "_start", component, name, "started")
         if begun.component is not None and begun.inputs is not None:
             start["inputs"] = begun.inputs
         if begun.model:
             start["model"] = begun.model
         start["attrs"] = self._attrs(begun.attrs, begun.tool_call_id)
-        own.apply_start(start)
         placed = [(span.start_ns, "s", start)]
-        placed += [(ns, "i", event) for ns, event in self._instants(component)]
+        placed += [(ns, "i", event) for ns, event in self._instants()]
         if span.end_ns is not None:
             placed.append((span.end_ns, "e", self._end(prefix, component, name)))
         return placed
@@ -317,24 +313,20 @@ class _SpanEvents:
                            ("error", done.error)):
             if value is not None:
                 end[key] = value
-        self.own.apply_end(end)
         return end
 
-    def _instants(self, component: str) -> list[tuple[int, Event]]:
+    def _instants(self) -> list[tuple[int, Event]]:
         found = []
         failed = self.span.status == "ERROR"
         for index, otel_event in enumerate(self.span.events):
-            own = own_event_fields(otel_event.attributes)
-            if otel_event.name == "exception" and failed and own.event_type is None:
+            if otel_event.name == "exception" and failed:
                 continue  # the span's error
-            span_id = own.span_id or stable_span_id(self.span.trace_id, self.span.span_id, "event", str(index))
-            event = self._event(otel_event.time_ns, own.event_type or "custom_otel_event",
-                                own.component or "custom", own.name or otel_event.name, "completed")
-            event["span_id"] = span_id
-            attributes = {k: v for k, v in otel_event.attributes.items() if not k.startswith("namel3ss.")}
-            if attributes and own.event_type is None:
-                event["attrs"] = {"source": "opentelemetry", "otel_attributes": attributes}
-            own.apply_start(event)
+            event = self._event(otel_event.time_ns, "custom_otel_event", "custom", otel_event.name, "completed")
+            event["span_id"] = stable_span_id(self.span.trace_id, self.span.span_id, "event", str(index))
+            event["parent_id"] = self.span.span_id
+            event["attrs"] = {"source": "opentelemetry"}
+            if otel_event.attributes:
+                event["attrs"]["otel_attributes"] = otel_event.attributes
             found.append((otel_event.time_ns, event))
         return found
 
@@ -355,7 +347,8 @@ class _SpanEvents:
             attrs["otel_attributes"] = kept
         if self.span.links:
             attrs["otel_links"] = self.span.links
-        attrs.update(self.own.attrs_extra)
+        if self.missing_parent is not None:
+            attrs["otel_parent_span_id"] = self.missing_parent
         return attrs
 
 

@@ -1,118 +1,157 @@
-"""Our own fields back from the `namel3ss.*` attributes our OTLP export writes, so that a run sent out as
-OTLP/JSON and read back is the run it was (the names: `namel3ss_debug/interop/otel_spans.py`).
+"""Our own events back from the `namel3ss.*` attributes our OTLP export writes, so that a run sent out as
+OTLP/JSON and read back is the run it was. The names are `namel3ss_debug/interop/otel_spans.py`'s
+(`event_fields`, `span_fields`):
 
-A span carries its start's and end's fields; a span event (an instant event of ours) its own. JSON text
-is decoded for the fields that hold objects. A span without any `namel3ss.` attribute gets an empty
-`OwnFields`: what it means then comes from the GenAI / OpenInference attributes alone.
+- a span: its start's fields as `namel3ss.<field>` (`event_type`, `component`, `name`, `span_id`,
+  `parent_id`, `seq`, `thread`, `task`, `pid`, `inputs` as JSON, `attrs.<key>`), its end's
+  (`status`, `duration_ms`, `model`, `cost_usd`, `memory_mb`, `usage.<key>`, `outputs` as JSON) under the
+  same names, and the end's own `end_event_type`, `end_seq`, `end_thread`, `end_task`, `end_pid`,
+  `end_inputs`, `end_attrs.<key>`; `namel3ss.unclosed` when the run never ended it. Its error is the
+  `exception` event's `exception.type` / `.message` / `.stacktrace` with `namel3ss.error.category`.
+- an instant event: a span event (or, with `namel3ss.instant`, a zero-length span) with the same
+  `namel3ss.<field>` attributes.
+
+Times come from the span's start and end (exact to the microsecond, as we write them). An attribute
+holding JSON text where we keep an object (`attrs.<key>` values written as JSON) is decoded.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
 from typing import Any
 
-from .otlp_lines import OtlpSpan
+from .foreign import Event
+from .otlp_lines import OtlpEvent, OtlpSpan
 
 PREFIX = "namel3ss."
-_JSON_FIELDS = ("inputs", "outputs", "usage", "error", "attrs")
-# Where each optional field of ours belongs: the start event, the end event, or both.
-_START_FIELDS = ("inputs", "attrs", "thread", "task", "pid", "memory_mb", "model")
-_END_FIELDS = ("outputs", "usage", "error", "model", "cost_usd", "duration_ms", "memory_mb")
-_DERIVED = ("inputs", "outputs", "usage", "model", "error", "attrs", "cost_usd")
+_IDENTITY = ("event_type", "component", "name", "span_id", "parent_id", "seq", "status")
+_START = ("thread", "task", "pid")
+_END = ("duration_ms", "model", "cost_usd", "memory_mb")
+_END_OWN = ("thread", "task", "pid")
+_ERROR_KEYS = ("exception.type", "exception.message", "exception.stacktrace")
 
 
-@dataclass
-class OwnFields:
-    """What the `namel3ss.*` attributes say; `ours` when there were any (then they are the whole truth)."""
-
-    ours: bool = False
-    event_type: str | None = None
-    component: str | None = None
-    name: str | None = None
-    span_id: str | None = None
-    parent_id: str | None = None
-    start: dict[str, Any] = field(default_factory=dict)
-    end: dict[str, Any] = field(default_factory=dict)
-    start_attrs: dict[str, Any] | None = None  # a run's `run_start` attrs
-    attrs_extra: dict[str, Any] = field(default_factory=dict)  # what the reader adds (not for ours)
-
-    def apply_start(self, event: dict[str, Any]) -> None:
-        self._apply(event, self.start)
-
-    def apply_end(self, event: dict[str, Any]) -> None:
-        self._apply(event, self.end)
-
-    def _apply(self, event: dict[str, Any], fields: dict[str, Any]) -> None:
-        if not self.ours:
-            return
-        for key in _DERIVED:  # what the GenAI attributes suggested: ours says exactly what there was
-            if key != "attrs" or event["event_type"] != "run_start":
-                event.pop(key, None)
-        for key, value in fields.items():
-            if key == "status" and value in ("skipped", "failed", "completed") and event["status"] != "started":
-                event["status"] = value
-            elif key != "status":
-                event[key] = value
-        if self.attrs_extra:
-            event.setdefault("attrs", {}).update(self.attrs_extra)
+def is_ours(attributes: dict[str, Any]) -> bool:
+    """True when `attributes` carry our own event (our export wrote them)."""
+    return isinstance(attributes.get(PREFIX + "event_type"), str)
 
 
-def own_fields(span: OtlpSpan) -> OwnFields:
-    """The fields of ours a span carries: its start's under `namel3ss.X`, its end's under `namel3ss.end.X`
-    (or `namel3ss.X` for the fields only an end has)."""
-    found = _ours(span.attributes)
-    if not found:
-        return OwnFields()
-    own = _identity(found)
-    for key, value in found.items():
-        if key.startswith("end."):
-            own.end[key[4:]] = value
-        elif key.startswith("start."):
-            own.start[key[6:]] = value
-        else:
-            if key in _START_FIELDS:
-                own.start[key] = value
-            if key in _END_FIELDS or key == "status":
-                own.end[key] = value
-    if own.event_type == "run_start":
-        own.start_attrs = own.start.pop("attrs", None) or span.resource.get("namel3ss.run_start")
-    return own
+def is_run_span(span: OtlpSpan) -> bool:
+    return span.attributes.get(PREFIX + "event_type") == "run_start"
 
 
-def own_event_fields(attributes: dict[str, Any]) -> OwnFields:
-    """The fields of ours an instant event (a span event) carries."""
-    found = _ours(attributes)
-    if not found:
-        return OwnFields()
-    own = _identity(found)
-    own.start = {key: value for key, value in found.items()
-                 if key not in ("event_type", "component", "name", "span_id", "parent_id", "seq")}
-    return own
+def span_events(span: OtlpSpan, run_id: str, to_iso: Any) -> list[tuple[int, Event]]:
+    """The v1 events one of our spans was made from: start (and end unless unclosed), or one instant."""
+    ours = _fields(span.attributes)
+    if ours.get("instant"):
+        event = _event(ours, run_id, to_iso(span.start_ns))
+        _error(event, ours, span.events)
+        return [(span.start_ns, event)]
+    start = _event(ours, run_id, to_iso(span.start_ns), status="started")
+    for key in _START:
+        _put(start, key, ours.get(key))
+    _put(start, "inputs", ours.get("inputs"))
+    _put(start, "attrs", ours.get("attrs"))
+    found = [(span.start_ns, start)]
+    if ours.get("unclosed"):
+        return found
+    end = _event(ours, run_id, to_iso(span.end_ns or span.start_ns), event_type=ours.get("end_event_type"),
+                 seq=ours.get("end_seq"))
+    for key in _END:
+        _put(end, key, ours.get(key))
+    for key in _END_OWN:
+        _put(end, key, ours.get("end_" + key))
+    _put(end, "usage", ours.get("usage"))
+    _put(end, "outputs", ours.get("outputs"))
+    _put(end, "inputs", ours.get("end_inputs"))
+    _put(end, "attrs", ours.get("end_attrs"))
+    _error(end, ours, [e for e in span.events if e.name == "exception" and not is_ours(e.attributes)])
+    found.append((span.end_ns or span.start_ns, end))
+    return found
 
 
-def _identity(found: dict[str, Any]) -> OwnFields:
-    def text(key: str) -> str | None:
-        value = found.get(key)
-        return value if isinstance(value, str) and value else None
+def instant_event(otel_event: OtlpEvent, run_id: str, to_iso: Any) -> Event:
+    """One of our instant events, written as a span event."""
+    ours = _fields(otel_event.attributes)
+    event = _event(ours, run_id, to_iso(otel_event.time_ns))
+    for key in (*_START, *_END):
+        _put(event, key, ours.get(key))
+    for key in ("usage", "inputs", "outputs", "attrs"):
+        _put(event, key, ours.get(key))
+    _error(event, ours, [otel_event] if any(k in otel_event.attributes for k in _ERROR_KEYS) else [])
+    return event
 
-    return OwnFields(True, text("event_type"), text("component"), text("name"), text("span_id"), text("parent_id"))
+
+def own_seq(event: Event) -> int | None:
+    seq = event.get("seq")
+    return seq if isinstance(seq, int) and not isinstance(seq, bool) else None
 
 
-def _ours(attributes: dict[str, Any]) -> dict[str, Any]:
-    found = {}
+# -- building -------------------------------------------------------------------------------------
+
+def _event(ours: dict[str, Any], run_id: str, ts: str, *, status: str | None = None,
+           event_type: Any = None, seq: Any = None) -> Event:
+    event: Event = {"v": 1, "run_id": run_id, "seq": seq if seq is not None else ours.get("seq", 0), "ts": ts,
+                    "event_type": event_type or ours.get("event_type"), "component": ours.get("component", "custom"),
+                    "name": ours.get("name", ""), "span_id": ours.get("span_id"),
+                    "parent_id": ours.get("parent_id"), "status": status or ours.get("status", "completed")}
+    return event
+
+
+def _error(event: Event, ours: dict[str, Any], exceptions: list[OtlpEvent]) -> None:
+    if "error" in ours and not isinstance(ours["error"], dict):
+        event["error"] = ours["error"]  # an error of ours that was not a record: its JSON
+        return
+    if not exceptions:
+        return
+    found = exceptions[-1].attributes
+    error: dict[str, Any] = {"type": found.get("exception.type", "Error"), "message": found.get("exception.message", "")}
+    category = found.get(PREFIX + "error.category", ours.get("error", {}).get("category")
+                         if isinstance(ours.get("error"), dict) else None)
+    if category is not None:
+        error["category"] = category
+    if found.get("exception.stacktrace"):
+        error["stack"] = found["exception.stacktrace"]
+    event["error"] = error
+
+
+def _put(event: Event, key: str, value: Any) -> None:
+    if value is not None:
+        event[key] = value
+
+
+def _fields(attributes: dict[str, Any]) -> dict[str, Any]:
+    """`namel3ss.<key>` attributes as one dict: `usage.*`, `attrs.*`, `end_attrs.*`, `error.*` as dicts,
+    `inputs` / `outputs` / `end_inputs` decoded from JSON."""
+    ours: dict[str, Any] = {}
     for key, value in attributes.items():
         if not key.startswith(PREFIX):
             continue
         short = key[len(PREFIX):]
-        found[short] = _decoded(short.rsplit(".", 1)[-1], value)
-    return found
+        group, dot, rest = short.partition(".")
+        if dot and group in ("usage", "attrs", "end_attrs", "error"):
+            ours.setdefault(group, {})[rest] = _json_object(value) if group != "usage" else value
+        elif short in ("inputs", "outputs", "end_inputs", "error"):
+            ours[short] = _json(value)
+        else:
+            ours[short] = value
+    return ours
 
 
-def _decoded(short: str, value: Any) -> Any:
-    if short in _JSON_FIELDS and isinstance(value, str):
-        try:
-            return json.loads(value)
-        except ValueError:
-            return value
+def _json(value: Any) -> Any:
+    if not isinstance(value, str):
+        return value
+    try:
+        return json.loads(value)
+    except ValueError:
+        return value
+
+
+def _json_object(value: Any) -> Any:
+    """An `attrs` value: a dict or a mixed list was written as JSON text; a plain string stays one."""
+    if value == "null":  # None, which an attribute cannot hold, written as JSON
+        return None
+    if isinstance(value, str) and value[:1] in ("{", "["):
+        decoded = _json(value)
+        return decoded if isinstance(decoded, (dict, list)) else value
     return value
