@@ -51,6 +51,9 @@ class Settings:
     # {"model": {"input": USD per 1M tokens, "output": USD per 1M tokens}}
     capture_http: str = "all"  # HTTP requests recorded: all (LLM APIs as llm spans, the rest as http), llm, off
     price_overrides: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
+    # Where a run's events go: "jsonl" (the trace file, always) and "otlp" (spans sent live to an OTLP
+    # receiver set by the standard OTEL_EXPORTER_OTLP_* variables).
+    exporters: tuple[str, ...] = ("jsonl",)
 
     def to_dict(self) -> dict[str, Any]:
         """The settings as JSON-able data (tuples become lists), in `KEYS` order."""

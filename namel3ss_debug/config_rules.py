@@ -36,6 +36,16 @@ def _check_component(name: str) -> str | None:
 
 
 HTTP_CAPTURE = ("all", "llm", "off")  # what `capture_http` records: every request, LLM APIs only, none
+EXPORTERS = ("jsonl", "otlp")  # where `exporters` sends a run's events: the trace file, an OTLP receiver
+
+
+def _check_exporter(name: str) -> str | None:
+    return None if name in EXPORTERS else _not_one_of(name, EXPORTERS, "an exporter")
+
+
+def _has_jsonl(names: tuple[str, ...]) -> bool:
+    # Every command reads the trace file, and a backend that is down must lose nothing: it is always written.
+    return "jsonl" in names
 
 
 def _check_event_type(name: str) -> str | None:
@@ -90,6 +100,8 @@ SPECS: dict[str, _Spec] = {
     "redact_patterns": _Spec("list", noun="regular expressions", item=_check_pattern),
     "capture_http": _Spec("str", '("all", "llm" or "off")', lambda v: v in HTTP_CAPTURE),
     "price_overrides": _Spec("prices"),
+    "exporters": _Spec("list", noun='exporters ("jsonl", always, and "otlp")', check=_has_jsonl,
+                       item=_check_exporter),
 }
 
 _BOOL_WORDS = {"1": True, "true": True, "yes": True, "on": True, "0": False, "false": False, "no": False, "off": False}

@@ -25,6 +25,7 @@ COMMANDS = {
     "diff": "diff_cmd:diff",
     "clean": "clean_cmd:clean",
     "redact": "redact_cmd:redact",
+    "export": "export_cmd:export",
 }
 
 
@@ -66,6 +67,7 @@ def cli(show_traceback: bool) -> None:
       namel3ss-debug config show                        effective configuration
       namel3ss-debug clean --dry-run                    traces past their retention
       namel3ss-debug redact run.jsonl                   hide secrets in a trace already written
+      namel3ss-debug export run.jsonl --to otlp         send it to an OpenTelemetry backend
 
     Traces are JSON Lines files (debug/traces/*.jsonl).
 

@@ -301,6 +301,7 @@ ENV_SAMPLES = {
     "redact_patterns": (r"sk-[a-z]+", (r"sk-[a-z]+",)),
     "price_overrides": ('{"my-model": {"input": 1, "output": 2.5}}', {"my-model": {"input": 1.0, "output": 2.5}}),
     "capture_http": ("llm", "llm"),
+    "exporters": ("jsonl,otlp", ("jsonl", "otlp")),
 }
 
 

@@ -1,0 +1,85 @@
+"""`namel3ss-debug export TRACE --to otlp|otlp-json|perfetto`: a recorded run in another tool's format."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from ..model.messages import plural
+from ..ops.environment import Environment
+from ..ops.traces import TraceArgs
+from .errors import warn
+
+FORMATS = ("otlp", "otlp-json", "perfetto")
+
+
+@click.command("export", short_help="Send a run to an OpenTelemetry backend, or write it as OTLP/JSON or Perfetto.")
+@click.argument("traces", nargs=-1, metavar="[TRACE]... [FILE]")
+@click.option("--to", "to", type=click.Choice(FORMATS), required=True,
+              help="otlp: send the spans to an OTLP receiver; otlp-json FILE: the OTLP/JSON a Collector's file "
+                   "exporter writes; perfetto FILE: a timeline for ui.perfetto.dev.")
+@click.option("--endpoint", metavar="URL",
+              help="otlp: the receiver (default OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, OTEL_EXPORTER_OTLP_ENDPOINT, "
+                   "else http://localhost:4318, or :4317 for grpc).")
+@click.option("--protocol", type=click.Choice(("http/protobuf", "grpc")), default=None,
+              help="otlp: the transport (default OTEL_EXPORTER_OTLP_PROTOCOL, else http/protobuf).")
+@click.option("--header", "headers", multiple=True, metavar="K=V",
+              help="otlp: a header sent with each request, such as Authorization=Bearer TOKEN (repeatable; "
+                   "added to OTEL_EXPORTER_OTLP_HEADERS).")
+@click.option("--timeout", type=float, default=None, metavar="SECONDS",
+              help="otlp: how long one request may take, retries included (default 10, or OTEL_EXPORTER_OTLP_TIMEOUT).")
+@click.option("--all", "all_runs", is_flag=True, help="For a directory: every run in it, not just the newest.")
+@click.option("--strict", is_flag=True, help="Stop at the first invalid line (exit 3) instead of skipping it.")
+@click.option("--config", "config_path", type=click.Path(path_type=Path), metavar="FILE",
+              help="Workspace config to read (trace_output_dir).")
+def export(traces: tuple[str, ...], to: str, endpoint: str | None, protocol: str | None,
+           headers: tuple[str, ...], timeout: float | None, all_runs: bool, strict: bool,
+           config_path: Path | None) -> None:
+    """Export recorded runs: to an OpenTelemetry backend through the SDK's OTLP
+    exporters, or to a file.
+
+    Each start/end pair becomes one span (parent, times, status, the error as an
+    `exception` event), instant events become events of their span, the run is
+    the resource (service.name, namel3ss.run_id, host.name). LLM and tool spans
+    carry the GenAI attributes; our own fields are under `namel3ss.`. The trace
+    id is derived from the run id, so exporting a run twice gives the same ids.
+
+    \b
+    TRACE is a trace file, any segment of a run, a run id or a directory (its
+    newest run; --all for every run). With no TRACE, the newest run in
+    trace_output_dir. For --to otlp-json and --to perfetto, FILE follows the
+    format (the last argument; - for standard output).
+
+    \b
+    Examples:
+      namel3ss-debug export run.jsonl --to otlp --endpoint http://localhost:4318
+      namel3ss-debug export run.jsonl --to otlp --protocol grpc --header 'authorization=Bearer T'
+      namel3ss-debug export run.jsonl --to otlp-json run.otlp.jsonl
+      namel3ss-debug export run.jsonl --to perfetto run.perfetto.json
+
+    --to otlp needs the otel extra: pip install 'namel3ss-debug[otel]'.
+
+    Exit codes: 0 exported, 1 the receiver did not take the spans (unreachable,
+    refused), 2 usage (a bad --header, a missing extra), 3 an invalid trace.
+    """
+    from ..ops.export import ExportRequest, export_traces  # noqa: PLC0415 - loads when the command runs
+
+    traces, out = _file_argument(to, traces)
+    request = ExportRequest(TraceArgs(traces, all_runs, strict, config_path), to, out, endpoint, protocol, headers,
+                            timeout)
+    for item in export_traces(request, Environment.current(warn), sys.stdout.buffer):
+        trace = f" (trace id {item.trace_id})" if item.trace_id else ""
+        what = plural(item.spans, "slice" if to == "perfetto" else "span")
+        verb = "sent" if to == "otlp" else "wrote"
+        click.echo(f"run {item.run_id}: {verb} {what} to {item.destination}{trace}", err=True)
+
+
+def _file_argument(to: str, names: tuple[str, ...]) -> tuple[tuple[str, ...], str | None]:
+    """For the file formats the last positional is FILE, the others the TRACEs."""
+    if to == "otlp":
+        return names, None
+    if not names:
+        return (), None
+    return names[:-1], names[-1]

@@ -1,0 +1,212 @@
+"""The OpenTelemetry GenAI semantic-convention attributes of one of our spans (pure).
+
+LLM spans: `gen_ai.operation.name`, `gen_ai.provider.name`, `gen_ai.request.model`, `gen_ai.response.model`,
+`gen_ai.usage.input_tokens` / `output_tokens`, `gen_ai.input.messages` / `gen_ai.output.messages` (JSON text,
+messages of `parts` as the conventions define them), `gen_ai.system_instructions`, finish reasons, response id.
+Tool spans: `execute_tool`, `gen_ai.tool.name`, `gen_ai.tool.call.id`, arguments and result. Agent spans:
+`invoke_agent`, `gen_ai.agent.name`. A span is named as the conventions say: `chat gpt-4o`, `execute_tool search`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+# `attrs.api` of the HTTP capture (`openai.embeddings`, `gemini.generate_content`...) -> the operation.
+_OPERATIONS = (("embed", "embeddings"), ("openai.completions", "text_completion"),
+               ("generate", "generate_content"))
+# Model name prefixes -> the conventions' provider names, when the recording does not name the provider.
+_PROVIDERS = (("gpt-", "openai"), ("o1", "openai"), ("o3", "openai"), ("o4", "openai"), ("text-embedding", "openai"),
+              ("claude", "anthropic"), ("gemini", "gcp.gemini"), ("mistral", "mistral_ai"), ("command", "cohere"))
+_PROVIDER_NAMES = {"openai-compatible": "openai", "google": "gcp.gemini", "gemini": "gcp.gemini"}
+UNKNOWN_PROVIDER = "unknown"
+
+
+def span_name(start: Mapping[str, Any]) -> str:
+    """`chat MODEL`, `execute_tool NAME`, `invoke_agent NAME`; the run by its name; others `component NAME`."""
+    component, name = str(start.get("component") or "custom"), str(start.get("name") or "")
+    if component == "llm":
+        operation, model = operation_of(start), request_model(start)
+        return f"{operation} {model}" if model else operation
+    if component == "tool":
+        return f"execute_tool {name}"
+    if component == "agent" and start.get("event_type") != "agent_turn_start":
+        return f"invoke_agent {name}"
+    if start.get("event_type") == "run_start":
+        return name or "run"
+    event_type = str(start.get("event_type") or "")
+    if event_type in ("agent_turn_start", "chain_step_start"):
+        component = event_type[: -len("_start")]
+    return f"{component} {name}".strip()
+
+
+def genai_attributes(start: Mapping[str, Any], end: Mapping[str, Any]) -> dict[str, Any]:
+    component = start.get("component")
+    if component == "llm":
+        return _llm(start, end)
+    if component == "tool":
+        return _tool(start, end)
+    if component == "agent" and start.get("event_type") != "agent_turn_start":
+        return {"gen_ai.operation.name": "invoke_agent", "gen_ai.agent.name": str(start.get("name") or "")}
+    return {}
+
+
+def operation_of(start: Mapping[str, Any]) -> str:
+    api = _attrs(start).get("api")
+    if isinstance(api, str):
+        for marker, operation in _OPERATIONS:
+            if marker in api:
+                return operation
+    return "chat"
+
+
+def request_model(start: Mapping[str, Any]) -> str | None:
+    inputs = start.get("inputs")
+    model = start.get("model") or (inputs.get("model") if isinstance(inputs, Mapping) else None)
+    return str(model) if model else None
+
+
+def provider_of(start: Mapping[str, Any], model: str | None) -> str:
+    attrs = _attrs(start)
+    named = attrs.get("provider") or attrs.get("system") or attrs.get("gen_ai.provider.name")
+    if isinstance(named, str) and named:
+        return _PROVIDER_NAMES.get(named, named)
+    lowered = (model or "").lower()
+    for prefix, provider in _PROVIDERS:
+        if lowered.startswith(prefix):
+            return provider
+    return UNKNOWN_PROVIDER
+
+
+def _llm(start: Mapping[str, Any], end: Mapping[str, Any]) -> dict[str, Any]:
+    model = request_model(start)
+    response_model = end.get("model") or _returned(end).get("model") or model
+    found: dict[str, Any] = {"gen_ai.operation.name": operation_of(start),
+                             "gen_ai.provider.name": provider_of(start, model or response_model)}
+    if model:
+        found["gen_ai.request.model"] = model
+    if response_model:
+        found["gen_ai.response.model"] = str(response_model)
+    inputs = start.get("inputs") if isinstance(start.get("inputs"), Mapping) else {}
+    for key, name in (("temperature", "temperature"), ("max_tokens", "max_tokens"), ("top_p", "top_p")):
+        if isinstance(inputs.get(key), (int, float)) and not isinstance(inputs.get(key), bool):
+            found[f"gen_ai.request.{name}"] = inputs[key]
+    usage = end.get("usage") if isinstance(end.get("usage"), Mapping) else {}
+    for ours, theirs in (("input_tokens", "gen_ai.usage.input_tokens"), ("output_tokens", "gen_ai.usage.output_tokens"),
+                         ("cache_read_tokens", "gen_ai.usage.cache_read.input_tokens")):
+        if isinstance(usage.get(ours), int) and not isinstance(usage.get(ours), bool):
+            found[theirs] = usage[ours]
+    messages = input_messages(inputs)
+    if messages:
+        found["gen_ai.input.messages"] = _json(messages)
+    if inputs.get("system"):
+        found["gen_ai.system_instructions"] = _json(_parts(inputs["system"]))
+    outputs = end.get("outputs") if isinstance(end.get("outputs"), Mapping) else {}
+    reason = outputs.get("finish_reason") or _returned(end).get("finish_reason")
+    if isinstance(reason, str):
+        found["gen_ai.response.finish_reasons"] = [reason]
+    answer = output_messages(outputs, _returned(end), reason)
+    if answer:
+        found["gen_ai.output.messages"] = _json(answer)
+    if isinstance(outputs.get("id"), str):
+        found["gen_ai.response.id"] = outputs["id"]
+    return found
+
+
+def _tool(start: Mapping[str, Any], end: Mapping[str, Any]) -> dict[str, Any]:
+    found: dict[str, Any] = {"gen_ai.operation.name": "execute_tool", "gen_ai.tool.name": str(start.get("name") or ""),
+                             "gen_ai.tool.type": "function"}
+    call_id = _attrs(start).get("tool_call_id") or _attrs(end).get("tool_call_id")
+    if call_id:
+        found["gen_ai.tool.call.id"] = str(call_id)
+    if start.get("inputs") is not None:
+        found["gen_ai.tool.call.arguments"] = _json(start["inputs"])
+    outputs = end.get("outputs")
+    if isinstance(outputs, Mapping) and "return" in outputs:
+        found["gen_ai.tool.call.result"] = _json(outputs["return"])
+    return found
+
+
+# -- messages ------------------------------------------------------------------------------------
+def input_messages(inputs: Mapping[str, Any]) -> list[dict[str, Any]] | None:
+    """The request's messages in the conventions' form (`role`, `parts`), from a chat `messages` list, a
+    Responses `input`, or a plain `prompt`."""
+    messages = inputs.get("messages")
+    if isinstance(messages, list) and messages:
+        return [_message(message) for message in messages if isinstance(message, Mapping)]
+    for key in ("input", "prompt"):
+        if isinstance(inputs.get(key), str):
+            return [{"role": "user", "parts": [{"type": "text", "content": inputs[key]}]}]
+    return None
+
+
+def _message(message: Mapping[str, Any]) -> dict[str, Any]:
+    role = str(message.get("role") or "user")
+    parts = _parts(message.get("content"))
+    for call in message.get("tool_calls") or ():
+        if isinstance(call, Mapping):
+            function = call.get("function") if isinstance(call.get("function"), Mapping) else call
+            parts.append({"type": "tool_call", "id": call.get("id"), "name": function.get("name"),
+                          "arguments": _decoded(function.get("arguments"))})
+    if role == "tool":
+        return {"role": "tool", "parts": [{"type": "tool_call_response", "id": message.get("tool_call_id"),
+                                           "response": message.get("content")}]}
+    return {"role": role, "parts": parts}
+
+
+def _parts(content: Any) -> list[dict[str, Any]]:
+    if content is None:
+        return []
+    if isinstance(content, str):
+        return [{"type": "text", "content": content}]
+    if isinstance(content, list):
+        parts = []
+        for block in content:
+            if isinstance(block, Mapping) and isinstance(block.get("text"), str):
+                parts.append({"type": "text", "content": block["text"]})
+            elif isinstance(block, str):
+                parts.append({"type": "text", "content": block})
+            else:
+                parts.append({"type": str(block.get("type", "data")) if isinstance(block, Mapping) else "data",
+                              "content": block})
+        return parts
+    return [{"type": "text", "content": _json(content)}]
+
+
+def output_messages(outputs: Mapping[str, Any], returned: Mapping[str, Any], reason: Any) -> list[dict[str, Any]]:
+    text = outputs.get("text") if isinstance(outputs.get("text"), str) else returned.get("text")
+    calls = outputs.get("tool_calls") or returned.get("tool_calls") or ()
+    parts: list[dict[str, Any]] = [{"type": "text", "content": text}] if isinstance(text, str) else []
+    for call in calls if isinstance(calls, list) else ():
+        if isinstance(call, Mapping):
+            parts.append({"type": "tool_call", "id": call.get("id"), "name": call.get("name"),
+                          "arguments": _decoded(call.get("arguments"))})
+    if not parts:
+        return []
+    return [{"role": "assistant", "parts": parts, "finish_reason": reason if isinstance(reason, str) else "stop"}]
+
+
+def _returned(end: Mapping[str, Any]) -> Mapping[str, Any]:
+    """`outputs.return` when it is an object (a decorated call's return value)."""
+    outputs = end.get("outputs")
+    value = outputs.get("return") if isinstance(outputs, Mapping) else None
+    return value if isinstance(value, Mapping) else {}
+
+
+def _attrs(event: Mapping[str, Any]) -> Mapping[str, Any]:
+    attrs = event.get("attrs")
+    return attrs if isinstance(attrs, Mapping) else {}
+
+
+def _decoded(value: Any) -> Any:
+    if isinstance(value, str) and value[:1] in ("{", "["):
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+    return value
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)

@@ -1,0 +1,136 @@
+"""`export`'s use case: recorded runs sent to an OTLP backend, or written as OTLP/JSON or a Perfetto timeline."""
+
+from __future__ import annotations
+
+import io
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, BinaryIO, Callable
+
+from ..model.otel_spans import SpanConverter, SpanRecord
+from ..model.errors import UsageError
+from ..store.sources import RunSource
+from .environment import Environment
+from .traces import TraceArgs, make_reader, open_traces
+
+FORMATS = ("otlp", "otlp-json", "perfetto")
+STDOUT = "-"
+
+
+@dataclass(frozen=True)
+class ExportRequest:
+    runs: TraceArgs = field(default_factory=TraceArgs)
+    to: str = "otlp"  # otlp | otlp-json | perfetto
+    out: str | None = None  # the file of otlp-json and perfetto (- for standard output)
+    endpoint: str | None = None  # otlp: the flags; unset ones come from OTEL_EXPORTER_OTLP_* or the defaults
+    protocol: str | None = None
+    headers: tuple[str, ...] = ()
+    timeout: float | None = None
+
+
+@dataclass(frozen=True)
+class Exported:
+    """One run exported: its id, the OpenTelemetry trace id (hex; None for perfetto), how many spans
+    (or slices) and where they went."""
+
+    run_id: str
+    trace_id: str | None
+    spans: int
+    destination: str
+
+
+def export_traces(request: ExportRequest, env: Environment, stdout: BinaryIO) -> list[Exported]:
+    """Export each run named; raises UsageError (bad flags, a missing extra), TraceError (a run that
+    cannot be read) or interop.otlp.ExportError (the backend did not take the spans)."""
+    if request.to not in FORMATS:
+        raise UsageError(f"--to {request.to!r} is not a format", hint=f"use one of: {', '.join(FORMATS)}")
+    if request.to != "otlp" and not request.out:
+        raise UsageError(f"--to {request.to} needs a FILE", hint=f"write --to {request.to} FILE (- for standard output)")
+    target = _otlp_target(request, env) if request.to == "otlp" else None
+    sources, _ = open_traces(request.runs, env)
+    if request.to == "perfetto" and len(sources) > 1:
+        raise UsageError(f"--to perfetto writes one run, and {len(sources)} were named",
+                         hint="name one run, or export each to its own file")
+    reader = make_reader(request.runs.strict, env)
+    events = lambda source: (located.event for located in reader.events(source))  # noqa: E731
+    if target is not None:
+        return [_send(source, events(source), target) for source in sources]
+    write = _write_perfetto if request.to == "perfetto" else _write_otlp_json
+    return _to_file(request.out or STDOUT, stdout, lambda out: [write(source, events(source), out) for source in sources])
+
+
+def _otlp_target(request: ExportRequest, env: Environment) -> Any:
+    from ..tracer.otlp_sdk import require_otel, resolve_target  # noqa: PLC0415 - loads only for --to otlp
+
+    target = resolve_target(env.environ, endpoint=request.endpoint, protocol=request.protocol,
+                            headers=request.headers, timeout=request.timeout)
+    require_otel("export --to otlp")
+    return target
+
+
+def run_spans(events: Iterator[dict[str, Any]]) -> tuple[SpanConverter, Iterator[SpanRecord]]:
+    """A converter and the spans of one run's events, each as it ends (the converter knows the run's
+    resource and trace id once the first span is out)."""
+    converter = SpanConverter()
+
+    def spans() -> Iterator[SpanRecord]:
+        for event in events:
+            yield from converter.feed(event)
+        yield from converter.finish()
+
+    return converter, spans()
+
+
+def _send(source: RunSource, events: Iterator[dict[str, Any]], target: Any) -> Exported:
+    from ..interop.otlp import send  # noqa: PLC0415 - the OpenTelemetry SDK loads only for --to otlp
+
+    converter, spans = run_spans(events)
+    count = send(spans, lambda: converter.resource, target)
+    return Exported(converter.run_id or source.run_id or source.label, f"{converter.trace_id:032x}", count,
+                    target.endpoint)
+
+
+def _write_otlp_json(source: RunSource, events: Iterator[dict[str, Any]], out: BinaryIO) -> Exported:
+    from ..interop.otlp_json import write_otlp_json  # noqa: PLC0415 - only this format needs it
+
+    converter, spans = run_spans(events)
+    text = io.TextIOWrapper(out, encoding="utf-8", newline="\n", write_through=True)
+    try:
+        count = write_otlp_json(spans, lambda: converter.resource, text)
+    finally:
+        text.detach()  # the stream stays open for the next run
+    return Exported(converter.run_id or source.run_id or source.label, f"{converter.trace_id:032x}", count, "")
+
+
+def _write_perfetto(source: RunSource, events: Iterator[dict[str, Any]], out: BinaryIO) -> Exported:
+    from ..interop.perfetto import write_perfetto  # noqa: PLC0415 - only this format needs it
+
+    count = write_perfetto(events, out)
+    return Exported(source.run_id or source.label, None, count, "")
+
+
+def _to_file(path: str, stdout: BinaryIO, write: Callable[[BinaryIO], list[Exported]]) -> list[Exported]:
+    """Write to standard output, or to a file replaced whole only once every run is written (a run that
+    cannot be read leaves no half file)."""
+    if path == STDOUT:
+        done = write(stdout)
+        stdout.flush()
+        return [_placed(item, "standard output") for item in done]
+    target = Path(path)
+    partial = target.with_name(f".{target.name}.partial")
+    try:
+        with open(partial, "wb") as out:
+            done = write(out)
+        os.replace(partial, target)
+    except OSError as error:
+        raise UsageError(f"cannot write {path}: {error.strerror or error}", hint="choose a FILE in a writable directory") from None
+    finally:
+        if partial.exists():
+            partial.unlink()
+    return [_placed(item, str(target)) for item in done]
+
+
+def _placed(item: Exported, destination: str) -> Exported:
+    return Exported(item.run_id, item.trace_id, item.spans, destination)
