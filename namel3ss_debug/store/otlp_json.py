@@ -14,7 +14,7 @@ come in any order and a child may come before its parent):
 - Span events become instant events (`custom_otel_event`, or the type our own export wrote), under
   their span; the `exception` events that make a failed span's error are that error, not events.
 - Our own attributes (`namel3ss.*`, written by `export --to otlp-json`) restore our fields exactly
-  when present: see `namel3ss_debug/interop/otel_spans.py` for the names.
+  when present: see `namel3ss_debug/model/otel_spans.py` for the names.
 - A parent span id not in the file (a trace cut in pieces) leaves the span under the run's root;
   the missing id is kept as `attrs.otel_parent_span_id`.
 

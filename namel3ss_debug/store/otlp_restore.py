@@ -1,5 +1,5 @@
 """Our own events back from the `namel3ss.*` attributes our OTLP export writes, so that a run sent out as
-OTLP/JSON and read back is the run it was. The names are `namel3ss_debug/interop/otel_spans.py`'s
+OTLP/JSON and read back is the run it was. The names are `namel3ss_debug/model/otel_spans.py`'s
 (`event_fields`, `span_fields`):
 
 - a span: its start's fields as `namel3ss.<field>` (`event_type`, `component`, `name`, `span_id`,
@@ -50,6 +50,7 @@ def span_events(span: OtlpSpan, run_id: str, to_iso: Any) -> list[tuple[int, Eve
     start = _event(ours, run_id, to_iso(span.start_ns), status="started")
     for key in _START:
         _put(start, key, ours.get(key))
+    _put(start, "model", ours.get("start_model"))  # the end's model is `model`; a start's own, if written
     _put(start, "inputs", ours.get("inputs"))
     _put(start, "attrs", ours.get("attrs"))
     found = [(span.start_ns, start)]
