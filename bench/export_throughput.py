@@ -12,7 +12,9 @@ One run generates the trace (bench/trace_gen.py), reads it once through the stor
   end times) with a `TracerProvider` and a `SimpleSpanProcessor(InMemorySpanExporter)`, and `sdk bare`, the
   same with no span processor: what the spans cost an app instrumented with the SDK itself, before any
   exporter serialises a byte.
-Each figure is spans per second (spans = start/end pairs); ratios are ours / the SDK's. What they mean:
+Each figure is spans per second (spans = start/end pairs); ratios are ours / the SDK's. Then each command,
+`namel3ss-debug export TRACE --to perfetto|otlp-json FILE`, is timed once as a subprocess (wall time, peak RSS),
+reading included (`--no-commands` skips it). What they mean:
 bench/README.md, section "Export throughput".
 """
 
@@ -24,10 +26,11 @@ import io
 import json
 import platform
 import resource
+import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -53,21 +56,29 @@ def main() -> None:
         directory = args.dir if args.keep else Path(tmp)
         trace = prepare_trace(directory, size, args.keep)
         trace_bytes = trace.stat().st_size
-        events, read_s = read_events(trace)
-        spans = sum(1 for event in events if is_start(str(event.get("event_type", ""))))
-        results = {"read": {"seconds": read_s, "spans_s": spans / read_s}}
-        results["perfetto"] = best(repeats, lambda: to_file(Path(tmp) / "run.perfetto.json", "wb",
-                                                            lambda out: write_perfetto(events, out)), spans)
-        otlp = otlp_json_writer(events)
-        if otlp is not None:
-            results["otlp_json"] = best(repeats, lambda: to_file(Path(tmp) / "run.otlp.json", "w", otlp), spans)
-        plan = span_plan(events)
-        if plan is not None:
-            results["sdk"] = best(repeats, lambda: sdk_spans(plan, in_memory=True), spans)
-            results["sdk_bare"] = best(repeats, lambda: sdk_spans(plan, in_memory=False), spans)
-    report = {"schema": SCHEMA, "trace_bytes": trace_bytes, "spans": spans, "events": len(events),
-              "repeats": repeats, "results": results, "ratios": ratios(results), "env": environment()}
+        results, spans, event_count = in_process(trace, Path(tmp), repeats)
+        gc.collect()  # the events are gone: the commands below run beside a small process
+        commands = {} if args.no_commands else whole_commands(trace, Path(tmp))
+    report = {"schema": SCHEMA, "trace_bytes": trace_bytes, "spans": spans, "events": event_count,
+              "repeats": repeats, "results": results, "ratios": ratios(results), "commands": commands, "env": environment()}
     print(json.dumps(report, indent=2) if args.json else text(report))
+
+
+def in_process(trace: Path, tmp: Path, repeats: int) -> tuple[dict[str, dict[str, Any]], int, int]:
+    """Read once, then time each conversion on the same events in memory: spans/s, best of `repeats`."""
+    events, read_s = read_events(trace)
+    spans = sum(1 for event in events if is_start(str(event.get("event_type", ""))))
+    results = {"read": {"seconds": read_s, "spans_s": spans / read_s}}
+    results["perfetto"] = best(repeats, lambda: to_file(tmp / "run.perfetto.json", "wb",
+                                                        lambda out: write_perfetto(events, out)), spans)
+    otlp = otlp_json_writer(events)
+    if otlp is not None:
+        results["otlp_json"] = best(repeats, lambda: to_file(tmp / "run.otlp.json", "w", otlp), spans)
+    plan = span_plan(events)
+    if plan is not None:
+        results["sdk"] = best(repeats, lambda: sdk_spans(plan, in_memory=True), spans)
+        results["sdk_bare"] = best(repeats, lambda: sdk_spans(plan, in_memory=False), spans)
+    return results, spans, len(events)
 
 
 def parse_args() -> argparse.Namespace:
@@ -78,6 +89,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--dir", type=Path, help="where to keep the trace (with --keep)")
     parser.add_argument("--keep", action="store_true", help="keep the trace in --dir, and reuse it next time")
     parser.add_argument("--json", action="store_true", help="print the figures as one JSON document")
+    parser.add_argument("--no-commands", action="store_true", help="skip timing the export commands as subprocesses")
     args = parser.parse_args()
     if args.keep and args.dir is None:
         parser.error("--keep needs --dir")
@@ -123,24 +135,47 @@ def to_file(path: Path, mode: str, write: Callable[[Any], int]) -> dict[str, int
 
 
 def otlp_json_writer(events: list[dict[str, Any]]) -> Callable[[io.TextIOBase], int] | None:
-    """`export --to otlp-json`'s work (engineer A's interop/otlp_json.py), or None before it exists."""
+    """`export --to otlp-json`'s work (ops/export.py's span records, interop/otlp_json.py), or None before
+    it exists."""
     try:
-        from namel3ss_debug.interop.otel_spans import SpanConverter  # noqa: PLC0415 - optional: may not exist yet
-        from namel3ss_debug.interop.otlp_json import write_otlp_json  # noqa: PLC0415 - as above
+        from namel3ss_debug.interop.otlp_json import write_otlp_json  # noqa: PLC0415 - optional: may not exist yet
+        from namel3ss_debug.ops.export import run_spans  # noqa: PLC0415 - as above
     except ImportError:
         return None
 
     def write(out: io.TextIOBase) -> int:
-        converter = SpanConverter()
-
-        def spans() -> Iterator[Any]:
-            for event in events:
-                yield from converter.feed(event)
-            yield from converter.finish()
-
-        return write_otlp_json(spans(), lambda: converter.resource, out)
+        converter, spans = run_spans(iter(events))
+        return write_otlp_json(spans, lambda: converter.resource, out)
 
     return write
+
+
+# Runs a command and prints its wall time and peak RSS. Linux keeps a process's ru_maxrss across exec, so a
+# command started straight from this process (holding the whole run) would report this process's size; this
+# small launcher forks it from a fresh interpreter instead.
+_MEASURED = """
+import os, resource, subprocess, sys, time
+began = time.perf_counter()
+code = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=sys.stderr).returncode
+print(time.perf_counter() - began, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+sys.exit(code)
+"""
+
+
+def whole_commands(trace: Path, directory: Path) -> dict[str, dict[str, Any]]:
+    """`namel3ss-debug export TRACE --to FORMAT FILE` as a subprocess, once each: wall time and peak RSS,
+    reading included (what a user waits for)."""
+    found = {}
+    for target in ("perfetto", "otlp-json"):
+        out = directory / f"command.{target}"
+        command = [sys.executable, "-m", "namel3ss_debug", "export", str(trace), "--to", target, str(out)]
+        done = subprocess.run([sys.executable, "-c", _MEASURED, *command], capture_output=True, check=False)
+        if done.returncode == 0:
+            seconds, peak_kib = (float(part) for part in done.stdout.split())
+            found[target] = {"seconds": seconds, "peak_rss_mb": peak_kib * 1024 / MB, "bytes": out.stat().st_size}
+        else:
+            found[target] = {"failed": done.returncode, "stderr": done.stderr.decode(errors="replace")[-300:]}
+    return found
 
 
 def span_plan(events: list[dict[str, Any]]) -> list[tuple] | None:
@@ -169,7 +204,7 @@ def span_plan(events: list[dict[str, Any]]) -> list[tuple] | None:
 
 def _export_attributes(events: list[dict[str, Any]]) -> dict[Any, tuple[str, dict[str, Any]]]:
     try:
-        from namel3ss_debug.interop.otel_spans import to_spans  # noqa: PLC0415 - optional: may not exist yet
+        from namel3ss_debug.model.otel_spans import to_spans  # noqa: PLC0415 - optional: may not exist yet
     except ImportError:
         return {}
     found = {}
@@ -269,6 +304,13 @@ def text(report: dict[str, Any]) -> str:
     lines.append("ratios (ours / SDK, spans per second; > 1 means faster than the SDK making the spans):")
     lines += [f"  {name:<28} {value:6.2f}" for name, value in report["ratios"].items()]
     lines.append(f"peak RSS {report['env']['peak_rss_mb']:.0f} MB (the whole run held in memory, for timing)")
+    for target, result in report["commands"].items():
+        if "seconds" in result:
+            spans_s = report["spans"] / result["seconds"]
+            lines.append(f"command `export --to {target}`: {result['seconds']:.2f} s wall ({spans_s:,.0f} spans/s), "
+                         f"peak RSS {result['peak_rss_mb']:.0f} MB, {result['bytes'] / MB:.0f} MB written")
+        else:
+            lines.append(f"command `export --to {target}` failed ({result['failed']}): {result['stderr']}")
     return "\n".join(lines)
 
 

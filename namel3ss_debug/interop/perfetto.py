@@ -118,7 +118,7 @@ class _Reading:
         self.last = max(self.last, ts)
         event_type = event.get("event_type")
         event_type = event_type if isinstance(event_type, str) else ""
-        if self.pid is None and event.get("pid") is not None:
+        if self.pid is None and _is_pid(event.get("pid")):
             self.pid = event.get("pid")
         if event_type == "run_start":
             self.run_id, self.title = event.get("run_id"), f"{event.get('name')} {event.get('run_id')}"
@@ -133,7 +133,8 @@ class _Reading:
         span = _Span(event.get("span_id"), _int(event.get("seq")), str(event.get("component")),
                      str(event.get("name")), ts)
         span.parent = self.open.get(event.get("parent_id"))
-        span.where = (event.get("pid"), event.get("thread"), event.get("task"))
+        pid = event.get("pid")
+        span.where = (pid if _is_pid(pid) else None, _label(event.get("thread")), _label(event.get("task")))
         span.args = {"kind": kind(event.get("event_type")), "span_id": span.key, "parent_id": event.get("parent_id")}
         _take(span.args, event)
         self.open[span.key] = span
@@ -205,7 +206,8 @@ class _Layout:
     def lane_of(self, event: Mapping[str, Any], parent: _Span | None) -> _Lane:
         if parent is not None and parent.lane is not None:
             return parent.lane
-        track = (event.get("pid") or self.pid, event.get("thread"), event.get("task"))
+        pid = event.get("pid")
+        track = (pid if _is_pid(pid) else self.pid, _label(event.get("thread")), _label(event.get("task")))
         lanes = self.lanes.setdefault(track, [])
         if not lanes:
             lanes.append(self._new(track, 0))
@@ -355,6 +357,16 @@ def _dumps(item: Any) -> bytes:
 
 def _int(value: Any) -> int:
     return value if isinstance(value, int) else 0
+
+
+def _label(value: Any) -> str | None:
+    """A thread or task name as a track key (a trace from elsewhere may hold any JSON value there)."""
+    return value if value is None or isinstance(value, str) else str(value)
+
+
+def _is_pid(value: Any) -> bool:
+    """Trace viewers take only integer process ids."""
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def _is_number(value: Any) -> bool:

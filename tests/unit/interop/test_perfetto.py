@@ -235,3 +235,15 @@ def test_the_document_is_one_json_object_perfetto_reads():
     document = orjson.loads(out.getvalue())
     assert set(document) == {"traceEvents", "displayTimeUnit", "otherData"}
     assert document["otherData"]["run_id"] == trace.run_id and document["otherData"]["spans"] == 1
+
+
+def test_odd_process_and_thread_values_from_elsewhere_still_make_integer_ids_and_named_tracks():
+    trace = TraceBuilder()
+    root = trace.run_start()
+    trace.events[-1]["pid"] = "not-a-pid"
+    trace.start("tool", "t", root)
+    trace.events[-1].update(thread=["a", 1], task=7)
+    trace.run_end()
+    document = export(trace.events)[1]
+    assert all(isinstance(item["pid"], int) and isinstance(item["tid"], int) for item in document["traceEvents"])
+    assert "['a', 1] / 7" in track_names(document).values()
