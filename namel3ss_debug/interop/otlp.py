@@ -8,7 +8,7 @@ from typing import Any
 
 from ..model.errors import Namel3ssDebugError
 from ..model.otel_spans import SpanRecord
-from ..tracer.otlp_sdk import OtlpTarget, make_exporter, quiet_exporter_logs, readable_spans
+from ..tracer.otlp_sdk import OtlpTarget, make_exporter, quiet_exporter_logs, readable_spans, reason_of
 
 BATCH = 512
 
@@ -43,16 +43,9 @@ def _export(exporter: Any, spans: list[Any], target: OtlpTarget, sent: int) -> i
     with quiet_exporter_logs() as heard:
         result = exporter.export(spans)
     if result is not SpanExportResult.SUCCESS:
-        reason = _reason(heard)
+        reason = reason_of(heard)
         done = f" ({sent} spans were sent before)" if sent else ""
         raise ExportError(f"could not send {len(spans)} spans to {target.endpoint} ({target.protocol}): {reason}{done}",
                           hint="check that an OTLP receiver listens there, or give another --endpoint")
     return len(spans)
 
-
-def _reason(heard: list[str]) -> str:
-    """The exporter's own words: the cause of its first failed try (`Transient error <cause> encountered...`)."""
-    for line in heard:
-        if line.startswith("Transient error ") and " encountered" in line:
-            return line[len("Transient error "):line.index(" encountered")]
-    return heard[-1] if heard else "the exporter gave no reason"

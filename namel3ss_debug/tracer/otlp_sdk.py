@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -26,7 +26,7 @@ PROTOCOLS = ("http/protobuf", "grpc")
 DEFAULT_ENDPOINTS = {"http/protobuf": "http://localhost:4318", "grpc": "http://localhost:4317"}
 TRACES_PATH = "/v1/traces"
 DEFAULT_TIMEOUT = 10.0  # seconds, as the SDK's
-_LOGGERS = ("opentelemetry.exporter.otlp.proto.http.trace_exporter", "opentelemetry.exporter.otlp.common.http",
+LOGGERS = ("opentelemetry.exporter.otlp.proto.http.trace_exporter", "opentelemetry.exporter.otlp.common.http",
             "opentelemetry.exporter.otlp.proto.grpc.exporter", "opentelemetry.exporter.otlp.proto.grpc.trace_exporter",
             "opentelemetry.sdk._shared_internal", "opentelemetry.sdk.trace.export")
 
@@ -145,33 +145,46 @@ def make_exporter(target: OtlpTarget) -> Any:
     return HttpExporter(endpoint=target.endpoint, headers=dict(target.headers) or None, timeout=target.timeout)
 
 
-def readable_spans(spans: Iterable[SpanRecord], resource: RunResource | Any) -> Iterable[Any]:
+def readable_spans(spans: Iterable[SpanRecord], resource: RunResource | Any) -> Iterator[Any]:
     """SDK `ReadableSpan`s of our records (`resource`: a RunResource or a callable returning one, for a
     stream whose resource is known once its first span is out)."""
-    from opentelemetry import trace as api  # noqa: PLC0415 - the optional extra
-    from opentelemetry.sdk.resources import Resource  # noqa: PLC0415 - the optional extra
-    from opentelemetry.sdk.trace import Event, ReadableSpan  # noqa: PLC0415 - the optional extra
-    from opentelemetry.sdk.util.instrumentation import InstrumentationScope  # noqa: PLC0415 - the optional extra
-
-    scope = InstrumentationScope(SCOPE, SCOPE_VERSION)
-    kinds = {"INTERNAL": api.SpanKind.INTERNAL, "CLIENT": api.SpanKind.CLIENT}
-    codes = {"UNSET": api.StatusCode.UNSET, "OK": api.StatusCode.OK, "ERROR": api.StatusCode.ERROR}
-    sampled = api.TraceFlags(api.TraceFlags.SAMPLED)
-    made: dict[int, Any] = {}
+    maker = SpanMaker()
     for span in spans:
-        run = resource() if callable(resource) else resource
-        key = id(run)
-        if key not in made:
-            made.clear()
-            made[key] = Resource(dict(run.attributes) if run is not None else {"service.name": "namel3ss-run"})
-        context = api.SpanContext(span.trace_id, span.span_id, is_remote=False, trace_flags=sampled)
-        parent = (api.SpanContext(span.trace_id, span.parent_span_id, is_remote=False, trace_flags=sampled)
+        yield maker.make(span, resource() if callable(resource) else resource)
+
+
+class SpanMaker:
+    """Builds SDK `ReadableSpan`s, one `Resource` per run resource (the SDK is imported when it is made)."""
+
+    def __init__(self) -> None:
+        from opentelemetry import trace as api  # noqa: PLC0415 - the optional extra
+        from opentelemetry.sdk.resources import Resource  # noqa: PLC0415 - the optional extra
+        from opentelemetry.sdk.trace import Event, ReadableSpan  # noqa: PLC0415 - the optional extra
+        from opentelemetry.sdk.util.instrumentation import InstrumentationScope  # noqa: PLC0415 - the optional extra
+
+        self.api, self.Resource, self.Event, self.ReadableSpan = api, Resource, Event, ReadableSpan
+        self.scope = InstrumentationScope(SCOPE, SCOPE_VERSION)
+        self.kinds = {"INTERNAL": api.SpanKind.INTERNAL, "CLIENT": api.SpanKind.CLIENT}
+        self.codes = {"UNSET": api.StatusCode.UNSET, "OK": api.StatusCode.OK, "ERROR": api.StatusCode.ERROR}
+        self.sampled = api.TraceFlags(api.TraceFlags.SAMPLED)
+        self._resource: tuple[Any, Any] = (None, None)
+
+    def resource(self, run: RunResource | None) -> Any:
+        if self._resource[0] is not run:
+            attributes = dict(run.attributes) if run is not None else {"service.name": "namel3ss-run"}
+            self._resource = (run, self.Resource(attributes))  # not Resource.create: no environment read
+        return self._resource[1]
+
+    def make(self, span: SpanRecord, run: RunResource | None) -> Any:
+        api = self.api
+        context = api.SpanContext(span.trace_id, span.span_id, is_remote=False, trace_flags=self.sampled)
+        parent = (api.SpanContext(span.trace_id, span.parent_span_id, is_remote=False, trace_flags=self.sampled)
                   if span.parent_span_id is not None else None)
-        events = [Event(event.name, event.attributes, event.time_ns) for event in span.events]
-        status = api.Status(codes[span.status], span.status_message if span.status == "ERROR" else None)
-        yield ReadableSpan(span.name, context, parent, made[key], span.attributes, events, (),
-                           kinds.get(span.kind, api.SpanKind.INTERNAL), status=status, start_time=span.start_ns,
-                           end_time=span.end_ns, instrumentation_scope=scope)
+        events = [self.Event(event.name, event.attributes, event.time_ns) for event in span.events]
+        status = api.Status(self.codes[span.status], span.status_message if span.status == "ERROR" else None)
+        return self.ReadableSpan(span.name, context, parent, self.resource(run), span.attributes, events, (),
+                                 self.kinds.get(span.kind, api.SpanKind.INTERNAL), status=status,
+                                 start_time=span.start_ns, end_time=span.end_ns, instrumentation_scope=self.scope)
 
 
 class _Heard(logging.Handler):
@@ -195,7 +208,7 @@ class quiet_exporter_logs:
 
     def __enter__(self) -> list[str]:
         self.handler = _Heard()
-        self.loggers = [logging.getLogger(name) for name in _LOGGERS]
+        self.loggers = [logging.getLogger(name) for name in LOGGERS]
         self.saved = [(logger.propagate, logger.level) for logger in self.loggers]
         for logger in self.loggers:
             logger.addHandler(self.handler)
@@ -208,3 +221,11 @@ class quiet_exporter_logs:
             logger.removeHandler(self.handler)
             logger.propagate = propagate
             logger.setLevel(level)
+
+
+def reason_of(heard: list[str]) -> str:
+    """The exporter's own words: the cause of its first failed try (`Transient error <cause> encountered...`)."""
+    for line in heard:
+        if line.startswith("Transient error ") and " encountered" in line:
+            return line[len("Transient error "):line.index(" encountered")]
+    return heard[-1] if heard else "the receiver did not take the spans"

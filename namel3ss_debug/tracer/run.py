@@ -75,7 +75,7 @@ class Run:
         self.reading: dict[int, Any] = {}  # responses whose bodies are being read (transport Exchanges), by id
         self.asks = ToolAsks()  # which LLM call asked for each tool call id
         self.recorder = Recorder(
-            run_id=self.run_id, root_id=self.root_id, writer=writer or self._file_writer(),
+            run_id=self.run_id, root_id=self.root_id, writer=writer or self._file_writer(environ),
             pipeline=Pipeline(self.redactor, Truncator(settings.max_payload_size)),
             event_filter=self._filter(), segment_span_id=self.next_span_id,
         )
@@ -94,13 +94,18 @@ class Run:
         except Exception:
             self.retention_deleted = []
 
-    def _file_writer(self) -> RotatingJsonlWriter:
+    def _file_writer(self, environ: Mapping[str, str]) -> Writer:
         s = self.settings
-        return RotatingJsonlWriter(
+        writer = RotatingJsonlWriter(
             self.directory, self.run_id, buffer_size=s.buffer_size,
             max_bytes=int(s.max_trace_file_size_mb * 1024 * 1024), max_events=s.max_events_per_file,
             max_files=s.max_files_per_run,
         )
+        if "otlp" in s.exporters:  # exporters: ["jsonl", "otlp"]: the file, and each span sent as it ends
+            from .otlp_live import live_writer  # noqa: PLC0415 - only a run that exports live loads the SDK
+
+            return live_writer(writer, environ)
+        return writer
 
     def _filter(self) -> CaptureFilter:
         s = self.settings

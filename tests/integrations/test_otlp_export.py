@@ -1,0 +1,184 @@
+"""OTLP export into a real receiver: an OTLP/HTTP server on 127.0.0.1 (http.server, decoding each request as
+`ExportTraceServiceRequest` with opentelemetry-proto) hears every span of a run, from `export --to otlp`
+and live while an example runs; a receiver that is down changes nothing for the app but one warning."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any, Iterator
+
+import pytest
+
+pytest.importorskip("opentelemetry.proto.collector.trace.v1.trace_service_pb2")
+pytest.importorskip("opentelemetry.exporter.otlp.proto.http.trace_exporter")
+
+from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (  # noqa: E402
+    ExportTraceServiceRequest,
+    ExportTraceServiceResponse,
+)
+from tracehelpers import pair_spans, read_events  # noqa: E402
+
+ROOT = Path(__file__).parents[2]
+EXAMPLE = ROOT / "examples" / "research_agent.py"
+
+
+class Receiver:
+    """An OTLP/HTTP trace receiver: every span it was sent, decoded, with its resource's attributes."""
+
+    def __init__(self) -> None:
+        self.spans: list[dict[str, Any]] = []
+        self.requests = 0
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 - http.server's name
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                request = ExportTraceServiceRequest.FromString(body)
+                receiver.requests += 1
+                for resource_spans in request.resource_spans:
+                    resource = {kv.key: _value(kv.value) for kv in resource_spans.resource.attributes}
+                    for scope_spans in resource_spans.scope_spans:
+                        for span in scope_spans.spans:
+                            receiver.spans.append(_decoded(span, resource, dict(self.headers)))
+                answer = ExportTraceServiceResponse().SerializeToString()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/x-protobuf")
+                self.send_header("Content-Length", str(len(answer)))
+                self.end_headers()
+                self.wfile.write(answer)
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def _value(value: Any) -> Any:
+    kind = value.WhichOneof("value")
+    if kind == "array_value":
+        return [_value(item) for item in value.array_value.values]
+    return getattr(value, kind) if kind else None
+
+
+def _decoded(span: Any, resource: dict[str, Any], headers: dict[str, str]) -> dict[str, Any]:
+    return {"trace_id": span.trace_id.hex(), "span_id": span.span_id.hex(), "parent": span.parent_span_id.hex() or None,
+            "name": span.name, "status": span.status.code, "attributes": {kv.key: _value(kv.value) for kv in span.attributes},
+            "events": [event.name for event in span.events], "resource": resource, "headers": headers,
+            "start": span.start_time_unix_nano, "end": span.end_time_unix_nano}
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    server = Receiver()
+    yield server
+    server.close()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def cli(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    environ = {k: v for k, v in os.environ.items() if not k.startswith(("NAMEL3SS_DEBUG_", "OTEL_"))}
+    environ.update(env or {})
+    return subprocess.run([sys.executable, "-m", "namel3ss_debug", *args], capture_output=True, text=True,
+                          env=environ, cwd=cwd or ROOT, timeout=60)
+
+
+@pytest.fixture(scope="module")
+def recorded(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    directory = tmp_path_factory.mktemp("traces")
+    done = cli("trace", "-o", str(directory), str(EXAMPLE))
+    assert done.returncode == 0, done.stderr
+    return directory
+
+
+def test_export_sends_every_span_with_its_parent(recorded: Path, receiver: Receiver) -> None:
+    done = cli("export", str(recorded), "--to", "otlp", "--endpoint", receiver.url, "--header", "X-Team=agents")
+    assert done.returncode == 0, done.stderr
+    events = read_events(recorded)
+    pairs = pair_spans(events)
+    by_id = {span["span_id"]: span for span in receiver.spans}
+    assert set(by_id) == set(pairs)
+    for span_id, (start, _end) in pairs.items():
+        assert by_id[span_id]["parent"] == start["parent_id"]
+    assert {span["trace_id"] for span in receiver.spans} == {receiver.spans[0]["trace_id"]}
+    assert f"sent {len(pairs)} spans to {receiver.url}/v1/traces" in done.stderr
+    assert receiver.spans[0]["headers"].get("x-team") == "agents"
+
+
+def test_llm_and_tool_spans_carry_the_genai_attributes(recorded: Path, receiver: Receiver) -> None:
+    assert cli("export", str(recorded), "--to", "otlp", "--endpoint", receiver.url).returncode == 0
+    llm = [span for span in receiver.spans if span["attributes"].get("namel3ss.component") == "llm"]
+    planner = next(span for span in llm if span["attributes"]["namel3ss.name"] == "planner")
+    assert planner["attributes"]["gen_ai.operation.name"] == "chat"
+    assert planner["attributes"]["gen_ai.response.model"] == "fake-gpt"
+    assert (planner["attributes"]["gen_ai.usage.input_tokens"], planner["attributes"]["gen_ai.usage.output_tokens"]) == (24, 11)
+    assert "gen_ai.provider.name" in planner["attributes"]
+    failed = next(span for span in receiver.spans if span["name"] == "execute_tool search" and span["status"] == 2)
+    assert failed["attributes"]["gen_ai.tool.name"] == "search"
+    assert failed["events"] == ["exception"]
+    run = next(span for span in receiver.spans if span["parent"] is None)
+    assert run["resource"]["service.name"] == "research_agent.py"
+    assert run["resource"]["namel3ss.run_id"] == read_events(recorded)[0]["run_id"]
+    assert "host.name" in run["resource"]
+
+
+def test_exporting_twice_gives_the_same_ids(recorded: Path, receiver: Receiver) -> None:
+    for _ in range(2):
+        assert cli("export", str(recorded), "--to", "otlp", "--endpoint", receiver.url).returncode == 0
+    half = len(receiver.spans) // 2
+    first, second = receiver.spans[:half], receiver.spans[half:]
+    assert [(s["trace_id"], s["span_id"]) for s in first] == [(s["trace_id"], s["span_id"]) for s in second]
+
+
+def test_an_unreachable_endpoint_is_one_line_and_exit_1(recorded: Path) -> None:
+    url = f"http://127.0.0.1:{free_port()}"
+    done = cli("export", str(recorded), "--to", "otlp", "--endpoint", url, "--timeout", "1")
+    assert done.returncode == 1
+    assert done.stderr.count("\n") == 1
+    assert f"{url}/v1/traces" in done.stderr and "error" in done.stderr
+
+
+def test_live_export_sends_every_span_while_the_example_runs(tmp_path: Path, receiver: Receiver) -> None:
+    plain = cli("trace", "-o", str(tmp_path / "plain"), str(EXAMPLE))
+    done = cli("trace", "-o", str(tmp_path / "live"), str(EXAMPLE),
+               env={"NAMEL3SS_DEBUG_EXPORTERS": "jsonl,otlp", "OTEL_EXPORTER_OTLP_ENDPOINT": receiver.url})
+    assert done.returncode == plain.returncode == 0, done.stderr
+    assert done.stdout == plain.stdout
+    events = read_events(tmp_path / "live")
+    pairs = pair_spans(events)
+    assert {span["span_id"]: span["parent"] for span in receiver.spans} == {
+        span_id: start["parent_id"] for span_id, (start, _end) in pairs.items()}
+    assert "warning" not in done.stderr
+
+
+def test_live_export_to_a_receiver_that_is_down_costs_one_warning(tmp_path: Path) -> None:
+    url = f"http://127.0.0.1:{free_port()}"
+    plain = cli("trace", "-o", str(tmp_path / "plain"), str(EXAMPLE))
+    done = cli("trace", "-o", str(tmp_path / "live"), str(EXAMPLE),
+               env={"NAMEL3SS_DEBUG_EXPORTERS": "jsonl,otlp", "OTEL_EXPORTER_OTLP_ENDPOINT": url,
+                    "OTEL_EXPORTER_OTLP_TIMEOUT": "1000"})
+    assert (done.returncode, done.stdout) == (plain.returncode, plain.stdout)
+    warnings = [line for line in done.stderr.splitlines() if "live export" in line]
+    assert len(warnings) == 1 and url in warnings[0]
+    assert "Traceback" not in done.stderr and "Transient error" not in done.stderr
+    live, recorded = read_events(tmp_path / "live"), read_events(tmp_path / "plain")
+    assert [(e["seq"], e["event_type"], e["span_id"]) for e in live] == [
+        (e["seq"], e["event_type"], e["span_id"]) for e in recorded]
+    assert live[-1]["event_type"] == "run_end"
