@@ -23,11 +23,12 @@ _PROVIDER_NAMES = {"openai-compatible": "openai", "google": "gcp.gemini", "gemin
 UNKNOWN_PROVIDER = "unknown"
 
 
-def span_name(start: Mapping[str, Any]) -> str:
-    """`chat MODEL`, `execute_tool NAME`, `invoke_agent NAME`; the run by its name; others `component NAME`."""
+def span_name(start: Mapping[str, Any], end: Mapping[str, Any] | None = None) -> str:
+    """`chat MODEL` (the model asked for, else the one that answered), `execute_tool NAME`, `invoke_agent NAME`;
+    the run by its name; others `component NAME`."""
     component, name = str(start.get("component") or "custom"), str(start.get("name") or "")
     if component == "llm":
-        operation, model = operation_of(start), request_model(start)
+        operation, model = operation_of(start), request_model(start) or (end or {}).get("model")
         return f"{operation} {model}" if model else operation
     if component == "tool":
         return f"execute_tool {name}"

@@ -1,0 +1,91 @@
+"""`namel3ss-debug export TRACE --to otlp|otlp-json|perfetto`: formats, files, and bad input (one line, exit code)."""
+
+from __future__ import annotations
+
+import json
+import builtins
+
+import pytest
+from click.testing import CliRunner
+from tracefactory import TraceBuilder
+
+from namel3ss_debug.cli.main import cli
+
+pytestmark = pytest.mark.usefixtures("isolated_workspace")
+
+
+def run(*args, env=None):
+    return CliRunner().invoke(cli, ["export", *args], catch_exceptions=False, env=env)
+
+
+def small_run(path):
+    trace = TraceBuilder()
+    trace.run_start()
+    trace.span("llm", "plan", 5, usage={"input_tokens": 1, "output_tokens": 2}, model="gpt-4o")
+    trace.run_end()
+    return trace.write(path)
+
+
+def spans_of(text):
+    return [span for line in text.splitlines() for rs in json.loads(line)["resourceSpans"]
+            for ss in rs["scopeSpans"] for span in ss["spans"]]
+
+
+def test_otlp_json_to_a_file(tmp_path) -> None:
+    trace = small_run(tmp_path / "run.jsonl")
+    done = run(str(trace), "--to", "otlp-json", str(tmp_path / "out.json"))
+    assert done.exit_code == 0
+    assert [span["name"] for span in spans_of((tmp_path / "out.json").read_text())] == ["chat gpt-4o", "app.py"]
+    assert "wrote 2 spans to" in done.stderr and "trace id" in done.stderr
+
+
+def test_otlp_json_to_standard_output(tmp_path) -> None:
+    done = run(str(small_run(tmp_path / "run.jsonl")), "--to", "otlp-json", "-")
+    assert done.exit_code == 0
+    assert len(spans_of(done.stdout)) == 2
+
+
+def test_the_same_run_exported_twice_gives_the_same_document(tmp_path) -> None:
+    trace = str(small_run(tmp_path / "run.jsonl"))
+    assert run(trace, "--to", "otlp-json", "-").stdout == run(trace, "--to", "otlp-json", "-").stdout
+
+
+def test_a_file_format_needs_a_file(tmp_path) -> None:
+    done = CliRunner().invoke(cli, ["export", "--to", "otlp-json"], catch_exceptions=False)
+    assert done.exit_code == 2
+    assert "needs a FILE" in done.stderr
+
+
+def test_a_bad_header_is_a_usage_error(tmp_path) -> None:
+    done = run(str(small_run(tmp_path / "run.jsonl")), "--to", "otlp", "--header", "no-equals-sign")
+    assert done.exit_code == 2
+    assert done.stderr.count("\n") == 1 and "'no-equals-sign' is not KEY=VALUE" in done.stderr
+
+
+def test_a_bad_protocol_from_the_environment_names_the_variable(tmp_path) -> None:
+    done = run(str(small_run(tmp_path / "run.jsonl")), "--to", "otlp",
+               env={"OTEL_EXPORTER_OTLP_PROTOCOL": "http/json"})
+    assert done.exit_code == 2
+    assert "OTEL_EXPORTER_OTLP_PROTOCOL = 'http/json' is not an OTLP protocol" in done.stderr
+
+
+def test_without_the_otel_extra_it_says_how_to_install(tmp_path, monkeypatch) -> None:
+    real_import = builtins.__import__
+
+    def no_otel(name, *args, **kwargs):
+        if name.startswith("opentelemetry"):
+            raise ImportError(f"No module named {name!r}", name=name)
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_otel)
+    done = run(str(small_run(tmp_path / "run.jsonl")), "--to", "otlp")
+    assert done.exit_code == 2
+    assert "pip install 'namel3ss-debug[otel]'" in done.stderr and done.stderr.count("\n") == 1
+
+
+def test_an_invalid_trace_in_strict_mode_exits_3_and_leaves_no_file(tmp_path) -> None:
+    trace = small_run(tmp_path / "run.jsonl")
+    trace.write_bytes(trace.read_bytes() + b"{not json\n" + trace.read_bytes().splitlines(keepends=True)[-1])
+    done = run(str(trace), "--to", "otlp-json", str(tmp_path / "out.json"), "--strict")
+    assert done.exit_code == 3
+    assert not (tmp_path / "out.json").exists() and not list(tmp_path.glob(".out.json*"))

@@ -1,0 +1,125 @@
+"""A recorded run as OpenTelemetry span records (model/otel_spans.py): pairs, parents, times, status, errors,
+instant events, the resource, GenAI attributes, our `namel3ss.` fields, stable ids."""
+
+from __future__ import annotations
+
+import json
+
+from tracefactory import TraceBuilder
+
+from namel3ss_debug.model.otel_spans import SpanConverter, attribute_value, span_id_of, time_ns, trace_id_of
+
+
+def convert(events):
+    converter = SpanConverter()
+    spans = [span for event in events for span in converter.feed(event)] + converter.finish()
+    return converter, {span.attributes["namel3ss.span_id"]: span for span in spans}
+
+
+def sample() -> TraceBuilder:
+    trace = TraceBuilder()
+    trace.run_start("agent_app.py", host="box")
+    agent = trace.start("agent", "planner")
+    trace.span("llm", "plan", 12.5, agent,
+               inputs={"model": "gpt-4o", "messages": [{"role": "user", "content": "hi"}], "temperature": 0.2},
+               model="gpt-4o-2024", usage={"input_tokens": 7, "output_tokens": 3, "total_tokens": 10},
+               cost_usd=0.0001, outputs={"text": "hello", "finish_reason": "stop"})
+    trace.instant("memory_operation", "memory", "write", agent, attrs={"operation": "write"})
+    trace.span("tool", "search", 4, agent, status="failed", inputs={"q": "x"},
+               error={"type": "TimeoutError", "message": "slow", "category": "timeout", "stack": "Traceback..."})
+    trace.end(agent, 20)
+    trace.run_end()
+    return trace
+
+
+def test_one_span_per_pair_with_its_parent_and_times() -> None:
+    trace = sample()
+    _, spans = convert(trace.events)
+    assert len(spans) == 4
+    llm = spans["0000000000000003"]
+    assert llm.parent_span_id == 0x2 and llm.span_id == 0x3
+    start, end = (e for e in trace.events if e["span_id"] == "0000000000000003")
+    assert (llm.start_ns, llm.end_ns) == (time_ns(start["ts"]), time_ns(end["ts"]))
+    assert llm.end_ns - llm.start_ns == 12_500_000
+    assert spans["0000000000000001"].parent_span_id is None
+
+
+def test_llm_spans_carry_the_genai_attributes() -> None:
+    _, spans = convert(sample().events)
+    llm = spans["0000000000000003"]
+    assert llm.name == "chat gpt-4o" and llm.kind == "CLIENT"
+    attributes = llm.attributes
+    assert (attributes["gen_ai.operation.name"], attributes["gen_ai.provider.name"]) == ("chat", "openai")
+    assert (attributes["gen_ai.request.model"], attributes["gen_ai.response.model"]) == ("gpt-4o", "gpt-4o-2024")
+    assert (attributes["gen_ai.usage.input_tokens"], attributes["gen_ai.usage.output_tokens"]) == (7, 3)
+    assert json.loads(attributes["gen_ai.input.messages"]) == [{"role": "user", "parts": [{"type": "text", "content": "hi"}]}]
+    assert json.loads(attributes["gen_ai.output.messages"])[0]["parts"] == [{"type": "text", "content": "hello"}]
+    assert attributes["namel3ss.cost_usd"] == 0.0001 and attributes["namel3ss.usage.total_tokens"] == 10
+
+
+def test_a_failed_span_is_an_error_with_an_exception_event() -> None:
+    _, spans = convert(sample().events)
+    tool = spans["0000000000000005"]
+    assert tool.name == "execute_tool search" and tool.attributes["gen_ai.tool.name"] == "search"
+    assert (tool.status, tool.status_message) == ("ERROR", "TimeoutError: slow")
+    [event] = tool.events
+    assert event.name == "exception"
+    assert event.attributes["exception.type"] == "TimeoutError" and event.attributes["exception.stacktrace"] == "Traceback..."
+    assert tool.attributes["namel3ss.error.category"] == "timeout"
+
+
+def test_an_instant_event_is_an_event_of_its_span() -> None:
+    _, spans = convert(sample().events)
+    agent = spans["0000000000000002"]
+    assert agent.name == "invoke_agent planner"
+    [event] = agent.events
+    assert (event.name, event.attributes["namel3ss.attrs.operation"]) == ("memory_operation", "write")
+
+
+def test_an_instant_after_its_span_closed_is_a_zero_length_span_under_it() -> None:
+    trace = TraceBuilder()
+    root = trace.run_start()
+    done = trace.span("tool", "t", 1)
+    trace.instant("performance_marker", "custom", "late", done)
+    trace.run_end()
+    _, spans = convert(trace.events)
+    late = spans["0000000000000003"]
+    assert late.parent_span_id == int(done, 16) and late.start_ns == late.end_ns
+    assert late.attributes["namel3ss.instant"] is True
+    assert root in spans
+
+
+def test_the_run_is_the_resource() -> None:
+    converter, _ = convert(sample().events)
+    assert converter.resource.attributes["service.name"] == "agent_app.py"
+    assert converter.resource.attributes["host.name"] == "box"
+    assert converter.resource.attributes["namel3ss.run_id"] == sample().run_id
+
+
+def test_ids_are_stable_and_derived_from_the_run() -> None:
+    first, _ = convert(sample().events)
+    again, _ = convert(sample().events)
+    assert first.trace_id == again.trace_id == trace_id_of(sample().run_id)
+    assert trace_id_of("a") != trace_id_of("b")
+    assert span_id_of("run", "00000000000000ff") == 0xFF
+    assert span_id_of("run", "span-7") == span_id_of("run", "span-7") != span_id_of("other", "span-7")
+
+
+def test_a_span_left_open_ends_at_the_last_timestamp() -> None:
+    trace = TraceBuilder()
+    trace.run_start()
+    trace.start("agent", "stuck")
+    trace.advance(50)
+    trace.instant("performance_marker", "custom", "tick")
+    _, spans = convert(trace.events)
+    stuck = spans["0000000000000002"]
+    assert stuck.attributes["namel3ss.unclosed"] is True and stuck.status == "UNSET"
+    assert stuck.end_ns - stuck.start_ns == 50_000_000
+
+
+def test_attribute_values_are_otel_types_or_json() -> None:
+    assert attribute_value(["a", "b"]) == ["a", "b"]
+    assert attribute_value([1, "a"]) == '[1,"a"]'
+    assert attribute_value({"k": 1}) == '{"k":1}'
+    assert attribute_value(2**70) == str(2**70)
+    assert attribute_value([]) == "[]"
