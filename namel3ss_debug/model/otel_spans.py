@@ -173,8 +173,8 @@ class SpanConverter:
         elif end is not None and end.get("status") == "completed":
             status = "OK"
         return SpanRecord(self.trace_id, self._id(start.get("span_id")), self._parent(start),
-                          span_name(start, end), _SPAN_KINDS.get(str(start.get("component")), "INTERNAL"), start_ns, end_ns, status,
-                          message, attributes, tuple(events))
+                          span_name(start, end), _SPAN_KINDS.get(str(start.get("component")), "INTERNAL"),
+                          start_ns, end_ns, status, message, attributes, tuple(events))
 
     def _instant_span(self, event: Mapping[str, Any], moment: int | None) -> SpanRecord:
         at = moment if moment is not None else self._last_ns
