@@ -17,8 +17,8 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-from dataclasses import dataclass, field
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from typing import Any
 
 _HEX = re.compile(r"^[0-9a-fA-F]+$")

@@ -86,8 +86,8 @@ def test_a_malformed_span_is_one_line_with_file_line_and_exit_3_under_strict(tmp
     result = run("analyze", "--strict", str(path))
     assert result.exit_code == 3
     assert result.stderr.splitlines() == [
-        f"namel3ss-debug: error: {path}:1: resourceSpans[0].scopeSpans[0].spans[1]: spanId is not a string: 7 "
-        "(fix or remove the line, or drop --strict to skip it)"]
+        (f"namel3ss-debug: error: {path}:1: resourceSpans[0].scopeSpans[0].spans[1]: spanId is not a string: 7 "
+         "(fix or remove the line, or drop --strict to skip it)")]
 
 
 def test_without_strict_a_malformed_span_is_a_warning_and_the_rest_is_read(tmp_path: Path) -> None:

@@ -179,8 +179,8 @@ def test_a_bad_span_is_a_warning_with_file_line_and_json_path_and_the_rest_is_re
     assert warnings == [
         f"{path}:1: resourceSpans[0].scopeSpans[0].spans[0]: spanId is missing; span left out",
         f"{path}:2: not JSON (unexpected character, expected a JSON value)",
-        f"{path}:3: resourceSpans[0].scopeSpans[0].spans[0]: attribute 'n': intValue is not an integer: "
-        "'twelve'; span left out",
+        (f"{path}:3: resourceSpans[0].scopeSpans[0].spans[0]: attribute 'n': intValue is not an integer: "
+         "'twelve'; span left out"),
     ]
 
 
