@@ -36,6 +36,7 @@ from namel3ss_debug.model.events import is_end, is_start, kind
 
 CLOCK_SLACK_US = 1000  # how far a child may overrun its parent on one track and still be drawn inside it
 ERROR_COLOUR = "terrible"  # chrome://tracing's reserved red
+BRIEF_CHARS = 120  # an instant's texts are cut here: the file is a timeline, not a copy of the trace
 SKIPPED_EVENT_TYPES = frozenset({"segment_start"})  # file bookkeeping, not something the app did
 
 
@@ -69,7 +70,8 @@ def write_perfetto(events: Iterable[Mapping[str, Any]], out: BinaryIO) -> int:
     (one per span: start/end pairs, unclosed starts, ends whose start is missing)."""
     trace = _build(events)
     out.write(b'{"traceEvents":[\n')
-    out.write(b",\n".join(_dumps(item) for item in trace.items))
+    for number, item in enumerate(trace.items):  # item by item: the whole text never sits in memory
+        out.write(b",\n" + _dumps(item) if number else _dumps(item))
     out.write(b"\n],\n" + _dumps({"displayTimeUnit": "ms", "otherData": trace.other})[1:])
     return trace.slices
 
@@ -93,7 +95,7 @@ def _build(events: Iterable[Mapping[str, Any]]) -> _Trace:
     items = lanes.metadata(run.title)
     items += [_slice(span) for span in ordered]
     items += [marker for span in ordered if span.error is not None for marker in [_failure(span)]]
-    items += [_instant(event, run, lanes) for event in run.instants]
+    items += [_placed(instant, run, lanes) for instant in run.instants]
     other = {"run_id": run.run_id, "exporter": f"namel3ss-debug {__version__}", "spans": len(ordered)}
     return _Trace(items, len(ordered), other)
 
@@ -104,7 +106,7 @@ class _Reading:
     def __init__(self) -> None:
         self.open: dict[Any, _Span] = {}
         self.spans: list[_Span] = []
-        self.instants: list[Mapping[str, Any]] = []
+        self.instants: list[tuple[dict[str, Any], Any, tuple[Any, Any, Any]]] = []
         self.clock = _Clock()
         self.last = 0
         self.pid: Any = None
@@ -127,7 +129,7 @@ class _Reading:
         elif is_end(event_type):
             self._end(event, ts)
         elif event_type not in SKIPPED_EVENT_TYPES:
-            self.instants.append(event)
+            self.instants.append(_instant(event, ts))
 
     def _start(self, event: Mapping[str, Any], ts: int) -> None:
         span = _Span(event.get("span_id"), _int(event.get("seq")), str(event.get("component")),
@@ -203,11 +205,10 @@ class _Layout:
         span.lane = lane
         lane.stack.append(span)
 
-    def lane_of(self, event: Mapping[str, Any], parent: _Span | None) -> _Lane:
+    def lane_of(self, where: tuple[Any, Any, Any], parent: _Span | None) -> _Lane:
         if parent is not None and parent.lane is not None:
             return parent.lane
-        pid = event.get("pid")
-        track = (pid if _is_pid(pid) else self.pid, _label(event.get("thread")), _label(event.get("task")))
+        track = (where[0] if where[0] is not None else self.pid, where[1], where[2])
         lanes = self.lanes.setdefault(track, [])
         if not lanes:
             lanes.append(self._new(track, 0))
@@ -274,23 +275,47 @@ def _failure(span: _Span) -> dict[str, Any]:
             "args": {"span": f"{span.component}:{span.name}", "span_id": span.key, "error": error}}
 
 
-def _instant(event: Mapping[str, Any], run: _Reading, layout: _Layout) -> dict[str, Any]:
-    lane = layout.lane_of(event, run.open.get(event.get("parent_id")))
+def _instant(event: Mapping[str, Any], ts: int) -> tuple[dict[str, Any], Any, tuple[Any, Any, Any]]:
+    """The instant's item, still without `pid`/`tid` (its parent's lane is known once every span is placed),
+    its parent's id and its own (pid, thread, task). Kept small: a long run has many of them."""
     component = str(event.get("component"))
     args: dict[str, Any] = {"event_type": event.get("event_type"), "span_id": event.get("span_id"),
                             "parent_id": event.get("parent_id")}
     _take(args, event)
     for key in ("inputs", "outputs", "attrs"):
-        if event.get(key) is not None:
-            args[key] = event.get(key)
-    item = {"ph": "i", "s": "t", "name": f"{component}:{event.get('name')}", "cat": component,
-            "ts": run.clock.micros(event.get("ts")), "pid": lane.pid, "tid": lane.tid,
+        brief = _brief(event.get(key))
+        if brief:
+            args[key] = brief
+    item = {"ph": "i", "s": "t", "name": f"{component}:{event.get('name')}", "cat": component, "ts": ts,
             "args": {key: value for key, value in args.items() if value is not None}}
     if event.get("error") or event.get("event_type") == "error_occurred":
         item["cname"] = ERROR_COLOUR
         if event.get("error"):
-            args["error"] = item["args"]["error"] = _error(event.get("error"))
+            item["args"]["error"] = _error(event.get("error"))
+    pid = event.get("pid")
+    where = (pid if _is_pid(pid) else None, _label(event.get("thread")), _label(event.get("task")))
+    return item, event.get("parent_id"), where
+
+
+def _placed(instant: tuple[dict[str, Any], Any, tuple[Any, Any, Any]], run: _Reading, layout: _Layout) -> dict[str, Any]:
+    item, parent, where = instant
+    lane = layout.lane_of(where, run.open.get(parent))
+    item["pid"], item["tid"] = lane.pid, lane.tid
     return item
+
+
+def _brief(value: Any) -> dict[str, Any] | None:
+    """The scalar fields of an instant's inputs, outputs or attrs, texts cut at BRIEF_CHARS: enough to tell
+    a memory write's key from another's; the whole value is `inspect --event`'s."""
+    if not isinstance(value, Mapping):
+        return None
+    brief = {}
+    for key, item in value.items():
+        if isinstance(item, str):
+            brief[str(key)] = item if len(item) <= BRIEF_CHARS else item[:BRIEF_CHARS] + "…"
+        elif item is None or isinstance(item, (int, float, bool)):
+            brief[str(key)] = item
+    return brief
 
 
 def _take(args: dict[str, Any], event: Mapping[str, Any]) -> None:

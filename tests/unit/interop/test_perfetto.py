@@ -247,3 +247,13 @@ def test_odd_process_and_thread_values_from_elsewhere_still_make_integer_ids_and
     document = export(trace.events)[1]
     assert all(isinstance(item["pid"], int) and isinstance(item["tid"], int) for item in document["traceEvents"])
     assert "['a', 1] / 7" in track_names(document).values()
+
+
+def test_an_instant_carries_its_scalar_fields_briefly_not_its_whole_value():
+    trace = TraceBuilder()
+    root = trace.run_start()
+    trace.instant("memory_operation", "memory", "write", root, inputs={"key": "k1", "value": "v" * 500,
+                                                                       "nested": {"a": 1}})
+    trace.run_end()
+    [item] = [item for item in export(trace.events)[1]["traceEvents"] if item["name"] == "memory:write"]
+    assert item["args"]["inputs"] == {"key": "k1", "value": "v" * 120 + "…"}
