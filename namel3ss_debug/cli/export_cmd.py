@@ -15,7 +15,7 @@ from .errors import warn
 FORMATS = ("otlp", "otlp-json", "perfetto")
 
 
-@click.command("export", short_help="Send a run to an OpenTelemetry backend, or write it as OTLP/JSON or Perfetto.")
+@click.command("export", short_help="Send runs to an OpenTelemetry backend; write OTLP/JSON, Perfetto.")
 @click.argument("traces", nargs=-1, metavar="[TRACE]... [FILE]")
 @click.option("--to", "to", type=click.Choice(FORMATS), required=True,
               help="otlp: send the spans to an OTLP receiver; otlp-json FILE: the OTLP/JSON a Collector's file "

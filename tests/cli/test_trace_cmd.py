@@ -529,6 +529,7 @@ def test_top_level_help_shows_each_command_s_whole_short_help():
         "clean": "Delete traces older than the retention limit.",
         "config": "Show, create and check the configuration.",
         "diff": "What changed between two runs: figures, calls, first divergence.",
+        "export": "Send runs to an OpenTelemetry backend; write OTLP/JSON, Perfetto.",
         "inspect": "Look into a trace: events, one event or span, the tree, a timeline.",
         "redact": "Hide secrets in trace files already written (rewrites them in place).",
         "replay": "Step through a recorded run like pdb: breakpoints, mocks, back.",
