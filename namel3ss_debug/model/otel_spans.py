@@ -263,6 +263,8 @@ def span_fields(start: Mapping[str, Any], end: Mapping[str, Any] | None) -> dict
         found[PREFIX + "unclosed"] = True
         return found
     shared = {"component", "name", "span_id", "parent_id", "attrs", "inputs", *_END_ONLY}
+    if start.get("model") is not None and end.get("model") is not None:
+        found[PREFIX + "start_model"] = attribute_value(start["model"])  # the end's model takes `namel3ss.model`
     found.update(event_fields({key: value for key, value in end.items() if key not in shared}))
     for key in _END_ONLY:
         if end.get(key) is not None:
