@@ -6,6 +6,7 @@ import io
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from itertools import groupby
 from pathlib import Path
 from typing import Any, BinaryIO, Callable
 
@@ -42,7 +43,7 @@ class Exported:
 
 
 def export_traces(request: ExportRequest, env: Environment, stdout: BinaryIO) -> list[Exported]:
-    """Export each run named; raises UsageError (bad flags, a missing extra), TraceError (a run that
+    """Export each run named (each run of a file that holds several: one trace each); raises UsageError (bad flags, a missing extra), TraceError (a run that
     cannot be read) or interop.otlp.ExportError (the backend did not take the spans)."""
     if request.to not in FORMATS:
         raise UsageError(f"--to {request.to!r} is not a format", hint=f"use one of: {', '.join(FORMATS)}")
@@ -54,11 +55,20 @@ def export_traces(request: ExportRequest, env: Environment, stdout: BinaryIO) ->
         raise UsageError(f"--to perfetto writes one run, and {len(sources)} were named",
                          hint="name one run, or export each to its own file")
     reader = make_reader(request.runs.strict, env)
-    events = lambda source: (located.event for located in reader.events(source))  # noqa: E731
+
+    def runs() -> Iterator[tuple[RunSource, Iterator[dict[str, Any]]]]:
+        for source in sources:
+            for number, (_, events) in enumerate(groupby((located.event for located in reader.events(source)),
+                                                         key=lambda event: event.get("run_id"))):
+                if number and request.to == "perfetto":
+                    raise UsageError(f"{source.label} holds several runs, and --to perfetto writes one run",
+                                     hint="export the runs --to otlp-json, or cut the file into one run each")
+                yield source, events
+
     if target is not None:
-        return [_send(source, events(source), target) for source in sources]
+        return [_send(source, events, target) for source, events in runs()]
     write = _write_perfetto if request.to == "perfetto" else _write_otlp_json
-    return _to_file(request.out or STDOUT, stdout, lambda out: [write(source, events(source), out) for source in sources])
+    return _to_file(request.out or STDOUT, stdout, lambda out: [write(source, events, out) for source, events in runs()])
 
 
 def _otlp_target(request: ExportRequest, env: Environment) -> Any:

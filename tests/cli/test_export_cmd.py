@@ -7,7 +7,7 @@ import builtins
 
 import pytest
 from click.testing import CliRunner
-from tracefactory import TraceBuilder
+from tracefactory import RUN_ID, TraceBuilder
 
 from namel3ss_debug.cli.main import cli
 
@@ -18,8 +18,8 @@ def run(*args, env=None):
     return CliRunner().invoke(cli, ["export", *args], catch_exceptions=False, env=env)
 
 
-def small_run(path):
-    trace = TraceBuilder()
+def small_run(path, run_id=RUN_ID):
+    trace = TraceBuilder(run_id)
     trace.run_start()
     trace.span("llm", "plan", 5, usage={"input_tokens": 1, "output_tokens": 2}, model="gpt-4o")
     trace.run_end()
@@ -89,3 +89,30 @@ def test_an_invalid_trace_in_strict_mode_exits_3_and_leaves_no_file(tmp_path) ->
     done = run(str(trace), "--to", "otlp-json", str(tmp_path / "out.json"), "--strict")
     assert done.exit_code == 3
     assert not (tmp_path / "out.json").exists() and not list(tmp_path.glob(".out.json*"))
+
+
+def two_runs(tmp_path):
+    """A file holding two runs one after the other (traces concatenated with `cat`)."""
+    first = small_run(tmp_path / "a.jsonl", "20261122-100000-aaaaaa")
+    second = small_run(tmp_path / "b.jsonl", "20261122-110000-bbbbbb")
+    both = tmp_path / "both.jsonl"
+    both.write_bytes(first.read_bytes() + second.read_bytes())
+    return both
+
+
+def test_a_file_holding_two_runs_is_exported_as_two_traces(tmp_path) -> None:
+    done = run(str(two_runs(tmp_path)), "--to", "otlp-json", str(tmp_path / "out.jsonl"))
+    assert done.exit_code == 0
+    assert done.stderr.count("wrote 2 spans to") == 2
+    traces = {span["traceId"] for span in spans_of((tmp_path / "out.jsonl").read_text())}
+    assert len(traces) == 2
+    read_back = CliRunner().invoke(cli, ["analyze", str(tmp_path / "out.jsonl"), "--format", "json"],
+                                   catch_exceptions=False)
+    assert [r["events"] for r in json.loads(read_back.stdout)["overview"]["runs"]] == [4, 4]
+
+
+def test_perfetto_of_a_file_holding_two_runs_is_a_usage_error_and_writes_nothing(tmp_path) -> None:
+    done = run(str(two_runs(tmp_path)), "--to", "perfetto", str(tmp_path / "out.json"))
+    assert done.exit_code == 2
+    assert "holds several runs, and --to perfetto writes one run" in done.stderr
+    assert not (tmp_path / "out.json").exists()
