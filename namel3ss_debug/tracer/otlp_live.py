@@ -39,9 +39,8 @@ def live_writer(inner: Any, environ: Mapping[str, str], report: Callable[[str], 
         target = resolve_target(environ)
         require_otel("live export (exporters: otlp)")
         exporter = make_exporter(target)
-    except Namel3ssDebugError as error:
-        hint = f" ({error.hint})" if getattr(error, "hint", None) else ""
-        report(f"live export is off: {error}{hint}; the trace file is written as usual")
+    except Namel3ssDebugError as error:  # its text ends with its hint
+        report(f"live export is off: {error}; the trace file is written as usual")
         return inner
     return LiveOtlpWriter(inner, exporter, target.endpoint, report)
 

@@ -182,3 +182,90 @@ def test_live_export_to_a_receiver_that_is_down_costs_one_warning(tmp_path: Path
     assert [(e["seq"], e["event_type"], e["span_id"]) for e in live] == [
         (e["seq"], e["event_type"], e["span_id"]) for e in recorded]
     assert live[-1]["event_type"] == "run_end"
+
+
+class GrpcReceiver:
+    """An OTLP/gRPC trace receiver on 127.0.0.1: every span it was sent, decoded."""
+
+    def __init__(self) -> None:
+        grpc = pytest.importorskip("grpc")
+        from concurrent import futures  # noqa: PLC0415 - only the gRPC receiver needs it
+
+        from opentelemetry.proto.collector.trace.v1 import trace_service_pb2_grpc  # noqa: PLC0415 - as grpc
+
+        self.spans: list[dict[str, Any]] = []
+        receiver = self
+
+        class Service(trace_service_pb2_grpc.TraceServiceServicer):
+            def Export(self, request: Any, context: Any) -> Any:  # noqa: N802 - the service's name
+                metadata = dict(context.invocation_metadata())
+                for resource_spans in request.resource_spans:
+                    resource = {kv.key: _value(kv.value) for kv in resource_spans.resource.attributes}
+                    for scope_spans in resource_spans.scope_spans:
+                        for span in scope_spans.spans:
+                            receiver.spans.append(_decoded(span, resource, metadata))
+                return ExportTraceServiceResponse()
+
+        self.server = grpc.server(futures.ThreadPoolExecutor(max_workers=2))
+        trace_service_pb2_grpc.add_TraceServiceServicer_to_server(Service(), self.server)
+        port = self.server.add_insecure_port("127.0.0.1:0")
+        self.server.start()
+        self.url = f"http://127.0.0.1:{port}"
+
+    def close(self) -> None:
+        self.server.stop(None)
+
+
+@pytest.fixture
+def grpc_receiver() -> Iterator[GrpcReceiver]:
+    server = GrpcReceiver()
+    yield server
+    server.close()
+
+
+def test_export_over_grpc_sends_every_span_with_its_parent(recorded: Path, grpc_receiver: GrpcReceiver) -> None:
+    done = cli("export", str(recorded), "--to", "otlp", "--protocol", "grpc", "--endpoint", grpc_receiver.url,
+               "--header", "X-Team=agents")
+    assert done.returncode == 0, done.stderr
+    pairs = pair_spans(read_events(recorded))
+    assert {span["span_id"]: span["parent"] for span in grpc_receiver.spans} == {
+        span_id: start["parent_id"] for span_id, (start, _end) in pairs.items()}
+    assert grpc_receiver.spans[0]["headers"].get("x-team") == "agents"
+
+
+def test_live_export_over_grpc_sends_every_span(tmp_path: Path, grpc_receiver: GrpcReceiver) -> None:
+    done = cli("trace", "-o", str(tmp_path / "live"), str(EXAMPLE),
+               env={"NAMEL3SS_DEBUG_EXPORTERS": "jsonl,otlp", "OTEL_EXPORTER_OTLP_ENDPOINT": grpc_receiver.url,
+                    "OTEL_EXPORTER_OTLP_PROTOCOL": "grpc"})
+    assert done.returncode == 0, done.stderr
+    pairs = pair_spans(read_events(tmp_path / "live"))
+    assert {span["span_id"] for span in grpc_receiver.spans} == set(pairs)
+    assert "warning" not in done.stderr
+
+
+BLOCK_OTEL = '''
+import importlib.abc, sys
+
+class _NoOtel(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path=None, target=None):
+        if name == "opentelemetry" or name.startswith("opentelemetry."):
+            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+        return None
+
+sys.meta_path.insert(0, _NoOtel())
+'''
+
+
+def test_live_export_without_the_otel_extra_traces_as_usual_and_says_how_to_install(tmp_path: Path) -> None:
+    (tmp_path / "site").mkdir()
+    (tmp_path / "site" / "sitecustomize.py").write_text(BLOCK_OTEL, encoding="utf-8")
+    plain = cli("trace", "-o", str(tmp_path / "plain"), str(EXAMPLE))
+    done = cli("trace", "-o", str(tmp_path / "live"), str(EXAMPLE),
+               env={"NAMEL3SS_DEBUG_EXPORTERS": "jsonl,otlp", "PYTHONPATH": str(tmp_path / "site")})
+    assert (done.returncode, done.stdout) == (plain.returncode, plain.stdout)
+    warnings = [line for line in done.stderr.splitlines() if line.startswith("namel3ss-debug:")]
+    assert warnings == ["namel3ss-debug: warning: live export is off: live export (exporters: otlp) needs the "
+                        "OpenTelemetry packages (opentelemetry is not installed) (install them with: pip install "
+                        "'namel3ss-debug[otel]'); the trace file is written as usual"], done.stderr
+    live, recorded = read_events(tmp_path / "live"), read_events(tmp_path / "plain")
+    assert [(e["seq"], e["event_type"]) for e in live] == [(e["seq"], e["event_type"]) for e in recorded]
