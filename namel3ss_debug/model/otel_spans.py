@@ -68,7 +68,15 @@ class _Open:
 
 
 def trace_id_of(run_id: str) -> int:
-    """The run's 128-bit trace id: the first 16 bytes of SHA-256 of the run id (never 0)."""
+    """The run's 128-bit trace id: the first 16 bytes of SHA-256 of the run id (never 0); a run read
+    from OpenTelemetry, whose run id is its trace id (32 hex digits), keeps that trace id."""
+    if len(run_id) == 32:
+        try:
+            value = int(run_id, 16)
+        except ValueError:
+            value = 0
+        if value:
+            return value
     return int.from_bytes(hashlib.sha256(run_id.encode()).digest()[:16], "big") or 1
 
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-import json
+import base64
 import builtins
+import json
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -116,3 +118,11 @@ def test_perfetto_of_a_file_holding_two_runs_is_a_usage_error_and_writes_nothing
     assert done.exit_code == 2
     assert "holds several runs, and --to perfetto writes one run" in done.stderr
     assert not (tmp_path / "out.json").exists()
+
+
+def test_a_foreign_otlp_trace_exported_again_keeps_its_trace_id(tmp_path) -> None:
+    sample = Path(__file__).parents[1] / "data" / "otlp" / "openinference-openai.jsonl"
+    original = {base64.b64decode(span["traceId"]).hex() for span in spans_of(sample.read_text())}  # the SDK's base64
+    done = run(str(sample), "--to", "otlp-json", "-")
+    assert done.exit_code == 0
+    assert {span["traceId"] for span in spans_of(done.stdout)} == original

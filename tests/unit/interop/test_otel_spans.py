@@ -123,3 +123,9 @@ def test_attribute_values_are_otel_types_or_json() -> None:
     assert attribute_value({"k": 1}) == '{"k":1}'
     assert attribute_value(2**70) == str(2**70)
     assert attribute_value([]) == "[]"
+
+
+def test_a_run_read_from_opentelemetry_keeps_its_trace_id() -> None:
+    assert trace_id_of("5b8efff798038103d269b633813fc60c") == 0x5B8EFFF798038103D269B633813FC60C
+    assert trace_id_of("0" * 32) != 0  # not a trace id: hashed like any other run id
+    assert trace_id_of("20261123-164447-dd6e0a") == trace_id_of("20261123-164447-dd6e0a") != 0
