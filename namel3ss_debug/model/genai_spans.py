@@ -13,6 +13,8 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from .otel_attributes import decoded
+
 # `attrs.api` of the HTTP capture (`openai.embeddings`, `gemini.generate_content`...) -> the operation.
 _OPERATIONS = (("embed", "embeddings"), ("openai.completions", "text_completion"),
                ("generate", "generate_content"))
@@ -149,7 +151,7 @@ def _message(message: Mapping[str, Any]) -> dict[str, Any]:
         if isinstance(call, Mapping):
             function = call.get("function") if isinstance(call.get("function"), Mapping) else call
             parts.append({"type": "tool_call", "id": call.get("id"), "name": function.get("name"),
-                          "arguments": _decoded(function.get("arguments"))})
+                          "arguments": decoded(function.get("arguments"))})
     if role == "tool":
         return {"role": "tool", "parts": [{"type": "tool_call_response", "id": message.get("tool_call_id"),
                                            "response": message.get("content")}]}
@@ -182,7 +184,7 @@ def output_messages(outputs: Mapping[str, Any], returned: Mapping[str, Any], rea
     for call in calls if isinstance(calls, list) else ():
         if isinstance(call, Mapping):
             parts.append({"type": "tool_call", "id": call.get("id"), "name": call.get("name"),
-                          "arguments": _decoded(call.get("arguments"))})
+                          "arguments": decoded(call.get("arguments"))})
     if not parts:
         return []
     return [{"role": "assistant", "parts": parts, "finish_reason": reason if isinstance(reason, str) else "stop"}]
@@ -198,15 +200,6 @@ def _returned(end: Mapping[str, Any]) -> Mapping[str, Any]:
 def _attrs(event: Mapping[str, Any]) -> Mapping[str, Any]:
     attrs = event.get("attrs")
     return attrs if isinstance(attrs, Mapping) else {}
-
-
-def _decoded(value: Any) -> Any:
-    if isinstance(value, str) and value[:1] in ("{", "["):
-        try:
-            return json.loads(value)
-        except ValueError:
-            return value
-    return value
 
 
 def _json(value: Any) -> str:

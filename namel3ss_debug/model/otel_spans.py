@@ -70,27 +70,23 @@ class _Open:
 def trace_id_of(run_id: str) -> int:
     """The run's 128-bit trace id: the first 16 bytes of SHA-256 of the run id (never 0); a run read
     from OpenTelemetry, whose run id is its trace id (32 hex digits), keeps that trace id."""
-    if len(run_id) == 32:
-        try:
-            value = int(run_id, 16)
-        except ValueError:
-            value = 0
-        if value:
-            return value
-    return int.from_bytes(hashlib.sha256(run_id.encode()).digest()[:16], "big") or 1
+    return _hex_id(run_id, 32) or int.from_bytes(hashlib.sha256(run_id.encode()).digest()[:16], "big") or 1
 
 
 def span_id_of(run_id: str, span_id: Any) -> int:
     """Our span id as a 64-bit OpenTelemetry span id: itself when it is 16 hex digits, else a hash."""
     text = text_key(span_id)
-    if len(text) == 16:
-        try:
-            value = int(text, 16)
-        except ValueError:
-            value = 0
-        if value:
-            return value
-    return int.from_bytes(hashlib.sha256(f"{run_id}/{text}".encode()).digest()[:8], "big") or 1
+    return _hex_id(text, 16) or int.from_bytes(hashlib.sha256(f"{run_id}/{text}".encode()).digest()[:8], "big") or 1
+
+
+def _hex_id(text: str, digits: int) -> int:
+    """`text` as a number when it is `digits` hex digits, else 0 (an OpenTelemetry id is never 0)."""
+    if len(text) != digits:
+        return 0
+    try:
+        return int(text, 16)
+    except ValueError:
+        return 0
 
 
 def time_ns(ts: Any) -> int | None:
