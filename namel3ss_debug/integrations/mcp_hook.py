@@ -12,8 +12,8 @@ reaches the server.
 
 A framework whose own hook already opened a `tool` span for this call (openai-agents or
 pydantic-ai running an MCP tool) keeps that span and the call goes through, so one call is counted
-once and answered once. The MCP attrs are not added to that span: a rerun answers the framework's
-span without reaching `call_tool`, and its end, lacking them, would read as a divergence.
+once and answered once. The MCP attrs are added to that span (on its end); a rerun, which answers
+the framework's span without reaching `call_tool`, gives them back with the recorded answer.
 `call_tool` takes no model tool call id: an MCP span of its own is linked to the newest LLM call
 whose answer asked for a tool of the same name with the same arguments, not linked yet
 (`attrs.tool_call_id`, `attrs.llm_span_id`, and `attrs.linked_by: "name_and_arguments"`).
@@ -53,13 +53,15 @@ def _wrapped(original: Any, codec: ResultCodec) -> Any:
         run = tracer.run
         if run is None:
             return await original(self, name, arguments, *args, **kwargs)
-        if enclosing_tool_span(run) is not None:  # a framework's hook records (and a rerun answers) this call
-            return await original(self, name, arguments, *args, **kwargs)
         try:
             attrs = server_attrs(self)
         except Exception as exc:  # the session changed under us: the span names no server
             run.recorder.note_failure(exc)
             attrs = {}
+        enclosing = enclosing_tool_span(run)
+        if enclosing is not None:  # a framework's hook records (and a rerun answers) this call: its span
+            enclosing.set_attributes(**attrs)  # names the server too (a rerun gives them back with its answer)
+            return await original(self, name, arguments, *args, **kwargs)
         return await arun_tool(tracer, FRAMEWORK, str(name), {} if arguments is None else arguments,
                                lambda: original(self, name, arguments, *args, **kwargs), codec=codec, attrs=attrs,
                                link_by_arguments=True)  # call_tool is given no call id

@@ -27,6 +27,8 @@ class ServedAnswer(Protocol):
 
     def prepare(self, span: Any) -> None: ...
 
+    def restore_attrs(self, span: Any) -> None: ...
+
 
 class ReplaySource(Protocol):
     """What the tracer holds as `replay` while a rerun runs the app."""

@@ -21,14 +21,16 @@ class Answer:
     """A replayed call's result and how its span ends; `note` says when it is not what the call
     returned (a recorded result that was cut or redacted)."""
 
-    __slots__ = ("source", "value", "items", "error", "outputs", "usage", "model", "recorded_key", "note")
+    __slots__ = ("source", "value", "items", "error", "outputs", "usage", "model", "recorded_key", "note", "attrs")
 
     def __init__(self, source: str, *, value: Any = None, items: list[Any] | None = None,
                  error: BaseException | None = None, outputs: Any = None, usage: Any = None,
-                 model: Any = None, recorded_key: str | None = None, note: str | None = None):
+                 model: Any = None, recorded_key: str | None = None, note: str | None = None,
+                 attrs: Any = None):
         self.source, self.value, self.items, self.error = source, value, items or [], error
         self.outputs, self.usage, self.model, self.recorded_key = outputs, usage, model, recorded_key
         self.note = note
+        self.attrs = attrs  # the recorded end's attrs: what the call's body set on its span
 
     def prepare(self, span: Any) -> None:
         """Give the span the recorded outputs, usage and model, and say where its answer came from."""
@@ -38,6 +40,18 @@ class Answer:
         if isinstance(self.model, str):
             span.model = self.model
         mark(span, self.source, self.recorded_key)
+
+    def restore_attrs(self, span: Any) -> None:
+        """Give a call whose body did not run the attrs its body set on its span when recorded (a
+        decorated function's `set_attribute`, a framework hook's), those it has now winning."""
+        if not isinstance(self.attrs, dict):
+            return
+        for key, value in self.attrs.items():
+            if key not in _MARKS and key not in (span.attrs or {}):
+                span.set_attribute(key, value)
+
+
+_MARKS = ("replay", "replay_of")  # how a rerun answered: its own, never the recording's
 
 
 def mark(span: Any, source: str, recorded_key: str | None) -> None:
@@ -52,7 +66,8 @@ def from_recording(end: dict[str, Any] | None, codec: Any, key: str, where: str,
     if end is None:
         raise Unanswerable(f"the recording has {key} start but never end (the run stopped inside it)")
     outputs, error = end.get("outputs"), end.get("error")
-    common = {"outputs": outputs, "usage": end.get("usage"), "model": end.get("model"), "recorded_key": key}
+    common = {"outputs": outputs, "usage": end.get("usage"), "model": end.get("model"), "recorded_key": key,
+              "attrs": end.get("attrs")}
     if end.get("status") == "failed" and isinstance(error, dict):
         return Answer(RECORDED, error=rebuild_error(error, where), **common)
     wanted = "yielded" if generator else "return"

@@ -28,6 +28,7 @@ def answer_for(tracer: Tracer, spec: Any, span: Any, inputs: Any) -> Any:
 def deliver(tracer: Tracer, span: Any, answer: Any) -> Any:
     """End the span as the recording did, then return the answer's value or raise its exception."""
     answer.prepare(span)
+    answer.restore_attrs(span)  # the call's body, which set them, does not run
     if answer.error is not None:
         tracer.end_span(span, error=answer.error)
         raise answer.error
@@ -38,4 +39,5 @@ def deliver(tracer: Tracer, span: Any, answer: Any) -> Any:
 def finish(tracer: Tracer, span: Any, answer: Any) -> None:
     """End a replayed stream's span once its items are given: as `deliver`, without the value."""
     answer.prepare(span)
+    answer.restore_attrs(span)
     tracer.end_span(span, error=answer.error)

@@ -240,7 +240,8 @@ def test_inside_a_frameworks_tool_span_the_mcp_call_opens_no_second_span(hooked:
     assert (type(result).__name__, server.bodies) == ("CallToolResult", ["Oslo"])
     [start] = [e for e in run.events if e["event_type"] == "tool_call_start"]
     assert (start["attrs"]["framework"], start["attrs"]["tool_call_id"]) == ("openai-agents", "call_1")
-    assert len(run.calls("tool")) == 1
+    [end] = run.calls("tool")
+    assert (end["attrs"]["mcp_server"], end["attrs"]["mcp_server_version"]) == ("weather", "1.4.0")
 
 
 # -- openai-agents running the MCP server's tool ----------------------------------------------------
@@ -287,6 +288,7 @@ def test_an_mcp_tool_run_by_openai_agents_is_one_tool_span_linked_to_the_llm_cal
                                                                                "openai-agents")
     assert start["attrs"]["llm_span_id"] == asker["span_id"]
     assert end["status"] == "completed"
+    assert (end["attrs"]["mcp_server"], end["attrs"]["mcp_server_version"]) == ("weather", "1.4.0")
 
 
 def test_an_mcp_tool_run_by_openai_agents_is_answered_by_the_rerun(

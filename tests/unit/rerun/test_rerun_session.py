@@ -440,3 +440,25 @@ def test_a_stream_longer_than_the_recording_kept_yields_what_was_kept_with_a_not
     assert again == list(range(MAX_RECORDED_YIELDS))
     assert session.tally.notes == [f"llm:stream#1: the recording kept {MAX_RECORDED_YIELDS} of the "
                                    f"{MAX_RECORDED_YIELDS + 5} items it yielded; the app got those"]
+
+
+def test_attrs_a_calls_body_set_come_back_with_its_answer_and_the_runs_compare_the_same() -> None:
+    from namel3ss_debug import current_span  # noqa: PLC0415 - the body's own API
+
+    ran: list[str] = []
+
+    @trace_tool_call
+    def search(query: str) -> list[str]:
+        ran.append(query)
+        current_span().set_attribute("engine", "web")  # set by the body, so on the span's end
+        return ["a result"]
+
+    def app() -> list[str]:
+        return search("tides")
+
+    _, events = record(app)
+    result, new_events, _ = rerun(events, app)
+    assert (result, ran) == (["a result"], ["tides"])  # the body ran once: when recorded
+    end = next(e for e in new_events if e["event_type"] == "tool_call_end")
+    assert end["attrs"] == {"engine": "web", "replay": "recorded", "replay_of": "tool:search#1"}
+    assert compare(timeline_of(events), timeline_of(new_events)).first is None
