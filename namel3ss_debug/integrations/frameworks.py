@@ -1,6 +1,8 @@
 """Agent frameworks hooked when the app imports them: their agents, handoffs, graph nodes and tools
-become spans, through each framework's public hooks (a tracing processor, callback handlers,
-instrumentation, OpenTelemetry spans), nested under and beside the LLM calls `transport/` records.
+become spans, through each framework's own hooks (a tracing processor, callback handlers, a run
+capability, OpenTelemetry spans), nested under and beside the LLM calls `transport/` records. Where a
+public hook can only watch, a tool is also wrapped where it runs (a rerun must answer it without its
+body): each hook module says which seam it uses and why.
 
 Nothing is imported on the app's behalf: each hook waits for its framework's import
 (`tracer.imports.when_imported`). A hook point a framework version lacks, or a failure while

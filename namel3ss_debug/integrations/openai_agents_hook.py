@@ -59,7 +59,7 @@ def _install_tools(module: ModuleType) -> None:
             if not isinstance(self.on_invoke_tool, RecordedInvoker):
                 self.on_invoke_tool = RecordedInvoker(self.on_invoke_tool, self)
         except Exception as exc:  # the tool stays as the SDK made it, unrecorded
-            _note(exc)
+            get_tracer().note_failure(exc)
 
     __post_init__._namel3ss_debug = True  # type: ignore[attr-defined]
     function_tool_class.__post_init__ = __post_init__
@@ -165,13 +165,13 @@ def _processor_class(tracing: ModuleType) -> type:
             try:
                 self._start(span)
             except Exception as exc:
-                _note(exc)
+                get_tracer().note_failure(exc)
 
         def on_span_end(self, span: Any) -> None:
             try:
                 self._end(span)
             except Exception as exc:
-                _note(exc)
+                get_tracer().note_failure(exc)
 
         def shutdown(self) -> None:
             pass
@@ -310,12 +310,6 @@ def _provider_class(tracing: ModuleType) -> type:
 
     _classes["provider"] = TeeProvider
     return TeeProvider
-
-
-def _note(exc: Exception) -> None:
-    run = get_tracer().run
-    if run is not None:
-        run.recorder.note_failure(exc)
 
 
 __all__ = ["install", "RecordedInvoker"]

@@ -53,10 +53,8 @@ def attach(provider: Any, processor: OtelSpanProcessor) -> None:
         if getattr(provider, _MARK, None) is None:
             provider.add_span_processor(processor)
             setattr(provider, _MARK, processor)
-    except Exception as exc:
-        run = get_tracer().run
-        if run is not None:
-            run.recorder.note_failure(exc)
+    except Exception as exc:  # ours: that provider's spans go unrecorded, the app goes on
+        get_tracer().note_failure(exc)
 
 
 def _attach_global(provider_class: type, processor: OtelSpanProcessor) -> None:

@@ -79,6 +79,11 @@ class Tracer:
         if self.run is not None:
             self.run.recorder.flush()
 
+    def note_failure(self, exc: BaseException) -> None:
+        """Count a failure of ours (a hook that could not describe a call) on the active run, if any."""
+        if self.run is not None:
+            self.run.recorder.note_failure(exc)
+
     # -- spans --------------------------------------------------------------------------------
     def start_span(self, component: str, name: str, prefix: str, *, inputs: Any = None,
                    attrs: dict[str, Any] | None = None, model: str | None = None, activate: bool = True,

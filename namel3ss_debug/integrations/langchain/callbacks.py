@@ -170,7 +170,7 @@ class SpanRecorder(BaseCallbackHandler):
             if owner is not None:
                 current.set(owner)
         except Exception as exc:  # ours: the request's span goes under the current span
-            note_failure(exc)
+            get_tracer().note_failure(exc)
 
     # -- spans ------------------------------------------------------------------------------------
     def _start(self, tracer: Any, run_id: UUID, parent_run_id: UUID | None, component: str, name: str,
@@ -196,12 +196,6 @@ class SpanRecorder(BaseCallbackHandler):
             get_tracer().end_span(span, error=error)
         except Exception as exc:  # ours: the span stays unclosed, the run goes on
             span.run.recorder.note_failure(exc)
-
-
-def note_failure(exc: Exception) -> None:
-    run = get_tracer().run
-    if run is not None:
-        run.recorder.note_failure(exc)
 
 
 def node_attrs(metadata: dict[str, Any]) -> dict[str, Any]:

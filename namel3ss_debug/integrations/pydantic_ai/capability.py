@@ -67,9 +67,7 @@ def _durable(agent: Any) -> bool:
     try:
         agent.root_capability.apply(visit)
     except Exception as exc:  # not an Agent as 2.68 has it
-        run = get_tracer().run
-        if run is not None:
-            run.recorder.note_failure(exc)
+        get_tracer().note_failure(exc)
         return True
     return bool(found)
 
@@ -107,9 +105,7 @@ def _agent_of(tracer: Any, ctx: Any) -> tuple[str, Any, dict[str, Any]]:
             attrs["model"] = str(model)
         return name, {"prompt": getattr(ctx, "prompt", None)}, attrs
     except Exception as exc:  # pydantic-ai changed its RunContext: the span opens all the same
-        run = tracer.run
-        if run is not None:
-            run.recorder.note_failure(exc)
+        tracer.note_failure(exc)
         return DEFAULT_AGENT, None, {"framework": FRAMEWORK}
 
 

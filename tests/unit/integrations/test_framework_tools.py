@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import pytest
 from rerunhelpers import record, rerun
 
-from namel3ss_debug import get_tracer, trace_llm_call
+from namel3ss_debug import current_span, get_tracer, trace_llm_call
 from namel3ss_debug.integrations.tools import arun_tool, run_tool
 from namel3ss_debug.tracer.asks import MAX_ASKS, ToolAsks
 
@@ -38,15 +38,9 @@ class Weather:
 def plan(question: str) -> dict:
     # As the HTTP transport describes a response that asks for tools: outputs.tool_calls[].id.
     answer = {"asked": "get_weather"}
-    get_current_llm_span().outputs = {"tool_calls": [{"id": "call_1", "name": "get_weather", "arguments": '{"city": "Paris"}'}],
-                                      "return": answer}
+    current_span().set_outputs({"tool_calls": [{"id": "call_1", "name": "get_weather", "arguments": '{"city": "Paris"}'}],
+                                "return": answer})
     return answer
-
-
-def get_current_llm_span():
-    from namel3ss_debug.tracer.context import current  # noqa: PLC0415 - the test reads the tracer's own state
-
-    return current.get()
 
 
 def app(weather: Weather, city: str = "Paris") -> str:
