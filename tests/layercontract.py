@@ -19,7 +19,7 @@ PACKAGE = "namel3ss_debug"
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("__main__",),
     ("cli",),  # click commands: options in, one call, rendering, exit codes
-    ("shell",),  # the debugger shell: reads commands, writes answers
+    ("shell", "web"),  # the debugger shell: reads commands, writes answers; the page `view` serves on loopback
     ("render",),  # Rich and JSON views of the records
     ("ops", "testing"),  # one use case per command; the pytest plugin
     ("launch",),  # running an app: traced, or again with recorded answers

@@ -26,6 +26,8 @@ COMMANDS = {
     "clean": "clean_cmd:clean",
     "redact": "redact_cmd:redact",
     "export": "export_cmd:export",
+    "report": "report_cmd:report",
+    "view": "view_cmd:view",
 }
 
 

@@ -100,18 +100,17 @@ def _llm(start: Mapping[str, Any], end: Mapping[str, Any]) -> dict[str, Any]:
                          ("cache_read_tokens", "gen_ai.usage.cache_read.input_tokens")):
         if isinstance(usage.get(ours), int) and not isinstance(usage.get(ours), bool):
             found[theirs] = usage[ours]
-    messages = input_messages(inputs)
-    if messages:
-        found["gen_ai.input.messages"] = _json(messages)
-    if inputs.get("system"):
-        found["gen_ai.system_instructions"] = _json(_parts(inputs["system"]))
+    talk = conversation(start, end)
+    if talk["input"]:
+        found["gen_ai.input.messages"] = _json(talk["input"])
+    if talk["system"]:
+        found["gen_ai.system_instructions"] = _json(talk["system"])
     outputs = end.get("outputs") if isinstance(end.get("outputs"), Mapping) else {}
     reason = outputs.get("finish_reason") or _returned(end).get("finish_reason")
     if isinstance(reason, str):
         found["gen_ai.response.finish_reasons"] = [reason]
-    answer = output_messages(outputs, _returned(end), reason)
-    if answer:
-        found["gen_ai.output.messages"] = _json(answer)
+    if talk["output"]:
+        found["gen_ai.output.messages"] = _json(talk["output"])
     if isinstance(outputs.get("id"), str):
         found["gen_ai.response.id"] = outputs["id"]
     return found
@@ -132,6 +131,17 @@ def _tool(start: Mapping[str, Any], end: Mapping[str, Any]) -> dict[str, Any]:
 
 
 # -- messages ------------------------------------------------------------------------------------
+def conversation(start: Mapping[str, Any], end: Mapping[str, Any]) -> dict[str, Any]:
+    """An LLM call's messages in the conventions' form: `system` (parts, or None), `input` and `output`
+    (messages of `role` and `parts`; empty when none was recorded)."""
+    inputs = start.get("inputs") if isinstance(start.get("inputs"), Mapping) else {}
+    outputs = end.get("outputs") if isinstance(end.get("outputs"), Mapping) else {}
+    reason = outputs.get("finish_reason") or _returned(end).get("finish_reason")
+    return {"system": _parts(inputs["system"]) if inputs.get("system") else None,
+            "input": input_messages(inputs) or [],
+            "output": output_messages(outputs, _returned(end), reason)}
+
+
 def input_messages(inputs: Mapping[str, Any]) -> list[dict[str, Any]] | None:
     """The request's messages in the conventions' form (`role`, `parts`), from a chat `messages` list, a
     Responses `input`, or a plain `prompt`."""

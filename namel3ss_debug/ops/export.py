@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import io
-import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from itertools import groupby
-from pathlib import Path
 from typing import Any, BinaryIO, Callable
 
 from ..model.otel_spans import SpanConverter, SpanRecord
 from ..model.errors import UsageError
+from ..store.atomic import replace_file
 from ..store.sources import RunSource
 from .environment import Environment
 from .traces import TraceArgs, make_reader, open_traces
@@ -128,18 +127,11 @@ def _to_file(path: str, stdout: BinaryIO, write: Callable[[BinaryIO], list[Expor
         done = write(stdout)
         stdout.flush()
         return [_placed(item, "standard output") for item in done]
-    target = Path(path)
-    partial = target.with_name(f".{target.name}.partial")
     try:
-        with open(partial, "wb") as out:
-            done = write(out)
-        os.replace(partial, target)
+        done = replace_file(path, write)
     except OSError as error:
         raise UsageError(f"cannot write {path}: {error.strerror or error}", hint="choose a FILE in a writable directory") from None
-    finally:
-        if partial.exists():
-            partial.unlink()
-    return [_placed(item, str(target)) for item in done]
+    return [_placed(item, path) for item in done]
 
 
 def _placed(item: Exported, destination: str) -> Exported:

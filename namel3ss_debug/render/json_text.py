@@ -45,8 +45,11 @@ def json_line(document: Any) -> bytes:
     return terminal_safe(data) + b"\n"
 
 
-def fold(value: Any, limit: int | None, depth: int = 0) -> Any:
-    """`value` with every string longer than `limit` cut, saying how much is hidden.
+FULL_HINT = "… ({} more chars, --full to show)"
+
+
+def fold(value: Any, limit: int | None, depth: int = 0, more: str = FULL_HINT) -> Any:
+    """`value` with every string longer than `limit` cut, saying how much is hidden (`more`, given the count).
 
     Values nested deeper than `_DEEP` levels are replaced by a note: no encoder or terminal needs more.
     """
@@ -55,11 +58,11 @@ def fold(value: Any, limit: int | None, depth: int = 0) -> Any:
     if isinstance(value, str):
         if limit is None or len(value) <= limit:
             return value
-        return f"{value[:limit]}… ({len(value) - limit} more chars, --full to show)"
+        return value[:limit] + more.format(len(value) - limit)
     if isinstance(value, dict):
-        return {key: fold(item, limit, depth + 1) for key, item in value.items()}
+        return {key: fold(item, limit, depth + 1, more) for key, item in value.items()}
     if isinstance(value, list):
-        return [fold(item, limit, depth + 1) for item in value]
+        return [fold(item, limit, depth + 1, more) for item in value]
     return value
 
 

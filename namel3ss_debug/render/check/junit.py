@@ -6,12 +6,11 @@ cannot hold most control characters at all, so every text from a trace is made v
 
 from __future__ import annotations
 
-import os
-import tempfile
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 from ...checks.results import CheckReport, CheckResult, RunCheck
+from ...store.atomic import replace_file
 from ..text import visible
 
 
@@ -53,27 +52,5 @@ def _case(suite: ET.Element, run: RunCheck, result: CheckResult) -> None:
 
 
 def write_junit(report: CheckReport, path: Path) -> None:
-    """Write the XML to `path`: a regular file atomically (a CI step never reads half a file), with the
-    permissions the umask gives; a symlink, a device or a pipe (`/dev/null`, `/dev/stdout`) is written
-    through, never replaced."""
-    path = Path(path)
-    if path.is_symlink() or (path.exists() and not path.is_file()):
-        with open(path, "wb") as stream:
-            junit_tree(report).write(stream, encoding="utf-8", xml_declaration=True)
-        return
-    directory = path.parent if str(path.parent) else Path(".")
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            junit_tree(report).write(stream, encoding="utf-8", xml_declaration=True)
-        os.chmod(temporary, 0o666 & ~_umask())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
+    """Write the XML to `path`, atomically (`store.atomic.replace_file`): a CI step never reads half a file."""
+    replace_file(path, lambda stream: junit_tree(report).write(stream, encoding="utf-8", xml_declaration=True))

@@ -1,0 +1,77 @@
+"""`namel3ss-debug report TRACE [-o FILE]`: a run (or two, compared) as one self-contained HTML file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from ..model.errors import UsageError
+from ..model.messages import plural
+from ..ops.environment import Environment
+from .errors import warn
+from .progress import bars
+
+
+@click.command("report", short_help="Write a run (or two, compared) as one offline HTML page.")
+@click.argument("traces", nargs=-1, metavar="[TRACE | BASE NEW]")
+@click.option("-o", "--output", "output", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
+              help="Where to write the page (default: RUN_ID.html, or BASE_ID-vs-NEW_ID.html, here).")
+@click.option("--slow-threshold", default="1s", show_default=True, metavar="DURATION",
+              help="Spans at least this long are marked slow (as analyze counts them).")
+@click.option("--max-text", type=click.IntRange(min=0), default=20_000, show_default=True, metavar="N",
+              help="Cut any string of the payloads longer than N characters, saying how much was cut (0: keep all).")
+@click.option("--prices", "prices_path", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
+              help="Model prices (JSON, as price_overrides) used before the workspace's and genai-prices'.")
+@click.option("--strict", is_flag=True, help="Stop at the first invalid line (exit 3) instead of skipping it.")
+@click.option("--no-progress", is_flag=True, help="No progress bar (it shows only on a terminal, for big inputs).")
+@click.option("--config", "config_path", type=click.Path(path_type=Path), metavar="FILE",
+              help="Workspace config to read (trace_output_dir, price_overrides).")
+def report(traces: tuple[str, ...], output: Path | None, slow_threshold: str, max_text: int,
+           prices_path: Path | None, strict: bool, no_progress: bool, config_path: Path | None) -> None:
+    """Write one HTML file that shows a run: open it in any browser, offline.
+
+    \b
+    The page holds a waterfall timeline of the spans (zoom, pan, a time range
+    to filter by; tracks per thread and task; colour by component or status;
+    slow spans, failures, anomalies and the critical path marked), the span
+    tree, each span's details (inputs, outputs, error and stack, an LLM call as
+    a conversation), analyze's figures as charts, and filters (component,
+    errors only, agent, text). Every script and style is inside the file; it
+    fetches nothing, and text from the trace is shown as text, never run.
+
+    \b
+    With two runs, BASE and NEW, the page compares them: their calls aligned as
+    diff aligns them, the first divergence and the calls that changed (status,
+    output, 1.5x and 10 ms slower or faster) marked.
+
+    \b
+    TRACE is a trace file (JSONL or OTLP/JSON), any segment of a run, a run id
+    or a directory (its newest run). With no TRACE, the newest run in
+    trace_output_dir.
+
+    \b
+    Examples:
+      namel3ss-debug report                              the newest run
+      namel3ss-debug report debug/traces/RUN.0000.jsonl -o run.html
+      namel3ss-debug report base.jsonl new.jsonl -o compare.html
+
+    Exit codes: 0 written, 2 usage (three TRACEs, a file of several runs, a
+    FILE that cannot be written), 3 an invalid trace.
+    """
+    from ..ops.report import ReportRequest, report_traces  # noqa: PLC0415 - loads when the command runs
+    from ..render.report.document import page_document  # noqa: PLC0415 - loads when the command runs
+    from ..render.report.html import page_html  # noqa: PLC0415 - loads when the command runs
+    from ..store.atomic import replace_file  # noqa: PLC0415 - loads when the command runs
+
+    request = ReportRequest(traces, strict, config_path, slow_threshold, prices_path)
+    page = report_traces(request, Environment.current(warn, bars(not no_progress)))
+    text = page_html(page_document(page, max_text=max_text)).encode("utf-8")
+    target = output or Path("-vs-".join(run.run_id or "report" for run in page.runs) + ".html")
+    try:
+        replace_file(target, lambda stream: stream.write(text))
+    except OSError as error:
+        raise UsageError(f"cannot write {target}: {error.strerror or error}",
+                         hint="choose a FILE in a writable directory (-o FILE)") from None
+    spans = sum(len(run.table.rows) for run in page.runs)
+    click.echo(f"wrote {target} ({plural(spans, 'span')}, {len(text) / 1e6:.1f} MB)", err=True)

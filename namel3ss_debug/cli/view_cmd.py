@@ -1,0 +1,84 @@
+"""`namel3ss-debug view [TRACE] [--follow]`: the report page, served on 127.0.0.1 and opened in a browser."""
+
+from __future__ import annotations
+
+import webbrowser
+from pathlib import Path
+
+import click
+
+from ..model.errors import UsageError
+from ..ops.environment import Environment
+from .errors import warn
+
+
+@click.command("view", short_help="Serve the report page on 127.0.0.1; --follow a run as it is written.")
+@click.argument("traces", nargs=-1, metavar="[TRACE | BASE NEW]")
+@click.option("--follow", is_flag=True,
+              help="Read the run again whenever its files change: new spans appear, running spans grow, anomalies "
+                   "show as they fire (the page polls twice a second).")
+@click.option("--port", type=click.IntRange(0, 65535), default=0, show_default=True,
+              help="The port on 127.0.0.1 (0: a free one, printed).")
+@click.option("--no-browser", is_flag=True, help="Print the URL only; do not open a browser.")
+@click.option("--slow-threshold", default="1s", show_default=True, metavar="DURATION",
+              help="Spans at least this long are marked slow (as analyze counts them).")
+@click.option("--max-text", type=click.IntRange(min=0), default=20_000, show_default=True, metavar="N",
+              help="Cut any string of the payloads longer than N characters, saying how much was cut (0: keep all).")
+@click.option("--prices", "prices_path", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
+              help="Model prices (JSON, as price_overrides) used before the workspace's and genai-prices'.")
+@click.option("--strict", is_flag=True, help="Stop at the first invalid line (exit 3) instead of skipping it.")
+@click.option("--config", "config_path", type=click.Path(path_type=Path), metavar="FILE",
+              help="Workspace config to read (trace_output_dir, price_overrides).")
+def view(traces: tuple[str, ...], follow: bool, port: int, no_browser: bool, slow_threshold: str, max_text: int,
+         prices_path: Path | None, strict: bool, config_path: Path | None) -> None:
+    """Serve the page `report` writes on 127.0.0.1, and open it in the browser.
+
+    \b
+    The server listens on the loopback address only, answers only requests
+    from loopback that name it as their Host, and serves only the page (/)
+    and its data (/data). It runs until Ctrl-C.
+
+    \b
+    With --follow, it reads the run again whenever its files change (a new
+    segment too), and the page polls for it: spans written since appear,
+    spans still running grow, anomalies show as they fire, and the page says
+    when the run has ended. Start it while the app runs: `namel3ss-debug
+    trace app.py &` and then `namel3ss-debug view --follow`.
+
+    \b
+    TRACE is a trace file, any segment of a run, a run id or a directory (its
+    newest run). With no TRACE, the newest run in trace_output_dir. BASE NEW
+    serves the comparison of two runs (not with --follow).
+
+    \b
+    Examples:
+      namel3ss-debug view                        the newest run
+      namel3ss-debug view --follow --no-browser  follow the newest run; print the URL
+      namel3ss-debug view base.jsonl new.jsonl   two runs compared
+
+    Exit codes: 0 stopped (Ctrl-C), 2 usage (the port is taken, --follow with
+    two runs, three TRACEs), 3 an invalid trace.
+    """
+    from ..ops.report import ReportRequest  # noqa: PLC0415 - loads when the command runs
+    from ..ops.view import LiveRun  # noqa: PLC0415 - loads when the command runs
+    from ..web.server import ViewServer  # noqa: PLC0415 - loads when the command runs
+
+    if follow and len(traces) > 1:
+        raise UsageError("--follow follows one run, and two were named", hint="name one TRACE, or leave out --follow")
+    live = LiveRun(ReportRequest(traces, strict, config_path, slow_threshold, prices_path),
+                   Environment.current(warn), follow=follow)
+    live.snapshot()  # a run that cannot be read is an error now, not in the browser
+    try:
+        server = ViewServer(live, port=port, max_text=max_text, on_error=warn)
+    except OSError as error:
+        raise UsageError(f"cannot listen on 127.0.0.1:{port}: {error.strerror or error}",
+                         hint="choose another --port, or 0 for a free one") from None
+    click.echo(f"serving {server.url} (Ctrl-C to stop)", err=True)
+    if not no_browser:
+        webbrowser.open(server.url)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        click.echo("stopped", err=True)
+    finally:
+        server.server_close()

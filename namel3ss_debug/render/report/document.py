@@ -1,0 +1,154 @@
+"""The data document of the report page (`namel3ss-debug/report/v1`): a `ReportPage` as JSON types.
+
+Spans go as columns (one list per field, a row per span, in tree order), strings repeated across rows
+through small tables, so a run of 100,000 spans is a few megabytes the page parses at once. Each row's
+details (its two events, and an LLM call's conversation) go in chunks of `CHUNK` rows, each chunk one JSON
+text inside the document, which the page parses only when a row in it is first shown. Strings longer than
+`max_text` are cut, saying how much was left out (0: none is).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..._version import __version__
+from ...analysis.span_table import SpanRow, SpanTable
+from ...model.genai_spans import conversation
+from ...ops.report import ReportPage, RunPicture
+from ..analyze.to_json import report_to_dict
+from ..diff.to_json import diff_to_dict
+from ..json_text import compact_json, fold
+
+SCHEMA = "namel3ss-debug/report/v1"
+CHUNK = 1000
+MAX_TEXT = 20_000
+CUT = "… [cut: {} more characters]"
+_STATUSES = ("completed", "failed", "unclosed", "skipped")
+_SLOWER, _SLOWER_MS = 1.5, 10.0  # a call marked slower (faster) than its BASE call: this many times, and ms more
+
+
+def page_document(page: ReportPage, *, max_text: int = MAX_TEXT, live: dict[str, Any] | None = None,
+                  now_ms: float | None = None) -> dict[str, Any]:
+    """The document the page renders; `live` (view --follow) says how to poll for the next one, `now_ms`
+    how far a running run has got."""
+    runs = [_run(picture, max_text or None, now_ms) for picture in page.runs]
+    return {
+        "schema": SCHEMA, "generated_by": f"namel3ss-debug {__version__}",
+        "mode": "compare" if page.diff is not None else "run",
+        "title": " vs ".join(run["title"] for run in runs),
+        "runs": runs, "compare": _compare(page) if page.diff is not None else None,
+        "live": live, "limits": {"max_text": max_text, "chunk": CHUNK},
+    }
+
+
+def _run(picture: RunPicture, max_text: int | None, now_ms: float | None) -> dict[str, Any]:
+    table = picture.table
+    overview = picture.report.overview
+    run = overview.runs[0] if overview is not None and overview.runs else None
+    root = table.rows[0].node if table.rows else None
+    name = root.name if root is not None and root.component == "app" else picture.source.label
+    return {
+        "run_id": picture.run_id, "label": picture.source.label, "name": name,
+        "title": f"{name} · {picture.run_id}" if picture.run_id else name,
+        "started": table.started, "duration_ms": run.duration_ms if run is not None else table.total_ms,
+        "status": _status(picture, run), "events": picture.events,
+        "now_ms": None if picture.ended else max(table.total_ms, now_ms or 0.0),
+        **_columns(table),
+        "details": [_chunk(table.rows[at:at + CHUNK], max_text) for at in range(0, len(table.rows), CHUNK)],
+        "analysis": report_to_dict(picture.report),
+    }
+
+
+def _status(picture: RunPicture, run: Any) -> str:
+    if not picture.ended:
+        return "running"
+    return str(run.status) if run is not None and run.status else "completed"
+
+
+def _columns(table: SpanTable) -> dict[str, Any]:
+    tables: dict[str, dict[str, int]] = {name: {} for name in
+                                         ("components", "kinds", "statuses", "tracks", "agents", "models", "categories")}
+    for status in _STATUSES:
+        tables["statuses"][status] = len(tables["statuses"])
+
+    def ref(name: str, value: str | None) -> int:
+        if value is None:
+            return -1
+        known = tables[name]
+        return known.setdefault(value, len(known))
+
+    rows = table.rows
+    spans = {
+        "sid": [row.node.span_id for row in rows], "parent": [row.parent for row in rows],
+        "depth": [row.depth for row in rows], "size": [row.size for row in rows],
+        "comp": [ref("components", row.node.component) for row in rows],
+        "kind": [ref("kinds", row.kind) for row in rows], "name": [row.node.name for row in rows],
+        "status": [ref("statuses", row.status) for row in rows],
+        "start": [_ms(row.start_ms) for row in rows], "dur": [_ms(row.duration_ms) for row in rows],
+        "instant": [int(row.node.kind == "instant") for row in rows],
+        "track": [ref("tracks", row.track) for row in rows], "agent": [ref("agents", row.agent) for row in rows],
+        "model": [ref("models", row.model) for row in rows], "tokens": [row.node.tokens for row in rows],
+        "cost": [row.cost_usd for row in rows], "cat": [ref("categories", row.category) for row in rows],
+        "seq": [row.node.seq for row in rows], "flags": [row.flags for row in rows],
+    }
+    return {"tables": {name: list(values) for name, values in tables.items()}, "spans": spans}
+
+
+def _ms(value: float | None) -> float | None:
+    return None if value is None else round(value, 3)
+
+
+def _chunk(rows: list[SpanRow], max_text: int | None) -> str:
+    """The JSON text of the rows' details."""
+    return compact_json([_detail(row, max_text) for row in rows])
+
+
+def _detail(row: SpanRow, max_text: int | None) -> dict[str, Any]:
+    node = row.node
+    detail: dict[str, Any] = {"start": node.start, "end": node.end, "messages": None}
+    if node.component == "llm" and node.start is not None:
+        talk = conversation(node.start, node.end or {})
+        if talk["system"] or talk["input"] or talk["output"]:
+            detail["messages"] = talk
+    return fold(detail, max_text, more=CUT) if max_text else detail
+
+
+def _compare(page: ReportPage) -> dict[str, Any]:
+    base, new = page.runs
+    assert page.diff is not None and page.alignment is not None
+    base_rows, new_rows = _rows_by_seq(base.table), _rows_by_seq(new.table)
+    rows: list[list[Any]] = []
+    marks: list[list[Any]] = []
+    parted_at = None
+    for tag, i1, i2, j1, j2 in page.alignment.opcodes:
+        if tag != "equal" and i1 == page.alignment.parted_at and parted_at is None:
+            parted_at = len(rows)
+            marks.append([parted_at, "diverged", f"the runs part here: {tag}"])
+        for offset in range(max(i2 - i1, j2 - j1)):
+            left = base.calls.calls[i1 + offset] if i1 + offset < i2 else None
+            right = new.calls.calls[j1 + offset] if j1 + offset < j2 else None
+            index = len(rows)
+            rows.append([tag, base_rows.get(left.seq, -1) if left else -1, new_rows.get(right.seq, -1) if right else -1])
+            if tag == "equal" and left is not None and right is not None:
+                marks.extend([index, kind, text] for kind, text in _differences(left, right))
+    return {"diff": diff_to_dict(page.diff), "rows": rows, "marks": marks, "parted_at": parted_at}
+
+
+def _rows_by_seq(table: SpanTable) -> dict[int, int]:
+    return {row.node.seq: index for index, row in enumerate(table.rows) if row.node.start is not None}
+
+
+def _differences(left: Any, right: Any) -> list[tuple[str, str]]:
+    """What differs between two aligned calls: status, output, time."""
+    found = []
+    if left.status != right.status:
+        found.append(("status", f"{left.status} -> {right.status}"))
+    if left.outputs_hash != right.outputs_hash and left.component in ("llm", "tool"):
+        found.append(("output", "the output changed"))
+    if left.duration_ms is not None and right.duration_ms is not None:
+        before, after = left.duration_ms, right.duration_ms
+        if after >= before * _SLOWER and after - before >= _SLOWER_MS:
+            found.append(("slower", f"{before:.1f} ms -> {after:.1f} ms"))
+        elif before >= after * _SLOWER and before - after >= _SLOWER_MS:
+            found.append(("faster", f"{before:.1f} ms -> {after:.1f} ms"))
+    return found

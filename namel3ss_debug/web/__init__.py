@@ -1,0 +1,1 @@
+"""The page `view` serves on loopback, and what it serves it from."""

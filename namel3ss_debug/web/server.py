@@ -1,0 +1,125 @@
+"""The page `view` serves, on 127.0.0.1 only: `/` (the page) and `/data` (its data document), nothing else.
+
+It binds to the loopback address, and answers 403 to a peer that is not on loopback anyway and to a
+request whose Host header is not this server's loopback name (a web page elsewhere cannot reach it by
+DNS rebinding). Only GET and HEAD are answered; any other path is 404. `/data?since=V` answers 204 when
+the run is still at version V, so a page that polls costs a stat of the run's files.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import threading
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, Callable
+from urllib.parse import parse_qs, urlsplit
+
+import orjson
+
+from ..model.errors import Namel3ssDebugError
+from ..ops.view import LiveRun, Snapshot
+from ..render.report.document import page_document
+from ..render.report.html import page_html
+
+LOOPBACK = "127.0.0.1"
+POLL_MS = 500
+DATA_PATH = "/data"
+
+
+class ViewServer(ThreadingHTTPServer):
+    """An HTTP server for one `LiveRun`; `url` is where the page is."""
+
+    daemon_threads = True
+    allow_reuse_address = False
+
+    def __init__(self, live: LiveRun, *, port: int = 0, max_text: int, on_error: Callable[[str], None]):
+        self.live, self.max_text, self.on_error = live, max_text, on_error
+        super().__init__((LOOPBACK, port), _Handler)
+
+    @property
+    def url(self) -> str:
+        return f"http://{LOOPBACK}:{self.server_address[1]}/"
+
+    def document(self, snapshot: Snapshot) -> dict[str, Any]:
+        live = None
+        if self.live.follow:
+            live = {"poll_ms": POLL_MS, "version": snapshot.version, "ended": snapshot.ended, "data_url": DATA_PATH}
+        return page_document(snapshot.page, max_text=self.max_text, live=live, now_ms=snapshot.now_ms)
+
+    def start(self) -> threading.Thread:
+        """Serve in a background thread (tests; the CLI calls `serve_forever` itself)."""
+        thread = threading.Thread(target=self.serve_forever, name="namel3ss-debug view", daemon=True)
+        thread.start()
+        return thread
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: ViewServer
+    server_version = "namel3ss-debug"
+    sys_version = ""
+
+    def do_GET(self) -> None:  # noqa: N802 - the name http.server calls
+        self._answer(with_body=True)
+
+    def do_HEAD(self) -> None:  # noqa: N802 - the name http.server calls
+        self._answer(with_body=False)
+
+    def _answer(self, with_body: bool) -> None:
+        if not _loopback(self.client_address[0]) or not self._our_host():
+            self._send(HTTPStatus.FORBIDDEN, b"forbidden: this server answers only its own page on loopback\n",
+                       "text/plain; charset=utf-8", with_body)
+            return
+        url = urlsplit(self.path)
+        if url.path not in ("/", DATA_PATH):
+            self._send(HTTPStatus.NOT_FOUND, b"not found\n", "text/plain; charset=utf-8", with_body)
+            return
+        try:
+            snapshot = self.server.live.snapshot()
+        except Namel3ssDebugError as error:
+            self.server.on_error(str(error))
+            self._send(HTTPStatus.INTERNAL_SERVER_ERROR, f"{error}\n".encode(), "text/plain; charset=utf-8", with_body)
+            return
+        if url.path == "/":
+            page = page_html(self.server.document(snapshot), served=True).encode("utf-8")
+            self._send(HTTPStatus.OK, page, "text/html; charset=utf-8", with_body)
+            return
+        since = parse_qs(url.query).get("since", [""])[0]
+        if since == str(snapshot.version) and not self._grew(snapshot):
+            self._send(HTTPStatus.NO_CONTENT, b"", None, with_body)
+            return
+        body = orjson.dumps(self.server.document(snapshot))
+        self._send(HTTPStatus.OK, body, "application/json", with_body)
+
+    def _grew(self, snapshot: Snapshot) -> bool:
+        """A run still being written has running spans that grow with the clock, even when no line came."""
+        return self.server.live.follow and not snapshot.ended and any(
+            row.status == "unclosed" for run in snapshot.page.runs for row in run.table.rows)
+
+    def _our_host(self) -> bool:
+        host = (self.headers.get("Host") or "").strip().lower()
+        port = self.server.server_address[1]
+        return host in (f"{LOOPBACK}:{port}", f"localhost:{port}", f"[::1]:{port}")
+
+    def _send(self, status: HTTPStatus, body: bytes, content_type: str | None, with_body: bool) -> None:
+        self.send_response(status)
+        if content_type is not None:
+            self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Cache-Control", "no-store")
+        self.send_header("X-Content-Type-Options", "nosniff")
+        self.send_header("Referrer-Policy", "no-referrer")
+        self.send_header("Cross-Origin-Resource-Policy", "same-origin")
+        self.end_headers()
+        if with_body and body:
+            self.wfile.write(body)
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - http.server's signature
+        """Quiet: the terminal shows the URL and errors, not every poll."""
+
+
+def _loopback(address: str) -> bool:
+    try:
+        return ipaddress.ip_address(address.split("%")[0]).is_loopback
+    except ValueError:
+        return False
