@@ -1,0 +1,217 @@
+/* The model of one run: the span columns as typed arrays, the timeline's lanes, the details chunks
+ * (parsed when first needed, then kept) and the text the search looks through. */
+"use strict";
+
+const FLAG_SLOW = 1, FLAG_CRITICAL = 2, FLAG_ANOMALY = 4, FLAG_ERROR = 8;
+N3.FLAGS = { slow: FLAG_SLOW, critical: FLAG_CRITICAL, anomaly: FLAG_ANOMALY, error: FLAG_ERROR };
+
+function typed(Type, values, missing) {
+  const out = new Type(values.length);
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    out[i] = v === null || v === undefined ? missing : v;
+  }
+  return out;
+}
+
+N3.Model = class Model {
+  constructor(run, limits) {
+    const s = run.spans;
+    this.run = run;
+    this.tables = run.tables;
+    this.n = s.sid.length;
+    this.chunk = (limits && limits.chunk) || 1000;
+    this.sid = s.sid;
+    this.name = s.name;
+    this.parent = typed(Int32Array, s.parent, -1);
+    this.depth = typed(Int32Array, s.depth, 0);
+    this.size = typed(Int32Array, s.size, 0);
+    this.comp = typed(Int32Array, s.comp, -1);
+    this.kind = typed(Int32Array, s.kind, -1);
+    this.status = typed(Int32Array, s.status, -1);
+    this.start = typed(Float64Array, s.start, 0);
+    this.dur = typed(Float64Array, s.dur, NaN);
+    this.instant = typed(Uint8Array, s.instant, 0);
+    this.track = typed(Int32Array, s.track, 0);
+    this.agent = typed(Int32Array, s.agent, -1);
+    this.model = typed(Int32Array, s.model, -1);
+    this.tokens = typed(Float64Array, s.tokens, NaN);
+    this.cost = typed(Float64Array, s.cost, NaN);
+    this.cat = typed(Int32Array, s.cat, -1);
+    this.seq = s.seq;
+    this.flags = typed(Uint8Array, s.flags, 0);
+    this.chunks = new Array(run.details ? run.details.length : 0);
+    this.failedStatus = this.tables.statuses.indexOf("failed");
+    this.unclosedStatus = this.tables.statuses.indexOf("unclosed");
+    this._computeEnds();
+    this._rowBySid = null;
+    this._names = null;
+    this.payload = null;      // per row: the lower-case text of its details, once built
+    this.lanes = N3.buildLanes(this);
+  }
+
+  /** Where each span ends on the timeline; an unclosed span runs to `now_ms` (or the run's end). */
+  _computeEnds() {
+    const run = this.run, n = this.n;
+    let last = 0;
+    for (let i = 0; i < n; i++) {
+      const d = this.dur[i];
+      if (d === d) last = Math.max(last, this.start[i] + d);
+      else last = Math.max(last, this.start[i]);
+    }
+    const open = run.now_ms !== null && run.now_ms !== undefined ? run.now_ms
+      : run.duration_ms !== null && run.duration_ms !== undefined ? run.duration_ms : last;
+    this.end = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      const d = this.dur[i];
+      this.end[i] = d === d ? this.start[i] + d : Math.max(open, this.start[i]);
+    }
+    this.tEnd = Math.max(last, open, run.duration_ms || 0, 0.001);
+  }
+
+  rowOfSid(sid) {
+    if (!this._rowBySid) {
+      this._rowBySid = new Map();
+      for (let i = 0; i < this.n; i++) this._rowBySid.set(this.sid[i], i);
+    }
+    const row = this._rowBySid.get(sid);
+    return row === undefined ? -1 : row;
+  }
+
+  compName(i) { return this.tables.components[this.comp[i]] || "?"; }
+  kindName(i) { return this.tables.kinds[this.kind[i]] || ""; }
+  statusName(i) { return this.tables.statuses[this.status[i]] || "?"; }
+  trackName(i) { return this.tables.tracks[this.track[i]] || ""; }
+  agentName(i) { return this.agent[i] >= 0 ? this.tables.agents[this.agent[i]] : null; }
+  modelName(i) { return this.model[i] >= 0 ? this.tables.models[this.model[i]] : null; }
+  catName(i) { return this.cat[i] >= 0 ? this.tables.categories[this.cat[i]] : null; }
+  failed(i) { return this.status[i] === this.failedStatus; }
+  hasError(i) { return this.failed(i) || (this.flags[i] & FLAG_ERROR) !== 0; }
+  duration(i) { const d = this.dur[i]; return d === d ? d : null; }
+
+  /** The detail object of row `i`; its chunk is parsed on first use and kept. */
+  detail(i) {
+    const k = Math.floor(i / this.chunk);
+    if (k >= this.chunks.length) return null;
+    let chunk = this.chunks[k];
+    if (!chunk) {
+      try {
+        chunk = JSON.parse(this.run.details[k]);
+      } catch (err) {
+        chunk = [];
+      }
+      this.chunks[k] = chunk;
+    }
+    return chunk[i - k * this.chunk] || null;
+  }
+
+  /** The lower-case text the search matches without the payloads: name, component, kind, model, agent... */
+  names(i) {
+    if (!this._names) this._names = new Array(this.n);
+    let text = this._names[i];
+    if (text === undefined) {
+      text = [this.name[i], this.compName(i), this.kindName(i), this.statusName(i), this.modelName(i) || "",
+        this.agentName(i) || "", this.catName(i) || "", this.sid[i]].join("\n").toLowerCase();
+      this._names[i] = text;
+    }
+    return text;
+  }
+
+  /** Build the payload text of every row, a few chunks per task so the page stays responsive. */
+  buildPayload(progress) {
+    if (this.payload) return Promise.resolve(this.payload);
+    if (this._building) return this._building;
+    const payload = new Array(this.n);
+    const chunks = this.chunks.length;
+    this._building = new Promise((resolve) => {
+      let k = 0;
+      const step = () => {
+        const until = performance.now() + 30;
+        while (k < chunks && performance.now() < until) {
+          const base = k * this.chunk;
+          const top = Math.min(this.n, base + this.chunk);
+          for (let i = base; i < top; i++) payload[i] = collectText(this.detail(i)).toLowerCase();
+          k++;
+        }
+        if (progress) progress(k, chunks);
+        if (k < chunks) setTimeout(step, 0);
+        else {
+          this.payload = payload;
+          this._building = null;
+          resolve(payload);
+        }
+      };
+      step();
+    });
+    return this._building;
+  }
+};
+
+/** Every string and number in a value (keys too), joined by newlines. */
+function collectText(value) {
+  const out = [];
+  const walk = (v, depth) => {
+    if (v === null || v === undefined || depth > 40) return;
+    if (typeof v === "string") out.push(v);
+    else if (typeof v === "number" || typeof v === "boolean") out.push(String(v));
+    else if (Array.isArray(v)) for (const item of v) walk(item, depth + 1);
+    else if (typeof v === "object") for (const key in v) { out.push(key); walk(v[key], depth + 1); }
+  };
+  walk(value, 0);
+  return out.join("\n");
+}
+N3.collectText = collectText;
+
+/* Lanes: one group per track (in the order the tracks first appear in the tree), one row per depth
+ * present in that track. Each row keeps its spans sorted by start, and the running maximum of their
+ * ends, so the spans visible in [t0, t1] are found by binary search. */
+N3.buildLanes = function buildLanes(m) {
+  const n = m.n;
+  const trackOrder = [];
+  const seenTrack = new Map();
+  const depthsByTrack = new Map();
+  for (let i = 0; i < n; i++) {
+    const t = m.track[i];
+    if (!seenTrack.has(t)) { seenTrack.set(t, trackOrder.length); trackOrder.push(t); depthsByTrack.set(t, new Set()); }
+    depthsByTrack.get(t).add(m.depth[i]);
+  }
+  const rows = [];
+  const groups = [];
+  const rowKey = new Map();
+  for (const t of trackOrder) {
+    const depths = Array.from(depthsByTrack.get(t)).sort((a, b) => a - b);
+    const group = { track: t, name: m.tables.tracks[t] || String(t), first: rows.length, count: depths.length };
+    groups.push(group);
+    for (const d of depths) {
+      rowKey.set(t * 4096 + d, rows.length);
+      rows.push({ track: t, depth: d, group: groups.length - 1, count: 0, spans: null, maxEnd: null });
+    }
+  }
+  const rowOf = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    const r = rowKey.get(m.track[i] * 4096 + m.depth[i]);
+    rowOf[i] = r;
+    rows[r].count++;
+  }
+  for (const row of rows) { row.spans = new Int32Array(row.count); row.count = 0; }
+  for (let i = 0; i < n; i++) { const row = rows[rowOf[i]]; row.spans[row.count++] = i; }
+  const start = m.start, end = m.end;
+  for (const row of rows) {
+    let sorted = true;
+    for (let k = 1; k < row.count; k++) if (start[row.spans[k]] < start[row.spans[k - 1]]) { sorted = false; break; }
+    if (!sorted) {
+      const plain = Array.from(row.spans).sort((a, b) => start[a] - start[b] || a - b);
+      row.spans.set(plain);
+    }
+    row.starts = new Float64Array(row.count);
+    row.maxEnd = new Float64Array(row.count);
+    let max = -Infinity;
+    for (let k = 0; k < row.count; k++) {
+      const i = row.spans[k];
+      row.starts[k] = start[i];
+      if (end[i] > max) max = end[i];
+      row.maxEnd[k] = max;
+    }
+  }
+  return { rows, groups, rowOf };
+};

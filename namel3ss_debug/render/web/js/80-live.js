@@ -1,0 +1,96 @@
+/* Live mode (the page served by `namel3ss-debug view`): poll `data_url?since=VERSION` every `poll_ms`.
+ * 204 means nothing changed; 200 brings a whole new document, which replaces the model while the
+ * selection (by span id), the zoom, the filters and the scroll stay. Polling stops once the run ended. */
+"use strict";
+
+N3.live = {
+  conf: null,
+  timer: 0,
+  failures: 0,
+
+  start(conf) {
+    this.conf = conf;
+    this.badge = document.getElementById("live-state");
+    this.badge.hidden = false;
+    if (conf.ended) { this.state("ended", "the run has ended"); return; }
+    this.state("live", "following the run: polling every " + conf.poll_ms + " ms");
+    this.schedule(conf.poll_ms);
+  },
+
+  state(name, title) {
+    this.badge.className = "live-state " + name;
+    N3.text(this.badge, name);
+    this.badge.title = title;
+    document.body.dataset.live = name;
+  },
+
+  schedule(ms) {
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.poll(), ms);
+  },
+
+  poll() {
+    const conf = this.conf;
+    const url = conf.data_url + (conf.data_url.indexOf("?") >= 0 ? "&" : "?") + "since=" + encodeURIComponent(conf.version);
+    fetch(url, { cache: "no-store", credentials: "same-origin" })
+      .then((res) => {
+        if (res.status === 204) return null;
+        if (!res.ok) throw new Error("HTTP " + res.status);
+        return res.json();
+      })
+      .then((doc) => {
+        this.failures = 0;
+        if (doc) N3.replaceDocument(doc);
+        if (this.conf.ended) { this.state("ended", "the run has ended"); return; }
+        this.state("live", "following the run: polling every " + this.conf.poll_ms + " ms");
+        this.schedule(this.conf.poll_ms);
+      })
+      .catch((err) => {
+        this.failures++;
+        this.state("disconnected", "no answer from the server (" + String(err && err.message) + "); retrying");
+        this.schedule(Math.min(5000, this.conf.poll_ms * (1 + this.failures)));
+      });
+  },
+};
+
+/** A new document from the server: new models, the same view (selection, zoom, filters, scroll). */
+N3.replaceDocument = function replaceDocument(doc) {
+  if (!doc || !Array.isArray(doc.runs)) return;
+  const oldViews = N3.views;
+  N3.doc = doc;
+  if (doc.live) N3.live.conf = doc.live;
+  N3.runs = doc.runs.map((run) => new N3.Model(run, doc.limits));
+  N3.views = N3.runs.map((m, k) => carryView(oldViews[k], m));
+  N3.header();
+  const view = N3.view();
+  N3.filterBar.show(view);
+  N3.applyFilters(view);
+  N3.filterBar.showCount(view);
+  N3.tree.rebuild(view, true);
+  N3.timeline.showLegend(view);
+  N3.timeline.draw();
+  const box = N3.ui.details;
+  const top = box.scrollTop;
+  N3.details.render(box, view.model, view.sel, true);
+  box.scrollTop = top;
+  if (N3.tab === "analysis") N3.analysis.render(N3.ui.analysis, N3.current);
+  if (view.filters.text && !view.model.payload) N3.filterBar.ensurePayload(view);
+};
+
+function carryView(old, m) {
+  const view = N3.newView(m);
+  if (!old) return view;
+  const om = old.model;
+  const byName = (table, oldTable, index) => (index < 0 ? -1 : table.indexOf(oldTable[index]));
+  view.filters = old.filters;
+  view.filters.agent = byName(m.tables.agents, om.tables.agents, old.filters.agent);
+  view.filters.hiddenComps = new Set(Array.from(old.filters.hiddenComps).map((c) => byName(m.tables.components, om.tables.components, c)).filter((c) => c >= 0));
+  view.sel = old.sel >= 0 ? m.rowOfSid(om.sid[old.sel]) : -1;
+  for (let i = 0; i < om.n; i++) if (old.collapsed[i]) { const j = m.rowOfSid(om.sid[i]); if (j >= 0) view.collapsed[j] = 1; }
+  const following = old.t1 >= om.tEnd;
+  view.t0 = old.t0;
+  view.t1 = following ? Math.max(old.t1, m.tEnd * 1.01) : old.t1;
+  view.scrollY = old.scrollY;
+  view.treeTop = old.treeTop;
+  return view;
+}
