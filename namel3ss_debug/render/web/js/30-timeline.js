@@ -132,6 +132,13 @@ N3.timeline = {
     this.draw();
   },
 
+  /** Where row `i` is drawn: the middle of its bar (or tick), in CSS pixels from the canvas' top left. */
+  pointOf(i) {
+    const view = N3.view(), m = view.model, lay = this.layout(view), scale = this.scale(view);
+    const a = Math.max(m.start[i], view.t0), b = Math.min(m.end[i], view.t1);
+    return { x: GUTTER + ((a + b) / 2 - view.t0) * scale, y: AXIS + lay.rowY[m.lanes.rowOf[i]] - view.scrollY + ROW_H / 2 };
+  },
+
   /** Bring row `i` into view: pan to it (zoom out when it is wider than the window) and scroll to its lane. */
   reveal(i) {
     const view = N3.view(), m = view.model;

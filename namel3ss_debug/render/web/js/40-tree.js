@@ -75,6 +75,7 @@ N3.tree = {
     }
     view.vis = vis.subarray(0, n);
     view.visPos = null;
+    view.gen = (view.gen || 0) + 1;  // the filter or the folding changed: every row is drawn again
     this.list.setCount(n);
     if (!keepScroll) this.box.scrollTop = view.treeTop || 0;
     this.list.paint();
