@@ -129,9 +129,11 @@ N3.fmtValue = function fmtValue(unit, value) {
 
 /** A time on the axis: `ms` after the run's start, with as many decimals as `step` needs. */
 N3.fmtTick = function fmtTick(ms, step) {
-  if (step >= 1000) return (ms / 1000).toFixed(step >= 10000 ? 0 : Math.max(0, -Math.floor(Math.log10(step / 1000)))) + " s";
-  const decimals = Math.max(0, -Math.floor(Math.log10(step)));
-  return ms.toFixed(Math.min(decimals, 3)) + " ms";
+  // far from 0 with a fine step (zoomed in late in a long run), seconds with decimals read better than 3883200 ms
+  if (step >= 1000 || Math.abs(ms) >= 10000) {
+    return (ms / 1000).toFixed(N3.clamp(3 - Math.floor(Math.log10(step)), 0, 6)) + " s";
+  }
+  return ms.toFixed(N3.clamp(-Math.floor(Math.log10(step)), 0, 4)) + " ms";
 };
 
 // -- colours -----------------------------------------------------------------------------------------

@@ -50,8 +50,8 @@ N3.Model = class Model {
     this.lanes = N3.buildLanes(this);
   }
 
-  /** Where each span ends on the timeline; an unclosed span runs to `now_ms` (or the run's end). */
-  _computeEnds() {
+  /** Where each span ends on the timeline; an unclosed span runs to `now` (else `now_ms`, or the run's end). */
+  _computeEnds(now) {
     const run = this.run, n = this.n;
     let last = 0;
     for (let i = 0; i < n; i++) {
@@ -59,7 +59,7 @@ N3.Model = class Model {
       if (d === d) last = Math.max(last, this.start[i] + d);
       else last = Math.max(last, this.start[i]);
     }
-    const open = run.now_ms !== null && run.now_ms !== undefined ? run.now_ms
+    const open = now !== undefined ? now : run.now_ms !== null && run.now_ms !== undefined ? run.now_ms
       : run.duration_ms !== null && run.duration_ms !== undefined ? run.duration_ms : last;
     this.end = new Float64Array(n);
     for (let i = 0; i < n; i++) {
@@ -67,6 +67,21 @@ N3.Model = class Model {
       this.end[i] = d === d ? this.start[i] + d : Math.max(open, this.start[i]);
     }
     this.tEnd = Math.max(last, open, run.duration_ms || 0, 0.001);
+  }
+
+  /** A running run has got to `now` (ms): its unclosed spans grow to there. False when none is running. */
+  grow(now) {
+    if (this.run.now_ms === null || this.run.now_ms === undefined) return false;
+    this._computeEnds(now);
+    for (const row of this.lanes.rows) {
+      let max = -Infinity;
+      for (let k = 0; k < row.count; k++) {
+        const e = this.end[row.spans[k]];
+        if (e > max) max = e;
+        row.maxEnd[k] = max;
+      }
+    }
+    return true;
   }
 
   rowOfSid(sid) {

@@ -306,8 +306,11 @@ N3.timeline = {
           lastTick = c;
           ctx.globalAlpha = matched ? 1 : 0.35;
           ctx.fillStyle = !matched ? col.dim : flags[i] & FLAG_ERROR ? col.error : byStatus ? statusColour[m.status[i]] : compColour[m.comp[i]];
-          ctx.fillRect(c, y + 1, 2, ROW_H - 2);
-          ctx.fillRect(c - 2, y + 1, 6, 2);
+          ctx.fillRect(c, y + 4, 2, ROW_H - 5);
+          ctx.beginPath();
+          ctx.moveTo(c - 3, y); ctx.lineTo(c + 5, y); ctx.lineTo(c + 1, y + 5);
+          ctx.closePath();
+          ctx.fill();
           continue;
         }
         const w = (e0 - s0) * scale;

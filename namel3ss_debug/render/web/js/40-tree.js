@@ -93,8 +93,8 @@ N3.tree = {
 
   renderRow(el, k) {
     const view = N3.view(), m = view.model, i = view.vis[k];
-    if (el._row === i && el._sel === (i === view.sel) && el._gen === view.gen) return;
-    el._row = i; el._sel = i === view.sel; el._gen = view.gen;
+    if (el._row === i && el._sel === (i === view.sel) && el._gen === view.gen && el._model === m) return;
+    el._row = i; el._sel = i === view.sel; el._gen = view.gen; el._model = m;
     el.dataset.row = String(i);
     el.dataset.sid = m.sid[i];
     el.setAttribute("role", "treeitem");

@@ -10,6 +10,8 @@ N3.live = {
 
   start(conf) {
     this.conf = conf;
+    this.received = performance.now();
+    setInterval(() => this.grow(), 250);
     this.badge = document.getElementById("live-state");
     this.badge.hidden = false;
     if (conf.ended) { this.state("ended", "the run has ended"); return; }
@@ -22,6 +24,18 @@ N3.live = {
     N3.text(this.badge, name);
     this.badge.title = title;
     document.body.dataset.live = name;
+  },
+
+  /** Between two documents, the running spans grow on the page's own clock. */
+  grow() {
+    if (!this.conf || this.conf.ended) return;
+    const elapsed = performance.now() - this.received;
+    N3.runs.forEach((m, k) => {
+      const view = N3.views[k], before = m.tEnd;
+      if (m.run.now_ms === null || m.run.now_ms === undefined || !m.grow(m.run.now_ms + elapsed)) return;
+      if (view.t1 >= before) view.t1 = Math.max(view.t1, m.tEnd * 1.01);
+    });
+    N3.timeline.draw();
   },
 
   schedule(ms) {
@@ -58,7 +72,7 @@ N3.replaceDocument = function replaceDocument(doc) {
   if (!doc || !Array.isArray(doc.runs)) return;
   const oldViews = N3.views;
   N3.doc = doc;
-  if (doc.live) N3.live.conf = doc.live;
+  if (doc.live) { N3.live.conf = doc.live; N3.live.received = performance.now(); }
   N3.runs = doc.runs.map((run) => new N3.Model(run, doc.limits));
   N3.views = N3.runs.map((m, k) => carryView(oldViews[k], m));
   N3.header();
