@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import time
 import webbrowser
 from pathlib import Path
+from typing import Any
 
 import click
 
 from ..model.errors import UsageError
 from ..ops.environment import Environment
 from .errors import warn
+
+WAIT_S = 0.2
 
 
 @click.command("view", short_help="Serve the report page on 127.0.0.1; --follow a run as it is written.")
@@ -61,24 +65,50 @@ def view(traces: tuple[str, ...], follow: bool, port: int, no_browser: bool, slo
     """
     from ..ops.report import ReportRequest  # noqa: PLC0415 - loads when the command runs
     from ..ops.view import LiveRun  # noqa: PLC0415 - loads when the command runs
-    from ..web.server import ViewServer  # noqa: PLC0415 - loads when the command runs
 
     if follow and len(traces) > 1:
         raise UsageError("--follow follows one run, and two were named", hint="name one TRACE, or leave out --follow")
     live = LiveRun(ReportRequest(traces, strict, config_path, slow_threshold, prices_path),
                    Environment.current(warn), follow=follow)
-    live.snapshot()  # a run that cannot be read is an error now, not in the browser
+    try:
+        _serve(live, port, max_text, not no_browser)
+    except KeyboardInterrupt:
+        click.echo("stopped", err=True)
+
+
+def _serve(live: Any, port: int, max_text: int, open_browser: bool) -> None:
+    """Serve until Ctrl-C (KeyboardInterrupt, which the caller turns into `stopped`)."""
+    from ..web.server import ViewServer  # noqa: PLC0415 - loads when the command runs
+
+    _first_snapshot(live)
     try:
         server = ViewServer(live, port=port, max_text=max_text, on_error=warn)
     except OSError as error:
         raise UsageError(f"cannot listen on 127.0.0.1:{port}: {error.strerror or error}",
                          hint="choose another --port, or 0 for a free one") from None
-    click.echo(f"serving {server.url} (Ctrl-C to stop)", err=True)
-    if not no_browser:
-        webbrowser.open(server.url)
     try:
+        click.echo(f"serving {server.url} (Ctrl-C to stop)", err=True)
+        if open_browser:
+            webbrowser.open(server.url)
         server.serve_forever()
-    except KeyboardInterrupt:
-        click.echo("stopped", err=True)
     finally:
         server.server_close()
+
+
+def _first_snapshot(live: Any) -> None:
+    """Read the run once: a run that cannot be read is an error now, not in the browser. When following, a
+    run with no event yet (the app has only just started, its first lines not flushed) is waited for."""
+    from ..model.errors import TraceError  # noqa: PLC0415 - loads when the command runs
+
+    waiting = False
+    while True:
+        try:
+            live.snapshot()
+            return
+        except TraceError:
+            if not live.follow:
+                raise
+            if not waiting:
+                click.echo(f"waiting for the first events of {live.request.traces[0]} (Ctrl-C to stop)", err=True)
+                waiting = True
+            time.sleep(WAIT_S)

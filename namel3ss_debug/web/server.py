@@ -85,16 +85,11 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(HTTPStatus.OK, page, "text/html; charset=utf-8", with_body)
             return
         since = parse_qs(url.query).get("since", [""])[0]
-        if since == str(snapshot.version) and not self._grew(snapshot):
+        if since == str(snapshot.version):  # running spans grow on the page's own clock meanwhile
             self._send(HTTPStatus.NO_CONTENT, b"", None, with_body)
             return
         body = orjson.dumps(self.server.document(snapshot))
         self._send(HTTPStatus.OK, body, "application/json", with_body)
-
-    def _grew(self, snapshot: Snapshot) -> bool:
-        """A run still being written has running spans that grow with the clock, even when no line came."""
-        return self.server.live.follow and not snapshot.ended and any(
-            row.status == "unclosed" for run in snapshot.page.runs for row in run.table.rows)
 
     def _our_host(self) -> bool:
         host = (self.headers.get("Host") or "").strip().lower()

@@ -1,0 +1,126 @@
+"""The server `view` runs: loopback only, its page and its data only, and a followed run read again as it grows."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import socket
+import subprocess
+from pathlib import Path
+
+import pytest
+from tracefactory import TraceBuilder
+
+from namel3ss_debug.analysis.fields import micros
+from namel3ss_debug.ops.environment import Environment
+from namel3ss_debug.ops.report import ReportRequest
+from namel3ss_debug.ops.view import LiveRun
+from namel3ss_debug.web.server import ViewServer
+
+
+def growing_run(path: Path) -> TraceBuilder:
+    trace = TraceBuilder()
+    trace.run_start()
+    trace.span("tool", "first", 1)
+    trace.write(path)
+    return trace
+
+
+@pytest.fixture
+def served(tmp_path):
+    """A server following a run that has not ended; yields (server, trace, path)."""
+    path = tmp_path / "run.jsonl"
+    trace = growing_run(path)
+    server = ViewServer(LiveRun(ReportRequest((str(path),)), Environment(cwd=tmp_path), follow=True),
+                        max_text=1000, on_error=lambda message: None)
+    server.start()
+    yield server, trace, path
+    server.shutdown()
+    server.server_close()
+
+
+def get(server: ViewServer, path: str, host: str | None = None) -> http.client.HTTPResponse:
+    connection = http.client.HTTPConnection("127.0.0.1", server.server_address[1], timeout=10)
+    headers = {"Host": host} if host is not None else {}
+    connection.request("GET", path, headers=headers)
+    return connection.getresponse()
+
+
+def test_it_listens_on_loopback_only(served) -> None:
+    server, _, _ = served
+    assert server.server_address[0] == "127.0.0.1"
+    for address in _other_addresses():
+        with pytest.raises(OSError):
+            socket.create_connection((address, server.server_address[1]), timeout=2)
+
+
+def _other_addresses() -> list[str]:
+    """This machine's IPv4 addresses that are not loopback (none on a machine without a network)."""
+    try:
+        text = subprocess.run(["hostname", "-I"], capture_output=True, text=True, timeout=5).stdout
+    except (OSError, subprocess.SubprocessError):
+        return []
+    return [address for address in text.split() if "." in address and not address.startswith("127.")]
+
+
+def test_a_peer_that_is_not_on_loopback_is_refused(served) -> None:
+    server, _, _ = served
+    ours, theirs = socket.socketpair()
+    theirs.sendall(b"GET / HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n\r\n" % server.server_address[1])
+    server.finish_request(ours, ("192.0.2.7", 40000))  # as if it came from another host
+    ours.close()
+    assert theirs.recv(4096).startswith(b"HTTP/1.0 403")
+
+
+def test_a_request_for_another_host_name_is_refused(served) -> None:
+    server, _, _ = served
+    assert get(server, "/", host="attacker.example").status == 403
+
+
+@pytest.mark.parametrize("path", ["/etc/passwd", "/../run.jsonl", "/run.jsonl", "/data/x", "/favicon.ico"])
+def test_any_other_path_is_not_found(served, path) -> None:
+    server, _, _ = served
+    assert get(server, path).status == 404
+
+
+def test_the_page_is_served_with_its_data(served) -> None:
+    server, _, _ = served
+    response = get(server, "/")
+    body = response.read().decode()
+    assert response.status == 200 and response.getheader("Content-Type") == "text/html; charset=utf-8"
+    assert '"data_url":"/data"' in body and "connect-src &#x27;self&#x27;" in body
+
+
+def test_data_is_the_document_and_unchanged_data_is_no_content(served) -> None:
+    server, _, _ = served
+    document = json.loads(get(server, "/data").read())
+    assert document["live"]["ended"] is False
+    version = document["live"]["version"]
+    assert get(server, f"/data?since={version}").status == 204
+
+
+def test_spans_written_since_appear_in_the_next_data(served) -> None:
+    server, trace, path = served
+    version = json.loads(get(server, "/data").read())["live"]["version"]
+    trace.span("tool", "second", 1)
+    trace.run_end()
+    path.write_bytes(trace.lines())
+    response = get(server, f"/data?since={version}")
+    document = json.loads(response.read())
+    assert response.status == 200 and document["live"]["version"] > version
+    assert document["runs"][0]["spans"]["name"][-1] == "second" and document["live"]["ended"] is True
+
+
+def test_a_running_span_keeps_growing_while_the_run_is_written(tmp_path) -> None:
+    path = tmp_path / "run.jsonl"
+    trace = TraceBuilder()
+    trace.run_start()
+    trace.start("tool", "slow")
+    trace.write(path)
+    now = [0.0]
+    live = LiveRun(ReportRequest((str(path),)), Environment(cwd=tmp_path), follow=True, clock=lambda: now[0])
+    started = micros(trace.events[0]["ts"]) / 1e6
+    now[0] = started + 5
+    first = live.snapshot().now_ms
+    now[0] = started + 7
+    assert (first, live.snapshot().now_ms) == pytest.approx((5000.0, 7000.0))
