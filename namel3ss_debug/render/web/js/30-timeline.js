@@ -145,7 +145,11 @@ N3.timeline = {
     const a = m.start[i], b = Math.max(m.end[i], a + 1e-4);
     const span = view.t1 - view.t0;
     if (b - a > span * 0.9) this.setWindow(view, a - (b - a) * 0.1, b + (b - a) * 0.1);
-    else if (a < view.t0 || b > view.t1) this.setWindow(view, (a + b) / 2 - span / 2, (a + b) / 2 + span / 2);
+    else if (!m.instant[i] && (b - a) * this.scale(view) < 2) {
+      // too thin to see at this zoom (a long run): zoom in until it is a fifth of the view
+      const around = Math.max((b - a) * 5, 1e-3);
+      this.setWindow(view, (a + b) / 2 - around / 2, (a + b) / 2 + around / 2);
+    } else if (a < view.t0 || b > view.t1) this.setWindow(view, (a + b) / 2 - span / 2, (a + b) / 2 + span / 2);
     const lay = this.layout(view);
     const y = lay.rowY[m.lanes.rowOf[i]];
     const visible = this.height - AXIS;
@@ -244,131 +248,108 @@ N3.timeline = {
       const y = AXIS + lay.groupY[g] - view.scrollY;
       if (y > this.height || y + groups[g].count * ROW_H < AXIS) continue;
       ctx.fillStyle = col.muted;
-      ctx.fillText(cut(N3.visible(groups[g].name), (GUTTER - 12) / CHAR_W), 6, y + ROW_H / 2);
+      ctx.fillText(cutMiddle(N3.visible(groups[g].name), (GUTTER - 12) / CHAR_W), 6, y + ROW_H / 2);
     }
   },
 
-  colourOf(view, i) {
-    const m = view.model;
-    if (N3.opts.colourBy === "status") return N3.statusColour(m.statusName(i));
-    return N3.componentColour(m.compName(i), m.comp[i]);
+  /** What painting the rows needs, computed once a frame. */
+  paintContext(view) {
+    const m = view.model, byStatus = N3.opts.colourBy === "status";
+    const compColour = m.tables.components.map((name, c) => N3.componentColour(name, c));
+    const statusColour = m.tables.statuses.map((name) => N3.statusColour(name));
+    return {
+      view, m, col: this.theme(), t0: view.t0, t1: view.t1, scale: this.scale(view), match: view.match,
+      critical: N3.opts.critical, labels: [],
+      colour: (i) => (byStatus ? statusColour[m.status[i]] : compColour[m.comp[i]]),
+    };
   },
 
   paintRows(view, lay) {
-    const ctx = this.ctx, col = this.theme(), m = view.model, rows = m.lanes.rows;
-    const t0 = view.t0, t1 = view.t1, scale = this.scale(view);
-    const match = view.match, top = view.scrollY, H = this.height;
-    const start = m.start, end = m.end, instant = m.instant, flags = m.flags;
-    const showCritical = N3.opts.critical;
+    const ctx = this.ctx, p = this.paintContext(view), rows = view.model.lanes.rows;
     ctx.font = "11px system-ui, -apple-system, 'Segoe UI', sans-serif";
     ctx.textBaseline = "middle";
-    const compColour = m.tables.components.map((name, c) => N3.componentColour(name, c));
-    const statusColour = m.tables.statuses.map((name) => N3.statusColour(name));
-    const byStatus = N3.opts.colourBy === "status";
-    let labels = [];
     for (let r = 0; r < rows.length; r++) {
-      const y = AXIS + lay.rowY[r] - top;
-      if (y + ROW_H < AXIS || y > H) continue;
-      const row = rows[r];
-      const spans = row.spans, starts = row.starts;
-      let k = N3.lowerBound(row.maxEnd, t0);
-      // the aggregation of sub-pixel spans: one pending column, then one pending run of equal columns
-      let aCol = -1, aCover = 0, aColour = "", aErr = 0, aMatch = 0;
-      let runX = -1, runW = 0, runStyle = "", runAlpha = 0;
-      let lastTick = -1;
-      const flushRun = () => {
-        if (runW <= 0) return;
-        ctx.globalAlpha = runAlpha;
-        ctx.fillStyle = runStyle;
-        ctx.fillRect(runX, y + 2, runW, ROW_H - 4);
-        runW = 0;
-      };
-      const flushCol = () => {
-        if (aCol < 0) return;
-        const style = aErr && aMatch ? col.error : aMatch ? aColour : col.dim;
-        const density = Math.min(1, aCover);
-        const alpha = !aMatch ? 0.45 : density > 0.75 ? 1 : density > 0.4 ? 0.8 : density > 0.15 ? 0.62 : 0.45;
-        if (runW > 0 && runX + runW === aCol && style === runStyle && alpha === runAlpha) runW++;
-        else { flushRun(); runX = aCol; runW = 1; runStyle = style; runAlpha = alpha; }
-        aCol = -1;
-      };
-      for (; k < spans.length; k++) {
-        const s0 = starts[k];
-        if (s0 > t1) break;
-        const i = spans[k];
-        const e0 = end[i];
-        if (e0 < t0) continue;
-        const matched = match === null || match[i] === 1;
-        const x0 = GUTTER + (s0 - t0) * scale;
-        if (instant[i]) {
-          const c = x0 | 0;
-          if (c === lastTick) continue;
-          lastTick = c;
-          ctx.globalAlpha = matched ? 1 : 0.35;
-          ctx.fillStyle = !matched ? col.dim : flags[i] & FLAG_ERROR ? col.error : byStatus ? statusColour[m.status[i]] : compColour[m.comp[i]];
-          ctx.fillRect(c, y + 4, 2, ROW_H - 5);
-          ctx.beginPath();
-          ctx.moveTo(c - 3, y); ctx.lineTo(c + 5, y); ctx.lineTo(c + 1, y + 5);
-          ctx.closePath();
-          ctx.fill();
-          continue;
-        }
-        const w = (e0 - s0) * scale;
-        if (w < MIN_W) {
-          const c = x0 | 0;
-          if (c !== aCol) {
-            flushCol();
-            aCol = c; aCover = 0; aErr = 0; aMatch = 0;
-            aColour = byStatus ? statusColour[m.status[i]] : compColour[m.comp[i]];
-          }
-          aCover += w;
-          if (matched) { aMatch = 1; if (flags[i] & FLAG_ERROR) aErr = 1; }
-          continue;
-        }
-        const xa = Math.max(x0, GUTTER - 2), xb = Math.min(x0 + w, this.width + 2);
-        ctx.globalAlpha = matched ? 1 : 0.3;
-        ctx.fillStyle = matched ? (byStatus ? statusColour[m.status[i]] : compColour[m.comp[i]]) : col.dim;
-        ctx.fillRect(xa, y + 1, xb - xa, ROW_H - 2);
-        if (!matched) continue;
-        const f = flags[i];
-        if (m.status[i] === m.failedStatus || (f & FLAG_ERROR)) {
-          ctx.strokeStyle = col.error;
-          ctx.lineWidth = 2;
-          ctx.strokeRect(xa + 1, y + 2, Math.max(1, xb - xa - 2), ROW_H - 4);
-          ctx.fillStyle = col.error;
-          ctx.fillRect(xa, y + 1, Math.min(4, xb - xa), ROW_H - 2);
-        }
-        if (m.status[i] === m.unclosedStatus && xb - xa > 6) {
-          ctx.fillStyle = col.bg;
-          ctx.globalAlpha = 0.5;
-          ctx.fillRect(xb - 6, y + 1, 6, ROW_H - 2);
-          ctx.globalAlpha = 1;
-        }
-        if (showCritical && (f & FLAG_CRITICAL)) {
-          ctx.fillStyle = col.critical;
-          ctx.fillRect(xa, y + ROW_H - 4, xb - xa, 3);
-        }
-        if (f & FLAG_SLOW) {
-          ctx.fillStyle = col.slow;
-          ctx.beginPath();
-          ctx.moveTo(xb - 9, y + 1); ctx.lineTo(xb, y + 1); ctx.lineTo(xb, y + 10);
-          ctx.closePath();
-          ctx.fill();
-        }
-        if (w > 34) labels.push(i, xa, xb, y);
-      }
-      flushCol();
-      flushRun();
-      ctx.globalAlpha = 1;
+      const y = AXIS + lay.rowY[r] - view.scrollY;
+      if (y + ROW_H >= AXIS && y <= this.height) this.paintRow(p, rows[r], y);
     }
-    // labels last, on top of the bars
-    ctx.fillStyle = "#ffffff";
+    ctx.fillStyle = "#ffffff";  // labels last, on top of the bars
+    const labels = p.labels;
     for (let k = 0; k < labels.length; k += 4) {
       const i = labels[k], xa = Math.max(labels[k + 1], GUTTER), xb = labels[k + 2], y = labels[k + 3];
       const room = (xb - xa - 8) / CHAR_W;
-      if (room < 3) continue;
-      ctx.fillText(cut(N3.visible(m.name[i]), room), xa + 5, y + ROW_H / 2);
+      if (room >= 3) ctx.fillText(cut(N3.visible(p.m.name[i]), room), xa + 5, y + ROW_H / 2);
     }
+  },
+
+  /** One lane row: the spans that overlap [t0, t1], found by binary search; the hot loop of a frame. */
+  paintRow(p, row, y) {
+    const ctx = this.ctx, m = p.m, end = m.end, spans = row.spans, starts = row.starts;
+    const density = new DensityBar(ctx, y, p.col);
+    let lastTick = -1;
+    for (let k = N3.lowerBound(row.maxEnd, p.t0); k < spans.length; k++) {
+      const s0 = starts[k];
+      if (s0 > p.t1) break;
+      const i = spans[k];
+      if (end[i] < p.t0) continue;
+      const matched = p.match === null || p.match[i] === 1;
+      const x0 = GUTTER + (s0 - p.t0) * p.scale;
+      if (m.instant[i]) {
+        if ((x0 | 0) !== lastTick) this.paintTick(p, i, (lastTick = x0 | 0), y, matched);
+        continue;
+      }
+      const w = (end[i] - s0) * p.scale;
+      if (w < MIN_W) density.add(x0 | 0, w, p.colour(i), matched, (m.flags[i] & FLAG_ERROR) !== 0);
+      else this.paintSpan(p, i, Math.max(x0, GUTTER - 2), Math.min(x0 + w, this.width + 2), y, matched);
+    }
+    density.flush();
+    ctx.globalAlpha = 1;
+  },
+
+  /** An instant event: a tick with a small flag on top. */
+  paintTick(p, i, x, y, matched) {
+    const ctx = this.ctx;
+    ctx.globalAlpha = matched ? 1 : 0.35;
+    ctx.fillStyle = !matched ? p.col.dim : p.m.flags[i] & FLAG_ERROR ? p.col.error : p.colour(i);
+    ctx.fillRect(x, y + 4, 2, ROW_H - 5);
+    ctx.beginPath();
+    ctx.moveTo(x - 3, y); ctx.lineTo(x + 5, y); ctx.lineTo(x + 1, y + 5);
+    ctx.closePath();
+    ctx.fill();
+  },
+
+  /** A span at least MIN_W wide, from xa to xb: its bar, then its marks (failed, unclosed, critical, slow). */
+  paintSpan(p, i, xa, xb, y, matched) {
+    const ctx = this.ctx, m = p.m, col = p.col, f = m.flags[i];
+    ctx.globalAlpha = matched ? 1 : 0.3;
+    ctx.fillStyle = matched ? p.colour(i) : col.dim;
+    ctx.fillRect(xa, y + 1, xb - xa, ROW_H - 2);
+    ctx.globalAlpha = 1;
+    if (!matched) return;
+    if (m.status[i] === m.failedStatus || (f & FLAG_ERROR)) {
+      ctx.strokeStyle = col.error;
+      ctx.lineWidth = 2;
+      ctx.strokeRect(xa + 1, y + 2, Math.max(1, xb - xa - 2), ROW_H - 4);
+      ctx.fillStyle = col.error;
+      ctx.fillRect(xa, y + 1, Math.min(4, xb - xa), ROW_H - 2);
+    }
+    if (m.status[i] === m.unclosedStatus && xb - xa > 6) {  // still running: a fading end
+      ctx.fillStyle = col.bg;
+      ctx.globalAlpha = 0.5;
+      ctx.fillRect(xb - 6, y + 1, 6, ROW_H - 2);
+      ctx.globalAlpha = 1;
+    }
+    if (p.critical && (f & FLAG_CRITICAL)) {
+      ctx.fillStyle = col.critical;
+      ctx.fillRect(xa, y + ROW_H - 4, xb - xa, 3);
+    }
+    if (f & FLAG_SLOW) {
+      ctx.fillStyle = col.slow;
+      ctx.beginPath();
+      ctx.moveTo(xb - 9, y + 1); ctx.lineTo(xb, y + 1); ctx.lineTo(xb, y + 10);
+      ctx.closePath();
+      ctx.fill();
+    }
+    if (xb - xa > 34) p.labels.push(i, xa, xb, y);
   },
 
   /** Anomalies (a marker above the span), the hovered span and the selected one. */
@@ -433,175 +414,61 @@ N3.timeline = {
       ctx.globalAlpha = 1;
     }
   },
-
-  // -- pointer -----------------------------------------------------------------------------------------
-
-  point(ev) {
-    const rect = this.canvas.getBoundingClientRect();
-    return { x: ev.clientX - rect.left, y: ev.clientY - rect.top };
-  },
-
-  /** The span under (x, y), or -1: the closest one within 3 px in that lane row, a matching one first. */
-  hit(x, y) {
-    const view = N3.view(), m = view.model;
-    if (x < GUTTER || y < AXIS) return -1;
-    const lay = this.layout(view);
-    const ly = y - AXIS + view.scrollY;
-    const rows = m.lanes.rows;
-    let r = -1;
-    for (let k = 0; k < rows.length; k++) if (ly >= lay.rowY[k] && ly < lay.rowY[k] + ROW_H) { r = k; break; }
-    if (r < 0) return -1;
-    const scale = this.scale(view), t = this.timeAt(view, x), tol = 3 / scale;
-    const row = rows[r];
-    let best = -1, bestScore = Infinity;
-    let k = N3.lowerBound(row.maxEnd, t - tol);
-    for (let seen = 0; k < row.spans.length && seen < 20000; k++, seen++) {
-      if (row.starts[k] > t + tol) break;
-      const i = row.spans[k];
-      if (m.end[i] < t - tol) continue;
-      const inside = t >= m.start[i] && t <= m.end[i];
-      let score = inside ? m.end[i] - m.start[i] : Math.min(Math.abs(t - m.start[i]), Math.abs(t - m.end[i])) + 1e9;
-      if (view.match && !view.match[i]) score += 1e12;
-      if (score < bestScore) { bestScore = score; best = i; }
-    }
-    return best;
-  },
-
-  setHover(i, p) {
-    const view = N3.view();
-    if (i !== this.hover) { this.hover = i; this.draw(); }
-    if (i < 0 || !p) { this.tip.hidden = true; return; }
-    const m = view.model;
-    const lines = [m.name[i], m.compName(i) + " · " + m.kindName(i) + " · " + m.statusName(i),
-      m.instant[i] ? "instant at " + N3.fmtMs(m.start[i]) : N3.fmtMs(m.duration(i)) + (m.duration(i) === null ? " (unclosed)" : "") + "  from " + N3.fmtMs(m.start[i])];
-    const f = m.flags[i], notes = [];
-    if (f & FLAG_SLOW) notes.push("slow");
-    if (f & FLAG_CRITICAL) notes.push("critical path");
-    if (f & FLAG_ANOMALY) notes.push("anomaly");
-    if (m.hasError(i)) notes.push("error" + (m.catName(i) ? ": " + m.catName(i) : ""));
-    if (notes.length) lines.push(notes.join(" · "));
-    N3.clear(this.tip);
-    lines.forEach((line, k) => this.tip.appendChild(N3.el("div", k === 0 ? "tip-name" : "tip-line", line)));
-    this.tip.hidden = false;
-    const pane = this.canvas.parentElement.getBoundingClientRect();
-    const tw = this.tip.offsetWidth, th = this.tip.offsetHeight;
-    let left = p.x + 14, top = p.y + 14;
-    if (left + tw > pane.width - 4) left = p.x - tw - 10;
-    if (top + th > pane.height - 4) top = p.y - th - 10;
-    this.tip.style.left = Math.max(2, left) + "px";
-    this.tip.style.top = Math.max(2, top) + "px";
-  },
-
-  onHover(ev) {
-    const p = this.point(ev);
-    this.canvas.style.cursor = p.y < AXIS ? "col-resize" : p.x < GUTTER ? "ns-resize" : "default";
-    this.setHover(this.hit(p.x, p.y), p);
-  },
-
-  onWheel(ev) {
-    ev.preventDefault();
-    const view = N3.view(), p = this.point(ev);
-    const unit = ev.deltaMode === 1 ? 16 : ev.deltaMode === 2 ? this.height : 1;
-    const dx = ev.deltaX * unit, dy = ev.deltaY * unit;
-    if (p.x < GUTTER) {
-      view.scrollY = N3.clamp(view.scrollY + dy, 0, this.maxScroll(view));
-      this.draw();
-    } else if (Math.abs(dx) > Math.abs(dy)) {
-      const shift = dx / this.scale(view);
-      this.setWindow(view, view.t0 + shift, view.t1 + shift);
-    } else {
-      this.zoomBy(Math.exp(N3.clamp(dy, -300, 300) * 0.0022), Math.max(p.x, GUTTER));
-    }
-    this.tip.hidden = true;
-  },
-
-  onDown(ev) {
-    if (ev.button !== 0) return;
-    const view = N3.view(), p = this.point(ev);
-    this.canvas.focus({ preventScroll: true });
-    ev.preventDefault();
-    const mode = p.y < AXIS || ev.shiftKey ? "range" : p.x < GUTTER ? "scroll" : "pan";
-    this.drag = { mode, x: p.x, y: p.y, t0: view.t0, t1: view.t1, scrollY: view.scrollY, moved: false,
-      t: this.timeAt(view, Math.max(p.x, GUTTER)), tNow: 0 };
-    this.tip.hidden = true;
-  },
-
-  onDrag(ev) {
-    const view = N3.view(), p = this.point(ev), d = this.drag;
-    if (Math.abs(p.x - d.x) + Math.abs(p.y - d.y) > 3) d.moved = true;
-    if (!d.moved) return;
-    if (d.mode === "pan") {
-      const shift = (d.x - p.x) / this.scale(view);
-      this.setWindow(view, d.t0 + shift, d.t1 + shift);
-      view.scrollY = N3.clamp(d.scrollY + (d.y - p.y), 0, this.maxScroll(view));
-    } else if (d.mode === "scroll") {
-      view.scrollY = N3.clamp(d.scrollY + (d.y - p.y), 0, this.maxScroll(view));
-    } else {
-      d.tNow = this.timeAt(view, N3.clamp(p.x, GUTTER, this.width));
-    }
-    this.draw();
-  },
-
-  onUp(ev) {
-    const d = this.drag, p = this.point(ev);
-    this.drag = null;
-    if (d.mode === "range" && d.moved) {
-      const a = Math.max(0, Math.min(d.t, d.tNow)), b = Math.max(d.t, d.tNow);
-      if (b > a) {
-        N3.filterBar.setRange([a, b]);
-        const pad = (b - a) * 0.05;
-        this.setWindow(N3.view(), a - pad, b + pad);
-      }
-      return;
-    }
-    if (!d.moved && d.mode === "pan") {
-      const i = this.hit(p.x, p.y);
-      if (i >= 0) N3.select(i, "timeline");
-    }
-    this.draw();
-  },
-
-  onDouble(ev) {
-    const p = this.point(ev);
-    if (p.y < AXIS) N3.filterBar.setRange(null);
-    else this.reset(false);
-  },
-
-  onKey(ev) {
-    const view = N3.view(), span = view.t1 - view.t0;
-    const keys = {
-      "+": () => this.zoomBy(0.5), "=": () => this.zoomBy(0.5), "-": () => this.zoomBy(2), "0": () => this.reset(false),
-      ArrowLeft: () => this.setWindow(view, view.t0 - span * 0.2, view.t1 - span * 0.2),
-      ArrowRight: () => this.setWindow(view, view.t0 + span * 0.2, view.t1 + span * 0.2),
-    };
-    if (keys[ev.key]) { ev.preventDefault(); keys[ev.key](); }
-  },
-
-  /** The legend under the canvas: what the colours and the marks mean. */
-  showLegend(view) {
-    const lg = N3.clear(this.legend), m = view.model;
-    const item = (colour, label, shape) => {
-      const sw = N3.el("span", "swatch" + (shape ? " " + shape : ""));
-      sw.style.background = colour;
-      lg.appendChild(N3.el("span", "legend-item", sw, label));
-    };
-    if (N3.opts.colourBy === "status") m.tables.statuses.forEach((s) => item(N3.statusColour(s), s));
-    else {
-      const present = new Set();
-      for (let i = 0; i < m.n; i++) present.add(m.comp[i]);
-      m.tables.components.forEach((c, k) => { if (present.has(k)) item(N3.componentColour(c, k), c); });
-    }
-    const col = this.theme();
-    lg.appendChild(N3.el("span", "legend-sep"));
-    item(col.error, "failed", "outline");
-    item(col.slow, "slow", "corner");
-    item(col.critical, "critical path", "under");
-    item(col.anomaly, "anomaly", "diamond");
-  },
 };
+
+/* The spans of one lane row narrower than MIN_W: summed per pixel column (how much of the column they
+ * cover, whether one failed, whether one matches the filters), and runs of equal columns drawn as one
+ * rectangle. Columns arrive in order, since a row's spans are sorted by start. */
+class DensityBar {
+  constructor(ctx, y, col) {
+    this.ctx = ctx; this.y = y; this.col = col;
+    this.column = -1; this.cover = 0; this.colour = ""; this.error = false; this.matched = false;
+    this.runX = -1; this.runW = 0; this.runStyle = ""; this.runAlpha = 0;
+  }
+
+  add(column, width, colour, matched, error) {
+    if (column !== this.column) {
+      this.closeColumn();
+      this.column = column; this.cover = 0; this.colour = colour; this.error = false; this.matched = false;
+    }
+    this.cover += width;
+    if (matched) { this.matched = true; if (error) this.error = true; }
+  }
+
+  closeColumn() {
+    if (this.column < 0) return;
+    const style = this.error ? this.col.error : this.matched ? this.colour : this.col.dim;
+    const cover = Math.min(1, this.cover);
+    const alpha = !this.matched ? 0.45 : cover > 0.75 ? 1 : cover > 0.4 ? 0.8 : cover > 0.15 ? 0.62 : 0.45;
+    if (this.runW > 0 && this.runX + this.runW === this.column && style === this.runStyle && alpha === this.runAlpha) this.runW++;
+    else { this.flushRun(); this.runX = this.column; this.runW = 1; this.runStyle = style; this.runAlpha = alpha; }
+    this.column = -1;
+  }
+
+  flushRun() {
+    if (this.runW <= 0) return;
+    this.ctx.globalAlpha = this.runAlpha;
+    this.ctx.fillStyle = this.runStyle;
+    this.ctx.fillRect(this.runX, this.y + 2, this.runW, ROW_H - 4);
+    this.runW = 0;
+  }
+
+  flush() {
+    this.closeColumn();
+    this.flushRun();
+  }
+}
 
 function cut(text, room) {
   room = Math.floor(room);
   if (text.length <= room) return text;
   return room <= 1 ? "" : text.slice(0, room - 1) + "…";
+}
+
+/** A track name cut in its middle: the end (ThreadPoolExecutor-0_2, MainThread/task-7) tells tracks apart. */
+function cutMiddle(text, room) {
+  room = Math.floor(room);
+  if (text.length <= room) return text;
+  const tail = Math.ceil((room - 1) / 2);
+  return text.slice(0, room - 1 - tail) + "…" + text.slice(text.length - tail);
 }

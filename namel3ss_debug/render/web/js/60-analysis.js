@@ -81,7 +81,7 @@ N3.analysis = {
     svg.appendChild(N3.svg("title", null, "latency per operation: p50, p95 and p99"));
     rows.forEach((o, r) => {
       const y = r * rh + 4, l = o.latency;
-      const name = o.component + ":" + (o.name || "*") + (o.kind && o.kind !== o.component + "_call" ? " (" + o.kind + ")" : "");
+      const name = opName(o);
       svg.appendChild(N3.svg("text", { x: label - 8, y: y + 13, "text-anchor": "end", class: "lbl" }, cutText(name, 36), N3.svg("title", null, name)));
       const bar = (value, cls) => {
         if (value === null || value === undefined) return;
@@ -172,7 +172,7 @@ N3.analysis = {
   critical(paths) {
     const path = paths[0];
     if (!path || !(path.steps || []).length) return N3.el("div", "muted", "no critical path");
-    const items = path.steps.map((s) => ({ label: s.component + ":" + s.name, value: s.share || 0,
+    const items = path.steps.map((s) => ({ label: opName(s), value: s.share || 0,
       text: N3.fmtPct(s.share) + " · " + N3.fmtMs(s.ms) + (s.spans > 1 ? " ×" + s.spans : "") }));
     const box = N3.el("div", null, N3.el("div", "muted small", "total " + N3.fmtMs(path.total_ms) + "; the path is underlined on the timeline"));
     box.appendChild(this.bars(items, "crit"));
@@ -231,6 +231,12 @@ N3.analysis = {
     return box;
   },
 };
+
+/** component:name, and the kind when it says more (agent_turn, chain_step...). */
+function opName(o) {
+  const kind = o.kind && o.kind !== o.component + "_call" && o.kind !== o.component ? " (" + o.kind + ")" : "";
+  return o.component + ":" + (o.name || "*") + kind;
+}
 
 /** An SVG chart of w x h px: drawn at its size, scaled down only when its card is narrower. */
 function chart(w, h) {
