@@ -132,8 +132,8 @@ N3.filterBar = {
     const needle = text.trim();
     if (needle === view.filters.text) return;
     view.filters.text = needle;
+    if (needle) this.ensurePayload(view);  // the first time: "searching…" while the payloads are read
     this.refresh(view);
-    if (needle) this.ensurePayload(view);
   },
 
   /** Read every chunk's payload text once (showing "searching…"), then search again. */

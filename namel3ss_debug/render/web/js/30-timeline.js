@@ -368,7 +368,7 @@ N3.timeline = {
     };
     ctx.fillStyle = col.anomaly;
     for (const i of view.anomalies) {
-      if (m.end[i] < view.t0 || m.start[i] > view.t1) continue;
+      if (m.end[i] < view.t0 || m.start[i] > view.t1 || (view.match && !view.match[i])) continue;
       const p = place(i);
       const cx = Math.max(p.x0, GUTTER) + 4, cy = p.y + 5;
       ctx.beginPath();

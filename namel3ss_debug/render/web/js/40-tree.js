@@ -77,6 +77,7 @@ N3.tree = {
     view.visPos = null;
     view.gen = (view.gen || 0) + 1;  // the filter or the folding changed: every row is drawn again
     this.list.setCount(n);
+    document.getElementById("tree-empty").hidden = n > 0 || !!document.body.dataset.searching;
     if (!keepScroll) this.box.scrollTop = view.treeTop || 0;
     this.list.paint();
   },
