@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -95,6 +97,14 @@ def modified_copy(trace: Path, directory: Path, rename: tuple[str, str], nth: in
     out = directory / f"{new_id}.0000.jsonl"
     out.write_bytes(b"".join(orjson.dumps(event) + b"\n" for event in events))
     return out
+
+
+def page_data(report: Path) -> dict[str, Any]:
+    """The data document inside a report file."""
+    text = report.read_text(encoding="utf-8")
+    found = re.search(r'<script type="application/json" id="n3-data">(.*?)</script>', text, re.S)
+    assert found, f"no data in {report}"
+    return json.loads(found.group(1))
 
 
 def write_big_trace(path: Path, spans: int) -> Path:
@@ -424,3 +434,78 @@ def test_clicking_an_aligned_row_shows_both_spans(browser: Any, research: tuple[
     names = browser.js("return N3.doc.compare.rows[arguments[0]].slice(1).map((i, k) => N3.runs[k].name[i])", row)
     assert browser.text("#cmp-base .detail-name") == names[0]
     assert browser.text("#cmp-new .detail-name") == names[1]
+
+
+# -- live -------------------------------------------------------------------------------------------------
+
+@pytest.fixture
+def live_server(research: tuple[Path, Path], make_report: Callable[..., Path],
+                tmp_path: Path) -> Iterator[tuple[str, list[str], threading.Event]]:
+    """A server of the page as `view --follow` serves it: first the run cut after its failed search (still
+    running; polls answer 204), then, once `release` is set, the whole run (ended). Yields its URL, the
+    paths it was asked for and `release`."""
+    from namel3ss_debug.render.report.html import page_html
+
+    trace, report = research
+    lines = trace.read_text(encoding="utf-8").splitlines(keepends=True)
+    failed_at = next(n for n, line in enumerate(lines) if '"tool_call_end"' in line and '"failed"' in line)
+    partial = tmp_path / "partial" / trace.name
+    partial.parent.mkdir()
+    partial.write_text("".join(lines[:failed_at + 2]), encoding="utf-8")
+    first = page_data(make_report(partial, out=tmp_path / "partial.html"))
+    first["live"] = {"poll_ms": 200, "version": 1, "ended": False, "data_url": "/data"}
+    second = page_data(report)
+    second["live"] = {"poll_ms": 200, "version": 2, "ended": True, "data_url": "/data"}
+    page, data, asked = page_html(first, served=True).encode(), json.dumps(second).encode(), []
+    release = threading.Event()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 - http.server's name
+            asked.append(self.path)
+            path = self.path.split("?")[0]
+            body, kind = {"/": (page, "text/html; charset=utf-8"), "/data": (data, "application/json")}.get(path, (b"", ""))
+            if path == "/data" and not release.is_set():
+                body, kind = b"", "application/json"
+            self.send_response(200 if body else 204 if path == "/data" else 404)
+            self.send_header("Content-Type", kind or "text/plain")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: Any) -> None:
+            """Quiet."""
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/", asked, release
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_a_live_page_takes_the_next_document_and_keeps_selection_and_filters(
+        browser: Any, live_server: tuple[str, list[str], threading.Event], research: tuple[Path, Path],
+        trace_events: Callable) -> None:
+    url, asked, release = live_server
+    trace, _ = research
+    events = trace_events(trace)
+    failed = find(events, "tool_call_end", "search", status="failed")
+    browser.open(url)
+    assert browser.js("return document.body.dataset.live") == "live"
+    before = browser.js("return N3.view().model.n")
+    click_row(browser, failed["span_id"])
+    browser.click("#f-errors")
+    browser.wait_for("return arguments[0].length > 1", asked, message="the page never polled")
+    release.set()
+    browser.wait_for("return document.body.dataset.live === 'ended'", timeout=10, message="the page never took the ended run")
+    assert browser.js("return N3.view().model.n") == len(span_ids_of(events)) > before
+    assert browser.js("return document.body.dataset.selected") == failed["span_id"]
+    assert browser.js("return N3.view().model.sid[N3.view().sel]") == failed["span_id"]
+    assert browser.element("#f-errors").is_selected()
+    assert browser.text("#f-count") == f"1 of {len(span_ids_of(events))} spans"
+    assert "TimeoutError" in browser.text("#detail-error")
+    polls = len(asked)
+    time.sleep(0.8)  # four poll intervals
+    assert len(asked) == polls, "the page polls on after the run ended"
+    assert [path.split("?")[0] for path in asked] == ["/", *["/data"] * (polls - 1)]
