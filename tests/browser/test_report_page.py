@@ -102,7 +102,7 @@ def modified_copy(trace: Path, directory: Path, rename: tuple[str, str], nth: in
 def page_data(report: Path) -> dict[str, Any]:
     """The data document inside a report file."""
     text = report.read_text(encoding="utf-8")
-    found = re.search(r'<script type="application/json" id="n3-data">(.*?)</script>', text, re.S)
+    found = re.search(r'<script type="application/json" id="n3-data">(.*?)</script>', text, re.DOTALL)
     assert found, f"no data in {report}"
     return json.loads(found.group(1))
 
@@ -258,8 +258,8 @@ def test_the_arrow_keys_move_the_selection_down_the_tree(browser: Any, research:
 
 
 def test_the_wheel_zooms_the_timeline_in(browser: Any, research: tuple[Path, Path]) -> None:
-    from selenium.webdriver.common.actions.wheel_input import ScrollOrigin
     from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.actions.wheel_input import ScrollOrigin
 
     _, report = research
     browser.open(report)
@@ -460,7 +460,7 @@ def live_server(research: tuple[Path, Path], make_report: Callable[..., Path],
     release = threading.Event()
 
     class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 - http.server's name
+        def do_GET(self) -> None:
             asked.append(self.path)
             path = self.path.split("?")[0]
             body, kind = {"/": (page, "text/html; charset=utf-8"), "/data": (data, "application/json")}.get(path, (b"", ""))
