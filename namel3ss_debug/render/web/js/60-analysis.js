@@ -92,7 +92,7 @@ N3.analysis = {
       bar(l.p50_ms, "p50");
       const errs = o.errors ? ", " + o.errors + " failed" : "";
       svg.appendChild(N3.svg("text", { x: label + barW + 8, y: y + 13, class: "val" },
-        N3.fmtMs(l.p50_ms) + " · " + N3.fmtMs(l.p95_ms) + " · " + N3.fmtMs(l.p99_ms) + "   (" + o.count + " calls" + errs + ")"));
+        N3.fmtMs(l.p50_ms) + " · " + N3.fmtMs(l.p95_ms) + " · " + N3.fmtMs(l.p99_ms) + "   (" + o.count + (o.count === 1 ? " call" : " calls") + errs + ")"));
     });
     const ly = rows.length * rh + 14;
     [["p50", "p50"], ["p95", "p95"], ["p99", "p99"]].forEach(([cls, text], k) => {
@@ -128,7 +128,7 @@ N3.analysis = {
 
   modelBars(models, what) {
     const items = models.map((x) => what === "tokens"
-      ? { label: x.model || "unknown", value: x.total_tokens || 0, text: N3.fmtInt(x.total_tokens) + " (" + x.calls + " calls)",
+      ? { label: x.model || "unknown", value: x.total_tokens || 0, text: N3.fmtInt(x.total_tokens) + " (" + x.calls + (x.calls === 1 ? " call)" : " calls)"),
         parts: [{ value: x.input_tokens || 0, cls: "tok-in", title: "input " + N3.fmtInt(x.input_tokens) },
           { value: x.output_tokens || 0, cls: "tok-out", title: "output " + N3.fmtInt(x.output_tokens) }] }
       : { label: x.model || "unknown", value: x.cost_usd || 0, text: x.cost_usd === null || x.cost_usd === undefined ? "unpriced" : N3.fmtCost(x.cost_usd) });

@@ -11,10 +11,10 @@ N3.live = {
   start(conf) {
     this.conf = conf;
     this.received = performance.now();
-    setInterval(() => this.grow(), 250);
     this.badge = document.getElementById("live-state");
     this.badge.hidden = false;
     if (conf.ended) { this.state("ended", "the run has ended"); return; }
+    this.growing = setInterval(() => this.grow(), 250);
     this.state("live", "following the run: polling every " + conf.poll_ms + " ms");
     this.schedule(conf.poll_ms);
   },
@@ -28,7 +28,7 @@ N3.live = {
 
   /** Between two documents, the running spans grow on the page's own clock. */
   grow() {
-    if (!this.conf || this.conf.ended) return;
+    if (!this.conf || this.conf.ended) { clearInterval(this.growing); return; }
     const elapsed = performance.now() - this.received;
     N3.runs.forEach((m, k) => {
       const view = N3.views[k], before = m.tEnd;
@@ -87,7 +87,8 @@ N3.replaceDocument = function replaceDocument(doc) {
   const top = box.scrollTop;
   N3.details.render(box, view.model, view.sel, true);
   box.scrollTop = top;
-  if (N3.tab === "analysis") N3.analysis.render(N3.ui.analysis, N3.current);
+  N3.analysisFor = -1;
+  if (N3.tab === "analysis") N3.showTab("analysis");
   if (view.filters.text && !view.model.payload) N3.filterBar.ensurePayload(view);
 };
 
