@@ -50,6 +50,7 @@ N3.VirtualList = class VirtualList {
 
 const TREE_ROW_H = 24;
 const INDENT = 14;
+const MAX_INDENT = 14;  // deeper rows stop moving right (and say their depth), so the name stays in view
 
 N3.tree = {
   list: null,
@@ -107,7 +108,7 @@ N3.tree = {
     el.classList.toggle("critical", N3.opts.critical && (m.flags[i] & FLAG_CRITICAL) !== 0);
     N3.clear(el);
     const head = N3.el("span", "cell-name");
-    head.style.paddingLeft = 4 + m.depth[i] * INDENT + "px";
+    head.style.paddingLeft = 4 + Math.min(m.depth[i], MAX_INDENT) * INDENT + "px";
     const leaf = m.size[i] === 0;
     const toggle = N3.el("span", { className: "toggle" + (leaf ? " leaf" : ""), text: leaf ? "" : view.collapsed[i] ? "▸" : "▾" });
     if (!leaf) toggle.dataset.toggle = "1";
@@ -116,6 +117,7 @@ N3.tree = {
     head.append(toggle, chip, N3.el("span", "name", m.name[i]));
     const kind = m.kindName(i);
     if (kind) head.appendChild(N3.el("span", "kind", kind));
+    if (m.depth[i] > MAX_INDENT) head.appendChild(N3.el("span", { className: "badge more", text: "depth " + m.depth[i] }));
     const f = m.flags[i];
     if (f & FLAG_SLOW) head.appendChild(N3.el("span", { className: "badge slow", text: "slow" }));
     if (f & FLAG_ANOMALY) head.appendChild(N3.el("span", { className: "badge anomaly", text: "anomaly" }));
