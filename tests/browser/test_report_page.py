@@ -107,67 +107,6 @@ def page_data(report: Path) -> dict[str, Any]:
     return json.loads(found.group(1))
 
 
-def write_big_trace(path: Path, spans: int) -> Path:
-    """A run of exactly `spans` span rows: requests of an agent span, a memory read and two turns of an LLM
-    call and a tool call (one in 100 fails), on four threads; small payloads, written line by line."""
-    lines: list[bytes] = []
-    state = {"clock": 1_795_435_200_000_000, "ids": 1, "rows": 0}
-    run_id = "20261123-120000-b16b16"
-
-    def emit(event_type: str, component: str, name: str, span: str, parent: str | None, status: str,
-             **fields: Any) -> None:
-        second, micro = divmod(state["clock"], 1_000_000)
-        ts = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second)) + f".{micro:06d}Z"
-        lines.append(orjson.dumps({"v": 1, "run_id": run_id, "seq": len(lines), "ts": ts, "event_type": event_type,
-                                   "component": component, "name": name, "span_id": span, "parent_id": parent,
-                                   "status": status, **fields}))
-        state["rows"] += not event_type.endswith("_end")
-
-    def new_id() -> str:
-        state["ids"] += 1
-        return f"{state['ids']:016x}"
-
-    def span(kind: str, component: str, name: str, parent: str, thread: str, ms: float, children: Callable | None = None,
-             **end: Any) -> None:
-        sid, started = new_id(), state["clock"]
-        emit(f"{kind}_start", component, name, sid, parent, "started", thread=thread, inputs={"row": state["rows"]})
-        if children:
-            children(sid)
-        state["clock"] += int(ms * 1000)
-        emit(f"{kind}_end", component, name, sid, parent, "failed" if "error" in end else "completed",
-             duration_ms=(state["clock"] - started) / 1000, **end)
-
-    def request(number: int) -> None:
-        thread = f"worker-{number % 4}"
-
-        def turns(agent: str) -> None:
-            emit("memory_operation", "memory", "read", new_id(), agent, "completed", thread=thread)
-            for turn in range(2):
-                failed = number % 50 == 0 and turn == 1
-                end = ({"error": {"type": "TimeoutError", "message": "lookup timed out", "category": "timeout"}}
-                       if failed else {"outputs": {"rows": number}})
-                span("agent_turn", "agent", "helper", agent, thread, 0.1, lambda t, end=end: (
-                    span("llm_call", "llm", "answer", t, thread, 3.0, model="gpt-4o-mini", outputs={"text": f"answer {number}"},
-                         usage={"input_tokens": 40, "output_tokens": 10, "total_tokens": 50}),
-                    span("tool_call", "tool", "lookup", t, thread, 1.0, **end)))
-
-        span("agent_execution", "agent", "helper", "0000000000000001", thread, 0.2, turns)
-
-    emit("run_start", "app", "big_app.py", "0000000000000001", None, "started",
-         attrs={"entry": {"kind": "script", "name": "big_app.py"}})
-    number = 0
-    while state["rows"] + 8 <= spans:  # a request adds 8 rows
-        request(number)
-        number += 1
-    while state["rows"] < spans:
-        emit("performance_marker", "custom", "tick", new_id(), "0000000000000001", "completed", thread="worker-0")
-    state["clock"] += 1000
-    emit("run_end", "app", "big_app.py", "0000000000000001", None, "completed",
-         duration_ms=(state["clock"] - 1_795_435_200_000_000) / 1000)
-    path.write_bytes(b"\n".join(lines) + b"\n")
-    return path
-
-
 @pytest.fixture(scope="module")
 def research(example_trace: Callable[..., Path], make_report: Callable[..., Path]) -> tuple[Path, Path]:
     """research_agent.py's trace and its report."""
@@ -381,8 +320,9 @@ def test_the_page_script_builds_no_markup_from_strings() -> None:
 # -- a big run ---------------------------------------------------------------------------------------------
 
 def test_a_100000_span_report_becomes_interactive(browser: Any, tmp_path: Path, make_report: Callable[..., Path],
+                                                  big_trace: Callable[[Path, int], Path],
                                                   record_property: Callable[[str, Any], None]) -> None:
-    trace = write_big_trace(tmp_path / "20261123-120000-b16b16.0000.jsonl", BIG)
+    trace = big_trace(tmp_path / "20261123-120000-b16b16.0000.jsonl", BIG)
     report = make_report(trace, out=tmp_path / "big.html")
     browser.open(report, timeout=120)
     ready_ms = browser.js("return window.N3_READY_MS")
