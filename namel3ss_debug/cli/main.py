@@ -70,6 +70,8 @@ def cli(show_traceback: bool) -> None:
       namel3ss-debug clean --dry-run                    traces past their retention
       namel3ss-debug redact run.jsonl                   hide secrets in a trace already written
       namel3ss-debug export run.jsonl --to otlp         send it to an OpenTelemetry backend
+      namel3ss-debug report -o run.html                 the newest run as one offline HTML page
+      namel3ss-debug view --follow                      that page on 127.0.0.1, updated as the run is written
 
     Traces are JSON Lines files (debug/traces/*.jsonl).
 

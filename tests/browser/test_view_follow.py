@@ -84,6 +84,9 @@ def test_spans_written_by_a_running_app_appear_in_the_page(browser, running_app,
     first_new = len(steps_logged(log)) + 1  # steps that end after the page opened
     deadline = time.monotonic() + 20
     while len([name for name in seen_at if int(name.split("-")[1]) >= first_new]) < 4 and time.monotonic() < deadline:
+        # new spans are the run's last children: the bottom of the (virtualised) tree
+        browser.js("const t = document.getElementById('tree'); t.scrollTop = t.scrollHeight;")
+        browser.next_frame()
         shown = browser.js("return [...document.querySelectorAll('#tree .span-row')].map(row => row.innerText)")
         now = time.time()
         for name in steps_logged(log):
