@@ -9,8 +9,8 @@ on the critical path, pointed at by an anomaly, carrying an error.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
 from collections.abc import Iterable
+from dataclasses import dataclass, replace
 from typing import Any
 
 from ..model.error_category import categorize

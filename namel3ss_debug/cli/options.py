@@ -1,9 +1,11 @@
-"""The options every reading command (`analyze`, `inspect`) has: TRACE arguments, --all, --strict, time bounds."""
+"""The options every reading command (`analyze`, `inspect`) has: TRACE arguments, --all, --strict, time bounds;
+and those of the two commands that show the report page (`report`, `view`)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import click
 
@@ -23,6 +25,25 @@ def trace_options(command: Callable[..., Any]) -> Callable[..., Any]:
                      help=f"Only this component (repeatable): {', '.join(COMPONENTS)}."),
         click.option("--config", "config_path", type=click.Path(path_type=Path), metavar="FILE",
                      help="Workspace config to read (for trace_output_dir and price_overrides)."),
+    ]
+    for decorator in reversed(decorators):
+        command = decorator(command)
+    return command
+
+
+def page_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """What `report` and `view` both take to build the page: marks, cuts, prices, strictness, config."""
+    decorators = [
+        click.option("--slow-threshold", default="1s", show_default=True, metavar="DURATION",
+                     help="Spans at least this long are marked slow (as analyze counts them)."),
+        click.option("--max-text", type=click.IntRange(min=0), default=20_000, show_default=True, metavar="N",
+                     help="Cut any string of the payloads longer than N characters, saying how much was cut "
+                          "(0: keep all)."),
+        click.option("--prices", "prices_path", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
+                     help="Model prices (JSON, as price_overrides) used before the workspace's and genai-prices'."),
+        click.option("--strict", is_flag=True, help="Stop at the first invalid line (exit 3) instead of skipping it."),
+        click.option("--config", "config_path", type=click.Path(path_type=Path), metavar="FILE",
+                     help="Workspace config to read (trace_output_dir, price_overrides)."),
     ]
     for decorator in reversed(decorators):
         command = decorator(command)

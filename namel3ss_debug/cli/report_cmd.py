@@ -10,6 +10,7 @@ from ..model.errors import UsageError
 from ..model.messages import plural
 from ..ops.environment import Environment
 from .errors import warn
+from .options import page_options
 from .progress import bars
 
 
@@ -17,16 +18,8 @@ from .progress import bars
 @click.argument("traces", nargs=-1, metavar="[TRACE | BASE NEW]")
 @click.option("-o", "--output", "output", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
               help="Where to write the page (default: RUN_ID.html, or BASE_ID-vs-NEW_ID.html, here).")
-@click.option("--slow-threshold", default="1s", show_default=True, metavar="DURATION",
-              help="Spans at least this long are marked slow (as analyze counts them).")
-@click.option("--max-text", type=click.IntRange(min=0), default=20_000, show_default=True, metavar="N",
-              help="Cut any string of the payloads longer than N characters, saying how much was cut (0: keep all).")
-@click.option("--prices", "prices_path", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
-              help="Model prices (JSON, as price_overrides) used before the workspace's and genai-prices'.")
-@click.option("--strict", is_flag=True, help="Stop at the first invalid line (exit 3) instead of skipping it.")
+@page_options
 @click.option("--no-progress", is_flag=True, help="No progress bar (it shows only on a terminal, for big inputs).")
-@click.option("--config", "config_path", type=click.Path(path_type=Path), metavar="FILE",
-              help="Workspace config to read (trace_output_dir, price_overrides).")
 def report(traces: tuple[str, ...], output: Path | None, slow_threshold: str, max_text: int,
            prices_path: Path | None, strict: bool, no_progress: bool, config_path: Path | None) -> None:
     """Write one HTML file that shows a run: open it in any browser, offline.

@@ -12,6 +12,7 @@ import click
 from ..model.errors import UsageError
 from ..ops.environment import Environment
 from .errors import warn
+from .options import page_options
 
 WAIT_S = 0.2
 
@@ -24,15 +25,7 @@ WAIT_S = 0.2
 @click.option("--port", type=click.IntRange(0, 65535), default=0, show_default=True,
               help="The port on 127.0.0.1 (0: a free one, printed).")
 @click.option("--no-browser", is_flag=True, help="Print the URL only; do not open a browser.")
-@click.option("--slow-threshold", default="1s", show_default=True, metavar="DURATION",
-              help="Spans at least this long are marked slow (as analyze counts them).")
-@click.option("--max-text", type=click.IntRange(min=0), default=20_000, show_default=True, metavar="N",
-              help="Cut any string of the payloads longer than N characters, saying how much was cut (0: keep all).")
-@click.option("--prices", "prices_path", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
-              help="Model prices (JSON, as price_overrides) used before the workspace's and genai-prices'.")
-@click.option("--strict", is_flag=True, help="Stop at the first invalid line (exit 3) instead of skipping it.")
-@click.option("--config", "config_path", type=click.Path(path_type=Path), metavar="FILE",
-              help="Workspace config to read (trace_output_dir, price_overrides).")
+@page_options
 def view(traces: tuple[str, ...], follow: bool, port: int, no_browser: bool, slow_threshold: str, max_text: int,
          prices_path: Path | None, strict: bool, config_path: Path | None) -> None:
     """Serve the page `report` writes on 127.0.0.1, and open it in the browser.

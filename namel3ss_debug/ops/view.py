@@ -12,8 +12,8 @@ from __future__ import annotations
 import os
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Callable
 
 from ..analysis.fields import micros
 from ..model.errors import Namel3ssDebugError
