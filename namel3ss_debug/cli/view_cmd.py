@@ -17,7 +17,7 @@ from .options import page_options
 WAIT_S = 0.2
 
 
-@click.command("view", short_help="Serve the report page on 127.0.0.1; --follow a run as it is written.")
+@click.command("view", short_help="Serve the report page on 127.0.0.1; --follow a live run.")
 @click.argument("traces", nargs=-1, metavar="[TRACE | BASE NEW]")
 @click.option("--follow", is_flag=True,
               help="Read the run again whenever its files change: new spans appear, running spans grow, anomalies "
