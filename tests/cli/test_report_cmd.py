@@ -90,3 +90,13 @@ def test_a_torn_last_line_is_warned_about_and_the_rest_is_shown(tmp_path) -> Non
 def test_a_bad_slow_threshold_is_a_usage_error(tmp_path) -> None:
     done = run(str(small_run(tmp_path / "run.jsonl")), "--slow-threshold", "soon")
     assert done.exit_code == 2 and "--slow-threshold" in done.stderr
+
+
+def test_a_run_read_from_otlp_json_shows_the_same_spans(tmp_path) -> None:
+    trace = small_run(tmp_path / "run.jsonl")
+    otlp = tmp_path / "run.otlp.json"
+    assert CliRunner().invoke(cli, ["export", str(trace), "--to", "otlp-json", str(otlp)]).exit_code == 0
+    assert run(str(trace), "-o", str(tmp_path / "a.html")).exit_code == 0
+    assert run(str(otlp), "-o", str(tmp_path / "b.html")).exit_code == 0
+    names = [data_of(tmp_path / name)["runs"][0]["spans"]["name"] for name in ("a.html", "b.html")]
+    assert names[0] == names[1] == ["app.py", "plan"]
