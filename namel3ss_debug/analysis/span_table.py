@@ -22,6 +22,7 @@ from .spans import SpanNode, build_tree
 from .timeline import timeline
 
 SLOW, CRITICAL, ANOMALY, ERROR = 1, 2, 4, 8  # the bits of `SpanRow.flags`
+MAIN_THREAD = "MainThread"  # threading's name for the interpreter's first thread
 
 
 @dataclass(frozen=True)
@@ -92,16 +93,16 @@ def _sized(rows: list[SpanRow]) -> list[SpanRow]:
 
 
 def _tracked(rows: list[SpanRow]) -> list[SpanRow]:
-    """Rows recorded without a thread on their parent's track; a root without one on its first
-    descendant's that has one (the run span on the main thread), else on `main`."""
+    """Rows recorded without a thread on their parent's track; a root without one (the run span) on the main
+    thread's track if a span below it was recorded there, else on the first track below it, else on `main`."""
     tracks: list[str] = []
     for index, row in enumerate(rows):
         track = row.track
         if not track and row.parent >= 0:
             track = tracks[row.parent]
         elif not track:
-            below = rows[index + 1:index + 1 + row.size]
-            track = next((other.track for other in below if other.track), "main")
+            below = [other.track for other in rows[index + 1:index + 1 + row.size] if other.track]
+            track = next((name for name in below if name.startswith(MAIN_THREAD)), below[0] if below else "main")
         tracks.append(track)
     return [row if row.track == track else replace(row, track=track) for row, track in zip(rows, tracks)]
 

@@ -94,3 +94,16 @@ def test_the_critical_path_is_what_the_end_waited_for() -> None:
     trace.run_end()
     flagged = {row.node.span_id for row in span_table(trace.events).rows if row.flags & CRITICAL}
     assert flagged == {trace.root, first, long}
+
+
+def test_the_run_span_is_on_the_main_threads_track_even_when_a_worker_wrote_first() -> None:
+    trace = TraceBuilder()
+    trace.run_start()
+    worker = trace.start("tool", "background")
+    trace.events[-1]["thread"] = "worker-1"
+    trace.end(worker, 1)
+    main = trace.start("tool", "main work")
+    trace.events[-1]["thread"] = "MainThread"
+    trace.end(main, 1)
+    trace.run_end()
+    assert [row.track for row in span_table(trace.events).rows] == ["MainThread", "worker-1", "MainThread"]
