@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,12 @@ import pytest
 _TESTS = str(Path(__file__).parent)
 if _TESTS not in sys.path:
     sys.path.insert(0, _TESTS)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """The commands the tests run keep their cache (genai-prices' answers) in a directory of the session's,
+    not in the developer's ~/.cache; subprocesses inherit it."""
+    os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="namel3ss-debug-test-cache-")
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
-from ..analysis.prices import Pricer
 from ..checks.results import CheckReport
 from ..checks.rules import active, merge, rules_from_flags
 from ..checks.rules_file import read_rules_file, read_workspace_checks
@@ -14,7 +13,7 @@ from ..checks.run import check_report, check_run
 from ..checks.secrets import SecretFinder
 from ..model.errors import TraceError, UsageError
 from .environment import Environment
-from .traces import TraceArgs, make_reader, open_traces
+from .traces import TraceArgs, make_pricer, make_reader, open_traces
 
 
 @dataclass(frozen=True)
@@ -36,7 +35,7 @@ def check_traces(request: CheckRequest, env: Environment) -> CheckReport:
         raise UsageError("no rules to check", hint='give flags such as --max-errors 0, --rules FILE, or a "checks" '
                                                   "object in .namel3ss/debug.json")
     settings = resolved.settings
-    pricer = Pricer(None, settings.price_overrides)
+    pricer = make_pricer(env, None, settings.price_overrides)
     secrets = SecretFinder(settings.redact_keys, settings.redact_patterns)
     runs = []
     for source in sources:

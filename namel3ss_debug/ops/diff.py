@@ -15,7 +15,7 @@ from ..store.formats import rereadable
 from ..store.reader import TraceReader
 from ..store.sources import RunSource
 from .environment import Environment
-from .traces import TraceArgs, make_reader, open_traces
+from .traces import TraceArgs, make_pricer, make_reader, open_traces
 
 
 @dataclass(frozen=True)
@@ -37,7 +37,7 @@ def diff_traces(request: DiffRequest, env: Environment) -> DiffReport:
     thresholds = [parse_threshold(expression) for expression in request.fail_on]
     runs = TraceArgs((request.base, request.new), False, request.strict, request.config_path)
     sources, resolved = open_traces(runs, env)
-    pricer = Pricer(None, resolved.settings.price_overrides)
+    pricer = make_pricer(env, None, resolved.settings.price_overrides)
     reader = make_reader(request.strict, env)
     base_profile = _profile("BASE", sources[0], reader, pricer, env)
     # One source when both name the same run: read once, it is both sides.

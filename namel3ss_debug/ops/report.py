@@ -29,7 +29,7 @@ from ..store.reader import TraceReader
 from ..store.sources import RunSource
 from .analyze.analyze import read_prices
 from .environment import Environment
-from .traces import TraceArgs, make_reader, open_traces
+from .traces import TraceArgs, make_pricer, make_reader, open_traces
 
 
 @dataclass(frozen=True)
@@ -78,7 +78,7 @@ def report_traces(request: ReportRequest, env: Environment) -> ReportPage:
     if len(request.traces) < 2 and len(sources) > 1:
         raise UsageError(f"{len(sources)} runs were named, and report shows one run (or compares two)",
                          hint="name one run's file, or BASE and NEW")
-    pricer = Pricer(read_prices(request.prices_path), resolved.settings.price_overrides)
+    pricer = make_pricer(env, read_prices(request.prices_path), resolved.settings.price_overrides)
     reader = make_reader(request.strict, env)
     sides = ("BASE", "NEW") if len(request.traces) == 2 else ("TRACE",)
     pictures = [picture_run(side, source, reader, pricer, slow_ms, env)

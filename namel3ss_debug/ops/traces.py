@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Mapping
 
+from ..analysis.price_table import PriceTable, table_path
+from ..analysis.prices import Pricer
 from ..analysis.window import Bound, parse_bound
 from ..config import ResolvedSettings, load_settings
 from ..model.errors import UsageError
@@ -40,6 +42,12 @@ def open_traces(args: TraceArgs, env: Environment) -> tuple[list[RunSource], Res
     if traces.count("-") > 1:
         raise UsageError("standard input (-) can be read only once")
     return resolve_sources(traces, all_runs=args.all_runs, trace_dir=resolved.output_dir()), resolved
+
+
+def make_pricer(env: Environment, file_prices: Mapping[str, Any] | None = None,
+                overrides: Mapping[str, Any] | None = None) -> Pricer:
+    """A pricer whose genai-prices answers are kept in the cache directory the environment names."""
+    return Pricer(file_prices, overrides, PriceTable(table_path(env.environ)))
 
 
 def make_reader(strict: bool, env: Environment, **options: Any) -> TraceReader:

@@ -17,7 +17,14 @@ from ...config_rules import parse_value
 from ...model.errors import TraceError, UsageError
 from ...store.sources import RunSource
 from ..environment import Environment
-from ..traces import TraceArgs, bounds, check_components, make_reader, open_traces
+from ..traces import (
+    TraceArgs,
+    bounds,
+    check_components,
+    make_pricer,
+    make_reader,
+    open_traces,
+)
 from .counting import Counted
 
 
@@ -44,7 +51,7 @@ def analyze_traces(request: AnalyzeRequest, env: Environment) -> Report:
                       block_threshold_ms=parse_duration_ms(request.block_threshold, "--block-threshold"),
                       top=request.top)
     sources, resolved = open_traces(request.runs, env)
-    pricer = Pricer(read_prices(request.prices_path), resolved.settings.price_overrides)
+    pricer = make_pricer(env, read_prices(request.prices_path), resolved.settings.price_overrides)
     progress = env.progress(sources)
     reader = make_reader(request.runs.strict, env, progress=progress.advance,
                          reuse_buffers=True)  # the tally keeps no record
