@@ -15,7 +15,9 @@ For each size, one run:
 * headless Chromium (Debian's `chromium` + `chromium-driver`, driven by selenium) opens the file
   `--repeats` times, each in a fresh tab: the time from navigation start to `window.N3_READY_MS` (the page
   says it is ready once the tree and the timeline are first painted), then a real click on a span row
-  and the time until its details show. The median is shown, min-max beside it.
+  and the time until its details show, payloads included (its details chunk read: base64, gunzip by the
+  browser's DecompressionStream, JSON.parse), then the first search through every span's payloads (every
+  chunk read). The median is shown, min-max beside it.
 * the alternative, in the same browser and the same run: a plain HTML page of the same size (the same
   bytes of text in a <pre>, no script), from navigation start to its load event. The ratio says what the
   report costs over just loading that many bytes.
@@ -243,13 +245,21 @@ def wait(driver: Any, script: str, timeout: float = 120.0) -> Any:
     raise SystemExit(f"timed out waiting for: {script}")
 
 
-# Recorded in the page: when the mouse went down on the row, and when its details were in the panel.
+# Recorded in the page: when the mouse went down on the row, and when its details, payloads included, were in
+# the panel (the panel says it is still reading them with data-pending).
 WATCH_DETAILS = """
 window.__bench = {};
 document.addEventListener('mousedown', () => { window.__bench.down = performance.now(); }, {capture: true, once: true});
+const box = document.getElementById('details');
 new MutationObserver((_, observer) => {
-  if (document.querySelector('#details .detail-name')) { window.__bench.shown = performance.now(); observer.disconnect(); }
-}).observe(document.getElementById('details'), {childList: true, subtree: true});
+  if (box.querySelector('.detail-name') && !box.dataset.pending) { window.__bench.shown = performance.now(); observer.disconnect(); }
+}).observe(box, {childList: true, subtree: true, attributes: true});
+"""
+
+# The first search through the payloads: ms to read every chunk and build the text the search looks through.
+FIRST_SEARCH = """
+const done = arguments[0], started = performance.now();
+N3.view().model.buildPayload().then(() => done(performance.now() - started));
 """
 
 # Paint the whole-run timeline and a zoomed one a few times: the median ms of one frame's drawing.
@@ -266,7 +276,8 @@ return [whole, zoomed];
 
 def open_report(driver: Any, report: Path) -> dict[str, float]:
     """Open the report in a fresh tab: ms to ready, then a real click on a row and ms to its details; then
-    the cost of drawing the timeline, whole and zoomed in (the median of 9 paints each)."""
+    the cost of drawing the timeline, whole and zoomed in (the median of 9 paints each), and the first search
+    through the payloads."""
     from selenium.webdriver.common.by import By
 
     fresh_tab(driver)
@@ -276,8 +287,10 @@ def open_report(driver: Any, report: Path) -> dict[str, float]:
     driver.find_element(By.CSS_SELECTOR, "#tree .span-row[data-row='3'] .name").click()
     bench = wait(driver, "return window.__bench.shown && window.__bench")
     whole, zoomed = driver.execute_script(PAINT_COST)
+    driver.set_script_timeout(120)
+    search = driver.execute_async_script(FIRST_SEARCH)
     return {"ready_ms": ready, "click_to_details_ms": bench["shown"] - bench["down"], "details_shown_ms": bench["shown"],
-            "paint_whole_ms": whole, "paint_zoomed_ms": zoomed}
+            "paint_whole_ms": whole, "paint_zoomed_ms": zoomed, "first_search_ms": search}
 
 
 def open_plain(driver: Any, page: Path) -> float:
@@ -311,7 +324,8 @@ def measure_size(driver: Any, directory: Path, spans: int, repeats: int) -> dict
                 opens.append(open_report(driver, report))
             else:
                 plains.append(open_plain(driver, plain))
-    for key in ("ready_ms", "click_to_details_ms", "details_shown_ms", "paint_whole_ms", "paint_zoomed_ms"):
+    for key in ("ready_ms", "click_to_details_ms", "details_shown_ms", "paint_whole_ms", "paint_zoomed_ms",
+                "first_search_ms"):
         values = [o[key] for o in opens]
         figures[key] = {"median": statistics.median(values), "min": min(values), "max": max(values), "runs": values}
     figures["plain_ms"] = {"median": statistics.median(plains), "min": min(plains), "max": max(plains), "runs": plains}
@@ -326,11 +340,12 @@ def render(result: dict[str, Any]) -> str:
     lines = [(f"report open: headless Chromium {result['browser']}, Python {result['python']}, {result['cpus']} CPUs, "
               f"load {result['loadavg']}; median of {result['repeats']} opens (min-max)"), "",
              (f"{'spans':>8} {'trace MB':>9} {'report s':>9} {'page MB':>8} {'ready ms':>20} {'click->details ms':>18} "
-              f"{'plain page ms':>18} {'ready/plain':>12} {'paint ms (whole/zoomed)':>24}")]
+              f"{'plain page ms':>18} {'ready/plain':>12} {'paint ms (whole/zoomed)':>24} {'first search ms':>16}")]
     for f in result["sizes"]:
         lines.append(f"{f['spans']:>8,} {f['trace_bytes'] / 1e6:>9.1f} {f['report_s']:>9.2f} {f['report_bytes'] / 1e6:>8.1f} "
                      f"{spread(f['ready_ms']):>20} {spread(f['click_to_details_ms']):>18} {spread(f['plain_ms']):>18} "
-                     f"{f['ready_over_plain']:>12.2f} {f['paint_whole_ms']['median']:>13.1f} / {f['paint_zoomed_ms']['median']:.1f}")
+                     f"{f['ready_over_plain']:>12.2f} {f['paint_whole_ms']['median']:>13.1f} / {f['paint_zoomed_ms']['median']:<8.1f} "
+                     f"{f['first_search_ms']['median']:>16,.0f}")
     lines.append("")
     for t in result["targets"]:
         lines.append(f"{t['spans']:,} spans ready in {t['ready_s']:.2f} s from navigation start (details shown "

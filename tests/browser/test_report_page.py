@@ -66,6 +66,16 @@ def details_name(browser: Any) -> str:
     return browser.text("#details .detail-name")
 
 
+# Recorded in the page from now on: each state of the details panel (its text, and whether its payloads are
+# still being read), in window.__panel.
+WATCH_PANEL = """
+window.__panel = [];
+const box = document.getElementById('details');
+new MutationObserver(() => window.__panel.push({text: box.innerText, pending: !!box.dataset.pending}))
+  .observe(box, {childList: true, subtree: true, attributes: true});
+"""
+
+
 def find(events: list[dict[str, Any]], event_type: str, name: str, status: str | None = None) -> dict[str, Any]:
     return next(e for e in events if e["event_type"] == event_type and e["name"] == name
                 and (status is None or e["status"] == status))
@@ -144,9 +154,14 @@ def test_clicking_the_failed_search_shows_its_timeout_error(browser: Any, resear
     trace, report = research
     failed = find(trace_events(trace), "tool_call_end", "search", status="failed")
     browser.open(report)
+    browser.js(WATCH_PANEL)
     click_row(browser, failed["span_id"])
     error_text = browser.wait_for("const e = document.getElementById('detail-error'); return e && e.innerText")
     assert "TimeoutError" in error_text
+    browser.wait_for("return !document.getElementById('details').dataset.pending")
+    seen = browser.js("return window.__panel")
+    assert seen[0]["pending"] and failed["name"] in seen[0]["text"]  # the columns at once, the payloads after
+    assert not any("no error recorded" in shot["text"] for shot in seen)  # and no error box before the error
     assert failed["error"]["message"] in error_text
     assert "Traceback" in error_text  # the stack
     assert browser.js("return document.querySelector('#tree .span-row.selected').dataset.sid") == failed["span_id"]
@@ -260,6 +275,72 @@ def test_dragging_on_the_time_axis_filters_by_time_range(browser: Any, research:
     assert browser.text("#f-count") == f"{total} of {total} spans"
 
 
+# -- details chunks ---------------------------------------------------------------------------------------------
+
+CHUNKED = 6_000  # six chunks of details
+
+
+@pytest.fixture(scope="module")
+def chunked(tmp_path_factory: pytest.TempPathFactory, make_report: Callable[..., Path],
+            big_trace: Callable[[Path, int], Path]) -> tuple[Path, Path]:
+    """A synthetic run of 6,000 spans (six details chunks) and its report."""
+    directory = tmp_path_factory.mktemp("chunked")
+    trace = big_trace(directory / "20261123-120000-b16b16.0000.jsonl", CHUNKED)
+    return trace, make_report(trace, out=directory / "chunked.html")
+
+
+def test_details_chunks_are_gzip_in_base64_and_read_only_when_a_row_in_them_is_shown(
+        browser: Any, chunked: tuple[Path, Path]) -> None:
+    _, report = chunked
+    data = page_data(report)
+    assert data["limits"]["details"] == "gzip+base64" and len(data["runs"][0]["details"]) == 6
+    browser.open(report)
+    assert browser.js("return N3.view().model.chunks.filter(Boolean).length") == 0
+    row = 4321
+    browser.js("N3.select(arguments[0], 'link')", row)
+    browser.wait_for("return !document.getElementById('details').dataset.pending")
+    sid = browser.js("return N3.view().model.sid[arguments[0]]", row)
+    assert browser.js("return Array.from(N3.view().model.chunks, Boolean)") == [False] * 4 + [True, False]
+    assert details_name(browser) == browser.js("return N3.view().model.name[arguments[0]]", row)
+    assert f'"span_id": "{sid}"' in browser.js("return document.querySelector('#details .raw').textContent")
+    assert '"row": 4321' in browser.text("#details")  # its inputs: the row it was written as
+
+
+def test_a_late_chunk_does_not_replace_the_span_selected_since(browser: Any, chunked: tuple[Path, Path]) -> None:
+    _, report = chunked
+    browser.open(report)
+    browser.driver.execute_async_script("N3.view().model.loadChunk(0).then(() => arguments[0]())")
+    # 5,500 is in a chunk not read yet; 10 in one already read: its details show at once, and stay
+    browser.js("N3.select(5500, 'link'); N3.select(10, 'link');")
+    assert browser.js("return !document.getElementById('details').dataset.pending")
+    browser.wait_for("return !!N3.view().model.chunks[5]", message="chunk 5 was never read")
+    browser.next_frame()
+    sid = browser.js("return N3.view().model.sid[10]")
+    assert browser.js("return document.body.dataset.selected") == sid
+    assert details_name(browser) == browser.js("return N3.view().model.name[10]")
+    assert f'"span_id": "{sid}"' in browser.js("return document.querySelector('#details .raw').textContent")
+
+
+def test_a_search_reads_every_chunk_saying_how_far_it_got(browser: Any, chunked: tuple[Path, Path],
+                                                         trace_events: Callable) -> None:
+    trace, report = chunked
+    needle = "answer 700"  # the output of request 700's two LLM calls, in the last chunk, in no name
+    holding = {e["span_id"] for e in trace_events(trace) if e.get("outputs") == {"text": needle}}
+    assert len(holding) == 2
+    browser.open(report)
+    browser.js("""window.__states = [];
+        new MutationObserver((records) => { for (const r of records) for (const n of r.addedNodes) window.__states.push(n.textContent); })
+          .observe(document.getElementById('search-state'), {childList: true, subtree: true});""")
+    browser.type("#f-search", needle)
+    browser.wait_for("return document.getElementById('f-count').classList.contains('filtered') && !document.body.dataset.searching")
+    assert browser.text("#f-count") == f"2 of {CHUNKED:,} spans"
+    match = browser.js("const v = N3.view(); return [...v.match.keys()].filter((i) => v.match[i]).map((i) => v.model.sid[i])")
+    assert set(match) == holding
+    states = browser.js("return window.__states")
+    assert any(re.fullmatch(r"searching… \d+%", state) for state in states), states
+    assert "searching… 100%" in states
+
+
 # -- safety ---------------------------------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
@@ -329,8 +410,9 @@ def test_a_100000_span_report_becomes_interactive(browser: Any, tmp_path: Path, 
     assert browser.js("return N3.view().model.n") == BIG
     clicked_at = browser.js("return performance.now()")
     browser.click("#tree .span-row[data-row='5'] .name")
-    browser.wait_for("return document.querySelector('#details .detail-name')")
+    browser.wait_for("return document.querySelector('#details .detail-name') && !document.getElementById('details').dataset.pending")
     details_ms = browser.js("return performance.now()") - clicked_at
+    assert '"row": 5' in browser.text("#details")  # its inputs: the row it was written as
     sid = browser.js("return N3.view().model.sid[5]")
     assert browser.js("return document.body.dataset.selected") == sid
     assert details_name(browser) == browser.js("return N3.view().model.name[5]")
@@ -374,6 +456,10 @@ def test_clicking_an_aligned_row_shows_both_spans(browser: Any, research: tuple[
     names = browser.js("return N3.doc.compare.rows[arguments[0]].slice(1).map((i, k) => N3.runs[k].name[i])", row)
     assert browser.text("#cmp-base .detail-name") == names[0]
     assert browser.text("#cmp-new .detail-name") == names[1]
+    browser.wait_for("return !document.querySelector('#cmp-details [data-pending]')")  # both chunks read
+    sids = browser.js("return N3.doc.compare.rows[arguments[0]].slice(1).map((i, k) => N3.runs[k].sid[i])", row)
+    for pane, sid in zip(("#cmp-base", "#cmp-new"), sids, strict=True):
+        assert f'"span_id": "{sid}"' in browser.js(f"return document.querySelector('{pane} .raw').textContent")
 
 
 # -- live -------------------------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ text from a trace that stays text (nothing can close the data element or run as 
 from __future__ import annotations
 
 import base64
+import gzip
 import hashlib
 import html
 import json
@@ -15,7 +16,7 @@ from tracefactory import TraceBuilder, error
 
 from namel3ss_debug.ops.environment import Environment
 from namel3ss_debug.ops.report import ReportRequest, report_traces
-from namel3ss_debug.render.report.document import CHUNK, page_document
+from namel3ss_debug.render.report.document import CHUNK, DETAILS, page_document
 from namel3ss_debug.render.report.html import page_html
 
 HOSTILE = '</script><script>window.PWNED=1</script><img src=x onerror="window.PWNED=1">&amp;\u2028'
@@ -25,6 +26,11 @@ def page_of(tmp_path: Path, *traces: TraceBuilder, **options):
     paths = [trace.write(tmp_path / f"run{number}.jsonl") for number, trace in enumerate(traces)]
     page = report_traces(ReportRequest(tuple(str(path) for path in paths)), Environment(cwd=tmp_path))
     return page_document(page, **options)
+
+
+def chunk_rows(text: str) -> list:
+    """A details chunk as the page reads it: base64, then gunzip, then JSON."""
+    return json.loads(gzip.decompress(base64.b64decode(text, validate=True)).decode("utf-8"))
 
 
 def chat_run(answer: str = "sunny", tool_ms: float = 2, run_id: str = "20261122-100000-abcdef") -> TraceBuilder:
@@ -52,15 +58,39 @@ def test_details_come_in_chunks_of_json_text_the_page_parses_on_demand(tmp_path)
     for number in range(CHUNK + 5):
         trace.span("tool", f"t{number}", 1)
     trace.run_end()
-    run = page_of(tmp_path, trace)["runs"][0]
-    chunks = [json.loads(text) for text in run["details"]]
+    document = page_of(tmp_path, trace)
+    run = document["runs"][0]
+    assert document["limits"]["details"] == DETAILS == "gzip+base64"
+    chunks = [chunk_rows(text) for text in run["details"]]
     assert [len(chunk) for chunk in chunks] == [CHUNK, 6]
     assert chunks[1][-1]["start"]["name"] == f"t{CHUNK + 4}"
 
 
+def test_a_chunk_is_the_gzipped_json_of_its_rows_details_in_base64(tmp_path) -> None:
+    run = page_of(tmp_path, chat_run())["runs"][0]
+    (text,) = run["details"]
+    assert re.fullmatch(r"[A-Za-z0-9+/]+={0,2}", text)  # ASCII, nothing to escape in the data element
+    packed = base64.b64decode(text)
+    assert packed[:2] == b"\x1f\x8b"  # a gzip member, what DecompressionStream('gzip') reads
+    rows = chunk_rows(text)
+    assert [row["start"]["name"] for row in rows] == run["spans"]["name"]
+    assert rows[2]["start"]["inputs"] == {"city": "Paris"} and rows[2]["end"]["outputs"] == {"return": "sunny"}
+    assert rows[0]["messages"] is None and rows[1]["messages"]["input"][1]["parts"][0]["content"] == "weather?"
+    assert page_of(tmp_path, chat_run())["runs"][0]["details"] == [text]  # the same run, the same bytes
+
+
+def test_any_text_comes_back_from_a_chunk_as_it_was(tmp_path) -> None:
+    trace = TraceBuilder()
+    trace.run_start()
+    trace.span("tool", "odd", 1, inputs={"text": "naïve ✓ \U0001f600 \x00 \u2028 </script>"})
+    trace.run_end()
+    run = page_of(tmp_path, trace)["runs"][0]
+    assert chunk_rows(run["details"][0])[1]["start"]["inputs"]["text"] == "naïve ✓ \U0001f600 \x00 \u2028 </script>"
+
+
 def test_an_llm_call_shows_as_a_conversation(tmp_path) -> None:
     run = page_of(tmp_path, chat_run())["runs"][0]
-    messages = json.loads(run["details"][0])[1]["messages"]
+    messages = chunk_rows(run["details"][0])[1]["messages"]
     assert [message["role"] for message in messages["input"]] == ["system", "user"]
     assert messages["output"][0]["parts"] == [
         {"type": "tool_call", "id": "call_1", "name": "weather", "arguments": {"city": "Paris"}}]
@@ -72,7 +102,7 @@ def test_long_strings_are_cut_saying_how_much(tmp_path) -> None:
     trace.span("tool", "big", 1, inputs={"text": "x" * 150})
     trace.run_end()
     run = page_of(tmp_path, trace, max_text=100)["runs"][0]
-    assert json.loads(run["details"][0])[1]["start"]["inputs"]["text"] == "x" * 100 + "… [cut: 50 more characters]"
+    assert chunk_rows(run["details"][0])[1]["start"]["inputs"]["text"] == "x" * 100 + "… [cut: 50 more characters]"
 
 
 def test_two_runs_are_aligned_and_their_differences_marked(tmp_path) -> None:

@@ -1,5 +1,10 @@
 /* The model of one run: the span columns as typed arrays, the timeline's lanes, the details chunks
- * (parsed when first needed, then kept) and the text the search looks through. */
+ * (read when first needed, then kept) and the text the search looks through.
+ *
+ * A details chunk is the JSON text of the details of `limits.chunk` rows; with `limits.details` =
+ * "gzip+base64" that text is gzip-compressed and in base64. Reading one is asynchronous: the bytes go
+ * through the browser's own DecompressionStream (a stream of the bytes in memory: no fetch, so it works
+ * from a file and under `connect-src 'none'`), then JSON.parse. */
 "use strict";
 
 const FLAG_SLOW = 1, FLAG_CRITICAL = 2, FLAG_ANOMALY = 4, FLAG_ERROR = 8;
@@ -21,6 +26,7 @@ N3.Model = class Model {
     this.tables = run.tables;
     this.n = s.sid.length;
     this.chunk = (limits && limits.chunk) || 1000;
+    this.packed = !!limits && limits.details === "gzip+base64";
     this.sid = s.sid;
     this.name = s.name;
     this.parent = typed(Int32Array, s.parent, -1);
@@ -40,7 +46,9 @@ N3.Model = class Model {
     this.cat = typed(Int32Array, s.cat, -1);
     this.seq = s.seq;
     this.flags = typed(Uint8Array, s.flags, 0);
-    this.chunks = new Array(run.details ? run.details.length : 0);
+    this.chunks = new Array(run.details ? run.details.length : 0);  // per chunk: its rows' details, once read
+    this._reading = new Array(this.chunks.length);                    // per chunk: the promise of it, while read
+    this.chunkErrors = new Array(this.chunks.length);                  // per chunk: why it could not be read
     this.failedStatus = this.tables.statuses.indexOf("failed");
     this.unclosedStatus = this.tables.statuses.indexOf("unclosed");
     this._computeEnds();
@@ -104,20 +112,51 @@ N3.Model = class Model {
   hasError(i) { return this.failed(i) || (this.flags[i] & FLAG_ERROR) !== 0; }
   duration(i) { const d = this.dur[i]; return d === d ? d : null; }
 
-  /** The detail object of row `i`; its chunk is parsed on first use and kept. */
+  /** The detail object of row `i` (null if none) once its chunk has been read; undefined until then
+   *  (`loadDetail` reads it). */
   detail(i) {
     const k = Math.floor(i / this.chunk);
-    if (k >= this.chunks.length) return null;
-    let chunk = this.chunks[k];
-    if (!chunk) {
-      try {
-        chunk = JSON.parse(this.run.details[k]);
-      } catch (err) {
-        chunk = [];
-      }
-      this.chunks[k] = chunk;
-    }
+    if (!(k >= 0 && k < this.chunks.length)) return null;
+    const chunk = this.chunks[k];
+    if (!chunk) return undefined;
     return chunk[i - k * this.chunk] || null;
+  }
+
+  /** A promise of row `i`'s detail (null if none): its chunk is read on first use, then kept. */
+  loadDetail(i) {
+    const k = Math.floor(i / this.chunk);
+    if (!(k >= 0 && k < this.chunks.length)) return Promise.resolve(null);
+    return this.loadChunk(k).then((rows) => rows[i - k * this.chunk] || null);
+  }
+
+  /** Why row `i`'s details could not be read (a chunk that fails to decode or parse), else null. */
+  detailError(i) {
+    const k = Math.floor(i / this.chunk);
+    return this.chunkErrors[k] || null;
+  }
+
+  /** A promise of chunk `k` (an array of details; empty if it cannot be read, saying why in chunkErrors). */
+  loadChunk(k) {
+    if (this.chunks[k]) return Promise.resolve(this.chunks[k]);
+    if (!this._reading[k]) {
+      const text = this.run.details[k];
+      this._reading[k] = (this.packed ? N3.unpack(text) : Promise.resolve(text))
+        .then((json) => JSON.parse(json))
+        .then((rows) => {
+          if (!Array.isArray(rows)) throw new Error("a details chunk is not a list");
+          return rows;
+        })
+        .catch((err) => {
+          this.chunkErrors[k] = String((err && err.message) || err);
+          return [];
+        })
+        .then((rows) => {
+          this.chunks[k] = rows;
+          this._reading[k] = null;
+          return rows;
+        });
+    }
+    return this._reading[k];
   }
 
   /** The lower-case text the search matches without the payloads: name, component, kind, model, agent... */
@@ -132,35 +171,75 @@ N3.Model = class Model {
     return text;
   }
 
-  /** Build the payload text of every row, a few chunks per task so the page stays responsive. */
+  /** Build the payload text of every row: chunk by chunk (a few read ahead), yielding to the page every
+   *  30 ms so it stays responsive; `progress(done, total)` after each chunk. */
   buildPayload(progress) {
     if (this.payload) return Promise.resolve(this.payload);
     if (this._building) return this._building;
     const payload = new Array(this.n);
     const chunks = this.chunks.length;
-    this._building = new Promise((resolve) => {
-      let k = 0;
-      const step = () => {
-        const until = performance.now() + 30;
-        while (k < chunks && performance.now() < until) {
-          const base = k * this.chunk;
-          const top = Math.min(this.n, base + this.chunk);
-          for (let i = base; i < top; i++) payload[i] = collectText(this.detail(i)).toLowerCase();
-          k++;
+    const AHEAD = 4;
+    const build = async () => {
+      let slice = performance.now();
+      for (let k = 0; k < chunks; k++) {
+        for (let j = k + 1; j < Math.min(chunks, k + 1 + AHEAD); j++) this.loadChunk(j);
+        const rows = await this.loadChunk(k);
+        const base = k * this.chunk;
+        const top = Math.min(this.n, base + this.chunk);
+        for (let i = base; i < top; i++) payload[i] = collectText(rows[i - base] || null).toLowerCase();
+        if (progress) progress(k + 1, chunks);
+        if (performance.now() - slice > 30) {
+          await pause();
+          slice = performance.now();
         }
-        if (progress) progress(k, chunks);
-        if (k < chunks) setTimeout(step, 0);
-        else {
-          this.payload = payload;
-          this._building = null;
-          resolve(payload);
-        }
-      };
-      step();
-    });
+      }
+      for (let i = 0; i < this.n; i++) if (payload[i] === undefined) payload[i] = "";
+      this.payload = payload;
+      this._building = null;
+      return payload;
+    };
+    this._building = build();
     return this._building;
   }
 };
+
+/** Let the page handle input and paint, then go on. */
+function pause() {
+  if (typeof scheduler !== "undefined" && scheduler && typeof scheduler.yield === "function") return scheduler.yield();
+  return new Promise((resolve) => setTimeout(resolve, 0));
+}
+
+/** gzip+base64 text -> a promise of the text it holds (UTF-8), by the browser's own DecompressionStream. */
+N3.unpack = function unpack(text) {
+  if (typeof DecompressionStream !== "function") {
+    return Promise.reject(new Error("this browser cannot decompress (no DecompressionStream)"));
+  }
+  let bytes;
+  try {
+    bytes = base64Bytes(String(text));
+  } catch (err) {
+    return Promise.reject(new Error("a details chunk is not base64"));
+  }
+  // a stream of the bytes themselves: a Blob's stream is read through the browser's blob store, a third slower
+  const source = new ReadableStream({ start(controller) { controller.enqueue(bytes); controller.close(); } });
+  const reader = source.pipeThrough(new DecompressionStream("gzip")).getReader();
+  const utf8 = new TextDecoder();
+  let json = "";
+  const more = ({ done, value }) => {
+    if (done) return json + utf8.decode();
+    json += utf8.decode(value, { stream: true });
+    return reader.read().then(more);
+  };
+  return reader.read().then(more);  // piece by piece: faster than new Response(stream).text()
+};
+
+function base64Bytes(text) {
+  if (typeof Uint8Array.fromBase64 === "function") return Uint8Array.fromBase64(text);
+  const binary = atob(text);
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  return bytes;
+}
 
 /** Every string and number in a value (keys too), joined by newlines. */
 function collectText(value) {

@@ -3,16 +3,50 @@
 "use strict";
 
 N3.details = {
+  asked: new WeakMap(),  // per panel: what it was last asked to show ({m, i}); a late chunk for another is dropped
+  shown: new WeakMap(),  // per panel: the span id whose details (with payloads) it shows
+
   /** Fill `box` with the details of row `i` of model `m`. With `ids`, the parts get the page's ids
-   *  (detail-error, conversation); the compare view shows two panels and leaves them out. */
-  render(box, m, i, ids) {
+   *  (detail-error, conversation); the compare view shows two panels and leaves them out.
+   *  What the columns know shows at once; the payloads (events, error, conversation) when the row's
+   *  chunk has been read: until then the panel says so (box.dataset.pending). With `keep` (a live
+   *  update of the same span), the panel keeps what it shows and its scroll until the new details are in. */
+  render(box, m, i, ids, keep) {
+    const asked = { m, i };
+    this.asked.set(box, asked);
+    if (i < 0 || i >= m.n) {
+      this.fill(box, m, i, null, ids);
+      return;
+    }
+    const d = m.detail(i);
+    if (d !== undefined) {
+      this.fill(box, m, i, d, ids, keep);
+      return;
+    }
+    if (!(keep && this.shown.get(box) === m.sid[i])) this.fill(box, m, i, undefined, ids, keep);
+    box.dataset.pending = "1";
+    m.loadDetail(i).then((detail) => {
+      if (this.asked.get(box) !== asked) return;  // another span (or none) was asked for meanwhile
+      const top = box.scrollTop;
+      this.fill(box, m, i, detail, ids);
+      box.scrollTop = top;
+    });
+  },
+
+  /** The panel for row `i`: `d` is its detail (null: none), or undefined while its chunk is read. */
+  fill(box, m, i, d, ids, keep) {
     N3.clear(box);
-    box.scrollTop = 0;
+    if (!keep) box.scrollTop = 0;
+    if (d === undefined) box.dataset.pending = "1";
+    else delete box.dataset.pending;
+    this.shown.set(box, d !== undefined && i >= 0 && i < m.n ? m.sid[i] : null);
     if (i < 0 || i >= m.n) {
       box.appendChild(N3.el("div", "empty", "Select a span in the tree or on the timeline to see its details."));
       return;
     }
-    const d = m.detail(i) || {};
+    const pending = d === undefined;
+    const unread = pending ? null : m.detailError(i);
+    if (!d) d = {};
     const start = d.start || null, end = d.end || null;
     const status = m.statusName(i);
     const chip = N3.el("span", "chip");
@@ -20,7 +54,10 @@ N3.details = {
     box.appendChild(N3.el("div", "detail-head", chip, N3.el("h2", "detail-name", m.name[i]),
       N3.el("span", "pill st-" + status.replace(/[^a-z]/g, ""), status)));
     const error = (end && end.error) || (start && start.error) || null;
-    if (error || m.hasError(i)) box.appendChild(this.error(error, m, i, ids));
+    // the error box waits for the payloads: no "no error recorded" before the recorded error is read
+    if (error || (m.hasError(i) && !pending && !unread)) box.appendChild(this.error(error, m, i, ids));
+    if (pending) box.appendChild(N3.el("div", "details-note reading muted", "reading the details…"));
+    if (unread) box.appendChild(N3.el("div", "details-note unread", "The details of this span cannot be read: " + unread));
     box.appendChild(this.fields(m, i, start, end));
     if (d.messages) box.appendChild(this.conversation(d.messages, ids));
     const payload = (label, value) => {

@@ -83,10 +83,7 @@ N3.replaceDocument = function replaceDocument(doc) {
   N3.tree.rebuild(view, true);
   N3.timeline.showLegend(view);
   N3.timeline.draw();
-  const box = N3.ui.details;
-  const top = box.scrollTop;
-  N3.details.render(box, view.model, view.sel, true);
-  box.scrollTop = top;
+  N3.details.render(N3.ui.details, view.model, view.sel, true, true);  // kept, scroll too, until the new details are read
   N3.analysisFor = -1;
   if (N3.tab === "analysis") N3.showTab("analysis");
   if (view.filters.text && !view.model.payload) N3.filterBar.ensurePayload(view);
