@@ -1,0 +1,202 @@
+"""Every read command's speed, at both ends: a run of under 1 MB (start-up) and a big one (1 GiB by default).
+
+    python bench/read_speed.py                  # two 1 GiB runs; several minutes
+    python bench/read_speed.py --quick          # two 100 MB runs
+    python bench/read_speed.py --size-mb 200 --repeats 5 --json
+
+Each figure is the median of `--repeats` whole commands, run as subprocesses on the same files in one run,
+with the alternative it is compared with measured in the same run: DuckDB's `read_ndjson` + GROUP BY +
+quantiles for `analyze` (bench/analyze_throughput.py's query), `analyze` itself for `check` and `diff`,
+and `python -c pass` for the small run's start-up. Peak RSS comes from GNU time when installed. Every
+target of issue 20 is printed with PASS or MISS; a target that cannot be measured here (DuckDB not
+installed) says so. Progress goes to stderr.
+
+The small run is examples/research_agent.py traced once (38 events); the big runs are bench/trace_gen.py's
+agent app (seeds 7 and 8, so `diff` compares two different runs of the same size).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+sys.path.insert(0, str(HERE))
+from analyze_throughput import DUCKDB_SCRIPT, run_child  # noqa: E402 - the shared runner, beside this file
+from trace_gen import generate  # noqa: E402
+
+MB = 1_000_000
+CLI = [sys.executable, "-m", "namel3ss_debug"]
+# Every rule kind `check` has, each loose enough to pass on the generated run (so the whole run is read).
+ALL_RULES = ["--max-errors", "100000000", "--max-component-errors", "tool=100000000",
+             "--max-category-errors", "timeout=100000000", "--max-p95", "llm=1h", "--max-p99", "tool=1h",
+             "--max-latency", "agent=1h", "--max-tokens", "100000000000", "--max-cost", "100000000",
+             "--max-llm-calls", "100000000", "--max-tool-calls", "100000000", "--max-duration", "100000h",
+             "--require", "llm", "--require-order", "agent,llm", "--forbid", "error:auth", "--clean-integrity"]
+
+
+@dataclass
+class Figure:
+    name: str
+    seconds: list[float] = field(default_factory=list)
+    rss_mb: list[float] = field(default_factory=list)
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.seconds)
+
+    @property
+    def peak_mb(self) -> float:
+        return max(self.rss_mb) if self.rss_mb else 0.0
+
+
+def timed(name: str, argv: list[str], repeats: int, scratch: Path, cwd: Path | None = None) -> Figure:
+    figure = Figure(name)
+    for number in range(repeats):
+        print(f"{name}: {number + 1} of {repeats}", file=sys.stderr)
+        here = os.getcwd()
+        os.chdir(cwd or here)
+        try:
+            child = run_child(argv, scratch, discard_stdout=True)
+        finally:
+            os.chdir(here)
+        if child.returncode not in (0, 1):
+            raise SystemExit(f"{' '.join(argv)} exited {child.returncode}: {child.stderr[-500:]}")
+        figure.seconds.append(child.wall_s)
+        figure.rss_mb.append(child.peak_rss_bytes / MB)
+    return figure
+
+
+def small_run(scratch: Path) -> Path:
+    """examples/research_agent.py traced once; its trace file."""
+    work = scratch / "small"
+    work.mkdir()
+    shutil.copytree(REPO / ".namel3ss", work / ".namel3ss")
+    subprocess.run([*CLI, "trace", "-o", str(work / "traces"), str(REPO / "examples" / "research_agent.py")],
+                   cwd=work, check=True, capture_output=True)
+    return next((work / "traces").glob("*.jsonl"))
+
+
+def measure(args: argparse.Namespace, scratch: Path) -> dict[str, Any]:
+    repeats, size = args.repeats, args.size_mb * MB
+    small = small_run(scratch)
+    quit_at_first = scratch / "quit.txt"
+    quit_at_first.write_text("q\n")
+    figures: dict[str, Figure] = {}
+    figures["python -c pass"] = timed("python -c pass", [sys.executable, "-c", "pass"], repeats, scratch)
+    figures["--help"] = timed("--help", [*CLI, "--help"], repeats, scratch)
+    for name, argv in {
+        "small analyze": ["analyze", str(small)],
+        "small inspect": ["inspect", str(small)],
+        "small check": ["check", str(small), "--max-errors", "5"],
+        "small diff": ["diff", str(small), str(small)],
+        "small replay": ["replay", str(small), "--commands", str(quit_at_first)],
+    }.items():
+        figures[name] = timed(name, [*CLI, *argv], repeats, scratch, small.parent.parent)
+
+    print(f"writing two {args.size_mb} MB runs", file=sys.stderr)
+    base, new = scratch / "base.jsonl", scratch / "new.jsonl"
+    generate(base, size, seed=7)
+    generate(new, size, seed=8)
+    actual_mb = base.stat().st_size / MB
+    figures["analyze"] = timed("analyze", [*CLI, "analyze", str(base), "--format", "json", "--no-progress"],
+                               repeats, scratch)
+    if _has_duckdb():
+        figures["duckdb"] = timed("duckdb", [sys.executable, "-c", DUCKDB_SCRIPT, str(base)], repeats, scratch)
+    figures["check all rules"] = timed("check all rules", [*CLI, "check", str(base), *ALL_RULES, "--no-progress"],
+                                       repeats, scratch)
+    figures["check --forbid-secrets"] = timed("check --forbid-secrets",
+                                              [*CLI, "check", str(base), "--forbid-secrets", "--no-progress"],
+                                              repeats, scratch)
+    figures["diff"] = timed("diff", [*CLI, "diff", str(base), str(new), "--no-progress"], repeats, scratch)
+    figures["replay"] = timed("replay", [*CLI, "replay", str(base), "--commands", str(quit_at_first)],
+                              repeats, scratch)
+    return {"size_mb": actual_mb, "figures": figures}
+
+
+def _has_duckdb() -> bool:
+    try:
+        import duckdb  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def targets(size_mb: float, figures: dict[str, Figure]) -> list[tuple[str, str, bool | None]]:
+    """(what, the figure, PASS/MISS; None when it could not be measured)."""
+    rows: list[tuple[str, str, bool | None]] = []
+    analyze, duck = figures["analyze"], figures.get("duckdb")
+    if duck is not None:
+        ratio = analyze.median / duck.median
+        rows.append(("analyze <= 1.5x DuckDB", f"{analyze.median:.2f} s vs {duck.median:.2f} s = {ratio:.2f}x",
+                     ratio <= 1.5))
+    else:
+        rows.append(("analyze <= 1.5x DuckDB", "DuckDB not installed (pip install -e '.[bench]')", None))
+    rows.append(("analyze peak RSS <= 200 MB", f"{analyze.peak_mb:.0f} MB", analyze.peak_mb <= 200))
+    check = figures["check all rules"]
+    rows.append(("check (every rule kind) <= analyze", f"{check.median:.2f} s vs {analyze.median:.2f} s",
+                 check.median <= analyze.median))
+    secrets = figures["check --forbid-secrets"]
+    rate = size_mb / secrets.median
+    rows.append(("check --forbid-secrets >= 200 MB/s", f"{rate:.0f} MB/s ({secrets.median:.2f} s)", rate >= 200))
+    diff = figures["diff"]
+    rows.append(("diff of two runs <= 2x analyze of one", f"{diff.median:.2f} s = {diff.median / analyze.median:.2f}x",
+                 diff.median <= 2 * analyze.median))
+    rows.append(("diff peak RSS <= 250 MB", f"{diff.peak_mb:.0f} MB", diff.peak_mb <= 250))
+    replay = figures["replay"]
+    rows.append(("replay to its first prompt <= 2 s", f"{replay.median:.2f} s (load, then q)", replay.median <= 2.0))
+    floor = figures["python -c pass"].median
+    for name in ("small analyze", "small inspect", "small check", "small diff", "small replay"):
+        figure = figures[name]
+        rows.append((f"{name[6:]} of a 38-event run <= 150 ms",
+                     f"{figure.median * 1000:.0f} ms = {figure.median / floor:.1f}x python -c pass",
+                     figure.median <= 0.150))
+    help_figure = figures["--help"]
+    rows.append(("--help <= 100 ms", f"{help_figure.median * 1000:.0f} ms = {help_figure.median / floor:.1f}x "
+                 "python -c pass", help_figure.median <= 0.100))
+    rows.append(("a second read >= 5x faster", "no cache: every read is a first read", None))
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--size-mb", type=int, default=1074, help="size of each big run (default: 1 GiB)")
+    parser.add_argument("--quick", action="store_true", help="two 100 MB runs")
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--json", action="store_true", help="only JSON on stdout")
+    args = parser.parse_args()
+    if args.quick:
+        args.size_mb = 100
+    with tempfile.TemporaryDirectory(prefix="read-speed-") as scratch:
+        result = measure(args, Path(scratch))
+    figures, size_mb = result["figures"], result["size_mb"]
+    rows = targets(size_mb, figures)
+    if args.json:
+        print(json.dumps({"size_mb": size_mb, "figures": {name: {"seconds": f.seconds, "rss_mb": f.rss_mb}
+                                                          for name, f in figures.items()},
+                          "targets": [{"target": t, "figure": v, "pass": ok} for t, v, ok in rows]}))
+        return
+    print(f"read speed: {size_mb:.0f} MB runs, Python {platform.python_version()}, {os.cpu_count()} CPUs, "
+          f"median of {args.repeats}")
+    print()
+    for name, figure in figures.items():
+        print(f"  {name:<24} {figure.median * 1000:>10.0f} ms   peak {figure.peak_mb:>6.0f} MB")
+    print()
+    for target, value, ok in rows:
+        verdict = "n/a " if ok is None else ("PASS" if ok else "MISS")
+        print(f"  {verdict}  {target:<40} {value}")
+
+
+if __name__ == "__main__":
+    main()
