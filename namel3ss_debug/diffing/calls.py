@@ -17,7 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any, Optional
 
 import orjson
@@ -29,6 +29,8 @@ from ..model.events import is_start
 from ..model.events import kind as span_kind
 from ..model.span_ids import OpenSpans
 from ..model.text_keys import RunChoice, text_key
+from ..store.lines import decode_line
+from ..store.records import EventRecord
 
 PREVIEW_KEPT = 1000
 COMPARED_COMPONENTS = frozenset({"llm", "tool"})  # calls whose outputs are compared
@@ -71,11 +73,18 @@ class CallSequence:
         return self.calls[call.parent] if call.parent >= 0 else None
 
 
+# A call while its run is read: CompactCall's fields in order, as a list (made once, changed at the end,
+# frozen into a CompactCall by `finish`: a frozen dataclass costs a setattr per field to make and to copy).
+INDEX, SEQ, COMPONENT, NAME, OPERATION, NUMBER, DEPTH, PARENT, STATUS, DURATION, INPUTS, OUTPUTS, PREVIEW, PLACE = \
+    range(14)
+
+
 class CallRecorder:
-    """Feed it a run's events in file order; `finish()` gives the `CallSequence`."""
+    """Feed it a run's events in file order (`add` a dict, or `add_record` a typed record); `finish()` gives
+    the `CallSequence`."""
 
     def __init__(self) -> None:
-        self.calls: list[CompactCall] = []
+        self._calls: list[list[Any]] = []
         self.other_runs: dict[str, int] = {}
         self._runs = RunChoice(None, self.other_runs)
         self.events = 0
@@ -90,41 +99,65 @@ class CallRecorder:
         self.events += 1
         span_id, status = event.get("span_id"), event.get("status")
         if status == "started":
-            self._start(event, span_id)
+            event_type = event.get("event_type")
+            kind = span_kind(event_type) if isinstance(event_type, str) and is_start(event_type) else None
+            self._start(event["seq"], event.get("component"), event.get("name"), kind, event.get("parent_id"),
+                        span_id, fingerprint(event["inputs"]) if "inputs" in event else None)
             return
         index = self._spans.end(span_id)
         if index is not None:
-            self._end(event, index, place)
+            duration = event.get("duration_ms")
+            self._end(index, event.get("status"), float(duration) if is_duration(duration) else None,
+                      outcome(event), place)
         else:
             self._number(self._text(event.get("component")), self._text(event.get("name")))
 
+    def add_record(self, record: EventRecord, place: Optional[tuple[str, int]] = None) -> None:
+        """One event read by the typed decoder (a record of a block `LineBlock.decoded` says is whole): the
+        same call as `add` makes of its dict, from the record's fields and its raw inputs and outputs."""
+        if not self._runs.keeps(record.run_id):
+            return
+        self.events += 1
+        if record.status == "started":
+            inputs = bytes(record.inputs)
+            self._start(record.seq, record.component, record.name,
+                        span_kind(record.event_type) if is_start(record.event_type) else None, record.parent_id,
+                        record.span_id, fingerprint(decode_line(inputs)) if inputs else None)
+            return
+        index = self._spans.end(record.span_id)
+        if index is not None:
+            if record.status == "failed" and record.error is not None:
+                result: Any = {"error": {"type": record.error.type, "message": record.error.message}}
+            else:
+                outputs = bytes(record.outputs)
+                result = decode_line(outputs) if outputs else None
+            self._end(index, record.status, record.duration_ms, result, place)
+        else:
+            self._number(self._text(record.component), self._text(record.name))
+
     def finish(self) -> CallSequence:
-        return CallSequence(self._runs.wanted, self.calls, self.other_runs, self.events)
+        return CallSequence(self._runs.wanted, [CompactCall(*call) for call in self._calls], self.other_runs,
+                            self.events)
 
-
-    def _start(self, event: dict[str, Any], span_id: Any) -> None:
-        component, name = self._text(event.get("component")), self._text(event.get("name"))
-        event_type = event.get("event_type")
-        kind = span_kind(event_type) if isinstance(event_type, str) and is_start(event_type) else None
-        found = self._spans.parent(event.get("parent_id"))
+    def _start(self, seq: int, component: Any, name: Any, kind: Optional[str], parent_id: Any, span_id: Any,
+               inputs_hash: Optional[bytes]) -> None:
+        component, name = self._text(component), self._text(name)
+        found = self._spans.parent(parent_id)
         parent = -1 if found is None else found
-        call = CompactCall(index=len(self.calls), seq=event["seq"], component=component, name=name,
-                           operation=self._text(op_label(component, name, kind)), number=self._number(component, name),
-                           depth=0 if parent < 0 else self.calls[parent].depth + 1, parent=parent,
-                           inputs_hash=fingerprint(event["inputs"]) if "inputs" in event else None)
-        self.calls.append(call)
-        self._spans.start(span_id, call.index)
+        index = len(self._calls)
+        self._calls.append([index, seq, component, name, self._text(op_label(component, name, kind)),
+                            self._number(component, name), 0 if parent < 0 else self._calls[parent][DEPTH] + 1,
+                            parent, UNCLOSED, None, inputs_hash, None, None, None])
+        self._spans.start(span_id, index)
 
-    def _end(self, event: dict[str, Any], index: int, place: Optional[tuple[str, int]]) -> None:
-        call = self.calls[index]
-        result = outcome(event)
-        duration = event.get("duration_ms")
-        shown = result is not None and call.component in COMPARED_COMPONENTS
-        self.calls[index] = replace(
-            call, status=self._text(event.get("status")),
-            duration_ms=float(duration) if is_duration(duration) else None,
-            outputs_hash=None if result is None else fingerprint(result),
-            preview=preview(result) if shown and place is None else None, place=place if shown else None)
+    def _end(self, index: int, status: Any, duration: Optional[float], result: Any,
+             place: Optional[tuple[str, int]]) -> None:
+        call = self._calls[index]
+        shown = result is not None and call[COMPONENT] in COMPARED_COMPONENTS
+        call[STATUS], call[DURATION] = self._text(status), duration
+        call[OUTPUTS] = None if result is None else fingerprint(result)
+        call[PREVIEW] = preview(result) if shown and place is None else None
+        call[PLACE] = place if shown else None
 
     def _number(self, component: str, name: str) -> int:
         number = self._numbers[(component, name)] = self._numbers.get((component, name), 0) + 1

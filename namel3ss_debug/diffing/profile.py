@@ -2,17 +2,24 @@
 
 Each event goes to the call recorder and, as a record, to the same streaming analysis `analyze` runs, so
 a diff's figures are the ones `analyze` prints for the run, and a trace is read once, not twice.
+
+Two ways in, one answer: `profile_lines` takes the reader's typed blocks (decoded in C, as `analyze` reads;
+the recorder takes each record and its raw inputs and outputs, and decodes a line again only where the
+typed decoder refused one of its fields), `profile_run` takes events as dicts (made in memory, or read by
+a command that needs them whole). A test holds them to the same profile on random runs.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 
 from ..analysis.analyze import analyze, dict_blocks
 from ..analysis.prices import Pricer
 from ..analysis.report import Report
+from ..store.line_blocks import LineBlock
 from ..store.reader import Located
+from ..store.records import EventRecord
 from .calls import CallRecorder, CallSequence
 
 # What a diff reads of the report. Sections not listed are not built (health would need them all).
@@ -44,4 +51,26 @@ def profile_run(source: Any, events: Iterable[Located], *, pricer: Pricer | None
     blocks = dict_blocks(events, lambda located: recorder.add(
         located.event, (located.path, located.offset) if rereadable else None), problems)
     report = analyze([(source, blocks)], pricer=pricer, problems=problems, sections=SECTIONS)
+    return RunProfile(source, report, recorder.finish())
+
+
+def profile_lines(source: Any, blocks: Iterable[LineBlock], *, pricer: Pricer | None = None,
+                  problems: Any = None, rereadable: bool = False) -> RunProfile:
+    """`profile_run` of the reader's typed blocks (`TraceReader.line_blocks`): the same profile, faster."""
+    recorder = CallRecorder()
+
+    def records() -> Iterator[list[EventRecord]]:
+        for block in blocks:
+            if not block.decoded:
+                for located in block.events():
+                    recorder.add(located.event, (located.path, located.offset) if rereadable else None)
+            elif rereadable:
+                for record, _, offset in block.placed():
+                    recorder.add_record(record, (block.path, offset))
+            else:
+                for record in block.records:
+                    recorder.add_record(record)
+            yield block.records
+
+    report = analyze([(source, records())], pricer=pricer, problems=problems, sections=SECTIONS)
     return RunProfile(source, report, recorder.finish())

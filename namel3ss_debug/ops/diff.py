@@ -7,7 +7,7 @@ from pathlib import Path
 
 from ..analysis.prices import Pricer
 from ..diffing.compare import CONTEXT, diff_runs
-from ..diffing.profile import RunProfile, profile_run
+from ..diffing.profile import RunProfile, profile_lines
 from ..diffing.report import DiffReport
 from ..diffing.thresholds import parse_threshold
 from ..model.errors import TraceError, UsageError
@@ -50,8 +50,8 @@ def _profile(side: str, source: RunSource, reader: TraceReader, pricer: Pricer, 
     progress = env.progress([source])
     with progress:
         reader.progress = progress.advance
-        profile = profile_run(source, reader.events(source), pricer=pricer, problems=reader.problems,
-                              rereadable=rereadable(source))
+        profile = profile_lines(source, reader.line_blocks(source), pricer=pricer, problems=reader.problems,
+                                rereadable=rereadable(source))
     if not profile.calls.events:
         raise TraceError(f"{side} {source.label}: no events", hint="the trace is empty: was the run traced?")
     others = profile.calls.other_runs

@@ -46,6 +46,30 @@ class LineBlock:
         return list(zip(self.records, range(block.first_line, block.first_line + len(self.records)),
                         line_starts(block)))
 
+    @property
+    def decoded(self) -> bool:
+        """Whether record k is line k of the block, decoded whole by the typed decoder: every field the
+        record names (its raw `inputs` and `outputs` too) is the line's own, of the type the format says."""
+        return self._block is not None
+
+    def events(self) -> list[Located]:
+        """Each event of the block as a dict with its place: its line decoded again, or the event a mapped
+        format made (for readers that take an event as it was written, such as a line one field of which the
+        typed decoder would not take)."""
+        found = []
+        for _, number, offset, source in self._made if self._made is not None else self._lines():
+            event = decode_line(source) if type(source) is bytes else source
+            if isinstance(event, dict):
+                found.append(Located(event, self.path, number, offset))
+        return found
+
+    def _lines(self) -> list[Made]:
+        block = self._block
+        assert block is not None
+        lines = bytes(block.view).split(b"\n")[:-1]
+        return [(record, block.first_line + index, offset, line) for index, (record, offset, line)
+                in enumerate(zip(self.records, line_starts(block), lines))]
+
     def picked(self, pick: Callable[[bytes], bool]) -> list[Located]:
         """The events whose JSON text `pick` says yes to, as dicts with their place.
 

@@ -1,8 +1,8 @@
 """The typed view of a v1 event that `analyze` reads: only the fields it needs, decoded by msgspec.
 
 Decoding a whole block of lines into these records in C is what makes analysis fast; fields it does
-not name (`outputs`, `attrs` of ordinary events, ...) are skipped without building Python objects.
-`inputs` and `attrs` stay raw JSON bytes, hashed or decoded only when an analysis needs them.
+not name are skipped without building Python objects. `inputs`, `outputs` and `attrs` stay raw JSON
+bytes, hashed or decoded only when an analysis (or `diff`'s fingerprints) needs them.
 """
 
 from __future__ import annotations
@@ -56,6 +56,7 @@ class EventRecord(msgspec.Struct, gc=False):
     error: Optional[ErrorInfo] = None
     memory_mb: Optional[Megabytes] = None
     inputs: msgspec.Raw = msgspec.Raw(b"")
+    outputs: msgspec.Raw = msgspec.Raw(b"")
     attrs: msgspec.Raw = msgspec.Raw(b"")
 
 
@@ -111,7 +112,7 @@ def _with_optional(record: EventRecord, event: dict[str, Any]) -> tuple[EventRec
             dropped.append(key)
             continue
         setattr(record, key, value)
-    for key in ("inputs", "attrs"):
+    for key in ("inputs", "outputs", "attrs"):
         if key in event:
             try:
                 setattr(record, key, msgspec.Raw(_ENCODER.encode(event[key])))
