@@ -9,9 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Optional
 
+from ..model.choices import ANALYZE_SECTIONS as SECTIONS
+
 REPORT_SCHEMA = "namel3ss-debug/analyze/v1"
-SECTIONS = ("overview", "components", "operations", "slow", "llm", "tools", "errors", "patterns", "anomalies",
-            "integrity", "critical_path", "health")
+# SECTIONS, in the order every view shows them, is in model/choices.py (`analyze --help` lists them)
 
 
 @dataclass(frozen=True)

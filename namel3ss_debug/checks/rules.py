@@ -26,30 +26,13 @@ from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Optional
 
 from ..analysis.window import parse_duration_ms
+from ..model.choices import CHECK_VOCABULARY as VOCABULARY
 from ..model.error_category import CATEGORIES
 from ..model.errors import ConfigError, UsageError
 from ..model.events import COMPONENTS
 from .specs import SpecError, is_error_spec, parse_spec
 
-# key -> how its value reads: count, usd, duration, bool, specs, counted_specs, orders, or map:<target>:<value>
-VOCABULARY: dict[str, str] = {
-    "max_errors": "count",
-    "max_component_errors": "map:component:count",
-    "max_category_errors": "map:category:count",
-    "max_p95": "map:target:duration",
-    "max_p99": "map:target:duration",
-    "max_latency": "map:target:duration",
-    "max_tokens": "count",
-    "max_cost": "usd",
-    "max_llm_calls": "count",
-    "max_tool_calls": "count",
-    "max_duration": "duration",
-    "require": "counted_specs",
-    "require_order": "orders",
-    "forbid": "specs",
-    "forbid_secrets": "bool",
-    "clean_integrity": "bool",
-}
+# VOCABULARY, key -> how its value reads, is in model/choices.py: `check --help` declares a flag per key
 KEYS = tuple(VOCABULARY)
 # The call-count rules, with the component whose calls each one counts.
 CALL_COMPONENTS = {"max_llm_calls": "llm", "max_tool_calls": "tool"}

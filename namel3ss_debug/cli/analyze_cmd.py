@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from ..analysis.report import SECTIONS, Report
-from ..ops.environment import Environment
-from ..ops.traces import TraceArgs
-from ..render.console import make_console
+from ..model.choices import ANALYZE_SECTIONS as SECTIONS
 from .errors import warn
 from .options import trace_options
 from .progress import bars
+
+if TYPE_CHECKING:
+    from ..analysis.report import Report
 
 
 @click.command("analyze", short_help="Summarise runs: latency, tokens, cost, errors, patterns, health.")
@@ -65,7 +66,9 @@ def analyze(traces: tuple[str, ...], all_runs: bool, strict: bool, since: str | 
     `--format json | jq -e '.health.verdict != "failing"'`), 2 usage, 3 a trace
     that cannot be read.
     """
-    from ..ops.analyze.analyze import AnalyzeRequest, analyze_traces  # noqa: PLC0415 - slow to import: not for --help
+    from ..ops.analyze.analyze import AnalyzeRequest, analyze_traces  # noqa: PLC0415 - loads when the command runs
+    from ..ops.environment import Environment  # noqa: PLC0415 - loads when the command runs
+    from ..ops.traces import TraceArgs  # noqa: PLC0415 - loads when the command runs
 
     runs = TraceArgs(traces, all_runs, strict, config_path)
     request = AnalyzeRequest(runs, since, until, components, sections, slow_threshold, top, block_threshold,
@@ -85,6 +88,7 @@ def _print(report: Report, output_format: str, no_pager: bool) -> None:
         sys.stdout.write(render_markdown(report))
         return
     from ..render.analyze.table import render_report  # noqa: PLC0415 - Rich's tables only for a table
+    from ..render.console import make_console  # noqa: PLC0415 - Rich only for a table
     from .pager import Output, PagerClosed  # noqa: PLC0415 - only a table is paged
 
     console = make_console()

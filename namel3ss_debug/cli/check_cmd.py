@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 import click
 
-from ..checks.results import CheckReport
-from ..checks.rules import VOCABULARY
+from ..model.choices import CHECK_VOCABULARY as VOCABULARY
 from ..model.errors import EXIT_FAILED, UsageError
-from ..ops.environment import Environment
-from ..ops.traces import TraceArgs
 from .errors import warn
 from .progress import bars
+
+if TYPE_CHECKING:
+    from ..checks.results import CheckReport
 
 # The rule flags, generated from the vocabulary: a flag is its key with dashes (`max_p95` <-> `--max-p95`).
 _HELP = {
@@ -102,7 +102,9 @@ def check(traces: tuple[str, ...], all_runs: bool, strict: bool, config_path: Pa
     (a bad flag, rule or rules file; no rules at all), 3 a trace that cannot
     be read.
     """
-    from ..ops.check import CheckRequest, check_traces  # noqa: PLC0415 - slow to import: not for --help
+    from ..ops.check import CheckRequest, check_traces  # noqa: PLC0415 - loads when the command runs
+    from ..ops.environment import Environment  # noqa: PLC0415 - loads when the command runs
+    from ..ops.traces import TraceArgs  # noqa: PLC0415 - loads when the command runs
 
     request = CheckRequest(TraceArgs(traces, all_runs, strict, config_path), rules_path, flag_values(flags))
     report = check_traces(request, Environment.current(warn, bars(not no_progress)))

@@ -6,8 +6,6 @@ from pathlib import Path
 
 import click
 
-from ..ops.clean import CleanRequest, clean_traces
-from ..ops.environment import Environment
 from .errors import warn
 
 
@@ -30,6 +28,9 @@ def clean(dry_run: bool, days: float | None, output_dir: Path | None, config_pat
       namel3ss-debug clean --dry-run
       namel3ss-debug clean --days 7 -o debug/traces
     """
+    from ..ops.clean import CleanRequest, clean_traces  # noqa: PLC0415 - loads when the command runs
+    from ..ops.environment import Environment  # noqa: PLC0415 - loads when the command runs
+
     done = clean_traces(CleanRequest(dry_run, days, output_dir, config_path), Environment.current(warn))
     if done.missing:
         warn(f"no such directory: {done.directory} (nothing to clean)")

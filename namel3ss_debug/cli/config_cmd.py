@@ -6,11 +6,6 @@ from pathlib import Path
 
 import click
 
-from ..ops.config import init_config, show_settings, validate_config
-from ..ops.environment import Environment
-from ..render.config import render_show_json, render_show_table, render_warnings, show_record
-from ..render.console import make_console
-
 
 @click.group("config", short_help="Show, create and check the configuration.")
 def config() -> None:
@@ -43,10 +38,17 @@ def show(config_path: Path | None, fmt: str) -> None:
       namel3ss-debug config show
       NAMEL3SS_DEBUG_ENABLED=1 namel3ss-debug config show --format json
     """
+    from ..ops.config import show_settings  # noqa: PLC0415 - loads when the command runs
+    from ..ops.environment import Environment  # noqa: PLC0415 - loads when the command runs
+    from ..render.config import render_show_json, show_record  # noqa: PLC0415 - loads when the command runs
+
     record = show_record(show_settings(config_path, Environment.current()))
     if fmt == "json":
         click.echo(render_show_json(record))  # the warnings are inside the document
         return
+    from ..render.config import render_show_table, render_warnings  # noqa: PLC0415 - Rich only for a table
+    from ..render.console import make_console  # noqa: PLC0415 - Rich only for a table
+
     render_show_table(make_console(), record)
     render_warnings(make_console(stderr=True), record["warnings"])
 
@@ -63,6 +65,9 @@ def init(path: Path | None, force: bool) -> None:
 
     Every key is written at its default; tracing stays off ("enabled": false) until you turn it on.
     """
+    from ..ops.config import init_config  # noqa: PLC0415 - loads when the command runs
+    from ..ops.environment import Environment  # noqa: PLC0415 - loads when the command runs
+
     click.echo(f"wrote {init_config(path, force, Environment.current())}")
 
 
@@ -75,6 +80,11 @@ def validate(path: Path | None) -> None:
     PATH defaults to the .namel3ss/debug.json found from the working directory upwards.
     Only the file is checked; NAMEL3SS_DEBUG_* variables are ignored here.
     """
+    from ..ops.config import validate_config  # noqa: PLC0415 - loads when the command runs
+    from ..ops.environment import Environment  # noqa: PLC0415 - loads when the command runs
+    from ..render.config import render_warnings  # noqa: PLC0415 - loads when the command runs
+    from ..render.console import make_console  # noqa: PLC0415 - loads when the command runs
+
     checked = validate_config(path, Environment.current())
     render_warnings(make_console(stderr=True), checked.warnings)
     click.echo(f"ok: {checked.path}")

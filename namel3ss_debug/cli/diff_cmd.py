@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from ..diffing.compare import CONTEXT
-from ..diffing.report import DiffReport
+from ..model.choices import DIFF_CONTEXT
 from ..model.errors import EXIT_FAILED
-from ..ops.environment import Environment
-from ..render.console import make_console
 from .errors import warn
 from .progress import bars
+
+if TYPE_CHECKING:
+    from ..diffing.report import DiffReport
 
 
 @click.command("diff", short_help="What changed between two runs: figures, calls, first divergence.")
@@ -24,7 +25,7 @@ from .progress import bars
                    "'p95(llm)>+20%', 'p95(tool:search)>+200ms', 'errors>+0'.")
 @click.option("--format", "output_format", type=click.Choice(["table", "json", "markdown"]), default="table",
               show_default=True, help="table for a terminal, json for scripts, markdown for a pull-request comment.")
-@click.option("--context", default=CONTEXT, show_default=True, type=click.IntRange(0, 100), metavar="N",
+@click.option("--context", default=DIFF_CONTEXT, show_default=True, type=click.IntRange(0, 100), metavar="N",
               help="Calls shown before and after the first divergence, on each side.")
 @click.option("--strict", is_flag=True, help="An invalid line is an error (exit 3) instead of a warning.")
 @click.option("--config", "config_path", type=click.Path(path_type=Path), metavar="FILE",
@@ -66,7 +67,8 @@ def diff(base: str, new: str, fail_on: tuple[str, ...], output_format: str, cont
     crossed, 2 usage (a bad --fail-on, no such trace, an input holding several
     runs), 3 a trace that cannot be read.
     """
-    from ..ops.diff import DiffRequest, diff_traces  # noqa: PLC0415 - slow to import: not for --help
+    from ..ops.diff import DiffRequest, diff_traces  # noqa: PLC0415 - loads when the command runs
+    from ..ops.environment import Environment  # noqa: PLC0415 - loads when the command runs
 
     request = DiffRequest(base, new, fail_on, context, strict, config_path)
     report = diff_traces(request, Environment.current(warn, bars(not no_progress)))
@@ -87,6 +89,7 @@ def _print(report: DiffReport, output_format: str) -> None:
 
         sys.stdout.write(render_markdown(report))
         return
+    from ..render.console import make_console  # noqa: PLC0415 - Rich only for a table
     from ..render.diff.table import render_diff  # noqa: PLC0415 - Rich's tables only for a table
 
     render_diff(make_console(), report)

@@ -8,8 +8,6 @@ from pathlib import Path
 import click
 
 from ..model.messages import plural
-from ..ops.environment import Environment
-from ..ops.traces import TraceArgs
 from .errors import warn
 
 FORMATS = ("otlp", "otlp-json", "perfetto")
@@ -64,7 +62,9 @@ def export(traces: tuple[str, ...], to: str, endpoint: str | None, protocol: str
     Exit codes: 0 exported, 1 the receiver did not take the spans (unreachable,
     refused), 2 usage (a bad --header, a missing extra), 3 an invalid trace.
     """
+    from ..ops.environment import Environment  # noqa: PLC0415 - loads when the command runs
     from ..ops.export import ExportRequest, export_traces  # noqa: PLC0415 - loads when the command runs
+    from ..ops.traces import TraceArgs  # noqa: PLC0415 - loads when the command runs
 
     traces, out = _file_argument(to, traces)
     request = ExportRequest(TraceArgs(traces, all_runs, strict, config_path), to, out, endpoint, protocol, headers,

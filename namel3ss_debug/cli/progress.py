@@ -7,8 +7,6 @@ import sys
 from functools import partial
 from typing import Any, Callable, Sequence
 
-from ..store.sources import STDIN
-
 MIN_BYTES = 64 << 20  # below this a run is read in well under a second: no bar
 
 
@@ -24,6 +22,8 @@ class ByteProgress:
 
     @classmethod
     def for_sources(cls, sources: list[Any], enabled: bool = True) -> "ByteProgress":
+        from ..store.sources import STDIN  # noqa: PLC0415 - loads when the command runs
+
         files = [file for source in sources for file in source.files]
         if STDIN in files:
             return cls(None, enabled)

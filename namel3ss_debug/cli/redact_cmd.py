@@ -7,9 +7,6 @@ from pathlib import Path
 import click
 
 from ..model.messages import plural
-from ..ops.environment import Environment
-from ..ops.redact import RedactRequest, redact_traces
-from ..ops.traces import TraceArgs
 from .errors import warn
 
 
@@ -44,6 +41,10 @@ def redact(traces: tuple[str, ...], all_runs: bool, dry_run: bool, config_path: 
     Exit codes: 0 done (or nothing to do), 2 usage, 3 a trace that cannot be
     read whole (a torn or invalid line): then no file is changed.
     """
+    from ..ops.environment import Environment  # noqa: PLC0415 - loads when the command runs
+    from ..ops.redact import RedactRequest, redact_traces  # noqa: PLC0415 - loads when the command runs
+    from ..ops.traces import TraceArgs  # noqa: PLC0415 - loads when the command runs
+
     request = RedactRequest(TraceArgs(traces, all_runs, False, config_path), dry_run)
     verb = "would redact" if dry_run else "redacted"
     for result in redact_traces(request, Environment.current(warn)):

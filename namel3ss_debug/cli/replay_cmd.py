@@ -11,16 +11,17 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import click
 
 from ..model.errors import UsageError
-from ..store.sources import STDIN, RunSource
-from ..ops.environment import Environment
-from ..ops.traces import TraceArgs, make_reader, open_traces
 from .errors import warn
 from .progress import bars
+
+if TYPE_CHECKING:
+    from ..ops.environment import Environment
+    from ..store.sources import RunSource
 
 HISTORY_FILE = "replay_history"
 MAX_SCRIPT = 16 << 20
@@ -97,7 +98,10 @@ def replay(traces: tuple[str, ...], step: bool, breaks: tuple[str, ...], mocks: 
     Exit codes: 0 done, 1 a command of a script (--commands, piped) was a mistake,
     2 usage (a bad option, breakpoint, mock or key), 3 a trace that cannot be read.
     """
-    from ..ops.rerun import check_rerun_options  # noqa: PLC0415 - slow to import: not for --help
+    from ..ops.environment import Environment  # noqa: PLC0415 - loads when the command runs
+    from ..ops.rerun import check_rerun_options  # noqa: PLC0415 - loads when the command runs
+    from ..ops.traces import make_reader  # noqa: PLC0415 - loads when the command runs
+    from ..store.sources import STDIN  # noqa: PLC0415 - loads when the command runs
 
     check_rerun_options(rerun, {"--match": match, "--on-miss": on_miss, "--live-tools": live_tools, "--cwd": cwd,
                                 "--output": output}, no_pager)
@@ -178,6 +182,8 @@ def _stepper_factory(step: bool, breaks: tuple[str, ...], scripted: bool, comman
 
 
 def _one_run(traces: tuple[str, ...], config_path: Path | None, env: Environment) -> tuple[RunSource, Any]:
+    from ..ops.traces import TraceArgs, open_traces  # noqa: PLC0415 - loads when the command runs
+
     if len(traces) > 1:
         raise UsageError("replay steps through one run at a time", hint="name one trace file or run id")
     sources, resolved = open_traces(TraceArgs(traces, False, False, config_path), env)
@@ -211,6 +217,8 @@ def _run(session: Any, fmt: str, scripted: bool, step: bool, commands_file: Path
 
 def _command_lines(path: Path | None) -> list[str]:
     """The script's lines (split at newlines only: a U+2028 inside a mock's JSON stays in its line)."""
+    from ..store.sources import STDIN  # noqa: PLC0415 - loads when the command runs
+
     where = "standard input" if path is None or str(path) == STDIN else str(path)
     try:
         if where == "standard input":

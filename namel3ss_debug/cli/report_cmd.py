@@ -8,7 +8,6 @@ import click
 
 from ..model.errors import UsageError
 from ..model.messages import plural
-from ..ops.environment import Environment
 from .errors import warn
 from .options import page_options
 from .progress import bars
@@ -52,6 +51,7 @@ def report(traces: tuple[str, ...], output: Path | None, slow_threshold: str, ma
     Exit codes: 0 written, 2 usage (three TRACEs, a file of several runs, a
     FILE that cannot be written), 3 an invalid trace.
     """
+    from ..ops.environment import Environment  # noqa: PLC0415 - loads when the command runs
     from ..ops.report import ReportRequest, report_traces  # noqa: PLC0415 - loads when the command runs
     from ..render.report.document import page_document  # noqa: PLC0415 - loads when the command runs
     from ..render.report.html import page_html  # noqa: PLC0415 - loads when the command runs

@@ -8,9 +8,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from ..ops.environment import Environment
-from ..render.console import make_console
-from ..render.summary import render_summary
+from ..model.events import COMPONENTS
 from .errors import warn
 
 if TYPE_CHECKING:
@@ -22,7 +20,7 @@ if TYPE_CHECKING:
 @click.option("-m", "module", metavar="MODULE", help="Run a module, as `python -m MODULE` does.")
 @click.option("-o", "--output", metavar="DIRECTORY", help="Directory for the trace (trace_output_dir).")
 @click.option("-f", "--filter", "components", multiple=True, metavar="COMPONENT",
-              help="Record only this component (repeatable): app, agent, llm, tool, prompt, chain, memory, validation, http, custom.")
+              help=f"Record only this component (repeatable): {', '.join(COMPONENTS)}.")
 @click.option("--event-type", "event_types", multiple=True, metavar="TYPE",
               help="Record only this event type (repeatable), e.g. llm_call_end.")
 @click.option("--config", "config_path", type=click.Path(path_type=Path), metavar="FILE",
@@ -61,7 +59,8 @@ def trace(module: str | None, output: str | None, components: tuple[str, ...], e
       namel3ss-debug trace -m mypkg.agent -- --verbose
       namel3ss-debug trace examples/namel3ss_app/app.ai --input '{"city": "Paris"}'
     """
-    from ..ops.trace.trace import TraceRequest, trace_app  # noqa: PLC0415 - slow to import: not for --help
+    from ..ops.environment import Environment  # noqa: PLC0415 - loads when the command runs
+    from ..ops.trace.trace import TraceRequest, trace_app  # noqa: PLC0415 - loads when the command runs
 
     request = TraceRequest(
         target, module, _long_options(click.get_current_context().command), output=output, components=components,
@@ -83,6 +82,9 @@ def _long_options(command: click.Command) -> tuple[str, ...]:
 
 
 def _print_summary(traced: TracedRun) -> None:
+    from ..render.console import make_console  # noqa: PLC0415 - loads when the command runs
+    from ..render.summary import render_summary  # noqa: PLC0415 - loads when the command runs
+
     console = make_console(stderr=True)
     if not traced.paths:
         console.print("no events were written")

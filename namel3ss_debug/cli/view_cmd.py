@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import time
-import webbrowser
 from pathlib import Path
 from typing import Any
 
 import click
 
 from ..model.errors import UsageError
-from ..ops.environment import Environment
 from .errors import warn
 from .options import page_options
 
@@ -56,6 +54,7 @@ def view(traces: tuple[str, ...], follow: bool, port: int, no_browser: bool, slo
     Exit codes: 0 stopped (Ctrl-C), 2 usage (the port is taken, --follow with
     two runs, three TRACEs), 3 an invalid trace.
     """
+    from ..ops.environment import Environment  # noqa: PLC0415 - loads when the command runs
     from ..ops.report import ReportRequest  # noqa: PLC0415 - loads when the command runs
     from ..ops.view import LiveRun  # noqa: PLC0415 - loads when the command runs
 
@@ -71,6 +70,8 @@ def view(traces: tuple[str, ...], follow: bool, port: int, no_browser: bool, slo
 
 def _serve(live: Any, port: int, max_text: int, open_browser: bool) -> None:
     """Serve until Ctrl-C (KeyboardInterrupt, which the caller turns into `stopped`)."""
+    import webbrowser  # noqa: PLC0415 - loads when the command runs
+
     from ..web.server import ViewServer  # noqa: PLC0415 - loads when the command runs
 
     _first_snapshot(live)

@@ -7,6 +7,7 @@ from typing import Iterable, Optional, Sequence
 
 from .._version import __version__
 from ..analysis.report import OperationStats, Report
+from ..model.choices import DIFF_CONTEXT as CONTEXT
 from .align import Alignment, added_and_removed, align
 from .calls import COMPARED_COMPONENTS, CallSequence, CompactCall
 from .figures import RUN_METRICS, STATS, change, label, run_figure
@@ -18,7 +19,7 @@ from .report import (
 )
 from .thresholds import Threshold, evaluate
 
-CONTEXT = 3  # calls shown before and after the first divergence, on each side
+# CONTEXT, the calls shown before and after the first divergence, is in model/choices.py (`diff --help` shows it)
 SHOWN = 5  # calls of the divergence itself shown, on each side
 OUTPUTS_SHOWN = 20
 PREVIEW_SHOWN = 120  # characters of each output shown, from a little before where the two first differ

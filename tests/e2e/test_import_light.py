@@ -1,5 +1,5 @@
 """What a traced application imports stays light: never click, rich, prompt_toolkit, nor psutil
-unless `capture_memory` asks for it."""
+unless `capture_memory` asks for it. And what the command line's --help imports: the commands, not the library."""
 
 from __future__ import annotations
 
@@ -8,6 +8,12 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
+from tracefactory import TraceBuilder
+
+from namel3ss_debug.cli.config_cmd import config
+from namel3ss_debug.cli.main import COMMANDS
 
 HEAVY = ("click", "rich", "prompt_toolkit", "psutil")
 PROBE = (
@@ -47,3 +53,67 @@ def test_the_testing_helpers_pull_in_no_cli_dependency(tmp_path):
     result = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True,
                             timeout=60)
     assert (result.returncode, result.stdout.strip()) == (0, "[]"), result.stderr
+
+
+# `namel3ss-debug --help`, and each command's --help, load the command line and nothing of the library under it:
+# the commands import what they run inside their functions (a module's import costs up to 35 ms).
+CLI_PROBE = """
+import json, runpy, sys
+report, args = sys.argv[1], json.loads(sys.argv[2])
+sys.argv = ["namel3ss-debug", *args]  # as the installed script: the package's import sees the CLI
+import namel3ss_debug
+package = set(sys.modules)
+code = 0
+try:
+    runpy.run_module("namel3ss_debug", run_name="__main__", alter_sys=True)
+except SystemExit as done:
+    code = done.code
+with open(report, "w") as out:
+    json.dump({"exit": code, "modules": sorted(sys.modules), "added": sorted(set(sys.modules) - package)}, out)
+"""
+HELP_LIGHT = ("namel3ss_debug.cli", "namel3ss_debug.model")  # besides what `import namel3ss_debug` loads
+HELP_HEAVY = ("rich", "msgspec", "genai_prices", "pydantic", "prompt_toolkit")
+HELPS = [(), *[(name,) for name in COMMANDS], *[("config", name) for name in config.commands]]
+# JSON output needs no Rich (the table views import it when they print)
+JSON_VIEWS = [("analyze", "run.jsonl", "--format", "json"), ("inspect", "run.jsonl", "--format", "jsonl"),
+              ("inspect", "run.jsonl", "--format", "json"), ("inspect", "run.jsonl", "--tree", "--format", "json"),
+              ("inspect", "run.jsonl", "--event", "1", "--format", "json"),
+              ("check", "run.jsonl", "--max-errors", "0", "--format", "json"),
+              ("diff", "run.jsonl", "run.jsonl", "--format", "json")]
+
+
+def cli_imports(tmp_path: Path, args: tuple[str, ...]) -> tuple[dict, str]:
+    """Run `namel3ss-debug ARGS` in a fresh interpreter: its exit code and what it imported; its output."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NAMEL3SS_DEBUG_")}
+    report = tmp_path / "modules.json"
+    result = subprocess.run([sys.executable, "-c", CLI_PROBE, str(report), json.dumps(args)],
+                            cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)
+    assert report.exists(), result.stderr
+    return json.loads(report.read_text()), result.stdout
+
+
+def top(module: str) -> str:
+    return module.split(".")[0]
+
+
+def light(module: str) -> bool:
+    return any(module == name or module.startswith(name + ".") for name in HELP_LIGHT)
+
+
+@pytest.mark.parametrize("args", HELPS, ids=[" ".join((*args, "--help")) for args in HELPS])
+def test_help_imports_only_the_command_line(tmp_path, args):
+    loaded, shown = cli_imports(tmp_path, (*args, "--help"))
+    assert (loaded["exit"], shown.split(" ", 2)[:2]) == (0, ["Usage:", "namel3ss-debug"])
+    assert sorted({top(m) for m in loaded["modules"]} & set(HELP_HEAVY)) == []
+    assert [m for m in loaded["added"] if top(m) == "namel3ss_debug" and not light(m)] == []
+
+
+@pytest.mark.parametrize("args", JSON_VIEWS, ids=[" ".join(args) for args in JSON_VIEWS])
+def test_json_output_imports_no_rich(tmp_path, args):
+    trace = TraceBuilder()
+    trace.span("tool", "search", 5, trace.run_start())
+    trace.run_end()
+    trace.write(tmp_path / "run.jsonl")
+    loaded, shown = cli_imports(tmp_path, args)
+    assert (loaded["exit"], shown[:1]) == (0, "{")
+    assert [m for m in loaded["modules"] if top(m) == "rich"] == []

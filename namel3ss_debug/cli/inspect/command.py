@@ -13,8 +13,6 @@ from typing import Any
 import click
 
 from ...model.events import STATUSES
-from ...ops.environment import Environment
-from ...ops.traces import TraceArgs
 from ..errors import warn
 from ..options import trace_options
 
@@ -72,7 +70,9 @@ def inspect(traces: tuple[str, ...], all_runs: bool, strict: bool, config_path: 
     Exit codes: 0 shown (also when nothing matches), 2 usage (a bad option, an
     event or span that is not there), 3 a trace that cannot be read.
     """
-    from ...ops.inspect.inspect import build_request, inspect_traces  # noqa: PLC0415 - slow to import: not for --help
+    from ...ops.environment import Environment  # noqa: PLC0415 - loads when the command runs
+    from ...ops.inspect.inspect import build_request, inspect_traces  # noqa: PLC0415 - loads when the command runs
+    from ...ops.traces import TraceArgs  # noqa: PLC0415 - loads when the command runs
     from .output import show  # noqa: PLC0415 - the views load only when used
 
     request = build_request(options)

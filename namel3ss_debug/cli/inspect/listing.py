@@ -1,18 +1,25 @@
-"""`inspect TRACE [filters]`: the event list, written as it is read (a table, JSON or JSON Lines)."""
+"""`inspect TRACE [filters]`: the event list, written as it is read (a table, JSON or JSON Lines).
+
+Rich's table views load only for a table: `--format jsonl` writes each event without them.
+"""
 
 from __future__ import annotations
 
-from rich.text import Text
+from typing import TYPE_CHECKING
 
 from ...analysis.event_filter import EventFilter
 from ...analysis.fields import text_of
-from ...ops.inspect.listing import EventList
-from ...ops.inspect.inspect import InspectRequest
+from ...model.messages import plural
 from ...render.inspect import to_json as js
-from ...render.inspect.events import CHUNK, Layout, Row, event_table
-from ...render.text import plural
-from ...store.reader import Located
 from .output import Sink, problems_of
+
+if TYPE_CHECKING:
+    from rich.text import Text
+
+    from ...ops.inspect.inspect import InspectRequest
+    from ...ops.inspect.listing import EventList
+    from ...render.inspect.events import Row
+    from ...store.reader import Located
 
 
 def show_events(request: InspectRequest, listing: EventList, sink: Sink) -> None:
@@ -58,16 +65,19 @@ class _Table(_JsonLines):
     """Rows printed CHUNK at a time under one header, then a count."""
 
     def __init__(self, request: InspectRequest, listing: EventList, sink: Sink):
+        from ...render.inspect import events as view  # noqa: PLC0415 - Rich only for a table
+
         super().__init__(request, listing, sink)
-        self.layout = Layout.for_width(sink.width, runs=len(listing.runs) > 1)
+        self.view = view
+        self.layout = view.Layout.for_width(sink.width, runs=len(listing.runs) > 1)
         self.rows: list[Row] = []
         self.printed = 0
 
     def add(self, located: Located) -> None:
         event = located.event
         run = text_of(event.get("run_id")).rsplit("-", 1)[-1] if self.layout.runs else ""
-        self.rows.append(Row(event, run, self.listing.clock.offset_ms(event)))
-        if len(self.rows) >= CHUNK:
+        self.rows.append(self.view.Row(event, run, self.listing.clock.offset_ms(event)))
+        if len(self.rows) >= self.view.CHUNK:
             self._flush()
 
     def finish(self) -> None:
@@ -76,7 +86,7 @@ class _Table(_JsonLines):
 
     def _flush(self) -> None:
         if self.rows:
-            self.sink.print(event_table(self.rows, self.layout, header=not self.printed), soft_wrap=True)
+            self.sink.print(self.view.event_table(self.rows, self.layout, header=not self.printed), soft_wrap=True)
             self.printed += len(self.rows)
             self.rows = []
 
@@ -85,6 +95,8 @@ WRITERS = {"jsonl": _JsonLines, "json": _Json, "table": _Table}
 
 
 def _footer(count: int, request: InspectRequest) -> Text:
+    from rich.text import Text  # noqa: PLC0415 - Rich only for a table
+
     if count == 0:
         return Text("no events" if request.criteria == EventFilter() else "no events match", style="dim")
     limited = " (--limit reached)" if request.limit is not None and count >= request.limit else ""

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from ...ops.inspect.one import OneEvent
-from ...ops.inspect.inspect import InspectRequest
+from typing import TYPE_CHECKING
+
 from .output import Sink, write_events
+
+if TYPE_CHECKING:
+    from ...ops.inspect.inspect import InspectRequest
+    from ...ops.inspect.one import OneEvent
 
 
 def show_event(request: InspectRequest, shown: OneEvent, sink: Sink) -> None:

@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import importlib
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ...ops.inspect.inspect import InspectRequest
 from ...render.inspect import to_json as js
-from ...store.problems import ReadProblems
-from ...store.reader import Located
 from ..pager import Output, PagerClosed, drop_stdout
+
+if TYPE_CHECKING:
+    from ...ops.inspect.inspect import InspectRequest
+    from ...store.problems import ReadProblems
+    from ...store.reader import Located
 
 VIEWS = {
     "events": ("listing", "show_events"), "event": ("one", "show_event"),

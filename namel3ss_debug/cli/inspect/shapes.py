@@ -1,14 +1,18 @@
-"""`inspect --span ID`, `--tree`, `--timeline`: the shape of a run, from its span tree."""
+"""`inspect --span ID`, `--tree`, `--timeline`: the shape of a run, from its span tree.
+
+Rich's views load only for a table.
+"""
 
 from __future__ import annotations
 
-from ...ops.inspect.inspect import InspectRequest
-from ...ops.inspect.shapes import SpanShape, TimelineShape, TreeShape
+from typing import TYPE_CHECKING
+
 from ...render.inspect import to_json as js
-from ...render.inspect.event import event_view
-from ...render.inspect.timeline import timeline_view
-from ...render.inspect.tree import tree_view
 from .output import Sink, write_events
+
+if TYPE_CHECKING:
+    from ...ops.inspect.inspect import InspectRequest
+    from ...ops.inspect.shapes import SpanShape, TimelineShape, TreeShape
 
 
 def show_span(request: InspectRequest, span: SpanShape, sink: Sink) -> None:
@@ -18,6 +22,9 @@ def show_span(request: InspectRequest, span: SpanShape, sink: Sink) -> None:
     elif sink.fmt == "json":
         write_events(sink, "span", span.own, **js.tree_body((span.node,), request.limit))
     else:
+        from ...render.inspect.event import event_view  # noqa: PLC0415 - Rich only for a table
+        from ...render.inspect.tree import tree_view  # noqa: PLC0415 - Rich only for a table
+
         for item in span.own:
             sink.print(event_view(item, full=request.full))
             sink.print("")
@@ -30,6 +37,8 @@ def show_tree(request: InspectRequest, tree: TreeShape, sink: Sink) -> None:
     elif sink.fmt == "json":
         sink.write(js.dumps(js.document("tree", **js.tree_body(tree.roots, request.limit))) + b"\n")
     else:
+        from ...render.inspect.tree import tree_view  # noqa: PLC0415 - Rich only for a table
+
         sink.print(tree_view(tree.roots, request.limit))
 
 
@@ -39,4 +48,6 @@ def show_timeline(request: InspectRequest, shape: TimelineShape, sink: Sink) -> 
     elif sink.fmt == "json":
         sink.write(js.dumps(js.document("timeline", **js.timeline_body(shape.line, request.limit))) + b"\n")
     else:
+        from ...render.inspect.timeline import timeline_view  # noqa: PLC0415 - Rich only for a table
+
         sink.print(timeline_view(shape.line, sink.width, request.limit))

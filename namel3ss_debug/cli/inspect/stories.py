@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from ...analysis.journey import Journey
-from ...ops.inspect.inspect import InspectRequest
-from ...ops.inspect.stories import CauseStory
+from typing import TYPE_CHECKING
+
 from ...render.inspect import to_json as js
-from ...render.inspect.stories import causality_view, journey_view
 from .output import Sink
+
+if TYPE_CHECKING:
+    from ...analysis.journey import Journey
+    from ...ops.inspect.inspect import InspectRequest
+    from ...ops.inspect.stories import CauseStory
 
 
 def show_journey(request: InspectRequest, story: Journey, sink: Sink) -> None:
@@ -18,6 +21,8 @@ def show_journey(request: InspectRequest, story: Journey, sink: Sink) -> None:
     elif sink.fmt == "json":
         sink.write(js.dumps(js.document("journey", **js.journey_body(story, request.limit))) + b"\n")
     else:
+        from ...render.inspect.stories import journey_view  # noqa: PLC0415 - Rich only for a table
+
         sink.print(journey_view(story, request.limit))
 
 
@@ -32,4 +37,6 @@ def show_causality(request: InspectRequest, story: CauseStory, sink: Sink) -> No
         body = js.causality_body(found, request.limit)
         sink.write(js.dumps(js.document("causality", where=story.target.where, **body)) + b"\n")
     else:
+        from ...render.inspect.stories import causality_view  # noqa: PLC0415 - Rich only for a table
+
         sink.print(causality_view(found, request.limit))
