@@ -221,3 +221,19 @@ def test_a_change_written_with_non_ascii_digits_is_a_usage_error(pair):
     base, new = pair
     result = diff(base, new, "--fail-on", "cost>+\u0661\u0660%")
     assert (result.exit_code, "column 7" in result.stderr) == (2, True)
+
+
+def test_a_warning_about_base_is_told_though_base_is_read_by_another_process(tmp_path):
+    base = tmp_path / "base.jsonl"
+    write(base, run_events())
+    base.write_bytes(base.read_bytes() + b'{"v":1,"run_id":"torn')
+    new = write(tmp_path / "new.jsonl", run_events("20261122-110000-bbbbbb"))
+    result = diff(str(base), new)
+    assert result.exit_code == 0 and f"base.jsonl:{len(run_events()) + 1}" in result.stderr
+
+
+def test_an_error_in_base_stops_the_diff_as_it_would_read_here(tmp_path):
+    base = tmp_path / "base.jsonl"
+    base.write_text("")
+    result = diff(str(base), write(tmp_path / "new.jsonl", run_events("20261122-110000-bbbbbb")))
+    assert result.exit_code == 3 and "BASE " in result.stderr and "no events" in result.stderr

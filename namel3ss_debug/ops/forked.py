@@ -1,0 +1,74 @@
+"""One piece of work done by a forked process while this one does another (the other core of a 2-core box).
+
+`diff` reads BASE in a fork while it reads NEW itself: two runs take the time of one. The work's result
+comes back pickled through a pipe; one of our errors comes back and is raised here, as if the work had run
+here; anything else (the fork died, the result would not pickle) makes the work run here after all, so a
+fork can cost time but never an answer. Without `fork` (not Linux or macOS) or a second CPU, the work just
+runs here, when its result is asked for.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import traceback
+from typing import Any, Callable, Generic, TypeVar
+
+from ..model.errors import Namel3ssDebugError
+
+T = TypeVar("T")
+
+
+class Forked(Generic[T]):
+    """`work` started in a forked process now; `result()` waits for it."""
+
+    def __init__(self, work: Callable[[], T]):
+        self.work = work
+        self.child: Any = None
+        if hasattr(os, "fork") and (os.cpu_count() or 1) >= 2:
+            import multiprocessing  # noqa: PLC0415 - only the commands that fork need it
+
+            context = multiprocessing.get_context("fork")
+            self.receiver, sender = context.Pipe(duplex=False)
+            sys.stdout.flush()
+            sys.stderr.flush()
+            self.child = context.Process(target=_run, args=(work, sender), daemon=True)
+            self.child.start()
+            sender.close()
+
+    def result(self) -> T:
+        if self.child is None:
+            return self.work()
+        try:
+            kind, value = self.receiver.recv()
+        except (EOFError, OSError):  # the child died without a word
+            kind, value = "crash", None
+        finally:
+            self.child.join(timeout=5)
+            if self.child.is_alive():
+                self.child.terminate()
+        if kind == "ok":
+            return value
+        if kind == "error":
+            raise value
+        return self.work()  # the fork could not do it: do it here
+
+    def cancel(self) -> None:
+        """Stop the child (this process stopped first: an error, Ctrl-C)."""
+        if self.child is not None and self.child.is_alive():
+            self.child.terminate()
+
+
+def _run(work: Callable[[], Any], sender: Any) -> None:
+    try:
+        payload: tuple[str, Any] = ("ok", work())
+    except Namel3ssDebugError as error:
+        payload = ("error", error)
+    except BaseException:  # noqa: BLE001 - whatever it is, the parent does the work itself
+        payload = ("crash", traceback.format_exc())
+    try:
+        sender.send(payload)
+    except Exception:  # noqa: BLE001 - a result that does not pickle: the parent does the work itself
+        sender.send(("crash", None))
+    finally:
+        sender.close()
