@@ -10,9 +10,10 @@ import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO, Callable, Mapping, Protocol, Sequence
+from typing import TYPE_CHECKING, Any, BinaryIO, Callable, Mapping, Protocol, Sequence
 
-from ..store.sources import RunSource
+if TYPE_CHECKING:  # for annotations only: the CLI imports this module for every command
+    from ..store.sources import RunSource
 
 
 class Progress(Protocol):
