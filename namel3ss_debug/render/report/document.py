@@ -39,7 +39,7 @@ def page_document(page: ReportPage, *, max_text: int = MAX_TEXT, live: dict[str,
                   now_ms: float | None = None) -> dict[str, Any]:
     """The document the page renders; `live` (view --follow) says how to poll for the next one, `now_ms`
     how far a running run has got."""
-    runs = [_run(picture, max_text or None, now_ms) for picture in page.runs]
+    runs = [_run(picture, max_text or None, now_ms, live is not None) for picture in page.runs]
     return {
         "schema": SCHEMA, "generated_by": f"namel3ss-debug {__version__}",
         "mode": "compare" if page.diff is not None else "run",
@@ -49,7 +49,7 @@ def page_document(page: ReportPage, *, max_text: int = MAX_TEXT, live: dict[str,
     }
 
 
-def _run(picture: RunPicture, max_text: int | None, now_ms: float | None) -> dict[str, Any]:
+def _run(picture: RunPicture, max_text: int | None, now_ms: float | None, live: bool) -> dict[str, Any]:
     table = picture.table
     overview = picture.report.overview
     run = overview.runs[0] if overview is not None and overview.runs else None
@@ -59,7 +59,7 @@ def _run(picture: RunPicture, max_text: int | None, now_ms: float | None) -> dic
         "run_id": picture.run_id, "label": picture.source.label, "name": name,
         "title": f"{name} · {picture.run_id}" if picture.run_id else name,
         "started": table.started, "duration_ms": run.duration_ms if run is not None else table.total_ms,
-        "status": _status(picture, run), "events": picture.events,
+        "status": _status(picture, run, live), "events": picture.events,
         "now_ms": None if picture.ended else max(table.total_ms, now_ms or 0.0),
         **_columns(table),
         "details": [_chunk(table.rows[at:at + CHUNK], max_text) for at in range(0, len(table.rows), CHUNK)],
@@ -67,9 +67,11 @@ def _run(picture: RunPicture, max_text: int | None, now_ms: float | None) -> dic
     }
 
 
-def _status(picture: RunPicture, run: Any) -> str:
+def _status(picture: RunPicture, run: Any, live: bool) -> str:
+    """The run's status; one whose `run_end` was not read is `running` while `view --follow` watches it, and
+    otherwise `not ended` (it may have crashed: a report cannot tell)."""
     if not picture.ended:
-        return "running"
+        return "running" if live else "not ended"
     return str(run.status) if run is not None and run.status else "completed"
 
 

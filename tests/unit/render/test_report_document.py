@@ -163,3 +163,11 @@ def test_only_the_pages_own_script_may_run_and_a_report_fetches_nothing(tmp_path
 def test_a_served_page_may_poll_its_own_server_only(tmp_path, served, allowed) -> None:
     page = page_html(page_of(tmp_path, chat_run()), served=served)
     assert f"connect-src {allowed}" in html.unescape(page)
+
+
+def test_a_run_without_its_end_is_running_only_while_watched(tmp_path) -> None:
+    trace = TraceBuilder()
+    trace.run_start()
+    trace.start("tool", "hangs")
+    assert page_of(tmp_path, trace)["runs"][0]["status"] == "not ended"
+    assert page_of(tmp_path, trace, live={"poll_ms": 500})["runs"][0]["status"] == "running"
