@@ -30,9 +30,11 @@ if TYPE_CHECKING:
 @click.option("--strict", is_flag=True, help="An invalid line is an error (exit 3) instead of a warning.")
 @click.option("--config", "config_path", type=click.Path(path_type=Path), metavar="FILE",
               help="Workspace config to read (for trace_output_dir and price_overrides).")
+@click.option("--no-cache", is_flag=True, help="Read both runs even if an earlier read of the same files and "
+              "prices kept what diff needs of them in the cache directory.")
 @click.option("--no-progress", is_flag=True, help="No progress bar while a big trace is read.")
 def diff(base: str, new: str, fail_on: tuple[str, ...], output_format: str, context: int, strict: bool,
-         config_path: Path | None, no_progress: bool) -> None:
+         config_path: Path | None, no_cache: bool, no_progress: bool) -> None:
     """Compare run NEW with run BASE.
 
     Shows the overview side by side (duration, LLM and tool calls, tokens,
@@ -70,7 +72,7 @@ def diff(base: str, new: str, fail_on: tuple[str, ...], output_format: str, cont
     from ..ops.diff import DiffRequest, diff_traces  # noqa: PLC0415 - loads when the command runs
     from ..ops.environment import Environment  # noqa: PLC0415 - loads when the command runs
 
-    request = DiffRequest(base, new, fail_on, context, strict, config_path)
+    request = DiffRequest(base, new, fail_on, context, strict, config_path, cache=not no_cache)
     report = diff_traces(request, Environment.current(warn, bars(not no_progress)))
     _print(report, output_format)
     if report.crossed:

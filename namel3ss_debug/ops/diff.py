@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 from ..analysis.prices import Pricer
+from ..analysis.report import Report
+from ..diffing.calls import CallSequence
 from ..diffing.compare import CONTEXT, diff_runs
 from ..diffing.profile import RunProfile, profile_lines
 from ..diffing.report import DiffReport
@@ -14,9 +17,10 @@ from ..model.errors import Namel3ssDebugError, TraceError, UsageError
 from ..store.formats import rereadable
 from ..store.reader import TraceReader
 from ..store.sources import RunSource
+from .cache import ResultCache, results_directory
 from .environment import Environment, count_bytes
 from .forked import Forked
-from .traces import TraceArgs, make_pricer, make_reader, open_traces
+from .traces import TraceArgs, make_pricer, make_reader, open_traces, price_data
 
 
 @dataclass(frozen=True)
@@ -30,6 +34,7 @@ class DiffRequest:
     context: int = CONTEXT
     strict: bool = False
     config_path: Path | None = None
+    cache: bool = True  # a side read before (the same run, prices and options) is taken from the cache
 
 
 def diff_traces(request: DiffRequest, env: Environment) -> DiffReport:
@@ -39,32 +44,68 @@ def diff_traces(request: DiffRequest, env: Environment) -> DiffReport:
     runs = TraceArgs((request.base, request.new), False, request.strict, request.config_path)
     sources, resolved = open_traces(runs, env)
     pricer = make_pricer(env, None, resolved.settings.price_overrides)
+    sides = _Sides(ResultCache(results_directory(env.environ) if request.cache else None),
+                   [resolved.settings.price_overrides, price_data(env.environ), request.strict], pricer, request.strict)
     if len(sources) == 1:  # both name the same run: read once, it is both sides
-        profile = _profile("BASE", sources[0], make_reader(request.strict, env), pricer, env)
+        profile = sides.profile("BASE", sources[0], env)
         return diff_runs(profile, profile, thresholds, context=request.context)
-    # BASE is read by a fork while NEW is read here (its progress is the bar shown)
-    base = Forked(lambda: _quiet_profile("BASE", sources[0], request.strict, pricer, env))
+    base_profile = sides.kept(sources[0])
+    # BASE, unless kept from an earlier read, is read by a fork while NEW is read here (its progress is the bar)
+    base = Forked(lambda: sides.quiet_profile("BASE", sources[0], env)) if base_profile is None else None
     try:
-        new_profile = _profile("NEW", sources[1], make_reader(request.strict, env), pricer, env)
-        base_profile, warnings = base.result()
+        new_profile = sides.profile("NEW", sources[1], env)
+        if base is not None:
+            base_profile, warnings = base.result()
+            for warning in warnings:  # BASE's, told here: a fork's own stderr may not be this process's
+                env.warn(warning)
     finally:
-        base.cancel()
-    for warning in warnings:  # BASE's, told here: a fork's own stderr may not be this process's
-        env.warn(warning)
+        if base is not None:
+            base.cancel()
     if isinstance(base_profile, Namel3ssDebugError):
         raise base_profile
+    assert base_profile is not None
     return diff_runs(base_profile, new_profile, thresholds, context=request.context)
 
 
-def _quiet_profile(side: str, source: RunSource, strict: bool, pricer: Pricer,
-                   env: Environment) -> tuple[RunProfile | Namel3ssDebugError, list[str]]:
-    """A profile (or the error that stopped it) and the warnings said on the way, kept to be told later."""
-    said: list[str] = []
-    quiet = replace(env, warn=said.append, progress=count_bytes)
-    try:
-        return _profile(side, source, make_reader(strict, quiet), pricer, quiet), said
-    except Namel3ssDebugError as error:
-        return error, said
+@dataclass(frozen=True)
+class Side:
+    """What a diff keeps of one run read (`RunProfile` without its source), as the cache holds it."""
+
+    report: Report
+    calls: CallSequence
+
+
+class _Sides:
+    """Reading one side of a diff: from the cache if an earlier read of the same run kept it, else from
+    its files (and then kept, if the read was clean)."""
+
+    def __init__(self, cache: ResultCache, question: list[Any], pricer: Pricer, strict: bool):
+        self.cache, self.question, self.pricer, self.strict = cache, question, pricer, strict
+
+    def kept(self, source: RunSource) -> RunProfile | None:
+        side = self.cache.get(self._key(source), Side)
+        return RunProfile(source, side.report, side.calls) if side is not None else None
+
+    def profile(self, side: str, source: RunSource, env: Environment) -> RunProfile:
+        kept = self.kept(source)
+        if kept is not None:
+            return kept
+        reader = make_reader(self.strict, env)
+        profile = _profile(side, source, reader, self.pricer, env)
+        self.cache.put(self._key(source), Side(profile.report, profile.calls), reader.problems)
+        return profile
+
+    def quiet_profile(self, side: str, source: RunSource,
+                      env: Environment) -> tuple[RunProfile | Namel3ssDebugError, list[str]]:
+        """A profile (or the error that stopped it) and the warnings said on the way, kept to be told later."""
+        said: list[str] = []
+        try:
+            return self.profile(side, source, replace(env, warn=said.append, progress=count_bytes)), said
+        except Namel3ssDebugError as error:
+            return error, said
+
+    def _key(self, source: RunSource) -> str | None:
+        return self.cache.key("diff", [source], [*self.question, rereadable(source)])
 
 
 def _profile(side: str, source: RunSource, reader: TraceReader, pricer: Pricer, env: Environment) -> RunProfile:

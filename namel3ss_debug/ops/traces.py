@@ -50,6 +50,12 @@ def make_pricer(env: Environment, file_prices: Mapping[str, Any] | None = None,
     return Pricer(file_prices, overrides, PriceTable(table_path(env.environ)))
 
 
+def price_data(environ: Mapping[str, str]) -> str | None:
+    """Which genai-prices data prices this environment's commands (its file's name): part of a cached answer's key."""
+    path = table_path(environ)
+    return path.name if path is not None else None
+
+
 def make_reader(strict: bool, env: Environment, **options: Any) -> TraceReader:
     """A reader whose warnings go to `env.warn` as they happen, one line each."""
     return TraceReader(ReadProblems(strict=strict, on_warning=env.warn), stdin=env.stdin, **options)

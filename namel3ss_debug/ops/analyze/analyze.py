@@ -16,15 +16,9 @@ from ...analysis.window import EventWindow, parse_duration_ms
 from ...config_rules import parse_value
 from ...model.errors import TraceError, UsageError
 from ...store.sources import RunSource
+from ..cache import ResultCache, results_directory
 from ..environment import Environment
-from ..traces import (
-    TraceArgs,
-    bounds,
-    check_components,
-    make_pricer,
-    make_reader,
-    open_traces,
-)
+from ..traces import TraceArgs, bounds, check_components, make_pricer, make_reader, open_traces, price_data
 from .counting import Counted
 
 
@@ -42,6 +36,7 @@ class AnalyzeRequest:
     block_threshold: str = "10s"
     prices_path: Path | None = None
     jobs: int = 2  # 2: one big run is read by two processes
+    cache: bool = True  # a report of the same runs and question, kept from an earlier read, is answered from there
 
 
 def analyze_traces(request: AnalyzeRequest, env: Environment) -> Report:
@@ -51,13 +46,21 @@ def analyze_traces(request: AnalyzeRequest, env: Environment) -> Report:
                       block_threshold_ms=parse_duration_ms(request.block_threshold, "--block-threshold"),
                       top=request.top)
     sources, resolved = open_traces(request.runs, env)
-    pricer = make_pricer(env, read_prices(request.prices_path), resolved.settings.price_overrides)
+    file_prices = read_prices(request.prices_path)
+    pricer = make_pricer(env, file_prices, resolved.settings.price_overrides)
+    sections = request.sections or SECTIONS
+    cache = ResultCache(results_directory(env.environ) if request.cache else None)
+    key = cache.key("analyze", sources, [list(sections), options.slow_threshold_ms, options.block_threshold_ms,
+                                         options.top, window.describe(), request.runs.strict, file_prices,
+                                         resolved.settings.price_overrides, price_data(env.environ)])
+    kept = cache.get(key, Report)
+    if kept is not None:
+        return kept
     progress = env.progress(sources)
     reader = make_reader(request.runs.strict, env, progress=progress.advance,
                          reuse_buffers=True)  # the tally keeps no record
     counted = Counted(reader.problems)
     halves = _halves(sources, request.jobs, options, window, pricer, request.runs.strict, env)
-    sections = request.sections or SECTIONS
     with progress:
         if halves is not None:
             report = halves.report(reader, counted, sections=sections, bytes_read=lambda: progress.done,
@@ -69,6 +72,7 @@ def analyze_traces(request: AnalyzeRequest, env: Environment) -> Report:
     if not counted.events:
         files = ", ".join(file for source in sources for file in source.files)
         raise TraceError(f"no events in {files}", hint="the trace is empty: was the run traced?")
+    cache.put(key, report, reader.problems)
     return report
 
 

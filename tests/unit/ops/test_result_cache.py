@@ -1,0 +1,125 @@
+"""Reading a run again answers from the cache, with the very answer a first read gives; a run that changed
+(grew, was rewritten) or that was read with problems is read again, and a damaged cache costs nothing."""
+
+from __future__ import annotations
+
+import os
+import random
+from pathlib import Path
+
+import orjson
+import pytest
+from tracefactory import TraceBuilder, error
+
+from namel3ss_debug.ops.analyze.analyze import AnalyzeRequest, analyze_traces
+from namel3ss_debug.ops.diff import DiffRequest, diff_traces
+from namel3ss_debug.ops.environment import Environment
+from namel3ss_debug.ops.traces import TraceArgs
+
+
+def env_for(tmp_path: Path, warnings: list[str] | None = None) -> Environment:
+    return Environment(environ={"XDG_CACHE_HOME": str(tmp_path / "cache")}, cwd=tmp_path,
+                       warn=(warnings.append if warnings is not None else lambda message: None))
+
+
+def random_run(path: Path, seed: int, run_id: str = "20261122-100000-abcdef") -> Path:
+    rng = random.Random(seed)
+    trace = TraceBuilder(run_id)
+    trace.run_start()
+    agent = trace.start("agent", "researcher", kind="agent_execution")
+    for _ in range(rng.randrange(3, 40)):
+        if rng.random() < 0.5:
+            trace.span("llm", rng.choice(("plan", "write")), rng.uniform(1, 500), agent, model="gpt-4o",
+                       usage={"input_tokens": rng.randrange(1, 5000), "output_tokens": rng.randrange(1, 500)},
+                       outputs={"text": rng.choice("abc")})
+        else:
+            failed = rng.random() < 0.2
+            trace.span("tool", "search", rng.uniform(1, 50), agent, inputs={"q": rng.randrange(5)},
+                       status="failed" if failed else "completed",
+                       error=error("TimeoutError", "late") if failed else None)
+    trace.end(agent, 1)
+    trace.run_end()
+    return trace.write(path)
+
+
+def analyze(path: Path, env: Environment, **options) -> object:
+    return analyze_traces(AnalyzeRequest(TraceArgs((str(path),)), jobs=1, **options), env)
+
+
+def cached_files(tmp_path: Path) -> list[Path]:
+    directory = tmp_path / "cache" / "namel3ss-debug" / "results"
+    return sorted(directory.iterdir()) if directory.is_dir() else []
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_a_second_read_answers_from_the_cache_exactly_as_a_first_read(tmp_path, seed) -> None:
+    path = random_run(tmp_path / "run.jsonl", seed)
+    first = analyze(path, env_for(tmp_path))
+    assert len(cached_files(tmp_path)) == 1
+    os.utime(cached_files(tmp_path)[0])  # (touched: it is the file read below)
+    again = analyze(path, env_for(tmp_path))
+    plain = analyze(path, env_for(tmp_path), cache=False)
+    assert again == first == plain
+
+
+def test_a_run_that_grew_is_read_again(tmp_path) -> None:
+    path = random_run(tmp_path / "run.jsonl", 1)
+    before = analyze(path, env_for(tmp_path))
+    trace_lines = path.read_bytes().splitlines(keepends=True)
+    extra = orjson.loads(trace_lines[-2])  # one more span before the run's end
+    extra.update(seq=len(trace_lines) + 5, span_id="00000000000000ff", event_type="tool_call_end", name="late",
+                 status="failed", error=error("ValueError", "bad"))
+    path.write_bytes(b"".join(trace_lines) + orjson.dumps(extra) + b"\n")
+    after = analyze(path, env_for(tmp_path))
+    assert after != before and after == analyze(path, env_for(tmp_path), cache=False)
+
+
+def test_a_run_rewritten_with_the_same_size_and_time_is_read_again(tmp_path) -> None:
+    path = random_run(tmp_path / "run.jsonl", 2)
+    stat = path.stat()
+    analyze(path, env_for(tmp_path))
+    path.write_bytes(path.read_bytes().replace(b'"plan"', b'"PLAN"'))
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert path.stat().st_size == stat.st_size
+    again = analyze(path, env_for(tmp_path))
+    assert again == analyze(path, env_for(tmp_path), cache=False)
+    assert "PLAN" in str(again.operations)
+
+
+def test_another_question_is_another_answer(tmp_path) -> None:
+    path = random_run(tmp_path / "run.jsonl", 3)
+    whole = analyze(path, env_for(tmp_path))
+    errors_only = analyze(path, env_for(tmp_path), sections=("errors",))
+    assert errors_only.operations is None and whole.operations is not None
+
+
+def test_a_read_with_problems_is_not_kept_so_its_warnings_are_said_again(tmp_path) -> None:
+    path = random_run(tmp_path / "run.jsonl", 4)
+    path.write_bytes(path.read_bytes() + b'{"v": 1, "torn')
+    said: list[str] = []
+    analyze(path, env_for(tmp_path, said))
+    analyze(path, env_for(tmp_path, said))
+    assert cached_files(tmp_path) == [] and len([line for line in said if "incomplete" in line]) == 2
+
+
+def test_a_damaged_cache_file_is_read_past(tmp_path) -> None:
+    path = random_run(tmp_path / "run.jsonl", 5)
+    first = analyze(path, env_for(tmp_path))
+    cached_files(tmp_path)[0].write_bytes(b"\x93not msgpack of a report")
+    assert analyze(path, env_for(tmp_path)) == first
+
+
+def test_no_cache_directory_means_no_cache(tmp_path) -> None:
+    path = random_run(tmp_path / "run.jsonl", 6)
+    report = analyze_traces(AnalyzeRequest(TraceArgs((str(path),)), jobs=1), Environment(cwd=tmp_path))
+    assert report.overview is not None and cached_files(tmp_path) == []
+
+
+def test_diff_answers_from_the_cache_exactly_as_a_first_read(tmp_path) -> None:
+    base = random_run(tmp_path / "base.jsonl", 7)
+    new = random_run(tmp_path / "new.jsonl", 8, "20261122-110000-abcdef")
+    request = DiffRequest(str(base), str(new))
+    first = diff_traces(request, env_for(tmp_path))
+    assert len(cached_files(tmp_path)) == 2
+    assert diff_traces(request, env_for(tmp_path)) == first
+    assert diff_traces(DiffRequest(str(base), str(new), cache=False), env_for(tmp_path)) == first
