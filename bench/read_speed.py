@@ -7,7 +7,8 @@
 Each figure is the median of `--repeats` whole commands, run as subprocesses on the same files in one run,
 with the alternative it is compared with measured in the same run: DuckDB's `read_ndjson` + GROUP BY +
 quantiles for `analyze` (bench/analyze_throughput.py's query), `analyze` itself for `check` and `diff`,
-and `python -c pass` for the small run's start-up. Peak RSS comes from GNU time when installed. Every
+`python -c pass` for the small run's start-up, and a first read (`--no-cache`) for a second read (answered
+from the cache, in a cache directory of this run's own). Peak RSS comes from GNU time when installed. Every
 target of issue 20 is printed with PASS or MISS; a target that cannot be measured here (DuckDB not
 installed) says so. Progress goes to stderr.
 
@@ -97,10 +98,10 @@ def measure(args: argparse.Namespace, scratch: Path) -> dict[str, Any]:
     figures["python -c pass"] = timed("python -c pass", [sys.executable, "-c", "pass"], repeats, scratch)
     figures["--help"] = timed("--help", [*CLI, "--help"], repeats, scratch)
     for name, argv in {
-        "small analyze": ["analyze", str(small)],
+        "small analyze": ["analyze", str(small), "--no-cache"],
         "small inspect": ["inspect", str(small)],
         "small check": ["check", str(small), "--max-errors", "5"],
-        "small diff": ["diff", str(small), str(small)],
+        "small diff": ["diff", str(small), str(small), "--no-cache"],
         "small replay": ["replay", str(small), "--commands", str(quit_at_first)],
     }.items():
         figures[name] = timed(name, [*CLI, *argv], repeats, scratch, small.parent.parent)
@@ -110,8 +111,8 @@ def measure(args: argparse.Namespace, scratch: Path) -> dict[str, Any]:
     generate(base, size, seed=7)
     generate(new, size, seed=8)
     actual_mb = base.stat().st_size / MB
-    figures["analyze"] = timed("analyze", [*CLI, "analyze", str(base), "--format", "json", "--no-progress"],
-                               repeats, scratch)
+    figures["analyze"] = timed("analyze", [*CLI, "analyze", str(base), "--format", "json", "--no-progress",
+                                           "--no-cache"], repeats, scratch)
     if _has_duckdb():
         figures["duckdb"] = timed("duckdb", [sys.executable, "-c", DUCKDB_SCRIPT, str(base)], repeats, scratch)
     figures["check all rules"] = timed("check all rules", [*CLI, "check", str(base), *ALL_RULES, "--no-progress"],
@@ -119,7 +120,13 @@ def measure(args: argparse.Namespace, scratch: Path) -> dict[str, Any]:
     figures["check --forbid-secrets"] = timed("check --forbid-secrets",
                                               [*CLI, "check", str(base), "--forbid-secrets", "--no-progress"],
                                               repeats, scratch)
-    figures["diff"] = timed("diff", [*CLI, "diff", str(base), str(new), "--no-progress"], repeats, scratch)
+    figures["diff"] = timed("diff", [*CLI, "diff", str(base), str(new), "--no-progress", "--no-cache"], repeats,
+                            scratch)
+    # a second read: the first (not timed) keeps the answer in the cache, each timed one answers from there
+    for name, argv in {"analyze again": ["analyze", str(base), "--format", "json", "--no-progress"],
+                       "diff again": ["diff", str(base), str(new), "--no-progress"]}.items():
+        timed(name, [*CLI, *argv], 1, scratch)
+        figures[name] = timed(name, [*CLI, *argv], repeats, scratch)
     figures["replay"] = timed("replay", [*CLI, "replay", str(base), "--commands", str(quit_at_first)],
                               repeats, scratch)
     return {"size_mb": actual_mb, "figures": figures}
@@ -165,7 +172,9 @@ def targets(size_mb: float, figures: dict[str, Figure]) -> list[tuple[str, str, 
     help_figure = figures["--help"]
     rows.append(("--help <= 100 ms", f"{help_figure.median * 1000:.0f} ms = {help_figure.median / floor:.1f}x "
                  "python -c pass", help_figure.median <= 0.100))
-    rows.append(("a second read >= 5x faster", "no cache: every read is a first read", None))
+    for first, again in (("analyze", "analyze again"), ("diff", "diff again")):
+        ratio = figures[first].median / figures[again].median
+        rows.append((f"a second {first} >= 5x faster", f"{figures[again].median:.2f} s = {ratio:.1f}x faster", ratio >= 5))
     return rows
 
 
@@ -179,6 +188,7 @@ def main() -> None:
     if args.quick:
         args.size_mb = 100
     with tempfile.TemporaryDirectory(prefix="read-speed-") as scratch:
+        os.environ["XDG_CACHE_HOME"] = str(Path(scratch) / "cache")  # the commands' cache: this run's own
         result = measure(args, Path(scratch))
     figures, size_mb = result["figures"], result["size_mb"]
     rows = targets(size_mb, figures)
