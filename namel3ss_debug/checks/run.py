@@ -1,4 +1,5 @@
-"""One run checked in one read: each event goes to the EventScan and, as a record, to `analyze`.
+"""One run checked in one read: each event goes to the EventScan and, as a record, to `analyze` (or, when
+the caller can have the report made by another process reading the same files, to the scan alone).
 
 The events arrive once (standard input cannot be read twice), so the two halves share the stream:
 `analyze` pulls blocks of records, and making each block shows its events to the scan on the way.
@@ -11,7 +12,7 @@ alone reads nothing of the report, so the run is not analysed at all: it goes at
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Iterator, Optional
+from typing import Any, Callable, Iterable, Iterator, Optional
 
 import msgspec
 
@@ -29,15 +30,22 @@ from .secrets import SecretFinder
 
 
 def check_run(source: Any, reader: TraceReader, rules: list[Rule], *, pricer: Optional[Pricer] = None,
-              secrets: Optional[SecretFinder] = None) -> tuple[RunCheck, int]:
-    """The rules judged against one run (`source`: a RunSource read by `reader`), and how many events it had."""
+              secrets: Optional[SecretFinder] = None,
+              analysed: Optional[Callable[[], Report]] = None) -> tuple[RunCheck, int]:
+    """The rules judged against one run (`source`: a RunSource read by `reader`), and how many events it had.
+
+    `analysed`, when given, is the run's report made elsewhere (`analyze`'s, read by another process at the
+    same time): this pass then only scans the events, and asks it for the report at the end.
+    """
     wants_secrets = any(rule.key == "forbid_secrets" for rule in rules)
     scan = EventScan(rules, (secrets or SecretFinder()) if wants_secrets else None)
     blocks = _record_blocks(reader, source, scan)
-    if scan.reads_fields:
+    if scan.reads_fields and analysed is None:
         report = analyze([(source, blocks)], pricer=pricer, problems=reader.problems)
     else:
         report = _unanalysed(blocks)
+        if scan.reads_fields and analysed is not None:
+            report = analysed()
     results = evaluate(rules, report, scan)
     run_id = report.run_ids[0] if report.run_ids else (source.run_id or source.label)
     check = RunCheck(run_id, source.label, list(source.files), all(r.passed for r in results), results)

@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Mapping
 
+from ..analysis.prices import Pricer
+from ..analysis.report import SECTIONS, Report
+from ..analysis.tally import Options
+from ..analysis.window import EventWindow
 from ..checks.results import CheckReport
-from ..checks.rules import active, merge, rules_from_flags
+from ..checks.rules import Rule, active, merge, rules_from_flags
 from ..checks.rules_file import read_rules_file, read_workspace_checks
 from ..checks.run import check_report, check_run
 from ..checks.secrets import SecretFinder
 from ..model.errors import TraceError, UsageError
-from .environment import Environment
+from ..store.sources import RunSource, seekable
+from .analyze.analyze import read_report
+from .environment import Environment, count_bytes, ignore
+from .forked import Forked, can_fork
 from .traces import TraceArgs, make_pricer, make_reader, open_traces
 
 
@@ -40,10 +47,30 @@ def check_traces(request: CheckRequest, env: Environment) -> CheckReport:
     runs = []
     for source in sources:
         progress = env.progress([source])
-        with progress:
-            run, events = check_run(source, make_reader(request.runs.strict, env, progress=progress.advance), rules,
-                                    pricer=pricer, secrets=secrets)
+        report = _report_elsewhere(source, rules, pricer, request.runs.strict, env)
+        try:
+            with progress:
+                run, events = check_run(source, make_reader(request.runs.strict, env, progress=progress.advance),
+                                        rules, pricer=pricer, secrets=secrets,
+                                        analysed=report.result if report is not None else None)
+        finally:
+            if report is not None:
+                report.cancel()
         if not events:
             raise TraceError(f"no events in {', '.join(source.files)}", hint="the trace is empty: was the run traced?")
         runs.append(run)
     return check_report(runs, rules)
+
+
+def _report_elsewhere(source: RunSource, rules: list[Rule], pricer: Pricer, strict: bool,
+                      env: Environment) -> Forked[Report] | None:
+    """The run's report, being made by a second process (`analyze`'s reading, its two halves for a big run)
+    while this one scans the events, when the rules need a report and the run's files can be read twice
+    (not standard input); None to make it here, in the one pass."""
+    if not can_fork() or all(rule.key == "forbid_secrets" for rule in rules):
+        return None
+    if not all(seekable(path) for path in source.files):
+        return None
+    quiet = replace(env, warn=ignore, progress=count_bytes)  # this process says what the reading meets
+    window = EventWindow(frozenset(), None, None)
+    return Forked(lambda: read_report([source], Options(), window, pricer, SECTIONS, strict, 2, quiet)[0])

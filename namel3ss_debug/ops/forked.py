@@ -19,20 +19,26 @@ from ..model.errors import Namel3ssDebugError
 T = TypeVar("T")
 
 
+def can_fork() -> bool:
+    """Whether work can go to a second process here: `fork`, and a second CPU for it to run on."""
+    return hasattr(os, "fork") and (os.cpu_count() or 1) >= 2
+
+
 class Forked(Generic[T]):
     """`work` started in a forked process now; `result()` waits for it."""
 
     def __init__(self, work: Callable[[], T]):
         self.work = work
         self.child: Any = None
-        if hasattr(os, "fork") and (os.cpu_count() or 1) >= 2:
+        if can_fork():
             import multiprocessing  # noqa: PLC0415 - only the commands that fork need it
 
             context = multiprocessing.get_context("fork")
             self.receiver, sender = context.Pipe(duplex=False)
             sys.stdout.flush()
             sys.stderr.flush()
-            self.child = context.Process(target=_run, args=(work, sender), daemon=True)
+            # not a daemon: the work may fork in turn (analyze's two halves); `result` or `cancel` ends it
+            self.child = context.Process(target=_run, args=(work, sender), daemon=False)
             self.child.start()
             sender.close()
 

@@ -15,10 +15,19 @@ from ...analysis.tally import Options
 from ...analysis.window import EventWindow, parse_duration_ms
 from ...config_rules import parse_value
 from ...model.errors import TraceError, UsageError
+from ...store.problems import ReadProblems
 from ...store.sources import RunSource
 from ..cache import ResultCache, results_directory
 from ..environment import Environment
-from ..traces import TraceArgs, bounds, check_components, make_pricer, make_reader, open_traces, price_data
+from ..traces import (
+    TraceArgs,
+    bounds,
+    check_components,
+    make_pricer,
+    make_reader,
+    open_traces,
+    price_data,
+)
 from .counting import Counted
 
 
@@ -56,11 +65,20 @@ def analyze_traces(request: AnalyzeRequest, env: Environment) -> Report:
     kept = cache.get(key, Report)
     if kept is not None:
         return kept
+    report, problems = read_report(sources, options, window, pricer, sections, request.runs.strict, request.jobs,
+                                   env)
+    cache.put(key, report, problems)
+    return report
+
+
+def read_report(sources: list[RunSource], options: Options, window: EventWindow, pricer: Pricer,
+                sections: tuple[str, ...], strict: bool, jobs: int, env: Environment) -> tuple[Report, ReadProblems]:
+    """The runs read into a report (one big run by two processes when `jobs` is 2), and what the reading met.
+    Raises TraceError for runs without events."""
     progress = env.progress(sources)
-    reader = make_reader(request.runs.strict, env, progress=progress.advance,
-                         reuse_buffers=True)  # the tally keeps no record
+    reader = make_reader(strict, env, progress=progress.advance, reuse_buffers=True)  # the tally keeps no record
     counted = Counted(reader.problems)
-    halves = _halves(sources, request.jobs, options, window, pricer, request.runs.strict, env)
+    halves = _halves(sources, jobs, options, window, pricer, strict, env)
     with progress:
         if halves is not None:
             report = halves.report(reader, counted, sections=sections, bytes_read=lambda: progress.done,
@@ -72,8 +90,7 @@ def analyze_traces(request: AnalyzeRequest, env: Environment) -> Report:
     if not counted.events:
         files = ", ".join(file for source in sources for file in source.files)
         raise TraceError(f"no events in {files}", hint="the trace is empty: was the run traced?")
-    cache.put(key, report, reader.problems)
-    return report
+    return report, reader.problems
 
 
 def _halves(sources: list[RunSource], jobs: int, options: Options, window: EventWindow, pricer: Pricer,
