@@ -19,7 +19,7 @@ from ..model.errors import TraceError, UsageError
 from ..store.sources import RunSource, seekable
 from .analyze.analyze import read_report
 from .environment import Environment, count_bytes, ignore
-from .forked import Forked, can_fork
+from .forked import Forked, worth_forking
 from .traces import TraceArgs, make_pricer, make_reader, open_traces
 
 
@@ -66,10 +66,10 @@ def _report_elsewhere(source: RunSource, rules: list[Rule], pricer: Pricer, stri
                       env: Environment) -> Forked[Report] | None:
     """The run's report, being made by a second process (`analyze`'s reading, its two halves for a big run)
     while this one scans the events, when the rules need a report and the run's files can be read twice
-    (not standard input); None to make it here, in the one pass."""
-    if not can_fork() or all(rule.key == "forbid_secrets" for rule in rules):
+    (not standard input) and are big enough to pay for a second process; None to make it here, in one pass."""
+    if all(rule.key == "forbid_secrets" for rule in rules) or not all(seekable(path) for path in source.files):
         return None
-    if not all(seekable(path) for path in source.files):
+    if not worth_forking(source.files):
         return None
     quiet = replace(env, warn=ignore, progress=count_bytes)  # this process says what the reading meets
     window = EventWindow(frozenset(), None, None)

@@ -19,7 +19,7 @@ from ..store.reader import TraceReader
 from ..store.sources import RunSource
 from .cache import ResultCache, results_directory
 from .environment import Environment, count_bytes
-from .forked import Forked
+from .forked import Forked, worth_forking
 from .traces import TraceArgs, make_pricer, make_reader, open_traces, price_data
 
 
@@ -51,10 +51,15 @@ def diff_traces(request: DiffRequest, env: Environment) -> DiffReport:
         return diff_runs(profile, profile, thresholds, context=request.context)
     base_profile = sides.kept(sources[0])
     # BASE, unless kept from an earlier read, is read by a fork while NEW is read here (its progress is the bar)
-    base = Forked(lambda: sides.quiet_profile("BASE", sources[0], env)) if base_profile is None else None
+    base = (Forked(lambda: sides.quiet_profile("BASE", sources[0], env))
+            if base_profile is None and worth_forking(sources[0].files) else None)
     try:
         new_profile = sides.profile("NEW", sources[1], env)
-        if base is not None:
+        if base_profile is None and base is None:  # small (or no fork here): read here, after NEW
+            base_profile, warnings = sides.quiet_profile("BASE", sources[0], env)
+            for warning in warnings:
+                env.warn(warning)
+        elif base is not None:
             base_profile, warnings = base.result()
             for warning in warnings:  # BASE's, told here: a fork's own stderr may not be this process's
                 env.warn(warning)

@@ -12,16 +12,29 @@ from __future__ import annotations
 import os
 import sys
 import traceback
-from typing import Any, Callable, Generic, TypeVar
+from typing import Any, Callable, Generic, Iterable, TypeVar
 
 from ..model.errors import Namel3ssDebugError
 
 T = TypeVar("T")
 
 
+MIN_BYTES = 16 << 20  # below this, reading takes less than starting a process and sending the result back
+
+
 def can_fork() -> bool:
     """Whether work can go to a second process here: `fork`, and a second CPU for it to run on."""
     return hasattr(os, "fork") and (os.cpu_count() or 1) >= 2
+
+
+def worth_forking(paths: Iterable[str]) -> bool:
+    """Whether reading these files is worth a second process: it can fork, and they are MIN_BYTES or more."""
+    if not can_fork():
+        return False
+    try:
+        return sum(os.stat(path).st_size for path in paths) >= MIN_BYTES
+    except OSError:
+        return False
 
 
 class Forked(Generic[T]):

@@ -12,6 +12,7 @@ from tracefactory import TraceBuilder, error
 from namel3ss_debug.checks.rules import active, rules_from_flags
 from namel3ss_debug.checks.run import check_report, check_run
 from namel3ss_debug.ops.check import CheckRequest, check_traces
+from namel3ss_debug.ops import forked
 from namel3ss_debug.ops.environment import Environment
 from namel3ss_debug.ops.traces import TraceArgs, make_pricer, make_reader
 from namel3ss_debug.store.sources import RunSource
@@ -43,7 +44,8 @@ def random_run(path: Path, seed: int) -> Path:
 
 
 @pytest.mark.parametrize("seed", range(10))
-def test_the_split_check_gives_the_single_pass_verdicts(tmp_path, seed) -> None:
+def test_the_split_check_gives_the_single_pass_verdicts(tmp_path, seed, monkeypatch) -> None:
+    monkeypatch.setattr(forked, "MIN_BYTES", 0)  # these runs are small: split them all the same
     path = random_run(tmp_path / "run.jsonl", seed)
     env = Environment(cwd=tmp_path)
     split = check_traces(CheckRequest(TraceArgs((str(path),)), flags=FLAGS), env)
