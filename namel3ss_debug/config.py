@@ -98,6 +98,13 @@ class ResolvedSettings:
 # ---------------------------------------------------------------- sources
 
 
+def cache_directory(environ: Mapping[str, str]) -> Path | None:
+    """Where the read commands keep what they work out (prices, results): `$XDG_CACHE_HOME/namel3ss-debug`,
+    else `~/.cache/namel3ss-debug`; None with neither variable."""
+    base = environ.get("XDG_CACHE_HOME") or (str(Path(environ["HOME"]) / ".cache") if environ.get("HOME") else "")
+    return Path(base) / "namel3ss-debug" if base else None
+
+
 def find_workspace_file(start: Path) -> Path | None:
     """The `.namel3ss/debug.json` in `start` or the nearest parent that has one, else None."""
     start = Path(start).absolute()

@@ -91,6 +91,15 @@ class TraceBuilder:
         return path
 
 
+def one_llm_call(path: Path, run_id: str = RUN_ID) -> Path:
+    """A run of one LLM call (`plan`, gpt-4o, 1 + 2 tokens), written to `path`."""
+    trace = TraceBuilder(run_id)
+    trace.run_start()
+    trace.span("llm", "plan", 5, usage={"input_tokens": 1, "output_tokens": 2}, model="gpt-4o")
+    trace.run_end()
+    return trace.write(path)
+
+
 def many_llm_calls(spans: int = 3000) -> TraceBuilder:
     """A run of `spans` LLM calls with 200-character prompts: past 1 MiB at 3,000, so an index is written."""
     trace = TraceBuilder()

@@ -25,6 +25,7 @@ from typing import Any
 
 import orjson
 
+from ..config import cache_directory
 from ..store.atomic import replace_file
 
 MILLION = Decimal(1_000_000)
@@ -103,10 +104,8 @@ def table_path(environ: Mapping[str, str]) -> Path | None:
         status = os.stat(Path(spec.origin).with_name("data.py"))
     except OSError:
         return None
-    base = environ.get("XDG_CACHE_HOME") or (str(Path(environ["HOME"]) / ".cache") if environ.get("HOME") else "")
-    if not base:
-        return None
-    return Path(base) / "namel3ss-debug" / f"genai-prices-{status.st_size}-{status.st_mtime_ns}.json"
+    directory = cache_directory(environ)
+    return directory / f"genai-prices-{status.st_size}-{status.st_mtime_ns}.json" if directory is not None else None
 
 
 def _valid(entry: Any) -> bool:

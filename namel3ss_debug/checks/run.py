@@ -40,12 +40,13 @@ def check_run(source: Any, reader: TraceReader, rules: list[Rule], *, pricer: Op
     wants_secrets = any(rule.key == "forbid_secrets" for rule in rules)
     scan = EventScan(rules, (secrets or SecretFinder()) if wants_secrets else None)
     blocks = _record_blocks(reader, source, scan)
-    if scan.reads_fields and analysed is None:
+    if not scan.reads_fields:
+        report = _unanalysed(blocks)
+    elif analysed is None:
         report = analyze([(source, blocks)], pricer=pricer, problems=reader.problems)
     else:
-        report = _unanalysed(blocks)
-        if scan.reads_fields and analysed is not None:
-            report = analysed()
+        _unanalysed(blocks)  # the scan's pass; the report is the other process's
+        report = analysed()
     results = evaluate(rules, report, scan)
     run_id = report.run_ids[0] if report.run_ids else (source.run_id or source.label)
     check = RunCheck(run_id, source.label, list(source.files), all(r.passed for r in results), results)

@@ -30,6 +30,7 @@ from typing import Any, TypeVar
 import msgspec
 
 from .._version import __version__
+from ..config import cache_directory
 from ..store.atomic import replace_file
 from ..store.problems import ReadProblems
 from ..store.sources import RunSource, seekable
@@ -85,9 +86,9 @@ class ResultCache:
 
 
 def results_directory(environ: Mapping[str, str]) -> Path | None:
-    """`$XDG_CACHE_HOME/namel3ss-debug/results`, else under `~/.cache`; None without either variable."""
-    base = environ.get("XDG_CACHE_HOME") or (str(Path(environ["HOME"]) / ".cache") if environ.get("HOME") else "")
-    return Path(base) / "namel3ss-debug" / "results" if base else None
+    """`results` in the cache directory (`config.cache_directory`); None without one."""
+    directory = cache_directory(environ)
+    return directory / "results" if directory is not None else None
 
 
 def _identity(path: str) -> list[Any] | None:

@@ -53,22 +53,16 @@ class LineBlock:
         return self._block is not None
 
     def events(self) -> list[Located]:
-        """Each event of the block as a dict with its place: its line decoded again, or the event a mapped
-        format made (for readers that take an event as it was written, such as a line one field of which the
-        typed decoder would not take)."""
+        """Each event of a block that is not `decoded`, as a dict with its place: its line decoded again, or
+        the event a mapped format made (for readers that take an event as it was written, such as a line one
+        field of which the typed decoder would not take)."""
+        assert self._made is not None, "a decoded block's records are its events"
         found = []
-        for _, number, offset, source in self._made if self._made is not None else self._lines():
+        for _, number, offset, source in self._made:
             event = decode_line(source) if type(source) is bytes else source
             if isinstance(event, dict):
                 found.append(Located(event, self.path, number, offset))
         return found
-
-    def _lines(self) -> list[Made]:
-        block = self._block
-        assert block is not None
-        lines = bytes(block.view).split(b"\n")[:-1]
-        return [(record, block.first_line + index, offset, line) for index, (record, offset, line)
-                in enumerate(zip(self.records, line_starts(block), lines))]
 
     def picked(self, pick: Callable[[bytes], bool]) -> list[Located]:
         """The events whose JSON text `pick` says yes to, as dicts with their place.

@@ -95,7 +95,7 @@ class _Handler(BaseHTTPRequestHandler):
     def _our_host(self) -> bool:
         host = (self.headers.get("Host") or "").strip().lower()
         port = self.server.server_address[1]
-        return host in (f"{LOOPBACK}:{port}", f"localhost:{port}", f"[::1]:{port}")
+        return host in (f"{LOOPBACK}:{port}", f"localhost:{port}")
 
     def _send(self, status: HTTPStatus, body: bytes, content_type: str | None, with_body: bool) -> None:
         self.send_response(status)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from tracefactory import RUN_ID, TraceBuilder
+from tracefactory import one_llm_call
 
 from namel3ss_debug.cli.main import cli
 
@@ -20,21 +20,13 @@ def run(*args, env=None):
     return CliRunner().invoke(cli, ["export", *args], catch_exceptions=False, env=env)
 
 
-def small_run(path, run_id=RUN_ID):
-    trace = TraceBuilder(run_id)
-    trace.run_start()
-    trace.span("llm", "plan", 5, usage={"input_tokens": 1, "output_tokens": 2}, model="gpt-4o")
-    trace.run_end()
-    return trace.write(path)
-
-
 def spans_of(text):
     return [span for line in text.splitlines() for rs in json.loads(line)["resourceSpans"]
             for ss in rs["scopeSpans"] for span in ss["spans"]]
 
 
 def test_otlp_json_to_a_file(tmp_path) -> None:
-    trace = small_run(tmp_path / "run.jsonl")
+    trace = one_llm_call(tmp_path / "run.jsonl")
     done = run(str(trace), "--to", "otlp-json", str(tmp_path / "out.json"))
     assert done.exit_code == 0
     assert [span["name"] for span in spans_of((tmp_path / "out.json").read_text())] == ["chat gpt-4o", "app.py"]
@@ -42,13 +34,13 @@ def test_otlp_json_to_a_file(tmp_path) -> None:
 
 
 def test_otlp_json_to_standard_output(tmp_path) -> None:
-    done = run(str(small_run(tmp_path / "run.jsonl")), "--to", "otlp-json", "-")
+    done = run(str(one_llm_call(tmp_path / "run.jsonl")), "--to", "otlp-json", "-")
     assert done.exit_code == 0
     assert len(spans_of(done.stdout)) == 2
 
 
 def test_the_same_run_exported_twice_gives_the_same_document(tmp_path) -> None:
-    trace = str(small_run(tmp_path / "run.jsonl"))
+    trace = str(one_llm_call(tmp_path / "run.jsonl"))
     assert run(trace, "--to", "otlp-json", "-").stdout == run(trace, "--to", "otlp-json", "-").stdout
 
 
@@ -59,13 +51,13 @@ def test_a_file_format_needs_a_file(tmp_path) -> None:
 
 
 def test_a_bad_header_is_a_usage_error(tmp_path) -> None:
-    done = run(str(small_run(tmp_path / "run.jsonl")), "--to", "otlp", "--header", "no-equals-sign")
+    done = run(str(one_llm_call(tmp_path / "run.jsonl")), "--to", "otlp", "--header", "no-equals-sign")
     assert done.exit_code == 2
     assert done.stderr.count("\n") == 1 and "'no-equals-sign' is not KEY=VALUE" in done.stderr
 
 
 def test_a_bad_protocol_from_the_environment_names_the_variable(tmp_path) -> None:
-    done = run(str(small_run(tmp_path / "run.jsonl")), "--to", "otlp",
+    done = run(str(one_llm_call(tmp_path / "run.jsonl")), "--to", "otlp",
                env={"OTEL_EXPORTER_OTLP_PROTOCOL": "http/json"})
     assert done.exit_code == 2
     assert "OTEL_EXPORTER_OTLP_PROTOCOL = 'http/json' is not an OTLP protocol" in done.stderr
@@ -80,13 +72,13 @@ def test_without_the_otel_extra_it_says_how_to_install(tmp_path, monkeypatch) ->
         return real_import(name, *args, **kwargs)
 
     monkeypatch.setattr(builtins, "__import__", no_otel)
-    done = run(str(small_run(tmp_path / "run.jsonl")), "--to", "otlp")
+    done = run(str(one_llm_call(tmp_path / "run.jsonl")), "--to", "otlp")
     assert done.exit_code == 2
     assert "pip install 'namel3ss-debug[otel]'" in done.stderr and done.stderr.count("\n") == 1
 
 
 def test_an_invalid_trace_in_strict_mode_exits_3_and_leaves_no_file(tmp_path) -> None:
-    trace = small_run(tmp_path / "run.jsonl")
+    trace = one_llm_call(tmp_path / "run.jsonl")
     trace.write_bytes(trace.read_bytes() + b"{not json\n" + trace.read_bytes().splitlines(keepends=True)[-1])
     done = run(str(trace), "--to", "otlp-json", str(tmp_path / "out.json"), "--strict")
     assert done.exit_code == 3
@@ -95,8 +87,8 @@ def test_an_invalid_trace_in_strict_mode_exits_3_and_leaves_no_file(tmp_path) ->
 
 def two_runs(tmp_path):
     """A file holding two runs one after the other (traces concatenated with `cat`)."""
-    first = small_run(tmp_path / "a.jsonl", "20261122-100000-aaaaaa")
-    second = small_run(tmp_path / "b.jsonl", "20261122-110000-bbbbbb")
+    first = one_llm_call(tmp_path / "a.jsonl", "20261122-100000-aaaaaa")
+    second = one_llm_call(tmp_path / "b.jsonl", "20261122-110000-bbbbbb")
     both = tmp_path / "both.jsonl"
     both.write_bytes(first.read_bytes() + second.read_bytes())
     return both

@@ -7,7 +7,7 @@ import re
 
 import pytest
 from click.testing import CliRunner
-from tracefactory import RUN_ID, TraceBuilder
+from tracefactory import RUN_ID, one_llm_call
 
 from namel3ss_debug.cli.main import cli
 
@@ -18,47 +18,39 @@ def run(*args):
     return CliRunner().invoke(cli, ["report", *args], catch_exceptions=False)
 
 
-def small_run(path, run_id=RUN_ID):
-    trace = TraceBuilder(run_id)
-    trace.run_start()
-    trace.span("llm", "plan", 5, usage={"input_tokens": 1, "output_tokens": 2}, model="gpt-4o")
-    trace.run_end()
-    return trace.write(path)
-
-
 def data_of(path):
     text = path.read_text(encoding="utf-8")
     return json.loads(re.search(r'<script type="application/json" id="n3-data">(.*?)</script>', text, re.S).group(1))
 
 
 def test_it_writes_the_page_where_asked_and_says_so(tmp_path) -> None:
-    done = run(str(small_run(tmp_path / "run.jsonl")), "-o", str(tmp_path / "out.html"))
+    done = run(str(one_llm_call(tmp_path / "run.jsonl")), "-o", str(tmp_path / "out.html"))
     assert done.exit_code == 0
     assert done.stderr.startswith(f"wrote {tmp_path / 'out.html'} (2 spans, ")
     assert data_of(tmp_path / "out.html")["runs"][0]["run_id"] == RUN_ID
 
 
 def test_without_o_it_is_named_after_the_run_here(tmp_path) -> None:
-    assert run(str(small_run(tmp_path / "run.jsonl"))).exit_code == 0
+    assert run(str(one_llm_call(tmp_path / "run.jsonl"))).exit_code == 0
     assert (tmp_path / f"{RUN_ID}.html").is_file()
 
 
 def test_two_runs_make_a_comparison_named_after_both(tmp_path) -> None:
-    base, new = small_run(tmp_path / "a.jsonl"), small_run(tmp_path / "b.jsonl", "20261122-110000-abcdef")
+    base, new = one_llm_call(tmp_path / "a.jsonl"), one_llm_call(tmp_path / "b.jsonl", "20261122-110000-abcdef")
     assert run(str(base), str(new)).exit_code == 0
     assert data_of(tmp_path / f"{RUN_ID}-vs-20261122-110000-abcdef.html")["mode"] == "compare"
 
 
 def test_three_traces_are_a_usage_error(tmp_path) -> None:
-    trace = str(small_run(tmp_path / "run.jsonl"))
+    trace = str(one_llm_call(tmp_path / "run.jsonl"))
     done = run(trace, trace, trace)
     assert done.exit_code == 2 and "report takes one TRACE, or two to compare" in done.stderr
 
 
 def test_a_file_of_several_runs_is_a_usage_error(tmp_path) -> None:
     path = tmp_path / "two.jsonl"
-    path.write_bytes(small_run(tmp_path / "a.jsonl").read_bytes()
-                     + small_run(tmp_path / "b.jsonl", "20261122-110000-abcdef").read_bytes())
+    path.write_bytes(one_llm_call(tmp_path / "a.jsonl").read_bytes()
+                     + one_llm_call(tmp_path / "b.jsonl", "20261122-110000-abcdef").read_bytes())
     done = run(str(path), "-o", str(tmp_path / "out.html"))
     assert done.exit_code == 2 and "holds 2 runs" in done.stderr and not (tmp_path / "out.html").exists()
 
@@ -75,12 +67,12 @@ def test_an_empty_trace_is_an_invalid_trace(tmp_path) -> None:
 
 
 def test_an_unwritable_output_is_a_usage_error_and_leaves_nothing(tmp_path) -> None:
-    done = run(str(small_run(tmp_path / "run.jsonl")), "-o", str(tmp_path / "missing" / "out.html"))
+    done = run(str(one_llm_call(tmp_path / "run.jsonl")), "-o", str(tmp_path / "missing" / "out.html"))
     assert done.exit_code == 2 and "cannot write" in done.stderr and not (tmp_path / "missing").exists()
 
 
 def test_a_torn_last_line_is_warned_about_and_the_rest_is_shown(tmp_path) -> None:
-    path = small_run(tmp_path / "run.jsonl")
+    path = one_llm_call(tmp_path / "run.jsonl")
     path.write_bytes(path.read_bytes() + b'{"v":1,"run_id":"' + RUN_ID.encode())
     done = run(str(path), "-o", str(tmp_path / "out.html"))
     assert done.exit_code == 0 and "run.jsonl:5" in done.stderr
@@ -88,12 +80,12 @@ def test_a_torn_last_line_is_warned_about_and_the_rest_is_shown(tmp_path) -> Non
 
 
 def test_a_bad_slow_threshold_is_a_usage_error(tmp_path) -> None:
-    done = run(str(small_run(tmp_path / "run.jsonl")), "--slow-threshold", "soon")
+    done = run(str(one_llm_call(tmp_path / "run.jsonl")), "--slow-threshold", "soon")
     assert done.exit_code == 2 and "--slow-threshold" in done.stderr
 
 
 def test_a_run_read_from_otlp_json_shows_the_same_spans(tmp_path) -> None:
-    trace = small_run(tmp_path / "run.jsonl")
+    trace = one_llm_call(tmp_path / "run.jsonl")
     otlp = tmp_path / "run.otlp.json"
     assert CliRunner().invoke(cli, ["export", str(trace), "--to", "otlp-json", str(otlp)]).exit_code == 0
     assert run(str(trace), "-o", str(tmp_path / "a.html")).exit_code == 0

@@ -1,7 +1,8 @@
 """The data document of the report page (`namel3ss-debug/report/v1`): a `ReportPage` as JSON types.
 
 Spans go as columns (one list per field, a row per span, in tree order), strings repeated across rows
-through small tables, so a run of 100,000 spans is a few megabytes the page parses at once. Each row's
+through small tables, so the page parses a run of 100,000 spans at once (11.6 MB of columns for the bench's
+run, `bench/report_open.py`). Each row's
 details (its two events, and an LLM call's conversation) go in chunks of `CHUNK` rows, each chunk one JSON
 text, gzip-compressed and in base64 (`limits.details`: "gzip+base64"), which the page decompresses and
 parses only when a row in it is first shown. Strings longer than `max_text` are cut, saying how much was
