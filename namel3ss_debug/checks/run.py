@@ -12,7 +12,7 @@ alone reads nothing of the report, so the run is not analysed at all: it goes at
 
 from __future__ import annotations
 
-from typing import Any, Callable, Iterable, Iterator, Optional
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Optional
 
 import msgspec
 
@@ -26,7 +26,9 @@ from .evaluate import evaluate
 from .results import CHECK_SCHEMA, CheckReport, RunCheck
 from .rules import Rule
 from .scan import EventScan
-from .secrets import SecretFinder
+
+if TYPE_CHECKING:  # the finder loads the tracer's redactor: only a check of forbid_secrets imports it
+    from .secrets import SecretFinder
 
 
 def check_run(source: Any, reader: TraceReader, rules: list[Rule], *, pricer: Optional[Pricer] = None,
@@ -38,7 +40,11 @@ def check_run(source: Any, reader: TraceReader, rules: list[Rule], *, pricer: Op
     same time): this pass then only scans the events, and asks it for the report at the end.
     """
     wants_secrets = any(rule.key == "forbid_secrets" for rule in rules)
-    scan = EventScan(rules, (secrets or SecretFinder()) if wants_secrets else None)
+    if wants_secrets and secrets is None:
+        from .secrets import SecretFinder  # noqa: PLC0415 - the tracer's redactor, only for forbid_secrets
+
+        secrets = SecretFinder()
+    scan = EventScan(rules, secrets if wants_secrets else None)
     blocks = _record_blocks(reader, source, scan)
     if not scan.reads_fields:
         report = _unanalysed(blocks)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import heapq
 from dataclasses import dataclass, field
-from typing import Any, Callable, Optional
+from typing import TYPE_CHECKING, Any, Callable, Optional
 
 from ..analysis.fields import tokens_of
 from ..model.events import is_end, is_start
@@ -18,8 +18,10 @@ from ..model.events import kind as span_kind
 from ..store.reader import Located
 from .results import MAX_EVENTS, EventRef, ms_text, usd_text
 from .rules import CALL_COMPONENTS, Rule
-from .secrets import SecretFinder
 from .specs import is_occurrence, label, parse_spec
+
+if TYPE_CHECKING:  # the finder loads the tracer's redactor: only a check of forbid_secrets imports it
+    from .secrets import SecretFinder
 
 _MAX_PLACES = 10_000  # error events remembered by seq, to place the report's error examples
 _MAX_SEEN = 1_000  # distinct component:name labels remembered, for "did you mean"

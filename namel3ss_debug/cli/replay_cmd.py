@@ -99,11 +99,10 @@ def replay(traces: tuple[str, ...], step: bool, breaks: tuple[str, ...], mocks: 
     2 usage (a bad option, breakpoint, mock or key), 3 a trace that cannot be read.
     """
     from ..ops.environment import Environment  # noqa: PLC0415 - loads when the command runs
-    from ..ops.rerun import check_rerun_options  # noqa: PLC0415 - loads when the command runs
     from ..ops.traces import make_reader  # noqa: PLC0415 - loads when the command runs
     from ..store.sources import STDIN  # noqa: PLC0415 - loads when the command runs
 
-    check_rerun_options(rerun, {"--match": match, "--on-miss": on_miss, "--live-tools": live_tools, "--cwd": cwd,
+    _check_rerun_options(rerun, {"--match": match, "--on-miss": on_miss, "--live-tools": live_tools, "--cwd": cwd,
                                 "--output": output}, no_pager)
     env = Environment.current(warn, bars(not no_progress))
     source, resolved = _one_run(traces, config_path, env)
@@ -123,6 +122,17 @@ def replay(traces: tuple[str, ...], step: bool, breaks: tuple[str, ...], mocks: 
 
     engine = replay_engine(load_run(source, reader, env, run_id), breaks, mocks, mock_files)
     sys.exit(_run(ReplaySession(engine), fmt, scripted, step, commands_file, not no_pager, resolved))
+
+
+def _check_rerun_options(rerun_on: bool, given: dict[str, Any], no_pager: bool) -> None:
+    """--match, --on-miss, --live-tools, --cwd and --output belong to --rerun: without it they would be ignored; and
+    --no-pager would be ignored with it (a rerun's output, the app's among it, is never paged)."""
+    if rerun_on and no_pager:
+        raise UsageError("--no-pager does not apply to --rerun: a rerun's output is never paged",
+                         hint="drop --no-pager")
+    named = [name for name, value in given.items() if value] if not rerun_on else []
+    if named:
+        raise UsageError(f"{named[0]} works only with --rerun", hint=f"add --rerun, or drop {named[0]}")
 
 
 def _rerun(source: RunSource, reader: Any, env: Any, fmt: str, make_stepper: Any, **options: Any) -> int:

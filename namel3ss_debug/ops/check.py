@@ -14,7 +14,6 @@ from ..checks.results import CheckReport
 from ..checks.rules import Rule, active, merge, rules_from_flags
 from ..checks.rules_file import read_rules_file, read_workspace_checks
 from ..checks.run import check_report, check_run
-from ..checks.secrets import SecretFinder
 from ..model.errors import TraceError, UsageError
 from ..store.sources import RunSource, seekable
 from .analyze.analyze import read_report
@@ -43,7 +42,11 @@ def check_traces(request: CheckRequest, env: Environment) -> CheckReport:
                                                   "object in .namel3ss/debug.json")
     settings = resolved.settings
     pricer = make_pricer(env, None, settings.price_overrides)
-    secrets = SecretFinder(settings.redact_keys, settings.redact_patterns)
+    secrets = None
+    if any(rule.key == "forbid_secrets" for rule in rules):
+        from ..checks.secrets import SecretFinder  # noqa: PLC0415 - the tracer's redactor, only for forbid_secrets
+
+        secrets = SecretFinder(settings.redact_keys, settings.redact_patterns)
     runs = []
     for source in sources:
         progress = env.progress([source])

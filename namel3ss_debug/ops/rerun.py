@@ -155,14 +155,3 @@ def _settings(options: RerunOptions, capture: str | None, env: Environment) -> A
         env.warn(message)
     prepare_output_dir(resolved.output_dir())
     return resolved
-
-
-def check_rerun_options(rerun_on: bool, given: dict[str, Any], no_pager: bool) -> None:
-    """--match, --on-miss, --live-tools, --cwd and --output belong to --rerun: without it they would be ignored; and
-    --no-pager would be ignored with it (a rerun's output, the app's among it, is never paged)."""
-    if rerun_on and no_pager:
-        raise UsageError("--no-pager does not apply to --rerun: a rerun's output is never paged",
-                         hint="drop --no-pager")
-    named = [name for name, value in given.items() if value] if not rerun_on else []
-    if named:
-        raise UsageError(f"{named[0]} works only with --rerun", hint=f"add --rerun, or drop {named[0]}")

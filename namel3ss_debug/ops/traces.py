@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 
-from ..analysis.price_table import PriceTable, table_path
-from ..analysis.prices import Pricer
 from ..analysis.window import Bound, parse_bound
 from ..config import ResolvedSettings, load_settings
 from ..model.errors import UsageError
@@ -16,6 +14,9 @@ from ..store.problems import ReadProblems
 from ..store.reader import TraceReader
 from ..store.sources import RunSource, resolve_sources
 from .environment import Environment
+
+if TYPE_CHECKING:
+    from ..analysis.prices import Pricer
 
 
 @dataclass(frozen=True)
@@ -47,11 +48,16 @@ def open_traces(args: TraceArgs, env: Environment) -> tuple[list[RunSource], Res
 def make_pricer(env: Environment, file_prices: Mapping[str, Any] | None = None,
                 overrides: Mapping[str, Any] | None = None) -> Pricer:
     """A pricer whose genai-prices answers are kept in the cache directory the environment names."""
+    from ..analysis.price_table import PriceTable, table_path  # noqa: PLC0415 - replay and inspect price nothing
+    from ..analysis.prices import Pricer  # noqa: PLC0415 - replay and inspect price nothing
+
     return Pricer(file_prices, overrides, PriceTable(table_path(env.environ)))
 
 
 def price_data(environ: Mapping[str, str]) -> str | None:
     """Which genai-prices data prices this environment's commands (its file's name): part of a cached answer's key."""
+    from ..analysis.price_table import table_path  # noqa: PLC0415 - replay and inspect price nothing
+
     path = table_path(environ)
     return path.name if path is not None else None
 

@@ -77,11 +77,22 @@ def terminal_safe(data: bytes) -> bytes:
     return _UNSAFE.sub(lambda match: b"\\u%04x" % ord(match.group().decode()), data)
 
 
+def field_names(value: Any) -> tuple[str, ...] | None:
+    """The fields of a record (a dataclass or a msgspec Struct instance), in order; None for anything else."""
+    names = getattr(type(value), "__struct_fields__", None)
+    if names is not None:
+        return names
+    if is_dataclass(value) and not isinstance(value, type):
+        return tuple(item.name for item in fields(value))
+    return None
+
+
 def plain(value: Any) -> Any:
     """A report of frozen dataclasses as JSON types: floats to 12 significant digits (what a measurement
     carries), and a non-finite float as null."""
-    if is_dataclass(value) and not isinstance(value, type):
-        return {item.name: plain(getattr(value, item.name)) for item in fields(value)}
+    names = field_names(value)
+    if names is not None:
+        return {name: plain(getattr(value, name)) for name in names}
     if isinstance(value, (list, tuple)):
         return [plain(item) for item in value]
     if isinstance(value, float):

@@ -6,8 +6,8 @@ whether a person is typing (an empty line repeats the last command there, Ctrl-C
 
 from __future__ import annotations
 
-import asyncio
 import os
+import sys
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
@@ -63,6 +63,9 @@ class Terminal:
 
 
 def _loop_running() -> bool:
+    asyncio = sys.modules.get("asyncio")  # not imported: no loop can be running (and importing it costs 15 ms)
+    if asyncio is None:
+        return False
     try:
         asyncio.get_running_loop()
     except RuntimeError:

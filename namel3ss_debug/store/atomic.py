@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO, TypeVar
@@ -19,6 +18,8 @@ def replace_file(path: Path | str, write: Callable[[BinaryIO], T]) -> T:
     if path.is_symlink() or (path.exists() and not path.is_file()):
         with open(path, "wb") as stream:
             return write(stream)
+    import tempfile  # noqa: PLC0415 - 4 ms to import (shutil, random): only a write pays it
+
     directory = path.parent if str(path.parent) else Path(".")
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
     try:

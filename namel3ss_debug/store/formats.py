@@ -8,11 +8,9 @@ import stat
 from pathlib import Path
 from typing import Any
 
-from .legacy import LegacyMapper, looks_legacy
+import orjson
+
 from .line_events import first_object
-from .n3_native import N3StepMapper, looks_n3_step
-from .otlp_json import OtlpMapper, looks_otlp_document
-from .otlp_lines import is_otlp_request
 from .problems import ReadProblems
 from .sources import RunSource, seekable
 
@@ -26,10 +24,18 @@ def mapper_for(first: dict[str, Any] | None, path: str, *, head: bytes = b"",
     `head` is the file's first bytes (a pretty-printed OTLP/JSON document has no JSON object on a line of
     its own); `problems` hears about the spans an OTLP mapper cannot read.
     """
+    # The mappers load only for a file in their format: a v1 file (nearly all) does not pay for their import.
     if head and looks_otlp_document(head):
+        from .otlp_json import OtlpMapper  # noqa: PLC0415 - only for an OTLP/JSON file
+
         return OtlpMapper(path, problems, document=True)
     if first is None or "v" in first:
         return None
+    from .legacy import LegacyMapper, looks_legacy  # noqa: PLC0415 - only for a file that is not v1
+    from .n3_native import N3StepMapper, looks_n3_step  # noqa: PLC0415 - only for a file that is not v1
+    from .otlp_json import OtlpMapper  # noqa: PLC0415 - only for a file that is not v1
+    from .otlp_lines import is_otlp_request  # noqa: PLC0415 - only for a file that is not v1
+
     if is_otlp_request(first):
         return OtlpMapper(path, problems)
     if looks_n3_step(first):
@@ -37,6 +43,19 @@ def mapper_for(first: dict[str, Any] | None, path: str, *, head: bytes = b"",
     if looks_legacy(first):
         return LegacyMapper()
     return None
+
+
+def looks_otlp_document(head: bytes) -> bool:
+    """True when a file's first bytes begin an OTLP/JSON document spread over lines (pretty-printed)."""
+    text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if not text.startswith((b"{", b"[")):
+        return False
+    first_line = text.split(b"\n", 1)[0]
+    try:
+        orjson.loads(first_line)
+        return False  # a whole object on the first line: JSON Lines
+    except orjson.JSONDecodeError:
+        return b'"resourceSpans"' in head or b'"resource_spans"' in head
 
 
 def _mtime(path: str) -> float:

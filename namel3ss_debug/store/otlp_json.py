@@ -46,19 +46,6 @@ _CONSUMED_PREFIXES = ("llm.input_messages.", "llm.output_messages.", "gen_ai.inp
                       "namel3ss.")
 
 
-def looks_otlp_document(head: bytes) -> bool:
-    """True when a file's first bytes begin an OTLP/JSON document spread over lines (pretty-printed)."""
-    text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
-    if not text.startswith((b"{", b"[")):
-        return False
-    first_line = text.split(b"\n", 1)[0]
-    try:
-        orjson.loads(first_line)
-        return False  # a whole object on the first line: JSON Lines
-    except orjson.JSONDecodeError:
-        return b'"resourceSpans"' in head or b'"resource_spans"' in head
-
-
 def ns_to_iso(nanos: int) -> str:
     """Unix nanoseconds as a v1 `ts` (microseconds, truncated: exact for times we wrote)."""
     if not 0 <= nanos < _YEAR_10000_NS:

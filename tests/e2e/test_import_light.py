@@ -117,3 +117,41 @@ def test_json_output_imports_no_rich(tmp_path, args):
     loaded, shown = cli_imports(tmp_path, args)
     assert (loaded["exit"], shown[:1]) == (0, "{")
     assert [m for m in loaded["modules"] if top(m) == "rich"] == []
+
+
+# What a read of a v1 run does not use, it does not import: the mappers of the other formats, the rerun machinery
+# (the app launcher, the tracer) for a plain replay, the tracer's redactor for a check without forbid_secrets,
+# asyncio outside a running loop, and genai-prices' pricing for commands that price nothing.
+NOT_NEEDED = {
+    ("analyze", "run.jsonl", "--format", "json"): ("namel3ss_debug.store.otlp_json", "namel3ss_debug.store.legacy",
+                                                   "namel3ss_debug.store.n3_native", "asyncio"),
+    ("check", "run.jsonl", "--max-errors", "0"): ("namel3ss_debug.tracer.redact", "namel3ss_debug.checks.secrets",
+                                                  "namel3ss_debug.store.otlp_json", "asyncio"),
+    ("replay", "run.jsonl", "--commands", "quit.txt"): ("namel3ss_debug.ops.rerun", "namel3ss_debug.launch.app",
+                                                         "namel3ss_debug.tracer.core", "asyncio",
+                                                         "namel3ss_debug.analysis.price_table"),
+    ("inspect", "run.jsonl"): ("namel3ss_debug.analysis.price_table", "namel3ss_debug.store.otlp_json", "asyncio"),
+}
+
+
+@pytest.mark.parametrize("args", NOT_NEEDED, ids=[" ".join(args) for args in NOT_NEEDED])
+def test_a_read_command_imports_only_what_it_uses(tmp_path, args):
+    trace = TraceBuilder()
+    trace.span("tool", "search", 5, trace.run_start())
+    trace.run_end()
+    trace.write(tmp_path / "run.jsonl")
+    (tmp_path / "quit.txt").write_text("q\n")
+    loaded, _ = cli_imports(tmp_path, args)
+    assert loaded["exit"] == 0
+    assert [m for m in NOT_NEEDED[args] if m in loaded["modules"]] == []
+
+
+def test_a_foreign_format_still_loads_its_mapper(tmp_path):
+    legacy = {"event_type": "tool_call_start", "event_id": "e1", "timestamp": 1700000000.5, "parent_event_id": None,
+              "execution_id": "x1", "component": "tool", "component_name": "search", "inputs": {}, "outputs": {},
+              "metadata": {}, "duration_ms": None, "status": "started", "error": None, "memory_usage_mb": None,
+              "tokens_used": None, "cost_estimate": None}
+    (tmp_path / "run.jsonl").write_text(json.dumps(legacy) + "\n")
+    loaded, shown = cli_imports(tmp_path, ("analyze", "run.jsonl", "--format", "json"))
+    assert (loaded["exit"], shown[:1]) == (0, "{")
+    assert "namel3ss_debug.store.legacy" in loaded["modules"]

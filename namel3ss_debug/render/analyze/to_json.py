@@ -8,13 +8,12 @@ counts stay exact integers.
 from __future__ import annotations
 
 import math
-from dataclasses import fields, is_dataclass
 from typing import Any
 
 import orjson
 
 from ...analysis.report import Report
-from ..json_text import terminal_safe
+from ..json_text import field_names, terminal_safe
 
 _MS_DECIMALS = 3  # the tracer writes durations with 3 decimals (microseconds)
 _COST_DIGITS = 8  # significant digits: a fraction of a cent on one call still shows
@@ -31,10 +30,10 @@ def report_to_dict(report: Report) -> dict[str, Any]:
         {'schema': 'namel3ss-debug/analyze/v1', 'generated_by': 'namel3ss-debug 0.1.0', 'sections': [], 'settings': {}}
     """
     document: dict[str, Any] = {"schema": report.schema}
-    for item in fields(report):
-        value = getattr(report, item.name)
-        if item.name != "schema" and value is not None:
-            document[item.name] = _plain(value, item.name)
+    for name in report.__struct_fields__:
+        value = getattr(report, name)
+        if name != "schema" and value is not None:
+            document[name] = _plain(value, name)
     return document
 
 
@@ -45,8 +44,9 @@ def render_json(report: Report) -> bytes:
 
 def _plain(value: Any, key: str) -> Any:
     """`value` as JSON types; `key` is the field it sits under (inherited by list items and dict values)."""
-    if is_dataclass(value) and not isinstance(value, type):
-        return {item.name: _plain(getattr(value, item.name), item.name) for item in fields(value)}
+    names = field_names(value)
+    if names is not None:
+        return {name: _plain(getattr(value, name), name) for name in names}
     if isinstance(value, dict):
         return {str(name): _plain(inner, key) for name, inner in value.items()}
     if isinstance(value, (list, tuple)):

@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import io
 import re
-from dataclasses import fields, replace
 
 import orjson
 import pytest
 from jsonschema import Draft202012Validator
+from msgspec.structs import replace
 from rich.console import Console
 
 from namel3ss_debug.analysis.report import (
@@ -43,9 +43,9 @@ from namel3ss_debug.analysis.report import (
     ToolStats,
 )
 from namel3ss_debug.render.analyze.format import TITLES, duration, usd
-from namel3ss_debug.render.analyze.to_json import render_json, report_to_dict
 from namel3ss_debug.render.analyze.markdown import render_markdown
 from namel3ss_debug.render.analyze.table import render_report
+from namel3ss_debug.render.analyze.to_json import render_json, report_to_dict
 from namel3ss_debug.schemas import analyze_schema_path, load_analyze_schema
 
 MARKUP = "[bold red]x[/]"
@@ -184,7 +184,7 @@ SCHEMA_DEFS = {"ref": Ref, "latency": Latency, "operationStats": OperationStats,
 def test_schema_describes_exactly_the_fields_of_each_record(definition: str, record: type) -> None:
     schema = load_analyze_schema()
     node = schema if record is Report else schema["$defs"][definition]
-    names = [item.name for item in fields(record)]
+    names = list(record.__struct_fields__)
     assert (list(node["properties"]), sorted(node["required"])) == (names, sorted(
         name for name in names if record is not Report or name in ("schema", "generated_by", "sections", "settings",
                                                                   "run_ids")))
