@@ -47,6 +47,8 @@ MAX_SCRIPT = 16 << 20
 @click.option("--config", "config_path", type=click.Path(path_type=Path), metavar="FILE",
               help="Workspace config to read (for trace_output_dir).")
 @click.option("--no-pager", is_flag=True, help="Never page long output on a terminal.")
+@click.option("--no-cache", is_flag=True, help="Read the run even if an earlier read of the same files (same size, "
+              "time and content at both ends) kept its timeline in the cache directory.")
 @click.option("--no-progress", is_flag=True, help="No progress bar while a big trace is read.")
 @click.option("--rerun", is_flag=True, help="Run the recorded app again, offline: every traced LLM and tool call "
               "returns its recorded result (or a --mock) instead of running; then compare the two runs.")
@@ -66,7 +68,7 @@ MAX_SCRIPT = 16 << 20
               help="With --rerun: directory for the new run's trace (trace_output_dir).")
 def replay(traces: tuple[str, ...], step: bool, breaks: tuple[str, ...], mocks: tuple[str, ...],
            mock_files: tuple[Path, ...], commands_file: Path | None, fmt: str, run_id: str | None, strict: bool,
-           config_path: Path | None, no_pager: bool, no_progress: bool, rerun: bool, match: str | None,
+           config_path: Path | None, no_pager: bool, no_cache: bool, no_progress: bool, rerun: bool, match: str | None,
            on_miss: str | None, live_tools: bool | None, cwd: Path | None, output: str | None) -> None:
     """Step through a recorded run like pdb: stop at breakpoints, look at what each
     agent, LLM and tool saw and returned, go back, and ask "what if this call had
@@ -116,11 +118,11 @@ def replay(traces: tuple[str, ...], step: bool, breaks: tuple[str, ...], mocks: 
         sys.exit(_rerun(source, reader, env, fmt, _stepper_factory(step, breaks, scripted, commands_file, resolved),
                         run_id=run_id, mocks=mocks, mock_files=mock_files, cwd=cwd, match=match or "call",
                         on_miss=on_miss or "error", live_tools=bool(live_tools), output=output,
-                        config_path=config_path))
+                        config_path=config_path, cache=not no_cache))
     from ..ops.replay import load_run, replay_engine  # noqa: PLC0415 - slow to import: not for --help
     from ..replay.session import ReplaySession  # noqa: PLC0415 - slow to import: not for --help
 
-    engine = replay_engine(load_run(source, reader, env, run_id), breaks, mocks, mock_files)
+    engine = replay_engine(load_run(source, reader, env, run_id, cache=not no_cache), breaks, mocks, mock_files)
     sys.exit(_run(ReplaySession(engine), fmt, scripted, step, commands_file, not no_pager, resolved))
 
 

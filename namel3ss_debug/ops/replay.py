@@ -11,22 +11,34 @@ from pathlib import Path
 from ..model.errors import UsageError
 from ..replay.engine import ReplayEngine
 from ..replay.expr import ExprError
+from ..replay.kept import KeptTimeline, kept, restored
 from ..replay.load import load_timeline
 from ..replay.mock_specs import ordered_mocks
 from ..replay.mocks import MockError
 from ..replay.timeline import Timeline
 from ..store.reader import TraceReader
 from ..store.sources import RunSource
+from .cache import ResultCache, results_directory
 from .environment import Environment
 
 
-def load_run(source: RunSource, reader: TraceReader, env: Environment, run_id: str | None) -> Timeline:
+def load_run(source: RunSource, reader: TraceReader, env: Environment, run_id: str | None,
+             cache: bool = True) -> Timeline:
     """The run's timeline, its reading heard by `env.progress`; a warning names the other runs of an
-    input that holds several."""
-    progress = env.progress([source])
-    with progress:
-        reader.progress = progress.advance
-        timeline = load_timeline(source, reader, run_id)
+    input that holds several. With `cache`, a timeline kept by an earlier clean read of the same files is
+    taken from the result cache (`ops/cache.py`), and one read now is kept there."""
+    results = ResultCache(results_directory(env.environ) if cache else None)
+    key = results.key("replay", [source], [run_id])
+    found = results.get(key, KeptTimeline)
+    timeline = restored(found, source.files, source.label) if found is not None else None
+    if timeline is None:
+        progress = env.progress([source])
+        with progress:
+            reader.progress = progress.advance
+            timeline = load_timeline(source, reader, run_id)
+        keeping = kept(timeline)
+        if keeping is not None:
+            results.put(key, keeping, reader.problems)
     if timeline.other_runs:
         others = sorted(timeline.other_runs)
         env.warn(f"{source.label} holds {len(others) + 1} runs; replaying {timeline.run_id} "

@@ -51,6 +51,7 @@ class RerunOptions:
     output: str | None
     config_path: Path | None
     make_stepper: Callable[[Any], Any] | None  # the recording -> the rerun's console, or None
+    cache: bool = True  # the recorded run's timeline may come from the result cache (--no-cache: not)
 
 
 @dataclass(frozen=True)
@@ -70,7 +71,7 @@ class RerunDone:
 def rerun_app(source: RunSource, options: RerunOptions, env: Environment,
               announce: Callable[[Recorded, str | None], None]) -> RerunDone:
     """Everything `replay --rerun` does; `announce` hears which app is about to run."""
-    timeline = load_run(source, options.reader, env, options.run_id)
+    timeline = load_run(source, options.reader, env, options.run_id, options.cache)
     new_timeline = None
     try:
         recording = Recording(timeline, PathTable())

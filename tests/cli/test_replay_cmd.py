@@ -401,3 +401,15 @@ def test_info_leaves_out_a_duration_the_run_end_does_not_have(tmp_path):
     path.write_bytes(b"".join(orjson.dumps(e) + b"\n" for e in events))
     result = replay(str(path), "--step", input="info\n")
     assert "ended     completed\n" in result.stdout and "None" not in result.stdout
+
+
+def test_a_second_replay_takes_the_timeline_from_the_cache_and_shows_the_same(tmp_path, run_path):
+    env = {"XDG_CACHE_HOME": str(tmp_path / "cache")}
+    script = "b tool\nc\nwhere\nc\nq\n"
+    first = replay(run_path, "--format", "json", "--step", input=script, env=env)
+    kept = list((tmp_path / "cache" / "namel3ss-debug" / "results").iterdir())
+    again = replay(run_path, "--format", "json", "--step", input=script, env=env)
+    plain = replay(run_path, "--format", "json", "--step", "--no-cache", input=script, env=env)
+    assert (first.exit_code, again.exit_code, plain.exit_code) == (0, 0, 0)
+    assert len(kept) == 1 and first.output == again.output == plain.output
+    assert first.output.count('"kind":"stop"') >= 2

@@ -1,0 +1,100 @@
+"""A run's timeline as the result cache keeps it: its arrays as bytes, its names as lists.
+
+Reading a 1 GiB run into a timeline takes seconds (every event is decoded and paired); a timeline kept from
+an earlier read of the same files is back in a fraction of a second, its events still read from the files
+by byte offset. Only a timeline whose events stay in their files (`FileStore`) is kept: one held in memory
+as dicts (standard input, `.gz`, a mapped format) is read again.
+
+A kept timeline is checked as it is restored: each array must be whole for its item size and every array of
+events (and of spans) as long as the others. One that is not is not used (the run is read again).
+"""
+
+from __future__ import annotations
+
+from array import array
+
+import msgspec
+
+from .load import FileStore
+from .timeline import Names, Timeline
+
+# (attribute, where it lives: the timeline or its store); the events' arrays, then the spans'
+_EVENT_ARRAYS = ("seq", "kind", "type_code", "component_code", "name_code", "status_code", "depth", "span",
+                 "call", "duration")
+_STORE_ARRAYS = ("file", "line", "offset")
+_SPAN_ARRAYS = ("span_parent", "span_start", "span_end")
+_NAMES = ("types", "components", "names", "statuses")
+
+
+class KeptTimeline(msgspec.Struct, frozen=True):
+    run_id: str | None
+    sorted: bool
+    names: dict[str, list[str]]  # types, components, names, statuses: each code's text
+    arrays: dict[str, tuple[str, bytes]]  # attribute -> (array typecode, its bytes; a memoryview when kept)
+    calls: list[tuple[int, int, int]]  # (component code, name code, calls)
+    other_runs: dict[str, int]
+
+
+def kept(timeline: Timeline) -> KeptTimeline | None:
+    """What the cache keeps of `timeline`; None for one whose events are not in files."""
+    store = timeline.store
+    if not isinstance(store, FileStore):
+        return None
+    arrays = {name: _packed(getattr(timeline, name)) for name in (*_EVENT_ARRAYS, *_SPAN_ARRAYS)}
+    arrays.update({name: _packed(getattr(store, name)) for name in _STORE_ARRAYS})
+    names = {name: list(getattr(timeline, name).texts) for name in _NAMES}
+    calls = [(component, name, count) for (component, name), count in timeline.calls.items()]
+    return KeptTimeline(timeline.run_id, timeline._sorted, names, arrays, calls, dict(timeline.other_runs))
+
+
+def restored(kept_timeline: KeptTimeline, paths: tuple[str, ...], label: str) -> Timeline | None:
+    """The timeline again, its events read from `paths`; None when what was kept is not whole."""
+    try:
+        arrays = {name: _unpacked(*kept_timeline.arrays[name]) for name in (*_EVENT_ARRAYS, *_SPAN_ARRAYS,
+                                                                             *_STORE_ARRAYS)}
+        texts = {name: kept_timeline.names[name] for name in _NAMES}
+    except (KeyError, ValueError):
+        return None
+    if not _whole(arrays, texts, len(paths)):
+        return None
+    store = FileStore(paths)
+    timeline = Timeline(store, label, kept_timeline.run_id)
+    for name in _EVENT_ARRAYS + _SPAN_ARRAYS:
+        setattr(timeline, name, arrays[name])
+    for name in _STORE_ARRAYS:
+        setattr(store, name, arrays[name])
+    store.seq = timeline.seq
+    for name in _NAMES:
+        table: Names = getattr(timeline, name)
+        table.texts = list(texts[name])
+        table.codes = {text: code for code, text in enumerate(table.texts)}
+    timeline.calls = {(component, name): count for component, name, count in kept_timeline.calls}
+    timeline.other_runs = dict(kept_timeline.other_runs)
+    timeline._sorted = kept_timeline.sorted
+    store.stamp()
+    return timeline
+
+
+def _whole(arrays: dict[str, array], texts: dict[str, list[str]], files: int) -> bool:
+    """Every array of events as long as the others, and of spans too; every code names a text, every span
+    number a span, every file number a file (a damaged entry would send the engine out of range)."""
+    events, spans = len(arrays["seq"]), len(arrays["span_start"])
+    if any(len(arrays[name]) != events for name in (*_EVENT_ARRAYS, *_STORE_ARRAYS)) or any(
+            len(arrays[name]) != spans for name in _SPAN_ARRAYS):
+        return False
+    bounds = {"type_code": len(texts["types"]), "component_code": len(texts["components"]),
+              "name_code": len(texts["names"]), "status_code": len(texts["statuses"]), "span": spans,
+              "span_parent": spans, "span_start": events, "span_end": events, "file": files, "kind": 3}
+    return all(not arrays[name] or max(arrays[name]) < bound for name, bound in bounds.items())
+
+
+def _packed(values: array) -> tuple[str, memoryview]:
+    return values.typecode, memoryview(values).cast("B")  # encoded as bytes without a copy of the array
+
+
+def _unpacked(typecode: str, data: bytes) -> array:
+    values = array(typecode)  # ValueError for a typecode that is not one
+    if len(data) % values.itemsize:
+        raise ValueError("an array cut short")
+    values.frombytes(data)
+    return values
