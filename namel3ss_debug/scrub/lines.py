@@ -17,6 +17,9 @@ def needs_walk(redactor: Redactor) -> Callable[[bytes], bool]:
     The tracer walks an event when its pre-scan flags the line, and every event with an `error` (whose
     text is searched for `password=...` pairs): here any line holding `"error"`. False means redaction
     leaves the event as it is. The redactor's scan changes when it learns a value, so it is read at each call.
+    Every rule of the test looks within a line (a name before its separator, a marker and its body, a URL's
+    credentials stop at a newline), so given several lines it says yes when it would to one of them:
+    `LineBlock.picked` asks it of many lines at once.
     """
     return lambda line: _ERROR in line or redactor.may_hold_secret(line)
 

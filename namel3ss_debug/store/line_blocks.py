@@ -7,7 +7,6 @@ asked for, so a reader that wants neither pays nothing for them.
 
 from __future__ import annotations
 
-from itertools import accumulate, compress
 from typing import Any, Callable
 
 import orjson
@@ -19,6 +18,7 @@ from .records import EventRecord
 
 # (record, line number, byte offset, what it was made from: its line's bytes, or a mapped format's event dict)
 Made = tuple[EventRecord, int, int, Any]
+_RUN = 16 * 1024  # bytes of lines `picked` tests at once
 
 
 class LineBlock:
@@ -67,6 +67,9 @@ class LineBlock:
     def picked(self, pick: Callable[[bytes], bool]) -> list[Located]:
         """The events whose JSON text `pick` says yes to, as dicts with their place.
 
+        `pick` looks for bytes within a line: given several lines, it says yes when it would to one of them
+        (the tracer's pre-scan and a search for `"error"` do), which lets it pass a run of lines at once.
+
         The text is the line as written; an event a mapped format made has no line of its own, so its
         JSON is made for the test (one that cannot be serialized is picked: the test must not miss it).
         """
@@ -80,20 +83,32 @@ class LineBlock:
         return found
 
     def _picked_lines(self, pick: Callable[[bytes], bool], block: Block) -> list[Located]:
-        lines = bytes(block.view).split(b"\n")
-        lines.pop()  # the block ends with a newline
-        hits = list(compress(range(len(lines)), map(pick, lines)))  # the test on every line, in C
-        if not hits:
-            return []
-        starts = list(accumulate(map(len, lines), initial=0))  # without the newlines: one a line, added below
-        found = []
-        for index in hits:
-            event = decode_line(lines[index])
-            if isinstance(event, dict):
-                found.append(Located(event, self.path, block.first_line + index,
-                                     block.offset + starts[index] + index))
+        """`pick` is asked first of a run of lines at once (about `_RUN` bytes, in one C call for the
+        pre-scan), then of each line of a run it said yes to: a test of bytes that holds for a line holds
+        for any run of lines around it (see `picked`), so a run it passes holds no line it would pick."""
+        data = bytes(block.view)
+        size, found = len(data), []
+        start, number, counted = 0, block.first_line, 0
+        while start < size:
+            cut = data.find(b"\n", start + _RUN) if start + _RUN < size else -1
+            end = size if cut < 0 else cut + 1  # the block ends with a newline: so does each run
+            if pick(data[start:end]):
+                number += data.count(b"\n", counted, start)
+                counted = start
+                found.extend(self._picked_in_run(pick, data[start:end], block.offset + start, number))
+            start = end
         return found
 
+    def _picked_in_run(self, pick: Callable[[bytes], bool], run: bytes, offset: int, number: int) -> list[Located]:
+        found = []
+        for line in run.split(b"\n")[:-1]:
+            if pick(line):
+                event = decode_line(line)
+                if isinstance(event, dict):
+                    found.append(Located(event, self.path, number, offset))
+            offset += len(line) + 1
+            number += 1
+        return found
 
 def _chosen(source: Any, pick: Callable[[bytes], bool]) -> dict[str, Any] | None:
     """The event of a line, or a mapped event, if `pick` says yes to its JSON."""
