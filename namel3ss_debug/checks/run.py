@@ -5,7 +5,7 @@ The events arrive once (standard input cannot be read twice), so the two halves 
 `analyze` pulls blocks of records, and making each block shows its events to the scan on the way.
 
 The records come from the store's typed fast path (a block of lines decoded at once, with each line's
-place), and the scan sees a small dict of the fields it reads. `forbid_secrets` looks at each line's bytes
+place), and the scan sees each record with its file and line. `forbid_secrets` looks at each line's bytes
 first with the tracer's pre-scan (in C) and decodes only the lines it flags. A check of `forbid_secrets`
 alone reads nothing of the report, so the run is not analysed at all: it goes at the pre-scan's speed.
 """
@@ -14,13 +14,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Optional
 
-import msgspec
-
 from .._version import __version__
 from ..analysis.analyze import analyze, collector_paused
 from ..analysis.prices import Pricer
 from ..analysis.report import REPORT_SCHEMA, Report
-from ..store.reader import Located, TraceReader
+from ..store.reader import TraceReader
 from ..store.records import EventRecord
 from .evaluate import evaluate
 from .results import CHECK_SCHEMA, CheckReport, RunCheck
@@ -66,8 +64,9 @@ def _record_blocks(reader: TraceReader, source: Any, scan: EventScan) -> Iterato
     for block in reader.line_blocks(source):
         if scan.reads_fields:
             path = source.files[block.file]
-            for record, line, offset in block.placed():
-                scan.see(Located(_fields(record), path, line, offset))
+            see = scan.see
+            for record, line in block.numbered():
+                see(record, path, line)
         else:
             scan.events += len(block)
         if pick is not None:
@@ -85,21 +84,6 @@ def _unanalysed(blocks: Iterable[list[EventRecord]]) -> Report:
             if not run_ids:
                 run_ids.append(records[0].run_id)
     return Report(REPORT_SCHEMA, f"namel3ss-debug {__version__}", [], run_ids=run_ids)
-
-
-def _fields(record: EventRecord) -> dict[str, Any]:
-    """What the scan reads of an event (everything but `forbid_secrets`, which reads the event's line)."""
-    event: dict[str, Any] = {"run_id": record.run_id, "seq": record.seq, "event_type": record.event_type,
-                             "component": record.component, "name": record.name, "status": record.status}
-    for key in ("duration_ms", "cost_usd"):
-        value = getattr(record, key)
-        if value is not None:
-            event[key] = value
-    if record.usage is not None:
-        event["usage"] = msgspec.structs.asdict(record.usage)
-    if record.error is not None:
-        event["error"] = msgspec.structs.asdict(record.error)
-    return event
 
 
 def check_report(runs: list[RunCheck], rules: list[Rule]) -> CheckReport:

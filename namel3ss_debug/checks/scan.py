@@ -1,9 +1,11 @@
-"""The event-level half of `check`: one look at each event (with its `file:line`) for what the report does not
-hold: occurrences of specs, orders, and the events responsible for each figure a rule limits; and a look
-for secrets at the events whose line the pre-scan flags (`look_for_secret`).
+"""The event-level half of `check`: one look at each event (a record, with its file and line) for what the report
+does not hold: occurrences of specs, orders, and the events responsible for each figure a rule limits; and a
+look for secrets at the events whose line the pre-scan flags (`look_for_secret`).
 
-Memory stays bounded: each rule keeps at most `MAX_EVENTS` events and a count. An event's `EventRef` (its
-`file:line`) is made only when a rule keeps the event.
+What a rule asks of an event depends only on its type, component and name, so it is worked out once per
+operation (`_Plan`) and each event pays for the rules it concerns: a million events are scanned in about a
+second. Memory stays bounded: each rule keeps at most `MAX_EVENTS` events and a count. An event's `EventRef`
+(its `file:line`) is made only when a rule keeps the event.
 """
 
 from __future__ import annotations
@@ -12,19 +14,21 @@ import heapq
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Optional
 
-from ..analysis.fields import tokens_of
 from ..model.events import is_end, is_start
 from ..model.events import kind as span_kind
 from ..store.reader import Located
+from ..store.records import EventRecord
 from .results import MAX_EVENTS, EventRef, ms_text, usd_text
 from .rules import CALL_COMPONENTS, Rule
-from .specs import is_occurrence, label, parse_spec
+from .specs import _OPENERS, EventSpec, parse_spec
 
 if TYPE_CHECKING:  # the finder loads the tracer's redactor: only a check of forbid_secrets imports it
     from .secrets import SecretFinder
 
 _MAX_PLACES = 10_000  # error events remembered by seq, to place the report's error examples
 _MAX_SEEN = 1_000  # distinct component:name labels remembered, for "did you mean"
+# An event where it was read: its record, file and line; or a whole event dict with its place (`Located`).
+Place = Any
 
 
 @dataclass
@@ -35,18 +39,18 @@ class Found:
     count: int = 0
     events: list[Any] = field(default_factory=list)  # EventRef, or with `largest` (key, n, EventRef) items
 
-    def add(self, located: Located, detail: Optional[str] = None) -> None:
+    def add(self, place: Place, detail: Optional[str] = None) -> None:
         self.count += 1
         if len(self.events) < MAX_EVENTS:
-            self.events.append(_ref(located, detail))
+            self.events.append(_ref(place, detail))
 
-    def add_largest(self, key: float, located: Located, detail: Callable[[], str]) -> None:
+    def add_largest(self, key: float, place: Place, detail: Callable[[], str]) -> None:
         """Count the event; keep it while it is among the biggest by `key` (`detail` is asked for only then)."""
         self.count += 1
         if len(self.events) < MAX_EVENTS:
-            heapq.heappush(self.events, (key, self.count, _ref(located, detail())))
+            heapq.heappush(self.events, (key, self.count, _ref(place, detail())))
         elif (key, self.count) > self.events[0][:2]:
-            heapq.heapreplace(self.events, (key, self.count, _ref(located, detail())))
+            heapq.heapreplace(self.events, (key, self.count, _ref(place, detail())))
 
     def refs(self) -> list[EventRef]:
         if self.largest:
@@ -61,10 +65,24 @@ class Order:
         self.specs = [parse_spec(text)[0] for text in specs]
         self.matched: list[EventRef] = []
 
-    def see(self, component: object, kind: str, name: str, located: Located) -> None:
+    def see(self, component: str, kind: str, name: str, place: Place) -> None:
         """One occurrence (a span's start or an instant event)."""
         if len(self.matched) < len(self.specs) and self.specs[len(self.matched)].covers(component, kind, name):
-            self.matched.append(_ref(located))
+            self.matched.append(_ref(place))
+
+
+@dataclass
+class _Plan:
+    """What the rules ask of an event of one type, component and name."""
+
+    occurrence: bool  # a span's start or an instant event
+    end: bool  # a span's end (not the run's)
+    label: str
+    specs: list[Found]  # the require/forbid specs it is an occurrence of
+    latency: list[tuple[float, Found]]  # (limit, found) of the latency rules that cover it, for its end
+    calls: Optional[tuple[float, Found]]  # its component's call limit, for its start
+    failures: Optional[Found]  # max_component_errors of its component
+    llm: bool  # an LLM call's end: a candidate for the biggest calls
 
 
 class EventScan:
@@ -75,7 +93,6 @@ class EventScan:
         # spec text -> (spec, occurrences); an `error:...` spec is judged from the report, its Found stays empty
         self.specs = {rule.target: (parse_spec(rule.target)[0], Found()) for rule in rules
                       if rule.key in ("require", "forbid")}
-        self._event_specs = [(spec, found) for spec, found in self.specs.values() if not spec.is_error]
         self.orders = {rule.target: Order(rule.limit) for rule in rules if rule.key == "require_order"}
         self.latency = {(rule.key, rule.target): (parse_spec(rule.target)[0], rule.limit, Found(largest=True))
                         for rule in rules if rule.key in ("max_p95", "max_p99", "max_latency")}
@@ -90,26 +107,29 @@ class EventScan:
         self.reads_fields = any(rule.key != "forbid_secrets" for rule in rules)
         self.seen: set[str] = set()
         self.events = 0  # events seen
-        self._last: Optional[Located] = None
+        self._last: Optional[Place] = None
+        self._plans: dict[tuple[str, str, str], _Plan] = {}
 
     @property
     def last(self) -> Optional[EventRef]:
         """The run's end (or its last event), for max_duration."""
         return None if self._last is None else _ref(self._last)
 
-    def see(self, located: Located) -> None:
+    def see(self, record: EventRecord, path: str, line: int) -> None:
+        """One event, read from `path` at `line`."""
         self.events += 1
-        event = located.event
-        event_type = str(event.get("event_type", ""))
-        kind = span_kind(event_type)
-        if event.get("error") is not None or event.get("status") == "failed":
-            self._failure(event, located)
-        if is_occurrence(event):
-            self._occurrence(event, event_type, kind, located)
-        elif is_end(event_type) and event_type != "run_end":
-            self._span_end(event, kind, located)
-        if self._last is None or self._last.event.get("event_type") != "run_end":
-            self._last = located
+        plan = self._plans.get((record.event_type, record.component, record.name))
+        if plan is None:
+            plan = self._plan(record.event_type, record.component, record.name)
+        place = (record, path, line)
+        if record.error is not None or record.status == "failed":
+            self._failure(record, place, plan)
+        if plan.occurrence:
+            self._occurrence(record, place, plan)
+        elif plan.end:
+            self._span_end(record, place, plan)
+        if self._last is None or self._last[0].event_type != "run_end":
+            self._last = place
 
     def look_for_secret(self, located: Located) -> None:
         """A whole event (one the pre-scan flagged) searched for secrets; it is counted by `see`, not here."""
@@ -117,57 +137,86 @@ class EventScan:
         if field_name is not None:
             self.secret_events.add(located, f"secret-looking text in {field_name}")
 
-    def _failure(self, event: dict[str, Any], located: Located) -> None:
-        if len(self.places) < _MAX_PLACES:
-            self.places[int(event.get("seq", -1))] = (located.where, event.get("event_type") or "")
-        found = self.failed_by_component.get(str(event.get("component")))
-        if found is not None and event.get("status") == "failed":
-            found.add(located, _error_text(event))
+    def _plan(self, event_type: str, component: str, name: str) -> _Plan:
+        kind = span_kind(event_type)
+        occurrence = not event_type.endswith("_end") and event_type not in _OPENERS
+        limited = self.call_limits.get(component) if is_start(event_type) else None
+        plan = _Plan(occurrence, is_end(event_type) and event_type != "run_end", f"{component}:{name}",
+                     [found for spec, found in self.specs.values() if _covers(spec, component, kind, name)],
+                     [(limit, found) for spec, limit, found in self.latency.values()
+                      if spec.covers(component, kind, name)],
+                     limited, self.failed_by_component.get(component), component == "llm")
+        self._plans[(event_type, component, name)] = plan
+        return plan
 
-    def _occurrence(self, event: dict[str, Any], event_type: str, kind: str, located: Located) -> None:
-        component, name = event.get("component"), str(event.get("name"))
+    def _failure(self, record: EventRecord, place: Place, plan: _Plan) -> None:
+        if len(self.places) < _MAX_PLACES:
+            self.places[record.seq] = (f"{place[1]}:{place[2]}", record.event_type)
+        if plan.failures is not None and record.status == "failed":
+            plan.failures.add(place, _error_text(record))
+
+    def _occurrence(self, record: EventRecord, place: Place, plan: _Plan) -> None:
         if len(self.seen) < _MAX_SEEN:
-            self.seen.add(label(event))
-        for spec, found in self._event_specs:
-            if spec.covers(component, kind, name):
-                found.add(located)
-        for order in self.orders.values():
-            order.see(component, kind, name, located)
-        limited = self.call_limits.get(str(component)) if self.call_limits and is_start(event_type) else None
-        if limited is not None:
-            limit, found = limited
+            self.seen.add(plan.label)
+        for found in plan.specs:
+            found.add(place)
+        if self.orders:
+            kind = span_kind(record.event_type)
+            for order in self.orders.values():
+                order.see(record.component, kind, record.name, place)
+        if plan.calls is not None:
+            limit, found = plan.calls
             found.count += 1
             if found.count > limit and len(found.events) < MAX_EVENTS:
-                found.events.append(_ref(located, f"call {found.count}"))
+                found.events.append(_ref(place, f"call {found.count}"))
 
-    def _span_end(self, event: dict[str, Any], kind: str, located: Located) -> None:
-        duration = event.get("duration_ms")
-        if isinstance(duration, (int, float)):
-            for spec, limit, found in self.latency.values():
-                if duration > limit and spec.covers(event.get("component"), kind, str(event.get("name"))):
-                    found.add_largest(duration, located, lambda: ms_text(duration))
-        if event.get("component") == "llm":
-            size = tokens_of(event) or 0
-            cost = event.get("cost_usd") if isinstance(event.get("cost_usd"), (int, float)) else 0.0
+    def _span_end(self, record: EventRecord, place: Place, plan: _Plan) -> None:
+        duration = record.duration_ms
+        if duration is not None:
+            for limit, found in plan.latency:
+                if duration > limit:
+                    found.add_largest(duration, place, lambda: ms_text(duration))
+        if plan.llm:
+            size = _tokens(record)
+            cost = record.cost_usd or 0.0
             if size or cost:
-                self.biggest_llm_calls.add_largest(cost * 1e9 + size, located, lambda: _usage_text(size, cost))
+                self.biggest_llm_calls.add_largest(cost * 1e9 + size, place, lambda: _usage_text(size, cost))
 
     def place(self, seq: int) -> tuple[Optional[str], Optional[str]]:
         """`(file:line, event type)` of an event with an error, by seq (Nones if it was not remembered)."""
         return self.places.get(seq, (None, None))
 
 
-def _ref(located: Located, detail: Optional[str] = None) -> EventRef:
-    event = located.event
-    return EventRef(str(event.get("run_id")), int(event.get("seq", -1)), located.where, event.get("event_type"),
-                    str(event.get("component")), str(event.get("name")), detail)
+def _covers(spec: EventSpec, component: str, kind: str, name: str) -> bool:
+    """An event spec's occurrences (an `error:...` spec is judged from the report: it covers no event)."""
+    return not spec.is_error and spec.covers(component, kind, name)
 
 
-def _error_text(event: dict[str, Any]) -> Optional[str]:
-    error = event.get("error")
-    if isinstance(error, dict):
-        return f"{error.get('type') or 'Error'}: {error.get('message') or ''}".rstrip(": ")
-    return str(error) if error is not None else None
+def _ref(place: Place, detail: Optional[str] = None) -> EventRef:
+    if isinstance(place, Located):
+        event = place.event
+        return EventRef(str(event.get("run_id")), int(event.get("seq", -1)), place.where, event.get("event_type"),
+                        str(event.get("component")), str(event.get("name")), detail)
+    record, path, line = place
+    return EventRef(record.run_id, record.seq, f"{path}:{line}", record.event_type, record.component, record.name,
+                    detail)
+
+
+def _tokens(record: EventRecord) -> int:
+    """`usage.total_tokens`, or input + output when the total is missing (`fields.tokens_of`); 0 without usage."""
+    usage = record.usage
+    if usage is None:
+        return 0
+    if usage.total_tokens is not None:
+        return usage.total_tokens
+    return (usage.input_tokens or 0) + (usage.output_tokens or 0)
+
+
+def _error_text(record: EventRecord) -> Optional[str]:
+    error = record.error
+    if error is None:
+        return None
+    return f"{error.type or 'Error'}: {error.message or ''}".rstrip(": ")
 
 
 def _usage_text(tokens: int, cost: float) -> str:

@@ -7,7 +7,7 @@ asked for, so a reader that wants neither pays nothing for them.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any, Callable, Iterable
 
 import orjson
 
@@ -45,6 +45,13 @@ class LineBlock:
             return [(record, number, offset) for record, number, offset, _ in self._made or ()]
         return list(zip(self.records, range(block.first_line, block.first_line + len(self.records)),
                         line_starts(block)))
+
+    def numbered(self) -> Iterable[tuple[EventRecord, int]]:
+        """`(record, line number)` for each record: `placed` without the byte offsets, which cost a pass."""
+        block = self._block
+        if block is None:
+            return [(record, number) for record, number, _, _ in self._made or ()]
+        return zip(self.records, range(block.first_line, block.first_line + len(self.records)))
 
     @property
     def decoded(self) -> bool:

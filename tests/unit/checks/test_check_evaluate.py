@@ -7,14 +7,14 @@ from tracefactory import TraceBuilder, analyze_events, error
 from namel3ss_debug.checks.evaluate import evaluate
 from namel3ss_debug.checks.rules import rules_from_flags
 from namel3ss_debug.checks.scan import EventScan
-from namel3ss_debug.store.reader import Located
+from namel3ss_debug.store.records import record_from_dict
 
 
 def judge(trace, **flags):
     rules = rules_from_flags(flags)
     scan = EventScan(rules)
     for number, event in enumerate(trace.events, 1):
-        scan.see(Located(event, "t.jsonl", number, 0))
+        scan.see(record_from_dict(event)[0], "t.jsonl", number)
     return evaluate(rules, analyze_events(trace.events), scan)
 
 
