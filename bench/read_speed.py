@@ -8,7 +8,7 @@ Each figure is the median of `--repeats` whole commands, run as subprocesses on 
 with the alternative it is compared with measured in the same run: DuckDB's `read_ndjson` + GROUP BY +
 quantiles for `analyze` (bench/analyze_throughput.py's query), `analyze` itself for `check` and `diff`,
 `python -c pass` for the small run's start-up, and a first read (`--no-cache`) for a second read (answered
-from the cache, in a cache directory of this run's own). Peak RSS comes from GNU time when installed. Every
+from the cache, in a cache directory of this run's own): `analyze`, `diff` and `replay` (its timeline). Peak RSS comes from GNU time when installed. Every
 target of issue 20 is printed with PASS or MISS; a target that cannot be measured here (DuckDB not
 installed) says so. Progress goes to stderr.
 
@@ -102,7 +102,7 @@ def measure(args: argparse.Namespace, scratch: Path) -> dict[str, Any]:
         "small inspect": ["inspect", str(small)],
         "small check": ["check", str(small), "--max-errors", "5"],
         "small diff": ["diff", str(small), str(small), "--no-cache"],
-        "small replay": ["replay", str(small), "--commands", str(quit_at_first)],
+        "small replay": ["replay", str(small), "--commands", str(quit_at_first), "--no-cache"],
     }.items():
         figures[name] = timed(name, [*CLI, *argv], repeats, scratch, small.parent.parent)
 
@@ -127,8 +127,10 @@ def measure(args: argparse.Namespace, scratch: Path) -> dict[str, Any]:
                        "diff again": ["diff", str(base), str(new), "--no-progress"]}.items():
         timed(name, [*CLI, *argv], 1, scratch)
         figures[name] = timed(name, [*CLI, *argv], repeats, scratch)
-    figures["replay"] = timed("replay", [*CLI, "replay", str(base), "--commands", str(quit_at_first)],
-                              repeats, scratch)
+    replay = [*CLI, "replay", str(base), "--commands", str(quit_at_first)]
+    figures["replay"] = timed("replay", [*replay, "--no-cache"], repeats, scratch)
+    timed("replay again", replay, 1, scratch)  # keeps the timeline
+    figures["replay again"] = timed("replay again", replay, repeats, scratch)
     return {"size_mb": actual_mb, "figures": figures}
 
 
@@ -162,7 +164,11 @@ def targets(size_mb: float, figures: dict[str, Figure]) -> list[tuple[str, str, 
                  diff.median <= 2 * analyze.median))
     rows.append(("diff peak RSS <= 250 MB", f"{diff.peak_mb:.0f} MB", diff.peak_mb <= 250))
     replay = figures["replay"]
-    rows.append(("replay to its first prompt <= 2 s", f"{replay.median:.2f} s (load, then q)", replay.median <= 2.0))
+    rows.append(("replay to its first prompt <= 2 s", f"{replay.median:.2f} s (a first read, then q)",
+                 replay.median <= 2.0))
+    again = figures["replay again"]
+    rows.append(("replay again (timeline cached) <= 2 s", f"{again.median:.2f} s = {replay.median / again.median:.1f}x "
+                 "faster", again.median <= 2.0))
     floor = figures["python -c pass"].median
     for name in ("small analyze", "small inspect", "small check", "small diff", "small replay"):
         figure = figures[name]

@@ -5,8 +5,9 @@ Field names are the JSON keys of `check --format json` (schema `namel3ss-debug/c
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Optional
+
+import msgspec
 
 CHECK_SCHEMA = "namel3ss-debug/check/v1"
 MAX_EVENTS = 5  # responsible events listed per rule; `more_events` counts the rest
@@ -22,8 +23,7 @@ def usd_text(value: float) -> str:
     return f"${value:.2f}" if value >= 0.01 or value == 0 else f"${value:.8f}".rstrip("0")
 
 
-@dataclass(frozen=True)
-class EventRef:
+class EventRef(msgspec.Struct, frozen=True):
     """An event a rule is about: its run and seq, where it is (`file:line`) and what it was."""
 
     run_id: str
@@ -41,8 +41,7 @@ class EventRef:
         return f"seq {self.seq} {self.component}:{self.name}{detail}{where}"
 
 
-@dataclass(frozen=True)
-class CheckResult:
+class CheckResult(msgspec.Struct, frozen=True):
     """One rule judged against one run. `limit` and `value` are as people write them (`3s`, `$0.50`);
     `limit_number` and `value_number` are the same in ms, USD or counts, for scripts (None when not a number)."""
 
@@ -58,11 +57,10 @@ class CheckResult:
     message: str
     events: list[EventRef]
     more_events: int = 0
-    details: list[str] = field(default_factory=list)  # integrity problems, notes on the figure
+    details: list[str] = msgspec.field(default_factory=list)  # integrity problems, notes on the figure
 
 
-@dataclass(frozen=True)
-class RunCheck:
+class RunCheck(msgspec.Struct, frozen=True):
     run_id: str
     source: str
     files: list[str]
@@ -74,8 +72,7 @@ class RunCheck:
         return [result for result in self.results if not result.passed]
 
 
-@dataclass(frozen=True)
-class CheckReport:
+class CheckReport(msgspec.Struct, frozen=True):
     schema: str
     generated_by: str
     passed: bool

@@ -6,14 +6,14 @@ numbers. A change is always NEW minus BASE.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Optional
+
+import msgspec
 
 DIFF_SCHEMA = "namel3ss-debug/diff/v1"
 
 
-@dataclass(frozen=True)
-class Change:
+class Change(msgspec.Struct, frozen=True):
     """One figure in both runs. `percent` is `delta / base * 100`: 0.0 when both are 0, None when BASE is 0
     and NEW is not (shown `new`) or when either figure is missing (`delta` is then None too, shown `-`)."""
 
@@ -25,16 +25,14 @@ class Change:
     percent: Optional[float]
 
 
-@dataclass(frozen=True)
-class RunSide:
+class RunSide(msgspec.Struct, frozen=True):
     label: str
     run_id: Optional[str]
     status: Optional[str]
     calls: int
 
 
-@dataclass(frozen=True)
-class OperationDelta:
+class OperationDelta(msgspec.Struct, frozen=True):
     """A component (`name` None) or an operation, in both runs. `presence`: both | added | removed."""
 
     operation: str
@@ -48,8 +46,7 @@ class OperationDelta:
     max_ms: Change
 
 
-@dataclass(frozen=True)
-class CallRef:
+class CallRef(msgspec.Struct, frozen=True):
     """A call as the views show it: where it is in its run and how it ended."""
 
     index: int
@@ -62,8 +59,7 @@ class CallRef:
     duration_ms: Optional[float]
 
 
-@dataclass(frozen=True)
-class Divergence:
+class Divergence(msgspec.Struct, frozen=True):
     """The first place where the two call sequences differ, with context.
 
     `kind` is the first opcode that is not `equal`: `insert` (calls only NEW has), `delete` (only BASE) or
@@ -83,8 +79,7 @@ class Divergence:
     after_new: list[CallRef]
 
 
-@dataclass(frozen=True)
-class OperationCalls:
+class OperationCalls(msgspec.Struct, frozen=True):
     operation: str
     base: int
     new: int
@@ -92,8 +87,7 @@ class OperationCalls:
     removed: int
 
 
-@dataclass(frozen=True)
-class CallChanges:
+class CallChanges(msgspec.Struct, frozen=True):
     """The call sequences side by side: how many calls, how many aligned, added and removed (per operation)."""
 
     base: int
@@ -106,8 +100,7 @@ class CallChanges:
     aligned_by: str  # "sequence" (difflib) or "counts" (a middle too long to align call by call)
 
 
-@dataclass(frozen=True)
-class OutputChange:
+class OutputChange(msgspec.Struct, frozen=True):
     """An aligned LLM or tool call whose output (or error, or status) differs between the runs."""
 
     base: CallRef
@@ -118,15 +111,13 @@ class OutputChange:
     offset: int  # where the two previews first differ (characters); -1 when they do not
 
 
-@dataclass(frozen=True)
-class OutputChanges:
+class OutputChanges(msgspec.Struct, frozen=True):
     compared: int  # aligned LLM and tool call pairs that both have an output
     changed: int
     items: list[OutputChange]  # the first `limit`
 
 
-@dataclass(frozen=True)
-class ThresholdResult:
+class ThresholdResult(msgspec.Struct, frozen=True):
     """One `--fail-on` expression against the two runs. `change` is in `unit` (`%` or the metric's unit)."""
 
     expression: str
@@ -142,8 +133,7 @@ class ThresholdResult:
     note: Optional[str]
 
 
-@dataclass(frozen=True)
-class DiffReport:
+class DiffReport(msgspec.Struct, frozen=True):
     schema: str
     generated_by: str
     base: RunSide
