@@ -13,6 +13,9 @@ Two measures, each against an alternative measured in the same run:
   peak RSS, against the simplest alternative that can step back and forth: every line decoded with
   orjson into a list of dicts (then the same walk is trivial), measured the same way.
 
+Both read the trace with `--no-cache`: they measure a first read, not the timeline a replay keeps in the
+cache (`read_speed.py` times that).
+
 Peak RSS is measured as `analyze_throughput.py` measures it (GNU time's `%M` when installed, which forks
 the command from a ~1 MB process; else `os.wait4` here, which cannot report less than this script).
 """
@@ -93,7 +96,7 @@ def measure_prompts(directory: Path, repeats: int) -> dict[str, float]:
     generate(small, 64 * 1024)
     target = directory / "target.py"
     target.write_text(PDB_TARGET)
-    ours = [first_prompt([*ours_command(), "replay", str(small), "--step"], b"(replay)",
+    ours = [first_prompt([*ours_command(), "replay", str(small), "--step", "--no-cache"], b"(replay)",
                          directory) for _ in range(repeats)]
     pdb = [first_prompt([sys.executable, "-m", "pdb", str(target)], b"(Pdb)", directory) for _ in range(repeats)]
     return {"replay_first_prompt_s": statistics.median(ours), "pdb_first_prompt_s": statistics.median(pdb)}
@@ -102,7 +105,8 @@ def measure_prompts(directory: Path, repeats: int) -> dict[str, float]:
 def measure_big(path: Path, events: int, repeats: int, directory: Path) -> dict[str, float]:
     script = directory / "session.txt"
     script.write_text(SCRIPT.format(middle=events // 2))
-    ours = [run([*ours_command(), "replay", str(path), "--commands", str(script), "--no-progress"], directory)
+    ours = [run([*ours_command(), "replay", str(path), "--commands", str(script), "--no-progress", "--no-cache"],
+                directory)
             for _ in range(repeats)]
     naive = [run([sys.executable, "-c", NAIVE, str(path)], directory) for _ in range(repeats)]
     return {"replay_session_s": statistics.median(t for t, _ in ours),
