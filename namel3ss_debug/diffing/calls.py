@@ -5,8 +5,8 @@ operations, markers, errors) are not calls, but they are counted in call numbers
 `component:name#N` is the one `replay` uses for `break` and `goto` (see DEBUGGING_GUIDE.md, "Call numbers").
 
 Built in one streaming pass (`CallRecorder.add` per event): no event is kept. What a diff needs of
-each call stays: where it is (seq, depth, parent), how it ended (status, duration), and fingerprints
-of its inputs and outputs (8-byte hashes). To show where two outputs differ, an LLM or tool call also
+each call stays, in the columns of a `CallTable`: where it is (seq, depth, parent), how it ended (status,
+duration), and fingerprints of its inputs and outputs (8-byte hashes). To show where two outputs differ, an LLM or tool call also
 keeps where its end event is (file and byte offset), and the few outputs shown are read again from
 there (`previews.py`); a run that cannot be read again (standard input, `.gz`, a mapped format) keeps
 the first `PREVIEW_KEPT` characters of the output instead.
@@ -24,40 +24,17 @@ import orjson
 
 from ..analysis.fields import is_duration
 from ..analysis.stats import op_label
-from ..model.calls import CallRecord
 from ..model.events import is_start
 from ..model.events import kind as span_kind
 from ..model.span_ids import OpenSpans
 from ..model.text_keys import RunChoice, text_key
 from ..store.lines import decode_line
 from ..store.records import EventRecord
+from .call_table import UNCLOSED, CallTable, CompactCall
 
 PREVIEW_KEPT = 1000
 COMPARED_COMPONENTS = frozenset({"llm", "tool"})  # calls whose outputs are compared
-UNCLOSED = "unclosed"  # the status of a call whose end was never read
 _SPACES = re.compile(r"\s+")
-
-
-@dataclass(frozen=True, slots=True)
-class CompactCall(CallRecord):
-    """What a diff keeps of one span of a run: no event, only where it is, how it ended and fingerprints
-    (`testing.Call`, by contrast, holds a span's two events). `operation` (`tool:search`,
-    `agent_turn:researcher`) is what alignment compares."""
-
-    index: int  # position in the run's call sequence
-    seq: int  # of the start event
-    component: str
-    name: str
-    operation: str
-    number: int  # the call number among events of this component and name, from 1
-    depth: int  # 0 for a root span
-    parent: int  # index of the enclosing call, -1 for a root
-    status: str = UNCLOSED
-    duration_ms: Optional[float] = None
-    inputs_hash: Optional[bytes] = None  # None: recorded without inputs
-    outputs_hash: Optional[bytes] = None  # None: recorded without outputs (nor error)
-    preview: Optional[str] = None  # LLM and tool calls of a run that cannot be read again
-    place: Optional[tuple[str, int]] = None  # the end event's file and byte offset, for the others
 
 
 @dataclass(frozen=True)
@@ -65,7 +42,7 @@ class CallSequence:
     """The calls of one run (the first run read) and the events of any other run the input held."""
 
     run_id: Optional[str]
-    calls: list[CompactCall]
+    calls: CallTable
     other_runs: dict[str, int]
     events: int
 
@@ -73,24 +50,17 @@ class CallSequence:
         return self.calls[call.parent] if call.parent >= 0 else None
 
 
-# A call while its run is read: CompactCall's fields in order, as a list (made once, changed at the end,
-# frozen into a CompactCall by `finish`: a frozen dataclass costs a setattr per field to make and to copy).
-INDEX, SEQ, COMPONENT, NAME, OPERATION, NUMBER, DEPTH, PARENT, STATUS, DURATION, INPUTS, OUTPUTS, PREVIEW, PLACE = \
-    range(14)
-
-
 class CallRecorder:
     """Feed it a run's events in file order (`add` a dict, or `add_record` a typed record); `finish()` gives
     the `CallSequence`."""
 
     def __init__(self) -> None:
-        self._calls: list[list[Any]] = []
+        self._table = CallTable()
         self.other_runs: dict[str, int] = {}
         self._runs = RunChoice(None, self.other_runs)
         self.events = 0
         self._spans: OpenSpans[int] = OpenSpans()  # span id -> call index
         self._numbers: dict[tuple[str, str], int] = {}
-        self._texts: dict[str, str] = {}  # one string object per component, name, operation and status
 
     def add(self, event: dict[str, Any], place: Optional[tuple[str, int]] = None) -> None:
         """One event, in file order; `place` (file, byte offset) when the file can be read there again."""
@@ -110,7 +80,7 @@ class CallRecorder:
             self._end(index, event.get("status"), float(duration) if is_duration(duration) else None,
                       outcome(event), place)
         else:
-            self._number(self._text(event.get("component")), self._text(event.get("name")))
+            self._number(text_key(event.get("component")), text_key(event.get("name")))
 
     def add_record(self, record: EventRecord, place: Optional[tuple[str, int]] = None) -> None:
         """One event read by the typed decoder (a record of a block `LineBlock.decoded` says is whole): the
@@ -133,39 +103,32 @@ class CallRecorder:
                 result = decode_line(outputs) if outputs else None
             self._end(index, record.status, record.duration_ms, result, place)
         else:
-            self._number(self._text(record.component), self._text(record.name))
+            self._number(text_key(record.component), text_key(record.name))
 
     def finish(self) -> CallSequence:
-        return CallSequence(self._runs.wanted, [CompactCall(*call) for call in self._calls], self.other_runs,
-                            self.events)
+        return CallSequence(self._runs.wanted, self._table, self.other_runs, self.events)
 
     def _start(self, seq: int, component: Any, name: Any, kind: Optional[str], parent_id: Any, span_id: Any,
                inputs_hash: Optional[bytes]) -> None:
-        component, name = self._text(component), self._text(name)
+        table = self._table
+        component, name = text_key(component), text_key(name)
         found = self._spans.parent(parent_id)
         parent = -1 if found is None else found
-        index = len(self._calls)
-        self._calls.append([index, seq, component, name, self._text(op_label(component, name, kind)),
-                            self._number(component, name), 0 if parent < 0 else self._calls[parent][DEPTH] + 1,
-                            parent, UNCLOSED, None, inputs_hash, None, None, None])
+        index = len(table)
+        table.append(seq, component, name, op_label(component, name, kind), self._number(component, name),
+                     0 if parent < 0 else table.depth[parent] + 1, parent, UNCLOSED, inputs_hash)
         self._spans.start(span_id, index)
 
     def _end(self, index: int, status: Any, duration: Optional[float], result: Any,
              place: Optional[tuple[str, int]]) -> None:
-        call = self._calls[index]
-        shown = result is not None and call[COMPONENT] in COMPARED_COMPONENTS
-        call[STATUS], call[DURATION] = self._text(status), duration
-        call[OUTPUTS] = None if result is None else fingerprint(result)
-        call[PREVIEW] = preview(result) if shown and place is None else None
-        call[PLACE] = place if shown else None
+        table = self._table
+        shown = result is not None and table.component_of(index) in COMPARED_COMPONENTS
+        table.end(index, text_key(status), duration, None if result is None else fingerprint(result),
+                  preview(result) if shown and place is None else None, place if shown else None)
 
     def _number(self, component: str, name: str) -> int:
         number = self._numbers[(component, name)] = self._numbers.get((component, name), 0) + 1
         return number
-
-    def _text(self, value: Any) -> str:
-        text = text_key(value)
-        return self._texts.setdefault(text, text)
 
 
 def outcome(end: dict[str, Any]) -> Any:

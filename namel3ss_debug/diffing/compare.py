@@ -9,7 +9,8 @@ from .._version import __version__
 from ..analysis.report import OperationStats, Report
 from ..model.choices import DIFF_CONTEXT as CONTEXT
 from .align import Alignment, added_and_removed, align
-from .calls import COMPARED_COMPONENTS, CallSequence, CompactCall
+from .call_table import CompactCall
+from .calls import COMPARED_COMPONENTS, CallSequence
 from .figures import RUN_METRICS, STATS, change, label, run_figure
 from .previews import preview_of
 from .profile import RunProfile
@@ -29,7 +30,7 @@ _LEAD = 30
 def diff_runs(base: RunProfile, new: RunProfile, thresholds: Sequence[Threshold] = (), *,
               context: int = CONTEXT, outputs_shown: int = OUTPUTS_SHOWN) -> DiffReport:
     """What changed from `base` to `new`; each threshold evaluated (see `thresholds.evaluate`)."""
-    operations = [c.operation for c in base.calls.calls], [c.operation for c in new.calls.calls]
+    operations = base.calls.calls.operations(), new.calls.calls.operations()
     alignment = align(*operations)
     return DiffReport(
         schema=DIFF_SCHEMA, generated_by=f"namel3ss-debug {__version__}",
@@ -112,16 +113,17 @@ def output_changes(base: CallSequence, new: CallSequence, alignment: Alignment, 
     """Aligned LLM and tool calls whose output (or error) or status differs. Calls recorded without an
     output on either side are not compared."""
     compared, items, changed = 0, [], 0
+    left, right = base.calls, new.calls
     for i, j in alignment.pairs():
-        left, right = base.calls[i], new.calls[j]
-        if left.component not in COMPARED_COMPONENTS:
+        if left.component_of(i) not in COMPARED_COMPONENTS:
             continue
-        both = left.outputs_hash is not None and right.outputs_hash is not None
+        (left_output, left_status), (right_output, right_status) = left.output_key(i), right.output_key(j)
+        both = left_output is not None and right_output is not None
         compared += both
-        if (both and left.outputs_hash != right.outputs_hash) or left.status != right.status:
+        if (both and left_output != right_output) or left_status != right_status:
             changed += 1
             if len(items) < shown:
-                items.append(_output_change(base, new, left, right))
+                items.append(_output_change(base, new, left[i], right[j]))
     return OutputChanges(compared, changed, items)
 
 

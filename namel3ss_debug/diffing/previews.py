@@ -8,7 +8,8 @@ LLM answer in memory.
 from __future__ import annotations
 
 from ..store.lines import event_at
-from .calls import CompactCall, outcome, preview
+from .call_table import CompactCall
+from .calls import outcome, preview
 
 
 def preview_of(call: CompactCall) -> str:

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Optional
+
+import msgspec
 
 from ..analysis.prices import Pricer
 from ..analysis.report import Report
+from ..diffing.call_table import KeptCalls, kept, restored
 from ..diffing.calls import CallSequence
 from ..diffing.compare import CONTEXT, diff_runs
 from ..diffing.profile import RunProfile, profile_lines
@@ -72,12 +75,26 @@ def diff_traces(request: DiffRequest, env: Environment) -> DiffReport:
     return diff_runs(base_profile, new_profile, thresholds, context=request.context)
 
 
-@dataclass(frozen=True)
-class Side:
+class Side(msgspec.Struct, frozen=True):
     """What a diff keeps of one run read (`RunProfile` without its source), as the cache holds it."""
 
     report: Report
-    calls: CallSequence
+    run_id: Optional[str]
+    calls: KeptCalls
+    other_runs: dict[str, int]
+    events: int
+
+    @classmethod
+    def of(cls, profile: RunProfile) -> Side:
+        sequence = profile.calls
+        return cls(profile.report, sequence.run_id, kept(sequence.calls), sequence.other_runs, sequence.events)
+
+    def profile(self, source: RunSource) -> RunProfile | None:
+        """The run's profile again; None when the calls kept are not whole."""
+        table = restored(self.calls)
+        if table is None:
+            return None
+        return RunProfile(source, self.report, CallSequence(self.run_id, table, self.other_runs, self.events))
 
 
 class _Sides:
@@ -89,7 +106,7 @@ class _Sides:
 
     def kept(self, source: RunSource) -> RunProfile | None:
         side = self.cache.get(self._key(source), Side)
-        return RunProfile(source, side.report, side.calls) if side is not None else None
+        return side.profile(source) if side is not None else None
 
     def profile(self, side: str, source: RunSource, env: Environment) -> RunProfile:
         kept = self.kept(source)
@@ -97,7 +114,7 @@ class _Sides:
             return kept
         reader = make_reader(self.strict, env)
         profile = _profile(side, source, reader, self.pricer, env)
-        self.cache.put(self._key(source), Side(profile.report, profile.calls), reader.problems)
+        self.cache.put(self._key(source), Side.of(profile), reader.problems)
         return profile
 
     def quiet_profile(self, side: str, source: RunSource,

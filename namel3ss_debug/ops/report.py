@@ -86,7 +86,7 @@ def report_traces(request: ReportRequest, env: Environment) -> ReportPage:
     if len(pictures) == 1:
         return ReportPage(pictures)
     base, new = pictures
-    alignment = align([call.operation for call in base.calls.calls], [call.operation for call in new.calls.calls])
+    alignment = align(base.calls.calls.operations(), new.calls.calls.operations())
     diff = diff_runs(RunProfile(base.source, base.report, base.calls), RunProfile(new.source, new.report, new.calls))
     return ReportPage(pictures, diff, alignment)
 

@@ -15,6 +15,7 @@ from array import array
 
 import msgspec
 
+from ..model.packed import packed, unpacked
 from .load import FileStore
 from .timeline import Names, Timeline
 
@@ -40,8 +41,8 @@ def kept(timeline: Timeline) -> KeptTimeline | None:
     store = timeline.store
     if not isinstance(store, FileStore):
         return None
-    arrays = {name: _packed(getattr(timeline, name)) for name in (*_EVENT_ARRAYS, *_SPAN_ARRAYS)}
-    arrays.update({name: _packed(getattr(store, name)) for name in _STORE_ARRAYS})
+    arrays = {name: packed(getattr(timeline, name)) for name in (*_EVENT_ARRAYS, *_SPAN_ARRAYS)}
+    arrays.update({name: packed(getattr(store, name)) for name in _STORE_ARRAYS})
     names = {name: list(getattr(timeline, name).texts) for name in _NAMES}
     calls = [(component, name, count) for (component, name), count in timeline.calls.items()]
     return KeptTimeline(timeline.run_id, timeline._sorted, names, arrays, calls, dict(timeline.other_runs))
@@ -50,7 +51,7 @@ def kept(timeline: Timeline) -> KeptTimeline | None:
 def restored(kept_timeline: KeptTimeline, paths: tuple[str, ...], label: str) -> Timeline | None:
     """The timeline again, its events read from `paths`; None when what was kept is not whole."""
     try:
-        arrays = {name: _unpacked(*kept_timeline.arrays[name]) for name in (*_EVENT_ARRAYS, *_SPAN_ARRAYS,
+        arrays = {name: unpacked(*kept_timeline.arrays[name]) for name in (*_EVENT_ARRAYS, *_SPAN_ARRAYS,
                                                                              *_STORE_ARRAYS)}
         texts = {name: kept_timeline.names[name] for name in _NAMES}
     except (KeyError, ValueError):
@@ -86,15 +87,3 @@ def _whole(arrays: dict[str, array], texts: dict[str, list[str]], files: int) ->
               "name_code": len(texts["names"]), "status_code": len(texts["statuses"]), "span": spans,
               "span_parent": spans, "span_start": events, "span_end": events, "file": files, "kind": 3}
     return all(not arrays[name] or max(arrays[name]) < bound for name, bound in bounds.items())
-
-
-def _packed(values: array) -> tuple[str, memoryview]:
-    return values.typecode, memoryview(values).cast("B")  # encoded as bytes without a copy of the array
-
-
-def _unpacked(typecode: str, data: bytes) -> array:
-    values = array(typecode)  # ValueError for a typecode that is not one
-    if len(data) % values.itemsize:
-        raise ValueError("an array cut short")
-    values.frombytes(data)
-    return values

@@ -1,0 +1,217 @@
+"""A run's calls as columns: about 75 bytes a call, where a call as an object took about 450.
+
+A diff holds every call of both runs at once (alignment needs the whole sequences), so a 1 GiB run's
+870,000 calls took about 400 MB as objects. Here each field is an array (numbers, codes of interned texts,
+fingerprints as 64-bit integers); `table[i]` makes the `CompactCall` of call i when it is asked for, and
+the hot loops (`operations`, `output_key`) read the columns without making one.
+
+`kept(table)` and `restored(kept)` are the table as the result cache keeps it: its arrays as bytes, checked
+whole as they come back.
+"""
+
+from __future__ import annotations
+
+import math
+from array import array
+from dataclasses import dataclass
+from typing import Iterator, Optional, overload
+
+import msgspec
+
+from ..model.calls import CallRecord
+from ..model.packed import packed, unpacked
+
+_INTS = ("seq", "number", "depth", "parent", "place_offset")  # array("q")
+_CODES = ("component", "name", "operation", "status")  # array("I"): indexes into `texts`
+_COLUMNS = (*_INTS, *_CODES, "place_file", "duration", "inputs", "outputs", "has_inputs", "has_outputs")
+_NO_HASH = 0
+UNCLOSED = "unclosed"  # the status of a call whose end was never read
+
+
+@dataclass(frozen=True, slots=True)
+class CompactCall(CallRecord):
+    """One call of a `CallTable`, made when it is asked for: no event, only where it is, how it ended and
+    fingerprints (`testing.Call`, by contrast, holds a span's two events). `operation` (`tool:search`,
+    `agent_turn:researcher`) is what alignment compares."""
+
+    index: int  # position in the run's call sequence
+    seq: int  # of the start event
+    component: str
+    name: str
+    operation: str
+    number: int  # the call number among events of this component and name, from 1
+    depth: int  # 0 for a root span
+    parent: int  # index of the enclosing call, -1 for a root
+    status: str = UNCLOSED
+    duration_ms: Optional[float] = None
+    inputs_hash: Optional[bytes] = None  # None: recorded without inputs
+    outputs_hash: Optional[bytes] = None  # None: recorded without outputs (nor error)
+    preview: Optional[str] = None  # LLM and tool calls of a run that cannot be read again
+    place: Optional[tuple[str, int]] = None  # the end event's file and byte offset, for the others
+
+
+class CallTable:
+    """The calls of one run, in the order their spans started; a sequence of `CompactCall`s."""
+
+    def __init__(self) -> None:
+        for name in _INTS:
+            setattr(self, name, array("q"))
+        for name in _CODES:
+            setattr(self, name, array("I"))
+        self.place_file = array("i")  # index into `files`, -1 when the call keeps no place
+        self.duration = array("d")  # NaN when the call has none
+        self.inputs, self.outputs = array("Q"), array("Q")  # fingerprints as integers
+        self.has_inputs, self.has_outputs = array("B"), array("B")
+        self.texts: list[str] = []
+        self.files: list[str] = []
+        self.previews: dict[int, str] = {}
+        self._codes: dict[str, int] = {}
+        self._file_codes: dict[str, int] = {}
+
+    # -- building (CallRecorder) -------------------------------------------------------------------
+
+    def code(self, text: str) -> int:
+        code = self._codes.get(text)
+        if code is None:
+            code = self._codes[text] = len(self.texts)
+            self.texts.append(text)
+        return code
+
+    def append(self, seq: int, component: str, name: str, operation: str, number: int, depth: int, parent: int,
+               status: str, inputs_hash: Optional[bytes]) -> None:
+        self.seq.append(seq)
+        self.component.append(self.code(component))
+        self.name.append(self.code(name))
+        self.operation.append(self.code(operation))
+        self.number.append(number)
+        self.depth.append(depth)
+        self.parent.append(parent)
+        self.status.append(self.code(status))
+        self.duration.append(math.nan)
+        self.inputs.append(_integer(inputs_hash))
+        self.has_inputs.append(inputs_hash is not None)
+        self.outputs.append(_NO_HASH)
+        self.has_outputs.append(0)
+        self.place_file.append(-1)
+        self.place_offset.append(0)
+
+    def end(self, index: int, status: str, duration: Optional[float], outputs_hash: Optional[bytes],
+            preview: Optional[str], place: Optional[tuple[str, int]]) -> None:
+        self.status[index] = self.code(status)
+        self.duration[index] = math.nan if duration is None else duration
+        self.outputs[index] = _integer(outputs_hash)
+        self.has_outputs[index] = outputs_hash is not None
+        if preview is not None:
+            self.previews[index] = preview
+        else:
+            self.previews.pop(index, None)
+        if place is not None:
+            path, offset = place
+            file = self._file_codes.get(path)
+            if file is None:
+                file = self._file_codes[path] = len(self.files)
+                self.files.append(path)
+            self.place_file[index], self.place_offset[index] = file, offset
+        else:
+            self.place_file[index] = -1
+
+    # -- reading -----------------------------------------------------------------------------------
+
+    def __len__(self) -> int:
+        return len(self.seq)
+
+    @overload
+    def __getitem__(self, index: int) -> CompactCall: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[CompactCall]: ...
+
+    def __getitem__(self, index: int | slice) -> CompactCall | list[CompactCall]:
+        if isinstance(index, slice):
+            return [self._call(i) for i in range(*index.indices(len(self)))]
+        if index < 0:
+            index += len(self)
+        if not 0 <= index < len(self):
+            raise IndexError("call index out of range")
+        return self._call(index)
+
+    def __iter__(self) -> Iterator[CompactCall]:
+        return (self._call(i) for i in range(len(self)))
+
+    def __eq__(self, other: object) -> bool:
+        """The same calls, field by field (however their texts were numbered)."""
+        return isinstance(other, CallTable) and len(self) == len(other) and list(self) == list(other)
+
+    __hash__ = None  # type: ignore[assignment] - a table changes while a run is read
+
+    def operations(self) -> list[str]:
+        """Each call's operation (`tool:search`), in order: what alignment compares."""
+        texts = self.texts
+        return [texts[code] for code in self.operation]
+
+    def component_of(self, index: int) -> str:
+        return self.texts[self.component[index]]
+
+    def output_key(self, index: int) -> tuple[Optional[int], str]:
+        """(the output's fingerprint, None without one; the status): what tells two outputs apart."""
+        return (self.outputs[index] if self.has_outputs[index] else None), self.texts[self.status[index]]
+
+    def _call(self, i: int) -> CompactCall:
+        texts, duration, file = self.texts, self.duration[i], self.place_file[i]
+        return CompactCall(i, self.seq[i], texts[self.component[i]], texts[self.name[i]], texts[self.operation[i]],
+                           self.number[i], self.depth[i], self.parent[i], texts[self.status[i]],
+                           None if math.isnan(duration) else duration,
+                           _digest(self.inputs[i]) if self.has_inputs[i] else None,
+                           _digest(self.outputs[i]) if self.has_outputs[i] else None,
+                           self.previews.get(i), (self.files[file], self.place_offset[i]) if file >= 0 else None)
+
+
+class KeptCalls(msgspec.Struct, frozen=True):
+    """A `CallTable` as the result cache keeps it."""
+
+    texts: list[str]
+    files: list[str]
+    previews: dict[int, str]
+    arrays: dict[str, tuple[str, bytes]]  # column -> (typecode, bytes; a memoryview when kept)
+
+
+def kept(table: CallTable) -> KeptCalls:
+    return KeptCalls(table.texts, table.files, table.previews,
+                     {name: packed(getattr(table, name)) for name in _COLUMNS})
+
+
+def restored(kept_calls: KeptCalls) -> Optional[CallTable]:
+    """The table again; None when what was kept is not whole (every column as long as the others, every
+    code a text, every parent an earlier call, every place a file)."""
+    try:
+        columns = {name: unpacked(*kept_calls.arrays[name]) for name in _COLUMNS}
+    except (KeyError, ValueError):
+        return None
+    if not _whole(columns, len(kept_calls.texts), len(kept_calls.files)):
+        return None
+    table = CallTable()
+    for name, values in columns.items():
+        setattr(table, name, values)
+    table.texts, table.files, table.previews = list(kept_calls.texts), list(kept_calls.files), dict(kept_calls.previews)
+    table._codes = {text: code for code, text in enumerate(table.texts)}
+    table._file_codes = {path: code for code, path in enumerate(table.files)}
+    return table
+
+
+def _whole(columns: dict[str, array], texts: int, files: int) -> bool:
+    calls = len(columns["seq"])
+    if any(len(values) != calls for values in columns.values()):
+        return False
+    if not calls:
+        return True
+    if any(max(columns[name]) >= texts for name in _CODES) or max(columns["place_file"]) >= files:
+        return False
+    return min(columns["parent"]) >= -1 and all(parent < index for index, parent in enumerate(columns["parent"]))
+
+
+def _integer(digest: Optional[bytes]) -> int:
+    return _NO_HASH if digest is None else int.from_bytes(digest, "little")
+
+
+def _digest(value: int) -> bytes:
+    return value.to_bytes(8, "little")

@@ -1,0 +1,96 @@
+"""A run's calls as columns: the calls a table gives are the calls recorded, in order, as a list gives them;
+kept in the cache and restored they are the same calls; a kept table that is not whole is not used."""
+
+from __future__ import annotations
+
+import json
+import random
+from array import array
+from pathlib import Path
+
+import msgspec
+import pytest
+from test_profile_paths import random_run
+
+from namel3ss_debug.diffing.call_table import CallTable, CompactCall, KeptCalls, kept, restored
+from namel3ss_debug.diffing.profile import profile_lines
+from namel3ss_debug.store.problems import ReadProblems
+from namel3ss_debug.store.reader import TraceReader
+from namel3ss_debug.store.sources import RunSource
+
+
+def table_of(tmp_path: Path, seed: int, rereadable: bool = True) -> CallTable:
+    path = tmp_path / "run.jsonl"
+    path.write_bytes(b"".join(json.dumps(event).encode() + b"\n" for event in random_run(random.Random(seed))))
+    source = RunSource(str(path), (str(path),))
+    reader = TraceReader(ReadProblems(strict=False, on_warning=lambda message: None))
+    return profile_lines(source, reader.line_blocks(source), problems=reader.problems, rereadable=rereadable).calls.calls
+
+
+def through_cache(table: CallTable) -> KeptCalls:
+    return msgspec.msgpack.decode(msgspec.msgpack.encode(kept(table)), type=KeptCalls)
+
+
+@pytest.mark.parametrize("seed", range(20))
+@pytest.mark.parametrize("rereadable", [False, True])
+def test_a_table_kept_and_restored_gives_the_same_calls(tmp_path, seed, rereadable) -> None:
+    table = table_of(tmp_path, seed, rereadable)
+    again = restored(through_cache(table))
+    assert again is not None and again == table and list(again) == list(table)
+    assert again.operations() == [call.operation for call in table]
+
+
+def test_a_table_reads_like_a_list_of_its_calls(tmp_path) -> None:
+    table = table_of(tmp_path, 3)
+    calls = list(table)
+    assert len(calls) == len(table) > 5 and all(isinstance(call, CompactCall) for call in calls)
+    assert [table[i] for i in range(-len(table), len(table))] == calls + calls
+    assert table[2:5] == calls[2:5] and table[-3:] == calls[-3:] and table[::2] == calls[::2]
+    assert [call.index for call in calls] == list(range(len(calls)))
+    with pytest.raises(IndexError):
+        table[len(table)]
+    with pytest.raises(IndexError):
+        table[-len(table) - 1]
+    for index, call in enumerate(calls):
+        assert table.component_of(index) == call.component
+        output, status = table.output_key(index)
+        assert status == call.status
+        assert (output is None) == (call.outputs_hash is None)
+
+
+def test_an_empty_table_keeps_and_restores() -> None:
+    again = restored(through_cache(CallTable()))
+    assert again is not None and len(again) == 0 and list(again) == []
+
+
+def damaged(kept_calls: KeptCalls, column: str, change) -> KeptCalls:
+    typecode, data = kept_calls.arrays[column]
+    values = array(typecode, data)
+    change(values)
+    return msgspec.structs.replace(kept_calls, arrays={**kept_calls.arrays, column: (typecode, values.tobytes())})
+
+
+@pytest.mark.parametrize("damage", ["a column cut short", "bytes cut", "a code past the texts", "a parent after its call",
+                                    "a parent past the start", "a place past the files", "a bad typecode",
+                                    "a missing column"])
+def test_a_kept_table_that_is_not_whole_is_not_used(tmp_path, damage) -> None:
+    kept_calls = through_cache(table_of(tmp_path, 5))
+    if damage == "a column cut short":
+        broken = damaged(kept_calls, "seq", lambda values: values.pop())
+    elif damage == "bytes cut":
+        typecode, data = kept_calls.arrays["duration"]
+        broken = msgspec.structs.replace(kept_calls, arrays={**kept_calls.arrays, "duration": (typecode, data[:-1])})
+    elif damage == "a code past the texts":
+        broken = damaged(kept_calls, "operation", lambda values: values.__setitem__(0, len(kept_calls.texts)))
+    elif damage == "a parent after its call":
+        broken = damaged(kept_calls, "parent", lambda values: values.__setitem__(1, 5))
+    elif damage == "a parent past the start":
+        broken = damaged(kept_calls, "parent", lambda values: values.__setitem__(1, -2))
+    elif damage == "a place past the files":
+        broken = damaged(kept_calls, "place_file", lambda values: values.__setitem__(0, len(kept_calls.files)))
+    elif damage == "a bad typecode":
+        broken = msgspec.structs.replace(kept_calls, arrays={**kept_calls.arrays, "seq": ("z", b"")})
+    else:
+        broken = msgspec.structs.replace(kept_calls, arrays={k: v for k, v in kept_calls.arrays.items() if k != "depth"})
+    assert restored(broken) is None
+    assert restored(kept_calls) is not None
