@@ -43,12 +43,19 @@ def running_app(tmp_path):
         app.wait(timeout=30)
 
 
+def _default_sigint() -> None:
+    """Ctrl-C as a terminal delivers it: a test run started in the background (`pytest &` in a script) ignores
+    SIGINT, its children inherit that, and Python then installs no KeyboardInterrupt handler."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 @pytest.fixture
 def viewer(running_app, tmp_path):
     """`view --follow --no-browser` on the running app's trace; yields (its URL, the process)."""
     trace = running_app[0][0]
     server = subprocess.Popen([sys.executable, "-m", "namel3ss_debug", "view", "--follow", "--no-browser", str(trace)],
-                              cwd=tmp_path, env=environ(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+                              cwd=tmp_path, env=environ(PYTHONFAULTHANDLER="1"), stdout=subprocess.DEVNULL,
+                              stderr=subprocess.PIPE, text=True, preexec_fn=_default_sigint)
     try:
         line = server.stderr.readline()
         while line.startswith(("waiting for the first events", "namel3ss-debug: warning:")):
@@ -111,6 +118,12 @@ def test_ctrl_c_stops_the_server_cleanly(running_app, viewer) -> None:
     reader = threading.Thread(target=lambda: said.extend(server.stderr), daemon=True)
     reader.start()  # read as it is written: a full pipe would hold the server in a write, not in its shutdown
     server.send_signal(signal.SIGINT)
-    code = server.wait(timeout=30)  # a loaded CI machine is slow to schedule the server
+    try:
+        code = server.wait(timeout=30)  # a loaded CI machine is slow to schedule the server
+    except subprocess.TimeoutExpired:
+        server.send_signal(signal.SIGABRT)  # PYTHONFAULTHANDLER: every thread's stack to stderr, for the message
+        server.wait(timeout=10)
+        reader.join(timeout=10)
+        raise AssertionError("view did not stop on Ctrl-C; its threads:\n" + "".join(said)) from None
     reader.join(timeout=10)
     assert (code, "".join(said)) == (0, "stopped\n")
