@@ -4,6 +4,7 @@ kept in the cache and restored they are the same calls; a kept table that is not
 from __future__ import annotations
 
 import json
+import pickle
 import random
 from array import array
 from pathlib import Path
@@ -94,3 +95,14 @@ def test_a_kept_table_that_is_not_whole_is_not_used(tmp_path, damage) -> None:
         broken = msgspec.structs.replace(kept_calls, arrays={k: v for k, v in kept_calls.arrays.items() if k != "depth"})
     assert restored(broken) is None
     assert restored(kept_calls) is not None
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_a_table_pickled_to_another_process_comes_back_the_same(tmp_path, seed) -> None:
+    """How BASE's calls come back from the process that read them: each column compressed on its own."""
+    table = table_of(tmp_path, seed)
+    again = pickle.loads(pickle.dumps(table))
+    assert again == table and again.operations() == table.operations()
+    assert again.output_key(len(table) - 1) == table.output_key(len(table) - 1)
+    again.append(99, "tool", "late", "tool:late", 1, 0, -1, "unclosed", None)  # it can still grow
+    assert again[-1].operation == "tool:late"
