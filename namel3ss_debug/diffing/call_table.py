@@ -78,16 +78,22 @@ class CallTable:
             self.texts.append(text)
         return code
 
-    def append(self, seq: int, component: str, name: str, operation: str, number: int, depth: int, parent: int,
-               status: str, inputs_hash: Optional[bytes]) -> None:
+    def codes(self, component: str, name: str, operation: str) -> tuple[int, int, int]:
+        """The codes of a call's component, name and operation, for `append`."""
+        return self.code(component), self.code(name), self.code(operation)
+
+    def append(self, seq: int, codes: tuple[int, int, int], number: int, depth: int, parent: int,
+               inputs_hash: Optional[bytes]) -> None:
+        """A call that has started (`codes` from `codes()`); its end comes with `end`."""
+        component, name, operation = codes
         self.seq.append(seq)
-        self.component.append(self.code(component))
-        self.name.append(self.code(name))
-        self.operation.append(self.code(operation))
+        self.component.append(component)
+        self.name.append(name)
+        self.operation.append(operation)
         self.number.append(number)
         self.depth.append(depth)
         self.parent.append(parent)
-        self.status.append(self.code(status))
+        self.status.append(self.code(UNCLOSED))
         self.duration.append(math.nan)
         self.inputs.append(_integer(inputs_hash))
         self.has_inputs.append(inputs_hash is not None)

@@ -30,7 +30,7 @@ from ..model.span_ids import OpenSpans
 from ..model.text_keys import RunChoice, text_key
 from ..store.lines import decode_line
 from ..store.records import EventRecord
-from .call_table import UNCLOSED, CallTable, CompactCall
+from .call_table import CallTable, CompactCall
 
 PREVIEW_KEPT = 1000
 COMPARED_COMPONENTS = frozenset({"llm", "tool"})  # calls whose outputs are compared
@@ -61,6 +61,8 @@ class CallRecorder:
         self.events = 0
         self._spans: OpenSpans[int] = OpenSpans()  # span id -> call index
         self._numbers: dict[tuple[str, str], int] = {}
+        # (component, name, kind) -> the table's codes of the call's texts: worked out once per operation
+        self._operations: dict[tuple[str, str, Optional[str]], tuple[tuple[str, str], tuple[int, int, int]]] = {}
 
     def add(self, event: dict[str, Any], place: Optional[tuple[str, int]] = None) -> None:
         """One event, in file order; `place` (file, byte offset) when the file can be read there again."""
@@ -71,8 +73,8 @@ class CallRecorder:
         if status == "started":
             event_type = event.get("event_type")
             kind = span_kind(event_type) if isinstance(event_type, str) and is_start(event_type) else None
-            self._start(event["seq"], event.get("component"), event.get("name"), kind, event.get("parent_id"),
-                        span_id, fingerprint(event["inputs"]) if "inputs" in event else None)
+            self._start(event["seq"], text_key(event.get("component")), text_key(event.get("name")), kind,
+                        event.get("parent_id"), span_id, fingerprint(event["inputs"]) if "inputs" in event else None)
             return
         index = self._spans.end(span_id)
         if index is not None:
@@ -108,15 +110,18 @@ class CallRecorder:
     def finish(self) -> CallSequence:
         return CallSequence(self._runs.wanted, self._table, self.other_runs, self.events)
 
-    def _start(self, seq: int, component: Any, name: Any, kind: Optional[str], parent_id: Any, span_id: Any,
+    def _start(self, seq: int, component: str, name: str, kind: Optional[str], parent_id: Any, span_id: Any,
                inputs_hash: Optional[bytes]) -> None:
         table = self._table
-        component, name = text_key(component), text_key(name)
+        operation = self._operations.get((component, name, kind))
+        if operation is None:
+            operation = self._operations[(component, name, kind)] = (
+                (component, name), table.codes(component, name, op_label(component, name, kind)))
         found = self._spans.parent(parent_id)
         parent = -1 if found is None else found
         index = len(table)
-        table.append(seq, component, name, op_label(component, name, kind), self._number(component, name),
-                     0 if parent < 0 else table.depth[parent] + 1, parent, UNCLOSED, inputs_hash)
+        table.append(seq, operation[1], self._number(*operation[0]), 0 if parent < 0 else table.depth[parent] + 1,
+                     parent, inputs_hash)
         self._spans.start(span_id, index)
 
     def _end(self, index: int, status: Any, duration: Optional[float], result: Any,
