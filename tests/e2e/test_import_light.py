@@ -100,6 +100,15 @@ def light(module: str) -> bool:
     return any(module == name or module.startswith(name + ".") for name in HELP_LIGHT)
 
 
+def one_span_run(directory: Path) -> None:
+    """`run.jsonl`, a run of one tool span, and `quit.txt`, a replay script that quits, in `directory`."""
+    trace = TraceBuilder()
+    trace.span("tool", "search", 5, trace.run_start())
+    trace.run_end()
+    trace.write(directory / "run.jsonl")
+    (directory / "quit.txt").write_text("q\n")
+
+
 @pytest.mark.parametrize("args", HELPS, ids=[" ".join((*args, "--help")) for args in HELPS])
 def test_help_imports_only_the_command_line(tmp_path, args):
     loaded, shown = cli_imports(tmp_path, (*args, "--help"))
@@ -110,10 +119,7 @@ def test_help_imports_only_the_command_line(tmp_path, args):
 
 @pytest.mark.parametrize("args", JSON_VIEWS, ids=[" ".join(args) for args in JSON_VIEWS])
 def test_json_output_imports_no_rich(tmp_path, args):
-    trace = TraceBuilder()
-    trace.span("tool", "search", 5, trace.run_start())
-    trace.run_end()
-    trace.write(tmp_path / "run.jsonl")
+    one_span_run(tmp_path)
     loaded, shown = cli_imports(tmp_path, args)
     assert (loaded["exit"], shown[:1]) == (0, "{")
     assert [m for m in loaded["modules"] if top(m) == "rich"] == []
@@ -136,11 +142,7 @@ NOT_NEEDED = {
 
 @pytest.mark.parametrize("args", NOT_NEEDED, ids=[" ".join(args) for args in NOT_NEEDED])
 def test_a_read_command_imports_only_what_it_uses(tmp_path, args):
-    trace = TraceBuilder()
-    trace.span("tool", "search", 5, trace.run_start())
-    trace.run_end()
-    trace.write(tmp_path / "run.jsonl")
-    (tmp_path / "quit.txt").write_text("q\n")
+    one_span_run(tmp_path)
     loaded, _ = cli_imports(tmp_path, args)
     assert loaded["exit"] == 0
     assert [m for m in NOT_NEEDED[args] if m in loaded["modules"]] == []
