@@ -90,8 +90,7 @@ class Findings:
         entry[0] += 1
         entry[1] += tokens_in
         entry[2] += tokens_out
-        entry[3] += ((usage.total_tokens if usage.total_tokens is not None else tokens_in + tokens_out)
-                     if usage is not None else 0)
+        entry[3] += usage.total if usage is not None else 0
         if event.cost_usd is not None:
             entry[4] += event.cost_usd
             entry[5] += 1

@@ -3,8 +3,7 @@ does not hold: occurrences of specs, orders, and the events responsible for each
 look for secrets at the events whose line the pre-scan flags (`look_for_secret`).
 
 What a rule asks of an event depends only on its type, component and name, so it is worked out once per
-operation (`_Plan`) and each event pays for the rules it concerns: a million events are scanned in about a
-second. Memory stays bounded: each rule keeps at most `MAX_EVENTS` events and a count. An event's `EventRef`
+operation (`_Plan`) and each event pays only for the rules it concerns. Memory stays bounded: each rule keeps at most `MAX_EVENTS` events and a count. An event's `EventRef`
 (its `file:line`) is made only when a rule keeps the event.
 """
 
@@ -20,7 +19,7 @@ from ..store.reader import Located
 from ..store.records import EventRecord
 from .results import MAX_EVENTS, EventRef, ms_text, usd_text
 from .rules import CALL_COMPONENTS, Rule
-from .specs import _OPENERS, EventSpec, parse_spec
+from .specs import EventSpec, is_occurrence_type, parse_spec
 
 if TYPE_CHECKING:  # the finder loads the tracer's redactor: only a check of forbid_secrets imports it
     from .secrets import SecretFinder
@@ -139,9 +138,8 @@ class EventScan:
 
     def _plan(self, event_type: str, component: str, name: str) -> _Plan:
         kind = span_kind(event_type)
-        occurrence = not event_type.endswith("_end") and event_type not in _OPENERS
         limited = self.call_limits.get(component) if is_start(event_type) else None
-        plan = _Plan(occurrence, is_end(event_type) and event_type != "run_end", f"{component}:{name}",
+        plan = _Plan(is_occurrence_type(event_type), is_end(event_type) and event_type != "run_end", f"{component}:{name}",
                      [found for spec, found in self.specs.values() if _covers(spec, component, kind, name)],
                      [(limit, found) for spec, limit, found in self.latency.values()
                       if spec.covers(component, kind, name)],
@@ -177,7 +175,7 @@ class EventScan:
                 if duration > limit:
                     found.add_largest(duration, place, lambda: ms_text(duration))
         if plan.llm:
-            size = _tokens(record)
+            size = record.usage.total if record.usage is not None else 0
             cost = record.cost_usd or 0.0
             if size or cost:
                 self.biggest_llm_calls.add_largest(cost * 1e9 + size, place, lambda: _usage_text(size, cost))
@@ -200,16 +198,6 @@ def _ref(place: Place, detail: Optional[str] = None) -> EventRef:
     record, path, line = place
     return EventRef(record.run_id, record.seq, f"{path}:{line}", record.event_type, record.component, record.name,
                     detail)
-
-
-def _tokens(record: EventRecord) -> int:
-    """`usage.total_tokens`, or input + output when the total is missing (`fields.tokens_of`); 0 without usage."""
-    usage = record.usage
-    if usage is None:
-        return 0
-    if usage.total_tokens is not None:
-        return usage.total_tokens
-    return (usage.input_tokens or 0) + (usage.output_tokens or 0)
 
 
 def _error_text(record: EventRecord) -> Optional[str]:

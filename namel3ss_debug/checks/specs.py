@@ -90,10 +90,9 @@ def _check_head(head: str, name: Optional[str]) -> None:
 
 def is_occurrence(event: dict[str, Any]) -> bool:
     """One event per thing that happened: a span's start, or an instant event."""
-    event_type = str(event.get("event_type", ""))
+    return is_occurrence_type(str(event.get("event_type", "")))
+
+
+def is_occurrence_type(event_type: str) -> bool:
+    """`is_occurrence` by the event's type alone."""
     return not event_type.endswith("_end") and event_type not in _OPENERS
-
-
-def label(event: dict[str, Any]) -> str:
-    """`component:name` of an event, as specs and messages write it."""
-    return f"{event.get('component')}:{event.get('name')}"

@@ -1,9 +1,9 @@
-"""A run's calls as columns: about 75 bytes a call, where a call as an object took about 450.
+"""A run's calls as columns: 86 bytes a call.
 
-A diff holds every call of both runs at once (alignment needs the whole sequences), so a 1 GiB run's
-870,000 calls took about 400 MB as objects. Here each field is an array (numbers, codes of interned texts,
-fingerprints as 64-bit integers); `table[i]` makes the `CompactCall` of call i when it is asked for, and
-the hot loops (`operations`, `output_key`) read the columns without making one.
+A diff holds every call of both runs at once (alignment needs the whole sequences); as objects, the calls
+of two 1 GiB runs (718,000 each) took a diff to 877 MB. Here each field is an array (numbers, codes of
+interned texts, fingerprints as 64-bit integers); `table[i]` makes the `CompactCall` of call i when it is
+asked for, and the hot loops (`operations`, `output_key`) read the columns without making one.
 
 `kept(table)` and `restored(kept)` are the table as the result cache keeps it: its arrays as bytes, checked
 whole as they come back.
@@ -21,6 +21,7 @@ import msgspec
 
 from ..model.calls import CallRecord
 from ..model.packed import packed, unpacked
+from ..model.text_keys import Names
 
 _INTS = ("seq", "number", "depth", "parent", "place_offset")  # array("q")
 _CODES = ("component", "name", "operation", "status")  # array("I"): indexes into `texts`
@@ -59,28 +60,19 @@ class CallTable:
             setattr(self, name, array("q"))
         for name in _CODES:
             setattr(self, name, array("I"))
-        self.place_file = array("i")  # index into `files`, -1 when the call keeps no place
+        self.place_file = array("i")  # code in `files`, -1 when the call keeps no place
         self.duration = array("d")  # NaN when the call has none
         self.inputs, self.outputs = array("Q"), array("Q")  # fingerprints as integers
         self.has_inputs, self.has_outputs = array("B"), array("B")
-        self.texts: list[str] = []
-        self.files: list[str] = []
+        self.texts = Names()  # components, names, operations, statuses
+        self.files = Names()
         self.previews: dict[int, str] = {}
-        self._codes: dict[str, int] = {}
-        self._file_codes: dict[str, int] = {}
 
     # -- building (CallRecorder) -------------------------------------------------------------------
 
-    def code(self, text: str) -> int:
-        code = self._codes.get(text)
-        if code is None:
-            code = self._codes[text] = len(self.texts)
-            self.texts.append(text)
-        return code
-
     def codes(self, component: str, name: str, operation: str) -> tuple[int, int, int]:
         """The codes of a call's component, name and operation, for `append`."""
-        return self.code(component), self.code(name), self.code(operation)
+        return self.texts.code(component), self.texts.code(name), self.texts.code(operation)
 
     def append(self, seq: int, codes: tuple[int, int, int], number: int, depth: int, parent: int,
                inputs_hash: Optional[bytes]) -> None:
@@ -93,7 +85,7 @@ class CallTable:
         self.number.append(number)
         self.depth.append(depth)
         self.parent.append(parent)
-        self.status.append(self.code(UNCLOSED))
+        self.status.append(self.texts.code(UNCLOSED))
         self.duration.append(math.nan)
         self.inputs.append(_integer(inputs_hash))
         self.has_inputs.append(inputs_hash is not None)
@@ -104,23 +96,15 @@ class CallTable:
 
     def end(self, index: int, status: str, duration: Optional[float], outputs_hash: Optional[bytes],
             preview: Optional[str], place: Optional[tuple[str, int]]) -> None:
-        self.status[index] = self.code(status)
+        """How call `index` ended (once a call: its span's end is read once)."""
+        self.status[index] = self.texts.code(status)
         self.duration[index] = math.nan if duration is None else duration
         self.outputs[index] = _integer(outputs_hash)
         self.has_outputs[index] = outputs_hash is not None
         if preview is not None:
             self.previews[index] = preview
-        else:
-            self.previews.pop(index, None)
         if place is not None:
-            path, offset = place
-            file = self._file_codes.get(path)
-            if file is None:
-                file = self._file_codes[path] = len(self.files)
-                self.files.append(path)
-            self.place_file[index], self.place_offset[index] = file, offset
-        else:
-            self.place_file[index] = -1
+            self.place_file[index], self.place_offset[index] = self.files.code(place[0]), place[1]
 
     # -- reading -----------------------------------------------------------------------------------
 
@@ -151,7 +135,7 @@ class CallTable:
         besides the table it builds (pickled as arrays, the table was there three times over at once)."""
         columns = {name: (values.typecode, zlib.compress(memoryview(values).cast("B"), 1))
                    for name in _COLUMNS for values in (getattr(self, name),)}
-        return _unpickled, (self.texts, self.files, self.previews, columns)
+        return _unpickled, (self.texts.texts, self.files.texts, self.previews, columns)
 
     def __eq__(self, other: object) -> bool:
         """The same calls, field by field (however their texts were numbered)."""
@@ -161,24 +145,24 @@ class CallTable:
 
     def operations(self) -> list[str]:
         """Each call's operation (`tool:search`), in order: what alignment compares."""
-        texts = self.texts
+        texts = self.texts.texts
         return [texts[code] for code in self.operation]
 
     def component_of(self, index: int) -> str:
-        return self.texts[self.component[index]]
+        return self.texts.texts[self.component[index]]
 
     def output_key(self, index: int) -> tuple[Optional[int], str]:
         """(the output's fingerprint, None without one; the status): what tells two outputs apart."""
-        return (self.outputs[index] if self.has_outputs[index] else None), self.texts[self.status[index]]
+        return (self.outputs[index] if self.has_outputs[index] else None), self.texts.texts[self.status[index]]
 
     def _call(self, i: int) -> CompactCall:
-        texts, duration, file = self.texts, self.duration[i], self.place_file[i]
+        texts, duration, file = self.texts.texts, self.duration[i], self.place_file[i]
         return CompactCall(i, self.seq[i], texts[self.component[i]], texts[self.name[i]], texts[self.operation[i]],
                            self.number[i], self.depth[i], self.parent[i], texts[self.status[i]],
                            None if math.isnan(duration) else duration,
                            _digest(self.inputs[i]) if self.has_inputs[i] else None,
                            _digest(self.outputs[i]) if self.has_outputs[i] else None,
-                           self.previews.get(i), (self.files[file], self.place_offset[i]) if file >= 0 else None)
+                           self.previews.get(i), (self.files.texts[file], self.place_offset[i]) if file >= 0 else None)
 
 
 class KeptCalls(msgspec.Struct, frozen=True):
@@ -191,7 +175,7 @@ class KeptCalls(msgspec.Struct, frozen=True):
 
 
 def kept(table: CallTable) -> KeptCalls:
-    return KeptCalls(table.texts, table.files, table.previews,
+    return KeptCalls(table.texts.texts, table.files.texts, table.previews,
                      {name: packed(getattr(table, name)) for name in _COLUMNS})
 
 
@@ -204,23 +188,20 @@ def restored(kept_calls: KeptCalls) -> Optional[CallTable]:
         return None
     if not _whole(columns, len(kept_calls.texts), len(kept_calls.files)):
         return None
-    table = CallTable()
-    for name, values in columns.items():
-        setattr(table, name, values)
-    table.texts, table.files, table.previews = list(kept_calls.texts), list(kept_calls.files), dict(kept_calls.previews)
-    table._codes = {text: code for code, text in enumerate(table.texts)}
-    table._file_codes = {path: code for code, path in enumerate(table.files)}
-    return table
+    return _table(columns, kept_calls.texts, kept_calls.files, kept_calls.previews)
 
 
 def _unpickled(texts: list[str], files: list[str], previews: dict[int, str],
                columns: dict[str, tuple[str, bytes]]) -> CallTable:
+    return _table({name: unpacked(typecode, zlib.decompress(data)) for name, (typecode, data) in columns.items()},
+                  texts, files, previews)
+
+
+def _table(columns: dict[str, array], texts: list[str], files: list[str], previews: dict[int, str]) -> CallTable:
     table = CallTable()
-    for name, (typecode, data) in columns.items():
-        setattr(table, name, unpacked(typecode, zlib.decompress(data)))
-    table.texts, table.files, table.previews = texts, files, previews
-    table._codes = {text: code for code, text in enumerate(texts)}
-    table._file_codes = {path: code for code, path in enumerate(files)}
+    for name, values in columns.items():
+        setattr(table, name, values)
+    table.texts, table.files, table.previews = Names.of(texts), Names.of(files), dict(previews)
     return table
 
 
@@ -230,9 +211,12 @@ def _whole(columns: dict[str, array], texts: int, files: int) -> bool:
         return False
     if not calls:
         return True
-    if any(max(columns[name]) >= texts for name in _CODES) or max(columns["place_file"]) >= files:
+    if any(max(columns[name]) >= texts for name in _CODES):
         return False
-    return min(columns["parent"]) >= -1 and all(parent < index for index, parent in enumerate(columns["parent"]))
+    places, parents = columns["place_file"], columns["parent"]
+    if min(places) < -1 or max(places) >= files or min(parents) < -1:
+        return False
+    return all(parent < index for index, parent in enumerate(parents))
 
 
 def _integer(digest: Optional[bytes]) -> int:

@@ -6,10 +6,10 @@ operations, markers, errors) are not calls, but they are counted in call numbers
 
 Built in one streaming pass (`CallRecorder.add` per event): no event is kept. What a diff needs of
 each call stays, in the columns of a `CallTable`: where it is (seq, depth, parent), how it ended (status,
-duration), and fingerprints of its inputs and outputs (8-byte hashes). To show where two outputs differ, an LLM or tool call also
-keeps where its end event is (file and byte offset), and the few outputs shown are read again from
-there (`previews.py`); a run that cannot be read again (standard input, `.gz`, a mapped format) keeps
-the first `PREVIEW_KEPT` characters of the output instead.
+duration), and fingerprints of its inputs and outputs (8-byte hashes). To show where two outputs differ,
+an LLM or tool call also keeps where its end event is (file and byte offset), and the few outputs shown
+are read again from there (`previews.py`); a run that cannot be read again (standard input, `.gz`, a
+mapped format) keeps the first `PREVIEW_KEPT` characters of the output instead.
 """
 
 from __future__ import annotations
@@ -61,8 +61,8 @@ class CallRecorder:
         self.events = 0
         self._spans: OpenSpans[int] = OpenSpans()  # span id -> call index
         self._numbers: dict[tuple[str, str], int] = {}
-        # (component, name, kind) -> the table's codes of the call's texts: worked out once per operation
-        self._operations: dict[tuple[str, str, Optional[str]], tuple[tuple[str, str], tuple[int, int, int]]] = {}
+        # (component, name, kind) -> the table's codes of the call's component, name and operation
+        self._operations: dict[tuple[str, str, Optional[str]], tuple[int, int, int]] = {}
 
     def add(self, event: dict[str, Any], place: Optional[tuple[str, int]] = None) -> None:
         """One event, in file order; `place` (file, byte offset) when the file can be read there again."""
@@ -113,15 +113,15 @@ class CallRecorder:
     def _start(self, seq: int, component: str, name: str, kind: Optional[str], parent_id: Any, span_id: Any,
                inputs_hash: Optional[bytes]) -> None:
         table = self._table
-        operation = self._operations.get((component, name, kind))
-        if operation is None:
-            operation = self._operations[(component, name, kind)] = (
-                (component, name), table.codes(component, name, op_label(component, name, kind)))
+        codes = self._operations.get((component, name, kind))
+        if codes is None:
+            codes = self._operations[(component, name, kind)] = table.codes(component, name,
+                                                                            op_label(component, name, kind))
         found = self._spans.parent(parent_id)
         parent = -1 if found is None else found
         index = len(table)
-        table.append(seq, operation[1], self._number(*operation[0]), 0 if parent < 0 else table.depth[parent] + 1,
-                     parent, inputs_hash)
+        table.append(seq, codes, self._number(component, name), 0 if parent < 0 else table.depth[parent] + 1, parent,
+                     inputs_hash)
         self._spans.start(span_id, index)
 
     def _end(self, index: int, status: Any, duration: Optional[float], result: Any,

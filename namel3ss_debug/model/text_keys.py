@@ -1,5 +1,5 @@
-"""An id, type or name from a trace line as text, whatever JSON a broken writer put there; and the one
-run a reader keeps of an input that holds several."""
+"""An id, type or name from a trace line as text, whatever JSON a broken writer put there; such texts
+interned as small codes (`Names`); and the one run a reader keeps of an input that holds several."""
 
 from __future__ import annotations
 
@@ -9,6 +9,37 @@ from typing import Any
 def text_key(value: Any) -> str:
     """A string as it is, anything else as its repr: one odd value is then one key everywhere."""
     return value if isinstance(value, str) else repr(value)
+
+
+class Names:
+    """Texts interned as small integer codes (event types, components, names, statuses, file paths), for the
+    arrays that hold a run's events or calls by code."""
+
+    def __init__(self) -> None:
+        self.codes: dict[str, int] = {}
+        self.texts: list[str] = []
+
+    @classmethod
+    def of(cls, texts: list[str]) -> Names:
+        """The table whose codes are the positions of `texts` (as kept, to be read again)."""
+        names = cls()
+        names.texts = list(texts)
+        names.codes = {text: code for code, text in enumerate(names.texts)}
+        return names
+
+    def __len__(self) -> int:
+        return len(self.texts)
+
+    def code(self, text: Any) -> int:
+        text = text_key(text)
+        code = self.codes.get(text)
+        if code is None:
+            code = self.codes[text] = len(self.texts)
+            self.texts.append(text)
+        return code
+
+    def find(self, text: str) -> int | None:
+        return self.codes.get(text)
 
 
 class RunChoice:

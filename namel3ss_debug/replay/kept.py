@@ -5,8 +5,9 @@ an earlier read of the same files is back in a fraction of a second, its events 
 by byte offset. Only a timeline whose events stay in their files (`FileStore`) is kept: one held in memory
 as dicts (standard input, `.gz`, a mapped format) is read again.
 
-A kept timeline is checked as it is restored: each array must be whole for its item size and every array of
-events (and of spans) as long as the others. One that is not is not used (the run is read again).
+A kept timeline is checked as it is restored: each array must be whole for its item size, every array of
+events (and of spans) as long as the others, and every code, span and file number in range. One that is not
+is not used (the run is read again).
 """
 
 from __future__ import annotations
@@ -16,8 +17,9 @@ from array import array
 import msgspec
 
 from ..model.packed import packed, unpacked
+from ..model.text_keys import Names
 from .load import FileStore
-from .timeline import Names, Timeline
+from .timeline import Timeline
 
 # (attribute, where it lives: the timeline or its store); the events' arrays, then the spans'
 _EVENT_ARRAYS = ("seq", "kind", "type_code", "component_code", "name_code", "status_code", "depth", "span",
@@ -66,9 +68,7 @@ def restored(kept_timeline: KeptTimeline, paths: tuple[str, ...], label: str) ->
         setattr(store, name, arrays[name])
     store.seq = timeline.seq
     for name in _NAMES:
-        table: Names = getattr(timeline, name)
-        table.texts = list(texts[name])
-        table.codes = {text: code for code, text in enumerate(table.texts)}
+        setattr(timeline, name, Names.of(texts[name]))
     timeline.calls = {(component, name): count for component, name, count in kept_timeline.calls}
     timeline.other_runs = dict(kept_timeline.other_runs)
     timeline._sorted = kept_timeline.sorted

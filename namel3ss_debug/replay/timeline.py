@@ -25,7 +25,7 @@ from ..analysis.fields import is_duration, parse_ts
 from ..model.calls import CallAddress
 from ..model.errors import UsageError
 from ..model.span_ids import OpenSpans
-from ..model.text_keys import text_key
+from ..model.text_keys import Names
 
 INSTANT, START, END = 0, 1, 2
 _DIGITS = re.compile(r"[0-9]+")
@@ -63,25 +63,6 @@ class MemoryStore:
 
     def close(self) -> None:
         pass
-
-
-class Names:
-    """Strings interned as small integer codes: types, components, names, statuses."""
-
-    def __init__(self) -> None:
-        self.codes: dict[str, int] = {}
-        self.texts: list[str] = []
-
-    def code(self, text: Any) -> int:
-        text = text_key(text)
-        code = self.codes.get(text)
-        if code is None:
-            code = self.codes[text] = len(self.texts)
-            self.texts.append(text)
-        return code
-
-    def find(self, text: str) -> int | None:
-        return self.codes.get(text)
 
 
 class Timeline:

@@ -99,10 +99,11 @@ class LineBlock:
         while start < size:
             cut = data.find(b"\n", start + _RUN) if start + _RUN < size else -1
             end = size if cut < 0 else cut + 1  # the block ends with a newline: so does each run
-            if pick(data[start:end]):
+            run = data[start:end]
+            if pick(run):
                 number += data.count(b"\n", counted, start)
                 counted = start
-                found.extend(self._picked_in_run(pick, data[start:end], block.offset + start, number))
+                found.extend(self._picked_in_run(pick, run, block.offset + start, number))
             start = end
         return found
 
@@ -116,6 +117,7 @@ class LineBlock:
             offset += len(line) + 1
             number += 1
         return found
+
 
 def _chosen(source: Any, pick: Callable[[bytes], bool]) -> dict[str, Any] | None:
     """The event of a line, or a mapped event, if `pick` says yes to its JSON."""

@@ -35,6 +35,13 @@ class Usage(msgspec.Struct, gc=False, omit_defaults=True):
     output_tokens: Optional[Count] = None
     total_tokens: Optional[Count] = None
 
+    @property
+    def total(self) -> int:
+        """`total_tokens`, or input + output when the total is missing."""
+        if self.total_tokens is not None:
+            return self.total_tokens
+        return (self.input_tokens or 0) + (self.output_tokens or 0)
+
 
 class EventRecord(msgspec.Struct, gc=False):
     """One event: the v1 envelope (all required) and the optional fields analysis uses."""
