@@ -12,14 +12,14 @@ from __future__ import annotations
 import os
 from array import array
 from collections import OrderedDict
-from typing import Any, Callable
+from typing import Any
 
 from ..model.errors import TraceError, UsageError
 from ..model.text_keys import RunChoice
 from ..store.formats import rereadable
 from ..store.lines import decode_line, line_at
 from ..store.reader import TraceReader
-from ..store.records import EventRecord, envelope_record
+from ..store.records import envelope_record
 from ..store.sources import RunSource
 from .timeline import MemoryStore, Timeline, TimelineBuilder
 
@@ -38,11 +38,6 @@ class FileStore:
         self._descriptors: dict[int, int] = {}
         self._stamps: list[tuple[int, int] | None] = []
         self._cache: OrderedDict[int, dict[str, Any]] = OrderedDict()
-
-    def add(self, file: int, line: int, offset: int) -> None:
-        self.file.append(file)
-        self.line.append(line)
-        self.offset.append(offset)
 
     def where(self, index: int) -> str:
         return f"{self.paths[self.file[index]]}:{self.line[index]}"
@@ -116,13 +111,17 @@ def _from_files(source: RunSource, reader: TraceReader, wanted: str | None) -> T
     store = FileStore(source.files)
     timeline = Timeline(store, source.label)
     store.seq = timeline.seq
-    add, place, runs = TimelineBuilder(timeline).add, store.add, RunChoice(wanted, timeline.other_runs)
+    add, runs = TimelineBuilder(timeline).add, RunChoice(wanted, timeline.other_runs)
+    files, lines, offsets = store.file.append, store.line.append, store.offset.append
     for file, placed in reader.placed_records(source):
         for record, line, offset in placed:
             if record.run_id != runs.wanted and not runs.keeps(record.run_id):  # no call for the kept run's
                 continue
-            _add(add, record, record.duration_ms)
-            place(file, line, offset)
+            add(record.seq, record.event_type, record.component, record.name, record.span_id, record.parent_id,
+                record.status, record.duration_ms)  # inlined: this loop runs once an event
+            files(file)
+            lines(line)
+            offsets(offset)
     timeline.run_id = runs.wanted
     store.stamp()
     return timeline
@@ -141,11 +140,9 @@ def _from_dicts(source: RunSource, reader: TraceReader, wanted: str | None) -> T
         if not runs.keeps(record.run_id):
             continue
         store.add(located.event, located.where)
-        _add(add, record, located.event.get("duration_ms"))  # as written: the builder tells a duration
+        add(record.seq, record.event_type, record.component, record.name, record.span_id, record.parent_id,
+            record.status, located.event.get("duration_ms"))  # as written: the builder tells a duration
     timeline.run_id = runs.wanted
     return timeline
 
 
-def _add(add: Callable[..., None], record: EventRecord, duration_ms: Any) -> None:
-    add(record.seq, record.event_type, record.component, record.name, record.span_id, record.parent_id,
-        record.status, duration_ms)

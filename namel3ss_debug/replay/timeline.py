@@ -226,24 +226,38 @@ class Timeline:
 
 
 class TimelineBuilder:
-    """Adds events in file order, pairing starts with ends through the spans open at the time."""
+    """Adds events in file order, pairing starts with ends through the spans open at the time.
+
+    An event's codes (type, component, name, status) are worked out once per distinct four: a run has a
+    few hundred operations and a million events."""
 
     def __init__(self, timeline: Timeline):
         self.timeline = timeline
         self.spans: OpenSpans[int] = OpenSpans()  # span id -> span number
+        self._codes: dict[tuple[Any, Any, Any, Any], tuple[int, int, int, int]] = {}
+        t = timeline
+        self._appends = (t.seq.append, t.type_code.append, t.component_code.append, t.name_code.append,
+                         t.status_code.append, t.duration.append)
 
     def add(self, seq: int, event_type: Any, component: Any, name: Any, span_id: Any, parent_id: Any,
             status: Any, duration_ms: Any = None) -> None:
         t = self.timeline
-        if t.seq and seq < t.seq[-1]:
+        if t._sorted and t.seq and seq < t.seq[-1]:
             t._sorted = False
-        t.seq.append(seq)
-        t.type_code.append(t.types.code(event_type))
-        component_code, name_code = t.components.code(component), t.names.code(name)
-        t.component_code.append(component_code)
-        t.name_code.append(name_code)
-        t.status_code.append(t.statuses.code(status))
-        t.duration.append(duration_ms if is_duration(duration_ms) else math.nan)
+        try:
+            codes = self._codes.get((event_type, component, name, status))
+        except TypeError:  # a list where a text belongs (a broken writer): coded as its repr, each time
+            codes = None
+        if codes is None:
+            codes = self._code(event_type, component, name, status)
+        type_code, component_code, name_code, status_code = codes
+        seqs, types, components, names, statuses, durations = self._appends
+        seqs(seq)
+        types(type_code)
+        components(component_code)
+        names(name_code)
+        statuses(status_code)
+        durations(duration_ms if duration_ms is not None and is_duration(duration_ms) else math.nan)
         if status == "started":
             self._start(span_id, parent_id, component_code, name_code)
             return
@@ -252,6 +266,13 @@ class TimelineBuilder:
             self._end(number)
         else:
             self._instant(parent_id, component_code, name_code)
+
+    def _code(self, event_type: Any, component: Any, name: Any, status: Any) -> tuple[int, int, int, int]:
+        t = self.timeline
+        codes = (t.types.code(event_type), t.components.code(component), t.names.code(name), t.statuses.code(status))
+        if all(type(text) is str for text in (event_type, component, name, status)):
+            self._codes[(event_type, component, name, status)] = codes  # not 1 or True: both equal 1.0
+        return codes
 
     def _start(self, span_id: Any, parent_id: Any, component: int, name: int) -> None:
         t = self.timeline

@@ -178,3 +178,13 @@ def test_a_child_written_just_after_its_parent_ended_is_still_its_child():
     late = {**events[9], "seq": 16, "parent_id": events[6]["span_id"]}  # memory write of the turn ended at 15
     t = timeline_of([*events[:16], late])
     assert (t.depth[16], t.ancestry(16)) == (3, [0, 1, 6])
+
+
+def test_odd_texts_that_compare_equal_keep_their_own_codes():
+    # the builder works out an operation's codes once; 1, 1.0 and True are equal keys, but not the same text
+    events = [{"seq": n, "event_type": "log", "component": value, "name": ["a"], "span_id": f"s{n}",
+               "parent_id": None, "status": "ok"} for n, value in enumerate([1, True, 1.0, "1", 1])]
+    t = timeline_of(events)
+    assert ([t.component(i) for i in range(5)], [t.name(i) for i in range(5)]) == (
+        ["1", "True", "1.0", "1", "1"], ["['a']"] * 5)
+    assert [t.key(i) for i in range(5)] == ["1:['a']#1", "True:['a']#1", "1.0:['a']#1", "1:['a']#2", "1:['a']#3"]
