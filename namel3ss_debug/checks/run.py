@@ -30,48 +30,48 @@ if TYPE_CHECKING:  # the finder loads the tracer's redactor: only a check of for
 
 
 def check_run(source: Any, reader: TraceReader, rules: list[Rule], *, pricer: Optional[Pricer] = None,
-              secrets: Optional[SecretFinder] = None,
-              analysed: Optional[Callable[[], Report]] = None) -> tuple[RunCheck, int]:
+              secrets: Optional[SecretFinder] = None, analysed: Optional[Callable[[], Report]] = None,
+              scan: Optional[EventScan] = None, read: Optional[Callable[[], Report]] = None) -> tuple[RunCheck, int]:
     """The rules judged against one run (`source`: a RunSource read by `reader`), and how many events it had.
 
     `analysed`, when given, is the run's report made elsewhere (`analyze`'s, read by another process at the
-    same time): this pass then only scans the events, and asks it for the report at the end.
+    same time): this pass then only scans the events, and asks it for the report at the end. `read`, when
+    given, reads the whole run itself (a big run's two halves, `ops/analyze/split.py`), showing every event
+    to `scan` (made by `new_scan`), and gives the report.
     """
-    wants_secrets = any(rule.key == "forbid_secrets" for rule in rules)
-    if wants_secrets and secrets is None:
-        from .secrets import SecretFinder  # noqa: PLC0415 - the tracer's redactor, only for forbid_secrets
-
-        secrets = SecretFinder()
-    scan = EventScan(rules, secrets if wants_secrets else None)
-    blocks = _record_blocks(reader, source, scan)
-    if not scan.reads_fields:
-        report = _unanalysed(blocks)
-    elif analysed is None:
-        report = analyze([(source, blocks)], pricer=pricer, problems=reader.problems)
+    scan = scan if scan is not None else new_scan(rules, secrets)
+    if read is not None:
+        report = read()
     else:
-        _unanalysed(blocks)  # the scan's pass; the report is the other process's
-        report = analysed()
+        blocks = _record_blocks(reader, source, scan)
+        if not scan.reads_fields:
+            report = _unanalysed(blocks)
+        elif analysed is None:
+            report = analyze([(source, blocks)], pricer=pricer, problems=reader.problems)
+        else:
+            _unanalysed(blocks)  # the scan's pass; the report is the other process's
+            report = analysed()
     results = evaluate(rules, report, scan)
     run_id = report.run_ids[0] if report.run_ids else (source.run_id or source.label)
     check = RunCheck(run_id, source.label, list(source.files), all(r.passed for r in results), results)
     return check, scan.events
 
 
+def new_scan(rules: list[Rule], secrets: Optional[SecretFinder] = None) -> EventScan:
+    """The scan the rules need: with forbid_secrets, `secrets` (the tracer's redactor by default) looks too."""
+    if not any(rule.key == "forbid_secrets" for rule in rules):
+        return EventScan(rules)
+    if secrets is None:
+        from .secrets import SecretFinder  # noqa: PLC0415 - the tracer's redactor, only for forbid_secrets
+
+        secrets = SecretFinder()
+    return EventScan(rules, secrets)
+
+
 def _record_blocks(reader: TraceReader, source: Any, scan: EventScan) -> Iterator[list[EventRecord]]:
-    """The run's records a block at a time, each shown to the scan first as the fields it reads; with
-    forbid_secrets, the events whose line the pre-scan flags are searched whole."""
-    pick = scan.secrets.line_scanner() if scan.secrets is not None else None
+    """The run's records a block at a time, each block shown to the scan first."""
     for block in reader.line_blocks(source):
-        if scan.reads_fields:
-            path = source.files[block.file]
-            see = scan.see
-            for record, line in block.numbered():
-                see(record, path, line)
-        else:
-            scan.events += len(block)
-        if pick is not None:
-            for located in block.picked(pick):
-                scan.look_for_secret(located)
+        scan.see_block(block, source.files[block.file])
         yield block.records
 
 

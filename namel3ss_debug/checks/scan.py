@@ -5,6 +5,9 @@ look for secrets at the events whose line the pre-scan flags (`look_for_secret`)
 What a rule asks of an event depends only on its type, component and name, so it is worked out once per
 operation (`_Plan`) and each event pays only for the rules it concerns. Memory stays bounded: each rule keeps at most `MAX_EVENTS` events and a count. An event's `EventRef`
 (its `file:line`) is made only when a rule keeps the event.
+
+A big run's second half can be scanned by another process (`second_half`), and folded into the first
+half's scan (`scan_merge.absorb`) as if one scan had seen the whole run.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Callable, Optional
 
 from ..model.events import is_end, is_start
 from ..model.events import kind as span_kind
+from ..store.line_blocks import LineBlock
 from ..store.reader import Located
 from ..store.records import EventRecord
 from .results import MAX_EVENTS, EventRef, ms_text, usd_text
@@ -24,8 +28,8 @@ from .specs import EventSpec, is_occurrence_type, parse_spec
 if TYPE_CHECKING:  # the finder loads the tracer's redactor: only a check of forbid_secrets imports it
     from .secrets import SecretFinder
 
-_MAX_PLACES = 10_000  # error events remembered by seq, to place the report's error examples
-_MAX_SEEN = 1_000  # distinct component:name labels remembered, for "did you mean"
+MAX_PLACES = 10_000  # error events remembered by seq, to place the report's error examples
+MAX_SEEN = 1_000  # distinct component:name labels remembered, for "did you mean"
 # An event where it was read: its record, file and line; or a whole event dict with its place (`Located`).
 Place = Any
 
@@ -58,15 +62,19 @@ class Found:
 
 
 class Order:
-    """Progress through one `require_order` rule: the events matched so far, in order."""
+    """Progress through one `require_order` rule: the events matched so far, in order, from spec `start` on
+    (a second half's scan follows the rule from each place the first half may have left it)."""
 
-    def __init__(self, specs: tuple[str, ...]):
+    def __init__(self, specs: tuple[str, ...], start: int = 0):
         self.specs = [parse_spec(text)[0] for text in specs]
+        self.start = start
         self.matched: list[EventRef] = []
 
-    def see(self, component: str, kind: str, name: str, place: Place) -> None:
-        """One occurrence (a span's start or an instant event)."""
-        if len(self.matched) < len(self.specs) and self.specs[len(self.matched)].covers(component, kind, name):
+    def see(self, covered: list[bool], place: Place) -> None:
+        """One occurrence (a span's start or an instant event) of an operation; `covered`: which of the specs
+        it is an occurrence of."""
+        at = self.start + len(self.matched)
+        if at < len(covered) and covered[at]:
             self.matched.append(_ref(place))
 
 
@@ -76,43 +84,80 @@ class _Plan:
 
     occurrence: bool  # a span's start or an instant event
     end: bool  # a span's end (not the run's)
+    run_end: bool
     label: str
     specs: list[Found]  # the require/forbid specs it is an occurrence of
+    orders: list[tuple[Order, list[bool]]]  # each order, and which of its specs it is an occurrence of
     latency: list[tuple[float, Found]]  # (limit, found) of the latency rules that cover it, for its end
     calls: Optional[tuple[float, Found]]  # its component's call limit, for its start
     failures: Optional[Found]  # max_component_errors of its component
     llm: bool  # an LLM call's end: a candidate for the biggest calls
+    labelled: bool = False  # its label was offered to `seen` (once: `seen` only grows)
 
 
 class EventScan:
     """Feed it every event of one run (`see`), then read what each rule needs from its fields."""
 
-    def __init__(self, rules: list[Rule], secrets: Optional[SecretFinder] = None):
+    def __init__(self, rules: list[Rule], secrets: Optional[SecretFinder] = None, *, second_half: bool = False):
+        """`second_half`: this scan starts at a quiet point of a big run, read by another process, and will
+        be absorbed by the first half's (`scan_merge.absorb`): it follows each order from every spec, counts
+        the calls of a call limit from its own first (keeping the first few), and logs the error places it
+        keeps in the order it met them."""
+        self.rules, self.second_half = rules, second_half
         self.places: dict[int, tuple[str, str]] = {}  # seq -> (file:line, event type), for events with errors
+        self.place_log: list[tuple[int, tuple[str, str]]] = []  # a second half's places, as they came
         # spec text -> (spec, occurrences); an `error:...` spec is judged from the report, its Found stays empty
         self.specs = {rule.target: (parse_spec(rule.target)[0], Found()) for rule in rules
                       if rule.key in ("require", "forbid")}
-        self.orders = {rule.target: Order(rule.limit) for rule in rules if rule.key == "require_order"}
+        # target -> the order followed from its first spec; in a second half, from each spec
+        self.orders = {rule.target: [Order(rule.limit, start) for start in range(len(rule.limit) if second_half else 1)]
+                       for rule in rules if rule.key == "require_order"}
         self.latency = {(rule.key, rule.target): (parse_spec(rule.target)[0], rule.limit, Found(largest=True))
                         for rule in rules if rule.key in ("max_p95", "max_p99", "max_latency")}
         self.failed_by_component = {rule.target: Found() for rule in rules if rule.key == "max_component_errors"}
         # component -> (limit, calls counted and the first ones past the limit)
-        self.call_limits = {CALL_COMPONENTS[rule.key]: (rule.limit, Found()) for rule in rules
+        self.call_limits = {CALL_COMPONENTS[rule.key]: (0 if second_half else rule.limit, Found()) for rule in rules
                             if rule.key in CALL_COMPONENTS}
         self.biggest_llm_calls = Found(largest=True)
         self.secrets = secrets
         self.secret_events = Found()
         # Whether any rule reads the events' fields (`see`): with forbid_secrets alone, none does.
         self.reads_fields = any(rule.key != "forbid_secrets" for rule in rules)
-        self.seen: set[str] = set()
+        self.seen: dict[str, None] = {}  # component:name labels in the order met (a second half's are merged so)
         self.events = 0  # events seen
         self._last: Optional[Place] = None
+        self._run_end: Optional[Place] = None  # the first run_end: the run's end, whatever follows it
         self._plans: dict[tuple[str, str, str], _Plan] = {}
+        self._pick = secrets.line_scanner() if secrets is not None else None
 
     @property
     def last(self) -> Optional[EventRef]:
         """The run's end (or its last event), for max_duration."""
-        return None if self._last is None else _ref(self._last)
+        place = self._run_end if self._run_end is not None else self._last
+        return None if place is None else _ref(place)
+
+    def see_block(self, block: LineBlock, path: str) -> None:
+        """Every event of a block of lines (`path`'s); with forbid_secrets, the events whose line the pre-scan
+        flags are searched whole."""
+        if self.reads_fields:
+            see = self.see
+            for record, line in block.numbered():
+                see(record, path, line)
+        else:
+            self.events += len(block)
+        if self._pick is not None:
+            for located in block.picked(self._pick):
+                self.look_for_secret(located)
+
+    def second(self) -> EventScan:
+        """A scan of the same rules for a big run's second half (`second_half`)."""
+        return EventScan(self.rules, self.secrets, second_half=True)
+
+    def sendable(self) -> EventScan:
+        """This scan without what another process has no use for (the redactor, the plans), to be pickled."""
+        self.secrets = self._pick = None
+        self._plans = {}
+        return self
 
     def see(self, record: EventRecord, path: str, line: int) -> None:
         """One event, read from `path` at `line`."""
@@ -120,15 +165,16 @@ class EventScan:
         plan = self._plans.get((record.event_type, record.component, record.name))
         if plan is None:
             plan = self._plan(record.event_type, record.component, record.name)
-        place = (record, path, line)
+        place = self._last = (record, path, line)
         if record.error is not None or record.status == "failed":
             self._failure(record, place, plan)
         if plan.occurrence:
             self._occurrence(record, place, plan)
         elif plan.end:
-            self._span_end(record, place, plan)
-        if self._last is None or self._last[0].event_type != "run_end":
-            self._last = place
+            if plan.latency or plan.llm:
+                self._span_end(record, place, plan)
+        elif plan.run_end and self._run_end is None:
+            self._run_end = place
 
     def look_for_secret(self, located: Located) -> None:
         """A whole event (one the pre-scan flagged) searched for secrets; it is counted by `see`, not here."""
@@ -139,8 +185,11 @@ class EventScan:
     def _plan(self, event_type: str, component: str, name: str) -> _Plan:
         kind = span_kind(event_type)
         limited = self.call_limits.get(component) if is_start(event_type) else None
-        plan = _Plan(is_occurrence_type(event_type), is_end(event_type) and event_type != "run_end", f"{component}:{name}",
+        plan = _Plan(is_occurrence_type(event_type), is_end(event_type) and event_type != "run_end",
+                     event_type == "run_end", f"{component}:{name}",
                      [found for spec, found in self.specs.values() if _covers(spec, component, kind, name)],
+                     [(order, [spec.covers(component, kind, name) for spec in order.specs])
+                      for orders in self.orders.values() for order in orders],
                      [(limit, found) for spec, limit, found in self.latency.values()
                       if spec.covers(component, kind, name)],
                      limited, self.failed_by_component.get(component), component == "llm")
@@ -148,20 +197,22 @@ class EventScan:
         return plan
 
     def _failure(self, record: EventRecord, place: Place, plan: _Plan) -> None:
-        if len(self.places) < _MAX_PLACES:
-            self.places[record.seq] = (f"{place[1]}:{place[2]}", record.event_type)
+        if len(self.places) < MAX_PLACES:
+            where = self.places[record.seq] = (f"{place[1]}:{place[2]}", record.event_type)
+            if self.second_half:
+                self.place_log.append((record.seq, where))
         if plan.failures is not None and record.status == "failed":
             plan.failures.add(place, _error_text(record))
 
     def _occurrence(self, record: EventRecord, place: Place, plan: _Plan) -> None:
-        if len(self.seen) < _MAX_SEEN:
-            self.seen.add(plan.label)
+        if not plan.labelled:
+            plan.labelled = True
+            if len(self.seen) < MAX_SEEN:
+                self.seen[plan.label] = None
         for found in plan.specs:
             found.add(place)
-        if self.orders:
-            kind = span_kind(record.event_type)
-            for order in self.orders.values():
-                order.see(record.component, kind, record.name, place)
+        for order, covered in plan.orders:
+            order.see(covered, place)
         if plan.calls is not None:
             limit, found = plan.calls
             found.count += 1

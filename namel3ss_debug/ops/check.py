@@ -13,10 +13,12 @@ from ..analysis.window import EventWindow
 from ..checks.results import CheckReport
 from ..checks.rules import Rule, active, merge, rules_from_flags
 from ..checks.rules_file import read_rules_file, read_workspace_checks
-from ..checks.run import check_report, check_run
+from ..checks.run import check_report, check_run, new_scan
+from ..checks.scan import EventScan
 from ..model.errors import TraceError, UsageError
 from ..store.sources import RunSource, seekable
-from .analyze.analyze import read_report
+from .analyze.analyze import read_report, worth_halving
+from .analyze.counting import Counted
 from .environment import Environment, count_bytes, ignore
 from .forked import Forked, worth_forking
 from .traces import TraceArgs, make_pricer, make_reader, open_traces
@@ -49,12 +51,17 @@ def check_traces(request: CheckRequest, env: Environment) -> CheckReport:
         secrets = SecretFinder(settings.redact_keys, settings.redact_patterns)
     runs = []
     for source in sources:
+        scan = new_scan(rules, secrets)
+        halves = _halves(source, scan, pricer, request.runs.strict, env)  # forked before the progress bar starts
+        report = _report_elsewhere(source, rules, pricer, request.runs.strict, env) if halves is None else None
         progress = env.progress([source])
-        report = _report_elsewhere(source, rules, pricer, request.runs.strict, env)
+        reader = make_reader(request.runs.strict, env, progress=progress.advance)
+        read = (lambda: halves.report(reader, Counted(reader.problems), sections=SECTIONS,  # noqa: B023 - called now
+                                      bytes_read=lambda: progress.done, progress=progress.advance)) \
+            if halves is not None else None
         try:
             with progress:
-                run, events = check_run(source, make_reader(request.runs.strict, env, progress=progress.advance),
-                                        rules, pricer=pricer, secrets=secrets,
+                run, events = check_run(source, reader, rules, pricer=pricer, scan=scan, read=read,
                                         analysed=report.result if report is not None else None)
         finally:
             if report is not None:
@@ -63,6 +70,19 @@ def check_traces(request: CheckRequest, env: Environment) -> CheckReport:
             raise TraceError(f"no events in {', '.join(source.files)}", hint="the trace is empty: was the run traced?")
         runs.append(run)
     return check_report(runs, rules)
+
+
+def _halves(source: RunSource, scan: EventScan, pricer: Pricer, strict: bool, env: Environment) -> Any:
+    """A big run read in two halves (`analyze`'s), each scanned on the way, when the rules need a report and
+    the run can be cut at a quiet point; None otherwise."""
+    if not scan.reads_fields or not worth_halving(source):
+        return None
+    from .analyze.split import Halves, can_split  # noqa: PLC0415 - only big runs
+
+    cut = can_split([source])
+    if cut is None:
+        return None
+    return Halves(source, cut, Options(), EventWindow(frozenset(), None, None), pricer, strict, env.warn, scan)
 
 
 def _report_elsewhere(source: RunSource, rules: list[Rule], pricer: Pricer, strict: bool,

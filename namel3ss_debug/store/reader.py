@@ -68,13 +68,20 @@ class TraceReader:
         the start of a line; `part.first_line` numbers the first of them. No index is written for a file
         read in part, and a stretch without events is not an error.
         """
+        return self._part(source, part, lambda index: _RecordSink(self.problems))
+
+    def line_blocks_part(self, source: RunSource, part: "Part") -> Iterator[LineBlock]:
+        """`line_blocks` of a stretch of a run, as `records_part` reads it."""
+        return self._part(source, part, lambda index: _LinedSink(self.problems, index))
+
+    def _part(self, source: RunSource, part: "Part", sink: Callable[[int], "_Sink"]) -> Iterator[Any]:
         for index, path in enumerate(source.files):
             if index < part.begin[0] or (part.stop is not None and index > part.stop[0]):
                 continue
             start = part.begin[1] if index == part.begin[0] else 0
             end = part.stop[1] if part.stop is not None and index == part.stop[0] else None
             line = part.first_line if index == part.begin[0] else 1
-            yield from self._file(path, _RecordSink(self.problems), (start, end, line))
+            yield from self._file(path, sink(index), (start, end, line))
 
     def placed_records(self, source: RunSource) -> Iterator[tuple[int, list[tuple[EventRecord, int, int]]]]:
         """`(file index, [(record, line number, byte offset), ...])` a block at a time, in the run's order.

@@ -98,7 +98,7 @@ def read_report(sources: list[RunSource], options: Options, window: EventWindow,
 def _halves(sources: list[RunSource], jobs: int, options: Options, window: EventWindow, pricer: Pricer,
             strict: bool, env: Environment) -> Any:
     """The one big run named, its second half already being read by a second process; None for one pass."""
-    if jobs < 2 or len(sources) != 1 or not _big(sources[0]):
+    if jobs < 2 or len(sources) != 1 or not worth_halving(sources[0]):
         return None
     from .split import Halves, can_split  # noqa: PLC0415 - only big runs
 
@@ -106,7 +106,7 @@ def _halves(sources: list[RunSource], jobs: int, options: Options, window: Event
     return Halves(sources[0], cut, options, window, pricer, strict, env.warn) if cut is not None else None
 
 
-def _big(source: RunSource) -> bool:
+def worth_halving(source: RunSource) -> bool:
     """Big enough to be read in halves (`store.split.MIN_BYTES`); a file that cannot be stat'ed is not."""
     try:
         return sum(os.stat(path).st_size for path in source.files if seekable(path)) >= MIN_BYTES

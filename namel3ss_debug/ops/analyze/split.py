@@ -4,6 +4,9 @@ Only where it can be exact: one run of plain v1 files, big enough to pay for a s
 quiet point near its middle (`store/split.py`). The merge (`analysis/merge.py`) refuses when the cut
 was not quiet after all; the second half is then read again here, continuing the first half's tally,
 so the report is always the one a single pass gives.
+
+`check` reads a big run so too, each half shown to its own EventScan on the way (`scan`): the second
+half's scan comes back with its tally and is folded into the first's (`checks/scan_merge.py`).
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ import os
 import pickle
 import sys
 import traceback
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 from ...analysis.analyze import collector_paused, equipped
 from ...analysis.build import build_report
@@ -25,7 +28,7 @@ from ...analysis.tally import Options, Tally
 from ...analysis.window import EventWindow
 from ...model.errors import Namel3ssDebugError
 from ...store.problems import ReadProblems
-from ...store.reader import TraceReader
+from ...store.reader import Part, TraceReader
 from ...store.records import record_from_dict
 from ...store.sources import RunSource
 from ...store.split import Cut, find_cut, numbered
@@ -48,10 +51,13 @@ class Halves:
     """
 
     def __init__(self, source: RunSource, cut: Cut, options: Options, window: EventWindow, pricer: Pricer,
-                 strict: bool, on_warning: Callable[[str], None] | None = None):
+                 strict: bool, on_warning: Callable[[str], None] | None = None, scan: Any = None):
+        """`scan`: an `EventScan` that sees every event (the first half's here, the second's by a scan of
+        its own in the other process, absorbed at the end)."""
         import multiprocessing  # noqa: PLC0415 - only big runs need it
 
         self.source, self.cut, self.options, self.window, self.pricer = source, cut, options, window, pricer
+        self.scan = scan
         equipped(options, pricer, window)
         if window.active:
             window(record_from_dict(cut.first_event)[0])  # resolve +30s from the run's start, for both halves
@@ -61,7 +67,8 @@ class Halves:
         sys.stdout.flush()
         sys.stderr.flush()
         self.child = context.Process(target=_second_half, daemon=True,
-                                     args=(sender, source, cut, options, strict, self.shared, on_warning))
+                                     args=(sender, source, cut, options, strict, self.shared, on_warning,
+                                           scan.second() if scan is not None else None))
         self.child.start()
         sender.close()
 
@@ -75,10 +82,10 @@ class Halves:
                 progress: Callable[[int], None]) -> Report:
         try:
             both = _Both(progress, self.shared)
-            first = _first_half(self.source, self.cut, reader, counted, self.options, both)
+            first = _first_half(self.source, self.cut, reader, counted, self.options, both, self.scan)
             second = _receive(self.receiver, self.child)
             progress(both.catch_up())
-            _join(first, second, self.source, self.cut, reader, counted)
+            _join(first, second, self.source, self.cut, reader, counted, self.scan)
             del second  # what the merge did not take over goes now, before the report is built
             first.finish()
             return build_report(first, self.pricer, problems=reader.problems, sections=sections,
@@ -89,13 +96,23 @@ class Halves:
 
 
 def _first_half(source: RunSource, cut: Cut, reader: TraceReader, counted: Any, options: Options,
-                progress: "_Both") -> Tally:
+                progress: "_Both", scan: Any) -> Tally:
     tally = Tally(options)
     tally.begin_source(source)
     reader.progress = progress.mine
-    for block in counted(source, reader.records_part(source, cut.first)):
+    for block in counted(source, _records(reader, source, cut.first, scan)):
         tally.feed(block)
     return tally
+
+
+def _records(reader: TraceReader, source: RunSource, part: Part, scan: Any) -> Iterator[list[Any]]:
+    """The part's records a block at a time; with a scan, each block shown to it first."""
+    if scan is None:
+        yield from reader.records_part(source, part)
+        return
+    for block in reader.line_blocks_part(source, part):
+        scan.see_block(block, source.files[block.file])
+        yield block.records
 
 
 class _Both:
@@ -114,7 +131,7 @@ class _Both:
 
 
 def _second_half(sender: Any, source: RunSource, cut: Cut, options: Options, strict: bool, shared: Any,
-                 on_warning: Callable[[str], None] | None) -> None:
+                 on_warning: Callable[[str], None] | None, scan: Any) -> None:
     """In the forked process: tally the second half as a boundary pass, send it back, exit."""
     gc.disable()
     try:
@@ -127,12 +144,13 @@ def _second_half(sender: Any, source: RunSource, cut: Cut, options: Options, str
         tally = Tally(options, Boundary(cut.root_id, cut.start_attrs))
         tally.begin_source(source)
         counted = Counted(problems)
-        for block in counted(source, reader.records_part(source, numbered(cut, source))):
+        for block in counted(source, _records(reader, source, numbered(cut, source), scan)):
             tally.feed(block)
         events = counted.events
         tally.options = None  # holds functions; the parent has its own
         problems.on_warning = None
-        payload: tuple[Any, ...] = ("ok", tally, problems, events, reader.partial_indexes)
+        payload: tuple[Any, ...] = ("ok", tally, problems, events, reader.partial_indexes,
+                                    scan.sendable() if scan is not None else None)
     except Namel3ssDebugError as error:
         payload = ("error", error)
     except BaseException:  # noqa: BLE001 - whatever it is, the parent reads the half itself
@@ -156,10 +174,11 @@ def _receive(receiver: Any, child: Any) -> tuple[Any, ...]:
 
 
 def _join(first: Tally, second: tuple[Any, ...], source: RunSource, cut: Cut, reader: TraceReader,
-          counted: Any) -> None:
-    """Merge the halves, or read the second half again here when they cannot be merged."""
+          counted: Any, scan: Any) -> None:
+    """Merge the halves, or read the second half again here when they cannot be merged (the tally and the
+    scan, or the scan alone)."""
     if second[0] == "ok":
-        _, tally, problems, events, indexes = second
+        _, tally, problems, events, indexes, their_scan = second
         _join_indexes(reader, indexes)
         tally.options = first.options
         try:
@@ -169,15 +188,33 @@ def _join(first: Tally, second: tuple[Any, ...], source: RunSource, cut: Cut, re
         else:
             reader.problems.absorb(problems)
             counted.events += events
+            if scan is not None:
+                _join_scans(scan, their_scan, source, cut)
             return
     # the second reader said its warnings already, unless it failed; then they are said now
-    again = reader if second[0] == "crash" else TraceReader(ReadProblems(strict=reader.problems.strict),
-                                                             write_index=False, reuse_buffers=True)
-    for block in Counted(again.problems)(source, again.records_part(source, numbered(cut, source))):
+    again = reader if second[0] == "crash" else _quiet_reader(reader)
+    for block in Counted(again.problems)(source, _records(again, source, numbered(cut, source), scan)):
         first.feed(block)
         counted.events += len(block)
     if again is not reader:
         reader.problems.absorb(again.problems)
+
+
+def _join_scans(scan: Any, theirs: Any, source: RunSource, cut: Cut) -> None:
+    """The second half's scan folded into this one, or the second half scanned again here."""
+    from ...checks.scan_merge import absorb  # noqa: PLC0415 - only check's halves scan
+
+    try:
+        absorb(scan, theirs)
+    except NotMergeable:
+        again = _quiet_reader(None)  # its problems were said, and counted, with the second half's tally
+        for block in again.line_blocks_part(source, numbered(cut, source)):
+            scan.see_block(block, source.files[block.file])
+
+
+def _quiet_reader(reader: TraceReader | None) -> TraceReader:
+    strict = reader.problems.strict if reader is not None else False
+    return TraceReader(ReadProblems(strict=strict), write_index=False, reuse_buffers=True)
 
 
 def _join_indexes(reader: TraceReader, theirs: dict[str, Any]) -> None:
