@@ -237,10 +237,12 @@ class TimelineBuilder:
         self._codes: dict[tuple[Any, Any, Any, Any], tuple[int, int, int, int]] = {}
         t = timeline
         self._appends = (t.seq.append, t.type_code.append, t.component_code.append, t.name_code.append,
-                         t.status_code.append, t.duration.append)
+                         t.status_code.append, t.duration.append, t.kind.append, t.depth.append, t.span.append,
+                         t.call.append)
 
     def add(self, seq: int, event_type: Any, component: Any, name: Any, span_id: Any, parent_id: Any,
             status: Any, duration_ms: Any = None) -> None:
+        """One event. Inlined (no call a step): it runs once for each of a run's million events."""
         t = self.timeline
         if t._sorted and t.seq and seq < t.seq[-1]:
             t._sorted = False
@@ -251,21 +253,40 @@ class TimelineBuilder:
         if codes is None:
             codes = self._code(event_type, component, name, status)
         type_code, component_code, name_code, status_code = codes
-        seqs, types, components, names, statuses, durations = self._appends
+        seqs, types, components, names, statuses, durations, kinds, depths, spans, calls = self._appends
         seqs(seq)
         types(type_code)
         components(component_code)
         names(name_code)
         statuses(status_code)
         durations(duration_ms if duration_ms is not None and is_duration(duration_ms) else math.nan)
-        if status == "started":
-            self._start(span_id, parent_id, component_code, name_code)
+        if status != "started":
+            number = self.spans.end(span_id)
+            if number is not None:  # the end of a span: at its start's depth, with its call number
+                t.span_end[number] = len(t.seq) - 1
+                start = t.span_start[number]
+                kinds(END)
+                depths(t.depth[start])
+                spans(number)
+                calls(t.call[start])
+                return
+        found = self.spans.parent(parent_id)
+        parent = NO_SPAN if found is None else found
+        depths(0 if parent == NO_SPAN else min(t.depth[t.span_start[parent]] + 1, _MAX_DEPTH))
+        counts = t.calls
+        count = counts[(component_code, name_code)] = counts.get((component_code, name_code), 0) + 1
+        calls(count)
+        if status != "started":  # an instant: one deeper than its parent span, which it is placed in
+            kinds(INSTANT)
+            spans(parent)
             return
-        number = self.spans.end(span_id)
-        if number is not None:
-            self._end(number)
-        else:
-            self._instant(parent_id, component_code, name_code)
+        number = len(t.span_start)
+        t.span_parent.append(parent)
+        t.span_start.append(len(t.seq) - 1)
+        t.span_end.append(-1)
+        self.spans.start(span_id, number)
+        kinds(START)
+        spans(number)
 
     def _code(self, event_type: Any, component: Any, name: Any, status: Any) -> tuple[int, int, int, int]:
         t = self.timeline
@@ -273,49 +294,6 @@ class TimelineBuilder:
         if all(type(text) is str for text in (event_type, component, name, status)):
             self._codes[(event_type, component, name, status)] = codes  # not 1 or True: both equal 1.0
         return codes
-
-    def _start(self, span_id: Any, parent_id: Any, component: int, name: int) -> None:
-        t = self.timeline
-        parent = self._lookup(parent_id)
-        number = len(t.span_start)
-        t.span_parent.append(parent)
-        t.span_start.append(len(t.seq) - 1)
-        t.span_end.append(-1)
-        self.spans.start(span_id, number)
-        t.kind.append(START)
-        t.depth.append(self._inside(parent))
-        t.span.append(number)
-        t.call.append(self._count(component, name))
-
-    def _end(self, number: int) -> None:
-        t = self.timeline
-        t.span_end[number] = len(t.seq) - 1
-        t.kind.append(END)
-        t.depth.append(t.depth[t.span_start[number]])
-        t.span.append(number)
-        t.call.append(t.call[t.span_start[number]])
-
-    def _instant(self, parent_id: Any, component: int, name: int) -> None:
-        t = self.timeline
-        parent = self._lookup(parent_id)
-        t.kind.append(INSTANT)
-        t.depth.append(self._inside(parent))
-        t.span.append(parent)
-        t.call.append(self._count(component, name))
-
-    def _inside(self, parent: int) -> int:
-        """The depth of an event in span `parent`: one below the span's start (its own depth), 0 at the top."""
-        t = self.timeline
-        return 0 if parent == NO_SPAN else min(t.depth[t.span_start[parent]] + 1, _MAX_DEPTH)
-
-    def _lookup(self, parent_id: Any) -> int:
-        number = self.spans.parent(parent_id)
-        return NO_SPAN if number is None else number
-
-    def _count(self, component: int, name: int) -> int:
-        calls = self.timeline.calls
-        count = calls[(component, name)] = calls.get((component, name), 0) + 1
-        return count
 
 
 def as_number(text: str) -> int | None:
