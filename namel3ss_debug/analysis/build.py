@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any, Iterable
 
 from .._version import __version__
@@ -148,7 +149,7 @@ def _llm(tally: Tally, pricer: Pricer) -> LlmUsage:
 def _model(model: str, entry: list[Any], pricer: Pricer) -> ModelUsage:
     calls, tokens_in, tokens_out, total, event_cost, event_priced, open_in, open_out, open_calls, max_in = entry
     priced_by: dict[str, int] = {"event": event_priced} if event_priced else {}
-    cost = event_cost if event_priced else None
+    cost = math.fsum(event_cost) if event_priced else None
     if open_calls:
         usd, source = pricer.price(model, open_in, open_out)
         priced_by[source or "unpriced"] = open_calls

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import heapq
+from array import array
 from typing import Any
 
 from ..model.error_category import categorize
@@ -82,8 +83,10 @@ class Findings:
         """Per model: calls, tokens, cost recorded on the event, and tokens still to be priced."""
         model = event.model or start_model or "(no model)"
         entry = self.models.get(model)
-        if entry is None:  # calls, in, out, total, event cost, event-priced calls, unpriced in, out, calls, max in
-            entry = self.models[model] = [0, 0, 0, 0, 0.0, 0, 0, 0, 0, 0]
+        if entry is None:  # calls, in, out, total, event costs, event-priced calls, unpriced in, out, calls, max in
+            # each event's cost is kept (8 bytes a call) and summed exactly once at the end (`math.fsum`): a
+            # running sum depends on the order of the additions, and a run read in halves adds in another order
+            entry = self.models[model] = [0, 0, 0, 0, array("d"), 0, 0, 0, 0, 0]
         usage = event.usage
         tokens_in = (usage.input_tokens or 0) if usage is not None else 0
         tokens_out = (usage.output_tokens or 0) if usage is not None else 0
@@ -92,7 +95,7 @@ class Findings:
         entry[2] += tokens_out
         entry[3] += usage.total if usage is not None else 0
         if event.cost_usd is not None:
-            entry[4] += event.cost_usd
+            entry[4].append(event.cost_usd)
             entry[5] += 1
         else:
             entry[6] += tokens_in

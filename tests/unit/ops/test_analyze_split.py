@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import math
 import sys
 
 import orjson
 import pytest
 from click.testing import CliRunner
 
+from namel3ss_debug.analysis.analyze import analyze
 from namel3ss_debug.analysis.prices import Pricer
 from namel3ss_debug.analysis.tally import Options
 from namel3ss_debug.analysis.window import EventWindow, parse_bound
@@ -163,3 +165,26 @@ def test_the_file_read_in_two_parts_still_gets_its_index(tmp_path, monkeypatch):
     for seq, line, offset in index.entries:
         assert orjson.loads(data[offset:data.index(b"\n", offset)])["seq"] == seq
         assert data.count(b"\n", 0, offset) + 1 == line
+
+
+def test_costs_add_up_to_the_same_last_bit_in_halves_as_in_one_pass(tmp_path):
+    # 1.0 then a hundred 1e-16s: added one by one each is lost, added up first they are not; summed exactly
+    # (math.fsum of every call's cost) both readings give the exactly rounded total
+    trace = TraceBuilder()
+    trace.run_start()
+    costs = []
+    for n in range(101):
+        agent = trace.start("agent", "helper")
+        costs.append(1.0 if n == 0 else 1e-16)
+        trace.span("llm", "plan", 5, agent, model="m", cost_usd=costs[-1], usage={"input_tokens": 1, "output_tokens": 1})
+        trace.end(agent, 6)
+    trace.run_end()
+    path = trace.write(tmp_path / "run.jsonl")
+    source = RunSource(str(path), (str(path),))
+    cut = find_cut(source, min_bytes=0)
+    reader = TraceReader(ReadProblems(), write_index=False, reuse_buffers=True)
+    split = Halves(source, cut, Options(), EventWindow(), Pricer(), False, warn).report(
+        reader, Counted(reader.problems), sections=report_sections(), bytes_read=lambda: 0, progress=lambda n: None)
+    once = analyze([(source, TraceReader(ReadProblems(), write_index=False).records(source))], pricer=Pricer())
+    assert split.llm.cost_usd == once.llm.cost_usd == math.fsum(costs) > 1.0
+    assert split.llm.models == once.llm.models
