@@ -33,7 +33,7 @@ if TYPE_CHECKING:
               help='Model prices, USD per million tokens: {"gpt-4o": {"input": 2.5, "output": 10}}. '
                    "Wins over price_overrides and the genai-prices package.")
 @click.option("--jobs", default=2, show_default=True, type=click.IntRange(1, 2), metavar="N",
-              help="Processes for one big run (256 MiB or more): 2 reads its halves side by side, 1 in one pass. "
+              help="Processes for one big run (32 MiB or more): 2 reads its halves side by side, 1 in one pass. "
                    "The report is the same.")
 @click.option("--no-cache", is_flag=True, help="Read the runs even if an earlier read of the same files (same "
               "size, time and content at both ends) and options kept its report in the cache directory.")
