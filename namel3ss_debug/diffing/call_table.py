@@ -1,4 +1,4 @@
-"""A run's calls as columns: 86 bytes a call.
+"""A run's calls as columns: 74 bytes a call.
 
 A diff holds every call of both runs at once (alignment needs the whole sequences); as objects, the calls
 of two 1 GiB runs (718,000 each) took a diff to 877 MB. Here each field is an array (numbers, codes of
@@ -23,9 +23,11 @@ from ..model.calls import CallRecord
 from ..model.packed import packed, unpacked
 from ..model.text_keys import Names
 
-_INTS = ("seq", "number", "depth", "parent", "place_offset")  # array("q")
+_INTS = ("seq", "place_offset")  # array("q")
+_COUNTS = ("number", "depth")  # array("I"): a call number, a nesting depth
 _CODES = ("component", "name", "operation", "status")  # array("I"): indexes into `texts`
-_COLUMNS = (*_INTS, *_CODES, "place_file", "duration", "inputs", "outputs", "has_inputs", "has_outputs")
+_COLUMNS = (*_INTS, *_COUNTS, *_CODES, "parent", "place_file", "duration", "inputs", "outputs", "has_inputs",
+            "has_outputs")
 _NO_HASH = 0
 UNCLOSED = "unclosed"  # the status of a call whose end was never read
 
@@ -58,8 +60,9 @@ class CallTable:
     def __init__(self) -> None:
         for name in _INTS:
             setattr(self, name, array("q"))
-        for name in _CODES:
+        for name in (*_COUNTS, *_CODES):
             setattr(self, name, array("I"))
+        self.parent = array("i")  # index of the enclosing call, -1 for a root
         self.place_file = array("i")  # code in `files`, -1 when the call keeps no place
         self.duration = array("d")  # NaN when the call has none
         self.inputs, self.outputs = array("Q"), array("Q")  # fingerprints as integers

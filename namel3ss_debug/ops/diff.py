@@ -23,6 +23,7 @@ from ..store.sources import RunSource
 from .cache import ResultCache, results_directory
 from .environment import Environment, count_bytes
 from .forked import Forked, worth_forking
+from .heap import give_back
 from .traces import TraceArgs, make_pricer, make_reader, open_traces, price_data
 
 
@@ -63,6 +64,7 @@ def diff_traces(request: DiffRequest, env: Environment) -> DiffReport:
             for warning in warnings:
                 env.warn(warning)
         elif base is not None:
+            give_back()  # what reading NEW freed, before BASE's calls arrive
             base_profile, warnings = base.result()
             for warning in warnings:  # BASE's, told here: a fork's own stderr may not be this process's
                 env.warn(warning)

@@ -106,3 +106,12 @@ def test_a_table_pickled_to_another_process_comes_back_the_same(tmp_path, seed) 
     assert again.output_key(len(table) - 1) == table.output_key(len(table) - 1)
     again.append(99, again.codes("tool", "late", "tool:late"), 1, 0, -1, None)  # it can still grow
     assert again[-1].operation == "tool:late"
+
+
+def test_a_call_takes_74_bytes_of_columns(tmp_path):
+    # what a diff of two big runs holds at once: every call of both (the 250 MB target of bench/read_speed.py)
+    table = table_of(tmp_path, 3)
+    columns = [values for values in vars(table).values() if isinstance(values, array)]
+    assert len(table) > 1 and all(len(values) == len(table) for values in columns)
+    assert sum(values.itemsize for values in columns) == 74
+    assert min(table.parent) == -1 and [call.parent for call in table][:3] == list(table.parent[:3])
