@@ -11,11 +11,7 @@ half's scan comes back with its tally and is folded into the first's (`checks/sc
 
 from __future__ import annotations
 
-import gc
 import os
-import pickle
-import sys
-import traceback
 from typing import Any, Callable, Iterator
 
 from ...analysis.analyze import collector_paused, equipped
@@ -26,12 +22,12 @@ from ...analysis.report import Report
 from ...analysis.run_state import Boundary
 from ...analysis.tally import Options, Tally
 from ...analysis.window import EventWindow
-from ...model.errors import Namel3ssDebugError
 from ...store.problems import ReadProblems
 from ...store.reader import Part, TraceReader
 from ...store.records import record_from_dict
 from ...store.sources import RunSource
 from ...store.split import Cut, find_cut, numbered
+from ..second_half import SecondHalf, join_indexes
 from .counting import Counted
 
 
@@ -43,34 +39,21 @@ def can_split(sources: list[RunSource]) -> Cut | None:
 
 
 class Halves:
-    """The second half read by a forked process, started before anything else runs here.
-
-    It is forked before the progress bar (a thread) starts: a fork copies only the thread that forks,
-    and a lock another thread held at that moment would stay held in the child for ever. The second
-    half's warnings go to `on_warning` in the child, as they happen there.
-    """
+    """The second half tallied by a forked process (`ops/second_half.py`), started before anything else
+    runs here; the first half tallied here, then the two merged."""
 
     def __init__(self, source: RunSource, cut: Cut, options: Options, window: EventWindow, pricer: Pricer,
                  strict: bool, on_warning: Callable[[str], None] | None = None, scan: Any = None):
         """`scan`: an `EventScan` that sees every event (the first half's here, the second's by a scan of
         its own in the other process, absorbed at the end)."""
-        import multiprocessing  # noqa: PLC0415 - only big runs need it
-
         self.source, self.cut, self.options, self.window, self.pricer = source, cut, options, window, pricer
         self.scan = scan
         equipped(options, pricer, window)
         if window.active:
             window(record_from_dict(cut.first_event)[0])  # resolve +30s from the run's start, for both halves
-        context = multiprocessing.get_context("fork")
-        self.receiver, sender = context.Pipe(duplex=False)
-        self.shared = context.Value("q", 0, lock=False)
-        sys.stdout.flush()
-        sys.stderr.flush()
-        self.child = context.Process(target=_second_half, daemon=True,
-                                     args=(sender, source, cut, options, strict, self.shared, on_warning,
-                                           scan.second() if scan is not None else None))
-        self.child.start()
-        sender.close()
+        second_scan = scan.second() if scan is not None else None
+        self.second = SecondHalf(source, cut, strict, on_warning,
+                                 lambda reader, part: _second_half(reader, part, source, cut, options, second_scan))
 
     def report(self, reader: TraceReader, counted: Any, *, sections: Any, bytes_read: Callable[[], int],
                progress: Callable[[int], None]) -> Report:
@@ -81,25 +64,23 @@ class Halves:
     def _report(self, reader: TraceReader, counted: Any, sections: Any, bytes_read: Callable[[], int],
                 progress: Callable[[int], None]) -> Report:
         try:
-            both = _Both(progress, self.shared)
-            first = _first_half(self.source, self.cut, reader, counted, self.options, both, self.scan)
-            second = _receive(self.receiver, self.child)
-            progress(both.catch_up())
+            reader.progress = self.second.progress(progress)
+            first = _first_half(self.source, self.cut, reader, counted, self.options, self.scan)
+            second = self.second.receive()
+            progress(self.second.catch_up())
             _join(first, second, self.source, self.cut, reader, counted, self.scan)
             del second  # what the merge did not take over goes now, before the report is built
             first.finish()
             return build_report(first, self.pricer, problems=reader.problems, sections=sections,
                                 bytes_read=bytes_read(), filters=self.window.describe())
         finally:
-            if self.child.is_alive():  # we stopped early (an error here, Ctrl-C): so does the other half
-                self.child.terminate()
+            self.second.stop()  # we stopped early (an error here, Ctrl-C): so does the other half
 
 
 def _first_half(source: RunSource, cut: Cut, reader: TraceReader, counted: Any, options: Options,
-                progress: "_Both", scan: Any) -> Tally:
+                scan: Any) -> Tally:
     tally = Tally(options)
     tally.begin_source(source)
-    reader.progress = progress.mine
     for block in counted(source, _records(reader, source, cut.first, scan)):
         tally.feed(block)
     return tally
@@ -115,71 +96,25 @@ def _records(reader: TraceReader, source: RunSource, part: Part, scan: Any) -> I
         yield block.records
 
 
-class _Both:
-    """The progress of both halves: this process's reads, plus what the other has counted in shared memory."""
-
-    def __init__(self, progress: Callable[[int], None], shared: Any):
-        self.progress, self.shared, self.theirs = progress, shared, 0
-
-    def mine(self, count: int) -> None:
-        self.progress(count + self.catch_up())
-
-    def catch_up(self) -> int:
-        now = self.shared.value
-        more, self.theirs = now - self.theirs, now
-        return more
+def _second_half(reader: TraceReader, part: Part, source: RunSource, cut: Cut, options: Options,
+                 scan: Any) -> tuple[Tally, int, Any]:
+    """In the forked process: the second half tallied as a boundary pass (and scanned, for `check`)."""
+    tally = Tally(options, Boundary(cut.root_id, cut.start_attrs))
+    tally.begin_source(source)
+    counted = Counted(reader.problems)
+    for block in counted(source, _records(reader, source, part, scan)):
+        tally.feed(block)
+    tally.options = None  # holds functions; the parent has its own
+    return tally, counted.events, scan.sendable() if scan is not None else None
 
 
-def _second_half(sender: Any, source: RunSource, cut: Cut, options: Options, strict: bool, shared: Any,
-                 on_warning: Callable[[str], None] | None, scan: Any) -> None:
-    """In the forked process: tally the second half as a boundary pass, send it back, exit."""
-    gc.disable()
-    try:
-        problems = ReadProblems(strict=strict, on_warning=on_warning)
-
-        def advance(count: int) -> None:
-            shared.value += count
-
-        reader = TraceReader(problems, reuse_buffers=True, progress=advance)
-        tally = Tally(options, Boundary(cut.root_id, cut.start_attrs))
-        tally.begin_source(source)
-        counted = Counted(problems)
-        for block in counted(source, _records(reader, source, numbered(cut, source), scan)):
-            tally.feed(block)
-        events = counted.events
-        tally.options = None  # holds functions; the parent has its own
-        problems.on_warning = None
-        payload: tuple[Any, ...] = ("ok", tally, problems, events, reader.partial_indexes,
-                                    scan.sendable() if scan is not None else None)
-    except Namel3ssDebugError as error:
-        payload = ("error", error)
-    except BaseException:  # noqa: BLE001 - whatever it is, the parent reads the half itself
-        payload = ("crash", traceback.format_exc())
-    try:
-        sender.send_bytes(pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL))
-    finally:
-        sender.close()
-        os._exit(0)  # no atexit handlers, no second flush of the parent's buffers
-
-
-def _receive(receiver: Any, child: Any) -> tuple[Any, ...]:
-    try:
-        payload = pickle.loads(receiver.recv_bytes())
-    except (EOFError, OSError, pickle.UnpicklingError):
-        payload = ("crash", "the second reader ended without an answer")
-    child.join()
-    if payload[0] == "error":
-        raise payload[1]
-    return payload
-
-
-def _join(first: Tally, second: tuple[Any, ...], source: RunSource, cut: Cut, reader: TraceReader,
+def _join(first: Tally, second: tuple[Any, ...] | None, source: RunSource, cut: Cut, reader: TraceReader,
           counted: Any, scan: Any) -> None:
     """Merge the halves, or read the second half again here when they cannot be merged (the tally and the
     scan, or the scan alone)."""
-    if second[0] == "ok":
-        _, tally, problems, events, indexes, their_scan = second
-        _join_indexes(reader, indexes)
+    if second is not None:
+        (tally, events, their_scan), problems, indexes = second
+        join_indexes(reader, indexes)
         tally.options = first.options
         try:
             merge(first, tally)
@@ -192,7 +127,7 @@ def _join(first: Tally, second: tuple[Any, ...], source: RunSource, cut: Cut, re
                 _join_scans(scan, their_scan, source, cut)
             return
     # the second reader said its warnings already, unless it failed; then they are said now
-    again = reader if second[0] == "crash" else _quiet_reader(reader)
+    again = reader if second is None else _quiet_reader(reader)
     for block in Counted(again.problems)(source, _records(again, source, numbered(cut, source), scan)):
         first.feed(block)
         counted.events += len(block)
@@ -215,12 +150,3 @@ def _join_scans(scan: Any, theirs: Any, source: RunSource, cut: Cut) -> None:
 def _quiet_reader(reader: TraceReader | None) -> TraceReader:
     strict = reader.problems.strict if reader is not None else False
     return TraceReader(ReadProblems(strict=strict), write_index=False, reuse_buffers=True)
-
-
-def _join_indexes(reader: TraceReader, theirs: dict[str, Any]) -> None:
-    """The file cut in two was indexed in two parts: join them and write the sidecar (if the file is unchanged)."""
-    for path, (later, size, mtime) in theirs.items():
-        mine = reader.partial_indexes.pop(path, None)
-        if mine is not None and (mine[1], mine[2]) == (size, mtime):
-            mine[0].absorb(later)
-            mine[0].write(size, mtime)

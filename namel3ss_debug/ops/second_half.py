@@ -1,0 +1,110 @@
+"""The second half of a big run read by a forked process while this one reads the first (two cores).
+
+`analyze` and `check` (a tally and a scan, `ops/analyze/split.py`) and `replay` (a timeline,
+`ops/replay_halves.py`) cut one run of plain files at a quiet point near its middle (`store/split.py`) and
+read its halves side by side. What they share is here: the fork, the progress of both halves, and what the
+second reader met (its problems, its part of the index sidecar). What is made of the second half is the
+caller's `work(reader, part)`; its result comes back pickled, or the error it raised, or nothing when the
+other process died (the caller then reads the second half itself: a fork costs time, never an answer).
+
+The process is forked before the progress bar (a thread) starts: a fork copies only the thread that forks,
+and a lock another thread held at that moment would stay held in the child for ever. The second reader's
+warnings go to `on_warning` in the child, as they happen there, with their own line numbers.
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+import pickle
+import sys
+import traceback
+from typing import Any, Callable
+
+from ..model.errors import Namel3ssDebugError
+from ..store.problems import ReadProblems
+from ..store.reader import Part, TraceReader
+from ..store.sources import RunSource
+from ..store.split import Cut, numbered
+
+Work = Callable[[TraceReader, Part], Any]
+
+
+class SecondHalf:
+    """`work` on the run's second half, started in a forked process now; `receive` waits for it."""
+
+    def __init__(self, source: RunSource, cut: Cut, strict: bool, on_warning: Callable[[str], None] | None,
+                 work: Work):
+        import multiprocessing  # noqa: PLC0415 - only big runs need it
+
+        context = multiprocessing.get_context("fork")
+        self.receiver, sender = context.Pipe(duplex=False)
+        self.shared = context.Value("q", 0, lock=False)  # bytes the second reader has read
+        self.theirs = 0
+        sys.stdout.flush()
+        sys.stderr.flush()
+        self.child = context.Process(target=_run, daemon=True,
+                                     args=(sender, source, cut, strict, self.shared, on_warning, work))
+        self.child.start()
+        sender.close()
+
+    def progress(self, progress: Callable[[int], None]) -> Callable[[int], None]:
+        """What this process's reader reports its reads to: `progress` hears both readers' bytes."""
+        return lambda count: progress(count + self.catch_up())
+
+    def catch_up(self) -> int:
+        """Bytes the second reader read since last asked."""
+        now = self.shared.value
+        more, self.theirs = now - self.theirs, now
+        return more
+
+    def receive(self) -> tuple[Any, ReadProblems, dict[str, Any]] | None:
+        """(the work's result, what its reader met, its partial indexes); None when the other process ended
+        without one. An error of ours raised there is raised here."""
+        try:
+            payload = pickle.loads(self.receiver.recv_bytes())
+        except (EOFError, OSError, pickle.UnpicklingError):
+            payload = ("crash", "the second reader ended without an answer")
+        self.child.join()
+        if payload[0] == "error":
+            raise payload[1]
+        return payload[1:] if payload[0] == "ok" else None
+
+    def stop(self) -> None:
+        """End the other process if it is still reading (this one stopped first: an error, Ctrl-C)."""
+        if self.child.is_alive():
+            self.child.terminate()
+
+
+def join_indexes(reader: TraceReader, theirs: dict[str, Any]) -> None:
+    """The file cut in two was indexed in two parts: join them and write the sidecar (if the file is unchanged)."""
+    for path, (later, size, mtime) in theirs.items():
+        mine = reader.partial_indexes.pop(path, None)
+        if mine is not None and (mine[1], mine[2]) == (size, mtime):
+            mine[0].absorb(later)
+            mine[0].write(size, mtime)
+
+
+def _run(sender: Any, source: RunSource, cut: Cut, strict: bool, shared: Any,
+         on_warning: Callable[[str], None] | None, work: Work) -> None:
+    """In the forked process: `work` on the second half, its result sent back, exit."""
+    gc.disable()
+    try:
+        problems = ReadProblems(strict=strict, on_warning=on_warning)
+
+        def advance(count: int) -> None:
+            shared.value += count
+
+        reader = TraceReader(problems, reuse_buffers=True, progress=advance)
+        result = work(reader, numbered(cut, source))
+        problems.on_warning = None
+        payload: tuple[Any, ...] = ("ok", result, problems, reader.partial_indexes)
+    except Namel3ssDebugError as error:
+        payload = ("error", error)
+    except BaseException:  # noqa: BLE001 - whatever it is, the parent reads the half itself
+        payload = ("crash", traceback.format_exc())
+    try:
+        sender.send_bytes(pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL))
+    finally:
+        sender.close()
+        os._exit(0)  # no atexit handlers, no second flush of the parent's buffers
