@@ -10,14 +10,16 @@ namel3ss format, the `n3` step records: its events are made, not read) is held i
 from __future__ import annotations
 
 import os
+import zlib
 from array import array
 from collections import OrderedDict
-from typing import Any
+from typing import Any, Iterable
 
 from ..model.errors import TraceError, UsageError
-from ..model.text_keys import RunChoice
+from ..model.text_keys import Names, RunChoice
 from ..store.formats import rereadable
 from ..store.lines import decode_line, line_at
+from ..store.line_blocks import LineBlock
 from ..store.reader import TraceReader
 from ..store.records import envelope_record
 from ..store.sources import RunSource
@@ -98,7 +100,11 @@ def load_timeline(source: RunSource, reader: TraceReader, run_id: str | None = N
     """The timeline of one run: `run_id`, else the first run of the input (a file may hold several: the
     events of the others are counted in `timeline.other_runs`). A run without events is an error."""
     load = _from_files if rereadable(source) else _from_dicts
-    timeline = load(source, reader, run_id)
+    return checked(load(source, reader, run_id), source, run_id)
+
+
+def checked(timeline: Timeline, source: RunSource, run_id: str | None) -> Timeline:
+    """The timeline read, unless it has no event (of the run asked for): then the error that says so."""
     if not len(timeline):
         if run_id is not None:
             runs = ", ".join(sorted(timeline.other_runs)) or "none"
@@ -108,23 +114,97 @@ def load_timeline(source: RunSource, reader: TraceReader, run_id: str | None = N
 
 
 def _from_files(source: RunSource, reader: TraceReader, wanted: str | None) -> Timeline:
-    store = FileStore(source.files)
-    timeline = Timeline(store, source.label)
-    store.seq = timeline.seq
-    add, runs = TimelineBuilder(timeline).add, RunChoice(wanted, timeline.other_runs)
-    files, lines, offsets = store.file.append, store.line.append, store.offset.append
-    for file, placed in reader.placed_records(source):
-        for record, line, offset in placed:
-            if record.run_id != runs.wanted and not runs.keeps(record.run_id):  # no call for the kept run's
-                continue
-            add(record.seq, record.event_type, record.component, record.name, record.span_id, record.parent_id,
-                record.status, record.duration_ms)  # inlined: this loop runs once an event
-            files(file)
-            lines(line)
-            offsets(offset)
-    timeline.run_id = runs.wanted
-    store.stamp()
-    return timeline
+    reading = FileReading(source, wanted)
+    reading.feed(reader.line_blocks(source))
+    return reading.done()
+
+
+class FileReading:
+    """A run's timeline being read from its plain files, a block of lines at a time (the whole run, or a
+    part: the halves of a big run are read side by side, `ops/replay_halves.py`).
+
+    `ghost`: the id and first event of the run's root span, when this reading starts after it (a second
+    half): the root takes position 0 and span 0 here, standing for the first half's, so that the events
+    under it are placed as one reading would place them; `replay/joined.py` joins the two.
+    """
+
+    def __init__(self, source: RunSource, wanted: str | None, ghost: tuple[str, dict[str, Any]] | None = None):
+        self.store = FileStore(source.files)
+        self.timeline = Timeline(self.store, source.label)
+        self.store.seq = self.timeline.seq
+        self.builder = TimelineBuilder(self.timeline, unresolved=set() if ghost is not None else None)
+        self.runs = RunChoice(wanted, self.timeline.other_runs)
+        if ghost is not None:
+            self._ghost(*ghost)
+
+    def feed(self, blocks: Iterable[LineBlock]) -> None:
+        add, runs = self.builder.add, self.runs
+        files, lines, offsets = self.store.file.append, self.store.line.append, self.store.offset.append
+        for block in blocks:
+            file = block.file
+            for record, line, offset in block.placed():
+                if record.run_id != runs.wanted and not runs.keeps(record.run_id):  # no call for the kept run's
+                    continue
+                add(record.seq, record.event_type, record.component, record.name, record.span_id,
+                    record.parent_id, record.status, record.duration_ms)  # inlined: this loop runs once an event
+                files(file)
+                lines(line)
+                offsets(offset)
+
+    def done(self) -> Timeline:
+        self.timeline.run_id = self.runs.wanted
+        self.store.stamp()
+        return self.timeline
+
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        """Pickled (to come back from the process that read a second half) with each array compressed on its
+        own: the message is about a quarter of the arrays, and what `replay/joined.py` needs comes with them
+        (the spans open and recently ended, the parent ids not placed, the run kept)."""
+        t, store, spans = self.timeline, self.store, self.builder.spans
+        arrays = {name: (values.typecode, zlib.compress(memoryview(values).cast("B"), 1))
+                  for name, values in _arrays(t, store).items()}
+        names = {name: getattr(t, name).texts for name in ("types", "components", "names", "statuses")}
+        return _unpickled, (store.paths, t.label, arrays, names, t.calls, t.other_runs, t._sorted, spans.open,
+                            spans.closed, self.builder.unresolved, self.runs.wanted)
+
+    def _ghost(self, root_id: str, start: dict[str, Any]) -> None:
+        """The root's start, read by the first half, at position 0 (not counted among the calls)."""
+        self.builder.add(-1, start.get("event_type"), start.get("component"), start.get("name"), root_id, None,
+                         "started")
+        self.store.file.append(0)
+        self.store.line.append(0)
+        self.store.offset.append(0)
+        t = self.timeline
+        t.calls.clear()
+
+
+def _arrays(timeline: Timeline, store: FileStore) -> dict[str, array]:
+    names = ("seq", "kind", "type_code", "component_code", "name_code", "status_code", "depth", "span", "call",
+             "duration", "span_parent", "span_start", "span_end")
+    return {**{name: getattr(timeline, name) for name in names},
+            **{f"store.{name}": getattr(store, name) for name in ("file", "line", "offset")}}
+
+
+def _unpickled(paths: tuple[str, ...], label: str, arrays: dict[str, tuple[str, bytes]], names: dict[str, list[str]],
+               calls: dict[Any, int], other_runs: dict[str, int], is_sorted: bool, open_spans: dict[str, int],
+               closed: OrderedDict[str, int], unresolved: set[str] | None, wanted: str | None) -> FileReading:
+    reading = FileReading(RunSource(label, paths), wanted)
+    t, store = reading.timeline, reading.store
+    for name, (typecode, data) in arrays.items():
+        values = array(typecode)
+        values.frombytes(zlib.decompress(data))
+        if name.startswith("store."):
+            setattr(store, name[len("store."):], values)
+        else:
+            setattr(t, name, values)
+    store.seq = t.seq
+    for name, texts in names.items():
+        setattr(t, name, Names.of(texts))
+    t.calls, t.other_runs, t._sorted = calls, other_runs, is_sorted
+    reading.runs.others = t.other_runs
+    reading.builder.spans.open, reading.builder.spans.closed = open_spans, closed
+    reading.builder.unresolved = unresolved
+    return reading
 
 
 def _from_dicts(source: RunSource, reader: TraceReader, wanted: str | None) -> Timeline:

@@ -25,7 +25,7 @@ from ..analysis.fields import is_duration, parse_ts
 from ..model.calls import CallAddress
 from ..model.errors import UsageError
 from ..model.span_ids import OpenSpans
-from ..model.text_keys import Names
+from ..model.text_keys import Names, text_key
 
 INSTANT, START, END = 0, 1, 2
 _DIGITS = re.compile(r"[0-9]+")
@@ -231,9 +231,12 @@ class TimelineBuilder:
     An event's codes (type, component, name, status) are worked out once per distinct four: a run has a
     few hundred operations and a million events."""
 
-    def __init__(self, timeline: Timeline):
+    def __init__(self, timeline: Timeline, unresolved: set[str] | None = None):
+        """`unresolved`, when given, collects the parent ids that name no span seen here (a second half's:
+        they may name a span of the first)."""
         self.timeline = timeline
         self.spans: OpenSpans[int] = OpenSpans()  # span id -> span number
+        self.unresolved = unresolved
         self._codes: dict[tuple[Any, Any, Any, Any], tuple[int, int, int, int]] = {}
         t = timeline
         self._appends = (t.seq.append, t.type_code.append, t.component_code.append, t.name_code.append,
@@ -271,6 +274,8 @@ class TimelineBuilder:
                 calls(t.call[start])
                 return
         found = self.spans.parent(parent_id)
+        if found is None and parent_id is not None and self.unresolved is not None:
+            self.unresolved.add(text_key(parent_id))
         parent = NO_SPAN if found is None else found
         depths(0 if parent == NO_SPAN else min(t.depth[t.span_start[parent]] + 1, _MAX_DEPTH))
         counts = t.calls

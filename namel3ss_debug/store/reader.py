@@ -1,6 +1,6 @@
-"""Reading runs: v1 events as typed records in blocks (for analysis), typed records with the line and offset
-they came from (`placed_records`: replay; `line_blocks`, which also hand out the lines: check), or dicts
-with their place (inspect, diff). What makes one line an event is in `line_events.py`.
+"""Reading runs: v1 events as typed records in blocks (for analysis), typed records that can say the line and
+offset they came from (`line_blocks`: replay, check and diff, which also look at the lines), or dicts with
+their place (inspect, report, export). What makes one line an event is in `line_events.py`.
 
 Foreign formats (the legacy namel3ss debug format, the `n3` runtime's step records) are recognised
 from a file's first event and mapped onto v1 on the way in. Every problem goes to `ReadProblems`:
@@ -82,15 +82,6 @@ class TraceReader:
             end = part.stop[1] if part.stop is not None and index == part.stop[0] else None
             line = part.first_line if index == part.begin[0] else 1
             yield from self._file(path, sink(index), (start, end, line))
-
-    def placed_records(self, source: RunSource) -> Iterator[tuple[int, list[tuple[EventRecord, int, int]]]]:
-        """`(file index, [(record, line number, byte offset), ...])` a block at a time, in the run's order.
-
-        The records of a file in a mapped format come from its lines but are not those lines: a caller that
-        goes back to a line checks `formats.rereadable` first and reads other runs as dicts.
-        """
-        for block in self.line_blocks(source):
-            yield block.file, block.placed()
 
     def line_blocks(self, source: RunSource) -> Iterator[LineBlock]:
         """The run's records a block at a time, each block able to say where each record is and to hand out

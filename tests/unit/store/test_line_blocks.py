@@ -57,7 +57,7 @@ def test_blank_and_bad_lines_do_not_shift_the_places(tmp_path):
     assert _picked(path) == _expected(path) and len(_expected(path)) == 6
 
 
-def test_placed_records_count_every_line_once_in_order(tmp_path, monkeypatch):
+def test_placed_blocks_count_every_line_once_in_order(tmp_path, monkeypatch):
     monkeypatch.setattr(blocks, "BLOCK_SIZE", 256)
     path = _trace().write(tmp_path / "t.jsonl")
     placed = [(r.seq, line, offset) for b in _blocks(path) for r, line, offset in b.placed()]

@@ -1,0 +1,125 @@
+"""A run's timeline read in two halves side by side, joined into the timeline one reading gives.
+
+The run is cut at a quiet point (`store/split.py`): only its root span is open there. The second half was
+read from there with the root as a ghost at its position 0 and span 0 (`load.FileReading`), so the events
+under the root are placed and nested as one reading places them. Joining renumbers what the second half
+numbered on its own: its positions and span numbers come after the first half's, its texts' codes become
+the first half's codes of the same texts, and its call numbers go on from the first half's counts. The
+root's end, if the second half read it, closes the first half's root.
+
+The join refuses (`NotMergeable`) where the second half could not know what one reading knows: more than
+the root open at the cut, a parent id it could not place that the first half may have (a span that ended
+just before the cut), another run kept, the root's id used again. The caller then reads the second half
+again, going on with the first half's reading, and gets the one-reading timeline.
+"""
+
+from __future__ import annotations
+
+from array import array
+from typing import Any
+
+from ..model.text_keys import Names, text_key
+from .load import FileReading
+from .timeline import END, NO_SPAN
+
+
+class NotMergeable(Exception):
+    """The second half cannot be joined exactly; read it again after the first."""
+
+
+def join(first: FileReading, second: FileReading, root_id: str) -> None:
+    """Append `second` (a reading of the rest of the run from the cut, with the root as its ghost) to `first`;
+    NotMergeable leaves `first` as it was."""
+    root = _root(first, second, root_id)
+    one, two = first.timeline, second.timeline
+    events, spans = len(one), len(one.span_start)
+    codes = {name: _translation(getattr(one, name), getattr(two, name))
+             for name in ("types", "components", "names", "statuses")}
+    root_call = one.call[one.span_start[root]]
+    before = dict(one.calls)
+    in_order = one._sorted and two._sorted and (len(two) < 2 or not events or two.seq[1] >= one.seq[events - 1])
+    _join_events(one, two, codes, events, spans, root, root_call, before)
+    second.store.seq = two.seq  # not the old column: it goes now
+    _join_spans(one, two, events, spans, root)
+    for (component, name), count in two.calls.items():
+        key = (codes["components"][component], codes["names"][name])
+        one.calls[key] = one.calls.get(key, 0) + count
+    for run_id, count in two.other_runs.items():
+        one.other_runs[run_id] = one.other_runs.get(run_id, 0) + count
+    one._sorted = in_order
+    for name in ("file", "line", "offset"):
+        _move(first.store, second.store, name, getattr(second.store, name)[1:])
+
+
+def _root(first: FileReading, second: FileReading, root_id: str) -> int:
+    """The root's span number in the first half, once every refusal is ruled out."""
+    key = text_key(root_id)
+    open_spans = first.builder.spans
+    if list(open_spans.open) != [key]:
+        raise NotMergeable("more than the root span was open at the cut")
+    if first.runs.wanted != second.runs.wanted:
+        raise NotMergeable("the halves kept different runs")
+    theirs = second.builder.spans
+    if theirs.open.get(key, 0) != 0 or theirs.closed.get(key, 0) != 0:
+        raise NotMergeable("the root's span id starts a span again after the cut")
+    unresolved = second.builder.unresolved or set()
+    if any(parent in open_spans.open or parent in open_spans.closed for parent in unresolved):
+        raise NotMergeable("an event after the cut names a parent that ended before it")
+    one, two = first.timeline, second.timeline
+    for name in ("types", "components", "names", "statuses"):
+        ghost_text = getattr(two, name).texts[getattr(two, _CODE_OF[name])[0]]
+        if getattr(one, name).find(ghost_text) is None:
+            raise NotMergeable("the root's start is not the first half's")
+    root = open_spans.open[key]
+    if one.depth[one.span_start[root]] != 0:
+        raise NotMergeable("the root span is not at the top")
+    return root
+
+
+_CODE_OF = {"types": "type_code", "components": "component_code", "names": "name_code", "statuses": "status_code"}
+
+
+def _translation(mine: Names, theirs: Names) -> list[int]:
+    """Each of `theirs` codes as a code of `mine`, texts new to `mine` added in the order `theirs` met them."""
+    return [mine.code(text) for text in theirs.texts]
+
+
+def _join_events(one: Any, two: Any, codes: dict[str, list[int]], events: int, spans: int, root: int,
+                 root_call: int, before: dict[tuple[int, int], int]) -> None:
+    components, names = codes["components"], codes["names"]
+    calls = array("I")
+    for kind, span, component, name, call in zip(two.kind[1:], two.span[1:], two.component_code[1:],
+                                                  two.name_code[1:], two.call[1:]):
+        if span == 0 and kind == END:  # the root's end: its call is the root's start's
+            calls.append(root_call)
+        else:
+            calls.append(call + before.get((components[component], names[name]), 0))
+    _move(one, two, "call", calls)
+    for name in ("seq", "kind", "depth", "duration"):
+        _move(one, two, name, getattr(two, name)[1:])
+    for name, column in _CODE_OF.items():
+        _move(one, two, column, array("I", map(codes[name].__getitem__, getattr(two, column)[1:])))
+    _move(one, two, "span", array("i", (_span(number, spans, root) for number in two.span[1:])))
+
+
+def _join_spans(one: Any, two: Any, events: int, spans: int, root: int) -> None:
+    if two.span_end[0] >= 0:
+        one.span_end[root] = events + two.span_end[0] - 1
+    _move(one, two, "span_parent", array("i", (_span(parent, spans, root) for parent in two.span_parent[1:])))
+    _move(one, two, "span_start", array("i", (events + position - 1 for position in two.span_start[1:])))
+    _move(one, two, "span_end", array("i", (events + position - 1 if position >= 0 else -1
+                                             for position in two.span_end[1:])))
+
+
+def _move(one: Any, two: Any, name: str, values: array) -> None:
+    """`values` (the second half's column `name`, renumbered) onto the end of the first's; the second's
+    column let go at once, so that the two halves are not held twice over."""
+    setattr(two, name, array(values.typecode))
+    getattr(one, name).extend(values)
+
+
+def _span(number: int, spans: int, root: int) -> int:
+    """A second-half span number as the first half numbers it: the ghost is the root, the others follow."""
+    if number == NO_SPAN:
+        return NO_SPAN
+    return root if number == 0 else spans + number - 1
