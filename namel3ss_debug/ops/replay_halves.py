@@ -18,6 +18,7 @@ from ..store.problems import ReadProblems
 from ..store.reader import Part, TraceReader
 from ..store.sources import RunSource
 from ..store.split import Cut, numbered
+from .heap import give_back
 from .second_half import SecondHalf, join_indexes
 
 
@@ -48,6 +49,8 @@ class TimelineHalves:
                     pass
                 else:
                     reader.problems.absorb(problems)
+                    del theirs, second
+                    give_back()  # what the join let go of, before the timeline is kept (a copy, compressed)
                     return first.done()
             # the second reader said its warnings already, unless it died; then they are said now
             again = reader if second is None else TraceReader(ReadProblems(strict=reader.problems.strict),
