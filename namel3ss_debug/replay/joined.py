@@ -19,8 +19,8 @@ from array import array
 from typing import Any
 
 from ..model.text_keys import Names, text_key
-from .load import FileReading
-from .timeline import END, NO_SPAN
+from .load import STORE_ARRAYS, FileReading
+from .timeline import END, NAME_TABLES, NO_SPAN
 
 
 class NotMergeable(Exception):
@@ -33,8 +33,7 @@ def join(first: FileReading, second: FileReading, root_id: str) -> None:
     root = _root(first, second, root_id)
     one, two = first.timeline, second.timeline
     events, spans = len(one), len(one.span_start)
-    codes = {name: _translation(getattr(one, name), getattr(two, name))
-             for name in ("types", "components", "names", "statuses")}
+    codes = {name: _translation(getattr(one, name), getattr(two, name)) for name in NAME_TABLES}
     root_call = one.call[one.span_start[root]]
     before = dict(one.calls)
     in_order = one._sorted and two._sorted and (len(two) < 2 or not events or two.seq[1] >= one.seq[events - 1])
@@ -47,7 +46,7 @@ def join(first: FileReading, second: FileReading, root_id: str) -> None:
     for run_id, count in two.other_runs.items():
         one.other_runs[run_id] = one.other_runs.get(run_id, 0) + count
     one._sorted = in_order
-    for name in ("file", "line", "offset"):
+    for name in STORE_ARRAYS:
         _move(first.store, second.store, name, getattr(second.store, name)[1:])
 
 
@@ -66,7 +65,7 @@ def _root(first: FileReading, second: FileReading, root_id: str) -> int:
     if any(parent in open_spans.open or parent in open_spans.closed for parent in unresolved):
         raise NotMergeable("an event after the cut names a parent that ended before it")
     one, two = first.timeline, second.timeline
-    for name in ("types", "components", "names", "statuses"):
+    for name in NAME_TABLES:
         ghost_text = getattr(two, name).texts[getattr(two, _CODE_OF[name])[0]]
         if getattr(one, name).find(ghost_text) is None:
             raise NotMergeable("the root's start is not the first half's")

@@ -18,15 +18,8 @@ import msgspec
 
 from ..model.packed import packed, unpacked
 from ..model.text_keys import Names
-from .load import FileStore
-from .timeline import Timeline
-
-# (attribute, where it lives: the timeline or its store); the events' arrays, then the spans'
-_EVENT_ARRAYS = ("seq", "kind", "type_code", "component_code", "name_code", "status_code", "depth", "span",
-                 "call", "duration")
-_STORE_ARRAYS = ("file", "line", "offset")
-_SPAN_ARRAYS = ("span_parent", "span_start", "span_end")
-_NAMES = ("types", "components", "names", "statuses")
+from .load import STORE_ARRAYS, FileStore
+from .timeline import EVENT_ARRAYS, NAME_TABLES, SPAN_ARRAYS, Timeline
 
 
 class KeptTimeline(msgspec.Struct, frozen=True):
@@ -43,9 +36,9 @@ def kept(timeline: Timeline) -> KeptTimeline | None:
     store = timeline.store
     if not isinstance(store, FileStore):
         return None
-    arrays = {name: packed(getattr(timeline, name)) for name in (*_EVENT_ARRAYS, *_SPAN_ARRAYS)}
-    arrays.update({name: packed(getattr(store, name)) for name in _STORE_ARRAYS})
-    names = {name: list(getattr(timeline, name).texts) for name in _NAMES}
+    arrays = {name: packed(getattr(timeline, name)) for name in (*EVENT_ARRAYS, *SPAN_ARRAYS)}
+    arrays.update({name: packed(getattr(store, name)) for name in STORE_ARRAYS})
+    names = {name: list(getattr(timeline, name).texts) for name in NAME_TABLES}
     calls = [(component, name, count) for (component, name), count in timeline.calls.items()]
     return KeptTimeline(timeline.run_id, timeline._sorted, names, arrays, calls, dict(timeline.other_runs))
 
@@ -53,21 +46,21 @@ def kept(timeline: Timeline) -> KeptTimeline | None:
 def restored(kept_timeline: KeptTimeline, paths: tuple[str, ...], label: str) -> Timeline | None:
     """The timeline again, its events read from `paths`; None when what was kept is not whole."""
     try:
-        arrays = {name: unpacked(*kept_timeline.arrays[name]) for name in (*_EVENT_ARRAYS, *_SPAN_ARRAYS,
-                                                                             *_STORE_ARRAYS)}
-        texts = {name: kept_timeline.names[name] for name in _NAMES}
+        arrays = {name: unpacked(*kept_timeline.arrays[name]) for name in (*EVENT_ARRAYS, *SPAN_ARRAYS,
+                                                                             *STORE_ARRAYS)}
+        texts = {name: kept_timeline.names[name] for name in NAME_TABLES}
     except (KeyError, ValueError):
         return None
     if not _whole(arrays, texts, len(paths)):
         return None
     store = FileStore(paths)
     timeline = Timeline(store, label, kept_timeline.run_id)
-    for name in _EVENT_ARRAYS + _SPAN_ARRAYS:
+    for name in EVENT_ARRAYS + SPAN_ARRAYS:
         setattr(timeline, name, arrays[name])
-    for name in _STORE_ARRAYS:
+    for name in STORE_ARRAYS:
         setattr(store, name, arrays[name])
     store.seq = timeline.seq
-    for name in _NAMES:
+    for name in NAME_TABLES:
         setattr(timeline, name, Names.of(texts[name]))
     timeline.calls = {(component, name): count for component, name, count in kept_timeline.calls}
     timeline.other_runs = dict(kept_timeline.other_runs)
@@ -80,8 +73,8 @@ def _whole(arrays: dict[str, array], texts: dict[str, list[str]], files: int) ->
     """Every array of events as long as the others, and of spans too; every code names a text, every span
     number a span, every file number a file (a damaged entry would send the engine out of range)."""
     events, spans = len(arrays["seq"]), len(arrays["span_start"])
-    if any(len(arrays[name]) != events for name in (*_EVENT_ARRAYS, *_STORE_ARRAYS)) or any(
-            len(arrays[name]) != spans for name in _SPAN_ARRAYS):
+    if any(len(arrays[name]) != events for name in (*EVENT_ARRAYS, *STORE_ARRAYS)) or any(
+            len(arrays[name]) != spans for name in SPAN_ARRAYS):
         return False
     bounds = {"type_code": len(texts["types"]), "component_code": len(texts["components"]),
               "name_code": len(texts["names"]), "status_code": len(texts["statuses"]), "span": spans,

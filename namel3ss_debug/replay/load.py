@@ -23,9 +23,10 @@ from ..store.line_blocks import LineBlock
 from ..store.reader import TraceReader
 from ..store.records import envelope_record
 from ..store.sources import RunSource
-from .timeline import MemoryStore, Timeline, TimelineBuilder
+from .timeline import EVENT_ARRAYS, NAME_TABLES, SPAN_ARRAYS, MemoryStore, Timeline, TimelineBuilder
 
 _CACHED = 512  # events kept decoded: a screen of `list` and the way back to the last few stops
+STORE_ARRAYS = ("file", "line", "offset")  # a FileStore's arrays, one item an event
 
 
 class FileStore:
@@ -163,7 +164,7 @@ class FileReading:
         t, store, spans = self.timeline, self.store, self.builder.spans
         arrays = {name: (values.typecode, zlib.compress(memoryview(values).cast("B"), 1))
                   for name, values in _arrays(t, store).items()}
-        names = {name: getattr(t, name).texts for name in ("types", "components", "names", "statuses")}
+        names = {name: getattr(t, name).texts for name in NAME_TABLES}
         return _unpickled, (store.paths, t.label, arrays, names, t.calls, t.other_runs, t._sorted, spans.open,
                             spans.closed, self.builder.unresolved, self.runs.wanted)
 
@@ -179,10 +180,8 @@ class FileReading:
 
 
 def _arrays(timeline: Timeline, store: FileStore) -> dict[str, array]:
-    names = ("seq", "kind", "type_code", "component_code", "name_code", "status_code", "depth", "span", "call",
-             "duration", "span_parent", "span_start", "span_end")
-    return {**{name: getattr(timeline, name) for name in names},
-            **{f"store.{name}": getattr(store, name) for name in ("file", "line", "offset")}}
+    return {**{name: getattr(timeline, name) for name in (*EVENT_ARRAYS, *SPAN_ARRAYS)},
+            **{f"store.{name}": getattr(store, name) for name in STORE_ARRAYS}}
 
 
 def _unpickled(paths: tuple[str, ...], label: str, arrays: dict[str, tuple[str, bytes]], names: dict[str, list[str]],

@@ -28,6 +28,11 @@ from ..model.span_ids import OpenSpans
 from ..model.text_keys import Names, text_key
 
 INSTANT, START, END = 0, 1, 2
+# A timeline's arrays, one item an event, then one item a span; and its tables of texts (`Names`)
+EVENT_ARRAYS = ("seq", "kind", "type_code", "component_code", "name_code", "status_code", "depth", "span", "call",
+                "duration")
+SPAN_ARRAYS = ("span_parent", "span_start", "span_end")
+NAME_TABLES = ("types", "components", "names", "statuses")
 _DIGITS = re.compile(r"[0-9]+")
 NO_SPAN = -1
 _MAX_DEPTH = 0xFFFFFFFF
