@@ -17,7 +17,8 @@ from ..checks.run import check_report, check_run, new_scan
 from ..checks.scan import EventScan
 from ..model.errors import TraceError, UsageError
 from ..store.sources import RunSource, seekable
-from .analyze.analyze import read_report, worth_halving
+from ..store.split import halving_cut
+from .analyze.analyze import read_report
 from .analyze.counting import Counted
 from .environment import Environment, count_bytes, ignore
 from .forked import Forked, worth_forking
@@ -75,13 +76,11 @@ def check_traces(request: CheckRequest, env: Environment) -> CheckReport:
 def _halves(source: RunSource, scan: EventScan, pricer: Pricer, strict: bool, env: Environment) -> Any:
     """A big run read in two halves (`analyze`'s), each scanned on the way, when the rules need a report and
     the run can be cut at a quiet point; None otherwise."""
-    if not scan.reads_fields or not worth_halving(source):
-        return None
-    from .analyze.split import Halves, can_split  # noqa: PLC0415 - only big runs
-
-    cut = can_split([source])
+    cut = halving_cut([source]) if scan.reads_fields else None
     if cut is None:
         return None
+    from .analyze.split import Halves  # noqa: PLC0415 - only big runs
+
     return Halves(source, cut, Options(), EventWindow(frozenset(), None, None), pricer, strict, env.warn, scan)
 
 

@@ -20,10 +20,9 @@ from ..replay.timeline import Timeline
 from ..store.formats import rereadable
 from ..store.reader import TraceReader
 from ..store.sources import RunSource
-from ..store.split import find_cut
+from ..store.split import halving_cut
 from .cache import ResultCache, results_directory
 from .environment import Environment
-from .forked import can_fork
 
 
 def load_run(source: RunSource, reader: TraceReader, env: Environment, run_id: str | None,
@@ -55,9 +54,7 @@ def load_run(source: RunSource, reader: TraceReader, env: Environment, run_id: s
 def _halves(source: RunSource, run_id: str | None, strict: bool, env: Environment) -> Any:
     """A big run's timeline being read in two halves (`ops/replay_halves.py`): one run of plain files, its
     first, cut at a quiet point; None to read it in one pass."""
-    if run_id is not None or not rereadable(source) or not can_fork():
-        return None
-    cut = find_cut(source)  # None below store.split.MIN_BYTES, without reading
+    cut = halving_cut([source]) if run_id is None and rereadable(source) else None
     if cut is None:
         return None
     from .replay_halves import TimelineHalves  # noqa: PLC0415 - only big runs

@@ -14,12 +14,11 @@ from typing import Callable
 from ..replay.joined import NotMergeable, join
 from ..replay.load import FileReading
 from ..replay.timeline import Timeline
-from ..store.problems import ReadProblems
 from ..store.reader import Part, TraceReader
 from ..store.sources import RunSource
 from ..store.split import Cut, numbered
 from .heap import give_back
-from .second_half import SecondHalf, join_indexes
+from .second_half import SecondHalf, join_indexes, reading_again
 
 
 class TimelineHalves:
@@ -52,12 +51,8 @@ class TimelineHalves:
                     del theirs, second
                     give_back()  # what the join let go of, before the timeline is kept (a copy, compressed)
                     return first.done()
-            # the second reader said its warnings already, unless it died; then they are said now
-            again = reader if second is None else TraceReader(ReadProblems(strict=reader.problems.strict),
-                                                              write_index=False, reuse_buffers=True)
-            first.feed(again.line_blocks_part(self.source, numbered(self.cut, self.source)))
-            if again is not reader:
-                reader.problems.absorb(again.problems)
+            with reading_again(reader, died=second is None) as again:
+                first.feed(again.line_blocks_part(self.source, numbered(self.cut, self.source)))
             return first.done()
         finally:
             self.second.stop()

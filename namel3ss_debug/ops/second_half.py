@@ -19,7 +19,8 @@ import os
 import pickle
 import sys
 import traceback
-from typing import Any, Callable
+from contextlib import contextmanager
+from typing import Any, Callable, Iterator
 
 from ..model.errors import Namel3ssDebugError
 from ..store.problems import ReadProblems
@@ -74,6 +75,22 @@ class SecondHalf:
         """End the other process if it is still reading (this one stopped first: an error, Ctrl-C)."""
         if self.child.is_alive():
             self.child.terminate()
+
+
+@contextmanager
+def reading_again(reader: TraceReader, died: bool) -> Iterator[TraceReader]:
+    """The reader to read the second half again with, here (the halves could not be joined, or the other
+    process died): this one when the other process died, its warnings never said; else a quiet one, since
+    they were said there, whose problems are counted into this reader's at the end."""
+    again = reader if died else quiet_reader(reader.problems.strict)
+    yield again
+    if again is not reader:
+        reader.problems.absorb(again.problems)
+
+
+def quiet_reader(strict: bool) -> TraceReader:
+    """A reader that says nothing as it reads (what it meets is kept in its `problems`) and writes no index."""
+    return TraceReader(ReadProblems(strict=strict), write_index=False, reuse_buffers=True)
 
 
 def join_indexes(reader: TraceReader, theirs: dict[str, Any]) -> None:

@@ -20,7 +20,7 @@ from typing import Any
 
 from ..model.text_keys import Names, text_key
 from .load import STORE_ARRAYS, FileReading
-from .timeline import END, NAME_TABLES, NO_SPAN
+from .timeline import CODED, END, NAME_TABLES, NO_SPAN
 
 
 class NotMergeable(Exception):
@@ -65,17 +65,14 @@ def _root(first: FileReading, second: FileReading, root_id: str) -> int:
     if any(parent in open_spans.open or parent in open_spans.closed for parent in unresolved):
         raise NotMergeable("an event after the cut names a parent that ended before it")
     one, two = first.timeline, second.timeline
-    for name in NAME_TABLES:
-        ghost_text = getattr(two, name).texts[getattr(two, _CODE_OF[name])[0]]
+    for column, name in CODED.items():
+        ghost_text = getattr(two, name).texts[getattr(two, column)[0]]
         if getattr(one, name).find(ghost_text) is None:
             raise NotMergeable("the root's start is not the first half's")
     root = open_spans.open[key]
     if one.depth[one.span_start[root]] != 0:
         raise NotMergeable("the root span is not at the top")
     return root
-
-
-_CODE_OF = {"types": "type_code", "components": "component_code", "names": "name_code", "statuses": "status_code"}
 
 
 def _translation(mine: Names, theirs: Names) -> list[int]:
@@ -96,7 +93,7 @@ def _join_events(one: Any, two: Any, codes: dict[str, list[int]], events: int, s
     _move(one, two, "call", calls)
     for name in ("seq", "kind", "depth", "duration"):
         _move(one, two, name, getattr(two, name)[1:])
-    for name, column in _CODE_OF.items():
+    for column, name in CODED.items():
         _move(one, two, column, array("I", map(codes[name].__getitem__, getattr(two, column)[1:])))
     _move(one, two, "span", array("i", (_span(number, spans, root) for number in two.span[1:])))
 

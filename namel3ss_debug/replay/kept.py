@@ -19,7 +19,7 @@ import msgspec
 from ..model.packed import packed, unpacked
 from ..model.text_keys import Names
 from .load import STORE_ARRAYS, FileStore
-from .timeline import EVENT_ARRAYS, NAME_TABLES, SPAN_ARRAYS, Timeline
+from .timeline import CODED, EVENT_ARRAYS, NAME_TABLES, SPAN_ARRAYS, Timeline
 
 
 class KeptTimeline(msgspec.Struct, frozen=True):
@@ -76,7 +76,6 @@ def _whole(arrays: dict[str, array], texts: dict[str, list[str]], files: int) ->
     if any(len(arrays[name]) != events for name in (*EVENT_ARRAYS, *STORE_ARRAYS)) or any(
             len(arrays[name]) != spans for name in SPAN_ARRAYS):
         return False
-    bounds = {"type_code": len(texts["types"]), "component_code": len(texts["components"]),
-              "name_code": len(texts["names"]), "status_code": len(texts["statuses"]), "span": spans,
+    bounds = {**{column: len(texts[name]) for column, name in CODED.items()}, "span": spans,
               "span_parent": spans, "span_start": events, "span_end": events, "file": files, "kind": 3}
     return all(not arrays[name] or max(arrays[name]) < bound for name, bound in bounds.items())

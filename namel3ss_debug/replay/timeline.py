@@ -32,7 +32,8 @@ INSTANT, START, END = 0, 1, 2
 EVENT_ARRAYS = ("seq", "kind", "type_code", "component_code", "name_code", "status_code", "depth", "span", "call",
                 "duration")
 SPAN_ARRAYS = ("span_parent", "span_start", "span_end")
-NAME_TABLES = ("types", "components", "names", "statuses")
+CODED = {"type_code": "types", "component_code": "components", "name_code": "names", "status_code": "statuses"}
+NAME_TABLES = tuple(CODED.values())  # each coded array's table of texts
 _DIGITS = re.compile(r"[0-9]+")
 NO_SPAN = -1
 _MAX_DEPTH = 0xFFFFFFFF

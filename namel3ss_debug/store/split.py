@@ -34,17 +34,27 @@ class Cut:
 _HEAD_LINE = 16 << 20  # a run_start longer than this is not looked for: the run is read in one pass
 
 
+def halving_cut(sources: list[RunSource]) -> Cut | None:
+    """Where to cut the one run named so that its halves are read side by side (`analyze`, `check`, `replay`):
+    a machine that can fork and has a second CPU, one run of MIN_BYTES or more, a quiet point near its middle;
+    None to read it in one pass."""
+    if len(sources) != 1 or not hasattr(os, "fork") or (os.cpu_count() or 1) < 2:
+        return None
+    return find_cut(sources[0])
+
+
 def find_cut(source: RunSource, min_bytes: int = MIN_BYTES) -> Cut | None:
-    """A quiet point near the middle of a big run of plain v1 files, or None to read it in one pass."""
+    """A quiet point near the middle of a big run of plain v1 files, or None to read it in one pass (a run
+    under `min_bytes` without reading a line of it)."""
     files = source.files
     if not all(seekable(file) for file in files):
         return None
     try:
         sizes = [os.stat(file).st_size for file in files]
-        head = _head(files[0])
+        head = _head(files[0]) if sum(sizes) >= min_bytes else None
     except OSError:
         return None
-    if sum(sizes) < min_bytes or head is None:
+    if head is None:
         return None
     first_event, root_id, attrs = head
     index, offset = _middle(sizes)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,8 +16,8 @@ from ...analysis.window import EventWindow, parse_duration_ms
 from ...config_rules import parse_value
 from ...model.errors import TraceError, UsageError
 from ...store.problems import ReadProblems
-from ...store.sources import RunSource, seekable
-from ...store.split import MIN_BYTES
+from ...store.sources import RunSource
+from ...store.split import halving_cut
 from ..cache import ResultCache, results_directory
 from ..environment import Environment
 from ..traces import (
@@ -98,20 +97,12 @@ def read_report(sources: list[RunSource], options: Options, window: EventWindow,
 def _halves(sources: list[RunSource], jobs: int, options: Options, window: EventWindow, pricer: Pricer,
             strict: bool, env: Environment) -> Any:
     """The one big run named, its second half already being read by a second process; None for one pass."""
-    if jobs < 2 or len(sources) != 1 or not worth_halving(sources[0]):
+    cut = halving_cut(sources) if jobs >= 2 else None
+    if cut is None:
         return None
-    from .split import Halves, can_split  # noqa: PLC0415 - only big runs
+    from .split import Halves  # noqa: PLC0415 - only big runs
 
-    cut = can_split(sources)
-    return Halves(sources[0], cut, options, window, pricer, strict, env.warn) if cut is not None else None
-
-
-def worth_halving(source: RunSource) -> bool:
-    """Big enough to be read in halves (`store.split.MIN_BYTES`); a file that cannot be stat'ed is not."""
-    try:
-        return sum(os.stat(path).st_size for path in source.files if seekable(path)) >= MIN_BYTES
-    except OSError:
-        return False
+    return Halves(sources[0], cut, options, window, pricer, strict, env.warn)
 
 
 def read_prices(path: Path | None) -> dict[str, Any] | None:

@@ -11,7 +11,6 @@ half's scan comes back with its tally and is folded into the first's (`checks/sc
 
 from __future__ import annotations
 
-import os
 from typing import Any, Callable, Iterator
 
 from ...analysis.analyze import collector_paused, equipped
@@ -22,20 +21,12 @@ from ...analysis.report import Report
 from ...analysis.run_state import Boundary
 from ...analysis.tally import Options, Tally
 from ...analysis.window import EventWindow
-from ...store.problems import ReadProblems
 from ...store.reader import Part, TraceReader
 from ...store.records import record_from_dict
 from ...store.sources import RunSource
-from ...store.split import Cut, find_cut, numbered
-from ..second_half import SecondHalf, join_indexes
+from ...store.split import Cut, numbered
+from ..second_half import SecondHalf, join_indexes, quiet_reader, reading_again
 from .counting import Counted
-
-
-def can_split(sources: list[RunSource]) -> Cut | None:
-    """A cut for the one run named, when there is one and this platform can fork."""
-    if len(sources) != 1 or not hasattr(os, "fork") or (os.cpu_count() or 1) < 2:
-        return None
-    return find_cut(sources[0])
 
 
 class Halves:
@@ -124,29 +115,21 @@ def _join(first: Tally, second: tuple[Any, ...] | None, source: RunSource, cut: 
             reader.problems.absorb(problems)
             counted.events += events
             if scan is not None:
-                _join_scans(scan, their_scan, source, cut)
+                _join_scans(scan, their_scan, source, cut, reader.problems.strict)
             return
-    # the second reader said its warnings already, unless it failed; then they are said now
-    again = reader if second is None else _quiet_reader(reader)
-    for block in Counted(again.problems)(source, _records(again, source, numbered(cut, source), scan)):
-        first.feed(block)
-        counted.events += len(block)
-    if again is not reader:
-        reader.problems.absorb(again.problems)
+    with reading_again(reader, died=second is None) as again:
+        for block in Counted(again.problems)(source, _records(again, source, numbered(cut, source), scan)):
+            first.feed(block)
+            counted.events += len(block)
 
 
-def _join_scans(scan: Any, theirs: Any, source: RunSource, cut: Cut) -> None:
+def _join_scans(scan: Any, theirs: Any, source: RunSource, cut: Cut, strict: bool) -> None:
     """The second half's scan folded into this one, or the second half scanned again here."""
     from ...checks.scan_merge import absorb  # noqa: PLC0415 - only check's halves scan
 
     try:
         absorb(scan, theirs)
     except NotMergeable:
-        again = _quiet_reader(None)  # its problems were said, and counted, with the second half's tally
+        again = quiet_reader(strict)  # its problems were said, and counted, with the second half's tally
         for block in again.line_blocks_part(source, numbered(cut, source)):
             scan.see_block(block, source.files[block.file])
-
-
-def _quiet_reader(reader: TraceReader | None) -> TraceReader:
-    strict = reader.problems.strict if reader is not None else False
-    return TraceReader(ReadProblems(strict=strict), write_index=False, reuse_buffers=True)

@@ -86,7 +86,7 @@ def test_a_cut_is_found_between_two_requests(tmp_path):
 def test_small_runs_compressed_runs_and_foreign_files_are_not_cut(tmp_path):
     path = server_run().write(tmp_path / "run.jsonl")
     (tmp_path / "legacy.jsonl").write_bytes(b'{"event_type": "x", "timestamp": 1.5}\n' * 10)
-    assert find_cut(RunSource(str(path), (str(path),))) is None  # under 256 MB
+    assert find_cut(RunSource(str(path), (str(path),))) is None  # under store.split.MIN_BYTES
     assert find_cut(RunSource("-", ("-",)), min_bytes=0) is None
     assert find_cut(RunSource("l", (str(tmp_path / "legacy.jsonl"),)), min_bytes=0) is None
 

@@ -99,8 +99,8 @@ def test_check_reads_a_big_run_in_halves(tmp_path, monkeypatch):
     flags = random_flags(random.Random(4))
     single = check_traces(CheckRequest(TraceArgs((str(path),)), flags=flags), Environment(cwd=tmp_path))
     made = []
-    monkeypatch.setattr(check_module, "worth_halving", lambda source: True)
-    monkeypatch.setattr(split, "find_cut", lambda source: made.append(find_cut(source, min_bytes=0)) or made[-1])
+    monkeypatch.setattr(check_module, "halving_cut", lambda sources: made.append(find_cut(sources[0], min_bytes=0))
+                        or made[-1])
     halved = check_traces(CheckRequest(TraceArgs((str(path),)), flags=flags), Environment(cwd=tmp_path))
     assert (made[0] is not None, halved) == (True, single)
 

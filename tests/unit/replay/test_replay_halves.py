@@ -160,7 +160,8 @@ def test_a_second_reader_that_dies_leaves_the_second_half_to_this_one(tmp_path, 
 def test_replay_reads_a_big_run_in_halves(tmp_path, monkeypatch):
     path = write(tmp_path / "run.jsonl", server_run(random.Random(5), 80))
     made = []
-    monkeypatch.setattr(replay_ops, "find_cut", lambda source: made.append(find_cut(source, min_bytes=0)) or made[-1])
+    monkeypatch.setattr(replay_ops, "halving_cut", lambda sources: made.append(find_cut(sources[0], min_bytes=0))
+                        or made[-1])
     env = env_for(tmp_path)
     timeline = load_run(RunSource(str(path), (str(path),)), make_reader(False, env), env, None, cache=False)
     assert made[0] is not None and same(described(timeline), described(one_reading(path)))
