@@ -15,7 +15,7 @@ import math
 import zlib
 from array import array
 from dataclasses import dataclass
-from typing import Any, Iterator, Optional, overload
+from typing import Any, Callable, Iterator, Optional, overload
 
 import msgspec
 
@@ -77,25 +77,43 @@ class CallTable:
         """The codes of a call's component, name and operation, for `append`."""
         return self.texts.code(component), self.texts.code(name), self.texts.code(operation)
 
-    def append(self, seq: int, codes: tuple[int, int, int], number: int, depth: int, parent: int,
-               inputs_hash: Optional[bytes]) -> None:
-        """A call that has started (`codes` from `codes()`); its end comes with `end`."""
-        component, name, operation = codes
-        self.seq.append(seq)
-        self.component.append(component)
-        self.name.append(name)
-        self.operation.append(operation)
-        self.number.append(number)
-        self.depth.append(depth)
-        self.parent.append(parent)
-        self.status.append(self.texts.code(UNCLOSED))
-        self.duration.append(math.nan)
-        self.inputs.append(_integer(inputs_hash))
-        self.has_inputs.append(inputs_hash is not None)
-        self.outputs.append(_NO_HASH)
-        self.has_outputs.append(0)
-        self.place_file.append(-1)
-        self.place_offset.append(0)
+    def adder(self) -> Callable[[int, tuple[int, int, int], int, int, int, Optional[bytes]], int]:
+        """`add(seq, codes, number, parent, depth, inputs_hash) -> index`: a call that has started (`codes` from
+        `codes()`; its end comes with `end`), each column's `append` bound once for a loop that adds many."""
+        seq, component, name, operation = self.seq.append, self.component.append, self.name.append, \
+            self.operation.append
+        number_, depth_, parent_, status = self.number.append, self.depth.append, self.parent.append, \
+            self.status.append
+        duration, inputs, has_inputs = self.duration.append, self.inputs.append, self.has_inputs.append
+        outputs, has_outputs = self.outputs.append, self.has_outputs.append
+        place_file, place_offset = self.place_file.append, self.place_offset.append
+        unclosed, calls, nan = self.texts.code(UNCLOSED), self.seq, math.nan
+
+        def add(at: int, codes: tuple[int, int, int], number: int, parent: int, depth: int,
+                inputs_hash: Optional[bytes]) -> int:
+            index = len(calls)
+            seq(at)
+            component(codes[0])
+            name(codes[1])
+            operation(codes[2])
+            number_(number)
+            depth_(depth)
+            parent_(parent)
+            status(unclosed)
+            duration(nan)
+            if inputs_hash is None:
+                inputs(_NO_HASH)
+                has_inputs(0)
+            else:
+                inputs(int.from_bytes(inputs_hash, "little"))
+                has_inputs(1)
+            outputs(_NO_HASH)
+            has_outputs(0)
+            place_file(-1)
+            place_offset(0)
+            return index
+
+        return add
 
     def end(self, index: int, status: str, duration: Optional[float], outputs_hash: Optional[bytes],
             preview: Optional[str], place: Optional[tuple[str, int]]) -> None:

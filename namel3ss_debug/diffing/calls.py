@@ -18,7 +18,7 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass
-from typing import Any, Optional
+from typing import Any, Callable, Iterable, Optional, Sequence
 
 import orjson
 
@@ -35,6 +35,7 @@ from .call_table import CallTable, CompactCall
 PREVIEW_KEPT = 1000
 COMPARED_COMPONENTS = frozenset({"llm", "tool"})  # calls whose outputs are compared
 _SPACES = re.compile(r"\s+")
+_UNSEEN = object()
 
 
 @dataclass(frozen=True)
@@ -51,11 +52,13 @@ class CallSequence:
 
 
 class CallRecorder:
-    """Feed it a run's events in file order (`add` a dict, or `add_record` a typed record); `finish()` gives
-    the `CallSequence`."""
+    """Feed it a run's events in file order (`add` a dict, or `add_block` the typed records of a block);
+    `finish()` gives the `CallSequence`."""
 
     def __init__(self) -> None:
         self._table = CallTable()
+        self._add_call = self._table.adder()
+        self._kinds: dict[str, Any] = {}  # a start event's type -> the span kind it names (None: not a start type)
         self.other_runs: dict[str, int] = {}
         self._runs = RunChoice(None, self.other_runs)
         self.events = 0
@@ -84,44 +87,85 @@ class CallRecorder:
         else:
             self._number(text_key(event.get("component")), text_key(event.get("name")))
 
-    def add_record(self, record: EventRecord, place: Optional[tuple[str, int]] = None) -> None:
-        """One event read by the typed decoder (a record of a block `LineBlock.decoded` says is whole): the
-        same call as `add` makes of its dict, from the record's fields and its raw inputs and outputs."""
-        if not self._runs.keeps(record.run_id):
-            return
-        self.events += 1
-        if record.status == "started":
-            inputs = bytes(record.inputs)
-            self._start(record.seq, record.component, record.name,
-                        span_kind(record.event_type) if is_start(record.event_type) else None, record.parent_id,
-                        record.span_id, fingerprint(decode_line(inputs)) if inputs else None)
-            return
-        index = self._spans.end(record.span_id)
-        if index is not None:
-            if record.status == "failed" and record.error is not None:
-                result: Any = {"error": {"type": record.error.type, "message": record.error.message}}
+    def add_block(self, records: Iterable[EventRecord], path: Optional[str] = None,
+                  offsets: Optional[Callable[[], Sequence[int]]] = None) -> None:
+        """The records of a block the typed decoder read whole (`LineBlock.decoded`), in file order: the calls
+        `add` makes of their dicts, from the records' fields and raw inputs and outputs. `offsets` (called at
+        most once, when an LLM or tool call's output is first met) gives each record's byte offset in `path`,
+        when the file can be read there again.
+
+        The hot loop of `diff`: `add`'s steps inlined, and the table's columns appended through `table.adder()`.
+        """
+        table, spans, numbers, operations = self._table, self._spans, self._numbers, self._operations
+        open_spans, closed, remembered = spans.open, spans.closed, spans.remembered
+        add_call, depths, component_of = self._add_call, table.depth, table.component_of
+        runs, wanted, kinds = self._runs, self._runs.wanted, self._kinds
+        places: Optional[Sequence[int]] = None
+        events = 0
+        for position, record in enumerate(records):
+            if record.run_id != wanted:
+                if not runs.keeps(record.run_id):
+                    continue
+                wanted = runs.wanted
+            events += 1
+            component, name = record.component, record.name
+            if record.status == "started":
+                event_type = record.event_type
+                kind = kinds.get(event_type, _UNSEEN)
+                if kind is _UNSEEN:
+                    kind = kinds[event_type] = span_kind(event_type) if is_start(event_type) else None
+                codes = operations.get((component, name, kind))
+                if codes is None:
+                    codes = operations[(component, name, kind)] = table.codes(component, name,
+                                                                              op_label(component, name, kind))
+                parent_id = record.parent_id
+                if parent_id is None:
+                    parent = None
+                else:
+                    parent = open_spans.get(parent_id)
+                    if parent is None:
+                        parent = closed.get(parent_id)
+                number = numbers[(component, name)] = numbers.get((component, name), 0) + 1
+                inputs = record.inputs
+                open_spans[record.span_id] = add_call(
+                    record.seq, codes, number, -1 if parent is None else parent,
+                    0 if parent is None else depths[parent] + 1, raw_fingerprint(inputs) if inputs else None)
+                continue
+            span_id = record.span_id
+            index = open_spans.pop(span_id, None)
+            if index is None:
+                numbers[(component, name)] = numbers.get((component, name), 0) + 1
+                continue
+            closed[span_id] = index
+            if len(closed) > remembered:
+                closed.popitem(last=False)
+            error = record.error
+            if error is not None and record.status == "failed":
+                result: Any = {"error": {"type": error.type, "message": error.message}}
             else:
-                outputs = bytes(record.outputs)
-                result = decode_line(outputs) if outputs else None
+                outputs = record.outputs
+                result = decode_line(bytes(outputs)) if outputs else None
+            place = None
+            if result is not None and component_of(index) in COMPARED_COMPONENTS and path is not None \
+                    and offsets is not None:
+                if places is None:
+                    places = offsets()
+                place = (path, places[position])
             self._end(index, record.status, record.duration_ms, result, place)
-        else:
-            self._number(text_key(record.component), text_key(record.name))
+        self.events += events
 
     def finish(self) -> CallSequence:
         return CallSequence(self._runs.wanted, self._table, self.other_runs, self.events)
 
     def _start(self, seq: int, component: str, name: str, kind: Optional[str], parent_id: Any, span_id: Any,
                inputs_hash: Optional[bytes]) -> None:
-        table = self._table
         codes = self._operations.get((component, name, kind))
         if codes is None:
-            codes = self._operations[(component, name, kind)] = table.codes(component, name,
-                                                                            op_label(component, name, kind))
-        found = self._spans.parent(parent_id)
-        parent = -1 if found is None else found
-        index = len(table)
-        table.append(seq, codes, self._number(component, name), 0 if parent < 0 else table.depth[parent] + 1, parent,
-                     inputs_hash)
+            codes = self._operations[(component, name, kind)] = self._table.codes(component, name,
+                                                                                  op_label(component, name, kind))
+        parent = self._spans.parent(parent_id)
+        index = self._add_call(seq, codes, self._number(component, name), -1 if parent is None else parent,
+                               0 if parent is None else self._table.depth[parent] + 1, inputs_hash)
         self._spans.start(span_id, index)
 
     def _end(self, index: int, status: Any, duration: Optional[float], result: Any,
@@ -147,6 +191,11 @@ def outcome(end: dict[str, Any]) -> Any:
 def fingerprint(value: Any) -> bytes:
     """8 bytes of BLAKE2b over the value as canonical JSON (keys sorted): equal values, equal fingerprints."""
     return hashlib.blake2b(_canonical(value), digest_size=8).digest()
+
+
+def raw_fingerprint(raw: Any) -> bytes:
+    """`fingerprint` of the value a JSON text (a record's raw `inputs` or `outputs`) holds."""
+    return fingerprint(decode_line(bytes(raw)))
 
 
 def preview(value: Any) -> str:

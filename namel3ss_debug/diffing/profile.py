@@ -64,12 +64,8 @@ def profile_lines(source: Any, blocks: Iterable[LineBlock], *, pricer: Pricer | 
             if not block.decoded:
                 for located in block.events():
                     recorder.add(located.event, (located.path, located.offset) if rereadable else None)
-            elif rereadable:
-                for record, _, offset in block.placed():
-                    recorder.add_record(record, (block.path, offset))
             else:
-                for record in block.records:
-                    recorder.add_record(record)
+                recorder.add_block(block.records, block.path, block.offsets if rereadable else None)
             yield block.records
 
     report = analyze([(source, records())], pricer=pricer, problems=problems, sections=SECTIONS)

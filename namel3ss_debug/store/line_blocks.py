@@ -46,6 +46,11 @@ class LineBlock:
         return list(zip(self.records, range(block.first_line, block.first_line + len(self.records)),
                         line_starts(block)))
 
+    def offsets(self) -> list[int]:
+        """The byte offset of each record's line, for a `decoded` block."""
+        assert self._block is not None, "an event a mapped format made has no line of its own"
+        return list(line_starts(self._block))
+
     def numbered(self) -> Iterable[tuple[EventRecord, int]]:
         """`(record, line number)` for each record: `placed` without the byte offsets, which cost a pass."""
         block = self._block

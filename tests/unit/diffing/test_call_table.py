@@ -104,7 +104,7 @@ def test_a_table_pickled_to_another_process_comes_back_the_same(tmp_path, seed) 
     again = pickle.loads(pickle.dumps(table))
     assert again == table and again.operations() == table.operations()
     assert again.output_key(len(table) - 1) == table.output_key(len(table) - 1)
-    again.append(99, again.codes("tool", "late", "tool:late"), 1, 0, -1, None)  # it can still grow
+    again.adder()(99, again.codes("tool", "late", "tool:late"), 1, -1, 0, None)  # it can still grow
     assert again[-1].operation == "tool:late"
 
 
