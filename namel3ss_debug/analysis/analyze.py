@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import gc
 from contextlib import contextmanager
+from dataclasses import replace
 from typing import Any, Callable, Iterable, Iterator
 
 from ..store.reader import Located
@@ -27,7 +28,7 @@ def analyze(runs: Iterable[tuple[Any, Iterator[list[EventRecord]]]], *, pricer: 
     is called once at the end for the figure the overview shows.
     """
     pricer = pricer or Pricer()
-    tally = Tally(equipped(options or Options(), pricer, window))
+    tally = Tally(equipped(replace(options or Options(), sections=frozenset(sections)), pricer, window))
     with collector_paused():
         for source, blocks in runs:
             tally.begin_source(source)

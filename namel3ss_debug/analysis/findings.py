@@ -35,6 +35,7 @@ class Findings:
     repeated: dict[int, list[Any]]
     blocking: list[Any]
     loops: list[Any]
+    _anomalies: bool  # whether the report has a section that reads anomalies
 
     def _ref(self, run: RunState, seq: int) -> int:
         return run.index << SEQ_BITS | seq
@@ -103,7 +104,7 @@ class Findings:
             entry[8] += 1
         if tokens_in > entry[9]:
             entry[9] = tokens_in
-        if tokens_in:
+        if tokens_in and self._anomalies:
             self._context(event, model, tokens_in, self._ref(run, event.seq))
 
     def _context(self, event: EventRecord, model: str, tokens_in: int, ref: int) -> None:

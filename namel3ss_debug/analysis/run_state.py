@@ -7,6 +7,7 @@ from typing import Any, Callable
 
 import msgspec
 
+from ..model.choices import ANALYZE_SECTIONS as SECTIONS
 from ..store.records import EventRecord
 from .idset import SpanIds
 from .loops import LoopWatch
@@ -24,6 +25,8 @@ class Options:
     top: int = TOP_SLOW
     context_window: Callable[[str], int | None] = lambda model: None
     counted: Callable[[EventRecord], bool] | None = None  # --since/--until/--component; None: every event
+    # the report sections the pass is for: what only other sections read is not kept (see `Tally.__init__`)
+    sections: frozenset[str] = frozenset(SECTIONS)
 
 
 class OpenSpan(msgspec.Struct):

@@ -8,6 +8,7 @@ the size of the trace. `build.py` turns a finished Tally into a Report.
 
 from __future__ import annotations
 
+import math
 from array import array
 from sys import intern
 from typing import Any, Iterable
@@ -24,6 +25,12 @@ from .run_state import (
 
 START, END, INSTANT = 0, 1, 2
 CALLS = frozenset({"llm", "tool"})
+# What the pass keeps only for some report sections, and those sections: a pass for fewer sections (`check`'s,
+# `diff`'s) skips what none of them reads.
+PATTERN_SECTIONS = frozenset({"patterns", "tools", "health"})  # repeated calls, retries, loops
+PATH_SECTIONS = frozenset({"critical_path"})  # each span's critical path
+SLOW_SECTIONS = frozenset({"slow"})  # the slowest spans over the threshold
+ANOMALY_SECTIONS = frozenset({"anomalies", "health"})  # blocking spans, calls near their context limit, bursts
 
 
 class Tally(Findings):
@@ -39,8 +46,13 @@ class Tally(Findings):
         self.durations: dict[tuple[str, str, str], array] = {}
         # op -> [ms, ref, span id] of its longest span, and its durations (one lookup for both)
         self.slowest: dict[tuple[str, str, str], list[Any]] = {}
-        self._slow_ms = self.options.slow_threshold_ms
-        self._block_ms = self.options.block_threshold_ms
+        sections = self.options.sections
+        self._patterns = not PATTERN_SECTIONS.isdisjoint(sections)
+        self._paths = not PATH_SECTIONS.isdisjoint(sections)
+        self._anomalies = not ANOMALY_SECTIONS.isdisjoint(sections)
+        # a threshold no span passes stands for "not kept": one comparison an end, kept or not
+        self._slow_ms = self.options.slow_threshold_ms if not SLOW_SECTIONS.isdisjoint(sections) else math.inf
+        self._block_ms = self.options.block_threshold_ms if self._anomalies else math.inf
         self.errors_by_op: dict[tuple[str, str, str], int] = {}
         self.untimed: dict[tuple[str, str, str], int] = {}
         self.instants: dict[str, int] = {}
@@ -165,7 +177,7 @@ class Tally(Findings):
         elif event_type == "run_start":
             run.start_attrs = attrs_of(event)
             run.first_ts = event.ts  # the segment_start before it is stamped when the file opens, a little later
-        if component in CALLS and use:
+        if component in CALLS and use and self._patterns:
             inputs = bytes(event.inputs)
             key = hash((run.index, component, event.name, inputs)) if inputs else None  # no inputs, no identity
             retry = self._call_started(run, event, key, parent, agent)
@@ -252,21 +264,24 @@ class Tally(Findings):
             return
         if duration - own.child_ms > self._block_ms:
             self._blocking(run, event, op, duration - own.child_ms)
-        leaf = own.chain is None and own.kids is None
-        chain = None if leaf else critical.own_chain(own, op, duration)
         if own.agent == span_id:
             self._agent_ended(run, span_id, own.start_seq)
         parent_id = event.parent_id
         parent = run.open.get(parent_id) if parent_id is not None else None
+        if parent is not None:
+            parent.child_ms += duration
+            parent.open_kids -= 1
+            parent.last = (op, failed)
+            if failed:
+                parent.failed_error = run.last_error
+        if not self._paths:
+            return
+        # the span's critical path, and what its parent's path learns of it
+        chain = None if own.chain is None and own.kids is None else critical.own_chain(own, op, duration)
         if parent is None:
             if event_type == "run_end" or run.chain is None:
                 run.chain = chain if chain is not None else {op: [duration, 1]}
             return
-        parent.child_ms += duration
-        parent.open_kids -= 1
-        parent.last = (op, failed)
-        if failed:
-            parent.failed_error = run.last_error
         if parent.kids is None and parent.open_kids == 0 and own.start_seq > parent.chain_end:
             # one child after another, the common case: the parent's path grows by this child's
             mine = parent.chain
@@ -315,16 +330,18 @@ class Tally(Findings):
                 self._slow(run, event, op, duration)
         else:
             self.untimed[op] = self.untimed.get(op, 0) + 1
-        second = event.ts[:run.bucket_chars]
-        bucket = run.seconds.get(second)
-        if bucket is None:
-            if len(run.seconds) >= MAX_BUCKETS:
-                coarsen(run)
-                second = event.ts[:run.bucket_chars]
-            bucket = run.seconds.setdefault(second, [0, 0])
-        bucket[0] += 1
+        if self._anomalies:  # ended and failed spans per time bucket, for error bursts
+            second = event.ts[:run.bucket_chars]
+            bucket = run.seconds.get(second)
+            if bucket is None:
+                if len(run.seconds) >= MAX_BUCKETS:
+                    coarsen(run)
+                    second = event.ts[:run.bucket_chars]
+                bucket = run.seconds.setdefault(second, [0, 0])
+            bucket[0] += 1
+            if failed:
+                bucket[1] += 1
         if failed:
-            bucket[1] += 1
             self._failed(run, event, op, own)
         if op[0] == "llm":  # only LLM spans: a chain or agent may repeat its calls' usage as a total
             self._usage(run, event, own.model if own is not None else None)

@@ -95,6 +95,8 @@ def _error_refs(report: Report, scan: EventScan, wanted: Callable[[str], bool]) 
 # ---------------------------------------------------------------- latency
 
 
+# The report sections the rules read: a check's pass over a run keeps nothing only other sections need.
+SECTIONS_READ = ("overview", "components", "operations", "llm", "errors", "integrity")
 _PERCENTILE = {"max_p95": ("p95_ms", "p95"), "max_p99": ("p99_ms", "p99"), "max_latency": ("max_ms", "max")}
 
 

@@ -20,7 +20,7 @@ from ..analysis.prices import Pricer
 from ..analysis.report import REPORT_SCHEMA, Report
 from ..store.reader import TraceReader
 from ..store.records import EventRecord
-from .evaluate import evaluate
+from .evaluate import SECTIONS_READ, evaluate
 from .results import CHECK_SCHEMA, CheckReport, RunCheck
 from .rules import Rule
 from .scan import EventScan
@@ -47,7 +47,7 @@ def check_run(source: Any, reader: TraceReader, rules: list[Rule], *, pricer: Op
         if not scan.reads_fields:
             report = _unanalysed(blocks)
         elif analysed is None:
-            report = analyze([(source, blocks)], pricer=pricer, problems=reader.problems)
+            report = analyze([(source, blocks)], pricer=pricer, problems=reader.problems, sections=SECTIONS_READ)
         else:
             _unanalysed(blocks)  # the scan's pass; the report is the other process's
             report = analysed()

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import heapq
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable, Optional
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Optional
 
 from ..model.events import is_end, is_start
 from ..model.events import kind as span_kind
@@ -52,7 +52,7 @@ class Found:
         self.count += 1
         if len(self.events) < MAX_EVENTS:
             heapq.heappush(self.events, (key, self.count, _ref(place, detail())))
-        elif (key, self.count) > self.events[0][:2]:
+        elif key >= self.events[0][0]:  # a tie goes to the later event: (key, count) orders them
             heapq.heapreplace(self.events, (key, self.count, _ref(place, detail())))
 
     def refs(self) -> list[EventRef]:
@@ -93,6 +93,7 @@ class _Plan:
     failures: Optional[Found]  # max_component_errors of its component
     llm: bool  # an LLM call's end: a candidate for the biggest calls
     labelled: bool = False  # its label was offered to `seen` (once: `seen` only grows)
+    busy: bool = True  # an occurrence of it has something to do: its label to offer, or a spec, order or limit
 
 
 class EventScan:
@@ -140,9 +141,7 @@ class EventScan:
         """Every event of a block of lines (`path`'s); with forbid_secrets, the events whose line the pre-scan
         flags are searched whole."""
         if self.reads_fields:
-            see = self.see
-            for record, line in block.numbered():
-                see(record, path, line)
+            self._see_all(block.numbered(), path)
         else:
             self.events += len(block)
         if self._pick is not None:
@@ -161,20 +160,30 @@ class EventScan:
 
     def see(self, record: EventRecord, path: str, line: int) -> None:
         """One event, read from `path` at `line`."""
-        self.events += 1
-        plan = self._plans.get((record.event_type, record.component, record.name))
-        if plan is None:
-            plan = self._plan(record.event_type, record.component, record.name)
-        place = self._last = (record, path, line)
-        if record.error is not None or record.status == "failed":
-            self._failure(record, place, plan)
-        if plan.occurrence:
-            self._occurrence(record, place, plan)
-        elif plan.end:
-            if plan.latency or plan.llm:
-                self._span_end(record, place, plan)
-        elif plan.run_end and self._run_end is None:
-            self._run_end = place
+        self._see_all(((record, line),), path)
+
+    def _see_all(self, numbered: Iterable[tuple[EventRecord, int]], path: str) -> None:
+        """Each `(record, line)` read from `path`, in order: the hot loop of `check`. An event's place is
+        made only for a rule that looks at it."""
+        plans, make_plan, record, line, events = self._plans, self._plan, None, 0, 0
+        for record, line in numbered:
+            events += 1
+            plan = plans.get((record.event_type, record.component, record.name))
+            if plan is None:
+                plan = make_plan(record.event_type, record.component, record.name)
+            if record.error is not None or record.status == "failed":
+                self._failure(record, (record, path, line), plan)
+            if plan.occurrence:
+                if plan.busy:
+                    self._occurrence(record, (record, path, line), plan)
+            elif plan.end:
+                if plan.latency or plan.llm:
+                    self._span_end(record, (record, path, line), plan)
+            elif plan.run_end and self._run_end is None:
+                self._run_end = (record, path, line)
+        self.events += events
+        if record is not None:
+            self._last = (record, path, line)
 
     def look_for_secret(self, located: Located) -> None:
         """A whole event (one the pre-scan flagged) searched for secrets; it is counted by `see`, not here."""
@@ -188,8 +197,9 @@ class EventScan:
         plan = _Plan(is_occurrence_type(event_type), is_end(event_type) and event_type != "run_end",
                      event_type == "run_end", f"{component}:{name}",
                      [found for spec, found in self.specs.values() if _covers(spec, component, kind, name)],
-                     [(order, [spec.covers(component, kind, name) for spec in order.specs])
-                      for orders in self.orders.values() for order in orders],
+                     [(order, covered) for orders in self.orders.values() for order in orders
+                      for covered in ([spec.covers(component, kind, name) for spec in order.specs],)
+                      if any(covered)],  # an order none of whose specs it is an occurrence of has no use for it
                      [(limit, found) for spec, limit, found in self.latency.values()
                       if spec.covers(component, kind, name)],
                      limited, self.failed_by_component.get(component), component == "llm")
@@ -207,6 +217,7 @@ class EventScan:
     def _occurrence(self, record: EventRecord, place: Place, plan: _Plan) -> None:
         if not plan.labelled:
             plan.labelled = True
+            plan.busy = bool(plan.specs or plan.orders or plan.calls is not None)
             if len(self.seen) < MAX_SEEN:
                 self.seen[plan.label] = None
         for found in plan.specs:

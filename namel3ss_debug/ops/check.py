@@ -7,9 +7,10 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from ..analysis.prices import Pricer
-from ..analysis.report import SECTIONS, Report
+from ..analysis.report import Report
 from ..analysis.tally import Options
 from ..analysis.window import EventWindow
+from ..checks.evaluate import SECTIONS_READ
 from ..checks.results import CheckReport
 from ..checks.rules import Rule, active, merge, rules_from_flags
 from ..checks.rules_file import read_rules_file, read_workspace_checks
@@ -57,7 +58,7 @@ def check_traces(request: CheckRequest, env: Environment) -> CheckReport:
         report = _report_elsewhere(source, rules, pricer, request.runs.strict, env) if halves is None else None
         progress = env.progress([source])
         reader = make_reader(request.runs.strict, env, progress=progress.advance)
-        read = (lambda: halves.report(reader, Counted(reader.problems), sections=SECTIONS,  # noqa: B023 - called now
+        read = (lambda: halves.report(reader, Counted(reader.problems),  # noqa: B023 - called now
                                       bytes_read=lambda: progress.done, progress=progress.advance)) \
             if halves is not None else None
         try:
@@ -81,7 +82,8 @@ def _halves(source: RunSource, scan: EventScan, pricer: Pricer, strict: bool, en
         return None
     from .analyze.split import Halves  # noqa: PLC0415 - only big runs
 
-    return Halves(source, cut, Options(), EventWindow(frozenset(), None, None), pricer, strict, env.warn, scan)
+    return Halves(source, cut, Options(sections=frozenset(SECTIONS_READ)), EventWindow(frozenset(), None, None), pricer,
+                  strict, env.warn, scan)
 
 
 def _report_elsewhere(source: RunSource, rules: list[Rule], pricer: Pricer, strict: bool,
@@ -95,4 +97,4 @@ def _report_elsewhere(source: RunSource, rules: list[Rule], pricer: Pricer, stri
         return None
     quiet = replace(env, warn=ignore, progress=count_bytes)  # this process says what the reading meets
     window = EventWindow(frozenset(), None, None)
-    return Forked(lambda: read_report([source], Options(), window, pricer, SECTIONS, strict, 2, quiet)[0])
+    return Forked(lambda: read_report([source], Options(), window, pricer, SECTIONS_READ, strict, 2, quiet)[0])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -76,14 +76,14 @@ def read_report(sources: list[RunSource], options: Options, window: EventWindow,
                 sections: tuple[str, ...], strict: bool, jobs: int, env: Environment) -> tuple[Report, ReadProblems]:
     """The runs read into a report (one big run by two processes when `jobs` is 2), and what the reading met.
     Raises TraceError for runs without events."""
+    options = replace(options, sections=frozenset(sections))  # the pass keeps only what these sections read
     progress = env.progress(sources)
     reader = make_reader(strict, env, progress=progress.advance, reuse_buffers=True)  # the tally keeps no record
     counted = Counted(reader.problems)
     halves = _halves(sources, jobs, options, window, pricer, strict, env)
     with progress:
         if halves is not None:
-            report = halves.report(reader, counted, sections=sections, bytes_read=lambda: progress.done,
-                                   progress=progress.advance)
+            report = halves.report(reader, counted, bytes_read=lambda: progress.done, progress=progress.advance)
         else:
             report = analyze_runs(((source, counted(source, reader.records(source))) for source in sources),
                                   pricer=pricer, options=options, window=window, problems=reader.problems,

@@ -46,13 +46,14 @@ class Halves:
         self.second = SecondHalf(source, cut, strict, on_warning,
                                  lambda reader, part: _second_half(reader, part, source, cut, options, second_scan))
 
-    def report(self, reader: TraceReader, counted: Any, *, sections: Any, bytes_read: Callable[[], int],
+    def report(self, reader: TraceReader, counted: Any, *, bytes_read: Callable[[], int],
                progress: Callable[[int], None]) -> Report:
-        """Read the first half here, take the second's, merge (or read it again), build the report."""
+        """Read the first half here, take the second's, merge (or read it again), build the report (of the
+        sections `options` names)."""
         with collector_paused():
-            return self._report(reader, counted, sections, bytes_read, progress)
+            return self._report(reader, counted, bytes_read, progress)
 
-    def _report(self, reader: TraceReader, counted: Any, sections: Any, bytes_read: Callable[[], int],
+    def _report(self, reader: TraceReader, counted: Any, bytes_read: Callable[[], int],
                 progress: Callable[[int], None]) -> Report:
         try:
             reader.progress = self.second.progress(progress)
@@ -62,7 +63,7 @@ class Halves:
             _join(first, second, self.source, self.cut, reader, counted, self.scan)
             del second  # what the merge did not take over goes now, before the report is built
             first.finish()
-            return build_report(first, self.pricer, problems=reader.problems, sections=sections,
+            return build_report(first, self.pricer, problems=reader.problems, sections=self.options.sections,
                                 bytes_read=bytes_read(), filters=self.window.describe())
         finally:
             self.second.stop()  # we stopped early (an error here, Ctrl-C): so does the other half

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import random
-
 import pytest
+from analysisruns import random_run
 
 from namel3ss_debug.analysis.build import build_report
 from namel3ss_debug.analysis.merge import NotMergeable, merge
@@ -13,7 +12,6 @@ from namel3ss_debug.analysis.run_state import Boundary
 from namel3ss_debug.analysis.tally import Options, Tally
 from namel3ss_debug.render.analyze.to_json import report_to_dict
 from namel3ss_debug.store.records import record_from_dict
-from tracefactory import TraceBuilder, error
 
 PRICER = Pricer(file_prices={"m": {"input": 1.0, "output": 2.0}})
 
@@ -41,37 +39,6 @@ def split_report(events, cut):
     second = tally(events[cut:], Boundary(root, events[0].get("attrs")))
     merge(first, second)
     return report(first)
-
-
-def random_run(seed: int) -> TraceBuilder:
-    """Requests one after another under the root: agents, turns, overlapping calls, failures and retries."""
-    rng = random.Random(seed)
-    trace = TraceBuilder()
-    trace.run_start()
-    for request in range(rng.randint(3, 8)):
-        agent = trace.start("agent", rng.choice(["a", "b"]))
-        for _ in range(rng.randint(1, 3)):
-            turn = trace.start("agent", "turn", agent, kind="agent_turn")
-            if rng.random() < 0.3:  # two calls at once
-                one = trace.start("llm", "plan", turn, inputs={"q": rng.randint(0, 2)})
-                two = trace.start("tool", "search", turn, inputs={"q": rng.randint(0, 2)})
-                trace.end(one, rng.uniform(1, 80), advance=False, model="m",
-                          usage={"input_tokens": rng.randint(1, 990), "output_tokens": 5})
-                trace.end(two, rng.uniform(1, 80))
-            for _ in range(rng.randint(1, 3)):
-                failed = rng.random() < 0.25
-                trace.span("tool", rng.choice(["search", "fetch"]), rng.uniform(1, 120), turn,
-                           inputs={"q": rng.randint(0, 3)}, status="failed" if failed else "completed",
-                           error=error("TimeoutError", "late") if failed else None, memory_mb=rng.uniform(50, 90))
-                if failed and rng.random() < 0.5:
-                    trace.instant("error_occurred", "tool", "TimeoutError", turn, status="failed",
-                                  error=error("TimeoutError", "late"))
-            trace.instant("memory_operation", "memory", "store", turn)
-            trace.end(turn, rng.uniform(5, 200))
-        trace.end(agent, rng.uniform(10, 400), status="failed" if rng.random() < 0.1 else "completed")
-        trace.advance(rng.uniform(0, 2000))
-    trace.run_end()
-    return trace
 
 
 def quiet_cuts(events):

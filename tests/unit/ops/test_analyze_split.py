@@ -57,15 +57,8 @@ def halves(path, cut=None, window=None, strict=False):
     reader = TraceReader(ReadProblems(strict=strict), write_index=False, reuse_buffers=True)
     done = []
     halves = Halves(source, cut, Options(), window or EventWindow(), Pricer(), strict, warn)  # as analyze's
-    report = halves.report(reader, Counted(reader.problems), sections=report_sections(),
-                           bytes_read=lambda: sum(done), progress=done.append)
+    report = halves.report(reader, Counted(reader.problems), bytes_read=lambda: sum(done), progress=done.append)
     return report_to_dict(report), sum(done)
-
-
-def report_sections():
-    from namel3ss_debug.analysis.report import SECTIONS
-
-    return SECTIONS
 
 
 def comparable(document):
@@ -141,8 +134,8 @@ def test_a_run_in_several_segments_cut_in_a_middle_one(tmp_path):
     reader = TraceReader(ReadProblems(), write_index=False, reuse_buffers=True)
     done = []
     halves = Halves(source, cut, Options(), EventWindow(), Pricer(), False)
-    document = report_to_dict(halves.report(reader, Counted(reader.problems), sections=report_sections(),
-                                            bytes_read=lambda: sum(done), progress=done.append))
+    document = report_to_dict(halves.report(reader, Counted(reader.problems), bytes_read=lambda: sum(done),
+                                            progress=done.append))
     expected = one_pass(tmp_path / f"{run}.0001.jsonl")
     assert comparable(document) == comparable(expected) and sum(done) == sum(
         (tmp_path / f"{run}.{i:04d}.jsonl").stat().st_size for i in range(3))
@@ -157,7 +150,7 @@ def test_the_file_read_in_two_parts_still_gets_its_index(tmp_path, monkeypatch):
     cut = find_cut(source, min_bytes=0)
     reader = TraceReader(ReadProblems(), reuse_buffers=True, index_min_bytes=0)
     Halves(source, cut, Options(), EventWindow(), Pricer(), False).report(
-        reader, Counted(reader.problems), sections=report_sections(), bytes_read=lambda: 0, progress=lambda n: None)
+        reader, Counted(reader.problems), bytes_read=lambda: 0, progress=lambda n: None)
     index = index_module.load_index(str(path))
     data = path.read_bytes()
     assert index is not None and index.first_seq == 0 and index.last_seq == data.count(b"\n") - 1
@@ -184,7 +177,7 @@ def test_costs_add_up_to_the_same_last_bit_in_halves_as_in_one_pass(tmp_path):
     cut = find_cut(source, min_bytes=0)
     reader = TraceReader(ReadProblems(), write_index=False, reuse_buffers=True)
     split = Halves(source, cut, Options(), EventWindow(), Pricer(), False, warn).report(
-        reader, Counted(reader.problems), sections=report_sections(), bytes_read=lambda: 0, progress=lambda n: None)
+        reader, Counted(reader.problems), bytes_read=lambda: 0, progress=lambda n: None)
     once = analyze([(source, TraceReader(ReadProblems(), write_index=False).records(source))], pricer=Pricer())
     assert split.llm.cost_usd == once.llm.cost_usd == math.fsum(costs) > 1.0
     assert split.llm.models == once.llm.models

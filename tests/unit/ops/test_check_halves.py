@@ -11,7 +11,7 @@ import pytest
 from tracefactory import TraceBuilder, error
 
 from namel3ss_debug.analysis.prices import Pricer
-from namel3ss_debug.analysis.report import SECTIONS
+from namel3ss_debug.checks.evaluate import SECTIONS_READ
 from namel3ss_debug.analysis.tally import Options
 from namel3ss_debug.analysis.window import EventWindow
 from namel3ss_debug.checks import scan_merge
@@ -81,9 +81,10 @@ def in_halves(path, rules, cut=None):
     assert cut is not None
     scan = new_scan(rules)
     reader = TraceReader(ReadProblems(), write_index=False, reuse_buffers=True)
-    halves = split.Halves(source, cut, Options(), EventWindow(), Pricer(), False, None, scan)  # as check's
+    halves = split.Halves(source, cut, Options(sections=frozenset(SECTIONS_READ)), EventWindow(), Pricer(), False,
+                          None, scan)  # as check's
     return check_run(source, reader, rules, scan=scan, read=lambda: halves.report(
-        reader, Counted(reader.problems), sections=SECTIONS, bytes_read=lambda: 0, progress=lambda count: None))
+        reader, Counted(reader.problems), bytes_read=lambda: 0, progress=lambda count: None))
 
 
 @pytest.mark.parametrize("seed", range(12))

@@ -1,0 +1,89 @@
+"""A pass for some report sections (`check`'s, `diff`'s, `analyze --section`) keeps only what those sections
+read, and gives each of them exactly as a pass for every section does, in one pass or in two halves."""
+
+from __future__ import annotations
+
+import pytest
+from analysisruns import random_run
+from tracefactory import TraceBuilder, error
+
+from namel3ss_debug.analysis.build import build_report
+from namel3ss_debug.analysis.merge import merge
+from namel3ss_debug.analysis.prices import Pricer
+from namel3ss_debug.analysis.report import SECTIONS
+from namel3ss_debug.analysis.run_state import Boundary
+from namel3ss_debug.analysis.tally import Options, Tally
+from namel3ss_debug.checks.evaluate import SECTIONS_READ
+from namel3ss_debug.diffing.profile import SECTIONS as DIFF_SECTIONS
+from namel3ss_debug.render.analyze.to_json import report_to_dict
+from namel3ss_debug.store.records import record_from_dict
+
+PRICER = Pricer(file_prices={"m": {"input": 1.0, "output": 2.0}})
+# check's and diff's, each section alone, and pairs a pass keeps different things for
+CHOICES = [SECTIONS_READ, DIFF_SECTIONS, *((name,) for name in SECTIONS), ("tools", "slow"),
+           ("critical_path", "llm"), ("anomalies", "operations"), ("patterns", "errors")]
+
+
+def tally(events, sections, boundary=None):
+    result = Tally(Options(slow_threshold_ms=50, block_threshold_ms=30, context_window=lambda m: 1000,
+                           sections=frozenset(sections)), boundary=boundary)
+    result.begin("run", "run", ("run.jsonl",))
+    result.feed([record_from_dict(event)[0] for event in events])
+    return result
+
+
+def report(result, sections):
+    result.finish()
+    document = report_to_dict(build_report(result, PRICER, sections=sections))
+    return {name: document[name] for name in sections}
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_a_pass_for_some_sections_gives_them_as_a_pass_for_all_does(seed):
+    events = random_run(seed).events
+    whole = report(tally(events, SECTIONS), SECTIONS)
+    for sections in CHOICES:
+        assert report(tally(events, sections), sections) == {name: whole[name] for name in sections}, sections
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_so_do_its_two_halves(seed):
+    events = random_run(seed).events
+    root = events[0]["span_id"]
+    cut = next(i + 1 for i, e in enumerate(events) if e["event_type"].endswith("_end") and e["parent_id"] == root)
+    for sections in (SECTIONS_READ, DIFF_SECTIONS):
+        first = tally(events[:cut], sections)
+        merge(first, tally(events[cut:], sections, Boundary(root, events[0].get("attrs"))))
+        assert report(first, sections) == report(tally(events, sections), sections)
+
+
+def test_the_runs_hold_what_the_skipped_parts_keep():
+    """Else the test above would pass whatever a lean pass skipped."""
+    kept = [tally(random_run(seed).events, SECTIONS) for seed in range(12)]
+    for part in ("repeated", "retries", "loops", "slow", "blocking", "near_limit"):
+        assert sum(1 for t in kept if getattr(t, part)) >= 2, part
+    assert all(run.chain and run.seconds for t in kept for run in t.runs)
+
+
+def test_a_pass_for_check_keeps_none_of_them():
+    lean = tally(random_run(1).events, SECTIONS_READ)
+    lean.finish()
+    assert not (lean.repeated or lean.retries or lean.loops or lean.slow or lean.blocking or lean.near_limit)
+    assert not any(run.chain or run.seconds for run in lean.runs)
+
+
+def test_a_pass_for_health_keeps_its_critical_anomalies():
+    """A call past its context window and a burst of failures make the run's health: a pass for it alone
+    keeps what they are found from."""
+    trace = TraceBuilder()
+    trace.run_start()
+    for n in range(40):
+        trace.span("tool", "search", 10, inputs={"q": n})
+        trace.advance(1000)
+    trace.span("llm", "plan", 10, model="m", usage={"input_tokens": 1500, "output_tokens": 5})
+    for n in range(6):
+        trace.span("tool", "fetch", 10, status="failed", error=error("TimeoutError", "late"))
+    trace.run_end()
+    whole = report(tally(trace.events, SECTIONS), SECTIONS)
+    assert {"context_limit", "error_spike"} <= set(whole["anomalies"]["counts"])
+    assert report(tally(trace.events, ("health",)), ("health",)) == {"health": whole["health"]}
