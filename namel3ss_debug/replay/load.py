@@ -13,6 +13,7 @@ import os
 import zlib
 from array import array
 from collections import OrderedDict
+from itertools import repeat
 from typing import Any, Iterable
 
 from ..model.errors import TraceError, UsageError
@@ -139,18 +140,19 @@ class FileReading:
             self._ghost(*ghost)
 
     def feed(self, blocks: Iterable[LineBlock]) -> None:
-        add, runs = self.builder.add, self.runs
-        files, lines, offsets = self.store.file.append, self.store.line.append, self.store.offset.append
+        add, runs = self.builder.add_records, self.runs
+        files, lines, offsets = self.store.file, self.store.line, self.store.offset
         for block in blocks:
-            file = block.file
-            for record, line, offset in block.placed():
-                if record.run_id != runs.wanted and not runs.keeps(record.run_id):  # no call for the kept run's
-                    continue
-                add(record.seq, record.event_type, record.component, record.name, record.span_id,
-                    record.parent_id, record.status, record.duration_ms)  # inlined: this loop runs once an event
-                files(file)
-                lines(line)
-                offsets(offset)
+            kept = add(block.records, runs)
+            if kept is None:  # every event of the block is the kept run's (the common case): its places at once
+                files.extend(repeat(block.file, len(block)))
+                lines.extend(block.line_numbers())
+                offsets.extend(block.offsets())
+            elif kept:
+                numbers, starts = block.line_numbers(), block.offsets()
+                files.extend(repeat(block.file, len(kept)))
+                lines.extend(numbers[index] for index in kept)
+                offsets.extend(starts[index] for index in kept)
 
     def done(self) -> Timeline:
         self.timeline.run_id = self.runs.wanted

@@ -19,13 +19,14 @@ import math
 import re
 from array import array
 from datetime import datetime
-from typing import Any, Iterator, Protocol
+from typing import Any, Iterable, Iterator, Protocol
 
 from ..analysis.fields import is_duration, parse_ts
 from ..model.calls import CallAddress
 from ..model.errors import UsageError
 from ..model.span_ids import OpenSpans
-from ..model.text_keys import Names, text_key
+from ..model.text_keys import Names, RunChoice, text_key
+from ..store.records import EventRecord
 
 INSTANT, START, END = 0, 1, 2
 # A timeline's arrays, one item an event, then one item a span; and its tables of texts (`Names`)
@@ -298,6 +299,87 @@ class TimelineBuilder:
         self.spans.start(span_id, number)
         kinds(START)
         spans(number)
+
+    def add_records(self, records: Iterable[EventRecord], runs: RunChoice) -> list[int] | None:
+        """The records of a block the typed decoder read whole, in file order, but those of a run other than
+        the one `runs` keeps (counted there): the events `add` makes of them, in one loop (`add`'s steps
+        inlined, for the texts and durations the decoder has checked). Returns the positions in `records` of
+        those added when some were left out, else None (all were)."""
+        t = self.timeline
+        seqs, types, components, names, statuses, durations, kinds, depths, spans, calls = self._appends
+        codes_of, make_codes, counts = self._codes, self._code, t.calls
+        open_spans, closed, remembered = self.spans.open, self.spans.closed, self.spans.remembered
+        depth, call, span_start, span_end = t.depth, t.call, t.span_start, t.span_end
+        parent_add, start_add, end_add = t.span_parent.append, t.span_start.append, t.span_end.append
+        unresolved, nan = self.unresolved, math.nan
+        in_order, last = t._sorted, (t.seq[-1] if t.seq else None)
+        position, wanted, kept = len(t.seq), runs.wanted, None
+        for index, record in enumerate(records):
+            if record.run_id != wanted:
+                if not runs.keeps(record.run_id):
+                    if kept is None:
+                        kept = list(range(index))
+                    continue
+                wanted = runs.wanted
+            if kept is not None:
+                kept.append(index)
+            seq, status = record.seq, record.status
+            if in_order and last is not None and seq < last:
+                in_order = False
+            last = seq
+            codes = codes_of.get((record.event_type, record.component, record.name, status))
+            if codes is None:
+                codes = make_codes(record.event_type, record.component, record.name, status)
+            seqs(seq)
+            types(codes[0])
+            components(codes[1])
+            names(codes[2])
+            statuses(codes[3])
+            duration = record.duration_ms
+            durations(nan if duration is None else duration)
+            if status != "started":
+                span_id = record.span_id
+                number = open_spans.pop(span_id, None)
+                if number is not None:  # the end of a span: at its start's depth, with its call number
+                    closed[span_id] = number
+                    if len(closed) > remembered:
+                        closed.popitem(last=False)
+                    span_end[number] = position
+                    start = span_start[number]
+                    kinds(END)
+                    depths(depth[start])
+                    spans(number)
+                    calls(call[start])
+                    position += 1
+                    continue
+            parent_id = record.parent_id
+            if parent_id is None:
+                parent = NO_SPAN
+            else:
+                found = open_spans.get(parent_id)
+                if found is None:
+                    found = closed.get(parent_id)
+                    if found is None and unresolved is not None:
+                        unresolved.add(parent_id)
+                parent = NO_SPAN if found is None else found
+            depths(0 if parent == NO_SPAN else min(depth[span_start[parent]] + 1, _MAX_DEPTH))
+            key = (codes[1], codes[2])
+            count = counts[key] = counts.get(key, 0) + 1
+            calls(count)
+            if status != "started":  # an instant: one deeper than its parent span, which it is placed in
+                kinds(INSTANT)
+                spans(parent)
+            else:
+                number = len(span_start)
+                parent_add(parent)
+                start_add(position)
+                end_add(-1)
+                open_spans[record.span_id] = number
+                kinds(START)
+                spans(number)
+            position += 1
+        t._sorted = in_order
+        return kept
 
     def _code(self, event_type: Any, component: Any, name: Any, status: Any) -> tuple[int, int, int, int]:
         t = self.timeline

@@ -7,7 +7,7 @@ asked for, so a reader that wants neither pays nothing for them.
 
 from __future__ import annotations
 
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Sequence
 
 import orjson
 
@@ -46,9 +46,17 @@ class LineBlock:
         return list(zip(self.records, range(block.first_line, block.first_line + len(self.records)),
                         line_starts(block)))
 
+    def line_numbers(self) -> Sequence[int]:
+        """Each record's line number (`placed`'s second item)."""
+        block = self._block
+        if block is None:
+            return [number for _, number, _, _ in self._made or ()]
+        return range(block.first_line, block.first_line + len(self.records))
+
     def offsets(self) -> list[int]:
-        """The byte offset of each record's line, for a `decoded` block."""
-        assert self._block is not None, "an event a mapped format made has no line of its own"
+        """Each record's byte offset (`placed`'s third item)."""
+        if self._block is None:
+            return [offset for _, _, offset, _ in self._made or ()]
         return list(line_starts(self._block))
 
     def numbered(self) -> Iterable[tuple[EventRecord, int]]:

@@ -3,6 +3,7 @@ count, place and event is the one a single reading gives, whether the halves joi
 
 from __future__ import annotations
 
+import gzip
 import random
 import sys
 
@@ -179,3 +180,24 @@ def test_the_root_s_end_after_the_cut_has_the_root_s_call_number(tmp_path, monke
     timeline, refused = in_halves(path, monkeypatch)
     assert not refused and same(described(timeline), described(one_reading(path)))
     assert timeline.key(len(timeline) - 1) == "app:app.py#2"
+
+
+@pytest.mark.parametrize("seed", range(16))
+def test_a_file_read_a_block_at_a_time_gives_the_timeline_its_events_give_one_by_one(tmp_path, seed):
+    """Plain files are read by `TimelineBuilder.add_records` (a block in one loop), a `.gz` file's events one
+    at a time by `add`: the same run, whatever it holds (other runs' events, seqs out of order, spans left open,
+    a parent that never was, blank and bad lines), gives the same timeline."""
+    rng = random.Random(seed)
+    lines = [orjson.dumps(line) for line in server_run(rng, rng.randrange(3, 30))]
+    for _ in range(rng.randrange(0, 3)):
+        lines.insert(rng.randrange(1, len(lines)), rng.choice((b"", b"{not json", b'{"v": 1}')))
+    data = b"".join(line + b"\n" for line in lines)
+    plain = tmp_path / "run.jsonl"
+    plain.write_bytes(data)
+    packed = tmp_path / "packed.jsonl.gz"
+    packed.write_bytes(gzip.compress(data))
+    by_blocks, one_by_one = described(one_reading(plain)), described(one_reading(packed))
+    for timeline in (by_blocks, one_by_one):
+        timeline["places"] = [place.rsplit(":", 1)[1] for place in timeline["places"]]
+        timeline.pop("label")
+    assert same(by_blocks, one_by_one)
