@@ -16,11 +16,13 @@ again, going on with the first half's reading, and gets the one-reading timeline
 from __future__ import annotations
 
 from array import array
+from itertools import repeat
+from operator import add
 from typing import Any
 
 from ..model.text_keys import Names, text_key
 from .load import STORE_ARRAYS, FileReading
-from .timeline import CODED, END, NAME_TABLES, NO_SPAN
+from .timeline import CODED, NAME_TABLES, NO_SPAN
 
 
 class NotMergeable(Exception):
@@ -82,29 +84,61 @@ def _translation(mine: Names, theirs: Names) -> list[int]:
 
 def _join_events(one: Any, two: Any, codes: dict[str, list[int]], events: int, spans: int, root: int,
                  root_call: int, before: dict[tuple[int, int], int]) -> None:
-    components, names = codes["components"], codes["names"]
-    calls = array("I")
-    for kind, span, component, name, call in zip(two.kind[1:], two.span[1:], two.component_code[1:],
-                                                  two.name_code[1:], two.call[1:]):
-        if span == 0 and kind == END:  # the root's end: its call is the root's start's
-            calls.append(root_call)
-        else:
-            calls.append(call + before.get((components[component], names[name]), 0))
+    shifts = _Shifts(before, codes["components"], codes["names"])
+    calls = array("I", map(add, two.call[1:], map(shifts.__getitem__, zip(two.component_code[1:],
+                                                                          two.name_code[1:]))))
+    for start, end in zip(two.span_start[1:], two.span_end[1:]):  # an end has its start's call number, even
+        if end >= 0:  # when it names another operation (a broken writer)
+            calls[end - 1] = calls[start - 1]
+    if two.span_end[0] >= 0:  # the root's end: its call is the root's start's
+        calls[two.span_end[0] - 1] = root_call
     _move(one, two, "call", calls)
     for name in ("seq", "kind", "depth", "duration"):
         _move(one, two, name, getattr(two, name)[1:])
     for column, name in CODED.items():
         _move(one, two, column, array("I", map(codes[name].__getitem__, getattr(two, column)[1:])))
-    _move(one, two, "span", array("i", (_span(number, spans, root) for number in two.span[1:])))
+    _move(one, two, "span", array("i", map(_span_numbers(two, spans, root).__getitem__, two.span[1:])))
 
 
 def _join_spans(one: Any, two: Any, events: int, spans: int, root: int) -> None:
     if two.span_end[0] >= 0:
         one.span_end[root] = events + two.span_end[0] - 1
-    _move(one, two, "span_parent", array("i", (_span(parent, spans, root) for parent in two.span_parent[1:])))
-    _move(one, two, "span_start", array("i", (events + position - 1 for position in two.span_start[1:])))
-    _move(one, two, "span_end", array("i", (events + position - 1 if position >= 0 else -1
-                                             for position in two.span_end[1:])))
+    _move(one, two, "span_parent", array("i", map(_span_numbers(two, spans, root).__getitem__, two.span_parent[1:])))
+    _move(one, two, "span_start", array("i", map(add, two.span_start[1:], repeat(events - 1))))
+    ends = array("i", map(add, two.span_end[1:], repeat(events - 1)))
+    unclosed = events - 2  # an end of -1 (the span never ended) shifted
+    at = _find(ends, unclosed, 0)
+    while at >= 0:
+        ends[at] = -1
+        at = _find(ends, unclosed, at + 1)
+    _move(one, two, "span_end", ends)
+
+
+class _Shifts(dict):  # type: ignore[type-arg]
+    """A second-half event's (component, name) codes -> the first half's count of that operation's calls, by
+    which its call number goes on; worked out once for each operation met."""
+
+    def __init__(self, before: dict[tuple[int, int], int], components: list[int], names: list[int]):
+        super().__init__()
+        self.before, self.components, self.names = before, components, names
+
+    def __missing__(self, key: tuple[int, int]) -> int:
+        shift = self[key] = self.before.get((self.components[key[0]], self.names[key[1]]), 0)
+        return shift
+
+
+def _span_numbers(two: Any, spans: int, root: int) -> list[int]:
+    """Each second-half span number (and NO_SPAN, at -1) as the first half numbers it: the ghost is the root,
+    the others follow the first half's spans."""
+    return [root, *range(spans, spans + len(two.span_start) - 1), NO_SPAN]
+
+
+def _find(values: array, value: int, start: int) -> int:
+    """The first position of `value` in `values` from `start`, or -1."""
+    try:
+        return values.index(value, start)
+    except ValueError:
+        return -1
 
 
 def _move(one: Any, two: Any, name: str, values: array) -> None:
@@ -112,10 +146,3 @@ def _move(one: Any, two: Any, name: str, values: array) -> None:
     column let go at once, so that the two halves are not held twice over."""
     setattr(two, name, array(values.typecode))
     getattr(one, name).extend(values)
-
-
-def _span(number: int, spans: int, root: int) -> int:
-    """A second-half span number as the first half numbers it: the ghost is the root, the others follow."""
-    if number == NO_SPAN:
-        return NO_SPAN
-    return root if number == 0 else spans + number - 1

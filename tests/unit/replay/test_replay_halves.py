@@ -201,3 +201,23 @@ def test_a_file_read_a_block_at_a_time_gives_the_timeline_its_events_give_one_by
         timeline["places"] = [place.rsplit(":", 1)[1] for place in timeline["places"]]
         timeline.pop("label")
     assert same(by_blocks, one_by_one)
+
+
+def test_an_end_that_names_another_operation_keeps_its_start_s_call_number(tmp_path, monkeypatch):
+    """A broken writer's end event names another operation than its start: one reading gives the end its
+    start's call number, and so do the halves joined, whatever the first half counted of either operation."""
+    lines = quiet_run()
+    root = lines[0]["span_id"]
+    tail = [dict(lines[1], event_type="tool_call_start", component="tool", name="fetch", span_id="odd-1",
+                 parent_id=root, status="started"),
+            dict(lines[1], event_type="tool_call_end", component="llm", name="plan", span_id="odd-1", parent_id=root,
+                 status="completed", duration_ms=1.0)]
+    end = next(i for i in range(len(lines) - 1, 0, -1) if lines[i]["span_id"] == root)
+    lines[end:end] = tail  # just before the root's end, far past the cut
+    for seq, line in enumerate(lines):
+        line["seq"] = seq
+    path = write(tmp_path / "run.jsonl", lines)
+    timeline, refused = in_halves(path, monkeypatch)
+    assert not refused and same(described(timeline), described(one_reading(path)))
+    start = timeline.position_of(end)
+    assert timeline.call[start + 1] == timeline.call[start] and timeline.name(start + 1) == "plan"
