@@ -127,10 +127,13 @@ class _Shifts(dict):  # type: ignore[type-arg]
         return shift
 
 
-def _span_numbers(two: Any, spans: int, root: int) -> list[int]:
+def _span_numbers(two: Any, spans: int, root: int) -> array:
     """Each second-half span number (and NO_SPAN, at -1) as the first half numbers it: the ghost is the root,
-    the others follow the first half's spans."""
-    return [root, *range(spans, spans + len(two.span_start) - 1), NO_SPAN]
+    the others follow the first half's spans (an array: 4 bytes a span, not a list's 36)."""
+    table = array("i", [root])
+    table.extend(range(spans, spans + len(two.span_start) - 1))
+    table.append(NO_SPAN)
+    return table
 
 
 def _find(values: array, value: int, start: int) -> int:
