@@ -4,7 +4,7 @@ The engine moves a cursor over positions 0..N-1 (the run's events in file order)
 decide where to stop (an event's kind, depth, span, type, component, name, status and call number)
 is kept for every event in `array`s of small integers, about 60 bytes an event; the events themselves
 stay in the trace file and are read when shown (see `EventStore`). A 1 GiB trace of 1.7 million events
-is replayed in a process of about 205 MB at its peak (`bench/replay_scale.py`).
+is replayed in a process of about 200 MB at its peak (`bench/replay_scale.py`).
 
 Kinds: a `started` event opens a span; the next event with that span id closes it; anything else is an
 instant event. Depth: a span's start and end are at its depth (0 for a root span); an instant event is one
