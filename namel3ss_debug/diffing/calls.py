@@ -14,7 +14,6 @@ mapped format) keeps the first `PREVIEW_KEPT` characters of the output instead.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from dataclasses import dataclass
@@ -24,6 +23,7 @@ import orjson
 
 from ..analysis.fields import is_duration
 from ..analysis.stats import op_label
+from ..model.digest import blake2b
 from ..model.events import is_start
 from ..model.events import kind as span_kind
 from ..model.span_ids import OpenSpans
@@ -190,7 +190,7 @@ def outcome(end: dict[str, Any]) -> Any:
 
 def fingerprint(value: Any) -> bytes:
     """8 bytes of BLAKE2b over the value as canonical JSON (keys sorted): equal values, equal fingerprints."""
-    return hashlib.blake2b(_canonical(value), digest_size=8).digest()
+    return blake2b(_canonical(value), digest_size=8).digest()
 
 
 def raw_fingerprint(raw: Any) -> bytes:

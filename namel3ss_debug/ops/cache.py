@@ -20,7 +20,6 @@ Standard input is never cached. The newest `KEEP` results are kept, `KEEP_BYTES`
 
 from __future__ import annotations
 
-import hashlib
 import os
 import zlib
 from collections.abc import Mapping, Sequence
@@ -31,6 +30,7 @@ import msgspec
 
 from .._version import __version__
 from ..config import cache_directory
+from ..model.digest import blake2b
 from ..store.atomic import replace_file
 from ..store.problems import ReadProblems
 from ..store.sources import RunSource, seekable
@@ -61,7 +61,7 @@ class ResultCache:
                 if identity is None:
                     return None
                 parts.append(identity)
-        return hashlib.blake2b(msgspec.json.encode(parts), digest_size=20).hexdigest()
+        return blake2b(msgspec.json.encode(parts), digest_size=20).hexdigest()
 
     def get(self, key: str | None, kind: type[T]) -> T | None:
         """The result kept under `key`, or None."""
@@ -103,7 +103,7 @@ def _identity(path: str) -> list[Any] | None:
             tail = stream.read(_EDGE)
     except OSError:
         return None
-    digest = hashlib.blake2b(head + b"\0" + tail, digest_size=16).hexdigest()
+    digest = blake2b(head + b"\0" + tail, digest_size=16).hexdigest()
     return [os.path.realpath(path), status.st_size, status.st_mtime_ns, status.st_ino, status.st_dev, digest]
 
 
