@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import heapq
 import math
 from typing import Any, Iterable
 
@@ -190,11 +191,13 @@ def _errors(tally: Tally) -> Errors:
 def _patterns(tally: Tally) -> Patterns:
     retries = [Retry(c, n, count, recovered, ref_of(tally, ref, span_id, c, n, kind))
                for (c, n, kind), (count, recovered, ref, span_id) in tally.retries.items()]
+    # the most repeated first (sorted as the records would be, then the first few made): a big run repeats
+    # tens of thousands of calls, of which the report shows TOP_REPEATS
+    top = heapq.nsmallest(TOP_REPEATS, tally.repeated.values(), key=lambda e: (-(e[2] - 1), -round(e[3], 3)))
     repeats = [RepeatedCall(c, n, count, count - 1, round(ms, 3), ref_of(tally, ref, span_id, c, n))
-               for c, n, count, ms, ref, span_id in tally.repeated.values()]
-    repeats.sort(key=lambda r: (-r.duplicates, -r.duplicate_ms))
+               for c, n, count, ms, ref, span_id in top]
     loops = [_loop(*loop) for loop in tally.loops]
-    return Patterns(sorted(retries, key=lambda r: -r.retries), repeats[:TOP_REPEATS], loops)
+    return Patterns(sorted(retries, key=lambda r: -r.retries), repeats, loops)
 
 
 def _loop(run: Any, agent: str, start_seq: int, cycle: tuple[Any, ...], repeats: int, first: int) -> Loop:

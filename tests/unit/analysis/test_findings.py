@@ -117,6 +117,20 @@ def test_identical_calls_are_cache_candidates_with_the_time_they_repeated():
     assert [(r.name, r.calls, r.duplicates, r.duplicate_ms) for r in repeated] == [("plan", 3, 2, 20.0)]
 
 
+def test_the_most_repeated_calls_are_shown_most_first_ties_by_time_then_as_met():
+    """Thirty repeated calls, of which the report shows twenty: by duplicates, then duplicate time, then the
+    order they were first met in (ties on both are made on purpose)."""
+    def build(t):
+        for n in range(30):
+            for _ in range(2 + n % 4):
+                t.span("tool", f"t{n}", 5.0 if n % 3 else 7.0, inputs={"n": n})
+    report, _ = _run(build)
+    shown = [(r.name, r.duplicates, r.duplicate_ms) for r in report.patterns.repeated_calls]
+    every = [(f"t{n}", 1 + n % 4, (1 + n % 4) * (5.0 if n % 3 else 7.0)) for n in range(30)]
+    assert shown == sorted(every, key=lambda r: (-r[1], -r[2]))[:20]
+    assert len({(duplicates, ms) for _, duplicates, ms in shown}) < len(shown)  # ties were there to break
+
+
 @pytest.mark.parametrize("cycle, repeats, expected", [
     (["search"], 4, (["tool:search"], 4)),
     (["search", "plan"], 3, (["tool:search", "tool:plan"], 3)),
