@@ -15,6 +15,10 @@ installed) says so. Progress goes to stderr.
 The small run is examples/research_agent.py traced once (38 events); the big runs are bench/trace_gen.py's
 agent app (seeds 7 and 8, so `diff` compares two different runs of the same size).
 
+Before each timed command its input files are read through once, so that each figure (ours and DuckDB's alike)
+is of a read from the page cache: on a machine that evicts cached pages between runs, some figures would
+otherwise include a read from the disk (about 1.8 s for 1 GiB on the machine of bench/README.md) and others not.
+
 The package is byte-compiled first, as `pip install` leaves it: an editable install run with
 PYTHONDONTWRITEBYTECODE set (as some sandboxes and CI images do) would otherwise compile every module it
 imports at every start, about 25 ms that no installed copy pays.
@@ -66,10 +70,14 @@ class Figure:
         return max(self.rss_mb) if self.rss_mb else 0.0
 
 
-def timed(name: str, argv: list[str], repeats: int, scratch: Path, cwd: Path | None = None) -> Figure:
+def timed(name: str, argv: list[str], repeats: int, scratch: Path, cwd: Path | None = None,
+          warm: tuple[Path, ...] = ()) -> Figure:
+    """`argv` run `repeats` times; the `warm` files are read through just before each run."""
     figure = Figure(name)
     for number in range(repeats):
         print(f"{name}: {number + 1} of {repeats}", file=sys.stderr)
+        for path in warm:
+            read_through(path)
         here = os.getcwd()
         os.chdir(cwd or here)
         try:
@@ -81,6 +89,15 @@ def timed(name: str, argv: list[str], repeats: int, scratch: Path, cwd: Path | N
         figure.seconds.append(child.wall_s)
         figure.rss_mb.append(child.peak_rss_bytes / MB)
     return figure
+
+
+def read_through(path: Path) -> None:
+    """The file read once, so that the command timed next reads it from the page cache, as each command and
+    DuckDB do here: a machine that evicts page cache between runs (some VMs do, proactively) would otherwise
+    add a read from the disk to some figures and not to others."""
+    with path.open("rb", buffering=0) as stream:
+        while stream.read(1 << 24):
+            pass
 
 
 def small_run(scratch: Path) -> Path:
@@ -122,26 +139,28 @@ def measure(args: argparse.Namespace, scratch: Path) -> dict[str, Any]:
     generate(base, size, seed=7)
     generate(new, size, seed=8)
     actual_mb = base.stat().st_size / MB
+    one, both = (base,), (base, new)
     figures["analyze"] = timed("analyze", [*CLI, "analyze", str(base), "--format", "json", "--no-progress",
-                                           "--no-cache"], repeats, scratch)
+                                           "--no-cache"], repeats, scratch, warm=one)
     if _has_duckdb():
-        figures["duckdb"] = timed("duckdb", [sys.executable, "-c", DUCKDB_SCRIPT, str(base)], repeats, scratch)
+        figures["duckdb"] = timed("duckdb", [sys.executable, "-c", DUCKDB_SCRIPT, str(base)], repeats, scratch,
+                                  warm=one)
     figures["check all rules"] = timed("check all rules", [*CLI, "check", str(base), *ALL_RULES, "--no-progress"],
-                                       repeats, scratch)
+                                       repeats, scratch, warm=one)
     figures["check --forbid-secrets"] = timed("check --forbid-secrets",
                                               [*CLI, "check", str(base), "--forbid-secrets", "--no-progress"],
-                                              repeats, scratch)
+                                              repeats, scratch, warm=one)
     figures["diff"] = timed("diff", [*CLI, "diff", str(base), str(new), "--no-progress", "--no-cache"], repeats,
-                            scratch)
+                            scratch, warm=both)
     # a second read: the first (not timed) keeps the answer in the cache, each timed one answers from there
     for name, argv in {"analyze again": ["analyze", str(base), "--format", "json", "--no-progress"],
                        "diff again": ["diff", str(base), str(new), "--no-progress"]}.items():
         timed(name, [*CLI, *argv], 1, scratch)
-        figures[name] = timed(name, [*CLI, *argv], repeats, scratch)
+        figures[name] = timed(name, [*CLI, *argv], repeats, scratch, warm=both)
     replay = [*CLI, "replay", str(base), "--commands", str(quit_at_first)]
-    figures["replay"] = timed("replay", [*replay, "--no-cache"], repeats, scratch)
+    figures["replay"] = timed("replay", [*replay, "--no-cache"], repeats, scratch, warm=one)
     timed("replay again", replay, 1, scratch)  # keeps the timeline
-    figures["replay again"] = timed("replay again", replay, repeats, scratch)
+    figures["replay again"] = timed("replay again", replay, repeats, scratch, warm=one)
     return {"size_mb": actual_mb, "figures": figures}
 
 
