@@ -31,6 +31,7 @@ PATTERN_SECTIONS = frozenset({"patterns", "tools", "health"})  # repeated calls,
 PATH_SECTIONS = frozenset({"critical_path"})  # each span's critical path
 SLOW_SECTIONS = frozenset({"slow"})  # the slowest spans over the threshold
 ANOMALY_SECTIONS = frozenset({"anomalies", "health"})  # blocking spans, calls near their context limit, bursts
+INTEGRITY_SECTIONS = frozenset({"integrity", "health"})  # the span ids seen: duplicates, orphans, unmatched ends
 
 
 class Tally(Findings):
@@ -50,6 +51,9 @@ class Tally(Findings):
         self._patterns = not PATTERN_SECTIONS.isdisjoint(sections)
         self._paths = not PATH_SECTIONS.isdisjoint(sections)
         self._anomalies = not ANOMALY_SECTIONS.isdisjoint(sections)
+        # without them a second half's orphan does not refuse the merge: what it names had ended before the cut,
+        # so one pass finds no open parent either, and only integrity tells an orphan from a late child
+        self._ids = not INTEGRITY_SECTIONS.isdisjoint(sections)
         # a threshold no span passes stands for "not kept": one comparison an end, kept or not
         self._slow_ms = self.options.slow_threshold_ms if not SLOW_SECTIONS.isdisjoint(sections) else math.inf
         self._block_ms = self.options.block_threshold_ms if self._anomalies else math.inf
@@ -160,12 +164,12 @@ class Tally(Findings):
     # -- starts -----------------------------------------------------------------------------
     def _start(self, run: RunState, event: EventRecord, use: bool) -> None:
         span_id = event.span_id
-        seen = run.seen
-        if not seen.add(span_id):
+        ids = self._ids
+        if ids and not run.seen.add(span_id):
             self._duplicate(run, span_id, event.seq)
         parent_id = event.parent_id
         parent = run.open.get(parent_id) if parent_id is not None else None
-        if parent is None and parent_id is not None and parent_id not in seen:
+        if parent is None and parent_id is not None and ids and parent_id not in run.seen:
             self._orphan(run, event)
         component = event.component
         key = retry = None
@@ -308,6 +312,8 @@ class Tally(Findings):
     def _end_without_start(self, run: RunState, event: EventRecord) -> None:
         if self.boundary is not None:
             return self.boundary.refuse(f"seq {event.seq}: span {event.span_id} may start in the first half")
+        if not self._ids:
+            return
         if event.event_type == "run_end" and not run.seen.starts and not run.seen.others:
             return  # a run filtered or cut to its end: nothing to pair
         if recorded_event_types(run):
@@ -360,10 +366,12 @@ class Tally(Findings):
         event_type = event.event_type
         if event_type == "segment_start":
             return
-        self._new_id(run, event.span_id, event.seq)
+        ids = self._ids
+        if ids:
+            self._new_id(run, event.span_id, event.seq)
         parent_id = event.parent_id
         parent = run.open.get(parent_id) if parent_id is not None else None
-        if parent is None and parent_id is not None and parent_id not in run.seen:
+        if parent is None and parent_id is not None and ids and parent_id not in run.seen:
             self._orphan(run, event)
         if event.memory_mb is not None:
             self._memory(run, event)

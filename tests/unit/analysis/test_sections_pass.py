@@ -87,3 +87,23 @@ def test_a_pass_for_health_keeps_its_critical_anomalies():
     whole = report(tally(trace.events, SECTIONS), SECTIONS)
     assert {"context_limit", "error_spike"} <= set(whole["anomalies"]["counts"])
     assert report(tally(trace.events, ("health",)), ("health",)) == {"health": whole["health"]}
+
+
+def test_a_pass_for_integrity_keeps_the_span_ids_it_is_found_from():
+    """A span id used twice, a parent that never was and an end without its start: the sections that read the
+    ids (integrity, health) show them from a pass for them alone; diff's pass keeps no ids."""
+    trace = TraceBuilder()
+    trace.run_start()
+    first = trace.span("tool", "search", 5)
+    trace.event("tool_call_start", "tool", "again", first, trace.root, "started")
+    trace.event("tool_call_end", "tool", "again", first, trace.root, "completed", duration_ms=1.0)
+    trace.event("memory_operation", "memory", "write", trace.new_id(), "no-such-parent", "completed")
+    trace.event("tool_call_end", "tool", "lost", trace.new_id(), trace.root, "completed", duration_ms=1.0)
+    trace.run_end()
+    whole = report(tally(trace.events, SECTIONS), SECTIONS)
+    found = whole["integrity"]
+    assert (found["duplicate_ids"], found["orphan_parents"], found["ends_without_start"]) == (1, 1, 1)
+    for sections in (("integrity",), ("health",), SECTIONS_READ):
+        assert report(tally(trace.events, sections), sections) == {name: whole[name] for name in sections}
+    lean = tally(trace.events, DIFF_SECTIONS)
+    assert not (lean.integrity.duplicates or lean.integrity.orphans or lean.integrity.ends_without_start)
