@@ -51,9 +51,9 @@ class Tally(Findings):
         self._patterns = not PATTERN_SECTIONS.isdisjoint(sections)
         self._paths = not PATH_SECTIONS.isdisjoint(sections)
         self._anomalies = not ANOMALY_SECTIONS.isdisjoint(sections)
-        # without them a second half's orphan does not refuse the merge: what it names had ended before the cut,
-        # so one pass finds no open parent either, and only integrity tells an orphan from a late child
-        self._ids = not INTEGRITY_SECTIONS.isdisjoint(sections)
+        # a second half keeps them whatever the sections: a parent it has not seen may be the first half's, and
+        # its merge is refused then (`merge.py`)
+        self._ids = not INTEGRITY_SECTIONS.isdisjoint(sections) or boundary is not None
         # a threshold no span passes stands for "not kept": one comparison an end, kept or not
         self._slow_ms = self.options.slow_threshold_ms if not SLOW_SECTIONS.isdisjoint(sections) else math.inf
         self._block_ms = self.options.block_threshold_ms if self._anomalies else math.inf
