@@ -8,7 +8,7 @@ from analysisruns import random_run
 from tracefactory import TraceBuilder, error
 
 from namel3ss_debug.analysis.build import build_report
-from namel3ss_debug.analysis.merge import merge
+from namel3ss_debug.analysis.merge import NotMergeable, merge
 from namel3ss_debug.analysis.prices import Pricer
 from namel3ss_debug.analysis.report import SECTIONS
 from namel3ss_debug.analysis.run_state import Boundary
@@ -107,3 +107,21 @@ def test_a_pass_for_integrity_keeps_the_span_ids_it_is_found_from():
         assert report(tally(trace.events, sections), sections) == {name: whole[name] for name in sections}
     lean = tally(trace.events, DIFF_SECTIONS)
     assert not (lean.integrity.duplicates or lean.integrity.orphans or lean.integrity.ends_without_start)
+
+
+def test_a_second_half_refuses_a_child_of_a_span_ended_before_the_cut_whatever_the_sections():
+    """After the cut, a call names as parent a span that ended before it, in a run that never ends: one pass
+    keeps that call's own path as the run's critical path, which a merge would not; the second half notes the
+    parent it has not seen (its ids are kept for a pass for any sections) and the merge is refused."""
+    trace = TraceBuilder()
+    trace.run_start()
+    agent = trace.span("agent", "planner", 50)
+    cut = len(trace.events)
+    trace.span("tool", "late", 20, agent)
+    root = trace.events[0]["span_id"]
+    sections = ("critical_path",)
+    whole = report(tally(trace.events, sections), sections)
+    assert [step["name"] for step in whole["critical_path"][0]["steps"]] == ["late"]
+    first = tally(trace.events[:cut], sections)
+    with pytest.raises(NotMergeable):
+        merge(first, tally(trace.events[cut:], sections, Boundary(root, trace.events[0].get("attrs"))))
