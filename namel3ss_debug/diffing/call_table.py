@@ -115,17 +115,33 @@ class CallTable:
 
         return add
 
-    def end(self, index: int, status: str, duration: Optional[float], outputs_hash: Optional[bytes],
-            preview: Optional[str], place: Optional[tuple[str, int]]) -> None:
-        """How call `index` ended (once a call: its span's end is read once)."""
-        self.status[index] = self.texts.code(status)
-        self.duration[index] = math.nan if duration is None else duration
-        self.outputs[index] = _integer(outputs_hash)
-        self.has_outputs[index] = outputs_hash is not None
-        if preview is not None:
-            self.previews[index] = preview
-        if place is not None:
-            self.place_file[index], self.place_offset[index] = self.files.code(place[0]), place[1]
+    def ender(self) -> Callable[[int, Any, Optional[float], Optional[bytes], Optional[str],
+                                Optional[tuple[str, int]]], None]:
+        """`end(index, status, duration, outputs_hash, preview, place)`: how call `index` ended (once a call: its
+        span's end is read once), each column bound once for a loop that ends many."""
+        status_, duration_, outputs, has_outputs = (self.status.__setitem__, self.duration.__setitem__,
+                                                    self.outputs.__setitem__, self.has_outputs.__setitem__)
+        previews, texts, files, nan = self.previews, self.texts, self.files, math.nan
+        statuses: dict[Any, int] = {}  # a status -> its code: a run has a handful
+
+        def end(index: int, status: Any, duration: Optional[float], outputs_hash: Optional[bytes],
+                preview: Optional[str], place: Optional[tuple[str, int]]) -> None:
+            code = statuses.get(status) if type(status) is str else None
+            if code is None:
+                code = texts.code(status)
+                if type(status) is str:
+                    statuses[status] = code
+            status_(index, code)
+            duration_(index, nan if duration is None else duration)
+            if outputs_hash is not None:
+                outputs(index, int.from_bytes(outputs_hash, "little"))
+                has_outputs(index, 1)
+            if preview is not None:
+                previews[index] = preview
+            if place is not None:
+                self.place_file[index], self.place_offset[index] = files.code(place[0]), place[1]
+
+        return end
 
     # -- reading -----------------------------------------------------------------------------------
 
@@ -238,10 +254,6 @@ def _whole(columns: dict[str, array], texts: int, files: int) -> bool:
     if min(places) < -1 or max(places) >= files or min(parents) < -1:
         return False
     return all(parent < index for index, parent in enumerate(parents))
-
-
-def _integer(digest: Optional[bytes]) -> int:
-    return _NO_HASH if digest is None else int.from_bytes(digest, "little")
 
 
 def _digest(value: int) -> bytes:

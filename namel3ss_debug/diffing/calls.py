@@ -57,7 +57,7 @@ class CallRecorder:
 
     def __init__(self) -> None:
         self._table = CallTable()
-        self._add_call = self._table.adder()
+        self._add_call, self._end_call = self._table.adder(), self._table.ender()
         self._kinds: dict[str, Any] = {}  # a start event's type -> the span kind it names (None: not a start type)
         self.other_runs: dict[str, int] = {}
         self._runs = RunChoice(None, self.other_runs)
@@ -94,11 +94,12 @@ class CallRecorder:
         most once, when an LLM or tool call's output is first met) gives each record's byte offset in `path`,
         when the file can be read there again.
 
-        The hot loop of `diff`: `add`'s steps inlined, and the table's columns appended through `table.adder()`.
+        The hot loop of `diff`: `add`'s steps inlined, the table's columns set through `table.adder()` and
+        `table.ender()`.
         """
         table, spans, numbers, operations = self._table, self._spans, self._numbers, self._operations
         open_spans, closed, remembered = spans.open, spans.closed, spans.remembered
-        add_call, depths, component_of = self._add_call, table.depth, table.component_of
+        add_call, end_call, depths, component_of = self._add_call, self._end_call, table.depth, table.component_of
         runs, wanted, kinds = self._runs, self._runs.wanted, self._kinds
         places: Optional[Sequence[int]] = None
         events = 0
@@ -145,13 +146,16 @@ class CallRecorder:
             else:
                 outputs = record.outputs
                 result = decode_line(bytes(outputs)) if outputs else None
-            place = None
-            if result is not None and component_of(index) in COMPARED_COMPONENTS and path is not None \
-                    and offsets is not None:
+            if result is None:
+                end_call(index, record.status, record.duration_ms, None, None, None)
+                continue
+            shown, place = component_of(index) in COMPARED_COMPONENTS, None
+            if shown and path is not None and offsets is not None:
                 if places is None:
                     places = offsets()
                 place = (path, places[position])
-            self._end(index, record.status, record.duration_ms, result, place)
+            end_call(index, record.status, record.duration_ms, fingerprint(result),
+                     preview(result) if shown and place is None else None, place)
         self.events += events
 
     def finish(self) -> CallSequence:
@@ -170,10 +174,9 @@ class CallRecorder:
 
     def _end(self, index: int, status: Any, duration: Optional[float], result: Any,
              place: Optional[tuple[str, int]]) -> None:
-        table = self._table
-        shown = result is not None and table.component_of(index) in COMPARED_COMPONENTS
-        table.end(index, text_key(status), duration, None if result is None else fingerprint(result),
-                  preview(result) if shown and place is None else None, place if shown else None)
+        shown = result is not None and self._table.component_of(index) in COMPARED_COMPONENTS
+        self._end_call(index, text_key(status), duration, None if result is None else fingerprint(result),
+                       preview(result) if shown and place is None else None, place if shown else None)
 
     def _number(self, component: str, name: str) -> int:
         number = self._numbers[(component, name)] = self._numbers.get((component, name), 0) + 1
