@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from namel3ss_debug import get_tracer
-from namel3ss_debug.replay.timeline import timeline_of
+from namel3ss_debug.replay.builder import timeline_of
 from namel3ss_debug.launch.rerun import recorded_form
 from namel3ss_debug.rerun.paths import PathTable
 from namel3ss_debug.rerun.recording import Recording

@@ -18,6 +18,15 @@ MAX_BUCKETS = 4096
 BUCKET_SECONDS = {19: 1, 18: 10, 16: 60, 15: 600, 13: 3600, 10: 86400}  # timestamp prefix length -> seconds
 
 
+# What the pass keeps only for some report sections, and those sections: a pass for fewer sections (`check`'s,
+# `diff`'s) skips what none of them reads.
+PATTERN_SECTIONS = frozenset({"patterns", "tools", "health"})  # repeated calls, retries, loops
+PATH_SECTIONS = frozenset({"critical_path"})  # each span's critical path
+SLOW_SECTIONS = frozenset({"slow"})  # the slowest spans over the threshold
+ANOMALY_SECTIONS = frozenset({"anomalies", "health"})  # blocking spans, calls near their context limit, bursts
+INTEGRITY_SECTIONS = frozenset({"integrity", "health"})  # the span ids seen: duplicates, orphans, unmatched ends
+
+
 @dataclass
 class Options:
     slow_threshold_ms: float = 1000.0

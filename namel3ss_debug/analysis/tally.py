@@ -20,18 +20,12 @@ from .findings import SEQ_BITS, Findings
 from .idset import SpanIds
 from .loops import LoopWatch
 from .run_state import (
-    MAX_BUCKETS, Boundary, IntegrityCounts, OpenSpan, Options, RunState, coarsen, ghost_root, recorded_event_types,
+    ANOMALY_SECTIONS, INTEGRITY_SECTIONS, MAX_BUCKETS, PATH_SECTIONS, PATTERN_SECTIONS, SLOW_SECTIONS, Boundary,
+    IntegrityCounts, OpenSpan, Options, RunState, coarsen, ghost_root, recorded_event_types,
 )
 
 START, END, INSTANT = 0, 1, 2
 CALLS = frozenset({"llm", "tool"})
-# What the pass keeps only for some report sections, and those sections: a pass for fewer sections (`check`'s,
-# `diff`'s) skips what none of them reads.
-PATTERN_SECTIONS = frozenset({"patterns", "tools", "health"})  # repeated calls, retries, loops
-PATH_SECTIONS = frozenset({"critical_path"})  # each span's critical path
-SLOW_SECTIONS = frozenset({"slow"})  # the slowest spans over the threshold
-ANOMALY_SECTIONS = frozenset({"anomalies", "health"})  # blocking spans, calls near their context limit, bursts
-INTEGRITY_SECTIONS = frozenset({"integrity", "health"})  # the span ids seen: duplicates, orphans, unmatched ends
 
 
 class Tally(Findings):

@@ -74,12 +74,12 @@ class CallTable:
     # -- building (CallRecorder) -------------------------------------------------------------------
 
     def codes(self, component: str, name: str, operation: str) -> tuple[int, int, int]:
-        """The codes of a call's component, name and operation, for `append`."""
+        """The codes of a call's component, name and operation, for `adder()`."""
         return self.texts.code(component), self.texts.code(name), self.texts.code(operation)
 
     def adder(self) -> Callable[[int, tuple[int, int, int], int, int, int, Optional[bytes]], int]:
         """`add(seq, codes, number, parent, depth, inputs_hash) -> index`: a call that has started (`codes` from
-        `codes()`; its end comes with `end`), each column's `append` bound once for a loop that adds many."""
+        `codes()`; its end comes through `ender()`), each column's `append` bound once for a loop that adds many."""
         seq, component, name, operation = self.seq.append, self.component.append, self.name.append, \
             self.operation.append
         number_, depth_, parent_, status = self.number.append, self.depth.append, self.parent.append, \
@@ -115,22 +115,21 @@ class CallTable:
 
         return add
 
-    def ender(self) -> Callable[[int, Any, Optional[float], Optional[bytes], Optional[str],
+    def ender(self) -> Callable[[int, str, Optional[float], Optional[bytes], Optional[str],
                                 Optional[tuple[str, int]]], None]:
         """`end(index, status, duration, outputs_hash, preview, place)`: how call `index` ended (once a call: its
         span's end is read once), each column bound once for a loop that ends many."""
         status_, duration_, outputs, has_outputs = (self.status.__setitem__, self.duration.__setitem__,
                                                     self.outputs.__setitem__, self.has_outputs.__setitem__)
+        place_file, place_offset = self.place_file.__setitem__, self.place_offset.__setitem__
         previews, texts, files, nan = self.previews, self.texts, self.files, math.nan
-        statuses: dict[Any, int] = {}  # a status -> its code: a run has a handful
+        statuses: dict[str, int] = {}  # a status -> its code: a run has a handful
 
-        def end(index: int, status: Any, duration: Optional[float], outputs_hash: Optional[bytes],
+        def end(index: int, status: str, duration: Optional[float], outputs_hash: Optional[bytes],
                 preview: Optional[str], place: Optional[tuple[str, int]]) -> None:
-            code = statuses.get(status) if type(status) is str else None
+            code = statuses.get(status)
             if code is None:
-                code = texts.code(status)
-                if type(status) is str:
-                    statuses[status] = code
+                code = statuses[status] = texts.code(status)
             status_(index, code)
             duration_(index, nan if duration is None else duration)
             if outputs_hash is not None:
@@ -139,7 +138,8 @@ class CallTable:
             if preview is not None:
                 previews[index] = preview
             if place is not None:
-                self.place_file[index], self.place_offset[index] = files.code(place[0]), place[1]
+                place_file(index, files.code(place[0]))
+                place_offset(index, place[1])
 
         return end
 

@@ -24,7 +24,8 @@ from ..store.line_blocks import LineBlock
 from ..store.reader import TraceReader
 from ..store.records import envelope_record
 from ..store.sources import RunSource
-from .timeline import EVENT_ARRAYS, NAME_TABLES, SPAN_ARRAYS, MemoryStore, Timeline, TimelineBuilder
+from .builder import TimelineBuilder
+from .timeline import EVENT_ARRAYS, NAME_TABLES, SPAN_ARRAYS, MemoryStore, Timeline
 
 _CACHED = 512  # events kept decoded: a screen of `list` and the way back to the last few stops
 STORE_ARRAYS = ("file", "line", "offset")  # a FileStore's arrays, one item an event
@@ -177,8 +178,7 @@ class FileReading:
         self.store.file.append(0)
         self.store.line.append(0)
         self.store.offset.append(0)
-        t = self.timeline
-        t.calls.clear()
+        self.timeline.calls.clear()
 
 
 def _arrays(timeline: Timeline, store: FileStore) -> dict[str, array]:

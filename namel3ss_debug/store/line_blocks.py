@@ -38,33 +38,22 @@ class LineBlock:
     def __len__(self) -> int:
         return len(self.records)
 
-    def placed(self) -> list[tuple[EventRecord, int, int]]:
-        """`(record, line number, byte offset)` for each record (line 0 for an event a mapper made at the end)."""
-        block = self._block
-        if block is None:
-            return [(record, number, offset) for record, number, offset, _ in self._made or ()]
-        return list(zip(self.records, range(block.first_line, block.first_line + len(self.records)),
-                        line_starts(block)))
-
     def line_numbers(self) -> Sequence[int]:
-        """Each record's line number (`placed`'s second item)."""
+        """Each record's line number (0 for an event a mapper made at the end)."""
         block = self._block
         if block is None:
             return [number for _, number, _, _ in self._made or ()]
         return range(block.first_line, block.first_line + len(self.records))
 
     def offsets(self) -> list[int]:
-        """Each record's byte offset (`placed`'s third item)."""
+        """Each record's byte offset: a pass over the block's lines, so asked for only when needed."""
         if self._block is None:
             return [offset for _, _, offset, _ in self._made or ()]
         return list(line_starts(self._block))
 
     def numbered(self) -> Iterable[tuple[EventRecord, int]]:
-        """`(record, line number)` for each record: `placed` without the byte offsets, which cost a pass."""
-        block = self._block
-        if block is None:
-            return [(record, number) for record, number, _, _ in self._made or ()]
-        return zip(self.records, range(block.first_line, block.first_line + len(self.records)))
+        """`(record, line number)` for each record."""
+        return zip(self.records, self.line_numbers())
 
     @property
     def decoded(self) -> bool:

@@ -28,7 +28,7 @@ from namel3ss_debug import get_tracer  # noqa: E402 - after the skip
 from namel3ss_debug.integrations.namel3ss.runner import run_ai_app, start_attrs  # noqa: E402
 from namel3ss_debug.model.errors import UsageError  # noqa: E402
 from namel3ss_debug.replay.mocks import Mock, parse_key  # noqa: E402
-from namel3ss_debug.replay.timeline import timeline_of  # noqa: E402
+from namel3ss_debug.replay.builder import timeline_of  # noqa: E402
 from namel3ss_debug.launch.rerun import recorded_form  # noqa: E402
 from namel3ss_debug.rerun.paths import PathTable  # noqa: E402
 from namel3ss_debug.rerun.recording import Recording  # noqa: E402

@@ -34,7 +34,7 @@ from namel3ss_debug.integrations.namel3ss.results import (  # noqa: E402
 from namel3ss_debug.integrations.namel3ss.runner import run_ai_app, runtime_version  # noqa: E402
 from namel3ss_debug.model.errors import UsageError  # noqa: E402
 from namel3ss_debug.replay.mocks import Mock, parse_key  # noqa: E402
-from namel3ss_debug.replay.timeline import timeline_of  # noqa: E402
+from namel3ss_debug.replay.builder import timeline_of  # noqa: E402
 from namel3ss_debug.launch.rerun import recorded_form  # noqa: E402
 from namel3ss_debug.rerun.paths import PathTable  # noqa: E402
 from namel3ss_debug.rerun.recording import Recording  # noqa: E402

@@ -6,9 +6,9 @@ import pytest
 from replayfactory import agent_run
 
 from namel3ss_debug.replay.breakpoints import BreakpointError, BreakpointTable
+from namel3ss_debug.replay.builder import timeline_of
 from namel3ss_debug.replay.engine import ReplayEngine
 from namel3ss_debug.replay.expr import ExprError
-from namel3ss_debug.replay.timeline import timeline_of
 
 
 @pytest.fixture

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from replayfactory import agent_run, nested_run
 
+from namel3ss_debug.replay.builder import timeline_of
 from namel3ss_debug.replay.engine import ReplayEngine, ReplayError
 from namel3ss_debug.replay.mocks import Mock, parse_key
-from namel3ss_debug.replay.timeline import timeline_of
 
 
 @pytest.fixture

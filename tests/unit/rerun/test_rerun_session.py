@@ -11,7 +11,7 @@ import pytest
 
 from namel3ss_debug import span, trace_agent_execution, trace_llm_call, trace_tool_call
 from namel3ss_debug.replay.mocks import Mock, parse_key
-from namel3ss_debug.replay.timeline import timeline_of
+from namel3ss_debug.replay.builder import timeline_of
 from namel3ss_debug.rerun.compare import compare
 from namel3ss_debug.model.replay import ReplayMiss
 from namel3ss_debug.rerun.errors import ReplayedError

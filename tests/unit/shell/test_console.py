@@ -16,7 +16,7 @@ from namel3ss_debug.shell.completion import ReplayCompleter, candidates
 from namel3ss_debug.shell.console import ReplayConsole
 from namel3ss_debug.replay.engine import ReplayEngine
 from namel3ss_debug.replay.session import ReplaySession
-from namel3ss_debug.replay.timeline import timeline_of
+from namel3ss_debug.replay.builder import timeline_of
 
 
 def make_session() -> ReplaySession:

@@ -60,7 +60,8 @@ def test_blank_and_bad_lines_do_not_shift_the_places(tmp_path):
 def test_placed_blocks_count_every_line_once_in_order(tmp_path, monkeypatch):
     monkeypatch.setattr(blocks, "BLOCK_SIZE", 256)
     path = _trace().write(tmp_path / "t.jsonl")
-    placed = [(r.seq, line, offset) for b in _blocks(path) for r, line, offset in b.placed()]
+    placed = [(r.seq, line, offset) for b in _blocks(path)
+              for r, line, offset in zip(b.records, b.line_numbers(), b.offsets())]
     assert placed == [(e.event["seq"], e.line, e.offset) for e in _events(path)]
 
 
