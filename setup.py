@@ -1,9 +1,10 @@
-"""Only for the optional C speedup of redaction's pre-scan; everything else is in pyproject.toml.
+"""Only for the optional C speedups; everything else is in pyproject.toml.
 
-`optional=True`: where no compiler is available the build goes on without it and the pure-Python
-scan is used (same answers, slower).
+Redaction's pre-scan (`tracer/_scan.c`) and the readers' newline counting (`store/_lines.c`). `optional=True`: where no compiler is available the build goes on
+without them and their pure-Python twins are used (same answers, slower).
 """
 
 from setuptools import Extension, setup
 
-setup(ext_modules=[Extension("namel3ss_debug.tracer._scan", ["namel3ss_debug/tracer/_scan.c"], optional=True)])
+setup(ext_modules=[Extension(f"namel3ss_debug.{name}", [f"namel3ss_debug/{name.replace('.', '/')}.c"], optional=True)
+                   for name in ("tracer._scan", "store._lines")])

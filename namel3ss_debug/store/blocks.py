@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import BinaryIO, Callable, Iterator
 
 from ..model.errors import TraceError
+from . import newlines
 
 BOM = b"\xef\xbb\xbf"
 MAX_LINE = 256 << 20  # a longer line would take more memory than any event is worth (the tracer truncates)
@@ -80,7 +81,7 @@ def iter_blocks(stream: BinaryIO, path: str, progress: Callable[[int], None] | N
         if standard:
             spare.append(buffer)
         if cut:
-            lines = buffer.count(b"\n", 0, cut)
+            lines = newlines.count(buffer, 0, cut)
             yield Block(path, buffer, cut, line, offset, lines=lines)
             line += lines
             offset += cut
@@ -98,14 +99,6 @@ def open_trace(path: str, stdin: BinaryIO | None) -> tuple[BinaryIO, Callable[[]
         stream = gzip.open(path, "rb")  # noqa: SIM115 - closed by the caller
         return stream, stream.fileobj.tell  # type: ignore[union-attr,return-value]
     return open(path, "rb"), None  # noqa: SIM115 - closed by the caller
-
-
-def line_starts(block: Block) -> Iterator[int]:
-    """The byte offset of each line of a block (every line ends in a newline)."""
-    data, position, end = block.buffer, 0, block.size
-    while position < end:
-        yield block.offset + position
-        position = data.index(b"\n", position, end) + 1
 
 
 def lines_of(block: Block) -> Iterator[tuple[int, int, bytes]]:

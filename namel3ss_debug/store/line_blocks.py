@@ -7,11 +7,13 @@ asked for, so a reader that wants neither pays nothing for them.
 
 from __future__ import annotations
 
+from array import array
 from typing import Any, Callable, Iterable, Sequence
 
 import orjson
 
-from .blocks import Block, line_starts
+from . import newlines
+from .blocks import Block
 from .lines import decode_line
 from .located import Located
 from .records import EventRecord
@@ -45,11 +47,12 @@ class LineBlock:
             return [number for _, number, _, _ in self._made or ()]
         return range(block.first_line, block.first_line + len(self.records))
 
-    def offsets(self) -> list[int]:
+    def offsets(self) -> array:
         """Each record's byte offset: a pass over the block's lines, so asked for only when needed."""
-        if self._block is None:
-            return [offset for _, _, offset, _ in self._made or ()]
-        return list(line_starts(self._block))
+        block = self._block
+        if block is None:
+            return array("q", [offset for _, _, offset, _ in self._made or ()])
+        return newlines.starts(block.buffer, block.size, block.offset)
 
     def numbered(self) -> Iterable[tuple[EventRecord, int]]:
         """`(record, line number)` for each record."""
@@ -103,7 +106,7 @@ class LineBlock:
             end = size if cut < 0 else cut + 1  # the block ends with a newline: so does each run
             run = data[start:end]
             if pick(run):
-                number += data.count(b"\n", counted, start)
+                number += newlines.count(data, counted, start)
                 counted = start
                 found.extend(self._picked_in_run(pick, run, block.offset + start, number))
             start = end

@@ -21,6 +21,7 @@ import msgspec
 from ..model.errors import TraceError
 from ..model.events import is_known_event_type
 from ..model.text_keys import text_key
+from . import newlines
 from .blocks import Block, iter_blocks, lines_of, open_trace
 from .index import MIN_FILE_BYTES, IndexBuilder
 from .line_blocks import LineBlock, Made
@@ -336,7 +337,7 @@ def _index_block(block: Block, records: list[EventRecord], builder: IndexBuilder
         start = data.rfind(b"\n", 0, position) + 1 if position else 0
         if start < counted_to or not builder.wants(block.offset + start):
             continue
-        line += data.count(b"\n", counted_to, start)
+        line += newlines.count(data, counted_to, start)
         counted_to = start
         builder.add(records[line].seq, block.first_line + line, block.offset + start)
 

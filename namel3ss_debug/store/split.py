@@ -14,6 +14,7 @@ from typing import Any
 
 import orjson
 
+from . import newlines
 from .reader import Part
 from .sources import RunSource, seekable
 
@@ -142,6 +143,6 @@ def _lines_before(path: str, offset: int) -> int:
             chunk = stream.read(min(left, 1 << 22))
             if not chunk:
                 break
-            count += chunk.count(b"\n")
+            count += newlines.count(chunk, 0, len(chunk))
             left -= len(chunk)
     return count
