@@ -4,8 +4,9 @@
 `ops/replay_halves.py`) cut one run of plain files at a quiet point near its middle (`store/split.py`) and
 read its halves side by side. What they share is here: the fork, the progress of both halves, and what the
 second reader met (its problems, its part of the index sidecar). What is made of the second half is the
-caller's `work(reader, part)`; its result comes back pickled, or the error it raised, or nothing when the
-other process died (the caller then reads the second half itself: a fork costs time, never an answer).
+caller's `work(reader, part)`; its result comes back pickled (its `PickleBuffer`s, such as a timeline's arrays,
+out of band: each sent as it is after the message, and read when the unpickler comes to it), or the error it
+raised, or nothing when the other process died (the caller then reads the second half itself: a fork costs time, never an answer).
 
 The process is forked before the progress bar (a thread) starts: a fork copies only the thread that forks,
 and a lock another thread held at that moment would stay held in the child for ever. The second reader's
@@ -63,13 +64,19 @@ class SecondHalf:
         """(the work's result, what its reader met, its partial indexes); None when the other process ended
         without one. An error of ours raised there is raised here."""
         try:
-            payload = pickle.loads(self.receiver.recv_bytes())
+            payload = pickle.loads(self.receiver.recv_bytes(), buffers=self._buffers())
         except (EOFError, OSError, pickle.UnpicklingError):
             payload = ("crash", "the second reader ended without an answer")
+            self.child.terminate()  # it may be stuck sending buffers no one reads
         self.child.join()
         if payload[0] == "error":
             raise payload[1]
         return payload[1:] if payload[0] == "ok" else None
+
+    def _buffers(self) -> Iterator[bytes]:
+        """The result's out-of-band buffers, each read when the unpickler comes to it (see `_run`)."""
+        while True:
+            yield self.receiver.recv_bytes()
 
     def stop(self) -> None:
         """End the other process if it is still reading (this one stopped first: an error, Ctrl-C)."""
@@ -121,7 +128,10 @@ def _run(sender: Any, source: RunSource, cut: Cut, strict: bool, shared: Any,
     except BaseException:  # noqa: BLE001 - whatever it is, the parent reads the half itself
         payload = ("crash", traceback.format_exc())
     try:
-        sender.send_bytes(pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL))
+        buffers: list[pickle.PickleBuffer] = []  # big arrays (a timeline's): sent as they are, after the message
+        sender.send_bytes(pickle.dumps(payload, protocol=5, buffer_callback=buffers.append))
+        for buffer in buffers:
+            sender.send_bytes(buffer.raw())
     finally:
         sender.close()
         os._exit(0)  # no atexit handlers, no second flush of the parent's buffers
