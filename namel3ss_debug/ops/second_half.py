@@ -16,10 +16,12 @@ warnings go to `on_warning` in the child, as they happen there, with their own l
 from __future__ import annotations
 
 import gc
+import io
 import os
 import pickle
 import sys
 import traceback
+from array import array
 from contextlib import contextmanager
 from typing import Any, Callable, Iterator
 
@@ -30,6 +32,7 @@ from ..store.sources import RunSource
 from ..store.split import Cut, numbered
 
 Work = Callable[[TraceReader, Part], Any]
+OUT_OF_BAND = 1 << 16  # an array of this many bytes or more is sent after the message, as it is
 
 
 class SecondHalf:
@@ -128,10 +131,38 @@ def _run(sender: Any, source: RunSource, cut: Cut, strict: bool, shared: Any,
     except BaseException:  # noqa: BLE001 - whatever it is, the parent reads the half itself
         payload = ("crash", traceback.format_exc())
     try:
-        buffers: list[pickle.PickleBuffer] = []  # big arrays (a timeline's): sent as they are, after the message
-        sender.send_bytes(pickle.dumps(payload, protocol=5, buffer_callback=buffers.append))
+        buffers: list[pickle.PickleBuffer] = []
+        message = io.BytesIO()
+        _Pickler(message, buffers).dump(payload)
+        sender.send_bytes(message.getbuffer())
         for buffer in buffers:
             sender.send_bytes(buffer.raw())
     finally:
         sender.close()
         os._exit(0)  # no atexit handlers, no second flush of the parent's buffers
+
+
+class _Pickler(pickle.Pickler):
+    """Protocol 5, each big `array` (a timeline's columns) out of band: kept in `buffers` to be sent as it is
+    after the message, not copied into it."""
+
+    def __init__(self, stream: io.BytesIO, buffers: list[pickle.PickleBuffer]):
+        super().__init__(stream, protocol=5, buffer_callback=self._in_band)
+        self.buffers = buffers
+
+    def reducer_override(self, obj: Any) -> Any:
+        if type(obj) is array:
+            return _array_of, (obj.typecode, pickle.PickleBuffer(obj))
+        return NotImplemented
+
+    def _in_band(self, buffer: pickle.PickleBuffer) -> bool:
+        if buffer.raw().nbytes < OUT_OF_BAND:
+            return True
+        self.buffers.append(buffer)
+        return False
+
+
+def _array_of(typecode: str, data: Any) -> array:
+    values = array(typecode)
+    values.frombytes(data)
+    return values

@@ -10,7 +10,6 @@ namel3ss format, the `n3` step records: its events are made, not read) is held i
 from __future__ import annotations
 
 import os
-import pickle
 from array import array
 from collections import OrderedDict
 from itertools import repeat
@@ -161,12 +160,11 @@ class FileReading:
         return self.timeline
 
     def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
-        """Pickled (to come back from the process that read a second half) with each array as its own buffer,
-        sent out of band by `ops/second_half.py` (no copy into the message, no compression) and made an array
-        again as soon as it is read; what `replay/joined.py` needs comes with them (the spans open and
-        recently ended, the parent ids not placed, the run kept)."""
+        """Pickled (to come back from the process that read a second half: `ops/second_half.py` sends its
+        arrays out of band) with what `replay/joined.py` needs (the spans open and recently ended, the parent
+        ids not placed, the run kept)."""
         t, store, spans = self.timeline, self.store, self.builder.spans
-        arrays = {name: _Column(values) for name, values in _arrays(t, store).items()}
+        arrays = _arrays(t, store)
         names = {name: getattr(t, name).texts for name in NAME_TABLES}
         return _unpickled, (store.paths, t.label, arrays, names, t.calls, t.other_runs, t._sorted, spans.open,
                             spans.closed, self.builder.unresolved, self.runs.wanted)
@@ -184,23 +182,6 @@ class FileReading:
 def _arrays(timeline: Timeline, store: FileStore) -> dict[str, array]:
     return {**{name: getattr(timeline, name) for name in (*EVENT_ARRAYS, *SPAN_ARRAYS)},
             **{f"store.{name}": getattr(store, name) for name in STORE_ARRAYS}}
-
-
-class _Column:
-    """An array pickled as its typecode and its bytes as a `PickleBuffer`: out of band where the pickler takes
-    buffers out of band (protocol 5 with a `buffer_callback`), else in the message."""
-
-    def __init__(self, values: array):
-        self.values = values
-
-    def __reduce__(self) -> tuple[Any, tuple[str, pickle.PickleBuffer]]:
-        return _column, (self.values.typecode, pickle.PickleBuffer(self.values))
-
-
-def _column(typecode: str, data: Any) -> array:
-    values = array(typecode)
-    values.frombytes(data)
-    return values
 
 
 def _unpickled(paths: tuple[str, ...], label: str, arrays: dict[str, array], names: dict[str, list[str]],
