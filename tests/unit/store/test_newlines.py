@@ -66,3 +66,11 @@ def test_blocks_number_their_lines_by_the_newlines_they_hold(tmp_path):
         assert block.first_line == line and block.lines == bytes(block.view).count(b"\n")
         line += block.lines
     assert line == 2001
+
+
+@pytest.mark.parametrize("size", [4079, 4080, 4081, 4096, 10_000, 70_001])
+def test_a_long_stretch_of_newlines_is_counted_whole(size):
+    """Every byte a newline, past the 255 steps of 16 bytes the compiled count adds up at a time."""
+    data = b"\n" * size
+    assert newlines.count(data, 0, size) == newlines.count(data, 1, size) + 1 == size
+    assert list(newlines.starts(data, size, 0)) == list(range(size))
