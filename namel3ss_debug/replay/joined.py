@@ -16,9 +16,8 @@ again, going on with the first half's reading, and gets the one-reading timeline
 from __future__ import annotations
 
 from array import array
-from itertools import repeat
 from operator import add
-from typing import Any
+from typing import Any, Callable, Sequence
 
 from ..model.text_keys import Names, text_key
 from .load import STORE_ARRAYS, FileReading
@@ -85,33 +84,51 @@ def _translation(mine: Names, theirs: Names) -> list[int]:
 def _join_events(one: Any, two: Any, codes: dict[str, list[int]], events: int, spans: int, root: int,
                  root_call: int, before: dict[tuple[int, int], int]) -> None:
     shifts = _Shifts(before, codes["components"], codes["names"])
-    calls = array("I", map(add, two.call[1:], map(shifts.__getitem__, zip(two.component_code[1:],
-                                                                          two.name_code[1:]))))
-    for start, end in zip(two.span_start[1:], two.span_end[1:]):  # an end has its start's call number, even
-        if end >= 0:  # when it names another operation (a broken writer)
-            calls[end - 1] = calls[start - 1]
-    if two.span_end[0] >= 0:  # the root's end: its call is the root's start's
-        calls[two.span_end[0] - 1] = root_call
-    _move(one, two, "call", calls)
+    _move(one, two, "call", calls(two.call, two.component_code, two.name_code, two.span_start, two.span_end,
+                                  shifts.__getitem__, root_call))
     for name in ("seq", "kind", "depth", "duration"):
         _move(one, two, name, getattr(two, name)[1:])
     for column, name in CODED.items():
-        _move(one, two, column, array("I", map(codes[name].__getitem__, getattr(two, column)[1:])))
-    _move(one, two, "span", array("i", map(_span_numbers(two, spans, root).__getitem__, two.span[1:])))
+        _move(one, two, column, remap(getattr(two, column), array("q", codes[name]), "I"))
+    _move(one, two, "span", remap(two.span, _span_numbers(two, spans, root), "i"))
 
 
 def _join_spans(one: Any, two: Any, events: int, spans: int, root: int) -> None:
     if two.span_end[0] >= 0:
         one.span_end[root] = events + two.span_end[0] - 1
-    _move(one, two, "span_parent", array("i", map(_span_numbers(two, spans, root).__getitem__, two.span_parent[1:])))
-    _move(one, two, "span_start", array("i", map(add, two.span_start[1:], repeat(events - 1))))
-    ends = array("i", map(add, two.span_end[1:], repeat(events - 1)))
-    unclosed = events - 2  # an end of -1 (the span never ended) shifted
-    at = _find(ends, unclosed, 0)
-    while at >= 0:
-        ends[at] = -1
-        at = _find(ends, unclosed, at + 1)
-    _move(one, two, "span_end", ends)
+    _move(one, two, "span_parent", remap(two.span_parent, _span_numbers(two, spans, root), "i"))
+    _move(one, two, "span_start", shifted(two.span_start, events - 1, "i"))
+    _move(one, two, "span_end", shifted(two.span_end, events - 1, "i"))  # -1: the span never ended
+
+
+def remap_py(values: array, table: Sequence[int], typecode: str) -> array:
+    """`table[v]` for each `v` of `values[1:]` (the ghost's item left out), as an array of `typecode`."""
+    return array(typecode, map(table.__getitem__, values[1:]))
+
+
+def shifted_py(values: array, by: int, typecode: str) -> array:
+    """`v + by` for each `v` of `values[1:]`, but -1 (no such position) stays -1."""
+    return array(typecode, (-1 if value == -1 else value + by for value in values[1:]))
+
+
+def calls_py(call: array, component: array, name: array, span_start: array, span_end: array,
+             shift: Callable[[tuple[int, int]], int], root_call: int) -> array:
+    """Each second-half event's call number after the first half's calls (`shift` of its operation's codes:
+    how many the first half made), an end with its start's (even when it names another operation: a broken
+    writer), the root's end with the root's."""
+    made = array("I", map(add, call[1:], map(shift, zip(component[1:], name[1:]))))
+    for start, end in zip(span_start[1:], span_end[1:]):
+        if end >= 0:
+            made[end - 1] = made[start - 1]
+    if span_end and span_end[0] >= 0:
+        made[span_end[0] - 1] = root_call
+    return made
+
+
+try:
+    from ._join import calls, remap, shifted  # type: ignore[attr-defined]
+except ImportError:  # no compiler at install time: the references
+    calls, remap, shifted = calls_py, remap_py, shifted_py
 
 
 class _Shifts(dict):  # type: ignore[type-arg]
@@ -134,14 +151,6 @@ def _span_numbers(two: Any, spans: int, root: int) -> array:
     table.extend(range(spans, spans + len(two.span_start) - 1))
     table.append(NO_SPAN)
     return table
-
-
-def _find(values: array, value: int, start: int) -> int:
-    """The first position of `value` in `values` from `start`, or -1."""
-    try:
-        return values.index(value, start)
-    except ValueError:
-        return -1
 
 
 def _move(one: Any, two: Any, name: str, values: array) -> None:
