@@ -16,6 +16,7 @@ again, going on with the first half's reading, and gets the one-reading timeline
 from __future__ import annotations
 
 from array import array
+from itertools import repeat
 from operator import add
 from typing import Any, Callable, Sequence
 
@@ -107,8 +108,22 @@ def remap_py(values: array, table: Sequence[int], typecode: str) -> array:
 
 
 def shifted_py(values: array, by: int, typecode: str) -> array:
-    """`v + by` for each `v` of `values[1:]`, but -1 (no such position) stays -1."""
-    return array(typecode, (-1 if value == -1 else value + by for value in values[1:]))
+    """`v + by` for each `v` of `values[1:]`, but -1 (no such position) stays -1: added all alike, then each
+    `by - 1` (what only -1 becomes) put back."""
+    made = array(typecode, map(add, values[1:], repeat(by)))
+    at = _find(made, by - 1, 0)
+    while at >= 0:
+        made[at] = -1
+        at = _find(made, by - 1, at + 1)
+    return made
+
+
+def _find(values: array, value: int, start: int) -> int:
+    """The first position of `value` in `values` from `start`, or -1."""
+    try:
+        return values.index(value, start)
+    except ValueError:
+        return -1
 
 
 def calls_py(call: array, component: array, name: array, span_start: array, span_end: array,
@@ -129,6 +144,9 @@ try:
     from ._join import calls, remap, shifted  # type: ignore[attr-defined]
 except ImportError:  # no compiler at install time: the references
     calls, remap, shifted = calls_py, remap_py, shifted_py
+    ACCELERATED = False
+else:
+    ACCELERATED = True
 
 
 class _Shifts(dict):  # type: ignore[type-arg]

@@ -24,10 +24,12 @@ def starts_py(buffer: Buffer, end: int, base: int) -> array:
     """`base` plus the offset of each line of `buffer[:end]` (a line starts at 0 and after each newline
     that is not the last byte): the reference."""
     _check(buffer, 0, end)
-    data, found, position = bytes(buffer[:end]), array("q"), 0
+    data = bytes(buffer[:end]) if isinstance(buffer, memoryview) else buffer
+    found, position = array("q"), 0
+    add = found.append
     while position < end:
-        found.append(base + position)
-        position = data.find(b"\n", position) + 1
+        add(base + position)
+        position = data.find(b"\n", position, end) + 1
         if not position:
             break
     return found

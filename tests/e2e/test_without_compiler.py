@@ -34,7 +34,7 @@ split.find_cut.__defaults__ = (0,)
 from namel3ss_debug.replay import builder, joined
 from namel3ss_debug.store import newlines
 from namel3ss_debug.tracer import scan
-flags = [builder.ACCELERATED, joined.remap is not joined.remap_py, newlines.ACCELERATED, scan.ACCELERATED]
+flags = [builder.ACCELERATED, joined.ACCELERATED, newlines.ACCELERATED, scan.ACCELERATED]
 sys.stderr.write(f"compiled: {{flags}}\\n")
 from namel3ss_debug.cli.main import main
 main()
@@ -43,7 +43,7 @@ RULES = ["--max-errors", "3", "--max-p95", "llm=300ms", "--require", "llm", "--r
          "--clean-integrity", "--forbid-secrets"]
 
 pytestmark = pytest.mark.skipif(
-    not (builder.ACCELERATED and newlines.ACCELERATED and scan.ACCELERATED and joined.remap is not joined.remap_py),
+    not (builder.ACCELERATED and joined.ACCELERATED and newlines.ACCELERATED and scan.ACCELERATED),
     reason="the C extensions were not compiled on this install: there is nothing to compare")
 
 
