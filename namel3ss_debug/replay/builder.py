@@ -100,7 +100,7 @@ class TimelineBuilder:
         the one `runs` keeps (counted there): the events `add` makes of them. Returns the positions in
         `records` of those added when some were left out, else None (all were).
 
-        In C where the optional extension was built (`_builder.c`, about 4x faster), else `add_records_py`;
+        In C where the optional extension was built (`_builder.c`, about 3x faster), else `add_records_py`;
         the two work on the same state and give the same timeline (tests compare them on random runs)."""
         if _compiled is not None:
             kept = _compiled.add_records(self, records, runs)
