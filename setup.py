@@ -6,9 +6,18 @@ timeline builder (`replay/_builder.c`) and the join of a timeline's halves (`rep
 are used (same answers, slower).
 """
 
+from pathlib import Path
+
 from setuptools import Extension, setup
 
 COMPILED = ("tracer._scan", "store._lines", "replay._builder", "replay._join")
 
-setup(ext_modules=[Extension(f"namel3ss_debug.{name}", [f"namel3ss_debug/{name.replace('.', '/')}.c"], optional=True)
-                   for name in COMPILED])
+
+def _extension(name: str) -> Extension:
+    """`namel3ss_debug/<name>.c`, with the headers beside it that start with its name (`_builder_memo.h`)."""
+    source = Path("namel3ss_debug", *name.split(".")).with_suffix(".c")
+    headers = sorted(str(path) for path in source.parent.glob(f"{source.stem}_*.h"))
+    return Extension(f"namel3ss_debug.{name}", [str(source)], depends=headers, optional=True)
+
+
+setup(ext_modules=[_extension(name) for name in COMPILED])

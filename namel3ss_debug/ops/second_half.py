@@ -4,9 +4,9 @@
 `ops/replay_halves.py`) cut one run of plain files at a quiet point near its middle (`store/split.py`) and
 read its halves side by side. What they share is here: the fork, the progress of both halves, and what the
 second reader met (its problems, its part of the index sidecar). What is made of the second half is the
-caller's `work(reader, part)`; its result comes back pickled (its `PickleBuffer`s, such as a timeline's arrays,
-out of band: each sent as it is after the message, and read when the unpickler comes to it), or the error it
-raised, or nothing when the other process died (the caller then reads the second half itself: a fork costs time, never an answer).
+caller's `work(reader, part)`; its result comes back pickled (its arrays of `OUT_OF_BAND` bytes or more, such as a
+timeline's columns, out of band: each sent as it is after the message, and read when the unpickler comes to
+it), or the error it raised, or nothing when the other process died (the caller then reads the second half itself: a fork costs time, never an answer).
 
 The process is forked before the progress bar (a thread) starts: a fork copies only the thread that forks,
 and a lock another thread held at that moment would stay held in the child for ever. The second reader's

@@ -17,8 +17,8 @@
 #include <stdint.h>
 #include <string.h>
 
-/* An array's items as 64-bit integers: its buffer, with its item type ('b', 'B', 'h', 'H', 'i', 'I', 'l',
- * 'L', 'q', 'Q'). */
+/* An array's items as 64-bit integers: its buffer, with its item type ('i', 'I' or 'q': what a timeline's
+ * columns and the join's tables hold). */
 typedef struct {
     Py_buffer view;
     char format;
@@ -31,9 +31,9 @@ static int take(PyObject *values, Column *column)
         return -1;
     const char *format = column->view.format ? column->view.format : "B";
     column->format = format[0];
-    if (format[1] != '\0' || strchr("bBhHiIlLqQ", column->format) == NULL) {
+    if (format[1] != '\0' || strchr("iIq", column->format) == NULL) {
         PyBuffer_Release(&column->view);
-        PyErr_Format(PyExc_TypeError, "an array of integers is needed, not of '%s'", format);
+        PyErr_Format(PyExc_TypeError, "an array of 'i', 'I' or 'q' is needed, not of '%s'", format);
         return -1;
     }
     column->length = column->view.len / column->view.itemsize;
@@ -44,16 +44,9 @@ static inline long long item(const Column *column, Py_ssize_t i)
 {
     const char *at = (const char *)column->view.buf + i * column->view.itemsize;
     switch (column->format) {
-    case 'b': return *(const signed char *)at;
-    case 'B': return *(const unsigned char *)at;
-    case 'h': return *(const short *)at;
-    case 'H': return *(const unsigned short *)at;
     case 'i': return *(const int *)at;
     case 'I': return *(const unsigned int *)at;
-    case 'l': return *(const long *)at;
-    case 'L': return (long long)*(const unsigned long *)at;
-    case 'q': return *(const long long *)at;
-    default: return (long long)*(const unsigned long long *)at;
+    default: return *(const long long *)at;
     }
 }
 
