@@ -14,7 +14,7 @@ from sys import intern
 from typing import Any, Iterable
 
 from ..model.events import is_end, is_start, kind as span_kind
-from ..store.records import EventRecord, attrs_of
+from ..store.records import EventRecord, Usage, attrs_of
 from . import critical
 from .findings import SEQ_BITS, Findings
 from .idset import SpanIds
@@ -26,6 +26,14 @@ from .run_state import (
 
 START, END, INSTANT = 0, 1, 2
 CALLS = frozenset({"llm", "tool"})
+
+try:
+    from . import _tally as _compiled  # type: ignore[attr-defined]
+except ImportError:  # no compiler at install time: `Tally.feed_py`
+    _compiled = None
+else:
+    _compiled.bind(EventRecord, Usage, OpenSpan, LoopWatch, critical.attach_overlapping, coarsen)
+ACCELERATED = _compiled is not None
 
 
 class Tally(Findings):
@@ -104,6 +112,17 @@ class Tally(Findings):
 
     # -- the hot loop -------------------------------------------------------------------------
     def feed(self, records: Iterable[EventRecord]) -> None:
+        """Tally a block of records of the current run (or of the runs they switch to).
+
+        In C where the optional extension was built (`_tally.c`), else `feed_py`; the C loop does the common
+        work itself and calls this class's methods for the rest, on the same state (tests compare the two
+        on random runs, whole and in halves)."""
+        if _compiled is not None and self.run is not None and _compiled.feed(self, records) is not NotImplemented:
+            return
+        self.feed_py(records)
+
+    def feed_py(self, records: Iterable[EventRecord]) -> None:
+        """`feed` in Python, the reference."""
         run = self.run
         if run is None:
             raise RuntimeError("begin() a run before feeding it")
@@ -227,6 +246,10 @@ class Tally(Findings):
             watch.see(key, event.seq, op)
         if parent is None or parent.last != (op, True):
             return False
+        return self._retry(run, event, op)
+
+    def _retry(self, run: RunState, event: EventRecord, op: tuple[str, str, str]) -> bool:
+        """A call right after a failed one of the same operation, under one parent: a retry."""
         retry = self.retries.get(op)
         if retry is None:
             self.retries[op] = [1, 0, run.index << SEQ_BITS | event.seq, event.span_id]

@@ -1,0 +1,497 @@
+/* Optional speedup for analyze's one pass: `Tally.feed` (tally.py, whose `feed_py` is the reference) in C, on
+ * the same state, with the same answers (tests tally random runs both ways, whole and in halves, and compare
+ * every figure).
+ *
+ * feed(tally, records) -> None, or NotImplemented (not a list of the bound record type: the caller uses the
+ * reference).
+ *
+ * What it does itself is what every event costs: the loop, seq order, counts by type, the open spans, their
+ * parents' time and critical path while children run one after another, durations and slow spans, time
+ * buckets, LLM usage, call identities and the agents' loop watches while nothing repeats, and the span ids
+ * while they come in order. For the rest it calls the Tally's own methods (tally.py, findings.py) with the
+ * arguments the reference passes them: a run's start and end, a seq jump, a duplicate, an orphan, a failure,
+ * an error event, a repeated call, a retry, a blocking span, a call near its context window, a loop, memory,
+ * overlapping children (critical.attach_overlapping), and a new run. So the two share one state and one
+ * meaning, and either may take any block. */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <structmember.h>
+#include <stdint.h>
+
+#include "_tally_fields.h"
+
+enum { START = 0, END = 1, INSTANT = 2 };
+#define MAX_BUCKETS 4096
+#define CONTEXT_SHARE 0.9
+#define SEQ_BITS 44
+#define MAX_PERIOD 3
+
+static PyObject *attach_overlapping, *coarsen, *heappush, *heapreplace, *array_type, *ONE;
+
+/* -- what one call of `feed` works with ------------------------------------------------------------------ */
+typedef struct {
+    PyObject *tally;
+    /* the tally's dicts and lists (never replaced while a block is fed) */
+    PyObject *kinds, *types, *prefixes, *counted, *durations, *slowest, *untimed, *instants, *slow, *slow_by_op,
+        *models, *repeats, *repeated, *retries, *windows, *boundary;
+    int ids, patterns, paths, anomalies;
+    double slow_ms, block_ms;
+    Py_ssize_t top;
+    /* the current run */
+    PyObject *run, *open, *seen, *watches, *agent_names, *index;
+    long long index_value;
+} Pass;
+
+/* -- small things ---------------------------------------------------------------------------------------- */
+static inline int same_text(PyObject *a, PyObject *b)
+{
+    if (a == b)
+        return 1;
+    Py_ssize_t length = PyUnicode_GET_LENGTH(a);
+    if (length != PyUnicode_GET_LENGTH(b) || PyUnicode_KIND(a) != PyUnicode_KIND(b))
+        return 0;
+    return memcmp(PyUnicode_DATA(a), PyUnicode_DATA(b), length * PyUnicode_KIND(a)) == 0;
+}
+
+static inline int is_text(PyObject *value, PyObject *text)
+{
+    return PyUnicode_Check(value) && same_text(value, text);
+}
+
+/* `d[key] = d.get(key, 0) + 1` */
+static int count_in(PyObject *dict, PyObject *key)
+{
+    PyObject *old = PyDict_GetItemWithError(dict, key);
+    if (old == NULL && PyErr_Occurred())
+        return -1;
+    PyObject *value = old == NULL ? Py_NewRef(ONE) : PyNumber_Add(old, ONE);
+    if (value == NULL)
+        return -1;
+    int result = PyDict_SetItem(dict, key, value);
+    Py_DECREF(value);
+    return result;
+}
+
+/* `items[at] += amount` for a list of numbers */
+static int add_at(PyObject *list, Py_ssize_t at, PyObject *amount)
+{
+    PyObject *sum = PyNumber_Add(PyList_GET_ITEM(list, at), amount);
+    if (sum == NULL)
+        return -1;
+    PyList_SetItem(list, at, sum);
+    return 0;
+}
+
+static int add_long_at(PyObject *list, Py_ssize_t at, long amount)
+{
+    PyObject *number = PyLong_FromLong(amount);
+    if (number == NULL)
+        return -1;
+    int result = add_at(list, at, number);
+    Py_DECREF(number);
+    return result;
+}
+
+static int add_float_at(PyObject *list, Py_ssize_t at, double amount)
+{
+    PyObject *number = PyFloat_FromDouble(amount);
+    if (number == NULL)
+        return -1;
+    int result = add_at(list, at, number);
+    Py_DECREF(number);
+    return result;
+}
+
+/* `tally.<name>(args...)`, its result dropped */
+static int call(PyObject *object, PyObject *name, PyObject *const *args, size_t count)
+{
+    PyObject *stack[8];
+    stack[0] = object;
+    for (size_t i = 0; i < count; i++)
+        stack[i + 1] = args[i];
+    PyObject *result = PyObject_VectorcallMethod(name, stack, count + 1, NULL);
+    if (result == NULL)
+        return -1;
+    Py_DECREF(result);
+    return 0;
+}
+
+#define CALL(object, name, ...) call((object), (name), (PyObject *[]){__VA_ARGS__}, \
+                                     sizeof((PyObject *[]){__VA_ARGS__}) / sizeof(PyObject *))
+
+static PyObject *reference(Pass *p, PyObject *seq)
+{
+    return PyLong_FromLongLong(p->index_value << SEQ_BITS | PyLong_AsLongLong(seq));
+}
+
+static PyObject *op_of(Pass *p, PyObject *event, PyObject *event_type)
+{
+    PyObject *prefix = PyDict_GetItemWithError(p->prefixes, event_type);
+    if (prefix == NULL) {
+        if (!PyErr_Occurred())
+            PyErr_SetObject(PyExc_KeyError, event_type);
+        return NULL;
+    }
+    return PyTuple_Pack(3, FIELD(event, R_COMPONENT), FIELD(event, R_NAME), prefix);
+}
+
+/* A span id, as SpanIds.add keeps it: the next of a run of the tracer's hex ids here, any other through the
+ * method. 1 if new, 0 if seen before, -1 on error. */
+static int seen_add(Pass *p, PyObject *span_id)
+{
+    if (PyUnicode_GET_LENGTH(span_id) == 16 && PyUnicode_IS_ASCII(span_id)) {
+        const unsigned char *text = PyUnicode_1BYTE_DATA(span_id);
+        uint64_t number = 0;
+        int hex = 1;
+        for (int i = 0; i < 16 && hex; i++) {
+            unsigned char c = text[i];
+            unsigned digit = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                : c >= 'A' && c <= 'F' ? c - 'A' + 10 : 16;
+            hex = digit < 16;
+            number = number << 4 | digit;
+        }
+        if (hex) {
+            PyObject *ends = PyObject_GetAttr(p->seen, S_ends);
+            if (ends == NULL)
+                return -1;
+            Py_ssize_t size = PyList_Check(ends) ? PyList_GET_SIZE(ends) : 0;
+            if (size > 0) {
+                unsigned long long last = PyLong_AsUnsignedLongLong(PyList_GET_ITEM(ends, size - 1));
+                if (last == (unsigned long long)-1 && PyErr_Occurred())
+                    PyErr_Clear();
+                else if (last != UINT64_MAX && number == last + 1) {
+                    PyObject *value = PyLong_FromUnsignedLongLong(number);
+                    if (value == NULL) {
+                        Py_DECREF(ends);
+                        return -1;
+                    }
+                    PyList_SetItem(ends, size - 1, value);
+                    Py_DECREF(ends);
+                    return 1;
+                }
+            }
+            Py_DECREF(ends);
+        }
+    }
+    PyObject *added = PyObject_CallMethodOneArg(p->seen, S_add, span_id);
+    if (added == NULL)
+        return -1;
+    int result = PyObject_IsTrue(added);
+    Py_DECREF(added);
+    return result;
+}
+
+/* The run's state in `p`; the caller has written back the one it leaves. */
+static int take_run(Pass *p, PyObject *run)
+{
+    Py_CLEAR(p->open);
+    Py_CLEAR(p->seen);
+    Py_CLEAR(p->watches);
+    Py_CLEAR(p->agent_names);
+    Py_CLEAR(p->index);
+    Py_XSETREF(p->run, Py_NewRef(run));
+    if ((p->open = PyObject_GetAttr(run, S_open)) == NULL || (p->seen = PyObject_GetAttr(run, S_seen)) == NULL
+        || (p->watches = PyObject_GetAttr(run, S_watches)) == NULL
+        || (p->agent_names = PyObject_GetAttr(run, S_agent_names)) == NULL
+        || (p->index = PyObject_GetAttr(run, S_index)) == NULL)
+        return -1;
+    if (!PyDict_CheckExact(p->open) || !PyDict_Check(p->watches) || !PyDict_Check(p->agent_names)) {
+        PyErr_SetString(PyExc_TypeError, "a run's open spans, watches and agent names must be dicts");
+        return -1;
+    }
+    p->index_value = PyLong_AsLongLong(p->index);
+    return p->index_value == -1 && PyErr_Occurred() ? -1 : 0;
+}
+
+#include "_tally_spans.h"
+
+/* -- the loop -------------------------------------------------------------------------------------------- */
+static int take_tally(Pass *p, PyObject *tally)
+{
+    static PyObject **const names[] = {&S__kinds, &S_type_counts, &S__prefixes, &S_durations, &S_slowest,
+                                       &S_untimed, &S_instants, &S_slow, &S_slow_by_op, &S_models, &S_repeats,
+                                       &S_repeated, &S_retries, &S__windows, &S_boundary};
+    PyObject **const slots[] = {&p->kinds, &p->types, &p->prefixes, &p->durations, &p->slowest, &p->untimed,
+                                &p->instants, &p->slow, &p->slow_by_op, &p->models, &p->repeats, &p->repeated,
+                                &p->retries, &p->windows, &p->boundary};
+    p->tally = tally;
+    for (size_t i = 0; i < sizeof(slots) / sizeof(slots[0]); i++)
+        if ((*slots[i] = PyObject_GetAttr(tally, *names[i])) == NULL)
+            return -1;
+    if (p->boundary == Py_None)
+        Py_CLEAR(p->boundary);
+    PyObject *options = PyObject_GetAttr(tally, S_options);
+    if (options == NULL)
+        return -1;
+    p->counted = PyObject_GetAttr(options, S_counted);
+    PyObject *top = PyObject_GetAttr(options, S_top);
+    Py_DECREF(options);
+    if (p->counted == NULL || top == NULL) {
+        Py_XDECREF(top);
+        return -1;
+    }
+    if (p->counted == Py_None)
+        Py_CLEAR(p->counted);
+    p->top = PyLong_AsSsize_t(top);
+    Py_DECREF(top);
+    if (p->top == -1 && PyErr_Occurred())
+        return -1;
+    static PyObject **const flag_names[] = {&S__ids, &S__patterns, &S__paths, &S__anomalies};
+    int *const flags[] = {&p->ids, &p->patterns, &p->paths, &p->anomalies};
+    for (int i = 0; i < 4; i++) {
+        PyObject *flag = PyObject_GetAttr(tally, *flag_names[i]);
+        if (flag == NULL)
+            return -1;
+        *flags[i] = PyObject_IsTrue(flag);
+        Py_DECREF(flag);
+        if (*flags[i] < 0)
+            return -1;
+    }
+    static PyObject **const limit_names[] = {&S__slow_ms, &S__block_ms};
+    double *const limits[] = {&p->slow_ms, &p->block_ms};
+    for (int i = 0; i < 2; i++) {
+        PyObject *limit = PyObject_GetAttr(tally, *limit_names[i]);
+        if (limit == NULL)
+            return -1;
+        *limits[i] = PyFloat_AsDouble(limit);
+        Py_DECREF(limit);
+        if (*limits[i] == -1.0 && PyErr_Occurred())
+            return -1;
+    }
+    PyObject *checks[] = {p->kinds, p->types, p->prefixes, p->durations, p->slowest, p->untimed, p->instants,
+                          p->slow_by_op, p->models, p->repeats, p->repeated, p->retries, p->windows};
+    for (size_t i = 0; i < sizeof(checks) / sizeof(checks[0]); i++)
+        if (!PyDict_Check(checks[i])) {
+            PyErr_SetString(PyExc_TypeError, "the tally's counts must be dicts");
+            return -1;
+        }
+    if (!PyList_Check(p->slow)) {
+        PyErr_SetString(PyExc_TypeError, "the tally's slow spans must be a list");
+        return -1;
+    }
+    return 0;
+}
+
+static void release(Pass *p)
+{
+    PyObject **all[] = {&p->kinds, &p->types, &p->prefixes, &p->counted, &p->durations, &p->slowest, &p->untimed,
+                        &p->instants, &p->slow, &p->slow_by_op, &p->models, &p->repeats, &p->repeated, &p->retries,
+                        &p->windows, &p->boundary, &p->run, &p->open, &p->seen, &p->watches, &p->agent_names,
+                        &p->index};
+    for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
+        Py_CLEAR(*all[i]);
+}
+
+/* run.next_seq and run.events as the loop leaves them */
+static int write_back(Pass *p, int has_expected, long long expected, Py_ssize_t count)
+{
+    PyObject *next = has_expected ? PyLong_FromLongLong(expected) : Py_NewRef(Py_None);
+    if (next == NULL)
+        return -1;
+    int failed = PyObject_SetAttr(p->run, S_next_seq, next);
+    Py_DECREF(next);
+    if (failed)
+        return -1;
+    PyObject *events = PyObject_GetAttr(p->run, S_events);
+    if (events == NULL)
+        return -1;
+    PyObject *more = PyLong_FromSsize_t(count);
+    PyObject *total = more == NULL ? NULL : PyNumber_Add(events, more);
+    Py_DECREF(events);
+    Py_XDECREF(more);
+    if (total == NULL)
+        return -1;
+    failed = PyObject_SetAttr(p->run, S_events, total);
+    Py_DECREF(total);
+    return failed ? -1 : 0;
+}
+
+/* `expected` from run.next_seq: 0 when it is None */
+static int read_expected(Pass *p, long long *expected)
+{
+    PyObject *next = PyObject_GetAttr(p->run, S_next_seq);
+    if (next == NULL)
+        return -1;
+    int has = next != Py_None;
+    if (has)
+        *expected = PyLong_AsLongLong(next);
+    Py_DECREF(next);
+    if (has && *expected == -1 && PyErr_Occurred())
+        return -1;
+    return has;
+}
+
+static int one_event(Pass *p, PyObject *event, Py_ssize_t *used)
+{
+    PyObject *event_type = FIELD(event, R_EVENT_TYPE);
+    if (count_in(p->types, event_type) < 0)
+        return -1;
+    PyObject *kind = PyDict_GetItemWithError(p->kinds, event_type);
+    if (kind == NULL) {
+        if (PyErr_Occurred())
+            return -1;
+        kind = PyObject_CallMethodOneArg(p->tally, S__kind, event_type);
+        if (kind == NULL)
+            return -1;
+    }
+    else
+        Py_INCREF(kind);
+    long which = PyLong_AsLong(kind);
+    Py_DECREF(kind);
+    if (which == -1 && PyErr_Occurred())
+        return -1;
+    int use = 1;
+    if (p->counted != NULL) {
+        PyObject *verdict = PyObject_CallOneArg(p->counted, event);
+        if (verdict == NULL)
+            return -1;
+        use = PyObject_IsTrue(verdict);
+        Py_DECREF(verdict);
+        if (use < 0)
+            return -1;
+    }
+    *used += use;
+    if (which == END)
+        return on_end(p, event, use);
+    if (which == START)
+        return on_start(p, event, use);
+    return on_instant(p, event, use);
+}
+
+static int feed_records(Pass *p, PyObject *records)
+{
+    PyObject *run_id = NULL;
+    long long expected = 0;
+    Py_ssize_t count = 0, used = 0;
+    int has_expected = read_expected(p, &expected);
+    if (has_expected < 0 || (run_id = PyObject_GetAttr(p->run, S_run_id)) == NULL)
+        return -1;
+    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(records); i++) {
+        PyObject *event = PyList_GET_ITEM(records, i);
+        Py_INCREF(event);  /* a method called below could change the list */
+        PyObject *event_run = FIELD(event, R_RUN_ID);
+        if (!PyUnicode_Check(run_id) || !same_text(event_run, run_id)) {
+            PyObject *switched = NULL;
+            if (write_back(p, has_expected, expected, count) < 0
+                || (switched = PyObject_CallMethodOneArg(p->tally, S__switch, event_run)) == NULL
+                || take_run(p, switched) < 0 || (has_expected = read_expected(p, &expected)) < 0) {
+                Py_XDECREF(switched);
+                goto error;
+            }
+            Py_DECREF(switched);
+            count = 0;
+            Py_SETREF(run_id, PyObject_GetAttr(p->run, S_run_id));
+            if (run_id == NULL)
+                goto error;
+        }
+        PyObject *seq = FIELD(event, R_SEQ);
+        long long seq_value = PyLong_AsLongLong(seq);
+        if (seq_value == -1 && PyErr_Occurred())
+            goto error;
+        if (!has_expected || seq_value != expected) {
+            PyObject *was = has_expected ? PyLong_FromLongLong(expected) : Py_NewRef(Py_None);
+            int failed = was == NULL || CALL(p->tally, S__seq_jump, p->run, event, was) < 0;
+            Py_XDECREF(was);
+            if (failed)
+                goto error;
+        }
+        expected = seq_value + 1;
+        has_expected = 1;
+        count++;
+        if (one_event(p, event, &used) < 0)
+            goto error;
+        Py_DECREF(event);
+        continue;
+    error:
+        Py_DECREF(event);
+        Py_XDECREF(run_id);
+        return -1;
+    }
+    Py_DECREF(run_id);
+    if (write_back(p, has_expected, expected, count) < 0 || PyObject_SetAttr(p->tally, S_run, p->run) < 0)
+        return -1;
+    PyObject *analyzed = PyObject_GetAttr(p->tally, S_analyzed);
+    if (analyzed == NULL)
+        return -1;
+    PyObject *more = PyLong_FromSsize_t(used);
+    PyObject *total = more == NULL ? NULL : PyNumber_Add(analyzed, more);
+    Py_DECREF(analyzed);
+    Py_XDECREF(more);
+    if (total == NULL)
+        return -1;
+    int failed = PyObject_SetAttr(p->tally, S_analyzed, total);
+    Py_DECREF(total);
+    return failed ? -1 : 0;
+}
+
+static PyObject *feed(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 2) {
+        PyErr_SetString(PyExc_TypeError, "feed(tally, records)");
+        return NULL;
+    }
+    PyObject *tally = args[0], *records = args[1];
+    if (record_type == NULL || !PyList_CheckExact(records))
+        Py_RETURN_NOTIMPLEMENTED;
+    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(records); i++)
+        if (Py_TYPE(PyList_GET_ITEM(records, i)) != record_type)
+            Py_RETURN_NOTIMPLEMENTED;
+    PyObject *run = PyObject_GetAttr(tally, S_run);
+    if (run == NULL)
+        return NULL;
+    if (run == Py_None) {
+        Py_DECREF(run);
+        Py_RETURN_NOTIMPLEMENTED;
+    }
+    Pass p = {0};
+    int failed = take_tally(&p, tally) < 0 || take_run(&p, run) < 0 || feed_records(&p, records) < 0;
+    Py_DECREF(run);
+    release(&p);
+    if (failed)
+        return NULL;
+    Py_RETURN_NONE;
+}
+
+/* bind(record, usage, open span, loop watch, attach_overlapping, coarsen): the types whose fields are read at
+ * their offsets, and the functions of the reference called for the general cases. */
+static PyObject *bind(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 6) {
+        PyErr_SetString(PyExc_TypeError, "bind(record, usage, open_span, loop_watch, attach_overlapping, coarsen)");
+        return NULL;
+    }
+    if (bind_fields(args[0], args[1], args[2], args[3]) < 0)
+        return NULL;
+    Py_XSETREF(attach_overlapping, Py_NewRef(args[4]));
+    Py_XSETREF(coarsen, Py_NewRef(args[5]));
+    Py_RETURN_NONE;
+}
+
+static PyMethodDef methods[] = {
+    {"feed", (PyCFunction)(void (*)(void))feed, METH_FASTCALL, "Tally.feed in C: None, or NotImplemented."},
+    {"bind", (PyCFunction)(void (*)(void))bind, METH_FASTCALL, "The types and functions feed works with."},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module_def = {PyModuleDef_HEAD_INIT, "_tally", NULL, -1, methods};
+
+PyMODINIT_FUNC PyInit__tally(void)
+{
+    if (make_strings() < 0)
+        return NULL;
+    PyObject *heapq = PyImport_ImportModule("heapq");
+    if (heapq == NULL)
+        return NULL;
+    heappush = PyObject_GetAttrString(heapq, "heappush");
+    heapreplace = PyObject_GetAttrString(heapq, "heapreplace");
+    Py_DECREF(heapq);
+    PyObject *array = PyImport_ImportModule("array");
+    if (array == NULL)
+        return NULL;
+    array_type = PyObject_GetAttrString(array, "array");
+    Py_DECREF(array);
+    ONE = PyLong_FromLong(1);
+    if (heappush == NULL || heapreplace == NULL || array_type == NULL || ONE == NULL)
+        return NULL;
+    return PyModule_Create(&module_def);
+}

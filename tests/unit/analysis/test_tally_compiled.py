@@ -1,0 +1,241 @@
+"""analyze's one pass in C (`analysis/_tally.c`) leaves the state its Python reference (`Tally.feed_py`) leaves:
+on random runs, whole and in halves, for every section and for check's and diff's, with runs that switch,
+seq that jumps, ids used twice or not hex, parents missing, ends without starts, loops, a window, costs."""
+
+from __future__ import annotations
+
+import copy
+import random
+
+import orjson
+import pytest
+from analysisruns import random_run
+
+from namel3ss_debug.analysis import tally as tally_module
+from namel3ss_debug.analysis.build import build_report
+from namel3ss_debug.analysis.merge import NotMergeable, merge
+from namel3ss_debug.analysis.prices import Pricer
+from namel3ss_debug.analysis.report import SECTIONS
+from namel3ss_debug.analysis.run_state import Boundary
+from namel3ss_debug.analysis.tally import Options, Tally
+from namel3ss_debug.checks.evaluate import SECTIONS_READ
+from namel3ss_debug.diffing.profile import SECTIONS as DIFF_SECTIONS
+from namel3ss_debug.render.analyze.to_json import report_to_dict
+from namel3ss_debug.store.records import record_from_dict
+
+needs_c = pytest.mark.skipif(not tally_module.ACCELERATED, reason="the C extension was not compiled on this install")
+PRICER = Pricer(file_prices={"m": {"input": 1.0, "output": 2.0}})
+SECTION_SETS = [SECTIONS, SECTIONS_READ, DIFF_SECTIONS, ("critical_path",), ("patterns", "slow")]
+
+
+def looped(seed: int) -> list[dict]:
+    """A run whose agent calls the same tool with the same inputs again and again (a loop), then a cycle of two."""
+    trace = random_run(seed)
+    agent = trace.start("agent", "looper")
+    for _ in range(4):  # slow, and as slow as each other: the slowest kept by their place in the run
+        trace.span("tool", "search", 60, agent, inputs={"q": "same"})
+    for _ in range(3):
+        trace.span("tool", "a", 5, agent, inputs={"q": 1})
+        trace.span("llm", "b", 5, agent, inputs={"q": 2}, model="m", cost_usd=0.25)
+    trace.end(agent, 100)
+    return trace.events
+
+
+def root_calls(seed: int) -> tuple[list[dict], int]:
+    """A run with calls right under its root after an agent's end (where a second half starts): one fails and is
+    tried again; then the same slow duration six times over. Returns the events and the cut."""
+    trace = random_run(seed)
+    run_end = trace.events.pop()
+    cut = len(trace.events)
+    trace.span("tool", "fetch", 70, None, inputs={"u": 1}, status="failed")
+    trace.span("tool", "fetch", 70, None, inputs={"u": 1})
+    for number in range(6):
+        trace.span("llm", "same", 500, None, inputs={"n": number}, model="m")
+    trace.events.append({**run_end, "seq": len(trace.events)})
+    return trace.events, cut
+
+
+def damaged(events: list[dict], rng: random.Random) -> list[dict]:
+    """Events lost, repeated, renumbered: gaps, duplicate ids, orphans, ends without starts, ids not hex."""
+    out = []
+    for event in events[:-1]:
+        roll = rng.random()
+        if roll < 0.04:
+            continue  # lost: a seq gap, and perhaps an orphan or an end without its start
+        event = dict(event)
+        if roll < 0.07:
+            out.append(dict(event))  # written twice: a duplicate id and a seq that goes back
+        elif roll < 0.10:
+            event["span_id"] = f"id-{event['span_id']}"  # not the tracer's hex ids
+        elif roll < 0.12:
+            event.pop("model", None)
+            event.pop("usage", None)
+        out.append(event)
+    return [*out, events[-1]]
+
+
+def two_runs(seed: int) -> list[dict]:
+    """Two runs in one file, the second one's events cut into the first's."""
+    first, second = random_run(seed).events, random_run(seed + 100).events
+    for event in second:
+        event["run_id"] = "other-run"
+    middle = len(first) // 2
+    return [*first[:middle], *second, *first[middle:]]
+
+
+def runs() -> list[tuple[str, list[dict]]]:
+    made = [(f"random {seed}", random_run(seed).events) for seed in range(12)]
+    made += [(f"looped {seed}", looped(seed)) for seed in range(4)]
+    made += [(f"damaged {seed}", damaged(random_run(seed).events, random.Random(seed))) for seed in range(8)]
+    made += [(f"two runs {seed}", two_runs(seed)) for seed in range(4)]
+    made += [(f"root calls {seed}", root_calls(seed)[0]) for seed in range(2)]
+    return made
+
+
+def blocks(events: list[dict], rng: random.Random) -> list[list]:
+    records = [record_from_dict(event)[0] for event in events]
+    cuts = sorted(rng.sample(range(len(records) + 1), min(5, len(records) + 1)))
+    return [records[a:b] for a, b in zip([0, *cuts], [*cuts, len(records)])]
+
+
+def options(sections, counted=None) -> Options:
+    return Options(slow_threshold_ms=50, block_threshold_ms=30, context_window=lambda m: 1000 if m == "m" else None,
+                   sections=frozenset(sections), counted=counted, top=3)
+
+
+def fed(events: list[dict], sections, compiled: bool, seed: int, boundary: Boundary | None = None,
+        counted=None) -> Tally:
+    """A tally fed `events` in blocks of random sizes; `.states` holds its state after each block."""
+    result = Tally(options(sections, counted), boundary=boundary)
+    result.begin("run", "run", ("run.jsonl",))
+    if boundary is None and events:
+        result.run.run_id = events[0]["run_id"]
+    result.states = []
+    for block in blocks(events, random.Random(seed)):
+        (result.feed if compiled else result.feed_py)(block)
+        result.states.append(state(result))
+    return result
+
+
+def state(tally: Tally) -> bytes:
+    """Everything the pass keeps, before `finish`, as comparable bytes."""
+    return orjson.dumps(_plain(_fields(tally)), option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS)
+
+
+def _fields(value):
+    if hasattr(value, "__struct_fields__"):
+        return {name: getattr(value, name) for name in value.__struct_fields__}
+    if hasattr(value, "__slots__"):
+        return {name: getattr(value, name) for name in value.__slots__}
+    return {k: v for k, v in vars(value).items() if k not in ("options", "run", "states")}
+
+
+def _plain(value):
+    if isinstance(value, dict):
+        return {repr(k): _plain(v) for k, v in value.items()} | {"__order__": [repr(k) for k in value]}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, (set, frozenset)):
+        return sorted(repr(v) for v in value)
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    return _plain(_fields(value))
+
+
+def report(tally: Tally, sections) -> dict:
+    tally.finish()
+    return report_to_dict(build_report(tally, PRICER, sections=sections))
+
+
+@needs_c
+@pytest.mark.parametrize(("label", "events"), runs(), ids=[label for label, _ in runs()])
+def test_the_compiled_pass_keeps_what_the_reference_keeps(label, events):
+    for seed, sections in enumerate(SECTION_SETS):
+        compiled, reference = fed(events, sections, True, seed), fed(events, sections, False, seed)
+        assert compiled.states == reference.states, sections
+        assert report(compiled, sections) == report(reference, sections), sections
+
+
+@needs_c
+@pytest.mark.parametrize("seed", range(8))
+def test_and_in_halves(seed):
+    """The second half as a boundary pass: what it keeps for the merge, and the merged report."""
+    events = looped(seed) if seed % 2 else random_run(seed).events
+    root = events[0]["span_id"]
+    ends = [i + 1 for i, e in enumerate(events) if e["event_type"].endswith("_end") and e["parent_id"] == root]
+    cut = ends[len(ends) // 2]
+    if seed % 4 == 0:  # starting with calls under the root
+        events, cut = root_calls(seed)
+    for sections in (SECTIONS, SECTIONS_READ, DIFF_SECTIONS):
+        halves = []
+        for compiled in (True, False):
+            first = fed(events[:cut], sections, compiled, seed)
+            second = fed(events[cut:], sections, compiled, seed, Boundary(root, events[0].get("attrs")))
+            halves.append((first, second))
+        (c_first, c_second), (py_first, py_second) = halves
+        assert c_first.states == py_first.states and c_second.states == py_second.states
+        assert _plain(vars(c_second.boundary)) == _plain(vars(py_second.boundary))
+        verdicts = [merged(first, second) for first, second in halves]
+        assert verdicts[0] == verdicts[1] and (verdicts[0] or seed % 2)  # a loop may straddle the cut: refused
+        if verdicts[0]:
+            assert report(c_first, sections) == report(py_first, sections)
+
+
+def merged(first: Tally, second: Tally) -> bool:
+    try:
+        merge(first, second)
+    except NotMergeable:
+        return False
+    return True
+
+
+@needs_c
+def test_a_second_half_that_cannot_merge_says_so_alike():
+    """An end whose start is in the other half, and a parent that may be there: the boundary's refusal."""
+    events = random_run(3).events
+    root = events[0]["span_id"]
+    middle = next(i for i, e in enumerate(events) if i > len(events) // 2 and e["event_type"] == "tool_call_end")
+    issues = []
+    for compiled in (True, False):
+        second = fed(events[middle:], SECTIONS, compiled, 3, Boundary(root, None))
+        issues.append(second.boundary.issue)
+    assert issues[0] is not None and issues[0] == issues[1]
+
+
+@needs_c
+def test_a_window_counts_alike():
+    """`--component tool`: the events the window leaves out still shape the spans, as in the reference."""
+    events = looped(2)
+    counted = lambda record: record.component != "llm"  # a window's shape: record -> bool
+    compiled = fed(events, SECTIONS, True, 0, counted=counted)
+    reference = fed(events, SECTIONS, False, 0, counted=counted)
+    assert compiled.analyzed == reference.analyzed < len(events)
+    assert report(compiled, SECTIONS) == report(reference, SECTIONS)
+
+
+@needs_c
+def test_the_two_take_turns_on_one_tally():
+    """Blocks fed one way, then the other: one state."""
+    events = damaged(looped(5), random.Random(5))
+    mixed = Tally(options(SECTIONS))
+    mixed.begin(events[0]["run_id"], "run", ("run.jsonl",))
+    for number, block in enumerate(blocks(events, random.Random(9))):
+        (mixed.feed if number % 2 else mixed.feed_py)(block)
+    assert state(mixed) == state(fed(events, SECTIONS, False, 9))
+
+
+@needs_c
+def test_what_it_does_not_take_goes_to_the_reference():
+    from namel3ss_debug.analysis import _tally  # only where it was compiled
+
+    result = Tally(options(SECTIONS))
+    records = [record_from_dict(event)[0] for event in random_run(1).events]
+    assert _tally.feed(result, records) is NotImplemented  # no run begun
+    result.begin("run", "run", ("run.jsonl",))
+    assert _tally.feed(result, tuple(records)) is NotImplemented
+    assert _tally.feed(result, [*records[:3], copy.copy(vars(result))]) is NotImplemented
+    assert result.analyzed == 0
+    result.feed(tuple(records))  # the reference takes any iterable
+    assert result.analyzed == len(records)
