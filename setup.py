@@ -10,7 +10,7 @@ from pathlib import Path
 
 from setuptools import Extension, setup
 
-COMPILED = ("tracer._scan", "store._lines", "replay._builder", "replay._join", "analysis._tally")
+COMPILED = ("tracer._scan", "store._lines", "replay._builder", "replay._join", "analysis._tally", "diffing._canonical")
 
 
 def _extension(name: str) -> Extension:

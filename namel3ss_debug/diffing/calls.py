@@ -32,6 +32,12 @@ from ..store.lines import decode_line
 from ..store.records import EventRecord
 from .call_table import CallTable, CompactCall
 
+try:
+    from ._canonical import fingerprint as _raw_digest  # type: ignore[attr-defined]
+except ImportError:  # no compiler at install time: `raw_fingerprint_py`
+    _raw_digest = None
+ACCELERATED = _raw_digest is not None
+
 PREVIEW_KEPT = 1000
 COMPARED_COMPONENTS = frozenset({"llm", "tool"})  # calls whose outputs are compared
 _SPACES = re.compile(r"\s+")
@@ -140,12 +146,14 @@ class CallRecorder:
             closed[span_id] = index
             if len(closed) > remembered:
                 closed.popitem(last=False)
-            error = record.error
+            error, digest = record.error, None
             if error is not None and record.status == "failed":
                 result: Any = {"error": {"type": error.type, "message": error.message}}
             else:
                 outputs = record.outputs
-                result = decode_line(bytes(outputs)) if outputs else None
+                digest = _raw_digest(outputs) if outputs and _raw_digest is not None else None
+                # fingerprinted from its text: the value is made only if it is shown (`preview`)
+                result = _UNSEEN if digest is not None else decode_line(bytes(outputs)) if outputs else None
             if result is None:
                 end_call(index, record.status, record.duration_ms, None, None, None)
                 continue
@@ -154,7 +162,9 @@ class CallRecorder:
                 if places is None:
                     places = offsets()
                 place = (path, places[position])
-            end_call(index, record.status, record.duration_ms, fingerprint(result),
+            if shown and place is None and result is _UNSEEN:
+                result = decode_line(bytes(record.outputs))
+            end_call(index, record.status, record.duration_ms, digest if digest is not None else fingerprint(result),
                      preview(result) if shown and place is None else None, place)
         self.events += events
 
@@ -197,7 +207,20 @@ def fingerprint(value: Any) -> bytes:
 
 
 def raw_fingerprint(raw: Any) -> bytes:
-    """`fingerprint` of the value a JSON text (a record's raw `inputs` or `outputs`) holds."""
+    """`fingerprint` of the value a JSON text (a record's raw `inputs` or `outputs`) holds.
+
+    From the text itself in C where the optional extension was built (`_canonical.c`: the canonical JSON
+    written as the text is read, no value made; about 5x faster), else, and for what it leaves aside,
+    `raw_fingerprint_py`."""
+    if _raw_digest is not None:
+        digest = _raw_digest(raw)
+        if digest is not None:
+            return digest  # type: ignore[no-any-return]
+    return raw_fingerprint_py(raw)
+
+
+def raw_fingerprint_py(raw: Any) -> bytes:
+    """`raw_fingerprint` in Python, the reference: the value decoded, then written as canonical JSON."""
     return fingerprint(decode_line(bytes(raw)))
 
 

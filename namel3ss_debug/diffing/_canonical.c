@@ -1,0 +1,408 @@
+/* Optional speedup for diff's call fingerprints: `fingerprint(raw)` is `calls.raw_fingerprint_py(raw)` (BLAKE2b,
+ * 8 bytes, of the value's canonical JSON: what orjson writes with OPT_SORT_KEYS) computed from the JSON text
+ * itself, without making the value. Tests compare the two on generated and hand-made values.
+ *
+ * fingerprint(raw) -> 8 bytes, or None where this code does not answer and the reference must: a top-level
+ * null (no outputs, to the caller), a key with an escape in it (its order would be the unescaped text's), a key
+ * twice, a string escape orjson would not write as it is (\u00e9, \/), bytes that are not UTF-8, nesting past
+ * MAX_DEPTH, or text that is not JSON. Numbers: an integer of up to 18 digits is written as it is; any other
+ * number goes through orjson (loads, then dumps), as the reference's value would, and a number orjson refuses
+ * gives None. */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_DEPTH 128
+enum { OK = 0, ASIDE = 1, FAILED = -1 };  /* ASIDE: not answered here */
+
+static PyObject *orjson_loads, *orjson_dumps, *blake2b, *digest_size_kw, *EIGHT;
+
+typedef struct {
+    char *data;
+    size_t size, room;
+} Out;
+
+typedef struct {
+    const unsigned char *at, *end;
+    int depth;
+} In;
+
+static int put(Out *out, const void *bytes, size_t count)
+{
+    if (out->size + count > out->room) {
+        size_t room = out->room ? out->room : 1024;
+        while (room < out->size + count)
+            room *= 2;
+        char *data = PyMem_Realloc(out->data, room);
+        if (data == NULL) {
+            PyErr_NoMemory();
+            return FAILED;
+        }
+        out->data = data;
+        out->room = room;
+    }
+    memcpy(out->data + out->size, bytes, count);
+    out->size += count;
+    return OK;
+}
+
+static void skip_space(In *in)
+{
+    while (in->at < in->end && (*in->at == ' ' || *in->at == '\n' || *in->at == '\r' || *in->at == '\t'))
+        in->at++;
+}
+
+static int hex_digit(unsigned char c)
+{
+    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;  /* orjson's: lowercase */
+}
+
+/* A string at `in->at` (its opening quote) that orjson would write byte for byte as it is: its bytes without the
+ * quotes in *start and *count. With `plain`, no escape at all (a key). */
+static int string(In *in, const unsigned char **start, size_t *count, int plain)
+{
+    const unsigned char *at = in->at + 1, *end = in->end;
+    *start = at;
+    while (at < end) {
+        unsigned char c = *at;
+        if (c == '"') {
+            *count = (size_t)(at - *start);
+            in->at = at + 1;
+            return OK;
+        }
+        if (c < 0x20)
+            return ASIDE;
+        if (c == '\\') {
+            if (plain || at + 1 >= end)
+                return ASIDE;
+            unsigned char e = at[1];
+            if (e == '"' || e == '\\' || e == 'b' || e == 't' || e == 'n' || e == 'f' || e == 'r') {
+                at += 2;
+                continue;
+            }
+            if (e != 'u' || at + 6 > end || at[2] != '0' || at[3] != '0')
+                return ASIDE;
+            int high = hex_digit(at[4]), low = hex_digit(at[5]);
+            int code = high < 0 || low < 0 ? 0x100 : high << 4 | low;
+            if (code >= 0x20 || code == 0x08 || code == 0x09 || code == 0x0a || code == 0x0c || code == 0x0d)
+                return ASIDE;  /* orjson writes these otherwise: \b \t \n \f \r, or the character itself */
+            at += 6;
+            continue;
+        }
+        if (c < 0x80) {
+            at++;
+            continue;
+        }
+        /* UTF-8 as orjson takes it: no overlong forms, no surrogates, nothing past U+10FFFF */
+        int more;
+        unsigned char low = 0x80, high = 0xBF;
+        if (c >= 0xC2 && c <= 0xDF)
+            more = 1;
+        else if (c >= 0xE0 && c <= 0xEF) {
+            more = 2;
+            low = c == 0xE0 ? 0xA0 : 0x80;
+            high = c == 0xED ? 0x9F : 0xBF;
+        }
+        else if (c >= 0xF0 && c <= 0xF4) {
+            more = 3;
+            low = c == 0xF0 ? 0x90 : 0x80;
+            high = c == 0xF4 ? 0x8F : 0xBF;
+        }
+        else
+            return ASIDE;
+        if (at + more >= end || at[1] < low || at[1] > high)
+            return ASIDE;
+        for (int i = 2; i <= more; i++)
+            if (at[i] < 0x80 || at[i] > 0xBF)
+                return ASIDE;
+        at += more + 1;
+    }
+    return ASIDE;
+}
+
+/* A number: an integer of up to 18 digits (not -0) as it is, any other as orjson would write its value. */
+static int number(In *in, Out *out)
+{
+    const unsigned char *start = in->at, *at = in->at, *end = in->end;
+    int integer = 1;
+    if (at < end && *at == '-')
+        at++;
+    const unsigned char *digits = at;
+    if (at < end && *at == '0')
+        at++;
+    else if (at < end && *at >= '1' && *at <= '9')
+        while (at < end && *at >= '0' && *at <= '9')
+            at++;
+    else
+        return ASIDE;
+    size_t whole = (size_t)(at - digits);
+    if (at < end && *at == '.') {
+        integer = 0;
+        if (++at >= end || *at < '0' || *at > '9')
+            return ASIDE;
+        while (at < end && *at >= '0' && *at <= '9')
+            at++;
+    }
+    if (at < end && (*at == 'e' || *at == 'E')) {
+        integer = 0;
+        if (++at < end && (*at == '+' || *at == '-'))
+            at++;
+        if (at >= end || *at < '0' || *at > '9')
+            return ASIDE;
+        while (at < end && *at >= '0' && *at <= '9')
+            at++;
+    }
+    in->at = at;
+    size_t count = (size_t)(at - start);
+    if (integer && whole <= 18 && !(count == 2 && start[0] == '-' && start[1] == '0'))
+        return put(out, start, count);
+    PyObject *text = PyBytes_FromStringAndSize((const char *)start, (Py_ssize_t)count);
+    PyObject *value = text == NULL ? NULL : PyObject_CallOneArg(orjson_loads, text);
+    Py_XDECREF(text);
+    if (value == NULL) {
+        if (!PyErr_ExceptionMatches(PyExc_ValueError))
+            return FAILED;
+        PyErr_Clear();
+        return ASIDE;  /* past a double (1e400): the reference decides */
+    }
+    PyObject *written = PyObject_CallOneArg(orjson_dumps, value);
+    Py_DECREF(value);
+    if (written == NULL) {
+        if (!PyErr_ExceptionMatches(PyExc_TypeError) && !PyErr_ExceptionMatches(PyExc_ValueError))
+            return FAILED;
+        PyErr_Clear();
+        return ASIDE;
+    }
+    int result = put(out, PyBytes_AS_STRING(written), (size_t)PyBytes_GET_SIZE(written));
+    Py_DECREF(written);
+    return result;
+}
+
+static int value(In *in, Out *out);
+
+typedef struct {
+    const unsigned char *key;
+    size_t key_size, at, size;  /* the member's value: out->data[at:at + size] */
+} Member;
+
+static int by_key(const void *a, const void *b)
+{
+    const Member *x = a, *y = b;
+    size_t common = x->key_size < y->key_size ? x->key_size : y->key_size;
+    int order = memcmp(x->key, y->key, common);
+    if (order)
+        return order;
+    return x->key_size < y->key_size ? -1 : x->key_size > y->key_size ? 1 : 0;
+}
+
+/* An object: its members' values written after `base`, then the object, keys sorted, in their place. */
+static int object(In *in, Out *out)
+{
+    size_t base = out->size, count = 0, room = 8;
+    Member *members = PyMem_Malloc(room * sizeof(Member));
+    if (members == NULL) {
+        PyErr_NoMemory();
+        return FAILED;
+    }
+    int result = ASIDE;
+    in->at++;
+    skip_space(in);
+    if (in->at < in->end && *in->at == '}') {
+        in->at++;
+        result = put(out, "{}", 2);
+        goto done;
+    }
+    while (1) {
+        if (in->at >= in->end || *in->at != '"')
+            goto done;
+        Member member;
+        int found = string(in, &member.key, &member.key_size, 1);
+        if (found != OK) {
+            result = found;
+            goto done;
+        }
+        skip_space(in);
+        if (in->at >= in->end || *in->at != ':')
+            goto done;
+        in->at++;
+        skip_space(in);
+        member.at = out->size;
+        int inner = value(in, out);
+        if (inner != OK) {
+            result = inner;
+            goto done;
+        }
+        member.size = out->size - member.at;
+        if (count == room) {
+            Member *more = PyMem_Realloc(members, 2 * room * sizeof(Member));
+            if (more == NULL) {
+                PyErr_NoMemory();
+                result = FAILED;
+                goto done;
+            }
+            members = more;
+            room *= 2;
+        }
+        members[count++] = member;
+        skip_space(in);
+        if (in->at < in->end && *in->at == ',') {
+            in->at++;
+            skip_space(in);
+            continue;
+        }
+        if (in->at < in->end && *in->at == '}') {
+            in->at++;
+            break;
+        }
+        goto done;
+    }
+    qsort(members, count, sizeof(Member), by_key);
+    for (size_t i = 1; i < count; i++)
+        if (by_key(&members[i - 1], &members[i]) == 0)
+            goto done;  /* a key twice: the value orjson keeps is the last one */
+    Out sorted = {0};
+    int failed = put(&sorted, "{", 1);
+    for (size_t i = 0; i < count && !failed; i++)
+        failed = (i && put(&sorted, ",", 1)) || put(&sorted, "\"", 1)
+            || put(&sorted, members[i].key, members[i].key_size) || put(&sorted, "\":", 2)
+            || put(&sorted, out->data + members[i].at, members[i].size);
+    failed = failed || put(&sorted, "}", 1);
+    if (!failed) {
+        out->size = base;
+        failed = put(out, sorted.data, sorted.size);
+    }
+    PyMem_Free(sorted.data);
+    result = failed ? FAILED : OK;
+done:
+    PyMem_Free(members);
+    return result;
+}
+
+static int array(In *in, Out *out)
+{
+    in->at++;
+    skip_space(in);
+    if (put(out, "[", 1))
+        return FAILED;
+    if (in->at < in->end && *in->at == ']') {
+        in->at++;
+        return put(out, "]", 1);
+    }
+    while (1) {
+        int inner = value(in, out);
+        if (inner != OK)
+            return inner;
+        skip_space(in);
+        if (in->at < in->end && *in->at == ',') {
+            in->at++;
+            skip_space(in);
+            if (put(out, ",", 1))
+                return FAILED;
+            continue;
+        }
+        if (in->at < in->end && *in->at == ']') {
+            in->at++;
+            return put(out, "]", 1);
+        }
+        return ASIDE;
+    }
+}
+
+static int literal(In *in, Out *out, const char *word)
+{
+    size_t size = strlen(word);
+    if ((size_t)(in->end - in->at) < size || memcmp(in->at, word, size) != 0)
+        return ASIDE;
+    in->at += size;
+    return put(out, word, size);
+}
+
+static int value(In *in, Out *out)
+{
+    if (in->at >= in->end)
+        return ASIDE;
+    unsigned char c = *in->at;
+    int result;
+    if (c == '{' || c == '[') {
+        if (++in->depth > MAX_DEPTH)
+            return ASIDE;
+        result = c == '{' ? object(in, out) : array(in, out);
+        in->depth--;
+        return result;
+    }
+    if (c == '"') {
+        const unsigned char *start = in->at;
+        const unsigned char *text;
+        size_t count;
+        result = string(in, &text, &count, 0);
+        return result != OK ? result : put(out, start, (size_t)(in->at - start));
+    }
+    if (c == 't')
+        return literal(in, out, "true");
+    if (c == 'f')
+        return literal(in, out, "false");
+    if (c == 'n')
+        return literal(in, out, "null");
+    return number(in, out);
+}
+
+/* fingerprint(raw): raw is any object with the buffer protocol (a record's msgspec.Raw, bytes) */
+static PyObject *fingerprint(PyObject *module, PyObject *raw)
+{
+    Py_buffer view;
+    if (PyObject_GetBuffer(raw, &view, PyBUF_SIMPLE) < 0)
+        return NULL;
+    In in = {view.buf, (const unsigned char *)view.buf + view.len, 0};
+    Out out = {0};
+    skip_space(&in);
+    int result = in.at < in.end && *in.at == 'n' ? ASIDE : value(&in, &out);  /* null: no value, to the caller */
+    skip_space(&in);
+    if (result == OK && in.at != in.end)
+        result = ASIDE;
+    PyBuffer_Release(&view);
+    PyObject *answer = NULL;
+    if (result == OK) {
+        PyObject *text = PyBytes_FromStringAndSize(out.data, (Py_ssize_t)out.size);
+        PyObject *args[] = {NULL, text, EIGHT};
+        PyObject *hasher = text == NULL ? NULL
+            : PyObject_Vectorcall(blake2b, args + 1, 1 | PY_VECTORCALL_ARGUMENTS_OFFSET, digest_size_kw);
+        Py_XDECREF(text);
+        if (hasher != NULL) {
+            answer = PyObject_CallMethod(hasher, "digest", NULL);
+            Py_DECREF(hasher);
+        }
+    }
+    else if (result == ASIDE)
+        answer = Py_NewRef(Py_None);
+    PyMem_Free(out.data);
+    return answer;
+}
+
+static PyMethodDef methods[] = {
+    {"fingerprint", fingerprint, METH_O, "8 bytes of BLAKE2b over a JSON text's canonical form; None if not here."},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module_def = {PyModuleDef_HEAD_INIT, "_canonical", NULL, -1, methods};
+
+PyMODINIT_FUNC PyInit__canonical(void)
+{
+    PyObject *orjson = PyImport_ImportModule("orjson");
+    if (orjson == NULL)
+        return NULL;
+    orjson_loads = PyObject_GetAttrString(orjson, "loads");
+    orjson_dumps = PyObject_GetAttrString(orjson, "dumps");
+    Py_DECREF(orjson);
+    PyObject *digest = PyImport_ImportModule("namel3ss_debug.model.digest");
+    if (digest == NULL)
+        return NULL;
+    blake2b = PyObject_GetAttrString(digest, "blake2b");
+    Py_DECREF(digest);
+    digest_size_kw = Py_BuildValue("(s)", "digest_size");
+    EIGHT = PyLong_FromLong(8);
+    if (orjson_loads == NULL || orjson_dumps == NULL || blake2b == NULL || digest_size_kw == NULL || EIGHT == NULL)
+        return NULL;
+    return PyModule_Create(&module_def);
+}

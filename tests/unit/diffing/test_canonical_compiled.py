@@ -1,0 +1,110 @@
+"""diff's fingerprints in C (`diffing/_canonical.c`): from a JSON text, the fingerprint its Python reference
+(`raw_fingerprint_py`: decode, then canonical JSON) gives, or None where it leaves the text to the reference."""
+
+from __future__ import annotations
+
+import json
+import random
+
+import orjson
+import pytest
+
+from namel3ss_debug.diffing import calls
+from namel3ss_debug.diffing.calls import raw_fingerprint, raw_fingerprint_py
+
+needs_c = pytest.mark.skipif(not calls.ACCELERATED, reason="the C extension was not compiled on this install")
+if calls.ACCELERATED:
+    from namel3ss_debug.diffing._canonical import fingerprint as compiled
+
+TEXTS = ["", "a", "zz", "café", "naïve → ✓", "\U0001f600", "quote \" back \\ slash /", "tab\tnew\nline\r",
+         "\x00\x01\x1f\x7f", "\u2028", "é" * 3, "12", "-"]
+NUMBERS = [0, -1, 7, 10**17, -(10**18) + 1, 10**18, 2**63 - 1, 2**64 - 1, -(2**63), 10**30, 0.0, -0.0, 0.1, 1.5,
+           1e16, 1e-7, 5e-324, 1.7976931348623157e308, 123456789.123, -2.5e-3]
+
+
+def random_value(rng: random.Random, depth: int = 0):
+    roll = rng.random()
+    if depth < 5 and roll < 0.25:
+        return {rng.choice(TEXTS + [f"k{n}" for n in range(6)]): random_value(rng, depth + 1)
+                for _ in range(rng.randint(0, 6))}
+    if depth < 5 and roll < 0.4:
+        return [random_value(rng, depth + 1) for _ in range(rng.randint(0, 5))]
+    if roll < 0.65:
+        return rng.choice(TEXTS)
+    if roll < 0.85:
+        return rng.choice(NUMBERS)
+    return rng.choice([True, False, None])
+
+
+def writings(value, rng: random.Random) -> list[bytes]:
+    """The value as orjson (where it can: not an integer past 64 bits) and json (escaped and not, spaced and
+    indented) write it."""
+    texts = [json.dumps(value).encode(), json.dumps(value, ensure_ascii=False).encode(),
+             json.dumps(value, indent=rng.choice([1, 2]), ensure_ascii=False).encode(),
+             json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()]
+    try:
+        return [orjson.dumps(value), orjson.dumps(value, option=orjson.OPT_SORT_KEYS), *texts]
+    except TypeError:
+        return texts
+
+
+def damaged(text: bytes, rng: random.Random) -> bytes:
+    """A byte changed, dropped or added: text that may not be JSON, or not UTF-8, or another value."""
+    if not text:
+        return text
+    at = rng.randrange(len(text))
+    roll = rng.random()
+    if roll < 0.3:
+        return text[:at] + text[at + 1:]
+    byte = bytes([rng.choice(b'{}[]",:\\01-.eE nul\xc3\xa9\xff\x80\x1f')])
+    return text[:at] + byte + text[at + (roll < 0.6):]
+
+
+@needs_c
+@pytest.mark.parametrize("seed", range(40))
+def test_the_fingerprint_of_a_text_is_the_references(seed):
+    rng = random.Random(seed)
+    answered = 0
+    for _ in range(40):
+        for text in writings(random_value(rng), rng):
+            for candidate in (text, damaged(text, rng), damaged(damaged(text, rng), rng)):
+                fast = compiled(candidate)
+                if fast is not None:
+                    answered += 1
+                    assert fast == raw_fingerprint_py(candidate), candidate
+                assert raw_fingerprint(candidate) == raw_fingerprint_py(candidate), candidate
+    assert answered > 100  # many are answered here (those json writes with \\u escapes are not)
+
+
+@needs_c
+@pytest.mark.parametrize("text", [
+    b'{"b":1,"a":2}', b' { "b" : [ 1 , 2.50 , -0 ] , "a" : { } } ', b'"caf\xc3\xa9 \\u001f \\n"', b'[]', b'true',
+    b'12345678901234567890', b'1e5', b'-0.0', b'[18446744073709551615,-9223372036854775808]',
+    b'{"z":{"y":{"x":[{"w":null}]}}}', b'{"\xe2\x86\x92":1,"a":2,"\xc3\xa9":3,"ab":4,"b":5}',
+])
+def test_these_are_answered_here(text):
+    assert compiled(text) == raw_fingerprint_py(text)
+
+
+@needs_c
+@pytest.mark.parametrize("text", [
+    b"null", b' null', b'{"a":1,"a":2}', b'{"\\u0061":1}', b'"\\u00e9"', b'"\\/"', b'"\\u001F"', b'"\\u000a"',
+    b'"\xff"', b'"\xed\xa0\x80"', b'"\xc0\xaf"', b'1e400', b'[1,]', b'{"a":1', b'[' * 200 + b']' * 200, b'',
+    b'nul', b'"\x01"', b'01', b'[1] x',
+])
+def test_these_are_left_to_the_reference(text):
+    """Escapes orjson writes otherwise, keys with escapes or twice, not UTF-8, past a double, not JSON, deep."""
+    assert compiled(text) is None
+    assert raw_fingerprint(text) == raw_fingerprint_py(text)
+
+
+@needs_c
+def test_it_reads_any_buffer():
+    from namel3ss_debug.store.records import BLOCK_DECODER  # noqa: PLC0415 - only this test decodes records
+
+    record = BLOCK_DECODER.decode(orjson.dumps({
+        "v": 1, "run_id": "r", "seq": 0, "ts": "t", "event_type": "tool_call_start", "component": "tool",
+        "name": "n", "span_id": "s", "parent_id": None, "status": "started", "inputs": {"b": 1, "a": [2.5]}}))
+    assert compiled(record.inputs) == compiled(memoryview(b'{"a":[2.5],"b":1}')) == raw_fingerprint_py(record.inputs)
+    with pytest.raises(TypeError):
+        compiled("not bytes")
