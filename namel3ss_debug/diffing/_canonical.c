@@ -59,6 +59,24 @@ static int hex_digit(unsigned char c)
     return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;  /* orjson's: lowercase */
 }
 
+/* Past the bytes that need no look (ASCII, not a quote, a backslash or a control), 8 at a time; 1 at the end. */
+static inline int plain_run(const unsigned char **at, const unsigned char *end)
+{
+    const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+    while (end - *at >= 8) {
+        uint64_t v, quote, slash;
+        memcpy(&v, *at, 8);
+        quote = v ^ (ones * '"');
+        slash = v ^ (ones * '\\');
+        /* a byte >= 0x80, < 0x20, == '"' or == '\\' (the zero-byte test: may also flag a byte after one) */
+        if ((v & highs) | ((v - ones * 0x20) & ~v & highs) | ((quote - ones) & ~quote & highs)
+            | ((slash - ones) & ~slash & highs))
+            return 0;
+        *at += 8;
+    }
+    return *at >= end;
+}
+
 /* A string at `in->at` (its opening quote) that orjson would write byte for byte as it is: its bytes without the
  * quotes in *start and *count. With `plain`, no escape at all (a key). */
 static int string(In *in, const unsigned char **start, size_t *count, int plain)
@@ -66,6 +84,8 @@ static int string(In *in, const unsigned char **start, size_t *count, int plain)
     const unsigned char *at = in->at + 1, *end = in->end;
     *start = at;
     while (at < end) {
+        if (plain_run(&at, end))
+            break;
         unsigned char c = *at;
         if (c == '"') {
             *count = (size_t)(at - *start);

@@ -100,7 +100,7 @@ def test_these_are_left_to_the_reference(text):
 
 @needs_c
 def test_it_reads_any_buffer():
-    from namel3ss_debug.store.records import BLOCK_DECODER  # noqa: PLC0415 - only this test decodes records
+    from namel3ss_debug.store.records import BLOCK_DECODER  # only this test decodes records
 
     record = BLOCK_DECODER.decode(orjson.dumps({
         "v": 1, "run_id": "r", "seq": 0, "ts": "t", "event_type": "tool_call_start", "component": "tool",
