@@ -11,6 +11,7 @@ import pytest
 
 from namel3ss_debug.diffing import calls
 from namel3ss_debug.diffing.calls import raw_fingerprint, raw_fingerprint_py
+from namel3ss_debug.store.records import BLOCK_DECODER
 
 needs_c = pytest.mark.skipif(not calls.ACCELERATED, reason="the C extension was not compiled on this install")
 if calls.ACCELERATED:
@@ -100,8 +101,6 @@ def test_these_are_left_to_the_reference(text):
 
 @needs_c
 def test_it_reads_any_buffer():
-    from namel3ss_debug.store.records import BLOCK_DECODER  # only this test decodes records
-
     record = BLOCK_DECODER.decode(orjson.dumps({
         "v": 1, "run_id": "r", "seq": 0, "ts": "t", "event_type": "tool_call_start", "component": "tool",
         "name": "n", "span_id": "s", "parent_id": None, "status": "started", "inputs": {"b": 1, "a": [2.5]}}))
