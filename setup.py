@@ -1,7 +1,8 @@
 """Only for the optional C speedups; everything else is in pyproject.toml.
 
 Redaction's pre-scan (`tracer/_scan.c`), the readers' newline counting (`store/_lines.c`), replay's
-timeline builder (`replay/_builder.c`) and the join of a timeline's halves (`replay/_join.c`).
+timeline builder (`replay/_builder.c`), the join of a timeline's halves (`replay/_join.c`), analyze's pass
+(`analysis/_tally.c`) and diff's fingerprints (`diffing/_canonical.c`).
 `optional=True`: where no compiler is available the build goes on without them and their pure-Python twins
 are used (same answers, slower).
 """
@@ -11,13 +12,16 @@ from pathlib import Path
 from setuptools import Extension, setup
 
 COMPILED = ("tracer._scan", "store._lines", "replay._builder", "replay._join", "analysis._tally", "diffing._canonical")
+SHARED = ("namel3ss_debug/_members.h",)  # headers any extension may include (`#include "_members.h"`)
 
 
 def _extension(name: str) -> Extension:
-    """`namel3ss_debug/<name>.c`, with the headers beside it that start with its name (`_builder_memo.h`)."""
+    """`namel3ss_debug/<name>.c`, with the headers beside it that start with its name (`_builder_memo.h`) and the
+    shared ones."""
     source = Path("namel3ss_debug", *name.split(".")).with_suffix(".c")
     headers = sorted(str(path) for path in source.parent.glob(f"{source.stem}_*.h"))
-    return Extension(f"namel3ss_debug.{name}", [str(source)], depends=headers, optional=True)
+    return Extension(f"namel3ss_debug.{name}", [str(source)], depends=[*headers, *SHARED],
+                     include_dirs=["namel3ss_debug"], optional=True)
 
 
 setup(ext_modules=[_extension(name) for name in COMPILED])

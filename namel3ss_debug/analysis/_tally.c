@@ -15,9 +15,9 @@
  * meaning, and either may take any block. */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
-#include <structmember.h>
 #include <stdint.h>
 
+#include "_members.h"
 #include "_tally_fields.h"
 
 enum { START = 0, END = 1, INSTANT = 2 };

@@ -83,20 +83,9 @@ static int bind_fields(PyObject *record, PyObject *usage, PyObject *open_span, P
             PyErr_SetString(PyExc_TypeError, "bind() takes the record, usage, open span and loop watch types");
             return -1;
         }
-    for (int f = 0; f < N_FIELDS; f++) {
-        PyObject *descriptor = PyObject_GetAttrString(owners[FIELD_OWNERS[f]], FIELD_NAMES[f]);
-        if (descriptor == NULL)
+    for (int f = 0; f < N_FIELDS; f++)
+        if (member_offset(owners[FIELD_OWNERS[f]], FIELD_NAMES[f], &field_offset[f]) < 0)
             return -1;
-        int member = Py_IS_TYPE(descriptor, &PyMemberDescr_Type)
-            && ((PyMemberDescrObject *)descriptor)->d_member->type == T_OBJECT_EX;
-        if (member)
-            field_offset[f] = ((PyMemberDescrObject *)descriptor)->d_member->offset;
-        Py_DECREF(descriptor);
-        if (!member) {
-            PyErr_Format(PyExc_TypeError, "field %s is not an object member", FIELD_NAMES[f]);
-            return -1;
-        }
-    }
     Py_XSETREF(record_type, (PyTypeObject *)Py_NewRef(record));
     Py_XSETREF(usage_type, (PyTypeObject *)Py_NewRef(usage));
     Py_XSETREF(open_span_type, (PyTypeObject *)Py_NewRef(open_span));

@@ -1,4 +1,4 @@
-/* `_tally.c`'s starts, ends and instants: Tally._start, _end, _ended, _instant, _call_started and findings'
+/* `_tally.c`'s starts, ends and instants: Tally._start, _end, _ended, _instant and findings' _call_started,
  * _slow and _usage, step for step, each general case handed to the reference's method. Included once. */
 
 #define USE(use) ((use) ? Py_True : Py_False)
@@ -87,7 +87,7 @@ static PyObject *interned(PyObject *text)
     return text;
 }
 
-/* Tally._call_started: 1 if the call is a retry, 0 if not, -1 on error */
+/* Findings._call_started: 1 if the call is a retry, 0 if not, -1 on error */
 static int call_started(Pass *p, PyObject *event, PyObject *key, PyObject *parent, PyObject *agent)
 {
     PyObject *op = op_of(p, event, FIELD(event, R_EVENT_TYPE)), *seq = FIELD(event, R_SEQ);

@@ -1,4 +1,5 @@
-"""What the one pass notes besides the span structure: slow spans, errors, tokens, memory, repeats.
+"""What the one pass notes besides the span structure: slow spans, errors, tokens, memory, repeated calls,
+retries and the calls an agent's loop watch sees.
 
 `Tally` inherits these; they are kept apart so that `tally.py` holds the loop and the spans.
 """
@@ -7,10 +8,12 @@ from __future__ import annotations
 
 import heapq
 from array import array
+from sys import intern
 from typing import Any
 
 from ..model.error_category import categorize
 from ..store.records import EventRecord
+from .loops import LoopWatch
 from .run_state import MAX_KEPT, OpenSpan, RunState
 
 MAX_EXAMPLES = 3
@@ -32,7 +35,11 @@ class Findings:
     models: dict[str, list[Any]]
     near_limit: list[Any]
     _windows: dict[str, Any]
+    repeats: dict[int, int]
     repeated: dict[int, list[Any]]
+    retries: dict[Any, list[Any]]
+    boundary: Any  # run_state.Boundary, for the second half of a split read
+    _prefixes: dict[str, str]
     blocking: list[Any]
     loops: list[Any]
     _anomalies: bool  # whether the report has a section that reads anomalies
@@ -46,6 +53,44 @@ class Findings:
             self.repeated[key] = [event.component, event.name, calls, 0.0, self._ref(run, event.seq), event.span_id]
         else:
             entry[2] = calls
+
+    def _call_started(self, run: RunState, event: EventRecord, key: int | None, parent: OpenSpan | None,
+                      agent: str | None) -> bool:
+        """Repeats, retries and loops are decided when a call starts; returns whether it is a retry.
+
+        `key` identifies the call by run, component, name and inputs; None when it has no inputs (then it
+        takes no part in repeats and loops, which compare inputs).
+        """
+        op = (event.component, event.name, self._prefixes[event.event_type])
+        if key is not None:
+            calls = self.repeats.get(key, 0) + 1
+            self.repeats[key] = calls
+            if calls > 1:
+                self._repeated(run, event, key, calls)
+            elif self.boundary is not None:  # a first call here may repeat one of the other half
+                self.boundary.first_seen[key] = [self._ref(run, event.seq), event.span_id, intern(op[0]),
+                                                 intern(op[1]), 0.0]  # interned: pickled once each
+                self.boundary.first_open[event.span_id] = key
+        if self.boundary is not None and parent is not None and parent.start_seq < 0 and parent.last is None \
+                and self.boundary.first_root_call is None:
+            self.boundary.first_root_call = op  # a retry of the other half's last call, perhaps
+        if agent is not None and key is not None:
+            watch = run.watches.get(agent)
+            if watch is None:
+                watch = run.watches[agent] = LoopWatch()
+            watch.see(key, event.seq, op)
+        if parent is None or parent.last != (op, True):
+            return False
+        return self._retry(run, event, op)
+
+    def _retry(self, run: RunState, event: EventRecord, op: tuple[str, str, str]) -> bool:
+        """A call right after a failed one of the same operation, under one parent: a retry."""
+        retry = self.retries.get(op)
+        if retry is None:
+            self.retries[op] = [1, 0, run.index << SEQ_BITS | event.seq, event.span_id]
+        else:
+            retry[0] += 1
+        return True
 
     def _slow(self, run: RunState, event: EventRecord, op: tuple[str, str, str], duration: float) -> None:
         self.slow_by_op[op] = self.slow_by_op.get(op, 0) + 1

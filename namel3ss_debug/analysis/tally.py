@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import math
 from array import array
-from sys import intern
 from typing import Any, Iterable
 
 from ..model.events import is_end, is_start, kind as span_kind
@@ -218,44 +217,6 @@ class Tally(Findings):
         self.integrity.orphans += 1
         self.integrity.note(f"run {run.run_id} seq {event.seq}: parent {event.parent_id} of span "
                             f"{event.span_id} never appears before it")
-
-    def _call_started(self, run: RunState, event: EventRecord, key: int | None, parent: OpenSpan | None,
-                      agent: str | None) -> bool:
-        """Repeats, retries and loops are decided when a call starts; returns whether it is a retry.
-
-        `key` identifies the call by run, component, name and inputs; None when it has no inputs (then it
-        takes no part in repeats and loops, which compare inputs).
-        """
-        op = (event.component, event.name, self._prefixes[event.event_type])
-        if key is not None:
-            calls = self.repeats.get(key, 0) + 1
-            self.repeats[key] = calls
-            if calls > 1:
-                self._repeated(run, event, key, calls)
-            elif self.boundary is not None:  # a first call here may repeat one of the other half
-                self.boundary.first_seen[key] = [self._ref(run, event.seq), event.span_id, intern(op[0]),
-                                                 intern(op[1]), 0.0]  # interned: pickled once each
-                self.boundary.first_open[event.span_id] = key
-        if self.boundary is not None and parent is not None and parent.start_seq < 0 and parent.last is None \
-                and self.boundary.first_root_call is None:
-            self.boundary.first_root_call = op  # a retry of the other half's last call, perhaps
-        if agent is not None and key is not None:
-            watch = run.watches.get(agent)
-            if watch is None:
-                watch = run.watches[agent] = LoopWatch()
-            watch.see(key, event.seq, op)
-        if parent is None or parent.last != (op, True):
-            return False
-        return self._retry(run, event, op)
-
-    def _retry(self, run: RunState, event: EventRecord, op: tuple[str, str, str]) -> bool:
-        """A call right after a failed one of the same operation, under one parent: a retry."""
-        retry = self.retries.get(op)
-        if retry is None:
-            self.retries[op] = [1, 0, run.index << SEQ_BITS | event.seq, event.span_id]
-        else:
-            retry[0] += 1
-        return True
 
     # -- ends -------------------------------------------------------------------------------
     def _end(self, run: RunState, event: EventRecord, use: bool) -> None:

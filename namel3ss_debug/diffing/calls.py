@@ -210,8 +210,8 @@ def raw_fingerprint(raw: Any) -> bytes:
     """`fingerprint` of the value a JSON text (a record's raw `inputs` or `outputs`) holds.
 
     From the text itself in C where the optional extension was built (`_canonical.c`: the canonical JSON
-    written as the text is read, no value made; about 5x faster), else, and for what it leaves aside,
-    `raw_fingerprint_py`."""
+    written as the text is read, no value made; about 1.55 µs a value where the reference takes 2.8, measured
+    by hand), else, and for what it leaves aside, `raw_fingerprint_py`."""
     if _raw_digest is not None:
         digest = _raw_digest(raw)
         if digest is not None:

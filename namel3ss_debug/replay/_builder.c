@@ -13,10 +13,10 @@
  * block is done, so the reference and this code can take turns on one timeline. */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
-#include <structmember.h>
 #include <math.h>
 #include <stdint.h>
 
+#include "_members.h"
 #include "_builder_memo.h"
 
 #define NO_SPAN (-1)
@@ -86,20 +86,9 @@ static PyObject *bind(PyObject *module, PyObject *type)
         PyErr_SetString(PyExc_TypeError, "bind() takes the record type");
         return NULL;
     }
-    for (int f = 0; f < N_FIELDS; f++) {
-        PyObject *descriptor = PyObject_GetAttrString(type, FIELD_NAMES[f]);
-        if (descriptor == NULL)
+    for (int f = 0; f < N_FIELDS; f++)
+        if (member_offset(type, FIELD_NAMES[f], &field_offset[f]) < 0)
             return NULL;
-        int member = Py_IS_TYPE(descriptor, &PyMemberDescr_Type)
-            && ((PyMemberDescrObject *)descriptor)->d_member->type == T_OBJECT_EX;
-        if (member)
-            field_offset[f] = ((PyMemberDescrObject *)descriptor)->d_member->offset;
-        Py_DECREF(descriptor);
-        if (!member) {
-            PyErr_Format(PyExc_TypeError, "field %s of the record type is not an object member", FIELD_NAMES[f]);
-            return NULL;
-        }
-    }
     Py_XSETREF(record_type, (PyTypeObject *)Py_NewRef(type));
     Py_RETURN_NONE;
 }

@@ -4,7 +4,6 @@ seq that jumps, ids used twice or not hex, parents missing, ends without starts,
 
 from __future__ import annotations
 
-import copy
 import random
 
 import orjson
@@ -235,7 +234,7 @@ def test_what_it_does_not_take_goes_to_the_reference():
     assert _tally.feed(result, records) is NotImplemented  # no run begun
     result.begin("run", "run", ("run.jsonl",))
     assert _tally.feed(result, tuple(records)) is NotImplemented
-    assert _tally.feed(result, [*records[:3], copy.copy(vars(result))]) is NotImplemented
+    assert _tally.feed(result, [*records[:3], object()]) is NotImplemented
     assert result.analyzed == 0
     result.feed(tuple(records))  # the reference takes any iterable
     assert result.analyzed == len(records)

@@ -1,0 +1,22 @@
+/* Shared by the compiled loops that read typed objects' fields at their offsets (`replay/_builder.c`,
+ * `analysis/_tally.c`): where a type keeps a field, found once through its member descriptor. */
+#include <structmember.h>
+
+/* The offset of `type.<name>`, an object member (a msgspec Struct's field, a `__slots__` entry): 0, or -1 with
+ * TypeError when it is not one (or another error when the type has no such attribute). */
+static int member_offset(PyObject *type, const char *name, Py_ssize_t *offset)
+{
+    PyObject *descriptor = PyObject_GetAttrString(type, name);
+    if (descriptor == NULL)
+        return -1;
+    int member = Py_IS_TYPE(descriptor, &PyMemberDescr_Type)
+        && ((PyMemberDescrObject *)descriptor)->d_member->type == T_OBJECT_EX;
+    if (member)
+        *offset = ((PyMemberDescrObject *)descriptor)->d_member->offset;
+    Py_DECREF(descriptor);
+    if (!member) {
+        PyErr_Format(PyExc_TypeError, "field %s is not an object member", name);
+        return -1;
+    }
+    return 0;
+}
