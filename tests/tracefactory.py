@@ -6,6 +6,7 @@ with the spans' durations) without using the tracer, so a test knows every figur
 
 from __future__ import annotations
 
+import random
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -126,3 +127,59 @@ def analyze_events(events: list[Event], **kwargs: Any):
     records = [record_from_dict(event)[0] for event in events]
     source = RunSource("test", ("test.jsonl",), events[0]["run_id"] if events else None)
     return analyze([(source, iter([records]))], **kwargs)
+
+
+CALL_COMPONENTS = ("llm", "tool", "agent", "chain", "memory")
+CALL_PAYLOADS = (None, "text", {"text": "a", "n": 1}, {"b": [1, 2, {"c": None}], "a": "z"}, [1, "two"], 3.5,
+                 {"return": "x\n  y"}, {"return": {"text": "plan", "usage": {"input_tokens": 3}}}, 10**30,
+                 {"text": "café"}, {"b": 1, "b\u00e9": 2})
+
+
+def random_calls_run(rng: random.Random, spans: tuple[int, int] = (5, 60)) -> list[Event]:
+    """A random run that holds what a real trace can, for `diff`'s call recorder: nested spans (ended in any
+    order, some never, some started under a parent just ended), failures with and without errors, odd field
+    types the typed decoder refuses, inputs and outputs absent or null, texts written with escapes, ends without
+    starts, instants, and sometimes another run's events."""
+    trace = TraceBuilder()
+    trace.run_start()
+    open_ids: list[str] = [trace.root]
+    closed_ids: list[str] = []
+    for _ in range(rng.randrange(*spans)):
+        roll = rng.random()
+        # now and then a child written just after its parent ended (from another thread)
+        parent = rng.choice(closed_ids[-3:]) if closed_ids and rng.random() < 0.1 else rng.choice(open_ids)
+        if roll < 0.45:
+            span = trace.start(rng.choice(CALL_COMPONENTS), rng.choice(("plan", "search", "write")), parent,
+                               inputs=rng.choice(CALL_PAYLOADS))
+            if rng.random() < 0.2:
+                trace.events[-1].pop("inputs", None)
+            elif rng.random() < 0.1:
+                trace.events[-1]["inputs"] = None  # present, and null
+            open_ids.append(span)
+        elif roll < 0.8 and len(open_ids) > 1:
+            span = open_ids.pop(rng.randrange(1, len(open_ids)))
+            closed_ids.append(span)
+            fields = {"outputs": rng.choice(CALL_PAYLOADS)}
+            status = rng.choice(("completed", "completed", "failed"))
+            if status == "failed":
+                fields["error"] = rng.choice(({"type": "TimeoutError", "message": "late"}, {}, {"type": 5},
+                                              "a string", None, {"message": "no type"}))
+            event = trace.end(span, rng.uniform(0, 50), status=status, **fields)
+            if rng.random() < 0.1:
+                event["duration_ms"] = rng.choice((-1, "slow", 2e13))  # refused by the typed decoder
+            if rng.random() < 0.15:
+                event.pop("outputs", None)
+            elif rng.random() < 0.1:
+                event["outputs"] = None  # present, and null
+        elif roll < 0.9:
+            trace.instant("memory_operation", "memory", "write", parent)
+        else:
+            trace.event("tool_call_end", "tool", "orphan", trace.new_id(), parent, "completed", duration_ms=1.0,
+                        outputs={"x": 1})
+    if rng.random() < 0.5:
+        trace.run_end()
+    if rng.random() < 0.2:
+        other = TraceBuilder("20261122-120000-000000")
+        other.run_start()
+        trace.events.extend(other.events)
+    return trace.events

@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include "_members.h"
+#include "_texts.h"
 #include "_tally_fields.h"
 
 enum { START = 0, END = 1, INSTANT = 2 };
@@ -43,21 +44,6 @@ typedef struct {
 } Pass;
 
 /* -- small things ---------------------------------------------------------------------------------------- */
-static inline int same_text(PyObject *a, PyObject *b)
-{
-    if (a == b)
-        return 1;
-    Py_ssize_t length = PyUnicode_GET_LENGTH(a);
-    if (length != PyUnicode_GET_LENGTH(b) || PyUnicode_KIND(a) != PyUnicode_KIND(b))
-        return 0;
-    return memcmp(PyUnicode_DATA(a), PyUnicode_DATA(b), length * PyUnicode_KIND(a)) == 0;
-}
-
-static inline int is_text(PyObject *value, PyObject *text)
-{
-    return PyUnicode_Check(value) && same_text(value, text);
-}
-
 /* `d[key] = d.get(key, 0) + 1` */
 static int count_in(PyObject *dict, PyObject *key)
 {

@@ -33,10 +33,18 @@ from ..store.records import EventRecord
 from .call_table import CallTable, CompactCall
 
 try:
-    from ._canonical import fingerprint as _raw_digest  # type: ignore[attr-defined]
-except ImportError:  # no compiler at install time: `raw_fingerprint_py`
-    _raw_digest = None
+    from ._calls import bind as _bind  # type: ignore[attr-defined]
+    from ._calls import digest as _compiled_digest  # type: ignore[attr-defined]
+    from ._calls import fingerprint as _raw_digest  # type: ignore[attr-defined]
+    from ._calls import record as _record  # type: ignore[attr-defined]
+except ImportError:  # no compiler at install time: the references (`add_block_py`, `raw_fingerprint_py`)
+    _raw_digest = _record = _compiled_digest = _bind = None
 ACCELERATED = _raw_digest is not None
+# The hash of a value's canonical JSON: the extension's (`_calls_hash.h`, a 64-bit multiply-and-fold hash, about
+# 0.1 µs for a value of 400 bytes where BLAKE2b takes 0.45), else 8 bytes of BLAKE2b. Fingerprints are compared
+# only with fingerprints of the same install (the diff cache's key names the hash), so either gives the same
+# answers; the names say which one a cached side holds.
+FINGERPRINTS = "fold64" if ACCELERATED else "blake2b-8"
 
 PREVIEW_KEPT = 1000
 COMPARED_COMPONENTS = frozenset({"llm", "tool"})  # calls whose outputs are compared
@@ -100,9 +108,19 @@ class CallRecorder:
         most once, when an LLM or tool call's output is first met) gives each record's byte offset in `path`,
         when the file can be read there again.
 
-        The hot loop of `diff`: `add`'s steps inlined, the table's columns set through `table.adder()` and
-        `table.ender()`.
+        The hot loop of `diff`: in C where the extension was built (`_calls.c`), else `add_block_py`.
         """
+        if _record is not None:
+            counted = _record(self, records, path, offsets)
+            if counted is not NotImplemented:
+                self.events += counted
+                return
+        self.add_block_py(records, path, offsets)
+
+    def add_block_py(self, records: Iterable[EventRecord], path: Optional[str] = None,
+                     offsets: Optional[Callable[[], Sequence[int]]] = None) -> None:
+        """`add_block` in Python, the reference: `add`'s steps inlined, the table's columns set through
+        `table.adder()` and `table.ender()`."""
         table, spans, numbers, operations = self._table, self._spans, self._numbers, self._operations
         open_spans, closed, remembered = spans.open, spans.closed, spans.remembered
         add_call, end_call, depths, component_of = self._add_call, self._end_call, table.depth, table.component_of
@@ -120,11 +138,10 @@ class CallRecorder:
                 event_type = record.event_type
                 kind = kinds.get(event_type, _UNSEEN)
                 if kind is _UNSEEN:
-                    kind = kinds[event_type] = span_kind(event_type) if is_start(event_type) else None
+                    kind = self._kind_of(event_type)
                 codes = operations.get((component, name, kind))
                 if codes is None:
-                    codes = operations[(component, name, kind)] = table.codes(component, name,
-                                                                              op_label(component, name, kind))
+                    codes = self._codes(component, name, kind)
                 parent_id = record.parent_id
                 if parent_id is None:
                     parent = None
@@ -146,37 +163,57 @@ class CallRecorder:
             closed[span_id] = index
             if len(closed) > remembered:
                 closed.popitem(last=False)
-            error, digest = record.error, None
-            if error is not None and record.status == "failed":
-                result: Any = {"error": {"type": error.type, "message": error.message}}
-            else:
-                outputs = record.outputs
-                digest = _raw_digest(outputs) if outputs and _raw_digest is not None else None
-                # fingerprinted from its text: the value is made only if it is shown (`preview`)
-                result = _UNSEEN if digest is not None else decode_line(bytes(outputs)) if outputs else None
-            if result is None:
+            failed = record.error is not None and record.status == "failed"
+            if not failed and not record.outputs:
                 end_call(index, record.status, record.duration_ms, None, None, None)
                 continue
+            # fingerprinted from its text: the value is made only if it is shown (a preview) or left aside
+            digest = _raw_digest(record.outputs) if not failed and _raw_digest is not None else None
             shown, place = component_of(index) in COMPARED_COMPONENTS, None
             if shown and path is not None and offsets is not None:
                 if places is None:
                     places = offsets()
                 place = (path, places[position])
-            if shown and place is None and result is _UNSEEN:
-                result = decode_line(bytes(record.outputs))
-            end_call(index, record.status, record.duration_ms, digest if digest is not None else fingerprint(result),
-                     preview(result) if shown and place is None else None, place)
+            if digest is not None and not (shown and place is None):
+                end_call(index, record.status, record.duration_ms, digest, None, place)
+                continue
+            ended = self._end_value(record, digest, shown and place is None)
+            if ended is None:
+                end_call(index, record.status, record.duration_ms, None, None, None)
+            else:
+                end_call(index, record.status, record.duration_ms, ended[0], ended[1], place)
         self.events += events
+
+    def _kind_of(self, event_type: str) -> Optional[str]:
+        """The span kind a start event's type names (None for a type that does not start a span), kept."""
+        kind = self._kinds[event_type] = span_kind(event_type) if is_start(event_type) else None
+        return kind
+
+    def _codes(self, component: str, name: str, kind: Optional[str]) -> tuple[int, int, int]:
+        """The table's codes of an operation's component, name and label, kept."""
+        codes = self._operations[(component, name, kind)] = self._table.codes(component, name,
+                                                                             op_label(component, name, kind))
+        return codes
+
+    def _end_value(self, record: EventRecord, digest: Optional[bytes],
+                   with_preview: bool) -> Optional[tuple[bytes, Optional[str]]]:
+        """What an end the fingerprint of its text does not settle gave back: a failure's error, outputs the
+        canonical writer left aside, or outputs to be shown (a preview kept). None: no outputs (they were null)."""
+        error = record.error
+        if error is not None and record.status == "failed":
+            result: Any = {"error": {"type": error.type, "message": error.message}}
+        else:
+            result = decode_line(bytes(record.outputs))
+            if result is None:
+                return None
+        return (digest if digest is not None else fingerprint(result)), (preview(result) if with_preview else None)
 
     def finish(self) -> CallSequence:
         return CallSequence(self._runs.wanted, self._table, self.other_runs, self.events)
 
     def _start(self, seq: int, component: str, name: str, kind: Optional[str], parent_id: Any, span_id: Any,
                inputs_hash: Optional[bytes]) -> None:
-        codes = self._operations.get((component, name, kind))
-        if codes is None:
-            codes = self._operations[(component, name, kind)] = self._table.codes(component, name,
-                                                                                  op_label(component, name, kind))
+        codes = self._operations.get((component, name, kind)) or self._codes(component, name, kind)
         parent = self._spans.parent(parent_id)
         index = self._add_call(seq, codes, self._number(component, name), -1 if parent is None else parent,
                                0 if parent is None else self._table.depth[parent] + 1, inputs_hash)
@@ -202,16 +239,18 @@ def outcome(end: dict[str, Any]) -> Any:
 
 
 def fingerprint(value: Any) -> bytes:
-    """8 bytes of BLAKE2b over the value as canonical JSON (keys sorted): equal values, equal fingerprints."""
+    """8 bytes hashed from the value as canonical JSON (keys sorted): equal values, equal fingerprints (the hash
+    is `FINGERPRINTS`)."""
+    if _compiled_digest is not None:
+        return _compiled_digest(_canonical(value))  # type: ignore[no-any-return]
     return blake2b(_canonical(value), digest_size=8).digest()
 
 
 def raw_fingerprint(raw: Any) -> bytes:
     """`fingerprint` of the value a JSON text (a record's raw `inputs` or `outputs`) holds.
 
-    From the text itself in C where the optional extension was built (`_canonical.c`: the canonical JSON
-    written as the text is read, no value made; about 1.55 µs a value where the reference takes 2.8, measured
-    by hand), else, and for what it leaves aside, `raw_fingerprint_py`."""
+    From the text itself in C where the optional extension was built (`_calls.c`: the canonical JSON written
+    as the text is read, no value made), else, and for what it leaves aside, `raw_fingerprint_py`."""
     if _raw_digest is not None:
         digest = _raw_digest(raw)
         if digest is not None:
@@ -264,3 +303,7 @@ def _compact(value: Any) -> str:
             return repr(value)
         except RecursionError:
             return "(nested too deep to show)"
+
+
+if _bind is not None:
+    _bind(EventRecord, raw_fingerprint_py)

@@ -10,6 +10,7 @@ import msgspec
 
 from ..analysis.prices import Pricer
 from ..analysis.report import Report
+from ..diffing import calls
 from ..diffing.call_table import KeptCalls, kept, restored
 from ..diffing.calls import CallSequence
 from ..diffing.compare import CONTEXT, diff_runs
@@ -49,7 +50,8 @@ def diff_traces(request: DiffRequest, env: Environment) -> DiffReport:
     sources, resolved = open_traces(runs, env)
     pricer = make_pricer(env, None, resolved.settings.price_overrides)
     sides = _Sides(ResultCache(results_directory(env.environ) if request.cache else None),
-                   [resolved.settings.price_overrides, price_data(env.environ), request.strict], pricer, request.strict)
+                   [resolved.settings.price_overrides, price_data(env.environ), request.strict, calls.FINGERPRINTS],
+                   pricer, request.strict)
     if len(sources) == 1:  # both name the same run: read once, it is both sides
         profile = sides.profile("BASE", sources[0], env)
         return diff_runs(profile, profile, thresholds, context=request.context)

@@ -23,7 +23,7 @@ from namel3ss_debug.tracer import scan  # noqa: E402
 
 COMPILED = ("namel3ss_debug.tracer._scan", "namel3ss_debug.store._lines", "namel3ss_debug.replay._builder",
             "namel3ss_debug.replay._join", "namel3ss_debug.analysis._tally",
-            "namel3ss_debug.diffing._canonical")
+            "namel3ss_debug.diffing._calls")
 PRELUDE = f"""
 import sys
 class Hidden:

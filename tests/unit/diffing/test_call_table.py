@@ -11,7 +11,7 @@ from pathlib import Path
 
 import msgspec
 import pytest
-from test_profile_paths import random_run
+from tracefactory import random_calls_run
 
 from namel3ss_debug.diffing.call_table import CallTable, CompactCall, KeptCalls, kept, restored
 from namel3ss_debug.diffing.profile import profile_lines
@@ -22,7 +22,7 @@ from namel3ss_debug.store.sources import RunSource
 
 def table_of(tmp_path: Path, seed: int, rereadable: bool = True) -> CallTable:
     path = tmp_path / "run.jsonl"
-    path.write_bytes(b"".join(json.dumps(event).encode() + b"\n" for event in random_run(random.Random(seed))))
+    path.write_bytes(b"".join(json.dumps(event).encode() + b"\n" for event in random_calls_run(random.Random(seed))))
     source = RunSource(str(path), (str(path),))
     reader = TraceReader(ReadProblems(strict=False, on_warning=lambda message: None))
     return profile_lines(source, reader.line_blocks(source), problems=reader.problems, rereadable=rereadable).calls.calls

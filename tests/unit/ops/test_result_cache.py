@@ -123,3 +123,15 @@ def test_diff_answers_from_the_cache_exactly_as_a_first_read(tmp_path) -> None:
     assert len(cached_files(tmp_path)) == 2
     assert diff_traces(request, env_for(tmp_path)) == first
     assert diff_traces(DiffRequest(str(base), str(new), cache=False), env_for(tmp_path)) == first
+
+
+def test_a_diff_side_kept_with_other_fingerprints_is_read_again(tmp_path, monkeypatch) -> None:
+    """A side's calls hold fingerprints of one hash (`calls.FINGERPRINTS`): an install that hashes otherwise
+    (built without the compiler, or with another version of it) reads the run again rather than compare."""
+    base = random_run(tmp_path / "base.jsonl", 7)
+    new = random_run(tmp_path / "new.jsonl", 8, "20261122-110000-abcdef")
+    request = DiffRequest(str(base), str(new))
+    first = diff_traces(request, env_for(tmp_path))
+    monkeypatch.setattr("namel3ss_debug.diffing.calls.FINGERPRINTS", "another-hash")
+    assert diff_traces(request, env_for(tmp_path)) == first
+    assert len(cached_files(tmp_path)) == 4

@@ -1,4 +1,4 @@
-"""diff's fingerprints in C (`diffing/_canonical.c`): from a JSON text, the fingerprint its Python reference
+"""diff's fingerprints in C (`diffing/_calls.c`): from a JSON text, the fingerprint its Python reference
 (`raw_fingerprint_py`: decode, then canonical JSON) gives, or None where it leaves the text to the reference."""
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from namel3ss_debug.store.records import BLOCK_DECODER
 
 needs_c = pytest.mark.skipif(not calls.ACCELERATED, reason="the C extension was not compiled on this install")
 if calls.ACCELERATED:
-    from namel3ss_debug.diffing._canonical import fingerprint as compiled
+    from namel3ss_debug.diffing._calls import fingerprint as compiled
 
 TEXTS = ["", "a", "zz", "café", "naïve → ✓", "\U0001f600", "quote \" back \\ slash /", "tab\tnew\nline\r",
          "\x00\x01\x1f\x7f", "\u2028", "é" * 3, "12", "-"]
@@ -107,3 +107,42 @@ def test_it_reads_any_buffer():
     assert compiled(record.inputs) == compiled(memoryview(b'{"a":[2.5],"b":1}')) == raw_fingerprint_py(record.inputs)
     with pytest.raises(TypeError):
         compiled("not bytes")
+
+
+MASK = 2**64 - 1
+MASK_A, MASK_B, MASK_C = 0xF9FBFDFFFAFCFEF8, 0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F
+
+
+def fold(a: int, b: int) -> int:
+    product = a * b
+    return (product & MASK) ^ (product >> 64)
+
+
+def model_hash(data: bytes) -> bytes:
+    """`_calls_hash.h`'s hash64, word for word: 16 bytes at a time (the last 0-15 padded with zeros) folded in."""
+    state, at = fold(len(data) ^ MASK_B, MASK_C), 0
+    while True:
+        chunk = data[at:at + 16].ljust(16, b"\0")
+        first, second = int.from_bytes(chunk[:8], "little"), int.from_bytes(chunk[8:], "little")
+        state = fold(first ^ MASK_A, second ^ state ^ MASK_B)
+        if len(data) - at <= 16:
+            break
+        at += 16
+    return fold(state ^ MASK_C, MASK_A).to_bytes(8, "little")
+
+
+@needs_c
+def test_the_hash_is_its_model_at_every_length():
+    rng = random.Random(5)
+    for size in [*range(70), 127, 128, 129, 1000, 4096, 70000]:
+        data = bytes(rng.randrange(256) for _ in range(size))
+        assert calls._compiled_digest(data) == model_hash(data), size
+    assert calls._compiled_digest(b"a") != calls._compiled_digest(b"a\0")  # the length is in it
+
+
+@needs_c
+def test_a_value_hashed_from_its_text_or_from_itself_is_the_same():
+    value = {"b": [1, 2.5, "é"], "a": {"z": None, "y": True}}
+    assert compiled(orjson.dumps(value)) == calls.fingerprint(value) == model_hash(
+        orjson.dumps(value, option=orjson.OPT_SORT_KEYS))
+    assert calls.FINGERPRINTS == "fold64"

@@ -1,28 +1,37 @@
-/* Optional speedup for diff's call fingerprints: `fingerprint(raw)` is `calls.raw_fingerprint_py(raw)` (BLAKE2b,
- * 8 bytes, of the value's canonical JSON: what orjson writes with OPT_SORT_KEYS) computed from the JSON text
- * itself, without making the value. Tests compare the two on generated and hand-made values.
+/* The canonical JSON of a JSON text, written as the text is read, without making the value: what orjson writes
+ * with OPT_SORT_KEYS for the value the text holds (`calls._canonical(orjson.loads(text))`, the reference).
  *
- * fingerprint(raw) -> 8 bytes, or None where this code does not answer and the reference must: a top-level
- * null (no outputs, to the caller), a key with an escape in it (its order would be the unescaped text's), a key
- * twice, a string escape orjson would not write as it is (\u00e9, \/), bytes that are not UTF-8, nesting past
- * MAX_DEPTH, or text that is not JSON. Numbers: an integer of up to 18 digits is written as it is; any other
- * number goes through orjson (loads, then dumps), as the reference's value would, and a number orjson refuses
- * gives None. */
-#define PY_SSIZE_T_CLEAN
-#include <Python.h>
-#include <stdint.h>
-#include <stdlib.h>
-#include <string.h>
-
+ * canonical(text, size, out) -> OK with the canonical text in `out`, or ASIDE where this code does not answer and
+ * the reference must: a top-level null (no outputs, to the caller), a key with an escape in it (its order would be
+ * the unescaped text's), a key twice, a string escape orjson would not write as it is (\u00e9, \/), bytes that
+ * are not UTF-8, nesting past MAX_DEPTH, or text that is not JSON; FAILED with a Python error set. Numbers: an
+ * integer of up to 18 digits is written as it is; any other number goes through orjson (loads, then dumps), as
+ * the reference's value would, and a number orjson refuses is ASIDE. */
 #define MAX_DEPTH 128
 enum { OK = 0, ASIDE = 1, FAILED = -1 };  /* ASIDE: not answered here */
 
-static PyObject *orjson_loads, *orjson_dumps, *blake2b, *digest_size_kw, *EIGHT;
+static PyObject *orjson_loads, *orjson_dumps;  /* set by the module's init */
+
+#define OUT_INLINE 4096
 
 typedef struct {
-    char *data;
+    char *data;  /* `inline_data` until it outgrows it, then PyMem */
     size_t size, room;
+    char inline_data[OUT_INLINE];
 } Out;
+
+static void out_init(Out *out)
+{
+    out->data = out->inline_data;
+    out->size = 0;
+    out->room = OUT_INLINE;
+}
+
+static void out_free(Out *out)
+{
+    if (out->data != out->inline_data)
+        PyMem_Free(out->data);
+}
 
 typedef struct {
     const unsigned char *at, *end;
@@ -35,11 +44,13 @@ static int put(Out *out, const void *bytes, size_t count)
         size_t room = out->room ? out->room : 1024;
         while (room < out->size + count)
             room *= 2;
-        char *data = PyMem_Realloc(out->data, room);
+        char *data = out->data == out->inline_data ? PyMem_Malloc(room) : PyMem_Realloc(out->data, room);
         if (data == NULL) {
             PyErr_NoMemory();
             return FAILED;
         }
+        if (out->data == out->inline_data)
+            memcpy(data, out->inline_data, out->size);
         out->data = data;
         out->room = room;
     }
@@ -217,22 +228,22 @@ static int by_key(const void *a, const void *b)
     return x->key_size < y->key_size ? -1 : x->key_size > y->key_size ? 1 : 0;
 }
 
-/* An object: its members' values written after `base`, then the object, keys sorted, in their place. */
+#define INLINE_MEMBERS 16
+#define INLINE_VALUES 512
+
+/* An object: its members' values written after `base` as they are read, then the object, keys sorted, in their
+ * place (the values moved through `scratch`). */
 static int object(In *in, Out *out)
 {
-    size_t base = out->size, count = 0, room = 8;
-    Member *members = PyMem_Malloc(room * sizeof(Member));
-    if (members == NULL) {
-        PyErr_NoMemory();
-        return FAILED;
-    }
+    size_t base = out->size, count = 0, room = INLINE_MEMBERS;
+    Member inline_members[INLINE_MEMBERS], *members = inline_members;
+    char inline_values[INLINE_VALUES], *scratch = inline_values;
     int result = ASIDE;
     in->at++;
     skip_space(in);
     if (in->at < in->end && *in->at == '}') {
         in->at++;
-        result = put(out, "{}", 2);
-        goto done;
+        return put(out, "{}", 2);
     }
     while (1) {
         if (in->at >= in->end || *in->at != '"')
@@ -256,12 +267,15 @@ static int object(In *in, Out *out)
         }
         member.size = out->size - member.at;
         if (count == room) {
-            Member *more = PyMem_Realloc(members, 2 * room * sizeof(Member));
+            Member *more = PyMem_Malloc(2 * room * sizeof(Member));
             if (more == NULL) {
                 PyErr_NoMemory();
                 result = FAILED;
                 goto done;
             }
+            memcpy(more, members, count * sizeof(Member));
+            if (members != inline_members)
+                PyMem_Free(members);
             members = more;
             room *= 2;
         }
@@ -282,21 +296,26 @@ static int object(In *in, Out *out)
     for (size_t i = 1; i < count; i++)
         if (by_key(&members[i - 1], &members[i]) == 0)
             goto done;  /* a key twice: the value orjson keeps is the last one */
-    Out sorted = {0};
-    int failed = put(&sorted, "{", 1);
-    for (size_t i = 0; i < count && !failed; i++)
-        failed = (i && put(&sorted, ",", 1)) || put(&sorted, "\"", 1)
-            || put(&sorted, members[i].key, members[i].key_size) || put(&sorted, "\":", 2)
-            || put(&sorted, out->data + members[i].at, members[i].size);
-    failed = failed || put(&sorted, "}", 1);
-    if (!failed) {
-        out->size = base;
-        failed = put(out, sorted.data, sorted.size);
+    size_t values = out->size - base;
+    if (values > INLINE_VALUES && (scratch = PyMem_Malloc(values)) == NULL) {
+        scratch = inline_values;
+        PyErr_NoMemory();
+        result = FAILED;
+        goto done;
     }
-    PyMem_Free(sorted.data);
+    memcpy(scratch, out->data + base, values);
+    out->size = base;
+    int failed = put(out, "{", 1);
+    for (size_t i = 0; i < count && !failed; i++)
+        failed = (i && put(out, ",", 1)) || put(out, "\"", 1) || put(out, members[i].key, members[i].key_size)
+            || put(out, "\":", 2) || put(out, scratch + (members[i].at - base), members[i].size);
+    failed = failed || put(out, "}", 1);
     result = failed ? FAILED : OK;
 done:
-    PyMem_Free(members);
+    if (members != inline_members)
+        PyMem_Free(members);
+    if (scratch != inline_values)
+        PyMem_Free(scratch);
     return result;
 }
 
@@ -368,61 +387,13 @@ static int value(In *in, Out *out)
     return number(in, out);
 }
 
-/* fingerprint(raw): raw is any object with the buffer protocol (a record's msgspec.Raw, bytes) */
-static PyObject *fingerprint(PyObject *module, PyObject *raw)
+/* The canonical JSON of text[0:size] in `out` (initialised here; the caller frees it with out_free). */
+static int canonical(const unsigned char *text, size_t size, Out *out)
 {
-    Py_buffer view;
-    if (PyObject_GetBuffer(raw, &view, PyBUF_SIMPLE) < 0)
-        return NULL;
-    In in = {view.buf, (const unsigned char *)view.buf + view.len, 0};
-    Out out = {0};
+    In in = {text, text + size, 0};
+    out_init(out);
     skip_space(&in);
-    int result = in.at < in.end && *in.at == 'n' ? ASIDE : value(&in, &out);  /* null: no value, to the caller */
+    int result = in.at < in.end && *in.at == 'n' ? ASIDE : value(&in, out);  /* null: no value, to the caller */
     skip_space(&in);
-    if (result == OK && in.at != in.end)
-        result = ASIDE;
-    PyBuffer_Release(&view);
-    PyObject *answer = NULL;
-    if (result == OK) {
-        PyObject *text = PyBytes_FromStringAndSize(out.data, (Py_ssize_t)out.size);
-        PyObject *args[] = {NULL, text, EIGHT};
-        PyObject *hasher = text == NULL ? NULL
-            : PyObject_Vectorcall(blake2b, args + 1, 1 | PY_VECTORCALL_ARGUMENTS_OFFSET, digest_size_kw);
-        Py_XDECREF(text);
-        if (hasher != NULL) {
-            answer = PyObject_CallMethod(hasher, "digest", NULL);
-            Py_DECREF(hasher);
-        }
-    }
-    else if (result == ASIDE)
-        answer = Py_NewRef(Py_None);
-    PyMem_Free(out.data);
-    return answer;
-}
-
-static PyMethodDef methods[] = {
-    {"fingerprint", fingerprint, METH_O, "8 bytes of BLAKE2b over a JSON text's canonical form; None if not here."},
-    {NULL, NULL, 0, NULL},
-};
-
-static struct PyModuleDef module_def = {PyModuleDef_HEAD_INIT, "_canonical", NULL, -1, methods};
-
-PyMODINIT_FUNC PyInit__canonical(void)
-{
-    PyObject *orjson = PyImport_ImportModule("orjson");
-    if (orjson == NULL)
-        return NULL;
-    orjson_loads = PyObject_GetAttrString(orjson, "loads");
-    orjson_dumps = PyObject_GetAttrString(orjson, "dumps");
-    Py_DECREF(orjson);
-    PyObject *digest = PyImport_ImportModule("namel3ss_debug.model.digest");
-    if (digest == NULL)
-        return NULL;
-    blake2b = PyObject_GetAttrString(digest, "blake2b");
-    Py_DECREF(digest);
-    digest_size_kw = Py_BuildValue("(s)", "digest_size");
-    EIGHT = PyLong_FromLong(8);
-    if (orjson_loads == NULL || orjson_dumps == NULL || blake2b == NULL || digest_size_kw == NULL || EIGHT == NULL)
-        return NULL;
-    return PyModule_Create(&module_def);
+    return result == OK && in.at != in.end ? ASIDE : result;
 }

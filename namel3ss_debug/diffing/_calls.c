@@ -1,0 +1,525 @@
+/* Optional speedup for diff's reading of a run (calls.py keeps the reference of each function here):
+ *
+ * fingerprint(raw) -> 8 bytes, or None: `raw_fingerprint_py(raw)` from the JSON text itself (its canonical form
+ *     written as it is read, `_calls_canonical.h`, then hashed), without making the value; None where the
+ *     canonical writer leaves the text to the reference.
+ * digest(data) -> 8 bytes: the hash of canonical JSON already written (`_calls_hash.h`), which `fingerprint`
+ *     uses too, so that a value fingerprinted from its text or from its value (`calls.fingerprint`) is the same.
+ * record(recorder, records, path, offsets) -> the events counted, or NotImplemented: `CallRecorder.add_block`
+ *     (whose `add_block_py` is the reference) on the same state: the recorder's dicts, its table's arrays
+ *     (`_calls_table.h`). NotImplemented before `bind`, or for a block that is not a list of the bound record
+ *     type, or a table of other arrays. What is rare it leaves to the recorder's own methods, with the
+ *     arguments the reference passes them: a run other than the one kept (`RunChoice.keeps`), an event type or
+ *     an operation not met before (`_kind_of`, `_codes`), inputs whose text the canonical writer leaves aside
+ *     (`raw_fingerprint_py`), and an end whose outputs must be decoded (a failure's error, a text left aside, a
+ *     preview to keep: `_end_value`).
+ *
+ * Tests (tests/unit/diffing/test_calls_compiled.py) compare fingerprints with the reference's on random and
+ * damaged values, the hash with a Python model of it, and the recorder's whole state after every block of
+ * random runs with the reference's. */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <math.h>
+#include <stdint.h>
+
+#include "_members.h"
+#include "_texts.h"
+#include "_calls_canonical.h"
+#include "_calls_hash.h"
+#include "_calls_table.h"
+
+/* -- fingerprints ---------------------------------------------------------------------------------------- */
+/* The hash of the canonical JSON of the text `raw` holds (an object with the buffer protocol). */
+static int text_digest(PyObject *raw, uint64_t *hash)
+{
+    Py_buffer view;
+    if (PyObject_GetBuffer(raw, &view, PyBUF_SIMPLE) < 0)
+        return FAILED;
+    Out out;
+    int result = canonical(view.buf, (size_t)view.len, &out);
+    if (result == OK)
+        *hash = hash64((const unsigned char *)out.data, out.size);
+    out_free(&out);
+    PyBuffer_Release(&view);
+    return result;
+}
+
+static PyObject *hash_bytes(uint64_t hash)
+{
+    unsigned char bytes[8];
+    for (int i = 0; i < 8; i++)
+        bytes[i] = (unsigned char)(hash >> (8 * i));
+    return PyBytes_FromStringAndSize((const char *)bytes, 8);
+}
+
+/* 8 bytes (as `hash_bytes` writes them) as the hash again; -1 with TypeError if they are not 8 bytes. */
+static int bytes_hash(PyObject *bytes, unsigned long long *hash)
+{
+    if (!PyBytes_Check(bytes) || PyBytes_GET_SIZE(bytes) != 8) {
+        PyErr_SetString(PyExc_TypeError, "a fingerprint is 8 bytes");
+        return -1;
+    }
+    const unsigned char *at = (const unsigned char *)PyBytes_AS_STRING(bytes);
+    *hash = 0;
+    for (int i = 7; i >= 0; i--)
+        *hash = *hash << 8 | at[i];
+    return 0;
+}
+
+static PyObject *fingerprint(PyObject *module, PyObject *raw)
+{
+    uint64_t hash;
+    int result = text_digest(raw, &hash);
+    return result == OK ? hash_bytes(hash) : result == ASIDE ? Py_NewRef(Py_None) : NULL;
+}
+
+static PyObject *digest(PyObject *module, PyObject *data)
+{
+    Py_buffer view;
+    if (PyObject_GetBuffer(data, &view, PyBUF_SIMPLE) < 0)
+        return NULL;
+    uint64_t hash = hash64(view.buf, (size_t)view.len);
+    PyBuffer_Release(&view);
+    return hash_bytes(hash);
+}
+
+/* -- the recorder's loop --------------------------------------------------------------------------------- */
+enum { R_RUN_ID, R_SEQ, R_EVENT_TYPE, R_COMPONENT, R_NAME, R_SPAN_ID, R_PARENT_ID, R_STATUS, R_DURATION, R_ERROR,
+       R_INPUTS, R_OUTPUTS, N_FIELDS };
+static const char *const FIELD_NAMES[N_FIELDS] = {
+    "run_id", "seq", "event_type", "component", "name", "span_id", "parent_id", "status", "duration_ms", "error",
+    "inputs", "outputs",
+};
+static Py_ssize_t field_offset[N_FIELDS];
+#define FIELD(record, f) (*(PyObject **)((char *)(record) + field_offset[f]))
+
+static PyTypeObject *record_type;
+static PyObject *raw_fingerprint_py, *T_started, *T_failed, *T_llm, *T_tool, *T_unclosed, *S_keeps, *S_wanted,
+    *S_kind_of, *S_codes, *S_end_value, *S_code, *S_popitem, *LAST_KW;
+
+/* What one call of `record` works with: the recorder's state (its dicts are never replaced while it reads). */
+typedef struct {
+    PyObject *recorder, *runs, *wanted, *kinds, *operations, *numbers, *open, *closed, *texts, *codes, *names,
+        *files, *previews, *places, *path, *offsets;
+    Py_ssize_t remembered;
+    long file_code;  /* the block's file in `files`, -1 until a place is kept */
+    Table table;
+} Block;
+
+static long as_code(PyObject *value)
+{
+    return value == NULL ? -1 : PyLong_AsLong(value);
+}
+
+/* `numbers[(component, name)] += 1` (from 0): the new number, or -1 with an error. */
+static long count_call(Block *b, PyObject *component, PyObject *name)
+{
+    PyObject *key = PyTuple_Pack(2, component, name);
+    if (key == NULL)
+        return -1;
+    long number = -1;
+    PyObject *old = PyDict_GetItemWithError(b->numbers, key);
+    if (old != NULL || !PyErr_Occurred()) {
+        number = old == NULL ? 1 : PyLong_AsLong(old) + 1;
+        PyObject *new = number == 0 && PyErr_Occurred() ? NULL : PyLong_FromLong(number);
+        if (new == NULL || PyDict_SetItem(b->numbers, key, new) < 0)
+            number = -1;
+        Py_XDECREF(new);
+    }
+    Py_DECREF(key);
+    return number;
+}
+
+/* A text's code in the table's `texts` (added there by `Names.code` when new), or -1 with an error. */
+static long text_code(Block *b, PyObject *text)
+{
+    PyObject *code = PyDict_GetItemWithError(b->codes, text);
+    if (code != NULL)
+        return PyLong_AsLong(code);
+    if (PyErr_Occurred())
+        return -1;
+    PyObject *made = PyObject_CallMethodOneArg(b->texts, S_code, text);
+    long value = as_code(made);
+    Py_XDECREF(made);
+    return value;
+}
+
+/* The span `parent_id` names, open or just closed: its call's index, -1 for none, -2 with an error. */
+static Py_ssize_t parent_of(Block *b, PyObject *parent_id)
+{
+    if (parent_id == Py_None)
+        return -1;
+    PyObject *index = PyDict_GetItemWithError(b->open, parent_id);
+    if (index == NULL && !PyErr_Occurred())
+        index = PyDict_GetItemWithError(b->closed, parent_id);
+    if (index == NULL)
+        return PyErr_Occurred() ? -2 : -1;
+    Py_ssize_t value = PyLong_AsSsize_t(index);
+    return value == -1 && PyErr_Occurred() ? -2 : value;
+}
+
+/* A start: the call's row. 0, or -1 with an error. */
+static int start(Block *b, PyObject *record)
+{
+    PyObject *component = FIELD(record, R_COMPONENT), *name = FIELD(record, R_NAME);
+    PyObject *event_type = FIELD(record, R_EVENT_TYPE), *made_kind = NULL, *made_codes = NULL, *key = NULL;
+    int result = -1;
+    PyObject *kind = PyDict_GetItemWithError(b->kinds, event_type);
+    if (kind == NULL && (PyErr_Occurred() || (kind = made_kind = PyObject_CallMethodOneArg(
+                                                  b->recorder, S_kind_of, event_type)) == NULL))
+        goto done;
+    if ((key = PyTuple_Pack(3, component, name, kind)) == NULL)
+        goto done;
+    PyObject *codes = PyDict_GetItemWithError(b->operations, key);
+    if (codes == NULL) {
+        PyObject *args[] = {b->recorder, component, name, kind};
+        if (PyErr_Occurred() || (codes = made_codes = PyObject_VectorcallMethod(
+                                     S_codes, args, 4 | PY_VECTORCALL_ARGUMENTS_OFFSET, NULL)) == NULL)
+            goto done;
+    }
+    if (!PyTuple_Check(codes) || PyTuple_GET_SIZE(codes) != 3) {
+        PyErr_SetString(PyExc_TypeError, "an operation's codes are a tuple of three");
+        goto done;
+    }
+    Py_ssize_t parent = parent_of(b, FIELD(record, R_PARENT_ID));
+    long number = parent < -1 ? -1 : count_call(b, component, name);
+    if (number < 0)
+        goto done;
+    unsigned long long inputs_hash = 0;
+    int has_inputs = 0;
+    PyObject *inputs = FIELD(record, R_INPUTS);
+    int filled = PyObject_IsTrue(inputs);
+    if (filled < 0)
+        goto done;
+    if (filled) {
+        uint64_t hash;
+        int found = text_digest(inputs, &hash);
+        if (found == FAILED)
+            goto done;
+        if (found == ASIDE) {
+            PyObject *made = PyObject_CallOneArg(raw_fingerprint_py, inputs);
+            int bad = made == NULL || bytes_hash(made, &inputs_hash) < 0;
+            Py_XDECREF(made);
+            if (bad)
+                goto done;
+        }
+        else
+            inputs_hash = hash;
+        has_inputs = 1;
+    }
+    unsigned int depth = 0;
+    if (parent >= 0) {
+        unsigned int *above = FIELD_AT(&b->table, parent, C_DEPTH, unsigned int, depth);
+        if (above == NULL)
+            goto done;
+        depth = *above + 1;
+    }
+    long long seq = PyLong_AsLongLong(FIELD(record, R_SEQ));
+    long codes_of[3] = {as_code(PyTuple_GET_ITEM(codes, 0)), as_code(PyTuple_GET_ITEM(codes, 1)),
+                        as_code(PyTuple_GET_ITEM(codes, 2))};
+    long unclosed = text_code(b, T_unclosed);
+    if (PyErr_Occurred())
+        goto done;
+    Py_ssize_t index = b->table.flushed + b->table.count;
+    Row *row = table_add(&b->table);
+    if (row == NULL)
+        goto done;
+    *row = (Row){.seq = seq, .number = (unsigned int)number, .depth = depth, .component = (unsigned int)codes_of[0],
+                 .name = (unsigned int)codes_of[1], .operation = (unsigned int)codes_of[2],
+                 .status = (unsigned int)unclosed, .parent = (int)parent, .place_file = -1, .duration = NAN,
+                 .inputs = inputs_hash, .has_inputs = (unsigned char)has_inputs};
+    PyObject *at = PyLong_FromSsize_t(index);
+    result = at == NULL || PyDict_SetItem(b->open, FIELD(record, R_SPAN_ID), at) < 0 ? -1 : 0;
+    Py_XDECREF(at);
+done:
+    Py_XDECREF(made_kind);
+    Py_XDECREF(made_codes);
+    Py_XDECREF(key);
+    return result;
+}
+
+/* `closed[span_id] = index`, the oldest forgotten past `remembered`. */
+static int remember(Block *b, PyObject *span_id, PyObject *index)
+{
+    if (PyObject_SetItem(b->closed, span_id, index) < 0)
+        return -1;
+    if (PyObject_Length(b->closed) <= b->remembered)
+        return 0;
+    PyObject *args[] = {b->closed, Py_False};
+    PyObject *gone = PyObject_VectorcallMethod(S_popitem, args, 1 | PY_VECTORCALL_ARGUMENTS_OFFSET, LAST_KW);
+    Py_XDECREF(gone);
+    return gone == NULL ? -1 : 0;
+}
+
+/* Where record `position`'s line is in the block's file (`offsets()` called once a block). */
+static int place_of(Block *b, Py_ssize_t position, long long *offset)
+{
+    if (b->places == NULL && (b->places = PyObject_CallNoArgs(b->offsets)) == NULL)
+        return -1;
+    PyObject *value = PySequence_GetItem(b->places, position);
+    if (value == NULL)
+        return -1;
+    *offset = PyLong_AsLongLong(value);
+    Py_DECREF(value);
+    return *offset == -1 && PyErr_Occurred() ? -1 : 0;
+}
+
+/* The block's file's code in `files` (added there when a call first keeps a place in it). */
+static long file_code(Block *b)
+{
+    if (b->file_code < 0) {
+        PyObject *code = PyObject_CallMethodOneArg(b->files, S_code, b->path);
+        b->file_code = as_code(code);
+        Py_XDECREF(code);
+    }
+    return b->file_code;
+}
+
+/* An end of the open call `index` (its entry already taken out of `open`): how the call ended. */
+static int end(Block *b, PyObject *record, Py_ssize_t position, Py_ssize_t index)
+{
+    Table *t = &b->table;
+    PyObject *status = FIELD(record, R_STATUS), *duration = FIELD(record, R_DURATION);
+    long status_code = text_code(b, status);
+    double seconds = duration == Py_None ? NAN : PyFloat_AsDouble(duration);
+    if (status_code < 0 || PyErr_Occurred())
+        return -1;
+    unsigned int *status_at = FIELD_AT(t, index, C_STATUS, unsigned int, status);
+    double *duration_at = FIELD_AT(t, index, C_DURATION, double, duration);
+    if (status_at == NULL || duration_at == NULL)
+        return -1;
+    *status_at = (unsigned int)status_code;
+    *duration_at = seconds;
+    int failed = FIELD(record, R_ERROR) != Py_None && same_text(status, T_failed);
+    PyObject *outputs = FIELD(record, R_OUTPUTS);
+    int filled = failed ? 1 : PyObject_IsTrue(outputs);
+    if (filled <= 0)
+        return filled;  /* no outputs: status and duration only */
+    uint64_t hash = 0;
+    int found = failed ? ASIDE : text_digest(outputs, &hash);
+    if (found == FAILED)
+        return -1;
+    unsigned int *component = FIELD_AT(t, index, C_COMPONENT, unsigned int, component);
+    if (component == NULL)
+        return -1;
+    if (*component >= (size_t)PyList_GET_SIZE(b->names)) {
+        PyErr_SetString(PyExc_IndexError, "a component's code past the table's texts");
+        return -1;
+    }
+    PyObject *text = PyList_GET_ITEM(b->names, *component);  /* codes are positions in `names` */
+    int shown = same_text(text, T_llm) || same_text(text, T_tool), placed = 0;
+    long long offset = 0;
+    if (shown && b->path != Py_None && b->offsets != Py_None) {
+        if (place_of(b, position, &offset) < 0)
+            return -1;
+        placed = 1;
+    }
+    unsigned long long outputs_hash = hash;
+    if (found == ASIDE || (shown && !placed)) {
+        PyObject *known = found == OK ? hash_bytes(hash) : Py_NewRef(Py_None);
+        if (known == NULL)
+            return -1;
+        PyObject *args[] = {b->recorder, record, known, shown && !placed ? Py_True : Py_False};
+        PyObject *value = PyObject_VectorcallMethod(S_end_value, args, 4 | PY_VECTORCALL_ARGUMENTS_OFFSET, NULL);
+        Py_DECREF(known);
+        if (value == NULL)
+            return -1;
+        if (value == Py_None) {  /* the outputs were null: none */
+            Py_DECREF(value);
+            return 0;
+        }
+        int bad = !PyTuple_Check(value) || PyTuple_GET_SIZE(value) != 2
+            || bytes_hash(PyTuple_GET_ITEM(value, 0), &outputs_hash) < 0;
+        PyObject *preview = bad ? Py_None : PyTuple_GET_ITEM(value, 1);
+        if (!bad && preview != Py_None) {
+            PyObject *at = PyLong_FromSsize_t(index);
+            bad = at == NULL || PyDict_SetItem(b->previews, at, preview) < 0;
+            Py_XDECREF(at);
+        }
+        if (bad && !PyErr_Occurred())
+            PyErr_SetString(PyExc_TypeError, "_end_value gives None or (fingerprint, preview)");
+        Py_DECREF(value);
+        if (bad)
+            return -1;
+    }
+    unsigned long long *outputs_at = FIELD_AT(t, index, C_OUTPUTS, unsigned long long, outputs);
+    unsigned char *has_outputs = FIELD_AT(t, index, C_HAS_OUTPUTS, unsigned char, has_outputs);
+    if (outputs_at == NULL || has_outputs == NULL)
+        return -1;
+    *outputs_at = outputs_hash;
+    *has_outputs = 1;
+    if (placed) {
+        int *file_at = FIELD_AT(t, index, C_PLACE_FILE, int, place_file);
+        long long *offset_at = FIELD_AT(t, index, C_PLACE_OFFSET, long long, place_offset);
+        long file = file_code(b);
+        if (file_at == NULL || offset_at == NULL || file < 0)
+            return -1;
+        *file_at = (int)file;
+        *offset_at = offset;
+    }
+    return 0;
+}
+
+/* An event that is not a start: the end of its span's call, or (no such span open) one more of its name. */
+static int finish(Block *b, PyObject *record, Py_ssize_t position)
+{
+    PyObject *span_id = FIELD(record, R_SPAN_ID);
+    PyObject *index = PyDict_GetItemWithError(b->open, span_id);
+    if (index == NULL) {
+        if (PyErr_Occurred())
+            return -1;
+        return count_call(b, FIELD(record, R_COMPONENT), FIELD(record, R_NAME)) < 0 ? -1 : 0;
+    }
+    Py_INCREF(index);
+    Py_ssize_t value = PyLong_AsSsize_t(index);
+    int result = -1;
+    if (!(value == -1 && PyErr_Occurred()) && PyDict_DelItem(b->open, span_id) == 0
+        && remember(b, span_id, index) == 0)
+        result = end(b, record, position, value);
+    Py_DECREF(index);
+    return result;
+}
+
+static PyObject *attribute(PyObject *owner, const char *name, PyObject **into)
+{
+    return *into = owner == NULL ? NULL : PyObject_GetAttrString(owner, name);
+}
+
+/* The recorder's state for one block. 0, -1 with an error, 1 for a table this code does not know. */
+static int block_open(Block *b, PyObject *recorder)
+{
+    PyObject *spans = NULL, *table = NULL, *remembered = NULL;
+    b->recorder = recorder;
+    int result = -1;
+    if (attribute(recorder, "_runs", &b->runs) == NULL || attribute(b->runs, "wanted", &b->wanted) == NULL
+        || attribute(recorder, "_kinds", &b->kinds) == NULL
+        || attribute(recorder, "_operations", &b->operations) == NULL
+        || attribute(recorder, "_numbers", &b->numbers) == NULL || attribute(recorder, "_spans", &spans) == NULL
+        || attribute(spans, "open", &b->open) == NULL || attribute(spans, "closed", &b->closed) == NULL
+        || attribute(spans, "remembered", &remembered) == NULL || attribute(recorder, "_table", &table) == NULL
+        || attribute(table, "texts", &b->texts) == NULL || attribute(b->texts, "codes", &b->codes) == NULL
+        || attribute(b->texts, "texts", &b->names) == NULL || attribute(table, "files", &b->files) == NULL
+        || attribute(table, "previews", &b->previews) == NULL)
+        goto done;
+    if (!PyDict_CheckExact(b->kinds) || !PyDict_CheckExact(b->operations) || !PyDict_CheckExact(b->numbers)
+        || !PyDict_CheckExact(b->open) || !PyDict_Check(b->closed) || !PyDict_CheckExact(b->codes)
+        || !PyList_CheckExact(b->names) || !PyDict_CheckExact(b->previews)) {
+        result = 1;
+        goto done;
+    }
+    if ((b->remembered = PyLong_AsSsize_t(remembered)) == -1 && PyErr_Occurred())
+        goto done;
+    result = table_open(&b->table, table);
+done:
+    Py_XDECREF(spans);
+    Py_XDECREF(table);
+    Py_XDECREF(remembered);
+    return result;
+}
+
+static int block_close(Block *b)
+{
+    int result = table_close(&b->table);
+    PyObject **held[] = {&b->runs, &b->wanted, &b->kinds, &b->operations, &b->numbers, &b->open, &b->closed,
+                         &b->texts, &b->codes, &b->names, &b->files, &b->previews, &b->places};
+    for (size_t i = 0; i < sizeof held / sizeof held[0]; i++)
+        Py_CLEAR(*held[i]);
+    return result;
+}
+
+/* Whether the record is of the run kept (`RunChoice.keeps` decides when it is not the one kept so far). */
+static int kept(Block *b, PyObject *record)
+{
+    PyObject *run_id = FIELD(record, R_RUN_ID);
+    if (PyUnicode_Check(b->wanted) && same_text(run_id, b->wanted))
+        return 1;
+    PyObject *answer = PyObject_CallMethodOneArg(b->runs, S_keeps, run_id);
+    int keeps = answer == NULL ? -1 : PyObject_IsTrue(answer);
+    Py_XDECREF(answer);
+    if (keeps == 1)
+        Py_XSETREF(b->wanted, PyObject_GetAttr(b->runs, S_wanted));
+    return keeps == 1 && b->wanted == NULL ? -1 : keeps;
+}
+
+static PyObject *record(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 4) {
+        PyErr_SetString(PyExc_TypeError, "record(recorder, records, path, offsets)");
+        return NULL;
+    }
+    PyObject *records = args[1];
+    if (record_type == NULL || !PyList_CheckExact(records))
+        Py_RETURN_NOTIMPLEMENTED;
+    Py_ssize_t count = PyList_GET_SIZE(records);
+    for (Py_ssize_t i = 0; i < count; i++)
+        if (Py_TYPE(PyList_GET_ITEM(records, i)) != record_type)
+            Py_RETURN_NOTIMPLEMENTED;
+    Block b = {.path = args[2], .offsets = args[3], .file_code = -1};
+    int opened = block_open(&b, args[0]);
+    long long events = 0;
+    int failed = opened < 0;
+    for (Py_ssize_t position = 0; position < count && opened == 0 && !failed; position++) {
+        PyObject *item = PyList_GET_ITEM(records, position);
+        int keeps = kept(&b, item);
+        if (keeps <= 0) {
+            failed = keeps < 0;
+            continue;
+        }
+        events++;
+        failed = (same_text(FIELD(item, R_STATUS), T_started) ? start(&b, item) : finish(&b, item, position)) < 0;
+    }
+    failed = block_close(&b) < 0 || failed;
+    if (failed)
+        return NULL;
+    if (opened == 1)
+        Py_RETURN_NOTIMPLEMENTED;
+    return PyLong_FromLongLong(events);
+}
+
+/* bind(record type, raw_fingerprint_py): the type whose fields `record` reads at their offsets, and the
+ * reference for inputs the canonical writer leaves aside. */
+static PyObject *bind(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 2 || !PyType_Check(args[0]) || !PyCallable_Check(args[1])) {
+        PyErr_SetString(PyExc_TypeError, "bind(record type, raw_fingerprint_py)");
+        return NULL;
+    }
+    for (int f = 0; f < N_FIELDS; f++)
+        if (member_offset(args[0], FIELD_NAMES[f], &field_offset[f]) < 0)
+            return NULL;
+    Py_XSETREF(record_type, (PyTypeObject *)Py_NewRef(args[0]));
+    Py_XSETREF(raw_fingerprint_py, Py_NewRef(args[1]));
+    Py_RETURN_NONE;
+}
+
+static PyMethodDef methods[] = {
+    {"fingerprint", fingerprint, METH_O, "The fingerprint of a JSON text's canonical form; None if not here."},
+    {"digest", digest, METH_O, "The 8-byte hash of canonical JSON already written."},
+    {"record", (PyCFunction)(void (*)(void))record, METH_FASTCALL,
+     "CallRecorder.add_block in C: the events counted, or NotImplemented."},
+    {"bind", (PyCFunction)(void (*)(void))bind, METH_FASTCALL, "The record type and reference record works with."},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module_def = {PyModuleDef_HEAD_INIT, "_calls", NULL, -1, methods};
+
+PyMODINIT_FUNC PyInit__calls(void)
+{
+    PyObject *orjson = PyImport_ImportModule("orjson");
+    if (orjson == NULL)
+        return NULL;
+    orjson_loads = PyObject_GetAttrString(orjson, "loads");
+    orjson_dumps = PyObject_GetAttrString(orjson, "dumps");
+    Py_DECREF(orjson);
+    PyObject **texts[] = {&T_started, &T_failed, &T_llm, &T_tool, &T_unclosed, &S_keeps, &S_wanted, &S_kind_of,
+                          &S_codes, &S_end_value, &S_code, &S_popitem, &S_frombytes};
+    const char *words[] = {"started", "failed", "llm", "tool", "unclosed", "keeps", "wanted", "_kind_of", "_codes",
+                           "_end_value", "code", "popitem", "frombytes"};
+    for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++)
+        if ((*texts[i] = PyUnicode_InternFromString(words[i])) == NULL)
+            return NULL;
+    LAST_KW = Py_BuildValue("(s)", "last");
+    if (orjson_loads == NULL || orjson_dumps == NULL || LAST_KW == NULL)
+        return NULL;
+    return PyModule_Create(&module_def);
+}
