@@ -12,7 +12,6 @@ whole as they come back.
 from __future__ import annotations
 
 import math
-import zlib
 from array import array
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator, Optional, overload
@@ -167,12 +166,10 @@ class CallTable:
         return (self._call(i) for i in range(len(self)))
 
     def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
-        """Pickled (to come back from the process that read BASE) with each column compressed on its own, so
-        that the receiver holds the message, at about a quarter of the table's size, and one column at a time
-        besides the table it builds (pickled as arrays, the table was there three times over at once)."""
-        columns = {name: (values.typecode, zlib.compress(memoryview(values).cast("B"), 1))
-                   for name in _COLUMNS for values in (getattr(self, name),)}
-        return _unpickled, (self.texts.texts, self.files.texts, self.previews, columns)
+        """Pickled (to come back from the process that read BASE) as its texts and its arrays, which the pipe
+        (`ops/pipe.py`) sends out of band, each as it is: the receiver builds the table a column at a time."""
+        return _table, ({name: getattr(self, name) for name in _COLUMNS}, self.texts.texts, self.files.texts,
+                        self.previews)
 
     def __eq__(self, other: object) -> bool:
         """The same calls, field by field (however their texts were numbered)."""
@@ -226,12 +223,6 @@ def restored(kept_calls: KeptCalls) -> Optional[CallTable]:
     if not _whole(columns, len(kept_calls.texts), len(kept_calls.files)):
         return None
     return _table(columns, kept_calls.texts, kept_calls.files, kept_calls.previews)
-
-
-def _unpickled(texts: list[str], files: list[str], previews: dict[int, str],
-               columns: dict[str, tuple[str, bytes]]) -> CallTable:
-    return _table({name: unpacked(typecode, zlib.decompress(data)) for name, (typecode, data) in columns.items()},
-                  texts, files, previews)
 
 
 def _table(columns: dict[str, array], texts: list[str], files: list[str], previews: dict[int, str]) -> CallTable:

@@ -116,7 +116,7 @@ class _Sides:
         kept = self.kept(source)
         if kept is not None:
             return kept
-        reader = make_reader(self.strict, env)
+        reader = make_reader(self.strict, env, reuse_buffers=True)  # the recorder and the tally keep no record
         profile = _profile(side, source, reader, self.pricer, env)
         self.cache.put(self._key(source), Side.of(profile), reader.problems)
         return profile

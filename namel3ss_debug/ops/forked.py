@@ -1,10 +1,10 @@
 """One piece of work done by a forked process while this one does another (the other core of a 2-core box).
 
 `diff` reads BASE in a fork while it reads NEW itself: two runs take the time of one. The work's result
-comes back pickled through a pipe; one of our errors comes back and is raised here, as if the work had run
-here; anything else (the fork died, the result would not pickle) makes the work run here after all, so a
-fork can cost time but never an answer. Without `fork` (not Linux or macOS) or a second CPU, the work just
-runs here, when its result is asked for.
+comes back pickled through a pipe (`pipe.py`: a call table's columns out of band); one of our errors comes
+back and is raised here, as if the work had run here; anything else (the fork died, the result would not
+pickle) makes the work run here after all, so a fork can cost time but never an answer. Without `fork` (not
+Linux or macOS) or a second CPU, the work just runs here, when its result is asked for.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import traceback
 from typing import Any, Callable, Generic, Iterable, TypeVar
 
 from ..model.errors import Namel3ssDebugError
+from . import pipe
 
 T = TypeVar("T")
 
@@ -59,8 +60,8 @@ class Forked(Generic[T]):
         if self.child is None:
             return self.work()
         try:
-            kind, value = self.receiver.recv()
-        except (EOFError, OSError):  # the child died without a word
+            kind, value = pipe.receive(self.receiver)
+        except pipe.BROKEN:  # the child died without a word
             kind, value = "crash", None
         finally:
             self.child.join(timeout=5)
@@ -86,8 +87,8 @@ def _run(work: Callable[[], Any], sender: Any) -> None:
     except BaseException:  # noqa: BLE001 - whatever it is, the parent does the work itself
         payload = ("crash", traceback.format_exc())
     try:
-        sender.send(payload)
+        pipe.send(sender, payload)
     except Exception:  # noqa: BLE001 - a result that does not pickle: the parent does the work itself
-        sender.send(("crash", None))
+        pipe.send(sender, ("crash", None))
     finally:
         sender.close()

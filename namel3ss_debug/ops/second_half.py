@@ -4,9 +4,8 @@
 `ops/replay_halves.py`) cut one run of plain files at a quiet point near its middle (`store/split.py`) and
 read its halves side by side. What they share is here: the fork, the progress of both halves, and what the
 second reader met (its problems, its part of the index sidecar). What is made of the second half is the
-caller's `work(reader, part)`; its result comes back pickled (its arrays of `OUT_OF_BAND` bytes or more, such as a
-timeline's columns, out of band: each sent as it is after the message, and read when the unpickler comes to
-it), or the error it raised, or nothing when the other process died (the caller then reads the second half itself: a fork costs time, never an answer).
+caller's `work(reader, part)`; its result comes back pickled (`pipe.py`: a timeline's columns out of band),
+or the error it raised, or nothing when the other process died (the caller then reads the second half itself: a fork costs time, never an answer).
 
 The process is forked before the progress bar (a thread) starts: a fork copies only the thread that forks,
 and a lock another thread held at that moment would stay held in the child for ever. The second reader's
@@ -16,12 +15,9 @@ warnings go to `on_warning` in the child, as they happen there, with their own l
 from __future__ import annotations
 
 import gc
-import io
 import os
-import pickle
 import sys
 import traceback
-from array import array
 from contextlib import contextmanager
 from typing import Any, Callable, Iterator
 
@@ -30,9 +26,9 @@ from ..store.problems import ReadProblems
 from ..store.reader import Part, TraceReader
 from ..store.sources import RunSource
 from ..store.split import Cut, numbered
+from . import pipe
 
 Work = Callable[[TraceReader, Part], Any]
-OUT_OF_BAND = 1 << 16  # an array of this many bytes or more is sent after the message, as it is
 
 
 class SecondHalf:
@@ -67,19 +63,14 @@ class SecondHalf:
         """(the work's result, what its reader met, its partial indexes); None when the other process ended
         without one. An error of ours raised there is raised here."""
         try:
-            payload = pickle.loads(self.receiver.recv_bytes(), buffers=self._buffers())
-        except (EOFError, OSError, pickle.UnpicklingError):
+            payload = pipe.receive(self.receiver)
+        except pipe.BROKEN:
             payload = ("crash", "the second reader ended without an answer")
             self.child.terminate()  # it may be stuck sending buffers no one reads
         self.child.join()
         if payload[0] == "error":
             raise payload[1]
         return payload[1:] if payload[0] == "ok" else None
-
-    def _buffers(self) -> Iterator[bytes]:
-        """The result's out-of-band buffers, each read when the unpickler comes to it (see `_run`)."""
-        while True:
-            yield self.receiver.recv_bytes()
 
     def stop(self) -> None:
         """End the other process if it is still reading (this one stopped first: an error, Ctrl-C)."""
@@ -131,38 +122,7 @@ def _run(sender: Any, source: RunSource, cut: Cut, strict: bool, shared: Any,
     except BaseException:  # noqa: BLE001 - whatever it is, the parent reads the half itself
         payload = ("crash", traceback.format_exc())
     try:
-        buffers: list[pickle.PickleBuffer] = []
-        message = io.BytesIO()
-        _Pickler(message, buffers).dump(payload)
-        sender.send_bytes(message.getbuffer())
-        for buffer in buffers:
-            sender.send_bytes(buffer.raw())
+        pipe.send(sender, payload)
     finally:
         sender.close()
         os._exit(0)  # no atexit handlers, no second flush of the parent's buffers
-
-
-class _Pickler(pickle.Pickler):
-    """Protocol 5, each big `array` (a timeline's columns) out of band: kept in `buffers` to be sent as it is
-    after the message, not copied into it."""
-
-    def __init__(self, stream: io.BytesIO, buffers: list[pickle.PickleBuffer]):
-        super().__init__(stream, protocol=5, buffer_callback=self._in_band)
-        self.buffers = buffers
-
-    def reducer_override(self, obj: Any) -> Any:
-        if type(obj) is array:
-            return _array_of, (obj.typecode, pickle.PickleBuffer(obj))
-        return NotImplemented
-
-    def _in_band(self, buffer: pickle.PickleBuffer) -> bool:
-        if buffer.raw().nbytes < OUT_OF_BAND:
-            return True
-        self.buffers.append(buffer)
-        return False
-
-
-def _array_of(typecode: str, data: Any) -> array:
-    values = array(typecode)
-    values.frombytes(data)
-    return values

@@ -23,9 +23,9 @@ SOURCES = sorted(PACKAGE.rglob("*.py"))
 EXEMPT = {
     # `namel3ss-debug trace SCRIPT` runs the user's own program, as `python SCRIPT` would
     "launch/app.py": ["exec(...)", "compile(...)"],
-    # the forked second half of a big read (analyze's tally, check's scan, replay's timeline) comes back to
-    # its parent over a private pipe
-    "ops/second_half.py": ["import pickle"],
+    # what a forked process of ours works out (a second half of a big read, a diff's BASE) comes back to its
+    # parent over a private pipe
+    "ops/pipe.py": ["import pickle"],
 }
 
 

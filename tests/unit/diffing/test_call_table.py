@@ -13,8 +13,15 @@ import msgspec
 import pytest
 from tracefactory import random_calls_run
 
-from namel3ss_debug.diffing.call_table import CallTable, CompactCall, KeptCalls, kept, restored
+from namel3ss_debug.diffing.call_table import (
+    CallTable,
+    CompactCall,
+    KeptCalls,
+    kept,
+    restored,
+)
 from namel3ss_debug.diffing.profile import profile_lines
+from namel3ss_debug.ops import pipe
 from namel3ss_debug.store.problems import ReadProblems
 from namel3ss_debug.store.reader import TraceReader
 from namel3ss_debug.store.sources import RunSource
@@ -97,15 +104,50 @@ def test_a_kept_table_that_is_not_whole_is_not_used(tmp_path, damage) -> None:
     assert restored(kept_calls) is not None
 
 
+class Wire:
+    """Both ends of a pipe, in memory: each `send_bytes` is a message `recv_bytes` gives back, in order."""
+
+    def __init__(self) -> None:
+        self.messages: list[bytes] = []
+
+    def send_bytes(self, data) -> None:
+        self.messages.append(bytes(data))
+
+    def recv_bytes(self) -> bytes:
+        if not self.messages:
+            raise EOFError
+        return self.messages.pop(0)
+
+
 @pytest.mark.parametrize("seed", range(6))
 def test_a_table_pickled_to_another_process_comes_back_the_same(tmp_path, seed) -> None:
-    """How BASE's calls come back from the process that read them: each column compressed on its own."""
+    """How BASE's calls come back from the process that read them (`ops/pipe.py`), and pickled as it is."""
     table = table_of(tmp_path, seed)
+    wire = Wire()
+    pipe.send(wire, ("ok", table))
+    assert pipe.receive(wire) == ("ok", table) and wire.messages == []
     again = pickle.loads(pickle.dumps(table))
     assert again == table and again.operations() == table.operations()
     assert again.output_key(len(table) - 1) == table.output_key(len(table) - 1)
     again.adder()(99, again.codes("tool", "late", "tool:late"), 1, -1, 0, None)  # it can still grow
     assert again[-1].operation == "tool:late"
+
+
+def test_a_big_tables_columns_go_out_of_band_each_as_it_is() -> None:
+    """The message holds the texts (and the columns under 64 KiB); each bigger column follows it, not copied
+    into it, not compressed: the receiver holds one column twice at most while it builds the table."""
+    table = CallTable()
+    add = table.adder()
+    codes = table.codes("llm", "plan", "llm:plan")
+    for index in range(20_000):
+        add(index, codes, index + 1, index - 1, min(index, 5), index.to_bytes(8, "little"))
+    wire = Wire()
+    pipe.send(wire, table)
+    message, *columns = wire.messages
+    assert len(message) < 50_000  # the texts, and the two columns of a byte a call (20,000 bytes each)
+    assert sorted(len(column) for column in columns) == [80_000] * 8 + [160_000] * 5  # I, i; q, d, Q
+    assert bytes(table.seq) in columns
+    assert pipe.receive(wire) == table
 
 
 def test_a_call_takes_74_bytes_of_columns(tmp_path):
