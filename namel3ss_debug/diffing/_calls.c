@@ -102,6 +102,7 @@ typedef struct {
     PyObject *recorder, *runs, *wanted, *kinds, *operations, *numbers, *open, *closed, *texts, *codes, *names,
         *files, *previews, *places, *path, *offsets;
     Py_ssize_t remembered;
+    long unclosed;   /* the code of "unclosed" in `texts`: a started call's status until its end */
     long file_code;  /* the block's file in `files`, -1 until a place is kept */
     Table table;
 } Block;
@@ -117,15 +118,13 @@ static long count_call(Block *b, PyObject *component, PyObject *name)
     PyObject *key = PyTuple_Pack(2, component, name);
     if (key == NULL)
         return -1;
-    long number = -1;
-    PyObject *old = PyDict_GetItemWithError(b->numbers, key);
-    if (old != NULL || !PyErr_Occurred()) {
-        number = old == NULL ? 1 : PyLong_AsLong(old) + 1;
-        PyObject *new = number == 0 && PyErr_Occurred() ? NULL : PyLong_FromLong(number);
-        if (new == NULL || PyDict_SetItem(b->numbers, key, new) < 0)
-            number = -1;
-        Py_XDECREF(new);
-    }
+    long number = -1, was = 0;
+    PyObject *old = PyDict_GetItemWithError(b->numbers, key), *new = NULL;
+    if (old != NULL)
+        was = PyLong_AsLong(old);
+    if (!PyErr_Occurred() && (new = PyLong_FromLong(was + 1)) != NULL && PyDict_SetItem(b->numbers, key, new) == 0)
+        number = was + 1;
+    Py_XDECREF(new);
     Py_DECREF(key);
     return number;
 }
@@ -217,7 +216,6 @@ static int start(Block *b, PyObject *record)
     long long seq = PyLong_AsLongLong(FIELD(record, R_SEQ));
     long codes_of[3] = {as_code(PyTuple_GET_ITEM(codes, 0)), as_code(PyTuple_GET_ITEM(codes, 1)),
                         as_code(PyTuple_GET_ITEM(codes, 2))};
-    long unclosed = text_code(b, T_unclosed);
     if (PyErr_Occurred())
         goto done;
     Py_ssize_t index = b->table.flushed + b->table.count;
@@ -226,7 +224,7 @@ static int start(Block *b, PyObject *record)
         goto done;
     *row = (Row){.seq = seq, .number = (unsigned int)number, .depth = depth, .component = (unsigned int)codes_of[0],
                  .name = (unsigned int)codes_of[1], .operation = (unsigned int)codes_of[2],
-                 .status = (unsigned int)unclosed, .parent = (int)parent, .place_file = -1, .duration = NAN,
+                 .status = (unsigned int)b->unclosed, .parent = (int)parent, .place_file = -1, .duration = NAN,
                  .inputs = inputs_hash, .has_inputs = (unsigned char)has_inputs};
     PyObject *at = PyLong_FromSsize_t(index);
     result = at == NULL || PyDict_SetItem(b->open, FIELD(record, R_SPAN_ID), at) < 0 ? -1 : 0;
@@ -408,6 +406,8 @@ static int block_open(Block *b, PyObject *recorder)
         goto done;
     }
     if ((b->remembered = PyLong_AsSsize_t(remembered)) == -1 && PyErr_Occurred())
+        goto done;
+    if ((b->unclosed = text_code(b, T_unclosed)) < 0)
         goto done;
     result = table_open(&b->table, table);
 done:

@@ -2,6 +2,8 @@
  * rows here, added to the table's arrays in one `frombytes` a column when the block is done; a call started
  * in an earlier block is written in its array's own memory (a buffer held until then). */
 
+#include <stddef.h>
+
 enum {
     C_SEQ, C_PLACE_OFFSET, C_NUMBER, C_DEPTH, C_COMPONENT, C_NAME, C_OPERATION, C_STATUS, C_PARENT, C_PLACE_FILE,
     C_DURATION, C_INPUTS, C_OUTPUTS, C_HAS_INPUTS, C_HAS_OUTPUTS, N_COLUMNS
@@ -22,6 +24,19 @@ typedef struct {
     unsigned long long inputs, outputs;
     unsigned char has_inputs, has_outputs;
 } Row;
+
+/* Where each column's field is in a Row, and its size (the item size of the array's type). */
+static const size_t COLUMN_OFFSETS[N_COLUMNS] = {
+    offsetof(Row, seq), offsetof(Row, place_offset), offsetof(Row, number), offsetof(Row, depth),
+    offsetof(Row, component), offsetof(Row, name), offsetof(Row, operation), offsetof(Row, status),
+    offsetof(Row, parent), offsetof(Row, place_file), offsetof(Row, duration), offsetof(Row, inputs),
+    offsetof(Row, outputs), offsetof(Row, has_inputs), offsetof(Row, has_outputs),
+};
+static const size_t COLUMN_SIZES[N_COLUMNS] = {
+    sizeof(long long), sizeof(long long), sizeof(unsigned int), sizeof(unsigned int), sizeof(unsigned int),
+    sizeof(unsigned int), sizeof(unsigned int), sizeof(unsigned int), sizeof(int), sizeof(int), sizeof(double),
+    sizeof(unsigned long long), sizeof(unsigned long long), 1, 1,
+};
 
 typedef struct {
     PyObject *columns[N_COLUMNS];
@@ -103,39 +118,14 @@ static int table_close(Table *table)
             table->viewed[c] = 0;
         }
     for (int c = 0; c < N_COLUMNS && table->count && !failed; c++) {
-        static const size_t sizes[N_COLUMNS] = {
-            sizeof(long long), sizeof(long long), sizeof(unsigned int), sizeof(unsigned int),
-            sizeof(unsigned int), sizeof(unsigned int), sizeof(unsigned int), sizeof(unsigned int), sizeof(int),
-            sizeof(int), sizeof(double), sizeof(unsigned long long), sizeof(unsigned long long), 1, 1,
-        };
-        PyObject *data = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)(sizes[c] * (size_t)table->count));
+        PyObject *data = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)(COLUMN_SIZES[c] * (size_t)table->count));
         if (data == NULL) {
             failed = 1;
             break;
         }
         char *at = PyBytes_AS_STRING(data);
-        for (Py_ssize_t i = 0; i < table->count; i++, at += sizes[c]) {
-            const Row *row = &table->rows[i];
-            const void *field;
-            switch (c) {
-            case C_SEQ: field = &row->seq; break;
-            case C_PLACE_OFFSET: field = &row->place_offset; break;
-            case C_NUMBER: field = &row->number; break;
-            case C_DEPTH: field = &row->depth; break;
-            case C_COMPONENT: field = &row->component; break;
-            case C_NAME: field = &row->name; break;
-            case C_OPERATION: field = &row->operation; break;
-            case C_STATUS: field = &row->status; break;
-            case C_PARENT: field = &row->parent; break;
-            case C_PLACE_FILE: field = &row->place_file; break;
-            case C_DURATION: field = &row->duration; break;
-            case C_INPUTS: field = &row->inputs; break;
-            case C_OUTPUTS: field = &row->outputs; break;
-            case C_HAS_INPUTS: field = &row->has_inputs; break;
-            default: field = &row->has_outputs; break;
-            }
-            memcpy(at, field, sizes[c]);
-        }
+        for (Py_ssize_t i = 0; i < table->count; i++, at += COLUMN_SIZES[c])
+            memcpy(at, (const char *)&table->rows[i] + COLUMN_OFFSETS[c], COLUMN_SIZES[c]);
         PyObject *done = PyObject_CallMethodOneArg(table->columns[c], S_frombytes, data);
         Py_DECREF(data);
         failed = done == NULL;
