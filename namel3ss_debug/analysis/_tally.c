@@ -17,6 +17,7 @@
 #include <Python.h>
 #include <stdint.h>
 
+#include "_hash64.h"
 #include "_members.h"
 #include "_texts.h"
 #include "_tally_fields.h"
@@ -187,6 +188,13 @@ static int take_run(Pass *p, PyObject *run)
     }
     p->index_value = PyLong_AsLongLong(p->index);
     return p->index_value == -1 && PyErr_Occurred() ? -1 : 0;
+}
+
+/* The 64-bit hash (`_hash64.h`) of a call's inputs as written: its identity hashes this in place of the text, so
+ * the text is neither copied nor run through SipHash (`digest`, for the reference) */
+static PyObject *digest_of(const Py_buffer *view)
+{
+    return PyLong_FromUnsignedLongLong(hash64(view->buf, (size_t)view->len));
 }
 
 #include "_tally_spans.h"
@@ -440,6 +448,17 @@ static PyObject *feed(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 
 /* bind(record, usage, open span, loop watch, attach_overlapping, coarsen): the types whose fields are read at
  * their offsets, and the functions of the reference called for the general cases. */
+/* digest(inputs) -> int: `digest_of`, for Tally.feed_py */
+static PyObject *digest(PyObject *module, PyObject *data)
+{
+    Py_buffer view;
+    if (PyObject_GetBuffer(data, &view, PyBUF_SIMPLE) < 0)
+        return NULL;
+    PyObject *result = digest_of(&view);
+    PyBuffer_Release(&view);
+    return result;
+}
+
 static PyObject *bind(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 {
     if (nargs != 6) {
@@ -456,6 +475,7 @@ static PyObject *bind(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 static PyMethodDef methods[] = {
     {"feed", (PyCFunction)(void (*)(void))feed, METH_FASTCALL, "Tally.feed in C: None, or NotImplemented."},
     {"bind", (PyCFunction)(void (*)(void))bind, METH_FASTCALL, "The types and functions feed works with."},
+    {"digest", digest, METH_O, "The 64-bit hash of a call's inputs, as an int."},
     {NULL, NULL, 0, NULL},
 };
 

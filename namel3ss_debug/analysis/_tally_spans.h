@@ -201,11 +201,11 @@ static int on_start(Pass *p, PyObject *event, int use)
         if (PyObject_GetBuffer(inputs, &view, PyBUF_SIMPLE) < 0)
             goto done;
         if (view.len > 0) {  /* no inputs, no identity */
-            PyObject *bytes = PyBytes_FromStringAndSize(view.buf, view.len);
-            PyObject *identity = bytes == NULL ? NULL
-                : PyTuple_Pack(4, p->index, component, FIELD(event, R_NAME), bytes);
+            PyObject *digest = digest_of(&view);
+            PyObject *identity = digest == NULL ? NULL
+                : PyTuple_Pack(4, p->index, component, FIELD(event, R_NAME), digest);
             Py_hash_t hash = identity == NULL ? -1 : PyObject_Hash(identity);
-            Py_XDECREF(bytes);
+            Py_XDECREF(digest);
             Py_XDECREF(identity);
             PyObject *number = hash == -1 ? NULL : PyLong_FromSsize_t(hash);
             if (number == NULL) {

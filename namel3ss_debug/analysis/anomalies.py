@@ -13,7 +13,7 @@ from __future__ import annotations
 from bisect import bisect_right
 from datetime import date as date_type
 from math import ceil
-from typing import Any, Iterator
+from typing import Any, Iterator, Sequence
 
 from .report import Anomaly, Ref
 from .stats import op_label, percentile
@@ -26,7 +26,7 @@ SPIKE_MIN_FAILED, SPIKE_WINDOWS = 3, 20
 MEMORY_MIN_MB, MEMORY_MIN_SHARE = 50.0, 0.25
 
 
-def find_anomalies(tally: Tally, ordered: dict[Any, list[float]]) -> list[Anomaly]:
+def find_anomalies(tally: Tally, ordered: dict[Any, Sequence[float]]) -> list[Anomaly]:
     """Every anomaly, critical first; `ordered` holds each operation's durations, sorted."""
     found = [*_latency(tally, ordered), *_error_spikes(tally), *_memory(tally), *_context(tally), *_blocking(tally)]
     order = {"critical": 0, "warning": 1}
@@ -50,7 +50,7 @@ def ref_of(tally: Tally, ref: int, span_id: str, component: str, name: str, kind
     return Ref(run.run_id, ref & ((1 << SEQ_BITS) - 1), span_id, component, name, kind)
 
 
-def _latency(tally: Tally, ordered: dict[Any, list[float]]) -> Iterator[Anomaly]:
+def _latency(tally: Tally, ordered: dict[Any, Sequence[float]]) -> Iterator[Anomaly]:
     for (component, name, kind), durations in ordered.items():
         if len(durations) < LATENCY_MIN_SPANS:
             continue

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import heapq
-import math
-from typing import Any, Iterable
+from array import array
+from typing import Any, Iterable, Sequence
 
 from .._version import __version__
+from . import floats
 from .anomalies import find_anomalies, ref_of
 from .health import verdict
 from .prices import Pricer
@@ -25,7 +26,7 @@ TOP_REPEATS = 20
 def build_report(tally: Tally, pricer: Pricer, *, problems: Any = None, sections: Iterable[str] = SECTIONS,
                  bytes_read: int = 0, filters: dict[str, object] | None = None) -> Report:
     """Every section from the tally; `sections` picks which the report carries (health needs them all)."""
-    ordered = {op: sorted(durations) for op, durations in tally.durations.items()}  # sorted once, used by all
+    ordered = {op: floats.ordered(durations) for op, durations in tally.durations.items()}  # sorted once, used by all
     spans = _span_counts(tally)
     llm = _llm(tally, pricer)
     errors = _errors(tally)
@@ -96,34 +97,33 @@ def _by_count(counts: dict[str, int]) -> dict[str, int]:
     return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
 
 
-def _stats(component: str, name: str | None, ordered: list[float], count: int, errors: int,
+def _stats(component: str, name: str | None, ordered: Sequence[float], count: int, errors: int,
            instants: int = 0, kind: str | None = None) -> OperationStats:
-    return OperationStats(component, name, count, errors, rate(count - errors, count),
-                          latency(ordered, ordered=True), instants, kind)
+    return OperationStats(component, name, count, errors, rate(count - errors, count), latency(ordered),
+                          instants, kind)
 
 
 def _operations(tally: Tally, counts: dict[tuple[str, str, str], int],
-                ordered: dict[Any, list[float]]) -> list[OperationStats]:
-    stats = [_stats(op[0], op[1], ordered.get(op, []), count, tally.errors_by_op.get(op, 0), kind=op[2])
+                ordered: dict[Any, array]) -> list[OperationStats]:
+    stats = [_stats(op[0], op[1], ordered.get(op, ()), count, tally.errors_by_op.get(op, 0), kind=op[2])
              for op, count in counts.items()]
     return sorted(stats, key=lambda s: (-s.latency.total_ms, -s.count, s.component, s.name or ""))
 
 
 def _components(tally: Tally, op_counts: dict[tuple[str, str, str], int],
-                ordered: dict[Any, list[float]]) -> list[OperationStats]:
+                ordered: dict[Any, array]) -> list[OperationStats]:
     counts: dict[str, int] = {}
-    durations: dict[str, list[float]] = {}
+    durations: dict[str, array] = {}
     errors: dict[str, int] = {}
     for op, count in op_counts.items():
         component = op[0]
         counts[component] = counts.get(component, 0) + count
-        durations.setdefault(component, []).extend(ordered.get(op, ()))
+        durations.setdefault(component, array("d")).extend(ordered.get(op, array("d")))
         errors[component] = errors.get(component, 0) + tally.errors_by_op.get(op, 0)
     for component in tally.instants:
         counts.setdefault(component, 0)
-    for values in durations.values():
-        values.sort()  # sorted runs, merged: cheap
-    stats = [_stats(c, None, durations.get(c, []), counts[c], errors.get(c, 0), tally.instants.get(c, 0))
+    merged = {component: floats.ordered(values) for component, values in durations.items()}
+    stats = [_stats(c, None, merged.get(c, ()), counts[c], errors.get(c, 0), tally.instants.get(c, 0))
              for c in counts]
     return sorted(stats, key=lambda s: (-s.count, s.component))
 
@@ -150,7 +150,7 @@ def _llm(tally: Tally, pricer: Pricer) -> LlmUsage:
 def _model(model: str, entry: list[Any], pricer: Pricer) -> ModelUsage:
     calls, tokens_in, tokens_out, total, event_cost, event_priced, open_in, open_out, open_calls, max_in = entry
     priced_by: dict[str, int] = {"event": event_priced} if event_priced else {}
-    cost = math.fsum(event_cost) if event_priced else None
+    cost = floats.total(event_cost) if event_priced else None
     if open_calls:
         usd, source = pricer.price(model, open_in, open_out)
         priced_by[source or "unpriced"] = open_calls
@@ -160,11 +160,11 @@ def _model(model: str, entry: list[Any], pricer: Pricer) -> ModelUsage:
                       max_in)
 
 
-def _tools(tally: Tally, counts: dict[tuple[str, str, str], int], ordered: dict[Any, list[float]]) -> list[ToolStats]:
+def _tools(tally: Tally, counts: dict[tuple[str, str, str], int], ordered: dict[Any, array]) -> list[ToolStats]:
     repeated: dict[str, int] = {}
-    for component, name, calls, *_ in tally.repeated.values():
-        if component == "tool":
-            repeated[name] = repeated.get(name, 0) + calls - 1
+    for entry in tally.repeated.values():  # [component, name, calls, ...]: tens of thousands in a big run
+        if entry[0] == "tool":
+            repeated[entry[1]] = repeated.get(entry[1], 0) + entry[2] - 1
     tools = []
     for op, count in counts.items():
         component, name, _ = op
@@ -173,7 +173,7 @@ def _tools(tally: Tally, counts: dict[tuple[str, str, str], int], ordered: dict[
         failures = tally.errors_by_op.get(op, 0)
         errors = {kind: n for (tool, kind), n in tally.tool_errors.items() if tool == name}
         tools.append(ToolStats(name, count, failures, rate(count - failures, count),
-                               latency(ordered.get(op, []), ordered=True),
+                               latency(ordered.get(op, ())),
                                _by_count(errors), repeated.get(name, 0)))
     return sorted(tools, key=lambda t: (-t.calls, t.name))
 
@@ -193,11 +193,20 @@ def _patterns(tally: Tally) -> Patterns:
                for (c, n, kind), (count, recovered, ref, span_id) in tally.retries.items()]
     # the most repeated first (sorted as the records would be, then the first few made): a big run repeats
     # tens of thousands of calls, of which the report shows TOP_REPEATS
-    top = heapq.nsmallest(TOP_REPEATS, tally.repeated.values(), key=lambda e: (-(e[2] - 1), -round(e[3], 3)))
+    top = heapq.nsmallest(TOP_REPEATS, _most_called(tally.repeated.values()),
+                          key=lambda e: (-(e[2] - 1), -round(e[3], 3)))
     repeats = [RepeatedCall(c, n, count, count - 1, round(ms, 3), ref_of(tally, ref, span_id, c, n))
                for c, n, count, ms, ref, span_id in top]
     loops = [_loop(*loop) for loop in tally.loops]
     return Patterns(sorted(retries, key=lambda r: -r.retries), repeats, loops)
+
+
+def _most_called(entries: Iterable[list[Any]]) -> list[list[Any]]:
+    """The repeated calls called at least as often as the TOP_REPEATS-th most called, in their order: every
+    one the report can show (its order puts calls first), for a fraction of the key computations."""
+    entries = list(entries)
+    calls = heapq.nlargest(TOP_REPEATS, [entry[2] for entry in entries])
+    return [entry for entry in entries if entry[2] >= calls[-1]] if calls else []
 
 
 def _loop(run: Any, agent: str, start_seq: int, cycle: tuple[Any, ...], repeats: int, first: int) -> Loop:

@@ -130,7 +130,7 @@ class Findings:
         model = event.model or start_model or "(no model)"
         entry = self.models.get(model)
         if entry is None:  # calls, in, out, total, event costs, event-priced calls, unpriced in, out, calls, max in
-            # each event's cost is kept (8 bytes a call) and summed exactly once at the end (`math.fsum`): a
+            # each event's cost is kept (8 bytes a call) and summed exactly once at the end (`floats.total`): a
             # running sum depends on the order of the additions, and a run read in halves adds in another order
             entry = self.models[model] = [0, 0, 0, 0, array("d"), 0, 0, 0, 0, 0]
         usage = event.usage

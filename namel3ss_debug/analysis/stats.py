@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from typing import Sequence
 
+from . import floats
 from .report import Latency
 
 PERCENTILES = (50, 90, 95, 99)
@@ -25,12 +26,11 @@ def percentile(ordered: Sequence[float], p: float) -> float | None:
     return ordered[low] + (rank - low) * (ordered[high] - ordered[low])
 
 
-def latency(durations: Sequence[float], *, ordered: bool = False) -> Latency:
-    """Count, total, mean, p50/p90/p95/p99 and max of durations in ms (`ordered`: already sorted)."""
-    ordered = durations if ordered else sorted(durations)
+def latency(ordered: Sequence[float]) -> Latency:
+    """Count, total, mean, p50/p90/p95/p99 and max of durations in ms, already sorted (`floats.ordered`)."""
     if not ordered:
         return Latency(0, 0.0, None, None, None, None, None, None)
-    total = math.fsum(ordered)
+    total = floats.total(ordered)
     p50, p90, p95, p99 = (percentile(ordered, p) for p in PERCENTILES)
     return Latency(len(ordered), total, total / len(ordered), p50, p90, p95, p99, ordered[-1])
 

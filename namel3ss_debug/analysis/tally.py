@@ -33,6 +33,9 @@ except ImportError:  # no compiler at install time: `Tally.feed_py`
 else:
     _compiled.bind(EventRecord, Usage, OpenSpan, LoopWatch, critical.attach_overlapping, coarsen)
 ACCELERATED = _compiled is not None
+# What a call's identity hashes of its inputs: where compiled, their 64-bit hash (`_hash64.h`: no copy of the
+# text, 16 bytes a step), which the C pass computes too; otherwise the text itself
+inputs_digest = _compiled.digest if _compiled is not None else bytes
 
 
 class Tally(Findings):
@@ -194,8 +197,9 @@ class Tally(Findings):
             run.start_attrs = attrs_of(event)
             run.first_ts = event.ts  # the segment_start before it is stamped when the file opens, a little later
         if component in CALLS and use and self._patterns:
-            inputs = bytes(event.inputs)
-            key = hash((run.index, component, event.name, inputs)) if inputs else None  # no inputs, no identity
+            inputs = event.inputs
+            # no inputs, no identity
+            key = hash((run.index, component, event.name, inputs_digest(inputs))) if len(inputs) else None
             retry = self._call_started(run, event, key, parent, agent)
             if key is not None and self.repeats[key] == 1:
                 key = None

@@ -3,7 +3,7 @@
  * fingerprint(raw) -> 8 bytes, or None: `raw_fingerprint_py(raw)` from the JSON text itself (its canonical form
  *     written as it is read, `_calls_canonical.h`, then hashed), without making the value; None where the
  *     canonical writer leaves the text to the reference.
- * digest(data) -> 8 bytes: the hash of canonical JSON already written (`_calls_hash.h`), which `fingerprint`
+ * digest(data) -> 8 bytes: the hash of canonical JSON already written (`_hash64.h`), which `fingerprint`
  *     uses too, so that a value fingerprinted from its text or from its value (`calls.fingerprint`) is the same.
  * record(recorder, records, path, offsets) -> the events counted, or NotImplemented: `CallRecorder.add_block`
  *     (whose `add_block_py` is the reference) on the same state: the recorder's dicts, its table's arrays
@@ -25,7 +25,7 @@
 #include "_members.h"
 #include "_texts.h"
 #include "_calls_canonical.h"
-#include "_calls_hash.h"
+#include "_hash64.h"
 #include "_calls_table.h"
 
 /* -- fingerprints ---------------------------------------------------------------------------------------- */

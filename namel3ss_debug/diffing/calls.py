@@ -40,7 +40,7 @@ try:
 except ImportError:  # no compiler at install time: the references (`add_block_py`, `raw_fingerprint_py`)
     _raw_digest = _record = _compiled_digest = _bind = None
 ACCELERATED = _raw_digest is not None
-# The hash of a value's canonical JSON: the extension's (`_calls_hash.h`, a 64-bit multiply-and-fold hash: with it
+# The hash of a value's canonical JSON: the extension's (`_hash64.h`, a 64-bit multiply-and-fold hash: with it
 # a fingerprint from the text takes about 0.46 µs a value where it took 1.24 with BLAKE2b, measured by hand on a
 # 30 MB run's inputs and outputs), else 8 bytes of BLAKE2b. Fingerprints are compared
 # only with fingerprints of the same install (the diff cache's key names the hash), so either gives the same

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import heapq
 import random
 import statistics
 
 import pytest
 
+from namel3ss_debug.analysis.build import TOP_REPEATS, _most_called
 from namel3ss_debug.analysis.prices import Pricer
 from namel3ss_debug.analysis.stats import percentile
 from tracefactory import TraceBuilder, analyze_events, error
@@ -144,3 +146,14 @@ def test_a_model_named_on_the_start_event_prices_the_call():
     trace.run_end()
     model = analyze_events(trace.events).llm.models[0]
     assert (model.model, model.priced_by) == ("gpt-4o", {"genai-prices": 1})
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_the_repeated_calls_shown_are_the_first_of_all_of_them_in_order(seed):
+    """The report orders only the calls called at least as often as the TOP_REPEATS-th: the same first
+    TOP_REPEATS as ordering every repeated call (ties in calls and time kept in the order they were met)."""
+    rng = random.Random(seed)
+    entries = [["tool", f"t{n}", rng.choice([2, 2, 2, 3, 3, 4, 9]), rng.choice([1.0, 2.0, 2.0004, 3.5]), n, "s"]
+               for n in range(rng.choice([0, 5, 19, 20, 21, 400]))]
+    key = lambda e: (-(e[2] - 1), -round(e[3], 3))  # noqa: E731 - the report's own order
+    assert heapq.nsmallest(TOP_REPEATS, _most_called(entries), key=key) == sorted(entries, key=key)[:TOP_REPEATS]

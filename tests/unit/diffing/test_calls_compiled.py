@@ -119,7 +119,7 @@ def fold(a: int, b: int) -> int:
 
 
 def model_hash(data: bytes) -> bytes:
-    """`_calls_hash.h`'s hash64, word for word: 16 bytes at a time (the last 0-15 padded with zeros) folded in."""
+    """`_hash64.h`'s hash64, word for word: 16 bytes at a time (the last 0-15 padded with zeros) folded in."""
     state, at = fold(len(data) ^ MASK_B, MASK_C), 0
     while True:
         chunk = data[at:at + 16].ljust(16, b"\0")

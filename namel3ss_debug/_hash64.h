@@ -1,9 +1,10 @@
-/* The 64-bit hash of a call's canonical JSON, where the extension is built (`calls.digest`): two 8-byte words
- * at a time, each pair mixed into the state by a folded multiply (the 128-bit product's halves XORed).
- * tests/unit/diffing/test_calls_compiled.py holds a Python model of it, word for word.
+/* A 64-bit hash of bytes: two 8-byte words at a time, each pair mixed into the state by a folded multiply (the
+ * 128-bit product's halves XORed). `diff` hashes a call's canonical JSON with it (`calls.digest`), `analyze` a
+ * call's inputs as written (`_tally.digest`, the call identity). tests/unit/diffing/test_calls_compiled.py holds
+ * a Python model of it, word for word.
  *
- * Every byte of MASK_A is at least 0xF8, a byte UTF-8 never holds, so a word of canonical JSON (UTF-8, padded
- * with zeros at the end) XOR MASK_A is never zero: a multiply never forgets what came before. */
+ * Every byte of MASK_A is at least 0xF8, a byte UTF-8 never holds, so a word of JSON text (UTF-8, padded with
+ * zeros at the end) XOR MASK_A is never zero: a multiply never forgets what came before. */
 #include <stdint.h>
 #include <string.h>
 
