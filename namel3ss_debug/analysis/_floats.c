@@ -19,7 +19,8 @@
 #define SIGN 0x8000000000000000ULL
 #define EXPONENT 0x7FF0000000000000ULL
 
-/* The array's doubles, as a writable buffer of 8-byte items; -1 with TypeError for anything else. */
+/* The array's doubles, as a buffer of 8-byte items (writable if `flags` ask); -1 with TypeError for anything
+ * else. */
 static int doubles(PyObject *values, Py_buffer *view, int flags)
 {
     if (PyObject_GetBuffer(values, view, flags | PyBUF_FORMAT) < 0)

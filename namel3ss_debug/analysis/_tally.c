@@ -446,8 +446,6 @@ static PyObject *feed(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     Py_RETURN_NONE;
 }
 
-/* bind(record, usage, open span, loop watch, attach_overlapping, coarsen): the types whose fields are read at
- * their offsets, and the functions of the reference called for the general cases. */
 /* digest(inputs) -> int: `digest_of`, for Tally.feed_py */
 static PyObject *digest(PyObject *module, PyObject *data)
 {
@@ -459,6 +457,8 @@ static PyObject *digest(PyObject *module, PyObject *data)
     return result;
 }
 
+/* bind(record, usage, open span, loop watch, attach_overlapping, coarsen): the types whose fields are read at
+ * their offsets, and the functions of the reference called for the general cases. */
 static PyObject *bind(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 {
     if (nargs != 6) {

@@ -118,7 +118,7 @@ def _components(tally: Tally, op_counts: dict[tuple[str, str, str], int],
     for op, count in op_counts.items():
         component = op[0]
         counts[component] = counts.get(component, 0) + count
-        durations.setdefault(component, array("d")).extend(ordered.get(op, array("d")))
+        durations.setdefault(component, array("d")).extend(ordered.get(op, ()))
         errors[component] = errors.get(component, 0) + tally.errors_by_op.get(op, 0)
     for component in tally.instants:
         counts.setdefault(component, 0)
