@@ -99,6 +99,32 @@ def test_these_are_left_to_the_reference(text):
     assert raw_fingerprint(text) == raw_fingerprint_py(text)
 
 
+# Around what the scan for plain bytes (16 and 8 bytes at a time) stops at or passes: bytes written as orjson
+# writes them (answered here), then an escape orjson writes otherwise, a control and bytes that are not UTF-8.
+ANSWERED = [b'\\"', b"\\\\", b"\\n", b"\\u001f", b"\xc3\xa9", b"\xe2\x9c\x93", b"\xf0\x9f\x98\x80", b"\x7f", b"~"]
+STOPS = [*ANSWERED, b"\\u00e9", b"\\/", b"\x01", b"\xff", b"\xc3"]
+
+
+@needs_c
+@pytest.mark.parametrize("stop", STOPS)
+def test_a_string_is_read_whatever_the_place_of_the_bytes_that_stop_the_scan(stop):
+    """The stop at each place of the first 40 around the scan's words, alone and twice, in a key and a value,
+    so that a scan that jumps one byte too far or too short (past a quote, into a character) differs."""
+    for size in range(40):
+        for at in range(size + 1):
+            for text in (b"a" * at + stop + b"b" * (size - at),
+                         b"a" * at + stop + b"c" * (size - at) + stop + b"d" * 17):
+                string, pair = b'"' + text + b'"', b'{"' + text + b'":"' + text + b'"}'
+                answered = stop in ANSWERED
+                for candidate, expected in ((string, answered), (pair, answered and b"\\" not in stop),
+                                            (b'"' + text, False)):  # a key with an escape, a string not closed
+                    reference = raw_fingerprint_py(candidate)
+                    assert compiled(candidate) == (reference if expected else None), candidate
+                    assert raw_fingerprint(candidate) == reference, candidate
+    plain = b'"' + b"a" * 39 + stop + b'"'
+    assert compiled(plain) == (raw_fingerprint_py(plain) if stop in ANSWERED else None)
+
+
 @needs_c
 def test_it_reads_any_buffer():
     record = BLOCK_DECODER.decode(orjson.dumps({
