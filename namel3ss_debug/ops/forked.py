@@ -48,7 +48,7 @@ class Forked(Generic[T]):
             import multiprocessing  # noqa: PLC0415 - only the commands that fork need it
 
             context = multiprocessing.get_context("fork")
-            self.receiver, sender = context.Pipe(duplex=False)
+            self.receiver, sender = pipe.pipe(context)
             sys.stdout.flush()
             sys.stderr.flush()
             # not a daemon: the work may fork in turn (analyze's two halves); `result` or `cancel` ends it

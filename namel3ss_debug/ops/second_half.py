@@ -39,7 +39,7 @@ class SecondHalf:
         import multiprocessing  # noqa: PLC0415 - only big runs need it
 
         context = multiprocessing.get_context("fork")
-        self.receiver, sender = context.Pipe(duplex=False)
+        self.receiver, sender = pipe.pipe(context)
         self.shared = context.Value("q", 0, lock=False)  # bytes the second reader has read
         self.theirs = 0
         sys.stdout.flush()

@@ -3,7 +3,9 @@ kept in the cache and restored they are the same calls; a kept table that is not
 
 from __future__ import annotations
 
+import fcntl
 import json
+import multiprocessing
 import pickle
 import random
 from array import array
@@ -148,6 +150,24 @@ def test_a_big_tables_columns_go_out_of_band_each_as_it_is() -> None:
     assert sorted(len(column) for column in columns) == [80_000] * 8 + [160_000] * 5  # I, i; q, d, Q
     assert bytes(table.seq) in columns
     assert pipe.receive(wire) == table
+
+
+@pytest.mark.skipif(not hasattr(fcntl, "F_GETPIPE_SZ"), reason="only Linux sizes its pipes")
+def test_the_pipe_a_result_comes_back_through_holds_a_mebibyte_and_carries_it_whole() -> None:
+    """A call table's columns go through in 1 MiB writes, not 64 KiB ones (where the system allows it)."""
+    context = multiprocessing.get_context("fork")
+    receiver, sender = pipe.pipe(context)
+    with receiver, sender:
+        if int(Path("/proc/sys/fs/pipe-max-size").read_text()) >= pipe.WIDE:
+            assert fcntl.fcntl(receiver.fileno(), fcntl.F_GETPIPE_SZ) == pipe.WIDE
+        table = CallTable()
+        add = table.adder()
+        for index in range(30_000):
+            add(index, table.codes("tool", "t", "tool:t"), index + 1, -1, 0, None)
+        child = context.Process(target=pipe.send, args=(sender, ("ok", table)))
+        child.start()
+        assert pipe.receive(receiver) == ("ok", table)
+        child.join()
 
 
 def test_a_call_takes_74_bytes_of_columns(tmp_path):
