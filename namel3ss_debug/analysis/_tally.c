@@ -276,6 +276,23 @@ static void release(Pass *p)
         Py_CLEAR(*all[i]);
 }
 
+/* `object.<name> += count` */
+static int add_to(PyObject *object, PyObject *name, Py_ssize_t count)
+{
+    PyObject *was = PyObject_GetAttr(object, name);
+    if (was == NULL)
+        return -1;
+    PyObject *more = PyLong_FromSsize_t(count);
+    PyObject *total = more == NULL ? NULL : PyNumber_Add(was, more);
+    Py_DECREF(was);
+    Py_XDECREF(more);
+    if (total == NULL)
+        return -1;
+    int failed = PyObject_SetAttr(object, name, total);
+    Py_DECREF(total);
+    return failed ? -1 : 0;
+}
+
 /* run.next_seq and run.events as the loop leaves them */
 static int write_back(Pass *p, int has_expected, long long expected, Py_ssize_t count)
 {
@@ -286,18 +303,7 @@ static int write_back(Pass *p, int has_expected, long long expected, Py_ssize_t 
     Py_DECREF(next);
     if (failed)
         return -1;
-    PyObject *events = PyObject_GetAttr(p->run, S_events);
-    if (events == NULL)
-        return -1;
-    PyObject *more = PyLong_FromSsize_t(count);
-    PyObject *total = more == NULL ? NULL : PyNumber_Add(events, more);
-    Py_DECREF(events);
-    Py_XDECREF(more);
-    if (total == NULL)
-        return -1;
-    failed = PyObject_SetAttr(p->run, S_events, total);
-    Py_DECREF(total);
-    return failed ? -1 : 0;
+    return add_to(p->run, S_events, count);
 }
 
 /* `expected` from run.next_seq: 0 when it is None */
@@ -404,18 +410,7 @@ static int feed_records(Pass *p, PyObject *records)
     Py_DECREF(run_id);
     if (write_back(p, has_expected, expected, count) < 0 || PyObject_SetAttr(p->tally, S_run, p->run) < 0)
         return -1;
-    PyObject *analyzed = PyObject_GetAttr(p->tally, S_analyzed);
-    if (analyzed == NULL)
-        return -1;
-    PyObject *more = PyLong_FromSsize_t(used);
-    PyObject *total = more == NULL ? NULL : PyNumber_Add(analyzed, more);
-    Py_DECREF(analyzed);
-    Py_XDECREF(more);
-    if (total == NULL)
-        return -1;
-    int failed = PyObject_SetAttr(p->tally, S_analyzed, total);
-    Py_DECREF(total);
-    return failed ? -1 : 0;
+    return add_to(p->tally, S_analyzed, used);
 }
 
 static PyObject *feed(PyObject *module, PyObject *const *args, Py_ssize_t nargs)

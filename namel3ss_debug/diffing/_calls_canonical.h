@@ -83,7 +83,7 @@ static inline int plain_run(const unsigned char **at, const unsigned char *end)
     const __m128i quotes = _mm_set1_epi8('"'), slashes = _mm_set1_epi8('\\'), space = _mm_set1_epi8(0x20);
     while (end - *at >= 16) {
         __m128i v = _mm_loadu_si128((const __m128i *)*at);
-        /* >= 0x80 (the sign bit), < 0x20 (signed: the ASCII ones), '"' or '\\' */
+        /* '"', '\\', or under 0x20 as a signed byte: a control, or any byte >= 0x80 (negative) */
         __m128i look = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quotes), _mm_cmpeq_epi8(v, slashes)),
                                     _mm_cmplt_epi8(v, space));
         unsigned int mask = (unsigned int)_mm_movemask_epi8(look);
