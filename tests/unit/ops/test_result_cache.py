@@ -12,7 +12,8 @@ import pytest
 from tracefactory import TraceBuilder, error
 
 from namel3ss_debug.ops.analyze.analyze import AnalyzeRequest, analyze_traces
-from namel3ss_debug.ops.diff import DiffRequest, diff_traces
+from namel3ss_debug.ops.cache import ResultCache
+from namel3ss_debug.ops.diff import DiffRequest, Side, diff_traces
 from namel3ss_debug.ops.environment import Environment
 from namel3ss_debug.ops.traces import TraceArgs
 
@@ -107,6 +108,24 @@ def test_a_damaged_cache_file_is_read_past(tmp_path) -> None:
     first = analyze(path, env_for(tmp_path))
     cached_files(tmp_path)[0].write_bytes(b"\x93not msgpack of a report")
     assert analyze(path, env_for(tmp_path)) == first
+
+
+def test_a_cache_file_with_any_byte_changed_is_read_past(tmp_path) -> None:
+    """Each kept result ends with the CRC-32 of its msgpack: a byte changed inside a column of numbers, which
+    msgspec would decode without a word, is caught as well as a broken structure or a changed check."""
+    base, new = random_run(tmp_path / "base.jsonl", 3), random_run(tmp_path / "new.jsonl", 4)
+    request = DiffRequest(str(base), str(new))
+    first = diff_traces(request, env_for(tmp_path))
+    kept = cached_files(tmp_path)[0]
+    cache = ResultCache(kept.parent)
+    whole = kept.read_bytes()
+    assert cache.get(kept.name, Side) is not None
+    for place in [*range(0, len(whole), max(1, len(whole) // 97)), len(whole) - 1]:
+        kept.write_bytes(whole[:place] + bytes([whole[place] ^ 0x10]) + whole[place + 1:])
+        assert cache.get(kept.name, Side) is None, place
+    kept.write_bytes(whole[:-1])
+    assert cache.get(kept.name, Side) is None
+    assert diff_traces(request, env_for(tmp_path)) == first
 
 
 def test_no_cache_directory_means_no_cache(tmp_path) -> None:
