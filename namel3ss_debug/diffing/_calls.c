@@ -12,7 +12,8 @@
  *     arguments the reference passes them: a run other than the one kept (`RunChoice.keeps`), an event type or
  *     an operation not met before (`_kind_of`, `_codes`), inputs whose text the canonical writer leaves aside
  *     (`raw_fingerprint_py`), and an end whose outputs must be decoded (a failure's error, a text left aside, a
- *     preview to keep: `_end_value`).
+ *     preview to keep: `_end_value`). Given a path and offsets (a run read again), a start keeps where its line
+ *     is rather than its inputs' fingerprint.
  *
  * Tests (tests/unit/diffing/test_calls_compiled.py) compare fingerprints with the reference's on random and
  * damaged values, the hash with a Python model of it, and the recorder's whole state after every block of
@@ -157,8 +158,11 @@ static Py_ssize_t parent_of(Block *b, PyObject *parent_id)
     return value == -1 && PyErr_Occurred() ? -2 : value;
 }
 
+static int place_of(Block *b, Py_ssize_t position, long long *offset);
+static long file_code(Block *b);
+
 /* A start: the call's row. 0, or -1 with an error. */
-static int start(Block *b, PyObject *record)
+static int start(Block *b, PyObject *record, Py_ssize_t position)
 {
     PyObject *component = FIELD(record, R_COMPONENT), *name = FIELD(record, R_NAME);
     PyObject *event_type = FIELD(record, R_EVENT_TYPE), *made_kind = NULL, *made_codes = NULL, *key = NULL;
@@ -184,27 +188,36 @@ static int start(Block *b, PyObject *record)
     long number = parent < -1 ? -1 : count_call(b, component, name);
     if (number < 0)
         goto done;
-    unsigned long long inputs_hash = 0;
-    int has_inputs = 0;
+    unsigned long long inputs_value = 0;  /* the `inputs` column's: a fingerprint or an offset */
+    int has_inputs = NO_INPUTS, start_file = -1;
     PyObject *inputs = FIELD(record, R_INPUTS);
     int filled = PyObject_IsTrue(inputs);
     if (filled < 0)
         goto done;
-    if (filled) {
+    if (filled && b->path != Py_None && b->offsets != Py_None) {  /* read again when asked for */
+        long long offset;
+        long file;
+        if (place_of(b, position, &offset) < 0 || (file = file_code(b)) < 0)
+            goto done;
+        inputs_value = (unsigned long long)offset;
+        start_file = (int)file;
+        has_inputs = INPUTS_AT_START;
+    }
+    else if (filled) {
         uint64_t hash;
         int found = text_digest(inputs, &hash);
         if (found == FAILED)
             goto done;
         if (found == ASIDE) {
             PyObject *made = PyObject_CallOneArg(raw_fingerprint_py, inputs);
-            int bad = made == NULL || bytes_hash(made, &inputs_hash) < 0;
+            int bad = made == NULL || bytes_hash(made, &inputs_value) < 0;
             Py_XDECREF(made);
             if (bad)
                 goto done;
         }
         else
-            inputs_hash = hash;
-        has_inputs = 1;
+            inputs_value = hash;
+        has_inputs = INPUTS_HASHED;
     }
     unsigned int depth = 0;
     if (parent >= 0) {
@@ -225,7 +238,7 @@ static int start(Block *b, PyObject *record)
     *row = (Row){.seq = seq, .number = (unsigned int)number, .depth = depth, .component = (unsigned int)codes_of[0],
                  .name = (unsigned int)codes_of[1], .operation = (unsigned int)codes_of[2],
                  .status = (unsigned int)b->unclosed, .parent = (int)parent, .place_file = -1, .duration = NAN,
-                 .inputs = inputs_hash, .has_inputs = (unsigned char)has_inputs};
+                 .inputs = inputs_value, .has_inputs = (unsigned char)has_inputs, .start_file = start_file};
     PyObject *at = PyLong_FromSsize_t(index);
     result = at == NULL || PyDict_SetItem(b->open, FIELD(record, R_SPAN_ID), at) < 0 ? -1 : 0;
     Py_XDECREF(at);
@@ -466,7 +479,8 @@ static PyObject *record(PyObject *module, PyObject *const *args, Py_ssize_t narg
             continue;
         }
         events++;
-        failed = (same_text(FIELD(item, R_STATUS), T_started) ? start(&b, item) : finish(&b, item, position)) < 0;
+        failed = (same_text(FIELD(item, R_STATUS), T_started) ? start(&b, item, position)
+                  : finish(&b, item, position)) < 0;
     }
     failed = block_close(&b) < 0 || failed;
     if (failed)

@@ -6,15 +6,19 @@
 
 enum {
     C_SEQ, C_PLACE_OFFSET, C_NUMBER, C_DEPTH, C_COMPONENT, C_NAME, C_OPERATION, C_STATUS, C_PARENT, C_PLACE_FILE,
-    C_DURATION, C_INPUTS, C_OUTPUTS, C_HAS_INPUTS, C_HAS_OUTPUTS, N_COLUMNS
+    C_DURATION, C_INPUTS, C_OUTPUTS, C_HAS_INPUTS, C_HAS_OUTPUTS, C_START_FILE, N_COLUMNS
 };
 
-/* call_table._COLUMNS, each of its array's type: q, q, I, I, I, I, I, I, i, i, d, Q, Q, B, B */
+/* call_table._COLUMNS, each of its array's type: q, q, I, I, I, I, I, I, i, i, d, Q, Q, B, B, i */
 static const char *const COLUMN_NAMES[N_COLUMNS] = {
     "seq", "place_offset", "number", "depth", "component", "name", "operation", "status", "parent", "place_file",
-    "duration", "inputs", "outputs", "has_inputs", "has_outputs",
+    "duration", "inputs", "outputs", "has_inputs", "has_outputs", "start_file",
 };
-static const char COLUMN_TYPES[N_COLUMNS] = "qqIIIIIIiidQQBB";
+static const char COLUMN_TYPES[N_COLUMNS] = "qqIIIIIIiidQQBBi";
+
+/* has_inputs (call_table.py's): none; `inputs` is their fingerprint; `inputs` is the start line's byte offset in
+ * the file of code `start_file`, where they are read again when asked for */
+enum { NO_INPUTS = 0, INPUTS_HASHED = 1, INPUTS_AT_START = 2 };
 
 typedef struct {
     long long seq, place_offset;
@@ -23,6 +27,7 @@ typedef struct {
     double duration;
     unsigned long long inputs, outputs;
     unsigned char has_inputs, has_outputs;
+    int start_file;
 } Row;
 
 /* Where each column's field is in a Row, and its size (the item size of the array's type). */
@@ -30,12 +35,12 @@ static const size_t COLUMN_OFFSETS[N_COLUMNS] = {
     offsetof(Row, seq), offsetof(Row, place_offset), offsetof(Row, number), offsetof(Row, depth),
     offsetof(Row, component), offsetof(Row, name), offsetof(Row, operation), offsetof(Row, status),
     offsetof(Row, parent), offsetof(Row, place_file), offsetof(Row, duration), offsetof(Row, inputs),
-    offsetof(Row, outputs), offsetof(Row, has_inputs), offsetof(Row, has_outputs),
+    offsetof(Row, outputs), offsetof(Row, has_inputs), offsetof(Row, has_outputs), offsetof(Row, start_file),
 };
 static const size_t COLUMN_SIZES[N_COLUMNS] = {
     sizeof(long long), sizeof(long long), sizeof(unsigned int), sizeof(unsigned int), sizeof(unsigned int),
     sizeof(unsigned int), sizeof(unsigned int), sizeof(unsigned int), sizeof(int), sizeof(int), sizeof(double),
-    sizeof(unsigned long long), sizeof(unsigned long long), 1, 1,
+    sizeof(unsigned long long), sizeof(unsigned long long), 1, 1, sizeof(int),
 };
 
 typedef struct {

@@ -1,4 +1,4 @@
-"""A run's calls as columns: 74 bytes a call.
+"""A run's calls as columns: 78 bytes a call.
 
 A diff holds every call of both runs at once (alignment needs the whole sequences); as objects, the calls
 of two 1 GiB runs (718,000 each) took a diff to 877 MB. Here each field is an array (numbers, codes of
@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import math
 from array import array
+from dataclasses import dataclass
 from itertools import count
 from operator import lt
-from dataclasses import dataclass
 from typing import Any, Callable, Iterator, Optional, overload
 
 import msgspec
@@ -28,8 +28,11 @@ _INTS = ("seq", "place_offset")  # array("q")
 _COUNTS = ("number", "depth")  # array("I"): a call number, a nesting depth
 _CODES = ("component", "name", "operation", "status")  # array("I"): indexes into `texts`
 _COLUMNS = (*_INTS, *_COUNTS, *_CODES, "parent", "place_file", "duration", "inputs", "outputs", "has_inputs",
-            "has_outputs")
+            "has_outputs", "start_file")
 _NO_HASH = 0
+# has_inputs: the call's start had no inputs; `inputs` is their fingerprint; `inputs` is the start line's byte
+# offset in `files[start_file]`, where they are read again when asked for (`previews.inputs_fingerprint`)
+NO_INPUTS, INPUTS_HASHED, INPUTS_AT_START = 0, 1, 2
 UNCLOSED = "unclosed"  # the status of a call whose end was never read
 
 
@@ -49,10 +52,11 @@ class CompactCall(CallRecord):
     parent: int  # index of the enclosing call, -1 for a root
     status: str = UNCLOSED
     duration_ms: Optional[float] = None
-    inputs_hash: Optional[bytes] = None  # None: recorded without inputs
+    inputs_hash: Optional[bytes] = None  # None: recorded without inputs, or with `inputs_place`
     outputs_hash: Optional[bytes] = None  # None: recorded without outputs (nor error)
     preview: Optional[str] = None  # LLM and tool calls of a run that cannot be read again
     place: Optional[tuple[str, int]] = None  # the end event's file and byte offset, for the others
+    inputs_place: Optional[tuple[str, int]] = None  # of a run read again: the start event's file and byte offset
 
 
 class CallTable:
@@ -67,7 +71,8 @@ class CallTable:
         self.place_file = array("i")  # code in `files`, -1 when the call keeps no place
         self.duration = array("d")  # NaN when the call has none
         self.inputs, self.outputs = array("Q"), array("Q")  # fingerprints as integers
-        self.has_inputs, self.has_outputs = array("B"), array("B")
+        self.has_inputs, self.has_outputs = array("B"), array("B")  # has_inputs: NO_INPUTS, INPUTS_HASHED...
+        self.start_file = array("i")  # code in `files` of the start's line when INPUTS_AT_START, else -1
         self.texts = Names()  # components, names, operations, statuses
         self.files = Names()
         self.previews: dict[int, str] = {}
@@ -78,20 +83,23 @@ class CallTable:
         """The codes of a call's component, name and operation, for `adder()`."""
         return self.texts.code(component), self.texts.code(name), self.texts.code(operation)
 
-    def adder(self) -> Callable[[int, tuple[int, int, int], int, int, int, Optional[bytes]], int]:
-        """`add(seq, codes, number, parent, depth, inputs_hash) -> index`: a call that has started (`codes` from
-        `codes()`; its end comes through `ender()`), each column's `append` bound once for a loop that adds many."""
+    def adder(self) -> Callable[[int, tuple[int, int, int], int, int, int, Optional[bytes],
+                                 Optional[tuple[str, int]]], int]:
+        """`add(seq, codes, number, parent, depth, inputs_hash, inputs_place) -> index`: a call that has started
+        (`codes` from `codes()`; its end comes through `ender()`), with the fingerprint of its inputs or, in a
+        run read again, where its start's line is (neither: no inputs); each column's `append` bound once for a
+        loop that adds many."""
         seq, component, name, operation = self.seq.append, self.component.append, self.name.append, \
             self.operation.append
         number_, depth_, parent_, status = self.number.append, self.depth.append, self.parent.append, \
             self.status.append
         duration, inputs, has_inputs = self.duration.append, self.inputs.append, self.has_inputs.append
         outputs, has_outputs = self.outputs.append, self.has_outputs.append
-        place_file, place_offset = self.place_file.append, self.place_offset.append
-        unclosed, calls, nan = self.texts.code(UNCLOSED), self.seq, math.nan
+        place_file, place_offset, start_file = self.place_file.append, self.place_offset.append, self.start_file.append
+        unclosed, calls, nan, files = self.texts.code(UNCLOSED), self.seq, math.nan, self.files
 
         def add(at: int, codes: tuple[int, int, int], number: int, parent: int, depth: int,
-                inputs_hash: Optional[bytes]) -> int:
+                inputs_hash: Optional[bytes], inputs_place: Optional[tuple[str, int]] = None) -> int:
             index = len(calls)
             seq(at)
             component(codes[0])
@@ -102,12 +110,18 @@ class CallTable:
             parent_(parent)
             status(unclosed)
             duration(nan)
-            if inputs_hash is None:
-                inputs(_NO_HASH)
-                has_inputs(0)
-            else:
+            if inputs_place is not None:
+                inputs(inputs_place[1])
+                has_inputs(INPUTS_AT_START)
+                start_file(files.code(inputs_place[0]))
+            elif inputs_hash is not None:
                 inputs(int.from_bytes(inputs_hash, "little"))
-                has_inputs(1)
+                has_inputs(INPUTS_HASHED)
+                start_file(-1)
+            else:
+                inputs(_NO_HASH)
+                has_inputs(NO_INPUTS)
+                start_file(-1)
             outputs(_NO_HASH)
             has_outputs(0)
             place_file(-1)
@@ -192,13 +206,15 @@ class CallTable:
         return (self.outputs[index] if self.has_outputs[index] else None), self.texts.texts[self.status[index]]
 
     def _call(self, i: int) -> CompactCall:
-        texts, duration, file = self.texts.texts, self.duration[i], self.place_file[i]
+        texts, files, duration, file, inputs = (self.texts.texts, self.files.texts, self.duration[i],
+                                                self.place_file[i], self.has_inputs[i])
         return CompactCall(i, self.seq[i], texts[self.component[i]], texts[self.name[i]], texts[self.operation[i]],
                            self.number[i], self.depth[i], self.parent[i], texts[self.status[i]],
                            None if math.isnan(duration) else duration,
-                           _digest(self.inputs[i]) if self.has_inputs[i] else None,
+                           _digest(self.inputs[i]) if inputs == INPUTS_HASHED else None,
                            _digest(self.outputs[i]) if self.has_outputs[i] else None,
-                           self.previews.get(i), (self.files.texts[file], self.place_offset[i]) if file >= 0 else None)
+                           self.previews.get(i), (files[file], self.place_offset[i]) if file >= 0 else None,
+                           (files[self.start_file[i]], self.inputs[i]) if inputs == INPUTS_AT_START else None)
 
 
 class KeptCalls(msgspec.Struct, frozen=True):
@@ -243,8 +259,11 @@ def _whole(columns: dict[str, array], texts: int, files: int) -> bool:
         return True
     if any(max(columns[name]) >= texts for name in _CODES):
         return False
-    places, parents = columns["place_file"], columns["parent"]
-    if min(places) < -1 or max(places) >= files or min(parents) < -1:
+    places, parents, starts, inputs = columns["place_file"], columns["parent"], columns["start_file"], \
+        columns["has_inputs"]
+    if min(places) < -1 or max(places) >= files or min(parents) < -1 or max(inputs) > INPUTS_AT_START:
+        return False
+    if min(starts) < -1 or max(starts) >= files or inputs.count(INPUTS_AT_START) != calls - starts.count(-1):
         return False
     return all(map(lt, parents, count()))  # each parent an earlier call (C's loop: 15 ms for 718,000)
 

@@ -12,7 +12,7 @@ from .align import Alignment, added_and_removed, align
 from .call_table import CompactCall
 from .calls import COMPARED_COMPONENTS, CallSequence
 from .figures import RUN_METRICS, STATS, change, label, run_figure
-from .previews import preview_of
+from .previews import inputs_fingerprint, preview_of
 from .profile import RunProfile
 from .report import (
     DIFF_SCHEMA, CallChanges, CallRef, Change, DiffReport, Divergence, OperationCalls, OperationDelta, OutputChange,
@@ -128,7 +128,8 @@ def output_changes(base: CallSequence, new: CallSequence, alignment: Alignment, 
 
 
 def _output_change(base: CallSequence, new: CallSequence, left: CompactCall, right: CompactCall) -> OutputChange:
-    inputs = None if left.inputs_hash is None or right.inputs_hash is None else left.inputs_hash != right.inputs_hash
+    left_inputs, right_inputs = inputs_fingerprint(left), inputs_fingerprint(right)
+    inputs = None if left_inputs is None or right_inputs is None else left_inputs != right_inputs
     left_text, right_text = preview_of(left), preview_of(right)
     offset = first_difference(left_text, right_text)
     start = max(0, offset - _LEAD) if offset >= 0 else 0
