@@ -15,6 +15,9 @@
  *     preview to keep: `_end_value`). Given a path and offsets (a run read again), a start keeps where its line
  *     is rather than its inputs' fingerprint.
  *
+ * bounds(column), parents_before(column): a kept table's checks as the cache gives it back (`call_table._whole`,
+ *     whose `min`, `max` and `map(lt, ...)` are the reference).
+ *
  * Tests (tests/unit/diffing/test_calls_compiled.py) compare fingerprints with the reference's on random and
  * damaged values, the hash with a Python model of it, and the recorder's whole state after every block of
  * random runs with the reference's. */
@@ -490,6 +493,60 @@ static PyObject *record(PyObject *module, PyObject *const *args, Py_ssize_t narg
     return PyLong_FromLongLong(events);
 }
 
+/* -- a kept table checked as it comes back (call_table._whole) ----------------------------------------------- */
+/* bounds(column) -> (least, greatest) of an array of type i, I or B; None when it is empty; NotImplemented for
+ * another type (the caller uses min and max). */
+static PyObject *bounds(PyObject *module, PyObject *column)
+{
+    Py_buffer view;
+    if (PyObject_GetBuffer(column, &view, PyBUF_FORMAT | PyBUF_C_CONTIGUOUS) < 0)
+        return NULL;
+    const char *format = view.format == NULL ? "B" : view.format;
+    char type = format[0] != '\0' && format[1] == '\0' ? format[0] : '?';
+    PyObject *answer;
+    if ((type != 'i' && type != 'I' && type != 'B') || view.itemsize != (type == 'B' ? 1 : 4))
+        answer = Py_NewRef(Py_NotImplemented);
+    else if (view.len == 0)
+        answer = Py_NewRef(Py_None);
+    else {
+        Py_ssize_t count = view.len / view.itemsize;
+        long long least = 0, greatest = 0;
+        for (Py_ssize_t i = 0; i < count; i++) {
+            long long value = type == 'i' ? (long long)((const int *)view.buf)[i]
+                : type == 'I' ? (long long)((const unsigned int *)view.buf)[i]
+                : (long long)((const unsigned char *)view.buf)[i];
+            if (i == 0 || value < least)
+                least = value;
+            if (i == 0 || value > greatest)
+                greatest = value;
+        }
+        answer = Py_BuildValue("(LL)", least, greatest);
+    }
+    PyBuffer_Release(&view);
+    return answer;
+}
+
+/* parents_before(column) -> whether every item of an array of type i is less than its index (a call's parent
+ * is an earlier call, or -1); NotImplemented for another type. */
+static PyObject *parents_before(PyObject *module, PyObject *column)
+{
+    Py_buffer view;
+    if (PyObject_GetBuffer(column, &view, PyBUF_FORMAT | PyBUF_C_CONTIGUOUS) < 0)
+        return NULL;
+    PyObject *answer;
+    if (view.format == NULL || strcmp(view.format, "i") != 0 || view.itemsize != sizeof(int))
+        answer = Py_NewRef(Py_NotImplemented);
+    else {
+        Py_ssize_t count = view.len / view.itemsize, i = 0;
+        const int *parents = view.buf;
+        while (i < count && parents[i] < i)
+            i++;
+        answer = PyBool_FromLong(i == count);
+    }
+    PyBuffer_Release(&view);
+    return answer;
+}
+
 /* bind(record type, raw_fingerprint_py): the type whose fields `record` reads at their offsets, and the
  * reference for inputs the canonical writer leaves aside. */
 static PyObject *bind(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
@@ -512,6 +569,8 @@ static PyMethodDef methods[] = {
     {"record", (PyCFunction)(void (*)(void))record, METH_FASTCALL,
      "CallRecorder.add_block in C: the events counted, or NotImplemented."},
     {"bind", (PyCFunction)(void (*)(void))bind, METH_FASTCALL, "The record type and reference record works with."},
+    {"bounds", bounds, METH_O, "(least, greatest) of an array of i, I or B; None when empty."},
+    {"parents_before", parents_before, METH_O, "Whether each item of an array of i is less than its index."},
     {NULL, NULL, 0, NULL},
 };
 

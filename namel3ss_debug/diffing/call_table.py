@@ -24,6 +24,12 @@ from ..model.calls import CallRecord
 from ..model.packed import packed, unpacked
 from ..model.text_keys import Names
 
+try:
+    from ._calls import bounds as _bounds  # type: ignore[attr-defined]
+    from ._calls import parents_before as _parents_before  # type: ignore[attr-defined]
+except ImportError:  # no compiler at install time: min, max and map
+    _bounds = _parents_before = None
+
 _INTS = ("seq", "place_offset")  # array("q")
 _COUNTS = ("number", "depth")  # array("I"): a call number, a nesting depth
 _CODES = ("component", "name", "operation", "status")  # array("I"): indexes into `texts`
@@ -257,15 +263,34 @@ def _whole(columns: dict[str, array], texts: int, files: int) -> bool:
         return False
     if not calls:
         return True
-    if any(max(columns[name]) >= texts for name in _CODES):
-        return False
-    places, parents, starts, inputs = columns["place_file"], columns["parent"], columns["start_file"], \
-        columns["has_inputs"]
-    if min(places) < -1 or max(places) >= files or min(parents) < -1 or max(inputs) > INPUTS_AT_START:
-        return False
-    if min(starts) < -1 or max(starts) >= files or inputs.count(INPUTS_AT_START) != calls - starts.count(-1):
-        return False
-    return all(map(lt, parents, count()))  # each parent an earlier call (C's loop: 15 ms for 718,000)
+    ranges = [*((name, 0, texts - 1) for name in _CODES), ("place_file", -1, files - 1),
+              ("start_file", -1, files - 1), ("has_inputs", NO_INPUTS, INPUTS_AT_START), ("parent", -1, calls - 1)]
+    for name, least, greatest in ranges:
+        low, high = bounds(columns[name])
+        if low < least or high > greatest:
+            return False
+    starts = columns["start_file"]
+    return columns["has_inputs"].count(INPUTS_AT_START) == calls - starts.count(-1) and \
+        parents_before(columns["parent"])
+
+
+def bounds(values: array) -> tuple[int, int]:
+    """The least and the greatest of a column that is not empty (in C where compiled: 718,000 calls in under a
+    millisecond where `min` and `max` take 7 ms each)."""
+    if _bounds is not None:
+        found = _bounds(values)
+        if found is not NotImplemented:
+            return found  # type: ignore[no-any-return]
+    return min(values), max(values)
+
+
+def parents_before(parents: array) -> bool:
+    """Whether each call's parent is an earlier call (or -1)."""
+    if _parents_before is not None:
+        found = _parents_before(parents)
+        if found is not NotImplemented:
+            return found  # type: ignore[no-any-return]
+    return all(map(lt, parents, count()))
 
 
 def _digest(value: int) -> bytes:
