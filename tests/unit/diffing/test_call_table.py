@@ -15,7 +15,10 @@ import msgspec
 import pytest
 from tracefactory import random_calls_run
 
+from namel3ss_debug.diffing import call_table
 from namel3ss_debug.diffing.call_table import (
+    INPUTS_AT_START,
+    NO_INPUTS,
     CallTable,
     CompactCall,
     KeptCalls,
@@ -80,11 +83,20 @@ def damaged(kept_calls: KeptCalls, column: str, change) -> KeptCalls:
     return msgspec.structs.replace(kept_calls, arrays={**kept_calls.arrays, column: (typecode, values.tobytes())})
 
 
+@pytest.mark.parametrize("checks", ["compiled", "reference"])
 @pytest.mark.parametrize("damage", ["a column cut short", "bytes cut", "a code past the texts", "a parent after its call",
                                     "a parent past the start", "a place past the files", "a bad typecode",
-                                    "a missing column"])
-def test_a_kept_table_that_is_not_whole_is_not_used(tmp_path, damage) -> None:
-    kept_calls = through_cache(table_of(tmp_path, 5))
+                                    "a missing column", "a start past the files", "inputs to read with no start",
+                                    "a start with no inputs to read", "inputs of no known kind"])
+def test_a_kept_table_that_is_not_whole_is_not_used(tmp_path, monkeypatch, damage, checks) -> None:
+    if checks == "reference":  # min, max and map, as without the compiler
+        monkeypatch.setattr(call_table, "_bounds", None)
+        monkeypatch.setattr(call_table, "_parents_before", None)
+    table = table_of(tmp_path, 5)
+    kept_calls = through_cache(table)
+    assert restored(kept_calls) is not None
+    read_again = table.has_inputs.index(INPUTS_AT_START)
+    kept_alone = table.has_inputs.index(NO_INPUTS) if NO_INPUTS in table.has_inputs else None
     if damage == "a column cut short":
         broken = damaged(kept_calls, "seq", lambda values: values.pop())
     elif damage == "bytes cut":
@@ -100,8 +112,17 @@ def test_a_kept_table_that_is_not_whole_is_not_used(tmp_path, damage) -> None:
         broken = damaged(kept_calls, "place_file", lambda values: values.__setitem__(0, len(kept_calls.files)))
     elif damage == "a bad typecode":
         broken = msgspec.structs.replace(kept_calls, arrays={**kept_calls.arrays, "seq": ("z", b"")})
-    else:
+    elif damage == "a missing column":
         broken = msgspec.structs.replace(kept_calls, arrays={k: v for k, v in kept_calls.arrays.items() if k != "depth"})
+    elif damage == "a start past the files":
+        broken = damaged(kept_calls, "start_file", lambda values: values.__setitem__(read_again, len(kept_calls.files)))
+    elif damage == "inputs to read with no start":
+        broken = damaged(kept_calls, "start_file", lambda values: values.__setitem__(read_again, -1))
+    elif damage == "a start with no inputs to read":
+        assert kept_alone is not None
+        broken = damaged(kept_calls, "start_file", lambda values: values.__setitem__(kept_alone, 0))
+    else:
+        broken = damaged(kept_calls, "has_inputs", lambda values: values.__setitem__(0, INPUTS_AT_START + 1))
     assert restored(broken) is None
     assert restored(kept_calls) is not None
 
