@@ -76,7 +76,7 @@ class CallTable:
         self.parent = array("i")  # index of the enclosing call, -1 for a root
         self.place_file = array("i")  # code in `files`, -1 when the call keeps no place
         self.duration = array("d")  # NaN when the call has none
-        self.inputs, self.outputs = array("Q"), array("Q")  # fingerprints as integers
+        self.inputs, self.outputs = array("Q"), array("Q")  # fingerprints as integers (inputs: see has_inputs)
         self.has_inputs, self.has_outputs = array("B"), array("B")  # has_inputs: NO_INPUTS, INPUTS_HASHED...
         self.start_file = array("i")  # code in `files` of the start's line when INPUTS_AT_START, else -1
         self.texts = Names()  # components, names, operations, statuses
