@@ -13,9 +13,10 @@ everything the answer depends on:
 
 A result is kept as msgpack of its typed record followed by the CRC-32 of those bytes (msgspec checks every
 field as it decodes: nothing in a cache file is run). It is not compressed: the big results are arrays of
-numbers (a replay timeline, a diff side's calls), which zlib shrank 4-5x but took 0.1-0.2 s to inflate, most of
-a second read; the CRC (about 7 GB/s) still tells a damaged file from a whole one. Only a clean read is kept: one that met an invalid or torn line, a gap, a dropped
-field or an unknown event type is read again next time, so its warnings are printed again. A cache file
+numbers (a replay timeline, a diff side's calls), which zlib shrank 3.7-4.9x but took 0.1-0.2 s to inflate,
+most of a second read; the CRC (about 7 GB/s) still tells a damaged file from a whole one. Only a clean read
+is kept: one that met an invalid or torn line, a gap, a dropped field or an unknown event type is read again
+next time, so its warnings are printed again. A cache file
 that is missing, damaged or of another format is a miss; one that cannot be written costs only the speed.
 Standard input is never cached. The newest `KEEP` results are kept, `KEEP_BYTES` at most.
 """
@@ -74,8 +75,10 @@ class ResultCache:
             data = memoryview((self.directory / key).read_bytes())
         except OSError:
             return None
+        if len(data) < _CHECK:
+            return None
         body, check = data[:-_CHECK], data[-_CHECK:]
-        if len(data) < _CHECK or zlib.crc32(body) != int.from_bytes(check, "little"):
+        if zlib.crc32(body) != int.from_bytes(check, "little"):
             return None
         try:
             return msgspec.msgpack.decode(body, type=kind)
