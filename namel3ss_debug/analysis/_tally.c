@@ -27,6 +27,8 @@ enum { START = 0, END = 1, INSTANT = 2 };
 #define CONTEXT_SHARE 0.9
 #define SEQ_BITS 44
 #define MAX_PERIOD 3
+#define TYPE_SLOTS 48
+#define TYPE_TABLE 64
 
 static PyObject *attach_overlapping, *coarsen, *heappush, *heapreplace, *array_type, *ONE;
 
@@ -42,6 +44,16 @@ typedef struct {
     /* the current run */
     PyObject *run, *open, *seen, *watches, *agent_names, *index;
     long long index_value;
+    PyObject *ends;  /* seen.ends, once a start has needed it */
+    /* the event types met in this block, in the order met: their kind, and how many are not yet in the tally's
+     * type_counts (`flush_types`) */
+    struct { PyObject *text; long kind; Py_ssize_t count; } types_met[TYPE_SLOTS];
+    signed char type_at[TYPE_TABLE];  /* index in types_met by hash of the text, -1 for none */
+    int types_n;
+    /* the time bucket of the last ended span: run.seconds[second], while no method has been called since
+     * (a method may coarsen the buckets) */
+    PyObject *second, *bucket;
+    unsigned long called, bucket_called;
 } Pass;
 
 /* -- small things ---------------------------------------------------------------------------------------- */
@@ -90,7 +102,7 @@ static int add_float_at(PyObject *list, Py_ssize_t at, double amount)
 }
 
 /* `tally.<name>(args...)`, its result dropped */
-static int call(PyObject *object, PyObject *name, PyObject *const *args, size_t count)
+static int call_method(PyObject *object, PyObject *name, PyObject *const *args, size_t count)
 {
     PyObject *stack[8];
     stack[0] = object;
@@ -103,8 +115,9 @@ static int call(PyObject *object, PyObject *name, PyObject *const *args, size_t 
     return 0;
 }
 
-#define CALL(object, name, ...) call((object), (name), (PyObject *[]){__VA_ARGS__}, \
-                                     sizeof((PyObject *[]){__VA_ARGS__}) / sizeof(PyObject *))
+/* `CALL(p, object, name, args...)`: a method of the reference, which may change any of the state */
+#define CALL(p, object, name, ...) ((p)->called++, call_method((object), (name), (PyObject *[]){__VA_ARGS__}, \
+                                    sizeof((PyObject *[]){__VA_ARGS__}) / sizeof(PyObject *)))
 
 static PyObject *reference(Pass *p, PyObject *seq)
 {
@@ -138,9 +151,9 @@ static int seen_add(Pass *p, PyObject *span_id)
             number = number << 4 | digit;
         }
         if (hex) {
-            PyObject *ends = PyObject_GetAttr(p->seen, S_ends);
-            if (ends == NULL)
-                return -1;
+            if (p->ends == NULL && (p->ends = PyObject_GetAttr(p->seen, S_ends)) == NULL)
+                return -1;  /* kept for the run: SpanIds changes its lists in place */
+            PyObject *ends = p->ends;
             Py_ssize_t size = PyList_Check(ends) ? PyList_GET_SIZE(ends) : 0;
             if (size > 0) {
                 unsigned long long last = PyLong_AsUnsignedLongLong(PyList_GET_ITEM(ends, size - 1));
@@ -148,18 +161,15 @@ static int seen_add(Pass *p, PyObject *span_id)
                     PyErr_Clear();
                 else if (last != UINT64_MAX && number == last + 1) {
                     PyObject *value = PyLong_FromUnsignedLongLong(number);
-                    if (value == NULL) {
-                        Py_DECREF(ends);
+                    if (value == NULL)
                         return -1;
-                    }
                     PyList_SetItem(ends, size - 1, value);
-                    Py_DECREF(ends);
                     return 1;
                 }
             }
-            Py_DECREF(ends);
         }
     }
+    p->called++;
     PyObject *added = PyObject_CallMethodOneArg(p->seen, S_add, span_id);
     if (added == NULL)
         return -1;
@@ -171,6 +181,9 @@ static int seen_add(Pass *p, PyObject *span_id)
 /* The run's state in `p`; the caller has written back the one it leaves. */
 static int take_run(Pass *p, PyObject *run)
 {
+    Py_CLEAR(p->ends);
+    Py_CLEAR(p->second);
+    Py_CLEAR(p->bucket);
     Py_CLEAR(p->open);
     Py_CLEAR(p->seen);
     Py_CLEAR(p->watches);
@@ -271,7 +284,7 @@ static void release(Pass *p)
     PyObject **all[] = {&p->kinds, &p->types, &p->prefixes, &p->counted, &p->durations, &p->slowest, &p->untimed,
                         &p->instants, &p->slow, &p->slow_by_op, &p->models, &p->repeats, &p->repeated, &p->retries,
                         &p->windows, &p->boundary, &p->run, &p->open, &p->seen, &p->watches, &p->agent_names,
-                        &p->index};
+                        &p->index, &p->ends, &p->second, &p->bucket};
     for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
         Py_CLEAR(*all[i]);
 }
@@ -321,15 +334,25 @@ static int read_expected(Pass *p, long long *expected)
     return has;
 }
 
-static int one_event(Pass *p, PyObject *event, Py_ssize_t *used)
+/* -- event types: counted in the block's table, added to the tally's counts when the block ends ---------- */
+static int type_place(PyObject *text)
 {
-    PyObject *event_type = FIELD(event, R_EVENT_TYPE);
-    if (count_in(p->types, event_type) < 0)
-        return -1;
+    const unsigned char *data = PyUnicode_DATA(text);
+    size_t size = (size_t)PyUnicode_GET_LENGTH(text) * PyUnicode_KIND(text);
+    unsigned hash = (unsigned)size * 31u;
+    if (size > 0)
+        hash += data[0] * 7u + data[size - 1] * 3u + data[size / 2];
+    return (int)(hash & (TYPE_TABLE - 1));
+}
+
+/* tally._kinds[event_type], or Tally._kind(event_type) for a type not met before */
+static long kind_of(Pass *p, PyObject *event_type)
+{
     PyObject *kind = PyDict_GetItemWithError(p->kinds, event_type);
     if (kind == NULL) {
         if (PyErr_Occurred())
             return -1;
+        p->called++;
         kind = PyObject_CallMethodOneArg(p->tally, S__kind, event_type);
         if (kind == NULL)
             return -1;
@@ -338,10 +361,63 @@ static int one_event(Pass *p, PyObject *event, Py_ssize_t *used)
         Py_INCREF(kind);
     long which = PyLong_AsLong(kind);
     Py_DECREF(kind);
-    if (which == -1 && PyErr_Occurred())
+    return which;
+}
+
+/* the table's counts added to the tally's, in the order the types were met (a type's first event places it) */
+static int flush_types(Pass *p)
+{
+    int result = 0;
+    for (int slot = 0; slot < p->types_n; slot++) {
+        PyObject *text = p->types_met[slot].text;
+        if (result == 0) {
+            PyObject *old = PyDict_GetItemWithError(p->types, text), *count;
+            count = old == NULL && PyErr_Occurred() ? NULL : PyLong_FromSsize_t(p->types_met[slot].count);
+            PyObject *total = count == NULL ? NULL : old == NULL ? Py_NewRef(count) : PyNumber_Add(old, count);
+            result = total == NULL || PyDict_SetItem(p->types, text, total) < 0 ? -1 : 0;
+            Py_XDECREF(count);
+            Py_XDECREF(total);
+        }
+        Py_DECREF(text);
+    }
+    p->types_n = 0;
+    memset(p->type_at, -1, sizeof p->type_at);
+    return result;
+}
+
+/* `types[event_type] += 1`, in the table, and the type's kind: -1 on error */
+static long count_type(Pass *p, PyObject *event_type)
+{
+    int at = type_place(event_type);
+    for (int slot; (slot = p->type_at[at]) >= 0; at = (at + 1) & (TYPE_TABLE - 1))
+        if (same_text(p->types_met[slot].text, event_type)) {
+            p->types_met[slot].count++;
+            return p->types_met[slot].kind;
+        }
+    long kind = kind_of(p, event_type);
+    if (kind == -1 && PyErr_Occurred())
+        return -1;
+    if (p->types_n == TYPE_SLOTS) {  /* no room: the counts so far go to the tally (in order), and room is made */
+        if (flush_types(p) < 0)
+            return -1;
+        at = type_place(event_type);
+    }
+    int slot = p->types_n++;
+    p->types_met[slot].text = Py_NewRef(event_type);
+    p->types_met[slot].kind = kind;
+    p->types_met[slot].count = 1;
+    p->type_at[at] = (signed char)slot;
+    return kind;
+}
+
+static int one_event(Pass *p, PyObject *event, Py_ssize_t *used)
+{
+    long which = count_type(p, FIELD(event, R_EVENT_TYPE));
+    if (which == -1)
         return -1;
     int use = 1;
     if (p->counted != NULL) {
+        p->called++;
         PyObject *verdict = PyObject_CallOneArg(p->counted, event);
         if (verdict == NULL)
             return -1;
@@ -373,7 +449,7 @@ static int feed_records(Pass *p, PyObject *records)
         if (!PyUnicode_Check(run_id) || !same_text(event_run, run_id)) {
             PyObject *switched = NULL;
             if (write_back(p, has_expected, expected, count) < 0
-                || (switched = PyObject_CallMethodOneArg(p->tally, S__switch, event_run)) == NULL
+                || (p->called++, switched = PyObject_CallMethodOneArg(p->tally, S__switch, event_run)) == NULL
                 || take_run(p, switched) < 0 || (has_expected = read_expected(p, &expected)) < 0) {
                 Py_XDECREF(switched);
                 goto error;
@@ -390,7 +466,7 @@ static int feed_records(Pass *p, PyObject *records)
             goto error;
         if (!has_expected || seq_value != expected) {
             PyObject *was = has_expected ? PyLong_FromLongLong(expected) : Py_NewRef(Py_None);
-            int failed = was == NULL || CALL(p->tally, S__seq_jump, p->run, event, was) < 0;
+            int failed = was == NULL || CALL(p, p->tally, S__seq_jump, p->run, event, was) < 0;
             Py_XDECREF(was);
             if (failed)
                 goto error;
@@ -433,7 +509,15 @@ static PyObject *feed(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         Py_RETURN_NOTIMPLEMENTED;
     }
     Pass p = {0};
+    memset(p.type_at, -1, sizeof p.type_at);
     int failed = take_tally(&p, tally) < 0 || take_run(&p, run) < 0 || feed_records(&p, records) < 0;
+    if (p.types != NULL) {  /* what was counted, whatever happened */
+        PyObject *type, *value, *traceback;
+        PyErr_Fetch(&type, &value, &traceback);
+        failed |= flush_types(&p) < 0;
+        if (type != NULL)
+            PyErr_Restore(type, value, traceback);
+    }
     Py_DECREF(run);
     release(&p);
     if (failed)

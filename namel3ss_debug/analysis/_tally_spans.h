@@ -31,7 +31,7 @@ static PyObject *parent_of(Pass *p, PyObject *event, int *error)
     if (parent != NULL || *error || !p->ids)
         return parent;
     int known = PySequence_Contains(p->seen, parent_id);
-    if (known < 0 || (!known && CALL(p->tally, S__orphan, p->run, event) < 0))
+    if (known < 0 || (!known && CALL(p, p->tally, S__orphan, p->run, event) < 0))
         *error = 1;
     return NULL;
 }
@@ -42,14 +42,14 @@ static int new_id(Pass *p, PyObject *event)
     int added = seen_add(p, span_id);
     if (added < 0)
         return -1;
-    return added ? 0 : CALL(p->tally, S__duplicate, p->run, span_id, FIELD(event, R_SEQ));
+    return added ? 0 : CALL(p, p->tally, S__duplicate, p->run, span_id, FIELD(event, R_SEQ));
 }
 
 /* LoopWatch.see while nothing repeats (the common case), else the method */
-static int watch_see(PyObject *watch, PyObject *key, PyObject *seq, PyObject *op)
+static int watch_see(Pass *p, PyObject *watch, PyObject *key, PyObject *seq, PyObject *op)
 {
     if (Py_TYPE(watch) != loop_watch_type)
-        return CALL(watch, S_see, key, seq, op);
+        return CALL(p, watch, S_see, key, seq, op);
     PyObject *recent = FIELD(watch, W_RECENT), *keys = FIELD(watch, W_KEYS), *runs = FIELD(watch, W_RUNS);
     int quiet = recent != NULL && keys != NULL && runs != NULL && PyList_CheckExact(recent)
         && PyList_CheckExact(keys) && PyList_CheckExact(runs) && PyList_GET_SIZE(runs) == MAX_PERIOD + 1;
@@ -66,7 +66,7 @@ static int watch_see(PyObject *watch, PyObject *key, PyObject *seq, PyObject *op
         quiet = !known;
     }
     if (!quiet)
-        return CALL(watch, S_see, key, seq, op);
+        return CALL(p, watch, S_see, key, seq, op);
     PyObject *entry = PyTuple_Pack(2, op, seq);
     if (entry == NULL)
         return -1;
@@ -87,6 +87,30 @@ static PyObject *interned(PyObject *text)
     return text;
 }
 
+/* Findings._repeated: a call's first repeat keeps [component, name, calls, 0.0, ref, span id], a later one
+ * updates the count of calls */
+static int note_repeat(Pass *p, PyObject *event, PyObject *key, PyObject *calls)
+{
+    PyObject *entry = PyDict_GetItemWithError(p->repeated, key);
+    if (entry != NULL) {
+        if (!PyList_CheckExact(entry) || PyList_GET_SIZE(entry) < 3)
+            return CALL(p, p->tally, S__repeated, p->run, event, key, calls);
+        PyList_SetItem(entry, 2, Py_NewRef(calls));
+        return 0;
+    }
+    if (PyErr_Occurred())
+        return -1;
+    PyObject *ref = reference(p, FIELD(event, R_SEQ));
+    if (ref == NULL)
+        return -1;
+    PyObject *fresh = Py_BuildValue("[OOOdOO]", FIELD(event, R_COMPONENT), FIELD(event, R_NAME), calls, 0.0, ref,
+                                    FIELD(event, R_SPAN_ID));
+    Py_DECREF(ref);
+    int result = fresh == NULL || PyDict_SetItem(p->repeated, key, fresh) < 0 ? -1 : 0;
+    Py_XDECREF(fresh);
+    return result;
+}
+
 /* Findings._call_started: 1 if the call is a retry, 0 if not, -1 on error */
 static int call_started(Pass *p, PyObject *event, PyObject *key, PyObject *parent, PyObject *agent)
 {
@@ -103,7 +127,7 @@ static int call_started(Pass *p, PyObject *event, PyObject *key, PyObject *paren
             goto done;
         long number = PyLong_AsLong(calls);
         int failed = PyDict_SetItem(p->repeats, key, calls) < 0
-            || (number > 1 && CALL(p->tally, S__repeated, p->run, event, key, calls) < 0);
+            || (number > 1 && note_repeat(p, event, key, calls) < 0);
         Py_DECREF(calls);
         if (failed)
             goto done;
@@ -155,7 +179,7 @@ static int call_started(Pass *p, PyObject *event, PyObject *key, PyObject *paren
             if (failed)
                 goto done;
         }
-        if (watch_see(watch, key, seq, op) < 0)
+        if (watch_see(p, watch, key, seq, op) < 0)
             goto done;
     }
     result = 0;
@@ -164,7 +188,7 @@ static int call_started(Pass *p, PyObject *event, PyObject *key, PyObject *paren
         PyObject *retried = PyTuple_Pack(2, op, Py_True);
         int same = retried == NULL ? -1 : PyObject_RichCompareBool(last, retried, Py_EQ);
         Py_XDECREF(retried);
-        if (same < 0 || (same && CALL(p->tally, S__retry, p->run, event, op) < 0))
+        if (same < 0 || (same && CALL(p, p->tally, S__retry, p->run, event, op) < 0))
             result = -1;
         else
             result = same;
@@ -179,7 +203,7 @@ static int on_start(Pass *p, PyObject *event, int use)
 {
     PyObject *event_type = FIELD(event, R_EVENT_TYPE), *span_id = FIELD(event, R_SPAN_ID);
     if (same_text(event_type, T_run_start))
-        return CALL(p->tally, S__start, p->run, event, USE(use));
+        return CALL(p, p->tally, S__start, p->run, event, USE(use));
     if (p->ids && new_id(p, event) < 0)
         return -1;
     int error;
@@ -261,7 +285,7 @@ static int slow_span(Pass *p, PyObject *event, PyObject *op, PyObject *duration)
     int push = size < p->top;
     if (!push) {
         if (size == 0)  /* no room at all: as the reference fails */
-            return CALL(p->tally, S__slow, p->run, event, op, duration);
+            return CALL(p, p->tally, S__slow, p->run, event, op, duration);
         PyObject *least = PyList_GET_ITEM(p->slow, 0);
         double smallest = PyTuple_Check(least) && PyTuple_GET_SIZE(least) > 0 && PyFloat_Check(PyTuple_GET_ITEM(least, 0))
             ? PyFloat_AS_DOUBLE(PyTuple_GET_ITEM(least, 0)) : -1.0;
@@ -373,7 +397,7 @@ static int llm_usage(Pass *p, PyObject *event, PyObject *start_model)
             far = 1;
         if (!far) {  /* not known yet, or near: the reference decides */
             PyObject *ref = reference(p, FIELD(event, R_SEQ));
-            int failed = ref == NULL || CALL(p->tally, S__context, event, model, in, ref) < 0;
+            int failed = ref == NULL || CALL(p, p->tally, S__context, event, model, in, ref) < 0;
             Py_XDECREF(ref);
             if (failed)
                 goto done;
@@ -387,6 +411,69 @@ done:
     Py_XDECREF(out);
     Py_XDECREF(total);
     return result;
+}
+
+/* run.seconds[ts[:run.bucket_chars]], made if new (the buckets coarsened first if there are too many): a new
+ * reference to the bucket, and the second in *second */
+static PyObject *bucket_of(Pass *p, PyObject *ts, PyObject **second)
+{
+    PyObject *seconds = PyObject_GetAttr(p->run, S_seconds), *chars = PyObject_GetAttr(p->run, S_bucket_chars);
+    *second = seconds && chars ? PyUnicode_Substring(ts, 0, PyLong_AsSsize_t(chars)) : NULL;
+    PyObject *bucket = *second ? PyDict_GetItemWithError(seconds, *second) : NULL;
+    int result = *second == NULL || (bucket == NULL && PyErr_Occurred()) ? -1 : 0;
+    if (result == 0 && bucket == NULL && PyDict_GET_SIZE(seconds) >= MAX_BUCKETS) {
+        p->called++;
+        PyObject *done = PyObject_CallOneArg(coarsen, p->run);
+        Py_XDECREF(done);
+        Py_CLEAR(*second);
+        Py_XSETREF(seconds, done ? PyObject_GetAttr(p->run, S_seconds) : NULL);
+        Py_XSETREF(chars, seconds ? PyObject_GetAttr(p->run, S_bucket_chars) : NULL);
+        *second = chars ? PyUnicode_Substring(ts, 0, PyLong_AsSsize_t(chars)) : NULL;
+        result = *second == NULL ? -1 : 0;
+    }
+    if (result == 0 && bucket == NULL) {
+        PyObject *fresh = Py_BuildValue("[ii]", 0, 0);
+        bucket = fresh == NULL ? NULL : PyDict_SetDefault(seconds, *second, fresh);
+        Py_XDECREF(fresh);
+    }
+    Py_XINCREF(bucket);
+    Py_XDECREF(seconds);
+    Py_XDECREF(chars);
+    if (bucket == NULL)
+        Py_CLEAR(*second);
+    return bucket;
+}
+
+/* The ended and failed spans of a time bucket, for error bursts: the last bucket is kept, and a span that ends in
+ * the same second (its ts begins with the same `bucket_chars` characters) counts there without a look-up, as
+ * long as no method of the reference has been called since (one may coarsen the buckets) */
+static int count_bucket(Pass *p, PyObject *ts, int failed)
+{
+    PyObject *second = p->second;
+    int same = p->bucket != NULL && p->bucket_called == p->called && PyUnicode_KIND(ts) == PyUnicode_KIND(second)
+        && PyUnicode_GET_LENGTH(ts) > PyUnicode_GET_LENGTH(second)
+        && memcmp(PyUnicode_DATA(ts), PyUnicode_DATA(second),
+                  PyUnicode_GET_LENGTH(second) * PyUnicode_KIND(ts)) == 0;
+    if (!same) {
+        Py_CLEAR(p->second);
+        Py_CLEAR(p->bucket);
+        PyObject *bucket = bucket_of(p, ts, &second);
+        if (bucket == NULL)
+            return -1;
+        /* kept only when the second is a whole prefix: a shorter ts is its own bucket */
+        if (PyUnicode_GET_LENGTH(second) < PyUnicode_GET_LENGTH(ts)) {
+            p->second = second;
+            p->bucket = bucket;
+            p->bucket_called = p->called;
+        }
+        else {
+            Py_DECREF(second);
+            int result = add_long_at(bucket, 0, 1) < 0 || (failed && add_long_at(bucket, 1, 1) < 0) ? -1 : 0;
+            Py_DECREF(bucket);
+            return result;
+        }
+    }
+    return add_long_at(p->bucket, 0, 1) < 0 || (failed && add_long_at(p->bucket, 1, 1) < 0) ? -1 : 0;
 }
 
 /* Tally._ended: the statistics of an ended span */
@@ -430,36 +517,9 @@ static int ended(Pass *p, PyObject *event, PyObject *op, PyObject *duration, int
     }
     else if (count_in(p->untimed, op) < 0)
         return -1;
-    if (p->anomalies) {  /* ended and failed spans per time bucket, for error bursts */
-        PyObject *seconds = PyObject_GetAttr(p->run, S_seconds), *chars = PyObject_GetAttr(p->run, S_bucket_chars);
-        PyObject *second = seconds && chars ? PyUnicode_Substring(FIELD(event, R_TS), 0, PyLong_AsSsize_t(chars))
-            : NULL;
-        PyObject *bucket = second ? PyDict_GetItemWithError(seconds, second) : NULL;
-        int result = second == NULL || (bucket == NULL && PyErr_Occurred()) ? -1 : 0;
-        if (result == 0 && bucket == NULL && PyDict_GET_SIZE(seconds) >= MAX_BUCKETS) {
-            PyObject *done = PyObject_CallOneArg(coarsen, p->run);
-            Py_XDECREF(done);
-            Py_CLEAR(second);
-            Py_XSETREF(seconds, done ? PyObject_GetAttr(p->run, S_seconds) : NULL);
-            Py_XSETREF(chars, seconds ? PyObject_GetAttr(p->run, S_bucket_chars) : NULL);
-            second = chars ? PyUnicode_Substring(FIELD(event, R_TS), 0, PyLong_AsSsize_t(chars)) : NULL;
-            result = second == NULL ? -1 : 0;
-        }
-        if (result == 0 && bucket == NULL) {
-            PyObject *fresh = Py_BuildValue("[ii]", 0, 0);
-            bucket = fresh == NULL ? NULL : PyDict_SetDefault(seconds, second, fresh);
-            Py_XDECREF(fresh);
-            result = bucket == NULL ? -1 : 0;
-        }
-        if (result == 0 && (add_long_at(bucket, 0, 1) < 0 || (failed && add_long_at(bucket, 1, 1) < 0)))
-            result = -1;
-        Py_XDECREF(seconds);
-        Py_XDECREF(chars);
-        Py_XDECREF(second);
-        if (result < 0)
-            return -1;
-    }
-    if (failed && CALL(p->tally, S__failed, p->run, event, op, own != NULL ? own : Py_None) < 0)
+    if (p->anomalies && count_bucket(p, FIELD(event, R_TS), failed) < 0)
+        return -1;
+    if (failed && CALL(p, p->tally, S__failed, p->run, event, op, own != NULL ? own : Py_None) < 0)
         return -1;
     if (same_text(PyTuple_GET_ITEM(op, 0), T_llm)
         && llm_usage(p, event, own != NULL ? FIELD(own, O_MODEL) : Py_None) < 0)
@@ -645,6 +705,7 @@ static int path_of(Pass *p, PyObject *event, PyObject *own, PyObject *parent, Py
     else {
         PyObject *given = chain != NULL ? Py_NewRef(chain) : lone_chain(op, duration);
         PyObject *ms = PyFloat_FromDouble(duration);
+        p->called++;
         PyObject *done = given && ms ? PyObject_CallFunctionObjArgs(attach_overlapping, parent, given,
                                                                      FIELD(own, O_START_SEQ), FIELD(event, R_SEQ),
                                                                      ms, NULL) : NULL;
@@ -676,7 +737,7 @@ static int agent_ended(Pass *p, PyObject *span_id, PyObject *start_seq)
     }
     if (quiet)
         return PyDict_DelItem(p->watches, span_id);
-    return CALL(p->tally, S__agent_ended, p->run, span_id, start_seq);
+    return CALL(p, p->tally, S__agent_ended, p->run, span_id, start_seq);
 }
 
 /* Tally._end */
@@ -688,7 +749,7 @@ static int on_end(Pass *p, PyObject *event, int use)
     if (error)
         return -1;
     if (same_text(event_type, T_run_end) || (own != NULL && PyLong_AsLongLong(FIELD(own, O_START_SEQ)) < 0))
-        return CALL(p->tally, S__end, p->run, event, USE(use));  /* the run's end; the other half's root */
+        return CALL(p, p->tally, S__end, p->run, event, USE(use));  /* the run's end; the other half's root */
     if (own != NULL) {
         Py_INCREF(own);
         if (PyDict_DelItem(p->open, span_id) < 0) {
@@ -696,7 +757,7 @@ static int on_end(Pass *p, PyObject *event, int use)
             return -1;
         }
     }
-    else if (CALL(p->tally, S__end_without_start, p->run, event) < 0)
+    else if (CALL(p, p->tally, S__end_without_start, p->run, event) < 0)
         return -1;
     PyObject *op = op_of(p, event, event_type), *parent = NULL;
     if (op == NULL) {
@@ -707,7 +768,7 @@ static int on_end(Pass *p, PyObject *event, int use)
     int failed = same_text(FIELD(event, R_STATUS), T_failed), result = -1;
     if (use && ended(p, event, op, duration, failed, own) < 0)
         goto done;
-    if (FIELD(event, R_MEMORY) != Py_None && CALL(p->tally, S__memory, p->run, event) < 0)
+    if (FIELD(event, R_MEMORY) != Py_None && CALL(p, p->tally, S__memory, p->run, event) < 0)
         goto done;
     if (PyObject_SetAttr(p->run, S_last_ts, FIELD(event, R_TS)) < 0)
         goto done;
@@ -719,7 +780,7 @@ static int on_end(Pass *p, PyObject *event, int use)
     double own_ms = ms - PyFloat_AsDouble(FIELD(own, O_CHILD_MS));
     if (own_ms > p->block_ms) {
         PyObject *blocked = PyFloat_FromDouble(own_ms);
-        int failed_call = blocked == NULL || CALL(p->tally, S__blocking, p->run, event, op, blocked) < 0;
+        int failed_call = blocked == NULL || CALL(p, p->tally, S__blocking, p->run, event, op, blocked) < 0;
         Py_XDECREF(blocked);
         if (failed_call)
             goto done;
@@ -766,7 +827,7 @@ static int on_instant(Pass *p, PyObject *event, int use)
         return -1;
     Py_XINCREF(parent);
     int result = -1;
-    if (FIELD(event, R_MEMORY) != Py_None && CALL(p->tally, S__memory, p->run, event) < 0)
+    if (FIELD(event, R_MEMORY) != Py_None && CALL(p, p->tally, S__memory, p->run, event) < 0)
         goto done;
     if (PyObject_SetAttr(p->run, S_last_ts, FIELD(event, R_TS)) < 0)
         goto done;
@@ -775,7 +836,7 @@ static int on_instant(Pass *p, PyObject *event, int use)
         goto done;
     if (count_in(p->instants, FIELD(event, R_COMPONENT)) < 0
         || (same_text(event_type, T_error_occurred)
-            && CALL(p->tally, S__error_event, p->run, event, parent != NULL ? parent : Py_None) < 0))
+            && CALL(p, p->tally, S__error_event, p->run, event, parent != NULL ? parent : Py_None) < 0))
         result = -1;
 done:
     Py_XDECREF(parent);

@@ -9,13 +9,14 @@ import random
 import orjson
 import pytest
 from analysisruns import random_run
+from tracefactory import TraceBuilder
 
 from namel3ss_debug.analysis import tally as tally_module
 from namel3ss_debug.analysis.build import build_report
 from namel3ss_debug.analysis.merge import NotMergeable, merge
 from namel3ss_debug.analysis.prices import Pricer
 from namel3ss_debug.analysis.report import SECTIONS
-from namel3ss_debug.analysis.run_state import Boundary
+from namel3ss_debug.analysis.run_state import MAX_BUCKETS, Boundary
 from namel3ss_debug.analysis.tally import Options, Tally
 from namel3ss_debug.checks.evaluate import SECTIONS_READ
 from namel3ss_debug.diffing.profile import SECTIONS as DIFF_SECTIONS
@@ -238,3 +239,44 @@ def test_what_it_does_not_take_goes_to_the_reference():
     assert result.analyzed == 0
     result.feed(tuple(records))  # the reference takes any iterable
     assert result.analyzed == len(records)
+
+
+def many_seconds(seed: int) -> list[dict]:
+    """Spans ending two or three to a second over more seconds than the buckets hold (so they coarsen while a
+    bucket is kept), some failing; times written oddly now and then (short, not a time, not ASCII); and more
+    event types than a block's table of types has room for."""
+    rng = random.Random(seed)
+    trace = TraceBuilder()
+    trace.run_start()
+    odd = ["", "x", "2026-11-22T10:00", "2026-11-22T10:00:0", "2026-11-22T10:00:00", "2026-11-22T10:00:00é1",
+           "２０２６-11-22T10:00:00.5Z"]
+    for number in range(MAX_BUCKETS * 3 // 2):
+        span = trace.start("tool", f"t{number % 3}", kind=f"kind{number % 60}" if rng.random() < 0.05 else None)
+        trace.advance(rng.choice((400.0, 500.0, 1000.0, 1200.0)))
+        trace.end(span, 5, status="failed" if rng.random() < 0.1 else "completed",
+                  kind=f"kind{number % 60}" if trace.events[-1]["event_type"].startswith("kind") else None)
+        if rng.random() < 0.02:
+            trace.events[-1]["ts"] = rng.choice(odd)
+        if rng.random() < 0.03:
+            trace.instant(f"custom_{number % 70}", "app", "note")
+    trace.run_end()
+    return trace.events
+
+
+@needs_c
+@pytest.mark.parametrize("seed", range(3))
+def test_kept_buckets_and_counted_types_leave_what_the_reference_leaves(seed):
+    """What the C pass keeps between events (the last time bucket, a block's counts of types) changes nothing:
+    not when the buckets coarsen, a time is short or odd, or a block has more types than the table holds."""
+    events = many_seconds(seed)
+    assert len({e["event_type"] for e in events}) > 48  # past the table's room
+    for sections in (SECTIONS, ("anomalies",)):
+        compiled, reference = (Tally(options(sections)) for _ in range(2))
+        for tally, feed in ((compiled, compiled.feed), (reference, reference.feed_py)):
+            tally.begin(events[0]["run_id"], "run", ("run.jsonl",))
+            records = [record_from_dict(event)[0] for event in events]
+            for start in range(0, len(records), 4000):  # big blocks: coarsening happens inside one
+                feed(records[start:start + 4000])
+        assert compiled.run.bucket_chars < 19  # coarsened
+        assert state(compiled) == state(reference)
+        assert report(compiled, sections) == report(reference, sections)
