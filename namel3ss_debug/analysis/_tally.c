@@ -29,8 +29,9 @@ enum { START = 0, END = 1, INSTANT = 2 };
 #define MAX_PERIOD 3
 #define TYPE_SLOTS 48
 #define TYPE_TABLE 64
+#define OP_TABLE 128
 
-static PyObject *attach_overlapping, *coarsen, *heappush, *heapreplace, *array_type, *ONE;
+static PyObject *attach_overlapping, *coarsen, *heappush, *heapreplace, *array_type, *array_append, *ONE;
 
 /* -- what one call of `feed` works with ------------------------------------------------------------------ */
 typedef struct {
@@ -47,7 +48,10 @@ typedef struct {
     PyObject *ends;  /* seen.ends, once a start has needed it */
     /* the event types met in this block, in the order met: their kind, and how many are not yet in the tally's
      * type_counts (`flush_types`) */
-    struct { PyObject *text; long kind; Py_ssize_t count; } types_met[TYPE_SLOTS];
+    struct { PyObject *text, *prefix; long kind; Py_ssize_t count; } types_met[TYPE_SLOTS];
+    PyObject *prefix;  /* the current event's span kind (tally._prefixes[event_type]), borrowed; NULL if none */
+    PyObject *ops[OP_TABLE];  /* the (component, name, prefix) operations made in this block, by their hash */
+    int ops_n;
     signed char type_at[TYPE_TABLE];  /* index in types_met by hash of the text, -1 for none */
     int types_n;
     /* the time bucket of the last ended span: run.seconds[second], while no method has been called since
@@ -69,6 +73,16 @@ static int count_in(PyObject *dict, PyObject *key)
     int result = PyDict_SetItem(dict, key, value);
     Py_DECREF(value);
     return result;
+}
+
+/* `values.append(value)`: an array's own method called without looking it up */
+static int append_to(PyObject *values, PyObject *value)
+{
+    PyObject *added = Py_IS_TYPE(values, (PyTypeObject *)array_type)
+        ? PyObject_Vectorcall(array_append, (PyObject *[]){values, value}, 2, NULL)
+        : PyObject_CallMethodOneArg(values, S_append, value);
+    Py_XDECREF(added);
+    return added == NULL ? -1 : 0;
 }
 
 /* `items[at] += amount` for a list of numbers */
@@ -124,15 +138,44 @@ static PyObject *reference(Pass *p, PyObject *seq)
     return PyLong_FromLongLong(p->index_value << SEQ_BITS | PyLong_AsLongLong(seq));
 }
 
+/* a cheap hash of a str's bytes, to place it in a table of this block's own */
+static inline uint64_t text_hash(PyObject *text, uint64_t hash)
+{
+    const unsigned char *data = PyUnicode_DATA(text);
+    size_t size = (size_t)PyUnicode_GET_LENGTH(text) * PyUnicode_KIND(text);
+    for (size_t i = 0; i < size; i++)
+        hash = (hash ^ data[i]) * 0x100000001B3ULL;
+    return hash;
+}
+
+/* The event's operation, (component, name, tally._prefixes[event_type]): a new reference. The same tuple for
+ * each event of an operation in a block (so the dicts keyed by it find it by identity), while the block's table
+ * has room. */
 static PyObject *op_of(Pass *p, PyObject *event, PyObject *event_type)
 {
-    PyObject *prefix = PyDict_GetItemWithError(p->prefixes, event_type);
+    PyObject *prefix = p->prefix != NULL ? p->prefix : PyDict_GetItemWithError(p->prefixes, event_type);
     if (prefix == NULL) {
         if (!PyErr_Occurred())
             PyErr_SetObject(PyExc_KeyError, event_type);
         return NULL;
     }
-    return PyTuple_Pack(3, FIELD(event, R_COMPONENT), FIELD(event, R_NAME), prefix);
+    PyObject *component = FIELD(event, R_COMPONENT), *name = FIELD(event, R_NAME);
+    uint64_t hash = text_hash(name, text_hash(component, 0xCBF29CE484222325ULL) ^ 0xFF) ^ (uintptr_t)prefix;
+    hash ^= hash >> 29;
+    for (size_t at = (size_t)hash & (OP_TABLE - 1);; at = (at + 1) & (OP_TABLE - 1)) {
+        PyObject *op = p->ops[at];
+        if (op == NULL) {
+            op = PyTuple_Pack(3, component, name, prefix);
+            if (op != NULL && p->ops_n < OP_TABLE * 3 / 4) {
+                p->ops[at] = Py_NewRef(op);
+                p->ops_n++;
+            }
+            return op;
+        }
+        if (PyTuple_GET_ITEM(op, 2) == prefix && same_text(PyTuple_GET_ITEM(op, 0), component)
+            && same_text(PyTuple_GET_ITEM(op, 1), name))
+            return Py_NewRef(op);
+    }
 }
 
 /* A span id, as SpanIds.add keeps it: the next of a run of the tracer's hex ids here, any other through the
@@ -281,6 +324,8 @@ static int take_tally(Pass *p, PyObject *tally)
 
 static void release(Pass *p)
 {
+    for (int at = 0; at < OP_TABLE; at++)
+        Py_CLEAR(p->ops[at]);
     PyObject **all[] = {&p->kinds, &p->types, &p->prefixes, &p->counted, &p->durations, &p->slowest, &p->untimed,
                         &p->instants, &p->slow, &p->slow_by_op, &p->models, &p->repeats, &p->repeated, &p->retries,
                         &p->windows, &p->boundary, &p->run, &p->open, &p->seen, &p->watches, &p->agent_names,
@@ -379,8 +424,10 @@ static int flush_types(Pass *p)
             Py_XDECREF(total);
         }
         Py_DECREF(text);
+        Py_XDECREF(p->types_met[slot].prefix);
     }
     p->types_n = 0;
+    p->prefix = NULL;
     memset(p->type_at, -1, sizeof p->type_at);
     return result;
 }
@@ -392,6 +439,7 @@ static long count_type(Pass *p, PyObject *event_type)
     for (int slot; (slot = p->type_at[at]) >= 0; at = (at + 1) & (TYPE_TABLE - 1))
         if (same_text(p->types_met[slot].text, event_type)) {
             p->types_met[slot].count++;
+            p->prefix = p->types_met[slot].prefix;
             return p->types_met[slot].kind;
         }
     long kind = kind_of(p, event_type);
@@ -402,8 +450,12 @@ static long count_type(Pass *p, PyObject *event_type)
             return -1;
         at = type_place(event_type);
     }
+    PyObject *prefix = PyDict_GetItemWithError(p->prefixes, event_type);
+    if (prefix == NULL && PyErr_Occurred())
+        return -1;
     int slot = p->types_n++;
     p->types_met[slot].text = Py_NewRef(event_type);
+    p->types_met[slot].prefix = p->prefix = Py_XNewRef(prefix);
     p->types_met[slot].kind = kind;
     p->types_met[slot].count = 1;
     p->type_at[at] = (signed char)slot;
@@ -575,8 +627,9 @@ PyMODINIT_FUNC PyInit__tally(void)
         return NULL;
     array_type = PyObject_GetAttrString(array, "array");
     Py_DECREF(array);
+    array_append = array_type == NULL ? NULL : PyObject_GetAttrString(array_type, "append");
     ONE = PyLong_FromLong(1);
-    if (heappush == NULL || heapreplace == NULL || array_type == NULL || ONE == NULL)
+    if (heappush == NULL || heapreplace == NULL || array_type == NULL || array_append == NULL || ONE == NULL)
         return NULL;
     return PyModule_Create(&module_def);
 }

@@ -367,10 +367,8 @@ static int llm_usage(Pass *p, PyObject *event, PyObject *start_model)
         goto done;
     PyObject *cost = FIELD(event, R_COST);
     if (cost != Py_None) {
-        PyObject *added = PyObject_CallMethodOneArg(PyList_GET_ITEM(entry, 4), S_append, cost);
-        if (added == NULL)
+        if (append_to(PyList_GET_ITEM(entry, 4), cost) < 0)
             goto done;
-        Py_DECREF(added);
         if (add_long_at(entry, 5, 1) < 0)
             goto done;
     }
@@ -496,10 +494,8 @@ static int ended(Pass *p, PyObject *event, PyObject *op, PyObject *duration, int
             }
             Py_DECREF(slowest);
         }
-        PyObject *added = PyObject_CallMethodOneArg(PyList_GET_ITEM(slowest, 3), S_append, duration);
-        if (added == NULL)
+        if (append_to(PyList_GET_ITEM(slowest, 3), duration) < 0)
             return -1;
-        Py_DECREF(added);
         double ms = PyFloat_AS_DOUBLE(duration);
         int longer = PyObject_RichCompareBool(duration, PyList_GET_ITEM(slowest, 0), Py_GT);
         if (longer < 0)
