@@ -101,6 +101,9 @@ static PyTypeObject *record_type;
 static PyObject *raw_fingerprint_py, *T_started, *T_failed, *T_llm, *T_tool, *T_unclosed, *S_keeps, *S_wanted,
     *S_kind_of, *S_codes, *S_end_value, *S_code, *S_popitem, *LAST_KW;
 
+#define COUNTED 128  /* (component, name) pairs counted in a block's own table, at most */
+#define STARTED 128  /* (event type, component, name) of the starts met in a block, at most */
+
 /* What one call of `record` works with: the recorder's state (its dicts are never replaced while it reads). */
 typedef struct {
     PyObject *recorder, *runs, *wanted, *kinds, *operations, *numbers, *open, *closed, *texts, *codes, *names,
@@ -109,6 +112,15 @@ typedef struct {
     long unclosed;   /* the code of "unclosed" in `texts`: a started call's status until its end */
     long file_code;  /* the block's file in `files`, -1 until a place is kept */
     Table table;
+    /* numbers[(component, name)] of the pairs met in this block, in the order met: written back to `numbers`
+     * when the block ends (or the table is full) */
+    struct { PyObject *key; long number; } counted[COUNTED];
+    short counted_at[2 * COUNTED];  /* index in counted by hash of the pair's texts, -1 for none */
+    int counted_n;
+    /* the starts met in this block: their operation's codes, and their pair's place in `counted` */
+    struct { PyObject *type, *component, *name; long codes[3]; } started[STARTED];
+    short started_at[2 * STARTED];
+    int started_n;
 } Block;
 
 static long as_code(PyObject *value)
@@ -116,21 +128,74 @@ static long as_code(PyObject *value)
     return value == NULL ? -1 : PyLong_AsLong(value);
 }
 
-/* `numbers[(component, name)] += 1` (from 0): the new number, or -1 with an error. */
-static long count_call(Block *b, PyObject *component, PyObject *name)
+/* a cheap hash of str objects' bytes, to place them in a table of the block's own */
+static uint64_t texts_hash(PyObject *const *texts, int count)
 {
+    uint64_t hash = 0xCBF29CE484222325ULL;
+    for (int i = 0; i < count; i++) {
+        const unsigned char *data = PyUnicode_DATA(texts[i]);
+        size_t size = (size_t)PyUnicode_GET_LENGTH(texts[i]) * PyUnicode_KIND(texts[i]);
+        for (size_t at = 0; at < size; at++)
+            hash = (hash ^ data[at]) * 0x100000001B3ULL;
+        hash = (hash ^ 0xFF) * 0x100000001B3ULL;
+    }
+    return hash ^ (hash >> 29);
+}
+
+/* The block's counts written back to `numbers` (in the order their pairs were met), and the table emptied. */
+static int flush_counts(Block *b)
+{
+    int result = 0;
+    for (int i = 0; i < b->counted_n; i++) {
+        if (result == 0) {
+            PyObject *number = PyLong_FromLong(b->counted[i].number);
+            result = number == NULL || PyDict_SetItem(b->numbers, b->counted[i].key, number) < 0 ? -1 : 0;
+            Py_XDECREF(number);
+        }
+        Py_DECREF(b->counted[i].key);
+    }
+    b->counted_n = 0;
+    memset(b->counted_at, -1, sizeof b->counted_at);
+    return result;
+}
+
+/* The place in the block's table of `numbers[(component, name)]`, taken from `numbers` (or 0) when first met:
+ * -1 with an error. */
+static int counted_place(Block *b, PyObject *component, PyObject *name)
+{
+    PyObject *texts[] = {component, name};
+    size_t at = (size_t)texts_hash(texts, 2) % (2 * COUNTED);
+    for (int i; (i = b->counted_at[at]) >= 0; at = (at + 1) % (2 * COUNTED)) {
+        PyObject *key = b->counted[i].key;
+        if (same_text(PyTuple_GET_ITEM(key, 0), component) && same_text(PyTuple_GET_ITEM(key, 1), name))
+            return i;
+    }
+    if (b->counted_n == COUNTED) {  /* no room: what was counted goes back to `numbers` first */
+        if (flush_counts(b) < 0)
+            return -1;
+        at = (size_t)texts_hash(texts, 2) % (2 * COUNTED);
+    }
     PyObject *key = PyTuple_Pack(2, component, name);
     if (key == NULL)
         return -1;
-    long number = -1, was = 0;
-    PyObject *old = PyDict_GetItemWithError(b->numbers, key), *new = NULL;
-    if (old != NULL)
-        was = PyLong_AsLong(old);
-    if (!PyErr_Occurred() && (new = PyLong_FromLong(was + 1)) != NULL && PyDict_SetItem(b->numbers, key, new) == 0)
-        number = was + 1;
-    Py_XDECREF(new);
-    Py_DECREF(key);
-    return number;
+    PyObject *old = PyDict_GetItemWithError(b->numbers, key);
+    long was = old != NULL ? PyLong_AsLong(old) : 0;
+    if (PyErr_Occurred()) {
+        Py_DECREF(key);
+        return -1;
+    }
+    int i = b->counted_n++;
+    b->counted[i].key = key;
+    b->counted[i].number = was;
+    b->counted_at[at] = (short)i;
+    return i;
+}
+
+/* `numbers[(component, name)] += 1` (from 0): the new number, or -1 with an error. */
+static long count_call(Block *b, PyObject *component, PyObject *name)
+{
+    int i = counted_place(b, component, name);
+    return i < 0 ? -1 : ++b->counted[i].number;
 }
 
 /* A text's code in the table's `texts` (added there by `Names.code` when new), or -1 with an error. */
@@ -164,11 +229,11 @@ static Py_ssize_t parent_of(Block *b, PyObject *parent_id)
 static int place_of(Block *b, Py_ssize_t position, long long *offset);
 static long file_code(Block *b);
 
-/* A start: the call's row. 0, or -1 with an error. */
-static int start(Block *b, PyObject *record, Py_ssize_t position)
+/* The codes of a start's operation (component, name and the kind its type names), as `operations` keeps them
+ * (made by `_kind_of` and `_codes` when new): into codes_of, 0, or -1 with an error. */
+static int operation_codes(Block *b, PyObject *event_type, PyObject *component, PyObject *name, long *codes_of)
 {
-    PyObject *component = FIELD(record, R_COMPONENT), *name = FIELD(record, R_NAME);
-    PyObject *event_type = FIELD(record, R_EVENT_TYPE), *made_kind = NULL, *made_codes = NULL, *key = NULL;
+    PyObject *made_kind = NULL, *made_codes = NULL, *key = NULL;
     int result = -1;
     PyObject *kind = PyDict_GetItemWithError(b->kinds, event_type);
     if (kind == NULL && (PyErr_Occurred() || (kind = made_kind = PyObject_CallMethodOneArg(
@@ -187,6 +252,48 @@ static int start(Block *b, PyObject *record, Py_ssize_t position)
         PyErr_SetString(PyExc_TypeError, "an operation's codes are a tuple of three");
         goto done;
     }
+    for (int i = 0; i < 3; i++)
+        codes_of[i] = as_code(PyTuple_GET_ITEM(codes, i));
+    result = PyErr_Occurred() ? -1 : 0;
+done:
+    Py_XDECREF(made_kind);
+    Py_XDECREF(made_codes);
+    Py_XDECREF(key);
+    return result;
+}
+
+/* `operation_codes` kept for the block: the starts of an operation after its first look up nothing */
+static int started_codes(Block *b, PyObject *event_type, PyObject *component, PyObject *name, long *codes_of)
+{
+    PyObject *texts[] = {event_type, component, name};
+    size_t at = (size_t)texts_hash(texts, 3) % (2 * STARTED);
+    for (int i; (i = b->started_at[at]) >= 0; at = (at + 1) % (2 * STARTED))
+        if (same_text(b->started[i].type, event_type) && same_text(b->started[i].component, component)
+            && same_text(b->started[i].name, name)) {
+            memcpy(codes_of, b->started[i].codes, sizeof b->started[i].codes);
+            return 0;
+        }
+    if (operation_codes(b, event_type, component, name, codes_of) < 0)
+        return -1;
+    if (b->started_n < STARTED) {  /* else looked up each time */
+        int i = b->started_n++;
+        b->started[i].type = Py_NewRef(event_type);
+        b->started[i].component = Py_NewRef(component);
+        b->started[i].name = Py_NewRef(name);
+        memcpy(b->started[i].codes, codes_of, sizeof b->started[i].codes);
+        b->started_at[at] = (short)i;
+    }
+    return 0;
+}
+
+/* A start: the call's row. 0, or -1 with an error. */
+static int start(Block *b, PyObject *record, Py_ssize_t position)
+{
+    PyObject *component = FIELD(record, R_COMPONENT), *name = FIELD(record, R_NAME);
+    int result = -1;
+    long codes_of[3];
+    if (started_codes(b, FIELD(record, R_EVENT_TYPE), component, name, codes_of) < 0)
+        goto done;
     Py_ssize_t parent = parent_of(b, FIELD(record, R_PARENT_ID));
     long number = parent < -1 ? -1 : count_call(b, component, name);
     if (number < 0)
@@ -230,8 +337,6 @@ static int start(Block *b, PyObject *record, Py_ssize_t position)
         depth = *above + 1;
     }
     long long seq = PyLong_AsLongLong(FIELD(record, R_SEQ));
-    long codes_of[3] = {as_code(PyTuple_GET_ITEM(codes, 0)), as_code(PyTuple_GET_ITEM(codes, 1)),
-                        as_code(PyTuple_GET_ITEM(codes, 2))};
     if (PyErr_Occurred())
         goto done;
     Py_ssize_t index = b->table.flushed + b->table.count;
@@ -246,9 +351,6 @@ static int start(Block *b, PyObject *record, Py_ssize_t position)
     result = at == NULL || PyDict_SetItem(b->open, FIELD(record, R_SPAN_ID), at) < 0 ? -1 : 0;
     Py_XDECREF(at);
 done:
-    Py_XDECREF(made_kind);
-    Py_XDECREF(made_codes);
-    Py_XDECREF(key);
     return result;
 }
 
@@ -435,7 +537,18 @@ done:
 
 static int block_close(Block *b)
 {
-    int result = table_close(&b->table);
+    PyObject *type, *value, *traceback;
+    PyErr_Fetch(&type, &value, &traceback);  /* what was counted goes back whatever happened */
+    int result = flush_counts(b);
+    if (type != NULL)
+        PyErr_Restore(type, value, traceback);
+    for (int i = 0; i < b->started_n; i++) {
+        Py_DECREF(b->started[i].type);
+        Py_DECREF(b->started[i].component);
+        Py_DECREF(b->started[i].name);
+    }
+    b->started_n = 0;
+    result = table_close(&b->table) < 0 || result < 0 ? -1 : 0;
     PyObject **held[] = {&b->runs, &b->wanted, &b->kinds, &b->operations, &b->numbers, &b->open, &b->closed,
                          &b->texts, &b->codes, &b->names, &b->files, &b->previews, &b->places};
     for (size_t i = 0; i < sizeof held / sizeof held[0]; i++)
@@ -471,6 +584,8 @@ static PyObject *record(PyObject *module, PyObject *const *args, Py_ssize_t narg
         if (Py_TYPE(PyList_GET_ITEM(records, i)) != record_type)
             Py_RETURN_NOTIMPLEMENTED;
     Block b = {.path = args[2], .offsets = args[3], .file_code = -1};
+    memset(b.counted_at, -1, sizeof b.counted_at);
+    memset(b.started_at, -1, sizeof b.started_at);
     int opened = block_open(&b, args[0]);
     long long events = 0;
     int failed = opened < 0;

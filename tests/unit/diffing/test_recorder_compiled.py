@@ -12,7 +12,7 @@ from pathlib import Path
 import msgspec
 import orjson
 import pytest
-from tracefactory import random_calls_run
+from tracefactory import TraceBuilder, random_calls_run
 
 from namel3ss_debug.diffing import call_table, calls
 from namel3ss_debug.diffing.calls import CallRecorder
@@ -110,3 +110,27 @@ def test_it_keeps_what_it_is_not_built_for_to_the_reference(tmp_path) -> None:
     recorder._table.depth = call_table.array("l", recorder._table.depth)  # an array of another type
     assert calls._record(recorder, records, None, None) is NotImplemented
     assert recorder.events == 0
+
+
+@needs_c
+@pytest.mark.parametrize("seed", range(3))
+def test_blocks_of_more_operations_than_its_tables_hold_count_alike(seed) -> None:
+    """A block's own tables of call numbers and of operations fill up (more pairs than they hold, each met again
+    and again, some only by an instant): the numbers and codes are the reference's all the same."""
+    rng = random.Random(seed)
+    trace = TraceBuilder()
+    trace.run_start()
+    for _ in range(3000):
+        name = f"op{rng.randrange(300)}"
+        if rng.random() < 0.1:
+            trace.instant("marker", "app", name)
+        else:
+            trace.span(rng.choice(("tool", "llm", "agent")), name, 1.0, inputs={"n": rng.randrange(5)})
+    trace.run_end()
+    records = [BLOCK_DECODER.decode(orjson.dumps(event)) for event in trace.events]
+    compiled, reference = CallRecorder(), CallRecorder()
+    for start in range(0, len(records), 2500):
+        compiled.add_block(records[start:start + 2500])
+        reference.add_block_py(records[start:start + 2500])
+        assert state(compiled) == state(reference)
+    assert len(reference._numbers) > 300 and list(compiled._numbers) == list(reference._numbers)
