@@ -7,12 +7,17 @@
  *
  * What it does itself is what every event costs: the loop, seq order, counts by type, the open spans, their
  * parents' time and critical path while children run one after another, durations and slow spans, time
- * buckets, LLM usage, call identities and the agents' loop watches while nothing repeats, and the span ids
- * while they come in order. For the rest it calls the Tally's own methods (tally.py, findings.py) with the
- * arguments the reference passes them: a run's start and end, a seq jump, a duplicate, an orphan, a failure,
- * an error event, a repeated call, a retry, a blocking span, a call near its context window, a loop, memory,
+ * buckets, LLM usage, call identities, repeated calls and the agents' loop watches while nothing repeats, and
+ * the span ids while they come in order. For the rest it calls the Tally's own methods (tally.py, findings.py)
+ * with the arguments the reference passes them: a run's start and end, a seq jump, a duplicate, an orphan, a
+ * failure, an error event, a retry, a blocking span, a call near its context window, a loop, memory,
  * overlapping children (critical.attach_overlapping), and a new run. So the two share one state and one
- * meaning, and either may take any block. */
+ * meaning, and either may take any block.
+ *
+ * Within a block it keeps a little beside that state (`Pass`): the block's counts of event types, added to
+ * `type_counts` in the order met when the block ends (`flush_types`: nothing reads them meanwhile); one tuple
+ * per operation; and the last time bucket, dropped whenever a method of the reference has run since
+ * (`called`), as one may coarsen the buckets. */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <stdint.h>

@@ -13,7 +13,9 @@
  *     an operation not met before (`_kind_of`, `_codes`), inputs whose text the canonical writer leaves aside
  *     (`raw_fingerprint_py`), and an end whose outputs must be decoded (a failure's error, a text left aside, a
  *     preview to keep: `_end_value`). Given a path and offsets (a run read again), a start keeps where its line
- *     is rather than its inputs' fingerprint.
+ *     is rather than its inputs' fingerprint. Within a block it counts call numbers in a table of its own,
+ *     written back to `numbers` when the block ends (nothing reads them meanwhile), and looks up each start's
+ *     operation codes once.
  *
  * bounds(column), parents_before(column): a kept table's checks as the cache gives it back (`call_table._whole`,
  *     whose `min`, `max` and `map(lt, ...)` are the reference).
