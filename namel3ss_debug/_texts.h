@@ -1,5 +1,6 @@
 /* Shared by the compiled loops (`analysis/_tally.c`, `diffing/_calls.c`): whether two str objects hold the same
- * text, without a call. */
+ * text, without a call; and a cheap hash of some texts' bytes, to place them in a table of a block's own. */
+#include <stdint.h>
 #include <string.h>
 
 static inline int same_text(PyObject *a, PyObject *b)
@@ -15,4 +16,18 @@ static inline int same_text(PyObject *a, PyObject *b)
 static inline int is_text(PyObject *value, PyObject *text)
 {
     return PyUnicode_Check(value) && same_text(value, text);
+}
+
+/* FNV-1a over each text's bytes, a separator after each, the high bits folded into the low */
+static inline uint64_t texts_hash(PyObject *const *texts, int count)
+{
+    uint64_t hash = 0xCBF29CE484222325ULL;
+    for (int i = 0; i < count; i++) {
+        const unsigned char *data = PyUnicode_DATA(texts[i]);
+        size_t size = (size_t)PyUnicode_GET_LENGTH(texts[i]) * PyUnicode_KIND(texts[i]);
+        for (size_t at = 0; at < size; at++)
+            hash = (hash ^ data[at]) * 0x100000001B3ULL;
+        hash = (hash ^ 0xFF) * 0x100000001B3ULL;
+    }
+    return hash ^ (hash >> 29);
 }

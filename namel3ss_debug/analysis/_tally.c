@@ -143,16 +143,6 @@ static PyObject *reference(Pass *p, PyObject *seq)
     return PyLong_FromLongLong(p->index_value << SEQ_BITS | PyLong_AsLongLong(seq));
 }
 
-/* a cheap hash of a str's bytes, to place it in a table of this block's own */
-static inline uint64_t text_hash(PyObject *text, uint64_t hash)
-{
-    const unsigned char *data = PyUnicode_DATA(text);
-    size_t size = (size_t)PyUnicode_GET_LENGTH(text) * PyUnicode_KIND(text);
-    for (size_t i = 0; i < size; i++)
-        hash = (hash ^ data[i]) * 0x100000001B3ULL;
-    return hash;
-}
-
 /* The event's operation, (component, name, tally._prefixes[event_type]): a new reference. The same tuple for
  * each event of an operation in a block (so the dicts keyed by it find it by identity), while the block's table
  * has room. */
@@ -165,8 +155,7 @@ static PyObject *op_of(Pass *p, PyObject *event, PyObject *event_type)
         return NULL;
     }
     PyObject *component = FIELD(event, R_COMPONENT), *name = FIELD(event, R_NAME);
-    uint64_t hash = text_hash(name, text_hash(component, 0xCBF29CE484222325ULL) ^ 0xFF) ^ (uintptr_t)prefix;
-    hash ^= hash >> 29;
+    uint64_t hash = texts_hash((PyObject *[]){component, name}, 2) ^ (uintptr_t)prefix;
     for (size_t at = (size_t)hash & (OP_TABLE - 1);; at = (at + 1) & (OP_TABLE - 1)) {
         PyObject *op = p->ops[at];
         if (op == NULL) {
@@ -385,6 +374,8 @@ static int read_expected(Pass *p, long long *expected)
 }
 
 /* -- event types: counted in the block's table, added to the tally's counts when the block ends ---------- */
+/* where a type goes in the table: its length and three of its bytes (not `texts_hash`, which would read every
+ * byte of every event's type) */
 static int type_place(PyObject *text)
 {
     const unsigned char *data = PyUnicode_DATA(text);

@@ -447,16 +447,15 @@ static PyObject *bucket_of(Pass *p, PyObject *ts, PyObject **second)
  * long as no method of the reference has been called since (one may coarsen the buckets) */
 static int count_bucket(Pass *p, PyObject *ts, int failed)
 {
-    PyObject *second = p->second;
-    int same = p->bucket != NULL && p->bucket_called == p->called && PyUnicode_KIND(ts) == PyUnicode_KIND(second)
+    PyObject *second = p->second, *bucket = p->bucket, *unkept = NULL;
+    int same = bucket != NULL && p->bucket_called == p->called && PyUnicode_KIND(ts) == PyUnicode_KIND(second)
         && PyUnicode_GET_LENGTH(ts) > PyUnicode_GET_LENGTH(second)
         && memcmp(PyUnicode_DATA(ts), PyUnicode_DATA(second),
                   PyUnicode_GET_LENGTH(second) * PyUnicode_KIND(ts)) == 0;
     if (!same) {
         Py_CLEAR(p->second);
         Py_CLEAR(p->bucket);
-        PyObject *bucket = bucket_of(p, ts, &second);
-        if (bucket == NULL)
+        if ((bucket = bucket_of(p, ts, &second)) == NULL)
             return -1;
         /* kept only when the second is a whole prefix: a shorter ts is its own bucket */
         if (PyUnicode_GET_LENGTH(second) < PyUnicode_GET_LENGTH(ts)) {
@@ -466,12 +465,12 @@ static int count_bucket(Pass *p, PyObject *ts, int failed)
         }
         else {
             Py_DECREF(second);
-            int result = add_long_at(bucket, 0, 1) < 0 || (failed && add_long_at(bucket, 1, 1) < 0) ? -1 : 0;
-            Py_DECREF(bucket);
-            return result;
+            unkept = bucket;
         }
     }
-    return add_long_at(p->bucket, 0, 1) < 0 || (failed && add_long_at(p->bucket, 1, 1) < 0) ? -1 : 0;
+    int result = add_long_at(bucket, 0, 1) < 0 || (failed && add_long_at(bucket, 1, 1) < 0) ? -1 : 0;
+    Py_XDECREF(unkept);
+    return result;
 }
 
 /* Tally._ended: the statistics of an ended span */

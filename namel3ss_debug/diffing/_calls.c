@@ -119,7 +119,7 @@ typedef struct {
     struct { PyObject *key; long number; } counted[COUNTED];
     short counted_at[2 * COUNTED];  /* index in counted by hash of the pair's texts, -1 for none */
     int counted_n;
-    /* the starts met in this block: their operation's codes, and their pair's place in `counted` */
+    /* the starts met in this block, by (event type, component, name): their operation's codes */
     struct { PyObject *type, *component, *name; long codes[3]; } started[STARTED];
     short started_at[2 * STARTED];
     int started_n;
@@ -128,20 +128,6 @@ typedef struct {
 static long as_code(PyObject *value)
 {
     return value == NULL ? -1 : PyLong_AsLong(value);
-}
-
-/* a cheap hash of str objects' bytes, to place them in a table of the block's own */
-static uint64_t texts_hash(PyObject *const *texts, int count)
-{
-    uint64_t hash = 0xCBF29CE484222325ULL;
-    for (int i = 0; i < count; i++) {
-        const unsigned char *data = PyUnicode_DATA(texts[i]);
-        size_t size = (size_t)PyUnicode_GET_LENGTH(texts[i]) * PyUnicode_KIND(texts[i]);
-        for (size_t at = 0; at < size; at++)
-            hash = (hash ^ data[at]) * 0x100000001B3ULL;
-        hash = (hash ^ 0xFF) * 0x100000001B3ULL;
-    }
-    return hash ^ (hash >> 29);
 }
 
 /* The block's counts written back to `numbers` (in the order their pairs were met), and the table emptied. */
