@@ -3,11 +3,11 @@ kept in the cache and restored they are the same calls; a kept table that is not
 
 from __future__ import annotations
 
-import fcntl
 import json
 import multiprocessing
 import pickle
 import random
+import threading
 from array import array
 from pathlib import Path
 
@@ -127,69 +127,27 @@ def test_a_kept_table_that_is_not_whole_is_not_used(tmp_path, monkeypatch, damag
     assert restored(kept_calls) is not None
 
 
-class Wire:
-    """Both ends of a pipe, in memory: each `send_bytes` is a message `recv_bytes` gives back, in order."""
-
-    def __init__(self) -> None:
-        self.messages: list[bytes] = []
-
-    def send_bytes(self, data) -> None:
-        self.messages.append(bytes(data))
-
-    def recv_bytes(self) -> bytes:
-        if not self.messages:
-            raise EOFError
-        return self.messages.pop(0)
+def carried(payload):
+    """`payload` sent down a real pipe by a thread and received at the other end (`ops/pipe.py`)."""
+    receiver, sender = pipe.pipe(multiprocessing.get_context("fork"))
+    with receiver, sender:
+        thread = threading.Thread(target=pipe.send, args=(sender, payload))
+        thread.start()
+        received = pipe.receive(receiver)
+        thread.join()
+    return received
 
 
 @pytest.mark.parametrize("seed", range(6))
 def test_a_table_pickled_to_another_process_comes_back_the_same(tmp_path, seed) -> None:
     """How BASE's calls come back from the process that read them (`ops/pipe.py`), and pickled as it is."""
     table = table_of(tmp_path, seed)
-    wire = Wire()
-    pipe.send(wire, ("ok", table))
-    assert pipe.receive(wire) == ("ok", table) and wire.messages == []
+    assert carried(("ok", table)) == ("ok", table)
     again = pickle.loads(pickle.dumps(table))
     assert again == table and again.operations() == table.operations()
     assert again.output_key(len(table) - 1) == table.output_key(len(table) - 1)
     again.adder()(99, again.codes("tool", "late", "tool:late"), 1, -1, 0, None)  # it can still grow
     assert again[-1].operation == "tool:late"
-
-
-def test_a_big_tables_columns_go_out_of_band_each_as_it_is() -> None:
-    """The message holds the texts (and the columns under 64 KiB); each bigger column follows it, not copied
-    into it, not compressed: the receiver holds one column twice at most while it builds the table."""
-    table = CallTable()
-    add = table.adder()
-    codes = table.codes("llm", "plan", "llm:plan")
-    for index in range(20_000):
-        add(index, codes, index + 1, index - 1, min(index, 5), index.to_bytes(8, "little"))
-    wire = Wire()
-    pipe.send(wire, table)
-    message, *columns = wire.messages
-    assert len(message) < 50_000  # the texts, and the two columns of a byte a call (20,000 bytes each)
-    assert sorted(len(column) for column in columns) == [80_000] * 9 + [160_000] * 5  # I, i; q, d, Q
-    assert bytes(table.seq) in columns
-    assert pipe.receive(wire) == table
-
-
-@pytest.mark.skipif(not hasattr(fcntl, "F_GETPIPE_SZ"), reason="only Linux sizes its pipes")
-def test_the_pipe_a_result_comes_back_through_holds_a_mebibyte_and_carries_it_whole() -> None:
-    """A call table's columns go through in 1 MiB writes, not 64 KiB ones (where the system allows it)."""
-    context = multiprocessing.get_context("fork")
-    receiver, sender = pipe.pipe(context)
-    with receiver:
-        if int(Path("/proc/sys/fs/pipe-max-size").read_text()) >= pipe.WIDE:
-            assert fcntl.fcntl(receiver.fileno(), fcntl.F_GETPIPE_SZ) == pipe.WIDE
-        table = CallTable()
-        add = table.adder()
-        for index in range(30_000):
-            add(index, table.codes("tool", "t", "tool:t"), index + 1, -1, 0, None)
-        child = context.Process(target=pipe.send, args=(sender, ("ok", table)))
-        child.start()
-        sender.close()  # the child's alone now: if it dies, the receive ends (EOFError) rather than waits
-        assert pipe.receive(receiver) == ("ok", table)
-        child.join()
 
 
 def test_a_call_takes_78_bytes_of_columns(tmp_path):
