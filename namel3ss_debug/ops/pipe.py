@@ -4,8 +4,9 @@ Pickled with protocol 5, each big `array` (a timeline's or a call table's column
 first, then each such array as its typecode, its size and its bytes as they are, read straight into a new
 array of that type when the unpickler comes to it. So neither side copies the columns into one message, nor
 compresses them, and each column is copied once on each side (`multiprocessing`'s own `recv_bytes` copied it
-four times on the way in: a diff's 56 MB of columns took 0.2 s to arrive). Only our own forked process writes
-to the pipe: nothing read from a trace is ever unpickled.
+three or four times on the way in: each chunk read, a `BytesIO`, its value, then `frombytes`; a diff's 56 MB
+of columns took 0.2 s to arrive). Only our own forked process writes to the pipe: nothing read from a trace is
+ever unpickled.
 """
 
 from __future__ import annotations
@@ -73,9 +74,11 @@ def _buffers(fd: int) -> Iterator[array]:
         _read_into(fd, memoryview(head))
         code, size = _HEAD.unpack(head)
         typecode = code.decode("latin-1")
-        if typecode not in typecodes or size % array(typecode).itemsize:
+        if typecode not in typecodes:
             raise pickle.UnpicklingError(f"not an array's head: {bytes(head)!r}")
         zero = array(typecode, bytes(array(typecode).itemsize))
+        if size % zero.itemsize:
+            raise pickle.UnpicklingError(f"not an array's head: {bytes(head)!r}")
         values = zero * (size // zero.itemsize)  # one pass that fills it, then the pipe's bytes over it
         with memoryview(values) as view:
             _read_into(fd, view.cast("B"))
@@ -110,7 +113,8 @@ class _Pickler(pickle.Pickler):
 
 
 def _array_of(typecode: str, data: Any) -> array:
-    if type(data) is array and data.typecode == typecode:  # read straight into its own array (`_buffers`)
+    """An array again: as `_buffers` read it when it came out of band, else from its bytes in the message."""
+    if type(data) is array and data.typecode == typecode:
         return data
     values = array(typecode)
     values.frombytes(data)

@@ -42,7 +42,8 @@ def received(data: bytes):
 
     def write() -> None:
         with sender:
-            os.write(sender.fileno(), data) if data else None
+            if data:
+                os.write(sender.fileno(), data)
 
     with receiver:
         thread = threading.Thread(target=write)
