@@ -26,6 +26,7 @@
 #include "_members.h"
 #include "_texts.h"
 #include "_tally_fields.h"
+#include "_tally_scan.h"
 
 enum { START = 0, END = 1, INSTANT = 2 };
 #define MAX_BUCKETS 4096
@@ -37,6 +38,8 @@ enum { START = 0, END = 1, INSTANT = 2 };
 #define OP_TABLE 128
 
 static PyObject *attach_overlapping, *coarsen, *heappush, *heapreplace, *array_type, *array_append, *ONE;
+/* the record and usage the fields of a scanned line are put in for the loop (`fill`) */
+static PyObject *scratch, *scratch_usage;
 
 /* -- what one call of `feed` works with ------------------------------------------------------------------ */
 typedef struct {
@@ -63,6 +66,9 @@ typedef struct {
      * (a method may coarsen the buckets) */
     PyObject *second, *bucket;
     unsigned long called, bucket_called;
+    /* feeding a block of lines (`_tally_lines.h`): the block, and the line whose fields are in the scratch */
+    struct Lines *lines;
+    struct Line *line;
 } Pass;
 
 /* -- small things ---------------------------------------------------------------------------------------- */
@@ -126,7 +132,8 @@ static int call_method(PyObject *object, PyObject *name, PyObject *const *args, 
     PyObject *stack[8];
     stack[0] = object;
     for (size_t i = 0; i < count; i++)
-        stack[i + 1] = args[i];
+        if ((stack[i + 1] = args[i]) == NULL)
+            return -1;  /* an argument that could not be made (`record_of`): its error is set */
     PyObject *result = PyObject_VectorcallMethod(name, stack, count + 1, NULL);
     if (result == NULL)
         return -1;
@@ -247,6 +254,8 @@ static PyObject *digest_of(const Py_buffer *view)
     return PyLong_FromUnsignedLongLong(hash64(view->buf, (size_t)view->len));
 }
 
+#include "_tally_lines.h"
+#include "_tally_record.h"
 #include "_tally_spans.h"
 
 /* -- the loop -------------------------------------------------------------------------------------------- */
@@ -466,7 +475,8 @@ static int one_event(Pass *p, PyObject *event, Py_ssize_t *used)
     int use = 1;
     if (p->counted != NULL) {
         p->called++;
-        PyObject *verdict = PyObject_CallOneArg(p->counted, event);
+        PyObject *record = record_of(p, event);
+        PyObject *verdict = record == NULL ? NULL : PyObject_CallOneArg(p->counted, record);
         if (verdict == NULL)
             return -1;
         use = PyObject_IsTrue(verdict);
@@ -482,6 +492,16 @@ static int one_event(Pass *p, PyObject *event, Py_ssize_t *used)
     return on_instant(p, event, use);
 }
 
+/* event `i` of a list of records, or of a block of lines (its record, or the scratch holding its fields): new */
+static PyObject *event_at(Pass *p, PyObject *records, Py_ssize_t i)
+{
+    if (p->lines == NULL)
+        return Py_NewRef(PyList_GET_ITEM(records, i));
+    Line *line = &p->lines->lines[i];
+    p->line = line;
+    return Py_XNewRef(line->record != NULL ? line->record : fill(p, line));
+}
+
 static int feed_records(Pass *p, PyObject *records)
 {
     PyObject *run_id = NULL;
@@ -490,9 +510,13 @@ static int feed_records(Pass *p, PyObject *records)
     int has_expected = read_expected(p, &expected);
     if (has_expected < 0 || (run_id = PyObject_GetAttr(p->run, S_run_id)) == NULL)
         return -1;
-    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(records); i++) {
-        PyObject *event = PyList_GET_ITEM(records, i);
-        Py_INCREF(event);  /* a method called below could change the list */
+    Py_ssize_t events = p->lines != NULL ? p->lines->count : PyList_GET_SIZE(records);
+    for (Py_ssize_t i = 0; i < events; i++) {
+        PyObject *event = event_at(p, records, i);  /* a reference: a method called below could change the list */
+        if (event == NULL) {
+            Py_DECREF(run_id);
+            return -1;
+        }
         PyObject *event_run = FIELD(event, R_RUN_ID);
         if (!PyUnicode_Check(run_id) || !same_text(event_run, run_id)) {
             PyObject *switched = NULL;
@@ -514,7 +538,7 @@ static int feed_records(Pass *p, PyObject *records)
             goto error;
         if (!has_expected || seq_value != expected) {
             PyObject *was = has_expected ? PyLong_FromLongLong(expected) : Py_NewRef(Py_None);
-            int failed = was == NULL || CALL(p, p->tally, S__seq_jump, p->run, event, was) < 0;
+            int failed = was == NULL || CALL(p, p->tally, S__seq_jump, p->run, record_of(p, event), was) < 0;
             Py_XDECREF(was);
             if (failed)
                 goto error;
@@ -544,10 +568,14 @@ static PyObject *feed(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         return NULL;
     }
     PyObject *tally = args[0], *records = args[1];
-    if (record_type == NULL || !PyList_CheckExact(records))
+    int lines = Py_IS_TYPE(records, &LinesType);
+    if (record_type == NULL || (!lines && !PyList_CheckExact(records)))
         Py_RETURN_NOTIMPLEMENTED;
-    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(records); i++)
+    for (Py_ssize_t i = 0; !lines && i < PyList_GET_SIZE(records); i++)
         if (Py_TYPE(PyList_GET_ITEM(records, i)) != record_type)
+            Py_RETURN_NOTIMPLEMENTED;
+    for (Py_ssize_t i = 0; lines && i < ((Lines *)records)->count; i++)
+        if (((Lines *)records)->lines[i].record != NULL && Py_TYPE(((Lines *)records)->lines[i].record) != record_type)
             Py_RETURN_NOTIMPLEMENTED;
     PyObject *run = PyObject_GetAttr(tally, S_run);
     if (run == NULL)
@@ -558,6 +586,7 @@ static PyObject *feed(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     }
     Pass p = {0};
     memset(p.type_at, -1, sizeof p.type_at);
+    p.lines = lines ? (Lines *)records : NULL;
     int failed = take_tally(&p, tally) < 0 || take_run(&p, run) < 0 || feed_records(&p, records) < 0;
     if (p.types != NULL) {  /* what was counted, whatever happened */
         PyObject *type, *value, *traceback;
@@ -596,6 +625,17 @@ static PyObject *bind(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         return NULL;
     Py_XSETREF(attach_overlapping, Py_NewRef(args[4]));
     Py_XSETREF(coarsen, Py_NewRef(args[5]));
+    PyObject *empty = PyUnicode_New(0, 0), *zero = PyLong_FromLong(0);
+    PyObject *fields[] = {ONE, empty, zero, empty, empty, empty, empty, empty, Py_None, empty};
+    PyObject *record = empty == NULL || zero == NULL ? NULL : PyObject_Vectorcall(args[0], fields, 10, NULL);
+    Py_XDECREF(empty);
+    Py_XDECREF(zero);
+    if (record == NULL)
+        return NULL;
+    Py_XSETREF(scratch, record);
+    Py_XSETREF(scratch_usage, PyObject_CallNoArgs(args[1]));
+    if (scratch_usage == NULL)
+        return NULL;
     Py_RETURN_NONE;
 }
 
@@ -603,6 +643,9 @@ static PyMethodDef methods[] = {
     {"feed", (PyCFunction)(void (*)(void))feed, METH_FASTCALL, "Tally.feed in C: None, or NotImplemented."},
     {"bind", (PyCFunction)(void (*)(void))bind, METH_FASTCALL, "The types and functions feed works with."},
     {"digest", digest, METH_O, "The 64-bit hash of a call's inputs, as an int."},
+    {"lines", (PyCFunction)(void (*)(void))lines_new, METH_FASTCALL,
+     "lines(decoder, data): a block of lines for feed, a sequence of the records decoder makes of them."},
+    {"scan", scan_line, METH_O, "scan(line) -> the fields the pass reads of one line, or None: not sure of it."},
     {NULL, NULL, 0, NULL},
 };
 
@@ -625,7 +668,11 @@ PyMODINIT_FUNC PyInit__tally(void)
     Py_DECREF(array);
     array_append = array_type == NULL ? NULL : PyObject_GetAttrString(array_type, "append");
     ONE = PyLong_FromLong(1);
-    if (heappush == NULL || heapreplace == NULL || array_type == NULL || array_append == NULL || ONE == NULL)
+    if (heappush == NULL || heapreplace == NULL || array_type == NULL || array_append == NULL || ONE == NULL
+        || PyType_Ready(&LinesType) < 0)
         return NULL;
-    return PyModule_Create(&module_def);
+    PyObject *module = PyModule_Create(&module_def);
+    if (module != NULL && PyModule_AddObjectRef(module, "Lines", (PyObject *)&LinesType) < 0)
+        Py_CLEAR(module);
+    return module;
 }

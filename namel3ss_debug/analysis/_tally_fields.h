@@ -8,7 +8,8 @@
     X(_anomalies) X(_slow_ms) X(_block_ms) X(next_seq) X(events) X(run_id) X(run) X(analyzed) X(_kind) X(_switch) \
     X(_seq_jump) X(_start) X(_end) X(_end_without_start) X(_duplicate) X(_orphan) X(_repeated) X(_retry) \
     X(_failed) X(_blocking) X(_agent_ended) X(_context) X(_memory) X(_error_event) X(see) X(append) \
-    X(first_seen) X(first_open) X(first_root_call) X(last_ts) X(seconds) X(bucket_chars) X(chain) X(last_error) X(_slow) X(d)
+    X(first_seen) X(first_open) X(first_root_call) X(last_ts) X(seconds) X(bucket_chars) X(chain) X(last_error) X(_slow) X(d) X(decode) \
+    X(event_type)
 #define DECLARE(name) static PyObject *S_##name;
 NAMES(DECLARE)
 

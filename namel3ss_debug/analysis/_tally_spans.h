@@ -31,7 +31,7 @@ static PyObject *parent_of(Pass *p, PyObject *event, int *error)
     if (parent != NULL || *error || !p->ids)
         return parent;
     int known = PySequence_Contains(p->seen, parent_id);
-    if (known < 0 || (!known && CALL(p, p->tally, S__orphan, p->run, event) < 0))
+    if (known < 0 || (!known && CALL(p, p->tally, S__orphan, p->run, record_of(p, event)) < 0))
         *error = 1;
     return NULL;
 }
@@ -94,7 +94,7 @@ static int note_repeat(Pass *p, PyObject *event, PyObject *key, PyObject *calls)
     PyObject *entry = PyDict_GetItemWithError(p->repeated, key);
     if (entry != NULL) {
         if (!PyList_CheckExact(entry) || PyList_GET_SIZE(entry) < 3)
-            return CALL(p, p->tally, S__repeated, p->run, event, key, calls);
+            return CALL(p, p->tally, S__repeated, p->run, record_of(p, event), key, calls);
         PyList_SetItem(entry, 2, Py_NewRef(calls));
         return 0;
     }
@@ -188,7 +188,7 @@ static int call_started(Pass *p, PyObject *event, PyObject *key, PyObject *paren
         PyObject *retried = PyTuple_Pack(2, op, Py_True);
         int same = retried == NULL ? -1 : PyObject_RichCompareBool(last, retried, Py_EQ);
         Py_XDECREF(retried);
-        if (same < 0 || (same && CALL(p, p->tally, S__retry, p->run, event, op) < 0))
+        if (same < 0 || (same && CALL(p, p->tally, S__retry, p->run, record_of(p, event), op) < 0))
             result = -1;
         else
             result = same;
@@ -203,7 +203,7 @@ static int on_start(Pass *p, PyObject *event, int use)
 {
     PyObject *event_type = FIELD(event, R_EVENT_TYPE), *span_id = FIELD(event, R_SPAN_ID);
     if (same_text(event_type, T_run_start))
-        return CALL(p, p->tally, S__start, p->run, event, USE(use));
+        return CALL(p, p->tally, S__start, p->run, record_of(p, event), USE(use));
     if (p->ids && new_id(p, event) < 0)
         return -1;
     int error;
@@ -220,9 +220,8 @@ static int on_start(Pass *p, PyObject *event, int use)
             goto done;
     }
     if ((same_text(component, T_llm) || same_text(component, T_tool)) && use && p->patterns) {
-        PyObject *inputs = FIELD(event, R_INPUTS);
         Py_buffer view;
-        if (PyObject_GetBuffer(inputs, &view, PyBUF_SIMPLE) < 0)
+        if (inputs_of(p, event, &view) < 0)
             goto done;
         if (view.len > 0) {  /* no inputs, no identity */
             PyObject *digest = digest_of(&view);
@@ -285,7 +284,7 @@ static int slow_span(Pass *p, PyObject *event, PyObject *op, PyObject *duration)
     int push = size < p->top;
     if (!push) {
         if (size == 0)  /* no room at all: as the reference fails */
-            return CALL(p, p->tally, S__slow, p->run, event, op, duration);
+            return CALL(p, p->tally, S__slow, p->run, record_of(p, event), op, duration);
         PyObject *least = PyList_GET_ITEM(p->slow, 0);
         double smallest = PyTuple_Check(least) && PyTuple_GET_SIZE(least) > 0 && PyFloat_Check(PyTuple_GET_ITEM(least, 0))
             ? PyFloat_AS_DOUBLE(PyTuple_GET_ITEM(least, 0)) : -1.0;
@@ -395,7 +394,7 @@ static int llm_usage(Pass *p, PyObject *event, PyObject *start_model)
             far = 1;
         if (!far) {  /* not known yet, or near: the reference decides */
             PyObject *ref = reference(p, FIELD(event, R_SEQ));
-            int failed = ref == NULL || CALL(p, p->tally, S__context, event, model, in, ref) < 0;
+            int failed = ref == NULL || CALL(p, p->tally, S__context, record_of(p, event), model, in, ref) < 0;
             Py_XDECREF(ref);
             if (failed)
                 goto done;
@@ -514,7 +513,7 @@ static int ended(Pass *p, PyObject *event, PyObject *op, PyObject *duration, int
         return -1;
     if (p->anomalies && count_bucket(p, FIELD(event, R_TS), failed) < 0)
         return -1;
-    if (failed && CALL(p, p->tally, S__failed, p->run, event, op, own != NULL ? own : Py_None) < 0)
+    if (failed && CALL(p, p->tally, S__failed, p->run, record_of(p, event), op, own != NULL ? own : Py_None) < 0)
         return -1;
     if (same_text(PyTuple_GET_ITEM(op, 0), T_llm)
         && llm_usage(p, event, own != NULL ? FIELD(own, O_MODEL) : Py_None) < 0)
@@ -744,7 +743,7 @@ static int on_end(Pass *p, PyObject *event, int use)
     if (error)
         return -1;
     if (same_text(event_type, T_run_end) || (own != NULL && PyLong_AsLongLong(FIELD(own, O_START_SEQ)) < 0))
-        return CALL(p, p->tally, S__end, p->run, event, USE(use));  /* the run's end; the other half's root */
+        return CALL(p, p->tally, S__end, p->run, record_of(p, event), USE(use));  /* the run's end; the other half's root */
     if (own != NULL) {
         Py_INCREF(own);
         if (PyDict_DelItem(p->open, span_id) < 0) {
@@ -752,7 +751,7 @@ static int on_end(Pass *p, PyObject *event, int use)
             return -1;
         }
     }
-    else if (CALL(p, p->tally, S__end_without_start, p->run, event) < 0)
+    else if (CALL(p, p->tally, S__end_without_start, p->run, record_of(p, event)) < 0)
         return -1;
     PyObject *op = op_of(p, event, event_type), *parent = NULL;
     if (op == NULL) {
@@ -763,7 +762,7 @@ static int on_end(Pass *p, PyObject *event, int use)
     int failed = same_text(FIELD(event, R_STATUS), T_failed), result = -1;
     if (use && ended(p, event, op, duration, failed, own) < 0)
         goto done;
-    if (FIELD(event, R_MEMORY) != Py_None && CALL(p, p->tally, S__memory, p->run, event) < 0)
+    if (FIELD(event, R_MEMORY) != Py_None && CALL(p, p->tally, S__memory, p->run, record_of(p, event)) < 0)
         goto done;
     if (PyObject_SetAttr(p->run, S_last_ts, FIELD(event, R_TS)) < 0)
         goto done;
@@ -775,7 +774,7 @@ static int on_end(Pass *p, PyObject *event, int use)
     double own_ms = ms - PyFloat_AsDouble(FIELD(own, O_CHILD_MS));
     if (own_ms > p->block_ms) {
         PyObject *blocked = PyFloat_FromDouble(own_ms);
-        int failed_call = blocked == NULL || CALL(p, p->tally, S__blocking, p->run, event, op, blocked) < 0;
+        int failed_call = blocked == NULL || CALL(p, p->tally, S__blocking, p->run, record_of(p, event), op, blocked) < 0;
         Py_XDECREF(blocked);
         if (failed_call)
             goto done;
@@ -822,7 +821,7 @@ static int on_instant(Pass *p, PyObject *event, int use)
         return -1;
     Py_XINCREF(parent);
     int result = -1;
-    if (FIELD(event, R_MEMORY) != Py_None && CALL(p, p->tally, S__memory, p->run, event) < 0)
+    if (FIELD(event, R_MEMORY) != Py_None && CALL(p, p->tally, S__memory, p->run, record_of(p, event)) < 0)
         goto done;
     if (PyObject_SetAttr(p->run, S_last_ts, FIELD(event, R_TS)) < 0)
         goto done;
@@ -831,7 +830,7 @@ static int on_instant(Pass *p, PyObject *event, int use)
         goto done;
     if (count_in(p->instants, FIELD(event, R_COMPONENT)) < 0
         || (same_text(event_type, T_error_occurred)
-            && CALL(p, p->tally, S__error_event, p->run, event, parent != NULL ? parent : Py_None) < 0))
+            && CALL(p, p->tally, S__error_event, p->run, record_of(p, event), parent != NULL ? parent : Py_None) < 0))
         result = -1;
 done:
     Py_XDECREF(parent);

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import math
 from array import array
-from typing import Any, Iterable
+from functools import partial
+from typing import Any, Callable, Iterable, Sequence
 
 from ..model.events import is_end, is_start, kind as span_kind
-from ..store.records import EventRecord, Usage, attrs_of
+from ..store.records import BLOCK_DECODER, EventRecord, Usage, attrs_of
 from . import critical
 from .findings import SEQ_BITS, Findings
 from .idset import SpanIds
@@ -33,6 +34,28 @@ except ImportError:  # no compiler at install time: `Tally.feed_py`
 else:
     _compiled.bind(EventRecord, Usage, OpenSpan, LoopWatch, critical.attach_overlapping, coarsen)
 ACCELERATED = _compiled is not None
+
+
+def block_decoder(filtered: bool) -> Callable[[memoryview], Sequence[EventRecord]]:
+    """How a reader should decode blocks of lines for a Tally (`TraceReader.records`' `decode`).
+
+    Where compiled, into `_tally.Lines`: each line's fields read in place (`_tally_scan.h`), msgspec's record
+    made only for a line the scan is not sure of, or when asked for. `feed` reads the fields themselves. A pass
+    that filters its events (`--since`, `--component`: `Options.counted`) shows the filter each record, so it
+    takes msgspec's records as they are.
+    """
+    if _compiled is None or filtered:
+        return BLOCK_DECODER.decode_lines
+    return partial(_compiled.lines, BLOCK_DECODER)
+
+
+def types_of(block: Sequence[EventRecord]) -> set[str]:
+    """The event types of a block of records, without making a record of each of `_tally.Lines`' lines."""
+    if _compiled is not None and type(block) is _compiled.Lines:
+        return block.types()  # type: ignore[attr-defined]
+    return {record.event_type for record in block}
+
+
 # What a call's identity hashes of its inputs: where compiled, their 64-bit hash (`_hash64.h`: no copy of the
 # text, 16 bytes a step), which the C pass computes too; otherwise the text itself
 inputs_digest = _compiled.digest if _compiled is not None else bytes

@@ -14,7 +14,7 @@ import gzip
 import os
 import zlib
 from dataclasses import dataclass
-from typing import Any, BinaryIO, Callable, Iterator
+from typing import Any, BinaryIO, Callable, Iterator, Sequence
 
 import msgspec
 
@@ -40,6 +40,8 @@ _UNDECODABLE = (msgspec.DecodeError, msgspec.ValidationError, UnicodeDecodeError
 
 __all__ = ["Located", "Part", "TraceReader"]
 
+Decode = Callable[[memoryview], Sequence[EventRecord]]  # a block's bytes (whole lines) -> its records
+
 
 class TraceReader:
     """Reads the files of a run in order, telling `problems` about anything that is not a clean event."""
@@ -55,21 +57,24 @@ class TraceReader:
         self.reuse_buffers = reuse_buffers
         self.partial_indexes: dict[str, tuple[IndexBuilder, int, int]] = {}
 
-    def records(self, source: RunSource) -> Iterator[list[EventRecord]]:
-        """Lists of records, one per block of lines, in the run's order.
+    def records(self, source: RunSource, decode: Decode = BLOCK_DECODER.decode_lines) -> Iterator[Sequence[EventRecord]]:
+        """Sequences of records, one per block of lines, in the run's order: what `decode` makes of a block's
+        bytes (msgspec's list, or analyze's `Tally.block_decoder`), or the block read line by line when it
+        raises.
 
         With `reuse_buffers`, the raw fields (`inputs`, `attrs`) of a block's records are valid only
         until the block after next is read: use them, do not keep them.
         """
         for path in source.files:
-            yield from self._file(path, _RecordSink(self.problems))
+            yield from self._file(path, _RecordSink(self.problems, decode))
 
-    def records_part(self, source: RunSource, part: "Part") -> Iterator[list[EventRecord]]:
+    def records_part(self, source: RunSource, part: "Part", decode: Decode = BLOCK_DECODER.decode_lines,
+                     ) -> Iterator[Sequence[EventRecord]]:
         """Records of a stretch of a run: from `part.begin` to `part.stop` (file index, byte offset), each at
         the start of a line; `part.first_line` numbers the first of them. No index is written for a file
         read in part, and a stretch without events is not an error.
         """
-        return self._part(source, part, lambda index: _RecordSink(self.problems))
+        return self._part(source, part, lambda index: _RecordSink(self.problems, decode))
 
     def line_blocks_part(self, source: RunSource, part: "Part") -> Iterator[LineBlock]:
         """`line_blocks` of a stretch of a run, as `records_part` reads it."""
@@ -232,7 +237,11 @@ class _Sink:
 class _RecordSink(_Sink):
     """Typed records: a whole block decoded in C, or line by line when the block has a bad line."""
 
-    def block(self, block: Block, builder: IndexBuilder | None) -> list[EventRecord]:
+    def __init__(self, problems: ReadProblems, decode: Decode = BLOCK_DECODER.decode_lines):
+        super().__init__(problems)
+        self.decode = decode
+
+    def block(self, block: Block, builder: IndexBuilder | None) -> Sequence[EventRecord]:
         records = self._decoded(block)
         if records is not None:
             self._note(block, records, builder)
@@ -242,17 +251,17 @@ class _RecordSink(_Sink):
             builder.seen(min(r.seq for r in records), max(r.seq for r in records))  # no entries, but the range
         return records
 
-    def _decoded(self, block: Block) -> list[EventRecord] | None:
+    def _decoded(self, block: Block) -> Sequence[EventRecord] | None:
         """The whole block decoded in C; None for a mapped file, a torn tail, or a bad line somewhere in the
         block (then it is read line by line)."""
         if self.mapper is not None or block.tail:
             return None
         try:
-            return BLOCK_DECODER.decode_lines(block.view)
+            return self.decode(block.view)
         except _UNDECODABLE:
             return None
 
-    def _note(self, block: Block, records: list[EventRecord], builder: IndexBuilder | None) -> None:
+    def _note(self, block: Block, records: Sequence[EventRecord], builder: IndexBuilder | None) -> None:
         lines = block.lines
         self.count += len(records)
         self.lines += len(records)  # lines with something on them, as the line-by-line readers count
@@ -330,7 +339,7 @@ class _LinedSink(_RecordSink):
         return LineBlock(self.file, self.path, [record for record, _, _, _ in made], made=made, mapped=True)
 
 
-def _index_block(block: Block, records: list[EventRecord], builder: IndexBuilder) -> None:
+def _index_block(block: Block, records: Sequence[EventRecord], builder: IndexBuilder) -> None:
     """An entry at the start of the line holding every STRIDE-th byte; newlines counted once, in C."""
     data, line, counted_to = block.buffer, 0, 0
     for position in range(0, block.size, builder.stride):

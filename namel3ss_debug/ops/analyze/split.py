@@ -11,7 +11,7 @@ half's scan comes back with its tally and is folded into the first's (`checks/sc
 
 from __future__ import annotations
 
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterator, Sequence
 
 from ...analysis.analyze import collector_paused, equipped
 from ...analysis.build import build_report
@@ -19,7 +19,7 @@ from ...analysis.merge import NotMergeable, merge
 from ...analysis.prices import Pricer
 from ...analysis.report import Report
 from ...analysis.run_state import Boundary
-from ...analysis.tally import Options, Tally
+from ...analysis.tally import Options, Tally, block_decoder
 from ...analysis.window import EventWindow
 from ...store.reader import Part, TraceReader
 from ...store.records import record_from_dict
@@ -73,15 +73,16 @@ def _first_half(source: RunSource, cut: Cut, reader: TraceReader, counted: Any, 
                 scan: Any) -> Tally:
     tally = Tally(options)
     tally.begin_source(source)
-    for block in counted(source, _records(reader, source, cut.first, scan)):
+    for block in counted(source, _records(reader, source, cut.first, options, scan)):
         tally.feed(block)
     return tally
 
 
-def _records(reader: TraceReader, source: RunSource, part: Part, scan: Any) -> Iterator[list[Any]]:
+def _records(reader: TraceReader, source: RunSource, part: Part, options: Options, scan: Any,
+             ) -> Iterator[Sequence[Any]]:
     """The part's records a block at a time; with a scan, each block shown to it first."""
     if scan is None:
-        yield from reader.records_part(source, part)
+        yield from reader.records_part(source, part, block_decoder(filtered=options.counted is not None))
         return
     for block in reader.line_blocks_part(source, part):
         scan.see_block(block, source.files[block.file])
@@ -94,7 +95,7 @@ def _second_half(reader: TraceReader, part: Part, source: RunSource, cut: Cut, o
     tally = Tally(options, Boundary(cut.root_id, cut.start_attrs))
     tally.begin_source(source)
     counted = Counted(reader.problems)
-    for block in counted(source, _records(reader, source, part, scan)):
+    for block in counted(source, _records(reader, source, part, options, scan)):
         tally.feed(block)
     tally.options = None  # holds functions; the parent has its own
     return tally, counted.events, scan.sendable() if scan is not None else None
@@ -119,7 +120,8 @@ def _join(first: Tally, second: tuple[Any, ...] | None, source: RunSource, cut: 
                 _join_scans(scan, their_scan, source, cut, reader.problems.strict)
             return
     with reading_again(reader, died=second is None) as again:
-        for block in Counted(again.problems)(source, _records(again, source, numbered(cut, source), scan)):
+        for block in Counted(again.problems)(source, _records(again, source, numbered(cut, source), first.options,
+                                                              scan)):
             first.feed(block)
             counted.events += len(block)
 

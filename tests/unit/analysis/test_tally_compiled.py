@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import random
 
+import msgspec
 import orjson
 import pytest
 from analysisruns import random_run
@@ -21,7 +22,7 @@ from namel3ss_debug.analysis.tally import Options, Tally
 from namel3ss_debug.checks.evaluate import SECTIONS_READ
 from namel3ss_debug.diffing.profile import SECTIONS as DIFF_SECTIONS
 from namel3ss_debug.render.analyze.to_json import report_to_dict
-from namel3ss_debug.store.records import record_from_dict
+from namel3ss_debug.store.records import BLOCK_DECODER, record_from_dict
 
 needs_c = pytest.mark.skipif(not tally_module.ACCELERATED, reason="the C extension was not compiled on this install")
 PRICER = Pricer(file_prices={"m": {"input": 1.0, "output": 2.0}})
@@ -92,9 +93,15 @@ def runs() -> list[tuple[str, list[dict]]]:
     return made
 
 
-def blocks(events: list[dict], rng: random.Random) -> list[list]:
+def blocks(events: list[dict], rng: random.Random, lines: bool = False) -> list:
+    """The events as records in blocks of random sizes; with `lines`, as blocks of JSON lines read for the pass
+    (`Tally.block_decoder`: `_tally.Lines`)."""
+    cuts = sorted(rng.sample(range(len(events) + 1), min(5, len(events) + 1)))
+    if lines:
+        decode = tally_module.block_decoder(filtered=False)
+        return [decode(memoryview(b"".join(msgspec.json.encode(event) + b"\n" for event in events[a:b])))
+                for a, b in zip([0, *cuts], [*cuts, len(events)])]
     records = [record_from_dict(event)[0] for event in events]
-    cuts = sorted(rng.sample(range(len(records) + 1), min(5, len(records) + 1)))
     return [records[a:b] for a, b in zip([0, *cuts], [*cuts, len(records)])]
 
 
@@ -104,14 +111,15 @@ def options(sections, counted=None) -> Options:
 
 
 def fed(events: list[dict], sections, compiled: bool, seed: int, boundary: Boundary | None = None,
-        counted=None) -> Tally:
-    """A tally fed `events` in blocks of random sizes; `.states` holds its state after each block."""
+        counted=None, lines: bool = False) -> Tally:
+    """A tally fed `events` in blocks of random sizes (of records, or with `lines` of lines read for the pass);
+    `.states` holds its state after each block."""
     result = Tally(options(sections, counted), boundary=boundary)
     result.begin("run", "run", ("run.jsonl",))
     if boundary is None and events:
         result.run.run_id = events[0]["run_id"]
     result.states = []
-    for block in blocks(events, random.Random(seed)):
+    for block in blocks(events, random.Random(seed), lines):
         (result.feed if compiled else result.feed_py)(block)
         result.states.append(state(result))
     return result
@@ -159,6 +167,17 @@ def test_the_compiled_pass_keeps_what_the_reference_keeps(label, events):
 
 
 @needs_c
+@pytest.mark.parametrize(("label", "events"), runs(), ids=[label for label, _ in runs()])
+def test_and_from_lines_read_in_place(label, events):
+    """Fed blocks of lines (`_tally.Lines`, each line's fields read in place), the pass keeps what the reference
+    keeps of msgspec's records, block after block."""
+    for seed, sections in enumerate(SECTION_SETS):
+        from_lines, reference = fed(events, sections, True, seed, lines=True), fed(events, sections, False, seed)
+        assert from_lines.states == reference.states, sections
+        assert report(from_lines, sections) == report(reference, sections), sections
+
+
+@needs_c
 @pytest.mark.parametrize("seed", range(8))
 def test_and_in_halves(seed):
     """The second half as a boundary pass: what it keeps for the merge, and the merged report."""
@@ -170,11 +189,14 @@ def test_and_in_halves(seed):
         events, cut = root_calls(seed)
     for sections in (SECTIONS, SECTIONS_READ, DIFF_SECTIONS):
         halves = []
-        for compiled in (True, False):
-            first = fed(events[:cut], sections, compiled, seed)
-            second = fed(events[cut:], sections, compiled, seed, Boundary(root, events[0].get("attrs")))
+        for compiled, lines in ((True, False), (False, False), (True, True)):
+            first = fed(events[:cut], sections, compiled, seed, lines=lines)
+            second = fed(events[cut:], sections, compiled, seed, Boundary(root, events[0].get("attrs")), lines=lines)
             halves.append((first, second))
-        (c_first, c_second), (py_first, py_second) = halves
+        (c_first, c_second), (py_first, py_second), (l_first, l_second) = halves
+        assert l_first.states == py_first.states and l_second.states == py_second.states
+        assert _plain(vars(l_second.boundary)) == _plain(vars(py_second.boundary))
+        halves.pop()
         assert c_first.states == py_first.states and c_second.states == py_second.states
         assert _plain(vars(c_second.boundary)) == _plain(vars(py_second.boundary))
         verdicts = [merged(first, second) for first, second in halves]
@@ -210,9 +232,29 @@ def test_a_window_counts_alike():
     events = looped(2)
     counted = lambda record: record.component != "llm"  # a window's shape: record -> bool
     compiled = fed(events, SECTIONS, True, 0, counted=counted)
+    from_lines = fed(events, SECTIONS, True, 0, counted=counted, lines=True)  # each record made for the window
     reference = fed(events, SECTIONS, False, 0, counted=counted)
-    assert compiled.analyzed == reference.analyzed < len(events)
-    assert report(compiled, SECTIONS) == report(reference, SECTIONS)
+    assert compiled.analyzed == from_lines.analyzed == reference.analyzed < len(events)
+    assert report(compiled, SECTIONS) == report(from_lines, SECTIONS) == report(reference, SECTIONS)
+
+
+@needs_c
+def test_lines_are_a_sequence_of_msgspecs_records():
+    """What the reader asks of a block (its length, a record's seq for the index, the event types) is what
+    msgspec's list would say; a line msgspec refuses raises its error, so the block is read line by line."""
+    events = random_run(4).events
+    data = b"".join(msgspec.json.encode(event) + b"\n" + (b"  \r\n" if number == 3 else b"")
+                    for number, event in enumerate(events))
+    lines, records = tally_module.block_decoder(False)(memoryview(data)), BLOCK_DECODER.decode_lines(data)
+    assert type(lines) is not list and len(lines) == len(records) == len(events)
+    assert [lines[k] for k in range(len(lines))] == records and lines[-1] == records[-1]
+    assert lines.types() == {record.event_type for record in records}
+    with pytest.raises(IndexError):
+        lines[len(lines)]
+    torn = data + b'{"v":1,"run_id":"r","seq":\n'
+    with pytest.raises(msgspec.DecodeError):
+        tally_module.block_decoder(False)(memoryview(torn))
+    assert tally_module.block_decoder(True) == BLOCK_DECODER.decode_lines  # a window sees msgspec's records
 
 
 @needs_c

@@ -1,0 +1,225 @@
+/* A block of lines read for the pass, `lines(decoder, data)`: each line's fields as `_tally_scan.h` reads them
+ * in place, or, for a line it is not sure of, the record msgspec's `decoder` makes of it. A line msgspec refuses
+ * too raises its error, as `decoder.decode_lines` would: the reader then reads the block line by line.
+ *
+ * To Python it is a sequence of records, each one made by msgspec only when asked for (the reader's index wants a
+ * few seqs a block, `types` the event types): `feed` reads the fields themselves, and fills one scratch record
+ * with them for the loop (`fill`). A method of the reference is given the line's own record (`record_of`), so
+ * none ever sees the scratch. The lines point into the block's buffer, which the reader overwrites two blocks
+ * later: like msgspec's records, they are to be fed, not kept. */
+
+typedef struct Line {
+    const char *at;    /* the line, without its newline */
+    Py_ssize_t size;
+    PyObject *record;  /* msgspec's record: a line the scan was not sure of, or one asked for since */
+    int scanned;       /* `fields` holds the line's fields */
+    Scanned fields;
+} Line;
+
+typedef struct Lines {
+    PyObject_HEAD
+    Py_buffer view;    /* held while the lines point into it */
+    PyObject *decoder;
+    Py_ssize_t count, room;
+    Line *lines;
+} Lines;
+
+static PyTypeObject LinesType;
+
+/* The array of the block fed last, kept for the next: a fresh one would be fresh pages of memory each block. */
+static Line *spare;
+static Py_ssize_t spare_room;
+
+static int blank(const char *at, const char *end)
+{
+    for (; at < end; at++)
+        if (*at != ' ' && *at != '\t' && *at != '\r')
+            return 0;
+    return 1;
+}
+
+/* msgspec's record of line `k`, made once */
+static PyObject *line_record(Lines *lines, Line *line)
+{
+    if (line->record == NULL) {
+        PyObject *text = PyBytes_FromStringAndSize(line->at, line->size);
+        if (text == NULL)
+            return NULL;
+        line->record = PyObject_CallMethodOneArg(lines->decoder, S_decode, text);
+        Py_DECREF(text);
+    }
+    return line->record;
+}
+
+static void lines_dealloc(Lines *self)
+{
+    for (Py_ssize_t k = 0; k < self->count; k++)
+        Py_XDECREF(self->lines[k].record);
+    if (self->lines != NULL && spare == NULL) {
+        spare = self->lines;
+        spare_room = self->room;
+    }
+    else
+        PyMem_Free(self->lines);
+    if (self->view.obj != NULL)
+        PyBuffer_Release(&self->view);
+    Py_XDECREF(self->decoder);
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+/* lines(decoder, data) -> Lines */
+static PyObject *lines_new(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 2) {
+        PyErr_SetString(PyExc_TypeError, "lines(decoder, data)");
+        return NULL;
+    }
+    Lines *self = PyObject_New(Lines, &LinesType);
+    if (self == NULL)
+        return NULL;
+    self->view.obj = NULL;
+    self->decoder = Py_NewRef(args[0]);
+    self->count = self->room = 0;
+    self->lines = NULL;
+    if (PyObject_GetBuffer(args[1], &self->view, PyBUF_SIMPLE) < 0)
+        goto error;
+    const char *at = self->view.buf, *end = at + self->view.len;
+    Py_ssize_t room = 0;
+    for (const char *next = at; next < end; room++) {
+        const char *newline = memchr(next, '\n', (size_t)(end - next));
+        next = newline == NULL ? end : newline + 1;
+    }
+    if (spare != NULL && spare_room >= room) {
+        self->lines = spare;
+        self->room = spare_room;
+        spare = NULL;
+    }
+    else if (room > 0) {
+        if ((self->lines = PyMem_Malloc((size_t)room * sizeof(Line))) == NULL) {
+            PyErr_NoMemory();
+            goto error;
+        }
+        self->room = room;
+    }
+    while (at < end) {
+        const char *newline = memchr(at, '\n', (size_t)(end - at));
+        const char *stop = newline == NULL ? end : newline;
+        if (!blank(at, stop)) {
+            Line *line = &self->lines[self->count++];
+            line->record = NULL;
+            line->at = at;
+            line->size = stop - at;
+            line->scanned = scan_event(at, stop, &line->fields);
+            if (!line->scanned && line_record(self, line) == NULL)
+                goto error;
+        }
+        at = stop + 1;
+    }
+    return (PyObject *)self;
+error:
+    Py_DECREF(self);
+    return NULL;
+}
+
+static Py_ssize_t lines_length(Lines *self)
+{
+    return self->count;
+}
+
+static PyObject *lines_item(Lines *self, Py_ssize_t k)
+{
+    if (k < 0 || k >= self->count) {
+        PyErr_SetString(PyExc_IndexError, "line out of range");
+        return NULL;
+    }
+    return Py_XNewRef(line_record(self, &self->lines[k]));
+}
+
+static PyObject *text_of(Text text);
+
+/* types() -> set of the block's event types, without a record made for each line */
+static PyObject *lines_types(Lines *self, PyObject *unused)
+{
+    PyObject *types = PySet_New(NULL);
+    for (Py_ssize_t k = 0; types != NULL && k < self->count; k++) {
+        Line *line = &self->lines[k];
+        PyObject *type = line->scanned ? Py_XNewRef(text_of(line->fields.event_type))
+            : PyObject_GetAttr(line->record, S_event_type);
+        if (type == NULL || PySet_Add(types, type) < 0)
+            Py_CLEAR(types);
+        Py_XDECREF(type);
+    }
+    return types;
+}
+
+static PySequenceMethods lines_sequence = {
+    .sq_length = (lenfunc)lines_length,
+    .sq_item = (ssizeargfunc)lines_item,
+};
+
+static PyMethodDef lines_methods[] = {
+    {"types", (PyCFunction)lines_types, METH_NOARGS, "The event types of the block's lines, as a set."},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyTypeObject LinesType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "namel3ss_debug.analysis._tally.Lines",
+    .tp_basicsize = sizeof(Lines),
+    .tp_dealloc = (destructor)lines_dealloc,
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_doc = "A block of lines for the pass: a sequence of records, each made when asked for.",
+    .tp_as_sequence = &lines_sequence,
+    .tp_methods = lines_methods,
+};
+
+/* -- texts: each made once while it keeps coming back ----------------------------------------------------- */
+/* Two direct-mapped tables from a text's bytes to a str of them: the texts that repeat on every line (run id,
+ * event type, component, name, status, model) and span ids (an end's is its start's, a parent's a span's
+ * before it). A text that loses its place is made again when it comes back: the tables only save work. */
+#define TEXT_SLOTS 512
+#define ID_SLOTS 4096
+static PyObject *texts[TEXT_SLOTS], *ids[ID_SLOTS];
+
+static PyObject *made_text(const char *at, Py_ssize_t size)
+{
+    for (Py_ssize_t i = 0; i < size; i++)
+        if ((unsigned char)at[i] >= 0x80)
+            return PyUnicode_DecodeUTF8(at, size, NULL);
+    PyObject *text = PyUnicode_New(size, 127);
+    if (text != NULL)
+        memcpy(PyUnicode_1BYTE_DATA(text), at, (size_t)size);
+    return text;
+}
+
+static int holds(PyObject *text, const char *at, Py_ssize_t size)
+{
+    if (PyUnicode_IS_COMPACT_ASCII(text))
+        return PyUnicode_GET_LENGTH(text) == size && memcmp(PyUnicode_1BYTE_DATA(text), at, (size_t)size) == 0;
+    Py_ssize_t length;
+    const char *utf8 = PyUnicode_AsUTF8AndSize(text, &length);
+    return utf8 != NULL && length == size && memcmp(utf8, at, (size_t)size) == 0;
+}
+
+/* a str of the text, borrowed from `table` (NULL on error) */
+static PyObject *kept_text(PyObject **table, size_t slots, Text text)
+{
+    PyObject **slot = &table[hash64((const unsigned char *)text.at, (size_t)text.size) & (slots - 1)];
+    if (*slot == NULL || !holds(*slot, text.at, text.size)) {
+        PyObject *made = made_text(text.at, text.size);
+        if (made == NULL)
+            return NULL;
+        Py_XSETREF(*slot, made);
+    }
+    return *slot;
+}
+
+static PyObject *text_of(Text text)
+{
+    return kept_text(texts, TEXT_SLOTS, text);
+}
+
+static PyObject *id_of(Text text)
+{
+    return text.at == NULL ? Py_None : kept_text(ids, ID_SLOTS, text);
+}
