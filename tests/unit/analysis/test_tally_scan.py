@@ -63,9 +63,11 @@ def ordinary_events() -> list[dict]:
     events = [as_written(event) for seed in range(30) for event in random_run(seed).events]
     trace = TraceBuilder()
     trace.run_start(argv=["app.py", "--fast"], config={"enabled": True, "sample": 0.25, "limit": None})
-    call = trace.start("llm", "answer", inputs={"messages": [{"role": "user", "content": "café ✓ \"quoted\"\n\tnext"}]})
-    trace.end(call, 2609.318, model="gpt-4o", cost_usd=0.00327512, usage={"input_tokens": 834, "output_tokens": 119,
-              "total_tokens": 953}, outputs={"return": {"text": "réponse → 😀 \\ back", "scores": [1e-05, 0.5, 12]}})
+    prompt = {"messages": [{"role": "user", "content": "café ✓ \"quoted\"\n\tnext"}]}
+    call = trace.start("llm", "answer", inputs=prompt)
+    usage = {"input_tokens": 834, "output_tokens": 119, "total_tokens": 953}
+    answer = {"return": {"text": "réponse → 😀 \\ back", "scores": [1e-05, 0.5, 12]}}
+    trace.end(call, 2609.318, model="gpt-4o", cost_usd=0.00327512, usage=usage, outputs=answer)
     trace.instant("memory_operation", "memory", "write", status="completed", memory_mb=73.25, attrs={"key": "k"})
     return events + trace.events
 
@@ -88,8 +90,9 @@ REFUSED_LINES = {
     "v is 1.0": {"v": b"1.0"}, "v is true": {"v": b"true"}, "seq is 3.0": {"seq": b"3.0"},
     "seq is 3e0": {"seq": b"3e0"}, "seq past 2**43": {"seq": b"8796093022208"}, "seq is a text": {"seq": b'"3"'},
     "a text field null": {"name": b"null"}, "a text field a number": {"status": b"5"},
-    "invalid UTF-8 in a text": {"name": b'"\xff"'}, "invalid UTF-8 after ASCII": {"name": b'"abcdefghij\xff"'}, "a surrogate in UTF-8": {"name": b'"\xed\xa0\x80"'},
-    "an overlong UTF-8": {"name": b'"\xc0\xaf"'}, "UTF-8 past U+10FFFF": {"name": b'"\xf4\x90\x80\x80"'},
+    "invalid UTF-8 in a text": {"name": b'"\xff"'}, "invalid UTF-8 after ASCII": {"name": b'"abcdefghij\xff"'},
+    "a surrogate in UTF-8": {"name": b'"\xed\xa0\x80"'}, "an overlong UTF-8": {"name": b'"\xc0\xaf"'},
+    "UTF-8 past U+10FFFF": {"name": b'"\xf4\x90\x80\x80"'},
     "a float usage count": {"usage": b'{"input_tokens":3.0}'}, "a usage list": {"usage": b"[]"},
     "a usage count past 2**53": {"usage": b'{"total_tokens":9007199254740993}'},
     "a duration 1e400": {"duration_ms": b"1e400"}, "a duration past 1e12": {"duration_ms": b"1000000000000.5"},
@@ -109,10 +112,10 @@ def refused_cases() -> dict[str, bytes]:
     for value in REFUSED_VALUES:
         for key in ("name", "inputs", "x"):  # read, kept raw, skipped
             cases[f"{key} = {value[:12]!r}"] = line_of({**valid_fields(), key: value})
-    cases.update({"a BOM": line_of(valid_fields(), before=b"\xef\xbb\xbf"), "trailing bytes": line_of(
-        valid_fields(), after=b"x"), "a trailing NUL": line_of(valid_fields(), after=b"\x00"),
-        "a trailing comma": line_of(valid_fields())[:-1] + b",}", "no parent_id": line_of(
-        {key: value for key, value in valid_fields().items() if key != "parent_id"}), "empty": b"{}"})
+    line = line_of(valid_fields())
+    cases.update({"a BOM": b"\xef\xbb\xbf" + line, "trailing bytes": line + b"x", "a trailing NUL": line + b"\x00",
+                  "a trailing comma": line[:-1] + b",}", "empty": b"{}",
+                  "no parent_id": line_of({key: value for key, value in valid_fields().items() if key != "parent_id"})})
     return cases
 
 
@@ -130,8 +133,8 @@ ODD_BUT_VALID = {"an int duration": {"duration_ms": b"5"}, "an exponent": {"dura
                  "raw null": {"inputs": b"null"}, "raw with spaces": {"inputs": b' { "a" : [ 1 , 2 ] } '},
                  "raw with escapes": {"outputs": b'"a\\"b\\\\c\\n\\u00e9\\/"'},
                  "skipped invalid UTF-8": {"x": b'"\xff\xfe"', "inputs": b'"\xed\xa0\x80"'},
-                 "skipped numbers": {"x": b"[1e400, 123456789012345678, -0, -1.5e-3, 0, 0.0e+0]"}, "DEL in a text": {"name": b'"a\x7f"'},
-                 "deep but not too deep": {"attrs": b"[" * 60 + b"]" * 60}}
+                 "skipped numbers": {"x": b"[1e400, 123456789012345678, -0, -1.5e-3, 0, 0.0e+0]"},
+                 "DEL in a text": {"name": b'"a\x7f"'}, "deep but not too deep": {"attrs": b"[" * 60 + b"]" * 60}}
 
 
 @pytest.mark.parametrize("name", ODD_BUT_VALID)
@@ -142,6 +145,7 @@ def test_scan_reads_odd_but_valid_values_as_msgspec_does(name):
 
 
 @pytest.mark.parametrize("change", [{"error": b'{"type":"TimeoutError"}'}, {"se\\u0071": b"4"},
+                                    {"usage": b'{"input\\u005ftokens":5}'},
                                     {"name": b'"a\\nb"'}, {"name": b'"caf\\u00e9"'}, {"seq": b"-0"},
                                     {"x": b'"\\ud83d\\ude00"'},
                                     {"duration_ms": b"0.12345678901234567"}, {"x": b"1.0000000000000000001"}])
@@ -160,7 +164,7 @@ def test_a_repeated_field_is_refused_though_msgspec_keeps_the_last(line):
 
 
 INTERESTING_BYTES = b'"\\{}[],: 0-.eE\x00\x1f\x7f\x80\xc3\xff'
-ODD_VALUES = REFUSED_VALUES[:-1] + [b"-0", b"1e-400", b"0.1", b"12345678901234567890", b"9007199254740992", b"null",
+ODD_VALUES = REFUSED_VALUES + [b"-0", b"1e-400", b"0.1", b"12345678901234567890", b"9007199254740992", b"null",
                                     b"true", b"{}", b'"\xc3\xa9"', b'"\\/"', b"[" * 65 + b"]" * 65]
 
 
@@ -192,10 +196,10 @@ def test_whenever_scan_accepts_a_changed_line_msgspec_decodes_it_the_same():
     # json.dumps as the other tests write these: spaces after separators, non-ASCII escaped, ints past 64 bits
     lines += [json.dumps(event).encode() for seed in range(20) for event in random_calls_run(random.Random(seed))]
     accepted = 0
-    for _ in range(4000):
+    for _ in range(10_000):
         line = mutated(rng, rng.choice(lines))
         values = scanned(line)
         if values is not None:
             accepted += 1
             assert values == decoded(line), line
-    assert accepted > 500  # enough accepted for the comparison to mean something
+    assert accepted > 1000  # enough accepted for the comparison to mean something
