@@ -254,6 +254,7 @@ static PyObject *digest_of(const Py_buffer *view)
     return PyLong_FromUnsignedLongLong(hash64(view->buf, (size_t)view->len));
 }
 
+#include "_tally_texts.h"
 #include "_tally_lines.h"
 #include "_tally_record.h"
 #include "_tally_spans.h"

@@ -38,7 +38,7 @@ static int blank(const char *at, const char *end)
     return 1;
 }
 
-/* msgspec's record of line `k`, made once */
+/* msgspec's record of the line, made once */
 static PyObject *line_record(Lines *lines, Line *line)
 {
     if (line->record == NULL) {
@@ -67,6 +67,20 @@ static void lines_dealloc(Lines *self)
     Py_TYPE(self)->tp_free((PyObject *)self);
 }
 
+/* twice the room for lines (a block of 1 MB has some 1,700) */
+static int more_room(Lines *self)
+{
+    Py_ssize_t room = self->room > 0 ? 2 * self->room : 1024;
+    Line *grown = PyMem_Realloc(self->lines, (size_t)room * sizeof(Line));
+    if (grown == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    self->lines = grown;
+    self->room = room;
+    return 0;
+}
+
 /* lines(decoder, data) -> Lines */
 static PyObject *lines_new(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 {
@@ -84,27 +98,17 @@ static PyObject *lines_new(PyObject *module, PyObject *const *args, Py_ssize_t n
     if (PyObject_GetBuffer(args[1], &self->view, PyBUF_SIMPLE) < 0)
         goto error;
     const char *at = self->view.buf, *end = at + self->view.len;
-    Py_ssize_t room = 0;
-    for (const char *next = at; next < end; room++) {
-        const char *newline = memchr(next, '\n', (size_t)(end - next));
-        next = newline == NULL ? end : newline + 1;
-    }
-    if (spare != NULL && spare_room >= room) {
+    if (spare != NULL) {
         self->lines = spare;
         self->room = spare_room;
         spare = NULL;
-    }
-    else if (room > 0) {
-        if ((self->lines = PyMem_Malloc((size_t)room * sizeof(Line))) == NULL) {
-            PyErr_NoMemory();
-            goto error;
-        }
-        self->room = room;
     }
     while (at < end) {
         const char *newline = memchr(at, '\n', (size_t)(end - at));
         const char *stop = newline == NULL ? end : newline;
         if (!blank(at, stop)) {
+            if (self->count == self->room && more_room(self) < 0)
+                goto error;
             Line *line = &self->lines[self->count++];
             line->record = NULL;
             line->at = at;
@@ -134,8 +138,6 @@ static PyObject *lines_item(Lines *self, Py_ssize_t k)
     }
     return Py_XNewRef(line_record(self, &self->lines[k]));
 }
-
-static PyObject *text_of(Text text);
 
 /* types() -> set of the block's event types, without a record made for each line */
 static PyObject *lines_types(Lines *self, PyObject *unused)
@@ -172,54 +174,3 @@ static PyTypeObject LinesType = {
     .tp_as_sequence = &lines_sequence,
     .tp_methods = lines_methods,
 };
-
-/* -- texts: each made once while it keeps coming back ----------------------------------------------------- */
-/* Two direct-mapped tables from a text's bytes to a str of them: the texts that repeat on every line (run id,
- * event type, component, name, status, model) and span ids (an end's is its start's, a parent's a span's
- * before it). A text that loses its place is made again when it comes back: the tables only save work. */
-#define TEXT_SLOTS 512
-#define ID_SLOTS 4096
-static PyObject *texts[TEXT_SLOTS], *ids[ID_SLOTS];
-
-static PyObject *made_text(const char *at, Py_ssize_t size)
-{
-    for (Py_ssize_t i = 0; i < size; i++)
-        if ((unsigned char)at[i] >= 0x80)
-            return PyUnicode_DecodeUTF8(at, size, NULL);
-    PyObject *text = PyUnicode_New(size, 127);
-    if (text != NULL)
-        memcpy(PyUnicode_1BYTE_DATA(text), at, (size_t)size);
-    return text;
-}
-
-static int holds(PyObject *text, const char *at, Py_ssize_t size)
-{
-    if (PyUnicode_IS_COMPACT_ASCII(text))
-        return PyUnicode_GET_LENGTH(text) == size && memcmp(PyUnicode_1BYTE_DATA(text), at, (size_t)size) == 0;
-    Py_ssize_t length;
-    const char *utf8 = PyUnicode_AsUTF8AndSize(text, &length);
-    return utf8 != NULL && length == size && memcmp(utf8, at, (size_t)size) == 0;
-}
-
-/* a str of the text, borrowed from `table` (NULL on error) */
-static PyObject *kept_text(PyObject **table, size_t slots, Text text)
-{
-    PyObject **slot = &table[hash64((const unsigned char *)text.at, (size_t)text.size) & (slots - 1)];
-    if (*slot == NULL || !holds(*slot, text.at, text.size)) {
-        PyObject *made = made_text(text.at, text.size);
-        if (made == NULL)
-            return NULL;
-        Py_XSETREF(*slot, made);
-    }
-    return *slot;
-}
-
-static PyObject *text_of(Text text)
-{
-    return kept_text(texts, TEXT_SLOTS, text);
-}
-
-static PyObject *id_of(Text text)
-{
-    return text.at == NULL ? Py_None : kept_text(ids, ID_SLOTS, text);
-}

@@ -1,21 +1,7 @@
 /* A scanned line's fields put in the scratch record, so that the loop reads them where it reads a record's
- * (`FIELD(event, ...)`): texts from the tables of `_tally_lines.h`, numbers made as msgspec makes them. Only the
+ * (`FIELD(event, ...)`): texts from the tables of `_tally_texts.h`, numbers made as msgspec makes them. Only the
  * fields the loop reads are set; `inputs` it takes from the line (`inputs_of`), and a method of the reference
  * gets the line's own record (`record_of`). */
-
-/* the last timestamp made: consecutive events often share one */
-static PyObject *last_ts;
-
-static PyObject *ts_of(Text text)
-{
-    if (last_ts == NULL || !holds(last_ts, text.at, text.size)) {
-        PyObject *made = made_text(text.at, text.size);
-        if (made == NULL)
-            return NULL;
-        Py_XSETREF(last_ts, made);
-    }
-    return last_ts;
-}
 
 static int set_text(PyObject *object, int f, PyObject *text)
 {

@@ -1,0 +1,70 @@
+/* The texts of scanned lines as str objects, each made once while it keeps coming back: for the scratch record
+ * (`_tally_record.h`) and a block's event types (`_tally_lines.h`). */
+
+/* Two direct-mapped tables from a text's bytes to a str of them: the texts that repeat on every line (run id,
+ * event type, component, name, status, model) and span ids (an end's is its start's, a parent's a span's
+ * before it). A text that loses its place is made again when it comes back: the tables only save work. */
+#define TEXT_SLOTS 512
+#define ID_SLOTS 4096
+static PyObject *texts[TEXT_SLOTS], *ids[ID_SLOTS];
+
+static PyObject *made_text(const char *at, Py_ssize_t size)
+{
+    for (Py_ssize_t i = 0; i < size; i++)
+        if ((unsigned char)at[i] >= 0x80)
+            return PyUnicode_DecodeUTF8(at, size, NULL);
+    PyObject *text = PyUnicode_New(size, 127);
+    if (text != NULL)
+        memcpy(PyUnicode_1BYTE_DATA(text), at, (size_t)size);
+    return text;
+}
+
+static int holds(PyObject *text, const char *at, Py_ssize_t size)
+{
+    if (PyUnicode_IS_COMPACT_ASCII(text))
+        return PyUnicode_GET_LENGTH(text) == size && memcmp(PyUnicode_1BYTE_DATA(text), at, (size_t)size) == 0;
+    Py_ssize_t length;
+    const char *utf8 = PyUnicode_AsUTF8AndSize(text, &length);
+    if (utf8 == NULL) {  /* no memory for its UTF-8: not known to hold it, so it is made again */
+        PyErr_Clear();
+        return 0;
+    }
+    return length == size && memcmp(utf8, at, (size_t)size) == 0;
+}
+
+/* a str of the text, borrowed from `table` (NULL on error) */
+static PyObject *kept_text(PyObject **table, size_t slots, Text text)
+{
+    PyObject **slot = &table[hash64((const unsigned char *)text.at, (size_t)text.size) & (slots - 1)];
+    if (*slot == NULL || !holds(*slot, text.at, text.size)) {
+        PyObject *made = made_text(text.at, text.size);
+        if (made == NULL)
+            return NULL;
+        Py_XSETREF(*slot, made);
+    }
+    return *slot;
+}
+
+static PyObject *text_of(Text text)
+{
+    return kept_text(texts, TEXT_SLOTS, text);
+}
+
+static PyObject *id_of(Text text)
+{
+    return text.at == NULL ? Py_None : kept_text(ids, ID_SLOTS, text);
+}
+
+/* the last timestamp made: consecutive events often share one */
+static PyObject *last_ts;
+
+static PyObject *ts_of(Text text)
+{
+    if (last_ts == NULL || !holds(last_ts, text.at, text.size)) {
+        PyObject *made = made_text(text.at, text.size);
+        if (made == NULL)
+            return NULL;
+        Py_XSETREF(last_ts, made);
+    }
+    return last_ts;
+}
