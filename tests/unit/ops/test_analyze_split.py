@@ -23,7 +23,8 @@ from namel3ss_debug.render.analyze.to_json import report_to_dict
 from namel3ss_debug.store.problems import ReadProblems
 from namel3ss_debug.store.reader import Part, TraceReader
 from namel3ss_debug.store.sources import RunSource, resolve_sources
-from namel3ss_debug.store.split import Cut, find_cut
+from namel3ss_debug.store import newlines
+from namel3ss_debug.store.split import Cut, find_cut, numbered
 from tracefactory import TraceBuilder, error
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="two processes need fork")
@@ -120,6 +121,17 @@ def test_a_bad_line_in_the_second_half_is_named_with_its_own_line_number(tmp_pat
     assert f"run.jsonl:{len(lines) - 19}: not JSON" in capfd.readouterr().err
     with pytest.raises(TraceError, match=f":{len(lines) - 19}"):
         halves(path, strict=True)
+
+
+@pytest.mark.parametrize("mapped", [True, False])
+def test_the_second_half_is_numbered_after_the_lines_before_it(tmp_path, monkeypatch, mapped):
+    """Counted in the file's mapped pages (the C counter) or read a chunk at a time: the same number."""
+    monkeypatch.setattr(newlines, "ACCELERATED", mapped and newlines.ACCELERATED)
+    path = server_run().write(tmp_path / "run.jsonl")
+    source = RunSource(str(path), (str(path),))
+    cut = find_cut(source, min_bytes=0)
+    before = path.read_bytes()[:cut.second.begin[1]]
+    assert numbered(cut, source).first_line == before.count(b"\n") + 1 > 1
 
 
 def test_a_run_in_several_segments_cut_in_a_middle_one(tmp_path):
