@@ -258,6 +258,7 @@ static PyObject *digest_of(const Py_buffer *view)
 #include "_tally_lines.h"
 #include "_tally_record.h"
 #include "_tally_spans.h"
+#include "_tally_merge.h"
 
 /* -- the loop -------------------------------------------------------------------------------------------- */
 static int take_tally(Pass *p, PyObject *tally)
@@ -646,6 +647,8 @@ static PyMethodDef methods[] = {
     {"digest", digest, METH_O, "The 64-bit hash of a call's inputs, as an int."},
     {"lines", (PyCFunction)(void (*)(void))lines_new, METH_FASTCALL,
      "lines(decoder, data): a block of lines for feed, a sequence of the records decoder makes of them."},
+    {"merge_repeats", (PyCFunction)(void (*)(void))merge_repeats, METH_FASTCALL,
+     "merge.merge_repeats_py in C: the second half's call counts joined to the first's."},
     {"scan", scan_line, METH_O, "scan(line) -> the fields the pass reads of one line, or None: not sure of it."},
     {NULL, NULL, 0, NULL},
 };

@@ -217,17 +217,36 @@ def _merge_patterns(first: Tally, second: Tally, boundary: Any) -> None:
 
 def _merge_repeats(first: Tally, second: Tally, boundary: Any) -> None:
     """A call first seen in the second half repeats one of the first half's when the first half has its key."""
-    for key, count in second.repeats.items():
-        before = first.repeats.get(key, 0)
-        first.repeats[key] = before + count
-        theirs = second.repeated.get(key)
-        if before == 0:
-            if theirs is not None:
-                first.repeated[key] = theirs
-            continue
-        ref, span_id, component, name, ms = boundary.first_seen[key]
-        mine = first.repeated.get(key)
-        if mine is None:
-            mine = first.repeated[key] = [component, name, 0, 0.0, ref, span_id]
-        mine[2] = before + count
-        mine[3] += ms + (theirs[3] if theirs is not None else 0.0)
+    merge_repeats(first.repeats, second.repeats, first.repeated, second.repeated, boundary.first_seen)
+
+
+def merge_repeats_py(mine: dict[int, int], theirs: dict[int, int], repeated: dict[int, list[Any]],
+                     their_repeated: dict[int, list[Any]], first_seen: dict[int, list[Any]]) -> None:
+    """The counts joined, and `repeated` given its new entries in the order one pass adds them: each at its
+    first repeat (the ref of the call that repeated), whether of the second half's own calls or of a first
+    half's call repeated here. The reference; `_tally.merge_repeats` where compiled (a big run's halves share
+    tens of thousands of keys, and this runs while the other core waits)."""
+    common = theirs.keys() & mine.keys()
+    counts = {key: mine[key] + theirs[key] for key in common}
+    mine.update(theirs)
+    mine.update(counts)
+    new = [(entry[4], key, entry) for key, entry in their_repeated.items() if key not in common]
+    for key in common:
+        ref, span_id, component, name, ms = first_seen[key]
+        their_entry = their_repeated.get(key)
+        if their_entry is not None:
+            ms = ms + their_entry[3]
+        entry = repeated.get(key)
+        if entry is None:
+            new.append((ref, key, [component, name, counts[key], 0.0 + ms, ref, span_id]))
+        else:
+            entry[2] = counts[key]
+            entry[3] += ms
+    for _, key, entry in sorted(new, key=lambda item: item[:2]):
+        repeated[key] = entry
+
+
+try:
+    from ._tally import merge_repeats  # type: ignore[attr-defined]
+except ImportError:  # no compiler at install time: the reference
+    merge_repeats = merge_repeats_py
