@@ -42,6 +42,13 @@ static PyObject *attach_overlapping, *coarsen, *heappush, *heapreplace, *array_t
 static PyObject *scratch, *scratch_usage;
 
 /* -- what one call of `feed` works with ------------------------------------------------------------------ */
+/* An operation met in a block: its tuple, made once; what a parent's `last` becomes when a span of it ends,
+ * (op, False) and (op, True), each made once; and its entry of tally.slowest, once looked up (neither the
+ * loop nor a method of the reference replaces an entry once made). */
+typedef struct {
+    PyObject *op, *last[2], *slowest;
+} Op;
+
 typedef struct {
     PyObject *tally;
     /* the tally's dicts and lists (never replaced while a block is fed) */
@@ -58,7 +65,7 @@ typedef struct {
      * type_counts (`flush_types`) */
     struct { PyObject *text, *prefix; long kind; Py_ssize_t count; } types_met[TYPE_SLOTS];
     PyObject *prefix;  /* the current event's span kind (tally._prefixes[event_type]), borrowed; NULL if none */
-    PyObject *ops[OP_TABLE];  /* the (component, name, prefix) operations made in this block, by their hash */
+    Op ops[OP_TABLE];  /* the (component, name, prefix) operations made in this block, by their hash */
     int ops_n;
     signed char type_at[TYPE_TABLE];  /* index in types_met by hash of the text, -1 for none */
     int types_n;
@@ -69,7 +76,15 @@ typedef struct {
     /* feeding a block of lines (`_tally_lines.h`): the block, and the line whose fields are in the scratch */
     struct Lines *lines;
     struct Line *line;
+    /* run.last_ts, not yet written (`keep_ts`): the last ended span's or instant's time, as its line's bytes or as
+     * a record's str. Written before a method of the reference runs, when the run changes and when the block
+     * ends: nothing else reads it. */
+    int ts_kept;
+    Text ts_text;
+    PyObject *ts_object;
 } Pass;
+
+static int write_ts(Pass *p);
 
 /* -- small things ---------------------------------------------------------------------------------------- */
 /* `d[key] = d.get(key, 0) + 1` */
@@ -142,19 +157,20 @@ static int call_method(PyObject *object, PyObject *name, PyObject *const *args, 
 }
 
 /* `CALL(p, object, name, args...)`: a method of the reference, which may change any of the state */
-#define CALL(p, object, name, ...) ((p)->called++, call_method((object), (name), (PyObject *[]){__VA_ARGS__}, \
-                                    sizeof((PyObject *[]){__VA_ARGS__}) / sizeof(PyObject *)))
+#define CALL(p, object, name, ...) (write_ts(p) < 0 ? -1 : ((p)->called++, \
+    call_method((object), (name), (PyObject *[]){__VA_ARGS__}, sizeof((PyObject *[]){__VA_ARGS__}) / sizeof(PyObject *))))
 
 static PyObject *reference(Pass *p, PyObject *seq)
 {
     return PyLong_FromLongLong(p->index_value << SEQ_BITS | PyLong_AsLongLong(seq));
 }
 
-/* The event's operation, (component, name, tally._prefixes[event_type]): a new reference. The same tuple for
- * each event of an operation in a block (so the dicts keyed by it find it by identity), while the block's table
- * has room. */
-static PyObject *op_of(Pass *p, PyObject *event, PyObject *event_type)
+/* The event's operation, (component, name, tally._prefixes[event_type]): a new reference, and its place in the
+ * block's table in *slot (NULL when the table has no room). The same tuple for each event of an operation in a
+ * block (so the dicts keyed by it find it by identity), while the table has room. */
+static PyObject *op_of(Pass *p, PyObject *event, PyObject *event_type, Op **slot)
 {
+    *slot = NULL;
     PyObject *prefix = p->prefix != NULL ? p->prefix : PyDict_GetItemWithError(p->prefixes, event_type);
     if (prefix == NULL) {
         if (!PyErr_Occurred())
@@ -164,19 +180,32 @@ static PyObject *op_of(Pass *p, PyObject *event, PyObject *event_type)
     PyObject *component = FIELD(event, R_COMPONENT), *name = FIELD(event, R_NAME);
     uint64_t hash = texts_hash((PyObject *[]){component, name}, 2) ^ (uintptr_t)prefix;
     for (size_t at = (size_t)hash & (OP_TABLE - 1);; at = (at + 1) & (OP_TABLE - 1)) {
-        PyObject *op = p->ops[at];
+        PyObject *op = p->ops[at].op;
         if (op == NULL) {
             op = PyTuple_Pack(3, component, name, prefix);
             if (op != NULL && p->ops_n < OP_TABLE * 3 / 4) {
-                p->ops[at] = Py_NewRef(op);
+                p->ops[at].op = Py_NewRef(op);
                 p->ops_n++;
+                *slot = &p->ops[at];
             }
             return op;
         }
         if (PyTuple_GET_ITEM(op, 2) == prefix && same_text(PyTuple_GET_ITEM(op, 0), component)
-            && same_text(PyTuple_GET_ITEM(op, 1), name))
+            && same_text(PyTuple_GET_ITEM(op, 1), name)) {
+            *slot = &p->ops[at];
             return Py_NewRef(op);
+        }
     }
+}
+
+/* (op, failed): what a parent's `last` becomes when a span of `op` ends (a new reference) */
+static PyObject *last_of(Op *slot, PyObject *op, int failed)
+{
+    if (slot == NULL)
+        return PyTuple_Pack(2, op, failed ? Py_True : Py_False);
+    if (slot->last[failed] == NULL)
+        slot->last[failed] = PyTuple_Pack(2, op, failed ? Py_True : Py_False);
+    return Py_XNewRef(slot->last[failed]);
 }
 
 /* A span id, as SpanIds.add keeps it: the next of a run of the tracer's hex ids here, any other through the
@@ -257,6 +286,30 @@ static PyObject *digest_of(const Py_buffer *view)
 #include "_tally_texts.h"
 #include "_tally_lines.h"
 #include "_tally_record.h"
+
+/* The event's time as run.last_ts will be: kept, and written by `write_ts` */
+static void keep_ts(Pass *p, PyObject *event)
+{
+    if (event == scratch) {
+        p->ts_text = p->line->fields.ts;
+        Py_CLEAR(p->ts_object);
+    }
+    else
+        Py_XSETREF(p->ts_object, Py_NewRef(FIELD(event, R_TS)));
+    p->ts_kept = 1;
+}
+
+/* run.last_ts = the time `keep_ts` kept, if any */
+static int write_ts(Pass *p)
+{
+    if (!p->ts_kept)
+        return 0;
+    p->ts_kept = 0;
+    PyObject *ts = p->ts_object != NULL ? p->ts_object : ts_of(p->ts_text);
+    int failed = ts == NULL || PyObject_SetAttr(p->run, S_last_ts, ts) < 0;
+    Py_CLEAR(p->ts_object);
+    return failed ? -1 : 0;
+}
 #include "_tally_spans.h"
 #include "_tally_merge.h"
 
@@ -329,8 +382,13 @@ static int take_tally(Pass *p, PyObject *tally)
 
 static void release(Pass *p)
 {
-    for (int at = 0; at < OP_TABLE; at++)
-        Py_CLEAR(p->ops[at]);
+    for (int at = 0; at < OP_TABLE; at++) {
+        Py_CLEAR(p->ops[at].op);
+        Py_CLEAR(p->ops[at].last[0]);
+        Py_CLEAR(p->ops[at].last[1]);
+        Py_CLEAR(p->ops[at].slowest);
+    }
+    Py_CLEAR(p->ts_object);
     PyObject **all[] = {&p->kinds, &p->types, &p->prefixes, &p->counted, &p->durations, &p->slowest, &p->untimed,
                         &p->instants, &p->slow, &p->slow_by_op, &p->models, &p->repeats, &p->repeated, &p->retries,
                         &p->windows, &p->boundary, &p->run, &p->open, &p->seen, &p->watches, &p->agent_names,
@@ -356,9 +414,11 @@ static int add_to(PyObject *object, PyObject *name, Py_ssize_t count)
     return failed ? -1 : 0;
 }
 
-/* run.next_seq and run.events as the loop leaves them */
+/* run.next_seq, run.events and run.last_ts as the loop leaves them */
 static int write_back(Pass *p, int has_expected, long long expected, Py_ssize_t count)
 {
+    if (write_ts(p) < 0)
+        return -1;
     PyObject *next = has_expected ? PyLong_FromLongLong(expected) : Py_NewRef(Py_None);
     if (next == NULL)
         return -1;

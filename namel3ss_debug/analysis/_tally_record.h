@@ -1,7 +1,7 @@
 /* A scanned line's fields put in the scratch record, so that the loop reads them where it reads a record's
  * (`FIELD(event, ...)`): texts from the tables of `_tally_texts.h`, numbers made as msgspec makes them. Only the
- * fields the loop reads are set; `inputs` it takes from the line (`inputs_of`), and a method of the reference
- * gets the line's own record (`record_of`). */
+ * fields the loop reads are set; `inputs` and `ts` it takes from the line (`inputs_of`, `keep_ts`,
+ * `count_bucket`), and a method of the reference gets the line's own record (`record_of`). */
 
 static int set_text(PyObject *object, int f, PyObject *text)
 {
@@ -41,7 +41,7 @@ static PyObject *fill(Pass *p, Line *line)
     const Scanned *s = &line->fields;
     p->line = line;
     if (set_kept(R_RUN_ID, s->run_id) < 0 || set_new(scratch, R_SEQ, PyLong_FromLongLong(s->seq)) < 0
-        || set_text(scratch, R_TS, ts_of(s->ts)) < 0 || set_kept(R_EVENT_TYPE, s->event_type) < 0
+        || set_kept(R_EVENT_TYPE, s->event_type) < 0
         || set_kept(R_COMPONENT, s->component) < 0 || set_kept(R_NAME, s->name) < 0
         || set_text(scratch, R_SPAN_ID, id_of(s->span_id)) < 0 || set_text(scratch, R_PARENT_ID, id_of(s->parent_id)) < 0
         || set_kept(R_STATUS, s->status) < 0

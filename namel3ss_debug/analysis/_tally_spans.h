@@ -111,10 +111,13 @@ static int note_repeat(Pass *p, PyObject *event, PyObject *key, PyObject *calls)
     return result;
 }
 
-/* Findings._call_started: 1 if the call is a retry, 0 if not, -1 on error */
-static int call_started(Pass *p, PyObject *event, PyObject *key, PyObject *parent, PyObject *agent)
+/* Findings._call_started: 1 if the call is a retry, 0 if not, -1 on error; the calls of its key so far in
+ * *calls_made (0 without a key) */
+static int call_started(Pass *p, PyObject *event, PyObject *key, PyObject *parent, PyObject *agent, long *calls_made)
 {
-    PyObject *op = op_of(p, event, FIELD(event, R_EVENT_TYPE)), *seq = FIELD(event, R_SEQ);
+    Op *slot;
+    PyObject *op = op_of(p, event, FIELD(event, R_EVENT_TYPE), &slot), *seq = FIELD(event, R_SEQ);
+    *calls_made = 0;
     if (op == NULL)
         return -1;
     int result = -1;
@@ -126,7 +129,8 @@ static int call_started(Pass *p, PyObject *event, PyObject *key, PyObject *paren
         if (calls == NULL)
             goto done;
         long number = PyLong_AsLong(calls);
-        int failed = PyDict_SetItem(p->repeats, key, calls) < 0
+        *calls_made = number;
+        int failed = (number == -1 && PyErr_Occurred()) || PyDict_SetItem(p->repeats, key, calls) < 0
             || (number > 1 && note_repeat(p, event, key, calls) < 0);
         Py_DECREF(calls);
         if (failed)
@@ -238,23 +242,13 @@ static int on_start(Pass *p, PyObject *event, int use)
             Py_SETREF(key, number);
         }
         PyBuffer_Release(&view);
-        int retried = call_started(p, event, key, parent, agent);
+        long calls;  /* repeats[key]: no method called by call_started changes it */
+        int retried = call_started(p, event, key, parent, agent, &calls);
         if (retried < 0)
             goto done;
         retry = retried ? Py_True : Py_False;
-        if (key != Py_None) {
-            PyObject *calls = PyDict_GetItemWithError(p->repeats, key);
-            if (calls == NULL) {
-                if (!PyErr_Occurred())
-                    PyErr_SetObject(PyExc_KeyError, key);
-                goto done;
-            }
-            long number = PyLong_AsLong(calls);
-            if (number == -1 && PyErr_Occurred())
-                goto done;
-            if (number == 1)
-                Py_SETREF(key, Py_NewRef(Py_None));
-        }
+        if (key != Py_None && calls == 1)
+            Py_SETREF(key, Py_NewRef(Py_None));
     }
     if (parent != NULL) {
         PyObject *kids = PyNumber_Add(FIELD(parent, O_OPEN_KIDS), ONE);
@@ -444,20 +438,31 @@ static PyObject *bucket_of(Pass *p, PyObject *ts, PyObject **second)
 /* The ended and failed spans of a time bucket, for error bursts: the last bucket is kept, and a span that ends in
  * the same second (its ts begins with the same `bucket_chars` characters) counts there without a look-up, as
  * long as no method of the reference has been called since (one may coarsen the buckets) */
-static int count_bucket(Pass *p, PyObject *ts, int failed)
+static int count_bucket(Pass *p, PyObject *event, int failed)
 {
-    PyObject *second = p->second, *bucket = p->bucket, *unkept = NULL;
-    int same = bucket != NULL && p->bucket_called == p->called && PyUnicode_KIND(ts) == PyUnicode_KIND(second)
-        && PyUnicode_GET_LENGTH(ts) > PyUnicode_GET_LENGTH(second)
-        && memcmp(PyUnicode_DATA(ts), PyUnicode_DATA(second),
-                  PyUnicode_GET_LENGTH(second) * PyUnicode_KIND(ts)) == 0;
+    PyObject *second = p->second, *bucket = p->bucket, *unkept = NULL, *ts = NULL;
+    Text text = {NULL, 0};  /* the time's bytes: the line's, or an ASCII str's */
+    if (event == scratch)
+        text = p->line->fields.ts;
+    else if (PyUnicode_IS_COMPACT_ASCII(ts = FIELD(event, R_TS)))
+        text = (Text){(const char *)PyUnicode_1BYTE_DATA(ts), PyUnicode_GET_LENGTH(ts)};
+    /* an ASCII second that the time's bytes begin with, and more: the time's characters begin with it too */
+    int same = bucket != NULL && p->bucket_called == p->called && text.at != NULL
+        && PyUnicode_IS_COMPACT_ASCII(second) && text.size > PyUnicode_GET_LENGTH(second)
+        && memcmp(text.at, PyUnicode_1BYTE_DATA(second), (size_t)PyUnicode_GET_LENGTH(second)) == 0;
     if (!same) {
+        if ((ts = ts != NULL ? ts : ts_of(text)) == NULL)
+            return -1;
         Py_CLEAR(p->second);
         Py_CLEAR(p->bucket);
-        if ((bucket = bucket_of(p, ts, &second)) == NULL)
+        Py_ssize_t length = PyUnicode_GET_LENGTH(ts);
+        Py_INCREF(ts);  /* the table's may be replaced meanwhile */
+        bucket = bucket_of(p, ts, &second);
+        Py_DECREF(ts);
+        if (bucket == NULL)
             return -1;
         /* kept only when the second is a whole prefix: a shorter ts is its own bucket */
-        if (PyUnicode_GET_LENGTH(second) < PyUnicode_GET_LENGTH(ts)) {
+        if (PyUnicode_GET_LENGTH(second) < length) {
             p->second = second;
             p->bucket = bucket;
             p->bucket_called = p->called;
@@ -473,10 +478,11 @@ static int count_bucket(Pass *p, PyObject *ts, int failed)
 }
 
 /* Tally._ended: the statistics of an ended span */
-static int ended(Pass *p, PyObject *event, PyObject *op, PyObject *duration, int failed, PyObject *own)
+static int ended(Pass *p, PyObject *event, PyObject *op, Op *slot, PyObject *duration, int failed, PyObject *own)
 {
     if (duration != Py_None) {
-        PyObject *slowest = PyDict_GetItemWithError(p->slowest, op);
+        PyObject *slowest = slot != NULL && slot->slowest != NULL ? slot->slowest
+            : PyDict_GetItemWithError(p->slowest, op);
         if (slowest == NULL) {
             if (PyErr_Occurred())
                 return -1;
@@ -492,6 +498,8 @@ static int ended(Pass *p, PyObject *event, PyObject *op, PyObject *duration, int
             }
             Py_DECREF(slowest);
         }
+        if (slot != NULL && slot->slowest == NULL)
+            slot->slowest = Py_NewRef(slowest);
         if (append_to(PyList_GET_ITEM(slowest, 3), duration) < 0)
             return -1;
         double ms = PyFloat_AS_DOUBLE(duration);
@@ -511,7 +519,7 @@ static int ended(Pass *p, PyObject *event, PyObject *op, PyObject *duration, int
     }
     else if (count_in(p->untimed, op) < 0)
         return -1;
-    if (p->anomalies && count_bucket(p, FIELD(event, R_TS), failed) < 0)
+    if (p->anomalies && count_bucket(p, event, failed) < 0)
         return -1;
     if (failed && CALL(p, p->tally, S__failed, p->run, record_of(p, event), op, own != NULL ? own : Py_None) < 0)
         return -1;
@@ -753,19 +761,19 @@ static int on_end(Pass *p, PyObject *event, int use)
     }
     else if (CALL(p, p->tally, S__end_without_start, p->run, record_of(p, event)) < 0)
         return -1;
-    PyObject *op = op_of(p, event, event_type), *parent = NULL;
+    Op *slot;
+    PyObject *op = op_of(p, event, event_type, &slot), *parent = NULL;
     if (op == NULL) {
         Py_XDECREF(own);
         return -1;
     }
     PyObject *duration = FIELD(event, R_DURATION);
     int failed = same_text(FIELD(event, R_STATUS), T_failed), result = -1;
-    if (use && ended(p, event, op, duration, failed, own) < 0)
+    if (use && ended(p, event, op, slot, duration, failed, own) < 0)
         goto done;
     if (FIELD(event, R_MEMORY) != Py_None && CALL(p, p->tally, S__memory, p->run, record_of(p, event)) < 0)
         goto done;
-    if (PyObject_SetAttr(p->run, S_last_ts, FIELD(event, R_TS)) < 0)
-        goto done;
+    keep_ts(p, event);
     if (own == NULL) {
         result = 0;
         goto done;
@@ -788,7 +796,7 @@ static int on_end(Pass *p, PyObject *event, int use)
         goto done;
     Py_XINCREF(parent);
     if (parent != NULL) {
-        PyObject *last = Py_BuildValue("(OO)", op, failed ? Py_True : Py_False);
+        PyObject *last = last_of(slot, op, failed);
         if (set_new(parent, O_CHILD_MS, PyFloat_FromDouble(PyFloat_AsDouble(FIELD(parent, O_CHILD_MS)) + ms)) < 0
             || set_new(parent, O_OPEN_KIDS, PyNumber_Subtract(FIELD(parent, O_OPEN_KIDS), ONE)) < 0
             || set_new(parent, O_LAST, last) < 0)
@@ -823,8 +831,7 @@ static int on_instant(Pass *p, PyObject *event, int use)
     int result = -1;
     if (FIELD(event, R_MEMORY) != Py_None && CALL(p, p->tally, S__memory, p->run, record_of(p, event)) < 0)
         goto done;
-    if (PyObject_SetAttr(p->run, S_last_ts, FIELD(event, R_TS)) < 0)
-        goto done;
+    keep_ts(p, event);
     result = 0;
     if (!use)
         goto done;

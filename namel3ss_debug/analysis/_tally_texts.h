@@ -55,7 +55,7 @@ static PyObject *id_of(Text text)
     return text.at == NULL ? Py_None : kept_text(ids, ID_SLOTS, text);
 }
 
-/* the last timestamp made: consecutive events often share one */
+/* the last timestamp made: the last one written to run.last_ts (`write_ts`), or a bucket's (`count_bucket`) */
 static PyObject *last_ts;
 
 static PyObject *ts_of(Text text)
