@@ -23,7 +23,6 @@ from namel3ss_debug.render.analyze.to_json import report_to_dict
 from namel3ss_debug.store.problems import ReadProblems
 from namel3ss_debug.store.reader import Part, TraceReader
 from namel3ss_debug.store.sources import RunSource, resolve_sources
-from namel3ss_debug.store import newlines
 from namel3ss_debug.store.split import Cut, find_cut, numbered
 from tracefactory import TraceBuilder, error
 
@@ -123,10 +122,7 @@ def test_a_bad_line_in_the_second_half_is_named_with_its_own_line_number(tmp_pat
         halves(path, strict=True)
 
 
-@pytest.mark.parametrize("mapped", [True, False])
-def test_the_second_half_is_numbered_after_the_lines_before_it(tmp_path, monkeypatch, mapped):
-    """Counted in the file's mapped pages (the C counter) or read a chunk at a time: the same number."""
-    monkeypatch.setattr(newlines, "ACCELERATED", mapped and newlines.ACCELERATED)
+def test_the_second_half_is_numbered_after_the_lines_before_it(tmp_path):
     path = server_run().write(tmp_path / "run.jsonl")
     source = RunSource(str(path), (str(path),))
     cut = find_cut(source, min_bytes=0)
