@@ -76,6 +76,17 @@ def test_a_cut_is_found_between_two_requests(tmp_path):
                                                                          "0000000000000001")
 
 
+@pytest.mark.parametrize("share", [0.3, 0.52, 0.56, 0.8])
+def test_the_cut_is_the_first_quiet_point_past_the_share_asked_for(tmp_path, share):
+    path = server_run(200).write(tmp_path / "run.jsonl")
+    data = path.read_bytes()
+    offset = find_cut(RunSource(str(path), (str(path),)), min_bytes=0, share=share).second.begin[1]
+    before = data[int(len(data) * share):offset].split(b"\n")[1:-1]  # whole lines between the share and the cut
+    assert offset >= len(data) * share and offset - len(data) * share < len(data) / 50
+    assert orjson.loads(before[-1])["event_type"] == "agent_execution_end"
+    assert not [line for line in before[:-1] if orjson.loads(line)["event_type"] == "agent_execution_end"]
+
+
 def test_small_runs_compressed_runs_and_foreign_files_are_not_cut(tmp_path):
     path = server_run().write(tmp_path / "run.jsonl")
     (tmp_path / "legacy.jsonl").write_bytes(b'{"event_type": "x", "timestamp": 1.5}\n' * 10)
