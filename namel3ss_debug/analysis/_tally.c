@@ -16,8 +16,12 @@
  *
  * Within a block it keeps a little beside that state (`Pass`): the block's counts of event types, added to
  * `type_counts` in the order met when the block ends (`flush_types`: nothing reads them meanwhile); one tuple
- * per operation; and the last time bucket, dropped whenever a method of the reference has run since
- * (`called`), as one may coarsen the buckets. */
+ * per operation, with its parents' last-child pairs and its slowest entry (`Op`); the run's last time, written
+ * to it when the block ends, when the run changes and before a method of the reference runs (`write_ts`); and
+ * the last time bucket, dropped whenever a method of the reference has run since (`called`), as one may
+ * coarsen the buckets.
+ *
+ * merge_repeats(...): merge.merge_repeats_py in C, for the join of a big run's halves (`_tally_merge.h`). */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <stdint.h>
