@@ -141,7 +141,11 @@ class EventScan:
         """Every event of a block of lines (`path`'s); with forbid_secrets, the events whose line the pre-scan
         flags are searched whole."""
         if self.reads_fields:
-            self._see_all(block.numbered(), path)
+            lines = block.line_numbers()
+            if _compiled is not None and type(lines) is range and type(block.records) is list:
+                _compiled.see_all(self, block.records, path, lines.start)  # `_see_all`, in C
+            else:
+                self._see_all(zip(block.records, lines), path)
         else:
             self.events += len(block)
         if self._pick is not None:
@@ -164,7 +168,9 @@ class EventScan:
 
     def _see_all(self, numbered: Iterable[tuple[EventRecord, int]], path: str) -> None:
         """Each `(record, line)` read from `path`, in order: the hot loop of `check`. An event's place is
-        made only for a rule that looks at it."""
+        made only for a rule that looks at it. The reference: where the extension is built, a block the typed
+        decoder read whole goes to `_see.see_all` (`checks/_see.c`), which counts what only counts and hands
+        the rest to the methods below."""
         plans, make_plan, record, line, events = self._plans, self._plan, None, 0, 0
         for record, line in numbered:
             events += 1
@@ -245,6 +251,15 @@ class EventScan:
     def place(self, seq: int) -> tuple[Optional[str], Optional[str]]:
         """`(file:line, event type)` of an event with an error, by seq (Nones if it was not remembered)."""
         return self.places.get(seq, (None, None))
+
+
+try:
+    from . import _see as _compiled  # type: ignore[attr-defined]
+except ImportError:  # no compiler at install time: `_see_all`
+    _compiled = None
+else:
+    _compiled.bind(EventRecord, MAX_EVENTS)
+ACCELERATED = _compiled is not None
 
 
 def _covers(spec: EventSpec, component: str, kind: str, name: str) -> bool:

@@ -16,6 +16,7 @@ sys.path.insert(0, str(__import__("pathlib").Path(__file__).resolve().parents[1]
 from test_replay_halves import server_run  # noqa: E402
 
 from namel3ss_debug.analysis import floats, tally  # noqa: E402
+from namel3ss_debug.checks import scan as check_scan  # noqa: E402
 from namel3ss_debug.diffing import calls  # noqa: E402
 from namel3ss_debug.replay import builder, joined  # noqa: E402
 from namel3ss_debug.store import newlines  # noqa: E402
@@ -23,7 +24,7 @@ from namel3ss_debug.tracer import scan  # noqa: E402
 
 COMPILED = ("namel3ss_debug.tracer._scan", "namel3ss_debug.store._lines", "namel3ss_debug.replay._builder",
             "namel3ss_debug.replay._join", "namel3ss_debug.analysis._tally", "namel3ss_debug.analysis._floats",
-            "namel3ss_debug.diffing._calls")
+            "namel3ss_debug.diffing._calls", "namel3ss_debug.checks._see")
 PRELUDE = f"""
 import sys
 class Hidden:
@@ -39,8 +40,9 @@ from namel3ss_debug.store import newlines
 from namel3ss_debug.tracer import scan
 from namel3ss_debug.analysis import floats, tally
 from namel3ss_debug.diffing import calls
+from namel3ss_debug.checks import scan as check_scan
 flags = [builder.ACCELERATED, joined.ACCELERATED, newlines.ACCELERATED, scan.ACCELERATED, tally.ACCELERATED,
-         floats.ACCELERATED, calls.ACCELERATED]
+         floats.ACCELERATED, calls.ACCELERATED, check_scan.ACCELERATED]
 sys.stderr.write(f"compiled: {{flags}}\\n")
 from namel3ss_debug.cli.main import main
 main()
@@ -50,7 +52,7 @@ RULES = ["--max-errors", "3", "--max-p95", "llm=300ms", "--require", "llm", "--r
 
 pytestmark = pytest.mark.skipif(
     not (builder.ACCELERATED and joined.ACCELERATED and newlines.ACCELERATED and scan.ACCELERATED
-         and tally.ACCELERATED and floats.ACCELERATED and calls.ACCELERATED),
+         and tally.ACCELERATED and floats.ACCELERATED and calls.ACCELERATED and check_scan.ACCELERATED),
     reason="the C extensions were not compiled on this install: there is nothing to compare")
 
 
@@ -86,7 +88,7 @@ def runs(tmp_path_factory):
 ], ids=lambda command: command[0])
 def test_a_command_answers_the_same_without_the_compiled_parts(runs, command):
     compiled, hidden = run("compiled", command, runs), run("hidden", command, runs)
-    on, off = repr([True] * 7), repr([False] * 7)
+    on, off = repr([True] * 8), repr([False] * 8)
     assert compiled[2].startswith(f"compiled: {on}")
     assert hidden[2].startswith(f"compiled: {off}")
     assert hidden == (compiled[0], compiled[1], compiled[2].replace(on, off, 1))

@@ -1,0 +1,74 @@
+"""`check`'s event scan in C (`checks/_see.c`) keeps what the reference (`EventScan._see_all`) keeps: on random
+runs, rules and block sizes, in a whole run and in a second half, every count, example, order, place and plan."""
+
+from __future__ import annotations
+
+import random
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "ops"))
+from test_check_halves import random_flags, server_run  # noqa: E402
+
+from namel3ss_debug.checks import scan as scan_module  # noqa: E402
+from namel3ss_debug.checks.rules import active, rules_from_flags  # noqa: E402
+from namel3ss_debug.checks.scan import EventScan  # noqa: E402
+from namel3ss_debug.store import blocks  # noqa: E402
+from namel3ss_debug.store.problems import ReadProblems  # noqa: E402
+from namel3ss_debug.store.reader import TraceReader  # noqa: E402
+from namel3ss_debug.store.sources import RunSource  # noqa: E402
+
+pytestmark = pytest.mark.skipif(not scan_module.ACCELERATED, reason="the C extension was not compiled on this install")
+
+
+def scanned(path: Path, rules, second_half: bool, compiled: bool, monkeypatch) -> EventScan:
+    monkeypatch.setattr(scan_module, "_compiled", scan_module._compiled if compiled else None)
+    scan = EventScan(rules, second_half=second_half)
+    source = RunSource(str(path), (str(path),))
+    for block in TraceReader(ReadProblems(), write_index=False).line_blocks(source):
+        scan.see_block(block, str(path))
+    return scan
+
+
+def state(scan: EventScan) -> dict:
+    orders = {target: [(order.start, order.matched) for order in orders] for target, orders in scan.orders.items()}
+    plans = {key: (plan.labelled, plan.busy) for key, plan in scan._plans.items()}
+    return {"events": scan.events, "places": scan.places, "place_log": scan.place_log, "specs": scan.specs,
+            "orders": orders, "latency": scan.latency, "failed": scan.failed_by_component, "calls": scan.call_limits,
+            "biggest": scan.biggest_llm_calls, "seen": list(scan.seen), "last": scan._last, "run_end": scan._run_end,
+            "plans": plans}
+
+
+@pytest.mark.parametrize("seed", range(16))
+def test_the_compiled_scan_keeps_what_the_reference_keeps(tmp_path, monkeypatch, seed):
+    rng = random.Random(seed)
+    path = server_run(rng, rng.randrange(20, 120)).write(tmp_path / "run.jsonl")
+    rules = active(rules_from_flags(random_flags(rng)))
+    monkeypatch.setattr(blocks, "BLOCK_SIZE", rng.choice((2048, 8192, 1 << 20)))  # plans met again block after block
+    second_half = seed % 4 == 3
+    compiled = scanned(path, rules, second_half, True, monkeypatch)
+    reference = scanned(path, rules, second_half, False, monkeypatch)
+    assert state(compiled) == state(reference)
+    assert compiled.events > 0 and compiled.specs and compiled.biggest_llm_calls.count > 0
+
+
+def test_only_what_only_counts_is_counted_in_c(tmp_path, monkeypatch):
+    """Limits no event passes: every rule only counts, past the first examples, in C; the reference agrees."""
+    path = server_run(random.Random(7), 200).write(tmp_path / "run.jsonl")
+    rules = active(rules_from_flags({"require": ("llm",), "max_llm_calls": "100000", "max_latency": ("agent=1h",),
+                                     "require_order": ("agent,llm",), "max_cost": "1000"}))
+    handed = []
+    real = EventScan._occurrence
+
+    def occurrence(self, *args):
+        handed.append(args[0].seq)
+        return real(self, *args)
+
+    monkeypatch.setattr(EventScan, "_occurrence", occurrence)
+    compiled = scanned(path, rules, False, True, monkeypatch)
+    in_c = len(handed)
+    reference = scanned(path, rules, False, False, monkeypatch)
+    assert state(compiled) == state(reference)
+    assert 0 < in_c < len(handed) - in_c  # the C scan handed over the first examples only
