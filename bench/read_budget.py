@@ -14,6 +14,7 @@ repeat so that a slow spell of a shared machine spreads over all of them. Per ev
 - tally: analyze's pass (`Tally.feed`) for every section, then without each group of sections a pass can
   leave out (what that group costs), for `overview` alone (the floor of the pass), and for `diff`'s five;
 - diff: its call recorder (`CallRecorder.add_block`) and the fingerprint of one call's inputs or outputs;
+- check: its look at each event for every rule kind (`EventScan`), in C where built and its Python reference;
 - DuckDB (when installed): its whole query of bench/analyze_throughput.py on the same file, per event, as a
   whole process (start-up included): the engine `analyze` is compared with.
 
@@ -49,6 +50,8 @@ from namel3ss_debug.analysis.run_state import (
     SLOW_SECTIONS,
 )
 from namel3ss_debug.analysis.tally import Options, Tally
+from namel3ss_debug.checks import scan as check_scan
+from namel3ss_debug.checks.rules import active, rules_from_flags
 from namel3ss_debug.diffing import calls
 from namel3ss_debug.diffing.calls import CallRecorder
 from namel3ss_debug.diffing.profile import SECTIONS as DIFF_SECTIONS
@@ -59,6 +62,15 @@ from namel3ss_debug.store.records import BLOCK_DECODER
 MB = 1_000_000
 LEFT_OUT = {"patterns (repeats, retries, loops)": PATTERN_SECTIONS, "critical_path": PATH_SECTIONS,
             "anomalies": ANOMALY_SECTIONS, "integrity (span ids)": INTEGRITY_SECTIONS, "slow": SLOW_SECTIONS}
+
+
+# Every rule kind `check` has, loose enough that the whole run is scanned and only the first examples kept (as
+# read_speed.py's ALL_RULES).
+CHECK_RULES = {"max_errors": "100000000", "max_component_errors": ("tool=100000000",),
+               "max_category_errors": ("timeout=100000000",), "max_p95": ("llm=1h",), "max_p99": ("tool=1h",),
+               "max_latency": ("agent=1h",), "max_tokens": "100000000000", "max_cost": "100000000",
+               "max_llm_calls": "100000000", "max_tool_calls": "100000000", "max_duration": "100000h",
+               "require": ("llm",), "require_order": ("agent,llm",), "forbid": ("error:auth",), "clean_integrity": True}
 
 
 class Scan(msgspec.Struct):
@@ -102,6 +114,17 @@ def steps(texts: list[tuple[bytes, int]], records: list[list[Any]], path: str) -
             recording.add_block(block, path, lambda text=text, offset=offset: newlines.starts(text, len(text), offset))
         recording.finish()
 
+    def check(compiled: bool) -> Callable[[], None]:
+        def run() -> None:
+            scan, line = check_scan.EventScan(active(rules_from_flags(CHECK_RULES))), 1
+            for block in records:
+                if compiled:
+                    check_scan._compiled.see_all(scan, block, path, line)
+                else:
+                    scan._see_all(zip(block, range(line, line + len(block))), path)
+                line += len(block)
+        return run
+
     every = frozenset(SECTIONS)
     found: dict[str, Callable[[], None]] = {
         "decode: typed records": decoding(BLOCK_DECODER, texts),
@@ -114,6 +137,9 @@ def steps(texts: list[tuple[bytes, int]], records: list[list[Any]], path: str) -
     found["tally: diff's sections"] = tally(DIFF_SECTIONS)
     found["diff: call recorder"] = recorder
     found[f"diff: fingerprints ({len(raws)} of them)"] = lambda: [calls.raw_fingerprint(raw) for raw in raws]
+    if check_scan.ACCELERATED:
+        found["check: event scan, every rule kind"] = check(True)
+    found["check: event scan, the Python reference"] = check(False)
     return found
 
 
@@ -139,7 +165,8 @@ def measure(path: Path, repeats: int) -> dict[str, Any]:
     if duckdb is not None:
         figures["DuckDB: its whole query, per event"] = duckdb / events * 1e9
     return {"events": events, "bytes": path.stat().st_size, "ns_per_event": figures,
-            "compiled": {"tally": tally_module.ACCELERATED, "calls": calls.ACCELERATED}}
+            "compiled": {"tally": tally_module.ACCELERATED, "calls": calls.ACCELERATED,
+                         "check": check_scan.ACCELERATED}}
 
 
 def _duckdb(path: Path) -> float | None:
@@ -172,7 +199,7 @@ def main() -> None:
     figures = result["ns_per_event"]
     print(f"read budget: {result['events']:,} events, {result['bytes'] / result['events']:.0f} bytes each, "
           f"best of {args.repeats}; compiled: tally {result['compiled']['tally']}, calls "
-          f"{result['compiled']['calls']}\n")
+          f"{result['compiled']['calls']}, check {result['compiled']['check']}\n")
     for name, value in figures.items():
         print(f"  {name:48} {value:7.0f} ns/event")
     duck = figures.get("DuckDB: its whole query, per event")

@@ -1,5 +1,6 @@
 /* Shared by the compiled loops that read typed objects' fields at their offsets (`replay/_builder.c`,
- * `analysis/_tally.c`): where a type keeps a field, found once through its member descriptor. */
+ * `analysis/_tally.c`, `checks/_see.c`): where a type keeps a field, found once through its member descriptor;
+ * and a count kept in an attribute, added to. */
 #include <structmember.h>
 
 /* The offset of `type.<name>`, an object member (a msgspec Struct's field, a `__slots__` entry): 0, or -1 with
@@ -19,4 +20,21 @@ static int member_offset(PyObject *type, const char *name, Py_ssize_t *offset)
         return -1;
     }
     return 0;
+}
+
+/* `object.<name> += count` */
+static inline int add_to(PyObject *object, PyObject *name, Py_ssize_t count)
+{
+    PyObject *was = PyObject_GetAttr(object, name);
+    if (was == NULL)
+        return -1;
+    PyObject *more = PyLong_FromSsize_t(count);
+    PyObject *total = more == NULL ? NULL : PyNumber_Add(was, more);
+    Py_DECREF(was);
+    Py_XDECREF(more);
+    if (total == NULL)
+        return -1;
+    int failed = PyObject_SetAttr(object, name, total);
+    Py_DECREF(total);
+    return failed ? -1 : 0;
 }

@@ -401,23 +401,6 @@ static void release(Pass *p)
         Py_CLEAR(*all[i]);
 }
 
-/* `object.<name> += count` */
-static int add_to(PyObject *object, PyObject *name, Py_ssize_t count)
-{
-    PyObject *was = PyObject_GetAttr(object, name);
-    if (was == NULL)
-        return -1;
-    PyObject *more = PyLong_FromSsize_t(count);
-    PyObject *total = more == NULL ? NULL : PyNumber_Add(was, more);
-    Py_DECREF(was);
-    Py_XDECREF(more);
-    if (total == NULL)
-        return -1;
-    int failed = PyObject_SetAttr(object, name, total);
-    Py_DECREF(total);
-    return failed ? -1 : 0;
-}
-
 /* run.next_seq, run.events and run.last_ts as the loop leaves them */
 static int write_back(Pass *p, int has_expected, long long expected, Py_ssize_t count)
 {

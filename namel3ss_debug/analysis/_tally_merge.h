@@ -14,14 +14,19 @@ static int by_first_repeat(const void *a, const void *b)
     return (x->key > y->key) - (x->key < y->key);
 }
 
+/* 0 if `entry` is a list of `size` items or more, else -1 with TypeError */
+static int entry_shape(PyObject *entry, Py_ssize_t size)
+{
+    if (PyList_Check(entry) && PyList_GET_SIZE(entry) >= size)
+        return 0;
+    PyErr_SetString(PyExc_TypeError, "an entry of repeated calls must be a list");
+    return -1;
+}
+
 /* item `at` of a list entry as a long long (-1 with an error set if it is not one) */
 static long long entry_number(PyObject *entry, Py_ssize_t at, Py_ssize_t size)
 {
-    if (!PyList_Check(entry) || PyList_GET_SIZE(entry) < size) {
-        PyErr_SetString(PyExc_TypeError, "an entry of repeated calls must be a list");
-        return -1;
-    }
-    return PyLong_AsLongLong(PyList_GET_ITEM(entry, at));
+    return entry_shape(entry, size) < 0 ? -1 : PyLong_AsLongLong(PyList_GET_ITEM(entry, at));
 }
 
 static int add_joined(Joined *joined, Py_ssize_t *n, long long ref, PyObject *key, PyObject *entry)
@@ -51,17 +56,15 @@ static int join_call(PyObject *mine, PyObject *key, PyObject *total, PyObject *r
     PyObject *theirs = PyDict_GetItemWithError(their_repeated, key);
     if (theirs == NULL && PyErr_Occurred())
         goto done;
-    if (theirs != NULL && (!PyList_Check(theirs) || PyList_GET_SIZE(theirs) < 6)) {
-        PyErr_SetString(PyExc_TypeError, "an entry of repeated calls must be a list");
+    if (theirs != NULL && entry_shape(theirs, 6) < 0)
         goto done;
-    }
     ms = theirs != NULL ? PyNumber_Add(PyList_GET_ITEM(seen, 4), PyList_GET_ITEM(theirs, 3))
         : Py_NewRef(PyList_GET_ITEM(seen, 4));
     if (ms == NULL)
         goto done;
     PyObject *entry = PyDict_GetItemWithError(repeated, key);
     if (entry != NULL) {
-        if (entry_number(entry, 2, 6) == -1 && PyErr_Occurred())
+        if (entry_shape(entry, 6) < 0)
             goto done;
         PyList_SetItem(entry, 2, Py_NewRef(total));
         result = add_at(entry, 3, ms);

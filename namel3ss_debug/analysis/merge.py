@@ -211,13 +211,9 @@ def _merge_patterns(first: Tally, second: Tally, boundary: Any) -> None:
         else:
             own[0] += count
             own[1] += recovered
-    _merge_repeats(first, second, boundary)
-    first.loops.extend(second.loops)
-
-
-def _merge_repeats(first: Tally, second: Tally, boundary: Any) -> None:
-    """A call first seen in the second half repeats one of the first half's when the first half has its key."""
+    # a call first seen in the second half repeats one of the first half's when the first half has its key
     merge_repeats(first.repeats, second.repeats, first.repeated, second.repeated, boundary.first_seen)
+    first.loops.extend(second.loops)
 
 
 def merge_repeats_py(mine: dict[int, int], theirs: dict[int, int], repeated: dict[int, list[Any]],

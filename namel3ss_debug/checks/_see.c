@@ -158,17 +158,6 @@ static int full(PyObject *found)
     return size < 0 ? -1 : size >= max_events;
 }
 
-/* `found.count += 1` */
-static int count_one(PyObject *found)
-{
-    PyObject *count = PyObject_GetAttr(found, S_count);
-    PyObject *more = count == NULL ? NULL : PyNumber_Add(count, ONE);
-    Py_XDECREF(count);
-    int failed = more == NULL || PyObject_SetAttr(found, S_count, more) < 0;
-    Py_XDECREF(more);
-    return failed ? -1 : 0;
-}
-
 /* Whether an occurrence of a busy, labelled plan only counts (1), or asks for more (0): each spec's examples
  * all kept, no order it can advance, its call limit not passed or its examples all kept; -1 on error */
 static int only_counts(Plan *plan)
@@ -221,16 +210,18 @@ static int only_counts(Plan *plan)
 static int count_occurrence(Plan *plan)
 {
     for (Py_ssize_t i = 0; i < PyList_GET_SIZE(plan->specs); i++)
-        if (count_one(PyList_GET_ITEM(plan->specs, i)) < 0)
+        if (add_to(PyList_GET_ITEM(plan->specs, i), S_count, 1) < 0)
             return -1;
-    return plan->calls != Py_None ? count_one(PyTuple_GET_ITEM(plan->calls, 1)) : 0;
+    return plan->calls != Py_None ? add_to(PyTuple_GET_ITEM(plan->calls, 1), S_count, 1) : 0;
 }
 
-/* Whether a span's end only counts (1: the biggest LLM calls count it, if it is an LLM call with a size or a
- * cost, and keep nothing), or asks for more (0): over a latency limit, or among the biggest LLM calls kept */
-static int end_only_counts(See *s, Plan *plan, PyObject *record, int *counted)
+/* What a span's end asks: nothing (NOTHING), or only to be counted among the LLM calls (COUNTED: an LLM call
+ * with a size or a cost, smaller than the biggest kept), or more (HAND_OVER: over a latency limit, or among the
+ * biggest LLM calls); -1 on error */
+enum { HAND_OVER, NOTHING, COUNTED };
+
+static int end_asks(See *s, Plan *plan, PyObject *record)
 {
-    *counted = 0;
     PyObject *duration = FIELD(record, R_DURATION);
     if (duration != Py_None)
         for (Py_ssize_t i = 0; i < PyList_GET_SIZE(plan->latency); i++) {
@@ -239,10 +230,10 @@ static int end_only_counts(See *s, Plan *plan, PyObject *record, int *counted)
                 return 0;
             int over = PyObject_RichCompareBool(duration, PyTuple_GET_ITEM(pair, 0), Py_GT);
             if (over != 0)
-                return over < 0 ? -1 : 0;
+                return over < 0 ? -1 : HAND_OVER;
         }
     if (!plan->llm)
-        return 1;
+        return NOTHING;
     /* size = usage.total if usage is not None else 0; cost = cost_usd or 0.0 */
     PyObject *usage = FIELD(record, R_USAGE), *cost = FIELD(record, R_COST);
     PyObject *size = usage != Py_None ? PyObject_GetAttr(usage, S_total) : PyLong_FromLong(0);
@@ -256,7 +247,7 @@ static int end_only_counts(See *s, Plan *plan, PyObject *record, int *counted)
     }
     if (!has_size && !has_cost) {
         Py_DECREF(size);
-        return 1;
+        return NOTHING;
     }
     PyObject *scaled = PyNumber_Multiply(has_cost ? cost : ZERO_FLOAT, BILLION);
     PyObject *key = scaled == NULL ? NULL : PyNumber_Add(scaled, size);
@@ -266,25 +257,16 @@ static int end_only_counts(See *s, Plan *plan, PyObject *record, int *counted)
         return -1;
     /* add_largest keeps it while the heap has room, or when key >= the smallest kept */
     PyObject *events = PyObject_GetAttr(s->biggest, S_events);
-    int result = -1;
-    if (events != NULL && PyList_Check(events)) {
-        if (PyList_GET_SIZE(events) < max_events)
-            result = 0;
-        else {
-            PyObject *least = PyList_GET_ITEM(events, 0);
-            if (PyTuple_Check(least) && PyTuple_GET_SIZE(least) > 0) {
-                int kept = PyObject_RichCompareBool(key, PyTuple_GET_ITEM(least, 0), Py_GE);
-                result = kept < 0 ? -1 : !kept;
-            }
-            else
-                result = 0;
+    int result = events == NULL ? -1 : HAND_OVER;
+    if (events != NULL && PyList_Check(events) && PyList_GET_SIZE(events) >= max_events) {
+        PyObject *least = PyList_GET_ITEM(events, 0);
+        if (PyTuple_Check(least) && PyTuple_GET_SIZE(least) > 0) {
+            int kept = PyObject_RichCompareBool(key, PyTuple_GET_ITEM(least, 0), Py_GE);
+            result = kept < 0 ? -1 : kept ? HAND_OVER : COUNTED;
         }
     }
-    else if (events != NULL)
-        result = 0;
     Py_XDECREF(events);
     Py_DECREF(key);
-    *counted = result == 1;
     return result;
 }
 
@@ -329,12 +311,12 @@ static int one_event(See *s, PyObject *record, long long line)
     if (plan->end) {
         if (PyList_GET_SIZE(plan->latency) == 0 && !plan->llm)
             return 0;
-        int counted, counts = end_only_counts(s, plan, record, &counted);
-        if (counts < 0)
+        int asks = end_asks(s, plan, record);
+        if (asks < 0)
             return -1;
-        if (!counts)
+        if (asks == HAND_OVER)
             return hand_over(s, S__span_end, record, line, plan);
-        return counted ? count_one(s->biggest) : 0;
+        return asks == COUNTED ? add_to(s->biggest, S_count, 1) : 0;
     }
     if (plan->run_end) {
         PyObject *seen = PyObject_GetAttr(s->scan, S__run_end);
@@ -365,17 +347,12 @@ static void release(See *s)
 static int finish(See *s, PyObject *records, long long first_line)
 {
     Py_ssize_t count = PyList_GET_SIZE(records);
-    PyObject *events = PyObject_GetAttr(s->scan, S_events);
-    PyObject *more = PyLong_FromSsize_t(count);
-    PyObject *total = events == NULL || more == NULL ? NULL : PyNumber_Add(events, more);
-    Py_XDECREF(events);
-    Py_XDECREF(more);
-    int failed = total == NULL || PyObject_SetAttr(s->scan, S_events, total) < 0;
-    Py_XDECREF(total);
-    if (failed || count == 0)
-        return failed ? -1 : 0;
+    if (add_to(s->scan, S_events, count) < 0)
+        return -1;
+    if (count == 0)
+        return 0;
     PyObject *place = place_of(s, PyList_GET_ITEM(records, count - 1), first_line + count - 1);
-    failed = place == NULL || PyObject_SetAttr(s->scan, S__last, place) < 0;
+    int failed = place == NULL || PyObject_SetAttr(s->scan, S__last, place) < 0;
     Py_XDECREF(place);
     return failed ? -1 : 0;
 }

@@ -141,11 +141,10 @@ class EventScan:
         """Every event of a block of lines (`path`'s); with forbid_secrets, the events whose line the pre-scan
         flags are searched whole."""
         if self.reads_fields:
-            lines = block.line_numbers()
-            if _compiled is not None and type(lines) is range and type(block.records) is list:
-                _compiled.see_all(self, block.records, path, lines.start)  # `_see_all`, in C
+            if _compiled is not None and block.decoded:  # record k is line k: `_see_all`, in C
+                _compiled.see_all(self, block.records, path, block.line_numbers()[0] if len(block) else 0)
             else:
-                self._see_all(zip(block.records, lines), path)
+                self._see_all(block.numbered(), path)
         else:
             self.events += len(block)
         if self._pick is not None:
