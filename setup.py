@@ -15,7 +15,7 @@ from setuptools import Extension, setup
 COMPILED = ("tracer._scan", "store._lines", "replay._builder", "replay._join", "analysis._tally", "analysis._floats",
             "diffing._calls", "checks._see")
 # headers any extension may include (`#include "_members.h"`)
-SHARED = ("namel3ss_debug/_members.h", "namel3ss_debug/_texts.h", "namel3ss_debug/_hash64.h")
+SHARED = ("namel3ss_debug/_members.h", "namel3ss_debug/_texts.h", "namel3ss_debug/_hash64.h", "namel3ss_debug/_scanned.h")
 
 
 def _extension(name: str) -> Extension:

@@ -21,7 +21,10 @@
  * the last time bucket, dropped whenever a method of the reference has run since (`called`), as one may
  * coarsen the buckets.
  *
- * merge_repeats(...): merge.merge_repeats_py in C, for the join of a big run's halves (`_tally_merge.h`). */
+ * merge_repeats(...): merge.merge_repeats_py in C, for the join of a big run's halves (`_tally_merge.h`).
+ *
+ * LINES: a capsule (`_scanned.h`) through which `diffing/_calls.c` reads a block of `Lines`, so that `diff`
+ * scans each line once, for its figures and its calls. */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <stdint.h>
@@ -723,7 +726,10 @@ PyMODINIT_FUNC PyInit__tally(void)
         || PyType_Ready(&LinesType) < 0)
         return NULL;
     PyObject *module = PyModule_Create(&module_def);
-    if (module != NULL && PyModule_AddObjectRef(module, "Lines", (PyObject *)&LinesType) < 0)
+    PyObject *capsule = module == NULL ? NULL : PyCapsule_New(&lines_api, LINES_CAPSULE, NULL);
+    if (capsule == NULL || PyModule_AddObjectRef(module, "Lines", (PyObject *)&LinesType) < 0
+        || PyModule_AddObjectRef(module, "LINES", capsule) < 0)
         Py_CLEAR(module);
+    Py_XDECREF(capsule);
     return module;
 }

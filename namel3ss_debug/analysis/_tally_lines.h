@@ -174,3 +174,22 @@ static PyTypeObject LinesType = {
     .tp_as_sequence = &lines_sequence,
     .tp_methods = lines_methods,
 };
+
+/* -- for another extension (`_scanned.h`: `diffing/_calls.c` records a diff's calls from the same lines) ---- */
+static Py_ssize_t api_count(PyObject *lines)
+{
+    return ((Lines *)lines)->count;
+}
+
+static const Scanned *api_fields(PyObject *lines, Py_ssize_t k)
+{
+    Line *line = &((Lines *)lines)->lines[k];
+    return line->scanned ? &line->fields : NULL;
+}
+
+static PyObject *api_record(PyObject *lines, Py_ssize_t k)
+{
+    return line_record((Lines *)lines, &((Lines *)lines)->lines[k]);
+}
+
+static LinesApi lines_api = {&LinesType, api_count, api_fields, api_record, text_of, id_of};

@@ -13,6 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+
+#include "_scanned.h"
 #ifdef __SSE2__
 #include <emmintrin.h>
 #endif
@@ -25,17 +27,6 @@
 #define SCAN_MAX_COUNT (1ULL << 53)
 #define SCAN_MAX_AMOUNT 1e12
 
-typedef struct { const char *at; Py_ssize_t size; } Text;  /* at == NULL: absent, or null */
-typedef struct {
-    long long seq;
-    Text run_id, ts, event_type, component, name, span_id, status;  /* required strings */
-    Text parent_id, model;                                          /* string or null (or, model, absent) */
-    int has_duration, has_cost, has_memory;                         /* 0: absent or null */
-    double duration_ms, cost_usd, memory_mb;
-    int has_usage;                                                  /* usage object present and not null */
-    long long input_tokens, output_tokens, total_tokens;            /* -1: absent or null inside usage */
-    Text inputs, outputs, attrs;                                    /* raw JSON value, as msgspec.Raw keeps it */
-} Scanned;
 
 /* A line being read: its end, and the 64 bytes of it last looked at with a bit for each place in them where a
  * string's plain run stops (`"`, `\`, a control character). Most of a line is strings, many of them short:

@@ -49,6 +49,11 @@ def block_decoder(filtered: bool) -> Callable[[memoryview], Sequence[EventRecord
     return partial(_compiled.lines, BLOCK_DECODER)
 
 
+# How another extension reads a block of `_tally.Lines` (a capsule: `_scanned.h`), or None: `diff`'s call recorder
+# (`diffing/_calls.c`) reads the lines the pass reads
+LINES_API = _compiled.LINES if _compiled is not None else None
+
+
 def types_of(block: Sequence[EventRecord]) -> set[str]:
     """The event types of a block of records, without making a record of each of `_tally.Lines`' lines."""
     if _compiled is not None and type(block) is _compiled.Lines:

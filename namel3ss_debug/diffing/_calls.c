@@ -7,8 +7,9 @@
  *     uses too, so that a value fingerprinted from its text or from its value (`calls.fingerprint`) is the same.
  * record(recorder, records, path, offsets) -> the events counted, or NotImplemented: `CallRecorder.add_block`
  *     (whose `add_block_py` is the reference) on the same state: the recorder's dicts, its table's arrays
- *     (`_calls_table.h`). NotImplemented before `bind`, or for a block that is not a list of the bound record
- *     type, or a table of other arrays. What is rare it leaves to the recorder's own methods, with the
+ *     (`_calls_table.h`). The records are a list of the bound record type, or a block of `_tally.Lines` whose
+ *     lines it reads as the scan left them (`_calls_event.h`: diff scans a line once, for its figures and its
+ *     calls). NotImplemented before `bind`, or for other records, or a table of other arrays. What is rare it leaves to the recorder's own methods, with the
  *     arguments the reference passes them: a run other than the one kept (`RunChoice.keeps`), an event type or
  *     an operation not met before (`_kind_of`, `_codes`), inputs whose text the canonical writer leaves aside
  *     (`raw_fingerprint_py`), and an end whose outputs must be decoded (a failure's error, a text left aside, a
@@ -33,20 +34,18 @@
 #include "_calls_canonical.h"
 #include "_hash64.h"
 #include "_calls_table.h"
+#include "_scanned.h"
+#include "_calls_event.h"
 
 /* -- fingerprints ---------------------------------------------------------------------------------------- */
-/* The hash of the canonical JSON of the text `raw` holds (an object with the buffer protocol). */
-static int text_digest(PyObject *raw, uint64_t *hash)
+/* The hash of the canonical JSON of the text `raw` */
+static int text_digest(Text raw, uint64_t *hash)
 {
-    Py_buffer view;
-    if (PyObject_GetBuffer(raw, &view, PyBUF_SIMPLE) < 0)
-        return FAILED;
     Out out;
-    int result = canonical(view.buf, (size_t)view.len, &out);
+    int result = canonical((const unsigned char *)raw.at, (size_t)raw.size, &out);
     if (result == OK)
         *hash = hash64((const unsigned char *)out.data, out.size);
     out_free(&out);
-    PyBuffer_Release(&view);
     return result;
 }
 
@@ -74,8 +73,12 @@ static int bytes_hash(PyObject *bytes, unsigned long long *hash)
 
 static PyObject *fingerprint(PyObject *module, PyObject *raw)
 {
+    Py_buffer view;
+    if (PyObject_GetBuffer(raw, &view, PyBUF_SIMPLE) < 0)
+        return NULL;
     uint64_t hash;
-    int result = text_digest(raw, &hash);
+    int result = text_digest((Text){view.buf, view.len}, &hash);
+    PyBuffer_Release(&view);
     return result == OK ? hash_bytes(hash) : result == ASIDE ? Py_NewRef(Py_None) : NULL;
 }
 
@@ -90,17 +93,7 @@ static PyObject *digest(PyObject *module, PyObject *data)
 }
 
 /* -- the recorder's loop --------------------------------------------------------------------------------- */
-enum { R_RUN_ID, R_SEQ, R_EVENT_TYPE, R_COMPONENT, R_NAME, R_SPAN_ID, R_PARENT_ID, R_STATUS, R_DURATION, R_ERROR,
-       R_INPUTS, R_OUTPUTS, N_FIELDS };
-static const char *const FIELD_NAMES[N_FIELDS] = {
-    "run_id", "seq", "event_type", "component", "name", "span_id", "parent_id", "status", "duration_ms", "error",
-    "inputs", "outputs",
-};
-static Py_ssize_t field_offset[N_FIELDS];
-#define FIELD(record, f) (*(PyObject **)((char *)(record) + field_offset[f]))
-
-static PyTypeObject *record_type;
-static PyObject *raw_fingerprint_py, *T_started, *T_failed, *T_llm, *T_tool, *T_unclosed, *S_keeps, *S_wanted,
+static PyObject *lines_capsule, *raw_fingerprint_py, *T_started, *T_llm, *T_tool, *T_unclosed, *S_keeps, *S_wanted,
     *S_kind_of, *S_codes, *S_end_value, *S_code, *S_popitem, *LAST_KW;
 
 #define COUNTED 128  /* (component, name) pairs counted in a block's own table, at most */
@@ -274,71 +267,79 @@ static int started_codes(Block *b, PyObject *event_type, PyObject *component, Py
     return 0;
 }
 
-/* A start: the call's row. 0, or -1 with an error. */
-static int start(Block *b, PyObject *record, Py_ssize_t position)
+/* The fingerprint of a start's inputs (`raw_fingerprint`): 0, or -1 with an error */
+static int inputs_hash(Event *e, Text inputs, unsigned long long *value)
 {
-    PyObject *component = FIELD(record, R_COMPONENT), *name = FIELD(record, R_NAME);
-    int result = -1;
+    uint64_t hash;
+    int found = text_digest(inputs, &hash);
+    if (found == FAILED)
+        return -1;
+    if (found == OK) {
+        *value = hash;
+        return 0;
+    }
+    PyObject *raw = event_raw_object(e, R_INPUTS);
+    PyObject *made = raw == NULL ? NULL : PyObject_CallOneArg(raw_fingerprint_py, raw);
+    int bad = made == NULL || bytes_hash(made, value) < 0;
+    Py_XDECREF(raw);
+    Py_XDECREF(made);
+    return bad ? -1 : 0;
+}
+
+/* A start: the call's row. 0, or -1 with an error. */
+static int start(Block *b, Event *e)
+{
+    PyObject *component = event_text(e, R_COMPONENT), *name = event_text(e, R_NAME);
+    PyObject *event_type = event_text(e, R_EVENT_TYPE), *parent_id = event_text(e, R_PARENT_ID);
     long codes_of[3];
-    if (started_codes(b, FIELD(record, R_EVENT_TYPE), component, name, codes_of) < 0)
-        goto done;
-    Py_ssize_t parent = parent_of(b, FIELD(record, R_PARENT_ID));
+    if (component == NULL || name == NULL || event_type == NULL || parent_id == NULL
+        || started_codes(b, event_type, component, name, codes_of) < 0)
+        return -1;
+    Py_ssize_t parent = parent_of(b, parent_id);
     long number = parent < -1 ? -1 : count_call(b, component, name);
     if (number < 0)
-        goto done;
+        return -1;
     unsigned long long inputs_value = 0;  /* the `inputs` column's: a fingerprint or an offset */
     int has_inputs = NO_INPUTS, start_file = -1;
-    PyObject *inputs = FIELD(record, R_INPUTS);
-    int filled = PyObject_IsTrue(inputs);
-    if (filled < 0)
-        goto done;
-    if (filled && b->path != Py_None && b->offsets != Py_None) {  /* read again when asked for */
+    Text inputs;
+    if (event_raw(e, R_INPUTS, &inputs) < 0)
+        return -1;
+    if (inputs.size > 0 && b->path != Py_None && b->offsets != Py_None) {  /* read again when asked for */
         long long offset;
         long file;
-        if (place_of(b, position, &offset) < 0 || (file = file_code(b)) < 0)
-            goto done;
+        if (place_of(b, e->position, &offset) < 0 || (file = file_code(b)) < 0)
+            return -1;
         inputs_value = (unsigned long long)offset;
         start_file = (int)file;
         has_inputs = INPUTS_AT_START;
     }
-    else if (filled) {
-        uint64_t hash;
-        int found = text_digest(inputs, &hash);
-        if (found == FAILED)
-            goto done;
-        if (found == ASIDE) {
-            PyObject *made = PyObject_CallOneArg(raw_fingerprint_py, inputs);
-            int bad = made == NULL || bytes_hash(made, &inputs_value) < 0;
-            Py_XDECREF(made);
-            if (bad)
-                goto done;
-        }
-        else
-            inputs_value = hash;
+    else if (inputs.size > 0) {
+        if (inputs_hash(e, inputs, &inputs_value) < 0)
+            return -1;
         has_inputs = INPUTS_HASHED;
     }
     unsigned int depth = 0;
     if (parent >= 0) {
         unsigned int *above = FIELD_AT(&b->table, parent, C_DEPTH, unsigned int, depth);
         if (above == NULL)
-            goto done;
+            return -1;
         depth = *above + 1;
     }
-    long long seq = PyLong_AsLongLong(FIELD(record, R_SEQ));
-    if (PyErr_Occurred())
-        goto done;
+    long long seq;
+    PyObject *span_id = event_text(e, R_SPAN_ID);
+    if (event_seq(e, &seq) < 0 || span_id == NULL)
+        return -1;
     Py_ssize_t index = b->table.flushed + b->table.count;
     Row *row = table_add(&b->table);
     if (row == NULL)
-        goto done;
+        return -1;
     *row = (Row){.seq = seq, .number = (unsigned int)number, .depth = depth, .component = (unsigned int)codes_of[0],
                  .name = (unsigned int)codes_of[1], .operation = (unsigned int)codes_of[2],
                  .status = (unsigned int)b->unclosed, .parent = (int)parent, .place_file = -1, .duration = NAN,
                  .inputs = inputs_value, .has_inputs = (unsigned char)has_inputs, .start_file = start_file};
     PyObject *at = PyLong_FromSsize_t(index);
-    result = at == NULL || PyDict_SetItem(b->open, FIELD(record, R_SPAN_ID), at) < 0 ? -1 : 0;
+    int result = at == NULL || PyDict_SetItem(b->open, span_id, at) < 0 ? -1 : 0;
     Py_XDECREF(at);
-done:
     return result;
 }
 
@@ -380,12 +381,12 @@ static long file_code(Block *b)
 }
 
 /* An end of the open call `index` (its entry already taken out of `open`): how the call ended. */
-static int end(Block *b, PyObject *record, Py_ssize_t position, Py_ssize_t index)
+static int end(Block *b, Event *e, Py_ssize_t index)
 {
     Table *t = &b->table;
-    PyObject *status = FIELD(record, R_STATUS), *duration = FIELD(record, R_DURATION);
-    long status_code = text_code(b, status);
-    double seconds = duration == Py_None ? NAN : PyFloat_AsDouble(duration);
+    PyObject *status = event_text(e, R_STATUS);
+    long status_code = status == NULL ? -1 : text_code(b, status);
+    double seconds = status_code < 0 ? NAN : event_duration(e);
     if (status_code < 0 || PyErr_Occurred())
         return -1;
     unsigned int *status_at = FIELD_AT(t, index, C_STATUS, unsigned int, status);
@@ -394,11 +395,12 @@ static int end(Block *b, PyObject *record, Py_ssize_t position, Py_ssize_t index
         return -1;
     *status_at = (unsigned int)status_code;
     *duration_at = seconds;
-    int failed = FIELD(record, R_ERROR) != Py_None && same_text(status, T_failed);
-    PyObject *outputs = FIELD(record, R_OUTPUTS);
-    int filled = failed ? 1 : PyObject_IsTrue(outputs);
-    if (filled <= 0)
-        return filled;  /* no outputs: status and duration only */
+    int failed = event_failed(e);
+    Text outputs = {NULL, 0};
+    if (!failed && event_raw(e, R_OUTPUTS, &outputs) < 0)
+        return -1;
+    if (!failed && outputs.size == 0)
+        return 0;  /* no outputs: status and duration only */
     uint64_t hash = 0;
     int found = failed ? ASIDE : text_digest(outputs, &hash);
     if (found == FAILED)
@@ -414,13 +416,14 @@ static int end(Block *b, PyObject *record, Py_ssize_t position, Py_ssize_t index
     int shown = same_text(text, T_llm) || same_text(text, T_tool), placed = 0;
     long long offset = 0;
     if (shown && b->path != Py_None && b->offsets != Py_None) {
-        if (place_of(b, position, &offset) < 0)
+        if (place_of(b, e->position, &offset) < 0)
             return -1;
         placed = 1;
     }
     unsigned long long outputs_hash = hash;
     if (found == ASIDE || (shown && !placed)) {
-        PyObject *known = found == OK ? hash_bytes(hash) : Py_NewRef(Py_None);
+        PyObject *record = event_record(e);
+        PyObject *known = record == NULL ? NULL : found == OK ? hash_bytes(hash) : Py_NewRef(Py_None);
         if (known == NULL)
             return -1;
         PyObject *args[] = {b->recorder, record, known, shown && !placed ? Py_True : Py_False};
@@ -465,21 +468,22 @@ static int end(Block *b, PyObject *record, Py_ssize_t position, Py_ssize_t index
 }
 
 /* An event that is not a start: the end of its span's call, or (no such span open) one more of its name. */
-static int finish(Block *b, PyObject *record, Py_ssize_t position)
+static int finish(Block *b, Event *e)
 {
-    PyObject *span_id = FIELD(record, R_SPAN_ID);
-    PyObject *index = PyDict_GetItemWithError(b->open, span_id);
+    PyObject *span_id = event_text(e, R_SPAN_ID);
+    PyObject *index = span_id == NULL ? NULL : PyDict_GetItemWithError(b->open, span_id);
     if (index == NULL) {
         if (PyErr_Occurred())
             return -1;
-        return count_call(b, FIELD(record, R_COMPONENT), FIELD(record, R_NAME)) < 0 ? -1 : 0;
+        PyObject *component = event_text(e, R_COMPONENT), *name = event_text(e, R_NAME);
+        return component == NULL || name == NULL || count_call(b, component, name) < 0 ? -1 : 0;
     }
     Py_INCREF(index);
     Py_ssize_t value = PyLong_AsSsize_t(index);
     int result = -1;
     if (!(value == -1 && PyErr_Occurred()) && PyDict_DelItem(b->open, span_id) == 0
         && remember(b, span_id, index) == 0)
-        result = end(b, record, position, value);
+        result = end(b, e, value);
     Py_DECREF(index);
     return result;
 }
@@ -545,9 +549,11 @@ static int block_close(Block *b)
 }
 
 /* Whether the record is of the run kept (`RunChoice.keeps` decides when it is not the one kept so far). */
-static int kept(Block *b, PyObject *record)
+static int kept(Block *b, Event *e)
 {
-    PyObject *run_id = FIELD(record, R_RUN_ID);
+    PyObject *run_id = event_text(e, R_RUN_ID);
+    if (run_id == NULL)
+        return -1;
     if (PyUnicode_Check(b->wanted) && same_text(run_id, b->wanted))
         return 1;
     PyObject *answer = PyObject_CallMethodOneArg(b->runs, S_keeps, run_id);
@@ -558,6 +564,27 @@ static int kept(Block *b, PyObject *record)
     return keeps == 1 && b->wanted == NULL ? -1 : keeps;
 }
 
+/* How many records `records` holds, a list of the bound record type or a block of `_tally.Lines` (whose lines
+ * the scan was not sure of are records of that type): -1 for anything else. */
+static Py_ssize_t known_records(PyObject *records)
+{
+    if (record_type == NULL)
+        return -1;
+    if (PyList_CheckExact(records)) {
+        for (Py_ssize_t i = 0; i < PyList_GET_SIZE(records); i++)
+            if (Py_TYPE(PyList_GET_ITEM(records, i)) != record_type)
+                return -1;
+        return PyList_GET_SIZE(records);
+    }
+    if (lines_api == NULL || !Py_IS_TYPE(records, lines_api->type))
+        return -1;
+    Py_ssize_t count = lines_api->count(records);
+    for (Py_ssize_t i = 0; i < count; i++)
+        if (lines_api->fields(records, i) == NULL && Py_TYPE(lines_api->record(records, i)) != record_type)
+            return -1;
+    return count;
+}
+
 static PyObject *record(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 {
     if (nargs != 4) {
@@ -565,12 +592,9 @@ static PyObject *record(PyObject *module, PyObject *const *args, Py_ssize_t narg
         return NULL;
     }
     PyObject *records = args[1];
-    if (record_type == NULL || !PyList_CheckExact(records))
+    Py_ssize_t count = known_records(records);
+    if (count < 0)
         Py_RETURN_NOTIMPLEMENTED;
-    Py_ssize_t count = PyList_GET_SIZE(records);
-    for (Py_ssize_t i = 0; i < count; i++)
-        if (Py_TYPE(PyList_GET_ITEM(records, i)) != record_type)
-            Py_RETURN_NOTIMPLEMENTED;
     Block b = {.path = args[2], .offsets = args[3], .file_code = -1};
     memset(b.counted_at, -1, sizeof b.counted_at);
     memset(b.started_at, -1, sizeof b.started_at);
@@ -578,15 +602,16 @@ static PyObject *record(PyObject *module, PyObject *const *args, Py_ssize_t narg
     long long events = 0;
     int failed = opened < 0;
     for (Py_ssize_t position = 0; position < count && opened == 0 && !failed; position++) {
-        PyObject *item = PyList_GET_ITEM(records, position);
-        int keeps = kept(&b, item);
-        if (keeps <= 0) {
-            failed = keeps < 0;
-            continue;
+        Event e;
+        event_at(&e, records, position);
+        int keeps = kept(&b, &e);
+        if (keeps > 0) {
+            events++;
+            failed = (event_status_is(&e, T_started) ? start(&b, &e) : finish(&b, &e)) < 0;
         }
-        events++;
-        failed = (same_text(FIELD(item, R_STATUS), T_started) ? start(&b, item, position)
-                  : finish(&b, item, position)) < 0;
+        else
+            failed = keeps < 0;
+        event_done(&e);
     }
     failed = block_close(&b) < 0 || failed;
     if (failed)
@@ -650,17 +675,23 @@ static PyObject *parents_before(PyObject *module, PyObject *column)
     return answer;
 }
 
-/* bind(record type, raw_fingerprint_py): the type whose fields `record` reads at their offsets, and the
- * reference for inputs the canonical writer leaves aside. */
+/* bind(record type, raw_fingerprint_py, lines): the type whose fields `record` reads at their offsets, the
+ * reference for inputs the canonical writer leaves aside, and `_tally.LINES` (None where `_tally` was not built),
+ * through which it reads a block of `_tally.Lines`. */
 static PyObject *bind(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 {
-    if (nargs != 2 || !PyType_Check(args[0]) || !PyCallable_Check(args[1])) {
-        PyErr_SetString(PyExc_TypeError, "bind(record type, raw_fingerprint_py)");
+    if (nargs != 3 || !PyType_Check(args[0]) || !PyCallable_Check(args[1])) {
+        PyErr_SetString(PyExc_TypeError, "bind(record type, raw_fingerprint_py, _tally.LINES or None)");
         return NULL;
     }
+    const LinesApi *api = NULL;
+    if (args[2] != Py_None && (api = PyCapsule_GetPointer(args[2], LINES_CAPSULE)) == NULL)
+        return NULL;
     for (int f = 0; f < N_FIELDS; f++)
         if (member_offset(args[0], FIELD_NAMES[f], &field_offset[f]) < 0)
             return NULL;
+    Py_XSETREF(lines_capsule, Py_XNewRef(api == NULL ? NULL : args[2]));
+    lines_api = api;
     Py_XSETREF(record_type, (PyTypeObject *)Py_NewRef(args[0]));
     Py_XSETREF(raw_fingerprint_py, Py_NewRef(args[1]));
     Py_RETURN_NONE;

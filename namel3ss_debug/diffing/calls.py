@@ -26,6 +26,7 @@ import orjson
 
 from ..analysis.fields import is_duration
 from ..analysis.stats import op_label
+from ..analysis.tally import LINES_API
 from ..model.digest import blake2b
 from ..model.events import is_start
 from ..model.events import kind as span_kind
@@ -319,4 +320,4 @@ def _compact(value: Any) -> str:
 
 
 if _bind is not None:
-    _bind(EventRecord, raw_fingerprint_py)
+    _bind(EventRecord, raw_fingerprint_py, LINES_API)

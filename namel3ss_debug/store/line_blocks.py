@@ -32,7 +32,7 @@ class LineBlock:
     The block's buffer must be read before the reader moves two blocks on (see `iter_blocks`' reuse).
     """
 
-    def __init__(self, file: int, path: str, records: list[EventRecord], block: Block | None = None,
+    def __init__(self, file: int, path: str, records: Sequence[EventRecord], block: Block | None = None,
                  made: list[Made] | None = None, mapped: bool = False):
         self.file, self.path, self.records, self.mapped = file, path, records, mapped
         self._block, self._made = block, made

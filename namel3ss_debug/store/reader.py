@@ -89,11 +89,12 @@ class TraceReader:
             line = part.first_line if index == part.begin[0] else 1
             yield from self._file(path, sink(index), (start, end, line))
 
-    def line_blocks(self, source: RunSource) -> Iterator[LineBlock]:
+    def line_blocks(self, source: RunSource, decode: Decode = BLOCK_DECODER.decode_lines) -> Iterator[LineBlock]:
         """The run's records a block at a time, each block able to say where each record is and to hand out
-        the events whose line passes a cheap test (`LineBlock.picked`), in the run's order."""
+        the events whose line passes a cheap test (`LineBlock.picked`), in the run's order. A block read whole
+        holds what `decode` makes of it, as `records` says."""
         for index, path in enumerate(source.files):
-            yield from self._file(path, _LinedSink(self.problems, index))
+            yield from self._file(path, _LinedSink(self.problems, index, decode))
 
     def events(self, source: RunSource) -> Iterator[Located]:
         """Every event of the run as a dict with its place."""
@@ -317,8 +318,8 @@ class _LinedSink(_RecordSink):
     """Records that know their lines (a `LineBlock` a block), for readers that go back to one event later
     or look at the lines' text."""
 
-    def __init__(self, problems: ReadProblems, file: int):
-        super().__init__(problems)
+    def __init__(self, problems: ReadProblems, file: int, decode: Decode = BLOCK_DECODER.decode_lines):
+        super().__init__(problems, decode)
         self.file = file
 
     def block(self, block: Block, builder: IndexBuilder | None) -> LineBlock:

@@ -1,7 +1,9 @@
 """diff's call recorder in C (`diffing/_calls.c`, `CallRecorder.add_block`) against its Python reference
 (`add_block_py`): on random runs cut into random blocks, the whole state after every block is the same: the
 table's columns, texts, files and previews, the open and recently closed spans, the call numbers, the
-operations' codes, the run kept and the events of others."""
+operations' codes, the run kept and the events of others. The C recorder takes each block as a list of msgspec's
+records and as the lines analyze's scan reads in place (`_tally.Lines`, what `diff` reads); the reference takes
+msgspec's records."""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ import orjson
 import pytest
 from tracefactory import TraceBuilder, random_calls_run
 
+from namel3ss_debug.analysis import tally
 from namel3ss_debug.diffing import call_table, calls
 from namel3ss_debug.diffing.calls import CallRecorder
 from namel3ss_debug.store.records import BLOCK_DECODER
@@ -47,13 +50,14 @@ def _orjson(event: dict) -> bytes:
         return json.dumps(event, ensure_ascii=False).encode()
 
 
-def pieces(source: RunSource, rng: random.Random):
+def pieces(source: RunSource, rng: random.Random, scanned: bool = False):
     """(records, path, offsets) of blocks cut at random places, each line decoded as the typed decoder does (a
-    line it refuses, as a block holding one would go to `add`, is left out)."""
+    line it refuses, as a block holding one would go to `add`, is left out). `scanned`: the records as a block of
+    `_tally.Lines` (what diff reads), else msgspec's list."""
     path, decoded, offset = source.files[0], [], 0
     for line in Path(path).read_bytes().splitlines(keepends=True):
         try:
-            decoded.append((BLOCK_DECODER.decode(line), offset))
+            decoded.append((BLOCK_DECODER.decode(line), offset, line))
         except msgspec.ValidationError:
             pass
         offset += len(line)
@@ -61,8 +65,16 @@ def pieces(source: RunSource, rng: random.Random):
     while at < len(decoded):
         stop = min(len(decoded), at + rng.randint(1, 12))
         part = decoded[at:stop]
-        yield [record for record, _ in part], path, (lambda part=part: [place for _, place in part])
+        records = ([record for record, _, _ in part] if not scanned
+                   else tally.block_decoder(False)(b"".join(line for _, _, line in part)))
+        yield records, path, (lambda part=part: [place for _, place, _ in part])
         at = stop
+
+
+def referenced(source: RunSource, seed: int):
+    """Each block of `pieces` as the C recorder takes it (scanned lines or records, by the seed) and as the
+    reference does (records)."""
+    return zip(pieces(source, random.Random(seed), scanned=seed % 2 == 0), pieces(source, random.Random(seed)))
 
 
 def run_of(seed: int, tmp_path: Path) -> RunSource:
@@ -79,8 +91,8 @@ def test_the_state_after_every_block_is_the_references(tmp_path, seed, rereadabl
     if seed % 3 == 0:  # few spans remembered once closed: the oldest forgotten again and again
         compiled._spans.remembered = reference._spans.remembered = 2
     blocks = 0
-    for records, path, offsets in pieces(source, random.Random(seed)):
-        compiled.add_block(records, path if rereadable else None, offsets if rereadable else None)
+    for (given, path, offsets), (records, _, _) in referenced(source, seed):
+        compiled.add_block(given, path if rereadable else None, offsets if rereadable else None)
         reference.add_block_py(records, path if rereadable else None, offsets if rereadable else None)
         assert state(compiled) == state(reference)
         blocks += 1
@@ -93,8 +105,8 @@ def test_the_state_after_every_block_is_the_references(tmp_path, seed, rereadabl
 def test_the_two_take_turns_on_one_recorder(tmp_path, seed) -> None:
     source, rng = run_of(100 + seed, tmp_path), random.Random(seed)
     mixed, reference = CallRecorder(), CallRecorder()
-    for records, path, offsets in pieces(source, random.Random(seed)):
-        (mixed.add_block if rng.random() < 0.5 else mixed.add_block_py)(records, path, offsets)
+    for (given, path, offsets), (records, _, _) in referenced(source, seed):
+        (mixed.add_block if rng.random() < 0.5 else mixed.add_block_py)(given, path, offsets)
         reference.add_block_py(records, path, offsets)
     assert state(mixed) == state(reference)
 
