@@ -1,5 +1,7 @@
 /* Optional speedup for `check`'s hot loop: `EventScan._see_all` (checks/scan.py, the reference) in C, for a block
- * the typed decoder read whole (a list of records, line k of the block being record k).
+ * read whole (line k of the block being record k): a list of records, or the lines analyze's scan reads in place
+ * (`_tally.Lines`, what `check` reads: `_see_event.h` reads an event from either, and makes a line's record only
+ * for a method of the scan).
  *
  * see_all(scan, records, path, first_line) -> None
  *
@@ -9,27 +11,25 @@
  * occurrence of an operation, an example to keep, the run's end) goes to the scan's own method, with the same
  * arguments the reference passes. So the two keep one state, and tests compare them on random runs and rules.
  *
- * bind(record type, max events) once: the record's fields are read at their offsets. */
+ * bind(record type, max events, `_tally.LINES` or None) once: the record's fields are read at their offsets, and
+ * a block of lines through the capsule. */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <stdint.h>
 
 #include "_members.h"
 #include "_texts.h"
+#include "_scanned.h"
+#include "_see_event.h"
 
 #define PLAN_TABLE 256
 
-enum { R_EVENT_TYPE, R_COMPONENT, R_NAME, R_STATUS, R_DURATION, R_USAGE, R_COST, R_ERROR, N_FIELDS };
-static const char *FIELD_NAMES[N_FIELDS] = {"event_type", "component", "name", "status", "duration_ms", "usage",
-                                            "cost_usd", "error"};
-static Py_ssize_t field_offset[N_FIELDS];
-static PyTypeObject *record_type;
 static Py_ssize_t max_events;
-#define FIELD(object, f) (*(PyObject **)((char *)(object) + field_offset[f]))
+static PyObject *lines_capsule;
 
 static PyObject *S_count, *S_events, *S_start, *S_matched, *S_labelled, *S_busy, *S_occurrence, *S_end, *S_run_end,
     *S_specs, *S_orders, *S_latency, *S_calls, *S_llm, *S__plans, *S__plan, *S__failure, *S__occurrence,
-    *S__span_end, *S__run_end, *S__last, *S_biggest_llm_calls, *S_total, *T_failed, *ONE, *BILLION, *ZERO_FLOAT;
+    *S__span_end, *S__run_end, *S__last, *S_biggest_llm_calls, *ONE, *BILLION, *ZERO_FLOAT;
 
 /* A plan met in this block: the scan's `_Plan` (borrowed: the scan's dict holds it) and what the loop reads of
  * it. `labelled` and `busy` change only in the scan's `_occurrence`, after which they are read again. */
@@ -95,9 +95,9 @@ static int fill_plan(Plan *slot, PyObject *plan)
 }
 
 /* the event's plan: from the block's table, else the scan's `_plans` (made by `_plan` when new); NULL on error */
-static Plan *plan_of(See *s, PyObject *record)
+static Plan *plan_of(See *s, Event *e)
 {
-    PyObject *texts[] = {FIELD(record, R_EVENT_TYPE), FIELD(record, R_COMPONENT), FIELD(record, R_NAME)};
+    PyObject *const *texts = e->texts;
     for (int i = 0; i < 3; i++)
         if (!PyUnicode_Check(texts[i])) {
             PyErr_SetString(PyExc_TypeError, "an event's type, component and name must be str");
@@ -220,41 +220,45 @@ static int count_occurrence(Plan *plan)
  * biggest LLM calls); -1 on error */
 enum { HAND_OVER, NOTHING, COUNTED };
 
-static int end_asks(See *s, Plan *plan, PyObject *record)
+/* Whether the span's duration is over one of the plan's latency limits: 1, 0, or -1 on error */
+static int over_latency(Plan *plan, Event *e)
 {
-    PyObject *duration = FIELD(record, R_DURATION);
-    if (duration != Py_None)
-        for (Py_ssize_t i = 0; i < PyList_GET_SIZE(plan->latency); i++) {
-            PyObject *pair = PyList_GET_ITEM(plan->latency, i);
-            if (!PyTuple_Check(pair) || PyTuple_GET_SIZE(pair) != 2)
-                return 0;
-            int over = PyObject_RichCompareBool(duration, PyTuple_GET_ITEM(pair, 0), Py_GT);
-            if (over != 0)
-                return over < 0 ? -1 : HAND_OVER;
-        }
+    if (PyList_GET_SIZE(plan->latency) == 0)
+        return 0;
+    PyObject *duration = event_duration(e);
+    if (duration == NULL)
+        return -1;
+    int over = 0;
+    for (Py_ssize_t i = 0; duration != Py_None && over == 0 && i < PyList_GET_SIZE(plan->latency); i++) {
+        PyObject *pair = PyList_GET_ITEM(plan->latency, i);
+        if (!PyTuple_Check(pair) || PyTuple_GET_SIZE(pair) != 2)
+            over = 1;  /* not a limit this code knows: the scan's method decides */
+        else
+            over = PyObject_RichCompareBool(duration, PyTuple_GET_ITEM(pair, 0), Py_GT);
+    }
+    Py_DECREF(duration);
+    return over;
+}
+
+static int end_asks(See *s, Plan *plan, Event *e)
+{
+    int over = over_latency(plan, e);
+    if (over != 0)
+        return over < 0 ? -1 : HAND_OVER;
     if (!plan->llm)
         return NOTHING;
     /* size = usage.total if usage is not None else 0; cost = cost_usd or 0.0 */
-    PyObject *usage = FIELD(record, R_USAGE), *cost = FIELD(record, R_COST);
-    PyObject *size = usage != Py_None ? PyObject_GetAttr(usage, S_total) : PyLong_FromLong(0);
-    if (size == NULL)
-        return -1;
-    int has_cost = PyObject_IsTrue(cost);
-    int has_size = PyObject_IsTrue(size);
-    if (has_cost < 0 || has_size < 0) {
-        Py_DECREF(size);
-        return -1;
-    }
-    if (!has_size && !has_cost) {
-        Py_DECREF(size);
-        return NOTHING;
-    }
-    PyObject *scaled = PyNumber_Multiply(has_cost ? cost : ZERO_FLOAT, BILLION);
+    PyObject *size = event_size(e), *cost = event_cost(e);
+    int has_cost = cost == NULL ? -1 : PyObject_IsTrue(cost);
+    int has_size = size == NULL ? -1 : PyObject_IsTrue(size);
+    PyObject *scaled = has_cost < 0 || has_size < 0 || (!has_size && !has_cost) ? NULL
+        : PyNumber_Multiply(has_cost ? cost : ZERO_FLOAT, BILLION);
     PyObject *key = scaled == NULL ? NULL : PyNumber_Add(scaled, size);
     Py_XDECREF(scaled);
-    Py_DECREF(size);
+    Py_XDECREF(size);
+    Py_XDECREF(cost);
     if (key == NULL)
-        return -1;
+        return PyErr_Occurred() ? -1 : NOTHING;
     /* add_largest keeps it while the heap has room, or when key >= the smallest kept */
     PyObject *events = PyObject_GetAttr(s->biggest, S_events);
     int result = events == NULL ? -1 : HAND_OVER;
@@ -279,9 +283,10 @@ static PyObject *place_of(See *s, PyObject *record, long long line)
 }
 
 /* `scan.<method>(record, (record, path, line), plan)` */
-static int hand_over(See *s, PyObject *method, PyObject *record, long long line, Plan *plan)
+static int hand_over(See *s, PyObject *method, Event *e, long long line, Plan *plan)
 {
-    PyObject *place = place_of(s, record, line);
+    PyObject *record = event_record(e);
+    PyObject *place = record == NULL ? NULL : place_of(s, record, line);
     if (place == NULL)
         return -1;
     PyObject *done = PyObject_CallMethodObjArgs(s->scan, method, record, place, plan->plan, NULL);
@@ -290,13 +295,12 @@ static int hand_over(See *s, PyObject *method, PyObject *record, long long line,
     return done == NULL ? -1 : 0;
 }
 
-static int one_event(See *s, PyObject *record, long long line)
+static int one_event(See *s, Event *e, long long line)
 {
-    Plan *plan = plan_of(s, record);
+    Plan *plan = plan_of(s, e);
     if (plan == NULL)
         return -1;
-    int failed = FIELD(record, R_ERROR) != Py_None || same_text(FIELD(record, R_STATUS), T_failed);
-    if (failed && hand_over(s, S__failure, record, line, plan) < 0)
+    if (event_failed(e) && hand_over(s, S__failure, e, line, plan) < 0)
         return -1;
     if (plan->occurrence) {
         if (!plan->busy)
@@ -306,16 +310,16 @@ static int one_event(See *s, PyObject *record, long long line)
             return -1;
         if (counts)
             return count_occurrence(plan);
-        return hand_over(s, S__occurrence, record, line, plan) < 0 || refresh(plan) < 0 ? -1 : 0;
+        return hand_over(s, S__occurrence, e, line, plan) < 0 || refresh(plan) < 0 ? -1 : 0;
     }
     if (plan->end) {
         if (PyList_GET_SIZE(plan->latency) == 0 && !plan->llm)
             return 0;
-        int asks = end_asks(s, plan, record);
+        int asks = end_asks(s, plan, e);
         if (asks < 0)
             return -1;
         if (asks == HAND_OVER)
-            return hand_over(s, S__span_end, record, line, plan);
+            return hand_over(s, S__span_end, e, line, plan);
         return asks == COUNTED ? add_to(s->biggest, S_count, 1) : 0;
     }
     if (plan->run_end) {
@@ -325,7 +329,8 @@ static int one_event(See *s, PyObject *record, long long line)
         int unset = seen == Py_None;
         Py_DECREF(seen);
         if (unset) {
-            PyObject *place = place_of(s, record, line);
+            PyObject *record = event_record(e);
+            PyObject *place = record == NULL ? NULL : place_of(s, record, line);
             int result = place == NULL ? -1 : PyObject_SetAttr(s->scan, S__run_end, place);
             Py_XDECREF(place);
             return result;
@@ -344,22 +349,25 @@ static void release(See *s)
 }
 
 /* scan.events += count, and scan._last = (the last record, path, its line) */
-static int finish(See *s, PyObject *records, long long first_line)
+static int finish(See *s, PyObject *records, Py_ssize_t count, long long first_line)
 {
-    Py_ssize_t count = PyList_GET_SIZE(records);
     if (add_to(s->scan, S_events, count) < 0)
         return -1;
     if (count == 0)
         return 0;
-    PyObject *place = place_of(s, PyList_GET_ITEM(records, count - 1), first_line + count - 1);
-    int failed = place == NULL || PyObject_SetAttr(s->scan, S__last, place) < 0;
+    Event last;
+    int failed = event_at(&last, records, count - 1) < 0;
+    PyObject *record = failed ? NULL : event_record(&last);
+    PyObject *place = record == NULL ? NULL : place_of(s, record, first_line + count - 1);
+    failed = place == NULL || PyObject_SetAttr(s->scan, S__last, place) < 0;
     Py_XDECREF(place);
+    event_done(&last);
     return failed ? -1 : 0;
 }
 
 static PyObject *see_all(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 {
-    if (nargs != 4 || !PyList_CheckExact(args[1]) || !PyUnicode_Check(args[2])) {
+    if (nargs != 4 || !PyUnicode_Check(args[2])) {
         PyErr_SetString(PyExc_TypeError, "see_all(scan, records, path, first_line)");
         return NULL;
     }
@@ -371,11 +379,11 @@ static PyObject *see_all(PyObject *module, PyObject *const *args, Py_ssize_t nar
     long long first_line = PyLong_AsLongLong(args[3]);
     if (first_line == -1 && PyErr_Occurred())
         return NULL;
-    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(records); i++)
-        if (Py_TYPE(PyList_GET_ITEM(records, i)) != record_type) {
-            PyErr_SetString(PyExc_TypeError, "see_all() takes a list of records");
-            return NULL;
-        }
+    Py_ssize_t count = known_records(records);
+    if (count < 0) {
+        PyErr_SetString(PyExc_TypeError, "see_all() takes a list of records or a block of _tally.Lines");
+        return NULL;
+    }
     See *s = PyMem_Calloc(1, sizeof(See));
     if (s == NULL)
         return PyErr_NoMemory();
@@ -387,12 +395,12 @@ static PyObject *see_all(PyObject *module, PyObject *const *args, Py_ssize_t nar
         PyErr_SetString(PyExc_TypeError, "a scan's plans must be a dict");
         failed = 1;
     }
-    for (Py_ssize_t i = 0; !failed && i < PyList_GET_SIZE(records); i++) {
-        PyObject *record = Py_NewRef(PyList_GET_ITEM(records, i));  /* a method called could change the list */
-        failed = one_event(s, record, first_line + i) < 0;
-        Py_DECREF(record);
+    for (Py_ssize_t i = 0; !failed && i < known_count(records, count); i++) {
+        Event e;
+        failed = event_at(&e, records, i) < 0 || one_event(s, &e, first_line + i) < 0;
+        event_done(&e);
     }
-    failed = failed || finish(s, records, first_line) < 0;
+    failed = failed || finish(s, records, known_count(records, count), first_line) < 0;
     release(s);
     PyMem_Free(s);
     if (failed)
@@ -400,13 +408,16 @@ static PyObject *see_all(PyObject *module, PyObject *const *args, Py_ssize_t nar
     Py_RETURN_NONE;
 }
 
-/* bind(record type, max events) */
+/* bind(record type, max events, `_tally.LINES` or None) */
 static PyObject *bind(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 {
-    if (nargs != 2 || !PyType_Check(args[0])) {
-        PyErr_SetString(PyExc_TypeError, "bind(record_type, max_events)");
+    if (nargs != 3 || !PyType_Check(args[0])) {
+        PyErr_SetString(PyExc_TypeError, "bind(record_type, max_events, _tally.LINES or None)");
         return NULL;
     }
+    const LinesApi *api = NULL;
+    if (args[2] != Py_None && (api = PyCapsule_GetPointer(args[2], LINES_CAPSULE)) == NULL)
+        return NULL;
     for (int f = 0; f < N_FIELDS; f++)
         if (member_offset(args[0], FIELD_NAMES[f], &field_offset[f]) < 0)
             return NULL;
@@ -414,6 +425,8 @@ static PyObject *bind(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     if (max_events == -1 && PyErr_Occurred())
         return NULL;
     Py_XSETREF(record_type, (PyTypeObject *)Py_NewRef(args[0]));
+    Py_XSETREF(lines_capsule, Py_XNewRef(api == NULL ? NULL : args[2]));
+    lines_api = api;
     Py_RETURN_NONE;
 }
 

@@ -12,12 +12,13 @@ alone reads nothing of the report, so the run is not analysed at all: it goes at
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Optional
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Optional, Sequence
 
 from .._version import __version__
 from ..analysis.analyze import analyze, collector_paused
 from ..analysis.prices import Pricer
 from ..analysis.report import REPORT_SCHEMA, Report
+from ..analysis.tally import block_decoder
 from ..store.reader import TraceReader
 from ..store.records import EventRecord
 from .evaluate import SECTIONS_READ, evaluate
@@ -68,14 +69,15 @@ def new_scan(rules: list[Rule], secrets: Optional[SecretFinder] = None) -> Event
     return EventScan(rules, secrets)
 
 
-def _record_blocks(reader: TraceReader, source: Any, scan: EventScan) -> Iterator[list[EventRecord]]:
-    """The run's records a block at a time, each block shown to the scan first."""
-    for block in reader.line_blocks(source):
+def _record_blocks(reader: TraceReader, source: Any, scan: EventScan) -> Iterator[Sequence[EventRecord]]:
+    """The run's records a block at a time (its lines scanned in place where compiled, as `analyze` reads them),
+    each block shown to the scan first."""
+    for block in reader.line_blocks(source, block_decoder(filtered=False)):
         scan.see_block(block, source.files[block.file])
         yield block.records
 
 
-def _unanalysed(blocks: Iterable[list[EventRecord]]) -> Report:
+def _unanalysed(blocks: Iterable[Sequence[EventRecord]]) -> Report:
     """A report with no section, for rules that read none (forbid_secrets): the blocks read through (their
     read problems told as they are met), and the run's id from its first event."""
     run_ids: list[str] = []

@@ -16,6 +16,7 @@ import heapq
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Optional
 
+from ..analysis.tally import LINES_API
 from ..model.events import is_end, is_start
 from ..model.events import kind as span_kind
 from ..store.line_blocks import LineBlock
@@ -257,7 +258,7 @@ try:
 except ImportError:  # no compiler at install time: `_see_all`
     _compiled = None
 else:
-    _compiled.bind(EventRecord, MAX_EVENTS)
+    _compiled.bind(EventRecord, MAX_EVENTS, LINES_API)
 ACCELERATED = _compiled is not None
 
 

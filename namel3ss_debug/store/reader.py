@@ -76,9 +76,10 @@ class TraceReader:
         """
         return self._part(source, part, lambda index: _RecordSink(self.problems, decode))
 
-    def line_blocks_part(self, source: RunSource, part: "Part") -> Iterator[LineBlock]:
+    def line_blocks_part(self, source: RunSource, part: "Part", decode: Decode = BLOCK_DECODER.decode_lines,
+                         ) -> Iterator[LineBlock]:
         """`line_blocks` of a stretch of a run, as `records_part` reads it."""
-        return self._part(source, part, lambda index: _LinedSink(self.problems, index))
+        return self._part(source, part, lambda index: _LinedSink(self.problems, index, decode))
 
     def _part(self, source: RunSource, part: "Part", sink: Callable[[int], "_Sink"]) -> Iterator[Any]:
         for index, path in enumerate(source.files):

@@ -84,7 +84,7 @@ def _records(reader: TraceReader, source: RunSource, part: Part, options: Option
     if scan is None:
         yield from reader.records_part(source, part, block_decoder(filtered=options.counted is not None))
         return
-    for block in reader.line_blocks_part(source, part):
+    for block in reader.line_blocks_part(source, part, block_decoder(filtered=options.counted is not None)):
         scan.see_block(block, source.files[block.file])
         yield block.records
 
@@ -134,5 +134,5 @@ def _join_scans(scan: Any, theirs: Any, source: RunSource, cut: Cut, strict: boo
         absorb(scan, theirs)
     except NotMergeable:
         again = quiet_reader(strict)  # its problems were said, and counted, with the second half's tally
-        for block in again.line_blocks_part(source, numbered(cut, source)):
+        for block in again.line_blocks_part(source, numbered(cut, source), block_decoder(filtered=False)):
             scan.see_block(block, source.files[block.file])
