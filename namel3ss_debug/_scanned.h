@@ -29,3 +29,22 @@ typedef struct {
                                       table that may drop it at the next call: NULL with an error */
     PyObject *(*id)(Text text);    /* the same, for span ids (None for at == NULL) */
 } LinesApi;
+
+/* How many records `records` holds, a list of `type` or a block of `_tally.Lines` (`api`: NULL where `_tally` was
+ * not built) whose lines the scan was not sure of are records of `type`: -1 for anything else. */
+static inline Py_ssize_t known_records(PyObject *records, PyTypeObject *type, const LinesApi *api)
+{
+    if (PyList_CheckExact(records)) {
+        for (Py_ssize_t i = 0; i < PyList_GET_SIZE(records); i++)
+            if (Py_TYPE(PyList_GET_ITEM(records, i)) != type)
+                return -1;
+        return PyList_GET_SIZE(records);
+    }
+    if (api == NULL || !Py_IS_TYPE(records, api->type))
+        return -1;
+    Py_ssize_t count = api->count(records);
+    for (Py_ssize_t i = 0; i < count; i++)
+        if (api->fields(records, i) == NULL && Py_TYPE(api->record(records, i)) != type)
+            return -1;
+    return count;
+}

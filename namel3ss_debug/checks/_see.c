@@ -379,7 +379,7 @@ static PyObject *see_all(PyObject *module, PyObject *const *args, Py_ssize_t nar
     long long first_line = PyLong_AsLongLong(args[3]);
     if (first_line == -1 && PyErr_Occurred())
         return NULL;
-    Py_ssize_t count = known_records(records);
+    Py_ssize_t count = known_records(records, record_type, lines_api);
     if (count < 0) {
         PyErr_SetString(PyExc_TypeError, "see_all() takes a list of records or a block of _tally.Lines");
         return NULL;

@@ -22,25 +22,6 @@ typedef struct {
     PyObject *texts[3];     /* its type, component and name (new references) */
 } Event;
 
-/* How many events `records` holds, a list of the bound record type or a block of `_tally.Lines` (whose lines the
- * scan was not sure of are records of that type): -1 for anything else. */
-static Py_ssize_t known_records(PyObject *records)
-{
-    if (PyList_CheckExact(records)) {
-        for (Py_ssize_t i = 0; i < PyList_GET_SIZE(records); i++)
-            if (Py_TYPE(PyList_GET_ITEM(records, i)) != record_type)
-                return -1;
-        return PyList_GET_SIZE(records);
-    }
-    if (lines_api == NULL || !Py_IS_TYPE(records, lines_api->type))
-        return -1;
-    Py_ssize_t count = lines_api->count(records);
-    for (Py_ssize_t i = 0; i < count; i++)
-        if (lines_api->fields(records, i) == NULL && Py_TYPE(lines_api->record(records, i)) != record_type)
-            return -1;
-    return count;
-}
-
 /* How many events `records` holds now: a method the loop calls could change a list (not a block of lines) */
 static Py_ssize_t known_count(PyObject *records, Py_ssize_t count)
 {

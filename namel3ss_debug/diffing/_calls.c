@@ -564,27 +564,6 @@ static int kept(Block *b, Event *e)
     return keeps == 1 && b->wanted == NULL ? -1 : keeps;
 }
 
-/* How many records `records` holds, a list of the bound record type or a block of `_tally.Lines` (whose lines
- * the scan was not sure of are records of that type): -1 for anything else. */
-static Py_ssize_t known_records(PyObject *records)
-{
-    if (record_type == NULL)
-        return -1;
-    if (PyList_CheckExact(records)) {
-        for (Py_ssize_t i = 0; i < PyList_GET_SIZE(records); i++)
-            if (Py_TYPE(PyList_GET_ITEM(records, i)) != record_type)
-                return -1;
-        return PyList_GET_SIZE(records);
-    }
-    if (lines_api == NULL || !Py_IS_TYPE(records, lines_api->type))
-        return -1;
-    Py_ssize_t count = lines_api->count(records);
-    for (Py_ssize_t i = 0; i < count; i++)
-        if (lines_api->fields(records, i) == NULL && Py_TYPE(lines_api->record(records, i)) != record_type)
-            return -1;
-    return count;
-}
-
 static PyObject *record(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 {
     if (nargs != 4) {
@@ -592,7 +571,7 @@ static PyObject *record(PyObject *module, PyObject *const *args, Py_ssize_t narg
         return NULL;
     }
     PyObject *records = args[1];
-    Py_ssize_t count = known_records(records);
+    Py_ssize_t count = record_type == NULL ? -1 : known_records(records, record_type, lines_api);
     if (count < 0)
         Py_RETURN_NOTIMPLEMENTED;
     Block b = {.path = args[2], .offsets = args[3], .file_code = -1};
