@@ -9,12 +9,16 @@ aimed where the time is. Each step is timed on the same blocks, already read int
 the disk or the page cache), and the figure is the best of `--repeats`, the steps taken in turn within each
 repeat so that a slow spell of a shared machine spreads over all of them. Per event, in nanoseconds:
 
-- decode: msgspec's typed records of a block (`store/records.py`), and its scan alone (a record of one field:
-  the floor of any decoding of the same bytes by msgspec);
-- tally: analyze's pass (`Tally.feed`) for every section, then without each group of sections a pass can
-  leave out (what that group costs), for `overview` alone (the floor of the pass), and for `diff`'s five;
-- diff: its call recorder (`CallRecorder.add_block`) and the fingerprint of one call's inputs or outputs;
-- check: its look at each event for every rule kind (`EventScan`), in C where built and its Python reference;
+- decode: each line's fields read in place (`_tally.lines`, how `analyze`, `check` and `diff` read a block
+  where the extension is built), msgspec's typed records of a block (`store/records.py`, how `inspect` and
+  `replay` read it), and msgspec's scan alone (a record of one field: the floor of any decoding by msgspec);
+- tally: analyze's pass (`Tally.feed`) of those lines for every section, then without each group of sections a
+  pass can leave out (what that group costs), for `overview` alone (the floor of the pass), and for `diff`'s
+  five;
+- diff: its call recorder (`CallRecorder.add_block`) of the lines and the fingerprint of one call's inputs or
+  outputs;
+- check: its look at each event of the lines for every rule kind (`EventScan`), in C where built, and its
+  Python reference (which takes msgspec's records);
 - DuckDB (when installed): its whole query of bench/analyze_throughput.py on the same file, per event, as a
   whole process (start-up included): the engine `analyze` is compared with.
 
@@ -99,34 +103,41 @@ def decoding(decoder: Any, texts: list[tuple[bytes, int]]) -> Callable[[], None]
 def steps(texts: list[tuple[bytes, int]], records: list[list[Any]], path: str) -> dict[str, Callable[[], None]]:
     scan = msgspec.json.Decoder(Scan)
     raws = [raw for block in records for record in block for raw in (record.inputs, record.outputs) if raw]
+    lines_of = tally_module.block_decoder(filtered=False)  # msgspec's decode_lines where not compiled
+    lines = [lines_of(text) for text, _ in texts]  # what the commands that read lines feed their passes
 
     def tally(sections: frozenset[str] | tuple[str, ...]) -> Callable[[], None]:
         def run() -> None:
             counts = Tally(Options(sections=tuple(sections)))
             counts.begin("run", "bench", ())
-            for block in records:
+            for block in lines:
                 counts.feed(block)
         return run
 
     def recorder() -> None:
         recording = CallRecorder()
-        for block, (text, offset) in zip(records, texts):  # a file read again for outputs: their places kept
+        for block, (text, offset) in zip(lines, texts):  # a file read again for outputs: their places kept
             recording.add_block(block, path, lambda text=text, offset=offset: newlines.starts(text, len(text), offset))
         recording.finish()
 
     def check(compiled: bool) -> Callable[[], None]:
         def run() -> None:
             scan, line = check_scan.EventScan(active(rules_from_flags(CHECK_RULES))), 1
-            for block in records:
+            for block, typed in zip(lines, records):
                 if compiled:
                     check_scan._compiled.see_all(scan, block, path, line)
                 else:
-                    scan._see_all(zip(block, range(line, line + len(block))), path)
-                line += len(block)
+                    scan._see_all(zip(typed, range(line, line + len(typed))), path)
+                line += len(typed)
         return run
+
+    def read_in_place() -> None:
+        for text, _ in texts:
+            lines_of(text)  # each block's lines dropped at once, as a reader's are
 
     every = frozenset(SECTIONS)
     found: dict[str, Callable[[], None]] = {
+        "decode: lines read in place": read_in_place,
         "decode: typed records": decoding(BLOCK_DECODER, texts),
         "decode: the scan alone": decoding(scan, texts),
         "tally: every section": tally(every),
@@ -204,9 +215,9 @@ def main() -> None:
         print(f"  {name:48} {value:7.0f} ns/event")
     duck = figures.get("DuckDB: its whole query, per event")
     if duck:
-        ours = figures["decode: typed records"] + figures["tally: every section"]
-        print(f"\n  analyze's pass (decode + tally) / DuckDB's whole query: {ours / duck:.2f}x, per event on one core "
-              "against DuckDB on all of them")
+        ours = figures["decode: lines read in place"] + figures["tally: every section"]
+        print(f"\n  analyze's pass (lines read + tally) / DuckDB's whole query: {ours / duck:.2f}x, per event on one "
+              "core against DuckDB on all of them")
 
 
 if __name__ == "__main__":
