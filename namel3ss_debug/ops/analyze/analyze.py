@@ -96,10 +96,11 @@ def read_report(sources: list[RunSource], options: Options, window: EventWindow,
 
 
 # The first half's share of a big run's bytes: the second process also counts the lines before its half, then
-# pickles its tally (0.1 s for a 1 GiB run), so the first half takes more than `check` and `replay` give it
-# (`store.split.FIRST_SHARE`). 0.56 ended both halves together for the bench's run: a first `analyze` of 1 GiB
-# in 1.58-1.60 s, against 1.62-1.67 s at 0.52 and 1.62-1.69 s at 0.58 (taken in turn).
-FIRST_SHARE = 0.56
+# pickles its tally (0.07 s for a 1 GiB run), so the first half takes more than `check` and `replay` give it
+# (`store.split.FIRST_SHARE`). Since the count reads mapped pages (0.07 s instead of 0.15-0.18), 0.54 ends both
+# halves together for the bench's run: a first `analyze` of 1 GiB in 1.66-1.69 s, against 1.69-1.74 s at 0.56
+# and 1.66-1.77 s at 0.55 (five of each, taken in turn, on a slow spell of the machine).
+FIRST_SHARE = 0.54
 
 
 def _halves(sources: list[RunSource], jobs: int, options: Options, window: EventWindow, pricer: Pricer,

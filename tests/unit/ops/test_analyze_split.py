@@ -23,6 +23,7 @@ from namel3ss_debug.render.analyze.to_json import report_to_dict
 from namel3ss_debug.store.problems import ReadProblems
 from namel3ss_debug.store.reader import Part, TraceReader
 from namel3ss_debug.store.sources import RunSource, resolve_sources
+from namel3ss_debug.store import split
 from namel3ss_debug.store.split import Cut, find_cut, numbered
 from tracefactory import TraceBuilder, error
 
@@ -139,6 +140,18 @@ def test_the_second_half_is_numbered_after_the_lines_before_it(tmp_path):
     cut = find_cut(source, min_bytes=0)
     before = path.read_bytes()[:cut.second.begin[1]]
     assert numbered(cut, source).first_line == before.count(b"\n") + 1 > 1
+
+
+@pytest.mark.parametrize("window", [4096, 3 * 4096, 1 << 24])
+def test_the_lines_before_a_cut_are_counted_a_window_at_a_time(tmp_path, monkeypatch, window):
+    """The lines before an offset, counted in mapped windows of the file: across windows, at an offset inside
+    one, at the file's end and past it (a file that got shorter)."""
+    monkeypatch.setattr(split, "_WINDOW", window)
+    path = server_run(90).write(tmp_path / "run.jsonl")
+    data = path.read_bytes()
+    assert len(data) > 4 * 4096
+    for offset in (0, 1, 4095, 4096, 4097, 3 * 4096 + 17, len(data) - 1, len(data), len(data) + 5000):
+        assert split._lines_before(str(path), offset) == data[:offset].count(b"\n")
 
 
 def test_a_run_in_several_segments_cut_in_a_middle_one(tmp_path):
