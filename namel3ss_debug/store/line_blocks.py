@@ -48,10 +48,14 @@ class LineBlock:
         return range(block.first_line, block.first_line + len(self.records))
 
     def offsets(self) -> array:
-        """Each record's byte offset: a pass over the block's lines, so asked for only when needed."""
+        """Each record's byte offset: a pass over the block's lines, so asked for only when needed. Lines read
+        in place (`_tally.Lines`) know where each starts, and say so without the pass."""
         block = self._block
         if block is None:
             return array("q", [offset for _, _, offset, _ in self._made or ()])
+        in_place = getattr(self.records, "offsets", None)
+        if in_place is not None:
+            return in_place(block.offset)  # type: ignore[no-any-return]
         return newlines.starts(block.buffer, block.size, block.offset)
 
     def numbered(self) -> Iterable[tuple[EventRecord, int]]:

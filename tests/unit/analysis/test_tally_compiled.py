@@ -22,6 +22,7 @@ from namel3ss_debug.analysis.tally import Options, Tally
 from namel3ss_debug.checks.evaluate import SECTIONS_READ
 from namel3ss_debug.diffing.profile import SECTIONS as DIFF_SECTIONS
 from namel3ss_debug.render.analyze.to_json import report_to_dict
+from namel3ss_debug.store import newlines
 from namel3ss_debug.store.records import BLOCK_DECODER, record_from_dict
 
 needs_c = pytest.mark.skipif(not tally_module.ACCELERATED, reason="the C extension was not compiled on this install")
@@ -255,6 +256,25 @@ def test_lines_are_a_sequence_of_msgspecs_records():
     with pytest.raises(msgspec.DecodeError):
         tally_module.block_decoder(False)(memoryview(torn))
     assert tally_module.block_decoder(True) == BLOCK_DECODER.decode_lines  # a window sees msgspec's records
+
+
+@needs_c
+@pytest.mark.parametrize("seed", range(4))
+def test_lines_know_where_each_starts(seed):
+    """A block's lines read in place give each line's byte offset (`LineBlock.offsets` asks them, not the bytes):
+    where `newlines.starts` finds each line, with a base added; a blank line has no record and no offset."""
+    rng = random.Random(seed)
+    events = random_run(seed).events
+    spaced = orjson.OPT_INDENT_2  # an event over several lines, made one line again: lines of other lengths
+    lines_out = [msgspec.json.encode(event) if rng.random() < 0.5
+                 else orjson.dumps(event, option=spaced).replace(b"\n", b" ") for event in events]
+    data = b"".join(line + b"\n" for line in lines_out)
+    base = rng.randrange(1 << 40)
+    lines = tally_module.block_decoder(False)(memoryview(data))
+    assert list(lines.offsets(base)) == list(newlines.starts(data, len(data), base))
+    with_blank = data[:len(lines_out[0]) + 1] + b" \t\r\n" + data[len(lines_out[0]) + 1:]
+    found = tally_module.block_decoder(False)(memoryview(with_blank)).offsets(0)
+    assert list(found) == [0, *[offset + 4 for offset in newlines.starts(data, len(data), 0)[1:]]]
 
 
 @needs_c
