@@ -100,6 +100,13 @@ def decoding(decoder: Any, texts: list[tuple[bytes, int]]) -> Callable[[], None]
     return run
 
 
+def places(block: Any, text: bytes, offset: int) -> Any:
+    """Where each line of a block starts, as `LineBlock.offsets` says: read off lines read in place, else found
+    in the bytes."""
+    in_place = getattr(block, "offsets", None)
+    return in_place(offset) if in_place is not None else newlines.starts(text, len(text), offset)
+
+
 def steps(texts: list[tuple[bytes, int]], records: list[list[Any]], path: str) -> dict[str, Callable[[], None]]:
     scan = msgspec.json.Decoder(Scan)
     raws = [raw for block in records for record in block for raw in (record.inputs, record.outputs) if raw]
@@ -117,7 +124,7 @@ def steps(texts: list[tuple[bytes, int]], records: list[list[Any]], path: str) -
     def recorder() -> None:
         recording = CallRecorder()
         for block, (text, offset) in zip(lines, texts):  # a file read again for outputs: their places kept
-            recording.add_block(block, path, lambda text=text, offset=offset: newlines.starts(text, len(text), offset))
+            recording.add_block(block, path, lambda block=block, text=text, offset=offset: places(block, text, offset))
         recording.finish()
 
     def check(compiled: bool) -> Callable[[], None]:
