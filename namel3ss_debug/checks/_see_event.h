@@ -101,5 +101,6 @@ static PyObject *event_size(Event *e)
         return PyLong_FromLong(0);
     if (s->total_tokens >= 0)
         return PyLong_FromLongLong(s->total_tokens);
-    return PyLong_FromLongLong((s->input_tokens > 0 ? s->input_tokens : 0) + (s->output_tokens > 0 ? s->output_tokens : 0));
+    long long input = s->input_tokens > 0 ? s->input_tokens : 0, output = s->output_tokens > 0 ? s->output_tokens : 0;
+    return PyLong_FromLongLong(input + output);
 }

@@ -9,14 +9,14 @@
  *     (whose `add_block_py` is the reference) on the same state: the recorder's dicts, its table's arrays
  *     (`_calls_table.h`). The records are a list of the bound record type, or a block of `_tally.Lines` whose
  *     lines it reads as the scan left them (`_calls_event.h`: diff scans a line once, for its figures and its
- *     calls). NotImplemented before `bind`, or for other records, or a table of other arrays. What is rare it leaves to the recorder's own methods, with the
- *     arguments the reference passes them: a run other than the one kept (`RunChoice.keeps`), an event type or
- *     an operation not met before (`_kind_of`, `_codes`), inputs whose text the canonical writer leaves aside
- *     (`raw_fingerprint_py`), and an end whose outputs must be decoded (a failure's error, a text left aside, a
- *     preview to keep: `_end_value`). Given a path and offsets (a run read again), a start keeps where its line
- *     is rather than its inputs' fingerprint. Within a block it counts call numbers in a table of its own,
- *     written back to `numbers` when the block ends (nothing reads them meanwhile), and looks up each start's
- *     operation codes once.
+ *     calls). NotImplemented before `bind`, or for other records, or a table of other arrays. What is rare it
+ *     leaves to the recorder's own methods, with the arguments the reference passes them: a run other than the
+ *     one kept (`RunChoice.keeps`), an event type or an operation not met before (`_kind_of`, `_codes`), inputs
+ *     whose text the canonical writer leaves aside (`raw_fingerprint_py`), and an end whose outputs must be
+ *     decoded (a failure's error, a text left aside, a preview to keep: `_end_value`, given the line's record).
+ *     Given a path and offsets (a run read again), a start keeps where its line is rather than its inputs'
+ *     fingerprint. Within a block it counts call numbers in a table of its own, written back to `numbers` when
+ *     the block ends (nothing reads them meanwhile), and looks up each start's operation codes once.
  *
  * bounds(column), parents_before(column): a kept table's checks as the cache gives it back (`call_table._whole`,
  *     whose `min`, `max` and `map(lt, ...)` are the reference).
