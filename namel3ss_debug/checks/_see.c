@@ -97,7 +97,19 @@ static int fill_plan(Plan *slot, PyObject *plan)
 /* the event's plan: from the block's table, else the scan's `_plans` (made by `_plan` when new); NULL on error */
 static Plan *plan_of(See *s, Event *e)
 {
-    PyObject *const *texts = e->texts;
+    Text raw[3];
+    uint64_t raw_hash;
+    if (event_raw_texts(e, raw, &raw_hash))  /* found by the line's bytes: no str made */
+        for (size_t at = (size_t)raw_hash & (PLAN_TABLE - 1); s->table[at].plan != NULL;
+             at = (at + 1) & (PLAN_TABLE - 1)) {
+            Plan *slot = &s->table[at];
+            if (holds_ascii(slot->event_type, raw[0]) && holds_ascii(slot->component, raw[1])
+                && holds_ascii(slot->name, raw[2]))
+                return slot;
+        }
+    PyObject *const *texts = event_texts(e);
+    if (texts == NULL)
+        return NULL;
     for (int i = 0; i < 3; i++)
         if (!PyUnicode_Check(texts[i])) {
             PyErr_SetString(PyExc_TypeError, "an event's type, component and name must be str");
@@ -356,10 +368,10 @@ static int finish(See *s, PyObject *records, Py_ssize_t count, long long first_l
     if (count == 0)
         return 0;
     Event last;
-    int failed = event_at(&last, records, count - 1) < 0;
-    PyObject *record = failed ? NULL : event_record(&last);
+    event_at(&last, records, count - 1);
+    PyObject *record = event_record(&last);
     PyObject *place = record == NULL ? NULL : place_of(s, record, first_line + count - 1);
-    failed = place == NULL || PyObject_SetAttr(s->scan, S__last, place) < 0;
+    int failed = place == NULL || PyObject_SetAttr(s->scan, S__last, place) < 0;
     Py_XDECREF(place);
     event_done(&last);
     return failed ? -1 : 0;
@@ -397,7 +409,8 @@ static PyObject *see_all(PyObject *module, PyObject *const *args, Py_ssize_t nar
     }
     for (Py_ssize_t i = 0; !failed && i < known_count(records, count); i++) {
         Event e;
-        failed = event_at(&e, records, i) < 0 || one_event(s, &e, first_line + i) < 0;
+        event_at(&e, records, i);
+        failed = one_event(s, &e, first_line + i) < 0;
         event_done(&e);
     }
     failed = failed || finish(s, records, known_count(records, count), first_line) < 0;

@@ -1,7 +1,8 @@
 /* One event as `_see.c`'s loop reads it: a record's fields (read at their offsets in the bound record type), or a
  * scanned line's (`_scanned.h`: a block `_tally.lines` made, read through `_tally.LINES`), so that the loop is the
- * same for both. The line's record is made only for a method of the scan that is given it (`event_record`).
- * Included once, by `_see.c`, after <Python.h>. */
+ * same for both. A scanned line's texts are made only when its plan is not found by their bytes (`event_texts`),
+ * and its record only for a method of the scan that is given it (`event_record`). Included once, by `_see.c`,
+ * after <Python.h>. */
 
 enum { R_EVENT_TYPE, R_COMPONENT, R_NAME, R_STATUS, R_DURATION, R_USAGE, R_COST, R_ERROR, N_FIELDS };
 static const char *FIELD_NAMES[N_FIELDS] = {"event_type", "component", "name", "status", "duration_ms", "usage",
@@ -19,7 +20,7 @@ typedef struct {
     const Scanned *fields;  /* the scanned line's fields, or NULL */
     PyObject *lines;        /* the block the event is `position` of */
     Py_ssize_t position;
-    PyObject *texts[3];     /* its type, component and name (new references) */
+    PyObject *texts[3];     /* its type, component and name (new references; a scanned line's once asked for) */
 } Event;
 
 /* How many events `records` holds now: a method the loop calls could change a list (not a block of lines) */
@@ -35,24 +36,57 @@ static void event_done(Event *e)
         Py_CLEAR(e->texts[i]);
 }
 
-/* Event k of `records` (checked by `known_records`): 0, or -1 with an error (then `event_done` it all the same) */
-static int event_at(Event *e, PyObject *records, Py_ssize_t k)
+/* Event k of `records` (checked by `known_records`) */
+static void event_at(Event *e, PyObject *records, Py_ssize_t k)
 {
     *e = (Event){.lines = records, .position = k};
     if (PyList_CheckExact(records))
         e->record = Py_NewRef(PyList_GET_ITEM(records, k));
     else if ((e->fields = lines_api->fields(records, k)) == NULL)
         e->record = Py_NewRef(lines_api->record(records, k));  /* made when the block was */
-    if (e->fields == NULL) {
+    if (e->fields == NULL)
         for (int i = 0; i < 3; i++)
             e->texts[i] = Py_NewRef(FIELD(e->record, R_EVENT_TYPE + i));
-        return 0;
-    }
+}
+
+/* The event's type, component and name as strs, a scanned line's made when first asked for: NULL with an error */
+static PyObject *const *event_texts(Event *e)
+{
+    if (e->texts[0] != NULL)
+        return e->texts;
     Text texts[] = {e->fields->event_type, e->fields->component, e->fields->name};
     for (int i = 0; i < 3; i++)  /* each held at once: the table may drop it at the next call */
         if ((e->texts[i] = Py_XNewRef(lines_api->text(texts[i]))) == NULL)
-            return -1;
-    return 0;
+            return NULL;
+    return e->texts;
+}
+
+/* A scanned line's type, component and name in `texts`, and `texts_hash` of them into *hash: 1, or 0 for a record,
+ * or texts not all ASCII (whose strs hold other bytes than the line) */
+static int event_raw_texts(Event *e, Text *texts, uint64_t *hash)
+{
+    if (e->fields == NULL)
+        return 0;
+    texts[0] = e->fields->event_type;
+    texts[1] = e->fields->component;
+    texts[2] = e->fields->name;
+    uint64_t found = TEXTS_HASH_START;
+    unsigned char high = 0;
+    for (int i = 0; i < 3; i++) {
+        const unsigned char *at = (const unsigned char *)texts[i].at;
+        for (Py_ssize_t k = 0; k < texts[i].size; k++)
+            high |= at[k];
+        found = texts_hash_add(found, at, (size_t)texts[i].size);
+    }
+    *hash = texts_hash_end(found);
+    return high < 0x80;
+}
+
+/* Whether the str `text` holds the ASCII bytes `raw` */
+static int holds_ascii(PyObject *text, Text raw)
+{
+    return PyUnicode_IS_COMPACT_ASCII(text) && PyUnicode_GET_LENGTH(text) == raw.size
+        && memcmp(PyUnicode_1BYTE_DATA(text), raw.at, (size_t)raw.size) == 0;
 }
 
 /* The event's record, made for a scanned line when first asked for: borrowed, NULL with an error */

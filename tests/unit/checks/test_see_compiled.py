@@ -52,10 +52,14 @@ def written_short(path: Path, rng: random.Random) -> Path:
     """The run with its durations and costs written short, as the tracer writes them (the scan reads a float of at
     most 15 digits exactly, and leaves a longer one to msgspec), and some failures without their error (the scan
     leaves an error to msgspec): so that the C scan reads LLM calls' ends and failures from scanned lines too. Some
-    LLM calls get a cost and a total of tokens other than input + output, which the biggest calls are ranked by."""
+    LLM calls get a cost and a total of tokens other than input + output, which the biggest calls are ranked by,
+    and in some runs some names are not ASCII."""
     events = [orjson.loads(line) for line in path.read_bytes().splitlines()]
     costs = rng.random() < 0.5  # else the calls are ranked by their tokens alone
+    accented = rng.random() < 0.5  # names not all ASCII: their plans are not found by the line's bytes
     for event in events:
+        if accented and isinstance(event.get("name"), str) and len(event["name"]) % 2:
+            event["name"] += "-é"
         usage = event.get("usage")
         if isinstance(usage, dict) and rng.random() < 0.5:
             usage["total_tokens"] = (usage.get("input_tokens") or 0) + (usage.get("output_tokens") or 0) + rng.randrange(1, 5000)
