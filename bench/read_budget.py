@@ -59,8 +59,8 @@ from namel3ss_debug.checks.rules import active, rules_from_flags
 from namel3ss_debug.diffing import calls
 from namel3ss_debug.diffing.calls import CallRecorder
 from namel3ss_debug.diffing.profile import SECTIONS as DIFF_SECTIONS
-from namel3ss_debug.store import newlines
-from namel3ss_debug.store.blocks import iter_blocks
+from namel3ss_debug.store.blocks import Block, iter_blocks
+from namel3ss_debug.store.line_blocks import LineBlock
 from namel3ss_debug.store.records import BLOCK_DECODER
 
 MB = 1_000_000
@@ -100,13 +100,6 @@ def decoding(decoder: Any, texts: list[tuple[bytes, int]]) -> Callable[[], None]
     return run
 
 
-def places(block: Any, text: bytes, offset: int) -> Any:
-    """Where each line of a block starts, as `LineBlock.offsets` says: read off lines read in place, else found
-    in the bytes."""
-    in_place = getattr(block, "offsets", None)
-    return in_place(offset) if in_place is not None else newlines.starts(text, len(text), offset)
-
-
 def steps(texts: list[tuple[bytes, int]], records: list[list[Any]], path: str) -> dict[str, Callable[[], None]]:
     scan = msgspec.json.Decoder(Scan)
     raws = [raw for block in records for record in block for raw in (record.inputs, record.outputs) if raw]
@@ -124,7 +117,8 @@ def steps(texts: list[tuple[bytes, int]], records: list[list[Any]], path: str) -
     def recorder() -> None:
         recording = CallRecorder()
         for block, (text, offset) in zip(lines, texts):  # a file read again for outputs: their places kept
-            recording.add_block(block, path, lambda block=block, text=text, offset=offset: places(block, text, offset))
+            read = LineBlock(0, path, block, block=Block(path, text, len(text), 1, offset))  # as the reader gives it
+            recording.add_block(block, path, read.offsets)
         recording.finish()
 
     def check(compiled: bool) -> Callable[[], None]:

@@ -30,6 +30,18 @@ typedef struct {
     PyObject *(*id)(Text text);    /* the same, for span ids (None for at == NULL) */
 } LinesApi;
 
+/* `bind`'s last argument, `_tally.LINES` or None: the api it points to into *api (NULL for None), and the capsule
+ * held in *held while it is used. 0, or -1 with an error for anything else. */
+static inline int take_lines_api(PyObject *capsule, PyObject **held, const LinesApi **api)
+{
+    const LinesApi *found = NULL;
+    if (capsule != Py_None && (found = PyCapsule_GetPointer(capsule, LINES_CAPSULE)) == NULL)
+        return -1;
+    Py_XSETREF(*held, Py_XNewRef(found == NULL ? NULL : capsule));
+    *api = found;
+    return 0;
+}
+
 /* How many records `records` holds, a list of `type` or a block of `_tally.Lines` (`api`: NULL where `_tally` was
  * not built) whose lines the scan was not sure of are records of `type`: -1 for anything else. */
 static inline Py_ssize_t known_records(PyObject *records, PyTypeObject *type, const LinesApi *api)

@@ -428,8 +428,7 @@ static PyObject *bind(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         PyErr_SetString(PyExc_TypeError, "bind(record_type, max_events, _tally.LINES or None)");
         return NULL;
     }
-    const LinesApi *api = NULL;
-    if (args[2] != Py_None && (api = PyCapsule_GetPointer(args[2], LINES_CAPSULE)) == NULL)
+    if (take_lines_api(args[2], &lines_capsule, &lines_api) < 0)
         return NULL;
     for (int f = 0; f < N_FIELDS; f++)
         if (member_offset(args[0], FIELD_NAMES[f], &field_offset[f]) < 0)
@@ -438,8 +437,6 @@ static PyObject *bind(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     if (max_events == -1 && PyErr_Occurred())
         return NULL;
     Py_XSETREF(record_type, (PyTypeObject *)Py_NewRef(args[0]));
-    Py_XSETREF(lines_capsule, Py_XNewRef(api == NULL ? NULL : args[2]));
-    lines_api = api;
     Py_RETURN_NONE;
 }
 
