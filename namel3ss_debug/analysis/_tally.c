@@ -21,7 +21,8 @@
  * the last time bucket, dropped whenever a method of the reference has run since (`called`), as one may
  * coarsen the buckets.
  *
- * merge_repeats(...): merge.merge_repeats_py in C, for the join of a big run's halves (`_tally_merge.h`).
+ * pack_calls(...), join_calls(...): call_columns.pack_py and join_py in C, for the join of a big run's halves
+ * (`_tally_merge.h`).
  *
  * LINES: a capsule (`_scanned.h`) through which `diffing/_calls.c` reads a block of `Lines`, so that `diff`
  * scans each line once, for its figures and its calls. */
@@ -697,8 +698,10 @@ static PyMethodDef methods[] = {
     {"digest", digest, METH_O, "The 64-bit hash of a call's inputs, as an int."},
     {"lines", (PyCFunction)(void (*)(void))lines_new, METH_FASTCALL,
      "lines(decoder, data): a block of lines for feed, a sequence of the records decoder makes of them."},
-    {"merge_repeats", (PyCFunction)(void (*)(void))merge_repeats, METH_FASTCALL,
-     "merge.merge_repeats_py in C: the second half's call counts joined to the first's."},
+    {"pack_calls", (PyCFunction)(void (*)(void))pack_calls, METH_FASTCALL,
+     "call_columns.pack_py in C: a boundary pass's call identities put in columns."},
+    {"join_calls", (PyCFunction)(void (*)(void))join_calls, METH_FASTCALL,
+     "call_columns.join_py in C: the second half's call identities joined to the first's."},
     {"scan", scan_line, METH_O, "scan(line) -> the fields the pass reads of one line, or None: not sure of it."},
     {NULL, NULL, 0, NULL},
 };

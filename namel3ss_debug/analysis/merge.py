@@ -14,6 +14,7 @@ import heapq
 from typing import Any
 
 from . import critical
+from .call_columns import columns_of, join
 from .idset import SpanIds
 from .run_state import MAX_KEPT, OpenSpan, RunState, coarsen
 from .findings import MAX_EXAMPLES
@@ -30,10 +31,23 @@ def merge(first: Tally, second: Tally) -> None:
     if boundary is None or len(first.runs) != 1 or len(second.runs) != 1:
         raise NotMergeable("each half must hold the one run")
     a, b = first.runs[0], second.runs[0]
+    sendable(second)
     _check(a, b, boundary)
     _merge_run(first, a, b, boundary)
     _merge_figures(first, second)
     _merge_patterns(first, second, boundary)
+
+
+def sendable(second: Tally) -> None:
+    """A boundary pass made ready to go to the other core: its call identities in columns (`call_columns`),
+    its dicts of them emptied. It is not fed again."""
+    boundary = second.boundary
+    if boundary is None or boundary.calls is not None:
+        return
+    boundary.calls = columns_of(second.repeats, second.repeated, boundary.first_seen)
+    if boundary.calls is None:
+        boundary.refuse("the second half's calls could not be put in columns")
+    second.repeats, second.repeated, boundary.first_seen = {}, {}, {}
 
 
 def _check(a: RunState, b: RunState, boundary: Any) -> None:
@@ -212,37 +226,5 @@ def _merge_patterns(first: Tally, second: Tally, boundary: Any) -> None:
             own[0] += count
             own[1] += recovered
     # a call first seen in the second half repeats one of the first half's when the first half has its key
-    merge_repeats(first.repeats, second.repeats, first.repeated, second.repeated, boundary.first_seen)
+    join(first.repeats, first.repeated, boundary.calls)
     first.loops.extend(second.loops)
-
-
-def merge_repeats_py(mine: dict[int, int], theirs: dict[int, int], repeated: dict[int, list[Any]],
-                     their_repeated: dict[int, list[Any]], first_seen: dict[int, list[Any]]) -> None:
-    """The counts joined, and `repeated` given its new entries in the order one pass adds them: each at its
-    first repeat (the ref of the call that repeated), whether of the second half's own calls or of a first
-    half's call repeated here. The reference; `_tally.merge_repeats` where compiled (a big run's halves share
-    tens of thousands of keys, and this runs while the other core waits)."""
-    common = theirs.keys() & mine.keys()
-    counts = {key: mine[key] + theirs[key] for key in common}
-    mine.update(theirs)
-    mine.update(counts)
-    new = [(entry[4], key, entry) for key, entry in their_repeated.items() if key not in common]
-    for key in common:
-        ref, span_id, component, name, ms = first_seen[key]
-        their_entry = their_repeated.get(key)
-        if their_entry is not None:
-            ms = ms + their_entry[3]
-        entry = repeated.get(key)
-        if entry is None:
-            new.append((ref, key, [component, name, counts[key], 0.0 + ms, ref, span_id]))
-        else:
-            entry[2] = counts[key]
-            entry[3] += ms
-    for _, key, entry in sorted(new, key=lambda item: item[:2]):
-        repeated[key] = entry
-
-
-try:
-    from ._tally import merge_repeats  # type: ignore[attr-defined]
-except ImportError:  # no compiler at install time: the reference
-    merge_repeats = merge_repeats_py

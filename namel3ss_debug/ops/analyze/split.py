@@ -15,7 +15,7 @@ from typing import Any, Callable, Iterator, Sequence
 
 from ...analysis.analyze import collector_paused, equipped
 from ...analysis.build import build_report
-from ...analysis.merge import NotMergeable, merge
+from ...analysis.merge import NotMergeable, merge, sendable
 from ...analysis.prices import Pricer
 from ...analysis.report import Report
 from ...analysis.run_state import Boundary
@@ -98,6 +98,7 @@ def _second_half(reader: TraceReader, part: Part, source: RunSource, cut: Cut, o
     for block in counted(source, _records(reader, source, part, options, scan)):
         tally.feed(block)
     tally.options = None  # holds functions; the parent has its own
+    sendable(tally)
     return tally, counted.events, scan.sendable() if scan is not None else None
 
 

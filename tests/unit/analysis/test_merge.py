@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import multiprocessing
+
 import pytest
 from analysisruns import random_run
 
 from namel3ss_debug.analysis.build import build_report
-from namel3ss_debug.analysis import merge as merge_module
-from namel3ss_debug.analysis.merge import NotMergeable, merge
+from namel3ss_debug.analysis import call_columns
+from namel3ss_debug.analysis.merge import NotMergeable, merge, sendable
 from namel3ss_debug.analysis.prices import Pricer
 from namel3ss_debug.analysis.run_state import Boundary
 from namel3ss_debug.analysis.tally import Options, Tally
+from namel3ss_debug.ops import pipe
 from namel3ss_debug.render.analyze.to_json import report_to_dict
 from namel3ss_debug.store.records import record_from_dict
 from tracefactory import TraceBuilder
@@ -113,19 +116,87 @@ def test_calls_repeated_equally_often_come_in_the_order_a_single_pass_gives():
     assert split_report(trace.events, cut) == whole
 
 
-@pytest.mark.skipif(merge_module.merge_repeats is merge_module.merge_repeats_py, reason="the C pass is not built")
-@pytest.mark.parametrize("seed", range(6))
-def test_the_compiled_join_of_call_counts_is_the_reference(seed):
-    """Counts, entries and their order, for every quiet cut of random runs (ties of first repeats included)."""
-    events = random_run(seed).events
+def halves_at(events, cut):
     root = events[0]["span_id"]
+    return tally(events[:cut]), tally(events[cut:], Boundary(root, events[0].get("attrs")))
+
+
+PACK_AND_JOIN = [(call_columns.pack_py, call_columns.join_py)]
+if call_columns.join is not call_columns.join_py:
+    PACK_AND_JOIN.append((call_columns.pack, call_columns.join))
+
+
+@pytest.mark.parametrize("pack, join", PACK_AND_JOIN)
+@pytest.mark.parametrize("seed", range(6))
+def test_the_join_of_call_identities_in_columns_is_the_join_of_the_dicts(seed, pack, join):
+    """Counts, entries and their order, for every quiet cut of random runs (ties of first repeats included),
+    against one pass over the whole run: the second half's identities packed in columns, then joined."""
+    events = random_run(seed).events
+    whole = tally(events)
     joined = 0
     for cut in quiet_cuts(events):
-        states = []
-        for join in (merge_module.merge_repeats, merge_module.merge_repeats_py):
-            first, second = tally(events[:cut]), tally(events[cut:], Boundary(root, events[0].get("attrs")))
-            join(first.repeats, second.repeats, first.repeated, second.repeated, second.boundary.first_seen)
-            states.append((list(first.repeats.items()), list(first.repeated.items())))
-        assert states[0] == states[1], f"seed {seed}, cut at event {cut}"
-        joined += bool(states[0][1])
+        first, second = halves_at(events, cut)
+        columns = call_columns.empty_columns(len(second.repeats), len(second.repeated))
+        assert pack(second.repeats, second.repeated, second.boundary.first_seen, columns)
+        assert list(columns.keys) == list(second.repeats)
+        join(first.repeats, first.repeated, columns)
+        assert list(first.repeats.items()) == list(whole.repeats.items()), f"seed {seed}, cut at event {cut}"
+        # the ms of repeats are summed in another order than one pass sums them: equal to the last bits
+        assert [(key, entry[:3], pytest.approx(entry[3]), entry[4:]) for key, entry in first.repeated.items()] \
+            == [(key, entry[:3], entry[3], entry[4:]) for key, entry in whole.repeated.items()], \
+            f"seed {seed}, cut at event {cut}"
+        joined += bool(second.repeated) and any(key in second.repeated for key in whole.repeated)
     assert joined
+
+
+@pytest.mark.skipif(call_columns.join is call_columns.join_py, reason="the C pass is not built")
+@pytest.mark.parametrize("seed", range(6))
+def test_the_compiled_columns_are_the_reference(seed):
+    events = random_run(seed).events
+    for cut in quiet_cuts(events):
+        _, second = halves_at(events, cut)
+        made = []
+        for pack in (call_columns.pack, call_columns.pack_py):
+            columns = call_columns.empty_columns(len(second.repeats), len(second.repeated))
+            assert pack(second.repeats, second.repeated, second.boundary.first_seen, columns)
+            made.append(columns)
+        assert made[0] == made[1], f"seed {seed}, cut at event {cut}"
+
+
+@pytest.mark.parametrize("pack", [pair[0] for pair in PACK_AND_JOIN])
+def test_dicts_that_disagree_are_not_packed(pack):
+    """The three dicts of a pass meet their identities in one order; if they do not, the halves are not merged."""
+    events = random_run(3).events
+    _, second = halves_at(events, quiet_cuts(events)[0])
+    assert len(second.repeats) > 1
+    repeats, first_seen = second.repeats, second.boundary.first_seen
+    reordered = dict(reversed(list(first_seen.items())))
+    fewer = dict(list(first_seen.items())[1:])
+    for seen in (reordered, fewer):
+        columns = call_columns.empty_columns(len(repeats), len(second.repeated))
+        assert not pack(repeats, second.repeated, seen, columns)
+
+
+def test_a_second_half_whose_calls_cannot_be_packed_is_refused():
+    events = random_run(3).events
+    first, second = halves_at(events, quiet_cuts(events)[0])
+    second.boundary.first_seen = dict(reversed(list(second.boundary.first_seen.items())))
+    with pytest.raises(NotMergeable, match="calls could not be put in columns"):
+        merge(first, second)
+
+
+def test_a_sent_second_half_holds_its_calls_in_columns_only():
+    events = random_run(3).events
+    cut = quiet_cuts(events)[0]
+    _, second = halves_at(events, cut)
+    sendable(second)
+    assert (second.repeats, second.repeated, second.boundary.first_seen) == ({}, {}, {})
+    first, _ = halves_at(events, cut)
+    second.options = None  # as the other process sends it: the parent has its own
+    receiver, sender = pipe.pipe(multiprocessing.get_context("fork"))
+    pipe.send(sender, second)
+    sent = pipe.receive(receiver)
+    sent.options = first.options
+    assert isinstance(sent.boundary.calls, call_columns.CallColumns)
+    merge(first, sent)
+    assert report(first) == report(tally(events))
