@@ -292,6 +292,7 @@ static PyObject *digest_of(const Py_buffer *view)
 }
 
 #include "_tally_texts.h"
+#include "_tally_counts.h"
 #include "_tally_lines.h"
 #include "_tally_record.h"
 
@@ -375,10 +376,10 @@ static int take_tally(Pass *p, PyObject *tally)
             return -1;
     }
     PyObject *checks[] = {p->kinds, p->types, p->prefixes, p->durations, p->slowest, p->untimed, p->instants,
-                          p->slow_by_op, p->models, p->repeats, p->repeated, p->retries, p->windows};
+                          p->slow_by_op, p->models, p->repeated, p->retries, p->windows};
     for (size_t i = 0; i < sizeof(checks) / sizeof(checks[0]); i++)
-        if (!PyDict_Check(checks[i])) {
-            PyErr_SetString(PyExc_TypeError, "the tally's counts must be dicts");
+        if (!PyDict_Check(checks[i]) || !(PyDict_Check(p->repeats) || Py_IS_TYPE(p->repeats, &CallCountsType))) {
+            PyErr_SetString(PyExc_TypeError, "the tally's counts must be dicts (or CallCounts)");
             return -1;
         }
     if (!PyList_Check(p->slow)) {
@@ -726,11 +727,12 @@ PyMODINIT_FUNC PyInit__tally(void)
     array_append = array_type == NULL ? NULL : PyObject_GetAttrString(array_type, "append");
     ONE = PyLong_FromLong(1);
     if (heappush == NULL || heapreplace == NULL || array_type == NULL || array_append == NULL || ONE == NULL
-        || PyType_Ready(&LinesType) < 0)
+        || PyType_Ready(&LinesType) < 0 || PyType_Ready(&CallCountsType) < 0)
         return NULL;
     PyObject *module = PyModule_Create(&module_def);
     PyObject *capsule = module == NULL ? NULL : PyCapsule_New(&lines_api, LINES_CAPSULE, NULL);
     if (capsule == NULL || PyModule_AddObjectRef(module, "Lines", (PyObject *)&LinesType) < 0
+        || PyModule_AddObjectRef(module, "CallCounts", (PyObject *)&CallCountsType) < 0
         || PyModule_AddObjectRef(module, "LINES", capsule) < 0)
         Py_CLEAR(module);
     Py_XDECREF(capsule);

@@ -137,38 +137,78 @@ static int pack_repeat(Columns *c, Py_ssize_t at, Py_ssize_t row, PyObject *entr
     return 0;
 }
 
+/* the counts of calls, a dict or a CallCounts: how many keys they hold */
+static Py_ssize_t counts_size(PyObject *counts)
+{
+    return Py_IS_TYPE(counts, &CallCountsType) ? ((CallCounts *)counts)->used : PyDict_GET_SIZE(counts);
+}
+
+/* the counts' next key and count (new references) after *at, as PyDict_Next: 1, or 0 at the end (or on error) */
+static int next_count(PyObject *counts, Py_ssize_t *at, PyObject **key, PyObject **count)
+{
+    if (!Py_IS_TYPE(counts, &CallCountsType)) {
+        int more = PyDict_Next(counts, at, key, count);
+        if (more) {
+            Py_INCREF(*key);
+            Py_INCREF(*count);
+        }
+        return more;
+    }
+    CallCounts *table = (CallCounts *)counts;
+    if (*at >= table->used)
+        return 0;
+    long long identity = table->order[(*at)++];
+    *key = PyLong_FromLongLong(identity);
+    *count = *key == NULL ? NULL : PyLong_FromLongLong(counts_get(table, identity));
+    if (*count == NULL)
+        Py_CLEAR(*key);
+    return *key != NULL;
+}
+
+/* one row of the columns from the counts' key and count and the dicts' entries: 1, 0 when the dicts disagree
+ * (their key is not the counts'), -1 on error */
+static int pack_row(Columns *c, Py_ssize_t row, Py_ssize_t *at, PyObject *key, PyObject *count, PyObject *seen_key,
+                    PyObject *seen, PyObject *repeated)
+{
+    int same = key == seen_key ? 1 : PyObject_RichCompareBool(key, seen_key, Py_EQ);
+    if (same <= 0)
+        return same;
+    if (pack_first(c, row, key, count, seen) < 0)
+        return -1;
+    PyObject *entry = PyDict_GetItemWithError(repeated, key);
+    if (entry == NULL)
+        return PyErr_Occurred() ? -1 : 1;
+    if (*at == c->repeats)
+        return 0;
+    return pack_repeat(c, (*at)++, row, entry) < 0 ? -1 : 1;
+}
+
 /* 1 when filled, 0 when the dicts do not hold the same identities in the same order, -1 on error */
 static int pack_rows(Columns *c, PyObject *repeats, PyObject *repeated, PyObject *first_seen)
 {
-    if (PyDict_GET_SIZE(first_seen) != c->rows || PyDict_GET_SIZE(repeats) != c->rows
+    if (PyDict_GET_SIZE(first_seen) != c->rows || counts_size(repeats) != c->rows
         || PyDict_GET_SIZE(repeated) != c->repeats)
         return 0;
     Py_ssize_t i = 0, j = 0, row = 0, at = 0;
     PyObject *key, *count, *seen_key, *seen;
-    while (PyDict_Next(repeats, &i, &key, &count) && PyDict_Next(first_seen, &j, &seen_key, &seen)) {
-        int same = key == seen_key ? 1 : PyObject_RichCompareBool(key, seen_key, Py_EQ);
-        if (same <= 0)
-            return same;
-        if (pack_first(c, row, key, count, seen) < 0)
-            return -1;
-        PyObject *entry = PyDict_GetItemWithError(repeated, key);
-        if (entry == NULL && PyErr_Occurred())
-            return -1;
-        if (entry != NULL) {
-            if (at == c->repeats)
-                return 0;
-            if (pack_repeat(c, at++, row, entry) < 0)
-                return -1;
-        }
-        row++;
+    while (next_count(repeats, &i, &key, &count)) {
+        int packed = PyDict_Next(first_seen, &j, &seen_key, &seen)
+            ? pack_row(c, row++, &at, key, count, seen_key, seen, repeated) : 0;
+        Py_DECREF(key);
+        Py_DECREF(count);
+        if (packed <= 0)
+            return packed;
     }
+    if (PyErr_Occurred())
+        return -1;
     return at == c->repeats;
 }
 
 /* pack_calls(repeats, repeated, first_seen, columns) -> bool */
 static PyObject *pack_calls(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 {
-    if (nargs != 4 || !PyDict_Check(args[0]) || !PyDict_Check(args[1]) || !PyDict_Check(args[2])) {
+    if (nargs != 4 || !(PyDict_Check(args[0]) || Py_IS_TYPE(args[0], &CallCountsType)) || !PyDict_Check(args[1])
+        || !PyDict_Check(args[2])) {
         PyErr_SetString(PyExc_TypeError, "pack_calls(repeats, repeated, first_seen, columns)");
         return NULL;
     }
@@ -199,15 +239,37 @@ static int add_joined(Joined *joined, Py_ssize_t *n, long long ref, long long ke
     return 0;
 }
 
+/* counts[key] (a dict or a CallCounts) as a number in *count, 0 if it has none: 0, or -1 on error */
+static int count_of(PyObject *counts, PyObject *key_object, long long key, long long *count)
+{
+    if (Py_IS_TYPE(counts, &CallCountsType)) {
+        *count = counts_get((CallCounts *)counts, key);
+        return 0;
+    }
+    PyObject *found = PyDict_GetItemWithError(counts, key_object);
+    *count = found == NULL ? 0 : PyLong_AsLongLong(found);
+    return PyErr_Occurred() ? -1 : 0;
+}
+
+/* `counts[key] = count` */
+static int store_count(PyObject *counts, PyObject *key_object, long long key, long long count)
+{
+    if (Py_IS_TYPE(counts, &CallCountsType))
+        return counts_set((CallCounts *)counts, key, count);
+    PyObject *number = PyLong_FromLongLong(count);
+    int result = number == NULL ? -1 : PyDict_SetItem(counts, key_object, number);
+    Py_XDECREF(number);
+    return result;
+}
+
 /* Row `row`, an identity the first half never called: its count, and its entry of repeated if it has one */
 static int join_new(Columns *c, Py_ssize_t row, Py_ssize_t at, PyObject *mine, PyObject *key, Joined *joined,
                     Py_ssize_t *n)
 {
-    PyObject *count = PyLong_FromLongLong(c->counts[row]);
-    int failed = count == NULL || PyDict_SetItem(mine, key, count) < 0;
-    Py_XDECREF(count);
-    if (failed || at < 0)
-        return failed ? -1 : 0;
+    if (store_count(mine, key, c->keys[row], c->counts[row]) < 0)
+        return -1;
+    if (at < 0)
+        return 0;
     PyObject *fresh = Py_BuildValue("[OOLdLO]", PyList_GET_ITEM(c->repeat_components, at),
                                     PyList_GET_ITEM(c->repeat_names, at), c->repeat_calls[at], c->repeat_ms[at],
                                     c->repeat_refs[at], PyList_GET_ITEM(c->repeat_spans, at));
@@ -217,14 +279,13 @@ static int join_new(Columns *c, Py_ssize_t row, Py_ssize_t at, PyObject *mine, P
 /* Row `row`, an identity both halves called (`before` times in the first): its count, and its entry of
  * repeated, updated or made */
 static int join_both(Columns *c, Py_ssize_t row, Py_ssize_t at, PyObject *mine, PyObject *repeated, PyObject *key,
-                     PyObject *before, Joined *joined, Py_ssize_t *n)
+                     long long before, Joined *joined, Py_ssize_t *n)
 {
-    PyObject *count = PyLong_FromLongLong(c->counts[row]);
-    PyObject *total = count == NULL ? NULL : PyNumber_Add(before, count);
-    Py_XDECREF(count);
+    long long calls = before + c->counts[row];
+    PyObject *total = store_count(mine, key, c->keys[row], calls) < 0 ? NULL : PyLong_FromLongLong(calls);
+    if (total == NULL)
+        return -1;
     int result = -1;
-    if (total == NULL || PyDict_SetItem(mine, key, total) < 0)
-        goto done;
     double ms = at >= 0 ? c->first_ms[row] + c->repeat_ms[at] : c->first_ms[row];
     PyObject *entry = PyDict_GetItemWithError(repeated, key);
     if (entry != NULL) {
@@ -241,7 +302,7 @@ static int join_both(Columns *c, Py_ssize_t row, Py_ssize_t at, PyObject *mine, 
                                     PyList_GET_ITEM(c->first_spans, row));
     result = add_joined(joined, n, c->first_refs[row], c->keys[row], key, fresh);
 done:
-    Py_XDECREF(total);
+    Py_DECREF(total);
     return result;
 }
 
@@ -252,14 +313,12 @@ static int join_rows(Columns *c, PyObject *mine, PyObject *repeated, Joined *joi
     for (Py_ssize_t row = 0; row < c->rows; row++) {
         Py_ssize_t again = at < c->repeats && c->repeat_rows[at] == row ? at++ : -1;
         PyObject *key = PyLong_FromLongLong(c->keys[row]);
-        if (key == NULL)
-            return -1;
-        PyObject *before = PyDict_GetItemWithError(mine, key);
-        int failed = before == NULL && PyErr_Occurred();
+        long long before;
+        int failed = key == NULL || count_of(mine, key, c->keys[row], &before) < 0;
         if (!failed)
-            failed = before == NULL ? join_new(c, row, again, mine, key, joined, n) < 0
+            failed = before == 0 ? join_new(c, row, again, mine, key, joined, n) < 0
                 : join_both(c, row, again, mine, repeated, key, before, joined, n) < 0;
-        Py_DECREF(key);
+        Py_XDECREF(key);
         if (failed)
             return -1;
     }
@@ -269,7 +328,7 @@ static int join_rows(Columns *c, PyObject *mine, PyObject *repeated, Joined *joi
 /* join_calls(repeats, repeated, columns) -> None */
 static PyObject *join_calls(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 {
-    if (nargs != 3 || !PyDict_Check(args[0]) || !PyDict_Check(args[1])) {
+    if (nargs != 3 || !(PyDict_Check(args[0]) || Py_IS_TYPE(args[0], &CallCountsType)) || !PyDict_Check(args[1])) {
         PyErr_SetString(PyExc_TypeError, "join_calls(repeats, repeated, columns)");
         return NULL;
     }

@@ -111,6 +111,30 @@ static int note_repeat(Pass *p, PyObject *event, PyObject *key, PyObject *calls)
     return result;
 }
 
+/* `repeats[key] = repeats.get(key, 0) + 1`: the calls of the key so far, or -1 on error */
+static long count_call(Pass *p, PyObject *key)
+{
+    if (Py_IS_TYPE(p->repeats, &CallCountsType)) {
+        long long identity = PyLong_AsLongLong(key);
+        if (identity == -1 && PyErr_Occurred())
+            return -1;
+        long long calls = counts_add_one((CallCounts *)p->repeats, identity);
+        return calls > LONG_MAX ? LONG_MAX : (long)calls;
+    }
+    PyObject *calls = PyObject_GetItem(p->repeats, key);
+    if (calls == NULL) {
+        if (!PyErr_ExceptionMatches(PyExc_KeyError))
+            return -1;
+        PyErr_Clear();
+    }
+    PyObject *more = calls == NULL ? PyLong_FromLong(1) : PyNumber_Add(calls, ONE);
+    Py_XDECREF(calls);
+    long number = more == NULL ? -1 : PyLong_AsLong(more);
+    int failed = number == -1 || PyObject_SetItem(p->repeats, key, more) < 0;
+    Py_XDECREF(more);
+    return failed ? -1 : number;
+}
+
 /* Findings._call_started: 1 if the call is a retry, 0 if not, -1 on error; the calls of its key so far in
  * *calls_made (0 without a key) */
 static int call_started(Pass *p, PyObject *event, PyObject *key, PyObject *parent, PyObject *agent, long *calls_made)
@@ -122,19 +146,17 @@ static int call_started(Pass *p, PyObject *event, PyObject *key, PyObject *paren
         return -1;
     int result = -1;
     if (key != Py_None) {
-        PyObject *calls = PyDict_GetItemWithError(p->repeats, key);
-        if (calls == NULL && PyErr_Occurred())
-            goto done;
-        calls = calls == NULL ? PyLong_FromLong(1) : PyNumber_Add(calls, ONE);
-        if (calls == NULL)
-            goto done;
-        long number = PyLong_AsLong(calls);
+        long number = count_call(p, key);
         *calls_made = number;
-        int failed = (number == -1 && PyErr_Occurred()) || PyDict_SetItem(p->repeats, key, calls) < 0
-            || (number > 1 && note_repeat(p, event, key, calls) < 0);
-        Py_DECREF(calls);
-        if (failed)
+        if (number < 0)
             goto done;
+        if (number > 1) {
+            PyObject *calls = PyLong_FromLong(number);
+            int failed = calls == NULL || note_repeat(p, event, key, calls) < 0;
+            Py_XDECREF(calls);
+            if (failed)
+                goto done;
+        }
         if (number == 1 && p->boundary != NULL) {  /* a first call here may repeat one of the other half */
             PyObject *first_seen = PyObject_GetAttr(p->boundary, S_first_seen);
             PyObject *first_open = PyObject_GetAttr(p->boundary, S_first_open);
@@ -150,7 +172,7 @@ static int call_started(Pass *p, PyObject *event, PyObject *key, PyObject *paren
                 PyList_SET_ITEM(entry, 3, Py_NewRef(name));
                 PyList_SET_ITEM(entry, 4, Py_NewRef(zero));
             }
-            failed = entry == NULL || PyObject_SetItem(first_seen, key, entry) < 0
+            int failed = entry == NULL || PyObject_SetItem(first_seen, key, entry) < 0
                 || PyObject_SetItem(first_open, FIELD(event, R_SPAN_ID), key) < 0;
             Py_XDECREF(entry);
             Py_XDECREF(first_seen);

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from array import array
 from functools import partial
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any, Callable, Iterable, MutableMapping, Sequence
 
 from ..model.events import is_end, is_start, kind as span_kind
 from ..store.records import BLOCK_DECODER, EventRecord, Usage, attrs_of
@@ -103,7 +103,7 @@ class Tally(Findings):
         self.retries: dict[tuple[str, str, str], list[Any]] = {}
         # call identity (hash of component, name and the inputs' JSON) -> calls; the repeated ones also in
         # repeated: [component, name, calls, ms in the repeats, ref and span id of the first repeat]
-        self.repeats: dict[int, int] = {}
+        self.repeats: MutableMapping[int, int] = _compiled.CallCounts() if _compiled is not None else {}
         self.repeated: dict[int, list[Any]] = {}
         self.loops: list[tuple[RunState, str, int, tuple[Any, ...], int, int]] = []  # agent span, its seq, cycle...
         self.blocking: list[tuple[float, int, str, tuple[str, str, str]]] = []

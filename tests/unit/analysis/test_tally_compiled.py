@@ -116,6 +116,8 @@ def fed(events: list[dict], sections, compiled: bool, seed: int, boundary: Bound
     """A tally fed `events` in blocks of random sizes (of records, or with `lines` of lines read for the pass);
     `.states` holds its state after each block."""
     result = Tally(options(sections, counted), boundary=boundary)
+    if not compiled:
+        result.repeats = {}  # the reference keeps its counts of calls in a dict, the compiled pass in a CallCounts
     result.begin("run", "run", ("run.jsonl",))
     if boundary is None and events:
         result.run.run_id = events[0]["run_id"]
@@ -140,7 +142,7 @@ def _fields(value):
 
 
 def _plain(value):
-    if isinstance(value, dict):
+    if isinstance(value, dict) or type(value).__name__ == "CallCounts":
         return {repr(k): _plain(v) for k, v in value.items()} | {"__order__": [repr(k) for k in value]}
     if isinstance(value, (list, tuple)):
         return [_plain(v) for v in value]
