@@ -66,7 +66,7 @@ typedef struct {
     double slow_ms, block_ms;
     Py_ssize_t top;
     /* the current run */
-    PyObject *run, *open, *seen, *watches, *agent_names, *index;
+    PyObject *run, *open, *seen, *watches, *index;
     long long index_value;
     PyObject *ends;  /* seen.ends, once a start has needed it */
     /* the event types met in this block, in the order met: their kind, and how many are not yet in the tally's
@@ -268,15 +268,13 @@ static int take_run(Pass *p, PyObject *run)
     Py_CLEAR(p->open);
     Py_CLEAR(p->seen);
     Py_CLEAR(p->watches);
-    Py_CLEAR(p->agent_names);
     Py_CLEAR(p->index);
     Py_XSETREF(p->run, Py_NewRef(run));
     if ((p->open = PyObject_GetAttr(run, S_open)) == NULL || (p->seen = PyObject_GetAttr(run, S_seen)) == NULL
         || (p->watches = PyObject_GetAttr(run, S_watches)) == NULL
-        || (p->agent_names = PyObject_GetAttr(run, S_agent_names)) == NULL
         || (p->index = PyObject_GetAttr(run, S_index)) == NULL)
         return -1;
-    if (!PyDict_CheckExact(p->open) || !PyDict_Check(p->watches) || !PyDict_Check(p->agent_names)) {
+    if (!PyDict_CheckExact(p->open) || !PyDict_Check(p->watches)) {
         PyErr_SetString(PyExc_TypeError, "a run's open spans, watches and agent names must be dicts");
         return -1;
     }
@@ -400,7 +398,7 @@ static void release(Pass *p)
     Py_CLEAR(p->ts_object);
     PyObject **all[] = {&p->kinds, &p->types, &p->prefixes, &p->counted, &p->durations, &p->slowest, &p->untimed,
                         &p->instants, &p->slow, &p->slow_by_op, &p->models, &p->repeats, &p->repeated, &p->retries,
-                        &p->windows, &p->boundary, &p->run, &p->open, &p->seen, &p->watches, &p->agent_names,
+                        &p->windows, &p->boundary, &p->run, &p->open, &p->seen, &p->watches,
                         &p->index, &p->ends, &p->second, &p->bucket};
     for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
         Py_CLEAR(*all[i]);

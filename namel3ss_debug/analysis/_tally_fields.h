@@ -2,7 +2,7 @@
  * an open span's (run_state.OpenSpan) and a loop watch's (loops.LoopWatch), bound once by `bind`. */
 
 /* attribute and method names */
-#define NAMES(X) X(ends) X(add) X(open) X(seen) X(watches) X(agent_names) X(index) X(_kinds) X(type_counts) \
+#define NAMES(X) X(ends) X(add) X(open) X(seen) X(watches) X(index) X(_kinds) X(type_counts) \
     X(_prefixes) X(durations) X(slowest) X(untimed) X(instants) X(slow) X(slow_by_op) X(models) X(repeats) \
     X(repeated) X(retries) X(_windows) X(boundary) X(options) X(counted) X(top) X(_ids) X(_patterns) X(_paths) \
     X(_anomalies) X(_slow_ms) X(_block_ms) X(next_seq) X(events) X(run_id) X(run) X(analyzed) X(_kind) X(_switch) \
@@ -36,7 +36,7 @@ static int make_strings(void)
     X(R_USAGE, "usage", 0) X(R_MODEL, "model", 0) X(R_COST, "cost_usd", 0) X(R_MEMORY, "memory_mb", 0) \
     X(R_INPUTS, "inputs", 0) \
     X(U_IN, "input_tokens", 1) X(U_OUT, "output_tokens", 1) X(U_TOTAL, "total_tokens", 1) \
-    X(O_START_SEQ, "start_seq", 2) X(O_KEY, "key", 2) X(O_AGENT, "agent", 2) X(O_RETRY, "retry", 2) \
+    X(O_NAME, "name", 2) X(O_START_SEQ, "start_seq", 2) X(O_KEY, "key", 2) X(O_AGENT, "agent", 2) X(O_RETRY, "retry", 2) \
     X(O_MODEL, "model", 2) X(O_CHILD_MS, "child_ms", 2) X(O_OPEN_KIDS, "open_kids", 2) X(O_LAST, "last", 2) \
     X(O_FAILED_ERROR, "failed_error", 2) X(O_CHAIN, "chain", 2) X(O_CHAIN_END, "chain_end", 2) \
     X(O_CHAIN_DIRECT, "chain_direct", 2) X(O_KIDS, "kids", 2) \

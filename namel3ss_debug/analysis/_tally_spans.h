@@ -240,11 +240,8 @@ static int on_start(Pass *p, PyObject *event, int use)
     PyObject *component = FIELD(event, R_COMPONENT), *key = Py_NewRef(Py_None), *retry = Py_None;
     PyObject *agent = Py_NewRef(parent != NULL ? FIELD(parent, O_AGENT) : Py_None);
     int result = -1;
-    if (same_text(event_type, T_agent_start)) {
+    if (same_text(event_type, T_agent_start))
         Py_SETREF(agent, Py_NewRef(span_id));
-        if (PyDict_SetItem(p->agent_names, span_id, FIELD(event, R_NAME)) < 0)
-            goto done;
-    }
     if ((same_text(component, T_llm) || same_text(component, T_tool)) && use && p->patterns) {
         Py_buffer view;
         if (inputs_of(p, event, &view) < 0)
@@ -744,7 +741,7 @@ done:
 }
 
 /* Tally._agent_ended, when the agent's watch found nothing and watches nothing: dropped, else the method */
-static int agent_ended(Pass *p, PyObject *span_id, PyObject *start_seq)
+static int agent_ended(Pass *p, PyObject *span_id, PyObject *own)
 {
     PyObject *watch = PyDict_GetItemWithError(p->watches, span_id);
     if (watch == NULL)
@@ -761,7 +758,7 @@ static int agent_ended(Pass *p, PyObject *span_id, PyObject *start_seq)
     }
     if (quiet)
         return PyDict_DelItem(p->watches, span_id);
-    return CALL(p, p->tally, S__agent_ended, p->run, span_id, start_seq);
+    return CALL(p, p->tally, S__agent_ended, p->run, span_id, FIELD(own, O_START_SEQ), FIELD(own, O_NAME));
 }
 
 /* Tally._end */
@@ -810,7 +807,7 @@ static int on_end(Pass *p, PyObject *event, int use)
             goto done;
     }
     PyObject *agent = FIELD(own, O_AGENT);
-    if (agent != Py_None && is_text(agent, span_id) && agent_ended(p, span_id, FIELD(own, O_START_SEQ)) < 0)
+    if (agent != Py_None && is_text(agent, span_id) && agent_ended(p, span_id, own) < 0)
         goto done;
     PyObject *parent_id = FIELD(event, R_PARENT_ID);
     parent = parent_id != Py_None ? open_span(p, parent_id, &error) : NULL;  /* no orphan check at an end */

@@ -209,8 +209,7 @@ def _most_called(entries: Iterable[list[Any]]) -> list[list[Any]]:
     return [entry for entry in entries if entry[2] >= calls[-1]] if calls else []
 
 
-def _loop(run: Any, agent: str, start_seq: int, cycle: tuple[Any, ...], repeats: int, first: int) -> Loop:
-    name = run.agent_names.get(agent, agent)
+def _loop(run: Any, agent: str, start_seq: int, name: str, cycle: tuple[Any, ...], repeats: int, first: int) -> Loop:
     return Loop(name, Ref(run.run_id, start_seq, agent, "agent", name, "agent_execution"),
                 [op_label(*op) for op in cycle], repeats, first)
 

@@ -181,11 +181,11 @@ class Findings:
         elif item > self.blocking[0]:
             heapq.heapreplace(self.blocking, item)
 
-    def _agent_ended(self, run: RunState, span_id: str, start_seq: int) -> None:
+    def _agent_ended(self, run: RunState, span_id: str, start_seq: int, name: str) -> None:
         watch = run.watches.pop(span_id, None)
         if watch is not None:
             for cycle, repeats, first in watch.finish():
-                self.loops.append((run, span_id, start_seq, cycle, repeats, first))
+                self.loops.append((run, span_id, start_seq, name, cycle, repeats, first))
 
     def _error_event(self, run: RunState, event: EventRecord, parent: OpenSpan | None) -> None:
         self.error_events += 1

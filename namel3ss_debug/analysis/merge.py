@@ -76,7 +76,6 @@ def _merge_run(first: Tally, a: RunState, b: RunState, boundary: Any) -> None:
     _merge_memory(a, b)
     _merge_seconds(a, b)
     a.watches.update(b.watches)
-    a.agent_names.update(b.agent_names)
     if b.last_error is not None:
         a.last_error, a.reportable = b.last_error, b.reportable
     first.integrity.duplicates += _merge_ids(a.seen, b.seen)

@@ -87,7 +87,6 @@ class RunState:
     seconds: dict[str, list[int]] = field(default_factory=dict)
     bucket_chars: int = 19
     watches: dict[str, LoopWatch] = field(default_factory=dict)
-    agent_names: dict[str, str] = field(default_factory=dict)
     chain: dict[tuple[str, str, str], list[float]] | None = None  # critical.Chain
     last_error: tuple[str, str] | None = None  # (type, message) of the error seen last
     reportable: bool = False  # the last error failed a span, and no error_occurred has reported it yet

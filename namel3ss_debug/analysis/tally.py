@@ -105,7 +105,7 @@ class Tally(Findings):
         # repeated: [component, name, calls, ms in the repeats, ref and span id of the first repeat]
         self.repeats: MutableMapping[int, int] = _compiled.CallCounts() if _compiled is not None else {}
         self.repeated: dict[int, list[Any]] = {}
-        self.loops: list[tuple[RunState, str, int, tuple[Any, ...], int, int]] = []  # agent span, its seq, cycle...
+        self.loops: list[tuple[RunState, str, int, str, tuple[Any, ...], int, int]] = []  # agent span, seq, name, cycle...
         self.blocking: list[tuple[float, int, str, tuple[str, str, str]]] = []
         self.blocking_count = 0
         self.near_limit: list[tuple[int, int, str, str, str, int]] = []  # (tokens in, ref, model, name, span, window)
@@ -220,7 +220,6 @@ class Tally(Findings):
         event_type = event.event_type
         if event_type == "agent_execution_start":
             agent = span_id
-            run.agent_names[span_id] = event.name
         elif event_type == "run_start":
             run.start_attrs = attrs_of(event)
             run.first_ts = event.ts  # the segment_start before it is stamped when the file opens, a little later
@@ -279,7 +278,7 @@ class Tally(Findings):
         if duration - own.child_ms > self._block_ms:
             self._blocking(run, event, op, duration - own.child_ms)
         if own.agent == span_id:
-            self._agent_ended(run, span_id, own.start_seq)
+            self._agent_ended(run, span_id, own.start_seq, own.name)
         parent_id = event.parent_id
         parent = run.open.get(parent_id) if parent_id is not None else None
         if parent is not None:
@@ -398,7 +397,7 @@ class Tally(Findings):
         for run in self.runs:
             for span_id, own in list(run.open.items()):
                 if own.agent == span_id:
-                    self._agent_ended(run, span_id, own.start_seq)
+                    self._agent_ended(run, span_id, own.start_seq, own.name)
             unclosed = [s for s, own in run.open.items() if not (own.parent_id is None and run.end is None)]
             if unclosed:
                 self.integrity.unclosed += len(unclosed)

@@ -147,6 +147,16 @@ def test_an_agent_repeating_the_same_calls_is_a_loop(cycle, repeats, expected):
     assert (loop.agent, loop.cycle, loop.repetitions) == ("looper", *expected)
 
 
+def test_the_loop_of_an_agent_that_never_ended_names_the_agent_as_it_started():
+    def build(t):
+        agent = t.start("agent", "stuck")
+        for _ in range(3):
+            t.span("tool", "search", 1, agent, inputs={"same": True})
+    report, _ = _run(build)
+    assert [(loop.agent, loop.cycle, loop.repetitions) for loop in report.patterns.loops] == \
+        [("stuck", ["tool:search"], 3)]
+
+
 def test_calls_without_inputs_are_neither_repeats_nor_loops():
     def build(t):
         agent = t.start("agent", "a")
