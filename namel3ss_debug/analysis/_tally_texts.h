@@ -32,10 +32,36 @@ static int holds(PyObject *text, const char *at, Py_ssize_t size)
     return length == size && memcmp(utf8, at, (size_t)size) == 0;
 }
 
+/* Where a text goes in a table: its first and last eight bytes (four, or three, when it is shorter) folded with
+ * its size. Not `hash64`, whose padding of a short text's tail costs two calls: a text that shares its place
+ * with another only loses it now and then, and is made again. */
+static inline size_t place_of(Text text, size_t slots)
+{
+    const unsigned char *at = (const unsigned char *)text.at;
+    size_t size = (size_t)text.size;
+    uint64_t first, last;
+    if (size >= 8) {
+        first = word(at);
+        last = word(at + size - 8);
+    }
+    else if (size >= 4) {
+        uint32_t head, tail;
+        memcpy(&head, at, 4);
+        memcpy(&tail, at + size - 4, 4);
+        first = head;
+        last = tail;
+    }
+    else {
+        first = size == 0 ? 0 : (uint64_t)at[0] | (uint64_t)at[size / 2] << 8 | (uint64_t)at[size - 1] << 16;
+        last = 0;
+    }
+    return (size_t)fold(first ^ MASK_B ^ size, last ^ MASK_C) & (slots - 1);
+}
+
 /* a str of the text, borrowed from `table` (NULL on error) */
 static PyObject *kept_text(PyObject **table, size_t slots, Text text)
 {
-    PyObject **slot = &table[hash64((const unsigned char *)text.at, (size_t)text.size) & (slots - 1)];
+    PyObject **slot = &table[place_of(text, slots)];
     if (*slot == NULL || !holds(*slot, text.at, text.size)) {
         PyObject *made = made_text(text.at, text.size);
         if (made == NULL)
