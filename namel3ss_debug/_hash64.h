@@ -38,22 +38,34 @@ static inline uint64_t word(const unsigned char *at)
     return value;
 }
 
+/* Four bytes as a little-endian number (one load where the machine is little-endian) */
+static inline uint64_t word4(const unsigned char *at)
+{
+    return (uint64_t)at[0] | (uint64_t)at[1] << 8 | (uint64_t)at[2] << 16 | (uint64_t)at[3] << 24;
+}
+
+/* The last `size` (0-7) bytes as a word padded with zeros: what `word` reads of them copied into zeros, without
+ * the copy (two overlapping loads of four, or three bytes, which between them hold every byte) */
+static inline uint64_t short_word(const unsigned char *at, size_t size)
+{
+    if (size >= 4)
+        return word4(at) | word4(at + size - 4) << (8 * (size - 4));
+    if (size == 0)
+        return 0;
+    return (uint64_t)at[0] | (uint64_t)at[size / 2] << (8 * (size / 2)) | (uint64_t)at[size - 1] << (8 * (size - 1));
+}
+
 static uint64_t hash64(const unsigned char *data, size_t size)
 {
     uint64_t state = fold((uint64_t)size ^ MASK_B, MASK_C);
-    unsigned char tail[16];
-    while (1) {
-        const unsigned char *at = data;
-        if (size < 16) {  /* the last 0-15 bytes, padded with zeros */
-            memset(tail, 0, sizeof tail);
-            memcpy(tail, data, size);
-            at = tail;
-        }
-        state = fold(word(at) ^ MASK_A, word(at + 8) ^ state ^ MASK_B);
-        if (size <= 16)
-            break;
+    while (size > 16) {
+        state = fold(word(data) ^ MASK_A, word(data + 8) ^ state ^ MASK_B);
         data += 16;
         size -= 16;
     }
+    /* the last 1-16 bytes (or none), padded with zeros */
+    uint64_t low = size >= 8 ? word(data) : short_word(data, size);
+    uint64_t high = size >= 8 ? (size == 16 ? word(data + 8) : short_word(data + 8, size - 8)) : 0;
+    state = fold(low ^ MASK_A, high ^ state ^ MASK_B);
     return fold(state ^ MASK_C, MASK_A);
 }
