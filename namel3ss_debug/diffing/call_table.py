@@ -229,7 +229,7 @@ class KeptCalls(msgspec.Struct, frozen=True):
     texts: list[str]
     files: list[str]
     previews: dict[int, str]
-    arrays: dict[str, tuple[str, bytes]]  # column -> (typecode, bytes; a memoryview when kept)
+    arrays: dict[str, tuple[str, memoryview]]  # column -> (typecode, its bytes: read in place from the cache file)
 
 
 def kept(table: CallTable) -> KeptCalls:

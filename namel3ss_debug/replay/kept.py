@@ -26,7 +26,7 @@ class KeptTimeline(msgspec.Struct, frozen=True):
     run_id: str | None
     sorted: bool
     names: dict[str, list[str]]  # types, components, names, statuses: each code's text
-    arrays: dict[str, tuple[str, bytes]]  # attribute -> (array typecode, its bytes; a memoryview when kept)
+    arrays: dict[str, tuple[str, memoryview]]  # attribute -> (array typecode, its bytes: read in place from the cache file)
     calls: list[tuple[int, int, int]]  # (component code, name code, calls)
     other_runs: dict[str, int]
 

@@ -53,6 +53,15 @@ def test_a_table_kept_and_restored_gives_the_same_calls(tmp_path, seed, rereadab
     assert again.operations() == [call.operation for call in table]
 
 
+def test_a_kept_tables_columns_are_read_in_place_from_the_cache_files_bytes(tmp_path) -> None:
+    """Decoded from the file's bytes without a copy of each column (the arrays copy them once, when restored)."""
+    data = msgspec.msgpack.encode(kept(table_of(tmp_path, 4)))
+    decoded = msgspec.msgpack.decode(data, type=KeptCalls)
+    views = [view for _, view in decoded.arrays.values()]
+    assert views and all(isinstance(view, memoryview) and view.obj is data for view in views)
+    assert restored(decoded) == table_of(tmp_path, 4)
+
+
 def test_a_table_reads_like_a_list_of_its_calls(tmp_path) -> None:
     table = table_of(tmp_path, 3)
     calls = list(table)
