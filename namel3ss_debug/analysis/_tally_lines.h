@@ -21,6 +21,7 @@ typedef struct Lines {
     Py_buffer view;    /* held while the lines point into it */
     PyObject *decoder;
     Py_ssize_t count, room;
+    Py_ssize_t newlines;  /* the block's newlines, blank lines' too: the reader numbers the next block's lines by them */
     Line *lines;
 } Lines;
 
@@ -93,7 +94,7 @@ static PyObject *lines_new(PyObject *module, PyObject *const *args, Py_ssize_t n
         return NULL;
     self->view.obj = NULL;
     self->decoder = Py_NewRef(args[0]);
-    self->count = self->room = 0;
+    self->count = self->room = self->newlines = 0;
     self->lines = NULL;
     if (PyObject_GetBuffer(args[1], &self->view, PyBUF_SIMPLE) < 0)
         goto error;
@@ -106,6 +107,7 @@ static PyObject *lines_new(PyObject *module, PyObject *const *args, Py_ssize_t n
     while (at < end) {
         const char *newline = memchr(at, '\n', (size_t)(end - at));
         const char *stop = newline == NULL ? end : newline;
+        self->newlines += newline != NULL;
         if (!blank(at, stop)) {
             if (self->count == self->room && more_room(self) < 0)
                 goto error;
@@ -172,6 +174,11 @@ static PyObject *lines_offsets(Lines *self, PyObject *base_object)
     return offsets;
 }
 
+static PyMemberDef lines_members[] = {
+    {"newlines", T_PYSSIZET, offsetof(Lines, newlines), READONLY, "The block's newlines, blank lines' included."},
+    {NULL, 0, 0, 0, NULL},
+};
+
 static PySequenceMethods lines_sequence = {
     .sq_length = (lenfunc)lines_length,
     .sq_item = (ssizeargfunc)lines_item,
@@ -193,6 +200,7 @@ static PyTypeObject LinesType = {
     .tp_doc = "A block of lines for the pass: a sequence of records, each made when asked for.",
     .tp_as_sequence = &lines_sequence,
     .tp_methods = lines_methods,
+    .tp_members = lines_members,
 };
 
 /* -- for another extension (`_scanned.h`: `diffing/_calls.c` records a diff's calls from the same lines) ---- */

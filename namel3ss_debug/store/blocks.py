@@ -14,7 +14,7 @@ MAX_LINE = 256 << 20  # a longer line would take more memory than any event is w
 BLOCK_SIZE = 1 << 20  # a block decoded right after it is read is still in the CPU cache: 1 MB beats 8 MB by 1.8x
 
 
-@dataclass(frozen=True)
+@dataclass
 class Block:
     """Whole lines of `path` (each ending in a newline), or with `tail` the unterminated rest of the file.
 
@@ -28,7 +28,13 @@ class Block:
     first_line: int
     offset: int
     tail: bool = False
-    lines: int = 0  # newlines in the block
+    lines: int | None = None  # newlines in the block: told by the decoder that read it (`_tally.Lines`), else counted
+
+    def newlines(self) -> int:
+        """The newlines in the block, counted the first time they are asked for if no decoder told them."""
+        if self.lines is None:
+            self.lines = newlines.count(self.buffer, 0, self.size)
+        return self.lines
 
     @property
     def view(self) -> memoryview:
@@ -81,9 +87,9 @@ def iter_blocks(stream: BinaryIO, path: str, progress: Callable[[int], None] | N
         if standard:
             spare.append(buffer)
         if cut:
-            lines = newlines.count(buffer, 0, cut)
-            yield Block(path, buffer, cut, line, offset, lines=lines)
-            line += lines
+            block = Block(path, buffer, cut, line, offset)
+            yield block
+            line += block.newlines()  # before the next read: its buffer is not this one's
             offset += cut
     if rest:
         yield Block(path, rest, len(rest), line, offset, tail=True)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import gzip
 import os
 import zlib
+from bisect import bisect_right
 from dataclasses import dataclass
 from typing import Any, BinaryIO, Callable, Iterator, Sequence
 
@@ -259,12 +260,16 @@ class _RecordSink(_Sink):
         if self.mapper is not None or block.tail:
             return None
         try:
-            return self.decode(block.view)
+            decoded = self.decode(block.view)
         except _UNDECODABLE:
             return None
+        told = getattr(decoded, "newlines", None)  # lines read in place have counted them: not counted again
+        if told is not None:
+            block.lines = told
+        return decoded
 
     def _note(self, block: Block, records: Sequence[EventRecord], builder: IndexBuilder | None) -> None:
-        lines = block.lines
+        lines = block.newlines()
         self.count += len(records)
         self.lines += len(records)  # lines with something on them, as the line-by-line readers count
         if builder is not None and records:
@@ -325,7 +330,7 @@ class _LinedSink(_RecordSink):
 
     def block(self, block: Block, builder: IndexBuilder | None) -> LineBlock:
         records = self._decoded(block)
-        if records is not None and len(records) == block.lines:  # no blank line: line k is record k
+        if records is not None and len(records) == block.newlines():  # no blank line: line k is record k
             self._note(block, records, builder)
             return LineBlock(self.file, block.path, records, block=block)
         made = self._made_by_line(block)
@@ -342,13 +347,20 @@ class _LinedSink(_RecordSink):
 
 
 def _index_block(block: Block, records: Sequence[EventRecord], builder: IndexBuilder) -> None:
-    """An entry at the start of the line holding every STRIDE-th byte; newlines counted once, in C."""
+    """An entry at the start of the line holding every STRIDE-th byte (record k is line k: no blank lines). Lines
+    read in place know where each starts; for others the newlines are counted once, in C."""
+    starts = records.offsets(0) if hasattr(records, "offsets") else None
     data, line, counted_to = block.buffer, 0, 0
     for position in range(0, block.size, builder.stride):
-        start = data.rfind(b"\n", 0, position) + 1 if position else 0
+        if starts is not None:
+            line = bisect_right(starts, position) - 1
+            start = starts[line]
+        else:
+            start = data.rfind(b"\n", 0, position) + 1 if position else 0
         if start < counted_to or not builder.wants(block.offset + start):
             continue
-        line += newlines.count(data, counted_to, start)
+        if starts is None:
+            line += newlines.count(data, counted_to, start)
         counted_to = start
         builder.add(records[line].seq, block.first_line + line, block.offset + start)
 
