@@ -88,6 +88,18 @@ def test_the_cut_is_the_first_quiet_point_past_the_share_asked_for(tmp_path, sha
     assert not [line for line in before[:-1] if orjson.loads(line)["event_type"] == "agent_execution_end"]
 
 
+@pytest.mark.parametrize("step", [1, 37, 4096])
+def test_the_quiet_point_read_a_step_at_a_time_is_the_one_found_in_the_whole_window(tmp_path, monkeypatch, step):
+    path = server_run(200).write(tmp_path / "run.jsonl")
+    source = RunSource(str(path), (str(path),))
+    whole = [find_cut(source, min_bytes=0, share=share) for share in (0.3, 0.52, 0.8)]
+    monkeypatch.setattr(split, "_SCAN_STEP", step)
+    assert [find_cut(source, min_bytes=0, share=share) for share in (0.3, 0.52, 0.8)] == whole
+    assert all(cut is not None for cut in whole)
+    monkeypatch.setattr(split, "SCAN_BYTES", 300)  # no end of a root child within reach: not cut
+    assert find_cut(source, min_bytes=0, share=0.5) is None
+
+
 def test_small_runs_compressed_runs_and_foreign_files_are_not_cut(tmp_path):
     path = server_run().write(tmp_path / "run.jsonl")
     (tmp_path / "legacy.jsonl").write_bytes(b'{"event_type": "x", "timestamp": 1.5}\n' * 10)
