@@ -40,7 +40,8 @@ static int make_strings(void)
     X(O_MODEL, "model", 2) X(O_CHILD_MS, "child_ms", 2) X(O_OPEN_KIDS, "open_kids", 2) X(O_LAST, "last", 2) \
     X(O_FAILED_ERROR, "failed_error", 2) X(O_CHAIN, "chain", 2) X(O_CHAIN_END, "chain_end", 2) \
     X(O_CHAIN_DIRECT, "chain_direct", 2) X(O_KIDS, "kids", 2) \
-    X(W_RECENT, "recent", 3) X(W_KEYS, "keys", 3) X(W_RUNS, "runs", 3) X(W_FOUND, "found", 3)
+    X(W_RECENT, "recent", 3) X(W_KEYS, "keys", 3) X(W_RUNS, "runs", 3) X(W_STARTS, "starts", 3) \
+    X(W_FOUND, "found", 3)
 #define FIELD_ENUM(id, name, owner) id,
 enum { FIELDS(FIELD_ENUM) N_FIELDS };
 #define FIELD_NAME(id, name, owner) name,
