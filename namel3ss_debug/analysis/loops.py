@@ -18,7 +18,7 @@ class LoopWatch:
 
     __slots__ = ("recent", "keys", "runs", "starts", "found")
 
-    def __init__(self) -> None:
+    def __init__(self) -> None:  # the compiled pass makes the same lists (`_tally_spans.h`, new_watch)
         self.recent: list[tuple[Any, int]] = []  # (label, index)
         self.keys: list[Any] = []  # the keys of `recent`, for a membership test in C
         self.runs = [0] * (MAX_PERIOD + 1)
