@@ -10,12 +10,12 @@ Linux or macOS) or a second CPU, the work just runs here, when its result is ask
 from __future__ import annotations
 
 import os
-import sys
 import traceback
 from typing import Any, Callable, Generic, Iterable, TypeVar
 
 from ..model.errors import Namel3ssDebugError
 from . import pipe
+from .child import Child
 
 T = TypeVar("T")
 
@@ -45,15 +45,9 @@ class Forked(Generic[T]):
         self.work = work
         self.child: Any = None
         if can_fork():
-            import multiprocessing  # noqa: PLC0415 - only the commands that fork need it
-
-            context = multiprocessing.get_context("fork")
-            self.receiver, sender = pipe.pipe(context)
-            sys.stdout.flush()
-            sys.stderr.flush()
-            # not a daemon: the work may fork in turn (analyze's two halves); `result` or `cancel` ends it
-            self.child = context.Process(target=_run, args=(work, sender), daemon=False)
-            self.child.start()
+            receiver, sender = pipe.pipe()
+            self.receiver = receiver
+            self.child = Child(lambda: _run(work, sender, receiver))  # `result` or `cancel` ends it
             sender.close()
 
     def result(self) -> T:
@@ -79,7 +73,8 @@ class Forked(Generic[T]):
             self.child.terminate()
 
 
-def _run(work: Callable[[], Any], sender: Any) -> None:
+def _run(work: Callable[[], Any], sender: pipe.End, receiver: pipe.End) -> None:
+    receiver.close()  # the parent's end, of no use here (nor to a process this one forks)
     try:
         payload: tuple[str, Any] = ("ok", work())
     except Namel3ssDebugError as error:

@@ -1,12 +1,11 @@
 """A result sent back from a forked process of ours over a private pipe (`forked.py`, `second_half.py`).
 
 Pickled with protocol 5, each big `array` (a timeline's or a call table's columns) out of band: the message
-first, then each such array as its typecode, its size and its bytes as they are, read straight into a new
-array of that type when the unpickler comes to it. So neither side copies the columns into one message, nor
-compresses them, and each column is copied once on each side (`multiprocessing`'s own `recv_bytes` copied it
-three or four times on the way in: each chunk read, a `BytesIO`, its value, then `frombytes`; a diff's 56 MB
-of columns took 0.2 s to arrive). Only our own forked process writes to the pipe: nothing read from a trace is
-ever unpickled.
+first (its size, then its bytes), then each such array as its typecode, its size and its bytes as they are,
+read straight into a new array of that type when the unpickler comes to it. So neither side copies the columns
+into one message, nor compresses them, and each column is copied once on each side (`multiprocessing`'s
+`recv_bytes` copied it three or four times on the way in; a diff's 56 MB of columns took 0.2 s to arrive). Only
+our own forked process writes to the pipe: nothing read from a trace is ever unpickled.
 """
 
 from __future__ import annotations
@@ -22,12 +21,34 @@ OUT_OF_BAND = 1 << 16  # an array of this many bytes or more is sent after the m
 BROKEN = (EOFError, OSError, pickle.UnpicklingError)  # what `receive` raises when the other end sent no whole answer
 WIDE = 1 << 20  # bytes a pipe holds (Linux's default limit for it): 16 times fewer turns than its 64 KiB
 _HEAD = struct.Struct("!cQ")  # an out-of-band array's typecode and size in bytes, before its bytes
+_SIZE = struct.Struct("!Q")  # the message's size in bytes, before its bytes
 
 
-def pipe(context: Any) -> tuple[Any, Any]:
-    """(receiver, sender): a one-way `multiprocessing` pipe of `context`, widened to WIDE where the system
-    lets us, so that a call table's columns go through in 1 MiB writes rather than 64 KiB ones."""
-    receiver, sender = context.Pipe(duplex=False)
+class End:
+    """One end of a pipe: its file descriptor, closed once (also by `with`)."""
+
+    def __init__(self, fd: int):
+        self.fd = fd
+
+    def fileno(self) -> int:
+        return self.fd
+
+    def close(self) -> None:
+        if self.fd >= 0:
+            os.close(self.fd)
+            self.fd = -1
+
+    def __enter__(self) -> End:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def pipe() -> tuple[End, End]:
+    """(receiver, sender): a one-way pipe, widened to WIDE where the system lets us, so that a call table's
+    columns go through in 1 MiB writes rather than 64 KiB ones."""
+    receiver, sender = (End(fd) for fd in os.pipe())
     try:
         import fcntl  # noqa: PLC0415 - POSIX only
 
@@ -37,21 +58,27 @@ def pipe(context: Any) -> tuple[Any, Any]:
     return receiver, sender
 
 
-def send(sender: Any, payload: Any) -> None:
-    """`payload` down `sender` (a `multiprocessing` connection), its big arrays out of band."""
+def send(sender: End, payload: Any) -> None:
+    """`payload` down `sender`, its big arrays out of band."""
     buffers: list[pickle.PickleBuffer] = []
     message = io.BytesIO()
     _Pickler(message, buffers).dump(payload)
-    sender.send_bytes(message.getbuffer())
+    with message.getbuffer() as data:
+        _write(sender.fileno(), _SIZE.pack(data.nbytes))
+        _write(sender.fileno(), data)
     for buffer in buffers:
         raw = buffer.raw()
         _write(sender.fileno(), _HEAD.pack(_typecode(buffer).encode(), raw.nbytes))
         _write(sender.fileno(), raw)
 
 
-def receive(receiver: Any) -> Any:
+def receive(receiver: End) -> Any:
     """What `send` sent. Raises one of `BROKEN` when the other end closed before it was whole."""
-    return pickle.loads(receiver.recv_bytes(), buffers=_buffers(receiver.fileno()))
+    size = bytearray(_SIZE.size)
+    _read_into(receiver.fileno(), memoryview(size))
+    message = bytearray(_SIZE.unpack(size)[0])
+    _read_into(receiver.fileno(), memoryview(message))
+    return pickle.loads(message, buffers=_buffers(receiver.fileno()))
 
 
 def _typecode(buffer: pickle.PickleBuffer) -> str:

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import gc
 import os
-import sys
 import traceback
 from contextlib import contextmanager
 from typing import Any, Callable, Iterator
@@ -27,6 +26,7 @@ from ..store.reader import Part, TraceReader
 from ..store.sources import RunSource
 from ..store.split import Cut, numbered
 from . import pipe
+from .child import Child, SharedCount
 
 Work = Callable[[TraceReader, Part], Any]
 
@@ -36,17 +36,10 @@ class SecondHalf:
 
     def __init__(self, source: RunSource, cut: Cut, strict: bool, on_warning: Callable[[str], None] | None,
                  work: Work):
-        import multiprocessing  # noqa: PLC0415 - only big runs need it
-
-        context = multiprocessing.get_context("fork")
-        self.receiver, sender = pipe.pipe(context)
-        self.shared = context.Value("q", 0, lock=False)  # bytes the second reader has read
+        self.receiver, sender = pipe.pipe()
+        self.shared = SharedCount()  # bytes the second reader has read
         self.theirs = 0
-        sys.stdout.flush()
-        sys.stderr.flush()
-        self.child = context.Process(target=_run, daemon=True,
-                                     args=(sender, source, cut, strict, self.shared, on_warning, work))
-        self.child.start()
+        self.child = Child(lambda: _run(sender, self.receiver, source, cut, strict, self.shared, on_warning, work))
         sender.close()
 
     def progress(self, progress: Callable[[int], None]) -> Callable[[int], None]:
@@ -103,9 +96,10 @@ def join_indexes(reader: TraceReader, theirs: dict[str, Any]) -> None:
             mine[0].write(size, mtime)
 
 
-def _run(sender: Any, source: RunSource, cut: Cut, strict: bool, shared: Any,
+def _run(sender: pipe.End, receiver: pipe.End, source: RunSource, cut: Cut, strict: bool, shared: SharedCount,
          on_warning: Callable[[str], None] | None, work: Work) -> None:
     """In the forked process: `work` on the second half, its result sent back, exit."""
+    receiver.close()  # the parent's end, of no use here (nor to a process this one forks)
     gc.disable()
     try:
         problems = ReadProblems(strict=strict, on_warning=on_warning)

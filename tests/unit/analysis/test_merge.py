@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import multiprocessing
 
 import pytest
 from analysisruns import random_run
@@ -196,7 +195,7 @@ def test_a_sent_second_half_holds_its_calls_in_columns_only():
     assert (second.repeats, second.repeated, second.boundary.first_seen) == ({}, {}, {})
     first, _ = halves_at(events, cut)
     second.options = None  # as the other process sends it: the parent has its own
-    receiver, sender = pipe.pipe(multiprocessing.get_context("fork"))
+    receiver, sender = pipe.pipe()
     pipe.send(sender, second)
     sent = pipe.receive(receiver)
     sent.options = first.options

@@ -4,7 +4,6 @@ kept in the cache and restored they are the same calls; a kept table that is not
 from __future__ import annotations
 
 import json
-import multiprocessing
 import pickle
 import random
 import threading
@@ -138,7 +137,7 @@ def test_a_kept_table_that_is_not_whole_is_not_used(tmp_path, monkeypatch, damag
 
 def carried(payload):
     """`payload` sent down a real pipe by a thread and received at the other end (`ops/pipe.py`)."""
-    receiver, sender = pipe.pipe(multiprocessing.get_context("fork"))
+    receiver, sender = pipe.pipe()
     with receiver, sender:
         thread = threading.Thread(target=pipe.send, args=(sender, payload))
         thread.start()

@@ -5,7 +5,6 @@ one of `pipe.BROKEN`, never a wrong result."""
 from __future__ import annotations
 
 import fcntl
-import multiprocessing
 import os
 import struct
 import threading
@@ -16,11 +15,12 @@ import pytest
 
 from namel3ss_debug.diffing.call_table import CallTable
 from namel3ss_debug.ops import pipe
+from namel3ss_debug.ops.child import Child
 
 
 def wire_bytes(payload) -> bytes:
     """Everything `send` writes for `payload`, as it goes down the pipe."""
-    receiver, sender = pipe.pipe(multiprocessing.get_context("fork"))
+    receiver, sender = pipe.pipe()
     chunks: list[bytes] = []
 
     def drain() -> None:
@@ -38,7 +38,7 @@ def wire_bytes(payload) -> bytes:
 
 def received(data: bytes):
     """What `receive` makes of these bytes, written down a pipe by a thread."""
-    receiver, sender = pipe.pipe(multiprocessing.get_context("fork"))
+    receiver, sender = pipe.pipe()
 
     def write() -> None:
         with sender:
@@ -68,9 +68,9 @@ def test_a_big_tables_columns_go_out_of_band_each_as_it_is() -> None:
     into it, not compressed, after its typecode and size."""
     table = big_table()
     data = wire_bytes(table)
-    (size,) = struct.unpack("!i", data[:4])  # multiprocessing's frame around the message
+    (size,) = struct.unpack("!Q", data[:8])  # the message's size, before it
     assert size < 50_000  # the texts, and the two columns of a byte a call (20,000 bytes each)
-    at, heads = 4 + size, []
+    at, heads = 8 + size, []
     while at < len(data):
         code, length = struct.unpack("!cQ", data[at:at + 9])
         heads.append((code.decode(), length))
@@ -100,8 +100,8 @@ def test_a_stream_cut_short_is_broken_not_wrong(cut) -> None:
 
 def test_a_head_that_names_no_array_is_broken() -> None:
     data = wire_bytes(big_table())
-    (size,) = struct.unpack("!i", data[:4])
-    at = 4 + size
+    (size,) = struct.unpack("!Q", data[:8])
+    at = 8 + size
     for head in (struct.pack("!cQ", b"z", 8), struct.pack("!cQ", b"q", 7)):  # no such type; not whole items
         with pytest.raises(pipe.BROKEN):
             received(data[:at] + head + bytes(8))
@@ -111,8 +111,7 @@ def test_a_head_that_names_no_array_is_broken() -> None:
 def test_the_pipe_a_result_comes_back_through_holds_a_mebibyte_and_carries_it_whole() -> None:
     """A call table's columns go through in 1 MiB writes, not 64 KiB ones (where the system allows it), from
     another process."""
-    context = multiprocessing.get_context("fork")
-    receiver, sender = pipe.pipe(context)
+    receiver, sender = pipe.pipe()
     with receiver:
         if int(Path("/proc/sys/fs/pipe-max-size").read_text()) >= pipe.WIDE:
             assert fcntl.fcntl(receiver.fileno(), fcntl.F_GETPIPE_SZ) == pipe.WIDE
@@ -120,8 +119,7 @@ def test_the_pipe_a_result_comes_back_through_holds_a_mebibyte_and_carries_it_wh
         add = table.adder()
         for index in range(30_000):
             add(index, table.codes("tool", "t", "tool:t"), index + 1, -1, 0, None)
-        child = context.Process(target=pipe.send, args=(sender, ("ok", table)))
-        child.start()
+        child = Child(lambda: pipe.send(sender, ("ok", table)))
         sender.close()  # the child's alone now: if it dies, the receive ends (EOFError) rather than waits
         assert pipe.receive(receiver) == ("ok", table)
         child.join()
