@@ -22,6 +22,15 @@ static int member_offset(PyObject *type, const char *name, Py_ssize_t *offset)
     return 0;
 }
 
+/* The offsets of `count` members of `type`, by name, into `offsets`: 0, or -1 with an error (as member_offset) */
+static inline int member_offsets(PyObject *type, const char *const *names, Py_ssize_t *offsets, int count)
+{
+    for (int f = 0; f < count; f++)
+        if (member_offset(type, names[f], &offsets[f]) < 0)
+            return -1;
+    return 0;
+}
+
 /* `object.<name> += count` */
 static inline int add_to(PyObject *object, PyObject *name, Py_ssize_t count)
 {

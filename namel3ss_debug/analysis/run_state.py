@@ -9,6 +9,7 @@ import msgspec
 
 from ..model.choices import ANALYZE_SECTIONS as SECTIONS
 from ..store.records import EventRecord
+from .call_columns import CallColumns
 from .idset import SpanIds
 from .loops import LoopWatch
 
@@ -146,7 +147,7 @@ class Boundary:
     ghost: OpenSpan | None = None  # the root's open record once its end was met here
     first_seen: dict[int, list[Any]] = field(default_factory=dict)  # key -> [ref, span, component, name, ms]
     first_open: dict[str, int] = field(default_factory=dict)  # span id of a first call still open -> key
-    calls: Any = None  # the pass's call identities in columns once it ended (`merge.sendable`)
+    calls: CallColumns | None = None  # the pass's call identities in columns once it ended (`merge.sendable`)
 
     def refuse(self, why: str) -> None:
         if self.issue is None:

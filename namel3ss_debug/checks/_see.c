@@ -430,9 +430,8 @@ static PyObject *bind(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     }
     if (take_lines_api(args[2], &lines_capsule, &lines_api) < 0)
         return NULL;
-    for (int f = 0; f < N_FIELDS; f++)
-        if (member_offset(args[0], FIELD_NAMES[f], &field_offset[f]) < 0)
-            return NULL;
+    if (member_offsets(args[0], FIELD_NAMES, field_offset, N_FIELDS) < 0)
+        return NULL;
     max_events = PyLong_AsSsize_t(args[1]);
     if (max_events == -1 && PyErr_Occurred())
         return NULL;

@@ -665,9 +665,8 @@ static PyObject *bind(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     }
     if (take_lines_api(args[2], &lines_capsule, &lines_api) < 0)
         return NULL;
-    for (int f = 0; f < N_FIELDS; f++)
-        if (member_offset(args[0], FIELD_NAMES[f], &field_offset[f]) < 0)
-            return NULL;
+    if (member_offsets(args[0], FIELD_NAMES, field_offset, N_FIELDS) < 0)
+        return NULL;
     Py_XSETREF(record_type, (PyTypeObject *)Py_NewRef(args[0]));
     Py_XSETREF(raw_fingerprint_py, Py_NewRef(args[1]));
     Py_RETURN_NONE;

@@ -86,9 +86,8 @@ static PyObject *bind(PyObject *module, PyObject *type)
         PyErr_SetString(PyExc_TypeError, "bind() takes the record type");
         return NULL;
     }
-    for (int f = 0; f < N_FIELDS; f++)
-        if (member_offset(type, FIELD_NAMES[f], &field_offset[f]) < 0)
-            return NULL;
+    if (member_offsets(type, FIELD_NAMES, field_offset, N_FIELDS) < 0)
+        return NULL;
     Py_XSETREF(record_type, (PyTypeObject *)Py_NewRef(type));
     Py_RETURN_NONE;
 }

@@ -22,10 +22,9 @@ import msgspec
 from ..model.errors import TraceError
 from ..model.events import is_known_event_type
 from ..model.text_keys import text_key
-from . import newlines
 from .blocks import Block, iter_blocks, lines_of, open_trace
 from .index import MIN_FILE_BYTES, IndexBuilder
-from .line_blocks import LineBlock, Made
+from .line_blocks import LineBlock, Made, line_starts
 from .line_events import envelope_problem, first_object, parse_line
 from .located import Located
 from .problems import ReadProblems
@@ -347,22 +346,12 @@ class _LinedSink(_RecordSink):
 
 
 def _index_block(block: Block, records: Sequence[EventRecord], builder: IndexBuilder) -> None:
-    """An entry at the start of the line holding every STRIDE-th byte (record k is line k: no blank lines). Lines
-    read in place know where each starts; for others the newlines are counted once, in C."""
-    starts = records.offsets(0) if hasattr(records, "offsets") else None
-    data, line, counted_to = block.buffer, 0, 0
+    """An entry at the start of the line holding every STRIDE-th byte (record k is line k: no blank lines)."""
+    starts = line_starts(block, records, 0)
     for position in range(0, block.size, builder.stride):
-        if starts is not None:
-            line = bisect_right(starts, position) - 1
-            start = starts[line]
-        else:
-            start = data.rfind(b"\n", 0, position) + 1 if position else 0
-        if start < counted_to or not builder.wants(block.offset + start):
-            continue
-        if starts is None:
-            line += newlines.count(data, counted_to, start)
-        counted_to = start
-        builder.add(records[line].seq, block.first_line + line, block.offset + start)
+        line = bisect_right(starts, position) - 1  # a long line holding several: the builder wants it once
+        if builder.wants(block.offset + starts[line]):
+            builder.add(records[line].seq, block.first_line + line, block.offset + starts[line])
 
 
 class _DictSink(_Sink):
