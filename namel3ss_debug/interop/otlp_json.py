@@ -50,11 +50,19 @@ def request_line(spans: list[SpanRecord], resource: RunResource) -> str:
 
 
 def request(spans: list[SpanRecord], resource: RunResource) -> dict[str, Any]:
-    """One `ExportTraceServiceRequest` as JSON data."""
+    """One `ExportTraceServiceRequest` as JSON data: the spans grouped by instrumentation scope (ours, and
+    that of each span that came from another instrumentation), in the order each scope first appears."""
+    by_scope: dict[str, list[dict[str, Any]]] = {SCOPE: []} if not spans else {}
+    for span in spans:
+        by_scope.setdefault(span.scope, []).append(span_json(span))
     return {"resourceSpans": [{
         "resource": {"attributes": key_values(resource.attributes)},
-        "scopeSpans": [{"scope": {"name": SCOPE, "version": SCOPE_VERSION}, "spans": [span_json(s) for s in spans]}],
+        "scopeSpans": [{"scope": _scope(name), "spans": found} for name, found in by_scope.items()],
     }]}
+
+
+def _scope(name: str) -> dict[str, str]:
+    return {"name": name, "version": SCOPE_VERSION} if name == SCOPE else {"name": name}
 
 
 def span_json(span: SpanRecord) -> dict[str, Any]:

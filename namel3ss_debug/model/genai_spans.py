@@ -26,11 +26,14 @@ UNKNOWN_PROVIDER = "unknown"
 
 
 def span_name(start: Mapping[str, Any], end: Mapping[str, Any] | None = None) -> str:
-    """`chat MODEL` (the model asked for, else the one that answered), `execute_tool NAME`, `invoke_agent NAME`;
+    """An LLM call by the name its user gave it (`planner`), or, named after its API by the HTTP capture,
+    `chat MODEL` (the model asked for, else the one that answered); `execute_tool NAME`, `invoke_agent NAME`;
     the run by its name; others `component NAME`."""
     component, name = str(start.get("component") or "custom"), str(start.get("name") or "")
     if component == "llm":
-        operation, model = operation_of(start), request_model(start) or (end or {}).get("model")
+        if name and name != _attrs(start).get("api"):
+            return name
+        operation, model = operation_of(start), request_model(start, end)
         return f"{operation} {model}" if model else operation
     if component == "tool":
         return f"execute_tool {name}"
@@ -44,15 +47,38 @@ def span_name(start: Mapping[str, Any], end: Mapping[str, Any] | None = None) ->
     return f"{component} {name}".strip()
 
 
+# Our components as OpenInference span kinds (`openinference.span.kind`), which Phoenix and Arize show.
+_OPENINFERENCE_KINDS = {"llm": "LLM", "tool": "TOOL", "agent": "AGENT", "chain": "CHAIN", "prompt": "PROMPT",
+                        "validation": "GUARDRAIL", "app": "CHAIN"}
+
+
 def genai_attributes(start: Mapping[str, Any], end: Mapping[str, Any]) -> dict[str, Any]:
-    component = start.get("component")
+    """The conventions' attributes of a span, with its OpenInference kind and, for a span that is not an LLM
+    call, its inputs and outputs as `input.value` / `output.value` (JSON), which Phoenix shows."""
+    component = str(start.get("component") or "")
     if component == "llm":
-        return _llm(start, end)
-    if component == "tool":
-        return _tool(start, end)
+        found = _llm(start, end)
+        kind = "EMBEDDING" if found["gen_ai.operation.name"] == "embeddings" else "LLM"
+        return {**found, "openinference.span.kind": kind}
+    found = _tool(start, end) if component == "tool" else {}
     if component == "agent" and start.get("event_type") != "agent_turn_start":
-        return {"gen_ai.operation.name": "invoke_agent", "gen_ai.agent.name": str(start.get("name") or "")}
-    return {}
+        found = {"gen_ai.operation.name": "invoke_agent", "gen_ai.agent.name": str(start.get("name") or "")}
+    if component in _OPENINFERENCE_KINDS:
+        found["openinference.span.kind"] = _OPENINFERENCE_KINDS[component]
+    return {**found, **_values(start, end)}
+
+
+def _values(start: Mapping[str, Any], end: Mapping[str, Any]) -> dict[str, Any]:
+    found: dict[str, Any] = {}
+    inputs = start.get("inputs") if start.get("inputs") is not None else end.get("inputs")
+    if inputs is not None:
+        found.update({"input.value": _json(inputs), "input.mime_type": "application/json"})
+    outputs = end.get("outputs")
+    if isinstance(outputs, Mapping) and set(outputs) == {"return"}:
+        outputs = outputs["return"]
+    if outputs is not None:
+        found.update({"output.value": _json(outputs), "output.mime_type": "application/json"})
+    return found
 
 
 def operation_of(start: Mapping[str, Any]) -> str:
@@ -64,9 +90,15 @@ def operation_of(start: Mapping[str, Any]) -> str:
     return "chat"
 
 
-def request_model(start: Mapping[str, Any]) -> str | None:
-    inputs = start.get("inputs")
-    model = start.get("model") or (inputs.get("model") if isinstance(inputs, Mapping) else None)
+def request_model(start: Mapping[str, Any], end: Mapping[str, Any] | None = None) -> str | None:
+    """The model asked for: the start's (its `model`, or `inputs.model`), else, for a call whose model is
+    known only when it ends (a decorated call, an OpenTelemetry span), the end's."""
+    for event in (start, end or {}):
+        inputs = event.get("inputs")
+        model = event.get("model") or (inputs.get("model") if isinstance(inputs, Mapping) else None)
+        if model:
+            return str(model)
+    model = _returned(end or {}).get("model")
     return str(model) if model else None
 
 
@@ -83,7 +115,7 @@ def provider_of(start: Mapping[str, Any], model: str | None) -> str:
 
 
 def _llm(start: Mapping[str, Any], end: Mapping[str, Any]) -> dict[str, Any]:
-    model = request_model(start)
+    model = request_model(start, end)
     response_model = end.get("model") or _returned(end).get("model") or model
     found: dict[str, Any] = {"gen_ai.operation.name": operation_of(start),
                              "gen_ai.provider.name": provider_of(start, model or response_model)}
@@ -91,7 +123,7 @@ def _llm(start: Mapping[str, Any], end: Mapping[str, Any]) -> dict[str, Any]:
         found["gen_ai.request.model"] = model
     if response_model:
         found["gen_ai.response.model"] = str(response_model)
-    inputs = start.get("inputs") if isinstance(start.get("inputs"), Mapping) else {}
+    inputs = _inputs(start, end)
     for key, name in (("temperature", "temperature"), ("max_tokens", "max_tokens"), ("top_p", "top_p")):
         if isinstance(inputs.get(key), (int, float)) and not isinstance(inputs.get(key), bool):
             found[f"gen_ai.request.{name}"] = inputs[key]
@@ -134,7 +166,7 @@ def _tool(start: Mapping[str, Any], end: Mapping[str, Any]) -> dict[str, Any]:
 def conversation(start: Mapping[str, Any], end: Mapping[str, Any]) -> dict[str, Any]:
     """An LLM call's messages in the conventions' form: `system` (parts, or None), `input` and `output`
     (messages of `role` and `parts`; empty when none was recorded)."""
-    inputs = start.get("inputs") if isinstance(start.get("inputs"), Mapping) else {}
+    inputs = _inputs(start, end)
     outputs = end.get("outputs") if isinstance(end.get("outputs"), Mapping) else {}
     reason = outputs.get("finish_reason") or _returned(end).get("finish_reason")
     return {"system": _parts(inputs["system"]) if inputs.get("system") else None,
@@ -198,6 +230,15 @@ def output_messages(outputs: Mapping[str, Any], returned: Mapping[str, Any], rea
     if not parts:
         return []
     return [{"role": "assistant", "parts": parts, "finish_reason": reason if isinstance(reason, str) else "stop"}]
+
+
+def _inputs(start: Mapping[str, Any], end: Mapping[str, Any]) -> Mapping[str, Any]:
+    """An LLM call's request: its start's inputs, else those its end carries (an instrumentation that sets
+    the input messages after the span started)."""
+    for event in (start, end):
+        if isinstance(event.get("inputs"), Mapping) and event["inputs"]:
+            return event["inputs"]
+    return {}
 
 
 def _returned(end: Mapping[str, Any]) -> Mapping[str, Any]:

@@ -7,8 +7,16 @@ One span per start/end pair, with its parent, times, status and error (an `excep
 become events of the span they belong to while it is open (an instant that arrives after its span closed, or
 has no parent, becomes a zero-length span of its own, `namel3ss.instant = true`). LLM, tool and agent spans
 carry the GenAI semantic-convention attributes; every field of ours is kept under `namel3ss.`, so a reader can
-rebuild the events (see the guide's attribute table). Ids are stable: the trace id is a hash of the run id,
-a span id is our 16-hex-digit span id (or a hash of another form), so exporting a run twice gives equal ids.
+rebuild the events (see the guide's attribute table).
+
+Ids are stable and unique across runs: the trace id is a hash of the run id and a span id a hash of the run
+id and our span id, so exporting a run twice gives equal ids and any number of runs (whose span ids all count
+from 1) land whole in one backend, which keeps one span per id. A run read from OpenTelemetry (its run id is
+its 32-hex-digit trace id) keeps its own trace and span ids.
+
+A span made from an OpenTelemetry span (`attrs.source == "opentelemetry"`: recorded by our span processor, or
+read from OTLP/JSON) goes out as it came: its own name (`attrs.otel_name`), kind (`attrs.otel_kind`),
+instrumentation scope (`attrs.otel_scope`), attributes (`attrs.otel_attributes`) and events.
 """
 
 from __future__ import annotations
@@ -22,6 +30,7 @@ from typing import Any
 
 from .events import is_end
 from .genai_spans import genai_attributes, span_name
+from .otel_passthrough import came_as, event_as
 from .text_keys import text_key
 
 SCOPE = "namel3ss-debug"  # the instrumentation scope of every span (its version: the package's)
@@ -39,19 +48,21 @@ class SpanEvent:
 
 @dataclass(frozen=True)
 class SpanRecord:
-    """One OpenTelemetry span, in the data model's terms (ids as ints, times in ns since the epoch)."""
+    """One OpenTelemetry span, in the data model's terms (ids as ints, times in ns since the epoch).
+    `scope`: the instrumentation scope's name, ours unless the span came from another instrumentation."""
 
     trace_id: int
     span_id: int
     parent_span_id: int | None
     name: str
-    kind: str  # INTERNAL | CLIENT
+    kind: str  # INTERNAL | SERVER | CLIENT | PRODUCER | CONSUMER
     start_ns: int
     end_ns: int
     status: str  # UNSET | OK | ERROR
     status_message: str | None
     attributes: dict[str, Any]
     events: tuple[SpanEvent, ...] = ()
+    scope: str = SCOPE
 
 
 @dataclass(frozen=True)
@@ -74,9 +85,14 @@ def trace_id_of(run_id: str) -> int:
 
 
 def span_id_of(run_id: str, span_id: Any) -> int:
-    """Our span id as a 64-bit OpenTelemetry span id: itself when it is 16 hex digits, else a hash."""
+    """A span of the run as a 64-bit OpenTelemetry span id: the first 8 bytes of SHA-256 of the run id and
+    our span id (never 0); a run read from OpenTelemetry keeps its spans' own 16-hex-digit ids."""
     text = text_key(span_id)
-    return _hex_id(text, 16) or int.from_bytes(hashlib.sha256(f"{run_id}/{text}".encode()).digest()[:8], "big") or 1
+    if _hex_id(run_id, 32):
+        own = _hex_id(text, 16)
+        if own:
+            return own
+    return int.from_bytes(hashlib.sha256(f"{run_id}/{text}".encode()).digest()[:8], "big") or 1
 
 
 def _hex_id(text: str, digits: int) -> int:
@@ -176,9 +192,15 @@ class SpanConverter:
                 events.append(SpanEvent("exception", end_ns, exception_attributes(error)))
         elif end is not None and end.get("status") == "completed":
             status = "OK"
+        came = came_as(start, end)
+        if came is not None:  # from OpenTelemetry: its own attributes win over what we derive from them
+            attributes = {**attributes, **{key: attribute_value(value) for key, value in came.attributes.items()},
+                          **span_fields(start, end)}
         return SpanRecord(self.trace_id, self._id(start.get("span_id")), self._parent(start),
-                          span_name(start, end), _SPAN_KINDS.get(str(start.get("component")), "INTERNAL"),
-                          start_ns, end_ns, status, message, attributes, tuple(events))
+                          (came.name if came else None) or span_name(start, end),
+                          (came.kind if came else None) or _SPAN_KINDS.get(str(start.get("component")), "INTERNAL"),
+                          start_ns, end_ns, status, message, attributes, tuple(events),
+                          (came.scope if came else None) or SCOPE)
 
     def _instant_span(self, event: Mapping[str, Any], moment: int | None) -> SpanRecord:
         at = moment if moment is not None else self._last_ns
@@ -305,6 +327,9 @@ def _span_event(event: Mapping[str, Any], moment: int | None) -> SpanEvent:
     error = event.get("error")
     if isinstance(error, Mapping):
         attributes.update(exception_attributes(error))
+    came = event_as(event)
+    if came is not None:  # an OpenTelemetry span event: its own name and attributes
+        return SpanEvent(came[0], moment or 0, {**{k: attribute_value(v) for k, v in came[1].items()}, **attributes})
     name = "exception" if event.get("event_type") == "error_occurred" else str(event.get("event_type"))
     return SpanEvent(name, moment or 0, attributes)
 

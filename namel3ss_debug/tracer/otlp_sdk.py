@@ -163,8 +163,9 @@ class SpanMaker:
         from opentelemetry.sdk.util.instrumentation import InstrumentationScope  # noqa: PLC0415 - the optional extra
 
         self.api, self.Resource, self.Event, self.ReadableSpan = api, Resource, Event, ReadableSpan
-        self.scope = InstrumentationScope(SCOPE, SCOPE_VERSION)
-        self.kinds = {"INTERNAL": api.SpanKind.INTERNAL, "CLIENT": api.SpanKind.CLIENT}
+        self.Scope = InstrumentationScope
+        self.scopes = {SCOPE: InstrumentationScope(SCOPE, SCOPE_VERSION)}  # another's scope: by name, no version
+        self.kinds = {kind.name: kind for kind in api.SpanKind}
         self.codes = {"UNSET": api.StatusCode.UNSET, "OK": api.StatusCode.OK, "ERROR": api.StatusCode.ERROR}
         self.sampled = api.TraceFlags(api.TraceFlags.SAMPLED)
         self._resource: tuple[Any, Any] = (None, None)
@@ -184,7 +185,14 @@ class SpanMaker:
         status = api.Status(self.codes[span.status], span.status_message if span.status == "ERROR" else None)
         return self.ReadableSpan(span.name, context, parent, self.resource(run), span.attributes, events, (),
                                  self.kinds.get(span.kind, api.SpanKind.INTERNAL), status=status,
-                                 start_time=span.start_ns, end_time=span.end_ns, instrumentation_scope=self.scope)
+                                 start_time=span.start_ns, end_time=span.end_ns,
+                                 instrumentation_scope=self.scope(span.scope))
+
+    def scope(self, name: str) -> Any:
+        found = self.scopes.get(name)
+        if found is None:
+            found = self.scopes[name] = self.Scope(name)
+        return found
 
 
 class _Heard(logging.Handler):

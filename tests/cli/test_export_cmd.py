@@ -29,7 +29,7 @@ def test_otlp_json_to_a_file(tmp_path) -> None:
     trace = one_llm_call(tmp_path / "run.jsonl")
     done = run(str(trace), "--to", "otlp-json", str(tmp_path / "out.json"))
     assert done.exit_code == 0
-    assert [span["name"] for span in spans_of((tmp_path / "out.json").read_text())] == ["chat gpt-4o", "app.py"]
+    assert [span["name"] for span in spans_of((tmp_path / "out.json").read_text())] == ["plan", "app.py"]
     assert "wrote 2 spans to" in done.stderr and "trace id" in done.stderr
 
 

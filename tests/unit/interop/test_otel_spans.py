@@ -16,8 +16,8 @@ def convert(events):
     return converter, {span.attributes["namel3ss.span_id"]: span for span in spans}
 
 
-def sample() -> TraceBuilder:
-    trace = TraceBuilder()
+def sample(run_id: str = "20261122-100000-abc123") -> TraceBuilder:
+    trace = TraceBuilder(run_id)
     trace.run_start("agent_app.py", host="box")
     agent = trace.start("agent", "planner")
     trace.span("llm", "plan", 12.5, agent,
@@ -37,7 +37,9 @@ def test_one_span_per_pair_with_its_parent_and_times() -> None:
     _, spans = convert(trace.events)
     assert len(spans) == 4
     llm = spans["0000000000000003"]
-    assert llm.parent_span_id == 0x2 and llm.span_id == 0x3
+    run_id = trace.run_id
+    assert (llm.parent_span_id, llm.span_id) == (span_id_of(run_id, "0000000000000002"),
+                                                 span_id_of(run_id, "0000000000000003"))
     start, end = (e for e in trace.events if e["span_id"] == "0000000000000003")
     assert (llm.start_ns, llm.end_ns) == (time_ns(start["ts"]), time_ns(end["ts"]))
     assert llm.end_ns - llm.start_ns == 12_500_000
@@ -47,7 +49,7 @@ def test_one_span_per_pair_with_its_parent_and_times() -> None:
 def test_llm_spans_carry_the_genai_attributes() -> None:
     _, spans = convert(sample().events)
     llm = spans["0000000000000003"]
-    assert llm.name == "chat gpt-4o" and llm.kind == "CLIENT"
+    assert llm.name == "plan" and llm.kind == "CLIENT"  # the name its user gave the call
     attributes = llm.attributes
     assert (attributes["gen_ai.operation.name"], attributes["gen_ai.provider.name"]) == ("chat", "openai")
     assert (attributes["gen_ai.request.model"], attributes["gen_ai.response.model"]) == ("gpt-4o", "gpt-4o-2024")
@@ -84,7 +86,7 @@ def test_an_instant_after_its_span_closed_is_a_zero_length_span_under_it() -> No
     trace.run_end()
     _, spans = convert(trace.events)
     late = spans["0000000000000003"]
-    assert late.parent_span_id == int(done, 16) and late.start_ns == late.end_ns
+    assert late.parent_span_id == span_id_of(trace.run_id, done) and late.start_ns == late.end_ns
     assert late.attributes["namel3ss.instant"] is True
     assert root in spans
 
@@ -101,8 +103,23 @@ def test_ids_are_stable_and_derived_from_the_run() -> None:
     again, _ = convert(sample().events)
     assert first.trace_id == again.trace_id == trace_id_of(sample().run_id)
     assert trace_id_of("a") != trace_id_of("b")
-    assert span_id_of("run", "00000000000000ff") == 0xFF
     assert span_id_of("run", "span-7") == span_id_of("run", "span-7") != span_id_of("other", "span-7")
+
+
+def test_span_ids_are_unique_across_runs_that_count_theirs_alike() -> None:
+    """Every run numbers its spans from 1: exported as they are, a backend keeping one span per id kept the
+    first run's and dropped the others'."""
+    runs = [sample(f"20261122-10000{n}-abc123") for n in range(5)]
+    assert len({run.run_id for run in runs}) == 5
+    ids = [span.span_id for run in runs for span in convert(run.events)[1].values()]
+    assert len(ids) == len(set(ids)) == 5 * 4
+    assert span_id_of("run", "00000000000000ff") != 0xFF
+
+
+def test_a_run_read_from_opentelemetry_keeps_its_span_ids() -> None:
+    trace_id = "5b8efff798038103d269b633813fc60c"
+    assert span_id_of(trace_id, "eee19b7ec3c1b174") == 0xEEE19B7EC3C1B174
+    assert span_id_of(trace_id, "run") == span_id_of(trace_id, "run") != 0  # not a span id: hashed
 
 
 def test_a_span_left_open_ends_at_the_last_timestamp() -> None:

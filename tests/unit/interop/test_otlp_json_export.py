@@ -16,7 +16,7 @@ import pytest
 from tracehelpers import pair_spans, read_events
 
 from namel3ss_debug.interop.otlp_json import any_value, write_otlp_json
-from namel3ss_debug.model.otel_spans import RunResource, SpanRecord
+from namel3ss_debug.model.otel_spans import RunResource, SpanRecord, span_id_of
 
 json_format = pytest.importorskip("google.protobuf.json_format")
 trace_service = pytest.importorskip("opentelemetry.proto.collector.trace.v1.trace_service_pb2")
@@ -64,8 +64,10 @@ def test_each_example_parses_as_otlp_json_with_a_span_per_pair(exported: tuple[P
     requests = parsed(out)
     spans = [span for request in requests for rs in request.resource_spans for ss in rs.scope_spans for span in ss.spans]
     pairs = pair_spans(read_events(directory))
+    run_id = next(iter(pairs.values()))[0]["run_id"]
+    exported_id = lambda span_id: f"{span_id_of(run_id, span_id):016x}" if span_id is not None else None  # noqa: E731
     assert {span.span_id.hex(): (span.parent_span_id.hex() or None) for span in spans} == {
-        span_id: start["parent_id"] for span_id, (start, _end) in pairs.items()}
+        exported_id(span_id): exported_id(start["parent_id"]) for span_id, (start, _end) in pairs.items()}
     assert len({span.trace_id for span in spans}) == 1
     assert requests[0].resource_spans[0].scope_spans[0].scope.name == "namel3ss-debug"
 
