@@ -24,6 +24,8 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (  # noqa: 
 )
 from tracehelpers import pair_spans, read_events  # noqa: E402
 
+from namel3ss_debug.model.otel_spans import span_id_of  # noqa: E402
+
 ROOT = Path(__file__).parents[2]
 EXAMPLE = ROOT / "examples" / "research_agent.py"
 
@@ -87,6 +89,14 @@ def receiver() -> Iterator[Receiver]:
     server.close()
 
 
+def exported_tree(pairs: dict[str, Any]) -> dict[str, str | None]:
+    """Each recorded span's exported id (hex) -> its parent's: ids derived from the run's id and ours."""
+    def hexed(start: dict[str, Any], span_id: str | None) -> str | None:
+        return f"{span_id_of(start['run_id'], span_id):016x}" if span_id is not None else None
+
+    return {hexed(start, span_id): hexed(start, start["parent_id"]) for span_id, (start, _end) in pairs.items()}
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -113,10 +123,7 @@ def test_export_sends_every_span_with_its_parent(recorded: Path, receiver: Recei
     assert done.returncode == 0, done.stderr
     events = read_events(recorded)
     pairs = pair_spans(events)
-    by_id = {span["span_id"]: span for span in receiver.spans}
-    assert set(by_id) == set(pairs)
-    for span_id, (start, _end) in pairs.items():
-        assert by_id[span_id]["parent"] == start["parent_id"]
+    assert {span["span_id"]: span["parent"] for span in receiver.spans} == exported_tree(pairs)
     assert {span["trace_id"] for span in receiver.spans} == {receiver.spans[0]["trace_id"]}
     assert f"sent {len(pairs)} spans to {receiver.url}/v1/traces" in done.stderr
     assert receiver.spans[0]["headers"].get("x-team") == "agents"
@@ -163,8 +170,7 @@ def test_live_export_sends_every_span_while_the_example_runs(tmp_path: Path, rec
     assert done.stdout == plain.stdout
     events = read_events(tmp_path / "live")
     pairs = pair_spans(events)
-    assert {span["span_id"]: span["parent"] for span in receiver.spans} == {
-        span_id: start["parent_id"] for span_id, (start, _end) in pairs.items()}
+    assert {span["span_id"]: span["parent"] for span in receiver.spans} == exported_tree(pairs)
     assert "warning" not in done.stderr
 
 
@@ -228,8 +234,7 @@ def test_export_over_grpc_sends_every_span_with_its_parent(recorded: Path, grpc_
                "--header", "X-Team=agents")
     assert done.returncode == 0, done.stderr
     pairs = pair_spans(read_events(recorded))
-    assert {span["span_id"]: span["parent"] for span in grpc_receiver.spans} == {
-        span_id: start["parent_id"] for span_id, (start, _end) in pairs.items()}
+    assert {span["span_id"]: span["parent"] for span in grpc_receiver.spans} == exported_tree(pairs)
     assert grpc_receiver.spans[0]["headers"].get("x-team") == "agents"
 
 
@@ -239,7 +244,7 @@ def test_live_export_over_grpc_sends_every_span(tmp_path: Path, grpc_receiver: G
                     "OTEL_EXPORTER_OTLP_PROTOCOL": "grpc"})
     assert done.returncode == 0, done.stderr
     pairs = pair_spans(read_events(tmp_path / "live"))
-    assert {span["span_id"] for span in grpc_receiver.spans} == set(pairs)
+    assert {span["span_id"] for span in grpc_receiver.spans} == set(exported_tree(pairs))
     assert "warning" not in done.stderr
 
 
