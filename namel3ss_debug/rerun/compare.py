@@ -6,7 +6,9 @@ whose asyncio tasks interleave differently (recorded answers come back at once, 
 latency) still pairs each event with its twin. Two paired events are the same when what they say
 is the same: type, status, inputs, outputs, error type and message, usage, model and attributes.
 Times, durations, ids, memory, threads, how a rerun answered a call (`attrs.replay`) and the host
-and port a request went to are not compared.
+and port a request went to are not compared. An attribute that names another span by its id
+(`attrs.llm_span_id`, the LLM call that asked for a tool) is compared as that span's place: span ids
+are numbered in the order spans start, which the scheduler of concurrent tasks changes from run to run.
 
 The first divergence is the first event, in each run's own order, that has no twin or a different one:
 the rule `diff` uses too (`model/divergence.py`), with events paired by place.
@@ -15,8 +17,8 @@ the rule `diff` uses too (`model/divergence.py`), with events paired by place.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, Mapping
 
 import orjson
 
@@ -31,6 +33,9 @@ _SKIPPED = frozenset({"run_start", "run_end", "segment_start"})
 # Attrs that differ between any two runs: how a rerun answered a call, the namel3ss runtime's own run id,
 # and measurements of a response (a replayed body is the same JSON, written compact, served at once).
 _VOLATILE_ATTRS = frozenset({"replay", "replay_of", "response_bytes", "ttft_ms", *RUN_LINK_ATTRS})
+# Attrs that hold the id of another span of the run: compared as where that span sits (its path), and
+# left out when the run has no such span (an id forgotten, or of another run).
+_SPAN_REFERENCES = ("llm_span_id",)
 _KIND_WORD = {START: "start", END: "end"}
 
 
@@ -68,6 +73,7 @@ class _Side:
     timeline: Timeline
     events: ByKey[Any]  # each event's place, position and digest, in the run's order
     table: PathTable
+    places: dict[str, str] = field(default_factory=dict)  # span id -> its path as text, for `_SPAN_REFERENCES`
 
 
 def compare(old: Timeline, new: Timeline, table: PathTable | None = None) -> Comparison:
@@ -117,12 +123,15 @@ def _side(timeline: Timeline, table: PathTable, recorded: dict[str, int] | None 
             if kind == START:
                 span_paths[timeline.span[i]] = ROOT
             continue
+        event = timeline.event(i)
         if kind == START:
             span = timeline.span[i]
             label = step_label(timeline.component(i), event_type.removesuffix("_start"), timeline.name(i))
             span_paths[span] = counter.child(span_paths.get(timeline.span_parent[span], ROOT), label)
             if recorded and timeline.component(i) in REQUEST_COMPONENTS:
                 span_paths[span] = _answered_from(timeline, i, recorded) or span_paths[span]
+            if isinstance(event.get("span_id"), str):
+                side.places[event["span_id"]] = table.text(span_paths[span])
             key: Any = (span_paths[span], START)
         elif kind == END:
             key = (span_paths.get(timeline.span[i], ROOT), END)
@@ -130,7 +139,7 @@ def _side(timeline: Timeline, table: PathTable, recorded: dict[str, int] | None 
             slot = (span_paths.get(timeline.span[i], ROOT), event_type, timeline.name(i))
             instants[slot] = instants.get(slot, 0) + 1
             key = (*slot, instants[slot])
-        side.events.add(key, i, _digest(timeline.event(i)))
+        side.events.add(key, i, _digest(event, side.places))
     return side
 
 
@@ -143,8 +152,15 @@ def _place(table: PathTable, key: Any) -> str:
     return f"{inside}{event_type} {name}#{occurrence}"
 
 
-def content(event: dict[str, Any]) -> dict[str, Any]:
-    """What an event says, without what differs between any two runs (times, ids, threads)."""
+def content(event: dict[str, Any], places: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """What an event says, without what differs between any two runs (times, ids, threads).
+
+    `places` maps the run's span ids to where each span sits (`agent:a#1 > llm:openai.chat#2`): an
+    attribute naming a span by its id says that place instead, or nothing when the span is not there.
+
+    >>> content({"component": "tool", "attrs": {"llm_span_id": "07", "replay": "recorded"}}, {"07": "llm:chat#2"})
+    {'component': 'tool', 'attrs': {'llm_span_id': 'llm:chat#2'}}
+    """
     said = {name: event.get(name) for name in ("event_type", "component", "name", "status", "inputs",
                                                "outputs", "usage", "model")}
     error = event.get("error")
@@ -152,9 +168,19 @@ def content(event: dict[str, Any]) -> dict[str, Any]:
         said["error"] = {"type": error.get("type"), "message": error.get("message")}
     attrs = event.get("attrs")
     if isinstance(attrs, dict):
-        said["attrs"] = {key: _without_host(value) if key == "http" else value
-                         for key, value in attrs.items() if key not in _VOLATILE_ATTRS} or None
+        kept = {key: _without_host(value) if key == "http" else value
+                for key, value in attrs.items() if key not in _VOLATILE_ATTRS}
+        for key in _SPAN_REFERENCES:
+            if key in kept:
+                place = _place_of(kept.pop(key), places)
+                if place is not None:
+                    kept[key] = place
+        said["attrs"] = kept or None
     return {key: value for key, value in said.items() if value is not None}
+
+
+def _place_of(span_id: Any, places: Mapping[str, str] | None) -> str | None:
+    return places.get(span_id) if places and isinstance(span_id, str) else None
 
 
 def _without_host(http: Any) -> Any:
@@ -167,11 +193,12 @@ def _without_host(http: Any) -> Any:
     return {**http, "url": rest[rest.find("/"):] if "/" in rest else "/"}
 
 
-def _digest(event: dict[str, Any]) -> bytes:
+def _digest(event: dict[str, Any], places: Mapping[str, str]) -> bytes:
+    said = content(event, places)
     try:
-        data = orjson.dumps(content(event), option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS)
+        data = orjson.dumps(said, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS)
     except Exception:
-        data = repr(content(event)).encode("utf-8", "backslashreplace")
+        data = repr(said).encode("utf-8", "backslashreplace")
     return hashlib.blake2b(data, digest_size=16).digest()
 
 
@@ -198,5 +225,6 @@ def _ref(side: _Side, key: Any, position: int) -> EventRef:
 
 
 def _what(old: _Side, new: _Side, key: Any, old_position: int, new_position: int) -> str:
-    before, after = content(old.timeline.event(old_position)), content(new.timeline.event(new_position))
+    before = content(old.timeline.event(old_position), old.places)
+    after = content(new.timeline.event(new_position), new.places)
     return f"{_place(new.table, key)}: {input_difference(before, after, words=('recorded', 'rerun'))}"

@@ -1,0 +1,79 @@
+"""The recording beside its rerun: events paired by place and compared on what they say, never on the
+span ids, which follow the order spans started in (an order the scheduler of concurrent tasks picks)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from namel3ss_debug.replay.builder import timeline_of
+from namel3ss_debug.rerun.compare import compare, content
+from tracefactory import TraceBuilder
+
+Event = dict[str, Any]
+AGENTS = ("planner", "critic", "booker")
+CITIES = {"planner": "Lisbon", "critic": "Oslo", "booker": "Rome"}
+WEATHER = {"planner": "sunny, 22 C", "critic": "snow, -3 C", "booker": "clear, 18 C"}
+
+
+def gathered(order: tuple[str, ...], asked_by: dict[str, str] | None = None,
+             weather: dict[str, str] | None = None) -> list[Event]:
+    """Three agents under `asyncio.gather`, their spans started in `order`: each makes an LLM call that asks
+    for `get_weather`, then runs it, and the tool's span names the LLM call that asked (`attrs.llm_span_id`).
+    `asked_by`: an agent whose tool names another agent's LLM call; `weather`: what a tool returned instead."""
+    b = TraceBuilder()
+    root = b.run_start()
+    agents = {name: b.start("agent", name, root) for name in order}
+    llms = {name: b.start("llm", "openai.chat", agents[name], inputs={"messages": [CITIES[name]]}) for name in order}
+    for name in order:
+        b.end(llms[name], 5, outputs={"tool_calls": [{"id": f"call_{name}", "name": "get_weather"}]})
+    for name in order:
+        tool = b.new_id()
+        asker = llms[(asked_by or {}).get(name, name)]
+        b.event("tool_call_start", "tool", "get_weather", tool, agents[name], "started", inputs={"city": CITIES[name]},
+                attrs={"framework": "pydantic_ai", "tool_call_id": f"call_{name}", "llm_span_id": asker})
+        b.end(tool, 1, outputs={"return": {**WEATHER, **(weather or {})}[name]})
+    for name in order:
+        b.end(agents[name], 10)
+    b.run_end()
+    return b.events
+
+
+def asker_ids(events: list[Event]) -> dict[str, str]:
+    """Each tool's `llm_span_id`, by the city it was asked for."""
+    return {e["inputs"]["city"]: e["attrs"]["llm_span_id"] for e in events if e["event_type"] == "tool_call_start"}
+
+
+def test_agents_that_started_in_another_order_are_the_same_run_though_their_span_ids_differ() -> None:
+    recorded, rerun = gathered(AGENTS), gathered(("booker", "planner", "critic"))
+    assert asker_ids(recorded) != asker_ids(rerun), "each tool names its LLM call by another id"
+    result = compare(timeline_of(recorded), timeline_of(rerun))
+    assert (result.first, result.different, result.only_old, result.only_new) == (None, 0, 0, 0)
+    assert result.same == len(recorded) - 2  # all but run_start and run_end
+
+
+def test_a_tool_that_names_another_agents_llm_call_is_a_divergence_shown_by_places() -> None:
+    result = compare(timeline_of(gathered(AGENTS)), timeline_of(gathered(AGENTS[::-1], asked_by={"critic": "planner"})))
+    assert result.first is not None and result.different == 1
+    assert result.first.what == ("agent:critic#1 > tool:get_weather#1 start: attrs.llm_span_id: "
+                                 "recorded 'agent:critic#1 > llm:openai.chat#1', "
+                                 "rerun 'agent:planner#1 > llm:openai.chat#1'")
+
+
+def test_a_tool_that_returned_something_else_is_a_divergence_whatever_the_order() -> None:
+    result = compare(timeline_of(gathered(AGENTS)),
+                     timeline_of(gathered(("critic", "booker", "planner"), weather={"booker": "hail, 2 C"})))
+    assert result.first is not None and result.different == 1
+    assert result.first.what == ("agent:booker#1 > tool:get_weather#1 end: outputs.return: "
+                                 "recorded 'clear, 18 C', rerun 'hail, 2 C'")
+
+
+def test_an_attribute_naming_a_span_says_where_that_span_sits() -> None:
+    event = {"component": "tool", "attrs": {"llm_span_id": "000000000000000d", "tool_call_id": "call_1"}}
+    said = content(event, {"000000000000000d": "agent:planner#1 > llm:openai.chat#2"})
+    assert said["attrs"] == {"llm_span_id": "agent:planner#1 > llm:openai.chat#2", "tool_call_id": "call_1"}
+
+
+def test_an_attribute_naming_a_span_the_run_does_not_have_is_left_out() -> None:
+    event = {"component": "tool", "attrs": {"llm_span_id": "000000000000000d"}}
+    assert content(event, {"000000000000000c": "llm:openai.chat#1"}) == {"component": "tool"}
+    assert content(event) == {"component": "tool"}
