@@ -384,11 +384,11 @@ static int llm_usage(Pass *p, PyObject *event, PyObject *start_model)
     }
     PyObject *entry = PyDict_GetItemWithError(p->models, model);
     if (entry == NULL) {
-        if (PyErr_Occurred() || (entry = PyList_New(10)) == NULL)
+        if (PyErr_Occurred() || (entry = PyList_New(11)) == NULL)
             return -1;
-        for (int i = 0; i < 10; i++)
+        for (int i = 0; i < 11; i++)
             PyList_SET_ITEM(entry, i, i == 4 ? PyObject_CallOneArg(array_type, S_d) : PyLong_FromLong(0));
-        for (int i = 0; i < 10; i++)
+        for (int i = 0; i < 11; i++)
             if (PyList_GET_ITEM(entry, i) == NULL) {
                 Py_DECREF(entry);
                 return -1;
@@ -414,6 +414,10 @@ static int llm_usage(Pass *p, PyObject *event, PyObject *start_model)
         if (append_to(PyList_GET_ITEM(entry, 4), cost) < 0)
             goto done;
         if (add_long_at(entry, 5, 1) < 0)
+            goto done;
+    }
+    else if (usage == Py_None || (FIELD(usage, U_IN) == Py_None && FIELD(usage, U_OUT) == Py_None)) {
+        if (add_long_at(entry, 10, 1) < 0)  /* no usage: its cost is unknown, not 0 */
             goto done;
     }
     else if (add_at(entry, 6, in) < 0 || add_at(entry, 7, out) < 0 || add_long_at(entry, 8, 1) < 0)

@@ -12,7 +12,7 @@ from .anomalies import find_anomalies, ref_of
 from .health import verdict
 from .prices import Pricer
 from .report import (
-    REPORT_SCHEMA, SECTIONS, Anomalies, CriticalPath, Errors, ErrorExample, ErrorType, Integrity, LlmUsage,
+    NO_USAGE, REPORT_SCHEMA, SECTIONS, Anomalies, CriticalPath, Errors, ErrorExample, ErrorType, Integrity, LlmUsage,
     Loop, ModelUsage, OperationStats, Overview, PathStep, Patterns, Ref, RepeatedCall, Report, Retry, RunOverview,
     SlowOperations, SlowSpan, ToolStats,
 )
@@ -44,7 +44,7 @@ def build_report(tally: Tally, pricer: Pricer, *, problems: Any = None, sections
         "operations": _operations(tally, spans, ordered), "slow": _slow(tally), "llm": llm,
         "tools": _tools(tally, spans, ordered), "errors": errors, "patterns": patterns,
         "anomalies": anomalies, "integrity": integrity, "critical_path": _critical_paths(tally),
-        "health": verdict(overview, errors, patterns, anomalies, integrity),
+        "health": verdict(overview, errors, patterns, anomalies, integrity, llm),
     }
     chosen = [name for name in SECTIONS if name in set(sections)]
     settings = {"slow_threshold_ms": tally.options.slow_threshold_ms,
@@ -68,7 +68,7 @@ def _overview(tally: Tally, counts: dict[tuple[str, str, str], int], llm: LlmUsa
         instants=sum(tally.instants.values()), llm_calls=by_component.get("llm", 0),
         tool_calls=by_component.get("tool", 0), total_tokens=llm.total_tokens, cost_usd=llm.cost_usd,
         errors=errors.total, failed_spans=tally.failed_spans, duration_ms=sum(durations) if durations else None,
-        bytes_read=bytes_read, filters=filters,
+        bytes_read=bytes_read, filters=filters, unpriced_llm_calls=llm.unpriced_calls,
     )
 
 
@@ -142,13 +142,15 @@ def _llm(tally: Tally, pricer: Pricer) -> LlmUsage:
     return LlmUsage(
         calls=sum(m.calls for m in models), input_tokens=sum(m.input_tokens for m in models),
         output_tokens=sum(m.output_tokens for m in models), total_tokens=sum(m.total_tokens for m in models),
-        cost_usd=sum(costs) if costs else None, unpriced_calls=sum(m.priced_by.get("unpriced", 0) for m in models),
-        models=models,
+        cost_usd=sum(costs) if costs else None,
+        unpriced_calls=sum(m.unpriced_calls for m in models), models=models,
+        no_usage_calls=sum(m.priced_by.get(NO_USAGE, 0) for m in models),
     )
 
 
 def _model(model: str, entry: list[Any], pricer: Pricer) -> ModelUsage:
-    calls, tokens_in, tokens_out, total, event_cost, event_priced, open_in, open_out, open_calls, max_in = entry
+    calls, tokens_in, tokens_out, total, event_cost, event_priced, open_in, open_out, open_calls, max_in, \
+        no_usage = entry
     priced_by: dict[str, int] = {"event": event_priced} if event_priced else {}
     cost = floats.total(event_cost) if event_priced else None
     if open_calls:
@@ -156,6 +158,8 @@ def _model(model: str, entry: list[Any], pricer: Pricer) -> ModelUsage:
         priced_by[source or "unpriced"] = open_calls
         if usd is not None:
             cost = (cost or 0.0) + usd
+    if no_usage:  # not priced at 0: nothing says what they cost
+        priced_by[NO_USAGE] = no_usage
     return ModelUsage(model, calls, tokens_in, tokens_out, total, cost, priced_by, pricer.context_window(model),
                       max_in)
 

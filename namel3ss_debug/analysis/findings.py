@@ -126,13 +126,16 @@ class Findings:
             entry[2].append((self._ref(run, event.seq), event.span_id, event.component, event.name, message))
 
     def _usage(self, run: RunState, event: EventRecord, start_model: str | None) -> None:
-        """Per model: calls, tokens, cost recorded on the event, and tokens still to be priced."""
+        """Per model: calls, tokens, cost recorded on the event, tokens still to be priced, and the calls that
+        nothing can price: no recorded cost and no usage (a stream made without `include_usage` reports none),
+        whose cost is unknown, not 0."""
         model = event.model or start_model or "(no model)"
         entry = self.models.get(model)
-        if entry is None:  # calls, in, out, total, event costs, event-priced calls, unpriced in, out, calls, max in
+        if entry is None:  # calls, in, out, total, event costs, event-priced calls, to price in, out, calls, max in,
+            # calls without usage or cost
             # each event's cost is kept (8 bytes a call) and summed exactly once at the end (`floats.total`): a
             # running sum depends on the order of the additions, and a run read in halves adds in another order
-            entry = self.models[model] = [0, 0, 0, 0, array("d"), 0, 0, 0, 0, 0]
+            entry = self.models[model] = [0, 0, 0, 0, array("d"), 0, 0, 0, 0, 0, 0]
         usage = event.usage
         tokens_in = (usage.input_tokens or 0) if usage is not None else 0
         tokens_out = (usage.output_tokens or 0) if usage is not None else 0
@@ -143,6 +146,8 @@ class Findings:
         if event.cost_usd is not None:
             entry[4].append(event.cost_usd)
             entry[5] += 1
+        elif usage is None or (usage.input_tokens is None and usage.output_tokens is None):
+            entry[10] += 1  # a recorded 0 is a usage; a missing one is not
         else:
             entry[6] += tokens_in
             entry[7] += tokens_out

@@ -3,23 +3,49 @@
 - failing: a run ended `failed` or with a non-zero exit code, or at least 20% of ended spans failed.
 - degraded: any error, retry, agent loop, critical anomaly, integrity problem, or a run that never ended.
 - healthy: none of these.
+
+An unknown cost (LLM calls nothing could price) does not change the verdict: the run did what it did, and
+its cost is a gap in what was recorded, not a fault of the run. It is a note beside the verdict, so that a
+"healthy" never reads as "and the cost is known".
 """
 
 from __future__ import annotations
 
-from .report import Anomalies, Errors, Health, Integrity, Overview, Patterns
+from ..model.messages import plural
+from .report import Anomalies, Errors, Health, Integrity, LlmUsage, Overview, Patterns
 
 FAILING_ERROR_RATE = 0.2
+_NAMED = 3  # models named in a note
 
 
 def verdict(overview: Overview, errors: Errors, patterns: Patterns, anomalies: Anomalies,
-            integrity: Integrity) -> Health:
+            integrity: Integrity, llm: LlmUsage | None = None) -> Health:
     failing = _failing(overview)
     degraded = _degraded(errors, patterns, anomalies, integrity)
+    notes = cost_notes(llm) if llm is not None else []
     if failing:
-        return Health("failing", failing + degraded)
-    return Health("degraded", degraded) if degraded else Health("healthy", ["no errors, retries, loops, critical "
-                                                                            "anomalies or integrity problems"])
+        return Health("failing", failing + degraded, notes)
+    if degraded:
+        return Health("degraded", degraded, notes)
+    return Health("healthy", ["no errors, retries, loops, critical anomalies or integrity problems"], notes)
+
+
+def cost_notes(llm: LlmUsage) -> list[str]:
+    """What is unknown of the cost: calls without usage, calls of models no price source knows."""
+    if not llm.unpriced_calls:
+        return []
+    known = "is unknown" if llm.cost_usd is None else "is a lower bound"
+    notes = []
+    if llm.no_usage_calls:
+        notes.append(f"{plural(llm.no_usage_calls, 'LLM call')} recorded no usage (a stream made without "
+                     f"include_usage reports none), so the cost {known}")
+    unpriced = llm.unpriced_calls - llm.no_usage_calls
+    if unpriced:
+        models = sorted(m.model for m in llm.models if m.priced_by.get("unpriced"))
+        named = ", ".join(models[:_NAMED]) + (f" and {len(models) - _NAMED} more" if len(models) > _NAMED else "")
+        notes.append(f"{plural(unpriced, 'LLM call')} of {named} had no price (give one in "
+                     f"price_overrides or --prices), so the cost {known}")
+    return notes
 
 
 def _failing(overview: Overview) -> list[str]:

@@ -204,6 +204,7 @@ def _merge_models(mine: dict[str, list[Any]], theirs: dict[str, list[Any]]) -> N
         for index in range(9):
             own[index] += entry[index]
         own[9] = max(own[9], entry[9])
+        own[10] += entry[10]
 
 
 def _merge_errors(mine: dict[str, list[Any]], theirs: dict[str, list[Any]]) -> None:

@@ -14,6 +14,8 @@ import msgspec
 from ..model.choices import ANALYZE_SECTIONS as SECTIONS
 
 REPORT_SCHEMA = "namel3ss-debug/analyze/v1"
+NO_USAGE = "no_usage"  # priced_by: LLM calls with neither a recorded cost nor a usage to price
+UNPRICED = ("unpriced", NO_USAGE)  # the priced_by keys of calls whose cost is unknown
 # SECTIONS, in the order every view shows them, is in model/choices.py (`analyze --help` lists them)
 
 
@@ -85,6 +87,7 @@ class Overview(msgspec.Struct, frozen=True):
     duration_ms: Optional[float]
     bytes_read: int
     filters: dict[str, object]
+    unpriced_llm_calls: int = 0  # LLM calls of unknown cost, left out of `cost_usd` (then a lower bound)
 
 
 class SlowSpan(msgspec.Struct, frozen=True):
@@ -107,9 +110,15 @@ class ModelUsage(msgspec.Struct, frozen=True):
     output_tokens: int
     total_tokens: int
     cost_usd: Optional[float]
-    priced_by: dict[str, int]  # "event" | "price_overrides" | "prices_file" | "genai-prices" | "unpriced" -> calls
+    # "event" | "price_overrides" | "prices_file" | "genai-prices" | "unpriced" | "no_usage" -> calls
+    priced_by: dict[str, int]
     context_window: Optional[int]
     max_input_tokens: int
+
+    @property
+    def unpriced_calls(self) -> int:
+        """Calls of unknown cost, left out of `cost_usd`."""
+        return sum(self.priced_by.get(key, 0) for key in UNPRICED)
 
 
 class LlmUsage(msgspec.Struct, frozen=True):
@@ -117,9 +126,10 @@ class LlmUsage(msgspec.Struct, frozen=True):
     input_tokens: int
     output_tokens: int
     total_tokens: int
-    cost_usd: Optional[float]
-    unpriced_calls: int
+    cost_usd: Optional[float]  # of the priced calls: a lower bound when unpriced_calls, None when none is priced
+    unpriced_calls: int  # no price for the model, or no usage to price
     models: list[ModelUsage]
+    no_usage_calls: int = 0  # of unpriced_calls: no usage and no recorded cost (a stream without include_usage)
 
 
 class ToolStats(msgspec.Struct, frozen=True):
@@ -237,6 +247,7 @@ class CriticalPath(msgspec.Struct, frozen=True):
 class Health(msgspec.Struct, frozen=True):
     verdict: str  # healthy | degraded | failing
     reasons: list[str]
+    notes: list[str] = msgspec.field(default_factory=list)  # what the verdict leaves out: an unknown cost
 
 
 class Report(msgspec.Struct, frozen=True):

@@ -139,11 +139,26 @@ def _max_tokens(rule: Rule, report: Report, scan: EventScan) -> Verdict:
 
 
 def _max_cost(rule: Rule, report: Report, scan: EventScan) -> Verdict:
+    """The cost against the limit. Calls that recorded no usage make the cost unknown: a budget over it fails
+    (unless the priced calls alone are over it) rather than pass as if they were free. Calls of a model with no
+    price leave a lower bound that passes with a warning: a price can still be given, a missing usage cannot."""
     llm = report.llm
     cost = (llm.cost_usd or 0.0) if llm else 0.0
-    details = [f"{llm.unpriced_calls} LLM call(s) have no known price: the cost is a lower bound"] \
-        if llm and llm.unpriced_calls else []
-    return Verdict(cost <= rule.limit, usd_text(rule.limit), usd_text(cost), rule.limit, cost,
+    if llm is None or not llm.unpriced_calls:
+        return Verdict(cost <= rule.limit, usd_text(rule.limit), usd_text(cost), rule.limit, cost,
+                       scan.biggest_llm_calls.refs(), scan.biggest_llm_calls.count)
+    details = []
+    if llm.no_usage_calls:
+        details.append(f"{plural(llm.no_usage_calls, 'LLM call')} recorded no usage, so the cost cannot be judged "
+                       "(a stream reports usage only when asked: stream_options={'include_usage': True})")
+    if llm.unpriced_calls > llm.no_usage_calls:
+        details.append(f"{llm.unpriced_calls - llm.no_usage_calls} LLM call(s) have no known price: the cost is a "
+                       "lower bound")
+    value = f"at least {usd_text(cost)}"
+    if llm.no_usage_calls and cost <= rule.limit:  # under the limit so far, and nobody can say by how much
+        return Verdict(False, usd_text(rule.limit), value if llm.cost_usd is not None else "cost unknown",
+                       rule.limit, llm.cost_usd, details=details)
+    return Verdict(cost <= rule.limit, usd_text(rule.limit), value, rule.limit, cost,
                    scan.biggest_llm_calls.refs(), scan.biggest_llm_calls.count, details)
 
 

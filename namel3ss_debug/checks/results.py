@@ -5,6 +5,7 @@ Field names are the JSON keys of `check --format json` (schema `namel3ss-debug/c
 
 from __future__ import annotations
 
+import math
 from typing import Optional
 
 import msgspec
@@ -19,8 +20,11 @@ def ms_text(value: float) -> str:
 
 
 def usd_text(value: float) -> str:
-    """`$0.50`, `$0.0000537`: cents, or the digits a tiny amount needs."""
-    return f"${value:.2f}" if value >= 0.01 or value == 0 else f"${value:.8f}".rstrip("0")
+    """`$0.50`, `$0.0000537`, `$0.000000001`: cents, or the digits a tiny amount needs (never `$0.` for one
+    under a hundred-millionth)."""
+    if value >= 0.01 or value == 0:
+        return f"${value:.2f}"
+    return f"${value:.{max(8, 2 - math.floor(math.log10(value)))}f}".rstrip("0")
 
 
 class EventRef(msgspec.Struct, frozen=True):

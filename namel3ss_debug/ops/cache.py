@@ -39,7 +39,7 @@ from ..store.problems import ReadProblems
 from ..store.sources import RunSource, seekable
 
 T = TypeVar("T")
-FORMAT = 2  # 1: zlib-compressed msgpack
+FORMAT = 3  # 1: zlib-compressed msgpack; 2: before calls without usage were unpriced (`no_usage`), not $0
 KEEP = 200
 KEEP_BYTES = 1 << 30  # 1 GiB; the newest result is kept whatever its size
 _EDGE = 64 * 1024  # bytes hashed at each end of a file

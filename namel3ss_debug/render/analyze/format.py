@@ -82,6 +82,30 @@ def usd(amount: Optional[float]) -> str:
     return f"${amount:.{decimals}f}"
 
 
+def cost(amount: Optional[float], unpriced: int) -> str:
+    """A cost that owns up to what it leaves out: `$0.0123`; `at least $0.0123` when some calls could not be
+    priced; `unknown` when none could. Calls nothing priced never read as `$0.00`.
+
+    >>> cost(0.0123, 0), cost(0.0123, 2), cost(None, 2)
+    ('$0.0123', 'at least $0.0123', 'unknown')
+    """
+    if not unpriced:
+        return usd(amount)
+    return "unknown" if amount is None else f"at least {usd(amount)}"
+
+
+def unpriced_calls(unpriced: int, no_usage: int) -> str:
+    """`, 2 unpriced calls (1 without usage)`: the calls a cost leaves out, and why; empty when none.
+
+    >>> unpriced_calls(2, 1), unpriced_calls(0, 0)
+    (', 2 unpriced calls (1 without usage)', '')
+    """
+    if not unpriced:
+        return ""
+    why = f" ({no_usage} without usage)" if no_usage else ""
+    return f", {unpriced} unpriced call{'' if unpriced == 1 else 's'}{why}"
+
+
 def percent(fraction: Optional[float]) -> str:
     """`97.5%` from a fraction between 0 and 1."""
     return NONE if fraction is None else f"{fraction * 100:.1f}%"

@@ -14,8 +14,8 @@ from ...analysis.report import (
     RunOverview, SlowOperations, ToolStats,
 )
 from .format import (
-    INTEGRITY_COUNTS, PERCENTILES, TITLES, View, anomaly_figure, bar, byte_size, clip, count, duration, filters_line,
-    operation, percent, tally, usd,
+    INTEGRITY_COUNTS, PERCENTILES, TITLES, View, anomaly_figure, bar, byte_size, clip, cost, count, duration,
+    filters_line, operation, percent, tally, unpriced_calls,
 )
 from ..text import plural, visible
 
@@ -69,7 +69,8 @@ def _row(cells: Iterable[str]) -> str:
 
 
 def _health(health: Health, view: View) -> list[str]:
-    return [f"**{md(health.verdict)}**", *([""] if health.reasons else []), *(f"- {md(r)}" for r in health.reasons)]
+    return [f"**{md(health.verdict)}**", *([""] if health.reasons or health.notes else []),
+            *(f"- {md(r)}" for r in health.reasons), *(f"- note: {md(n)}" for n in health.notes)]
 
 
 def _overview(overview: Overview, view: View) -> list[str]:
@@ -84,7 +85,8 @@ def _overview(overview: Overview, view: View) -> list[str]:
         ("instants", count(overview.instants)),
         ("calls", f"{count(overview.llm_calls)} LLM, {count(overview.tool_calls)} tool"),
         ("tokens", count(overview.total_tokens)),
-        ("cost", usd(overview.cost_usd)),
+        ("cost", cost(overview.cost_usd, overview.unpriced_llm_calls)
+         + unpriced_calls(overview.unpriced_llm_calls, 0)),
         ("errors", f"{plural(overview.errors, 'error')}, {plural(overview.failed_spans, 'failed span')}"),
         ("event types", md(tally(overview.event_types)) or "none"),
     ]
@@ -133,14 +135,14 @@ def _slow(slow: SlowOperations, view: View) -> list[str]:
 
 
 def _llm(llm: LlmUsage, view: View) -> list[str]:
-    unpriced = f", {plural(llm.unpriced_calls, 'unpriced call')}" if llm.unpriced_calls else ""
+    unpriced = unpriced_calls(llm.unpriced_calls, llm.no_usage_calls)
     lines = [f"{plural(llm.calls, 'call')}, {count(llm.total_tokens)} tokens (in {count(llm.input_tokens)}, "
-             f"out {count(llm.output_tokens)}), cost {usd(llm.cost_usd)}{unpriced}."]
+             f"out {count(llm.output_tokens)}), cost {cost(llm.cost_usd, llm.unpriced_calls)}{unpriced}."]
     if llm.models:
         headers = ("model", ">calls", ">input", ">output", ">total", ">cost", "priced by", ">max input", ">context")
         lines += ["", *table(headers, (
             [md(m.model), count(m.calls), count(m.input_tokens), count(m.output_tokens), count(m.total_tokens),
-             usd(m.cost_usd), md(tally(m.priced_by)), count(m.max_input_tokens), count(m.context_window)]
+             cost(m.cost_usd, m.unpriced_calls), md(tally(m.priced_by)), count(m.max_input_tokens), count(m.context_window)]
             for m in llm.models))]
     return lines
 

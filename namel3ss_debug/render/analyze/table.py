@@ -17,7 +17,9 @@ from ...analysis.report import (
     LlmUsage, ModelUsage, OperationStats, Overview, Report, RunOverview, SlowOperations, ToolStats,
 )
 from .findings import FINDINGS
-from .format import VERDICT_STYLES, View, byte_size, count, duration, filters_line, operation, run_ids, tally, usd
+from .format import (
+    VERDICT_STYLES, View, byte_size, cost, count, duration, filters_line, operation, run_ids, tally, unpriced_calls,
+)
 from .rich import (
     STATUS_STYLES, errors_cell, latency_cells, new_table, print_key_values, section, styled, success_cell, trace_text,
 )
@@ -40,6 +42,8 @@ def render_report(console: Console, report: Report) -> None:
         console.print(_verdict(report.health.verdict))
         for reason in report.health.reasons:
             console.print(Text.assemble("  - ", trace_text(reason)))
+        for note in report.health.notes:
+            console.print(Text.assemble("  note: ", trace_text(note, "yellow")))
     for key, render in _SECTIONS.items():
         record = getattr(report, key)
         if record is not None:
@@ -81,7 +85,8 @@ def _overview_rows(overview: Overview) -> list[tuple[str, Text]]:
         ("instants", Text(count(overview.instants))),
         ("calls", Text(f"{count(overview.llm_calls)} LLM, {count(overview.tool_calls)} tool")),
         ("tokens", Text(count(overview.total_tokens))),
-        ("cost", Text(usd(overview.cost_usd))),
+        ("cost", Text(cost(overview.cost_usd, overview.unpriced_llm_calls)
+                      + unpriced_calls(overview.unpriced_llm_calls, 0))),
         ("errors", _errors_line(overview.errors, overview.failed_spans)),
         ("event types", trace_text(tally(overview.event_types) or "none")),
     ]
@@ -141,10 +146,10 @@ def _slow(console: Console, slow: SlowOperations, view: View) -> None:
 
 
 def _llm(console: Console, llm: LlmUsage, view: View) -> None:
-    unpriced = f", {plural(llm.unpriced_calls, 'unpriced call')}" if llm.unpriced_calls else ""
+    unpriced = unpriced_calls(llm.unpriced_calls, llm.no_usage_calls)
     section(console, "llm", Text(f"{plural(llm.calls, 'call')}, {count(llm.total_tokens)} tokens (in "
                                  f"{count(llm.input_tokens)}, out {count(llm.output_tokens)}), "
-                                 f"cost {usd(llm.cost_usd)}{unpriced}"))
+                                 f"cost {cost(llm.cost_usd, llm.unpriced_calls)}{unpriced}"))
     if not llm.models:
         return
     total = [">total"] if view.wide else []  # the note above has the total; a narrow table needs the room
@@ -152,7 +157,8 @@ def _llm(console: Console, llm: LlmUsage, view: View) -> None:
     for model in llm.models:
         tokens = [count(model.input_tokens), count(model.output_tokens)]
         tokens += [count(model.total_tokens)] if view.wide else []
-        table.add_row(trace_text(model.model), count(model.calls), *tokens, usd(model.cost_usd),
+        table.add_row(trace_text(model.model), count(model.calls), *tokens,
+                      cost(model.cost_usd, model.unpriced_calls),
                       trace_text(tally(model.priced_by)), _max_input(model))
     console.print(table)
 
