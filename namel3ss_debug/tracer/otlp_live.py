@@ -2,10 +2,13 @@
 
 `LiveOtlpWriter` wraps the run's trace-file writer: every line goes to the file first, exactly as without
 it; then the line, already redacted and truncated, is turned into spans (`model/otel_spans.py`) and handed
-to the SDK's `BatchSpanProcessor`, whose queue is bounded and whose worker thread does the sending. A
-receiver that is down costs one warning line and nothing else: the SDK's own log lines about it are kept
-quiet, the queue drops what does not fit, and the end of the run waits for a receiver that has already
-failed not at all (for one that has not, at most `END_WAIT_SECONDS`). Nothing here raises into the app.
+to the SDK's `BatchSpanProcessor`, whose queue is bounded and whose worker thread does the sending, a
+batch every `SEND_EVERY_SECONDS`. A receiver that is down costs one warning line and at most a fraction of
+a second: the SDK's own log lines about it are kept quiet, the queue drops what does not fit, and the end
+of the run waits only while the receiver keeps answering (`ReceiverWatch.settle`): not at all once a try
+has failed (a refused connection fails within milliseconds), at most `FIRST_ANSWER_SECONDS` from its first
+request for a receiver that has never answered (a port that accepts and never answers, a blackholed
+host), and at most `END_WAIT_SECONDS` for one that has. Nothing here raises into the app.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from __future__ import annotations
 import logging
 import sys
 import threading
+import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -24,7 +28,11 @@ from ..model.otel_spans import SpanConverter
 from .otlp_sdk import LOGGERS, SpanMaker, make_exporter, reason_of, require_otel, resolve_target
 
 MAX_QUEUE_SIZE = 2048  # spans waiting to be sent; past it, new spans are dropped (the SDK's default)
-END_WAIT_SECONDS = 3.0  # the most the end of a run waits for the last spans to be sent
+# The SDK's 5 s between batches would leave every span of a short run to its end, and the receiver unheard
+# from until then; a batch every 0.2 s sends spans while the app runs and learns early whether anyone answers.
+SEND_EVERY_SECONDS = 0.2
+FIRST_ANSWER_SECONDS = 0.5  # from its first request, the most a receiver that never answered gets at the end
+END_WAIT_SECONDS = 3.0  # the most the end of a run waits for a receiver that is answering
 _QUIET = threading.local()  # set while our processor emits or our exporter exports, in that thread
 
 
@@ -48,7 +56,8 @@ def live_writer(inner: Any, environ: Mapping[str, str], report: Callable[[str], 
 class LiveOtlpWriter:
     """A trace-file writer that also sends each span as it ends (see the module's docstring)."""
 
-    def __init__(self, inner: Any, exporter: Any, endpoint: str, report: Callable[[str], None] = warn):
+    def __init__(self, inner: Any, exporter: Any, endpoint: str, report: Callable[[str], None] = warn,
+                 clock: Callable[[], float] = time.monotonic):
         from opentelemetry.sdk.trace.export import BatchSpanProcessor  # noqa: PLC0415 - the optional extra
 
         self.inner = inner
@@ -56,10 +65,13 @@ class LiveOtlpWriter:
         self.report = report
         self.converter = SpanConverter()
         self.maker = SpanMaker()
-        self.exporter = _WatchedExporter(exporter, self._failed)
+        self.exporter = ReceiverWatch(exporter, self._failed, clock)
         _quiet_sdk_loggers()
-        self.processor = BatchSpanProcessor(self.exporter, max_queue_size=MAX_QUEUE_SIZE)
+        self.processor = BatchSpanProcessor(self.exporter, max_queue_size=MAX_QUEUE_SIZE,
+                                            schedule_delay_millis=SEND_EVERY_SECONDS * 1000)
+        self.given = 0  # spans handed to the processor; the exporter counts those the receiver took
         self.warned = False
+        self.warn_lock = threading.Lock()  # the worker's failure and the end's verdict may both warn
         self.broken = False  # our own conversion failed: stop exporting, keep writing the file
 
     def __getattr__(self, name: str) -> Any:  # path, paths, index, deleted...: the file writer's
@@ -88,16 +100,21 @@ class LiveOtlpWriter:
             self._end()
 
     def _end(self) -> None:
-        """Send what is queued: at once if the receiver already failed, else for at most END_WAIT_SECONDS;
-        then stop the exporter, which cuts its retries short (the SDK's own shutdown would wait 30 s)."""
-        if self.exporter.failed:
-            self.exporter.shutdown()
+        """Send what is queued while the receiver keeps answering (`ReceiverWatch.settle`); past that, stop
+        the exporter, which cuts its retries short and closes a gRPC channel. An HTTP request already sent
+        keeps the SDK's worker (a daemon thread) until its timeout, but nobody waits for it."""
         closer = threading.Thread(target=self._shutdown_quietly, name="namel3ss-debug-otlp-end", daemon=True)
         closer.start()
-        closer.join(0 if self.exporter.failed else END_WAIT_SECONDS)
-        if closer.is_alive():
+        why = self.exporter.settle(FIRST_ANSWER_SECONDS, END_WAIT_SECONDS)
+        if why is not None:
             self.exporter.shutdown()
-            closer.join(END_WAIT_SECONDS)
+        unsent = self.given - self.exporter.sent
+        if why is not None and unsent:
+            self._warn_once(f"live export to {self.endpoint} failed ({why}): {unsent} of {self.given} spans "
+                            f"not sent; the trace file has every event")
+        elif unsent:  # every batch went, so the queue was full at some point
+            self._warn_once(f"live export to {self.endpoint} dropped {unsent} of {self.given} spans (more than "
+                            f"{MAX_QUEUE_SIZE} waited at once); the trace file has every event")
 
     def _shutdown_quietly(self) -> None:
         _QUIET.on = True
@@ -105,12 +122,15 @@ class LiveOtlpWriter:
             self.processor.shutdown()
         except Exception:  # the app must never see our failure
             pass
+        finally:
+            self.exporter.finish()
 
     def _send(self, spans: Callable[[], list[Any]]) -> None:
         _QUIET.on = True
         try:
             for span in spans():
                 self.processor.on_end(self.maker.make(span, self.converter.resource))
+                self.given += 1
         except Exception as exc:  # a line we cannot convert: stop sending, never stop writing
             self.broken = True
             self._warn_once(f"live export stopped: {exc!r}; the trace file has every event")
@@ -121,36 +141,89 @@ class LiveOtlpWriter:
         self._warn_once(f"live export to {self.endpoint} failed ({reason}); the trace file has every event")
 
     def _warn_once(self, message: str) -> None:
-        if not self.warned:
+        with self.warn_lock:
+            if self.warned:
+                return
             self.warned = True
-            self.report(message)
+        self.report(message)
 
 
-class _WatchedExporter:
-    """The SDK's exporter, with its failures heard (the first one's reason) instead of logged."""
+class ReceiverWatch:
+    """The SDK's exporter, watched: whether the receiver answered its last request, whether a try has failed
+    since (the SDK logs each failed try before it backs off; those records are heard here, not printed),
+    when the first request went out, and how many spans the receiver took."""
 
-    def __init__(self, inner: Any, on_failure: Callable[[str], None]):
+    def __init__(self, inner: Any, on_failure: Callable[[str], None], clock: Callable[[], float] = time.monotonic):
         self.inner = inner
         self.on_failure = on_failure
-        self.failed = False
+        self.clock = clock
+        self.changed = threading.Condition()
+        self.answered = False  # the last request was answered with success
+        self.failing = False  # a try has failed since the last success
+        self.asked_at: float | None = None  # when the first request went out
+        self.sent = 0
+        self.finished = False  # the processor has sent (or given up on) everything
         self.stopped = False
         self.heard: list[str] = []
 
     def export(self, spans: Any) -> Any:
         from opentelemetry.sdk.trace.export import SpanExportResult  # noqa: PLC0415 - the optional extra
 
-        _QUIET.on, _QUIET.heard = True, self.heard
+        if self.stopped:  # the end gave up on the receiver: the worker's last batches go nowhere, at once
+            return SpanExportResult.FAILURE
+        with self.changed:
+            if self.asked_at is None:
+                self.asked_at = self.clock()
+        _QUIET.on, _QUIET.watch = True, self
         try:
             result = self.inner.export(spans)
         except Exception as exc:
-            self.heard.append(repr(exc))
+            self.hear(repr(exc))
             result = SpanExportResult.FAILURE
         finally:
-            _QUIET.on, _QUIET.heard = False, None
+            _QUIET.on, _QUIET.watch = False, None
+        with self.changed:
+            if result is SpanExportResult.SUCCESS:
+                self.answered, self.failing = True, False
+                self.sent += len(spans)
+            else:
+                self.answered, self.failing = False, True
+            self.changed.notify_all()
         if result is not SpanExportResult.SUCCESS:
-            self.failed = True
             self.on_failure(reason_of(self.heard))
         return result
+
+    def hear(self, message: str) -> None:
+        """One of the SDK's log records made while exporting: a try that failed."""
+        if len(self.heard) < 8:
+            self.heard.append(message)
+        with self.changed:
+            self.failing = True
+            self.changed.notify_all()
+
+    def finish(self) -> None:
+        with self.changed:
+            self.finished = True
+            self.changed.notify_all()
+
+    def settle(self, first_answer: float, limit: float) -> str | None:
+        """Wait until everything is sent (None) or the receiver stops answering (why not): a try failed;
+        no answer `first_answer` s after the first request, when none was ever answered; `limit` s gone."""
+        start = self.clock()
+        with self.changed:
+            while not self.finished:
+                if self.failing:
+                    return reason_of(self.heard)
+                if self.answered:
+                    deadline, why = start + limit, f"still sending {limit:g} s after the run ended"
+                else:
+                    asked = self.asked_at if self.asked_at is not None else start
+                    deadline, why = min(asked + first_answer, start + limit), f"no answer in {first_answer:g} s"
+                left = deadline - self.clock()
+                if left <= 0:
+                    return why
+                self.changed.wait(left)
+        return None
 
     def shutdown(self, *args: Any, **kwargs: Any) -> None:
         if self.stopped:
@@ -169,15 +242,15 @@ class _WatchedExporter:
 
 
 class _DropOurs(logging.Filter):
-    """Drops the SDK's log records made on behalf of our live export (the thread says so); keeps the
-    first reason for the warning."""
+    """Drops the SDK's log records made on behalf of our live export (the thread says so); a record made
+    while exporting is a failed try, heard by the watch (its first words become the warning's reason)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         if not getattr(_QUIET, "on", False):
             return True
-        heard = getattr(_QUIET, "heard", None)
-        if heard is not None and len(heard) < 8:
-            heard.append(record.getMessage())
+        watch = getattr(_QUIET, "watch", None)
+        if watch is not None and record.levelno >= logging.WARNING:
+            watch.hear(record.getMessage())
         return False
 
 

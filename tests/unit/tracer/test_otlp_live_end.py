@@ -1,0 +1,149 @@
+"""The end of a live-exported run waits only while the receiver keeps answering (tracer/otlp_live.py).
+
+The SDK's exporter is replaced by stand-ins that behave as it does against each kind of receiver: one
+that answers, one that answers late, one that never answers (blocks until shut down), and one whose try
+fails (the SDK logs the failed try, then backs off until shut down). The processor is the SDK's own.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from typing import Any
+
+import orjson
+import pytest
+
+pytest.importorskip("opentelemetry.sdk.trace.export")
+
+from opentelemetry.sdk.trace.export import SpanExportResult  # noqa: E402
+from tracefactory import TraceBuilder  # noqa: E402
+
+from namel3ss_debug.tracer.otlp_live import (  # noqa: E402
+    END_WAIT_SECONDS,
+    FIRST_ANSWER_SECONDS,
+    MAX_QUEUE_SIZE,
+    LiveOtlpWriter,
+    ReceiverWatch,
+)
+
+SDK_LOGGER = logging.getLogger("opentelemetry.exporter.otlp.proto.http.trace_exporter")
+
+
+class FileWriter:
+    def __init__(self) -> None:
+        self.lines: list[bytes] = []
+
+    def append(self, line: bytes) -> None:
+        self.lines.append(line)
+
+    def flush(self) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+class Receiver:
+    """A stand-in for the SDK's exporter: `answer(n)` is how the n-th request goes (0 = at once, a number of
+    seconds = that late, "never" = no answer until shut down, "refused" = a failed try, then a back-off)."""
+
+    def __init__(self, *answers: Any) -> None:
+        self.answers = list(answers)
+        self.took: list[int] = []
+        self.stop = threading.Event()
+
+    def export(self, spans: Any) -> SpanExportResult:
+        answer = self.answers[min(len(self.took), len(self.answers) - 1)]
+        if answer == "refused":
+            SDK_LOGGER.warning("Transient error %s encountered while exporting span batch, retrying in 1.00s.",
+                               "Connection refused")
+            self.stop.wait(60)  # the SDK's back-off, cut short by shutdown
+            return SpanExportResult.FAILURE
+        if answer == "never" and not self.stop.wait(60) or self.stop.wait(answer if answer != "never" else 0):
+            return SpanExportResult.FAILURE
+        self.took.append(len(spans))
+        return SpanExportResult.SUCCESS
+
+    def shutdown(self) -> None:
+        self.stop.set()
+
+
+def run(receiver: Receiver, spans: int = 5, pause: float = 0.0) -> tuple[float, list[str]]:
+    """A run of `spans` tool calls (a `pause` after the first) through a live writer; how long its close took
+    and the warnings it gave."""
+    trace = TraceBuilder()
+    trace.run_start()
+    warnings: list[str] = []
+    writer = LiveOtlpWriter(FileWriter(), receiver, "http://127.0.0.1:1/v1/traces", warnings.append)
+    for event in trace.events:
+        writer.append(_line(event))
+    for n in range(spans):
+        trace.span("tool", f"call{n}", 1.0)
+        for event in trace.events[-2:]:
+            writer.append(_line(event))
+        if n == 0 and pause:
+            time.sleep(pause)
+    trace.run_end()
+    writer.append(_line(trace.events[-1]))
+    start = time.monotonic()
+    writer.close()
+    return time.monotonic() - start, warnings
+
+
+def _line(event: dict[str, Any]) -> bytes:
+    return orjson.dumps(event)
+
+
+def test_a_receiver_that_answers_gets_every_span_and_no_warning() -> None:
+    receiver = Receiver(0)
+    took, warnings = run(receiver)
+    assert (sum(receiver.took), warnings) == (6, [])
+    assert took < 1
+
+
+def test_a_receiver_that_never_answered_gets_the_first_answers_grace_and_no_more() -> None:
+    took, warnings = run(Receiver("never"))
+    assert FIRST_ANSWER_SECONDS - 0.05 < took < FIRST_ANSWER_SECONDS + 0.5
+    assert warnings == [(f"live export to http://127.0.0.1:1/v1/traces failed (no answer in {FIRST_ANSWER_SECONDS:g} s)"
+                         ": 6 of 6 spans not sent; the trace file has every event")]
+
+
+def test_the_grace_counts_from_the_first_request_not_from_the_end() -> None:
+    took, warnings = run(Receiver("never"), pause=FIRST_ANSWER_SECONDS + 0.3)  # asked during the pause
+    assert took < 0.2 and "(no answer in" in warnings[0]
+
+
+def test_a_failed_try_ends_the_wait_at_once_with_the_sdks_reason() -> None:
+    took, warnings = run(Receiver("refused"))
+    assert took < 0.3
+    assert warnings == [("live export to http://127.0.0.1:1/v1/traces failed (Connection refused): 6 of 6 spans not "
+                         "sent; the trace file has every event")]
+
+
+def test_a_receiver_that_answered_is_waited_for_when_it_answers_late() -> None:
+    receiver = Receiver(0, FIRST_ANSWER_SECONDS + 0.5)  # the first batch during the pause, the rest late
+    took, warnings = run(receiver, pause=0.5)
+    assert (len(receiver.took), sum(receiver.took), warnings) == (2, 6, [])
+    assert took > FIRST_ANSWER_SECONDS + 0.4
+
+
+def test_a_receiver_that_answered_is_waited_for_no_longer_than_the_limit() -> None:
+    receiver = Receiver(0, "never")
+    watch = ReceiverWatch(receiver, lambda reason: None)
+    assert watch.export([1, 2]) is SpanExportResult.SUCCESS
+    worker = threading.Thread(target=watch.export, args=([3],), daemon=True)
+    worker.start()
+    start = time.monotonic()
+    assert watch.settle(FIRST_ANSWER_SECONDS, 0.8) == "still sending 0.8 s after the run ended"
+    assert 0.75 < time.monotonic() - start < 1.3 and END_WAIT_SECONDS > 0.8
+    receiver.shutdown()
+
+
+def test_spans_the_full_queue_dropped_are_counted_in_one_warning() -> None:
+    receiver = Receiver(0, 1.0, 0)  # the second batch is slow to be answered while the app makes many spans
+    _, warnings = run(receiver, spans=MAX_QUEUE_SIZE + 600, pause=0.3)
+    assert len(warnings) == 1 and warnings[0].startswith("live export to http://127.0.0.1:1/v1/traces dropped ")
+    dropped = int(warnings[0].split(" dropped ")[1].split(" of ")[0])
+    assert dropped == MAX_QUEUE_SIZE + 601 - sum(receiver.took) and dropped > 0
