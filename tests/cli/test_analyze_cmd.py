@@ -11,6 +11,7 @@ import orjson
 import pytest
 from click.testing import CliRunner
 from jsonschema import Draft202012Validator
+from tracefactory import TraceBuilder
 
 from namel3ss_debug.cli.main import cli
 from namel3ss_debug.schemas import load_analyze_schema
@@ -248,3 +249,49 @@ def test_a_file_of_two_runs_one_after_the_other_reports_each(tmp_path):
     assert [(r["run_id"], r["events"], r["status"]) for r in runs] == [(RUN, 602, "completed"),
                                                                          ("20261122-110000-ffffff", 602, "completed")]
     assert (report["integrity"]["seq_gaps"], report["integrity"]["duplicate_ids"]) == (0, 0)
+
+
+# --- a call that recorded no usage: its cost is unknown, never $0 ----------------------------------------------
+
+def stream_without_usage(path):
+    """A call priced by genai-prices, then one streamed without include_usage: no usage, no cost_usd."""
+    trace = TraceBuilder()
+    trace.run_start()
+    trace.span("llm", "planner", 100, model="gpt-4o", usage={"input_tokens": 1000, "output_tokens": 100})
+    trace.span("llm", "writer", 100, model="gpt-4o")
+    trace.run_end()
+    return str(trace.write(path))
+
+
+def test_a_call_without_usage_is_unpriced_in_json_and_the_cost_a_lower_bound(tmp_path):
+    document = json.loads(invoke(stream_without_usage(tmp_path / "run.jsonl"), "--format", "json").stdout)
+    llm, model = document["llm"], document["llm"]["models"][0]
+    assert (llm["unpriced_calls"], llm["no_usage_calls"], model["priced_by"]) == (1, 1, {"genai-prices": 1,
+                                                                                         "no_usage": 1})
+    assert llm["cost_usd"] == model["cost_usd"] == document["overview"]["cost_usd"] > 0  # the planner's alone
+    assert document["overview"]["unpriced_llm_calls"] == 1
+    assert document["health"]["verdict"] == "healthy" and "recorded no usage" in document["health"]["notes"][0]
+    assert list(Draft202012Validator(load_analyze_schema()).iter_errors(document)) == []
+
+
+def test_the_table_says_the_cost_is_a_lower_bound_and_why(tmp_path):
+    text = " ".join(invoke(stream_without_usage(tmp_path / "run.jsonl")).stdout.split())
+    assert "note: 1 LLM call recorded no usage (a stream made without include_usage reports none), so the cost " \
+           "is a lower bound" in text
+    assert "cost at least $0.0035, 1 unpriced call (1 without usage)" in text  # the LLM section
+    assert "cost at least $0.0035, 1 unpriced call errors" in text  # the overview
+    assert "no_usage 1" in text  # priced by (the cell may wrap)
+
+
+def test_a_run_whose_only_call_has_no_usage_has_an_unknown_cost_not_zero(tmp_path):
+    trace = TraceBuilder()
+    trace.run_start()
+    trace.span("llm", "writer", 100, model="gpt-4o")
+    trace.run_end()
+    path = str(trace.write(tmp_path / "run.jsonl"))
+    text = " ".join(invoke(path).stdout.split())
+    markdown = invoke(path, "--format", "markdown").stdout
+    assert "cost unknown, 1 unpriced call (1 without usage)" in text and "$0.00" not in text
+    assert "| cost | unknown, 1 unpriced call |" in markdown and "- note: 1 LLM call recorded no usage" in markdown
+    assert "$0.00" not in markdown
+    assert json.loads(invoke(path, "--format", "json").stdout)["llm"]["cost_usd"] is None

@@ -572,3 +572,53 @@ def test_json_figures_keep_twelve_significant_digits(tmp_path):
 def test_a_bad_flag_value_is_one_line_with_exit_2(tmp_path, args, message):
     result = check(write(tmp_path, agent_run()), *args)
     assert (result.exit_code, result.stderr.count("\n"), message in result.stderr) == (2, 1, True)
+
+
+# ---------------------------------------------------------------- a cost that cannot be known
+
+
+def streamed_run(*, priced_cost=None):
+    """A call streamed without include_usage (no usage, no cost_usd), after one that cost `priced_cost`."""
+    trace = TraceBuilder()
+    trace.run_start()
+    if priced_cost is not None:
+        trace.span("llm", "planner", 100, model="m", usage={"input_tokens": 10, "output_tokens": 5},
+                   cost_usd=priced_cost)
+    trace.span("llm", "writer", 100, model="gpt-4o")
+    trace.run_end()
+    return trace
+
+
+def test_max_cost_fails_when_a_call_has_no_usage_saying_why_it_cannot_judge(tmp_path):
+    result = check(write(tmp_path, streamed_run()), "--max-cost", "0.000000001")
+    assert result.exit_code == 1
+    assert failed_line(result, "max_cost") == (
+        "FAIL max_cost: FAILED: cost unknown (limit $0.000000001); 1 LLM call recorded no usage, so the cost cannot "
+        "be judged (a stream reports usage only when asked: stream_options={'include_usage': True}) ")
+
+
+def test_max_cost_over_calls_without_usage_fails_whatever_the_limit_and_says_the_lower_bound(tmp_path):
+    result = check(write(tmp_path, streamed_run(priced_cost=0.02)), "--max-cost", "100", "--format", "json")
+    (rule,) = json.loads(result.stdout)["runs"][0]["results"]
+    assert (result.exit_code, rule["passed"], rule["value"], rule["value_number"]) == (1, False, "at least $0.02",
+                                                                                       0.02)
+    assert rule["details"][0].startswith("1 LLM call recorded no usage, so the cost cannot be judged")
+
+
+def test_priced_calls_over_the_limit_fail_as_such_beside_calls_without_usage(tmp_path):
+    result = check(write(tmp_path, streamed_run(priced_cost=0.40)), "--max-cost", "0.10")
+    line = failed_line(result, "max_cost")
+    assert result.exit_code == 1
+    assert line.startswith("FAIL max_cost: FAILED: at least $0.40 (limit $0.10); seq 2 llm:planner (15 tokens, $0.40)")
+    assert "1 LLM call recorded no usage" in line
+
+
+def test_a_model_without_a_price_still_passes_as_a_lower_bound_with_a_warning(tmp_path):
+    trace = TraceBuilder()
+    trace.run_start()
+    trace.span("llm", "writer", 100, model="nobody-prices-this", usage={"input_tokens": 10, "output_tokens": 5})
+    trace.run_end()
+    result = check(write(tmp_path, trace), "--max-cost", "0.50", "--format", "json")
+    (rule,) = json.loads(result.stdout)["runs"][0]["results"]
+    assert (result.exit_code, rule["value"]) == (0, "at least $0.00")
+    assert "max_cost: 1 LLM call(s) have no known price: the cost is a lower bound" in result.stderr
