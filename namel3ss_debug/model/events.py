@@ -46,6 +46,19 @@ EVENT_TYPES = tuple(
     f"{prefix}_{edge}" for prefix in SPAN_EVENT_PREFIXES for edge in ("start", "end")
 ) + INSTANT_EVENT_TYPES
 
+# The run's start-up (imports and everything before its first span), which the tracer writes as a span of
+# its own under the run's root: `app_load_start` right after `run_start`, `app_load_end` when the first other
+# span starts (or the run ends). Readers tell it from an `app_load` span the app wrote itself (the legacy
+# namel3ss runtime's, named after the app) by its name.
+STARTUP_NAME = "start-up"
+STARTUP_KIND = "app_load"
+
+
+def is_startup(event_type: object, component: object, name: object) -> bool:
+    """An event of the tracer's start-up span: `app_load_start`/`app_load_end` of component `app`, `start-up`."""
+    return name == STARTUP_NAME and component == "app" and event_type in ("app_load_start", "app_load_end")
+
+
 # Events that give a run its structure: never filtered or sampled away.
 STRUCTURAL_EVENT_TYPES = frozenset({"run_start", "run_end", "segment_start", "error_occurred"})
 

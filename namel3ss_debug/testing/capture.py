@@ -71,7 +71,7 @@ def capture_events(**settings: Any) -> Iterator[CapturedRun]:
     writer = MemoryWriter()
     tracer = get_tracer()
     tracer.start_run(resolved, entry={"kind": "capture", "name": "capture_events"}, writer=writer,
-                     install_hooks=False)
+                     install_hooks=False, startup=False)
     try:
         yield CapturedRun(writer)
     finally:

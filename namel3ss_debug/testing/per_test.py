@@ -107,7 +107,8 @@ def start_test_run(nodeid: str, resolved: ResolvedSettings) -> PerTestRun:
     outer, tracer.run = tracer.run, None  # suspended: not ended, its file stays open
     entry = {"kind": "pytest", "name": nodeid}
     try:
-        run = tracer.start_run(resolved, entry=entry, argv=["python", "-m", "pytest", nodeid], install_hooks=False)
+        run = tracer.start_run(resolved, entry=entry, argv=["python", "-m", "pytest", nodeid], install_hooks=False,
+                              startup=False)
     except BaseException:
         tracer.run = outer
         raise

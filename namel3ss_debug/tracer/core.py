@@ -11,6 +11,7 @@ import time
 from typing import Any
 
 from ..config import ResolvedSettings
+from ..model.events import STARTUP_KIND, STARTUP_NAME
 from . import lifecycle
 from .context import current, propagate_to_threads, reset_current
 from .events import add_where, cost_of, envelope, error_record, model_of, usage_of
@@ -36,9 +37,13 @@ class Tracer:
     # -- runs ---------------------------------------------------------------------------------
     def start_run(self, resolved: ResolvedSettings, *, entry: dict[str, Any] | None = None,
                   argv: list[str] | None = None, writer: Writer | None = None,
-                  install_hooks: bool = True, start_attrs: dict[str, Any] | None = None) -> Run:
+                  install_hooks: bool = True, start_attrs: dict[str, Any] | None = None,
+                  startup: bool = True) -> Run:
         """Begin a run (ending any active one) and write its `run_start` event (with `start_attrs`
-        added to its attrs, such as `replay_of`)."""
+        added to its attrs, such as `replay_of`), then, with `startup`, open its start-up span.
+
+        A run that begins with its app (`trace`, tracing enabled at import, `configure()`) has one; a run
+        that records a block of code already running (`capture_events`, a test's run) has no start-up."""
         if self.run is not None:
             self.end_run()
         run = Run(resolved, writer=writer)
@@ -51,6 +56,8 @@ class Tracer:
         if start_attrs:
             start["attrs"].update(start_attrs)
         run.recorder.emit(start)
+        if startup:
+            self.open_startup(run)
         self.run = run
         if install_hooks:
             lifecycle.install(self, run)
@@ -63,6 +70,8 @@ class Tracer:
         run = self.run
         if run is None or run.ended:
             return None
+        if run.startup is not None:  # no span ever started: the whole run was start-up
+            self.end_startup(run)
         for unfinished in list(run.reading.values()):  # bodies the app never finished reading: end their spans
             unfinished.finish(early=True)
         run.ended = True
@@ -93,6 +102,8 @@ class Tracer:
         run = self.run
         if run is None:
             return None
+        if run.startup is not None:  # the first span of the run: its start-up ends here
+            self.end_startup(run)
         try:
             parent_id = parent_id or _current_in(run).span_id
             span = Span(run, run.next_span_id(), parent_id, component, name, prefix)
@@ -131,6 +142,33 @@ class Tracer:
             run.recorder.emit(self._end_event(run, span, duration_ns, error, result))
         except Exception as exc:
             run.recorder.note_failure(exc)
+
+    # -- start-up ------------------------------------------------------------------------------
+    def open_startup(self, run: Run) -> None:
+        """Open the run's start-up span (`app_load_start`, `start-up`, under the root): it began with the run,
+        so it has the run's start time and clock. Never made current: what happens during start-up
+        (marks, errors) stays under the root."""
+        try:
+            span = Span(run, run.next_span_id(), run.root_id, "app", STARTUP_NAME, STARTUP_KIND)
+            event = envelope(run.run_id, STARTUP_KIND + "_start", "app", STARTUP_NAME, span.span_id, run.root_id,
+                             "started")
+            event["ts"] = run.start_ts
+            add_where(event)
+            run.recorder.emit(event)
+            span.start_ns = run.start_ns
+            run.startup = span
+        except Exception as exc:
+            run.recorder.note_failure(exc)
+
+    def end_startup(self, run: Run) -> None:
+        """End the start-up span (once, whichever thread or task gets here first). Its end is written before
+        the lock is let go, so no other span's start can come before it in the trace."""
+        with run.startup_lock:
+            span = run.startup
+            if span is None:
+                return
+            self.end_span(span)
+            run.startup = None
 
     def _end_event(self, run: Run, span: Span, duration_ns: int, error: BaseException | dict[str, Any] | None,
                    result: Any) -> dict[str, Any]:

@@ -4,7 +4,8 @@ Unlike the other processors this one is stateful and may return several events (
 - a span that is filtered out disappears, and its children are re-parented to its nearest kept ancestor;
 - with `min_duration_ms`, a start event is held until its end shows the span was long enough (failed
   spans are always kept); a held start is released early when a child or instant event needs it;
-- with `sample_rate` < 1, each top-level span is kept or dropped whole, with all its descendants.
+- with `sample_rate` < 1, each top-level span is kept or dropped whole, with all its descendants (the run's
+  start-up span is always kept).
 Event types filter single events: `--event-type llm_call_end` keeps the end events of LLM spans (without
 their starts). Structural events (`run_start`, `run_end`, `segment_start`, `error_occurred`) are always kept.
 """
@@ -15,7 +16,7 @@ from typing import Any, Callable, Iterable
 
 import orjson
 
-from ..model.events import STRUCTURAL_EVENT_TYPES, is_end, is_start
+from ..model.events import STRUCTURAL_EVENT_TYPES, is_end, is_start, is_startup
 from .serialize import dumps
 
 Event = dict[str, Any]
@@ -82,7 +83,9 @@ class CaptureFilter:
 
     def _on_start(self, event: Event) -> list[Event]:
         span_id, parent = event["span_id"], event["parent_id"]
-        if not self._sampled(span_id, parent) or not self._wanted(event):
+        # the run's start-up is no unit of work to sample: every run keeps it, so readers tell start-up from work
+        startup = parent == self.root_id and is_startup(event["event_type"], event.get("component"), event.get("name"))
+        if not (startup or self._sampled(span_id, parent)) or not self._wanted(event):
             self._dropped[span_id] = parent
             if self._component_wanted(event) and span_id not in self._unsampled:
                 self._start_type_dropped.add(span_id)  # event types filter single events: its end may be wanted

@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import os
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any, Mapping
@@ -19,7 +20,7 @@ from .memory import make_sampler
 from .pipeline import Pipeline
 from .recorder import Recorder, Writer
 from .retention import expired_traces, remove
-from .span import RootSpan
+from .span import RootSpan, Span
 from .truncate import Truncator
 from .writer import RotatingJsonlWriter
 
@@ -74,6 +75,10 @@ class Run:
         self.llm_traffic: dict[str, dict[str, int]] = {}  # what transport.watch heard: hosts, unrecorded requests
         self.reading: dict[int, Any] = {}  # responses whose bodies are being read (transport Exchanges), by id
         self.asks = ToolAsks()  # which LLM call asked for each tool call id
+        # The start-up span while it is open (`Tracer.open_startup`): read on every span start, so a plain
+        # attribute; the lock is taken only by whoever ends it.
+        self.startup: Span | None = None
+        self.startup_lock = threading.RLock()
         self.recorder = Recorder(
             run_id=self.run_id, root_id=self.root_id, writer=writer or self._file_writer(environ),
             pipeline=Pipeline(self.redactor, Truncator(settings.max_payload_size)),

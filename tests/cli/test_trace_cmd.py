@@ -345,9 +345,10 @@ def test_no_redact_keeps_secrets(project):
     assert SECRET_KEY.encode() in path.read_bytes()
 
 
-@pytest.mark.parametrize(("buffer_size", "lines_on_disk"), [(1, 12), (1000, 0)])
+@pytest.mark.parametrize(("buffer_size", "lines_on_disk"), [(1, 14), (1000, 0)])
 def test_buffer_size_sets_how_many_events_wait_before_a_write(project, buffer_size, lines_on_disk):
-    # 12 events by then: segment_start, run_start and five tool call pairs; the flush thread waits 60 s.
+    # 14 events by then: segment_start, run_start, the start-up's pair and five tool call pairs; the flush
+    # thread waits 60 s.
     write_app(project, FLUSH_PROBE_APP)
     trace(["-q", "--buffer-size", str(buffer_size), "-o", str(project / "traces"), "app.py"])
     assert json.loads((project / "flushed.json").read_text()) == {"on_disk": lines_on_disk}
@@ -366,7 +367,8 @@ def test_capture_memory_puts_memory_mb_on_end_events(project):
     write_app(project, APP)
     trace(["-q", "--capture-memory", "-o", str(project / "traces"), "app.py"])
     ends = [e for e in read_events(project / "traces") if e["event_type"].endswith("_end")]
-    assert {e["event_type"] for e in ends} == {"tool_call_end", "llm_call_end", "agent_execution_end", "run_end"}
+    assert {e["event_type"] for e in ends} == {"app_load_end", "tool_call_end", "llm_call_end", "agent_execution_end",
+                                               "run_end"}
     assert all(isinstance(e.get("memory_mb"), float) and e["memory_mb"] > 0 for e in ends)
 
 

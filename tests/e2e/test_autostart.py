@@ -43,8 +43,9 @@ def outline(events: list[dict]) -> list[tuple[str, str]]:
     return [(event["event_type"], event["status"]) for event in events]
 
 
-WHOLE_RUN = [("segment_start", "completed"), ("run_start", "started"), ("tool_call_start", "started"),
-             ("tool_call_end", "completed"), ("run_end", "completed")]
+WHOLE_RUN = [("segment_start", "completed"), ("run_start", "started"), ("app_load_start", "started"),
+             ("app_load_end", "completed"), ("tool_call_start", "started"), ("tool_call_end", "completed"),
+             ("run_end", "completed")]
 
 
 def test_env_enabled_traces_the_app_from_import_to_interpreter_exit(tmp_path):

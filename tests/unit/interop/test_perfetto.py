@@ -137,7 +137,8 @@ def test_each_asyncio_task_and_each_thread_has_its_own_named_track(example_trace
     scorers = {names[item["tid"]] for item in slices_of(document) if item["name"] == "tool:score_draft"}
     assert scorers and all(name.startswith("scorer_") for name in scorers)  # the executor's own threads
     run = next(item for item in slices_of(document) if item["cat"] == "app")
-    assert names[run["tid"]] == "MainThread / Task-1"  # the run, which names no thread, sits above its first span
+    # the run, which names no thread, sits above its first span: its start-up, on the main thread before any task
+    assert names[run["tid"]] == "MainThread"
 
 
 def test_instant_events_sit_on_their_parents_track_at_their_time(example_traces):

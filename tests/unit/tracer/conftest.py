@@ -27,7 +27,7 @@ def capture(tmp_path):
         writer = MemoryWriter()
         tracer = get_tracer()
         tracer.start_run(resolved, entry={"kind": "test", "name": "test"}, argv=[], writer=writer,
-                         install_hooks=False)
+                         install_hooks=False, startup=False)
         try:
             yield CapturedRun(writer)
         finally:

@@ -82,7 +82,8 @@ def test_the_excepthook_records_the_exception_and_ends_the_run_failed(tmp_path, 
     except ValueError as exc:
         sys.excepthook(type(exc), exc, exc.__traceback__)
     events = lines(run)
-    assert [e["event_type"] for e in events[-2:]] == ["error_occurred", "run_end"]
+    # no span started: the error came during start-up, which ends with the run
+    assert [e["event_type"] for e in events[-3:]] == ["error_occurred", "app_load_end", "run_end"]
     assert (events[-1]["status"], events[-1]["attrs"]["exit_code"], events[-1]["error"]["type"]) == (
         "failed", 1, "ValueError")
     assert get_tracer().active is False
