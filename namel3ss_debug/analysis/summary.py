@@ -20,7 +20,9 @@ class RunSummary:
     input_tokens: int = 0
     output_tokens: int = 0
     total_tokens: int = 0
-    cost_usd: float | None = None
+    cost_usd: float | None = None  # recorded on the LLM calls' ends (`price_overrides` at record time)
+    uncosted_llm_calls: int = 0  # LLM calls that ended without a recorded cost: cost_usd leaves them out
+    no_usage_llm_calls: int = 0  # of those, the ones without usage either: nothing can price them
     tool_calls: int = 0
     failed_spans: int = 0
     errors: int = 0
@@ -41,7 +43,7 @@ def summarize(events: Iterable[dict[str, Any]]) -> RunSummary:
     spans: dict[str, set[str]] = {}  # component -> span ids seen on start or end events
     error_types: Counter[str] = Counter()
     tokens = Counter[str]()
-    counts = {"events": 0, "failed": 0, "errors": 0}
+    counts = {"events": 0, "failed": 0, "errors": 0, "uncosted": 0, "no_usage": 0}
     cost: float | None = None
     run: dict[str, Any] = {}
     for event in events:
@@ -61,8 +63,12 @@ def summarize(events: Iterable[dict[str, Any]]) -> RunSummary:
         if is_end(event_type):
             counts["failed"] += event.get("status") == "failed"
             _add_usage(tokens, event.get("usage"))
-            if isinstance(event.get("cost_usd"), (int, float)):
-                cost = (cost or 0.0) + event["cost_usd"]
+            if event.get("component") == "llm":  # as analyze: an agent may repeat its calls' figures as a total
+                if isinstance(event.get("cost_usd"), (int, float)):
+                    cost = (cost or 0.0) + event["cost_usd"]
+                else:
+                    counts["uncosted"] += 1
+                    counts["no_usage"] += not usage_recorded(event.get("usage"))
         if event_type == "error_occurred":
             counts["errors"] += 1
             error_types[(event.get("error") or {}).get("type", "unknown")] += 1
@@ -70,7 +76,8 @@ def summarize(events: Iterable[dict[str, Any]]) -> RunSummary:
         run_id=run.get("run_id"), status=run.get("status"), duration_ms=run.get("duration_ms"),
         events=counts["events"], spans_by_component=_by_count(spans), llm_calls=len(spans.get("llm", ())),
         input_tokens=tokens["input_tokens"], output_tokens=tokens["output_tokens"],
-        total_tokens=tokens["total_tokens"], cost_usd=cost, tool_calls=len(spans.get("tool", ())),
+        total_tokens=tokens["total_tokens"], cost_usd=cost, uncosted_llm_calls=counts["uncosted"],
+        no_usage_llm_calls=counts["no_usage"], tool_calls=len(spans.get("tool", ())),
         failed_spans=counts["failed"], errors=counts["errors"], error_types=dict(error_types.most_common()),
         llm_traffic=run.get("llm_traffic") or {},
     )
@@ -78,6 +85,18 @@ def summarize(events: Iterable[dict[str, Any]]) -> RunSummary:
 
 def _by_count(spans: dict[str, set[str]]) -> dict[str, int]:
     return dict(sorted(((component, len(ids)) for component, ids in spans.items()), key=lambda kv: -kv[1]))
+
+
+def usage_recorded(usage: Any) -> bool:
+    """Whether an event's `usage` (as written) says how many tokens went in or out: a recorded 0 does, a missing
+    usage or one with a total alone does not (then the call cannot be priced: its cost is unknown, not 0).
+
+    >>> usage_recorded({"input_tokens": 0}), usage_recorded({"total_tokens": 9}), usage_recorded(None)
+    (True, False, False)
+    """
+    return isinstance(usage, dict) and any(
+        isinstance(usage.get(key), int) and not isinstance(usage.get(key), bool)
+        for key in ("input_tokens", "output_tokens"))
 
 
 def _add_usage(tokens: Counter[str], usage: Any) -> None:

@@ -32,7 +32,7 @@ def _rows(summary: RunSummary) -> list[tuple[str, str]]:
     style = "green" if status == "completed" else "red"
     duration = f"{summary.duration_ms / 1000:.3f}s" if summary.duration_ms is not None else "-"
     spans = ", ".join(f"{safe(k)} {v}" for k, v in summary.spans_by_component.items()) or "none"
-    cost = f"  cost {_usd(summary.cost_usd)}" if summary.cost_usd is not None else ""
+    cost = _cost(summary)
     tokens = f"tokens {summary.total_tokens} (in {summary.input_tokens}, out {summary.output_tokens})"
     return [
         ("run", f"{safe(summary.run_id or '-')}  [{style}]{safe(status)}[/]  {duration}"),
@@ -60,6 +60,19 @@ def _errors(summary: RunSummary) -> str:
     if summary.error_types:
         text += " (" + ", ".join(f"{safe(k)} x{v}" for k, v in summary.error_types.items()) + ")"
     return f"[red]{text}[/]" if summary.failed_spans or summary.errors else text
+
+
+def _cost(summary: RunSummary) -> str:
+    """`  cost $0.0120`; `at least` when some calls recorded no cost; and the calls nothing can price, never
+    shown as $0. Empty when no call recorded a cost and every one can still be priced by `analyze`."""
+    text = ""
+    if summary.cost_usd is not None:
+        ended = summary.uncosted_llm_calls
+        text = f"  cost {_usd(summary.cost_usd)}" if not ended else \
+            f"  cost at least {_usd(summary.cost_usd)} ({plural(ended, 'call')} without a recorded cost)"
+    if summary.no_usage_llm_calls:
+        text += f"  [yellow]{plural(summary.no_usage_llm_calls, 'call')} without usage: cost unknown[/]"
+    return text
 
 
 def _usd(amount: float) -> str:
