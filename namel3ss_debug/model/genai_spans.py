@@ -56,10 +56,12 @@ def genai_attributes(start: Mapping[str, Any], end: Mapping[str, Any]) -> dict[s
     """The conventions' attributes of a span, with its OpenInference kind and, for a span that is not an LLM
     call, its inputs and outputs as `input.value` / `output.value` (JSON), which Phoenix shows."""
     component = str(start.get("component") or "")
-    if component == "llm":
+    if component == "llm":  # its messages when it has them; else what it was given and returned, as values
         found = _llm(start, end)
         kind = "EMBEDDING" if found["gen_ai.operation.name"] == "embeddings" else "LLM"
-        return {**found, "openinference.span.kind": kind}
+        values = {key: value for key, value in _values(start, end).items()
+                  if ("gen_ai.input.messages" if key.startswith("input.") else "gen_ai.output.messages") not in found}
+        return {**found, **values, "openinference.span.kind": kind}
     found = _tool(start, end) if component == "tool" else {}
     if component == "agent" and start.get("event_type") != "agent_turn_start":
         found = {"gen_ai.operation.name": "invoke_agent", "gen_ai.agent.name": str(start.get("name") or "")}

@@ -35,6 +35,10 @@ NATIVELY_HOOKED_SCOPES = ("pydantic-ai", "pydantic_ai", "openinference.instrumen
                           "openinference.instrumentation.openai_agents", "openinference.instrumentation.langchain",
                           "opentelemetry.instrumentation.langchain", "openinference.instrumentation.mcp",
                           "opentelemetry.instrumentation.mcp")
+# Attributes read into our inputs and outputs (or ours, `namel3ss.*`): not kept again beside them.
+_CONSUMED_PREFIXES = ("llm.input_messages.", "llm.output_messages.", "gen_ai.input.messages",
+                      "gen_ai.output.messages", "input.value", "output.value", "gen_ai.system_instructions",
+                      "namel3ss.")
 _MESSAGE = re.compile(r"llm\.(input|output)_messages\.(\d+)\.message\.(.+)")
 _TOOL_CALL = re.compile(r"tool_calls\.(\d+)\.tool_call\.(id|function\.name|function\.arguments)")
 _CONTENT_TEXT = re.compile(r"contents\.(\d+)\.message_content\.text")
@@ -113,6 +117,12 @@ def opening(span_name: str, attributes: Mapping[str, Any], kind: str = "INTERNAL
         return Opening(component, name, _value(attributes, "input"), None, attrs)
     name = _first_text(attributes, "graph.node.name") or span_name
     return Opening(component, name, _value(attributes, "input"), None, attrs)
+
+
+def kept_attributes(attributes: Mapping[str, Any]) -> dict[str, Any]:
+    """A span's attributes that our fields do not already hold (`attrs.otel_attributes`), so that it can go
+    out again as it came: everything but the messages and values read into inputs and outputs."""
+    return {key: value for key, value in attributes.items() if not key.startswith(_CONSUMED_PREFIXES)}
 
 
 def ending(component: str, attributes: Mapping[str, Any], status: str = "UNSET", description: str | None = None,

@@ -35,9 +35,10 @@ def came_as(start: Mapping[str, Any], end: Mapping[str, Any] | None) -> Came | N
     attrs = _merged(_attrs(start), _attrs(end or {}))
     if attrs.get("source") != OTEL_SOURCE:
         return None
-    kind = str(attrs.get("otel_kind") or "").upper()
+    kind = str(attrs.get("otel_kind") or "INTERNAL").upper()  # kept only when it was not INTERNAL
     kept = attrs.get("otel_attributes")
-    return Came(_text(attrs.get("otel_name")), kind if kind in KINDS else None, _text(attrs.get("otel_scope")),
+    name = _text(attrs.get("otel_name")) or _text(start.get("name"))  # otel_name: kept where ours differs
+    return Came(name, kind if kind in KINDS else None, _text(attrs.get("otel_scope")),
                 dict(kept) if isinstance(kept, Mapping) else {})
 
 

@@ -32,7 +32,7 @@ from typing import Any
 import orjson
 
 from ..model.events import span_prefix
-from ..model.otel_attributes import ending, opening
+from ..model.otel_attributes import ending, kept_attributes, opening
 from .foreign import Event, make_event, run_start_attrs, stable_span_id
 from .otlp_lines import OtlpSpan, SpanProblem, is_otlp_request, spans_of
 from .otlp_restore import instant_event, is_ours, is_run_span, own_seq, span_events
@@ -40,10 +40,6 @@ from .problems import ReadProblems
 
 SOURCE_FORMAT = "otlp-json"
 _YEAR_10000_NS = 253_402_300_800 * 10**9
-# Attributes already read into inputs/outputs: not kept again in attrs.otel_attributes.
-_CONSUMED_PREFIXES = ("llm.input_messages.", "llm.output_messages.", "gen_ai.input.messages",
-                      "gen_ai.output.messages", "input.value", "output.value", "gen_ai.system_instructions",
-                      "namel3ss.")
 
 
 def ns_to_iso(nanos: int) -> str:
@@ -283,6 +279,8 @@ class _SpanEvents:
         if begun.model:
             start["model"] = begun.model
         start["attrs"] = self._attrs(begun.attrs, begun.tool_call_id)
+        if name != span.name:
+            start["attrs"]["otel_name"] = span.name  # re-exported under the name it came with
         placed = [(span.start_ns, "s", start)]
         placed += [(ns, "i", event) for ns, event in self._instants()]
         if span.end_ns is not None:
@@ -329,7 +327,7 @@ class _SpanEvents:
             attrs["otel_kind"] = self.span.kind
         if call_id:
             attrs["tool_call_id"] = call_id
-        kept = {k: v for k, v in self.span.attributes.items() if not k.startswith(_CONSUMED_PREFIXES)}
+        kept = kept_attributes(self.span.attributes)
         if kept:
             attrs["otel_attributes"] = kept
         if self.span.links:

@@ -118,3 +118,44 @@ def test_a_foreign_otlp_trace_exported_again_keeps_its_trace_id(tmp_path) -> Non
     done = run(str(sample), "--to", "otlp-json", "-")
     assert done.exit_code == 0
     assert {span["traceId"] for span in spans_of(done.stdout)} == original
+
+
+def test_a_foreign_span_is_exported_again_as_it_came(tmp_path) -> None:
+    """A span read from OTLP/JSON goes out with its own ids, name, kind, scope, attributes and events (a
+    GUARDRAIL read back as UNKNOWN before: its kind attribute went out inside a JSON blob of ours)."""
+    trace_id, t0 = "5b8efff798038103d269b633813fc60c", 1_700_000_000_000_000_000
+
+    def attribute(key, text):
+        return {"key": key, "value": {"stringValue": text}}
+
+    guard = {"traceId": trace_id, "spanId": "eee19b7ec3c1b174", "name": "pii-guard", "kind": 2,
+             "startTimeUnixNano": str(t0), "endTimeUnixNano": str(t0 + 5_000_000),
+             "attributes": [attribute("openinference.span.kind", "GUARDRAIL"), attribute("guard.rule", "pii")],
+             "events": [{"timeUnixNano": str(t0 + 1_000_000), "name": "checked",
+                         "attributes": [attribute("guard.verdict", "pass")]}]}
+    tool = {"traceId": trace_id, "spanId": "eee19b7ec3c1b175", "parentSpanId": "eee19b7ec3c1b174",
+            "name": "run the search tool", "kind": 1, "startTimeUnixNano": str(t0 + 2_000_000),
+            "endTimeUnixNano": str(t0 + 3_000_000),
+            "attributes": [attribute("gen_ai.operation.name", "execute_tool"), attribute("gen_ai.tool.name", "search")]}
+    source = tmp_path / "foreign.jsonl"
+    source.write_text(json.dumps({"resourceSpans": [{
+        "resource": {"attributes": [attribute("service.name", "guarded-app")]},
+        "scopeSpans": [{"scope": {"name": "my.guards", "version": "1.2"}, "spans": [guard, tool]}]}]}) + "\n")
+
+    done = run(str(source), "--to", "otlp-json", str(tmp_path / "out.json"))
+
+    assert done.exit_code == 0, done.stderr
+    [line] = (tmp_path / "out.json").read_text().splitlines()
+    scopes = {scope["scope"]["name"]: scope["spans"] for scope in json.loads(line)["resourceSpans"][0]["scopeSpans"]}
+    by_id = {span["spanId"]: span for spans in scopes.values() for span in spans}
+    assert {span["spanId"] for span in scopes["my.guards"]} == {"eee19b7ec3c1b174", "eee19b7ec3c1b175"}
+    out_guard, out_tool = by_id["eee19b7ec3c1b174"], by_id["eee19b7ec3c1b175"]
+    assert (out_guard["traceId"], out_guard["name"], out_guard["kind"]) == (trace_id, "pii-guard", 2)
+    assert (out_tool["name"], out_tool["kind"], out_tool["parentSpanId"]) == ("run the search tool", 1,
+                                                                               "eee19b7ec3c1b174")
+    attributes = {kv["key"]: kv["value"] for kv in out_guard["attributes"]}
+    assert attributes["openinference.span.kind"] == {"stringValue": "GUARDRAIL"}
+    assert attributes["guard.rule"] == {"stringValue": "pii"}
+    [event] = out_guard["events"]
+    assert event["name"] == "checked" and event["timeUnixNano"] == str(t0 + 1_000_000)
+    assert attribute("guard.verdict", "pass") in event["attributes"]
