@@ -50,6 +50,10 @@ class TraceBuilder:
                    attrs={"entry": {"kind": "script", "name": name}, **attrs})
         return self.root
 
+    def startup(self, duration_ms: float) -> str:
+        """The run's start-up span, as the tracer writes it right after run_start (`model/events.py`)."""
+        return self.span("app", "start-up", duration_ms, kind="app_load")
+
     def run_end(self, status: str = "completed", duration_ms: float | None = None, **attrs: Any) -> None:
         start = datetime.fromisoformat(self.events[0]["ts"].replace("Z", "+00:00"))
         duration = duration_ms if duration_ms is not None else (self.clock - start).total_seconds() * 1000

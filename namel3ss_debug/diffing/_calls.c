@@ -93,7 +93,8 @@ static PyObject *digest(PyObject *module, PyObject *data)
 }
 
 /* -- the recorder's loop --------------------------------------------------------------------------------- */
-static PyObject *lines_capsule, *raw_fingerprint_py, *T_started, *T_llm, *T_tool, *T_unclosed, *S_keeps, *S_wanted,
+static PyObject *lines_capsule, *raw_fingerprint_py, *T_started, *T_llm, *T_tool, *T_unclosed, *T_app, *T_startup,
+    *T_app_load_start, *S_keeps, *S_wanted,
     *S_kind_of, *S_codes, *S_end_value, *S_code, *S_popitem, *LAST_KW;
 
 #define COUNTED 128  /* (component, name) pairs counted in a block's own table, at most */
@@ -292,8 +293,11 @@ static int start(Block *b, Event *e)
     PyObject *component = event_text(e, R_COMPONENT), *name = event_text(e, R_NAME);
     PyObject *event_type = event_text(e, R_EVENT_TYPE), *parent_id = event_text(e, R_PARENT_ID);
     long codes_of[3];
-    if (component == NULL || name == NULL || event_type == NULL || parent_id == NULL
-        || started_codes(b, event_type, component, name, codes_of) < 0)
+    if (component == NULL || name == NULL || event_type == NULL || parent_id == NULL)
+        return -1;
+    if (same_text(name, T_startup) && same_text(event_type, T_app_load_start) && same_text(component, T_app))
+        return 0;  /* the run's start-up (model/events.py is_startup) is no call; its end counts as an instant's */
+    if (started_codes(b, event_type, component, name, codes_of) < 0)
         return -1;
     Py_ssize_t parent = parent_of(b, parent_id);
     long number = parent < -1 ? -1 : count_call(b, component, name);
@@ -693,10 +697,10 @@ PyMODINIT_FUNC PyInit__calls(void)
     orjson_loads = PyObject_GetAttrString(orjson, "loads");
     orjson_dumps = PyObject_GetAttrString(orjson, "dumps");
     Py_DECREF(orjson);
-    PyObject **texts[] = {&T_started, &T_failed, &T_llm, &T_tool, &T_unclosed, &S_keeps, &S_wanted, &S_kind_of,
-                          &S_codes, &S_end_value, &S_code, &S_popitem, &S_frombytes};
-    const char *words[] = {"started", "failed", "llm", "tool", "unclosed", "keeps", "wanted", "_kind_of", "_codes",
-                           "_end_value", "code", "popitem", "frombytes"};
+    PyObject **texts[] = {&T_started, &T_failed, &T_llm, &T_tool, &T_unclosed, &T_app, &T_startup, &T_app_load_start,
+                          &S_keeps, &S_wanted, &S_kind_of, &S_codes, &S_end_value, &S_code, &S_popitem, &S_frombytes};
+    const char *words[] = {"started", "failed", "llm", "tool", "unclosed", "app", "start-up", "app_load_start", "keeps",
+                           "wanted", "_kind_of", "_codes", "_end_value", "code", "popitem", "frombytes"};
     for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++)
         if ((*texts[i] = PyUnicode_InternFromString(words[i])) == NULL)
             return NULL;

@@ -1,6 +1,7 @@
 """A run's call sequence: one `CompactCall` per span, in the order the spans started.
 
-A call is a span: a `started` event and the next event with its span id. Instant events (memory
+A call is a span (but the run's start-up, which is no work of the app's and which runs recorded before the tracer
+wrote it lack): a `started` event and the next event with its span id. Instant events (memory
 operations, markers, errors) are not calls, but they are counted in call numbers, so that a call's
 `component:name#N` is the one `replay` uses for `break` and `goto` (see DEBUGGING_GUIDE.md, "Call numbers").
 
@@ -28,7 +29,7 @@ from ..analysis.fields import is_duration
 from ..analysis.stats import op_label
 from ..analysis.tally import LINES_API
 from ..model.digest import blake2b
-from ..model.events import is_start
+from ..model.events import STARTUP_NAME, is_start, is_startup
 from ..model.events import kind as span_kind
 from ..model.span_ids import OpenSpans
 from ..model.text_keys import RunChoice, text_key
@@ -94,6 +95,8 @@ class CallRecorder:
         span_id, status = event.get("span_id"), event.get("status")
         if status == "started":
             event_type = event.get("event_type")
+            if is_startup(event_type, event.get("component"), event.get("name")):
+                return  # the run's start-up is no call (and runs recorded before it was written have none)
             kind = span_kind(event_type) if isinstance(event_type, str) and is_start(event_type) else None
             inputs = "inputs" in event
             self._start(event["seq"], text_key(event.get("component")), text_key(event.get("name")), kind,
@@ -144,6 +147,8 @@ class CallRecorder:
             component, name = record.component, record.name
             if record.status == "started":
                 event_type = record.event_type
+                if name == STARTUP_NAME and event_type == "app_load_start" and component == "app":
+                    continue  # the run's start-up: no call (`add`)
                 kind = kinds.get(event_type, _UNSEEN)
                 if kind is _UNSEEN:
                     kind = self._kind_of(event_type)
