@@ -23,7 +23,7 @@ from typing import Any, Mapping
 import orjson
 
 from ..model.divergence import ByKey, first_parting
-from ..model.events import RUN_LINK_ATTRS
+from ..model.events import RUN_LINK_ATTRS, is_startup
 from ..replay.timeline import END, START, Timeline
 from .candidates import input_difference
 from .paths import ROOT, PathCounter, PathTable, step_label
@@ -123,6 +123,8 @@ def _side(timeline: Timeline, table: PathTable, recorded: dict[str, int] | None 
             if kind == START:
                 span_paths[timeline.span[i]] = ROOT
             continue
+        if is_startup(event_type, timeline.component(i), timeline.name(i)):
+            continue  # the run's start-up: no doing of the app's, and recordings made before it was written lack it
         event = timeline.event(i)
         if kind == START:
             span = timeline.span[i]

@@ -77,3 +77,15 @@ def test_an_attribute_naming_a_span_the_run_does_not_have_is_left_out() -> None:
     event = {"component": "tool", "attrs": {"llm_span_id": "000000000000000d"}}
     assert content(event, {"000000000000000c": "llm:openai.chat#1"}) == {"component": "tool"}
     assert content(event) == {"component": "tool"}
+
+
+def test_a_recording_without_a_start_up_span_and_a_rerun_with_one_are_the_same_run() -> None:
+    recorded, rerun = TraceBuilder(), TraceBuilder()
+    for builder in (recorded, rerun):
+        builder.run_start()
+        if builder is rerun:  # the tracer writes one now; a recording made before did not
+            builder.startup(1500.0)
+        builder.span("llm", "planner", 5, inputs={"prompt": "plan"}, outputs={"return": "ok"})
+        builder.run_end()
+    result = compare(timeline_of(recorded.events), timeline_of(rerun.events))
+    assert (result.first, result.different, result.only_old, result.only_new, result.same) == (None, 0, 0, 0, 2)
