@@ -149,13 +149,22 @@ class TraceAssertions:
     @property
     def cost(self) -> float:
         """USD of the LLM calls: `cost_usd` where recorded, else priced as `analyze` prices (`price_overrides`,
-        then genai-prices) on each model's summed tokens. Calls no source prices count 0: see `unpriced_calls`."""
+        then genai-prices) on each model's summed tokens. Calls nothing prices are left out, so with any
+        `unpriced_calls` this is a lower bound (`assert_max_cost` then refuses to pass)."""
         return self._pricing()[0]
 
     @property
     def unpriced_calls(self) -> list[Event]:
-        """LLM call ends with usage that no price source knows (so `cost` leaves them out)."""
-        return self._pricing()[1]
+        """LLM call ends whose cost is unknown, so `cost` leaves them out: no price source knows their model, or
+        they recorded neither usage nor a cost (`no_usage_calls`)."""
+        _, unpriced, no_usage = self._pricing()
+        return sorted(unpriced + no_usage, key=lambda e: e.get("seq", 0))
+
+    @property
+    def no_usage_calls(self) -> list[Event]:
+        """LLM call ends with neither usage (input or output tokens) nor `cost_usd`: a stream made without
+        `include_usage` reports none. Nothing can price them."""
+        return self._pricing()[2]
 
     # -- assertions ---------------------------------------------------------------------------
     def assert_no_errors(self) -> None:
@@ -200,7 +209,11 @@ class TraceAssertions:
     def assert_max_cost(self, usd: float) -> None:
         """Fail when the LLM calls cost more than `usd`, or when some cannot be priced (the limit would be a guess)."""
         __tracebackhide__ = True  # pytest shows the test's line, not ours
-        cost, unpriced = self._pricing()
+        cost, unpriced, no_usage = self._pricing()
+        if no_usage:
+            self._fail(f"cannot check a cost limit of ${usd:g}: {plural(len(no_usage), 'LLM call')} recorded no usage, "
+                       "so the cost is unknown (a stream reports usage only when asked: "
+                       "stream_options={'include_usage': True}):", no_usage)
         if unpriced:
             models = ", ".join(sorted({str(e.get("model")) for e in unpriced}))
             self._fail(f"cannot check a cost limit of ${usd:g}: {plural(len(unpriced), 'LLM call')} of model {models} "
@@ -229,14 +242,22 @@ class TraceAssertions:
         return [e for e in self._events() if is_end(e["event_type"]) and isinstance(e.get("usage"), dict)
                 and e.get("component") == "llm"]
 
-    def _pricing(self) -> tuple[float, list[Event]]:
+    def _pricing(self) -> tuple[float, list[Event], list[Event]]:
+        """(the cost of the priced calls, the calls of a model nothing prices, the calls without usage)."""
+        from ..analysis.summary import usage_recorded  # noqa: PLC0415 - the one definition of a usage
+
         recorded = 0.0
         open_tokens: dict[str, list[int]] = {}
         open_events: dict[str, list[Event]] = {}
         unpriced: list[Event] = []
-        for event in self._usage_events():
-            if isinstance(event.get("cost_usd"), (int, float)):
+        no_usage: list[Event] = []
+        for event in self._events():
+            if not is_end(event["event_type"]) or event.get("component") != "llm":
+                continue
+            if isinstance(event.get("cost_usd"), (int, float)):  # priced whatever its usage
                 recorded += event["cost_usd"]
+            elif not usage_recorded(event.get("usage")):
+                no_usage.append(event)
             elif event.get("model"):
                 tokens = open_tokens.setdefault(event["model"], [0, 0])
                 tokens[0] += int(event["usage"].get("input_tokens") or 0)
@@ -254,7 +275,7 @@ class TraceAssertions:
                     unpriced.extend(open_events[model])
                 else:
                     recorded += usd
-        return recorded, sorted(unpriced, key=lambda e: e.get("seq", 0))
+        return recorded, sorted(unpriced, key=lambda e: e.get("seq", 0)), no_usage
 
     def _known_names(self, component: str, name: str) -> str:
         names = Counter(c.name for c in self.calls(component))
@@ -293,6 +314,8 @@ def describe(event: Event) -> str:
         parts.append(f"model {_field(event['model'])}")
     if isinstance(event.get("usage"), dict):
         parts.append(f"{_tokens(event)} tokens")
+    elif event.get("component") == "llm" and is_end(str(event.get("event_type", ""))):
+        parts.append("no usage")
     if isinstance(event.get("cost_usd"), (int, float)):
         parts.append(f"${event['cost_usd']:.6g}")
     if isinstance(event.get("duration_ms"), (int, float)):
