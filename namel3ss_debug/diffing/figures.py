@@ -47,11 +47,21 @@ def change(metric: str, unit: str, base: Optional[float], new: Optional[float]) 
 
 
 def run_figure(report: Report, metric: str) -> Optional[float]:
-    """A run figure (`cost`, `duration`, ...); None when the run has none (no `run_end`, nothing priced)."""
+    """A run figure (`cost`, `duration`, ...); None when the run has none (no `run_end`, nothing priced), and a
+    cost None when some LLM calls could not be priced: a lower bound compared with another is no change."""
     if report.overview is None:
+        return None
+    if metric == "cost" and report.overview.unpriced_llm_calls:
         return None
     value = getattr(report.overview, RUN_METRICS[metric][0])
     return None if value is None else float(value)
+
+
+def unpriced_calls(report: Report) -> tuple[int, int]:
+    """The run's LLM calls of unknown cost, and of them those that recorded no usage (which nothing can price)."""
+    if report.llm is not None:
+        return report.llm.unpriced_calls, report.llm.no_usage_calls
+    return (report.overview.unpriced_llm_calls if report.overview else 0), 0
 
 
 def find_stats(report: Report, target: str) -> Optional[OperationStats]:

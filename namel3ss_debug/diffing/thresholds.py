@@ -27,7 +27,8 @@ from typing import Callable, Optional
 from ..analysis.report import Report
 from ..model.errors import UsageError
 from ..model.events import COMPONENTS
-from .figures import RUN_METRICS, STATS, change, find_stats, run_figure, stat_figure
+from ..model.messages import plural
+from .figures import RUN_METRICS, STATS, change, find_stats, run_figure, stat_figure, unpriced_calls
 from .report import ThresholdResult
 
 OPERATORS: dict[str, Callable[[float, float], bool]] = {">=": op.ge, "<=": op.le, ">": op.gt, "<": op.lt}
@@ -74,6 +75,8 @@ def evaluate(threshold: Threshold, base: Report, new: Report) -> ThresholdResult
     """The threshold against the two reports. A TARGET neither run has is a `UsageError` (a typo, most likely)."""
     base_value, new_value = _figures(threshold, base, new)
     figures = change(threshold.metric, threshold.metric_unit, base_value, new_value)
+    if threshold.metric == "cost" and figures.delta is None:
+        return _unknown_cost(threshold, base, new, base_value, new_value)
     if figures.delta is None:
         missing = " and ".join(side for side, value in (("BASE", base_value), ("NEW", new_value)) if value is None)
         return _result(threshold, base_value, new_value, None, False, f"no figure in {missing}")
@@ -84,6 +87,22 @@ def evaluate(threshold: Threshold, base: Report, new: Report) -> ThresholdResult
         return _result(threshold, base_value, new_value, None, threshold.crossed_by(infinite),
                        "BASE was 0: any increase is infinitely many percent")
     return _result(threshold, base_value, new_value, figures.percent, threshold.crossed_by(figures.percent), None)
+
+
+def _unknown_cost(threshold: Threshold, base: Report, new: Report, base_value: Optional[float],
+                  new_value: Optional[float]) -> ThresholdResult:
+    """A cost threshold over a run whose cost is unknown. Calls without usage cannot be priced by anyone: the
+    threshold cannot be judged and is crossed (as `check --max-cost` fails), rather than pass as if they were
+    free. A model without a price, or a run with no LLM call, leaves it not crossed, saying so."""
+    counts = [(side, *unpriced_calls(report)) for side, report in (("BASE", base), ("NEW", new))]
+    said = [f"cost unknown in {side}: " + (f"{plural(no_usage, 'LLM call')} recorded no usage" if no_usage
+                                            else f"{plural(unpriced, 'LLM call')} unpriced")
+            for side, unpriced, no_usage in counts if unpriced]
+    if not said:
+        missing = " and ".join(side for side, value in (("BASE", base_value), ("NEW", new_value)) if value is None)
+        said = [f"no figure in {missing}"]
+    crossed = any(no_usage for _, _, no_usage in counts)
+    return _result(threshold, base_value, new_value, None, crossed, "; ".join(said))
 
 
 def _figures(threshold: Threshold, base: Report, new: Report) -> tuple[Optional[float], Optional[float]]:

@@ -94,7 +94,7 @@ def test_json_shows_a_change_from_zero_as_a_null_percentage(tmp_path):
 
 
 def test_a_crossed_threshold_exits_1_and_is_listed(pair):
-    result = diff(*pair, "--fail-on", "p95(llm)>+20%", "--fail-on", "cost>+10%")
+    result = diff(*pair, "--fail-on", "p95(llm)>+20%", "--fail-on", "tokens>+10%")
     assert result.exit_code == 1
     assert "thresholds: 1 of 2 crossed" in result.output and "crossed  p95(llm)>+20%  +50.0%" in result.output
 
