@@ -96,6 +96,18 @@ class TraceBuilder:
         return path
 
 
+def insert_startup(events: list[Event], ms: float = 3000.0) -> list[Event]:
+    """`events` (a run starting with run_start) as the tracer writes such a run now: a start-up span right after
+    run_start, the seqs after it shifted (ids and times left as they are)."""
+    start, rest = events[0], events[1:]
+    root = start["span_id"]
+    pair = [dict(start, seq=start["seq"] + 1, event_type="app_load_start", component="app", name="start-up",
+                 span_id="f" * 16, parent_id=root, status="started", attrs=None),
+            dict(start, seq=start["seq"] + 2, event_type="app_load_end", component="app", name="start-up",
+                 span_id="f" * 16, parent_id=root, status="completed", duration_ms=ms, attrs=None)]
+    return [start, *pair, *(dict(event, seq=event["seq"] + 2) for event in rest)]
+
+
 def one_llm_call(path: Path, run_id: str = RUN_ID) -> Path:
     """A run of one LLM call (`plan`, gpt-4o, 1 + 2 tokens), written to `path`."""
     trace = TraceBuilder(run_id)

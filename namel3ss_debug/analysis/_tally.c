@@ -537,6 +537,8 @@ static int one_event(Pass *p, PyObject *event, Py_ssize_t *used)
             return -1;
     }
     *used += use;
+    if (which == END && same_text(FIELD(event, R_EVENT_TYPE), T_app_load_end))  /* a start-up's, maybe: one a run */
+        return CALL(p, p->tally, S__end, p->run, record_of(p, event), USE(use));
     if (which == END)
         return on_end(p, event, use);
     if (which == START)

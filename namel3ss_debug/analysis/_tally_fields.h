@@ -16,7 +16,7 @@ NAMES(DECLARE)
 /* texts compared with */
 #define TEXTS(X) X(run_start, "run_start") X(run_end, "run_end") X(agent_start, "agent_execution_start") \
     X(segment_start, "segment_start") X(error_occurred, "error_occurred") X(failed, "failed") X(llm, "llm") \
-    X(tool, "tool") X(no_model, "(no model)")
+    X(tool, "tool") X(no_model, "(no model)") X(app_load_end, "app_load_end")
 #define DECLARE_TEXT(name, text) static PyObject *T_##name;
 TEXTS(DECLARE_TEXT)
 

@@ -17,10 +17,11 @@ from .report import (
     SlowOperations, SlowSpan, ToolStats,
 )
 from .stats import latency, op_label, rate
-from ..model.events import is_known_event_type
+from ..model.events import STARTUP_KIND, STARTUP_NAME, is_known_event_type
 from .tally import Tally
 
 TOP_REPEATS = 20
+STARTUP_OP = ("app", STARTUP_NAME, STARTUP_KIND)  # the run's start-up span, as the critical path names it
 
 
 def build_report(tally: Tally, pricer: Pricer, *, problems: Any = None, sections: Iterable[str] = SECTIONS,
@@ -60,6 +61,9 @@ def _overview(tally: Tally, counts: dict[tuple[str, str, str], int], llm: LlmUsa
     for (component, _, _), count in counts.items():
         by_component[component] = by_component.get(component, 0) + count
     durations = [run.duration_ms for run in runs if run.duration_ms is not None]
+    startups = [run.startup_ms for run in runs if run.startup_ms is not None and run.duration_ms is not None]
+    duration_ms = sum(durations) if durations else None
+    startup_ms = sum(startups) if startups else None
     return Overview(
         runs=runs, events=sum(run.events for run in tally.runs), analyzed_events=tally.analyzed,
         event_types=_by_count(tally.type_counts),
@@ -67,7 +71,8 @@ def _overview(tally: Tally, counts: dict[tuple[str, str, str], int], llm: LlmUsa
         spans=sum(by_component.values()), spans_by_component=_by_count(by_component),
         instants=sum(tally.instants.values()), llm_calls=by_component.get("llm", 0),
         tool_calls=by_component.get("tool", 0), total_tokens=llm.total_tokens, cost_usd=llm.cost_usd,
-        errors=errors.total, failed_spans=tally.failed_spans, duration_ms=sum(durations) if durations else None,
+        errors=errors.total, failed_spans=tally.failed_spans, duration_ms=duration_ms,
+        startup_ms=startup_ms, work_ms=_less(duration_ms, startup_ms),
         bytes_read=bytes_read, filters=filters, unpriced_llm_calls=llm.unpriced_calls,
     )
 
@@ -83,7 +88,15 @@ def _run_overview(run: Any) -> RunOverview:
         run_id=run.run_id, source=run.source, files=list(run.files), entry=entry_text,
         status=end.get("status") or "unfinished", started=run.first_ts, ended=run.last_ts,
         duration_ms=end.get("duration_ms"), events=run.events, exit_code=exit_code if isinstance(exit_code, int) else None,
+        startup_ms=run.startup_ms, work_ms=_less(end.get("duration_ms"), run.startup_ms),
     )
+
+
+def _less(duration_ms: float | None, startup_ms: float | None) -> float | None:
+    """The work's time: a run's duration less its start-up, when both are known."""
+    if duration_ms is None or startup_ms is None:
+        return None
+    return max(0.0, duration_ms - startup_ms)
 
 
 def _span_counts(tally: Tally) -> dict[tuple[str, str, str], int]:
@@ -248,13 +261,17 @@ def _int(value: Any) -> int:
 
 
 def _critical_paths(tally: Tally) -> list[CriticalPath]:
+    """Each run's critical path from the end of its start-up: a run's start-up is before any of its work, so it
+    is on the path of every run that has one, and it is the overview's figure (`startup_ms`), not a step."""
     paths = []
     for run in tally.runs:
-        if not run.chain:
+        chain = {op: value for op, value in (run.chain or {}).items()
+                 if not (run.startup_ms is not None and op == STARTUP_OP)}
+        if not chain:
             continue
-        total = sum(ms for ms, _ in run.chain.values())
+        total = sum(ms for ms, _ in chain.values())
         steps = [PathStep(c, n, round(ms, 3), int(spans), round(ms / total, 4) if total else 0.0, kind)
-                 for (c, n, kind), (ms, spans) in run.chain.items()]
+                 for (c, n, kind), (ms, spans) in chain.items()]
         steps.sort(key=lambda s: (-s.ms, s.component, s.name))
         paths.append(CriticalPath(run.run_id, round(total, 3), steps))
     return paths

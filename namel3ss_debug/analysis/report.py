@@ -67,6 +67,8 @@ class RunOverview(msgspec.Struct, frozen=True):
     duration_ms: Optional[float]
     events: int
     exit_code: Optional[int]
+    startup_ms: Optional[float] = None  # the start-up span's (model/events.py): the run's start to its first span
+    work_ms: Optional[float] = None  # duration_ms less startup_ms: the app's work
 
 
 class Overview(msgspec.Struct, frozen=True):
@@ -88,6 +90,8 @@ class Overview(msgspec.Struct, frozen=True):
     bytes_read: int
     filters: dict[str, object]
     unpriced_llm_calls: int = 0  # LLM calls of unknown cost, left out of `cost_usd` (then a lower bound)
+    startup_ms: Optional[float] = None  # the runs' start-ups added up; None when no run recorded one
+    work_ms: Optional[float] = None  # duration_ms less startup_ms
 
 
 class SlowSpan(msgspec.Struct, frozen=True):

@@ -82,6 +82,7 @@ class RunState:
     start_attrs: dict[str, Any] | None = None
     end: dict[str, Any] | None = None
     end_attrs: dict[str, Any] = field(default_factory=dict)
+    startup_ms: float | None = None  # the run's start-up span's (model/events.py), when it has one
     memory: list[tuple[float, int]] = field(default_factory=list)  # first, last and peak (mb, seq)
     # ended and failed spans per time bucket: "YYYY-MM-DDTHH:MM:SS" (a second) at first, coarser prefixes
     # of the timestamp (10 s, a minute, ...) once there are too many buckets, so memory stays bounded

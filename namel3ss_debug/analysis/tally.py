@@ -13,7 +13,7 @@ from array import array
 from functools import partial
 from typing import Any, Callable, Iterable, MutableMapping, Sequence
 
-from ..model.events import is_end, is_start, kind as span_kind
+from ..model.events import STARTUP_KIND, is_end, is_start, is_startup, kind as span_kind
 from ..store.records import BLOCK_DECODER, EventRecord, Usage, attrs_of
 from . import critical
 from .findings import SEQ_BITS, Findings
@@ -26,6 +26,7 @@ from .run_state import (
 
 START, END, INSTANT = 0, 1, 2
 CALLS = frozenset({"llm", "tool"})
+STARTUP_END = STARTUP_KIND + "_end"  # the C pass hands these to `_end` (`one_event`): one a run
 
 try:
     from . import _tally as _compiled  # type: ignore[attr-defined]
@@ -263,8 +264,11 @@ class Tally(Findings):
         if event_type == "run_end":
             run.end = {"status": event.status, "duration_ms": duration}
             run.end_attrs = attrs_of(event)
-        elif use:
-            self._ended(run, event, op, duration, failed, own)
+        else:
+            if event_type == STARTUP_END:
+                self._startup_ended(run, event)
+            if use:
+                self._ended(run, event, op, duration, failed, own)
         if event.memory_mb is not None:
             self._memory(run, event)
         run.last_ts = event.ts
@@ -317,6 +321,13 @@ class Tally(Findings):
         else:
             critical.attach_overlapping(parent, chain if chain is not None else {op: [duration, 1]}, own.start_seq,
                                         event.seq, duration)
+
+    def _startup_ended(self, run: RunState, event: EventRecord) -> None:
+        """The run's start-up span (under its root) ended: how long it took is the run's, not its work's."""
+        parent = run.open.get(event.parent_id) if event.parent_id is not None else None
+        if parent is not None and parent.parent_id is None and is_startup(event.event_type, event.component,
+                                                                           event.name):
+            run.startup_ms = event.duration_ms
 
     def _end_without_start(self, run: RunState, event: EventRecord) -> None:
         if self.boundary is not None:

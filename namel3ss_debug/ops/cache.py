@@ -39,7 +39,8 @@ from ..store.problems import ReadProblems
 from ..store.sources import RunSource, seekable
 
 T = TypeVar("T")
-FORMAT = 3  # 1: zlib-compressed msgpack; 2: before calls without usage were unpriced (`no_usage`), not $0
+FORMAT = 4  # 1: zlib-compressed msgpack; 2: before calls without usage were unpriced (`no_usage`), not $0;
+# 3: before the overview said the start-up apart (`startup_ms`, `work_ms`) and the critical path left it out
 KEEP = 200
 KEEP_BYTES = 1 << 30  # 1 GiB; the newest result is kept whatever its size
 _EDGE = 64 * 1024  # bytes hashed at each end of a file

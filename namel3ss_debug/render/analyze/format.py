@@ -63,6 +63,17 @@ def duration(ms: Optional[float]) -> str:
     return f"{minutes // 60} h {minutes % 60:02d} m"
 
 
+def wall_time(duration_ms: Optional[float], startup_ms: Optional[float], work_ms: Optional[float]) -> str:
+    """The runs' duration, and its start-up and work apart when the trace recorded the start-up.
+
+    >>> wall_time(3612, 3420, 192), wall_time(850, None, None)
+    ('3.61 s (start-up 3.42 s, work 192 ms)', '850 ms')
+    """
+    if startup_ms is None or work_ms is None:
+        return duration(duration_ms)
+    return f"{duration(duration_ms)} (start-up {duration(startup_ms)}, work {duration(work_ms)})"
+
+
 def count(value: Optional[int]) -> str:
     """`12,345`: thousands separators, for tokens and any count that can grow large."""
     return NONE if value is None else f"{value:,}"

@@ -15,7 +15,7 @@ from ...analysis.report import (
 )
 from .format import (
     INTEGRITY_COUNTS, PERCENTILES, TITLES, View, anomaly_figure, bar, byte_size, clip, cost, count, duration,
-    filters_line, operation, percent, tally, unpriced_calls,
+    filters_line, operation, percent, tally, unpriced_calls, wall_time,
 )
 from ..text import plural, visible
 
@@ -80,7 +80,7 @@ def _overview(overview: Overview, view: View) -> list[str]:
         rows.append(("filters", md(filters_line(overview.filters))))
     spans = f" ({md(tally(overview.spans_by_component))})" if overview.spans_by_component else ""
     rows += [
-        ("duration", duration(overview.duration_ms)),
+        ("duration", wall_time(overview.duration_ms, overview.startup_ms, overview.work_ms)),
         ("spans", count(overview.spans) + spans),
         ("instants", count(overview.instants)),
         ("calls", f"{count(overview.llm_calls)} LLM, {count(overview.tool_calls)} tool"),

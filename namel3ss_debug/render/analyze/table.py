@@ -19,6 +19,7 @@ from ...analysis.report import (
 from .findings import FINDINGS
 from .format import (
     VERDICT_STYLES, View, byte_size, cost, count, duration, filters_line, operation, run_ids, tally, unpriced_calls,
+    wall_time,
 )
 from .rich import (
     STATUS_STYLES, errors_cell, latency_cells, new_table, print_key_values, section, styled, success_cell, trace_text,
@@ -80,7 +81,7 @@ def _overview_rows(overview: Overview) -> list[tuple[str, Text]]:
         rows.append(("filters", trace_text(filters_line(overview.filters))))
     spans = f" ({tally(overview.spans_by_component)})" if overview.spans_by_component else ""
     rows += [
-        ("duration", Text(duration(overview.duration_ms))),
+        ("duration", Text(wall_time(overview.duration_ms, overview.startup_ms, overview.work_ms))),
         ("spans", Text(count(overview.spans)) + trace_text(spans)),
         ("instants", Text(count(overview.instants))),
         ("calls", Text(f"{count(overview.llm_calls)} LLM, {count(overview.tool_calls)} tool")),

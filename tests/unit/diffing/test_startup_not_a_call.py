@@ -9,31 +9,19 @@ from pathlib import Path
 import pytest
 from diffruns import agent_run, profile
 from test_recorder_compiled import needs_c, referenced, state, written
-from tracefactory import random_calls_run
+from tracefactory import insert_startup, random_calls_run
 
 from namel3ss_debug.diffing.calls import CallRecorder
 from namel3ss_debug.diffing.compare import diff_runs
 
 
-def with_startup(events: list[dict], ms: float = 3000.0) -> list[dict]:
-    """The same run as the tracer writes it now: a start-up span right after run_start (ids and seqs after it
-    shifted, as they are)."""
-    start, rest = events[0], events[1:]
-    root = start["span_id"]
-    startup = [dict(start, seq=1, event_type="app_load_start", component="app", name="start-up",
-                    span_id="f" * 16, parent_id=root, status="started", attrs=None),
-               dict(start, seq=2, event_type="app_load_end", component="app", name="start-up",
-                    span_id="f" * 16, parent_id=root, status="completed", duration_ms=ms, attrs=None)]
-    return [start, *startup, *(dict(event, seq=event["seq"] + 2) for event in rest)]
-
-
 def test_a_run_with_a_start_up_diffs_clean_against_one_without():
-    report = diff_runs(profile(agent_run()), profile(with_startup(agent_run())))
+    report = diff_runs(profile(agent_run()), profile(insert_startup(agent_run())))
     assert (report.calls.divergence, report.calls.added, report.calls.removed) == (None, 0, 0)
 
 
 def test_the_start_up_is_not_in_the_call_sequence():
-    calls = profile(with_startup(agent_run())).calls.calls
+    calls = profile(insert_startup(agent_run())).calls.calls
     assert not [op for op in calls.operations() if "start-up" in op]
 
 
@@ -41,7 +29,7 @@ def test_the_start_up_is_not_in_the_call_sequence():
 @pytest.mark.parametrize("seed", range(6))
 def test_the_compiled_recorder_leaves_it_out_as_the_reference_does(tmp_path: Path, seed: int) -> None:
     rng = random.Random(seed)
-    source = written(with_startup(random_calls_run(rng, spans=(20, 200))), rng, tmp_path / "run.jsonl")
+    source = written(insert_startup(random_calls_run(rng, spans=(20, 200))), rng, tmp_path / "run.jsonl")
     compiled, reference = CallRecorder(), CallRecorder()
     for (given, path, offsets), (records, _, _) in referenced(source, seed):
         compiled.add_block(given, path, offsets)
