@@ -3,6 +3,21 @@
 
 const CHART_W = 540;
 
+/** A model's calls of unknown cost: no price for it, or no usage recorded (`priced_by`, as analyze counts them). */
+const unpricedOf = (model) => ((model.priced_by || {}).unpriced || 0) + ((model.priced_by || {}).no_usage || 0);
+
+/** A cost that says what it leaves out: `$0.0123`, `at least $0.0123`, `unknown`; never $0 for calls not priced. */
+N3.costText = function costText(usd, unpriced) {
+  if (!unpriced) return N3.fmtCost(usd);
+  return usd === null || usd === undefined ? "unknown" : "at least " + N3.fmtCost(usd);
+};
+
+/** ` · 2 unpriced calls (1 without usage)`, or nothing when every call was priced. */
+N3.unpricedText = function unpricedText(unpriced, noUsage) {
+  if (!unpriced) return "";
+  return " · " + unpriced + (unpriced === 1 ? " unpriced call" : " unpriced calls") + (noUsage ? " (" + noUsage + " without usage)" : "");
+};
+
 N3.analysis = {
   /** Fill `box` with the analysis of run `k`. */
   render(box, k) {
@@ -23,7 +38,7 @@ N3.analysis = {
     card("latency per operation", this.latency(ops, wide), true, ops.length > 25 ? "the 25 slowest of " + ops.length + " by p95" : "p50 · p95 · p99");
     const llm = a.llm || {};
     card("tokens by model", this.modelBars(llm.models || [], "tokens"), false, N3.fmtInt(llm.total_tokens) + " tokens");
-    card("cost by model", this.modelBars(llm.models || [], "cost"), false, N3.fmtCost(llm.cost_usd) + (llm.unpriced_calls ? " · " + llm.unpriced_calls + " unpriced calls" : ""));
+    card("cost by model", this.modelBars(llm.models || [], "cost"), false, N3.costText(llm.cost_usd, llm.unpriced_calls) + N3.unpricedText(llm.unpriced_calls, llm.no_usage_calls));
     const errors = a.errors || {};
     card("errors by category", this.categoryBars(errors.by_category || {}), false, N3.fmtInt(errors.total || 0) + " errors");
     card("error types", this.errorTypes(errors.by_type || [], m), false);
@@ -51,6 +66,7 @@ N3.analysis = {
     const reasons = N3.el("ul", "reasons");
     for (const r of h.reasons || []) reasons.appendChild(N3.el("li", null, r));
     if (!(h.reasons || []).length) reasons.appendChild(N3.el("li", "muted", "nothing to report"));
+    for (const note of h.notes || []) reasons.appendChild(N3.el("li", "note", "note: " + note));
     box.appendChild(reasons);
     return box;
   },
@@ -65,7 +81,7 @@ N3.analysis = {
     add("LLM calls", N3.fmtInt(o.llm_calls));
     add("tool calls", N3.fmtInt(o.tool_calls));
     add("tokens", N3.fmtInt(o.total_tokens));
-    add("cost", N3.fmtCost(o.cost_usd));
+    add("cost", N3.costText(o.cost_usd, o.unpriced_llm_calls) + N3.unpricedText(o.unpriced_llm_calls, 0));
     add("errors", N3.fmtInt(o.errors) + (o.failed_spans ? " (" + N3.fmtInt(o.failed_spans) + " failed spans)" : ""));
     return dl;
   },
@@ -131,7 +147,7 @@ N3.analysis = {
       ? { label: x.model || "unknown", value: x.total_tokens || 0, text: N3.fmtInt(x.total_tokens) + " (" + x.calls + (x.calls === 1 ? " call)" : " calls)"),
         parts: [{ value: x.input_tokens || 0, cls: "tok-in", title: "input " + N3.fmtInt(x.input_tokens) },
           { value: x.output_tokens || 0, cls: "tok-out", title: "output " + N3.fmtInt(x.output_tokens) }] }
-      : { label: x.model || "unknown", value: x.cost_usd || 0, text: x.cost_usd === null || x.cost_usd === undefined ? "unpriced" : N3.fmtCost(x.cost_usd) });
+      : { label: x.model || "unknown", value: x.cost_usd || 0, text: N3.costText(x.cost_usd, unpricedOf(x)) });
     return this.bars(items, what === "tokens" ? "tok-in" : "cost") || N3.el("div", "muted", "no LLM calls");
   },
 

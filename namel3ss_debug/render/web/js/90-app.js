@@ -85,7 +85,7 @@ N3.header = function header() {
     metric("events", N3.fmtInt(r.events));
     metric("spans", N3.fmtInt(m.n));
     metric("tokens", N3.fmtInt(llm.total_tokens || 0));
-    metric("cost", N3.fmtCost(llm.cost_usd || 0));
+    metric("cost", llm.calls ? N3.costText(llm.cost_usd, llm.unpriced_calls) : N3.fmtCost(0));
     const h = a.health || {};
     const verdict = h.verdict || "unknown";
     const reasons = (h.reasons || []).join("; ");
