@@ -6,7 +6,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
-from ..model.events import is_end, is_start
+from ..model.events import is_end, is_start, is_startup
 
 
 @dataclass(frozen=True)
@@ -14,6 +14,7 @@ class RunSummary:
     run_id: str | None = None
     status: str | None = None
     duration_ms: float | None = None
+    startup_ms: float | None = None  # the run's start-up span's (its start to its first span), when it has one
     events: int = 0
     spans_by_component: dict[str, int] = field(default_factory=dict)
     llm_calls: int = 0
@@ -37,6 +38,13 @@ class RunSummary:
             return []
         return [*self.llm_traffic.get("unrecorded", {}), *self.llm_traffic.get("hosts", {})]
 
+    @property
+    def work_ms(self) -> float | None:
+        """The run's duration less its start-up: the app's work; None unless both are known."""
+        if self.duration_ms is None or self.startup_ms is None:
+            return None
+        return max(0.0, self.duration_ms - self.startup_ms)
+
 
 def summarize(events: Iterable[dict[str, Any]]) -> RunSummary:
     """Count what a run did: spans by component, LLM calls and tokens, tool calls, errors."""
@@ -51,6 +59,8 @@ def summarize(events: Iterable[dict[str, Any]]) -> RunSummary:
         event_type = event.get("event_type", "")
         if event_type in ("run_start", "run_end"):
             run.setdefault("run_id", event.get("run_id"))
+            if event_type == "run_start":
+                run["root"] = event.get("span_id")
             if event_type == "run_end":
                 attrs = event.get("attrs") if isinstance(event.get("attrs"), dict) else {}
                 traffic = attrs.get("llm_traffic")
@@ -61,6 +71,9 @@ def summarize(events: Iterable[dict[str, Any]]) -> RunSummary:
             # Counted by span id, so a run filtered to end events (or cut short) still counts its calls.
             spans.setdefault(event.get("component", "custom"), set()).add(event.get("span_id"))
         if is_end(event_type):
+            if event.get("parent_id") == run.get("root") and is_startup(event_type, event.get("component"),
+                                                                        event.get("name")):
+                run["startup_ms"] = event.get("duration_ms")
             counts["failed"] += event.get("status") == "failed"
             _add_usage(tokens, event.get("usage"))
             if event.get("component") == "llm":  # as analyze: an agent may repeat its calls' figures as a total
@@ -74,6 +87,7 @@ def summarize(events: Iterable[dict[str, Any]]) -> RunSummary:
             error_types[(event.get("error") or {}).get("type", "unknown")] += 1
     return RunSummary(
         run_id=run.get("run_id"), status=run.get("status"), duration_ms=run.get("duration_ms"),
+        startup_ms=run.get("startup_ms") if isinstance(run.get("startup_ms"), (int, float)) else None,
         events=counts["events"], spans_by_component=_by_count(spans), llm_calls=len(spans.get("llm", ())),
         input_tokens=tokens["input_tokens"], output_tokens=tokens["output_tokens"],
         total_tokens=tokens["total_tokens"], cost_usd=cost, uncosted_llm_calls=counts["uncosted"],

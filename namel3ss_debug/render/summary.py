@@ -36,12 +36,21 @@ def _rows(summary: RunSummary) -> list[tuple[str, str]]:
     tokens = f"tokens {summary.total_tokens} (in {summary.input_tokens}, out {summary.output_tokens})"
     return [
         ("run", f"{safe(summary.run_id or '-')}  [{style}]{safe(status)}[/]  {duration}"),
+        *_startup(summary),
         ("events", str(summary.events)),
         ("spans", spans),
         ("llm calls", f"{summary.llm_calls}  {tokens}{cost}"),
         ("tool calls", str(summary.tool_calls)),
         ("errors", _errors(summary)),
     ]
+
+
+def _startup(summary: RunSummary) -> list[tuple[str, str]]:
+    """`start-up  3.420s before the first span; work 0.192s`, when the run recorded its start-up."""
+    work = summary.work_ms
+    if summary.startup_ms is None or work is None:
+        return []
+    return [("start-up", f"{summary.startup_ms / 1000:.3f}s before the first span; work {work / 1000:.3f}s")]
 
 
 def _next(summary: RunSummary, path: str) -> list[tuple[str, str]]:

@@ -262,8 +262,8 @@ def test_summary_lines_are_label_then_value_without_trailing_spaces(project):
     write_app(project, APP)
     result = trace(["-o", str(project / "traces"), "app.py"])
     lines = result.stderr.splitlines()
-    assert [line.split("  ")[0] for line in lines[1:]] == ["run", "events", "spans", "llm calls", "tool calls",
-                                                           "errors", "next", ""]
+    assert [line.split("  ")[0] for line in lines[1:]] == ["run", "start-up", "events", "spans", "llm calls",
+                                                           "tool calls", "errors", "next", ""]
     assert [line for line in lines if line != line.rstrip()] == []
     assert lines[-3] == "errors      0 failed spans, 0 error events"
 
