@@ -11,8 +11,11 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
-# Where a served answer came from: what the new trace's `attrs.replay` says.
-RECORDED, MOCKED, REPLACED, LIVE = "recorded", "mocked", "replaced", "live"
+# Where a served answer came from: what the new trace's `attrs.replay` says. `reran`: a tool whose body ran
+# again (`--live-tools`, `live` at the console, or one seen only through OpenTelemetry, which nothing of ours
+# can answer) where the recording has its twin; it is judged by what it returned, as the rest of the run is.
+# `live`: a call that ran for real with no recorded twin to judge it by, or an LLM call.
+RECORDED, MOCKED, REPLACED, LIVE, RERAN = "recorded", "mocked", "replaced", "live", "reran"
 
 
 class ServedAnswer(Protocol):
@@ -41,7 +44,7 @@ class ReplaySource(Protocol):
 
     def refused(self, address: str) -> BaseException: ...
 
-    def ran_live(self, span: Any) -> None: ...
+    def ran(self, span: Any, inputs: Any = None) -> None: ...
 
 
 class RerunStop(BaseException):

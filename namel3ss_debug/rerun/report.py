@@ -48,7 +48,7 @@ class RerunReport:
     cwd: str
     match: str
     on_miss: str
-    counts: dict[str, int]  # recorded, mocked, replaced, live, missed
+    counts: dict[str, int]  # recorded, mocked, replaced, reran, live, missed
     mocked: tuple[str, ...]
     misses: tuple[Miss, ...]
     notes: tuple[str, ...]
@@ -59,8 +59,9 @@ class RerunReport:
 
     @property
     def reproduced(self) -> bool:
-        """Every call was answered from the recording (none ran live, at least one was replayed), and
-        the rerun said and did what the recording did, event for event, and ended the same way."""
+        """Every call was answered from the recording or, for a tool that ran again, returned what the
+        recording has (none ran live, at least one was replayed), and the rerun said and did what the
+        recording did, event for event, and ended the same way."""
         return self.not_reproduced is None
 
     @property
@@ -71,7 +72,7 @@ class RerunReport:
             return f"{self.counts['missed']} call(s) had no recorded answer"
         if self.counts.get("live"):
             return f"{self.counts['live']} call(s) ran live instead of being answered from the recording"
-        if not any(self.counts.get(source) for source in ("recorded", "mocked", "replaced")):
+        if not any(self.counts.get(source) for source in ("recorded", "mocked", "replaced", "reran")):
             return "nothing was replayed: the rerun made no call the recording could answer"
         if c is None:
             return "the rerun wrote no trace to compare"
@@ -90,7 +91,7 @@ def build_report(source: str, recording: Recording, rerun: Rerun, outcome_code: 
     used = tally.used_mocks
     notes = [*tally.notes, *(f"--mock {mock.key.text} answered no call of the rerun"
                              for mock in rerun.mocks if mock.key.text not in used)]
-    counts = {name: tally.counts.get(name, 0) for name in ("recorded", "mocked", "replaced", "live")}
+    counts = {name: tally.counts.get(name, 0) for name in ("recorded", "mocked", "replaced", "reran", "live")}
     counts["missed"] = len(tally.misses)
     return RerunReport(
         source_run=recording.timeline.run_id, source=source, new_run=new.run_id if new is not None else None,

@@ -6,6 +6,10 @@ the matching recorded call. Matching is by path (`paths.py`) or, with `match="in
 name and a fingerprint of the inputs, the recorded calls with equal inputs taken in their order.
 A call with no match runs live (`on_miss="live"`) or stops the app with the nearest candidates.
 A stepper (`--rerun --step`) sees each answer first and may accept, replace it or run the call live.
+
+A tool whose body runs again while the recording has its twin (`--live-tools`, `live` at the console, a
+tool seen only through OpenTelemetry) is counted as `reran`, not live: what it returned is compared with
+what the recording has, as every other event is, so it is judged by what it did, whoever recorded it.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Callable, Protocol
 
-from ..model.replay import LIVE, MOCKED, RECORDED, REPLACED, ReplayMiss, RerunStop
+from ..model.replay import LIVE, MOCKED, RECORDED, REPLACED, RERAN, ReplayMiss, RerunStop
 from ..model.values import CodecError
 from ..replay.mocks import Mock
 from .answers import Answer, Unanswerable, from_recording, from_value, mark
@@ -159,15 +163,25 @@ class Rerun:
             if answer is None and pending.miss is not None and self.on_miss == "error":
                 raise self._miss(pending)
         with self._lock:
-            source = answer.source if answer is not None else LIVE
+            # a twin whose result could not be given (a miss let through) has nothing to judge the call by
+            source = answer.source if answer is not None \
+                else self._ran(spec.component, recorded if pending.miss is None else None)
             self.tally.counts[source] += 1
             if source in (MOCKED, REPLACED):
                 self.tally.mocked.append(live.key)
             if answer is None:
-                mark(span, LIVE, recorded.key if recorded else None)
+                mark(span, source, recorded.key if recorded else None)
             elif answer.note is not None and answer.source == RECORDED:
                 self.tally.notes.append(answer.note)
         return answer
+
+    def _ran(self, component: str, recorded: RecordedCall | None) -> str:
+        """How a call that runs for real counts: a tool with a recorded twin ran again and is judged by
+        its result (`reran`, its twin served); anything else ran live."""
+        if component != "tool" or recorded is None:
+            return LIVE
+        self._served.add(recorded.start)
+        return RERAN
 
     # -- matching ------------------------------------------------------------------------------
     def _live_call(self, spec: Any, span: Any, inputs: Any) -> LiveCall:
@@ -214,12 +228,16 @@ class Rerun:
                 return mock
         return None
 
-    def ran_live(self, span: Any) -> None:
-        """A call that ran for real because nothing could answer it (a tool seen only through its
-        OpenTelemetry span): counted as live, so the rerun does not say it reproduced the run."""
+    def ran(self, span: Any, inputs: Any = None) -> None:
+        """A call that runs for real because nothing of ours can answer it (a span seen only through
+        OpenTelemetry): a tool is matched to its recorded twin as an answered call would be, and counts
+        as `reran` when it has one; an LLM call, or a tool the recording lacks, counts as live."""
         with self._lock:
-            self.tally.counts[LIVE] += 1
-        mark(span, LIVE, None)
+            recorded = self._match(self._live_call(span, span, inputs), span) if span.span_id in self._spans \
+                else None
+            source = self._ran(span.component, recorded)
+            self.tally.counts[source] += 1
+        mark(span, source, recorded.key if recorded is not None else None)
 
     def refused(self, address: str) -> ReplayMiss:
         """A connection made in the rerun by a client the HTTP hooks do not know (urllib, a raw

@@ -164,7 +164,7 @@ def test_rerun_sends_no_request_and_answers_the_tool_calls_from_the_recording(re
                                                                             listening: Counted) -> None:
     assert (listening.hits, listening.bodies) == ([], [])
     report = listening.run.report()
-    assert report["counts"] == {"recorded": 6, "mocked": 0, "replaced": 0, "live": 0, "missed": 0}
+    assert report["counts"] == {"recorded": 6, "mocked": 0, "replaced": 0, "reran": 0, "live": 0, "missed": 0}
     assert (report["reproduced"], listening.run.returncode) == (True, 0)
     assert listening.run.app_lines() == recording.run.app_lines()
 
@@ -176,15 +176,16 @@ def test_a_mocked_mcp_tool_call_changes_what_the_app_got(bench: Workbench, recor
                 for line in recording.run.app_lines()]
     assert run.app_lines() == expected
     assert bodies == []
-    assert run.report()["counts"] == {"recorded": 5, "mocked": 1, "replaced": 0, "live": 0, "missed": 0}
+    assert run.report()["counts"] == {"recorded": 5, "mocked": 1, "replaced": 0, "reran": 0, "live": 0, "missed": 0}
 
 
 def test_live_tools_runs_the_mcp_tool_bodies_and_still_answers_the_llm_calls(bench: Workbench,
                                                                            recording: Recording) -> None:
     run, bodies = bodies_ran(bench, lambda: bench.rerun(recording, "--live-tools", "--format", "json"))
     assert bodies == ["Lisbon", "Atlantis"]
-    assert run.report()["counts"] == {"recorded": 4, "mocked": 0, "replaced": 0, "live": 2, "missed": 0}
+    assert run.report()["counts"] == {"recorded": 4, "mocked": 0, "replaced": 0, "reran": 2, "live": 0, "missed": 0}
     assert run.app_lines() == recording.run.app_lines()
+    assert run.report()["reproduced"] is True  # the bodies ran again and returned what they returned
 
 
 # -- inside a framework's tool span (in process, the server in memory) ------------------------------

@@ -208,7 +208,7 @@ def test_rerun_sends_no_request_and_answers_the_tool_calls_from_the_recording(re
     listening = reruns["listening"]
     assert (listening.hits, listening.bodies) == ([], [])
     report = listening.run.report()
-    assert report["counts"] == {"recorded": 8, "mocked": 0, "replaced": 0, "live": 0, "missed": 0}
+    assert report["counts"] == {"recorded": 8, "mocked": 0, "replaced": 0, "reran": 0, "live": 0, "missed": 0}
     assert (report["reproduced"], listening.run.returncode) == (True, 0)
     assert listening.run.app_lines() == recording.run.app_lines()
 
@@ -218,15 +218,16 @@ def test_a_mocked_tool_call_changes_what_the_app_got(recording: Recording, rerun
     expected = [line.replace(PARIS, "weather got from its tool: hail, 2 C") for line in recording.run.app_lines()]
     assert run.app_lines() == expected
     assert bodies == []
-    assert run.report()["counts"] == {"recorded": 7, "mocked": 1, "replaced": 0, "live": 0, "missed": 0}
+    assert run.report()["counts"] == {"recorded": 7, "mocked": 1, "replaced": 0, "reran": 0, "live": 0, "missed": 0}
 
 
 def test_live_tools_runs_the_tool_bodies_and_still_answers_the_llm_calls(recording: Recording,
                                                                        reruns: dict[str, Any]) -> None:
     run, bodies = reruns["live_tools"].run, reruns["live_tools"].bodies
     assert bodies == ["Paris", "Oslo"]
-    assert run.report()["counts"] == {"recorded": 6, "mocked": 0, "replaced": 0, "live": 2, "missed": 0}
+    assert run.report()["counts"] == {"recorded": 6, "mocked": 0, "replaced": 0, "reran": 2, "live": 0, "missed": 0}
     assert run.app_lines() == recording.run.app_lines()
+    assert run.report()["reproduced"] is True  # the bodies ran again and returned what they returned
 
 
 def test_a_breakpoint_stops_at_the_second_tool_call_in_the_second_weather_agent(bench: Workbench,

@@ -116,11 +116,13 @@ def test_http_client_spans_are_left_out(recording: Recording) -> None:
 
 
 def test_offline_rerun_prints_the_same_and_says_the_tools_ran_live(recording: Recording, offline: Run) -> None:
-    # Observed through OpenTelemetry, a tool's body runs again (a span processor cannot answer a call), and
-    # so does the local model's call no hooked client carries: the rerun counts the two tool calls and it as
-    # live, so it does not claim to have reproduced the run.
-    assert offline.verdict() == "not reproduced: 3 call(s) ran live instead of being answered from the recording", \
+    # Observed through OpenTelemetry, a tool's body runs again (a span processor cannot answer a call): it is
+    # judged by what it returned, as the rest of the run is. The local model's call no hooked client carries
+    # ran live, so the rerun does not claim to have reproduced the run.
+    assert offline.verdict() == "not reproduced: 1 call(s) ran live instead of being answered from the recording", \
         offline.stdout + offline.stderr
+    assert "2 run again (judged by what they returned), 1 run live" in offline.stdout
+    assert "divergence    none" in offline.stdout
     printed = [line for line in recording.run.stdout.splitlines() if line.startswith(("answer:", "tool ", "exporter "))]
     assert offline.app_lines() == printed and EXPORTED in printed
     assert "4 from the recording" in offline.stdout  # the server is stopped: no request reached the network

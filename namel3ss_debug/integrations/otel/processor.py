@@ -76,7 +76,7 @@ class OtelSpanProcessor:
             ours.set_attribute("source", SOURCE)  # what the transport looks for on the current span
             self._ours[key] = ours
             if opened.component == "tool" and tracer.replay is not None:
-                tracer.replay.ran_live(ours)  # a span only watches: the tool's body runs in a rerun too
+                tracer.replay.ran(ours, opened.inputs)  # a span only watches: the tool's body runs in a rerun too
 
     def _parent_of(self, span: Any) -> str | None:
         parent = span.parent
@@ -93,7 +93,7 @@ class OtelSpanProcessor:
         ended = ending(ours.component, dict(span.attributes or {}), status.status_code.name, status.description,
                        exceptions)
         if ours.component == "llm" and not ours.outputs and self._tracer.replay is not None:
-            self._tracer.replay.ran_live(ours)  # no hooked client carried it: nothing answered it
+            self._tracer.replay.ran(ours)  # no hooked client carried it: nothing answered it
         ours.outputs = _merged(ended.outputs, ours.outputs)
         ours.usage = ended.usage or ours.usage
         ours.model = ended.model or ours.model

@@ -14,7 +14,7 @@ from ...rerun.report import Ending, RerunReport
 from ..text import plural, visible
 
 _SOURCES = (("recorded", "from the recording"), ("mocked", "mocked"), ("replaced", "replaced at the console"),
-            ("live", "run live"), ("missed", "missed"))
+            ("reran", "run again (judged by what they returned)"), ("live", "run live"), ("missed", "missed"))
 
 
 def announce(recorded: Any, run_id: str | None) -> Text:

@@ -96,8 +96,8 @@ def test_live_tools_run_the_body_and_still_answer_the_llm_call() -> None:
     again = Weather()
     result, new_events, session = rerun(events, lambda: app(again), live_tools=True)
     assert (result, again.runs) == ("rain in Paris", 1)
-    assert ends(new_events)[0]["attrs"]["replay"] == "live"
-    assert (session.tally.counts["recorded"], session.tally.counts["live"]) == (1, 1)
+    assert ends(new_events)[0]["attrs"]["replay"] == "reran"  # ran again, judged by what it returned
+    assert (session.tally.counts["recorded"], session.tally.counts["reran"], session.tally.counts["live"]) == (1, 1, 0)
 
 
 def test_a_codec_rebuilds_the_type_the_app_got() -> None:

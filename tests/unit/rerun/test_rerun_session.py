@@ -324,6 +324,35 @@ def test_a_call_recorded_without_its_result_is_a_miss_that_says_why() -> None:
     assert "outputs were not recorded (capture_outputs was off" in session.tally.misses[0].why
 
 
+def test_a_tool_whose_recorded_result_is_missing_and_runs_anyway_ran_live() -> None:
+    @trace_tool_call(name="search")
+    def search(query: str) -> str:
+        return query
+
+    _, events = record(lambda: search("a"), capture_outputs=False)
+    result, new_events, session = rerun(events, lambda: search("a"), on_miss="live")
+    assert result == "a" and session.tally.counts == {"live": 1}  # nothing recorded to judge it by
+    assert [e["attrs"]["replay"] for e in new_events if e["event_type"] == "tool_call_end"] == ["live"]
+
+
+@pytest.mark.parametrize(("now", "first"), [(None, None), ("changed", "tool:search#1 end: outputs.return: "
+                                                                    "recorded 'a-1', rerun 'changed'")])
+def test_live_tools_reran_are_judged_by_what_they_returned(now: str | None, first: str | None) -> None:
+    backend, answers = Backend(), {}
+
+    @trace_tool_call(name="search")
+    def search(query: str) -> str:
+        return answers.get(query) or backend.answer(query)
+
+    _, events = record(lambda: search("a"))
+    backend.calls = 0
+    answers["a"] = now  # the tool's body, changed since the recording or not
+    _, new_events, session = rerun(events, lambda: search("a"), live_tools=True)
+    assert session.tally.counts == {"reran": 1}
+    compared = compare(timeline_of(events), timeline_of(new_events))
+    assert (compared.first.what if compared.first else None) == first
+
+
 def test_only_replayable_calls_are_answered() -> None:
     backend = Backend()
 

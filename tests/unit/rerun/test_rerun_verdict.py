@@ -38,6 +38,18 @@ def test_a_rerun_that_is_not_a_reproduction_says_why(changes, why):
     assert not report(**changes).reproduced and report(**changes).not_reproduced == why
 
 
+@pytest.mark.parametrize("counts", [{"recorded": 2, "reran": 1, "live": 0}, {"recorded": 0, "reran": 2}],
+                         ids=["with-answered-calls", "tools-only"])
+def test_tools_that_ran_again_and_compare_the_same_are_a_reproduction(counts):
+    assert report(counts=counts).reproduced
+
+
+def test_a_tool_that_ran_again_and_returned_something_else_is_a_divergence():
+    parted = dataclasses.replace(SAME, different=1, first=EventDivergence(None, None, "outputs.return"))
+    assert report(counts={"recorded": 2, "reran": 1}, comparison=parted).not_reproduced == \
+        "the rerun diverged from the recording"
+
+
 def test_two_long_texts_are_shown_where_they_part_not_from_their_common_start():
     said = input_difference({"text": "x" * 80 + " [nonce 3f9a] ok"}, {"text": "x" * 80 + " [nonce 77c1] ok"},
                             words=("recorded", "rerun"))
