@@ -36,7 +36,8 @@ if TYPE_CHECKING:
               help="Processes for one big run (32 MiB or more): 2 reads its halves side by side, 1 in one pass. "
                    "The report is the same.")
 @click.option("--no-cache", is_flag=True, help="Read the runs even if an earlier read of the same files (same "
-              "size, time and content at both ends) and options kept its report in the cache directory.")
+              "size, time and content at both ends) and options kept its report in the cache directory; keep "
+              "nothing, and write no index beside a trace.")
 @click.option("--no-progress", is_flag=True, help="No progress bar (it shows only on a terminal, for big inputs).")
 @click.option("--no-pager", is_flag=True, help="Never page. On a terminal, a report taller than the screen goes "
               "through $PAGER (default less, with LESS=FRX unless LESS is set).")

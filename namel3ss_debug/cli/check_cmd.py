@@ -11,6 +11,7 @@ import click
 from ..model.choices import CHECK_VOCABULARY as VOCABULARY
 from ..model.errors import EXIT_FAILED, UsageError
 from .errors import warn
+from .options import no_cache_option
 from .progress import bars
 
 if TYPE_CHECKING:
@@ -72,8 +73,9 @@ def flag_values(params: dict[str, Any]) -> dict[str, Any]:
 @click.option("--junit", "junit_path", type=click.Path(path_type=Path, dir_okay=False), metavar="FILE",
               help="Also write JUnit XML: a testsuite per run, a testcase per rule.")
 @click.option("--no-progress", is_flag=True, help="No progress bar while a big trace is read.")
+@no_cache_option
 def check(traces: tuple[str, ...], all_runs: bool, strict: bool, config_path: Path | None, rules_path: Path | None,
-          output_format: str, junit_path: Path | None, no_progress: bool, **flags: Any) -> None:
+          output_format: str, junit_path: Path | None, no_progress: bool, no_cache: bool, **flags: Any) -> None:
     """Check runs against rules and exit 1 if any rule fails: a gate for CI.
 
     Rules come from three places, lowest first: the `checks` object of
@@ -106,7 +108,8 @@ def check(traces: tuple[str, ...], all_runs: bool, strict: bool, config_path: Pa
     from ..ops.environment import Environment  # noqa: PLC0415 - loads when the command runs
     from ..ops.traces import TraceArgs  # noqa: PLC0415 - loads when the command runs
 
-    request = CheckRequest(TraceArgs(traces, all_runs, strict, config_path), rules_path, flag_values(flags))
+    request = CheckRequest(TraceArgs(traces, all_runs, strict, config_path), rules_path, flag_values(flags),
+                           cache=not no_cache)
     report = check_traces(request, Environment.current(warn, bars(not no_progress)))
     _warn_notes(report)
     if junit_path is not None:

@@ -31,7 +31,8 @@ if TYPE_CHECKING:
 @click.option("--config", "config_path", type=click.Path(path_type=Path), metavar="FILE",
               help="Workspace config to read (for trace_output_dir and price_overrides).")
 @click.option("--no-cache", is_flag=True, help="Read both runs even if an earlier read of the same files and "
-              "prices kept what diff needs of them in the cache directory.")
+              "prices kept what diff needs of them in the cache directory; keep nothing, and write no index beside "
+              "a trace.")
 @click.option("--no-progress", is_flag=True, help="No progress bar while a big trace is read.")
 def diff(base: str, new: str, fail_on: tuple[str, ...], output_format: str, context: int, strict: bool,
          config_path: Path | None, no_cache: bool, no_progress: bool) -> None:

@@ -9,6 +9,7 @@ import click
 
 from ..model.messages import plural
 from .errors import warn
+from .options import no_cache_option
 
 FORMATS = ("otlp", "otlp-json", "perfetto")
 
@@ -32,9 +33,10 @@ FORMATS = ("otlp", "otlp-json", "perfetto")
 @click.option("--strict", is_flag=True, help="Stop at the first invalid line (exit 3) instead of skipping it.")
 @click.option("--config", "config_path", type=click.Path(path_type=Path), metavar="FILE",
               help="Workspace config to read (trace_output_dir).")
+@no_cache_option
 def export(traces: tuple[str, ...], to: str, endpoint: str | None, protocol: str | None,
            headers: tuple[str, ...], timeout: float | None, all_runs: bool, strict: bool,
-           config_path: Path | None) -> None:
+           config_path: Path | None, no_cache: bool) -> None:
     """Export recorded runs: to an OpenTelemetry backend through the SDK's OTLP
     exporters, or to a file.
 
@@ -68,7 +70,7 @@ def export(traces: tuple[str, ...], to: str, endpoint: str | None, protocol: str
 
     traces, out = _file_argument(to, traces)
     request = ExportRequest(TraceArgs(traces, all_runs, strict, config_path), to, out, endpoint, protocol, headers,
-                            timeout)
+                            timeout, cache=not no_cache)
     for item in export_traces(request, Environment.current(warn), sys.stdout.buffer):
         trace = f" (trace id {item.trace_id})" if item.trace_id else ""
         what = plural(item.spans, "slice" if to == "perfetto" else "span")

@@ -31,6 +31,12 @@ def trace_options(command: Callable[..., Any]) -> Callable[..., Any]:
     return command
 
 
+def no_cache_option(command: Callable[..., Any]) -> Callable[..., Any]:
+    """`--no-cache` of a reading command that keeps no result: it writes nothing beside the trace either."""
+    return click.option("--no-cache", is_flag=True, help="Write nothing beside the trace (no offset index FILE.idx, "
+                        "which a big file gets when it is read in full).")(command)
+
+
 def page_options(command: Callable[..., Any]) -> Callable[..., Any]:
     """What `report` and `view` both take to build the page: marks, cuts, prices, strictness, config."""
     decorators = [
@@ -44,6 +50,7 @@ def page_options(command: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--strict", is_flag=True, help="Stop at the first invalid line (exit 3) instead of skipping it."),
         click.option("--config", "config_path", type=click.Path(path_type=Path), metavar="FILE",
                      help="Workspace config to read (trace_output_dir, price_overrides)."),
+        no_cache_option,
     ]
     for decorator in reversed(decorators):
         command = decorator(command)

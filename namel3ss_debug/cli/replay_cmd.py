@@ -48,7 +48,8 @@ MAX_SCRIPT = 16 << 20
               help="Workspace config to read (for trace_output_dir).")
 @click.option("--no-pager", is_flag=True, help="Never page long output on a terminal.")
 @click.option("--no-cache", is_flag=True, help="Read the run even if an earlier read of the same files (same size, "
-              "time and content at both ends) kept its timeline in the cache directory.")
+              "time and content at both ends) kept its timeline in the cache directory; keep nothing, and write "
+              "no index beside the trace.")
 @click.option("--no-progress", is_flag=True, help="No progress bar while a big trace is read.")
 @click.option("--rerun", is_flag=True, help="Run the recorded app again, offline: every traced LLM and tool call "
               "returns its recorded result (or a --mock) instead of running; then compare the two runs.")
@@ -113,7 +114,7 @@ def replay(traces: tuple[str, ...], step: bool, breaks: tuple[str, ...], mocks: 
     if scripted and commands_on_stdin and STDIN in source.files:
         raise UsageError("standard input holds the trace, so it cannot hold the commands too",
                          hint="give the commands with --commands FILE")
-    reader = make_reader(strict, env)
+    reader = make_reader(strict, env, write_index=not no_cache)
     if rerun:
         sys.exit(_rerun(source, reader, env, fmt, _stepper_factory(step, breaks, scripted, commands_file, resolved),
                         run_id=run_id, mocks=mocks, mock_files=mock_files, cwd=cwd, match=match or "call",

@@ -20,7 +20,8 @@ from .progress import bars
 @page_options
 @click.option("--no-progress", is_flag=True, help="No progress bar (it shows only on a terminal, for big inputs).")
 def report(traces: tuple[str, ...], output: Path | None, slow_threshold: str, max_text: int,
-           prices_path: Path | None, strict: bool, no_progress: bool, config_path: Path | None) -> None:
+           prices_path: Path | None, strict: bool, no_progress: bool, config_path: Path | None,
+           no_cache: bool) -> None:
     """Write one HTML file that shows a run: open it in any browser, offline.
 
     \b
@@ -57,7 +58,7 @@ def report(traces: tuple[str, ...], output: Path | None, slow_threshold: str, ma
     from ..render.report.html import page_html  # noqa: PLC0415 - loads when the command runs
     from ..store.atomic import replace_file  # noqa: PLC0415 - loads when the command runs
 
-    request = ReportRequest(traces, strict, config_path, slow_threshold, prices_path)
+    request = ReportRequest(traces, strict, config_path, slow_threshold, prices_path, cache=not no_cache)
     page = report_traces(request, Environment.current(warn, bars(not no_progress)))
     text = page_html(page_document(page, max_text=max_text)).encode("utf-8")
     target = output or Path("-vs-".join(run.run_id or "report" for run in page.runs) + ".html")

@@ -25,7 +25,7 @@ WAIT_S = 0.2
 @click.option("--no-browser", is_flag=True, help="Print the URL only; do not open a browser.")
 @page_options
 def view(traces: tuple[str, ...], follow: bool, port: int, no_browser: bool, slow_threshold: str, max_text: int,
-         prices_path: Path | None, strict: bool, config_path: Path | None) -> None:
+         prices_path: Path | None, strict: bool, config_path: Path | None, no_cache: bool) -> None:
     """Serve the page `report` writes on 127.0.0.1, and open it in the browser.
 
     \b
@@ -60,7 +60,7 @@ def view(traces: tuple[str, ...], follow: bool, port: int, no_browser: bool, slo
 
     if follow and len(traces) > 1:
         raise UsageError("--follow follows one run, and two were named", hint="name one TRACE, or leave out --follow")
-    live = LiveRun(ReportRequest(traces, strict, config_path, slow_threshold, prices_path),
+    live = LiveRun(ReportRequest(traces, strict, config_path, slow_threshold, prices_path, cache=not no_cache),
                    Environment.current(warn), follow=follow)
     try:
         _serve(live, port, max_text, not no_browser)

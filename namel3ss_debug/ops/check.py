@@ -33,6 +33,7 @@ class CheckRequest:
     runs: TraceArgs = field(default_factory=TraceArgs)
     rules_path: Path | None = None
     flags: Mapping[str, Any] = field(default_factory=dict)
+    cache: bool = True  # False (--no-cache): no index sidecar written beside a trace
 
 
 def check_traces(request: CheckRequest, env: Environment) -> CheckReport:
@@ -55,9 +56,10 @@ def check_traces(request: CheckRequest, env: Environment) -> CheckReport:
     for source in sources:
         scan = new_scan(rules, secrets)
         halves = _halves(source, scan, pricer, request.runs.strict, env)  # forked before the progress bar starts
-        report = _report_elsewhere(source, rules, pricer, request.runs.strict, env) if halves is None else None
+        report = (_report_elsewhere(source, rules, pricer, request.runs.strict, env, request.cache)
+                  if halves is None else None)
         progress = env.progress([source])
-        reader = make_reader(request.runs.strict, env, progress=progress.advance)
+        reader = make_reader(request.runs.strict, env, progress=progress.advance, write_index=request.cache)
         read = (lambda: halves.report(reader, Counted(reader.problems),  # noqa: B023 - called now
                                       bytes_read=lambda: progress.done, progress=progress.advance)) \
             if halves is not None else None
@@ -87,7 +89,7 @@ def _halves(source: RunSource, scan: EventScan, pricer: Pricer, strict: bool, en
 
 
 def _report_elsewhere(source: RunSource, rules: list[Rule], pricer: Pricer, strict: bool,
-                      env: Environment) -> Forked[Report] | None:
+                      env: Environment, index: bool) -> Forked[Report] | None:
     """The run's report, being made by a second process (`analyze`'s reading, its two halves for a big run)
     while this one scans the events, when the rules need a report and the run's files can be read twice
     (not standard input) and are big enough to pay for a second process; None to make it here, in one pass."""
@@ -97,4 +99,5 @@ def _report_elsewhere(source: RunSource, rules: list[Rule], pricer: Pricer, stri
         return None
     quiet = replace(env, warn=ignore, progress=count_bytes)  # this process says what the reading meets
     window = EventWindow(frozenset(), None, None)
-    return Forked(lambda: read_report([source], Options(), window, pricer, SECTIONS_READ, strict, 2, quiet)[0])
+    return Forked(lambda: read_report([source], Options(), window, pricer, SECTIONS_READ, strict, 2, quiet,
+                                      index=index)[0])

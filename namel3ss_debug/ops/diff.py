@@ -40,7 +40,8 @@ class DiffRequest:
     context: int = CONTEXT
     strict: bool = False
     config_path: Path | None = None
-    cache: bool = True  # a side read before (the same run, prices and options) is taken from the cache
+    cache: bool = True  # a side read before (the same run, prices and options) is taken from the cache; False:
+    # nothing kept, no index sidecar
 
 
 def diff_traces(request: DiffRequest, env: Environment) -> DiffReport:
@@ -52,7 +53,7 @@ def diff_traces(request: DiffRequest, env: Environment) -> DiffReport:
     pricer = make_pricer(env, None, resolved.settings.price_overrides)
     sides = _Sides(ResultCache(results_directory(env.environ) if request.cache else None),
                    [resolved.settings.price_overrides, price_data(env.environ), request.strict, calls.FINGERPRINTS],
-                   pricer, request.strict)
+                   pricer, request.strict, request.cache)
     if len(sources) == 1:  # both name the same run: read once, it is both sides
         profile = sides.profile("BASE", sources[0], env)
         return diff_runs(profile, profile, thresholds, context=request.context)
@@ -104,10 +105,10 @@ class Side(msgspec.Struct, frozen=True):
 
 class _Sides:
     """Reading one side of a diff: from the cache if an earlier read of the same run kept it, else from
-    its files (and then kept, if the read was clean)."""
+    its files (and then kept, if the read was clean). `index` False: no index sidecar beside a file."""
 
-    def __init__(self, cache: ResultCache, question: list[Any], pricer: Pricer, strict: bool):
-        self.cache, self.question, self.pricer, self.strict = cache, question, pricer, strict
+    def __init__(self, cache: ResultCache, question: list[Any], pricer: Pricer, strict: bool, index: bool = True):
+        self.cache, self.question, self.pricer, self.strict, self.index = cache, question, pricer, strict, index
 
     def kept(self, source: RunSource) -> RunProfile | None:
         side = self.cache.get(self._key(source), Side)
@@ -117,7 +118,8 @@ class _Sides:
         kept = self.kept(source)
         if kept is not None:
             return kept
-        reader = make_reader(self.strict, env, reuse_buffers=True)  # the recorder and the tally keep no record
+        # the recorder and the tally keep no record
+        reader = make_reader(self.strict, env, reuse_buffers=True, write_index=self.index)
         profile = _profile(side, source, reader, self.pricer, env)
         self.cache.put(self._key(source), Side.of(profile), reader.problems)
         return profile

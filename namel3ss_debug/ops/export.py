@@ -28,6 +28,7 @@ class ExportRequest:
     protocol: str | None = None
     headers: tuple[str, ...] = ()
     timeout: float | None = None
+    cache: bool = True  # False (--no-cache): no index sidecar written beside a trace
 
 
 @dataclass(frozen=True)
@@ -53,7 +54,7 @@ def export_traces(request: ExportRequest, env: Environment, stdout: BinaryIO) ->
     if request.to == "perfetto" and len(sources) > 1:
         raise UsageError(f"--to perfetto writes one run, and {len(sources)} were named",
                          hint="name one run, or export each to its own file")
-    reader = make_reader(request.runs.strict, env)
+    reader = make_reader(request.runs.strict, env, write_index=request.cache)
 
     def runs() -> Iterator[tuple[RunSource, Iterator[dict[str, Any]]]]:
         for source in sources:

@@ -41,6 +41,7 @@ class ReportRequest:
     config_path: Path | None = None
     slow_threshold: str = "1s"
     prices_path: Path | None = None
+    cache: bool = True  # False (--no-cache): no index sidecar written beside a trace
 
 
 @dataclass(frozen=True)
@@ -79,7 +80,7 @@ def report_traces(request: ReportRequest, env: Environment) -> ReportPage:
         raise UsageError(f"{len(sources)} runs were named, and report shows one run (or compares two)",
                          hint="name one run's file, or BASE and NEW")
     pricer = make_pricer(env, read_prices(request.prices_path), resolved.settings.price_overrides)
-    reader = make_reader(request.strict, env)
+    reader = make_reader(request.strict, env, write_index=request.cache)
     sides = ("BASE", "NEW") if len(request.traces) == 2 else ("TRACE",)
     pictures = [picture_run(side, source, reader, pricer, slow_ms, env)
                 for side, source in zip(sides, sources if len(sources) == len(sides) else sources * len(sides))]

@@ -2,8 +2,9 @@
 
 `inspect --event N` seeks to the nearest entry instead of reading the whole run. The sidecar
 `<file>.idx` records the size and mtime of the file it describes; any change makes it stale, and it
-is rebuilt the next time the file is read in full. Writing it is best effort: a read-only
-directory just means no index.
+is rebuilt the next time the file is read in full. One that still describes the file is left as it is
+(a read changes nothing beside the trace that it need not). Writing it is best effort: a read-only
+directory just means no index; a reader told to keep nothing (`--no-cache`) writes none.
 """
 
 from __future__ import annotations
@@ -98,7 +99,7 @@ class IndexBuilder:
             stat = os.stat(self.trace)
             if (stat.st_size, stat.st_mtime_ns) != (size_before, mtime_before) or stat.st_size < self.min_bytes:
                 return
-            if not self._sorted:
+            if not self._sorted or _describes(index_path(self.trace), stat):
                 return
             body = {"v": INDEX_VERSION, "size": stat.st_size, "mtime_ns": stat.st_mtime_ns,
                     "first_seq": self.first_seq, "last_seq": self.last_seq, "entries": self.entries}
@@ -108,3 +109,13 @@ class IndexBuilder:
             os.replace(temporary, target)
         except OSError:
             pass
+
+
+def _describes(sidecar: Path, stat: os.stat_result) -> bool:
+    """Whether the sidecar there already describes the file as it is now: then it is not written again."""
+    try:
+        data = orjson.loads(sidecar.read_bytes())
+        return (data.get("v"), data.get("size"), data.get("mtime_ns")) == (INDEX_VERSION, stat.st_size,
+                                                                          stat.st_mtime_ns)
+    except (OSError, ValueError, AttributeError):
+        return False

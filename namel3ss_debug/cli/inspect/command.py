@@ -14,7 +14,7 @@ import click
 
 from ...model.events import STATUSES
 from ..errors import warn
-from ..options import trace_options
+from ..options import no_cache_option, trace_options
 
 
 @click.command("inspect", short_help="Look into a trace: events, one event or span, the tree, a timeline.")
@@ -44,6 +44,7 @@ from ..options import trace_options
               help="table for people; json (one document with a schema key) or jsonl (one event a line) for tools.")
 @click.option("--full", is_flag=True, help="Show long text in full (it is folded to 400 characters otherwise).")
 @click.option("--no-pager", is_flag=True, help="Never page long output on a terminal.")
+@no_cache_option
 def inspect(traces: tuple[str, ...], all_runs: bool, strict: bool, config_path: Path | None,
             **options: Any) -> None:
     """Look into a trace: list its events, or show one event, span, agent or error in depth.

@@ -46,7 +46,7 @@ class AnalyzeRequest:
     block_threshold: str = "10s"
     prices_path: Path | None = None
     jobs: int = 2  # 2: one big run is read by two processes
-    cache: bool = True  # a report of the same runs and question, kept from an earlier read, is answered from there
+    cache: bool = True  # a report kept from an earlier read answers; False: nothing kept, no index sidecar
 
 
 def analyze_traces(request: AnalyzeRequest, env: Environment) -> Report:
@@ -67,18 +67,20 @@ def analyze_traces(request: AnalyzeRequest, env: Environment) -> Report:
     if kept is not None:
         return kept
     report, problems = read_report(sources, options, window, pricer, sections, request.runs.strict, request.jobs,
-                                   env)
+                                   env, index=request.cache)
     cache.put(key, report, problems)
     return report
 
 
 def read_report(sources: list[RunSource], options: Options, window: EventWindow, pricer: Pricer,
-                sections: tuple[str, ...], strict: bool, jobs: int, env: Environment) -> tuple[Report, ReadProblems]:
-    """The runs read into a report (one big run by two processes when `jobs` is 2), and what the reading met.
-    Raises TraceError for runs without events."""
+                sections: tuple[str, ...], strict: bool, jobs: int, env: Environment, *,
+                index: bool = True) -> tuple[Report, ReadProblems]:
+    """The runs read into a report (one big run by two processes when `jobs` is 2), and what the reading met;
+    `index` False writes no index sidecar beside a file (--no-cache). Raises TraceError for runs without events."""
     options = replace(options, sections=frozenset(sections))  # the pass keeps only what these sections read
     progress = env.progress(sources)
-    reader = make_reader(strict, env, progress=progress.advance, reuse_buffers=True)  # the tally keeps no record
+    reader = make_reader(strict, env, progress=progress.advance, reuse_buffers=True,  # the tally keeps no record
+                         write_index=index)
     counted = Counted(reader.problems)
     halves = _halves(sources, jobs, options, window, pricer, strict, env)
     with progress:

@@ -35,6 +35,7 @@ class InspectRequest:
     full: bool
     page: bool
     lookback_ms: float
+    cache: bool = True  # False (--no-cache): no index sidecar written beside a trace
 
 
 def build_request(options: Mapping[str, Any]) -> InspectRequest:
@@ -50,7 +51,7 @@ def build_request(options: Mapping[str, Any]) -> InspectRequest:
               "causality": options["causality"]}.get(view)
     return InspectRequest(view, target, criteria, options["limit"], options["fmt"], options["full"],
                           not options["no_pager"],
-                          parse_lookback(options["lookback"] or "60s"))
+                          parse_lookback(options["lookback"] or "60s"), not options.get("no_cache", False))
 
 
 def _views(options: Mapping[str, Any]) -> list[str]:
@@ -106,4 +107,4 @@ def inspect_traces(request: InspectRequest, runs: TraceArgs, env: Environment) -
     sources, _ = open_traces(runs, env)
     module, name = MODES[request.view]
     read = getattr(importlib.import_module(f".{module}", __package__), name)
-    return read(request, EventStream(sources, make_reader(runs.strict, env), env.warn))
+    return read(request, EventStream(sources, make_reader(runs.strict, env, write_index=request.cache), env.warn))
