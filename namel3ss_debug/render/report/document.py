@@ -16,6 +16,7 @@ import gzip
 from typing import Any
 
 from ..._version import __version__
+from ...analysis.critical_spans import startup
 from ...analysis.span_table import SpanRow, SpanTable
 from ...model.genai_spans import conversation
 from ...ops.report import ReportPage, RunPicture
@@ -60,12 +61,25 @@ def _run(picture: RunPicture, max_text: int | None, now_ms: float | None, live: 
         "run_id": picture.run_id, "label": picture.source.label, "name": name,
         "title": f"{name} · {picture.run_id}" if picture.run_id else name,
         "started": table.started, "duration_ms": run.duration_ms if run is not None else table.total_ms,
+        "work_from_ms": _work_from(table),
         "status": _status(picture, run, live), "events": picture.events,
         "now_ms": None if picture.ended else max(table.total_ms, now_ms or 0.0),
         **_columns(table),
         "details": [_chunk(table.rows[at:at + CHUNK], max_text) for at in range(0, len(table.rows), CHUNK)],
         "analysis": report_to_dict(picture.report),
     }
+
+
+def _work_from(table: SpanTable) -> float:
+    """Where the run's work begins on the time axis: the end of its start-up span (a child of the root), where the
+    timeline opens; 0 for a run without one, or one still in its start-up."""
+    for row in table.rows[1:]:
+        if row.parent == 0 and row.node.kind == "span":  # the root's first span: the start-up, if the run has one
+            start, length = row.start_ms, row.duration_ms
+            if not startup(row.node) or start is None or length is None:
+                return 0.0
+            return round(start + length, 3)
+    return 0.0
 
 
 def _status(picture: RunPicture, run: Any, live: bool) -> str:

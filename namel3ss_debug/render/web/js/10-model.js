@@ -52,6 +52,10 @@ N3.Model = class Model {
     this.failedStatus = this.tables.statuses.indexOf("failed");
     this.unclosedStatus = this.tables.statuses.indexOf("unclosed");
     this._computeEnds();
+    // where the run's work begins: the end of its start-up (imports, set-up before the first span), where the
+    // timeline opens; 0 for a run without a start-up span
+    const from = Number(run.work_from_ms);
+    this.workFrom = from > 0 && from < this.tEnd ? from : 0;
     this._rowBySid = null;
     this._names = null;
     this.payload = null;      // per row: the lower-case text of its details, once built

@@ -1,5 +1,10 @@
 /* The waterfall timeline on a <canvas>: a lane group per track, a row per depth, an axis on top.
  *
+ * It opens fitted to the run's work: from the end of its start-up (the interpreter's and the app's imports, often
+ * most of a short run) to the run's end. The start-up stays reachable: zooming out, or the marker at the left
+ * edge (`#tl-startup`, shown while the start-up is out of view), which shows the whole run; in view, the start-up
+ * is shaded and named on the axis.
+ *
  * Only what is in view is drawn. A span narrower than MIN_W pixels is not drawn alone: the spans of a
  * lane row that fall in one pixel column are summed into a density bar (runs of equal columns are one
  * fillRect), so a zoomed-out run of 100,000 spans costs a pass over the visible rows and a few hundred
@@ -41,6 +46,8 @@ N3.timeline = {
     document.getElementById("z-in").addEventListener("click", () => this.zoomBy(0.5));
     document.getElementById("z-out").addEventListener("click", () => this.zoomBy(2));
     document.getElementById("z-reset").addEventListener("click", () => this.reset(true));
+    this.startupMark = document.getElementById("tl-startup");
+    this.startupMark.addEventListener("click", () => this.whole(N3.view()));
     matchMedia("(prefers-color-scheme: dark)").addEventListener("change", () => { this.colours = null; this.draw(); });
     this.resize();
   },
@@ -100,10 +107,17 @@ N3.timeline = {
   timeAt(view, x) { return view.t0 + (x - GUTTER) / this.scale(view); },
   maxScroll(view) { return Math.max(0, this.layout(view).height - (this.height - AXIS)); },
 
+  /** The run's work in view: from the end of its start-up (the run's start when it has none) to its end. */
   fit(view) {
+    const m = view.model, pad = (m.tEnd - m.workFrom) * 0.01;
+    view.t0 = m.workFrom - pad;
+    view.t1 = m.tEnd + pad;
+  },
+
+  /** The whole run in view, its start-up included. */
+  whole(view) {
     const pad = view.model.tEnd * 0.01;
-    view.t0 = -pad;
-    view.t1 = view.model.tEnd + pad;
+    this.setWindow(view, -pad, view.model.tEnd + pad);
   },
 
   setWindow(view, t0, t1) {
@@ -123,7 +137,7 @@ N3.timeline = {
     this.setWindow(view, t - (t - view.t0) * factor, t + (view.t1 - t) * factor);
   },
 
-  /** Show the whole run; with `clearRange` drop the time range filter too. */
+  /** Show the run's work (`fit`); with `clearRange` drop the time range filter too. */
   reset(clearRange) {
     const view = N3.view();
     this.fit(view);
@@ -173,6 +187,7 @@ N3.timeline = {
     ctx.rect(0, AXIS, W, H - AXIS);
     ctx.clip();
     this.paintBands(view, lay);
+    this.paintStartup(view);
     this.paintGrid(view);
     ctx.save();
     ctx.beginPath();
@@ -183,8 +198,36 @@ N3.timeline = {
     ctx.restore();
     this.paintGutter(view, lay);
     ctx.restore();
+    this.showStartupMark(view);
     this.paintAxis(view);
     this.paintRange(view);
+  },
+
+  /** The run's start-up, where it is in view: shaded, with a line where the work begins. */
+  paintStartup(view) {
+    const from = view.model.workFrom;
+    if (!(from > 0) || from < view.t0) return;
+    const ctx = this.ctx, col = this.theme(), scale = this.scale(view);
+    const xa = Math.max(GUTTER, GUTTER + (0 - view.t0) * scale), xb = Math.min(this.width, GUTTER + (from - view.t0) * scale);
+    ctx.fillStyle = col.shade;
+    if (xb > xa) ctx.fillRect(xa, AXIS, xb - xa, this.height - AXIS);
+    ctx.fillStyle = col.muted;
+    if (xb >= GUTTER && xb <= this.width) ctx.fillRect(Math.round(xb), AXIS, 1, this.height - AXIS);
+  },
+
+  /** The marker of a start-up out of view (`◂ start-up 3.42 s`, on the axis at the plot's left edge): shown while
+   *  the view starts after the run's start, hidden otherwise; set only when that changes (`markEnd`: the x where it
+   *  ends, which the axis keeps its ticks clear of). */
+  showStartupMark(view) {
+    const mark = this.startupMark, from = view.model.workFrom;
+    const text = from > 0 && view.t0 > 0 ? "\u25c2 start-up " + N3.fmtMs(from) : "";
+    if (!mark || mark.dataset.text === text) return;
+    mark.dataset.text = text;
+    mark.textContent = text;
+    mark.hidden = !text;
+    mark.style.left = GUTTER + 2 + "px";
+    mark.style.top = "3px";
+    this.markEnd = text ? GUTTER + 2 + mark.offsetWidth : 0;
   },
 
   paintBands(view, lay) {
@@ -228,14 +271,27 @@ N3.timeline = {
     ctx.fillStyle = col.muted;
     ctx.textAlign = "left";
     ctx.fillText("time ↔ drag to select", 6, AXIS / 2);
+    const named = this.nameStartup(view);  // where the axis is taken by the start-up's name, if it is in view
     ctx.textAlign = "center";
     for (const t of tk.list) {
       const x = GUTTER + (t - view.t0) * tk.scale;
-      if (x < GUTTER + 20) continue;
+      if (x < Math.max(GUTTER, this.markEnd || 0) + 20 || (x > named[0] - 20 && x < named[1] + 20)) continue;
       ctx.fillRect(Math.round(x), AXIS - 5, 1, 4);
       ctx.fillText(N3.fmtTick(t, tk.step), x, AXIS / 2 - 2);
     }
     ctx.textAlign = "left";
+  },
+
+  /** The start-up's name on its stretch of the axis, and a mark where the work begins, when there is room:
+   *  the [from, to] x the name takes ([0, 0] when not drawn). */
+  nameStartup(view) {
+    const ctx = this.ctx, from = view.model.workFrom, scale = this.scale(view);
+    const xa = Math.max(GUTTER, GUTTER + (0 - view.t0) * scale), xb = Math.min(this.width, GUTTER + (from - view.t0) * scale);
+    const label = "start-up " + N3.fmtMs(from), width = ctx.measureText(label).width;
+    if (!(from > 0) || xb - xa < width + 16) return [0, 0];
+    ctx.fillText(label, xa + 6, AXIS / 2);
+    if (xb < this.width) ctx.fillRect(Math.round(xb), 0, 1, AXIS);
+    return [xa, xa + 6 + width];
   },
 
   paintGutter(view, lay) {

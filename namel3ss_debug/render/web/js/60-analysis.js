@@ -75,7 +75,8 @@ N3.analysis = {
     const o = a.overview || {};
     const dl = N3.el("dl", "fields compact");
     const add = (k, v) => dl.append(N3.el("dt", null, k), N3.el("dd", null, v));
-    add("duration", N3.fmtMs(o.duration_ms));
+    const apart = typeof o.startup_ms === "number" && typeof o.work_ms === "number";
+    add("duration", N3.fmtMs(o.duration_ms) + (apart ? " (start-up " + N3.fmtMs(o.startup_ms) + ", work " + N3.fmtMs(o.work_ms) + ")" : ""));
     add("events", N3.fmtInt(o.events));
     add("spans", N3.fmtInt(o.spans) + (o.instants ? " + " + N3.fmtInt(o.instants) + " instant" : ""));
     add("LLM calls", N3.fmtInt(o.llm_calls));

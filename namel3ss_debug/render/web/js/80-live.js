@@ -100,7 +100,9 @@ function carryView(old, m) {
   view.sel = old.sel >= 0 ? m.rowOfSid(om.sid[old.sel]) : -1;
   for (let i = 0; i < om.n; i++) if (old.collapsed[i]) { const j = m.rowOfSid(om.sid[i]); if (j >= 0) view.collapsed[j] = 1; }
   const following = old.t1 >= om.tEnd;
-  view.t0 = old.t0;
+  // the start-up has just ended under a view that shows the run from its start: the view moves to the work once
+  const workBegun = !(om.workFrom > 0) && m.workFrom > 0 && old.t0 <= 0;
+  view.t0 = workBegun ? m.workFrom - (m.tEnd - m.workFrom) * 0.01 : old.t0;
   view.t1 = following ? Math.max(old.t1, m.tEnd * 1.01) : old.t1;
   view.scrollY = old.scrollY;
   view.treeTop = old.treeTop;

@@ -82,6 +82,7 @@ N3.header = function header() {
       N3.el("span", "pill st-" + String(status).replace(/[^a-z]/g, ""), status));
     const metric = (label, value) => line.appendChild(N3.el("span", "metric", N3.el("span", "metric-label", label), value));
     metric("duration", N3.fmtMs(r.duration_ms !== null && r.duration_ms !== undefined ? r.duration_ms : r.now_ms));
+    if (m.workFrom > 0) metric("start-up", N3.fmtMs(m.workFrom));
     metric("events", N3.fmtInt(r.events));
     metric("spans", N3.fmtInt(m.n));
     metric("tokens", N3.fmtInt(llm.total_tokens || 0));
