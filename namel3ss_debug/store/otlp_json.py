@@ -20,6 +20,10 @@ come in any order and a child may come before its parent):
 
 A span that cannot be read (missing or bad ids, wrong types) is told to `ReadProblems` with
 `file:line` and its JSON path: a warning and left out, or an error (exit 3) under `--strict`.
+
+Each event is placed (`OtlpMapper.finish_placed`) at the line of the request its span came from (of a
+document over many lines, the line the document begins on); a run's synthesized `run_start` and `run_end`
+at the lines of its first and last span in the file.
 """
 
 from __future__ import annotations
@@ -34,6 +38,7 @@ import orjson
 from ..model.events import span_prefix
 from ..model.otel_attributes import ending, kept_attributes, opening
 from .foreign import Event, make_event, run_start_attrs, stable_span_id
+from .located import Placed
 from .otlp_lines import OtlpSpan, SpanProblem, is_otlp_request, spans_of
 from .otlp_restore import instant_event, is_ours, is_run_span, own_seq, span_events
 from .problems import ReadProblems
@@ -65,17 +70,17 @@ class OtlpMapper:
         self.path = path
         self.problems = problems if problems is not None else ReadProblems(strict=True)
         self.document = document
-        self._lines: list[tuple[int, bytes]] = []
+        self._lines: list[tuple[int, int, bytes]] = []  # a document's lines: number, offset, text
         self._traces: dict[str, _Trace] = {}
         self._order = 0
         self._finished = False
 
     # -- input ---------------------------------------------------------------------------------
 
-    def feed(self, line: bytes, where: str, tail: bool = False) -> None:
-        """One line of the file (the reader hands them all over, in order)."""
+    def feed(self, line: bytes, where: str, tail: bool = False, offset: int = 0) -> None:
+        """One line of the file (the reader hands them all over, in order), at byte `offset`."""
         if self.document:
-            self._lines.append((_line_number(where), line))
+            self._lines.append((_line_number(where), offset, line))
             return
         try:
             request = orjson.loads(line)
@@ -85,23 +90,23 @@ class OtlpMapper:
             else:
                 self.problems.invalid_line(where, f"not JSON ({error.msg})")
             return
-        self._request(request, where)
+        self._request(request, where, offset)
 
     def map(self, obj: Any) -> list[Event]:
         """One parsed line (the mapper interface of `legacy` and `n3_native`); events come at `finish()`."""
         self._request(obj, self.path)
         return []
 
-    def _request(self, request: Any, where: str) -> None:
+    def _request(self, request: Any, where: str, offset: int = 0) -> None:
         if isinstance(request, list):
             for item in request:
-                self._request(item, where)
+                self._request(item, where, offset)
             return
         if not is_otlp_request(request):
             self.problems.invalid_line(where, _not_a_request(request))
             return
         try:
-            for item in spans_of(request, self._order):
+            for item in spans_of(request, self._order, _line_number(where), offset):
                 if isinstance(item, SpanProblem):
                     left_out = "" if self.problems.strict else "; span left out"
                     self.problems.invalid_line(where, f"{item.path}: {item.why}{left_out}")
@@ -114,33 +119,37 @@ class OtlpMapper:
     def _read_document(self) -> None:
         if not self._lines:
             return
-        numbers = [number for number, _ in self._lines]
-        text = "\n".join(line.decode("utf-8", "replace") for _, line in self._lines)
+        numbers = [number for number, _, _ in self._lines]
+        text = "\n".join(line.decode("utf-8", "replace") for _, _, line in self._lines)
         decoder, position = json.JSONDecoder(), 0
         while True:
             while position < len(text) and text[position] in " \t\r\n":
                 position += 1
             if position >= len(text):
                 return
-            line = numbers[min(text.count("\n", 0, position), len(numbers) - 1)]
+            index = min(text.count("\n", 0, position), len(numbers) - 1)
             try:
                 value, position = decoder.raw_decode(text, position)
             except json.JSONDecodeError as error:
                 at = numbers[min(error.lineno - 1, len(numbers) - 1)]
                 self.problems.invalid_line(f"{self.path}:{at}", f"not JSON ({error.msg}, column {error.colno})")
                 return
-            self._request(value, f"{self.path}:{line}")
+            self._request(value, f"{self.path}:{numbers[index]}", self._lines[index][1])
 
     # -- output --------------------------------------------------------------------------------
 
     def finish(self) -> list[Event]:
         """The v1 events of every trace in the file, a run per trace id, each numbered from 0."""
+        return [event for event, _, _ in self.finish_placed()]
+
+    def finish_placed(self) -> list[Placed]:
+        """`finish()`'s events, each with the line (and its offset) of the request it came from."""
         if self._finished:
             return []
         self._finished = True
         if self.document:
             self._read_document()
-        events: list[Event] = []
+        events: list[Placed] = []
         for trace_id, trace in self._traces.items():
             events.extend(_Run(trace_id, trace.spans).events())
         return events
@@ -174,26 +183,25 @@ class _Run:
         self.run_span = next((span for span in self.spans if is_run_span(span)), None)
         self.root = stable_span_id(trace_id, "run")
 
-    def events(self) -> list[Event]:
-        placed: list[tuple[int, int, Event]] = []  # (ns, tie-break, event)
+    def events(self) -> list[Placed]:
+        placed: list[tuple[int, int, Event, tuple[int, int]]] = []  # (ns, tie-break, event, its line and offset)
         order = self._walk_order()
         for span in self.spans:
             if is_ours(span.attributes):
                 made = self._ours(span)
             else:
                 made = _SpanEvents(self.run_id, span, self._parent(span)).events()
-            placed += [(ns, order[(span.span_id, phase)], event) for ns, phase, event in made]
+            placed += [(ns, order[(span.span_id, phase)], event, (span.line, span.offset)) for ns, phase, event in made]
         if self.run_span is None:
             placed += self._run_events(placed)
-        events = [event for _, _, event in placed]
-        seqs = [own_seq(event) for event in events]
-        if events and self.run_span is not None and None not in seqs and len(set(seqs)) == len(seqs):
-            return sorted(events, key=lambda event: event["seq"])  # ours, whole: the order it was written in
+        seqs = [own_seq(event) for _, _, event, _ in placed]
+        if placed and self.run_span is not None and None not in seqs and len(set(seqs)) == len(seqs):
+            placed.sort(key=lambda item: item[2]["seq"])  # ours, whole: the order it was written in
+            return [(event, *at) for _, _, event, at in placed]
         placed.sort(key=lambda item: (item[0], item[1]))
-        events = [event for _, _, event in placed]
-        for seq, event in enumerate(events):
+        for seq, (_, _, event, _) in enumerate(placed):
             event["seq"] = seq
-        return events
+        return [(event, *at) for _, _, event, at in placed]
 
     def _ours(self, span: OtlpSpan) -> list[tuple[int, str, Event]]:
         made = span_events(span, self.run_id, ns_to_iso)
@@ -235,19 +243,22 @@ class _Run:
         order[("", "e")] = counter + 2
         return order
 
-    def _run_events(self, placed: list[tuple[int, int, Event]]) -> list[tuple[int, int, Event]]:
-        """`run_start` and `run_end` of a foreign trace: from its first start to its last end."""
+    def _run_events(self, placed: list[tuple[int, int, Event, tuple[int, int]]],
+                    ) -> list[tuple[int, int, Event, tuple[int, int]]]:
+        """`run_start` and `run_end` of a foreign trace: from its first start to its last end, placed at the
+        lines of its first and last span in the file."""
         first = min(s.start_ns for s in self.spans)
-        last = max([first] + [ns for ns, _, _ in placed])
+        last = max([first] + [ns for ns, _, _, _ in placed])
         name = str(self.resource.get("service.name") or self.trace_id)
         start = make_event(self.run_id, ns_to_iso(first), "run_start", "app", name, self.root, None, "started")
         start["attrs"] = self._run_start_attrs(name)
-        failed = any(e["parent_id"] == self.root and e["status"] == "failed" for _, _, e in placed)
+        failed = any(e["parent_id"] == self.root and e["status"] == "failed" for _, _, e, _ in placed)
         end = make_event(self.run_id, ns_to_iso(last), "run_end", "app", name, self.root, None,
                          "failed" if failed else "completed")
         end["duration_ms"] = round((last - first) / 1e6, 3)
         end["attrs"] = {"synthesized": True, "source_format": SOURCE_FORMAT}
-        return [(first, -1, start), (last, 1 << 62, end)]
+        opened, closed = min(self.spans, key=lambda s: s.order), max(self.spans, key=lambda s: s.order)
+        return [(first, -1, start, (opened.line, opened.offset)), (last, 1 << 62, end, (closed.line, closed.offset))]
 
     def _run_start_attrs(self, name: str) -> dict[str, Any]:
         attrs = run_start_attrs("otlp", name, SOURCE_FORMAT)

@@ -61,6 +61,8 @@ class OtlpSpan:
     scope: str
     order: int = 0  # place in the file, for a stable order between equal times
     path: str = ""
+    line: int = 0  # the file's line its request begins on (0: not known), and that line's byte offset
+    offset: int = 0
     links: list[dict[str, str]] = field(default_factory=list)
 
 
@@ -70,8 +72,10 @@ def is_otlp_request(obj: Any) -> bool:
         isinstance(obj.get("resourceSpans"), list) or isinstance(obj.get("resource_spans"), list))
 
 
-def spans_of(request: dict[str, Any], order: int = 0) -> Iterator[OtlpSpan | SpanProblem]:
-    """Each span of one request, or the problem that keeps it out; `order` numbers them on from there."""
+def spans_of(request: dict[str, Any], order: int = 0, line: int = 0, offset: int = 0,
+             ) -> Iterator[OtlpSpan | SpanProblem]:
+    """Each span of one request, or the problem that keeps it out; `order` numbers them on from there, and
+    `line` / `offset` say where in its file the request begins."""
     for r, resource_spans in enumerate(_list(request, "resourceSpans", "request")):
         where = f"resourceSpans[{r}]"
         if not isinstance(resource_spans, dict):
@@ -96,7 +100,9 @@ def spans_of(request: dict[str, Any], order: int = 0) -> Iterator[OtlpSpan | Spa
                 order += 1
                 at = f"{place}.spans[{n}]"
                 try:
-                    yield _span(span, resource, scope_name if isinstance(scope_name, str) else "", order, at)
+                    found = _span(span, resource, scope_name if isinstance(scope_name, str) else "", order, at)
+                    found.line, found.offset = line, offset
+                    yield found
                 except ValueError as error:
                     yield SpanProblem(at, str(error))
 

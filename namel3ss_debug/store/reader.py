@@ -26,7 +26,7 @@ from .blocks import Block, iter_blocks, lines_of, open_trace
 from .index import MIN_FILE_BYTES, IndexBuilder
 from .line_blocks import LineBlock, Made, line_starts
 from .line_events import envelope_problem, first_object, parse_line
-from .located import Located
+from .located import Located, Placed, placed_events
 from .problems import ReadProblems
 from .records import BLOCK_DECODER, EventRecord, odd_fields, record_from_dict
 from .sources import RunSource, seekable
@@ -212,17 +212,18 @@ class _Sink:
     def finish(self) -> list[Any]:
         if self.mapper is None:
             return []
-        return self.mapped(self.mapper.finish(), self.path, 0, 0)
+        return self.mapped(placed_events(self.mapper), self.path)
 
     def block(self, block: Block, builder: IndexBuilder | None) -> list[Any]:
         raise NotImplementedError
 
-    def mapped(self, events: list[dict[str, Any]], path: str, number: int, offset: int) -> list[Any]:
+    def mapped(self, placed: list[Placed], path: str) -> list[Any]:
+        """The events a mapper gave out at the end of the file, each at its own place."""
         raise NotImplementedError
 
-    def parse_line(self, where: str, line: bytes, tail: bool) -> dict[str, Any] | None:
+    def parse_line(self, where: str, line: bytes, tail: bool, offset: int = 0) -> dict[str, Any] | None:
         if hasattr(self.mapper, "feed"):  # OTLP/JSON: the mapper reads its lines (or one document over many)
-            self.mapper.feed(line, where, tail)
+            self.mapper.feed(line, where, tail, offset)
             return None
         return parse_line(line, where, self.problems, tail, versioned=self.mapper is None)
 
@@ -293,14 +294,14 @@ class _RecordSink(_Sink):
                     continue
                 except _UNDECODABLE:
                     pass
-            event = self.parse_line(where, line, block.tail)
+            event = self.parse_line(where, line, block.tail, offset)
             if event is not None:
                 for record, source in self._made(self.map_line(event, where), block.path, number):
                     made.append((record, number, offset, line if self.mapper is None else source))
         return made
 
-    def mapped(self, events: list[dict[str, Any]], path: str, number: int, offset: int) -> list[EventRecord]:
-        return [record for record, _ in self._made(events, path, number)]
+    def mapped(self, placed: list[Placed], path: str) -> list[EventRecord]:
+        return [record for event, number, _ in placed for record, _ in self._made([event], path, number)]
 
     def _made(self, events: list[dict[str, Any]], path: str, number: int) -> list[tuple[EventRecord, dict[str, Any]]]:
         """Each event that makes a record, with that record (`number` 0: events a mapper made at the end)."""
@@ -337,11 +338,13 @@ class _LinedSink(_RecordSink):
                          mapped=self.mapper is not None)
 
     def finish(self) -> LineBlock | None:  # type: ignore[override]
-        """The mapper's closing events (spans a foreign file left open, the run's end) come from no line of
-        their own: line 0, as the dict reader places them."""
+        """The events the mapper gives out at the end, each at its place as the dict reader places them: the
+        line it came from (OTLP/JSON), or line 0 for those of no line of their own (spans a legacy or n3 file
+        left open, the run's end)."""
         if self.mapper is None:
             return None
-        made = [(record, 0, 0, event) for record, event in self._made(self.mapper.finish(), self.path, 0)]
+        made = [(record, number, offset, source) for event, number, offset in placed_events(self.mapper)
+                for record, source in self._made([event], self.path, number)]
         return LineBlock(self.file, self.path, [record for record, _, _, _ in made], made=made, mapped=True)
 
 
@@ -366,7 +369,7 @@ class _DictSink(_Sink):
         for number, offset, line in lines_of(block):
             self.lines += 1
             where = f"{block.path}:{number}"
-            event = self.parse_line(where, line, block.tail)
+            event = self.parse_line(where, line, block.tail, offset)
             if event is None:
                 continue
             for mapped in self.map_line(event, where):
@@ -403,7 +406,8 @@ class _DictSink(_Sink):
             self.problems.seq_gap(where, expected, event["seq"])
         self._next_seq[run] = event["seq"] + 1
 
-    def mapped(self, events: list[dict[str, Any]], path: str, number: int, offset: int) -> list[Located]:
-        located = [Located(event, path, number, offset) for event in events if self._valid(event, path)]
+    def mapped(self, placed: list[Placed], path: str) -> list[Located]:
+        located = [Located(event, path, number, offset) for event, number, offset in placed
+                   if self._valid(event, f"{path}:{number}" if number else path)]
         self.count += len(located)  # a format whose events all come at the end (OTLP/JSON) has them counted
         return located
