@@ -20,6 +20,8 @@
  *
  * bounds(column), parents_before(column): a kept table's checks as the cache gives it back (`call_table._whole`,
  *     whose `min`, `max` and `map(lt, ...)` are the reference).
+ * tree_ordered(column): whether a run's calls, given by their parents, are in tree order already
+ *     (`tree_order.in_tree_order_py`, the reference): the check every diff side makes once read.
  *
  * Tests (tests/unit/diffing/test_calls_compiled.py) compare fingerprints with the reference's on random and
  * damaged values, the hash with a Python model of it, and the recorder's whole state after every block of
@@ -658,6 +660,40 @@ static PyObject *parents_before(PyObject *module, PyObject *column)
     return answer;
 }
 
+/* tree_ordered(column) -> whether an array of type i of parents (each an earlier call's index, or -1) lists its
+ * calls in tree order: the call before each is its parent or under it. Climbs from the call before to the parent;
+ * in a run in tree order each call is climbed past at most once. False for a parent that is not an earlier call;
+ * NotImplemented for another array. */
+static PyObject *tree_ordered(PyObject *module, PyObject *column)
+{
+    Py_buffer view;
+    if (PyObject_GetBuffer(column, &view, PyBUF_FORMAT | PyBUF_C_CONTIGUOUS) < 0)
+        return NULL;
+    PyObject *answer;
+    if (view.format == NULL || strcmp(view.format, "i") != 0 || view.itemsize != sizeof(int))
+        answer = Py_NewRef(Py_NotImplemented);
+    else {
+        Py_ssize_t count = view.len / view.itemsize, i = 0;
+        const int *parents = view.buf;
+        int ordered = 1;
+        for (; ordered && i < count; i++) {
+            Py_ssize_t above = i - 1, parent = parents[i];
+            while (above > parent && above >= 0) {
+                Py_ssize_t up = parents[above];
+                if (up >= above) {
+                    ordered = 0;
+                    break;
+                }
+                above = up;
+            }
+            ordered = ordered && above == parent;
+        }
+        answer = PyBool_FromLong(ordered);
+    }
+    PyBuffer_Release(&view);
+    return answer;
+}
+
 /* bind(record type, raw_fingerprint_py, lines): the type whose fields `record` reads at their offsets, the
  * reference for inputs the canonical writer leaves aside, and `_tally.LINES` (None where `_tally` was not built),
  * through which it reads a block of `_tally.Lines`. */
@@ -684,6 +720,7 @@ static PyMethodDef methods[] = {
     {"bind", (PyCFunction)(void (*)(void))bind, METH_FASTCALL, "The record type and reference record works with."},
     {"bounds", bounds, METH_O, "(least, greatest) of an array of i, I or B; None when empty."},
     {"parents_before", parents_before, METH_O, "Whether each item of an array of i is less than its index."},
+    {"tree_ordered", tree_ordered, METH_O, "Whether calls given by their parents (array of i) are in tree order."},
     {NULL, NULL, 0, NULL},
 };
 

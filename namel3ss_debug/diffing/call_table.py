@@ -15,7 +15,7 @@ import math
 from array import array
 from dataclasses import dataclass
 from itertools import count
-from operator import lt
+from operator import itemgetter, lt
 from typing import Any, Callable, Iterator, Optional, overload
 
 import msgspec
@@ -66,7 +66,8 @@ class CompactCall(CallRecord):
 
 
 class CallTable:
-    """The calls of one run, in the order their spans started; a sequence of `CompactCall`s."""
+    """The calls of one run, in the order their spans started (tree order once the recorder is done); a sequence
+    of `CompactCall`s."""
 
     def __init__(self) -> None:
         for name in _INTS:
@@ -198,6 +199,21 @@ class CallTable:
         return isinstance(other, CallTable) and len(self) == len(other) and list(self) == list(other)
 
     __hash__ = None  # type: ignore[assignment] - a table changes while a run is read
+
+    def reordered(self, order: array) -> CallTable:
+        """The same calls in `order` (each old index once), their parents and previews numbered anew; the texts
+        and files are shared with this table, which is not to be added to afterwards."""
+        position = array("i", bytes(4 * len(order)))
+        for new, old in enumerate(order):
+            position[old] = new
+        table, take = CallTable(), (itemgetter(*order) if len(order) > 1 else lambda column: tuple(column))
+        for name in _COLUMNS:
+            column = getattr(self, name)
+            setattr(table, name, array(column.typecode, take(column)))
+        table.parent = array("i", [position[parent] if parent >= 0 else -1 for parent in table.parent])
+        table.texts, table.files = self.texts, self.files
+        table.previews = {position[index]: text for index, text in self.previews.items()}
+        return table
 
     def operations(self) -> list[str]:
         """Each call's operation (`tool:search`), in order: what alignment compares."""

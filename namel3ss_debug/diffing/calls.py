@@ -1,4 +1,5 @@
-"""A run's call sequence: one `CompactCall` per span, in the order the spans started.
+"""A run's call sequence: one `CompactCall` per span, in tree order (each span's calls after it, siblings in the
+order they started: the order spans started, unless concurrent agents interleaved; see `tree_order.py`).
 
 A call is a span (but the run's start-up, which is no work of the app's and which runs recorded before the tracer
 wrote it lack): a `started` event and the next event with its span id. Instant events (memory
@@ -36,6 +37,7 @@ from ..model.text_keys import RunChoice, text_key
 from ..store.lines import decode_line
 from ..store.records import EventRecord
 from .call_table import CallTable, CompactCall
+from .tree_order import tree_ordered
 
 try:
     from ._calls import bind as _bind  # type: ignore[attr-defined]
@@ -51,6 +53,8 @@ ACCELERATED = _raw_digest is not None
 # only with fingerprints of the same install (the diff cache's key names the hash), so either gives the same
 # answers; the names say which one a cached side holds.
 FINGERPRINTS = "fold64" if ACCELERATED else "blake2b-8"
+ORDER = "tree"  # the order of a side's calls (`tree_order.py`), in the diff cache's key: sides kept in start
+# order, before it, are read again
 
 PREVIEW_KEPT = 1000
 COMPARED_COMPONENTS = frozenset({"llm", "tool"})  # calls whose outputs are compared
@@ -228,7 +232,8 @@ class CallRecorder:
         return (digest if digest is not None else fingerprint(result)), (preview(result) if with_preview else None)
 
     def finish(self) -> CallSequence:
-        return CallSequence(self._runs.wanted, self._table, self.other_runs, self.events)
+        """The calls read, in tree order (`tree_order.py`: a run whose agents interleaved is reordered)."""
+        return CallSequence(self._runs.wanted, tree_ordered(self._table), self.other_runs, self.events)
 
     def _start(self, seq: int, component: str, name: str, kind: Optional[str], parent_id: Any, span_id: Any,
                inputs_hash: Optional[bytes], inputs_place: Optional[tuple[str, int]]) -> None:

@@ -52,7 +52,8 @@ def diff_traces(request: DiffRequest, env: Environment) -> DiffReport:
     sources, resolved = open_traces(runs, env)
     pricer = make_pricer(env, None, resolved.settings.price_overrides)
     sides = _Sides(ResultCache(results_directory(env.environ) if request.cache else None),
-                   [resolved.settings.price_overrides, price_data(env.environ), request.strict, calls.FINGERPRINTS],
+                   [resolved.settings.price_overrides, price_data(env.environ), request.strict, calls.FINGERPRINTS,
+                    calls.ORDER],
                    pricer, request.strict, request.cache)
     if len(sources) == 1:  # both name the same run: read once, it is both sides
         profile = sides.profile("BASE", sources[0], env)
