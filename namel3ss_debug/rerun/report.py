@@ -60,7 +60,7 @@ class RerunReport:
     @property
     def reproduced(self) -> bool:
         """Every call was answered from the recording or, for a tool that ran again, returned what the
-        recording has (none ran live, at least one was replayed), and the rerun said and did what the
+        recording has (none ran live, at least one was answered from the recording), and the rerun said and did what the
         recording did, event for event, and ended the same way."""
         return self.not_reproduced is None
 
@@ -72,7 +72,9 @@ class RerunReport:
             return f"{self.counts['missed']} call(s) had no recorded answer"
         if self.counts.get("live"):
             return f"{self.counts['live']} call(s) ran live instead of being answered from the recording"
-        if not any(self.counts.get(source) for source in ("recorded", "mocked", "replaced", "reran")):
+        if not any(self.counts.get(source) for source in ("recorded", "mocked", "replaced")):
+            if self.counts.get("reran"):  # a run that ran all over again, however alike, replayed nothing
+                return "nothing was replayed: every call the rerun made ran again"
             return "nothing was replayed: the rerun made no call the recording could answer"
         if c is None:
             return "the rerun wrote no trace to compare"
