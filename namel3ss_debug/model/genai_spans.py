@@ -235,12 +235,10 @@ def output_messages(outputs: Mapping[str, Any], returned: Mapping[str, Any], rea
 
 
 def _inputs(start: Mapping[str, Any], end: Mapping[str, Any]) -> Mapping[str, Any]:
-    """An LLM call's request: its start's inputs, else those its end carries (an instrumentation that sets
-    the input messages after the span started)."""
-    for event in (start, end):
-        if isinstance(event.get("inputs"), Mapping) and event["inputs"]:
-            return event["inputs"]
-    return {}
+    """An LLM call's request: the first of its start's and its end's inputs that holds messages (an
+    instrumentation may set them after the span started), else the first given."""
+    given = [event["inputs"] for event in (start, end) if isinstance(event.get("inputs"), Mapping) and event["inputs"]]
+    return next((inputs for inputs in given if input_messages(inputs)), given[0] if given else {})
 
 
 def _returned(end: Mapping[str, Any]) -> Mapping[str, Any]:

@@ -30,6 +30,17 @@ class Came:
     attributes: dict[str, Any]
 
 
+def as_it_came(otel_name: str, our_name: str, kind: str) -> dict[str, Any]:
+    """The attrs that keep what an OpenTelemetry span was where ours differs: its name, and its kind when
+    it was not INTERNAL."""
+    came: dict[str, Any] = {}
+    if otel_name != our_name:
+        came["otel_name"] = otel_name
+    if kind.upper() not in ("INTERNAL", "UNSPECIFIED"):
+        came["otel_kind"] = kind.upper()
+    return came
+
+
 def came_as(start: Mapping[str, Any], end: Mapping[str, Any] | None) -> Came | None:
     """How the span came, when it came from OpenTelemetry (its start's attrs, completed by its end's); else None."""
     attrs = _merged(_attrs(start), _attrs(end or {}))

@@ -37,6 +37,7 @@ import orjson
 
 from ..model.events import span_prefix
 from ..model.otel_attributes import ending, kept_attributes, opening
+from ..model.otel_passthrough import as_it_came
 from .foreign import Event, make_event, run_start_attrs, stable_span_id
 from .located import Placed
 from .otlp_lines import OtlpSpan, SpanProblem, is_otlp_request, spans_of
@@ -289,9 +290,7 @@ class _SpanEvents:
             start["inputs"] = begun.inputs
         if begun.model:
             start["model"] = begun.model
-        start["attrs"] = self._attrs(begun.attrs, begun.tool_call_id)
-        if name != span.name:
-            start["attrs"]["otel_name"] = span.name  # re-exported under the name it came with
+        start["attrs"] = {**self._attrs(begun.attrs, begun.tool_call_id), **as_it_came(span.name, name, span.kind)}
         placed = [(span.start_ns, "s", start)]
         placed += [(ns, "i", event) for ns, event in self._instants()]
         if span.end_ns is not None:
@@ -334,8 +333,6 @@ class _SpanEvents:
         attrs = dict(base or {"source": "opentelemetry"})
         if self.span.scope:
             attrs["otel_scope"] = self.span.scope
-        if self.span.kind not in ("INTERNAL", "UNSPECIFIED"):
-            attrs["otel_kind"] = self.span.kind
         if call_id:
             attrs["tool_call_id"] = call_id
         kept = kept_attributes(self.span.attributes)

@@ -127,8 +127,9 @@ class Tracer:
             return None
 
     def end_span(self, span: Span | None, *, error: BaseException | dict[str, Any] | None = None,
-                 result: Any = _MISSING) -> None:
-        """Close `span`: write its end event with duration, outputs, usage and error."""
+                 result: Any = _MISSING, inputs: Any = None) -> None:
+        """Close `span`: write its end event with duration, outputs, usage and error; `inputs` that arrived
+        only after the span started (an instrumentation that sets a call's messages late) go on the end."""
         if span is None or span.ended:
             return
         span.ended = True
@@ -139,7 +140,10 @@ class Tracer:
                 restore(span)
             if run.ended:
                 return
-            run.recorder.emit(self._end_event(run, span, duration_ns, error, result))
+            event = self._end_event(run, span, duration_ns, error, result)
+            if inputs is not None and run.settings.capture_inputs:
+                event["inputs"] = inputs
+            run.recorder.emit(event)
         except Exception as exc:
             run.recorder.note_failure(exc)
 

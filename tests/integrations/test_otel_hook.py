@@ -7,6 +7,7 @@ stopped reproduces the run.
 
 from __future__ import annotations
 
+import json
 import secrets
 import sys
 from pathlib import Path
@@ -134,3 +135,24 @@ def test_mocking_the_request_of_an_llm_span_changes_what_the_app_got(bench: Work
     mocked = bench.rerun(recording, "--mock", 'http:openai.chat#2="Sunny all week."')
     assert "answer: Sunny all week." in mocked.app_lines()
     assert mocked.verdict().startswith("not reproduced:")
+
+
+def test_input_messages_set_after_the_span_started_are_on_its_end_and_go_out(bench: Workbench,
+                                                                           recording: Recording) -> None:
+    """openinference sets an LLM call's `llm.input_messages.*` after its span started: they were lost."""
+    [first, *_] = [e for e in ends(recording, "llm") if e["name"] == "ChatCompletion"]
+    assert first["inputs"]["messages"][0]["content"] == recording.requests[0]["messages"][0]["content"]
+    out = bench.directory / "otel-export.json"
+    assert bench.cli(recording.url, "export", str(recording.trace), "--to", "otlp-json", str(out)).returncode == 0
+    spans = [span for line in out.read_text().splitlines() for rs in json.loads(line)["resourceSpans"]
+             for scope in rs["scopeSpans"] for span in scope["spans"]]
+    llm = [span for span in spans if span["name"] == "ChatCompletion"]
+    assert len(llm) == 4
+    for span in llm:
+        attributes = {kv["key"]: kv["value"] for kv in span["attributes"]}
+        messages = json.loads(attributes["gen_ai.input.messages"]["stringValue"])
+        assert messages and messages[0]["role"] == "user"
+        assert attributes["gen_ai.request.model"]["stringValue"] and "llm.invocation_parameters" in attributes
+    scopes = {scope["scope"]["name"] for line in out.read_text().splitlines()
+              for rs in json.loads(line)["resourceSpans"] for scope in rs["scopeSpans"]}
+    assert "openinference.instrumentation.openai" in scopes

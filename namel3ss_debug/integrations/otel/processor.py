@@ -15,7 +15,8 @@ from ...model.events import span_prefix
 from ...tracer.context import current
 from ...tracer.core import Tracer
 from ..tools import tool_attrs
-from ...model.otel_attributes import SOURCE, ending, opening
+from ...model.otel_attributes import SOURCE, ending, kept_attributes, opening
+from ...model.otel_passthrough import as_it_came
 
 FRAMEWORK = "opentelemetry"
 
@@ -27,6 +28,7 @@ class OtelSpanProcessor:
         self._tracer = tracer
         self._ours: dict[int, Any] = {}  # OpenTelemetry span id -> our open span
         self._left_out: dict[int, str | None] = {}  # a span not recorded -> the span id its children go under
+        self._without_inputs: set[int] = set()  # spans of ours that started before their inputs (messages) were set
 
     def on_start(self, span: Any, parent_context: Any = None) -> None:
         tracer = self._tracer
@@ -44,10 +46,12 @@ class OtelSpanProcessor:
         key = span.context.span_id
         self._left_out.pop(key, None)
         ours = self._ours.pop(key, None)
+        late = key in self._without_inputs
+        self._without_inputs.discard(key)
         if ours is None:
             return
         try:
-            self._end(ours, span)
+            self._end(ours, span, late)
         except Exception as exc:
             ours.run.recorder.note_failure(exc)
             self._tracer.end_span(ours)
@@ -67,7 +71,7 @@ class OtelSpanProcessor:
         if opened.component is None:
             self._left_out[key] = parent_id or _current_id(tracer)
             return
-        attrs = opened.attrs
+        attrs = {**(opened.attrs or {}), **as_it_came(span.name, opened.name, span.kind.name)}
         if opened.component == "tool":
             attrs = tool_attrs(tracer, FRAMEWORK, opened.tool_call_id, attrs)
         ours = tracer.start_span(opened.component, opened.name, span_prefix(opened.component), inputs=opened.inputs,
@@ -75,6 +79,8 @@ class OtelSpanProcessor:
         if ours is not None:
             ours.set_attribute("source", SOURCE)  # what the transport looks for on the current span
             self._ours[key] = ours
+            if not _complete(opened.component, opened.inputs):
+                self._without_inputs.add(key)
             if opened.component == "tool" and tracer.replay is not None:
                 tracer.replay.ran(ours, opened.inputs)  # a span only watches: the tool's body runs in a rerun too
 
@@ -87,17 +93,25 @@ class OtelSpanProcessor:
             return ours.span_id
         return self._left_out.get(parent.span_id)
 
-    def _end(self, ours: Any, span: Any) -> None:
+    def _end(self, ours: Any, span: Any, late: bool) -> None:
         status = span.status
+        attributes = dict(span.attributes or {})
         exceptions = [dict(event.attributes or {}) for event in span.events if event.name == "exception"]
-        ended = ending(ours.component, dict(span.attributes or {}), status.status_code.name, status.description,
-                       exceptions)
+        ended = ending(ours.component, attributes, status.status_code.name, status.description, exceptions)
+        kept = kept_attributes(attributes)
+        if kept:
+            ours.set_attribute("otel_attributes", kept)  # so that it can be exported again as it came
+        # openinference sets an LLM call's input messages after its span started: they go on the end
+        inputs = opening(span.name, attributes, span.kind.name).inputs if late else None
+        if not _complete(ours.component, inputs):
+            inputs = None
         if ours.component == "llm" and not ours.outputs and self._tracer.replay is not None:
             self._tracer.replay.ran(ours)  # no hooked client carried it: nothing answered it
         ours.outputs = _merged(ended.outputs, ours.outputs)
         ours.usage = ended.usage or ours.usage
         ours.model = ended.model or ours.model
-        self._tracer.end_span(ours, error=ended.error)
+        self._tracer.end_span(ours, error=ended.error, inputs=inputs)
+
 
 
 def _merged(said: dict[str, Any] | None, handed: Any) -> Any:
@@ -109,6 +123,13 @@ def _merged(said: dict[str, Any] | None, handed: Any) -> Any:
     for key, value in handed.items():
         merged.setdefault(key, value)
     return merged
+
+
+def _complete(component: str, inputs: Any) -> bool:
+    """Inputs worth recording: an LLM call's messages, another span's anything."""
+    if component == "llm":
+        return isinstance(inputs, dict) and "messages" in inputs
+    return inputs is not None
 
 
 def _current_id(tracer: Tracer) -> str | None:
