@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from .events import is_end
+from .events import STARTUP_NAME, is_end, is_startup
 from .genai_spans import genai_attributes, span_name
 from .otel_passthrough import came_as, event_as
 from .text_keys import text_key
@@ -76,6 +76,13 @@ class RunResource:
 class _Open:
     start: Mapping[str, Any]
     events: list[SpanEvent] = field(default_factory=list)
+    work_ns: int | None = None  # the run's span: where its work began, after its start-up
+
+
+def _is_startup_of_run(start: Mapping[str, Any], parent: Mapping[str, Any]) -> bool:
+    """The tracer's start-up span, directly under the run's span."""
+    return parent.get("event_type") == "run_start" and is_startup(start.get("event_type"), start.get("component"),
+                                                                   start.get("name"))
 
 
 def trace_id_of(run_id: str) -> int:
@@ -153,7 +160,12 @@ class SpanConverter:
             self._waiting.clear()
             return []
         if is_end(event_type) and key in self._open:
-            return [self._span(self._open.pop(key), event)]
+            opened = self._open.pop(key)
+            root = self._open.get(text_key(opened.start.get("parent_id")))
+            if root is not None and _is_startup_of_run(opened.start, root.start):
+                root.events.append(self._startup_event(opened.start, event, root))
+                return []
+            return [self._span(opened, event)]
         if is_end(event_type) and isinstance(event.get("duration_ms"), (int, float)):
             return [self._span(_Open(_start_of(event)), event)]  # an end whose start was filtered out
         parent = self._open.get(text_key(event.get("parent_id")))
@@ -178,11 +190,23 @@ class SpanConverter:
         self.trace_id = trace_id_of(self.run_id)
         self.resource = resource_of(event)
 
+    def _startup_event(self, start: Mapping[str, Any], end: Mapping[str, Any], root: _Open) -> SpanEvent:
+        """The run's start-up as an event of the run's span, which then begins where the start-up ended:
+        a backend's trace latency is the agent's time, not the interpreter's. The event, at the start-up's
+        start, holds the start-up span's fields, so that reading the export back gives the span again."""
+        start_ns = time_ns(start.get("ts")) or self._last_ns
+        root.work_ns = max(start_ns, time_ns(end.get("ts")) or start_ns)
+        attributes = {**span_fields(start, end), PREFIX + "startup_ms": end.get("duration_ms")}
+        return SpanEvent(STARTUP_NAME, start_ns, {key: value for key, value in attributes.items() if value is not None})
+
     def _span(self, opened: _Open, end: Mapping[str, Any] | None) -> SpanRecord:
         start = opened.start
         start_ns = time_ns(start.get("ts")) or self._last_ns
         end_ns = max(start_ns, (time_ns(end.get("ts")) if end is not None else None) or self._last_ns)
         attributes = {**genai_attributes(start, end or {}), **span_fields(start, end)}
+        if opened.work_ns is not None:  # the run's span, after its start-up (an event of it)
+            attributes[PREFIX + "start_ns"] = start_ns
+            start_ns = min(opened.work_ns, end_ns)
         error = end.get("error") if end is not None else None
         events = list(opened.events)
         status, message = "UNSET", None

@@ -41,7 +41,15 @@ from ..model.otel_passthrough import as_it_came
 from .foreign import Event, make_event, run_start_attrs, stable_span_id
 from .located import Placed
 from .otlp_lines import OtlpSpan, SpanProblem, is_otlp_request, spans_of
-from .otlp_restore import instant_event, is_ours, is_run_span, own_seq, span_events
+from .otlp_restore import (
+    instant_event,
+    is_ours,
+    is_run_span,
+    is_startup_event,
+    own_seq,
+    span_events,
+    startup_events,
+)
 from .problems import ReadProblems
 
 SOURCE_FORMAT = "otlp-json"
@@ -208,7 +216,11 @@ class _Run:
         made = span_events(span, self.run_id, ns_to_iso)
         phases = "se" if len(made) == 2 else "s"
         found = [(ns, phase, event) for (ns, event), phase in zip(made, phases)]
-        found += [(e.time_ns, "i", instant_event(e, self.run_id, ns_to_iso)) for e in span.events if is_ours(e.attributes)]
+        for event in span.events:
+            if is_startup_event(event):  # the run's start-up, exported as an event of the run's span
+                found += [(ns, "s", made) for ns, made in startup_events(span, event, self.run_id, ns_to_iso)]
+            elif is_ours(event.attributes):
+                found.append((event.time_ns, "i", instant_event(event, self.run_id, ns_to_iso)))
         return found
 
     def _parent(self, span: OtlpSpan) -> tuple[str, str | None]:

@@ -18,8 +18,10 @@ holding JSON text where we keep an object (`attrs.<key>` values written as JSON)
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import Any
 
+from ..model.events import is_startup
 from .foreign import Event
 from .otlp_lines import OtlpEvent, OtlpSpan
 
@@ -47,7 +49,7 @@ def span_events(span: OtlpSpan, run_id: str, to_iso: Any) -> list[tuple[int, Eve
         event = _event(ours, run_id, to_iso(span.start_ns))
         _error(event, ours, span.events)
         return [(span.start_ns, event)]
-    start = _event(ours, run_id, to_iso(span.start_ns), status="started")
+    start = _event(ours, run_id, to_iso(_own_start(ours, span)), status="started")
     for key in _START:
         _put(start, key, ours.get(key))
     _put(start, "model", ours.get("start_model"))  # the end's model is `model`; a start's own, if written
@@ -71,6 +73,21 @@ def span_events(span: OtlpSpan, run_id: str, to_iso: Any) -> list[tuple[int, Eve
     return found
 
 
+def is_startup_event(otel_event: OtlpEvent) -> bool:
+    """The run's start-up span, which our export writes as an event of the run's span (at the start-up's
+    start, the run's span beginning where it ended)."""
+    attributes = otel_event.attributes
+    return is_ours(attributes) and is_startup(attributes.get(PREFIX + "event_type"),
+                                              attributes.get(PREFIX + "component"), attributes.get(PREFIX + "name"))
+
+
+def startup_events(run_span: OtlpSpan, otel_event: OtlpEvent, run_id: str, to_iso: Any) -> list[tuple[int, Event]]:
+    """The start-up span's start and end, from its event on the run's span."""
+    startup = replace(run_span, attributes=otel_event.attributes, start_ns=otel_event.time_ns,
+                      end_ns=max(otel_event.time_ns, run_span.start_ns), events=[])
+    return span_events(startup, run_id, to_iso)
+
+
 def instant_event(otel_event: OtlpEvent, run_id: str, to_iso: Any) -> Event:
     """One of our instant events, written as a span event."""
     ours = _fields(otel_event.attributes)
@@ -81,6 +98,14 @@ def instant_event(otel_event: OtlpEvent, run_id: str, to_iso: Any) -> Event:
         _put(event, key, ours.get(key))
     _error(event, ours, [otel_event] if any(k in otel_event.attributes for k in _ERROR_KEYS) else [])
     return event
+
+
+def _own_start(ours: dict[str, Any], span: OtlpSpan) -> int:
+    """Where the span began: `namel3ss.start_ns` when its OpenTelemetry start is later (the run's span, which
+    goes out from the end of its start-up)."""
+    given = ours.get("start_ns")
+    return given if isinstance(given, int) and not isinstance(given, bool) and 0 <= given <= span.start_ns \
+        else span.start_ns
 
 
 def own_seq(event: Event) -> int | None:

@@ -146,3 +146,22 @@ def test_a_run_read_from_opentelemetry_keeps_its_trace_id() -> None:
     assert trace_id_of("5b8efff798038103d269b633813fc60c") == 0x5B8EFFF798038103D269B633813FC60C
     assert trace_id_of("0" * 32) != 0  # not a trace id: hashed like any other run id
     assert trace_id_of("20261123-164447-dd6e0a") == trace_id_of("20261123-164447-dd6e0a") != 0
+
+
+def test_the_run_span_begins_after_its_start_up_which_is_an_event_of_it() -> None:
+    """A backend's trace latency is the root span's: with the interpreter's start-up inside it, a 191 ms
+    agent read as a 3.6 s trace."""
+    trace = TraceBuilder("20261122-100000-abc123")
+    root = trace.run_start("agent_app.py")
+    startup = trace.startup(3000)
+    trace.span("llm", "plan", 100, root)
+    trace.run_end()
+    _, spans = convert(trace.events)
+    assert set(spans) == {root, "0000000000000003"}  # no span for the start-up
+    run = spans[root]
+    startup_end = next(e for e in trace.events if e["span_id"] == startup and e["event_type"] == "app_load_end")
+    assert run.start_ns == time_ns(startup_end["ts"])
+    assert run.attributes["namel3ss.start_ns"] == time_ns(trace.events[0]["ts"])
+    [event] = run.events
+    assert (event.name, event.time_ns) == ("start-up", time_ns(trace.events[0]["ts"]))
+    assert event.attributes["namel3ss.startup_ms"] == 3000 and event.attributes["namel3ss.span_id"] == startup
