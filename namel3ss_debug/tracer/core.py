@@ -166,8 +166,10 @@ class Tracer:
 
     def end_startup(self, run: Run) -> None:
         """End the start-up span (once, whichever thread or task gets here first). Its end is written before
-        the lock is let go, so no other span's start can come before it in the trace."""
-        with run.startup_lock:
+        the lock is let go, so no other span's start can come before it in the trace. The lock is the
+        recorder's (re-entrant): a span started by app code our serialization runs, inside a write, takes it
+        again rather than waiting on a second lock another thread holds while it waits for the first."""
+        with run.recorder.lock:
             span = run.startup
             if span is None:
                 return

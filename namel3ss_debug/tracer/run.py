@@ -5,7 +5,6 @@ from __future__ import annotations
 import itertools
 import os
 import sys
-import threading
 import time
 from pathlib import Path
 from typing import Any, Mapping
@@ -76,9 +75,8 @@ class Run:
         self.reading: dict[int, Any] = {}  # responses whose bodies are being read (transport Exchanges), by id
         self.asks = ToolAsks()  # which LLM call asked for each tool call id
         # The start-up span while it is open (`Tracer.open_startup`): read on every span start, so a plain
-        # attribute; the lock is taken only by whoever ends it.
+        # attribute; whoever ends it takes the recorder's lock (`Tracer.end_startup`).
         self.startup: Span | None = None
-        self.startup_lock = threading.RLock()
         self.recorder = Recorder(
             run_id=self.run_id, root_id=self.root_id, writer=writer or self._file_writer(environ),
             pipeline=Pipeline(self.redactor, Truncator(settings.max_payload_size)),

@@ -120,3 +120,36 @@ def test_a_captured_block_has_no_start_up(tmp_path, monkeypatch):
             pass
     assert startup_events(run) == []
     assert run.events[2]["event_type"] == "agent_execution_start"
+
+
+def test_a_span_started_by_app_code_inside_a_write_while_another_thread_ends_the_start_up_deadlocks_nothing(tmp_path):
+    """Thread B writes a mark whose value's repr (run by our serialization, inside the write) starts a span, while
+    thread A starts the first span: both must finish."""
+    in_repr = threading.Event()
+
+    class Odd:
+        def __repr__(self) -> str:
+            in_repr.set()
+            time.sleep(0.3)  # A is waiting to write the start-up's end by now
+            with span("from-repr", component="tool"):
+                pass
+            return "odd"
+
+    def writer() -> None:
+        mark("loaded", value=Odd())
+
+    def starter() -> None:
+        in_repr.wait(5)
+        with span("first", component="agent"):
+            pass
+
+    with app_run(tmp_path) as run:
+        threads = [threading.Thread(target=writer, daemon=True), threading.Thread(target=starter, daemon=True)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(10)
+        assert not any(thread.is_alive() for thread in threads), "deadlocked"
+    types = [e["event_type"] for e in run.events]
+    assert types.count("app_load_end") == 1
+    assert types.index("app_load_end") < min(types.index("tool_call_start"), types.index("agent_execution_start"))
