@@ -8,8 +8,6 @@ import os
 import socket
 import subprocess
 import sys
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -18,10 +16,7 @@ import pytest
 pytest.importorskip("opentelemetry.proto.collector.trace.v1.trace_service_pb2")
 pytest.importorskip("opentelemetry.exporter.otlp.proto.http.trace_exporter")
 
-from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (  # noqa: E402
-    ExportTraceServiceRequest,
-    ExportTraceServiceResponse,
-)
+from otlpreceivers import GrpcReceiver, HttpReceiver  # noqa: E402
 from tracehelpers import pair_spans, read_events  # noqa: E402
 
 from namel3ss_debug.model.otel_spans import span_id_of  # noqa: E402
@@ -30,61 +25,9 @@ ROOT = Path(__file__).parents[2]
 EXAMPLE = ROOT / "examples" / "research_agent.py"
 
 
-class Receiver:
-    """An OTLP/HTTP trace receiver: every span it was sent, decoded, with its resource's attributes."""
-
-    def __init__(self) -> None:
-        self.spans: list[dict[str, Any]] = []
-        self.requests = 0
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 - http.server's name
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                request = ExportTraceServiceRequest.FromString(body)
-                receiver.requests += 1
-                for resource_spans in request.resource_spans:
-                    resource = {kv.key: _value(kv.value) for kv in resource_spans.resource.attributes}
-                    for scope_spans in resource_spans.scope_spans:
-                        for span in scope_spans.spans:
-                            receiver.spans.append(_decoded(span, resource, dict(self.headers)))
-                answer = ExportTraceServiceResponse().SerializeToString()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/x-protobuf")
-                self.send_header("Content-Length", str(len(answer)))
-                self.end_headers()
-                self.wfile.write(answer)
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
-def _value(value: Any) -> Any:
-    kind = value.WhichOneof("value")
-    if kind == "array_value":
-        return [_value(item) for item in value.array_value.values]
-    return getattr(value, kind) if kind else None
-
-
-def _decoded(span: Any, resource: dict[str, Any], headers: dict[str, str]) -> dict[str, Any]:
-    return {"trace_id": span.trace_id.hex(), "span_id": span.span_id.hex(), "parent": span.parent_span_id.hex() or None,
-            "name": span.name, "status": span.status.code, "attributes": {kv.key: _value(kv.value) for kv in span.attributes},
-            "events": [event.name for event in span.events], "resource": resource, "headers": headers,
-            "start": span.start_time_unix_nano, "end": span.end_time_unix_nano}
-
-
 @pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    server = Receiver()
+def receiver() -> Iterator[HttpReceiver]:
+    server = HttpReceiver()
     yield server
     server.close()
 
@@ -120,7 +63,7 @@ def recorded(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return directory
 
 
-def test_export_sends_every_span_with_its_parent(recorded: Path, receiver: Receiver) -> None:
+def test_export_sends_every_span_with_its_parent(recorded: Path, receiver: HttpReceiver) -> None:
     done = cli("export", str(recorded), "--to", "otlp", "--endpoint", receiver.url, "--header", "X-Team=agents")
     assert done.returncode == 0, done.stderr
     events = read_events(recorded)
@@ -131,7 +74,7 @@ def test_export_sends_every_span_with_its_parent(recorded: Path, receiver: Recei
     assert receiver.spans[0]["headers"].get("x-team") == "agents"
 
 
-def test_llm_and_tool_spans_carry_the_genai_attributes(recorded: Path, receiver: Receiver) -> None:
+def test_llm_and_tool_spans_carry_the_genai_attributes(recorded: Path, receiver: HttpReceiver) -> None:
     assert cli("export", str(recorded), "--to", "otlp", "--endpoint", receiver.url).returncode == 0
     llm = [span for span in receiver.spans if span["attributes"].get("namel3ss.component") == "llm"]
     planner = next(span for span in llm if span["attributes"]["namel3ss.name"] == "planner")
@@ -148,7 +91,7 @@ def test_llm_and_tool_spans_carry_the_genai_attributes(recorded: Path, receiver:
     assert "host.name" in run["resource"]
 
 
-def test_exporting_twice_gives_the_same_ids(recorded: Path, receiver: Receiver) -> None:
+def test_exporting_twice_gives_the_same_ids(recorded: Path, receiver: HttpReceiver) -> None:
     for _ in range(2):
         assert cli("export", str(recorded), "--to", "otlp", "--endpoint", receiver.url).returncode == 0
     half = len(receiver.spans) // 2
@@ -164,7 +107,7 @@ def test_an_unreachable_endpoint_is_one_line_and_exit_1(recorded: Path) -> None:
     assert f"{url}/v1/traces" in done.stderr and "error" in done.stderr
 
 
-def test_live_export_sends_every_span_while_the_example_runs(tmp_path: Path, receiver: Receiver) -> None:
+def test_live_export_sends_every_span_while_the_example_runs(tmp_path: Path, receiver: HttpReceiver) -> None:
     plain = cli("trace", "-o", str(tmp_path / "plain"), str(EXAMPLE))
     done = cli("trace", "-o", str(tmp_path / "live"), str(EXAMPLE),
                env={"NAMEL3SS_DEBUG_EXPORTERS": "jsonl,otlp", "OTEL_EXPORTER_OTLP_ENDPOINT": receiver.url})
@@ -192,40 +135,9 @@ def test_live_export_to_a_receiver_that_is_down_costs_one_warning(tmp_path: Path
     assert live[-1]["event_type"] == "run_end"
 
 
-class GrpcReceiver:
-    """An OTLP/gRPC trace receiver on 127.0.0.1: every span it was sent, decoded."""
-
-    def __init__(self) -> None:
-        grpc = pytest.importorskip("grpc")
-        from concurrent import futures  # noqa: PLC0415 - only the gRPC receiver needs it
-
-        from opentelemetry.proto.collector.trace.v1 import trace_service_pb2_grpc  # noqa: PLC0415 - as grpc
-
-        self.spans: list[dict[str, Any]] = []
-        receiver = self
-
-        class Service(trace_service_pb2_grpc.TraceServiceServicer):
-            def Export(self, request: Any, context: Any) -> Any:  # noqa: N802 - the service's name
-                metadata = dict(context.invocation_metadata())
-                for resource_spans in request.resource_spans:
-                    resource = {kv.key: _value(kv.value) for kv in resource_spans.resource.attributes}
-                    for scope_spans in resource_spans.scope_spans:
-                        for span in scope_spans.spans:
-                            receiver.spans.append(_decoded(span, resource, metadata))
-                return ExportTraceServiceResponse()
-
-        self.server = grpc.server(futures.ThreadPoolExecutor(max_workers=2))
-        trace_service_pb2_grpc.add_TraceServiceServicer_to_server(Service(), self.server)
-        port = self.server.add_insecure_port("127.0.0.1:0")
-        self.server.start()
-        self.url = f"http://127.0.0.1:{port}"
-
-    def close(self) -> None:
-        self.server.stop(None)
-
-
 @pytest.fixture
 def grpc_receiver() -> Iterator[GrpcReceiver]:
+    pytest.importorskip("grpc")
     server = GrpcReceiver()
     yield server
     server.close()
