@@ -9,6 +9,7 @@ from rerunhelpers import record, rerun
 
 from namel3ss_debug import get_tracer, trace_llm_call, current_span
 from namel3ss_debug.integrations.otel.processor import OtelSpanProcessor
+from namel3ss_debug.integrations.otel_hook import attach
 from namel3ss_debug.replay.builder import timeline_of
 from namel3ss_debug.rerun.compare import compare
 
@@ -48,8 +49,9 @@ def app(provider: object, weather: Weather) -> str:
 
 @pytest.fixture
 def provider() -> object:
+    """A provider with our processor once: the hook an earlier test installed may have added it already."""
     provider = sdk.TracerProvider()
-    provider.add_span_processor(OtelSpanProcessor(get_tracer()))
+    attach(provider, OtelSpanProcessor(get_tracer()))
     return provider
 
 
