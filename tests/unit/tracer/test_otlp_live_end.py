@@ -20,6 +20,7 @@ pytest.importorskip("opentelemetry.sdk.trace.export")
 from opentelemetry.sdk.trace.export import SpanExportResult  # noqa: E402
 from tracefactory import TraceBuilder  # noqa: E402
 
+from namel3ss_debug.testing.capture import MemoryWriter  # noqa: E402
 from namel3ss_debug.tracer.otlp_live import (  # noqa: E402
     END_WAIT_SECONDS,
     FIRST_ANSWER_SECONDS,
@@ -29,20 +30,6 @@ from namel3ss_debug.tracer.otlp_live import (  # noqa: E402
 )
 
 SDK_LOGGER = logging.getLogger("opentelemetry.exporter.otlp.proto.http.trace_exporter")
-
-
-class FileWriter:
-    def __init__(self) -> None:
-        self.lines: list[bytes] = []
-
-    def append(self, line: bytes) -> None:
-        self.lines.append(line)
-
-    def flush(self) -> None:
-        pass
-
-    def close(self) -> None:
-        pass
 
 
 class Receiver:
@@ -76,7 +63,7 @@ def run(receiver: Receiver, spans: int = 5, pause: float = 0.0) -> tuple[float, 
     trace = TraceBuilder()
     trace.run_start()
     warnings: list[str] = []
-    writer = LiveOtlpWriter(FileWriter(), receiver, "http://127.0.0.1:1/v1/traces", warnings.append)
+    writer = LiveOtlpWriter(MemoryWriter(), receiver, "http://127.0.0.1:1/v1/traces", warnings.append)
     for event in trace.events:
         writer.append(_line(event))
     for n in range(spans):
