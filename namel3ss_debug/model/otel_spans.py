@@ -203,7 +203,9 @@ class SpanConverter:
         start = opened.start
         start_ns = time_ns(start.get("ts")) or self._last_ns
         end_ns = max(start_ns, (time_ns(end.get("ts")) if end is not None else None) or self._last_ns)
-        attributes = {**genai_attributes(start, end or {}), **span_fields(start, end)}
+        came = came_as(start, end)  # from OpenTelemetry: its own attributes win over those we derive from it
+        theirs = {key: attribute_value(value) for key, value in came.attributes.items()} if came else {}
+        attributes = {**genai_attributes(start, end or {}), **theirs, **span_fields(start, end)}
         if opened.work_ns is not None:  # the run's span, after its start-up (an event of it)
             attributes[PREFIX + "start_ns"] = start_ns
             start_ns = min(opened.work_ns, end_ns)
@@ -216,10 +218,6 @@ class SpanConverter:
                 events.append(SpanEvent("exception", end_ns, exception_attributes(error)))
         elif end is not None and end.get("status") == "completed":
             status = "OK"
-        came = came_as(start, end)
-        if came is not None:  # from OpenTelemetry: its own attributes win over what we derive from them
-            attributes = {**attributes, **{key: attribute_value(value) for key, value in came.attributes.items()},
-                          **span_fields(start, end)}
         return SpanRecord(self.trace_id, self._id(start.get("span_id")), self._parent(start),
                           (came.name if came else None) or span_name(start, end),
                           (came.kind if came else None) or _SPAN_KINDS.get(str(start.get("component")), "INTERNAL"),

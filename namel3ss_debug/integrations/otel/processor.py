@@ -113,7 +113,6 @@ class OtelSpanProcessor:
         self._tracer.end_span(ours, error=ended.error, inputs=inputs)
 
 
-
 def _merged(said: dict[str, Any] | None, handed: Any) -> Any:
     """The span's outputs from its attributes, completed by what the transport handed over (the tool
     calls and text of the HTTP response the span wrapped) where the attributes lack it."""
