@@ -641,23 +641,31 @@ static PyObject *bounds(PyObject *module, PyObject *column)
 
 /* parents_before(column) -> whether every item of an array of type i is less than its index (a call's parent
  * is an earlier call, or -1); NotImplemented for another type. */
+/* A column of parents (an array of type i) as a view: 1 when it is one, 0 when it is another array (the view
+ * released), -1 with an error. */
+static int parents_view(PyObject *column, Py_buffer *view)
+{
+    if (PyObject_GetBuffer(column, view, PyBUF_FORMAT | PyBUF_C_CONTIGUOUS) < 0)
+        return -1;
+    if (view->format == NULL || strcmp(view->format, "i") != 0 || view->itemsize != sizeof(int)) {
+        PyBuffer_Release(view);
+        return 0;
+    }
+    return 1;
+}
+
 static PyObject *parents_before(PyObject *module, PyObject *column)
 {
     Py_buffer view;
-    if (PyObject_GetBuffer(column, &view, PyBUF_FORMAT | PyBUF_C_CONTIGUOUS) < 0)
-        return NULL;
-    PyObject *answer;
-    if (view.format == NULL || strcmp(view.format, "i") != 0 || view.itemsize != sizeof(int))
-        answer = Py_NewRef(Py_NotImplemented);
-    else {
-        Py_ssize_t count = view.len / view.itemsize, i = 0;
-        const int *parents = view.buf;
-        while (i < count && parents[i] < i)
-            i++;
-        answer = PyBool_FromLong(i == count);
-    }
+    int found = parents_view(column, &view);
+    if (found <= 0)
+        return found < 0 ? NULL : Py_NewRef(Py_NotImplemented);
+    Py_ssize_t count = view.len / view.itemsize, i = 0;
+    const int *parents = view.buf;
+    while (i < count && parents[i] < i)
+        i++;
     PyBuffer_Release(&view);
-    return answer;
+    return PyBool_FromLong(i == count);
 }
 
 /* tree_ordered(column) -> whether an array of type i of parents (each an earlier call's index, or -1) lists its
@@ -667,31 +675,26 @@ static PyObject *parents_before(PyObject *module, PyObject *column)
 static PyObject *tree_ordered(PyObject *module, PyObject *column)
 {
     Py_buffer view;
-    if (PyObject_GetBuffer(column, &view, PyBUF_FORMAT | PyBUF_C_CONTIGUOUS) < 0)
-        return NULL;
-    PyObject *answer;
-    if (view.format == NULL || strcmp(view.format, "i") != 0 || view.itemsize != sizeof(int))
-        answer = Py_NewRef(Py_NotImplemented);
-    else {
-        Py_ssize_t count = view.len / view.itemsize, i = 0;
-        const int *parents = view.buf;
-        int ordered = 1;
-        for (; ordered && i < count; i++) {
-            Py_ssize_t above = i - 1, parent = parents[i];
-            while (above > parent && above >= 0) {
-                Py_ssize_t up = parents[above];
-                if (up >= above) {
-                    ordered = 0;
-                    break;
-                }
-                above = up;
+    int found = parents_view(column, &view);
+    if (found <= 0)
+        return found < 0 ? NULL : Py_NewRef(Py_NotImplemented);
+    Py_ssize_t count = view.len / view.itemsize;
+    const int *parents = view.buf;
+    int ordered = 1;
+    for (Py_ssize_t i = 0; ordered && i < count; i++) {
+        Py_ssize_t above = i - 1, parent = parents[i];
+        while (above > parent && above >= 0) {
+            Py_ssize_t up = parents[above];
+            if (up >= above) {
+                ordered = 0;
+                break;
             }
-            ordered = ordered && above == parent;
+            above = up;
         }
-        answer = PyBool_FromLong(ordered);
+        ordered = ordered && above == parent;
     }
     PyBuffer_Release(&view);
-    return answer;
+    return PyBool_FromLong(ordered);
 }
 
 /* bind(record type, raw_fingerprint_py, lines): the type whose fields `record` reads at their offsets, the
