@@ -10,6 +10,8 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -49,12 +51,11 @@ def _default_sigint() -> None:
     signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
-@pytest.fixture
-def viewer(running_app, tmp_path):
-    """`view --follow --no-browser` on the running app's trace; yields (its URL, the process)."""
-    trace = running_app[0][0]
+@contextmanager
+def following(trace: Path, cwd: Path, **env: str) -> Iterator[tuple[str, subprocess.Popen]]:
+    """`view --follow --no-browser` on a trace being written: (its URL, the process), killed at the end."""
     server = subprocess.Popen([sys.executable, "-m", "namel3ss_debug", "view", "--follow", "--no-browser", str(trace)],
-                              cwd=tmp_path, env=environ(PYTHONFAULTHANDLER="1"), stdout=subprocess.DEVNULL,
+                              cwd=cwd, env=environ(**env), stdout=subprocess.DEVNULL,
                               stderr=subprocess.PIPE, text=True, preexec_fn=_default_sigint)
     try:
         line = server.stderr.readline()
@@ -67,6 +68,13 @@ def viewer(running_app, tmp_path):
         if server.poll() is None:
             server.kill()
         server.wait(timeout=10)
+
+
+@pytest.fixture
+def viewer(running_app, tmp_path):
+    """`view --follow --no-browser` on the running app's trace; yields (its URL, the process)."""
+    with following(running_app[0][0], tmp_path, PYTHONFAULTHANDLER="1") as served:
+        yield served
 
 
 def _first(find, message, timeout=30.0):

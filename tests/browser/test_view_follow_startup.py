@@ -3,13 +3,12 @@ the start-up ends it moves to the work, as a report opens on it."""
 
 from __future__ import annotations
 
-import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from test_view_follow import _default_sigint, _first, environ
+from test_view_follow import _first, environ, following
 
 pytestmark = pytest.mark.browser
 
@@ -36,20 +35,8 @@ def starting_app(tmp_path):
 
 @pytest.fixture
 def viewer(starting_app, tmp_path):
-    server = subprocess.Popen([sys.executable, "-m", "namel3ss_debug", "view", "--follow", "--no-browser",
-                               str(starting_app[0])], cwd=tmp_path, env=environ(), stdout=subprocess.DEVNULL,
-                              stderr=subprocess.PIPE, text=True, preexec_fn=_default_sigint)
-    try:
-        line = server.stderr.readline()
-        while line.startswith(("waiting for the first events", "namel3ss-debug: warning:")):
-            line = server.stderr.readline()
-        match = re.match(r"serving (http://127\.0\.0\.1:\d+/) \(Ctrl-C to stop\)", line)
-        assert match, f"view printed {line!r}"
-        yield match.group(1)
-    finally:
-        if server.poll() is None:
-            server.kill()
-        server.wait(timeout=10)
+    with following(starting_app[0], tmp_path) as (url, _server):
+        yield url
 
 
 def test_the_live_page_moves_to_the_work_when_the_start_up_ends(browser, starting_app, viewer) -> None:
