@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Any
 
 from ..model.events import COMPONENTS, CUSTOM_SPAN_PREFIX, SPAN_EVENT_PREFIXES, span_prefix
 from .context import current
 from .core import Tracer
 from .decorators import traced
-from .span import NOOP_SPAN, NoopSpan, Span
+from .serialize import safe_text
+from .span import NOOP_SPAN, NoopSpan, Span, model_text
 
 _TRACER = Tracer()
 
@@ -26,16 +28,18 @@ def current_span() -> Span | NoopSpan:
 
 
 class span:  # noqa: N801 - used like a function: `with span("plan", component="agent") as s:`
-    """A span around a block, sync (`with`) or async (`async with`); yields a `Span`."""
+    """A span around a block, sync (`with`) or async (`async with`); yields a `Span`. Whatever it is
+    handed, it never raises: a name that cannot be printed is recorded as `<unprintable TYPE>`."""
 
     def __init__(self, name: str, component: str = "custom", *, event_prefix: str | None = None,
                  inputs: Any = None, attrs: dict[str, Any] | None = None, model: str | None = None):
         attrs = _attrs(attrs)
-        if component not in COMPONENTS:  # keep the trace valid; the caller's word survives in attrs
-            attrs = {**(attrs or {}), "component": component}
+        if type(component) is not str or component not in COMPONENTS:
+            # keep the trace valid; the caller's word survives in attrs
+            attrs = {**(attrs or {}), "component": safe_text(component)}
             component = "custom"
-        self._args = (component, str(name), _prefix(event_prefix, component))
-        self._kwargs = {"inputs": inputs, "attrs": attrs, "model": model}
+        self._args = (component, safe_text(name), _prefix(event_prefix, component))
+        self._kwargs = {"inputs": inputs, "attrs": attrs, "model": model_text(model)}
         self._span: Span | None = None
 
     def __enter__(self) -> Span | NoopSpan:
@@ -56,16 +60,24 @@ def _prefix(event_prefix: str | None, component: str) -> str:
     """A known prefix as given; any other becomes `custom_<prefix>` in lower-case ASCII (`custom_*`)."""
     if event_prefix is None:
         return span_prefix(component)
+    event_prefix = safe_text(event_prefix)
     if event_prefix in SPAN_EVENT_PREFIXES and event_prefix != "run":
         return event_prefix
-    cleaned = re.sub(r"[^a-z0-9]+", "_", str(event_prefix).lower()).strip("_").removeprefix("custom_") or "span"
+    cleaned = re.sub(r"[^a-z0-9]+", "_", event_prefix.lower()).strip("_").removeprefix("custom_") or "span"
     return f"custom_{cleaned}" if cleaned != "span" else CUSTOM_SPAN_PREFIX
 
 
 def _attrs(attrs: Any) -> dict[str, Any] | None:
-    """Attributes are an object; anything else is kept under `value`."""
-    if attrs is None or isinstance(attrs, dict):
+    """Attributes are an object; anything else is kept under `value`. A dict of the app's own type is
+    copied into a plain one (its methods are the app's, and may fail); one that cannot be copied is kept
+    under `value` too."""
+    if attrs is None or type(attrs) is dict:
         return attrs
+    try:
+        if isinstance(attrs, Mapping):  # asks the object's __class__, which may fail too
+            return dict(attrs)
+    except Exception:
+        pass
     return {"value": attrs}
 
 
@@ -83,26 +95,41 @@ def trace_memory_operation(operation: str, key: str | None = None, value: Any = 
                            store: str | None = None, summarization: bool = False, **attrs: Any) -> str | None:
     """An instant `memory_operation` (or `memory_summarization`) event: read, write, delete, search..."""
     run = _TRACER.run
-    if run is not None and run.redactor is not None and value is not None and isinstance(key, str) \
-            and run.redactor.is_sensitive_key(key):
-        from .patterns import REDACTED  # noqa: PLC0415 - loaded already: the run's redactor needs it
+    if run is None:
+        return None
+    try:
+        if run.redactor is not None and value is not None and isinstance(key, str) \
+                and run.redactor.is_sensitive_key(str.__str__(key)):
+            from .patterns import REDACTED  # noqa: PLC0415 - loaded already: the run's redactor needs it
 
-        value = REDACTED  # the value stored under `api_key` is a secret however it is wrapped
-    inputs = {k: v for k, v in (("key", key), ("value", value)) if v is not None} or None
-    event_type = "memory_summarization" if summarization else "memory_operation"
-    attrs = {"operation": str(operation), **({"store": store} if store else {}), **attrs}
-    return _TRACER.instant(event_type, "memory", str(operation), inputs=inputs, attrs=attrs)
+            value = REDACTED  # the value stored under `api_key` is a secret however it is wrapped
+        inputs = {k: v for k, v in (("key", key), ("value", value)) if v is not None} or None
+        event_type = "memory_summarization" if summarization is True else "memory_operation"
+        operation = safe_text(operation)
+        attrs = {"operation": operation, **({"store": store} if store is not None and store != "" else {}), **attrs}
+    except Exception as exc:  # an object of the app's that fails when asked: dropped and counted, never raised
+        _TRACER.note_failure(exc)
+        return None
+    return _TRACER.instant(event_type, "memory", operation, inputs=inputs, attrs=attrs)
 
 
 def trace_validation(name: str, passed: bool, *, errors: Any = None, inputs: Any = None, **attrs: Any) -> str | None:
-    """A validation that has already happened, as a `validation_start/end` pair of zero duration."""
-    opened = _TRACER.start_span("validation", str(name), "validation", inputs=inputs, attrs=attrs or None)
+    """A validation that has already happened, as a `validation_start/end` pair of zero duration; a `passed`
+    that cannot be told true or false is recorded as given, with the status `failed`."""
+    opened = _TRACER.start_span("validation", safe_text(name), "validation", inputs=inputs, attrs=attrs or None)
     if opened is None:
         return None
-    opened.set_status("completed" if passed else "failed")
+    opened.set_status("completed" if _truth(passed) else "failed")
     opened.set_outputs({"passed": passed, **({"errors": errors} if errors is not None else {})})
     _TRACER.end_span(opened)
     return opened.span_id
+
+
+def _truth(value: Any) -> bool:
+    try:
+        return bool(value)
+    except Exception:
+        return False
 
 
 def trace_error(exc: BaseException, **attrs: Any) -> str | None:
@@ -112,7 +139,7 @@ def trace_error(exc: BaseException, **attrs: Any) -> str | None:
 
 def mark(name: str, **attrs: Any) -> str | None:
     """A `performance_marker`: a named point in time, with free-form attributes."""
-    return _TRACER.instant("performance_marker", "custom", str(name), attrs=attrs or None)
+    return _TRACER.instant("performance_marker", "custom", safe_text(name), attrs=attrs or None)
 
 
 trace_agent_execution = traced(_TRACER, "agent")

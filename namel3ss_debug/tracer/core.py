@@ -240,8 +240,9 @@ class Tracer:
         component = _current_in(run).component
         if unhandled:
             attrs["unhandled"] = True
-        return self.instant("error_occurred", component, type(exc).__name__, status="failed",
-                            error=error_record(exc, stack=run.settings.capture_stack_traces), attrs=attrs or None)
+        record = error_record(exc, stack=run.settings.capture_stack_traces)
+        return self.instant("error_occurred", component, record["type"], status="failed", error=record,
+                            attrs=attrs or None)
 
 
 def _current_in(run: Run) -> Span | RootSpan:

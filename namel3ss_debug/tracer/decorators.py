@@ -9,14 +9,18 @@ from __future__ import annotations
 
 import functools
 import inspect
+import sys
 from collections.abc import Mapping
 from typing import Any, Callable
 
 from ..model.events import span_prefix
+from ..model.messages import warning_line
 from .context import current, reset_current
 from .core import Tracer
 from .replaying import answer_for
 from .replaying import deliver as _deliver
+from .serialize import safe_text
+from .span import model_text
 
 _SELF_NAMES = ("self", "cls")
 REPLAYABLE_COMPONENTS = ("llm", "tool")  # replayable by default; other decorators take replayable=True
@@ -49,46 +53,84 @@ def make_binder(fn: Callable[..., Any]) -> Callable[[tuple[Any, ...], dict[str, 
 
 def traced(tracer: Tracer, component: str) -> Callable[..., Any]:
     """Build a decorator usable bare (`@trace_tool_call`), with keywords (`@trace_tool_call(name=...)`)
-    or with the name alone (`@trace_tool_call("search")`)."""
+    or with the name alone (`@trace_tool_call("search")`). Whatever it is handed, it never raises: `attrs`
+    that are not a dict are kept under `value` (as `span` does), a name that cannot be printed is recorded
+    as `<unprintable TYPE>`, a codec that cannot decode is left out with a warning, and what is not
+    callable is given back as it came."""
 
     def decorator_factory(fn: Callable[..., Any] | str | None = None, *, name: str | None = None,
                           model: str | None = None, attrs: dict[str, Any] | None = None,
                           capture_inputs: bool = True, replayable: bool | None = None, codec: Any = None) -> Any:
-        _check_attrs(attrs)
-        _check_codec(codec)
-        if isinstance(fn, str):
-            fn, name = None, name or fn
+        attrs, codec = _attrs_of(attrs), _codec_of(codec)
+        if type(fn) is str:
+            fn, name = None, name if name is not None else fn
 
         def decorate(func: Callable[..., Any]) -> Callable[..., Any]:
-            spec = _CallSpec(tracer, component, name or _name_of(func), span_prefix(component), model, attrs,
-                             make_binder(func), capture_inputs,
-                             component in REPLAYABLE_COMPONENTS if replayable is None else bool(replayable), codec)
-            return _wrap(func, spec)
+            if not callable(func):
+                return func
+            try:
+                spec = _CallSpec(tracer, component, safe_text(name) if name is not None else _name_of(func),
+                                 span_prefix(component), model_text(model), attrs, make_binder(func),
+                                 _flag(capture_inputs, True),
+                                 _flag(replayable, component in REPLAYABLE_COMPONENTS), codec)
+                return _wrap(func, spec)
+            except Exception as exc:  # an object of the app's that fails when asked: left as it came
+                tracer.note_failure(exc)
+                return func
 
         return decorate(fn) if fn is not None else decorate
 
     return decorator_factory
 
 
-def _check_attrs(attrs: Any) -> None:
-    # A wrong type is a programmer error: fail where the decorator is written, tracing on or off,
-    # rather than inside the traced call and only while tracing.
-    if attrs is not None and not isinstance(attrs, Mapping):
-        raise TypeError(f"attrs must be a dict of span attributes, such as attrs={{'engine': 'web'}}; "
-                        f"got {type(attrs).__name__} {attrs!r:.60}")
+def _attrs_of(attrs: Any) -> dict[str, Any] | None:
+    """A copy of the attributes as a plain dict; anything else kept under `value`."""
+    if attrs is None:
+        return None
+    try:
+        if isinstance(attrs, Mapping):
+            return dict(attrs)
+    except Exception:
+        pass
+    return {"value": attrs}
 
 
-def _check_codec(codec: Any) -> None:
-    if codec is not None and not callable(codec) and not callable(getattr(codec, "decode", None)):
-        raise TypeError(f"codec must be a class, a callable or an object with decode(value); got "
-                        f"{type(codec).__name__} {codec!r:.60}")
+def _codec_of(codec: Any) -> Any:
+    """The codec if it can decode (a class, a callable, an object with `decode`); else None, with a warning:
+    a rerun then gives the app the recorded JSON value, as for a call with no codec."""
+    try:
+        if codec is None or callable(codec) or callable(getattr(codec, "decode", None)):
+            return codec
+    except Exception:
+        pass
+    _warn(f"codec= takes a class, a callable or an object with decode(value), not {type(codec).__qualname__}: "
+          "left out")
+    return None
+
+
+def _warn(message: str) -> None:
+    if sys.stderr is not None:  # no stderr (pythonw): nothing to say it on, and no error
+        print(warning_line(message), file=sys.stderr)
+
+
+def _flag(value: Any, default: bool) -> bool:
+    """A yes/no the app gave: None and what cannot be told true or false are the default."""
+    if value is None:
+        return default
+    try:
+        return bool(value)
+    except Exception:
+        return default
 
 
 def _name_of(fn: Any) -> str:
     """The span name for a callable: its `__name__`, the name a partial wraps, else its type's name."""
-    name = getattr(fn, "__name__", None)
+    try:
+        name = getattr(fn, "__name__", None)
+    except Exception:
+        name = None
     if isinstance(name, str):
-        return name
+        return str.__str__(name)
     if isinstance(fn, functools.partial):
         return _name_of(fn.func)
     return type(fn).__name__
@@ -108,11 +150,16 @@ class _CallSpec:
         self.generator = False  # set by _wrap: a generator's answer is the items it yields
 
     def open(self, args: tuple[Any, ...], kwargs: dict[str, Any], *, activate: bool = True) -> Any:
-        inputs = self.binder(args, kwargs) if self.capture else None
-        model = self.model
-        if model is None and self.component == "llm" and inputs is not None:
-            given = inputs.get("model")
-            model = given if isinstance(given, str) else None
+        """The call's span, or None when not tracing (or when the call's arguments fail when asked)."""
+        try:
+            inputs = self.binder(args, kwargs) if self.capture else None
+            model = self.model
+            if model is None and self.component == "llm" and inputs is not None:
+                given = inputs.get("model")
+                model = str.__str__(given) if isinstance(given, str) else None
+        except Exception as exc:
+            self.tracer.note_failure(exc)
+            return None
         return self.tracer.start_span(self.component, self.name, self.prefix, inputs=inputs,
                                       attrs=dict(self.attrs) if self.attrs else None, model=model,
                                       activate=activate)

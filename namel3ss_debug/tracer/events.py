@@ -43,7 +43,7 @@ _REPLAYED_ERRORS = "namel3ss_debug.rerun.errors"
 
 def type_name(exc: BaseException) -> str:
     replayed = sys.modules.get(_REPLAYED_ERRORS)
-    if replayed is not None and isinstance(exc, replayed.ReplayedError):
+    if replayed is not None and issubclass(type(exc), replayed.ReplayedError):  # type(): __class__ may fail
         return exc.type_name
     cls = type(exc)
     return cls.__qualname__ if cls.__module__ == "builtins" else f"{cls.__module__}.{cls.__qualname__}"

@@ -31,6 +31,23 @@ def safe_repr(value: object) -> str:
     return text if len(text) <= _MAX_REPR else text[:_MAX_REPR] + "..."
 
 
+def safe_text(value: object) -> str:
+    """`str(value)` for a name the app hands the tracer, whatever the object: a `str` as it is, anything
+    else through its `__str__`, and a marker naming its type when that fails (a broken `__str__`, an int
+    too long to print, a container nested too deep)."""
+    if type(value) is str:
+        return value
+    try:
+        text = str(value)
+        if type(text) is str:
+            return text
+    except KeyboardInterrupt:
+        raise
+    except BaseException:  # as in safe_repr: nothing the object does may reach the app
+        pass
+    return f"<unprintable {type(value).__qualname__}>"
+
+
 def default(value: object) -> Any:
     """orjson's fallback for types it does not know."""
     if isinstance(value, (bytes, bytearray, memoryview)):

@@ -5,9 +5,15 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from .serialize import safe_text
+
+STATUSES = ("completed", "failed", "skipped")
+
 
 class Span:
-    """An open span. Created by the tracer; ended exactly once by whoever started it."""
+    """An open span. Created by the tracer; ended exactly once by whoever started it. Its setters take
+    whatever the app hands them and never raise: a key or model that cannot be printed is recorded as
+    `<unprintable TYPE>`, a status or count that is not one is dropped."""
 
     __slots__ = ("run", "span_id", "parent_id", "component", "name", "prefix", "start_ns", "token",
                  "attrs", "outputs", "usage", "model", "status", "ended")
@@ -35,7 +41,7 @@ class Span:
     def set_attribute(self, key: str, value: Any) -> None:
         if self.attrs is None:
             self.attrs = {}
-        self.attrs[key] = value
+        self.attrs[key if type(key) is str else safe_text(key)] = value
 
     def set_attributes(self, **attrs: Any) -> None:
         for key, value in attrs.items():
@@ -45,11 +51,11 @@ class Span:
         self.outputs = outputs
 
     def set_model(self, model: str) -> None:
-        self.model = str(model)
+        self.model = model_text(model)
 
     def set_status(self, status: str) -> None:
         """Override the end status: `completed`, `failed` or `skipped` (anything else is ignored)."""
-        if status in ("completed", "failed", "skipped"):
+        if type(status) is str and status in STATUSES:
             self.status = status
 
     def set_usage(self, input_tokens: int | None = None, output_tokens: int | None = None,
@@ -65,12 +71,26 @@ class Span:
 
 
 def _count(value: Any) -> int | None:
-    """Token counts are integers from 0 to 2**63 - 1; `12.0` is accepted as 12, anything else dropped."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
+    """Token counts are integers from 0 to 2**63 - 1; `12.0` is accepted as 12, anything else dropped
+    (a subclass whose conversion fails too)."""
+    try:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            return None
+        number = float.__float__(value) if isinstance(value, float) else int.__index__(value)
+    except Exception:
         return None
-    if isinstance(value, float) and not (math.isfinite(value) and value.is_integer()):
+    if isinstance(number, float) and not (math.isfinite(number) and number.is_integer()):
         return None
-    return int(value) if 0 <= value < 2**63 else None
+    return int(number) if 0 <= number < 2**63 else None
+
+
+def model_text(model: Any) -> str | None:
+    """A model's name as text, or None for none (and for one that cannot be printed: a made-up name
+    would be priced and compared as if it were one)."""
+    if model is None or type(model) is str:
+        return model
+    text = safe_text(model)
+    return None if text.startswith("<unprintable ") else text
 
 
 class RootSpan:

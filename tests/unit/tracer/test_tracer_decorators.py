@@ -186,21 +186,6 @@ def test_classmethods_drop_cls_from_inputs(capture):
     assert only(run.events, "tool_call_start")["inputs"] == {"size": 3}
 
 
-@pytest.mark.parametrize("tracing", [True, False], ids=["tracing", "off"])
-def test_attrs_that_are_not_a_dict_raise_type_error_where_the_decorator_is_written(capture, tracing):
-    with capture() if tracing else nullcontext():
-        with pytest.raises(TypeError, match="attrs must be a dict"):
-            trace_tool_call(attrs="role")
-
-
-def test_attrs_that_are_not_a_dict_raise_type_error_in_the_bare_form():
-    def tool() -> None:
-        pass
-
-    with pytest.raises(TypeError, match="got list"):
-        trace_tool_call(tool, attrs=["role"])
-
-
 def test_a_partial_is_traced_under_the_name_of_the_function_it_wraps(capture):
     def scale(factor: int, value: int) -> int:
         return factor * value
