@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any, Callable
 
 import click
 
@@ -20,6 +20,8 @@ from .errors import warn
 from .progress import bars
 
 if TYPE_CHECKING:
+    from ..launch.consent import Judgement
+    from ..launch.recorded import Recorded
     from ..ops.environment import Environment
     from ..store.sources import RunSource
 
@@ -67,10 +69,14 @@ MAX_SCRIPT = 16 << 20
               help="With --rerun: run the app in DIR instead of the recorded working directory.")
 @click.option("-o", "--output", metavar="DIRECTORY",
               help="With --rerun: directory for the new run's trace (trace_output_dir).")
+@click.option("-y", "--yes", "allowed", is_flag=True,
+              help="With --rerun: run the app the trace names even when it is not plainly this project's (a "
+              "module or script outside the working directory or --cwd), without asking. Read the trace first: "
+              "a rerun runs its code.")
 def replay(traces: tuple[str, ...], step: bool, breaks: tuple[str, ...], mocks: tuple[str, ...],
            mock_files: tuple[Path, ...], commands_file: Path | None, fmt: str, run_id: str | None, strict: bool,
            config_path: Path | None, no_pager: bool, no_cache: bool, no_progress: bool, rerun: bool, match: str | None,
-           on_miss: str | None, live_tools: bool | None, cwd: Path | None, output: str | None) -> None:
+           on_miss: str | None, live_tools: bool | None, cwd: Path | None, output: str | None, allowed: bool) -> None:
     """Step through a recorded run like pdb: stop at breakpoints, look at what each
     agent, LLM and tool saw and returned, go back, and ask "what if this call had
     returned X" with mocks.
@@ -98,15 +104,23 @@ def replay(traces: tuple[str, ...], step: bool, breaks: tuple[str, ...], mocks: 
       printf 'b tool:search#2\\nc\\nwhere\\np outputs\\n' | namel3ss-debug replay run.jsonl --step
       namel3ss-debug replay run.jsonl --mock 'llm:planner#1={"text": "X"}' --commands session.txt
 
+    \b
+    A rerun runs the code the trace names. It runs without asking only this
+    project's app: a script, .ai app or module inside the working directory
+    (or --cwd), run there. Anything else (a stdlib or installed module, a script
+    elsewhere, a recorded directory outside) is shown and asked about on a
+    terminal; elsewhere it is refused unless --yes allows it.
+
     Exit codes: 0 done, 1 a command of a script (--commands, piped) was a mistake,
-    2 usage (a bad option, breakpoint, mock or key), 3 a trace that cannot be read.
+    2 usage (a bad option, breakpoint, mock or key; a rerun of code outside the
+    project not allowed), 3 a trace that cannot be read.
     """
     from ..ops.environment import Environment  # noqa: PLC0415 - loads when the command runs
     from ..ops.traces import make_reader  # noqa: PLC0415 - loads when the command runs
     from ..store.sources import STDIN  # noqa: PLC0415 - loads when the command runs
 
     _check_rerun_options(rerun, {"--match": match, "--on-miss": on_miss, "--live-tools": live_tools, "--cwd": cwd,
-                                "--output": output}, no_pager)
+                                "--output": output, "--yes": allowed}, no_pager)
     env = Environment.current(warn, bars(not no_progress))
     source, resolved = _one_run(traces, config_path, env)
     scripted = commands_file is not None or (step and not sys.stdin.isatty())
@@ -117,7 +131,7 @@ def replay(traces: tuple[str, ...], step: bool, breaks: tuple[str, ...], mocks: 
     reader = make_reader(strict, env, write_index=not no_cache)
     if rerun:
         sys.exit(_rerun(source, reader, env, fmt, _stepper_factory(step, breaks, scripted, commands_file, resolved),
-                        run_id=run_id, mocks=mocks, mock_files=mock_files, cwd=cwd, match=match or "call",
+                        allowed, run_id=run_id, mocks=mocks, mock_files=mock_files, cwd=cwd, match=match or "call",
                         on_miss=on_miss or "error", live_tools=bool(live_tools), output=output,
                         config_path=config_path, cache=not no_cache))
     from ..ops.replay import load_run, replay_engine  # noqa: PLC0415 - slow to import: not for --help
@@ -128,7 +142,7 @@ def replay(traces: tuple[str, ...], step: bool, breaks: tuple[str, ...], mocks: 
 
 
 def _check_rerun_options(rerun_on: bool, given: dict[str, Any], no_pager: bool) -> None:
-    """--match, --on-miss, --live-tools, --cwd and --output belong to --rerun: without it they would be ignored; and
+    """--match, --on-miss, --live-tools, --cwd, --output and --yes belong to --rerun: without it they would be ignored; and
     --no-pager would be ignored with it (a rerun's output, the app's among it, is never paged)."""
     if rerun_on and no_pager:
         raise UsageError("--no-pager does not apply to --rerun: a rerun's output is never paged",
@@ -138,18 +152,21 @@ def _check_rerun_options(rerun_on: bool, given: dict[str, Any], no_pager: bool) 
         raise UsageError(f"{named[0]} works only with --rerun", hint=f"add --rerun, or drop {named[0]}")
 
 
-def _rerun(source: RunSource, reader: Any, env: Any, fmt: str, make_stepper: Any, **options: Any) -> int:
-    """Run the app again (ops/rerun.py), then show its traceback, if any, and the report."""
+def _rerun(source: RunSource, reader: Any, env: Any, fmt: str, make_stepper: Any, allowed: bool,
+           **options: Any) -> int:
+    """Run the app again (ops/rerun.py), once allowed, then show its traceback, if any, and the report."""
     from ..ops.rerun import RerunOptions, rerun_app  # noqa: PLC0415 - slow to import: not for --help
     from ..render.console import make_console  # noqa: PLC0415 - Rich: not for --help
     from ..render.rerun.text import announce  # noqa: PLC0415 - Rich: not for --help
 
+    def allow_and_announce(recorded: Recorded, run_id: str | None) -> None:
+        allow_rerun(recorded, options["cwd"], allowed, source.label, env.warn)
+        make_console(stderr=True).print(announce(recorded, run_id), soft_wrap=True)
+
     report_out = _report_stream(fmt)
     stepper = (lambda recording: make_stepper(recording, report_out)) if make_stepper else None
     done = rerun_app(source, RerunOptions(reader=reader, app_stdout_to_stderr=fmt == "json", make_stepper=stepper,
-                                          **options), env,
-                     lambda recorded, run_id: make_console(stderr=True).print(announce(recorded, run_id),
-                                                                              soft_wrap=True))
+                                          **options), env, allow_and_announce)
     if done.app_error is not None:
         from ..launch.app import app_traceback  # noqa: PLC0415 - slow to import: not for --help
 
@@ -164,6 +181,46 @@ def _rerun(source: RunSource, reader: Any, env: Any, fmt: str, make_stepper: Any
 
         make_console().print(render_report(done.report), soft_wrap=True)
     return done.exit_code
+
+
+def allow_rerun(recorded: Recorded, cwd: Path | None, allowed: bool, where: str, warn_of: Callable[[str], None],
+                stdin: IO[str] | None = None, stderr: IO[str] | None = None) -> None:
+    """Let the app run when it is plainly this project's (launch/consent.py), when --yes allows it, or when
+    the user answers yes on a terminal; refuse it otherwise (UsageError, exit 2), before it runs."""
+    from ..launch.consent import judge  # noqa: PLC0415 - loads when a rerun runs
+
+    judgement = judge(recorded, cwd if cwd is not None else Path.cwd())
+    if judgement.plain:
+        return
+    if allowed:
+        warn_of(f"running code that is not plainly this project's app, as --yes allows ({judgement.why}): "
+                f"{judgement.command}")
+        return
+    stdin, stderr = stdin or sys.stdin, stderr or sys.stderr
+    if not (stdin.isatty() and stderr.isatty()):
+        raise UsageError(f"not running the app this trace names, as it is not plainly this project's "
+                         f"({judgement.why}): {judgement.command}", where=where,
+                         hint="read the trace; to run it, add --yes, or answer the question on a terminal")
+    if not confirm(judgement, stdin, stderr):
+        raise UsageError(f"not run: {judgement.command}", where=where,
+                         hint="you answered no; add --yes to run it without the question")
+
+
+def confirm(judgement: Judgement, stdin: IO[str], stderr: IO[str]) -> bool:
+    """Show what would run and why it is asked, then read the answer: yes only for `y` or `yes` (the
+    default, Enter, end of input or Ctrl-C, is no)."""
+    stderr.write("namel3ss-debug: this rerun would run code that is not plainly this project's app:\n"
+                 f"  why      {judgement.why}\n"
+                 f"  command  {judgement.command}\n"
+                 "Run it? [y/N] ")
+    stderr.flush()
+    try:
+        answer = stdin.readline()
+    except KeyboardInterrupt:
+        answer = ""
+    if not answer.endswith("\n"):
+        stderr.write("\n")  # the answer was no line (Ctrl-D, Ctrl-C): end the question's
+    return answer.strip().lower() in ("y", "yes")
 
 
 def _report_stream(fmt: str) -> IO[bytes] | None:

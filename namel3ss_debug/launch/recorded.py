@@ -4,6 +4,7 @@
 "module", "module": ...}`), a namel3ss app (`{"kind": "namel3ss", "path": ..., "flow": ..., "input": ...}`) or, for a run started by `NAMEL3SS_DEBUG_ENABLED=1 python app.py`, the
 interpreter's `argv[0]` (`{"kind": "python"}`). A script recorded on another machine is looked for
 under the working directory too (`--cwd`), by the path the user typed and by its file name.
+Whether what is found may run without asking (it is this project's app) is `consent.py`'s to judge.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 
 from ..model.errors import UsageError
 from .app import Target
+from .shown import shown
 
 
 @dataclass(frozen=True)
@@ -34,7 +36,7 @@ def recorded_target(start: dict[str, Any], cwd: Path | None) -> Recorded:
                          hint="rerun needs a trace written by namel3ss-debug's tracer, with its run_start")
     directory = cwd if cwd is not None else Path(str(attrs.get("cwd") or "."))
     if not directory.is_dir():
-        raise UsageError(f"the recorded working directory {directory} is not here",
+        raise UsageError(f"the recorded working directory {shown(str(directory))} is not here",
                          hint="give the directory to run the app in with --cwd DIR")
     args = tuple(argv[1:])
     redacted = sum("[REDACTED" in arg for arg in args)
@@ -69,6 +71,9 @@ def _find_script(recorded: Any, typed: str, directory: Path) -> Path:
     for path in tries:
         if path.is_file():
             return path.resolve()
-    shown = recorded if isinstance(recorded, str) and recorded else typed or "?"
-    raise UsageError(f"the recorded app {shown} is not here",
+    named = shown(recorded if isinstance(recorded, str) and recorded else typed or "?")
+    if named.startswith("-"):  # `python -c CODE` (or `-`, stdin) traced by NAMEL3SS_DEBUG_ENABLED=1: no file
+        raise UsageError(f"the recorded run was started as python {named}: its code is in no file to run again",
+                         hint="rerun runs an app started from a script, a module or an .ai file")
+    raise UsageError(f"the recorded app {named} is not here",
                      hint="run from a checkout of the app, or give its directory with --cwd DIR")

@@ -34,9 +34,21 @@ def trace(app: Path, directory: Path, *args: str) -> Path:
 def traced(app: Path, directory: Path, *args: str) -> tuple[Path, str]:
     """The trace of one run of `app`, and what the app printed."""
     out = directory / f"traces-{len(list(directory.glob('traces-*')))}"
-    done = command("trace", "-q", "-o", str(out), str(app), *args, cwd=directory)
+    done = command("trace", "-q", "-o", str(out), str(in_project(app, directory)), *args, cwd=directory)
     assert done.returncode in (0, 1), done.stderr
     return next(out.glob("*.jsonl")), done.stdout
+
+
+def in_project(app: Path, directory: Path) -> Path:
+    """`app` as a file of the project in `directory`: an example is copied there with the files beside it
+    (openai_app.py imports its stub server), as a user's app is in the project they rerun it from (a rerun
+    runs an app outside its directory only when asked to)."""
+    if app.resolve().is_relative_to(directory.resolve()):
+        return app
+    for beside in app.parent.glob("*.py"):
+        if not (directory / beside.name).exists():
+            shutil.copyfile(beside, directory / beside.name)
+    return directory / app.name
 
 
 def answer_lines(stdout: str) -> list[str]:
