@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 from ..model.files import segment_name
+from ..model.writing import open_for_writing
 
 MAX_BUFFER_BYTES = 16 * 1024 * 1024
 
@@ -72,7 +73,7 @@ class RotatingJsonlWriter:
         self.index += 1
         self.directory.mkdir(parents=True, exist_ok=True)
         path = segment_path(self.directory, self.run_id, self.index)
-        new_fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        new_fd = open_for_writing(path)  # locked while open, the next before the last is closed: see model/writing
         old_fd, self._fd = self._fd, new_fd  # swap before closing: a signal handler may flush meanwhile
         if old_fd is not None:
             os.close(old_fd)
