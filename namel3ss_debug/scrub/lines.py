@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Callable
+from typing import Any, Callable, Optional
+
+import orjson
 
 from ..store.lines import decode_line
 from ..tracer.redact import Redactor
@@ -30,5 +32,21 @@ def redact_line(redactor: Redactor, line: bytes) -> bytes:
     event = decode_line(line)
     if not isinstance(event, dict):
         return line
+    redacted = redacted_event(redactor, event)
+    return line if redacted is None else dumps(redacted).rstrip(b"\n")
+
+
+def redacted_event(redactor: Redactor, event: dict[str, Any]) -> Optional[dict[str, Any]]:
+    """The event with its secrets hidden (`Redactor.redact_event`), or None when that changes nothing.
+
+    An event the tracer could not have written as it is (nested deeper than the 255 levels its serializer
+    writes, as a hand-made file may be) is first made what the tracer writes for such an event: cut at 64
+    levels (`<max depth>`, `serialize.dumps`). The walk would fail on it (a Python recursion as deep), and
+    what it holds below is not looked into: so it always changes, and the line is written again cut.
+    """
+    try:
+        orjson.dumps(event)
+    except orjson.JSONEncodeError:
+        return redactor.redact_event(orjson.loads(dumps(event)))
     redacted = redactor.redact_event(event)
-    return line if redacted == event else dumps(redacted).rstrip(b"\n")
+    return None if redacted == event else redacted

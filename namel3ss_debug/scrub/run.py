@@ -22,7 +22,7 @@ from ..store.reader import TraceReader
 from ..store.rewrite import Change, Test, rewrite_lines
 from ..store.sources import RunSource
 from ..tracer.redact import Redactor
-from .lines import needs_walk, redact_line
+from .lines import needs_walk, redact_line, redacted_event
 
 
 @dataclass(frozen=True)
@@ -70,7 +70,7 @@ def _first_pass(source: RunSource, redactor: Redactor) -> dict[str, Optional[set
         if block.mapped:
             known[path] = None  # the second pass looks at every line the test flags
         for located in block.picked(test):
-            changed = redactor.redact_event(located.event) != located.event
+            changed = redacted_event(redactor, located.event) is not None
             offsets = known[path]
             if changed and offsets is not None:
                 offsets.add(located.offset)
