@@ -202,8 +202,8 @@ def allow_rerun(recorded: Recorded, cwd: Path | None, allowed: bool, where: str,
                          f"({judgement.why}): {judgement.command}", where=where,
                          hint="read the trace; to run it, add --yes, or answer the question on a terminal")
     if not confirm(judgement, stdin, stderr):
-        raise UsageError(f"not run: {judgement.command}", where=where,
-                         hint="you answered no; add --yes to run it without the question")
+        raise UsageError("the app was not run: the answer was not yes", where=where,
+                         hint="add --yes to run it without the question")
 
 
 def confirm(judgement: Judgement, stdin: IO[str], stderr: IO[str]) -> bool:

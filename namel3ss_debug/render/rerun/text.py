@@ -11,6 +11,7 @@ from rich.text import Text
 from ...rerun.candidates import short_repr
 from ...rerun.compare import EventRef
 from ...rerun.report import Ending, RerunReport
+from ..event_text import one_line
 from ..text import plural, visible
 
 _SOURCES = (("recorded", "from the recording"), ("mocked", "mocked"), ("replaced", "replaced at the console"),
@@ -21,7 +22,7 @@ def announce(recorded: Any, run_id: str | None) -> Text:
     """The line before the app runs: what runs again, where."""
     command = shlex.join(recorded.target.argv if not recorded.target.module
                          else ["-m", recorded.target.module, *recorded.target.args])
-    return Text(visible(f"rerun of {run_id}: {command}  (in {recorded.cwd})"), style="dim")
+    return Text(one_line(f"rerun of {run_id}: {command}  (in {recorded.cwd})"), style="dim")  # an argument's newline: \n
 
 
 def render_report(report: RerunReport) -> Group:
