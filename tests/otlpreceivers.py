@@ -3,7 +3,9 @@
 `HttpReceiver` (http.server decoding each request as `ExportTraceServiceRequest`) and `GrpcReceiver` (the
 collector's gRPC service) keep every span they were sent, decoded (ids as hex, attributes as values); `HttpReceiver(delay=...)` answers all requests
 but the first that late. `refused_url()` names a port nobody listens on; `Blackhole` accepts connections
-and never answers (a hung receiver, or a host whose packets vanish once connected).
+and never answers (a hung receiver, or a host whose packets vanish once connected). `Dripping` answers a byte a
+second for ever, `SlowReading` reads a request a byte a second and never answers, `StatusReceiver` answers every
+request with one status (a redirect, 503 or 429 with a Retry-After).
 """
 
 from __future__ import annotations
@@ -132,3 +134,134 @@ class Blackhole:
 
     def close(self) -> None:
         self.sock.close()
+
+
+class StatusReceiver:
+    """An OTLP/HTTP endpoint that reads each request whole and answers every one with `status` and `headers`
+    (a dict the test may change after start: a redirect to the receiver's own `url`, a `Retry-After`);
+    `requests` counts what it was sent."""
+
+    def __init__(self, status: int, headers: dict[str, str] | None = None) -> None:
+        self.status, self.headers, self.requests = status, dict(headers or {}), 0
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_POST(self) -> None:  # noqa: N802 - http.server's name
+                self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                receiver.requests += 1
+                self.send_response(receiver.status)
+                for key, value in receiver.headers.items():
+                    self.send_header(key, value)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+class _Raw:
+    """A listener on 127.0.0.1 handing each connection to `serve(connection)` in a thread of its own, until
+    `close()`; for receivers that misbehave below HTTP (a byte at a time)."""
+
+    def __init__(self, receive_buffer: int | None = None) -> None:
+        self.sock = socket.socket()
+        if receive_buffer is not None:  # before listen: accepted connections inherit it, and the window stays small
+            self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, receive_buffer)
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
+        self.closed = threading.Event()
+        self.connections: list[socket.socket] = []
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while not self.closed.is_set():
+            try:
+                connection, _ = self.sock.accept()
+            except OSError:
+                return
+            self.connections.append(connection)
+            threading.Thread(target=self._serve_quietly, args=(connection,), daemon=True).start()
+
+    def _serve_quietly(self, connection: socket.socket) -> None:
+        try:
+            self.serve(connection)
+        except OSError:  # the client gave up and closed: what these receivers wait for
+            pass
+        finally:
+            connection.close()
+
+    def serve(self, connection: socket.socket) -> None:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        self.closed.set()
+        self.sock.close()
+        for connection in self.connections:
+            try:
+                connection.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+
+def _read_request(connection: socket.socket) -> bytes:
+    """One HTTP request read whole (its headers, then Content-Length bytes of body)."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = connection.recv(65536)
+        if not chunk:
+            return data
+        data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    length = next((int(line.split(b":", 1)[1]) for line in head.split(b"\r\n")
+                   if line.lower().startswith(b"content-length:")), 0)
+    while len(body) < length:
+        chunk = connection.recv(65536)
+        if not chunk:
+            break
+        body += chunk
+    return head + b"\r\n\r\n" + body
+
+
+class Dripping(_Raw):
+    """Reads each request whole, then answers a byte every `every` seconds, for ever: a status line, then a
+    header that never ends (a receiver, or a proxy before it, that trickles; each byte comes well within any
+    read timeout)."""
+
+    ANSWER = b"HTTP/1.1 200 OK\r\nContent-Type: application/x-protobuf\r\nX-Trickle: "
+
+    def __init__(self, every: float = 1.0) -> None:
+        self.every = every
+        super().__init__()
+
+    def serve(self, connection: socket.socket) -> None:
+        _read_request(connection)
+        sent = 0
+        while not self.closed.wait(self.every):
+            connection.sendall(self.ANSWER[sent:sent + 1] if sent < len(self.ANSWER) else b"a")
+            sent += 1
+
+
+class SlowReading(_Raw):
+    """Reads each request a `chunk` every `every` seconds through a small receive window, and never answers:
+    a sender's request of more than a few kilobytes stays half sent."""
+
+    def __init__(self, every: float = 1.0, chunk: int = 1, receive_buffer: int = 4096) -> None:
+        self.every, self.chunk = every, chunk
+        super().__init__(receive_buffer)
+
+    def serve(self, connection: socket.socket) -> None:
+        while not self.closed.wait(self.every):
+            if not connection.recv(self.chunk):
+                return

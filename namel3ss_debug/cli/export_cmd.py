@@ -28,7 +28,9 @@ FORMATS = ("otlp", "otlp-json", "perfetto")
               help="otlp: a header sent with each request, such as Authorization=Bearer TOKEN (repeatable; "
                    "added to OTEL_EXPORTER_OTLP_HEADERS).")
 @click.option("--timeout", type=float, default=None, metavar="SECONDS",
-              help="otlp: how long one request may take, retries included (default 10, or OTEL_EXPORTER_OTLP_TIMEOUT).")
+              help="otlp: the most one request (a batch of up to 512 spans) may take: connecting, sending, the "
+                   "answer and the retries together; past it the export stops, exit 1 (default 10, or "
+                   "OTEL_EXPORTER_OTLP_TIMEOUT in milliseconds).")
 @click.option("--all", "all_runs", is_flag=True, help="For a directory: every run in it, not just the newest.")
 @click.option("--strict", is_flag=True, help="Stop at the first invalid line (exit 3) instead of skipping it.")
 @click.option("--config", "config_path", type=click.Path(path_type=Path), metavar="FILE",
@@ -59,10 +61,13 @@ def export(traces: tuple[str, ...], to: str, endpoint: str | None, protocol: str
       namel3ss-debug export run.jsonl --to otlp-json run.otlp.jsonl
       namel3ss-debug export run.jsonl --to perfetto run.perfetto.json
 
-    --to otlp needs the otel extra: pip install 'namel3ss-debug[otel]'.
+    --to otlp needs the otel extra: pip install 'namel3ss-debug[otel]'. A batch
+    is sent when the receiver answers it with a 2xx; a redirect is not followed
+    (give the URL it names as --endpoint).
 
     Exit codes: 0 exported, 1 the receiver did not take the spans (unreachable,
-    refused), 2 usage (a bad --header, a missing extra), 3 an invalid trace.
+    refused, redirected, no answer within --timeout), 2 usage (a bad --header, a
+    missing extra), 3 an invalid trace.
     """
     from ..ops.environment import Environment  # noqa: PLC0415 - loads when the command runs
     from ..ops.export import ExportRequest, export_traces  # noqa: PLC0415 - loads when the command runs

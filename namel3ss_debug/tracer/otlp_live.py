@@ -8,7 +8,8 @@ a second: the SDK's own log lines about it are kept quiet, the queue drops what 
 of the run waits only while the receiver keeps answering (`ReceiverWatch.settle`): not at all once a try
 has failed (a refused connection fails within milliseconds), at most `FIRST_ANSWER_SECONDS` from its first
 request for a receiver that has never answered (a port that accepts and never answers, a blackholed
-host), and at most `END_WAIT_SECONDS` for one that has. Nothing here raises into the app.
+host), and at most `END_WAIT_SECONDS` for one that has. A batch is sent only when the receiver answers it
+with a 2xx (`otlp_answers.py`): a redirect is a failed try, warned about. Nothing here raises into the app.
 """
 
 from __future__ import annotations
@@ -25,7 +26,8 @@ import orjson
 from ..model.errors import Namel3ssDebugError
 from ..model.messages import warning_line
 from ..model.otel_spans import SpanConverter
-from .otlp_sdk import LOGGERS, SpanMaker, make_exporter, reason_of, require_otel, resolve_target
+from .otlp_answers import AnswerLog, refusal, watched_exporter
+from .otlp_sdk import LOGGERS, SpanMaker, reason_of, require_otel, resolve_target
 
 MAX_QUEUE_SIZE = 2048  # spans waiting to be sent; past it, new spans are dropped (the SDK's default)
 # The SDK's 5 s between batches would leave every span of a short run to its end, and the receiver unheard
@@ -46,18 +48,19 @@ def live_writer(inner: Any, environ: Mapping[str, str], report: Callable[[str], 
     try:
         target = resolve_target(environ)
         require_otel("live export (exporters: otlp)")
-        exporter = make_exporter(target)
+        exporter, answers = watched_exporter(target)
     except Namel3ssDebugError as error:  # its text ends with its hint
         report(f"live export is off: {error}; the trace file is written as usual")
         return inner
-    return LiveOtlpWriter(inner, exporter, target.endpoint, report)
+    return LiveOtlpWriter(inner, exporter, target.endpoint, report, answers=answers, timeout=target.timeout)
 
 
 class LiveOtlpWriter:
     """A trace-file writer that also sends each span as it ends (see the module's docstring)."""
 
     def __init__(self, inner: Any, exporter: Any, endpoint: str, report: Callable[[str], None] = warn,
-                 clock: Callable[[], float] = time.monotonic):
+                 clock: Callable[[], float] = time.monotonic, *, answers: AnswerLog | None = None,
+                 timeout: float = 10.0):
         from opentelemetry.sdk.trace.export import BatchSpanProcessor  # noqa: PLC0415 - the optional extra
 
         self.inner = inner
@@ -65,7 +68,7 @@ class LiveOtlpWriter:
         self.report = report
         self.converter = SpanConverter()
         self.maker = SpanMaker()
-        self.exporter = ReceiverWatch(exporter, self._failed, clock)
+        self.exporter = ReceiverWatch(exporter, self._failed, clock, answers, endpoint, timeout)
         _quiet_sdk_loggers()
         self.processor = BatchSpanProcessor(self.exporter, max_queue_size=MAX_QUEUE_SIZE,
                                             schedule_delay_millis=SEND_EVERY_SECONDS * 1000)
@@ -151,10 +154,13 @@ class LiveOtlpWriter:
 class ReceiverWatch:
     """The SDK's exporter, watched: whether the receiver answered its last request, whether a try has failed
     since (the SDK logs each failed try before it backs off; those records are heard here, not printed),
-    when the first request went out, and how many spans the receiver took."""
+    when the first request went out, and how many spans the receiver took. With `answers` (OTLP/HTTP), a
+    batch the SDK counts as sent that was not answered with a 2xx (a redirect) is a failed try."""
 
-    def __init__(self, inner: Any, on_failure: Callable[[str], None], clock: Callable[[], float] = time.monotonic):
+    def __init__(self, inner: Any, on_failure: Callable[[str], None], clock: Callable[[], float] = time.monotonic,
+                 answers: AnswerLog | None = None, endpoint: str = "", timeout: float = 10.0):
         self.inner = inner
+        self.answers, self.endpoint, self.timeout = answers, endpoint, timeout
         self.on_failure = on_failure
         self.clock = clock
         self.changed = threading.Condition()
@@ -175,6 +181,7 @@ class ReceiverWatch:
             if self.asked_at is None:
                 self.asked_at = self.clock()
         _QUIET.on, _QUIET.watch = True, self
+        mark = self.answers.mark() if self.answers is not None else 0
         try:
             result = self.inner.export(spans)
         except Exception as exc:
@@ -182,6 +189,11 @@ class ReceiverWatch:
             result = SpanExportResult.FAILURE
         finally:
             _QUIET.on, _QUIET.watch = False, None
+        if result is SpanExportResult.SUCCESS and self.answers is not None:
+            refused = refusal(self.answers.since(mark), self.endpoint, self.timeout)
+            if refused is not None:
+                self.hear(refused.reason)
+                result = SpanExportResult.FAILURE
         with self.changed:
             if result is SpanExportResult.SUCCESS:
                 self.answered, self.failing = True, False
