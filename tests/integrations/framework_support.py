@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from concurrent.futures import Future, ThreadPoolExecutor, wait
@@ -139,7 +140,7 @@ class Workbench:
 
     def record(self, app: App, script: Path | None = None) -> Recording:
         """Trace `app` (or `script`, in its place) against a new stub server, then stop the server."""
-        script = script or app.source
+        script = self._in_directory(script or app.source)
         server = StubServer(api_key=self.key, fresh=True).start()
         try:
             out = self._new_directory("trace")
@@ -164,6 +165,17 @@ class Workbench:
     def _new_directory(self, kind: str) -> Path:
         self._runs += 1
         return self.directory / f"{kind}-{self._runs}"
+
+    def _in_directory(self, script: Path) -> Path:
+        """The app as a file of the bench's directory, where its commands run: `apps/` is copied there once
+        (an app may start a file beside it), as a user's app is in the project they rerun it from (a
+        rerun runs an app outside its directory only when asked to)."""
+        if script.resolve().is_relative_to(self.directory.resolve()):
+            return script
+        copy = self.directory / script.parent.name
+        if not copy.exists():
+            shutil.copytree(script.parent, copy, ignore=shutil.ignore_patterns("__pycache__"))
+        return copy / script.name
 
 
 def skip_unless_installed(app: str, *modules: str) -> None:
