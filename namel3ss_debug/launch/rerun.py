@@ -10,11 +10,14 @@ from typing import Any, Iterator
 import orjson
 
 from ..config import ResolvedSettings
+from ..rerun.network import Network
 from ..rerun.session import Rerun
 from ..tracer.api import get_tracer
+from ..tracer.argv import process_is_cli
 from ..tracer.serialize import to_jsonable
 from ..transport.opening import PLACEHOLDER_KEY
 from .app import Outcome, run_traced
+from .closing import closed_network
 from .recorded import Recorded
 
 
@@ -31,19 +34,25 @@ def recorded_form(event_type: str, inputs: Any) -> Any:
 
 
 def run_again(recorded: Recorded, resolved: ResolvedSettings, rerun: Rerun, replay_of: dict[str, Any], *,
-              app_stdout_to_stderr: bool = False) -> Outcome:
-    """Run the app in its recorded directory with `tracer.replay` set; the new run's `run_start`
-    names the run it replays (`attrs.replay_of`)."""
+              app_stdout_to_stderr: bool = False) -> tuple[Outcome, Network]:
+    """Run the app in its recorded directory with `tracer.replay` set and the network closed
+    (`closing.py`); the new run's `run_start` names the run it replays (`attrs.replay_of`). Returns how
+    the app ended and how the network was closed."""
     tracer = get_tracer()
     saved = os.getcwd()
+    own_process = process_is_cli()
     os.chdir(recorded.cwd)
     tracer.replay = rerun
     try:
-        with _stdout_to_stderr(app_stdout_to_stderr), placeholder_keys(os.environ):
-            return run_traced(recorded.target, resolved, start_attrs={"replay_of": replay_of})
+        with closed_network(rerun, own_process) as closing:
+            with _stdout_to_stderr(app_stdout_to_stderr), placeholder_keys(os.environ):
+                outcome = run_traced(recorded.target, resolved, own_process=own_process,
+                                     start_attrs={"replay_of": replay_of})
     finally:
         tracer.replay = None
         os.chdir(saved)
+    assert closing.network is not None  # set as the block ends
+    return outcome, closing.network
 
 
 @contextlib.contextmanager

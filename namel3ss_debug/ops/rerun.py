@@ -16,6 +16,7 @@ from typing import Any, Callable
 
 from ..config import load_settings
 from ..config_rules import HTTP_CAPTURE
+from ..launch.guard import GuardedRerun
 from ..launch.recorded import Recorded, recorded_target
 from ..launch.rerun import recorded_form, run_again
 from ..model.errors import UsageError
@@ -26,7 +27,6 @@ from ..replay.mocks import Mock, MockTable
 from ..rerun.paths import PathTable
 from ..rerun.recording import Recording
 from ..rerun.report import RerunReport, build_report
-from ..rerun.session import Rerun
 from ..store.problems import ReadProblems
 from ..store.reader import TraceReader
 from ..store.sources import RunSource
@@ -84,18 +84,18 @@ def rerun_app(source: RunSource, options: RerunOptions, env: Environment,
                      "[REDACTED] in their place")
         resolved = _settings(options, _recorded_capture(start), env)
         stepper = options.make_stepper(recording) if options.make_stepper else None
-        session = Rerun(recording, match=options.match, on_miss=options.on_miss, mocks=mocks, stepper=stepper,
-                        inputs_of=recorded_form, live_tools=options.live_tools)
+        session = GuardedRerun(recording, match=options.match, on_miss=options.on_miss, mocks=mocks,
+                               stepper=stepper, inputs_of=recorded_form, live_tools=options.live_tools)
         announce(recorded, timeline.run_id)
-        outcome = run_again(recorded, resolved, session,
-                            {"run_id": timeline.run_id, "trace": source.label, "match": options.match,
-                             "mocks": sorted(mocks)},
-                            app_stdout_to_stderr=options.app_stdout_to_stderr)
+        outcome, network = run_again(recorded, resolved, session,
+                                     {"run_id": timeline.run_id, "trace": source.label, "match": options.match,
+                                      "mocks": sorted(mocks)},
+                                     app_stdout_to_stderr=options.app_stdout_to_stderr)
         new_paths = tuple(str(path) for path in outcome.run.paths)
         if new_paths:
             new_timeline = load_timeline(RunSource(new_paths[0], new_paths), TraceReader(ReadProblems()))
         report = build_report(source.label, recording, session, outcome.exit_code, new_timeline, new_paths,
-                              tuple(recorded.target.argv), str(recorded.cwd))
+                              tuple(recorded.target.argv), str(recorded.cwd), network)
         error = outcome.exception
         shown = error if error is not None and not isinstance(error, (KeyboardInterrupt, RerunStop)) else None
         return RerunDone(report, shown, getattr(stepper, "errors", 0))
@@ -143,15 +143,23 @@ def _recorded_capture(start: dict[str, Any]) -> str | None:
 
 def _settings(options: RerunOptions, capture: str | None, env: Environment) -> Any:
     """The new run's settings: this workspace's, with tracing on and the recording's `capture_http`
-    (every request is answered or refused by the rerun whatever it is: the network stays closed).
+    (every request is answered or refused by the rerun whatever it is: the network stays closed), and no
+    live export while the network is closed (`--on-miss error`): the receiver could not be reached.
     The trace directory is absolute (the app runs in its own directory): a relative one is joined to
     the working directory or the workspace root, both absolute once --config is."""
     config_path = options.config_path.resolve() if options.config_path is not None else None
-    resolved = load_settings(env.environ, env.cwd, config_path=config_path,
-                             overrides={"enabled": True, "trace_output_dir": options.output,
-                                        "capture_http": capture},
-                             override_source={"enabled": "--rerun", "trace_output_dir": "--output",
-                                              "capture_http": "the recording"})
+    overrides: dict[str, Any] = {"enabled": True, "trace_output_dir": options.output, "capture_http": capture}
+    sources = {"enabled": "--rerun", "trace_output_dir": "--output", "capture_http": "the recording",
+               "exporters": "--rerun (the network is closed)"}
+    resolved = load_settings(env.environ, env.cwd, config_path=config_path, overrides=overrides,
+                             override_source=sources)
+    exporters = resolved.settings.exporters
+    if options.on_miss == "error" and "otlp" in exporters:
+        env.warn("live export (exporters: otlp) is off for this rerun: the network is closed while the app "
+                 "runs; send the new run afterwards with namel3ss-debug export TRACE --to otlp")
+        overrides["exporters"] = [name for name in exporters if name != "otlp"]
+        resolved = load_settings(env.environ, env.cwd, config_path=config_path, overrides=overrides,
+                                 override_source=sources)
     for message in resolved.warnings:
         env.warn(message)
     prepare_output_dir(resolved.output_dir())

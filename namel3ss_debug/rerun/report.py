@@ -8,6 +8,7 @@ from typing import Any
 from ..replay.timeline import Timeline
 from .candidates import Miss
 from .compare import Comparison, compare
+from .network import Network
 from .recording import Recording, run_end
 from .session import Rerun
 
@@ -56,12 +57,13 @@ class RerunReport:
     old_ending: Ending
     new_ending: Ending
     exit_code: int
+    network: Network | None = None  # how the network was closed while the app ran (rerun/network.py)
 
     @property
     def reproduced(self) -> bool:
         """Every call was answered from the recording or, for a tool that ran again, returned what the
-        recording has (none ran live, at least one was answered from the recording), and the rerun said and did what the
-        recording did, event for event, and ended the same way."""
+        recording has (none ran live, at least one was answered from the recording), the app neither used nor tried the
+        network, and the rerun said and did what the recording did, event for event, and ended the same way."""
         return self.not_reproduced is None
 
     @property
@@ -72,6 +74,8 @@ class RerunReport:
             return f"{self.counts['missed']} call(s) had no recorded answer"
         if self.counts.get("live"):
             return f"{self.counts['live']} call(s) ran live instead of being answered from the recording"
+        if self.network is not None and self.network.not_reproduced is not None:
+            return self.network.not_reproduced
         if not any(self.counts.get(source) for source in ("recorded", "mocked", "replaced")):
             if self.counts.get("reran"):  # a run that ran all over again, however alike, replayed nothing
                 return "nothing was replayed: every call the rerun made ran again"
@@ -86,13 +90,17 @@ class RerunReport:
 
 
 def build_report(source: str, recording: Recording, rerun: Rerun, outcome_code: int, new: Timeline | None,
-                 new_paths: tuple[str, ...], command: tuple[str, ...], cwd: str) -> RerunReport:
+                 new_paths: tuple[str, ...], command: tuple[str, ...], cwd: str,
+                 network: Network | None) -> RerunReport:
     """The report of a rerun that ran: `outcome_code` is the app's exit code, `new` the new run's
-    timeline (None when it wrote no trace). Exit 1 when a call missed or ran live, or the app failed."""
+    timeline (None when it wrote no trace), `network` how the network was closed. Exit 1 when a call
+    missed or ran live, the network was used or tried, or the app failed."""
     tally = rerun.tally
     used = tally.used_mocks
     notes = [*tally.notes, *(f"--mock {mock.key.text} answered no call of the rerun"
                              for mock in rerun.mocks if mock.key.text not in used)]
+    if network is not None and network.note is not None:
+        notes.append(network.note)
     counts = {name: tally.counts.get(name, 0) for name in ("recorded", "mocked", "replaced", "reran", "live")}
     counts["missed"] = len(tally.misses)
     return RerunReport(
@@ -101,4 +109,6 @@ def build_report(source: str, recording: Recording, rerun: Rerun, outcome_code: 
         mocked=tuple(tally.mocked), misses=tuple(tally.misses), notes=tuple(notes),
         comparison=compare(recording.timeline, new) if new is not None else None,
         old_ending=Ending.of(recording.end_event()), new_ending=Ending.of(run_end(new)),
-        exit_code=1 if tally.misses or tally.counts.get("live") or outcome_code != 0 else 0)
+        exit_code=1 if tally.misses or tally.counts.get("live") or outcome_code != 0
+        or (network is not None and network.not_reproduced is not None) else 0,
+        network=network)

@@ -51,7 +51,7 @@ def install(tracer: Tracer, run: Run) -> None:
         _state["fork"] = True
     _install_excepthooks(run)
     _install_signal_handlers(run)
-    watch(run, tracer)
+    watch(run)
 
 
 def uninstall(run: Run) -> None:

@@ -1,19 +1,20 @@
 """Network traffic the client hooks do not see.
 
-An audit hook (`sys.addaudithook`, which cannot be removed) listens while a run is active:
-- for `socket.getaddrinfo` of a known LLM host and `http.client.send` of a request to an LLM API path
-  (urllib, or any client on `http.client`), which it notes on the run: `run_end` carries them
-  (`attrs.llm_traffic`), and `trace`'s summary warns when a run talked to an LLM API and recorded no
-  `llm` span;
-- in a rerun, for `socket.connect` to an internet address, which it refuses (a miss, under
-  `--on-miss error`): the network stays closed even for a client the hooks do not know.
+An audit hook (`sys.addaudithook`, which cannot be removed) listens:
+- while a run is active, for `socket.getaddrinfo` of a known LLM host and `http.client.send` of a request
+  to an LLM API path (urllib, or any client on `http.client`), which it notes on the run: `run_end`
+  carries them (`attrs.llm_traffic`), and `trace`'s summary warns when a run talked to an LLM API and
+  recorded no `llm` span;
+- while a rerun runs the app, for what a `NetworkGuard` asks to hear (connects, sends, name lookups,
+  processes started): the guard refuses what reaches the network by raising (a miss, under `--on-miss
+  error`), so the network stays closed even for a client the hooks do not know (`launch/guard.py`).
 The hook costs a set lookup per audit event.
 """
 
 from __future__ import annotations
 
 import sys
-from typing import Any
+from typing import Any, Protocol
 
 KNOWN_LLM_HOSTS = frozenset({
     "api.openai.com", "api.anthropic.com", "generativelanguage.googleapis.com", "aiplatform.googleapis.com",
@@ -23,20 +24,27 @@ KNOWN_LLM_HOSTS = frozenset({
 })
 LLM_PATH_ENDINGS = ("/chat/completions", "/responses", "/completions", "/embeddings", "/messages",
                     ":generateContent", ":streamGenerateContent", "/api/chat", "/api/generate")
-_EVENTS = frozenset({"socket.getaddrinfo", "http.client.send", "socket.connect"})
+_EVENTS = frozenset({"socket.getaddrinfo", "http.client.send"})
+
+
+class NetworkGuard(Protocol):
+    """What a rerun puts on the network: it hears the audit events it names, and refuses one by raising."""
+
+    events: frozenset[str]
+
+    def heard(self, event: str, args: tuple[Any, ...]) -> None: ...
+
 
 _installed = False
 _current: Any = None  # the run that notes what is seen (its `llm_traffic` dict), or None
-_tracer: Any = None  # the run's tracer: in a rerun, its `replay` refuses connections
+_guard: NetworkGuard | None = None
 
 
-def watch(run: Any, tracer: Any) -> None:
+def watch(run: Any) -> None:
     """Note the LLM traffic of `run` from now until `unwatch()`."""
-    global _installed, _current, _tracer
-    _current, _tracer = run, tracer
-    if not _installed:
-        _installed = True
-        sys.addaudithook(_heard)
+    global _current
+    _current = run
+    _install()
 
 
 def unwatch(run: Any) -> None:
@@ -45,11 +53,31 @@ def unwatch(run: Any) -> None:
         _current = None
 
 
+def guard(network: NetworkGuard) -> None:
+    """Hand the events `network` names to it from now until `unguard()`."""
+    global _guard
+    _guard = network
+    _install()
+
+
+def unguard(network: NetworkGuard) -> None:
+    global _guard
+    if _guard is network:
+        _guard = None
+
+
+def _install() -> None:
+    global _installed
+    if not _installed:
+        _installed = True
+        sys.addaudithook(_heard)
+
+
 def _heard(event: str, args: tuple[Any, ...]) -> None:
+    network = _guard
+    if network is not None and event in network.events:
+        network.heard(event, args)  # raises to refuse
     if event not in _EVENTS or _current is None:
-        return
-    if event == "socket.connect":
-        _connecting(args)
         return
     try:
         if event == "socket.getaddrinfo":
@@ -69,19 +97,6 @@ def _heard_send(args: tuple[Any, ...]) -> None:
     target = bytes(data[5:data.find(b" ", 5)]).decode("ascii", "replace").split("?", 1)[0]
     if target.endswith(LLM_PATH_ENDINGS):
         _note("unrecorded", f"POST {getattr(connection, 'host', '?')}:{getattr(connection, 'port', '?')}{target}")
-
-
-def _connecting(args: tuple[Any, ...]) -> None:
-    """In a rerun that stops on a miss, a connection to an internet address is one: refused."""
-    import socket  # noqa: PLC0415 - loaded already: a socket is connecting
-
-    replay = _tracer.replay
-    sock, address = args[0], args[1]
-    if replay is None or getattr(replay, "on_miss", "live") != "error" \
-            or getattr(sock, "family", None) not in (socket.AF_INET, socket.AF_INET6):
-        return
-    host, port = address[0], address[1]
-    raise replay.refused(f"{host}:{port}")
 
 
 def _note(kind: str, value: str) -> None:

@@ -1,0 +1,106 @@
+"""Closing the network around a rerun of the app, as tightly as the platform and the options allow.
+
+- Nothing can run for real (`--on-miss error`, no `--live-tools`, no console): a network namespace on Linux
+  (`netns.py`), which closes every route of the app and the processes it starts, and the in-process guard
+  (`guard.py`) inside it, which names what this process tried as a miss. Where a namespace is refused (not
+  Linux; no CAP_SYS_ADMIN and no user namespaces), the guard alone, and the report says so.
+- A call may run for real (`--live-tools`, or the console, where `live` runs one): the guard alone, which
+  keeps the network for those calls while they run. A namespace cannot: it closes the whole thread.
+- `--on-miss live`: nothing is closed; the guard counts what reached the network outside the calls that
+  ran live.
+
+    with closed_network(rerun, own_process=True) as closing:
+        ...run the app...
+    closing.network  # the report's `network`
+"""
+
+from __future__ import annotations
+
+import contextlib
+import platform
+from dataclasses import dataclass
+from typing import Iterator
+
+from ..model.errors import Namel3ssDebugError
+from ..rerun.network import EVERYTHING, GUARD, GUARD_OPEN, NAMESPACE, NAMESPACE_OPEN, OPEN, Network
+from ..rerun.session import Rerun
+from ..tracer import watch
+from . import netns
+from .guard import RerunGuard
+
+FOR_REAL = "calls the rerun runs for real, while they run"
+
+
+@dataclass
+class Closing:
+    """What `closed_network` did: `network`, set when the block ends."""
+
+    network: Network | None = None
+
+
+@contextlib.contextmanager
+def closed_network(rerun: Rerun, own_process: bool) -> Iterator[Closing]:
+    """Close the network for the block (see the module's docstring); `own_process`: this process exists to
+    run the app, and may stay in a user namespace after it."""
+    closing = Closing()
+    closed = rerun.on_miss == "error"
+    platform.platform()  # run_start records it, and its first call runs `uname -p`: not a process of the app's
+    for_real = _why_not_namespace(rerun)  # the options let calls run for real
+    entered, why_not = (None, for_real) if for_real is not None else _enter(own_process)
+    network_guard = RerunGuard(rerun, closed)
+    watch.guard(network_guard)
+    try:
+        yield closing
+    finally:
+        stopped = _stopped() if entered is not None else 0
+        watch.unguard(network_guard)
+        if entered is not None:
+            _leave(entered)
+        closing.network = _network(entered, why_not or "", closed, for_real is not None, network_guard, stopped)
+
+
+def _why_not_namespace(rerun: Rerun) -> str | None:
+    """Why this rerun cannot run in a network namespace, or None when it can."""
+    if rerun.on_miss != "error":
+        return "--on-miss live: a call the recording cannot answer runs for real"
+    if rerun.live_tools:
+        return "--live-tools: tool bodies run for real, with the network"
+    if rerun.stepper is not None:
+        return "the rerun's console can run a call live"
+    return None
+
+
+def _enter(own_process: bool) -> tuple[netns.Entered | None, str | None]:
+    try:
+        return netns.enter(own_process), None
+    except netns.Refused as refused:
+        return None, f"no network namespace: {refused}"
+    except netns.Stuck as failed:
+        raise Namel3ssDebugError(f"the rerun could not close the network: {failed}",
+                                 hint="the kernel let the user namespace be made, then refused it what the app "
+                                      "needs; run as root, or with --on-miss live, which closes nothing") from None
+
+
+def _stopped() -> int:
+    try:
+        return netns.unanswered()
+    except (OSError, ValueError, IndexError):  # a /proc without the counters: nothing to report
+        return 0
+
+
+def _leave(entered: netns.Entered) -> None:
+    try:
+        netns.leave(entered)
+    except OSError as error:
+        raise Namel3ssDebugError(f"the rerun could not leave its network namespace: {error.strerror or error}",
+                                 hint="the app ran and its trace is written; run the command again") from None
+
+
+def _network(entered: netns.Entered | None, why_not: str, closed: bool, for_real: bool, guarded: RerunGuard,
+             stopped: int) -> Network:
+    counted = {"reached": guarded.reached, "processes": guarded.processes}
+    if entered is not None:
+        return Network(NAMESPACE, entered.how, NAMESPACE_OPEN, stopped=stopped, **counted)
+    if not closed:
+        return Network(OPEN, why_not, (EVERYTHING,), **counted)
+    return Network(GUARD, why_not, (*GUARD_OPEN, FOR_REAL) if for_real else GUARD_OPEN, **counted)

@@ -1,0 +1,171 @@
+"""The in-process guard: what this Python process does on the network while a rerun runs the app.
+
+The audit hook (`tracer/watch.py`) hands it the audit events that reach the network:
+- `socket.connect` (and `connect_ex`), `socket.sendto` and `socket.sendmsg` on an internet socket (IPv4
+  or IPv6, loopback included: the host's services listen there);
+- name lookups that may ask a DNS server: `getaddrinfo`, `gethostbyname(_ex)` and `gethostbyaddr` of
+  anything but this machine (`localhost`, a numeric address, the host's own name);
+- a C library's network functions looked up through ctypes (`libc.connect`: the `ctypes.dlsym` event);
+- and, only to count them, the processes the app starts (`subprocess.Popen`, `os.system`, `os.fork`...).
+
+While the network is closed (`--on-miss error`, the default) each of them is refused as a miss: the app
+stops there (`ReplayMiss`, a BaseException), and the report names it (`sendto 127.0.0.1:53`). With
+`--on-miss live` nothing is refused, and the connects and sends are counted (the report's `reached`).
+
+A call the rerun lets run for real (a tool body under `--live-tools`, a call run `live` at the console, a
+miss under `--on-miss live`: `GuardedRerun.answer` returned None) keeps the network for what it does, in its
+own context (its thread or task, and those it starts), until its span ends. So does the loopback pair
+`socket.socketpair` builds where the platform has none (Windows: asyncio's event loop needs it).
+
+Binding is not refused: an app may serve itself (the examples start a stub LLM server on 127.0.0.1), and
+what the app connects to is what is closed.
+
+An audit hook sees this process's Python only: processes the app starts, and native code that calls the C
+library itself, are not seen (on Linux the network namespace closes those, `launch/netns.py`).
+"""
+
+from __future__ import annotations
+
+import contextvars
+import ipaddress
+import socket
+import sys
+import threading
+from types import FrameType
+from typing import Any
+
+from ..model.replay import ReplayMiss
+from ..rerun.candidates import Miss
+from ..rerun.session import Rerun
+from ..tracer import watch
+
+SOCKET_CALLS = {"socket.connect": "connect", "socket.sendto": "sendto", "socket.sendmsg": "sendmsg"}
+LOOKUPS = frozenset({"socket.getaddrinfo", "socket.gethostbyname", "socket.gethostbyname_ex",
+                     "socket.gethostbyaddr"})
+PROCESSES = frozenset({"subprocess.Popen", "os.system", "os.posix_spawn", "os.spawn", "os.fork", "os.forkpty"})
+NATIVE = frozenset({"ctypes.dlsym", "ctypes.dlsym/handle"})
+EVENTS = frozenset(SOCKET_CALLS) | LOOKUPS | PROCESSES | NATIVE
+# The C library's network functions (POSIX, then Windows' ws2_32), by the name ctypes looks up.
+NATIVE_NETWORK = frozenset({
+    "connect", "sendto", "sendmsg", "sendmmsg", "getaddrinfo", "gethostbyname", "gethostbyname2",
+    "gethostbyname_r", "gethostbyname2_r", "gethostbyaddr", "gethostbyaddr_r", "res_query", "res_search",
+    "res_send", "res_nquery", "res_nsearch", "res_nsend", "__res_query", "__res_search", "__res_send",
+    "WSAConnect", "WSAConnectByNameW", "WSASendTo", "WSASendMsg", "GetAddrInfoW", "GetAddrInfoExW",
+})
+LOCAL_NAMES = frozenset({"localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback"})
+INTERNET = (socket.AF_INET, socket.AF_INET6)
+WHY = "the network is closed during a rerun, and this was done outside the recorded HTTP clients " \
+      "(httpx, requests, aiohttp)"
+
+_OURS = frozenset({__file__, watch.__file__})  # the audit hook's frames, above the app's call
+# The calls running for real in this context, innermost last (their spans; one that ended no longer counts).
+_running: contextvars.ContextVar[tuple[Any, ...]] = contextvars.ContextVar("namel3ss_debug_for_real", default=())
+
+
+class GuardedRerun(Rerun):
+    """The rerun, telling the guard which calls it lets run for real: each keeps the network for what it
+    does, in its own context, until it ends."""
+
+    def answer(self, spec: Any, span: Any, inputs: Any) -> Any:
+        answer = super().answer(spec, span, inputs)
+        if answer is None and span is not None:
+            _running.set((*(call for call in _running.get() if not call.ended), span))
+        return answer
+
+
+class RerunGuard:
+    """Refuses (while `closed`) or counts what the app does on the network; counts the processes it
+    starts. `heard` is the audit hook's: it raises the refusal."""
+
+    events = EVENTS
+
+    def __init__(self, rerun: Rerun, closed: bool):
+        self.rerun = rerun
+        self.closed = closed
+        self.reached = 0
+        self.processes = 0
+        self._lock = threading.Lock()
+
+    def heard(self, event: str, args: tuple[Any, ...]) -> None:
+        try:
+            call = self._call(event, args)
+        except Exception:  # an audit hook must never fail the app's call for a fault of ours
+            return
+        if call is None or _for_real():
+            return
+        if self.closed:
+            raise self._refuse(call)
+        if event in SOCKET_CALLS:
+            with self._lock:
+                self.reached += 1
+
+    def _call(self, event: str, args: tuple[Any, ...]) -> str | None:
+        """What the app does, as its miss names it, when it may reach the network; else None."""
+        verb = SOCKET_CALLS.get(event)
+        if verb is not None:
+            sock, address = args[0], args[1]
+            if address is None or getattr(sock, "family", None) not in INTERNET:
+                return None  # a connected socket's send (its connect was heard), a Unix socket
+            return f"{verb} {_address(address)}"
+        if event in LOOKUPS:
+            name = args[0].decode("ascii", "replace") if isinstance(args[0], bytes) else args[0]
+            return None if _local(name, reverse=event == "socket.gethostbyaddr") else f"resolve {name}"
+        if event in NATIVE:
+            name = args[1]
+            return f"{name} through ctypes" if isinstance(name, str) and name in NATIVE_NETWORK else None
+        if event != "os.posix_spawn" or _caller_module() != "subprocess":  # subprocess's own is counted already
+            with self._lock:
+                self.processes += 1
+        return None
+
+    def _refuse(self, call: str) -> ReplayMiss:
+        """The refusal, noted as a miss: there is no recorded call to offer."""
+        miss = Miss(call, "-", None, WHY)
+        self.rerun.tally.misses.append(miss)
+        return ReplayMiss(f"{call}: {WHY}", miss)
+
+
+def _for_real() -> bool:
+    """Whether a call the rerun lets run for real is running here, or the platform's socketpair."""
+    if any(not call.ended for call in _running.get()):
+        return True
+    caller = _caller()
+    return caller is not None and caller.f_code.co_filename == socket.__file__ \
+        and caller.f_code.co_name in ("socketpair", "_fallback_socketpair")
+
+
+def _caller_module() -> str | None:
+    caller = _caller()
+    return caller.f_globals.get("__name__") if caller is not None else None
+
+
+def _caller() -> FrameType | None:
+    """The Python frame that made the audited call: the first above the audit hook's frames (ours)."""
+    frame: FrameType | None = sys._getframe(1)
+    while frame is not None and frame.f_code.co_filename in _OURS:
+        frame = frame.f_back
+    return frame
+
+
+def _address(address: Any) -> str:
+    """`host:port` (`[host]:port` for IPv6)."""
+    if isinstance(address, tuple) and len(address) >= 2:
+        host = address[0].decode("ascii", "replace") if isinstance(address[0], bytes) else str(address[0])
+        return f"[{host}]:{address[1]}" if ":" in host else f"{host}:{address[1]}"
+    return str(address)
+
+
+def _local(name: Any, reverse: bool) -> bool:
+    """A lookup this machine answers without asking a server: no name, `localhost`, this host's own name,
+    or a numeric address (but for a reverse lookup, which asks for the name of any address but a
+    loopback or unspecified one)."""
+    if not name:
+        return True
+    if not isinstance(name, str):
+        return False
+    try:
+        number = ipaddress.ip_address(name.split("%", 1)[0])
+    except ValueError:
+        lowered = name.lower().rstrip(".")
+        return lowered in LOCAL_NAMES or lowered.endswith(".localhost") or lowered == socket.gethostname().lower()
+    return not reverse or number.is_loopback or number.is_unspecified
