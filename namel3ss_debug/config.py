@@ -8,11 +8,11 @@ prompt_toolkit or psutil. One vocabulary serves the JSON file and the environmen
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, Mapping
 
+from namel3ss_debug.config_document import KeyPositions, read_json_document
 from namel3ss_debug.config_rules import SPECS, parse_value, plain, unknown_key
 from namel3ss_debug.model.errors import ConfigError
 
@@ -71,7 +71,7 @@ class WorkspaceDocument:
     display: str
     text: str
     data: dict[str, object]
-    positions: "_KeyPositions"
+    positions: KeyPositions
 
 
 @dataclass(frozen=True)
@@ -168,14 +168,14 @@ def _choose_file(cwd: Path, config_path: Path | None) -> Path | None:
     if config_path is None:
         return find_workspace_file(cwd)
     path = cwd / Path(config_path).expanduser()
-    if not path.is_file():
-        if path.is_dir():
-            inside = WORKSPACE_FILE.name if path.name == WORKSPACE_FILE.parent.name else WORKSPACE_FILE
-            raise ConfigError("is a directory, not a config file", where=str(config_path),
-                              hint=f"name the file, such as {Path(config_path) / inside}")
+    if path.is_dir():
+        inside = WORKSPACE_FILE.name if path.name == WORKSPACE_FILE.parent.name else WORKSPACE_FILE
+        raise ConfigError("is a directory, not a config file", where=str(config_path),
+                          hint=f"name the file, such as {Path(config_path) / inside}")
+    if not path.exists():
         raise ConfigError("config file not found", where=str(config_path),
                           hint="check the path, or run `namel3ss-debug config init`")
-    return path
+    return path  # a pipe is read as it comes; a device is refused when it is read (`read_bounded`)
 
 
 def display_path(path: Path, cwd: Path) -> str:
@@ -190,22 +190,16 @@ def _workspace_root(path: Path) -> Path:
     return path.parent.parent if path.parent.name == WORKSPACE_FILE.parent.name else path.parent
 
 
-def read_json_document(path: Path, display: str) -> tuple[str, dict[str, object], "_KeyPositions"]:
-    """A JSON object file's text, its data and its keys' positions; `ConfigError` names `display` and the
-    line and column of a syntax error. Shared by the workspace file and `check --rules FILE`."""
-    text = _read_text(path, display)
-    return text, _parse_json(text, display), _key_positions(text)
-
-
 def _read_document(path: Path, cwd: Path) -> WorkspaceDocument:
     display = display_path(path, cwd)
-    return WorkspaceDocument(display, *read_json_document(path, display))
+    document = read_json_document(path, display)
+    return WorkspaceDocument(display, document.text, document.data, document.positions)
 
 
 def _file_layer(document: WorkspaceDocument, warnings: list[str]) -> _Layer:
-    display, text, data, positions = document.display, document.text, document.data, document.positions
+    display, data, positions = document.display, document.data, document.positions
     for key, pos in positions.duplicates:
-        warnings.append(f"{display}:{line_col(text, pos)}: duplicate key {json.dumps(key)} (the last one is used)")
+        warnings.append(f"{display}:{positions.line_col(pos)}: duplicate key {json.dumps(key)} (the last one is used)")
     layer: _Layer = {}
     for key, raw in data.items():
         if key in _RESERVED_FILE_KEYS:
@@ -213,93 +207,9 @@ def _file_layer(document: WorkspaceDocument, warnings: list[str]) -> _Layer:
         if key not in SPECS:
             warnings.append(f"{display}: {unknown_key(key, KEYS)}")
             continue
-        where = f"{display}:{line_col(text, positions.paths[(key,)])}"
+        where = f"{display}:{positions.line_col(positions.paths[(key,)])}"
         layer[key] = (parse_value(key, raw, from_env=False, where=where), display)
     return layer
-
-
-def _read_text(path: Path, display: str) -> str:
-    try:
-        return path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise ConfigError(f"not UTF-8 text ({exc.reason} at byte {exc.start})", where=display) from None
-    except OSError as exc:
-        raise ConfigError(f"cannot read config file: {exc.strerror or exc}", where=display) from None
-
-
-def _parse_json(text: str, display: str) -> dict[str, object]:
-    if not text.strip():
-        raise ConfigError("the file is empty", where=display,
-                          hint="write {} or run `namel3ss-debug config init --force`")
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ConfigError(
-            f"invalid JSON: {exc.msg}",
-            where=f"{display}:{exc.lineno}:{exc.colno}",
-            hint="JSON allows no comments or trailing commas; strings need double quotes",
-        ) from None
-    if not isinstance(data, dict):
-        raise ConfigError(
-            f"the top level must be a JSON object, not {type(data).__name__}",
-            expected="a JSON object",
-            where=display,
-            hint='write {"enabled": true, ...} or run `namel3ss-debug config init`',
-        )
-    return data
-
-
-@dataclass
-class _KeyPositions:
-    """Offsets in the file's text: every repeated key at any depth, and each value's place by its path
-    (`("checks", "require", 0)`: keys and list indexes; a key's last occurrence, the one `json` keeps), for
-    messages about any value, top-level keys included (`(key,)`)."""
-
-    duplicates: list[tuple[str, int]] = field(default_factory=list)
-    paths: dict[tuple[object, ...], int] = field(default_factory=dict)
-
-
-_JSON_SPACE = re.compile(r"[ \t\n\r]*")
-_DECODER = json.JSONDecoder()
-
-
-def _key_positions(text: str) -> _KeyPositions:
-    """Walk valid JSON `text` for key positions, which `json.loads` does not report."""
-    positions = _KeyPositions()
-    _walk(text, _JSON_SPACE.match(text).end(), positions, ())
-    return positions
-
-
-def _walk(text: str, pos: int, positions: _KeyPositions, path: tuple[object, ...]) -> int:
-    """Skip the JSON value at `pos`, noting the keys of its objects; return the offset after it."""
-    if text[pos] not in "{[":
-        return _DECODER.raw_decode(text, pos)[1]
-    closing, seen, index = ("}" if text[pos] == "{" else "]"), set(), 0
-    pos = _JSON_SPACE.match(text, pos + 1).end()
-    while text[pos] != closing:
-        inner: tuple[object, ...] = (*path, index)
-        if closing == "}":
-            key, after = json.decoder.scanstring(text, pos + 1)
-            if key in seen:
-                positions.duplicates.append((key, pos))
-            seen.add(key)
-            inner = (*path, key)
-            positions.paths[inner] = pos  # a key: its message points at the key
-            pos = _JSON_SPACE.match(text, _JSON_SPACE.match(text, after).end() + 1).end()  # past ":"
-        else:
-            positions.paths[inner] = pos  # a list item: at its value
-        index += 1
-        pos = _JSON_SPACE.match(text, _walk(text, pos, positions, inner)).end()
-        if text[pos] == ",":
-            pos = _JSON_SPACE.match(text, pos + 1).end()
-    return pos + 1
-
-
-def line_col(text: str, pos: int) -> str:
-    """`line:column` of offset `pos`, both from 1, as `json` reports errors."""
-    line = text.count("\n", 0, pos) + 1
-    column = pos - text.rfind("\n", 0, pos)
-    return f"{line}:{column}"
 
 
 def _read_env(environ: Mapping[str, str], warnings: list[str]) -> _Layer:

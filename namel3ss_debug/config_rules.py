@@ -12,6 +12,7 @@ from typing import Any, Callable, Mapping
 
 from namel3ss_debug.model.errors import ConfigError
 from namel3ss_debug.model.events import COMPONENTS, EVENT_TYPES
+from namel3ss_debug.model.limits import COUNT_MAX, DURATION_MAX_MS
 
 
 class _Invalid(Exception):
@@ -77,20 +78,31 @@ def _not_one_of(name: str, known: tuple[str, ...], what: str) -> str:
     return f"{json.dumps(name)} is not {what} ({guess})"
 
 
+# Upper bounds, far past any real use, that keep what the tracer does with each value in range: a wait longer
+# than `threading.TIMEOUT_MAX` raises, a retention past 10^9 days does not fit a `timedelta`.
+BUFFER_MAX = 1_000_000  # events held before a write
+FLUSH_MAX_S = 86_400
+FILE_MAX_MB = 1_048_576
+FILES_MAX = 1_000_000
+RETENTION_MAX_DAYS = 36_500  # a hundred years
+PAYLOAD_MAX = 1 << 30  # 1 GiB
+PRICE_MAX = 1_000_000.0  # USD per million tokens
+
 SPECS: dict[str, _Spec] = {
     "enabled": _Spec("bool"),
     "trace_output_dir": _Spec("str"),
     "default_components": _Spec("list", noun="component names", item=_check_component),
     "default_event_types": _Spec("list", noun='event types or "custom_*" names', item=_check_event_type),
-    "min_duration_ms": _Spec("float", ">= 0", lambda v: v >= 0),
+    "min_duration_ms": _Spec("float", f"from 0 to {DURATION_MAX_MS:.0f} (8760h)", lambda v: 0 <= v <= DURATION_MAX_MS),
     "sample_rate": _Spec("float", "> 0 and <= 1", lambda v: 0 < v <= 1),
-    "buffer_size": _Spec("int", ">= 1", lambda v: v >= 1),
-    "flush_interval_seconds": _Spec("float", "> 0", lambda v: v > 0),
-    "max_trace_file_size_mb": _Spec("float", "> 0", lambda v: v > 0),
-    "max_events_per_file": _Spec("int", ">= 0 (0 = no limit)", lambda v: v >= 0),
-    "max_files_per_run": _Spec("int", ">= 0 (0 = keep all)", lambda v: v >= 0),
-    "trace_retention_days": _Spec("float", ">= 0 (0 = keep forever)", lambda v: v >= 0),
-    "max_payload_size": _Spec("int", ">= 256 (bytes)", lambda v: v >= 256),
+    "buffer_size": _Spec("int", f"from 1 to {BUFFER_MAX}", lambda v: 1 <= v <= BUFFER_MAX),
+    "flush_interval_seconds": _Spec("float", f"> 0 and <= {FLUSH_MAX_S} (a day)", lambda v: 0 < v <= FLUSH_MAX_S),
+    "max_trace_file_size_mb": _Spec("float", f"> 0 and <= {FILE_MAX_MB} (1 TiB)", lambda v: 0 < v <= FILE_MAX_MB),
+    "max_events_per_file": _Spec("int", f"from 0 to {COUNT_MAX} (0 = no limit)", lambda v: 0 <= v <= COUNT_MAX),
+    "max_files_per_run": _Spec("int", f"from 0 to {FILES_MAX} (0 = keep all)", lambda v: 0 <= v <= FILES_MAX),
+    "trace_retention_days": _Spec("float", f"from 0 to {RETENTION_MAX_DAYS} (0 = keep forever)",
+                                  lambda v: 0 <= v <= RETENTION_MAX_DAYS),
+    "max_payload_size": _Spec("int", f"from 256 to {PAYLOAD_MAX} (bytes)", lambda v: 256 <= v <= PAYLOAD_MAX),
     "capture_inputs": _Spec("bool"),
     "capture_outputs": _Spec("bool"),
     "capture_memory": _Spec("bool"),
@@ -105,7 +117,8 @@ SPECS: dict[str, _Spec] = {
 }
 
 _BOOL_WORDS = {"1": True, "true": True, "yes": True, "on": True, "0": False, "false": False, "no": False, "off": False}
-_PRICES_NOUN = 'an object {"model": {"input": USD per 1M tokens, "output": USD per 1M tokens}} with numbers >= 0'
+_PRICES_NOUN = ('an object {"model": {"input": USD per 1M tokens, "output": USD per 1M tokens}} with numbers '
+                f"from 0 to {PRICE_MAX:.0f}")
 
 
 def _expected(spec: _Spec, from_env: bool) -> str:
@@ -166,7 +179,12 @@ def plain(value: object) -> object:
 
 def _show(value: object, limit: int = 80) -> str:
     """A value as one short line of JSON, for messages."""
-    text = json.dumps(plain(value), ensure_ascii=False, default=str)
+    try:
+        text = json.dumps(plain(value), ensure_ascii=False, default=str)
+    except ValueError:  # an int past Python's 4,300 digits (from code: configure(buffer_size=10**5000))
+        return "a number of more than 4300 digits"
+    except RecursionError:  # a list nested past Python's recursion limit
+        return "a value nested too deep to show"
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
@@ -196,6 +214,10 @@ def _json_from_text(text: str) -> object:
         return json.loads(text)
     except json.JSONDecodeError as exc:
         raise _Invalid(f"not valid JSON ({exc.msg} at column {exc.colno})") from None
+    except RecursionError:
+        raise _Invalid("nested too deep (about 1,000 levels)") from None
+    except ValueError:
+        raise _Invalid("a number of more than 4300 digits") from None
 
 
 def _split_list(text: str) -> list[str]:
@@ -272,8 +294,8 @@ def _price_pair(model: str, pair: object) -> dict[str, float]:
 
 
 def _price(model: str, side: str, number: object) -> float:
-    if not _is_number(number) or number < 0:
-        raise _Invalid(f'"{model}".{side} = {_show(number)} is not a number >= 0')
+    if not _is_number(number) or not 0 <= number <= PRICE_MAX:
+        raise _Invalid(f'"{model}".{side} = {_show(number)} is not a number from 0 to {PRICE_MAX:.0f}')
     return float(number)
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 from ..model.errors import TraceError, UsageError
+from ..model.limits import DURATION_MAX_MS, DURATION_RANGE, finite_at_most, shown
 from .fields import parse_ts, run_start_ts
 
 _OFFSET = re.compile(r"^\+(?:(?P<h>\d+(?:\.\d+)?)h)?(?:(?P<m>\d+(?:\.\d+)?)m(?!s))?(?:(?P<s>\d+(?:\.\d+)?)s)?"
@@ -38,7 +39,15 @@ class Bound:
         except ValueError:
             raise TraceError(f"cannot place {self.text}: the run's start time {run_start!r} is not a timestamp",
                              hint="give a moment in ISO 8601 instead of an offset") from None
-        return iso(start + self.offset)
+        try:
+            return iso(start + self.offset)
+        except OverflowError:  # a run that starts in the year 9999: the bound is past every event
+            return _LAST_MOMENT
+
+
+_LAST_MOMENT = "9999-12-31T23:59:59.999999Z"
+_OFFSET_HINT = "an offset from the run's start is +0s to +8760h, such as +30s, +2m, +1h30m or +250ms"
+_MOMENT_HINT = "use ISO 8601 such as 2026-11-22T09:04:28 (UTC unless a zone is given) or +30s"
 
 
 def parse_bound(text: str, option: str) -> Bound:
@@ -47,16 +56,20 @@ def parse_bound(text: str, option: str) -> Bound:
     if value.startswith("+"):
         match = _OFFSET.match(value)
         if match is None or value == "+":
-            raise UsageError(f"{option} {text!r}: not an offset", hint="use e.g. +30s, +2m, +1h30m or +250ms")
+            raise UsageError(f"{option} {shown(text)}: not an offset", hint=_OFFSET_HINT)
         parts = {key: float(number) for key, number in match.groupdict().items() if number}
+        total = sum(parts.get(unit, 0.0) * _UNIT_MS[unit] for unit in _UNIT_MS)
+        if not finite_at_most(total, DURATION_MAX_MS):  # checked first: a timedelta past 10^9 days overflows
+            raise UsageError(f"{option} {shown(text)}: more than 8760h after the run's start", hint=_OFFSET_HINT)
         return Bound(text, offset=timedelta(hours=parts.get("h", 0), minutes=parts.get("m", 0),
                                             seconds=parts.get("s", 0), milliseconds=parts.get("ms", 0)))
     try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00").replace(" ", "T", 1))
+        return Bound(text, at=iso(datetime.fromisoformat(value.replace("Z", "+00:00").replace(" ", "T", 1))))
     except ValueError:
-        raise UsageError(f"{option} {text!r}: not a date and time",
-                         hint="use ISO 8601 such as 2026-11-22T09:04:28 (UTC unless a zone is given) or +30s") from None
-    return Bound(text, at=iso(moment))
+        raise UsageError(f"{option} {shown(text)}: not a date and time", hint=_MOMENT_HINT) from None
+    except OverflowError:  # 9999-12-31T23:00-05:00 is in the year 10000 in UTC
+        raise UsageError(f"{option} {shown(text)}: not a moment between the years 1 and 9999 in UTC",
+                         hint=_MOMENT_HINT) from None
 
 
 def iso(moment: datetime) -> str:
@@ -116,9 +129,16 @@ _DURATION = re.compile(r"^\s*(?P<number>\d+(?:\.\d+)?)\s*(?P<unit>ms|s|m|h)?\s*$
 _UNIT_MS = {"ms": 1.0, "s": 1000.0, "m": 60_000.0, "h": 3_600_000.0}
 
 
+DURATION_HINT = f"a duration is {DURATION_RANGE}, such as 500ms, 1.5s, 2m or 1h; a bare number is ms"
+
+
 def parse_duration_ms(text: str, option: str) -> float:
-    """`500`, `500ms`, `1.5s`, `2m`, `1h` -> milliseconds (a bare number is ms)."""
+    """`500`, `500ms`, `1.5s`, `2m`, `1h` -> milliseconds (a bare number is ms), at most a year
+    (`model.limits.DURATION_MAX_MS`); a UsageError names the option and the range otherwise."""
     match = _DURATION.match(text)
     if match is None:
-        raise UsageError(f"{option} {text!r}: not a duration", hint="use e.g. 500ms, 1.5s, 2m (a bare number is ms)")
-    return float(match.group("number")) * _UNIT_MS[match.group("unit") or "ms"]
+        raise UsageError(f"{option} {shown(text)}: not a duration", hint=DURATION_HINT)
+    ms = float(match.group("number")) * _UNIT_MS[match.group("unit") or "ms"]
+    if not finite_at_most(ms, DURATION_MAX_MS):
+        raise UsageError(f"{option} {shown(text)}: more than 8760h", hint=DURATION_HINT)
+    return ms

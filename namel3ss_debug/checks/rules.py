@@ -30,6 +30,7 @@ from ..model.choices import CHECK_VOCABULARY as VOCABULARY
 from ..model.error_category import CATEGORIES
 from ..model.errors import ConfigError, UsageError
 from ..model.events import COMPONENTS
+from ..model.limits import COUNT_MAX, COUNT_RANGE, DURATION_RANGE, USD_MAX, finite_at_most, shown
 from .specs import SpecError, is_error_spec, parse_spec
 
 # VOCABULARY, key -> how its value reads, is in model/choices.py: `check --help` declares a flag per key
@@ -139,25 +140,29 @@ def _target(kind: str, text: str) -> str:
 
 def _scalar(kind: str, value: object) -> Any:
     if kind == "count":
-        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-            raise Invalid(f"expected a whole number >= 0, not {_show(value)}")
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= COUNT_MAX:
+            raise Invalid(f"expected a whole number {COUNT_RANGE}, not {_show(value)}")
         return value
     if kind == "usd":
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < 1e12:
-            raise Invalid(f"expected an amount in USD >= 0 such as 0.50, not {_show(value)}")
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not finite_at_most(value, USD_MAX):
+            raise Invalid(f"expected an amount in USD from 0 to {USD_MAX:.0f} such as 0.50, not {_show(value)}")
         return float(value)
     if isinstance(value, bool) or not isinstance(value, (str, int, float)):
         raise Invalid(f"expected a duration such as \"3s\" or \"500ms\", not {_show(value)}")
     try:
         return parse_duration_ms(str(value), "duration")
     except UsageError:
-        raise Invalid(f"{_show(value)} is not a duration (use e.g. 500ms, 1.5s, 2m; a bare number is ms)") from None
+        raise Invalid(f"{_show(value)} is not a duration {DURATION_RANGE} (use e.g. 500ms, 1.5s, 2m; "
+                      "a bare number is ms)") from None
 
 
 def _show(value: object) -> str:
     import json  # noqa: PLC0415
 
-    text = json.dumps(value) if isinstance(value, (str, int, float, bool, type(None))) else _json_type(value)
+    try:
+        text = json.dumps(value) if isinstance(value, (str, int, float, bool, type(None))) else _json_type(value)
+    except ValueError:  # an int past Python's 4,300 digits
+        return "a number of more than 4300 digits"
     return text if len(text) <= 60 else text[:57] + "..."
 
 
@@ -191,7 +196,7 @@ def _flag_rules(key: str, text: str | bool) -> list[Rule]:
     try:
         return rules_from_value(key, _flag_value(kind, text), origin)
     except Invalid as error:
-        raise UsageError(f"{flag} {text!r}: {error}", hint="see `namel3ss-debug check --help`") from None
+        raise UsageError(f"{flag} {shown(str(text))}: {error}", hint="see `namel3ss-debug check --help`") from None
 
 
 def _flag_value(kind: str, text: str | bool) -> object:

@@ -17,6 +17,7 @@ from typing import Any, Optional
 from ..model.error_category import CATEGORIES
 from ..model.events import COMPONENTS, INSTANT_EVENT_TYPES, SPAN_EVENT_PREFIXES
 from ..model.events import kind as span_kind
+from ..model.limits import COUNT_MAX, shown
 
 _SPEC = re.compile(r"^(?P<head>[A-Za-z_][A-Za-z0-9_]*)(?::(?P<name>[^\s>]+?))?(?:\s*>=\s*(?P<count>[0-9]+))?$")
 _OPENERS = ("run_start", "run_end", "segment_start")  # the run itself, not something it did
@@ -48,10 +49,18 @@ class EventSpec:
     def covers(self, component: object, kind: str, name: str) -> bool:
         """Whether an event of `component`, of span kind (or instant type) `kind` and named `name` is one this
         spec names, start, end or instant alike: `matches` without the occurrence test."""
-        return (component == self.head or kind == self.head) and (self.name is None or fnmatchcase(name, self.name))
+        return (component == self.head or kind == self.head) and (self.name is None or name_matches(name, self.name))
 
     def error_category(self, category: str) -> bool:
-        return self.is_error and (self.name is None or fnmatchcase(category, self.name))
+        return self.is_error and (self.name is None or name_matches(category, self.name))
+
+
+def name_matches(name: str, pattern: str) -> bool:
+    """`fnmatchcase`, without compiling a pattern that has no wildcard: a rules file of a million plain names
+    (`tool:x1`, `tool:x2`...) would compile a million regular expressions, each once per kind of event."""
+    if "*" in pattern or "?" in pattern or "[" in pattern:
+        return fnmatchcase(name, pattern)
+    return name == pattern
 
 
 def parse_spec(text: str, *, counted: bool = False) -> tuple[EventSpec, int]:
@@ -59,14 +68,24 @@ def parse_spec(text: str, *, counted: bool = False) -> tuple[EventSpec, int]:
     match = _SPEC.match(text.strip())
     if match is None or (match.group("count") and not counted):
         accepted = "COMPONENT[:NAME][>=N]" if counted else "COMPONENT[:NAME]"
-        raise SpecError(f"{text!r} is not an event spec (use {accepted}, such as tool:search or error:auth)")
+        raise SpecError(f"{shown(text)} is not an event spec (use {accepted}, such as tool:search or error:auth)")
     head, name = match.group("head"), match.group("name")
     _check_head(head, name)
-    count = int(match.group("count")) if match.group("count") else 1
-    if counted and count < 1:
-        raise SpecError(f"{text!r}: a required count is at least 1")
+    count = _count(text, match.group("count"))
+    if counted and not 1 <= count <= COUNT_MAX:
+        raise SpecError(f"{shown(text)}: a required count is from 1 to {COUNT_MAX} (10^15)")
     spec_text = head if name is None else f"{head}:{name}"
     return EventSpec(spec_text, head, name, is_error=head == "error"), count
+
+
+def _count(text: str, digits: str | None) -> int:
+    """The N of `>=N` (1 when absent); more digits than any count has is refused before `int` reads them
+    (Python refuses past 4,300 digits with a ValueError)."""
+    if digits is None:
+        return 1
+    if len(digits.lstrip("0")) > len(str(COUNT_MAX)):
+        raise SpecError(f"{shown(text)}: a required count is from 1 to {COUNT_MAX} (10^15)")
+    return int(digits)
 
 
 def is_error_spec(text: str) -> bool:

@@ -216,7 +216,7 @@ def test_bad_file_value_names_key_value_expectation_and_position(tmp_path):
     write_config(tmp_path, '{\n  "enabled": true,\n  "redact": true,\n  "buffer_size": -5\n}\n')
     with pytest.raises(ConfigError) as caught:
         load_settings({}, tmp_path)
-    assert str(caught.value) == ".namel3ss/debug.json:4:3: buffer_size = -5: expected an integer >= 1"
+    assert str(caught.value) == ".namel3ss/debug.json:4:3: buffer_size = -5: expected an integer from 1 to 1000000"
 
 
 def test_config_error_carries_structured_fields(tmp_path):
@@ -344,7 +344,7 @@ def test_price_override_needs_input_and_output():
 
 
 def test_negative_price_is_an_error():
-    with pytest.raises(ConfigError, match='"m".output = -1 is not a number >= 0'):
+    with pytest.raises(ConfigError, match='"m".output = -1 is not a number from 0 to 1000000'):
         parse_value("price_overrides", {"m": {"input": 1, "output": -1}}, from_env=False, where="f")
 
 

@@ -56,8 +56,8 @@ def test_a_bad_entry_is_placed_at_the_entry_not_the_key():
 
 
 @pytest.mark.parametrize(("value", "message"), [
-    ({"max_errors": -1}, "expected a whole number >= 0, not -1"),
-    ({"max_errors": True}, "expected a whole number >= 0, not true"),
+    ({"max_errors": -1}, "expected a whole number from 0 to 1000000000000000 (10^15), not -1"),
+    ({"max_errors": True}, "expected a whole number from 0 to 1000000000000000 (10^15), not true"),
     ({"max_p95": "3s"}, 'expected an object such as {"llm": "3s", "tool:search": "500ms"}, not a string'),
     ({"max_component_errors": {"robot": 1}}, "'robot' is not a component"),
     ({"forbid_secrets": "yes"}, "expected true or false, not a string"),
