@@ -30,11 +30,13 @@ class JsonDocument:
     positions: KeyPositions
 
 
-def read_json_document(path: Path, display: str, limit: int = CONFIG_BYTES_MAX) -> JsonDocument:
+def read_json_document(path: Path, display: str, limit: int = CONFIG_BYTES_MAX,
+                       example: str | None = None) -> JsonDocument:
     """The JSON object in `path`, read bounded by `limit` bytes; `ConfigError` names `display` (and the line and
-    column of a syntax error, of a number too long to read, or of nesting past `JSON_DEPTH_MAX`)."""
+    column of a syntax error, of a number too long to read, or of nesting past `JSON_DEPTH_MAX`). `example`:
+    the object an empty file or one of another shape should hold (None: the workspace file's advice)."""
     text = _decode(read_bounded(path, display, limit), display)
-    data = _parse_json(text, display)
+    data = _parse_json(text, display, example)
     return JsonDocument(text, data, key_positions(text, display))
 
 
@@ -94,10 +96,10 @@ def _decode(data: bytes, display: str) -> str:
 _LONG_NUMBER = re.compile(r"-?\d{4301,}")  # Python reads no int past 4,300 digits
 
 
-def _parse_json(text: str, display: str) -> dict[str, object]:
+def _parse_json(text: str, display: str, example: str | None) -> dict[str, object]:
     if not text.strip():
-        raise ConfigError("the file is empty", where=display,
-                          hint="write {} or run `namel3ss-debug config init --force`")
+        raise ConfigError("the file is empty", where=display, hint=f"write a JSON object such as {example}"
+                          if example else "write {} or run `namel3ss-debug config init --force`")
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -110,8 +112,9 @@ def _parse_json(text: str, display: str) -> dict[str, object]:
         raise ConfigError("a number of more than 4300 digits", where=f"{display}:{line_col(text, found.start())}"
                           if found else display, hint="write a number in range") from None
     if not isinstance(data, dict):
-        raise ConfigError(f"the top level must be a JSON object, not {type(data).__name__}",
-                          where=display, hint='write {"enabled": true, ...} or run `namel3ss-debug config init`')
+        raise ConfigError(f"the top level must be a JSON object, not {type(data).__name__}", where=display,
+                          hint=f"write a JSON object such as {example}" if example
+                          else 'write {"enabled": true, ...} or run `namel3ss-debug config init`')
     return data
 
 

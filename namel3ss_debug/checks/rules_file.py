@@ -18,7 +18,7 @@ from ..model.limits import RULES_BYTES_MAX
 from .rules import Rule, rules_from_document
 
 SECTION = "checks"
-_HINT = 'write a JSON object such as {"max_errors": 0, "max_p95": {"llm": "3s"}}'
+_EXAMPLE = '{"max_errors": 0, "max_p95": {"llm": "3s"}}'
 
 
 def read_rules_file(path: Path, cwd: Path) -> list[Rule]:
@@ -26,9 +26,9 @@ def read_rules_file(path: Path, cwd: Path) -> list[Rule]:
     from that section, so `--rules .namel3ss/debug.json` works too."""
     full = cwd / path
     if not full.exists():
-        raise ConfigError("rules file not found", where=str(path), hint=_HINT)
+        raise ConfigError("rules file not found", where=str(path), hint=f"write a JSON object such as {_EXAMPLE}")
     display = display_path(full, cwd)
-    document = read_json_document(full, display, RULES_BYTES_MAX)
+    document = read_json_document(full, display, RULES_BYTES_MAX, _EXAMPLE)
     data = document.data
     section: tuple[str, ...] = (SECTION,) if isinstance(data.get(SECTION), dict) else ()
     body = data[SECTION] if section else data

@@ -6,15 +6,13 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-import orjson
-
 from ...analysis.analyze import analyze as analyze_runs
 from ...analysis.prices import Pricer
 from ...analysis.report import SECTIONS, Report
 from ...analysis.tally import Options, block_decoder
 from ...analysis.window import EventWindow, parse_duration_ms
-from ...config_rules import parse_value
-from ...model.errors import TraceError, UsageError
+from ...config_prices import read_prices_file
+from ...model.errors import TraceError
 from ...store.problems import ReadProblems
 from ...store.sources import RunSource
 from ...store.split import halving_cut
@@ -117,13 +115,5 @@ def _halves(sources: list[RunSource], jobs: int, options: Options, window: Event
 
 
 def read_prices(path: Path | None) -> dict[str, Any] | None:
-    """The --prices file's model prices, checked as `price_overrides` is."""
-    if path is None:
-        return None
-    try:
-        data = orjson.loads(path.read_bytes())
-    except OSError as error:
-        raise UsageError(f"--prices {path}: {error.strerror or error}") from None
-    except orjson.JSONDecodeError as error:
-        raise UsageError(f"--prices {path}:{error.lineno}:{error.colno}: not JSON ({error.msg})") from None
-    return parse_value("price_overrides", data, from_env=False, where=f"--prices {path}")  # type: ignore[return-value]
+    """The --prices file's model prices, checked as `price_overrides` is (`config_prices`)."""
+    return read_prices_file(path) if path is not None else None
