@@ -31,7 +31,9 @@ def view(traces: tuple[str, ...], follow: bool, port: int, no_browser: bool, slo
     \b
     The server listens on the loopback address only, answers only requests
     from loopback that name it as their Host, and serves only the page (/)
-    and its data (/data). It runs until Ctrl-C.
+    and its data (/data). It closes a connection that sends nothing, or takes
+    nothing of its answer, for 10 s; a client that hangs up early is no error.
+    It runs until Ctrl-C.
 
     \b
     With --follow, it reads the run again whenever its files change (a new

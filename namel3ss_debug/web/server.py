@@ -4,11 +4,18 @@ It binds to the loopback address, and answers 403 to a peer that is not on loopb
 request whose Host header is not this server's loopback name (a web page elsewhere cannot reach it by
 DNS rebinding). Only GET and HEAD are answered; any other path is 404. `/data?since=V` answers 204 when
 the run is still at version V, so a page that polls costs a stat of the run's files.
+
+Each connection has a thread of its own, and one request (HTTP/1.0: the server closes the connection after
+its answer). A connection that sends nothing, or takes none of its answer, for `IDLE_TIMEOUT_S` is closed,
+so idle sockets hold no thread for long and never hold up other clients. A client that hangs up early
+(before its request, in the middle of it or of the answer) ends its own connection and nothing else: no
+traceback on the terminal, as http.server would print.
 """
 
 from __future__ import annotations
 
 import ipaddress
+import sys
 import threading
 from collections.abc import Callable
 from http import HTTPStatus
@@ -26,16 +33,20 @@ from ..render.report.html import page_html
 LOOPBACK = "127.0.0.1"
 POLL_MS = 500
 DATA_PATH = "/data"
+IDLE_TIMEOUT_S = 10.0  # a browser's unused preconnected socket lives about this long; a loopback client needs far less
+WRITE_CHUNK = 64 * 1024  # the answer is written a chunk at a time: the idle timeout is per chunk, not for the whole page
 
 
 class ViewServer(ThreadingHTTPServer):
     """An HTTP server for one `LiveRun`; `url` is where the page is."""
 
-    daemon_threads = True
+    daemon_threads = True  # Ctrl-C does not wait for a client's connection
     allow_reuse_address = False
+    request_queue_size = 64  # many clients connecting at once are not made to retry (the default is 5)
 
-    def __init__(self, live: LiveRun, *, port: int = 0, max_text: int, on_error: Callable[[str], None]):
-        self.live, self.max_text, self.on_error = live, max_text, on_error
+    def __init__(self, live: LiveRun, *, port: int = 0, max_text: int, on_error: Callable[[str], None],
+                 idle_timeout: float = IDLE_TIMEOUT_S):
+        self.live, self.max_text, self.on_error, self.idle_timeout = live, max_text, on_error, idle_timeout
         super().__init__((LOOPBACK, port), _Handler)
 
     @property
@@ -48,6 +59,14 @@ class ViewServer(ThreadingHTTPServer):
             live = {"poll_ms": POLL_MS, "version": snapshot.version, "ended": snapshot.ended, "data_url": DATA_PATH}
         return page_document(snapshot.page, max_text=self.max_text, live=live, now_ms=snapshot.now_ms)
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that hung up or went quiet is no error of ours: its connection is closed, silently. Any
+        other failure of one request is one line (http.server would print a traceback)."""
+        error = sys.exc_info()[1]
+        if isinstance(error, (ConnectionError, TimeoutError)):
+            return
+        self.on_error(f"view: a request from {client_address[0]} failed: {error!r}")
+
     def start(self) -> threading.Thread:
         """Serve in a background thread (tests; the CLI calls `serve_forever` itself)."""
         thread = threading.Thread(target=self.serve_forever, name="namel3ss-debug view", daemon=True)
@@ -59,6 +78,10 @@ class _Handler(BaseHTTPRequestHandler):
     server: ViewServer
     server_version = "namel3ss-debug"
     sys_version = ""
+
+    def setup(self) -> None:
+        self.timeout = self.server.idle_timeout  # each read and write of the connection (http.server's setting)
+        super().setup()
 
     def do_GET(self) -> None:  # noqa: N802 - the name http.server calls
         self._answer(with_body=True)
@@ -108,7 +131,9 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Cross-Origin-Resource-Policy", "same-origin")
         self.end_headers()
         if with_body and body:
-            self.wfile.write(body)
+            view = memoryview(body)
+            for start in range(0, len(view), WRITE_CHUNK):
+                self.wfile.write(view[start:start + WRITE_CHUNK])
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - http.server's signature
         """Quiet: the terminal shows the URL and errors, not every poll."""
