@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from .._version import __version__
-from ..model.errors import EXIT_USAGE, Namel3ssDebugError
+from ..model.errors import EXIT_USAGE, Namel3ssDebugError, UsageError
 from .errors import report
 
 # Each command's module loads only when that command runs (or --help lists them all): `inspect --event N`
@@ -44,14 +44,33 @@ class DebuggerGroup(click.Group):
         module, attribute = target.split(":")
         return getattr(importlib.import_module(f"{__package__}.{module}"), attribute)
 
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        try:
+            return super().parse_args(ctx, args)
+        except click.exceptions.NoArgsIsHelpError:
+            raise  # not an error: click shows the help
+        except click.UsageError as error:
+            raise _usage_error(error, ctx) from None  # main() reports it
+
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
+        except click.exceptions.NoArgsIsHelpError:
+            raise  # `namel3ss-debug config`: click shows the group's help
+        except click.UsageError as error:
+            # click's own complaints (a bad option value, a missing argument) read as ours: one line, exit 2
+            ctx.exit(report(_usage_error(error, ctx)))
         except Namel3ssDebugError as error:
             if ctx.params.get("show_traceback"):
                 error.show_traceback = True  # type: ignore[attr-defined]
                 raise
             ctx.exit(report(error))
+
+
+def _usage_error(error: click.UsageError, ctx: click.Context) -> UsageError:
+    """click's usage error as ours: its message, and where to read about the command it was given to."""
+    command = error.ctx.command_path if error.ctx else ctx.command_path
+    return UsageError(error.format_message(), hint=f"see `{command} --help`")
 
 
 @click.group(cls=DebuggerGroup, context_settings={"help_option_names": ["-h", "--help"]})
