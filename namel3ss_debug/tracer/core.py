@@ -75,11 +75,16 @@ class Tracer:
         for unfinished in list(run.reading.values()):  # bodies the app never finished reading: end their spans
             unfinished.finish(early=True)
         run.ended = True
-        self.run, self.last_run = None, run
-        propagate_to_threads(False)
         record = error_record(error, stack=run.settings.capture_stack_traces) if error is not None else None
-        # emit_last writes the spans still held by min_duration_ms first, then run_end.
+        # emit_last writes the spans still held by min_duration_ms first, then run_end, and closes: the cut.
+        # The run is let go only after it, so that a thread tracing meanwhile reaches the recorder rather than
+        # running on untraced; when the process ends with the run it stays the tracer's, and such a thread
+        # waits there (recorder.py).
         run.recorder.emit_last(lambda: run.end_event(status, exit_code=exit_code, reason=reason, error=record))
+        self.last_run = run
+        if not run.recorder.ends_with_process:
+            self.run = None
+        propagate_to_threads(False)
         run.recorder.close()
         lifecycle.uninstall(run)
         return run
@@ -138,8 +143,8 @@ class Tracer:
         try:
             if span.token is not None:
                 restore(span)
-            if run.ended:
-                return
+            # A span of an ended run still goes to its recorder, which counts its end (or holds the thread, at
+            # the process's end) rather than letting the thread run on as if it had been written.
             event = self._end_event(run, span, duration_ns, error, result)
             if inputs is not None and run.settings.capture_inputs:
                 event["inputs"] = inputs

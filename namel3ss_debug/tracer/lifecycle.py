@@ -1,11 +1,16 @@
 """What keeps a run's trace on disk however the process ends.
 
 - a daemon thread flushes every `flush_interval_seconds`;
-- at interpreter exit the run ends (status `completed`, or `failed` after an unhandled exception);
+- at interpreter exit the run ends (status `completed`, or `failed` after an unhandled exception): after
+  Python has waited for the non-daemon threads, so that what they did is in the run;
 - on SIGTERM and SIGINT the buffer is flushed, then the signal has its normal effect: the previous
   handler runs, or for the default SIGTERM action the run ends as `failed` and the signal is re-raised;
 - an unhandled exception (main thread or other threads) is recorded as `error_occurred` and flushed;
 - a forked child stops tracing (it would otherwise interleave writes with its parent).
+
+A run that ends because the process does (interpreter exit, the default SIGTERM, `trace`'s end of an app in
+its own process) ends with it (`end_with_process`): the threads still tracing stop where the run ended
+(recorder.py), so that every event they emitted before it is in the trace and none comes after `run_end`.
 """
 
 from __future__ import annotations
@@ -82,10 +87,20 @@ def _at_exit() -> None:
     run = tracer.run if tracer is not None else None
     if run is None:
         return
-    if run.unhandled is not None:
-        tracer.end_run("failed", exit_code=1, reason="unhandled exception")
+    exc = run.unhandled
+    if exc is None:
+        end_with_process(tracer, run, "completed", reason="interpreter exit")
+    elif isinstance(exc, KeyboardInterrupt):
+        end_with_process(tracer, run, "failed", exit_code=130, error=exc, reason="KeyboardInterrupt")
     else:
-        tracer.end_run("completed", reason="interpreter exit")
+        end_with_process(tracer, run, "failed", exit_code=1, error=exc, reason="unhandled exception")
+
+
+def end_with_process(tracer: Tracer, run: Run, status: str, **how: Any) -> None:
+    """End `run` as the process ends: threads that still trace stop at its end (see the module's docstring).
+    `how`: end_run's exit_code, reason and error."""
+    run.recorder.end_with_process()
+    tracer.end_run(status, **how)
 
 
 def finish_like_the_interpreter() -> None:
@@ -94,18 +109,24 @@ def finish_like_the_interpreter() -> None:
 
     For `trace` running in its own process, so that an app's last work (a background thread finishing,
     an atexit handler) is in the trace before the run ends. Uses `threading._shutdown` and
-    `atexit._run_exitfuncs`, the interpreter's own steps, where they exist.
+    `atexit._run_exitfuncs`, the interpreter's own steps, where they exist. The run's end that follows is
+    the process's end (`end_with_process`): the app's daemon threads stop there.
     """
-    shutdown = getattr(threading, "_shutdown", None)
-    if callable(shutdown):
-        shutdown()
-    run_exitfuncs = getattr(atexit, "_run_exitfuncs", None)
-    if callable(run_exitfuncs):
-        atexit.unregister(_at_exit)
-        try:
-            run_exitfuncs()
-        finally:
-            atexit.register(_at_exit)
+    tracer = _state["tracer"]
+    try:
+        shutdown = getattr(threading, "_shutdown", None)
+        if callable(shutdown):
+            shutdown()
+        run_exitfuncs = getattr(atexit, "_run_exitfuncs", None)
+        if callable(run_exitfuncs):
+            atexit.unregister(_at_exit)
+            try:
+                run_exitfuncs()
+            finally:
+                atexit.register(_at_exit)
+    finally:
+        if tracer is not None and tracer.run is not None:
+            tracer.run.recorder.end_with_process()
 
 
 def _after_fork_in_child() -> None:
@@ -138,14 +159,14 @@ def _install_excepthooks(run: Run) -> None:
 
 
 def _record_unhandled(run: Run, exc: BaseException) -> None:
+    """The main thread's unhandled exception, recorded and flushed; the run ends at interpreter exit, failed
+    with it, once Python has waited for the non-daemon threads: they may still be tracing."""
     tracer = _state["tracer"]
     if tracer is None or tracer.run is not run:
         return
     run.unhandled = exc
     tracer.record_error(exc, unhandled=True)
-    interrupted = isinstance(exc, KeyboardInterrupt)
-    tracer.end_run("failed", exit_code=130 if interrupted else 1, error=exc,
-                   reason="KeyboardInterrupt" if interrupted else "unhandled exception")
+    run.recorder.flush()
 
 
 def _restore_excepthooks(hooks: Hooks) -> None:
@@ -186,7 +207,8 @@ def _on_signal(run: Run, received: int, frame: FrameType | None, previous: Any) 
         previous(received, frame)
     elif previous == signal.SIG_DFL:
         if tracer is not None and tracer.run is run:
-            tracer.end_run("failed", exit_code=128 + received, reason=f"signal {signal.Signals(received).name}")
+            end_with_process(tracer, run, "failed", exit_code=128 + received,
+                             reason=f"signal {signal.Signals(received).name}")
         signal.signal(received, signal.SIG_DFL)
         os.kill(os.getpid(), received)
 

@@ -28,6 +28,7 @@ from ..model.messages import warning_line
 from ..model.otel_spans import SpanConverter
 from .otlp_answers import AnswerLog, refusal, watched_exporter
 from .otlp_sdk import LOGGERS, SpanMaker, reason_of, require_otel, resolve_target
+from .ours import OURS
 
 MAX_QUEUE_SIZE = 2048  # spans waiting to be sent; past it, new spans are dropped (the SDK's default)
 # The SDK's 5 s between batches would leave every span of a short run to its end, and the receiver unheard
@@ -35,7 +36,7 @@ MAX_QUEUE_SIZE = 2048  # spans waiting to be sent; past it, new spans are droppe
 SEND_EVERY_SECONDS = 0.2
 FIRST_ANSWER_SECONDS = 0.5  # from its first request, the most a receiver that never answered gets at the end
 END_WAIT_SECONDS = 3.0  # the most the end of a run waits for a receiver that is answering
-_QUIET = threading.local()  # set while our processor emits or our exporter exports, in that thread
+_QUIET = OURS  # `on` while our processor emits or our exporter exports, in that thread
 
 
 def warn(message: str) -> None:

@@ -1,16 +1,30 @@
-"""One run's write path: filter -> seq -> pipeline -> writer, thread-safe, never raising."""
+"""One run's write path: filter -> seq -> pipeline -> writer, thread-safe, never raising.
+
+The run's end is a cut, made in one hold of the recorder's lock (`emit_last`): every event that reached the
+recorder before it is written, then `run_end`, and the files are closed. An event that arrives after it is
+never written, so nothing follows `run_end`; it is counted in `after_end`. When the process ends with the
+run (`end_with_process`), a thread other than the one that ended the run waits where such an event
+arrives, until the process is gone or `END_HOLD_SECONDS` have passed: the app's threads stop at the end,
+and what each of them did before it is in the trace.
+"""
 
 from __future__ import annotations
 
 import os
 import sys
 import threading
+import time
 from typing import Any, Callable, Protocol
 
 from ..model.events import SCHEMA_VERSION
 from .clock import iso_now
 from .filter import CaptureFilter
 from .pipeline import Pipeline
+
+# How long, at most, a thread that traces after the run ended with its process waits for the process to be
+# gone. Longer only when something keeps the process alive after the run's end (an atexit callback that
+# joins a daemon thread, `trace` printing its summary); the thread then goes on, untraced.
+END_HOLD_SECONDS = 1.0
 
 
 class Writer(Protocol):
@@ -38,6 +52,10 @@ class Recorder:
         self.seq = 0
         self.errors = 0  # our own failures, reported in run_end rather than raised
         self.closed = False
+        self.after_end = 0  # events that arrived after run_end: never written
+        self.ends_with_process = False  # see end_with_process
+        self._ender: int | None = None  # the thread that made the cut, which is never held
+        self._held_until = 0.0
         self._segment_span_id = segment_span_id
         self._segment_attrs: dict[str, Any] = {}
         self._deferred: Callable[[], None] | None = None
@@ -64,12 +82,21 @@ class Recorder:
                         self._write_queued()
                 except Exception as exc:  # the app must never see our failure
                     self.note_failure(exc)
+            else:
+                self._after_end()
         if self._deferred is not None:
             self._run_deferred()
 
+    def end_with_process(self) -> None:
+        """The run's end will be the process's end: from the cut on, a thread other than the one that makes it
+        waits where its next event arrives (see the module's docstring)."""
+        self.ends_with_process = True
+
     def emit_last(self, build: Callable[[], dict[str, Any]]) -> None:
-        """Write the run's last event; `build` runs again if the event opens a new segment, so what it
-        reports about segments (such as those deleted) includes the rotation it caused."""
+        """The cut: write what is still held (events kept back by the filter, queued ones), then the run's last
+        event, and close the writer, in one hold of the lock, so that no event can come after it. `build` runs
+        after the buffered lines were tried (a full disk may drop some, which it then counts) and again if
+        the event opens a new segment, so what it reports about segments includes the rotation it caused."""
         self._locked(self._emit_last, build)
 
     def flush(self) -> None:
@@ -104,9 +131,22 @@ class Recorder:
             self._run_deferred()
 
     def _emit_last(self, build: Callable[[], dict[str, Any]]) -> None:
-        if not self.closed:
+        if self.closed:
+            return
+        try:
             self._drain()
+            self._flush_before_the_end()
             self._write(build(), rebuild=build)
+        finally:
+            self._close()
+
+    def _flush_before_the_end(self) -> None:
+        """What waits is written (or, on a disk still full, dropped past the limit and counted) before
+        `run_end` is built: the count it reports is then final, as closing drops nothing."""
+        try:
+            self.writer.flush()
+        except OSError as exc:
+            self.note_failure(exc)
 
     def _drain(self) -> None:
         if self.filter is not None and not self.closed:
@@ -116,9 +156,29 @@ class Recorder:
             self._write_queued()
 
     def _close(self) -> None:
+        if self.closed:
+            return
         self._drain()
         self.closed = True
-        self.writer.close()
+        self._ender = threading.get_ident()
+        try:
+            self.writer.close()
+        finally:
+            self._held_until = time.monotonic() + END_HOLD_SECONDS
+
+    def _after_end(self) -> None:
+        """An event after the cut, under the lock: counted, never written. At the process's end, a thread other
+        than the ender waits here, the lock let go meanwhile, so that it stops where the run ended."""
+        self.after_end += 1
+        if not self.ends_with_process or threading.get_ident() == self._ender:
+            return
+        remaining = self._held_until - time.monotonic()
+        if remaining > 0:
+            self.lock.release()
+            try:
+                time.sleep(remaining)
+            finally:
+                self.lock.acquire()
 
     def _write_queued(self) -> None:
         while self._queued:
@@ -132,8 +192,7 @@ class Recorder:
             event["seq"] = self.seq
             line = self.serialize(event)
             writer = self.writer
-            if writer.should_rotate(len(line)):
-                self._start_segment()
+            if writer.should_rotate(len(line)) and self._start_segment():
                 event = rebuild() if rebuild is not None else event
                 event["seq"] = self.seq
                 line = self.serialize(event)
@@ -142,9 +201,15 @@ class Recorder:
         finally:
             self._writing = False
 
-    def _start_segment(self) -> None:
+    def _start_segment(self) -> bool:
+        """Open the next segment with its `segment_start`; False when the writer could not (a full disk): the
+        event then goes on in the current segment, with the lines that wait for it."""
         previous = self.writer.path
-        path = self.writer.rotate()
+        try:
+            path = self.writer.rotate()
+        except OSError as exc:
+            self.note_failure(exc)
+            return False
         event = {
             "v": SCHEMA_VERSION, "run_id": self.run_id, "seq": self.seq, "ts": iso_now(),
             "event_type": "segment_start", "component": "app", "name": getattr(path, "name", "memory"),
@@ -155,6 +220,7 @@ class Recorder:
         }
         self.seq += 1
         self.writer.append(self.pipeline.serialize(event))
+        return True
 
     def note_failure(self, exc: BaseException) -> None:
         self.errors += 1

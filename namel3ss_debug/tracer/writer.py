@@ -3,18 +3,30 @@
 Segments of run `R` are `R.0000.jsonl`, `R.0001.jsonl`, ...; the caller writes a `segment_start` event
 first in each. Lines are appended to one reused bytearray and written with whole-line `os.write` calls,
 so a crash leaves at most a torn last line and loses at most the unflushed buffer.
+
+A write that fails (a full disk) leaves its lines in the buffer for the next try, and no new segment is
+started until a write succeeds again. Past `MAX_BUFFER_BYTES` waiting, the lines in the middle are dropped
+and counted: the oldest (the segment's `segment_start`, the run's `run_start`) and the newest stay. The run's
+end tries its last write again for up to `END_RETRY_SECONDS`, so that a disk full for a moment still gets
+`run_end`.
 """
 
 from __future__ import annotations
 
+import errno
 import os
 import sys
+import time
 from pathlib import Path
 
 from ..model.files import segment_name
 from ..model.writing import open_for_writing
 
 MAX_BUFFER_BYTES = 16 * 1024 * 1024
+END_RETRY_SECONDS = 2.0
+RETRY_PAUSE_SECONDS = 0.02
+# A disk that is full, or a quota that is used up, may have room again a moment later; other errors stay.
+PASSING_ERRORS = frozenset({errno.ENOSPC, errno.EDQUOT})
 
 
 def segment_path(directory: Path, run_id: str, index: int) -> Path:
@@ -43,42 +55,56 @@ class RotatingJsonlWriter:
         self.max_bytes = max_bytes
         self.max_events = max_events
         self.max_files = max_files
-        # 0 means no limit: as limits that are never reached, so the per-line test is two comparisons.
-        self._byte_limit = max_bytes or sys.maxsize
-        self._event_limit = max_events or sys.maxsize
+        self._set_limits()
         self.index = -1
         self.path: Path | None = None
         self.paths: list[Path] = []
         self.deleted: list[Path] = []
         self.deleted_events = 0  # events in deleted segments: lost, leaving a gap in seq
-        self.discarded_events = 0  # events dropped after writes kept failing
+        self.discarded_events = 0  # events dropped while writes kept failing
         self._segment_sizes: dict[Path, int] = {}
         self._fd: int | None = None
         self._buffer = bytearray()
         self._pending = 0
         self._segment_bytes = 0
         self._segment_events = 0
+        self._failing = False  # the last write failed: no rotation until one succeeds
+        self._closed = False
+
+    def _set_limits(self) -> None:
+        # 0 means no limit: as limits that are never reached, so the per-line test is two comparisons.
+        self._byte_limit = self.max_bytes or sys.maxsize
+        self._event_limit = self.max_events or sys.maxsize
 
     def should_rotate(self, line_length: int) -> bool:
         """True when a line of `line_length` bytes belongs in a new segment: none is open yet, or it would
-        overflow the current one (never for an empty one)."""
+        overflow the current one (never for an empty one, nor while writes fail)."""
         events = self._segment_events
         if events == 0:
-            return self._fd is None
+            return self.path is None
         return events >= self._event_limit or self._segment_bytes + line_length > self._byte_limit
 
     def rotate(self) -> Path:
-        """Flush and start the next segment; drop the oldest ones beyond `max_files`."""
+        """Flush and start the next segment; drop the oldest ones beyond `max_files`.
+
+        When the current segment's lines cannot be written, or the next file cannot be opened (a full disk),
+        raises OSError with nothing changed: the lines go on waiting in the segment they belong to. The
+        first segment is opened by the next flush when it cannot be now, its lines waiting meanwhile."""
         self.flush()
-        self.index += 1
-        self.directory.mkdir(parents=True, exist_ok=True)
-        path = segment_path(self.directory, self.run_id, self.index)
-        new_fd = open_for_writing(path)  # locked while open, the next before the last is closed: see model/writing
+        path = segment_path(self.directory, self.run_id, self.index + 1)
+        try:
+            new_fd: int | None = self._open(path)  # locked while open, the next before the last is closed
+        except OSError:
+            if self.path is not None:
+                self._start_failing()
+                raise
+            new_fd = None
         old_fd, self._fd = self._fd, new_fd  # swap before closing: a signal handler may flush meanwhile
         if old_fd is not None:
             os.close(old_fd)
         if self.path is not None:
             self._segment_sizes[self.path] = self._segment_events
+        self.index += 1
         self.paths.append(path)
         self.path = path
         self._segment_bytes = self._segment_events = 0
@@ -87,7 +113,7 @@ class RotatingJsonlWriter:
 
     def append(self, line: bytes) -> None:
         """Buffer one serialized line (newline included); flush when `buffer_size` lines wait."""
-        if self._fd is None:  # no segment open yet: the first one
+        if self.path is None:  # no segment yet: the first one
             self.rotate()
         self._buffer += line
         self._pending += 1
@@ -97,32 +123,75 @@ class RotatingJsonlWriter:
             self.flush()
 
     def flush(self) -> None:
+        """Write what waits. A failed write raises OSError, its lines kept for the next try (see the module's
+        docstring for the limit)."""
+        try:
+            self._write_out()
+        except OSError:
+            self._start_failing()
+            if len(self._buffer) > MAX_BUFFER_BYTES:
+                self._drop_middle()
+            self._pending = 0  # try again after another buffer's worth of lines, not on every line
+            raise
+        self._pending = 0
+        if self._failing:
+            self._failing = False
+            self._set_limits()
+
+    def close(self) -> None:
+        """Write what waits and close the file. A full disk is tried again for up to END_RETRY_SECONDS: these
+        are the run's last lines, `run_end` among them. Nothing is dropped here, so the counts that `run_end`
+        reports stay true; what cannot be written then is lost with the OSError raised."""
+        deadline = time.monotonic() + END_RETRY_SECONDS
+        try:
+            while True:
+                try:
+                    self._write_out()
+                    break
+                except OSError as failure:
+                    if failure.errno not in PASSING_ERRORS or time.monotonic() >= deadline:
+                        raise
+                    time.sleep(RETRY_PAUSE_SECONDS)
+        finally:
+            self._closed = True
+            if self._fd is not None:
+                fd, self._fd = self._fd, None
+                os.close(fd)
+
+    def _write_out(self) -> None:
         # The bytearray itself goes to os.write, never a memoryview of it: a view kept alive (by a signal
         # handler's frame, say) would make the buffer impossible to resize afterwards.
         buffer = self._buffer
-        try:
-            while buffer and self._fd is not None:
-                written = os.write(self._fd, buffer)
-                del buffer[:written]
-        except OSError:
-            self._give_up_if_full()
-            raise
-        self._pending = 0
+        if buffer and self._fd is None and self.path is not None and not self._closed:
+            self._fd = self._open(self.path)  # the first segment, which could not be opened when it began
+        while buffer and self._fd is not None:
+            written = os.write(self._fd, buffer)
+            del buffer[:written]
 
-    def _give_up_if_full(self) -> None:
-        """After a failed write (a full disk), keep the lines for the next try, up to MAX_BUFFER_BYTES;
-        past that, drop them and count them, rather than grow without end."""
-        if len(self._buffer) > MAX_BUFFER_BYTES:
-            # Every line kept since the first failed write, not only those of the last try: one newline each.
-            self.discarded_events += self._buffer.count(b"\n")
-            self._buffer.clear()
-        self._pending = 0  # try again after another buffer's worth of lines, not on every line
+    def _open(self, path: Path) -> int:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        return open_for_writing(path)  # locked while open: see model/writing
 
-    def close(self) -> None:
-        self.flush()
-        if self._fd is not None:
-            fd, self._fd = self._fd, None
-            os.close(fd)
+    def _start_failing(self) -> None:
+        """No new segment while writes fail: a rotation would only try (and fail) again on every line."""
+        self._failing = True
+        self._byte_limit = self._event_limit = sys.maxsize
+
+    def _drop_middle(self) -> None:
+        """Drop the whole lines in the middle of the buffer, keeping a quarter of MAX_BUFFER_BYTES at each end:
+        the oldest (the segment's `segment_start`, the run's `run_start`, and the rest of a line written in
+        part) and the newest. Each drop is counted, and takes the buffer down to half the limit, so that
+        lines are dropped once in a while, not on every try."""
+        buffer, keep = self._buffer, MAX_BUFFER_BYTES // 4
+        head = buffer.find(b"\n", keep - 1) + 1  # whole lines up to at least `keep` bytes
+        tail = buffer.find(b"\n", len(buffer) - keep - 1) + 1  # the first line within the last `keep` bytes
+        if head == 0 or tail <= head:  # a line longer than the limit: nothing whole to drop around it
+            return
+        dropped = buffer.count(b"\n", head, tail)
+        del buffer[head:tail]
+        self.discarded_events += dropped
+        self._segment_events -= dropped  # not counted again if the segment is deleted later
+        self._segment_bytes -= tail - head
 
     def _prune(self) -> None:
         while self.max_files and len(self.paths) > self.max_files:

@@ -15,6 +15,7 @@ from ..model.values import from_json
 from ..tracer.context import current
 from ..tracer.core import Tracer
 from ..tracer.events import where_now
+from ..tracer.ours import doing_our_work
 from ..tracer.replaying import answer_for
 from . import apis
 from .exchange import Exchange
@@ -30,7 +31,7 @@ def open_exchange(tracer: Tracer, request: Outgoing) -> Exchange | None:
     off, or `llm` and not an LLM API). In a rerun every request has one: the rerun answers it, or
     stops the app with a miss (`ReplayMiss`, raised from here), or lets it run live."""
     run = tracer.run
-    if run is None:
+    if run is None or doing_our_work():  # the live export's own request: never the app's
         return None
     replaying = tracer.replay is not None
     mode = run.settings.capture_http

@@ -13,6 +13,7 @@ import pytest
 
 from namel3ss_debug import mark
 from namel3ss_debug.config import load_settings
+from namel3ss_debug.tracer import lifecycle
 from namel3ss_debug.tracer.api import get_tracer
 
 
@@ -75,18 +76,32 @@ def test_an_unhandled_exception_in_a_thread_is_recorded_with_the_thread_name(tmp
     assert (error["error"]["type"], error["attrs"]) == ("LookupError", {"thread": "loader", "unhandled": True})
 
 
-def test_the_excepthook_records_the_exception_and_ends_the_run_failed(tmp_path, capsys):
+def test_the_excepthook_records_the_exception_on_disk_and_the_run_goes_on(tmp_path, capsys):
+    run = start_file_run(tmp_path, buffer_size=10_000)
+    try:
+        raise ValueError("bad input")
+    except ValueError as exc:
+        sys.excepthook(type(exc), exc, exc.__traceback__)
+    # on disk at once, though the buffer is far from full; the run ends at exit, after the non-daemon threads
+    assert [e["event_type"] for e in lines(run)][-1] == "error_occurred"
+    assert get_tracer().run is run and not run.ended
+
+
+def test_after_an_unhandled_exception_the_run_ends_at_exit_failed_with_it(tmp_path, capsys):
     run = start_file_run(tmp_path)
     try:
         raise ValueError("bad input")
     except ValueError as exc:
         sys.excepthook(type(exc), exc, exc.__traceback__)
-    events = lines(run)
+    try:
+        lifecycle._at_exit()
+        events = lines(run)
+    finally:
+        get_tracer().run = None  # the process did not end: let the ended run go, as the next test needs
     # no span started: the error came during start-up, which ends with the run
     assert [e["event_type"] for e in events[-3:]] == ["error_occurred", "app_load_end", "run_end"]
     assert (events[-1]["status"], events[-1]["attrs"]["exit_code"], events[-1]["error"]["type"]) == (
         "failed", 1, "ValueError")
-    assert get_tracer().active is False
 
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="os.fork is not available here")
