@@ -84,6 +84,7 @@ class ResolvedSettings:
     workspace_file: Path | None
     base_dir: Path
     workspace: WorkspaceDocument | None = None  # the workspace file's contents, when there is one
+    ignored: tuple[str, ...] = ()  # bad values left out by a lenient load (`load_settings(lenient=True)`)
 
     def output_dir(self) -> Path:
         """`trace_output_dir` as a path: absolute values are kept, relative ones joined to `base_dir`.
@@ -121,6 +122,8 @@ def load_settings(
     config_path: Path | None = None,
     overrides: Mapping[str, object] | None = None,
     override_source: str | Mapping[str, str] = "flag",
+    *,
+    lenient: bool = False,
 ) -> ResolvedSettings:
     """Resolve the effective settings and where each value came from.
 
@@ -136,13 +139,17 @@ def load_settings(
 
     `environ` and `cwd` are arguments so that nothing here reads process state.
     Raises `ConfigError` for a bad value or an unreadable file; unknown keys become `warnings`.
+    `lenient` (a traced app reading its configuration: the tracer never raises into it): a bad value of the
+    file or the environment is left out, as if not given, and said in `ignored`; so is a file that cannot
+    be read. `overrides` stay strict: they are the caller's own code.
     """
     cwd = Path(cwd).absolute()
     warnings: list[str] = []
+    ignored: list[str] | None = [] if lenient else None
     path = _choose_file(cwd, config_path)
-    document = _read_document(path, cwd) if path else None
-    file_layer = _file_layer(document, warnings) if document else {}
-    env_layer = _read_env(environ, warnings)
+    document = _read_document(path, cwd, ignored) if path else None
+    file_layer = _file_layer(document, warnings, ignored) if document else {}
+    env_layer = _read_env(environ, warnings, ignored)
     override_layer = _read_overrides(overrides or {}, override_source)
     chosen = {**file_layer, **env_layer, **override_layer}
     dir_from_file = _wins(file_layer, chosen, "trace_output_dir")
@@ -153,6 +160,7 @@ def load_settings(
         workspace_file=path,
         base_dir=_workspace_root(path) if path and dir_from_file else cwd,
         workspace=document,
+        ignored=tuple(ignored or ()),
     )
 
 
@@ -190,13 +198,24 @@ def _workspace_root(path: Path) -> Path:
     return path.parent.parent if path.parent.name == WORKSPACE_FILE.parent.name else path.parent
 
 
-def _read_document(path: Path, cwd: Path) -> WorkspaceDocument:
+def _left_out(error: ConfigError, ignored: list[str] | None, what: str) -> None:
+    """Raise `error`, or, in a lenient load, note it in `ignored` with what is left out because of it."""
+    if ignored is None:
+        raise error
+    ignored.append(f"{error}; {what} is ignored")
+
+
+def _read_document(path: Path, cwd: Path, ignored: list[str] | None) -> WorkspaceDocument | None:
     display = display_path(path, cwd)
-    document = read_json_document(path, display)
+    try:
+        document = read_json_document(path, display)
+    except ConfigError as error:
+        _left_out(error, ignored, "the file")
+        return None
     return WorkspaceDocument(display, document.text, document.data, document.positions)
 
 
-def _file_layer(document: WorkspaceDocument, warnings: list[str]) -> _Layer:
+def _file_layer(document: WorkspaceDocument, warnings: list[str], ignored: list[str] | None) -> _Layer:
     display, data, positions = document.display, document.data, document.positions
     for key, pos in positions.duplicates:
         warnings.append(f"{display}:{positions.line_col(pos)}: duplicate key {json.dumps(key)} (the last one is used)")
@@ -208,11 +227,14 @@ def _file_layer(document: WorkspaceDocument, warnings: list[str]) -> _Layer:
             warnings.append(f"{display}: {unknown_key(key, KEYS)}")
             continue
         where = f"{display}:{positions.line_col(positions.paths[(key,)])}"
-        layer[key] = (parse_value(key, raw, from_env=False, where=where), display)
+        try:
+            layer[key] = (parse_value(key, raw, from_env=False, where=where), display)
+        except ConfigError as error:
+            _left_out(error, ignored, "the value")
     return layer
 
 
-def _read_env(environ: Mapping[str, str], warnings: list[str]) -> _Layer:
+def _read_env(environ: Mapping[str, str], warnings: list[str], ignored: list[str] | None) -> _Layer:
     layer: _Layer = {}
     for name, raw in environ.items():
         if not name.startswith(ENV_PREFIX) or not str(raw).strip():
@@ -221,7 +243,10 @@ def _read_env(environ: Mapping[str, str], warnings: list[str]) -> _Layer:
         if key not in SPECS:
             warnings.append(_unknown_env(name))
             continue
-        layer[key] = (parse_value(key, raw, from_env=True, where=name), f"env {name}")
+        try:
+            layer[key] = (parse_value(key, raw, from_env=True, where=name), f"env {name}")
+        except ConfigError as error:
+            _left_out(error, ignored, "the value")
     return layer
 
 

@@ -1,7 +1,8 @@
 """Start a run at import when the environment or the workspace file says `enabled`.
 
 Called by the package's import, which skips it in the namel3ss-debug CLI itself (it starts its own run,
-with its flags); never raises: a bad configuration is one line on stderr and the app runs untraced.
+with its flags); never raises: a bad value of the environment or the workspace file is one warning on stderr
+and is left out (its key keeps the value below it, the default at last), and the app runs, traced if enabled.
 """
 
 from __future__ import annotations
@@ -21,13 +22,15 @@ def autostart() -> None:
     if get_tracer().active:
         return
     try:
-        resolved = load_settings(os.environ, Path.cwd())
+        resolved = load_settings(os.environ, Path.cwd(), lenient=True)
     except Namel3ssDebugError as exc:
         print(f"namel3ss-debug: configuration error, not tracing: {exc}", file=sys.stderr)
         return
     except Exception as exc:  # never break the app's import
         print(f"namel3ss-debug: configuration error, not tracing: {exc!r}", file=sys.stderr)
         return
+    for problem in resolved.ignored:  # said even when tracing stays off: a bad `enabled` is one of them
+        print(warning_line(problem), file=sys.stderr)
     if resolved.settings.enabled:
         for warning in resolved.warnings:
             print(warning_line(warning), file=sys.stderr)

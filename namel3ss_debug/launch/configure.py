@@ -18,12 +18,13 @@ def configure(**settings: Any) -> Tracer:
     """Apply settings (highest precedence) and start or stop tracing.
 
     Ends the active run, if any; then, when the effective `enabled` is true, starts a new run with
-    these settings over `NAMEL3SS_DEBUG_*`, the workspace file and the defaults.
+    these settings over `NAMEL3SS_DEBUG_*`, the workspace file and the defaults. A bad keyword argument
+    raises `ConfigError`; a bad value of the environment or the file is a warning and is left out.
 
         configure(enabled=True, trace_output_dir="traces", capture_memory=True)
     """
-    resolved = load_settings(os.environ, Path.cwd(), overrides=settings, override_source="configure()")
-    for warning in resolved.warnings:
+    resolved = load_settings(os.environ, Path.cwd(), overrides=settings, override_source="configure()", lenient=True)
+    for warning in (*resolved.ignored, *resolved.warnings):
         print(warning_line(warning), file=sys.stderr)
     tracer = get_tracer()
     tracer.end_run()

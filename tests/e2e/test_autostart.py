@@ -80,20 +80,39 @@ def test_env_disabled_overrides_an_enabled_workspace_file(tmp_path):
     assert not (tmp_path / "traces").exists()
 
 
-def test_a_bad_env_value_is_one_line_and_the_app_runs_untraced(tmp_path):
-    result = run_hello(tmp_path, NAMEL3SS_DEBUG_ENABLED="1", NAMEL3SS_DEBUG_BUFFER_SIZE="zero",
+def test_a_bad_env_value_is_one_warning_and_the_app_runs_traced_without_it(tmp_path):
+    result = run_hello(tmp_path, NAMEL3SS_DEBUG_ENABLED="1", NAMEL3SS_DEBUG_BUFFER_SIZE="1e309",
                        NAMEL3SS_DEBUG_TRACE_OUTPUT_DIR="traces")
-    lines = result.stderr.splitlines()
-    assert len(lines) == 1
-    assert lines[0].startswith("namel3ss-debug: ") and "NAMEL3SS_DEBUG_BUFFER_SIZE" in lines[0]
-    assert not (tmp_path / "traces").exists()
+    assert result.stderr.splitlines() == [
+        'namel3ss-debug: warning: NAMEL3SS_DEBUG_BUFFER_SIZE: buffer_size = "1e309": expected an integer from 1 '
+        "to 1000000; the value is ignored"]
+    start = only_run(tmp_path / "traces")[1]["attrs"]
+    assert (start["config"]["buffer_size"], start["config_sources"]["buffer_size"]) == (256, "default")
 
 
-def test_a_bad_workspace_file_is_one_line_and_the_app_runs_untraced(tmp_path):
-    write_workspace(tmp_path, '{"enabled": true, "trace_output_dir": "traces", "buffer_size": 0}')
+def test_a_bad_workspace_value_is_one_warning_and_the_file_still_counts(tmp_path):
+    write_workspace(tmp_path, '{"enabled": true, "trace_output_dir": "traces", "flush_interval_seconds": 1e300}')
     result = run_hello(tmp_path)
-    lines = result.stderr.splitlines()
-    assert (len(lines), ".namel3ss/debug.json" in lines[0], (tmp_path / "traces").exists()) == (1, True, False)
+    assert result.stderr.splitlines() == [
+        "namel3ss-debug: warning: .namel3ss/debug.json:1:49: flush_interval_seconds = 1e+300: expected a number "
+        "> 0 and <= 86400 (a day); the value is ignored"]
+    assert outline(only_run(tmp_path / "traces")) == WHOLE_RUN
+
+
+def test_a_workspace_file_that_cannot_be_read_is_one_warning_and_the_environment_still_counts(tmp_path):
+    write_workspace(tmp_path, '{"enabled": true, "x": ' + "[" * 5000 + "]" * 5000 + "}")
+    result = run_hello(tmp_path, NAMEL3SS_DEBUG_ENABLED="1", NAMEL3SS_DEBUG_TRACE_OUTPUT_DIR="traces")
+    assert result.stderr.splitlines() == [
+        "namel3ss-debug: warning: .namel3ss/debug.json:1:87: nested more than 64 levels deep (these files need "
+        "four levels at most); the file is ignored"]
+    assert outline(only_run(tmp_path / "traces")) == WHOLE_RUN
+
+
+def test_a_bad_enabled_is_said_though_tracing_stays_off(tmp_path):
+    result = run_hello(tmp_path, NAMEL3SS_DEBUG_ENABLED="maybe", NAMEL3SS_DEBUG_TRACE_OUTPUT_DIR="traces")
+    assert (result.stderr.splitlines(), (tmp_path / "traces").exists()) == (
+        ['namel3ss-debug: warning: NAMEL3SS_DEBUG_ENABLED: enabled = "maybe": expected one of 1, 0, true, false, '
+         "yes, no, on, off; the value is ignored"], False)
 
 
 @pytest.mark.parametrize("command", [
