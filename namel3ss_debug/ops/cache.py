@@ -11,40 +11,65 @@ everything the answer depends on:
 - the question: the command, its options, the prices it was given, the installed genai-prices data;
 - this package's version and the cache's own format.
 
-A result is kept as msgpack of its typed record followed by the CRC-32 of those bytes (msgspec checks every
-field as it decodes: nothing in a cache file is run). It is not compressed: the big results are arrays of
+A result is kept as a header naming the files it was read from (each file's real path, device and inode),
+msgpack of its typed record, and the CRC-32 of both (msgspec checks every field as it decodes: nothing in a
+cache file is run). It is not compressed: the big results are arrays of
 numbers (a replay timeline, a diff side's calls), which zlib shrank 3.7-4.9x but took 0.1-0.2 s to inflate,
 most of a second read; the CRC (about 7 GB/s) still tells a damaged file from a whole one. Only a clean read
 is kept: one that met an invalid or torn line, a gap, a dropped field or an unknown event type is read again
 next time, so its warnings are printed again. A cache file
 that is missing, damaged or of another format is a miss; one that cannot be written costs only the speed.
-Standard input is never cached. The newest `KEEP` results are kept, `KEEP_BYTES` at most.
+Standard input, a pipe or a device is never cached (nor opened to make a key: a pipe's head is its data).
+The newest `KEEP` results are kept, `KEEP_BYTES` at most.
+
+A result holds text from its run (names, error messages, previews of outputs), so the cache is kept from
+others (the directory is made 0700) and never holds what redaction would hide:
+- a result holding any text that redacting its run would hide (a credential's shape, a `password=...`
+  pair, a value the run holds under a sensitive key and the redactor would remember) is not kept
+  (`scrub.copies.would_hide`): the next read reads the run again, so a cached answer is always the answer
+  a first read gives. Only the first, uncached read of a run pays for the look: its strings, and a scan of
+  its files for values under sensitive keys (about 1 ms a MB);
+- `redact` removes every result read from a file it rewrites (`purge`), found by the header: by path, or
+  by device and inode for a result read through another name of the same file. An entry whose header
+  cannot be read, and a temporary file a write left behind, go too.
+The default redaction rules decide here; keys and patterns configured in `redact_keys` / `redact_patterns`
+are applied by `redact`, whose purge then removes the results that may hold what they hide.
 """
 
 from __future__ import annotations
 
 import os
+import stat
 import zlib  # its crc32
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, BinaryIO, TypeVar
+from typing import Any, BinaryIO, TypeVar, Union
 
 import msgspec
 
 from .._version import __version__
 from ..config import cache_directory
 from ..model.digest import blake2b
+from ..model.errors import Namel3ssDebugError
 from ..store.atomic import replace_file
 from ..store.problems import ReadProblems
 from ..store.sources import RunSource, seekable
 
 T = TypeVar("T")
-FORMAT = 4  # 1: zlib-compressed msgpack; 2: before calls without usage were unpriced (`no_usage`), not $0;
-# 3: before the overview said the start-up apart (`startup_ms`, `work_ms`) and the critical path left it out
+FORMAT = 5  # 1: zlib-compressed msgpack; 2: before calls without usage were unpriced (`no_usage`), not $0;
+# 3: before the overview said the start-up apart (`startup_ms`, `work_ms`) and the critical path left it out;
+# 4: before each entry named the files it was read from (`purge`) and held no text redaction would hide
 KEEP = 200
 KEEP_BYTES = 1 << 30  # 1 GiB; the newest result is kept whatever its size
 _EDGE = 64 * 1024  # bytes hashed at each end of a file
 _CHECK = 4  # bytes of the CRC-32 after the msgpack
+_LENGTH = 4  # bytes of the header's length, before it
+_HEAD = 64 * 1024  # a header longer than this is not one of ours
+Mark = Union[str, tuple[int, int]]  # a file as `purge` knows it: its real path, or (device, inode)
+
+
+class _Header(msgspec.Struct, array_like=True, frozen=True):
+    files: list[tuple[str, int, int]]  # real path, device, inode of each file the result was read from
 
 
 class ResultCache:
@@ -52,6 +77,7 @@ class ResultCache:
 
     def __init__(self, directory: Path | None):
         self.directory = directory
+        self._files: dict[str, list[tuple[str, int, int]]] = {}  # key -> the files it was made from
 
     def key(self, kind: str, sources: Sequence[RunSource], question: Any) -> str | None:
         """The key of a result of `kind` about `sources` for `question` (JSON-able); None when a file cannot
@@ -59,6 +85,7 @@ class ResultCache:
         if self.directory is None:
             return None
         parts: list[Any] = [FORMAT, __version__, kind, question]
+        files = []
         for source in sources:
             parts.append([source.label, list(source.files), source.run_id])  # as named: the answer shows them
             for path in source.files:
@@ -66,7 +93,10 @@ class ResultCache:
                 if identity is None:
                     return None
                 parts.append(identity)
-        return blake2b(msgspec.json.encode(parts), digest_size=20).hexdigest()
+                files.append((identity[0], identity[4], identity[3]))
+        key = blake2b(msgspec.json.encode(parts), digest_size=20).hexdigest()
+        self._files[key] = files
+        return key
 
     def get(self, key: str | None, kind: type[T]) -> T | None:
         """The result kept under `key`, or None."""
@@ -76,11 +106,12 @@ class ResultCache:
             data = memoryview((self.directory / key).read_bytes())
         except OSError:
             return None
-        if len(data) < _CHECK:
+        if len(data) < _LENGTH + _CHECK:
             return None
-        body, check = data[:-_CHECK], data[-_CHECK:]
-        if zlib.crc32(body) != int.from_bytes(check, "little"):
+        kept, check = data[:-_CHECK], data[-_CHECK:]
+        if zlib.crc32(kept) != int.from_bytes(check, "little"):
             return None
+        body = kept[_LENGTH + int.from_bytes(kept[:_LENGTH], "little"):]
         try:
             return msgspec.msgpack.decode(body, type=kind)
         except (msgspec.DecodeError, msgspec.ValidationError):
@@ -90,18 +121,45 @@ class ResultCache:
         """Keep `value` under `key`, if the read that made it was clean (see the module's docstring)."""
         if key is None or self.directory is None or problems.any or problems.unknown_types:
             return
+        files = self._files.get(key, [])
+        if _would_hide(value, [path for path, _, _ in files]):
+            return
+        header = msgspec.msgpack.encode(_Header(files))
+        head = len(header).to_bytes(_LENGTH, "little") + header
         body = msgspec.msgpack.encode(value)
 
         def write(stream: BinaryIO) -> None:
+            stream.write(head)
             stream.write(body)
-            stream.write(zlib.crc32(body).to_bytes(_CHECK, "little"))
+            stream.write(zlib.crc32(body, zlib.crc32(head)).to_bytes(_CHECK, "little"))
 
         try:
-            self.directory.mkdir(parents=True, exist_ok=True)
+            _private_directory(self.directory)
             replace_file(self.directory / key, write)
             _prune(self.directory)
         except OSError:
             pass  # a cache that cannot be written costs only the speed
+
+    def purge(self, marks: Iterable[Mark]) -> int:
+        """Remove every result read from one of the files `marks` names (`file_marks`), every entry whose
+        header cannot be read, and any temporary file a write left; how many files went."""
+        if self.directory is None:
+            return 0
+        wanted = set(marks)
+        try:
+            entries = list(self.directory.iterdir())
+        except OSError:
+            return 0
+        gone = 0
+        for entry in entries:
+            files = _header_files(entry)
+            if files is None or any(path in wanted or (device, inode) in wanted for path, device, inode in files):
+                try:
+                    entry.unlink()
+                    gone += 1
+                except FileNotFoundError:
+                    pass  # another process's prune or purge was first
+        return gone
 
 
 def results_directory(environ: Mapping[str, str]) -> Path | None:
@@ -110,12 +168,62 @@ def results_directory(environ: Mapping[str, str]) -> Path | None:
     return directory / "results" if directory is not None else None
 
 
+def file_marks(paths: Iterable[str]) -> frozenset[Mark]:
+    """What `purge` knows the files by, taken before they are replaced: each one's real path, and its device
+    and inode (the file a result read through another name of it, a hard link, was made from)."""
+    marks: set[Mark] = set()
+    for path in paths:
+        marks.add(os.path.realpath(path))
+        try:
+            status = os.stat(path)
+        except OSError:
+            continue
+        marks.add((status.st_dev, status.st_ino))
+    return frozenset(marks)
+
+
+def _would_hide(value: Any, files: list[str]) -> bool:
+    """`scrub.copies.would_hide`, loaded only when a result is about to be kept (the tracer's redactor)."""
+    from ..scrub.copies import would_hide  # noqa: PLC0415 - the redactor loads only for a result to keep
+
+    try:
+        return would_hide(value, files)
+    except (OSError, ValueError, Namel3ssDebugError):
+        return True  # a run that cannot be read again (gone, replaced by something else): keep nothing
+
+
+def _private_directory(directory: Path) -> None:
+    """The results directory, made if missing, readable by its owner alone: results hold text from traces,
+    which the tracer writes 0600."""
+    directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+    if stat.S_IMODE(directory.stat().st_mode) != 0o700:
+        directory.chmod(0o700)
+
+
+def _header_files(entry: Path) -> list[tuple[str, int, int]] | None:
+    """The files a cache entry was read from, or None for anything that is not a whole entry of ours."""
+    try:
+        with open(entry, "rb") as stream:
+            length = int.from_bytes(stream.read(_LENGTH), "little")
+            header = stream.read(length) if 0 < length <= _HEAD else b""
+    except OSError:
+        return None
+    try:
+        return msgspec.msgpack.decode(header, type=_Header).files
+    except (msgspec.DecodeError, msgspec.ValidationError):
+        return None
+
+
 def _identity(path: str) -> list[Any] | None:
+    """What makes a file the same file: None for one that is not a regular file (a pipe's head is its data,
+    and opening one waits for a writer: it is opened without waiting, and passed over)."""
     if not seekable(path):
         return None
     try:
-        with open(path, "rb") as stream:
+        with open(os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)), "rb") as stream:
             status = os.fstat(stream.fileno())
+            if not stat.S_ISREG(status.st_mode):
+                return None
             head = stream.read(_EDGE)
             if status.st_size > 2 * _EDGE:
                 stream.seek(status.st_size - _EDGE)

@@ -98,8 +98,9 @@ def test_a_kept_timeline_is_the_timeline_a_first_read_makes(tmp_path, seed) -> N
 def test_a_kept_timelines_arrays_are_read_in_place_from_the_cache_files_bytes(tmp_path) -> None:
     path = random_run(tmp_path / "run.jsonl", 2)
     load(path, env_for(tmp_path))
-    data = cached_files(tmp_path)[0].read_bytes()[:-4]  # the msgpack, without its CRC
-    views = [view for _, view in msgspec.msgpack.decode(data, type=KeptTimeline).arrays.values()]
+    data = cached_files(tmp_path)[0].read_bytes()
+    body = memoryview(data)[4 + int.from_bytes(data[:4], "little"):-4]  # past the header, before the CRC
+    views = [view for _, view in msgspec.msgpack.decode(body, type=KeptTimeline).arrays.values()]
     assert views and all(isinstance(view, memoryview) and view.obj is data for view in views)
 
 
