@@ -14,9 +14,12 @@ from .errors import warn
 @click.argument("traces", nargs=-1, metavar="[TRACE]...")
 @click.option("--all", "all_runs", is_flag=True, help="For a directory: every run in it, not just the newest.")
 @click.option("--dry-run", is_flag=True, help="Say how many events would change in each file; write nothing.")
+@click.option("--wait", is_flag=True,
+              help="A run still being written: wait until its app is done with it, then redact it "
+                   "(without --wait it is left as it is, exit 1).")
 @click.option("--config", "config_path", type=click.Path(path_type=Path), metavar="FILE",
               help="Workspace config to read (trace_output_dir, redact_keys, redact_patterns).")
-def redact(traces: tuple[str, ...], all_runs: bool, dry_run: bool, config_path: Path | None) -> None:
+def redact(traces: tuple[str, ...], all_runs: bool, dry_run: bool, wait: bool, config_path: Path | None) -> None:
     """Rewrite trace files with the tracer's redaction applied.
 
     For a trace recorded with redaction off (redact: false), or before a
@@ -25,7 +28,17 @@ def redact(traces: tuple[str, ...], all_runs: bool, dry_run: bool, config_path: 
     atomically (a new file beside it, synced, then renamed over it: a crash
     leaves the old file whole). Lines with nothing to hide stay byte for
     byte; the file's offset index is removed. A .jsonl.gz file is written
-    compressed again.
+    compressed again. Every result the read commands kept in their cache
+    from these files is removed too, so no copy of a hidden value is left.
+
+    A run still being written (its app has a file of it open) is not
+    touched: renaming a new file over one the app is writing would lose
+    every line written after. Such a run is left as it is and named (exit
+    1), or with --wait waited for. A run whose app died mid-run is not being
+    written and is redacted. The app's tracer tells by a lock on the file it
+    writes (flock): a tracer of an older version, or a file system without
+    flock, holds none; on Windows a file open in its app cannot be replaced,
+    and the error says so.
 
     \b
     TRACE is a trace file, any segment of a run, a run id or a directory (its
@@ -38,14 +51,15 @@ def redact(traces: tuple[str, ...], all_runs: bool, dry_run: bool, config_path: 
       namel3ss-debug redact debug/traces --all
       namel3ss-debug redact run.jsonl --config ci/debug.json
 
-    Exit codes: 0 done (or nothing to do), 2 usage, 3 a trace that cannot be
-    read whole (a torn or invalid line): then no file is changed.
+    Exit codes: 0 done (or nothing to do), 1 a run still being written was
+    left as it is (the others were redacted), 2 usage, 3 a trace that cannot
+    be read whole (a torn or invalid line): then no file is changed.
     """
     from ..ops.environment import Environment  # noqa: PLC0415 - loads when the command runs
     from ..ops.redact import RedactRequest, redact_traces  # noqa: PLC0415 - loads when the command runs
     from ..ops.traces import TraceArgs  # noqa: PLC0415 - loads when the command runs
 
-    request = RedactRequest(TraceArgs(traces, all_runs, False, config_path), dry_run)
+    request = RedactRequest(TraceArgs(traces, all_runs, False, config_path), dry_run, wait)
     verb = "would redact" if dry_run else "redacted"
     for result in redact_traces(request, Environment.current(warn)):
         click.echo(f"{result.path}: {verb} {plural(result.changed, 'event')}")
