@@ -1,0 +1,32 @@
+"""`redact` when a file cannot be rewritten: one line naming the file and how to fix it, the file as it was."""
+
+from __future__ import annotations
+
+import errno
+
+import pytest
+from click.testing import CliRunner
+from tracefactory import TraceBuilder
+
+from namel3ss_debug.cli.main import cli
+from namel3ss_debug.store import rewrite
+
+pytestmark = pytest.mark.usefixtures("isolated_workspace")
+
+
+def test_a_directory_redact_cannot_write_in_is_a_one_line_error_and_the_file_stays(tmp_path, monkeypatch):
+    trace = TraceBuilder()
+    trace.run_start()
+    trace.span("tool", "login", 5.0, trace.root, inputs={"password": "hunter2hunter2"})
+    trace.run_end()
+    path = trace.write(tmp_path / "run.jsonl")
+    before = path.read_bytes()
+
+    def refused(*args, dir=None, **kwargs):  # what the system says for a directory that is not writable
+        raise PermissionError(errno.EACCES, "Permission denied", dir)
+
+    monkeypatch.setattr(rewrite.tempfile, "mkstemp", refused)
+    result = CliRunner().invoke(cli, ["redact", str(path)])
+    assert (result.exit_code, result.stdout, path.read_bytes()) == (1, "", before)
+    assert result.stderr == (f"namel3ss-debug: error: {tmp_path}: cannot rewrite the run's files: Permission denied "
+                             "(redact writes each new file beside the old one: the directory must be writable)\n")
