@@ -319,3 +319,17 @@ def test_live_tools_keep_the_network_for_their_bodies_only(listeners, workdir):
     assert (network["closed_by"], network["how"]) == ("guard", "--live-tools: tool bodies run for real, with the "
                                                                 "network")
     assert network["open_to"][-1] == "calls the rerun runs for real, while they run"
+
+
+def test_a_rerun_with_the_network_closed_does_not_export_live_and_says_so(workdir):
+    (workdir / "quiet.py").write_text("print('done')\n")
+    exporting = {"NAMEL3SS_DEBUG_EXPORTERS": "jsonl,otlp", "OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:9"}
+    assert command(AS_ROOT, workdir, "trace", "-q", "-o", "recorded", "quiet.py").returncode == 0
+    again = command(AS_ROOT, workdir, "replay", "recorded", "--rerun", "--no-cache", "-o", "reruns", "--format",
+                    "json", **exporting)
+    assert "warning: live export (exporters: otlp) is off for this rerun: the network is closed while the app " \
+           "runs; send the new run afterwards with namel3ss-debug export TRACE --to otlp" in again.stderr
+    start = orjson.loads(Path(orjson.loads(again.stdout)["new_trace"][0]).read_bytes().splitlines()[1])
+    assert start["attrs"]["config"]["exporters"] == ["jsonl"]
+    assert start["attrs"]["config_sources"]["exporters"] == "--rerun (the network is closed)"
+    assert orjson.loads(again.stdout)["misses"] == []  # the exporter's connection is not the app's miss

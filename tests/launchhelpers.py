@@ -1,0 +1,60 @@
+"""What the tests of launch/ share: a rerun of a recording, and a thread to run a namespace in.
+
+A network namespace belongs to the thread that enters it, so a test enters one in a thread of its own:
+whatever happens there, pytest's own thread keeps its network."""
+
+from __future__ import annotations
+
+import ctypes
+import threading
+from typing import Any, Callable
+
+from rerunhelpers import record
+
+from namel3ss_debug.launch.guard import GuardedRerun
+from namel3ss_debug.launch.rerun import recorded_form
+from namel3ss_debug.replay.builder import timeline_of
+from namel3ss_debug.rerun.paths import PathTable
+from namel3ss_debug.rerun.recording import Recording
+
+CAP_SYS_ADMIN = 21
+CAPABILITY_V3 = 0x20080522
+
+
+def make_rerun(events: list[dict[str, Any]] | None = None, **options: Any) -> GuardedRerun:
+    """A rerun of `events` (by default, a run that made no call)."""
+    recording = Recording(timeline_of(events if events is not None else record(lambda: None)[1], "old.jsonl"),
+                          PathTable())
+    return GuardedRerun(recording, inputs_of=recorded_form, **options)
+
+
+def in_thread(act: Callable[[], Any]) -> Any:
+    """What `act()` returned or raised, run in a thread of its own."""
+    done: list[Any] = []
+
+    def target() -> None:
+        try:
+            done.append(act())
+        except BaseException as error:  # noqa: BLE001 - handed to the test
+            done.append(error)
+
+    thread = threading.Thread(target=target)
+    thread.start()
+    thread.join(60)
+    return done[0]
+
+
+def drop_sys_admin() -> None:
+    """Take CAP_SYS_ADMIN from this thread (capabilities are a thread's), as a user without it has none."""
+    class Header(ctypes.Structure):
+        _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
+
+    class Data(ctypes.Structure):
+        _fields_ = [("effective", ctypes.c_uint32), ("permitted", ctypes.c_uint32), ("inheritable", ctypes.c_uint32)]
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    header, data = Header(CAPABILITY_V3, 0), (Data * 2)()
+    assert libc.capget(ctypes.byref(header), data) == 0
+    data[0].effective &= ~(1 << CAP_SYS_ADMIN)
+    data[0].permitted &= ~(1 << CAP_SYS_ADMIN)
+    assert libc.capset(ctypes.byref(header), data) == 0, ctypes.get_errno()
