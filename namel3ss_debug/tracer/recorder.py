@@ -163,6 +163,10 @@ class Recorder:
         self._ender = threading.get_ident()
         try:
             self.writer.close()
+        except Exception as exc:  # said even when an earlier failure was: the trace has no end now
+            self.errors += 1
+            print(f"namel3ss-debug: tracing error: the end of the trace could not be written ({exc!r}); it has "
+                  f"no run_end", file=sys.stderr)
         finally:
             self._held_until = time.monotonic() + END_HOLD_SECONDS
 

@@ -245,3 +245,15 @@ def test_the_live_exports_own_requests_are_not_recorded(tmp_path):
     theirs = open_exchange(get_tracer(), request)
     assert ours is None and theirs is not None
     theirs.finish()
+
+
+def test_an_end_the_disk_never_takes_is_said_on_stderr(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(writer_module, "END_RETRY_SECONDS", 0.1)
+    run = start_file_run(tmp_path, buffer_size=1000)
+    disk = Disk(monkeypatch)
+    mark("before")
+    disk.full = True
+    get_tracer().end_run()
+    err = capsys.readouterr().err
+    assert "the end of the trace could not be written (OSError(28" in err and "it has no run_end" in err
+    assert run.recorder.errors == 2 and run.recorder.closed  # the write before run_end, and the end's
