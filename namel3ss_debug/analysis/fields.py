@@ -13,6 +13,8 @@ from typing import Any
 
 import orjson
 
+from ..model.deep import json_text
+
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 _MICROSECOND = timedelta(microseconds=1)
 
@@ -25,8 +27,8 @@ def text_of(value: Any) -> str:
         return ""
     try:
         return orjson.dumps(value).decode()
-    except (TypeError, orjson.JSONEncodeError):
-        return str(value)
+    except (TypeError, orjson.JSONEncodeError):  # past 254 levels, an int past 64 bits, a lone surrogate
+        return json_text(value)
 
 
 def span_key(event: dict[str, Any], field: str = "span_id") -> tuple[str, str] | None:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass, field
-from fnmatch import fnmatchcase
 from typing import Callable, Optional
 
 from ..analysis.report import INTEGRITY_COUNTS, OperationStats, Report
@@ -17,7 +16,7 @@ from ..model.messages import plural
 from .results import MAX_EVENTS, CheckResult, EventRef, ms_text, usd_text
 from .rules import CALL_COMPONENTS, Rule
 from .scan import EventScan
-from .specs import EventSpec
+from .specs import EventSpec, name_matches
 
 
 @dataclass(frozen=True)
@@ -121,7 +120,7 @@ def _operations(report: Report, spec: EventSpec) -> list[OperationStats]:
         return [stats for stats in report.components or [] if stats.component == spec.head]
     return [stats for stats in report.operations or []
             if spec.head in (stats.component, stats.kind) and (spec.name is None or
-                                                              fnmatchcase(stats.name or "", spec.name))]
+                                                              name_matches(stats.name or "", spec.name))]
 
 
 def _no_spans(target: str, report: Report) -> str:

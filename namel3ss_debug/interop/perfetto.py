@@ -24,15 +24,17 @@ Pure: events in, JSON bytes out, no clock read; one run per call (span ids are a
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from typing import Any, BinaryIO
 
 import orjson
 
 from namel3ss_debug._version import __version__
 from namel3ss_debug.model.events import is_end, is_start, kind
+
+from .perfetto_time import LAST_US, Clock, TimeProblems, placeable
+from .perfetto_time import duration_us as to_micros
 
 CLOCK_SLACK_US = 1000  # how far a child may overrun its parent on one track and still be drawn inside it
 ERROR_COLOUR = "terrible"  # chrome://tracing's reserved red
@@ -65,10 +67,14 @@ class _Lane:
     stack: list[_Span] = field(default_factory=list)
 
 
-def write_perfetto(events: Iterable[Mapping[str, Any]], out: BinaryIO) -> int:
+def write_perfetto(events: Iterable[Mapping[str, Any]], out: BinaryIO,
+                   warn: Callable[[str], None] | None = None) -> int:
     """Write the trace-event JSON document of one run's v1 events to `out`; return the slices written
-    (one per span: start/end pairs, unclosed starts, ends whose start is missing)."""
+    (one per span: start/end pairs, unclosed starts, ends whose start is missing). `warn` hears of the
+    events whose times the timeline cannot hold (`perfetto_time.py`)."""
     trace = _build(events)
+    if warn is not None:
+        trace.problems.report(warn)
     out.write(b'{"traceEvents":[\n')
     for number, item in enumerate(trace.items):  # item by item: the whole text never sits in memory
         out.write(b",\n" + _dumps(item) if number else _dumps(item))
@@ -81,6 +87,7 @@ class _Trace:
     items: list[dict[str, Any]]
     slices: int
     other: dict[str, Any]
+    problems: TimeProblems
 
 
 def _build(events: Iterable[Mapping[str, Any]]) -> _Trace:
@@ -97,7 +104,7 @@ def _build(events: Iterable[Mapping[str, Any]]) -> _Trace:
     items += [marker for span in ordered if span.error is not None for marker in [_failure(span)]]
     items += [_placed(instant, run, lanes) for instant in run.instants]
     other = {"run_id": run.run_id, "exporter": f"namel3ss-debug {__version__}", "spans": len(ordered)}
-    return _Trace(items, len(ordered), other)
+    return _Trace(items, len(ordered), other, run.problems)
 
 
 class _Reading:
@@ -107,15 +114,17 @@ class _Reading:
         self.open: dict[Any, _Span] = {}
         self.spans: list[_Span] = []
         self.instants: list[tuple[dict[str, Any], Any, tuple[Any, Any, Any]]] = []
-        self.clock = _Clock()
+        self.clock = Clock()
         self.last = 0
         self.pid: Any = None
         self.run_id: Any = None
         self.title = "run"
+        self.problems = TimeProblems()
 
     def read(self, event: Mapping[str, Any]) -> None:
         ts = self.clock.micros(event.get("ts"))
-        if ts is None:
+        if ts is None or not placeable(ts):
+            self.problems.note("no_time" if ts is None else "outside", event)
             return
         self.last = max(self.last, ts)
         event_type = event.get("event_type")
@@ -145,15 +154,20 @@ class _Reading:
     def _end(self, event: Mapping[str, Any], ts: int) -> None:
         span = self.open.get(event.get("span_id"))
         duration = event.get("duration_ms")
-        duration_us = round(duration * 1000) if _is_number(duration) and duration >= 0 else None
+        duration_us = to_micros(duration)
+        if duration is not None and duration_us is None:
+            self.problems.note("no_duration", event)
         if span is None or span.end is not None:  # its start is missing: place it back from its duration
             span = _Span(event.get("span_id"), _int(event.get("seq")), str(event.get("component")),
-                         str(event.get("name")), ts - (duration_us or 0))
+                         str(event.get("name")), max(0, ts - (duration_us or 0)))
             span.parent = self.open.get(event.get("parent_id"))
             span.args = {"kind": kind(event.get("event_type")), "span_id": span.key,
                          "parent_id": event.get("parent_id"), "start_missing": True}
             self.spans.append(span)
         span.end = span.start + duration_us if duration_us is not None else max(ts, span.start)
+        if span.end > LAST_US:
+            span.end = LAST_US
+            self.problems.note("cut", event)
         span.args["status"] = event.get("status")
         if duration_us is not None:
             span.args["duration_ms"] = duration
@@ -337,41 +351,6 @@ def _error(error: Any) -> dict[str, Any]:
     return {"message": str(error)}
 
 
-class _Clock:
-    """ISO 8601 UTC times to microseconds since the epoch; the tracer's `...Z` form parsed by hand, its minute
-    cached, anything else through `datetime.fromisoformat` (a time with no zone is not placed)."""
-
-    def __init__(self) -> None:
-        self.minutes: dict[str, int] = {}
-
-    def micros(self, ts: Any) -> int | None:
-        if not isinstance(ts, str):
-            return None
-        if len(ts) >= 20 and ts[-1] == "Z" and ts[10] == "T" and ts[16] == ":" and ts[19:20] in (".", "Z"):
-            minute = self.minutes.get(ts[:16])
-            if minute is None:
-                minute = self.minutes[ts[:16]] = self._slow(ts[:16] + ":00Z")
-            if minute is not None and ts[17:19].isdigit():
-                fraction = ts[20:-1]
-                if fraction.isdigit() or not fraction:
-                    return minute + int(ts[17:19]) * 1_000_000 + int((fraction + "000000")[:6])
-        return self._slow(ts)
-
-    @staticmethod
-    def _slow(ts: str) -> int | None:
-        try:
-            moment = datetime.fromisoformat(ts.replace("Z", "+00:00"))
-        except ValueError:
-            return None
-        if moment.tzinfo is None:
-            return None
-        return (moment - _EPOCH) // _MICROSECOND
-
-
-_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
-_MICROSECOND = datetime(1970, 1, 1, 0, 0, 0, 1, tzinfo=timezone.utc) - _EPOCH
-
-
 def _dumps(item: Any) -> bytes:
     """JSON bytes; a text orjson refuses (a lone surrogate from a lenient reader) is escaped by the stdlib."""
     try:
@@ -392,7 +371,3 @@ def _label(value: Any) -> str | None:
 def _is_pid(value: Any) -> bool:
     """Trace viewers take only integer process ids."""
     return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)

@@ -9,10 +9,10 @@ Tool spans: `execute_tool`, `gen_ai.tool.name`, `gen_ai.tool.call.id`, arguments
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import Any
 
+from .deep import json_text
 from .otel_attributes import decoded
 
 # `attrs.api` of the HTTP capture (`openai.embeddings`, `gemini.generate_content`...) -> the operation.
@@ -74,12 +74,12 @@ def _values(start: Mapping[str, Any], end: Mapping[str, Any]) -> dict[str, Any]:
     found: dict[str, Any] = {}
     inputs = start.get("inputs") if start.get("inputs") is not None else end.get("inputs")
     if inputs is not None:
-        found.update({"input.value": _json(inputs), "input.mime_type": "application/json"})
+        found.update({"input.value": json_text(inputs), "input.mime_type": "application/json"})
     outputs = end.get("outputs")
     if isinstance(outputs, Mapping) and set(outputs) == {"return"}:
         outputs = outputs["return"]
     if outputs is not None:
-        found.update({"output.value": _json(outputs), "output.mime_type": "application/json"})
+        found.update({"output.value": json_text(outputs), "output.mime_type": "application/json"})
     return found
 
 
@@ -136,15 +136,15 @@ def _llm(start: Mapping[str, Any], end: Mapping[str, Any]) -> dict[str, Any]:
             found[theirs] = usage[ours]
     talk = conversation(start, end)
     if talk["input"]:
-        found["gen_ai.input.messages"] = _json(talk["input"])
+        found["gen_ai.input.messages"] = json_text(talk["input"])
     if talk["system"]:
-        found["gen_ai.system_instructions"] = _json(talk["system"])
+        found["gen_ai.system_instructions"] = json_text(talk["system"])
     outputs = end.get("outputs") if isinstance(end.get("outputs"), Mapping) else {}
     reason = outputs.get("finish_reason") or _returned(end).get("finish_reason")
     if isinstance(reason, str):
         found["gen_ai.response.finish_reasons"] = [reason]
     if talk["output"]:
-        found["gen_ai.output.messages"] = _json(talk["output"])
+        found["gen_ai.output.messages"] = json_text(talk["output"])
     if isinstance(outputs.get("id"), str):
         found["gen_ai.response.id"] = outputs["id"]
     return found
@@ -157,10 +157,10 @@ def _tool(start: Mapping[str, Any], end: Mapping[str, Any]) -> dict[str, Any]:
     if call_id:
         found["gen_ai.tool.call.id"] = str(call_id)
     if start.get("inputs") is not None:
-        found["gen_ai.tool.call.arguments"] = _json(start["inputs"])
+        found["gen_ai.tool.call.arguments"] = json_text(start["inputs"])
     outputs = end.get("outputs")
     if isinstance(outputs, Mapping) and "return" in outputs:
-        found["gen_ai.tool.call.result"] = _json(outputs["return"])
+        found["gen_ai.tool.call.result"] = json_text(outputs["return"])
     return found
 
 
@@ -218,7 +218,7 @@ def _parts(content: Any) -> list[dict[str, Any]]:
                 parts.append({"type": str(block.get("type", "data")) if isinstance(block, Mapping) else "data",
                               "content": block})
         return parts
-    return [{"type": "text", "content": _json(content)}]
+    return [{"type": "text", "content": json_text(content)}]
 
 
 def output_messages(outputs: Mapping[str, Any], returned: Mapping[str, Any], reason: Any) -> list[dict[str, Any]]:
@@ -251,7 +251,3 @@ def _returned(end: Mapping[str, Any]) -> Mapping[str, Any]:
 def _attrs(event: Mapping[str, Any]) -> Mapping[str, Any]:
     attrs = event.get("attrs")
     return attrs if isinstance(attrs, Mapping) else {}
-
-
-def _json(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)

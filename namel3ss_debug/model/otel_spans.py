@@ -22,12 +22,12 @@ instrumentation scope (`attrs.otel_scope`), attributes (`attrs.otel_attributes`)
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from .deep import json_text
 from .events import STARTUP_NAME, is_end, is_startup
 from .genai_spans import genai_attributes, span_name
 from .otel_passthrough import came_as, event_as
@@ -36,6 +36,7 @@ from .text_keys import text_key
 SCOPE = "namel3ss-debug"  # the instrumentation scope of every span (its version: the package's)
 PREFIX = "namel3ss."
 _INT64 = 2**63
+_UINT64 = 2**64  # OTLP's times are fixed64 ns
 _SPAN_KINDS = {"llm": "CLIENT", "http": "CLIENT"}  # GenAI inference and HTTP calls are client spans
 
 
@@ -113,7 +114,8 @@ def _hex_id(text: str, digits: int) -> int:
 
 
 def time_ns(ts: Any) -> int | None:
-    """An ISO 8601 timestamp as ns since the epoch (exact to the microsecond), or None if it is not one."""
+    """An ISO 8601 timestamp as ns since the epoch (exact to the microsecond), or None if it is not one or
+    is not a time OTLP holds (unsigned 64-bit ns: from 1970 to 2554-07-21): the span takes the run's latest."""
     if not isinstance(ts, str):
         return None
     try:
@@ -123,7 +125,8 @@ def time_ns(ts: Any) -> int | None:
     if moment.tzinfo is not None:
         moment = moment.replace(tzinfo=None) - moment.utcoffset()  # type: ignore[operator]
     delta = moment - datetime(1970, 1, 1)
-    return (delta.days * 86400 + delta.seconds) * 1_000_000_000 + delta.microseconds * 1000
+    ns = (delta.days * 86400 + delta.seconds) * 1_000_000_000 + delta.microseconds * 1000
+    return ns if 0 <= ns < _UINT64 else None
 
 
 class SpanConverter:
@@ -334,8 +337,12 @@ def _start_of(end: Mapping[str, Any]) -> dict[str, Any]:
     start["status"] = "started"
     start["event_type"] = str(end.get("event_type"))[: -len("_end")] + "_start"
     moment = time_ns(end.get("ts"))
-    if moment is not None:
-        start["ts"] = _iso(moment - int(float(end["duration_ms"]) * 1_000_000))
+    if moment is not None:  # a duration that is no time back (NaN, negative, 1e308 ms) puts the start at the end
+        try:
+            back = int(end["duration_ms"] * 1_000_000)
+        except (OverflowError, ValueError):
+            back = -1
+        start["ts"] = _iso(moment - back if 0 <= back <= moment else moment)
     return start
 
 
@@ -388,4 +395,4 @@ def attribute_value(value: Any) -> Any:
 
 
 def as_json(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
+    return json_text(value)

@@ -67,8 +67,11 @@ def export_traces(request: ExportRequest, env: Environment, stdout: BinaryIO) ->
 
     if target is not None:
         return [_send(source, events, target) for source, events in runs()]
-    write = _write_perfetto if request.to == "perfetto" else _write_otlp_json
-    return _to_file(request.out or STDOUT, stdout, lambda out: [write(source, events, out) for source, events in runs()])
+    if request.to == "perfetto":
+        return _to_file(request.out or STDOUT, stdout,
+                        lambda out: [_write_perfetto(source, events, out, env.warn) for source, events in runs()])
+    return _to_file(request.out or STDOUT, stdout,
+                    lambda out: [_write_otlp_json(source, events, out) for source, events in runs()])
 
 
 def _otlp_target(request: ExportRequest, env: Environment) -> Any:
@@ -114,10 +117,11 @@ def _write_otlp_json(source: RunSource, events: Iterator[dict[str, Any]], out: B
     return Exported(converter.run_id or source.run_id or source.label, f"{converter.trace_id:032x}", count, "")
 
 
-def _write_perfetto(source: RunSource, events: Iterator[dict[str, Any]], out: BinaryIO) -> Exported:
+def _write_perfetto(source: RunSource, events: Iterator[dict[str, Any]], out: BinaryIO,
+                    warn: Callable[[str], None]) -> Exported:
     from ..interop.perfetto import write_perfetto  # noqa: PLC0415 - only this format needs it
 
-    count = write_perfetto(events, out)
+    count = write_perfetto(events, out, warn)
     return Exported(source.run_id or source.label, None, count, "")
 
 
