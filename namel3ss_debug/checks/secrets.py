@@ -1,77 +1,131 @@
-"""`forbid_secrets`: text in a recorded event that looks like a credential, by the tracer's own rules.
+"""`forbid_secrets`: text in a recorded event that looks like a credential, by the tracer's own rules and more.
 
-No new patterns: the tracer's `Redactor` (sensitive keys, token shapes, `password=...` pairs, plus the
-configured `redact_keys` and `redact_patterns`) is asked what it would hide. Anything it would change that
-is not already a redaction marker is a finding. The finding names the field, never the secret.
+First the tracer's `Redactor` (sensitive keys, token shapes, `password=...` pairs, URL passwords, plus
+the configured `redact_keys` and `redact_patterns`) is asked what it would hide: anything it would change
+that is not already a redaction marker is a finding, so the check is at least as strong as redaction.
+Then the rules redaction has no business applying, for the leaks it lets through (`leaks.py`): random-looking
+tokens, and values under keys named like secrets. Every field is searched that the tracer redacts (all but
+its own envelope fields: ids, times, usage), and the keys of dictionaries too. What the check cannot see
+is said in `model/secret_scope.py`. A finding names the field and the rule, never the secret.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any, Callable, Iterable, Optional
 
 from ..scrub.lines import needs_walk
 from ..tracer.patterns import MARK
-from ..tracer.redact import Redactor
+from ..tracer.redact import OURS, Redactor
+from .leaks import LeakLineTest, first_random_token, random_tokens, secret_named
 
-_PAYLOAD = ("inputs", "outputs", "error", "attrs")
-_PACKAGES = "attrs.packages"  # run_start's versions, by distribution name: names, not secrets
+_PACKAGES = ("attrs", "packages")  # run_start's versions, by distribution name: names, not secrets
+_VALUE, _KEY = 0, 1  # the walk's two kinds of work: a value to look into, a dictionary's key and its value
+PATH_PARTS = 12
+_MARKERS = re.compile(r"\[REDACTED(?::([A-Za-z0-9_]+))?\]")
+RANDOM = "a random-looking token"
+NAMED = "a value under a key named like a secret"
+SENSITIVE_KEY = "a sensitive key"
+_LABELS = {None: "a name=value pair", "seen": "a value seen under a sensitive key", "pattern": "redact_patterns"}
 
 
 class SecretFinder:
     def __init__(self, keys: Iterable[str] = (), patterns: Iterable[str] = ()):
         self._redactor = Redactor(keys, patterns)
+        self._leaks = LeakLineTest()
 
     def line_scanner(self) -> Callable[[bytes], bool]:
-        """A cheap test of an event's JSON line (`scrub.lines.needs_walk`, the tracer's own): False means the
-        tracer would write the event as it is, so `check` passes it without decoding the line."""
-        return needs_walk(self._redactor)
+        """A cheap test of an event's JSON line: the tracer's own (`scrub.lines.needs_walk`), or the line test
+        of the check's own rules (`leaks.LeakLineTest`). False means nothing in the event can be a finding,
+        so `check` passes it without decoding the line."""
+        redaction, leaks = needs_walk(self._redactor), self._leaks
+        return lambda line: redaction(line) or leaks(line)
 
     def find(self, event: dict[str, Any]) -> Optional[str]:
-        """The dotted path of the first field holding a secret-looking value (`inputs.headers.authorization`).
+        """Where the first secret-looking value is and by which rule: `inputs.headers.authorization: a
+        sensitive key`, `outputs.text: openai_project_key`.
 
         A key on the path that itself looks like a secret is shown redacted: the path is printed in CI logs.
-        A payload nested too deep to walk is reported as such rather than passed as clean.
+        The walk keeps its own stack, so a payload nested as deep as JSON is read (1,024 levels) is looked
+        into like any other; a path of more than `PATH_PARTS` parts is shown by its ends.
         """
-        try:
-            for name in _PAYLOAD:
-                if name in event:
-                    found = self._walk(event[name], name)
-                    if found is not None:
-                        return found
-        except RecursionError:
-            return "(a payload nested too deep to look into)"
-        return None
-
-    def _walk(self, value: Any, path: str) -> Optional[str]:
-        if isinstance(value, str):
-            # Every `password=...` value is a secret in error text, as the tracer hides them; elsewhere only
-            # one that looks like a credential (`the secret: patience` in a prompt is prose).
-            strict = path.startswith("error")
-            return path if _changed(value, self._redactor.redact_text(value, pairs=strict)) else None
-        if isinstance(value, dict):
-            return self._walk_dict(value, path)
-        if isinstance(value, list):
-            if path.endswith("argv") and all(isinstance(item, str) for item in value):
-                if any(_changed(a, b) for a, b in zip(value, self._redactor.redact_argv(value))):
-                    return path
-            for index, item in enumerate(value):
-                found = self._walk(item, f"{path}[{index}]")
-                if found is not None:
-                    return found
-        return None
-
-    def _walk_dict(self, value: dict[Any, Any], path: str) -> Optional[str]:
-        if "$bytes" in value:
-            return path if self._redactor.redact(value, pairs=path.startswith("error")) != value else None
-        for key, item in value.items():
-            inner = f"{path}.{self._redactor.redact_text(str(key))}"
-            sensitive = self._redactor.is_sensitive_key(key) and path != _PACKAGES  # `tiktoken` is a package
-            if sensitive and isinstance(item, str) and item and not _marker(item):
-                return inner
-            found = self._walk(item, inner)
+        work: list[tuple[Any, ...]] = [(_VALUE, value, (name,)) for name, value in reversed(event.items())
+                                       if name not in OURS]
+        while work:
+            kind, *item = work.pop()
+            found = self._key(*item, work) if kind == _KEY else self._value(*item, work)
             if found is not None:
                 return found
         return None
+
+    def _value(self, value: Any, path: tuple[str, ...], work: list[tuple[Any, ...]]) -> Optional[str]:
+        """A finding in `value` itself, or its parts put on `work` (in reverse, so that they come in order)."""
+        if isinstance(value, str):
+            return self._text(value, path)
+        if isinstance(value, dict):
+            if "$bytes" in value:
+                found = self._redactor.redact(value, pairs=path[0] == "error") != value
+                return _where(path, "encoded text") if found else None
+            work.extend((_KEY, key, item, path) for key, item in reversed(value.items()))
+        elif isinstance(value, list):
+            if path[-1].endswith("argv") and all(isinstance(item, str) for item in value) and \
+                    any(_changed(a, b) for a, b in zip(value, self._redactor.redact_argv(value))):
+                return _where(path, "a command-line flag")
+            work.extend((_VALUE, item, (*path[:-1], f"{path[-1]}[{index}]"))
+                        for index, item in reversed(list(enumerate(value))))
+        return None
+
+    def _key(self, key: Any, item: Any, path: tuple[str, ...], work: list[tuple[Any, ...]]) -> Optional[str]:
+        text = str(key)
+        shown = self._key_text(text)
+        inner = (*path, shown)
+        if shown != text:
+            return _where(inner, "a secret in a key")
+        found = self._by_name(text, item, inner, path)
+        if found is None:
+            work.append((_VALUE, item, inner))
+        return found
+
+    def _text(self, text: str, path: tuple[str, ...]) -> Optional[str]:
+        # Every `password=...` value is a secret in error text, as the tracer hides them; elsewhere only
+        # one that looks like a credential (`the secret: patience` in a prompt is prose).
+        hidden = self._redactor.redact_text(text, pairs=path[0] == "error")
+        if _changed(text, hidden):
+            return _where(path, _rule(text, hidden))
+        return _where(path, RANDOM) if first_random_token(text) is not None else None
+
+    def _by_name(self, key: str, item: Any, inner: tuple[str, ...], path: tuple[str, ...]) -> Optional[str]:
+        if path == _PACKAGES:  # `tiktoken` is a package
+            return None
+        if self._redactor.is_sensitive_key(key):
+            return _where(inner, SENSITIVE_KEY) if isinstance(item, str) and item and not _marker(item) else None
+        return _where(inner, NAMED) if secret_named(key, item) else None
+
+    def _key_text(self, key: str) -> str:
+        """A key as a path may print it: with what redaction hides, and random-looking tokens, replaced."""
+        text = self._redactor.redact_text(key)
+        for token in random_tokens(text.encode("utf-8", "surrogatepass")):
+            text = text.replace(token, "[REDACTED:random]")
+        return text
+
+
+def _where(path: tuple[str, ...], rule: str) -> str:
+    """`inputs.headers.authorization: a sensitive key`; a deep path by its ends (`inputs.a.a.a.a ... (902
+    parts) ... a.a.a.a.api_key`)."""
+    if len(path) > PATH_PARTS:
+        half = PATH_PARTS // 2
+        return f"{'.'.join(path[:half])} ... ({len(path)} parts) ... {'.'.join(path[-half:])}: {rule}"
+    return f"{'.'.join(path)}: {rule}"
+
+
+def _rule(before: str, after: str) -> str:
+    """The rule that hid something: the label of the first redaction marker the text did not have."""
+    had = {match.group(1) for match in _MARKERS.finditer(before)}
+    for match in _MARKERS.finditer(after):
+        label = match.group(1)
+        if label not in had:
+            return _LABELS.get(label, label)
+    return _LABELS[None]
 
 
 def _marker(text: str) -> bool:

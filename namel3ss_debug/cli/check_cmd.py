@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 import click
 
+from ..model.secret_scope import SCOPE as SECRET_SCOPE
 from ..model.choices import CHECK_VOCABULARY as VOCABULARY
 from ..model.errors import EXIT_FAILED, UsageError
 from .errors import warn
@@ -33,7 +34,8 @@ _HELP = {
     "require": ("SPEC[>=N]", "SPEC happens at least once, or N times (repeatable): tool:search>=2."),
     "require_order": ("A,B,...", "These happen in this order (others may come between; repeatable)."),
     "forbid": ("SPEC", "SPEC never happens (repeatable): error:auth, tool:delete_user."),
-    "forbid_secrets": (None, "No event holds text that looks like a secret (the tracer's redaction rules)."),
+    "forbid_secrets": (None, "No event holds text that looks like a secret; a finding names the field and the "
+                             "rule, never the secret. " + " ".join(f"{part}." for part in SECRET_SCOPE)),
     "clean_integrity": (None, "The trace is whole: no unclosed spans, gaps, torn or invalid lines."),
 }
 
