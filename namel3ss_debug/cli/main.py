@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import importlib
 import sys
 from typing import Any
@@ -10,7 +11,7 @@ import click
 
 from .._version import __version__
 from ..model.errors import EXIT_USAGE, Namel3ssDebugError, UsageError
-from .errors import report
+from .errors import os_error, report
 
 # Each command's module loads only when that command runs (or --help lists them all): `inspect --event N`
 # must answer in well under 150 ms, and the analysis code alone takes 50 ms to import. For --help's sake a
@@ -65,6 +66,10 @@ class DebuggerGroup(click.Group):
                 error.show_traceback = True  # type: ignore[attr-defined]
                 raise
             ctx.exit(report(error))
+        except OSError as error:
+            if error.errno == errno.EPIPE or ctx.params.get("show_traceback"):
+                raise  # a closed pipe: click's main ends quietly, as `cmd | head` expects
+            ctx.exit(report(os_error(error)))
 
 
 def _usage_error(error: click.UsageError, ctx: click.Context) -> UsageError:
