@@ -13,6 +13,7 @@ from typing import Callable, Optional
 from ..analysis.report import INTEGRITY_COUNTS, OperationStats, Report
 from ..model.events import COMPONENTS
 from ..model.messages import plural
+from ..model.secret_scope import SCOPE as SECRET_SCOPE
 from .results import MAX_EVENTS, CheckResult, EventRef, ms_text, usd_text
 from .rules import CALL_COMPONENTS, Rule
 from .scan import EventScan
@@ -211,7 +212,7 @@ def _require_order(rule: Rule, report: Report, scan: EventScan) -> Verdict:
 def _forbid_secrets(rule: Rule, report: Report, scan: EventScan) -> Verdict:
     found = scan.secret_events
     return Verdict(found.count == 0, "none", plural(found.count, "event") + " with secret-looking text", 0,
-                   found.count, found.refs(), found.count)
+                   found.count, found.refs(), found.count, list(SECRET_SCOPE))  # what it can and cannot see
 
 
 def _clean_integrity(rule: Rule, report: Report, scan: EventScan) -> Verdict:

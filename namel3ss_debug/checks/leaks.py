@@ -17,6 +17,8 @@ LLM traffic: provider ids, hashes, UUIDs, images, URLs, code, prose; none flagge
   `passcode`, `auth`, `jwt`), unless its last word says it describes one (`password_policy`,
   `auth_type`); or under a key ending in `key` (`openai_key`, `OPENAI_KEY`) when the value is a
   random-looking token of 16 characters or more.
+A random-looking value directly under a key that names it an id or a digest (`request_id`, `x-amz-cf-id`,
+`etag`, `sha256_digest`) is taken for one.
 
 A line is decoded only when a cheap test of its bytes says one of them may hold (`may_hold_leak`).
 """
@@ -60,6 +62,8 @@ DESCRIBING = frozenset({
     "at", "manager", "store", "rotation", "prompt", "note", "description", "question", "message", "text",
     "title", "tokens", "usage", "used", "budget", "estimate", "strength", "rules", "location",
 })
+# A key whose last part is one of these names the value an id or a digest: random by design, not a secret.
+ID_KEYS = frozenset({"id", "ids", "etag", "hash", "digest", "checksum", "nonce", "sha", "md5", "fingerprint", "ray"})
 # What the line test looks for in a line's bytes: each word of a secret-naming key, as keys spell them.
 _NAME_MARKERS = ("password", "passwd", "pwd", "passphrase", "passcode", "secret", "apikey", "api_key", "api-key",
                  "credential", "jwt", "bearer", "cookie", "auth", "_key", "-key", "Key")
@@ -128,6 +132,11 @@ def secret_named(key: str, value: Any) -> bool:
 
 def first_random_token(text: str) -> Optional[str]:
     return next(random_tokens(text.encode("utf-8", "surrogatepass")), None)
+
+
+def names_an_id(key: str) -> bool:
+    """`request_id`, `x-amz-cf-id`, `ETag`, `sha256_digest`: a random-looking value under such a key is an id."""
+    return normalize_key(key).rpartition("_")[2] in ID_KEYS
 
 
 class LeakLineTest:

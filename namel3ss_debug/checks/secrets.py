@@ -17,7 +17,7 @@ from typing import Any, Callable, Iterable, Optional
 from ..scrub.lines import needs_walk
 from ..tracer.patterns import MARK
 from ..tracer.redact import OURS, Redactor
-from .leaks import LeakLineTest, first_random_token, random_tokens, secret_named
+from .leaks import LeakLineTest, first_random_token, names_an_id, random_tokens, secret_named
 
 _PACKAGES = ("attrs", "packages")  # run_start's versions, by distribution name: names, not secrets
 _VALUE, _KEY = 0, 1  # the walk's two kinds of work: a value to look into, a dictionary's key and its value
@@ -92,6 +92,8 @@ class SecretFinder:
         hidden = self._redactor.redact_text(text, pairs=path[0] == "error")
         if _changed(text, hidden):
             return _where(path, _rule(text, hidden))
+        if names_an_id(path[-1].partition("[")[0]):
+            return None
         return _where(path, RANDOM) if first_random_token(text) is not None else None
 
     def _by_name(self, key: str, item: Any, inner: tuple[str, ...], path: tuple[str, ...]) -> Optional[str]:

@@ -122,12 +122,12 @@ def check(traces: tuple[str, ...], all_runs: bool, strict: bool, config_path: Pa
 
 
 def _warn_notes(report: CheckReport) -> None:
-    """A rule that passed only because there was nothing to measure says so, on stderr."""
-    for run in report.runs:
-        for result in run.results:
-            if result.passed:
-                for detail in result.details:
-                    warn(f"{result.rule}: {detail}")
+    """A rule that passed only because there was nothing to measure says so, on stderr; and forbid_secrets
+    what it looked for and cannot see. A note the same for several runs is said once."""
+    notes = [f"{result.rule}: {detail}" for run in report.runs for result in run.results if result.passed
+             for detail in result.details]
+    for note in dict.fromkeys(notes):
+        warn(note)
 
 
 def _write_junit(report: CheckReport, path: Path) -> None:

@@ -17,6 +17,7 @@ from tracefactory import TraceBuilder, error
 
 from namel3ss_debug.checks import run as check_run_module
 from namel3ss_debug.cli.main import cli
+from namel3ss_debug.model.secret_scope import SCOPE
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -231,7 +232,7 @@ def test_forbid_secrets_alone_still_reports_torn_and_invalid_lines(tmp_path):
     assert (result.exit_code, result.stderr.splitlines()) == (0, [
         "namel3ss-debug: warning: run.jsonl:3: not JSON (invalid literal, expected 'null')",
         f"namel3ss-debug: warning: run.jsonl:{len(lines)}: last line is incomplete (the writer stopped "
-        "mid-line, e.g. a crash); ignored"])
+        "mid-line, e.g. a crash); ignored", *(f"namel3ss-debug: warning: forbid_secrets: {note}" for note in SCOPE)])
 
 
 def test_forbid_secrets_accepts_what_the_tracer_already_redacted(tmp_path):

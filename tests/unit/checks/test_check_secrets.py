@@ -120,6 +120,8 @@ NOT_LEAKS = {  # what the check's rules leave alone
     "a policy about passwords": {"inputs": {"password_policy": "at least 12 characters, 1 digit"}},
     "an auth type": {"inputs": {"auth_type": "Bearer2"}},
     "a cache key": {"inputs": {"cache_key": "conversation:req-0000001"}},
+    "an id a service hands back": {"outputs": {"headers": {"x-amz-cf-id": "Zk3vQ9LmP2xTr7WcY5nB8dF4hJ6sA1eG0uKiOoRt==",
+                                                           "request_id": "Qm7ZtR2xLp9WcV4nKd8sHf3JgB6yNa1E"}}},
     "camelCase code": {"outputs": {"text": "class ChatCompletionMessageToolCallParam: pass"}},
 }
 
