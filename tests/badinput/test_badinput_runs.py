@@ -1,0 +1,251 @@
+"""What needs a process of its own: `trace` running tiny apps that feed the tracer hostile values, `replay
+--rerun` of damaged recordings of a harmless app, signals (Ctrl-C, SIGTERM in the middle of a rewrite, a
+reader that closes the pipe), a gzip bomb and a big damaged trace read in two halves; and export to
+receivers that refuse or fail. Judged as every bad-input case is (harness.py).
+
+A rerun runs code: every recording here is of `APP` below, written into the case's own directory, and the
+damage never names another program (hostile values are data, never commands). A rerun the consent rule
+refuses (an entry outside the project, and no terminal to ask) exits 2 with its reason: a sound outcome.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+from basetraces import Base, make_base
+from damage import MUTATIONS, bomb
+from drivers import ProcessGate
+from harness import Bounds, assert_sound, child_env, invoke, problems, spawn
+
+# A harmless app: one LLM call and one tool call, traced; it prints only the types of what it got back, so
+# whatever a damaged recording answers, the app neither fails nor prints it.
+APP = """\
+from namel3ss_debug import span, trace_llm_call, trace_tool_call
+
+@trace_llm_call(name="planner")
+def plan(prompt):
+    return {"text": "search for " + prompt}
+
+@trace_tool_call(name="search")
+def search(query):
+    return ["r1", "r2"]
+
+with span("agent", "worker"):
+    answer = plan("cats")
+    print(type(answer).__name__, type(search("x")).__name__)
+"""
+
+
+def traced(directory: Path, app: str, *args: str) -> subprocess.CompletedProcess[bytes]:
+    (directory / "app.py").write_text(app)
+    return subprocess.run([sys.executable, "-m", "namel3ss_debug", "trace", "-q", "-o", "traces", *args, "app.py"],
+                          cwd=directory, env=child_env(), capture_output=True, timeout=60)
+
+
+@pytest.fixture(scope="module")
+def recording(tmp_path_factory: pytest.TempPathFactory) -> list[dict[str, Any]]:
+    """The events of one run of APP."""
+    directory = tmp_path_factory.mktemp("recorded")
+    done = traced(directory, APP)
+    assert done.returncode == 0, done.stderr
+    (trace,) = (directory / "traces").glob("*.jsonl")
+    return [orjson.loads(line) for line in trace.read_bytes().splitlines()]
+
+
+# -- replay --rerun ----------------------------------------------------------------------------------------
+
+RERUN_MUTATIONS = ("wrong_type", "hostile_strings", "numbers", "deep", "duplicate_keys", "missing_fields", "ids",
+                   "truncated", "invalid_utf8", "nul_bytes", "concatenated", "long_string", "times", "reordered")
+RUN_START_FIELDS = ("entry", "argv", "cwd", "python", "entry.kind", "entry.path", "entry.name")
+
+
+def _rerun(workspace: Path, data: bytes) -> None:
+    (workspace / "app.py").write_text(APP)
+    (workspace / "old.jsonl").write_bytes(data)
+    outcome = spawn(["replay", "--rerun", "--cwd", str(workspace), "-o", "new", "old.jsonl"], cwd=workspace,
+                    bounds=Bounds(30.0, 512.0))
+    assert_sound(outcome)
+
+
+@pytest.mark.parametrize("mutation", RERUN_MUTATIONS)
+def test_a_rerun_of_a_damaged_recording(workspace: Path, request: Any, recording: list[dict[str, Any]],
+                                        mutation: str) -> None:
+    rng = random.Random(request.node.callspec.id)
+    base = Base("v1", [dict(event) for event in recording])
+    _rerun(workspace, MUTATIONS[mutation](rng, base, lambda: make_base("v1", rng, lambda events: [])))
+
+
+@pytest.mark.parametrize("field", RUN_START_FIELDS)
+def test_a_rerun_whose_run_start_lies_about_how_the_app_started(workspace: Path, request: Any,
+                                                                recording: list[dict[str, Any]], field: str) -> None:
+    rng = random.Random(request.node.callspec.id)
+    events = json.loads(json.dumps(recording))
+    attrs = events[0].setdefault("attrs", {})
+    target, key = (attrs.setdefault("entry", {}), field.split(".")[1]) if "." in field else (attrs, field)
+    # Data only: names of nothing that runs (an absent file, a directory, text), never a program.
+    target[key] = rng.choice((None, 5, [], {}, "", "\x1b[2J", "missing.py", ".", "..", "/", "x" * 5000,
+                              ["app.py", "\udcff"], {"kind": "bogus"}, str(workspace / "missing.py")))
+    _rerun(workspace, b"".join(orjson.dumps(event, option=orjson.OPT_NON_STR_KEYS) + b"\n" for event in events))
+
+
+# -- trace: apps that feed the tracer hostile values ---------------------------------------------------------
+
+HOSTILE_APPS = {
+    "names": "from namel3ss_debug import span\nfor name in ('\\x1b[2J\\x1b]0;N3PWN\\x07', '[blink]N3MK[/blink]', "
+             "'\\ud800', '\\u202eN3BIDI', ''):\n    with span('tool', name):\n        pass\n",
+    "payloads": "from namel3ss_debug import trace_tool_call\nimport math\ndeep = []\nfor _ in range(5000):\n"
+                "    deep = [deep]\nloop = []\nloop.append(loop)\nclass Bad:\n    def __repr__(self):\n"
+                "        raise RuntimeError('no repr')\n@trace_tool_call(name='t')\ndef t(*a, **k):\n    return a\n"
+                "t(deep, loop, Bad(), 10**400, math.nan, math.inf, b'\\xff\\x00', 'x' * 3_000_000, {1: 2, (1,): 3},"
+                " '\\udcff')\n",
+    "raises": "from namel3ss_debug import span\nwith span('agent', 'a'):\n"
+              "    raise ValueError('\\x1b[2J boom [blink]N3MK[/blink]')\n",
+    "syntax-error": "def (:\n",
+    "empty": "",
+    "exits-hard": "import os\nfrom namel3ss_debug import span\nwith span('tool', 't'):\n    os._exit(0)\n",
+    "closes-streams": "import os\nos.close(1)\nos.close(2)\n",
+    "kills-itself": "import os, signal\nfrom namel3ss_debug import span\nwith span('tool', 't'):\n"
+                    "    os.kill(os.getpid(), signal.SIGTERM)\n",
+    "threads": "import threading\nfrom namel3ss_debug import span\ndef work(n):\n    with span('tool', str(n)):\n"
+               "        pass\nts = [threading.Thread(target=work, args=(n,)) for n in range(50)]\n"
+               "[t.start() for t in ts]\n",
+    "null-bytes": "print('ok')\x00\n",
+}
+APP_FAILS = {"raises", "syntax-error", "null-bytes"}  # its own traceback (or Python's error) is on stderr
+
+
+@pytest.mark.parametrize("app", HOSTILE_APPS)
+def test_trace_of_an_app_that_feeds_it_hostile_values(workspace: Path, app: str) -> None:
+    (workspace / "app.py").write_text(HOSTILE_APPS[app], errors="surrogatepass")
+    outcome = spawn(["trace", "-o", "traces", "app.py"], cwd=workspace, bounds=Bounds(30.0, 512.0))
+    found = problems(outcome, app_traceback=app in APP_FAILS)
+    if outcome.exit_code not in (None, 0, 1, 2, 3) and app in ("kills-itself", "exits-hard"):
+        found = [item for item in found if not item.startswith("exit code")]  # the app's own way out
+    assert not found, "\n".join(found) + "\n" + outcome.summary()
+    for trace in (workspace / "traces").glob("*.jsonl"):  # what it wrote, read back
+        assert_sound(invoke(["analyze", "--no-pager", str(trace)]))
+        assert_sound(invoke(["inspect", "--no-pager", "--tree", str(trace)]))
+
+
+# -- signals and closed pipes --------------------------------------------------------------------------------
+
+def big_trace(path: Path, rng: random.Random, megabytes: int) -> Path:
+    base = make_base("v1", rng, lambda events: [])
+    text = base.text()
+    path.write_bytes(text * (megabytes * (1 << 20) // len(text) + 1))
+    return path
+
+
+@pytest.mark.parametrize(("argv", "stop_after"), [
+    (["inspect", "--format", "jsonl", "big.jsonl"], 200),
+    (["inspect", "--no-pager", "big.jsonl"], 200),
+    (["analyze", "--no-pager", "--no-cache", "small.jsonl"], 10),
+    (["export", "--to", "otlp-json", "big.jsonl", "-"], 100),
+    (["config", "show"], 5),
+])
+def test_a_reader_that_closes_the_pipe_early(workspace: Path, argv: list[str], stop_after: int) -> None:
+    rng = random.Random(" ".join(argv))
+    big_trace(workspace / "big.jsonl", rng, 2)
+    (workspace / "small.jsonl").write_bytes(make_base("v1", rng, lambda events: []).text())
+    command = " ".join([sys.executable, "-m", "namel3ss_debug", *argv])
+    outcome = spawn(argv, cwd=workspace, program=[
+        "bash", "-c", f"{command} | head -c {stop_after} >/dev/null; exit ${{PIPESTATUS[0]}}"])
+    assert_sound(outcome)
+    assert "Exception ignored" not in outcome.stderr and "BrokenPipe" not in outcome.stderr, outcome.summary()
+
+
+def _interrupt_after(seconds: float, sig: int, reading: str) -> Any:
+    """Sends `sig` `seconds` after the process opened `reading` (its work has begun: a signal during the
+    interpreter's start-up is Python's to report, not ours)."""
+
+    def drive(process: subprocess.Popen) -> list[str]:
+        gate, deadline = ProcessGate(process), time.monotonic() + 10
+        while gate.open and time.monotonic() < deadline and not _has_open(process.pid, reading):
+            time.sleep(0.005)
+        time.sleep(seconds)
+        if gate.open:
+            os.kill(process.pid, sig)
+        return []
+
+    return drive
+
+
+def _has_open(pid: int, name: str) -> bool:
+    try:
+        return any(os.readlink(f"/proc/{pid}/fd/{fd}").endswith(name) for fd in os.listdir(f"/proc/{pid}/fd"))
+    except OSError:
+        return False
+
+@pytest.mark.parametrize("delay", [0.0, 0.2, 0.6])
+@pytest.mark.parametrize("argv", [["analyze", "--no-pager", "--no-cache", "big.jsonl"],
+                                  ["report", "-o", "out.html", "big.jsonl"],
+                                  ["diff", "big.jsonl", "big.jsonl"]])
+def test_ctrl_c_in_the_middle_of_a_command(workspace: Path, argv: list[str], delay: float) -> None:
+    big_trace(workspace / "big.jsonl", random.Random("ctrl-c"), 8)
+    outcome = spawn(argv, cwd=workspace, driver=_interrupt_after(delay, signal.SIGINT, "big.jsonl"))
+    found = [item for item in problems(outcome) if not (item.startswith("exit code") and outcome.exit_code == 130)]
+    assert not found, "\n".join(found) + "\n" + outcome.summary()  # 130 is the shell's word for Ctrl-C
+
+
+@pytest.mark.parametrize("delay", [0.0, 0.05, 0.2, 0.5])
+def test_redact_killed_in_the_middle_leaves_the_trace_whole(workspace: Path, delay: float) -> None:
+    rng = random.Random(f"redact-kill-{delay}")
+    trace = big_trace(workspace / "run.jsonl", rng, 4)
+    secret = b'"content":"my key is sk-proj-' + b"A1b2C3d4" * 6 + b'"'
+    trace.write_bytes(trace.read_bytes().replace(b'"content":"hi"', secret))
+    before = trace.read_bytes()
+    lines = before.splitlines()
+    assert secret in before
+    spawn(["redact", "run.jsonl"], cwd=workspace, driver=_interrupt_after(delay, signal.SIGTERM, "run.jsonl"))
+    after = trace.read_bytes()
+    assert after == before or (len(after.splitlines()) == len(lines)
+                               and all(orjson.loads(line) for line in after.splitlines())), \
+        "a redact stopped by SIGTERM left the trace neither as it was nor whole"
+
+
+# -- what no in-process case can bound ------------------------------------------------------------------------
+
+def test_a_gzip_bomb(workspace: Path) -> None:
+    (workspace / "bomb.jsonl.gz").write_bytes(bomb(random.Random("bomb")))
+    for argv in (["analyze", "--no-pager", "bomb.jsonl.gz"], ["inspect", "--no-pager", "bomb.jsonl.gz"]):
+        assert_sound(spawn(argv, cwd=workspace, bounds=Bounds(30.0, 512.0)))
+
+
+@pytest.mark.parametrize("damage", ["torn-line", "nul-run", "invalid-utf8", "deep-line"])
+def test_a_big_damaged_trace_read_in_two_halves(workspace: Path, damage: str) -> None:
+    """Past 32 MiB analyze reads a run's halves in two processes: damage near the middle, where they meet."""
+    trace = big_trace(workspace / "big.jsonl", random.Random(damage), 34)
+    data = bytearray(trace.read_bytes())
+    middle = data.index(b"\n", len(data) // 2) + 1
+    insert = {"torn-line": b'{"v":1,"seq":', "nul-run": b"\x00" * 70_000, "invalid-utf8": b'{"v":1,"name":"\xff\xfe"}\n',
+              "deep-line": b"[" * 5000 + b"]" * 5000 + b"\n"}[damage]
+    data[middle:middle] = insert
+    trace.write_bytes(bytes(data))
+    for argv in (["analyze", "--no-cache", "--jobs", "2", "--format", "json", "big.jsonl"],
+                 ["analyze", "--no-cache", "--jobs", "2", "--strict", "big.jsonl"]):
+        assert_sound(spawn(argv, cwd=workspace, bounds=Bounds(60.0, 1024.0)))
+
+
+# -- export to receivers that fail ----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("receiver", ["busy", "refused"])
+@pytest.mark.parametrize("protocol", ["http/protobuf", "grpc"])
+def test_export_to_a_receiver_that_fails(workspace: Path, receivers: dict[str, str], receiver: str,
+                                         protocol: str) -> None:
+    trace = workspace / "run.jsonl"
+    trace.write_bytes(make_base("v1", random.Random(receiver), lambda events: []).text())
+    outcome = invoke(["export", "--to", "otlp", "--protocol", protocol, "--endpoint", receivers[receiver],
+                      "--timeout", "2", str(trace)], bounds=Bounds(15.0, 512.0))
+    assert_sound(outcome)
+    assert outcome.exit_code == 1, outcome.summary()
+
