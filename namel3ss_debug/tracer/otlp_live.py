@@ -27,7 +27,7 @@ from ..model.errors import Namel3ssDebugError
 from ..model.messages import warning_line
 from ..model.otel_spans import SpanConverter
 from .otlp_answers import AnswerLog, refusal, watched_exporter
-from .otlp_sdk import LOGGERS, SpanMaker, reason_of, require_otel, resolve_target
+from .otlp_sdk import DEFAULT_TIMEOUT, LOGGERS, SpanMaker, reason_of, require_otel, resolve_target
 from .ours import OURS
 
 MAX_QUEUE_SIZE = 2048  # spans waiting to be sent; past it, new spans are dropped (the SDK's default)
@@ -61,7 +61,7 @@ class LiveOtlpWriter:
 
     def __init__(self, inner: Any, exporter: Any, endpoint: str, report: Callable[[str], None] = warn,
                  clock: Callable[[], float] = time.monotonic, *, answers: AnswerLog | None = None,
-                 timeout: float = 10.0):
+                 timeout: float = DEFAULT_TIMEOUT):
         from opentelemetry.sdk.trace.export import BatchSpanProcessor  # noqa: PLC0415 - the optional extra
 
         self.inner = inner
@@ -159,7 +159,7 @@ class ReceiverWatch:
     batch the SDK counts as sent that was not answered with a 2xx (a redirect) is a failed try."""
 
     def __init__(self, inner: Any, on_failure: Callable[[str], None], clock: Callable[[], float] = time.monotonic,
-                 answers: AnswerLog | None = None, endpoint: str = "", timeout: float = 10.0):
+                 answers: AnswerLog | None = None, endpoint: str = "", timeout: float = DEFAULT_TIMEOUT):
         self.inner = inner
         self.answers, self.endpoint, self.timeout = answers, endpoint, timeout
         self.on_failure = on_failure

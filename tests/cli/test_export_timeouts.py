@@ -27,11 +27,11 @@ def environ() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if not k.startswith(("NAMEL3SS_DEBUG_", "OTEL_"))}
 
 
-def export(trace: Path, url: str, *extra: str) -> tuple[float, subprocess.CompletedProcess]:
+def export(trace: Path, url: str, timeout: float = TIMEOUT) -> tuple[float, subprocess.CompletedProcess]:
     """`namel3ss-debug export TRACE --to otlp --endpoint URL --timeout 3`, timed to its exit."""
     start = time.perf_counter()
     done = subprocess.run([sys.executable, "-m", "namel3ss_debug", "export", str(trace), "--to", "otlp",
-                           "--endpoint", url, "--timeout", f"{TIMEOUT:g}", *extra],
+                           "--endpoint", url, "--timeout", f"{timeout:g}"],
                           cwd=trace.parent, env=environ(), capture_output=True, text=True, timeout=60)
     return time.perf_counter() - start, done
 
@@ -43,10 +43,10 @@ def startup(tmp_path_factory) -> float:
     receiver = HttpReceiver()
     try:
         trace = one_llm_call(tmp_path_factory.mktemp("startup") / "run.jsonl")
-        took = [export(trace, receiver.url) for _ in range(2)]
+        took = [export(trace, receiver.url, timeout=30) for _ in range(2)]  # a loaded machine's slow answer is no failure
     finally:
         receiver.close()
-    assert all(done.returncode == 0 for _, done in took)
+    assert [done.returncode for _, done in took] == [0, 0], [done.stderr for _, done in took]
     return min(seconds for seconds, _ in took)
 
 
