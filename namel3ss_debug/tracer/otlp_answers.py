@@ -69,13 +69,8 @@ def watched_exporter(target: OtlpTarget) -> tuple[Any, AnswerLog | None]:
     reach the SDK's own log lines, `otlp_sdk.reason_of`)."""
     if target.protocol == "grpc":
         return make_exporter(target), None
-    from opentelemetry.exporter.otlp.proto.http.trace_exporter import (  # noqa: PLC0415 - the optional extra
-        OTLPSpanExporter as HttpExporter,
-    )
-
     answers = AnswerLog()
-    return HttpExporter(endpoint=target.endpoint, headers=dict(target.headers) or None, timeout=target.timeout,
-                        session=_session(answers)), answers
+    return make_exporter(target, session=_session(answers)), answers
 
 
 def _session(answers: AnswerLog) -> Any:

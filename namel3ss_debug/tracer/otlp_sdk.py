@@ -128,8 +128,9 @@ def require_otel(what: str) -> None:
                          hint=f"install them with: {INSTALL_HINT}") from None
 
 
-def make_exporter(target: OtlpTarget) -> Any:
-    """The SDK's OTLP span exporter for the target."""
+def make_exporter(target: OtlpTarget, session: Any = None) -> Any:
+    """The SDK's OTLP span exporter for the target; `session`, a requests Session for OTLP/HTTP's requests
+    (`otlp_answers`: one that keeps each answer)."""
     require_otel("OTLP export")
     if target.protocol == "grpc":
         from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import (  # noqa: PLC0415 - the optional extra
@@ -142,7 +143,8 @@ def make_exporter(target: OtlpTarget) -> Any:
         OTLPSpanExporter as HttpExporter,
     )
 
-    return HttpExporter(endpoint=target.endpoint, headers=dict(target.headers) or None, timeout=target.timeout)
+    return HttpExporter(endpoint=target.endpoint, headers=dict(target.headers) or None, timeout=target.timeout,
+                        session=session)
 
 
 def readable_spans(spans: Iterable[SpanRecord], resource: RunResource | Any) -> Iterator[Any]:
