@@ -39,9 +39,12 @@ MIN_KEY_TOKEN = 16  # under a key ending in `key`, the name says as much as 8 mo
 MAX_TOKEN = 256  # longer: encoded data (a file, an image), not a key
 _TOKEN = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/_-"
 _MARKED = bytes(0x61 if byte in _TOKEN else 0x20 for byte in range(256))  # token bytes -> `a`, others -> ` `
+# In a JSON line a backslash belongs to the token too: a writer may escape its `/` (`\/`), and an escape's
+# letter (`\n`) then stays with the token it precedes, as LINE_SLACK allows for.
+_MARKED_LINE = _MARKED[:0x5C] + b"a" + _MARKED[0x5D:]
 _HEX = frozenset("0123456789abcdefABCDEF")
 _SEPARATORS = "/_-"
-LINE_SLACK = 0.15  # a JSON escape's letter (`\\n`) joins the token after it in a line, not in the text
+LINE_SLACK = 0.15  # bits of entropy a JSON escape (`\n`, `\/`) may take from a token in a line
 # Ids LLM APIs and other services hand back, hashes and encoded images: long random runs, not secrets.
 ID_PREFIXES = (
     "chatcmpl-", "cmpl-", "msg_", "call_", "toolu_", "srvtoolu_", "resp_", "req_", "run_", "thread_", "asst_",
@@ -69,19 +72,22 @@ _NAME_MARKERS = ("password", "passwd", "pwd", "passphrase", "passcode", "secret"
                  "credential", "jwt", "bearer", "cookie", "auth", "_key", "-key", "Key")
 
 
-def random_tokens(data: bytes, minimum: int = MIN_TOKEN, slack: float = 0.0) -> Iterator[str]:
+def random_tokens(data: bytes, minimum: int = MIN_TOKEN, slack: float = 0.0,
+                  marks: bytes = _MARKED) -> Iterator[str]:
     """The random-looking tokens in `data` (text as UTF-8), as the module's docstring says: the runs of
     token bytes are found by marking those bytes (`bytes.translate`) and looking for `minimum` marks in a
     row, so text without such a run costs two passes in C."""
-    marked = data.translate(_MARKED)
+    marked = data.translate(marks)
     run = b"a" * minimum
     start = marked.find(run)
     while start >= 0:
         end = marked.find(b" ", start)
         end = len(marked) if end < 0 else end
-        for token in _parts(data[start:end].decode("ascii")):
-            if len(token) >= minimum and looks_random(token, slack):
-                yield token
+        found = data[start:end]
+        if found != found.lower():  # no capital letter, no token in it (`claude-3-5-sonnet-20241022`, paths)
+            for token in _parts(found.decode("ascii")):
+                if len(token) >= minimum and looks_random(token, slack):
+                    yield token
         start = marked.find(run, end)
 
 
@@ -151,5 +157,5 @@ class LeakLineTest:
     def __call__(self, line: bytes) -> bool:
         if self._names(line):
             return True
-        data = bytes(line).replace(b"\\/", b"/")  # JSON may escape a slash; the decoded text has none
-        return next(random_tokens(data, slack=LINE_SLACK), None) is not None
+        data = line if isinstance(line, bytes) else bytes(line)
+        return next(random_tokens(data, slack=LINE_SLACK, marks=_MARKED_LINE), None) is not None
