@@ -28,7 +28,7 @@ def show_span(request: InspectRequest, span: SpanShape, sink: Sink) -> None:
         for item in span.own:
             sink.print(event_view(item, full=request.full))
             sink.print("")
-        sink.print(tree_view((span.node,), request.limit))
+        sink.print(tree_view((span.node,), request.limit), soft_wrap=True)
 
 
 def show_tree(request: InspectRequest, tree: TreeShape, sink: Sink) -> None:
@@ -39,7 +39,7 @@ def show_tree(request: InspectRequest, tree: TreeShape, sink: Sink) -> None:
     else:
         from ...render.inspect.tree import tree_view  # noqa: PLC0415 - Rich only for a table
 
-        sink.print(tree_view(tree.roots, request.limit))
+        sink.print(tree_view(tree.roots, request.limit), soft_wrap=True)
 
 
 def show_timeline(request: InspectRequest, shape: TimelineShape, sink: Sink) -> None:

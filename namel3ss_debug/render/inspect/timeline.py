@@ -17,6 +17,7 @@ from ...analysis.timeline import Bar, Waterfall
 from ..event_text import STATUS_STYLES, duration, kind, offset, one_line
 
 LABEL_WIDTH = 34
+INDENT_CAP = 8  # levels of indent in the label column
 MIN_BAR_WIDTH = 20
 
 
@@ -41,8 +42,12 @@ def timeline_view(line: Waterfall, width: int, limit: int | None = None) -> Rend
 
 
 def _label(bar: Bar) -> Text:
+    """`  llm_call planner`, indented by depth down to `INDENT_CAP` levels; deeper, `↳37 llm_call planner` at
+    that indent (the label column is 34 wide: a deeper indent would leave no room for the name)."""
     node = bar.node
-    text = Text("  " * bar.depth)
+    text = Text("  " * min(bar.depth, INDENT_CAP))
+    if bar.depth > INDENT_CAP:
+        text.append(f"↳{bar.depth} ", style="dim")
     text.append(one_line(kind(node.first.get("event_type")), 30), style="cyan")
     text.append(" " + one_line(node.name, 40), style="bold")
     return text
