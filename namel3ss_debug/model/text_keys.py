@@ -3,12 +3,33 @@ interned as small codes (`Names`); and the one run a reader keeps of an input th
 
 from __future__ import annotations
 
+import reprlib
 from typing import Any
 
 
+
+def _shallow() -> reprlib.Repr:
+    """For a value nested deeper than repr can go: its first levels and items, enough to tell odd ids apart
+    (Python 3.11's Repr takes no arguments)."""
+    shallow = reprlib.Repr()
+    shallow.maxlevel, shallow.maxlist, shallow.maxdict = 32, 64, 64
+    shallow.maxstring = shallow.maxother = shallow.maxlong = 256
+    return shallow
+
+
+_SHALLOW = _shallow()
+
+
 def text_key(value: Any) -> str:
-    """A string as it is, anything else as its repr: one odd value is then one key everywhere."""
-    return value if isinstance(value, str) else repr(value)
+    """A string as it is, anything else as its repr: one odd value is then one key everywhere. A value
+    nested past the interpreter's recursion limit (a broken file's id 5,000 lists deep) keys by its
+    shallow repr instead of failing."""
+    if isinstance(value, str):
+        return value
+    try:
+        return repr(value)
+    except RecursionError:
+        return _SHALLOW.repr(value)
 
 
 class Names:

@@ -25,14 +25,15 @@ INSPECT_SCHEMA = "namel3ss-debug/inspect/v1"
 
 
 def dumps(value: Any) -> bytes:
-    """Compact JSON bytes, terminal-safe; a value nested past orjson's limit takes slower roads."""
+    """Compact JSON bytes, terminal-safe; a value nested past orjson's limit, or holding a lone surrogate
+    (`\\udXXX` then), takes slower roads."""
     try:
         data = orjson.dumps(value)
     except (TypeError, orjson.JSONEncodeError):
         try:
             data = json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
-        except (TypeError, ValueError, RecursionError):
-            data = json.dumps(fold(value, None), ensure_ascii=False, separators=(",", ":"), default=repr).encode()
+        except (TypeError, ValueError, RecursionError):  # ValueError: a lone surrogate UTF-8 cannot hold
+            data = json.dumps(fold(value, None), ensure_ascii=True, separators=(",", ":"), default=repr).encode()
     return terminal_safe(data)
 
 
