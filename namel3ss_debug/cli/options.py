@@ -10,6 +10,7 @@ from typing import Any
 import click
 
 from ..model.events import COMPONENTS
+from ..model.limits import COUNT_MAX
 
 
 def trace_options(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -42,7 +43,7 @@ def page_options(command: Callable[..., Any]) -> Callable[..., Any]:
     decorators = [
         click.option("--slow-threshold", default="1s", show_default=True, metavar="DURATION",
                      help="Spans at least this long are marked slow (as analyze counts them)."),
-        click.option("--max-text", type=click.IntRange(min=0), default=20_000, show_default=True, metavar="N",
+        click.option("--max-text", type=click.IntRange(0, COUNT_MAX), default=20_000, show_default=True, metavar="N",
                      help="Cut any string of the payloads longer than N characters, saying how much was cut "
                           "(0: keep all)."),
         click.option("--prices", "prices_path", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",

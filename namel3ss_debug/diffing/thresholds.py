@@ -27,6 +27,7 @@ from typing import Callable, Optional
 from ..analysis.report import Report
 from ..model.errors import UsageError
 from ..model.events import COMPONENTS
+from ..model.limits import COUNT_MAX, DURATION_MAX_MS, shown
 from ..model.messages import plural
 from .figures import RUN_METRICS, STATS, change, find_stats, run_figure, stat_figure, unpriced_calls
 from .report import ThresholdResult
@@ -132,7 +133,7 @@ class _Parser:
 
     def fail(self, what: str, at: Optional[int] = None, hint: Optional[str] = None) -> UsageError:
         column = (self.at if at is None else at) + 1
-        return UsageError(f"--fail-on {self.text!r}: column {column}: {what}", hint=hint)
+        return UsageError(f"--fail-on {shown(self.text)}: column {column}: {what}", hint=hint)
 
     def skip_spaces(self) -> None:
         while self.at < len(self.text) and self.text[self.at] == " ":
@@ -195,9 +196,16 @@ class _Parser:
         self.skip_spaces()
         if self.at < len(self.text):
             raise self.fail(f"unexpected {self.text[self.at:]!r} after the change", hint=f"expected {_CHANGE_HINT}")
+        if not math.isfinite(amount) or abs(amount) > COUNT_MAX:
+            raise self.fail(f"{shown(match.group())}: a change is at most {COUNT_MAX} (10^15) either way", start,
+                            hint=f"expected {_CHANGE_HINT}")
         if unit == "%":
             return amount, True, "%"
         if unit is not None and metric_unit != "ms":
             raise self.fail(f"{unit!r} is a time unit, and this metric is in {metric_unit}",
                             start + len(match.group()) - len(unit), hint="use a bare number or %")
-        return amount * _TIME_UNITS.get(unit or "ms", 1.0), False, metric_unit
+        amount *= _TIME_UNITS.get(unit or "ms", 1.0)
+        if metric_unit == "ms" and abs(amount) > DURATION_MAX_MS:
+            raise self.fail(f"{shown(match.group())}: a change of time is at most 8760h either way", start,
+                            hint=f"expected {_CHANGE_HINT}")
+        return amount, False, metric_unit

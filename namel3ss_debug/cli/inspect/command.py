@@ -13,6 +13,7 @@ from typing import Any
 import click
 
 from ...model.events import STATUSES
+from ...model.limits import COUNT_MAX
 from ..errors import warn
 from ..options import no_cache_option, trace_options
 
@@ -31,7 +32,7 @@ from ..options import no_cache_option, trace_options
 @click.option("--errors-only", is_flag=True, help="Only failures: failed spans, error events, events with an error.")
 @click.option("--agent", metavar="NAME", help="Only events of this agent's spans and what they called.")
 @click.option("--grep", metavar="TEXT", help="Only events with TEXT in any field (any depth, ignoring case).")
-@click.option("--limit", type=click.IntRange(min=1), metavar="N",
+@click.option("--limit", type=click.IntRange(1, COUNT_MAX), metavar="N",
               help="At most N events (rows of --tree, --timeline, --journey; the last N of --causality).")
 @click.option("--tree", is_flag=True, help="The span tree: duration, status and tokens of every span.")
 @click.option("--timeline", is_flag=True, help="A waterfall of the spans across the run's time.")

@@ -8,6 +8,7 @@ from ...analysis.fields import text_of
 from ...analysis.spans import SpanNode, build_tree
 from ...analysis.timeline import Waterfall, timeline
 from ...model.errors import UsageError
+from ...model.limits import shown
 from ...store.reader import Located
 from .inspect import InspectRequest
 from .stream import EventStream
@@ -46,7 +47,7 @@ def read_span(request: InspectRequest, stream: EventStream) -> SpanShape:
     tree = build_tree(item.event for item in inside)
     node = tree.find(ident, text_of(run))
     if node is None:
-        raise UsageError(f"no span with id {ident!r} in {stream.label}",
+        raise UsageError(f"no span with id {shown(ident)} in {stream.label}",
                          hint="span ids are in the span_id field; `inspect TRACE --tree` shows the spans")
     return SpanShape([item for item in inside if item.event.get("span_id") == ident], inside, node)
 

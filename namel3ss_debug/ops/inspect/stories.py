@@ -8,6 +8,7 @@ from ...analysis.causality import Causality, causality
 from ...analysis.fields import is_failure
 from ...analysis.journey import Journey, journey
 from ...model.errors import UsageError
+from ...model.limits import shown
 from ...store.reader import Located
 from ...store.sources import RunSource
 from .inspect import InspectRequest
@@ -29,7 +30,7 @@ def read_journey(request: InspectRequest, stream: EventStream) -> Journey:
     story = journey((item.event for item in stream.all()), agent)
     if not story.steps:
         known = ", ".join(story.agents_seen[:10])
-        raise UsageError(f"no agent named {agent!r} in {stream.label}",
+        raise UsageError(f"no agent named {shown(agent)} in {stream.label}",
                          hint=f"agents here: {known}" if known else "this trace has no agent spans")
     return story
 

@@ -10,6 +10,7 @@ from typing import Any, Callable, Iterator
 
 from ...analysis.fields import text_of
 from ...model.errors import UsageError
+from ...model.limits import COUNT_MAX, shown
 from ...store.lookup import SeqRange, find_event, first_event, scan_for
 from ...store.problems import ReadProblems
 from ...store.reader import Located, TraceReader
@@ -87,7 +88,7 @@ class EventStream:
                 else:
                     others.add(str(item.event.get("run_id")))
         if owner is None:
-            raise UsageError(f"no event or span with id {ident!r} in {self.label}",
+            raise UsageError(f"no event or span with id {shown(ident)} in {self.label}",
                              hint=f"{option} takes a seq number or a span id as `inspect TRACE` lists them")
         if others:
             self.warn(f"{option} {ident}: the id is also in {len(others)} other run(s); showing {owner.label}")
@@ -96,9 +97,10 @@ class EventStream:
     def resolve(self, ref: str, option: str) -> tuple[RunSource, list[Located]]:
         """A seq (digits, no leading zero) or else a span id; the tracer's ids are 16 hex digits, often all digits.
 
-        A long number that is no seq of the run is tried as an id before giving up.
+        A long number that is no seq of the run is tried as an id before giving up; one longer than any seq
+        (past 10^15) is only an id.
         """
-        if not (ref.isascii() and ref.isdigit() and (ref == "0" or not ref.startswith("0"))):
+        if not (ref.isascii() and ref.isdigit() and (ref == "0" or not ref.startswith("0"))) or int_too_long(ref):
             return self.find_id(ref, option)
         try:
             source, found = self.find_seq(int(ref), option)
@@ -118,3 +120,7 @@ class EventStream:
         problems = ReadProblems(strict=self.reader.problems.strict)
         return TraceReader(problems, stdin=self.reader.stdin, write_index=False)
 
+
+def int_too_long(digits: str) -> bool:
+    """Digits of a number past `COUNT_MAX`, which no seq reaches (and `int` refuses past 4,300 digits)."""
+    return len(digits) > len(str(COUNT_MAX))
