@@ -47,19 +47,19 @@ def default_signals() -> None:
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
-def launch(tmp_path: Path, how: str, app_args: list[str]) -> subprocess.Popen:
+def launch(tmp_path: Path, how: str, app_args: list[str], **extra: str) -> subprocess.Popen:
     """The app, traced `how`: `trace` (the CLI), `autostart` (NAMEL3SS_DEBUG_ENABLED=1) or `configure`
     (the app calls configure(enabled=True) itself); its trace goes to tmp_path/traces."""
     traces = str(tmp_path / "traces")
     if how == "trace":
         command = [sys.executable, "-m", "namel3ss_debug", "trace", "-q", "-o", traces, *app_args]
-        environ = env()
+        environ = env(**extra)
     elif how == "autostart":
         command = [sys.executable, *app_args]
-        environ = env(NAMEL3SS_DEBUG_ENABLED="1", NAMEL3SS_DEBUG_TRACE_OUTPUT_DIR=traces)
+        environ = env(NAMEL3SS_DEBUG_ENABLED="1", NAMEL3SS_DEBUG_TRACE_OUTPUT_DIR=traces, **extra)
     else:
         command = [sys.executable, *app_args]
-        environ = env(FOUR_THREADS_CONFIGURE=traces)
+        environ = env(FOUR_THREADS_CONFIGURE=traces, **extra)
     return subprocess.Popen(command, cwd=tmp_path, env=environ, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             preexec_fn=default_signals)
 
@@ -120,7 +120,9 @@ def stop_four_threads(tmp_path: Path, how: str, stop: str) -> tuple[bytes, list[
         proc = launch(tmp_path, how, [FOUR_THREADS, str(counters), "return", str(LOOPS)])
     else:
         loops = [str(LOOPS)] if stop == "sigint" else []  # after Ctrl-C, Python waits for w0 and w1
-        proc = launch(tmp_path, how, [FOUR_THREADS, str(counters), "wait", *loops])
+        # SIGTERM's end on a disk slow to write (20 ms a write): time for threads to run on untraced if they can
+        slow = {"FOUR_THREADS_SLOW_DISK": "0.02"} if stop == "sigterm" else {}
+        proc = launch(tmp_path, how, [FOUR_THREADS, str(counters), "wait", *loops], **slow)
         wait_for_line(proc, b"ready\n")
         time.sleep(0.2)
         proc.send_signal(signal.SIGTERM if stop == "sigterm" else signal.SIGINT)
@@ -255,7 +257,7 @@ def test_a_real_full_file_system_keeps_run_start_and_run_end(tmp_path, tiny_tmpf
     wait_for_line(proc, b"ready\n")
     time.sleep(0.5)
     filler.unlink()  # room again
-    stdout, stderr = proc.communicate(timeout=TIMEOUT)
+    _, stderr = proc.communicate(timeout=TIMEOUT)
     written = events(traces)
     assert proc.returncode == 0, stderr.decode(errors="replace")
     assert b"No space left on device" in stderr
