@@ -7,7 +7,7 @@ names a DNS listener on 127.0.0.1:53). Recorded, every route reaches a listener;
 report says how the network was closed and what was refused or stopped. The rerun runs as root (a network
 namespace), as an unprivileged user (a user namespace mapping its own ids), and where namespaces are
 refused (the in-process guard alone, which says what it leaves open). `--on-miss live` and `--live-tools`
-still let through what they need.
+still let through what they need, and so does `live` at the rerun's console.
 """
 
 from __future__ import annotations
@@ -175,12 +175,14 @@ def no_namespaces(workdir: Path) -> list[str]:
             '&& exec setpriv --bounding-set=-all --inh-caps=-all "$@"', str(workdir / "resolv.conf")]
 
 
-def command(prefix: list[str], workdir: Path, *args: str, **environ: str) -> subprocess.CompletedProcess[str]:
+def command(prefix: list[str], workdir: Path, *args: str, typed: str | None = None,
+            **environ: str) -> subprocess.CompletedProcess[str]:
+    """The command run as `prefix` says, in `workdir`, with `typed` on its standard input."""
     env = {key: value for key, value in os.environ.items() if not key.startswith("NAMEL3SS_DEBUG_")}
     env.update({"NO_COLOR": "1", "COLUMNS": "240", "PYTHONDONTWRITEBYTECODE": "1", "HOME": str(workdir),
                 "XDG_CACHE_HOME": str(workdir / "cache"), **environ})
     return subprocess.run([*prefix, sys.executable, "-m", "namel3ss_debug", *args], cwd=workdir, env=env,
-                          capture_output=True, text=True, timeout=180)
+                          input=typed, capture_output=True, text=True, timeout=180)
 
 
 def record_and_rerun(prefix: list[str], workdir: Path, listeners: Listeners) -> tuple[dict, str]:
@@ -333,3 +335,17 @@ def test_a_rerun_with_the_network_closed_does_not_export_live_and_says_so(workdi
     assert start["attrs"]["config"]["exporters"] == ["jsonl"]
     assert start["attrs"]["config_sources"]["exporters"] == "--rerun (the network is closed)"
     assert orjson.loads(again.stdout)["misses"] == []  # the exporter's connection is not the app's miss
+
+
+def test_a_call_run_live_at_the_console_reaches_its_server(workdir):
+    examples = Path(__file__).resolve().parents[2] / "examples"
+    for name in ("openai_app.py", "llm_stub_server.py", "llm_stub_apis.py"):
+        shutil.copy(examples / name, workdir / name)
+    recorded = command(AS_ROOT, workdir, "trace", "-q", "-o", "recorded", "openai_app.py")
+    assert "http requests: 2" in recorded.stdout, recorded.stderr  # the app's own stub server answered both
+    again = command(AS_ROOT, workdir, "replay", "recorded", "--rerun", "--no-cache", "--step", "-o", "reruns",
+                    typed="live\nc\n")
+    assert "http requests: 1" in again.stdout, again.stderr  # the first call, run live; the second answered
+    assert "calls         1 from the recording, 1 run live" in again.stdout
+    assert "note: network: closed by the in-process guard only (the rerun's console can run a call live)" \
+           in again.stdout
