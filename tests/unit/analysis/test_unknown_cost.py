@@ -173,7 +173,9 @@ def test_an_answer_kept_by_the_cache_before_calls_without_usage_were_unpriced_is
     analyze()  # kept under the older format's key ...
     directory = tmp_path / "cache" / "namel3ss-debug" / "results"
     (kept,) = directory.iterdir()
-    stale = msgspec.msgpack.encode(_priced_at_zero(msgspec.msgpack.decode(kept.read_bytes()[:-4], type=type(honest))))
+    raw = kept.read_bytes()
+    head = raw[:4 + int.from_bytes(raw[:4], "little")]  # the files it was read from, then the answer
+    stale = head + msgspec.msgpack.encode(_priced_at_zero(msgspec.msgpack.decode(raw[len(head):-4], type=type(honest))))
     kept.write_bytes(stale + zlib.crc32(stale).to_bytes(4, "little"))  # ... with what that format answered
     assert analyze().llm.unpriced_calls == 0  # the older format is served its own answer
     monkeypatch.undo()
