@@ -22,13 +22,11 @@ from dataclasses import dataclass
 from typing import Iterator
 
 from ..model.errors import Namel3ssDebugError
-from ..rerun.network import EVERYTHING, GUARD, GUARD_OPEN, NAMESPACE, NAMESPACE_OPEN, OPEN, Network
+from ..rerun.network import EVERYTHING, FOR_REAL, GUARD, GUARD_OPEN, NAMESPACE, NAMESPACE_OPEN, OPEN, Network
 from ..rerun.session import Rerun
 from ..tracer import watch
 from . import netns
 from .guard import RerunGuard
-
-FOR_REAL = "calls the rerun runs for real, while they run"
 
 
 @dataclass

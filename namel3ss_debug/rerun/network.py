@@ -21,6 +21,7 @@ NAMESPACE_OPEN = (PATH_SOCKETS,)
 GUARD_OPEN = ("processes the app starts", "native code that calls the C library itself (an extension module)",
               "servers the app starts, which others can reach", PATH_SOCKETS)
 EVERYTHING = "everything: a call the recording cannot answer runs for real"
+FOR_REAL = "calls the rerun runs for real, while they run"  # with --live-tools or the console: the guard's too
 OUTSIDE = "where the in-process guard does not see: a process the app started, or native code"
 
 

@@ -13,9 +13,9 @@ import sys
 import pytest
 from launchhelpers import drop_sys_admin, in_thread, make_rerun
 
-from namel3ss_debug.launch.closing import FOR_REAL, closed_network
+from namel3ss_debug.launch.closing import closed_network
 from namel3ss_debug.model.replay import ReplayMiss
-from namel3ss_debug.rerun.network import EVERYTHING, GUARD_OPEN, NAMESPACE_OPEN, Network
+from namel3ss_debug.rerun.network import EVERYTHING, FOR_REAL, GUARD_OPEN, NAMESPACE_OPEN, Network
 
 linux_root = pytest.mark.skipif(not sys.platform.startswith("linux") or os.geteuid() != 0,
                                 reason="enters a network namespace as root")
