@@ -24,8 +24,8 @@ from .traces import TraceArgs, open_traces
 
 WAIT_HINT = "wait for the app to end, or use --wait to wait for it"
 # Where no file is locked (see model/writing), Windows still refuses to replace a file another process has open.
-REPLACE_HINT = ("a file its app still has open cannot be replaced on Windows: wait for the app to end" if os.name == "nt"
-                else "redact writes each new file beside the old one: the directory must be writable")
+REPLACE_HINT = ("a file its app still has open cannot be replaced on Windows: wait for the app to end"
+                if os.name == "nt" else "redact writes each new file beside the old one: the directory must be writable")
 
 
 @dataclass(frozen=True)

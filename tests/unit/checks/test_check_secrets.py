@@ -61,7 +61,8 @@ def test_a_package_whose_name_looks_like_a_key_is_not_a_secret():
 def test_prose_with_a_colon_after_a_sensitive_word_is_not_a_secret_outside_errors():
     finder = SecretFinder()
     assert finder.find({"inputs": {"prompt": "The secret: patience"}}) is None
-    assert finder.find({"error": {"type": "E", "message": "The secret: patience"}}) == "error.message: a name=value pair"
+    assert finder.find({"error": {"type": "E", "message": "The secret: patience"}}) == \
+        "error.message: a name=value pair"
 
 
 def test_a_credential_in_a_pair_in_a_prompt_is_found():
