@@ -105,6 +105,16 @@ class HeldFiles:
                 if fd is not None:
                     self._fds[path] = fd
 
+    def check(self, paths: Iterable[str], *, wait: bool = False) -> None:
+        """As `hold`, letting go of each file at once: for the segments a writer has closed, which it never
+        opens again (only a run's newest two can be open in it), so that a run of thousands of segments does
+        not take a descriptor each."""
+        for path in paths:
+            if path not in self._fds:
+                fd = _locked(path, wait)
+                if fd is not None:
+                    os.close(fd)
+
     def release(self) -> None:
         fds, self._fds = self._fds, {}
         for fd in fds.values():

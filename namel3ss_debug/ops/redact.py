@@ -1,9 +1,10 @@
 """`redact`'s use case: trace files already written, rewritten with the tracer's redaction (or only counted).
 
 A run still being written is left alone: its writer holds a lock on the file it has open (`model/writing`),
-and a rename would leave it writing to the replaced file, every line after lost. Each file of a run is
-locked before any is read, held until the run is done, and the run's files are listed again once they
-are all held: a segment begun meanwhile is held too (or the run refused). With `wait`, a run being
+and a rename would leave it writing to the replaced file, every line after lost. Before any file of a run
+is read, each is locked: the newest two (the most its writer can have open) are held until the run is
+done, the others let go at once (a writer never opens a closed segment again); then the run's files are
+listed again: a segment begun meanwhile is locked too (or the run refused). With `wait`, a run being
 written is waited for instead. After each run, the result cache forgets every result read from its files.
 """
 
@@ -23,6 +24,7 @@ from .environment import Environment
 from .traces import TraceArgs, open_traces
 
 WAIT_HINT = "wait for the app to end, or use --wait to wait for it"
+OPEN_AT_MOST = 2  # segments of a run its writer may have open at once: the last, and at a rotation the next
 # Where no file is locked (see model/writing), Windows still refuses to replace a file another process has open.
 REPLACE_HINT = ("a file its app still has open cannot be replaced on Windows: wait for the app to end"
                 if os.name == "nt" else "redact writes each new file beside the old one: the directory must be writable")
@@ -77,12 +79,16 @@ def _rewritten(source: RunSource, settings: Settings) -> list[FileRedaction]:
 
 
 def _held_whole(source: RunSource, held: HeldFiles, wait: bool) -> RunSource:
-    """The run with every one of its files held, listed again until no file of it is new: a writer locks a
-    new segment before it lets go of the last, so a run being written always shows a held file."""
+    """The run with its newest two files held and the others found not held by a writer (one never opens a
+    segment again once it has closed it), listed again until no file of it is new: a writer locks a new
+    segment before it lets go of the last, so a run being written always shows a held file."""
+    seen: set[str] = set()
     while True:
-        held.hold(source.files, wait=wait)
+        held.check([path for path in source.files[:-OPEN_AT_MOST] if path not in seen], wait=wait)
+        held.hold(source.files[-OPEN_AT_MOST:], wait=wait)
+        seen.update(source.files)
         now = _files_now(source)
-        if set(now.files) <= set(held.paths):
+        if seen.issuperset(now.files):
             return now
         source = now
 
