@@ -163,10 +163,11 @@ class Recorder:
         self._ender = threading.get_ident()
         try:
             self.writer.close()
-        except Exception as exc:  # said even when an earlier failure was: the trace has no end now
+        except Exception as exc:
             self.errors += 1
-            print(f"namel3ss-debug: tracing error: the end of the trace could not be written ({exc!r}); it has "
-                  f"no run_end", file=sys.stderr)
+            if os.path.isfile(str(getattr(self.writer, "path", ""))):  # a trace on disk, without its end now:
+                print(f"namel3ss-debug: tracing error: the end of the trace could not be written ({exc!r}); "
+                      f"it has no run_end", file=sys.stderr)  # said even when an earlier failure was
         finally:
             self._held_until = time.monotonic() + END_HOLD_SECONDS
 
