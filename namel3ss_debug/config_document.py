@@ -145,12 +145,25 @@ def _deep_position(text: str) -> int:
 class KeyPositions:
     """Offsets in the file's text: every repeated key at any depth, and each value's place by its path
     (`("checks", "require", 0)`: keys and list indexes; a key's last occurrence, the one `json` keeps), for
-    messages about any value, top-level keys included (`(key,)`)."""
+    messages about any value, top-level keys included (`(key,)`). `paths` holds the keys' places, `items` the
+    places of a list's items in one list of offsets (a rules file of two million items would otherwise keep
+    two million path tuples); `offset(path)` finds either."""
 
     text: str
     duplicates: list[tuple[str, int]] = field(default_factory=list)
     paths: dict[tuple[object, ...], int] = field(default_factory=dict)
+    items: dict[tuple[object, ...], list[int]] = field(default_factory=dict)
     _starts: list[int] | None = None
+
+    def offset(self, path: tuple[object, ...]) -> int | None:
+        """Where the key or list item at `path` is, or None when the document has no such place."""
+        if path in self.paths:
+            return self.paths[path]
+        if path and isinstance(path[-1], int):
+            offsets = self.items.get(path[:-1])
+            if offsets is not None and 0 <= path[-1] < len(offsets):
+                return offsets[path[-1]]
+        return None
 
     def line_col(self, pos: int) -> str:
         """`line:column` of offset `pos`, from the line starts found once: a rules file of a million entries
@@ -180,10 +193,11 @@ def _walk(text: str, pos: int, positions: KeyPositions, path: tuple[object, ...]
     if len(path) >= JSON_DEPTH_MAX:
         raise _too_deep(display, text, pos)
     closing, seen, index = ("}" if text[pos] == "{" else "]"), set(), 0
+    offsets = positions.items.setdefault(path, []) if closing == "]" else None
     pos = _JSON_SPACE.match(text, pos + 1).end()  # type: ignore[union-attr]
     while text[pos] != closing:
         inner: tuple[object, ...] = (*path, index)
-        if closing == "}":
+        if offsets is None:
             key, after = json.decoder.scanstring(text, pos + 1)  # type: ignore[attr-defined]
             if key in seen:
                 positions.duplicates.append((key, pos))
@@ -192,7 +206,7 @@ def _walk(text: str, pos: int, positions: KeyPositions, path: tuple[object, ...]
             positions.paths[inner] = pos  # a key: its message points at the key
             pos = _JSON_SPACE.match(text, _JSON_SPACE.match(text, after).end() + 1).end()  # type: ignore[union-attr]
         else:
-            positions.paths[inner] = pos  # a list item: at its value
+            offsets.append(pos)  # a list item: at its value
         index += 1
         pos = _JSON_SPACE.match(text, _walk(text, pos, positions, inner, display)).end()  # type: ignore[union-attr]
         if text[pos] == ",":

@@ -258,21 +258,24 @@ def rules_from_document(data: dict[str, object], where: Callable[[tuple[object, 
     """
     from ..config_rules import unknown_key  # noqa: PLC0415 - the same wording as the settings file
 
-    rules: list[Rule] = []
+    # a rule given twice in one document is one rule, as across layers (`merge`), kept so as it is read: a
+    # file that repeats one rule a million times holds one Rule
+    chosen: dict[tuple[str, Optional[str]], Rule] = {}
     for key, value in data.items():
         if key == "$schema":
             continue
         if key not in VOCABULARY:
             raise ConfigError(unknown_key(key, KEYS), key=key, where=where((key,)))
         if VOCABULARY[key] == "bool" and value is False:
-            rules.append(Rule(key, None, False, where((key,))))
+            chosen[(key, None)] = Rule(key, None, False, where((key,)))
             continue
         for path, piece in _pieces(key, value):
             try:
-                rules.extend(rules_from_value(key, piece, where(path)))
+                found = rules_from_value(key, piece, where(path))
             except Invalid as error:
                 raise ConfigError(f"{key}: {error}", key=key, value=piece, where=where(path)) from None
-    return rules
+            chosen.update((rule.identity, rule) for rule in found)
+    return list(chosen.values())
 
 
 def _pieces(key: str, value: object) -> list[tuple[tuple[object, ...], object]]:

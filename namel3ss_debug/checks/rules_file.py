@@ -51,12 +51,10 @@ def read_workspace_checks(document: WorkspaceDocument | None) -> list[Rule]:
 def _placer(display: str, positions: KeyPositions,
             section: tuple[str, ...]) -> Callable[[tuple[object, ...]], str]:
     """`where(path)` for a path inside `section`: `file:line:col`, or the nearest enclosing key's place."""
-    paths = positions.paths
-
     def where(path: tuple[object, ...]) -> str:
         full = (*section, *path)
-        while full and full not in paths:
+        while full and positions.offset(full) is None:
             full = full[:-1]
-        return f"{display}:{positions.line_col(paths[full])}" if full else display
+        return f"{display}:{positions.line_col(positions.offset(full))}" if full else display  # type: ignore[arg-type]
 
     return where
