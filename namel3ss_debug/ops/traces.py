@@ -12,7 +12,7 @@ from ..model.errors import UsageError
 from ..model.events import COMPONENTS
 from ..store.problems import ReadProblems
 from ..store.reader import TraceReader
-from ..store.sources import RunSource, resolve_sources
+from ..store.sources import RunSource, is_directory, resolve_sources
 from .environment import Environment
 
 if TYPE_CHECKING:
@@ -37,7 +37,7 @@ def open_traces(args: TraceArgs, env: Environment) -> tuple[list[RunSource], Res
     traces = args.traces
     if not traces:
         traces = (str(resolved.output_dir()),)
-        if not resolved.output_dir().is_dir():
+        if not is_directory(resolved.output_dir()):
             raise UsageError("no TRACE given and no trace directory here",
                              hint=f"name a trace file, or trace a run first (it goes to {resolved.output_dir()})")
     if traces.count("-") > 1:

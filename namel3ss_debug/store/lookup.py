@@ -18,7 +18,7 @@ from .blocks import open_trace
 from .index import OffsetIndex, load_index
 from .line_events import envelope_problem, parse_line
 from .reader import Located, TraceReader
-from .sources import STDIN, RunSource, seekable
+from .sources import RunSource, is_stream, seekable
 
 _SCAN_LIMIT = 1 << 24  # past an entry, a forward read never needs more than a stride; give up well after
 
@@ -130,7 +130,7 @@ def first_event(source: RunSource) -> dict[str, Any] | None:
     """The first non-blank line of the run's first file as an event (it knows when the run started, and
     which run the file begins with); None if it is not one."""
     path = source.files[0]
-    if path == STDIN:
+    if is_stream(path):  # standard input, a pipe: read once, by the reader, and not again here
         return None
     try:
         stream, _ = open_trace(path, None)

@@ -2,11 +2,17 @@
 
 A TRACE argument is a file, any segment of a run (the run's other segments are found), a run id
 (looked up in the trace directory), a directory (its newest run, or every run with `all_runs`), or
-`-` for standard input. Files ending in `.gz` are read decompressed.
+`-` for standard input. Files ending in `.gz` are read decompressed. A named pipe or a character device
+is a stream, as standard input is: read once, front to back (`is_stream`).
+
+A name that cannot be looked at is said here, before any reading: a symbolic link loop or a socket is a
+usage error (exit 2), a directory or file the user may not read a `TraceError` (exit 3, as for a file
+that cannot be opened).
 """
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 import stat
@@ -14,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
-from ..model.errors import UsageError
+from ..model.errors import TraceError, UsageError
 
 STDIN = "-"
 _SEGMENT = re.compile(r"^(?P<run>.+)\.(?P<index>\d{4,})\.jsonl(?:\.gz)?$")
@@ -39,9 +45,21 @@ def resolve_sources(specs: Sequence[str], *, all_runs: bool = False, trace_dir: 
 
 
 def seekable(path: str) -> bool:
-    """Whether a byte offset in the file is a place in it: not standard input, not a `.gz` file (whose
-    offsets are in the decompressed stream). Only such files get an offset index or are read in parts."""
-    return path != STDIN and not path.endswith(".gz")
+    """Whether a byte offset in the file is a place in it: a regular file, not standard input, a pipe or a
+    device, not a `.gz` file (whose offsets are in the decompressed stream). Only such files get an offset
+    index, a result cache key (a pipe's head is its data) or are read in parts or twice."""
+    return path != STDIN and not path.endswith(".gz") and not is_stream(path)
+
+
+def is_stream(path: str) -> bool:
+    """Whether the file can only be read once, front to back: standard input, a named pipe (`<(command)`),
+    a character device. A name that cannot be looked at is not one (opening it says why)."""
+    if path == STDIN:
+        return True
+    try:
+        return not stat.S_ISREG(os.stat(path).st_mode)
+    except (OSError, ValueError):
+        return False
 
 
 def _once(sources: list[RunSource]) -> list[RunSource]:
@@ -60,14 +78,9 @@ def _resolve(spec: str, all_runs: bool, trace_dir: Path | None) -> list[RunSourc
     if spec == STDIN:
         return [RunSource("<stdin>", (STDIN,))]
     path = Path(spec)
-    if path.is_dir():
-        return _directory(path, all_runs)
-    if path.is_file():
-        return [_run_of(path)]
-    if path.exists():
-        if _is_stream(path):  # a named pipe or `<(command)`: read once, like standard input
-            return [RunSource(spec, (spec,))]
-        raise UsageError(f"not a regular file: {spec}", hint="give a trace file, a directory or a run id")
+    mode = _mode(spec)
+    if mode is not None:
+        return _of_kind(path, mode, all_runs)
     found = _run_id(spec, trace_dir) if trace_dir is not None and "/" not in spec else None
     if found is not None:
         return [found]
@@ -76,9 +89,43 @@ def _resolve(spec: str, all_runs: bool, trace_dir: Path | None) -> list[RunSourc
                      hint="give a .jsonl file, a run's segment, a run id or a trace directory")
 
 
-def _is_stream(path: Path) -> bool:
-    mode = path.stat().st_mode
-    return stat.S_ISFIFO(mode) or stat.S_ISCHR(mode)
+def _mode(spec: str) -> int | None:
+    """The file type bits of what `spec` names; None when nothing has that name (it may be a run id)."""
+    try:
+        return os.stat(spec).st_mode
+    except (FileNotFoundError, NotADirectoryError, ValueError):
+        return None
+    except OSError as error:
+        if error.errno == errno.ENAMETOOLONG:
+            return None
+        if error.errno == errno.ELOOP:
+            raise UsageError(f"{spec} is a symbolic link that leads back to itself (a loop)",
+                             hint="point the link at a trace file") from None
+        raise unreadable(spec, error) from None
+
+
+def is_directory(path: Path) -> bool:
+    """Whether `path` is a directory; one that cannot be looked at is a `TraceError`, not "no"."""
+    mode = _mode(str(path))
+    return mode is not None and stat.S_ISDIR(mode)
+
+
+def _of_kind(path: Path, mode: int, all_runs: bool) -> list[RunSource]:
+    if stat.S_ISDIR(mode):
+        return _directory(path, all_runs)
+    if stat.S_ISREG(mode):
+        return [_run_of(path)]
+    if stat.S_ISFIFO(mode) or stat.S_ISCHR(mode):  # a named pipe, `<(command)`, a device: read once, as `-`
+        return [RunSource(str(path), (str(path),))]
+    kind = "a socket" if stat.S_ISSOCK(mode) else "a block device" if stat.S_ISBLK(mode) else "not a file"
+    raise UsageError(f"not a regular file but {kind}: {path}", hint="give a trace file, a directory or a run id")
+
+
+def unreadable(path: str, error: OSError) -> TraceError:
+    """The error for a file or directory that cannot be read: exit 3, with what the system said."""
+    why = error.strerror or str(error)
+    hint = "check its permissions (ls -ld)" if error.errno in (errno.EACCES, errno.EPERM) else None
+    return TraceError(f"cannot read {path}: {why}", hint=hint)
 
 
 def segment_of(path: Path) -> tuple[str, int] | None:
@@ -93,7 +140,7 @@ def _run_of(path: Path) -> RunSource:
     if segment is None:
         return RunSource(str(path), (str(path),))
     run = segment[0]
-    siblings = [p for p in path.parent.iterdir() if (s := segment_of(p)) is not None and s[0] == run]
+    siblings = [p for p in _listing(path.parent) if (s := segment_of(p)) is not None and s[0] == run]
     return _run_source(run, siblings)
 
 
@@ -106,11 +153,35 @@ def _run_source(run: str, paths: list[Path]) -> RunSource:
     return RunSource(f"run {run}" if len(files) > 1 else files[0], files, run)
 
 
+def _listing(directory: Path) -> list[Path]:
+    """The regular files in a directory (a pipe or a directory named like a segment is no segment); a
+    directory that cannot be listed is a `TraceError`."""
+    try:
+        with os.scandir(directory) as entries:
+            return [Path(entry.path) for entry in entries if _is_file(entry)]
+    except OSError as error:
+        raise unreadable(str(directory), error) from None
+
+
+def _is_file(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_file()
+    except OSError:  # gone since it was listed, or not ours to look at
+        return False
+
+
+def _mtime(path: Path) -> int | None:
+    try:
+        return path.stat().st_mtime_ns
+    except OSError:
+        return None
+
+
 def _runs_in(directory: Path) -> dict[str, list[Path]]:
     runs: dict[str, list[Path]] = {}
-    for p in directory.iterdir():
+    for p in _listing(directory):
         segment = segment_of(p)
-        if segment is not None and p.is_file():
+        if segment is not None:
             runs.setdefault(segment[0], []).append(p)
     return runs
 
@@ -121,8 +192,9 @@ def _directory(directory: Path, all_runs: bool) -> list[RunSource]:
     if runs:
         names = sorted(runs) if all_runs else [max(runs)]
         return [_run_source(name, runs[name]) for name in names]
-    others = sorted((p for p in directory.iterdir() if p.is_file() and p.name.endswith(_TRACE_SUFFIXES)),
-                    key=lambda p: (p.stat().st_mtime_ns, p.name))
+    dated = [(mtime, p.name, p) for p in _listing(directory)
+             if p.name.endswith(_TRACE_SUFFIXES) and (mtime := _mtime(p)) is not None]
+    others = [p for _, _, p in sorted(dated)]
     if not others:
         raise UsageError(f"no traces in {directory}",
                          hint="run `namel3ss-debug trace app.py` first, or name a .jsonl file")
@@ -131,7 +203,7 @@ def _directory(directory: Path, all_runs: bool) -> list[RunSource]:
 
 def _run_id(spec: str, trace_dir: Path) -> RunSource | None:
     """A run id, or a unique prefix of one, in the trace directory."""
-    if not trace_dir.is_dir():
+    if not is_directory(trace_dir):
         return None
     runs = _runs_in(trace_dir)
     if spec in runs:
