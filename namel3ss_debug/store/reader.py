@@ -29,7 +29,8 @@ from .line_events import envelope_problem, first_object, parse_line
 from .located import Located, Placed, placed_events
 from .problems import ReadProblems
 from .records import BLOCK_DECODER, EventRecord, odd_fields, record_from_dict
-from .sources import RunSource, seekable
+from .sources import RunSource, seekable, unreadable
+from .streams import Guarded, Limited, probed
 
 _BAD_GZIP = (gzip.BadGzipFile, EOFError, zlib.error)
 _HEAD = 1 << 16  # the bytes a JSON document over many lines is recognised by
@@ -110,15 +111,15 @@ class TraceReader:
         try:
             stream, position = open_trace(path, self.stdin)
         except OSError as error:
-            raise TraceError(f"cannot read {path}: {error.strerror or error}") from None
+            raise unreadable(path, error) from None
         with stream:
             whole = span is None or (span[0] == 0 and span[1] is None)
             stat = os.fstat(stream.fileno()) if seekable(path) else None
             builder = self._builder(path) if stat is not None else None
-            source: BinaryIO = stream
+            source: Any = Guarded(stream, path, sink.has_events if probed(path, stream) else None)
             if span is not None and not whole:
                 stream.seek(span[0])
-                source = _Limited(stream, span[1] - span[0]) if span[1] is not None else stream  # type: ignore
+                source = Limited(source, span[1] - span[0]) if span[1] is not None else source
             try:
                 yield from self._blocks(path, source, position, sink, builder, span, whole)
             except _BAD_GZIP as error:
@@ -162,20 +163,6 @@ class Part:
     first_line: int = 1
 
 
-class _Limited:
-    """A stream that ends after `left` bytes: the first half of a file read in two."""
-
-    def __init__(self, stream: BinaryIO, left: int):
-        self.stream, self.left = stream, left
-
-    def readinto(self, buffer: memoryview) -> int:
-        if self.left <= 0:
-            return 0
-        count = self.stream.readinto(buffer[: self.left])  # type: ignore[attr-defined]
-        self.left -= count
-        return count
-
-
 class _Sink:
     """What a reader does with blocks: shared format detection, mapping and per-line fallback."""
 
@@ -198,6 +185,10 @@ class _Sink:
 
             self.mapper = mapper_for(first, self.path, head=bytes(block.view[:_HEAD]), problems=self.problems)
         self.sniffed = True
+
+    def has_events(self) -> bool:
+        """Whether the file gave an event so far (in a format whose events come at its end: a span)."""
+        return self.count > 0 or bool(getattr(self.mapper, "holding", False))
 
     def check_file(self, path: str) -> None:
         """A file without a single event is not a trace; an empty one is said so."""

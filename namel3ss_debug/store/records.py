@@ -12,6 +12,8 @@ from typing import Annotated, Any, Literal, Optional
 import msgspec
 from msgspec import Meta
 
+from .lines import decode_line
+
 # Bounds that keep every figure finite and every reference packable (run << 44 | seq): a value past them
 # is not a measurement but a broken writer, and is reported like a value of the wrong type.
 MAX_SEQ = 2**43
@@ -77,11 +79,19 @@ _ENCODER = msgspec.json.Encoder()
 
 
 def attrs_of(record: EventRecord) -> dict[str, Any]:
-    """The event's `attrs` as a dict (empty when absent or not an object)."""
+    """The event's `attrs` as a dict (empty when absent or not an object).
+
+    The block decoder keeps `attrs` as raw bytes it did not look into: what msgspec then refuses (a string
+    that is not UTF-8, a number past a double's or a 64-bit range) is read leniently, as an event read again
+    is (`lines.decode_line`: bad bytes replaced), not raised.
+    """
     raw = bytes(record.attrs)
     if not raw:
         return {}
-    value = msgspec.json.decode(raw)
+    try:
+        value = msgspec.json.decode(raw)
+    except (msgspec.DecodeError, msgspec.ValidationError, UnicodeDecodeError, RecursionError):
+        value = decode_line(raw)
     return value if isinstance(value, dict) else {}
 
 
