@@ -50,10 +50,12 @@ def looks_otlp_document(head: bytes) -> bool:
     text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
     if not text.startswith((b"{", b"[")):
         return False
-    first_line = text.split(b"\n", 1)[0]
+    first_line = text.split(b"\n", 1)[0].rstrip()
+    if first_line.endswith((b"}", b"]")):
+        return False  # a whole object on the first line: JSON Lines (one orjson refuses is an invalid line)
     try:
         orjson.loads(first_line)
-        return False  # a whole object on the first line: JSON Lines
+        return False
     except orjson.JSONDecodeError:
         return b'"resourceSpans"' in head or b'"resource_spans"' in head
 

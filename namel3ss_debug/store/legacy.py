@@ -56,6 +56,7 @@ from typing import Any
 from ..model.events import is_end, is_start
 from .foreign import Event, is_number, make_event, run_start_attrs, stable_span_id, unix_to_iso
 from .legacy_lines import LegacyLine, parse_line
+from .problems import shown
 
 SOURCE_FORMAT = "namel3ss-legacy"
 
@@ -150,7 +151,7 @@ class LegacyMapper:
         if self._run_id is None and line.execution_id is None:
             raise ValueError("execution_id is missing, so the event belongs to no run")
         if self._execution_id and line.execution_id and line.execution_id != self._execution_id:
-            raise ValueError(f"execution_id {line.execution_id!r} is not this run's ({self._execution_id!r})")
+            raise ValueError(f"execution_id {shown(line.execution_id)} is not this run's ({shown(self._execution_id)})")
 
     def _run_start(self, line: LegacyLine) -> Event:
         self._started = True

@@ -15,6 +15,7 @@ from typing import Any
 from ..model.error_category import categorize
 from ..model.events import COMPONENTS, EVENT_TYPES, is_end
 from .foreign import has_content, is_number, unix_to_iso
+from .problems import shown
 
 _CUSTOM_TYPE = re.compile(r"^custom_[a-z0-9_]+$")
 # "openai.RateLimitError: slow down": a dotted name whose last part is capitalised, as classes are.
@@ -68,7 +69,7 @@ def parse_line(obj: dict[str, Any]) -> LegacyLine:
         raise ValueError(f"a legacy event is a JSON object, not {type(obj).__name__}")
     source_type = obj.get("event_type")
     if not isinstance(source_type, str) or not source_type:
-        raise ValueError(f"event_type is not a non-empty string: {source_type!r}")
+        raise ValueError(f"event_type is not a non-empty string: {shown(source_type)}")
     event_type = _v1_type(source_type)
     outputs = obj.get("outputs")
     line = LegacyLine(
@@ -101,7 +102,7 @@ def _component(event_type: str, source: Any) -> str:
 
 def _timestamp(value: Any) -> float:
     if not is_number(value):
-        raise ValueError(f"timestamp is not a number of seconds: {value!r}")
+        raise ValueError(f"timestamp is not a number of seconds: {shown(value)}")
     unix_to_iso(value)  # out-of-range times fail here, before any state changes
     return float(value)
 
@@ -112,7 +113,7 @@ def _optional_id(obj: dict[str, Any], key: str) -> str | None:
         return None
     if isinstance(value, (str, int)) and not isinstance(value, bool):
         return str(value)
-    raise ValueError(f"{key} is not a string: {value!r}")
+    raise ValueError(f"{key} is not a string: {shown(value)}")
 
 
 def _optional_text(obj: dict[str, Any], key: str) -> str | None:
@@ -120,7 +121,7 @@ def _optional_text(obj: dict[str, Any], key: str) -> str | None:
     if value is None:
         return None
     if not isinstance(value, str):
-        raise ValueError(f"{key} is not a string: {value!r}")
+        raise ValueError(f"{key} is not a string: {shown(value)}")
     return value
 
 
@@ -129,7 +130,7 @@ def _non_negative(obj: dict[str, Any], key: str) -> float | None:
     if value is None:
         return None
     if not is_number(value) or value < 0:
-        raise ValueError(f"{key} is not a non-negative number: {value!r}")
+        raise ValueError(f"{key} is not a non-negative number: {shown(value)}")
     return float(value)
 
 
@@ -144,7 +145,7 @@ def _error_type_hint(obj: dict[str, Any]) -> str | None:
 
 def _error(text: Any, type_hint: str | None, end: bool) -> dict[str, str] | None:
     if text is not None and not isinstance(text, str):
-        raise ValueError(f"error is not a string: {text!r}")
+        raise ValueError(f"error is not a string: {shown(text)}")
     # An exception with an empty message still failed: its end says so only through outputs.error_type.
     if not text and not (end and type_hint):
         return None
@@ -203,7 +204,7 @@ def _usage_from_tokens(tokens_used: Any) -> dict[str, int]:
 
 def _token_count(key: str, value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise ValueError(f"{key} is not a non-negative whole number: {value!r}")
+        raise ValueError(f"{key} is not a non-negative whole number: {shown(value)}")
     return value
 
 

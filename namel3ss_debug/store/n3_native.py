@@ -37,6 +37,7 @@ from typing import Any
 
 from ..model.error_category import categorize
 from .foreign import Event, has_content, is_number, make_event, run_start_attrs, stable_span_id, unix_to_iso
+from .problems import shown
 
 SOURCE_FORMAT = "n3-steps"
 
@@ -89,7 +90,7 @@ def _when(value: Any) -> tuple[float, bool]:
     if isinstance(value, str):
         return _iso_seconds(value), False
     if not is_number(value):
-        raise ValueError(f"timestamp is neither a number nor an ISO 8601 string: {value!r}")
+        raise ValueError(f"timestamp is neither a number nor an ISO 8601 string: {shown(value)}")
     if value < _FIRST_WALL_CLOCK:
         return float(value), True
     unix_to_iso(value)  # out-of-range times fail here, before any state changes
@@ -102,7 +103,7 @@ def _iso_seconds(text: str) -> float:
     try:
         moment = datetime.fromisoformat(stripped)
     except ValueError:
-        raise ValueError(f"timestamp is not an ISO 8601 time: {text!r}") from None
+        raise ValueError(f"timestamp is not an ISO 8601 time: {shown(text)}") from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=timezone.utc)
     seconds = moment.timestamp()
@@ -113,7 +114,7 @@ def _iso_seconds(text: str) -> float:
 def _text(obj: dict[str, Any], key: str) -> str:
     value = obj.get(key)
     if not isinstance(value, str) or not value:
-        raise ValueError(f"{key} is not a non-empty string: {value!r}")
+        raise ValueError(f"{key} is not a non-empty string: {shown(value)}")
     return value
 
 
@@ -121,7 +122,7 @@ def _duration(value: Any) -> float:
     if value is None:
         return 0.0
     if not is_number(value) or value < 0:
-        raise ValueError(f"duration_ms is not a non-negative number: {value!r}")
+        raise ValueError(f"duration_ms is not a non-negative number: {shown(value)}")
     return float(value)
 
 
@@ -197,10 +198,10 @@ class N3StepMapper:
         if self._ordinal is None:
             return
         if step.flow_name != self._flow:
-            raise ValueError(f"flow_name {step.flow_name!r} is not this run's ({self._flow!r})")
+            raise ValueError(f"flow_name {shown(step.flow_name)} is not this run's ({shown(self._flow)})")
         if step.ordinal != self._ordinal:
             earlier = "step numbers" if self._ordinal else "times"
-            raise ValueError(f"timestamp {step.seconds!r} is not like the earlier records' ({earlier})")
+            raise ValueError(f"timestamp {shown(step.seconds)} is not like the earlier records' ({earlier})")
 
     def _open(self, step: _Step) -> list[Event]:
         self._flow, self._ordinal, self._first = step.flow_name, step.ordinal, step.seconds

@@ -21,10 +21,16 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from .problems import shown
+
 _HEX = re.compile(r"^[0-9a-fA-F]+$")
 _KINDS = {0: "UNSPECIFIED", 1: "INTERNAL", 2: "SERVER", 3: "CLIENT", 4: "PRODUCER", 5: "CONSUMER"}
 _CODES = {0: "UNSET", 1: "OK", 2: "ERROR"}
-_MAX_DEPTH = 32  # nested arrayValue / kvlistValue beyond this are kept as text
+_MAX_DEPTH = 32  # nested arrayValue / kvlistValue beyond this make the span a problem
+_INT64 = range(-(2**63), 2**63)
+# Times are unsigned 64-bit nanoseconds; v1 writes four-digit years, and 2**64 ns is in 2554.
+_MAX_NANOS = 2**64 - 1
+_DIGITS = re.compile(r"[0-9]{1,20}")
 
 
 @dataclass
@@ -111,15 +117,15 @@ def _span(span: Any, resource: dict[str, Any], scope: str, order: int, at: str) 
     span = _dict(span, at)
     status = _get(span, "status") or {}
     if not isinstance(status, dict):
-        raise ValueError(f"status is not an object: {status!r}")
+        raise ValueError(f"status is not an object: {shown(status)}")
     start = _nanos(_get(span, "startTimeUnixNano"), "startTimeUnixNano", required=True)
     end = _nanos(_get(span, "endTimeUnixNano"), "endTimeUnixNano")
     name = _get(span, "name")
     if not isinstance(name, str):
-        raise ValueError(f"name is not a string: {name!r}")
+        raise ValueError(f"name is not a string: {shown(name)}")
     message = status.get("message") or ""
     if not isinstance(message, str):
-        raise ValueError(f"status.message is not a string: {message!r}")
+        raise ValueError(f"status.message is not a string: {shown(message)}")
     return OtlpSpan(
         trace_id=_id(_get(span, "traceId"), 16, "traceId"), span_id=_id(_get(span, "spanId"), 8, "spanId"),
         parent_span_id=_id(_get(span, "parentSpanId"), 8, "parentSpanId", optional=True),
@@ -137,7 +143,7 @@ def _events(span: dict[str, Any]) -> list[OtlpEvent]:
         event = _dict(event, f"events[{index}]")
         name = event.get("name", "")
         if not isinstance(name, str):
-            raise ValueError(f"events[{index}].name is not a string: {name!r}")
+            raise ValueError(f"events[{index}].name is not a string: {shown(name)}")
         time_ns = _nanos(_get(event, "timeUnixNano"), f"events[{index}].timeUnixNano", required=True) or 0
         events.append(OtlpEvent(name, time_ns, attributes_of(event, f"events[{index}]")))
     return events
@@ -159,7 +165,7 @@ def attributes_of(holder: dict[str, Any], where: str) -> dict[str, Any]:
     found: dict[str, Any] = {}
     for index, pair in enumerate(_list(holder, "attributes", where)):
         if not isinstance(pair, dict) or not isinstance(pair.get("key"), str):
-            raise ValueError(f"attributes[{index}] is not a {{key, value}} object: {pair!r:.80}")
+            raise ValueError(f"attributes[{index}] is not a {{key, value}} object: {shown(pair)}")
         found[pair["key"]] = any_value(pair.get("value"), f"attribute {pair['key']!r}")
     return found
 
@@ -169,7 +175,7 @@ def any_value(value: Any, what: str, depth: int = 0) -> Any:
     if value is None or value == {}:
         return None
     if not isinstance(value, dict) or len(value) != 1:
-        raise ValueError(f"{what}: not an AnyValue (one of stringValue, intValue, ...): {value!r:.80}")
+        raise ValueError(f"{what}: not an AnyValue (one of stringValue, intValue, ...): {shown(value)}")
     (kind, inner), = value.items()
     if kind in ("stringValue", "string_value") and isinstance(inner, str):
         return inner
@@ -181,20 +187,27 @@ def any_value(value: Any, what: str, depth: int = 0) -> Any:
         return _double(inner, what)
     if kind in ("bytesValue", "bytes_value") and isinstance(inner, str):
         return {"base64": inner}
-    if depth < _MAX_DEPTH and kind in ("arrayValue", "array_value") and isinstance(inner, dict):
+    nested = kind in ("arrayValue", "array_value", "kvlistValue", "kvlist_value") and isinstance(inner, dict)
+    if nested and depth >= _MAX_DEPTH:
+        raise ValueError(f"{what}: arrays or lists nested more than {_MAX_DEPTH} levels deep")
+    if nested and kind.startswith("array"):
         return [any_value(item, what, depth + 1) for item in _list(inner, "values", what)]
-    if depth < _MAX_DEPTH and kind in ("kvlistValue", "kvlist_value") and isinstance(inner, dict):
+    if nested:
         return {pair.get("key"): any_value(pair.get("value"), what, depth + 1)
                 for pair in _list(inner, "values", what) if isinstance(pair, dict)}
-    raise ValueError(f"{what}: {kind} of the wrong type: {inner!r:.80}")
+    raise ValueError(f"{what}: {kind} of the wrong type: {shown(inner)}")
 
 
 def _integer(value: Any, what: str) -> int:
-    if isinstance(value, int) and not isinstance(value, bool):
-        return value
-    if isinstance(value, str) and re.fullmatch(r"-?\d+", value):
-        return int(value)
-    raise ValueError(f"{what}: intValue is not an integer: {value!r:.80}")
+    """An `intValue`: a 64-bit integer, as a number or a string of digits."""
+    number = value
+    if isinstance(value, str) and re.fullmatch(r"-?[0-9]+", value):
+        number = int(value) if len(value) <= 20 else 2**64  # past every 64-bit integer, however long
+    if not isinstance(number, int) or isinstance(number, bool):
+        raise ValueError(f"{what}: intValue is not an integer: {shown(value)}")
+    if number not in _INT64:
+        raise ValueError(f"{what}: intValue is past a 64-bit integer's range: {shown(value)}")
+    return number
 
 
 def _double(value: Any, what: str) -> float:
@@ -205,19 +218,20 @@ def _double(value: Any, what: str) -> float:
             return float(value)
         except ValueError:
             pass
-    raise ValueError(f"{what}: doubleValue is not a number: {value!r:.80}")
+    raise ValueError(f"{what}: doubleValue is not a number: {shown(value)}")
 
 
 def _nanos(value: Any, what: str, required: bool = False) -> int | None:
+    """A time: unsigned 64-bit nanoseconds since 1970, as a number or a string of digits (0: none)."""
     if value is None or value in ("", "0", 0):
         if required:
             raise ValueError(f"{what} is missing")
         return None
-    if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+    if isinstance(value, str) and _DIGITS.fullmatch(value):
+        value = int(value)
+    if isinstance(value, int) and not isinstance(value, bool) and 0 < value <= _MAX_NANOS:
         return value
-    if isinstance(value, str) and value.isdigit():
-        return int(value)
-    raise ValueError(f"{what} is not a number of nanoseconds: {value!r:.80}")
+    raise ValueError(f"{what} is not a time in nanoseconds since 1970 (0 to 2**64-1): {shown(value)}")
 
 
 def _id(value: Any, size: int, what: str, optional: bool = False) -> Any:
@@ -227,7 +241,7 @@ def _id(value: Any, size: int, what: str, optional: bool = False) -> Any:
             return None
         raise ValueError(f"{what} is missing")
     if not isinstance(value, str):
-        raise ValueError(f"{what} is not a string: {value!r:.80}")
+        raise ValueError(f"{what} is not a string: {shown(value)}")
     if len(value) == 2 * size and _HEX.match(value):
         found = value.lower()
     else:
@@ -236,7 +250,7 @@ def _id(value: Any, size: int, what: str, optional: bool = False) -> Any:
         except (binascii.Error, ValueError):
             raw = b""
         if len(raw) != size:
-            raise ValueError(f"{what} is not {size} bytes in hex: {value!r:.80}")
+            raise ValueError(f"{what} is not {size} bytes in hex: {shown(value)}")
         found = raw.hex()
     if found == "0" * (2 * size):
         if optional:
@@ -252,7 +266,7 @@ def _enum(value: Any, names: dict[int, str], prefix: str, what: str, default: st
         return names[value]
     if isinstance(value, str) and value.removeprefix(prefix) in names.values():
         return value.removeprefix(prefix)
-    raise ValueError(f"{what} is not one of {', '.join(prefix + n for n in names.values())}: {value!r:.80}")
+    raise ValueError(f"{what} is not one of {', '.join(prefix + n for n in names.values())}: {shown(value)}")
 
 
 def _get(holder: dict[str, Any], camel: str) -> Any:
@@ -267,11 +281,11 @@ def _list(holder: dict[str, Any], camel: str, where: str) -> list[Any]:
     if value is None:
         return []
     if not isinstance(value, list):
-        raise ValueError(f"{where}: {camel} is not a list: {value!r:.80}")
+        raise ValueError(f"{where}: {camel} is not a list: {shown(value)}")
     return value
 
 
 def _dict(value: Any, where: str) -> dict[str, Any]:
     if not isinstance(value, dict):
-        raise ValueError(f"{where} is not a JSON object: {value!r:.80}")
+        raise ValueError(f"{where} is not a JSON object: {shown(value)}")
     return value

@@ -165,11 +165,13 @@ def _fields(attributes: dict[str, Any]) -> dict[str, Any]:
 
 
 def _json(value: Any) -> Any:
+    """An attribute holding JSON text, decoded; text that is not JSON we can read (or nested past the stack)
+    stays the text it is."""
     if not isinstance(value, str):
         return value
     try:
         return json.loads(value)
-    except ValueError:
+    except (ValueError, RecursionError):
         return value
 
 

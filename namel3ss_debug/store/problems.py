@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import reprlib
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Callable
@@ -9,6 +10,18 @@ from typing import Callable
 from ..model.errors import TraceError
 
 MAX_KEPT = 20  # messages kept per kind; the counts stay exact
+_REPR = reprlib.Repr()
+_REPR.maxlevel, _REPR.maxstring, _REPR.maxother = 3, 80, 80
+
+
+def shown(value: object) -> str:
+    """A value from a trace as a message shows it: a few levels deep, 80 characters at most. Its whole repr
+    could be megabytes, recurse past the stack (JSON nested a thousand deep), or be refused (an integer of
+    more than 4,300 digits)."""
+    try:
+        return _REPR.repr(value)[:80]
+    except ValueError:
+        return "a number too long to show"
 
 
 @dataclass
@@ -54,7 +67,7 @@ class ReadProblems:
     def unknown_type(self, event_type: str, where: str) -> None:
         """An event type this version does not know: read and counted, said once per type."""
         if event_type not in self.unknown_types:
-            self._say(f"{where}: event type {event_type!r} is not one this namel3ss-debug knows: "
+            self._say(f"{where}: event type {shown(event_type)} is not one this namel3ss-debug knows: "
                       "counted, shown, not analysed as a span")
         self.unknown_types[event_type] += 1
 
