@@ -10,7 +10,9 @@ from typing import Any
 
 import orjson
 
-_DEEP = 100  # nesting shown; orjson stops at 255 levels and Python recursion not far past 1000
+from ..model.deep import DEEP_MARK, VALUE_DEPTH_MAX
+
+_DEEP = VALUE_DEPTH_MAX  # nesting shown; orjson stops at 255 levels and Python recursion not far past 1000
 
 
 def pretty_json(value: Any) -> str:
@@ -54,7 +56,7 @@ def fold(value: Any, limit: int | None, depth: int = 0, more: str = FULL_HINT) -
     Values nested deeper than `_DEEP` levels are replaced by a note: no encoder or terminal needs more.
     """
     if depth > _DEEP:
-        return f"… (nested deeper than {_DEEP} levels, not shown)"
+        return DEEP_MARK.format(_DEEP)
     if isinstance(value, str):
         if limit is None or len(value) <= limit:
             return value
