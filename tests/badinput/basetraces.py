@@ -59,21 +59,22 @@ def v1_run(rng: random.Random, run_id: str = "20261122-100000-abcdef") -> list[R
     trace.run_start(name="app.py", entry={"kind": "script", "name": "app.py", "path": "app.py"})
     trace.startup(rng.uniform(1, 50))
     agent = trace.start("agent", "planner", kind="agent_execution", inputs={"question": "why?"})
-    for turn in range(rng.randint(1, 4)):
+    turns = rng.randint(1, 4)
+    failing = rng.randrange(turns)  # one tool call fails, so that every run has an error to read
+    for turn in range(turns):
         trace.advance(rng.uniform(0, 5))
         trace.span("llm", "plan", rng.uniform(1, 900), agent, inputs={"messages": [{"role": "user", "content": "hi"}]},
                    outputs={"text": f"step {turn}"}, model=rng.choice(MODELS),
                    usage={"input_tokens": rng.randint(0, 900), "output_tokens": rng.randint(0, 300)})
         tool = rng.choice(TOOLS)
-        if rng.random() < 0.3:
+        if turn == failing:
             trace.span("tool", tool, rng.uniform(1, 2000), agent, status="failed", inputs={"q": "x"},
                        error={"type": "TimeoutError", "message": "late", "category": "timeout"})
         else:
             trace.span("tool", tool, rng.uniform(1, 200), agent, inputs={"q": "x"}, outputs={"rows": [1, 2]})
     trace.instant("memory_operation", "memory", "write", agent, inputs={"key": "k"})
-    if rng.random() < 0.5:
-        trace.instant("error_occurred", "agent", "planner", agent, status="failed",
-                      error={"type": "ValueError", "message": "bad", "category": "parameter"})
+    trace.instant("error_occurred", "agent", "planner", agent, status="failed",
+                  error={"type": "ValueError", "message": "bad", "category": "parameter"})
     trace.end(agent, rng.uniform(1, 100), kind="agent_execution")
     trace.run_end(dropped=0)
     for event in trace.events[1:]:  # the optional fields a tracer writes, so that each can be broken

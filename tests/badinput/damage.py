@@ -174,10 +174,10 @@ def m_long_string(rng: random.Random, base: Base, other: Callable[[], Base]) -> 
 
 @mutation
 def m_huge_array(rng: random.Random, base: Base, other: Callable[[], Base]) -> bytes:
-    """An array of 200,000 items in one field (or as a line of its own)."""
+    """An array of 100,000 items in one field (or as a line of its own)."""
     records = _records(base)
-    items = Raw("[" + ",".join(["0"] * 200_000) + "]") if rng.random() < 0.5 else Raw(
-        "[" + ",".join(['{"a":[]}'] * 100_000) + "]")
+    items = Raw("[" + ",".join(["0"] * 100_000) + "]") if rng.random() < 0.5 else Raw(
+        "[" + ",".join(['{"a":[]}'] * 30_000) + "]")
     places = _random_slots(rng, records, 1)
     if places and rng.random() < 0.8:
         _set(records[places[0][0]], places[0][1], items)
@@ -264,7 +264,7 @@ def m_times(rng: random.Random, base: Base, other: Callable[[], Base]) -> bytes:
 @mutation
 def m_many_events(rng: random.Random, base: Base, other: Callable[[], Base]) -> bytes:
     """The same records repeated into a file of thousands of lines (seq repeats, spans reopen)."""
-    return base.file_bytes(base.text() * rng.choice((50, 400)))
+    return base.file_bytes(base.text() * rng.choice((30, 120)))
 
 
 # -- bytes --------------------------------------------------------------------------------------------------

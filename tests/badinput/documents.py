@@ -173,7 +173,7 @@ CONSOLE_LINES = (
 
 
 def console_script(rng: random.Random, kind: str) -> bytes:
-    """A `--commands` script: hostile lines among real ones, lines not UTF-8, a line of 1 MB, 3,000 moves."""
+    """A `--commands` script: hostile lines among real ones, lines not UTF-8, a line of 1 MB, 1,000 moves."""
     real = ["s", "n", "c", "back", "where", "list", "info", "stats"]
     if kind == "lines":
         lines = rng.sample(CONSOLE_LINES, 8) + rng.sample(real, 3)
@@ -184,7 +184,7 @@ def console_script(rng: random.Random, kind: str) -> bytes:
     if kind == "long-line":
         return b"p " + b"x" * (1 << 20) + b"\nq\n"
     if kind == "many-moves":
-        return ("\n".join(rng.choice(("s", "back", "n", "goto 0", "finish")) for _ in range(3000)) + "\nq\n").encode()
+        return ("\n".join(rng.choice(("s", "back", "n", "goto 0", "finish")) for _ in range(1000)) + "\nq\n").encode()
     if kind == "crlf":
         return b"s\r\nn\r\nb errors\r\nc\r\nq\r\n"
     if kind == "no-quit":

@@ -1,6 +1,6 @@
 """Every command (and the modes that read differently) as it reads one trace the corpus damaged.
 
-A reader turns the case's paths into the command to run: `Spec(argv, stdin, driver, bounds)`. Together they
+A reader turns the case's paths into the command to run: `Spec(argv, stdin, driver)`. Together they
 read a trace through every command of the CLI: analyze (three formats, --strict, a directory with --all),
 inspect (list, tree, timeline, one event, JSON Lines, --grep, causality, journey), replay (a console script
 from a file and from standard input), check (every kind of rule, JUnit, GitHub annotations), diff (damaged
@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Callable
 
 from drivers import free_port, page_driver
-from harness import Bounds, Gate
+from harness import Gate
 
 
 @dataclass(frozen=True)
@@ -33,7 +33,6 @@ class Spec:
     argv: list[str]
     stdin: str | bytes | None = None
     driver: Callable[[Gate], list[str]] | None = None
-    bounds: Bounds = Bounds()
 
 
 # The replay console's commands, each of pdb's verbs and ours: what a script would do with a broken run.
@@ -44,8 +43,7 @@ CONSOLE = ("s\nn\nstep\nb errors\nb llm if duration_ms > 5\nc\nback\nback 3\np e
 
 def _view(p: Paths) -> Spec:
     port = free_port()
-    return Spec(["view", "--no-browser", "--port", str(port), str(p.trace)], driver=page_driver(port),
-                bounds=Bounds(15.0, 512.0))
+    return Spec(["view", "--no-browser", "--port", str(port), str(p.trace)], driver=page_driver(port))
 
 
 def _replay_file(p: Paths) -> Spec:

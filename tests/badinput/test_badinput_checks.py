@@ -31,8 +31,8 @@ def sound() -> Outcome:
     ({"stderr": "a \u202eN3BIDI\n"}, "a raw bidirectional control"),
     ({"stdout": f"tool {MARK} done\n"}, "markup from the input was read as markup on stdout"),
     ({"stdout": "{not json"}, "stdout is not json"),
-    ({"timed_out": True, "exit_code": None}, "did not finish within 10 s"),
-    ({"seconds": 11.0}, "took 11.0 s (bound 10 s)"),
+    ({"timed_out": True, "exit_code": None}, "did not finish within 30 s"),
+    ({"seconds": 11.0}, "took 11.0 s of CPU (bound 10 s)"),
     ({"peak_mib": 600.0}, "peak memory 600 MiB (bound 512 MiB)"),
 ])
 def test_each_kind_of_unsound_outcome_is_reported(sound: Outcome, change: dict, reported: str) -> None:

@@ -23,11 +23,10 @@ from documents import (
     rules_document,
 )
 from drivers import free_port, page_driver
-from harness import Bounds, assert_sound, invoke
+from harness import assert_sound, invoke
 from hostile import dumps, hostile_string
 from workspaces import make_workspace
 
-BOUNDS = Bounds(15.0, 512.0)
 Argv = Callable[[Any], tuple[list[str], Any]]
 
 
@@ -70,7 +69,7 @@ def _rotating(targets: tuple[str, ...], readers: dict[str, Argv], rounds: int) -
 def run(argv: list[str], driver: Any = None, stdin: str | bytes | None = None,
         env: dict[str, str | None] | None = None) -> None:
     stdin = "c\nq\n" if stdin is None and argv[:1] == ["replay"] and "-" in argv else stdin
-    assert_sound(invoke(argv, stdin=stdin, env=env, driver=driver, bounds=BOUNDS))
+    assert_sound(invoke(argv, stdin=stdin, env=env, driver=driver))
 
 
 CONFIG_TARGETS = (*CONFIG_KEYS, "checks", *(f"damage:{kind}" for kind in DAMAGES))

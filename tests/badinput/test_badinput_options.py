@@ -15,7 +15,7 @@ from typing import Any, Callable
 import click
 import pytest
 from drivers import free_port, page_driver
-from harness import Bounds, assert_sound, invoke
+from harness import assert_sound, invoke
 from optionvalues import values_for
 from workspaces import Workspace, make_workspace
 
@@ -128,4 +128,4 @@ def test_an_option_with_a_hostile_value(workspace: Path, receivers: dict[str, st
     option = next(option for option in value_options(dict(commands())[name]) if flag in option.opts)
     argv = with_option(argv, name, flag, value, tuple(option.opts))
     stdin = "c\nq\n" if name == "replay" else None
-    assert_sound(invoke(argv, stdin=stdin, driver=driver, bounds=Bounds(15.0, 512.0)))
+    assert_sound(invoke(argv, stdin=stdin, driver=driver))

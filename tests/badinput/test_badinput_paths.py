@@ -18,7 +18,7 @@ import pytest
 from basetraces import make_base
 from damage import MUTATIONS
 from drivers import ProcessGate, fifo_writer, free_port, page_driver
-from harness import Bounds, assert_sound, invoke, spawn
+from harness import assert_sound, invoke, spawn
 from specialpaths import IN_PROCESS, SUBPROCESS, WRITE_ONLY, close_sockets, make
 from workspaces import Workspace, make_workspace
 
@@ -86,7 +86,7 @@ def _prepare(root: Path) -> Workspace:
 def test_a_special_path_where_a_command_reads(workspace: Path, place: str, kind: str) -> None:
     w = _prepare(workspace)
     argv, port = _argv(READ_PLACES[place], make(kind, workspace, writing=place in WRITES_THROUGH), w)
-    outcome = invoke(argv, driver=page_driver(port) if port else None, bounds=Bounds(15.0, 512.0))
+    outcome = invoke(argv, driver=page_driver(port) if port else None)
     assert_sound(outcome, app_traceback=place == "trace-script")  # a file that is not Python fails as the app
 
 
@@ -95,7 +95,7 @@ def test_a_special_path_where_a_command_reads(workspace: Path, place: str, kind:
 def test_a_special_path_where_a_command_writes(workspace: Path, place: str, kind: str) -> None:
     w = _prepare(workspace)
     argv, _ = _argv(WRITE_PLACES[place], make(kind, workspace, writing=True), w)
-    assert_sound(invoke(argv, bounds=Bounds(15.0, 512.0)))
+    assert_sound(invoke(argv))
 
 
 STDIN_READERS = ("analyze", "inspect", "check", "diff-base", "report", "export", "redact")
@@ -109,7 +109,7 @@ def test_standard_input_as_a_damaged_trace(workspace: Path, request: Any, place:
     base = make_base(rng.choice(("v1", "legacy", "n3", "otlp-lines")), rng, lambda events: [])
     data = MUTATIONS[rng.choice(sorted(MUTATIONS))](rng, base, lambda: make_base("v1", rng, lambda events: []))
     argv, _ = _argv(READ_PLACES[place], "-", w)
-    assert_sound(invoke(argv, stdin=data, bounds=Bounds(15.0, 512.0)))
+    assert_sound(invoke(argv, stdin=data))
 
 
 # -- subprocesses: what never ends, what blocks ---------------------------------------------------------------
@@ -146,5 +146,5 @@ def test_a_path_that_never_ends_or_blocks(workspace: Path, place: str, kind: str
     argv, port = _argv(READ_PLACES[place], path, w)
     if kind == "fifo":
         fifo_writer(Path(path), _fifo_content(place, w))
-    outcome = spawn(argv, cwd=workspace, bounds=Bounds(20.0, 512.0), driver=_stop_view(port) if port else None)
+    outcome = spawn(argv, cwd=workspace, driver=_stop_view(port) if port else None)
     assert_sound(outcome, app_traceback=place == "trace-script")

@@ -66,7 +66,7 @@ def write_case(directory: Path, base: Base, data: bytes, receivers: dict[str, st
 
 def run_reader(reader: str, paths: Paths) -> None:
     spec = READERS[reader](paths)
-    assert_sound(invoke(spec.argv, stdin=spec.stdin, bounds=spec.bounds, driver=spec.driver))
+    assert_sound(invoke(spec.argv, stdin=spec.stdin, driver=spec.driver))
 
 
 @pytest.mark.parametrize(("reader", "mutation", "fmt"), _main_cases())
