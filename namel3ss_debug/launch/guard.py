@@ -35,7 +35,6 @@ from types import FrameType
 from typing import Any
 
 from ..model.replay import ReplayMiss
-from ..rerun.candidates import Miss
 from ..rerun.session import Rerun
 from ..tracer import watch
 
@@ -120,9 +119,7 @@ class RerunGuard:
 
     def _refuse(self, call: str) -> ReplayMiss:
         """The refusal, noted as a miss: there is no recorded call to offer."""
-        miss = Miss(call, "-", None, WHY)
-        self.rerun.tally.misses.append(miss)
-        return ReplayMiss(f"{call}: {WHY}", miss)
+        return self.rerun.refused(call, WHY)
 
 
 def _for_real() -> bool:

@@ -239,14 +239,13 @@ class Rerun:
             self.tally.counts[source] += 1
         mark(span, source, recorded.key if recorded is not None else None)
 
-    def refused(self, address: str) -> ReplayMiss:
-        """A connection made in the rerun by a client the HTTP hooks do not know (urllib, a raw
-        socket): the network is closed, so it is a miss with no recorded call to offer."""
-        miss = Miss(f"connect {address}", "-", None, "the network is closed during a rerun, and this connection "
-                    "was made outside the recorded HTTP clients (httpx, requests, aiohttp)")
+    def refused(self, call: str, why: str) -> ReplayMiss:
+        """What the network guard refused in the rerun (`connect HOST:PORT`, `sendto ...`, `resolve NAME`):
+        a miss with no recorded call to offer."""
+        miss = Miss(call, "-", None, why)
         with self._lock:
             self.tally.misses.append(miss)
-        return ReplayMiss(f"{miss.call}: {miss.why}", miss)
+        return ReplayMiss(f"{call}: {why}", miss)
 
     def _miss(self, pending: PendingCall) -> ReplayMiss:
         live = pending.live
