@@ -37,6 +37,7 @@ def read_json_document(path: Path, display: str, limit: int = CONFIG_BYTES_MAX,
     the object an empty file or one of another shape should hold (None: the workspace file's advice)."""
     text = _decode(read_bounded(path, display, limit), display)
     data = _parse_json(text, display, example)
+    _no_lone_surrogate(text, data, display)
     return JsonDocument(text, data, key_positions(text, display))
 
 
@@ -116,6 +117,37 @@ def _parse_json(text: str, display: str, example: str | None) -> dict[str, objec
                           hint=f"write a JSON object such as {example}" if example
                           else 'write {"enabled": true, ...} or run `namel3ss-debug config init`')
     return data
+
+
+_SURROGATE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}(?:\\u[dD][c-fC-F][0-9a-fA-F]{2})?")
+
+
+def _no_lone_surrogate(text: str, data: object, display: str) -> None:
+    """A `\\udfff` escape not in a pair is valid JSON and no text: no UTF-8 (a cache key, a terminal) can hold
+    it. Only a document that has such an escape at all is walked for one."""
+    if _SURROGATE.search(text) is None or not _holds_lone_surrogate(data):
+        return
+    lone = next((found for found in _SURROGATE.finditer(text) if len(found.group()) == 6), None)
+    raise ConfigError("a \\u escape of half a character (a lone surrogate) is not text",
+                      where=f"{display}:{line_col(text, lone.start())}" if lone else display,
+                      hint="write the character itself, or both halves of its pair")
+
+
+def _holds_lone_surrogate(data: object) -> bool:
+    pending = [data]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, dict):
+            pending.extend(item)
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+        elif isinstance(item, str):
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError:
+                return True
+    return False
 
 
 def _too_deep(display: str, text: str, pos: int) -> ConfigError:

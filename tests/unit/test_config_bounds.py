@@ -215,3 +215,17 @@ def test_a_prices_file_prices_its_models(tmp_path):
     path = tmp_path / "p.json"
     path.write_text('{"m": {"input": 2.5, "output": 10}}')
     assert read_prices_file(path) == {"m": {"input": 2.5, "output": 10.0}}
+
+
+def test_a_lone_surrogate_is_an_error_at_its_place(tmp_path):
+    path = tmp_path / "p.json"
+    path.write_text('{"ok\\ud83d\\ude00": {"input": 1, "output": 1},\n "m\\udfff": {"input": 1, "output": 2}}')
+    with pytest.raises(ConfigError) as caught:
+        read_prices_file(path)
+    assert str(caught.value).startswith(f"--prices {path}:2:4: a \\u escape of half a character (a lone surrogate)")
+
+
+def test_a_pair_of_surrogates_is_one_character(tmp_path):
+    path = tmp_path / "p.json"
+    path.write_text('{"m\\ud83d\\ude00": {"input": 1, "output": 2}}')
+    assert read_prices_file(path) == {"m\U0001f600": {"input": 1.0, "output": 2.0}}
