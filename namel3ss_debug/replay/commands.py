@@ -54,7 +54,7 @@ class CommandSession:
             self.errors += 1
             close = nearest(name, self.commands)
             hint = f"did you mean {', '.join(close)}? " if close else ""
-            return [Message(f"unknown command {name!r} ({hint}`help` lists the commands)", "error")]
+            return [Message(f"unknown command {quoted(name)} ({hint}`help` lists the commands)", "error")]
         self._before(command)
         try:
             return getattr(self, f"do_{command}")(argument, column)
@@ -130,8 +130,23 @@ def resolve(name: str, table: dict[str, Any]) -> str | None:
     return name if name in table else None
 
 
+# A word this long is no command mistyped (none is a quarter as long): it is not compared, nor quoted whole.
+# A script's line of megabytes (a binary file given to --commands) would otherwise cost difflib ~80 bytes of
+# memory a character, and be printed back in full.
+LONGEST_WORD = 64
+
+
 def nearest(name: str, table: dict[str, Any]) -> list[str]:
+    if len(name) > LONGEST_WORD:
+        return []
     return difflib.get_close_matches(name, [*table, *aliases_of(table)], n=3, cutoff=0.6)
+
+
+def quoted(name: str) -> str:
+    """`name` quoted as a message shows it: whole, or its start and its length."""
+    if len(name) <= LONGEST_WORD:
+        return repr(name)
+    return f"{name[:LONGEST_WORD]!r}... ({len(name):,} characters)"
 
 
 def numbers(text: str, command: str, noun: str = "a number", required: bool = True) -> list[int]:

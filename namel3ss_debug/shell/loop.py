@@ -34,6 +34,18 @@ class Mode:
     interrupted: str | None = None
 
 
+# A script's line is echoed this far: the transcript says which command ran, not every byte of a line of
+# megabytes (a binary file given to --commands), whose escaped copy would cost seconds and 80 bytes a byte.
+ECHO_MAX = 2000
+
+
+def echoed(line: str) -> str:
+    """A script's line as the transcript shows it after the prompt: visible, and cut past ECHO_MAX."""
+    if len(line) <= ECHO_MAX:
+        return visible(line)
+    return f"{visible(line[:ECHO_MAX])}... ({len(line):,} characters)"
+
+
 class Shell:
     """Reads lines from `source` (a Script or a Terminal), runs them in `session`, writes its answers."""
 
@@ -52,7 +64,7 @@ class Shell:
             if line is None:
                 return False
             if not self.source.terminal and self.json_out is None:
-                self.out.print(Text(self.mode.prompt + visible(line)), soft_wrap=True)
+                self.out.print(Text(self.mode.prompt + echoed(line)), soft_wrap=True)
             self.run_line(line)
         return True
 

@@ -29,3 +29,26 @@ def test_inspect_json_of_a_lone_surrogate_is_json_with_its_escape() -> None:
     data = dumps({"name": "tool\udcff", "n": 10**30})
     assert json.loads(data) == {"name": "tool\udcff", "n": 10**30}
     data.decode("utf-8")  # valid UTF-8: the surrogate is written as its \\u escape
+
+
+def test_a_script_line_of_a_megabyte_is_echoed_and_quoted_cut(tmp_path) -> None:
+    """replay --commands on a binary file: the transcript and the error show the line's start and its
+    length, not 4 MB of escapes (the 8 MiB case took 7 s and 660 MB)."""
+    from click.testing import CliRunner
+    from tracefactory import one_llm_call
+
+    from namel3ss_debug.cli.main import cli
+
+    trace = one_llm_call(tmp_path / "run.jsonl")
+    (tmp_path / "binary").write_bytes(b"\x00" * (1 << 20))
+    done = CliRunner().invoke(cli, ["replay", "--commands", str(tmp_path / "binary"), str(trace)])
+    assert done.exit_code == 1
+    assert "... (1,048,576 characters)" in done.stdout and len(done.stdout) < 20_000
+    assert "unknown command '" + "\\x00" * 64 + "'... (1,048,576 characters)" in done.stdout
+
+
+def test_a_mistyped_command_still_gets_its_suggestion() -> None:
+    from namel3ss_debug.replay.commands import nearest, quoted
+
+    assert nearest("stpe", {"step": None, "stats": None}) == ["step"]
+    assert nearest("s" * 65, {"s" * 65: None}) == [] and quoted("ab") == "'ab'"
