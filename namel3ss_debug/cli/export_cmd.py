@@ -72,6 +72,7 @@ def export(traces: tuple[str, ...], to: str, endpoint: str | None, protocol: str
     from ..ops.environment import Environment  # noqa: PLC0415 - loads when the command runs
     from ..ops.export import ExportRequest, export_traces  # noqa: PLC0415 - loads when the command runs
     from ..ops.traces import TraceArgs  # noqa: PLC0415 - loads when the command runs
+    from ..render.event_text import one_line  # noqa: PLC0415 - loads when the command runs
 
     traces, out = _file_argument(to, traces)
     request = ExportRequest(TraceArgs(traces, all_runs, strict, config_path), to, out, endpoint, protocol, headers,
@@ -80,7 +81,7 @@ def export(traces: tuple[str, ...], to: str, endpoint: str | None, protocol: str
         trace = f" (trace id {item.trace_id})" if item.trace_id else ""
         what = plural(item.spans, "slice" if to == "perfetto" else "span")
         verb = "sent" if to == "otlp" else "wrote"
-        click.echo(f"run {item.run_id}: {verb} {what} to {item.destination}{trace}", err=True)
+        click.echo(f"run {one_line(item.run_id)}: {verb} {what} to {one_line(item.destination)}{trace}", err=True)
 
 
 def _file_argument(to: str, names: tuple[str, ...]) -> tuple[tuple[str, ...], str | None]:

@@ -94,7 +94,10 @@ class ResultCache:
                     return None
                 parts.append(identity)
                 files.append((identity[0], identity[4], identity[3]))
-        key = blake2b(msgspec.json.encode(parts), digest_size=20).hexdigest()
+        try:
+            key = blake2b(msgspec.json.encode(parts), digest_size=20).hexdigest()
+        except UnicodeEncodeError:  # a name with a byte that is not UTF-8 (a lone surrogate): kept out of the cache
+            return None
         self._files[key] = files
         return key
 

@@ -11,6 +11,7 @@ written is waited for instead. After each run, the result cache forgets every re
 from __future__ import annotations
 
 import os
+import stat
 from dataclasses import dataclass, field
 from typing import Iterator
 
@@ -43,9 +44,23 @@ def redact_traces(request: RedactRequest, env: Environment) -> Iterator[FileReda
     A run still being written is passed over; once the others are done, `StillWriting` names it."""
     if STDIN in request.runs.traces:
         raise UsageError("standard input (-) cannot be rewritten", hint="save it to a file and redact that")
+    for name in request.runs.traces:
+        _check_rewritable(name)
     sources, resolved = open_traces(request.runs, env)
     cache = ResultCache(results_directory(env.environ))
     return _redacted(sources, resolved.settings, cache, request)
+
+
+def _check_rewritable(name: str) -> None:
+    """A named pipe, a device or a socket is refused before anything reads it: it cannot be rewritten in place,
+    and opening a pipe again to write it would wait for ever for a reader."""
+    try:
+        mode = os.stat(name).st_mode
+    except OSError:
+        return  # a missing path: open_traces says so, as every command does
+    if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
+        raise UsageError("not a regular file: a pipe or a device cannot be rewritten", where=name,
+                         hint="save it to a file and redact that")
 
 
 def _redacted(sources: list[RunSource], settings: Settings, cache: ResultCache,

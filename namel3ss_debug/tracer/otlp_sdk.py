@@ -11,6 +11,7 @@ from the environ given, so the SDK never reads the process's environment behind 
 from __future__ import annotations
 
 import logging
+import math
 import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ from urllib.parse import unquote, urlsplit
 
 from .._version import __version__ as SCOPE_VERSION
 from ..model.errors import UsageError
+from ..model.limits import finite_at_most, shown
 from ..model.otel_spans import SCOPE, RunResource, SpanRecord
 
 INSTALL_HINT = "pip install 'namel3ss-debug[otel]'"
@@ -87,9 +89,13 @@ def _with_path(url: str, protocol: str, where: str) -> str:
 
 
 def _checked_url(url: str, where: str) -> str:
-    parts = urlsplit(url if "://" in url else f"http://{url}")
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise UsageError(f"{where} = {url!r} is not an http:// or https:// URL",
+    try:
+        parts = urlsplit(url if "://" in url else f"http://{url}")
+        valid = parts.scheme in ("http", "https") and bool(parts.hostname) and (parts.port or 1) > 0
+    except ValueError:  # an unclosed [IPv6 address, a port that is not a number or past 65535
+        valid = False
+    if not valid:
+        raise UsageError(f"{where} = {shown(url, 80)} is not an http:// or https:// URL",
                          hint="write it as http://HOST:PORT (4318 for http/protobuf, 4317 for grpc)")
     return parts.geturl()
 
@@ -102,10 +108,14 @@ def parse_header(text: str, where: str) -> tuple[str, str]:
     return key.strip().lower(), value.strip()
 
 
+TIMEOUT_MAX = 3600.0  # seconds: an hour for one request is past any receiver's answer
+
+
 def _timeout(environ: Mapping[str, str], given: float | None) -> float:
     if given is not None:
-        if given <= 0:
-            raise UsageError(f"--timeout {given} is not a number of seconds > 0")
+        if not (finite_at_most(given, TIMEOUT_MAX) and given > 0):
+            raise UsageError(f"--timeout {given} is not a number of seconds above 0 and at most {TIMEOUT_MAX:.0f}",
+                             hint="give the seconds one request may take, such as --timeout 10")
         return given
     where = _variable(environ, "TIMEOUT")
     if where is None:
@@ -113,8 +123,10 @@ def _timeout(environ: Mapping[str, str], given: float | None) -> float:
     try:
         millis = float(environ[where])
     except ValueError:
-        raise UsageError(f"{where} = {environ[where]!r} is not a number of milliseconds") from None
-    return millis / 1000 if millis > 0 else DEFAULT_TIMEOUT
+        raise UsageError(f"{where} = {shown(environ[where])} is not a number of milliseconds") from None
+    if not math.isfinite(millis):
+        raise UsageError(f"{where} = {shown(environ[where])} is not a number of milliseconds")
+    return min(millis / 1000, TIMEOUT_MAX) if millis > 0 else DEFAULT_TIMEOUT
 
 
 # -- the SDK ---------------------------------------------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import os
 
 import pytest
 from click.testing import CliRunner
@@ -30,3 +31,13 @@ def test_a_directory_redact_cannot_write_in_is_a_one_line_error_and_the_file_sta
     assert (result.exit_code, result.stdout, path.read_bytes()) == (1, "", before)
     assert result.stderr == (f"namel3ss-debug: error: {tmp_path}: cannot rewrite the run's files: Permission denied "
                              "(redact writes each new file beside the old one: the directory must be writable)\n")
+
+
+def test_a_named_pipe_is_refused_before_it_is_read(tmp_path):
+    # Reading it worked; the rewrite then opened it again and waited for ever for a reader.
+    fifo = tmp_path / "run.jsonl"
+    os.mkfifo(fifo)
+    result = CliRunner().invoke(cli, ["redact", str(fifo)])
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == (f"namel3ss-debug: error: {fifo}: not a regular file: a pipe or a device cannot be "
+                             "rewritten (save it to a file and redact that)\n")
