@@ -227,8 +227,10 @@ _OUR_PACKAGE = str(Path(__file__).parent.parent) + os.sep
 
 
 def _drop_our_frames(exc: BaseException) -> None:
-    """Start the traceback at the app's first frame: the launcher's frames above it are ours."""
+    """Start the traceback at the app's first frame: the launcher's frames above it are ours. With none of the
+    app's (its script does not compile, its module is not there) no frame is left, and the error reads as
+    Python's own: `File "app.py", line 1` and the caret for a SyntaxError, `No module named x`."""
     tb: TracebackType | None = exc.__traceback__
-    while tb is not None and tb.tb_next is not None and tb.tb_frame.f_code.co_filename.startswith(_OUR_PACKAGE):
+    while tb is not None and tb.tb_frame.f_code.co_filename.startswith(_OUR_PACKAGE):
         tb = tb.tb_next
     exc.__traceback__ = tb

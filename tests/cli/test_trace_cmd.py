@@ -573,3 +573,12 @@ def test_traceback_flag_shows_the_python_traceback_of_our_error(tmp_path):
     assert result.returncode == 1  # the exception escapes to Python, which exits with 1
     assert "Traceback (most recent call last):" in result.stderr
     assert "UsageError: no such script: missing.py" in result.stderr
+
+
+def test_an_app_that_does_not_compile_fails_as_python_says_it_without_a_frame_of_ours(tmp_path):
+    (tmp_path / "app.py").write_text("def (:\n")
+    result = trace_subprocess(tmp_path, ["-o", "traces", "app.py"])
+    python = subprocess.run([sys.executable, "app.py"], cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1
+    assert result.stderr.startswith(python.stderr)  # File "app.py", line 1, the caret, SyntaxError; then the summary
+    assert "Traceback" not in result.stderr and "namel3ss_debug" not in result.stderr
