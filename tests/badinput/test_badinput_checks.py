@@ -6,8 +6,9 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
-from harness import Bounds, Outcome, invoke, problems
+from harness import Bounds, Outcome, invoke
 from hostile import MARK
+from judge import problems
 
 ERROR = "namel3ss-debug: error: no such trace file: x\n"
 

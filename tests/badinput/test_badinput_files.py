@@ -23,8 +23,9 @@ from documents import (
     rules_document,
 )
 from drivers import free_port, page_driver
-from harness import assert_sound, invoke
+from harness import invoke
 from hostile import dumps, hostile_string
+from judge import assert_sound
 from workspaces import make_workspace
 
 Argv = Callable[[Any], tuple[list[str], Any]]

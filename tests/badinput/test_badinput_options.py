@@ -15,7 +15,8 @@ from typing import Any, Callable
 import click
 import pytest
 from drivers import free_port, page_driver
-from harness import assert_sound, invoke
+from harness import invoke
+from judge import assert_sound
 from optionvalues import values_for
 from workspaces import Workspace, make_workspace
 

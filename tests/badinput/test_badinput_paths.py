@@ -18,7 +18,8 @@ import pytest
 from basetraces import make_base
 from damage import MUTATIONS
 from drivers import ProcessGate, fifo_writer, free_port, page_driver
-from harness import assert_sound, invoke, spawn
+from harness import invoke, spawn
+from judge import assert_sound
 from specialpaths import IN_PROCESS, SUBPROCESS, WRITE_ONLY, close_sockets, make
 from workspaces import Workspace, make_workspace
 

@@ -25,7 +25,8 @@ import pytest
 from basetraces import Base, make_base
 from damage import MUTATIONS, bomb
 from drivers import ProcessGate
-from harness import Bounds, assert_sound, child_env, invoke, problems, spawn
+from harness import Bounds, child_env, invoke, spawn
+from judge import assert_sound, problems
 
 # A harmless app: one LLM call and one tool call, traced; it prints only the types of what it got back, so
 # whatever a damaged recording answers, the app neither fails nor prints it.

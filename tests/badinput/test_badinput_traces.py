@@ -19,8 +19,9 @@ import pytest
 from basetraces import FORMATS, Base, Record, make_base
 from click.testing import CliRunner
 from damage import MUTATIONS
-from harness import assert_sound, invoke
+from harness import invoke
 from hostile import LONE_SURROGATES, MARKUP, Raw, nested
+from judge import assert_sound
 from readers import READERS, Paths
 
 from namel3ss_debug.cli.main import cli
