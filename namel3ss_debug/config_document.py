@@ -14,6 +14,7 @@ import stat
 from bisect import bisect_right
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 from namel3ss_debug.model.errors import ConfigError
 from namel3ss_debug.model.limits import CONFIG_BYTES_MAX, JSON_DEPTH_MAX, mib
@@ -69,11 +70,11 @@ def _check_kind(status: os.stat_result, display: str) -> None:
         raise ConfigError("is a device, not a file", where=display, hint="name a JSON file")
 
 
-def _read_at_most(stream: object, size: int, display: str) -> bytes:
+def _read_at_most(stream: BinaryIO, size: int, display: str) -> bytes:
     chunks, left = [], size
     try:
         while left > 0:
-            chunk = stream.read(min(left, 1 << 20))  # type: ignore[attr-defined]
+            chunk = stream.read(min(left, 1 << 20))
             if not chunk:
                 break
             chunks.append(chunk)
