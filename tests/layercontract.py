@@ -31,7 +31,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("config",),  # settings and their rules (config.py, config_rules.py)
     ("model", "schemas", "_version"),  # the shared vocabulary (stdlib only); the JSON schemas
 )
-FOLDER_OF_MODULE = {"config_rules": "config"}  # top-level modules that belong to a folder's layer
+FOLDER_OF_MODULE = {"config_rules": "config", "config_document": "config", "config_prices": "config"}  # top-level modules of a folder's layer
 FACADE = frozenset({"_version", "tracer", "transport", "launch"})  # what `namel3ss_debug/__init__.py` may import
 
 
