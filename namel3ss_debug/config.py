@@ -265,8 +265,21 @@ def _read_overrides(overrides: Mapping[str, object], source: str | Mapping[str, 
         if raw is None:
             continue
         label = source if isinstance(source, str) else source.get(key, "flag")
-        layer[key] = (parse_value(key, raw, from_env=False, where=label), label)
+        layer[key] = (_parsed_override(key, raw, label), label)
     return layer
+
+
+def _parsed_override(key: str, raw: object, label: str) -> Any:
+    """A value given from code (`configure(key=...)`, a flag): any object, so one that fails when it is looked at
+    (a `__str__`, `__eq__` or `__iter__` that raises, a list that holds itself) is a ConfigError like any bad value."""
+    try:
+        return parse_value(key, raw, from_env=False, where=label)
+    except ConfigError:
+        raise
+    except Exception as error:  # the object's own failure: no traceback of its making reaches the caller
+        raise ConfigError(f"{key}: a {type(raw).__qualname__} that cannot be read as a setting "
+                          f"({type(error).__name__})", key=key, where=label,
+                          hint=f"give {key} a JSON value: a string, number, boolean, list or object") from None
 
 
 def starter_config() -> str:
