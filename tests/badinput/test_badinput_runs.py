@@ -10,6 +10,7 @@ refuses (an entry outside the project, and no terminal to ask) exits 2 with its 
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import random
@@ -146,6 +147,33 @@ def test_trace_of_an_app_that_feeds_it_hostile_values(workspace: Path, app: str)
     for trace in (workspace / "traces").glob("*.jsonl"):  # what it wrote, read back
         assert_sound(invoke(["analyze", "--no-pager", str(trace)]))
         assert_sound(invoke(["inspect", "--no-pager", "--tree", str(trace)]))
+
+
+# -- trace: a namel3ss .ai app given hostile input, or a broken source ---------------------------------------
+
+AI_APP = Path(__file__).resolve().parents[2] / "examples" / "namel3ss_app" / "app.ai"
+AI_CASES = {
+    "input-escapes": (["--input", '{"city": "\\u001b[2J\\u001b]0;N3PWN\\u0007[blink]N3MK[/blink]"}'], None),
+    "input-not-json": (["--input", "{"], None),
+    "input-deep": (["--input", "[" * 5000 + "]" * 5000], None),
+    "input-numbers": (["--input", '{"city": NaN, "n": ' + "9" * 5000 + "}"], None),
+    "flow-unknown": (["--flow", "\x1b[2J", "--input", '{"city": "Paris"}'], None),
+    "source-truncated": (["--input", '{"city": "Paris"}'], lambda source: source[: len(source) // 2]),
+    "source-nul": (["--input", '{"city": "Paris"}'], lambda source: source.replace(b"agent", b"ag\x00ent", 1)),
+    "source-not-utf8": (["--input", '{"city": "Paris"}'], lambda source: b"\xff\xfe" + source),
+}
+
+
+@pytest.mark.skipif(importlib.util.find_spec("namel3ss") is None, reason="the namel3ss runtime is not installed")
+@pytest.mark.parametrize("case", AI_CASES)
+def test_trace_of_a_namel3ss_app_with_hostile_input(workspace: Path, case: str) -> None:
+    args, damage = AI_CASES[case]
+    source = AI_APP.read_bytes()
+    (workspace / "app.ai").write_bytes(damage(source) if damage else source)
+    # An app that does not load fails as the app, with the runtime's traceback (as a Python script's
+    # SyntaxError is the app's); none of its frames may be ours.
+    outcome = spawn(["trace", "-q", "-o", "traces", *args, "app.ai"], cwd=workspace)
+    assert_sound(outcome, app_traceback=damage is not None)
 
 
 # -- signals and closed pipes --------------------------------------------------------------------------------

@@ -52,3 +52,17 @@ def test_a_mistyped_command_still_gets_its_suggestion() -> None:
 
     assert nearest("stpe", {"step": None, "stats": None}) == ["step"]
     assert nearest("s" * 65, {"s" * 65: None}) == [] and quoted("ab") == "'ab'"
+
+
+def test_an_ai_apps_input_nested_past_the_parser_is_a_usage_error() -> None:
+    import pytest
+
+    from namel3ss_debug.integrations.namel3ss.runner import parse_input
+    from namel3ss_debug.model.errors import UsageError
+    from namel3ss_debug.ops.trace.checks import check_ai_options
+
+    deep = "[" * 5000 + "]" * 5000
+    with pytest.raises(UsageError, match="--input is not JSON: maximum recursion depth"):
+        parse_input(deep)
+    with pytest.raises(UsageError, match="--input is not JSON: maximum recursion depth"):
+        check_ai_options(type("App", (), {"is_ai_app": True, "script": "app.ai"})(), None, deep)

@@ -121,7 +121,7 @@ def parse_input(input_json: str | None) -> dict[str, Any]:
         return {}
     try:
         value = json.loads(input_json)
-    except ValueError as error:
+    except (ValueError, RecursionError) as error:  # RecursionError: nested deeper than the parser goes
         raise UsageError(f"--input is not JSON: {error}", hint="""e.g. --input '{"city": "Paris"}'""") from None
     if not isinstance(value, dict):
         raise UsageError(f"--input must be a JSON object (the flow reads it as `input`), not {type(value).__name__}",

@@ -118,7 +118,7 @@ def check_ai_options(app: Target | None, flow: str | None, flow_input: str | Non
     if flow_input is not None:
         try:
             json.loads(flow_input)
-        except ValueError as error:
+        except (ValueError, RecursionError) as error:  # RecursionError: nested deeper than the parser goes
             raise UsageError(f"--input is not JSON: {error}", hint="""e.g. --input '{"city": "Paris"}'""") from None
     from ...integrations.namel3ss.runner import require_runtime  # noqa: PLC0415 - only .ai apps need it
 
