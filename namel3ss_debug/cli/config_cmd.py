@@ -68,7 +68,9 @@ def init(path: Path | None, force: bool) -> None:
     from ..ops.config import init_config  # noqa: PLC0415 - loads when the command runs
     from ..ops.environment import Environment  # noqa: PLC0415 - loads when the command runs
 
-    click.echo(f"wrote {init_config(path, force, Environment.current())}")
+    from ..render.event_text import one_line  # noqa: PLC0415 - loads when the command runs
+
+    click.echo(f"wrote {one_line(str(init_config(path, force, Environment.current())))}")
 
 
 @config.command("validate")

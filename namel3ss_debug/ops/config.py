@@ -21,7 +21,11 @@ def init_config(path: Path | None, force: bool, env: Environment) -> Path:
     target = _init_target(env.cwd, path)
     if target.exists() and not force:
         raise UsageError(f"{target} already exists", hint="pass --force to overwrite it")
-    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except RecursionError:  # pathlib makes each missing parent in a call of its own
+        raise UsageError("the path has too many directories that do not exist yet", where=str(target.parent),
+                         hint="make the directory first, or write the file nearer the working directory") from None
     target.write_text(starter_config(), encoding="utf-8")
     return target
 

@@ -179,3 +179,20 @@ def test_validate_checks_the_checks_section_by_the_rules_of_check(workspace):
     result = invoke_cli(["config", "validate"])
     assert (result.exit_code, result.stderr) == (
         2, 'namel3ss-debug: error: .namel3ss/debug.json:2:14: unknown key "max_erors" (did you mean "max_errors"?)\n')
+
+
+def test_init_at_a_path_of_bytes_that_are_not_utf8_says_where_it_wrote_on_one_line(tmp_path):
+    result = subprocess.run([sys.executable, "-m", "namel3ss_debug", "config", "init", "--path", b"\xff.json"],
+                            cwd=tmp_path, capture_output=True, timeout=60)
+    assert (result.returncode, result.stderr) == (0, b"")
+    assert result.stdout == f"wrote {tmp_path}/\\udcff.json\n".encode()
+    assert (tmp_path / os.fsdecode(b"\xff.json")).is_file()
+
+
+def test_init_under_thousands_of_missing_directories_is_a_usage_error(tmp_path):
+    deep = "/".join(["a"] * 2000) + "/f.json"
+    result = subprocess.run([sys.executable, "-m", "namel3ss_debug", "config", "init", "--path", deep],
+                            cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert result.stderr.startswith("namel3ss-debug: error: ") and result.stderr.count("\n") == 1
+    assert result.stderr.endswith("(make the directory first, or write the file nearer the working directory)\n")
