@@ -31,7 +31,9 @@ from typing import Any, BinaryIO
 import orjson
 
 from namel3ss_debug._version import __version__
+from namel3ss_debug.model.deep import clip_deep
 from namel3ss_debug.model.events import is_end, is_start, kind
+from namel3ss_debug.model.text_keys import text_key
 
 from .perfetto_time import LAST_US, Clock, TimeProblems, placeable
 from .perfetto_time import duration_us as to_micros
@@ -141,9 +143,9 @@ class _Reading:
             self.instants.append(_instant(event, ts))
 
     def _start(self, event: Mapping[str, Any], ts: int) -> None:
-        span = _Span(event.get("span_id"), _int(event.get("seq")), str(event.get("component")),
-                     str(event.get("name")), ts)
-        span.parent = self.open.get(event.get("parent_id"))
+        span = _Span(text_key(event.get("span_id")), _int(event.get("seq")), text_key(event.get("component")),
+                     text_key(event.get("name")), ts)
+        span.parent = self.open.get(text_key(event.get("parent_id")))
         pid = event.get("pid")
         span.where = (pid if _is_pid(pid) else None, _label(event.get("thread")), _label(event.get("task")))
         span.args = {"kind": kind(event.get("event_type")), "span_id": span.key, "parent_id": event.get("parent_id")}
@@ -152,15 +154,15 @@ class _Reading:
         self.spans.append(span)
 
     def _end(self, event: Mapping[str, Any], ts: int) -> None:
-        span = self.open.get(event.get("span_id"))
+        span = self.open.get(text_key(event.get("span_id")))
         duration = event.get("duration_ms")
         duration_us = to_micros(duration)
         if duration is not None and duration_us is None:
             self.problems.note("no_duration", event)
         if span is None or span.end is not None:  # its start is missing: place it back from its duration
-            span = _Span(event.get("span_id"), _int(event.get("seq")), str(event.get("component")),
-                         str(event.get("name")), max(0, ts - (duration_us or 0)))
-            span.parent = self.open.get(event.get("parent_id"))
+            span = _Span(text_key(event.get("span_id")), _int(event.get("seq")), text_key(event.get("component")),
+                         text_key(event.get("name")), max(0, ts - (duration_us or 0)))
+            span.parent = self.open.get(text_key(event.get("parent_id")))
             span.args = {"kind": kind(event.get("event_type")), "span_id": span.key,
                          "parent_id": event.get("parent_id"), "start_missing": True}
             self.spans.append(span)
@@ -352,11 +354,12 @@ def _error(error: Any) -> dict[str, Any]:
 
 
 def _dumps(item: Any) -> bytes:
-    """JSON bytes; a text orjson refuses (a lone surrogate from a lenient reader) is escaped by the stdlib."""
+    """JSON bytes; a text orjson refuses (a lone surrogate from a lenient reader) is escaped by the stdlib, and a
+    value nested past what either writes (a broken file's id 1,000 lists deep) is cut with the marker first."""
     try:
         return orjson.dumps(item)
     except TypeError:
-        return json.dumps(item, ensure_ascii=True, default=repr).encode("ascii")
+        return json.dumps(clip_deep(item), ensure_ascii=True, default=repr).encode("ascii")
 
 
 def _int(value: Any) -> int:

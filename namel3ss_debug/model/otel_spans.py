@@ -365,11 +365,12 @@ def _span_event(event: Mapping[str, Any], moment: int | None) -> SpanEvent:
 
 def exception_attributes(error: Mapping[str, Any]) -> dict[str, Any]:
     """An error record as the `exception` event's attributes (`exception.type`, `.message`, `.stacktrace`)."""
-    found = {"exception.type": str(error.get("type") or "Error"), "exception.message": str(error.get("message") or "")}
+    found = {"exception.type": text_key(error.get("type") or "Error"),
+             "exception.message": text_key(error.get("message") or "")}
     if error.get("stack"):
-        found["exception.stacktrace"] = str(error["stack"])
+        found["exception.stacktrace"] = text_key(error["stack"])
     if error.get("category") is not None:
-        found[PREFIX + "error.category"] = str(error["category"])
+        found[PREFIX + "error.category"] = text_key(error["category"])
     return found
 
 
