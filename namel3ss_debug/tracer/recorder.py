@@ -20,6 +20,7 @@ from ..model.events import SCHEMA_VERSION
 from .clock import iso_now
 from .filter import CaptureFilter
 from .pipeline import Pipeline
+from .serialize import safe_repr
 
 # How long, at most, a thread that traces after the run ended with its process waits for the process to be
 # gone. Longer only when something keeps the process alive after the run's end (an atexit callback that
@@ -229,5 +230,5 @@ class Recorder:
 
     def note_failure(self, exc: BaseException) -> None:
         self.errors += 1
-        if self.errors == 1:
-            print(f"namel3ss-debug: tracing error (the app continues): {exc!r}", file=sys.stderr)
+        if self.errors == 1 and sys.stderr is not None:  # the exception may be the app's: its repr may fail too
+            print(f"namel3ss-debug: tracing error (the app continues): {safe_repr(exc)}", file=sys.stderr)

@@ -18,7 +18,7 @@ import namel3ss_debug as api
 from namel3ss_debug.store.reader import TraceReader
 from namel3ss_debug.store.problems import ReadProblems
 from namel3ss_debug.store.sources import RunSource
-from hostileobjects import HOSTILE, BadEverything, BadInt, BadStr
+from hostileobjects import HOSTILE, BadEverything, BadInt, BadStr, _boom
 
 
 def _within(use: Callable[[Any], Any]) -> Callable[[Any], Any]:
@@ -144,3 +144,18 @@ def test_a_codec_that_cannot_decode_is_left_out_with_a_warning(capsys) -> None:
 def test_decorating_what_is_not_callable_gives_it_back() -> None:
     thing = BadEverything()
     assert api.trace_tool_call(thing) is thing
+
+
+def test_a_failure_whose_exception_cannot_be_printed_is_still_said_once(capture, capsys) -> None:
+    class Unprintable(Exception):
+        __repr__ = __str__ = _boom  # type: ignore[assignment]
+
+    class Failing:
+        def __str__(self) -> str:
+            raise Unprintable()
+
+    with capture() as run:
+        api.get_tracer().note_failure(Unprintable())
+        api.mark(Failing())
+    assert "Unprintable object (repr failed: Boom)>\n" in capsys.readouterr().err
+    assert run.events[-1]["event_type"] == "run_end"
