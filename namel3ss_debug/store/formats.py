@@ -4,7 +4,6 @@ its first bytes); v1 needs no mapper."""
 from __future__ import annotations
 
 import os
-import stat
 from pathlib import Path
 from typing import Any
 
@@ -79,22 +78,17 @@ def _n3_run_id(path: str) -> str:
 def rereadable(source: RunSource) -> bool:
     """Whether each event of the run can be read again from its file at its byte offset: plain v1 files
     (not standard input, a pipe, a `.gz` file, or a format whose events are made from its lines)."""
-    for path in source.files:
-        if not seekable(path):
-            return False
-        try:
-            if not stat.S_ISREG(os.stat(path).st_mode):
-                return False
-        except OSError:
-            return False
-    return _is_v1(source.files[0])
+    return all(seekable(path) for path in source.files) and _is_v1(source.files[0])
 
 
 def _is_v1(path: str) -> bool:
     """The first JSON object of the file has a `v` field, as the reader decides (a file without one in its
     first MiB is read as v1, unless it begins an OTLP/JSON document)."""
-    with open(path, "rb") as handle:
-        head = handle.read(_SNIFF)
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(_SNIFF)
+    except OSError:
+        return False  # not read again: the reader, reading it once, says why it cannot be read
     if looks_otlp_document(head):
         return False
     first = first_object(head.splitlines())

@@ -25,7 +25,7 @@ def parse_line(line: bytes, where: str, problems: ReadProblems, tail: bool, *,
         if tail:
             problems.torn_line(where)
         else:
-            problems.invalid_line(where, f"not JSON ({error.msg})")
+            problems.invalid_line(where, f"not JSON ({refusal(line, error)})")
         return None
     if not isinstance(event, dict):
         problems.invalid_line(where, f"not a JSON object but {type(event).__name__}")
@@ -33,6 +33,17 @@ def parse_line(line: bytes, where: str, problems: ReadProblems, tail: bool, *,
     if versioned:
         check_version(event, where)
     return event
+
+
+def refusal(line: bytes, error: orjson.JSONDecodeError) -> str:
+    """Why orjson refused a line, in words that fit it: orjson says "surrogates not allowed" for any bad
+    UTF-8, so bytes that are not UTF-8 are named with their place."""
+    if "UTF-8" in error.msg:
+        try:
+            line.decode("utf-8")
+        except UnicodeDecodeError as bad:
+            return f"not UTF-8: byte {line[bad.start]:#04x} at column {bad.start + 1}"
+    return error.msg
 
 
 def first_object(lines: Iterable[bytes]) -> dict[str, Any] | None:

@@ -42,6 +42,7 @@ from ..model.events import span_prefix
 from ..model.otel_attributes import ending, kept_attributes, opening
 from ..model.otel_passthrough import as_it_came
 from .foreign import Event, make_event, run_start_attrs, stable_span_id
+from .line_events import refusal
 from .located import Placed
 from .otlp_lines import OtlpSpan, SpanProblem, is_otlp_request, spans_of
 from .otlp_restore import (
@@ -105,7 +106,7 @@ class OtlpMapper:
             if tail:
                 self.problems.torn_line(where)
             else:
-                self.problems.invalid_line(where, f"not JSON ({error.msg})")
+                self.problems.invalid_line(where, f"not JSON ({refusal(line, error)})")
             return
         self._request(request, where, offset)
 
