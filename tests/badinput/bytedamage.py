@@ -155,5 +155,12 @@ def m_gzip_damage(rng: random.Random, base: Base, other: Callable[[], Base]) -> 
 
 
 def bomb(rng: random.Random) -> bytes:
-    """A small `.gz` that expands to 256 MiB of one byte with no newline (a line without end)."""
-    return gzip.compress(b"{" + b"a" * (256 << 20), compresslevel=9, mtime=0)
+    """A small `.gz` that expands to 256 MiB of one byte with no newline (a line without end). Compressed a MiB at a
+    time: 256 MiB made here would count in this process's peak memory, which the child a case spawns inherits as
+    its own starting figure."""
+    compressor = zlib.compressobj(9, zlib.DEFLATED, 16 + zlib.MAX_WBITS)  # the gzip wrapper, as gzip.compress
+    chunk = b"a" * (1 << 20)
+    parts = [compressor.compress(b"{")]
+    parts.extend(compressor.compress(chunk) for _ in range(256))
+    parts.append(compressor.flush())
+    return b"".join(parts)
