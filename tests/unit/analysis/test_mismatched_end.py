@@ -6,18 +6,6 @@ from __future__ import annotations
 import pytest
 from tracefactory import TraceBuilder, analyze_events, error
 
-from namel3ss_debug.analysis import tally as tally_module
-
-
-@pytest.fixture(params=["compiled", "reference"])
-def engine(request, monkeypatch):
-    if request.param == "compiled" and not tally_module.ACCELERATED:
-        pytest.skip("the C extension was not compiled on this install")
-    if request.param == "reference":
-        monkeypatch.setattr(tally_module, "_compiled", None)
-    return request.param
-
-
 @pytest.mark.usefixtures("engine")
 def test_a_retry_whose_end_names_another_component_is_counted_once_and_not_recovered():
     trace = TraceBuilder()

@@ -13,7 +13,6 @@ import msgspec
 import pytest
 from tracefactory import TraceBuilder, analyze_events, error
 
-from namel3ss_debug.analysis import tally as tally_module
 from namel3ss_debug.analysis.prices import Pricer
 from namel3ss_debug.analysis.tally import Options
 from namel3ss_debug.analysis.window import EventWindow
@@ -31,16 +30,6 @@ from namel3ss_debug.store.split import find_cut
 
 USAGE = {"input_tokens": 1000, "output_tokens": 100}
 PRICER = Pricer(file_prices={"m": {"input": 2.0, "output": 4.0}})  # a known price: $0.0024 for USAGE
-
-
-@pytest.fixture(params=["compiled", "reference"])
-def engine(request, monkeypatch):
-    """Each test once through the compiled pass and once through its Python reference."""
-    if request.param == "compiled" and not tally_module.ACCELERATED:
-        pytest.skip("the C extension was not compiled on this install")
-    if request.param == "reference":
-        monkeypatch.setattr(tally_module, "_compiled", None)
-    return request.param
 
 
 def run_of(*calls: dict) -> list[dict]:
