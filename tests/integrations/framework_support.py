@@ -14,6 +14,7 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -125,6 +126,7 @@ class Workbench:
     def __init__(self, directory: Path, key: str):
         self.directory, self.key = directory, key
         self._runs = 0
+        self._lock = threading.Lock()  # recordings run in threads: one copies apps/, each gets its own directory
 
     def environ(self, url: str) -> dict[str, str]:
         kept = {name: value for name, value in os.environ.items()
@@ -163,8 +165,9 @@ class Workbench:
         return json.loads(run.stdout)
 
     def _new_directory(self, kind: str) -> Path:
-        self._runs += 1
-        return self.directory / f"{kind}-{self._runs}"
+        with self._lock:
+            self._runs += 1
+            return self.directory / f"{kind}-{self._runs}"
 
     def _in_directory(self, script: Path) -> Path:
         """The app as a file of the bench's directory, where its commands run: `apps/` is copied there once
@@ -173,8 +176,9 @@ class Workbench:
         if script.resolve().is_relative_to(self.directory.resolve()):
             return script
         copy = self.directory / script.parent.name
-        if not copy.exists():
-            shutil.copytree(script.parent, copy, ignore=shutil.ignore_patterns("__pycache__"))
+        with self._lock:
+            if not copy.exists():
+                shutil.copytree(script.parent, copy, ignore=shutil.ignore_patterns("__pycache__"))
         return copy / script.name
 
 
