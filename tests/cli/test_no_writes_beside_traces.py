@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import hashlib
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from privileges import unprivileged
 from tracefactory import many_llm_calls
 
 from namel3ss_debug.ops.environment import Environment
@@ -99,16 +99,6 @@ def test_an_index_that_still_describes_its_file_is_not_written_again(traces: Pat
     assert invoke(["analyze", "--no-cache", str(traces / "run.jsonl")]) == 0
     assert invoke(["inspect", str(traces / "run.jsonl"), "--errors-only"]) == 0
     assert state(traces) == before
-
-
-def unprivileged() -> list[str] | None:
-    """The words that run a command unable to write where the modes say no; None if that cannot be done here."""
-    if os.geteuid() != 0:
-        return []
-    if shutil.which("setpriv") is None:
-        return None
-    return ["setpriv", "--inh-caps=-dac_override,-dac_read_search",
-            "--bounding-set=-dac_override,-dac_read_search", "--"]
 
 
 @pytest.fixture
