@@ -8,6 +8,7 @@ helpers importable under `--import-mode=importlib`.
 from __future__ import annotations
 
 import os
+import signal
 import sys
 import tempfile
 from pathlib import Path
@@ -23,6 +24,18 @@ def pytest_configure(config: pytest.Config) -> None:
     """The commands the tests run keep their cache (genai-prices' answers) in a directory of the session's,
     not in the developer's ~/.cache; subprocesses inherit it."""
     os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="namel3ss-debug-test-cache-")
+    _signals_as_from_a_terminal()
+
+
+def _signals_as_from_a_terminal() -> None:
+    """Ctrl-C and SIGTERM as a terminal delivers them, to this process and so to every child it starts: a test
+    run started in the background (`pytest &` in a script) ignores SIGINT, and a child inherits an ignored signal
+    (Python then installs no KeyboardInterrupt handler). Done here, once, rather than in a `preexec_fn`: that
+    would run Python between fork and exec, where this process's gRPC threads make the child print or abort."""
+    if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+    if signal.getsignal(signal.SIGTERM) == signal.SIG_IGN:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 @pytest.fixture

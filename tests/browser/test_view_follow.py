@@ -45,18 +45,12 @@ def running_app(tmp_path):
         app.wait(timeout=30)
 
 
-def _default_sigint() -> None:
-    """Ctrl-C as a terminal delivers it: a test run started in the background (`pytest &` in a script) ignores
-    SIGINT, its children inherit that, and Python then installs no KeyboardInterrupt handler."""
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
-
-
 @contextmanager
 def following(trace: Path, cwd: Path, **env: str) -> Iterator[tuple[str, subprocess.Popen]]:
     """`view --follow --no-browser` on a trace being written: (its URL, the process), killed at the end."""
     server = subprocess.Popen([sys.executable, "-m", "namel3ss_debug", "view", "--follow", "--no-browser", str(trace)],
                               cwd=cwd, env=environ(**env), stdout=subprocess.DEVNULL,
-                              stderr=subprocess.PIPE, text=True, preexec_fn=_default_sigint)
+                              stderr=subprocess.PIPE, text=True)
     try:
         line = server.stderr.readline()
         while line.startswith(("waiting for the first events", "namel3ss-debug: warning:")):

@@ -53,7 +53,7 @@ class Viewing:
         with self.log.open("w") as stderr:
             self.process = subprocess.Popen([sys.executable, "-m", "namel3ss_debug", "view", "--no-browser",
                                              str(trace)], cwd=trace.parent, env=environ, stdout=subprocess.DEVNULL,
-                                            stderr=stderr, preexec_fn=_default_sigint)
+                                            stderr=stderr)
         self.port = self._port()
 
     def _port(self) -> int:
@@ -89,11 +89,6 @@ class Viewing:
             self.process.send_signal(signal.SIGINT)
             self.process.wait(timeout=30)
         return self.log.read_text()
-
-
-def _default_sigint() -> None:
-    """Ctrl-C as a terminal delivers it (a test run in the background ignores SIGINT, and its children too)."""
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 @pytest.fixture

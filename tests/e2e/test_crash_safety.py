@@ -29,15 +29,8 @@ def env(**extra: str) -> dict[str, str]:
     return values
 
 
-def default_signals() -> None:
-    # A child inherits ignored signals (e.g. SIGINT under a non-interactive shell); give it the defaults.
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-
-
 def start(cwd: Path, args: list[str], **extra: str) -> subprocess.Popen:
-    return subprocess.Popen(args, cwd=cwd, env=env(**extra), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            preexec_fn=default_signals)
+    return subprocess.Popen(args, cwd=cwd, env=env(**extra), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
 
 def traced(cwd: Path, *app_args: str, flags: tuple[str, ...] = (), **extra: str) -> subprocess.Popen:

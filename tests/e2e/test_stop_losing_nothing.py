@@ -41,12 +41,6 @@ def env(**extra: str) -> dict[str, str]:
     return values
 
 
-def default_signals() -> None:
-    # A child inherits ignored signals (SIGINT under a non-interactive shell): give it the defaults.
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-
-
 def launch(tmp_path: Path, how: str, app_args: list[str], **extra: str) -> subprocess.Popen:
     """The app, traced `how`: `trace` (the CLI), `autostart` (NAMEL3SS_DEBUG_ENABLED=1) or `configure`
     (the app calls configure(enabled=True) itself); its trace goes to tmp_path/traces."""
@@ -60,8 +54,7 @@ def launch(tmp_path: Path, how: str, app_args: list[str], **extra: str) -> subpr
     else:
         command = [sys.executable, *app_args]
         environ = env(FOUR_THREADS_CONFIGURE=traces, **extra)
-    return subprocess.Popen(command, cwd=tmp_path, env=environ, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            preexec_fn=default_signals)
+    return subprocess.Popen(command, cwd=tmp_path, env=environ, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
 
 def wait_for_line(proc: subprocess.Popen, wanted: bytes) -> None:
@@ -253,7 +246,7 @@ def test_a_real_full_file_system_keeps_run_start_and_run_end(tmp_path, tiny_tmpf
     filler = fill(tiny_tmpfs)
     environ = env(NAMEL3SS_DEBUG_ENABLED="1", NAMEL3SS_DEBUG_TRACE_OUTPUT_DIR=str(traces))
     proc = subprocess.Popen([sys.executable, DISK_FULL, "4000", "0", "0"], cwd=tmp_path, env=environ,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, preexec_fn=default_signals)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     wait_for_line(proc, b"ready\n")
     time.sleep(0.5)
     filler.unlink()  # room again
