@@ -6,6 +6,10 @@ named `<name>-<hash of the requirements and Python version>`: a changed pin buil
 checkout in CI reuses the one an earlier run built. A build that fails fails the test that needed it (the
 package registries are reachable wherever the tests run); a half-built one is never used (`.ready` is
 written last), and a lock keeps two test processes from building the same one at once.
+
+A framework whose pins fight the dev extra's (CrewAI wants openai < 3; autogen-core an older protobuf) is
+tested from one of these too (`framework_venv`): the venv holds the framework and namel3ss-debug's own
+dependencies, and runs namel3ss-debug from this checkout (`PYTHONPATH`), compiled kernels included.
 """
 
 from __future__ import annotations
@@ -16,11 +20,13 @@ import os
 import shutil
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 BUILD_TIMEOUT_S = 900
+CHECKOUT = Path(__file__).resolve().parents[1]
 
 
 def venvs_home() -> Path:
@@ -54,3 +60,27 @@ def _build(where: Path, requirements: tuple[str, ...]) -> None:
             pytest.fail(f"could not build the virtual environment {where} ({' '.join(step[-3:])}):\n"
                         f"{done.stderr[-2000:]}")
     (where / ".ready").write_text("\n".join(requirements) + "\n")
+
+
+@dataclass(frozen=True)
+class FrameworkVenv:
+    """A venv holding a framework beside namel3ss-debug's dependencies: its interpreter, and the environment
+    under which it imports namel3ss-debug from this checkout."""
+
+    python: Path
+
+    def environ(self, base: dict[str, str]) -> dict[str, str]:
+        paths = [str(CHECKOUT), *filter(None, [base.get("PYTHONPATH")])]
+        return {**base, "PYTHONPATH": os.pathsep.join(paths)}
+
+
+def framework_venv(name: str, requirements: tuple[str, ...]) -> FrameworkVenv:
+    """The venv for `name`'s tests: `requirements` (exact pins) and what namel3ss-debug itself needs."""
+    return FrameworkVenv(venv_python(name, (*own_requirements(), *requirements)))
+
+
+def own_requirements() -> tuple[str, ...]:
+    """namel3ss-debug's runtime dependencies, as pyproject.toml pins them."""
+    tomllib = pytest.importorskip("tomllib")  # Python 3.11 on
+    with (CHECKOUT / "pyproject.toml").open("rb") as source:
+        return tuple(tomllib.load(source)["project"]["dependencies"])

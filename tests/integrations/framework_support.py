@@ -25,6 +25,7 @@ from typing import Any, Callable, Iterable
 import orjson
 import pytest
 from stubserver import StubServer
+from venvs import FrameworkVenv
 
 APPS = Path(__file__).resolve().parent / "apps"
 Event = dict[str, Any]
@@ -121,10 +122,11 @@ class Recording:
 
 
 class Workbench:
-    """Runs `python -m namel3ss_debug ...` in `directory`, with a scrubbed environment."""
+    """Runs `python -m namel3ss_debug ...` in `directory`, with a scrubbed environment: this Python, or a
+    framework's venv (`venvs.framework_venv`) when its pins fight ours."""
 
-    def __init__(self, directory: Path, key: str):
-        self.directory, self.key = directory, key
+    def __init__(self, directory: Path, key: str, venv: FrameworkVenv | None = None):
+        self.directory, self.key, self.venv = directory, key, venv
         self._runs = 0
         self._lock = threading.Lock()  # recordings run in threads: one copies apps/, each gets its own directory
 
@@ -132,11 +134,17 @@ class Workbench:
         kept = {name: value for name, value in os.environ.items()
                 if not name.startswith(("NAMEL3SS_DEBUG_", "OPENAI_", "ANTHROPIC_", "GEMINI_", "GOOGLE_"))
                 and name.lower() not in ("http_proxy", "https_proxy", "all_proxy")}
-        return {**kept, "NO_COLOR": "1", "COLUMNS": "200", "PYTHONDONTWRITEBYTECODE": "1",
-                "NO_PROXY": "127.0.0.1,localhost", "PYTHONWARNINGS": "ignore", "STUB_URL": url, "STUB_KEY": self.key}
+        environ = {**kept, "NO_COLOR": "1", "COLUMNS": "200", "PYTHONDONTWRITEBYTECODE": "1",
+                   "NO_PROXY": "127.0.0.1,localhost", "PYTHONWARNINGS": "ignore", "STUB_URL": url,
+                   "STUB_KEY": self.key}
+        return self.venv.environ(environ) if self.venv is not None else environ
+
+    @property
+    def python(self) -> str:
+        return str(self.venv.python) if self.venv is not None else sys.executable
 
     def cli(self, url: str, *args: str) -> Run:
-        done = subprocess.run([sys.executable, "-m", "namel3ss_debug", *args], cwd=self.directory,
+        done = subprocess.run([self.python, "-m", "namel3ss_debug", *args], cwd=self.directory,
                               env=self.environ(url), capture_output=True, text=True, timeout=180)
         return Run(done.returncode, done.stdout, done.stderr)
 
