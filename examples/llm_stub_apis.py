@@ -1,7 +1,8 @@
 """The answers of examples/llm_stub_server.py, one builder per API, in the wire format each SDK parses.
 
 Every API shares one conversation rule (`reply`): with tools offered and no tool result yet, ask for
-the first tool with `{"city": <last word of the question>}`; otherwise say `Echo: <last user text>`
+the first tool with `{"city": <last word of the question>}` (its first parameter, for a tool that takes
+no `city`); otherwise say `Echo: <last user text>`
 (a tool result is quoted), with ` [nonce <hex>]` appended when the server was made `fresh`.
 A builder turns a request into a `Reply`: the whole body, the same answer as stream chunks, how the
 chunks are framed on the wire, and a record of what was said, for `StubServer.answers`.
@@ -19,6 +20,7 @@ from typing import Any, Callable
 
 CREATED = 1700000000  # every answer's timestamp: the stub's bodies are the same run after run
 Tool = dict[str, Any]
+OBSERVATION = "Observation:"
 
 
 # -- the conversation's answer ---------------------------------------------------------------------
@@ -33,7 +35,11 @@ def text_of(content: Any) -> str:
 
 
 def is_tool_result(message: dict[str, Any]) -> bool:
+    """A tool's result: a `tool` message, Anthropic `tool_result` parts, or a user message that opens with
+    `Observation:` (smolagents' ToolCallingAgent hands results back so, its calls in the assistant's text)."""
     if message.get("role") == "tool":
+        return True
+    if message.get("role") == "user" and text_of(message.get("content")).startswith(OBSERVATION):
         return True
     content = message.get("content")
     return isinstance(content, list) and any(isinstance(p, dict) and p.get("type") == "tool_result" for p in content)
@@ -56,10 +62,21 @@ def reply(messages: list[dict[str, Any]], tools: list[Tool], nonce: str = "") ->
         number = len(tool_results)
         name = tool_name(tools[number])
         digest = hashlib.sha1(f"{question}\n{name}".encode()).hexdigest()[:8]
-        return "", {"name": name, "arguments": {"city": words[-1] if words else ""}, "id": f"stub{digest}{number + 1}"}
+        argument = argument_name(tools[number])
+        return "", {"name": name, "arguments": {argument: words[-1] if words else ""}, "id": f"stub{digest}{number + 1}"}
     if tool_results:
         return f"Echo: {question} (tool said: {text_of(tool_results[-1].get('content'))}){suffix}", None
     return f"Echo: {question}{suffix}", None
+
+
+def argument_name(tool: Tool) -> str:
+    """`city`, unless the tool's parameters (in any API's shape) name others and not it: then the first
+    (smolagents' `final_answer` takes `answer`)."""
+    declarations = tool.get("functionDeclarations") or tool.get("function_declarations") or [{}]
+    schema = (tool.get("parameters") or (tool.get("function") or {}).get("parameters") or tool.get("input_schema")
+              or declarations[0].get("parameters") or {})
+    names = list(schema.get("properties") or {}) if isinstance(schema, dict) else []
+    return names[0] if names and "city" not in names else "city"
 
 
 def tool_name(tool: Tool) -> str:
