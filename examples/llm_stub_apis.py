@@ -305,7 +305,9 @@ def gemini_messages(contents: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def gemini_generate(request: dict[str, Any], model: str, nonce: str) -> Reply:
     """`POST /v1beta/models/{model}:generateContent` (or `/v1/`), and `:streamGenerateContent`'s chunks."""
-    tools = [t for t in request.get("tools") or [] if t.get("functionDeclarations") or t.get("function_declarations")]
+    # each function declaration is a tool offered (google-genai puts all of an app's functions in one Tool)
+    tools = [declaration for t in request.get("tools") or []
+             for declaration in t.get("functionDeclarations") or t.get("function_declarations") or []]
     text, tool, prompt, completion = _conversation(gemini_messages(request.get("contents") or []), tools, nonce)
     metadata = {"promptTokenCount": prompt, "candidatesTokenCount": completion, "totalTokenCount": prompt + completion}
     base = {"modelVersion": model, "responseId": "stub-response-1"}
