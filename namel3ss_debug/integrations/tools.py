@@ -33,7 +33,9 @@ def tool_attrs(tracer: Tracer, framework: str, call_id: str | None, extra: dict[
     elif name is not None and run is not None:
         claimed = run.asks.claim(name, arguments)
         if claimed is not None:
-            attrs["tool_call_id"], attrs["llm_span_id"] = claimed
+            if claimed[0] is not None:
+                attrs["tool_call_id"] = claimed[0]
+            attrs["llm_span_id"] = claimed[1]
             attrs["linked_by"] = "name_and_arguments"
     if extra:
         attrs.update(extra)

@@ -58,6 +58,7 @@ class RerunReport:
     new_ending: Ending
     exit_code: int
     network: Network | None = None  # how the network was closed while the app ran (rerun/network.py)
+    unhooked_tools: int = 0  # tool calls no hook holds, whose bodies ran again (each counted in `reran` or `live`)
 
     @property
     def reproduced(self) -> bool:
@@ -111,4 +112,4 @@ def build_report(source: str, recording: Recording, rerun: Rerun, outcome_code: 
         old_ending=Ending.of(recording.end_event()), new_ending=Ending.of(run_end(new)),
         exit_code=1 if tally.misses or tally.counts.get("live") or outcome_code != 0
         or (network is not None and network.not_reproduced is not None) else 0,
-        network=network)
+        network=network, unhooked_tools=tally.unhooked_tools)

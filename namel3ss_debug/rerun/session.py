@@ -79,6 +79,7 @@ class AnswerLog:
     notes: list[str] = field(default_factory=list)
     mocked: list[str] = field(default_factory=list)  # the keys of mocked (or replaced) calls, in order
     used_mocks: set[str] = field(default_factory=set)
+    unhooked_tools: int = 0  # tools no hook of ours holds (seen on the wire, or through OpenTelemetry): they ran
 
 
 class Rerun:
@@ -237,6 +238,7 @@ class Rerun:
                 else None
             source = self._ran(span.component, recorded)
             self.tally.counts[source] += 1
+            self.tally.unhooked_tools += span.component == "tool"
         mark(span, source, recorded.key if recorded is not None else None)
 
     def refused(self, call: str, why: str) -> ReplayMiss:

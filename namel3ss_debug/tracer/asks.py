@@ -1,71 +1,130 @@
-"""Which LLM call asked for a tool call: the tool calls an `llm` span's outputs name, mapped to that
-span, so a tool span opened later (by a framework's hook, under its own parent) can say which LLM call
-it answers (`attrs.llm_span_id`).
+"""Which LLM call asked for a tool call, and whether anything has recorded that call yet.
 
-A tool call is found by the id the model gave it. A client that passes no id to the tool (an MCP
-`call_tool`) is matched by the tool's name and arguments instead: the newest call that asked for the
-same, not matched yet.
+Every tool call an `llm` span's outputs name is kept as an `Ask`: its id, name and arguments, the LLM call
+that asked, the span that was current when it asked, and when its answer ended. Two readers use it:
+- a tool span a framework's hook opens (under its own parent) says which LLM call it answers
+  (`attrs.llm_span_id`), found by the model's id or, for a client that passes no id to the tool (an MCP
+  `call_tool`), by name and arguments: the newest call that asked for the same, not matched yet. Either way
+  the call is marked `hooked`;
+- a later request that carries the call's result (`transport/tool_wire.py`) makes a `tool` span of a call no
+  hook recorded, timed from the asking answer's end, and marks it `wired`, so the conversation's history,
+  sent again with every request, never makes a second one.
 """
 
 from __future__ import annotations
 
 from collections import OrderedDict
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
 
-MAX_ASKS = 4096  # a long run's oldest ids are forgotten: a tool answers an LLM call made shortly before
+MAX_ASKS = 4096  # a long run's oldest calls are forgotten: a tool answers an LLM call made shortly before
+MAX_SAME = 64  # of calls asked for with the same name and arguments, the newest kept
 
-Asked = tuple[str, str]  # (the tool call id, the span id of the LLM call that asked for it)
+PENDING, HOOKED, WIRED = "pending", "hooked", "wired"  # nothing recorded it yet; a hook's span; the wire's span
+
+CallKey = tuple[str, bytes]  # a tool call's name and its arguments as canonical JSON
+
+
+@dataclass
+class Ask:
+    """One tool call an LLM call's answer asked for."""
+
+    call_id: str | None
+    name: str | None
+    arguments: Any
+    asker: str  # the span id of the LLM call
+    parent_id: str | None  # the span that was current when it asked: the LLM call's parent
+    ts: str  # when the answer that asked ended (the event clock), and the same on the monotonic clock
+    ns: int
+    state: str = PENDING
 
 
 class ToolAsks:
-    """Tool call id -> the span id of the LLM call whose answer asked for it; bounded."""
+    """The tool calls this run's LLM calls asked for: by the model's id, and by name and arguments; bounded."""
 
     __slots__ = ("_by_id", "_by_call")
 
     def __init__(self) -> None:
-        self._by_id: OrderedDict[str, str] = OrderedDict()
-        self._by_call: OrderedDict[tuple[str, bytes], list[Asked]] = OrderedDict()
+        self._by_id: OrderedDict[str, Ask] = OrderedDict()
+        self._by_call: OrderedDict[CallKey, list[Ask]] = OrderedDict()  # oldest first
 
-    def note(self, span_id: str, outputs: Any) -> None:
-        """Remember the tool calls of an LLM call's outputs (`outputs.tool_calls[]`: id, name, arguments)."""
+    def note(self, span_id: str, outputs: Any, *, parent_id: str | None = None, ts: str = "", ns: int = 0) -> None:
+        """Remember the tool calls of an LLM call's outputs (`outputs.tool_calls[]`: id, name, arguments),
+        asked by the span `span_id` under `parent_id`, whose answer ended at `ts` / `ns`."""
         calls = outputs.get("tool_calls") if isinstance(outputs, dict) else None
         if not isinstance(calls, list):
             return
         for call in calls:
-            call_id = call.get("id") if isinstance(call, dict) else None
-            if not isinstance(call_id, str) or not call_id:
-                continue
-            self._by_id[call_id] = span_id
-            self._by_id.move_to_end(call_id)
-            key = _call_key(call.get("name"), call.get("arguments"))
-            if key is not None:
-                self._by_call.setdefault(key, []).append((call_id, span_id))
-                self._by_call.move_to_end(key)
+            if isinstance(call, dict):
+                self._add(Ask(_id_of(call), call.get("name"), call.get("arguments"), span_id, parent_id, ts, ns))
         while len(self._by_id) > MAX_ASKS:
             self._by_id.popitem(last=False)
         while len(self._by_call) > MAX_ASKS:
             self._by_call.popitem(last=False)
 
-    def asker(self, call_id: str | None) -> str | None:
-        """The span id of the LLM call that asked for `call_id`, if this run saw it."""
+    def _add(self, ask: Ask) -> None:
+        if ask.call_id is not None:
+            self._by_id[ask.call_id] = ask
+            self._by_id.move_to_end(ask.call_id)
+        key = call_key(ask.name, ask.arguments)
+        if key is not None:
+            same = self._by_call.setdefault(key, [])
+            same.append(ask)
+            if len(same) > MAX_SAME:
+                del same[0]
+            self._by_call.move_to_end(key)
+
+    def __bool__(self) -> bool:
+        """Whether any LLM call of this run asked for a tool (else a request has no result to look for)."""
+        return bool(self._by_id or self._by_call)
+
+    def asked(self, call_id: str | None) -> Ask | None:
+        """The call the model gave `call_id`, if this run saw it asked for."""
         return self._by_id.get(call_id) if call_id else None
 
-    def claim(self, name: str, arguments: Any) -> Asked | None:
-        """The newest tool call not claimed yet that asked for `name` with these arguments: its id and
-        the LLM call's span id; None when no LLM call of this run asked for it."""
-        key = _call_key(name, arguments)
-        asked = self._by_call.get(key) if key is not None else None
-        if not asked:
+    def asker(self, call_id: str | None) -> str | None:
+        """The span id of the LLM call that asked for `call_id`, if this run saw it; the call is now hooked."""
+        ask = self.asked(call_id)
+        if ask is None:
             return None
-        found = asked.pop()
-        if not asked:
-            del self._by_call[key]
+        if ask.state == PENDING:
+            ask.state = HOOKED
+        return ask.asker
+
+    def claim(self, name: str, arguments: Any) -> tuple[str | None, str] | None:
+        """The newest call not recorded yet that asked for `name` with these arguments, now hooked: its id
+        (None where the API gives none) and the LLM call's span id; None when no LLM call of this run asked."""
+        key = call_key(name, arguments)
+        for ask in reversed(self._by_call.get(key, ()) if key is not None else ()):
+            if ask.state == PENDING:
+                ask.state = HOOKED
+                return ask.call_id, ask.asker
+        return None
+
+    def unrecorded(self, call_id: str | None, name: Any = None, arguments: Any = None) -> Ask | None:
+        """The call a request carries the result of, when nothing has recorded it yet: by its id, or (for an
+        API whose calls have none) the oldest call asked for with this name and these arguments. It is
+        marked `wired`: the caller records it now, once."""
+        if call_id:
+            ask = self._by_id.get(call_id)
+            found = ask if ask is not None and ask.state == PENDING else None
+        else:
+            key = call_key(name, arguments)
+            found = next((ask for ask in (self._by_call.get(key, ()) if key is not None else ())
+                          if ask.state == PENDING and ask.call_id is None), None)
+        if found is not None:
+            found.state = WIRED
         return found
 
 
-def _call_key(name: Any, arguments: Any) -> tuple[str, bytes] | None:
+def _id_of(call: dict[str, Any]) -> str | None:
+    call_id = call.get("id")
+    return call_id if isinstance(call_id, str) and call_id else None
+
+
+def call_key(name: Any, arguments: Any) -> CallKey | None:
     """A tool call's name and arguments, comparable whether the API sent the arguments as JSON text
     (OpenAI) or as an object (Anthropic, Gemini)."""
     if not isinstance(name, str) or not name:

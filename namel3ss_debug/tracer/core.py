@@ -101,9 +101,10 @@ class Tracer:
     # -- spans --------------------------------------------------------------------------------
     def start_span(self, component: str, name: str, prefix: str, *, inputs: Any = None,
                    attrs: dict[str, Any] | None = None, model: str | None = None, activate: bool = True,
-                   parent_id: str | None = None) -> Span | None:
+                   parent_id: str | None = None, began: tuple[str, int] | None = None) -> Span | None:
         """Open a span under the current one (or under `parent_id`, a span of this run a framework's hook
-        knows as the parent) and write its start event; None when not tracing."""
+        knows as the parent) and write its start event; None when not tracing. `began`: the span began
+        earlier, at this event-clock time and `perf_counter_ns` (a call seen only once it was over)."""
         run = self.run
         if run is None:
             return None
@@ -119,13 +120,15 @@ class Tracer:
                 event["model"] = span.model = str(model)
             if attrs:
                 event["attrs"] = attrs
+            if began is not None:
+                event["ts"] = began[0]
             add_where(event)
             run.recorder.emit(event)
             if self.replay is not None:
                 self.replay.opened(span)
             if activate:
                 span.token = current.set(span)
-            span.start_ns = time.perf_counter_ns()
+            span.start_ns = time.perf_counter_ns() if began is None else began[1]
             return span
         except Exception as exc:
             run.recorder.note_failure(exc)
@@ -193,7 +196,8 @@ class Tracer:
         if span.outputs is not None and settings.capture_outputs:
             event["outputs"] = span.outputs
         if span.component == "llm":
-            run.asks.note(span.span_id, span.outputs)
+            run.asks.note(span.span_id, span.outputs, parent_id=span.parent_id, ts=event["ts"],
+                          ns=span.start_ns + duration_ns)
         if span.component == "llm" and result is not _MISSING:
             span.usage = span.usage or usage_of(result)
             span.model = span.model or model_of(result)

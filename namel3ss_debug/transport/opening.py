@@ -20,6 +20,7 @@ from ..tracer.replaying import answer_for
 from . import apis
 from .exchange import Exchange
 from .request import Outgoing, RequestSpec, hostname
+from .tool_wire import record_wire_tools
 from .wire import request_body
 
 PLACEHOLDER_KEY = "namel3ss-debug-rerun-placeholder-key"  # what a rerun gives SDKs that demand a key
@@ -48,6 +49,7 @@ def _open(tracer: Tracer, request: Outgoing, api: Any, body: Any) -> Exchange | 
     http = {"method": request.method, "url": request.url()}
     wrapper = _otel_llm_span(tracer) if api is not None else None
     if api is not None:
+        record_wire_tools(tracer, api.name, body)  # the tools whose results it carries, run since the last answer
         asked = api.request(request.path, body)
         component, name, inputs, model, streamed = "llm", api.name, asked.inputs, asked.model, asked.streamed
         attrs = {"http": http, "api": api.name, "provider": api.provider, "stream": streamed}

@@ -33,6 +33,8 @@ def render_report(report: RerunReport) -> Group:
     lines.append(_pair("recorded run", f"{report.source_run}  ({report.source})"))
     lines.append(_pair("new run", f"{report.new_run}  ({', '.join(report.new_trace) or 'no trace written'})"))
     lines.append(_pair("calls", _counts(report)))
+    if report.unhooked_tools:
+        lines.append(_pair("unhooked", _unhooked(report)))
     if report.mocked:
         lines.append(_pair("changed", ", ".join(report.mocked)))
     for miss in report.misses:
@@ -54,6 +56,16 @@ def _pair(label: str, value: str) -> Text:
 def _counts(report: RerunReport) -> str:
     shown = [f"{report.counts[name]} {words}" for name, words in _SOURCES if report.counts.get(name)]
     return ", ".join(shown) or "no replayable call was made"
+
+
+def _unhooked(report: RerunReport) -> str:
+    """The tools whose bodies ran again because no hook of ours holds them, and whether that changed anything."""
+    said = f"{plural(report.unhooked_tools, 'tool call')} no hook recorded ran again (seen on the wire or " \
+           "through OpenTelemetry)"
+    comparison = report.comparison
+    if comparison is not None and comparison.first is None:
+        return f"{said}: they returned what the recording has"
+    return f"{said}: what they returned is compared below"
 
 
 def _miss(miss: Any) -> list[Text]:
