@@ -1,0 +1,96 @@
+"""A smolagents `ToolCallingAgent`'s tool calls as `tool` spans with the model's call ids.
+
+`execute_tool_call(tool_name, arguments)`, where a call runs, is not given the call's id; the step's
+`process_tool_calls(chat_message, memory_step)`, called before any of them runs, has the model's
+message with every call's id, name and arguments (the very objects later passed on). So the ids are
+noted there, per agent and by tool name and arguments, in the model's order, and each call takes
+its own when it runs (the step runs several calls on threads of its own: each takes one by its name
+and arguments). A call no step noted (the app calling `execute_tool_call` itself) is linked to its
+LLM call by name and arguments instead.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import threading
+import weakref
+from collections import deque
+from typing import Any, Callable
+
+from ...tracer.api import get_tracer
+from ..tools import run_tool
+from .runs import FRAMEWORK, MARK
+
+Key = tuple[str, str]
+
+
+class CallIds:
+    """The ids of the tool calls an agent's step is about to run, by tool name and arguments."""
+
+    def __init__(self) -> None:
+        self._waiting: weakref.WeakKeyDictionary[Any, dict[Key, deque[str]]] = weakref.WeakKeyDictionary()
+        self._lock = threading.Lock()
+
+    def note(self, agent: Any, calls: list[Any]) -> None:
+        """A new step's calls (`ChatMessageToolCall`s): what an earlier step left untaken is dropped."""
+        waiting: dict[Key, deque[str]] = {}
+        for tool_call in calls:
+            function = tool_call.function
+            waiting.setdefault(key_of(function.name, function.arguments), deque()).append(str(tool_call.id))
+        with self._lock:
+            self._waiting[agent] = waiting
+
+    def take(self, agent: Any, name: str, arguments: Any) -> str | None:
+        """The id of the first call noted for this tool and these arguments not taken yet, or None."""
+        with self._lock:
+            ids = self._waiting.get(agent, {}).get(key_of(name, arguments))
+            return ids.popleft() if ids else None
+
+
+def key_of(name: Any, arguments: Any) -> Key:
+    """A tool call's name and arguments as a key (smolagents runs a call without arguments with `{}`)."""
+    return str(name), json.dumps(arguments or {}, sort_keys=True, default=repr)
+
+
+CALL_IDS = CallIds()
+
+
+def noting_call_ids(original: Callable[..., Any]) -> Callable[..., Any]:
+    """`ToolCallingAgent.process_tool_calls`, noting the ids of the calls of the model's message first."""
+
+    @functools.wraps(original)
+    def process_tool_calls(self: Any, chat_message: Any, *args: Any, **kwargs: Any) -> Any:
+        tracer = get_tracer()
+        if tracer.run is not None:
+            try:
+                CALL_IDS.note(self, list(chat_message.tool_calls or ()))
+            except Exception as exc:  # a message of another shape: the calls are linked by arguments
+                tracer.note_failure(exc)
+        return original(self, chat_message, *args, **kwargs)
+
+    setattr(process_tool_calls, MARK, True)
+    return process_tool_calls
+
+
+def recording_tool_calls(original: Callable[..., Any]) -> Callable[..., Any]:
+    """`ToolCallingAgent.execute_tool_call`, each call a `tool` span (a managed agent's run excepted)."""
+
+    @functools.wraps(original)
+    def execute_tool_call(self: Any, tool_name: str, arguments: Any) -> Any:
+        tracer = get_tracer()
+        if tracer.run is None or tool_name in (getattr(self, "managed_agents", None) or {}):
+            return original(self, tool_name, arguments)
+        try:
+            call_id = CALL_IDS.take(self, tool_name, arguments)
+        except Exception as exc:  # arguments that cannot be keyed: linked by arguments
+            tracer.note_failure(exc)
+            call_id = None
+        return run_tool(tracer, FRAMEWORK, str(tool_name), arguments, lambda: original(self, tool_name, arguments),
+                        call_id=call_id, link_by_arguments=call_id is None)
+
+    setattr(execute_tool_call, MARK, True)
+    return execute_tool_call
+
+
+__all__ = ["CALL_IDS", "CallIds", "noting_call_ids", "recording_tool_calls"]
