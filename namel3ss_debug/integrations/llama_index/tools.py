@@ -1,0 +1,113 @@
+"""`FunctionTool.call` and `FunctionTool.acall`, wrapped: each tool call a `tool` span, answered by a rerun.
+
+An agent's `call_tool` step calls `acall(**arguments)` with the arguments the model gave; the model's
+call id is on the step's `ToolCall` event, which the span handler hands over (`spans.ASKED`). A call
+made outside an agent has no id, and is linked to the LLM call that asked for it by name and arguments.
+
+The wrapper goes inside the dispatcher's own span of the call (`dispatcher.span`, re-applied to it), so
+the app's span handlers still see the tool's span in a rerun, where only the body is answered. The span
+records the arguments (without the workflow `Context` a tool may ask for) and the `ToolOutput` the agent
+got; in a rerun `ToolOutputCodec` rebuilds it from the recording.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from llama_index.core.instrumentation import DISPATCHER_SPAN_DECORATED_ATTR, get_dispatcher
+from llama_index.core.tools.types import ToolOutput
+
+from ...tracer.api import get_tracer
+from ...tracer.serialize import to_jsonable
+from ..tools import arun_tool, run_tool
+from .spans import ASKED, FRAMEWORK
+
+MARK = "__namel3ss_debug__"
+
+
+@dataclass(frozen=True)
+class ToolOutputCodec:
+    """Rebuilds the `ToolOutput` a tool call gave from its recorded JSON; a mocked plain value becomes
+    a `ToolOutput` of that text."""
+
+    name: str
+
+    def decode(self, value: Any) -> Any:
+        if isinstance(value, dict) and "tool_name" in value and "blocks" in value:
+            return ToolOutput.model_validate(value)
+        content = value if isinstance(value, str) else json.dumps(value)
+        return ToolOutput(tool_name=self.name, content=content, raw_input={}, raw_output=value)
+
+
+def wrap_tools(tool_class: type) -> None:
+    """Wrap `tool_class.call` and `.acall` (`FunctionTool`'s); idempotent."""
+    for name, wrap in (("call", _call), ("acall", _acall)):
+        original = tool_class.__dict__[name]
+        if not getattr(original, MARK, False):
+            setattr(tool_class, name, _inside_span(tool_class, original, wrap))
+
+
+def _inside_span(tool_class: type, original: Any, wrap: Callable[[Any], Any]) -> Any:
+    """`wrap` around the method's body, under the dispatcher span the method had (when it had one)."""
+    body = getattr(original, "__wrapped__", None) if hasattr(original, DISPATCHER_SPAN_DECORATED_ATTR) else None
+    if body is None:
+        return wrap(original)
+    wrapped = wrap(body)
+    wrapped.__dict__.pop(DISPATCHER_SPAN_DECORATED_ATTR, None)  # copied from the body by functools.wraps
+    return get_dispatcher(tool_class.__module__).span(wrapped)
+
+
+def _call(original: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(original)
+    def call(self: Any, *args: Any, **kwargs: Any) -> Any:
+        tracer = get_tracer()
+        if tracer.run is None:
+            return original(self, *args, **kwargs)
+        name = tool_name(self)
+        call_id = asked_id(name)
+        return run_tool(tracer, FRAMEWORK, name, arguments(self, args, kwargs),
+                        lambda: original(self, *args, **kwargs), call_id=call_id, codec=ToolOutputCodec(name),
+                        link_by_arguments=call_id is None)
+
+    setattr(call, MARK, True)
+    return call
+
+
+def _acall(original: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(original)
+    async def acall(self: Any, *args: Any, **kwargs: Any) -> Any:
+        tracer = get_tracer()
+        if tracer.run is None:
+            return await original(self, *args, **kwargs)
+        name = tool_name(self)
+        call_id = asked_id(name)
+        return await arun_tool(tracer, FRAMEWORK, name, arguments(self, args, kwargs),
+                               lambda: original(self, *args, **kwargs), call_id=call_id,
+                               codec=ToolOutputCodec(name), link_by_arguments=call_id is None)
+
+    setattr(acall, MARK, True)
+    return acall
+
+
+def tool_name(tool: Any) -> str:
+    try:
+        return str(tool.metadata.get_name())
+    except Exception:  # a tool without metadata as 0.14 has it
+        return type(tool).__name__
+
+
+def asked_id(name: str) -> str | None:
+    """The model's id for this call, when an agent's step is making a call of this tool."""
+    asked = ASKED.get()
+    return asked[1] if asked is not None and asked[0] == name else None
+
+
+def arguments(tool: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> dict[str, Any]:
+    """The arguments the model gave: the keyword arguments without the workflow `Context`."""
+    context = getattr(tool, "ctx_param_name", None)
+    given = {str(key): to_jsonable(value) for key, value in kwargs.items() if key != context}
+    return {"args": to_jsonable(list(args)), **given} if args else given

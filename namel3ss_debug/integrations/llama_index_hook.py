@@ -1,0 +1,70 @@
+"""LlamaIndex (llama-index-core 0.14 and its workflows): agent and workflow runs as spans through its
+instrumentation dispatcher; `FunctionTool` calls as `tool` spans where they run.
+
+Structure. A span handler of ours goes on the root dispatcher (`llama_index.core.instrumentation.
+get_dispatcher().add_span_handler`, the seam Arize and Langfuse use), beside the app's own handlers. A
+workflow's run (the span llama-index-workflows opens around its control loop) becomes an `agent`
+span when the workflow is an agent (`FunctionAgent`, `ReActAgent`, `CodeActAgent`, `AgentWorkflow`),
+else a `chain` span whose steps are `chain_step` spans. The run's span is current while its steps
+run, so the `llm` spans the HTTP transport records and the tool spans nest under it.
+(`llama_index/spans.py`.)
+
+Tools. A span handler only watches, and a rerun must not run a tool's body, so `FunctionTool.call`
+and `FunctionTool.acall` (what agents call, and what `FunctionTool.from_defaults` and a plain
+function given as a tool become) are wrapped: each call a `tool` span with the model's call id, which
+the agent's `call_tool` step carries (`llama_index/tools.py`). Other tool classes (a
+`QueryEngineTool`...) are not wrapped: their calls are left to the tool spans paired on the wire.
+
+Both wait for llama-index-core to load the module they hook (`tracer.imports.when_imported`).
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from types import ModuleType
+
+from ..tracer.imports import warn_unhooked, when_imported
+from .frameworks import DISTRIBUTIONS, STILL, UNRECORDED
+
+PACKAGE = "llama_index.core"
+HOOK_POINTS = {
+    "llama_index.core.instrumentation": "agent and workflow runs (the root dispatcher's span handlers)",
+    "llama_index.core.tools.function_tool": "tools (FunctionTool.call, FunctionTool.acall)",
+}
+
+
+def install(module: ModuleType) -> list[str]:
+    """Hook llama-index-core as its modules load; a hook point missing then is a warning on stderr."""
+    when_imported("llama_index.core.instrumentation",
+                  _guarded("llama_index.core.instrumentation", _install_spans))
+    when_imported("llama_index.core.tools.function_tool",
+                  _guarded("llama_index.core.tools.function_tool", _install_tools))
+    return []
+
+
+def _install_spans(instrumentation: ModuleType) -> None:
+    from .llama_index.spans import install_handler  # noqa: PLC0415 - imports llama-index, loaded by now
+
+    install_handler(instrumentation.get_dispatcher())
+
+
+def _install_tools(function_tool: ModuleType) -> None:
+    from .llama_index.tools import wrap_tools  # noqa: PLC0415 - imports llama-index, loaded by now
+
+    wrap_tools(function_tool.FunctionTool)
+
+
+def _guarded(name: str, install: Callable[[ModuleType], None]) -> Callable[[ModuleType], None]:
+    """`install`, run inside the app's import: a failure is one warning, never an error of the app's."""
+    def run(module: ModuleType) -> None:
+        try:
+            install(module)
+        except Exception as exc:  # this version lacks the hook point: its structure goes unrecorded
+            warn_unhooked(PACKAGE, sys.modules.get(PACKAGE), [f"{HOOK_POINTS[name]} ({type(exc).__name__}: {exc})"],
+                          unrecorded=UNRECORDED, still=STILL, distribution=DISTRIBUTIONS[PACKAGE])
+
+    return run
+
+
+__all__ = ["install"]
