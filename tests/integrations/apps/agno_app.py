@@ -1,0 +1,80 @@
+"""An Agno app: an `Agent` with two tools, `get_weather` and `get_time`, on `OpenAIChat` pointed at
+STUB_URL (key STUB_KEY), asked two questions.
+
+For each question the stub asks for `get_weather`, then `get_time`, then answers: three POST
+/v1/chat/completions. The first question runs through `Agent.run` (Agno runs the sync tools in the
+run's thread), the second through `Agent.arun` (`get_weather` is a coroutine, awaited;
+`get_time` runs in a worker thread). Agno's telemetry (a request to Agno's API per run) is off:
+`AGNO_TELEMETRY=false`. Each time a tool's body runs it adds a line to `tool_bodies.log` in the
+working directory.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from pathlib import Path
+
+os.environ.setdefault("AGNO_TELEMETRY", "false")  # before Agno reads it
+
+from agno.agent import Agent  # noqa: E402 - after the telemetry switch
+from agno.models.openai import OpenAIChat  # noqa: E402 - as above
+
+WEATHER = {"paris": "light rain, 14 C", "oslo": "snow, -3 C"}
+
+
+def ran(line: str) -> None:
+    with Path("tool_bodies.log").open("a") as log:
+        log.write(line + "\n")
+
+
+def weather_of(city: str) -> str:
+    ran(f"get_weather {city}")
+    return WEATHER.get(city.lower().strip("?."), "clear, 18 C")
+
+
+def get_weather(city: str) -> str:
+    """The weather in a city today.
+
+    Args:
+        city: The city's name.
+    """
+    return weather_of(city)
+
+
+async def aget_weather(city: str) -> str:
+    """The weather in a city today.
+
+    Args:
+        city: The city's name.
+    """
+    return weather_of(city)
+
+
+aget_weather.__name__ = "get_weather"  # the same tool, as a coroutine for the async run
+
+
+def get_time(city: str) -> str:
+    """The local time in a city.
+
+    Args:
+        city: The city's name.
+    """
+    ran(f"get_time {city}")
+    return {"paris": "14:05", "oslo": "14:05"}.get(city.lower().strip("?."), "09:05")
+
+
+def agent(weather: object) -> Agent:
+    model = OpenAIChat(id="gpt-4o-mini", base_url=os.environ["STUB_URL"] + "/v1", api_key=os.environ["STUB_KEY"],
+                       max_retries=0)
+    return Agent(name="forecaster", model=model, tools=[weather, get_time],
+                 instructions="Answer with the weather and the time.")
+
+
+def main() -> None:
+    print(f"answer: {agent(get_weather).run('What is the weather in Paris?').content}")
+    print(f"answer: {asyncio.run(agent(aget_weather).arun('Is it cold in Oslo?')).content}")
+
+
+if __name__ == "__main__":
+    main()
