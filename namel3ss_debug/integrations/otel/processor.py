@@ -5,6 +5,12 @@ is made current there too: the HTTP transport's records and our frameworks' hook
 OpenTelemetry children do. The parent is the OpenTelemetry parent's span of ours when it has one (a
 left-out parent, such as an HTTP client span, stands for its own nearest recorded ancestor), else our
 current span. The processor observes and never changes a span; it never raises into the app.
+
+Spans a hook of ours records already (a framework that emits its own, as autogen-core does, and that we
+also hook at the call: `hooked.py`) are left out, as plumbing is. A tool span that comes without its
+arguments (autogen-core sets neither `gen_ai.tool.call.arguments` nor a result) takes them from the LLM
+call that asked for it by the call's id (`attrs.arguments_from` says so); its result, unknown until the
+next request is sent, after the span has ended, stays absent.
 """
 
 from __future__ import annotations
@@ -15,10 +21,12 @@ from ...model.events import span_prefix
 from ...tracer.context import current
 from ...tracer.core import Tracer
 from ..tools import tool_attrs
-from ...model.otel_attributes import SOURCE, ending, kept_attributes, opening
+from ...model.otel_attributes import SOURCE, Opening, decoded, ending, kept_attributes, opening
 from ...model.otel_passthrough import as_it_came
+from .hooked import recorded_by_hook
 
 FRAMEWORK = "opentelemetry"
+ASKED = "asking_llm_call"  # attrs.arguments_from of a tool span whose arguments came from the LLM call
 
 
 class OtelSpanProcessor:
@@ -66,23 +74,28 @@ class OtelSpanProcessor:
         attributes = dict(span.attributes or {})
         scope = getattr(span.instrumentation_scope, "name", "") or ""
         opened = opening(span.name, attributes, span.kind.name, scope)
+        if recorded_by_hook(scope, opened.component):
+            opened = Opening(None, span.name)
         parent_id = self._parent_of(span)
         key = span.context.span_id
         if opened.component is None:
             self._left_out[key] = parent_id or _current_id(tracer)
             return
         attrs = {**(opened.attrs or {}), **as_it_came(span.name, opened.name, span.kind.name)}
+        inputs = opened.inputs
         if opened.component == "tool":
             attrs = tool_attrs(tracer, FRAMEWORK, opened.tool_call_id, attrs)
-        ours = tracer.start_span(opened.component, opened.name, span_prefix(opened.component), inputs=opened.inputs,
+            if inputs is None:
+                inputs = _asked_arguments(tracer, opened.tool_call_id, attrs)
+        ours = tracer.start_span(opened.component, opened.name, span_prefix(opened.component), inputs=inputs,
                                  attrs=attrs, model=opened.model, parent_id=parent_id)
         if ours is not None:
             ours.set_attribute("source", SOURCE)  # what the transport looks for on the current span
             self._ours[key] = ours
-            if not _complete(opened.component, opened.inputs):
+            if not _complete(opened.component, inputs):
                 self._without_inputs.add(key)
             if opened.component == "tool" and tracer.replay is not None:
-                tracer.replay.ran(ours, opened.inputs)  # a span only watches: the tool's body runs in a rerun too
+                tracer.replay.ran(ours, inputs)  # a span only watches: the tool's body runs in a rerun too
 
     def _parent_of(self, span: Any) -> str | None:
         parent = span.parent
@@ -111,6 +124,17 @@ class OtelSpanProcessor:
         ours.usage = ended.usage or ours.usage
         ours.model = ended.model or ours.model
         self._tracer.end_span(ours, error=ended.error, inputs=inputs)
+
+
+def _asked_arguments(tracer: Tracer, call_id: str | None, attrs: dict[str, Any]) -> Any:
+    """The arguments the LLM call that asked for `call_id` gave it (None when no LLM call of this run
+    did); `attrs.arguments_from` says where they came from."""
+    run = tracer.run
+    asked = run.asks.asked(call_id) if run is not None else None
+    if asked is None or asked.arguments is None:
+        return None
+    attrs["arguments_from"] = ASKED
+    return decoded(asked.arguments)
 
 
 def _merged(said: dict[str, Any] | None, handed: Any) -> Any:

@@ -1,14 +1,15 @@
 """An AutoGen AgentChat app: an `AssistantAgent` with two tools, `get_weather` and `get_time`, on an
-`OpenAIChatCompletionClient`, asked two questions.
+`OpenAIChatCompletionClient`, asked two questions: the first by `agent.run`, the second through a team
+of that one agent (`RoundRobinGroupChat`, one turn).
 
 The server is STUB_URL with the key STUB_KEY. For the first question the stub asks for `get_weather`,
 then `get_time`, then answers; the second, in the same conversation (which holds both tools' results
-already), is answered at once: four POST /v1/chat/completions. AutoGen has no hook of ours, so
-its tools are seen only through OpenTelemetry: with `AUTOGEN_OTEL=1` the app sets an SDK
-`TracerProvider` (exporting to memory) as the global one, and autogen-core's `execute_tool` spans
-become tool spans; without it the tools leave no span. Each time a tool's body runs it adds a line to
-`tool_bodies.log` in the working directory. With `WEATHER_CHANGED=1` `get_weather` says something
-else than it did (a tool whose behaviour changed since the recording).
+already), is answered at once: four POST /v1/chat/completions. With `AUTOGEN_OTEL=1` the app sets an
+SDK `TracerProvider` (exporting to memory) as the global one, so autogen-core emits its own
+OpenTelemetry spans (`create_agent`, `invoke_agent`, `execute_tool`) beside what our hook records. Each
+time a tool's body runs it adds a line to `tool_bodies.log` in the working directory. With
+`WEATHER_CHANGED=1` `get_weather` says something else than it did (a tool whose behaviour changed since
+the recording).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import os
 from pathlib import Path
 
 from autogen_agentchat.agents import AssistantAgent
+from autogen_agentchat.teams import RoundRobinGroupChat
 from autogen_ext.models.openai import OpenAIChatCompletionClient
 
 QUESTIONS = ("What is the weather in Paris?", "Is it cold in Oslo?")
@@ -61,9 +63,11 @@ async def main() -> None:
                                         api_key=os.environ["STUB_KEY"], max_retries=0)
     agent = AssistantAgent("forecaster", model_client=client, tools=[get_weather, get_time],
                            system_message="Answer with the weather and the time.", max_tool_iterations=3)
-    for question in QUESTIONS:
-        result = await agent.run(task=question)
-        print(f"answer: {result.messages[-1].to_text()}")
+    result = await agent.run(task=QUESTIONS[0])
+    print(f"answer: {result.messages[-1].to_text()}")
+    team = RoundRobinGroupChat([agent], name="desk", max_turns=1)
+    result = await team.run(task=QUESTIONS[1])
+    print(f"answer: {result.messages[-1].to_text()}")
     await client.close()
 
 
