@@ -86,11 +86,29 @@ def recording_tool_calls(original: Callable[..., Any]) -> Callable[..., Any]:
         except Exception as exc:  # arguments that cannot be keyed: linked by arguments
             tracer.note_failure(exc)
             call_id = None
-        return run_tool(tracer, FRAMEWORK, str(tool_name), arguments, lambda: original(self, tool_name, arguments),
-                        call_id=call_id, link_by_arguments=call_id is None)
+        try:
+            return run_tool(tracer, FRAMEWORK, str(tool_name), arguments, lambda: original(self, tool_name, arguments),
+                            call_id=call_id, link_by_arguments=call_id is None)
+        except Exception as error:
+            as_smolagents_raises(tracer, self, error)
+            raise
 
     setattr(execute_tool_call, MARK, True)
     return execute_tool_call
+
+
+def as_smolagents_raises(tracer: Any, agent: Any, error: Exception) -> None:
+    """A smolagents error a rerun raised again from the recording, made as smolagents makes it.
+
+    smolagents' `AgentError(message, logger)` logs its message as it is made, and keeps it as `message`
+    (read when the step is written to memory); the rerun rebuilds it without its constructor, which
+    takes the agent's logger. Errors raised live have their `message` and are left as they are."""
+    if hasattr(error, "message") or not type(error).__module__.startswith("smolagents"):
+        return
+    try:
+        error.__init__(str(error), agent.logger)  # type: ignore[misc]
+    except Exception as exc:  # another constructor: the error goes on as it was rebuilt
+        tracer.note_failure(exc)
 
 
 __all__ = ["CALL_IDS", "CallIds", "noting_call_ids", "recording_tool_calls"]

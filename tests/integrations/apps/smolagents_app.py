@@ -14,7 +14,7 @@ from pathlib import Path
 
 from smolagents import OpenAIServerModel, ToolCallingAgent, tool
 
-QUESTIONS = ("What is the weather in Paris?", "Is it cold in Oslo?")
+QUESTIONS = ("What is the weather in Paris?", "Is it cold in Oslo?", "Is it sunny in Atlantis?")
 WEATHER = {"paris": "light rain, 14 C", "oslo": "snow, -3 C"}
 
 
@@ -31,6 +31,8 @@ def get_weather(city: str) -> str:
         city: The city's name.
     """
     ran(f"get_weather {city}")
+    if city == "Atlantis":
+        raise ValueError(f"no weather for {city}")
     return WEATHER.get(city.lower().strip("?."), "clear, 18 C")
 
 

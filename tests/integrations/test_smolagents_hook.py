@@ -1,0 +1,168 @@
+"""smolagents traced with no change to the app (`integrations/smolagents_hook.py`): each agent run is an
+`agent` span over its LLM calls and tool calls, each tool call a `tool` span with the model's call id,
+linked to the LLM call that asked for it, and `replay --rerun` answers the tools from the recording
+without running their bodies.
+
+apps/smolagents_app.py (a `ToolCallingAgent`, `forecaster`, with `get_weather` and `get_time`, three
+questions; `get_weather` raises for Atlantis) runs in a venv of its own holding smolagents (built once,
+reused; `tests/venvs.py`), is recorded once against the stub server, then rerun with the server stopped:
+as it is, and with `--live-tools`. Its tools add a line to `tool_bodies.log` each time a body runs.
+"""
+
+from __future__ import annotations
+
+import secrets
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType, SimpleNamespace
+from typing import Any
+
+import pytest
+
+if str(Path(__file__).parent) not in sys.path:  # the helpers beside this file, under any import mode
+    sys.path.insert(0, str(Path(__file__).parent))
+
+from framework_support import App, Recording, Run, Workbench  # noqa: E402 - after the path
+from venvs import framework_venv  # noqa: E402 - as above
+
+pytestmark = pytest.mark.frameworks
+
+PINS = ("smolagents==1.26.0", "openai==3.57.0")
+# Paris and Oslo: get_weather, get_time, final_answer. Atlantis: get_weather raises; smolagents hands the
+# error back as a user message the stub takes for the question, so it asks for the tools again with the
+# error's last word, `approach.`.
+ASKED = [("get_weather", {"city": "Paris"}), ("get_time", {"city": "Paris"}), ("final_answer", {"answer": "Paris"}),
+         ("get_weather", {"city": "Oslo"}), ("get_time", {"city": "Oslo"}), ("final_answer", {"answer": "Oslo"}),
+         ("get_weather", {"city": "Atlantis"}), ("get_weather", {"city": "approach."}),
+         ("get_time", {"city": "approach."}), ("final_answer", {"answer": "approach."})]
+RETURNS = ["light rain, 14 C", "14:05", "Paris", "snow, -3 C", "14:05", "Oslo", None, "clear, 18 C", "09:05",
+           "approach."]
+APP = App("smolagents_app", (), requests=10, tools=len(ASKED))  # modules: the venv's, not this Python's
+QUESTIONS = ["What is the weather in Paris?", "Is it cold in Oslo?", "Is it sunny in Atlantis?"]
+REPRODUCED = "reproduced: the rerun matches the recording"
+Event = dict[str, Any]
+
+
+@dataclass
+class Runs:
+    """The app recorded, its reruns, and the tool bodies each ran."""
+
+    recording: Recording
+    bodies_recorded: list[str]
+    offline: Run
+    bodies_offline: list[str]
+    live: Run
+    bodies_live: list[str]
+
+    def spans(self, component: str) -> list[tuple[Event, Event]]:
+        """(start, end) of each span of `component`, in the order they started."""
+        ends = {e["span_id"]: e for e in self.recording.events if e["status"] != "started"}
+        return [(e, ends[e["span_id"]]) for e in self.recording.events
+                if e["component"] == component and e["status"] == "started"]
+
+
+def bodies(bench: Workbench) -> list[str]:
+    log = bench.directory / "tool_bodies.log"
+    return log.read_text().splitlines() if log.exists() else []
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory: pytest.TempPathFactory) -> Runs:
+    bench = Workbench(tmp_path_factory.mktemp("smolagents"), f"sk-test-{secrets.token_hex(16)}",
+                      venv=framework_venv("smolagents", PINS))
+    recording = bench.record(APP)
+    recorded = bodies(bench)
+    offline = bench.rerun(recording)
+    after_offline = bodies(bench)
+    live = bench.rerun(recording, "--live-tools")
+    after_live = bodies(bench)
+    return Runs(recording, recorded, offline, after_offline[len(recorded):], live, after_live[len(after_offline):])
+
+
+# -- trace ------------------------------------------------------------------------------------------
+def test_each_run_is_an_agent_span_over_its_llm_and_tool_calls(runs: Runs) -> None:
+    agents = runs.spans("agent")
+    assert [(start["name"], start["inputs"]) for start, _ in agents] == [("forecaster", {"task": q}) for q in QUESTIONS]
+    assert all(start["attrs"] == {"framework": "smolagents", "agent_class": "ToolCallingAgent", "model": "gpt-4o-mini"}
+               for start, _ in agents)
+    assert [end["outputs"]["return"] for _, end in agents] == ["Paris", "Oslo", "approach."]
+    ids = [start["span_id"] for start, _ in agents]
+    per_question = [ids[0]] * 3 + [ids[1]] * 3 + [ids[2]] * 4
+    assert [start["parent_id"] for start, _ in runs.spans("llm")] == per_question
+    assert [start["parent_id"] for start, _ in runs.spans("tool")] == per_question
+    assert len(runs.recording.hits) == APP.requests
+
+
+def test_each_tool_call_the_model_asked_for_is_one_tool_span_with_its_arguments_and_result(runs: Runs) -> None:
+    asked = [(a["tool_call"]["name"], a["tool_call"]["arguments"]) for a in runs.recording.answers]
+    assert asked == ASKED, "the stub asked for one tool in each answer"
+    tools = runs.spans("tool")
+    assert [(start["name"], start["inputs"]) for start, _ in tools] == ASKED
+    assert [(end.get("outputs") or {}).get("return") for _, end in tools] == RETURNS
+    assert runs.bodies_recorded == ["get_weather Paris", "get_time Paris", "get_weather Oslo", "get_time Oslo",
+                                    "get_weather Atlantis", "get_weather approach.", "get_time approach."]
+
+
+def test_a_tool_that_raises_is_a_failed_tool_span_with_smolagents_error(runs: Runs) -> None:
+    _, end = runs.spans("tool")[6]
+    assert (end["status"], end["error"]["type"]) == ("failed", "smolagents.utils.AgentToolExecutionError")
+    assert "ValueError: no weather for Atlantis" in end["error"]["message"]
+
+
+def test_a_tool_span_is_linked_to_the_llm_call_that_asked_by_the_models_call_id(runs: Runs) -> None:
+    llm_outputs = {end["span_id"]: end["outputs"] for _, end in runs.spans("llm")}
+    sent = [f"call_{answer['tool_call']['id']}" for answer in runs.recording.answers]
+    linked = [(start["attrs"]["tool_call_id"], start["attrs"]["llm_span_id"]) for start, _ in runs.spans("tool")]
+    assert [call_id for call_id, _ in linked] == sent
+    for call_id, llm_span in linked:
+        assert [call["id"] for call in llm_outputs[llm_span]["tool_calls"]] == [call_id]
+    assert all(start["attrs"]["framework"] == "smolagents" for start, _ in runs.spans("tool"))
+
+
+# -- replay --rerun ---------------------------------------------------------------------------------
+def test_a_rerun_with_the_server_stopped_runs_no_tool_body_and_reproduces(runs: Runs) -> None:
+    assert (runs.offline.verdict(), runs.offline.returncode) == (REPRODUCED, 0), runs.offline.stdout
+    assert runs.bodies_offline == []
+    assert f"calls         {APP.answered} from the recording\n" in runs.offline.stdout
+    assert runs.offline.app_lines() == runs.recording.run.app_lines()  # smolagents' error printed again too
+
+
+def test_live_tools_runs_the_tool_bodies_and_reproduces(runs: Runs) -> None:
+    assert runs.bodies_live == runs.bodies_recorded
+    assert (runs.live.verdict(), runs.live.returncode) == (REPRODUCED, 0), runs.live.stdout
+    assert f"calls         {APP.requests} from the recording, {APP.tools} run again" in runs.live.stdout
+    assert runs.live.app_lines() == runs.recording.run.app_lines()
+
+
+# -- the hook alone ---------------------------------------------------------------------------------
+def test_install_names_the_hook_points_a_smolagents_without_them_lacks() -> None:
+    from namel3ss_debug.integrations import smolagents_hook  # noqa: PLC0415 - imports no framework
+
+    old = ModuleType("smolagents")
+    old.MultiStepAgent = type("MultiStepAgent", (), {"run": lambda self, task: None})  # type: ignore[attr-defined]
+    old.ToolCallingAgent = type("ToolCallingAgent", (old.MultiStepAgent,), {})  # type: ignore[attr-defined]
+    assert smolagents_hook.install(old) == ["ToolCallingAgent.process_tool_calls", "ToolCallingAgent.execute_tool_call"]
+    assert old.MultiStepAgent.run.__name__ == "<lambda>", "left as it was"  # type: ignore[attr-defined]
+
+
+def test_a_steps_call_ids_are_taken_by_tool_name_and_arguments_in_the_models_order() -> None:
+    from namel3ss_debug.integrations.smolagents.toolcalls import CallIds  # noqa: PLC0415 - imports no framework
+
+    def asked(call_id: str, name: str, arguments: Any) -> Any:
+        return SimpleNamespace(id=call_id, function=SimpleNamespace(name=name, arguments=arguments))
+
+    class Agent:
+        pass
+
+    agent, other = Agent(), Agent()
+    ids = CallIds()
+    ids.note(agent, [asked("a", "get_weather", {"city": "Oslo"}), asked("b", "get_weather", {"city": "Rome"}),
+                     asked("c", "get_weather", {"city": "Oslo"}), asked("d", "get_time", None)])
+    assert ids.take(agent, "get_weather", {"city": "Rome"}) == "b"
+    assert [ids.take(agent, "get_weather", {"city": "Oslo"}) for _ in range(3)] == ["a", "c", None]
+    assert ids.take(agent, "get_time", {}) == "d", "a call without arguments runs with {}"
+    assert ids.take(other, "get_time", {}) is None, "each agent has its own"
+    ids.note(agent, [asked("e", "get_time", {})])
+    ids.note(agent, [asked("f", "get_weather", {"city": "Oslo"})])
+    assert ids.take(agent, "get_time", {}) is None, "a new step drops what the last one left"
