@@ -1,10 +1,13 @@
 """A smolagents app: a `ToolCallingAgent` with two tools, `get_weather` and `get_time`, on an
-`OpenAIServerModel` pointed at STUB_URL (key STUB_KEY), asked two questions.
+`OpenAIServerModel` pointed at STUB_URL (key STUB_KEY), asked three questions.
 
 For each question the stub asks for `get_weather`, then `get_time`, then smolagents' own
 `final_answer` (with `{"answer": <the city>}`): three POST /v1/chat/completions, three tool calls.
-smolagents hands each result back as a user message opening with `Observation:`. Each time one of
-the app's tools runs its body it adds a line to `tool_bodies.log` in the working directory.
+smolagents hands each result back as a user message opening with `Observation:`. `get_weather`
+raises for Atlantis: smolagents prints the error and hands it back as a user message of another
+kind, which the stub takes for the question (it asks for the tools again with the error's last
+word): four requests and four tool calls for that question. Each time one of the app's tools runs
+its body it adds a line to `tool_bodies.log` in the working directory.
 """
 
 from __future__ import annotations
