@@ -22,8 +22,10 @@ SOURCE = "opentelemetry"  # attrs.source of every span made from an OpenTelemetr
 _OPENINFERENCE = {"LLM": "llm", "EMBEDDING": "llm", "TOOL": "tool", "AGENT": "agent", "CHAIN": "chain",
                   "PROMPT": "prompt", "RETRIEVER": "custom", "RERANKER": "custom", "GUARDRAIL": "validation",
                   "EVALUATOR": "custom"}
+# `create_agent` is a framework's bookkeeping (autogen-core makes one as an agent object is built): not an
+# agent run, which analysis would count twice with the `invoke_agent` span, but a span of its own kind.
 _GENAI = {"chat": "llm", "text_completion": "llm", "generate_content": "llm", "embeddings": "llm",
-          "execute_tool": "tool", "invoke_agent": "agent", "create_agent": "agent"}
+          "execute_tool": "tool", "invoke_agent": "agent", "create_agent": "custom"}
 _TRACELOOP = {"workflow": "chain", "task": "chain", "agent": "agent", "tool": "tool"}
 # Spans about transport, storage or messaging: the HTTP transport records requests itself, and the rest
 # would bury the agent's structure. Their children go under their nearest recorded ancestor.

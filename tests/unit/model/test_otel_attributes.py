@@ -22,7 +22,7 @@ def test_openinference_kinds_become_our_components() -> None:
 
 def test_genai_operations_become_our_components() -> None:
     operations = {"chat": "llm", "text_completion": "llm", "generate_content": "llm", "execute_tool": "tool",
-                  "invoke_agent": "agent", "something_new": "custom"}
+                  "invoke_agent": "agent", "create_agent": "custom", "something_new": "custom"}
     for operation, component in operations.items():
         assert component_of({"gen_ai.operation.name": operation}) == component
 
