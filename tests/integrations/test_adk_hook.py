@@ -1,0 +1,144 @@
+"""Google ADK, traced with no change to the app (`integrations/adk_hook.py`): each agent run is an
+`agent` span over its LLM calls (through a plugin ADK runs beside the app's), each function tool call a
+`tool` span linked to the LLM call that asked for it, and `replay --rerun` answers the tools from the
+recording without running their bodies, doing again what they did to the session.
+
+apps/adk_app.py (an `LlmAgent`, `forecaster`, with `get_weather` and `get_time`, two questions in
+sessions of their own; `get_time` writes the city into the session's state) runs from a venv of its own
+(ADK pins a google-genai older than the dev extra's), recorded once against the stub server, then rerun
+with the server stopped and with `--live-tools`. Its tools add a line to `tool_bodies.log` each time a
+body runs.
+"""
+
+from __future__ import annotations
+
+import secrets
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+
+if str(Path(__file__).parent) not in sys.path:  # the helpers beside this file, under any import mode
+    sys.path.insert(0, str(Path(__file__).parent))
+if str(Path(__file__).parents[1]) not in sys.path:  # tests/venvs.py
+    sys.path.insert(0, str(Path(__file__).parents[1]))
+
+from framework_support import App, Recording, Run, Workbench  # noqa: E402 - after the path
+from venvs import framework_venv  # noqa: E402 - after the path
+
+pytestmark = pytest.mark.frameworks
+
+PINS = ("google-adk==2.13.0", "google-genai==2.34.0")
+APP = App("adk_app", (), 6)  # the app's modules are the venv's, not this Python's
+TOOLS = ["get_weather", "get_time"] * 2
+CITIES = ["Paris", "Paris", "Oslo", "Oslo"]
+RETURNS = [{"weather": "light rain, 14 C"}, "14:05", {"weather": "snow, -3 C"}, "14:05"]
+REPRODUCED = "reproduced: the rerun matches the recording"
+
+
+@dataclass
+class Runs:
+    """The app recorded, rerun with the server stopped and with `--live-tools`, and how many tool
+    bodies ran in each."""
+
+    recording: Recording
+    bodies_recorded: int
+    offline: Run
+    bodies_offline: int
+    live_tools: Run
+    bodies_live: int
+
+    def spans(self, component: str) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+        """(start, end) of each span of `component`, in the order they started."""
+        ends = {e["span_id"]: e for e in self.recording.events if e["status"] != "started"}
+        return [(e, ends[e["span_id"]]) for e in self.recording.events
+                if e["component"] == component and e["status"] == "started"]
+
+
+def bodies(bench: Workbench) -> int:
+    log = bench.directory / "tool_bodies.log"
+    return len(log.read_text().splitlines()) if log.exists() else 0
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory: pytest.TempPathFactory) -> Runs:
+    venv = framework_venv("adk", PINS)
+    bench = Workbench(tmp_path_factory.mktemp("adk"), f"sk-test-{secrets.token_hex(16)}", venv=venv)
+    recording = bench.record(APP)
+    recorded = bodies(bench)
+    offline = bench.rerun(recording)
+    after_offline = bodies(bench)
+    live = bench.rerun(recording, "--live-tools")
+    return Runs(recording, recorded, offline, after_offline - recorded, live, bodies(bench) - after_offline)
+
+
+# -- trace ------------------------------------------------------------------------------------------
+def test_each_agent_run_is_an_agent_span_named_after_the_agent_over_its_llm_calls(runs: Runs) -> None:
+    agents = runs.spans("agent")
+    assert [(start["name"], start["inputs"]) for start, _ in agents] == [
+        ("forecaster", {"message": "What is the weather in Paris?"}),
+        ("forecaster", {"message": "Is it cold in Oslo?"})]
+    assert all(start["attrs"] == {"framework": "google-adk", "model": "gemini-2.0-flash"} for start, _ in agents)
+    answers = [line.removeprefix("answer: ") for line in runs.recording.run.app_lines() if line.startswith("answer: ")]
+    assert [end["outputs"]["return"] for _, end in agents] == answers
+    agent_ids = [start["span_id"] for start, _ in agents]
+    assert [start["parent_id"] for start, _ in runs.spans("llm")] == [agent for agent in agent_ids for _ in range(3)]
+    assert len(runs.recording.hits) == APP.requests
+
+
+def test_each_tool_call_is_one_tool_span_with_its_arguments_and_result_under_its_agent(runs: Runs) -> None:
+    tools = runs.spans("tool")
+    agent_ids = [start["span_id"] for start, _ in runs.spans("agent")]
+    assert [start["name"] for start, _ in tools] == TOOLS, "one span per call: none from the wire beside them"
+    assert [start["inputs"] for start, _ in tools] == [{"city": city} for city in CITIES]
+    assert [start["parent_id"] for start, _ in tools] == [agent for agent in agent_ids for _ in range(2)]
+    assert [end["outputs"]["return"] for _, end in tools] == RETURNS
+    assert all(end["status"] == "completed" and start["attrs"]["framework"] == "google-adk" for start, end in tools)
+    assert runs.bodies_recorded == 4
+
+
+def test_a_tool_span_is_linked_to_the_llm_call_that_asked_not_by_adks_own_call_id(runs: Runs) -> None:
+    """The stub's Gemini calls carry no id; ADK's made-up `adk-...` id is never sent, so never recorded."""
+    llm_ends = {end["span_id"]: end for _, end in runs.spans("llm")}
+    for start, _ in runs.spans("tool"):
+        asked = llm_ends[start["attrs"]["llm_span_id"]]["outputs"]["tool_calls"]
+        assert asked == [{"id": None, "name": start["name"], "arguments": start["inputs"]}]
+        assert start["attrs"]["linked_by"] == "name_and_arguments" and "tool_call_id" not in start["attrs"]
+    assert len({start["attrs"]["llm_span_id"] for start, _ in runs.spans("tool")}) == 4
+
+
+def test_what_a_tool_did_to_the_session_is_kept_on_its_span(runs: Runs) -> None:
+    ends = [end for start, end in runs.spans("tool") if start["name"] == "get_time"]
+    assert [end["attrs"] for end in ends] == [{"adk_actions": {"state_delta": {"last_city": city}}}
+                                              for city in ("Paris", "Oslo")]
+    assert "state: {'last_city': 'Oslo'}" in runs.recording.run.app_lines()
+
+
+# -- replay --rerun ---------------------------------------------------------------------------------
+def test_a_rerun_with_the_server_stopped_runs_no_tool_body_and_keeps_the_session_state(runs: Runs) -> None:
+    assert (runs.offline.verdict(), runs.offline.returncode) == (REPRODUCED, 0)
+    assert runs.offline.app_lines() == runs.recording.run.app_lines(), "the state the bodies wrote, written again"
+    assert runs.bodies_offline == 0
+    assert "calls         10 from the recording" in runs.offline.stdout  # 6 LLM calls and 4 tool calls
+
+
+def test_live_tools_runs_the_tool_bodies_and_answers_the_llm_calls(runs: Runs) -> None:
+    assert runs.bodies_live == 4
+    assert (runs.live_tools.verdict(), runs.live_tools.returncode) == (REPRODUCED, 0)
+    assert runs.live_tools.app_lines() == runs.recording.run.app_lines()
+    assert "calls         6 from the recording, 4 run again (judged by what they returned)" in runs.live_tools.stdout
+
+
+# -- install ----------------------------------------------------------------------------------------
+def test_a_module_without_its_hook_point_is_one_warning_naming_it(capsys: pytest.CaptureFixture[str]) -> None:
+    from namel3ss_debug.integrations import adk_hook  # noqa: PLC0415 - imports no framework
+
+    adk_hook._guarded("google.adk.tools.function_tool", adk_hook._install_tools)(ModuleType("function_tool"))
+    adk_hook._guarded("google.adk.runners", adk_hook._install_plugin)(ModuleType("runners"))
+    lines = capsys.readouterr().err.splitlines()
+    assert [line.split(": not recorded: ")[1].split(" (AttributeError: ")[0] for line in lines] == [
+        "tools (FunctionTool.run_async)", "agent runs (Runner.__init__, plugin_manager)"]
+    assert all(line.startswith("namel3ss-debug: google.adk ") for line in lines)
