@@ -142,3 +142,13 @@ def test_a_module_without_its_hook_point_is_one_warning_naming_it(capsys: pytest
     assert [line.split(": not recorded: ")[1].split(" (AttributeError: ")[0] for line in lines] == [
         "tools (FunctionTool.run_async)", "agent runs (Runner.__init__, plugin_manager)"]
     assert all(line.startswith("namel3ss-debug: google.adk ") for line in lines)
+
+
+def test_the_id_the_model_gave_a_call_links_it_and_adks_own_id_does_not() -> None:
+    from types import SimpleNamespace  # noqa: PLC0415 - this test alone
+
+    from namel3ss_debug.integrations.adk.tools import model_call_id  # noqa: PLC0415 - imports no framework
+
+    assert model_call_id(SimpleNamespace(function_call_id="call_stub1")) == "call_stub1"
+    assert model_call_id(SimpleNamespace(function_call_id="adk-4f1c0b2e")) is None  # ADK's, never on the wire
+    assert model_call_id(SimpleNamespace(function_call_id=None)) is None
