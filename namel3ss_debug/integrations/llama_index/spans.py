@@ -57,7 +57,7 @@ class SpanRecorder(BaseSpanHandler[Any]):
                  tags: dict[str, Any] | None = None, **kwargs: Any) -> None:
         tracer = get_tracer()
         if tracer.run is None:
-            return None
+            return
         try:
             self._note_asked(id_, bound_args)
             if _is_run(id_, instance):
@@ -66,17 +66,14 @@ class SpanRecorder(BaseSpanHandler[Any]):
                 self._open_step(tracer, id_, bound_args)
         except Exception as exc:  # ours: the run goes on without its span
             tracer.note_failure(exc)
-        return None
 
     def prepare_to_exit_span(self, id_: str, bound_args: Any, instance: Any = None, result: Any = None,
                              **kwargs: Any) -> None:
         self._end(id_, result=result)
-        return None
 
     def prepare_to_drop_span(self, id_: str, bound_args: Any, instance: Any = None,
                              err: BaseException | None = None, **kwargs: Any) -> None:
         self._end(id_, error=err)
-        return None
 
     # -- opening ----------------------------------------------------------------------------------
     def _open_run(self, tracer: Any, id_: str, bound_args: Any, workflow: Any) -> None:

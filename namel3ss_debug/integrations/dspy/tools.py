@@ -1,0 +1,69 @@
+"""`dspy.Tool.__call__` and `dspy.Tool.acall`, wrapped: each tool call a `tool` span, answered by a rerun.
+
+The wrapper replaces the body inside DSPy's callback wrapper (`with_callbacks`, applied again to it), so
+the app's `on_tool_start` / `on_tool_end` callbacks run as before, in a rerun too, and only the body
+(argument validation and the tool's function) is answered from the recording there. The span is named
+after the tool, its inputs the arguments the agent parsed from the model's text, its result what the
+function returned. A `ReAct` model names its tools in the text of its answer and gives no call id, so
+the span carries none and is linked to no LLM call (no wire rule could pair it either).
+
+The `finish` tool every `ReAct` adds to end its loop makes no span: it is DSPy's, returns a constant,
+and is not a tool of the app's.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+from dspy.utils.callback import with_callbacks
+
+from ...tracer.api import get_tracer
+from ...tracer.serialize import to_jsonable
+from ..tools import arun_tool, run_tool
+from .callback import FINISH, FRAMEWORK, MARK
+
+REACT_MODULE = "dspy.predict.react"  # where ReAct's own `finish` function is defined
+
+
+def wrap_tools(tool_class: type) -> None:
+    """Wrap the bodies of `tool_class.__call__` and `.acall` (`dspy.Tool`'s); idempotent."""
+    for name, wrap in (("__call__", _call), ("acall", _acall)):
+        original = tool_class.__dict__[name]
+        if not getattr(original, MARK, False):
+            setattr(tool_class, name, with_callbacks(wrap(original.__wrapped__)))
+
+
+def _call(body: Callable[..., Any]) -> Callable[..., Any]:
+    # `**kwargs` alone, as the body has: `with_callbacks` hands the callbacks the arguments by the signature
+    @functools.wraps(body)
+    def __call__(self: Any, **kwargs: Any) -> Any:  # noqa: N807 - the method it replaces
+        tracer = get_tracer()
+        if tracer.run is None or _is_finish(self):
+            return body(self, **kwargs)
+        return run_tool(tracer, FRAMEWORK, str(self.name), arguments(kwargs), lambda: body(self, **kwargs))
+
+    setattr(__call__, MARK, True)
+    return __call__
+
+
+def _acall(body: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(body)
+    async def acall(self: Any, **kwargs: Any) -> Any:
+        tracer = get_tracer()
+        if tracer.run is None or _is_finish(self):
+            return await body(self, **kwargs)
+        return await arun_tool(tracer, FRAMEWORK, str(self.name), arguments(kwargs), lambda: body(self, **kwargs))
+
+    setattr(acall, MARK, True)
+    return acall
+
+
+def _is_finish(tool: Any) -> bool:
+    return getattr(tool, "name", None) == FINISH and getattr(getattr(tool, "func", None), "__module__", None) == \
+        REACT_MODULE
+
+
+def arguments(kwargs: dict[str, Any]) -> dict[str, Any]:
+    return {str(key): to_jsonable(value) for key, value in kwargs.items()}
