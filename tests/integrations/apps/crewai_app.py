@@ -1,0 +1,71 @@
+"""A CrewAI app: two crews, each one agent (`forecaster`) with two tools, `get_weather` and `get_time`,
+given one task (`weather`), then one tool called the way CrewAI's text (ReAct) loop calls it.
+
+The server is STUB_URL with the key STUB_KEY. The `native` crew's `LLM` is CrewAI's own OpenAI client;
+the `litellm` crew's is the same model through LiteLLM (`is_litellm=True`). In each, the stub asks for
+`get_weather`, then `get_time`, then answers: six POST /v1/chat/completions in all. CrewAI's ReAct loop,
+for a model without function calling, runs a tool through `CrewStructuredTool.invoke`; the stub calls
+functions only, so the app makes that call itself, at the end (`get_time` for Oslo). Each time a tool's
+body runs it adds a line to `tool_bodies.log` in the working directory.
+
+CrewAI reaches out at import and at exit unless told not to (its telemetry, its trace prompt, its version
+check, LiteLLM's price list): the switches below keep every connection on 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+OFFLINE = {"CREWAI_DISABLE_TELEMETRY": "true", "CREWAI_DISABLE_TRACKING": "true", "OTEL_SDK_DISABLED": "true",
+           "CREWAI_TRACING_ENABLED": "false", "CREWAI_DISABLE_VERSION_CHECK": "true",
+           "LITELLM_LOCAL_MODEL_COST_MAP": "True"}
+for switch, value in OFFLINE.items():
+    os.environ.setdefault(switch, value)
+
+from crewai import LLM, Agent, Crew, Task  # noqa: E402 - after the switches, which it reads at import
+from crewai.tools import tool  # noqa: E402 - as above
+
+WEATHER = {"paris": "light rain, 14 C", "oslo": "snow, -3 C"}
+
+
+def ran(line: str) -> None:
+    with Path("tool_bodies.log").open("a") as log:
+        log.write(line + "\n")
+
+
+@tool("get_weather")
+def get_weather(city: str) -> str:
+    """The weather in a city today."""
+    ran(f"get_weather {city}")
+    return WEATHER.get(city.lower(), "clear, 18 C")
+
+
+@tool("get_time")
+def get_time(city: str) -> str:
+    """The local time in a city."""
+    ran(f"get_time {city}")
+    return {"paris": "14:05", "oslo": "14:05"}.get(city.lower(), "09:05")
+
+
+def crew(name: str, through_litellm: bool) -> Crew:
+    """A crew whose model is CrewAI's own client, or LiteLLM (`LLM` picks its class from the arguments)."""
+    llm = LLM(model="openai/gpt-4o-mini", base_url=os.environ["STUB_URL"] + "/v1", api_key=os.environ["STUB_KEY"],
+              is_litellm=through_litellm)
+    agent = Agent(role="forecaster", goal="Tell the weather and the time", backstory="The weather desk.", llm=llm,
+                  tools=[get_weather, get_time], max_iter=4)
+    task = Task(name="weather", description="What is the weather in Paris?",
+                expected_output="The weather and the time", agent=agent)
+    print(f"{name} llm: {type(llm).__module__}.{type(llm).__qualname__}")
+    return Crew(name=name, agents=[agent], tasks=[task])
+
+
+def main() -> None:
+    for name, through_litellm in (("native", False), ("litellm", True)):
+        output = crew(name, through_litellm).kickoff()
+        print(f"{name}: {' '.join(output.raw.split())}")
+    print(f"react: get_time={get_time.to_structured_tool().invoke({'city': 'Oslo'})}")
+
+
+if __name__ == "__main__":
+    main()
