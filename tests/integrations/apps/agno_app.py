@@ -1,10 +1,11 @@
 """An Agno app: an `Agent` with two tools, `get_weather` and `get_time`, on `OpenAIChat` pointed at
-STUB_URL (key STUB_KEY), asked two questions.
+STUB_URL (key STUB_KEY), asked three questions.
 
-For each question the stub asks for `get_weather`, then `get_time`, then answers: three POST
-/v1/chat/completions. The first question runs through `Agent.run` (Agno runs the sync tools in the
-run's thread), the second through `Agent.arun` (`get_weather` is a coroutine, awaited;
-`get_time` runs in a worker thread). Agno's telemetry (a request to Agno's API per run) is off:
+For each question the stub asks for each tool in the order Agno offers them (by name: `get_time` first), then
+answers: three POST /v1/chat/completions. The first and third questions run through `Agent.run` (Agno
+runs the sync tools in the run's thread), the second through `Agent.arun` (`get_weather` is a
+coroutine, awaited; `get_time` runs in a worker thread). `get_weather` raises for Atlantis: Agno
+catches it and tells the model the error. Agno's telemetry (a request to Agno's API per run) is off:
 `AGNO_TELEMETRY=false`. Each time a tool's body runs it adds a line to `tool_bodies.log` in the
 working directory.
 """
@@ -30,6 +31,8 @@ def ran(line: str) -> None:
 
 def weather_of(city: str) -> str:
     ran(f"get_weather {city}")
+    if city == "Atlantis":
+        raise ValueError(f"no weather for {city}")
     return WEATHER.get(city.lower().strip("?."), "clear, 18 C")
 
 
@@ -74,6 +77,7 @@ def agent(weather: object) -> Agent:
 def main() -> None:
     print(f"answer: {agent(get_weather).run('What is the weather in Paris?').content}")
     print(f"answer: {asyncio.run(agent(aget_weather).arun('Is it cold in Oslo?')).content}")
+    print(f"answer: {agent(get_weather).run('Is it sunny in Atlantis?').content}")
 
 
 if __name__ == "__main__":

@@ -1,0 +1,159 @@
+"""Agno traced with no change to the app (`integrations/agno_hook.py`): each `Agent.run` / `arun` is an
+`agent` span over its LLM calls and tool calls, each tool call (`FunctionCall.execute` / `aexecute`) a
+`tool` span with the model's call id, linked to the LLM call that asked for it, and `replay --rerun`
+answers the tools from the recording without running their bodies.
+
+apps/agno_app.py (an `Agent`, `forecaster`, with `get_weather` and `get_time`, three questions: `run`,
+`arun` with a coroutine tool, `run` again where `get_weather` raises for Atlantis) runs in a venv of its
+own holding Agno (built once, reused; `tests/venvs.py`), with Agno's telemetry off, is recorded once
+against the stub server, then rerun with the server stopped: as it is, and with `--live-tools`. Its
+tools add a line to `tool_bodies.log` each time a body runs.
+"""
+
+from __future__ import annotations
+
+import secrets
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+
+if str(Path(__file__).parent) not in sys.path:  # the helpers beside this file, under any import mode
+    sys.path.insert(0, str(Path(__file__).parent))
+
+from framework_support import App, Recording, Run, Workbench  # noqa: E402 - after the path
+from venvs import framework_venv  # noqa: E402 - as above
+
+pytestmark = pytest.mark.frameworks
+
+PINS = ("agno==3.1.10", "openai==3.57.0")
+QUESTIONS = ["What is the weather in Paris?", "Is it cold in Oslo?", "Is it sunny in Atlantis?"]
+CITIES = ["Paris", "Oslo", "Atlantis"]
+# Agno offers the tools to the model sorted by name; the stub asks for each in that order, then answers.
+ASKED = [(tool, {"city": city}) for city in CITIES for tool in ("get_time", "get_weather")]
+RETURNS = ["14:05", "light rain, 14 C", "14:05", "snow, -3 C", "09:05", None]
+APP = App("agno_app", (), requests=9, tools=len(ASKED))  # modules: the venv's, not this Python's
+REPRODUCED = "reproduced: the rerun matches the recording"
+FAILED = "namel3ss_debug.integrations.agno.toolcalls.ToolFailed"
+Event = dict[str, Any]
+
+
+@dataclass
+class Runs:
+    """The app recorded, its reruns, and the tool bodies each ran."""
+
+    recording: Recording
+    bodies_recorded: list[str]
+    offline: Run
+    bodies_offline: list[str]
+    live: Run
+    bodies_live: list[str]
+
+    def spans(self, component: str) -> list[tuple[Event, Event]]:
+        """(start, end) of each span of `component`, in the order they started."""
+        ends = {e["span_id"]: e for e in self.recording.events if e["status"] != "started"}
+        return [(e, ends[e["span_id"]]) for e in self.recording.events
+                if e["component"] == component and e["status"] == "started"]
+
+
+def bodies(bench: Workbench) -> list[str]:
+    log = bench.directory / "tool_bodies.log"
+    return log.read_text().splitlines() if log.exists() else []
+
+
+def answers(run: Run) -> list[str]:
+    """The app's `answer:` lines (Agno also prints its own log lines to stdout)."""
+    return [line for line in run.app_lines() if line.startswith("answer: ")]
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory: pytest.TempPathFactory) -> Runs:
+    bench = Workbench(tmp_path_factory.mktemp("agno"), f"sk-test-{secrets.token_hex(16)}",
+                      venv=framework_venv("agno", PINS))
+    recording = bench.record(APP)
+    recorded = bodies(bench)
+    offline = bench.rerun(recording)
+    after_offline = bodies(bench)
+    live = bench.rerun(recording, "--live-tools")
+    after_live = bodies(bench)
+    return Runs(recording, recorded, offline, after_offline[len(recorded):], live, after_live[len(after_offline):])
+
+
+# -- trace ------------------------------------------------------------------------------------------
+def test_each_run_and_arun_is_an_agent_span_over_its_llm_and_tool_calls(runs: Runs) -> None:
+    agents = runs.spans("agent")
+    assert [(start["name"], start["inputs"]) for start, _ in agents] == [("forecaster", {"input": q}) for q in QUESTIONS]
+    assert all(start["attrs"] == {"framework": "agno", "agent_class": "Agent", "model": "gpt-4o-mini"}
+               for start, _ in agents)
+    assert [f"answer: {end['outputs']['return']}" for _, end in agents] == answers(runs.recording.run)
+    ids = [start["span_id"] for start, _ in agents]
+    assert [start["parent_id"] for start, _ in runs.spans("llm")] == [agent for agent in ids for _ in range(3)]
+    assert [start["parent_id"] for start, _ in runs.spans("tool")] == [agent for agent in ids for _ in range(2)], \
+        "the tools run in the run's thread, awaited, and in a worker thread alike"
+    assert len(runs.recording.hits) == APP.requests
+
+
+def test_each_tool_call_the_model_asked_for_is_one_tool_span_with_its_arguments_and_result(runs: Runs) -> None:
+    asked = [(a["tool_call"]["name"], a["tool_call"]["arguments"]) for a in runs.recording.answers if a["tool_call"]]
+    assert asked == ASKED
+    tools = runs.spans("tool")
+    assert [(start["name"], start["inputs"]) for start, _ in tools] == ASKED
+    assert [(end.get("outputs") or {}).get("return") for _, end in tools] == RETURNS
+    assert runs.bodies_recorded == [f"{tool} {arguments['city']}" for tool, arguments in ASKED]
+
+
+def test_a_tool_agno_reports_failed_is_a_failed_tool_span_with_agnos_message(runs: Runs) -> None:
+    _, end = runs.spans("tool")[5]
+    assert (end["status"], end["error"]["type"], end["error"]["message"]) == \
+        ("failed", FAILED, "no weather for Atlantis")
+    assert "(tool said: no weather for Atlantis)" in answers(runs.recording.run)[2], "the model was told the error"
+
+
+def test_a_tool_span_is_linked_to_the_llm_call_that_asked_by_the_models_call_id(runs: Runs) -> None:
+    llm_outputs = {end["span_id"]: end["outputs"] for _, end in runs.spans("llm")}
+    sent = [f"call_{answer['tool_call']['id']}" for answer in runs.recording.answers if answer["tool_call"]]
+    linked = [(start["attrs"]["tool_call_id"], start["attrs"]["llm_span_id"]) for start, _ in runs.spans("tool")]
+    assert [call_id for call_id, _ in linked] == sent
+    for call_id, llm_span in linked:
+        assert [call["id"] for call in llm_outputs[llm_span]["tool_calls"]] == [call_id]
+    assert all(start["attrs"]["framework"] == "agno" for start, _ in runs.spans("tool"))
+
+
+# -- replay --rerun ---------------------------------------------------------------------------------
+def test_a_rerun_with_the_server_stopped_runs_no_tool_body_and_reproduces(runs: Runs) -> None:
+    assert (runs.offline.verdict(), runs.offline.returncode) == (REPRODUCED, 0), runs.offline.stdout
+    assert runs.bodies_offline == []
+    assert f"calls         {APP.answered} from the recording\n" in runs.offline.stdout
+    assert answers(runs.offline) == answers(runs.recording.run)
+
+
+def test_a_rerun_answers_the_failed_call_without_agnos_log_of_it(runs: Runs) -> None:
+    """Agno logs a failed tool call where it runs it; a rerun that answers the call runs none of that."""
+    logged = "WARNING Could not run function get_weather(city=Atlantis): no weather for Atlantis"
+    assert logged in runs.recording.run.app_lines()
+    assert logged not in runs.offline.app_lines()
+    assert logged in runs.live.app_lines()
+
+
+def test_live_tools_runs_the_tool_bodies_and_reproduces(runs: Runs) -> None:
+    assert runs.bodies_live == runs.bodies_recorded
+    assert (runs.live.verdict(), runs.live.returncode) == (REPRODUCED, 0), runs.live.stdout
+    assert f"calls         {APP.requests} from the recording, {APP.tools} run again" in runs.live.stdout
+    assert answers(runs.live) == answers(runs.recording.run)
+
+
+# -- the hook alone ---------------------------------------------------------------------------------
+def test_install_names_the_hook_points_an_agno_without_them_lacks() -> None:
+    from namel3ss_debug.integrations.agno import runs, toolcalls  # noqa: PLC0415 - imports no framework
+
+    agent_module, function_module = ModuleType("agno.agent.agent"), ModuleType("agno.tools.function")
+    agent_module.Agent = type("Agent", (), {"run": lambda self, input: None})  # type: ignore[attr-defined]
+    function_module.FunctionCall = type("FunctionCall", (), {"execute": lambda self: None})  # type: ignore[attr-defined]
+    function_module.FunctionExecutionResult = object  # type: ignore[attr-defined]
+    assert runs.install(agent_module) == ["Agent.arun"]
+    assert toolcalls.install(function_module) == ["FunctionCall.aexecute"]
+    assert agent_module.Agent.run.__name__ == "<lambda>", "left as it was"  # type: ignore[attr-defined]
+    assert function_module.FunctionCall.execute.__name__ == "<lambda>"  # type: ignore[attr-defined]
