@@ -36,13 +36,15 @@ VERDICT_PREFIXES = ("reproduced:", "not reproduced:")
 
 @dataclass(frozen=True)
 class App:
-    """An app of `apps/`: the modules it needs, how many requests it makes, and how many tool calls of
-    a framework's it makes (a rerun answers both from the recording)."""
+    """An app of `apps/`: the modules it needs, how many requests it makes, how many tool calls of a
+    framework's it makes (a rerun answers both from the recording), and how many tool calls its own loop
+    makes (recorded from the wire: a rerun runs them again)."""
 
     stem: str
     modules: tuple[str, ...]
     requests: int
     tools: int = 0
+    wire_tools: int = 0
 
     @property
     def answered(self) -> int:

@@ -39,7 +39,7 @@ from framework_support import (  # noqa: E402 - after the path
 
 pytestmark = pytest.mark.frameworks
 
-OPENAI_RESPONSES = App("openai_responses", ("openai",), 5)
+OPENAI_RESPONSES = App("openai_responses", ("openai",), 5, wire_tools=1)
 OPENAI_AGENTS = App("openai_agents_app", ("agents",), 4, tools=2)
 LANGGRAPH = App("langgraph_app", ("langgraph", "langchain_openai"), 3)
 PYDANTIC_AI = App("pydantic_ai_app", ("pydantic_ai", "openai", "anthropic"), 8, tools=4)
@@ -48,7 +48,7 @@ PYDANTIC_AI_GATHER = App("pydantic_ai_gather", ("pydantic_ai", "openai"), 6)
 # Its tools name the LLM call that asked for them by span id, which follows the order spans start in: the
 # rerun, answered at once, starts them in another order than the recording did, and is still a reproduction.
 PYDANTIC_AI_GATHER_TOOLS = App("pydantic_ai_gather_tools", ("pydantic_ai", "openai"), 9, tools=6)
-GENAI = App("genai_app", ("google.genai",), 4)
+GENAI = App("genai_app", ("google.genai",), 4, wire_tools=1)
 REQUESTS = App("requests_app", ("requests",), 3)
 AIOHTTP = App("aiohttp_app", ("aiohttp",), 3)
 URLLIB = App("urllib_app", (), 2)
@@ -193,8 +193,8 @@ def test_rerun_sends_nothing_to_a_server_listening_at_the_recorded_address(recor
     rerun = listening_rerun.run
     assert listening_rerun.hits == []
     report = rerun.report()
-    assert report["counts"] == {"recorded": recorded.app.answered, "mocked": 0, "replaced": 0, "reran": 0,
-                                "live": 0, "missed": 0}
+    assert report["counts"] == {"recorded": recorded.app.answered, "mocked": 0, "replaced": 0,
+                                "reran": recorded.app.wire_tools, "live": 0, "missed": 0}
     assert (report["reproduced"], rerun.returncode) == (True, 0)
     assert rerun.app_lines() == recorded.run.app_lines()
 
@@ -225,8 +225,8 @@ def test_a_mocked_call_changes_the_answer_the_app_prints(recorded: Recording, ke
     assert len(printed) == len(expected)
     changed = [(want, got) for want, got in zip(expected, printed) if want != got]
     assert all("usage" in want for want, _ in changed), f"only the mocked call's usage may differ: {changed}"
-    assert rerun.report()["counts"] == {"recorded": recorded.app.answered - 1, "mocked": 1, "replaced": 0, "reran": 0,
-                                        "live": 0, "missed": 0}
+    assert rerun.report()["counts"] == {"recorded": recorded.app.answered - 1, "mocked": 1, "replaced": 0,
+                                        "reran": recorded.app.wire_tools, "live": 0, "missed": 0}
 
 
 def test_a_call_the_recording_lacks_stops_the_rerun_naming_the_nearest(edited: Recording,
