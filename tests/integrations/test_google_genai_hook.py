@@ -31,11 +31,11 @@ pytestmark = pytest.mark.frameworks
 APP = App("genai_afc_app", ("google.genai",), 10)
 AFC = " (automatic function calling)"
 AGENTS = [("generate_content" + AFC, "contents", "What is the weather in Paris?", ["get_weather", "get_time"]),
-          ("send_message" + AFC, "message", "Is it cold in Oslo?", ["get_weather", "get_time"]),
+          ("send_message" + AFC, "message", "Is it sunny in Atlantis?", ["get_weather", "get_time"]),
           ("generate_content" + AFC, "contents", "Will it rain in Rome?", ["get_forecast", "get_time"])]
 TOOLS = ["get_weather", "get_time", "get_weather", "get_time", "get_forecast", "get_time"]
-CITIES = ["Paris", "Paris", "Oslo", "Oslo", "Rome", "Rome"]
-RETURNS = ["light rain, 14 C", "14:05", "snow, -3 C", "14:05", "tomorrow in Rome: sunny, 24 C", "14:05"]
+CITIES = ["Paris", "Paris", "Atlantis", "Atlantis", "Rome", "Rome"]
+RETURNS = ["light rain, 14 C", "14:05", None, "09:05", "tomorrow in Rome: sunny, 24 C", "14:05"]
 REPRODUCED = "reproduced: the rerun matches the recording"
 
 
@@ -104,9 +104,17 @@ def test_each_function_call_is_one_tool_span_with_its_arguments_and_result_under
     assert [start["name"] for start, _ in tools] == TOOLS, "one span per call: none from the wire beside them"
     assert [start["inputs"] for start, _ in tools] == [{"city": city} for city in CITIES]
     assert [start["parent_id"] for start, _ in tools] == [agent for agent in agent_ids for _ in range(2)]
-    assert [end["outputs"]["return"] for _, end in tools] == RETURNS
-    assert all(end["status"] == "completed" and start["attrs"]["framework"] == "google-genai" for start, end in tools)
+    assert [(end.get("outputs") or {}).get("return") for _, end in tools] == RETURNS
+    assert [end["status"] for _, end in tools] == ["completed"] * 2 + ["failed"] + ["completed"] * 3
+    assert all(start["attrs"]["framework"] == "google-genai" for start, _ in tools)
     assert runs.bodies_recorded == 6
+
+
+def test_a_function_that_raises_is_a_failed_tool_span_and_the_model_is_told_the_error(runs: Runs) -> None:
+    _, end = runs.spans("tool")[2]
+    assert (end["error"]["type"], end["error"]["message"]) == ("ValueError", "no weather for Atlantis")
+    told = runs.recording.requests[4]["contents"][-1]["parts"][0]["functionResponse"]["response"]["error"]
+    assert "no weather for Atlantis" in told  # the SDK's message, sent again the same by the rerun that reproduces
 
 
 def test_a_tool_span_is_linked_to_the_llm_call_that_asked_by_name_and_arguments(runs: Runs) -> None:

@@ -5,7 +5,8 @@ The server is STUB_URL with the key STUB_KEY (sent as `x-goog-api-key`). Three q
 two functions: the stub asks for the first, then the second, then answers, so each question is three
 POST /v1/models/gemini-2.0-flash:generateContent and two function calls (nine requests, six calls):
 - `client.models.generate_content` with `get_weather` and `get_time`;
-- a chat's `send_message` (`client.chats.create`) with the same two;
+- a chat's `send_message` (`client.chats.create`) with the same two, about Atlantis, where `get_weather`
+  raises (the SDK tells the model the error);
 - `client.aio.models.generate_content` with `get_forecast` (a coroutine function) and `get_time` (which
   the async SDK runs in a thread).
 Then one question with AFC turned off: the model's function call comes back to the app, nothing is called
@@ -34,6 +35,8 @@ def ran(line: str) -> None:
 def get_weather(city: str) -> str:
     """The weather in a city today."""
     ran(f"get_weather {city}")
+    if city == "Atlantis":
+        raise ValueError(f"no weather for {city}")
     return WEATHER.get(city.lower(), "clear, 18 C")
 
 
@@ -60,7 +63,7 @@ def main() -> None:
     called = [part for content in history for part in content.parts or [] if part.function_response]
     print(f"functions called: {len(called)}")
     chat = client.chats.create(model=MODEL, config=config)
-    print(f"answer: {chat.send_message('Is it cold in Oslo?').text}")
+    print(f"answer: {chat.send_message('Is it sunny in Atlantis?').text}")
     forecast = types.GenerateContentConfig(tools=[get_forecast, get_time])
     later = asyncio.run(client.aio.models.generate_content(model=MODEL, contents="Will it rain in Rome?",
                                                            config=forecast))
