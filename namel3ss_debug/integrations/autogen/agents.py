@@ -1,10 +1,11 @@
 """AgentChat's agent turns as `agent` spans and team runs as `chain` spans.
 
-- agent: every agent class (autogen-core `component_type` "agent") that defines `on_messages_stream` has
-  it wrapped as it is defined (`classes.py`), the app's own agent classes too. It is the one
-  method all ways of running an agent go through: `run` calls `on_messages`, which the shipped agents
-  answer from `on_messages_stream`; `run_stream` and a team's turn call it directly. The span is named
-  after the agent; inputs: the new messages it was given; outputs: the text of its final response.
+- agent: every agent class (autogen-core `component_type` "agent") has the `on_messages` and
+  `on_messages_stream` it defines wrapped as it is defined (`classes.py`), the app's own agent classes
+  too: `run` calls `on_messages`, `run_stream` and a team's turn call `on_messages_stream`, and each
+  answers from the other (the shipped agents stream; `BaseChatAgent`'s stream calls `on_messages`). The
+  outermost makes the span (`streams.stepping`): one per turn. It is named after the agent; inputs: the
+  new messages it was given; outputs: the text of its final response.
 - team: a team class's `run_stream` (`BaseGroupChat`'s, which `run` goes through) is wrapped: a `chain`
   span named after the team, its task as inputs, the last message and the stop reason as outputs. The
   team's runtime starts its work in tasks during the run, so the agents' spans nest under it.
@@ -20,27 +21,45 @@ from collections.abc import Callable
 from typing import Any
 
 from ...tracer.api import get_tracer
-from ..calls import ForeignSpec, Shape
-from .streams import spanned, stepping
+from ..calls import ForeignSpec, Shape, acall
+from .streams import owning, spanned, stepping
 from .tools import FRAMEWORK
 
 _MARK = "_namel3ss_debug"
 DEFAULT_TEAM = "team"
 
 
-# What is wrapped, by autogen-core's `component_type` of the class: the method every run goes through.
-WRAPPED = {"agent": "on_messages_stream", "team": "run_stream"}
+# What is wrapped, by autogen-core's `component_type` of the class: the methods a run goes through.
+WRAPPED = {"agent": ("on_messages", "on_messages_stream"), "team": ("run_stream",)}
 
 
 def wrap_class(cls: type) -> None:
-    """Wrap the agent turn or team run `cls` defines (its `component_type` says which), if it defines
-    one that is not abstract; idempotent."""
+    """Wrap the agent turns or team run `cls` defines (its `component_type` says which), those that are
+    not abstract; idempotent."""
     kind = getattr(cls, "component_type", None)
-    method = WRAPPED.get(kind) if isinstance(kind, str) else None
-    original = cls.__dict__.get(method) if method else None
-    if original is None or getattr(original, "__isabstractmethod__", False) or getattr(original, _MARK, False):
-        return
-    setattr(cls, method, _agent_turn(original) if method == "on_messages_stream" else _team_run(original))
+    for method in WRAPPED.get(kind, ()) if isinstance(kind, str) else ():
+        original = cls.__dict__.get(method)
+        if original is None or getattr(original, "__isabstractmethod__", False) or getattr(original, _MARK, False):
+            continue
+        setattr(cls, method, _WRAPPERS[method](original))
+
+
+def _agent_answer(original: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(original)
+    async def on_messages(self: Any, messages: Any, *args: Any, **kwargs: Any) -> Any:
+        def invoke() -> Any:
+            return original(self, messages, *args, **kwargs)
+
+        tracer = get_tracer()
+        if tracer.run is None or stepping() is self:
+            return await invoke()
+        name, inputs = _described(tracer, lambda: (str(self.name), {"messages": _texts(messages)}), "agent")
+        with owning(self):
+            return await acall(tracer, ForeignSpec("agent", name, replayable=False), RESPONSE, inputs, invoke,
+                               attrs=_agent_attrs(self))
+
+    setattr(on_messages, _MARK, True)
+    return on_messages
 
 
 def _agent_turn(original: Callable[..., Any]) -> Callable[..., Any]:
@@ -48,12 +67,11 @@ def _agent_turn(original: Callable[..., Any]) -> Callable[..., Any]:
     def on_messages_stream(self: Any, messages: Any, *args: Any, **kwargs: Any) -> Any:
         stream = original(self, messages, *args, **kwargs)
         tracer = get_tracer()
-        if tracer.run is None or stepping() is self:  # a subclass's turn calling its base's: one span
+        if not _to_span(tracer, self, stream):
             return stream
         name, inputs = _described(tracer, lambda: (str(self.name), {"messages": _texts(messages)}), "agent")
-        return spanned(tracer, ForeignSpec("agent", name, replayable=False), inputs,
-                       {"framework": FRAMEWORK, "agent_class": type(self).__name__}, stream, RESPONSE, _is_response,
-                       owner=self)
+        return spanned(tracer, ForeignSpec("agent", name, replayable=False), inputs, _agent_attrs(self), stream,
+                       RESPONSE, _is_response, owner=self)
 
     setattr(on_messages_stream, _MARK, True)
     return on_messages_stream
@@ -64,7 +82,7 @@ def _team_run(original: Callable[..., Any]) -> Callable[..., Any]:
     def run_stream(self: Any, *args: Any, **kwargs: Any) -> Any:
         stream = original(self, *args, **kwargs)
         tracer = get_tracer()
-        if tracer.run is None or stepping() is self:
+        if not _to_span(tracer, self, stream):
             return stream
         name, inputs = _described(tracer, lambda: (_team_name(self), {"task": _task(kwargs.get("task"))}),
                                   DEFAULT_TEAM)
@@ -74,6 +92,16 @@ def _team_run(original: Callable[..., Any]) -> Callable[..., Any]:
 
     setattr(run_stream, _MARK, True)
     return run_stream
+
+
+def _agent_attrs(agent: Any) -> dict[str, Any]:
+    return {"framework": FRAMEWORK, "agent_class": type(agent).__name__}
+
+
+def _to_span(tracer: Any, owner: Any, stream: Any) -> bool:
+    """Whether the stream gets a span: while tracing, when it is an async stream (an app's class may
+    define the method otherwise), and not a subclass's method calling its base's (one span)."""
+    return tracer.run is not None and hasattr(stream, "__anext__") and stepping() is not owner
 
 
 def _described(tracer: Any, describe: Callable[[], tuple[str, Any]], default: str) -> tuple[str, Any]:
@@ -122,5 +150,6 @@ def _task_result_outputs(result: Any) -> dict[str, Any]:
 
 RESPONSE = Shape(_response_outputs)
 TASK_RESULT = Shape(_task_result_outputs)
+_WRAPPERS = {"on_messages": _agent_answer, "on_messages_stream": _agent_turn, "run_stream": _team_run}
 
 __all__ = ["wrap_class", "WRAPPED"]

@@ -7,13 +7,14 @@ closes the generator from elsewhere), so it is made current for each step and ta
 item is handed over. Tasks the generator starts during a step (AutoGen runs tool calls in tasks) copy
 the context then, with the span in it: their spans nest under it.
 
-`stepping()` is the object (an agent, a team) whose step is running, so that a subclass's method calling
-its base's, both wrapped, makes one span.
+`stepping()` is the object (an agent, a team) whose span is current, so that one of its wrapped methods
+calling another (`on_messages` calling `on_messages_stream`, a subclass's calling its base's) makes one span.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, AsyncIterator, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 
@@ -25,8 +26,18 @@ _stepping: ContextVar[Any] = ContextVar("namel3ss_debug_autogen_stepping", defau
 
 
 def stepping() -> Any:
-    """The owner of the spanned stream whose step is running here, if any."""
+    """The owner of the span current here (a spanned stream's step, or `owning`), if any."""
     return _stepping.get()
+
+
+@contextmanager
+def owning(owner: Any) -> Iterator[None]:
+    """`stepping()` is `owner` inside the block: a coroutine's span of its own."""
+    token = _stepping.set(owner)
+    try:
+        yield
+    finally:
+        _stepping.reset(token)
 
 
 async def spanned(tracer: Tracer, spec: ForeignSpec, inputs: Any, attrs: dict[str, Any], stream: AsyncIterator[Any],
@@ -58,11 +69,10 @@ async def spanned(tracer: Tracer, spec: ForeignSpec, inputs: Any, attrs: dict[st
 async def _step(stream: AsyncIterator[Any], span: Any, owner: Any) -> Any:
     """The stream's next item, computed with `span` current and `owner` stepping."""
     token = current.set(span) if span is not None else None
-    owned = _stepping.set(owner)
     try:
-        return await stream.__anext__()
+        with owning(owner):
+            return await stream.__anext__()
     finally:
-        _stepping.reset(owned)
         if token is not None:
             reset_current(token, span)
 
