@@ -1,0 +1,175 @@
+"""LlamaIndex's agents, workflows and tools, traced with no change to the app
+(`integrations/llama_index_hook.py`): each `FunctionAgent` run is an `agent` span over the LLM calls the
+HTTP transport records, a plain workflow's run a `chain` span over its steps, each `FunctionTool` call a
+`tool` span linked to the LLM call that asked for it, and `replay --rerun` answers the tools from the
+recording without running their bodies.
+
+apps/llama_index_app.py (a `FunctionAgent` `forecaster` with `get_weather` and `get_time`, two questions,
+then a workflow whose step calls `get_weather` itself) is recorded once against the stub server, then
+rerun with the server stopped, and with `--live-tools`. Its tools add a line to `tool_bodies.log` each
+time a body runs. llama-index-llms-openai wants openai < 3 (the dev extra has 3) and llama-index-core
+brings nltk, numpy and SQLAlchemy: the app runs from a venv of its own (`venvs.framework_venv`).
+"""
+
+from __future__ import annotations
+
+import secrets
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+if str(Path(__file__).parent) not in sys.path:  # the helpers beside this file, under any import mode
+    sys.path.insert(0, str(Path(__file__).parent))
+if str(Path(__file__).parents[1]) not in sys.path:  # tests/venvs.py
+    sys.path.insert(0, str(Path(__file__).parents[1]))
+
+from framework_support import App, Recording, Run, Workbench  # noqa: E402 - after the path
+from venvs import framework_venv  # noqa: E402 - after the path
+
+pytestmark = pytest.mark.frameworks
+
+PINS = ("llama-index-core==0.14.25", "llama-index-llms-openai==0.8.3")
+APP = App("llama_index_app", (), 6, tools=5)
+AGENT_TOOLS = ["get_weather", "get_time"] * 2
+CITIES = ["Paris", "Paris", "Oslo", "Oslo"]
+RETURNS = ["light rain, 14 C", "14:05", "snow, -3 C", "14:05"]
+REPRODUCED = "reproduced: the rerun matches the recording"
+Span = tuple[dict[str, Any], dict[str, Any]]
+
+
+@dataclass
+class Runs:
+    """The app recorded, rerun with its server stopped and with `--live-tools`, and the tool bodies each ran."""
+
+    bench: Workbench
+    recording: Recording
+    bodies_recorded: list[str]
+    offline: Run
+    bodies_offline: list[str]
+    live_tools: Run
+    bodies_live: list[str]
+
+    def spans(self, component: str) -> list[Span]:
+        """(start, end) of each span of `component`, in the order they started."""
+        ends = {e["span_id"]: e for e in self.recording.events if e["status"] != "started"}
+        return [(e, ends[e["span_id"]]) for e in self.recording.events
+                if e["component"] == component and e["status"] == "started"]
+
+    def agent_tools(self) -> list[Span]:
+        agents = {start["span_id"] for start, _ in self.spans("agent")}
+        return [(start, end) for start, end in self.spans("tool") if start["parent_id"] in agents]
+
+
+def bodies(bench: Workbench) -> list[str]:
+    log = bench.directory / "tool_bodies.log"
+    return log.read_text().splitlines() if log.exists() else []
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory: pytest.TempPathFactory) -> Runs:
+    bench = Workbench(tmp_path_factory.mktemp("llama_index"), f"sk-test-{secrets.token_hex(16)}",
+                      venv=framework_venv("llama_index", PINS))
+    recording = bench.record(APP)
+    recorded = bodies(bench)
+    offline = bench.rerun(recording)
+    after_offline = bodies(bench)
+    live = bench.rerun(recording, "--live-tools")
+    after_live = bodies(bench)
+    return Runs(bench, recording, recorded, offline, after_offline[len(recorded):], live, after_live[len(after_offline):])
+
+
+# -- trace ------------------------------------------------------------------------------------------
+def test_each_agent_run_is_an_agent_span_named_after_the_agent_over_its_llm_calls(runs: Runs) -> None:
+    agents = runs.spans("agent")
+    assert [(start["name"], start["inputs"]) for start, _ in agents] == [
+        ("forecaster", {"user_msg": "What is the weather in Paris?"}), ("forecaster", {"user_msg": "Is it cold in Oslo?"})]
+    assert all(start["attrs"] == {"framework": "llama_index", "workflow": "FunctionAgent", "model": "gpt-4o-mini"}
+               for start, _ in agents)
+    answers = [line.removeprefix("answer: ") for line in runs.recording.run.app_lines() if line.startswith("answer: ")]
+    assert [end["outputs"]["return"] for _, end in agents] == answers
+    agent_ids = [start["span_id"] for start, _ in agents]
+    assert [start["parent_id"] for start, _ in runs.spans("llm")] == [agent for agent in agent_ids for _ in range(3)]
+    assert len(runs.recording.hits) == APP.requests
+
+
+def test_each_tool_call_is_one_tool_span_with_its_arguments_and_result_under_its_agent(runs: Runs) -> None:
+    tools = runs.agent_tools()
+    agent_ids = [start["span_id"] for start, _ in runs.spans("agent")]
+    asked = [answer["tool_call"]["name"] for answer in runs.recording.answers if answer["tool_call"] is not None]
+    assert [start["name"] for start, _ in tools] == asked == AGENT_TOOLS, "one span per tool call the model asked"
+    assert [start["inputs"] for start, _ in tools] == [{"city": city} for city in CITIES]
+    assert [start["parent_id"] for start, _ in tools] == [agent for agent in agent_ids for _ in range(2)]
+    assert [end["outputs"]["return"]["raw_output"] for _, end in tools] == RETURNS
+    assert [end["outputs"]["return"]["blocks"] for _, end in tools] == \
+        [[{"block_type": "text", "text": text}] for text in RETURNS]
+    assert runs.bodies_recorded == [f"{name} {city}" for name, city in zip(AGENT_TOOLS, CITIES)] + ["get_weather Rome"]
+
+
+def test_a_tool_span_is_linked_to_the_llm_call_that_asked_for_it_by_the_tool_call_id(runs: Runs) -> None:
+    llm_ends = {end["span_id"]: end for _, end in runs.spans("llm")}
+    asked = [(start["attrs"]["tool_call_id"], start["attrs"]["llm_span_id"]) for start, _ in runs.agent_tools()]
+    for (call_id, llm_span), name in zip(asked, AGENT_TOOLS):
+        assert [(c["id"], c["name"]) for c in llm_ends[llm_span]["outputs"]["tool_calls"]] == [(call_id, name)]
+    sent = [answer["tool_call"] for answer in runs.recording.answers if answer["tool_call"] is not None]
+    assert [call_id for call_id, _ in asked] == [f"call_{call['id']}" for call in sent], "the ids the stub sent"
+    assert all(start["attrs"]["framework"] == "llama_index" for start, _ in runs.agent_tools())
+
+
+def test_a_plain_workflow_is_a_chain_span_over_its_steps_and_the_tool_a_step_calls(runs: Runs) -> None:
+    (flow, flow_end), = runs.spans("chain")[:1]
+    steps = [(start, end) for start, end in runs.spans("chain") if start["parent_id"] == flow["span_id"]]
+    assert (flow["event_type"], flow["name"], flow["inputs"], flow_end["outputs"]) == \
+        ("chain_execution_start", "Lookup", {"city": "Rome"}, {"return": "clear, 18 C"})
+    assert [(start["event_type"], start["name"], start["attrs"]["event"]) for start, _ in steps] == \
+        [("chain_step_start", "look_up", "StartEvent")]
+    (tool, tool_end), = [(s, e) for s, e in runs.spans("tool") if s["parent_id"] == steps[0][0]["span_id"]]
+    assert (tool["name"], tool["inputs"], tool_end["outputs"]["return"]["raw_output"]) == \
+        ("get_weather", {"city": "Rome"}, "clear, 18 C")
+    assert "tool_call_id" not in tool["attrs"], "no LLM call asked for it"
+    assert len(runs.spans("tool")) == APP.tools
+
+
+def test_analyze_counts_the_tool_calls(runs: Runs) -> None:
+    tools = {tool["name"]: tool for tool in runs.bench.analyze(runs.recording)["tools"]}
+    assert {name: (tool["calls"], tool["failures"]) for name, tool in tools.items()} == \
+        {"get_weather": (3, 0), "get_time": (2, 0)}
+
+
+# -- replay --rerun ---------------------------------------------------------------------------------
+def test_a_rerun_with_the_server_stopped_runs_no_tool_body_and_prints_the_same(runs: Runs) -> None:
+    assert runs.offline.app_lines() == runs.recording.run.app_lines()
+    assert (runs.offline.verdict(), runs.offline.returncode) == (REPRODUCED, 0)
+    assert runs.bodies_offline == []
+    assert f"calls         {APP.answered} from the recording" in runs.offline.stdout
+
+
+def test_a_rerun_shows_the_apps_span_handlers_the_tool_calls_it_answers(runs: Runs) -> None:
+    assert runs.recording.run.app_lines()[-1] == "dispatcher tool spans: 5"
+    assert runs.offline.app_lines()[-1] == "dispatcher tool spans: 5"
+
+
+def test_live_tools_runs_the_tool_bodies_and_answers_the_llm_calls(runs: Runs) -> None:
+    assert runs.bodies_live == runs.bodies_recorded
+    assert runs.live_tools.app_lines() == runs.recording.run.app_lines()
+    assert f"calls         {APP.requests} from the recording, {APP.tools} run again (judged by what they returned)" \
+        in runs.live_tools.stdout
+    assert (runs.live_tools.verdict(), runs.live_tools.returncode) == (REPRODUCED, 0)
+
+
+# -- install ----------------------------------------------------------------------------------------
+def test_a_hook_point_that_fails_is_one_warning_and_the_app_goes_on(capsys: pytest.CaptureFixture[str]) -> None:
+    from types import ModuleType  # noqa: PLC0415 - this test alone
+
+    from namel3ss_debug.integrations import llama_index_hook  # noqa: PLC0415 - imports no framework
+
+    def lacking(module: ModuleType) -> None:
+        module.FunctionTool  # noqa: B018 - a llama-index without it raises here
+
+    llama_index_hook._guarded("llama_index.core.tools.function_tool", lacking)(ModuleType("function_tool"))
+    warning = capsys.readouterr().err
+    assert warning.startswith("namel3ss-debug: llama_index.core ")
+    assert "not recorded: tools (FunctionTool.call, FunctionTool.acall) (AttributeError: " in warning
+    assert warning.rstrip().endswith("(this version lacks the hook point; its LLM calls are still recorded)")
