@@ -117,6 +117,12 @@ def test_what_a_tool_did_to_the_session_is_kept_on_its_span(runs: Runs) -> None:
     assert "state: {'last_city': 'Oslo'}" in runs.recording.run.app_lines()
 
 
+def test_the_apps_own_plugin_and_callbacks_run_beside_ours(runs: Runs) -> None:
+    assert runs.recording.run.app_lines()[-1] == \
+        "plugin saw 2 agent runs; after_tool_callback saw get_weather, get_time, get_weather, get_time"
+    assert runs.offline.app_lines()[-1] == runs.recording.run.app_lines()[-1], "in a rerun too, the bodies not run"
+
+
 # -- replay --rerun ---------------------------------------------------------------------------------
 def test_a_rerun_with_the_server_stopped_runs_no_tool_body_and_keeps_the_session_state(runs: Runs) -> None:
     assert (runs.offline.verdict(), runs.offline.returncode) == (REPRODUCED, 0)
