@@ -78,14 +78,16 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Runs:
     after_offline = bodies(bench)
     live = bench.rerun(recording, "--live-tools")
     after_live = bodies(bench)
-    return Runs(bench, recording, recorded, offline, after_offline[len(recorded):], live, after_live[len(after_offline):])
+    return Runs(bench, recording, recorded, offline, after_offline[len(recorded):], live,
+                after_live[len(after_offline):])
 
 
 # -- trace ------------------------------------------------------------------------------------------
 def test_each_agent_run_is_an_agent_span_named_after_the_agent_over_its_llm_calls(runs: Runs) -> None:
     agents = runs.spans("agent")
     assert [(start["name"], start["inputs"]) for start, _ in agents] == [
-        ("forecaster", {"user_msg": "What is the weather in Paris?"}), ("forecaster", {"user_msg": "Is it cold in Oslo?"})]
+        ("forecaster", {"user_msg": "What is the weather in Paris?"}),
+        ("forecaster", {"user_msg": "Is it cold in Oslo?"})]
     assert all(start["attrs"] == {"framework": "llama_index", "workflow": "FunctionAgent", "model": "gpt-4o-mini"}
                for start, _ in agents)
     answers = [line.removeprefix("answer: ") for line in runs.recording.run.app_lines() if line.startswith("answer: ")]

@@ -9,8 +9,8 @@ calls are recorded; DSPy 3.4's default engine sends through sockets of its own, 
 does not see). Its cache is off (a cached answer makes no request), and LiteLLM reads its price list
 from its package, not the network. It prints what the tools returned to the agent and its answer, then
 the tool calls a callback of its own (set with `dspy.configure`) saw start: a rerun must run the app's
-callbacks as before. Each time a tool's body runs it adds a line to `tool_bodies.log` in the working directory, so a test
-can count the bodies that ran.
+callbacks as before. Each time a tool's body runs it adds a line to `tool_bodies.log` in the working
+directory, so a test can count the bodies that ran.
 """
 
 from __future__ import annotations

@@ -1,0 +1,178 @@
+"""DSPy's `ReAct` agents and tools, traced with no change to the app (`integrations/dspy_hook.py`): each
+`ReAct` run is an `agent` span over the LLM calls the HTTP transport records, each `dspy.Tool` call a
+`tool` span with its arguments and result, and `replay --rerun` answers the tools from the recording
+without running their bodies.
+
+A `ReAct` model names its tools in the text of its answers, never as API tool calls, so the shared stub
+(which asks for tools only as `tool_calls`) cannot drive one: apps/dspy_app.py (a `ReAct` with
+`get_weather` and `get_time`, two questions, and a callback of the app's own set with `dspy.configure`)
+is recorded against `dspy_stub.DspyStub`, which answers in DSPy's chat format, then rerun with that stub
+stopped, and with `--live-tools`. Its tools add a line to `tool_bodies.log` each time a body runs. DSPy
+brings LiteLLM, boto3 and huggingface-hub: the app runs from a venv of its own (`venvs.framework_venv`).
+"""
+
+from __future__ import annotations
+
+import secrets
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+if str(Path(__file__).parent) not in sys.path:  # the helpers beside this file, under any import mode
+    sys.path.insert(0, str(Path(__file__).parent))
+if str(Path(__file__).parents[1]) not in sys.path:  # tests/venvs.py
+    sys.path.insert(0, str(Path(__file__).parents[1]))
+
+from dspy_stub import DspyStub  # noqa: E402 - after the path
+from framework_support import App, Recording, Run, Workbench  # noqa: E402 - after the path
+from venvs import framework_venv  # noqa: E402 - after the path
+
+pytestmark = pytest.mark.frameworks
+
+PINS = ("dspy==3.4.1",)
+APP = App("dspy_app", (), 8, tools=4)
+TOOLS = ["get_weather", "get_time"] * 2
+CITIES = ["Paris", "Paris", "Oslo", "Oslo"]
+RETURNS = ["light rain, 14 C", "14:05", "snow, -3 C", "14:05"]
+REPRODUCED = "reproduced: the rerun matches the recording"
+Span = tuple[dict[str, Any], dict[str, Any]]
+
+
+class DspyBench(Workbench):
+    """A workbench whose recordings are made against `DspyStub` rather than the shared stub."""
+
+    def record(self, app: App, script: Path | None = None) -> Recording:
+        script = self._in_directory(script or app.source)
+        server = DspyStub(api_key=self.key).start()
+        try:
+            out = self._new_directory("trace")
+            run = self.cli(server.url, "trace", "-o", str(out), str(script))
+        finally:
+            server.stop()
+        traces = sorted(out.glob("*.jsonl"))
+        if run.returncode != 0 or len(traces) != 1:  # a failure of the setup, not an assertion of a test
+            pytest.fail(f"{app.stem} failed under trace:\n{run.stderr}")
+        return Recording(app, script, server.url, run, traces[0], server.hits, server.requests, server.answers)
+
+
+@dataclass
+class Runs:
+    """The app recorded, rerun with its stub stopped and with `--live-tools`, and the tool bodies each ran."""
+
+    bench: Workbench
+    recording: Recording
+    bodies_recorded: list[str]
+    offline: Run
+    bodies_offline: list[str]
+    live_tools: Run
+    bodies_live: list[str]
+
+    def spans(self, component: str) -> list[Span]:
+        """(start, end) of each span of `component`, in the order they started."""
+        ends = {e["span_id"]: e for e in self.recording.events if e["status"] != "started"}
+        return [(e, ends[e["span_id"]]) for e in self.recording.events
+                if e["component"] == component and e["status"] == "started"]
+
+
+def bodies(bench: Workbench) -> list[str]:
+    log = bench.directory / "tool_bodies.log"
+    return log.read_text().splitlines() if log.exists() else []
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory: pytest.TempPathFactory) -> Runs:
+    bench = DspyBench(tmp_path_factory.mktemp("dspy"), f"sk-test-{secrets.token_hex(16)}",
+                      venv=framework_venv("dspy", PINS))
+    recording = bench.record(APP)
+    recorded = bodies(bench)
+    offline = bench.rerun(recording)
+    after_offline = bodies(bench)
+    live = bench.rerun(recording, "--live-tools")
+    after_live = bodies(bench)
+    return Runs(bench, recording, recorded, offline, after_offline[len(recorded):], live,
+                after_live[len(after_offline):])
+
+
+# -- trace ------------------------------------------------------------------------------------------
+def test_each_react_run_is_an_agent_span_over_its_llm_calls(runs: Runs) -> None:
+    agents = runs.spans("agent")
+    assert [(start["name"], start["inputs"]) for start, _ in agents] == [
+        ("ReAct", {"question": "What is the weather in Paris?"}), ("ReAct", {"question": "Is it cold in Oslo?"})]
+    assert all(start["attrs"] == {"framework": "dspy", "signature": "question -> answer",
+                                  "tools": ["get_weather", "get_time"], "model": "openai/gpt-4o-mini"}
+               for start, _ in agents)
+    answers = [line.removeprefix("answer: ") for line in runs.recording.run.app_lines() if line.startswith("answer: ")]
+    assert [end["outputs"]["return"]["answer"] for _, end in agents] == answers
+    agent_ids = [start["span_id"] for start, _ in agents]
+    # three ReAct steps (get_weather, get_time, finish) and the extraction of the answer, in each agent span
+    assert [start["parent_id"] for start, _ in runs.spans("llm")] == [agent for agent in agent_ids for _ in range(4)]
+    assert len(runs.recording.hits) == APP.requests
+
+
+def test_each_tool_the_model_named_in_its_text_is_one_tool_span_under_its_agent(runs: Runs) -> None:
+    tools = runs.spans("tool")
+    agent_ids = [start["span_id"] for start, _ in runs.spans("agent")]
+    named = [text.split("[[ ## next_tool_name ## ]]\n")[1].split("\n")[0] for text in
+             (answer["text"] for answer in runs.recording.answers) if "next_tool_name" in text]
+    assert [name for name in named if name != "finish"] == TOOLS, "what the stub asked for, finish aside"
+    assert [start["name"] for start, _ in tools] == TOOLS, "one span per tool call, none for ReAct's own finish"
+    assert [start["inputs"] for start, _ in tools] == [{"city": city} for city in CITIES]
+    assert [start["parent_id"] for start, _ in tools] == [agent for agent in agent_ids for _ in range(2)]
+    assert [end["outputs"] for _, end in tools] == [{"return": value} for value in RETURNS]
+    assert all(start["attrs"] == {"framework": "dspy"} for start, _ in tools), "no call id on the wire to link by"
+    assert runs.bodies_recorded == [f"{name} {city}" for name, city in zip(TOOLS, CITIES)]
+
+
+def test_the_tool_spans_have_the_time_the_bodies_took_between_the_llm_calls_around_them(runs: Runs) -> None:
+    order = [(e["component"], e["status"]) for e in runs.recording.events if e["component"] in ("llm", "tool")]
+    one_agent = [("llm", "started"), ("llm", "completed"), ("tool", "started"), ("tool", "completed")] * 2 + \
+        [("llm", "started"), ("llm", "completed")] * 2
+    assert order == one_agent * 2
+    assert all(end["duration_ms"] > 0 for _, end in runs.spans("tool"))
+
+
+def test_analyze_counts_the_tool_calls(runs: Runs) -> None:
+    tools = {tool["name"]: tool for tool in runs.bench.analyze(runs.recording)["tools"]}
+    assert {name: (tool["calls"], tool["failures"]) for name, tool in tools.items()} == \
+        {"get_weather": (2, 0), "get_time": (2, 0)}
+
+
+# -- replay --rerun ---------------------------------------------------------------------------------
+def test_a_rerun_with_the_stub_stopped_runs_no_tool_body_and_prints_the_same(runs: Runs) -> None:
+    assert runs.offline.app_lines() == runs.recording.run.app_lines()
+    assert (runs.offline.verdict(), runs.offline.returncode) == (REPRODUCED, 0)
+    assert runs.bodies_offline == []
+    assert f"calls         {APP.answered} from the recording" in runs.offline.stdout
+
+
+def test_the_apps_own_callbacks_run_beside_ours_when_recorded_and_in_a_rerun(runs: Runs) -> None:
+    saw = ("callback saw: get_weather{'city': 'Paris'}, get_time{'city': 'Paris'}, finish{}, "
+           "get_weather{'city': 'Oslo'}, get_time{'city': 'Oslo'}, finish{}")
+    assert runs.recording.run.app_lines()[-1] == saw
+    assert runs.offline.app_lines()[-1] == saw
+
+
+def test_live_tools_runs_the_tool_bodies_and_answers_the_llm_calls(runs: Runs) -> None:
+    assert runs.bodies_live == runs.bodies_recorded
+    assert runs.live_tools.app_lines() == runs.recording.run.app_lines()
+    assert f"calls         {APP.requests} from the recording, {APP.tools} run again (judged by what they returned)" \
+        in runs.live_tools.stdout
+    assert (runs.live_tools.verdict(), runs.live_tools.returncode) == (REPRODUCED, 0)
+
+
+# -- install ----------------------------------------------------------------------------------------
+def test_install_names_the_hook_points_a_dspy_without_them_lacks() -> None:
+    from types import ModuleType  # noqa: PLC0415 - this test alone
+
+    from namel3ss_debug.integrations import dspy_hook  # noqa: PLC0415 - imports no framework
+
+    old = ModuleType("dspy")
+    old.settings = object()  # type: ignore[attr-defined]
+    old.Tool = type("Tool", (), {"__call__": lambda self, **kwargs: None})  # type: ignore[attr-defined]
+    missing = dspy_hook.install(old)
+    assert missing[:4] == ["dspy.settings.get", "Tool.__call__ (with_callbacks)", "Tool.acall (with_callbacks)",
+                           "ReAct"]
+    assert old.Tool.__call__.__name__ == "<lambda>", "left as it was"  # type: ignore[attr-defined]
