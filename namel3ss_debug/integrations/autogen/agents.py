@@ -152,4 +152,4 @@ RESPONSE = Shape(_response_outputs)
 TASK_RESULT = Shape(_task_result_outputs)
 _WRAPPERS = {"on_messages": _agent_answer, "on_messages_stream": _agent_turn, "run_stream": _team_run}
 
-__all__ = ["wrap_class", "WRAPPED"]
+__all__ = ["WRAPPED", "wrap_class"]

@@ -61,4 +61,4 @@ def return_codec(tool: Any) -> Any:
     return returned if isinstance(returned, type) and issubclass(returned, BaseModel) else None
 
 
-__all__ = ["wrap_run_json", "FRAMEWORK"]
+__all__ = ["FRAMEWORK", "wrap_run_json"]

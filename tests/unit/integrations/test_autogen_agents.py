@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from rerunhelpers import record
 
+from namel3ss_debug import mark
 from namel3ss_debug.integrations.otel import hooked
 
 autogen_core = pytest.importorskip("autogen_core")
@@ -108,18 +109,12 @@ def test_the_agent_span_ends_at_the_response_though_the_caller_stops_reading_the
 
     def app() -> None:
         asyncio.run(first_response())
-        with_marker()
+        mark("after")
 
     _, events = record(app)
-    [(agent, agent_end)] = spans(events, "agent")
+    [(_, agent_end)] = spans(events, "agent")
     marker = next(e for e in events if e["name"] == "after")
     assert agent_end["seq"] < marker["seq"] and agent_end["outputs"] == {"return": "HI!"}
-
-
-def with_marker() -> None:
-    from namel3ss_debug import mark
-
-    mark("after")
 
 
 def test_a_team_run_is_a_chain_span_holding_its_agents_turns() -> None:

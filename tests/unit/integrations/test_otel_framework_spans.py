@@ -96,11 +96,10 @@ def test_a_scope_whose_tools_a_hook_records_is_left_out_and_its_children_go_unde
     @trace_agent_execution(name="forecaster")
     def agent() -> None:
         plan()
-        with provider.get_tracer(scope).start_as_current_span("execute_tool get_weather", attributes={
-                "gen_ai.operation.name": "execute_tool", "gen_ai.tool.name": "get_weather",
-                "gen_ai.tool.call.id": "call_1"}):
-            with provider.get_tracer("app").start_as_current_span("lookup"):
-                pass
+        tool = {"gen_ai.operation.name": "execute_tool", "gen_ai.tool.name": "get_weather", "gen_ai.tool.call.id": "call_1"}
+        with provider.get_tracer(scope).start_as_current_span("execute_tool get_weather", attributes=tool), \
+                provider.get_tracer("app").start_as_current_span("lookup"):
+            pass
         with provider.get_tracer(scope).start_as_current_span("invoke_agent helper", attributes={
                 "gen_ai.operation.name": "invoke_agent", "gen_ai.agent.name": "helper"}):
             pass
