@@ -8,7 +8,8 @@ watch: a rerun must answer a tool call without running its body, so the seams ar
   spans and a team's member runs nest under it;
 - `FunctionCall.execute` / `aexecute` (`agno/toolcalls.py`), where Agno runs each tool call the model
   asked for, with the model's call id (`FunctionCall.call_id`): a `tool` span, answered from the
-  recording in a rerun without running the tool, its pre/post hooks and tool hooks.
+  recording in a rerun without running the tool, its pre/post hooks and tool hooks. A tool whose body
+  is a generator (a team's delegation to its members, which runs them) is left to run, in a rerun too.
 
 `import agno` loads none of these: each is hooked when the app imports its module (`agno.agent.agent`,
 `agno.team.team`, `agno.tools.function`), and a point one lacks is a warning naming it. Agno's

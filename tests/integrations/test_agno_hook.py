@@ -4,10 +4,11 @@
 answers the tools from the recording without running their bodies.
 
 apps/agno_app.py (an `Agent`, `forecaster`, with `get_weather` and `get_time`, three questions: `run`,
-`arun` with a coroutine tool, `run` again where `get_weather` raises for Atlantis) runs in a venv of its
-own holding Agno (built once, reused; `tests/venvs.py`), with Agno's telemetry off, is recorded once
-against the stub server, then rerun with the server stopped: as it is, and with `--live-tools`. Its
-tools add a line to `tool_bodies.log` each time a body runs.
+`arun` with a coroutine tool, `run` again where `get_weather` raises for Atlantis; then a `Team` with
+that agent as its member, whose delegation to it is left to the wire) runs in a venv of its own holding
+Agno (built once, reused; `tests/venvs.py`), with Agno's telemetry off, is recorded once against the
+stub server, then rerun with the server stopped: as it is, and with `--live-tools`. Its tools add a
+line to `tool_bodies.log` each time a body runs.
 """
 
 from __future__ import annotations
@@ -30,12 +31,19 @@ from venvs import framework_venv  # noqa: E402 - as above
 pytestmark = pytest.mark.frameworks
 
 PINS = ("agno==3.1.10", "openai==3.57.0")
-QUESTIONS = ["What is the weather in Paris?", "Is it cold in Oslo?", "Is it sunny in Atlantis?"]
-CITIES = ["Paris", "Oslo", "Atlantis"]
+QUESTIONS = ["What is the weather in Paris?", "Is it cold in Oslo?", "Is it sunny in Atlantis?",
+             "What is the weather in Rome?"]
+# The runs in the order they start: the agent's three, the team's, and its member's (given the task "Rome").
+RUNS = [("forecaster", "Agent", QUESTIONS[0]), ("forecaster", "Agent", QUESTIONS[1]),
+        ("forecaster", "Agent", QUESTIONS[2]), ("desk", "Team", QUESTIONS[3]), ("forecaster", "Agent", "Rome")]
 # Agno offers the tools to the model sorted by name; the stub asks for each in that order, then answers.
-ASKED = [(tool, {"city": city}) for city in CITIES for tool in ("get_time", "get_weather")]
-RETURNS = ["14:05", "light rain, 14 C", "14:05", "snow, -3 C", "09:05", None]
-APP = App("agno_app", (), requests=9, tools=len(ASKED))  # modules: the venv's, not this Python's
+ASKED = [(tool, {"city": city}) for city in ("Paris", "Oslo", "Atlantis", "Rome")
+         for tool in ("get_time", "get_weather")]
+RETURNS = ["14:05", "light rain, 14 C", "14:05", "snow, -3 C", "09:05", None, "09:05", "clear, 18 C"]
+DELEGATION = ("delegate_task_to_members", {"task": "Rome"})  # the team leader's, asked before the member runs
+# 3 requests a question, and the team's 2 besides its member's 3; the agent's tool calls (the delegation is no
+# tool of the app's: it runs the member, in a rerun too).
+APP = App("agno_app", (), requests=14, tools=len(ASKED))  # modules: the venv's, not this Python's
 REPRODUCED = "reproduced: the rerun matches the recording"
 FAILED = "namel3ss_debug.integrations.agno.toolcalls.ToolFailed"
 Event = dict[str, Any]
@@ -64,6 +72,11 @@ def bodies(bench: Workbench) -> list[str]:
     return log.read_text().splitlines() if log.exists() else []
 
 
+def hooked(runs: Runs) -> list[tuple[Event, Event]]:
+    """The tool spans the hook recorded."""
+    return [(start, end) for start, end in runs.spans("tool") if start["attrs"].get("framework") == "agno"]
+
+
 def answers(run: Run) -> list[str]:
     """The app's `answer:` lines (Agno also prints its own log lines to stdout)."""
     return [line for line in run.app_lines() if line.startswith("answer: ")]
@@ -83,30 +96,45 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Runs:
 
 
 # -- trace ------------------------------------------------------------------------------------------
-def test_each_run_and_arun_is_an_agent_span_over_its_llm_and_tool_calls(runs: Runs) -> None:
+def test_each_run_and_arun_of_an_agent_or_team_is_an_agent_span_over_its_llm_and_tool_calls(runs: Runs) -> None:
     agents = runs.spans("agent")
-    assert [(start["name"], start["inputs"]) for start, _ in agents] == [("forecaster", {"input": q}) for q in QUESTIONS]
-    assert all(start["attrs"] == {"framework": "agno", "agent_class": "Agent", "model": "gpt-4o-mini"}
-               for start, _ in agents)
-    assert [f"answer: {end['outputs']['return']}" for _, end in agents] == answers(runs.recording.run)
-    ids = [start["span_id"] for start, _ in agents]
-    assert [start["parent_id"] for start, _ in runs.spans("llm")] == [agent for agent in ids for _ in range(3)]
-    assert [start["parent_id"] for start, _ in runs.spans("tool")] == [agent for agent in ids for _ in range(2)], \
+    assert [(start["name"], start["attrs"]["agent_class"], start["inputs"]["input"]) for start, _ in agents] == RUNS
+    assert all(start["attrs"] == {"framework": "agno", "agent_class": kind, "model": "gpt-4o-mini"}
+               for (start, _), (_, kind, _) in zip(agents, RUNS))
+    root = runs.recording.of_type("run_start")[0]["span_id"]
+    assert [f"answer: {end['outputs']['return']}" for start, end in agents if start["parent_id"] == root] == \
+        answers(runs.recording.run)
+    paris, oslo, atlantis, desk, member = (start["span_id"] for start, _ in agents)
+    assert [start["parent_id"] for start, _ in runs.spans("llm")] == \
+        [paris] * 3 + [oslo] * 3 + [atlantis] * 3 + [desk] + [member] * 3 + [desk]
+    assert [start["parent_id"] for start, _ in hooked(runs)] == \
+        [paris] * 2 + [oslo] * 2 + [atlantis] * 2 + [member] * 2, \
         "the tools run in the run's thread, awaited, and in a worker thread alike"
+    assert agents[4][0]["parent_id"] == desk, "the member's run is under the team's"
     assert len(runs.recording.hits) == APP.requests
 
 
 def test_each_tool_call_the_model_asked_for_is_one_tool_span_with_its_arguments_and_result(runs: Runs) -> None:
     asked = [(a["tool_call"]["name"], a["tool_call"]["arguments"]) for a in runs.recording.answers if a["tool_call"]]
-    assert asked == ASKED
-    tools = runs.spans("tool")
-    assert [(start["name"], start["inputs"]) for start, _ in tools] == ASKED
-    assert [(end.get("outputs") or {}).get("return") for _, end in tools] == RETURNS
+    assert asked == ASKED[:6] + [DELEGATION] + ASKED[6:]
+    assert [(start["name"], start["inputs"]) for start, _ in hooked(runs)] == ASKED
+    assert [(end.get("outputs") or {}).get("return") for _, end in hooked(runs)] == RETURNS
+    assert sorted(start["attrs"]["tool_call_id"] for start, _ in runs.spans("tool")) == \
+        sorted(f"call_{answer['tool_call']['id']}" for answer in runs.recording.answers if answer["tool_call"]), \
+        "one tool span for each tool call, hooked or not"
     assert runs.bodies_recorded == [f"{tool} {arguments['city']}" for tool, arguments in ASKED]
 
 
+def test_a_teams_delegation_runs_its_members_and_is_no_hooked_tool(runs: Runs) -> None:
+    """Agno iterates a delegation's generator after the call returns: the hook leaves it, and the wire pairs it."""
+    delegations = [(start, end) for start, end in runs.spans("tool") if start["name"] == DELEGATION[0]]
+    assert [(start["inputs"], start["attrs"]["source"]) for start, _ in delegations] == [(DELEGATION[1], "wire")]
+    assert "framework" not in delegations[0][0]["attrs"]
+    assert "Agent forecaster: Echo: Rome (tool said: clear, 18 C)" in delegations[0][1]["outputs"]["return"]
+
+
 def test_a_tool_agno_reports_failed_is_a_failed_tool_span_with_agnos_message(runs: Runs) -> None:
-    _, end = runs.spans("tool")[5]
+    _, end = hooked(runs)[5]
     assert (end["status"], end["error"]["type"], end["error"]["message"]) == \
         ("failed", FAILED, "no weather for Atlantis")
     assert "(tool said: no weather for Atlantis)" in answers(runs.recording.run)[2], "the model was told the error"
@@ -114,19 +142,19 @@ def test_a_tool_agno_reports_failed_is_a_failed_tool_span_with_agnos_message(run
 
 def test_a_tool_span_is_linked_to_the_llm_call_that_asked_by_the_models_call_id(runs: Runs) -> None:
     llm_outputs = {end["span_id"]: end["outputs"] for _, end in runs.spans("llm")}
-    sent = [f"call_{answer['tool_call']['id']}" for answer in runs.recording.answers if answer["tool_call"]]
-    linked = [(start["attrs"]["tool_call_id"], start["attrs"]["llm_span_id"]) for start, _ in runs.spans("tool")]
+    sent = [f"call_{a['tool_call']['id']}" for a in runs.recording.answers if a["tool_call"] and a["tool_call"]["name"]
+            != DELEGATION[0]]
+    linked = [(start["attrs"]["tool_call_id"], start["attrs"]["llm_span_id"]) for start, _ in hooked(runs)]
     assert [call_id for call_id, _ in linked] == sent
     for call_id, llm_span in linked:
         assert [call["id"] for call in llm_outputs[llm_span]["tool_calls"]] == [call_id]
-    assert all(start["attrs"]["framework"] == "agno" for start, _ in runs.spans("tool"))
 
 
 # -- replay --rerun ---------------------------------------------------------------------------------
 def test_a_rerun_with_the_server_stopped_runs_no_tool_body_and_reproduces(runs: Runs) -> None:
     assert (runs.offline.verdict(), runs.offline.returncode) == (REPRODUCED, 0), runs.offline.stdout
     assert runs.bodies_offline == []
-    assert f"calls         {APP.answered} from the recording\n" in runs.offline.stdout
+    assert f"calls         {APP.answered} from the recording, 1 run again" in runs.offline.stdout, "the delegation"
     assert answers(runs.offline) == answers(runs.recording.run)
 
 
@@ -141,7 +169,7 @@ def test_a_rerun_answers_the_failed_call_without_agnos_log_of_it(runs: Runs) -> 
 def test_live_tools_runs_the_tool_bodies_and_reproduces(runs: Runs) -> None:
     assert runs.bodies_live == runs.bodies_recorded
     assert (runs.live.verdict(), runs.live.returncode) == (REPRODUCED, 0), runs.live.stdout
-    assert f"calls         {APP.requests} from the recording, {APP.tools} run again" in runs.live.stdout
+    assert f"calls         {APP.requests} from the recording, {APP.tools + 1} run again" in runs.live.stdout
     assert answers(runs.live) == answers(runs.recording.run)
 
 
@@ -151,7 +179,8 @@ def test_install_names_the_hook_points_an_agno_without_them_lacks() -> None:
 
     agent_module, function_module = ModuleType("agno.agent.agent"), ModuleType("agno.tools.function")
     agent_module.Agent = type("Agent", (), {"run": lambda self, input: None})  # type: ignore[attr-defined]
-    function_module.FunctionCall = type("FunctionCall", (), {"execute": lambda self: None})  # type: ignore[attr-defined]
+    function_module.FunctionCall = type(  # type: ignore[attr-defined]
+        "FunctionCall", (), {"execute": lambda self: None})
     function_module.FunctionExecutionResult = object  # type: ignore[attr-defined]
     assert runs.install(agent_module) == ["Agent.arun"]
     assert toolcalls.install(function_module) == ["FunctionCall.aexecute"]

@@ -8,14 +8,18 @@ catches the tool's exception). The span records the result under `outputs.return
 its error (`ToolFailed`, with that message); an exception Agno raises on (`StopAgentRun`,
 `RetryAgentRun`) is the span's error as it is. In a rerun the recorded result (or failure) is made
 into the `FunctionExecutionResult` Agno expects, `FunctionCall.result` (or `error`) set as Agno sets
-it, and none of the hooks or the body runs. A tool whose result streams (a generator Agno iterates
-after `execute` returns) is recorded as the generator's repr, which is what a rerun gives back: such a
-tool is rerun as it ran with `--live-tools`.
+it, and none of the hooks or the body runs.
+
+A tool whose body is a generator is left as it is: Agno iterates it after `execute` returns, so its
+work happens outside the call, and a recorded result could not stand for it. Such are a team's
+delegations to its members (`delegate_task_to_member(s)`), whose body runs the member agents: they run
+in a rerun too, each member run an `agent` span whose LLM and tool calls are answered.
 """
 
 from __future__ import annotations
 
 import functools
+import inspect
 from types import ModuleType
 from typing import Any, Callable
 
@@ -53,7 +57,7 @@ def recording_execute(original: Callable[..., Any], outcome: type) -> Callable[.
     @functools.wraps(original)
     def execute(self: Any) -> Any:
         tracer = get_tracer()
-        if tracer.run is None:
+        if tracer.run is None or streams(tracer, self):
             return original(self)
         ran: list[Any] = []
         name, arguments, call_id = call_of(self)
@@ -72,7 +76,7 @@ def recording_aexecute(original: Callable[..., Any], outcome: type) -> Callable[
     @functools.wraps(original)
     async def aexecute(self: Any) -> Any:
         tracer = get_tracer()
-        if tracer.run is None:
+        if tracer.run is None or streams(tracer, self):
             return await original(self)
         ran: list[Any] = []
         name, arguments, call_id = call_of(self)
@@ -89,6 +93,16 @@ def recording_aexecute(original: Callable[..., Any], outcome: type) -> Callable[
 
     setattr(aexecute, MARK, True)
     return aexecute
+
+
+def streams(tracer: Any, function_call: Any) -> bool:
+    """Whether the tool's body is a generator (seen through Agno's argument-validating wrapper)."""
+    try:
+        body = inspect.unwrap(function_call.function.entrypoint)
+        return inspect.isgeneratorfunction(body) or inspect.isasyncgenfunction(body)
+    except Exception as exc:  # an entrypoint that cannot be looked at: recorded as a call
+        tracer.note_failure(exc)
+        return False
 
 
 def call_of(function_call: Any) -> tuple[str, Any, str | None]:

@@ -1,13 +1,16 @@
 """An Agno app: an `Agent` with two tools, `get_weather` and `get_time`, on `OpenAIChat` pointed at
-STUB_URL (key STUB_KEY), asked three questions.
+STUB_URL (key STUB_KEY), asked three questions, then a `Team` with that agent as its member asked a
+fourth.
 
-For each question the stub asks for each tool in the order Agno offers them (by name: `get_time` first), then
-answers: three POST /v1/chat/completions. The first and third questions run through `Agent.run` (Agno
-runs the sync tools in the run's thread), the second through `Agent.arun` (`get_weather` is a
-coroutine, awaited; `get_time` runs in a worker thread). `get_weather` raises for Atlantis: Agno
-catches it and tells the model the error. Agno's telemetry (a request to Agno's API per run) is off:
-`AGNO_TELEMETRY=false`. Each time a tool's body runs it adds a line to `tool_bodies.log` in the
-working directory.
+For each question the stub asks for each tool in the order Agno offers them (by name: `get_time`
+first), then answers: three POST /v1/chat/completions. The first and third questions run through
+`Agent.run` (Agno runs the sync tools in the run's thread), the second through `Agent.arun`
+(`get_weather` is a coroutine, awaited; `get_time` runs in a worker thread). `get_weather` raises for
+Atlantis: Agno catches it and tells the model the error. The team (`mode=broadcast`) is asked for the
+weather in Rome: its leader's model asks for `delegate_task_to_members` with `{"task": "Rome"}`, which
+runs the member (three requests, two tool calls), then answers: five requests. Agno's telemetry (a
+request to Agno's API per run) is off: `AGNO_TELEMETRY=false`. Each time a tool's body runs it adds a
+line to `tool_bodies.log` in the working directory.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ os.environ.setdefault("AGNO_TELEMETRY", "false")  # before Agno reads it
 
 from agno.agent import Agent  # noqa: E402 - after the telemetry switch
 from agno.models.openai import OpenAIChat  # noqa: E402 - as above
+from agno.team import Team, TeamMode  # noqa: E402 - as above
 
 WEATHER = {"paris": "light rain, 14 C", "oslo": "snow, -3 C"}
 
@@ -67,10 +71,13 @@ def get_time(city: str) -> str:
     return {"paris": "14:05", "oslo": "14:05"}.get(city.lower().strip("?."), "09:05")
 
 
+def model() -> OpenAIChat:
+    return OpenAIChat(id="gpt-4o-mini", base_url=os.environ["STUB_URL"] + "/v1", api_key=os.environ["STUB_KEY"],
+                      max_retries=0)
+
+
 def agent(weather: object) -> Agent:
-    model = OpenAIChat(id="gpt-4o-mini", base_url=os.environ["STUB_URL"] + "/v1", api_key=os.environ["STUB_KEY"],
-                       max_retries=0)
-    return Agent(name="forecaster", model=model, tools=[weather, get_time],
+    return Agent(name="forecaster", model=model(), tools=[weather, get_time],
                  instructions="Answer with the weather and the time.")
 
 
@@ -78,6 +85,8 @@ def main() -> None:
     print(f"answer: {agent(get_weather).run('What is the weather in Paris?').content}")
     print(f"answer: {asyncio.run(agent(aget_weather).arun('Is it cold in Oslo?')).content}")
     print(f"answer: {agent(get_weather).run('Is it sunny in Atlantis?').content}")
+    desk = Team(name="desk", model=model(), members=[agent(get_weather)], mode=TeamMode.broadcast)
+    print(f"answer: {desk.run('What is the weather in Rome?').content}")
 
 
 if __name__ == "__main__":
