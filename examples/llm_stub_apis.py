@@ -62,8 +62,8 @@ def reply(messages: list[dict[str, Any]], tools: list[Tool], nonce: str = "") ->
         number = len(tool_results)
         name = tool_name(tools[number])
         digest = hashlib.sha1(f"{question}\n{name}".encode()).hexdigest()[:8]
-        argument = argument_name(tools[number])
-        return "", {"name": name, "arguments": {argument: words[-1] if words else ""}, "id": f"stub{digest}{number + 1}"}
+        arguments = {argument_name(tools[number]): words[-1] if words else ""}
+        return "", {"name": name, "arguments": arguments, "id": f"stub{digest}{number + 1}"}
     if tool_results:
         return f"Echo: {question} (tool said: {text_of(tool_results[-1].get('content'))}){suffix}", None
     return f"Echo: {question}{suffix}", None
