@@ -17,6 +17,7 @@ from .report import (
     SlowOperations, SlowSpan, ToolStats,
 )
 from .stats import latency, op_label, rate
+from .summary import tools_seen
 from ..model.events import STARTUP_KIND, STARTUP_NAME, is_known_event_type
 from .tally import Tally
 
@@ -64,6 +65,7 @@ def _overview(tally: Tally, counts: dict[tuple[str, str, str], int], llm: LlmUsa
     startups = [run.startup_ms for run in runs if run.startup_ms is not None and run.duration_ms is not None]
     duration_ms = sum(durations) if durations else None
     startup_ms = sum(startups) if startups else None
+    seen = [tools_seen(run.end_attrs.get("tool_calls")) for run in tally.runs]
     return Overview(
         runs=runs, events=sum(run.events for run in tally.runs), analyzed_events=tally.analyzed,
         event_types=_by_count(tally.type_counts),
@@ -74,6 +76,7 @@ def _overview(tally: Tally, counts: dict[tuple[str, str, str], int], llm: LlmUsa
         errors=errors.total, failed_spans=tally.failed_spans, duration_ms=duration_ms,
         startup_ms=startup_ms, work_ms=_less(duration_ms, startup_ms),
         bytes_read=bytes_read, filters=filters, unpriced_llm_calls=llm.unpriced_calls,
+        wire_tool_calls=sum(wire for wire, _ in seen), unseen_tool_calls=sum(unseen for _, unseen in seen),
     )
 
 

@@ -92,6 +92,8 @@ class Overview(msgspec.Struct, frozen=True):
     unpriced_llm_calls: int = 0  # LLM calls of unknown cost, left out of `cost_usd` (then a lower bound)
     startup_ms: Optional[float] = None  # the runs' start-ups added up; None when no run recorded one
     work_ms: Optional[float] = None  # duration_ms less startup_ms
+    wire_tool_calls: int = 0  # of tool_calls, those recorded from the wire: no hook recorded them as they ran
+    unseen_tool_calls: int = 0  # tool calls the model asked for that nothing recorded (the runs' `run_end`)
 
 
 class SlowSpan(msgspec.Struct, frozen=True):

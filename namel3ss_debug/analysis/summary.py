@@ -26,7 +26,7 @@ class RunSummary:
     no_usage_llm_calls: int = 0  # of those, the ones without usage either: nothing can price them
     tool_calls: int = 0
     wire_tool_calls: int = 0  # of tool_calls, those made from the wire: no hook recorded them as they ran
-    unseen_tool_calls: int = 0  # tool calls the LLM calls asked for (by id) that no tool span answers
+    unseen_tool_calls: int = 0  # tool calls the LLM calls asked for that nothing recorded (run_end's account)
     failed_spans: int = 0
     errors: int = 0
     error_types: dict[str, int] = field(default_factory=dict)
@@ -53,9 +53,7 @@ def summarize(events: Iterable[dict[str, Any]]) -> RunSummary:
     spans: dict[str, set[str]] = {}  # component -> span ids seen on start or end events
     error_types: Counter[str] = Counter()
     tokens = Counter[str]()
-    counts = {"events": 0, "failed": 0, "errors": 0, "uncosted": 0, "no_usage": 0, "wire": 0}
-    asked: set[str] = set()  # the tool call ids LLM calls asked for, and those tool spans answer
-    answered: set[str] = set()
+    counts = {"events": 0, "failed": 0, "errors": 0, "uncosted": 0, "no_usage": 0}
     cost: float | None = None
     run: dict[str, Any] = {}
     for event in events:
@@ -67,18 +65,15 @@ def summarize(events: Iterable[dict[str, Any]]) -> RunSummary:
                 run["root"] = event.get("span_id")
             if event_type == "run_end":
                 attrs = event.get("attrs") if isinstance(event.get("attrs"), dict) else {}
-                traffic = attrs.get("llm_traffic")
+                traffic, tools = attrs.get("llm_traffic"), attrs.get("tool_calls")
                 run.update(status=event.get("status"), duration_ms=event.get("duration_ms"),
-                           llm_traffic=traffic if isinstance(traffic, dict) else {})
+                           llm_traffic=traffic if isinstance(traffic, dict) else {},
+                           tools=tools if isinstance(tools, dict) else {})
             continue
         if is_start(event_type) or is_end(event_type):
             # Counted by span id, so a run filtered to end events (or cut short) still counts its calls.
             spans.setdefault(event.get("component", "custom"), set()).add(event.get("span_id"))
-        if event.get("component") == "tool" and is_start(event_type):
-            counts["wire"] += _tool_call_id(event, answered) == "wire"
         if is_end(event_type):
-            if event.get("component") == "llm":
-                _asked_ids(event.get("outputs"), asked)
             if event.get("parent_id") == run.get("root") and is_startup(event_type, event.get("component"),
                                                                         event.get("name")):
                 run["startup_ms"] = event.get("duration_ms")
@@ -100,28 +95,21 @@ def summarize(events: Iterable[dict[str, Any]]) -> RunSummary:
         input_tokens=tokens["input_tokens"], output_tokens=tokens["output_tokens"],
         total_tokens=tokens["total_tokens"], cost_usd=cost, uncosted_llm_calls=counts["uncosted"],
         no_usage_llm_calls=counts["no_usage"], tool_calls=len(spans.get("tool", ())),
-        wire_tool_calls=counts["wire"], unseen_tool_calls=len(asked - answered),
+        wire_tool_calls=tools_seen(run.get("tools"))[0], unseen_tool_calls=tools_seen(run.get("tools"))[1],
         failed_spans=counts["failed"], errors=counts["errors"], error_types=dict(error_types.most_common()),
         llm_traffic=run.get("llm_traffic") or {},
     )
 
 
-def _tool_call_id(event: dict[str, Any], answered: set[str]) -> Any:
-    """Note the model's id of the call a tool span answers; the span's `attrs.source` (`wire`: made from the
-    request that carried its result)."""
-    attrs = event.get("attrs")
-    if not isinstance(attrs, dict):
-        return None
-    if isinstance(attrs.get("tool_call_id"), str):
-        answered.add(attrs["tool_call_id"])
-    return attrs.get("source")
+def tools_seen(counts: Any) -> tuple[int, int]:
+    """From a `run_end`'s `attrs.tool_calls`: the tool calls recorded from the wire (no hook recorded them as they
+    ran), and those the model asked for that nothing recorded.
 
-
-def _asked_ids(outputs: Any, asked: set[str]) -> None:
-    calls = outputs.get("tool_calls") if isinstance(outputs, dict) else None
-    for call in calls if isinstance(calls, list) else ():
-        if isinstance(call, dict) and isinstance(call.get("id"), str) and call["id"]:
-            asked.add(call["id"])
+    >>> tools_seen({"asked": 3, "hooked": 0, "wire": 2, "unseen": 1}), tools_seen(None)
+    ((2, 1), (0, 0))
+    """
+    found = [counts.get(key) if isinstance(counts, dict) else None for key in ("wire", "unseen")]
+    return tuple(value if type(value) is int and value > 0 else 0 for value in found)  # type: ignore[return-value]
 
 
 def _by_count(spans: dict[str, set[str]]) -> dict[str, int]:

@@ -8,6 +8,7 @@ import shlex
 from rich.console import Console
 
 from ..analysis.summary import RunSummary
+from .analyze.format import tools_seen
 from .text import plural, safe
 
 
@@ -40,7 +41,7 @@ def _rows(summary: RunSummary) -> list[tuple[str, str]]:
         ("events", str(summary.events)),
         ("spans", spans),
         ("llm calls", f"{summary.llm_calls}  {tokens}{cost}"),
-        ("tool calls", _tool_calls(summary)),
+        ("tool calls", f"{summary.tool_calls}{tools_seen(summary.wire_tool_calls, summary.unseen_tool_calls)}"),
         ("errors", _errors(summary)),
     ]
 
@@ -62,18 +63,6 @@ def _next(summary: RunSummary, path: str) -> list[tuple[str, str]]:
     shown = safe(shlex.quote(shown if not shown.startswith("..") else path))
     closer = "--errors-only" if summary.failed_spans or summary.errors else "--tree"
     return [("next", f"namel3ss-debug analyze {shown}"), ("", f"namel3ss-debug inspect {shown} {closer}")]
-
-
-def _tool_calls(summary: RunSummary) -> str:
-    """`2`; with the calls no hook recorded as they ran (made from the requests that carried their results: a
-    rerun runs them again), and those the model asked for that nothing shows running."""
-    said = [str(summary.tool_calls)]
-    if summary.wire_tool_calls:
-        said.append(f"({summary.wire_tool_calls} seen on the wire only: no hook recorded them, a rerun runs "
-                    "them again)")
-    if summary.unseen_tool_calls:
-        said.append(f"[yellow]+{summary.unseen_tool_calls} the model asked for, not seen run[/]")
-    return " ".join(said)
 
 
 def _errors(summary: RunSummary) -> str:

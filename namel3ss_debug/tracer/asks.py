@@ -44,11 +44,12 @@ class Ask:
 class ToolAsks:
     """The tool calls this run's LLM calls asked for: by the model's id, and by name and arguments; bounded."""
 
-    __slots__ = ("_by_id", "_by_call")
+    __slots__ = ("_by_id", "_by_call", "_counts")
 
     def __init__(self) -> None:
         self._by_id: OrderedDict[str, Ask] = OrderedDict()
         self._by_call: OrderedDict[CallKey, list[Ask]] = OrderedDict()  # oldest first
+        self._counts = {"asked": 0, HOOKED: 0, WIRED: 0}
 
     def note(self, span_id: str, outputs: Any, *, parent_id: str | None = None, ts: str = "", ns: int = 0) -> None:
         """Remember the tool calls of an LLM call's outputs (`outputs.tool_calls[]`: id, name, arguments),
@@ -65,6 +66,7 @@ class ToolAsks:
             self._by_call.popitem(last=False)
 
     def _add(self, ask: Ask) -> None:
+        self._counts["asked"] += 1
         if ask.call_id is not None:
             self._by_id[ask.call_id] = ask
             self._by_id.move_to_end(ask.call_id)
@@ -89,8 +91,7 @@ class ToolAsks:
         ask = self.asked(call_id)
         if ask is None:
             return None
-        if ask.state == PENDING:
-            ask.state = HOOKED
+        self._move(ask, HOOKED)
         return ask.asker
 
     def claim(self, name: str, arguments: Any) -> tuple[str | None, str] | None:
@@ -99,7 +100,7 @@ class ToolAsks:
         key = call_key(name, arguments)
         for ask in reversed(self._by_call.get(key, ()) if key is not None else ()):
             if ask.state == PENDING:
-                ask.state = HOOKED
+                self._move(ask, HOOKED)
                 return ask.call_id, ask.asker
         return None
 
@@ -115,8 +116,26 @@ class ToolAsks:
             found = next((ask for ask in (self._by_call.get(key, ()) if key is not None else ())
                           if ask.state == PENDING and ask.call_id is None), None)
         if found is not None:
-            found.state = WIRED
+            self._move(found, WIRED)
         return found
+
+    def _move(self, ask: Ask, state: str) -> None:
+        if ask.state == PENDING:
+            ask.state = state
+            self._counts[state] += 1
+
+    def tally(self) -> dict[str, int]:
+        """How the run's tool calls were seen, for its `run_end`: `asked` by the LLM calls, recorded by a
+        `hooked` span or from the `wire`, and `unseen`: asked for, still remembered, and recorded by nothing
+        (the app never ran them, or ran them where nothing of ours could see or tie them to the call).
+        Empty when no LLM call asked for a tool."""
+        if not self._counts["asked"]:
+            return {}
+        remembered = {id(ask): ask for ask in self._by_id.values()}
+        remembered.update((id(ask), ask) for same in self._by_call.values() for ask in same)
+        unseen = sum(ask.state == PENDING for ask in remembered.values())
+        return {"asked": self._counts["asked"], "hooked": self._counts[HOOKED], "wire": self._counts[WIRED],
+                "unseen": unseen}
 
 
 def _id_of(call: dict[str, Any]) -> str | None:

@@ -167,6 +167,9 @@ class Run:
             attrs["dropped"] = dropped  # events whose seq numbers are missing from the files
         if self.llm_traffic:
             attrs["llm_traffic"] = self.llm_traffic
+        tool_calls = self.asks.tally()
+        if tool_calls:
+            attrs["tool_calls"] = tool_calls  # how the tool calls the model asked for were seen
         event["attrs"] = attrs
         if self.memory is not None:
             event["memory_mb"] = self.memory.sample()

@@ -149,7 +149,18 @@ def test_each_tool_span_is_linked_to_the_answer_that_asked_and_timed_from_it(run
 @pytest.mark.parametrize("name", ["openai_chat", "anthropic", "httpx_agent"])
 def test_the_trace_summary_says_the_tools_were_seen_on_the_wire_only(runs, name) -> None:
     stderr = runs[name].recording.run.stderr
-    assert "tool calls  2 (2 seen on the wire only: no hook recorded them, a rerun runs them again)" in stderr
+    assert "tool calls  2; 2 seen on the wire only (no hook recorded them: a rerun runs them again)\n" in stderr
+    end = runs[name].recording.of_type("run_end")[0]
+    assert end["attrs"]["tool_calls"] == {"asked": 2, "hooked": 0, "wire": 2, "unseen": 0}
+
+
+def test_analyze_says_the_tools_were_seen_on_the_wire_only(runs) -> None:
+    recording = runs["openai_responses"].recording
+    bench = Bench(recording.trace.parent, "sk-test-unused")
+    overview = bench.analyze(recording)["overview"]
+    assert (overview["tool_calls"], overview["wire_tool_calls"], overview["unseen_tool_calls"]) == (2, 2, 0)
+    text = bench.run(recording.url, {}, "analyze", str(recording.trace))
+    assert "3 LLM, 2 tool; 2 seen on the wire only (no hook recorded them: a rerun runs them again)" in text.stdout
 
 
 @pytest.mark.parametrize("name", list(APPS))

@@ -38,3 +38,14 @@ def test_run_events_give_status_and_duration_and_are_not_spans() -> None:
               {"event_type": "run_end", "component": "app", "span_id": "r", "status": "failed", "duration_ms": 12.5}]
     summary = summarize(events)
     assert (summary.run_id, summary.status, summary.duration_ms, summary.spans_by_component) == ("R", "failed", 12.5, {})
+
+
+def test_the_tool_calls_no_hook_recorded_come_from_the_runs_own_account() -> None:
+    events = [{"event_type": "run_start", "component": "app", "span_id": "r", "run_id": "R"},
+              ev("tool_call_start", "tool", "t", attrs={"source": "wire"}),
+              {"event_type": "run_end", "component": "app", "span_id": "r", "status": "completed",
+               "attrs": {"tool_calls": {"asked": 4, "hooked": 0, "wire": 1, "unseen": 3}}}]
+    summary = summarize(events)
+    assert (summary.tool_calls, summary.wire_tool_calls, summary.unseen_tool_calls) == (1, 1, 3)
+    broken = [{**events[-1], "attrs": {"tool_calls": {"wire": "1", "unseen": -2}}}]
+    assert (summarize(broken).wire_tool_calls, summarize(broken).unseen_tool_calls) == (0, 0)

@@ -117,6 +117,21 @@ def unpriced_calls(unpriced: int, no_usage: int) -> str:
     return f", {unpriced} unpriced call{'' if unpriced == 1 else 's'}{why}"
 
 
+def tools_seen(wire: int, unseen: int) -> str:
+    """What the tool calls' count leaves out: those no hook recorded (recorded from the wire, from the request that
+    carried each result), and those the model asked for that nothing saw run; empty when neither.
+
+    >>> tools_seen(2, 1)
+    '; 2 seen on the wire only (no hook recorded them: a rerun runs them again); 1 asked for, not seen run'
+    """
+    said = ""
+    if wire:
+        said += f"; {wire} seen on the wire only (no hook recorded them: a rerun runs them again)"
+    if unseen:
+        said += f"; {unseen} asked for, not seen run"
+    return said
+
+
 def percent(fraction: Optional[float]) -> str:
     """`97.5%` from a fraction between 0 and 1."""
     return NONE if fraction is None else f"{fraction * 100:.1f}%"

@@ -15,7 +15,7 @@ from ...analysis.report import (
 )
 from .format import (
     INTEGRITY_COUNTS, PERCENTILES, TITLES, View, anomaly_figure, bar, byte_size, clip, cost, count, duration,
-    filters_line, operation, percent, tally, unpriced_calls, wall_time,
+    filters_line, operation, percent, tally, tools_seen, unpriced_calls, wall_time,
 )
 from ..text import plural, visible
 
@@ -83,7 +83,8 @@ def _overview(overview: Overview, view: View) -> list[str]:
         ("duration", wall_time(overview.duration_ms, overview.startup_ms, overview.work_ms)),
         ("spans", count(overview.spans) + spans),
         ("instants", count(overview.instants)),
-        ("calls", f"{count(overview.llm_calls)} LLM, {count(overview.tool_calls)} tool"),
+        ("calls", f"{count(overview.llm_calls)} LLM, {count(overview.tool_calls)} tool"
+                  + tools_seen(overview.wire_tool_calls, overview.unseen_tool_calls)),
         ("tokens", count(overview.total_tokens)),
         ("cost", cost(overview.cost_usd, overview.unpriced_llm_calls)
          + unpriced_calls(overview.unpriced_llm_calls, 0)),

@@ -18,8 +18,8 @@ from ...analysis.report import (
 )
 from .findings import FINDINGS
 from .format import (
-    VERDICT_STYLES, View, byte_size, cost, count, duration, filters_line, operation, run_ids, tally, unpriced_calls,
-    wall_time,
+    VERDICT_STYLES, View, byte_size, cost, count, duration, filters_line, operation, run_ids, tally, tools_seen,
+    unpriced_calls, wall_time,
 )
 from .rich import (
     STATUS_STYLES, errors_cell, latency_cells, new_table, print_key_values, section, styled, success_cell, trace_text,
@@ -84,7 +84,8 @@ def _overview_rows(overview: Overview) -> list[tuple[str, Text]]:
         ("duration", Text(wall_time(overview.duration_ms, overview.startup_ms, overview.work_ms))),
         ("spans", Text(count(overview.spans)) + trace_text(spans)),
         ("instants", Text(count(overview.instants))),
-        ("calls", Text(f"{count(overview.llm_calls)} LLM, {count(overview.tool_calls)} tool")),
+        ("calls", Text(f"{count(overview.llm_calls)} LLM, {count(overview.tool_calls)} tool"
+                       + tools_seen(overview.wire_tool_calls, overview.unseen_tool_calls))),
         ("tokens", Text(count(overview.total_tokens))),
         ("cost", Text(cost(overview.cost_usd, overview.unpriced_llm_calls)
                       + unpriced_calls(overview.unpriced_llm_calls, 0))),

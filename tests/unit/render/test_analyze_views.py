@@ -380,3 +380,14 @@ def test_a_narrow_terminal_keeps_the_names_and_drops_figures():
     tools = text[text.index("Tools"):text.index("Errors")]
     assert "search_documents" in tools and "p95" in tools and "p50" not in tools
     assert max(len(line) for line in text.splitlines()) <= 60
+
+
+def test_the_calls_line_says_which_tools_no_hook_recorded_and_which_were_not_seen_run() -> None:
+    report = make_report()
+    report = replace(report, overview=replace(
+        report.overview, wire_tool_calls=3, unseen_tool_calls=1))
+    said = "2 LLM, 4 tool; 3 seen on the wire only (no hook recorded them: a rerun runs them again); " \
+           "1 asked for, not seen run"
+    assert said in rendered(report, width=200).export_text()
+    assert said in render_markdown(report)
+    assert "seen on the wire" not in rendered(make_report(), width=200).export_text()

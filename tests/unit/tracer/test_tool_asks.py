@@ -65,3 +65,13 @@ def test_odd_outputs_are_ignored() -> None:
     for outputs in (None, "x", {"tool_calls": "x"}, {"tool_calls": [None, 3, {"id": 5}, {"name": object()}]}):
         asks.note("s1", outputs, ts="t", ns=1)
     assert asks.unrecorded("5") is None
+
+
+def test_the_tally_says_how_each_asked_call_was_seen() -> None:
+    asks = asked({"id": "c1", "name": "a", "arguments": "{}"}, {"id": "c2", "name": "b", "arguments": "{}"},
+                 {"id": "c3", "name": "c", "arguments": "{}"})
+    asks.asker("c1")  # a hook's span
+    asks.unrecorded("c2")  # the wire's
+    asks.unrecorded("c2")  # the history sent again
+    assert asks.tally() == {"asked": 3, "hooked": 1, "wire": 1, "unseen": 1}
+    assert ToolAsks().tally() == {}
