@@ -3,10 +3,11 @@
 linked to the LLM call that asked for it, and `replay --rerun` answers the tools from the recording
 without running their bodies.
 
-apps/smolagents_app.py (a `ToolCallingAgent`, `forecaster`, with `get_weather` and `get_time`, three
-questions; `get_weather` raises for Atlantis) runs in a venv of its own holding smolagents (built once,
-reused; `tests/venvs.py`), is recorded once against the stub server, then rerun with the server stopped:
-as it is, and with `--live-tools`. Its tools add a line to `tool_bodies.log` each time a body runs.
+apps/smolagents_app.py (a `ToolCallingAgent`, `forecaster`, with `get_weather` and `get_time`, four
+questions, the last with its steps streamed; `get_weather` raises for Atlantis) runs in a venv of its
+own holding smolagents (built once, reused; `tests/venvs.py`), is recorded once against the stub
+server, then rerun with the server stopped: as it is, and with `--live-tools`. Its tools add a line to
+`tool_bodies.log` each time a body runs.
 """
 
 from __future__ import annotations
@@ -35,11 +36,12 @@ PINS = ("smolagents==1.26.0", "openai==3.57.0")
 ASKED = [("get_weather", {"city": "Paris"}), ("get_time", {"city": "Paris"}), ("final_answer", {"answer": "Paris"}),
          ("get_weather", {"city": "Oslo"}), ("get_time", {"city": "Oslo"}), ("final_answer", {"answer": "Oslo"}),
          ("get_weather", {"city": "Atlantis"}), ("get_weather", {"city": "approach."}),
-         ("get_time", {"city": "approach."}), ("final_answer", {"answer": "approach."})]
+         ("get_time", {"city": "approach."}), ("final_answer", {"answer": "approach."}),
+         ("get_weather", {"city": "Rome"}), ("get_time", {"city": "Rome"}), ("final_answer", {"answer": "Rome"})]
 RETURNS = ["light rain, 14 C", "14:05", "Paris", "snow, -3 C", "14:05", "Oslo", None, "clear, 18 C", "09:05",
-           "approach."]
-APP = App("smolagents_app", (), requests=10, tools=len(ASKED))  # modules: the venv's, not this Python's
-QUESTIONS = ["What is the weather in Paris?", "Is it cold in Oslo?", "Is it sunny in Atlantis?"]
+           "approach.", "clear, 18 C", "09:05", "Rome"]
+APP = App("smolagents_app", (), requests=13, tools=len(ASKED))  # modules: the venv's, not this Python's
+QUESTIONS = ["What is the weather in Paris?", "Is it cold in Oslo?", "Is it sunny in Atlantis?", "Is it windy in Rome?"]
 REPRODUCED = "reproduced: the rerun matches the recording"
 Event = dict[str, Any]
 
@@ -81,14 +83,14 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Runs:
 
 
 # -- trace ------------------------------------------------------------------------------------------
-def test_each_run_is_an_agent_span_over_its_llm_and_tool_calls(runs: Runs) -> None:
+def test_each_run_streamed_or_not_is_an_agent_span_over_its_llm_and_tool_calls(runs: Runs) -> None:
     agents = runs.spans("agent")
     assert [(start["name"], start["inputs"]) for start, _ in agents] == [("forecaster", {"task": q}) for q in QUESTIONS]
     assert all(start["attrs"] == {"framework": "smolagents", "agent_class": "ToolCallingAgent", "model": "gpt-4o-mini"}
                for start, _ in agents)
-    assert [end["outputs"]["return"] for _, end in agents] == ["Paris", "Oslo", "approach."]
+    assert [end["outputs"]["return"] for _, end in agents] == ["Paris", "Oslo", "approach.", "Rome"]
     ids = [start["span_id"] for start, _ in agents]
-    per_question = [ids[0]] * 3 + [ids[1]] * 3 + [ids[2]] * 4
+    per_question = [ids[0]] * 3 + [ids[1]] * 3 + [ids[2]] * 4 + [ids[3]] * 3  # the last run's steps streamed
     assert [start["parent_id"] for start, _ in runs.spans("llm")] == per_question
     assert [start["parent_id"] for start, _ in runs.spans("tool")] == per_question
     assert len(runs.recording.hits) == APP.requests
@@ -101,7 +103,8 @@ def test_each_tool_call_the_model_asked_for_is_one_tool_span_with_its_arguments_
     assert [(start["name"], start["inputs"]) for start, _ in tools] == ASKED
     assert [(end.get("outputs") or {}).get("return") for _, end in tools] == RETURNS
     assert runs.bodies_recorded == ["get_weather Paris", "get_time Paris", "get_weather Oslo", "get_time Oslo",
-                                    "get_weather Atlantis", "get_weather approach.", "get_time approach."]
+                                    "get_weather Atlantis", "get_weather approach.", "get_time approach.",
+                                    "get_weather Rome", "get_time Rome"]
 
 
 def test_a_tool_that_raises_is_a_failed_tool_span_with_smolagents_error(runs: Runs) -> None:

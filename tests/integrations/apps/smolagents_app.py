@@ -1,5 +1,6 @@
 """A smolagents app: a `ToolCallingAgent` with two tools, `get_weather` and `get_time`, on an
-`OpenAIServerModel` pointed at STUB_URL (key STUB_KEY), asked three questions.
+`OpenAIServerModel` pointed at STUB_URL (key STUB_KEY), asked three questions, then a fourth with its
+steps streamed (`run(..., stream=True)`).
 
 For each question the stub asks for `get_weather`, then `get_time`, then smolagents' own
 `final_answer` (with `{"answer": <the city>}`): three POST /v1/chat/completions, three tool calls.
@@ -18,6 +19,7 @@ from pathlib import Path
 from smolagents import OpenAIServerModel, ToolCallingAgent, tool
 
 QUESTIONS = ("What is the weather in Paris?", "Is it cold in Oslo?", "Is it sunny in Atlantis?")
+STREAMED = "Is it windy in Rome?"
 WEATHER = {"paris": "light rain, 14 C", "oslo": "snow, -3 C"}
 
 
@@ -57,6 +59,8 @@ def main() -> None:
                              verbosity_level=0)
     for question in QUESTIONS:
         print(f"answer: {agent.run(question)}")
+    steps = list(agent.run(STREAMED, stream=True))  # as smolagents' Gradio UI runs an agent
+    print(f"answer: {steps[-1].output} ({len(steps)} steps and events streamed)")
 
 
 if __name__ == "__main__":
