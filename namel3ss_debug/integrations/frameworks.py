@@ -19,11 +19,21 @@ FRAMEWORKS = {
     "pydantic_ai": "pydantic_ai_hook",
     "mcp": "mcp_hook",
     "opentelemetry.sdk.trace": "otel_hook",
+    "crewai": "crewai_hook",
+    "llama_index.core": "llama_index_hook",
+    "smolagents": "smolagents_hook",
+    "agno": "agno_hook",
+    "autogen_core": "autogen_hook",
+    "google.genai": "google_genai_hook",
+    "google.adk": "adk_hook",
+    "dspy": "dspy_hook",
 }
 
 # The distribution a warning names the version of, where the module has no `__version__`.
 DISTRIBUTIONS = {"agents": "openai-agents", "langchain_core": "langchain-core", "pydantic_ai": "pydantic-ai-slim",
-                 "opentelemetry.sdk.trace": "opentelemetry-sdk"}
+                 "opentelemetry.sdk.trace": "opentelemetry-sdk", "llama_index.core": "llama-index-core",
+                 "agno": "agno", "autogen_core": "autogen-core", "google.genai": "google-genai",
+                 "google.adk": "google-adk"}
 UNRECORDED, STILL = "not recorded", "its LLM calls are still recorded"  # what a hook's warning says
 
 _installed = False
