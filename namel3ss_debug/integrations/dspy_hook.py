@@ -6,7 +6,8 @@ fields), so no rule on the wire can pair its tool calls: this hook is the only w
 
 - Agents. A callback of ours (`dspy.utils.callback.BaseCallback`, `dspy/callback.py`) opens an `agent`
   span when a `ReAct` module's call starts (`on_module_start`) and ends it with the call
-  (`on_module_end`); the span is current meanwhile, so the LLM calls the HTTP transport records and the
+  (`on_module_end`); the span is current meanwhile, so the LLM calls the HTTP transport records (at
+  lm15's transports, the client DSPy's default engine sends through: `transport/lm15_hook.py`) and the
   tool spans nest under it. DSPy reads the active callbacks from `dspy.settings.get("callbacks")`
   for every call: ours is added to the list that lookup returns while tracing, whatever the app
   configured, so `dspy.configure(callbacks=...)` and `dspy.context(callbacks=...)` keep the app's own

@@ -1,11 +1,13 @@
 """DSPy's `ReAct` agents and tools, traced with no change to the app (`integrations/dspy_hook.py`): each
-`ReAct` run is an `agent` span over the LLM calls the HTTP transport records, each `dspy.Tool` call a
-`tool` span with its arguments and result, and `replay --rerun` answers the tools from the recording
-without running their bodies.
+`ReAct` run is an `agent` span over the LLM calls recorded at lm15's transports (the HTTP client DSPy
+vendors, `transport/lm15_hook.py`), each `dspy.Tool` call a `tool` span with its arguments and result,
+and `replay --rerun` answers the LLM calls and the tools from the recording without running the tools'
+bodies.
 
 A `ReAct` model names its tools in the text of its answers, never as API tool calls, so the shared stub
 (which asks for tools only as `tool_calls`) cannot drive one: apps/dspy_app.py (a `ReAct` with
-`get_weather` and `get_time`, two questions, and a callback of the app's own set with `dspy.configure`)
+`get_weather` and `get_time`, two questions called and one awaited, and a callback of the app's own set
+with `dspy.configure`)
 is recorded against `dspy_stub.DspyStub`, which answers in DSPy's chat format, then rerun with that stub
 stopped, and with `--live-tools`. Its tools add a line to `tool_bodies.log` each time a body runs. DSPy
 brings LiteLLM, boto3 and huggingface-hub: the app runs from a venv of its own (`venvs.framework_venv`).
@@ -27,16 +29,17 @@ if str(Path(__file__).parents[1]) not in sys.path:  # tests/venvs.py
     sys.path.insert(0, str(Path(__file__).parents[1]))
 
 from dspy_stub import DspyStub  # noqa: E402 - after the path
-from framework_support import App, Recording, Run, Workbench  # noqa: E402 - after the path
+from framework_support import App, Recording, Run, Workbench, pair_spans_with_requests  # noqa: E402 - after the path
 from venvs import framework_venv  # noqa: E402 - after the path
 
 pytestmark = pytest.mark.frameworks
 
 PINS = ("dspy==3.4.1",)
-APP = App("dspy_app", (), 8, tools=4)
-TOOLS = ["get_weather", "get_time"] * 2
-CITIES = ["Paris", "Paris", "Oslo", "Oslo"]
-RETURNS = ["light rain, 14 C", "14:05", "snow, -3 C", "14:05"]
+APP = App("dspy_app", (), 12, tools=6)
+TOOLS = ["get_weather", "get_time"] * 3
+CITIES = ["Paris", "Paris", "Oslo", "Oslo", "Rome", "Rome"]
+QUESTIONS = ["What is the weather in Paris?", "Is it cold in Oslo?", "Is it warm in Rome?"]
+RETURNS = ["light rain, 14 C", "14:05", "snow, -3 C", "14:05", "clear, 18 C", "09:05"]
 REPRODUCED = "reproduced: the rerun matches the recording"
 Span = tuple[dict[str, Any], dict[str, Any]]
 
@@ -99,8 +102,8 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Runs:
 # -- trace ------------------------------------------------------------------------------------------
 def test_each_react_run_is_an_agent_span_over_its_llm_calls(runs: Runs) -> None:
     agents = runs.spans("agent")
-    assert [(start["name"], start["inputs"]) for start, _ in agents] == [
-        ("ReAct", {"question": "What is the weather in Paris?"}), ("ReAct", {"question": "Is it cold in Oslo?"})]
+    assert [(start["name"], start["inputs"]) for start, _ in agents] == \
+        [("ReAct", {"question": question}) for question in QUESTIONS]
     assert all(start["attrs"] == {"framework": "dspy", "signature": "question -> answer",
                                   "tools": ["get_weather", "get_time"], "model": "openai/gpt-4o-mini"}
                for start, _ in agents)
@@ -110,6 +113,15 @@ def test_each_react_run_is_an_agent_span_over_its_llm_calls(runs: Runs) -> None:
     # three ReAct steps (get_weather, get_time, finish) and the extraction of the answer, in each agent span
     assert [start["parent_id"] for start, _ in runs.spans("llm")] == [agent for agent in agent_ids for _ in range(4)]
     assert len(runs.recording.hits) == APP.requests
+
+
+def test_each_request_of_dspys_own_http_client_is_an_llm_span_with_what_it_asked_and_got(runs: Runs) -> None:
+    pairs = pair_spans_with_requests(runs.recording)  # each span's inputs are a request's body
+    assert [index for _, index in pairs] == list(range(APP.requests)), "both transports, sync and async"
+    for end, index in pairs:
+        said = runs.recording.answers[index]
+        assert (end["name"], end["model"], end["outputs"]["text"]) == ("openai.chat", "gpt-4o-mini", said["text"])
+        assert end["usage"]["input_tokens"] > 0
 
 
 def test_each_tool_the_model_named_in_its_text_is_one_tool_span_under_its_agent(runs: Runs) -> None:
@@ -130,14 +142,14 @@ def test_the_tool_spans_have_the_time_the_bodies_took_between_the_llm_calls_arou
     order = [(e["component"], e["status"]) for e in runs.recording.events if e["component"] in ("llm", "tool")]
     one_agent = [("llm", "started"), ("llm", "completed"), ("tool", "started"), ("tool", "completed")] * 2 + \
         [("llm", "started"), ("llm", "completed")] * 2
-    assert order == one_agent * 2
+    assert order == one_agent * len(QUESTIONS)
     assert all(end["duration_ms"] > 0 for _, end in runs.spans("tool"))
 
 
 def test_analyze_counts_the_tool_calls(runs: Runs) -> None:
     tools = {tool["name"]: tool for tool in runs.bench.analyze(runs.recording)["tools"]}
     assert {name: (tool["calls"], tool["failures"]) for name, tool in tools.items()} == \
-        {"get_weather": (2, 0), "get_time": (2, 0)}
+        {"get_weather": (3, 0), "get_time": (3, 0)}
 
 
 # -- replay --rerun ---------------------------------------------------------------------------------
@@ -149,8 +161,8 @@ def test_a_rerun_with_the_stub_stopped_runs_no_tool_body_and_prints_the_same(run
 
 
 def test_the_apps_own_callbacks_run_beside_ours_when_recorded_and_in_a_rerun(runs: Runs) -> None:
-    saw = ("callback saw: get_weather{'city': 'Paris'}, get_time{'city': 'Paris'}, finish{}, "
-           "get_weather{'city': 'Oslo'}, get_time{'city': 'Oslo'}, finish{}")
+    saw = "callback saw: " + ", ".join(f"get_weather{{'city': '{city}'}}, get_time{{'city': '{city}'}}, finish{{}}"
+                                       for city in ("Paris", "Oslo", "Rome"))
     assert runs.recording.run.app_lines()[-1] == saw
     assert runs.offline.app_lines()[-1] == saw
 
@@ -176,3 +188,16 @@ def test_install_names_the_hook_points_a_dspy_without_them_lacks() -> None:
     assert missing[:4] == ["dspy.settings.get", "Tool.__call__ (with_callbacks)", "Tool.acall (with_callbacks)",
                            "ReAct"]
     assert old.Tool.__call__.__name__ == "<lambda>", "left as it was"  # type: ignore[attr-defined]
+
+
+def test_the_http_hook_names_the_transports_an_lm15_without_them_lacks() -> None:
+    from types import ModuleType  # noqa: PLC0415 - this test alone
+
+    from namel3ss_debug.transport import lm15_hook  # noqa: PLC0415 - imports no client
+
+    old = ModuleType("dspy._vendor.lm15.transports")
+    old.StdlibTransport = type("StdlibTransport", (), {"stream": lambda self, request: None})  # type: ignore[attr-defined]
+    assert lm15_hook.install(old) == ["dspy._vendor.lm15.transports.TransportResponse",
+                                      "dspy._vendor.lm15.transports.StdlibAsyncTransport",
+                                      "dspy._vendor.lm15.transports.AsyncTransportResponse"]
+    assert old.StdlibTransport.stream.__name__ == "<lambda>", "left as it was"  # type: ignore[attr-defined]
