@@ -5,8 +5,8 @@ over, and its OpenTelemetry instrumentation lives in another package), so the se
 own public methods:
 
 - `MultiStepAgent.run` (every agent: `ToolCallingAgent`, `CodeAgent`, a managed agent called by its
-  manager): an `agent` span over the run, current while it runs, so the LLM calls the HTTP transport
-  records and the tool spans nest under it (`smolagents/runs.py`);
+  manager; its steps streamed or not): an `agent` span over the run, current while it runs, so the LLM
+  calls the HTTP transport records and the tool spans nest under it (`smolagents/runs.py`);
 - `ToolCallingAgent.process_tool_calls` hands over the model's message before any of its tool calls
   runs: the model's call ids are noted there, by tool name and arguments; `ToolCallingAgent.
   execute_tool_call`, where each call runs (the step's threads included), is a `tool` span with that
