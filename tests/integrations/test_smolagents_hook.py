@@ -16,7 +16,7 @@ import secrets
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from types import ModuleType, SimpleNamespace
+from types import ModuleType
 from typing import Any
 
 import pytest
@@ -148,24 +148,3 @@ def test_install_names_the_hook_points_a_smolagents_without_them_lacks() -> None
     assert smolagents_hook.install(old) == ["ToolCallingAgent.process_tool_calls", "ToolCallingAgent.execute_tool_call"]
     assert old.MultiStepAgent.run.__name__ == "<lambda>", "left as it was"  # type: ignore[attr-defined]
 
-
-def test_a_steps_call_ids_are_taken_by_tool_name_and_arguments_in_the_models_order() -> None:
-    from namel3ss_debug.integrations.smolagents.toolcalls import CallIds  # noqa: PLC0415 - imports no framework
-
-    def asked(call_id: str, name: str, arguments: Any) -> Any:
-        return SimpleNamespace(id=call_id, function=SimpleNamespace(name=name, arguments=arguments))
-
-    class Agent:
-        pass
-
-    agent, other = Agent(), Agent()
-    ids = CallIds()
-    ids.note(agent, [asked("a", "get_weather", {"city": "Oslo"}), asked("b", "get_weather", {"city": "Rome"}),
-                     asked("c", "get_weather", {"city": "Oslo"}), asked("d", "get_time", None)])
-    assert ids.take(agent, "get_weather", {"city": "Rome"}) == "b"
-    assert [ids.take(agent, "get_weather", {"city": "Oslo"}) for _ in range(3)] == ["a", "c", None]
-    assert ids.take(agent, "get_time", {}) == "d", "a call without arguments runs with {}"
-    assert ids.take(other, "get_time", {}) is None, "each agent has its own"
-    ids.note(agent, [asked("e", "get_time", {})])
-    ids.note(agent, [asked("f", "get_weather", {"city": "Oslo"})])
-    assert ids.take(agent, "get_time", {}) is None, "a new step drops what the last one left"
