@@ -100,7 +100,7 @@ def test_each_run_and_arun_of_an_agent_or_team_is_an_agent_span_over_its_llm_and
     agents = runs.spans("agent")
     assert [(start["name"], start["attrs"]["agent_class"], start["inputs"]["input"]) for start, _ in agents] == RUNS
     assert all(start["attrs"] == {"framework": "agno", "agent_class": kind, "model": "gpt-4o-mini"}
-               for (start, _), (_, kind, _) in zip(agents, RUNS))
+               for (start, _), (_, kind, _) in zip(agents, RUNS, strict=True))
     root = runs.recording.of_type("run_start")[0]["span_id"]
     assert [f"answer: {end['outputs']['return']}" for start, end in agents if start["parent_id"] == root] == \
         answers(runs.recording.run)
