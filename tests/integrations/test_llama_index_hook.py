@@ -13,7 +13,9 @@ brings nltk, numpy and SQLAlchemy: the app runs from a venv of its own (`venvs.f
 
 from __future__ import annotations
 
+import os
 import secrets
+import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -159,6 +161,25 @@ def test_live_tools_runs_the_tool_bodies_and_answers_the_llm_calls(runs: Runs) -
     assert f"calls         {APP.requests} from the recording, {APP.tools} run again (judged by what they returned)" \
         in runs.live_tools.stdout
     assert (runs.live_tools.verdict(), runs.live_tools.returncode) == (REPRODUCED, 0)
+
+
+def test_a_call_id_no_llm_call_asked_for_is_not_given_as_the_models() -> None:
+    # ReActAgent and CodeActAgent give each tool call they parse from text a uuid of their own
+    venv = framework_venv("llama_index", PINS)
+    code = """
+from types import SimpleNamespace
+from namel3ss_debug.integrations.llama_index.spans import ASKED
+from namel3ss_debug.integrations.llama_index.tools import asked_id
+asks = SimpleNamespace(asker=lambda call_id: "llm-span" if call_id == "call_1" else None)
+tracer = SimpleNamespace(run=SimpleNamespace(asks=asks))
+ASKED.set(("get_weather", "call_1"))
+print(asked_id(tracer, "get_weather"), asked_id(tracer, "get_time"))
+ASKED.set(("get_weather", "0b7e6c2e-uuid-llama-index-made"))
+print(asked_id(tracer, "get_weather"))
+"""
+    done = subprocess.run([str(venv.python), "-c", code], env=venv.environ(dict(os.environ)), capture_output=True,
+                          text=True, timeout=60)
+    assert done.stdout.splitlines() == ["call_1 None", "None"], done.stderr
 
 
 # -- install ----------------------------------------------------------------------------------------

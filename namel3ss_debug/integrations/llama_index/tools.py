@@ -1,8 +1,10 @@
 """`FunctionTool.call` and `FunctionTool.acall`, wrapped: each tool call a `tool` span, answered by a rerun.
 
 An agent's `call_tool` step calls `acall(**arguments)` with the arguments the model gave; the model's
-call id is on the step's `ToolCall` event, which the span handler hands over (`spans.ASKED`). A call
-made outside an agent has no id, and is linked to the LLM call that asked for it by name and arguments.
+call id is on the step's `ToolCall` event, which the span handler hands over (`spans.ASKED`). An id no
+LLM call of the run asked for is one LlamaIndex made up (`ReActAgent` and `CodeActAgent` parse their
+tool calls from text and give each a uuid) and is not used. A call with no id (or a made-up one) is
+linked to the LLM call that asked for it by name and arguments.
 
 The wrapper goes inside the dispatcher's own span of the call (`dispatcher.span`, re-applied to it), so
 the app's span handlers still see the tool's span in a rerun, where only the body is answered. The span
@@ -68,7 +70,7 @@ def _call(original: Callable[..., Any]) -> Callable[..., Any]:
         if tracer.run is None:
             return original(self, *args, **kwargs)
         name = tool_name(self)
-        call_id = asked_id(name)
+        call_id = asked_id(tracer, name)
         return run_tool(tracer, FRAMEWORK, name, arguments(self, args, kwargs),
                         lambda: original(self, *args, **kwargs), call_id=call_id, codec=ToolOutputCodec(name),
                         link_by_arguments=call_id is None)
@@ -84,7 +86,7 @@ def _acall(original: Callable[..., Any]) -> Callable[..., Any]:
         if tracer.run is None:
             return await original(self, *args, **kwargs)
         name = tool_name(self)
-        call_id = asked_id(name)
+        call_id = asked_id(tracer, name)
         return await arun_tool(tracer, FRAMEWORK, name, arguments(self, args, kwargs),
                                lambda: original(self, *args, **kwargs), call_id=call_id,
                                codec=ToolOutputCodec(name), link_by_arguments=call_id is None)
@@ -100,10 +102,13 @@ def tool_name(tool: Any) -> str:
         return type(tool).__name__
 
 
-def asked_id(name: str) -> str | None:
-    """The model's id for this call, when an agent's step is making a call of this tool."""
+def asked_id(tracer: Any, name: str) -> str | None:
+    """The model's id for this call, when an agent's step is making a call of this tool with an id an
+    LLM call of this run asked for."""
     asked = ASKED.get()
-    return asked[1] if asked is not None and asked[0] == name else None
+    if asked is None or asked[0] != name or tracer.run is None:
+        return None
+    return asked[1] if tracer.run.asks.asker(asked[1]) is not None else None
 
 
 def arguments(tool: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> dict[str, Any]:
