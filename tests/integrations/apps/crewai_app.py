@@ -1,12 +1,14 @@
 """A CrewAI app: two crews, each one agent (`forecaster`) with two tools, `get_weather` and `get_time`,
-given one task (`weather`), then one tool called the way CrewAI's text (ReAct) loop calls it.
+given one task (`weather`); the same agent asked once without a crew (`Agent.kickoff`); then one tool
+called the way CrewAI's text (ReAct) loop calls it.
 
 The server is STUB_URL with the key STUB_KEY. The `native` crew's `LLM` is CrewAI's own OpenAI client;
-the `litellm` crew's is the same model through LiteLLM (`is_litellm=True`). In each, the stub asks for
-`get_weather`, then `get_time`, then answers: six POST /v1/chat/completions in all. CrewAI's ReAct loop,
-for a model without function calling, runs a tool through `CrewStructuredTool.invoke`; the stub calls
-functions only, so the app makes that call itself, at the end (`get_time` for Oslo). Each time a tool's
-body runs it adds a line to `tool_bodies.log` in the working directory.
+the `litellm` crew's is the same model through LiteLLM (`is_litellm=True`); the lone agent's is CrewAI's
+own. Each time the stub asks for `get_weather`, then `get_time`, then answers: nine POST
+/v1/chat/completions in all. CrewAI's ReAct loop, for a model without function calling, runs a tool
+through `CrewStructuredTool.invoke`; the stub calls functions only, so the app makes that call itself, at
+the end (`get_time` for Rome). Each time a tool's body runs it adds a line to `tool_bodies.log` in the
+working directory.
 
 CrewAI reaches out at import and at exit unless told not to (its telemetry, its trace prompt, its version
 check, LiteLLM's price list): the switches below keep every connection on 127.0.0.1.
@@ -48,15 +50,19 @@ def get_time(city: str) -> str:
     return {"paris": "14:05", "oslo": "14:05"}.get(city.lower(), "09:05")
 
 
-def crew(name: str, through_litellm: bool) -> Crew:
-    """A crew whose model is CrewAI's own client, or LiteLLM (`LLM` picks its class from the arguments)."""
+def forecaster(through_litellm: bool) -> Agent:
+    """The agent, its model CrewAI's own client or LiteLLM (`LLM` picks its class from the arguments)."""
     llm = LLM(model="openai/gpt-4o-mini", base_url=os.environ["STUB_URL"] + "/v1", api_key=os.environ["STUB_KEY"],
               is_litellm=through_litellm)
-    agent = Agent(role="forecaster", goal="Tell the weather and the time", backstory="The weather desk.", llm=llm,
-                  tools=[get_weather, get_time], max_iter=4)
+    print(f"llm: {type(llm).__module__}.{type(llm).__qualname__}")
+    return Agent(role="forecaster", goal="Tell the weather and the time", backstory="The weather desk.", llm=llm,
+                 tools=[get_weather, get_time], max_iter=4)
+
+
+def crew(name: str, through_litellm: bool) -> Crew:
+    agent = forecaster(through_litellm)
     task = Task(name="weather", description="What is the weather in Paris?",
                 expected_output="The weather and the time", agent=agent)
-    print(f"{name} llm: {type(llm).__module__}.{type(llm).__qualname__}")
     return Crew(name=name, agents=[agent], tasks=[task])
 
 
@@ -64,7 +70,10 @@ def main() -> None:
     for name, through_litellm in (("native", False), ("litellm", True)):
         output = crew(name, through_litellm).kickoff()
         print(f"{name}: {' '.join(output.raw.split())}")
-    print(f"react: get_time={get_time.to_structured_tool().invoke({'city': 'Oslo'})}")
+    # After the crews: a crew sets CrewAI's console quiet (its own `verbose`), a lone agent would print panels.
+    alone = forecaster(through_litellm=False).kickoff("Is it cold in Oslo?")
+    print(f"alone: {' '.join(alone.raw.split())}")
+    print(f"react: get_time={get_time.to_structured_tool().invoke({'city': 'Rome'})}")
 
 
 if __name__ == "__main__":

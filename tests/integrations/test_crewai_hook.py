@@ -1,0 +1,188 @@
+"""CrewAI traced with no change to the app (`integrations/crewai_hook.py`): each crew a `chain` span, its
+task a `chain_step` span under it, the agent an `agent` span under the task (a lone agent's `kickoff` an
+`agent` span of its own), over the agent's LLM calls and tool calls; each tool call a `tool` span linked
+to the LLM call that asked for it, and `replay --rerun` answers the tools from the recording without
+running their bodies.
+
+apps/crewai_app.py (two crews, each an agent `forecaster` with `get_weather` and `get_time` given the task
+`weather`: one on CrewAI's own OpenAI client, one through LiteLLM; the agent asked alone; then `get_time`
+run the way CrewAI's ReAct loop runs a tool) runs in a venv of its own holding CrewAI (it wants openai < 3; built once, reused:
+`tests/venvs.py`), is recorded once against the stub server, then rerun with the server stopped: as it
+is, and with `--live-tools`. Its tools add a line to `tool_bodies.log` each time a body runs.
+"""
+
+from __future__ import annotations
+
+import secrets
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+if str(Path(__file__).parent) not in sys.path:  # the helpers beside this file, under any import mode
+    sys.path.insert(0, str(Path(__file__).parent))
+
+from framework_support import App, Recording, Run, Workbench  # noqa: E402 - after the path
+from venvs import framework_venv  # noqa: E402 - as above
+
+pytestmark = pytest.mark.frameworks
+
+PINS = ("crewai[litellm]==1.15.30", "litellm==1.110.2")
+# In each crew the stub asks for get_weather, then get_time, with the last word of CrewAI's prompt
+# ("... not a summary."); the lone agent's question ends with Oslo; the ReAct-style call asks for Rome.
+ASKED = [("get_weather", {"city": "summary"}), ("get_time", {"city": "summary"})] * 2 + \
+    [("get_weather", {"city": "Oslo"}), ("get_time", {"city": "Oslo"})]
+TOOLS = [*ASKED, ("get_time", {"city": "Rome"})]
+RETURNS = ["clear, 18 C", "09:05", "clear, 18 C", "09:05", "snow, -3 C", "14:05", "09:05"]
+BODIES = [f"{name} {arguments['city']}" for name, arguments in TOOLS]
+APP = App("crewai_app", (), requests=9, tools=len(TOOLS))  # modules: the venv's, not this Python's
+REPRODUCED = "reproduced: the rerun matches the recording"
+Event = dict[str, Any]
+
+
+@dataclass
+class Runs:
+    """The app recorded, its reruns, and the tool bodies each ran."""
+
+    bench: Workbench
+    recording: Recording
+    bodies_recorded: list[str]
+    offline: Run
+    bodies_offline: list[str]
+    live: Run
+    bodies_live: list[str]
+
+    def spans(self, component: str) -> list[tuple[Event, Event]]:
+        """(start, end) of each span of `component`, in the order they started."""
+        ends = {e["span_id"]: e for e in self.recording.events if e["status"] != "started"}
+        return [(e, ends[e["span_id"]]) for e in self.recording.events
+                if e["component"] == component and e["status"] == "started"]
+
+    def ids(self, component: str) -> list[str]:
+        return [start["span_id"] for start, _ in self.spans(component)]
+
+
+def bodies(bench: Workbench) -> list[str]:
+    log = bench.directory / "tool_bodies.log"
+    return log.read_text().splitlines() if log.exists() else []
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory: pytest.TempPathFactory) -> Runs:
+    bench = Workbench(tmp_path_factory.mktemp("crewai"), f"sk-test-{secrets.token_hex(16)}",
+                      venv=framework_venv("crewai", PINS))
+    recording = bench.record(APP)
+    recorded = bodies(bench)
+    offline = bench.rerun(recording)
+    after_offline = bodies(bench)
+    live = bench.rerun(recording, "--live-tools")
+    return Runs(bench, recording, recorded, offline, after_offline[len(recorded):], live,
+                bodies(bench)[len(after_offline):])
+
+
+# -- trace ------------------------------------------------------------------------------------------
+def test_one_crew_runs_on_crewais_own_client_and_one_through_litellm(runs: Runs) -> None:
+    lines = runs.recording.run.app_lines()
+    native, litellm = "llm: crewai.llms.providers.openai.completion.OpenAICompletion", "llm: crewai.llm.LLM"
+    assert [line for line in lines if line.startswith("llm: ")] == [native, litellm, native]
+    assert len(runs.recording.hits) == APP.requests
+    assert "namel3ss-debug: crewai" not in runs.recording.run.stderr, "every hook point found"
+
+
+def test_each_crew_is_a_chain_span_over_its_task_over_its_agent(runs: Runs) -> None:
+    chains = runs.spans("chain")
+    assert [(start["event_type"], start["name"]) for start, _ in chains] == [
+        ("chain_execution_start", "native"), ("chain_step_start", "weather"),
+        ("chain_execution_start", "litellm"), ("chain_step_start", "weather")]
+    crews, tasks, agents = [c["span_id"] for c, _ in chains[::2]], [c["span_id"] for c, _ in chains[1::2]], \
+        runs.spans("agent")
+    assert [start["parent_id"] for start, _ in chains[1::2]] == crews
+    assert [(start["name"], start["parent_id"]) for start, _ in agents[:2]] == [("forecaster", task) for task in tasks]
+    assert [start["attrs"] for start, _ in chains + agents] == [
+        {"framework": "crewai", "kind": kind} for kind in ("crew", "task", "crew", "task", "agent", "agent", "agent")]
+    assert chains[1][0]["inputs"]["description"] == "What is the weather in Paris?"
+    assert agents[0][0]["inputs"]["task_prompt"].startswith("What is the weather in Paris?")
+    answers = answered(runs)
+    for index, crew in enumerate(("native", "litellm")):
+        outputs = [" ".join(end["outputs"]["return"].split()) for _, end in (chains[2 * index], chains[2 * index + 1],
+                                                                            agents[index])]
+        assert outputs == [answers[crew]] * 3, "the crew, its task and its agent ended with the answer the app printed"
+
+
+def test_a_lone_agents_kickoff_is_an_agent_span_of_its_own(runs: Runs) -> None:
+    start, end = runs.spans("agent")[2]
+    assert (start["name"], start["parent_id"], start["inputs"]) == \
+        ("forecaster", runs.recording.of_type("run_start")[0]["span_id"], {"messages": "Is it cold in Oslo?"})
+    assert " ".join(end["outputs"]["return"].split()) == answered(runs)["alone"]
+
+
+def answered(runs: Runs) -> dict[str, str]:
+    """What the app printed each crew, and the lone agent, answered."""
+    said = dict(line.split(": ", 1) for line in runs.recording.run.app_lines())
+    return {who: said[who] for who in ("native", "litellm", "alone")}
+
+
+def test_the_llm_calls_and_tool_calls_of_each_agent_nest_under_its_agent_span(runs: Runs) -> None:
+    agents = runs.ids("agent")
+    assert [start["parent_id"] for start, _ in runs.spans("llm")] == [agent for agent in agents for _ in range(3)]
+    root = runs.recording.of_type("run_start")[0]["span_id"]
+    assert [start["parent_id"] for start, _ in runs.spans("tool")] == \
+        [agent for agent in agents for _ in range(2)] + [root]
+
+
+def test_each_tool_call_is_one_tool_span_with_its_arguments_and_result(runs: Runs) -> None:
+    sent = [(a["tool_call"]["name"], a["tool_call"]["arguments"]) for a in runs.recording.answers if a["tool_call"]]
+    assert sent == ASKED, "the stub asked for each tool once in each crew"
+    tools = runs.spans("tool")
+    assert [(start["name"], start["inputs"]) for start, _ in tools] == TOOLS
+    assert [end["outputs"]["return"] for _, end in tools] == RETURNS
+    assert runs.bodies_recorded == BODIES
+
+
+def test_a_tool_span_is_linked_to_the_llm_call_that_asked_by_its_name_and_arguments(runs: Runs) -> None:
+    llm_outputs = {end["span_id"]: end["outputs"] for _, end in runs.spans("llm")}
+    sent = [f"call_{answer['tool_call']['id']}" for answer in runs.recording.answers if answer["tool_call"]]
+    asked = [start["attrs"] for start, _ in runs.spans("tool")[:-1]]
+    assert [attrs["tool_call_id"] for attrs in asked] == sent
+    assert [attrs["llm_span_id"] for attrs in asked] == [runs.ids("llm")[i] for i in (0, 1, 3, 4, 6, 7)]
+    for attrs, (name, _) in zip(asked, ASKED):
+        assert [(call["id"], call["name"]) for call in llm_outputs[attrs["llm_span_id"]]["tool_calls"]] == \
+            [(attrs["tool_call_id"], name)]
+        assert (attrs["framework"], attrs["linked_by"]) == ("crewai", "name_and_arguments")
+    assert runs.spans("tool")[-1][0]["attrs"] == {"framework": "crewai"}, "no LLM call asked for the ReAct-style call"
+
+
+def test_analyze_counts_the_tool_calls(runs: Runs) -> None:
+    tools = {tool["name"]: tool for tool in runs.bench.analyze(runs.recording)["tools"]}
+    assert {name: (tool["calls"], tool["failures"]) for name, tool in tools.items()} == \
+        {"get_weather": (3, 0), "get_time": (4, 0)}
+
+
+# -- replay --rerun ---------------------------------------------------------------------------------
+def test_a_rerun_with_the_server_stopped_reproduces_and_runs_no_tool_body(runs: Runs) -> None:
+    assert (runs.offline.verdict(), runs.offline.returncode) == (REPRODUCED, 0)
+    assert runs.offline.app_lines() == runs.recording.run.app_lines()
+    assert runs.bodies_offline == []
+    assert f"calls         {APP.answered} from the recording" in runs.offline.stdout
+
+
+def test_live_tools_runs_the_tool_bodies_and_answers_the_llm_calls(runs: Runs) -> None:
+    assert runs.bodies_live == BODIES
+    assert runs.live.app_lines() == runs.recording.run.app_lines()
+    assert f"calls         {APP.requests} from the recording, {len(TOOLS)} run again (judged by what they returned)" \
+        in runs.live.stdout
+    assert (runs.live.verdict(), runs.live.returncode) == (REPRODUCED, 0)
+
+
+# -- install ----------------------------------------------------------------------------------------
+def test_install_names_the_hook_points_a_crewai_without_them_lacks(monkeypatch: pytest.MonkeyPatch) -> None:
+    from types import ModuleType  # noqa: PLC0415 - this test alone
+
+    from namel3ss_debug.integrations import crewai_hook  # noqa: PLC0415 - imports no framework
+
+    for module in ("crewai.events.event_bus", "crewai.tools.base_tool"):
+        monkeypatch.setitem(sys.modules, module, None)  # importing it raises ImportError
+    missing = crewai_hook.install(ModuleType("crewai"))
+    assert [point.split(" (ModuleNotFoundError")[0] for point in missing] == [crewai_hook.STRUCTURE, crewai_hook.TOOLS]
