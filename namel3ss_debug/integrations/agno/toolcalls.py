@@ -54,13 +54,16 @@ def install(module: ModuleType) -> list[str]:
 
 
 def recording_execute(original: Callable[..., Any], outcome: type) -> Callable[..., Any]:
+    """`FunctionCall.execute`, the call a `tool` span while tracing; `outcome`: Agno's result class."""
+
     @functools.wraps(original)
     def execute(self: Any) -> Any:
         tracer = get_tracer()
-        if tracer.run is None or streams(tracer, self):
+        described = described_call(tracer, self) if tracer.run is not None else None
+        if described is None:
             return original(self)
+        name, arguments, call_id = described
         ran: list[Any] = []
-        name, arguments, call_id = call_of(self)
         try:
             result = run_tool(tracer, FRAMEWORK, name, arguments, lambda: result_of(original(self), ran),
                               call_id=call_id, link_by_arguments=call_id is None)
@@ -73,13 +76,16 @@ def recording_execute(original: Callable[..., Any], outcome: type) -> Callable[.
 
 
 def recording_aexecute(original: Callable[..., Any], outcome: type) -> Callable[..., Any]:
+    """`FunctionCall.aexecute`, as `recording_execute`."""
+
     @functools.wraps(original)
     async def aexecute(self: Any) -> Any:
         tracer = get_tracer()
-        if tracer.run is None or streams(tracer, self):
+        described = described_call(tracer, self) if tracer.run is not None else None
+        if described is None:
             return await original(self)
+        name, arguments, call_id = described
         ran: list[Any] = []
-        name, arguments, call_id = call_of(self)
 
         async def invoke() -> Any:
             return result_of(await original(self), ran)
@@ -95,20 +101,19 @@ def recording_aexecute(original: Callable[..., Any], outcome: type) -> Callable[
     return aexecute
 
 
-def streams(tracer: Any, function_call: Any) -> bool:
-    """Whether the tool's body is a generator (seen through Agno's argument-validating wrapper)."""
+def described_call(tracer: Any, function_call: Any) -> tuple[str, Any, str | None] | None:
+    """The tool's name, its arguments and the model's call id; None for a call left to run as it is: a
+    tool whose body is a generator (seen through Agno's argument-validating wrapper), or a call that
+    cannot be looked at."""
     try:
         body = inspect.unwrap(function_call.function.entrypoint)
-        return inspect.isgeneratorfunction(body) or inspect.isasyncgenfunction(body)
-    except Exception as exc:  # an entrypoint that cannot be looked at: recorded as a call
+        if inspect.isgeneratorfunction(body) or inspect.isasyncgenfunction(body):
+            return None
+        call_id = function_call.call_id
+        return str(function_call.function.name), function_call.arguments or {}, str(call_id) if call_id else None
+    except Exception as exc:  # a FunctionCall of another shape
         tracer.note_failure(exc)
-        return False
-
-
-def call_of(function_call: Any) -> tuple[str, Any, str | None]:
-    """The tool's name, its arguments and the model's call id."""
-    call_id = function_call.call_id
-    return str(function_call.function.name), function_call.arguments or {}, str(call_id) if call_id else None
+        return None
 
 
 def result_of(outcome: Any, ran: list[Any]) -> Any:
@@ -126,6 +131,7 @@ def answered(function_call: Any, outcome: type, result: Any) -> Any:
 
 
 def answered_failure(function_call: Any, outcome: type, message: str) -> Any:
+    """The recorded failure, as Agno leaves a call whose tool raised."""
     function_call.error = message
     return outcome(status="failure", error=message)
 
