@@ -59,6 +59,7 @@ class Runs:
     bodies_offline: list[str]
     live: Run
     bodies_live: list[str]
+    analysis: dict[str, Any]
 
     def spans(self, component: str) -> list[tuple[Event, Event]]:
         """(start, end) of each span of `component`, in the order they started."""
@@ -92,7 +93,8 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Runs:
     after_offline = bodies(bench)
     live = bench.rerun(recording, "--live-tools")
     after_live = bodies(bench)
-    return Runs(recording, recorded, offline, after_offline[len(recorded):], live, after_live[len(after_offline):])
+    return Runs(recording, recorded, offline, after_offline[len(recorded):], live, after_live[len(after_offline):],
+                bench.analyze(recording))
 
 
 # -- trace ------------------------------------------------------------------------------------------
@@ -142,12 +144,17 @@ def test_a_tool_agno_reports_failed_is_a_failed_tool_span_with_agnos_message(run
 
 def test_a_tool_span_is_linked_to_the_llm_call_that_asked_by_the_models_call_id(runs: Runs) -> None:
     llm_outputs = {end["span_id"]: end["outputs"] for _, end in runs.spans("llm")}
-    sent = [f"call_{a['tool_call']['id']}" for a in runs.recording.answers if a["tool_call"] and a["tool_call"]["name"]
-            != DELEGATION[0]]
+    sent = [f"call_{a['tool_call']['id']}" for a in runs.recording.answers
+            if a["tool_call"] and a["tool_call"]["name"] != DELEGATION[0]]
     linked = [(start["attrs"]["tool_call_id"], start["attrs"]["llm_span_id"]) for start, _ in hooked(runs)]
     assert [call_id for call_id, _ in linked] == sent
     for call_id, llm_span in linked:
         assert [call["id"] for call in llm_outputs[llm_span]["tool_calls"]] == [call_id]
+
+
+def test_analyze_counts_the_tool_calls_and_the_failure(runs: Runs) -> None:
+    tools = {tool["name"]: (tool["calls"], tool["failures"]) for tool in runs.analysis["tools"]}
+    assert tools == {"get_time": (4, 0), "get_weather": (4, 1), "delegate_task_to_members": (1, 0)}
 
 
 # -- replay --rerun ---------------------------------------------------------------------------------

@@ -56,6 +56,7 @@ class Runs:
     bodies_offline: list[str]
     live: Run
     bodies_live: list[str]
+    analysis: dict[str, Any]
 
     def spans(self, component: str) -> list[tuple[Event, Event]]:
         """(start, end) of each span of `component`, in the order they started."""
@@ -79,7 +80,8 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Runs:
     after_offline = bodies(bench)
     live = bench.rerun(recording, "--live-tools")
     after_live = bodies(bench)
-    return Runs(recording, recorded, offline, after_offline[len(recorded):], live, after_live[len(after_offline):])
+    return Runs(recording, recorded, offline, after_offline[len(recorded):], live, after_live[len(after_offline):],
+                bench.analyze(recording))
 
 
 # -- trace ------------------------------------------------------------------------------------------
@@ -121,6 +123,11 @@ def test_a_tool_span_is_linked_to_the_llm_call_that_asked_by_the_models_call_id(
     for call_id, llm_span in linked:
         assert [call["id"] for call in llm_outputs[llm_span]["tool_calls"]] == [call_id]
     assert all(start["attrs"]["framework"] == "smolagents" for start, _ in runs.spans("tool"))
+
+
+def test_analyze_counts_the_tool_calls_and_the_failure(runs: Runs) -> None:
+    tools = {tool["name"]: (tool["calls"], tool["failures"]) for tool in runs.analysis["tools"]}
+    assert tools == {"get_weather": (5, 1), "get_time": (4, 0), "final_answer": (4, 0)}
 
 
 # -- replay --rerun ---------------------------------------------------------------------------------
