@@ -41,7 +41,37 @@ CITIES = ["Paris", "Paris", "Oslo", "Oslo", "Rome", "Rome"]
 QUESTIONS = ["What is the weather in Paris?", "Is it cold in Oslo?", "Is it warm in Rome?"]
 RETURNS = ["light rain, 14 C", "14:05", "snow, -3 C", "14:05", "clear, 18 C", "09:05"]
 REPRODUCED = "reproduced: the rerun matches the recording"
+DIVERGED = "not reproduced: the rerun diverged from the recording"
 Span = tuple[dict[str, Any], dict[str, Any]]
+# A ReAct whose get_time raises: ReAct shows the model the first five frames of the error's traceback.
+FAILING = '''
+import os
+from pathlib import Path
+
+os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")  # as apps/dspy_app.py says
+
+import dspy
+
+
+def get_weather(city: str) -> str:
+    """The weather in a city today."""
+    with Path("failing_bodies.log").open("a") as log:
+        log.write("get_weather\\n")
+    return "clear, 18 C"
+
+
+def get_time(city: str) -> str:
+    """The local time in a city."""
+    with Path("failing_bodies.log").open("a") as log:
+        log.write("get_time\\n")
+    raise ValueError(f"no clock in {city}")
+
+
+dspy.configure(lm=dspy.LM("openai/gpt-4o-mini", api_base=os.environ["STUB_URL"] + "/v1",
+                          api_key=os.environ["STUB_KEY"], cache=False, num_retries=0))
+prediction = dspy.ReAct("question -> answer", tools=[get_weather, get_time], max_iters=4)(question="Time in Rome?")
+print(repr(prediction.trajectory["observation_1"]))
+'''
 
 
 class DspyBench(Workbench):
@@ -173,6 +203,34 @@ def test_live_tools_runs_the_tool_bodies_and_answers_the_llm_calls(runs: Runs) -
     assert f"calls         {APP.requests} from the recording, {APP.tools} run again (judged by what they returned)" \
         in runs.live_tools.stdout
     assert (runs.live_tools.verdict(), runs.live_tools.returncode) == (REPRODUCED, 0)
+
+
+# -- a tool that raises -----------------------------------------------------------------------------
+def test_a_failing_tool_shows_the_model_its_own_frames_and_a_rerun_that_cannot_raise_them_says_so(
+        tmp_path_factory: pytest.TempPathFactory) -> None:
+    bench = DspyBench(tmp_path_factory.mktemp("dspy_failing"), f"sk-test-{secrets.token_hex(16)}",
+                      venv=framework_venv("dspy", PINS))
+    script = bench.directory / "failing.py"
+    script.write_text(FAILING)
+    recording = bench.record(App("failing", (), 4, tools=2), script)
+    log = bench.directory / "failing_bodies.log"
+    ran = log.read_text().splitlines()
+    offline = bench.rerun(recording)
+    after_offline = log.read_text().splitlines()
+    live = bench.rerun(recording, "--live-tools")
+
+    (_, failed), = [(start, end) for start, end in Runs(bench, recording, [], offline, [], live, []).spans("tool")
+                    if end["status"] == "failed"]
+    assert (failed["name"], failed["error"]["type"], failed["error"]["message"]) == \
+        ("get_time", "ValueError", "no clock in Rome")
+    observation = recording.run.app_lines()[0]
+    assert 'in get_time\\n    raise ValueError(f"no clock in {city}")' in observation, "the tool's frame"
+    assert observation.count("namel3ss_debug") == 1, "of our frames, only the one that raises it on"
+    assert offline.verdict() == DIVERGED
+    assert "agent:ReAct#1 > llm:openai.chat#3 start: inputs.messages[1].content" in offline.stdout
+    assert after_offline == ran == ["get_weather", "get_time"], "no body ran in the rerun"
+    assert (live.verdict(), live.returncode) == (REPRODUCED, 0)
+    assert log.read_text().splitlines() == ran * 2
 
 
 # -- install ----------------------------------------------------------------------------------------

@@ -9,11 +9,18 @@ the span carries none and is linked to no LLM call (no wire rule could pair it e
 
 The `finish` tool every `ReAct` adds to end its loop makes no span: it is DSPy's, returns a constant,
 and is not a tool of the app's.
+
+A tool that raises: `ReAct` shows the model the first five frames of the error's traceback, so the
+frames of our own wrappers are taken out of it (all but the one that raises it on), and the model sees
+DSPy's frames and the tool's, as without the tracer. In a rerun the recorded error is raised again
+without the tool's frames (its body does not run): the model's next request differs from the recorded
+one, and the rerun says so (`not reproduced`); with `--live-tools` the body runs and raises as recorded.
 """
 
 from __future__ import annotations
 
 import functools
+import types
 from collections.abc import Callable
 from typing import Any
 
@@ -25,6 +32,7 @@ from ..tools import arun_tool, run_tool
 from .callback import FINISH, FRAMEWORK, MARK
 
 REACT_MODULE = "dspy.predict.react"  # where ReAct's own `finish` function is defined
+OURS = "namel3ss_debug."
 
 
 def wrap_tools(tool_class: type) -> None:
@@ -42,7 +50,10 @@ def _call(body: Callable[..., Any]) -> Callable[..., Any]:
         tracer = get_tracer()
         if tracer.run is None or _is_finish(self):
             return body(self, **kwargs)
-        return run_tool(tracer, FRAMEWORK, str(self.name), arguments(kwargs), lambda: body(self, **kwargs))
+        try:
+            return run_tool(tracer, FRAMEWORK, str(self.name), arguments(kwargs), lambda: body(self, **kwargs))
+        except Exception as exc:
+            raise exc.with_traceback(without_ours(exc.__traceback__))
 
     setattr(__call__, MARK, True)
     return __call__
@@ -54,10 +65,28 @@ def _acall(body: Callable[..., Any]) -> Callable[..., Any]:
         tracer = get_tracer()
         if tracer.run is None or _is_finish(self):
             return await body(self, **kwargs)
-        return await arun_tool(tracer, FRAMEWORK, str(self.name), arguments(kwargs), lambda: body(self, **kwargs))
+        try:
+            return await arun_tool(tracer, FRAMEWORK, str(self.name), arguments(kwargs),
+                                   lambda: body(self, **kwargs))
+        except Exception as exc:
+            raise exc.with_traceback(without_ours(exc.__traceback__))
 
     setattr(acall, MARK, True)
     return acall
+
+
+def without_ours(traceback: types.TracebackType | None) -> types.TracebackType | None:
+    """The traceback without the frames of namel3ss-debug's own code (its wrappers between DSPy and the
+    tool's body)."""
+    kept: list[types.TracebackType] = []
+    while traceback is not None:
+        if not str(traceback.tb_frame.f_globals.get("__name__", "")).startswith(OURS):
+            kept.append(traceback)
+        traceback = traceback.tb_next
+    rebuilt = None
+    for frame in reversed(kept):
+        rebuilt = types.TracebackType(rebuilt, frame.tb_frame, frame.tb_lasti, frame.tb_lineno)
+    return rebuilt
 
 
 def _is_finish(tool: Any) -> bool:
