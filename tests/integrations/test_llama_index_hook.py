@@ -53,6 +53,7 @@ class Runs:
     bodies_offline: list[str]
     live_tools: Run
     bodies_live: list[str]
+    mocked: Run
 
     def spans(self, component: str) -> list[Span]:
         """(start, end) of each span of `component`, in the order they started."""
@@ -80,8 +81,9 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Runs:
     after_offline = bodies(bench)
     live = bench.rerun(recording, "--live-tools")
     after_live = bodies(bench)
+    mocked = bench.rerun(recording, "--mock", 'tool:get_time#1="23:59"')
     return Runs(bench, recording, recorded, offline, after_offline[len(recorded):], live,
-                after_live[len(after_offline):])
+                after_live[len(after_offline):], mocked)
 
 
 # -- trace ------------------------------------------------------------------------------------------
@@ -153,6 +155,13 @@ def test_a_rerun_with_the_server_stopped_runs_no_tool_body_and_prints_the_same(r
 def test_a_rerun_shows_the_apps_span_handlers_the_tool_calls_it_answers(runs: Runs) -> None:
     assert runs.recording.run.app_lines()[-1] == "dispatcher tool spans: 5"
     assert runs.offline.app_lines()[-1] == "dispatcher tool spans: 5"
+
+
+def test_a_mocked_tool_gives_the_agent_the_mocked_value_as_a_tool_output(runs: Runs) -> None:
+    before, after = runs.recording.run.app_lines(), runs.mocked.app_lines()
+    assert before[0] == "tools: get_weather=light rain, 14 C, get_time=14:05"
+    assert after[0] == "tools: get_weather=light rain, 14 C, get_time=23:59"
+    assert "agent:forecaster#1 > tool:get_time#1 end: outputs.return" in runs.mocked.stdout
 
 
 def test_live_tools_runs_the_tool_bodies_and_answers_the_llm_calls(runs: Runs) -> None:
