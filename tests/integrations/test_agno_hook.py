@@ -5,10 +5,10 @@ answers the tools from the recording without running their bodies.
 
 apps/agno_app.py (an `Agent`, `forecaster`, with `get_weather` and `get_time`, three questions: `run`,
 `arun` with a coroutine tool, `run` again where `get_weather` raises for Atlantis; then a `Team` with
-that agent as its member, whose delegation to it is left to the wire) runs in a venv of its own holding
-Agno (built once, reused; `tests/venvs.py`), with Agno's telemetry off, is recorded once against the
-stub server, then rerun with the server stopped: as it is, and with `--live-tools`. Its tools add a
-line to `tool_bodies.log` each time a body runs.
+that agent as its member, whose delegation to it is left to the wire; then two streamed runs) runs in
+a venv of its own holding Agno (built once, reused; `tests/venvs.py`), with Agno's telemetry off, is
+recorded once against the stub server, then rerun with the server stopped: as it is, and with
+`--live-tools`. Its tools add a line to `tool_bodies.log` each time a body runs.
 """
 
 from __future__ import annotations
@@ -32,18 +32,20 @@ pytestmark = pytest.mark.frameworks
 
 PINS = ("agno==3.1.10", "openai==3.57.0")
 QUESTIONS = ["What is the weather in Paris?", "Is it cold in Oslo?", "Is it sunny in Atlantis?",
-             "What is the weather in Rome?"]
-# The runs in the order they start: the agent's three, the team's, and its member's (given the task "Rome").
+             "What is the weather in Rome?", "Is it humid in Lima?", "Is it foggy in London?"]
+# The runs in the order they start: the agent's three, the team's, its member's (given the task "Rome"),
+# and the agent's two streamed ones.
 RUNS = [("forecaster", "Agent", QUESTIONS[0]), ("forecaster", "Agent", QUESTIONS[1]),
-        ("forecaster", "Agent", QUESTIONS[2]), ("desk", "Team", QUESTIONS[3]), ("forecaster", "Agent", "Rome")]
+        ("forecaster", "Agent", QUESTIONS[2]), ("desk", "Team", QUESTIONS[3]), ("forecaster", "Agent", "Rome"),
+        ("forecaster", "Agent", QUESTIONS[4]), ("forecaster", "Agent", QUESTIONS[5])]
 # Agno offers the tools to the model sorted by name; the stub asks for each in that order, then answers.
-ASKED = [(tool, {"city": city}) for city in ("Paris", "Oslo", "Atlantis", "Rome")
+ASKED = [(tool, {"city": city}) for city in ("Paris", "Oslo", "Atlantis", "Rome", "Lima", "London")
          for tool in ("get_time", "get_weather")]
-RETURNS = ["14:05", "light rain, 14 C", "14:05", "snow, -3 C", "09:05", None, "09:05", "clear, 18 C"]
+RETURNS = ["14:05", "light rain, 14 C", "14:05", "snow, -3 C", "09:05", None] + ["09:05", "clear, 18 C"] * 3
 DELEGATION = ("delegate_task_to_members", {"task": "Rome"})  # the team leader's, asked before the member runs
 # 3 requests a question, and the team's 2 besides its member's 3; the agent's tool calls (the delegation is no
 # tool of the app's: it runs the member, in a rerun too).
-APP = App("agno_app", (), requests=14, tools=len(ASKED))  # modules: the venv's, not this Python's
+APP = App("agno_app", (), requests=20, tools=len(ASKED))  # modules: the venv's, not this Python's
 REPRODUCED = "reproduced: the rerun matches the recording"
 FAILED = "namel3ss_debug.integrations.agno.toolcalls.ToolFailed"
 Event = dict[str, Any]
@@ -98,7 +100,7 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Runs:
 
 
 # -- trace ------------------------------------------------------------------------------------------
-def test_each_run_and_arun_of_an_agent_or_team_is_an_agent_span_over_its_llm_and_tool_calls(runs: Runs) -> None:
+def test_each_run_and_arun_streamed_or_not_of_an_agent_or_team_is_an_agent_span_over_its_calls(runs: Runs) -> None:
     agents = runs.spans("agent")
     assert [(start["name"], start["attrs"]["agent_class"], start["inputs"]["input"]) for start, _ in agents] == RUNS
     assert all(start["attrs"] == {"framework": "agno", "agent_class": kind, "model": "gpt-4o-mini"}
@@ -106,12 +108,12 @@ def test_each_run_and_arun_of_an_agent_or_team_is_an_agent_span_over_its_llm_and
     root = runs.recording.of_type("run_start")[0]["span_id"]
     assert [f"answer: {end['outputs']['return']}" for start, end in agents if start["parent_id"] == root] == \
         answers(runs.recording.run)
-    paris, oslo, atlantis, desk, member = (start["span_id"] for start, _ in agents)
+    paris, oslo, atlantis, desk, member, lima, london = (start["span_id"] for start, _ in agents)
     assert [start["parent_id"] for start, _ in runs.spans("llm")] == \
-        [paris] * 3 + [oslo] * 3 + [atlantis] * 3 + [desk] + [member] * 3 + [desk]
+        [paris] * 3 + [oslo] * 3 + [atlantis] * 3 + [desk] + [member] * 3 + [desk] + [lima] * 3 + [london] * 3
     assert [start["parent_id"] for start, _ in hooked(runs)] == \
-        [paris] * 2 + [oslo] * 2 + [atlantis] * 2 + [member] * 2, \
-        "the tools run in the run's thread, awaited, and in a worker thread alike"
+        [paris] * 2 + [oslo] * 2 + [atlantis] * 2 + [member] * 2 + [lima] * 2 + [london] * 2, \
+        "the tools run in the run's thread, awaited, and in a worker thread alike, streamed or not"
     assert agents[4][0]["parent_id"] == desk, "the member's run is under the team's"
     assert len(runs.recording.hits) == APP.requests
 
@@ -154,7 +156,7 @@ def test_a_tool_span_is_linked_to_the_llm_call_that_asked_by_the_models_call_id(
 
 def test_analyze_counts_the_tool_calls_and_the_failure(runs: Runs) -> None:
     tools = {tool["name"]: (tool["calls"], tool["failures"]) for tool in runs.analysis["tools"]}
-    assert tools == {"get_time": (4, 0), "get_weather": (4, 1), "delegate_task_to_members": (1, 0)}
+    assert tools == {"get_time": (6, 0), "get_weather": (6, 1), "delegate_task_to_members": (1, 0)}
 
 
 # -- replay --rerun ---------------------------------------------------------------------------------

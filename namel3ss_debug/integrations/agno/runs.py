@@ -3,10 +3,13 @@ member runs.
 
 The span is named after the agent or team (`name`, else its class); inputs: the run's input; outputs:
 the `RunOutput`'s content under `return`; attrs: the framework, the class and the model's id. It is
-not answered in a rerun: the run goes on, and its LLM and tool calls are answered. A streamed run
-(`stream=True`, or an agent made with `stream=True`) returns events the app drives, and a background
-`arun` a run that goes on after it returns: both are left as they are (their calls are recorded, under
-the app's current span).
+not answered in a rerun: the run goes on, and its LLM and tool calls are answered.
+
+A streamed run (`stream=True`, or an agent made with `stream=True`) returns the run's events for the
+app to drive, from `run` a generator, from `arun` an async one: the span is current only while Agno
+makes the next event (`integrations/streamed_runs.py`), and its output is the completed run's content
+when an event carries it, else the content the run streamed, joined. A background `arun` (a run that
+goes on after it returns) is left as it is: its calls are recorded, under the app's current span.
 """
 
 from __future__ import annotations
@@ -17,16 +20,18 @@ from typing import Any, Callable
 
 from ...tracer.api import get_tracer
 from ..calls import ForeignSpec, Shape, acall, call
+from ..streamed_runs import Fold, aspanned_steps, spanned_steps
 
 FRAMEWORK = "agno"
 MARK = "__namel3ss_debug__"
-OWNERS = {"agno.agent.agent": "Agent", "agno.team.team": "Team"}  # module -> the class whose runs are spans
+# Agno's module -> the class whose runs are spans, and the module of the events its streamed runs yield.
+OWNERS = {"agno.agent.agent": ("Agent", "agno.run.agent"), "agno.team.team": ("Team", "agno.run.team")}
 RUN = Shape(lambda result: {"return": getattr(result, "content", result)})
 
 
 def install(module: ModuleType) -> list[str]:
     """Wrap the module's `Agent` (or `Team`) `run` and `arun`; the hook points it lacks (nothing done then)."""
-    name = OWNERS.get(module.__name__, "Agent")
+    name, events = OWNERS.get(module.__name__, OWNERS["agno.agent.agent"])
     owner = getattr(module, name, None)
     missing = [f"{name}.{method}" for method in ("run", "arun") if not callable(getattr(owner, method, None))]
     if missing:
@@ -34,38 +39,47 @@ def install(module: ModuleType) -> list[str]:
     for method, wrap in (("run", spanned_run), ("arun", spanned_arun)):
         original = getattr(owner, method)
         if not getattr(original, MARK, False):
-            setattr(owner, method, wrap(original))
+            setattr(owner, method, wrap(original, answer_in(events)))
     return []
 
 
-def spanned_run(original: Callable[..., Any]) -> Callable[..., Any]:
-    """`run`, in an `agent` span while tracing (a streamed run excepted)."""
+def spanned_run(original: Callable[..., Any], answer: Fold) -> Callable[..., Any]:
+    """`run`, in an `agent` span while tracing; `answer` folds a streamed run's events into its answer."""
 
     @functools.wraps(original)
     def run(self: Any, input: Any, *args: Any, **kwargs: Any) -> Any:
         tracer = get_tracer()
-        if tracer.run is None or streamed(self, kwargs):
+        if tracer.run is None:
             return original(self, input, *args, **kwargs)
         name, attrs = runner_of(tracer, self)
-        return call(tracer, ForeignSpec("agent", name, replayable=False), RUN, {"input": input},
-                    lambda: original(self, input, *args, **kwargs), attrs=attrs)
+        spec = ForeignSpec("agent", name, replayable=False)
+        if streamed(self, kwargs):
+            return spanned_steps(tracer, spec, {"input": input}, attrs, original(self, input, *args, **kwargs),
+                                 answer)
+        return call(tracer, spec, RUN, {"input": input}, lambda: original(self, input, *args, **kwargs),
+                    attrs=attrs)
 
     setattr(run, MARK, True)
     return run
 
 
-def spanned_arun(original: Callable[..., Any]) -> Callable[..., Any]:
-    """`arun` (a method returning the run's coroutine), in an `agent` span while tracing (a streamed or
-    background run excepted). The run starts when its coroutine is awaited, under the span."""
+def spanned_arun(original: Callable[..., Any], answer: Fold) -> Callable[..., Any]:
+    """`arun` (a method returning the run's coroutine, or its async iterator of events), in an `agent`
+    span while tracing (a background run excepted). The run starts when its coroutine is awaited, under
+    the span."""
 
     @functools.wraps(original)
     def arun(self: Any, input: Any, *args: Any, **kwargs: Any) -> Any:
         tracer = get_tracer()
-        if tracer.run is None or streamed(self, kwargs) or kwargs.get("background"):
+        if tracer.run is None or kwargs.get("background"):
             return original(self, input, *args, **kwargs)
         name, attrs = runner_of(tracer, self)
-        return acall(tracer, ForeignSpec("agent", name, replayable=False), RUN, {"input": input},
-                     lambda: original(self, input, *args, **kwargs), attrs=attrs)
+        spec = ForeignSpec("agent", name, replayable=False)
+        if streamed(self, kwargs):
+            return aspanned_steps(tracer, spec, {"input": input}, attrs, original(self, input, *args, **kwargs),
+                                  answer)
+        return acall(tracer, spec, RUN, {"input": input}, lambda: original(self, input, *args, **kwargs),
+                     attrs=attrs)
 
     setattr(arun, MARK, True)
     return arun
@@ -75,6 +89,24 @@ def streamed(runner: Any, kwargs: dict[str, Any]) -> bool:
     """Whether the run streams: `stream=` given, else the agent's or team's own `stream`."""
     stream = kwargs.get("stream")
     return bool(getattr(runner, "stream", None) if stream is None else stream)
+
+
+def answer_in(events: str) -> Fold:
+    """How a streamed run's events (of Agno's module `events`: a team's, or an agent's) make its answer:
+    a completed run's content, else the content events' text joined. Events of other modules (a team
+    member's, passed on by its team) are not its own."""
+
+    def answer(so_far: Any, event: Any) -> Any:
+        if type(event).__module__ != events:
+            return so_far
+        kind, content = type(event).__name__, getattr(event, "content", None)
+        if kind == "RunCompletedEvent" and content is not None:
+            return content
+        if kind == "RunContentEvent" and isinstance(content, str):
+            return (so_far or "") + content
+        return so_far
+
+    return answer
 
 
 def runner_of(tracer: Any, runner: Any) -> tuple[str, dict[str, Any]]:
@@ -91,4 +123,4 @@ def runner_of(tracer: Any, runner: Any) -> tuple[str, dict[str, Any]]:
         return kind, attrs
 
 
-__all__ = ["install", "spanned_arun", "spanned_run"]
+__all__ = ["answer_in", "install", "spanned_arun", "spanned_run"]

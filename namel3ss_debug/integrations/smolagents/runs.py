@@ -6,19 +6,18 @@ one); attrs: the framework, the agent's class and its model's id. It is not answ
 run goes on, and its LLM and tool calls are answered.
 
 A run asked to stream (`stream=True`, as smolagents' Gradio UI asks) returns its steps as a generator
-the app drives: the span opens when the app asks for the first step and ends after the last (its
-output the `FinalAnswerStep`'s), current only while the run's own code makes the next step, never
-while the app handles one. An app that stops reading ends it there.
+the app drives: the span is current only while smolagents makes the next step, and its output is the
+last step's, the `FinalAnswerStep` (`integrations/streamed_runs.py`).
 """
 
 from __future__ import annotations
 
 import functools
-from typing import Any, Callable, Iterator
+from typing import Any, Callable
 
 from ...tracer.api import get_tracer
-from ...tracer.context import current, reset_current
-from ..calls import ForeignSpec, Shape, call, end, open_span
+from ..calls import ForeignSpec, Shape, call
+from ..streamed_runs import spanned_steps
 
 FRAMEWORK = "smolagents"
 MARK = "__namel3ss_debug__"
@@ -37,40 +36,17 @@ def with_agent_span(original: Callable[..., Any]) -> Callable[..., Any]:
         name, attrs = agent_of(tracer, self)
         spec = ForeignSpec("agent", name, replayable=False)
         if _streamed(args, kwargs):
-            return streamed(tracer, spec, {"task": task}, attrs, original(self, task, *args, **kwargs))
+            return spanned_steps(tracer, spec, {"task": task}, attrs, original(self, task, *args, **kwargs),
+                                 final_answer)
         return call(tracer, spec, RUN, {"task": task}, lambda: original(self, task, *args, **kwargs), attrs=attrs)
 
     setattr(run, MARK, True)
     return run
 
 
-def streamed(tracer: Any, spec: ForeignSpec, inputs: Any, attrs: dict[str, Any],
-             steps: Iterator[Any]) -> Iterator[Any]:
-    """The run's steps as smolagents yields them, in the agent span (opened when the first is asked for)."""
-    span = open_span(tracer, spec, inputs, attrs=attrs, activate=False)
-    final = None
-    try:
-        while True:
-            token = current.set(span) if span is not None else None
-            try:
-                step = next(steps)
-            except StopIteration:
-                break
-            finally:
-                if token is not None:
-                    reset_current(token, span)
-            if type(step).__name__ == FINAL:
-                final = getattr(step, "output", None)
-            yield step
-    except GeneratorExit:  # the app stopped reading: the run ends there
-        tracer.end_span(span)
-        raise
-    except BaseException as exc:
-        tracer.end_span(span, error=exc)
-        raise
-    finally:
-        steps.close()
-    end(tracer, span, RUN, final)
+def final_answer(answer: Any, step: Any) -> Any:
+    """A streamed run's answer: the `FinalAnswerStep`'s output, its last step."""
+    return getattr(step, "output", None) if type(step).__name__ == FINAL else answer
 
 
 def _streamed(args: tuple[Any, ...], kwargs: dict[str, Any]) -> bool:

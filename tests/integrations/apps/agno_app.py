@@ -1,6 +1,6 @@
 """An Agno app: an `Agent` with two tools, `get_weather` and `get_time`, on `OpenAIChat` pointed at
 STUB_URL (key STUB_KEY), asked three questions, then a `Team` with that agent as its member asked a
-fourth.
+fourth, then the agent two more, streamed.
 
 For each question the stub asks for each tool in the order Agno offers them (by name: `get_time`
 first), then answers: three POST /v1/chat/completions. The first and third questions run through
@@ -8,7 +8,9 @@ first), then answers: three POST /v1/chat/completions. The first and third quest
 (`get_weather` is a coroutine, awaited; `get_time` runs in a worker thread). `get_weather` raises for
 Atlantis: Agno catches it and tells the model the error. The team (`mode=broadcast`) is asked for the
 weather in Rome: its leader's model asks for `delegate_task_to_members` with `{"task": "Rome"}`, which
-runs the member (three requests, two tool calls), then answers: five requests. Agno's telemetry (a
+runs the member (three requests, two tool calls), then answers: five requests. The last two questions
+stream the run's events (`run(..., stream=True)`, `arun(..., stream=True)`; the model's answers are
+streamed too), the app joining their content. Agno's telemetry (a
 request to Agno's API per run) is off: `AGNO_TELEMETRY=false`. Each time a tool's body runs it adds a
 line to `tool_bodies.log` in the working directory.
 """
@@ -81,12 +83,18 @@ def agent(weather: object) -> Agent:
                  instructions="Answer with the weather and the time.")
 
 
+async def streamed_async(question: str) -> str:
+    return "".join([event.content async for event in agent(aget_weather).arun(question, stream=True)])
+
+
 def main() -> None:
     print(f"answer: {agent(get_weather).run('What is the weather in Paris?').content}")
     print(f"answer: {asyncio.run(agent(aget_weather).arun('Is it cold in Oslo?')).content}")
     print(f"answer: {agent(get_weather).run('Is it sunny in Atlantis?').content}")
     desk = Team(name="desk", model=model(), members=[agent(get_weather)], mode=TeamMode.broadcast)
     print(f"answer: {desk.run('What is the weather in Rome?').content}")
+    print(f"answer: {''.join(event.content for event in agent(get_weather).run('Is it humid in Lima?', stream=True))}")
+    print(f"answer: {asyncio.run(streamed_async('Is it foggy in London?'))}")
 
 
 if __name__ == "__main__":
