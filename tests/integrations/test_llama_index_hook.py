@@ -1,14 +1,15 @@
 """LlamaIndex's agents, workflows and tools, traced with no change to the app
-(`integrations/llama_index_hook.py`): each `FunctionAgent` run is an `agent` span over the LLM calls the
-HTTP transport records, a plain workflow's run a `chain` span over its steps, each `FunctionTool` call a
-`tool` span linked to the LLM call that asked for it, and `replay --rerun` answers the tools from the
-recording without running their bodies.
+(`integrations/llama_index_hook.py`): each `FunctionAgent` or `AgentWorkflow` run is an `agent` span over
+the LLM calls the HTTP transport records, a plain workflow's run a `chain` span over its steps, each
+`FunctionTool` call a `tool` span linked to the LLM call that asked for it, and `replay --rerun` answers
+the tools from the recording without running their bodies.
 
 apps/llama_index_app.py (a `FunctionAgent` `forecaster` with `get_weather` and `get_time`, two questions,
-then a workflow whose step calls `get_weather` itself) is recorded once against the stub server, then
-rerun with the server stopped, and with `--live-tools`. Its tools add a line to `tool_bodies.log` each
-time a body runs. llama-index-llms-openai wants openai < 3 (the dev extra has 3) and llama-index-core
-brings nltk, numpy and SQLAlchemy: the app runs from a venv of its own (`venvs.framework_venv`).
+the agent in an `AgentWorkflow` a third, then a workflow whose step calls `get_weather` itself) is
+recorded once against the stub server, then rerun with the server stopped, with a tool mocked, and with
+`--live-tools`. Its tools add a line to `tool_bodies.log` each time a body runs. llama-index-llms-openai
+wants openai < 3 (the dev extra has 3) and llama-index-core brings nltk, numpy and SQLAlchemy: the app
+runs from a venv of its own (`venvs.framework_venv`).
 """
 
 from __future__ import annotations
@@ -34,10 +35,11 @@ from venvs import framework_venv  # noqa: E402 - after the path
 pytestmark = pytest.mark.frameworks
 
 PINS = ("llama-index-core==0.14.25", "llama-index-llms-openai==0.8.3")
-APP = App("llama_index_app", (), 6, tools=5)
-AGENT_TOOLS = ["get_weather", "get_time"] * 2
-CITIES = ["Paris", "Paris", "Oslo", "Oslo"]
-RETURNS = ["light rain, 14 C", "14:05", "snow, -3 C", "14:05"]
+APP = App("llama_index_app", (), 9, tools=7)
+AGENT_TOOLS = ["get_weather", "get_time"] * 3
+CITIES = ["Paris", "Paris", "Oslo", "Oslo", "Rome", "Rome"]
+RETURNS = ["light rain, 14 C", "14:05", "snow, -3 C", "14:05", "clear, 18 C", "09:05"]
+AGENT_ATTRS = {"framework": "llama_index", "workflow": "FunctionAgent", "model": "gpt-4o-mini"}
 REPRODUCED = "reproduced: the rerun matches the recording"
 Span = tuple[dict[str, Any], dict[str, Any]]
 
@@ -91,9 +93,10 @@ def test_each_agent_run_is_an_agent_span_named_after_the_agent_over_its_llm_call
     agents = runs.spans("agent")
     assert [(start["name"], start["inputs"]) for start, _ in agents] == [
         ("forecaster", {"user_msg": "What is the weather in Paris?"}),
-        ("forecaster", {"user_msg": "Is it cold in Oslo?"})]
-    assert all(start["attrs"] == {"framework": "llama_index", "workflow": "FunctionAgent", "model": "gpt-4o-mini"}
-               for start, _ in agents)
+        ("forecaster", {"user_msg": "Is it cold in Oslo?"}),
+        ("AgentWorkflow", {"user_msg": "Is it sunny in Rome?"})]
+    assert [start["attrs"] for start, _ in agents] == [AGENT_ATTRS, AGENT_ATTRS, {
+        "framework": "llama_index", "workflow": "AgentWorkflow", "agents": ["forecaster"], "root_agent": "forecaster"}]
     answers = [line.removeprefix("answer: ") for line in runs.recording.run.app_lines() if line.startswith("answer: ")]
     assert [end["outputs"]["return"] for _, end in agents] == answers
     agent_ids = [start["span_id"] for start, _ in agents]
@@ -112,6 +115,7 @@ def test_each_tool_call_is_one_tool_span_with_its_arguments_and_result_under_its
     assert [end["outputs"]["return"]["blocks"] for _, end in tools] == \
         [[{"block_type": "text", "text": text}] for text in RETURNS]
     assert runs.bodies_recorded == [f"{name} {city}" for name, city in zip(AGENT_TOOLS, CITIES)] + ["get_weather Rome"]
+    assert len(runs.spans("tool")) == APP.tools
 
 
 def test_a_tool_span_is_linked_to_the_llm_call_that_asked_for_it_by_the_tool_call_id(runs: Runs) -> None:
@@ -135,13 +139,12 @@ def test_a_plain_workflow_is_a_chain_span_over_its_steps_and_the_tool_a_step_cal
     assert (tool["name"], tool["inputs"], tool_end["outputs"]["return"]["raw_output"]) == \
         ("get_weather", {"city": "Rome"}, "clear, 18 C")
     assert "tool_call_id" not in tool["attrs"], "no LLM call asked for it"
-    assert len(runs.spans("tool")) == APP.tools
 
 
 def test_analyze_counts_the_tool_calls(runs: Runs) -> None:
     tools = {tool["name"]: tool for tool in runs.bench.analyze(runs.recording)["tools"]}
     assert {name: (tool["calls"], tool["failures"]) for name, tool in tools.items()} == \
-        {"get_weather": (3, 0), "get_time": (2, 0)}
+        {"get_weather": (4, 0), "get_time": (3, 0)}
 
 
 # -- replay --rerun ---------------------------------------------------------------------------------
@@ -153,8 +156,8 @@ def test_a_rerun_with_the_server_stopped_runs_no_tool_body_and_prints_the_same(r
 
 
 def test_a_rerun_shows_the_apps_span_handlers_the_tool_calls_it_answers(runs: Runs) -> None:
-    assert runs.recording.run.app_lines()[-1] == "dispatcher tool spans: 5"
-    assert runs.offline.app_lines()[-1] == "dispatcher tool spans: 5"
+    assert runs.recording.run.app_lines()[-1] == f"dispatcher tool spans: {APP.tools}"
+    assert runs.offline.app_lines()[-1] == f"dispatcher tool spans: {APP.tools}"
 
 
 def test_a_mocked_tool_gives_the_agent_the_mocked_value_as_a_tool_output(runs: Runs) -> None:
