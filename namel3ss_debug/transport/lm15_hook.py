@@ -142,7 +142,8 @@ def _opened(tracer: Any, request: Any) -> Exchange | None:
                             url.query, content_type, body)
         return open_exchange(tracer, outgoing)
     except Exception as exc:
-        return our_failure(tracer, exc)
+        our_failure(tracer, exc)
+        return None
 
 
 def _received(exchange: Exchange, status: int, headers: list[tuple[str, str]]) -> None:
