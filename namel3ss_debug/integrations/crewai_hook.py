@@ -1,14 +1,14 @@
-"""CrewAI: its crews, tasks and agents as spans, through the events its bus is given; its tools as
+"""CrewAI: its flows, crews, tasks and agents as spans, through the events its bus is given; its tools as
 `tool` spans where they run, answered by a rerun.
 
-Structure. CrewAI announces each crew kickoff, task and agent execution on its event bus
-(`crewai.events.crewai_event_bus`), and the bus pairs each ending event with the one that opened it.
+Structure. CrewAI announces each flow and flow step, crew kickoff, task and agent execution on its event
+bus (`crewai.events.crewai_event_bus`), and the bus pairs each ending event with the one that opened it.
 The bus calls its handlers later, on a thread pool of its own, where no span can be made current for
-the agent's LLM calls, so a handler would only watch: the bus's `emit`, called where the crew, task or
-agent runs, is wrapped instead (`crewai/events.py`). A crew is a `chain` span, a task a `chain` span
-(`chain_step`) under it, an agent's execution an `agent` span under the task, current while the agent
-runs, so the `llm` spans the HTTP transport records (CrewAI's own clients and LiteLLM alike) and the
-tool spans nest under it.
+the agent's LLM calls, so a handler would only watch: the bus's `emit`, called where the flow, crew, task
+or agent runs, is wrapped instead (`crewai/events.py`). A flow or a crew is a `chain` span, a flow's step
+or a crew's task a `chain` span (`chain_step`) under it, an agent's execution an `agent` span, current
+while the agent runs, so the `llm` spans the HTTP transport records (CrewAI's own clients and LiteLLM
+alike) and the tool spans nest under it.
 
 Tools. An event only watches a tool, and a rerun must not run its body, so the methods CrewAI runs a
 tool through are wrapped (`crewai/tools.py`): `BaseTool.run` (and `Tool.run`), what an agent calls for
@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from types import ModuleType
 
-STRUCTURE = "crews, tasks and agents (crewai_event_bus.emit)"
+STRUCTURE = "flows, crews, tasks and agents (crewai_event_bus.emit)"
 TOOLS = "tools (BaseTool.run, CrewStructuredTool.invoke)"
 
 

@@ -1,12 +1,12 @@
-"""CrewAI traced with no change to the app (`integrations/crewai_hook.py`): each crew a `chain` span, its
-task a `chain_step` span under it, the agent an `agent` span under the task (a lone agent's `kickoff` an
-`agent` span of its own), over the agent's LLM calls and tool calls; each tool call a `tool` span linked
-to the LLM call that asked for it, and `replay --rerun` answers the tools from the recording without
-running their bodies.
+"""CrewAI traced with no change to the app (`integrations/crewai_hook.py`): a flow a `chain` span and each
+of its steps a `chain_step` span, each crew a `chain` span, its task a `chain_step` span under it, the agent
+an `agent` span under the task (a lone agent's `kickoff` an `agent` span of its own), over the agent's LLM
+calls and tool calls; each tool call a `tool` span linked to the LLM call that asked for it, and `replay
+--rerun` answers the tools from the recording without running their bodies.
 
-apps/crewai_app.py (two crews, each an agent `forecaster` with `get_weather` and `get_time` given the task
-`weather`: one on CrewAI's own OpenAI client, one through LiteLLM; the agent asked alone; then `get_time`
-run the way CrewAI's ReAct loop runs a tool) runs in a venv of its own holding CrewAI (it wants openai < 3; built once, reused:
+apps/crewai_app.py (a flow of two steps, each a crew of an agent `forecaster` with `get_weather` and
+`get_time` given the task `weather`: one on CrewAI's own OpenAI client, one through LiteLLM; the agent
+asked alone; then `get_time` run the way CrewAI's ReAct loop runs a tool) runs in a venv of its own holding CrewAI (it wants openai < 3; built once, reused:
 `tests/venvs.py`), is recorded once against the stub server, then rerun with the server stopped: as it
 is, and with `--live-tools`. Its tools add a line to `tool_bodies.log` each time a body runs.
 """
@@ -91,24 +91,40 @@ def test_one_crew_runs_on_crewais_own_client_and_one_through_litellm(runs: Runs)
     assert "namel3ss-debug: crewai" not in runs.recording.run.stderr, "every hook point found"
 
 
-def test_each_crew_is_a_chain_span_over_its_task_over_its_agent(runs: Runs) -> None:
-    chains = runs.spans("chain")
-    assert [(start["event_type"], start["name"]) for start, _ in chains] == [
-        ("chain_execution_start", "native"), ("chain_step_start", "weather"),
-        ("chain_execution_start", "litellm"), ("chain_step_start", "weather")]
-    crews, tasks, agents = [c["span_id"] for c, _ in chains[::2]], [c["span_id"] for c, _ in chains[1::2]], \
-        runs.spans("agent")
-    assert [start["parent_id"] for start, _ in chains[1::2]] == crews
-    assert [(start["name"], start["parent_id"]) for start, _ in agents[:2]] == [("forecaster", task) for task in tasks]
-    assert [start["attrs"] for start, _ in chains + agents] == [
-        {"framework": "crewai", "kind": kind} for kind in ("crew", "task", "crew", "task", "agent", "agent", "agent")]
-    assert chains[1][0]["inputs"]["description"] == "What is the weather in Paris?"
+# The flow, its steps, and the crew each step kicks off with its task: (event type, name, kind), in order.
+CHAINS = [("chain_execution_start", "Forecast", "flow"), ("chain_step_start", "on_own_client", "flow_method"),
+          ("chain_execution_start", "native", "crew"), ("chain_step_start", "weather", "task"),
+          ("chain_step_start", "through_litellm", "flow_method"), ("chain_execution_start", "litellm", "crew"),
+          ("chain_step_start", "weather", "task"), ("chain_step_start", "publish", "flow_method")]
+
+
+def test_the_flow_its_steps_and_each_crew_task_and_agent_are_nested_spans(runs: Runs) -> None:
+    chains, agents = runs.spans("chain"), runs.spans("agent")
+    assert [(start["event_type"], start["name"], start["attrs"]["kind"]) for start, _ in chains] == CHAINS
+    assert [start["name"] for start, _ in agents] == ["forecaster"] * 3
+    assert all(start["attrs"] == {"framework": "crewai", "kind": start["attrs"]["kind"]} for start, _ in chains + agents)
+    assert all(start["attrs"]["kind"] == "agent" for start, _ in agents)
+    flow, first_step, first_crew, first_task, second_step, second_crew, second_task, _ = runs.ids("chain")
+    root = runs.recording.of_type("run_start")[0]["span_id"]
+    assert [start["parent_id"] for start, _ in chains + agents[:2]] == \
+        [root, flow, first_step, first_crew, flow, second_step, second_crew, flow, first_task, second_task]
+    assert chains[3][0]["inputs"]["description"] == "What is the weather in Paris?"
     assert agents[0][0]["inputs"]["task_prompt"].startswith("What is the weather in Paris?")
-    answers = answered(runs)
-    for index, crew in enumerate(("native", "litellm")):
-        outputs = [" ".join(end["outputs"]["return"].split()) for _, end in (chains[2 * index], chains[2 * index + 1],
-                                                                            agents[index])]
-        assert outputs == [answers[crew]] * 3, "the crew, its task and its agent ended with the answer the app printed"
+
+
+def test_each_span_ends_with_what_its_flow_step_crew_task_or_agent_returned(runs: Runs) -> None:
+    chains, agents, answers = runs.spans("chain"), runs.spans("agent"), answered(runs)
+    returned = [" ".join(end["outputs"]["return"].split()) for _, end in chains[1:-1] + agents[:2]]
+    assert returned == [answers["native"]] * 3 + [answers["litellm"]] * 3 + [answers["native"], answers["litellm"]]
+
+
+def test_a_flow_step_that_raises_is_a_failed_span_and_so_is_its_flow(runs: Runs) -> None:
+    chains = runs.spans("chain")
+    failed = [(start["name"], end["status"], end["error"]["type"], end["error"]["message"])
+              for start, end in chains if end["status"] != "completed"]
+    assert failed == [("Forecast", "failed", "RuntimeError", "no desk to publish to"),
+                      ("publish", "failed", "RuntimeError", "no desk to publish to")]
+    assert "flow failed: no desk to publish to" in runs.recording.run.app_lines()
 
 
 def test_a_lone_agents_kickoff_is_an_agent_span_of_its_own(runs: Runs) -> None:

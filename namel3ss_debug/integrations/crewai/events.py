@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from crewai.events.event_bus import CrewAIEventsBus
+from crewai.flow.flow import Flow
 
 from ...tracer.api import get_tracer
 
@@ -45,6 +46,9 @@ def _task_inputs(event: Any) -> dict[str, Any]:
 
 
 OPENING = {
+    "flow_started": Opening("chain", "chain_execution", "flow", lambda e: e.flow_name, lambda e: e.inputs),
+    "method_execution_started": Opening("chain", "chain_step", "flow_method", lambda e: e.method_name,
+                                        lambda e: None),
     "crew_kickoff_started": Opening("chain", "chain_execution", "crew", lambda e: e.crew_name or "crew",
                                     lambda e: e.inputs),
     "task_started": Opening("chain", "chain_step", "task", lambda e: e.task.name or "task", _task_inputs),
@@ -65,12 +69,14 @@ class SpanRecorder:
         self._open: dict[str, Any] = {}
         self._lock = threading.Lock()
 
-    def seen(self, event: Any) -> None:
-        """An event the bus was given: open a span, or end the one its scope opened."""
+    def seen(self, source: Any, event: Any) -> None:
+        """An event the bus was given by `source`: open a span, or end the one its scope opened."""
         tracer = get_tracer()
         if tracer.run is None:
             return
         try:
+            if _internal(source):
+                return
             opening = OPENING.get(getattr(event, "type", None))
             if opening is not None:
                 self._start(tracer, opening, event)
@@ -96,19 +102,28 @@ class SpanRecorder:
         if span is None:
             return
         if str(event.type).endswith(FAILED_SUFFIXES):
-            tracer.end_span(span, error={"type": _error_type(event), "message": str(getattr(event, "error", ""))})
+            tracer.end_span(span, error=_error(event))
             return
-        output = getattr(event, "output", None)
+        output = getattr(event, "output", None) if hasattr(event, "output") else getattr(event, "result", None)
         span.outputs = {"return": getattr(output, "raw", output)}  # a crew's or a task's output: its text
         tracer.end_span(span)
 
 
-def _error_type(event: Any) -> str:
-    """The failure's exception class where the event names it (a task's), else the event's type."""
+def _internal(source: Any) -> bool:
+    """A flow of CrewAI's own, not the app's: its agent executor is one, and has its agent's span."""
+    return isinstance(source, Flow) and type(source).__module__.startswith("crewai.")
+
+
+def _error(event: Any) -> BaseException | dict[str, Any]:
+    """The failure an ending event reports: the exception a flow's events carry, else a record of the text
+    the others do, typed by the exception's class where the event names it (a task's) or by the event."""
+    error = getattr(event, "error", None)
+    if isinstance(error, BaseException):
+        return error
     error_type = getattr(event, "error_type", None)
-    if isinstance(error_type, type):
-        return f"{error_type.__module__}.{error_type.__qualname__}"
-    return f"crewai.{event.type}"
+    named = f"{error_type.__module__}.{error_type.__qualname__}" if isinstance(error_type, type) \
+        else f"crewai.{event.type}"
+    return {"type": named, "message": str(error)}
 
 
 RECORDER = SpanRecorder()
@@ -123,7 +138,7 @@ def watch_bus() -> None:
     @functools.wraps(original)
     def emit(self: Any, source: Any, event: Any) -> Any:
         future = original(self, source, event)
-        RECORDER.seen(event)
+        RECORDER.seen(source, event)
         return future
 
     setattr(emit, _MARK, True)

@@ -1,6 +1,7 @@
-"""A CrewAI app: two crews, each one agent (`forecaster`) with two tools, `get_weather` and `get_time`,
-given one task (`weather`); the same agent asked once without a crew (`Agent.kickoff`); then one tool
-called the way CrewAI's text (ReAct) loop calls it.
+"""A CrewAI app: a flow (`Forecast`) of two steps, each kicking off a crew of one agent (`forecaster`) with
+two tools, `get_weather` and `get_time`, given one task (`weather`), and a third step that fails
+(`publish`: there is no desk to publish to); the same agent asked once without a crew (`Agent.kickoff`);
+then one tool called the way CrewAI's text (ReAct) loop calls it.
 
 The server is STUB_URL with the key STUB_KEY. The `native` crew's `LLM` is CrewAI's own OpenAI client;
 the `litellm` crew's is the same model through LiteLLM (`is_litellm=True`); the lone agent's is CrewAI's
@@ -11,7 +12,8 @@ the end (`get_time` for Rome). Each time a tool's body runs it adds a line to `t
 working directory.
 
 CrewAI reaches out at import and at exit unless told not to (its telemetry, its trace prompt, its version
-check, LiteLLM's price list): the switches below keep every connection on 127.0.0.1.
+check, LiteLLM's price list): the switches below keep every connection on 127.0.0.1. Its console panels
+are turned off: a flow's are printed whatever `verbose` says, from another thread, each with a new id.
 """
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ for switch, value in OFFLINE.items():
     os.environ.setdefault(switch, value)
 
 from crewai import LLM, Agent, Crew, Task  # noqa: E402 - after the switches, which it reads at import
+from crewai.events.event_listener import event_listener  # noqa: E402 - as above
+from crewai.flow.flow import Flow, listen, start  # noqa: E402 - as above
 from crewai.tools import tool  # noqa: E402 - as above
 
 WEATHER = {"paris": "light rain, 14 C", "oslo": "snow, -3 C"}
@@ -66,11 +70,34 @@ def crew(name: str, through_litellm: bool) -> Crew:
     return Crew(name=name, agents=[agent], tasks=[task])
 
 
+def answer(name: str, through_litellm: bool) -> str:
+    said = " ".join(crew(name, through_litellm).kickoff().raw.split())
+    print(f"{name}: {said}")
+    return said
+
+
+class Forecast(Flow):  # type: ignore[type-arg]
+    """The two crews as the steps of a flow, CrewAI's workflows."""
+
+    @start()
+    def on_own_client(self) -> str:
+        return answer("native", through_litellm=False)
+
+    @listen(on_own_client)
+    def through_litellm(self, _: str) -> str:
+        return answer("litellm", through_litellm=True)
+
+    @listen(through_litellm)
+    def publish(self, _: str) -> str:
+        raise RuntimeError("no desk to publish to")
+
+
 def main() -> None:
-    for name, through_litellm in (("native", False), ("litellm", True)):
-        output = crew(name, through_litellm).kickoff()
-        print(f"{name}: {' '.join(output.raw.split())}")
-    # After the crews: a crew sets CrewAI's console quiet (its own `verbose`), a lone agent would print panels.
+    event_listener.formatter.console.quiet = True
+    try:
+        Forecast().kickoff()
+    except RuntimeError as exc:
+        print(f"flow failed: {exc}")
     alone = forecaster(through_litellm=False).kickoff("Is it cold in Oslo?")
     print(f"alone: {' '.join(alone.raw.split())}")
     print(f"react: get_time={get_time.to_structured_tool().invoke({'city': 'Rome'})}")
