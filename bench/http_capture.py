@@ -1,39 +1,48 @@
-"""What recording LLM calls at the HTTP client adds to an openai call, against OpenTelemetry's httpx instrumentation.
+"""What recording LLM calls at the HTTP client adds to an openai call, against OpenTelemetry's httpx instrumentation;
+and what pairing tools on the wire adds to it, ours against itself without that pairing.
 
-    python bench/http_capture.py               # 11 repeats x 3 modes, 200 calls + 60 streams a child: about 70 s
-    python bench/http_capture.py --quick       # 3 repeats, 40 calls + 12 streams a child: about 10 s
+    python bench/http_capture.py               # 11 repeats x 4 modes, 200 calls + 60 streams + 200 tool results a child
+    python bench/http_capture.py --quick       # 3 repeats, 40 calls + 12 streams + 40 tool results a child
     python bench/http_capture.py --repeats 15 --json      # JSON only on stdout
     python bench/http_capture.py --dir /dev/shm           # the trace files on tmpfs
     python bench/http_capture.py --wire whole             # the stub writes a stream in one send
 
 Sync `openai` calls (the SDK sends through `httpx2`) to examples/llm_stub_server.py on 127.0.0.1, served
-from a thread of this script, not of the process timed: `chat.completions.create(...)` (non-streamed)
-and `create(..., stream=True)` read to the end, a 99-word question echoed back, so a stream has 100
-content chunks (and a role chunk, a finish chunk and `[DONE]`). By default the stub writes a stream one
+from a thread of this script, not of the process timed: `chat.completions.create(...)` (non-streamed),
+`create(..., stream=True)` read to the end, a 99-word question echoed back, so a stream has 100
+content chunks (and a role chunk, a finish chunk and `[DONE]`); and `tools`: a non-streamed `create`
+whose conversation carries a tool's result, [user, assistant asking for `get_weather`, the tool's
+result], for a call the stub asked for in an earlier request of the same child (made before the batch's
+clock starts: only the request carrying the result is timed). By default the stub writes a stream one
 server-sent event a send, chunked, as an API flushes each token (`--wire whole`: the example stub's
 single send). Every reply is checked against the echo, in every mode alike.
 
-Three modes, each a fresh interpreter (bench/http_capture_child.py), so no hook leaks between them:
+Four modes, each a fresh interpreter (bench/http_capture_child.py), so no hook leaks between them:
 * plain: no tracing; neither namel3ss_debug nor opentelemetry is imported;
 * ours: a namel3ss-debug run (`configure(enabled=True, trace_output_dir=TMP)`, default settings,
-  redaction on) whose transport hook makes an `llm` span a call, the response body kept as read;
+  redaction on) whose transport hook makes an `llm` span a call, the response body kept as read, and a
+  `tool` span of each tool result a request carries for a call the run saw asked for (the wire's pairing);
+* ours-unpaired: the same with that pairing (`record_wire_tools`, as `transport/opening.py` calls it)
+  replaced by a no-op before the first call: ours before the pairing, in the same run of the bench;
 * otel: OpenTelemetry's `HTTPX2ClientInstrumentor` (opentelemetry-instrumentation-httpx instruments
   httpx2, the client openai uses), an SDK `TracerProvider`, a `BatchSpanProcessor` to an exporter that
   keeps the spans in memory: the peer.
 
-Each repeat starts the three children afresh (in an order that rotates from one repeat to the next);
-each makes its warm-up calls (not timed) and waits. Then they take turns: rounds of a batch of
-non-streamed calls and a batch of streams (the kinds' order alternating), each batch run by every mode
-in an order that rotates from one round to the next, so a burst of other work on the machine falls on
-all modes alike; a child waits on its stdin while the others run. At the end each child's tracer is
-flushed (timed: ours `tracer.flush()`, otel `force_flush()`). A child's figure for a kind is its batches'
-time over their calls (the flush shared by the calls, the writer's writes and garbage collections
-included); the line's figure is the median over the repeats (min-max beside it); "added" is the median
-over the repeats of (mode - plain) within the same repeat, and the targets are read on it. Beside them:
-each child's median call (blind to a stall, and to what a tracer does once in many calls) and the
+Each repeat starts the four children afresh (in an order that rotates from one repeat to the next);
+each makes its warm-up calls (not timed) and waits. Then they take turns: rounds of a batch of each kind
+(the kinds' order alternating), each batch run by every mode in an order that rotates from one round to
+the next, so a burst of other work on the machine falls on all modes alike; a child waits on its stdin
+while the others run. At the end each child's tracer is flushed (timed: ours `tracer.flush()`, otel
+`force_flush()`). A child's figure for a kind is its batches' time over their calls (the flush shared by
+the calls, the writer's writes and garbage collections included); the line's figure is the median over
+the repeats (min-max beside it); "added" is the median over the repeats of (mode - plain) within the same
+repeat, and the targets are read on it; the pairing's cost is the median over the repeats of (ours -
+ours-unpaired) within the same repeat, on `create` (a request with no tool result) and `tools`. Beside
+them: each child's median call (blind to a stall, and to what a tracer does once in many calls) and the
 child's CPU time (all threads) a call. The script stops if a child fails, makes more or fewer requests
-than planned, or if what it recorded is not one completed span a call (ours: `llm_call_end` with the
-reply's text and, for a stream, every frame; otel: one exported span a call).
+than planned, or if what it recorded is not one completed span a request (ours: `llm_call_end` with the
+reply's text and, for a stream, every frame; a `tool` span from the wire for each `tools` call, linked to
+the request that asked, and none in ours-unpaired; otel: one exported span a request).
 What each line measures: bench/README.md.
 """
 
@@ -60,15 +69,20 @@ from http_capture_child import KINDS  # noqa: E402
 from llm_stub_server import StubServer  # noqa: E402
 
 SCHEMA = "namel3ss-debug/bench-http-capture/1"
-MODES = ("plain", "ours", "otel")
+MODES = ("plain", "ours", "ours-unpaired", "otel")
+PEER_KINDS = ("create", "stream")  # the kinds of the targets against OpenTelemetry
+PAIRED_KINDS = ("create", "tools")  # the non-streamed calls the pairing of tools on the wire is measured on
 TARGETS = {  # name -> (figure, comparison, bound)
     "create_added_ms": ("ours: added ms a non-streamed call", "<=", 0.3),
     "stream_added_pct": ("ours: added % on a 100-chunk stream", "<=", 5.0),
     "create_over_peer": ("ours / OTel, added on a non-streamed call", "<", 1.0),
     "stream_over_peer": ("ours / OTel, added on a stream", "<", 1.0),
+    "create_pairing_ms": ("pairing: added ms a call, no tool result", "<=", 0.02),
+    "tools_pairing_ms": ("pairing: added ms a call with a tool result", "<=", 0.1),
 }
-FULL = {"repeats": 11, "rounds": 20, "create": 10, "stream": 3, "warmup": 10}
-QUICK = {"repeats": 3, "rounds": 4, "create": 10, "stream": 3, "warmup": 5}
+FULL = {"repeats": 11, "rounds": 20, "create": 10, "stream": 3, "tools": 10, "warmup": 10}
+QUICK = {"repeats": 3, "rounds": 4, "create": 10, "stream": 3, "tools": 10, "warmup": 5}
+REQUESTS = {"create": 1, "stream": 1, "tools": 2}  # a tools call: the request that asks, then the timed one
 
 
 class BenchStub(StubServer):
@@ -152,12 +166,13 @@ def measure(root: Path, plan: dict[str, int], wire: str) -> list[dict[str, Any]]
     rotating; then each child's flush and its check. One record per child."""
     stub = BenchStub(wire).start()
     spec = {"url": stub.url, "warmup": plan["warmup"]}
-    expected = len(MODES) * (2 * plan["warmup"] + plan["rounds"] * (plan["create"] + plan["stream"]) + 1)
+    expected = len(MODES) * (sum(REQUESTS.values()) * plan["warmup"] + 1
+                             + plan["rounds"] * sum(plan[kind] * REQUESTS[kind] for kind in KINDS))
     results: list[dict[str, Any]] = []
     try:
         for repeat in range(plan["repeats"]):
-            progress(f"repeat {repeat + 1}/{plan['repeats']}: {plan['rounds']} rounds of {plan['create']} calls "
-                     f"and {plan['stream']} streams a mode")
+            progress(f"repeat {repeat + 1}/{plan['repeats']}: {plan['rounds']} rounds of {plan['create']} calls, "
+                     f"{plan['stream']} streams and {plan['tools']} tool results a mode")
             results += measure_repeat(root, spec, plan, repeat)
             if len(stub.requests) != expected:
                 raise SystemExit(f"FAILED: the children made {len(stub.requests)} requests, expected {expected}")
@@ -226,27 +241,51 @@ def summarize(results: list[dict[str, Any]]) -> dict[str, Any]:
                     pairs = zip(per_repeat, plain)
                     line[figure]["added_ms"] = statistics.median(f[figure] - p[figure] for f, p in pairs)
             lines[f"{mode}/{kind}"] = line
-    ours = [r for r in results if r["mode"] == "ours"]
     return {
         "lines": lines,
-        "bytes_per_call": {kind: round(statistics.median(r["recorded"]["bytes_per_call"][kind] for r in ours))
-                           for kind in KINDS},
+        "pairing": {kind: pairing(list(by_repeat.values()), kind) for kind in PAIRED_KINDS},
+        "bytes_per_call": bytes_per_call(results, "ours"),
+        "unpaired_bytes_per_call": bytes_per_call(results, "ours-unpaired"),
         "peak_rss_mb": {mode: round(max(r["peak_rss_bytes"] for r in results if r["mode"] == mode) / 1e6, 1)
                         for mode in MODES},
         "stream_reads": statistics.median(r["stream_reads"] for r in results),
     }
 
 
+def pairing(repeats: list[dict[str, dict[str, Any]]], kind: str) -> dict[str, Any]:
+    """What pairing tools on the wire costs a call of `kind`: ours minus ours-unpaired in the same repeat, for
+    each figure; the median over the repeats, min-max, the share of ours-unpaired's figure, and in how many
+    repeats ours was the slower."""
+    out: dict[str, Any] = {}
+    for figure in ("mean", "median", "cpu"):
+        pairs = [(child_figures(r["ours"], kind)[figure], child_figures(r["ours-unpaired"], kind)[figure])
+                 for r in repeats]
+        added = [ours - unpaired for ours, unpaired in pairs]
+        out[figure] = {"added_ms": statistics.median(added), "min": min(added), "max": max(added),
+                       "pct": 100 * statistics.median(added) / statistics.median(u for _, u in pairs),
+                       "slower": sum(value > 0 for value in added), "runs": [round(v, 4) for v in added]}
+    return out
+
+
+def bytes_per_call(results: list[dict[str, Any]], mode: str) -> dict[str, int]:
+    """The trace bytes a call of each kind wrote, the median over the repeats."""
+    recorded = [r["recorded"]["bytes_per_call"] for r in results if r["mode"] == mode]
+    return {kind: round(statistics.median(r[kind] for r in recorded)) for kind in KINDS}
+
+
 def targets(summary: dict[str, Any]) -> list[dict[str, Any]]:
     """The targets, on the batch-mean figures (every call, the flush and what the tracer does now and then)."""
     lines = summary["lines"]
-    added = {(mode, kind): lines[f"{mode}/{kind}"]["mean"]["added_ms"] for mode in ("ours", "otel") for kind in KINDS}
+    added = {(mode, kind): lines[f"{mode}/{kind}"]["mean"]["added_ms"] for mode in ("ours", "otel")
+             for kind in PEER_KINDS}
     percent = 100 * added["ours", "stream"] / lines["plain/stream"]["mean"]["ms"]
     out = [_target("create_added_ms", added["ours", "create"]), _target("stream_added_pct", percent)]
-    for kind in KINDS:  # below the peer: ours added less; the ratio is shown when the peer added anything
+    for kind in PEER_KINDS:  # below the peer: ours added less; the ratio is shown when the peer added anything
         ours, peer = added["ours", kind], added["otel", kind]
         out.append(_target(f"{kind}_over_peer", ours / peer if peer > 0 else None, passed=ours < peer))
-    return out
+    cost = summary["pairing"]
+    return [*out, _target("create_pairing_ms", cost["create"]["mean"]["added_ms"]),
+            _target("tools_pairing_ms", cost["tools"]["mean"]["added_ms"])]
 
 
 def _target(name: str, value: float | None, passed: bool | None = None) -> dict[str, Any]:
@@ -274,9 +313,12 @@ def _loadavg() -> float | None:
 
 # ------------------------------------------------------------------------------ output
 
-LABELS = {"plain": "plain (no tracing)", "ours": "ours (namel3ss-debug run)", "otel": "OTel httpx2 instrumentation"}
+LABELS = {"plain": "plain (no tracing)", "ours": "ours (namel3ss-debug run)",
+          "ours-unpaired": "ours-unpaired (no pairing)", "otel": "OTel httpx2 instrumentation"}
 KIND_LABELS = {"create": "create(), not streamed: 100-word answer",
-               "stream": "create(stream=True), read to the end: 100 content chunks"}
+               "stream": "create(stream=True), read to the end: 100 content chunks",
+               "tools": "tools: create() carrying a tool's result, not streamed: 105-word answer"}
+FIGURE_LABELS = {"mean": "ms a call", "median": "median call", "cpu": "CPU"}
 
 
 def render(result: dict[str, Any]) -> str:
@@ -287,8 +329,9 @@ def render(result: dict[str, Any]) -> str:
            f"load {env['loadavg_start']} at start, {env['loadavg_end']} at end; {result['wall_s']:.0f} s",
            f"sync openai calls to the stub on 127.0.0.1 ({plan['wire']} wire: a stream came in "
            f"{summary['stream_reads']:g} reads); a fresh process per mode and repeat, {plan['repeats']} repeats; "
-           f"a child: {plan['warmup']} + {plan['warmup']} warm-up calls, then {plan['rounds']} rounds of "
-           f"{plan['create']} calls and {plan['stream']} streams",
+           f"a child: {plan['warmup']} warm-up calls of each kind, then {plan['rounds']} rounds of "
+           f"{plan['create']} calls, {plan['stream']} streams and {plan['tools']} tool results (each after an "
+           "untimed request that asks for the tool)",
            "ms a call: the median over the repeats (min-max) of each child's batches (flush included) / calls; "
            "added: the median over the repeats of (mode - plain) in the same repeat; median call: each child's "
            "median call; CPU: the child's, all threads; bytes: trace bytes a call; RSS: the child's peak",
@@ -303,6 +346,15 @@ def render(result: dict[str, Any]) -> str:
                   else f"{name} n/a (OTel {otel[key]['added_ms']:+.3f} ms)"
                   for name, key in (("ms a call", "mean"), ("median call", "median"), ("CPU", "cpu"))]
         out.append("  ours / OTel, added: " + ", ".join(ratios))
+    out += ["", "pairing tools on the wire: ours - ours-unpaired in the same repeat, the median over the repeats "
+                "(min-max); % of ours-unpaired; in how many repeats ours was the slower"]
+    for kind in PAIRED_KINDS:
+        out.append(KIND_LABELS[kind])
+        for figure, label in FIGURE_LABELS.items():
+            cost = summary["pairing"][kind][figure]
+            spread = f"({cost['min']:+.3f} to {cost['max']:+.3f})"
+            out.append(f"  {label:<27} {cost['added_ms']:>+7.3f} ms {spread:>20} {cost['pct']:>+7.2f}%   "
+                       f"{cost['slower']} of {plan['repeats']}")
     out.append("")
     for t in result["targets"]:
         verdict = "PASS" if t["passed"] else "MISS"
@@ -315,7 +367,8 @@ def _line(summary: dict[str, Any], mode: str, kind: str) -> str:
     line = summary["lines"][f"{mode}/{kind}"]
     mean, median, cpu = line["mean"], line["median"], line["cpu"]
     cell = f"{mean['ms']:.3f} ({mean['min']:.3f}-{mean['max']:.3f})"
-    written = f"{summary['bytes_per_call'][kind]:,}" if mode == "ours" else "-"
+    written = {"ours": f"{summary['bytes_per_call'][kind]:,}",
+               "ours-unpaired": f"{summary['unpaired_bytes_per_call'][kind]:,}"}.get(mode, "-")
     rss = f"{summary['peak_rss_mb'][mode]:.0f} MB"
     if mode == "plain":
         return (f"  {LABELS[mode]:<27} {cell:>25} {'':>7} {'':>8} {median['ms']:>7.3f} {'':>7} {cpu['ms']:>7.3f} "
@@ -333,7 +386,7 @@ def clean_environment() -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--quick", action="store_true", help="3 repeats, 40 calls and 12 streams a child")
+    parser.add_argument("--quick", action="store_true", help="3 repeats, 40 calls, 12 streams and 40 tool results a child")
     parser.add_argument("--repeats", type=int, default=None, help=f"repeats (default {FULL['repeats']})")
     parser.add_argument("--wire", choices=("events", "whole"), default="events",
                         help="a stream sent one event a send (default), or in one send")
