@@ -26,7 +26,8 @@ pytestmark = pytest.mark.usefixtures("isolated_workspace")  # each test in its o
 
 
 def check(*args, input=None):
-    return CliRunner().invoke(cli, ["check", *args], input=input, catch_exceptions=False)
+    # Wide: a rule's line names the trace's path, which `failed_line` could not unwrap where a path is broken.
+    return CliRunner().invoke(cli, ["check", *args], input=input, catch_exceptions=False, env={"COLUMNS": "400"})
 
 
 def agent_run(*, tool_error=None, slow_llm_ms=1200.0, tokens=(100, 50), cost=0.02, secret=None, run_id=None):

@@ -346,6 +346,9 @@ def test_a_call_run_live_at_the_console_reaches_its_server(workdir):
     again = command(AS_ROOT, workdir, "replay", "recorded", "--rerun", "--no-cache", "--step", "-o", "reruns",
                     typed="live\nc\n")
     assert "http requests: 1" in again.stdout, again.stderr  # the first call, run live; the second answered
-    assert "calls         1 from the recording, 1 run live" in again.stdout
+    # the app's own loop runs its tool, which no hook holds (recorded from the wire): it runs again
+    assert "calls         1 from the recording, 1 run again (judged by what they returned), 1 run live" in again.stdout
+    assert "unhooked      1 tool call no hook recorded ran again (seen on the wire or through OpenTelemetry): it " \
+           "returned what the recording has" in again.stdout
     assert "note: network: closed by the in-process guard only (the rerun's console can run a call live)" \
            in again.stdout

@@ -63,9 +63,10 @@ def _unhooked(report: RerunReport) -> str:
     said = f"{plural(report.unhooked_tools, 'tool call')} no hook recorded ran again (seen on the wire or " \
            "through OpenTelemetry)"
     comparison = report.comparison
+    they = "it" if report.unhooked_tools == 1 else "they"
     if comparison is not None and comparison.first is None:
-        return f"{said}: they returned what the recording has"
-    return f"{said}: what they returned is compared below"
+        return f"{said}: {they} returned what the recording has"
+    return f"{said}: what {they} returned is compared below"
 
 
 def _miss(miss: Any) -> list[Text]:

@@ -35,10 +35,11 @@ def plan(question: str) -> str:
 
 
 def app(provider: object, weather: Weather) -> str:
-    """An LLM call answered from the recording, then the tool in an `execute_tool` span as autogen-core
-    makes it (GenAI conventions), with its result as an attribute."""
+    """An LLM call answered from the recording, then the tool in an `execute_tool` span as a framework that
+    emits GenAI spans makes it (autogen-core's shape), with its result as an attribute. Not autogen-core's own
+    scope: once a test of the process has hooked AutoGen, its spans of that scope are the hook's to record."""
     plan("weather in Paris?")
-    with provider.get_tracer("autogen-core").start_as_current_span(  # type: ignore[attr-defined]
+    with provider.get_tracer("a-framework").start_as_current_span(  # type: ignore[attr-defined]
             "execute_tool get_weather", attributes={"gen_ai.operation.name": "execute_tool",
                                                     "gen_ai.tool.name": "get_weather",
                                                     "gen_ai.tool.call.id": "call_1"}) as span:
