@@ -126,7 +126,8 @@ def tools_seen(wire: int, unseen: int) -> str:
     """
     said = ""
     if wire:
-        said += f"; {wire} seen on the wire only (no hook recorded them: a rerun runs them again)"
+        them = "it" if wire == 1 else "them"
+        said += f"; {wire} seen on the wire only (no hook recorded {them}: a rerun runs {them} again)"
     if unseen:
         said += f"; {unseen} asked for, not seen run"
     return said

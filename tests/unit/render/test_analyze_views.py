@@ -42,7 +42,7 @@ from namel3ss_debug.analysis.report import (
     SlowSpan,
     ToolStats,
 )
-from namel3ss_debug.render.analyze.format import TITLES, duration, usd
+from namel3ss_debug.render.analyze.format import TITLES, duration, tools_seen, usd
 from namel3ss_debug.render.analyze.markdown import render_markdown
 from namel3ss_debug.render.analyze.table import render_report
 from namel3ss_debug.render.analyze.to_json import render_json, report_to_dict
@@ -391,3 +391,8 @@ def test_the_calls_line_says_which_tools_no_hook_recorded_and_which_were_not_see
     assert said in rendered(report, width=200).export_text()
     assert said in render_markdown(report)
     assert "seen on the wire" not in rendered(make_report(), width=200).export_text()
+
+
+def test_one_tool_seen_on_the_wire_is_it() -> None:
+    assert tools_seen(1, 0) == "; 1 seen on the wire only (no hook recorded it: a rerun runs it again)"
+    assert tools_seen(0, 0) == ""
