@@ -77,7 +77,7 @@ class SpanRecorder:
         try:
             if _internal(source):
                 return
-            opening = OPENING.get(getattr(event, "type", None))
+            opening = OPENING.get(str(getattr(event, "type", "")))
             if opening is not None:
                 self._start(tracer, opening, event)
             else:

@@ -76,7 +76,7 @@ def answer(name: str, through_litellm: bool) -> str:
     return said
 
 
-class Forecast(Flow):  # type: ignore[type-arg]
+class Forecast(Flow):
     """The two crews as the steps of a flow, CrewAI's workflows."""
 
     @start()
