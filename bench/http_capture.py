@@ -1,8 +1,9 @@
-"""What recording LLM calls at the HTTP client adds to an openai call, against OpenTelemetry's httpx instrumentation;
-and what pairing tools on the wire adds to it, ours against itself without that pairing.
+"""What recording LLM calls at the HTTP client adds to an openai call, against OpenTelemetry's httpx instrumentation.
+And what pairing tools on the wire adds to it, against ours without that pairing.
 
-    python bench/http_capture.py               # 11 repeats x 4 modes, 200 calls + 60 streams + 200 tool results a child
-    python bench/http_capture.py --quick       # 3 repeats, 40 calls + 12 streams + 40 tool results a child
+    python bench/http_capture.py               # 11 repeats x 4 modes; a child: 200 calls, 60 streams, 200 tool results
+                                               # (2-3 min)
+    python bench/http_capture.py --quick       # 3 repeats; a child: 40 calls, 12 streams, 40 tool results (15-25 s)
     python bench/http_capture.py --repeats 15 --json      # JSON only on stdout
     python bench/http_capture.py --dir /dev/shm           # the trace files on tmpfs
     python bench/http_capture.py --wire whole             # the stub writes a stream in one send
@@ -386,7 +387,8 @@ def clean_environment() -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--quick", action="store_true", help="3 repeats, 40 calls, 12 streams and 40 tool results a child")
+    parser.add_argument("--quick", action="store_true",
+                        help="3 repeats, 40 calls, 12 streams and 40 tool results a child")
     parser.add_argument("--repeats", type=int, default=None, help=f"repeats (default {FULL['repeats']})")
     parser.add_argument("--wire", choices=("events", "whole"), default="events",
                         help="a stream sent one event a send (default), or in one send")

@@ -35,8 +35,8 @@ import json
 import os
 import sys
 import time
-from pathlib import Path
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Callable
 
 KINDS = ("create", "stream", "tools")
@@ -78,6 +78,7 @@ class Kind:
 
 
 def kinds_of(client: Any) -> dict[str, Kind]:
+    """The kinds of call, by name, each sending through `client`."""
     return {"create": Kind("create", lambda text: create(client, text)),
             "stream": Kind("stream", lambda text: stream(client, text)),
             "tools": Kind("tools", lambda conversation: answer(client, conversation),
