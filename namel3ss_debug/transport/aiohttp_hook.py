@@ -258,12 +258,7 @@ async def _replayed(module: ModuleType, session: Any, method: str, str_or_url: A
                     exchange: Exchange) -> Any:
     """The rerun's answer as a `ClientResponse`, read through the same watcher as a live one, so its
     span says what the recorded span said."""
-    try:
-        exchange.answer.prepare(exchange.span)
-        record = served_record(exchange)
-    except BaseException as exc:  # a recorded error (a refused connection, a timeout), raised again
-        exchange.finish(exc)
-        raise
+    record = served_record(exchange)  # a recorded transport error is raised again
     tracer = get_tracer()
     try:
         response = await _started(module, session, method.upper(), _target(session, str_or_url, kwargs),

@@ -154,12 +154,7 @@ def _received(exchange: Exchange, status: int, headers: list[tuple[str, str]]) -
 def _served(exchange: Exchange) -> dict[str, Any]:
     """The recorded response record, its status and headers shown to the exchange; a recorded transport
     error (a refused connection) raised again."""
-    try:
-        exchange.answer.prepare(exchange.span)
-        record = served_record(exchange)
-    except BaseException as exc:
-        exchange.finish(exc)
-        raise
+    record = served_record(exchange)  # a recorded transport error is raised again
     exchange.received(record["status"], _headers(record))
     return record
 

@@ -141,7 +141,18 @@ def broken_by(exchange: Exchange, record: dict[str, Any]) -> BaseException | Non
 
 
 def served_record(exchange: Exchange) -> dict[str, Any]:
-    """The response record a rerun's answer gives: a mock's (made by its codec) or the recorded one."""
+    """The response record a rerun's answer gives, the answer made ready for the exchange's span: a mock's (made by
+    its codec) or the recorded one. A recorded transport error (a refused connection, a timeout) is raised again,
+    and ends the span with it."""
+    try:
+        exchange.answer.prepare(exchange.span)
+        return _record_of(exchange)
+    except BaseException as exc:
+        exchange.finish(exc)
+        raise
+
+
+def _record_of(exchange: Exchange) -> dict[str, Any]:
     answer = exchange.answer
     if answer.source in (MOCKED, REPLACED):
         return answer.value
