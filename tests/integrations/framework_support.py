@@ -1,5 +1,6 @@
-"""Helpers for test_frameworks.py: the framework apps of `apps/`, `namel3ss-debug` run on them in a
-subprocess as a user runs it, and what the stub server sent, to hold the trace against.
+"""Helpers for the framework tests (test_frameworks.py, test_*_hook.py): the framework apps of `apps/`,
+`namel3ss-debug` run on them in a subprocess as a user runs it, and what the stub server sent, to hold the
+trace against.
 
 Every command runs with the stub's address and key (STUB_URL, STUB_KEY) and none of the SDKs' own
 settings (OPENAI_*, ANTHROPIC_*, GEMINI_*, GOOGLE_*): a rerun that needed a real key would fail.
@@ -30,8 +31,6 @@ from venvs import FrameworkVenv
 APPS = Path(__file__).resolve().parent / "apps"
 Event = dict[str, Any]
 VERDICT_PREFIXES = ("reproduced:", "not reproduced:")
-
-
 
 
 @dataclass(frozen=True)
@@ -117,18 +116,25 @@ class Recording:
     def of_type(self, event_type: str) -> list[Event]:
         return [e for e in self.events if e["event_type"] == event_type]
 
+    def spans(self, component: str) -> list[tuple[Event, Event]]:
+        """(start, end) of each span of `component` (`llm`, `tool`, `agent`, ...), in the order they started."""
+        ends = {e["span_id"]: e for e in self.events if e["status"] != "started"}
+        return [(e, ends[e["span_id"]]) for e in self.events
+                if e["component"] == component and e["status"] == "started"]
+
     def llm_spans(self) -> list[tuple[Event, Event]]:
         """(start, end) of each LLM span, in the order the calls started."""
-        ends = {e["span_id"]: e for e in self.of_type("llm_call_end")}
-        return [(start, ends[start["span_id"]]) for start in self.of_type("llm_call_start")]
+        return self.spans("llm")
 
 
 class Workbench:
     """Runs `python -m namel3ss_debug ...` in `directory`, with a scrubbed environment: this Python, or a
     framework's venv (`venvs.framework_venv`) when its pins fight ours."""
 
-    def __init__(self, directory: Path, key: str, venv: FrameworkVenv | None = None):
+    def __init__(self, directory: Path, key: str, venv: FrameworkVenv | None = None,
+                 env: dict[str, str] | None = None):
         self.directory, self.key, self.venv = directory, key, venv
+        self.env = env or {}  # the app's own switches (`STREAM=1`, ...), for every command the bench runs
         self._runs = 0
         self._lock = threading.Lock()  # recordings run in threads: one copies apps/, each gets its own directory
 
@@ -138,7 +144,7 @@ class Workbench:
                 and name.lower() not in ("http_proxy", "https_proxy", "all_proxy")}
         environ = {**kept, "NO_COLOR": "1", "COLUMNS": "200", "PYTHONDONTWRITEBYTECODE": "1",
                    "NO_PROXY": "127.0.0.1,localhost", "PYTHONWARNINGS": "ignore", "STUB_URL": url,
-                   "STUB_KEY": self.key}
+                   "STUB_KEY": self.key, **self.env}
         return self.venv.environ(environ) if self.venv is not None else environ
 
     @property
@@ -153,7 +159,7 @@ class Workbench:
     def record(self, app: App, script: Path | None = None) -> Recording:
         """Trace `app` (or `script`, in its place) against a new stub server, then stop the server."""
         script = self._in_directory(script or app.source)
-        server = StubServer(api_key=self.key, fresh=True).start()
+        server = self.serve()
         try:
             out = self._new_directory("trace")
             run = self.cli(server.url, "trace", "-o", str(out), str(script))
@@ -163,6 +169,17 @@ class Workbench:
         if run.returncode != 0 or len(traces) != 1:  # a failure of the setup, not an assertion of a test
             pytest.fail(f"{app.stem} failed under trace:\n{run.stderr}")
         return Recording(app, script, server.url, run, traces[0], server.hits, server.requests, server.answers)
+
+    def serve(self) -> Any:
+        """A new stub server for a recording, started: the shared stub (a bench whose app the shared stub
+        cannot drive gives a stub of its own, with the same `url`, `hits`, `requests`, `answers`, `stop`)."""
+        return StubServer(api_key=self.key, fresh=True).start()
+
+    def bodies(self) -> list[str]:
+        """The lines the apps' tools have added to `tool_bodies.log` so far, one a body run (an app's
+        tools log each run of their bodies there, in the directory the bench runs its commands in)."""
+        log = self.directory / "tool_bodies.log"
+        return log.read_text().splitlines() if log.exists() else []
 
     def rerun(self, recording: Recording, *options: str) -> Run:
         """`replay TRACE --rerun`, the app's STUB_URL still the recording's server."""
@@ -190,6 +207,36 @@ class Workbench:
             if not copy.exists():
                 shutil.copytree(script.parent, copy, ignore=shutil.ignore_patterns("__pycache__"))
         return copy / script.name
+
+
+@dataclass(frozen=True)
+class Reruns:
+    """An app recorded, then rerun with its server stopped (`offline`) and with `--live-tools` (`live`), and
+    the tool bodies each of the three ran."""
+
+    bench: Workbench
+    recording: Recording
+    bodies_recorded: list[str]
+    offline: Run
+    bodies_offline: list[str]
+    live: Run
+    bodies_live: list[str]
+
+    def spans(self, component: str) -> list[tuple[Event, Event]]:
+        """The recording's spans of `component` (`Recording.spans`)."""
+        return self.recording.spans(component)
+
+
+def record_and_rerun(bench: Workbench, app: App) -> Reruns:
+    """Record `app` on `bench`, rerun it with its server stopped, then with `--live-tools`, one after the
+    other (each rerun's tool bodies are the lines `tool_bodies.log` gained in it)."""
+    recording = bench.record(app)
+    recorded = bench.bodies()
+    offline = bench.rerun(recording)
+    after_offline = bench.bodies()
+    live = bench.rerun(recording, "--live-tools")
+    return Reruns(bench, recording, recorded, offline, after_offline[len(recorded):], live,
+                  bench.bodies()[len(after_offline):])
 
 
 def skip_unless_installed(app: str, *modules: str) -> None:
@@ -321,7 +368,7 @@ def pair_spans_with_requests(recording: Recording) -> list[tuple[Event, int]]:
     whose body is the span's inputs (identical requests in the order they were made)."""
     unused = list(range(len(recording.requests)))
     pairs = []
-    for start, end in recording.llm_spans():
+    for start, end in recording.spans("llm"):
         index = next((i for i in unused if sent_body(recording, i) == start["inputs"]), None)
         assert index is not None, f"span {start['name']} asked what no request asked: {start['inputs']}"
         unused.remove(index)

@@ -17,17 +17,10 @@ from __future__ import annotations
 
 import secrets
 import sys
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
 
 import pytest
-
-if str(Path(__file__).parent) not in sys.path:  # the helpers beside this file, under any import mode
-    sys.path.insert(0, str(Path(__file__).parent))
-
-from framework_support import App, Recording, Run, Workbench  # noqa: E402 - after the path
-from venvs import framework_venv  # noqa: E402 - as above
+from framework_support import App, Reruns, Workbench, record_and_rerun
+from venvs import framework_venv
 
 pytestmark = pytest.mark.frameworks
 
@@ -41,51 +34,22 @@ RETURNS = ["clear, 18 C", "09:05", "clear, 18 C", "09:05", "snow, -3 C", "14:05"
 BODIES = [f"{name} {arguments['city']}" for name, arguments in TOOLS]
 APP = App("crewai_app", (), requests=9, tools=len(TOOLS))  # modules: the venv's, not this Python's
 REPRODUCED = "reproduced: the rerun matches the recording"
-Event = dict[str, Any]
-
-
-@dataclass
-class Runs:
-    """The app recorded, its reruns, and the tool bodies each ran."""
-
-    bench: Workbench
-    recording: Recording
-    bodies_recorded: list[str]
-    offline: Run
-    bodies_offline: list[str]
-    live: Run
-    bodies_live: list[str]
-
-    def spans(self, component: str) -> list[tuple[Event, Event]]:
-        """(start, end) of each span of `component`, in the order they started."""
-        ends = {e["span_id"]: e for e in self.recording.events if e["status"] != "started"}
-        return [(e, ends[e["span_id"]]) for e in self.recording.events
-                if e["component"] == component and e["status"] == "started"]
-
-    def ids(self, component: str) -> list[str]:
-        return [start["span_id"] for start, _ in self.spans(component)]
-
-
-def bodies(bench: Workbench) -> list[str]:
-    log = bench.directory / "tool_bodies.log"
-    return log.read_text().splitlines() if log.exists() else []
 
 
 @pytest.fixture(scope="module")
-def runs(tmp_path_factory: pytest.TempPathFactory) -> Runs:
+def runs(tmp_path_factory: pytest.TempPathFactory) -> Reruns:
     bench = Workbench(tmp_path_factory.mktemp("crewai"), f"sk-test-{secrets.token_hex(16)}",
                       venv=framework_venv("crewai", PINS))
-    recording = bench.record(APP)
-    recorded = bodies(bench)
-    offline = bench.rerun(recording)
-    after_offline = bodies(bench)
-    live = bench.rerun(recording, "--live-tools")
-    return Runs(bench, recording, recorded, offline, after_offline[len(recorded):], live,
-                bodies(bench)[len(after_offline):])
+    return record_and_rerun(bench, APP)
+
+
+def ids(runs: Reruns, component: str) -> list[str]:
+    """The span ids of the spans of `component`, in the order they started."""
+    return [start["span_id"] for start, _ in runs.spans(component)]
 
 
 # -- trace ------------------------------------------------------------------------------------------
-def test_one_crew_runs_on_crewais_own_client_and_one_through_litellm(runs: Runs) -> None:
+def test_one_crew_runs_on_crewais_own_client_and_one_through_litellm(runs: Reruns) -> None:
     lines = runs.recording.run.app_lines()
     native, litellm = "llm: crewai.llms.providers.openai.completion.OpenAICompletion", "llm: crewai.llm.LLM"
     assert [line for line in lines if line.startswith("llm: ")] == [native, litellm, native]
@@ -100,13 +64,13 @@ CHAINS = [("chain_execution_start", "Forecast", "flow"), ("chain_step_start", "o
           ("chain_step_start", "weather", "task"), ("chain_step_start", "publish", "flow_method")]
 
 
-def test_the_flow_its_steps_and_each_crew_task_and_agent_are_nested_spans(runs: Runs) -> None:
+def test_the_flow_its_steps_and_each_crew_task_and_agent_are_nested_spans(runs: Reruns) -> None:
     chains, agents = runs.spans("chain"), runs.spans("agent")
     assert [(start["event_type"], start["name"], start["attrs"]["kind"]) for start, _ in chains] == CHAINS
     assert [start["name"] for start, _ in agents] == ["forecaster"] * 3
     assert [start["attrs"] for start, _ in agents] == [{"framework": "crewai", "kind": "agent"}] * 3
     assert all(set(start["attrs"]) == {"framework", "kind"} for start, _ in chains)
-    flow, first_step, first_crew, first_task, second_step, second_crew, second_task, _ = runs.ids("chain")
+    flow, first_step, first_crew, first_task, second_step, second_crew, second_task, _ = ids(runs, "chain")
     root = runs.recording.of_type("run_start")[0]["span_id"]
     assert [start["parent_id"] for start, _ in chains + agents[:2]] == \
         [root, flow, first_step, first_crew, flow, second_step, second_crew, flow, first_task, second_task]
@@ -114,13 +78,13 @@ def test_the_flow_its_steps_and_each_crew_task_and_agent_are_nested_spans(runs: 
     assert agents[0][0]["inputs"]["task_prompt"].startswith("What is the weather in Paris?")
 
 
-def test_each_span_ends_with_what_its_flow_step_crew_task_or_agent_returned(runs: Runs) -> None:
+def test_each_span_ends_with_what_its_flow_step_crew_task_or_agent_returned(runs: Reruns) -> None:
     chains, agents, answers = runs.spans("chain"), runs.spans("agent"), answered(runs)
     returned = [" ".join(end["outputs"]["return"].split()) for _, end in chains[1:-1] + agents[:2]]
     assert returned == [answers["native"]] * 3 + [answers["litellm"]] * 3 + [answers["native"], answers["litellm"]]
 
 
-def test_a_flow_step_that_raises_is_a_failed_span_and_so_is_its_flow(runs: Runs) -> None:
+def test_a_flow_step_that_raises_is_a_failed_span_and_so_is_its_flow(runs: Reruns) -> None:
     chains = runs.spans("chain")
     failed = [(start["name"], end["status"], end["error"]["type"], end["error"]["message"])
               for start, end in chains if end["status"] != "completed"]
@@ -129,28 +93,28 @@ def test_a_flow_step_that_raises_is_a_failed_span_and_so_is_its_flow(runs: Runs)
     assert "flow failed: no desk to publish to" in runs.recording.run.app_lines()
 
 
-def test_a_lone_agents_kickoff_is_an_agent_span_of_its_own(runs: Runs) -> None:
+def test_a_lone_agents_kickoff_is_an_agent_span_of_its_own(runs: Reruns) -> None:
     start, end = runs.spans("agent")[2]
     assert (start["name"], start["parent_id"], start["inputs"]) == \
         ("forecaster", runs.recording.of_type("run_start")[0]["span_id"], {"messages": "Is it cold in Oslo?"})
     assert " ".join(end["outputs"]["return"].split()) == answered(runs)["alone"]
 
 
-def answered(runs: Runs) -> dict[str, str]:
+def answered(runs: Reruns) -> dict[str, str]:
     """What the app printed each crew, and the lone agent, answered."""
     said = dict(line.split(": ", 1) for line in runs.recording.run.app_lines())
     return {who: said[who] for who in ("native", "litellm", "alone")}
 
 
-def test_the_llm_calls_and_tool_calls_of_each_agent_nest_under_its_agent_span(runs: Runs) -> None:
-    agents = runs.ids("agent")
+def test_the_llm_calls_and_tool_calls_of_each_agent_nest_under_its_agent_span(runs: Reruns) -> None:
+    agents = ids(runs, "agent")
     assert [start["parent_id"] for start, _ in runs.spans("llm")] == [agent for agent in agents for _ in range(3)]
     root = runs.recording.of_type("run_start")[0]["span_id"]
     assert [start["parent_id"] for start, _ in runs.spans("tool")] == \
         [agent for agent in agents for _ in range(2)] + [root]
 
 
-def test_each_tool_call_is_one_tool_span_with_its_arguments_and_result(runs: Runs) -> None:
+def test_each_tool_call_is_one_tool_span_with_its_arguments_and_result(runs: Reruns) -> None:
     sent = [(a["tool_call"]["name"], a["tool_call"]["arguments"]) for a in runs.recording.answers if a["tool_call"]]
     assert sent == ASKED, "the stub asked for each tool once in each crew"
     tools = runs.spans("tool")
@@ -159,12 +123,12 @@ def test_each_tool_call_is_one_tool_span_with_its_arguments_and_result(runs: Run
     assert runs.bodies_recorded == BODIES
 
 
-def test_a_tool_span_is_linked_to_the_llm_call_that_asked_by_its_name_and_arguments(runs: Runs) -> None:
+def test_a_tool_span_is_linked_to_the_llm_call_that_asked_by_its_name_and_arguments(runs: Reruns) -> None:
     llm_outputs = {end["span_id"]: end["outputs"] for _, end in runs.spans("llm")}
     sent = [f"call_{answer['tool_call']['id']}" for answer in runs.recording.answers if answer["tool_call"]]
     asked = [start["attrs"] for start, _ in runs.spans("tool")[:-1]]
     assert [attrs["tool_call_id"] for attrs in asked] == sent
-    assert [attrs["llm_span_id"] for attrs in asked] == [runs.ids("llm")[i] for i in (0, 1, 3, 4, 6, 7)]
+    assert [attrs["llm_span_id"] for attrs in asked] == [ids(runs, "llm")[i] for i in (0, 1, 3, 4, 6, 7)]
     for attrs, (name, _) in zip(asked, ASKED, strict=True):
         assert [(call["id"], call["name"]) for call in llm_outputs[attrs["llm_span_id"]]["tool_calls"]] == \
             [(attrs["tool_call_id"], name)]
@@ -172,21 +136,21 @@ def test_a_tool_span_is_linked_to_the_llm_call_that_asked_by_its_name_and_argume
     assert runs.spans("tool")[-1][0]["attrs"] == {"framework": "crewai"}, "no LLM call asked for the ReAct-style call"
 
 
-def test_analyze_counts_the_tool_calls(runs: Runs) -> None:
+def test_analyze_counts_the_tool_calls(runs: Reruns) -> None:
     tools = {tool["name"]: tool for tool in runs.bench.analyze(runs.recording)["tools"]}
     assert {name: (tool["calls"], tool["failures"]) for name, tool in tools.items()} == \
         {"get_weather": (3, 0), "get_time": (4, 0)}
 
 
 # -- replay --rerun ---------------------------------------------------------------------------------
-def test_a_rerun_with_the_server_stopped_reproduces_and_runs_no_tool_body(runs: Runs) -> None:
+def test_a_rerun_with_the_server_stopped_reproduces_and_runs_no_tool_body(runs: Reruns) -> None:
     assert (runs.offline.verdict(), runs.offline.returncode) == (REPRODUCED, 0)
     assert runs.offline.app_lines() == runs.recording.run.app_lines()
     assert runs.bodies_offline == []
     assert f"calls         {APP.answered} from the recording" in runs.offline.stdout
 
 
-def test_live_tools_runs_the_tool_bodies_and_answers_the_llm_calls(runs: Runs) -> None:
+def test_live_tools_runs_the_tool_bodies_and_answers_the_llm_calls(runs: Reruns) -> None:
     assert runs.bodies_live == BODIES
     assert runs.live.app_lines() == runs.recording.run.app_lines()
     assert f"calls         {APP.requests} from the recording, {len(TOOLS)} run again (judged by what they returned)" \

@@ -16,21 +16,12 @@ brings LiteLLM, boto3 and huggingface-hub: the app runs from a venv of its own (
 from __future__ import annotations
 
 import secrets
-import sys
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
-
-if str(Path(__file__).parent) not in sys.path:  # the helpers beside this file, under any import mode
-    sys.path.insert(0, str(Path(__file__).parent))
-if str(Path(__file__).parents[1]) not in sys.path:  # tests/venvs.py
-    sys.path.insert(0, str(Path(__file__).parents[1]))
-
-from dspy_stub import DspyStub  # noqa: E402 - after the path
-from framework_support import App, Recording, Run, Workbench, pair_spans_with_requests  # noqa: E402 - after the path
-from venvs import framework_venv  # noqa: E402 - after the path
+from dspy_stub import DspyStub
+from framework_support import App, Reruns, Workbench, pair_spans_with_requests, record_and_rerun
+from venvs import framework_venv
 
 pytestmark = pytest.mark.frameworks
 
@@ -42,7 +33,6 @@ QUESTIONS = ["What is the weather in Paris?", "Is it cold in Oslo?", "Is it warm
 RETURNS = ["light rain, 14 C", "14:05", "snow, -3 C", "14:05", "clear, 18 C", "09:05"]
 REPRODUCED = "reproduced: the rerun matches the recording"
 DIVERGED = "not reproduced: the rerun diverged from the recording"
-Span = tuple[dict[str, Any], dict[str, Any]]
 # A ReAct whose get_time raises: ReAct shows the model the first five frames of the error's traceback.
 FAILING = '''
 import os
@@ -55,14 +45,14 @@ import dspy
 
 def get_weather(city: str) -> str:
     """The weather in a city today."""
-    with Path("failing_bodies.log").open("a") as log:
+    with Path("tool_bodies.log").open("a") as log:
         log.write("get_weather\\n")
     return "clear, 18 C"
 
 
 def get_time(city: str) -> str:
     """The local time in a city."""
-    with Path("failing_bodies.log").open("a") as log:
+    with Path("tool_bodies.log").open("a") as log:
         log.write("get_time\\n")
     raise ValueError(f"no clock in {city}")
 
@@ -77,60 +67,19 @@ print(repr(prediction.trajectory["observation_1"]))
 class DspyBench(Workbench):
     """A workbench whose recordings are made against `DspyStub` rather than the shared stub."""
 
-    def record(self, app: App, script: Path | None = None) -> Recording:
-        script = self._in_directory(script or app.source)
-        server = DspyStub(api_key=self.key).start()
-        try:
-            out = self._new_directory("trace")
-            run = self.cli(server.url, "trace", "-o", str(out), str(script))
-        finally:
-            server.stop()
-        traces = sorted(out.glob("*.jsonl"))
-        if run.returncode != 0 or len(traces) != 1:  # a failure of the setup, not an assertion of a test
-            pytest.fail(f"{app.stem} failed under trace:\n{run.stderr}")
-        return Recording(app, script, server.url, run, traces[0], server.hits, server.requests, server.answers)
-
-
-@dataclass
-class Runs:
-    """The app recorded, rerun with its stub stopped and with `--live-tools`, and the tool bodies each ran."""
-
-    bench: Workbench
-    recording: Recording
-    bodies_recorded: list[str]
-    offline: Run
-    bodies_offline: list[str]
-    live_tools: Run
-    bodies_live: list[str]
-
-    def spans(self, component: str) -> list[Span]:
-        """(start, end) of each span of `component`, in the order they started."""
-        ends = {e["span_id"]: e for e in self.recording.events if e["status"] != "started"}
-        return [(e, ends[e["span_id"]]) for e in self.recording.events
-                if e["component"] == component and e["status"] == "started"]
-
-
-def bodies(bench: Workbench) -> list[str]:
-    log = bench.directory / "tool_bodies.log"
-    return log.read_text().splitlines() if log.exists() else []
+    def serve(self) -> Any:
+        return DspyStub(api_key=self.key).start()
 
 
 @pytest.fixture(scope="module")
-def runs(tmp_path_factory: pytest.TempPathFactory) -> Runs:
+def runs(tmp_path_factory: pytest.TempPathFactory) -> Reruns:
     bench = DspyBench(tmp_path_factory.mktemp("dspy"), f"sk-test-{secrets.token_hex(16)}",
                       venv=framework_venv("dspy", PINS))
-    recording = bench.record(APP)
-    recorded = bodies(bench)
-    offline = bench.rerun(recording)
-    after_offline = bodies(bench)
-    live = bench.rerun(recording, "--live-tools")
-    after_live = bodies(bench)
-    return Runs(bench, recording, recorded, offline, after_offline[len(recorded):], live,
-                after_live[len(after_offline):])
+    return record_and_rerun(bench, APP)
 
 
 # -- trace ------------------------------------------------------------------------------------------
-def test_each_react_run_is_an_agent_span_over_its_llm_calls(runs: Runs) -> None:
+def test_each_react_run_is_an_agent_span_over_its_llm_calls(runs: Reruns) -> None:
     agents = runs.spans("agent")
     assert [(start["name"], start["inputs"]) for start, _ in agents] == \
         [("ReAct", {"question": question}) for question in QUESTIONS]
@@ -145,7 +94,7 @@ def test_each_react_run_is_an_agent_span_over_its_llm_calls(runs: Runs) -> None:
     assert len(runs.recording.hits) == APP.requests
 
 
-def test_each_request_of_dspys_own_http_client_is_an_llm_span_with_what_it_asked_and_got(runs: Runs) -> None:
+def test_each_request_of_dspys_own_http_client_is_an_llm_span_with_what_it_asked_and_got(runs: Reruns) -> None:
     pairs = pair_spans_with_requests(runs.recording)  # each span's inputs are a request's body
     assert [index for _, index in pairs] == list(range(APP.requests)), "both transports, sync and async"
     for end, index in pairs:
@@ -154,7 +103,7 @@ def test_each_request_of_dspys_own_http_client_is_an_llm_span_with_what_it_asked
         assert end["usage"]["input_tokens"] > 0
 
 
-def test_each_tool_the_model_named_in_its_text_is_one_tool_span_under_its_agent(runs: Runs) -> None:
+def test_each_tool_the_model_named_in_its_text_is_one_tool_span_under_its_agent(runs: Reruns) -> None:
     tools = runs.spans("tool")
     agent_ids = [start["span_id"] for start, _ in runs.spans("agent")]
     named = [text.split("[[ ## next_tool_name ## ]]\n")[1].split("\n")[0] for text in
@@ -168,7 +117,7 @@ def test_each_tool_the_model_named_in_its_text_is_one_tool_span_under_its_agent(
     assert runs.bodies_recorded == [f"{name} {city}" for name, city in zip(TOOLS, CITIES)]
 
 
-def test_the_tool_spans_have_the_time_the_bodies_took_between_the_llm_calls_around_them(runs: Runs) -> None:
+def test_the_tool_spans_have_the_time_the_bodies_took_between_the_llm_calls_around_them(runs: Reruns) -> None:
     order = [(e["component"], e["status"]) for e in runs.recording.events if e["component"] in ("llm", "tool")]
     one_agent = [("llm", "started"), ("llm", "completed"), ("tool", "started"), ("tool", "completed")] * 2 + \
         [("llm", "started"), ("llm", "completed")] * 2
@@ -176,33 +125,33 @@ def test_the_tool_spans_have_the_time_the_bodies_took_between_the_llm_calls_arou
     assert all(end["duration_ms"] > 0 for _, end in runs.spans("tool"))
 
 
-def test_analyze_counts_the_tool_calls(runs: Runs) -> None:
+def test_analyze_counts_the_tool_calls(runs: Reruns) -> None:
     tools = {tool["name"]: tool for tool in runs.bench.analyze(runs.recording)["tools"]}
     assert {name: (tool["calls"], tool["failures"]) for name, tool in tools.items()} == \
         {"get_weather": (3, 0), "get_time": (3, 0)}
 
 
 # -- replay --rerun ---------------------------------------------------------------------------------
-def test_a_rerun_with_the_stub_stopped_runs_no_tool_body_and_prints_the_same(runs: Runs) -> None:
+def test_a_rerun_with_the_stub_stopped_runs_no_tool_body_and_prints_the_same(runs: Reruns) -> None:
     assert runs.offline.app_lines() == runs.recording.run.app_lines()
     assert (runs.offline.verdict(), runs.offline.returncode) == (REPRODUCED, 0)
     assert runs.bodies_offline == []
     assert f"calls         {APP.answered} from the recording" in runs.offline.stdout
 
 
-def test_the_apps_own_callbacks_run_beside_ours_when_recorded_and_in_a_rerun(runs: Runs) -> None:
+def test_the_apps_own_callbacks_run_beside_ours_when_recorded_and_in_a_rerun(runs: Reruns) -> None:
     saw = "callback saw: " + ", ".join(f"get_weather{{'city': '{city}'}}, get_time{{'city': '{city}'}}, finish{{}}"
                                        for city in ("Paris", "Oslo", "Rome"))
     assert runs.recording.run.app_lines()[-1] == saw
     assert runs.offline.app_lines()[-1] == saw
 
 
-def test_live_tools_runs_the_tool_bodies_and_answers_the_llm_calls(runs: Runs) -> None:
+def test_live_tools_runs_the_tool_bodies_and_answers_the_llm_calls(runs: Reruns) -> None:
     assert runs.bodies_live == runs.bodies_recorded
-    assert runs.live_tools.app_lines() == runs.recording.run.app_lines()
+    assert runs.live.app_lines() == runs.recording.run.app_lines()
     assert f"calls         {APP.requests} from the recording, {APP.tools} run again (judged by what they returned)" \
-        in runs.live_tools.stdout
-    assert (runs.live_tools.verdict(), runs.live_tools.returncode) == (REPRODUCED, 0)
+        in runs.live.stdout
+    assert (runs.live.verdict(), runs.live.returncode) == (REPRODUCED, 0)
 
 
 # -- a tool that raises -----------------------------------------------------------------------------
@@ -213,14 +162,12 @@ def test_a_failing_tool_shows_the_model_its_own_frames_and_a_rerun_that_cannot_r
     script = bench.directory / "failing.py"
     script.write_text(FAILING)
     recording = bench.record(App("failing", (), 4, tools=2), script)
-    log = bench.directory / "failing_bodies.log"
-    ran = log.read_text().splitlines()
+    ran = bench.bodies()
     offline = bench.rerun(recording)
-    after_offline = log.read_text().splitlines()
+    after_offline = bench.bodies()
     live = bench.rerun(recording, "--live-tools")
 
-    (_, failed), = [(start, end) for start, end in Runs(bench, recording, [], offline, [], live, []).spans("tool")
-                    if end["status"] == "failed"]
+    (_, failed), = [(start, end) for start, end in recording.spans("tool") if end["status"] == "failed"]
     assert (failed["name"], failed["error"]["type"], failed["error"]["message"]) == \
         ("get_time", "ValueError", "no clock in Rome")
     observation = recording.run.app_lines()[0]
@@ -230,7 +177,7 @@ def test_a_failing_tool_shows_the_model_its_own_frames_and_a_rerun_that_cannot_r
     assert "agent:ReAct#1 > llm:openai.chat#3 start: inputs.messages[1].content" in offline.stdout
     assert after_offline == ran == ["get_weather", "get_time"], "no body ran in the rerun"
     assert (live.verdict(), live.returncode) == (REPRODUCED, 0)
-    assert log.read_text().splitlines() == ran * 2
+    assert bench.bodies() == ran * 2
 
 
 # -- install ----------------------------------------------------------------------------------------
