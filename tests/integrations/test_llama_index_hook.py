@@ -17,20 +17,11 @@ from __future__ import annotations
 import os
 import secrets
 import subprocess
-import sys
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
-
-if str(Path(__file__).parent) not in sys.path:  # the helpers beside this file, under any import mode
-    sys.path.insert(0, str(Path(__file__).parent))
-if str(Path(__file__).parents[1]) not in sys.path:  # tests/venvs.py
-    sys.path.insert(0, str(Path(__file__).parents[1]))
-
-from framework_support import App, Recording, Run, Workbench  # noqa: E402 - after the path
-from venvs import framework_venv  # noqa: E402 - after the path
+from framework_support import App, Reruns, Run, Workbench, record_and_rerun
+from venvs import framework_venv
 
 pytestmark = pytest.mark.frameworks
 
@@ -44,52 +35,27 @@ REPRODUCED = "reproduced: the rerun matches the recording"
 Span = tuple[dict[str, Any], dict[str, Any]]
 
 
-@dataclass
-class Runs:
-    """The app recorded, rerun with its server stopped and with `--live-tools`, and the tool bodies each ran."""
-
-    bench: Workbench
-    recording: Recording
-    bodies_recorded: list[str]
-    offline: Run
-    bodies_offline: list[str]
-    live_tools: Run
-    bodies_live: list[str]
-    mocked: Run
-
-    def spans(self, component: str) -> list[Span]:
-        """(start, end) of each span of `component`, in the order they started."""
-        ends = {e["span_id"]: e for e in self.recording.events if e["status"] != "started"}
-        return [(e, ends[e["span_id"]]) for e in self.recording.events
-                if e["component"] == component and e["status"] == "started"]
-
-    def agent_tools(self) -> list[Span]:
-        agents = {start["span_id"] for start, _ in self.spans("agent")}
-        return [(start, end) for start, end in self.spans("tool") if start["parent_id"] in agents]
-
-
-def bodies(bench: Workbench) -> list[str]:
-    log = bench.directory / "tool_bodies.log"
-    return log.read_text().splitlines() if log.exists() else []
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory: pytest.TempPathFactory) -> Reruns:
+    bench = Workbench(tmp_path_factory.mktemp("llama_index"), f"sk-test-{secrets.token_hex(16)}",
+                      venv=framework_venv("llama_index", PINS))
+    return record_and_rerun(bench, APP)
 
 
 @pytest.fixture(scope="module")
-def runs(tmp_path_factory: pytest.TempPathFactory) -> Runs:
-    bench = Workbench(tmp_path_factory.mktemp("llama_index"), f"sk-test-{secrets.token_hex(16)}",
-                      venv=framework_venv("llama_index", PINS))
-    recording = bench.record(APP)
-    recorded = bodies(bench)
-    offline = bench.rerun(recording)
-    after_offline = bodies(bench)
-    live = bench.rerun(recording, "--live-tools")
-    after_live = bodies(bench)
-    mocked = bench.rerun(recording, "--mock", 'tool:get_time#1="23:59"')
-    return Runs(bench, recording, recorded, offline, after_offline[len(recorded):], live,
-                after_live[len(after_offline):], mocked)
+def mocked(runs: Reruns) -> Run:
+    """A rerun with the first `get_time` mocked."""
+    return runs.bench.rerun(runs.recording, "--mock", 'tool:get_time#1="23:59"')
+
+
+def agent_tools(runs: Reruns) -> list[Span]:
+    """The tool spans under an agent span."""
+    agents = {start["span_id"] for start, _ in runs.spans("agent")}
+    return [(start, end) for start, end in runs.spans("tool") if start["parent_id"] in agents]
 
 
 # -- trace ------------------------------------------------------------------------------------------
-def test_each_agent_run_is_an_agent_span_named_after_the_agent_over_its_llm_calls(runs: Runs) -> None:
+def test_each_agent_run_is_an_agent_span_named_after_the_agent_over_its_llm_calls(runs: Reruns) -> None:
     agents = runs.spans("agent")
     assert [(start["name"], start["inputs"]) for start, _ in agents] == [
         ("forecaster", {"user_msg": "What is the weather in Paris?"}),
@@ -104,8 +70,8 @@ def test_each_agent_run_is_an_agent_span_named_after_the_agent_over_its_llm_call
     assert len(runs.recording.hits) == APP.requests
 
 
-def test_each_tool_call_is_one_tool_span_with_its_arguments_and_result_under_its_agent(runs: Runs) -> None:
-    tools = runs.agent_tools()
+def test_each_tool_call_is_one_tool_span_with_its_arguments_and_result_under_its_agent(runs: Reruns) -> None:
+    tools = agent_tools(runs)
     agent_ids = [start["span_id"] for start, _ in runs.spans("agent")]
     asked = [answer["tool_call"]["name"] for answer in runs.recording.answers if answer["tool_call"] is not None]
     assert [start["name"] for start, _ in tools] == asked == AGENT_TOOLS, "one span per tool call the model asked"
@@ -118,17 +84,17 @@ def test_each_tool_call_is_one_tool_span_with_its_arguments_and_result_under_its
     assert len(runs.spans("tool")) == APP.tools
 
 
-def test_a_tool_span_is_linked_to_the_llm_call_that_asked_for_it_by_the_tool_call_id(runs: Runs) -> None:
+def test_a_tool_span_is_linked_to_the_llm_call_that_asked_for_it_by_the_tool_call_id(runs: Reruns) -> None:
     llm_ends = {end["span_id"]: end for _, end in runs.spans("llm")}
-    asked = [(start["attrs"]["tool_call_id"], start["attrs"]["llm_span_id"]) for start, _ in runs.agent_tools()]
+    asked = [(start["attrs"]["tool_call_id"], start["attrs"]["llm_span_id"]) for start, _ in agent_tools(runs)]
     for (call_id, llm_span), name in zip(asked, AGENT_TOOLS):
         assert [(c["id"], c["name"]) for c in llm_ends[llm_span]["outputs"]["tool_calls"]] == [(call_id, name)]
     sent = [answer["tool_call"] for answer in runs.recording.answers if answer["tool_call"] is not None]
     assert [call_id for call_id, _ in asked] == [f"call_{call['id']}" for call in sent], "the ids the stub sent"
-    assert all(start["attrs"]["framework"] == "llama_index" for start, _ in runs.agent_tools())
+    assert all(start["attrs"]["framework"] == "llama_index" for start, _ in agent_tools(runs))
 
 
-def test_a_plain_workflow_is_a_chain_span_over_its_steps_and_the_tool_a_step_calls(runs: Runs) -> None:
+def test_a_plain_workflow_is_a_chain_span_over_its_steps_and_the_tool_a_step_calls(runs: Reruns) -> None:
     (flow, flow_end), = runs.spans("chain")[:1]
     steps = [(start, end) for start, end in runs.spans("chain") if start["parent_id"] == flow["span_id"]]
     assert (flow["event_type"], flow["name"], flow["inputs"], flow_end["outputs"]) == \
@@ -141,38 +107,38 @@ def test_a_plain_workflow_is_a_chain_span_over_its_steps_and_the_tool_a_step_cal
     assert "tool_call_id" not in tool["attrs"], "no LLM call asked for it"
 
 
-def test_analyze_counts_the_tool_calls(runs: Runs) -> None:
+def test_analyze_counts_the_tool_calls(runs: Reruns) -> None:
     tools = {tool["name"]: tool for tool in runs.bench.analyze(runs.recording)["tools"]}
     assert {name: (tool["calls"], tool["failures"]) for name, tool in tools.items()} == \
         {"get_weather": (4, 0), "get_time": (3, 0)}
 
 
 # -- replay --rerun ---------------------------------------------------------------------------------
-def test_a_rerun_with_the_server_stopped_runs_no_tool_body_and_prints_the_same(runs: Runs) -> None:
+def test_a_rerun_with_the_server_stopped_runs_no_tool_body_and_prints_the_same(runs: Reruns) -> None:
     assert runs.offline.app_lines() == runs.recording.run.app_lines()
     assert (runs.offline.verdict(), runs.offline.returncode) == (REPRODUCED, 0)
     assert runs.bodies_offline == []
     assert f"calls         {APP.answered} from the recording" in runs.offline.stdout
 
 
-def test_a_rerun_shows_the_apps_span_handlers_the_tool_calls_it_answers(runs: Runs) -> None:
+def test_a_rerun_shows_the_apps_span_handlers_the_tool_calls_it_answers(runs: Reruns) -> None:
     assert runs.recording.run.app_lines()[-1] == f"dispatcher tool spans: {APP.tools}"
     assert runs.offline.app_lines()[-1] == f"dispatcher tool spans: {APP.tools}"
 
 
-def test_a_mocked_tool_gives_the_agent_the_mocked_value_as_a_tool_output(runs: Runs) -> None:
-    before, after = runs.recording.run.app_lines(), runs.mocked.app_lines()
+def test_a_mocked_tool_gives_the_agent_the_mocked_value_as_a_tool_output(runs: Reruns, mocked: Run) -> None:
+    before, after = runs.recording.run.app_lines(), mocked.app_lines()
     assert before[0] == "tools: get_weather=light rain, 14 C, get_time=14:05"
     assert after[0] == "tools: get_weather=light rain, 14 C, get_time=23:59"
-    assert "agent:forecaster#1 > tool:get_time#1 end: outputs.return" in runs.mocked.stdout
+    assert "agent:forecaster#1 > tool:get_time#1 end: outputs.return" in mocked.stdout
 
 
-def test_live_tools_runs_the_tool_bodies_and_answers_the_llm_calls(runs: Runs) -> None:
+def test_live_tools_runs_the_tool_bodies_and_answers_the_llm_calls(runs: Reruns) -> None:
     assert runs.bodies_live == runs.bodies_recorded
-    assert runs.live_tools.app_lines() == runs.recording.run.app_lines()
+    assert runs.live.app_lines() == runs.recording.run.app_lines()
     assert f"calls         {APP.requests} from the recording, {APP.tools} run again (judged by what they returned)" \
-        in runs.live_tools.stdout
-    assert (runs.live_tools.verdict(), runs.live_tools.returncode) == (REPRODUCED, 0)
+        in runs.live.stdout
+    assert (runs.live.verdict(), runs.live.returncode) == (REPRODUCED, 0)
 
 
 def test_a_call_id_no_llm_call_asked_for_is_not_given_as_the_models() -> None:

@@ -13,19 +13,11 @@ server, then rerun with the server stopped: as it is, and with `--live-tools`. I
 from __future__ import annotations
 
 import secrets
-import sys
-from dataclasses import dataclass
-from pathlib import Path
 from types import ModuleType
-from typing import Any
 
 import pytest
-
-if str(Path(__file__).parent) not in sys.path:  # the helpers beside this file, under any import mode
-    sys.path.insert(0, str(Path(__file__).parent))
-
-from framework_support import App, Recording, Run, Workbench  # noqa: E402 - after the path
-from venvs import framework_venv  # noqa: E402 - as above
+from framework_support import App, Reruns, Workbench, record_and_rerun
+from venvs import framework_venv
 
 pytestmark = pytest.mark.frameworks
 
@@ -43,49 +35,17 @@ RETURNS = ["light rain, 14 C", "14:05", "Paris", "snow, -3 C", "14:05", "Oslo", 
 APP = App("smolagents_app", (), requests=13, tools=len(ASKED))  # modules: the venv's, not this Python's
 QUESTIONS = ["What is the weather in Paris?", "Is it cold in Oslo?", "Is it sunny in Atlantis?", "Is it windy in Rome?"]
 REPRODUCED = "reproduced: the rerun matches the recording"
-Event = dict[str, Any]
-
-
-@dataclass
-class Runs:
-    """The app recorded, its reruns, and the tool bodies each ran."""
-
-    recording: Recording
-    bodies_recorded: list[str]
-    offline: Run
-    bodies_offline: list[str]
-    live: Run
-    bodies_live: list[str]
-    analysis: dict[str, Any]
-
-    def spans(self, component: str) -> list[tuple[Event, Event]]:
-        """(start, end) of each span of `component`, in the order they started."""
-        ends = {e["span_id"]: e for e in self.recording.events if e["status"] != "started"}
-        return [(e, ends[e["span_id"]]) for e in self.recording.events
-                if e["component"] == component and e["status"] == "started"]
-
-
-def bodies(bench: Workbench) -> list[str]:
-    log = bench.directory / "tool_bodies.log"
-    return log.read_text().splitlines() if log.exists() else []
 
 
 @pytest.fixture(scope="module")
-def runs(tmp_path_factory: pytest.TempPathFactory) -> Runs:
+def runs(tmp_path_factory: pytest.TempPathFactory) -> Reruns:
     bench = Workbench(tmp_path_factory.mktemp("smolagents"), f"sk-test-{secrets.token_hex(16)}",
                       venv=framework_venv("smolagents", PINS))
-    recording = bench.record(APP)
-    recorded = bodies(bench)
-    offline = bench.rerun(recording)
-    after_offline = bodies(bench)
-    live = bench.rerun(recording, "--live-tools")
-    after_live = bodies(bench)
-    return Runs(recording, recorded, offline, after_offline[len(recorded):], live, after_live[len(after_offline):],
-                bench.analyze(recording))
+    return record_and_rerun(bench, APP)
 
 
 # -- trace ------------------------------------------------------------------------------------------
-def test_each_run_streamed_or_not_is_an_agent_span_over_its_llm_and_tool_calls(runs: Runs) -> None:
+def test_each_run_streamed_or_not_is_an_agent_span_over_its_llm_and_tool_calls(runs: Reruns) -> None:
     agents = runs.spans("agent")
     assert [(start["name"], start["inputs"]) for start, _ in agents] == [("forecaster", {"task": q}) for q in QUESTIONS]
     assert all(start["attrs"] == {"framework": "smolagents", "agent_class": "ToolCallingAgent", "model": "gpt-4o-mini"}
@@ -98,7 +58,7 @@ def test_each_run_streamed_or_not_is_an_agent_span_over_its_llm_and_tool_calls(r
     assert len(runs.recording.hits) == APP.requests
 
 
-def test_each_tool_call_the_model_asked_for_is_one_tool_span_with_its_arguments_and_result(runs: Runs) -> None:
+def test_each_tool_call_the_model_asked_for_is_one_tool_span_with_its_arguments_and_result(runs: Reruns) -> None:
     asked = [(a["tool_call"]["name"], a["tool_call"]["arguments"]) for a in runs.recording.answers]
     assert asked == ASKED, "the stub asked for one tool in each answer"
     tools = runs.spans("tool")
@@ -109,13 +69,13 @@ def test_each_tool_call_the_model_asked_for_is_one_tool_span_with_its_arguments_
                                     "get_weather Rome", "get_time Rome"]
 
 
-def test_a_tool_that_raises_is_a_failed_tool_span_with_smolagents_error(runs: Runs) -> None:
+def test_a_tool_that_raises_is_a_failed_tool_span_with_smolagents_error(runs: Reruns) -> None:
     _, end = runs.spans("tool")[6]
     assert (end["status"], end["error"]["type"]) == ("failed", "smolagents.utils.AgentToolExecutionError")
     assert "ValueError: no weather for Atlantis" in end["error"]["message"]
 
 
-def test_a_tool_span_is_linked_to_the_llm_call_that_asked_by_the_models_call_id(runs: Runs) -> None:
+def test_a_tool_span_is_linked_to_the_llm_call_that_asked_by_the_models_call_id(runs: Reruns) -> None:
     llm_outputs = {end["span_id"]: end["outputs"] for _, end in runs.spans("llm")}
     sent = [f"call_{answer['tool_call']['id']}" for answer in runs.recording.answers]
     linked = [(start["attrs"]["tool_call_id"], start["attrs"]["llm_span_id"]) for start, _ in runs.spans("tool")]
@@ -125,20 +85,21 @@ def test_a_tool_span_is_linked_to_the_llm_call_that_asked_by_the_models_call_id(
     assert all(start["attrs"]["framework"] == "smolagents" for start, _ in runs.spans("tool"))
 
 
-def test_analyze_counts_the_tool_calls_and_the_failure(runs: Runs) -> None:
-    tools = {tool["name"]: (tool["calls"], tool["failures"]) for tool in runs.analysis["tools"]}
+def test_analyze_counts_the_tool_calls_and_the_failure(runs: Reruns) -> None:
+    analysis = runs.bench.analyze(runs.recording)
+    tools = {tool["name"]: (tool["calls"], tool["failures"]) for tool in analysis["tools"]}
     assert tools == {"get_weather": (5, 1), "get_time": (4, 0), "final_answer": (4, 0)}
 
 
 # -- replay --rerun ---------------------------------------------------------------------------------
-def test_a_rerun_with_the_server_stopped_runs_no_tool_body_and_reproduces(runs: Runs) -> None:
+def test_a_rerun_with_the_server_stopped_runs_no_tool_body_and_reproduces(runs: Reruns) -> None:
     assert (runs.offline.verdict(), runs.offline.returncode) == (REPRODUCED, 0), runs.offline.stdout
     assert runs.bodies_offline == []
     assert f"calls         {APP.answered} from the recording\n" in runs.offline.stdout
     assert runs.offline.app_lines() == runs.recording.run.app_lines()  # smolagents' error printed again too
 
 
-def test_live_tools_runs_the_tool_bodies_and_reproduces(runs: Runs) -> None:
+def test_live_tools_runs_the_tool_bodies_and_reproduces(runs: Reruns) -> None:
     assert runs.bodies_live == runs.bodies_recorded
     assert (runs.live.verdict(), runs.live.returncode) == (REPRODUCED, 0), runs.live.stdout
     assert f"calls         {APP.requests} from the recording, {APP.tools} run again" in runs.live.stdout
