@@ -11,7 +11,7 @@
   team's runtime starts its work in tasks during the run, so the agents' spans nest under it.
 
 Both run in a rerun (only their LLM and tool calls are answered) and are kept current step by step
-(`streams.py`), so the `llm` spans the HTTP transport records and the tool spans nest under them.
+(`integrations/streamed_runs.py`), so the `llm` spans the HTTP transport records and the tool spans nest under them.
 """
 
 from __future__ import annotations
@@ -22,7 +22,8 @@ from typing import Any
 
 from ...tracer.api import get_tracer
 from ..calls import ForeignSpec, Shape, acall
-from .streams import owning, spanned, stepping
+from ..streamed_runs import aspanned_steps
+from .streams import owning, stepping
 from .tools import FRAMEWORK
 
 _MARK = "_namel3ss_debug"
@@ -70,8 +71,9 @@ def _agent_turn(original: Callable[..., Any]) -> Callable[..., Any]:
         if not _to_span(tracer, self, stream):
             return stream
         name, inputs = _described(tracer, lambda: (str(self.name), {"messages": _texts(messages)}), "agent")
-        return spanned(tracer, ForeignSpec("agent", name, replayable=False), inputs, _agent_attrs(self), stream,
-                       RESPONSE, _is_response, owner=self)
+        return aspanned_steps(tracer, ForeignSpec("agent", name, replayable=False), inputs, _agent_attrs(self),
+                              stream, _final_of(_is_response), shape=RESPONSE, final=_is_response,
+                              around=lambda: owning(self))
 
     setattr(on_messages_stream, _MARK, True)
     return on_messages_stream
@@ -86,9 +88,10 @@ def _team_run(original: Callable[..., Any]) -> Callable[..., Any]:
             return stream
         name, inputs = _described(tracer, lambda: (_team_name(self), {"task": _task(kwargs.get("task"))}),
                                   DEFAULT_TEAM)
-        return spanned(tracer, ForeignSpec("chain", name, replayable=False), inputs,
-                       {"framework": FRAMEWORK, "team_class": type(self).__name__}, stream, TASK_RESULT,
-                       _is_task_result, owner=self)
+        return aspanned_steps(tracer, ForeignSpec("chain", name, replayable=False), inputs,
+                              {"framework": FRAMEWORK, "team_class": type(self).__name__}, stream,
+                              _final_of(_is_task_result), shape=TASK_RESULT, final=_is_task_result,
+                              around=lambda: owning(self))
 
     setattr(run_stream, _MARK, True)
     return run_stream
@@ -127,6 +130,11 @@ def _task(task: Any) -> Any:
 
 def _team_name(team: Any) -> str:
     return str(getattr(team, "name", None) or DEFAULT_TEAM)
+
+
+def _final_of(is_final: Callable[[Any], bool]) -> Callable[[Any, Any], Any]:
+    """The fold that keeps the final item of a turn or a run: what its span describes."""
+    return lambda answer, item: item if is_final(item) else answer
 
 
 def _is_response(item: Any) -> bool:
