@@ -13,21 +13,11 @@ body runs.
 from __future__ import annotations
 
 import secrets
-import sys
-from dataclasses import dataclass
-from pathlib import Path
 from types import ModuleType
-from typing import Any
 
 import pytest
-
-if str(Path(__file__).parent) not in sys.path:  # the helpers beside this file, under any import mode
-    sys.path.insert(0, str(Path(__file__).parent))
-if str(Path(__file__).parents[1]) not in sys.path:  # tests/venvs.py
-    sys.path.insert(0, str(Path(__file__).parents[1]))
-
-from framework_support import App, Recording, Run, Workbench  # noqa: E402 - after the path
-from venvs import framework_venv  # noqa: E402 - after the path
+from framework_support import App, Reruns, Workbench, record_and_rerun
+from venvs import framework_venv
 
 pytestmark = pytest.mark.frameworks
 
@@ -39,44 +29,15 @@ RETURNS = [{"weather": "light rain, 14 C"}, "14:05", {"weather": "snow, -3 C"}, 
 REPRODUCED = "reproduced: the rerun matches the recording"
 
 
-@dataclass
-class Runs:
-    """The app recorded, rerun with the server stopped and with `--live-tools`, and how many tool
-    bodies ran in each."""
-
-    recording: Recording
-    bodies_recorded: int
-    offline: Run
-    bodies_offline: int
-    live_tools: Run
-    bodies_live: int
-
-    def spans(self, component: str) -> list[tuple[dict[str, Any], dict[str, Any]]]:
-        """(start, end) of each span of `component`, in the order they started."""
-        ends = {e["span_id"]: e for e in self.recording.events if e["status"] != "started"}
-        return [(e, ends[e["span_id"]]) for e in self.recording.events
-                if e["component"] == component and e["status"] == "started"]
-
-
-def bodies(bench: Workbench) -> int:
-    log = bench.directory / "tool_bodies.log"
-    return len(log.read_text().splitlines()) if log.exists() else 0
-
-
 @pytest.fixture(scope="module")
-def runs(tmp_path_factory: pytest.TempPathFactory) -> Runs:
-    venv = framework_venv("adk", PINS)
-    bench = Workbench(tmp_path_factory.mktemp("adk"), f"sk-test-{secrets.token_hex(16)}", venv=venv)
-    recording = bench.record(APP)
-    recorded = bodies(bench)
-    offline = bench.rerun(recording)
-    after_offline = bodies(bench)
-    live = bench.rerun(recording, "--live-tools")
-    return Runs(recording, recorded, offline, after_offline - recorded, live, bodies(bench) - after_offline)
+def runs(tmp_path_factory: pytest.TempPathFactory) -> Reruns:
+    bench = Workbench(tmp_path_factory.mktemp("adk"), f"sk-test-{secrets.token_hex(16)}",
+                      venv=framework_venv("adk", PINS))
+    return record_and_rerun(bench, APP)
 
 
 # -- trace ------------------------------------------------------------------------------------------
-def test_each_agent_run_is_an_agent_span_named_after_the_agent_over_its_llm_calls(runs: Runs) -> None:
+def test_each_agent_run_is_an_agent_span_named_after_the_agent_over_its_llm_calls(runs: Reruns) -> None:
     agents = runs.spans("agent")
     assert [(start["name"], start["inputs"]) for start, _ in agents] == [
         ("forecaster", {"message": "What is the weather in Paris?"}),
@@ -89,7 +50,7 @@ def test_each_agent_run_is_an_agent_span_named_after_the_agent_over_its_llm_call
     assert len(runs.recording.hits) == APP.requests
 
 
-def test_each_tool_call_is_one_tool_span_with_its_arguments_and_result_under_its_agent(runs: Runs) -> None:
+def test_each_tool_call_is_one_tool_span_with_its_arguments_and_result_under_its_agent(runs: Reruns) -> None:
     tools = runs.spans("tool")
     agent_ids = [start["span_id"] for start, _ in runs.spans("agent")]
     assert [start["name"] for start, _ in tools] == TOOLS, "one span per call: none from the wire beside them"
@@ -97,10 +58,10 @@ def test_each_tool_call_is_one_tool_span_with_its_arguments_and_result_under_its
     assert [start["parent_id"] for start, _ in tools] == [agent for agent in agent_ids for _ in range(2)]
     assert [end["outputs"]["return"] for _, end in tools] == RETURNS
     assert all(end["status"] == "completed" and start["attrs"]["framework"] == "google-adk" for start, end in tools)
-    assert runs.bodies_recorded == 4
+    assert len(runs.bodies_recorded) == 4
 
 
-def test_a_tool_span_is_linked_to_the_llm_call_that_asked_not_by_adks_own_call_id(runs: Runs) -> None:
+def test_a_tool_span_is_linked_to_the_llm_call_that_asked_not_by_adks_own_call_id(runs: Reruns) -> None:
     """The stub's Gemini calls carry no id; ADK's made-up `adk-...` id is never sent, so never recorded."""
     llm_ends = {end["span_id"]: end for _, end in runs.spans("llm")}
     for start, _ in runs.spans("tool"):
@@ -110,32 +71,32 @@ def test_a_tool_span_is_linked_to_the_llm_call_that_asked_not_by_adks_own_call_i
     assert len({start["attrs"]["llm_span_id"] for start, _ in runs.spans("tool")}) == 4
 
 
-def test_what_a_tool_did_to_the_session_is_kept_on_its_span(runs: Runs) -> None:
+def test_what_a_tool_did_to_the_session_is_kept_on_its_span(runs: Reruns) -> None:
     ends = [end for start, end in runs.spans("tool") if start["name"] == "get_time"]
     assert [end["attrs"] for end in ends] == [{"adk_actions": {"state_delta": {"last_city": city}}}
                                               for city in ("Paris", "Oslo")]
     assert "state: {'last_city': 'Oslo'}" in runs.recording.run.app_lines()
 
 
-def test_the_apps_own_plugin_and_callbacks_run_beside_ours(runs: Runs) -> None:
+def test_the_apps_own_plugin_and_callbacks_run_beside_ours(runs: Reruns) -> None:
     assert runs.recording.run.app_lines()[-1] == \
         "plugin saw 2 agent runs; after_tool_callback saw get_weather, get_time, get_weather, get_time"
     assert runs.offline.app_lines()[-1] == runs.recording.run.app_lines()[-1], "in a rerun too, the bodies not run"
 
 
 # -- replay --rerun ---------------------------------------------------------------------------------
-def test_a_rerun_with_the_server_stopped_runs_no_tool_body_and_keeps_the_session_state(runs: Runs) -> None:
+def test_a_rerun_with_the_server_stopped_runs_no_tool_body_and_keeps_the_session_state(runs: Reruns) -> None:
     assert (runs.offline.verdict(), runs.offline.returncode) == (REPRODUCED, 0)
     assert runs.offline.app_lines() == runs.recording.run.app_lines(), "the state the bodies wrote, written again"
-    assert runs.bodies_offline == 0
+    assert runs.bodies_offline == []
     assert "calls         10 from the recording" in runs.offline.stdout  # 6 LLM calls and 4 tool calls
 
 
-def test_live_tools_runs_the_tool_bodies_and_answers_the_llm_calls(runs: Runs) -> None:
-    assert runs.bodies_live == 4
-    assert (runs.live_tools.verdict(), runs.live_tools.returncode) == (REPRODUCED, 0)
-    assert runs.live_tools.app_lines() == runs.recording.run.app_lines()
-    assert "calls         6 from the recording, 4 run again (judged by what they returned)" in runs.live_tools.stdout
+def test_live_tools_runs_the_tool_bodies_and_answers_the_llm_calls(runs: Reruns) -> None:
+    assert len(runs.bodies_live) == 4
+    assert (runs.live.verdict(), runs.live.returncode) == (REPRODUCED, 0)
+    assert runs.live.app_lines() == runs.recording.run.app_lines()
+    assert "calls         6 from the recording, 4 run again (judged by what they returned)" in runs.live.stdout
 
 
 # -- install ----------------------------------------------------------------------------------------

@@ -14,19 +14,12 @@ recorded once against the stub server, then rerun with the server stopped: as it
 from __future__ import annotations
 
 import secrets
-import sys
-from dataclasses import dataclass
-from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 import pytest
-
-if str(Path(__file__).parent) not in sys.path:  # the helpers beside this file, under any import mode
-    sys.path.insert(0, str(Path(__file__).parent))
-
-from framework_support import App, Recording, Run, Workbench  # noqa: E402 - after the path
-from venvs import framework_venv  # noqa: E402 - as above
+from framework_support import App, Reruns, Run, Workbench, record_and_rerun
+from venvs import framework_venv
 
 pytestmark = pytest.mark.frameworks
 
@@ -51,31 +44,7 @@ FAILED = "namel3ss_debug.integrations.agno.toolcalls.ToolFailed"
 Event = dict[str, Any]
 
 
-@dataclass
-class Runs:
-    """The app recorded, its reruns, and the tool bodies each ran."""
-
-    recording: Recording
-    bodies_recorded: list[str]
-    offline: Run
-    bodies_offline: list[str]
-    live: Run
-    bodies_live: list[str]
-    analysis: dict[str, Any]
-
-    def spans(self, component: str) -> list[tuple[Event, Event]]:
-        """(start, end) of each span of `component`, in the order they started."""
-        ends = {e["span_id"]: e for e in self.recording.events if e["status"] != "started"}
-        return [(e, ends[e["span_id"]]) for e in self.recording.events
-                if e["component"] == component and e["status"] == "started"]
-
-
-def bodies(bench: Workbench) -> list[str]:
-    log = bench.directory / "tool_bodies.log"
-    return log.read_text().splitlines() if log.exists() else []
-
-
-def hooked(runs: Runs) -> list[tuple[Event, Event]]:
+def hooked(runs: Reruns) -> list[tuple[Event, Event]]:
     """The tool spans the hook recorded."""
     return [(start, end) for start, end in runs.spans("tool") if start["attrs"].get("framework") == "agno"]
 
@@ -86,21 +55,14 @@ def answers(run: Run) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def runs(tmp_path_factory: pytest.TempPathFactory) -> Runs:
+def runs(tmp_path_factory: pytest.TempPathFactory) -> Reruns:
     bench = Workbench(tmp_path_factory.mktemp("agno"), f"sk-test-{secrets.token_hex(16)}",
                       venv=framework_venv("agno", PINS))
-    recording = bench.record(APP)
-    recorded = bodies(bench)
-    offline = bench.rerun(recording)
-    after_offline = bodies(bench)
-    live = bench.rerun(recording, "--live-tools")
-    after_live = bodies(bench)
-    return Runs(recording, recorded, offline, after_offline[len(recorded):], live, after_live[len(after_offline):],
-                bench.analyze(recording))
+    return record_and_rerun(bench, APP)
 
 
 # -- trace ------------------------------------------------------------------------------------------
-def test_each_run_and_arun_streamed_or_not_of_an_agent_or_team_is_an_agent_span_over_its_calls(runs: Runs) -> None:
+def test_each_run_and_arun_streamed_or_not_of_an_agent_or_team_is_an_agent_span_over_its_calls(runs: Reruns) -> None:
     agents = runs.spans("agent")
     assert [(start["name"], start["attrs"]["agent_class"], start["inputs"]["input"]) for start, _ in agents] == RUNS
     assert all(start["attrs"] == {"framework": "agno", "agent_class": kind, "model": "gpt-4o-mini"}
@@ -118,7 +80,7 @@ def test_each_run_and_arun_streamed_or_not_of_an_agent_or_team_is_an_agent_span_
     assert len(runs.recording.hits) == APP.requests
 
 
-def test_each_tool_call_the_model_asked_for_is_one_tool_span_with_its_arguments_and_result(runs: Runs) -> None:
+def test_each_tool_call_the_model_asked_for_is_one_tool_span_with_its_arguments_and_result(runs: Reruns) -> None:
     asked = [(a["tool_call"]["name"], a["tool_call"]["arguments"]) for a in runs.recording.answers if a["tool_call"]]
     assert asked == ASKED[:6] + [DELEGATION] + ASKED[6:]
     assert [(start["name"], start["inputs"]) for start, _ in hooked(runs)] == ASKED
@@ -129,7 +91,7 @@ def test_each_tool_call_the_model_asked_for_is_one_tool_span_with_its_arguments_
     assert runs.bodies_recorded == [f"{tool} {arguments['city']}" for tool, arguments in ASKED]
 
 
-def test_a_teams_delegation_runs_its_members_and_is_no_hooked_tool(runs: Runs) -> None:
+def test_a_teams_delegation_runs_its_members_and_is_no_hooked_tool(runs: Reruns) -> None:
     """Agno iterates a delegation's generator after the call returns: the hook leaves it, and the wire pairs it."""
     delegations = [(start, end) for start, end in runs.spans("tool") if start["name"] == DELEGATION[0]]
     assert [(start["inputs"], start["attrs"]["source"]) for start, _ in delegations] == [(DELEGATION[1], "wire")]
@@ -137,14 +99,14 @@ def test_a_teams_delegation_runs_its_members_and_is_no_hooked_tool(runs: Runs) -
     assert "Agent forecaster: Echo: Rome (tool said: clear, 18 C)" in delegations[0][1]["outputs"]["return"]
 
 
-def test_a_tool_agno_reports_failed_is_a_failed_tool_span_with_agnos_message(runs: Runs) -> None:
+def test_a_tool_agno_reports_failed_is_a_failed_tool_span_with_agnos_message(runs: Reruns) -> None:
     _, end = hooked(runs)[5]
     assert (end["status"], end["error"]["type"], end["error"]["message"]) == \
         ("failed", FAILED, "no weather for Atlantis")
     assert "(tool said: no weather for Atlantis)" in answers(runs.recording.run)[2], "the model was told the error"
 
 
-def test_a_tool_span_is_linked_to_the_llm_call_that_asked_by_the_models_call_id(runs: Runs) -> None:
+def test_a_tool_span_is_linked_to_the_llm_call_that_asked_by_the_models_call_id(runs: Reruns) -> None:
     llm_outputs = {end["span_id"]: end["outputs"] for _, end in runs.spans("llm")}
     sent = [f"call_{a['tool_call']['id']}" for a in runs.recording.answers
             if a["tool_call"] and a["tool_call"]["name"] != DELEGATION[0]]
@@ -154,20 +116,21 @@ def test_a_tool_span_is_linked_to_the_llm_call_that_asked_by_the_models_call_id(
         assert [call["id"] for call in llm_outputs[llm_span]["tool_calls"]] == [call_id]
 
 
-def test_analyze_counts_the_tool_calls_and_the_failure(runs: Runs) -> None:
-    tools = {tool["name"]: (tool["calls"], tool["failures"]) for tool in runs.analysis["tools"]}
+def test_analyze_counts_the_tool_calls_and_the_failure(runs: Reruns) -> None:
+    analysis = runs.bench.analyze(runs.recording)
+    tools = {tool["name"]: (tool["calls"], tool["failures"]) for tool in analysis["tools"]}
     assert tools == {"get_time": (6, 0), "get_weather": (6, 1), "delegate_task_to_members": (1, 0)}
 
 
 # -- replay --rerun ---------------------------------------------------------------------------------
-def test_a_rerun_with_the_server_stopped_runs_no_tool_body_and_reproduces(runs: Runs) -> None:
+def test_a_rerun_with_the_server_stopped_runs_no_tool_body_and_reproduces(runs: Reruns) -> None:
     assert (runs.offline.verdict(), runs.offline.returncode) == (REPRODUCED, 0), runs.offline.stdout
     assert runs.bodies_offline == []
     assert f"calls         {APP.answered} from the recording, 1 run again" in runs.offline.stdout, "the delegation"
     assert answers(runs.offline) == answers(runs.recording.run)
 
 
-def test_a_rerun_answers_the_failed_call_without_agnos_log_of_it(runs: Runs) -> None:
+def test_a_rerun_answers_the_failed_call_without_agnos_log_of_it(runs: Reruns) -> None:
     """Agno logs a failed tool call where it runs it; a rerun that answers the call runs none of that."""
     logged = "WARNING Could not run function get_weather(city=Atlantis): no weather for Atlantis"
     assert logged in runs.recording.run.app_lines()
@@ -175,7 +138,7 @@ def test_a_rerun_answers_the_failed_call_without_agnos_log_of_it(runs: Runs) -> 
     assert logged in runs.live.app_lines()
 
 
-def test_live_tools_runs_the_tool_bodies_and_reproduces(runs: Runs) -> None:
+def test_live_tools_runs_the_tool_bodies_and_reproduces(runs: Reruns) -> None:
     assert runs.bodies_live == runs.bodies_recorded
     assert (runs.live.verdict(), runs.live.returncode) == (REPRODUCED, 0), runs.live.stdout
     assert f"calls         {APP.requests} from the recording, {APP.tools + 1} run again" in runs.live.stdout

@@ -13,18 +13,11 @@ from __future__ import annotations
 
 import asyncio
 import secrets
-import sys
-from dataclasses import dataclass
-from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 import pytest
-
-if str(Path(__file__).parent) not in sys.path:  # the helpers beside this file, under any import mode
-    sys.path.insert(0, str(Path(__file__).parent))
-
-from framework_support import App, Recording, Run, Workbench, skip_unless_installed  # noqa: E402 - after the path
+from framework_support import App, Reruns, Workbench, record_and_rerun, skip_unless_installed
 
 pytestmark = pytest.mark.frameworks
 
@@ -39,45 +32,14 @@ RETURNS = ["light rain, 14 C", "14:05", None, "09:05", "tomorrow in Rome: sunny,
 REPRODUCED = "reproduced: the rerun matches the recording"
 
 
-@dataclass
-class Runs:
-    """The app recorded, rerun with the server stopped and with `--live-tools`, and how many tool
-    bodies ran in each."""
-
-    bench: Workbench
-    recording: Recording
-    bodies_recorded: int
-    offline: Run
-    bodies_offline: int
-    live_tools: Run
-    bodies_live: int
-
-    def spans(self, component: str) -> list[tuple[dict[str, Any], dict[str, Any]]]:
-        """(start, end) of each span of `component`, in the order they started."""
-        ends = {e["span_id"]: e for e in self.recording.events if e["status"] != "started"}
-        return [(e, ends[e["span_id"]]) for e in self.recording.events
-                if e["component"] == component and e["status"] == "started"]
-
-
-def bodies(bench: Workbench) -> int:
-    log = bench.directory / "tool_bodies.log"
-    return len(log.read_text().splitlines()) if log.exists() else 0
-
-
 @pytest.fixture(scope="module")
-def runs(tmp_path_factory: pytest.TempPathFactory) -> Runs:
+def runs(tmp_path_factory: pytest.TempPathFactory) -> Reruns:
     skip_unless_installed(APP.stem, *APP.modules)
-    bench = Workbench(tmp_path_factory.mktemp("genai_afc"), f"sk-test-{secrets.token_hex(16)}")
-    recording = bench.record(APP)
-    recorded = bodies(bench)
-    offline = bench.rerun(recording)
-    after_offline = bodies(bench)
-    live = bench.rerun(recording, "--live-tools")
-    return Runs(bench, recording, recorded, offline, after_offline - recorded, live, bodies(bench) - after_offline)
+    return record_and_rerun(Workbench(tmp_path_factory.mktemp("genai_afc"), f"sk-test-{secrets.token_hex(16)}"), APP)
 
 
 # -- trace ------------------------------------------------------------------------------------------
-def test_each_call_that_runs_the_loop_is_an_agent_span_over_its_llm_calls(runs: Runs) -> None:
+def test_each_call_that_runs_the_loop_is_an_agent_span_over_its_llm_calls(runs: Reruns) -> None:
     agents = runs.spans("agent")
     assert [(start["name"], start["inputs"]) for start, _ in agents] == \
         [(name, {"model": "gemini-2.0-flash", key: question, "functions": functions})
@@ -91,14 +53,14 @@ def test_each_call_that_runs_the_loop_is_an_agent_span_over_its_llm_calls(runs: 
     assert len(runs.recording.hits) == APP.requests
 
 
-def test_a_call_with_afc_off_makes_no_agent_span_and_calls_nothing(runs: Runs) -> None:
+def test_a_call_with_afc_off_makes_no_agent_span_and_calls_nothing(runs: Reruns) -> None:
     last_start, last_end = runs.spans("llm")[-1]
     assert last_start["parent_id"] not in {start["span_id"] for start, _ in runs.spans("agent")}
     assert last_end["outputs"]["tool_calls"] == [{"id": None, "name": "get_time", "arguments": {"city": "Oslo"}}]
     assert runs.recording.run.app_lines()[-1] == "asked for: [('get_time', {'city': 'Oslo'})]"
 
 
-def test_each_function_call_is_one_tool_span_with_its_arguments_and_result_under_its_agent(runs: Runs) -> None:
+def test_each_function_call_is_one_tool_span_with_its_arguments_and_result_under_its_agent(runs: Reruns) -> None:
     tools = runs.spans("tool")
     agent_ids = [start["span_id"] for start, _ in runs.spans("agent")]
     assert [start["name"] for start, _ in tools] == TOOLS, "one span per call: none from the wire beside them"
@@ -107,17 +69,17 @@ def test_each_function_call_is_one_tool_span_with_its_arguments_and_result_under
     assert [(end.get("outputs") or {}).get("return") for _, end in tools] == RETURNS
     assert [end["status"] for _, end in tools] == ["completed"] * 2 + ["failed"] + ["completed"] * 3
     assert all(start["attrs"]["framework"] == "google-genai" for start, _ in tools)
-    assert runs.bodies_recorded == 6
+    assert len(runs.bodies_recorded) == 6
 
 
-def test_a_function_that_raises_is_a_failed_tool_span_and_the_model_is_told_the_error(runs: Runs) -> None:
+def test_a_function_that_raises_is_a_failed_tool_span_and_the_model_is_told_the_error(runs: Reruns) -> None:
     _, end = runs.spans("tool")[2]
     assert (end["error"]["type"], end["error"]["message"]) == ("ValueError", "no weather for Atlantis")
     told = runs.recording.requests[4]["contents"][-1]["parts"][0]["functionResponse"]["response"]["error"]
     assert "no weather for Atlantis" in told  # the SDK's message, sent again the same by the rerun that reproduces
 
 
-def test_a_tool_span_is_linked_to_the_llm_call_that_asked_by_name_and_arguments(runs: Runs) -> None:
+def test_a_tool_span_is_linked_to_the_llm_call_that_asked_by_name_and_arguments(runs: Reruns) -> None:
     """Gemini's function calls carry no id here (the stub gives none, as the API often does)."""
     llm_ends = {end["span_id"]: end for _, end in runs.spans("llm")}
     for start, _ in runs.spans("tool"):
@@ -128,18 +90,18 @@ def test_a_tool_span_is_linked_to_the_llm_call_that_asked_by_name_and_arguments(
 
 
 # -- replay --rerun ---------------------------------------------------------------------------------
-def test_a_rerun_with_the_server_stopped_runs_no_function_and_prints_the_same(runs: Runs) -> None:
+def test_a_rerun_with_the_server_stopped_runs_no_function_and_prints_the_same(runs: Reruns) -> None:
     assert (runs.offline.verdict(), runs.offline.returncode) == (REPRODUCED, 0)
     assert runs.offline.app_lines() == runs.recording.run.app_lines()
-    assert runs.bodies_offline == 0
+    assert runs.bodies_offline == []
     assert "calls         16 from the recording" in runs.offline.stdout  # 10 LLM calls and 6 function calls
 
 
-def test_live_tools_runs_the_function_bodies_and_answers_the_llm_calls(runs: Runs) -> None:
-    assert runs.bodies_live == 6
-    assert (runs.live_tools.verdict(), runs.live_tools.returncode) == (REPRODUCED, 0)
-    assert runs.live_tools.app_lines() == runs.recording.run.app_lines()
-    assert "calls         10 from the recording, 6 run again (judged by what they returned)" in runs.live_tools.stdout
+def test_live_tools_runs_the_function_bodies_and_answers_the_llm_calls(runs: Reruns) -> None:
+    assert len(runs.bodies_live) == 6
+    assert (runs.live.verdict(), runs.live.returncode) == (REPRODUCED, 0)
+    assert runs.live.app_lines() == runs.recording.run.app_lines()
+    assert "calls         10 from the recording, 6 run again (judged by what they returned)" in runs.live.stdout
 
 
 # -- the seam, in this process ------------------------------------------------------------------------
