@@ -19,14 +19,12 @@ module it needs (`tracer.imports.when_imported`); a hook point a version lacks i
 from __future__ import annotations
 
 import functools
-import sys
-from collections.abc import Callable
 from types import ModuleType
 from typing import Any
 
 from ..tracer.api import get_tracer
-from ..tracer.imports import warn_unhooked, when_imported
-from .frameworks import DISTRIBUTIONS, STILL, UNRECORDED
+from ..tracer.imports import when_imported
+from .frameworks import guarded
 
 MARK = "__namel3ss_debug__"
 HOOK_POINTS = {
@@ -37,8 +35,8 @@ HOOK_POINTS = {
 
 def install(module: ModuleType) -> list[str]:
     """Hook `google.adk` as its modules load; a hook point missing then is a warning on stderr."""
-    when_imported("google.adk.runners", _guarded("google.adk.runners", _install_plugin))
-    when_imported("google.adk.tools.function_tool", _guarded("google.adk.tools.function_tool", _install_tools))
+    for name, hook in (("google.adk.runners", _install_plugin), ("google.adk.tools.function_tool", _install_tools)):
+        when_imported(name, guarded("google.adk", HOOK_POINTS[name], hook))
     return []
 
 
@@ -67,19 +65,6 @@ def _install_tools(function_tool: ModuleType) -> None:
     from .adk.tools import wrap_run_async  # noqa: PLC0415 - imports our tool helpers only once ADK has
 
     wrap_run_async(function_tool.FunctionTool)
-
-
-def _guarded(name: str, install: Callable[[ModuleType], None]) -> Callable[[ModuleType], None]:
-    """`install`, run inside the app's import: a failure is one warning, never an error of the app's."""
-    def run(module: ModuleType) -> None:
-        try:
-            install(module)
-        except Exception as exc:  # this version lacks the hook point: what it records goes unrecorded
-            warn_unhooked("google.adk", sys.modules.get("google.adk"),
-                          [f"{HOOK_POINTS[name]} ({type(exc).__name__}: {exc})"], unrecorded=UNRECORDED, still=STILL,
-                          distribution=DISTRIBUTIONS["google.adk"])
-
-    return run
 
 
 __all__ = ["install"]

@@ -22,11 +22,10 @@ Nothing of AutoGen is imported on the app's behalf: the tools wait for `autogen_
 
 from __future__ import annotations
 
-import sys
 from types import ModuleType
 
-from ..tracer.imports import warn_unhooked, when_imported
-from .frameworks import DISTRIBUTIONS, STILL, UNRECORDED
+from ..tracer.imports import when_imported
+from .frameworks import guarded
 from .otel.hooked import hooked_scope
 
 SCOPE = "autogen-core"  # the instrumentation scope of autogen-core's OpenTelemetry spans
@@ -35,7 +34,7 @@ TOOLS, AGENTS = "tools (BaseTool.run_json)", "agents and teams (ComponentBase su
 
 def install(module: ModuleType) -> list[str]:
     """Hook AutoGen's agents and teams now and its tools once they load; the hook points missing."""
-    when_imported("autogen_core.tools", _install_tools)
+    when_imported("autogen_core.tools", guarded("autogen_core", TOOLS, _install_tools))
     try:
         from .autogen.classes import watch_components  # noqa: PLC0415 - imports autogen_core, loaded by now
 
@@ -47,15 +46,10 @@ def install(module: ModuleType) -> list[str]:
 
 
 def _install_tools(tools: ModuleType) -> None:
-    """Wrap `BaseTool.run_json`, inside the app's import: a failure is one warning, never the app's error."""
-    try:
-        from .autogen.tools import wrap_run_json  # noqa: PLC0415 - imports autogen_core, loaded by now
+    """Wrap `BaseTool.run_json`. A version without it: one warning, its tools seen as OpenTelemetry sees them."""
+    from .autogen.tools import wrap_run_json  # noqa: PLC0415 - imports autogen_core, loaded by now
 
-        wrap_run_json(tools.BaseTool)
-    except Exception as exc:  # this version lacks the hook point: its tools are seen as OpenTelemetry sees them
-        warn_unhooked("autogen_core", sys.modules.get("autogen_core"), [f"{TOOLS} ({type(exc).__name__}: {exc})"],
-                      unrecorded=UNRECORDED, still=STILL, distribution=DISTRIBUTIONS.get("autogen_core"))
-        return
+    wrap_run_json(tools.BaseTool)
     hooked_scope(SCOPE, "tool")  # autogen-core's `execute_tool` spans would repeat ours
 
 

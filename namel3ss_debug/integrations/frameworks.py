@@ -11,6 +11,10 @@ hooking, is one warning on stderr; the app runs on, its LLM calls still recorded
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Callable
+from types import ModuleType
+
 # The module whose import installs a hook -> the hook's module here (each has `install(module)`,
 # returning the hook points it could not find).
 FRAMEWORKS = {
@@ -39,6 +43,21 @@ UNRECORDED, STILL = "not recorded", "its LLM calls are still recorded"  # what a
 _installed = False
 
 
+def guarded(package: str, hook_point: str, install: Callable[[ModuleType], None]) -> Callable[[ModuleType], None]:
+    """`install`, for a module of `package` that loads after it (`tracer.imports.when_imported`), run inside the
+    app's import: a failure is one warning naming `hook_point`, never an error of the app's."""
+    def run(module: ModuleType) -> None:
+        try:
+            install(module)
+        except Exception as exc:  # this version lacks the hook point: what it records goes unrecorded
+            from ..tracer.imports import warn_unhooked  # noqa: PLC0415 - importlib.abc: not at the package's import
+
+            warn_unhooked(package, sys.modules.get(package), [f"{hook_point} ({type(exc).__name__}: {exc})"],
+                          unrecorded=UNRECORDED, still=STILL, distribution=DISTRIBUTIONS.get(package))
+
+    return run
+
+
 def capture_frameworks() -> None:
     """Hook the frameworks the app imports, from now on (at once, those it has). Idempotent."""
     global _installed
@@ -52,4 +71,4 @@ def capture_frameworks() -> None:
                            distribution=DISTRIBUTIONS.get(name))
 
 
-__all__ = ["capture_frameworks", "FRAMEWORKS", "UNRECORDED", "STILL"]
+__all__ = ["capture_frameworks", "guarded", "FRAMEWORKS", "UNRECORDED", "STILL"]

@@ -20,12 +20,10 @@ configure hook lives in a module langchain-core imports only when it first confi
 
 from __future__ import annotations
 
-import sys
-from collections.abc import Callable
 from types import ModuleType
 
-from ..tracer.imports import warn_unhooked, when_imported
-from .frameworks import DISTRIBUTIONS, STILL, UNRECORDED
+from ..tracer.imports import when_imported
+from .frameworks import guarded
 
 HOOK_POINTS = {
     "langchain_core.tracers.context": "graph runs, nodes and retrievers (register_configure_hook)",
@@ -35,8 +33,9 @@ HOOK_POINTS = {
 
 def install(module: ModuleType) -> list[str]:
     """Hook `langchain_core` as its modules load; a hook point missing then is a warning on stderr."""
-    when_imported("langchain_core.tracers.context", _guarded("langchain_core.tracers.context", _install_callbacks))
-    when_imported("langchain_core.tools.base", _guarded("langchain_core.tools.base", _install_tools))
+    for name, hook in (("langchain_core.tracers.context", _install_callbacks),
+                       ("langchain_core.tools.base", _install_tools)):
+        when_imported(name, guarded("langchain_core", HOOK_POINTS[name], hook))
     return []
 
 
@@ -50,16 +49,3 @@ def _install_tools(base: ModuleType) -> None:
     from .langchain.tools import wrap_tools  # noqa: PLC0415 - imports langchain_core, loaded by now
 
     wrap_tools(base.BaseTool)
-
-
-def _guarded(name: str, install: Callable[[ModuleType], None]) -> Callable[[ModuleType], None]:
-    """`install`, run inside the app's import: a failure is one warning, never an error of the app's."""
-    def run(module: ModuleType) -> None:
-        try:
-            install(module)
-        except Exception as exc:  # this version lacks the hook point: its structure goes unrecorded
-            warn_unhooked("langchain_core", sys.modules.get("langchain_core"),
-                          [f"{HOOK_POINTS[name]} ({type(exc).__name__}: {exc})"], unrecorded=UNRECORDED, still=STILL,
-                          distribution=DISTRIBUTIONS["langchain_core"])
-
-    return run

@@ -20,12 +20,10 @@ Both wait for llama-index-core to load the module they hook (`tracer.imports.whe
 
 from __future__ import annotations
 
-import sys
-from collections.abc import Callable
 from types import ModuleType
 
-from ..tracer.imports import warn_unhooked, when_imported
-from .frameworks import DISTRIBUTIONS, STILL, UNRECORDED
+from ..tracer.imports import when_imported
+from .frameworks import guarded
 
 PACKAGE = "llama_index.core"
 HOOK_POINTS = {
@@ -37,9 +35,9 @@ HOOK_POINTS = {
 def install(module: ModuleType) -> list[str]:
     """Hook llama-index-core as its modules load; a hook point missing then is a warning on stderr."""
     when_imported("llama_index.core.instrumentation",
-                  _guarded("llama_index.core.instrumentation", _install_spans))
+                  guarded(PACKAGE, HOOK_POINTS["llama_index.core.instrumentation"], _install_spans))
     when_imported("llama_index.core.tools.function_tool",
-                  _guarded("llama_index.core.tools.function_tool", _install_tools))
+                  guarded(PACKAGE, HOOK_POINTS["llama_index.core.tools.function_tool"], _install_tools))
     return []
 
 
@@ -53,18 +51,6 @@ def _install_tools(function_tool: ModuleType) -> None:
     from .llama_index.tools import wrap_tools  # noqa: PLC0415 - imports llama-index, loaded by now
 
     wrap_tools(function_tool.FunctionTool)
-
-
-def _guarded(name: str, install: Callable[[ModuleType], None]) -> Callable[[ModuleType], None]:
-    """`install`, run inside the app's import: a failure is one warning, never an error of the app's."""
-    def run(module: ModuleType) -> None:
-        try:
-            install(module)
-        except Exception as exc:  # this version lacks the hook point: its structure goes unrecorded
-            warn_unhooked(PACKAGE, sys.modules.get(PACKAGE), [f"{HOOK_POINTS[name]} ({type(exc).__name__}: {exc})"],
-                          unrecorded=UNRECORDED, still=STILL, distribution=DISTRIBUTIONS[PACKAGE])
-
-    return run
 
 
 __all__ = ["install"]

@@ -103,8 +103,11 @@ def test_live_tools_runs_the_tool_bodies_and_answers_the_llm_calls(runs: Reruns)
 def test_a_module_without_its_hook_point_is_one_warning_naming_it(capsys: pytest.CaptureFixture[str]) -> None:
     from namel3ss_debug.integrations import adk_hook  # noqa: PLC0415 - imports no framework
 
-    adk_hook._guarded("google.adk.tools.function_tool", adk_hook._install_tools)(ModuleType("function_tool"))
-    adk_hook._guarded("google.adk.runners", adk_hook._install_plugin)(ModuleType("runners"))
+    from namel3ss_debug.integrations.frameworks import guarded  # noqa: PLC0415
+
+    for name, install in (("google.adk.tools.function_tool", adk_hook._install_tools),
+                          ("google.adk.runners", adk_hook._install_plugin)):
+        guarded("google.adk", adk_hook.HOOK_POINTS[name], install)(ModuleType(name))
     lines = capsys.readouterr().err.splitlines()
     assert [line.split(": not recorded: ")[1].split(" (AttributeError: ")[0] for line in lines] == [
         "tools (FunctionTool.run_async)", "agent runs (Runner.__init__, plugin_manager)"]

@@ -169,7 +169,10 @@ def test_a_hook_point_that_fails_is_one_warning_and_the_app_goes_on(capsys: pyte
     def lacking(module: ModuleType) -> None:
         module.FunctionTool  # noqa: B018 - a llama-index without it raises here
 
-    llama_index_hook._guarded("llama_index.core.tools.function_tool", lacking)(ModuleType("function_tool"))
+    from namel3ss_debug.integrations.frameworks import guarded  # noqa: PLC0415
+
+    name = "llama_index.core.tools.function_tool"
+    guarded(llama_index_hook.PACKAGE, llama_index_hook.HOOK_POINTS[name], lacking)(ModuleType("function_tool"))
     warning = capsys.readouterr().err
     assert warning.startswith("namel3ss-debug: llama_index.core ")
     assert "not recorded: tools (FunctionTool.call, FunctionTool.acall) (AttributeError: " in warning
