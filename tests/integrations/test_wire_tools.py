@@ -13,21 +13,13 @@ from __future__ import annotations
 
 import json
 import secrets
-import subprocess
-import sys
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
-from typing import Any
 
 import pytest
-
-if str(Path(__file__).parent) not in sys.path:  # the helpers beside this file, under any import mode
-    sys.path.insert(0, str(Path(__file__).parent))
-
-from framework_support import App, Recording, Run, Workbench  # noqa: E402 - after the path
-from venvs import framework_venv  # noqa: E402
+from framework_support import App, Recording, Run, Workbench
+from venvs import framework_venv
 
 pytestmark = pytest.mark.frameworks
 
@@ -49,19 +41,6 @@ RESULTS = {"get_weather": "light rain, 14 C", "get_time": "10:00"}
 BODIES = ["get_weather Paris", "get_time Paris"]
 
 
-class Bench(Workbench):
-    """A workbench whose commands may run with switches of the app's (`STREAM`, `WEATHER_CHANGED`)."""
-
-    def run(self, url: str, switches: dict[str, str], *args: str) -> Run:
-        done = subprocess.run([self.python, "-m", "namel3ss_debug", *args], cwd=self.directory,
-                              env={**self.environ(url), **switches}, capture_output=True, text=True, timeout=180)
-        return Run(done.returncode, done.stdout, done.stderr)
-
-    def bodies(self) -> list[str]:
-        log = self.directory / "tool_bodies.log"
-        return log.read_text().splitlines() if log.exists() else []
-
-
 @dataclass(frozen=True)
 class Runs:
     recording: Recording
@@ -70,22 +49,11 @@ class Runs:
     bodies: list[str]  # what the tool bodies logged over the three runs, in order
 
 
-def _record(bench: Bench, app: App, switches: dict[str, str]) -> Recording:
-    original = bench.cli
-    bench.cli = lambda url, *args: bench.run(url, switches, *args)  # type: ignore[method-assign]
-    try:
-        return bench.record(app)
-    finally:
-        bench.cli = original  # type: ignore[method-assign]
-
-
-def _runs(bench: Bench, name: str) -> Runs:
-    switches = SWITCHES.get(name, {})
-    recording = _record(bench, APPS[name], switches)
-    rerun = ("replay", str(recording.trace), "--rerun")
-    same = bench.run(recording.url, switches, *rerun, "-o", str(bench.directory / "same"), "--format", "json")
-    changed = bench.run(recording.url, {**switches, "WEATHER_CHANGED": "1"}, *rerun,
-                        "-o", str(bench.directory / "changed"))
+def _runs(bench: Workbench, name: str) -> Runs:
+    recording = bench.record(APPS[name])
+    same = bench.rerun(recording, "--format", "json")
+    bench.env = {**bench.env, "WEATHER_CHANGED": "1"}
+    changed = bench.rerun(recording)
     return Runs(recording, same, changed, bench.bodies())
 
 
@@ -95,23 +63,13 @@ def runs(tmp_path_factory) -> dict[str, Runs]:
     directory of its own (its tool log its own)."""
     key = f"sk-test-{secrets.token_hex(16)}"
 
-    def bench(name: str) -> Bench:
+    def bench(name: str) -> Workbench:
         venv = framework_venv("litellm", LITELLM) if name == "litellm" else None
-        return Bench(tmp_path_factory.mktemp(name), key, venv)
+        return Workbench(tmp_path_factory.mktemp(name), key, venv, env=SWITCHES.get(name, {}))
 
     with ThreadPoolExecutor(2) as pool:
         futures = {name: pool.submit(lambda n: _runs(bench(n), n), name) for name in APPS}
         return {name: future.result() for name, future in futures.items()}
-
-
-def spans(recording: Recording, component: str) -> list[tuple[dict[str, Any], dict[str, Any]]]:
-    ends = {e["span_id"]: e for e in recording.events if e["event_type"] == f"{_prefix(component)}_end"}
-    return [(start, ends[start["span_id"]]) for start in recording.events
-            if start["event_type"] == f"{_prefix(component)}_start"]
-
-
-def _prefix(component: str) -> str:
-    return {"llm": "llm_call", "tool": "tool_call"}[component]
 
 
 def _time(ts: str) -> datetime:
@@ -121,7 +79,7 @@ def _time(ts: str) -> datetime:
 @pytest.mark.parametrize("name", list(APPS))
 def test_each_tool_the_app_ran_is_a_span_with_its_arguments_and_result(runs, name) -> None:
     recording = runs[name].recording
-    tools = spans(recording, "tool")
+    tools = recording.spans("tool")
     assert [(start["name"], start["inputs"], end["outputs"]["return"], end["status"]) for start, end in tools] == [
         ("get_weather", {"city": "Paris"}, RESULTS["get_weather"] if name != "genai" else {"output": "light rain, 14 C"},
          "completed"),
@@ -133,9 +91,9 @@ def test_each_tool_the_app_ran_is_a_span_with_its_arguments_and_result(runs, nam
 @pytest.mark.parametrize("name", list(APPS))
 def test_each_tool_span_is_linked_to_the_answer_that_asked_and_timed_from_it(runs, name) -> None:
     recording = runs[name].recording
-    llm = spans(recording, "llm")
+    llm = recording.spans("llm")
     assert len(llm) == 3
-    for (start, end), (asking_start, asking_end), (next_start, _) in zip(spans(recording, "tool"), llm, llm[1:]):
+    for (start, end), (asking_start, asking_end), (next_start, _) in zip(recording.spans("tool"), llm, llm[1:]):
         asked = asking_end["outputs"]["tool_calls"]
         assert [call["name"] for call in asked] == [start["name"]]  # the stub asks for one tool per answer
         assert start["attrs"]["llm_span_id"] == asking_start["span_id"]
@@ -156,10 +114,10 @@ def test_the_trace_summary_says_the_tools_were_seen_on_the_wire_only(runs, name)
 
 def test_analyze_says_the_tools_were_seen_on_the_wire_only(runs) -> None:
     recording = runs["openai_responses"].recording
-    bench = Bench(recording.trace.parent, "sk-test-unused")
+    bench = Workbench(recording.trace.parent, "sk-test-unused")
     overview = bench.analyze(recording)["overview"]
     assert (overview["tool_calls"], overview["wire_tool_calls"], overview["unseen_tool_calls"]) == (2, 2, 0)
-    text = bench.run(recording.url, {}, "analyze", str(recording.trace))
+    text = bench.cli(recording.url, "analyze", str(recording.trace))
     assert "3 LLM, 2 tool; 2 seen on the wire only (no hook recorded them: a rerun runs them again)" in text.stdout
 
 
@@ -184,8 +142,8 @@ def test_a_tool_that_returns_something_else_is_not_reproduced(runs, name) -> Non
 
 def test_the_text_report_says_the_unhooked_tools_returned_what_was_recorded(runs, tmp_path) -> None:
     recording = runs["openai_chat"].recording
-    bench = Bench(tmp_path, "sk-test-unused")
-    text = bench.run(recording.url, {}, "replay", str(recording.trace), "--rerun", "-o", str(tmp_path / "out"), "-y")
+    bench = Workbench(tmp_path, "sk-test-unused")
+    text = bench.cli(recording.url, "replay", str(recording.trace), "--rerun", "-o", str(tmp_path / "out"), "-y")
     assert text.verdict() == "reproduced: the rerun matches the recording"
     assert "unhooked      2 tool calls no hook recorded ran again (seen on the wire or through OpenTelemetry): " \
            "they returned what the recording has" in text.stdout
