@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import shutil
 import subprocess
 import sys
@@ -26,7 +27,7 @@ from typing import Any, Callable, Iterable
 import orjson
 import pytest
 from stubserver import StubServer
-from venvs import FrameworkVenv
+from venvs import FrameworkVenv, framework_venv
 
 APPS = Path(__file__).resolve().parent / "apps"
 Event = dict[str, Any]
@@ -209,6 +210,14 @@ class Workbench:
         return copy / script.name
 
 
+def new_bench(tmp_path_factory: pytest.TempPathFactory, name: str, pins: tuple[str, ...] = (),
+              kind: type[Workbench] = Workbench) -> Workbench:
+    """A workbench (of `kind`) in a new directory named `name`, with a stub key of its own, running the
+    venv of `name` holding `pins` (`venvs.framework_venv`) when pins are given, else this Python."""
+    venv = framework_venv(name, pins) if pins else None
+    return kind(tmp_path_factory.mktemp(name), f"sk-test-{secrets.token_hex(16)}", venv=venv)
+
+
 @dataclass(frozen=True)
 class Reruns:
     """An app recorded, then rerun with its server stopped (`offline`) and with `--live-tools` (`live`), and
@@ -225,6 +234,11 @@ class Reruns:
     def spans(self, component: str) -> list[tuple[Event, Event]]:
         """The recording's spans of `component` (`Recording.spans`)."""
         return self.recording.spans(component)
+
+    def tool_counts(self) -> dict[str, tuple[int, int]]:
+        """`analyze`'s (calls, failures) of each tool of the recording, by the tool's name."""
+        tools = self.bench.analyze(self.recording)["tools"]
+        return {tool["name"]: (tool["calls"], tool["failures"]) for tool in tools}
 
 
 def record_and_rerun(bench: Workbench, app: App) -> Reruns:

@@ -12,12 +12,10 @@ body runs.
 
 from __future__ import annotations
 
-import secrets
 from types import ModuleType
 
 import pytest
-from framework_support import App, Reruns, Workbench, record_and_rerun
-from venvs import framework_venv
+from framework_support import App, Reruns, new_bench, record_and_rerun
 
 pytestmark = pytest.mark.frameworks
 
@@ -31,9 +29,7 @@ REPRODUCED = "reproduced: the rerun matches the recording"
 
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory: pytest.TempPathFactory) -> Reruns:
-    bench = Workbench(tmp_path_factory.mktemp("adk"), f"sk-test-{secrets.token_hex(16)}",
-                      venv=framework_venv("adk", PINS))
-    return record_and_rerun(bench, APP)
+    return record_and_rerun(new_bench(tmp_path_factory, "adk", PINS), APP)
 
 
 # -- trace ------------------------------------------------------------------------------------------

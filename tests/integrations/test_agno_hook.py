@@ -13,13 +13,11 @@ recorded once against the stub server, then rerun with the server stopped: as it
 
 from __future__ import annotations
 
-import secrets
 from types import ModuleType
 from typing import Any
 
 import pytest
-from framework_support import App, Reruns, Run, Workbench, record_and_rerun
-from venvs import framework_venv
+from framework_support import App, Reruns, Run, new_bench, record_and_rerun
 
 pytestmark = pytest.mark.frameworks
 
@@ -56,9 +54,7 @@ def answers(run: Run) -> list[str]:
 
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory: pytest.TempPathFactory) -> Reruns:
-    bench = Workbench(tmp_path_factory.mktemp("agno"), f"sk-test-{secrets.token_hex(16)}",
-                      venv=framework_venv("agno", PINS))
-    return record_and_rerun(bench, APP)
+    return record_and_rerun(new_bench(tmp_path_factory, "agno", PINS), APP)
 
 
 # -- trace ------------------------------------------------------------------------------------------
@@ -117,9 +113,7 @@ def test_a_tool_span_is_linked_to_the_llm_call_that_asked_by_the_models_call_id(
 
 
 def test_analyze_counts_the_tool_calls_and_the_failure(runs: Reruns) -> None:
-    analysis = runs.bench.analyze(runs.recording)
-    tools = {tool["name"]: (tool["calls"], tool["failures"]) for tool in analysis["tools"]}
-    assert tools == {"get_time": (6, 0), "get_weather": (6, 1), "delegate_task_to_members": (1, 0)}
+    assert runs.tool_counts() == {"get_time": (6, 0), "get_weather": (6, 1), "delegate_task_to_members": (1, 0)}
 
 
 # -- replay --rerun ---------------------------------------------------------------------------------

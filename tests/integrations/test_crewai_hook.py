@@ -15,12 +15,10 @@ off by the app itself, so nothing leaves 127.0.0.1.
 
 from __future__ import annotations
 
-import secrets
 import sys
 
 import pytest
-from framework_support import App, Reruns, Workbench, record_and_rerun
-from venvs import framework_venv
+from framework_support import App, Reruns, new_bench, record_and_rerun
 
 pytestmark = pytest.mark.frameworks
 
@@ -38,9 +36,7 @@ REPRODUCED = "reproduced: the rerun matches the recording"
 
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory: pytest.TempPathFactory) -> Reruns:
-    bench = Workbench(tmp_path_factory.mktemp("crewai"), f"sk-test-{secrets.token_hex(16)}",
-                      venv=framework_venv("crewai", PINS))
-    return record_and_rerun(bench, APP)
+    return record_and_rerun(new_bench(tmp_path_factory, "crewai", PINS), APP)
 
 
 def ids(runs: Reruns, component: str) -> list[str]:
@@ -137,9 +133,7 @@ def test_a_tool_span_is_linked_to_the_llm_call_that_asked_by_its_name_and_argume
 
 
 def test_analyze_counts_the_tool_calls(runs: Reruns) -> None:
-    tools = {tool["name"]: tool for tool in runs.bench.analyze(runs.recording)["tools"]}
-    assert {name: (tool["calls"], tool["failures"]) for name, tool in tools.items()} == \
-        {"get_weather": (3, 0), "get_time": (4, 0)}
+    assert runs.tool_counts() == {"get_weather": (3, 0), "get_time": (4, 0)}
 
 
 # -- replay --rerun ---------------------------------------------------------------------------------

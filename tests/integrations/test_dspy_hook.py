@@ -15,13 +15,11 @@ brings LiteLLM, boto3 and huggingface-hub: the app runs from a venv of its own (
 
 from __future__ import annotations
 
-import secrets
 from typing import Any
 
 import pytest
 from dspy_stub import DspyStub
-from framework_support import App, Reruns, Workbench, pair_spans_with_requests, record_and_rerun
-from venvs import framework_venv
+from framework_support import App, Reruns, Workbench, new_bench, pair_spans_with_requests, record_and_rerun
 
 pytestmark = pytest.mark.frameworks
 
@@ -73,9 +71,7 @@ class DspyBench(Workbench):
 
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory: pytest.TempPathFactory) -> Reruns:
-    bench = DspyBench(tmp_path_factory.mktemp("dspy"), f"sk-test-{secrets.token_hex(16)}",
-                      venv=framework_venv("dspy", PINS))
-    return record_and_rerun(bench, APP)
+    return record_and_rerun(new_bench(tmp_path_factory, "dspy", PINS, DspyBench), APP)
 
 
 # -- trace ------------------------------------------------------------------------------------------
@@ -126,9 +122,7 @@ def test_the_tool_spans_have_the_time_the_bodies_took_between_the_llm_calls_arou
 
 
 def test_analyze_counts_the_tool_calls(runs: Reruns) -> None:
-    tools = {tool["name"]: tool for tool in runs.bench.analyze(runs.recording)["tools"]}
-    assert {name: (tool["calls"], tool["failures"]) for name, tool in tools.items()} == \
-        {"get_weather": (3, 0), "get_time": (3, 0)}
+    assert runs.tool_counts() == {"get_weather": (3, 0), "get_time": (3, 0)}
 
 
 # -- replay --rerun ---------------------------------------------------------------------------------
@@ -157,8 +151,7 @@ def test_live_tools_runs_the_tool_bodies_and_answers_the_llm_calls(runs: Reruns)
 # -- a tool that raises -----------------------------------------------------------------------------
 def test_a_failing_tool_shows_the_model_its_own_frames_and_a_rerun_that_cannot_raise_them_says_so(
         tmp_path_factory: pytest.TempPathFactory) -> None:
-    bench = DspyBench(tmp_path_factory.mktemp("dspy_failing"), f"sk-test-{secrets.token_hex(16)}",
-                      venv=framework_venv("dspy", PINS))
+    bench = new_bench(tmp_path_factory, "dspy", PINS, DspyBench)
     script = bench.directory / "failing.py"
     script.write_text(FAILING)
     recording = bench.record(App("failing", (), 4, tools=2), script)

@@ -12,12 +12,11 @@ off) is recorded once against the stub server, then rerun with the server stoppe
 from __future__ import annotations
 
 import asyncio
-import secrets
 from types import ModuleType
 from typing import Any
 
 import pytest
-from framework_support import App, Reruns, Workbench, record_and_rerun, skip_unless_installed
+from framework_support import App, Reruns, new_bench, record_and_rerun, skip_unless_installed
 
 pytestmark = pytest.mark.frameworks
 
@@ -35,7 +34,7 @@ REPRODUCED = "reproduced: the rerun matches the recording"
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory: pytest.TempPathFactory) -> Reruns:
     skip_unless_installed(APP.stem, *APP.modules)
-    return record_and_rerun(Workbench(tmp_path_factory.mktemp("genai_afc"), f"sk-test-{secrets.token_hex(16)}"), APP)
+    return record_and_rerun(new_bench(tmp_path_factory, "genai_afc"), APP)
 
 
 # -- trace ------------------------------------------------------------------------------------------

@@ -15,12 +15,11 @@ runs from a venv of its own (`venvs.framework_venv`).
 from __future__ import annotations
 
 import os
-import secrets
 import subprocess
 from typing import Any
 
 import pytest
-from framework_support import App, Reruns, Run, Workbench, record_and_rerun
+from framework_support import App, Reruns, Run, new_bench, record_and_rerun
 from venvs import framework_venv
 
 pytestmark = pytest.mark.frameworks
@@ -37,9 +36,7 @@ Span = tuple[dict[str, Any], dict[str, Any]]
 
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory: pytest.TempPathFactory) -> Reruns:
-    bench = Workbench(tmp_path_factory.mktemp("llama_index"), f"sk-test-{secrets.token_hex(16)}",
-                      venv=framework_venv("llama_index", PINS))
-    return record_and_rerun(bench, APP)
+    return record_and_rerun(new_bench(tmp_path_factory, "llama_index", PINS), APP)
 
 
 @pytest.fixture(scope="module")
@@ -108,9 +105,7 @@ def test_a_plain_workflow_is_a_chain_span_over_its_steps_and_the_tool_a_step_cal
 
 
 def test_analyze_counts_the_tool_calls(runs: Reruns) -> None:
-    tools = {tool["name"]: tool for tool in runs.bench.analyze(runs.recording)["tools"]}
-    assert {name: (tool["calls"], tool["failures"]) for name, tool in tools.items()} == \
-        {"get_weather": (4, 0), "get_time": (3, 0)}
+    assert runs.tool_counts() == {"get_weather": (4, 0), "get_time": (3, 0)}
 
 
 # -- replay --rerun ---------------------------------------------------------------------------------

@@ -12,12 +12,10 @@ server, then rerun with the server stopped: as it is, and with `--live-tools`. I
 
 from __future__ import annotations
 
-import secrets
 from types import ModuleType
 
 import pytest
-from framework_support import App, Reruns, Workbench, record_and_rerun
-from venvs import framework_venv
+from framework_support import App, Reruns, new_bench, record_and_rerun
 
 pytestmark = pytest.mark.frameworks
 
@@ -39,9 +37,7 @@ REPRODUCED = "reproduced: the rerun matches the recording"
 
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory: pytest.TempPathFactory) -> Reruns:
-    bench = Workbench(tmp_path_factory.mktemp("smolagents"), f"sk-test-{secrets.token_hex(16)}",
-                      venv=framework_venv("smolagents", PINS))
-    return record_and_rerun(bench, APP)
+    return record_and_rerun(new_bench(tmp_path_factory, "smolagents", PINS), APP)
 
 
 # -- trace ------------------------------------------------------------------------------------------
@@ -86,9 +82,7 @@ def test_a_tool_span_is_linked_to_the_llm_call_that_asked_by_the_models_call_id(
 
 
 def test_analyze_counts_the_tool_calls_and_the_failure(runs: Reruns) -> None:
-    analysis = runs.bench.analyze(runs.recording)
-    tools = {tool["name"]: (tool["calls"], tool["failures"]) for tool in analysis["tools"]}
-    assert tools == {"get_weather": (5, 1), "get_time": (4, 0), "final_answer": (4, 0)}
+    assert runs.tool_counts() == {"get_weather": (5, 1), "get_time": (4, 0), "final_answer": (4, 0)}
 
 
 # -- replay --rerun ---------------------------------------------------------------------------------

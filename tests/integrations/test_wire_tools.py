@@ -11,7 +11,6 @@ holds them), judged by what they return: the same, reproduced; `get_weather` cha
 
 from __future__ import annotations
 
-import json
 import secrets
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
