@@ -23,19 +23,17 @@ if str(Path(__file__).parent) not in sys.path:  # the helpers beside this file, 
 
 from framework_support import (  # noqa: E402 - after the path
     App,
-    Listened,
     Recording,
-    Recordings,
     Run,
     Workbench,
     labelled,
     list_price,
     listening_at,
     pair_spans_with_requests,
-    planned_runs,
     skip_unless_installed,
     tokens_sent,
 )
+from recordings import Listened, Recordings, planned_runs  # noqa: E402
 
 pytestmark = pytest.mark.frameworks
 
@@ -215,7 +213,7 @@ def test_rerun_gives_each_gathered_agent_its_own_recorded_answers(recorded: Reco
                          ids=["openai-chat", "anthropic-streamed", "gemini-streamed"], indirect=["recorded"])
 def test_a_mocked_call_changes_the_answer_the_app_prints(recorded: Recording, key: str, bench: Workbench) -> None:
     name, occurrence = re.fullmatch(r"llm:(.+)#(\d+)", key).groups()  # type: ignore[union-attr]
-    ends = [end for start, end in recorded.llm_spans() if end["name"] == name]
+    ends = [end for start, end in recorded.spans("llm") if end["name"] == name]
     recorded_text = ends[int(occurrence) - 1]["outputs"]["text"]
     expected = [line.replace(recorded_text, "mocked text") for line in recorded.run.app_lines()]
     assert any(line.endswith(": mocked text") for line in expected), "the app printed the mocked call's text"
@@ -254,7 +252,7 @@ def test_a_mock_in_one_gathered_pydantic_ai_agent_leaves_the_other_agents_answer
     script = bench.directory / "timed_gather.py"
     script.write_text(TIMED_GATHER)
     recording = bench.record(App("timed_gather", ("pydantic_ai",), 4), script)
-    starts = [start for start, _ in recording.llm_spans()]
+    starts = [start for start, _ in recording.spans("llm")]
     planner_first = 1 + next(i for i, start in enumerate(starts)
                              if start["inputs"]["messages"][-1]["content"] == QUESTIONS["planner"])
 

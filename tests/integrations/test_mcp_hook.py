@@ -284,7 +284,7 @@ def test_an_mcp_tool_run_by_openai_agents_is_one_tool_span_linked_to_the_llm_cal
     recording, bodies = agents_recorded
     assert bodies == ["Lisbon"]
     [(start, end)] = tool_spans(recording)
-    [(asker, _), _] = recording.llm_spans()
+    [(asker, _), _] = recording.spans("llm")
     assert (start["name"], start["inputs"], start["attrs"]["framework"]) == ("get_weather", {"city": "Lisbon"},
                                                                                "openai-agents")
     assert start["attrs"]["llm_span_id"] == asker["span_id"]
