@@ -256,6 +256,14 @@ def skip_unless_installed(app: str, *modules: str) -> None:
             pytest.skip(f"{app} needs {module}")
 
 
+@dataclass(frozen=True)
+class Listened:
+    """A rerun with a fresh stub server listening at the recorded address: what reached the server."""
+
+    hits: list[tuple[str, str]]
+    run: Run
+
+
 def listening_at(recording: Recording, key: str) -> Any:
     """A fresh stub server at the address the recording's server had."""
     return StubServer(api_key=key, fresh=True, port=recording.port).start()

@@ -5,20 +5,11 @@ that read them: with the stub server stopped (`offline`), and with a fresh one l
 from __future__ import annotations
 
 from concurrent.futures import Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass
 from importlib.util import find_spec
 from typing import Any, Callable, Iterable
 
 import pytest
-from framework_support import App, Recording, Run, Workbench, listening_at, skip_unless_installed
-
-
-@dataclass(frozen=True)
-class Listened:
-    """A rerun with a fresh stub server listening at the recorded address: what reached the server."""
-
-    hits: list[tuple[str, str]]
-    run: Run
+from framework_support import App, Listened, Recording, Run, Workbench, listening_at, skip_unless_installed
 
 
 STEPS = {"recorded": "recorded", "offline": "offline_rerun", "listening": "listening_rerun"}  # step: its fixture

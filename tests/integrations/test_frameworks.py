@@ -23,6 +23,7 @@ if str(Path(__file__).parent) not in sys.path:  # the helpers beside this file, 
 
 from framework_support import (  # noqa: E402 - after the path
     App,
+    Listened,
     Recording,
     Run,
     Workbench,
@@ -33,7 +34,7 @@ from framework_support import (  # noqa: E402 - after the path
     skip_unless_installed,
     tokens_sent,
 )
-from recordings import Listened, Recordings, planned_runs  # noqa: E402
+from recordings import Recordings, planned_runs  # noqa: E402
 
 pytestmark = pytest.mark.frameworks
 
