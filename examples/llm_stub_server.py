@@ -55,6 +55,14 @@ def _sibling(name: str) -> Any:
 apis = _sibling("llm_stub_apis")
 
 
+class _Server(ThreadingHTTPServer):
+    """A client that hangs up (a process that ends with a connection open) is no error of the stub's: no traceback."""
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if not isinstance(sys.exc_info()[1], (ConnectionResetError, BrokenPipeError)):
+            super().handle_error(request, client_address)
+
+
 class StubServer:
     """The stub, served from a thread; a context manager that stops it on exit."""
 
@@ -66,7 +74,7 @@ class StubServer:
         self.seen_keys: list[str] = []
         self.answers: list[dict[str, Any]] = []
         self._lock = threading.Lock()  # the four lists grow together, whatever threads answer
-        self._server = ThreadingHTTPServer(("127.0.0.1", port), _handler(self))
+        self._server = _Server(("127.0.0.1", port), _handler(self))
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
                                         name="llm-stub", daemon=True)  # stop() waits for a poll at most
