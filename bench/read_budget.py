@@ -73,7 +73,7 @@ LEFT_OUT = {"patterns (repeats, retries, loops)": PATTERN_SECTIONS, "critical_pa
 CHECK_RULES = {"max_errors": "100000000", "max_component_errors": ("tool=100000000",),
                "max_category_errors": ("timeout=100000000",), "max_p95": ("llm=1h",), "max_p99": ("tool=1h",),
                "max_latency": ("agent=1h",), "max_tokens": "100000000000", "max_cost": "100000000",
-               "max_llm_calls": "100000000", "max_tool_calls": "100000000", "max_duration": "100000h",
+               "max_llm_calls": "100000000", "max_tool_calls": "100000000", "max_duration": "8760h",
                "require": ("llm",), "require_order": ("agent,llm",), "forbid": ("error:auth",), "clean_integrity": True}
 
 
