@@ -3,7 +3,6 @@ their results back, until the model answers. `STREAM=1` streams every answer. Th
 
 from __future__ import annotations
 
-import json
 import os
 
 import openai
