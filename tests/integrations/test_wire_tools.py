@@ -18,6 +18,7 @@ from datetime import datetime
 
 import pytest
 from framework_support import App, Recording, Run, Workbench
+from tracehelpers import schema_errors
 from venvs import framework_venv
 
 pytestmark = pytest.mark.frameworks
@@ -101,6 +102,11 @@ def test_each_tool_span_is_linked_to_the_answer_that_asked_and_timed_from_it(run
         assert start["ts"] == asking_end["ts"]  # from the asking answer's end...
         assert _time(asking_end["ts"]) <= _time(end["ts"]) <= _time(next_start["ts"])  # ...to the request
         assert 0 < end["duration_ms"] < 60_000
+
+
+@pytest.mark.parametrize("name", list(APPS))
+def test_the_trace_with_its_wire_tools_and_its_account_is_valid(runs, name) -> None:
+    assert schema_errors(runs[name].recording.events) == []
 
 
 @pytest.mark.parametrize("name", ["openai_chat", "anthropic", "httpx_agent"])
