@@ -88,6 +88,7 @@ def summarize(events: Iterable[dict[str, Any]]) -> RunSummary:
         if event_type == "error_occurred":
             counts["errors"] += 1
             error_types[(event.get("error") or {}).get("type", "unknown")] += 1
+    wire, unseen = tools_seen(run.get("tools"))
     return RunSummary(
         run_id=run.get("run_id"), status=run.get("status"), duration_ms=run.get("duration_ms"),
         startup_ms=run.get("startup_ms") if isinstance(run.get("startup_ms"), (int, float)) else None,
@@ -95,7 +96,7 @@ def summarize(events: Iterable[dict[str, Any]]) -> RunSummary:
         input_tokens=tokens["input_tokens"], output_tokens=tokens["output_tokens"],
         total_tokens=tokens["total_tokens"], cost_usd=cost, uncosted_llm_calls=counts["uncosted"],
         no_usage_llm_calls=counts["no_usage"], tool_calls=len(spans.get("tool", ())),
-        wire_tool_calls=tools_seen(run.get("tools"))[0], unseen_tool_calls=tools_seen(run.get("tools"))[1],
+        wire_tool_calls=wire, unseen_tool_calls=unseen,
         failed_spans=counts["failed"], errors=counts["errors"], error_types=dict(error_types.most_common()),
         llm_traffic=run.get("llm_traffic") or {},
     )

@@ -68,6 +68,18 @@ def _with(base: Base, records: list[Record]) -> bytes:
     return base.file_bytes(Base(base.format, records, document=base.document).text())
 
 
+def _leaves(records: list[Record]) -> Iterator[tuple[int, Path, Any]]:
+    """(record index, path, value) of each slot of each record that still holds a value when the walk reaches it
+    (a mutation may have changed the record since its slots were listed)."""
+    for n, record in enumerate(records):
+        for path in list(_slots(record)):
+            try:
+                value = _get(records[n], path)
+            except (KeyError, IndexError, TypeError):
+                continue
+            yield n, path, value
+
+
 def _random_slots(rng: random.Random, records: list[Record], count: int) -> list[tuple[int, Path]]:
     places = [(n, path) for n, record in enumerate(records) for path in _slots(record)]
     return rng.sample(places, min(count, len(places))) if places else []
@@ -92,15 +104,10 @@ def m_hostile_strings(rng: random.Random, base: Base, other: Callable[[], Base])
     """Every string field holds terminal escapes, Rich markup, lone surrogates or odd text: as it is, or
     added to the real value (so ids still pair and names still match)."""
     records = _records(base)
-    for n, record in enumerate(records):
-        for path in list(_slots(record)):
-            try:
-                value = _get(records[n], path)
-            except (KeyError, IndexError, TypeError):
-                continue
-            if isinstance(value, str) and rng.random() < 0.6:
-                text = hostile_string(rng)
-                _set(records[n], path, text if rng.random() < 0.3 else value + text)
+    for n, path, value in _leaves(records):
+        if isinstance(value, str) and rng.random() < 0.6:
+            text = hostile_string(rng)
+            _set(records[n], path, text if rng.random() < 0.3 else value + text)
     return _with(base, records)
 
 
@@ -121,14 +128,9 @@ def m_hostile_keys(rng: random.Random, base: Base, other: Callable[[], Base]) ->
 def m_numbers(rng: random.Random, base: Base, other: Callable[[], Base]) -> bytes:
     """Numbers (seq, durations, tokens, times, costs) become huge, negative, NaN, Infinity or 4,400 digits."""
     records = _records(base)
-    for n, record in enumerate(records):
-        for path in list(_slots(record)):
-            try:
-                value = _get(records[n], path)
-            except (KeyError, IndexError, TypeError):
-                continue
-            if isinstance(value, (int, float)) and not isinstance(value, bool) and rng.random() < 0.5:
-                _set(records[n], path, hostile_number(rng))
+    for n, path, value in _leaves(records):
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and rng.random() < 0.5:
+            _set(records[n], path, hostile_number(rng))
     return _with(base, records)
 
 
@@ -136,15 +138,10 @@ def m_numbers(rng: random.Random, base: Base, other: Callable[[], Base]) -> byte
 def m_numeric_strings(rng: random.Random, base: Base, other: Callable[[], Base]) -> bytes:
     """Numbers written as strings and strings written as numbers (the OTLP ints are strings by the spec)."""
     records = _records(base)
-    for n, record in enumerate(records):
-        for path in list(_slots(record)):
-            try:
-                value = _get(records[n], path)
-            except (KeyError, IndexError, TypeError):
-                continue
-            if rng.random() < 0.3 and isinstance(value, (int, float, str)) and not isinstance(value, bool):
-                _set(records[n], path, rng.choice((str(value), "1e999", "-5", "0x1f", "１２", "nan", "", "12abc",
-                                                   "9" * 400, rng.randint(-5, 5))))
+    for n, path, value in _leaves(records):
+        if rng.random() < 0.3 and isinstance(value, (int, float, str)) and not isinstance(value, bool):
+            _set(records[n], path, rng.choice((str(value), "1e999", "-5", "0x1f", "１２", "nan", "", "12abc",
+                                               "9" * 400, rng.randint(-5, 5))))
     return _with(base, records)
 
 

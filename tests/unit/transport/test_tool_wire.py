@@ -1,0 +1,71 @@
+"""A tool call made into a span from the request that carries its result: a result the API marks as an error is a
+failed span, a call a hook recorded is left to the hook's span, and an odd body is never the app's error."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from namel3ss_debug.integrations.tools import tool_attrs
+from namel3ss_debug.testing.capture import capture_events
+from namel3ss_debug.tracer.api import get_tracer
+from namel3ss_debug.transport.tool_wire import record_wire_tools
+
+
+def asked(calls: list[dict[str, Any]]) -> None:
+    """An LLM call of the running run whose answer asks for `calls`."""
+    tracer = get_tracer()
+    span = tracer.start_span("llm", "anthropic.messages", "llm_call", inputs={"messages": []}, activate=False)
+    span.outputs = {"tool_calls": calls}
+    tracer.end_span(span)
+
+
+def anthropic_result(call_id: str, content: str, *, is_error: bool = False) -> dict[str, Any]:
+    return {"messages": [
+        {"role": "assistant", "content": [{"type": "tool_use", "id": call_id, "name": "get_weather",
+                                           "input": {"city": "Paris"}}]},
+        {"role": "user", "content": [{"type": "tool_result", "tool_use_id": call_id, "content": content,
+                                      "is_error": is_error}]}]}
+
+
+def test_a_result_the_api_marks_as_an_error_is_a_failed_tool_span() -> None:
+    with capture_events() as run:
+        asked([{"id": "toolu_1", "name": "get_weather", "arguments": {"city": "Paris"}}])
+        record_wire_tools(get_tracer(), "anthropic.messages", anthropic_result("toolu_1", "service down",
+                                                                              is_error=True))
+    [end] = run.calls("tool")
+    assert (end["name"], end["status"], end["error"]["type"], end["error"]["message"]) == (
+        "get_weather", "failed", "ToolError", "service down")
+
+
+def test_a_gemini_response_holding_only_an_error_is_a_failed_tool_span() -> None:
+    body = {"contents": [
+        {"role": "model", "parts": [{"functionCall": {"name": "get_weather", "args": {"city": "Paris"}}}]},
+        {"role": "user", "parts": [{"functionResponse": {"name": "get_weather",
+                                                         "response": {"error": {"code": 503}}}}]}]}
+    with capture_events() as run:
+        asked([{"id": None, "name": "get_weather", "arguments": {"city": "Paris"}}])
+        record_wire_tools(get_tracer(), "gemini.generate_content", body)
+    [end] = run.calls("tool")
+    assert (end["status"], end["error"]["message"], end["outputs"]["return"]) == (
+        "failed", '{"code":503}', {"error": {"code": 503}})
+
+
+def test_a_call_a_hook_recorded_makes_no_span_from_the_wire() -> None:
+    with capture_events() as run:
+        asked([{"id": "toolu_1", "name": "get_weather", "arguments": {"city": "Paris"}}])
+        tool_attrs(get_tracer(), "a-framework", "toolu_1")  # what a hook's tool span does as it opens
+        record_wire_tools(get_tracer(), "anthropic.messages", anthropic_result("toolu_1", "rain"))
+    assert run.calls("tool") == []
+    assert run.of_type("run_end")[0]["attrs"]["tool_calls"] == {"asked": 1, "hooked": 1, "wire": 0, "unseen": 0}
+
+
+def test_a_body_that_cannot_be_read_is_no_error_of_the_apps() -> None:
+    class Hostile(dict):
+        def get(self, *args: Any) -> Any:
+            raise RuntimeError("boom")
+
+    with capture_events() as run:
+        asked([{"id": "toolu_1", "name": "get_weather", "arguments": {}}])
+        record_wire_tools(get_tracer(), "anthropic.messages", Hostile())
+    assert run.calls("tool") == []
+    assert run.of_type("run_end")[0]["attrs"]["tracer_errors"] == 1
