@@ -28,8 +28,8 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from trace_gen import GENERATOR_VERSION, Totals, generate  # noqa: E402 - the generator, beside this file
-from answer_checks import check_duckdb, check_inspect, check_jq, check_ours  # noqa: E402
+from trace_gen import GENERATOR_VERSION, Totals, generate
+from answer_checks import check_duckdb, check_inspect, check_jq, check_ours
 
 SCHEMA = "namel3ss-debug/bench-analyze-throughput/1"
 GIB = 1024 ** 3

@@ -36,13 +36,13 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from trace_gen import GENERATOR_VERSION, generate  # noqa: E402 - the generator, beside this file
+from trace_gen import GENERATOR_VERSION, generate
 
-from namel3ss_debug.interop.perfetto import write_perfetto  # noqa: E402
-from namel3ss_debug.model.events import is_start  # noqa: E402
-from namel3ss_debug.store.problems import ReadProblems  # noqa: E402
-from namel3ss_debug.store.reader import TraceReader  # noqa: E402
-from namel3ss_debug.store.sources import RunSource  # noqa: E402
+from namel3ss_debug.interop.perfetto import write_perfetto
+from namel3ss_debug.model.events import is_start
+from namel3ss_debug.store.problems import ReadProblems
+from namel3ss_debug.store.reader import TraceReader
+from namel3ss_debug.store.sources import RunSource
 
 SCHEMA = "namel3ss-debug/bench-export-throughput/1"
 MB = 1_000_000

@@ -16,9 +16,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
-from normalcorpus import changed, changed_line, dict_forms, normal_corpus, where_changed  # noqa: E402 - after the path
+from normalcorpus import changed, changed_line, dict_forms, normal_corpus, where_changed
 
-from namel3ss_debug.tracer.redact import Redactor  # noqa: E402
+from namel3ss_debug.tracer.redact import Redactor
 
 
 def rate(count: int, total: int) -> str:

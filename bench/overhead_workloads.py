@@ -21,11 +21,11 @@ from typing import Any, Callable
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import orjson  # noqa: E402
+import orjson
 
-import namel3ss_debug  # noqa: E402
-from namel3ss_debug.config import Settings, load_settings  # noqa: E402
-from namel3ss_debug.tracer.run import Run  # noqa: E402
+import namel3ss_debug
+from namel3ss_debug.config import Settings, load_settings
+from namel3ss_debug.tracer.run import Run
 
 try:  # the `bench` extra; without it the OTel line is skipped
     from importlib.metadata import version as _dist_version

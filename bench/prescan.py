@@ -91,7 +91,7 @@ def measure(old_rev: str) -> list[tuple[str, float, int, int]]:
                 old = build_old(old_rev, Path(directory))
                 old_scan = old.Scanner(OLD_MIN_RUN, suffixes, tuple(m.encode() for m in OLD_MARKERS)).may_hold_secret
                 checks.append((f"old ({old_rev}: keys, a run of 17, 9 markers)", old_scan, lines))
-            except Exception as error:  # noqa: BLE001 - no git, no compiler: measure the rest
+            except Exception as error:  # no git, no compiler: measure the rest
                 print(f"old scanner not built ({type(error).__name__}: {error}); see --old", file=sys.stderr)
         checks.append(("floor: line.find(b'sk-')", lambda line: line.find(b"sk-"), lines))
         checks.append(("pure-Python reference", scan.scanner_py(suffixes, markers), lines[::10]))

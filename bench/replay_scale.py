@@ -36,8 +36,8 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from analyze_throughput import GIB, ours_command, prepare_trace, run_child  # noqa: E402
-from trace_gen import generate  # noqa: E402
+from analyze_throughput import GIB, ours_command, prepare_trace, run_child
+from trace_gen import generate
 
 SCRIPT = """b errors
 c

@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).parent))
-from analyze_throughput import GNU_TIME, Child, ours_command, progress, run_child  # noqa: E402
+from analyze_throughput import GNU_TIME, Child, ours_command, progress, run_child
 
 APP = '''"""A traced agent loop for bench/rerun_speed.py: python app.py CALLS LATENCY_S."""
 import sys

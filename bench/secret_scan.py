@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from trace_gen import generate  # noqa: E402 - the generator, beside this file
+from trace_gen import generate
 
 SCHEMA = "namel3ss-debug/bench-secret-scan/1"
 MB = 1_000_000

@@ -28,14 +28,14 @@ from typing import Any, Callable
 os.environ["NAMEL3SS_DEBUG_ENABLED"] = "0"
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import orjson  # noqa: E402
+import orjson
 
-import namel3ss_debug  # noqa: E402
-from namel3ss_debug.tracer import scan  # noqa: E402
-from namel3ss_debug.tracer.serialize import dumps as tracer_dumps  # noqa: E402
+import namel3ss_debug
+from namel3ss_debug.tracer import scan
+from namel3ss_debug.tracer.serialize import dumps as tracer_dumps
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from overhead_workloads import (  # noqa: E402 - the workloads, in their own file
+from overhead_workloads import (
     BUFFER_SIZE, CALLS_PER_EVENT, OTEL_VERSION, POOL_SIZE, cycle_to, fast_path_share, in_fresh_dir, make_pool,
     measure_async_calls, measure_floor, measure_logging, measure_otel, measure_ours, measure_sync_calls,
     measure_traced_on, plain_llm, plain_tool, traced_llm, traced_tool,

@@ -141,15 +141,15 @@ def _handler(server: StubServer) -> type[BaseHTTPRequestHandler]:
         protocol_version = "HTTP/1.1"
         disable_nagle_algorithm = True  # headers and body go in two writes: without it each answer waits ~40 ms
 
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class's name
+        def log_message(self, format: str, *args: Any) -> None:
             pass  # quiet: the example's output is its own
 
-        def do_GET(self) -> None:  # noqa: N802 - http.server's name
+        def do_GET(self) -> None:
             url = urlsplit(self.path)
             answer = server.record("GET", self.path, {}, _key(self.headers, parse_qs(url.query)))
             self._error(answer, None, 404, "not_found_error", f"no route GET {url.path}")
 
-        def do_POST(self) -> None:  # noqa: N802 - http.server's name
+        def do_POST(self) -> None:
             url = urlsplit(self.path)
             query = parse_qs(url.query)
             try:

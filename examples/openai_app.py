@@ -23,7 +23,7 @@ from pathlib import Path
 import openai
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from llm_stub_server import StubServer  # noqa: E402 - next to this file
+from llm_stub_server import StubServer
 
 TOOLS = [{"type": "function", "function": {
     "name": "get_weather", "description": "The weather in a city today.",
