@@ -35,7 +35,7 @@ def in_thread(act: Callable[[], Any]) -> Any:
     def target() -> None:
         try:
             done.append(act())
-        except BaseException as error:  # noqa: BLE001 - handed to the test
+        except BaseException as error:  # handed to the test
             done.append(error)
 
     thread = threading.Thread(target=target)

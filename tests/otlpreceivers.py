@@ -65,7 +65,7 @@ class HttpReceiver(_Kept):
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 - http.server's name
+            def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers["Content-Length"]))
                 if receiver.requests and delay:
                     time.sleep(delay)
@@ -103,7 +103,7 @@ class GrpcReceiver(_Kept):
         receiver = self
 
         class Service(trace_service_pb2_grpc.TraceServiceServicer):
-            def Export(self, request: Any, context: Any) -> Any:  # noqa: N802 - the service's name
+            def Export(self, request: Any, context: Any) -> Any:
                 receiver.spans.extend(_decoded(request, dict(context.invocation_metadata())))
                 return ExportTraceServiceResponse()
 
@@ -148,7 +148,7 @@ class StatusReceiver:
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
 
-            def do_POST(self) -> None:  # noqa: N802 - http.server's name
+            def do_POST(self) -> None:
                 self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 receiver.requests += 1
                 self.send_response(receiver.status)

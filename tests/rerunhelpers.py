@@ -32,7 +32,7 @@ def rerun(events: list[Event], app: Callable[[], Any], **options: Any) -> tuple[
         with capture_events() as run:
             try:
                 result: Any = app()
-            except BaseException as error:  # noqa: BLE001 - the test looks at what the app raised
+            except BaseException as error:  # the test looks at what the app raised
                 result = error
     finally:
         get_tracer().replay = None

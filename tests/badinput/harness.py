@@ -178,7 +178,7 @@ def invoke(argv: list[str], *, stdin: str | bytes | None = None, env: dict[str, 
                                     catch_exceptions=True)
     except CaseTimeout:
         timed_out = True
-    except BaseException as error:  # noqa: BLE001 - what left the CLI is the finding
+    except BaseException as error:  # what left the CLI is the finding
         escaped = "".join(traceback.format_exception(error))
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)

@@ -16,8 +16,8 @@ import pytest
 
 pytest.importorskip("opentelemetry.exporter.otlp.proto.http.trace_exporter")
 
-from otlpreceivers import Blackhole, Dripping, HttpReceiver, SlowReading, StatusReceiver, refused_url  # noqa: E402
-from tracefactory import TraceBuilder, one_llm_call  # noqa: E402
+from otlpreceivers import Blackhole, Dripping, HttpReceiver, SlowReading, StatusReceiver, refused_url
+from tracefactory import TraceBuilder, one_llm_call
 
 TIMEOUT = 3.0
 MARGIN = 1.5  # seconds past the timeout and the process's start: interop/otlp.GRACE_SECONDS (0.5) and the noise

@@ -17,9 +17,9 @@ import pytest
 pytest.importorskip("opentelemetry.exporter.otlp.proto.http.trace_exporter")
 pytest.importorskip("opentelemetry.exporter.otlp.proto.grpc.trace_exporter")
 
-from otlpreceivers import Blackhole, GrpcReceiver, HttpReceiver, refused_url  # noqa: E402
+from otlpreceivers import Blackhole, GrpcReceiver, HttpReceiver, refused_url
 
-from namel3ss_debug.model.otel_spans import SpanConverter  # noqa: E402
+from namel3ss_debug.model.otel_spans import SpanConverter
 
 APP = textwrap.dedent("""
     import sys, time

@@ -13,14 +13,14 @@ import orjson
 import pytest
 
 sys.path.insert(0, str(__import__("pathlib").Path(__file__).resolve().parents[1] / "unit" / "replay"))
-from test_replay_halves import server_run  # noqa: E402
+from test_replay_halves import server_run
 
-from namel3ss_debug.analysis import floats, tally  # noqa: E402
-from namel3ss_debug.checks import scan as check_scan  # noqa: E402
-from namel3ss_debug.diffing import calls  # noqa: E402
-from namel3ss_debug.replay import builder, joined  # noqa: E402
-from namel3ss_debug.store import newlines  # noqa: E402
-from namel3ss_debug.tracer import scan  # noqa: E402
+from namel3ss_debug.analysis import floats, tally
+from namel3ss_debug.checks import scan as check_scan
+from namel3ss_debug.diffing import calls
+from namel3ss_debug.replay import builder, joined
+from namel3ss_debug.store import newlines
+from namel3ss_debug.tracer import scan
 
 COMPILED = ("namel3ss_debug.tracer._scan", "namel3ss_debug.store._lines", "namel3ss_debug.replay._builder",
             "namel3ss_debug.replay._join", "namel3ss_debug.analysis._tally", "namel3ss_debug.analysis._floats",

@@ -31,7 +31,7 @@ from stubserver import StubServer
 if str(Path(__file__).parent) not in sys.path:  # the helpers beside this file, under any import mode
     sys.path.insert(0, str(Path(__file__).parent))
 
-from sdk_support import Sdk  # noqa: E402 - after the path
+from sdk_support import Sdk
 
 Event = dict[str, Any]
 
@@ -100,10 +100,10 @@ class PartialStreamServer(LocalServer):
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
 
-            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class's name
+            def log_message(self, format: str, *args: Any) -> None:
                 pass
 
-            def do_POST(self) -> None:  # noqa: N802 - http.server's name
+            def do_POST(self) -> None:
                 self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 self.send_response(200)
                 self.send_header("Content-Type", "text/event-stream")

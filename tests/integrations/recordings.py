@@ -79,7 +79,7 @@ class Recordings:
 def _settle(future: Future[Any], run: Callable[..., Any], *args: Any) -> None:
     try:
         future.set_result(run(*args))
-    except BaseException as error:  # noqa: BLE001 - pytest.fail's too: raised again in the test that asks
+    except BaseException as error:  # pytest.fail's too: raised again in the test that asks
         future.set_exception(error)
 
 

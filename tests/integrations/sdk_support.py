@@ -77,7 +77,7 @@ class Sdk:
         assert len(calls) == sum(self.sizes.values()), f"{len(calls)} LLM spans, not {self.sizes}"
         return calls[first:first + self.sizes[part]]
 
-    def param(self, *values: Any, id: str = "") -> Any:  # noqa: A002 - pytest's name
+    def param(self, *values: Any, id: str = "") -> Any:
         """`pytest.param(self, *values)`, skipped when the SDK is not installed."""
         missing = find_spec(self.module) is None
         return pytest.param(self, *values, id="-".join(filter(None, (self.module, id))),

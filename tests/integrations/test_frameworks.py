@@ -21,7 +21,7 @@ import pytest
 if str(Path(__file__).parent) not in sys.path:  # the helpers beside this file, under any import mode
     sys.path.insert(0, str(Path(__file__).parent))
 
-from framework_support import (  # noqa: E402 - after the path
+from framework_support import (
     App,
     Listened,
     Recording,
@@ -34,7 +34,7 @@ from framework_support import (  # noqa: E402 - after the path
     skip_unless_installed,
     tokens_sent,
 )
-from recordings import Recordings, planned_runs  # noqa: E402
+from recordings import Recordings, planned_runs
 
 pytestmark = pytest.mark.frameworks
 

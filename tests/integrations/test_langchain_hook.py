@@ -23,7 +23,7 @@ import pytest
 if str(Path(__file__).parent) not in sys.path:  # the helpers beside this file, under any import mode
     sys.path.insert(0, str(Path(__file__).parent))
 
-from framework_support import App, Recording, Run, Workbench, skip_unless_installed  # noqa: E402 - after the path
+from framework_support import App, Recording, Run, Workbench, skip_unless_installed
 
 pytestmark = pytest.mark.frameworks
 

@@ -23,12 +23,12 @@ import pytest
 if str(Path(__file__).parent) not in sys.path:  # the helpers beside this file, under any import mode
     sys.path.insert(0, str(Path(__file__).parent))
 
-from framework_support import APPS, App, Recording, Run, Workbench, listening_at, skip_unless_installed  # noqa: E402
+from framework_support import APPS, App, Recording, Run, Workbench, listening_at, skip_unless_installed
 
-from namel3ss_debug import get_tracer  # noqa: E402
-from namel3ss_debug.integrations import mcp_hook  # noqa: E402
-from namel3ss_debug.integrations.tools import arun_tool  # noqa: E402
-from namel3ss_debug.testing import capture_events  # noqa: E402
+from namel3ss_debug import get_tracer
+from namel3ss_debug.integrations import mcp_hook
+from namel3ss_debug.integrations.tools import arun_tool
+from namel3ss_debug.testing import capture_events
 
 pytestmark = pytest.mark.frameworks
 

@@ -24,16 +24,16 @@ from tracehelpers import assert_tree, find, schema_errors
 pytest.importorskip("namel3ss", reason="the namel3ss runtime is not installed: "
                                        "pip install 'namel3ss-debug[namel3ss]' (Python 3.10-3.13)")
 
-from namel3ss_debug import get_tracer  # noqa: E402 - after the skip
-from namel3ss_debug.integrations.namel3ss.runner import run_ai_app, start_attrs  # noqa: E402
-from namel3ss_debug.model.errors import UsageError  # noqa: E402
-from namel3ss_debug.replay.mocks import Mock, parse_key  # noqa: E402
-from namel3ss_debug.replay.builder import timeline_of  # noqa: E402
-from namel3ss_debug.launch.rerun import recorded_form  # noqa: E402
-from namel3ss_debug.rerun.paths import PathTable  # noqa: E402
-from namel3ss_debug.rerun.recording import Recording  # noqa: E402
-from namel3ss_debug.rerun.session import Rerun  # noqa: E402
-from namel3ss_debug.testing.capture import capture_events  # noqa: E402
+from namel3ss_debug import get_tracer
+from namel3ss_debug.integrations.namel3ss.runner import run_ai_app, start_attrs
+from namel3ss_debug.model.errors import UsageError
+from namel3ss_debug.replay.mocks import Mock, parse_key
+from namel3ss_debug.replay.builder import timeline_of
+from namel3ss_debug.launch.rerun import recorded_form
+from namel3ss_debug.rerun.paths import PathTable
+from namel3ss_debug.rerun.recording import Recording
+from namel3ss_debug.rerun.session import Rerun
+from namel3ss_debug.testing.capture import capture_events
 
 pytestmark = pytest.mark.usefixtures("isolated_workspace")
 

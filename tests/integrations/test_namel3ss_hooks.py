@@ -15,32 +15,32 @@ import pytest
 pytest.importorskip("namel3ss", reason="the namel3ss runtime is not installed: "
                                        "pip install 'namel3ss-debug[namel3ss]' (Python 3.10-3.13)")
 
-import namel3ss.runtime.executor.core as executor_core  # noqa: E402 - after the skip
-import namel3ss.runtime.providers.pack_registry as pack_registry  # noqa: E402
-import namel3ss.runtime.tools.executor.run as tool_run  # noqa: E402
-from namel3ss.errors.base import Namel3ssError  # noqa: E402
-from namel3ss.runtime.ai.provider import AIResponse, AIToolCallResponse  # noqa: E402
-from namel3ss.runtime.ai.providers.mock import MockProvider  # noqa: E402
-from namel3ss.runtime.tools.outcome import ToolCallOutcome, ToolDecision  # noqa: E402
+import namel3ss.runtime.executor.core as executor_core
+import namel3ss.runtime.providers.pack_registry as pack_registry
+import namel3ss.runtime.tools.executor.run as tool_run
+from namel3ss.errors.base import Namel3ssError
+from namel3ss.runtime.ai.provider import AIResponse, AIToolCallResponse
+from namel3ss.runtime.ai.providers.mock import MockProvider
+from namel3ss.runtime.tools.outcome import ToolCallOutcome, ToolDecision
 
-from namel3ss_debug import get_tracer  # noqa: E402
-from namel3ss_debug.integrations.namel3ss import hooks, names  # noqa: E402
-from namel3ss_debug.integrations.namel3ss.manifests import work_around_missing_manifests  # noqa: E402
-from namel3ss_debug.integrations.namel3ss.results import (  # noqa: E402
+from namel3ss_debug import get_tracer
+from namel3ss_debug.integrations.namel3ss import hooks, names
+from namel3ss_debug.integrations.namel3ss.manifests import work_around_missing_manifests
+from namel3ss_debug.integrations.namel3ss.results import (
     AIResponseCodec,
     ToolOutcomeCodec,
     tool_json,
 )
-from namel3ss_debug.integrations.namel3ss.runner import run_ai_app, runtime_version  # noqa: E402
-from namel3ss_debug.model.errors import UsageError  # noqa: E402
-from namel3ss_debug.replay.mocks import Mock, parse_key  # noqa: E402
-from namel3ss_debug.replay.builder import timeline_of  # noqa: E402
-from namel3ss_debug.launch.rerun import recorded_form  # noqa: E402
-from namel3ss_debug.rerun.paths import PathTable  # noqa: E402
-from namel3ss_debug.rerun.recording import Recording  # noqa: E402
-from namel3ss_debug.rerun.session import Rerun  # noqa: E402
-from namel3ss_debug.model.values import CodecError, decode  # noqa: E402
-from namel3ss_debug.testing.capture import capture_events  # noqa: E402
+from namel3ss_debug.integrations.namel3ss.runner import run_ai_app, runtime_version
+from namel3ss_debug.model.errors import UsageError
+from namel3ss_debug.replay.mocks import Mock, parse_key
+from namel3ss_debug.replay.builder import timeline_of
+from namel3ss_debug.launch.rerun import recorded_form
+from namel3ss_debug.rerun.paths import PathTable
+from namel3ss_debug.rerun.recording import Recording
+from namel3ss_debug.rerun.session import Rerun
+from namel3ss_debug.model.values import CodecError, decode
+from namel3ss_debug.testing.capture import capture_events
 
 pytestmark = pytest.mark.usefixtures("isolated_workspace")
 

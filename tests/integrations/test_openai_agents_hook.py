@@ -25,8 +25,8 @@ import pytest
 if str(Path(__file__).parent) not in sys.path:  # the helpers beside this file, under any import mode
     sys.path.insert(0, str(Path(__file__).parent))
 
-from framework_support import App, Recording, Run, Workbench, listening_at, skip_unless_installed  # noqa: E402
-from stubserver import StubServer  # noqa: E402
+from framework_support import App, Recording, Run, Workbench, listening_at, skip_unless_installed
+from stubserver import StubServer
 
 pytestmark = pytest.mark.frameworks
 

@@ -16,10 +16,10 @@ import pytest
 pytest.importorskip("opentelemetry.proto.collector.trace.v1.trace_service_pb2")
 pytest.importorskip("opentelemetry.exporter.otlp.proto.http.trace_exporter")
 
-from otlpreceivers import GrpcReceiver, HttpReceiver  # noqa: E402
-from tracehelpers import pair_spans, read_events  # noqa: E402
+from otlpreceivers import GrpcReceiver, HttpReceiver
+from tracehelpers import pair_spans, read_events
 
-from namel3ss_debug.model.otel_spans import span_id_of  # noqa: E402
+from namel3ss_debug.model.otel_spans import span_id_of
 
 ROOT = Path(__file__).parents[2]
 EXAMPLE = ROOT / "examples" / "research_agent.py"

@@ -19,10 +19,10 @@ with open(sys.argv[1], encoding="utf-8") as handle:
 
 
 class Echo(BaseHTTPRequestHandler):
-    def log_message(self, format, *args):  # noqa: A002 - http.server's name
+    def log_message(self, format, *args):
         pass
 
-    def do_GET(self):  # noqa: N802 - http.server's name
+    def do_GET(self):
         body = json.dumps({"echo": f"your token is {s['body_token']}"}).encode()
         self.send_response(200)
         self.send_header("Content-Type", "application/json")

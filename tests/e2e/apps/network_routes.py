@@ -74,5 +74,5 @@ for route in ROUTES:
     try:
         route()
         print(f"{route.__name__}: sent", flush=True)
-    except BaseException as error:  # noqa: BLE001 - a rerun's refusal is a BaseException; try the next route
+    except BaseException as error:  # a rerun's refusal is a BaseException; try the next route
         print(f"{route.__name__}: {type(error).__name__}", flush=True)

@@ -53,11 +53,11 @@ class CountingPlugin(BasePlugin):
         super().__init__(name="counting")
         self.agent_runs = 0
 
-    async def before_agent_callback(self, *, agent, callback_context):  # noqa: ANN001, ANN202 - ADK's signature
+    async def before_agent_callback(self, *, agent, callback_context):
         self.agent_runs += 1
 
 
-def checked(tool, args, tool_context, tool_response):  # noqa: ANN001, ANN201 - ADK's signature
+def checked(tool, args, tool_context, tool_response):
     CHECKED.append(tool.name)
 
 

@@ -23,9 +23,9 @@ from pathlib import Path
 
 os.environ.setdefault("AGNO_TELEMETRY", "false")  # before Agno reads it
 
-from agno.agent import Agent  # noqa: E402 - after the telemetry switch
-from agno.models.openai import OpenAIChat  # noqa: E402 - as above
-from agno.team import Team, TeamMode  # noqa: E402 - as above
+from agno.agent import Agent
+from agno.models.openai import OpenAIChat
+from agno.team import Team, TeamMode
 
 WEATHER = {"paris": "light rain, 14 C", "oslo": "snow, -3 C"}
 

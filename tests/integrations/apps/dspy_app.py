@@ -19,10 +19,10 @@ import asyncio
 import os
 from pathlib import Path
 
-os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")  # before dspy (and LiteLLM) read it
 
-import dspy  # noqa: E402 - after the setting
-from dspy.utils.callback import BaseCallback  # noqa: E402 - as above
+import dspy
+from dspy.utils.callback import BaseCallback
 
 WEATHER = {"paris": "light rain, 14 C", "oslo": "snow, -3 C"}
 QUESTIONS = ("What is the weather in Paris?", "Is it cold in Oslo?")

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import os
 
-os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")  # read by LiteLLM on import
 
-import litellm  # noqa: E402 - after the switch it reads on import
+import litellm
 from wire_tools import DESCRIPTIONS, PARAMETERS, QUESTION, run_tool, settings
 
 url, key = settings()

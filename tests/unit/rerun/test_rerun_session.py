@@ -128,7 +128,7 @@ def test_a_recorded_exception_is_raised_again_as_its_type() -> None:
         for call in (lambda: charge(3), lambda: read("k")):
             try:
                 call()
-            except Exception as error:  # noqa: BLE001
+            except Exception as error:
                 caught.append(error)
         return caught
 

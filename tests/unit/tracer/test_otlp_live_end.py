@@ -17,11 +17,11 @@ import pytest
 
 pytest.importorskip("opentelemetry.sdk.trace.export")
 
-from opentelemetry.sdk.trace.export import SpanExportResult  # noqa: E402
-from tracefactory import TraceBuilder  # noqa: E402
+from opentelemetry.sdk.trace.export import SpanExportResult
+from tracefactory import TraceBuilder
 
-from namel3ss_debug.testing.capture import MemoryWriter  # noqa: E402
-from namel3ss_debug.tracer.otlp_live import (  # noqa: E402
+from namel3ss_debug.testing.capture import MemoryWriter
+from namel3ss_debug.tracer.otlp_live import (
     END_WAIT_SECONDS,
     FIRST_ANSWER_SECONDS,
     MAX_QUEUE_SIZE,
