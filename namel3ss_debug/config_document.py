@@ -85,7 +85,8 @@ def _read_at_most(stream: BinaryIO, size: int, display: str) -> bytes:
 
 
 def _too_big(display: str, limit: int) -> ConfigError:
-    return ConfigError(f"larger than {mib(limit)}", where=display, hint=f"this file is read whole: at most {mib(limit)}")
+    return ConfigError(f"larger than {mib(limit)}", where=display,
+                       hint=f"this file is read whole: at most {mib(limit)}")
 
 
 def _decode(data: bytes, display: str) -> str:

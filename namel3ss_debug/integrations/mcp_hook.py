@@ -87,7 +87,8 @@ def server_attrs(session: Any) -> dict[str, Any]:
         initialized = getattr(session, "initialize_result", None) or getattr(session, "_initialize_result", None)
         info = getattr(initialized, "server_info", None) or getattr(initialized, "serverInfo", None)
     attrs: dict[str, Any] = {}
-    for key, value in (("mcp_server", getattr(info, "name", None)), ("mcp_server_version", getattr(info, "version", None)),
+    for key, value in (("mcp_server", getattr(info, "name", None)),
+                       ("mcp_server_version", getattr(info, "version", None)),
                        ("mcp_protocol_version", getattr(session, "protocol_version", None))):
         if isinstance(value, str) and value:
             attrs[key] = value

@@ -313,7 +313,8 @@ def _instant(event: Mapping[str, Any], ts: int) -> tuple[dict[str, Any], Any, tu
     return item, event.get("parent_id"), where
 
 
-def _placed(instant: tuple[dict[str, Any], Any, tuple[Any, Any, Any]], run: _Reading, layout: _Layout) -> dict[str, Any]:
+def _placed(instant: tuple[dict[str, Any], Any, tuple[Any, Any, Any]], run: _Reading,
+            layout: _Layout) -> dict[str, Any]:
     item, parent, where = instant
     lane = layout.lane_of(where, run.open.get(parent))
     item["pid"], item["tid"] = lane.pid, lane.tid

@@ -27,7 +27,7 @@ def current_span() -> Span | NoopSpan:
     return span if span is not None and _TRACER.run is not None and span.run is _TRACER.run else NOOP_SPAN
 
 
-class span:  # noqa: N801 - used like a function: `with span("plan", component="agent") as s:`
+class span:  # lower case: used like a function, `with span("plan", component="agent") as s:`
     """A span around a block, sync (`with`) or async (`async with`); yields a `Span`. Whatever it is
     handed, it never raises: a name that cannot be printed is recorded as `<unprintable TYPE>`."""
 

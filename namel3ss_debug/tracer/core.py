@@ -209,7 +209,8 @@ class Tracer:
             if cost is not None:
                 event["cost_usd"] = cost
         if error is not None and status == "failed":  # an exception, or a record made already (an HTTP status)
-            event["error"] = error if isinstance(error, dict) else error_record(error, stack=settings.capture_stack_traces)
+            event["error"] = (error if isinstance(error, dict)
+                              else error_record(error, stack=settings.capture_stack_traces))
         if span.attrs:
             event["attrs"] = span.attrs
         if run.memory is not None:

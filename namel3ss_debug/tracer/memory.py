@@ -9,7 +9,7 @@ class MemorySampler:
     """Resident set size in MB, sampled at most every `interval_s` (a sample costs ~10 µs)."""
 
     def __init__(self, interval_s: float = 0.05):
-        import psutil  # lazily: an app that does not capture memory never imports it
+        import psutil  # noqa: PLC0415 - lazily: an app that does not capture memory never imports it
 
         self._process = psutil.Process()
         self._interval_ns = int(interval_s * 1e9)

@@ -133,7 +133,7 @@ def _timeout(environ: Mapping[str, str], given: float | None) -> float:
 def require_otel(what: str) -> None:
     """Raise a UsageError (exit 2) saying how to install the extra, if its packages are missing."""
     try:
-        import opentelemetry.exporter.otlp.proto.http.trace_exporter  # noqa: F401, PLC0415 - the optional extra
+        import opentelemetry.exporter.otlp.proto.http.trace_exporter  # noqa: PLC0415 - the optional extra
         import opentelemetry.sdk.trace  # noqa: F401, PLC0415 - the optional extra
     except ImportError as missing:
         raise UsageError(f"{what} needs the OpenTelemetry packages ({missing.name or missing} is not installed)",

@@ -34,7 +34,8 @@ LOOPBACK = "127.0.0.1"
 POLL_MS = 500
 DATA_PATH = "/data"
 IDLE_TIMEOUT_S = 10.0  # a browser's unused preconnected socket lives about this long; a loopback client needs far less
-WRITE_CHUNK = 64 * 1024  # the answer is written a chunk at a time: the idle timeout is per chunk, not for the whole page
+# the answer is written a chunk at a time: the idle timeout is per chunk, not for the whole page
+WRITE_CHUNK = 64 * 1024
 
 
 class ViewServer(ThreadingHTTPServer):
@@ -83,10 +84,10 @@ class _Handler(BaseHTTPRequestHandler):
         self.timeout = self.server.idle_timeout  # each read and write of the connection (http.server's setting)
         super().setup()
 
-    def do_GET(self) -> None:  # noqa: N802 - the name http.server calls
+    def do_GET(self) -> None:
         self._answer(with_body=True)
 
-    def do_HEAD(self) -> None:  # noqa: N802 - the name http.server calls
+    def do_HEAD(self) -> None:
         self._answer(with_body=False)
 
     def _answer(self, with_body: bool) -> None:
@@ -135,7 +136,7 @@ class _Handler(BaseHTTPRequestHandler):
             for start in range(0, len(view), WRITE_CHUNK):
                 self.wfile.write(view[start:start + WRITE_CHUNK])
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - http.server's signature
+    def log_message(self, format: str, *args: Any) -> None:
         """Quiet: the terminal shows the URL and errors, not every poll."""
 
 

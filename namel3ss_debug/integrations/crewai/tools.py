@@ -54,7 +54,7 @@ def _run(original: Callable[..., Any]) -> Callable[..., Any]:
 
 def _invoke(original: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(original)
-    def invoke(self: Any, input: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: A002 - CrewAI's name
+    def invoke(self: Any, input: Any, *args: Any, **kwargs: Any) -> Any:
         tracer = get_tracer()
         if tracer.run is None:
             return original(self, input, *args, **kwargs)
@@ -67,7 +67,7 @@ def _invoke(original: Callable[..., Any]) -> Callable[..., Any]:
 
 def _ainvoke(original: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(original)
-    async def ainvoke(self: Any, input: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: A002 - CrewAI's name
+    async def ainvoke(self: Any, input: Any, *args: Any, **kwargs: Any) -> Any:
         tracer = get_tracer()
         if tracer.run is None:
             return await original(self, input, *args, **kwargs)

@@ -46,14 +46,15 @@ def wrap_tools(tool_class: type) -> None:
 def _call(body: Callable[..., Any]) -> Callable[..., Any]:
     # `**kwargs` alone, as the body has: `with_callbacks` hands the callbacks the arguments by the signature
     @functools.wraps(body)
-    def __call__(self: Any, **kwargs: Any) -> Any:  # noqa: N807 - the method it replaces
+    def __call__(self: Any, **kwargs: Any) -> Any:
         tracer = get_tracer()
         if tracer.run is None or _is_finish(self):
             return body(self, **kwargs)
         try:
             return run_tool(tracer, FRAMEWORK, str(self.name), arguments(kwargs), lambda: body(self, **kwargs))
         except Exception as exc:
-            raise exc.with_traceback(without_ours(exc.__traceback__))
+            # the same exception, our frames cut from its traceback: `from` would overwrite the cause it has
+            raise exc.with_traceback(without_ours(exc.__traceback__))  # noqa: B904
 
     setattr(__call__, MARK, True)
     return __call__
@@ -69,7 +70,8 @@ def _acall(body: Callable[..., Any]) -> Callable[..., Any]:
             return await arun_tool(tracer, FRAMEWORK, str(self.name), arguments(kwargs),
                                    lambda: body(self, **kwargs))
         except Exception as exc:
-            raise exc.with_traceback(without_ours(exc.__traceback__))
+            # the same exception, our frames cut from its traceback: `from` would overwrite the cause it has
+            raise exc.with_traceback(without_ours(exc.__traceback__))  # noqa: B904
 
     setattr(acall, MARK, True)
     return acall

@@ -48,10 +48,11 @@ def work_around_missing_manifests(version: str) -> str | None:
 def _fill_cache(registry: Any, reader: Any, version: str, cause: str) -> list[str]:
     present, missing = _readable_packs(registry)
     try:
-        setattr(reader, "_cache", present)
+        reader._cache = present
         reader()
     except Exception as error:
-        raise cannot_work_around(version, f"{cause}; filling its cache failed: {type(error).__name__}: {error}") from None
+        failure = f"{cause}; filling its cache failed: {type(error).__name__}: {error}"
+        raise cannot_work_around(version, failure) from None
     return missing
 
 
