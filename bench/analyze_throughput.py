@@ -257,7 +257,7 @@ def summarize(raw: dict[str, Any], inspect: dict[str, Any], totals: Totals, para
     ratios: dict[str, float] = {}
     if "ours" in measures:
         ours = measures["ours"]["median_s"]
-        for name, m in measures.items():
+        for m in measures.values():
             m["over_ours"] = round(m["median_s"] / ours, 2)
         ratios = {"ours_mb_s": measures["ours"]["mb_s"], "ours_peak_rss_mb": measures["ours"]["peak_rss_mb"]}
         if "jq" in measures:
@@ -267,7 +267,8 @@ def summarize(raw: dict[str, Any], inspect: dict[str, Any], totals: Totals, para
     if "median_ms" in inspect:
         ratios["inspect_ms"] = inspect["median_ms"]
     targets = [{"name": name, "value": round(ratios[name], 2) if name in ratios else None, "comparison": op,
-                "bound": bound, "passed": _passes(ratios.get(name), op, bound)} for name, (op, bound) in TARGETS.items()]
+                "bound": bound, "passed": _passes(ratios.get(name), op, bound)}
+               for name, (op, bound) in TARGETS.items()]
     return {"schema": SCHEMA, "environment": environment(raw), "params": params,
             "trace": {k: v for k, v in totals.to_dict().items() if k != "by_operation"},
             "measures": measures, "failed": raw["failed"], "checks": raw["checks"], "inspect": inspect,

@@ -60,7 +60,8 @@ def main() -> None:
         gc.collect()  # the events are gone: the commands below run beside a small process
         commands = {} if args.no_commands else whole_commands(trace, Path(tmp))
     report = {"schema": SCHEMA, "trace_bytes": trace_bytes, "spans": spans, "events": event_count,
-              "repeats": repeats, "results": results, "ratios": ratios(results), "commands": commands, "env": environment()}
+              "repeats": repeats, "results": results, "ratios": ratios(results), "commands": commands,
+              "env": environment()}
     print(json.dumps(report, indent=2) if args.json else text(report))
 
 

@@ -54,8 +54,8 @@ def best_ns_per_line(check: Callable[[bytes], Any], lines: list[bytes]) -> float
 
 def build_old(rev: str, directory: Path) -> Any:
     """The old `_scan` module, compiled from git; raises when git or the compiler are missing."""
-    from setuptools import Distribution, Extension
-    from setuptools.command.build_ext import build_ext
+    from setuptools import Distribution, Extension  # noqa: PLC0415 - optional: without it the caller measures the rest
+    from setuptools.command.build_ext import build_ext  # noqa: PLC0415 - as above
 
     source = directory / "_scan.c"
     source.write_bytes(subprocess.run(["git", "-C", str(ROOT), "show", f"{rev}:namel3ss_debug/tracer/_scan.c"],
@@ -81,7 +81,7 @@ def measure(old_rev: str) -> list[tuple[str, float, int, int]]:
         (f"ours ({'C' if scan.ACCELERATED else 'pure Python: the extension is not built'})",
          scan.make_scanner(suffixes, markers), lines)]
     if scan.ACCELERATED:
-        from namel3ss_debug.tracer._scan import KERNELS, Scanner
+        from namel3ss_debug.tracer._scan import KERNELS, Scanner  # noqa: PLC0415 - exists only when compiled
 
         checks += [(f"  kernel {kernel}", Scanner(suffixes, markers, kernel).may_hold_secret, lines)
                    for kernel in KERNELS]

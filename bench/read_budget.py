@@ -37,10 +37,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent))
-sys.path.insert(0, str(HERE))
 import msgspec
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the package, from a checkout
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # analyze_throughput and trace_gen, beside this file
 from analyze_throughput import DUCKDB_SCRIPT, run_child
 from trace_gen import generate
 

@@ -181,7 +181,7 @@ def measure(args: argparse.Namespace, scratch: Path) -> dict[str, Any]:
 
 def _has_duckdb() -> bool:
     try:
-        import duckdb  # noqa: F401
+        import duckdb  # noqa: F401, PLC0415 - optional: only whether it imports
     except ImportError:
         return False
     return True

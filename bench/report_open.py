@@ -121,8 +121,9 @@ def _turn(run: SyntheticRun, agent: str, turn: str, thread: str, question: str) 
     model, price_in, price_out = rng.choice(MODELS)
     tokens_in, tokens_out = rng.randint(200, 1800), rng.randint(20, 400)
     run.span("llm_call", "llm", "answer_user", turn, thread, model=model,
-             inputs={"model": model, "messages": [{"role": "system", "content": f"You are {agent}. " + run.text(15, 30)},
-                                                  {"role": "user", "content": question}]},
+             inputs={"model": model,
+                     "messages": [{"role": "system", "content": f"You are {agent}. " + run.text(15, 30)},
+                                  {"role": "user", "content": question}]},
              took_ms=rng.lognormvariate(5.5, 0.7),
              outputs={"text": run.text(20, 60), "finish_reason": "stop"},
              usage={"input_tokens": tokens_in, "output_tokens": tokens_out, "total_tokens": tokens_in + tokens_out},
@@ -151,8 +152,8 @@ def _request(run: SyntheticRun, number: int) -> None:
     def body(span: str) -> None:
         run.instant("memory_operation", "memory", "read", span, thread, inputs={"key": f"conversation:{number}"})
         for _ in range(rng.choice((1, 2, 2, 3, 3, 4))):
-            run.span("agent_turn", "agent", agent, span, thread, body=lambda turn: _turn(run, agent, turn, thread, question),
-                     took_ms=0.2)
+            run.span("agent_turn", "agent", agent, span, thread,
+                     body=lambda turn: _turn(run, agent, turn, thread, question), took_ms=0.2)
 
     run.advance(rng.lognormvariate(2.0, 1.0))
     run.span("agent_execution", "agent", agent, "0000000000000001", thread, body=body,
@@ -211,8 +212,8 @@ def plain_page(report: Path, out: Path) -> Path:
 
 def start_browser() -> Any:
     try:
-        from selenium import webdriver
-        from selenium.webdriver.chrome.service import Service
+        from selenium import webdriver  # noqa: PLC0415 - optional: a clear message when it is missing
+        from selenium.webdriver.chrome.service import Service  # noqa: PLC0415 - as above
     except ImportError:
         raise SystemExit("selenium is needed: pip install selenium") from None
     if not (Path("/usr/bin/chromium").exists() and Path("/usr/bin/chromedriver").exists()):
@@ -252,7 +253,9 @@ window.__bench = {};
 document.addEventListener('mousedown', () => { window.__bench.down = performance.now(); }, {capture: true, once: true});
 const box = document.getElementById('details');
 new MutationObserver((_, observer) => {
-  if (box.querySelector('.detail-name') && !box.dataset.pending) { window.__bench.shown = performance.now(); observer.disconnect(); }
+  if (box.querySelector('.detail-name') && !box.dataset.pending) {
+    window.__bench.shown = performance.now(); observer.disconnect();
+  }
 }).observe(box, {childList: true, subtree: true, attributes: true});
 """
 
@@ -278,7 +281,7 @@ def open_report(driver: Any, report: Path) -> dict[str, float]:
     """Open the report in a fresh tab: ms to ready, then a real click on a row and ms to its details; then
     the cost of drawing the timeline, whole and zoomed in (the median of 9 paints each), and the first search
     through the payloads."""
-    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.by import By  # noqa: PLC0415 - optional, checked by start_browser
 
     fresh_tab(driver)
     driver.get(report.resolve().as_uri())
@@ -289,8 +292,9 @@ def open_report(driver: Any, report: Path) -> dict[str, float]:
     whole, zoomed = driver.execute_script(PAINT_COST)
     driver.set_script_timeout(120)
     search = driver.execute_async_script(FIRST_SEARCH)
-    return {"ready_ms": ready, "click_to_details_ms": bench["shown"] - bench["down"], "details_shown_ms": bench["shown"],
-            "paint_whole_ms": whole, "paint_zoomed_ms": zoomed, "first_search_ms": search}
+    return {"ready_ms": ready, "click_to_details_ms": bench["shown"] - bench["down"],
+            "details_shown_ms": bench["shown"], "paint_whole_ms": whole, "paint_zoomed_ms": zoomed,
+            "first_search_ms": search}
 
 
 def open_plain(driver: Any, page: Path) -> float:
@@ -342,9 +346,11 @@ def render(result: dict[str, Any]) -> str:
              (f"{'spans':>8} {'trace MB':>9} {'report s':>9} {'page MB':>8} {'ready ms':>20} {'click->details ms':>18} "
               f"{'plain page ms':>18} {'ready/plain':>12} {'paint ms (whole/zoomed)':>24} {'first search ms':>16}")]
     for f in result["sizes"]:
-        lines.append(f"{f['spans']:>8,} {f['trace_bytes'] / 1e6:>9.1f} {f['report_s']:>9.2f} {f['report_bytes'] / 1e6:>8.1f} "
+        lines.append(f"{f['spans']:>8,} {f['trace_bytes'] / 1e6:>9.1f} {f['report_s']:>9.2f} "
+                     f"{f['report_bytes'] / 1e6:>8.1f} "
                      f"{spread(f['ready_ms']):>20} {spread(f['click_to_details_ms']):>18} {spread(f['plain_ms']):>18} "
-                     f"{f['ready_over_plain']:>12.2f} {f['paint_whole_ms']['median']:>13.1f} / {f['paint_zoomed_ms']['median']:<8.1f} "
+                     f"{f['ready_over_plain']:>12.2f} {f['paint_whole_ms']['median']:>13.1f} / "
+                     f"{f['paint_zoomed_ms']['median']:<8.1f} "
                      f"{f['first_search_ms']['median']:>16,.0f}")
     lines.append("")
     for t in result["targets"]:

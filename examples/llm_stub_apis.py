@@ -264,7 +264,8 @@ def anthropic_messages(request: dict[str, Any], model: str, nonce: str) -> Reply
     text, tool, prompt, completion = _conversation(request.get("messages") or [], request.get("tools") or [], nonce)
     content: list[dict[str, Any]] = [{"type": "text", "text": text}] if text else []
     if tool is not None:
-        content.append({"type": "tool_use", "id": "toolu_" + tool["id"], "name": tool["name"], "input": tool["arguments"]})
+        content.append({"type": "tool_use", "id": "toolu_" + tool["id"], "name": tool["name"],
+                        "input": tool["arguments"]})
     stop = "tool_use" if tool is not None else "end_turn"
     body = {"id": "msg_stub1", "type": "message", "role": "assistant", "model": model, "content": content,
             "stop_reason": stop, "stop_sequence": None,
@@ -273,7 +274,8 @@ def anthropic_messages(request: dict[str, Any], model: str, nonce: str) -> Reply
         **body, "content": [], "stop_reason": None, "usage": {"input_tokens": prompt, "output_tokens": 1}}}]
     for index, block in enumerate(content):
         if block["type"] == "text":
-            events.append({"type": "content_block_start", "index": index, "content_block": {"type": "text", "text": ""}})
+            events.append({"type": "content_block_start", "index": index,
+                           "content_block": {"type": "text", "text": ""}})
             events.extend({"type": "content_block_delta", "index": index,
                            "delta": {"type": "text_delta", "text": word}} for word in words(text))
         else:
@@ -417,7 +419,8 @@ _ROUTES = {
     "/api/generate": Route(Api("ollama.generate", ollama_generate, _ollama_error, stream_default=True)),
 }
 _GEMINI = Api("gemini", gemini_generate, _gemini_error, "API key not valid. Please pass a valid API key.")
-_GEMINI_PATH = re.compile(r"/v1(?:beta|alpha)?/models/(?P<model>[^/:]+):(?P<method>generateContent|streamGenerateContent)")
+_GEMINI_PATH = re.compile(r"/v1(?:beta|alpha)?/models/(?P<model>[^/:]+)"
+                          r":(?P<method>generateContent|streamGenerateContent)")
 
 
 def route(path: str) -> Route | None:
