@@ -154,7 +154,7 @@ def load_settings(
     chosen = {**file_layer, **env_layer, **override_layer}
     dir_from_file = _wins(file_layer, chosen, "trace_output_dir")
     return ResolvedSettings(
-        settings=Settings(**{key: value for key, (value, _) in chosen.items()}),
+        settings=_settings(chosen),
         sources={key: chosen[key][1] if key in chosen else "default" for key in KEYS},
         warnings=tuple(warnings),
         workspace_file=path,
@@ -165,6 +165,12 @@ def load_settings(
 
 
 _Layer = dict[str, tuple[object, str]]  # key -> (value, source label)
+
+
+def _settings(chosen: _Layer) -> Settings:
+    # Any: each value passed `parse_value` for its own key, so it has the type of that key's field
+    values: dict[str, Any] = {key: value for key, (value, _) in chosen.items()}
+    return Settings(**values)
 
 
 def _wins(layer: _Layer, chosen: _Layer, key: str) -> bool:

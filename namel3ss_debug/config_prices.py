@@ -6,6 +6,7 @@ checked where it is written (`prices.json:3:5`). Stdlib only, like the configura
 from __future__ import annotations
 
 from pathlib import Path
+from typing import cast
 
 from namel3ss_debug.config_document import read_json_document
 from namel3ss_debug.config_rules import parse_value
@@ -22,5 +23,7 @@ def read_prices_file(path: Path) -> dict[str, dict[str, float]]:
     prices: dict[str, dict[str, float]] = {}
     for model, pair in document.data.items():
         where = f"{display}:{document.positions.line_col(document.positions.paths[(model,)])}"
-        prices.update(parse_value("price_overrides", {model: pair}, from_env=False, where=where))  # type: ignore[arg-type]
+        # what `parse_value` returns for price_overrides: model -> {"input": float, "output": float}
+        checked = parse_value("price_overrides", {model: pair}, from_env=False, where=where)
+        prices.update(cast("dict[str, dict[str, float]]", checked))
     return prices

@@ -8,7 +8,7 @@ import json
 import math
 import re
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Mapping, TypeGuard
 
 from namel3ss_debug.model.errors import ConfigError
 from namel3ss_debug.model.events import COMPONENTS, EVENT_TYPES
@@ -252,7 +252,7 @@ def _to_int(value: object) -> int:
     return value
 
 
-def _is_number(value: object) -> bool:
+def _is_number(value: object) -> TypeGuard[int | float]:
     """A finite int or float; JSON `true` is not a number here."""
     return not isinstance(value, bool) and isinstance(value, (int, float)) and math.isfinite(value)
 

@@ -129,7 +129,7 @@ def _llm(start: Mapping[str, Any], end: Mapping[str, Any]) -> dict[str, Any]:
     for key, name in (("temperature", "temperature"), ("max_tokens", "max_tokens"), ("top_p", "top_p")):
         if isinstance(inputs.get(key), (int, float)) and not isinstance(inputs.get(key), bool):
             found[f"gen_ai.request.{name}"] = inputs[key]
-    usage = end.get("usage") if isinstance(end.get("usage"), Mapping) else {}
+    usage = _mapping_at(end, "usage")
     for ours, theirs in (("input_tokens", "gen_ai.usage.input_tokens"), ("output_tokens", "gen_ai.usage.output_tokens"),
                          ("cache_read_tokens", "gen_ai.usage.cache_read.input_tokens")):
         if isinstance(usage.get(ours), int) and not isinstance(usage.get(ours), bool):
@@ -139,7 +139,7 @@ def _llm(start: Mapping[str, Any], end: Mapping[str, Any]) -> dict[str, Any]:
         found["gen_ai.input.messages"] = json_text(talk["input"])
     if talk["system"]:
         found["gen_ai.system_instructions"] = json_text(talk["system"])
-    outputs = end.get("outputs") if isinstance(end.get("outputs"), Mapping) else {}
+    outputs = _mapping_at(end, "outputs")
     reason = outputs.get("finish_reason") or _returned(end).get("finish_reason")
     if isinstance(reason, str):
         found["gen_ai.response.finish_reasons"] = [reason]
@@ -169,7 +169,7 @@ def conversation(start: Mapping[str, Any], end: Mapping[str, Any]) -> dict[str, 
     """An LLM call's messages in the conventions' form: `system` (parts, or None), `input` and `output`
     (messages of `role` and `parts`; empty when none was recorded)."""
     inputs = _inputs(start, end)
-    outputs = end.get("outputs") if isinstance(end.get("outputs"), Mapping) else {}
+    outputs = _mapping_at(end, "outputs")
     reason = outputs.get("finish_reason") or _returned(end).get("finish_reason")
     return {"system": _parts(inputs["system"]) if inputs.get("system") else None,
             "input": input_messages(inputs) or [],
@@ -193,7 +193,8 @@ def _message(message: Mapping[str, Any]) -> dict[str, Any]:
     parts = _parts(message.get("content"))
     for call in message.get("tool_calls") or ():
         if isinstance(call, Mapping):
-            function = call.get("function") if isinstance(call.get("function"), Mapping) else call
+            given = call.get("function")
+            function = given if isinstance(given, Mapping) else call
             parts.append({"type": "tool_call", "id": call.get("id"), "name": function.get("name"),
                           "arguments": decoded(function.get("arguments"))})
     if role == "tool":
@@ -249,5 +250,10 @@ def _returned(end: Mapping[str, Any]) -> Mapping[str, Any]:
 
 
 def _attrs(event: Mapping[str, Any]) -> Mapping[str, Any]:
-    attrs = event.get("attrs")
-    return attrs if isinstance(attrs, Mapping) else {}
+    return _mapping_at(event, "attrs")
+
+
+def _mapping_at(event: Mapping[str, Any], key: str) -> Mapping[str, Any]:
+    """`event[key]` when it is an object, else an empty one."""
+    value = event.get(key)
+    return value if isinstance(value, Mapping) else {}

@@ -256,7 +256,8 @@ def to_spans(events: Iterable[Mapping[str, Any]]) -> Iterator[SpanRecord]:
 
 def resource_of(event: Mapping[str, Any]) -> RunResource:
     """The run as a resource, from `run_start` (its name, host, pid) or, lacking it, from any event."""
-    attrs = event.get("attrs") if isinstance(event.get("attrs"), Mapping) else {}
+    given = event.get("attrs")
+    attrs: Mapping[str, Any] = given if isinstance(given, Mapping) else {}
     is_start = event.get("event_type") == "run_start"
     resource: dict[str, Any] = {
         "service.name": str(event.get("name") or "namel3ss-run") if is_start else "namel3ss-run",
