@@ -65,7 +65,7 @@ def traced(tracer: Tracer, component: str) -> Callable[..., Any]:
         if type(fn) is str:
             fn, name = None, name if name is not None else fn
 
-        def decorate(func: Callable[..., Any]) -> Callable[..., Any]:
+        def decorate(func: object) -> object:  # anything: a str subclass as the name comes here too
             if not callable(func):
                 return func
             try:

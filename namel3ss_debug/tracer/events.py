@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 import threading
-from typing import Any
+from typing import Any, Protocol, cast
 
 from ..model.error_category import categorize
 from ..model.events import SCHEMA_VERSION
@@ -41,10 +41,16 @@ def where_now() -> tuple[str, str | None]:
 _REPLAYED_ERRORS = "namel3ss_debug.rerun.errors"
 
 
+class _Replayed(Protocol):
+    """What the tracer reads of a rerun's `ReplayedError`."""
+
+    type_name: str
+
+
 def type_name(exc: BaseException) -> str:
     replayed = sys.modules.get(_REPLAYED_ERRORS)
     if replayed is not None and issubclass(type(exc), replayed.ReplayedError):  # type(): __class__ may fail
-        return exc.type_name
+        return cast(_Replayed, exc).type_name
     cls = type(exc)
     return cls.__qualname__ if cls.__module__ == "builtins" else f"{cls.__module__}.{cls.__qualname__}"
 

@@ -78,7 +78,7 @@ def _session(answers: AnswerLog) -> Any:
     import requests  # noqa: PLC0415 - the HTTP exporter's own dependency, loaded with it
 
     class KeepingSession(requests.Session):
-        def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+        def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> Any:
             try:
                 response = super().request(method, url, *args, **kwargs)
             except Exception as error:

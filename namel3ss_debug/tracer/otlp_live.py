@@ -71,8 +71,9 @@ class LiveOtlpWriter:
         self.maker = SpanMaker()
         self.exporter = ReceiverWatch(exporter, self._failed, clock, answers, endpoint, timeout)
         _quiet_sdk_loggers()
-        self.processor = BatchSpanProcessor(self.exporter, max_queue_size=MAX_QUEUE_SIZE,
-                                            schedule_delay_millis=SEND_EVERY_SECONDS * 1000)
+        self.processor = BatchSpanProcessor(
+            self.exporter,  # type: ignore[arg-type]  # a SpanExporter by its methods: the SDK is an optional extra
+            max_queue_size=MAX_QUEUE_SIZE, schedule_delay_millis=SEND_EVERY_SECONDS * 1000)
         self.given = 0  # spans handed to the processor; the exporter counts those the receiver took
         self.warned = False
         self.warn_lock = threading.Lock()  # the worker's failure and the end's verdict may both warn

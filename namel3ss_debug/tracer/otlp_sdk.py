@@ -221,7 +221,7 @@ class _Heard(logging.Handler):
         if record.thread == self.thread:
             self.lines.append(record.getMessage())
 
-    def filter(self, record: logging.LogRecord) -> bool:  # type: ignore[override]
+    def filter(self, record: logging.LogRecord) -> bool:
         return True
 
 

@@ -72,10 +72,11 @@ class Redactor:
     """Replaces secrets in events. Build one per run: it caches its verdicts on keys, and remembers the
     values it hid by key (`learned`) to hide them wherever else they appear in the run."""
 
-    def __init__(self, keys: Iterable[str] = (), patterns: Iterable[str] = (), environ: Mapping[str, str] = ()):
+    def __init__(self, keys: Iterable[str] = (), patterns: Iterable[str] = (),
+                 environ: Mapping[str, str] | None = None):
         configured = (normalize_key(k) for k in keys)
         self._names = tuple(dict.fromkeys([*DEFAULT_KEYS, *(k for k in configured if k)]))  # "" would match all
-        self._key_verdicts: dict[str, bool] = {}
+        self._key_verdicts: dict[object, bool] = {}  # any key a dict may have
         self._key_texts: dict[str, str] = {}  # a key as written: keys repeat from event to event
         self._tokens = TokenPatterns(re.compile(p) for p in patterns)
         self._extra = self._tokens.has_extra
@@ -89,7 +90,7 @@ class Redactor:
         self._seen: re.Pattern[str] | None = None  # the learned values, in text
         self._scanner: Any = None
         self._build_scan()
-        for name, value in dict(environ).items():
+        for name, value in dict(environ or {}).items():
             if len(value) >= MIN_SEEN_ENV and self.is_sensitive_key(name):
                 self.learn(value)
 
@@ -117,7 +118,7 @@ class Redactor:
                               for form in (value.encode("utf-8", "surrogatepass"), orjson.dumps(value)[1:-1]))
         markers = self._markers + tuple((form, 0, 0) for form in forms)
         if self._scanner is not None:  # the same object made anew: the methods others hold see the new values
-            self._scanner.__init__(self._suffixes, markers)  # type: ignore[misc]
+            self._scanner.__init__(self._suffixes, markers)
             return
         self._scanner = make_scan(self._suffixes, markers)
         self._scan, self._find = self._scanner.may_hold_secret, self._scanner.find
@@ -127,11 +128,11 @@ class Redactor:
 
     def is_sensitive_key(self, key: object) -> bool:
         """True when the value under `key` is a secret by name (see the module's docstring)."""
-        verdict = self._key_verdicts.get(key)  # type: ignore[arg-type]
+        verdict = self._key_verdicts.get(key)
         if verdict is None:
             verdict = isinstance(key, str) and key.translate(_ASCII_LOWER).endswith(self._spellings)
             if len(self._key_verdicts) < 4096:
-                self._key_verdicts[key] = verdict  # type: ignore[index]
+                self._key_verdicts[key] = verdict
         return verdict
 
     def line_may_hold_secret(self, line: bytes) -> bool:
@@ -196,7 +197,7 @@ class Redactor:
         return value
 
     def _redact_dict(self, value: dict[Any, Any], pairs: bool, keys: bool) -> dict[Any, Any]:
-        out = {}
+        out: dict[Any, Any] = {}
         walk, sensitive, verdicts = self._walk, self.is_sensitive_key, self._key_verdicts
         for key, item in value.items():
             new_key = self._key_text(key) if type(key) is str and (len(key) >= MIN_TEXT or self._extra) \

@@ -6,9 +6,12 @@ import base64
 import dataclasses
 import enum
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
 
 _OPTIONS = orjson.OPT_APPEND_NEWLINE | orjson.OPT_NON_STR_KEYS | orjson.OPT_SERIALIZE_NUMPY
 _MAX_REPR = 2000
@@ -86,7 +89,7 @@ def dumps_unusual(event: dict[str, Any]) -> bytes:
     try:
         return orjson.dumps(to_jsonable(event), option=_OPTIONS)
     except Exception as exc:  # nothing left to try: keep the envelope, say what happened
-        bare = {k: event[k] for k in ("v", "run_id", "seq", "ts", "event_type", "component", "name",
+        bare: dict[str, Any] = {k: event[k] for k in ("v", "run_id", "seq", "ts", "event_type", "component", "name",
                                      "span_id", "parent_id", "status", "duration_ms")
                 if k in event and isinstance(event[k], (str, int, float, type(None)))
                 and not (k == "duration_ms" and event[k] is None)}
@@ -145,5 +148,5 @@ def _big_int(value: int) -> str:
         return f"<int of {value.bit_length()} bits>"
 
 
-def _dataclass_fields(value: object) -> dict[str, Any]:
+def _dataclass_fields(value: DataclassInstance) -> dict[str, Any]:
     return {f.name: getattr(value, f.name, None) for f in dataclasses.fields(value)}

@@ -62,11 +62,13 @@ class Span:
                   total_tokens: int | None = None, **extra: int) -> None:
         """Token usage for this span; `total_tokens` defaults to input + output."""
         counts = {**extra, "input_tokens": input_tokens, "output_tokens": output_tokens}
-        usage = {key: _count(value) for key, value in counts.items() if _count(value) is not None}
+        counted = {key: _count(value) for key, value in counts.items()}
+        usage = {key: count for key, count in counted.items() if count is not None}
         if total_tokens is None and ("input_tokens" in usage or "output_tokens" in usage):
             total_tokens = usage.get("input_tokens", 0) + usage.get("output_tokens", 0)
-        if _count(total_tokens) is not None:
-            usage["total_tokens"] = _count(total_tokens)
+        total = _count(total_tokens)
+        if total is not None:
+            usage["total_tokens"] = total
         self.usage = usage
 
 
