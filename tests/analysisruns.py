@@ -14,7 +14,7 @@ def random_run(seed: int) -> TraceBuilder:
     rng = random.Random(seed)
     trace = TraceBuilder()
     trace.run_start()
-    for request in range(rng.randint(3, 8)):
+    for _request in range(rng.randint(3, 8)):
         agent = trace.start("agent", rng.choice(["a", "b"]))
         for _ in range(rng.randint(1, 3)):
             turn = trace.start("agent", "turn", agent, kind="agent_turn")

@@ -133,7 +133,7 @@ def n3_run(rng: random.Random) -> list[Record]:
         return record
 
     steps = [step(1, "flow_start")]
-    for n in range(rng.randint(1, 5)):
+    for _ in range(rng.randint(1, 5)):
         steps.append(step(len(steps) + 1, rng.choice(("ai_call", "statement_let", "tool_call", "error")),
                           input={"q": "hi"}, output={"text": "yo"}, duration_ms=rng.uniform(0, 50)))
     steps.append(step(len(steps) + 1, "flow_end"))

@@ -43,8 +43,8 @@ class Terminal:
                 raise AssertionError(f"{needle!r} not shown within {timeout}s; output: {self.output[-2000:]!r}")
             try:
                 self.output += os.read(self.leader, 65536)
-            except OSError:  # EIO: the program closed the terminal
-                raise AssertionError(f"{needle!r} not shown before exit; output: {self.output[-2000:]!r}")
+            except OSError as error:  # EIO: the program closed the terminal
+                raise AssertionError(f"{needle!r} not shown before exit; output: {self.output[-2000:]!r}") from error
         end = self.output.index(needle, self.seen) + len(needle)
         shown, self.seen = self.output[self.seen:end], end
         return shown

@@ -36,7 +36,7 @@ def server_run(rng: random.Random, requests: int) -> TraceBuilder:
     """Requests one after another (quiet points between them), with calls, failures, errors and a rare step."""
     trace = TraceBuilder()
     trace.run_start()
-    for n in range(requests):
+    for _request in range(requests):
         agent = trace.start("agent", rng.choice(("helper", "planner")), kind="agent_execution")
         for _ in range(rng.randrange(1, 5)):
             if rng.random() < 0.5:
@@ -45,9 +45,10 @@ def server_run(rng: random.Random, requests: int) -> TraceBuilder:
             else:
                 failed = rng.random() < 0.2
                 kind = rng.choice(("TimeoutError", "PermissionError"))
+                category = "auth" if kind == "PermissionError" else "timeout"
                 trace.span("tool", rng.choice(("search", "fetch")), rng.uniform(1, 80), agent,
                            status="failed" if failed else "completed",
-                           error=error(kind, "no", "auth" if kind == "PermissionError" else "timeout") if failed else None)
+                           error=error(kind, "no", category) if failed else None)
         if rng.random() < 0.05:
             trace.span("tool", "deploy", 3, agent)
         if rng.random() < 0.1:
