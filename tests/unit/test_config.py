@@ -19,6 +19,7 @@ from namel3ss_debug.config import (
     parse_value,
     starter_config,
 )
+from namel3ss_debug.config_rules import SPECS
 from namel3ss_debug.model.errors import ConfigError
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -98,7 +99,8 @@ def test_a_directory_as_config_path_is_a_one_line_error_naming_the_file_to_give(
     (tmp_path / "proj").mkdir()
     with pytest.raises(ConfigError) as caught:
         load_settings({}, tmp_path, config_path=Path("proj"))
-    assert str(caught.value) == "proj: is a directory, not a config file (name the file, such as proj/.namel3ss/debug.json)"
+    assert str(caught.value) == ("proj: is a directory, not a config file "
+                                 "(name the file, such as proj/.namel3ss/debug.json)")
 
 
 def test_environ_argument_is_the_only_environment_read(tmp_path, monkeypatch):
@@ -182,7 +184,8 @@ def test_an_empty_file_is_reported_as_empty(tmp_path, text):
 
 
 def test_duplicate_keys_warn_at_each_repeat_at_any_depth(tmp_path):
-    write_config(tmp_path, '{\n  "buffer_size": 5,\n  "price_overrides": {"m": {"input": 1, "input": 2, "output": 3}},\n'
+    write_config(tmp_path, '{\n  "buffer_size": 5,\n'
+                           '  "price_overrides": {"m": {"input": 1, "input": 2, "output": 3}},\n'
                            '  "buffer_size": 7\n}')
     resolved = load_settings({}, tmp_path)
     assert (resolved.settings.buffer_size, resolved.settings.price_overrides, resolved.warnings) == (
@@ -407,9 +410,6 @@ def test_importing_config_pulls_in_no_cli_libraries():
 
 
 def test_every_setting_has_a_rule_and_every_rule_a_setting():
-    from namel3ss_debug.config import KEYS
-    from namel3ss_debug.config_rules import SPECS
-
     assert tuple(SPECS) == KEYS
 
 

@@ -33,18 +33,22 @@ def load_error(root: Path, text: str) -> ConfigError:
 
 
 @pytest.mark.parametrize(("text", "message"), [
-    ('{"buffer_size": 1e309}', ".namel3ss/debug.json:1:2: buffer_size = Infinity: expected an integer from 1 to 1000000"),
+    ('{"buffer_size": 1e309}',
+     ".namel3ss/debug.json:1:2: buffer_size = Infinity: expected an integer from 1 to 1000000"),
     ('{"buffer_size": NaN}', ".namel3ss/debug.json:1:2: buffer_size = NaN: expected an integer from 1 to 1000000"),
-    ('{"buffer_size": 1' + "0" * 60 + "}", "buffer_size = 1000000000000000000000000000000000000000000000000000000000000"),
+    ('{"buffer_size": 1' + "0" * 60 + "}",
+     "buffer_size = 1000000000000000000000000000000000000000000000000000000000000"),
     ('{"min_duration_ms": Infinity}', "min_duration_ms = Infinity: expected a number from 0 to 31536000000 (8760h)"),
     ('{"min_duration_ms": 1e308}', "min_duration_ms = 1e+308: expected a number from 0 to 31536000000 (8760h)"),
     ('{"flush_interval_seconds": 1e300}', "flush_interval_seconds = 1e+300: expected a number > 0 and <= 86400"),
     ('{"max_trace_file_size_mb": 1e300}', "max_trace_file_size_mb = 1e+300: expected a number > 0 and <= 1048576"),
-    ('{"max_events_per_file": 10000000000000000}', "max_events_per_file = 10000000000000000: expected an integer from 0"),
+    ('{"max_events_per_file": 10000000000000000}',
+     "max_events_per_file = 10000000000000000: expected an integer from 0"),
     ('{"max_files_per_run": -1}', "max_files_per_run = -1: expected an integer from 0 to 1000000"),
     ('{"trace_retention_days": 1e300}', "trace_retention_days = 1e+300: expected a number from 0 to 36500"),
     ('{"max_payload_size": 1' + "0" * 40 + "}", "expected an integer from 256 to 1073741824 (bytes)"),
-    ('{"price_overrides": {"m": {"input": 1e308, "output": 1}}}', '"m".input = 1e+308 is not a number from 0 to 1000000'),
+    ('{"price_overrides": {"m": {"input": 1e308, "output": 1}}}',
+     '"m".input = 1e+308 is not a number from 0 to 1000000'),
 ])
 def test_a_number_out_of_range_is_an_error_at_its_key(tmp_path, text, message):
     assert message in str(load_error(tmp_path, text))
@@ -169,7 +173,8 @@ def test_a_lenient_load_leaves_a_bad_value_out_and_says_so(tmp_path):
     assert resolved.ignored == (
         ".namel3ss/debug.json:1:22: flush_interval_seconds = 1e+300: expected a number > 0 and <= 86400 (a day); "
         "the value is ignored",
-        'NAMEL3SS_DEBUG_BUFFER_SIZE: buffer_size = "1e309": expected an integer from 1 to 1000000; the value is ignored')
+        'NAMEL3SS_DEBUG_BUFFER_SIZE: buffer_size = "1e309": expected an integer from 1 to 1000000; '
+        "the value is ignored")
 
 
 def test_a_lenient_load_leaves_a_file_it_cannot_read_out(tmp_path):

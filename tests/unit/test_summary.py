@@ -37,7 +37,8 @@ def test_run_events_give_status_and_duration_and_are_not_spans() -> None:
     events = [{"event_type": "run_start", "component": "app", "span_id": "r", "run_id": "R"},
               {"event_type": "run_end", "component": "app", "span_id": "r", "status": "failed", "duration_ms": 12.5}]
     summary = summarize(events)
-    assert (summary.run_id, summary.status, summary.duration_ms, summary.spans_by_component) == ("R", "failed", 12.5, {})
+    assert (summary.run_id, summary.status, summary.duration_ms, summary.spans_by_component) == (
+        "R", "failed", 12.5, {})
 
 
 def test_the_tool_calls_no_hook_recorded_come_from_the_runs_own_account() -> None:

@@ -38,7 +38,8 @@ class Weather:
 def plan(question: str) -> dict:
     # As the HTTP transport describes a response that asks for tools: outputs.tool_calls[].id.
     answer = {"asked": "get_weather"}
-    current_span().set_outputs({"tool_calls": [{"id": "call_1", "name": "get_weather", "arguments": '{"city": "Paris"}'}],
+    current_span().set_outputs({"tool_calls": [{"id": "call_1", "name": "get_weather",
+                                                "arguments": '{"city": "Paris"}'}],
                                 "return": answer})
     return answer
 

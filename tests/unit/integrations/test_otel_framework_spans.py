@@ -96,7 +96,8 @@ def test_a_scope_whose_tools_a_hook_records_is_left_out_and_its_children_go_unde
     @trace_agent_execution(name="forecaster")
     def agent() -> None:
         plan()
-        tool = {"gen_ai.operation.name": "execute_tool", "gen_ai.tool.name": "get_weather", "gen_ai.tool.call.id": "call_1"}
+        tool = {"gen_ai.operation.name": "execute_tool", "gen_ai.tool.name": "get_weather",
+                "gen_ai.tool.call.id": "call_1"}
         with provider.get_tracer(scope).start_as_current_span("execute_tool get_weather", attributes=tool), \
                 provider.get_tracer("app").start_as_current_span("lookup"):
             pass

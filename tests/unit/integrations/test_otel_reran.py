@@ -78,7 +78,8 @@ def test_a_tool_that_ran_again_and_returned_something_else_is_the_divergence(pro
     assert result == "snow in Paris" and session.tally.counts["live"] == 0
     compared = compare(timeline_of(events), timeline_of(new_events))
     assert compared.first is not None
-    assert compared.first.what == "tool:get_weather#1 end: outputs.return: recorded 'rain in Paris', rerun 'snow in Paris'"
+    assert compared.first.what == ("tool:get_weather#1 end: outputs.return: "
+                                   "recorded 'rain in Paris', rerun 'snow in Paris'")
 
 
 def test_a_tool_the_recording_does_not_have_ran_live(provider: object) -> None:

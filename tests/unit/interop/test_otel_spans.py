@@ -54,7 +54,8 @@ def test_llm_spans_carry_the_genai_attributes() -> None:
     assert (attributes["gen_ai.operation.name"], attributes["gen_ai.provider.name"]) == ("chat", "openai")
     assert (attributes["gen_ai.request.model"], attributes["gen_ai.response.model"]) == ("gpt-4o", "gpt-4o-2024")
     assert (attributes["gen_ai.usage.input_tokens"], attributes["gen_ai.usage.output_tokens"]) == (7, 3)
-    assert json.loads(attributes["gen_ai.input.messages"]) == [{"role": "user", "parts": [{"type": "text", "content": "hi"}]}]
+    assert json.loads(attributes["gen_ai.input.messages"]) == [
+        {"role": "user", "parts": [{"type": "text", "content": "hi"}]}]
     assert json.loads(attributes["gen_ai.output.messages"])[0]["parts"] == [{"type": "text", "content": "hello"}]
     assert attributes["namel3ss.cost_usd"] == 0.0001 and attributes["namel3ss.usage.total_tokens"] == 10
 
@@ -66,7 +67,8 @@ def test_a_failed_span_is_an_error_with_an_exception_event() -> None:
     assert (tool.status, tool.status_message) == ("ERROR", "TimeoutError: slow")
     [event] = tool.events
     assert event.name == "exception"
-    assert event.attributes["exception.type"] == "TimeoutError" and event.attributes["exception.stacktrace"] == "Traceback..."
+    assert event.attributes["exception.type"] == "TimeoutError"
+    assert event.attributes["exception.stacktrace"] == "Traceback..."
     assert tool.attributes["namel3ss.error.category"] == "timeout"
 
 

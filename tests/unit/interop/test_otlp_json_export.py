@@ -62,7 +62,8 @@ def exported(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFa
 def test_each_example_parses_as_otlp_json_with_a_span_per_pair(exported: tuple[Path, Path]) -> None:
     directory, out = exported
     requests = parsed(out)
-    spans = [span for request in requests for rs in request.resource_spans for ss in rs.scope_spans for span in ss.spans]
+    spans = [span for request in requests for rs in request.resource_spans
+             for ss in rs.scope_spans for span in ss.spans]
     pairs = pair_spans(read_events(directory))
     [startup] = [span_id for span_id, (start, _end) in pairs.items() if start["name"] == "start-up"]
     del pairs[startup]  # an event of the run's span (test_otel_spans.py)

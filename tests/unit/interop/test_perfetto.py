@@ -56,7 +56,8 @@ def assert_nesting_as_spans(document: dict[str, Any]) -> None:
     for items in tracks.values():
         stack: list[dict[str, Any]] = []
         for item in sorted(items, key=lambda s: (s["ts"], -s["dur"])):
-            while stack and stack[-1]["ts"] + stack[-1]["dur"] <= item["ts"] and stack[-1]["args"]["span_id"] not in ancestors(item):
+            while (stack and stack[-1]["ts"] + stack[-1]["dur"] <= item["ts"]
+                   and stack[-1]["args"]["span_id"] not in ancestors(item)):
                 stack.pop()
             if stack:
                 top = stack[-1]
@@ -77,7 +78,8 @@ def example_traces(tmp_path_factory) -> dict[str, list[dict[str, Any]]]:
     for name in EXAMPLES:
         directory = tmp_path_factory.mktemp(name)
         done = subprocess.run([sys.executable, "-m", "namel3ss_debug", "trace", "-o", str(directory),
-                               str(ROOT / "examples" / f"{name}.py")], check=False, cwd=ROOT, capture_output=True, timeout=60)
+                               str(ROOT / "examples" / f"{name}.py")],
+                              check=False, cwd=ROOT, capture_output=True, timeout=60)
         assert done.returncode == 0, done.stderr.decode()
         [source] = resolve_sources([str(directory)])
         traces[name] = [located.event for located in TraceReader(ReadProblems(), write_index=False).events(source)]

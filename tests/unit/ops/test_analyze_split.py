@@ -23,6 +23,7 @@ from namel3ss_debug.render.analyze.to_json import report_to_dict
 from namel3ss_debug.store.problems import ReadProblems
 from namel3ss_debug.store.reader import Part, TraceReader
 from namel3ss_debug.store.sources import RunSource, resolve_sources
+from namel3ss_debug.store import index as index_module
 from namel3ss_debug.store import split
 from namel3ss_debug.store.split import Cut, find_cut, numbered
 from tracefactory import TraceBuilder, error
@@ -186,8 +187,6 @@ def test_a_run_in_several_segments_cut_in_a_middle_one(tmp_path):
 
 
 def test_the_file_read_in_two_parts_still_gets_its_index(tmp_path, monkeypatch):
-    from namel3ss_debug.store import index as index_module
-
     monkeypatch.setattr(index_module, "STRIDE", 2048)
     path = server_run(200).write(tmp_path / "run.jsonl")
     source = RunSource(str(path), (str(path),))
@@ -213,7 +212,8 @@ def test_costs_add_up_to_the_same_last_bit_in_halves_as_in_one_pass(tmp_path):
     for n in range(101):
         agent = trace.start("agent", "helper")
         costs.append(1.0 if n == 0 else 1e-16)
-        trace.span("llm", "plan", 5, agent, model="m", cost_usd=costs[-1], usage={"input_tokens": 1, "output_tokens": 1})
+        trace.span("llm", "plan", 5, agent, model="m", cost_usd=costs[-1],
+                   usage={"input_tokens": 1, "output_tokens": 1})
         trace.end(agent, 6)
     trace.run_end()
     path = trace.write(tmp_path / "run.jsonl")

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from tracefactory import TraceBuilder, error
 
+from namel3ss_debug.model.errors import UsageError
 from namel3ss_debug.ops.analyze.analyze import AnalyzeRequest, analyze_traces
 from namel3ss_debug.ops.clean import CleanRequest, clean_traces
 from namel3ss_debug.ops.environment import Environment
@@ -55,8 +56,6 @@ def test_the_event_list_is_read_as_it_is_iterated_and_stops_at_the_limit(tmp_pat
 
 
 def test_a_bad_combination_of_inspect_options_is_refused_before_anything_is_read():
-    from namel3ss_debug.model.errors import UsageError
-
     with pytest.raises(UsageError, match="--tree and --timeline cannot be combined"):
         build_request(inspect_options(tree=True, timeline=True))
 

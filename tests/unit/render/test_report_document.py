@@ -37,7 +37,8 @@ def chat_run(answer: str = "sunny", tool_ms: float = 2, run_id: str = "20261122-
     trace = TraceBuilder(run_id)
     trace.run_start()
     trace.span("llm", "openai.chat", 3, model="gpt-4o",
-               inputs={"messages": [{"role": "system", "content": "be brief"}, {"role": "user", "content": "weather?"}]},
+               inputs={"messages": [{"role": "system", "content": "be brief"},
+                                    {"role": "user", "content": "weather?"}]},
                outputs={"tool_calls": [{"id": "call_1", "name": "weather", "arguments": '{"city": "Paris"}'}]})
     trace.span("tool", "weather", tool_ms, inputs={"city": "Paris"}, outputs={"return": answer})
     trace.run_end()
@@ -49,7 +50,8 @@ def test_every_column_has_a_row_per_span_and_indexes_its_table(tmp_path) -> None
     spans = run["spans"]
     assert {len(column) for column in spans.values()} == {3}
     assert [run["tables"]["components"][index] for index in spans["comp"]] == ["app", "llm", "tool"]
-    assert [run["tables"]["models"][index] if index >= 0 else None for index in spans["model"]] == [None, "gpt-4o", None]
+    models = [run["tables"]["models"][index] if index >= 0 else None for index in spans["model"]]
+    assert models == [None, "gpt-4o", None]
 
 
 def test_details_come_in_chunks_of_json_text_the_page_parses_on_demand(tmp_path) -> None:

@@ -9,12 +9,13 @@ from typing import Any
 
 import pytest
 
-from namel3ss_debug import span, trace_agent_execution, trace_llm_call, trace_tool_call
+from namel3ss_debug import mark, span, trace_agent_execution, trace_llm_call, trace_tool_call
 from namel3ss_debug.replay.mocks import Mock, parse_key
 from namel3ss_debug.replay.builder import timeline_of
 from namel3ss_debug.rerun.compare import compare
-from namel3ss_debug.model.replay import ReplayMiss
+from namel3ss_debug.model.replay import ReplayMiss, RerunStop
 from namel3ss_debug.rerun.errors import ReplayedError
+from namel3ss_debug.tracer.decorators import MAX_RECORDED_YIELDS
 from rerunhelpers import record, rerun
 
 pytestmark = pytest.mark.usefixtures("isolated_workspace")
@@ -412,8 +413,6 @@ def test_a_function_that_became_a_generator_is_a_miss_that_says_so() -> None:
 
 
 def test_a_failure_of_the_rerun_itself_stops_the_app_instead_of_running_the_call() -> None:
-    from namel3ss_debug.model.replay import RerunStop
-
     backend = Backend()
 
     @trace_tool_call(name="search")
@@ -431,8 +430,6 @@ def test_a_failure_of_the_rerun_itself_stops_the_app_instead_of_running_the_call
 
 
 def test_an_instant_event_is_paired_by_its_parent_type_name_and_occurrence() -> None:
-    from namel3ss_debug import mark
-
     def app(attempt: int) -> None:
         with span("loop", "agent"):
             mark("retry", attempt=1)
@@ -465,8 +462,6 @@ def test_a_recorded_result_that_was_cut_or_redacted_comes_back_as_recorded_with_
 
 
 def test_a_stream_longer_than_the_recording_kept_yields_what_was_kept_with_a_note() -> None:
-    from namel3ss_debug.tracer.decorators import MAX_RECORDED_YIELDS
-
     @trace_llm_call(name="stream")
     def stream():
         yield from range(MAX_RECORDED_YIELDS + 5)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import sys
 
 import pytest
 
@@ -72,8 +73,6 @@ def test_an_exception_comes_back_as_its_type_when_its_module_is_loaded() -> None
 
 
 def test_a_type_in_a_module_not_loaded_is_a_replayed_error_and_nothing_is_imported() -> None:
-    import sys
-
     assert "this" not in sys.modules  # the stdlib's Zen of Python: nothing imports it
     error = rebuild_error({"type": "this.NotLoadedError", "message": "m"}, "t.jsonl:1")
     assert isinstance(error, ReplayedError) and error.type_name == "this.NotLoadedError"

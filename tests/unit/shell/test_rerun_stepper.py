@@ -4,6 +4,7 @@ the decisions and transcript that come back."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import io
 import json
 import shlex
@@ -357,8 +358,6 @@ def test_at_the_terminal_inside_an_asyncio_app_the_prompt_still_reads():
 
 
 def test_a_replacement_the_codec_cannot_rebuild_keeps_the_stop() -> None:
-    import dataclasses
-
     @dataclasses.dataclass
     class Reply:
         text: str

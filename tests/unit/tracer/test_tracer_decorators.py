@@ -571,7 +571,8 @@ def test_llm_call_records_usage_set_on_the_current_span(capture):
     with capture() as run:
         complete("hello")
     end = only(run.events, "llm_call_end")
-    assert (end["model"], end["usage"]) == ("claude-sonnet", {"input_tokens": 4, "output_tokens": 6, "total_tokens": 10})
+    assert (end["model"], end["usage"]) == (
+        "claude-sonnet", {"input_tokens": 4, "output_tokens": 6, "total_tokens": 10})
 
 
 def test_llm_call_takes_the_model_from_a_model_argument(capture):

@@ -86,7 +86,8 @@ def test_error_record_names_a_non_builtin_type_with_its_module():
         pass
 
     record = error_record(RateLimitError("slow down"), stack=False)
-    assert record["type"] == f"{__name__}.test_error_record_names_a_non_builtin_type_with_its_module.<locals>.RateLimitError"
+    assert record["type"] == (f"{__name__}.test_error_record_names_a_non_builtin_type_with_its_module"
+                              ".<locals>.RateLimitError")
     assert record["category"] == "rate_limit"
 
 

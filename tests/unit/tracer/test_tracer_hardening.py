@@ -252,7 +252,8 @@ def test_a_jwt_needs_three_parts() -> None:
     redactor = Redactor()
     jwt = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.abcDEF123456ghiJKL"
     assert redactor.redact_text(f"t {jwt} x") == "t [REDACTED:jwt] x"
-    assert redactor.redact_text("t eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9 x") == "t eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9 x"
+    header_only = "t eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9 x"  # a JWT's header alone is not a token
+    assert redactor.redact_text(header_only) == header_only
 
 
 def test_a_configured_key_without_ascii_letters_is_ignored_by_the_redactor() -> None:

@@ -11,7 +11,7 @@ import time
 import orjson
 import pytest
 
-from namel3ss_debug import mark
+from namel3ss_debug import mark, trace_tool_call
 from namel3ss_debug.config import load_settings
 from namel3ss_debug.tracer import lifecycle
 from namel3ss_debug.tracer.api import get_tracer
@@ -124,8 +124,6 @@ def test_an_unwritable_trace_directory_never_reaches_the_app(tmp_path, capsys):
     resolved = load_settings({}, tmp_path, overrides={"enabled": True, "trace_output_dir": str(blocker / "t")},
                              override_source="test")
     run = get_tracer().start_run(resolved, entry={"kind": "test", "name": "test"}, argv=[])
-
-    from namel3ss_debug import trace_tool_call
 
     @trace_tool_call
     def add(a, b):

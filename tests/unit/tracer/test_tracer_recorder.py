@@ -10,7 +10,7 @@ from namel3ss_debug.config import load_settings
 from namel3ss_debug.testing.capture import MemoryWriter
 from namel3ss_debug.tracer.api import get_tracer, mark, span, trace_llm_call, trace_tool_call
 from namel3ss_debug.tracer.events import envelope
-from namel3ss_debug.tracer.run import Run
+from namel3ss_debug.tracer.run import Run, installed_versions
 
 
 def read_segments(directory: Path) -> list[list[dict]]:
@@ -153,8 +153,6 @@ def test_run_end_is_the_last_event_when_a_span_is_still_open(capture):
 
 
 def test_run_start_records_the_versions_of_installed_packages_it_knows():
-    from namel3ss_debug.tracer.run import installed_versions
-
     versions = installed_versions()
     assert versions["namel3ss-debug"] == __import__("namel3ss_debug").__version__
     assert versions["orjson"] == __import__("orjson").__version__

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from namel3ss_debug.tracer import writer as writer_module
 from namel3ss_debug.tracer.writer import RotatingJsonlWriter, segment_path
 
 LINE = b'{"seq":0}\n'
@@ -122,8 +123,6 @@ def test_max_files_zero_keeps_every_segment(tmp_path):
 
 
 def test_failed_writes_keep_lines_up_to_a_limit_then_drop_and_count_them(tmp_path, monkeypatch):
-    import namel3ss_debug.tracer.writer as writer_module
-
     writer = RotatingJsonlWriter(tmp_path, "RUN", buffer_size=2)
     writer.rotate()
     monkeypatch.setattr(writer_module, "MAX_BUFFER_BYTES", 10 * len(LINE))
@@ -143,8 +142,6 @@ def test_failed_writes_keep_lines_up_to_a_limit_then_drop_and_count_them(tmp_pat
 
 
 def test_every_line_lost_to_a_full_disk_is_counted(tmp_path, monkeypatch):
-    import namel3ss_debug.tracer.writer as writer_module
-
     writer = RotatingJsonlWriter(tmp_path, "RUN", buffer_size=2)
     writer.rotate()
     monkeypatch.setattr(writer_module, "MAX_BUFFER_BYTES", 10 * len(LINE))

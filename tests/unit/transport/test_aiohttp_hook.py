@@ -217,7 +217,7 @@ def test_a_placeholder_key_is_never_sent_even_from_the_sessions_default_headers(
 @pytest.fixture
 def gzip_server() -> Any:
     """An aiohttp server on 127.0.0.1 that answers every chat completion with a gzipped JSON body."""
-    from aiohttp import web
+    from aiohttp import web  # noqa: PLC0415 - optional: the module is skipped without it (importorskip above)
 
     body = gzip.compress(json.dumps({"object": "chat.completion", "model": "m", "choices": [
         {"index": 0, "message": {"role": "assistant", "content": "zipped"}, "finish_reason": "stop"}]}).encode())

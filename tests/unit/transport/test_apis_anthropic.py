@@ -114,7 +114,7 @@ def test_a_streamed_mock_names_every_event_as_the_sdk_needs() -> None:
 
 def test_the_mocks_are_what_the_anthropic_sdk_parses() -> None:
     types = pytest.importorskip("anthropic.types")
-    from pydantic import TypeAdapter
+    from pydantic import TypeAdapter  # noqa: PLC0415 - optional: comes with the SDK importorskip'd above
 
     message = types.Message.model_validate(API.mock("Sunny.", None, False)["body"])
     assert (message.content[0].text, message.model) == ("Sunny.", "mock")

@@ -125,7 +125,7 @@ def test_a_streamed_mock_is_the_full_event_sequence_and_adds_up_to_its_text() ->
 
 def test_the_mocks_are_what_the_openai_sdk_parses() -> None:
     types = pytest.importorskip("openai.types.responses")
-    from pydantic import TypeAdapter
+    from pydantic import TypeAdapter  # noqa: PLC0415 - optional: comes with the SDK importorskip'd above
 
     whole = types.Response.model_validate(API.mock("Paris is sunny.", None, False)["body"])
     assert (whole.output_text, whole.model, whole.status) == ("Paris is sunny.", "mock", "completed")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable
 
 import pytest
@@ -13,6 +14,7 @@ from stubserver import StubServer
 from namel3ss_debug import capture_http
 from namel3ss_debug.model.replay import ReplayMiss
 from namel3ss_debug.launch.rerun import placeholder_keys
+from namel3ss_debug.replay.mocks import Mock, parse_key
 from namel3ss_debug.testing.capture import capture_events
 from namel3ss_debug.transport.exchange import status_category
 from namel3ss_debug.transport.opening import PLACEHOLDER_KEY
@@ -153,8 +155,6 @@ def test_concurrent_agents_each_get_their_own_answers_whatever_order_they_start_
 
 
 def test_agents_in_a_thread_pool_each_get_their_own_answers(server):
-    from concurrent.futures import ThreadPoolExecutor
-
     def app(order: tuple[str, ...]) -> Callable[[], dict[str, str]]:
         def main() -> dict[str, str]:
             client = httpx.Client()
@@ -208,8 +208,6 @@ def test_a_changed_request_is_answered_in_order_and_the_difference_is_shown(serv
 
 
 def test_a_text_mock_is_the_api_s_whole_answer_saying_it(server):
-    from namel3ss_debug.replay.mocks import Mock, parse_key
-
     _, events = record(lambda: chat(httpx.Client(), server.url, "hello", stream=True))
     mocks = {"llm:openai.chat#1": Mock(parse_key("llm:openai.chat#1"), "mocked words", "test")}
     result, new_events, _ = rerun(events, lambda: chat(httpx.Client(), server.url, "hello", stream=True), mocks=mocks)
