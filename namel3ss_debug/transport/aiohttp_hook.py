@@ -45,7 +45,8 @@ def install(module: ModuleType) -> list[str]:
     session = getattr(module, "ClientSession", None)
     original = getattr(session, "_request", None)
     reader = getattr(module, "StreamReader", None)
-    if original is None or not hasattr(reader, "_read_nowait_chunk") or not hasattr(module, "ClientResponse"):
+    if session is None or original is None or not hasattr(reader, "_read_nowait_chunk") \
+            or not hasattr(module, "ClientResponse"):
         return ["aiohttp.ClientSession._request"]
     if not getattr(original, _MARK, False):
         session._request = _wrap(module, original)
@@ -99,7 +100,8 @@ def _opened(tracer: Any, session: Any, method: str, str_or_url: Any, kwargs: dic
                             url.raw_query_string, given or content_type or "", body)
         return open_exchange(tracer, outgoing)
     except Exception as exc:
-        return our_failure(tracer, exc)
+        our_failure(tracer, exc)
+        return None
 
 
 def _target(session: Any, str_or_url: Any, kwargs: dict[str, Any]) -> Any:
@@ -114,7 +116,9 @@ def _request_body(session: Any, kwargs: dict[str, Any]) -> tuple[bytes, str]:
     files, a file or a stream is read by aiohttp as it sends, never here: it is recorded empty."""
     value, data = kwargs.get("json"), kwargs.get("data")
     if value is not None:
-        dumps = getattr(session, "_json_serialize_bytes", None) or getattr(session, "_json_serialize", json.dumps)
+        serialize_bytes = getattr(session, "_json_serialize_bytes", None)  # a session given json_serialize_bytes
+        serialize_text = getattr(session, "_json_serialize", json.dumps)
+        dumps = serialize_bytes or serialize_text
         text = dumps(value)
         return (text.encode("utf-8") if isinstance(text, str) else bytes(text)), "application/json"
     if isinstance(data, (bytes, bytearray, memoryview)):
@@ -306,7 +310,7 @@ async def _started(module: ModuleType, session: Any, method: str, url: Any, sent
     return await response.start(offline)
 
 
-def _accepted(cls: type, arguments: dict[str, Any]) -> dict[str, Any]:
+def _accepted(cls: type[Any], arguments: dict[str, Any]) -> dict[str, Any]:
     """The constructor arguments this aiohttp version's ClientResponse takes."""
     parameters = inspect.signature(cls.__init__).parameters
     return {name: value for name, value in arguments.items() if name in parameters}

@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import Any, AsyncIterable, AsyncIterator, Iterable, Iterator, Mapping
+from typing import Any, AsyncIterable, AsyncIterator, Iterable, Iterator, Mapping, Protocol
 
-from ..tracer.core import Tracer
 from .frames import ends_stream, frames_of
 from .wire import decoded, framing_of, kept_body
 
@@ -21,11 +20,18 @@ KEPT_HEADER_PREFIXES = ("openai-", "anthropic-", "x-ratelimit-", "ratelimit-", "
 MAX_KEPT_BYTES = 8 * 1024 * 1024  # past this a body is measured, not kept (a download is not a model's answer)
 
 
+class SpanEnder(Protocol):
+    """What an exchange needs of the tracer: to end its span (the tracer itself, or the hand-over of a
+    request made inside an OpenTelemetry `llm` span)."""
+
+    def end_span(self, span: Any, *, error: BaseException | dict[str, Any] | None = None) -> None: ...
+
+
 @dataclass
 class Exchange:
     """A request's span while its response is read."""
 
-    tracer: Tracer
+    tracer: SpanEnder
     span: Any
     api: Any
     streamed: bool
@@ -152,7 +158,7 @@ class Exchange:
         if self.expected is not None and self.size >= self.expected:
             return True
         frames = kept.get("frames")
-        return bool(frames) and ends_stream(frames[-1])
+        return bool(frames and ends_stream(frames[-1]))
 
     def _meaning(self, kept: dict[str, Any]) -> dict[str, Any]:
         if self.status >= 400:

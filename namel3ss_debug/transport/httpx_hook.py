@@ -96,7 +96,8 @@ def _opened(tracer: Any, request: Any, body: bytes) -> Exchange | None:
                             url.query.decode("ascii", "replace"), request.headers.get("content-type", ""), body)
         return open_exchange(tracer, outgoing)
     except Exception as exc:
-        return our_failure(tracer, exc)
+        our_failure(tracer, exc)
+        return None
 
 
 def _recorded(response: Any, exchange: Exchange, streams: Any) -> Any:
@@ -109,7 +110,8 @@ def _replayed(module: ModuleType, exchange: Exchange, streams: Any) -> Any:
     """The rerun's answer as the transport's response: read through the same exchange as a live one,
     so its span says what the recorded span said."""
     record = served_record(exchange)  # a recorded transport error is raised again
-    headers = record.get("headers") if isinstance(record.get("headers"), dict) else {}
+    given = record.get("headers")
+    headers: dict[str, str] = given if isinstance(given, dict) else {}
     exchange.received(record["status"], headers)
     body = streams.replayed(list(body_chunks(record)), broken_by(exchange, record))
     return module.Response(record["status"], headers=headers, stream=streams.recording(body, exchange),

@@ -27,7 +27,7 @@ def install(module: ModuleType) -> list[str]:
     """Wrap `requests.adapters.HTTPAdapter.send`; returns the hook points this version lacks."""
     adapter = getattr(getattr(module, "adapters", None), "HTTPAdapter", None)
     original = getattr(adapter, "send", None)
-    if original is None or not hasattr(adapter, "build_response"):
+    if adapter is None or original is None or not hasattr(adapter, "build_response"):
         return ["requests.adapters.HTTPAdapter.send"]
     if not getattr(original, _MARK, False):
         adapter.send = _send(original)
@@ -68,7 +68,8 @@ def _opened(tracer: Any, request: Any) -> Exchange | None:
                             url.query, str(request.headers.get("content-type") or ""), data)
         return open_exchange(tracer, outgoing)
     except Exception as exc:
-        return our_failure(tracer, exc)
+        our_failure(tracer, exc)
+        return None
 
 
 def _recorded(response: Any, exchange: Exchange) -> Any:

@@ -13,10 +13,10 @@ response record (`mock`). Nothing here does I/O, imports beyond the stdlib, or r
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 from .anthropic import AnthropicMessages
-from .base import Api, BodyApi, Request
+from .base import Api, Request
 from .gemini import GeminiGenerateContent, path_model
 from .hosts import hostname, openai_provider
 from .ollama import OllamaChat, OllamaGenerate
@@ -52,7 +52,7 @@ def _openai(last: str, before: str, host: str, body: dict[str, Any]) -> Api | No
     return found(openai_provider(host)) if found is not None else None
 
 
-def _openai_api(last: str, before: str, body: dict[str, Any]) -> type[BodyApi] | None:
+def _openai_api(last: str, before: str, body: dict[str, Any]) -> Callable[[str], Api] | None:
     if last == "completions" and before == "chat":
         return OpenAIChat if isinstance(body.get("messages"), list) else None
     if last == "completions":

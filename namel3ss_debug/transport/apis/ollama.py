@@ -36,7 +36,7 @@ class OllamaChat(BodyApi):
         calls = [_tool_call(call) for line in lines for call in items(field(line, "message", "tool_calls"))]
         if calls:
             outputs["tool_calls"] = calls
-        last = next((line for line in reversed(lines) if line.get("done") is True), {})
+        last: dict[str, Any] = next((line for line in reversed(lines) if line.get("done") is True), {})
         put(outputs, "finish_reason", text(last.get("done_reason")))
         put(outputs, "usage", usage(count(last.get("prompt_eval_count")), count(last.get("eval_count"))))
         put(outputs, "model", first_found(text(line.get("model")) for line in lines))

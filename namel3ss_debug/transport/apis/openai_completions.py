@@ -24,7 +24,7 @@ class OpenAICompletions(BodyApi):
     def stream(self, frames: list[dict[str, Any]]) -> dict[str, Any]:
         chunks = [data for data in map(data_of, frames) if data is not None]
         choices = [first_choice(field(chunk, "choices")) for chunk in chunks]
-        parts = [choice["text"] for choice in choices if text(field(choice, "text")) is not None]
+        parts = [choice["text"] for choice in choices if choice is not None and text(choice.get("text")) is not None]
         outputs: dict[str, Any] = {"text": "".join(parts)} if parts else {}
         put(outputs, "finish_reason", last_found(text(field(choice, "finish_reason")) for choice in choices))
         put(outputs, "usage", last_found(openai_usage(field(chunk, "usage")) for chunk in chunks))

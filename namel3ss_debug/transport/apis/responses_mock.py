@@ -23,7 +23,7 @@ def mock_response(value: str, model: str, status: str = "completed") -> dict[str
 def mock_events(value: str, model: str) -> list[dict[str, Any]]:
     """The events of a stream saying `value` in one delta, each with its `sequence_number`."""
     at = {"item_id": _ITEM_ID, "output_index": 0, "content_index": 0}
-    events = [
+    events: list[dict[str, Any]] = [
         {"type": "response.created", "response": mock_response(value, model, "in_progress")},
         {"type": "response.output_item.added", "output_index": 0, "item": _message(None)},
         {"type": "response.content_part.added", **at, "part": _text_part("")},

@@ -47,7 +47,7 @@ def _rebuilt_output(frames: list[dict[str, Any]]) -> list[dict[str, Any]]:
     for frame in frames:
         kind, data = kind_of(frame), data_of(frame)
         index = count(field(data, "output_index"))
-        if index is None or kind not in _REBUILT_FROM:
+        if data is None or index is None or kind not in _REBUILT_FROM:  # no data has no index: said for mypy
             continue
         if kind.startswith("response.output_item."):
             if isinstance(data.get("item"), dict):

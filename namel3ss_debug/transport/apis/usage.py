@@ -17,8 +17,8 @@ from .values import count, field
 def usage(input_tokens: int | None, output_tokens: int | None, total_tokens: int | None = None,
           **details: int | None) -> dict[str, int] | None:
     """The counts found, with `total_tokens` summed when the API gave none; None when none were found."""
-    found = {"input_tokens": input_tokens, "output_tokens": output_tokens}
-    found = {key: value for key, value in found.items() if value is not None}
+    given = {"input_tokens": input_tokens, "output_tokens": output_tokens}
+    found = {key: value for key, value in given.items() if value is not None}
     if not found:
         return None
     total = total_tokens if total_tokens is not None else sum(found.values())
