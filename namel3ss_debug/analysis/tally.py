@@ -10,15 +10,13 @@ from __future__ import annotations
 
 import math
 from array import array
-from functools import partial
-from typing import Any, Callable, Iterable, MutableMapping, Sequence
+from typing import Any, Iterable
 
 from ..model.events import STARTUP_KIND, is_end, is_start, is_startup, kind as span_kind
-from ..store.records import BLOCK_DECODER, EventRecord, Usage, attrs_of
+from ..store.records import EventRecord, attrs_of
 from . import critical
 from .findings import SEQ_BITS, Findings
 from .idset import SpanIds
-from .loops import LoopWatch
 from .run_state import (
     ANOMALY_SECTIONS, INTEGRITY_SECTIONS, MAX_BUCKETS, PATH_SECTIONS, PATTERN_SECTIONS, SLOW_SECTIONS, Boundary,
     IntegrityCounts, OpenSpan, Options, RunState, coarsen, ghost_root, recorded_event_types,
@@ -26,45 +24,7 @@ from .run_state import (
 
 START, END, INSTANT = 0, 1, 2
 CALLS = frozenset({"llm", "tool"})
-STARTUP_END = STARTUP_KIND + "_end"  # the C pass hands these to `_end` (`one_event`): one a run
-
-try:
-    from . import _tally as _compiled  # type: ignore[attr-defined]
-except ImportError:  # no compiler at install time: `Tally.feed_py`
-    _compiled = None
-else:
-    _compiled.bind(EventRecord, Usage, OpenSpan, LoopWatch, critical.attach_overlapping, coarsen)
-ACCELERATED = _compiled is not None
-
-
-def block_decoder(filtered: bool) -> Callable[[memoryview], Sequence[EventRecord]]:
-    """How a reader should decode blocks of lines for a Tally (`TraceReader.records`' `decode`).
-
-    Where compiled, into `_tally.Lines`: each line's fields read in place (`_tally_scan.h`), msgspec's record
-    made only for a line the scan is not sure of, or when asked for. `feed` reads the fields themselves. A pass
-    that filters its events (`--since`, `--component`: `Options.counted`) shows the filter each record, so it
-    takes msgspec's records as they are.
-    """
-    if _compiled is None or filtered:
-        return BLOCK_DECODER.decode_lines
-    return partial(_compiled.lines, BLOCK_DECODER)
-
-
-# How another extension reads a block of `_tally.Lines` (a capsule: `_scanned.h`), or None: `diff`'s call recorder
-# (`diffing/_calls.c`) reads the lines the pass reads
-LINES_API = _compiled.LINES if _compiled is not None else None
-
-
-def types_of(block: Sequence[EventRecord]) -> set[str]:
-    """The event types of a block of records, without making a record of each of `_tally.Lines`' lines."""
-    if _compiled is not None and type(block) is _compiled.Lines:
-        return block.types()  # type: ignore[attr-defined]
-    return {record.event_type for record in block}
-
-
-# What a call's identity hashes of its inputs: where compiled, their 64-bit hash (`_hash64.h`: no copy of the
-# text, 16 bytes a step), which the C pass computes too; otherwise the text itself
-inputs_digest = _compiled.digest if _compiled is not None else bytes
+STARTUP_END = STARTUP_KIND + "_end"  # the end of a run's start-up span
 
 
 class Tally(Findings):
@@ -104,9 +64,10 @@ class Tally(Findings):
         self.retries: dict[tuple[str, str, str], list[Any]] = {}
         # call identity (hash of component, name and the inputs' JSON) -> calls; the repeated ones also in
         # repeated: [component, name, calls, ms in the repeats, ref and span id of the first repeat]
-        self.repeats: MutableMapping[int, int] = _compiled.CallCounts() if _compiled is not None else {}
+        self.repeats: dict[int, int] = {}
         self.repeated: dict[int, list[Any]] = {}
-        self.loops: list[tuple[RunState, str, int, str, tuple[Any, ...], int, int]] = []  # agent span, seq, name, cycle...
+        # agent span, seq, name, cycle...
+        self.loops: list[tuple[RunState, str, int, str, tuple[Any, ...], int, int]] = []
         self.blocking: list[tuple[float, int, str, tuple[str, str, str]]] = []
         self.blocking_count = 0
         self.near_limit: list[tuple[int, int, str, str, str, int]] = []  # (tokens in, ref, model, name, span, window)
@@ -143,17 +104,7 @@ class Tally(Findings):
 
     # -- the hot loop -------------------------------------------------------------------------
     def feed(self, records: Iterable[EventRecord]) -> None:
-        """Tally a block of records of the current run (or of the runs they switch to).
-
-        In C where the optional extension was built (`_tally.c`), else `feed_py`; the C loop does the common
-        work itself and calls this class's methods for the rest, on the same state (tests compare the two
-        on random runs, whole and in halves)."""
-        if _compiled is not None and self.run is not None and _compiled.feed(self, records) is not NotImplemented:
-            return
-        self.feed_py(records)
-
-    def feed_py(self, records: Iterable[EventRecord]) -> None:
-        """`feed` in Python, the reference."""
+        """Tally a block of records of the current run (or of the runs they switch to)."""
         run = self.run
         if run is None:
             raise RuntimeError("begin() a run before feeding it")
@@ -227,7 +178,7 @@ class Tally(Findings):
         if component in CALLS and use and self._patterns:
             inputs = event.inputs
             # no inputs, no identity
-            key = hash((run.index, component, event.name, inputs_digest(inputs))) if len(inputs) else None
+            key = hash((run.index, component, event.name, bytes(inputs))) if len(inputs) else None
             retry = self._call_started(run, event, key, parent, agent)
             if key is not None and self.repeats[key] == 1:
                 key = None

@@ -41,9 +41,6 @@ _UNDECODABLE = (msgspec.DecodeError, msgspec.ValidationError, UnicodeDecodeError
 
 __all__ = ["Located", "Part", "TraceReader"]
 
-Decode = Callable[[memoryview], Sequence[EventRecord]]  # a block's bytes (whole lines) -> its records
-
-
 class TraceReader:
     """Reads the files of a run in order, telling `problems` about anything that is not a clean event."""
 
@@ -58,29 +55,26 @@ class TraceReader:
         self.reuse_buffers = reuse_buffers
         self.partial_indexes: dict[str, tuple[IndexBuilder, int, int]] = {}
 
-    def records(self, source: RunSource, decode: Decode = BLOCK_DECODER.decode_lines) -> Iterator[Sequence[EventRecord]]:
-        """Sequences of records, one per block of lines, in the run's order: what `decode` makes of a block's
-        bytes (msgspec's list, or analyze's `Tally.block_decoder`), or the block read line by line when it
-        raises.
+    def records(self, source: RunSource) -> Iterator[Sequence[EventRecord]]:
+        """Sequences of records, one per block of lines, in the run's order: msgspec's list of a block's
+        records, or the block read line by line when it holds a line msgspec refuses.
 
         With `reuse_buffers`, the raw fields (`inputs`, `attrs`) of a block's records are valid only
         until the block after next is read: use them, do not keep them.
         """
         for path in source.files:
-            yield from self._file(path, _RecordSink(self.problems, decode))
+            yield from self._file(path, _RecordSink(self.problems))
 
-    def records_part(self, source: RunSource, part: "Part", decode: Decode = BLOCK_DECODER.decode_lines,
-                     ) -> Iterator[Sequence[EventRecord]]:
+    def records_part(self, source: RunSource, part: "Part") -> Iterator[Sequence[EventRecord]]:
         """Records of a stretch of a run: from `part.begin` to `part.stop` (file index, byte offset), each at
         the start of a line; `part.first_line` numbers the first of them. No index is written for a file
         read in part, and a stretch without events is not an error.
         """
-        return self._part(source, part, lambda index: _RecordSink(self.problems, decode))
+        return self._part(source, part, lambda index: _RecordSink(self.problems))
 
-    def line_blocks_part(self, source: RunSource, part: "Part", decode: Decode = BLOCK_DECODER.decode_lines,
-                         ) -> Iterator[LineBlock]:
+    def line_blocks_part(self, source: RunSource, part: "Part") -> Iterator[LineBlock]:
         """`line_blocks` of a stretch of a run, as `records_part` reads it."""
-        return self._part(source, part, lambda index: _LinedSink(self.problems, index, decode))
+        return self._part(source, part, lambda index: _LinedSink(self.problems, index))
 
     def _part(self, source: RunSource, part: "Part", sink: Callable[[int], "_Sink"]) -> Iterator[Any]:
         for index, path in enumerate(source.files):
@@ -91,12 +85,11 @@ class TraceReader:
             line = part.first_line if index == part.begin[0] else 1
             yield from self._file(path, sink(index), (start, end, line))
 
-    def line_blocks(self, source: RunSource, decode: Decode = BLOCK_DECODER.decode_lines) -> Iterator[LineBlock]:
+    def line_blocks(self, source: RunSource) -> Iterator[LineBlock]:
         """The run's records a block at a time, each block able to say where each record is and to hand out
-        the events whose line passes a cheap test (`LineBlock.picked`), in the run's order. A block read whole
-        holds what `decode` makes of it, as `records` says."""
+        the events whose line passes a cheap test (`LineBlock.picked`), in the run's order. """
         for index, path in enumerate(source.files):
-            yield from self._file(path, _LinedSink(self.problems, index, decode))
+            yield from self._file(path, _LinedSink(self.problems, index))
 
     def events(self, source: RunSource) -> Iterator[Located]:
         """Every event of the run as a dict with its place."""
@@ -229,11 +222,7 @@ class _Sink:
 
 
 class _RecordSink(_Sink):
-    """Typed records: a whole block decoded in C, or line by line when the block has a bad line."""
-
-    def __init__(self, problems: ReadProblems, decode: Decode = BLOCK_DECODER.decode_lines):
-        super().__init__(problems)
-        self.decode = decode
+    """Typed records: a whole block decoded by msgspec at once, or line by line when the block has a bad line."""
 
     def block(self, block: Block, builder: IndexBuilder | None) -> Sequence[EventRecord]:
         records = self._decoded(block)
@@ -246,18 +235,14 @@ class _RecordSink(_Sink):
         return records
 
     def _decoded(self, block: Block) -> Sequence[EventRecord] | None:
-        """The whole block decoded in C; None for a mapped file, a torn tail, or a bad line somewhere in the
+        """The whole block decoded at once; None for a mapped file, a torn tail, or a bad line somewhere in the
         block (then it is read line by line)."""
         if self.mapper is not None or block.tail:
             return None
         try:
-            decoded = self.decode(block.view)
+            return BLOCK_DECODER.decode_lines(block.view)
         except _UNDECODABLE:
             return None
-        told = getattr(decoded, "newlines", None)  # lines read in place have counted them: not counted again
-        if told is not None:
-            block.lines = told
-        return decoded
 
     def _note(self, block: Block, records: Sequence[EventRecord], builder: IndexBuilder | None) -> None:
         lines = block.newlines()
@@ -315,8 +300,8 @@ class _LinedSink(_RecordSink):
     """Records that know their lines (a `LineBlock` a block), for readers that go back to one event later
     or look at the lines' text."""
 
-    def __init__(self, problems: ReadProblems, file: int, decode: Decode = BLOCK_DECODER.decode_lines):
-        super().__init__(problems, decode)
+    def __init__(self, problems: ReadProblems, file: int):
+        super().__init__(problems)
         self.file = file
 
     def block(self, block: Block, builder: IndexBuilder | None) -> LineBlock:

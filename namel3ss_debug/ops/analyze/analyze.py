@@ -9,7 +9,7 @@ from typing import Any
 from ...analysis.analyze import analyze as analyze_runs
 from ...analysis.prices import Pricer
 from ...analysis.report import SECTIONS, Report
-from ...analysis.tally import Options, block_decoder
+from ...analysis.tally import Options
 from ...analysis.window import EventWindow, parse_duration_ms
 from ...config_prices import read_prices_file
 from ...model.errors import TraceError
@@ -85,8 +85,7 @@ def read_report(sources: list[RunSource], options: Options, window: EventWindow,
         if halves is not None:
             report = halves.report(reader, counted, bytes_read=lambda: progress.done, progress=progress.advance)
         else:
-            decode = block_decoder(filtered=window.active)
-            report = analyze_runs(((source, counted(source, reader.records(source, decode))) for source in sources),
+            report = analyze_runs(((source, counted(source, reader.records(source))) for source in sources),
                                   pricer=pricer, options=options, window=window, problems=reader.problems,
                                   sections=sections, bytes_read=lambda: progress.done)
     if not counted.events:
