@@ -142,8 +142,8 @@ def replay(traces: tuple[str, ...], step: bool, breaks: tuple[str, ...], mocks: 
 
 
 def _check_rerun_options(rerun_on: bool, given: dict[str, Any], no_pager: bool) -> None:
-    """--match, --on-miss, --live-tools, --cwd, --output and --yes belong to --rerun: without it they would be ignored; and
-    --no-pager would be ignored with it (a rerun's output, the app's among it, is never paged)."""
+    """--match, --on-miss, --live-tools, --cwd, --output and --yes belong to --rerun: without it they would be
+    ignored; and --no-pager would be ignored with it (a rerun's output, the app's among it, is never paged)."""
     if rerun_on and no_pager:
         raise UsageError("--no-pager does not apply to --rerun: a rerun's output is never paged",
                          hint="drop --no-pager")

@@ -98,7 +98,7 @@ def _module_reasons(name: str, where: Path, root: Path, path: Sequence[str], mod
         return [f"'{shown(name)}' is not a module name"]
     try:
         files = module_files(name, where, path, modules)
-    except Exception as error:  # noqa: BLE001 - a finder's own failure: the module cannot be judged
+    except Exception as error:  # a finder's own failure: the module cannot be judged
         return [f"module {name} could not be looked for ({shown(str(error) or type(error).__name__)})"]
     if files is None:
         raise UsageError(f"the recorded app, module {name}, is not found from {shown(str(where))}",

@@ -1,9 +1,10 @@
 """What to run again: the app, its arguments and its working directory, as `run_start` recorded them.
 
 `run_start.attrs.entry` names a script (`{"kind": "script", "path": ...}`), a module (`{"kind":
-"module", "module": ...}`), a namel3ss app (`{"kind": "namel3ss", "path": ..., "flow": ..., "input": ...}`) or, for a run started by `NAMEL3SS_DEBUG_ENABLED=1 python app.py`, the
-interpreter's `argv[0]` (`{"kind": "python"}`). A script recorded on another machine is looked for
-under the working directory too (`--cwd`), by the path the user typed and by its file name.
+"module", "module": ...}`), a namel3ss app (`{"kind": "namel3ss", "path": ..., "flow": ..., "input": ...}`) or,
+for a run started by `NAMEL3SS_DEBUG_ENABLED=1 python app.py`, the interpreter's `argv[0]` (`{"kind": "python"}`).
+A script recorded on another machine is looked for under the working directory too (`--cwd`), by the path the
+user typed and by its file name.
 Whether what is found may run without asking (it is this project's app) is `consent.py`'s to judge.
 """
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 from ..analysis.prices import Pricer
 from ..analysis.report import Report
@@ -17,13 +17,17 @@ from ..checks.rules_file import read_rules_file, read_workspace_checks
 from ..checks.run import check_report, check_run, new_scan
 from ..checks.scan import EventScan
 from ..model.errors import TraceError, UsageError
+from ..store.reader import TraceReader
 from ..store.sources import RunSource, seekable
 from ..store.split import halving_cut
 from .analyze.analyze import read_report
 from .analyze.counting import Counted
-from .environment import Environment, count_bytes, ignore
+from .environment import Environment, Progress, count_bytes, ignore
 from .forked import Forked, worth_forking
 from .traces import TraceArgs, make_pricer, make_reader, open_traces
+
+if TYPE_CHECKING:
+    from .analyze.split import Halves
 
 
 @dataclass(frozen=True)
@@ -60,9 +64,7 @@ def check_traces(request: CheckRequest, env: Environment) -> CheckReport:
                   if halves is None else None)
         progress = env.progress([source])
         reader = make_reader(request.runs.strict, env, progress=progress.advance, write_index=request.cache)
-        read = (lambda: halves.report(reader, Counted(reader.problems),  # noqa: B023 - called now
-                                      bytes_read=lambda: progress.done, progress=progress.advance)) \
-            if halves is not None else None
+        read = _halves_reading(halves, reader, progress) if halves is not None else None
         try:
             with progress:
                 run, events = check_run(source, reader, rules, pricer=pricer, scan=scan, read=read,
@@ -76,7 +78,7 @@ def check_traces(request: CheckRequest, env: Environment) -> CheckReport:
     return check_report(runs, rules)
 
 
-def _halves(source: RunSource, scan: EventScan, pricer: Pricer, strict: bool, env: Environment) -> Any:
+def _halves(source: RunSource, scan: EventScan, pricer: Pricer, strict: bool, env: Environment) -> Halves | None:
     """A big run read in two halves (`analyze`'s), each scanned on the way, when the rules need a report and
     the run can be cut at a quiet point; None otherwise."""
     cut = halving_cut([source]) if scan.reads_fields else None
@@ -86,6 +88,12 @@ def _halves(source: RunSource, scan: EventScan, pricer: Pricer, strict: bool, en
 
     return Halves(source, cut, Options(sections=frozenset(SECTIONS_READ)), EventWindow(frozenset(), None, None), pricer,
                   strict, env.warn, scan)
+
+
+def _halves_reading(halves: Halves, reader: TraceReader, progress: Progress) -> Callable[[], Report]:
+    """The halves' report, read when `check_run` asks for it, by this run's reader and progress bar."""
+    return lambda: halves.report(reader, Counted(reader.problems), bytes_read=lambda: progress.done,
+                                 progress=progress.advance)
 
 
 def _report_elsewhere(source: RunSource, rules: list[Rule], pricer: Pricer, strict: bool,

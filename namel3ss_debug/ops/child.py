@@ -103,6 +103,6 @@ def _flush() -> None:
 def _quiet_stdin() -> None:
     try:
         sys.stdin.close()
-        sys.stdin = open(os.devnull)  # noqa: SIM115 - for the rest of the child's life
+        sys.stdin = open(os.devnull)  # for the rest of the child's life
     except (OSError, ValueError, AttributeError):
         pass

@@ -43,12 +43,14 @@ class Exported:
 
 
 def export_traces(request: ExportRequest, env: Environment, stdout: BinaryIO) -> list[Exported]:
-    """Export each run named (each run of a file that holds several: one trace each); raises UsageError (bad flags, a missing extra), TraceError (a run that
-    cannot be read) or interop.otlp.ExportError (the backend did not take the spans)."""
+    """Export each run named (each run of a file that holds several: one trace each); raises UsageError (bad
+    flags, a missing extra), TraceError (a run that cannot be read) or interop.otlp.ExportError (the backend did
+    not take the spans)."""
     if request.to not in FORMATS:
         raise UsageError(f"--to {request.to!r} is not a format", hint=f"use one of: {', '.join(FORMATS)}")
     if request.to != "otlp" and not request.out:
-        raise UsageError(f"--to {request.to} needs a FILE", hint=f"write --to {request.to} FILE (- for standard output)")
+        raise UsageError(f"--to {request.to} needs a FILE",
+                         hint=f"write --to {request.to} FILE (- for standard output)")
     target = _otlp_target(request, env) if request.to == "otlp" else None
     sources, _ = open_traces(request.runs, env)
     if request.to == "perfetto" and len(sources) > 1:
@@ -135,7 +137,8 @@ def _to_file(path: str, stdout: BinaryIO, write: Callable[[BinaryIO], list[Expor
     try:
         done = replace_file(path, write)
     except OSError as error:
-        raise UsageError(f"cannot write {path}: {error.strerror or error}", hint="choose a FILE in a writable directory") from None
+        raise UsageError(f"cannot write {path}: {error.strerror or error}",
+                         hint="choose a FILE in a writable directory") from None
     return [_placed(item, path) for item in done]
 
 

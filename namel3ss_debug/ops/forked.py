@@ -79,11 +79,11 @@ def _run(work: Callable[[], Any], sender: pipe.End, receiver: pipe.End) -> None:
         payload: tuple[str, Any] = ("ok", work())
     except Namel3ssDebugError as error:
         payload = ("error", error)
-    except BaseException:  # noqa: BLE001 - whatever it is, the parent does the work itself
+    except BaseException:  # whatever it is, the parent does the work itself
         payload = ("crash", traceback.format_exc())
     try:
         pipe.send(sender, payload)
-    except Exception:  # noqa: BLE001 - a result that does not pickle: the parent does the work itself
+    except Exception:  # a result that does not pickle: the parent does the work itself
         pipe.send(sender, ("crash", None))
     finally:
         sender.close()

@@ -28,7 +28,8 @@ WAIT_HINT = "wait for the app to end, or use --wait to wait for it"
 OPEN_AT_MOST = 2  # segments of a run its writer may have open at once: the last, and at a rotation the next
 # Where no file is locked (see model/writing), Windows still refuses to replace a file another process has open.
 REPLACE_HINT = ("a file its app still has open cannot be replaced on Windows: wait for the app to end"
-                if os.name == "nt" else "redact writes each new file beside the old one: the directory must be writable")
+                if os.name == "nt"
+                else "redact writes each new file beside the old one: the directory must be writable")
 
 
 @dataclass(frozen=True)

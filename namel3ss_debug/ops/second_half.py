@@ -5,7 +5,8 @@
 read its halves side by side. What they share is here: the fork, the progress of both halves, and what the
 second reader met (its problems, its part of the index sidecar). What is made of the second half is the
 caller's `work(reader, part)`; its result comes back pickled (`pipe.py`: a timeline's columns out of band),
-or the error it raised, or nothing when the other process died (the caller then reads the second half itself: a fork costs time, never an answer).
+or the error it raised, or nothing when the other process died (the caller then reads the second half
+itself: a fork costs time, never an answer).
 
 The process is forked before the progress bar (a thread) starts: a fork copies only the thread that forks,
 and a lock another thread held at that moment would stay held in the child for ever. The second reader's
@@ -113,7 +114,7 @@ def _run(sender: pipe.End, receiver: pipe.End, source: RunSource, cut: Cut, stri
         payload: tuple[Any, ...] = ("ok", result, problems, reader.partial_indexes)
     except Namel3ssDebugError as error:
         payload = ("error", error)
-    except BaseException:  # noqa: BLE001 - whatever it is, the parent reads the half itself
+    except BaseException:  # whatever it is, the parent reads the half itself
         payload = ("crash", traceback.format_exc())
     try:
         pipe.send(sender, payload)

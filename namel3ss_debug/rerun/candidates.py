@@ -98,7 +98,8 @@ def _reasons(recording: Recording, call: RecordedCall, live: LiveCall, served: s
     return reasons or ["matches, but was not chosen"]
 
 
-def input_difference(recorded: Any, live: Any, path: str = "", words: tuple[str, str] = ("recorded", "this call")) -> str:
+def input_difference(recorded: Any, live: Any, path: str = "",
+                     words: tuple[str, str] = ("recorded", "this call")) -> str:
     """The first place where two values differ: `query: recorded 'a', this call 'b'`."""
     if isinstance(recorded, dict) and isinstance(live, dict):
         for key in list(recorded) + [k for k in live if k not in recorded]:

@@ -121,7 +121,8 @@ def _common_start(a: bytes, b: bytes) -> int:
 
 
 def _path(url: str) -> str:
-    """The path of a URL as the trace shows it (`https://host:port/v1/chat/completions?x=1` -> `/v1/chat/completions`)."""
+    """The path of a URL as the trace shows it: `https://host:port/v1/chat/completions?x=1` ->
+    `/v1/chat/completions`."""
     rest = url.split("://", 1)[-1]
     slash = rest.find("/")
     path = rest[slash:] if slash >= 0 else "/"

@@ -217,7 +217,8 @@ class TraceAssertions:
         if unpriced:
             models = ", ".join(sorted({str(e.get("model")) for e in unpriced}))
             self._fail(f"cannot check a cost limit of ${usd:g}: {plural(len(unpriced), 'LLM call')} of model {models} "
-                       f"{'has' if len(unpriced) == 1 else 'have'} no price (give one with @pytest.mark.n3trace(price_overrides={{...}}) or "
+                       f"{'has' if len(unpriced) == 1 else 'have'} no price "
+                       "(give one with @pytest.mark.n3trace(price_overrides={...}) or "
                        f"price_overrides in .namel3ss/debug.json):", unpriced)
         if cost > usd:
             calls = sorted(self._usage_events(), key=_tokens, reverse=True)

@@ -130,8 +130,9 @@ def _slow(slow: SlowOperations, view: View) -> list[str]:
     lines = [f"{plural(slow.count, 'span')} over {duration(slow.threshold_ms)}."]
     if slow.top:
         lines += ["", *table((">duration", "status", "operation", "where", "span"), (
-            [duration(span.duration_ms), md(span.status), md(operation(span.ref.component, span.ref.name, span.ref.kind)),
-             md(view.where(span.ref)), md(span.ref.span_id)] for span in slow.top))]
+            [duration(span.duration_ms), md(span.status),
+             md(operation(span.ref.component, span.ref.name, span.ref.kind)), md(view.where(span.ref)),
+             md(span.ref.span_id)] for span in slow.top))]
     return lines
 
 
@@ -143,7 +144,8 @@ def _llm(llm: LlmUsage, view: View) -> list[str]:
         headers = ("model", ">calls", ">input", ">output", ">total", ">cost", "priced by", ">max input", ">context")
         lines += ["", *table(headers, (
             [md(m.model), count(m.calls), count(m.input_tokens), count(m.output_tokens), count(m.total_tokens),
-             cost(m.cost_usd, m.unpriced_calls), md(tally(m.priced_by)), count(m.max_input_tokens), count(m.context_window)]
+             cost(m.cost_usd, m.unpriced_calls), md(tally(m.priced_by)), count(m.max_input_tokens),
+             count(m.context_window)]
             for m in llm.models))]
     return lines
 

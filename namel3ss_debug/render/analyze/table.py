@@ -143,7 +143,8 @@ def _slow(console: Console, slow: SlowOperations, view: View) -> None:
         ref = span.ref
         run = [trace_text(ref.run_id)] if several else []
         table.add_row(duration(span.duration_ms), styled(span.status, STATUS_STYLES),
-                      trace_text(operation(ref.component, ref.name, ref.kind)), *run, str(ref.seq), trace_text(ref.span_id))
+                      trace_text(operation(ref.component, ref.name, ref.kind)), *run, str(ref.seq),
+                      trace_text(ref.span_id))
     console.print(table)
 
 

@@ -66,7 +66,8 @@ def _divergence(console: Console, report: DiffReport) -> None:
     if calls.by_operation:
         table = _table("Calls added and removed", ["operation", ">base", ">new", ">added", ">removed"])
         for row in calls.by_operation:
-            table.add_row(safe_line(row.operation), f"{row.base:,}", f"{row.new:,}", _plus(row.added), _minus(row.removed))
+            table.add_row(safe_line(row.operation), f"{row.base:,}", f"{row.new:,}", _plus(row.added),
+                          _minus(row.removed))
         console.print(table)
 
 
@@ -102,7 +103,8 @@ def _outputs(console: Console, outputs: OutputChanges) -> None:
     console.print(f"[bold]Outputs[/]  {outputs.changed:,} of {outputs.compared:,} aligned LLM and tool calls "
                   "changed their output, error or status")
     for item in outputs.items:
-        console.print(f"  [bold]{safe_line(item.base.key)}[/] (BASE seq {item.base.seq}, {safe_line(item.base.status)}; "
+        console.print(f"  [bold]{safe_line(item.base.key)}[/] "
+                      f"(BASE seq {item.base.seq}, {safe_line(item.base.status)}; "
                       f"NEW seq {item.new.seq}, {safe_line(item.new.status)}; {inputs_text(item.inputs_changed)})")
         if item.offset < 0:
             console.print("    the outputs differ past the characters kept, or only in status")

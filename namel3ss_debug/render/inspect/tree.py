@@ -144,7 +144,8 @@ class _Drawing:
             self.lines.append(Text(f"… {self.total - self.shown} more nodes (raise --limit to see them)", style="dim"))
         if self.deepest > self.cap:
             note = Text(f"nesting is drawn {self.cap} levels deep: the spans below are listed one level in, each "
-                        f"after its depth (↳ N, down to {self.deepest}); a wider terminal draws more levels", style="dim")
+                        f"after its depth (↳ N, down to {self.deepest}); a wider terminal draws more levels",
+                        style="dim")
             self.lines.extend(note.wrap(self.console, self.width))
         if not self.lines:
             self.lines.append(Text("no spans", style="dim"))

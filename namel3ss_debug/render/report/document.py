@@ -91,8 +91,8 @@ def _status(picture: RunPicture, run: Any, live: bool) -> str:
 
 
 def _columns(table: SpanTable) -> dict[str, Any]:
-    tables: dict[str, dict[str, int]] = {name: {} for name in
-                                         ("components", "kinds", "statuses", "tracks", "agents", "models", "categories")}
+    names = ("components", "kinds", "statuses", "tracks", "agents", "models", "categories")
+    tables: dict[str, dict[str, int]] = {name: {} for name in names}
     for status in _STATUSES:
         tables["statuses"][status] = len(tables["statuses"])
 
@@ -155,7 +155,8 @@ def _compare(page: ReportPage) -> dict[str, Any]:
             left = base.calls.calls[i1 + offset] if i1 + offset < i2 else None
             right = new.calls.calls[j1 + offset] if j1 + offset < j2 else None
             index = len(rows)
-            rows.append([tag, base_rows.get(left.seq, -1) if left else -1, new_rows.get(right.seq, -1) if right else -1])
+            rows.append([tag, base_rows.get(left.seq, -1) if left else -1,
+                         new_rows.get(right.seq, -1) if right else -1])
             if tag == "equal" and left is not None and right is not None:
                 marks.extend([index, kind, text] for kind, text in _differences(left, right))
     return {"diff": diff_to_dict(page.diff), "rows": rows, "marks": marks, "parted_at": parted_at}

@@ -22,7 +22,8 @@ def announce(recorded: Any, run_id: str | None) -> Text:
     """The line before the app runs: what runs again, where."""
     command = shlex.join(recorded.target.argv if not recorded.target.module
                          else ["-m", recorded.target.module, *recorded.target.args])
-    return Text(one_line(f"rerun of {run_id}: {command}  (in {recorded.cwd})"), style="dim")  # an argument's newline: \n
+    # one_line: an argument's newline shows as \n
+    return Text(one_line(f"rerun of {run_id}: {command}  (in {recorded.cwd})"), style="dim")
 
 
 def render_report(report: RerunReport) -> Group:
