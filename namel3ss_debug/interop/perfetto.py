@@ -136,24 +136,24 @@ class _Reading:
         if event_type == "run_start":
             self.run_id, self.title = event.get("run_id"), f"{event.get('name')} {event.get('run_id')}"
         if is_start(event_type):
-            self._start(event, ts)
+            self._start(event, event_type, ts)
         elif is_end(event_type):
-            self._end(event, ts)
+            self._end(event, event_type, ts)
         elif event_type not in SKIPPED_EVENT_TYPES:
             self.instants.append(_instant(event, ts))
 
-    def _start(self, event: Mapping[str, Any], ts: int) -> None:
+    def _start(self, event: Mapping[str, Any], event_type: str, ts: int) -> None:
         span = _Span(text_key(event.get("span_id")), _int(event.get("seq")), text_key(event.get("component")),
                      text_key(event.get("name")), ts)
         span.parent = self.open.get(text_key(event.get("parent_id")))
         pid = event.get("pid")
         span.where = (pid if _is_pid(pid) else None, _label(event.get("thread")), _label(event.get("task")))
-        span.args = {"kind": kind(event.get("event_type")), "span_id": span.key, "parent_id": event.get("parent_id")}
+        span.args = {"kind": kind(event_type), "span_id": span.key, "parent_id": event.get("parent_id")}
         _take(span.args, event)
         self.open[span.key] = span
         self.spans.append(span)
 
-    def _end(self, event: Mapping[str, Any], ts: int) -> None:
+    def _end(self, event: Mapping[str, Any], event_type: str, ts: int) -> None:
         span = self.open.get(text_key(event.get("span_id")))
         duration = event.get("duration_ms")
         duration_us = to_micros(duration)
@@ -163,7 +163,7 @@ class _Reading:
             span = _Span(text_key(event.get("span_id")), _int(event.get("seq")), text_key(event.get("component")),
                          text_key(event.get("name")), max(0, ts - (duration_us or 0)))
             span.parent = self.open.get(text_key(event.get("parent_id")))
-            span.args = {"kind": kind(event.get("event_type")), "span_id": span.key,
+            span.args = {"kind": kind(event_type), "span_id": span.key,
                          "parent_id": event.get("parent_id"), "start_missing": True}
             self.spans.append(span)
         span.end = span.start + duration_us if duration_us is not None else max(ts, span.start)
@@ -253,11 +253,16 @@ def _fits(lane: _Lane, span: _Span) -> bool:
     """Whether `span` can go on `lane` now: every slice still open there is one of its ancestors
     (after closing those that ended before it starts); it is then cut to its parent's end if need be."""
     stack = lane.stack
-    while stack and (stack[-1].end < span.start or (stack[-1].end == span.start and not _ancestor(stack[-1], span))):
+    while stack:
+        top = stack[-1]
+        assert top.end is not None  # `finish` ends every span before any is laid out
+        if not (top.end < span.start or (top.end == span.start and not _ancestor(top, span))):
+            break
         stack.pop()
     if not stack:
         return True
     top = stack[-1]
+    assert span.end is not None and top.end is not None
     if not _ancestor(top, span) or span.end - top.end > CLOCK_SLACK_US:
         return False
     span.end = min(span.end, top.end)
@@ -273,7 +278,7 @@ def _ancestor(older: _Span, span: _Span) -> bool:
 
 def _slice(span: _Span) -> dict[str, Any]:
     lane = span.lane
-    assert lane is not None
+    assert lane is not None and span.end is not None
     item = {"ph": "X", "name": f"{span.component}:{span.name}", "cat": span.component, "ts": span.start,
             "dur": span.end - span.start, "pid": lane.pid, "tid": lane.tid,
             "args": {key: value for key, value in span.args.items() if value is not None}}
@@ -302,7 +307,7 @@ def _instant(event: Mapping[str, Any], ts: int) -> tuple[dict[str, Any], Any, tu
         brief = _brief(event.get(key))
         if brief:
             args[key] = brief
-    item = {"ph": "i", "s": "t", "name": f"{component}:{event.get('name')}", "cat": component, "ts": ts,
+    item: dict[str, Any] = {"ph": "i", "s": "t", "name": f"{component}:{event.get('name')}", "cat": component, "ts": ts,
             "args": {key: value for key, value in args.items() if value is not None}}
     if event.get("error") or event.get("event_type") == "error_occurred":
         item["cname"] = ERROR_COLOUR
@@ -326,7 +331,7 @@ def _brief(value: Any) -> dict[str, Any] | None:
     a memory write's key from another's; the whole value is `inspect --event`'s."""
     if not isinstance(value, Mapping):
         return None
-    brief = {}
+    brief: dict[str, str | int | float | None] = {}
     for key, item in value.items():
         if isinstance(item, str):
             brief[str(key)] = item if len(item) <= BRIEF_CHARS else item[:BRIEF_CHARS] + "…"

@@ -62,7 +62,7 @@ class TimeProblems:
                 warn(f"perfetto: {count} {text[0] if count == 1 else text[1]} (seq {seqs}{more})")
 
 
-_TEXTS = {
+_TEXTS: dict[str, tuple[str, str]] = {  # kind -> (one, several)
     "no_time": ("event whose ts is not an ISO 8601 time with a zone was left out",
                 "events whose ts is not an ISO 8601 time with a zone were left out"),
     "outside": ("event at a time the timeline cannot hold (before 1970 or after 2262-04-11) was left out",
@@ -79,7 +79,7 @@ class Clock:
     cached, anything else through `datetime.fromisoformat` (a time with no zone is not placed)."""
 
     def __init__(self) -> None:
-        self.minutes: dict[str, int] = {}
+        self.minutes: dict[str, int | None] = {}  # None: a minute that is not a time
 
     def micros(self, ts: Any) -> int | None:
         if not isinstance(ts, str):

@@ -124,7 +124,8 @@ class Redactor:
         self._scan, self._find = self._scanner.may_hold_secret, self._scanner.find
         # The pre-scan as one call for the hot path (the C method itself when it decides alone), the same
         # callable for the whole run.
-        self.may_hold_secret: Callable[[bytes], bool] = self.line_may_hold_secret if self._extra else self._scan
+        self.may_hold_secret: Callable[[bytes | memoryview], bool] = \
+            self.line_may_hold_secret if self._extra else self._scan
 
     def is_sensitive_key(self, key: object) -> bool:
         """True when the value under `key` is a secret by name (see the module's docstring)."""
@@ -135,7 +136,7 @@ class Redactor:
                 self._key_verdicts[key] = verdict
         return verdict
 
-    def line_may_hold_secret(self, line: bytes) -> bool:
+    def line_may_hold_secret(self, line: bytes | memoryview) -> bool:
         """A cheap, conservative test on a serialized event: False means nothing in it needs redaction."""
         # Configured patterns may be anchored or span characters JSON escapes: only the walk is exact.
         return self._extra or self._scan(line)

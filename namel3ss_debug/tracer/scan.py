@@ -143,7 +143,8 @@ class ScannerPy:
         suffixes, self._markers = check_arguments(suffixes, markers)
         self._has_name, self._has_marker = _name_rule(suffixes), _marker_rule(self._markers)
 
-    def may_hold_secret(self, line: bytes) -> bool:
+    def may_hold_secret(self, line: bytes | memoryview) -> bool:
+        line = bytes(line)  # a buffer too, as the C scanner takes (a block's memoryview); bytes are not copied
         return self._has_name(line) or self._has_marker(line) or has_url_credentials(line)
 
     def find(self, text: bytes) -> tuple[int, ...]:

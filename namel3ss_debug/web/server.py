@@ -81,7 +81,8 @@ class _Handler(BaseHTTPRequestHandler):
     sys_version = ""
 
     def setup(self) -> None:
-        self.timeout = self.server.idle_timeout  # each read and write of the connection (http.server's setting)
+        # each read and write of the connection: socketserver reads `self.timeout`, a class default we set per server
+        self.timeout = self.server.idle_timeout  # type: ignore[misc]  # typeshed declares it a ClassVar
         super().setup()
 
     def do_GET(self) -> None:
