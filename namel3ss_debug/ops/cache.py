@@ -120,9 +120,9 @@ class ResultCache:
         except (msgspec.DecodeError, msgspec.ValidationError):
             return None
 
-    def put(self, key: str | None, value: Any, problems: ReadProblems) -> None:
-        """Keep `value` under `key`, if the read that made it was clean (see the module's docstring)."""
-        if key is None or self.directory is None or problems.any or problems.unknown_types:
+    def put(self, key: str | None, value: Any, *problems: ReadProblems) -> None:
+        """Keep `value` under `key`, if the reads that made it were clean (see the module's docstring)."""
+        if key is None or self.directory is None or any(read.any or read.unknown_types for read in problems):
             return
         files = self._files.get(key, [])
         if _would_hide(value, [path for path, _, _ in files]):

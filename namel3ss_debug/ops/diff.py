@@ -19,6 +19,7 @@ from ..diffing.report import DiffReport
 from ..diffing.thresholds import parse_threshold
 from ..model.errors import Namel3ssDebugError, TraceError, UsageError
 from ..store.formats import rereadable
+from ..store.problems import ReadProblems
 from ..store.reader import TraceReader
 from ..store.sources import RunSource
 from .cache import ResultCache, results_directory
@@ -50,13 +51,27 @@ def diff_traces(request: DiffRequest, env: Environment) -> DiffReport:
     runs = TraceArgs((request.base, request.new), False, request.strict, request.config_path)
     sources, resolved = open_traces(runs, env)
     pricer = make_pricer(env, None, resolved.settings.price_overrides)
-    sides = _Sides(ResultCache(results_directory(env.environ) if request.cache else None),
-                   [resolved.settings.price_overrides, price_data(env.environ), request.strict, calls.FINGERPRINTS,
-                    calls.ORDER],
-                   pricer, request.strict, request.cache)
+    cache = ResultCache(results_directory(env.environ) if request.cache else None)
+    question = [resolved.settings.price_overrides, price_data(env.environ), request.strict, calls.FINGERPRINTS,
+                calls.ORDER]
+    # the answer itself, kept when both sides were read clean: a second diff of the same runs reads no side
+    answer = cache.key("diff-report", sources, [*question, list(request.fail_on), request.context])
+    kept = cache.get(answer, DiffReport)
+    if kept is not None:
+        return kept
+    sides = _Sides(cache, question, pricer, request.strict, request.cache)
+    report = _compared(sources, sides, thresholds, request.context, env)
+    cache.put(answer, report, *sides.problems)
+    return report
+
+
+def _compared(sources: list[RunSource], sides: _Sides, thresholds: list[Any], context: int,
+              env: Environment) -> DiffReport:
+    """The two runs (or the one, named twice) read, each from the cache where an earlier read kept it, and
+    compared."""
     if len(sources) == 1:  # both name the same run: read once, it is both sides
         profile = sides.profile("BASE", sources[0], env)
-        return diff_runs(profile, profile, thresholds, context=request.context)
+        return diff_runs(profile, profile, thresholds, context=context)
     base_profile = sides.kept(sources[0])
     # BASE, unless kept from an earlier read, is read by a fork while NEW is read here (its progress is the bar)
     base = (Forked(lambda: sides.quiet_profile("BASE", sources[0], env))
@@ -64,12 +79,14 @@ def diff_traces(request: DiffRequest, env: Environment) -> DiffReport:
     try:
         new_profile = sides.profile("NEW", sources[1], env)
         if base_profile is None and base is None:  # small (or no fork here): read here, after NEW
-            base_profile, warnings = sides.quiet_profile("BASE", sources[0], env)
+            base_profile, warnings, problems = sides.quiet_profile("BASE", sources[0], env)
             for warning in warnings:
                 env.warn(warning)
         elif base is not None:
             give_back()  # what reading NEW freed, before BASE's calls arrive
-            base_profile, warnings = base.result()
+            base_profile, warnings, problems = base.result()
+            if problems is not None:
+                sides.problems.append(problems)
             for warning in warnings:  # BASE's, told here: a fork's own stderr may not be this process's
                 env.warn(warning)
     finally:
@@ -78,7 +95,7 @@ def diff_traces(request: DiffRequest, env: Environment) -> DiffReport:
     if isinstance(base_profile, Namel3ssDebugError):
         raise base_profile
     assert base_profile is not None
-    return diff_runs(base_profile, new_profile, thresholds, context=request.context)
+    return diff_runs(base_profile, new_profile, thresholds, context=context)
 
 
 class Side(msgspec.Struct, frozen=True):
@@ -109,6 +126,7 @@ class _Sides:
 
     def __init__(self, cache: ResultCache, question: list[Any], pricer: Pricer, strict: bool, index: bool = True):
         self.cache, self.question, self.pricer, self.strict, self.index = cache, question, pricer, strict, index
+        self.problems: list[ReadProblems] = []  # what each read from the files met (a forked read's sent back)
 
     def kept(self, source: RunSource) -> RunProfile | None:
         side = self.cache.get(self._key(source), Side)
@@ -120,18 +138,27 @@ class _Sides:
             return kept
         # the recorder and the tally keep no record
         reader = make_reader(self.strict, env, reuse_buffers=True, write_index=self.index)
+        self.problems.append(reader.problems)
         profile = _profile(side, source, reader, self.pricer, env)
         self.cache.put(self._key(source), Side.of(profile), reader.problems)
         return profile
 
-    def quiet_profile(self, side: str, source: RunSource,
-                      env: Environment) -> tuple[RunProfile | Namel3ssDebugError, list[str]]:
-        """A profile (or the error that stopped it) and the warnings said on the way, kept to be told later."""
+    def quiet_profile(self, side: str, source: RunSource, env: Environment,
+                      ) -> tuple[RunProfile | Namel3ssDebugError, list[str], ReadProblems | None]:
+        """A profile (or the error that stopped it), the warnings said on the way, kept to be told later, and
+        what the read met (None: the side came from the cache)."""
         said: list[str] = []
+        read = len(self.problems)
         try:
-            return self.profile(side, source, replace(env, warn=said.append, progress=count_bytes)), said
+            profile: RunProfile | Namel3ssDebugError = self.profile(side, source, replace(env, warn=said.append,
+                                                                                          progress=count_bytes))
         except Namel3ssDebugError as error:
-            return error, said
+            profile = error
+        if len(self.problems) == read:
+            return profile, said, None
+        problems = self.problems[read]
+        problems.on_warning = None  # the read is over; sent back from a fork, without the function
+        return profile, said, problems
 
     def _key(self, source: RunSource) -> str | None:
         return self.cache.key("diff", [source], [*self.question, rereadable(source)])

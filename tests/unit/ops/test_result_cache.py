@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import random
+from dataclasses import replace
 from pathlib import Path
 
 import orjson
@@ -13,6 +14,7 @@ from tracefactory import TraceBuilder, error
 
 from namel3ss_debug.ops.analyze.analyze import AnalyzeRequest, analyze_traces
 from namel3ss_debug.ops.cache import ResultCache
+from namel3ss_debug.diffing.report import DiffReport
 from namel3ss_debug.ops.diff import DiffRequest, Side, diff_traces
 from namel3ss_debug.ops.environment import Environment
 from namel3ss_debug.ops.traces import TraceArgs
@@ -116,8 +118,8 @@ def test_a_cache_file_with_any_byte_changed_is_read_past(tmp_path) -> None:
     base, new = random_run(tmp_path / "base.jsonl", 3), random_run(tmp_path / "new.jsonl", 4)
     request = DiffRequest(str(base), str(new))
     first = diff_traces(request, env_for(tmp_path))
-    kept = cached_files(tmp_path)[0]
-    cache = ResultCache(kept.parent)
+    cache = ResultCache(cached_files(tmp_path)[0].parent)
+    kept = next(entry for entry in cached_files(tmp_path) if cache.get(entry.name, Side) is not None)
     whole = kept.read_bytes()
     assert cache.get(kept.name, Side) is not None
     for place in [*range(0, len(whole), max(1, len(whole) // 97)), len(whole) - 1]:
@@ -139,9 +141,52 @@ def test_diff_answers_from_the_cache_exactly_as_a_first_read(tmp_path) -> None:
     new = random_run(tmp_path / "new.jsonl", 8, "20261122-110000-abcdef")
     request = DiffRequest(str(base), str(new))
     first = diff_traces(request, env_for(tmp_path))
-    assert len(cached_files(tmp_path)) == 2
+    assert len(cached_files(tmp_path)) == 3  # each side, and the answer
     assert diff_traces(request, env_for(tmp_path)) == first
     assert diff_traces(DiffRequest(str(base), str(new), cache=False), env_for(tmp_path)) == first
+
+
+def kept_answers(tmp_path: Path) -> list[Path]:
+    cache = ResultCache(tmp_path / "cache" / "namel3ss-debug" / "results")
+    return [entry for entry in cached_files(tmp_path) if cache.get(entry.name, DiffReport) is not None]
+
+
+def test_a_second_diff_of_the_same_runs_is_the_kept_answer(tmp_path) -> None:
+    """No side is read again: with both sides' entries gone, the answer is still the first read's."""
+    base = random_run(tmp_path / "base.jsonl", 7)
+    new = random_run(tmp_path / "new.jsonl", 8, "20261122-110000-abcdef")
+    request = DiffRequest(str(base), str(new), fail_on=("errors > +0",))
+    first = diff_traces(request, env_for(tmp_path))
+    (answer,) = kept_answers(tmp_path)
+    for entry in cached_files(tmp_path):
+        if entry != answer:
+            entry.unlink()
+    assert diff_traces(request, env_for(tmp_path)) == first
+    assert cached_files(tmp_path) == [answer]
+
+
+def test_another_threshold_or_context_is_another_answer(tmp_path) -> None:
+    base = random_run(tmp_path / "base.jsonl", 7)
+    new = random_run(tmp_path / "new.jsonl", 8, "20261122-110000-abcdef")
+    for request in (DiffRequest(str(base), str(new)), DiffRequest(str(base), str(new), fail_on=("errors > +0",)),
+                    DiffRequest(str(base), str(new), context=1)):
+        first = diff_traces(request, env_for(tmp_path))
+        assert diff_traces(request, env_for(tmp_path)) == first
+        assert diff_traces(replace(request, cache=False), env_for(tmp_path)) == first
+    assert len(kept_answers(tmp_path)) == 3
+
+
+@pytest.mark.parametrize("torn", ["base", "new"])
+def test_a_diff_read_with_problems_keeps_no_answer_so_its_warnings_are_said_again(tmp_path, torn) -> None:
+    base = random_run(tmp_path / "base.jsonl", 7)
+    new = random_run(tmp_path / "new.jsonl", 8, "20261122-110000-abcdef")
+    damaged = base if torn == "base" else new
+    damaged.write_bytes(damaged.read_bytes() + b'{"v": 1, "torn')
+    said: list[str] = []
+    request = DiffRequest(str(base), str(new))
+    first = diff_traces(request, env_for(tmp_path, said))
+    assert diff_traces(request, env_for(tmp_path, said)) == first
+    assert kept_answers(tmp_path) == [] and len([line for line in said if "incomplete" in line]) == 2
 
 
 def test_a_diff_side_kept_with_other_fingerprints_is_read_again(tmp_path, monkeypatch) -> None:
@@ -153,4 +198,4 @@ def test_a_diff_side_kept_with_other_fingerprints_is_read_again(tmp_path, monkey
     first = diff_traces(request, env_for(tmp_path))
     monkeypatch.setattr("namel3ss_debug.diffing.calls.FINGERPRINTS", "another-hash")
     assert diff_traces(request, env_for(tmp_path)) == first
-    assert len(cached_files(tmp_path)) == 4
+    assert len(cached_files(tmp_path)) == 6  # each side and the answer, for each hash
