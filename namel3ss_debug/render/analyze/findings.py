@@ -1,23 +1,37 @@
 """The terminal view of what an `analyze` report found: errors, patterns, anomalies, integrity, critical path.
 
-`FINDINGS` maps each section key to its renderer; `table.render_report` prints them in report order.
+`FINDINGS` maps each section key to its view of the report; `table.render_report` prints them in report order.
 """
 
 from __future__ import annotations
 
-from typing import Callable
+from typing import Callable, TypeVar
 
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from ...analysis.report import Anomalies, CriticalPath, Errors, ErrorType, Integrity, PathStep, Patterns
+from ...analysis.report import Anomalies, CriticalPath, Errors, ErrorType, Integrity, PathStep, Patterns, Report
 from .format import INTEGRITY_COUNTS, View, anomaly_figure, bar, clip, count, duration, operation, percent, tally
 from .rich import SEVERITY_STYLES, new_table, print_key_values, section, styled, trace_text
 from ..text import plural
 
 _BAR_WIDTH = 30
 _NARROW_BAR_WIDTH = 16
+
+T = TypeVar("T")
+SectionView = Callable[[Console, Report, View], None]
+
+
+def on_report(pick: Callable[[Report], T | None], render: Callable[[Console, T, View], None]) -> SectionView:
+    """`render` as a view of the whole report: it prints the section `pick` takes from it, if the report has it.
+
+    Each section's record has its own type, so a table of renderers is a table of these views."""
+    def view_section(console: Console, report: Report, view: View) -> None:
+        record = pick(report)
+        if record is not None:
+            render(console, record, view)
+    return view_section
 
 
 def _errors(console: Console, errors: Errors, view: View) -> None:
@@ -35,7 +49,8 @@ def _errors(console: Console, errors: Errors, view: View) -> None:
 
 def _add_error_rows(table: Table, error_type: ErrorType, view: View) -> None:
     """One row per example; the type, category and count only on the first, so they read as a group."""
-    head = [trace_text(error_type.type, "red"), trace_text(error_type.category), count(error_type.count)]
+    head: list[str | Text] = [trace_text(error_type.type, "red"), trace_text(error_type.category),
+                              count(error_type.count)]
     if not error_type.examples:
         table.add_row(*head, "", "")
     for index, example in enumerate(error_type.examples):
@@ -111,10 +126,10 @@ def _bar(step: PathStep, width: int) -> Text:
                          f" {percent(step.share):>6}  {duration(step.ms)}{spans}")
 
 
-FINDINGS: dict[str, Callable[[Console, object, View], None]] = {
-    "errors": _errors,
-    "patterns": _patterns,
-    "anomalies": _anomalies,
-    "integrity": _integrity,
-    "critical_path": _critical_path,
+FINDINGS: dict[str, SectionView] = {
+    "errors": on_report(lambda report: report.errors, _errors),
+    "patterns": on_report(lambda report: report.patterns, _patterns),
+    "anomalies": on_report(lambda report: report.anomalies, _anomalies),
+    "integrity": on_report(lambda report: report.integrity, _integrity),
+    "critical_path": on_report(lambda report: report.critical_path, _critical_path),
 }

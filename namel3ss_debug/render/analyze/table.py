@@ -16,7 +16,7 @@ from rich.text import Text
 from ...analysis.report import (
     LlmUsage, ModelUsage, OperationStats, Overview, Report, RunOverview, SlowOperations, ToolStats,
 )
-from .findings import FINDINGS
+from .findings import FINDINGS, SectionView, on_report
 from .format import (
     VERDICT_STYLES, View, byte_size, cost, count, duration, filters_line, operation, run_ids, tally, tools_seen,
     unpriced_calls, wall_time,
@@ -45,10 +45,8 @@ def render_report(console: Console, report: Report) -> None:
             console.print(Text.assemble("  - ", trace_text(reason)))
         for note in report.health.notes:
             console.print(Text.assemble("  note: ", trace_text(note, "yellow")))
-    for key, render in _SECTIONS.items():
-        record = getattr(report, key)
-        if record is not None:
-            render(console, record, view)
+    for render in _SECTIONS.values():
+        render(console, report, view)
 
 
 def _title(report: Report) -> Text:
@@ -100,8 +98,9 @@ def _overview_rows(overview: Overview) -> list[tuple[str, Text]]:
 
 def _run_line(run: RunOverview) -> Text:
     """`R  completed  1.24 s  120 events  exit 0  entry script app.py  debug/traces/R.0000.jsonl (2 files)`."""
-    parts = [trace_text(run.run_id, "bold"), "  ", styled(run.status, STATUS_STYLES),
-             f"  {duration(run.duration_ms)}  {count(run.events)} {'event' if run.events == 1 else 'events'}"]
+    parts: list[str | Text | tuple[str, str]] = [
+        trace_text(run.run_id, "bold"), "  ", styled(run.status, STATUS_STYLES),
+        f"  {duration(run.duration_ms)}  {count(run.events)} {'event' if run.events == 1 else 'events'}"]
     if run.exit_code is not None:
         parts.append((f"  exit {run.exit_code}", "red" if run.exit_code else ""))
     if run.entry:
@@ -198,12 +197,12 @@ def _tools(console: Console, tools: list[ToolStats], view: View) -> None:
     section(console, "tools", table)
 
 
-_SECTIONS: dict[str, Callable[[Console, object, View], None]] = {
-    "overview": _overview,
-    "components": _stats("components", with_name=False),
-    "operations": _stats("operations", with_name=True),
-    "slow": _slow,
-    "llm": _llm,
-    "tools": _tools,
+_SECTIONS: dict[str, SectionView] = {
+    "overview": on_report(lambda report: report.overview, _overview),
+    "components": on_report(lambda report: report.components, _stats("components", with_name=False)),
+    "operations": on_report(lambda report: report.operations, _stats("operations", with_name=True)),
+    "slow": on_report(lambda report: report.slow, _slow),
+    "llm": on_report(lambda report: report.llm, _llm),
+    "tools": on_report(lambda report: report.tools, _tools),
     **FINDINGS,
 }

@@ -11,7 +11,7 @@ from ..json_text import plain, terminal_safe
 
 
 def check_to_dict(report: CheckReport) -> dict[str, Any]:
-    return plain(report)  # type: ignore[no-any-return]
+    return plain(report)
 
 
 def render_check_json(report: CheckReport) -> bytes:

@@ -57,9 +57,9 @@ def _calls(report: DiffReport) -> list[str]:
             for mark, left, right in divergence_rows(calls.divergence)]
     lines += table(["", "BASE", "NEW"], rows)
     if calls.by_operation:
-        rows = [(md(r.operation), f"{r.base:,}", f"{r.new:,}", f"+{r.added:,}" if r.added else "0",
-                 f"-{r.removed:,}" if r.removed else "0") for r in calls.by_operation]
-        lines += ["", *table(["operation", ">base", ">new", ">added", ">removed"], rows)]
+        counts = [(md(r.operation), f"{r.base:,}", f"{r.new:,}", f"+{r.added:,}" if r.added else "0",
+                   f"-{r.removed:,}" if r.removed else "0") for r in calls.by_operation]
+        lines += ["", *table(["operation", ">base", ">new", ">added", ">removed"], counts)]
     return lines
 
 

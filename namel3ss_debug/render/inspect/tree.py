@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Iterable, Sequence
 
 from rich.console import Console, ConsoleOptions, RenderableType, RenderResult
 from rich.segment import Segment
@@ -118,7 +118,7 @@ class _Drawing:
         much as drawing ten lines)."""
         head = "" if depth == 0 else guides + (_LAST if last else _BRANCH)
         room = max(self.width - len(head), 20)
-        parts = [label]
+        parts: Iterable[Text] = [label]
         if _cells(label) > room:
             if depth > self.cap:
                 _cut(label, room)

@@ -7,7 +7,7 @@ errors go to stderr as text, so stdout stays JSON a tool can read line by line.
 from __future__ import annotations
 
 from dataclasses import asdict
-from typing import Any
+from typing import Any, Callable
 
 from ...replay.outputs import Breakpoints, Frame, Help, Listing, Mocks, StopReport, Table, Value, Where
 from ...replay.timeline import END, START
@@ -77,5 +77,8 @@ def _help(help_: Help) -> dict[str, Any]:
     return {"kind": "help", "commands": [asdict(command) for command in help_.commands]}
 
 
-_DOCUMENTS = {StopReport: stop_document, Where: _where, Listing: _listing, Value: _value,
-              Breakpoints: _breakpoints, Mocks: _mocks, Table: _table, Help: _help}
+# Each maker takes the records of the type it is filed under, which a dict's value type cannot say.
+_DOCUMENTS: dict[type, Callable[[Any], dict[str, Any]]] = {
+    StopReport: stop_document, Where: _where, Listing: _listing, Value: _value,
+    Breakpoints: _breakpoints, Mocks: _mocks, Table: _table, Help: _help,
+}

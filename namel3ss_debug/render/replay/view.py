@@ -6,7 +6,7 @@ holding `[bold]` or `\\x1b[2J` is shown as those characters.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable, Sequence
 
 from rich.console import Group, RenderableType
 from rich.text import Text
@@ -208,7 +208,7 @@ def table_view(table: Table) -> RenderableType:
     return Group(Text(one_line(table.title), style="bold"), aligned(table.columns, rows))
 
 
-def aligned(columns: tuple[str, ...], rows: list[tuple[str, ...]]) -> Text:
+def aligned(columns: tuple[str, ...], rows: Sequence[tuple[str, ...]]) -> Text:
     """Columns of plain cells padded to the widest (the last one not padded: no trailing spaces)."""
     widths = [max(len(column), *(len(row[i]) for row in rows)) for i, column in enumerate(columns)]
     text = Text()
@@ -250,6 +250,9 @@ def _command_help(command: Command) -> RenderableType:
     return text
 
 
-_VIEWS = {StopReport: stop_view, Where: where_view, Listing: listing_view, Value: value_view,
-          Breakpoints: breakpoints_view, Mocks: mocks_view, Table: table_view, Message: message_view,
-          Help: help_view}
+# Each view takes the records of the type it is filed under, which a dict's value type cannot say.
+_VIEWS: dict[type, Callable[[Any], RenderableType]] = {
+    StopReport: stop_view, Where: where_view, Listing: listing_view, Value: value_view,
+    Breakpoints: breakpoints_view, Mocks: mocks_view, Table: table_view, Message: message_view,
+    Help: help_view,
+}
