@@ -25,13 +25,15 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("launch",),  # running an app: traced, or again with recorded answers
     ("rerun",),  # the rerun engine: answers an app's calls from a recording
     ("replay", "diffing", "checks"),  # engines over recorded runs
-    ("analysis", "scrub", "interop"),  # pure analysis; rewriting traces without secrets; OpenTelemetry/Perfetto conversions
+    # pure analysis; rewriting traces without secrets; OpenTelemetry/Perfetto conversions
+    ("analysis", "scrub", "interop"),
     ("integrations", "transport"),  # capture hooks: a runtime's calls, HTTP clients
     ("tracer", "store"),  # writing traces; reading them
     ("config",),  # settings and their rules (config.py, config_rules.py)
     ("model", "schemas", "_version"),  # the shared vocabulary (stdlib only); the JSON schemas
 )
-FOLDER_OF_MODULE = {"config_rules": "config", "config_document": "config", "config_prices": "config"}  # top-level modules of a folder's layer
+# top-level modules of a folder's layer
+FOLDER_OF_MODULE = {"config_rules": "config", "config_document": "config", "config_prices": "config"}
 FACADE = frozenset({"_version", "tracer", "transport", "launch"})  # what `namel3ss_debug/__init__.py` may import
 
 
@@ -60,9 +62,11 @@ def imports(root: Path) -> list[Import]:
         module, is_package = _module(root, path)
         lines = path.read_text(encoding="utf-8").splitlines()
         tree = ast.parse("\n".join(lines))
-        inner = {id(node) for function in ast.walk(tree) if isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef))
+        inner = {id(node) for function in ast.walk(tree)
+                 if isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef))
                  for node in ast.walk(function)}
-        typing_only = {id(node) for block in ast.walk(tree) if isinstance(block, ast.If) and _is_type_checking(block.test)
+        typing_only = {id(node) for block in ast.walk(tree)
+                       if isinstance(block, ast.If) and _is_type_checking(block.test)
                        for statement in block.body for node in ast.walk(statement)}
         for node in ast.walk(tree):
             for target in _targets(node, module, is_package):

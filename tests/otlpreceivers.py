@@ -1,11 +1,12 @@
 """OTLP trace receivers on 127.0.0.1 for tests, and the two kinds of receiver that is down.
 
 `HttpReceiver` (http.server decoding each request as `ExportTraceServiceRequest`) and `GrpcReceiver` (the
-collector's gRPC service) keep every span they were sent, decoded (ids as hex, attributes as values); `HttpReceiver(delay=...)` answers all requests
-but the first that late. `refused_url()` names a port nobody listens on; `Blackhole` accepts connections
-and never answers (a hung receiver, or a host whose packets vanish once connected). `Dripping` answers a byte a
-second for ever, `SlowReading` reads a request a byte a second and never answers, `StatusReceiver` answers every
-request with one status (a redirect, 503 or 429 with a Retry-After).
+collector's gRPC service) keep every span they were sent, decoded (ids as hex, attributes as values);
+`HttpReceiver(delay=...)` answers all requests but the first that late. `refused_url()` names a port nobody
+listens on; `Blackhole` accepts connections and never answers (a hung receiver, or a host whose packets vanish
+once connected). `Dripping` answers a byte a second for ever, `SlowReading` reads a request a byte a second and
+never answers, `StatusReceiver` answers every request with one status (a redirect, 503 or 429 with a
+Retry-After).
 """
 
 from __future__ import annotations

@@ -136,9 +136,9 @@ def error(kind: str, message: str, category: str | None = None) -> dict[str, str
 
 def analyze_events(events: list[Event], **kwargs: Any):
     """The Report for events given in code, through the same records the reader makes."""
-    from namel3ss_debug.analysis.analyze import analyze
-    from namel3ss_debug.store.records import record_from_dict
-    from namel3ss_debug.store.sources import RunSource
+    from namel3ss_debug.analysis.analyze import analyze  # noqa: PLC0415 - loaded only by the tests that analyze
+    from namel3ss_debug.store.records import record_from_dict  # noqa: PLC0415 - as above
+    from namel3ss_debug.store.sources import RunSource  # noqa: PLC0415 - as above
 
     records = [record_from_dict(event)[0] for event in events]
     source = RunSource("test", ("test.jsonl",), events[0]["run_id"] if events else None)

@@ -41,7 +41,8 @@ def m_invalid_utf8(rng: random.Random, base: Base, other: Callable[[], Base]) ->
     inside strings and between tokens."""
     text = bytearray(base.text())
     for _ in range(rng.randint(1, 8)):
-        junk = rng.choice((b"\xff", b"\xc3", b"\x80\x80", b"\xc0\xaf", b"\xed\xa0\x80", b"caf\xe9", b"\xf4\x90\x80\x80"))
+        junk = rng.choice((b"\xff", b"\xc3", b"\x80\x80", b"\xc0\xaf", b"\xed\xa0\x80", b"caf\xe9",
+                           b"\xf4\x90\x80\x80"))
         quote = text.find(b'"', rng.randrange(len(text)))
         at = quote + 1 if quote >= 0 and rng.random() < 0.7 else rng.randrange(len(text))
         text[at:at] = junk

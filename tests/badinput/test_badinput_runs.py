@@ -266,7 +266,8 @@ def test_a_big_damaged_trace_read_in_two_halves(workspace: Path, damage: str) ->
     trace = big_trace(workspace / "big.jsonl", random.Random(damage), 34)
     data = bytearray(trace.read_bytes())
     middle = data.index(b"\n", len(data) // 2) + 1
-    insert = {"torn-line": b'{"v":1,"seq":', "nul-run": b"\x00" * 70_000, "invalid-utf8": b'{"v":1,"name":"\xff\xfe"}\n',
+    insert = {"torn-line": b'{"v":1,"seq":', "nul-run": b"\x00" * 70_000,
+              "invalid-utf8": b'{"v":1,"name":"\xff\xfe"}\n',
               "deep-line": b"[" * 5000 + b"]" * 5000 + b"\n"}[damage]
     data[middle:middle] = insert
     trace.write_bytes(bytes(data))

@@ -4,8 +4,17 @@ from __future__ import annotations
 
 import json
 
+import pytest
+from click.testing import CliRunner
+from tracefactory import one_llm_call
+
+from namel3ss_debug.cli.main import cli
+from namel3ss_debug.integrations.namel3ss.runner import parse_input
+from namel3ss_debug.model.errors import UsageError
 from namel3ss_debug.model.text_keys import Names, text_key
+from namel3ss_debug.ops.trace.checks import check_ai_options
 from namel3ss_debug.render.inspect.to_json import dumps
+from namel3ss_debug.replay.commands import nearest, quoted
 
 
 def deep(levels: int) -> list:
@@ -34,11 +43,6 @@ def test_inspect_json_of_a_lone_surrogate_is_json_with_its_escape() -> None:
 def test_a_script_line_of_a_megabyte_is_echoed_and_quoted_cut(tmp_path) -> None:
     """replay --commands on a binary file: the transcript and the error show the line's start and its
     length, not 4 MB of escapes (the 8 MiB case took 7 s and 660 MB)."""
-    from click.testing import CliRunner
-    from tracefactory import one_llm_call
-
-    from namel3ss_debug.cli.main import cli
-
     trace = one_llm_call(tmp_path / "run.jsonl")
     (tmp_path / "binary").write_bytes(b"\x00" * (1 << 20))
     done = CliRunner().invoke(cli, ["replay", "--commands", str(tmp_path / "binary"), str(trace)])
@@ -48,19 +52,11 @@ def test_a_script_line_of_a_megabyte_is_echoed_and_quoted_cut(tmp_path) -> None:
 
 
 def test_a_mistyped_command_still_gets_its_suggestion() -> None:
-    from namel3ss_debug.replay.commands import nearest, quoted
-
     assert nearest("stpe", {"step": None, "stats": None}) == ["step"]
     assert nearest("s" * 65, {"s" * 65: None}) == [] and quoted("ab") == "'ab'"
 
 
 def test_an_ai_apps_input_nested_past_the_parser_is_a_usage_error() -> None:
-    import pytest
-
-    from namel3ss_debug.integrations.namel3ss.runner import parse_input
-    from namel3ss_debug.model.errors import UsageError
-    from namel3ss_debug.ops.trace.checks import check_ai_options
-
     deep = "[" * 5000 + "]" * 5000
     with pytest.raises(UsageError, match="--input is not JSON: maximum recursion depth"):
         parse_input(deep)

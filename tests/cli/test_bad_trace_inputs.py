@@ -183,7 +183,8 @@ def test_random_bytes_on_standard_input_are_read_no_further_than_16_mib() -> Non
         done = run(["analyze", "-"], stdin=noise, timeout=120)
     no_traceback(done)
     assert done.returncode == 3
-    assert done.stderr.splitlines()[-1].startswith("namel3ss-debug: error: -: not a trace: no event in its first 16 MiB")
+    assert done.stderr.splitlines()[-1].startswith(
+        "namel3ss-debug: error: -: not a trace: no event in its first 16 MiB")
 
 
 @pytest.fixture

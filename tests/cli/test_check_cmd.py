@@ -426,11 +426,14 @@ def test_a_legacy_trace_is_checked_with_its_mapped_closing_events(tmp_path):
 @pytest.mark.parametrize(("args", "message"), [
     (["--max-p95", "llm=fast"], "--max-p95 'llm=fast': \"fast\" is not a duration"),
     (["--max-p95", "llm"], "--max-p95 'llm': expected TARGET=VALUE"),
-    (["--max-p95", "lm=3s"], "--max-p95 'lm=3s': 'lm' is not a component, a span kind or `error` (did you mean 'llm'?"),
-    (["--max-errors", "none"], "--max-errors 'none': expected a whole number from 0 to 1000000000000000 (10^15), not \"none\""),
+    (["--max-p95", "lm=3s"],
+     "--max-p95 'lm=3s': 'lm' is not a component, a span kind or `error` (did you mean 'llm'?"),
+    (["--max-errors", "none"],
+     "--max-errors 'none': expected a whole number from 0 to 1000000000000000 (10^15), not \"none\""),
     (["--max-cost", "-1"], "--max-cost '-1': expected an amount in USD from 0 to 1000000000000"),
     (["--max-category-errors", "oops=0"], "--max-category-errors 'oops=0': 'oops' is not an error category"),
-    (["--require", "tool:search>=0"], "--require 'tool:search>=0': 'tool:search>=0': a required count is from 1 to 1000000000000000 (10^15)"),
+    (["--require", "tool:search>=0"],
+     "--require 'tool:search>=0': 'tool:search>=0': a required count is from 1 to 1000000000000000 (10^15)"),
     (["--require-order", "llm:planner"], "--require-order 'llm:planner': an order needs at least two event specs"),
     (["--forbid", "error:nope"], "--forbid 'error:nope': error:nope: no such error category"),
     ([], "no rules to check"),
@@ -443,7 +446,8 @@ def test_bad_rules_are_one_line_usage_errors(tmp_path, args, message):
 
 def test_a_missing_rules_file_is_a_usage_error(tmp_path):
     result = check(write(tmp_path, agent_run()), "--rules", "nope.json")
-    assert (result.exit_code, result.stderr.splitlines()[0][:45]) == (2, "namel3ss-debug: error: nope.json: rules file ")
+    assert (result.exit_code, result.stderr.splitlines()[0][:45]) == (
+        2, "namel3ss-debug: error: nope.json: rules file ")
 
 
 def test_an_invalid_trace_exits_3(tmp_path):
@@ -467,7 +471,8 @@ def test_a_latency_target_with_no_spans_passes_with_a_warning(tmp_path):
 def test_help_explains_exit_codes_and_shows_an_example():
     result = CliRunner().invoke(cli, ["check", "--help"], terminal_width=200, catch_exceptions=False)
     assert "Exit codes: 0 every rule passed on every run, 1 a rule failed" in result.output
-    assert "namel3ss-debug check run.jsonl --max-errors 0 --max-cost 0.50 --max-p95 llm=3s --junit out.xml" in result.output
+    assert ("namel3ss-debug check run.jsonl --max-errors 0 --max-cost 0.50 --max-p95 llm=3s --junit out.xml"
+            in result.output)
 
 
 def test_junit_replaces_an_old_report_whole_and_leaves_no_temporary_file(tmp_path):

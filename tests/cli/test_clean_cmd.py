@@ -136,4 +136,5 @@ def test_a_file_given_as_the_directory_is_one_line(traces):
 def test_config_given_a_directory_is_our_one_line(traces):
     result = clean("--config", ".")
     assert (result.exit_code, result.stderr) == (
-        2, "namel3ss-debug: error: .: is a directory, not a config file (name the file, such as .namel3ss/debug.json)\n")
+        2, "namel3ss-debug: error: .: is a directory, not a config file "
+           "(name the file, such as .namel3ss/debug.json)\n")

@@ -144,7 +144,8 @@ def test_validate_warns_about_a_duplicate_key_at_the_one_that_is_ignored(workspa
 def test_show_config_given_a_directory_is_one_line(workspace):
     result = invoke_cli(["config", "show", "--config", "."])
     assert (result.exit_code, result.stderr) == (
-        2, "namel3ss-debug: error: .: is a directory, not a config file (name the file, such as .namel3ss/debug.json)\n")
+        2, "namel3ss-debug: error: .: is a directory, not a config file "
+           "(name the file, such as .namel3ss/debug.json)\n")
 
 
 def test_a_malformed_file_through_the_real_entry_point_is_one_line_with_its_position(workspace):

@@ -92,7 +92,7 @@ def test_otlp_json_carries_the_first_levels_and_the_marker(tmp_path):
 
 def test_otlp_live_sends_the_deep_run(tmp_path):
     pytest.importorskip("opentelemetry.exporter.otlp.proto.http.trace_exporter")
-    from otlpreceivers import HttpReceiver
+    from otlpreceivers import HttpReceiver  # noqa: PLC0415 - needs the opentelemetry importorskip'd above
 
     receiver = HttpReceiver()
     try:

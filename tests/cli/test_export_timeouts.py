@@ -43,7 +43,8 @@ def startup(tmp_path_factory) -> float:
     receiver = HttpReceiver()
     try:
         trace = one_llm_call(tmp_path_factory.mktemp("startup") / "run.jsonl")
-        took = [export(trace, receiver.url, timeout=30) for _ in range(2)]  # a loaded machine's slow answer is no failure
+        # a loaded machine's slow answer is no failure
+        took = [export(trace, receiver.url, timeout=30) for _ in range(2)]
     finally:
         receiver.close()
     assert [done.returncode for _, done in took] == [0, 0], [done.stderr for _, done in took]
@@ -133,8 +134,9 @@ def test_a_receiver_that_asks_to_be_retried_past_the_timeout(tmp_path, startup, 
         took, done = export(one_llm_call(tmp_path / "run.jsonl"), receiver.url)
     finally:
         receiver.close()
-    assert f"the receiver answered {status} {reason} and asked to be retried in 86400 s, past the 3 s timeout " \
-           "(try again later, or give a --timeout longer than the wait it asks for)" in failed_in_time(took, done, startup)
+    assert (f"the receiver answered {status} {reason} and asked to be retried in 86400 s, past the 3 s timeout "
+            "(try again later, or give a --timeout longer than the wait it asks for)"
+            in failed_in_time(took, done, startup))
     assert receiver.requests == 1
 
 

@@ -23,6 +23,7 @@ from tracefactory import TraceBuilder, error
 
 from namel3ss_debug.cli.main import cli
 from namel3ss_debug.store.index import index_path
+from namel3ss_debug.store.reader import TraceReader
 
 ROOT = Path(__file__).resolve().parents[2]
 EVIL = "[bold red]x[/] \x1b[2J\x1b]0;pwned\x07 back\rline c1:\x9b31m :smile:"
@@ -210,8 +211,6 @@ def test_event_n_uses_the_offset_index_of_a_big_trace(tmp_path, monkeypatch):
     assert Path(path).stat().st_size > 1 << 20
     first = inspect(path, "--event", "11000", "--format", "json")  # no index yet: read in full, index written
     assert index_path(path).exists()
-    from namel3ss_debug.store.reader import TraceReader
-
     def no_full_read(self, source):
         raise AssertionError("the whole trace was read")
 

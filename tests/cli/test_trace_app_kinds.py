@@ -4,6 +4,7 @@ it needs), --capture-http. Each mistake is a usage error before any run."""
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -101,8 +102,6 @@ EXAMPLE_APP = Path(__file__).resolve().parents[2] / "examples" / "namel3ss_app" 
 @pytest.mark.parametrize("order", ["before", "after", "after="])
 def test_flow_options_reach_the_flow_before_or_after_the_app(isolated_workspace: Path, order: str) -> None:
     pytest.importorskip("namel3ss", reason="namel3ss (pip install 'namel3ss-debug[namel3ss]') is not installed")
-    import shutil
-
     shutil.copy(EXAMPLE_APP, isolated_workspace / "app.ai")
     given = '{"city": "Oslo"}'
     args = {"before": ["--input", given, "app.ai"], "after": ["app.ai", "--input", given],

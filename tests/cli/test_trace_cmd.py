@@ -480,9 +480,9 @@ def test_an_output_directory_that_cannot_be_created_is_one_line_and_runs_nothing
 def test_an_output_path_that_is_a_file_is_one_line(project):
     write_app(project, APP)
     result = trace(["-o", "app.py", "app.py"])
-    assert (result.exit_code, result.stderr) == (2, f"namel3ss-debug: error: cannot write traces to {project / 'app.py'}"
-                                                    ": it is a file, not a directory (choose another with "
-                                                    "-o DIRECTORY or trace_output_dir)\n")
+    assert (result.exit_code, result.stderr) == (
+        2, f"namel3ss-debug: error: cannot write traces to {project / 'app.py'}"
+           ": it is a file, not a directory (choose another with -o DIRECTORY or trace_output_dir)\n")
 
 
 @pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() == 0, reason="root writes to read-only directories")
@@ -499,7 +499,8 @@ def test_config_given_a_directory_is_our_one_line(project):
     write_app(project, APP)
     result = trace(["--config", ".", "app.py"])
     assert (result.exit_code, result.stderr) == (
-        2, "namel3ss-debug: error: .: is a directory, not a config file (name the file, such as .namel3ss/debug.json)\n")
+        2, "namel3ss-debug: error: .: is a directory, not a config file "
+           "(name the file, such as .namel3ss/debug.json)\n")
 
 
 def test_a_bad_flag_value_in_a_real_process_has_no_traceback(tmp_path):

@@ -33,6 +33,7 @@ from tracehelpers import (
     trace_validator,
 )
 
+import namel3ss_debug
 from namel3ss_debug.model.error_category import CATEGORIES
 from namel3ss_debug.model.events import COMPONENTS, EVENT_TYPES, STATUSES
 from namel3ss_debug.schemas import load_trace_schema, trace_schema_path
@@ -170,8 +171,6 @@ def test_schema_is_a_valid_draft_2020_12_schema():
 
 
 def test_load_trace_schema_reads_the_file_shipped_in_the_package():
-    import namel3ss_debug
-
     assert trace_schema_path().parent == Path(namel3ss_debug.__file__).parent / "schemas"
     assert load_trace_schema() == json.loads(trace_schema_path().read_text(encoding="utf-8"))
 

@@ -30,6 +30,7 @@ from typing import Any, Iterator
 import orjson
 import pytest
 from secretcorpus import GENERATORS, Sample, sample
+from stubserver import StubServer
 
 APP = Path(__file__).parent / "apps" / "secret_corpus_app.py"
 POSITIONS = ("prompt", "return", "exception", "nested", "dict_key", "bytes", "json_string", "span", "argv",
@@ -248,7 +249,6 @@ SDK_KINDS = [s.kind for s in cases(SDK)]
 @pytest.fixture(scope="module")
 def sdk_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TracedRun]:
     pytest.importorskip("openai", reason="the openai SDK is not installed: pip install -e '.[dev]'")
-    from stubserver import StubServer
 
     key = f"sk-test-{secrets.token_hex(16)}"
     with StubServer(api_key=key) as server:

@@ -3,6 +3,8 @@ the call is of unknown cost, not free, and `assert_max_cost` refuses to pass, na
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 pytest_plugins = ["pytester"]
@@ -20,8 +22,6 @@ def stream(question):
 @pytest.fixture(autouse=True)
 def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     """No tracing configuration of the developer's; plugins load from their entry points, as a user's do."""
-    import os
-
     for name in [n for n in os.environ if n.startswith("NAMEL3SS_DEBUG_")]:
         monkeypatch.delenv(name)
     monkeypatch.delenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", raising=False)

@@ -14,7 +14,7 @@ import pytest
 from click.testing import CliRunner
 
 from namel3ss_debug.cli.main import cli
-from namel3ss_debug.testing.trace_assertions import describe
+from namel3ss_debug.testing.trace_assertions import TraceAssertions, describe
 
 pytest_plugins = ["pytester"]
 
@@ -51,8 +51,6 @@ QUESTION = "What is the capital of France?"  # 8 tokens in, "Paris" 2 out: 10
 def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     """The pytest processes these tests start see no tracing configuration of the developer's, and load
     plugins from entry points, as a user's would."""
-    import os
-
     for name in [n for n in os.environ if n.startswith("NAMEL3SS_DEBUG_")]:
         monkeypatch.delenv(name)
     monkeypatch.delenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", raising=False)
@@ -105,8 +103,10 @@ def test_agent(n3trace):
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines([
         "E       AssertionError: expected no errors, found 2 failed events:",
-        r"E         seq 4  tool_call_end  tool:search  failed  ValueError: no results for \x1b[31mboom\nforged line  * ms",
-        r"E         seq 5  agent_execution_end  agent:geo  failed  ValueError: no results for \x1b[31mboom\nforged line  * ms",
+        r"E         seq 4  tool_call_end  tool:search  failed  "
+        r"ValueError: no results for \x1b[31mboom\nforged line  * ms",
+        r"E         seq 5  agent_execution_end  agent:geo  failed  "
+        r"ValueError: no results for \x1b[31mboom\nforged line  * ms",
         "E       trace: */n3trace-test_agent0/*.0000.jsonl",
         "*- namel3ss-debug trace -*",
         "*/n3trace-test_agent0/*.0000.jsonl",
@@ -328,8 +328,6 @@ def test_n3_trace_keep_failed_keeps_only_the_failed_tests_runs(pytester: pytest.
 
 
 def test_n3_trace_applies_retention_once_when_the_session_starts(pytester: pytest.Pytester) -> None:
-    import os
-
     traces = pytester.mkdir("traces")
     old, other = traces / "20200101-000000-abcdef.0000.jsonl", traces / "notes.jsonl"
     for path in (old, other):
@@ -410,7 +408,5 @@ def test_n3_trace_expands_a_home_directory(pytester: pytest.Pytester, monkeypatc
 
 
 def test_assert_called_refuses_a_negative_count() -> None:
-    from namel3ss_debug.testing.trace_assertions import TraceAssertions
-
     with pytest.raises(ValueError, match="times must be a whole number >= 0"):
         TraceAssertions.assert_called(None, "tool", "search", times=-1)  # type: ignore[arg-type]

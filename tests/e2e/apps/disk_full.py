@@ -5,8 +5,8 @@
 Each thread emits COUNT marks. With FULL_FOR > 0 the disk is full from FULL_FROM seconds after the start for
 FULL_FOR seconds, and with `past-the-limit` after that until a write of more than the 16 MB the tracer keeps
 waiting was refused (so that it drops some, on any machine): `os.write`, the tracer's one way to the disk,
-fails with ENOSPC meanwhile, as the kernel's does on a full file system. With FULL_FOR 0 the test fills a real file system
-itself. The app prints `ready` once every thread has emitted, and at its end `emitted N` and `full for S`:
+fails with ENOSPC meanwhile, as the kernel's does on a full file system. With FULL_FOR 0 the test fills a real
+file system itself. The app prints `ready` once every thread has emitted, and at its end `emitted N` and `full for S`:
 the seconds the disk was still to stay full when its main module ended (the run ends after that).
 """
 

@@ -35,7 +35,9 @@ if os.environ.get("FOUR_THREADS_SLOW_DISK"):
         return slow_write(fd, data)
 
     os.write = write
-from namel3ss_debug import configure, mark, span
+
+# after the atexit callback and the slow disk: they must be in place before the tracer is
+from namel3ss_debug import configure, mark, span  # noqa: E402 - see above
 
 NAMES = ("w0", "w1", "d0", "d1")
 counters_path, mode = sys.argv[1], sys.argv[2]
