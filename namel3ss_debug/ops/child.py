@@ -36,7 +36,8 @@ class Child:
             finally:
                 _flush()
                 os._exit(code)
-        self.pid, self.status = pid, None
+        self.pid = pid
+        self.status: int | None = None  # the wait status, once reaped
 
     def is_alive(self) -> bool:
         return self.status is None and not self._reaped(os.WNOHANG)

@@ -72,7 +72,7 @@ def _compared(sources: list[RunSource], sides: _Sides, thresholds: list[Any], co
     if len(sources) == 1:  # both name the same run: read once, it is both sides
         profile = sides.profile("BASE", sources[0], env)
         return diff_runs(profile, profile, thresholds, context=context)
-    base_profile = sides.kept(sources[0])
+    base_profile: RunProfile | Namel3ssDebugError | None = sides.kept(sources[0])
     # BASE, unless kept from an earlier read, is read by a fork while NEW is read here (its progress is the bar)
     base = (Forked(lambda: sides.quiet_profile("BASE", sources[0], env))
             if base_profile is None and worth_forking(sources[0].files) else None)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any, Iterator
+from typing import Any, Iterator, Sequence, TypeVar
 
 from ...model.events import is_known_event_type
+
+Block = TypeVar("Block", bound=Sequence[Any])  # a block of records, handed on as it came
 
 
 class Counted:
@@ -14,7 +16,7 @@ class Counted:
         self.events = 0
         self.problems = problems
 
-    def __call__(self, source: Any, blocks: Iterator[list[Any]]) -> Iterator[list[Any]]:
+    def __call__(self, source: Any, blocks: Iterator[Block]) -> Iterator[Block]:
         for block in blocks:
             self.events += len(block)
             for event_type in {record.event_type for record in block}:
