@@ -39,7 +39,7 @@ def install(module: ModuleType) -> list[str]:
     """Wrap `module.ClientSession.call_tool` (the class `import mcp` has already loaded); idempotent."""
     session = getattr(module, "ClientSession", None)
     original = getattr(session, "__dict__", {}).get("call_tool")
-    if original is None or not callable(original):
+    if session is None or original is None or not callable(original):
         return [HOOK_POINT]
     if not getattr(original, _MARK, False):
         session.call_tool = _wrapped(original, ResultCodec(module))

@@ -149,7 +149,9 @@ def _processor_class(tracing: ModuleType) -> type:
     if "processor" in _classes:
         return _classes["processor"]
 
-    class SpanRecorder(tracing.TracingProcessor):
+    interface: Any = tracing.TracingProcessor  # the SDK's class: Any to mypy, as the SDK is (pyproject)
+
+    class SpanRecorder(interface):
         """Agent, handoff and guardrail spans of the SDK as spans of ours."""
 
         def __init__(self) -> None:
@@ -244,7 +246,9 @@ def _provider_class(tracing: ModuleType) -> type:
     class ShadowSpan(SpanImpl):
         """A span of a shadow trace: our processor alone sees it."""
 
-    class TeeProvider(tracing.TraceProvider):
+    provider_base: Any = tracing.TraceProvider  # the SDK's class: Any to mypy, as the SDK is (pyproject)
+
+    class TeeProvider(provider_base):
         """The app's trace provider, with our processor kept among its processors, and the traces it
         would not make made for our processor alone."""
 

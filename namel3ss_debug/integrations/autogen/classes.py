@@ -19,7 +19,7 @@ from .agents import wrap_class
 _MARK = "_namel3ss_debug"
 
 
-def watch_components(base: type) -> None:
+def watch_components(base: type[Any]) -> None:
     """Wrap `base`'s subclasses, present and future (`base` is autogen-core's `ComponentBase`); idempotent."""
     hook = base.__dict__.get("__init_subclass__")
     if getattr(getattr(hook, "__func__", None), _MARK, False):
@@ -30,7 +30,7 @@ def watch_components(base: type) -> None:
         if previous is not None:
             previous(cls, **kwargs)
         else:
-            super(base, cls).__init_subclass__(**kwargs)  # type: ignore[misc]
+            super(base, cls).__init_subclass__(**kwargs)
         _wrapped(cls)
 
     setattr(__init_subclass__, _MARK, True)
@@ -48,7 +48,7 @@ def _wrapped(cls: type) -> None:
 
 def _subclasses(base: type) -> set[type]:
     found: set[type] = set()
-    todo = list(base.__subclasses__())
+    todo: list[type] = list(base.__subclasses__())
     while todo:
         cls = todo.pop()
         if cls not in found:

@@ -23,7 +23,7 @@ FRAMEWORK = "autogen"
 _MARK = "_namel3ss_debug"
 
 
-def wrap_run_json(tool_class: type) -> None:
+def wrap_run_json(tool_class: type[Any]) -> None:  # autogen-core's BaseTool
     """Wrap `tool_class.run_json` (`BaseTool`'s); idempotent."""
     original = tool_class.__dict__["run_json"]
     if not getattr(original, _MARK, False):

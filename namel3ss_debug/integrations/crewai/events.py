@@ -142,4 +142,4 @@ def watch_bus() -> None:
         return future
 
     setattr(emit, _MARK, True)
-    CrewAIEventsBus.emit = emit  # type: ignore[method-assign]
+    CrewAIEventsBus.emit = emit

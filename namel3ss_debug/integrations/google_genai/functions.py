@@ -69,7 +69,7 @@ def function_calls(response: Any) -> list[Any]:
     return [part.function_call for part in parts or [] if getattr(part, "function_call", None) is not None]
 
 
-class RecordingFunctions(dict):  # type: ignore[type-arg] - the SDK's map: name -> function
+class RecordingFunctions(dict[str, Any]):  # the SDK's map: name -> function
     """The SDK's function map; looking a function up gives it wrapped for the next call of that name."""
 
     def __init__(self, functions: dict[str, Any], calls: list[Any]):
@@ -97,20 +97,22 @@ def recorded_function(function: Any, name: str, call: Any) -> Any:
         return function  # an MCP adapter or a callable object: the SDK checks its type, so it stays as given
     call_id = getattr(call, "id", None) or None
     arguments = getattr(call, "args", None)
-    link = {"call_id": call_id, "link_by_arguments": call_id is None}
+    by_arguments = call_id is None  # no id: linked to its LLM call by name and arguments
 
     if inspect.iscoroutinefunction(function):
         @functools.wraps(function)
         async def recorded_async(**kwargs: Any) -> Any:
             given = kwargs if arguments is None else arguments
-            return await arun_tool(get_tracer(), FRAMEWORK, name, given, lambda: function(**kwargs), **link)
+            return await arun_tool(get_tracer(), FRAMEWORK, name, given, lambda: function(**kwargs),
+                                   call_id=call_id, link_by_arguments=by_arguments)
 
         return recorded_async
 
     @functools.wraps(function)
     def recorded(**kwargs: Any) -> Any:
         given = kwargs if arguments is None else arguments
-        return run_tool(get_tracer(), FRAMEWORK, name, given, lambda: function(**kwargs), **link)
+        return run_tool(get_tracer(), FRAMEWORK, name, given, lambda: function(**kwargs),
+                        call_id=call_id, link_by_arguments=by_arguments)
 
     return recorded
 

@@ -132,9 +132,9 @@ def _patch_providers() -> str | None:
     return f"{AI[1]}.AIProvider subclasses' ask ({len(classes)} classes)"
 
 
-def _subclasses(base: type) -> list[type]:
-    found: list[type] = []
-    stack = list(base.__subclasses__())
+def _subclasses(base: type) -> list[type[Any]]:  # namel3ss's provider classes
+    found: list[type[Any]] = []
+    stack: list[type[Any]] = list(base.__subclasses__())
     while stack:
         cls = stack.pop()
         if cls not in found:

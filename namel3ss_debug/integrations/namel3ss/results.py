@@ -171,7 +171,8 @@ def tool_outputs(result: Any) -> dict[str, Any]:
     """What a `tool_call_end` carries: the decision, the tool's result, the error it returns, `return`."""
     data = tool_json(result)
     outcome = data[OUTCOME_KEY] if isinstance(data[OUTCOME_KEY], dict) else {}
-    decision = outcome.get("decision") if isinstance(outcome.get("decision"), dict) else {}
+    given = outcome.get("decision")
+    decision = given if isinstance(given, dict) else {}
     outputs: dict[str, Any] = {"status": decision.get("status"), "result": outcome.get("result_value"),
                                "summary": outcome.get("result_summary")}
     if data["error"] is not None:

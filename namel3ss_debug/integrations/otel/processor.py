@@ -15,7 +15,7 @@ next request is sent, after the span has ended, stays absent.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Mapping
 
 from ...model.events import span_prefix
 from ...model.otel_attributes import SOURCE, Opening, decoded, ending, kept_attributes, opening
@@ -109,7 +109,8 @@ class OtelSpanProcessor:
     def _end(self, ours: Any, span: Any, late: bool) -> None:
         status = span.status
         attributes = dict(span.attributes or {})
-        exceptions = [dict(event.attributes or {}) for event in span.events if event.name == "exception"]
+        exceptions: list[Mapping[str, Any]] = [dict(event.attributes or {}) for event in span.events
+                                               if event.name == "exception"]
         ended = ending(ours.component, attributes, status.status_code.name, status.description, exceptions)
         kept = kept_attributes(attributes)
         if kept:
