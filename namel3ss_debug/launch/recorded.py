@@ -29,8 +29,8 @@ class Recorded:
 
 
 def recorded_target(start: dict[str, Any], cwd: Path | None) -> Recorded:
-    attrs = start.get("attrs") if isinstance(start.get("attrs"), dict) else {}
-    entry = attrs.get("entry") if isinstance(attrs.get("entry"), dict) else None
+    attrs = start["attrs"] if isinstance(start.get("attrs"), dict) else {}
+    entry = attrs["entry"] if isinstance(attrs.get("entry"), dict) else None
     argv = attrs.get("argv")
     if entry is None or not isinstance(argv, list) or not all(isinstance(arg, str) for arg in argv):
         raise UsageError("the trace's run_start does not say how the app was started (no entry or argv)",

@@ -4,7 +4,7 @@ exception, and the fields its end event records, as the recording had them.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypedDict
 
 import orjson
 
@@ -15,6 +15,17 @@ from .errors import rebuild_error
 
 class Unanswerable(Exception):
     """The recording has this call but not a result the app could be given; the message says why."""
+
+
+class _Recorded(TypedDict, total=False):
+    """What every answer from a recording carries, whatever the call returned or raised."""
+
+    outputs: Any
+    usage: Any
+    model: Any
+    recorded_key: str
+    attrs: Any
+    note: str | None
 
 
 class Answer:
@@ -66,8 +77,8 @@ def from_recording(end: dict[str, Any] | None, codec: Any, key: str, where: str,
     if end is None:
         raise Unanswerable(f"the recording has {key} start but never end (the run stopped inside it)")
     outputs, error = end.get("outputs"), end.get("error")
-    common = {"outputs": outputs, "usage": end.get("usage"), "model": end.get("model"), "recorded_key": key,
-              "attrs": end.get("attrs")}
+    common: _Recorded = {"outputs": outputs, "usage": end.get("usage"), "model": end.get("model"),
+                         "recorded_key": key, "attrs": end.get("attrs")}
     if end.get("status") == "failed" and isinstance(error, dict):
         return Answer(RECORDED, error=rebuild_error(error, where), **common)
     wanted = "yielded" if generator else "return"

@@ -28,8 +28,8 @@ class Ending:
     def of(cls, event: dict[str, Any] | None) -> Ending:
         if event is None:
             return cls("did not end (no run_end: the process was killed or the trace was cut)")
-        attrs = event.get("attrs") if isinstance(event.get("attrs"), dict) else {}
-        error = event.get("error") if isinstance(event.get("error"), dict) else {}
+        attrs = event["attrs"] if isinstance(event.get("attrs"), dict) else {}
+        error = event["error"] if isinstance(event.get("error"), dict) else {}
         code = attrs.get("exit_code")
         return cls(str(event.get("status") or "?"), code if isinstance(code, int) else None,
                    _text(error.get("type")), _text(error.get("message")))

@@ -50,8 +50,8 @@ class RequestIndex:
 
     def _add(self, call: RecordedCall) -> None:
         start = self.recording.timeline.event(call.start)
-        attrs = start.get("attrs") if isinstance(start.get("attrs"), dict) else {}
-        http = attrs.get("http") if isinstance(attrs.get("http"), dict) else None
+        attrs = start["attrs"] if isinstance(start.get("attrs"), dict) else {}
+        http = attrs["http"] if isinstance(attrs.get("http"), dict) else None
         if http is None or not isinstance(http.get("method"), str) or not isinstance(http.get("url"), str):
             return
         task = start.get("task")

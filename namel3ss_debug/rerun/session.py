@@ -202,8 +202,8 @@ class Rerun:
                 if call.start not in self._served:
                     return call
             return None
-        call = self.recording.by_path.get(live.path)
-        return call if call is not None and call.start not in self._served else None
+        by_path = self.recording.by_path.get(live.path)
+        return by_path if by_path is not None and by_path.start not in self._served else None
 
     def _inputs_index(self) -> dict[tuple[str, str, str, bytes], list[RecordedCall]]:
         if self._by_inputs is None:
