@@ -40,7 +40,7 @@ def no_cache_option(command: Callable[..., Any]) -> Callable[..., Any]:
 
 def page_options(command: Callable[..., Any]) -> Callable[..., Any]:
     """What `report` and `view` both take to build the page: marks, cuts, prices, strictness, config."""
-    decorators = [
+    decorators: list[Callable[[Callable[..., Any]], Callable[..., Any]]] = [
         click.option("--slow-threshold", default="1s", show_default=True, metavar="DURATION",
                      help="Spans at least this long are marked slow (as analyze counts them)."),
         click.option("--max-text", type=click.IntRange(0, COUNT_MAX), default=20_000, show_default=True, metavar="N",
