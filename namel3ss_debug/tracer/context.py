@@ -65,7 +65,7 @@ def propagate_to_threads(enabled: bool) -> None:
 
     `concurrent.futures` is imported here, when a run starts, not when the app imports us.
     """
-    from concurrent.futures import ThreadPoolExecutor  # noqa: PLC0415
+    from concurrent.futures import ThreadPoolExecutor  # noqa: PLC0415 - when a run starts, not at the app's import
 
     global _propagating
     _propagating = enabled

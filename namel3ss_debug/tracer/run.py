@@ -118,7 +118,7 @@ class Run:
     def start_event(self, entry: dict[str, Any], argv: list[str]) -> dict[str, Any]:
         """`run_start`: what is needed to run the app again, and where it ran."""
         import platform  # noqa: PLC0415 - here, not at import: only a run start needs them
-        import socket  # noqa: PLC0415
+        import socket  # noqa: PLC0415 - as platform: only a run start needs it
 
         event = envelope(self.run_id, "run_start", "app", self.name, self.root_id, None, "started")
         event["ts"] = self.start_ts

@@ -252,7 +252,7 @@ def _dropped(key: int, exchange: Exchange) -> None:
 def _released(error: BaseException) -> bool:
     """What `ClientResponse.release()`/`close()` sets on an unfinished body (the protocol's own
     failures are subclasses: ClientPayloadError, ServerDisconnectedError, timeouts)."""
-    from aiohttp import ClientConnectionError  # noqa: PLC0415
+    from aiohttp import ClientConnectionError  # noqa: PLC0415 - aiohttp: imported by the app when this runs
 
     return type(error) is ClientConnectionError and error.args == ("Connection closed",)
 

@@ -96,7 +96,7 @@ def decoded(encoding: str, data: bytes) -> bytes:
 
 
 def _inflate(data: bytes) -> bytes:
-    import zlib  # noqa: PLC0415
+    import zlib  # noqa: PLC0415 - only a compressed body needs it
 
     try:
         return zlib.decompress(data)
@@ -105,7 +105,7 @@ def _inflate(data: bytes) -> bytes:
 
 
 def _module(*names: str) -> Any:
-    import importlib  # noqa: PLC0415
+    import importlib  # noqa: PLC0415 - only a body in an optional encoding (br, zstd) needs it
 
     for name in names:
         try:
