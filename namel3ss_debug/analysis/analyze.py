@@ -8,7 +8,7 @@ from __future__ import annotations
 import gc
 from contextlib import contextmanager
 from dataclasses import replace
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator, Sequence
 
 from ..store.reader import Located
 from ..store.records import EventRecord, record_from_dict
@@ -19,7 +19,7 @@ from .tally import Options, Tally
 from .window import EventWindow
 
 
-def analyze(runs: Iterable[tuple[Any, Iterator[list[EventRecord]]]], *, pricer: Pricer | None = None,
+def analyze(runs: Iterable[tuple[Any, Iterable[Sequence[EventRecord]]]], *, pricer: Pricer | None = None,
             options: Options | None = None, window: EventWindow | None = None, problems: Any = None,
             sections: Iterable[str] = SECTIONS, bytes_read: Any = None) -> Report:
     """Tally each `(source, blocks)` run in order, then build the report.

@@ -13,12 +13,12 @@ from __future__ import annotations
 from bisect import bisect_right
 from datetime import date as date_type
 from math import ceil
-from typing import Any, Iterator, Sequence
+from typing import Iterator, Mapping, Sequence
 
 from .report import Anomaly, Ref
 from .stats import op_label, percentile
 from .findings import CONTEXT_SHARE, SEQ_BITS
-from .run_state import BUCKET_SECONDS, RunState
+from .run_state import BUCKET_SECONDS, Op, RunState
 from .tally import Tally
 
 LATENCY_FACTOR, LATENCY_CRITICAL, LATENCY_MIN_SPANS = 2.0, 5.0, 5
@@ -26,7 +26,7 @@ SPIKE_MIN_FAILED, SPIKE_WINDOWS = 3, 20
 MEMORY_MIN_MB, MEMORY_MIN_SHARE = 50.0, 0.25
 
 
-def find_anomalies(tally: Tally, ordered: dict[Any, Sequence[float]]) -> list[Anomaly]:
+def find_anomalies(tally: Tally, ordered: Mapping[Op, Sequence[float]]) -> list[Anomaly]:
     """Every anomaly, critical first; `ordered` holds each operation's durations, sorted."""
     found = [*_latency(tally, ordered), *_error_spikes(tally), *_memory(tally), *_context(tally), *_blocking(tally)]
     order = {"critical": 0, "warning": 1}
@@ -50,7 +50,7 @@ def ref_of(tally: Tally, ref: int, span_id: str, component: str, name: str, kind
     return Ref(run.run_id, ref & ((1 << SEQ_BITS) - 1), span_id, component, name, kind)
 
 
-def _latency(tally: Tally, ordered: dict[Any, Sequence[float]]) -> Iterator[Anomaly]:
+def _latency(tally: Tally, ordered: Mapping[Op, Sequence[float]]) -> Iterator[Anomaly]:
     for (component, name, kind), durations in ordered.items():
         if len(durations) < LATENCY_MIN_SPANS:
             continue
@@ -63,7 +63,8 @@ def _latency(tally: Tally, ordered: dict[Any, Sequence[float]]) -> Iterator[Anom
             continue
         value, ref, span_id, _ = tally.slowest[(component, name, kind)]
         severity = "critical" if value >= LATENCY_CRITICAL * median else "warning"
-        yield Anomaly("latency", severity, f"{op_label(component, name, kind)}: {over} of {len(durations)} spans took over "
+        yield Anomaly("latency", severity,
+                      f"{op_label(component, name, kind)}: {over} of {len(durations)} spans took over "
                       f"{LATENCY_FACTOR:g}x the median ({human_ms(median)}); the slowest {human_ms(value)}",
                       round(value, 3), round(limit, 3), ref_of(tally, ref, span_id, component, name, kind))
 
@@ -156,6 +157,7 @@ def _context(tally: Tally) -> Iterator[Anomaly]:
 def _blocking(tally: Tally) -> Iterator[Anomaly]:
     threshold = tally.options.block_threshold_ms
     for own_ms, ref, span_id, (component, name, kind) in sorted(tally.blocking, reverse=True):
-        yield Anomaly("blocking", "warning", f"{op_label(component, name, kind)} ran {human_ms(own_ms)} outside any traced "
+        yield Anomaly("blocking", "warning",
+                      f"{op_label(component, name, kind)} ran {human_ms(own_ms)} outside any traced "
                       f"child (over {human_ms(threshold)})", round(own_ms, 3), threshold,
                       ref_of(tally, ref, span_id, component, name, kind))

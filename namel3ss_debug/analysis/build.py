@@ -6,6 +6,8 @@ import heapq
 from array import array
 from typing import Any, Iterable, Sequence
 
+import msgspec
+
 from .._version import __version__
 from . import floats
 from .anomalies import find_anomalies, ref_of
@@ -41,18 +43,17 @@ def build_report(tally: Tally, pricer: Pricer, *, problems: Any = None, sections
             counts[kind] = exact  # the items are the first (or worst) of them; the count is all of them
     anomalies = Anomalies(counts, anomaly_list)
     integrity = _integrity(tally, problems)
-    full = {
-        "overview": overview, "components": _components(tally, spans, ordered),
-        "operations": _operations(tally, spans, ordered), "slow": _slow(tally), "llm": llm,
-        "tools": _tools(tally, spans, ordered), "errors": errors, "patterns": patterns,
-        "anomalies": anomalies, "integrity": integrity, "critical_path": _critical_paths(tally),
-        "health": verdict(overview, errors, patterns, anomalies, integrity, llm),
-    }
     chosen = [name for name in SECTIONS if name in set(sections)]
-    settings = {"slow_threshold_ms": tally.options.slow_threshold_ms,
-                "block_threshold_ms": tally.options.block_threshold_ms, "top": tally.options.top}
-    return Report(REPORT_SCHEMA, f"namel3ss-debug {__version__}", chosen, settings=settings,
-                  run_ids=[run.run_id for run in tally.runs], **{name: full[name] for name in chosen})
+    settings: dict[str, object] = {"slow_threshold_ms": tally.options.slow_threshold_ms,
+                                   "block_threshold_ms": tally.options.block_threshold_ms, "top": tally.options.top}
+    full = Report(
+        REPORT_SCHEMA, f"namel3ss-debug {__version__}", chosen, overview=overview,
+        components=_components(tally, spans, ordered), operations=_operations(tally, spans, ordered),
+        slow=_slow(tally), llm=llm, tools=_tools(tally, spans, ordered), errors=errors, patterns=patterns,
+        anomalies=anomalies, integrity=integrity, critical_path=_critical_paths(tally),
+        health=verdict(overview, errors, patterns, anomalies, integrity, llm),
+        settings=settings, run_ids=[run.run_id for run in tally.runs])
+    return msgspec.structs.replace(full, **{name: None for name in SECTIONS if name not in chosen})
 
 
 def _overview(tally: Tally, counts: dict[tuple[str, str, str], int], llm: LlmUsage, errors: Errors,
@@ -90,7 +91,8 @@ def _run_overview(run: Any) -> RunOverview:
     return RunOverview(
         run_id=run.run_id, source=run.source, files=list(run.files), entry=entry_text,
         status=end.get("status") or "unfinished", started=run.first_ts, ended=run.last_ts,
-        duration_ms=end.get("duration_ms"), events=run.events, exit_code=exit_code if isinstance(exit_code, int) else None,
+        duration_ms=end.get("duration_ms"), events=run.events,
+        exit_code=exit_code if isinstance(exit_code, int) else None,
         startup_ms=run.startup_ms, work_ms=_less(end.get("duration_ms"), run.startup_ms),
     )
 

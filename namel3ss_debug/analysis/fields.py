@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from datetime import datetime, timedelta, timezone
-from typing import Any
+from typing import Any, TypeGuard
 
 import orjson
 
@@ -46,7 +46,7 @@ def number(value: Any) -> float | None:
     return None
 
 
-def is_duration(value: Any) -> bool:
+def is_duration(value: Any) -> TypeGuard[float]:
     """Whether a field is a duration as the reader takes one: a number (not a bool) from 0, finite."""
     return isinstance(value, (int, float)) and not isinstance(value, bool) and 0 <= value < math.inf
 

@@ -14,7 +14,7 @@ from typing import Any
 from ..model.error_category import categorize
 from ..store.records import EventRecord
 from .loops import LoopWatch
-from .run_state import MAX_KEPT, OpenSpan, RunState
+from .run_state import MAX_KEPT, Boundary, Op, OpenSpan, Options, RunState
 
 MAX_EXAMPLES = 3
 CONTEXT_SHARE = 0.9  # an LLM call this close to its model's context window is an anomaly
@@ -24,24 +24,29 @@ SEQ_BITS = 44  # a reference packs (run index, seq) into one int: run << 44 | se
 class Findings:
     """The accumulating half of `Tally` (which sets every attribute these methods use)."""
 
-    # attributes set by Tally.__init__
-    slow: list[Any]
-    slow_by_op: dict[Any, int]
-    options: Any
-    errors_by_op: dict[Any, int]
-    tool_errors: dict[Any, int]
+    # attributes set by Tally.__init__ (which says what each holds). The entries kept as lists of Any are
+    # records changed in place whose fields differ in type (counts, floats, texts, an array of costs).
+    options: Options
+    boundary: Boundary | None  # for the second half of a split read
+    slow: list[tuple[float, int, str, Op, str]]  # a heap of (ms, ref, span id, op, status)
+    slow_by_op: dict[Op, int]
+    errors_by_op: dict[Op, int]
+    tool_errors: dict[tuple[str, str], int]  # (tool name, error type) -> failed calls
+    failed_spans: int
+    error_events: int
     categories: dict[str, int]
-    error_types: dict[str, list[Any]]
-    models: dict[str, list[Any]]
-    near_limit: list[Any]
-    _windows: dict[str, Any]
+    error_types: dict[str, list[Any]]  # error type -> [count, category, examples]
+    models: dict[str, list[Any]]  # model -> the figures `_usage` keeps
+    near_limit: list[tuple[int, int, str, str, str, int]]
+    near_limit_count: int
+    _windows: dict[str, int | None]  # model -> its context window, None when unknown
     repeats: dict[int, int]
     repeated: dict[int, list[Any]]
-    retries: dict[Any, list[Any]]
-    boundary: Any  # run_state.Boundary, for the second half of a split read
+    retries: dict[Op, list[Any]]  # op -> [retries, recovered, ref, span id] of its first retry
     _prefixes: dict[str, str]
-    blocking: list[Any]
-    loops: list[Any]
+    blocking: list[tuple[float, int, str, Op]]  # a heap of (own ms, ref, span id, op)
+    blocking_count: int
+    loops: list[tuple[RunState, str, int, str, tuple[Any, ...], int, int]]
     _anomalies: bool  # whether the report has a section that reads anomalies
 
     def _ref(self, run: RunState, seq: int) -> int:
@@ -166,8 +171,8 @@ class Findings:
             if len(self.near_limit) < MAX_KEPT:
                 self.near_limit.append((tokens_in, ref, model, event.name, event.span_id, window))
 
-    def _memory(self, run: RunState, event: EventRecord) -> None:
-        sample = (event.memory_mb, event.seq)
+    def _memory(self, run: RunState, memory_mb: float, seq: int) -> None:
+        sample = (memory_mb, seq)
         memory = run.memory
         if not memory:
             memory.extend((sample, sample, sample))

@@ -19,7 +19,7 @@ except ImportError:  # no compiler at install time: sorted and math.fsum
 ACCELERATED = _compiled is not None
 
 
-def ordered(values: Iterable[float]) -> array:
+def ordered(values: Iterable[float]) -> array[float]:
     """The values sorted, as a new array('d') (the input is left as it is)."""
     result = array("d", values)
     if _compiled is None or not _compiled.sort(result):

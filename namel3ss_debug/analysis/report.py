@@ -11,12 +11,12 @@ from typing import Optional
 
 import msgspec
 
-from ..model.choices import ANALYZE_SECTIONS as SECTIONS
+from ..model.choices import ANALYZE_SECTIONS
 
 REPORT_SCHEMA = "namel3ss-debug/analyze/v1"
 NO_USAGE = "no_usage"  # priced_by: LLM calls with neither a recorded cost nor a usage to price
 UNPRICED = ("unpriced", NO_USAGE)  # the priced_by keys of calls whose cost is unknown
-# SECTIONS, in the order every view shows them, is in model/choices.py (`analyze --help` lists them)
+SECTIONS = ANALYZE_SECTIONS  # in the order every view shows them; kept in model/choices.py for `analyze --help`
 
 
 class Ref(msgspec.Struct, frozen=True):

@@ -13,6 +13,7 @@ from .call_columns import CallColumns
 from .idset import SpanIds
 from .loops import LoopWatch
 
+Op = tuple[str, str, str]  # (component, name, span kind): what the figures are kept by
 TOP_SLOW = 10
 MAX_KEPT = 50  # blocking spans, context-limit calls and problems kept as examples; counts stay exact
 MAX_BUCKETS = 4096

@@ -50,7 +50,7 @@ class RunSummary:
 
 def summarize(events: Iterable[dict[str, Any]]) -> RunSummary:
     """Count what a run did: spans by component, LLM calls and tokens, tool calls, errors."""
-    spans: dict[str, set[str]] = {}  # component -> span ids seen on start or end events
+    spans: dict[str, set[object]] = {}  # component -> span ids seen on start or end events, as written
     error_types: Counter[str] = Counter()
     tokens = Counter[str]()
     counts = {"events": 0, "failed": 0, "errors": 0, "uncosted": 0, "no_usage": 0}
@@ -64,7 +64,9 @@ def summarize(events: Iterable[dict[str, Any]]) -> RunSummary:
             if event_type == "run_start":
                 run["root"] = event.get("span_id")
             if event_type == "run_end":
-                attrs = event.get("attrs") if isinstance(event.get("attrs"), dict) else {}
+                attrs = event.get("attrs")
+                if not isinstance(attrs, dict):
+                    attrs = {}
                 traffic, tools = attrs.get("llm_traffic"), attrs.get("tool_calls")
                 run.update(status=event.get("status"), duration_ms=event.get("duration_ms"),
                            llm_traffic=traffic if isinstance(traffic, dict) else {},
@@ -113,7 +115,7 @@ def tools_seen(counts: Any) -> tuple[int, int]:
     return tuple(value if type(value) is int and value > 0 else 0 for value in found)  # type: ignore[return-value]
 
 
-def _by_count(spans: dict[str, set[str]]) -> dict[str, int]:
+def _by_count(spans: dict[str, set[object]]) -> dict[str, int]:
     return dict(sorted(((component, len(ids)) for component, ids in spans.items()), key=lambda kv: -kv[1]))
 
 

@@ -55,12 +55,12 @@ class Tally(Findings):
         self.instants: dict[str, int] = {}
         self.slow: list[tuple[float, int, str, tuple[str, str, str], str]] = []
         self.slow_by_op: dict[tuple[str, str, str], int] = {}
-        self.models: dict[str, list[int | float]] = {}
+        self.models: dict[str, list[Any]] = {}  # see `_usage`
         self.error_types: dict[str, list[Any]] = {}
         self.categories: dict[str, int] = {}
         self.failed_spans = 0
         self.error_events = 0
-        self.tool_errors: dict[tuple[str, str, str], int] = {}
+        self.tool_errors: dict[tuple[str, str], int] = {}  # (tool name, error type) -> failed calls
         self.retries: dict[tuple[str, str, str], list[Any]] = {}
         # call identity (hash of component, name and the inputs' JSON) -> calls; the repeated ones also in
         # repeated: [component, name, calls, ms in the repeats, ref and span id of the first repeat]
@@ -221,14 +221,16 @@ class Tally(Findings):
             if use:
                 self._ended(run, event, op, duration, failed, own)
         if event.memory_mb is not None:
-            self._memory(run, event)
+            self._memory(run, event.memory_mb, event.seq)
         run.last_ts = event.ts
         if own is None:
             return
         duration = duration or 0.0
         if own.start_seq < 0:  # the root, started in the other half: the merge closes it
-            self.boundary.root_end = (duration, op)  # type: ignore[union-attr]
-            self.boundary.ghost = own  # type: ignore[union-attr]
+            boundary = self.boundary
+            assert boundary is not None  # only a boundary pass holds a root started before it (`ghost_root`)
+            boundary.root_end = (duration, op)
+            boundary.ghost = own
             return
         if duration - own.child_ms > self._block_ms:
             self._blocking(run, event, op, duration - own.child_ms)
@@ -346,7 +348,7 @@ class Tally(Findings):
         if parent is None and parent_id is not None and ids and parent_id not in run.seen:
             self._orphan(run, event)
         if event.memory_mb is not None:
-            self._memory(run, event)
+            self._memory(run, event.memory_mb, event.seq)
         run.last_ts = event.ts
         if not use:
             return

@@ -48,8 +48,10 @@ def timeline(tree: SpanTree) -> Waterfall:
     return Waterfall(bars, max([(last - first) / 1000, *ends]), start_ts)
 
 
-def _ts(node: SpanNode) -> object:
-    return node.first.get("ts")
+def _ts(node: SpanNode) -> str | None:
+    """The node's timestamp; None when it has none or it is not text (which `micros` reads as none too)."""
+    ts = node.first.get("ts")
+    return ts if isinstance(ts, str) else None
 
 
 def _moments(node: SpanNode) -> list[int]:

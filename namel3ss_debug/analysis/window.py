@@ -11,10 +11,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from typing import TYPE_CHECKING
 
 from ..model.errors import TraceError, UsageError
 from ..model.limits import DURATION_MAX_MS, DURATION_RANGE, finite_at_most, shown
 from .fields import parse_ts, run_start_ts
+
+if TYPE_CHECKING:  # records import msgspec, which bounds do not need at run time
+    from ..store.records import EventRecord
 
 _OFFSET = re.compile(r"^\+(?:(?P<h>\d+(?:\.\d+)?)h)?(?:(?P<m>\d+(?:\.\d+)?)m(?!s))?(?:(?P<s>\d+(?:\.\d+)?)s)?"
                      r"(?:(?P<ms>\d+(?:\.\d+)?)ms)?$", re.ASCII)
@@ -79,15 +83,15 @@ def iso(moment: datetime) -> str:
     return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def _run_start(record: object) -> str | None:
+def _run_start(record: EventRecord) -> str | None:
     """The run's start from its first record: a segment's `attrs.run_started`, else the record's time.
 
     The same anchor as `inspect` uses (`analysis.fields.run_start_ts`), so `+30s` means the same there.
     """
     from ..store.records import attrs_of  # noqa: PLC0415 - records import msgspec; bounds do not need it
 
-    attrs = attrs_of(record) if record.event_type == "segment_start" else None  # type: ignore[attr-defined]
-    return run_start_ts({"event_type": record.event_type, "attrs": attrs, "ts": record.ts})  # type: ignore[attr-defined]
+    attrs = attrs_of(record) if record.event_type == "segment_start" else None
+    return run_start_ts({"event_type": record.event_type, "attrs": attrs, "ts": record.ts})
 
 
 class EventWindow:
@@ -108,14 +112,14 @@ class EventWindow:
     def new_run(self) -> None:
         self._resolved = False
 
-    def __call__(self, event: object) -> bool:
-        ts = event.ts  # type: ignore[attr-defined]
+    def __call__(self, event: EventRecord) -> bool:
+        ts = event.ts
         if not self._resolved:
             start = _run_start(event)
             self._low = self.since.resolve(start) if self.since else None
             self._high = self.until.resolve(start) if self.until else None
             self._resolved = True
-        if self.components and event.component not in self.components:  # type: ignore[attr-defined]
+        if self.components and event.component not in self.components:
             return False
         return (self._low is None or ts >= self._low) and (self._high is None or ts < self._high)
 

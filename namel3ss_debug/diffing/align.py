@@ -22,7 +22,7 @@ from __future__ import annotations
 import difflib
 from collections import Counter
 from dataclasses import dataclass
-from typing import Iterator, Optional, Sequence
+from typing import Iterator, Literal, Optional, Sequence
 
 from ..model.divergence import InOrder, first_parting
 
@@ -30,7 +30,8 @@ from ..model.divergence import InOrder, first_parting
 # there, where a random middle of 4,000 a side would; past this the middle is counted, not aligned.
 MAX_CELLS = 250_000
 
-Opcode = tuple[str, int, int, int, int]  # tag, base from, base to, new from, new to (difflib's form)
+Tag = Literal["replace", "delete", "insert", "equal"]
+Opcode = tuple[Tag, int, int, int, int]  # tag, base from, base to, new from, new to (difflib's form)
 
 
 @dataclass(frozen=True)

@@ -63,6 +63,24 @@ class CallTable:
     """The calls of one run, in the order their spans started (tree order once the recorder is done); a sequence
     of `CompactCall`s."""
 
+    # The columns (`_COLUMNS`): __init__ sets some by name, so each is declared here with its type.
+    seq: array[int]  # _INTS: "q"
+    place_offset: array[int]
+    number: array[int]  # _COUNTS: "I"
+    depth: array[int]
+    component: array[int]  # _CODES: "I", indexes into `texts`
+    name: array[int]
+    operation: array[int]
+    status: array[int]
+    parent: array[int]  # "i"
+    place_file: array[int]  # "i"
+    duration: array[float]  # "d"
+    inputs: array[int]  # "Q"
+    outputs: array[int]  # "Q"
+    has_inputs: array[int]  # "B"
+    has_outputs: array[int]  # "B"
+    start_file: array[int]  # "i"
+
     def __init__(self) -> None:
         for name in _INTS:
             setattr(self, name, array("q"))
@@ -192,7 +210,7 @@ class CallTable:
         """The same calls, field by field (however their texts were numbered)."""
         return isinstance(other, CallTable) and len(self) == len(other) and list(self) == list(other)
 
-    __hash__ = None  # type: ignore[assignment] - a table changes while a run is read
+    __hash__ = None  # type: ignore[assignment]  # unhashable: a table changes while a run is read
 
     def reordered(self, order: array) -> CallTable:
         """The same calls in `order` (each old index once), their parents and previews numbered anew; the texts
@@ -251,7 +269,8 @@ def restored(kept_calls: KeptCalls) -> Optional[CallTable]:
     """The table again; None when what was kept is not whole (every column as long as the others, every
     code a text, every parent an earlier call, every place a file)."""
     try:
-        columns = {name: unpacked(*kept_calls.arrays[name]) for name in _COLUMNS}
+        # unpacked reads any buffer (array.frombytes), though model/packed.py annotates it as bytes
+        columns = {name: unpacked(*kept_calls.arrays[name]) for name in _COLUMNS}  # type: ignore[arg-type]
     except (KeyError, ValueError):
         return None
     if not _whole(columns, len(kept_calls.texts), len(kept_calls.files)):

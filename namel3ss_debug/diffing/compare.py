@@ -66,6 +66,7 @@ def _operation_delta(key: str, base: Optional[OperationStats], new: Optional[Ope
 
     def figure(stat: str) -> Change:
         field = STATS[stat][0]
+        assert field is not None  # p50, p95 and max, each a latency field (only count has none)
         values = [getattr(r.latency, field) if r is not None else None for r in (base, new)]
         return change(stat, "ms", *values)
 
@@ -112,7 +113,8 @@ def divergence(base: CallSequence, new: CallSequence, alignment: Alignment, cont
 def output_changes(base: CallSequence, new: CallSequence, alignment: Alignment, shown: int) -> OutputChanges:
     """Aligned LLM and tool calls whose output (or error) or status differs. Calls recorded without an
     output on either side are not compared."""
-    compared, items, changed = 0, [], 0
+    compared, changed = 0, 0
+    items: list[OutputChange] = []
     left, right = base.calls, new.calls
     for i, j in alignment.pairs():
         if left.component_of(i) not in COMPARED_COMPONENTS:

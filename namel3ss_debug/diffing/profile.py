@@ -12,7 +12,7 @@ a command that needs them whole). A test holds them to the same profile on rando
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Iterable, Iterator
+from typing import Any, Iterable, Iterator, Sequence
 
 from ..analysis.analyze import analyze, dict_blocks
 from ..analysis.prices import Pricer
@@ -59,7 +59,7 @@ def profile_lines(source: Any, blocks: Iterable[LineBlock], *, pricer: Pricer | 
     """`profile_run` of the reader's typed blocks (`TraceReader.line_blocks`): the same profile, faster."""
     recorder = CallRecorder()
 
-    def records() -> Iterator[list[EventRecord]]:
+    def records() -> Iterator[Sequence[EventRecord]]:
         for block in blocks:
             if not block.decoded:
                 for located in block.events():

@@ -61,8 +61,9 @@ class Threshold:
 def parse_threshold(expression: str) -> Threshold:
     """Parse one `--fail-on` value; a mistake is a `UsageError` that names its column (from 1).
 
-    >>> parse_threshold("p95(llm)>+20%")
-    Threshold(expression='p95(llm)>+20%', metric='p95(llm)', stat='p95', target='llm', operator='>', amount=20.0, relative=True, unit='%', metric_unit='ms')
+    >>> parse_threshold("p95(llm)>+20%")  # doctest: +NORMALIZE_WHITESPACE
+    Threshold(expression='p95(llm)>+20%', metric='p95(llm)', stat='p95', target='llm', operator='>', amount=20.0,
+              relative=True, unit='%', metric_unit='ms')
     """
     parser = _Parser(expression)
     metric, stat, target, unit = parser.metric()
@@ -112,8 +113,9 @@ def _figures(threshold: Threshold, base: Report, new: Report) -> tuple[Optional[
     target = threshold.target or ""
     found = find_stats(base, target), find_stats(new, target)
     if found == (None, None):
-        raise UsageError(f"--fail-on {threshold.expression!r}: neither run has {'operation' if ':' in target else 'component'} "
-                         f"{target!r}", hint="an operation is named as analyze lists it: tool:search, llm:planner, "
+        named = "operation" if ":" in target else "component"
+        raise UsageError(f"--fail-on {threshold.expression!r}: neither run has {named} {target!r}",
+                         hint="an operation is named as analyze lists it: tool:search, llm:planner, "
                          "agent_turn:researcher")
     return stat_figure(found[0], threshold.stat), stat_figure(found[1], threshold.stat)
 

@@ -15,7 +15,7 @@ import os
 import zlib
 from bisect import bisect_right
 from dataclasses import dataclass
-from typing import Any, BinaryIO, Callable, Iterator, Sequence
+from typing import Any, BinaryIO, Callable, Generic, Iterator, Sequence, Sized, TypeVar
 
 import msgspec
 
@@ -37,6 +37,8 @@ _HEAD = 1 << 16  # the bytes a JSON document over many lines is recognised by
 # What msgspec raises for a line it cannot make a record of: bad JSON, a wrong type, bad UTF-8 (which it
 # checks itself), nesting deeper than its recursion allows.
 _UNDECODABLE = (msgspec.DecodeError, msgspec.ValidationError, UnicodeDecodeError, RecursionError)
+# What a sink makes of a block: records, a LineBlock, or dicts with their places.
+Items = TypeVar("Items", bound=Sized)
 
 
 __all__ = ["Located", "Part", "TraceReader"]
@@ -76,7 +78,7 @@ class TraceReader:
         """`line_blocks` of a stretch of a run, as `records_part` reads it."""
         return self._part(source, part, lambda index: _LinedSink(self.problems, index))
 
-    def _part(self, source: RunSource, part: "Part", sink: Callable[[int], "_Sink"]) -> Iterator[Any]:
+    def _part(self, source: RunSource, part: "Part", sink: Callable[[int], "_Sink[Items]"]) -> Iterator[Items]:
         for index, path in enumerate(source.files):
             if index < part.begin[0] or (part.stop is not None and index > part.stop[0]):
                 continue
@@ -98,8 +100,8 @@ class TraceReader:
             for located_events in self._file(path, _DictSink(self.problems, next_seq)):
                 yield from located_events
 
-    def _file(self, path: str, sink: "_Sink", span: tuple[int, int | None, int] | None = None,
-              ) -> Iterator[Any]:
+    def _file(self, path: str, sink: "_Sink[Items]", span: tuple[int, int | None, int] | None = None,
+              ) -> Iterator[Items]:
         """`span` is (start offset, end offset or None, number of the first line) for a file read in part."""
         try:
             stream, position = open_trace(path, self.stdin)
@@ -129,9 +131,9 @@ class TraceReader:
             return None
         return IndexBuilder(path, self.index_min_bytes)
 
-    def _blocks(self, path: str, stream: BinaryIO, position: Callable[[], int] | None, sink: "_Sink",
+    def _blocks(self, path: str, stream: BinaryIO, position: Callable[[], int] | None, sink: "_Sink[Items]",
                 builder: IndexBuilder | None, span: tuple[int, int | None, int] | None = None,
-                whole: bool = True) -> Iterator[Any]:
+                whole: bool = True) -> Iterator[Items]:
         sink.start(path)
         first_line, offset = (span[2], span[0]) if span is not None else (1, 0)
         for block in iter_blocks(stream, path, self.progress, position, self.reuse_buffers, first_line, offset):
@@ -156,8 +158,9 @@ class Part:
     first_line: int = 1
 
 
-class _Sink:
-    """What a reader does with blocks: shared format detection, mapping and per-line fallback."""
+class _Sink(Generic[Items]):
+    """What a reader does with blocks: shared format detection, mapping and per-line fallback. Each block
+    becomes `Items` (and so do the events a mapper gives out at the end of a file)."""
 
     def __init__(self, problems: ReadProblems):
         self.problems = problems
@@ -193,15 +196,15 @@ class _Sink:
         raise TraceError(f"{path}: not a trace: no line is a JSON event",
                          hint="check the file is a namel3ss-debug trace (JSON Lines)")
 
-    def finish(self) -> list[Any]:
+    def finish(self) -> Items | None:
         if self.mapper is None:
-            return []
+            return None
         return self.mapped(placed_events(self.mapper), self.path)
 
-    def block(self, block: Block, builder: IndexBuilder | None) -> list[Any]:
+    def block(self, block: Block, builder: IndexBuilder | None) -> Items:
         raise NotImplementedError
 
-    def mapped(self, placed: list[Placed], path: str) -> list[Any]:
+    def mapped(self, placed: list[Placed], path: str) -> Items:
         """The events a mapper gave out at the end of the file, each at its own place."""
         raise NotImplementedError
 
@@ -221,18 +224,9 @@ class _Sink:
             return []
 
 
-class _RecordSink(_Sink):
-    """Typed records: a whole block decoded by msgspec at once, or line by line when the block has a bad line."""
-
-    def block(self, block: Block, builder: IndexBuilder | None) -> Sequence[EventRecord]:
-        records = self._decoded(block)
-        if records is not None:
-            self._note(block, records, builder)
-            return records
-        records = self._by_line(block)
-        if builder is not None and records and self.mapper is None:
-            builder.seen(min(r.seq for r in records), max(r.seq for r in records))  # no entries, but the range
-        return records
+class _Records(_Sink[Items]):
+    """Typed records: a whole block decoded by msgspec at once, or line by line when the block has a bad line;
+    `_RecordSink` gives them out as they are, `_LinedSink` with their lines."""
 
     def _decoded(self, block: Block) -> Sequence[EventRecord] | None:
         """The whole block decoded at once; None for a mapped file, a torn tail, or a bad line somewhere in the
@@ -252,9 +246,6 @@ class _RecordSink(_Sink):
             builder.seen(records[0].seq, records[-1].seq)
             if len(records) == lines:  # no blank lines, so line k of the block is record k
                 _index_block(block, records, builder)
-
-    def _by_line(self, block: Block) -> list[EventRecord]:
-        return [record for record, _, _, _ in self._made_by_line(block)]
 
     def _made_by_line(self, block: Block) -> list[Made]:
         """Each record with the number and offset of its line and what it was made from: the line, or in a
@@ -276,9 +267,6 @@ class _RecordSink(_Sink):
                     made.append((record, number, offset, line if self.mapper is None else source))
         return made
 
-    def mapped(self, placed: list[Placed], path: str) -> list[EventRecord]:
-        return [record for event, number, _ in placed for record, _ in self._made([event], path, number)]
-
     def _made(self, events: list[dict[str, Any]], path: str, number: int) -> list[tuple[EventRecord, dict[str, Any]]]:
         """Each event that makes a record, with that record (`number` 0: events a mapper made at the end)."""
         made = []
@@ -296,7 +284,27 @@ class _RecordSink(_Sink):
         return made
 
 
-class _LinedSink(_RecordSink):
+class _RecordSink(_Records[Sequence[EventRecord]]):
+    """A block's records as they are: msgspec's list, or those of the lines read one by one."""
+
+    def block(self, block: Block, builder: IndexBuilder | None) -> Sequence[EventRecord]:
+        records = self._decoded(block)
+        if records is not None:
+            self._note(block, records, builder)
+            return records
+        records = self._by_line(block)
+        if builder is not None and records and self.mapper is None:
+            builder.seen(min(r.seq for r in records), max(r.seq for r in records))  # no entries, but the range
+        return records
+
+    def _by_line(self, block: Block) -> list[EventRecord]:
+        return [record for record, _, _, _ in self._made_by_line(block)]
+
+    def mapped(self, placed: list[Placed], path: str) -> list[EventRecord]:
+        return [record for event, number, _ in placed for record, _ in self._made([event], path, number)]
+
+
+class _LinedSink(_Records[LineBlock]):
     """Records that know their lines (a `LineBlock` a block), for readers that go back to one event later
     or look at the lines' text."""
 
@@ -313,15 +321,13 @@ class _LinedSink(_RecordSink):
         return LineBlock(self.file, block.path, [record for record, _, _, _ in made], made=made,
                          mapped=self.mapper is not None)
 
-    def finish(self) -> LineBlock | None:  # type: ignore[override]
+    def mapped(self, placed: list[Placed], path: str) -> LineBlock:
         """The events the mapper gives out at the end, each at its place as the dict reader places them: the
         line it came from (OTLP/JSON), or line 0 for those of no line of their own (spans a legacy or n3 file
         left open, the run's end)."""
-        if self.mapper is None:
-            return None
-        made = [(record, number, offset, source) for event, number, offset in placed_events(self.mapper)
-                for record, source in self._made([event], self.path, number)]
-        return LineBlock(self.file, self.path, [record for record, _, _, _ in made], made=made, mapped=True)
+        made = [(record, number, offset, source) for event, number, offset in placed
+                for record, source in self._made([event], path, number)]
+        return LineBlock(self.file, path, [record for record, _, _, _ in made], made=made, mapped=True)
 
 
 def _index_block(block: Block, records: Sequence[EventRecord], builder: IndexBuilder) -> None:
@@ -333,7 +339,7 @@ def _index_block(block: Block, records: Sequence[EventRecord], builder: IndexBui
             builder.add(records[line].seq, block.first_line + line, block.offset + starts[line])
 
 
-class _DictSink(_Sink):
+class _DictSink(_Sink[list[Located]]):
     """Dicts with their place; the envelope is checked so that views can rely on it."""
 
     def __init__(self, problems: ReadProblems, next_seq: dict[str, int]):

@@ -151,8 +151,8 @@ def odd_fields(event: dict[str, Any]) -> list[str]:
 
     The dict readers (`inspect`) keep the event as it is, but say so, as `analyze` does when it drops them.
     """
-    odd = [key for key in ("duration_ms", "cost_usd", "memory_mb") if key in event and event[key] is not None
-           and not _bounded_number(event[key])]
+    odd: list[str] = [key for key in ("duration_ms", "cost_usd", "memory_mb")
+                      if key in event and event[key] is not None and not _bounded_number(event[key])]
     usage = event.get("usage")
     if usage is not None and not (isinstance(usage, dict) and all(
             _count(usage.get(key)) for key in ("input_tokens", "output_tokens", "total_tokens"))):
