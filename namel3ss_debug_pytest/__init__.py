@@ -66,8 +66,9 @@ def _check_writable(directory: Path) -> None:
 
 def _apply_retention(directory: Path, cwd: Path) -> None:
     """`trace_retention_days` for DIR, once per session; a bad configuration stops pytest before any test."""
-    from namel3ss_debug.model.errors import ConfigError  # noqa: PLC0415
-    from namel3ss_debug.testing.per_test import apply_retention  # noqa: PLC0415
+    # namel3ss_debug loads only when --n3-trace is given: importing it may start a run (module docstring)
+    from namel3ss_debug.model.errors import ConfigError  # noqa: PLC0415 - only with --n3-trace
+    from namel3ss_debug.testing.per_test import apply_retention  # noqa: PLC0415 - only with --n3-trace
 
     try:
         apply_retention(directory, environ=os.environ, cwd=cwd)
@@ -146,8 +147,11 @@ def n3trace(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
 
 def _start(item: pytest.Item, directory: Path) -> Any:
     """The test's run, with its marker's settings; a bad setting fails the test's setup with the reason."""
-    from namel3ss_debug.model.errors import ConfigError  # noqa: PLC0415
-    from namel3ss_debug.testing.per_test import resolve_test_settings, start_test_run  # noqa: PLC0415
+    # namel3ss_debug loads only for a test that is traced: importing it may start a run (module docstring)
+    from namel3ss_debug.model.errors import ConfigError  # noqa: PLC0415 - only a traced test needs it
+    from namel3ss_debug.testing.per_test import (  # noqa: PLC0415 - only a traced test needs them
+        resolve_test_settings, start_test_run,
+    )
 
     marker = item.get_closest_marker("n3trace")
     settings = dict(marker.kwargs) if marker is not None else {}

@@ -89,7 +89,7 @@ class Output:
 
     def _start(self) -> subprocess.Popen[str] | None:
         import shlex  # noqa: PLC0415 - only a long output on a terminal needs a pager process
-        import subprocess  # noqa: PLC0415
+        import subprocess  # noqa: PLC0415 - as shlex: only a pager process needs it
 
         try:
             command = shlex.split(self.environ.get("PAGER", "") or "less")

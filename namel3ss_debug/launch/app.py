@@ -192,7 +192,7 @@ def _script_main(path: str) -> tuple[types.ModuleType, types.CodeType]:
 
 def _module_main(name: str) -> tuple[types.ModuleType, types.CodeType]:
     """A module as `python -m name` runs it (a package runs its `__main__` submodule)."""
-    import importlib.util  # noqa: PLC0415
+    import importlib.util  # noqa: PLC0415 - only an app run as `-m module` needs it
 
     spec = importlib.util.find_spec(name)
     if spec is not None and spec.submodule_search_locations is not None:
