@@ -94,7 +94,8 @@ def test_each_graph_run_is_a_chain_span_holding_its_nodes_in_order(runs: Runs) -
         assert [n["attrs"]["langgraph_step"] for n in nodes] == [1, 2, 3, 4, 5, 6]
         assert {n["attrs"]["framework"] for n in nodes} == {"langgraph"}
     first_input = graphs[0]["inputs"]["messages"][0]
-    assert first_input == {"type": "human", "content": "What is the weather in Lisbon"}  # no uuid: a rerun's is the same
+    # no uuid: a rerun's is the same
+    assert first_input == {"type": "human", "content": "What is the weather in Lisbon"}
 
 
 def test_langchains_internal_runnables_make_no_span(runs: Runs) -> None:
@@ -117,7 +118,8 @@ def test_each_tool_call_is_a_tool_span_in_the_tools_node_with_its_arguments_and_
         assert start["inputs"] == {"city": city}
         assert spans[start["parent_id"]][0]["name"] == "tools"
         message = end["outputs"]["return"]  # what the app got: the ToolMessage
-        assert (message["type"], message["name"], message["tool_call_id"]) == ("tool", name, start["attrs"]["tool_call_id"])
+        assert (message["type"], message["name"], message["tool_call_id"]) == (
+            "tool", name, start["attrs"]["tool_call_id"])
         expected = f"sunny in {city}" if name == "get_weather" else f"noon in {city}"
         assert message["content"] == expected
         label = "sync" if city == "Lisbon" else "async"

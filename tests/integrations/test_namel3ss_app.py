@@ -24,6 +24,8 @@ from tracehelpers import assert_tree, find, schema_errors
 pytest.importorskip("namel3ss", reason="the namel3ss runtime is not installed: "
                                        "pip install 'namel3ss-debug[namel3ss]' (Python 3.10-3.13)")
 
+import namel3ss.runtime.providers.pack_registry as registry
+
 from namel3ss_debug import get_tracer
 from namel3ss_debug.integrations.namel3ss.runner import run_ai_app, start_attrs
 from namel3ss_debug.model.errors import UsageError
@@ -157,8 +159,6 @@ def test_start_attrs_creates_nothing(tmp_path):
 
 def test_the_packaging_trap_is_said_once_and_the_app_still_runs(traced):
     _, done, _ = traced
-    import namel3ss.runtime.providers.pack_registry as registry
-
     root = Path(registry.__file__).parent
     missing = [name for name in registry._PACK_DIRS if not (root / name / "pack_manifest.json").is_file()]
     said = [line for line in done.stderr.splitlines() if "provider pack manifests" in line]

@@ -16,6 +16,7 @@ pytest.importorskip("namel3ss", reason="the namel3ss runtime is not installed: "
                                        "pip install 'namel3ss-debug[namel3ss]' (Python 3.10-3.13)")
 
 import namel3ss.runtime.executor.core as executor_core
+import namel3ss.runtime.providers.openai.tool_calls_adapter as openai_adapter
 import namel3ss.runtime.providers.pack_registry as pack_registry
 import namel3ss.runtime.tools.executor.run as tool_run
 from namel3ss.errors.base import Namel3ssError
@@ -187,7 +188,8 @@ def test_the_packaging_trap_is_worked_around_once(monkeypatch):
     missing = [name for name in pack_registry._PACK_DIRS if not (root / name / "pack_manifest.json").is_file()]
     note = work_around_missing_manifests("0.1.0a15")
     if missing:
-        assert note is not None and note.startswith("namel3ss 0.1.0a15 is installed without the provider pack manifests")
+        assert note is not None
+        assert note.startswith("namel3ss 0.1.0a15 is installed without the provider pack manifests")
         assert all(name in note for name in missing)
     else:
         assert note is None
@@ -302,8 +304,6 @@ def test_an_ai_with_tools_on_a_provider_that_calls_its_api_itself_is_recorded_an
                                                                                            capsys):
     # openai, anthropic, gemini and mistral run an AI call with tools through an adapter that posts to
     # the API itself, never through `ask`: its model calls are recorded, and answered in a rerun.
-    import namel3ss.runtime.providers.openai.tool_calls_adapter as openai_adapter
-
     args = {"operation": "write", "path": "kept.txt", "content": "keep this"}
     replies = [{"choices": [{"message": {"content": None, "tool_calls": [{"id": "call_1", "type": "function",
                 "function": {"name": "save note", "arguments": json.dumps(args)}}]}}]},

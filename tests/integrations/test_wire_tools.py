@@ -81,8 +81,8 @@ def test_each_tool_the_app_ran_is_a_span_with_its_arguments_and_result(runs, nam
     recording = runs[name].recording
     tools = recording.spans("tool")
     assert [(start["name"], start["inputs"], end["outputs"]["return"], end["status"]) for start, end in tools] == [
-        ("get_weather", {"city": "Paris"}, RESULTS["get_weather"] if name != "genai" else {"output": "light rain, 14 C"},
-         "completed"),
+        ("get_weather", {"city": "Paris"},
+         RESULTS["get_weather"] if name != "genai" else {"output": "light rain, 14 C"}, "completed"),
         ("get_time", {"city": "Paris"}, RESULTS["get_time"] if name != "genai" else {"output": "10:00"}, "completed")]
     assert all(start["attrs"]["source"] == "wire" and start["attrs"]["api"] == LLM_API[name] for start, _ in tools)
     assert runs[name].bodies[:2] == BODIES  # the recording ran each body once

@@ -2,11 +2,11 @@
 function tool `get_weather` answers it.
 
 Each question takes three requests (POST /v1/responses) on the stub at STUB_URL (key STUB_KEY): the
-triage agent asks for its one tool, `transfer_to_weather`; the weather agent, its conversation
-cleared of tool calls by `remove_all_tools` and the question forwarded again, asks for
-`get_weather`, then answers. The app's own tracing processor (set with `set_trace_processors`)
-counts what the SDK shows it; the second question runs with `RunConfig(tracing_disabled=True)`, so the processor sees only the first. The
-triage agent's input guardrail `on_topic` lets every question through. Each run of the tool's body
+triage agent asks for its one tool, `transfer_to_weather`; the weather agent, its conversation cleared
+of tool calls by `remove_all_tools` and the question forwarded again, asks for `get_weather`, then
+answers. The app's own tracing processor (set with `set_trace_processors`) counts what the SDK shows it;
+the second question runs with `RunConfig(tracing_disabled=True)`, so the processor sees only the first.
+The triage agent's input guardrail `on_topic` lets every question through. Each run of the tool's body
 appends the city to the file TOOL_LOG names (else agents_tool_calls.txt in the working directory).
 """
 

@@ -36,7 +36,8 @@ def ask_with_tool(client: genai.Client, question: str) -> str:
 
 
 def main() -> None:
-    client = genai.Client(api_key=os.environ["STUB_KEY"], http_options=types.HttpOptions(base_url=os.environ["STUB_URL"]))
+    client = genai.Client(api_key=os.environ["STUB_KEY"],
+                          http_options=types.HttpOptions(base_url=os.environ["STUB_URL"]))
     reply = client.models.generate_content(model="gemini-2.0-flash", contents="What is the capital of France?")
     print(f"answer: {reply.text}")
     print(f"usage: {reply.usage_metadata.prompt_token_count} in, {reply.usage_metadata.candidates_token_count} out")

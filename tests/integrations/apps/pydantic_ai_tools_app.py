@@ -2,9 +2,10 @@
 questions with `run_sync`.
 
 The server is STUB_URL with the key STUB_KEY. Each run asks for `get_weather`, then `get_time`, then
-answers: nine POST /v1/chat/completions. It prints what the tools returned to the agent, then its answer. `get_weather` knows no Atlantis: it raises `ModelRetry`,
-which pydantic-ai sends back to the model as a retry prompt. Each time a tool's body runs it adds a
-line to `tool_bodies.log` in the working directory, so a test can count the bodies that ran.
+answers: nine POST /v1/chat/completions. It prints what the tools returned to the agent, then its
+answer. `get_weather` knows no Atlantis: it raises `ModelRetry`, which pydantic-ai sends back to the
+model as a retry prompt. Each time a tool's body runs it adds a line to `tool_bodies.log` in the working
+directory, so a test can count the bodies that ran.
 """
 
 from __future__ import annotations

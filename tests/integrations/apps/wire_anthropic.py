@@ -16,6 +16,7 @@ while True:
     if not calls:
         print("".join(block.text for block in message.content if block.type == "text"))
         break
-    messages.append({"role": "assistant", "content": [block.model_dump(exclude_none=True) for block in message.content]})
+    messages.append({"role": "assistant",
+                     "content": [block.model_dump(exclude_none=True) for block in message.content]})
     messages.append({"role": "user", "content": [
         {"type": "tool_result", "tool_use_id": call.id, "content": run_tool(call.name, call.input)} for call in calls]})
