@@ -68,7 +68,7 @@ def _max_category_errors(rule: Rule, report: Report, scan: EventScan) -> Verdict
 
 def _max_component_errors(rule: Rule, report: Report, scan: EventScan) -> Verdict:
     stats = next((s for s in report.components or [] if s.component == rule.target), None)
-    found = scan.failed_by_component[rule.target]
+    found = scan.failed_by_component[rule.target_text]
     return _at_most(rule.limit, stats.errors if stats else 0, f"failed {rule.target} span", found.refs(), found.count)
 
 
@@ -102,14 +102,14 @@ _PERCENTILE = {"max_p95": ("p95_ms", "p95"), "max_p99": ("p99_ms", "p99"), "max_
 
 def _latency(rule: Rule, report: Report, scan: EventScan) -> Verdict:
     attribute, word = _PERCENTILE[rule.key]
-    spec, _, found = scan.latency[(rule.key, rule.target)]
+    spec, _, found = scan.latency[(rule.key, rule.target_text)]
     matched = _operations(report, spec)
     values = [getattr(stats.latency, attribute) for stats in matched]
     values = [value for value in values if value is not None]
     limit = ms_text(rule.limit)
     if not values:
         return Verdict(True, limit, f"no ended {rule.target} spans", rule.limit, None,
-                       details=[_no_spans(rule.target, report)])
+                       details=[_no_spans(rule.target_text, report)])
     value = max(values)
     return Verdict(value <= rule.limit, limit, f"{word} {ms_text(value)}", rule.limit, value, found.refs(), found.count)
 
@@ -177,29 +177,30 @@ def _max_duration(rule: Rule, report: Report, scan: EventScan) -> Verdict:
                        details=["the run has no recorded duration (no run_end, no timestamps)"])
     last = scan.last
     events = [last] if last is not None and duration > rule.limit else []
-    return Verdict(duration <= rule.limit, ms_text(rule.limit), ms_text(duration), rule.limit, duration, events, len(events))
+    return Verdict(duration <= rule.limit, ms_text(rule.limit), ms_text(duration), rule.limit, duration, events,
+                   len(events))
 
 
 # ---------------------------------------------------------------- events
 
 
 def _require(rule: Rule, report: Report, scan: EventScan) -> Verdict:
-    spec, found = scan.specs[rule.target]
+    spec, found = scan.specs[rule.target_text]
     if spec.is_error:
         count, refs = _errors(report, scan, spec.error_category)
         return _at_least(rule.limit, count, refs, count, [])
-    hint = [] if found.count else [_nothing_like(rule.target, scan)]
+    hint = [] if found.count else [_nothing_like(rule.target_text, scan)]
     return _at_least(rule.limit, found.count, found.refs(), found.count, hint)
 
 
 def _forbid(rule: Rule, report: Report, scan: EventScan) -> Verdict:
-    spec, found = scan.specs[rule.target]
+    spec, found = scan.specs[rule.target_text]
     count, refs = _errors(report, scan, spec.error_category) if spec.is_error else (found.count, found.refs())
     return Verdict(count == 0, "none", plural(count, "occurrence"), 0, count, refs, count)
 
 
 def _require_order(rule: Rule, report: Report, scan: EventScan) -> Verdict:
-    order = scan.orders[rule.target][0]  # one scan of the whole run follows it from its first spec
+    order = scan.orders[rule.target_text][0]  # one scan of the whole run follows it from its first spec
     done = len(order.matched)
     limit = " then ".join(rule.limit)
     if done == len(order.specs):

@@ -58,6 +58,12 @@ class Rule:
         return (self.key, self.target)
 
     @property
+    def target_text(self) -> str:
+        """`target`, of a rule whose key always names one: a map's (`max_p95 llm`), a spec's or an order's."""
+        assert self.target is not None, f"{self.key} names no target"
+        return self.target
+
+    @property
     def name(self) -> str:
         """`max_p95 llm`, `require tool:search`, `max_errors`."""
         return self.key if self.target is None else f"{self.key} {self.target}"
@@ -125,7 +131,8 @@ def _spec(item: object, counted: bool) -> tuple[str, int]:
 def _target(kind: str, text: str) -> str:
     if kind == "component":
         if text not in COMPONENTS:
-            raise Invalid(f"{text!r} is not a component ({_closest(text, COMPONENTS)}use one of: {', '.join(COMPONENTS)})")
+            raise Invalid(f"{text!r} is not a component ({_closest(text, COMPONENTS)}use one of: "
+                          f"{', '.join(COMPONENTS)})")
         return text
     if kind == "category":
         if text not in CATEGORIES:

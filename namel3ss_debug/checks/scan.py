@@ -3,8 +3,9 @@ does not hold: occurrences of specs, orders, and the events responsible for each
 look for secrets at the events whose line the pre-scan flags (`look_for_secret`).
 
 What a rule asks of an event depends only on its type, component and name, so it is worked out once per
-operation (`_Plan`) and each event pays only for the rules it concerns. Memory stays bounded: each rule keeps at most `MAX_EVENTS` events and a count. An event's `EventRef`
-(its `file:line`) is made only when a rule keeps the event.
+operation (`_Plan`) and each event pays only for the rules it concerns. Memory stays bounded: each rule keeps at
+most `MAX_EVENTS` events and a count. An event's `EventRef` (its `file:line`) is made only when a rule keeps the
+event.
 
 A big run's second half can be scanned by another process (`second_half`), and folded into the first
 half's scan (`scan_merge.absorb`) as if one scan had seen the whole run.
@@ -108,14 +109,15 @@ class EventScan:
         self.places: dict[int, tuple[str, str]] = {}  # seq -> (file:line, event type), for events with errors
         self.place_log: list[tuple[int, tuple[str, str]]] = []  # a second half's places, as they came
         # spec text -> (spec, occurrences); an `error:...` spec is judged from the report, its Found stays empty
-        self.specs = {rule.target: (parse_spec(rule.target)[0], Found()) for rule in rules
+        self.specs = {rule.target_text: (parse_spec(rule.target_text)[0], Found()) for rule in rules
                       if rule.key in ("require", "forbid")}
         # target -> the order followed from its first spec; in a second half, from each spec
-        self.orders = {rule.target: [Order(rule.limit, start) for start in range(len(rule.limit) if second_half else 1)]
+        self.orders = {rule.target_text: [Order(rule.limit, start)
+                                          for start in range(len(rule.limit) if second_half else 1)]
                        for rule in rules if rule.key == "require_order"}
-        self.latency = {(rule.key, rule.target): (parse_spec(rule.target)[0], rule.limit, Found(largest=True))
+        self.latency = {(rule.key, rule.target_text): (parse_spec(rule.target_text)[0], rule.limit, Found(largest=True))
                         for rule in rules if rule.key in ("max_p95", "max_p99", "max_latency")}
-        self.failed_by_component = {rule.target: Found() for rule in rules if rule.key == "max_component_errors"}
+        self.failed_by_component = {rule.target_text: Found() for rule in rules if rule.key == "max_component_errors"}
         # component -> (limit, calls counted and the first ones past the limit)
         self.call_limits = {CALL_COMPONENTS[rule.key]: (0 if second_half else rule.limit, Found()) for rule in rules
                             if rule.key in CALL_COMPONENTS}

@@ -53,12 +53,12 @@ class SecretFinder:
                                        if name not in OURS]
         while work:
             kind, *item = work.pop()
-            found = self._key(*item, work) if kind == _KEY else self._value(*item, work)
+            found = self._key(work, *item) if kind == _KEY else self._value(work, *item)
             if found is not None:
                 return found
         return None
 
-    def _value(self, value: Any, path: tuple[str, ...], work: list[tuple[Any, ...]]) -> Optional[str]:
+    def _value(self, work: list[tuple[Any, ...]], value: Any, path: tuple[str, ...]) -> Optional[str]:
         """A finding in `value` itself, or its parts put on `work` (in reverse, so that they come in order)."""
         if isinstance(value, str):
             return self._text(value, path)
@@ -75,7 +75,7 @@ class SecretFinder:
                         for index, item in reversed(list(enumerate(value))))
         return None
 
-    def _key(self, key: Any, item: Any, path: tuple[str, ...], work: list[tuple[Any, ...]]) -> Optional[str]:
+    def _key(self, work: list[tuple[Any, ...]], key: Any, item: Any, path: tuple[str, ...]) -> Optional[str]:
         text = str(key)
         shown = self._key_text(text)
         inner = (*path, shown)

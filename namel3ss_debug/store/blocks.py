@@ -121,9 +121,9 @@ def open_trace(path: str, stdin: BinaryIO | None) -> tuple[BinaryIO, Callable[[]
             raise OSError("standard input is not available")
         return stdin, None
     if path.endswith(".gz"):
-        stream = gzip.open(path, "rb")  # noqa: SIM115 - closed by the caller
+        stream = gzip.open(path, "rb")  # closed by the caller
         return stream, stream.fileobj.tell  # type: ignore[union-attr,return-value]
-    return open(path, "rb"), None  # noqa: SIM115 - closed by the caller
+    return open(path, "rb"), None  # closed by the caller
 
 
 def lines_of(block: Block) -> Iterator[tuple[int, int, bytes]]:

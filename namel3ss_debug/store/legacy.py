@@ -158,8 +158,8 @@ class LegacyMapper:
         self._execution_id = line.execution_id
         self._run_id = self._run_id or line.execution_id
         self._root = stable_span_id(self._run_id or "", "run")
-        loaded = line.source_type == "app_load_start" and line.name
-        self._root_name = line.name if loaded else (self._run_id or "")
+        loaded = line.name if line.source_type == "app_load_start" else None
+        self._root_name = loaded or self._run_id or ""
         event = make_event(self._run_id or "", unix_to_iso(line.seconds), "run_start", "app",
                            self._root_name, self._root, None, "started")
         event["attrs"] = run_start_attrs("legacy", self._root_name, SOURCE_FORMAT)

@@ -198,7 +198,8 @@ def _usage_from_tokens(tokens_used: Any) -> dict[str, int]:
     if tokens_used is None:
         return {}
     if isinstance(tokens_used, dict):
-        return {_TOKEN_ALIASES.get(key, key): _token_count(key, value) for key, value in tokens_used.items()}
+        counts: dict[str, Any] = tokens_used  # a JSON object's: its keys are text
+        return {_TOKEN_ALIASES.get(key, key): _token_count(key, value) for key, value in counts.items()}
     return {"total_tokens": _token_count("tokens_used", tokens_used)}
 
 

@@ -28,7 +28,7 @@ def line_starts(block: Block, records: Sequence[EventRecord], base: int) -> arra
     (`_tally.Lines`) know it and say so; for others, a pass over the block's bytes."""
     in_place = getattr(records, "offsets", None)
     if in_place is not None:
-        return in_place(base)  # type: ignore[no-any-return]
+        return in_place(base)
     return newlines.starts(block.buffer, block.size, base)
 
 

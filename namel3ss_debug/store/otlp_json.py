@@ -34,7 +34,7 @@ import time
 from bisect import bisect_right
 from dataclasses import dataclass, field
 from itertools import accumulate
-from typing import Any
+from typing import Any, Mapping
 
 import orjson
 
@@ -338,7 +338,7 @@ class _SpanEvents:
 
     def _end(self, prefix: str, component: str, name: str) -> Event:
         span = self.span
-        exceptions = [e.attributes for e in span.events if e.name == "exception"]
+        exceptions: list[Mapping[str, Any]] = [e.attributes for e in span.events if e.name == "exception"]
         done = ending(component, span.attributes, span.status, span.status_message or None, exceptions)
         end = self._event(span.end_ns or span.start_ns, prefix + "_end", component, name,
                           "failed" if done.error else "completed")

@@ -131,7 +131,8 @@ def _error(event: Event, ours: dict[str, Any], exceptions: list[OtlpEvent]) -> N
     if not exceptions:
         return
     found = exceptions[-1].attributes
-    error: dict[str, Any] = {"type": found.get("exception.type", "Error"), "message": found.get("exception.message", "")}
+    error: dict[str, Any] = {"type": found.get("exception.type", "Error"),
+                             "message": found.get("exception.message", "")}
     category = found.get(PREFIX + "error.category", ours.get("error", {}).get("category")
                          if isinstance(ours.get("error"), dict) else None)
     if category is not None:
