@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import IO, Any
 
 from .._version import __version__ as SCOPE_VERSION
@@ -22,8 +22,11 @@ _NON_FINITE = {"nan": "NaN", "inf": "Infinity", "-inf": "-Infinity"}  # protobuf
 _STATUS = {"UNSET": 0, "OK": 1, "ERROR": 2}
 
 
-def write_otlp_json(spans: Iterable[SpanRecord], resource: RunResource | None, out: IO[str],
-                    batch: int = BATCH) -> int:
+# The run's resource, or a callable giving it: a stream's resource is known once its first span is out.
+Resource = RunResource | Callable[[], RunResource | None] | None
+
+
+def write_otlp_json(spans: Iterable[SpanRecord], resource: Resource, out: IO[str], batch: int = BATCH) -> int:
     """Write the spans as OTLP/JSON lines of at most `batch` spans each; returns the number of spans.
     `resource` may be a callable returning it, for streams whose resource is known after the first span."""
     count = 0
@@ -40,7 +43,7 @@ def write_otlp_json(spans: Iterable[SpanRecord], resource: RunResource | None, o
     return count
 
 
-def _resolved(resource: Any) -> RunResource:
+def _resolved(resource: Resource) -> RunResource:
     value = resource() if callable(resource) else resource
     return value if value is not None else RunResource({"service.name": "namel3ss-run"})
 
