@@ -29,10 +29,10 @@ class Block:
     first_line: int
     offset: int
     tail: bool = False
-    lines: int | None = None  # newlines in the block: told by the decoder that read it (`_tally.Lines`), else counted
+    lines: int | None = None  # newlines in the block, once counted (`newlines()`)
 
     def newlines(self) -> int:
-        """The newlines in the block, counted the first time they are asked for if no decoder told them."""
+        """The newlines in the block, counted the first time they are asked for."""
         if self.lines is None:
             self.lines = newlines.count(self.buffer, 0, self.size)
         return self.lines

@@ -23,12 +23,8 @@ Made = tuple[EventRecord, int, int, Any]
 _RUN = 16 * 1024  # bytes of lines `picked` tests at once
 
 
-def line_starts(block: Block, records: Sequence[EventRecord], base: int) -> array:
-    """`base` plus where each line of `block` starts (`records` decoded from it whole): lines read in place
-    (`_tally.Lines`) know it and say so; for others, a pass over the block's bytes."""
-    in_place = getattr(records, "offsets", None)
-    if in_place is not None:
-        return in_place(base)
+def line_starts(block: Block, base: int) -> array[int]:
+    """`base` plus where each line of `block` starts: a pass over the block's bytes."""
     return newlines.starts(block.buffer, block.size, base)
 
 
@@ -56,13 +52,12 @@ class LineBlock:
             return [number for _, number, _, _ in self._made or ()]
         return range(block.first_line, block.first_line + len(self.records))
 
-    def offsets(self) -> array:
-        """Each record's byte offset: a pass over the block's lines, so asked for only when needed. Lines read
-        in place (`_tally.Lines`) know where each starts, and say so without the pass."""
+    def offsets(self) -> array[int]:
+        """Each record's byte offset: a pass over the block's lines, so asked for only when needed."""
         block = self._block
         if block is None:
             return array("q", [offset for _, _, offset, _ in self._made or ()])
-        return line_starts(block, self.records, block.offset)
+        return line_starts(block, block.offset)
 
     def numbered(self) -> Iterable[tuple[EventRecord, int]]:
         """`(record, line number)` for each record."""

@@ -332,7 +332,7 @@ class _LinedSink(_Records[LineBlock]):
 
 def _index_block(block: Block, records: Sequence[EventRecord], builder: IndexBuilder) -> None:
     """An entry at the start of the line holding every STRIDE-th byte (record k is line k: no blank lines)."""
-    starts = line_starts(block, records, 0)
+    starts = line_starts(block, 0)
     for position in range(0, block.size, builder.stride):
         line = bisect_right(starts, position) - 1  # a long line holding several: the builder wants it once
         if builder.wants(block.offset + starts[line]):
