@@ -39,7 +39,8 @@ import pytest
 REPO = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
-MISSING = "headless Chromium is needed: install Debian's packages `chromium chromium-driver` (apt-get install chromium chromium-driver)"
+MISSING = ("headless Chromium is needed: install Debian's packages `chromium chromium-driver` "
+           "(apt-get install chromium chromium-driver)")
 WINDOW = (1280, 800)
 ARGS = ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic")
@@ -97,7 +98,7 @@ class Browser:
     # -- acting as a user ----------------------------------------------------------------------------------
 
     def element(self, css: str) -> Any:
-        from selenium.webdriver.common.by import By
+        from selenium.webdriver.common.by import By  # noqa: PLC0415 - optional: without it the tests skip
 
         return self.driver.find_element(By.CSS_SELECTOR, css)
 
@@ -112,7 +113,7 @@ class Browser:
 
     def keys(self, *keys: str) -> None:
         """Key presses sent to the element that has the focus."""
-        from selenium.webdriver.common.action_chains import ActionChains
+        from selenium.webdriver.common.action_chains import ActionChains  # noqa: PLC0415 - optional, as above
 
         chain = ActionChains(self.driver)
         for key in keys:
@@ -146,8 +147,8 @@ class Browser:
 
 
 def _start_chromium() -> Any:
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
+    from selenium import webdriver  # noqa: PLC0415 - optional: without it the tests skip
+    from selenium.webdriver.chrome.service import Service  # noqa: PLC0415 - as above
 
     options = webdriver.ChromeOptions()
     options.binary_location = str(CHROMIUM)
@@ -173,7 +174,7 @@ def browser() -> Iterable[Browser]:
 
 def _has_selenium() -> bool:
     try:
-        import selenium  # noqa: F401
+        import selenium  # noqa: F401, PLC0415 - optional: only whether it imports
     except ImportError:
         return False
     return True
@@ -202,7 +203,8 @@ def cli(*args: str, cwd: Path, timeout: float = 300) -> subprocess.CompletedProc
     """`namel3ss-debug ARGS` as a subprocess of this Python; it must succeed."""
     done = subprocess.run([sys.executable, "-m", "namel3ss_debug", *args], cwd=cwd, env=_environ(),
                           capture_output=True, text=True, timeout=timeout, check=False)
-    assert done.returncode == 0, f"namel3ss-debug {' '.join(args)} exited {done.returncode}:\n{done.stdout}\n{done.stderr}"
+    assert done.returncode == 0, (f"namel3ss-debug {' '.join(args)} exited {done.returncode}:\n"
+                                  f"{done.stdout}\n{done.stderr}")
     return done
 
 
@@ -218,7 +220,8 @@ def example_trace(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., Pat
                 pytest.importorskip("openai")
             workdir = tmp_path_factory.mktemp(app)
             shutil.copytree(REPO / ".namel3ss", workdir / ".namel3ss")
-            cli("trace", "-o", str(workdir / "traces"), str(REPO / "examples" / f"{app}.py"), *args, cwd=workdir, timeout=120)
+            cli("trace", "-o", str(workdir / "traces"), str(REPO / "examples" / f"{app}.py"), *args,
+                cwd=workdir, timeout=120)
             segments = sorted((workdir / "traces").glob("*.jsonl"))
             assert segments, f"no trace written for {app}"
             cache[key] = segments[0]
@@ -290,8 +293,8 @@ def write_big_trace(path: Path, spans: int) -> Path:
         state["ids"] += 1
         return f"{state['ids']:016x}"
 
-    def span(kind: str, component: str, name: str, parent: str, thread: str, ms: float, children: Callable | None = None,
-             **end: Any) -> None:
+    def span(kind: str, component: str, name: str, parent: str, thread: str, ms: float,
+             children: Callable | None = None, **end: Any) -> None:
         sid, started = new_id(), state["clock"]
         emit(f"{kind}_start", component, name, sid, parent, "started", thread=thread, inputs={"row": state["rows"]})
         if children:
@@ -310,7 +313,8 @@ def write_big_trace(path: Path, spans: int) -> Path:
                 end = ({"error": {"type": "TimeoutError", "message": "lookup timed out", "category": "timeout"}}
                        if failed else {"outputs": {"rows": number}})
                 span("agent_turn", "agent", "helper", agent, thread, 0.1, lambda t, end=end: (
-                    span("llm_call", "llm", "answer", t, thread, 3.0, model="gpt-4o-mini", outputs={"text": f"answer {number}"},
+                    span("llm_call", "llm", "answer", t, thread, 3.0, model="gpt-4o-mini",
+                         outputs={"text": f"answer {number}"},
                          usage={"input_tokens": 40, "output_tokens": 10, "total_tokens": 50}),
                     span("tool_call", "tool", "lookup", t, thread, 1.0, **end)))
 

@@ -19,6 +19,8 @@ import orjson
 import pytest
 from tracefactory import TraceBuilder, error
 
+from namel3ss_debug.render.report.html import page_html
+
 pytestmark = pytest.mark.browser
 
 REPO = Path(__file__).resolve().parents[2]
@@ -27,6 +29,9 @@ EXAMPLES = ("research_agent", "async_multi_agent", "chain_app", "openai_app")
 SCRIPT = "<script>window.PWNED=1</script>"
 IMG = '<img src=x onerror="window.PWNED=1">'
 BIG = 100_000
+# the search has filtered the tree and is no longer running
+SEARCH_DONE = ("return document.getElementById('f-count').classList.contains('filtered')"
+               " && !document.body.dataset.searching")
 
 
 # -- helpers --------------------------------------------------------------------------------------------------
@@ -138,8 +143,8 @@ def test_each_example_report_opens_without_a_console_error(browser: Any, example
 
 @pytest.mark.parametrize("app", EXAMPLES)
 def test_the_tree_has_one_row_per_span_of_the_trace(browser: Any, example_trace: Callable[..., Path],
-                                                   make_report: Callable[..., Path], span_ids: Callable[[Path], set[str]],
-                                                   app: str) -> None:
+                                                   make_report: Callable[..., Path],
+                                                   span_ids: Callable[[Path], set[str]], app: str) -> None:
     trace = example_trace(app)
     browser.open(make_report(trace))
     rows = tree_rows(browser)
@@ -168,7 +173,8 @@ def test_clicking_the_failed_search_shows_its_timeout_error(browser: Any, resear
 
 
 def test_an_llm_call_shows_its_conversation_with_the_tool_call_and_its_result(
-        browser: Any, example_trace: Callable[..., Path], make_report: Callable[..., Path], trace_events: Callable) -> None:
+        browser: Any, example_trace: Callable[..., Path], make_report: Callable[..., Path],
+        trace_events: Callable) -> None:
     trace = example_trace("openai_app")
     second = [e for e in trace_events(trace) if e["event_type"] == "llm_call_start"][1]
     call_id = second["inputs"]["messages"][1]["tool_calls"][0]["id"]
@@ -185,7 +191,7 @@ def test_an_llm_call_shows_its_conversation_with_the_tool_call_and_its_result(
 
 def test_a_click_on_the_timeline_selects_the_span_in_the_tree(browser: Any, research: tuple[Path, Path],
                                                               trace_events: Callable) -> None:
-    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.action_chains import ActionChains  # noqa: PLC0415 - optional: skipped without it
 
     trace, report = research
     writer = find(trace_events(trace), "llm_call_start", "writer")
@@ -201,7 +207,7 @@ def test_a_click_on_the_timeline_selects_the_span_in_the_tree(browser: Any, rese
 
 
 def test_the_arrow_keys_move_the_selection_down_the_tree(browser: Any, research: tuple[Path, Path]) -> None:
-    from selenium.webdriver.common.keys import Keys
+    from selenium.webdriver.common.keys import Keys  # noqa: PLC0415 - optional: skipped without it
 
     _, report = research
     browser.open(report)
@@ -212,8 +218,8 @@ def test_the_arrow_keys_move_the_selection_down_the_tree(browser: Any, research:
 
 
 def test_the_wheel_zooms_the_timeline_in(browser: Any, research: tuple[Path, Path]) -> None:
-    from selenium.webdriver.common.action_chains import ActionChains
-    from selenium.webdriver.common.actions.wheel_input import ScrollOrigin
+    from selenium.webdriver.common.action_chains import ActionChains  # noqa: PLC0415 - optional: skipped without it
+    from selenium.webdriver.common.actions.wheel_input import ScrollOrigin  # noqa: PLC0415 - as above
 
     _, report = research
     browser.open(report)
@@ -249,7 +255,7 @@ def test_text_search_finds_the_spans_whose_payload_holds_the_text(browser: Any, 
     assert holding and not any(needle in e["name"] for e in events)
     browser.open(report)
     browser.type("#f-search", needle)
-    browser.wait_for("return document.getElementById('f-count').classList.contains('filtered') && !document.body.dataset.searching")
+    browser.wait_for(SEARCH_DONE)
     rows = tree_rows(browser)
     assert {sid for sid, row in rows.items() if not row["dimmed"]} == holding
     assert browser.text("#f-count") == f"{len(holding)} of {len(span_ids_of(events))} spans"
@@ -260,14 +266,14 @@ def span_ids_of(events: list[dict[str, Any]]) -> set[str]:
 
 
 def test_dragging_on_the_time_axis_filters_by_time_range(browser: Any, research: tuple[Path, Path]) -> None:
-    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.action_chains import ActionChains  # noqa: PLC0415 - optional: skipped without it
 
     _, report = research
     browser.open(report)
     canvas = browser.element("#timeline")
     width, height = canvas.size["width"], canvas.size["height"]
-    ActionChains(browser.driver).move_to_element_with_offset(canvas, int(width * 0.3), 10 - height // 2).click_and_hold() \
-        .move_by_offset(60, 0).move_by_offset(60, 0).release().perform()
+    ActionChains(browser.driver).move_to_element_with_offset(canvas, int(width * 0.3), 10 - height // 2) \
+        .click_and_hold().move_by_offset(60, 0).move_by_offset(60, 0).release().perform()
     browser.wait_for("return !document.getElementById('f-range').hidden")
     shown, total = re.match(r"([\d,]+) of ([\d,]+) spans", browser.text("#f-count")).groups()
     assert int(shown.replace(",", "")) < int(total.replace(",", ""))
@@ -329,12 +335,14 @@ def test_a_search_reads_every_chunk_saying_how_far_it_got(browser: Any, chunked:
     assert len(holding) == 2
     browser.open(report)
     browser.js("""window.__states = [];
-        new MutationObserver((records) => { for (const r of records) for (const n of r.addedNodes) window.__states.push(n.textContent); })
-          .observe(document.getElementById('search-state'), {childList: true, subtree: true});""")
+        new MutationObserver((records) => {
+          for (const r of records) for (const n of r.addedNodes) window.__states.push(n.textContent);
+        }).observe(document.getElementById('search-state'), {childList: true, subtree: true});""")
     browser.type("#f-search", needle)
-    browser.wait_for("return document.getElementById('f-count').classList.contains('filtered') && !document.body.dataset.searching")
+    browser.wait_for(SEARCH_DONE)
     assert browser.text("#f-count") == f"2 of {CHUNKED:,} spans"
-    match = browser.js("const v = N3.view(); return [...v.match.keys()].filter((i) => v.match[i]).map((i) => v.model.sid[i])")
+    match = browser.js("const v = N3.view();"
+                       " return [...v.match.keys()].filter((i) => v.match[i]).map((i) => v.model.sid[i])")
     assert set(match) == holding
     states = browser.js("return window.__states")
     assert any(re.fullmatch(r"searching… \d+%", state) for state in states), states
@@ -410,7 +418,8 @@ def test_a_100000_span_report_becomes_interactive(browser: Any, tmp_path: Path, 
     assert browser.js("return N3.view().model.n") == BIG
     clicked_at = browser.js("return performance.now()")
     browser.click("#tree .span-row[data-row='5'] .name")
-    browser.wait_for("return document.querySelector('#details .detail-name') && !document.getElementById('details').dataset.pending")
+    browser.wait_for("return document.querySelector('#details .detail-name')"
+                     " && !document.getElementById('details').dataset.pending")
     details_ms = browser.js("return performance.now()") - clicked_at
     assert '"row": 5' in browser.text("#details")  # its inputs: the row it was written as
     sid = browser.js("return N3.view().model.sid[5]")
@@ -437,9 +446,11 @@ def test_a_comparison_aligns_the_calls_and_marks_the_first_divergence(browser: A
     assert "first divergence" in parted.text
     assert "fetch_page" in parted.text and "fetch_cached" in parted.text
     box = browser.js("const l = document.getElementById('cmp-list').getBoundingClientRect();"
-                     "const r = arguments[0].getBoundingClientRect(); return r.top >= l.top && r.bottom <= l.bottom;", parted)
+                     "const r = arguments[0].getBoundingClientRect(); return r.top >= l.top && r.bottom <= l.bottom;",
+                     parted)
     assert box, "the first divergence is scrolled into view"
-    assert browser.js("return Number(arguments[0].dataset.row)", parted) == browser.js("return N3.doc.compare.parted_at")
+    parted_at = browser.js("return N3.doc.compare.parted_at")
+    assert browser.js("return Number(arguments[0].dataset.row)", parted) == parted_at
     rows = browser.js("return document.querySelectorAll('#cmp-list .cmp-row').length")
     assert rows >= min(10, browser.js("return N3.doc.compare.rows.length"))
 
@@ -470,8 +481,6 @@ def live_server(research: tuple[Path, Path], make_report: Callable[..., Path],
     """A server of the page as `view --follow` serves it: first the run cut after its failed search (still
     running; polls answer 204), then, once `release` is set, the whole run (ended). Yields its URL, the
     paths it was asked for and `release`."""
-    from namel3ss_debug.render.report.html import page_html
-
     trace, report = research
     lines = trace.read_text(encoding="utf-8").splitlines(keepends=True)
     failed_at = next(n for n, line in enumerate(lines) if '"tool_call_end"' in line and '"failed"' in line)
@@ -489,7 +498,8 @@ def live_server(research: tuple[Path, Path], make_report: Callable[..., Path],
         def do_GET(self) -> None:
             asked.append(self.path)
             path = self.path.split("?")[0]
-            body, kind = {"/": (page, "text/html; charset=utf-8"), "/data": (data, "application/json")}.get(path, (b"", ""))
+            routes = {"/": (page, "text/html; charset=utf-8"), "/data": (data, "application/json")}
+            body, kind = routes.get(path, (b"", ""))
             if path == "/data" and not release.is_set():
                 body, kind = b"", "application/json"
             self.send_response(200 if body else 204 if path == "/data" else 404)
@@ -524,7 +534,8 @@ def test_a_live_page_takes_the_next_document_and_keeps_selection_and_filters(
     browser.click("#f-errors")
     browser.wait_for("return arguments[0].length > 1", asked, message="the page never polled")
     release.set()
-    browser.wait_for("return document.body.dataset.live === 'ended'", timeout=10, message="the page never took the ended run")
+    browser.wait_for("return document.body.dataset.live === 'ended'", timeout=10,
+                     message="the page never took the ended run")
     assert browser.js("return N3.view().model.n") == len(span_ids_of(events)) > before
     assert browser.js("return document.body.dataset.selected") == failed["span_id"]
     assert browser.js("return N3.view().model.sid[N3.view().sel]") == failed["span_id"]
