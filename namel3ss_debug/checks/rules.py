@@ -164,7 +164,7 @@ def _scalar(kind: str, value: object) -> Any:
 
 
 def _show(value: object) -> str:
-    import json  # noqa: PLC0415
+    import json  # noqa: PLC0415 - only a value being refused is shown
 
     try:
         text = json.dumps(value) if isinstance(value, (str, int, float, bool, type(None))) else _json_type(value)
