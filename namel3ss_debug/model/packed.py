@@ -11,7 +11,7 @@ def packed(values: array) -> tuple[str, memoryview]:
     return values.typecode, memoryview(values).cast("B")
 
 
-def unpacked(typecode: str, data: bytes) -> array:
+def unpacked(typecode: str, data: bytes | memoryview) -> array:
     """The array again; ValueError for a typecode that is not one or bytes that are not whole items."""
     values = array(typecode)
     if len(data) % values.itemsize:

@@ -158,7 +158,8 @@ def _word(match: re.Match[str], text: str) -> _Token:
 
 def _scan_string(text: str, start: int) -> tuple[str, int]:
     """The value of the string literal opening at `start`, and the position after its closing quote."""
-    quote, parts, pos = text[start], [], start + 1
+    quote, pos = text[start], start + 1
+    parts: list[str] = []
     while pos < len(text):
         char = text[pos]
         if char == quote:

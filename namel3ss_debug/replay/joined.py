@@ -48,8 +48,8 @@ def join(first: FileReading, second: FileReading, root_id: str) -> None:
     for run_id, count in two.other_runs.items():
         one.other_runs[run_id] = one.other_runs.get(run_id, 0) + count
     one._sorted = in_order
-    for name in STORE_ARRAYS:
-        _move(first.store, second.store, name, getattr(second.store, name)[1:])
+    for column in STORE_ARRAYS:
+        _move(first.store, second.store, column, getattr(second.store, column)[1:])
 
 
 def _root(first: FileReading, second: FileReading, root_id: str) -> int:
@@ -140,7 +140,7 @@ def calls(call: array, component: array, name: array, span_start: array, span_en
     return made
 
 
-class _Shifts(dict):  # type: ignore[type-arg]
+class _Shifts(dict[tuple[int, int], int]):
     """A second-half event's (component, name) codes -> the first half's count of that operation's calls, by
     which its call number goes on; worked out once for each operation met."""
 

@@ -26,7 +26,8 @@ class KeptTimeline(msgspec.Struct, frozen=True):
     run_id: str | None
     sorted: bool
     names: dict[str, list[str]]  # types, components, names, statuses: each code's text
-    arrays: dict[str, tuple[str, memoryview]]  # attribute -> (array typecode, its bytes: read in place from the cache file)
+    # attribute -> (array typecode, its bytes: read in place from the cache file)
+    arrays: dict[str, tuple[str, memoryview]]
     calls: list[tuple[int, int, int]]  # (component code, name code, calls)
     other_runs: dict[str, int]
 

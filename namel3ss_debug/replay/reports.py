@@ -48,7 +48,8 @@ def stop_report(engine: ReplayEngine, stop: Stop, displays: list[Expr]) -> StopR
     hits = tuple(breakpoint_info(b) for number in stop.breakpoints
                  if (b := engine.breakpoints.items.get(number) or engine.breakpoints.retired.get(number)))
     shown = tuple((expr.text, *value_of(expr, stop)) for expr in displays)
-    return StopReport(stop, frame(t, stop.index), len(t), elapsed_ms(t, stop.index), t.where(stop.index), ancestry, hits, shown)
+    return StopReport(stop, frame(t, stop.index), len(t), elapsed_ms(t, stop.index), t.where(stop.index), ancestry,
+                      hits, shown)
 
 
 def elapsed_ms(t: Timeline, index: int) -> float | None:
@@ -110,7 +111,8 @@ def run_info(engine: ReplayEngine) -> Table:
                                    ("last", last.get("ts", "-"))]
     start = t.run_start()
     if start is not None:
-        attrs = start.get("attrs") if isinstance(start.get("attrs"), dict) else {}
+        given = start.get("attrs")
+        attrs: dict[str, Any] = given if isinstance(given, dict) else {}
         for key in ("entry", "argv", "cwd", "python"):
             if key in attrs:
                 rows.append((key, attrs[key]))
