@@ -12,6 +12,7 @@ from typing import Any
 
 from ..config import ResolvedSettings
 from ..model.events import STARTUP_KIND, STARTUP_NAME
+from ..model.replay import ReplaySource
 from . import lifecycle
 from .context import current, propagate_to_threads, reset_current
 from .events import add_where, cost_of, envelope, error_record, model_of, usage_of
@@ -28,7 +29,7 @@ class Tracer:
     def __init__(self) -> None:
         self.run: Run | None = None
         self.last_run: Run | None = None
-        self.replay: Any = None  # a rerun.session.Rerun while `replay --rerun` runs the app
+        self.replay: ReplaySource | None = None  # the rerun (`rerun.session.Rerun`) while `replay --rerun` runs the app
 
     @property
     def active(self) -> bool:
