@@ -117,21 +117,21 @@ def _spikes_in(run: RunState) -> Iterator[Anomaly]:
 
 def _spiking(windows: dict[int, list[int]], overall: float) -> Iterator[tuple[int, int, int, int]]:
     """Runs of adjacent spiking windows, merged: `(first window, last window, ended, failed)`."""
-    current: list[int] | None = None
+    current: tuple[int, int, int, int] | None = None
     for index, (n, f) in sorted(windows.items()):
         share = f / n
         if f >= SPIKE_MIN_FAILED and share >= 2 * overall and share >= overall + 0.2:
             if current is not None and index == current[1] + 1:
-                current[1], current[2], current[3] = index, current[2] + n, current[3] + f
+                current = (current[0], index, current[2] + n, current[3] + f)
                 continue
             if current is not None:
-                yield tuple(current)  # type: ignore[misc]
-            current = [index, index, n, f]
+                yield current
+            current = (index, index, n, f)
         elif current is not None:
-            yield tuple(current)  # type: ignore[misc]
+            yield current
             current = None
     if current is not None:
-        yield tuple(current)  # type: ignore[misc]
+        yield current
 
 
 def _memory(tally: Tally) -> Iterator[Anomaly]:

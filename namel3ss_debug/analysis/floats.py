@@ -13,7 +13,7 @@ from array import array
 from typing import Iterable, Sequence
 
 try:
-    from . import _floats as _compiled  # type: ignore[attr-defined]
+    from . import _floats as _compiled  # type: ignore[attr-defined]  # a C extension: no types to read
 except ImportError:  # no compiler at install time: sorted and math.fsum
     _compiled = None
 ACCELERATED = _compiled is not None

@@ -50,7 +50,9 @@ class SpanNode:
     @property
     def first(self) -> dict[str, Any]:
         """The event that opened the node (the end, for an end without a start)."""
-        return self.start if self.start is not None else self.end  # type: ignore[return-value]
+        first = self.start if self.start is not None else self.end
+        assert first is not None  # a node is made of its start, its end or both
+        return first
 
     @property
     def seq(self) -> int:

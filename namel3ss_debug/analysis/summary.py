@@ -111,8 +111,14 @@ def tools_seen(counts: Any) -> tuple[int, int]:
     >>> tools_seen({"asked": 3, "hooked": 0, "wire": 2, "unseen": 1}), tools_seen(None)
     ((2, 1), (0, 0))
     """
-    found = [counts.get(key) if isinstance(counts, dict) else None for key in ("wire", "unseen")]
-    return tuple(value if type(value) is int and value > 0 else 0 for value in found)  # type: ignore[return-value]
+    if not isinstance(counts, dict):
+        return 0, 0
+    return _positive(counts.get("wire")), _positive(counts.get("unseen"))
+
+
+def _positive(value: Any) -> int:
+    """A count from 1 as recorded; 0 for anything else (missing, a bool, negative, not an int)."""
+    return value if type(value) is int and value > 0 else 0
 
 
 def _by_count(spans: dict[str, set[object]]) -> dict[str, int]:

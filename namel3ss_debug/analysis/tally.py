@@ -92,15 +92,16 @@ class Tally(Findings):
     def _switch(self, run_id: str) -> RunState:
         """A file holding more than one run (concatenated traces): each run keeps its own state."""
         current = self.run
+        assert current is not None  # `feed` switches from the run it was begun with
         for state in self.runs:
-            if state.run_id == run_id and state.files == current.files:  # type: ignore[union-attr]
+            if state.run_id == run_id and state.files == current.files:
                 self.run = state
                 return state
-        if current is not None and current.events == 0:
+        if current.events == 0:
             current.run_id = run_id
             return current
-        self.begin(run_id, current.source if current else run_id, current.files if current else ())
-        return self.run  # type: ignore[return-value]
+        self.begin(run_id, current.source, current.files)
+        return self.runs[-1]  # the run `begin` added
 
     # -- the hot loop -------------------------------------------------------------------------
     def feed(self, records: Iterable[EventRecord]) -> None:

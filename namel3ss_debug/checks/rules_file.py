@@ -30,9 +30,10 @@ def read_rules_file(path: Path, cwd: Path) -> list[Rule]:
     display = display_path(full, cwd)
     document = read_json_document(full, display, RULES_BYTES_MAX, _EXAMPLE)
     data = document.data
-    section: tuple[str, ...] = (SECTION,) if isinstance(data.get(SECTION), dict) else ()
-    body = data[SECTION] if section else data
-    return rules_from_document(body, _placer(display, document.positions, section))  # type: ignore[arg-type]
+    found = data.get(SECTION)
+    section: tuple[str, ...] = (SECTION,) if isinstance(found, dict) else ()
+    body: dict[str, object] = found if isinstance(found, dict) else data
+    return rules_from_document(body, _placer(display, document.positions, section))
 
 
 def read_workspace_checks(document: WorkspaceDocument | None) -> list[Rule]:
@@ -53,8 +54,11 @@ def _placer(display: str, positions: KeyPositions,
     """`where(path)` for a path inside `section`: `file:line:col`, or the nearest enclosing key's place."""
     def where(path: tuple[object, ...]) -> str:
         full = (*section, *path)
-        while full and positions.offset(full) is None:
+        while full:
+            offset = positions.offset(full)
+            if offset is not None:
+                return f"{display}:{positions.line_col(offset)}"
             full = full[:-1]
-        return f"{display}:{positions.line_col(positions.offset(full))}" if full else display  # type: ignore[arg-type]
+        return display
 
     return where

@@ -22,9 +22,9 @@ from __future__ import annotations
 import difflib
 from collections import Counter
 from dataclasses import dataclass
-from typing import Iterator, Literal, Optional, Sequence
+from typing import Any, Iterator, Literal, Optional, Sequence
 
-from ..model.divergence import InOrder, first_parting
+from ..model.divergence import InOrder, Parting, first_parting
 
 # difflib is cubic on repetitive calls (x,y,z... against x,z,y...): 500 calls a side take about a second
 # there, where a random middle of 4,000 a side would; past this the middle is counted, not aligned.
@@ -60,7 +60,7 @@ def align(base: Sequence[str], new: Sequence[str], max_cells: int = MAX_CELLS) -
     [('equal', 0, 2, 0, 2), ('insert', 2, 2, 2, 3), ('equal', 2, 3, 3, 4)]
     """
     parting = first_parting(InOrder(base), InOrder(new))
-    prefix = len(base) if parting is None else (parting.old or parting.new)[1]  # type: ignore[index]
+    prefix = len(base) if parting is None else _parted_at(parting)
     suffix = _common_suffix(base, new, prefix)
     base_end, new_end = len(base) - suffix, len(new) - suffix
     middle, how = _middle(base[prefix:base_end], new[prefix:new_end], max_cells)
@@ -69,6 +69,13 @@ def align(base: Sequence[str], new: Sequence[str], max_cells: int = MAX_CELLS) -
     if suffix:
         opcodes.append(("equal", base_end, len(base), new_end, len(new)))
     return Alignment(_merged(opcodes), how, None if parting is None else prefix)
+
+
+def _parted_at(parting: Parting[Any]) -> int:
+    """The index where the runs part: the calls before it are the common prefix."""
+    place = parting.old or parting.new
+    assert place is not None  # where they part, one run has a call at least
+    return place[1]
 
 
 def added_and_removed(alignment: Alignment, base: Sequence[str], new: Sequence[str]) -> tuple[Counter, Counter]:

@@ -269,8 +269,7 @@ def restored(kept_calls: KeptCalls) -> Optional[CallTable]:
     """The table again; None when what was kept is not whole (every column as long as the others, every
     code a text, every parent an earlier call, every place a file)."""
     try:
-        # unpacked reads any buffer (array.frombytes), though model/packed.py annotates it as bytes
-        columns = {name: unpacked(*kept_calls.arrays[name]) for name in _COLUMNS}  # type: ignore[arg-type]
+        columns = {name: unpacked(*kept_calls.arrays[name]) for name in _COLUMNS}
     except (KeyError, ValueError):
         return None
     if not _whole(columns, len(kept_calls.texts), len(kept_calls.files)):

@@ -146,14 +146,15 @@ class _Parser:
         start = self.at
         match = _WORD.match(self.text, self.at)
         word = match.group() if match else ""
+        end = match.end() if match else start
         name = word.lower()
         if name in RUN_METRICS:
-            self.at = match.end()  # type: ignore[union-attr]
+            self.at = end
             return name, None, None, RUN_METRICS[name][1]
         if name not in STATS:
             what = f"unknown metric {word!r}" if word else "expected a metric"
             raise self.fail(what, start, hint=f"use one of: {_METRICS_HINT}")
-        stat, self.at = name, match.end()  # type: ignore[union-attr]
+        stat, self.at = name, end
         target = self._target(stat)
         return f"{stat}({target})", stat, target, STATS[stat][1]
 

@@ -67,6 +67,7 @@ def iter_blocks(stream: BinaryIO, path: str, progress: Callable[[int], None] | N
         start = len(rest)
         standard = reuse and start < BLOCK_SIZE
         buffer, want = _buffer_after(rest, standard, spare)
+        # BinaryIO declares no readinto; every stream read here has one (a file, a GzipFile, a Guarded stream)
         count = stream.readinto(memoryview(buffer)[start: start + want])  # type: ignore[attr-defined]
         if not count:
             break
@@ -122,6 +123,7 @@ def open_trace(path: str, stdin: BinaryIO | None) -> tuple[BinaryIO, Callable[[]
         return stdin, None
     if path.endswith(".gz"):
         stream = gzip.open(path, "rb")  # closed by the caller
+        # a GzipFile opened by name always has its file object, and is read as a BinaryIO is
         return stream, stream.fileobj.tell  # type: ignore[union-attr,return-value]
     return open(path, "rb"), None  # closed by the caller
 

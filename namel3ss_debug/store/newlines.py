@@ -41,7 +41,7 @@ def _check(buffer: Buffer, start: int, end: int) -> None:
 
 
 try:
-    from . import _lines  # type: ignore[attr-defined]
+    from . import _lines  # type: ignore[attr-defined]  # a C extension: no types to read
 except ImportError:  # no compiler at install time: the reference
     count = count_py
     starts = starts_py

@@ -140,15 +140,16 @@ def _run_of(path: Path) -> RunSource:
     if segment is None:
         return RunSource(str(path), (str(path),))
     run = segment[0]
-    siblings = [p for p in _listing(path.parent) if (s := segment_of(p)) is not None and s[0] == run]
+    siblings = [(p, s[1]) for p in _listing(path.parent) if (s := segment_of(p)) is not None and s[0] == run]
     return _run_source(run, siblings)
 
 
-def _run_source(run: str, paths: list[Path]) -> RunSource:
-    ordered = sorted(paths, key=lambda p: (segment_of(p)[1], p.name.endswith(".gz")))  # type: ignore[index]
+def _run_source(run: str, segments: list[tuple[Path, int]]) -> RunSource:
+    """The run of `segments`, each a file and its segment number."""
+    ordered = sorted(segments, key=lambda segment: (segment[1], segment[0].name.endswith(".gz")))
     unique: dict[int, Path] = {}
-    for p in ordered:  # R.0003.jsonl and R.0003.jsonl.gz: the plain file wins
-        unique.setdefault(segment_of(p)[1], p)  # type: ignore[index]
+    for p, index in ordered:  # R.0003.jsonl and R.0003.jsonl.gz: the plain file wins
+        unique.setdefault(index, p)
     files = tuple(str(p) for p in unique.values())
     return RunSource(f"run {run}" if len(files) > 1 else files[0], files, run)
 
@@ -177,12 +178,13 @@ def _mtime(path: Path) -> int | None:
         return None
 
 
-def _runs_in(directory: Path) -> dict[str, list[Path]]:
-    runs: dict[str, list[Path]] = {}
+def _runs_in(directory: Path) -> dict[str, list[tuple[Path, int]]]:
+    """Run id -> its segments: each file and its segment number."""
+    runs: dict[str, list[tuple[Path, int]]] = {}
     for p in _listing(directory):
         segment = segment_of(p)
         if segment is not None:
-            runs.setdefault(segment[0], []).append(p)
+            runs.setdefault(segment[0], []).append((p, segment[1]))
     return runs
 
 

@@ -47,7 +47,7 @@ class Guarded:
             else:
                 buffer = buffer[: PROBE - self.given]  # no byte past the probe before an event is seen
         try:
-            count = self.stream.readinto(buffer)  # type: ignore[attr-defined]
+            count = self.stream.readinto(buffer)  # type: ignore[attr-defined]  # BinaryIO declares none; files have it
         except gzip.BadGzipFile:
             raise  # the reader says it is not a readable gzip file
         except OSError as error:
@@ -73,7 +73,7 @@ class Limited:
     def readinto(self, buffer: memoryview) -> int:
         if self.left <= 0:
             return 0
-        count = self.stream.readinto(buffer[: self.left])  # type: ignore[attr-defined]
+        count = self.stream.readinto(buffer[: self.left])  # type: ignore[attr-defined]  # as in Guarded
         self.left -= count
         return count
 
