@@ -16,7 +16,7 @@ from typing import Any
 from . import critical
 from .call_columns import columns_of, join
 from .idset import SpanIds
-from .run_state import MAX_KEPT, OpenSpan, RunState, coarsen
+from .run_state import MAX_KEPT, Boundary, Op, OpenSpan, RunState, coarsen
 from .findings import MAX_EXAMPLES
 from .tally import Tally
 
@@ -50,7 +50,7 @@ def sendable(second: Tally) -> None:
     second.repeats, second.repeated, boundary.first_seen = {}, {}, {}
 
 
-def _check(a: RunState, b: RunState, boundary: Any) -> None:
+def _check(a: RunState, b: RunState, boundary: Boundary) -> None:
     if boundary.issue is not None:
         raise NotMergeable(boundary.issue)
     if b.events and a.run_id != b.run_id:
@@ -64,7 +64,7 @@ def _check(a: RunState, b: RunState, boundary: Any) -> None:
         raise NotMergeable("a call after the cut may retry one before it")
 
 
-def _merge_run(first: Tally, a: RunState, b: RunState, boundary: Any) -> None:
+def _merge_run(first: Tally, a: RunState, b: RunState, boundary: Boundary) -> None:
     if boundary.first_seq is not None and a.next_seq is not None and boundary.first_seq != a.next_seq:
         first.integrity.gaps += 1
         first.integrity.note(f"run {a.run_id}: seq jumps from {a.next_seq - 1} to {boundary.first_seq}")
@@ -112,10 +112,11 @@ def _merge_ids(mine: SpanIds, theirs: SpanIds) -> int:
     return both
 
 
-def _merge_root(a: RunState, b: RunState, boundary: Any) -> None:
+def _merge_root(a: RunState, b: RunState, boundary: Boundary) -> None:
     """The root as both halves saw it: children's time and outcome, the critical path, then its end."""
     root = a.open[boundary.root_id]
     ghost = b.open.pop(boundary.root_id, None) or boundary.ghost
+    assert ghost is not None  # the second half began with it open (`ghost_root`), and keeps it once ended
     root.child_ms += ghost.child_ms
     root.open_kids += ghost.open_kids
     if ghost.last is not None:
@@ -125,7 +126,7 @@ def _merge_root(a: RunState, b: RunState, boundary: Any) -> None:
     _join_paths(root, ghost)
     a.open.update(b.open)
     if boundary.root_end is not None:
-        _close_root(a, boundary)
+        _close_root(a, boundary.root_id, boundary.root_end)
 
 
 def _join_paths(root: OpenSpan, ghost: OpenSpan) -> None:
@@ -148,10 +149,10 @@ def _joined(before: critical.Chain | None, after: critical.Chain) -> critical.Ch
     return joined
 
 
-def _close_root(a: RunState, boundary: Any) -> None:
+def _close_root(a: RunState, root_id: str, root_end: tuple[float, Op]) -> None:
     """What `Tally._end` does for the root's end, now that both halves of it are known."""
-    duration, op = boundary.root_end
-    a.chain = critical.own_chain(a.open.pop(boundary.root_id), op, duration)
+    duration, op = root_end
+    a.chain = critical.own_chain(a.open.pop(root_id), op, duration)
 
 
 def _merge_figures(first: Tally, second: Tally) -> None:
@@ -217,7 +218,7 @@ def _merge_errors(mine: dict[str, list[Any]], theirs: dict[str, list[Any]]) -> N
         own[2] = sorted(own[2] + examples)[:MAX_EXAMPLES]
 
 
-def _merge_patterns(first: Tally, second: Tally, boundary: Any) -> None:
+def _merge_patterns(first: Tally, second: Tally, boundary: Boundary) -> None:
     for op, (count, recovered, ref, span_id) in second.retries.items():
         own = first.retries.get(op)
         if own is None:
@@ -226,5 +227,6 @@ def _merge_patterns(first: Tally, second: Tally, boundary: Any) -> None:
             own[0] += count
             own[1] += recovered
     # a call first seen in the second half repeats one of the first half's when the first half has its key
+    assert boundary.calls is not None  # sent in columns (`sendable`); without them the merge was refused
     join(first.repeats, first.repeated, boundary.calls)
     first.loops.extend(second.loops)
