@@ -136,10 +136,10 @@ def to_file(path: Path, mode: str, write: Callable[[Any], int]) -> dict[str, int
 
 
 def otlp_json_writer(events: list[dict[str, Any]]) -> Callable[[io.TextIOBase], int] | None:
-    """`export --to otlp-json`'s work (ops/export.py's span records, interop/otlp_json.py), or None before
+    """`export --to otlp-json`'s work (ops/export.py's span records, interop/otlp/json_lines.py), or None before
     it exists."""
     try:
-        from namel3ss_debug.interop.otlp_json import write_otlp_json  # noqa: PLC0415 - optional: may not exist yet
+        from namel3ss_debug.interop.otlp.json_lines import write_otlp_json  # noqa: PLC0415 - optional: may not exist yet
         from namel3ss_debug.ops.export import run_spans  # noqa: PLC0415 - as above
     except ImportError:
         return None
@@ -205,7 +205,7 @@ def span_plan(events: list[dict[str, Any]]) -> list[tuple] | None:
 
 def _export_attributes(events: list[dict[str, Any]]) -> dict[Any, tuple[str, dict[str, Any]]]:
     try:
-        from namel3ss_debug.model.otel_spans import to_spans  # noqa: PLC0415 - optional: may not exist yet
+        from namel3ss_debug.model.otel.spans import to_spans  # noqa: PLC0415 - optional: may not exist yet
     except ImportError:
         return {}
     found = {}
@@ -299,7 +299,7 @@ def text(report: dict[str, Any]) -> str:
             extra = f"  -> {size / MB:.0f} MB file" if size else ""
             lines.append(f"  {label:<42} {result['spans_s']:>12,.0f} spans/s  {result['seconds']:7.2f} s{extra}")
     if "otlp_json" not in report["results"]:
-        lines.append("  --to otlp-json                             (not measured: interop/otlp_json.py is not there)")
+        lines.append("  --to otlp-json                             (not measured: interop/otlp/json_lines.py is not there)")
     if "sdk" not in report["results"]:
         lines.append("  OTel SDK                                   (not measured: pip install 'namel3ss-debug[otel]')")
     lines.append("ratios (ours / SDK, spans per second; > 1 means faster than the SDK making the spans):")

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from itertools import groupby
 from typing import Any, BinaryIO, Callable
 
-from ..model.otel_spans import SpanConverter, SpanRecord
+from ..model.otel.spans import SpanConverter, SpanRecord
 from ..model.errors import UsageError
 from ..store.atomic import replace_file
 from ..store.sources import RunSource
@@ -77,7 +77,7 @@ def export_traces(request: ExportRequest, env: Environment, stdout: BinaryIO) ->
 
 
 def _otlp_target(request: ExportRequest, env: Environment) -> Any:
-    from ..tracer.otlp_sdk import require_otel, resolve_target  # noqa: PLC0415 - loads only for --to otlp
+    from ..tracer.otlp.sdk import require_otel, resolve_target  # noqa: PLC0415 - loads only for --to otlp
 
     target = resolve_target(env.environ, endpoint=request.endpoint, protocol=request.protocol,
                             headers=request.headers, timeout=request.timeout)
@@ -99,7 +99,7 @@ def run_spans(events: Iterator[dict[str, Any]]) -> tuple[SpanConverter, Iterator
 
 
 def _send(source: RunSource, events: Iterator[dict[str, Any]], target: Any) -> Exported:
-    from ..interop.otlp import send  # noqa: PLC0415 - the OpenTelemetry SDK loads only for --to otlp
+    from ..interop.otlp.sdk_export import send  # noqa: PLC0415 - the OpenTelemetry SDK loads only for --to otlp
 
     converter, spans = run_spans(events)
     count = send(spans, lambda: converter.resource, target)
@@ -108,7 +108,7 @@ def _send(source: RunSource, events: Iterator[dict[str, Any]], target: Any) -> E
 
 
 def _write_otlp_json(source: RunSource, events: Iterator[dict[str, Any]], out: BinaryIO) -> Exported:
-    from ..interop.otlp_json import write_otlp_json  # noqa: PLC0415 - only this format needs it
+    from ..interop.otlp.json_lines import write_otlp_json  # noqa: PLC0415 - only this format needs it
 
     converter, spans = run_spans(events)
     text = io.TextIOWrapper(out, encoding="utf-8", newline="\n", write_through=True)

@@ -105,7 +105,7 @@ class Run:
             max_files=s.max_files_per_run,
         )
         if "otlp" in s.exporters:  # exporters: ["jsonl", "otlp"]: the file, and each span sent as it ends
-            from .otlp_live import live_writer  # noqa: PLC0415 - only a run that exports live loads the SDK
+            from .otlp.live import live_writer  # noqa: PLC0415 - only a run that exports live loads the SDK
 
             return live_writer(writer, environ)
         return writer

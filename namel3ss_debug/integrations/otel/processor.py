@@ -18,8 +18,8 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 from ...model.events import span_prefix
-from ...model.otel_attributes import SOURCE, Opening, decoded, ending, kept_attributes, opening
-from ...model.otel_passthrough import as_it_came
+from ...model.otel.attributes import SOURCE, Opening, decoded, ending, kept_attributes, opening
+from ...model.otel.passthrough import as_it_came
 from ...tracer.context import current
 from ...tracer.core import Tracer
 from ..tools import tool_attrs

@@ -18,7 +18,7 @@ from typing import Any
 from ..._version import __version__
 from ...analysis.critical_spans import startup
 from ...analysis.span_table import SpanRow, SpanTable
-from ...model.genai_spans import conversation
+from ...model.otel.genai import conversation
 from ...ops.report import ReportPage, RunPicture
 from ..analyze.to_json import report_to_dict
 from ..diff.to_json import diff_to_dict

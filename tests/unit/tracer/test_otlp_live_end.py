@@ -1,4 +1,4 @@
-"""The end of a live-exported run waits only while the receiver keeps answering (tracer/otlp_live.py).
+"""The end of a live-exported run waits only while the receiver keeps answering (tracer/otlp/live.py).
 
 The SDK's exporter is replaced by stand-ins that behave as it does against each kind of receiver: one
 that answers, one that answers late, one that never answers (blocks until shut down), and one whose try
@@ -21,7 +21,7 @@ from opentelemetry.sdk.trace.export import SpanExportResult
 from tracefactory import TraceBuilder
 
 from namel3ss_debug.testing.capture import MemoryWriter
-from namel3ss_debug.tracer.otlp_live import (
+from namel3ss_debug.tracer.otlp.live import (
     END_WAIT_SECONDS,
     FIRST_ANSWER_SECONDS,
     MAX_QUEUE_SIZE,

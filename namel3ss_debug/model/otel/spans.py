@@ -1,7 +1,7 @@
 """A recorded run as OpenTelemetry spans (pure: v1 events in, span records out; no SDK, no files, no clock).
 
 It sits in `model/`, beside its mirror image `otel_attributes.py`, because both the export commands
-(`interop/`) and the tracer's live export (`tracer/otlp_live.py`) use it.
+(`interop/`) and the tracer's live export (`tracer/otlp/live.py`) use it.
 
 One span per start/end pair, with its parent, times, status and error (an `exception` event); instant events
 become events of the span they belong to while it is open (an instant that arrives after its span closed, or
@@ -27,11 +27,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from .deep import json_text
-from .events import STARTUP_NAME, is_end, is_startup
-from .genai_spans import genai_attributes, span_name
-from .otel_passthrough import came_as, event_as
-from .text_keys import text_key
+from ..deep import json_text
+from ..events import STARTUP_NAME, is_end, is_startup
+from .genai import genai_attributes, span_name
+from .passthrough import came_as, event_as
+from ..text_keys import text_key
 
 SCOPE = "namel3ss-debug"  # the instrumentation scope of every span (its version: the package's)
 PREFIX = "namel3ss."

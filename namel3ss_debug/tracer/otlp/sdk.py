@@ -1,5 +1,5 @@
 """The OpenTelemetry SDK's own OTLP exporters (http/protobuf or grpc), fed with our span records: for
-`export --to otlp` (interop/otlp.py) and for live export while an app runs (otlp_live.py).
+`export --to otlp` (interop/otlp/sdk_export.py) and for live export while an app runs (otlp_live.py).
 
 The packages are the optional extra `otel`; they load inside the functions that use them, and their absence
 is a usage error that says how to install them. The exporter's settings come from the command line first,
@@ -18,10 +18,10 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from .._version import __version__ as SCOPE_VERSION
-from ..model.errors import UsageError
-from ..model.limits import finite_at_most, shown
-from ..model.otel_spans import SCOPE, RunResource, SpanRecord
+from ..._version import __version__ as SCOPE_VERSION
+from ...model.errors import UsageError
+from ...model.limits import finite_at_most, shown
+from ...model.otel.spans import SCOPE, RunResource, SpanRecord
 
 INSTALL_HINT = "pip install 'namel3ss-debug[otel]'"
 PROTOCOLS = ("http/protobuf", "grpc")

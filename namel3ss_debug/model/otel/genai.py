@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from .deep import json_text
-from .otel_attributes import decoded
+from ..deep import json_text
+from .attributes import decoded
 
 # `attrs.api` of the HTTP capture (`openai.embeddings`, `gemini.generate_content`...) -> the operation.
 _OPERATIONS = (("embed", "embeddings"), ("openai.completions", "text_completion"),

@@ -1,7 +1,7 @@
 """`export --to otlp`: a recorded run's spans sent in batches through the SDK's OTLP exporter
-(`tracer/otlp_sdk.py`); the first batch the backend does not take ends the export with one line.
+(`tracer/otlp/sdk.py`); the first batch the backend does not take ends the export with one line.
 
-A batch is sent only when the receiver answers it with a 2xx (`tracer/otlp_answers.py`: a redirect is
+A batch is sent only when the receiver answers it with a 2xx (`tracer/otlp/answers.py`: a redirect is
 not), and each batch's request holds to the timeout whole: connecting, sending, the answer and the SDK's
 retries together. The SDK's own timeout bounds each socket operation, so a receiver that trickles its
 answer a byte a second would hold it for ever; here the export waits for the SDK at most the timeout (and a
@@ -14,10 +14,10 @@ import threading
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from ..model.errors import Namel3ssDebugError
-from ..model.otel_spans import SpanRecord
-from ..tracer.otlp_answers import TIMEOUT_HINT, AnswerLog, Refusal, no_answer, refusal, watched_exporter
-from ..tracer.otlp_sdk import OtlpTarget, quiet_exporter_logs, readable_spans, reason_of
+from ...model.errors import Namel3ssDebugError
+from ...model.otel.spans import SpanRecord
+from ...tracer.otlp.answers import TIMEOUT_HINT, AnswerLog, Refusal, no_answer, refusal, watched_exporter
+from ...tracer.otlp.sdk import OtlpTarget, quiet_exporter_logs, readable_spans, reason_of
 
 BATCH = 512
 GRACE_SECONDS = 0.5  # past the timeout, before the export stops waiting for the SDK (which ends in 0.07 s)

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urljoin
 
-from .otlp_sdk import OtlpTarget, make_exporter
+from .sdk import OtlpTarget, make_exporter
 
 TIMEOUT_HINT = "check that the receiver at that address is up, or give a longer --timeout"
 

@@ -1,7 +1,7 @@
 """Live export (`exporters: ["jsonl", "otlp"]`): each span sent to an OTLP receiver while the app runs.
 
 `LiveOtlpWriter` wraps the run's trace-file writer: every line goes to the file first, exactly as without
-it; then the line, already redacted and truncated, is turned into spans (`model/otel_spans.py`) and handed
+it; then the line, already redacted and truncated, is turned into spans (`model/otel/spans.py`) and handed
 to the SDK's `BatchSpanProcessor`, whose queue is bounded and whose worker thread does the sending, a
 batch every `SEND_EVERY_SECONDS`. A receiver that is down costs one warning line and at most a fraction of
 a second: the SDK's own log lines about it are kept quiet, the queue drops what does not fit, and the end
@@ -23,12 +23,12 @@ from typing import Any
 
 import orjson
 
-from ..model.errors import Namel3ssDebugError
-from ..model.messages import warning_line
-from ..model.otel_spans import SpanConverter
-from .otlp_answers import AnswerLog, refusal, watched_exporter
-from .otlp_sdk import DEFAULT_TIMEOUT, LOGGERS, SpanMaker, reason_of, require_otel, resolve_target
-from .ours import OURS
+from ...model.errors import Namel3ssDebugError
+from ...model.messages import warning_line
+from ...model.otel.spans import SpanConverter
+from .answers import AnswerLog, refusal, watched_exporter
+from .sdk import DEFAULT_TIMEOUT, LOGGERS, SpanMaker, reason_of, require_otel, resolve_target
+from ..ours import OURS
 
 MAX_QUEUE_SIZE = 2048  # spans waiting to be sent; past it, new spans are dropped (the SDK's default)
 # The SDK's 5 s between batches would leave every span of a short run to its end, and the receiver unheard

@@ -15,8 +15,8 @@ import functools
 from types import ModuleType
 from typing import Any
 
-from ..tracer.api import get_tracer
-from .otel.processor import OtelSpanProcessor
+from ...tracer.api import get_tracer
+from .processor import OtelSpanProcessor
 
 _MARK = "_namel3ss_debug_processor"
 _processor: OtelSpanProcessor | None = None
