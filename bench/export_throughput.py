@@ -299,7 +299,8 @@ def text(report: dict[str, Any]) -> str:
             extra = f"  -> {size / MB:.0f} MB file" if size else ""
             lines.append(f"  {label:<42} {result['spans_s']:>12,.0f} spans/s  {result['seconds']:7.2f} s{extra}")
     if "otlp_json" not in report["results"]:
-        lines.append("  --to otlp-json                             (not measured: interop/otlp/json_lines.py is not there)")
+        lines.append("  --to otlp-json                             "
+                     "(not measured: interop/otlp/json_lines.py is not there)")
     if "sdk" not in report["results"]:
         lines.append("  OTel SDK                                   (not measured: pip install 'namel3ss-debug[otel]')")
     lines.append("ratios (ours / SDK, spans per second; > 1 means faster than the SDK making the spans):")

@@ -65,9 +65,9 @@ from typing import Any
 BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
 sys.path.insert(0, str(BENCH.parent / "examples"))
-from analyze_throughput import GNU_TIME, progress  # noqa: E402
-from http_capture_child import KINDS  # noqa: E402
-from llm_stub_server import StubServer  # noqa: E402
+from analyze_throughput import GNU_TIME, progress  # noqa: E402 - beside this file, through the path above
+from http_capture_child import KINDS  # noqa: E402 - as above
+from llm_stub_server import StubServer  # noqa: E402 - in examples/, through the path above
 
 SCHEMA = "namel3ss-debug/bench-http-capture/1"
 MODES = ("plain", "ours", "ours-unpaired", "otel")

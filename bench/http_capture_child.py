@@ -89,7 +89,7 @@ def child_main(spec: dict[str, Any]) -> None:
     mode = spec["mode"]
     recorder = set_up(mode, Path(spec["root"]))
     import httpx2  # noqa: PLC0415 - after the mode is set up, as in an app started under it
-    import openai  # noqa: PLC0415
+    import openai  # noqa: PLC0415 - as above
 
     check_hook(mode, httpx2.HTTPTransport.handle_request)
     check_pairing(mode)
@@ -143,7 +143,7 @@ class Ours:
     def __init__(self, root: Path, paired: bool = True):
         os.environ["NAMEL3SS_DEBUG_ENABLED"] = "0"  # nothing starts at import; configure() starts the run
         import namel3ss_debug  # noqa: PLC0415 - only these modes import it
-        from namel3ss_debug.transport import opening  # noqa: PLC0415
+        from namel3ss_debug.transport import opening  # noqa: PLC0415 - as above
 
         if not paired:
             opening.record_wire_tools = unpaired
@@ -244,9 +244,14 @@ class OTel:
     """OpenTelemetry's httpx instrumentation on httpx2, an SDK provider, a batch processor, spans kept in memory."""
 
     def __init__(self) -> None:
-        from opentelemetry.instrumentation.httpx import HTTPX2ClientInstrumentor  # noqa: PLC0415
-        from opentelemetry.sdk.trace import TracerProvider  # noqa: PLC0415
-        from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter, SpanExportResult  # noqa: PLC0415
+        # only the otel mode imports OpenTelemetry
+        from opentelemetry.instrumentation.httpx import HTTPX2ClientInstrumentor  # noqa: PLC0415 - see above
+        from opentelemetry.sdk.trace import TracerProvider  # noqa: PLC0415 - see above
+        from opentelemetry.sdk.trace.export import (  # noqa: PLC0415 - see above
+            BatchSpanProcessor,
+            SpanExporter,
+            SpanExportResult,
+        )
 
         class Kept(SpanExporter):
             def __init__(self) -> None:
@@ -298,7 +303,7 @@ def check_pairing(mode: str) -> None:
     """ours: a request's opening pairs tools on the wire; ours-unpaired: it calls the no-op instead."""
     if not mode.startswith("ours"):
         return
-    from namel3ss_debug.transport import opening, tool_wire  # noqa: PLC0415
+    from namel3ss_debug.transport import opening, tool_wire  # noqa: PLC0415 - only the ours modes import it
 
     used = opening.record_wire_tools
     wanted = tool_wire.record_wire_tools if mode == "ours" else unpaired
@@ -373,7 +378,7 @@ def timed(work: Callable[[], None]) -> dict[str, int]:
 def peak_rss_bytes() -> int:
     """This process's peak RSS so far (Linux counts KiB). Started by GNU time, the figure starts from GNU time's
     ~1 MB, not from the benchmark's RSS (Linux keeps the high-water mark across exec)."""
-    import resource  # noqa: PLC0415
+    import resource  # noqa: PLC0415 - Unix only, and read once at the end
 
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * (1 if sys.platform == "darwin" else 1024)
 

@@ -25,15 +25,15 @@ import time
 from pathlib import Path
 from typing import Any, Callable
 
+import orjson
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-import orjson  # noqa: E402
-
-from namel3ss_debug.tracer import detectors, scan  # noqa: E402
-from namel3ss_debug.tracer.redact import DEFAULT_KEYS, key_spellings  # noqa: E402
-from overhead_workloads import make_pool  # noqa: E402
+from namel3ss_debug.tracer import detectors, scan  # noqa: E402 - the checkout's package, through the path above
+from namel3ss_debug.tracer.redact import DEFAULT_KEYS, key_spellings  # noqa: E402 - as above
+from overhead_workloads import make_pool  # noqa: E402 - beside this file, through the path above
 
 OLD_REV = "77dc0f9"  # the last revision of _scan.c before the detector table
 OLD_MIN_RUN = 17

@@ -47,7 +47,7 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path.insert(0, str(HERE))
 from analyze_throughput import DUCKDB_SCRIPT, run_child  # noqa: E402 - the shared runner, beside this file
-from trace_gen import generate  # noqa: E402
+from trace_gen import generate  # noqa: E402 - as above
 
 MB = 1_000_000
 CLI = [sys.executable, "-m", "namel3ss_debug"]

@@ -97,8 +97,8 @@ class GrpcReceiver(_Kept):
     def __init__(self) -> None:
         from concurrent import futures  # noqa: PLC0415 - only the gRPC receiver needs them
 
-        import grpc  # noqa: PLC0415
-        from opentelemetry.proto.collector.trace.v1 import trace_service_pb2_grpc  # noqa: PLC0415
+        import grpc  # noqa: PLC0415 - as above
+        from opentelemetry.proto.collector.trace.v1 import trace_service_pb2_grpc  # noqa: PLC0415 - as above
 
         self.spans = []
         receiver = self

@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 def make() -> Callable[[], None]:
     from mcp import Client  # noqa: PLC0415 - the framework is imported by the bench, not on import
-    from mcp.server.mcpserver import MCPServer  # noqa: PLC0415
+    from mcp.server.mcpserver import MCPServer  # noqa: PLC0415 - as above
 
     server = MCPServer("weather", version="1.4.0", log_level="WARNING")
 

@@ -10,8 +10,8 @@ from collections.abc import Callable
 
 def make() -> Callable[[], None]:
     from opentelemetry.sdk.trace import TracerProvider  # noqa: PLC0415 - the SDK is imported by the bench
-    from opentelemetry.sdk.trace.export import SimpleSpanProcessor  # noqa: PLC0415
-    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter  # noqa: PLC0415
+    from opentelemetry.sdk.trace.export import SimpleSpanProcessor  # noqa: PLC0415 - as above
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter  # noqa: PLC0415 - as above
 
     exporter = InMemorySpanExporter()
     provider = TracerProvider()

@@ -188,7 +188,7 @@ def test_a_result_holding_text_redaction_would_hide_is_not_kept_so_no_secret_is_
 def test_the_results_of_a_run_with_nothing_to_hide_are_kept(tmp_path):
     path, other = clean_run(tmp_path / "run.jsonl"), clean_run(tmp_path / "other.jsonl")
     read_everything(tmp_path, path, other)
-    assert len(entries(tmp_path)) == 4  # analyze's report, replay's timeline, diff's two sides
+    assert len(entries(tmp_path)) == 5  # analyze's report, replay's timeline, diff's two sides and its answer
 
 
 def test_a_value_under_a_sensitive_key_is_remembered_in_any_field_a_result_copies(tmp_path):

@@ -99,7 +99,7 @@ def test_live_tools_runs_the_tool_bodies_and_answers_the_llm_calls(runs: Reruns)
 def test_a_module_without_its_hook_point_is_one_warning_naming_it(capsys: pytest.CaptureFixture[str]) -> None:
     from namel3ss_debug.integrations import adk_hook  # noqa: PLC0415 - imports no framework
 
-    from namel3ss_debug.integrations.frameworks import guarded  # noqa: PLC0415
+    from namel3ss_debug.integrations.frameworks import guarded  # noqa: PLC0415 - imports no framework
 
     for name, install in (("google.adk.tools.function_tool", adk_hook._install_tools),
                           ("google.adk.runners", adk_hook._install_plugin)):

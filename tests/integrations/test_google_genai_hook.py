@@ -139,7 +139,9 @@ def test_the_async_seam_keeps_a_coroutine_function_a_coroutine_function() -> Non
     pytest.importorskip("google.genai")
     from google.genai import _extra_utils  # noqa: PLC0415 - only when installed
 
-    from namel3ss_debug.integrations.google_genai.functions import recording_parts_async  # noqa: PLC0415
+    from namel3ss_debug.integrations.google_genai.functions import (  # noqa: PLC0415 - imports nothing
+        recording_parts_async,
+    )
     from namel3ss_debug.testing import capture_events  # noqa: PLC0415 - this test alone
 
     async def get_weather(city: str) -> str:

@@ -164,7 +164,7 @@ def test_a_hook_point_that_fails_is_one_warning_and_the_app_goes_on(capsys: pyte
     def lacking(module: ModuleType) -> None:
         module.FunctionTool  # noqa: B018 - a llama-index without it raises here
 
-    from namel3ss_debug.integrations.frameworks import guarded  # noqa: PLC0415
+    from namel3ss_debug.integrations.frameworks import guarded  # noqa: PLC0415 - imports no framework
 
     name = "llama_index.core.tools.function_tool"
     guarded(llama_index_hook.PACKAGE, llama_index_hook.HOOK_POINTS[name], lacking)(ModuleType("function_tool"))

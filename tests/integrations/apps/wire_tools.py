@@ -5,6 +5,7 @@ the stub server asks the tools about."""
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 from typing import Any
@@ -35,8 +36,6 @@ TOOLS = {"get_weather": get_weather, "get_time": get_time}
 def run_tool(name: str, arguments: Any) -> str:
     """The tool's result for the model's arguments (a dict, or the JSON text OpenAI sends)."""
     if isinstance(arguments, str):
-        import json  # noqa: PLC0415
-
         arguments = json.loads(arguments)
     return TOOLS[name](**arguments)
 

@@ -20,12 +20,12 @@ autogen_core = pytest.importorskip("autogen_core")
 agentchat = pytest.importorskip("autogen_agentchat.agents")
 
 from autogen_agentchat.base import Response  # noqa: E402 - after the skip
-from autogen_agentchat.messages import TextMessage  # noqa: E402
-from autogen_agentchat.teams import RoundRobinGroupChat  # noqa: E402
-from autogen_core.tools import BaseTool, FunctionTool  # noqa: E402
+from autogen_agentchat.messages import TextMessage  # noqa: E402 - as above
+from autogen_agentchat.teams import RoundRobinGroupChat  # noqa: E402 - as above
+from autogen_core.tools import BaseTool, FunctionTool  # noqa: E402 - as above
 
-from namel3ss_debug.integrations.autogen.classes import watch_components  # noqa: E402
-from namel3ss_debug.integrations.autogen.tools import wrap_run_json  # noqa: E402
+from namel3ss_debug.integrations.autogen.classes import watch_components  # noqa: E402 - as above
+from namel3ss_debug.integrations.autogen.tools import wrap_run_json  # noqa: E402 - as above
 
 Event = dict[str, Any]
 

@@ -17,7 +17,7 @@ autogen_core = pytest.importorskip("autogen_core")
 
 from autogen_core.tools import BaseTool, FunctionTool  # noqa: E402 - after the skip
 
-from namel3ss_debug.integrations.autogen.tools import wrap_run_json  # noqa: E402
+from namel3ss_debug.integrations.autogen.tools import wrap_run_json  # noqa: E402 - as above
 
 
 class Forecast(BaseModel):

@@ -68,7 +68,10 @@ def test_each_example_parses_as_otlp_json_with_a_span_per_pair(exported: tuple[P
     [startup] = [span_id for span_id, (start, _end) in pairs.items() if start["name"] == "start-up"]
     del pairs[startup]  # an event of the run's span (test_otel_spans.py)
     run_id = next(iter(pairs.values()))[0]["run_id"]
-    exported_id = lambda span_id: f"{span_id_of(run_id, span_id):016x}" if span_id is not None else None  # noqa: E731
+
+    def exported_id(span_id: str | None) -> str | None:
+        return f"{span_id_of(run_id, span_id):016x}" if span_id is not None else None
+
     assert {span.span_id.hex(): (span.parent_span_id.hex() or None) for span in spans} == {
         exported_id(span_id): exported_id(start["parent_id"]) for span_id, (start, _end) in pairs.items()}
     assert len({span.trace_id for span in spans}) == 1
