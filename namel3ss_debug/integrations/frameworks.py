@@ -22,7 +22,7 @@ FRAMEWORKS = {
     "langchain_core": "langchain_hook",
     "pydantic_ai": "pydantic_ai_hook",
     "mcp": "mcp_hook",
-    "opentelemetry.sdk.trace": "otel_hook",
+    "opentelemetry.sdk.trace": "otel.hook",
     "crewai": "crewai_hook",
     "llama_index.core": "llama_index_hook",
     "smolagents": "smolagents_hook",

@@ -1,5 +1,6 @@
 """Conversions of a recorded run to other tools' formats: OpenTelemetry spans (OTLP, OTLP/JSON) and Perfetto.
 
-`otel_spans` is pure (events in, span records out); `otlp` and `otlp_json` load the optional OpenTelemetry
-packages (`pip install 'namel3ss-debug[otel]'`) inside the functions that need them.
+The span records come from `model/otel/spans.py` (pure: events in, span records out). `otlp/sdk_export` loads the
+optional OpenTelemetry packages (`pip install 'namel3ss-debug[otel]'`) inside the functions that need them;
+`otlp/json_lines` and `perfetto` need none.
 """

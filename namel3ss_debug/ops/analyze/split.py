@@ -96,7 +96,7 @@ def _second_half(reader: TraceReader, part: Part, source: RunSource, cut: Cut, o
     counted = Counted(reader.problems)
     for block in counted(source, _records(reader, source, part, scan)):
         tally.feed(block)
-    tally.options = None  # holds functions; the parent has its own
+    del tally.options  # holds functions: not sent; the parent gives the tally its own (`_join`)
     sendable(tally)
     return tally, counted.events, scan.sendable() if scan is not None else None
 

@@ -1,5 +1,5 @@
 """The OpenTelemetry SDK's own OTLP exporters (http/protobuf or grpc), fed with our span records: for
-`export --to otlp` (interop/otlp/sdk_export.py) and for live export while an app runs (otlp_live.py).
+`export --to otlp` (interop/otlp/sdk_export.py) and for live export while an app runs (`live.py`).
 
 The packages are the optional extra `otel`; they load inside the functions that use them, and their absence
 is a usage error that says how to install them. The exporter's settings come from the command line first,

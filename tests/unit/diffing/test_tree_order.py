@@ -161,7 +161,7 @@ def test_a_diff_side_kept_in_another_order_is_read_again(tmp_path: Path, monkeyp
     env = Environment(environ={"XDG_CACHE_HOME": str(tmp_path / "cache")}, cwd=tmp_path, warn=lambda message: None)
     first = diff_traces(request, env)
     kept = tmp_path / "cache" / "namel3ss-debug" / "results"
-    assert len(list(kept.iterdir())) == 2
+    assert len(list(kept.iterdir())) == 3  # each side and the answer
     monkeypatch.setattr("namel3ss_debug.diffing.calls.ORDER", "start")
     assert diff_traces(request, env) == first
-    assert len(list(kept.iterdir())) == 4
+    assert len(list(kept.iterdir())) == 6  # and again, under keys that name the other order
