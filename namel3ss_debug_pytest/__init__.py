@@ -19,9 +19,10 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Generator, Iterator
 
 import pytest
+from pluggy import Result
 
 KEEP_CHOICES = ("all", "failed")
 _RUN = pytest.StashKey[Any]()  # the item's PerTestRun
@@ -92,7 +93,7 @@ class EveryTestTraced:
         item.stash[_RUN] = _start(item, self.directory)
 
     @pytest.hookimpl(hookwrapper=True, trylast=True)
-    def pytest_runtest_teardown(self, item: pytest.Item) -> Iterator[None]:
+    def pytest_runtest_teardown(self, item: pytest.Item) -> Generator[None, Result[None], None]:
         outcome = yield
         run = item.stash.get(_RUN, None)
         if run is None:
@@ -107,7 +108,8 @@ class EveryTestTraced:
 
 
 @pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None],
+                               ) -> Generator[None, Result[pytest.TestReport], None]:
     """Note the test's outcome, and name the trace file under a failed test's report."""
     outcome = yield
     run = item.stash.get(_RUN, None)

@@ -14,7 +14,7 @@ from rerunhelpers import record
 from namel3ss_debug.launch.guard import GuardedRerun
 from namel3ss_debug.launch.rerun import recorded_form
 from namel3ss_debug.replay.builder import timeline_of
-from namel3ss_debug.rerun.paths import PathTable
+from namel3ss_debug.rerun.call_paths import PathTable
 from namel3ss_debug.rerun.recording import Recording
 
 CAP_SYS_ADMIN = 21

@@ -6,7 +6,7 @@ called again there, its first repeat (`Tally.repeated`). The three meet the iden
 each at its first call. The second half of a 1 GiB run meets some 60,000 of them: as dicts of lists they took
 0.05 s to pickle, 0.05 s to unpickle and 0.05 s to join, on the way from one core to the other while the
 first waited. In columns, one row an identity in that order, the numbers travel as arrays
-(`ops/pipe.py` sends them as they are), the texts as lists (pickle sends each interned name once), and the
+(`ops/split/pipe.py` sends them as they are), the texts as lists (pickle sends each interned name once), and the
 join walks the rows in turn.
 """
 

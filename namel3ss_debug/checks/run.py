@@ -36,7 +36,7 @@ def check_run(source: Any, reader: TraceReader, rules: list[Rule], *, pricer: Op
 
     `analysed`, when given, is the run's report made elsewhere (`analyze`'s, read by another process at the
     same time): this pass then only scans the events, and asks it for the report at the end. `read`, when
-    given, reads the whole run itself (a big run's two halves, `ops/analyze/split.py`), showing every event
+    given, reads the whole run itself (a big run's two halves, `ops/split/analyze_halves.py`), showing every event
     to `scan` (made by `new_scan`), and gives the report.
     """
     scan = scan if scan is not None else new_scan(rules, secrets)

@@ -1,6 +1,6 @@
 """A big run checked on two cores: the second half's EventScan folded into the first half's.
 
-The second half is scanned by another process from a quiet point (`store/split.py`), beside the
+The second half is scanned by another process from a quiet point (`ops/split/cut.py`), beside the
 second half of the report (`analysis/merge.py`). What a scan keeps joins up exactly:
 - a count and the first few events: the counts add up, and the first half's events come first;
 - the biggest few: the two heaps, the second half's events numbered after the first half's;

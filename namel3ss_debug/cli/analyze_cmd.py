@@ -81,7 +81,7 @@ def analyze(traces: tuple[str, ...], all_runs: bool, strict: bool, since: str | 
 
 def _print(report: Report, output_format: str, no_pager: bool) -> None:
     if output_format == "json":
-        from ..render.analyze.to_json import render_json  # noqa: PLC0415 - each view loads only when used
+        from ..render.analyze.analyze_json import render_json  # noqa: PLC0415 - each view loads only when used
 
         sys.stdout.buffer.write(render_json(report) + b"\n")
         return

@@ -141,7 +141,7 @@ def _write_junit(report: CheckReport, path: Path) -> None:
 
 def _print(report: CheckReport, output_format: str) -> None:
     if output_format == "json":
-        from ..render.check.to_json import render_check_json  # noqa: PLC0415 - each view loads only when used
+        from ..render.check.check_json import render_check_json  # noqa: PLC0415 - each view loads only when used
 
         sys.stdout.buffer.write(render_check_json(report) + b"\n")
     elif output_format == "github":

@@ -82,7 +82,7 @@ def diff(base: str, new: str, fail_on: tuple[str, ...], output_format: str, cont
 
 def _print(report: DiffReport, output_format: str) -> None:
     if output_format == "json":
-        from ..render.diff.to_json import render_json  # noqa: PLC0415 - each view loads only when used
+        from ..render.diff.diff_json import render_json  # noqa: PLC0415 - each view loads only when used
 
         sys.stdout.buffer.write(render_json(report) + b"\n")
         sys.stdout.flush()

@@ -135,7 +135,7 @@ def replay(traces: tuple[str, ...], step: bool, breaks: tuple[str, ...], mocks: 
                         on_miss=on_miss or "error", live_tools=bool(live_tools), output=output,
                         config_path=config_path, cache=not no_cache))
     from ..ops.replay import load_run, replay_engine  # noqa: PLC0415 - slow to import: not for --help
-    from ..replay.session import ReplaySession  # noqa: PLC0415 - slow to import: not for --help
+    from ..replay.debugger import ReplaySession  # noqa: PLC0415 - slow to import: not for --help
 
     engine = replay_engine(load_run(source, reader, env, run_id, cache=not no_cache), breaks, mocks, mock_files)
     sys.exit(_run(ReplaySession(engine), fmt, scripted, step, commands_file, not no_pager, resolved))
@@ -172,7 +172,7 @@ def _rerun(source: RunSource, reader: Any, env: Any, fmt: str, make_stepper: Any
 
         sys.stderr.write(app_traceback(done.app_error))
     if report_out is not None:
-        from ..render.rerun.to_json import report_json  # noqa: PLC0415 - only with --format json
+        from ..render.rerun.rerun_json import report_json  # noqa: PLC0415 - only with --format json
 
         report_out.write(report_json(done.report))
         report_out.flush()

@@ -202,7 +202,7 @@ class CallTable:
 
     def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
         """Pickled (to come back from the process that read BASE) as its texts and its arrays, which the pipe
-        (`ops/pipe.py`) sends out of band, each as it is: the receiver builds the table a column at a time."""
+        (`ops/split/pipe.py`) sends out of band, each as it is: the receiver builds the table a column at a time."""
         return _table, ({name: getattr(self, name) for name in _COLUMNS}, self.texts.texts, self.files.texts,
                         self.previews)
 

@@ -35,7 +35,7 @@ from types import FrameType
 from typing import Any
 
 from ..model.replay import ReplayMiss
-from ..rerun.session import Rerun
+from ..rerun.replay_source import Rerun
 from ..tracer import watch
 
 SOCKET_CALLS = {"socket.connect": "connect", "socket.sendto": "sendto", "socket.sendmsg": "sendmsg"}

@@ -11,7 +11,7 @@ import orjson
 
 from ..config import ResolvedSettings
 from ..rerun.network import Network
-from ..rerun.session import Rerun
+from ..rerun.replay_source import Rerun
 from ..tracer.api import get_tracer
 from ..tracer.argv import process_is_cli
 from ..tracer.serialize import to_jsonable

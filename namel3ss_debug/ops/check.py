@@ -19,15 +19,15 @@ from ..checks.scan import EventScan
 from ..model.errors import TraceError, UsageError
 from ..store.reader import TraceReader
 from ..store.sources import RunSource, seekable
-from ..store.split import halving_cut
+from .split.cut import halving_cut
 from .analyze.analyze import read_report
 from .analyze.counting import Counted
 from .environment import Environment, Progress, count_bytes, ignore
-from .forked import Forked, worth_forking
+from .split.forked import Forked, worth_forking
 from .traces import TraceArgs, make_pricer, make_reader, open_traces
 
 if TYPE_CHECKING:
-    from .analyze.split import Halves
+    from .split.analyze_halves import Halves
 
 
 @dataclass(frozen=True)
@@ -84,7 +84,7 @@ def _halves(source: RunSource, scan: EventScan, pricer: Pricer, strict: bool, en
     cut = halving_cut([source]) if scan.reads_fields else None
     if cut is None:
         return None
-    from .analyze.split import Halves  # noqa: PLC0415 - only big runs
+    from .split.analyze_halves import Halves  # noqa: PLC0415 - only big runs
 
     return Halves(source, cut, Options(sections=frozenset(SECTIONS_READ)), EventWindow(frozenset(), None, None), pricer,
                   strict, env.warn, scan)

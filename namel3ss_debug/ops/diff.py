@@ -24,7 +24,7 @@ from ..store.reader import TraceReader
 from ..store.sources import RunSource
 from .cache import ResultCache, results_directory
 from .environment import Environment, count_bytes
-from .forked import Forked, worth_forking
+from .split.forked import Forked, worth_forking
 from .heap import give_back
 from .traces import TraceArgs, make_pricer, make_reader, open_traces, price_data
 

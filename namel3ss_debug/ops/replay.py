@@ -20,7 +20,7 @@ from ..replay.timeline import Timeline
 from ..store.formats import rereadable
 from ..store.reader import TraceReader
 from ..store.sources import RunSource
-from ..store.split import halving_cut
+from .split.cut import halving_cut
 from .cache import ResultCache, results_directory
 from .environment import Environment
 
@@ -52,12 +52,12 @@ def load_run(source: RunSource, reader: TraceReader, env: Environment, run_id: s
 
 
 def _halves(source: RunSource, run_id: str | None, strict: bool, env: Environment) -> Any:
-    """A big run's timeline being read in two halves (`ops/replay_halves.py`): one run of plain files, its
+    """A big run's timeline being read in two halves (`ops/split/replay_halves.py`): one run of plain files, its
     first, cut at a quiet point; None to read it in one pass."""
     cut = halving_cut([source]) if run_id is None and rereadable(source) else None
     if cut is None:
         return None
-    from .replay_halves import TimelineHalves  # noqa: PLC0415 - only big runs
+    from .split.replay_halves import TimelineHalves  # noqa: PLC0415 - only big runs
 
     return TimelineHalves(source, cut, strict, env.warn)
 

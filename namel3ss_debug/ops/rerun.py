@@ -24,7 +24,7 @@ from ..model.replay import RerunStop
 from ..replay.load import load_timeline
 from ..replay.mock_specs import ordered_mocks
 from ..replay.mocks import Mock, MockTable
-from ..rerun.paths import PathTable
+from ..rerun.call_paths import PathTable
 from ..rerun.recording import Recording
 from ..rerun.report import RerunReport, build_report
 from ..store.problems import ReadProblems

@@ -1,6 +1,6 @@
 """A run's timeline read in two halves side by side, joined into the timeline one reading gives.
 
-The run is cut at a quiet point (`store/split.py`): only its root span is open there. The second half was
+The run is cut at a quiet point (`ops/split/cut.py`): only its root span is open there. The second half was
 read from there with the root as a ghost at its position 0 and span 0 (`load.FileReading`), so the events
 under the root are placed and nested as one reading places them. Joining renumbers what the second half
 numbered on its own: its positions and span numbers come after the first half's, its texts' codes become

@@ -123,7 +123,7 @@ def _from_files(source: RunSource, reader: TraceReader, wanted: str | None) -> T
 
 class FileReading:
     """A run's timeline being read from its plain files, a block of lines at a time (the whole run, or a
-    part: the halves of a big run are read side by side, `ops/replay_halves.py`).
+    part: the halves of a big run are read side by side, `ops/split/replay_halves.py`).
 
     `ghost`: the id and first event of the run's root span, when this reading starts after it (a second
     half): the root takes position 0 and span 0 here, standing for the first half's, so that the events
@@ -160,7 +160,7 @@ class FileReading:
         return self.timeline
 
     def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
-        """Pickled (to come back from the process that read a second half: `ops/second_half.py` sends its
+        """Pickled (to come back from the process that read a second half: `ops/split/second_half.py` sends its
         arrays out of band) with what `replay/joined.py` needs (the spans open and recently ended, the parent
         ids not placed, the run kept)."""
         t, store, spans = self.timeline, self.store, self.builder.spans

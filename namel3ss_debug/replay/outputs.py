@@ -1,7 +1,7 @@
 """What replay commands answer with: frozen records, rendered as text for people or as JSON Lines.
 
 A command never prints; it returns these, and the console hands them to `render/replay/view.py` or
-`render/replay/to_json.py`, so the two views cannot disagree.
+`render/replay/replay_json.py`, so the two views cannot disagree.
 """
 
 from __future__ import annotations

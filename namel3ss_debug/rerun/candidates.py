@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..model.calls import CallRecord
-from .paths import step_label
+from .call_paths import step_label
 from .recording import RecordedCall, Recording
 
 MAX_SHOWN = 60

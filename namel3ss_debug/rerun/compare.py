@@ -26,7 +26,7 @@ from ..model.divergence import ByKey, first_parting
 from ..model.events import RUN_LINK_ATTRS, is_startup
 from ..replay.timeline import END, START, Timeline
 from .candidates import input_difference
-from .paths import ROOT, PathCounter, PathTable, step_label
+from .call_paths import ROOT, PathCounter, PathTable, step_label
 from .requests import REQUEST_COMPONENTS
 
 _SKIPPED = frozenset({"run_start", "run_end", "segment_start"})

@@ -15,7 +15,7 @@ import orjson
 
 from ..model.calls import CallRecord
 from ..replay.timeline import START, Timeline
-from .paths import ROOT, PathCounter, PathTable, step_label
+from .call_paths import ROOT, PathCounter, PathTable, step_label
 
 
 @dataclass(frozen=True)

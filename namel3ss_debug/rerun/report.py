@@ -10,7 +10,7 @@ from .candidates import Miss
 from .compare import Comparison, compare
 from .network import Network
 from .recording import Recording, run_end
-from .session import Rerun
+from .replay_source import Rerun
 
 SCHEMA = "namel3ss-debug/rerun/v1"
 

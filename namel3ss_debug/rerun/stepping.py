@@ -26,7 +26,7 @@ from ..replay.expr import MISSING, evaluate
 from ..replay.outputs import Message, Value
 from ..replay.reports import breakpoint_list, clear_breakpoints, set_breakpoint
 from .answers import answer_json, from_value
-from .session import Decision, PendingCall
+from .replay_source import Decision, PendingCall
 from .targets import call_view
 
 class AnswerError(UsageError):

@@ -12,10 +12,10 @@ from typing import IO, Any, Iterable, Iterator
 
 from rich.console import Console
 
-from ..render.replay.to_json import has_json, json_line
+from ..render.replay.replay_json import has_json, json_line
 from ..render.replay.view import listing_view, render
 from ..replay.reports import listing, stop_report
-from ..replay.session import ReplaySession
+from ..replay.debugger import ReplaySession
 from .loop import Mode, Shell
 from .reading import Script, Terminal
 

@@ -37,7 +37,7 @@ from rich.console import Console
 from ..model.replay import RerunQuit
 from ..render.rerun.stop import json_of, render
 from ..replay.outputs import Message
-from ..rerun.session import Decision, PendingCall
+from ..rerun.replay_source import Decision, PendingCall
 from ..rerun.stepping import StepSession
 from ..rerun.targets import call_breakpoints
 from .editor import json_editor

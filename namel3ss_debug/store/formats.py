@@ -25,15 +25,15 @@ def mapper_for(first: dict[str, Any] | None, path: str, *, head: bytes = b"",
     """
     # The mappers load only for a file in their format: a v1 file (nearly all) does not pay for their import.
     if head and looks_otlp_document(head):
-        from .otlp_json import OtlpMapper  # noqa: PLC0415 - only for an OTLP/JSON file
+        from .otlp.reader import OtlpMapper  # noqa: PLC0415 - only for an OTLP/JSON file
 
         return OtlpMapper(path, problems, document=True)
     if first is None or "v" in first:
         return None
     from .legacy import LegacyMapper, looks_legacy  # noqa: PLC0415 - only for a file that is not v1
     from .n3_native import N3StepMapper, looks_n3_step  # noqa: PLC0415 - only for a file that is not v1
-    from .otlp_json import OtlpMapper  # noqa: PLC0415 - only for a file that is not v1
-    from .otlp_lines import is_otlp_request  # noqa: PLC0415 - only for a file that is not v1
+    from .otlp.reader import OtlpMapper  # noqa: PLC0415 - only for a file that is not v1
+    from .otlp.documents import is_otlp_request  # noqa: PLC0415 - only for a file that is not v1
 
     if is_otlp_request(first):
         return OtlpMapper(path, problems)

@@ -13,7 +13,7 @@ from namel3ss_debug.integrations.namel3ss.runner import parse_input
 from namel3ss_debug.model.errors import UsageError
 from namel3ss_debug.model.text_keys import Names, text_key
 from namel3ss_debug.ops.trace.checks import check_ai_options
-from namel3ss_debug.render.inspect.to_json import dumps
+from namel3ss_debug.render.inspect.inspect_json import dumps
 from namel3ss_debug.replay.commands import nearest, quoted
 
 

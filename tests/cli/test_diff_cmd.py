@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from tracefactory import TraceBuilder
 
 from namel3ss_debug.cli.main import cli
-from namel3ss_debug.ops import forked
+from namel3ss_debug.ops.split import forked
 
 ROOT = Path(__file__).resolve().parents[2]
 

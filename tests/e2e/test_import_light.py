@@ -129,14 +129,14 @@ def test_json_output_imports_no_rich(tmp_path, args):
 # (the app launcher, the tracer) for a plain replay, the tracer's redactor for a check without forbid_secrets,
 # asyncio outside a running loop, and genai-prices' pricing for commands that price nothing.
 NOT_NEEDED = {
-    ("analyze", "run.jsonl", "--format", "json"): ("namel3ss_debug.store.otlp_json", "namel3ss_debug.store.legacy",
+    ("analyze", "run.jsonl", "--format", "json"): ("namel3ss_debug.store.otlp.reader", "namel3ss_debug.store.legacy",
                                                    "namel3ss_debug.store.n3_native", "asyncio"),
     ("check", "run.jsonl", "--max-errors", "0"): ("namel3ss_debug.tracer.redact", "namel3ss_debug.checks.secrets",
-                                                  "namel3ss_debug.store.otlp_json", "asyncio"),
+                                                  "namel3ss_debug.store.otlp.reader", "asyncio"),
     ("replay", "run.jsonl", "--commands", "quit.txt"): ("namel3ss_debug.ops.rerun", "namel3ss_debug.launch.app",
                                                          "namel3ss_debug.tracer.core", "asyncio",
                                                          "namel3ss_debug.analysis.price_table"),
-    ("inspect", "run.jsonl"): ("namel3ss_debug.analysis.price_table", "namel3ss_debug.store.otlp_json", "asyncio"),
+    ("inspect", "run.jsonl"): ("namel3ss_debug.analysis.price_table", "namel3ss_debug.store.otlp.reader", "asyncio"),
 }
 
 

@@ -28,7 +28,7 @@ class Hidden:
             raise ImportError(name)
 if sys.argv.pop(1) == "hidden":
     sys.meta_path.insert(0, Hidden())
-import namel3ss_debug.store.split as split
+import namel3ss_debug.ops.split.cut as split
 split.find_cut.__defaults__ = (0, split.FIRST_SHARE)
 from namel3ss_debug.store import newlines
 from namel3ss_debug.tracer import scan

@@ -32,9 +32,9 @@ from namel3ss_debug.model.errors import UsageError
 from namel3ss_debug.replay.mocks import Mock, parse_key
 from namel3ss_debug.replay.builder import timeline_of
 from namel3ss_debug.launch.rerun import recorded_form
-from namel3ss_debug.rerun.paths import PathTable
+from namel3ss_debug.rerun.call_paths import PathTable
 from namel3ss_debug.rerun.recording import Recording
-from namel3ss_debug.rerun.session import Rerun
+from namel3ss_debug.rerun.replay_source import Rerun
 from namel3ss_debug.testing.capture import capture_events
 
 pytestmark = pytest.mark.usefixtures("isolated_workspace")

@@ -20,6 +20,8 @@ from namel3ss_debug.cli.main import cli
 from namel3ss_debug.config import ENV_PREFIX, KEYS
 from namel3ss_debug.model.events import COMPONENTS, EVENT_TYPES, STATUSES
 from namel3ss_debug.schemas import trace_schema_path
+from namel3ss_debug.tracer.detectors import DETECTORS
+from namel3ss_debug.tracer.redact import Redactor
 
 ROOT = Path(__file__).resolve().parents[2]
 GUIDE_PATH = ROOT / "DEBUGGING_GUIDE.md"
@@ -145,16 +147,12 @@ def test_exit_codes_are_in_a_table() -> None:
 
 
 def test_every_redaction_detector_is_in_the_guide_as_the_code_describes_it() -> None:
-    from namel3ss_debug.tracer.detectors import DETECTORS  # noqa: PLC0415
-
     section = GUIDE[GUIDE.index("## 16. Redaction"):GUIDE.index("## 17.")]
     missing = [d.label for d in DETECTORS if f"| `{d.label}` | {d.description} |" not in section]
     assert missing == []
 
 
 def test_the_redaction_examples_in_the_guide_work_as_written() -> None:
-    from namel3ss_debug.tracer.redact import Redactor  # noqa: PLC0415
-
     section = GUIDE[GUIDE.index("### Pairs in free text"):GUIDE.index("### By memory")]
     block = section[section.index("```text") + len("```text"):section.index("```", section.index("```text") + 7)]
     examples = [[side.strip() for side in line.split("->")] for line in block.strip().splitlines()]

@@ -44,7 +44,8 @@ def test_a_loop_inside_one_folder_is_caught(tmp_path: Path) -> None:
 def test_every_folder_of_the_package_is_in_a_layer() -> None:
     named = {name for layer in LAYERS for name in layer}
     folders = {folder(f"{PACKAGE}.{path.stem if path.is_file() else path.name}") for path in ROOT.iterdir()
-               if (path.is_dir() and (path / "__init__.py").exists()) or (path.suffix == ".py" and path.stem != "__init__")}
+               if (path.is_dir() and (path / "__init__.py").exists())
+               or (path.suffix == ".py" and path.stem != "__init__")}
     assert folders - named == set()
 
 
@@ -55,7 +56,8 @@ def test_an_import_inside_a_function_says_why() -> None:
 def test_a_wrong_way_import_inside_a_function_is_caught(tmp_path: Path) -> None:
     copy = package_copy(tmp_path)
     events = copy / "model" / "events.py"
-    events.write_text(events.read_text() + "\n\ndef _wrong():\n    from ..render import console  # noqa: PLC0415 - test\n")
+    wrong = "\n\ndef _wrong():\n    from ..render import console  # noqa: PLC0415 - test\n"
+    events.write_text(events.read_text() + wrong)
     found = violations(imports(copy))
     assert len(found) == 1
     assert re.fullmatch(r"events\.py:\d+: model -> render \(render is above model\)", found[0])

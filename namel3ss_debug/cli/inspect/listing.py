@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from ...analysis.event_filter import EventFilter
 from ...analysis.fields import text_of
 from ...model.messages import plural
-from ...render.inspect import to_json as js
+from ...render.inspect import inspect_json as js
 from .output import Sink, problems_of
 
 if TYPE_CHECKING:

@@ -10,7 +10,7 @@ import importlib
 import sys
 from typing import TYPE_CHECKING, Any
 
-from ...render.inspect import to_json as js
+from ...render.inspect import inspect_json as js
 from ..pager import Output, PagerClosed, drop_stdout
 
 if TYPE_CHECKING:

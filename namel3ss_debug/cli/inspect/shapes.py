@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ...render.inspect import to_json as js
+from ...render.inspect import inspect_json as js
 from .output import Sink, write_events
 
 if TYPE_CHECKING:

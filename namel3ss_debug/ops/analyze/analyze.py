@@ -15,7 +15,7 @@ from ...config_prices import read_prices_file
 from ...model.errors import TraceError
 from ...store.problems import ReadProblems
 from ...store.sources import RunSource
-from ...store.split import halving_cut
+from ..split.cut import halving_cut
 from ..cache import ResultCache, results_directory
 from ..environment import Environment
 from ..traces import (
@@ -108,7 +108,7 @@ def _halves(sources: list[RunSource], jobs: int, options: Options, window: Event
     cut = halving_cut(sources, FIRST_SHARE) if jobs >= 2 else None
     if cut is None:
         return None
-    from .split import Halves  # noqa: PLC0415 - only big runs
+    from ..split.analyze_halves import Halves  # noqa: PLC0415 - only big runs
 
     return Halves(sources[0], cut, options, window, pricer, strict, env.warn)
 

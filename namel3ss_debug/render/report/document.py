@@ -20,8 +20,8 @@ from ...analysis.critical_spans import startup
 from ...analysis.span_table import SpanRow, SpanTable
 from ...model.otel.genai import conversation
 from ...ops.report import ReportPage, RunPicture
-from ..analyze.to_json import report_to_dict
-from ..diff.to_json import diff_to_dict
+from ..analyze.analyze_json import report_to_dict
+from ..diff.diff_json import diff_to_dict
 from ..json_text import compact_json, fold
 
 SCHEMA = "namel3ss-debug/report/v1"

@@ -7,11 +7,11 @@ import random
 import statistics
 
 import pytest
+from tracefactory import TraceBuilder, analyze_events, error
 
 from namel3ss_debug.analysis.build import TOP_REPEATS, _most_called
 from namel3ss_debug.analysis.prices import Pricer
 from namel3ss_debug.analysis.stats import percentile
-from tracefactory import TraceBuilder, analyze_events, error
 
 
 def test_percentiles_are_linear_between_closest_ranks():

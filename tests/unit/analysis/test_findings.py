@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import pytest
-
-from namel3ss_debug.analysis.tally import Options
 from tracefactory import TraceBuilder, analyze_events, error
+
+from namel3ss_debug.analysis import tally as tally_module
+from namel3ss_debug.analysis.tally import Options
+from namel3ss_debug.analysis.window import EventWindow
 
 
 def _run(build, **kwargs):
@@ -180,7 +182,6 @@ def test_filters_leave_out_the_calls_they_exclude_from_patterns():
     def build(t):
         t.span("tool", "search", 1, inputs={"q": 1}, status="failed")
         t.span("tool", "search", 1, inputs={"q": 1})
-    from namel3ss_debug.analysis.window import EventWindow
     report, _ = _run(build, window=EventWindow(components=frozenset({"llm"})))
     assert (report.patterns.retries, report.patterns.repeated_calls) == ([], [])
 
@@ -193,7 +194,8 @@ def test_a_loop_points_at_its_agent_span():
         t.end(agent, 5)
     report, trace = _run(build)
     ref = report.patterns.loops[0].ref
-    assert trace.events[ref.seq]["event_type"] == "agent_execution_start" and ref.span_id == trace.events[ref.seq]["span_id"]
+    started = trace.events[ref.seq]
+    assert started["event_type"] == "agent_execution_start" and ref.span_id == started["span_id"]
 
 
 def test_two_identical_calls_are_not_a_loop():
@@ -352,11 +354,11 @@ def test_a_failed_run_is_failing():
     trace.span("tool", "x", 1)
     trace.run_end(status="failed", exit_code=1)
     report = analyze_events(trace.events)
-    assert (report.health.verdict, report.health.reasons[0]) == ("failing", f"run {trace.run_id} ended failed (exit code 1)")
+    assert (report.health.verdict, report.health.reasons[0]) == \
+        ("failing", f"run {trace.run_id} ended failed (exit code 1)")
 
 
 def test_a_long_run_keeps_few_time_buckets_and_still_finds_its_spike(monkeypatch):
-    from namel3ss_debug.analysis import tally as tally_module
 
     monkeypatch.setattr(tally_module, "MAX_BUCKETS", 64)  # 2000 s of spans end in 1-minute buckets
 

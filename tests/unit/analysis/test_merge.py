@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-
 import pytest
 from analysisruns import random_run
+from tracefactory import TraceBuilder
 
-from namel3ss_debug.analysis.build import build_report
 from namel3ss_debug.analysis import call_columns
+from namel3ss_debug.analysis.build import build_report
 from namel3ss_debug.analysis.merge import NotMergeable, merge, sendable
 from namel3ss_debug.analysis.prices import Pricer
 from namel3ss_debug.analysis.run_state import Boundary
 from namel3ss_debug.analysis.tally import Options, Tally
-from namel3ss_debug.ops import pipe
-from namel3ss_debug.render.analyze.to_json import report_to_dict
+from namel3ss_debug.ops.split import pipe
+from namel3ss_debug.render.analyze.analyze_json import report_to_dict
 from namel3ss_debug.store.records import record_from_dict
-from tracefactory import TraceBuilder
 
 PRICER = Pricer(file_prices={"m": {"input": 1.0, "output": 2.0}})
 

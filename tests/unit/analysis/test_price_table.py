@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from genai_prices import data_snapshot
 
 from namel3ss_debug.analysis.price_table import PriceTable, table_path
 
@@ -26,7 +27,6 @@ def genai(model: str, input_tokens: int, output_tokens: int) -> float | None:
 
 
 def model_names(count: int) -> list[str]:
-    from genai_prices import data_snapshot
 
     names = [model.id for provider in data_snapshot.get_snapshot().providers for model in provider.models]
     return random.Random(5).sample(names, count)

@@ -15,7 +15,7 @@ from namel3ss_debug.analysis.run_state import Boundary
 from namel3ss_debug.analysis.tally import Options, Tally
 from namel3ss_debug.checks.evaluate import SECTIONS_READ
 from namel3ss_debug.diffing.profile import SECTIONS as DIFF_SECTIONS
-from namel3ss_debug.render.analyze.to_json import report_to_dict
+from namel3ss_debug.render.analyze.analyze_json import report_to_dict
 from namel3ss_debug.store.records import record_from_dict
 
 PRICER = Pricer(file_prices={"m": {"input": 1.0, "output": 2.0}})
@@ -81,7 +81,7 @@ def test_a_pass_for_health_keeps_its_critical_anomalies():
         trace.span("tool", "search", 10, inputs={"q": n})
         trace.advance(1000)
     trace.span("llm", "plan", 10, model="m", usage={"input_tokens": 1500, "output_tokens": 5})
-    for n in range(6):
+    for _ in range(6):
         trace.span("tool", "fetch", 10, status="failed", error=error("TimeoutError", "late"))
     trace.run_end()
     whole = report(tally(trace.events, SECTIONS), SECTIONS)

@@ -6,7 +6,6 @@ from __future__ import annotations
 from tracefactory import TraceBuilder, analyze_events
 
 
-
 def agent_run(startup_ms: float | None) -> list[dict]:
     """run (2,200 ms) > [start-up] > agent (200 ms) > llm 150 ms; the start-up, or the time it took, comes first."""
     b = TraceBuilder()

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from tracefactory import TraceBuilder
+
 from namel3ss_debug.analysis.spans import build_tree
 from namel3ss_debug.analysis.timeline import timeline
-from tracefactory import TraceBuilder
 
 
 def test_an_end_stamped_before_every_start_still_gives_a_timeline():

@@ -19,13 +19,13 @@ from namel3ss_debug.cli.errors import warn
 from namel3ss_debug.ops import cache as cache_module
 from namel3ss_debug.ops.analyze.analyze import AnalyzeRequest, analyze_traces
 from namel3ss_debug.ops.analyze.counting import Counted
-from namel3ss_debug.ops.analyze.split import Halves
 from namel3ss_debug.ops.environment import Environment
+from namel3ss_debug.ops.split.analyze_halves import Halves
+from namel3ss_debug.ops.split.cut import find_cut
 from namel3ss_debug.ops.traces import TraceArgs
 from namel3ss_debug.store.problems import ReadProblems
 from namel3ss_debug.store.reader import TraceReader
 from namel3ss_debug.store.sources import RunSource
-from namel3ss_debug.store.split import find_cut
 
 USAGE = {"input_tokens": 1000, "output_tokens": 100}
 PRICER = Pricer(file_prices={"m": {"input": 2.0, "output": 4.0}})  # a known price: $0.0024 for USAGE

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import pytest
-
-from namel3ss_debug.analysis.window import EventWindow, parse_bound, parse_duration_ms
-from namel3ss_debug.model.errors import UsageError
-from namel3ss_debug.store.records import record_from_dict
 from tracefactory import TraceBuilder
+
+from namel3ss_debug.analysis.fields import run_start_ts
+from namel3ss_debug.analysis.window import EventWindow, parse_bound, parse_duration_ms
+from namel3ss_debug.model.errors import TraceError, UsageError
+from namel3ss_debug.store.records import record_from_dict
 
 
 @pytest.mark.parametrize("text, at", [
@@ -68,7 +69,6 @@ def test_a_run_start_that_is_not_a_time_falls_back_to_the_events_own_time():
 
 
 def test_an_offset_against_a_run_whose_times_are_not_times_is_a_trace_error():
-    from namel3ss_debug.model.errors import TraceError
 
     trace = TraceBuilder()
     trace.event("run_start", "app", "a", "0000000000000001", None, "started")
@@ -78,7 +78,6 @@ def test_an_offset_against_a_run_whose_times_are_not_times_is_a_trace_error():
 
 
 def test_a_run_start_without_a_zone_is_no_anchor_as_in_inspect():
-    from namel3ss_debug.analysis.fields import run_start_ts
 
     trace = TraceBuilder()
     trace.event("segment_start", "app", "seg", "00000000000000ff", None, "completed",

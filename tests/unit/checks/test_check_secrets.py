@@ -15,7 +15,8 @@ from namel3ss_debug.checks.secrets import SecretFinder
 from namel3ss_debug.tracer.redact import Redactor
 
 sys.path.insert(0, str(Path(__file__).parents[2]))
-from normalcorpus import normal_corpus  # noqa: E402 - after the path
+import orjson
+from normalcorpus import normal_corpus
 
 KEY = "sk-" + "Zx9Yw8Vu7Ts6Rq5Po4Nm3Lk2"
 MISTRAL = "Qm7ZtR2xLp9WcV4nKd8sHf3JgB6yNa1E"  # 32 letters and digits: no form of its own
@@ -105,7 +106,6 @@ def test_a_leak_redaction_lets_through_is_flagged(event):
 
 @pytest.mark.parametrize("event", LEAKS.values(), ids=LEAKS.keys())
 def test_the_line_test_passes_each_leak_to_the_finder(event):
-    import orjson
 
     assert SecretFinder().line_scanner()(orjson.dumps({"v": 1, "run_id": "r", "seq": 3, **event}))
 

@@ -26,8 +26,9 @@ def rules_error(tmp_path: Path, text: str) -> str:
 
 
 @pytest.mark.parametrize(("text", "message"), [
-    ('{\n  "max_errors": 1' + "0" * 50 + "\n}", "rules.json:2:3: max_errors: expected a whole number from 0 to "
-                                                "1000000000000000 (10^15), not 1000000000000000000000000000000000000000"),
+    ('{\n  "max_errors": 1' + "0" * 50 + "\n}",
+     "rules.json:2:3: max_errors: expected a whole number from 0 to "
+     "1000000000000000 (10^15), not 1000000000000000000000000000000000000000"),
     ('{"max_errors": 1e309}', "rules.json:1:2: max_errors: expected a whole number from 0 to 1000000000000000 "
                               "(10^15), not Infinity"),
     ('{"max_cost": NaN}', "rules.json:1:2: max_cost: expected an amount in USD from 0 to 1000000000000 such as 0.50, "

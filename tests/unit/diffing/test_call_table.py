@@ -24,7 +24,7 @@ from namel3ss_debug.diffing.call_table import (
     restored,
 )
 from namel3ss_debug.diffing.profile import profile_lines
-from namel3ss_debug.ops import pipe
+from namel3ss_debug.ops.split import pipe
 from namel3ss_debug.store.problems import ReadProblems
 from namel3ss_debug.store.reader import TraceReader
 from namel3ss_debug.store.sources import RunSource
@@ -35,7 +35,8 @@ def table_of(tmp_path: Path, seed: int, rereadable: bool = True) -> CallTable:
     path.write_bytes(b"".join(json.dumps(event).encode() + b"\n" for event in random_calls_run(random.Random(seed))))
     source = RunSource(str(path), (str(path),))
     reader = TraceReader(ReadProblems(strict=False, on_warning=lambda message: None))
-    return profile_lines(source, reader.line_blocks(source), problems=reader.problems, rereadable=rereadable).calls.calls
+    profile = profile_lines(source, reader.line_blocks(source), problems=reader.problems, rereadable=rereadable)
+    return profile.calls.calls
 
 
 def through_cache(table: CallTable) -> KeptCalls:
@@ -90,8 +91,9 @@ def damaged(kept_calls: KeptCalls, column: str, change) -> KeptCalls:
     return msgspec.structs.replace(kept_calls, arrays={**kept_calls.arrays, column: (typecode, values.tobytes())})
 
 
-@pytest.mark.parametrize("damage", ["a column cut short", "bytes cut", "a code past the texts", "a parent after its call",
-                                    "a parent past the start", "a place past the files", "a bad typecode",
+@pytest.mark.parametrize("damage", ["a column cut short", "bytes cut", "a code past the texts",
+                                    "a parent after its call", "a parent past the start", "a place past the files",
+                                    "a bad typecode",
                                     "a missing column", "a start past the files", "inputs to read with no start",
                                     "a start with no inputs to read", "inputs of no known kind"])
 def test_a_kept_table_that_is_not_whole_is_not_used(tmp_path, damage) -> None:
@@ -116,7 +118,8 @@ def test_a_kept_table_that_is_not_whole_is_not_used(tmp_path, damage) -> None:
     elif damage == "a bad typecode":
         broken = msgspec.structs.replace(kept_calls, arrays={**kept_calls.arrays, "seq": ("z", b"")})
     elif damage == "a missing column":
-        broken = msgspec.structs.replace(kept_calls, arrays={k: v for k, v in kept_calls.arrays.items() if k != "depth"})
+        kept_arrays = {k: v for k, v in kept_calls.arrays.items() if k != "depth"}
+        broken = msgspec.structs.replace(kept_calls, arrays=kept_arrays)
     elif damage == "a start past the files":
         broken = damaged(kept_calls, "start_file", lambda values: values.__setitem__(read_again, len(kept_calls.files)))
     elif damage == "inputs to read with no start":
@@ -131,7 +134,7 @@ def test_a_kept_table_that_is_not_whole_is_not_used(tmp_path, damage) -> None:
 
 
 def carried(payload):
-    """`payload` sent down a real pipe by a thread and received at the other end (`ops/pipe.py`)."""
+    """`payload` sent down a real pipe by a thread and received at the other end (`ops/split/pipe.py`)."""
     receiver, sender = pipe.pipe()
     with receiver, sender:
         thread = threading.Thread(target=pipe.send, args=(sender, payload))
@@ -143,7 +146,7 @@ def carried(payload):
 
 @pytest.mark.parametrize("seed", range(6))
 def test_a_table_pickled_to_another_process_comes_back_the_same(tmp_path, seed) -> None:
-    """How BASE's calls come back from the process that read them (`ops/pipe.py`), and pickled as it is."""
+    """How BASE's calls come back from the process that read them (`ops/split/pipe.py`), and pickled as it is."""
     table = table_of(tmp_path, seed)
     assert carried(("ok", table)) == ("ok", table)
     again = pickle.loads(pickle.dumps(table))

@@ -76,7 +76,8 @@ def test_from_zero_any_increase_crosses_a_percentage_and_has_no_change_figure(ru
     grown = evaluate(parse_threshold("errors>+1000%"), profile(agent_run()).report,
                      profile(agent_run(fail_search=True)).report)
     assert (result.crossed, result.change) == (False, 0.0)
-    assert (grown.crossed, grown.change, grown.note) == (True, None, "BASE was 0: any increase is infinitely many percent")
+    assert (grown.crossed, grown.change, grown.note) == \
+        (True, None, "BASE was 0: any increase is infinitely many percent")
 
 
 def test_a_target_only_new_has_counts_from_zero_and_has_no_latency_in_base(runs):

@@ -70,6 +70,8 @@ def test_a_start_that_is_no_longer_where_it_was_gives_no_answer(tmp_path) -> Non
     calls = [call for call in profile(source, typed=True, rereadable=True).calls.calls if call.inputs_place]
     assert calls and all(inputs_fingerprint(call) is not None for call in calls)
     path = Path(source.files[0])
-    path.write_bytes(re.sub(rb'"seq": ([0-9]*)([0-9])', lambda m: b'"seq": ' + m[1] + str((int(m[2]) + 1) % 10).encode(),
-                            path.read_bytes()))
+    def next_seq(m: re.Match[bytes]) -> bytes:
+        return b'"seq": ' + m[1] + str((int(m[2]) + 1) % 10).encode()
+
+    path.write_bytes(re.sub(rb'"seq": ([0-9]*)([0-9])', next_seq, path.read_bytes()))
     assert [inputs_fingerprint(call) for call in calls] == [None] * len(calls)

@@ -3,7 +3,6 @@ that has one, in the C recorder as in its reference."""
 
 from __future__ import annotations
 
-
 from diffruns import agent_run, profile
 from tracefactory import insert_startup
 

@@ -12,9 +12,9 @@ import pytest
 from rerunhelpers import record
 
 from namel3ss_debug import current_span, get_tracer, trace_agent_execution, trace_llm_call
+from namel3ss_debug.integrations.otel.hook import attach
 from namel3ss_debug.integrations.otel.hooked import hooked_scope
 from namel3ss_debug.integrations.otel.processor import OtelSpanProcessor
-from namel3ss_debug.integrations.otel.hook import attach
 
 sdk = pytest.importorskip("opentelemetry.sdk.trace")
 

@@ -7,9 +7,9 @@ from __future__ import annotations
 import pytest
 from rerunhelpers import record, rerun
 
-from namel3ss_debug import get_tracer, trace_llm_call, current_span
-from namel3ss_debug.integrations.otel.processor import OtelSpanProcessor
+from namel3ss_debug import current_span, get_tracer, trace_llm_call
 from namel3ss_debug.integrations.otel.hook import attach
+from namel3ss_debug.integrations.otel.processor import OtelSpanProcessor
 from namel3ss_debug.replay.builder import timeline_of
 from namel3ss_debug.rerun.compare import compare
 

@@ -9,6 +9,7 @@ import sys
 import orjson
 import pytest
 from click.testing import CliRunner
+from tracefactory import TraceBuilder, error
 
 from namel3ss_debug.analysis.analyze import analyze
 from namel3ss_debug.analysis.prices import Pricer
@@ -18,15 +19,14 @@ from namel3ss_debug.cli.errors import warn
 from namel3ss_debug.cli.main import cli
 from namel3ss_debug.model.errors import TraceError
 from namel3ss_debug.ops.analyze.counting import Counted
-from namel3ss_debug.ops.analyze.split import Halves
-from namel3ss_debug.render.analyze.to_json import report_to_dict
+from namel3ss_debug.ops.split import cut as cut_module
+from namel3ss_debug.ops.split.analyze_halves import Halves
+from namel3ss_debug.ops.split.cut import Cut, find_cut, numbered
+from namel3ss_debug.render.analyze.analyze_json import report_to_dict
+from namel3ss_debug.store import index as index_module
 from namel3ss_debug.store.problems import ReadProblems
 from namel3ss_debug.store.reader import Part, TraceReader
 from namel3ss_debug.store.sources import RunSource, resolve_sources
-from namel3ss_debug.store import index as index_module
-from namel3ss_debug.store import split
-from namel3ss_debug.store.split import Cut, find_cut, numbered
-from tracefactory import TraceBuilder, error
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="two processes need fork")
 
@@ -94,17 +94,17 @@ def test_the_quiet_point_read_a_step_at_a_time_is_the_one_found_in_the_whole_win
     path = server_run(200).write(tmp_path / "run.jsonl")
     source = RunSource(str(path), (str(path),))
     whole = [find_cut(source, min_bytes=0, share=share) for share in (0.3, 0.52, 0.8)]
-    monkeypatch.setattr(split, "_SCAN_STEP", step)
+    monkeypatch.setattr(cut_module, "_SCAN_STEP", step)
     assert [find_cut(source, min_bytes=0, share=share) for share in (0.3, 0.52, 0.8)] == whole
     assert all(cut is not None for cut in whole)
-    monkeypatch.setattr(split, "SCAN_BYTES", 300)  # no end of a root child within reach: not cut
+    monkeypatch.setattr(cut_module, "SCAN_BYTES", 300)  # no end of a root child within reach: not cut
     assert find_cut(source, min_bytes=0, share=0.5) is None
 
 
 def test_small_runs_compressed_runs_and_foreign_files_are_not_cut(tmp_path):
     path = server_run().write(tmp_path / "run.jsonl")
     (tmp_path / "legacy.jsonl").write_bytes(b'{"event_type": "x", "timestamp": 1.5}\n' * 10)
-    assert find_cut(RunSource(str(path), (str(path),))) is None  # under store.split.MIN_BYTES
+    assert find_cut(RunSource(str(path), (str(path),))) is None  # under cut.MIN_BYTES
     assert find_cut(RunSource("-", ("-",)), min_bytes=0) is None
     assert find_cut(RunSource("l", (str(tmp_path / "legacy.jsonl"),)), min_bytes=0) is None
 
@@ -159,12 +159,12 @@ def test_the_second_half_is_numbered_after_the_lines_before_it(tmp_path):
 def test_the_lines_before_a_cut_are_counted_a_window_at_a_time(tmp_path, monkeypatch, window):
     """The lines before an offset, counted in mapped windows of the file: across windows, at an offset inside
     one, at the file's end and past it (a file that got shorter)."""
-    monkeypatch.setattr(split, "_WINDOW", window)
+    monkeypatch.setattr(cut_module, "_WINDOW", window)
     path = server_run(90).write(tmp_path / "run.jsonl")
     data = path.read_bytes()
     assert len(data) > 4 * 4096
     for offset in (0, 1, 4095, 4096, 4097, 3 * 4096 + 17, len(data) - 1, len(data), len(data) + 5000):
-        assert split._lines_before(str(path), offset) == data[:offset].count(b"\n")
+        assert cut_module._lines_before(str(path), offset) == data[:offset].count(b"\n")
 
 
 def test_a_run_in_several_segments_cut_in_a_middle_one(tmp_path):

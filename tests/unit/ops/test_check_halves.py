@@ -11,23 +11,23 @@ import pytest
 from tracefactory import TraceBuilder, error
 
 from namel3ss_debug.analysis.prices import Pricer
-from namel3ss_debug.checks.evaluate import SECTIONS_READ
 from namel3ss_debug.analysis.tally import Options
 from namel3ss_debug.analysis.window import EventWindow
 from namel3ss_debug.checks import scan_merge
+from namel3ss_debug.checks.evaluate import SECTIONS_READ
 from namel3ss_debug.checks.rules import active, rules_from_flags
 from namel3ss_debug.checks.run import check_run, new_scan
 from namel3ss_debug.checks.scan import EventScan
 from namel3ss_debug.ops import check as check_module
-from namel3ss_debug.ops.analyze import split
 from namel3ss_debug.ops.analyze.counting import Counted
 from namel3ss_debug.ops.check import CheckRequest, check_traces
 from namel3ss_debug.ops.environment import Environment
+from namel3ss_debug.ops.split import analyze_halves
+from namel3ss_debug.ops.split.cut import find_cut
 from namel3ss_debug.ops.traces import TraceArgs
 from namel3ss_debug.store.problems import ReadProblems
 from namel3ss_debug.store.reader import TraceReader
 from namel3ss_debug.store.sources import RunSource
-from namel3ss_debug.store.split import find_cut
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="two processes need fork")
 
@@ -82,8 +82,8 @@ def in_halves(path, rules, cut=None):
     assert cut is not None
     scan = new_scan(rules)
     reader = TraceReader(ReadProblems(), write_index=False, reuse_buffers=True)
-    halves = split.Halves(source, cut, Options(sections=frozenset(SECTIONS_READ)), EventWindow(), Pricer(), False,
-                          None, scan)  # as check's
+    halves = analyze_halves.Halves(source, cut, Options(sections=frozenset(SECTIONS_READ)), EventWindow(), Pricer(),
+                                   False, None, scan)  # as check's
     return check_run(source, reader, rules, scan=scan, read=lambda: halves.report(
         reader, Counted(reader.problems), bytes_read=lambda: 0, progress=lambda count: None))
 

@@ -12,8 +12,8 @@ from tracefactory import TraceBuilder, error
 from namel3ss_debug.checks.rules import active, rules_from_flags
 from namel3ss_debug.checks.run import check_report, check_run
 from namel3ss_debug.ops.check import CheckRequest, check_traces
-from namel3ss_debug.ops import forked
 from namel3ss_debug.ops.environment import Environment
+from namel3ss_debug.ops.split import forked
 from namel3ss_debug.ops.traces import TraceArgs, make_pricer, make_reader
 from namel3ss_debug.store.sources import RunSource
 

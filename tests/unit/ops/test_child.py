@@ -1,4 +1,4 @@
-"""A forked process of ours (`ops/child.py`): it runs its target and ends, is waited for or stopped, reads
+"""A forked process of ours (`ops/split/child.py`): it runs its target and ends, is waited for or stopped, reads
 nothing of this process's standard input, and shares a count with this process."""
 
 from __future__ import annotations
@@ -7,8 +7,8 @@ import os
 import sys
 import time
 
-from namel3ss_debug.ops import pipe
-from namel3ss_debug.ops.child import Child, SharedCount
+from namel3ss_debug.ops.split import pipe
+from namel3ss_debug.ops.split.child import Child, SharedCount
 
 
 def test_a_child_runs_its_target_and_ends_with_its_outcome(tmp_path):

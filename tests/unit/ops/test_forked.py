@@ -8,7 +8,7 @@ import os
 import pytest
 
 from namel3ss_debug.model.errors import TraceError
-from namel3ss_debug.ops.forked import Forked
+from namel3ss_debug.ops.split.forked import Forked
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork") or (os.cpu_count() or 1) < 2, reason="needs fork and 2 CPUs")
 

@@ -1,4 +1,4 @@
-"""A result comes back from a forked process of ours whole (`ops/pipe.py`): the message, then each big array
+"""A result comes back from a forked process of ours whole (`ops/split/pipe.py`): the message, then each big array
 out of band as its typecode, size and bytes, read straight into an array of that type; a stream cut short is
 one of `pipe.BROKEN`, never a wrong result."""
 
@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from namel3ss_debug.diffing.call_table import CallTable
-from namel3ss_debug.ops import pipe
-from namel3ss_debug.ops.child import Child
+from namel3ss_debug.ops.split import pipe
+from namel3ss_debug.ops.split.child import Child
 
 
 def wire_bytes(payload) -> bytes:

@@ -42,10 +42,10 @@ from namel3ss_debug.analysis.report import (
     SlowSpan,
     ToolStats,
 )
+from namel3ss_debug.render.analyze.analyze_json import render_json, report_to_dict
 from namel3ss_debug.render.analyze.format import TITLES, duration, tools_seen, usd
 from namel3ss_debug.render.analyze.markdown import render_markdown
 from namel3ss_debug.render.analyze.table import render_report
-from namel3ss_debug.render.analyze.to_json import render_json, report_to_dict
 from namel3ss_debug.schemas import analyze_schema_path, load_analyze_schema
 
 MARKUP = "[bold red]x[/]"

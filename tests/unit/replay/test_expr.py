@@ -569,5 +569,5 @@ def test_parsed_expressions_evaluate_against_random_json_without_raising() -> No
     environments = [{name: random_json(rng) for name in ("a", "b", "x", "y", "c")} for _ in range(20)]
     for expr in random_parsed(3000):
         for env in environments:
-            evaluate(expr, lambda name: env.get(name, MISSING))
-            assert truthy(expr, lambda name: env.get(name, MISSING)) in (True, False)
+            evaluate(expr, lambda name, env=env: env.get(name, MISSING))
+            assert truthy(expr, lambda name, env=env: env.get(name, MISSING)) in (True, False)

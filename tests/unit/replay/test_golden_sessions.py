@@ -18,10 +18,10 @@ from replayfactory import write_agent_run
 from rich.console import Console
 
 from namel3ss_debug.replay.commands import aliases_of
-from namel3ss_debug.shell.console import ReplayConsole
+from namel3ss_debug.replay.debugger import COMMANDS, ReplaySession
 from namel3ss_debug.replay.engine import ReplayEngine
 from namel3ss_debug.replay.load import load_timeline
-from namel3ss_debug.replay.session import COMMANDS, ReplaySession
+from namel3ss_debug.shell.console import ReplayConsole
 from namel3ss_debug.store.problems import ReadProblems
 from namel3ss_debug.store.reader import TraceReader
 from namel3ss_debug.store.sources import RunSource

@@ -13,16 +13,16 @@ from test_kept_timeline import described, env_for, same
 from tracefactory import TraceBuilder
 
 from namel3ss_debug.ops import replay as replay_ops
-from namel3ss_debug.ops import replay_halves
 from namel3ss_debug.ops.replay import load_run
-from namel3ss_debug.ops.replay_halves import TimelineHalves
+from namel3ss_debug.ops.split import replay_halves
+from namel3ss_debug.ops.split.cut import Cut, find_cut
+from namel3ss_debug.ops.split.replay_halves import TimelineHalves
 from namel3ss_debug.ops.traces import make_reader
 from namel3ss_debug.replay import joined
 from namel3ss_debug.replay.load import checked, load_timeline
 from namel3ss_debug.store.problems import ReadProblems
 from namel3ss_debug.store.reader import Part, TraceReader
 from namel3ss_debug.store.sources import RunSource
-from namel3ss_debug.store.split import Cut, find_cut
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="two processes need fork")
 

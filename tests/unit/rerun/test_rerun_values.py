@@ -7,8 +7,8 @@ import sys
 
 import pytest
 
-from namel3ss_debug.rerun.errors import ReplayedError, rebuild_error
 from namel3ss_debug.model.values import CodecError, decode, from_json
+from namel3ss_debug.rerun.errors import ReplayedError, rebuild_error
 
 
 def test_a_bytes_marker_becomes_bytes_and_a_redacted_one_stays_an_object() -> None:

@@ -8,7 +8,7 @@ from namel3ss_debug.replay.outputs import Message
 from namel3ss_debug.rerun.answers import Answer
 from namel3ss_debug.rerun.candidates import LiveCall
 from namel3ss_debug.rerun.recording import RecordedCall, fingerprint
-from namel3ss_debug.rerun.session import Decision, PendingCall
+from namel3ss_debug.rerun.replay_source import Decision, PendingCall
 from namel3ss_debug.rerun.stepping import CallStop, Replaced, StepSession
 from namel3ss_debug.rerun.targets import call_breakpoints
 

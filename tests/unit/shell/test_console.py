@@ -12,11 +12,11 @@ from prompt_toolkit.output import DummyOutput
 from replayfactory import agent_run
 from rich.console import Console
 
+from namel3ss_debug.replay.builder import timeline_of
+from namel3ss_debug.replay.debugger import ReplaySession
+from namel3ss_debug.replay.engine import ReplayEngine
 from namel3ss_debug.shell.completion import ReplayCompleter, candidates
 from namel3ss_debug.shell.console import ReplayConsole
-from namel3ss_debug.replay.engine import ReplayEngine
-from namel3ss_debug.replay.session import ReplaySession
-from namel3ss_debug.replay.builder import timeline_of
 
 
 def make_session() -> ReplaySession:

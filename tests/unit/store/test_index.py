@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import orjson
+from tracefactory import many_llm_calls
 
 from namel3ss_debug.store import index as index_module
 from namel3ss_debug.store.index import index_path, load_index
 from namel3ss_debug.store.problems import ReadProblems
 from namel3ss_debug.store.reader import TraceReader
 from namel3ss_debug.store.sources import RunSource
-from tracefactory import many_llm_calls
 
 
 def _big(tmp_path, spans=3000):

@@ -6,13 +6,13 @@ import random
 
 import orjson
 import pytest
+from tracefactory import TraceBuilder
 
 from namel3ss_debug.checks.secrets import SecretFinder
 from namel3ss_debug.store import blocks
 from namel3ss_debug.store.problems import ReadProblems
 from namel3ss_debug.store.reader import TraceReader
 from namel3ss_debug.store.sources import RunSource
-from tracefactory import TraceBuilder
 
 MARK = b"pick-me"
 
@@ -94,7 +94,7 @@ def test_the_tracer_prescan_asked_of_many_lines_picks_what_it_picks_line_by_line
     rng = random.Random(seed)
     trace = TraceBuilder()
     trace.run_start()
-    for n in range(2500):
+    for _ in range(2500):
         text = "".join(rng.choice("ab _-:/=@x\\") for _ in range(rng.randrange(0, 60)))
         if rng.random() < 0.01:
             shape = rng.choice(SECRET_SHAPES)

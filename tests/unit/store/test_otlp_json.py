@@ -12,7 +12,7 @@ import pytest
 
 from namel3ss_debug.model.errors import TraceError
 from namel3ss_debug.store.formats import rereadable
-from namel3ss_debug.store.otlp_json import ns_to_iso
+from namel3ss_debug.store.otlp.reader import ns_to_iso
 from namel3ss_debug.store.problems import ReadProblems
 from namel3ss_debug.store.reader import TraceReader
 from namel3ss_debug.store.sources import RunSource

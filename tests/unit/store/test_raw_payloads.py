@@ -8,6 +8,7 @@ import tracemalloc
 from pathlib import Path
 
 import pytest
+from tracefactory import TraceBuilder
 
 from namel3ss_debug.model.errors import TraceError
 from namel3ss_debug.store.blocks import MAX_LINE, iter_blocks
@@ -15,7 +16,6 @@ from namel3ss_debug.store.problems import ReadProblems
 from namel3ss_debug.store.reader import TraceReader
 from namel3ss_debug.store.records import attrs_of
 from namel3ss_debug.store.sources import RunSource
-from tracefactory import TraceBuilder
 
 
 def run_start_with(tmp_path: Path, raw: bytes) -> Path:

@@ -7,13 +7,13 @@ import io
 
 import orjson
 import pytest
+from tracefactory import TraceBuilder
 
 from namel3ss_debug.model.errors import TraceError
 from namel3ss_debug.store import blocks
 from namel3ss_debug.store.problems import ReadProblems
 from namel3ss_debug.store.reader import TraceReader
 from namel3ss_debug.store.sources import RunSource
-from tracefactory import TraceBuilder
 
 
 def _trace(spans: int = 3) -> TraceBuilder:

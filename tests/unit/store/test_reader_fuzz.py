@@ -145,7 +145,7 @@ def read_every_way(path: Path) -> tuple[int, int]:
     events, errors = 0, 0
     for number, way in enumerate(ways):
         try:
-            for item in way(TraceReader(ReadProblems(), write_index=False)):
+            for _ in way(TraceReader(ReadProblems(), write_index=False)):
                 events += 1 if number == 0 else 0
         except Namel3ssDebugError:
             errors += 1

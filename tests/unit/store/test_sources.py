@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from namel3ss_debug.model.errors import UsageError
@@ -58,7 +60,6 @@ def test_a_directory_without_traces_is_a_usage_error(tmp_path):
 
 
 def test_a_directory_of_other_jsonl_files_gives_the_newest(tmp_path):
-    import os
 
     _touch(tmp_path, "flow-000001.jsonl", "flow-000002.jsonl")
     os.utime(tmp_path / "flow-000001.jsonl", (1, 1))

@@ -12,13 +12,13 @@ import threading
 from pathlib import Path
 
 import pytest
+from tracefactory import TraceBuilder
 
 from namel3ss_debug.model.errors import TraceError
 from namel3ss_debug.store.problems import ReadProblems
 from namel3ss_debug.store.reader import TraceReader
 from namel3ss_debug.store.sources import RunSource
 from namel3ss_debug.store.streams import PROBE
-from tracefactory import TraceBuilder
 
 
 def garbage(size: int, seed: int = 1) -> bytes:

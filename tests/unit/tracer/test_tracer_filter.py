@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
-
 from namel3ss_debug.model.events import span_prefix
 from namel3ss_debug.tracer.filter import CaptureFilter
 

@@ -13,12 +13,12 @@ from contextlib import nullcontext
 from typing import Any, Callable
 
 import pytest
+from hostileobjects import HOSTILE, BadEverything, BadInt, BadStr, _boom
 
 import namel3ss_debug as api
-from namel3ss_debug.store.reader import TraceReader
 from namel3ss_debug.store.problems import ReadProblems
+from namel3ss_debug.store.reader import TraceReader
 from namel3ss_debug.store.sources import RunSource
-from hostileobjects import HOSTILE, BadEverything, BadInt, BadStr, _boom
 
 
 def _within(use: Callable[[Any], Any]) -> Callable[[Any], Any]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-
 from namel3ss_debug.config import load_settings
 from namel3ss_debug.testing.capture import MemoryWriter
 from namel3ss_debug.tracer.api import get_tracer, mark, span, trace_llm_call, trace_tool_call

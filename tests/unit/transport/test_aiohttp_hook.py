@@ -15,13 +15,13 @@ from typing import Any, Awaitable, Callable
 
 import orjson
 import pytest
+from rerunhelpers import record, rerun
 from stubserver import CutStream, StubServer
 
 import namel3ss_debug
 from namel3ss_debug import capture_http, get_tracer
 from namel3ss_debug.transport import aiohttp_hook
 from namel3ss_debug.transport.opening import PLACEHOLDER_KEY
-from rerunhelpers import record, rerun
 
 aiohttp = pytest.importorskip("aiohttp")
 pytestmark = pytest.mark.usefixtures("isolated_workspace")

@@ -9,17 +9,17 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable
 
 import pytest
+from rerunhelpers import record, rerun
 from stubserver import StubServer
 
 from namel3ss_debug import capture_http
-from namel3ss_debug.model.replay import ReplayMiss
 from namel3ss_debug.launch.rerun import placeholder_keys
+from namel3ss_debug.model.replay import ReplayMiss
 from namel3ss_debug.replay.mocks import Mock, parse_key
 from namel3ss_debug.testing.capture import capture_events
 from namel3ss_debug.transport.exchange import status_category
 from namel3ss_debug.transport.opening import PLACEHOLDER_KEY
 from namel3ss_debug.transport.request import Outgoing
-from rerunhelpers import record, rerun
 
 httpx = pytest.importorskip("httpx")
 KEY = "sk-test-exchange-0123456789"

@@ -21,9 +21,9 @@ import json
 from dataclasses import replace
 from typing import Any
 
-from ..model.events import is_startup
-from .foreign import Event
-from .otlp_lines import OtlpEvent, OtlpSpan
+from ...model.events import is_startup
+from ..foreign import Event
+from .documents import OtlpEvent, OtlpSpan
 
 PREFIX = "namel3ss."
 _IDENTITY = ("event_type", "component", "name", "span_id", "parent_id", "seq", "status")

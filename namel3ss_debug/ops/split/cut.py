@@ -15,9 +15,9 @@ from typing import Any
 
 import orjson
 
-from . import newlines
-from .reader import Part
-from .sources import RunSource, seekable
+from ...store import newlines
+from ...store.reader import Part
+from ...store.sources import RunSource, seekable
 
 MIN_BYTES = 32 << 20  # below this a run is read in a quarter of a second: two processes would not pay
 SCAN_BYTES = 8 << 20  # how far past the middle to look for a quiet point

@@ -1,6 +1,6 @@
 """`replay` of one big run on two cores: its timeline's second half read by a forked process, then joined.
 
-Only where it can be exact, as `analyze` reads in halves (`ops/analyze/split.py`): one run of plain v1 files
+Only where it can be exact, as `analyze` reads in halves (`ops/split/analyze_halves.py`): one run of plain v1 files
 of 32 MiB or more, no `--run` (the run kept is the input's first), a quiet point near its middle. The second
 half is read from there with the root span as its ghost (`replay/load.FileReading`) and joined to the first
 (`replay/joined.py`); where the join refuses, or the other process died, the second half is read again here,
@@ -11,13 +11,13 @@ from __future__ import annotations
 
 from typing import Callable
 
-from ..replay.joined import NotMergeable, join
-from ..replay.load import FileReading
-from ..replay.timeline import Timeline
-from ..store.reader import Part, TraceReader
-from ..store.sources import RunSource
-from ..store.split import Cut, numbered
-from .heap import give_back
+from ...replay.joined import NotMergeable, join
+from ...replay.load import FileReading
+from ...replay.timeline import Timeline
+from ...store.reader import Part, TraceReader
+from ...store.sources import RunSource
+from .cut import Cut, numbered
+from ..heap import give_back
 from .second_half import SecondHalf, join_indexes, reading_again
 
 

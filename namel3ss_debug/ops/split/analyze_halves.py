@@ -1,7 +1,7 @@
 """`analyze` of one big run on two cores: the second half is read by a forked process, then merged.
 
 Only where it can be exact: one run of plain v1 files, big enough to pay for a second process, with a
-quiet point near its middle (`store/split.py`). The merge (`analysis/merge.py`) refuses when the cut
+quiet point near its middle (`ops/split/cut.py`). The merge (`analysis/merge.py`) refuses when the cut
 was not quiet after all; the second half is then read again here, continuing the first half's tally,
 so the report is always the one a single pass gives.
 
@@ -24,13 +24,13 @@ from ...analysis.window import EventWindow
 from ...store.reader import Part, TraceReader
 from ...store.records import record_from_dict
 from ...store.sources import RunSource
-from ...store.split import Cut, numbered
-from ..second_half import SecondHalf, join_indexes, quiet_reader, reading_again
-from .counting import Counted
+from .cut import Cut, numbered
+from .second_half import SecondHalf, join_indexes, quiet_reader, reading_again
+from ..analyze.counting import Counted
 
 
 class Halves:
-    """The second half tallied by a forked process (`ops/second_half.py`), started before anything else
+    """The second half tallied by a forked process (`ops/split/second_half.py`), started before anything else
     runs here; the first half tallied here, then the two merged."""
 
     def __init__(self, source: RunSource, cut: Cut, options: Options, window: EventWindow, pricer: Pricer,

@@ -38,14 +38,14 @@ from typing import Any, Mapping
 
 import orjson
 
-from ..model.events import span_prefix
-from ..model.otel.attributes import ending, kept_attributes, opening
-from ..model.otel.passthrough import as_it_came
-from .foreign import Event, make_event, run_start_attrs, stable_span_id
-from .line_events import refusal
-from .located import Placed
-from .otlp_lines import OtlpSpan, SpanProblem, is_otlp_request, spans_of
-from .otlp_restore import (
+from ...model.events import span_prefix
+from ...model.otel.attributes import ending, kept_attributes, opening
+from ...model.otel.passthrough import as_it_came
+from ..foreign import Event, make_event, run_start_attrs, stable_span_id
+from ..line_events import refusal
+from ..located import Placed
+from .documents import OtlpSpan, SpanProblem, is_otlp_request, spans_of
+from .restore import (
     instant_event,
     is_ours,
     is_run_span,
@@ -54,7 +54,7 @@ from .otlp_restore import (
     span_events,
     startup_events,
 )
-from .problems import ReadProblems
+from ..problems import ReadProblems
 
 SOURCE_FORMAT = "otlp-json"
 _YEAR_10000_NS = 253_402_300_800 * 10**9

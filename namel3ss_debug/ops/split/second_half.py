@@ -1,7 +1,7 @@
 """The second half of a big run read by a forked process while this one reads the first (two cores).
 
-`analyze` and `check` (a tally and a scan, `ops/analyze/split.py`) and `replay` (a timeline,
-`ops/replay_halves.py`) cut one run of plain files at a quiet point near its middle (`store/split.py`) and
+`analyze` and `check` (a tally and a scan, `ops/split/analyze_halves.py`) and `replay` (a timeline,
+`ops/split/replay_halves.py`) cut one run of plain files at a quiet point near its middle (`ops/split/cut.py`) and
 read its halves side by side. What they share is here: the fork, the progress of both halves, and what the
 second reader met (its problems, its part of the index sidecar). What is made of the second half is the
 caller's `work(reader, part)`; its result comes back pickled (`pipe.py`: a timeline's columns out of band),
@@ -21,11 +21,11 @@ import traceback
 from contextlib import contextmanager
 from typing import Any, Callable, Iterator
 
-from ..model.errors import Namel3ssDebugError
-from ..store.problems import ReadProblems
-from ..store.reader import Part, TraceReader
-from ..store.sources import RunSource
-from ..store.split import Cut, numbered
+from ...model.errors import Namel3ssDebugError
+from ...store.problems import ReadProblems
+from ...store.reader import Part, TraceReader
+from ...store.sources import RunSource
+from .cut import Cut, numbered
 from . import pipe
 from .child import Child, SharedCount
 

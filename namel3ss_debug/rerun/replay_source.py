@@ -24,7 +24,7 @@ from ..model.values import CodecError
 from ..replay.mocks import Mock
 from .answers import Answer, Unanswerable, from_recording, from_value, mark
 from .candidates import LiveCall, Miss, nearest
-from .paths import ROOT, PathCounter, step_label
+from .call_paths import ROOT, PathCounter, step_label
 from .recording import RecordedCall, Recording, fingerprint
 from .requests import RequestIndex
 

@@ -13,7 +13,7 @@ import os
 import traceback
 from typing import Any, Callable, Generic, Iterable, TypeVar
 
-from ..model.errors import Namel3ssDebugError
+from ...model.errors import Namel3ssDebugError
 from . import pipe
 from .child import Child
 

@@ -1,0 +1,2 @@
+"""OTLP/JSON read as our events: the documents' spans checked and decoded (`documents`), turned into v1 events
+(`reader`), our own fields restored from the attributes our export writes (`restore`)."""
