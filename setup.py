@@ -1,24 +1,31 @@
-"""Only for the optional C kernels; everything else is in pyproject.toml.
+"""Only for the optional C speedups; everything else is in pyproject.toml.
 
-Three stateless kernels, each with a small frozen interface (bytes or arrays in, numbers or arrays out) and a
-pure-Python reference beside it that is used where no compiler was available (same answers, slower):
-redaction's pre-scan (`tracer/_scan.c`, reference `tracer/scan.py`), the readers' newline counting
-(`store/_lines.c`, reference `store/newlines.py`), and the sorting and exact sums of arrays of floats
-(`analysis/_floats.c`, reference `analysis/floats.py`). `optional=True`: where no compiler is available the
-build goes on without them.
+Redaction's pre-scan (`tracer/_scan.c`), the readers' newline counting (`store/_lines.c`), replay's
+timeline builder (`replay/_builder.c`), the join of a timeline's halves (`replay/_join.c`), analyze's pass
+(`analysis/_tally.c`), the sorting and exact sums of its arrays of floats (`analysis/_floats.c`), diff's call
+recorder with its fingerprints (`diffing/_calls.c`) and check's event scan (`checks/_see.c`).
+`optional=True`: where no compiler is available the build goes on without them and their pure-Python twins
+are used (same answers, slower).
 """
 
 from pathlib import Path
 
 from setuptools import Extension, setup
 
-COMPILED = ("tracer._scan", "store._lines", "analysis._floats")
+COMPILED = ("tracer._scan", "store._lines", "replay._builder", "replay._join", "analysis._tally", "analysis._floats",
+            "diffing._calls", "checks._see")
+# headers any extension may include (`#include "_members.h"`)
+SHARED = ("namel3ss_debug/_members.h", "namel3ss_debug/_texts.h", "namel3ss_debug/_hash64.h",
+          "namel3ss_debug/_scanned.h")
 
 
 def _extension(name: str) -> Extension:
-    """`namel3ss_debug/<name>.c`: one file, no headers, no other library's memory layout."""
+    """`namel3ss_debug/<name>.c`, with the headers beside it that start with its name (`_builder_memo.h`) and the
+    shared ones."""
     source = Path("namel3ss_debug", *name.split(".")).with_suffix(".c")
-    return Extension(f"namel3ss_debug.{name}", [str(source)], optional=True)
+    headers = sorted(str(path) for path in source.parent.glob(f"{source.stem}_*.h"))
+    return Extension(f"namel3ss_debug.{name}", [str(source)], depends=[*headers, *SHARED],
+                     include_dirs=["namel3ss_debug"], optional=True)
 
 
 setup(ext_modules=[_extension(name) for name in COMPILED])

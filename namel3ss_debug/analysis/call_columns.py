@@ -8,6 +8,9 @@ each at its first call. The second half of a 1 GiB run meets some 60,000 of them
 first waited. In columns, one row an identity in that order, the numbers travel as arrays
 (`ops/split/pipe.py` sends them as they are), the texts as lists (pickle sends each interned name once), and the
 join walks the rows in turn.
+
+`pack_py` and `join_py` are the reference; `_tally.pack_calls` and `_tally.join_calls` are them in C, with the
+same answers (tests pack and join random halves both ways).
 """
 
 from __future__ import annotations
@@ -46,7 +49,7 @@ def empty_columns(rows: int, repeats: int) -> CallColumns:
                        numbers("d", repeats), numbers("q", repeats), [""] * repeats, [""] * repeats, [""] * repeats)
 
 
-def pack(repeats: dict[int, int], repeated: dict[int, list[Any]], first_seen: dict[int, list[Any]],
+def pack_py(repeats: dict[int, int], repeated: dict[int, list[Any]], first_seen: dict[int, list[Any]],
             columns: CallColumns) -> bool:
     """Fill `columns` (`empty_columns(len(repeats), len(repeated))`) from a boundary pass's three dicts; False
     when they do not hold the same identities in the same order (then the halves are not merged)."""
@@ -69,7 +72,7 @@ def pack(repeats: dict[int, int], repeated: dict[int, list[Any]], first_seen: di
     return at == len(repeated)
 
 
-def join(mine: dict[int, int], repeated: dict[int, list[Any]], theirs: CallColumns) -> None:
+def join_py(mine: dict[int, int], repeated: dict[int, list[Any]], theirs: CallColumns) -> None:
     """The second half's identities joined to the first's counts (`mine`) and repeats (`repeated`), in the order
     one pass gives: an identity new here is added to the counts after the first half's; a new entry of
     `repeated` is added at its first repeat (the ref of the call that repeated), whether a second-half call
@@ -106,3 +109,9 @@ def columns_of(repeats: dict[int, int], repeated: dict[int, list[Any]],
     """A boundary pass's identities in columns; None when its dicts disagree (the halves are then not merged)."""
     columns = empty_columns(len(repeats), len(repeated))
     return columns if pack(repeats, repeated, first_seen, columns) else None
+
+
+try:
+    from ._tally import join_calls as join, pack_calls as pack  # type: ignore[attr-defined,import-not-found,unused-ignore]  # a C extension: no types
+except ImportError:  # no compiler at install time: the reference
+    pack, join = pack_py, join_py

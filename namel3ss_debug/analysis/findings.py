@@ -171,8 +171,11 @@ class Findings:
             if len(self.near_limit) < MAX_KEPT:
                 self.near_limit.append((tokens_in, ref, model, event.name, event.span_id, window))
 
-    def _memory(self, run: RunState, memory_mb: float, seq: int) -> None:
-        sample = (memory_mb, seq)
+    def _memory(self, run: RunState, event: EventRecord) -> None:
+        """A memory sample (the compiled pass calls this by name, with these arguments)."""
+        if event.memory_mb is None:
+            return
+        sample = (event.memory_mb, event.seq)
         memory = run.memory
         if not memory:
             memory.extend((sample, sample, sample))

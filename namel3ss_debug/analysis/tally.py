@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import math
 from array import array
-from typing import Any, Iterable
+from functools import partial
+from typing import Any, Callable, Iterable, Sequence
 
 from ..model.events import STARTUP_KIND, is_end, is_start, is_startup, kind as span_kind
-from ..store.records import EventRecord, attrs_of
+from ..store.records import BLOCK_DECODER, EventRecord, Usage, attrs_of
 from . import critical
 from .findings import SEQ_BITS, Findings
 from .idset import SpanIds
+from .loops import LoopWatch
 from .run_state import (
     ANOMALY_SECTIONS, INTEGRITY_SECTIONS, MAX_BUCKETS, PATH_SECTIONS, PATTERN_SECTIONS, SLOW_SECTIONS, Boundary,
     IntegrityCounts, OpenSpan, Options, RunState, coarsen, ghost_root, recorded_event_types,
@@ -24,7 +26,46 @@ from .run_state import (
 
 START, END, INSTANT = 0, 1, 2
 CALLS = frozenset({"llm", "tool"})
-STARTUP_END = STARTUP_KIND + "_end"  # the end of a run's start-up span
+STARTUP_END = STARTUP_KIND + "_end"  # the C pass hands these to `_end` (`one_event`): one a run
+
+try:
+    from . import _tally as _compiled  # type: ignore[attr-defined,import-not-found,unused-ignore]  # a C extension: no types
+    _compiled.bind(EventRecord, Usage, OpenSpan, LoopWatch, critical.attach_overlapping, coarsen)
+except ImportError:  # no compiler at install time: `Tally.feed_py`
+    _compiled = None
+except (TypeError, AttributeError):  # built, but for records whose fields it cannot find (a msgspec that keeps
+    _compiled = None  # them otherwise): the reference
+ACCELERATED = _compiled is not None
+
+
+def block_decoder(filtered: bool) -> Callable[[memoryview], Sequence[EventRecord]]:
+    """How a reader should decode blocks of lines for a Tally (`TraceReader.records`' `decode`).
+
+    Where compiled, into `_tally.Lines`: each line's fields read in place (`_tally_scan.h`), msgspec's record
+    made only for a line the scan is not sure of, or when asked for. `feed` reads the fields themselves. A pass
+    that filters its events (`--since`, `--component`: `Options.counted`) shows the filter each record, so it
+    takes msgspec's records as they are.
+    """
+    if _compiled is None or filtered:
+        return BLOCK_DECODER.decode_lines
+    return partial(_compiled.lines, BLOCK_DECODER)
+
+
+# How another extension reads a block of `_tally.Lines` (a capsule: `_scanned.h`), or None: `diff`'s call recorder
+# (`diffing/_calls.c`) reads the lines the pass reads
+LINES_API = _compiled.LINES if _compiled is not None else None
+
+
+def types_of(block: Sequence[EventRecord]) -> set[str]:
+    """The event types of a block of records, without making a record of each of `_tally.Lines`' lines."""
+    if _compiled is not None and type(block) is _compiled.Lines:
+        return block.types()  # type: ignore[attr-defined]
+    return {record.event_type for record in block}
+
+
+# What a call's identity hashes of its inputs: where compiled, their 64-bit hash (`_hash64.h`: no copy of the
+# text, 16 bytes a step), which the C pass computes too; otherwise the text itself
+inputs_digest = _compiled.digest if _compiled is not None else bytes
 
 
 class Tally(Findings):
@@ -64,7 +105,8 @@ class Tally(Findings):
         self.retries: dict[tuple[str, str, str], list[Any]] = {}
         # call identity (hash of component, name and the inputs' JSON) -> calls; the repeated ones also in
         # repeated: [component, name, calls, ms in the repeats, ref and span id of the first repeat]
-        self.repeats: dict[int, int] = {}
+        # where compiled, a `_tally.CallCounts`: read as the dict it stands for (an int's count, in insertion order)
+        self.repeats: dict[int, int] = _compiled.CallCounts() if _compiled is not None else {}
         self.repeated: dict[int, list[Any]] = {}
         # agent span, seq, name, cycle...
         self.loops: list[tuple[RunState, str, int, str, tuple[Any, ...], int, int]] = []
@@ -105,7 +147,17 @@ class Tally(Findings):
 
     # -- the hot loop -------------------------------------------------------------------------
     def feed(self, records: Iterable[EventRecord]) -> None:
-        """Tally a block of records of the current run (or of the runs they switch to)."""
+        """Tally a block of records of the current run (or of the runs they switch to).
+
+        In C where the optional extension was built (`_tally.c`), else `feed_py`; the C loop does the common
+        work itself and calls this class's methods for the rest, on the same state (tests compare the two
+        on random runs, whole and in halves)."""
+        if _compiled is not None and self.run is not None and _compiled.feed(self, records) is not NotImplemented:
+            return
+        self.feed_py(records)
+
+    def feed_py(self, records: Iterable[EventRecord]) -> None:
+        """`feed` in Python, the reference."""
         run = self.run
         if run is None:
             raise RuntimeError("begin() a run before feeding it")
@@ -179,7 +231,7 @@ class Tally(Findings):
         if component in CALLS and use and self._patterns:
             inputs = event.inputs
             # no inputs, no identity
-            key = hash((run.index, component, event.name, bytes(inputs))) if len(inputs) else None
+            key = hash((run.index, component, event.name, inputs_digest(inputs))) if len(inputs) else None
             retry = self._call_started(run, event, key, parent, agent)
             if key is not None and self.repeats[key] == 1:
                 key = None
@@ -222,7 +274,7 @@ class Tally(Findings):
             if use:
                 self._ended(run, event, op, duration, failed, own)
         if event.memory_mb is not None:
-            self._memory(run, event.memory_mb, event.seq)
+            self._memory(run, event)
         run.last_ts = event.ts
         if own is None:
             return
@@ -349,7 +401,7 @@ class Tally(Findings):
         if parent is None and parent_id is not None and ids and parent_id not in run.seen:
             self._orphan(run, event)
         if event.memory_mb is not None:
-            self._memory(run, event.memory_mb, event.seq)
+            self._memory(run, event)
         run.last_ts = event.ts
         if not use:
             return

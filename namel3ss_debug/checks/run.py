@@ -18,6 +18,7 @@ from .._version import __version__
 from ..analysis.analyze import analyze, collector_paused
 from ..analysis.prices import Pricer
 from ..analysis.report import REPORT_SCHEMA, Report
+from ..analysis.tally import block_decoder
 from ..store.reader import TraceReader
 from ..store.records import EventRecord
 from .evaluate import SECTIONS_READ, evaluate
@@ -71,7 +72,7 @@ def new_scan(rules: list[Rule], secrets: Optional[SecretFinder] = None) -> Event
 def _record_blocks(reader: TraceReader, source: Any, scan: EventScan) -> Iterator[Sequence[EventRecord]]:
     """The run's records a block at a time (its lines scanned in place where compiled, as `analyze` reads them),
     each block shown to the scan first."""
-    for block in reader.line_blocks(source):
+    for block in reader.line_blocks(source, block_decoder(filtered=False)):
         scan.see_block(block, source.files[block.file])
         yield block.records
 

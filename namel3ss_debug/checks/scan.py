@@ -17,6 +17,7 @@ import heapq
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Optional
 
+from ..analysis.tally import LINES_API
 from ..model.events import is_end, is_start
 from ..model.events import kind as span_kind
 from ..store.line_blocks import LineBlock
@@ -143,7 +144,10 @@ class EventScan:
         """Every event of a block of lines (`path`'s); with forbid_secrets, the events whose line the pre-scan
         flags are searched whole."""
         if self.reads_fields:
-            self._see_all(block.numbered(), path)
+            if _compiled is not None and block.decoded:  # record k is line k: `_see_all`, in C
+                _compiled.see_all(self, block.records, path, block.line_numbers()[0] if len(block) else 0)
+            else:
+                self._see_all(block.numbered(), path)
         else:
             self.events += len(block)
         if self._pick is not None:
@@ -166,7 +170,9 @@ class EventScan:
 
     def _see_all(self, numbered: Iterable[tuple[EventRecord, int]], path: str) -> None:
         """Each `(record, line)` read from `path`, in order: the hot loop of `check`. An event's place is
-        made only for a rule that looks at it."""
+        made only for a rule that looks at it. The reference: where the extension is built, a block the typed
+        decoder read whole goes to `_see.see_all` (`checks/_see.c`), which counts what only counts and hands
+        the rest to the methods below."""
         plans, make_plan, record, line, events = self._plans, self._plan, None, 0, 0
         for record, line in numbered:
             events += 1
@@ -247,6 +253,16 @@ class EventScan:
     def place(self, seq: int) -> tuple[Optional[str], Optional[str]]:
         """`(file:line, event type)` of an event with an error, by seq (Nones if it was not remembered)."""
         return self.places.get(seq, (None, None))
+
+
+try:
+    from . import _see as _compiled  # type: ignore[attr-defined,import-not-found,unused-ignore]  # a C extension: no types
+    _compiled.bind(EventRecord, MAX_EVENTS, LINES_API)
+except ImportError:  # no compiler at install time: `_see_all`
+    _compiled = None
+except (TypeError, AttributeError):  # built, but for records whose fields it cannot find (a msgspec that keeps
+    _compiled = None  # them otherwise): the reference
+ACCELERATED = _compiled is not None
 
 
 def _covers(spec: EventSpec, component: str, kind: str, name: str) -> bool:

@@ -21,6 +21,12 @@ from typing import Sequence
 
 from .call_table import CallTable
 
+try:
+    from ._calls import tree_ordered as _tree_ordered  # type: ignore[attr-defined,import-not-found,unused-ignore]  # a C extension: no types
+except ImportError:  # no compiler at install time: `in_tree_order_py`
+    _tree_ordered = None
+
+
 def tree_ordered(table: CallTable) -> CallTable:
     """`table` itself when its calls are in tree order, else its calls in tree order (a new table)."""
     if in_tree_order(table.parent):
@@ -28,14 +34,23 @@ def tree_ordered(table: CallTable) -> CallTable:
     return table.reordered(tree_order(table.parent))
 
 
-def in_tree_order(parents: Sequence[int]) -> bool:
+def in_tree_order(parents: array) -> bool:
+    """`in_tree_order_py` of an array of type i, in C where the extension was built."""
+    if _tree_ordered is not None:
+        found = _tree_ordered(parents)
+        if found is not NotImplemented:
+            return found  # type: ignore[no-any-return,unused-ignore]  # what the C extension returns
+    return in_tree_order_py(parents)
+
+
+def in_tree_order_py(parents: Sequence[int]) -> bool:
     """Whether the call before each call is its parent or under its parent (a root may follow any call).
 
     `parents[i]` is the index of call i's parent, an earlier call, or -1 for a root. Climbing from the call
     before up to the parent visits each call at most once in a run in tree order, so this is linear; a
     parent that is not an earlier call makes the answer False.
 
-    >>> in_tree_order([-1, 0, 1, 0, 3]), in_tree_order([-1, 0, 0, 1])
+    >>> in_tree_order_py([-1, 0, 1, 0, 3]), in_tree_order_py([-1, 0, 0, 1])
     (True, False)
     """
     for index, parent in enumerate(parents):

@@ -10,6 +10,7 @@ import msgspec
 
 from ..analysis.prices import Pricer
 from ..analysis.report import Report
+from ..analysis.tally import block_decoder
 from ..diffing import calls
 from ..diffing.call_table import KeptCalls, kept, restored
 from ..diffing.calls import CallSequence
@@ -170,7 +171,7 @@ def _profile(side: str, source: RunSource, reader: TraceReader, pricer: Pricer, 
     with progress:
         reader.progress = progress.advance
         # the lines scanned in place (`_tally.Lines`) where compiled: the pass and the call recorder read them
-        profile = profile_lines(source, reader.line_blocks(source), pricer=pricer,
+        profile = profile_lines(source, reader.line_blocks(source, block_decoder(filtered=False)), pricer=pricer,
                                 problems=reader.problems, rereadable=rereadable(source))
     if not profile.calls.events:
         raise TraceError(f"{side} {source.label}: no events", hint="the trace is empty: was the run traced?")

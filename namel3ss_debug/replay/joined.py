@@ -102,12 +102,12 @@ def _join_spans(one: Any, two: Any, events: int, spans: int, root: int) -> None:
     _move(one, two, "span_end", shifted(two.span_end, events - 1, "i"))  # -1: the span never ended
 
 
-def remap(values: array, table: Sequence[int], typecode: str) -> array:
+def remap_py(values: array, table: Sequence[int], typecode: str) -> array:
     """`table[v]` for each `v` of `values[1:]` (the ghost's item left out), as an array of `typecode`."""
     return array(typecode, map(table.__getitem__, values[1:]))
 
 
-def shifted(values: array, by: int, typecode: str) -> array:
+def shifted_py(values: array, by: int, typecode: str) -> array:
     """`v + by` for each `v` of `values[1:]`, but -1 (no such position) stays -1: added all alike, then each
     `by - 1` (what only -1 becomes) put back."""
     made = array(typecode, map(add, values[1:], repeat(by)))
@@ -126,7 +126,7 @@ def _find(values: array, value: int, start: int) -> int:
         return -1
 
 
-def calls(call: array, component: array, name: array, span_start: array, span_end: array,
+def calls_py(call: array, component: array, name: array, span_start: array, span_end: array,
              shift: Callable[[tuple[int, int]], int], root_call: int) -> array:
     """Each second-half event's call number after the first half's calls (`shift` of its operation's codes:
     how many the first half made), an end with its start's (even when it names another operation: a broken
@@ -138,6 +138,15 @@ def calls(call: array, component: array, name: array, span_start: array, span_en
     if span_end and span_end[0] >= 0:
         made[span_end[0] - 1] = root_call
     return made
+
+
+try:
+    from ._join import calls, remap, shifted  # type: ignore[attr-defined,import-not-found,unused-ignore]  # a C extension: no types
+except ImportError:  # no compiler at install time: the references
+    calls, remap, shifted = calls_py, remap_py, shifted_py
+    ACCELERATED = False
+else:
+    ACCELERATED = True
 
 
 class _Shifts(dict[tuple[int, int], int]):

@@ -43,6 +43,9 @@ Items = TypeVar("Items", bound=Sized)
 
 __all__ = ["Located", "Part", "TraceReader"]
 
+Decode = Callable[[memoryview], Sequence[EventRecord]]  # a block's bytes (whole lines) -> its records
+
+
 class TraceReader:
     """Reads the files of a run in order, telling `problems` about anything that is not a clean event."""
 
@@ -57,26 +60,30 @@ class TraceReader:
         self.reuse_buffers = reuse_buffers
         self.partial_indexes: dict[str, tuple[IndexBuilder, int, int]] = {}
 
-    def records(self, source: RunSource) -> Iterator[Sequence[EventRecord]]:
-        """Sequences of records, one per block of lines, in the run's order: msgspec's list of a block's
-        records, or the block read line by line when it holds a line msgspec refuses.
+    def records(self, source: RunSource, decode: Decode = BLOCK_DECODER.decode_lines,
+                ) -> Iterator[Sequence[EventRecord]]:
+        """Sequences of records, one per block of lines, in the run's order: what `decode` makes of a block's
+        bytes (msgspec's list, or analyze's `Tally.block_decoder`), or the block read line by line when it
+        raises.
 
         With `reuse_buffers`, the raw fields (`inputs`, `attrs`) of a block's records are valid only
         until the block after next is read: use them, do not keep them.
         """
         for path in source.files:
-            yield from self._file(path, _RecordSink(self.problems))
+            yield from self._file(path, _RecordSink(self.problems, decode))
 
-    def records_part(self, source: RunSource, part: "Part") -> Iterator[Sequence[EventRecord]]:
+    def records_part(self, source: RunSource, part: "Part", decode: Decode = BLOCK_DECODER.decode_lines,
+                     ) -> Iterator[Sequence[EventRecord]]:
         """Records of a stretch of a run: from `part.begin` to `part.stop` (file index, byte offset), each at
         the start of a line; `part.first_line` numbers the first of them. No index is written for a file
         read in part, and a stretch without events is not an error.
         """
-        return self._part(source, part, lambda index: _RecordSink(self.problems))
+        return self._part(source, part, lambda index: _RecordSink(self.problems, decode))
 
-    def line_blocks_part(self, source: RunSource, part: "Part") -> Iterator[LineBlock]:
+    def line_blocks_part(self, source: RunSource, part: "Part", decode: Decode = BLOCK_DECODER.decode_lines,
+                         ) -> Iterator[LineBlock]:
         """`line_blocks` of a stretch of a run, as `records_part` reads it."""
-        return self._part(source, part, lambda index: _LinedSink(self.problems, index))
+        return self._part(source, part, lambda index: _LinedSink(self.problems, index, decode))
 
     def _part(self, source: RunSource, part: "Part", sink: Callable[[int], "_Sink[Items]"]) -> Iterator[Items]:
         for index, path in enumerate(source.files):
@@ -87,11 +94,12 @@ class TraceReader:
             line = part.first_line if index == part.begin[0] else 1
             yield from self._file(path, sink(index), (start, end, line))
 
-    def line_blocks(self, source: RunSource) -> Iterator[LineBlock]:
+    def line_blocks(self, source: RunSource, decode: Decode = BLOCK_DECODER.decode_lines) -> Iterator[LineBlock]:
         """The run's records a block at a time, each block able to say where each record is and to hand out
-        the events whose line passes a cheap test (`LineBlock.picked`), in the run's order. """
+        the events whose line passes a cheap test (`LineBlock.picked`), in the run's order. A block read whole
+        holds what `decode` makes of it, as `records` says."""
         for index, path in enumerate(source.files):
-            yield from self._file(path, _LinedSink(self.problems, index))
+            yield from self._file(path, _LinedSink(self.problems, index, decode))
 
     def events(self, source: RunSource) -> Iterator[Located]:
         """Every event of the run as a dict with its place."""
@@ -228,15 +236,23 @@ class _Records(_Sink[Items]):
     """Typed records: a whole block decoded by msgspec at once, or line by line when the block has a bad line;
     `_RecordSink` gives them out as they are, `_LinedSink` with their lines."""
 
+    def __init__(self, problems: ReadProblems, decode: Decode = BLOCK_DECODER.decode_lines):
+        super().__init__(problems)
+        self.decode = decode
+
     def _decoded(self, block: Block) -> Sequence[EventRecord] | None:
-        """The whole block decoded at once; None for a mapped file, a torn tail, or a bad line somewhere in the
+        """The whole block decoded in C; None for a mapped file, a torn tail, or a bad line somewhere in the
         block (then it is read line by line)."""
         if self.mapper is not None or block.tail:
             return None
         try:
-            return BLOCK_DECODER.decode_lines(block.view)
+            decoded = self.decode(block.view)
         except _UNDECODABLE:
             return None
+        told = getattr(decoded, "newlines", None)  # lines read in place have counted them: not counted again
+        if told is not None:
+            block.lines = told
+        return decoded
 
     def _note(self, block: Block, records: Sequence[EventRecord], builder: IndexBuilder | None) -> None:
         lines = block.newlines()
@@ -308,8 +324,8 @@ class _LinedSink(_Records[LineBlock]):
     """Records that know their lines (a `LineBlock` a block), for readers that go back to one event later
     or look at the lines' text."""
 
-    def __init__(self, problems: ReadProblems, file: int):
-        super().__init__(problems)
+    def __init__(self, problems: ReadProblems, file: int, decode: Decode = BLOCK_DECODER.decode_lines):
+        super().__init__(problems, decode)
         self.file = file
 
     def block(self, block: Block, builder: IndexBuilder | None) -> LineBlock:
@@ -332,7 +348,7 @@ class _LinedSink(_Records[LineBlock]):
 
 def _index_block(block: Block, records: Sequence[EventRecord], builder: IndexBuilder) -> None:
     """An entry at the start of the line holding every STRIDE-th byte (record k is line k: no blank lines)."""
-    starts = line_starts(block, 0)
+    starts = line_starts(block, records, 0)
     for position in range(0, block.size, builder.stride):
         line = bisect_right(starts, position) - 1  # a long line holding several: the builder wants it once
         if builder.wants(block.offset + starts[line]):

@@ -29,7 +29,8 @@ class Tracer:
     def __init__(self) -> None:
         self.run: Run | None = None
         self.last_run: Run | None = None
-        self.replay: ReplaySource | None = None  # the rerun (`rerun.session.Rerun`) while `replay --rerun` runs the app
+        # the rerun (`rerun.replay_source.Rerun`) while `replay --rerun` runs the app
+        self.replay: ReplaySource | None = None
 
     @property
     def active(self) -> bool:

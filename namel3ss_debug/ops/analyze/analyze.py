@@ -9,7 +9,7 @@ from typing import Any
 from ...analysis.analyze import analyze as analyze_runs
 from ...analysis.prices import Pricer
 from ...analysis.report import SECTIONS, Report
-from ...analysis.tally import Options
+from ...analysis.tally import Options, block_decoder
 from ...analysis.window import EventWindow, parse_duration_ms
 from ...config_prices import read_prices_file
 from ...model.errors import TraceError
@@ -85,7 +85,8 @@ def read_report(sources: list[RunSource], options: Options, window: EventWindow,
         if halves is not None:
             report = halves.report(reader, counted, bytes_read=lambda: progress.done, progress=progress.advance)
         else:
-            report = analyze_runs(((source, counted(source, reader.records(source))) for source in sources),
+            decode = block_decoder(filtered=window.active)
+            report = analyze_runs(((source, counted(source, reader.records(source, decode))) for source in sources),
                                   pricer=pricer, options=options, window=window, problems=reader.problems,
                                   sections=sections, bytes_read=lambda: progress.done)
     if not counted.events:
@@ -96,7 +97,7 @@ def read_report(sources: list[RunSource], options: Options, window: EventWindow,
 
 # The first half's share of a big run's bytes: the second process also counts the lines before its half, then
 # pickles its tally (0.07 s for a 1 GiB run), so the first half takes more than `check` and `replay` give it
-# (`store.split.FIRST_SHARE`). Since the count reads mapped pages (0.07 s instead of 0.15-0.18), 0.54 ends both
+# (`ops.split.cut.FIRST_SHARE`). Since the count reads mapped pages (0.07 s instead of 0.15-0.18), 0.54 ends both
 # halves together for the bench's run: a first `analyze` of 1 GiB in 1.66-1.69 s, against 1.69-1.74 s at 0.56
 # and 1.66-1.77 s at 0.55 (five of each, taken in turn, on a slow spell of the machine).
 FIRST_SHARE = 0.54

@@ -19,7 +19,7 @@ from ...analysis.merge import NotMergeable, merge, sendable
 from ...analysis.prices import Pricer
 from ...analysis.report import Report
 from ...analysis.run_state import Boundary
-from ...analysis.tally import Options, Tally
+from ...analysis.tally import Options, Tally, block_decoder
 from ...analysis.window import EventWindow
 from ...store.reader import Part, TraceReader
 from ...store.records import record_from_dict
@@ -73,17 +73,18 @@ def _first_half(source: RunSource, cut: Cut, reader: TraceReader, counted: Any, 
                 scan: Any) -> Tally:
     tally = Tally(options)
     tally.begin_source(source)
-    for block in counted(source, _records(reader, source, cut.first, scan)):
+    for block in counted(source, _records(reader, source, cut.first, options, scan)):
         tally.feed(block)
     return tally
 
 
-def _records(reader: TraceReader, source: RunSource, part: Part, scan: Any) -> Iterator[Sequence[Any]]:
+def _records(reader: TraceReader, source: RunSource, part: Part, options: Options, scan: Any,
+             ) -> Iterator[Sequence[Any]]:
     """The part's records a block at a time; with a scan, each block shown to it first."""
     if scan is None:
-        yield from reader.records_part(source, part)
+        yield from reader.records_part(source, part, block_decoder(filtered=options.counted is not None))
         return
-    for block in reader.line_blocks_part(source, part):
+    for block in reader.line_blocks_part(source, part, block_decoder(filtered=options.counted is not None)):
         scan.see_block(block, source.files[block.file])
         yield block.records
 
@@ -94,7 +95,7 @@ def _second_half(reader: TraceReader, part: Part, source: RunSource, cut: Cut, o
     tally = Tally(options, Boundary(cut.root_id, cut.start_attrs))
     tally.begin_source(source)
     counted = Counted(reader.problems)
-    for block in counted(source, _records(reader, source, part, scan)):
+    for block in counted(source, _records(reader, source, part, options, scan)):
         tally.feed(block)
     del tally.options  # holds functions: not sent; the parent gives the tally its own (`_join`)
     sendable(tally)
@@ -120,7 +121,8 @@ def _join(first: Tally, second: tuple[Any, ...] | None, source: RunSource, cut: 
                 _join_scans(scan, their_scan, source, cut, reader.problems.strict)
             return
     with reading_again(reader, died=second is None) as again:
-        for block in Counted(again.problems)(source, _records(again, source, numbered(cut, source), scan)):
+        for block in Counted(again.problems)(source, _records(again, source, numbered(cut, source), first.options,
+                                                              scan)):
             first.feed(block)
             counted.events += len(block)
 
@@ -133,5 +135,5 @@ def _join_scans(scan: Any, theirs: Any, source: RunSource, cut: Cut, strict: boo
         absorb(scan, theirs)
     except NotMergeable:
         again = quiet_reader(strict)  # its problems were said, and counted, with the second half's tally
-        for block in again.line_blocks_part(source, numbered(cut, source)):
+        for block in again.line_blocks_part(source, numbered(cut, source), block_decoder(filtered=False)):
             scan.see_block(block, source.files[block.file])

@@ -119,12 +119,15 @@ def halves_at(events, cut):
     return tally(events[:cut]), tally(events[cut:], Boundary(root, events[0].get("attrs")))
 
 
-PACK_AND_JOIN = [(call_columns.pack, call_columns.join)]
+PACK_AND_JOIN = [(call_columns.pack_py, call_columns.join_py)]
+if call_columns.join is not call_columns.join_py:
+    PACK_AND_JOIN.append((call_columns.pack, call_columns.join))
 
 
+@pytest.mark.parametrize("as_dicts", [False, True], ids=["counts as the pass keeps them", "counts in dicts"])
 @pytest.mark.parametrize("pack, join", PACK_AND_JOIN)
 @pytest.mark.parametrize("seed", range(6))
-def test_the_join_of_call_identities_in_columns_is_the_join_of_the_dicts(seed, pack, join):
+def test_the_join_of_call_identities_in_columns_is_the_join_of_the_dicts(seed, pack, join, as_dicts):
     """Counts, entries and their order, for every quiet cut of random runs (ties of first repeats included),
     against one pass over the whole run: the second half's identities packed in columns, then joined."""
     events = random_run(seed).events
@@ -132,6 +135,8 @@ def test_the_join_of_call_identities_in_columns_is_the_join_of_the_dicts(seed, p
     joined = 0
     for cut in quiet_cuts(events):
         first, second = halves_at(events, cut)
+        if as_dicts:  # the reference's, or the compiled pass's CallCounts
+            first.repeats, second.repeats = dict(first.repeats.items()), dict(second.repeats.items())
         columns = call_columns.empty_columns(len(second.repeats), len(second.repeated))
         assert pack(second.repeats, second.repeated, second.boundary.first_seen, columns)
         assert list(columns.keys) == list(second.repeats)
@@ -143,6 +148,20 @@ def test_the_join_of_call_identities_in_columns_is_the_join_of_the_dicts(seed, p
             f"seed {seed}, cut at event {cut}"
         joined += bool(second.repeated) and any(key in second.repeated for key in whole.repeated)
     assert joined
+
+
+@pytest.mark.skipif(call_columns.join is call_columns.join_py, reason="the C pass is not built")
+@pytest.mark.parametrize("seed", range(6))
+def test_the_compiled_columns_are_the_reference(seed):
+    events = random_run(seed).events
+    for cut in quiet_cuts(events):
+        _, second = halves_at(events, cut)
+        made = []
+        for pack in (call_columns.pack, call_columns.pack_py):
+            columns = call_columns.empty_columns(len(second.repeats), len(second.repeated))
+            assert pack(second.repeats, second.repeated, second.boundary.first_seen, columns)
+            made.append(columns)
+        assert made[0] == made[1], f"seed {seed}, cut at event {cut}"
 
 
 @pytest.mark.parametrize("pack", [pair[0] for pair in PACK_AND_JOIN])

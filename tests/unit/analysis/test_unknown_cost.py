@@ -1,6 +1,7 @@
 """An LLM call that recorded neither usage nor a cost is unpriced (`no_usage`), never priced at $0: counted in
 `unpriced_calls`, left out of the cost (then a lower bound, or unknown), noted beside the health verdict, the
-same in one pass and in halves, and never served from a cache entry kept before it was so."""
+same by the compiled pass and its Python reference, in one pass and in halves, and never served from a cache
+entry kept before it was so."""
 
 from __future__ import annotations
 
@@ -41,6 +42,7 @@ def run_of(*calls: dict) -> list[dict]:
     return trace.events
 
 
+@pytest.mark.usefixtures("engine")
 def test_a_call_without_usage_is_unpriced_not_free():
     llm = analyze_events(run_of({}), pricer=PRICER).llm
     model = llm.models[0]
@@ -48,6 +50,7 @@ def test_a_call_without_usage_is_unpriced_not_free():
     assert (llm.cost_usd, llm.unpriced_calls, llm.no_usage_calls) == (None, 1, 1)
 
 
+@pytest.mark.usefixtures("engine")
 @pytest.mark.parametrize(("usage", "priced_by"), [
     (None, {"no_usage": 1}),
     ({"total_tokens": 40}, {"no_usage": 1}),  # a total alone cannot be priced
@@ -60,11 +63,13 @@ def test_no_usage_means_neither_input_nor_output_tokens_recorded(usage, priced_b
     assert model.priced_by == priced_by
 
 
+@pytest.mark.usefixtures("engine")
 def test_a_recorded_cost_prices_a_call_whatever_its_usage():
     llm = analyze_events(run_of({"cost_usd": 0.5}), pricer=PRICER).llm
     assert (llm.models[0].priced_by, llm.cost_usd, llm.unpriced_calls) == ({"event": 1}, 0.5, 0)
 
 
+@pytest.mark.usefixtures("engine")
 def test_the_cost_of_the_other_calls_is_a_lower_bound_and_said_so():
     report = analyze_events(run_of({"usage": USAGE}, {}, {"usage": USAGE, "status": "failed"}, {"status": "failed"}),
                             pricer=PRICER)
@@ -76,12 +81,14 @@ def test_the_cost_of_the_other_calls_is_a_lower_bound_and_said_so():
                                    "none), so the cost is a lower bound"]
 
 
+@pytest.mark.usefixtures("engine")
 def test_a_healthy_run_of_unknown_cost_stays_healthy_with_a_note():
     health = analyze_events(run_of({}), pricer=PRICER).health
     assert (health.verdict, health.notes) == ("healthy", [
         "1 LLM call recorded no usage (a stream made without include_usage reports none), so the cost is unknown"])
 
 
+@pytest.mark.usefixtures("engine")
 def test_a_degraded_run_keeps_its_note_beside_its_reasons():
     trace = TraceBuilder()
     trace.run_start()
@@ -123,6 +130,7 @@ def server_run(requests: int = 60) -> TraceBuilder:
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="two processes need fork")
+@pytest.mark.usefixtures("engine")
 def test_the_halves_of_a_run_count_its_calls_without_usage_as_one_pass_does(tmp_path):
     path = server_run().write(tmp_path / "run.jsonl")
     source = RunSource(str(path), (str(path),))

@@ -14,6 +14,7 @@ import msgspec
 import pytest
 from tracefactory import random_calls_run
 
+from namel3ss_debug.diffing import call_table
 from namel3ss_debug.diffing.call_table import (
     INPUTS_AT_START,
     NO_INPUTS,
@@ -91,12 +92,16 @@ def damaged(kept_calls: KeptCalls, column: str, change) -> KeptCalls:
     return msgspec.structs.replace(kept_calls, arrays={**kept_calls.arrays, column: (typecode, values.tobytes())})
 
 
+@pytest.mark.parametrize("checks", ["compiled", "reference"])
 @pytest.mark.parametrize("damage", ["a column cut short", "bytes cut", "a code past the texts",
                                     "a parent after its call", "a parent past the start", "a place past the files",
                                     "a bad typecode",
                                     "a missing column", "a start past the files", "inputs to read with no start",
                                     "a start with no inputs to read", "inputs of no known kind"])
-def test_a_kept_table_that_is_not_whole_is_not_used(tmp_path, damage) -> None:
+def test_a_kept_table_that_is_not_whole_is_not_used(tmp_path, monkeypatch, damage, checks) -> None:
+    if checks == "reference":  # min, max and map, as without the compiler
+        monkeypatch.setattr(call_table, "_bounds", None)
+        monkeypatch.setattr(call_table, "_parents_before", None)
     table = table_of(tmp_path, 5)
     kept_calls = through_cache(table)
     assert restored(kept_calls) is not None

@@ -1,6 +1,6 @@
 """A diff side's calls in tree order (diffing/tree_order.py): two runs that did the same, whose concurrent
 agents interleaved their calls differently, are the same run to `diff`; a run that did one thing at a time
-keeps its start order."""
+keeps its start order. The check in C (`_calls.tree_ordered`) against its Python reference."""
 
 from __future__ import annotations
 
@@ -15,11 +15,13 @@ from diffruns import agent_run, profile
 from tracefactory import TraceBuilder
 
 from namel3ss_debug.cli.main import cli
+from namel3ss_debug.diffing import calls
 from namel3ss_debug.diffing.compare import diff_runs
-from namel3ss_debug.diffing.tree_order import in_tree_order, tree_order, tree_ordered
+from namel3ss_debug.diffing.tree_order import in_tree_order_py, tree_order, tree_ordered
 from namel3ss_debug.ops.diff import DiffRequest, diff_traces
 from namel3ss_debug.ops.environment import Environment
 
+needs_c = pytest.mark.skipif(not calls.ACCELERATED, reason="the C extension was not compiled on this install")
 AGENTS = ("planner", "critic", "booker")
 WEATHER = {"planner": "sunny, 22 C", "critic": "snow, -3 C", "booker": "clear, 18 C"}
 
@@ -115,11 +117,11 @@ def test_tree_order_lists_each_call_after_its_parent_and_its_subtree_whole(seed:
     assert sorted(order) == list(range(len(parents)))
     position = {old: new for new, old in enumerate(order)}
     renumbered = [position[parents[old]] if parents[old] >= 0 else -1 for old in order]
-    assert in_tree_order(renumbered)
+    assert in_tree_order_py(renumbered)
     for parent in set(parents):  # siblings keep their start order
         siblings = [index for index, p in enumerate(parents) if p == parent]
         assert [position[index] for index in siblings] == sorted(position[index] for index in siblings)
-    if in_tree_order(parents):
+    if in_tree_order_py(parents):
         assert list(order) == list(range(len(parents)))
 
 
@@ -133,9 +135,25 @@ def test_the_reference_check_is_the_definition(seed: int) -> None:
     rng = random.Random(seed)
     for interleave in (False, True):
         parents = random_parents(rng, rng.randrange(0, 200), interleave)
-        assert in_tree_order(parents) is brute_force_in_tree_order(parents)
-    assert in_tree_order([-1, 0, 1, 0, 3]) and not in_tree_order([-1, 0, 0, 1])
+        assert in_tree_order_py(parents) is brute_force_in_tree_order(parents)
+    assert in_tree_order_py([-1, 0, 1, 0, 3]) and not in_tree_order_py([-1, 0, 0, 1])
 
+
+@needs_c
+@pytest.mark.parametrize("seed", range(30))
+def test_the_compiled_check_gives_the_references_answers(seed: int) -> None:
+    from namel3ss_debug.diffing._calls import tree_ordered as compiled  # noqa: PLC0415 - only where compiled
+
+    rng = random.Random(seed)
+    for interleave in (False, True):
+        parents = array("i", random_parents(rng, rng.randrange(0, 3000), interleave))
+        assert compiled(parents) is in_tree_order_py(parents)
+        if parents:
+            wrong = rng.randrange(len(parents))  # damaged: a parent not before its call, or below -1
+            parents[wrong] = rng.choice((wrong, wrong + 1, 2**31 - 1, -2, -(2**31)))
+            assert compiled(parents) is in_tree_order_py(parents) is False
+    assert compiled(array("i")) is True
+    assert compiled(array("q", [-1])) is NotImplemented and compiled(array("I", [0])) is NotImplemented
 
 
 def write(path: Path, events: list[dict]) -> str:
