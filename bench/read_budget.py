@@ -9,17 +9,20 @@ aimed where the time is. Each step is timed on the same blocks, already read int
 the disk or the page cache), and the figure is the best of `--repeats`, the steps taken in turn within each
 repeat so that a slow spell of a shared machine spreads over all of them. Per event, in nanoseconds:
 
-- decode: msgspec's typed records of a block (`store/records.py`, how every read command reads it), and
-  msgspec's scan alone (a record of one field: the floor of any decoding by msgspec);
-- tally: analyze's pass (`Tally.feed`) of those records for every section, then without each group of sections a
+- decode: each line's fields read in place (`_tally.lines`, how `analyze`, `check` and `diff` read a block
+  where the extension is built), msgspec's typed records of a block (`store/records.py`, how `inspect` and
+  `replay` read it), and msgspec's scan alone (a record of one field: the floor of any decoding by msgspec);
+- tally: analyze's pass (`Tally.feed`) of those lines for every section, then without each group of sections a
   pass can leave out (what that group costs), for `overview` alone (the floor of the pass), and for `diff`'s
   five;
-- diff: its call recorder (`CallRecorder.add_block`) of the records and the fingerprint of one call's inputs or
+- diff: its call recorder (`CallRecorder.add_block`) of the lines and the fingerprint of one call's inputs or
   outputs;
-- check: its look at each event for every rule kind (`EventScan`);
+- check: its look at each event of the lines for every rule kind (`EventScan`), in C where built, and its
+  Python reference (which takes msgspec's records);
 - DuckDB (when installed): its whole query of bench/analyze_throughput.py on the same file, per event, as a
   whole process (start-up included): the engine `analyze` is compared with.
 
+Which C extensions are built is printed: without them the Python references are timed.
 """
 
 from __future__ import annotations
@@ -41,6 +44,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))  # analyze_throughput a
 from analyze_throughput import DUCKDB_SCRIPT, run_child
 from trace_gen import generate
 
+from namel3ss_debug.analysis import tally as tally_module
 from namel3ss_debug.analysis.report import SECTIONS
 from namel3ss_debug.analysis.run_state import (
     ANOMALY_SECTIONS,
@@ -57,7 +61,6 @@ from namel3ss_debug.diffing.calls import CallRecorder
 from namel3ss_debug.diffing.profile import SECTIONS as DIFF_SECTIONS
 from namel3ss_debug.store.blocks import Block, iter_blocks
 from namel3ss_debug.store.line_blocks import LineBlock
-from namel3ss_debug.store.lines import decode_line
 from namel3ss_debug.store.records import BLOCK_DECODER
 
 MB = 1_000_000
@@ -100,7 +103,8 @@ def decoding(decoder: Any, texts: list[tuple[bytes, int]]) -> Callable[[], None]
 def steps(texts: list[tuple[bytes, int]], records: list[list[Any]], path: str) -> dict[str, Callable[[], None]]:
     scan = msgspec.json.Decoder(Scan)
     raws = [raw for block in records for record in block for raw in (record.inputs, record.outputs) if raw]
-    lines = records  # what every read command feeds its pass
+    lines_of = tally_module.block_decoder(filtered=False)  # msgspec's decode_lines where not compiled
+    lines = [lines_of(text) for text, _ in texts]  # what the commands that read lines feed their passes
 
     def tally(sections: frozenset[str] | tuple[str, ...]) -> Callable[[], None]:
         def run() -> None:
@@ -117,14 +121,24 @@ def steps(texts: list[tuple[bytes, int]], records: list[list[Any]], path: str) -
             recording.add_block(block, path, read.offsets)
         recording.finish()
 
-    def check() -> None:
-        scan, line = check_scan.EventScan(active(rules_from_flags(CHECK_RULES))), 1
-        for typed in records:
-            scan._see_all(zip(typed, range(line, line + len(typed))), path)
-            line += len(typed)
+    def check(compiled: bool) -> Callable[[], None]:
+        def run() -> None:
+            scan, line = check_scan.EventScan(active(rules_from_flags(CHECK_RULES))), 1
+            for block, typed in zip(lines, records):
+                if compiled:
+                    check_scan._compiled.see_all(scan, block, path, line)
+                else:
+                    scan._see_all(zip(typed, range(line, line + len(typed))), path)
+                line += len(typed)
+        return run
+
+    def read_in_place() -> None:
+        for text, _ in texts:
+            lines_of(text)  # each block's lines dropped at once, as a reader's are
 
     every = frozenset(SECTIONS)
     found: dict[str, Callable[[], None]] = {
+        "decode: lines read in place": read_in_place,
         "decode: typed records": decoding(BLOCK_DECODER, texts),
         "decode: the scan alone": decoding(scan, texts),
         "tally: every section": tally(every),
@@ -134,9 +148,10 @@ def steps(texts: list[tuple[bytes, int]], records: list[list[Any]], path: str) -
     found["tally: overview alone"] = tally(("overview",))
     found["tally: diff's sections"] = tally(DIFF_SECTIONS)
     found["diff: call recorder"] = recorder
-    found[f"diff: fingerprints ({len(raws)} of them)"] = lambda: [calls.fingerprint(decode_line(bytes(raw)))
-                                                                   for raw in raws]
-    found["check: event scan, every rule kind"] = check
+    found[f"diff: fingerprints ({len(raws)} of them)"] = lambda: [calls.raw_fingerprint(raw) for raw in raws]
+    if check_scan.ACCELERATED:
+        found["check: event scan, every rule kind"] = check(True)
+    found["check: event scan, the Python reference"] = check(False)
     return found
 
 
@@ -161,7 +176,9 @@ def measure(path: Path, repeats: int) -> dict[str, Any]:
     duckdb = _duckdb(path)
     if duckdb is not None:
         figures["DuckDB: its whole query, per event"] = duckdb / events * 1e9
-    return {"events": events, "bytes": path.stat().st_size, "ns_per_event": figures}
+    return {"events": events, "bytes": path.stat().st_size, "ns_per_event": figures,
+            "compiled": {"tally": tally_module.ACCELERATED, "calls": calls.ACCELERATED,
+                         "check": check_scan.ACCELERATED}}
 
 
 def _duckdb(path: Path) -> float | None:
@@ -193,7 +210,8 @@ def main() -> None:
         return
     figures = result["ns_per_event"]
     print(f"read budget: {result['events']:,} events, {result['bytes'] / result['events']:.0f} bytes each, "
-          f"best of {args.repeats}\n")
+          f"best of {args.repeats}; compiled: tally {result['compiled']['tally']}, calls "
+          f"{result['compiled']['calls']}, check {result['compiled']['check']}\n")
     for name, value in figures.items():
         print(f"  {name:48} {value:7.0f} ns/event")
     duck = figures.get("DuckDB: its whole query, per event")
