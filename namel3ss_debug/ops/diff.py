@@ -157,9 +157,8 @@ class _Sides:
             profile = error
         if len(self.problems) == read:
             return profile, said, None
-        problems = self.problems[read]
-        problems.on_warning = None  # the read is over; sent back from a fork, without the function
-        return profile, said, problems
+        # what the read met, as a fork can send it back: without the function that said its warnings
+        return profile, said, replace(self.problems[read], on_warning=None)
 
     def _key(self, source: RunSource) -> str | None:
         return self.cache.key("diff", [source], [*self.question, rereadable(source)])

@@ -23,8 +23,9 @@ try:
     _compiled.bind(EventRecord)
 except ImportError:  # no compiler at install time: `add_records_py`
     _compiled = None
-except (TypeError, AttributeError):  # built, but for records whose fields it cannot find (a msgspec that keeps
-    _compiled = None  # them otherwise): the reference
+# built, but for records whose fields it cannot find (a msgspec that keeps them otherwise): the reference
+except (TypeError, AttributeError):
+    _compiled = None
 ACCELERATED = _compiled is not None
 
 
