@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import json
 import random
-import time
 from fnmatch import fnmatchcase
 from pathlib import Path
 
 import pytest
+from growth import assert_linear, cpu_seconds
 
 from namel3ss_debug.checks.rules_file import read_rules_file
 from namel3ss_debug.checks.specs import name_matches
@@ -68,17 +68,12 @@ def test_a_rule_given_many_times_is_one_rule_the_last_given(tmp_path):
 def _read_seconds(tmp_path: Path, entries: int) -> float:
     path = tmp_path / f"rules{entries}.json"
     path.write_text(json.dumps({"forbid": [f"tool:x{index}" for index in range(entries)]}, indent=1))
-    best = float("inf")
-    for _ in range(3):
-        started = time.process_time()
-        assert len(read_rules_file(path, tmp_path)) == entries
-        best = min(best, time.process_time() - started)
-    return best
+    assert len(read_rules_file(path, tmp_path)) == entries
+    return cpu_seconds(lambda: read_rules_file(path, tmp_path))
 
 
 def test_reading_is_linear_in_the_entries(tmp_path):
-    small, big = _read_seconds(tmp_path, 4_000), _read_seconds(tmp_path, 40_000)
-    assert big < 25 * small, (small, big)  # ten times the entries: ten times the time (a hundred when square)
+    assert_linear(lambda entries: _read_seconds(tmp_path, entries), 2_000, 40_000)
 
 
 def test_a_plain_name_matches_as_the_glob_it_is():

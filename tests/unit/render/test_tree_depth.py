@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import io
 import random
-import time
 
+from growth import assert_linear, cpu_seconds
 from rich.console import Console
 from rich.tree import Tree
 from tracefactory import TraceBuilder
@@ -96,11 +96,8 @@ def test_the_limit_counts_every_node_left_out():
 
 def _seconds(depth: int) -> float:
     roots = chain(depth)
-    started = time.process_time()
-    drawn(roots, 100)
-    return time.process_time() - started
+    return cpu_seconds(lambda: drawn(roots, 100), tries=3)
 
 
 def test_a_chain_is_drawn_in_linear_time():
-    small, big = _seconds(2_000), _seconds(20_000)
-    assert big < 25 * small, (small, big)  # ten times the depth: ten times the time (a hundred when square)
+    assert_linear(_seconds, 500, 10_000)
