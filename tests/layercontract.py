@@ -5,7 +5,7 @@ lower layer; folders of one layer (a tuple) are independent and do not import ea
 inside functions count as much as those at the top of a file: they are the ones that hide a loop.
 The package's `__init__` (the library API an app imports) may import only what FACADE names.
 
-The same picture, drawn, is in DEBUGGING_GUIDE.md's design section; a test keeps the two equal.
+The same picture, drawn, is in ARCHITECTURE.md; a test keeps the two equal.
 """
 
 from __future__ import annotations
@@ -33,7 +33,8 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("model", "schemas", "_version"),  # the shared vocabulary (stdlib only); the JSON schemas
 )
 # top-level modules of a folder's layer
-FOLDER_OF_MODULE = {"config_rules": "config", "config_document": "config", "config_prices": "config"}
+FOLDER_OF_MODULE = {"config_rules": "config", "config_document": "config", "config_prices": "config",
+                    "config_help": "config"}
 FACADE = frozenset({"_version", "tracer", "transport", "launch"})  # what `namel3ss_debug/__init__.py` may import
 
 

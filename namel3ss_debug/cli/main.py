@@ -103,6 +103,12 @@ def cli(show_traceback: bool) -> None:
     threshold, a replay script had a mistake), 2 usage or configuration error,
     3 invalid trace. trace exits with the app's own code. See DEBUGGING_GUIDE.md
     for the whole manual.
+
+    \b
+    Shell completion of commands, options and values (put the line in your shell's start-up file):
+      bash  eval "$(_NAMEL3SS_DEBUG_COMPLETE=bash_source namel3ss-debug)"
+      zsh   eval "$(_NAMEL3SS_DEBUG_COMPLETE=zsh_source namel3ss-debug)"
+      fish  _NAMEL3SS_DEBUG_COMPLETE=fish_source namel3ss-debug | source
     """
 
 

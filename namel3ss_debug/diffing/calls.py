@@ -4,7 +4,7 @@ order they started: the order spans started, unless concurrent agents interleave
 A call is a span (but the run's start-up, which is no work of the app's and which runs recorded before the tracer
 wrote it lack): a `started` event and the next event with its span id. Instant events (memory
 operations, markers, errors) are not calls, but they are counted in call numbers, so that a call's
-`component:name#N` is the one `replay` uses for `break` and `goto` (see DEBUGGING_GUIDE.md, "Call numbers").
+`component:name#N` is the one `replay` uses for `break` and `goto` (see docs/replay.md, "Call numbers").
 
 Built in one streaming pass (`CallRecorder.add` per event): no event is kept. What a diff needs of
 each call stays, in the columns of a `CallTable`: where it is (seq, depth, parent), how it ended (status,

@@ -1,7 +1,7 @@
 """The call address `component:name#N`: how `replay`, `diff` and a rerun name one call of a run.
 
 N counts the events of that component and name across the run, from 1, in file order: instant events
-count too (DEBUGGING_GUIDE.md, "Call numbers"). Without `#N` an address names every call of the operation.
+count too (docs/replay.md, "Call numbers"). Without `#N` an address names every call of the operation.
 """
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ import namel3ss_debug
 from layercontract import LAYERS, PACKAGE, cycles, folder, imports, unexplained_inner_imports, violations
 
 ROOT = Path(namel3ss_debug.__file__).parent
-GUIDE = Path(__file__).parents[2] / "DEBUGGING_GUIDE.md"
+GUIDE = Path(__file__).parents[2] / "ARCHITECTURE.md"
 
 
 def package_copy(tmp_path: Path) -> Path:

@@ -1,0 +1,89 @@
+"""What each setting means and which values it takes: the text of the settings table in the manual (the docs
+site's hook makes the table from `config.Settings` and this; a test holds the two keys alike)."""
+
+from __future__ import annotations
+
+KEY_HELP: dict[str, str] = {
+    "enabled": (
+        'Start a run when `namel3ss_debug` is imported ([Record a run](record.md)). `trace` forces it on.'
+    ),
+    "trace_output_dir": (
+        'Directory for trace files; created when needed. Non-empty; `~` is expanded. Outside `.namel3ss/`, '
+        "which the namel3ss runtime's own `n3 clean` deletes. The reading commands look up run ids and the "
+        'newest run here.'
+    ),
+    "default_components": (
+        'Record only these components: `app`, `agent`, `llm`, `tool`, `prompt`, `chain`, `memory`, '
+        '`validation`, `http`, `custom`.'
+    ),
+    "default_event_types": (
+        'Record only these event types ([The trace format](trace-format.md)), or names starting with '
+        '`custom_`.'
+    ),
+    "min_duration_ms": (
+        'Drop spans shorter than this (failed spans are kept). 0 to 31536000000 (8760h); 0 keeps all.'
+    ),
+    "sample_rate": (
+        'Fraction of top-level spans recorded, each with everything under it. > 0 and <= 1.'
+    ),
+    "buffer_size": (
+        'Events buffered in memory before a write. 1 to 1000000; 1 writes every event at once.'
+    ),
+    "flush_interval_seconds": (
+        'A background thread writes the buffer this often. > 0 and <= 86400 (a day).'
+    ),
+    "max_trace_file_size_mb": (
+        'Start a new segment before a file would pass this size (MiB). > 0.'
+    ),
+    "max_events_per_file": (
+        'Start a new segment after this many lines (`segment_start` included). >= 0; 0 = no limit.'
+    ),
+    "max_files_per_run": (
+        'Keep only the newest N segments of a run, deleting older ones as new ones start. >= 0; 0 = keep all.'
+    ),
+    "trace_retention_days": (
+        'Trace files older than this are deleted when a run starts and by `clean`. >= 0; 0 = keep forever.'
+    ),
+    "max_payload_size": (
+        'Bytes of JSON allowed in each of `inputs`, `outputs`, `attrs` and `error` of an event before it is '
+        'truncated. >= 256.'
+    ),
+    "capture_inputs": (
+        'Write `inputs` on span start events and memory events.'
+    ),
+    "capture_outputs": (
+        'Write `outputs` on span end events.'
+    ),
+    "capture_memory": (
+        'Write `memory_mb` (resident set size, sampled at most every 50 ms) on end and instant events. Needs '
+        'psutil; without it the run records no memory.'
+    ),
+    "capture_stack_traces": (
+        'Write `error.stack`, the formatted traceback.'
+    ),
+    "redact": (
+        'Replace secrets before writing ([Redaction and secrets](redaction.md)).'
+    ),
+    "redact_keys": (
+        'More key names whose values are secrets, added to the built-in ones. Each needs an ASCII letter or '
+        'digit (keys are compared in ASCII).'
+    ),
+    "redact_patterns": (
+        'More regular expressions (Python `re` syntax) whose matches are secrets. Each must compile.'
+    ),
+    "capture_http": (
+        'HTTP requests recorded at the client ([Frameworks and LLM clients](frameworks.md)): `"all"` (LLM API '
+        'calls as `llm` spans, other requests as `http` spans), `"llm"` (LLM API calls only) or `"off"`.'
+    ),
+    "price_overrides": (
+        'Prices for `cost_usd`, in USD per million tokens: `{"gpt-4o": {"input": 2.5, "output": 10}}`. Each '
+        'model needs exactly `input` and `output`, numbers >= 0. `analyze` also prices with them the calls '
+        'recorded without `cost_usd` ([Read a run: analyze](analyze.md)).'
+    ),
+    "exporters": (
+        'Where a run\'s events go while the app runs: `"jsonl"` (the trace file; always, and listed first or '
+        'not) and `"otlp"` (each span sent live to an OpenTelemetry receiver, set by the standard '
+        '`OTEL_EXPORTER_OTLP_*` variables; needs the `otel` extra; [OpenTelemetry and Perfetto: '
+        'export](export.md)). A list without `"jsonl"` exits with 2.'
+    ),
+}

@@ -1,0 +1,48 @@
+"""The docs site builds offline with `mkdocs build --strict`: no broken link or anchor, no page outside the nav,
+and the pages generated from the code (commands, settings, event fields) hold what the code defines."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from manual import ROOT
+
+from namel3ss_debug.config import KEYS
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("site")
+    built = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-q", "-d", str(out)], cwd=ROOT,
+                           capture_output=True, text=True, env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
+                           timeout=300)
+    assert built.returncode == 0, built.stdout + built.stderr
+    return out
+
+
+def test_the_site_builds_strictly_with_every_page_in_the_nav(site: Path) -> None:
+    pages = {path.parent.relative_to(site).as_posix() for path in site.rglob("index.html")}
+    assert {".", "getting-started", "troubleshooting", "reference/commands", "reference/settings"} <= pages
+    assert not (site / "hooks").exists()  # the hook is code, not a page
+
+
+def test_the_command_reference_is_generated_from_the_commands(site: Path) -> None:
+    page = (site / "reference" / "commands" / "index.html").read_text(encoding="utf-8")
+    for flag in ("--rerun", "--forbid-secrets", "--follow", "--fail-on"):
+        assert flag in page, flag
+
+
+def test_the_settings_reference_names_every_key_and_variable(site: Path) -> None:
+    page = (site / "reference" / "settings" / "index.html").read_text(encoding="utf-8")
+    missing = [key for key in KEYS if f"<code>{key}</code>" not in page
+               or f"<code>NAMEL3SS_DEBUG_{key.upper()}</code>" not in page]
+    assert missing == []
+
+
+def test_the_front_page_is_the_guide(site: Path) -> None:
+    page = (site / "index.html").read_text(encoding="utf-8")
+    assert "The commands at a glance" in page and 'href="getting-started/"' in page
