@@ -2,7 +2,7 @@
 dataclasses took 12 ms of every command), one per section, that every view (table, JSON, Markdown) renders.
 
 Field names here are the JSON keys of `analyze --format json`; `schemas/analyze-v1.schema.json`
-describes them and DEBUGGING_GUIDE.md explains each.
+describes them and docs/analyze.md explains each.
 """
 
 from __future__ import annotations
