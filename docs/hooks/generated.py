@@ -12,10 +12,19 @@ from typing import Any
 
 from namel3ss_debug.config import ENV_PREFIX, Settings
 from namel3ss_debug.config_help import KEY_HELP
-from namel3ss_debug.schemas import trace_schema_path
+from namel3ss_debug.schemas import analyze_schema_path, trace_schema_path
 
 ROOT = Path(__file__).resolve().parents[2]
 _PLACEHOLDER = re.compile(r"<!-- generated: ([a-z-]+) -->")
+
+
+def on_files(files: Any, config: Any) -> Any:
+    """The JSON Schemas the package ships, as files of the site (`reference/<name>.schema.json`)."""
+    from mkdocs.structure.files import File  # noqa: PLC0415 - mkdocs runs this hook: only it needs mkdocs
+
+    for path in (trace_schema_path(), analyze_schema_path()):
+        files.append(File.generated(config, f"reference/{path.name}", content=path.read_bytes()))
+    return files
 
 
 def on_page_markdown(markdown: str, page: Any, config: Any, files: Any) -> str:
@@ -65,4 +74,11 @@ def _event_fields() -> str:
     return "\n".join(rows)
 
 
-_TABLES = {"settings": _settings, "event-fields": _event_fields}
+def _report_sections() -> str:
+    schema = json.loads(analyze_schema_path().read_text(encoding="utf-8"))
+    rows = ["| field | meaning |", "|---|---|"]
+    rows += [f"| `{name}` | {_cell(spec.get('description', ''))} |" for name, spec in schema["properties"].items()]
+    return "\n".join(rows)
+
+
+_TABLES = {"settings": _settings, "event-fields": _event_fields, "report-fields": _report_sections}

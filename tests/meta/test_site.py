@@ -12,6 +12,7 @@ import pytest
 from manual import ROOT
 
 from namel3ss_debug.config import KEYS
+from namel3ss_debug.schemas import analyze_schema_path, trace_schema_path
 
 
 @pytest.fixture(scope="module")
@@ -46,3 +47,10 @@ def test_the_settings_reference_names_every_key_and_variable(site: Path) -> None
 def test_the_front_page_is_the_guide(site: Path) -> None:
     page = (site / "index.html").read_text(encoding="utf-8")
     assert "The commands at a glance" in page and 'href="getting-started/"' in page
+
+
+def test_the_schemas_are_files_of_the_site_as_shipped(site: Path) -> None:
+    for path in (trace_schema_path(), analyze_schema_path()):
+        assert (site / "reference" / path.name).read_bytes() == path.read_bytes()
+    page = (site / "reference" / "schemas" / "index.html").read_text(encoding="utf-8")
+    assert "<code>health</code>" in page and 'href="../analyze-v1.schema.json"' in page
