@@ -1,0 +1,85 @@
+"""Every shell example of the manual runs as written: each page's commands run in order in a working directory of
+their own holding the repository's examples/, bench/ and .namel3ss/, and each exits as the page says (0, or the
+`# exits N` of its line) without a traceback. A block that cannot run offline carries its reason."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from docexamples import ROOT, Block, Shell, blocks, restore, save
+from manual import PAGES
+
+BLOCKS = {page: blocks(page, text) for page, text in PAGES.items()}
+RUN_PAGES = [page for page, found in BLOCKS.items() if any(block.not_run is None and block.commands for block in found)]
+COPIED = ("examples", "bench", ".namel3ss")
+# Commands known to fail, each with why: the test fails once one of them runs, so that its entry goes.
+KNOWN_FAILING = {
+    ("docs/getting-started.md", 8): "installs packages: the page's owner is to mark the block not run",
+    ("docs/getting-started.md", 22): "installs packages: the page's owner is to mark the block not run",
+    ("docs/getting-started.md", 23): "installs packages: the page's owner is to mark the block not run",
+    ("docs/performance.md", 55): "bench/rerun_speed.py records its app in a temporary directory, and `replay --rerun` "
+                                 "refuses to run a script outside the working directory (exit 2)",
+}
+
+
+def _workdir(tmp_path: Path) -> Path:
+    workdir = tmp_path / "work"
+    workdir.mkdir()
+    for name in COPIED:
+        source = ROOT / name
+        if source.is_dir():
+            shutil.copytree(source, workdir / name, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    return workdir
+
+
+def _report(block: Block, outcome_text: str) -> str:
+    return f"{block.page}:{block.line}: {outcome_text}"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("page", RUN_PAGES)
+def test_page_examples_run(page: str, tmp_path: Path) -> None:
+    workdir = _workdir(tmp_path)
+    shell = Shell(workdir, tmp_path / "shell")
+    problems: list[str] = []
+    originals: dict[Path, str] = {}
+    for block in BLOCKS[page]:
+        if block.saves is not None:
+            save(block, workdir, originals)
+        if block.not_run is not None or block.saves is not None:
+            continue
+        shell.cwd = workdir
+        restore(block, workdir, originals)
+        for command in block.commands:
+            outcome = shell.run(command)
+            problem = outcome.problem()
+            if (page, command.line) in KNOWN_FAILING:
+                if not problem:
+                    problems.append(f"{page}:{command.line}: `{command.text}` runs now: take it out of KNOWN_FAILING")
+                continue
+            if problem:
+                tail = "\n".join((outcome.output + outcome.errors).splitlines()[-15:])
+                problems.append(f"{page}:{command.line}: `{command.text}` {problem}\n{tail}")
+    assert not problems, "\n\n".join(problems)
+
+
+def test_every_not_run_block_says_why() -> None:
+    unexplained = [f"{block.page}:{block.line}" for found in BLOCKS.values() for block in found
+                   if block.not_run is not None and len(block.not_run) < 10]
+    assert not unexplained, f"`<!-- example: not run: REASON -->` without a reason: {unexplained}"
+
+
+def test_most_examples_run() -> None:
+    run = [block for found in BLOCKS.values() for block in found if block.not_run is None and block.commands]
+    not_run = [block for found in BLOCKS.values() for block in found if block.not_run is not None]
+    assert len(run) >= 70, f"only {len(run)} shell blocks run"
+    assert sum(len(block.commands) for block in run) >= 125
+    assert len(not_run) <= 12, [_report(block, block.not_run or "") for block in not_run]
+
+
+def test_every_shell_block_has_a_command() -> None:
+    empty = [f"{block.page}:{block.line}" for found in BLOCKS.values() for block in found
+             if block.saves is None and not block.commands]
+    assert not empty, f"shell blocks without a command: {empty}"
