@@ -6,7 +6,9 @@ command (a line, with its `\\` continuations and here-documents) runs with bash,
 shell would: a variable set by one command holds for the next, and a `cd` for the rest of its block (each block
 starts in the page's working directory). A command exits 0 unless its line (or its last line) ends with
 `# exits N`, and prints no Python traceback on standard error (standard output may show one: `inspect --event`
-prints a recorded error's stack).
+prints a recorded error's stack). Of the output a page shows (in a console block, or in a plain block right
+after the shell block), the verdict lines are checked: `reproduced: ...`, `not reproduced: ...`,
+`check passed: ...`, `check FAILED: ...` appear in what the block's commands printed.
 
 A page's other blocks are read, not run, except one marked `<!-- example: file PATH -->` (the page says to save
 it as PATH: it is written there) or `<!-- example: patch PATH -->` (a diff: PATH becomes the file first saved
@@ -30,6 +32,8 @@ SAVED = re.compile(r"^\s*<!--\s*example:\s*(file|patch)\s+(\S+)\s*-->\s*$")
 FENCE = re.compile(r"^(\s*)```(\w*)\s*$")
 EXITS = re.compile(r"#\s*exits\s+(\d+)\s*$")
 HEREDOC = re.compile(r"<<-?\s*'?\"?(\w+)'?\"?")
+VERDICT = re.compile(r"^(not reproduced:|reproduced:|check passed|check FAILED)")
+OUTPUT_LANGUAGES = {"", "text"}
 TRACEBACK = "Traceback (most recent call last)"
 COMMAND_TIMEOUT = 60
 
@@ -51,6 +55,7 @@ class Block:
     commands: list[Command] = field(default_factory=list)
     saves: tuple[str, str] | None = None
     restores: str | None = None
+    verdicts: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -94,11 +99,25 @@ def blocks(page: str, text: str) -> list[Block]:
             block.commands = _commands(block)
             restored = RESTORED.match(before)
             block.restores = restored.group(1) if restored else None
+            block.verdicts = [line for line in body + _shown_output(lines, end + 1) if VERDICT.match(line)]
             found.append(block)
         elif saved:
             found.append(Block(page, index + 1, language, body, saves=(saved.group(1), saved.group(2))))
         index = end + 1
     return found
+
+
+def _shown_output(lines: list[str], start: int) -> list[str]:
+    """The lines of the plain block that follows a shell block (blank lines between), which show its output."""
+    while start < len(lines) and not lines[start].strip():
+        start += 1
+    fence = FENCE.match(lines[start]) if start < len(lines) else None
+    if not fence or fence.group(2) not in OUTPUT_LANGUAGES:
+        return []
+    end = start + 1
+    while end < len(lines) and lines[end].strip() != "```":
+        end += 1
+    return lines[start + 1:end]
 
 
 def _commands(block: Block) -> list[Command]:

@@ -1,6 +1,8 @@
 """Every shell example of the manual runs as written: each page's commands run in order in a working directory of
 their own holding the repository's examples/, bench/ and .namel3ss/, and each exits as the page says (0, or the
-`# exits N` of its line) without a traceback. A block that cannot run offline carries its reason."""
+`# exits N` of its line) without a traceback, printing the verdicts the page shows (`reproduced: ...`,
+`check passed: ...`). A block that cannot run offline carries its reason; KNOWN_FAILING lists the commands that
+fail today and why."""
 
 from __future__ import annotations
 
@@ -38,6 +40,27 @@ def _report(block: Block, outcome_text: str) -> str:
     return f"{block.page}:{block.line}: {outcome_text}"
 
 
+def _run_block(shell: Shell, block: Block) -> list[str]:
+    """What went wrong in one block: a command that did not exit as the page says, a verdict not printed."""
+    problems: list[str] = []
+    printed = ""
+    for command in block.commands:
+        outcome = shell.run(command)
+        printed += outcome.output + outcome.errors
+        problem = outcome.problem()
+        if (block.page, command.line) in KNOWN_FAILING:
+            if not problem:
+                problems.append(f"{block.page}:{command.line}: `{command.text}` runs now: take it out of KNOWN_FAILING")
+            continue
+        if problem:
+            tail = "\n".join((outcome.output + outcome.errors).splitlines()[-15:])
+            problems.append(f"{block.page}:{command.line}: `{command.text}` {problem}\n{tail}")
+    missing = [verdict for verdict in block.verdicts if verdict not in printed]
+    if missing:
+        problems.append(f"{block.page}:{block.line}: the block's commands did not print {missing}\n{printed[-1500:]}")
+    return problems
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("page", RUN_PAGES)
 def test_page_examples_run(page: str, tmp_path: Path) -> None:
@@ -52,16 +75,7 @@ def test_page_examples_run(page: str, tmp_path: Path) -> None:
             continue
         shell.cwd = workdir
         restore(block, workdir, originals)
-        for command in block.commands:
-            outcome = shell.run(command)
-            problem = outcome.problem()
-            if (page, command.line) in KNOWN_FAILING:
-                if not problem:
-                    problems.append(f"{page}:{command.line}: `{command.text}` runs now: take it out of KNOWN_FAILING")
-                continue
-            if problem:
-                tail = "\n".join((outcome.output + outcome.errors).splitlines()[-15:])
-                problems.append(f"{page}:{command.line}: `{command.text}` {problem}\n{tail}")
+        problems += _run_block(shell, block)
     assert not problems, "\n\n".join(problems)
 
 
@@ -76,6 +90,7 @@ def test_most_examples_run() -> None:
     not_run = [block for found in BLOCKS.values() for block in found if block.not_run is not None]
     assert len(run) >= 70, f"only {len(run)} shell blocks run"
     assert sum(len(block.commands) for block in run) >= 125
+    assert sum(len(block.verdicts) for block in run) >= 10, "the verdict lines checked"
     assert len(not_run) <= 12, [_report(block, block.not_run or "") for block in not_run]
 
 
