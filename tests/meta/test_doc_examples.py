@@ -1,8 +1,7 @@
 """Every shell example of the manual runs as written: each page's commands run in order in a working directory of
 their own holding the repository's examples/, bench/ and .namel3ss/, and each exits as the page says (0, or the
 `# exits N` of its line) without a traceback, printing the verdicts the page shows (`reproduced: ...`,
-`check passed: ...`). A block that cannot run offline carries its reason; KNOWN_FAILING lists the commands that
-fail today and why."""
+`check passed: ...`). A block that cannot run offline carries its reason (`<!-- example: not run: REASON -->`)."""
 
 from __future__ import annotations
 
@@ -16,14 +15,6 @@ from manual import PAGES
 BLOCKS = {page: blocks(page, text) for page, text in PAGES.items()}
 RUN_PAGES = [page for page, found in BLOCKS.items() if any(block.not_run is None and block.commands for block in found)]
 COPIED = ("examples", "bench", ".namel3ss")
-# Commands known to fail, each with why: the test fails once one of them runs, so that its entry goes.
-KNOWN_FAILING = {
-    ("docs/getting-started.md", 8): "installs packages: the page's owner is to mark the block not run",
-    ("docs/getting-started.md", 22): "installs packages: the page's owner is to mark the block not run",
-    ("docs/getting-started.md", 23): "installs packages: the page's owner is to mark the block not run",
-    ("docs/performance.md", 55): "bench/rerun_speed.py records its app in a temporary directory, and `replay --rerun` "
-                                 "refuses to run a script outside the working directory (exit 2)",
-}
 
 
 def _workdir(tmp_path: Path) -> Path:
@@ -48,10 +39,6 @@ def _run_block(shell: Shell, block: Block) -> list[str]:
         outcome = shell.run(command)
         printed += outcome.output + outcome.errors
         problem = outcome.problem()
-        if (block.page, command.line) in KNOWN_FAILING:
-            if not problem:
-                problems.append(f"{block.page}:{command.line}: `{command.text}` runs now: take it out of KNOWN_FAILING")
-            continue
         if problem:
             tail = "\n".join((outcome.output + outcome.errors).splitlines()[-15:])
             problems.append(f"{block.page}:{command.line}: `{command.text}` {problem}\n{tail}")
@@ -91,7 +78,7 @@ def test_most_examples_run() -> None:
     assert len(run) >= 70, f"only {len(run)} shell blocks run"
     assert sum(len(block.commands) for block in run) >= 125
     assert sum(len(block.verdicts) for block in run) >= 10, "the verdict lines checked"
-    assert len(not_run) <= 12, [_report(block, block.not_run or "") for block in not_run]
+    assert len(not_run) <= 13, [_report(block, block.not_run or "") for block in not_run]
 
 
 def test_every_shell_block_has_a_command() -> None:
