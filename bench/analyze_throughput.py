@@ -160,12 +160,24 @@ def ours_command() -> list[str]:
 
 def tool_commands(trace: Path) -> dict[str, list[str]]:
     """The readers, each a whole command over the trace file."""
-    return {
+    commands = {
         "floor": ["cat", str(trace)],  # reading the bytes once (to /dev/null): the least any reader does
         "ours": [*ours_command(), "analyze", "--format", "json", str(trace)],
         "jq": ["jq", "-c", "-n", JQ_PROGRAM, str(trace)],
-        "duckdb": [sys.executable, "-c", DUCKDB_SCRIPT, str(trace)],
     }
+    if _has_duckdb():
+        commands["duckdb"] = [sys.executable, "-c", DUCKDB_SCRIPT, str(trace)]
+    else:
+        progress("  duckdb: not installed, not measured (pip install -e '.[bench]')")
+    return commands
+
+
+def _has_duckdb() -> bool:
+    try:
+        import duckdb  # noqa: F401, PLC0415 - optional (the bench extra): only whether it imports
+    except ImportError:
+        return False
+    return True
 
 
 # ------------------------------------------------------------------------------ checks against the totals
