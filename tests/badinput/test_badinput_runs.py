@@ -233,7 +233,7 @@ def test_ctrl_c_in_the_middle_of_a_command(workspace: Path, argv: list[str], del
     big_trace(workspace / "big.jsonl", random.Random("ctrl-c"), 8)
     outcome = spawn(argv, cwd=workspace, driver=_interrupt_after(delay, signal.SIGINT, "big.jsonl"))
     # 130 is the shell's word for Ctrl-C, and so is an end by the signal itself (-2 here): with two busy cores
-    # `analyze` ended so after click's "Aborted!" in 2 of 12 tries (its cause not traced yet; see CHANGELOG)
+    # `analyze` ended so after click's "Aborted!" in 2 of 12 tries (its cause not traced yet)
     interrupted = outcome.exit_code in (130, -signal.SIGINT)
     found = [item for item in problems(outcome) if not (item.startswith("exit code") and interrupted)]
     assert not found, "\n".join(found) + "\n" + outcome.summary()
