@@ -165,14 +165,15 @@ def tool_commands(trace: Path) -> dict[str, list[str]]:
         "ours": [*ours_command(), "analyze", "--format", "json", str(trace)],
         "jq": ["jq", "-c", "-n", JQ_PROGRAM, str(trace)],
     }
-    if _has_duckdb():
+    if has_duckdb():
         commands["duckdb"] = [sys.executable, "-c", DUCKDB_SCRIPT, str(trace)]
     else:
         progress("  duckdb: not installed, not measured (pip install -e '.[bench]')")
     return commands
 
 
-def _has_duckdb() -> bool:
+def has_duckdb() -> bool:
+    """Whether DuckDB (the bench extra) imports here."""
     try:
         import duckdb  # noqa: F401, PLC0415 - optional (the bench extra): only whether it imports
     except ImportError:

@@ -46,7 +46,7 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path.insert(0, str(HERE))
-from analyze_throughput import DUCKDB_SCRIPT, run_child  # noqa: E402 - the shared runner, beside this file
+from analyze_throughput import DUCKDB_SCRIPT, has_duckdb, run_child  # noqa: E402 - the shared runner, beside this file
 from trace_gen import generate  # noqa: E402 - as above
 
 MB = 1_000_000
@@ -168,7 +168,7 @@ def measure(args: argparse.Namespace, scratch: Path) -> dict[str, Any]:
         timed({"first": command}, 1, scratch)
     big = {"analyze": Command([*CLI, "analyze", str(base), "--format", "json", "--no-progress", "--no-cache"],
                               warm=one)}
-    if _has_duckdb():
+    if has_duckdb():
         big["duckdb"] = Command([sys.executable, "-c", DUCKDB_SCRIPT, str(base)], warm=one)
     big["check all rules"] = Command([*CLI, "check", str(base), *ALL_RULES, "--no-progress"], warm=one)
     big["check --forbid-secrets"] = Command([*CLI, "check", str(base), "--forbid-secrets", "--no-progress"],
@@ -177,14 +177,6 @@ def measure(args: argparse.Namespace, scratch: Path) -> dict[str, Any]:
     big["replay"] = Command([*replay, "--no-cache"], warm=one)
     figures.update(timed({**big, **again}, repeats, scratch))
     return {"size_mb": actual_mb, "figures": figures}
-
-
-def _has_duckdb() -> bool:
-    try:
-        import duckdb  # noqa: F401, PLC0415 - optional: only whether it imports
-    except ImportError:
-        return False
-    return True
 
 
 def targets(size_mb: float, figures: dict[str, Figure]) -> list[tuple[str, str, bool | None]]:

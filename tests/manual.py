@@ -1,9 +1,13 @@
 """The manual as its readers get it: DEBUGGING_GUIDE.md (the front page) and every page under docs/, with the
-tables the site's hook generates from the code written in (`<!-- generated: NAME -->`)."""
+tables the site's hook generates from the code written in (`<!-- generated: NAME -->`); and the site itself,
+as `mkdocs build --strict` writes it (`build_site`)."""
 
 from __future__ import annotations
 
 import importlib.util
+import os
+import subprocess
+import sys
 from pathlib import Path
 from types import ModuleType
 
@@ -22,8 +26,13 @@ def _hook() -> ModuleType:
 HOOK = _hook()
 
 
-def expanded(text: str) -> str:
-    return HOOK._PLACEHOLDER.sub(lambda found: HOOK._TABLES[found.group(1)](), text)
+def build_site(out: Path) -> Path:
+    """The docs site built into `out` by `mkdocs build --strict` (a broken link or anchor fails it)."""
+    built = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-q", "-d", str(out)], cwd=ROOT,
+                           capture_output=True, text=True, env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
+                           timeout=300, check=False)
+    assert built.returncode == 0, built.stdout + built.stderr
+    return out
 
 
 def page_paths() -> list[Path]:
@@ -32,6 +41,6 @@ def page_paths() -> list[Path]:
     return [ROOT / "DEBUGGING_GUIDE.md", *pages]
 
 
-PAGES: dict[str, str] = {str(path.relative_to(ROOT)): expanded(path.read_text(encoding="utf-8"))
+PAGES: dict[str, str] = {str(path.relative_to(ROOT)): HOOK.expand(path.read_text(encoding="utf-8"))
                          for path in page_paths()}
 MANUAL = "\n\n".join(PAGES.values())

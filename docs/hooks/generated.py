@@ -30,7 +30,12 @@ def on_files(files: Any, config: Any) -> Any:
 def on_page_markdown(markdown: str, page: Any, config: Any, files: Any) -> str:
     if page.file.src_uri == "index.md":
         markdown = _front_page()
-    up = "../" * page.file.src_uri.count("/")  # the tables' links are written from the docs' top folder
+    return expand(markdown, "../" * page.file.src_uri.count("/"))
+
+
+def expand(markdown: str, up: str = "") -> str:
+    """Each `<!-- generated: NAME -->` as its table, for a page `up` (`../` a folder) below the docs' top folder,
+    from which the tables' links are written."""
     return _PLACEHOLDER.sub(lambda found: _relative(_TABLES[found.group(1)](), up), markdown)
 
 

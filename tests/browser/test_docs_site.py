@@ -8,9 +8,6 @@ The site is served rather than opened as files because the theme's search runs i
 from __future__ import annotations
 
 import functools
-import os
-import subprocess
-import sys
 import threading
 from collections.abc import Iterator
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -18,10 +15,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from manual import build_site
 
 pytestmark = pytest.mark.browser
 
-REPO = Path(__file__).resolve().parents[2]
 # the links of the search's results once it has answered (the worker has read the index and matched)
 RESULT_LINKS = ("return Array.from(document.querySelectorAll('.md-search-result__item a'))"
                 ".map(a => a.getAttribute('href'))")
@@ -37,12 +34,7 @@ class QuietHandler(SimpleHTTPRequestHandler):
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The site as `mkdocs build --strict` writes it."""
-    out = tmp_path_factory.mktemp("docs-site")
-    built = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-q", "-d", str(out)], cwd=REPO,
-                           capture_output=True, text=True, env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
-                           timeout=300, check=False)
-    assert built.returncode == 0, built.stdout + built.stderr
-    return out
+    return build_site(tmp_path_factory.mktemp("docs-site"))
 
 
 @pytest.fixture(scope="module")

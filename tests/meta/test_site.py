@@ -3,13 +3,10 @@ and the pages generated from the code (commands, settings, event fields) hold wh
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from manual import ROOT
+from manual import build_site
 
 from namel3ss_debug.config import KEYS
 from namel3ss_debug.schemas import analyze_schema_path, trace_schema_path
@@ -17,12 +14,7 @@ from namel3ss_debug.schemas import analyze_schema_path, trace_schema_path
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("site")
-    built = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-q", "-d", str(out)], cwd=ROOT,
-                           capture_output=True, text=True, env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
-                           timeout=300)
-    assert built.returncode == 0, built.stdout + built.stderr
-    return out
+    return build_site(tmp_path_factory.mktemp("site"))
 
 
 def test_the_site_builds_strictly_with_every_page_in_the_nav(site: Path) -> None:
