@@ -11,3 +11,12 @@ document.addEventListener("input", (event) => {
     box.value = plain;
   }
 }, true);
+
+// A word that ends in a dash ("forbid-", typed on the way to "forbid-secrets") is not searched until the next
+// key: lunr cannot read it ("Invalid query") and the search worker then fails. The theme searches on keyup.
+document.addEventListener("keyup", (event) => {
+  const box = event.target;
+  if (box instanceof HTMLInputElement && box.matches(".md-search__input") && /\w-+$/.test(box.value)) {
+    event.stopImmediatePropagation();
+  }
+}, true);

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import threading
+import time
 from collections.abc import Iterator
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -81,6 +82,18 @@ def test_the_search_box_finds_a_command_and_links_to_its_page(browser: Any, site
     open_page(browser, site_url)
     links = search(browser, query)
     assert any(page in href for href in links), f"no result for {query!r} links to {page}: {links}"
+
+
+def test_a_word_typed_up_to_its_dash_waits_for_the_next_key(browser: Any, site_url: str) -> None:
+    """"forbid-" on the way to "forbid-secrets" is not handed to lunr, which cannot read it: the browser log
+    stays clean (checked as each test ends) and the whole word is then found."""
+    open_page(browser, site_url)
+    search(browser, "forbid")
+    browser.type("input.md-search__input", "-")
+    time.sleep(1.5)  # time for the theme's worker to search "forbid-", were it handed over
+    browser.type("input.md-search__input", "secrets")
+    links = browser.wait_for(RESULT_LINKS, timeout=20, message="no result for forbid-secrets")
+    assert any("redaction/" in href for href in links), links
 
 
 def test_a_search_result_opens_the_page_it_names(browser: Any, site_url: str) -> None:
