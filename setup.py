@@ -1,9 +1,10 @@
 """Only for the optional C speedups; everything else is in pyproject.toml.
 
 Redaction's pre-scan (`tracer/_scan.c`), the readers' newline counting (`store/_lines.c`), replay's
-timeline builder (`replay/_builder.c`), the join of a timeline's halves (`replay/_join.c`), analyze's pass
-(`analysis/_tally.c`), the sorting and exact sums of its arrays of floats (`analysis/_floats.c`), diff's call
-recorder with its fingerprints (`diffing/_calls.c`) and check's event scan (`checks/_see.c`).
+kernel that places events in the span tree (`replay/_place.c`), the join of a timeline's halves
+(`replay/_join.c`), analyze's pass (`analysis/_tally.c`), the sorting and exact sums of its arrays of floats
+(`analysis/_floats.c`), diff's call recorder with its fingerprints (`diffing/_calls.c`) and check's event scan
+(`checks/_see.c`).
 `optional=True`: where no compiler is available the build goes on without them and their pure-Python twins
 are used (same answers, slower).
 """
@@ -12,7 +13,7 @@ from pathlib import Path
 
 from setuptools import Extension, setup
 
-COMPILED = ("tracer._scan", "store._lines", "replay._builder", "replay._join", "analysis._tally", "analysis._floats",
+COMPILED = ("tracer._scan", "store._lines", "replay._place", "replay._join", "analysis._tally", "analysis._floats",
             "diffing._calls", "checks._see")
 # headers any extension may include (`#include "_members.h"`)
 SHARED = ("namel3ss_debug/_members.h", "namel3ss_debug/_texts.h", "namel3ss_debug/_hash64.h",
@@ -20,7 +21,7 @@ SHARED = ("namel3ss_debug/_members.h", "namel3ss_debug/_texts.h", "namel3ss_debu
 
 
 def _extension(name: str) -> Extension:
-    """`namel3ss_debug/<name>.c`, with the headers beside it that start with its name (`_builder_memo.h`) and the
+    """`namel3ss_debug/<name>.c`, with the headers beside it that start with its name (`_tally_scan.h`) and the
     shared ones."""
     source = Path("namel3ss_debug", *name.split(".")).with_suffix(".c")
     headers = sorted(str(path) for path in source.parent.glob(f"{source.stem}_*.h"))

@@ -1,5 +1,5 @@
-/* Shared by the compiled loops that read typed objects' fields at their offsets (`replay/_builder.c`,
- * `analysis/_tally.c`, `checks/_see.c`): where a type keeps a field, found once through its member descriptor;
+/* Shared by the compiled loops that read typed objects' fields at their offsets (`analysis/_tally.c`,
+ * `checks/_see.c`): where a type keeps a field, found once through its member descriptor;
  * and a count kept in an attribute, added to. */
 #include <structmember.h>
 

@@ -18,11 +18,11 @@ from test_replay_halves import server_run
 from namel3ss_debug.analysis import floats, tally
 from namel3ss_debug.checks import scan as check_scan
 from namel3ss_debug.diffing import calls
-from namel3ss_debug.replay import builder, joined
+from namel3ss_debug.replay import joined, place
 from namel3ss_debug.store import newlines
 from namel3ss_debug.tracer import scan
 
-COMPILED = ("namel3ss_debug.tracer._scan", "namel3ss_debug.store._lines", "namel3ss_debug.replay._builder",
+COMPILED = ("namel3ss_debug.tracer._scan", "namel3ss_debug.store._lines", "namel3ss_debug.replay._place",
             "namel3ss_debug.replay._join", "namel3ss_debug.analysis._tally", "namel3ss_debug.analysis._floats",
             "namel3ss_debug.diffing._calls", "namel3ss_debug.checks._see")
 PRELUDE = f"""
@@ -35,13 +35,13 @@ if sys.argv.pop(1) == "hidden":
     sys.meta_path.insert(0, Hidden())
 import namel3ss_debug.ops.split.cut as split
 split.find_cut.__defaults__ = (0, split.FIRST_SHARE)
-from namel3ss_debug.replay import builder, joined
+from namel3ss_debug.replay import joined, place
 from namel3ss_debug.store import newlines
 from namel3ss_debug.tracer import scan
 from namel3ss_debug.analysis import floats, tally
 from namel3ss_debug.diffing import calls
 from namel3ss_debug.checks import scan as check_scan
-flags = [builder.ACCELERATED, joined.ACCELERATED, newlines.ACCELERATED, scan.ACCELERATED, tally.ACCELERATED,
+flags = [place.ACCELERATED, joined.ACCELERATED, newlines.ACCELERATED, scan.ACCELERATED, tally.ACCELERATED,
          floats.ACCELERATED, calls.ACCELERATED, check_scan.ACCELERATED]
 sys.stderr.write(f"compiled: {{flags}}\\n")
 from namel3ss_debug.cli.main import main
@@ -51,7 +51,7 @@ RULES = ["--max-errors", "3", "--max-p95", "llm=300ms", "--require", "llm", "--r
          "--clean-integrity", "--forbid-secrets"]
 
 pytestmark = pytest.mark.skipif(
-    not (builder.ACCELERATED and joined.ACCELERATED and newlines.ACCELERATED and scan.ACCELERATED
+    not (place.ACCELERATED and joined.ACCELERATED and newlines.ACCELERATED and scan.ACCELERATED
          and tally.ACCELERATED and floats.ACCELERATED and calls.ACCELERATED and check_scan.ACCELERATED),
     reason="the C extensions were not compiled on this install: there is nothing to compare")
 
