@@ -16,6 +16,7 @@ from array import array
 
 import msgspec
 
+from ..model.arrays import largest
 from ..model.packed import packed, unpacked
 from ..model.text_keys import Names
 from .load import STORE_ARRAYS, FileStore
@@ -79,4 +80,10 @@ def _whole(arrays: dict[str, array], texts: dict[str, list[str]], files: int) ->
         return False
     bounds = {**{column: len(texts[name]) for column, name in CODED.items()}, "span": spans,
               "span_parent": spans, "span_start": events, "span_end": events, "file": files, "kind": 3}
-    return all(not arrays[name] or max(arrays[name]) < bound for name, bound in bounds.items())
+    return all(_below(arrays[name], bound) for name, bound in bounds.items())
+
+
+def _below(values: array, bound: int) -> bool:
+    """Every item under `bound` (an empty array's are)."""
+    top = largest(values)
+    return top is None or top < bound

@@ -14,6 +14,7 @@ import orjson
 import pytest
 from tracefactory import TraceBuilder
 
+from namel3ss_debug.model.packed import unpacked
 from namel3ss_debug.ops.environment import Environment
 from namel3ss_debug.ops.replay import load_run
 from namel3ss_debug.ops.traces import make_reader
@@ -165,17 +166,17 @@ def test_an_entry_that_is_not_whole_is_not_used(tmp_path, damage) -> None:
     elif damage == "cut bytes":
         arrays["seq"] = (typecode, data[:-1])
     elif damage == "code past its names":
-        codes = array(arrays["type_code"][0], arrays["type_code"][1])
+        codes = unpacked(*arrays["type_code"])  # not array(typecode, view): that reads a view's bytes as items
         codes[0] = len(kept_timeline.names["types"])
         arrays["type_code"] = (codes.typecode, codes.tobytes())
     elif damage == "span past the spans":
-        spans = array(arrays["span"][0], arrays["span"][1])
+        spans = unpacked(*arrays["span"])
         spans[0] = 10**6
         arrays["span"] = (spans.typecode, spans.tobytes())
     elif damage == "bad typecode":
         arrays["seq"] = ("z", data)
     else:
-        files = array(arrays["file"][0], arrays["file"][1])
+        files = unpacked(*arrays["file"])
         files[0] = 1
         arrays["file"] = (files.typecode, files.tobytes())
     damaged = msgspec.structs.replace(kept_timeline, arrays=arrays)
