@@ -1,9 +1,9 @@
 """Building a run's timeline (`timeline.py`): events added in file order, each placed in the span tree.
 
 `TimelineBuilder.add` takes one event's fields (events read as dicts: standard input, `.gz` files, mapped
-formats, tests); `add_records` takes a block of typed records (plain files, `load.FileReading`). Both make
-the columns that need no span tree (seq, codes, duration) a column at a time and hand the rest to one kernel,
-`place.py`. Tests hold the two to the same timeline on random runs.
+formats, tests); `add_records` takes a block of typed records (plain files, `load.FileReading`). Both hand
+their events to one kernel, `place.py`, which places each in the span tree and makes the block's columns.
+Tests hold the two to the same timeline on random runs.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from ..model.text_keys import RunChoice, text_key
 from ..store.records import EventRecord
 from .place import Codes, Placed, place
 from .timeline import MemoryStore, Timeline
+
 
 class _Event(NamedTuple):
     """An event read as a dict, with the fields `place` reads of a record."""

@@ -9,12 +9,11 @@ float or None, the ids texts, `parent_id` None for a root). In, how its four tex
 (type, component, name, status) to a tuple of their codes then its operation (the `(component code, name
 code)` its call number counts); `code_of(type, component, name, status)` gives that tuple for a four `codes`
 does not hold (or cannot: a list where a text belongs), and may add it there. In, the state the timeline
-keeps between blocks: the spans
-open (span id -> span number), the spans closed lately (an `OrderedDict`, oldest first, at most `remembered`
-kept), the calls made so far of each operation (`counts`), the timeline's `depth` and `call` columns (an
-event's depth and call number, `array("I")`), its spans' `span_start` and `span_end` (positions,
-`array("i")`) and, when not None, the set of parent ids that named no span (a second half's: they may name
-one of the first's).
+keeps between blocks: the spans open (span id -> span number), the spans closed lately (an `OrderedDict`,
+oldest first, at most `remembered` kept), the calls made so far of each operation (`counts`), the timeline's
+`depth` and `call` columns (an event's depth and call number, `array("I")`), its spans' `span_start` and
+`span_end` (positions, `array("i")`) and, when not None, the set of parent ids that named no span (a second
+half's: they may name one of the first's).
 
 Out, `Placed`: the block's items of each of the timeline's event columns (`EVENT_ARRAYS`) and its new spans'
 parent, start and end (`SPAN_ARRAYS`). The dicts, `span_end` (a span of an earlier block that ends in this
@@ -34,8 +33,8 @@ from array import array
 from collections import OrderedDict
 from typing import Any, Callable, NamedTuple, Sequence
 
-INSTANT, START, END = 0, 1, 2  # an event's kind (`timeline.py`)
-NO_SPAN = -1
+from .timeline import END, INSTANT, NO_SPAN, START
+
 MAX_DEPTH = 0xFFFFFFFF  # a depth past an array("I") item is kept at its largest
 
 Operation = tuple[int, int]
@@ -65,7 +64,7 @@ def place_py(records: Sequence[Any], codes: dict[tuple[Any, Any, Any, Any], Code
     """The reference."""
     first, spans, size = len(depth), len(span_start), len(records)
     coded = [_codes(codes, code_of, record) for record in records]
-    kinds, depths, numbers, calls = bytearray(size), [0] * size, [NO_SPAN] * size, [0] * size
+    kinds, depths, numbers, calls = bytearray([INSTANT]) * size, [0] * size, [NO_SPAN] * size, [0] * size
     new_parent: list[int] = []
     new_start: list[int] = []
     new_end: list[int] = []
