@@ -4,26 +4,16 @@ as `mkdocs build --strict` writes it (`build_site`)."""
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import subprocess
 import sys
 from pathlib import Path
-from types import ModuleType
+
+from pathmodule import module_at
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
-
-
-def _hook() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("docs_hook", DOCS / "hooks" / "generated.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-HOOK = _hook()
+HOOK = module_at("docs_hook", DOCS / "hooks" / "generated.py")
 
 
 def build_site(out: Path) -> Path:

@@ -3,25 +3,18 @@ examples folder is not a package), and a server that cuts a stream mid-body."""
 
 from __future__ import annotations
 
-import importlib.util
 import socket
 import time
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
+from pathmodule import module_at
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _stub_module() -> Any:
-    spec = importlib.util.spec_from_file_location("llm_stub_server", ROOT / "examples" / "llm_stub_server.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-StubServer = _stub_module().StubServer
+StubServer = module_at("llm_stub_server", ROOT / "examples" / "llm_stub_server.py").StubServer
 
 
 class CutStream(BaseHTTPRequestHandler):
