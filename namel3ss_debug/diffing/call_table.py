@@ -15,13 +15,13 @@ import math
 from array import array
 from dataclasses import dataclass
 from itertools import count
-from operator import itemgetter, lt
-from typing import Any, Callable, Iterator, Optional, overload
+from operator import countOf, itemgetter, lt
+from typing import Any, Callable, Iterator, Mapping, Optional, overload
 
 import msgspec
 
 from ..model.calls import CallRecord
-from ..model.packed import packed, unpacked
+from ..model.packed import Column, packed, unpacked
 from ..model.text_keys import Names
 
 try:
@@ -283,7 +283,7 @@ def restored(kept_calls: KeptCalls) -> Optional[CallTable]:
     return _table(columns, kept_calls.texts, kept_calls.files, kept_calls.previews)
 
 
-def _table(columns: dict[str, array], texts: list[str], files: list[str], previews: dict[int, str]) -> CallTable:
+def _table(columns: Mapping[str, Column], texts: list[str], files: list[str], previews: dict[int, str]) -> CallTable:
     table = CallTable()
     for name, values in columns.items():
         setattr(table, name, values)
@@ -291,7 +291,7 @@ def _table(columns: dict[str, array], texts: list[str], files: list[str], previe
     return table
 
 
-def _whole(columns: dict[str, array], texts: int, files: int) -> bool:
+def _whole(columns: Mapping[str, Column], texts: int, files: int) -> bool:
     calls = len(columns["seq"])
     if any(len(values) != calls for values in columns.values()):
         return False
@@ -304,11 +304,11 @@ def _whole(columns: dict[str, array], texts: int, files: int) -> bool:
         if low < least or high > greatest:
             return False
     starts = columns["start_file"]
-    return columns["has_inputs"].count(INPUTS_AT_START) == calls - starts.count(-1) and \
+    return countOf(columns["has_inputs"], INPUTS_AT_START) == calls - countOf(starts, -1) and \
         parents_before(columns["parent"])
 
 
-def bounds(values: array) -> tuple[int, int]:
+def bounds(values: Column) -> tuple[int, int]:
     """The least and the greatest of a column that is not empty (in C where compiled: 718,000 calls in under a
     millisecond where `min` and `max` take 7-13 ms each)."""
     if _bounds is not None:
@@ -318,7 +318,7 @@ def bounds(values: array) -> tuple[int, int]:
     return min(values), max(values)
 
 
-def parents_before(parents: array) -> bool:
+def parents_before(parents: Column) -> bool:
     """Whether each call's parent is an earlier call (or -1)."""
     if _parents_before is not None:
         found = _parents_before(parents)

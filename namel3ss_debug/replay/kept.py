@@ -12,12 +12,12 @@ is not used (the run is read again).
 
 from __future__ import annotations
 
-from array import array
+from collections.abc import Mapping
 
 import msgspec
 
 from ..model.arrays import largest
-from ..model.packed import packed, unpacked
+from ..model.packed import Column, packed, unpacked
 from ..model.text_keys import Names
 from .load import STORE_ARRAYS, FileStore
 from .timeline import CODED, EVENT_ARRAYS, NAME_TABLES, SPAN_ARRAYS, Timeline
@@ -71,7 +71,7 @@ def restored(kept_timeline: KeptTimeline, paths: tuple[str, ...], label: str) ->
     return timeline
 
 
-def _whole(arrays: dict[str, array], texts: dict[str, list[str]], files: int) -> bool:
+def _whole(arrays: Mapping[str, Column], texts: dict[str, list[str]], files: int) -> bool:
     """Every array of events as long as the others, and of spans too; every code names a text, every span
     number a span, every file number a file (a damaged entry would send the engine out of range)."""
     events, spans = len(arrays["seq"]), len(arrays["span_start"])
@@ -83,7 +83,7 @@ def _whole(arrays: dict[str, array], texts: dict[str, list[str]], files: int) ->
     return all(_below(arrays[name], bound) for name, bound in bounds.items())
 
 
-def _below(values: array, bound: int) -> bool:
+def _below(values: Column, bound: int) -> bool:
     """Every item under `bound` (an empty array's are)."""
     top = largest(values)
     return top is None or top < bound

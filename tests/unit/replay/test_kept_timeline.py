@@ -14,7 +14,6 @@ import orjson
 import pytest
 from tracefactory import TraceBuilder
 
-from namel3ss_debug.model.packed import unpacked
 from namel3ss_debug.ops.environment import Environment
 from namel3ss_debug.ops.replay import load_run
 from namel3ss_debug.ops.traces import make_reader
@@ -149,6 +148,13 @@ def test_a_damaged_entry_is_read_past(tmp_path) -> None:
     assert same(described(load(path, env_for(tmp_path))), first)
 
 
+def writable(typecode: str, data: memoryview) -> array:
+    """A kept column as an array to damage (not array(typecode, view): that reads a view's bytes as items)."""
+    values = array(typecode)
+    values.frombytes(data)
+    return values
+
+
 def kept_of(tmp_path: Path) -> tuple[KeptTimeline, Path]:
     path = random_run(tmp_path / "run.jsonl", 7)
     timeline = load(path, env_for(tmp_path), cache=False)
@@ -166,17 +172,17 @@ def test_an_entry_that_is_not_whole_is_not_used(tmp_path, damage) -> None:
     elif damage == "cut bytes":
         arrays["seq"] = (typecode, data[:-1])
     elif damage == "code past its names":
-        codes = unpacked(*arrays["type_code"])  # not array(typecode, view): that reads a view's bytes as items
+        codes = writable(*arrays["type_code"])
         codes[0] = len(kept_timeline.names["types"])
         arrays["type_code"] = (codes.typecode, codes.tobytes())
     elif damage == "span past the spans":
-        spans = unpacked(*arrays["span"])
+        spans = writable(*arrays["span"])
         spans[0] = 10**6
         arrays["span"] = (spans.typecode, spans.tobytes())
     elif damage == "bad typecode":
         arrays["seq"] = ("z", data)
     else:
-        files = unpacked(*arrays["file"])
+        files = writable(*arrays["file"])
         files[0] = 1
         arrays["file"] = (files.typecode, files.tobytes())
     damaged = msgspec.structs.replace(kept_timeline, arrays=arrays)
