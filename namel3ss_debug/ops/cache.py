@@ -167,12 +167,15 @@ class ResultCache:
 
 def _mapped(path: Path) -> memoryview | None:
     """The file's bytes, mapped read-only rather than read: a result's arrays are used in place (a 1 GiB run's
-    timeline is 116 MB, which took 0.05 s to read and 0.06 s more to copy into arrays). None for a file that
-    is missing or too short to be an entry."""
+    timeline is 116 MB, which took 0.05 s to read and 0.06 s more to copy into arrays). Read on Windows, where a
+    mapped file cannot be removed (`purge`, `_prune`) while a replay holds it. None for a file that is missing
+    or too short to be an entry."""
     try:
         with open(path, "rb") as stream:
             if os.fstat(stream.fileno()).st_size < _LENGTH + _CHECK:
                 return None
+            if os.name == "nt":
+                return memoryview(stream.read())
             return memoryview(mmap.mmap(stream.fileno(), 0, access=mmap.ACCESS_READ))
     except (OSError, ValueError):  # ValueError: a file emptied since
         return None

@@ -130,6 +130,22 @@ def test_a_cache_file_with_any_byte_changed_is_read_past(tmp_path) -> None:
     assert diff_traces(request, env_for(tmp_path)) == first
 
 
+def test_an_entry_read_rather_than_mapped_is_the_same_result(tmp_path, monkeypatch) -> None:
+    """Windows reads an entry whole (a mapped file cannot be removed there while a replay holds it); what comes
+    back is what the mapped entry gives. An empty entry is a miss either way."""
+    base, new = random_run(tmp_path / "base.jsonl", 3), random_run(tmp_path / "new.jsonl", 4)
+    diff_traces(DiffRequest(str(base), str(new)), env_for(tmp_path))
+    cache = ResultCache(cached_files(tmp_path)[0].parent)
+    mapped = {entry.name: cache.get(entry.name, Side) for entry in cached_files(tmp_path)}
+    monkeypatch.setattr(os, "name", "nt")
+    read = {entry.name: cache.get(entry.name, Side) for entry in cached_files(tmp_path)}
+    monkeypatch.undo()
+    assert read == mapped and sum(side is not None for side in read.values()) == 2
+    empty = cached_files(tmp_path)[0]
+    empty.write_bytes(b"")
+    assert cache.get(empty.name, Side) is None
+
+
 def test_no_cache_directory_means_no_cache(tmp_path) -> None:
     path = random_run(tmp_path / "run.jsonl", 6)
     report = analyze_traces(AnalyzeRequest(TraceArgs((str(path),)), jobs=1), Environment(cwd=tmp_path))
