@@ -1,10 +1,5 @@
-/* Optional speedup for diff's reading of a run (calls.py keeps the reference of each function here):
+/* Optional speedup for diff's reading of a run (calls.py keeps the reference):
  *
- * fingerprint(raw) -> 8 bytes, or None: `raw_fingerprint_py(raw)` from the JSON text itself (its canonical form
- *     written as it is read, `_calls_canonical.h`, then hashed), without making the value; None where the
- *     canonical writer leaves the text to the reference.
- * digest(data) -> 8 bytes: the hash of canonical JSON already written (`_hash64.h`), which `fingerprint`
- *     uses too, so that a value fingerprinted from its text or from its value (`calls.fingerprint`) is the same.
  * record(recorder, records, path, offsets) -> the events counted, or NotImplemented: `CallRecorder.add_block`
  *     (whose `add_block_py` is the reference) on the same state: the recorder's dicts, its table's arrays
  *     (`_calls_table.h`). The records are a list of the bound record type, or a block of `_tally.Lines` whose
@@ -16,15 +11,10 @@
  *     decoded (a failure's error, a text left aside, a preview to keep: `_end_value`, given the line's record).
  *     Given a path and offsets (a run read again), a start keeps where its line is rather than its inputs'
  *     fingerprint. Within a block it counts call numbers in a table of its own, written back to `numbers` when
- *     the block ends (nothing reads them meanwhile), and looks up each start's operation codes once.
+ *     the block ends (nothing reads them meanwhile), and looks up each start's operation codes once. Its
+ *     fingerprints are `_fingerprint.c`'s (the same canonical writer and hash, `_fingerprint_canonical.h`).
  *
- * bounds(column), parents_before(column): a kept table's checks as the cache gives it back (`call_table._whole`,
- *     whose `min`, `max` and `map(lt, ...)` are the reference).
- * tree_ordered(column): whether a run's calls, given by their parents, are in tree order already
- *     (`tree_order.in_tree_order_py`, the reference): the check every diff side makes once read.
- *
- * Tests (tests/unit/diffing/test_calls_compiled.py) compare fingerprints with the reference's on random and
- * damaged values, the hash with a Python model of it, and the recorder's whole state after every block of
+ * Tests (tests/unit/diffing/test_recorder_compiled.py) compare the recorder's whole state after every block of
  * random runs with the reference's. */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -33,7 +23,7 @@
 
 #include "_members.h"
 #include "_texts.h"
-#include "_calls_canonical.h"
+#include "_fingerprint_canonical.h"
 #include "_hash64.h"
 #include "_calls_table.h"
 #include "_scanned.h"
@@ -71,27 +61,6 @@ static int bytes_hash(PyObject *bytes, unsigned long long *hash)
     for (int i = 7; i >= 0; i--)
         *hash = *hash << 8 | at[i];
     return 0;
-}
-
-static PyObject *fingerprint(PyObject *module, PyObject *raw)
-{
-    Py_buffer view;
-    if (PyObject_GetBuffer(raw, &view, PyBUF_SIMPLE) < 0)
-        return NULL;
-    uint64_t hash;
-    int result = text_digest((Text){view.buf, view.len}, &hash);
-    PyBuffer_Release(&view);
-    return result == OK ? hash_bytes(hash) : result == ASIDE ? Py_NewRef(Py_None) : NULL;
-}
-
-static PyObject *digest(PyObject *module, PyObject *data)
-{
-    Py_buffer view;
-    if (PyObject_GetBuffer(data, &view, PyBUF_SIMPLE) < 0)
-        return NULL;
-    uint64_t hash = hash64(view.buf, (size_t)view.len);
-    PyBuffer_Release(&view);
-    return hash_bytes(hash);
 }
 
 /* -- the recorder's loop --------------------------------------------------------------------------------- */
@@ -606,97 +575,6 @@ static PyObject *record(PyObject *module, PyObject *const *args, Py_ssize_t narg
     return PyLong_FromLongLong(events);
 }
 
-/* -- a kept table checked as it comes back (call_table._whole) ----------------------------------------------- */
-/* bounds(column) -> (least, greatest) of an array of type i, I or B; None when it is empty; NotImplemented for
- * another type (the caller uses min and max). */
-static PyObject *bounds(PyObject *module, PyObject *column)
-{
-    Py_buffer view;
-    if (PyObject_GetBuffer(column, &view, PyBUF_FORMAT | PyBUF_C_CONTIGUOUS) < 0)
-        return NULL;
-    const char *format = view.format == NULL ? "B" : view.format;
-    char type = format[0] != '\0' && format[1] == '\0' ? format[0] : '?';
-    PyObject *answer;
-    if ((type != 'i' && type != 'I' && type != 'B') || view.itemsize != (type == 'B' ? 1 : 4))
-        answer = Py_NewRef(Py_NotImplemented);
-    else if (view.len == 0)
-        answer = Py_NewRef(Py_None);
-    else {
-        Py_ssize_t count = view.len / view.itemsize;
-        long long least = 0, greatest = 0;
-        for (Py_ssize_t i = 0; i < count; i++) {
-            long long value = type == 'i' ? (long long)((const int *)view.buf)[i]
-                : type == 'I' ? (long long)((const unsigned int *)view.buf)[i]
-                : (long long)((const unsigned char *)view.buf)[i];
-            if (i == 0 || value < least)
-                least = value;
-            if (i == 0 || value > greatest)
-                greatest = value;
-        }
-        answer = Py_BuildValue("(LL)", least, greatest);
-    }
-    PyBuffer_Release(&view);
-    return answer;
-}
-
-/* parents_before(column) -> whether every item of an array of type i is less than its index (a call's parent
- * is an earlier call, or -1); NotImplemented for another type. */
-/* A column of parents (an array of type i) as a view: 1 when it is one, 0 when it is another array (the view
- * released), -1 with an error. */
-static int parents_view(PyObject *column, Py_buffer *view)
-{
-    if (PyObject_GetBuffer(column, view, PyBUF_FORMAT | PyBUF_C_CONTIGUOUS) < 0)
-        return -1;
-    if (view->format == NULL || strcmp(view->format, "i") != 0 || view->itemsize != sizeof(int)) {
-        PyBuffer_Release(view);
-        return 0;
-    }
-    return 1;
-}
-
-static PyObject *parents_before(PyObject *module, PyObject *column)
-{
-    Py_buffer view;
-    int found = parents_view(column, &view);
-    if (found <= 0)
-        return found < 0 ? NULL : Py_NewRef(Py_NotImplemented);
-    Py_ssize_t count = view.len / view.itemsize, i = 0;
-    const int *parents = view.buf;
-    while (i < count && parents[i] < i)
-        i++;
-    PyBuffer_Release(&view);
-    return PyBool_FromLong(i == count);
-}
-
-/* tree_ordered(column) -> whether an array of type i of parents (each an earlier call's index, or -1) lists its
- * calls in tree order: the call before each is its parent or under it. Climbs from the call before to the parent;
- * in a run in tree order each call is climbed past at most once. False for a parent that is not an earlier call;
- * NotImplemented for another array. */
-static PyObject *tree_ordered(PyObject *module, PyObject *column)
-{
-    Py_buffer view;
-    int found = parents_view(column, &view);
-    if (found <= 0)
-        return found < 0 ? NULL : Py_NewRef(Py_NotImplemented);
-    Py_ssize_t count = view.len / view.itemsize;
-    const int *parents = view.buf;
-    int ordered = 1;
-    for (Py_ssize_t i = 0; ordered && i < count; i++) {
-        Py_ssize_t above = i - 1, parent = parents[i];
-        while (above > parent && above >= 0) {
-            Py_ssize_t up = parents[above];
-            if (up >= above) {
-                ordered = 0;
-                break;
-            }
-            above = up;
-        }
-        ordered = ordered && above == parent;
-    }
-    PyBuffer_Release(&view);
-    return PyBool_FromLong(ordered);
-}
-
 /* bind(record type, raw_fingerprint_py, lines): the type whose fields `record` reads at their offsets, the
  * reference for inputs the canonical writer leaves aside, and `_tally.LINES` (None where `_tally` was not built),
  * through which it reads a block of `_tally.Lines`. */
@@ -716,14 +594,9 @@ static PyObject *bind(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 }
 
 static PyMethodDef methods[] = {
-    {"fingerprint", fingerprint, METH_O, "The fingerprint of a JSON text's canonical form; None if not here."},
-    {"digest", digest, METH_O, "The 8-byte hash of canonical JSON already written."},
     {"record", (PyCFunction)(void (*)(void))record, METH_FASTCALL,
      "CallRecorder.add_block in C: the events counted, or NotImplemented."},
     {"bind", (PyCFunction)(void (*)(void))bind, METH_FASTCALL, "The record type and reference record works with."},
-    {"bounds", bounds, METH_O, "(least, greatest) of an array of i, I or B; None when empty."},
-    {"parents_before", parents_before, METH_O, "Whether each item of an array of i is less than its index."},
-    {"tree_ordered", tree_ordered, METH_O, "Whether calls given by their parents (array of i) are in tree order."},
     {NULL, NULL, 0, NULL},
 };
 

@@ -40,12 +40,15 @@ from .call_table import CallTable, CompactCall
 from .tree_order import tree_ordered
 
 try:
+    from ._fingerprint import digest as _compiled_digest  # type: ignore[attr-defined,import-not-found,unused-ignore]  # a C extension: no types
+    from ._fingerprint import fingerprint as _raw_digest  # type: ignore[attr-defined,import-not-found,unused-ignore]  # a C extension: no types
+except ImportError:  # no compiler at install time: the reference (`raw_fingerprint_py`)
+    _raw_digest = _compiled_digest = None
+try:
     from ._calls import bind as _bind  # type: ignore[attr-defined,import-not-found,unused-ignore]  # a C extension: no types
-    from ._calls import digest as _compiled_digest  # type: ignore[attr-defined,import-not-found,unused-ignore]  # a C extension: no types
-    from ._calls import fingerprint as _raw_digest  # type: ignore[attr-defined,import-not-found,unused-ignore]  # a C extension: no types
     from ._calls import record as _record  # type: ignore[attr-defined,import-not-found,unused-ignore]  # a C extension: no types
-except ImportError:  # no compiler at install time: the references (`add_block_py`, `raw_fingerprint_py`)
-    _raw_digest = _record = _compiled_digest = _bind = None
+except ImportError:  # no compiler at install time: the reference (`add_block_py`)
+    _record = _bind = None
 ACCELERATED = _raw_digest is not None
 # The hash of a value's canonical JSON: the extension's (`_hash64.h`, a 64-bit multiply-and-fold hash: with it
 # a fingerprint from the text takes about 0.46 µs a value where it took 1.24 with BLAKE2b, measured by hand on a
@@ -329,8 +332,11 @@ def _compact(value: Any) -> str:
             return "(nested too deep to show)"
 
 
-if _bind is not None:
+if _bind is not None and _raw_digest is None:  # its fingerprints are the kernel's: without it, the reference's
+    _record = None
+elif _bind is not None:
     try:
         _bind(EventRecord, raw_fingerprint_py, LINES_API)
     except (TypeError, AttributeError):  # built, but for records it cannot read: the recorder's reference
         _record = None
+RECORDER_ACCELERATED = _record is not None  # the recorder's loop in C (`_calls.c`); ACCELERATED: the fingerprints

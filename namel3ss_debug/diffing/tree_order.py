@@ -7,7 +7,7 @@ calls in one block, in the order that agent made them, are the same in both runs
 
 A run that does one thing at a time starts its calls in tree order already (a call starts after its parent,
 and a sibling's calls all start after the calls under the sibling before it), so it keeps its order:
-`in_tree_order` says so, in C where the extension was built (a pass over the parents, 5 ms
+`model.arrays.tree_ordered` says so (in C where the extension was built: a pass over the parents, 5 ms
 for 718,000 calls), and only a run whose calls interleave is reordered.
 
 >>> list(tree_order([-1, 0, 0, 1, 2, 1]))  # two agents (1, 2) under the run (0), their calls interleaved
@@ -19,12 +19,8 @@ from __future__ import annotations
 from array import array
 from typing import Sequence
 
+from ..model.arrays import tree_ordered as in_tree_order
 from .call_table import CallTable
-
-try:
-    from ._calls import tree_ordered as _tree_ordered  # type: ignore[attr-defined,import-not-found,unused-ignore]  # a C extension: no types
-except ImportError:  # no compiler at install time: `in_tree_order_py`
-    _tree_ordered = None
 
 
 def tree_ordered(table: CallTable) -> CallTable:
@@ -32,37 +28,6 @@ def tree_ordered(table: CallTable) -> CallTable:
     if in_tree_order(table.parent):
         return table
     return table.reordered(tree_order(table.parent))
-
-
-def in_tree_order(parents: array) -> bool:
-    """`in_tree_order_py` of an array of type i, in C where the extension was built."""
-    if _tree_ordered is not None:
-        found = _tree_ordered(parents)
-        if found is not NotImplemented:
-            return found  # type: ignore[no-any-return,unused-ignore]  # what the C extension returns
-    return in_tree_order_py(parents)
-
-
-def in_tree_order_py(parents: Sequence[int]) -> bool:
-    """Whether the call before each call is its parent or under its parent (a root may follow any call).
-
-    `parents[i]` is the index of call i's parent, an earlier call, or -1 for a root. Climbing from the call
-    before up to the parent visits each call at most once in a run in tree order, so this is linear; a
-    parent that is not an earlier call makes the answer False.
-
-    >>> in_tree_order_py([-1, 0, 1, 0, 3]), in_tree_order_py([-1, 0, 0, 1])
-    (True, False)
-    """
-    for index, parent in enumerate(parents):
-        above = index - 1
-        while above > parent and above >= 0:
-            up = parents[above]
-            if up >= above:
-                return False
-            above = up
-        if above != parent:
-            return False
-    return True
 
 
 def tree_order(parents: Sequence[int]) -> array:

@@ -16,7 +16,7 @@ from collections.abc import Mapping
 
 import msgspec
 
-from ..model.arrays import largest
+from ..model.arrays import bounds as bounds_of
 from ..model.packed import Column, packed, unpacked
 from ..model.text_keys import Names
 from .load import STORE_ARRAYS, FileStore
@@ -85,5 +85,5 @@ def _whole(arrays: Mapping[str, Column], texts: dict[str, list[str]], files: int
 
 def _below(values: Column, bound: int) -> bool:
     """Every item under `bound` (an empty array's are)."""
-    top = largest(values)
-    return top is None or top < bound
+    found = bounds_of(values)
+    return found is None or found[1] < bound

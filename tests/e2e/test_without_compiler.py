@@ -24,7 +24,8 @@ from namel3ss_debug.tracer import scan
 
 COMPILED = ("namel3ss_debug.tracer._scan", "namel3ss_debug.store._lines", "namel3ss_debug.model._arrays",
             "namel3ss_debug.replay._place", "namel3ss_debug.replay._join", "namel3ss_debug.analysis._tally",
-            "namel3ss_debug.analysis._floats", "namel3ss_debug.diffing._calls", "namel3ss_debug.checks._see")
+            "namel3ss_debug.analysis._floats", "namel3ss_debug.diffing._fingerprint", "namel3ss_debug.diffing._calls",
+            "namel3ss_debug.checks._see")
 PRELUDE = f"""
 import sys
 class Hidden:

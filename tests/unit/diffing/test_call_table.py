@@ -25,6 +25,7 @@ from namel3ss_debug.diffing.call_table import (
     restored,
 )
 from namel3ss_debug.diffing.profile import profile_lines
+from namel3ss_debug.model import arrays
 from namel3ss_debug.ops.split import pipe
 from namel3ss_debug.store.problems import ReadProblems
 from namel3ss_debug.store.reader import TraceReader
@@ -100,8 +101,8 @@ def damaged(kept_calls: KeptCalls, column: str, change) -> KeptCalls:
                                     "a start with no inputs to read", "inputs of no known kind"])
 def test_a_kept_table_that_is_not_whole_is_not_used(tmp_path, monkeypatch, damage, checks) -> None:
     if checks == "reference":  # min, max and map, as without the compiler
-        monkeypatch.setattr(call_table, "_bounds", None)
-        monkeypatch.setattr(call_table, "_parents_before", None)
+        monkeypatch.setattr(call_table, "bounds", arrays.bounds_py)
+        monkeypatch.setattr(call_table, "parents_before", arrays.parents_before_py)
     table = table_of(tmp_path, 5)
     kept_calls = through_cache(table)
     assert restored(kept_calls) is not None

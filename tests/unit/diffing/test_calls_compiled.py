@@ -1,13 +1,10 @@
-"""diff's fingerprints in C (`diffing/_calls.c`): from a JSON text, the fingerprint its Python reference
+"""diff's fingerprints in C (`diffing/_fingerprint.c`): from a JSON text, the fingerprint its Python reference
 (`raw_fingerprint_py`: decode, then canonical JSON) gives, or None where it leaves the text to the reference."""
 
 from __future__ import annotations
 
 import json
 import random
-from array import array
-from itertools import count
-from operator import lt
 
 import orjson
 import pytest
@@ -18,8 +15,7 @@ from namel3ss_debug.store.records import BLOCK_DECODER
 
 needs_c = pytest.mark.skipif(not calls.ACCELERATED, reason="the C extension was not compiled on this install")
 if calls.ACCELERATED:
-    from namel3ss_debug.diffing._calls import bounds, parents_before
-    from namel3ss_debug.diffing._calls import fingerprint as compiled
+    from namel3ss_debug.diffing._fingerprint import fingerprint as compiled
 
 TEXTS = ["", "a", "zz", "café", "naïve → ✓", "\U0001f600", "quote \" back \\ slash /", "tab\tnew\nline\r",
          "\x00\x01\x1f\x7f", "\u2028", "é" * 3, "12", "-"]
@@ -176,27 +172,3 @@ def test_a_value_hashed_from_its_text_or_from_itself_is_the_same():
     assert compiled(orjson.dumps(value)) == calls.fingerprint(value) == model_hash(
         orjson.dumps(value, option=orjson.OPT_SORT_KEYS))
     assert calls.FINGERPRINTS == "fold64"
-
-
-@needs_c
-@pytest.mark.parametrize("seed", range(20))
-def test_a_kept_tables_checks_are_min_max_and_each_parent_before_its_call(seed) -> None:
-    """`bounds` and `parents_before` (call_table._whole's, in C) against `min`, `max` and `map(lt, ...)`, on random
-    columns of each type they take, the extremes of each type included."""
-    rng = random.Random(seed)
-    extremes = {"i": (-(2**31), 2**31 - 1), "I": (0, 2**32 - 1), "B": (0, 255)}
-    for typecode, (low, high) in extremes.items():
-        for size in (1, 2, rng.randrange(3, 3000)):
-            values = array(typecode, [rng.choice((low, high, rng.randint(low, high))) for _ in range(size)])
-            assert bounds(values) == (min(values), max(values))
-        assert bounds(array(typecode)) is None
-    for size in (0, 1, rng.randrange(2, 3000)):
-        parents = array("i", [rng.randrange(-1, index) if index else -1 for index in range(size)])
-        assert parents_before(parents) is all(map(lt, parents, count())) is True
-        if size:
-            wrong = rng.randrange(size)
-            parents[wrong] = rng.choice((wrong, wrong + 1, 2**31 - 1))
-            assert parents_before(parents) is all(map(lt, parents, count())) is False
-    for other in (array("q", [1]), array("d", [1.0]), array("H", [1])):
-        assert bounds(other) is NotImplemented and parents_before(other) is NotImplemented
-    assert parents_before(array("I", [0])) is NotImplemented
