@@ -1,5 +1,5 @@
 /* A 64-bit hash of bytes: two 8-byte words at a time, each pair mixed into the state by a folded multiply (the
- * 128-bit product's halves XORed). `diff` hashes a call's canonical JSON with it (`calls.digest`), `analyze` a
+ * 128-bit product's halves XORed). `diff` hashes a call's canonical JSON with it (`_fingerprint.c`), `analyze` a
  * call's inputs as written (`_tally.digest`, the call identity). tests/unit/diffing/test_calls_compiled.py holds
  * a Python model of it, word for word.
  *

@@ -24,7 +24,6 @@
 #include "_members.h"
 #include "_texts.h"
 #include "_fingerprint_canonical.h"
-#include "_hash64.h"
 #include "_calls_table.h"
 #include "_scanned.h"
 #include "_calls_event.h"
@@ -33,23 +32,10 @@
 /* The hash of the canonical JSON of the text `raw` */
 static int text_digest(Text raw, uint64_t *hash)
 {
-    Out out;
-    int result = canonical((const unsigned char *)raw.at, (size_t)raw.size, &out);
-    if (result == OK)
-        *hash = hash64((const unsigned char *)out.data, out.size);
-    out_free(&out);
-    return result;
+    return canonical_digest((const unsigned char *)raw.at, (size_t)raw.size, hash);
 }
 
-static PyObject *hash_bytes(uint64_t hash)
-{
-    unsigned char bytes[8];
-    for (int i = 0; i < 8; i++)
-        bytes[i] = (unsigned char)(hash >> (8 * i));
-    return PyBytes_FromStringAndSize((const char *)bytes, 8);
-}
-
-/* 8 bytes (as `hash_bytes` writes them) as the hash again; -1 with TypeError if they are not 8 bytes. */
+/* 8 bytes (as `fingerprint_bytes` writes them) as the hash again; -1 with TypeError if they are not 8 bytes. */
 static int bytes_hash(PyObject *bytes, unsigned long long *hash)
 {
     if (!PyBytes_Check(bytes) || PyBytes_GET_SIZE(bytes) != 8) {
@@ -398,7 +384,7 @@ static int end(Block *b, Event *e, Py_ssize_t index)
     unsigned long long outputs_hash = hash;
     if (found == ASIDE || (shown && !placed)) {
         PyObject *record = event_record(e);
-        PyObject *known = record == NULL ? NULL : found == OK ? hash_bytes(hash) : Py_NewRef(Py_None);
+        PyObject *known = record == NULL ? NULL : found == OK ? fingerprint_bytes(hash) : Py_NewRef(Py_None);
         if (known == NULL)
             return -1;
         PyObject *args[] = {b->recorder, record, known, shown && !placed ? Py_True : Py_False};
@@ -604,12 +590,8 @@ static struct PyModuleDef module_def = {PyModuleDef_HEAD_INIT, "_calls", NULL, -
 
 PyMODINIT_FUNC PyInit__calls(void)
 {
-    PyObject *orjson = PyImport_ImportModule("orjson");
-    if (orjson == NULL)
+    if (canonical_init() < 0)
         return NULL;
-    orjson_loads = PyObject_GetAttrString(orjson, "loads");
-    orjson_dumps = PyObject_GetAttrString(orjson, "dumps");
-    Py_DECREF(orjson);
     PyObject **texts[] = {&T_started, &T_failed, &T_llm, &T_tool, &T_unclosed, &T_app, &T_startup, &T_app_load_start,
                           &S_keeps, &S_wanted, &S_kind_of, &S_codes, &S_end_value, &S_code, &S_popitem, &S_frombytes};
     const char *words[] = {"started", "failed", "llm", "tool", "unclosed", "app", "start-up", "app_load_start", "keeps",
@@ -618,7 +600,7 @@ PyMODINIT_FUNC PyInit__calls(void)
         if ((*texts[i] = PyUnicode_InternFromString(words[i])) == NULL)
             return NULL;
     LAST_KW = Py_BuildValue("(s)", "last");
-    if (orjson_loads == NULL || orjson_dumps == NULL || LAST_KW == NULL)
+    if (LAST_KW == NULL)
         return NULL;
     return PyModule_Create(&module_def);
 }

@@ -15,29 +15,16 @@
 #include <stdint.h>
 
 #include "_fingerprint_canonical.h"
-#include "_hash64.h"
-
-static PyObject *hash_bytes(uint64_t hash)
-{
-    unsigned char bytes[8];
-    for (int i = 0; i < 8; i++)
-        bytes[i] = (unsigned char)(hash >> (8 * i));
-    return PyBytes_FromStringAndSize((const char *)bytes, 8);
-}
 
 static PyObject *fingerprint(PyObject *module, PyObject *raw)
 {
     Py_buffer view;
     if (PyObject_GetBuffer(raw, &view, PyBUF_SIMPLE) < 0)
         return NULL;
-    Out out;
     uint64_t hash = 0;
-    int result = canonical((const unsigned char *)view.buf, (size_t)view.len, &out);
-    if (result == OK)
-        hash = hash64((const unsigned char *)out.data, out.size);
-    out_free(&out);
+    int result = canonical_digest((const unsigned char *)view.buf, (size_t)view.len, &hash);
     PyBuffer_Release(&view);
-    return result == OK ? hash_bytes(hash) : result == ASIDE ? Py_NewRef(Py_None) : NULL;
+    return result == OK ? fingerprint_bytes(hash) : result == ASIDE ? Py_NewRef(Py_None) : NULL;
 }
 
 static PyObject *digest(PyObject *module, PyObject *data)
@@ -47,7 +34,7 @@ static PyObject *digest(PyObject *module, PyObject *data)
         return NULL;
     uint64_t hash = hash64(view.buf, (size_t)view.len);
     PyBuffer_Release(&view);
-    return hash_bytes(hash);
+    return fingerprint_bytes(hash);
 }
 
 static PyMethodDef methods[] = {
@@ -60,13 +47,5 @@ static struct PyModuleDef module_def = {PyModuleDef_HEAD_INIT, "_fingerprint", N
 
 PyMODINIT_FUNC PyInit__fingerprint(void)
 {
-    PyObject *orjson = PyImport_ImportModule("orjson");
-    if (orjson == NULL)
-        return NULL;
-    orjson_loads = PyObject_GetAttrString(orjson, "loads");
-    orjson_dumps = PyObject_GetAttrString(orjson, "dumps");
-    Py_DECREF(orjson);
-    if (orjson_loads == NULL || orjson_dumps == NULL)
-        return NULL;
-    return PyModule_Create(&module_def);
+    return canonical_init() < 0 ? NULL : PyModule_Create(&module_def);
 }

@@ -6,15 +6,21 @@
  * the unescaped text's), a key twice, a string escape orjson would not write as it is (\u00e9, \/), bytes that
  * are not UTF-8, nesting past MAX_DEPTH, or text that is not JSON; FAILED with a Python error set. Numbers: an
  * integer of up to 18 digits is written as it is; any other number goes through orjson (loads, then dumps), as
- * the reference's value would, and a number orjson refuses is ASIDE. */
+ * the reference's value would, and a number orjson refuses is ASIDE.
+ *
+ * canonical_digest(text, size, hash) is a text's fingerprint (its canonical form hashed, `_hash64.h`),
+ * fingerprint_bytes(hash) its 8 bytes as Python sees them, and canonical_init() loads orjson once, from the init
+ * of each module that includes this (`_fingerprint.c`, and `_calls.c`'s recorder until it moves to Python). */
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
 
+#include "_hash64.h"
+
 #define MAX_DEPTH 128
 enum { OK = 0, ASIDE = 1, FAILED = -1 };  /* ASIDE: not answered here */
 
-static PyObject *orjson_loads, *orjson_dumps;  /* set by the module's init */
+static PyObject *orjson_loads, *orjson_dumps;  /* set by `canonical_init`, from the module's init */
 
 #define OUT_INLINE 4096
 
@@ -421,4 +427,37 @@ static int canonical(const unsigned char *text, size_t size, Out *out)
     int result = in.at < in.end && *in.at == 'n' ? ASIDE : value(&in, out);  /* null: no value, to the caller */
     skip_space(&in);
     return result == OK && in.at != in.end ? ASIDE : result;
+}
+
+/* The fingerprint of a JSON text: the hash (`_hash64.h`) of its canonical form; OK, ASIDE or FAILED as `canonical`. */
+static int canonical_digest(const unsigned char *text, size_t size, uint64_t *hash)
+{
+    Out out;
+    int result = canonical(text, size, &out);
+    if (result == OK)
+        *hash = hash64((const unsigned char *)out.data, out.size);
+    out_free(&out);
+    return result;
+}
+
+/* A fingerprint as Python sees it: the hash's 8 bytes, least significant first. */
+static PyObject *fingerprint_bytes(uint64_t hash)
+{
+    unsigned char bytes[8];
+    for (int i = 0; i < 8; i++)
+        bytes[i] = (unsigned char)(hash >> (8 * i));
+    return PyBytes_FromStringAndSize((const char *)bytes, 8);
+}
+
+/* orjson's `loads` and `dumps`, for the numbers the writer leaves to them: 0, or -1 with an error. Once, from the
+ * module's init. */
+static int canonical_init(void)
+{
+    PyObject *orjson = PyImport_ImportModule("orjson");
+    if (orjson == NULL)
+        return -1;
+    orjson_loads = PyObject_GetAttrString(orjson, "loads");
+    orjson_dumps = PyObject_GetAttrString(orjson, "dumps");
+    Py_DECREF(orjson);
+    return orjson_loads == NULL || orjson_dumps == NULL ? -1 : 0;
 }
