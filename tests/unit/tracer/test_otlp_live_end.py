@@ -34,12 +34,14 @@ SDK_LOGGER = logging.getLogger("opentelemetry.exporter.otlp.proto.http.trace_exp
 
 class Receiver:
     """A stand-in for the SDK's exporter: `answer(n)` is how the n-th request goes (0 = at once, a number of
-    seconds = that late, "never" = no answer until shut down, "refused" = a failed try, then a back-off)."""
+    seconds = that late, "never" = no answer until shut down, "refused" = a failed try, then a back-off,
+    "after the spans" = once the run has made all its spans, however long that takes)."""
 
     def __init__(self, *answers: Any) -> None:
         self.answers = list(answers)
         self.took: list[int] = []
         self.stop = threading.Event()
+        self.spans_made = threading.Event()  # set by `run` once the app's spans are all written
 
     def export(self, spans: Any) -> SpanExportResult:
         answer = self.answers[min(len(self.took), len(self.answers) - 1)]
@@ -48,6 +50,10 @@ class Receiver:
                                "Connection refused")
             self.stop.wait(60)  # the SDK's back-off, cut short by shutdown
             return SpanExportResult.FAILURE
+        if answer == "after the spans" and not self.spans_made.wait(60):
+            return SpanExportResult.FAILURE
+        if answer == "after the spans":
+            answer = 0
         if answer == "never" and not self.stop.wait(60) or self.stop.wait(answer if answer != "never" else 0):
             return SpanExportResult.FAILURE
         self.took.append(len(spans))
@@ -72,6 +78,7 @@ def run(receiver: Receiver, spans: int = 5, pause: float = 0.0) -> tuple[float, 
             writer.append(_line(event))
         if n == 0 and pause:
             time.sleep(pause)
+    receiver.spans_made.set()
     trace.run_end()
     writer.append(_line(trace.events[-1]))
     start = time.monotonic()
@@ -129,7 +136,8 @@ def test_a_receiver_that_answered_is_waited_for_no_longer_than_the_limit() -> No
 
 
 def test_spans_the_full_queue_dropped_are_counted_in_one_warning() -> None:
-    receiver = Receiver(0, 1.0, 0)  # the second batch is slow to be answered while the app makes many spans
+    # the second batch is answered only once the app has made its spans: the queue fills however slow the machine
+    receiver = Receiver(0, "after the spans", 0)
     _, warnings = run(receiver, spans=MAX_QUEUE_SIZE + 600, pause=0.3)
     assert len(warnings) == 1 and warnings[0].startswith("live export to http://127.0.0.1:1/v1/traces dropped ")
     dropped = int(warnings[0].split(" dropped ")[1].split(" of ")[0])
