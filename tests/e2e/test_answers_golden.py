@@ -1,0 +1,85 @@
+"""Golden answers: what `analyze`, `check`, `diff` and `replay` print as JSON for a set of random traces, held
+byte for byte against the answers the release gave (`tests/golden/answers`).
+
+The traces (`traces/`) are random runs of the test factories, written once and kept as they are, so a change to
+a factory does not move them: `analysisruns.random_run` (every figure analyze keeps: overlapping calls, repeats,
+retries, failures, errors, memory, calls near a context window), `tracefactory.random_calls_run` (what diff's call
+recorder reads: spans ended in any order or never, odd field types, another run's events) and
+`test_replay_halves.server_run` (nested agents, instants, orphans, seqs out of order). They hold the figures
+whichever implementation computes them (the compiled pass or its Python reference, whole or in halves): the
+other tests hold those to each other, these hold them to what users saw.
+
+After a deliberate change of an answer, write them again with
+`NAMEL3SS_UPDATE_GOLDEN=1 pytest tests/e2e/test_answers_golden.py` and read the diff before committing it.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import orjson
+import pytest
+from click.testing import CliRunner
+
+from namel3ss_debug.cli.main import cli
+
+GOLDEN = Path(__file__).resolve().parents[1] / "golden" / "answers"
+TRACES = sorted(path.name for path in (GOLDEN / "traces").glob("*.jsonl"))
+RULES = ["--max-errors", "3", "--max-p95", "llm=300ms", "--require", "llm", "--require-order", "agent,llm",
+         "--clean-integrity", "--forbid-secrets"]
+
+
+def commands(trace: str) -> dict[str, list[str]]:
+    """Each command's arguments for a trace; `diff` compares it with the next trace of the list."""
+    other = TRACES[(TRACES.index(trace) + 1) % len(TRACES)]
+    return {"analyze": ["analyze", trace, "--no-cache", "--format", "json"],
+            "check": ["check", trace, *RULES, "--format", "json"],
+            "diff": ["diff", trace, other, "--no-cache", "--format", "json"],
+            "replay": ["replay", trace, "--break", "errors", "--format", "json", "--no-cache"]}
+
+
+def answer(args: list[str]) -> bytes:
+    """The command's exit code and output, the version it names left out (it changes with every release)."""
+    result = CliRunner().invoke(cli, args, catch_exceptions=False)
+    try:  # one JSON document (analyze, check, diff), or JSON lines (replay's stops)
+        documents = [orjson.loads(result.stdout_bytes)]
+    except orjson.JSONDecodeError:
+        documents = [orjson.loads(line) for line in result.stdout_bytes.splitlines()]
+    for document in documents:
+        if isinstance(document, dict):
+            document.pop("generated_by", None)
+    lines = [orjson.dumps(document, option=orjson.OPT_INDENT_2) for document in documents]
+    return b"exit %d\n" % result.exit_code + b"\n".join(lines) + b"\n"
+
+
+@pytest.fixture
+def traces(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The traces copied to a directory of their own, the test's current one (answers name them as given)."""
+    for name in TRACES:
+        shutil.copy(GOLDEN / "traces" / name, tmp_path / name)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("NO_COLOR", "1")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    for name in list(os.environ):
+        if name.startswith("NAMEL3SS_DEBUG_"):
+            monkeypatch.delenv(name)
+    return tmp_path
+
+
+def test_there_are_traces_and_answers_for_each():
+    assert len(TRACES) >= 10
+    for trace in TRACES:
+        for command in commands(trace):
+            assert (GOLDEN / f"{trace}.{command}").exists() or os.environ.get("NAMEL3SS_UPDATE_GOLDEN")
+
+
+@pytest.mark.parametrize("trace", TRACES)
+@pytest.mark.parametrize("command", ["analyze", "check", "diff", "replay"])
+def test_the_answer_is_the_release_s(traces, trace, command):
+    got = answer(commands(trace)[command])
+    expected = GOLDEN / f"{trace}.{command}"
+    if os.environ.get("NAMEL3SS_UPDATE_GOLDEN"):
+        expected.write_bytes(got)
+    assert got == expected.read_bytes()
