@@ -5,9 +5,11 @@ The traces (`traces/`) are random runs of the test factories, written once and k
 a factory does not move them: `analysisruns.random_run` (every figure analyze keeps: overlapping calls, repeats,
 retries, failures, errors, memory, calls near a context window), `tracefactory.random_calls_run` (what diff's call
 recorder reads: spans ended in any order or never, odd field types, another run's events) and
-`test_replay_halves.server_run` (nested agents, instants, orphans, seqs out of order). They hold the figures
-whichever implementation computes them (the compiled pass or its Python reference, whole or in halves): the
-other tests hold those to each other, these hold them to what users saw.
+`test_replay_halves.server_run` (nested agents, instants, orphans, seqs out of order). The commands run as this
+install builds them, each trace read whole. `test_without_compiler.py` holds the Python references to the compiled
+code, and the halves tests (`test_merge.py`, `test_analyze_split.py`, `test_check_halves.py`, `test_replay_halves.py`) a
+read in halves to a whole read; these hold a whole read to what
+the release printed.
 
 After a deliberate change of an answer, write them again with
 `NAMEL3SS_UPDATE_GOLDEN=1 pytest tests/e2e/test_answers_golden.py` and read the diff before committing it.
@@ -55,17 +57,14 @@ def answer(args: list[str]) -> bytes:
 
 
 @pytest.fixture
-def traces(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """The traces copied to a directory of their own, the test's current one (answers name them as given)."""
+def traces(isolated_workspace: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The traces copied into the test's own directory (answers name them as given), with no colour and a cache
+    directory of its own."""
     for name in TRACES:
-        shutil.copy(GOLDEN / "traces" / name, tmp_path / name)
-    monkeypatch.chdir(tmp_path)
+        shutil.copy(GOLDEN / "traces" / name, isolated_workspace / name)
     monkeypatch.setenv("NO_COLOR", "1")
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
-    for name in list(os.environ):
-        if name.startswith("NAMEL3SS_DEBUG_"):
-            monkeypatch.delenv(name)
-    return tmp_path
+    monkeypatch.setenv("XDG_CACHE_HOME", str(isolated_workspace / "cache"))
+    return isolated_workspace
 
 
 def test_there_are_traces_and_answers_for_each():
