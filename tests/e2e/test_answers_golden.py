@@ -1,5 +1,5 @@
-"""Golden answers: what `analyze`, `check`, `diff` and `replay` print as JSON for a set of random traces, held
-byte for byte against the answers the release gave (`tests/golden/answers`).
+"""Golden answers: what `analyze` (of each run whole, and of a window of it), `check`, `diff` and `replay` print as
+JSON for a set of random traces, held byte for byte against the answers the release gave (`tests/golden/answers`).
 
 The traces (`traces/`) are random runs of the test factories, written once and kept as they are, so a change to
 a factory does not move them: `analysisruns.random_run` (every figure analyze keeps: overlapping calls, repeats,
@@ -29,6 +29,9 @@ from namel3ss_debug.cli.main import cli
 
 GOLDEN = Path(__file__).resolve().parents[1] / "golden" / "answers"
 TRACES = sorted(path.name for path in (GOLDEN / "traces").glob("*.jsonl"))
+# analyze of a window of each run: what its filters drop is read but not counted (the pass's `Options.counted`)
+WINDOW = ["--since", "+0.1s", "--component", "agent", "--component", "llm", "--component", "tool", "--slow-threshold",
+          "5ms", "--block-threshold", "20ms"]
 RULES = ["--max-errors", "3", "--max-p95", "llm=300ms", "--require", "llm", "--require-order", "agent,llm",
          "--clean-integrity", "--forbid-secrets"]
 
@@ -39,7 +42,8 @@ def commands(trace: str) -> dict[str, list[str]]:
     return {"analyze": ["analyze", trace, "--no-cache", "--format", "json"],
             "check": ["check", trace, *RULES, "--format", "json"],
             "diff": ["diff", trace, other, "--no-cache", "--format", "json"],
-            "replay": ["replay", trace, "--break", "errors", "--format", "json", "--no-cache"]}
+            "replay": ["replay", trace, "--break", "errors", "--format", "json", "--no-cache"],
+            "window": ["analyze", trace, *WINDOW, "--no-cache", "--format", "json"]}
 
 
 def answer(args: list[str]) -> bytes:
@@ -75,7 +79,7 @@ def test_there_are_traces_and_answers_for_each():
 
 
 @pytest.mark.parametrize("trace", TRACES)
-@pytest.mark.parametrize("command", ["analyze", "check", "diff", "replay"])
+@pytest.mark.parametrize("command", ["analyze", "check", "diff", "replay", "window"])
 def test_the_answer_is_the_release_s(traces, trace, command):
     got = answer(commands(trace)[command])
     expected = GOLDEN / f"{trace}.{command}"
