@@ -7,9 +7,8 @@ retries, failures, errors, memory, calls near a context window), `tracefactory.r
 recorder reads: spans ended in any order or never, odd field types, another run's events) and
 `test_replay_halves.server_run` (nested agents, instants, orphans, seqs out of order). The commands run as this
 install builds them, each trace read whole. `test_without_compiler.py` holds the Python references to the compiled
-code, and the halves tests (`test_merge.py`, `test_analyze_split.py`, `test_check_halves.py`, `test_replay_halves.py`) a
-read in halves to a whole read; these hold a whole read to what
-the release printed.
+code, and the halves tests (`test_merge.py`, `test_analyze_split.py`, `test_check_halves.py`,
+`test_replay_halves.py`) a read in halves to a whole read; these hold a whole read to what the release printed.
 
 After a deliberate change of an answer, write them again with
 `NAMEL3SS_UPDATE_GOLDEN=1 pytest tests/e2e/test_answers_golden.py` and read the diff before committing it.

@@ -50,9 +50,9 @@ class Receiver:
                                "Connection refused")
             self.stop.wait(60)  # the SDK's back-off, cut short by shutdown
             return SpanExportResult.FAILURE
-        if answer == "after the spans" and not self.spans_made.wait(60):
-            return SpanExportResult.FAILURE
         if answer == "after the spans":
+            if not self.spans_made.wait(60):
+                return SpanExportResult.FAILURE
             answer = 0
         if answer == "never" and not self.stop.wait(60) or self.stop.wait(answer if answer != "never" else 0):
             return SpanExportResult.FAILURE
