@@ -27,6 +27,21 @@ class Shape:
 
 
 @dataclass(frozen=True)
+class Handled:
+    """What an `invoke` gives back when the framework turned the call's exception into a message for the
+    model (its tool-error handler): the span ends failed with `error`, marked handled, its outputs made
+    from `message` as a result's are, and the app gets `message`, as it did without us."""
+
+    error: BaseException
+    message: Any
+
+
+def unwrapped(result: Any) -> Any:
+    """What the app gets of an `invoke`'s result: a handled failure's message, else the result."""
+    return result.message if isinstance(result, Handled) else result
+
+
+@dataclass(frozen=True)
 class ForeignSpec:
     """A replayable call, as `Rerun.answer` needs to know it: where it is recorded and how its
     recorded value is rebuilt (`codec`); a `generator`'s answer is the items it yields.
@@ -53,9 +68,10 @@ def open_span(tracer: Tracer, spec: ForeignSpec, inputs: Any, *, model: str | No
 
 def call(tracer: Tracer, spec: ForeignSpec, shape: Shape, inputs: Any, invoke: Callable[[], Any], *,
          model: str | None = None, attrs: dict[str, Any] | None = None, parent_id: str | None = None) -> Any:
-    """Run `invoke()` in a span, or give back the rerun's answer instead of running it."""
+    """Run `invoke()` in a span, or give back the rerun's answer instead of running it. An `invoke` may
+    return `Handled`: the span ends failed (handled) and the app gets the message."""
     if tracer.run is None:
-        return invoke()
+        return unwrapped(invoke())
     span = open_span(tracer, spec, inputs, model=model, attrs=attrs, parent_id=parent_id)
     answer = answer_for(tracer, spec, span, inputs) if spec.replayable else None
     if answer is not None:
@@ -65,8 +81,7 @@ def call(tracer: Tracer, spec: ForeignSpec, shape: Shape, inputs: Any, invoke: C
     except BaseException as exc:
         tracer.end_span(span, error=exc)
         raise
-    end(tracer, span, shape, result)
-    return result
+    return end(tracer, span, shape, result)
 
 
 async def acall(tracer: Tracer, spec: ForeignSpec, shape: Shape, inputs: Any, invoke: Callable[[], Awaitable[Any]],
@@ -74,7 +89,7 @@ async def acall(tracer: Tracer, spec: ForeignSpec, shape: Shape, inputs: Any, in
                 parent_id: str | None = None) -> Any:
     """`call` for a coroutine: await `invoke()` in a span, or give back the rerun's answer."""
     if tracer.run is None:
-        return await invoke()
+        return unwrapped(await invoke())
     span = open_span(tracer, spec, inputs, model=model, attrs=attrs, parent_id=parent_id)
     answer = answer_for(tracer, spec, span, inputs) if spec.replayable else None
     if answer is not None:
@@ -84,8 +99,7 @@ async def acall(tracer: Tracer, spec: ForeignSpec, shape: Shape, inputs: Any, in
     except BaseException as exc:
         tracer.end_span(span, error=exc)
         raise
-    end(tracer, span, shape, result)
-    return result
+    return end(tracer, span, shape, result)
 
 
 def described(span: Any, shape: Shape, answer: Any) -> Any:
@@ -99,11 +113,17 @@ def described(span: Any, shape: Shape, answer: Any) -> Any:
     return answer
 
 
-def end(tracer: Tracer, span: Any, shape: Shape, result: Any) -> None:
-    """End the span with the result's outputs (and the usage and model `end_span` finds on it)."""
+def end(tracer: Tracer, span: Any, shape: Shape, result: Any) -> Any:
+    """End the span with the result's outputs (and the usage and model `end_span` finds on it); a
+    `Handled` result ends it failed, its outputs the message. Returns what the app gets."""
+    value = unwrapped(result)
     if span is not None:
-        span.outputs = describe(span, shape.outputs, result)
-    tracer.end_span(span, result=result)
+        span.outputs = describe(span, shape.outputs, value)
+    if isinstance(result, Handled):
+        tracer.end_span(span, error=result.error, handled=True)
+    else:
+        tracer.end_span(span, result=result)
+    return value
 
 
 def describe(span: Any, describer: Callable[..., Any], *args: Any) -> Any:

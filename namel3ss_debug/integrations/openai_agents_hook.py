@@ -14,6 +14,14 @@ Tools. A tracing processor only watches, and a rerun must not run a tool's body,
 `FunctionTool`'s public `on_invoke_tool` is wrapped as the tool is made: the call becomes a `tool`
 span (`integrations/tools.py`) with the model's call id (`ToolContext.tool_call_id`), under the
 agent span current where the runner invokes it.
+
+Handled errors. A tool that raises is, by default, turned by the SDK into a message for the model
+(its `failure_error_function`), inside `on_invoke_tool`: the invoker returns normally and the SDK's
+own trace keeps only "details are redacted". The SDK hands the exception to its failure function
+through `agents.tool.maybe_invoke_function_tool_failure_error_function`, which is wrapped to note the
+exception for the tool span it runs under (it returns what the SDK made, unchanged): the span ends
+failed with that exception, `error.handled: true`, its outputs the message the model got, which is
+what a rerun gives back.
 """
 
 from __future__ import annotations
@@ -21,12 +29,12 @@ from __future__ import annotations
 import inspect
 import json
 import typing
+from contextvars import ContextVar
 from types import ModuleType
 from typing import Any
 
 from ..tracer.api import get_tracer
-from ..tracer.context import current
-from .calls import ForeignSpec, open_span
+from .calls import ForeignSpec, Handled, open_span
 from .tools import arun_tool
 
 FRAMEWORK = "openai-agents"
@@ -39,6 +47,10 @@ def install(module: ModuleType) -> list[str]:
         _install_tools(module)
     except Exception as exc:  # this version builds its tools otherwise: their calls go unrecorded
         missing.append(f"function tools ({type(exc).__name__}: {exc})")
+    try:
+        _install_failures(module)
+    except Exception as exc:  # this version hands tool errors to the model otherwise: they stay results
+        missing.append(f"tool errors handed to the model ({type(exc).__name__}: {exc})")
     try:
         _install_tracing(module)
     except Exception as exc:  # this version traces otherwise: its agents and handoffs go unrecorded
@@ -98,27 +110,38 @@ class RecordedInvoker:
                                call_id=getattr(context, "tool_call_id", None))
 
     async def _invoke(self, context: Any, arguments: str) -> Any:
-        """The SDK's invoker, run in our tool span. An error the SDK turns into a message for the model
-        (its default `failure_error_function`) is put on its function span: our span keeps it in
-        `attrs.handled_error`, its result being that message (what a rerun gives back)."""
-        sdk_span = _sdk_current_span()
-        before = getattr(sdk_span, "error", None)
-        result = await self._invoker(context, arguments)
-        error = getattr(sdk_span, "error", None)
-        if error and error is not before:
-            ours = current.get()
-            if ours is not None and getattr(ours, "component", None) == "tool":
-                ours.attrs = {**(ours.attrs or {}), "handled_error": error}
-        return result
+        """The SDK's invoker, run in our tool span; a `Handled` failure when the SDK turned the tool's
+        exception into the message it returns."""
+        failures: list[BaseException] = []
+        token = _FAILURES.set(failures)
+        try:
+            result = await self._invoker(context, arguments)
+        finally:
+            _FAILURES.reset(token)
+        return Handled(failures[-1], result) if failures else result
 
 
-def _sdk_current_span() -> Any:
-    try:
-        from agents.tracing import get_current_span  # noqa: PLC0415 - the SDK is imported: a tool of it runs
+# The exceptions the SDK handed to a failure function during the tool call running in this context.
+_FAILURES: ContextVar[list[BaseException] | None] = ContextVar("namel3ss_debug_agents_failures", default=None)
 
-        return get_current_span()
-    except Exception:  # no current span to read: no handled error is noted
-        return None
+
+def _install_failures(module: ModuleType) -> None:
+    from agents import tool  # noqa: PLC0415 - the app has imported the SDK: we run after its import
+
+    original = tool.maybe_invoke_function_tool_failure_error_function
+    if getattr(original, "_namel3ss_debug", False):
+        return
+
+    async def maybe_invoke_function_tool_failure_error_function(**kwargs: Any) -> Any:
+        message = await original(**kwargs)
+        failures = _FAILURES.get()
+        if message is not None and failures is not None and isinstance(kwargs.get("error"), BaseException):
+            failures.append(kwargs["error"])
+        return message
+
+    maybe_invoke_function_tool_failure_error_function._namel3ss_debug = True  # type: ignore[attr-defined]
+    maybe_invoke_function_tool_failure_error_function.__wrapped__ = original  # type: ignore[attr-defined]
+    tool.maybe_invoke_function_tool_failure_error_function = maybe_invoke_function_tool_failure_error_function
 
 
 def _parsed(arguments: str) -> Any:

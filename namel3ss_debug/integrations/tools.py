@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any, Awaitable, Callable
 
 from ..tracer.core import Tracer
-from .calls import ForeignSpec, Shape, acall, call
+from .calls import ForeignSpec, Shape, acall, call, unwrapped
 
 RESULT = Shape(lambda result: {"return": result})
 
@@ -45,10 +45,11 @@ def tool_attrs(tracer: Tracer, framework: str, call_id: str | None, extra: dict[
 def run_tool(tracer: Tracer, framework: str, name: str, arguments: Any, invoke: Callable[[], Any], *,
              call_id: str | None = None, codec: Any = None, attrs: dict[str, Any] | None = None,
              parent_id: str | None = None, link_by_arguments: bool = False) -> Any:
-    """Run a tool's body in a `tool` span named `name`, or give back the rerun's answer instead.
+    """Run a tool's body in a `tool` span named `name`, or give back the rerun's answer instead. `invoke`
+    may return `calls.Handled`: a failure the framework turned into a message for the model.
     `link_by_arguments`: a tool given no call id is linked to its LLM call by name and arguments."""
     if tracer.run is None:
-        return invoke()
+        return unwrapped(invoke())
     return call(tracer, ForeignSpec("tool", name, codec=codec), RESULT, arguments, invoke,
                 attrs=tool_attrs(tracer, framework, call_id, attrs, name=name if link_by_arguments else None,
                                  arguments=arguments),
@@ -61,7 +62,7 @@ async def arun_tool(tracer: Tracer, framework: str, name: str, arguments: Any,
                     link_by_arguments: bool = False) -> Any:
     """`run_tool` for a tool whose body is a coroutine."""
     if tracer.run is None:
-        return await invoke()
+        return unwrapped(await invoke())
     return await acall(tracer, ForeignSpec("tool", name, codec=codec), RESULT, arguments, invoke,
                        attrs=tool_attrs(tracer, framework, call_id, attrs,
                                         name=name if link_by_arguments else None, arguments=arguments),

@@ -30,15 +30,18 @@ class _Recorded(TypedDict, total=False):
 
 class Answer:
     """A replayed call's result and how its span ends; `note` says when it is not what the call
-    returned (a recorded result that was cut or redacted)."""
+    returned (a recorded result that was cut or redacted). A `handled` error ends the span failed but
+    gives back `value`, the message the framework made of it."""
 
-    __slots__ = ("source", "value", "items", "error", "outputs", "usage", "model", "recorded_key", "note", "attrs")
+    __slots__ = ("source", "value", "items", "error", "handled", "outputs", "usage", "model", "recorded_key",
+                 "note", "attrs")
 
     def __init__(self, source: str, *, value: Any = None, items: list[Any] | None = None,
-                 error: BaseException | None = None, outputs: Any = None, usage: Any = None,
-                 model: Any = None, recorded_key: str | None = None, note: str | None = None,
+                 error: BaseException | None = None, handled: bool = False, outputs: Any = None,
+                 usage: Any = None, model: Any = None, recorded_key: str | None = None, note: str | None = None,
                  attrs: Any = None):
         self.source, self.value, self.items, self.error = source, value, items or [], error
+        self.handled = handled
         self.outputs, self.usage, self.model, self.recorded_key = outputs, usage, model, recorded_key
         self.note = note
         self.attrs = attrs  # the recorded end's attrs: what the call's body set on its span
@@ -80,6 +83,9 @@ def from_recording(end: dict[str, Any] | None, codec: Any, key: str, where: str,
     common: _Recorded = {"outputs": outputs, "usage": end.get("usage"), "model": end.get("model"),
                          "recorded_key": key, "attrs": end.get("attrs")}
     if end.get("status") == "failed" and isinstance(error, dict):
+        if error.get("handled") is True and isinstance(outputs, dict) and "return" in outputs:
+            return Answer(RECORDED, value=decode(outputs["return"], codec), error=rebuild_error(error, where),
+                          handled=True, **common)
         return Answer(RECORDED, error=rebuild_error(error, where), **common)
     wanted = "yielded" if generator else "return"
     if not isinstance(outputs, dict) or wanted not in outputs:
@@ -126,7 +132,7 @@ def from_value(source: str, value: Any, codec: Any, key: str | None, generator: 
 def answer_json(answer: Answer | None) -> Any:
     """The answer as the JSON a replacement would be: its return value, a generator's items, or null
     for an exception or no answer."""
-    if answer is None or answer.error is not None:
+    if answer is None or (answer.error is not None and not answer.handled):
         return None
     outputs = answer.outputs if isinstance(answer.outputs, dict) else {}
     if "return" in outputs:

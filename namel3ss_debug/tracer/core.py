@@ -137,9 +137,11 @@ class Tracer:
             return None
 
     def end_span(self, span: Span | None, *, error: BaseException | dict[str, Any] | None = None,
-                 result: Any = _MISSING, inputs: Any = None) -> None:
+                 result: Any = _MISSING, inputs: Any = None, handled: bool = False) -> None:
         """Close `span`: write its end event with duration, outputs, usage and error; `inputs` that arrived
-        only after the span started (an instrumentation that sets a call's messages late) go on the end."""
+        only after the span started (an instrumentation that sets a call's messages late) go on the end.
+        `handled`: the failure was turned into something the run went on with (a framework's message to the
+        model), written as `error.handled: true`."""
         if span is None or span.ended:
             return
         span.ended = True
@@ -151,6 +153,8 @@ class Tracer:
             # A span of an ended run still goes to its recorder, which counts its end (or holds the thread, at
             # the process's end) rather than letting the thread run on as if it had been written.
             event = self._end_event(run, span, duration_ns, error, result)
+            if handled and "error" in event:
+                event["error"] = {**event["error"], "handled": True}
             if inputs is not None and run.settings.capture_inputs:
                 event["inputs"] = inputs
             run.recorder.emit(event)

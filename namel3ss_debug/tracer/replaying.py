@@ -26,11 +26,15 @@ def answer_for(tracer: Tracer, spec: Any, span: Any, inputs: Any) -> Any:
 
 
 def deliver(tracer: Tracer, span: Any, answer: Any) -> Any:
-    """End the span as the recording did, then return the answer's value or raise its exception."""
+    """End the span as the recording did, then return the answer's value or raise its exception. A
+    handled failure (one the framework turned into a message for the model) ends failed and returns the
+    recorded message, as the framework did."""
     answer.prepare(span)
     answer.restore_attrs(span)  # the call's body, which set them, does not run
     if answer.error is not None:
-        tracer.end_span(span, error=answer.error)
+        tracer.end_span(span, error=answer.error, handled=answer.handled)
+        if answer.handled:
+            return answer.value
         raise answer.error
     tracer.end_span(span, result=answer.value)
     return answer.value
@@ -40,4 +44,4 @@ def finish(tracer: Tracer, span: Any, answer: Any) -> None:
     """End a replayed stream's span once its items are given: as `deliver`, without the value."""
     answer.prepare(span)
     answer.restore_attrs(span)
-    tracer.end_span(span, error=answer.error)
+    tracer.end_span(span, error=answer.error, handled=answer.handled)

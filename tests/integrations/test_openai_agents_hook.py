@@ -248,10 +248,12 @@ def hooked() -> Any:
     from namel3ss_debug.integrations import openai_agents_hook  # noqa: PLC0415 - the hook under test
 
     saved_provider, saved_post_init = get_trace_provider(), agents.FunctionTool.__dict__["__post_init__"]
+    saved_failures = agents.tool.maybe_invoke_function_tool_failure_error_function
     set_trace_provider(DefaultTraceProvider())
     assert openai_agents_hook.install(agents) == []
     yield agents
     agents.FunctionTool.__post_init__ = saved_post_init
+    agents.tool.maybe_invoke_function_tool_failure_error_function = saved_failures
     set_trace_provider(saved_provider)
 
 
@@ -272,7 +274,7 @@ def invoke_in_function_span(agents: Any, tool: Any, call_id: str) -> Any:
     return asyncio.run(run())
 
 
-def test_a_tool_error_the_sdk_hands_the_model_is_the_result_with_the_error_beside_it(hooked: Any) -> None:
+def test_a_tool_error_the_sdk_hands_the_model_fails_the_span_as_handled_with_the_message(hooked: Any) -> None:
     from namel3ss_debug.testing import capture_events  # noqa: PLC0415 - after the hook
 
     @hooked.function_tool
@@ -284,9 +286,26 @@ def test_a_tool_error_the_sdk_hands_the_model_is_the_result_with_the_error_besid
         result = invoke_in_function_span(hooked, lookup, "call_1")
     end = next(e for e in run.events if e["event_type"] == "tool_call_end")
     assert result.startswith("An error occurred while running the tool")
-    assert (end["status"], end["outputs"]) == ("completed", {"return": result})
-    handled = end["attrs"]["handled_error"]
-    assert (handled["message"], handled["data"]["tool_name"]) == ("Error running tool (non-fatal)", "lookup")
+    assert (end["status"], end["outputs"]) == ("failed", {"return": result})
+    error = end["error"]
+    assert (error["type"], error["message"], error["handled"]) == ("ValueError", "no weather station in Atlantis",
+                                                                   True)
+    assert "in lookup" in error["stack"] and "attrs" not in end
+
+
+def test_a_custom_failure_function_s_message_is_what_the_span_keeps(hooked: Any) -> None:
+    from namel3ss_debug.testing import capture_events  # noqa: PLC0415 - after the hook
+
+    @hooked.function_tool(failure_error_function=lambda _ctx, exc: f"lookup failed: {exc!r}")
+    def lookup(city: str) -> str:
+        return {"Paris": "rain"}[city]
+
+    with capture_events() as run:
+        result = invoke_in_function_span(hooked, lookup, "call_3")
+    end = next(e for e in run.events if e["event_type"] == "tool_call_end")
+    assert result == "lookup failed: KeyError('Atlantis')"
+    assert (end["status"], end["outputs"], end["error"]["type"], end["error"]["handled"]) == \
+        ("failed", {"return": result}, "KeyError", True)
 
 
 def test_a_tool_error_the_sdk_raises_fails_the_tool_span(hooked: Any) -> None:
