@@ -8,6 +8,9 @@ apps/agents_handoff_app.py (two questions, each: triage agent -> handoff -> weat
 get_weather -> answer; three requests a question) sets its own tracing processor and runs the
 second question with tracing disabled. The tool's body writes one line to agents_tool_calls.txt in
 the working directory each time it runs. The app is recorded once per module.
+
+apps/agents_tool_error_app.py (one question; the tool raises KeyError, the SDK hands the model its
+default message, the model answers) is recorded once too: a failed, handled tool span, rerun as recorded.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from stubserver import StubServer
 pytestmark = pytest.mark.frameworks
 
 AGENTS_APP = App("agents_handoff_app", ("agents", "openai"), 6)
+ERROR_APP = App("agents_tool_error_app", ("agents", "openai"), 2, tools=1)
 REPRODUCED = "reproduced: the rerun matches the recording"
 PARIS = "weather got from its tool: light rain, 14 C"
 
@@ -235,6 +239,32 @@ def test_a_breakpoint_stops_at_the_second_tool_call_in_the_second_weather_agent(
     stop = bench.cli(recording.url, "replay", str(recording.trace), "-b", "tool:get_weather#2", "--format", "json")
     first = stop.stdout.splitlines()[0]
     assert '"call":"tool:get_weather#2"' in first and '"call":"agent:weather#2"' in first
+
+
+# -- a tool that raises KeyError, handed to the model by the SDK (apps/agents_tool_error_app.py) -----------
+@pytest.fixture(scope="module")
+def error_recording(bench: LoggedBench) -> Recording:
+    return bench.record(ERROR_APP)
+
+
+def test_a_tool_s_keyerror_the_sdk_hands_the_model_is_a_failed_span_with_its_stack(
+        error_recording: Recording) -> None:
+    [(start, end)] = spans(error_recording, "tool")
+    message = "An error occurred while running the tool. Please try again."
+    assert (start["name"], start["inputs"]) == ("lookup_weather", {"city": "Atlantis"})
+    assert (end["status"], end["outputs"]) == ("failed", {"return": message})
+    error = end["error"]
+    assert (error["type"], error["message"], error["handled"]) == ("KeyError", "'Atlantis'", True)
+    assert ", in lookup_weather\n    return STATIONS[city]" in error["stack"]
+    assert error_recording.run.app_lines()[0] == f"the tool gave the model: {message}"
+    assert error_recording.of_type("run_end")[0]["status"] == "completed", "the run went on and answered"
+
+
+def test_a_rerun_of_the_handled_keyerror_gives_the_app_the_message_and_is_reproduced(
+        bench: LoggedBench, error_recording: Recording) -> None:
+    run = bench.rerun(error_recording)
+    assert (run.verdict(), run.returncode) == (REPRODUCED, 0)
+    assert run.app_lines() == error_recording.run.app_lines()
 
 
 # -- tool errors (in process, no model: the tool invoked the way the runner invokes it) ------------------
