@@ -46,7 +46,9 @@ class ForeignSpec:
     """A replayable call, as `Rerun.answer` needs to know it: where it is recorded and how its
     recorded value is rebuilt (`codec`); a `generator`'s answer is the items it yields.
     A call that is not `replayable` (a flow, an agent) runs in a rerun too, and only its parts are
-    answered."""
+    answered. `handled`: the exception types the framework always turns into a message for the model
+    once they leave the call (pydantic-ai's `ModelRetry`): the span ends failed with `error.handled`, and
+    a rerun raises them again for the framework to turn into the same message."""
 
     component: str
     name: str
@@ -54,6 +56,7 @@ class ForeignSpec:
     generator: bool = False
     replayable: bool = True
     mock_codec: Any = None  # for a mock or a replacement, when it is checked more strictly than a recording
+    handled: tuple[type[BaseException], ...] = ()
 
     @property
     def prefix(self) -> str:
@@ -79,7 +82,7 @@ def call(tracer: Tracer, spec: ForeignSpec, shape: Shape, inputs: Any, invoke: C
     try:
         result = invoke()
     except BaseException as exc:
-        tracer.end_span(span, error=exc)
+        tracer.end_span(span, error=exc, handled=isinstance(exc, spec.handled))
         raise
     return end(tracer, span, shape, result)
 
@@ -97,7 +100,7 @@ async def acall(tracer: Tracer, spec: ForeignSpec, shape: Shape, inputs: Any, in
     try:
         result = await invoke()
     except BaseException as exc:
-        tracer.end_span(span, error=exc)
+        tracer.end_span(span, error=exc, handled=isinstance(exc, spec.handled))
         raise
     return end(tracer, span, shape, result)
 

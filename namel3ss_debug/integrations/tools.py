@@ -44,13 +44,15 @@ def tool_attrs(tracer: Tracer, framework: str, call_id: str | None, extra: dict[
 
 def run_tool(tracer: Tracer, framework: str, name: str, arguments: Any, invoke: Callable[[], Any], *,
              call_id: str | None = None, codec: Any = None, attrs: dict[str, Any] | None = None,
-             parent_id: str | None = None, link_by_arguments: bool = False) -> Any:
+             parent_id: str | None = None, link_by_arguments: bool = False,
+             handled: tuple[type[BaseException], ...] = ()) -> Any:
     """Run a tool's body in a `tool` span named `name`, or give back the rerun's answer instead. `invoke`
-    may return `calls.Handled`: a failure the framework turned into a message for the model.
+    may return `calls.Handled`: a failure the framework turned into a message for the model; `handled`
+    names the exceptions the framework turns into one once they leave the tool (`ForeignSpec.handled`).
     `link_by_arguments`: a tool given no call id is linked to its LLM call by name and arguments."""
     if tracer.run is None:
         return unwrapped(invoke())
-    return call(tracer, ForeignSpec("tool", name, codec=codec), RESULT, arguments, invoke,
+    return call(tracer, ForeignSpec("tool", name, codec=codec, handled=handled), RESULT, arguments, invoke,
                 attrs=tool_attrs(tracer, framework, call_id, attrs, name=name if link_by_arguments else None,
                                  arguments=arguments),
                 parent_id=parent_id)
@@ -59,11 +61,11 @@ def run_tool(tracer: Tracer, framework: str, name: str, arguments: Any, invoke: 
 async def arun_tool(tracer: Tracer, framework: str, name: str, arguments: Any,
                     invoke: Callable[[], Awaitable[Any]], *, call_id: str | None = None, codec: Any = None,
                     attrs: dict[str, Any] | None = None, parent_id: str | None = None,
-                    link_by_arguments: bool = False) -> Any:
+                    link_by_arguments: bool = False, handled: tuple[type[BaseException], ...] = ()) -> Any:
     """`run_tool` for a tool whose body is a coroutine."""
     if tracer.run is None:
         return unwrapped(await invoke())
-    return await acall(tracer, ForeignSpec("tool", name, codec=codec), RESULT, arguments, invoke,
+    return await acall(tracer, ForeignSpec("tool", name, codec=codec, handled=handled), RESULT, arguments, invoke,
                        attrs=tool_attrs(tracer, framework, call_id, attrs,
                                         name=name if link_by_arguments else None, arguments=arguments),
                        parent_id=parent_id)

@@ -20,14 +20,15 @@ RECORDED, MOCKED, REPLACED, LIVE, RERAN = "recorded", "mocked", "replaced", "liv
 
 class ServedAnswer(Protocol):
     """A replayed call's result: a value (or a generator's items) or an exception, and how its span ends.
-    `handled`: the exception was turned into the value (a framework's message to the model): the span
-    ends failed and the value is given back."""
+    `handled`: the exception was turned into a message for the model (the span ends failed, marked so);
+    `raises`: the app gets the exception, else `value` (the message, where the call itself returned it)."""
 
     source: str
     value: Any
     items: list[Any]
     error: BaseException | None
     handled: bool
+    raises: bool
     recorded_key: str | None
     outputs: Any
 

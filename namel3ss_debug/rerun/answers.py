@@ -30,18 +30,19 @@ class _Recorded(TypedDict, total=False):
 
 class Answer:
     """A replayed call's result and how its span ends; `note` says when it is not what the call
-    returned (a recorded result that was cut or redacted). A `handled` error ends the span failed but
-    gives back `value`, the message the framework made of it."""
+    returned (a recorded result that was cut or redacted). A `handled` error was turned into a message for
+    the model (`error.handled`); the span ends failed with it, and `raises` says whether the app gets the
+    exception (the framework made the message outside the call) or `value`, the message recorded."""
 
-    __slots__ = ("source", "value", "items", "error", "handled", "outputs", "usage", "model", "recorded_key",
-                 "note", "attrs")
+    __slots__ = ("source", "value", "items", "error", "handled", "raises", "outputs", "usage", "model",
+                 "recorded_key", "note", "attrs")
 
     def __init__(self, source: str, *, value: Any = None, items: list[Any] | None = None,
-                 error: BaseException | None = None, handled: bool = False, outputs: Any = None,
-                 usage: Any = None, model: Any = None, recorded_key: str | None = None, note: str | None = None,
-                 attrs: Any = None):
+                 error: BaseException | None = None, handled: bool = False, raises: bool = True,
+                 outputs: Any = None, usage: Any = None, model: Any = None, recorded_key: str | None = None,
+                 note: str | None = None, attrs: Any = None):
         self.source, self.value, self.items, self.error = source, value, items or [], error
-        self.handled = handled
+        self.handled, self.raises = handled, raises and error is not None
         self.outputs, self.usage, self.model, self.recorded_key = outputs, usage, model, recorded_key
         self.note = note
         self.attrs = attrs  # the recorded end's attrs: what the call's body set on its span
@@ -83,10 +84,11 @@ def from_recording(end: dict[str, Any] | None, codec: Any, key: str, where: str,
     common: _Recorded = {"outputs": outputs, "usage": end.get("usage"), "model": end.get("model"),
                          "recorded_key": key, "attrs": end.get("attrs")}
     if end.get("status") == "failed" and isinstance(error, dict):
-        if error.get("handled") is True and isinstance(outputs, dict) and "return" in outputs:
+        handled = error.get("handled") is True
+        if handled and isinstance(outputs, dict) and "return" in outputs:  # the message the model got
             return Answer(RECORDED, value=decode(outputs["return"], codec), error=rebuild_error(error, where),
-                          handled=True, **common)
-        return Answer(RECORDED, error=rebuild_error(error, where), **common)
+                          handled=True, raises=False, **common)
+        return Answer(RECORDED, error=rebuild_error(error, where), handled=handled, **common)
     wanted = "yielded" if generator else "return"
     if not isinstance(outputs, dict) or wanted not in outputs:
         if outputs is None:
@@ -132,7 +134,7 @@ def from_value(source: str, value: Any, codec: Any, key: str | None, generator: 
 def answer_json(answer: Answer | None) -> Any:
     """The answer as the JSON a replacement would be: its return value, a generator's items, or null
     for an exception or no answer."""
-    if answer is None or (answer.error is not None and not answer.handled):
+    if answer is None or answer.raises:
         return None
     outputs = answer.outputs if isinstance(answer.outputs, dict) else {}
     if "return" in outputs:

@@ -33,9 +33,9 @@ def deliver(tracer: Tracer, span: Any, answer: Any) -> Any:
     answer.restore_attrs(span)  # the call's body, which set them, does not run
     if answer.error is not None:
         tracer.end_span(span, error=answer.error, handled=answer.handled)
-        if answer.handled:
-            return answer.value
-        raise answer.error
+        if answer.raises:
+            raise answer.error
+        return answer.value
     tracer.end_span(span, result=answer.value)
     return answer.value
 

@@ -7,6 +7,10 @@ apps/pydantic_ai_tools_app.py (one agent, `forecaster`, with `get_weather` and `
 questions; the Atlantis `get_weather` raises `ModelRetry`) is recorded once against the stub server,
 then rerun with the server stopped: as it is, with a listening server at its address, with a tool
 mocked, and with `--live-tools`. Its tools add a line to `tool_bodies.log` each time a body runs.
+
+apps/pydantic_ai_tool_error_app.py (one question; `lookup_weather` raises KeyError, which the app's `Hooks`
+capability turns into the tool's result, and `lookup_station` raises ModelRetry from a KeyError) is recorded
+and rerun with the server stopped.
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ from framework_support import (
 pytestmark = pytest.mark.frameworks
 
 APP = App("pydantic_ai_tools_app", ("pydantic_ai", "openai"), 9)
+ERROR_APP = App("pydantic_ai_tool_error_app", ("pydantic_ai", "openai"), 3, tools=2)
 TOOLS = ["get_weather", "get_time"] * 3
 CITIES = ["Paris", "Paris", "Oslo", "Oslo", "Atlantis", "Atlantis"]
 RETURNS = ["light rain, 14 C", "14:05", "snow, -3 C", "14:05", None, "09:05"]
@@ -162,10 +167,10 @@ def test_each_tool_call_is_a_tool_span_with_its_arguments_and_result_under_its_a
     assert runs.bodies_recorded == 6
 
 
-def test_a_tool_that_raises_model_retry_is_a_failed_tool_span(runs: Runs) -> None:
+def test_a_tool_that_raises_model_retry_is_a_failed_tool_span_handled_by_pydantic_ai(runs: Runs) -> None:
     _, end = runs.spans("tool")[4]
-    assert (end["status"], end["error"]["type"], end["error"]["message"]) == \
-        ("failed", "pydantic_ai.exceptions.ModelRetry", "no weather for Atlantis")
+    assert (end["status"], end["error"]["type"], end["error"]["message"], end["error"]["handled"]) == \
+        ("failed", "pydantic_ai.exceptions.ModelRetry", "no weather for Atlantis", True)
 
 
 def test_a_tool_span_is_linked_to_the_llm_call_that_asked_for_it_by_the_tool_call_id(runs: Runs) -> None:
@@ -176,6 +181,44 @@ def test_a_tool_span_is_linked_to_the_llm_call_that_asked_for_it_by_the_tool_cal
     sent = [answer["tool_call"] for answer in runs.recording.answers if answer["tool_call"] is not None]
     assert [call_id for call_id, _ in asked] == [f"call_{call['id']}" for call in sent], "the ids the stub sent"
     assert all(start["attrs"]["framework"] == "pydantic_ai" for start, _ in runs.spans("tool"))
+
+
+# -- tools that raise KeyError (apps/pydantic_ai_tool_error_app.py) -----------------------------------
+@pytest.fixture(scope="module")
+def error_runs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Recording, Run]:
+    skip_unless_installed(ERROR_APP.stem, *ERROR_APP.modules)
+    bench = Workbench(tmp_path_factory.mktemp("pydantic_ai_errors"), f"sk-test-{secrets.token_hex(16)}")
+    recording = bench.record(ERROR_APP)
+    return recording, bench.rerun(recording)
+
+
+def test_a_tool_s_keyerror_a_capability_recovers_is_a_failed_span_with_its_stack(
+        error_runs: tuple[Recording, Run]) -> None:
+    recording, _ = error_runs
+    (start, end), _ = recording.spans("tool")
+    assert (start["name"], end["status"], end["error"]["type"], end["error"]["message"]) == \
+        ("lookup_weather", "failed", "KeyError", "'Atlantis'")
+    assert ", in lookup_weather\n    return WEATHER[city]" in end["error"]["stack"]
+    assert "lookup_weather gave the model: no data: KeyError('Atlantis')" in recording.run.app_lines()
+    assert recording.of_type("run_end")[0]["status"] == "completed", "the run went on and answered"
+
+
+def test_a_model_retry_raised_from_a_keyerror_is_handled_and_keeps_the_keyerror_s_stack(
+        error_runs: tuple[Recording, Run]) -> None:
+    recording, _ = error_runs
+    _, (start, end) = recording.spans("tool")
+    error = end["error"]
+    assert (start["name"], end["status"], error["type"], error["handled"]) == \
+        ("lookup_station", "failed", "pydantic_ai.exceptions.ModelRetry", True)
+    assert error["stack"].startswith("Traceback") and "KeyError: 'Atlantis'" in error["stack"]
+    assert ", in lookup_station\n    return STATIONS[city]" in error["stack"]
+
+
+def test_a_rerun_of_the_failed_tools_gives_the_model_the_same_and_is_reproduced(
+        error_runs: tuple[Recording, Run]) -> None:
+    recording, rerun = error_runs
+    assert (rerun.verdict(), rerun.returncode) == (REPRODUCED, 0)
+    assert rerun.app_lines() == recording.run.app_lines()
 
 
 # -- analyze, check, breakpoints ----------------------------------------------------------------------

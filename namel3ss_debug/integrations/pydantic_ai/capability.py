@@ -11,7 +11,12 @@ Imported by `pydantic_ai_hook.install`, once the app has imported pydantic-ai: t
   the agent's, and the first wraps outermost), so other capabilities' toolset wrappers and tool hooks
   still run in a rerun, and only the tool's body is answered from the recording. The span is named
   after the tool as the model called it, inputs the validated arguments, `attrs.tool_call_id` the
-  model's `ToolCallPart.tool_call_id` (pydantic-ai gives it to the call's `RunContext`).
+  model's `ToolCallPart.tool_call_id` (pydantic-ai gives it to the call's `RunContext`). A tool that
+  raises fails its span with that exception and its stack; `ModelRetry` and `ToolFailed`, which
+  pydantic-ai always turns into a message for the model (a retry prompt, a failed tool result), are
+  marked `error.handled`, and a rerun raises them again for pydantic-ai to turn into the same message.
+  Any other exception may still be recovered by a capability's `on_tool_execute_error`, after the span
+  has ended: it is written without `error.handled`, and readers count it handled when the run went on.
 
 pydantic-ai runs the tool calls of one response as asyncio tasks, created in the order the model
 emitted the calls, after validating them all; the tool spans open in that order under the agent span.
@@ -25,6 +30,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from pydantic_ai import exceptions
 from pydantic_ai.capabilities import AbstractCapability
 from pydantic_ai.toolsets import WrapperToolset
 
@@ -37,6 +43,8 @@ DEFAULT_AGENT = "agent"  # an agent with no name, and none pydantic-ai could inf
 MARK = "__namel3ss_debug__"
 DURABLE = "BaseDurabilityCapability"  # pydantic_ai.durable_exec's base class, known by name: not imported
 RUN = Shape(lambda result: {"return": getattr(result, "output", result)})
+# What pydantic-ai turns into a message for the model when a tool raises it (ToolFailed: 2.x).
+TOLD_THE_MODEL = tuple(getattr(exceptions, name) for name in ("ModelRetry", "ToolFailed") if hasattr(exceptions, name))
 
 
 def with_capability(original: Callable[..., Any]) -> Callable[..., Any]:
@@ -122,7 +130,8 @@ class RecordingToolset(WrapperToolset[Any]):
         if tracer.run is None:
             return await invoke()
         return await arun_tool(tracer, FRAMEWORK, name, tool_args, invoke,
-                               call_id=getattr(ctx, "tool_call_id", None), codec=return_codec(tool))
+                               call_id=getattr(ctx, "tool_call_id", None), codec=return_codec(tool),
+                               handled=TOLD_THE_MODEL)
 
 
 def return_codec(tool: Any) -> Any:
