@@ -2,7 +2,27 @@
 
 from __future__ import annotations
 
+import os
+from typing import Any
+
 from rich.console import Console
+from rich.text import Text
+
+# Off a terminal no window says how wide a line may be: tables are laid out this wide unless COLUMNS says otherwise.
+OFF_TERMINAL_WIDTH = 200
+
+
+class LogConsole(Console):
+    """A Console off a terminal (a pipe, a file, a CI log): a line of text is printed whole, never wrapped.
+
+    Only text: a table, a tree or a highlighted block is still laid out to the console's width, because Rich
+    crops, rather than keeps, what such a renderable draws past it.
+    """
+
+    def print(self, *objects: Any, soft_wrap: bool | None = None, **options: Any) -> None:
+        if soft_wrap is None and all(isinstance(item, (str, Text)) for item in objects):
+            soft_wrap = True
+        super().print(*objects, soft_wrap=soft_wrap, **options)
 
 
 def make_console(stderr: bool = False) -> Console:
@@ -10,5 +30,13 @@ def make_console(stderr: bool = False) -> Console:
 
     `:name:` in a trace or a config value stays literal. Rich itself honours NO_COLOR and drops
     styles when the stream is not a terminal.
+
+    On a terminal, lines wrap at its width. Off one, a line of text (JSON, an error, a verdict) is never
+    wrapped, so grep and jq see it whole, and tables are laid out `COLUMNS` wide, or `OFF_TERMINAL_WIDTH`.
     """
-    return Console(stderr=stderr, highlight=False, emoji=False)
+    console = Console(stderr=stderr, highlight=False, emoji=False)
+    if console.is_terminal:
+        return console
+    columns = os.environ.get("COLUMNS", "")
+    width = int(columns) if columns.isdigit() and int(columns) > 0 else OFF_TERMINAL_WIDTH
+    return LogConsole(stderr=stderr, highlight=False, emoji=False, width=width)
