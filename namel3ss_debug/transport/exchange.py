@@ -12,6 +12,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, AsyncIterable, AsyncIterator, Iterable, Iterator, Mapping, Protocol
 
+from .finale import LastEvent
 from .frames import ends_stream, frames_of
 from .wire import decoded, framing_of, kept_body
 
@@ -45,6 +46,8 @@ class Exchange:
     size: int = 0
     expected: int | None = None  # the body's length when the server said it (content-length)
     done: bool = False
+    watch: LastEvent | None = None  # `last`, once asked (`watched`)
+    watched: bool = False
 
     # -- the response ----------------------------------------------------------------------------
     def received(self, status: int, headers: Mapping[str, str]) -> None:
@@ -60,21 +63,36 @@ class Exchange:
 
     def chunk(self, data: bytes) -> None:
         """A piece of the body as the client read it off the wire."""
+        if self.done:  # after the stream's last event: the answer is recorded already
+            return
         self.size += len(data)
         if self.size <= MAX_KEPT_BYTES:
             self.chunks.append(data)
             self.arrivals.append(time.perf_counter_ns())
+            if self.last is not None and self.last.ended(data, self.chunks):
+                self.finish()
+
+    @property
+    def last(self) -> LastEvent | None:
+        """What watches for a stream's last event (None for a body that is not a stream of events)."""
+        if not self.watched:
+            self.watched = True
+            framing = framing_of(self.headers.get("content-type", ""))
+            self.watch = LastEvent(framing) if framing and self.status < 400 and not self.encoding else None
+        return self.watch
 
     def relay(self, chunks: Iterable[bytes]) -> Iterator[bytes]:
         """The body's chunks, passed on as the client reads them and each shown to the exchange; the span
-        ends when they run out, fail, or the reader stops early."""
-        keep, arrived, clock = self.chunks.append, self.arrivals.append, time.perf_counter_ns
+        ends at a stream's last event (`finale.py`), or when they run out, fail, or the reader stops early."""
+        kept, arrived, clock, last = self.chunks, self.arrivals.append, time.perf_counter_ns, self.last
         try:
             for data in chunks:  # `chunk`, inlined: a stream has a chunk per token
                 self.size += len(data)
-                if self.size <= MAX_KEPT_BYTES:
-                    keep(data)
+                if self.size <= MAX_KEPT_BYTES and not self.done:
+                    kept.append(data)
                     arrived(clock())
+                    if last is not None and last.ended(data, kept):
+                        self.finish()  # the answer is over, whether or not the app reads on
                 yield data
         except GeneratorExit:
             self.finish(early=True)

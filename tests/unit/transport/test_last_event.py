@@ -1,0 +1,185 @@
+"""A streamed answer ends at its last event (`response.completed`, `message_stop`, `[DONE]`), even when the
+client stops reading there and leaves the stream open, as Strands does on the Responses API: the LLM span
+ends with the answer and its tool calls are paired with the results the next request carries.
+
+The server here writes each stream's events in HTTP chunks and then holds the connection open, sending
+neither the body's end nor a close, until the test is over: a span that waited for the body's end would
+end only with the run, after every later request (no clock is needed to tell the two apart).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, Iterator
+
+import pytest
+from rerunhelpers import record
+from stubserver import StubServer
+
+from namel3ss_debug import capture_http
+from namel3ss_debug.transport.finale import LastEvent
+
+openai = pytest.importorskip("openai")
+anthropic = pytest.importorskip("anthropic")
+httpx = pytest.importorskip("httpx")
+apis = __import__("sys").modules["llm_stub_apis"]  # loaded beside the stub server (stubserver.py)
+TOOLS = [{"type": "function", "name": "get_weather", "description": "The weather in a city.",
+          "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}}]
+
+pytestmark = pytest.mark.usefixtures("isolated_workspace")
+
+
+class HeldStreams:
+    """Answers each POST as the stub server would, streamed, then holds the connection open until `stop()`."""
+
+    def __init__(self) -> None:
+        released = self.released = threading.Event()
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+            def do_POST(self) -> None:
+                request = json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0)))
+                route = apis.route(self.path.split("?")[0])
+                reply = route.api.build(request, request.get("model") or "stub", "")
+                self.send_response(200)
+                self.send_header("Content-Type", "text/event-stream")
+                self.send_header("Transfer-Encoding", "chunked")
+                self.end_headers()
+                for chunk in reply.chunks:  # one HTTP chunk an event, as an API sends them
+                    event = (f"event: {chunk['type']}\n" if "type" in chunk else "") + f"data: {json.dumps(chunk)}\n\n"
+                    self.wfile.write(b"%x\r\n%s\r\n" % (len(event.encode()), event.encode()))
+                if reply.framing == "sse+done":
+                    self.wfile.write(b"e\r\ndata: [DONE]\n\n\r\n")
+                self.wfile.flush()
+                released.wait(60)  # neither the body's end nor a close: the client stops reading by itself
+                self.close_connection = True
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+
+    @property
+    def url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def stop(self) -> None:
+        self.released.set()
+        self._server.shutdown()
+        self._server.server_close()
+
+
+@pytest.fixture
+def held() -> Iterator[HeldStreams]:
+    StubServer  # noqa: B018 - imported for its side effect: llm_stub_apis is loaded
+    capture_http()
+    server = HeldStreams()
+    yield server
+    server.stop()
+
+
+def responses_loop(url: str) -> list[Any]:
+    """A tool loop on the Responses API that stops reading each stream at `response.completed`, unclosed."""
+    client = openai.OpenAI(base_url=f"{url}/v1", api_key="sk-test", max_retries=0)
+    conversation: list[Any] = [{"role": "user", "content": "What is the weather in Paris"}]
+    streams = []  # kept open, as the framework keeps them
+    while True:
+        stream = client.responses.create(model="gpt-4o-mini", input=conversation, tools=TOOLS, stream=True)
+        streams.append(stream)
+        completed = next(event for event in stream if event.type == "response.completed")
+        calls = [item for item in completed.response.output if item.type == "function_call"]
+        if not calls:
+            return streams
+        for call in calls:
+            conversation.append({"type": "function_call", "call_id": call.call_id, "name": call.name,
+                                 "arguments": call.arguments})
+            conversation.append({"type": "function_call_output", "call_id": call.call_id, "output": "light rain"})
+
+
+def by_type(events: list[dict[str, Any]], event_type: str) -> list[dict[str, Any]]:
+    return [event for event in events if event["event_type"] == event_type]
+
+
+def test_a_responses_stream_left_open_ends_its_span_at_response_completed(held) -> None:
+    _, events = record(lambda: responses_loop(held.url))
+    starts, ends = by_type(events, "llm_call_start"), by_type(events, "llm_call_end")
+    assert len(starts) == len(ends) == 2
+    assert ends[0]["seq"] < starts[1]["seq"]  # ended with its answer, before the next request went out
+    assert [end["outputs"]["tool_calls"][0]["name"] for end in ends[:1]] == ["get_weather"]
+    assert ends[1]["outputs"]["text"].startswith("Echo: What is the weather in Paris")
+    assert all("closed_early" not in end["attrs"] for end in ends)  # the whole answer had come
+
+
+def test_the_tool_call_of_a_stream_left_open_is_paired_with_its_result(held) -> None:
+    _, events = record(lambda: responses_loop(held.url))
+    [start] = by_type(events, "tool_call_start")
+    [end] = by_type(events, "tool_call_end")
+    first = by_type(events, "llm_call_end")[0]
+    assert (start["name"], start["inputs"], end["outputs"]["return"]) == ("get_weather", {"city": "Paris"},
+                                                                          "light rain")
+    assert start["attrs"]["llm_span_id"] == first["span_id"]
+    assert start["attrs"]["tool_call_id"] == first["outputs"]["tool_calls"][0]["id"]
+
+
+def test_an_anthropic_stream_left_open_ends_at_message_stop(held) -> None:
+    def ask() -> list[Any]:
+        client, kept = anthropic.Anthropic(base_url=held.url, api_key="sk-test", max_retries=0), []
+        for question in ("first question", "second question"):
+            kept.append(client.messages.create(model="claude-haiku-4-5", max_tokens=64, stream=True,
+                                               messages=[{"role": "user", "content": question}]))
+            next(event for event in kept[-1] if event.type == "message_stop")  # and left open
+        return kept
+
+    _, events = record(ask)
+    starts, ends = by_type(events, "llm_call_start"), by_type(events, "llm_call_end")
+    assert ends[0]["seq"] < starts[1]["seq"]
+    assert [end["outputs"]["text"] for end in ends] == ["Echo: first question", "Echo: second question"]
+
+
+def test_a_chat_stream_left_open_ends_at_done(held) -> None:
+    def ask() -> list[Any]:
+        client, kept = httpx.Client(), []
+        for question in ("first question", "second question"):
+            request = client.build_request("POST", f"{held.url}/v1/chat/completions", json={
+                "model": "gpt-4o-mini", "stream": True, "messages": [{"role": "user", "content": question}]})
+            lines = client.send(request, stream=True).iter_lines()
+            kept.append(lines)
+            next(line for line in lines if line == "data: [DONE]")  # and left open
+        return kept
+
+    _, events = record(ask)
+    starts, ends = by_type(events, "llm_call_start"), by_type(events, "llm_call_end")
+    assert ends[0]["seq"] < starts[1]["seq"]
+    assert [end["outputs"]["text"] for end in ends] == ["Echo: first question", "Echo: second question"]
+
+
+# -- the watch itself ---------------------------------------------------------------------------------------
+def test_a_last_event_cut_across_chunks_is_seen_once_its_blank_line_comes() -> None:
+    watch, kept = LastEvent("sse"), []
+    pieces = [b'data: {"type":"response.output_text.delta"}\n\n', b"event: response.comp", b'leted\ndata: {"type"',
+              b':"response.completed"}\n', b"\n"]
+    seen = []
+    for piece in pieces:
+        kept.append(piece)
+        seen.append(watch.ended(piece, kept))
+    assert seen == [False, False, False, False, True]
+
+
+def test_a_last_events_name_inside_a_text_delta_ends_nothing() -> None:
+    watch, kept = LastEvent("sse"), []
+    for piece in (b'data: {"delta":"say [DONE] and message_stop"}\n\n', b'data: {"delta":"more"}\n\n'):
+        kept.append(piece)
+        assert watch.ended(piece, kept) is False
+    kept.append(b"data: [DONE]\n\n")
+    assert watch.ended(kept[-1], kept) is True
+
+
+def test_an_ollama_line_with_done_ends_the_stream() -> None:
+    watch, kept = LastEvent("ndjson"), [b'{"message":{"content":"hi"},"done":false}\n', b'{"done":true}\n']
+    assert [watch.ended(kept[0], kept[:1]), watch.ended(kept[1], kept)] == [False, True]
