@@ -16,6 +16,7 @@ from ..model.events import span_prefix
 from ..model.replay import MOCKED, REPLACED
 from ..tracer.core import Tracer
 from ..tracer.replaying import answer_for, deliver
+from .judged import claim
 
 
 @dataclass(frozen=True)
@@ -79,10 +80,12 @@ def call(tracer: Tracer, spec: ForeignSpec, shape: Shape, inputs: Any, invoke: C
     answer = answer_for(tracer, spec, span, inputs) if spec.replayable else None
     if answer is not None:
         return deliver(tracer, span, described(span, shape, answer))
+    step = claim(span)
     try:
         result = invoke()
     except BaseException as exc:
-        tracer.end_span(span, error=exc, handled=isinstance(exc, spec.handled))
+        if step is None or not step.hold(span, exc):  # a step the framework judges ends it (judged.py)
+            tracer.end_span(span, error=exc, handled=isinstance(exc, spec.handled))
         raise
     return end(tracer, span, shape, result)
 
@@ -97,10 +100,12 @@ async def acall(tracer: Tracer, spec: ForeignSpec, shape: Shape, inputs: Any, in
     answer = answer_for(tracer, spec, span, inputs) if spec.replayable else None
     if answer is not None:
         return deliver(tracer, span, described(span, shape, answer))
+    step = claim(span)
     try:
         result = await invoke()
     except BaseException as exc:
-        tracer.end_span(span, error=exc, handled=isinstance(exc, spec.handled))
+        if step is None or not step.hold(span, exc):  # a step the framework judges ends it (judged.py)
+            tracer.end_span(span, error=exc, handled=isinstance(exc, spec.handled))
         raise
     return end(tracer, span, shape, result)
 

@@ -12,9 +12,10 @@ span is the current one, so the `llm` spans the HTTP transport records nest unde
 Tools. Callbacks only watch, and a rerun must not run a tool's body, so `BaseTool.run` and
 `BaseTool.arun` (public, the path of `invoke`, `ainvoke` and LangGraph's `ToolNode`) are wrapped:
 each call becomes a `tool` span (`integrations/tools.py`) with the model's call id, answered by the
-rerun from the recording.
+rerun from the recording. A tool's exception LangGraph's `ToolNode` turns into a `ToolMessage` for the
+model is a handled failure of that span, the message its result (`langchain/tool_node.py`).
 
-Both wait for langchain-core to load the module they hook (`tracer.imports.when_imported`): the
+All wait for langchain-core to load the module they hook (`tracer.imports.when_imported`): the
 configure hook lives in a module langchain-core imports only when it first configures callbacks.
 """
 
@@ -28,13 +29,16 @@ from .frameworks import guarded
 HOOK_POINTS = {
     "langchain_core.tracers.context": "graph runs, nodes and retrievers (register_configure_hook)",
     "langchain_core.tools.base": "tools (BaseTool.run, BaseTool.arun)",
+    "langgraph.prebuilt.tool_node": "tool errors a ToolNode hands the model (ToolNode._execute_tool_sync, "
+                                    "_execute_tool_async)",
 }
 
 
 def install(module: ModuleType) -> list[str]:
     """Hook `langchain_core` as its modules load; a hook point missing then is a warning on stderr."""
     for name, hook in (("langchain_core.tracers.context", _install_callbacks),
-                       ("langchain_core.tools.base", _install_tools)):
+                       ("langchain_core.tools.base", _install_tools),
+                       ("langgraph.prebuilt.tool_node", _install_tool_node)):
         when_imported(name, guarded("langchain_core", HOOK_POINTS[name], hook))
     return []
 
@@ -49,3 +53,9 @@ def _install_tools(base: ModuleType) -> None:
     from .langchain.tools import wrap_tools  # noqa: PLC0415 - imports langchain_core, loaded by now
 
     wrap_tools(base.BaseTool)
+
+
+def _install_tool_node(module: ModuleType) -> None:
+    from .langchain.tool_node import wrap_tool_node  # noqa: PLC0415 - imports langchain_core, loaded by now
+
+    wrap_tool_node(module.ToolNode)

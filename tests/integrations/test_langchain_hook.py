@@ -6,6 +6,10 @@ apps/langgraph_tools_app.py runs a StateGraph (lookup -> agent <-> ToolNode) twi
 with `ainvoke`, against the stub: six requests, four tool calls. It is recorded once for the module and
 rerun with the stub stopped (as recorded, with a mocked tool, with `--live-tools`); each tool body
 appends its name to `tool_bodies.log` in the working directory, so the tests count the bodies that ran.
+
+apps/langgraph_tool_error_app.py (agent <-> ToolNode(handle_tool_errors=True), `invoke` then `ainvoke`; the
+tool raises KeyError, which the ToolNode hands the model as an error ToolMessage) is recorded and rerun with
+the stub stopped.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from framework_support import App, Recording, Run, Workbench, skip_unless_instal
 pytestmark = pytest.mark.frameworks
 
 APP = App("langgraph_tools_app", ("langgraph", "langchain_openai"), 6)
+ERROR_APP = App("langgraph_tool_error_app", ("langgraph", "langchain_openai"), 4, tools=2)
 REPRODUCED = "reproduced: the rerun matches the recording"
 NODES = ["lookup", "agent", "tools", "agent", "tools", "agent"]
 TOOLS = [("get_weather", "Lisbon"), ("get_time", "Lisbon"), ("get_weather", "Porto"), ("get_time", "Porto")]
@@ -192,3 +197,75 @@ def test_a_breakpoint_on_a_tools_second_call_stops_there(runs: Runs) -> None:
     stop = json.loads(runs.stop.stdout.splitlines()[0])
     assert (stop["reason"], stop["call"]) == ("breakpoint", "tool:get_time#2")
     assert stop["event"]["inputs"] == {"city": "Porto"}
+
+
+# -- a tool's KeyError a ToolNode hands the model (apps/langgraph_tool_error_app.py) ---------------------
+@pytest.fixture(scope="module")
+def error_runs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Recording, Run]:
+    skip_unless_installed(ERROR_APP.stem, *ERROR_APP.modules)
+    bench = Workbench(tmp_path_factory.mktemp("langgraph_errors"), f"sk-test-{secrets.token_hex(16)}")
+    recording = bench.record(ERROR_APP)
+    return recording, bench.rerun(recording)
+
+
+def test_a_tool_s_keyerror_the_tool_node_hands_the_model_is_a_handled_failed_span(
+        error_runs: tuple[Recording, Run]) -> None:
+    recording, _ = error_runs
+    message = "Error: KeyError('Atlantis')\n Please fix your mistakes."
+    tools = recording.spans("tool")
+    assert len(tools) == 2, "invoke's run and ainvoke's arun"
+    for start, end in tools:
+        error, told = end["error"], end["outputs"]["return"]
+        assert (start["name"], end["status"], error["type"], error["message"], error["handled"]) == \
+            ("lookup_weather", "failed", "KeyError", "'Atlantis'", True)
+        assert ", in lookup_weather\n    return STATIONS[city]" in error["stack"]
+        assert (told["type"], told["status"], told["content"]) == ("tool", "error", message)
+        assert told["tool_call_id"] == start["attrs"]["tool_call_id"]
+    assert [e["status"] for e in recording.of_type("chain_execution_end")] == ["completed"] * 2
+    assert recording.of_type("run_end")[0]["status"] == "completed"
+
+
+def test_a_rerun_gives_the_graph_the_recorded_error_message_and_is_reproduced(
+        error_runs: tuple[Recording, Run]) -> None:
+    recording, rerun = error_runs
+    assert (rerun.verdict(), rerun.returncode) == (REPRODUCED, 0)
+    assert rerun.app_lines() == recording.run.app_lines()
+    assert "sync tool lookup_weather (error): Error: KeyError('Atlantis')" in rerun.app_lines()
+
+
+# A ToolNode with the default `handle_tool_errors` (argument errors only) fed one tool call, no model: the
+# tool's KeyError goes on out of the graph, and the app catches it.
+LETS_GO = '''
+from langchain_core.messages import AIMessage
+from langchain_core.tools import tool
+from langgraph.graph import START, MessagesState, StateGraph
+from langgraph.prebuilt import ToolNode
+
+
+@tool
+def lookup(city: str) -> str:
+    """A city's station."""
+    return {}[city]
+
+
+graph = StateGraph(MessagesState)
+graph.add_node("tools", ToolNode([lookup]))
+graph.add_edge(START, "tools")
+call = {"name": "lookup", "args": {"city": "Atlantis"}, "id": "call_1", "type": "tool_call"}
+try:
+    graph.compile().invoke({"messages": [AIMessage("", tool_calls=[call])]})
+except KeyError as exc:
+    print(f"the app caught {exc!r}")
+'''
+
+
+def test_a_tool_error_the_tool_node_lets_go_on_fails_the_span_unmarked(tmp_path: Path) -> None:
+    skip_unless_installed("lets_go", "langgraph")
+    bench = Workbench(tmp_path, f"sk-test-{secrets.token_hex(16)}")
+    script = tmp_path / "lets_go.py"
+    script.write_text(LETS_GO)
+    recording = bench.record(App("lets_go", ("langgraph",), 0), script)
+    [(_, end)] = recording.spans("tool")
+    assert recording.run.app_lines() == ["the app caught KeyError('Atlantis')"]
+    assert (end["status"], end["error"]["type"], "handled" in end["error"], "outputs" in end) == \
+        ("failed", "KeyError", False, False)

@@ -1,0 +1,70 @@
+"""A call whose exception the framework judges after it left the call: its span is left open until the
+framework has said what it made of it.
+
+LangGraph's `ToolNode` catches a tool's exception outside the tool and, as its `handle_tool_errors` says,
+turns it into a `ToolMessage` for the model or lets it go on. The hook runs that step inside `judging()`:
+the first call started in it (the tool's `run`) that raises an `Exception` is not ended then
+(`calls.call`); when the step is done the hook calls `settle`: the span ends failed, with the exception,
+handled and the message as its result when the step made one, or as it raised.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Any
+
+from ..tracer.core import Tracer
+
+
+class Judging:
+    """One step of the framework's: the call it claimed, and the exception that call raised."""
+
+    __slots__ = ("span", "error")
+
+    def __init__(self) -> None:
+        self.span: Any = None
+        self.error: BaseException | None = None
+
+    def hold(self, span: Any, error: BaseException) -> bool:
+        """Keep `span` open with `error` when it is the claimed call and `error` an ordinary exception (a
+        rerun's stop, an interrupt, end the span at once); whether it was kept."""
+        if span is None or span is not self.span or not isinstance(error, Exception):
+            return False
+        self.error = error
+        return True
+
+    def settle(self, tracer: Tracer, message: Any = None) -> None:
+        """End the call left open: handled, `message` its result, when the framework made one of the
+        exception; else failed, as it raised."""
+        span, error = self.span, self.error
+        if error is None:
+            return
+        self.error = None
+        if message is not None:
+            span.outputs = {"return": message}
+        tracer.end_span(span, error=error, handled=message is not None)
+
+
+_STEP: ContextVar[Judging | None] = ContextVar("namel3ss_debug_judging", default=None)
+
+
+@contextmanager
+def judging() -> Iterator[Judging]:
+    """A framework step whose first call's exception the framework judges (see the module's docstring)."""
+    step = Judging()
+    token = _STEP.set(step)
+    try:
+        yield step
+    finally:
+        _STEP.reset(token)
+
+
+def claim(span: Any) -> Judging | None:
+    """The step `span` is the first call of, if it is; the calls inside it are ended as usual."""
+    step = _STEP.get()
+    if step is None or step.span is not None:
+        return None
+    step.span = span
+    return step

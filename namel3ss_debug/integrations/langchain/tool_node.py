@@ -1,0 +1,78 @@
+"""LangGraph's `ToolNode`: a tool's exception it hands the model as a `ToolMessage` is a handled failure.
+
+`ToolNode` runs each tool call through `_execute_tool_sync` / `_execute_tool_async`, which call the tool
+(`BaseTool.run` / `arun`, a `tool` span of `tools.py`) and catch what it raises: as `handle_tool_errors`
+says, the exception becomes a `ToolMessage(status="error")` for the model, or goes on. Those two methods
+are wrapped so the tool's span waits for that verdict (`integrations/judged.py`): it ends failed with the
+tool's own exception and stack, `error.handled: true` and the message as its result when the node made
+one, else failed as it raised. A rerun gives the recorded message back from `run`, as the node made it.
+
+They are private: no public seam sees both the exception and the message. `wrap_tool_call`, the public
+one, sees only the message, and adding one changes the node's error handling (an exception out of a
+wrapper is handled by any truthy `handle_tool_errors`, a tuple of types included).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+from langchain_core.messages import ToolMessage
+
+from ...tracer.api import get_tracer
+from ..judged import Judging, judging
+
+_MARK = "_namel3ss_debug"
+
+
+def wrap_tool_node(tool_node_class: type) -> None:
+    """Wrap `ToolNode._execute_tool_sync` and `_execute_tool_async`; idempotent."""
+    for name, wrap in (("_execute_tool_sync", _sync), ("_execute_tool_async", _async)):
+        original = tool_node_class.__dict__[name]
+        if not getattr(original, _MARK, False):
+            setattr(tool_node_class, name, wrap(original))
+
+
+def _sync(original: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(original)
+    def execute(self: Any, *args: Any, **kwargs: Any) -> Any:
+        tracer = get_tracer()
+        if tracer.run is None:
+            return original(self, *args, **kwargs)
+        with judging() as step:
+            try:
+                result = original(self, *args, **kwargs)
+            except BaseException:
+                step.settle(tracer)
+                raise
+            _settle(tracer, step, result)
+            return result
+
+    setattr(execute, _MARK, True)
+    return execute
+
+
+def _async(original: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(original)
+    async def execute(self: Any, *args: Any, **kwargs: Any) -> Any:
+        tracer = get_tracer()
+        if tracer.run is None:
+            return await original(self, *args, **kwargs)
+        with judging() as step:
+            try:
+                result = await original(self, *args, **kwargs)
+            except BaseException:
+                step.settle(tracer)
+                raise
+            _settle(tracer, step, result)
+            return result
+
+    setattr(execute, _MARK, True)
+    return execute
+
+
+def _settle(tracer: Any, step: Judging, result: Any) -> None:
+    """The tool's failure, handled when the node answered with an error `ToolMessage`."""
+    told = isinstance(result, ToolMessage) and getattr(result, "status", None) == "error"
+    step.settle(tracer, result if told else None)
