@@ -35,7 +35,10 @@ class MemoryWriter:
     def flush(self) -> None:
         pass
 
-    def close(self) -> None:
+    def settle(self) -> None:
+        pass
+
+    def close(self, last: Any = None) -> None:
         pass
 
 

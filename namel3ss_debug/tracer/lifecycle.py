@@ -110,7 +110,9 @@ def finish_like_the_interpreter() -> None:
     For `trace` running in its own process, so that an app's last work (a background thread finishing,
     an atexit handler) is in the trace before the run ends. Uses `threading._shutdown` and
     `atexit._run_exitfuncs`, the interpreter's own steps, where they exist. The run's end that follows is
-    the process's end (`end_with_process`): the app's daemon threads stop there.
+    the process's end (`end_with_process`): the app's daemon threads stop there, held until the process is
+    gone, since nothing of the app runs after it (`trace` reading the run for its summary must not leave them
+    working untraced meanwhile).
     """
     tracer = _state["tracer"]
     try:
@@ -126,7 +128,7 @@ def finish_like_the_interpreter() -> None:
                 atexit.register(_at_exit)
     finally:
         if tracer is not None and tracer.run is not None:
-            tracer.run.recorder.end_with_process()
+            tracer.run.recorder.end_with_process(hold_daemons=True)
 
 
 def _after_fork_in_child() -> None:

@@ -5,7 +5,9 @@ recorder before it is written, then `run_end`, and the files are closed. An even
 never written, so nothing follows `run_end`; it is counted in `after_end`. When the process ends with the
 run (`end_with_process`), a thread other than the one that ended the run waits where such an event
 arrives, until the process is gone or `END_HOLD_SECONDS` have passed: the app's threads stop at the end,
-and what each of them did before it is in the trace.
+and what each of them did before it is in the trace. Where nothing of the app runs after the end (`trace`,
+once the app's own atexit callbacks have run), a daemon thread waits until the process is gone, however long
+`trace` then takes to print its summary: none goes on untraced.
 """
 
 from __future__ import annotations
@@ -23,8 +25,9 @@ from .pipeline import Pipeline
 from .serialize import safe_repr
 
 # How long, at most, a thread that traces after the run ended with its process waits for the process to be
-# gone. Longer only when something keeps the process alive after the run's end (an atexit callback that
-# joins a daemon thread, `trace` printing its summary); the thread then goes on, untraced.
+# gone, unless it is held for good (see end_with_process). Longer only when something keeps the process alive
+# after the run's end (an atexit callback registered before the run, which may join a daemon thread); the
+# thread then goes on, untraced, counted in `after_end`.
 END_HOLD_SECONDS = 1.0
 
 
@@ -35,7 +38,8 @@ class Writer(Protocol):
     def rotate(self) -> Any: ...
     def append(self, line: bytes) -> None: ...
     def flush(self) -> None: ...
-    def close(self) -> None: ...
+    def settle(self) -> None: ...
+    def close(self, last: Callable[[], bytes] | None = None) -> None: ...
 
 
 class Recorder:
@@ -57,6 +61,8 @@ class Recorder:
         self.ends_with_process = False  # see end_with_process
         self._ender: int | None = None  # the thread that made the cut, which is never held
         self._held_until = 0.0
+        self._hold_daemons_for_good = False
+        self._never = threading.Event()  # never set: what a thread held for good waits on
         self._segment_span_id = segment_span_id
         self._segment_attrs: dict[str, Any] = {}
         self._deferred: Callable[[], None] | None = None
@@ -88,10 +94,13 @@ class Recorder:
         if self._deferred is not None:
             self._run_deferred()
 
-    def end_with_process(self) -> None:
+    def end_with_process(self, *, hold_daemons: bool = False) -> None:
         """The run's end will be the process's end: from the cut on, a thread other than the one that makes it
-        waits where its next event arrives (see the module's docstring)."""
+        waits where its next event arrives (see the module's docstring). With `hold_daemons`, nothing of the
+        app runs after the cut, so a daemon thread waits until the process is gone; a non-daemon thread (left
+        running by a second Ctrl-C) is still let go after END_HOLD_SECONDS, as Python will wait for it."""
         self.ends_with_process = True
+        self._hold_daemons_for_good = self._hold_daemons_for_good or hold_daemons
 
     def emit_last(self, build: Callable[[], dict[str, Any]]) -> None:
         """The cut: write what is still held (events kept back by the filter, queued ones), then the run's last
@@ -134,18 +143,22 @@ class Recorder:
     def _emit_last(self, build: Callable[[], dict[str, Any]]) -> None:
         if self.closed:
             return
+        last: Callable[[], bytes] | None = None
         try:
             self._drain()
-            self._flush_before_the_end()
+            self._settle_before_the_end()
             self._write(build(), rebuild=build)
+            seq = self.seq - 1
+            last = lambda: self.serialize({**build(), "seq": seq})  # noqa: E731 - built again with the counts then
         finally:
-            self._close()
+            self._close(last)
 
-    def _flush_before_the_end(self) -> None:
-        """What waits is written (or, on a disk still full, dropped past the limit and counted) before
-        `run_end` is built: the count it reports is then final, as closing drops nothing."""
+    def _settle_before_the_end(self) -> None:
+        """What waits is written (or, on a disk still full or a file at its size limit, dropped and counted)
+        before `run_end` is built: the count it reports is then final, unless `run_end` itself must make room
+        (the writer's `close`, which builds it again)."""
         try:
-            self.writer.flush()
+            self.writer.settle()
         except OSError as exc:
             self.note_failure(exc)
 
@@ -156,14 +169,14 @@ class Recorder:
         if self._queued and not self.closed:
             self._write_queued()
 
-    def _close(self) -> None:
+    def _close(self, last: Callable[[], bytes] | None = None) -> None:
         if self.closed:
             return
         self._drain()
         self.closed = True
         self._ender = threading.get_ident()
         try:
-            self.writer.close()
+            self.writer.close(last)
         except Exception as exc:
             self.errors += 1
             if os.path.isfile(str(getattr(self.writer, "path", ""))):  # a trace on disk, without its end now:
@@ -178,11 +191,12 @@ class Recorder:
         self.after_end += 1
         if not self.ends_with_process or threading.get_ident() == self._ender:
             return
-        remaining = self._held_until - time.monotonic()
-        if remaining > 0:
+        for_good = self._hold_daemons_for_good and threading.current_thread().daemon
+        remaining = None if for_good else self._held_until - time.monotonic()
+        if remaining is None or remaining > 0:
             self.lock.release()
             try:
-                time.sleep(remaining)
+                self._never.wait(remaining)
             finally:
                 self.lock.acquire()
 

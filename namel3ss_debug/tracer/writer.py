@@ -7,8 +7,11 @@ so a crash leaves at most a torn last line and loses at most the unflushed buffe
 A write that fails (a full disk) leaves its lines in the buffer for the next try, and no new segment is
 started until a write succeeds again. Past `MAX_BUFFER_BYTES` waiting, the lines in the middle are dropped
 and counted: the oldest (the segment's `segment_start`, the run's `run_start`) and the newest stay. The run's
-end tries its last write again for up to `END_RETRY_SECONDS`, so that a disk full for a moment still gets
-`run_end`.
+end tries its last writes again for up to `END_RETRY_SECONDS`, so that a disk full for a moment still gets
+`run_end`. A write that still fails then (a disk that stays full, a file-size limit such as `RLIMIT_FSIZE`)
+ends the run with what could be written: the lines still waiting are dropped and counted (`settle`), and if
+even `run_end` does not fit, whole lines are cut from the end of the segment, counted too, until it does
+(`close`): the trace then ends with `run_end`, its `dropped` equal to the seq numbers missing.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import os
 import sys
 import time
 from pathlib import Path
+from typing import Callable
 
 from ..model.files import segment_name
 from ..model.writing import open_for_writing
@@ -25,6 +29,9 @@ from ..model.writing import open_for_writing
 MAX_BUFFER_BYTES = 16 * 1024 * 1024
 END_RETRY_SECONDS = 2.0
 RETRY_PAUSE_SECONDS = 0.02
+ROOM_TRIES = 6  # each cuts four times as much as the last: from 8 KB up to 8 MB
+FIRST_ROOM_BYTES = 8192  # more than a file system's block, so that cutting frees one on a full disk
+TAIL_READ_BYTES = 1 << 20
 # A disk that is full, or a quota that is used up, may have room again a moment later; other errors stay.
 PASSING_ERRORS = frozenset({errno.ENOSPC, errno.EDQUOT})
 
@@ -70,6 +77,7 @@ class RotatingJsonlWriter:
         self._segment_events = 0
         self._failing = False  # the last write failed: no rotation until one succeeds
         self._closed = False
+        self._gave_up = False  # settle could not write what waited
 
     def _set_limits(self) -> None:
         # 0 means no limit: as limits that are never reached, so the per-line test is two comparisons.
@@ -138,25 +146,91 @@ class RotatingJsonlWriter:
             self._failing = False
             self._set_limits()
 
-    def close(self) -> None:
-        """Write what waits and close the file. A full disk is tried again for up to END_RETRY_SECONDS: these
-        are the run's last lines, `run_end` among them. Nothing is dropped here, so the counts that `run_end`
-        reports stay true; what cannot be written then is lost with the OSError raised."""
-        deadline = time.monotonic() + END_RETRY_SECONDS
+    def settle(self) -> None:
+        """Before the run's last line: write what waits (a full disk tried again for up to END_RETRY_SECONDS).
+        What still cannot be written is dropped and counted, and a line written in part is cut from the file,
+        so that the counts `run_end` reports, built next, are final; the OSError is raised then."""
         try:
-            while True:
-                try:
-                    self._write_out()
-                    break
-                except OSError as failure:
-                    if failure.errno not in PASSING_ERRORS or time.monotonic() >= deadline:
-                        raise
-                    time.sleep(RETRY_PAUSE_SECONDS)
+            self._write_retrying()
+        except OSError:
+            self._gave_up = True  # the run's last line is not tried for as long again
+            dropped = self._buffer.count(b"\n")  # the rest of a line written in part ends in one of these
+            self._buffer.clear()
+            self._count_dropped(dropped, 0)
+            self._cut_back(0)
+            raise
+
+    def close(self, last: Callable[[], bytes] | None = None) -> None:
+        """Write what waits (the run's last line) and close the file. A full disk is tried again for up to
+        END_RETRY_SECONDS. With `last` (the last line, built again with the counts as they then are), a write
+        that still fails cuts whole lines from the end of the segment until it fits; they are counted as
+        dropped. What cannot be written even so is lost with the OSError raised."""
+        try:
+            try:
+                self._write_retrying()
+            except OSError:
+                if last is None or not self._end_in_room(last):
+                    raise
         finally:
             self._closed = True
             if self._fd is not None:
                 fd, self._fd = self._fd, None
                 os.close(fd)
+
+    def _write_retrying(self) -> None:
+        deadline = time.monotonic() + (0 if self._gave_up else END_RETRY_SECONDS)
+        while True:
+            try:
+                self._write_out()
+                return
+            except OSError as failure:
+                if failure.errno not in PASSING_ERRORS or time.monotonic() >= deadline:
+                    raise
+                time.sleep(RETRY_PAUSE_SECONDS)
+
+    def _end_in_room(self, last: Callable[[], bytes]) -> bool:
+        """Cut whole lines from the segment's end, four times as many bytes each try, until `last` fits."""
+        room = max(FIRST_ROOM_BYTES, 2 * len(self._buffer))
+        for _ in range(ROOM_TRIES):
+            self._buffer.clear()  # the last line, or what of it was not written: cut from the file next
+            if not self._cut_back(room):
+                return False
+            self._buffer += last()
+            try:
+                self._write_out()
+                return True
+            except OSError:
+                room *= 4
+        return False
+
+    def _cut_back(self, room: int) -> bool:
+        """Cut the segment back to the end of a whole line at least `room` bytes before its end (with 0, just
+        the part of a line written in part), counting the whole lines cut as dropped; that part was counted
+        with what waited. False when no such line end is found but the file's start (Windows, which has no
+        `pread`, never cuts)."""
+        fd = self._fd
+        if fd is None or self.path is None or not hasattr(os, "pread"):
+            return False
+        size = os.fstat(fd).st_size
+        start = max(0, size - room - TAIL_READ_BYTES)
+        reader = os.open(self.path, os.O_RDONLY)  # ours is opened to append only
+        try:
+            tail = os.pread(reader, size - start, start)
+        finally:
+            os.close(reader)
+        end = tail.rfind(b"\n") + 1  # just after the last whole line
+        cut = tail.rfind(b"\n", 0, max(0, len(tail) - room)) + 1 if room else end
+        if cut == 0 and (start > 0 or room):
+            return False  # nothing whole to cut back to, or it would take the segment's first line
+        lines = tail.count(b"\n", cut, end)
+        os.ftruncate(fd, start + cut)
+        self._count_dropped(lines, 0)
+        return True
+
+    def _count_dropped(self, lines: int, nbytes: int) -> None:
+        self.discarded_events += lines
+        self._segment_events -= lines  # not counted again if the segment is deleted later
+        self._segment_bytes -= nbytes
 
     def _write_out(self) -> None:
         # The bytearray itself goes to os.write, never a memoryview of it: a view kept alive (by a signal
@@ -189,9 +263,7 @@ class RotatingJsonlWriter:
             return
         dropped = buffer.count(b"\n", head, tail)
         del buffer[head:tail]
-        self.discarded_events += dropped
-        self._segment_events -= dropped  # not counted again if the segment is deleted later
-        self._segment_bytes -= tail - head
+        self._count_dropped(dropped, tail - head)
 
     def _prune(self) -> None:
         while self.max_files and len(self.paths) > self.max_files:

@@ -6,15 +6,20 @@ which survives the process however it ends. A loop is three events (a span's sta
 every loop a thread counted must be whole in the trace. The app is stopped by SIGTERM (its default action
 kills it with its threads running), by SIGINT (a KeyboardInterrupt the app does not catch: Python waits for
 the non-daemon threads) and by its main module returning; it is traced by `namel3ss-debug trace`, by
-`NAMEL3SS_DEBUG_ENABLED=1` (autostart) and by `configure()` in the app.
+`NAMEL3SS_DEBUG_ENABLED=1` (autostart) and by `configure()` in the app. Under `trace` without `-q` (`summary`),
+the run is big enough that reading it for the summary takes seconds: the daemon threads must stay stopped
+meanwhile, not go on untraced.
 
 apps/disk_full.py fills the trace with 2 KB events while the disk is full: for 0.5 s through `os.write` in the
-app's process, or on a real, tiny tmpfs that the test fills (as root, where mounting is allowed).
+app's process, or on a real, tiny tmpfs that the test fills (as root, where mounting is allowed), or with a
+file-size limit (`RLIMIT_FSIZE`) that stops the trace file growing: the run still ends with `run_end`, and
+its `dropped` is what is missing.
 """
 
 from __future__ import annotations
 
 import os
+import resource
 import select
 import shutil
 import signal
@@ -42,11 +47,13 @@ def env(**extra: str) -> dict[str, str]:
 
 
 def launch(tmp_path: Path, how: str, app_args: list[str], **extra: str) -> subprocess.Popen:
-    """The app, traced `how`: `trace` (the CLI), `autostart` (NAMEL3SS_DEBUG_ENABLED=1) or `configure`
-    (the app calls configure(enabled=True) itself); its trace goes to tmp_path/traces."""
+    """The app, traced `how`: `trace` (the CLI), `summary` (the CLI printing its summary), `autostart`
+    (NAMEL3SS_DEBUG_ENABLED=1) or `configure` (the app calls configure(enabled=True) itself); its trace goes
+    to tmp_path/traces."""
     traces = str(tmp_path / "traces")
-    if how == "trace":
-        command = [sys.executable, "-m", "namel3ss_debug", "trace", "-q", "-o", traces, *app_args]
+    if how in ("trace", "summary"):
+        quiet = ["-q"] if how == "trace" else []
+        command = [sys.executable, "-m", "namel3ss_debug", "trace", *quiet, "-o", traces, *app_args]
         environ = env(**extra)
     elif how == "autostart":
         command = [sys.executable, *app_args]
@@ -106,13 +113,14 @@ def assert_whole_and_ended_last(written: list[dict]) -> dict:
     return end
 
 
-def stop_four_threads(tmp_path: Path, how: str, stop: str) -> tuple[bytes, list[dict], dict[str, int]]:
+def stop_four_threads(tmp_path: Path, how: str, stop: str,
+                      loops_each: int = LOOPS) -> tuple[bytes, list[dict], dict[str, int]]:
     """Run apps/four_threads.py traced `how`, stopped by `stop`; its output, events and counts."""
     counters = tmp_path / "counters"
     if stop == "return":
-        proc = launch(tmp_path, how, [FOUR_THREADS, str(counters), "return", str(LOOPS)])
+        proc = launch(tmp_path, how, [FOUR_THREADS, str(counters), "return", str(loops_each)])
     else:
-        loops = [str(LOOPS)] if stop == "sigint" else []  # after Ctrl-C, Python waits for w0 and w1
+        loops = [str(loops_each)] if stop == "sigint" else []  # after Ctrl-C, Python waits for w0 and w1
         # SIGTERM's end on a disk slow to write (20 ms a write): time for threads to run on untraced if they can
         slow = {"FOUR_THREADS_SLOW_DISK": "0.02"} if stop == "sigterm" else {}
         proc = launch(tmp_path, how, [FOUR_THREADS, str(counters), "wait", *loops], **slow)
@@ -158,6 +166,23 @@ def test_a_normal_exit_with_threads_still_tracing_loses_no_event(tmp_path, how):
     assert (counts["w0"], counts["w1"], end["status"]) == (LOOPS, LOOPS, "completed")
 
 
+SUMMARY_LOOPS = 8000  # about 100,000 events: reading them for the summary takes seconds
+
+
+@pytest.mark.parametrize("attempt", range(5))
+@pytest.mark.parametrize("stop", ("sigint", "sigterm", "return"))
+def test_trace_reading_its_summary_leaves_no_thread_working_untraced(tmp_path, stop, attempt):
+    # Until the process is gone, the daemon threads stay where the run ended: what they counted is in the trace
+    # (held for at most 1 s, they went on untraced while the summary was read: 31,000 events lost of 112,000)
+    _, written, counts = stop_four_threads(tmp_path, "summary", stop, SUMMARY_LOOPS)
+    end = assert_whole_and_ended_last(written)
+    assert lost(written, counts) == dict.fromkeys(THREADS, 0)
+    if stop != "sigterm":  # SIGTERM's default action ends `trace` with the app, before any summary
+        assert len(written) > 50_000
+        assert (counts["w0"], counts["w1"]) == (SUMMARY_LOOPS, SUMMARY_LOOPS)
+    assert end["status"] == ("completed" if stop == "return" else "failed")
+
+
 def test_nothing_follows_run_end_across_rotated_segments(tmp_path):
     environ = env(NAMEL3SS_DEBUG_ENABLED="1", NAMEL3SS_DEBUG_TRACE_OUTPUT_DIR=str(tmp_path / "traces"),
                   NAMEL3SS_DEBUG_MAX_EVENTS_PER_FILE="500")
@@ -172,12 +197,36 @@ def test_nothing_follows_run_end_across_rotated_segments(tmp_path):
 
 
 # -- a full disk ---------------------------------------------------------------------------------------------
-def disk_full_run(tmp_path: Path, *app_args: str) -> tuple[subprocess.CompletedProcess, list[dict]]:
-    environ = env(NAMEL3SS_DEBUG_ENABLED="1", NAMEL3SS_DEBUG_TRACE_OUTPUT_DIR=str(tmp_path / "traces"))
+def disk_full_run(tmp_path: Path, *app_args: str, traces: Path | None = None,
+                  file_size_limit: int = 0) -> tuple[subprocess.CompletedProcess, list[dict]]:
+    traces = traces or tmp_path / "traces"
+    environ = env(NAMEL3SS_DEBUG_ENABLED="1", NAMEL3SS_DEBUG_TRACE_OUTPUT_DIR=str(traces))
+
+    def limit_file_size() -> None:
+        if file_size_limit:
+            resource.setrlimit(resource.RLIMIT_FSIZE, (file_size_limit, file_size_limit))
+
     done = subprocess.run([sys.executable, DISK_FULL, *app_args], cwd=tmp_path, env=environ, capture_output=True,
-                          text=True, timeout=TIMEOUT)
+                          text=True, timeout=TIMEOUT, preexec_fn=limit_file_size)
     assert done.returncode == 0, done.stderr
-    return done, events(tmp_path / "traces")
+    return done, events(traces)
+
+
+def marks_kept_or_counted(written: list[dict], emitted: int) -> bool:
+    """Every mark the app emitted is on disk, or among the events `run_end` counts as dropped."""
+    on_disk = sum(event["event_type"] == "performance_marker" for event in written)
+    return on_disk + written[-1]["attrs"].get("dropped", 0) >= emitted
+
+
+@pytest.mark.parametrize("attempt", range(5))
+def test_a_file_size_limit_ends_the_run_with_run_end_and_counts_what_is_missing(tmp_path, attempt):
+    # the file stops growing at 1 MB of 8 MB of marks: writes fail with EFBIG from then on, and the run's end
+    # cuts whole lines from the segment to make room for run_end (no run_end, 14,234 of 15,000 lost unsaid)
+    done, written = disk_full_run(tmp_path, "1000", "0", "0", file_size_limit=1_000_000)
+    assert "emitted 4000" in done.stdout and "File too large" in done.stderr
+    assert sum(path.stat().st_size for path in (tmp_path / "traces").glob("*.jsonl")) <= 1_000_000
+    assert assert_dropped_counted_exactly(written) > 3000
+    assert marks_kept_or_counted(written, 4000)
 
 
 def assert_dropped_counted_exactly(written: list[dict]) -> int:
@@ -238,6 +287,19 @@ def fill(directory: Path) -> Path:
     finally:
         os.close(fd)
     return filler
+
+
+@pytest.mark.parametrize("attempt", range(5))
+def test_a_file_system_that_stays_full_ends_the_run_with_run_end_and_counts_what_is_missing(tmp_path, tiny_tmpfs,
+                                                                                            attempt):
+    traces = tiny_tmpfs / "traces"
+    traces.mkdir()
+    filler = fill(tiny_tmpfs)
+    os.truncate(filler, filler.stat().st_size - 300 * 1024)  # room for about 150 of the 4,000 marks, and no more
+    done, written = disk_full_run(tmp_path, "1000", "0", "0", traces=traces)
+    assert "emitted 4000" in done.stdout and "No space left on device" in done.stderr
+    assert assert_dropped_counted_exactly(written) > 3000
+    assert marks_kept_or_counted(written, 4000)
 
 
 def test_a_real_full_file_system_keeps_run_start_and_run_end(tmp_path, tiny_tmpfs):

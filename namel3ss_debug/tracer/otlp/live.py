@@ -96,9 +96,12 @@ class LiveOtlpWriter:
     def flush(self) -> None:
         self.inner.flush()
 
-    def close(self) -> None:
+    def settle(self) -> None:
+        self.inner.settle()
+
+    def close(self, last: Callable[[], bytes] | None = None) -> None:
         try:
-            self.inner.close()
+            self.inner.close(last)
         finally:
             if not self.broken:
                 self._send(self.converter.finish)
