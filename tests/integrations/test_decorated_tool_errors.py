@@ -1,0 +1,54 @@
+"""A tool decorated with `@trace_tool_call` that raises inside an app's own OpenAI tool loop, which catches the
+exception and tells the model: the tool's span is failed with the exception's type, message and stack, though
+the app caught it, and a rerun raises the recorded exception again where the tool was called, for the loop to
+catch as it did.
+
+apps/raw_loop_tool_error_app.py (one question, two requests; `lookup_weather` raises KeyError, the loop sends
+"error: KeyError('Atlantis')" as the tool's result, the model answers) is recorded once, then rerun with the
+stub stopped.
+"""
+
+from __future__ import annotations
+
+import secrets
+import sys
+from pathlib import Path
+
+import pytest
+
+if str(Path(__file__).parent) not in sys.path:  # the helpers beside this file, under any import mode
+    sys.path.insert(0, str(Path(__file__).parent))
+
+from framework_support import App, Recording, Run, Workbench, skip_unless_installed
+
+pytestmark = pytest.mark.frameworks
+
+APP = App("raw_loop_tool_error_app", ("openai",), 2, tools=1)
+REPRODUCED = "reproduced: the rerun matches the recording"
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Recording, Run]:
+    skip_unless_installed(APP.stem, *APP.modules)
+    bench = Workbench(tmp_path_factory.mktemp("decorated_tool_errors"), f"sk-test-{secrets.token_hex(16)}")
+    recording = bench.record(APP)
+    return recording, bench.rerun(recording)
+
+
+def test_a_decorated_tool_s_keyerror_the_loop_caught_is_a_failed_span_with_its_stack(
+        runs: tuple[Recording, Run]) -> None:
+    recording, _ = runs
+    [(start, end)] = [(start, end) for start, end in recording.spans("tool") if end["status"] == "failed"]
+    assert (start["name"], start["inputs"]) == ("lookup_weather", {"city": "Atlantis"})
+    assert (end["error"]["type"], end["error"]["message"]) == ("KeyError", "'Atlantis'")
+    assert ", in lookup_weather\n    return STATIONS[city]" in end["error"]["stack"]
+    assert "handled" not in end["error"], "the decorator cannot know the app caught it: readers decide"
+    assert recording.run.app_lines()[0] == "the tool gave the model: error: KeyError('Atlantis')"
+    assert recording.of_type("run_end")[0]["status"] == "completed", "the loop went on and the model answered"
+
+
+def test_a_rerun_raises_the_recorded_keyerror_for_the_loop_to_catch_and_is_reproduced(
+        runs: tuple[Recording, Run]) -> None:
+    recording, rerun = runs
+    assert (rerun.verdict(), rerun.returncode) == (REPRODUCED, 0)
+    assert rerun.app_lines() == recording.run.app_lines()
