@@ -9,20 +9,25 @@ that asked, the span that was current when it asked, and when its answer ended. 
 - a later request that carries the call's result (`transport/tool_wire.py`) makes a `tool` span of a call no
   hook recorded, timed from the asking answer's end, and marks it `wired`, so the conversation's history,
   sent again with every request, never makes a second one.
+A call still pending when its conversation went on without its result, or when the run ended, is given up
+(`unanswered`): it becomes a failed `ToolResultMissing` span (`tracer/unanswered.py`) and is counted
+`missing`, once. The calls of an LLM call whose request forced a tool (`tool_choice` naming one, or
+`required`) are its answer, as structured output is, not work awaiting a result: they are never missing.
 """
 
 from __future__ import annotations
 
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Container
 
 import orjson
 
 MAX_ASKS = 4096  # a long run's oldest calls are forgotten: a tool answers an LLM call made shortly before
 MAX_SAME = 64  # of calls asked for with the same name and arguments, the newest kept
 
-PENDING, HOOKED, WIRED = "pending", "hooked", "wired"  # nothing recorded it yet; a hook's span; the wire's span
+# nothing recorded it yet; a hook's span; the wire's span; given up (its result never came)
+PENDING, HOOKED, WIRED, MISSING = "pending", "hooked", "wired", "missing"
 
 CallKey = tuple[str, bytes]  # a tool call's name and its arguments as canonical JSON
 
@@ -44,12 +49,13 @@ class Ask:
 class ToolAsks:
     """The tool calls this run's LLM calls asked for: by the model's id, and by name and arguments; bounded."""
 
-    __slots__ = ("_by_id", "_by_call", "_counts")
+    __slots__ = ("_by_id", "_by_call", "_counts", "_answers")
 
     def __init__(self) -> None:
         self._by_id: OrderedDict[str, Ask] = OrderedDict()
         self._by_call: OrderedDict[CallKey, list[Ask]] = OrderedDict()  # oldest first
-        self._counts = {"asked": 0, HOOKED: 0, WIRED: 0}
+        self._counts = {"asked": 0, HOOKED: 0, WIRED: 0, MISSING: 0}
+        self._answers: OrderedDict[str, None] = OrderedDict()  # LLM calls whose tool calls are their answer
 
     def note(self, span_id: str, outputs: Any, *, parent_id: str | None = None, ts: str = "", ns: int = 0) -> None:
         """Remember the tool calls of an LLM call's outputs (`outputs.tool_calls[]`: id, name, arguments),
@@ -104,6 +110,15 @@ class ToolAsks:
                 return ask.call_id, ask.asker
         return None
 
+    def claim_named(self, name: str) -> tuple[str | None, str] | None:
+        """`claim` by the tool's name alone (a decorated function's inputs need not be the model's arguments)."""
+        pending = [ask for same in self._by_call.values() for ask in same if ask.name == name and ask.state == PENDING]
+        if not pending:
+            return None
+        ask = max(pending, key=lambda ask: ask.ns)
+        self._move(ask, HOOKED)
+        return ask.call_id, ask.asker
+
     def unrecorded(self, call_id: str | None, name: Any = None, arguments: Any = None) -> Ask | None:
         """The call a request carries the result of, when nothing has recorded it yet: by its id, or (for an
         API whose calls have none) the oldest call asked for with this name and these arguments. It is
@@ -124,18 +139,37 @@ class ToolAsks:
             ask.state = state
             self._counts[state] += 1
 
-    def tally(self) -> dict[str, int]:
-        """How the run's tool calls were seen, for its `run_end`: `asked` by the LLM calls, recorded by a
-        `hooked` span or from the `wire`, and `unseen`: asked for, still remembered, and recorded by nothing
-        (the app never ran them, or ran them where nothing of ours could see or tie them to the call).
-        Empty when no LLM call asked for a tool."""
-        if not self._counts["asked"]:
-            return {}
+    def forced(self, asker: str) -> None:
+        """The LLM call `asker`'s request forced a tool: the calls it asks for are its answer (structured
+        output), never missing."""
+        self._answers[asker] = None
+        while len(self._answers) > MAX_ASKS:
+            self._answers.popitem(last=False)
+
+    def unanswered(self, askers: Container[str] | None = None) -> list[Ask]:
+        """The calls still pending (those asked by the LLM calls `askers`, or all), oldest first, now given up
+        as `missing`: the caller records each, once. A forced call (`forced`) is never given up."""
+        found = sorted((ask for ask in self._remembered() if ask.state == PENDING and ask.asker not in self._answers
+                        and (askers is None or ask.asker in askers)), key=lambda ask: ask.ns)
+        for ask in found:
+            self._move(ask, MISSING)
+        return found
+
+    def _remembered(self) -> list[Ask]:
         remembered = {id(ask): ask for ask in self._by_id.values()}
         remembered.update((id(ask), ask) for same in self._by_call.values() for ask in same)
-        unseen = sum(ask.state == PENDING for ask in remembered.values())
+        return list(remembered.values())
+
+    def tally(self) -> dict[str, int]:
+        """How the run's tool calls were seen, for its `run_end`: `asked` by the LLM calls, recorded by a
+        `hooked` span or from the `wire`, `missing`: given up, each a `ToolResultMissing` span (`unanswered`),
+        and `unseen`: asked for, still remembered, and neither recorded nor given up (a forced call, the
+        answer itself). Empty when no LLM call asked for a tool."""
+        if not self._counts["asked"]:
+            return {}
+        unseen = sum(ask.state == PENDING for ask in self._remembered())
         return {"asked": self._counts["asked"], "hooked": self._counts[HOOKED], "wire": self._counts[WIRED],
-                "unseen": unseen}
+                "missing": self._counts[MISSING], "unseen": unseen}
 
 
 def _id_of(call: dict[str, Any]) -> str | None:

@@ -19,6 +19,7 @@ from .events import add_where, cost_of, envelope, error_record, model_of, usage_
 from .recorder import Writer
 from .run import Run
 from .span import RootSpan, Span
+from .unanswered import give_up_at_run_end
 
 _MISSING: Any = object()
 
@@ -76,6 +77,7 @@ class Tracer:
             self.end_startup(run)
         for unfinished in list(run.reading.values()):  # bodies the app never finished reading: end their spans
             unfinished.finish(early=True)
+        self._close_open_work(run)
         run.ended = True
         record = error_record(error, stack=run.settings.capture_stack_traces) if error is not None else None
         # emit_last writes the spans still held by min_duration_ms first, then run_end, and closes: the cut.
@@ -90,6 +92,16 @@ class Tracer:
         run.recorder.close()
         lifecycle.uninstall(run)
         return run
+
+    def _close_open_work(self, run: Run) -> None:
+        """Before `run_end`: the tool calls asked for that nothing answered become missing spans
+        (`unanswered.py`), then what the transport holds open ends (`run.at_end`: its wire agents)."""
+        try:
+            give_up_at_run_end(self, run)
+            for ending in run.at_end:
+                ending()
+        except Exception as exc:
+            run.recorder.note_failure(exc)
 
     def flush(self) -> None:
         if self.run is not None:

@@ -160,9 +160,33 @@ class _CallSpec:
         except Exception as exc:
             self.tracer.note_failure(exc)
             return None
-        return self.tracer.start_span(self.component, self.name, self.prefix, inputs=inputs,
-                                      attrs=dict(self.attrs) if self.attrs else None, model=model,
-                                      activate=activate)
+        attrs = dict(self.attrs) if self.attrs else None
+        if self.component == "tool":
+            attrs = self._asked_by(inputs, attrs)
+        return self.tracer.start_span(self.component, self.name, self.prefix, inputs=inputs, attrs=attrs,
+                                      model=model, activate=activate)
+
+    def _asked_by(self, inputs: Any, attrs: dict[str, Any] | None) -> dict[str, Any] | None:
+        """A decorated tool's attrs, linked to the LLM call that asked for it (`tracer/asks.py`): the newest
+        call not recorded yet with this name and these arguments, else with this name. The call is then
+        this span's, so the request that carries its result makes no second span of it."""
+        run = self.tracer.run
+        if run is None or not run.asks:
+            return attrs
+        try:
+            claimed = run.asks.claim(self.name, inputs)
+            by = "name_and_arguments"
+            if claimed is None:
+                claimed, by = run.asks.claim_named(self.name), "name"
+        except Exception as exc:  # inputs that fail when asked: the span goes unlinked
+            self.tracer.note_failure(exc)
+            return attrs
+        if claimed is None:
+            return attrs
+        linked = {**(attrs or {}), "llm_span_id": claimed[1], "linked_by": by}
+        if claimed[0] is not None:
+            linked["tool_call_id"] = claimed[0]
+        return linked
 
 
 def _wrap(fn: Callable[..., Any], spec: _CallSpec) -> Callable[..., Any]:

@@ -7,7 +7,7 @@ import os
 import sys
 import time
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 from .._version import __version__
 from ..config import ResolvedSettings
@@ -74,6 +74,7 @@ class Run:
         self.llm_traffic: dict[str, dict[str, int]] = {}  # what transport.watch heard: hosts, unrecorded requests
         self.reading: dict[int, Any] = {}  # responses whose bodies are being read (transport Exchanges), by id
         self.asks = ToolAsks()  # which LLM call asked for each tool call id
+        self.at_end: list[Callable[[], None]] = []  # what ends just before run_end (the transport's wire agents)
         # The start-up span while it is open (`Tracer.open_startup`): read on every span start, so a plain
         # attribute; whoever ends it takes the recorder's lock (`Tracer.end_startup`).
         self.startup: Span | None = None

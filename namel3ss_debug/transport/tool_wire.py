@@ -21,6 +21,7 @@ import orjson
 from ..model.events import span_prefix
 from ..tracer.asks import Ask
 from ..tracer.core import Tracer
+from ..tracer.unanswered import json_arguments
 from .apis.tool_results import ToolResult, results_sent
 
 SOURCE = "wire"  # attrs.source of a tool span made from the wire
@@ -41,7 +42,7 @@ def record_wire_tools(tracer: Tracer, api_name: str, body: Any) -> None:
 
 
 def _record(tracer: Tracer, api_name: str, ask: Ask, sent: ToolResult) -> None:
-    arguments = _arguments(ask.arguments if ask.arguments is not None else sent.arguments)
+    arguments = json_arguments(ask.arguments if ask.arguments is not None else sent.arguments)
     attrs: dict[str, Any] = {"source": SOURCE, "api": api_name, "llm_span_id": ask.asker}
     if ask.call_id is not None:
         attrs["tool_call_id"] = ask.call_id
@@ -55,18 +56,9 @@ def _record(tracer: Tracer, api_name: str, ask: Ask, sent: ToolResult) -> None:
     tracer.end_span(span, error=_failure(sent.result) if sent.failed else None)
 
 
-def _arguments(value: Any) -> Any:
-    """The arguments as an object where the API sent them as JSON text (OpenAI), as a hook records them."""
-    if isinstance(value, str):
-        try:
-            return orjson.loads(value)
-        except orjson.JSONDecodeError:
-            return value
-    return value
-
-
 def _failure(result: Any) -> dict[str, Any]:
-    """The error record of a call the API marks as failed (Anthropic `is_error`, a Gemini `error` response)."""
+    """The error record of a call the API marks as failed (Anthropic `is_error`, a Gemini `error` response):
+    handled, since the app told the model and went on."""
     said = result.get("error") if isinstance(result, dict) else result
     message = said if isinstance(said, str) else orjson.dumps(said, default=str).decode()
-    return {"type": "ToolError", "message": message[:2000], "category": "unknown"}
+    return {"type": "ToolError", "message": message[:2000], "category": "unknown", "handled": True}

@@ -114,7 +114,7 @@ def test_the_trace_summary_says_the_tools_were_seen_on_the_wire_only(runs, name)
     stderr = runs[name].recording.run.stderr
     assert "tool calls  2; 2 seen on the wire only (no hook recorded them: a rerun runs them again)\n" in stderr
     end = runs[name].recording.of_type("run_end")[0]
-    assert end["attrs"]["tool_calls"] == {"asked": 2, "hooked": 0, "wire": 2, "unseen": 0}
+    assert end["attrs"]["tool_calls"] == {"asked": 2, "hooked": 0, "wire": 2, "missing": 0, "unseen": 0}
 
 
 def test_analyze_says_the_tools_were_seen_on_the_wire_only(runs) -> None:

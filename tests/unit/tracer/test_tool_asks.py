@@ -73,5 +73,8 @@ def test_the_tally_says_how_each_asked_call_was_seen() -> None:
     asks.asker("c1")  # a hook's span
     asks.unrecorded("c2")  # the wire's
     asks.unrecorded("c2")  # the history sent again
-    assert asks.tally() == {"asked": 3, "hooked": 1, "wire": 1, "unseen": 1}
+    assert asks.tally() == {"asked": 3, "hooked": 1, "wire": 1, "missing": 0, "unseen": 1}
+    assert [ask.call_id for ask in asks.unanswered()] == ["c3"]  # given up, once
+    assert asks.unanswered() == []
+    assert asks.tally() == {"asked": 3, "hooked": 1, "wire": 1, "missing": 1, "unseen": 0}
     assert ToolAsks().tally() == {}

@@ -35,6 +35,7 @@ def test_a_result_the_api_marks_as_an_error_is_a_failed_tool_span() -> None:
     [end] = run.calls("tool")
     assert (end["name"], end["status"], end["error"]["type"], end["error"]["message"]) == (
         "get_weather", "failed", "ToolError", "service down")
+    assert (end["error"]["handled"], end["outputs"]["return"]) == (True, "service down")  # what the model was told
 
 
 def test_a_gemini_response_holding_only_an_error_is_a_failed_tool_span() -> None:
@@ -56,7 +57,8 @@ def test_a_call_a_hook_recorded_makes_no_span_from_the_wire() -> None:
         tool_attrs(get_tracer(), "a-framework", "toolu_1")  # what a hook's tool span does as it opens
         record_wire_tools(get_tracer(), "anthropic.messages", anthropic_result("toolu_1", "rain"))
     assert run.calls("tool") == []
-    assert run.of_type("run_end")[0]["attrs"]["tool_calls"] == {"asked": 1, "hooked": 1, "wire": 0, "unseen": 0}
+    assert run.of_type("run_end")[0]["attrs"]["tool_calls"] == {"asked": 1, "hooked": 1, "wire": 0, "missing": 0,
+                                                                "unseen": 0}
 
 
 def test_a_body_that_cannot_be_read_is_no_error_of_the_apps() -> None:
@@ -67,5 +69,55 @@ def test_a_body_that_cannot_be_read_is_no_error_of_the_apps() -> None:
     with capture_events() as run:
         asked([{"id": "toolu_1", "name": "get_weather", "arguments": {}}])
         record_wire_tools(get_tracer(), "anthropic.messages", Hostile())
-    assert run.calls("tool") == []
+    assert [end["error"]["type"] for end in run.calls("tool")] == ["ToolResultMissing"]  # its result never seen
     assert run.of_type("run_end")[0]["attrs"]["tracer_errors"] == 1
+
+
+# -- calls whose results never came back ---------------------------------------------------------------------
+def test_a_call_still_unanswered_at_the_run_end_is_a_failed_handled_tool_result_missing_span() -> None:
+    with capture_events() as run:
+        asked([{"id": "toolu_1", "name": "get_weather", "arguments": {"city": "Paris"}}])
+    [start] = run.of_type("tool_call_start")
+    [end] = run.calls("tool")
+    llm = run.calls("llm")[0]
+    assert (start["name"], start["inputs"], start["ts"]) == ("get_weather", {"city": "Paris"}, llm["ts"])
+    assert (start["attrs"]["llm_span_id"], start["attrs"]["tool_call_id"], start["attrs"]["result"]) == (
+        llm["span_id"], "toolu_1", "missing")
+    assert (end["status"], end["error"]["type"], end["error"]["category"], end["error"]["handled"]) == (
+        "failed", "ToolResultMissing", "unknown", True)
+    assert end["error"]["message"] == ("the model asked for get_weather (call toolu_1); "
+                                       "the run ended before its result was sent back")
+    assert "outputs" not in end  # the model was told nothing
+    assert run.of_type("run_end")[0]["attrs"]["tool_calls"] == {"asked": 1, "hooked": 0, "wire": 0, "missing": 1,
+                                                                "unseen": 0}
+
+
+def test_a_call_whose_request_forced_the_tool_is_the_answer_not_a_missing_result() -> None:
+    with capture_events() as run:
+        tracer = get_tracer()
+        span = tracer.start_span("llm", "openai.chat", "llm_call", activate=False)
+        tracer.run.asks.forced(span.span_id)  # tool_choice named the tool: structured output
+        span.outputs = {"tool_calls": [{"id": "call_1", "name": "Answer", "arguments": "{}"}]}
+        tracer.end_span(span)
+    assert run.calls("tool") == []
+    assert run.of_type("run_end")[0]["attrs"]["tool_calls"]["unseen"] == 1
+
+
+def test_a_decorated_tool_the_model_asked_for_is_linked_and_not_made_again_from_the_wire() -> None:
+    from namel3ss_debug import trace_tool_call
+
+    @trace_tool_call
+    def get_weather(city: str) -> str:
+        raise KeyError(city)
+
+    with capture_events() as run:
+        asked([{"id": "toolu_1", "name": "get_weather", "arguments": {"city": "Paris"}}])
+        try:
+            get_weather(city="Paris")
+        except KeyError as error:
+            told = f"error: {error!r}"
+        record_wire_tools(get_tracer(), "anthropic.messages", anthropic_result("toolu_1", told, is_error=True))
+    [start] = run.of_type("tool_call_start")
+    [end] = run.calls("tool")
+    assert (start["attrs"]["tool_call_id"], start["attrs"]["linked_by"]) == ("toolu_1", "name_and_arguments")
+    assert (end["status"], end["error"]["type"]) == ("failed", "KeyError")  # the decorator's span, once
