@@ -16,13 +16,17 @@ Slices are laid out in start order; a span that would overlap, on its track, a s
 ancestors (two concurrent tasks with no `task` field, a generator span that outlives its caller) goes to the
 next lane of that thread, `MainThread (2)`, so nothing is ever drawn inside a span it does not belong to.
 A child that overruns its parent on the same track by at most `CLOCK_SLACK_US` (the start is a wall clock,
-the duration a monotonic one) is cut at its parent's end; beyond that it moves to another lane.
+the duration a monotonic one), or starts at most that long after the parent's end, is cut into its parent;
+beyond that it moves to another lane. The layout is linear in spans: a span tries the lanes of its nearest
+ancestors (`NEAR_ANCESTORS`), then the first lane that is free by then, then a new one; whether one span is
+another's ancestor is two comparisons of their places in the tree's walk.
 
 Pure: events in, JSON bytes out, no clock read; one run per call (span ids are a run's own).
 """
 
 from __future__ import annotations
 
+import heapq
 import json
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -42,6 +46,7 @@ CLOCK_SLACK_US = 1000  # how far a child may overrun its parent on one track and
 ERROR_COLOUR = "terrible"  # chrome://tracing's reserved red
 BRIEF_CHARS = 120  # an instant's texts are cut here: the file is a timeline, not a copy of the trace
 SKIPPED_EVENT_TYPES = frozenset({"segment_start"})  # file bookkeeping, not something the app did
+NEAR_ANCESTORS = 8  # the ancestors whose lanes a span tries before a free one: a constant, so linear
 
 
 @dataclass(eq=False, slots=True)
@@ -59,6 +64,8 @@ class _Span:
     lane: _Lane | None = None
     args: dict[str, Any] = field(default_factory=dict)
     error: Any = None
+    enter: int = 0  # its place in a walk of the span tree, and the last place under it: see _ancestor
+    leave: int = 0
 
 
 @dataclass(eq=False, slots=True)
@@ -67,6 +74,8 @@ class _Lane:
     title: str
     pid: Any
     stack: list[_Span] = field(default_factory=list)
+    index: int = 0  # among its track's lanes
+    bottom: int = 0  # how many slices have been the bottom of its stack: tells a stale entry in _Track's heaps
 
 
 def write_perfetto(events: Iterable[Mapping[str, Any]], out: BinaryIO,
@@ -97,6 +106,7 @@ def _build(events: Iterable[Mapping[str, Any]]) -> _Trace:
     for event in events:
         run.read(event)
     spans = run.finish()
+    _walk(spans)
     lanes = _Layout(run.pid)
     ordered = sorted(spans, key=lambda span: (span.start, span.depth, span.seq))
     for span in ordered:
@@ -199,42 +209,103 @@ class _Reading:
         return self.spans
 
 
+def _walk(spans: list[_Span]) -> None:
+    """Number each span in a depth-first walk of the tree (`enter`) with the last number under it (`leave`)."""
+    children: dict[int, list[_Span]] = {}
+    roots = []
+    for span in spans:
+        if span.parent is None:
+            roots.append(span)
+        else:
+            children.setdefault(id(span.parent), []).append(span)
+    counter = 0
+    for root in roots:
+        stack: list[tuple[_Span, bool]] = [(root, False)]
+        while stack:
+            span, done = stack.pop()
+            if done:
+                span.leave = counter
+                continue
+            counter += 1
+            span.enter = counter
+            stack.append((span, True))
+            stack.extend((child, False) for child in reversed(children.get(id(span), ())))
+
+
+@dataclass(eq=False, slots=True)
+class _Track:
+    """One track's lanes, with the lanes busy (by the end of their bottom slice) and free (by index) as heaps."""
+
+    lanes: list[_Lane] = field(default_factory=list)
+    busy: list[tuple[int, int, int]] = field(default_factory=list)  # (bottom's end, lane index, bottom count)
+    free: list[tuple[int, int]] = field(default_factory=list)  # (lane index, bottom count)
+
+    def first_free(self, start: int) -> _Lane | None:
+        """The free lane of lowest index once the slices that ended before `start` are gone."""
+        while self.busy and self.busy[0][0] < start:
+            _, index, bottom = heapq.heappop(self.busy)
+            heapq.heappush(self.free, (index, bottom))
+        while self.free:
+            index, bottom = self.free[0]
+            lane = self.lanes[index]
+            if lane.bottom == bottom:
+                return lane
+            heapq.heappop(self.free)  # the lane has had a new bottom since: its busy entry stands for it
+        return None
+
+    def placed(self, lane: _Lane, span: _Span) -> None:
+        if lane.stack[0] is span:  # a new bottom: a new entry, the old ones stale
+            lane.bottom += 1
+            heapq.heappush(self.busy, (span.end or 0, lane.index, lane.bottom))
+
+
 class _Layout:
     """Tracks (one per pid, thread and task) split into lanes, each lane a stack of the slices open on it."""
 
     def __init__(self, pid: Any):
         self.pid = pid if pid is not None else 1
-        self.lanes: dict[Any, list[_Lane]] = {}
+        self.tracks: dict[Any, _Track] = {}
         self.all: list[_Lane] = []
 
     def place(self, span: _Span) -> None:
-        lanes = self.lanes.setdefault(span.track, [])
-        parent = span.parent
-        preferred = [parent.lane] if parent is not None and parent.track == span.track and parent.lane else []
-        for lane in preferred + [lane for lane in lanes if lane not in preferred]:
-            if _fits(lane, span):
-                break
-        else:
-            lane = self._new(span.track, len(lanes))
-            lanes.append(lane)
-            _fits(lane, span)
-        span.lane = lane
+        track = self.tracks.setdefault(span.track, _Track())
+        lane = next((lane for lane in self._near(span) if _fits(lane, span)), None)
+        if lane is None:
+            lane = track.first_free(span.start)
+            if lane is None or not _fits(lane, span):
+                lane = self._new(span.track, len(track.lanes))
+                track.lanes.append(lane)
+                _fits(lane, span)
         lane.stack.append(span)
+        span.lane = lane
+        track.placed(lane, span)
+
+    def _near(self, span: _Span) -> list[_Lane]:
+        """The lanes of its nearest ancestors on its track, nearest first."""
+        lanes: list[_Lane] = []
+        node = span.parent
+        for _ in range(NEAR_ANCESTORS):
+            if node is None:
+                break
+            if node.track == span.track and node.lane is not None and node.lane not in lanes:
+                lanes.append(node.lane)
+            node = node.parent
+        return lanes
 
     def lane_of(self, where: tuple[Any, Any, Any], parent: _Span | None) -> _Lane:
         if parent is not None and parent.lane is not None:
             return parent.lane
-        track = (where[0] if where[0] is not None else self.pid, where[1], where[2])
-        lanes = self.lanes.setdefault(track, [])
-        if not lanes:
-            lanes.append(self._new(track, 0))
-        return lanes[0]
+        key = (where[0] if where[0] is not None else self.pid, where[1], where[2])
+        track = self.tracks.setdefault(key, _Track())
+        if not track.lanes:
+            track.lanes.append(self._new(key, 0))
+        return track.lanes[0]
 
     def _new(self, track: Any, index: int) -> _Lane:
         pid, thread, task = track
         title = " / ".join(str(part) for part in (thread, task) if part is not None) or "run"
         lane = _Lane(len(self.all) + 1, title + (f" ({index + 1})" if index else ""),
-                     pid if pid is not None else self.pid)
+                     pid if pid is not None else self.pid, index=index)
         self.all.append(lane)
         return lane
 
@@ -250,13 +321,16 @@ class _Layout:
 
 
 def _fits(lane: _Lane, span: _Span) -> bool:
-    """Whether `span` can go on `lane` now: every slice still open there is one of its ancestors
-    (after closing those that ended before it starts); it is then cut to its parent's end if need be."""
+    """Whether `span` can go on `lane` now: every slice still open there is one of its ancestors (after
+    closing those that ended before it starts; an ancestor that ended at most CLOCK_SLACK_US before stays);
+    it is then cut into its parent if need be."""
     stack = lane.stack
     while stack:
         top = stack[-1]
         assert top.end is not None  # `finish` ends every span before any is laid out
-        if not (top.end < span.start or (top.end == span.start and not _ancestor(top, span))):
+        ancestor = _ancestor(top, span)
+        ended = top.end < span.start or (top.end == span.start and not ancestor)
+        if not ended or (ancestor and span.start - top.end <= CLOCK_SLACK_US):
             break
         stack.pop()
     if not stack:
@@ -265,15 +339,13 @@ def _fits(lane: _Lane, span: _Span) -> bool:
     assert span.end is not None and top.end is not None
     if not _ancestor(top, span) or span.end - top.end > CLOCK_SLACK_US:
         return False
-    span.end = min(span.end, top.end)
+    span.start = min(span.start, top.end)
+    span.end = max(span.start, min(span.end, top.end))
     return True
 
 
 def _ancestor(older: _Span, span: _Span) -> bool:
-    node = span.parent
-    while node is not None and node.depth > older.depth:
-        node = node.parent
-    return node is older
+    return older.enter < span.enter <= older.leave
 
 
 def _slice(span: _Span) -> dict[str, Any]:
