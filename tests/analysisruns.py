@@ -36,5 +36,22 @@ def random_run(seed: int) -> TraceBuilder:
             trace.end(turn, rng.uniform(5, 200))
         trace.end(agent, rng.uniform(10, 400), status="failed" if rng.random() < 0.1 else "completed")
         trace.advance(rng.uniform(0, 2000))
+    if rng.random() < 0.4:  # drawn last, so the runs before it stay as they were
+        return crashed(trace, rng)
     trace.run_end()
+    return trace
+
+
+def crashed(trace: TraceBuilder, rng: random.Random) -> TraceBuilder:
+    """The run ends with an error that escapes the app (unhandled): a tool's, out through its agent, reported by
+    the tracer as unhandled, then the run's end, failed; sometimes after a handled error of the same type."""
+    agent = trace.start("agent", "a")
+    if rng.random() < 0.5:
+        trace.span("tool", "fetch", 2, agent, status="failed", error=error("KeyError", "'first'"))
+    trace.span("tool", "fetch", 3, agent, status="failed", error=error("KeyError", "'id'"))
+    trace.end(agent, 5, status="failed", error=error("KeyError", "'id'"))
+    trace.instant("error_occurred", "app", "KeyError", status="failed", error=error("KeyError", "'id'"),
+                  attrs={"unhandled": True})
+    trace.run_end("failed", exit_code=1)
+    trace.events[-1]["error"] = error("KeyError", "'id'")
     return trace

@@ -78,6 +78,7 @@ def _overview(tally: Tally, counts: dict[tuple[str, str, str], int], llm: LlmUsa
         startup_ms=startup_ms, work_ms=_less(duration_ms, startup_ms),
         bytes_read=bytes_read, filters=filters, unpriced_llm_calls=llm.unpriced_calls,
         wire_tool_calls=sum(wire for wire, _ in seen), unseen_tool_calls=sum(unseen for _, unseen in seen),
+        handled_errors=errors.handled, unhandled_errors=errors.unhandled,
     )
 
 
@@ -192,22 +193,29 @@ def _tools(tally: Tally, counts: dict[tuple[str, str, str], int], ordered: dict[
         component, name, _ = op
         if component != "tool":
             continue
-        failures = tally.errors_by_op.get(op, 0)
+        failures = tally.errors_by_op.get(op, 0)  # handled failures too: a tool that failed did not succeed
         errors = {kind: n for (tool, kind), n in tally.tool_errors.items() if tool == name}
+        unhandled = min(tally.unhandled_tools.get(name, 0), failures)
         tools.append(ToolStats(name, count, failures, rate(count - failures, count),
                                latency(ordered.get(op, ())),
-                               _by_count(errors), repeated.get(name, 0)))
+                               _by_count(errors), repeated.get(name, 0), failures - unhandled, unhandled))
     return sorted(tools, key=lambda t: (-t.calls, t.name))
 
 
 def _errors(tally: Tally) -> Errors:
+    """Distinct errors by category and type, each split into handled and unhandled: unhandled as the pass found
+    them escaping (`handling.py`), handled all the others."""
     by_type = [ErrorType(kind, category, count,
                          [ErrorExample(ref_of(tally, ref, span_id, component, name), message)
-                          for ref, span_id, component, name, message in examples])
+                          for ref, span_id, component, name, message in examples],
+                         count - tally.unhandled_types.get(kind, 0), tally.unhandled_types.get(kind, 0))
                for kind, (count, category, examples) in tally.error_types.items()]
     by_type.sort(key=lambda e: (-e.count, e.type))
-    return Errors(sum(e.count for e in by_type), tally.failed_spans, tally.error_events,
-                  _by_count(tally.categories), by_type)
+    unhandled = {category: n for category, n in _by_count(tally.unhandled_categories).items() if n}
+    handled = {category: count - unhandled.get(category, 0) for category, count in tally.categories.items()}
+    total, escaped = sum(e.count for e in by_type), sum(unhandled.values())
+    return Errors(total, tally.failed_spans, tally.error_events, _by_count(tally.categories), by_type,
+                  total - escaped, escaped, _by_count({c: n for c, n in handled.items() if n}), unhandled)
 
 
 def _patterns(tally: Tally) -> Patterns:

@@ -12,7 +12,8 @@ from sys import intern
 from typing import Any
 
 from ..model.error_category import categorize
-from ..store.records import EventRecord
+from ..store.records import EventRecord, attrs_of
+from .handling import ErrorChain, escapes_through, marked_handled
 from .loops import LoopWatch
 from .run_state import MAX_KEPT, Boundary, Op, OpenSpan, Options, RunState
 
@@ -32,6 +33,9 @@ class Findings:
     slow_by_op: dict[Op, int]
     errors_by_op: dict[Op, int]
     tool_errors: dict[tuple[str, str], int]  # (tool name, error type) -> failed calls
+    unhandled_types: dict[str, int]  # error type -> distinct errors that escaped the app (`handling.py`)
+    unhandled_categories: dict[str, int]
+    unhandled_tools: dict[str, int]  # tool name -> failed calls of errors that escaped the app
     failed_spans: int
     error_events: int
     categories: dict[str, int]
@@ -115,13 +119,19 @@ class Findings:
             self.tool_errors[(op[1], kind)] = self.tool_errors.get((op[1], kind), 0) + 1
         if own is not None and own.failed_error == (kind, message):
             run.last_error, run.reportable = (kind, message), True
-            return  # the same error on its way out through an enclosing span: counted where it began
-        self._error(run, event, kind, message, error.category if error is not None else None)
-        run.reportable = True
+            # the same error on its way out through an enclosing span: counted where it began
+        else:
+            self._error(run, event, kind, message, error.category if error is not None else None)
+            run.reportable = True
+            if run.error_chain is not None and marked_handled(error):
+                run.error_chain.marked_handled = True
+        if op[0] == "tool" and run.error_chain is not None:
+            run.error_chain.tools.append(op[1])
 
     def _error(self, run: RunState, event: EventRecord, kind: str, message: str, category: str | None) -> None:
         run.last_error = (kind, message)
         category = category or categorize(kind, message)
+        run.error_chain = ErrorChain(kind, message, category)
         self.categories[category] = self.categories.get(category, 0) + 1
         entry = self.error_types.get(kind)
         if entry is None:
@@ -211,6 +221,28 @@ class Findings:
             self.boundary.first_error_report = (kind, message)  # counted here; the merge checks the other half
         if run.reportable and run.last_error == (kind, message):
             run.reportable = False  # a report of the error that just failed a span (caught and reported, or
-            return  # the tracer's report of an unhandled exception): counted once, where it began
-        self._error(run, event, kind, message, error.category if error is not None else None)
-        run.reportable = False
+            # the tracer's report of an unhandled exception): counted once, where it began
+        else:
+            self._error(run, event, kind, message, error.category if error is not None else None)
+            run.reportable = False
+        if escapes_through(event.event_type, event.status, attrs_of(event)):
+            self._escaped(run, kind, message)
+
+    def _run_ended(self, run: RunState, event: EventRecord) -> None:
+        """A run that ended failed with an error: that error escaped the app (`handling.py`)."""
+        error = event.error
+        if error is None or not escapes_through(event.event_type, event.status, None):
+            return
+        if run.error_chain is None and self.boundary is not None:
+            return self.boundary.refuse("the run ended failed with an error that may have begun before the cut")
+        self._escaped(run, error.type or "Error", error.message or "")
+
+    def _escaped(self, run: RunState, kind: str, message: str) -> None:
+        """The error (`kind`, `message`) escaped the app: if it is the run's error on its way out, it is unhandled."""
+        chain = run.error_chain
+        if chain is None or not chain.escapes(kind, message):
+            return
+        self.unhandled_types[chain.kind] = self.unhandled_types.get(chain.kind, 0) + 1
+        self.unhandled_categories[chain.category] = self.unhandled_categories.get(chain.category, 0) + 1
+        for tool in chain.tools:
+            self.unhandled_tools[tool] = self.unhandled_tools.get(tool, 0) + 1

@@ -1,7 +1,9 @@
 """The health verdict: failing, degraded or healthy, always with the reasons that decided it.
 
 - failing: a run ended `failed` or with a non-zero exit code, or at least 20% of ended spans failed.
-- degraded: any error, retry, agent loop, critical anomaly, integrity problem, or a run that never ended.
+- degraded: any error, retry, agent loop, critical anomaly, integrity problem, or a run that never ended. An error
+  the app survived (handled: a tool failure turned into a message to the model) counts: a run that completed with
+  one is "degraded: completed with 1 handled error", never healthy.
 - healthy: none of these.
 
 An unknown cost (LLM calls nothing could price) does not change the verdict: the run did what it did, and
@@ -21,7 +23,8 @@ _NAMED = 3  # models named in a note
 def verdict(overview: Overview, errors: Errors, patterns: Patterns, anomalies: Anomalies,
             integrity: Integrity, llm: LlmUsage | None = None) -> Health:
     failing = _failing(overview)
-    degraded = _degraded(errors, patterns, anomalies, integrity)
+    completed = bool(overview.runs) and all(run.status == "completed" and not run.exit_code for run in overview.runs)
+    degraded = _degraded(errors, patterns, anomalies, integrity, completed)
     notes = cost_notes(llm) if llm is not None else []
     if failing:
         return Health("failing", failing + degraded, notes)
@@ -57,11 +60,26 @@ def _failing(overview: Overview) -> list[str]:
     return reasons
 
 
-def _degraded(errors: Errors, patterns: Patterns, anomalies: Anomalies, integrity: Integrity) -> list[str]:
+def error_reasons(errors: Errors, completed: bool) -> list[str]:
+    """`completed with 1 handled error (KeyError 1)`, `1 unhandled error (ValueError 1)`: the errors apart, each
+    with its most frequent types.
+
+    A run's errors are handled unless they escaped the app (`handling.py`)."""
     reasons = []
-    if errors.total:
-        top = errors.by_type[0]
-        reasons.append(f"{errors.total} error(s), most often {top.type} ({top.count})")
+    for count, noun, key in ((errors.unhandled, "unhandled error", "unhandled"),
+                             (errors.handled, "handled error", "handled")):
+        if not count:
+            continue
+        types = sorted(((getattr(e, key), e.type) for e in errors.by_type if getattr(e, key)), key=lambda t: -t[0])
+        named = ", ".join(f"{kind} {n}" for n, kind in types[:_NAMED])
+        lead = "completed with " if completed and key == "handled" and not errors.unhandled else ""
+        reasons.append(f"{lead}{plural(count, noun)}" + (f" ({named})" if named else ""))
+    return reasons
+
+
+def _degraded(errors: Errors, patterns: Patterns, anomalies: Anomalies, integrity: Integrity,
+              completed: bool = False) -> list[str]:
+    reasons = error_reasons(errors, completed)
     retries = sum(retry.retries for retry in patterns.retries)
     if retries:
         reasons.append(f"{retries} retried call(s)")

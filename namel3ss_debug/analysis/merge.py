@@ -77,7 +77,7 @@ def _merge_run(first: Tally, a: RunState, b: RunState, boundary: Boundary) -> No
     _merge_seconds(a, b)
     a.watches.update(b.watches)
     if b.last_error is not None:
-        a.last_error, a.reportable = b.last_error, b.reportable
+        a.last_error, a.reportable, a.error_chain = b.last_error, b.reportable, b.error_chain
     first.integrity.duplicates += _merge_ids(a.seen, b.seen)
     _merge_root(a, b, boundary)
 
@@ -168,7 +168,8 @@ def _merge_figures(first: Tally, second: Tally) -> None:
         slowest = first.slowest[op]
         if second.slowest[op][0] > slowest[0]:
             slowest[:3] = second.slowest[op][:3]
-    for name in ("errors_by_op", "untimed", "instants", "slow_by_op", "categories", "tool_errors"):
+    for name in ("errors_by_op", "untimed", "instants", "slow_by_op", "categories", "tool_errors", "unhandled_types",
+                 "unhandled_categories", "unhandled_tools"):
         _add_counts(getattr(first, name), getattr(second, name))
     first.failed_spans += second.failed_spans
     first.error_events += second.error_events

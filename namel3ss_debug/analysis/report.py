@@ -94,6 +94,8 @@ class Overview(msgspec.Struct, frozen=True):
     work_ms: Optional[float] = None  # duration_ms less startup_ms
     wire_tool_calls: int = 0  # of tool_calls, those recorded from the wire: no hook recorded them as they ran
     unseen_tool_calls: int = 0  # tool calls the model asked for that nothing recorded (the runs' `run_end`)
+    handled_errors: int = 0  # of errors, those the app survived (`analysis/handling.py`)
+    unhandled_errors: int = 0  # of errors, those that escaped the app
 
 
 class SlowSpan(msgspec.Struct, frozen=True):
@@ -146,6 +148,8 @@ class ToolStats(msgspec.Struct, frozen=True):
     latency: Latency
     error_types: dict[str, int]
     repeated_identical_calls: int
+    handled_failures: int = 0  # of failures, those whose error the app survived (`analysis/handling.py`)
+    unhandled_failures: int = 0  # of failures, those whose error escaped the app
 
 
 class ErrorExample(msgspec.Struct, frozen=True):
@@ -158,6 +162,8 @@ class ErrorType(msgspec.Struct, frozen=True):
     category: str
     count: int
     examples: list[ErrorExample]
+    handled: int = 0  # of count, errors the app survived
+    unhandled: int = 0  # of count, errors that escaped the app
 
 
 class Errors(msgspec.Struct, frozen=True):
@@ -166,6 +172,11 @@ class Errors(msgspec.Struct, frozen=True):
     error_events: int
     by_category: dict[str, int]
     by_type: list[ErrorType]
+    # of total, the errors the app survived and those that escaped it (the rule: `analysis/handling.py`)
+    handled: int = 0
+    unhandled: int = 0
+    handled_by_category: dict[str, int] = msgspec.field(default_factory=dict)
+    unhandled_by_category: dict[str, int] = msgspec.field(default_factory=dict)
 
 
 class Retry(msgspec.Struct, frozen=True):

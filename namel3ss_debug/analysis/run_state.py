@@ -10,6 +10,7 @@ import msgspec
 from ..model.choices import ANALYZE_SECTIONS as SECTIONS
 from ..store.records import EventRecord
 from .call_columns import CallColumns
+from .handling import ErrorChain
 from .idset import SpanIds
 from .loops import LoopWatch
 
@@ -93,6 +94,7 @@ class RunState:
     chain: dict[tuple[str, str, str], list[float]] | None = None  # critical.Chain
     last_error: tuple[str, str] | None = None  # (type, message) of the error seen last
     reportable: bool = False  # the last error failed a span, and no error_occurred has reported it yet
+    error_chain: ErrorChain | None = None  # the error counted last, on its way out: handled until it escapes
 
 
 @dataclass

@@ -103,6 +103,9 @@ class Tally(Findings):
         self.failed_spans = 0
         self.error_events = 0
         self.tool_errors: dict[tuple[str, str], int] = {}  # (tool name, error type) -> failed calls
+        self.unhandled_types: dict[str, int] = {}  # error type -> distinct errors that escaped the app
+        self.unhandled_categories: dict[str, int] = {}
+        self.unhandled_tools: dict[str, int] = {}  # tool name -> its failed calls whose error escaped the app
         self.retries: dict[tuple[str, str, str], list[Any]] = {}
         # call identity (hash of component, name and the inputs' JSON) -> calls; the repeated ones also in
         # repeated: [component, name, calls, ms in the repeats, ref and span id of the first repeat]
@@ -269,6 +272,8 @@ class Tally(Findings):
         if event_type == "run_end":
             run.end = {"status": event.status, "duration_ms": duration}
             run.end_attrs = attrs_of(event)
+            if failed:
+                self._run_ended(run, event)
         else:
             if event_type == STARTUP_END:
                 self._startup_ended(run, event)

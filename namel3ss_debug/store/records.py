@@ -30,6 +30,7 @@ class ErrorInfo(msgspec.Struct, gc=False, omit_defaults=True):
     type: Optional[str] = None
     message: Optional[str] = None
     category: Optional[str] = None
+    handled: Optional[bool] = None  # the writer knows the run went on with it (`analysis/handling.py`)
 
 
 class Usage(msgspec.Struct, gc=False, omit_defaults=True):
