@@ -12,7 +12,9 @@ from rich.table import Table
 from rich.text import Text
 
 from ...analysis.report import Anomalies, CriticalPath, Errors, ErrorType, Integrity, PathStep, Patterns, Report
-from .format import INTEGRITY_COUNTS, View, anomaly_figure, bar, clip, count, duration, operation, percent, tally
+from .format import (
+    INTEGRITY_COUNTS, View, anomaly_figure, bar, clip, count, duration, errors_apart, operation, percent, tally,
+)
 from .rich import SEVERITY_STYLES, new_table, print_key_values, section, styled, trace_text
 from ..text import plural
 
@@ -35,13 +37,15 @@ def on_report(pick: Callable[[Report], T | None], render: Callable[[Console, T, 
 
 
 def _errors(console: Console, errors: Errors, view: View) -> None:
-    note = Text.assemble((f"{plural(errors.total, 'error')} ({plural(errors.failed_spans, 'failed span')}, "
-                          f"{plural(errors.error_events, 'error event')})", "red" if errors.total else ""))
-    if errors.by_category:
-        note.append_text(Text.assemble("\nby category: ", trace_text(tally(errors.by_category))))
+    note = Text.assemble((f"{errors_apart(errors.total, errors.handled, errors.unhandled)}; "
+                          f"{plural(errors.failed_spans, 'failed span')}, "
+                          f"{plural(errors.error_events, 'error event')}", "red" if errors.total else ""))
+    for label, by_category in (("handled", errors.handled_by_category), ("unhandled", errors.unhandled_by_category)):
+        if by_category:
+            note.append_text(Text.assemble(f"\n{label} by category: ", trace_text(tally(by_category))))
     section(console, "errors", note)
     if errors.by_type:
-        table = new_table("type", "category", ">count", "example", "where")
+        table = new_table("type", "category", ">count", ">handled", ">unhandled", "example", "where")
         for error_type in errors.by_type:
             _add_error_rows(table, error_type, view)
         console.print(table)
@@ -50,11 +54,11 @@ def _errors(console: Console, errors: Errors, view: View) -> None:
 def _add_error_rows(table: Table, error_type: ErrorType, view: View) -> None:
     """One row per example; the type, category and count only on the first, so they read as a group."""
     head: list[str | Text] = [trace_text(error_type.type, "red"), trace_text(error_type.category),
-                              count(error_type.count)]
+                              count(error_type.count), count(error_type.handled), count(error_type.unhandled)]
     if not error_type.examples:
         table.add_row(*head, "", "")
     for index, example in enumerate(error_type.examples):
-        cells = head if index == 0 else ["", "", ""]
+        cells = head if index == 0 else [""] * len(head)
         table.add_row(*cells, trace_text(clip(example.message)), trace_text(view.where(example.ref)))
 
 

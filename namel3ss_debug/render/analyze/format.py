@@ -133,6 +133,16 @@ def tools_seen(wire: int, unseen: int) -> str:
     return said
 
 
+def errors_apart(total: int, handled: int, unhandled: int) -> str:
+    """`2 errors (1 handled, 1 unhandled)`: an error count with how many the app survived and how many escaped it.
+
+    >>> errors_apart(1, 1, 0), errors_apart(0, 0, 0)
+    ('1 error (1 handled, 0 unhandled)', '0 errors')
+    """
+    text = f"{total:,} error" + ("" if total == 1 else "s")
+    return f"{text} ({handled:,} handled, {unhandled:,} unhandled)" if total else text
+
+
 def percent(fraction: Optional[float]) -> str:
     """`97.5%` from a fraction between 0 and 1."""
     return NONE if fraction is None else f"{fraction * 100:.1f}%"

@@ -15,7 +15,7 @@ from ...analysis.report import (
 )
 from .format import (
     INTEGRITY_COUNTS, PERCENTILES, TITLES, View, anomaly_figure, bar, byte_size, clip, cost, count, duration,
-    filters_line, operation, percent, tally, tools_seen, unpriced_calls, wall_time,
+    errors_apart, filters_line, operation, percent, tally, tools_seen, unpriced_calls, wall_time,
 )
 from ..text import plural, visible
 
@@ -91,7 +91,8 @@ def _overview(overview: Overview, view: View) -> list[str]:
         ("tokens", count(overview.total_tokens)),
         ("cost", cost(overview.cost_usd, overview.unpriced_llm_calls)
          + unpriced_calls(overview.unpriced_llm_calls, 0)),
-        ("errors", f"{plural(overview.errors, 'error')}, {plural(overview.failed_spans, 'failed span')}"),
+        ("errors", f"{errors_apart(overview.errors, overview.handled_errors, overview.unhandled_errors)}, "
+                   f"{plural(overview.failed_spans, 'failed span')}"),
         ("event types", md(tally(overview.event_types)) or "none"),
     ]
     if overview.unknown_event_types:
@@ -156,29 +157,33 @@ def _llm(llm: LlmUsage, view: View) -> list[str]:
 def _tools(tools: list[ToolStats], view: View) -> list[str]:
     if not tools:
         return ["None."]
-    headers = ("tool", ">calls", ">failures", ">success", ">p50", ">p95", ">max", ">repeated", "error types")
-    return table(headers, ([md(t.name), count(t.calls), count(t.failures), percent(t.success_rate),
+    headers = ("tool", ">calls", ">failures", ">handled", ">unhandled", ">success", ">p50", ">p95", ">max",
+               ">repeated", "error types")
+    return table(headers, ([md(t.name), count(t.calls), count(t.failures), count(t.handled_failures),
+                            count(t.unhandled_failures), percent(t.success_rate),
                             duration(t.latency.p50_ms), duration(t.latency.p95_ms), duration(t.latency.max_ms),
                             count(t.repeated_identical_calls), md(tally(t.error_types))] for t in tools))
 
 
 def _errors(errors: Errors, view: View) -> list[str]:
-    lines = [f"{plural(errors.total, 'error')} ({plural(errors.failed_spans, 'failed span')}, "
-             f"{plural(errors.error_events, 'error event')})."]
+    lines = [f"{errors_apart(errors.total, errors.handled, errors.unhandled)}; "
+             f"{plural(errors.failed_spans, 'failed span')}, {plural(errors.error_events, 'error event')}."]
     if errors.by_category:
-        lines += ["", *table(("category", ">count"), ([md(k), count(v)] for k, v in errors.by_category.items()))]
+        rows = ([md(k), count(v), count(errors.handled_by_category.get(k, 0)),
+                 count(errors.unhandled_by_category.get(k, 0))] for k, v in errors.by_category.items())
+        lines += ["", *table(("category", ">count", ">handled", ">unhandled"), rows)]
     if errors.by_type:
         rows = [row for kind in errors.by_type for row in _error_rows(kind, view)]
-        lines += ["", *table(("type", "category", ">count", "example", "where"), rows)]
+        lines += ["", *table(("type", "category", ">count", ">handled", ">unhandled", "example", "where"), rows)]
     return lines
 
 
 def _error_rows(kind: ErrorType, view: View) -> list[list[str]]:
     """One row per example; the type, category and count only on the first, so they read as a group."""
-    head = [md(kind.type), md(kind.category), count(kind.count)]
+    head = [md(kind.type), md(kind.category), count(kind.count), count(kind.handled), count(kind.unhandled)]
     if not kind.examples:
         return [[*head, "", ""]]
-    return [[*(head if index == 0 else ["", "", ""]), md(clip(example.message)), md(view.where(example.ref))]
+    return [[*(head if index == 0 else [""] * len(head)), md(clip(example.message)), md(view.where(example.ref))]
             for index, example in enumerate(kind.examples)]
 
 

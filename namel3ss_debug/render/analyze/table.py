@@ -18,8 +18,8 @@ from ...analysis.report import (
 )
 from .findings import FINDINGS, SectionView, on_report
 from .format import (
-    VERDICT_STYLES, View, byte_size, cost, count, duration, filters_line, operation, run_ids, tally, tools_seen,
-    unpriced_calls, wall_time,
+    VERDICT_STYLES, View, byte_size, cost, count, duration, errors_apart, filters_line, operation, run_ids, tally,
+    tools_seen, unpriced_calls, wall_time,
 )
 from .rich import (
     STATUS_STYLES, errors_cell, latency_cells, new_table, print_key_values, section, styled, success_cell, trace_text,
@@ -87,7 +87,7 @@ def _overview_rows(overview: Overview) -> list[tuple[str, Text]]:
         ("tokens", Text(count(overview.total_tokens))),
         ("cost", Text(cost(overview.cost_usd, overview.unpriced_llm_calls)
                       + unpriced_calls(overview.unpriced_llm_calls, 0))),
-        ("errors", _errors_line(overview.errors, overview.failed_spans)),
+        ("errors", _errors_line(overview)),
         ("event types", trace_text(tally(overview.event_types) or "none")),
     ]
     if overview.unknown_event_types:
@@ -109,9 +109,10 @@ def _run_line(run: RunOverview) -> Text:
     return Text.assemble(*parts, "  ", trace_text(run.source + files, "dim"))
 
 
-def _errors_line(errors: int, failed_spans: int) -> Text:
-    text = f"{plural(errors, 'error')}, {plural(failed_spans, 'failed span')}"
-    return Text(text, style="red" if errors or failed_spans else "")
+def _errors_line(overview: Overview) -> Text:
+    text = (f"{errors_apart(overview.errors, overview.handled_errors, overview.unhandled_errors)}, "
+            f"{plural(overview.failed_spans, 'failed span')}")
+    return Text(text, style="red" if overview.errors or overview.failed_spans else "")
 
 
 def _stats(key: str, with_name: bool) -> Callable[[Console, list[OperationStats], View], None]:
@@ -181,17 +182,19 @@ def _tools(console: Console, tools: list[ToolStats], view: View) -> None:
     # A narrow table leaves the error types to the errors section, which lists them with examples.
     types = ["error types"] if view.wide else []
     if view.tight:  # the name and what matters most: how often, how often it failed, how slow
-        table = new_table("tool", ">calls", ">failed", ">p95")
+        table = new_table("tool", ">calls", ">failed", ">unhandled", ">p95")
         for tool in tools:
             table.add_row(trace_text(tool.name), count(tool.calls), errors_cell(tool.failures),
-                          duration(tool.latency.p95_ms))
+                          errors_cell(tool.unhandled_failures), duration(tool.latency.p95_ms))
         section(console, "tools", table)
         return
-    table = new_table("tool", ">calls", ">failed", ">success", ">p50", ">p95", ">max", ">repeats", *types)
+    table = new_table("tool", ">calls", ">failed", ">handled", ">unhandled", ">success", ">p50", ">p95", ">max",
+                      ">repeats", *types)
     for tool in tools:
         latency = tool.latency
         errors = [trace_text(tally(tool.error_types))] if view.wide else []
         table.add_row(trace_text(tool.name), count(tool.calls), errors_cell(tool.failures),
+                      errors_cell(tool.handled_failures), errors_cell(tool.unhandled_failures),
                       success_cell(tool.success_rate), duration(latency.p50_ms), duration(latency.p95_ms),
                       duration(latency.max_ms), count(tool.repeated_identical_calls), *errors)
     section(console, "tools", table)
