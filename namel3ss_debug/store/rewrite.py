@@ -5,11 +5,16 @@ flushed to the disk, and only then takes the old file's name (`os.replace`); the
 the rename itself survives a power cut. Lines the change leaves alone are copied byte for byte, and a file
 in which nothing changes is not touched at all. A `.gz` file is written compressed again. The file's
 offset index (`index.py`) describes the old bytes, so it is removed with them.
+
+The temporary file is locked (`flock`) for as long as it is being written. A rewrite killed on the way
+(SIGKILL, a power cut) leaves its temporary behind, unlocked then: the next rewrite of the same file removes
+every such one it can lock before it starts, so none piles up beside the trace.
 """
 
 from __future__ import annotations
 
 import bisect
+import glob
 import gzip
 import os
 import stat
@@ -23,6 +28,11 @@ from ..model.errors import TraceError
 from .blocks import BOM, Block, iter_blocks, open_trace
 from .index import index_path
 from .lines import line_at
+
+try:
+    import fcntl
+except ImportError:  # Windows: no locks, and a file open elsewhere cannot be removed anyway
+    fcntl = None  # type: ignore[assignment]
 
 Change = Callable[[bytes], bytes]  # one line in, one line out (without the newline, and holding none)
 Test = Callable[[bytes], bool]
@@ -56,7 +66,9 @@ def rewrite_lines(path: str, change: Change, test: Optional[Test] = None, *, at:
         with open_trace(target, None)[0] as stream:
             return _copy(stream, path, lines, None)
     directory, name = os.path.split(target)
+    _remove_stale(directory, name)
     handle, temporary = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=directory)
+    _try_lock(handle)
     try:
         with os.fdopen(handle, "wb") as out:
             changed = _write_copy(target, path, lines, out)
@@ -71,6 +83,33 @@ def rewrite_lines(path: str, change: Change, test: Optional[Test] = None, *, at:
     finally:
         Path(temporary).unlink(missing_ok=True)
     return changed
+
+
+def _remove_stale(directory: str, name: str) -> None:
+    """The temporaries that killed rewrites of this file left: those no live rewrite holds locked."""
+    for stale in glob.glob(os.path.join(glob.escape(directory), f".{glob.escape(name)}.*.tmp")):
+        try:
+            handle = os.open(stale, os.O_RDONLY)
+        except OSError:
+            continue
+        try:
+            if _try_lock(handle):
+                os.unlink(stale)
+        except OSError:
+            pass  # not ours to remove, or gone already
+        finally:
+            os.close(handle)
+
+
+def _try_lock(handle: int) -> bool:
+    """An exclusive lock on `handle` without waiting; False where it is held, or there are no locks."""
+    if fcntl is None:
+        return False
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        return False
+    return True
 
 
 def _write_copy(target: str, path: str, lines: _Lines, out: BinaryIO) -> int:

@@ -90,3 +90,24 @@ def test_a_file_that_grows_while_it_is_read_is_left_alone(tmp_path):
     with pytest.raises(TraceError, match="changed while it was being rewritten"):
         rewrite_lines(str(path), change_and_append)
     assert path.read_bytes() == b"b1\nb2" and os.listdir(tmp_path) == ["t.jsonl"]
+
+
+def test_a_temporary_a_killed_rewrite_left_is_removed_by_the_next_and_a_held_one_is_kept(tmp_path):
+    import fcntl  # noqa: PLC0415 - the locks are a POSIX matter
+
+    path = tmp_path / "t.jsonl"
+    path.write_bytes(b"b1\n")
+    left = tmp_path / ".t.jsonl.k1ll3d.tmp"  # as mkstemp names it; its writer's lock went with the process
+    left.write_bytes(b"half a copy")
+    held = tmp_path / ".t.jsonl.l1v3.tmp"  # a live rewrite's, locked while it writes
+    held.write_bytes(b"being written")
+    other = tmp_path / ".u.jsonl.k1ll3d.tmp"  # another file's: not this rewrite's to judge
+    other.write_bytes(b"")
+    holder = os.open(held, os.O_RDONLY)
+    fcntl.flock(holder, fcntl.LOCK_EX)
+    try:
+        assert rewrite_lines(str(path), upper_b) == 1
+    finally:
+        os.close(holder)
+    assert not left.exists() and held.exists() and other.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".t.jsonl.l1v3.tmp", ".u.jsonl.k1ll3d.tmp", "t.jsonl"]
