@@ -78,6 +78,8 @@ class _Open:
     start: Mapping[str, Any]
     events: list[SpanEvent] = field(default_factory=list)
     work_ns: int | None = None  # the run's span: where its work began, after its start-up
+    asked: Any = None  # the run's span: the inputs of its first child that has any
+    answered: Any = None  # the run's span: the outputs of its last child to end with any
 
 
 def _is_startup_of_run(start: Mapping[str, Any], parent: Mapping[str, Any]) -> bool:
@@ -158,6 +160,7 @@ class SpanConverter:
             if event_type == "run_start":
                 self.resource = resource_of(event)
             self._prelude = False
+            self._note_asked(event)
             self._open[key] = opened = _Open(event)
             opened.events.extend(_span_event(early, time_ns(early.get("ts"))) for early in self._waiting)
             self._waiting.clear()
@@ -168,6 +171,8 @@ class SpanConverter:
             if root is not None and _is_startup_of_run(opened.start, root.start):
                 root.events.append(self._startup_event(opened.start, event, root))
                 return []
+            if root is not None and root.start.get("event_type") == "run_start" and event.get("outputs") is not None:
+                root.answered = event.get("outputs")
             return [self._span(opened, event)]
         if is_end(event_type) and isinstance(event.get("duration_ms"), (int, float)):
             return [self._span(_Open(_start_of(event)), event)]  # an end whose start was filtered out
@@ -187,6 +192,13 @@ class SpanConverter:
         self._open.clear()
         self._waiting.clear()
         return spans
+
+    def _note_asked(self, start: Mapping[str, Any]) -> None:
+        """The run's span shows what its first child with inputs was given, and what its last child to end
+        returned (`answered`), as its input and output: what a backend's trace list shows for the run."""
+        root = self._open.get(text_key(start.get("parent_id")))
+        if root is not None and root.asked is None and root.start.get("event_type") == "run_start":
+            root.asked = start.get("inputs")
 
     def _begin(self, event: Mapping[str, Any]) -> None:
         self.run_id = text_key(event.get("run_id"))
@@ -208,7 +220,11 @@ class SpanConverter:
         end_ns = max(start_ns, (time_ns(end.get("ts")) if end is not None else None) or self._last_ns)
         came = came_as(start, end)  # from OpenTelemetry: its own attributes win over those we derive from it
         theirs = {key: attribute_value(value) for key, value in came.attributes.items()} if came else {}
-        attributes = {**genai_attributes(start, end or {}), **theirs, **span_fields(start, end)}
+        shown_start, shown_end = start, end or {}
+        if opened.asked is not None or opened.answered is not None:  # the run's span: see _note_asked
+            shown_start = {**start, "inputs": start.get("inputs") or opened.asked}
+            shown_end = {**shown_end, "outputs": shown_end.get("outputs") or opened.answered}
+        attributes = {**genai_attributes(shown_start, shown_end), **theirs, **span_fields(start, end)}
         if opened.work_ns is not None:  # the run's span, after its start-up (an event of it)
             attributes[PREFIX + "start_ns"] = start_ns
             start_ns = min(opened.work_ns, end_ns)

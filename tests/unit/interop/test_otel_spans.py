@@ -167,3 +167,25 @@ def test_the_run_span_begins_after_its_start_up_which_is_an_event_of_it() -> Non
     [event] = run.events
     assert (event.name, event.time_ns) == ("start-up", time_ns(trace.events[0]["ts"]))
     assert event.attributes["namel3ss.startup_ms"] == 3000 and event.attributes["namel3ss.span_id"] == startup
+
+
+def test_the_run_span_shows_its_first_childs_input_and_its_last_childs_output() -> None:
+    # Phoenix lists a trace by its root span's input and output: the run's span had neither
+    trace = TraceBuilder()
+    trace.run_start("agent_app.py")
+    first = trace.start("agent", "planner", inputs={"question": "weather in Oslo?"})
+    trace.end(first, 5, outputs={"plan": "look it up"})
+    trace.span("agent", "writer", 5, inputs={"plan": "look it up"}, outputs={"answer": "Sunny, 21 C"})
+    trace.run_end()
+    run = convert(trace.events)[1]["0000000000000001"]
+    assert json.loads(run.attributes["input.value"]) == {"question": "weather in Oslo?"}
+    assert json.loads(run.attributes["output.value"]) == {"answer": "Sunny, 21 C"}
+
+
+def test_a_run_span_whose_children_carry_nothing_shows_no_input_or_output() -> None:
+    trace = TraceBuilder()
+    trace.run_start("agent_app.py")
+    trace.span("custom", "step", 5)
+    trace.run_end()
+    run = convert(trace.events)[1]["0000000000000001"]
+    assert "input.value" not in run.attributes and "output.value" not in run.attributes
