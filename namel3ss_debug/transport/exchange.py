@@ -38,6 +38,7 @@ class Exchange:
     streamed: bool
     request_bytes: int
     answer: Any = None  # the rerun's answer: a response record to serve instead of the network
+    placed: Any = None  # the request's place in its conversation (`agents.Placed`), told the answer
     status: int = 0
     headers: dict[str, str] = field(default_factory=dict)
     encoding: str = ""
@@ -127,7 +128,11 @@ class Exchange:
                 self._describe(early)
         except Exception as exc:  # a body we cannot describe: the span still ends
             self.span.run.recorder.note_failure(exc)
-        self.tracer.end_span(self.span, error=error or self._status_error())
+        failure = error or self._status_error()
+        said = self.span.outputs
+        self.tracer.end_span(self.span, error=failure)
+        if self.placed is not None:  # after the call's end: the answer may end its agent
+            self.placed.answered(self.span, said, failure is not None and not isinstance(failure, GeneratorExit))
         # The end event has them now: let go of the body, which the app's response object may outlive
         # (kept alive, ~100 frames a stream would reach the older generations and their full collections).
         self.chunks, self.arrivals, self.span.outputs = [], [], None

@@ -18,6 +18,7 @@ from ..tracer.events import where_now
 from ..tracer.ours import doing_our_work
 from ..tracer.replaying import answer_for
 from . import apis
+from .agents import place_request
 from .exchange import Exchange
 from .request import Outgoing, RequestSpec, hostname
 from .tool_wire import record_wire_tools
@@ -48,8 +49,10 @@ def open_exchange(tracer: Tracer, request: Outgoing) -> Exchange | None:
 def _open(tracer: Tracer, request: Outgoing, api: Any, body: Any) -> Exchange | None:
     http = {"method": request.method, "url": request.url()}
     wrapper = _otel_llm_span(tracer) if api is not None else None
+    placed = None
     if api is not None:
         record_wire_tools(tracer, api.name, body)  # the tools whose results it carries, run since the last answer
+        placed = place_request(tracer, api.name, body, own_span=wrapper is None)  # its conversation's agent
         asked = api.request(request.path, body)
         component, name, inputs, model, streamed = "llm", api.name, asked.inputs, asked.model, asked.streamed
         attrs = {"http": http, "api": api.name, "provider": api.provider, "stream": streamed}
@@ -60,11 +63,14 @@ def _open(tracer: Tracer, request: Outgoing, api: Any, body: Any) -> Exchange | 
         inputs = {"body": body} if body is not None else None
         attrs = {"http": http}
     prefix = "llm_call" if component == "llm" else "http_request"
-    span = tracer.start_span(component, name, prefix, inputs=inputs, model=model, attrs=attrs, activate=False)
+    span = tracer.start_span(component, name, prefix, inputs=inputs, model=model, attrs=attrs, activate=False,
+                             parent_id=placed.parent_id if placed is not None else None)
     if span is None:
         return None
+    if placed is not None:
+        placed.opened(wrapper if wrapper is not None else span)
     exchange = Exchange(tracer if wrapper is None else _HandOver(tracer, wrapper), span, api, streamed,
-                        len(request.body))
+                        len(request.body), placed=placed)
     if tracer.replay is not None:
         spec = RequestSpec(component, name, prefix, request.method, request.path, where_now(),
                            mock_codec=_mock_codec(api, model, streamed))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from namel3ss_debug import trace_tool_call
 from namel3ss_debug.integrations.tools import tool_attrs
 from namel3ss_debug.testing.capture import capture_events
 from namel3ss_debug.tracer.api import get_tracer
@@ -104,8 +105,6 @@ def test_a_call_whose_request_forced_the_tool_is_the_answer_not_a_missing_result
 
 
 def test_a_decorated_tool_the_model_asked_for_is_linked_and_not_made_again_from_the_wire() -> None:
-    from namel3ss_debug import trace_tool_call
-
     @trace_tool_call
     def get_weather(city: str) -> str:
         raise KeyError(city)

@@ -1,0 +1,233 @@
+"""Agents from the wire (transport/agents.py) and tool calls whose results never came back, with the openai
+and anthropic SDKs against the stub server on 127.0.0.1, in this process: a conversation with tools is one
+`agent` span holding its LLM calls and the tools seen on the wire; two interleaved conversations are two; a
+hook's agent is left alone; a result marked as an error is a handled `ToolError`; a call never answered is a
+handled `ToolResultMissing`."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from rerunhelpers import record
+from stubserver import StubServer
+
+from namel3ss_debug import capture_http, trace_agent_execution
+from namel3ss_debug.transport.agents import agent_name
+from namel3ss_debug.transport.apis.dialogue import dialogue
+
+openai = pytest.importorskip("openai")
+anthropic = pytest.importorskip("anthropic")
+KEY = "sk-test-wire-agents-0123456789"
+SYSTEM = "You are a weather assistant. Be brief."
+TOOLS = [{"type": "function", "function": {"name": name, "parameters": {
+    "type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}}}
+    for name in ("get_weather", "get_time")]
+RESULTS = {"get_weather": "light rain", "get_time": "10:00"}
+
+pytestmark = pytest.mark.usefixtures("isolated_workspace")
+
+
+@pytest.fixture(scope="module")
+def stub() -> Any:
+    capture_http()
+    server = StubServer(api_key=KEY).start()
+    yield server
+    server.stop()
+
+
+class ChatLoop:
+    """One conversation of a raw tool loop on OpenAI chat, a request at a time (`step`), so that two can be
+    interleaved."""
+
+    def __init__(self, client: Any, question: str, **extra: Any):
+        self.client, self.extra, self.answer = client, extra, None
+        self.messages: list[Any] = [{"role": "system", "content": SYSTEM}, {"role": "user", "content": question}]
+
+    def step(self) -> bool:
+        """One request; its tool calls run and their results appended. False once the model answered."""
+        message = self.client.chat.completions.create(model="gpt-4o-mini", messages=self.messages, tools=TOOLS,
+                                                      **self.extra).choices[0].message
+        if not message.tool_calls:
+            self.answer = message.content
+            return False
+        self.messages.append(message.model_dump(exclude_none=True))
+        for call in message.tool_calls:
+            self.messages.append({"role": "tool", "tool_call_id": call.id, "content": RESULTS[call.function.name]})
+        return True
+
+
+def client(stub: Any) -> Any:
+    return openai.OpenAI(base_url=stub.openai_url, api_key=KEY, max_retries=0)
+
+
+def spans(events: list[dict[str, Any]], component: str) -> list[dict[str, Any]]:
+    return [e for e in events if e["component"] == component and e["status"] == "started"]
+
+
+def ends_of(events: list[dict[str, Any]], component: str) -> list[dict[str, Any]]:
+    return [e for e in events if e["component"] == component and e["status"] != "started"
+            and e["event_type"] != "run_end"]
+
+
+def test_a_conversation_with_tools_is_one_agent_holding_its_calls_and_tools(stub) -> None:
+    def app() -> str:
+        loop = ChatLoop(client(stub), "What is the weather and the time in Paris")
+        while loop.step():
+            pass
+        return loop.answer
+
+    answer, events = record(app)
+    [agent] = spans(events, "agent")
+    assert (agent["name"], agent["attrs"]["source"], agent["attrs"]["conversation"]) == ("weather assistant",
+                                                                                        "wire", 1)
+    assert agent["inputs"] == {"input": "What is the weather and the time in Paris"}
+    assert [e["parent_id"] for e in spans(events, "llm") + spans(events, "tool")] == [agent["span_id"]] * 5
+    [end] = ends_of(events, "agent")
+    assert end["outputs"] == {"output": answer} and end["status"] == "completed"
+    last_llm = ends_of(events, "llm")[-1]
+    assert last_llm["seq"] < end["seq"] and agent["seq"] < spans(events, "llm")[0]["seq"]  # start first, end last
+
+
+def test_two_interleaved_conversations_are_two_agents(stub) -> None:
+    def app() -> None:
+        loops = [ChatLoop(client(stub), f"Weather and time in {city}") for city in ("Paris", "Oslo")]
+        going = [True, True]
+        while any(going):
+            going = [loop.step() if still else False for loop, still in zip(loops, going)]
+
+    _, events = record(app)
+    agents = spans(events, "agent")
+    assert [agent["attrs"]["conversation"] for agent in agents] == [1, 2]
+    llm_parents = [e["parent_id"] for e in spans(events, "llm")]
+    assert llm_parents == [agents[0]["span_id"], agents[1]["span_id"]] * 3  # in the order they were sent
+    tools = spans(events, "tool")
+    assert [(t["inputs"]["city"], t["parent_id"]) for t in tools] == [
+        ("Paris", agents[0]["span_id"]), ("Oslo", agents[1]["span_id"]),
+        ("Paris", agents[0]["span_id"]), ("Oslo", agents[1]["span_id"])]
+
+
+def test_a_hooks_agent_is_left_alone(stub) -> None:
+    @trace_agent_execution(name="forecaster")
+    def app() -> None:
+        loop = ChatLoop(client(stub), "Weather and time in Paris")
+        while loop.step():
+            pass
+
+    _, events = record(app)
+    [agent] = spans(events, "agent")
+    assert agent["name"] == "forecaster" and "source" not in (agent.get("attrs") or {})
+    assert {e["parent_id"] for e in spans(events, "llm")} == {agent["span_id"]}
+
+
+def test_a_request_that_forces_a_tool_is_an_answer_not_an_agent(stub) -> None:
+    def app() -> None:
+        client(stub).chat.completions.create(
+            model="gpt-4o-mini", messages=[{"role": "user", "content": "Extract the city: Paris"}], tools=TOOLS,
+            tool_choice={"type": "function", "function": {"name": "get_weather"}})
+
+    _, events = record(app)
+    assert spans(events, "agent") == [] and spans(events, "tool") == []  # its tool call is its answer
+
+
+def test_a_follow_up_turn_of_a_conversation_is_another_run_of_its_agent(stub) -> None:
+    def app() -> None:
+        loop = ChatLoop(client(stub), "Weather and time in Paris")
+        while loop.step():
+            pass
+        loop.messages += [{"role": "assistant", "content": loop.answer}, {"role": "user", "content": "And Oslo"}]
+        while loop.step():
+            pass
+
+    _, events = record(app)
+    agents = spans(events, "agent")
+    assert [(a["attrs"]["conversation"], a["attrs"].get("turn")) for a in agents] == [(1, None), (1, 2)]
+    assert ends_of(events, "agent")[0]["seq"] < agents[1]["seq"]
+
+
+# -- results marked as errors, and results that never came ----------------------------------------------------
+def test_an_anthropic_tool_result_marked_as_an_error_is_a_failed_handled_tool_error(stub) -> None:
+    def app() -> None:
+        claude = anthropic.Anthropic(base_url=stub.url, api_key=KEY, max_retries=0)
+        tools = [{"name": "get_weather", "input_schema": {"type": "object", "properties": {}}}]
+        messages: list[Any] = [{"role": "user", "content": "Weather in Paris"}]
+        message = claude.messages.create(model="claude-haiku-4-5", max_tokens=64, messages=messages, tools=tools)
+        [call] = [block for block in message.content if block.type == "tool_use"]
+        asked = [block.model_dump(exclude_none=True) for block in message.content]
+        messages += [{"role": "assistant", "content": asked},
+                     {"role": "user", "content": [{"type": "tool_result", "tool_use_id": call.id, "is_error": True,
+                                                   "content": "KeyError: 'Paris'"}]}]
+        claude.messages.create(model="claude-haiku-4-5", max_tokens=64, messages=messages, tools=tools)
+
+    _, events = record(app)
+    [end] = ends_of(events, "tool")
+    assert (end["name"], end["status"], end["error"]["type"], end["error"]["message"], end["error"]["handled"]) == (
+        "get_weather", "failed", "ToolError", "KeyError: 'Paris'", True)
+    assert end["outputs"]["return"] == "KeyError: 'Paris'"
+
+
+def test_a_tool_call_never_answered_before_the_run_ended_is_tool_result_missing(stub) -> None:
+    def app() -> None:
+        ChatLoop(client(stub), "Weather and time in Paris").step()  # asks for get_weather; the app stops there
+
+    _, events = record(app)
+    [agent] = spans(events, "agent")
+    [start] = spans(events, "tool")
+    [end] = ends_of(events, "tool")
+    assert (start["name"], start["parent_id"], start["attrs"]["result"]) == ("get_weather", agent["span_id"],
+                                                                            "missing")
+    assert (end["status"], end["error"]["type"], end["error"]["handled"]) == ("failed", "ToolResultMissing", True)
+    assert end["error"]["message"].endswith("the run ended before its result was sent back")
+    [agent_end] = ends_of(events, "agent")
+    assert agent_end["attrs"]["answered"] is False and end["seq"] < agent_end["seq"]
+    assert events[-1]["attrs"]["tool_calls"] == {"asked": 1, "hooked": 0, "wire": 0, "missing": 1, "unseen": 0}
+
+
+def test_a_tool_call_the_conversation_went_on_without_is_tool_result_missing(stub) -> None:
+    def app() -> None:
+        loop = ChatLoop(client(stub), "Weather and time in Paris")
+        message = loop.client.chat.completions.create(model="gpt-4o-mini", messages=loop.messages,
+                                                      tools=TOOLS).choices[0].message
+        loop.messages += [message.model_dump(exclude_none=True), {"role": "user", "content": "Never mind, in Oslo?"}]
+        loop.client.chat.completions.create(model="gpt-4o-mini", messages=loop.messages)
+
+    _, events = record(app)
+    [end] = ends_of(events, "tool")
+    llm = spans(events, "llm")
+    assert end["error"]["type"] == "ToolResultMissing"
+    assert end["error"]["message"].endswith("the conversation went on without its result")
+    assert llm[1]["seq"] > end["seq"]  # given up when the next request of the conversation went out
+
+
+# -- the rules, on request bodies ---------------------------------------------------------------------------
+@pytest.mark.parametrize(("system", "name"), [
+    ("You are a weather assistant. Be brief.", "weather assistant"),
+    ("You are an expert travel planner who knows every city!", "expert travel planner who knows every"),
+    ("Summarise the text.\nThen stop.", "Summarise the text"),
+    (None, "agent")])
+def test_an_agent_is_named_from_its_system_prompt(system, name) -> None:
+    messages = ([{"role": "system", "content": system}] if system else []) + [{"role": "user", "content": "hi"}]
+    assert agent_name(dialogue("openai.chat", {"messages": messages})) == name
+
+
+def test_a_system_messages_name_names_the_agent() -> None:
+    body = {"messages": [{"role": "system", "name": "planner", "content": "You plan."}]}
+    assert agent_name(dialogue("openai.chat", body)) == "planner"
+
+
+def test_each_api_says_its_system_prompt_tools_ids_and_forcing() -> None:
+    said = dialogue("anthropic.messages", {"system": [{"type": "text", "text": "Be brief."}], "tools": [
+        {"name": "b"}, {"name": "a"}], "tool_choice": {"type": "any"}, "messages": [
+        {"role": "assistant", "content": [{"type": "tool_use", "id": "toolu_1"}]},
+        {"role": "user", "content": [{"type": "tool_result", "tool_use_id": "toolu_1"}]}]})
+    assert (said.system, said.tools, said.call_ids, said.forced) == ("Be brief.", ("a", "b"), {"toolu_1"}, True)
+    said = dialogue("openai.responses", {"instructions": "Be kind.", "input": "hi", "previous_response_id": "resp_1",
+                                         "tools": [{"type": "function", "name": "f"}]})
+    assert (said.system, said.tools, said.previous, said.question) == ("Be kind.", ("f",), "resp_1", "hi")
+    said = dialogue("gemini.generate_content", {"systemInstruction": {"parts": [{"text": "Hi."}]}, "contents": [
+        {"role": "model", "parts": [{"functionCall": {"id": "g1", "name": "f"}}]}], "tools": [
+        {"functionDeclarations": [{"name": "f"}]}], "toolConfig": {"functionCallingConfig": {"mode": "ANY"}}})
+    assert (said.system, said.tools, said.call_ids, said.forced) == ("Hi.", ("f",), {"g1"}, True)
+    assert dialogue("openai.embeddings", {"input": "x"}) is None
+    assert json.dumps(dialogue("openai.chat", {"messages": "odd"}).turns) == "[]"
