@@ -7,14 +7,14 @@ message that names the rule, the limit, the measured value and the events respon
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Callable, Optional
 
-from ..analysis.report import INTEGRITY_COUNTS, OperationStats, Report
+from ..analysis.report import INTEGRITY_COUNTS, Errors, OperationStats, Report
 from ..model.events import COMPONENTS
 from ..model.messages import plural
 from ..model.secret_scope import SCOPE as SECRET_SCOPE
-from .results import MAX_EVENTS, CheckResult, EventRef, ms_text, usd_text
+from .results import MAX_EVENTS, STATUS, CheckResult, EventRef, ms_text, usd_text
 from .rules import CALL_COMPONENTS, Rule
 from .scan import EventScan
 from .specs import EventSpec, name_matches
@@ -40,8 +40,7 @@ def evaluate(rules: list[Rule], report: Report, scan: EventScan) -> list[CheckRe
 def _result(rule: Rule, verdict: Verdict) -> CheckResult:
     events = verdict.events[:MAX_EVENTS]
     more = max(verdict.total_events - len(events), 0)
-    status = "ok" if verdict.passed else "FAILED"
-    message = f"{rule.name}: {status}: {verdict.value} (limit {verdict.limit})"
+    message = f"{rule.name}: {STATUS[verdict.passed]}: {verdict.value} (limit {verdict.limit})"
     if events and not verdict.passed:
         message += "; " + "; ".join(ref.describe() for ref in events) + (f"; and {more} more" if more else "")
     if verdict.details and not verdict.passed:
@@ -55,10 +54,27 @@ def _result(rule: Rule, verdict: Verdict) -> CheckResult:
 
 
 def _max_errors(rule: Rule, report: Report, scan: EventScan) -> Verdict:
+    """Every distinct error, handled (the app went on) or not."""
     errors = report.errors
     total = errors.total if errors else 0
     refs = _error_refs(report, scan, lambda category: True)
-    return _at_most(rule.limit, total, "error", refs, total)
+    verdict = _at_most(rule.limit, total, "error", refs, total)
+    return replace(verdict, value=_apart(errors)) if errors is not None and total else verdict
+
+
+def _max_unhandled_errors(rule: Rule, report: Report, scan: EventScan) -> Verdict:
+    """Only the errors that escaped the app (`analysis/handling.py`): a run that survived its tool's failure passes."""
+    errors = report.errors
+    unhandled = errors.unhandled if errors else 0
+    refs = _error_refs(report, scan, lambda category: True, unhandled=True)
+    verdict = _at_most(rule.limit, unhandled, "unhandled error", refs, unhandled)
+    handled = errors.handled if errors else 0
+    return replace(verdict, value=f"{verdict.value} ({handled} handled, not counted)") if handled else verdict
+
+
+def _apart(errors: Errors) -> str:
+    """`2 errors (1 handled, 1 unhandled)`."""
+    return f"{plural(errors.total, 'error')} ({errors.handled} handled, {errors.unhandled} unhandled)"
 
 
 def _max_category_errors(rule: Rule, report: Report, scan: EventScan) -> Verdict:
@@ -79,11 +95,13 @@ def _errors(report: Report, scan: EventScan, wanted: Callable[[str], bool]) -> t
     return count, _error_refs(report, scan, wanted)
 
 
-def _error_refs(report: Report, scan: EventScan, wanted: Callable[[str], bool]) -> list[EventRef]:
-    """Where the report's error examples are (they are where each error began), placed by the scan."""
+def _error_refs(report: Report, scan: EventScan, wanted: Callable[[str], bool],
+                unhandled: bool = False) -> list[EventRef]:
+    """Where the report's error examples are (they are where each error began), placed by the scan; `unhandled`:
+    only of the types some error of which escaped the app."""
     refs = []
     for kind in report.errors.by_type if report.errors else []:
-        if wanted(kind.category):
+        if wanted(kind.category) and (kind.unhandled or not unhandled):
             for example in kind.examples:
                 ref = example.ref
                 where, event_type = scan.place(ref.seq)
@@ -244,6 +262,7 @@ def _at_least(limit: int, value: int, refs: list[EventRef], total: int, details:
 
 _JUDGES: dict[str, Callable[[Rule, Report, EventScan], Verdict]] = {
     "max_errors": _max_errors,
+    "max_unhandled_errors": _max_unhandled_errors,
     "max_component_errors": _max_component_errors,
     "max_category_errors": _max_category_errors,
     "max_p95": _latency,

@@ -63,6 +63,13 @@ class CheckResult(msgspec.Struct, frozen=True):
     more_events: int = 0
     details: list[str] = msgspec.field(default_factory=list)  # integrity problems, notes on the figure
 
+    @property
+    def explanation(self) -> str:
+        """`message` without its status word, for a line that shows the status itself (`FAIL max_errors: ...`)."""
+        return self.message.replace(f"{self.rule}: {STATUS[self.passed]}: ", f"{self.rule}: ", 1)
+
+
+STATUS = {True: "ok", False: "FAILED"}  # the word after the rule's name in `message`
 
 class RunCheck(msgspec.Struct, frozen=True):
     run_id: str

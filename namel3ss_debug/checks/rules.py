@@ -4,7 +4,8 @@ A flag is its key with dashes (`max_p95` <-> `--max-p95`). Values:
 
 | key | value | flag form |
 |---|---|---|
-| max_errors | count of distinct errors | `--max-errors 0` |
+| max_errors | count of distinct errors, handled or not | `--max-errors 0` |
+| max_unhandled_errors | count of distinct errors that escaped the app | `--max-unhandled-errors 0` |
 | max_component_errors | {component: count of failed spans} | `--max-component-errors tool=1` |
 | max_category_errors | {category: count of distinct errors} | `--max-category-errors auth=0` |
 | max_p95, max_p99, max_latency | {component or component:name: duration} | `--max-p95 llm=3s` |

@@ -12,6 +12,7 @@ from ..model.secret_scope import SCOPE as SECRET_SCOPE
 from ..model.choices import CHECK_VOCABULARY as VOCABULARY
 from ..model.errors import EXIT_FAILED, UsageError
 from .errors import warn
+from .suggest import Choice
 from .options import no_cache_option
 from .progress import bars
 
@@ -20,7 +21,9 @@ if TYPE_CHECKING:
 
 # The rule flags, generated from the vocabulary: a flag is its key with dashes (`max_p95` <-> `--max-p95`).
 _HELP = {
-    "max_errors": ("N", "At most N distinct errors (counted where each began)."),
+    "max_errors": ("N", "At most N distinct errors (counted where each began), handled or not."),
+    "max_unhandled_errors": ("N", "At most N errors that escaped the app (a crash); errors the app survived "
+                                  "(a tool failure handed to the model) do not count."),
     "max_component_errors": ("COMPONENT=N", "At most N failed spans of COMPONENT (repeatable): tool=1."),
     "max_category_errors": ("CATEGORY=N", "At most N errors of CATEGORY (repeatable): auth=0, timeout=2."),
     "max_p95": ("TARGET=DURATION", "p95 latency of TARGET at most DURATION (repeatable): llm=3s."),
@@ -70,7 +73,7 @@ def flag_values(params: dict[str, Any]) -> dict[str, Any]:
 @click.option("--rules", "rules_path", type=click.Path(path_type=Path), metavar="FILE",
               help='Rules as JSON, the same keys as the flags: {"max_errors": 0, "max_p95": {"llm": "3s"}}.')
 @flag_options
-@click.option("--format", "output_format", type=click.Choice(["table", "json", "github"]), default="table",
+@click.option("--format", "output_format", type=Choice(["table", "json", "github"]), default="table",
               show_default=True, help="table for people, json for scripts, github for GitHub Actions annotations.")
 @click.option("--junit", "junit_path", type=click.Path(path_type=Path, dir_okay=False), metavar="FILE",
               help="Also write JUnit XML: a testsuite per run, a testcase per rule.")

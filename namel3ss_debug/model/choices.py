@@ -16,6 +16,7 @@ ANALYZE_SECTIONS = ("overview", "components", "operations", "slow", "llm", "tool
 # counted_specs, orders, or map:<target>:<value>
 CHECK_VOCABULARY: dict[str, str] = {
     "max_errors": "count",
+    "max_unhandled_errors": "count",
     "max_component_errors": "map:component:count",
     "max_category_errors": "map:category:count",
     "max_p95": "map:target:duration",

@@ -101,7 +101,7 @@ def test_max_errors_fails_naming_the_limit_the_count_and_where_the_error_began(t
     seq = seq_of(trace, "tool_call_end", "search")
     assert result.exit_code == 1
     assert failed_line(result, "max_errors") == (
-        f"FAIL max_errors: FAILED: 1 error (limit 0); seq {seq} tool:search (TimeoutError: search took too long) "
+        f"FAIL max_errors: 1 error (1 handled, 0 unhandled) (limit 0); seq {seq} tool:search (TimeoutError: search took too long) "
         f"at {tmp_path}/run.jsonl:{seq + 1} ")
 
 
@@ -109,7 +109,7 @@ def test_max_component_errors_counts_failed_spans_of_that_component(tmp_path):
     trace = agent_run(tool_error=error("TimeoutError", "late"))
     result = check(write(tmp_path, trace), "--max-component-errors", "tool=0", "--max-component-errors", "llm=0")
     assert result.exit_code == 1
-    assert "max_component_errors tool: FAILED: 1 failed tool span (limit 0); seq" in failed_line(
+    assert "max_component_errors tool: 1 failed tool span (limit 0); seq" in failed_line(
         result, "max_component_errors tool")
     assert "FAIL max_component_errors llm" not in result.stdout
 
@@ -130,7 +130,7 @@ def test_latency_rules_fail_with_the_percentile_and_the_slow_spans(tmp_path, fla
     seq = seq_of(trace, "llm_call_end", "planner")
     assert result.exit_code == 1
     assert failed_line(result, f"{flag[2:].replace('-', '_')} llm:planner") == (
-        f"FAIL {flag[2:].replace('-', '_')} llm:planner: FAILED: {word} 5s (limit 3s); "
+        f"FAIL {flag[2:].replace('-', '_')} llm:planner: {word} 5s (limit 3s); "
         f"seq {seq} llm:planner (5s) at {tmp_path}/run.jsonl:{seq + 1} ")
 
 
@@ -173,9 +173,9 @@ def test_max_duration_fails_pointing_at_the_run_end(tmp_path):
 def test_require_fails_with_the_count_and_suggests_a_close_name(tmp_path):
     result = check(write(tmp_path, agent_run()), "--require", "tool:search>=2", "--require", "tool:serch")
     assert result.exit_code == 1
-    assert "require tool:search: FAILED: 1 occurrence (limit >= 2); seq" in failed_line(result, "require tool:search")
+    assert "require tool:search: 1 occurrence (limit >= 2); seq" in failed_line(result, "require tool:search")
     assert failed_line(result, "require tool:serch") == (
-        "FAIL require tool:serch: FAILED: 0 occurrences (limit >= 1); no tool:serch in this run "
+        "FAIL require tool:serch: 0 occurrences (limit >= 1); no tool:serch in this run "
         "(did you mean tool:search?) ")
 
 
@@ -185,7 +185,7 @@ def test_require_order_fails_saying_which_step_is_missing_after_what(tmp_path):
     writer = seq_of(trace, "llm_call_start", "writer")
     assert result.exit_code == 1
     assert failed_line(result, "require_order llm:writer,tool:search").startswith(
-        f"FAIL require_order llm:writer,tool:search: FAILED: tool:search not seen after seq {writer} (1 of 2 in "
+        f"FAIL require_order llm:writer,tool:search: tool:search not seen after seq {writer} (1 of 2 in "
         f"order) (limit llm:writer then tool:search); seq {writer} llm:writer")
 
 
@@ -195,7 +195,7 @@ def test_forbid_fails_listing_each_forbidden_event(tmp_path):
     seq = seq_of(trace, "tool_call_start", "fetch_page")
     assert result.exit_code == 1
     assert failed_line(result, "forbid tool:fetch_*") == (
-        f"FAIL forbid tool:fetch_*: FAILED: 1 occurrence (limit none); seq {seq} tool:fetch_page "
+        f"FAIL forbid tool:fetch_*: 1 occurrence (limit none); seq {seq} tool:fetch_page "
         f"at {tmp_path}/run.jsonl:{seq + 1} ")
 
 
@@ -203,7 +203,7 @@ def test_forbid_an_error_category(tmp_path):
     trace = agent_run(tool_error=error("AuthError", "401 unauthorized", "auth"))
     result = check(write(tmp_path, trace), "--forbid", "error:auth")
     assert result.exit_code == 1
-    assert "forbid error:auth: FAILED: 1 occurrence (limit none); seq" in failed_line(result, "forbid error:auth")
+    assert "forbid error:auth: 1 occurrence (limit none); seq" in failed_line(result, "forbid error:auth")
 
 
 def test_forbid_secrets_names_the_field_never_the_secret(tmp_path):
@@ -248,7 +248,7 @@ def test_clean_integrity_fails_with_each_problem(tmp_path):
     trace.events = [e for e in trace.events if e["event_type"] != "tool_call_end"]
     result = check(write(tmp_path, trace), "--clean-integrity")
     line = failed_line(result, "clean_integrity")
-    assert result.exit_code == 1 and "FAILED: unclosed spans 2, seq gaps 2 (limit clean)" in line
+    assert result.exit_code == 1 and "clean_integrity: unclosed spans 2, seq gaps 2 (limit clean)" in line
     assert "2 span(s) never ended, e.g. 0000000000000004 (tool:search)" in line
 
 
@@ -256,7 +256,7 @@ def test_clean_integrity_also_wants_the_run_to_have_ended(tmp_path):
     trace = agent_run()
     trace.events = [e for e in trace.events if e["event_type"] != "run_end"]
     result = check(write(tmp_path, trace), "--clean-integrity")
-    assert result.exit_code == 1 and "FAILED: runs not ended 1 (limit clean)" in failed_line(result, "clean_integrity")
+    assert result.exit_code == 1 and "clean_integrity: runs not ended 1 (limit clean)" in failed_line(result, "clean_integrity")
 
 
 # ---------------------------------------------------------------- rules files and the workspace section
@@ -351,7 +351,7 @@ def test_junit_has_a_testsuite_per_run_and_a_testcase_per_rule(tmp_path):
     assert [c.get("name") for c in cases] == ["max_errors", "max_llm_calls"]
     failure = cases[0].find("failure")
     assert failure.get("type") == "max_errors" and failure.get("message").startswith("max_errors: FAILED: 1 error")
-    assert "limit: 0\nvalue: 1 error\nevent: seq" in failure.text
+    assert "limit: 0\nvalue: 1 error (1 handled, 0 unhandled)\nevent: seq" in failure.text
     assert cases[1].find("failure") is None and suites[1].find("testcase/failure") is None
 
 
@@ -369,7 +369,7 @@ def test_github_format_writes_escaped_annotations_and_a_notice(tmp_path):
     lines = result.stdout.splitlines()
     assert result.exit_code == 1 and len(lines) == 2
     assert lines[0].startswith(f"::error file=run.jsonl,line={seq + 1},title=namel3ss-debug check%3A "
-                               "max_errors::max_errors: FAILED: 1 error (limit 0)")
+                               "max_errors::max_errors: FAILED: 1 error (1 handled, 0 unhandled) (limit 0)")
     assert "(TimeoutError: 100%25 late,%0Areally: \\x1b[2J)" in lines[0]
     assert lines[1] == "::notice title=namel3ss-debug check::1 passed, 1 failed (FAILED)"
 
@@ -601,7 +601,7 @@ def test_max_cost_fails_when_a_call_has_no_usage_saying_why_it_cannot_judge(tmp_
     result = check(write(tmp_path, streamed_run()), "--max-cost", "0.000000001")
     assert result.exit_code == 1
     assert failed_line(result, "max_cost") == (
-        "FAIL max_cost: FAILED: cost unknown (limit $0.000000001); 1 LLM call recorded no usage, so the cost cannot "
+        "FAIL max_cost: cost unknown (limit $0.000000001); 1 LLM call recorded no usage, so the cost cannot "
         "be judged (a stream reports usage only when asked: stream_options={'include_usage': True}) ")
 
 
@@ -617,7 +617,7 @@ def test_priced_calls_over_the_limit_fail_as_such_beside_calls_without_usage(tmp
     result = check(write(tmp_path, streamed_run(priced_cost=0.40)), "--max-cost", "0.10")
     line = failed_line(result, "max_cost")
     assert result.exit_code == 1
-    assert line.startswith("FAIL max_cost: FAILED: at least $0.40 (limit $0.10); seq 2 llm:planner (15 tokens, $0.40)")
+    assert line.startswith("FAIL max_cost: at least $0.40 (limit $0.10); seq 2 llm:planner (15 tokens, $0.40)")
     assert "1 LLM call recorded no usage" in line
 
 

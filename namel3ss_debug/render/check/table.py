@@ -26,7 +26,7 @@ def _run(console: Console, run: RunCheck) -> None:
                       safe_line(result.limit), safe_line(result.value), _events(result))
     console.print(table)
     for result in run.failed:
-        console.print(f"[red]FAIL[/] {safe_line(result.message)}")
+        console.print(f"[red]FAIL[/] {safe_line(result.explanation)}")
         console.print(f"     [dim]rule from {safe_line(result.origin)}[/]")
 
 
