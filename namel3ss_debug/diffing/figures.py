@@ -20,6 +20,8 @@ RUN_METRICS = {
     "tokens": ("total_tokens", "tokens"),
     "cost": ("cost_usd", "usd"),
     "errors": ("errors", "count"),
+    "handled_errors": ("handled_errors", "count"),  # of errors, those the app survived (`analysis/handling.py`)
+    "unhandled_errors": ("unhandled_errors", "count"),  # of errors, those that escaped the app
 }
 
 # stat -> (Latency field or None for the span count, unit)

@@ -1,7 +1,7 @@
 """`--fail-on` expressions: a change from BASE to NEW, and the limit it must not cross.
 
     EXPRESSION := METRIC OPERATOR CHANGE            spaces allowed between the parts
-    METRIC     := duration | llm_calls | tool_calls | tokens | cost | errors
+    METRIC     := duration | llm_calls | tool_calls | tokens | cost | errors | handled_errors | unhandled_errors
                 | STAT "(" TARGET ")"
     STAT       := p50 | p90 | p95 | p99 | max | count
     TARGET     := COMPONENT | COMPONENT ":" NAME    llm, tool:search, agent_turn:researcher
@@ -36,7 +36,8 @@ OPERATORS: dict[str, Callable[[float, float], bool]] = {">=": op.ge, "<=": op.le
 _TIME_UNITS = {"ms": 1.0, "s": 1000.0, "m": 60_000.0, "h": 3_600_000.0}
 _WORD = re.compile(r"[A-Za-z0-9_]+")
 _CHANGE = re.compile(r"(?P<sign>[+-]?)(?P<number>[0-9]+(?:\.[0-9]+)?|\.[0-9]+)?(?P<unit>%|ms|s|m|h)?")
-_METRICS_HINT = "duration, llm_calls, tool_calls, tokens, cost, errors, or p50/p90/p95/p99/max/count(TARGET)"
+_METRICS_HINT = ("duration, llm_calls, tool_calls, tokens, cost, errors, handled_errors, unhandled_errors, or "
+                 "p50/p90/p95/p99/max/count(TARGET)")
 _CHANGE_HINT = "a signed change such as +10%, +200ms, +0.05 or -1"
 
 

@@ -15,7 +15,7 @@ UNCHANGED = "="
 NEW = "new"  # a change from 0, which no percentage describes
 
 METRIC_TITLES = {"duration": "duration", "llm_calls": "LLM calls", "tool_calls": "tool calls", "tokens": "tokens",
-                 "cost": "cost", "errors": "errors"}
+                 "cost": "cost", "errors": "errors", "handled_errors": "  handled", "unhandled_errors": "  unhandled"}
 
 
 def figure(value: Optional[float], unit: str) -> str:
