@@ -10,6 +10,7 @@ import click
 
 from ..model.choices import ANALYZE_SECTIONS as SECTIONS
 from .errors import warn
+from .suggest import Choice
 from .options import trace_options
 from .progress import bars
 
@@ -19,9 +20,9 @@ if TYPE_CHECKING:
 
 @click.command("analyze", short_help="Summarise runs: latency, tokens, cost, errors, patterns, health.")
 @trace_options
-@click.option("--format", "output_format", type=click.Choice(["table", "json", "markdown"]), default="table",
+@click.option("--format", "output_format", type=Choice(["table", "json", "markdown"]), default="table",
               show_default=True, help="table for a terminal, json for jq and scripts, markdown for reports.")
-@click.option("--section", "sections", multiple=True, type=click.Choice(SECTIONS), metavar="NAME",
+@click.option("--section", "sections", multiple=True, type=Choice(SECTIONS), metavar="NAME",
               help=f"Only this section (repeatable): {', '.join(SECTIONS)}.")
 @click.option("--slow-threshold", default="1s", show_default=True, metavar="DURATION",
               help="Spans at least this long are slow (500ms, 1.5s, 2m; a bare number is ms).")

@@ -6,8 +6,10 @@ from pathlib import Path
 
 import click
 
+from .suggest import Choice, SuggestingGroup
 
-@click.group("config", short_help="Show, create and check the configuration.")
+
+@click.group("config", cls=SuggestingGroup, short_help="Show, create and check the configuration.")
 def config() -> None:
     """Show, create and check the debugger's configuration.
 
@@ -28,7 +30,7 @@ def config() -> None:
     help="Read this file instead of the one found from the working directory.",
 )
 @click.option(
-    "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True, help="Output format."
+    "--format", "fmt", type=Choice(["table", "json"]), default="table", show_default=True, help="Output format."
 )
 def show(config_path: Path | None, fmt: str) -> None:
     """Print every key's effective value and where it came from.

@@ -11,6 +11,7 @@ import click
 from ..model.choices import DIFF_CONTEXT
 from ..model.errors import EXIT_FAILED
 from .errors import warn
+from .suggest import Choice
 from .progress import bars
 
 if TYPE_CHECKING:
@@ -23,7 +24,7 @@ if TYPE_CHECKING:
 @click.option("--fail-on", "fail_on", multiple=True, metavar="EXPRESSION",
               help="Exit 1 when this change is crossed (repeatable): METRIC OP CHANGE, e.g. 'cost>+10%', "
                    "'p95(llm)>+20%', 'p95(tool:search)>+200ms', 'errors>+0'.")
-@click.option("--format", "output_format", type=click.Choice(["table", "json", "markdown"]), default="table",
+@click.option("--format", "output_format", type=Choice(["table", "json", "markdown"]), default="table",
               show_default=True, help="table for a terminal, json for scripts, markdown for a pull-request comment.")
 @click.option("--context", default=DIFF_CONTEXT, show_default=True, type=click.IntRange(0, 100), metavar="N",
               help="Calls shown before and after the first divergence, on each side.")

@@ -9,6 +9,7 @@ import click
 
 from ..model.messages import plural
 from .errors import warn
+from .suggest import Choice
 from .options import no_cache_option
 
 FORMATS = ("otlp", "otlp-json", "perfetto")
@@ -16,13 +17,13 @@ FORMATS = ("otlp", "otlp-json", "perfetto")
 
 @click.command("export", short_help="Send runs to an OpenTelemetry backend; write OTLP/JSON, Perfetto.")
 @click.argument("traces", nargs=-1, metavar="[TRACE]... [FILE]")
-@click.option("--to", "to", type=click.Choice(FORMATS), required=True,
+@click.option("--to", "to", type=Choice(FORMATS), required=True,
               help="otlp: send the spans to an OTLP receiver; otlp-json FILE: the OTLP/JSON a Collector's file "
                    "exporter writes; perfetto FILE: a timeline for ui.perfetto.dev.")
 @click.option("--endpoint", metavar="URL",
               help="otlp: the receiver (default OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, OTEL_EXPORTER_OTLP_ENDPOINT, "
                    "else http://localhost:4318, or :4317 for grpc).")
-@click.option("--protocol", type=click.Choice(("http/protobuf", "grpc")), default=None,
+@click.option("--protocol", type=Choice(("http/protobuf", "grpc")), default=None,
               help="otlp: the transport (default OTEL_EXPORTER_OTLP_PROTOCOL, else http/protobuf).")
 @click.option("--header", "headers", multiple=True, metavar="K=V",
               help="otlp: a header sent with each request, such as Authorization=Bearer TOKEN (repeatable; "

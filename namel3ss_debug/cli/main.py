@@ -12,6 +12,7 @@ import click
 from .._version import __version__
 from ..model.errors import EXIT_USAGE, Namel3ssDebugError, UsageError
 from .errors import os_error, report
+from .suggest import SuggestingGroup, usage_hint, usage_message
 
 # Each command's module loads only when that command runs (or --help lists them all): `inspect --event N`
 # must answer in well under 150 ms, and the analysis code alone takes 50 ms to import. For --help's sake a
@@ -32,7 +33,7 @@ COMMANDS = {
 }
 
 
-class DebuggerGroup(click.Group):
+class DebuggerGroup(SuggestingGroup):
     """Loads commands on demand; translates our errors to a message and an exit code, unless `--traceback`."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:
@@ -73,9 +74,10 @@ class DebuggerGroup(click.Group):
 
 
 def _usage_error(error: click.UsageError, ctx: click.Context) -> UsageError:
-    """click's usage error as ours: its message, and where to read about the command it was given to."""
+    """click's usage error as ours: its message, the nearest right word if any, and where to read about the
+    command it was given to."""
     command = error.ctx.command_path if error.ctx else ctx.command_path
-    return UsageError(error.format_message(), hint=f"see `{command} --help`")
+    return UsageError(usage_message(error), hint=usage_hint(error, command))
 
 
 @click.group(cls=DebuggerGroup, context_settings={"help_option_names": ["-h", "--help"]})

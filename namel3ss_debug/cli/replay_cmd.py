@@ -17,6 +17,7 @@ import click
 
 from ..model.errors import UsageError
 from .errors import warn
+from .suggest import Choice
 from .progress import bars
 
 if TYPE_CHECKING:
@@ -42,7 +43,7 @@ MAX_SCRIPT = 16 << 20
               help="Mocks from a JSON object of KEY: value (repeatable).")
 @click.option("--commands", "commands_file", type=click.Path(path_type=Path, allow_dash=True), metavar="FILE",
               help="Run the console commands in FILE (- for standard input), one a line, then stop.")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+@click.option("--format", "fmt", type=Choice(["text", "json"]), default="text", show_default=True,
               help="json: each stop (and printed value, listing...) as a JSON line on stdout; messages on stderr.")
 @click.option("--run", "run_id", metavar="ID", help="Which run of a file that holds several (the first by default).")
 @click.option("--strict", is_flag=True, help="An invalid line is an error (exit 3) instead of a warning.")
@@ -55,10 +56,10 @@ MAX_SCRIPT = 16 << 20
 @click.option("--no-progress", is_flag=True, help="No progress bar while a big trace is read.")
 @click.option("--rerun", is_flag=True, help="Run the recorded app again, offline: every traced LLM and tool call "
               "returns its recorded result (or a --mock) instead of running; then compare the two runs.")
-@click.option("--match", "match", type=click.Choice(["call", "inputs"]), default=None,
+@click.option("--match", "match", type=Choice(["call", "inputs"]), default=None,
               help="With --rerun: find a call's recorded twin by its place (call: component, name and "
               "occurrence under its parent span; the default) or by its inputs.")
-@click.option("--on-miss", type=click.Choice(["error", "live"]), default=None,
+@click.option("--on-miss", type=Choice(["error", "live"]), default=None,
               help="With --rerun: a call the recording has no result for stops the run with the nearest "
               "recorded candidates (error, the default), or runs for real (live).")
 @click.option("--live-tools", is_flag=True, default=None,

@@ -10,6 +10,7 @@ import click
 
 from ..model.events import COMPONENTS
 from .errors import warn
+from .suggest import Choice
 
 if TYPE_CHECKING:
     from ..ops.trace.trace import TracedRun
@@ -31,7 +32,7 @@ if TYPE_CHECKING:
 @click.option("--capture-memory/--no-capture-memory", default=None,
               help="Record the process's resident memory (memory_mb) on end and instant events, "
                    "sampled at most every 50 ms.")
-@click.option("--capture-http", type=click.Choice(["all", "llm", "off"]), metavar="all|llm|off",
+@click.option("--capture-http", type=Choice(["all", "llm", "off"]), metavar="all|llm|off",
               help="HTTP requests to record (capture_http): all (LLM API calls as llm spans, other requests "
                    "as http spans; the default), llm (LLM API calls only) or off.")
 @click.option("--flow", metavar="NAME", help="For a namel3ss .ai app: the flow to run (needed when it has several).")

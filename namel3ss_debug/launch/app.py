@@ -142,8 +142,8 @@ def _prepare_ai_app(target: Target) -> tuple[Any, dict[str, Any]]:
 
 def _execute(target: Target, prepared: Any = None) -> tuple[int, BaseException | None]:
     """Run the target as `__main__` (left in `sys.modules`; the caller puts ours back); an `.ai`
-    app runs through the namel3ss runtime instead. A usage error of ours about the app (an `.ai`
-    app's unknown flow) is the outcome's exception, with exit code 2."""
+    app runs through the namel3ss runtime instead. An error of ours about an `.ai` app (an unknown
+    flow, a source that does not load) is the outcome's exception, with its exit code (2, 1)."""
     try:
         if target.is_ai_app:
             _run_ai_app(target, prepared)
@@ -164,7 +164,7 @@ def _execute(target: Target, prepared: Any = None) -> tuple[int, BaseException |
     except KeyboardInterrupt as exc:
         return 130, exc
     except Namel3ssDebugError as exc:
-        return (2 if target.is_ai_app else 1), exc
+        return (exc.exit_code if target.is_ai_app else 1), exc
     except BaseException as exc:
         return 1, exc
     return 0, None

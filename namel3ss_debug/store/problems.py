@@ -29,7 +29,9 @@ class ReadProblems:
     """Invalid lines (`file:line: why`), torn last lines, seq gaps and fields dropped for their type.
 
     `strict` turns an invalid line into a `TraceError` (exit 3) instead of a skipped, counted line.
-    `on_warning`, when given, hears each message as it happens (the CLI prints them to stderr).
+    `on_warning`, when given, hears each message as it happens (the CLI prints them to stderr), except while
+    a file has given no event yet: its messages are held until it does (`release`), and dropped when it turns
+    out not to be a trace (`discard`), whose one error says all (`analyze app.py`: not 20 warnings first).
     """
 
     strict: bool = False
@@ -43,6 +45,7 @@ class ReadProblems:
     dropped_count: int = 0
     empty_files: list[str] = field(default_factory=list)
     unknown_types: Counter[str] = field(default_factory=Counter)
+    held: list[str] | None = None
 
     def invalid_line(self, where: str, why: str) -> None:
         if self.strict:
@@ -87,8 +90,25 @@ class ReadProblems:
         elif count == MAX_KEPT + 1:
             self._say(f"more {kind}: counted, not shown")
 
+    def hold(self) -> None:
+        """Keep messages back until `release` or `discard` (a file that has given no event yet)."""
+        if self.held is None:
+            self.held = []
+
+    def release(self) -> None:
+        """Say the messages held back: the file is a trace."""
+        held, self.held = self.held, None
+        for message in held or ():
+            self._say(message)
+
+    def discard(self) -> None:
+        """Drop the messages held back: the file is not a trace, and its error says so."""
+        self.held = None
+
     def _say(self, message: str) -> None:
-        if self.on_warning is not None:
+        if self.held is not None:
+            self.held.append(message)
+        elif self.on_warning is not None:
             self.on_warning(message)
 
     def absorb(self, other: "ReadProblems") -> None:

@@ -148,13 +148,24 @@ class TraceReader:
             if not sink.sniffed:
                 sink.sniff(block)
             items = sink.block(block, builder)
+            if sink.has_events():
+                self.problems.release()
             if items:
                 yield items
         tail = sink.finish()
         if tail:
+            self.problems.release()
             yield tail
         if whole:
             sink.check_file(path)
+        self.problems.release()
+
+
+def _not_a_trace_hint(path: str) -> str:
+    """A script or an .ai app named where a trace was wanted: the command that records one."""
+    if path.endswith((".py", ".ai")):
+        return f"did you mean `namel3ss-debug trace {path}`? It runs the app and records a trace"
+    return "a trace is the JSON Lines file `namel3ss-debug trace` writes"
 
 
 @dataclass(frozen=True)
@@ -180,6 +191,7 @@ class _Sink(Generic[Items]):
 
     def start(self, path: str) -> None:
         self.sniffed, self.mapper, self.path, self.count, self.lines = False, None, path, 0, 0
+        self.problems.hold()  # until the file gives an event: if it never does, its one error says all
 
     def sniff(self, block: Block) -> None:
         """The format of the file, from its first line that is a JSON object."""
@@ -201,8 +213,8 @@ class _Sink(Generic[Items]):
         if self.lines == 0 and not self.problems.invalid_count:
             self.problems.empty_file(path)
             return
-        raise TraceError(f"{path}: not a trace: no line is a JSON event",
-                         hint="check the file is a namel3ss-debug trace (JSON Lines)")
+        self.problems.discard()
+        raise TraceError(f"{path}: not a trace: no line is a JSON event", hint=_not_a_trace_hint(path))
 
     def finish(self) -> Items | None:
         if self.mapper is None:

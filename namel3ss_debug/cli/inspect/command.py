@@ -15,6 +15,7 @@ import click
 from ...model.events import STATUSES
 from ...model.limits import COUNT_MAX
 from ..errors import warn
+from ..suggest import Choice
 from ..options import no_cache_option, trace_options
 
 
@@ -41,7 +42,7 @@ from ..options import no_cache_option, trace_options
               "around it and the related events before it.")
 @click.option("--lookback", metavar="DURATION", help="How far back --causality looks: 60s (the default), 2m, "
               "500ms (a bare number is ms).")
-@click.option("--format", "fmt", type=click.Choice(["table", "json", "jsonl"]), default="table", show_default=True,
+@click.option("--format", "fmt", type=Choice(["table", "json", "jsonl"]), default="table", show_default=True,
               help="table for people; json (one document with a schema key) or jsonl (one event a line) for tools.")
 @click.option("--full", is_flag=True, help="Show long text in full (it is folded to 400 characters otherwise).")
 @click.option("--no-pager", is_flag=True, help="Never page long output on a terminal.")

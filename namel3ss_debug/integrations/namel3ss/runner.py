@@ -27,6 +27,7 @@ from typing import Any
 from ...model.errors import UsageError
 from ...model.messages import warning_line
 from . import artifacts, hooks
+from .load_errors import load_problem
 from .manifests import cannot_work_around, is_manifest_error, work_around_missing_manifests
 from .results import plain
 
@@ -137,7 +138,10 @@ def load(path: str, version: str) -> tuple[Any, dict[str, Any]]:
     except Exception as error:
         if is_manifest_error(error):
             raise cannot_work_around(version, str(error)) from None
-        raise
+        problem = load_problem(path, error)
+        if problem is None:
+            raise
+        raise problem from error
 
 
 def select_flow(program: Any, flow: str | None, path: str) -> str:
