@@ -37,6 +37,9 @@ _VOLATILE_ATTRS = frozenset({"replay", "replay_of", "response_bytes", "ttft_ms",
 # left out when the run has no such span (an id forgotten, or of another run).
 _SPAN_REFERENCES = ("llm_span_id",)
 _KIND_WORD = {START: "start", END: "end"}
+# A rerun's span of these takes the place of the recorded call it was matched to (`attrs.replay_of`): a request
+# by what it asks, a tool by the id the model gave it (`replay_source.py`), whatever order they started in.
+_ANSWERED_COMPONENTS = (*REQUEST_COMPONENTS, "tool")
 
 
 @dataclass(frozen=True)
@@ -109,10 +112,9 @@ def _answered_from(timeline: Timeline, start: int, recorded: dict[str, int]) -> 
 
 
 def _side(timeline: Timeline, table: PathTable, recorded: dict[str, int] | None = None) -> _Side:
-    """One run's events by place. A rerun's span answered from a recorded call (`recorded`: that
-    run's paths by call key) takes the place of that call: HTTP requests are matched by what they
-    ask, so concurrent agents' requests pair with the ones they were answered from, whatever order
-    they started in."""
+    """One run's events by place. A rerun's request or tool matched to a recorded call (`recorded`: that
+    run's paths by call key) takes the place of that call: requests are matched by what they ask and tools
+    by their call id, so concurrent agents' calls pair with their twins, whatever order they started in."""
     counter = PathCounter(table)
     span_paths: dict[int, int] = {}
     instants: dict[tuple[int, str, str], int] = {}
@@ -130,7 +132,7 @@ def _side(timeline: Timeline, table: PathTable, recorded: dict[str, int] | None 
             span = timeline.span[i]
             label = step_label(timeline.component(i), event_type.removesuffix("_start"), timeline.name(i))
             span_paths[span] = counter.child(span_paths.get(timeline.span_parent[span], ROOT), label)
-            if recorded and timeline.component(i) in REQUEST_COMPONENTS:
+            if recorded and timeline.component(i) in _ANSWERED_COMPONENTS:
                 span_paths[span] = _answered_from(timeline, i, recorded) or span_paths[span]
             if isinstance(event.get("span_id"), str):
                 side.places[event["span_id"]] = table.text(span_paths[span])

@@ -51,6 +51,7 @@ class Recording:
         self.by_path: dict[int, RecordedCall] = {}
         self.by_operation: dict[tuple[str, str], list[RecordedCall]] = {}
         self._fingerprints: dict[int, bytes] = {}
+        self._asked: dict[tuple[str, str], list[RecordedCall]] | None = None
         self._index()
 
     def _index(self) -> None:
@@ -73,6 +74,21 @@ class Recording:
             self.calls.append(call)
             self.by_path[path] = call
             self.by_operation.setdefault((component, name), []).append(call)
+
+    def asked_tools(self, asker: str, call_id: str) -> list[RecordedCall]:
+        """The recorded tool calls that answered the tool call `call_id` of the LLM call whose span id was
+        `asker` (`attrs.tool_call_id` and `attrs.llm_span_id` of their start), in the order they started.
+        Indexed on the first question: only the tools' start events are read again."""
+        if self._asked is None:
+            self._asked = {}
+            for call in self.calls:
+                attrs = self.timeline.event(call.start).get("attrs") if call.component == "tool" else None
+                if not isinstance(attrs, dict):
+                    continue
+                key = (attrs.get("llm_span_id"), attrs.get("tool_call_id"))
+                if isinstance(key[0], str) and isinstance(key[1], str) and key[1]:
+                    self._asked.setdefault(key, []).append(call)  # type: ignore[arg-type]
+        return self._asked.get((asker, call_id), [])
 
     def start_event(self) -> dict[str, Any]:
         return self.timeline.run_start() or {}

@@ -4,6 +4,12 @@ The tracer tells it of every span that opens (`opened`), so it knows each span's
 call asks it for an answer (`answer`): a mock for the call if one is set, else the recorded result of
 the matching recorded call. Matching is by path (`paths.py`) or, with `match="inputs"`, by component,
 name and a fingerprint of the inputs, the recorded calls with equal inputs taken in their order.
+A tool call the model gave an id is matched first by that id: the recorded tool call with the same id,
+asked for by the recorded LLM call this rerun's asking call was answered from (`attrs.tool_call_id`,
+`attrs.llm_span_id`). Agents run together start their tools in the scheduler's order, which a rerun (its
+answers served at once) changes, so the place of a tool among its siblings is not its identity; the id
+the model gave it is, and a served answer gives it back unchanged. A tool without such an id (none given,
+or one the framework made up, never seen in an answer) is matched by its place, as before.
 A call with no match runs live (`on_miss="live"`) or stops the app with the nearest candidates.
 A stepper (`--rerun --step`) sees each answer first and may accept, replace it or run the call live.
 
@@ -99,20 +105,26 @@ class Rerun:
         self._lock = threading.Lock()
         self._counter = PathCounter(recording.table)
         self._spans: dict[str, tuple[int, int]] = {}  # span id -> (path, N among its component:name)
+        self._asks: dict[str, tuple[str, str]] = {}  # a tool's span id -> (its asking LLM span id, its call id)
+        self._askers: dict[str, str] = {}  # an LLM call's span id -> the span id of its recorded twin
         self._numbers: Counter[tuple[str, str]] = Counter()
         self._served: set[int] = set()
         self._by_inputs: dict[tuple[str, str, str, bytes], list[RecordedCall]] | None = None
         self._requests: RequestIndex | None = None
 
     # -- the tracer's side ---------------------------------------------------------------------
-    def opened(self, span: Any) -> None:
-        """Give a newly opened span its path (and its number among calls of its component and name)."""
+    def opened(self, span: Any, attrs: dict[str, Any] | None = None) -> None:
+        """Give a newly opened span its path (and its number among calls of its component and name); keep a
+        tool's call id and the LLM call that asked for it (`attrs`, its start's)."""
         with self._lock:
             parent = self._spans.get(span.parent_id, (ROOT, 0))[0]
             path = self._counter.child(parent, step_label(span.component, span.prefix, span.name))
             key = (span.component, span.name)
             self._numbers[key] += 1
             self._spans[span.span_id] = (path, self._numbers[key])
+            asker, call_id = (attrs or {}).get("llm_span_id"), (attrs or {}).get("tool_call_id")
+            if span.component == "tool" and isinstance(asker, str) and isinstance(call_id, str) and call_id:
+                self._asks[span.span_id] = (asker, call_id)
 
     def answer(self, spec: Any, span: Any, inputs: Any) -> Answer | None:
         """The answer for a replayable call, or None to run it live. Raises ReplayMiss on a miss.
@@ -132,7 +144,9 @@ class Rerun:
         typed = getattr(spec, "mock_codec", None) or spec.codec
         with self._lock:
             live = self._live_call(spec, span, inputs)
-            recorded = self._match(live, spec)
+            recorded = self._match(live, spec, span.span_id)
+            if recorded is not None and getattr(spec, "lineage", None) is not None:
+                self._note_asker(span, recorded)
             mock = self._mock_for(live, recorded)
             if mock is not None:
                 self.tally.used_mocks.add(mock.key.text)
@@ -190,11 +204,14 @@ class Rerun:
         shown = self.inputs_of(f"{spec.prefix}_start", inputs)
         return LiveCall(spec.component, spec.name, spec.prefix, path, number, shown, fingerprint(shown))
 
-    def _match(self, live: LiveCall, spec: Any) -> RecordedCall | None:
+    def _match(self, live: LiveCall, spec: Any, span_id: str) -> RecordedCall | None:
         if getattr(spec, "lineage", None) is not None:  # an HTTP request: by what it asks (requests.py)
             if self._requests is None:
                 self._requests = RequestIndex(self.recording)
             return self._requests.match(spec, live.inputs, live.fingerprint, self._served, self.match == "inputs")
+        asked = self._asked_for(span_id)
+        if asked is not None:
+            return asked
         if self.match == "inputs":
             queue = self._inputs_index().get((live.component, live.name, live.label, live.fingerprint))
             while queue:
@@ -204,6 +221,25 @@ class Rerun:
             return None
         by_path = self.recording.by_path.get(live.path)
         return by_path if by_path is not None and by_path.start not in self._served else None
+
+    def _note_asker(self, span: Any, recorded: RecordedCall) -> None:
+        """Keep which recorded LLM call a request's LLM call is the twin of: the request's own span, or for
+        a request made inside an OpenTelemetry `llm` span (an `http` span), that span."""
+        event = self.recording.timeline.event(recorded.start)
+        if recorded.component == "llm" and isinstance(event.get("span_id"), str):
+            self._askers[span.span_id] = event["span_id"]
+        elif recorded.component == "http" and isinstance(event.get("parent_id"), str) and span.parent_id:
+            self._askers[span.parent_id] = event["parent_id"]
+
+    def _asked_for(self, span_id: str) -> RecordedCall | None:
+        """The recorded tool call with this tool's call id, asked for by the recorded twin of the LLM call
+        that asked for this one; None when either is unknown (the tool is then matched by place)."""
+        ask = self._asks.get(span_id)
+        asker = self._askers.get(ask[0]) if ask is not None else None
+        if ask is None or asker is None:
+            return None
+        return next((call for call in self.recording.asked_tools(asker, ask[1]) if call.start not in self._served),
+                    None)
 
     def _inputs_index(self) -> dict[tuple[str, str, str, bytes], list[RecordedCall]]:
         if self._by_inputs is None:
@@ -234,8 +270,8 @@ class Rerun:
         OpenTelemetry): a tool is matched to its recorded twin as an answered call would be, and counts
         as `reran` when it has one; an LLM call, or a tool the recording lacks, counts as live."""
         with self._lock:
-            recorded = self._match(self._live_call(span, span, inputs), span) if span.span_id in self._spans \
-                else None
+            recorded = self._match(self._live_call(span, span, inputs), span, span.span_id) \
+                if span.span_id in self._spans else None
             source = self._ran(span.component, recorded)
             self.tally.counts[source] += 1
             self.tally.unhooked_tools += span.component == "tool"

@@ -139,7 +139,7 @@ class Tracer:
             add_where(event)
             run.recorder.emit(event)
             if self.replay is not None:
-                self.replay.opened(span)
+                self.replay.opened(span, attrs)
             if activate:
                 span.token = current.set(span)
             span.start_ns = time.perf_counter_ns() if began is None else began[1]
