@@ -187,10 +187,11 @@ def _rerun(source: RunSource, reader: Any, env: Any, fmt: str, make_stepper: Any
 def allow_rerun(recorded: Recorded, cwd: Path | None, allowed: bool, where: str, warn_of: Callable[[str], None],
                 stdin: IO[str] | None = None, stderr: IO[str] | None = None) -> None:
     """Let the app run when it is plainly this project's (launch/consent.py), when --yes allows it, or when
-    the user answers yes on a terminal; refuse it otherwise (UsageError, exit 2), before it runs."""
+    the user answers yes on a terminal; refuse it otherwise (UsageError, exit 2), before it runs. The project
+    is the trace's own when the recording's paths were resolved in it, else --cwd, else the working directory."""
     from ..launch.consent import judge  # noqa: PLC0415 - loads when a rerun runs
 
-    judgement = judge(recorded, cwd if cwd is not None else Path.cwd())
+    judgement = judge(recorded, recorded.project or (cwd if cwd is not None else Path.cwd()))
     if judgement.plain:
         return
     if allowed:

@@ -29,7 +29,7 @@ from ..rerun.recording import Recording
 from ..rerun.report import RerunReport, build_report
 from ..store.problems import ReadProblems
 from ..store.reader import TraceReader
-from ..store.sources import RunSource
+from ..store.sources import STDIN, RunSource
 from .environment import Environment
 from .replay import load_run
 from .trace.checks import prepare_output_dir
@@ -77,7 +77,7 @@ def rerun_app(source: RunSource, options: RerunOptions, env: Environment,
         recording = Recording(timeline, PathTable())
         mocks = _mocks(timeline, options.mocks, options.mock_files, env)
         start = recording.start_event()
-        recorded = recorded_target(start, options.cwd)
+        recorded = recorded_target(start, options.cwd, trace_file(source))
         _check_recording(start, options.match, env)
         if recorded.redacted_args:
             env.warn(f"{recorded.redacted_args} of the app's recorded arguments were redacted: the app gets "
@@ -103,6 +103,12 @@ def rerun_app(source: RunSource, options: RerunOptions, env: Environment,
         timeline.close()
         if new_timeline is not None:
             new_timeline.close()
+
+
+def trace_file(source: RunSource) -> Path | None:
+    """The run's first file, whose project the recording's relative paths are resolved in; None for
+    standard input."""
+    return Path(source.files[0]) if source.files and source.files[0] != STDIN else None
 
 
 def _mocks(timeline: Any, texts: tuple[str, ...], files: tuple[Path, ...], env: Environment) -> dict[str, Mock]:

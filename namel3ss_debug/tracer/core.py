@@ -16,6 +16,7 @@ from ..model.replay import ReplaySource
 from . import lifecycle
 from .context import current, propagate_to_threads, reset_current
 from .events import add_where, cost_of, envelope, error_record, model_of, usage_of
+from .project import run_project
 from .recorder import Writer
 from .run import Run
 from .span import RootSpan, Span
@@ -53,9 +54,11 @@ class Tracer:
         if writer is None:
             run.apply_retention()
         entry = entry or {"kind": "python", "name": (sys.argv[0] if sys.argv else "") or "python"}
+        argv = list(sys.argv if argv is None else argv)
+        entry, project = run_project(entry, argv)
         run.name = str(entry.get("name") or "run")
         run.recorder.set_segment_attrs(run_started=run.start_ts, entry=entry)
-        start = run.start_event(entry, list(sys.argv if argv is None else argv))
+        start = run.start_event(entry, argv, project)
         if start_attrs:
             start["attrs"].update(start_attrs)
         run.recorder.emit(start)

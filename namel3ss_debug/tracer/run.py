@@ -116,8 +116,10 @@ class Run:
         return CaptureFilter(root_id=self.root_id, components=s.default_components, event_types=s.default_event_types,
                            min_duration_ms=s.min_duration_ms, sample_rate=s.sample_rate)
 
-    def start_event(self, entry: dict[str, Any], argv: list[str]) -> dict[str, Any]:
-        """`run_start`: what is needed to run the app again, and where it ran."""
+    def start_event(self, entry: dict[str, Any], argv: list[str],
+                    project: dict[str, Any] | None = None) -> dict[str, Any]:
+        """`run_start`: what is needed to run the app again, and where it ran (`project`: the working
+        directory relative to the project root, `tracer/project.py`)."""
         import platform  # noqa: PLC0415 - here, not at import: only a run start needs them
         import socket  # noqa: PLC0415 - as platform: only a run start needs it
 
@@ -128,6 +130,7 @@ class Run:
             "entry": entry,
             "argv": self.redactor.redact_argv(argv) if self.redactor else list(argv),
             "cwd": os.getcwd(),
+            **({"project": project} if project is not None else {}),
             "python": platform.python_version(),
             "implementation": platform.python_implementation(),
             "platform": platform.platform(),
