@@ -1,12 +1,18 @@
-"""The one-screen summary printed after `namel3ss-debug trace`."""
+"""The one-screen summary printed after `namel3ss-debug trace`: a view of the run's `analyze` report.
+
+Every figure in it (tokens, cost, calls, errors handled and unhandled) is the report's, so the summary, `analyze`,
+`check`, `diff`, the report page and the export can never disagree: none of them does its own arithmetic.
+"""
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any
 
-from ..model.events import is_end, is_start, is_startup
+from .report import Report
+
+# The report sections the summary reads: the pass keeps nothing only other sections need.
+SUMMARY_SECTIONS = ("overview", "llm", "errors")
 
 
 @dataclass(frozen=True)
@@ -21,14 +27,16 @@ class RunSummary:
     input_tokens: int = 0
     output_tokens: int = 0
     total_tokens: int = 0
-    cost_usd: float | None = None  # recorded on the LLM calls' ends (`price_overrides` at record time)
-    uncosted_llm_calls: int = 0  # LLM calls that ended without a recorded cost: cost_usd leaves them out
-    no_usage_llm_calls: int = 0  # of those, the ones without usage either: nothing can price them
+    cost_usd: float | None = None  # analyze's `llm.cost_usd`: recorded costs and priced usage; None if none priced
+    unpriced_llm_calls: int = 0  # LLM calls of unknown cost, left out of cost_usd (then a lower bound)
+    no_usage_llm_calls: int = 0  # of those, the ones without usage: nothing can price them
     tool_calls: int = 0
     wire_tool_calls: int = 0  # of tool_calls, those made from the wire: no hook recorded them as they ran
     unseen_tool_calls: int = 0  # tool calls the LLM calls asked for that nothing recorded (run_end's account)
     failed_spans: int = 0
-    errors: int = 0
+    errors: int = 0  # distinct errors, as analyze counts them
+    handled_errors: int = 0  # of errors, those the app survived (`handling.py`)
+    unhandled_errors: int = 0  # of errors, those that escaped the app
     error_types: dict[str, int] = field(default_factory=dict)
     llm_traffic: dict[str, dict[str, int]] = field(default_factory=dict)  # run_end's: LLM traffic not recorded?
 
@@ -48,59 +56,23 @@ class RunSummary:
         return max(0.0, self.duration_ms - self.startup_ms)
 
 
-def summarize(events: Iterable[dict[str, Any]]) -> RunSummary:
-    """Count what a run did: spans by component, LLM calls and tokens, tool calls, errors."""
-    spans: dict[str, set[object]] = {}  # component -> span ids seen on start or end events, as written
-    error_types: Counter[str] = Counter()
-    tokens = Counter[str]()
-    counts = {"events": 0, "failed": 0, "errors": 0, "uncosted": 0, "no_usage": 0}
-    cost: float | None = None
-    run: dict[str, Any] = {}
-    for event in events:
-        counts["events"] += 1
-        event_type = event.get("event_type", "")
-        if event_type in ("run_start", "run_end"):
-            run.setdefault("run_id", event.get("run_id"))
-            if event_type == "run_start":
-                run["root"] = event.get("span_id")
-            if event_type == "run_end":
-                attrs = event.get("attrs")
-                if not isinstance(attrs, dict):
-                    attrs = {}
-                traffic, tools = attrs.get("llm_traffic"), attrs.get("tool_calls")
-                run.update(status=event.get("status"), duration_ms=event.get("duration_ms"),
-                           llm_traffic=traffic if isinstance(traffic, dict) else {},
-                           tools=tools if isinstance(tools, dict) else {})
-            continue
-        if is_start(event_type) or is_end(event_type):
-            # Counted by span id, so a run filtered to end events (or cut short) still counts its calls.
-            spans.setdefault(event.get("component", "custom"), set()).add(event.get("span_id"))
-        if is_end(event_type):
-            if event.get("parent_id") == run.get("root") and is_startup(event_type, event.get("component"),
-                                                                        event.get("name")):
-                run["startup_ms"] = event.get("duration_ms")
-            counts["failed"] += event.get("status") == "failed"
-            _add_usage(tokens, event.get("usage"))
-            if event.get("component") == "llm":  # as analyze: an agent may repeat its calls' figures as a total
-                if isinstance(event.get("cost_usd"), (int, float)):
-                    cost = (cost or 0.0) + event["cost_usd"]
-                else:
-                    counts["uncosted"] += 1
-                    counts["no_usage"] += not usage_recorded(event.get("usage"))
-        if event_type == "error_occurred":
-            counts["errors"] += 1
-            error_types[(event.get("error") or {}).get("type", "unknown")] += 1
-    wire, unseen = tools_seen(run.get("tools"))
+def summary_of(report: Report, llm_traffic: dict[str, dict[str, int]] | None = None) -> RunSummary:
+    """The summary of a run's report (of at least `SUMMARY_SECTIONS`); `llm_traffic` is what the tracer heard of
+    LLM APIs (`run_end`'s `attrs.llm_traffic`), which no report section keeps."""
+    overview, llm, errors = report.overview, report.llm, report.errors
+    if overview is None or llm is None or errors is None:
+        raise ValueError(f"a run summary reads the report's {', '.join(SUMMARY_SECTIONS)} sections")
+    run = overview.runs[0] if overview.runs else None
     return RunSummary(
-        run_id=run.get("run_id"), status=run.get("status"), duration_ms=run.get("duration_ms"),
-        startup_ms=run.get("startup_ms") if isinstance(run.get("startup_ms"), (int, float)) else None,
-        events=counts["events"], spans_by_component=_by_count(spans), llm_calls=len(spans.get("llm", ())),
-        input_tokens=tokens["input_tokens"], output_tokens=tokens["output_tokens"],
-        total_tokens=tokens["total_tokens"], cost_usd=cost, uncosted_llm_calls=counts["uncosted"],
-        no_usage_llm_calls=counts["no_usage"], tool_calls=len(spans.get("tool", ())),
-        wire_tool_calls=wire, unseen_tool_calls=unseen,
-        failed_spans=counts["failed"], errors=counts["errors"], error_types=dict(error_types.most_common()),
-        llm_traffic=run.get("llm_traffic") or {},
+        run_id=run.run_id if run else None, status=run.status if run else None,
+        duration_ms=run.duration_ms if run else None, startup_ms=run.startup_ms if run else None,
+        events=overview.events, spans_by_component=dict(overview.spans_by_component), llm_calls=llm.calls,
+        input_tokens=llm.input_tokens, output_tokens=llm.output_tokens, total_tokens=llm.total_tokens,
+        cost_usd=llm.cost_usd, unpriced_llm_calls=llm.unpriced_calls, no_usage_llm_calls=llm.no_usage_calls,
+        tool_calls=overview.tool_calls, wire_tool_calls=overview.wire_tool_calls,
+        unseen_tool_calls=overview.unseen_tool_calls, failed_spans=errors.failed_spans, errors=errors.total,
+        handled_errors=errors.handled, unhandled_errors=errors.unhandled,
+        error_types={kind.type: kind.count for kind in errors.by_type}, llm_traffic=dict(llm_traffic or {}),
     )
 
 
@@ -121,10 +93,6 @@ def _positive(value: Any) -> int:
     return value if type(value) is int and value > 0 else 0
 
 
-def _by_count(spans: dict[str, set[object]]) -> dict[str, int]:
-    return dict(sorted(((component, len(ids)) for component, ids in spans.items()), key=lambda kv: -kv[1]))
-
-
 def usage_recorded(usage: Any) -> bool:
     """Whether an event's `usage` (as written) says how many tokens went in or out: a recorded 0 does, a missing
     usage or one with a total alone does not (then the call cannot be priced: its cost is unknown, not 0).
@@ -135,11 +103,3 @@ def usage_recorded(usage: Any) -> bool:
     return isinstance(usage, dict) and any(
         isinstance(usage.get(key), int) and not isinstance(usage.get(key), bool)
         for key in ("input_tokens", "output_tokens"))
-
-
-def _add_usage(tokens: Counter[str], usage: Any) -> None:
-    if isinstance(usage, dict):
-        for key in ("input_tokens", "output_tokens", "total_tokens"):
-            value = usage.get(key)
-            if isinstance(value, int):
-                tokens[key] += value

@@ -8,7 +8,7 @@ import shlex
 from rich.console import Console
 
 from ..analysis.summary import RunSummary
-from .analyze.format import tools_seen
+from .analyze.format import cost as cost_text, errors_apart, tools_seen, unpriced_calls
 from .text import plural, safe
 
 
@@ -66,25 +66,19 @@ def _next(summary: RunSummary, path: str) -> list[tuple[str, str]]:
 
 
 def _errors(summary: RunSummary) -> str:
-    text = f"{plural(summary.failed_spans, 'failed span')}, {plural(summary.errors, 'error event')}"
+    """`1 error (1 handled, 0 unhandled), 1 failed span (KeyError x1)`: analyze's figures and words."""
+    text = (f"{errors_apart(summary.errors, summary.handled_errors, summary.unhandled_errors)}, "
+            f"{plural(summary.failed_spans, 'failed span')}")
     if summary.error_types:
         text += " (" + ", ".join(f"{safe(k)} x{v}" for k, v in summary.error_types.items()) + ")"
     return f"[red]{text}[/]" if summary.failed_spans or summary.errors else text
 
 
 def _cost(summary: RunSummary) -> str:
-    """`  cost $0.0120`; `at least` when some calls recorded no cost; and the calls nothing can price, never
-    shown as $0. Empty when no call recorded a cost and every one can still be priced by `analyze`."""
-    text = ""
-    if summary.cost_usd is not None:
-        ended = summary.uncosted_llm_calls
-        text = f"  cost {_usd(summary.cost_usd)}" if not ended else \
-            f"  cost at least {_usd(summary.cost_usd)} ({plural(ended, 'call')} without a recorded cost)"
-    if summary.no_usage_llm_calls:
-        text += f"  [yellow]{plural(summary.no_usage_llm_calls, 'call')} without usage: cost unknown[/]"
-    return text
-
-
-def _usd(amount: float) -> str:
-    """Cents for big runs, and enough digits that a small run does not read as $0.0000."""
-    return f"${amount:.4f}" if amount >= 0.01 else f"${amount:.6f}"
+    """`  cost $0.0120`, as `analyze` prices it (recorded costs, then --prices/price_overrides/genai-prices):
+    `at least` when some calls could not be priced, `unknown` when none could, never $0 for them."""
+    if not summary.llm_calls:
+        return ""
+    text = f"  cost {cost_text(summary.cost_usd, summary.unpriced_llm_calls)}"
+    unpriced = unpriced_calls(summary.unpriced_llm_calls, summary.no_usage_llm_calls)
+    return text + (f"  [yellow]{unpriced.removeprefix(', ')}[/]" if unpriced else "")

@@ -8,8 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from ...analysis.summary import RunSummary, summarize
+from ...analysis.analyze import analyze
+from ...analysis.summary import SUMMARY_SECTIONS, RunSummary, summary_of
+from ...analysis.tally import block_decoder
 from ...config import load_settings
 from ...launch.app import Target, app_traceback, check_target, run_traced
 from ...model.errors import Namel3ssDebugError, UsageError
@@ -17,7 +20,11 @@ from ...store.problems import ReadProblems
 from ...store.reader import TraceReader
 from ...store.sources import RunSource
 from ..environment import Environment
+from ..traces import make_pricer
 from .checks import ai_app_options, check_ai_options, check_module, check_no_stray_option, prepare_output_dir
+
+if TYPE_CHECKING:
+    from ...analysis.prices import Pricer
 
 FLAG_NAMES = {  # where a setting given here came from, as `config show` and run_start say
     "enabled": "trace",
@@ -90,7 +97,8 @@ def trace_app(request: TraceRequest, env: Environment) -> TracedRun:
     if not request.summary or not paths:
         return TracedRun(outcome.exit_code, shown, paths)
     try:
-        summary = _summary(paths)
+        summary = _summary(paths, make_pricer(env, None, resolved.settings.price_overrides),
+                           outcome.run.llm_traffic)
     except Namel3ssDebugError as failure:
         return TracedRun(outcome.exit_code, shown, paths, summary_error=str(failure))
     return TracedRun(outcome.exit_code, shown, paths, summary)
@@ -122,7 +130,10 @@ def _target(request: TraceRequest, cwd: Path) -> Target:
     return app
 
 
-def _summary(paths: list[Path]) -> RunSummary:
+def _summary(paths: list[Path], pricer: Pricer, llm_traffic: dict[str, dict[str, int]]) -> RunSummary:
+    """The run just written, read as `analyze` reads it (the same pass, the same prices): one figure, one place."""
     source = RunSource(str(paths[0]), tuple(str(path) for path in paths))
     reader = TraceReader(ReadProblems(), write_index=False)  # problems of a run just written show in `analyze`
-    return summarize(located.event for located in reader.events(source))
+    report = analyze([(source, reader.records(source, block_decoder(filtered=False)))], pricer=pricer,
+                     sections=SUMMARY_SECTIONS)
+    return summary_of(report, llm_traffic)
