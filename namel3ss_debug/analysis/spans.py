@@ -1,9 +1,9 @@
 """The span tree of a run: start and end events paired by span id, instants as leaves, parents linked.
 
-Built from event dicts in seq order. Nothing in a trace is trusted: a span that never ended is kept
-and marked `unclosed`, an end without a start still makes a node, a second start or end of the same
-span becomes a leaf of its own, a parent that is missing (filtered out, lost) makes its children roots,
-and parent links that loop are cut, so the result is always a forest.
+Built from event dicts in seq order; a file marker (`segment_start`) is left out. Nothing in a trace is
+trusted: a span that never ended is kept and marked `unclosed`, an end without a start still makes a node,
+a second start or end of the same span becomes a leaf of its own, a parent that is missing (filtered out,
+lost) makes its children roots, and parent links that loop are cut, so the result is always a forest.
 
     tree = build_tree(events)
     for root in tree.roots: print(root.component, root.name, root.duration_ms, root.total_tokens)
@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Iterator
 
-from ..model.events import is_end, is_start
+from ..model.events import FILE_MARKER_EVENT_TYPES, is_end, is_start
 from .fields import micros, number, span_key, text_of, tokens_of
 
 Key = tuple[str, str]
@@ -105,8 +105,9 @@ class _Draft:
 
 
 def build_tree(events: Iterable[dict[str, Any]]) -> SpanTree:
-    """The span forest of `events`, taken run by run (in order of first appearance), each in seq order."""
-    events = list(events)
+    """The span forest of `events`, taken run by run (in order of first appearance), each in seq order.
+    A segment's `segment_start` (a file marker) is no node of it."""
+    events = [event for event in events if event.get("event_type") not in FILE_MARKER_EVENT_TYPES]
     runs: dict[str, int] = {}
     for event in events:
         runs.setdefault(text_of(event.get("run_id")), len(runs))

@@ -59,6 +59,9 @@ def is_startup(event_type: object, component: object, name: object) -> bool:
     return name == STARTUP_NAME and component == "app" and event_type in ("app_load_start", "app_load_end")
 
 
+# A segment file's first line: bookkeeping of the files, not something the run did, so no span of its tree.
+FILE_MARKER_EVENT_TYPES = frozenset({"segment_start"})
+
 # Events that give a run its structure: never filtered or sampled away.
 STRUCTURAL_EVENT_TYPES = frozenset({"run_start", "run_end", "segment_start", "error_occurred"})
 

@@ -18,7 +18,8 @@ Fixtures:
 * `make_report(*traces, out=None)`: `namel3ss-debug report TRACE [NEW] -o OUT` in a subprocess; returns OUT.
 * `trace_events(trace)` (session): the events of a run, every segment read.
 * `big_trace(path, spans)` (session): a synthetic run of exactly `spans` span rows (100,000 in seconds).
-* `span_ids(trace)` (session): the span ids of the rows a trace holds (every event but the `*_end` ones).
+* `span_ids(trace)` (session): the span ids of the rows a trace holds (every event but the `*_end` ones and
+  `segment_start`, a file marker).
 """
 
 from __future__ import annotations
@@ -251,9 +252,11 @@ def trace_events() -> Callable[[Path], list[dict[str, Any]]]:
 @pytest.fixture(scope="session")
 def span_ids() -> Callable[[Path], set[str]]:
     """`span_ids(trace)`: the span rows of a trace as the report's data document defines them (every event
-    of the run but the `*_end` ones: start events and instant events), by span id."""
+    of the run but the `*_end` ones and the file markers, `segment_start`: start events and instant events),
+    by span id."""
     def rows(trace: Path) -> set[str]:
-        return {e["span_id"] for e in run_events(trace) if not e["event_type"].endswith("_end")}
+        return {e["span_id"] for e in run_events(trace)
+                if not e["event_type"].endswith("_end") and e["event_type"] != "segment_start"}
 
     return rows
 

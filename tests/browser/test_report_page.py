@@ -262,7 +262,8 @@ def test_text_search_finds_the_spans_whose_payload_holds_the_text(browser: Any, 
 
 
 def span_ids_of(events: list[dict[str, Any]]) -> set[str]:
-    return {e["span_id"] for e in events if not e["event_type"].endswith("_end")}
+    """The rows a page shows: every event but the `*_end` ones and the file markers (`segment_start`)."""
+    return {e["span_id"] for e in events if not e["event_type"].endswith("_end") and e["event_type"] != "segment_start"}
 
 
 def test_dragging_on_the_time_axis_filters_by_time_range(browser: Any, research: tuple[Path, Path]) -> None:

@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 import re
 
+import orjson
 import pytest
 from click.testing import CliRunner
-from tracefactory import RUN_ID, one_llm_call
+from tracefactory import RUN_ID, TraceBuilder, one_llm_call
 
 from namel3ss_debug.cli.main import cli
 
@@ -92,3 +93,32 @@ def test_a_run_read_from_otlp_json_shows_the_same_spans(tmp_path) -> None:
     assert run(str(otlp), "-o", str(tmp_path / "b.html")).exit_code == 0
     names = [data_of(tmp_path / name)["runs"][0]["spans"]["name"] for name in ("a.html", "b.html")]
     assert names[0] == names[1] == ["app.py", "plan"]
+
+
+def segmented_run(directory):
+    """A run in two segment files, each opening with its `segment_start` (a file marker), as the writer rotates."""
+    trace = TraceBuilder()
+    root = trace.run_start()
+    first = trace.instant("segment_start", "app", f"{RUN_ID}.0000.jsonl", root)
+    trace.span("tool", "lookup", 5)
+    second = trace.instant("segment_start", "app", f"{RUN_ID}.0001.jsonl", root)
+    trace.span("llm", "plan", 5)
+    trace.run_end()
+    events = [dict(e, seq=n) for n, e in enumerate(trace.events)]
+    cut = next(n for n, e in enumerate(events) if e["span_id"] == second)
+    directory.mkdir()
+    for index, part in enumerate((events[:cut], events[cut:])):
+        (directory / f"{RUN_ID}.{index:04d}.jsonl").write_bytes(b"".join(orjson.dumps(e) + b"\n" for e in part))
+    return directory / f"{RUN_ID}.0000.jsonl", {first, second}
+
+
+def test_segment_starts_are_no_spans_of_the_report_nor_of_inspect_tree(tmp_path) -> None:
+    trace, markers = segmented_run(tmp_path / "traces")
+    assert run(str(trace), "-o", str(tmp_path / "out.html")).exit_code == 0
+    spans = data_of(tmp_path / "out.html")["runs"][0]["spans"]
+    assert spans["name"] == ["app.py", "lookup", "plan"] and not markers & set(spans["sid"])
+    tree = CliRunner().invoke(cli, ["inspect", str(trace), "--tree", "--format", "json"], catch_exceptions=False)
+    nodes = json.loads(tree.stdout)["nodes"]
+    assert [node["name"] for node in nodes] == ["app.py", "lookup", "plan"]
+    text = CliRunner().invoke(cli, ["inspect", str(trace), "--tree"], catch_exceptions=False).stdout
+    assert "lookup" in text and "segment" not in text and ".jsonl" not in text
