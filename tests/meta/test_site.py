@@ -3,10 +3,17 @@ and the pages generated from the code (commands, settings, event fields) hold wh
 
 from __future__ import annotations
 
+import html
+import inspect
+import re
+from collections.abc import Iterator
 from pathlib import Path
 
+import click
 import pytest
 from manual import build_site
+
+from namel3ss_debug.cli.main import cli
 
 from namel3ss_debug.config import KEYS
 from namel3ss_debug.schemas import analyze_schema_path, trace_schema_path
@@ -27,6 +34,39 @@ def test_the_command_reference_is_generated_from_the_commands(site: Path) -> Non
     page = (site / "reference" / "commands" / "index.html").read_text(encoding="utf-8")
     for flag in ("--rerun", "--forbid-secrets", "--follow", "--fail-on"):
         assert flag in page, flag
+
+
+def test_the_command_reference_shows_no_sentinel_for_a_default(site: Path) -> None:
+    """click 8.3+ gives an option without a default a sentinel, which mkdocs-click 0.9 printed 135 times."""
+    page = (site / "reference" / "commands" / "index.html").read_text(encoding="utf-8")
+    assert "Sentinel" not in page and "UNSET" not in page
+    row = re.search(r"<tr>\s*<td><code>--slow-threshold</code></td>.*?</tr>", page, re.S)
+    assert row is not None and row.group(0).count("<code>1s</code>") == 1  # a real default is shown
+
+
+def test_the_command_reference_keeps_every_examples_block_line_by_line(site: Path) -> None:
+    """Each `Examples:` block of a command's help is a code block of the page, one example a line, as --help
+    prints it (not run together into a paragraph)."""
+    page = (site / "reference" / "commands" / "index.html").read_text(encoding="utf-8")
+    blocks = [html.unescape(re.sub(r"<[^>]+>", "", code)) for code in re.findall(r"<pre>(.*?)</pre>", page, re.S)]
+    examples = list(_examples(click.Context(cli, info_name="namel3ss-debug")))
+    assert len(examples) >= 12
+    missing = [name for name, lines in examples if not any(lines in block for block in blocks)]
+    assert missing == []
+
+
+def _examples(ctx: click.Context) -> Iterator[tuple[str, str]]:
+    """(command, its examples as lines) for every command with an `Examples:` block in its help."""
+    help_text = inspect.cleandoc(ctx.command.help or "")
+    for paragraph in re.split(r"\n\s*\n", help_text):
+        lines = paragraph.splitlines()
+        if len(lines) > 2 and lines[0].strip() == "\b" and lines[1].strip() == "Examples:":
+            yield ctx.command_path, "\n".join(line.strip() for line in lines[2:])
+    if isinstance(ctx.command, click.Group):
+        for name in ctx.command.list_commands(ctx):
+            sub = ctx.command.get_command(ctx, name)
+            assert sub is not None
+            yield from _examples(click.Context(sub, info_name=name, parent=ctx))
 
 
 def test_the_settings_reference_names_every_key_and_variable(site: Path) -> None:
