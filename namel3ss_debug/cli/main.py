@@ -90,6 +90,7 @@ def cli(show_traceback: bool) -> None:
       namel3ss-debug trace app.py --question "why?"     run app.py with tracing on
       namel3ss-debug inspect --errors-only              look into the newest trace
       namel3ss-debug replay --step                      step through it like pdb
+      namel3ss-debug replay --rerun                     run the app again offline, answered from it
       namel3ss-debug check --max-errors 0               gate it in CI
       namel3ss-debug diff base.jsonl new.jsonl          what changed between two runs
       namel3ss-debug config show                        effective configuration

@@ -30,7 +30,7 @@ HISTORY_FILE = "replay_history"
 MAX_SCRIPT = 16 << 20
 
 
-@click.command("replay", short_help="Step through a recorded run like pdb: breakpoints, mocks, back.")
+@click.command("replay", short_help="Step through a run like pdb, or --rerun the app offline from it.")
 @click.argument("traces", nargs=-1, metavar="[TRACE]")
 @click.option("--step", is_flag=True, help="Open the console at the first event (on a terminal: a prompt with "
               "history and Tab completion; otherwise commands are read from standard input).")

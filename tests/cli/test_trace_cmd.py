@@ -538,7 +538,7 @@ def test_top_level_help_shows_each_command_s_whole_short_help():
         "export": "Send runs to an OpenTelemetry backend; write OTLP/JSON, Perfetto.",
         "inspect": "Look into a trace: events, one event or span, the tree, a timeline.",
         "redact": "Hide secrets in trace files already written (rewrites them in place).",
-        "replay": "Step through a recorded run like pdb: breakpoints, mocks, back.",
+        "replay": "Step through a run like pdb, or --rerun the app offline from it.",
         "report": "Write a run (or two, compared) as one offline HTML page.",
         "trace": "Run a Python app with tracing on and summarise the run.",
         "view": "Serve the report page on 127.0.0.1; --follow a live run.",
