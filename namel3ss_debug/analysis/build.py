@@ -21,6 +21,7 @@ from .report import (
 from .stats import latency, op_label, rate
 from .summary import tools_seen
 from ..model.events import STARTUP_KIND, STARTUP_NAME, is_known_event_type
+from ..model.replay import rerun_of
 from .tally import Tally
 
 TOP_REPEATS = 20
@@ -95,6 +96,7 @@ def _run_overview(run: Any) -> RunOverview:
         duration_ms=end.get("duration_ms"), events=run.events,
         exit_code=exit_code if isinstance(exit_code, int) else None,
         startup_ms=run.startup_ms, work_ms=_less(end.get("duration_ms"), run.startup_ms),
+        rerun_of=rerun_of(run.start_attrs),
     )
 
 

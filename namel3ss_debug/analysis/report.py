@@ -69,6 +69,7 @@ class RunOverview(msgspec.Struct, frozen=True):
     exit_code: Optional[int]
     startup_ms: Optional[float] = None  # the start-up span's (model/events.py): the run's start to its first span
     work_ms: Optional[float] = None  # duration_ms less startup_ms: the app's work
+    rerun_of: Optional[str] = None  # the run this run reruns (`run_start.attrs.replay_of.run_id`); None: no rerun
 
 
 class Overview(msgspec.Struct, frozen=True):

@@ -95,7 +95,8 @@ def replay(traces: tuple[str, ...], step: bool, breaks: tuple[str, ...], mocks: 
     \b
     TRACE is a trace file, any segment of a run, a run id, a directory (its
     newest run) or - for standard input. With no TRACE, the newest run in
-    trace_output_dir.
+    trace_output_dir (with --rerun, the newest that is not itself a rerun,
+    named on stderr).
 
     \b
     Examples:
@@ -123,7 +124,7 @@ def replay(traces: tuple[str, ...], step: bool, breaks: tuple[str, ...], mocks: 
     _check_rerun_options(rerun, {"--match": match, "--on-miss": on_miss, "--live-tools": live_tools, "--cwd": cwd,
                                 "--output": output, "--yes": allowed}, no_pager)
     env = Environment.current(warn, bars(not no_progress))
-    source, resolved = _one_run(traces, config_path, env)
+    source, resolved = _one_run(traces, config_path, env, rerun)
     scripted = commands_file is not None or (step and not sys.stdin.isatty())
     commands_on_stdin = commands_file is None or str(commands_file) == STDIN
     if scripted and commands_on_stdin and STDIN in source.files:
@@ -253,11 +254,24 @@ def _stepper_factory(step: bool, breaks: tuple[str, ...], scripted: bool, comman
     return make
 
 
-def _one_run(traces: tuple[str, ...], config_path: Path | None, env: Environment) -> tuple[RunSource, Any]:
+def _one_run(traces: tuple[str, ...], config_path: Path | None, env: Environment,
+             rerun: bool) -> tuple[RunSource, Any]:
+    """The run named; with --rerun and no TRACE, the newest run that is no rerun, said on stderr."""
     from ..ops.traces import TraceArgs, open_traces  # noqa: PLC0415 - loads when the command runs
 
     if len(traces) > 1:
         raise UsageError("replay steps through one run at a time", hint="name one trace file or run id")
+    if rerun and not traces:
+        from ..launch.shown import shown  # noqa: PLC0415 - loads when a rerun runs
+        from ..ops.rerun_pick import newest_recording  # noqa: PLC0415 - loads when a rerun runs
+
+        picked, resolved = newest_recording(TraceArgs((), False, False, config_path), env)
+        aside = f", {picked.passed_over} newer rerun(s) left aside" if picked.passed_over else ""
+        label = os.path.relpath(picked.source.label) if picked.source.label.startswith(os.getcwd() + os.sep) \
+            else picked.source.label
+        click.echo(f"namel3ss-debug: no TRACE given: rerunning run {shown(picked.run_id or '?')} "
+                   f"({shown(label)}), the newest that is not a rerun{aside}", err=True)
+        return picked.source, resolved
     sources, resolved = open_traces(TraceArgs(traces, False, False, config_path), env)
     return sources[0], resolved
 

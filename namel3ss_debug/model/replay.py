@@ -18,6 +18,16 @@ from typing import Any, Protocol
 RECORDED, MOCKED, REPLACED, LIVE, RERAN = "recorded", "mocked", "replaced", "live", "reran"
 
 
+def rerun_of(start_attrs: Any) -> str | None:
+    """The run a run reruns: the run id its `run_start.attrs.replay_of` names (`replay --rerun` writes it;
+    `?` when it names none), or None for a run that is no rerun."""
+    replay_of = start_attrs.get("replay_of") if isinstance(start_attrs, dict) else None
+    if not isinstance(replay_of, dict):
+        return None
+    run_id = replay_of.get("run_id")
+    return run_id if isinstance(run_id, str) else "?"
+
+
 class ServedAnswer(Protocol):
     """A replayed call's result: a value (or a generator's items) or an exception, and how its span ends.
     `handled`: the exception was turned into a message for the model (the span ends failed, marked so);

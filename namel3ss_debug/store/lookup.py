@@ -142,3 +142,29 @@ def first_event(source: RunSource) -> dict[str, Any] | None:
     except (OSError, EOFError, ValueError, zlib.error):
         return None
     return event if isinstance(event, dict) else None
+
+
+_HEAD_LINES = 8  # a v1 run's run_start follows its first segment_start: it is among the first lines
+
+
+def run_start_of(source: RunSource) -> dict[str, Any] | None:
+    """The run's `run_start` event, read from the first lines of its first file (what a listing needs
+    to know of a run, such as which run it reruns, without reading the run); None when it is not there
+    or the file is a stream."""
+    path = source.files[0]
+    if is_stream(path):
+        return None
+    try:
+        stream, _ = open_trace(path, None)
+        with stream:
+            lines = [stream.readline(_FIRST_LINE) for _ in range(_HEAD_LINES)]
+    except (OSError, EOFError, ValueError, zlib.error):
+        return None
+    for line in lines:
+        try:
+            event = orjson.loads(line) if line.strip() else None
+        except ValueError:
+            return None
+        if isinstance(event, dict) and event.get("event_type") == "run_start":
+            return event
+    return None

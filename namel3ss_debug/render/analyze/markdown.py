@@ -109,6 +109,8 @@ def _run_cell(run: RunOverview) -> str:
         parts.append(f"exit {run.exit_code}")
     if run.entry:
         parts.append(f"entry {md(run.entry)}")
+    if run.rerun_of is not None:
+        parts.append(f"rerun of {md(run.rerun_of)}")
     files = f" ({plural(len(run.files), 'file')})" if len(run.files) > 1 else ""
     return ", ".join(parts) + f", {md(run.source)}{files}"
 

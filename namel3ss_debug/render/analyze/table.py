@@ -105,6 +105,8 @@ def _run_line(run: RunOverview) -> Text:
         parts.append((f"  exit {run.exit_code}", "red" if run.exit_code else ""))
     if run.entry:
         parts += ["  entry ", trace_text(run.entry)]
+    if run.rerun_of is not None:
+        parts += [("  rerun of ", "yellow"), trace_text(run.rerun_of, "yellow")]
     files = f" ({plural(len(run.files), 'file')})" if len(run.files) > 1 else ""
     return Text.assemble(*parts, "  ", trace_text(run.source + files, "dim"))
 

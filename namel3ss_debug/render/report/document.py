@@ -63,6 +63,7 @@ def _run(picture: RunPicture, max_text: int | None, now_ms: float | None, live: 
         "started": table.started, "duration_ms": run.duration_ms if run is not None else table.total_ms,
         "work_from_ms": _work_from(table),
         "status": _status(picture, run, live), "events": picture.events,
+        "rerun_of": run.rerun_of if run is not None else None,  # the run this one reruns (replay --rerun)
         "now_ms": None if picture.ended else max(table.total_ms, now_ms or 0.0),
         **_columns(table),
         "details": [_chunk(table.rows[at:at + CHUNK], max_text) for at in range(0, len(table.rows), CHUNK)],
