@@ -101,8 +101,8 @@ def test_max_errors_fails_naming_the_limit_the_count_and_where_the_error_began(t
     seq = seq_of(trace, "tool_call_end", "search")
     assert result.exit_code == 1
     assert failed_line(result, "max_errors") == (
-        f"FAIL max_errors: 1 error (1 handled, 0 unhandled) (limit 0); seq {seq} tool:search (TimeoutError: search took too long) "
-        f"at {tmp_path}/run.jsonl:{seq + 1} ")
+        f"FAIL max_errors: 1 error (1 handled, 0 unhandled) (limit 0); seq {seq} tool:search "
+        f"(TimeoutError: search took too long) at {tmp_path}/run.jsonl:{seq + 1} ")
 
 
 def test_max_component_errors_counts_failed_spans_of_that_component(tmp_path):
@@ -256,7 +256,8 @@ def test_clean_integrity_also_wants_the_run_to_have_ended(tmp_path):
     trace = agent_run()
     trace.events = [e for e in trace.events if e["event_type"] != "run_end"]
     result = check(write(tmp_path, trace), "--clean-integrity")
-    assert result.exit_code == 1 and "clean_integrity: runs not ended 1 (limit clean)" in failed_line(result, "clean_integrity")
+    assert result.exit_code == 1
+    assert "clean_integrity: runs not ended 1 (limit clean)" in failed_line(result, "clean_integrity")
 
 
 # ---------------------------------------------------------------- rules files and the workspace section

@@ -345,7 +345,8 @@ def test_an_error_makes_a_run_degraded_with_the_reason():
             t.span("tool", "x", 1)
         t.span("tool", "x", 1, status="failed", error=error("KeyError", "k"))
     report, _ = _run(build)
-    assert (report.health.verdict, report.health.reasons[0]) == ("degraded", "completed with 1 handled error (KeyError 1)")
+    assert (report.health.verdict, report.health.reasons[0]) == (
+        "degraded", "completed with 1 handled error (KeyError 1)")
 
 
 def test_a_failed_run_is_failing():
