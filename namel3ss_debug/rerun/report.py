@@ -9,6 +9,7 @@ from ..replay.timeline import Timeline
 from .candidates import Miss
 from .compare import Comparison, compare
 from .network import Network
+from .ran_again import RanAgain, ran_again
 from .recording import Recording, run_end
 from .replay_source import Rerun
 
@@ -59,6 +60,7 @@ class RerunReport:
     exit_code: int
     network: Network | None = None  # how the network was closed while the app ran (rerun/network.py)
     unhooked_tools: int = 0  # tool calls no hook holds, whose bodies ran again (each counted in `reran` or `live`)
+    ran_again: tuple[RanAgain, ...] = ()  # the tools that ran again with a recorded twin: both results
 
     @property
     def reproduced(self) -> bool:
@@ -112,4 +114,5 @@ def build_report(source: str, recording: Recording, rerun: Rerun, outcome_code: 
         old_ending=Ending.of(recording.end_event()), new_ending=Ending.of(run_end(new)),
         exit_code=1 if tally.misses or tally.counts.get("live") or outcome_code != 0
         or (network is not None and network.not_reproduced is not None) else 0,
-        network=network, unhooked_tools=tally.unhooked_tools)
+        network=network, unhooked_tools=tally.unhooked_tools,
+        ran_again=ran_again(recording, new) if new is not None else ())

@@ -36,6 +36,7 @@ def render_report(report: RerunReport) -> Group:
     lines.append(_pair("calls", _counts(report)))
     if report.unhooked_tools:
         lines.append(_pair("unhooked", _unhooked(report)))
+    lines.extend(_ran_again(report))
     if report.mocked:
         lines.append(_pair("changed", ", ".join(report.mocked)))
     for miss in report.misses:
@@ -67,7 +68,23 @@ def _unhooked(report: RerunReport) -> str:
     they = "it" if report.unhooked_tools == 1 else "they"
     if comparison is not None and comparison.first is None:
         return f"{said}: {they} returned what the recording has"
-    return f"{said}: what {they} returned is compared below"
+    if report.ran_again:
+        return f"{said}: what {they} returned is compared below"
+    return f"{said}: none has a recorded twin to compare with" if comparison is not None else said
+
+
+def _ran_again(report: RerunReport) -> list[Text]:
+    """Each tool that ran again beside its recorded twin: `same`, or both results when they differ."""
+    lines = []
+    for number, tool in enumerate(report.ran_again):
+        label = "ran again" if number == 0 else ""
+        if tool.same:
+            lines.append(_pair(label, f"{tool.key}: returned what the recording has"))
+            continue
+        lines.append(Text.assemble(_pair(label, f"{tool.key}: returned something else"), style="yellow"))
+        lines.append(_pair("", f"  recorded: {short_repr(tool.recorded, 160)}"))
+        lines.append(_pair("", f"  rerun:    {short_repr(tool.rerun, 160)}"))
+    return lines
 
 
 def _miss(miss: Any) -> list[Text]:
