@@ -13,8 +13,9 @@ from .text import plural, safe
 
 
 def render_summary(console: Console, summary: RunSummary, paths: list[str]) -> None:
-    """`trace: PATH`, then one `label  value` line per fact, labels aligned, no trailing spaces."""
-    trace = paths[-1] if len(paths) == 1 else f"{paths[0]} (+{len(paths) - 1} more segments)"
+    """`trace: PATH`, then one `label  value` line per fact, labels aligned, no trailing spaces. The paths are
+    relative to the working directory when the trace is below it."""
+    trace = _shown(paths[-1]) if len(paths) == 1 else f"{_shown(paths[0])} (+{len(paths) - 1} more segments)"
     console.print(f"[bold]trace:[/] {safe(trace)}", soft_wrap=True)  # a path must stay copyable
     rows = [*_rows(summary), *_next(summary, paths[0])]
     width = max(len(label) for label, _ in rows)
@@ -55,14 +56,19 @@ def _startup(summary: RunSummary) -> list[tuple[str, str]]:
 
 
 def _next(summary: RunSummary, path: str) -> list[tuple[str, str]]:
-    """The commands that look closer at this run (its path relative to here when it is below here)."""
-    try:
-        shown = os.path.relpath(path)
-    except ValueError:  # another drive (Windows)
-        shown = path
-    shown = safe(shlex.quote(shown if not shown.startswith("..") else path))
+    """The commands that look closer at this run."""
+    shown = safe(shlex.quote(_shown(path)))
     closer = "--errors-only" if summary.failed_spans or summary.errors else "--tree"
     return [("next", f"namel3ss-debug analyze {shown}"), ("", f"namel3ss-debug inspect {shown} {closer}")]
+
+
+def _shown(path: str) -> str:
+    """`path` relative to here when it is below here, as the user would type it; else as it is."""
+    try:
+        relative = os.path.relpath(path)
+    except ValueError:  # another drive (Windows)
+        return path
+    return path if relative.startswith("..") else relative
 
 
 def _errors(summary: RunSummary) -> str:

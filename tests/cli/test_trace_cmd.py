@@ -252,7 +252,7 @@ def test_summary_on_stderr_names_the_trace_and_counts_what_the_run_did(project):
     result = trace(["-o", str(project / "traces"), "app.py"])
     (path,) = trace_files(project / "traces")
     counts = dict(re.findall(r"^(events|llm calls|tool calls)\s+(\d+)", result.stderr, re.M))
-    assert f"trace: {path}" in result.stderr
+    assert f"trace: {os.path.relpath(path)}\n" in result.stderr  # below the working directory: as typed from it
     assert counts == {"events": str(len(read_events(project / "traces"))), "llm calls": "1", "tool calls": "1"}
     # an error the app reported and went on from: handled, as analyze counts it
     assert re.search(r"^errors\s+1 error \(1 handled, 0 unhandled\), 0 failed spans \(KeyError x1\)$",
@@ -273,7 +273,7 @@ def test_summary_lines_are_label_then_value_without_trailing_spaces(project):
 def test_summary_ends_with_the_commands_that_look_closer(project):
     write_app(project, FAILED_SPAN_APP)
     result = trace(["-o", str(project / "traces"), "app.py"])
-    path = os.path.relpath(result.stderr.splitlines()[0].removeprefix("trace: "))  # the run is below here
+    path = result.stderr.splitlines()[0].removeprefix("trace: ")  # the run is below here: relative
     assert result.stderr.splitlines()[-2:] == [f"next        namel3ss-debug analyze {path}",
                                                f"            namel3ss-debug inspect {path} --errors-only"]
 
@@ -300,7 +300,15 @@ def test_summary_keeps_a_long_trace_path_on_one_line(tmp_path):
     write_app(tmp_path, APP)
     result = trace_subprocess(tmp_path, ["-o", str(out), "app.py"], COLUMNS="80")
     (path,) = trace_files(out)
-    assert f"trace: {path}\n" in result.stderr
+    assert f"trace: {path.relative_to(tmp_path)}\n" in result.stderr
+
+
+def test_summary_names_a_trace_outside_the_working_directory_in_full(project, tmp_path_factory):
+    out = tmp_path_factory.mktemp("elsewhere")
+    write_app(project, APP)
+    result = trace(["-o", str(out), "app.py"])
+    (path,) = trace_files(out)
+    assert result.stderr.startswith(f"trace: {path}\n")
 
 
 def test_quiet_prints_no_summary(project):

@@ -43,3 +43,39 @@ def test_getting_started_has_a_row_for_each_extra() -> None:
     text = (ROOT / "docs" / "getting-started.md").read_text()
     rows = set(re.findall(r"^\| `([a-z0-9-]+)` \|", text, re.M))
     assert rows == pyproject_extras()
+
+
+# An absolute path in a sample output is the machine's it was made on, unless the page's own commands or text chose
+# it (`-o /tmp/traces`, `cd /tmp/trip`): a reader's output shows their own paths, or a relative one.
+MACHINE_PATH = re.compile(r"(?<![\w.~$])/(?:root|home|Users|work|private|var/folders|tmp)(?:/[\w.@+-]+)+")
+ALWAYS_A_MACHINE = ("/root/", "/home/", "/Users/", "/work/", "/private/", "/var/folders/")
+OUTPUT_FENCES = {"", "text", "json", "xml", "console"}
+
+
+def output_lines(text: str) -> tuple[list[tuple[int, str]], str]:
+    """The lines of a page's sample outputs (with their numbers), and the rest of the page (commands, code, prose)."""
+    outputs: list[tuple[int, str]] = []
+    rest: list[str] = []
+    fence: str | None = None
+    for number, line in enumerate(text.splitlines(), 1):
+        opening = re.match(r"^\s*```(\w*)\s*$", line)
+        if opening:
+            fence = opening.group(1) if fence is None else None
+            continue
+        is_output = fence in OUTPUT_FENCES and not (fence == "console" and line.startswith("$ "))
+        (outputs.append((number, line)) if is_output else rest.append(line))
+    return outputs, "\n".join(rest)
+
+
+def test_no_sample_output_holds_a_machines_absolute_path() -> None:
+    from manual import PAGES  # noqa: PLC0415 - the manual's pages, read once by the helper the other tests share
+
+    found = []
+    for page, text in {**PAGES, "README.md": (ROOT / "README.md").read_text()}.items():
+        outputs, rest = output_lines(text)
+        chosen = {"/".join(path.split("/")[:3]) for path in MACHINE_PATH.findall(rest)}
+        for number, line in outputs:
+            for path in MACHINE_PATH.findall(line):
+                if path.startswith(ALWAYS_A_MACHINE) or "/".join(path.split("/")[:3]) not in chosen:
+                    found.append(f"{page}:{number}: {path}")
+    assert found == []
