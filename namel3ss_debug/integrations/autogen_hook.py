@@ -3,7 +3,9 @@
 Tools. autogen-core runs every tool through `BaseTool.run_json(args, cancellation_token, call_id)`: an
 AgentChat agent's workbench (`StaticWorkbench.call_tool`), its handoffs, and Core's `ToolAgent` all call
 it, with the id the model gave the call. It is wrapped (`autogen/tools.py`): each call is a `tool` span
-with the model's call id, answered by a rerun from the recording without running the tool's body.
+with the model's call id, answered by a rerun from the recording without running the tool's body. A
+tool that raises in a workbench, which hands the model the error's text and goes on, is a failed span
+marked `error.handled` (the workbench's `call_tool` and `call_tool_stream` are wrapped to know it).
 
 Agents and teams. Every way of running an AgentChat agent (`run`, `run_stream`, `on_messages`, a team's
 turn) goes through its class's `on_messages_stream`; a team's `run` goes through `run_stream`. Those are
@@ -29,7 +31,7 @@ from .frameworks import guarded
 from .otel.hooked import hooked_scope
 
 SCOPE = "autogen-core"  # the instrumentation scope of autogen-core's OpenTelemetry spans
-TOOLS, AGENTS = "tools (BaseTool.run_json)", "agents and teams (ComponentBase subclasses)"
+TOOLS, AGENTS = "tools (BaseTool.run_json, StaticWorkbench.call_tool)", "agents and teams (ComponentBase subclasses)"
 
 
 def install(module: ModuleType) -> list[str]:
@@ -46,10 +48,12 @@ def install(module: ModuleType) -> list[str]:
 
 
 def _install_tools(tools: ModuleType) -> None:
-    """Wrap `BaseTool.run_json`. A version without it: one warning, its tools seen as OpenTelemetry sees them."""
-    from .autogen.tools import wrap_run_json  # noqa: PLC0415 - imports autogen_core, loaded by now
+    """Wrap `BaseTool.run_json` and the workbenches that call it. A version without them: one warning, its
+    tools seen as OpenTelemetry sees them."""
+    from .autogen.tools import wrap_run_json, wrap_workbench  # noqa: PLC0415 - imports autogen_core, loaded by now
 
     wrap_run_json(tools.BaseTool)
+    wrap_workbench(tools.StaticWorkbench, tools.StaticStreamWorkbench)
     hooked_scope(SCOPE, "tool")  # autogen-core's `execute_tool` spans would repeat ours
 
 

@@ -31,9 +31,11 @@ class Shape:
 class Handled:
     """What an `invoke` gives back when the framework turned the call's exception into a message for the
     model (its tool-error handler): the span ends failed with `error`, marked handled, its outputs made
-    from `message` as a result's are, and the app gets `message`, as it did without us."""
+    from `message` as a result's are, and the app gets `message`, as it did without us. `error` is the
+    exception where the hook sees it, else the error record the framework's result says (a wire-only
+    `ToolError`: type, message, category, no stack)."""
 
-    error: BaseException
+    error: BaseException | dict[str, Any]
     message: Any
 
 
@@ -108,6 +110,75 @@ async def acall(tracer: Tracer, spec: ForeignSpec, shape: Shape, inputs: Any, in
             tracer.end_span(span, error=exc, handled=isinstance(exc, spec.handled))
         raise
     return end(tracer, span, shape, result)
+
+
+@dataclass(frozen=True)
+class Telling:
+    """How a framework hands a call's failure on when what the app gets is not a plain message (an error
+    of the framework's own over the tool's, a failed result): `told(exc)` is, when the framework handed
+    `exc` to the model, the exception to record (the tool's own) and the span's outputs (what the model is
+    told, never under `return`), else None; `replayed(error, outputs)` is the exception a rerun raises in
+    place of such a recorded `error`, for the hook to give the app what the framework gave it."""
+
+    told: Callable[[Exception], tuple[BaseException, dict[str, Any]] | None]
+    replayed: Callable[[BaseException, Any], BaseException]
+
+
+def told_call(tracer: Tracer, spec: ForeignSpec, shape: Shape, inputs: Any, invoke: Callable[[], Any],
+              telling: Telling, *, attrs: dict[str, Any] | None = None) -> Any:
+    """`call` for a framework that hands a failure on as `telling` says: the span ends failed with the
+    tool's own exception, `error.handled: true`, and the exception `invoke` raised goes on to the app."""
+    if tracer.run is None:
+        return invoke()
+    span = open_span(tracer, spec, inputs, attrs=attrs)
+    answer = answer_for(tracer, spec, span, inputs) if spec.replayable else None
+    if answer is not None:
+        return _deliver_told(tracer, span, shape, answer, telling)
+    try:
+        result = invoke()
+    except BaseException as exc:
+        _end_told(tracer, span, exc, telling)
+        raise
+    return end(tracer, span, shape, result)
+
+
+async def atold_call(tracer: Tracer, spec: ForeignSpec, shape: Shape, inputs: Any,
+                     invoke: Callable[[], Awaitable[Any]], telling: Telling, *,
+                     attrs: dict[str, Any] | None = None) -> Any:
+    """`told_call` for a coroutine."""
+    if tracer.run is None:
+        return await invoke()
+    span = open_span(tracer, spec, inputs, attrs=attrs)
+    answer = answer_for(tracer, spec, span, inputs) if spec.replayable else None
+    if answer is not None:
+        return _deliver_told(tracer, span, shape, answer, telling)
+    try:
+        result = await invoke()
+    except BaseException as exc:
+        _end_told(tracer, span, exc, telling)
+        raise
+    return end(tracer, span, shape, result)
+
+
+def _deliver_told(tracer: Tracer, span: Any, shape: Shape, answer: Any, telling: Telling) -> Any:
+    try:
+        return deliver(tracer, span, described(span, shape, answer))
+    except Exception as error:
+        replaced = telling.replayed(error, answer.outputs) if answer.handled and error is answer.error else error
+        if replaced is error:
+            raise
+        raise replaced from error
+
+
+def _end_told(tracer: Tracer, span: Any, exc: BaseException, telling: Telling) -> None:
+    told = telling.told(exc) if isinstance(exc, Exception) else None
+    if told is None:
+        tracer.end_span(span, error=exc)
+        return
+    error, outputs = told
+    if span is not None:
+        span.outputs = outputs
+    tracer.end_span(span, error=error, handled=True)
 
 
 def described(span: Any, shape: Shape, answer: Any) -> Any:

@@ -73,6 +73,16 @@ def error_record(exc: BaseException, *, stack: bool) -> dict[str, Any]:
     return record
 
 
+TOOL_ERROR = "ToolError"  # the type of a tool failure known only from what a framework's result or the wire said
+
+
+def said_error(message: str, type_name: str = TOOL_ERROR) -> dict[str, Any]:
+    """The error record of a failure known only from what was said of it (a result marked as an error, a
+    framework's error text): no exception, so no stack; handled, since the run was told and went on."""
+    return {"type": type_name, "message": message[:2000], "category": categorize(type_name, message),
+            "handled": True}
+
+
 def _field(value: Any, name: str) -> Any:
     if type(value) is dict:
         return value.get(name)

@@ -140,3 +140,34 @@ def test_a_changed_tool_run_live_is_a_divergence_at_its_result(modes: dict[str, 
     divergence = next(line for line in changed.stdout.splitlines() if line.startswith("divergence"))
     assert divergence.endswith("tool:get_weather#1 end: outputs.return: recorded 'light rain, 14 C', "
                                "rerun 'heat wave, 38 C'"), divergence
+
+
+# -- a tool that raises KeyError, handed to the model by the agent's workbench (apps/autogen_tool_error_app.py) --
+ERROR_APP = App("autogen_tool_error_app", ("autogen_agentchat", "autogen_ext.models.openai"), 2, 1)
+
+
+@pytest.fixture(scope="module")
+def error_runs(tmp_path_factory: pytest.TempPathFactory) -> Reruns:
+    skip_unless_installed(ERROR_APP.stem, *ERROR_APP.modules)
+    bench = Workbench(tmp_path_factory.mktemp("autogen_error"), f"sk-test-{secrets.token_hex(16)}")
+    return record_and_rerun(bench, ERROR_APP)
+
+
+def test_a_tools_keyerror_the_workbench_hands_the_model_is_a_handled_failed_span_with_its_stack(
+        error_runs: Reruns) -> None:
+    recording = error_runs.recording
+    [(start, end)] = error_runs.spans("tool")
+    assert (start["name"], start["inputs"]) == ("lookup_weather", {"city": "Atlantis"})
+    error = end["error"]
+    assert (end["status"], error["type"], error["message"], error["handled"]) == \
+        ("failed", "KeyError", "'Atlantis'", True)
+    assert ", in lookup_weather\n    return STATIONS[city]" in error["stack"]
+    assert recording.run.app_lines()[0] == "the tool gave the model: 'Atlantis' (is_error=True)"
+    assert recording.of_type("run_end")[0]["status"] == "completed", "the agent went on and answered"
+
+
+def test_a_rerun_of_the_handled_keyerror_raises_it_again_for_the_workbench_and_is_reproduced(
+        error_runs: Reruns) -> None:
+    assert (error_runs.bodies_recorded, error_runs.bodies_offline) == (["lookup_weather Atlantis"], [])
+    assert (error_runs.offline.verdict(), error_runs.offline.returncode) == (REPRODUCED, 0), error_runs.offline.stdout
+    assert error_runs.offline.app_lines() == error_runs.recording.run.app_lines()

@@ -155,6 +155,39 @@ print(asked_id(tracer, "get_weather"))
     assert done.stdout.splitlines() == ["call_1 None", "None"], done.stderr
 
 
+# -- a tool's KeyError the agent hands the model (apps/llama_index_tool_error_app.py) ------------------
+ERROR_APP = App("llama_index_tool_error_app", (), 4, tools=2)
+TOLD = "the tool gave the model: 'Atlantis' (is_error=True)"
+
+
+@pytest.fixture(scope="module")
+def error_runs(tmp_path_factory: pytest.TempPathFactory) -> Reruns:
+    return record_and_rerun(new_bench(tmp_path_factory, "llama_index", PINS), ERROR_APP)
+
+
+def test_a_tools_keyerror_an_agent_hands_the_model_is_a_handled_failed_span_with_its_stack(
+        error_runs: Reruns) -> None:
+    recording = error_runs.recording
+    tools = error_runs.spans("tool")
+    assert [(start["name"], start["inputs"]) for start, _ in tools] == [("lookup_weather", {"city": "Atlantis"})] * 2
+    for _, end in tools:  # a FunctionAgent's, then the same agent's in an AgentWorkflow
+        error = end["error"]
+        assert (end["status"], error["type"], error["message"], error["handled"]) == \
+            ("failed", "KeyError", "'Atlantis'", True)
+        assert ", in lookup_weather\n    return STATIONS[city]" in error["stack"]
+        told = end["outputs"]["return"]  # the ToolOutput the agent made of it
+        assert (told["is_error"], told["blocks"][0]["text"]) == (True, "'Atlantis'")
+    assert recording.run.app_lines()[0::2] == [TOLD, TOLD]
+    assert recording.of_type("run_end")[0]["status"] == "completed", "the agent went on and answered"
+
+
+def test_a_rerun_of_the_handled_keyerror_gives_the_agent_its_error_output_and_is_reproduced(
+        error_runs: Reruns) -> None:
+    assert (error_runs.bodies_recorded, error_runs.bodies_offline) == (["lookup_weather Atlantis"] * 2, [])
+    assert (error_runs.offline.verdict(), error_runs.offline.returncode) == (REPRODUCED, 0), error_runs.offline.stdout
+    assert error_runs.offline.app_lines() == error_runs.recording.run.app_lines()
+
+
 # -- install ----------------------------------------------------------------------------------------
 def test_a_hook_point_that_fails_is_one_warning_and_the_app_goes_on(capsys: pytest.CaptureFixture[str]) -> None:
     from types import ModuleType  # noqa: PLC0415 - this test alone

@@ -4,7 +4,7 @@ linked to the LLM call that asked for it, and `replay --rerun` answers the tools
 without running their bodies.
 
 apps/smolagents_app.py (a `ToolCallingAgent`, `forecaster`, with `get_weather` and `get_time`, four
-questions, the last with its steps streamed; `get_weather` raises for Atlantis) runs in a venv of its
+questions, the last with its steps streamed; `get_weather` raises `KeyError` for Atlantis) runs in a venv of its
 own holding smolagents (built once, reused; `tests/venvs.py`), is recorded once against the stub
 server, then rerun with the server stopped: as it is, and with `--live-tools`. Its tools add a line to
 `tool_bodies.log` each time a body runs.
@@ -65,10 +65,17 @@ def test_each_tool_call_the_model_asked_for_is_one_tool_span_with_its_arguments_
                                     "get_weather Rome", "get_time Rome"]
 
 
-def test_a_tool_that_raises_is_a_failed_tool_span_with_smolagents_error(runs: Reruns) -> None:
+def test_a_tools_keyerror_smolagents_hands_the_model_is_a_handled_failed_span_with_its_stack(runs: Reruns) -> None:
     _, end = runs.spans("tool")[6]
-    assert (end["status"], end["error"]["type"]) == ("failed", "smolagents.utils.AgentToolExecutionError")
-    assert "ValueError: no weather for Atlantis" in end["error"]["message"]
+    error = end["error"]
+    assert (end["status"], error["type"], error["message"], error["handled"]) == \
+        ("failed", "KeyError", "'Atlantis'", True)
+    assert ", in get_weather\n    return STATIONS[city]" in error["stack"]
+    raised = end["outputs"]["raised"]  # smolagents' error, which the model is told
+    assert raised["type"] == "smolagents.utils.AgentToolExecutionError"
+    assert raised["message"].startswith("Error executing tool 'get_weather' with arguments {'city': 'Atlantis'}: "
+                                        "KeyError: 'Atlantis'")
+    assert runs.recording.of_type("run_end")[0]["status"] == "completed", "the agent went on and answered"
 
 
 def test_a_tool_span_is_linked_to_the_llm_call_that_asked_by_the_models_call_id(runs: Reruns) -> None:

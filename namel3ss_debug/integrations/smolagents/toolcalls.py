@@ -7,6 +7,13 @@ noted there, per agent and by tool name and arguments, in the model's order, and
 its own when it runs (the step runs several calls on threads of its own: each takes one by its name
 and arguments). A call no step noted (the app calling `execute_tool_call` itself) is linked to its
 LLM call by name and arguments instead.
+
+Handled errors. `execute_tool_call` wraps whatever a tool raises in smolagents' own `AgentToolExecutionError`
+(`AgentToolCallError` for arguments it refused), raised `from` the tool's exception, and the step puts that
+error in the agent's memory, so the model reads it and the run goes on. The span ends failed with the
+tool's own exception (a `KeyError`, its message and stack; smolagents' error itself when it has no cause)
+and `error.handled: true`; its `outputs.raised` keep smolagents' error (type and message: what the model
+is told). A rerun raises smolagents' error again, made from those, over the recorded exception.
 """
 
 from __future__ import annotations
@@ -19,7 +26,10 @@ from collections import deque
 from typing import Any, Callable
 
 from ...tracer.api import get_tracer
-from ..tools import run_tool
+from ...tracer.core import Tracer
+from ...tracer.events import type_name
+from ..calls import ForeignSpec, Telling, told_call
+from ..tools import RESULT, tool_attrs
 from .runs import FRAMEWORK, MARK
 
 Key = tuple[str, str]
@@ -86,15 +96,53 @@ def recording_tool_calls(original: Callable[..., Any]) -> Callable[..., Any]:
         except Exception as exc:  # arguments that cannot be keyed: linked by arguments
             tracer.note_failure(exc)
             call_id = None
-        try:
-            return run_tool(tracer, FRAMEWORK, str(tool_name), arguments, lambda: original(self, tool_name, arguments),
-                            call_id=call_id, link_by_arguments=call_id is None)
-        except Exception as error:
-            as_smolagents_raises(tracer, self, error)
-            raise
+        return run_tool_call(tracer, self, str(tool_name), arguments, call_id,
+                             lambda: original(self, tool_name, arguments))
 
     setattr(execute_tool_call, MARK, True)
     return execute_tool_call
+
+
+def run_tool_call(tracer: Tracer, agent: Any, name: str, arguments: Any, call_id: str | None,
+                  invoke: Callable[[], Any]) -> Any:
+    """The call in a `tool` span, or the rerun's answer; an error smolagents hands the model ends it
+    failed and handled, with the tool's own exception (see the module's docstring)."""
+    attrs = tool_attrs(tracer, FRAMEWORK, call_id, name=name if call_id is None else None, arguments=arguments)
+    telling = Telling(told_model, functools.partial(raised_again, tracer, agent))
+    try:
+        return told_call(tracer, ForeignSpec("tool", name), RESULT, arguments, invoke, telling, attrs=attrs)
+    except Exception as error:
+        as_smolagents_raises(tracer, agent, error)
+        raise
+
+
+def told_model(error: Exception) -> tuple[BaseException, dict[str, Any]] | None:
+    """The tool's own exception and smolagents' error as the step hands it to the model (its type and
+    message), or None for an error that ends the run (`AgentGenerationError`) or is not smolagents'."""
+    from smolagents.utils import AgentError, AgentGenerationError  # noqa: PLC0415 - smolagents is running
+
+    if not isinstance(error, AgentError) or isinstance(error, AgentGenerationError):
+        return None
+    cause = error.__cause__ if isinstance(error.__cause__, Exception) else error
+    return cause, {"raised": {"type": type_name(error), "message": str(error.message)}}
+
+
+def raised_again(tracer: Tracer, agent: Any, error: BaseException, outputs: Any) -> BaseException:
+    """What a rerun raises over a recorded handled error: smolagents' error the recording says it raised
+    (recorded without its outputs: an `AgentToolExecutionError` saying the exception)."""
+    raised = outputs.get("raised") if isinstance(outputs, dict) else None
+    if not isinstance(raised, dict):
+        raised = {"message": f"{type(error).__name__}: {error}"}
+    from smolagents import utils  # noqa: PLC0415 - smolagents is running
+
+    kind = getattr(utils, str(raised.get("type", "")).rsplit(".", 1)[-1], None)
+    if not (isinstance(kind, type) and issubclass(kind, utils.AgentError)):
+        kind = utils.AgentToolExecutionError
+    try:
+        return kind(str(raised.get("message", "")), agent.logger)
+    except Exception as exc:  # another constructor: the recorded exception goes on as it was rebuilt
+        tracer.note_failure(exc)
+        return error
 
 
 def as_smolagents_raises(tracer: Any, agent: Any, error: Exception) -> None:
@@ -111,4 +159,4 @@ def as_smolagents_raises(tracer: Any, agent: Any, error: Exception) -> None:
         tracer.note_failure(exc)
 
 
-__all__ = ["CALL_IDS", "CallIds", "noting_call_ids", "recording_tool_calls"]
+__all__ = ["CALL_IDS", "CallIds", "noting_call_ids", "recording_tool_calls", "run_tool_call"]

@@ -4,11 +4,12 @@ steps streamed (`run(..., stream=True)`).
 
 For each question the stub asks for `get_weather`, then `get_time`, then smolagents' own
 `final_answer` (with `{"answer": <the city>}`): three POST /v1/chat/completions, three tool calls.
-smolagents hands each result back as a user message opening with `Observation:`. `get_weather`
-raises for Atlantis: smolagents prints the error and hands it back as a user message of another
-kind, which the stub takes for the question (it asks for the tools again with the error's last
-word): four requests and four tool calls for that question. Each time one of the app's tools runs
-its body it adds a line to `tool_bodies.log` in the working directory.
+smolagents hands each result back as a user message opening with `Observation:`. `get_weather` raises
+`KeyError` for Atlantis (no station there): smolagents wraps it in its `AgentToolExecutionError`,
+prints it and hands it back as a user message of another kind, which the stub takes for the question
+(it asks for the tools again with the error's last word): four requests and four tool calls for that
+question. Each time one of the app's tools runs its body it adds a line to `tool_bodies.log` in the
+working directory.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from smolagents import OpenAIServerModel, ToolCallingAgent, tool
 QUESTIONS = ("What is the weather in Paris?", "Is it cold in Oslo?", "Is it sunny in Atlantis?")
 STREAMED = "Is it windy in Rome?"
 WEATHER = {"paris": "light rain, 14 C", "oslo": "snow, -3 C"}
+STATIONS = {"Paris": "LFPG", "Oslo": "ENGM", "Rome": "LIRF"}
 
 
 def ran(line: str) -> None:
@@ -37,7 +39,7 @@ def get_weather(city: str) -> str:
     """
     ran(f"get_weather {city}")
     if city == "Atlantis":
-        raise ValueError(f"no weather for {city}")
+        return STATIONS[city]
     return WEATHER.get(city.lower().strip("?."), "clear, 18 C")
 
 

@@ -1,0 +1,52 @@
+"""A tool error a LlamaIndex agent hands the model: a failed `tool` span, marked handled.
+
+An agent workflow (`FunctionAgent`, `ReActAgent`, `CodeActAgent` through `BaseWorkflowAgent`, and
+`AgentWorkflow`) runs each tool call in `_call_tool(ctx, tool, tool_input)`, which catches any exception
+the tool raises (all but a human-in-the-loop wait) and returns a `ToolOutput` with `is_error=True`, the
+exception's text as its content and the exception itself kept on it: the model reads that text and the run
+goes on. `_call_tool` is the one place where that happens (private, so a version without it is one
+warning and its errors stay plain failed spans), and it is wrapped to judge the tool span
+(`integrations/judged.py`): the tool's exception leaves `FunctionTool.acall` in a span held open, which
+ends failed with that exception (type, message, stack), `error.handled: true`, its outputs the error
+`ToolOutput` the agent made, which is what a rerun gives back.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+from ...tracer.api import get_tracer
+from ..judged import judging
+
+MARK = "__namel3ss_debug__"
+
+
+def wrap_call_tool(agent_class: type) -> None:
+    """Wrap `agent_class._call_tool` (an agent workflow's); idempotent."""
+    original = agent_class.__dict__["_call_tool"]
+    if not getattr(original, MARK, False):
+        agent_class._call_tool = _judging_call_tool(original)  # type: ignore[attr-defined]
+
+
+def _judging_call_tool(original: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(original)
+    async def _call_tool(self: Any, *args: Any, **kwargs: Any) -> Any:
+        tracer = get_tracer()
+        if tracer.run is None:
+            return await original(self, *args, **kwargs)
+        with judging() as step:
+            try:
+                output = await original(self, *args, **kwargs)
+            except BaseException:
+                step.settle(tracer)
+                raise
+            step.settle(tracer, output if getattr(output, "is_error", False) is True else None)
+            return output
+
+    setattr(_call_tool, MARK, True)
+    return _call_tool
+
+
+__all__ = ["wrap_call_tool"]
