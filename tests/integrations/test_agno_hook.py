@@ -4,7 +4,7 @@
 answers the tools from the recording without running their bodies.
 
 apps/agno_app.py (an `Agent`, `forecaster`, with `get_weather` and `get_time`, three questions: `run`,
-`arun` with a coroutine tool, `run` again where `get_weather` raises for Atlantis; then a `Team` with
+`arun` with a coroutine tool, `run` again where `get_weather` raises `KeyError` for Atlantis; then a `Team` with
 that agent as its member, whose delegation to it is left to the wire; then two streamed runs) runs in
 a venv of its own holding Agno (built once, reused; `tests/venvs.py`), with Agno's telemetry off, is
 recorded once against the stub server, then rerun with the server stopped: as it is, and with
@@ -38,7 +38,6 @@ DELEGATION = ("delegate_task_to_members", {"task": "Rome"})  # the team leader's
 # tool of the app's: it runs the member, in a rerun too).
 APP = App("agno_app", (), requests=20, tools=len(ASKED))  # modules: the venv's, not this Python's
 REPRODUCED = "reproduced: the rerun matches the recording"
-FAILED = "namel3ss_debug.integrations.agno.toolcalls.ToolFailed"
 Event = dict[str, Any]
 
 
@@ -95,11 +94,14 @@ def test_a_teams_delegation_runs_its_members_and_is_no_hooked_tool(runs: Reruns)
     assert "Agent forecaster: Echo: Rome (tool said: clear, 18 C)" in delegations[0][1]["outputs"]["return"]
 
 
-def test_a_tool_agno_reports_failed_is_a_failed_tool_span_with_agnos_message(runs: Reruns) -> None:
+def test_a_tools_keyerror_agno_tells_the_model_is_a_handled_failed_span_with_its_stack(runs: Reruns) -> None:
     _, end = hooked(runs)[5]
-    assert (end["status"], end["error"]["type"], end["error"]["message"]) == \
-        ("failed", FAILED, "no weather for Atlantis")
-    assert "(tool said: no weather for Atlantis)" in answers(runs.recording.run)[2], "the model was told the error"
+    error = end["error"]
+    assert (end["status"], error["type"], error["message"], error["handled"]) == \
+        ("failed", "KeyError", "'Atlantis'", True)
+    assert ", in weather_of\n    return STATIONS[city]" in error["stack"]
+    assert end["outputs"] == {"error": "'Atlantis'"}  # what Agno told the model
+    assert "(tool said: 'Atlantis')" in answers(runs.recording.run)[2], "the model was told the error"
 
 
 def test_a_tool_span_is_linked_to_the_llm_call_that_asked_by_the_models_call_id(runs: Reruns) -> None:
@@ -126,7 +128,7 @@ def test_a_rerun_with_the_server_stopped_runs_no_tool_body_and_reproduces(runs: 
 
 def test_a_rerun_answers_the_failed_call_without_agnos_log_of_it(runs: Reruns) -> None:
     """Agno logs a failed tool call where it runs it; a rerun that answers the call runs none of that."""
-    logged = "WARNING Could not run function get_weather(city=Atlantis): no weather for Atlantis"
+    logged = "WARNING Could not run function get_weather(city=Atlantis): 'Atlantis'"
     assert logged in runs.recording.run.app_lines()
     assert logged not in runs.offline.app_lines()
     assert logged in runs.live.app_lines()

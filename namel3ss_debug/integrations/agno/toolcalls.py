@@ -4,11 +4,17 @@ Agno runs each tool call the model asked for through one `FunctionCall` (the too
 parsed `arguments`, the model's `call_id`): `execute` (a sync tool, in a thread under `arun`) or
 `aexecute`. Each runs the tool's pre-hook, tool hooks, body and post-hook, and returns a
 `FunctionExecutionResult`: the tool's result, or a failure holding only the error's message (Agno
-catches the tool's exception). The span records the result under `outputs.return`, or the failure as
-its error (`ToolFailed`, with that message); an exception Agno raises on (`StopAgentRun`,
-`RetryAgentRun`) is the span's error as it is. In a rerun the recorded result (or failure) is made
-into the `FunctionExecutionResult` Agno expects, `FunctionCall.result` (or `error`) set as Agno sets
-it, and none of the hooks or the body runs.
+catches the tool's exception, tells the model that message, and the run goes on). The span records the
+result under `outputs.return`; an exception Agno raises on (`StopAgentRun`, `RetryAgentRun`) is the
+span's error as it is. In a rerun the recorded result (or failure) is made into the
+`FunctionExecutionResult` Agno expects, `FunctionCall.result` (or `error`) set as Agno sets it, and none
+of the hooks or the body runs.
+
+Handled errors. Agno keeps only `str(exception)` on the failure, but hands the exception itself to
+`log_exception` as it catches it; that function of `agno.tools.function` is wrapped to note it for the
+call running (`_SEEN`). A failure ends the span failed with the tool's own exception (type, message,
+stack; `ToolFailed` with Agno's message when none was seen), `error.handled: true`, its outputs
+`{"error": message}`: what the model is told.
 
 A tool whose body is a generator is left as it is: Agno iterates it after `execute` returns, so its
 work happens outside the call, and a recorded result could not stand for it. Such are a team's
@@ -20,22 +26,29 @@ from __future__ import annotations
 
 import functools
 import inspect
+from contextvars import ContextVar
 from types import ModuleType
 from typing import Any, Callable
 
 from ...tracer.api import get_tracer
-from ..tools import arun_tool, run_tool
+from ..calls import ForeignSpec, Telling, atold_call, told_call
+from ..tools import RESULT, tool_attrs
 
 FRAMEWORK = "agno"
 MARK = "__namel3ss_debug__"
 
 
 class ToolFailed(Exception):
-    """A tool call Agno reported as failed, with the message Agno kept (and, when run, Agno's result)."""
+    """A tool call Agno reported as failed, with the message Agno kept (and, when run, Agno's result and
+    the exception Agno caught, when it was seen)."""
 
-    def __init__(self, message: str, outcome: Any = None):
+    def __init__(self, message: str, outcome: Any = None, cause: BaseException | None = None):
         super().__init__(message)
-        self.outcome = outcome
+        self.outcome, self.cause = outcome, cause
+
+
+# The exceptions Agno logged while the tool call running in this context ran.
+_SEEN: ContextVar[list[BaseException] | None] = ContextVar("namel3ss_debug_agno_seen", default=None)
 
 
 def install(module: ModuleType) -> list[str]:
@@ -46,6 +59,9 @@ def install(module: ModuleType) -> list[str]:
                if not callable(getattr(function_call, method, None))]
     if missing or outcome is None:
         return missing or ["FunctionExecutionResult"]
+    logger = getattr(module, "log_exception", None)
+    if callable(logger) and not getattr(logger, MARK, False):  # without it, failures stay `ToolFailed`
+        setattr(module, "log_exception", noting_exceptions(logger))  # noqa: B010 - a module's, not typed
     for method, wrap in (("execute", recording_execute), ("aexecute", recording_aexecute)):
         original = getattr(function_call, method)
         if not getattr(original, MARK, False):
@@ -64,9 +80,20 @@ def recording_execute(original: Callable[..., Any], outcome: type) -> Callable[.
             return original(self)
         name, arguments, call_id = described
         ran: list[Any] = []
+
+        def invoke() -> Any:
+            seen: list[BaseException] = []
+            token = _SEEN.set(seen)
+            try:
+                done = original(self)
+            finally:
+                _SEEN.reset(token)
+            return result_of(done, ran, seen)
+
         try:
-            result = run_tool(tracer, FRAMEWORK, name, arguments, lambda: result_of(original(self), ran),
-                              call_id=call_id, link_by_arguments=call_id is None)
+            result = told_call(tracer, ForeignSpec("tool", name), RESULT, arguments, invoke, TELLING,
+                               attrs=tool_attrs(tracer, FRAMEWORK, call_id, name=None if call_id else name,
+                                                arguments=arguments))
         except ToolFailed as failed:
             return failed.outcome or answered_failure(self, outcome, str(failed))
         return ran[0] if ran else answered(self, outcome, result)
@@ -88,11 +115,18 @@ def recording_aexecute(original: Callable[..., Any], outcome: type) -> Callable[
         ran: list[Any] = []
 
         async def invoke() -> Any:
-            return result_of(await original(self), ran)
+            seen: list[BaseException] = []
+            token = _SEEN.set(seen)
+            try:
+                done = await original(self)
+            finally:
+                _SEEN.reset(token)
+            return result_of(done, ran, seen)
 
         try:
-            result = await arun_tool(tracer, FRAMEWORK, name, arguments, invoke, call_id=call_id,
-                                     link_by_arguments=call_id is None)
+            result = await atold_call(tracer, ForeignSpec("tool", name), RESULT, arguments, invoke, TELLING,
+                                      attrs=tool_attrs(tracer, FRAMEWORK, call_id, name=None if call_id else name,
+                                                       arguments=arguments))
         except ToolFailed as failed:
             return failed.outcome or answered_failure(self, outcome, str(failed))
         return ran[0] if ran else answered(self, outcome, result)
@@ -116,12 +150,52 @@ def described_call(tracer: Any, function_call: Any) -> tuple[str, Any, str | Non
         return None
 
 
-def result_of(outcome: Any, ran: list[Any]) -> Any:
-    """The tool's result, Agno's outcome kept in `ran`; a failure raises `ToolFailed` (the span's error)."""
+def result_of(outcome: Any, ran: list[Any], seen: list[BaseException]) -> Any:
+    """The tool's result, Agno's outcome kept in `ran`; a failure raises `ToolFailed`, over the exception
+    Agno caught when `seen` has it (the last one logged whose text is Agno's message)."""
     if getattr(outcome, "status", None) == "failure":
-        raise ToolFailed(str(outcome.error or ""), outcome)
+        message = str(outcome.error or "")
+        cause = next((exc for exc in reversed(seen) if _text(exc) == message), None)
+        raise ToolFailed(message, outcome, cause)
     ran.append(outcome)
     return outcome.result
+
+
+def _text(exc: BaseException) -> str | None:
+    try:
+        return str(exc)
+    except Exception:  # an exception that cannot say itself is not the one Agno kept the text of
+        return None
+
+
+def told(error: Exception) -> tuple[BaseException, dict[str, Any]] | None:
+    """A failure Agno told the model: the exception it caught (or the `ToolFailed`), and its message."""
+    if not isinstance(error, ToolFailed):
+        return None
+    return error.cause or error, {"error": str(error)}
+
+
+def replayed(error: BaseException, outputs: Any) -> BaseException:
+    """A recorded failure, raised again as the `ToolFailed` that gives Agno its failed result."""
+    said = outputs.get("error") if isinstance(outputs, dict) else None
+    return ToolFailed(said if isinstance(said, str) else str(error))
+
+
+TELLING = Telling(told, replayed)
+
+
+def noting_exceptions(original: Callable[..., Any]) -> Callable[..., Any]:
+    """Agno's `log_exception`, noting an exception it is given for the tool call running (`_SEEN`)."""
+
+    @functools.wraps(original)
+    def log_exception(msg: Any, *args: Any, **kwargs: Any) -> Any:
+        seen = _SEEN.get()
+        if seen is not None and isinstance(msg, BaseException):
+            seen.append(msg)
+        return original(msg, *args, **kwargs)
+
+    setattr(log_exception, MARK, True)
+    return log_exception
 
 
 def answered(function_call: Any, outcome: type, result: Any) -> Any:

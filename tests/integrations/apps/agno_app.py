@@ -5,14 +5,15 @@ fourth, then the agent two more, streamed.
 For each question the stub asks for each tool in the order Agno offers them (by name: `get_time`
 first), then answers: three POST /v1/chat/completions. The first and third questions run through
 `Agent.run` (Agno runs the sync tools in the run's thread), the second through `Agent.arun`
-(`get_weather` is a coroutine, awaited; `get_time` runs in a worker thread). `get_weather` raises for
-Atlantis: Agno catches it and tells the model the error. The team (`mode=broadcast`) is asked for the
-weather in Rome: its leader's model asks for `delegate_task_to_members` with `{"task": "Rome"}`, which
-runs the member (three requests, two tool calls), then answers: five requests. The last two questions
-stream the run's events (`run(..., stream=True)`, `arun(..., stream=True)`; the model's answers are
-streamed too), the app joining their content. Agno's telemetry (a
-request to Agno's API per run) is off: `AGNO_TELEMETRY=false`. Each time a tool's body runs it adds a
-line to `tool_bodies.log` in the working directory.
+(`get_weather` is a coroutine, awaited; `get_time` runs in a worker thread). `get_weather` raises
+`KeyError` for Atlantis (no station there): Agno catches it and tells the model the error. The team
+(`mode=broadcast`) is asked for the weather in Rome: its leader's model asks for
+`delegate_task_to_members` with `{"task": "Rome"}`, which runs the member (three requests, two tool
+calls), then answers: five requests. The last two questions stream the run's events
+(`run(..., stream=True)`, `arun(..., stream=True)`; the model's answers are streamed too), the app
+joining their content. Agno's telemetry (a request to Agno's API per run) is off:
+`AGNO_TELEMETRY=false`. Each time a tool's body runs it adds a line to `tool_bodies.log` in the
+working directory.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from agno.models.openai import OpenAIChat
 from agno.team import Team, TeamMode
 
 WEATHER = {"paris": "light rain, 14 C", "oslo": "snow, -3 C"}
+STATIONS = {"Paris": "LFPG", "Oslo": "ENGM", "Rome": "LIRF"}
 
 
 def ran(line: str) -> None:
@@ -38,7 +40,7 @@ def ran(line: str) -> None:
 def weather_of(city: str) -> str:
     ran(f"get_weather {city}")
     if city == "Atlantis":
-        raise ValueError(f"no weather for {city}")
+        return STATIONS[city]
     return WEATHER.get(city.lower().strip("?."), "clear, 18 C")
 
 
