@@ -112,17 +112,19 @@ class RecordedInvoker:
     async def _invoke(self, context: Any, arguments: str) -> Any:
         """The SDK's invoker, run in our tool span; a `Handled` failure when the SDK turned the tool's
         exception into the message it returns."""
-        failures: list[BaseException] = []
+        failures: list[tuple[Any, BaseException]] = []
         token = _FAILURES.set(failures)
         try:
             result = await self._invoker(context, arguments)
         finally:
             _FAILURES.reset(token)
-        return Handled(failures[-1], result) if failures else result
+        ours = [error for tool, error in failures if tool is self._tool]  # not a tool's run inside this one
+        return Handled(ours[-1], result) if ours else result
 
 
-# The exceptions the SDK handed to a failure function during the tool call running in this context.
-_FAILURES: ContextVar[list[BaseException] | None] = ContextVar("namel3ss_debug_agents_failures", default=None)
+# The (tool, exception) pairs the SDK handed to a failure function during the tool call running in this context.
+_FAILURES: ContextVar[list[tuple[Any, BaseException]] | None] = ContextVar("namel3ss_debug_agents_failures",
+                                                                            default=None)
 
 
 def _install_failures(module: ModuleType) -> None:
@@ -136,7 +138,7 @@ def _install_failures(module: ModuleType) -> None:
         message = await original(**kwargs)
         failures = _FAILURES.get()
         if message is not None and failures is not None and isinstance(kwargs.get("error"), BaseException):
-            failures.append(kwargs["error"])
+            failures.append((kwargs.get("function_tool"), kwargs["error"]))
         return message
 
     maybe_invoke_function_tool_failure_error_function._namel3ss_debug = True  # type: ignore[attr-defined]
