@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from ..model.errors import UsageError
 from ..model.messages import plural
 from .errors import warn
 from .suggest import Choice
@@ -85,10 +86,43 @@ def export(traces: tuple[str, ...], to: str, endpoint: str | None, protocol: str
         click.echo(f"run {one_line(item.run_id)}: {verb} {what} to {one_line(item.destination)}{trace}", err=True)
 
 
+# How each file format's output begins: a FILE that exists and begins otherwise is not an earlier export.
+_EXPORT_STARTS = {"perfetto": b'{"traceEvents"', "otlp-json": b'{"resourceSpans"'}
+_SUFFIXES = {"perfetto": "perfetto.json", "otlp-json": "otlp.jsonl"}
+
+
 def _file_argument(to: str, names: tuple[str, ...]) -> tuple[tuple[str, ...], str | None]:
-    """For the file formats the last positional is FILE, the others the TRACEs."""
+    """For the file formats the last positional is FILE, the others the TRACEs. A lone positional that names a
+    file holding something else (a trace, an app's source) is refused rather than written over: `export
+    run.jsonl --to perfetto` means to export run.jsonl, and would have replaced it with the newest run."""
     if to == "otlp":
         return names, None
     if not names:
         return (), None
+    if len(names) == 1 and not _replaceable(names[0], to):
+        name = names[0]
+        raise UsageError(f"{name} would be written over: with one argument it is FILE, where the export goes, "
+                         f"and it holds no {to} export", hint=_lone_file_hint(name, to))
     return names[:-1], names[-1]
+
+
+def _lone_file_hint(name: str, to: str) -> str:
+    """The command meant: the file as TRACE and a new FILE; for an app's source, recording it first."""
+    if name.endswith((".py", ".ai")):
+        return f"record it first with `namel3ss-debug trace {name}`, then export to a new file"
+    stem = Path(name).name.split(".")[0] or "run"
+    return f"did you mean `namel3ss-debug export {name} --to {to} {stem}.{_SUFFIXES[to]}`?"
+
+
+def _replaceable(name: str, to: str) -> bool:
+    """Standard output, a file not there yet, or one an earlier export of this format wrote."""
+    if name == "-":
+        return True
+    try:
+        with open(name, "rb") as existing:
+            head = existing.read(64).lstrip()
+    except FileNotFoundError:
+        return True
+    except OSError:
+        return True  # a directory or a device: the export says what is wrong with it
+    return head == b"" or head.startswith(_EXPORT_STARTS[to])

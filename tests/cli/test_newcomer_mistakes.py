@@ -127,3 +127,38 @@ def test_an_ai_app_that_does_not_load_is_one_line(tmp_path, source, expected):
     assert len(errors) == 1 and errors[0].startswith(f"namel3ss-debug: error: {expected}")
     assert [line for line in done.stderr.splitlines() if not line.startswith("namel3ss-debug: warning:")] == errors
     assert list(Path(tmp_path, "traces").glob("*.jsonl"))  # the failed run is recorded, as a script's would be
+
+
+def recorded_run(tmp_path: Path) -> bytes:
+    """A run in debug/traces (the newest, which a lone FILE would be filled with) and its bytes."""
+    trace = TraceBuilder()
+    trace.run_start()
+    trace.run_end()
+    (tmp_path / "debug" / "traces").mkdir(parents=True)
+    (tmp_path / "debug" / "traces" / f"{trace.run_id}.0000.jsonl").write_bytes(trace.lines())
+    return trace.lines()
+
+
+@pytest.mark.parametrize(("name", "content", "hint"), [
+    ("run.jsonl", None, "did you mean `namel3ss-debug export run.jsonl --to perfetto run.perfetto.json`?"),
+    ("app.py", b"print('hi')\n", "record it first with `namel3ss-debug trace app.py`"),
+])
+def test_export_does_not_write_over_a_lone_argument_that_is_not_an_export(tmp_path, name, content, hint):
+    """`export run.jsonl --to perfetto` replaced the trace with the newest run's timeline."""
+    before = content if content is not None else recorded_run(tmp_path)
+    if content is not None:
+        recorded_run(tmp_path)
+    (tmp_path / name).write_bytes(before)
+    done = invoke("export", name, "--to", "perfetto")
+    assert done.exit_code == 2 and (tmp_path / name).read_bytes() == before
+    [line] = error_lines(done.stderr)
+    assert f"{name} would be written over" in line and hint in line
+
+
+def test_export_replaces_an_earlier_export_of_the_same_format(tmp_path):
+    recorded_run(tmp_path)
+    (tmp_path / "run.perfetto.json").write_text('{"traceEvents":[]}\n')
+    done = invoke("export", "run.perfetto.json", "--to", "perfetto")
+    assert done.exit_code == 0
+    assert (tmp_path / "run.perfetto.json").read_text().startswith('{"traceEvents":[') and "process_name" in (
+        tmp_path / "run.perfetto.json").read_text()
