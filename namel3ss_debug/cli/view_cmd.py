@@ -19,7 +19,8 @@ WAIT_S = 0.2
 @click.argument("traces", nargs=-1, metavar="[TRACE | BASE NEW]")
 @click.option("--follow", is_flag=True,
               help="Read the run again whenever its files change: new spans appear, running spans grow, anomalies "
-                   "show as they fire (the page polls twice a second).")
+                   "show as they fire (the page polls twice a second). Following a directory (no TRACE, or a "
+                   "directory), move to each new run that starts in it.")
 @click.option("--port", type=click.IntRange(0, 65535), default=0, show_default=True,
               help="The port on 127.0.0.1 (0: a free one, printed).")
 @click.option("--no-browser", is_flag=True, help="Print the URL only; do not open a browser.")
@@ -39,8 +40,12 @@ def view(traces: tuple[str, ...], follow: bool, port: int, no_browser: bool, slo
     With --follow, it reads the run again whenever its files change (a new
     segment too), and the page polls for it: spans written since appear,
     spans still running grow, anomalies show as they fire, and the page says
-    when the run has ended. Start it while the app runs: `namel3ss-debug
-    trace app.py &` and then `namel3ss-debug view --follow`.
+    when the run has ended. While it is written, the run is "running" and
+    its open calls "in flight". Following a directory (no TRACE, or a
+    directory named), it follows the newest run in it and moves to the next
+    run as soon as one starts there (the page says so), so start it first:
+    `namel3ss-debug view --follow`, then `namel3ss-debug trace app.py`. A
+    directory with no run yet is waited for.
 
     \b
     TRACE is a trace file, any segment of a run, a run id or a directory (its
@@ -93,10 +98,11 @@ def _serve(live: Any, port: int, max_text: int, open_browser: bool) -> None:
 
 def _first_snapshot(live: Any) -> None:
     """Read the run once: a run that cannot be read is an error now, not in the browser. When following, a
-    run with no event yet (the app has only just started, its first lines not flushed) is waited for."""
+    run with no event yet (the app has only just started, its first lines not flushed), or a directory with
+    no run yet, is waited for."""
     from ..model.errors import TraceError  # noqa: PLC0415 - loads when the command runs
 
-    waiting = False
+    said = ""
     while True:
         try:
             live.snapshot()
@@ -104,7 +110,9 @@ def _first_snapshot(live: Any) -> None:
         except TraceError:
             if not live.follow:
                 raise
-            if not waiting:
-                click.echo(f"waiting for the first events of {live.request.traces[0]} (Ctrl-C to stop)", err=True)
-                waiting = True
+            what = (f"the first events of {live.request.traces[0]}" if live.request.traces
+                    else f"a run in {live.watching}")
+            if what != said:
+                click.echo(f"waiting for {what} (Ctrl-C to stop)", err=True)
+                said = what
             time.sleep(WAIT_S)

@@ -5,6 +5,14 @@ any new segment the writer rotated to) and reads the run again when they changed
 appear, running spans grow and the analysis (anomalies included) is the run's as it stands. Reading a run
 again costs what `report` costs, so following suits the runs one watches being written (tens of MB), not
 a finished 1 GB run (which `view` without `--follow` reads once).
+
+Following a directory (no TRACE: trace_output_dir; or a directory named), it follows the directory's newest
+run, and switches to a newer one as soon as its first file appears: `view --follow` started before the app
+shows the app's run, not the one before it. A directory with no run yet is waited on (`NoRunYet`).
+
+A followed run read before its `run_end` is being written: its verdict is `running` and its open spans are
+`in flight` (`analysis/running.py`), not "never ended" (a run followed once it has ended, or read without
+--follow, is read as `report` reads it).
 """
 
 from __future__ import annotations
@@ -14,13 +22,20 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 from ..analysis.fields import micros
-from ..model.errors import Namel3ssDebugError
-from ..store.sources import resolve_sources
+from ..analysis.running import as_running
+from ..config import load_settings
+from ..model.errors import Namel3ssDebugError, TraceError
+from ..store.sources import is_directory, resolve_sources
 from .environment import Environment
-from .report import ReportPage, ReportRequest, report_traces
+from .report import ReportPage, ReportRequest, RunPicture, report_traces
 from .traces import TraceArgs, open_traces
+
+
+class NoRunYet(TraceError):
+    """The followed directory holds no run yet (or does not exist yet): the first one is waited for."""
 
 
 @dataclass(frozen=True)
@@ -31,29 +46,51 @@ class Snapshot:
     version: int
     ended: bool
     now_ms: float | None  # how far the run has got, for a run still being written
+    in_flight: int = 0  # the followed run's spans started and not ended, while it is written
+    switched_from: str | None = None  # the run followed before this one, when the newest run changed
 
 
 class LiveRun:
-    """The page of the runs `request` names; with `follow`, read again when their files change."""
+    """The page of the runs `request` names; with `follow`, read again when their files change, and
+    (following a directory) moved to the directory's newest run when a new one starts."""
 
     def __init__(self, request: ReportRequest, env: Environment, *, follow: bool = False,
                  clock: Callable[[], float] = time.time):
         self.follow, self._clock = follow, clock
         self._warned: set[str] = set()
         self.env = replace(env, warn=self._warn_once(env.warn))
-        self.request = request if request.traces else replace(request, traces=(_newest(request, self.env),))
+        self.directory = _followed_directory(request, self.env) if follow else None
+        if self.directory is not None:
+            newest = _newest_in(self.directory)
+            self.request = replace(request, traces=(newest,) if newest else ())
+        else:
+            self.request = request if request.traces else replace(request, traces=(_newest(request, self.env),))
         self._lock = threading.Lock()
         self._files: tuple[tuple[str, int, int], ...] = ()
         self._snapshot: Snapshot | None = None
+        self._read: tuple[str, ...] = ()  # the traces the snapshot was read from
+        self._switched_from: str | None = None
+
+    @property
+    def watching(self) -> str | None:
+        """The directory whose newest run is followed (None: one run, named)."""
+        return str(self.directory) if self.directory is not None else None
 
     def snapshot(self) -> Snapshot:
         """The page now (reads the run again if it changed since the last call). Raises what
-        `report_traces` raises; a run that could be read once and then cannot keeps its last page."""
+        `report_traces` raises (`NoRunYet` for a followed directory with no run yet); a run that could be
+        read once and then cannot keeps its last page."""
         with self._lock:
-            if self._snapshot is not None and (not self.follow or self._snapshot.ended):
-                return self._now(self._snapshot)
+            self._follow_newest()
+            current = self._snapshot if self._read == self.request.traces else None
+            if current is not None and (not self.follow or current.ended):
+                return self._now(current)
             files = self._stat()
-            if self._snapshot is not None and files == self._files:
+            if current is not None and files == self._files:
+                return self._now(current)
+            if self.follow and not any(size for _, size, _ in files):  # created, nothing flushed to it yet
+                if self._snapshot is None:
+                    raise TraceError(f"{self.request.traces[0]}: no events yet")
                 return self._now(self._snapshot)
             try:
                 page = report_traces(self.request, self.env)
@@ -61,11 +98,35 @@ class LiveRun:
                 if self._snapshot is None:
                     raise
                 return self._now(self._snapshot)  # torn mid-write, or a segment rotating: the next poll reads it
-            self._files = files
-            version = self._snapshot.version + 1 if self._snapshot is not None else 1
-            ended = all(run.ended for run in page.runs)
-            self._snapshot = Snapshot(page, version, ended, None)
+            self._files, self._read = files, self.request.traces
+            self._snapshot = self._snapshot_of(page)
             return self._now(self._snapshot)
+
+    def _snapshot_of(self, page: ReportPage) -> Snapshot:
+        version = self._snapshot.version + 1 if self._snapshot is not None else 1
+        ended = all(run.ended for run in page.runs)
+        in_flight = 0
+        if self.follow and not ended:  # being written: running, its open calls in flight
+            running = [as_running(run.report) for run in page.runs]
+            page = replace(page, runs=[replace(run, report=record.report) for run, record in zip(page.runs, running)])
+            in_flight = sum(record.in_flight for record in running)
+        return Snapshot(page, version, ended, None, in_flight, self._switched_from)
+
+    def _follow_newest(self) -> None:
+        """Following a directory: move to its newest run when a newer one has begun."""
+        if self.directory is None:
+            return
+        newest = _newest_in(self.directory)
+        if newest is None:
+            if not self.request.traces:
+                raise NoRunYet(f"no run in {self.directory} yet", hint="start the app: namel3ss-debug trace app.py")
+            return
+        if self.request.traces and newest == self.request.traces[0]:
+            return
+        if self._snapshot is not None:
+            self._switched_from = _run_id(self._snapshot.page.runs[0])
+        self.request = replace(self.request, traces=(newest,))
+        self._files = ()
 
     def _now(self, snapshot: Snapshot) -> Snapshot:
         """A running run has got as far as the clock (on the run's own time axis)."""
@@ -98,6 +159,35 @@ class LiveRun:
                 self._warned.add(message)
                 warn(message)
         return once
+
+
+def _followed_directory(request: ReportRequest, env: Environment) -> Path | None:
+    """The directory `view --follow` watches for new runs: trace_output_dir with no TRACE (it may not exist
+    yet: the app's first run makes it), a directory named as TRACE; None for a run named."""
+    if not request.traces:
+        resolved = load_settings(env.environ, env.cwd, config_path=request.config_path)
+        for message in resolved.warnings:
+            env.warn(message)
+        return resolved.output_dir()
+    if len(request.traces) == 1 and is_directory(Path(request.traces[0])):
+        return Path(request.traces[0])
+    return None
+
+
+def _newest_in(directory: Path) -> str | None:
+    """The first file of the directory's newest run (run ids begin with their start time), None when it
+    holds none or is not there yet."""
+    if not is_directory(directory):
+        return None
+    try:
+        sources = resolve_sources((str(directory),))
+    except Namel3ssDebugError:
+        return None
+    return sources[0].files[0] if sources and sources[0].files else None
+
+
+def _run_id(picture: RunPicture) -> str:
+    return picture.run_id or picture.source.label
 
 
 def _newest(request: ReportRequest, env: Environment) -> str:

@@ -3,7 +3,8 @@
 It binds to the loopback address, and answers 403 to a peer that is not on loopback anyway and to a
 request whose Host header is not this server's loopback name (a web page elsewhere cannot reach it by
 DNS rebinding). Only GET and HEAD are answered; any other path is 404. `/data?since=V` answers 204 when
-the run is still at version V, so a page that polls costs a stat of the run's files.
+the run is still at version V, so a page that polls costs a stat of the run's files (and, following a
+directory, a listing of it: the page goes on polling after the run ended, for the next run).
 
 Each connection has a thread of its own, and one request (HTTP/1.0: the server closes the connection after
 its answer). A connection that sends nothing, or takes none of its answer, for `IDLE_TIMEOUT_S` is closed,
@@ -57,7 +58,9 @@ class ViewServer(ThreadingHTTPServer):
     def document(self, snapshot: Snapshot) -> dict[str, Any]:
         live = None
         if self.live.follow:
-            live = {"poll_ms": POLL_MS, "version": snapshot.version, "ended": snapshot.ended, "data_url": DATA_PATH}
+            live = {"poll_ms": POLL_MS, "version": snapshot.version, "ended": snapshot.ended, "data_url": DATA_PATH,
+                    "watching": self.live.watching, "switched_from": snapshot.switched_from,
+                    "in_flight": snapshot.in_flight}
         return page_document(snapshot.page, max_text=self.max_text, live=live, now_ms=snapshot.now_ms)
 
     def handle_error(self, request: Any, client_address: Any) -> None:

@@ -17,6 +17,7 @@ from typing import Any
 
 from ..._version import __version__
 from ...analysis.critical_spans import startup
+from ...analysis.running import IN_FLIGHT
 from ...analysis.span_table import SpanRow, SpanTable
 from ...model.otel.genai import conversation
 from ...ops.report import ReportPage, RunPicture
@@ -34,6 +35,8 @@ GZIP_LEVEL = 1
 MAX_TEXT = 20_000
 CUT = "… [cut: {} more characters]"
 _STATUSES = ("completed", "failed", "unclosed", "skipped")
+# a span with no end in a run `view --follow` watches being written is still under way, not unclosed
+_IN_FLIGHT = {"unclosed": IN_FLIGHT}
 _SLOWER, _SLOWER_MS = 1.5, 10.0  # a call marked slower (faster) than its BASE call: this many times, and ms more
 
 
@@ -65,7 +68,7 @@ def _run(picture: RunPicture, max_text: int | None, now_ms: float | None, live: 
         "status": _status(picture, run, live), "events": picture.events,
         "rerun_of": run.rerun_of if run is not None else None,  # the run this one reruns (replay --rerun)
         "now_ms": None if picture.ended else max(table.total_ms, now_ms or 0.0),
-        **_columns(table),
+        **_columns(table, _IN_FLIGHT if live and not picture.ended else {}),
         "details": [_chunk(table.rows[at:at + CHUNK], max_text) for at in range(0, len(table.rows), CHUNK)],
         "analysis": report_to_dict(picture.report),
     }
@@ -91,7 +94,8 @@ def _status(picture: RunPicture, run: Any, live: bool) -> str:
     return str(run.status) if run is not None and run.status else "completed"
 
 
-def _columns(table: SpanTable) -> dict[str, Any]:
+def _columns(table: SpanTable, renamed: dict[str, str]) -> dict[str, Any]:
+    """The span columns; `renamed`: statuses shown by another name (a running run's `unclosed` is `in flight`)."""
     names = ("components", "kinds", "statuses", "tracks", "agents", "models", "categories")
     tables: dict[str, dict[str, int]] = {name: {} for name in names}
     for status in _STATUSES:
@@ -117,6 +121,7 @@ def _columns(table: SpanTable) -> dict[str, Any]:
         "cost": [row.cost_usd for row in rows], "cat": [ref("categories", row.category) for row in rows],
         "seq": [row.node.seq for row in rows], "flags": [row.flags for row in rows],
     }
+    tables["statuses"] = {renamed.get(name, name): index for name, index in tables["statuses"].items()}
     return {"tables": {name: list(values) for name, values in tables.items()}, "spans": spans}
 
 

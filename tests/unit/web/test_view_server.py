@@ -14,7 +14,7 @@ from tracefactory import TraceBuilder
 from namel3ss_debug.analysis.fields import micros
 from namel3ss_debug.ops.environment import Environment
 from namel3ss_debug.ops.report import ReportRequest
-from namel3ss_debug.ops.view import LiveRun
+from namel3ss_debug.ops.view import LiveRun, NoRunYet
 from namel3ss_debug.web.server import ViewServer
 
 
@@ -124,3 +124,75 @@ def test_a_running_span_keeps_growing_while_the_run_is_written(tmp_path) -> None
     first = live.snapshot().now_ms
     now[0] = started + 7
     assert (first, live.snapshot().now_ms) == pytest.approx((5000.0, 7000.0))
+
+
+def run_in(directory: Path, run_id: str, *, ended: bool) -> TraceBuilder:
+    """A run written to `directory` as the tracer names its files; ended or still being written (a tool in flight)."""
+    trace = TraceBuilder(run_id)
+    trace.run_start()
+    trace.span("tool", "done", 1)
+    trace.start("tool", "slow")
+    if ended:
+        trace.run_end()
+    directory.mkdir(parents=True, exist_ok=True)
+    trace.write(directory / f"{run_id}.0000.jsonl")
+    return trace
+
+
+OLD, NEW = "20261122-100000-aaaaaa", "20261122-110000-bbbbbb"
+
+
+def test_following_a_directory_moves_to_the_run_that_starts_there(tmp_path) -> None:
+    run_in(tmp_path / "traces", OLD, ended=True)
+    live = LiveRun(ReportRequest((str(tmp_path / "traces"),)), Environment(cwd=tmp_path), follow=True)
+    before = live.snapshot()
+    assert (before.page.runs[0].run_id, before.ended) == (OLD, True)
+    run_in(tmp_path / "traces", NEW, ended=False)
+    after = live.snapshot()
+    assert (after.page.runs[0].run_id, after.ended, after.switched_from) == (NEW, False, OLD)
+    assert after.version > before.version
+
+
+def test_without_trace_the_trace_directory_is_waited_for_then_followed(tmp_path) -> None:
+    live = LiveRun(ReportRequest(()), Environment(cwd=tmp_path), follow=True)
+    with pytest.raises(NoRunYet, match="no run in .*debug/traces yet"):
+        live.snapshot()
+    run_in(tmp_path / "debug" / "traces", NEW, ended=False)
+    assert live.snapshot().page.runs[0].run_id == NEW
+
+
+def test_a_run_being_written_is_running_and_its_open_calls_in_flight(tmp_path) -> None:
+    trace = run_in(tmp_path / "traces", NEW, ended=False)
+    server = ViewServer(LiveRun(ReportRequest((str(tmp_path / "traces"),)), Environment(cwd=tmp_path), follow=True),
+                        max_text=1000, on_error=lambda message: None)
+    document = server.document(server.live.snapshot())
+    run = document["runs"][0]
+    statuses = [run["tables"]["statuses"][index] for index in run["spans"]["status"]]
+    health, integrity = run["analysis"]["health"], run["analysis"]["integrity"]
+    assert (run["status"], document["live"]["in_flight"]) == ("running", 1)
+    assert statuses == ["in flight", "completed", "in flight"]  # the run, the tool that ended, the tool still going
+    assert health["verdict"] == "running" and not any("never ended" in reason for reason in health["reasons"])
+    assert integrity["ok"] and integrity["unclosed_spans"] == 0
+    trace.end(trace.events[-1]["span_id"], 5)
+    trace.run_end()
+    trace.write(tmp_path / "traces" / f"{NEW}.0000.jsonl")
+    ended = server.document(server.live.snapshot())["runs"][0]
+    assert (ended["status"], ended["analysis"]["health"]["verdict"]) == ("completed", "healthy")
+
+
+def test_a_run_named_and_followed_is_not_left_for_a_newer_one(tmp_path) -> None:
+    run_in(tmp_path / "traces", OLD, ended=False)
+    live = LiveRun(ReportRequest((str(tmp_path / "traces" / f"{OLD}.0000.jsonl"),)), Environment(cwd=tmp_path),
+                   follow=True)
+    live.snapshot()
+    run_in(tmp_path / "traces", NEW, ended=False)
+    assert live.snapshot().page.runs[0].run_id == OLD
+
+
+def test_a_run_read_without_follow_that_never_ended_is_degraded_as_report_says(tmp_path) -> None:
+    run_in(tmp_path / "traces", NEW, ended=False)
+    server = ViewServer(LiveRun(ReportRequest((str(tmp_path / "traces"),)), Environment(cwd=tmp_path)),
+                        max_text=1000, on_error=lambda message: None)
+    run = server.document(server.live.snapshot())["runs"][0]
+    assert (run["status"], run["analysis"]["health"]["verdict"]) == ("not ended", "degraded")
+    assert "unclosed" in run["tables"]["statuses"] and "in flight" not in run["tables"]["statuses"]

@@ -143,7 +143,8 @@ N3.COMPONENT_COLOURS = {
   chain: "#0ea5c6", memory: "#b59f1b", validation: "#22a35a", custom: "#9b7bb8",
 };
 N3.EXTRA_COLOURS = ["#c2577a", "#5d8bd6", "#6aa84f", "#b8860b", "#8e6cc2", "#4aa3a3"];
-N3.STATUS_COLOURS = { completed: "#3f9f6b", failed: "#e5484d", unclosed: "#f0a020", skipped: "#9aa0a6", running: "#f0a020" };
+N3.STATUS_COLOURS = { completed: "#3f9f6b", failed: "#e5484d", unclosed: "#f0a020", skipped: "#9aa0a6", running: "#f0a020",
+  "in flight": "#1b6ef3" };
 
 N3.componentColour = function componentColour(name, index) {
   return N3.COMPONENT_COLOURS[name] || N3.EXTRA_COLOURS[index % N3.EXTRA_COLOURS.length];

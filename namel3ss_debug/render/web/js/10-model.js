@@ -50,7 +50,9 @@ N3.Model = class Model {
     this._reading = new Array(this.chunks.length);                    // per chunk: the promise of it, while read
     this.chunkErrors = new Array(this.chunks.length);                  // per chunk: why it could not be read
     this.failedStatus = this.tables.statuses.indexOf("failed");
-    this.unclosedStatus = this.tables.statuses.indexOf("unclosed");
+    // a span with no end: "in flight" in a run being written (view --follow), "unclosed" in any other
+    const inFlight = this.tables.statuses.indexOf("in flight");
+    this.unclosedStatus = inFlight >= 0 ? inFlight : this.tables.statuses.indexOf("unclosed");
     this._computeEnds();
     // where the run's work begins: the end of its start-up (imports, set-up before the first span), where the
     // timeline opens; 0 for a run without a start-up span

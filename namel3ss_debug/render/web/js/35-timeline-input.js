@@ -41,7 +41,7 @@ Object.assign(N3.timeline, {
     if (i < 0 || !p) { this.tip.hidden = true; return; }
     const m = view.model;
     const lines = [m.name[i], m.compName(i) + " · " + m.kindName(i) + " · " + m.statusName(i),
-      m.instant[i] ? "instant at " + N3.fmtMs(m.start[i]) : N3.fmtMs(m.duration(i)) + (m.duration(i) === null ? " (unclosed)" : "") + "  from " + N3.fmtMs(m.start[i])];
+      m.instant[i] ? "instant at " + N3.fmtMs(m.start[i]) : N3.fmtMs(m.duration(i)) + (m.duration(i) === null ? " (" + m.statusName(i) + ")" : "") + "  from " + N3.fmtMs(m.start[i])];
     const f = m.flags[i], notes = [];
     if (f & FLAG_SLOW) notes.push("slow");
     if (f & FLAG_CRITICAL) notes.push("critical path");

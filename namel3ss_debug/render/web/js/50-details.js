@@ -87,7 +87,7 @@ N3.details = {
     add("kind", m.kindName(i));
     add("status", m.statusName(i));
     add("start", "+" + N3.fmtMs(m.start[i]));
-    add("duration", m.instant[i] ? "instant" : m.duration(i) === null ? (N3.doc.live ? "still running (" + N3.fmtMs(m.end[i] - m.start[i]) + " so far)" : "never ended (" + N3.fmtMs(m.end[i] - m.start[i]) + " to the last event read)") : N3.fmtMs(m.duration(i)));
+    add("duration", m.instant[i] ? "instant" : m.duration(i) === null ? (m.run.status === "running" ? "in flight (" + N3.fmtMs(m.end[i] - m.start[i]) + " so far)" : "never ended (" + N3.fmtMs(m.end[i] - m.start[i]) + " to the last event read)") : N3.fmtMs(m.duration(i)));
     let tokens = m.tokens[i] === m.tokens[i] ? N3.fmtInt(m.tokens[i]) : null;
     if (usage && (usage.input_tokens !== undefined || usage.output_tokens !== undefined)) {
       tokens = (tokens || N3.fmtInt(usage.total_tokens)) + "  (in " + N3.fmtInt(usage.input_tokens) + ", out " + N3.fmtInt(usage.output_tokens) + ")";

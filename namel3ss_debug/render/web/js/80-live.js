@@ -1,22 +1,37 @@
 /* Live mode (the page served by `namel3ss-debug view`): poll `data_url?since=VERSION` every `poll_ms`.
  * 204 means nothing changed; 200 brings a whole new document, which replaces the model while the
- * selection (by span id), the zoom, the filters and the scroll stay. Polling stops once the run ended. */
+ * selection (by span id), the zoom, the filters and the scroll stay. Polling stops once the run ended,
+ * unless the server follows a directory (`watching`): then the next run to start there comes in a
+ * document of its own, shown from its start with a notice ("now following run R"). */
 "use strict";
 
 N3.live = {
   conf: null,
   timer: 0,
+  growing: 0,
   failures: 0,
 
   start(conf) {
     this.conf = conf;
     this.received = performance.now();
     this.badge = document.getElementById("live-state");
+    this.notice = document.getElementById("live-notice");
     this.badge.hidden = false;
-    if (conf.ended) { this.state("ended", "the run has ended"); return; }
-    this.growing = setInterval(() => this.grow(), 250);
+    this.settle();
+    if (!conf.ended || conf.watching) this.schedule(conf.poll_ms);
+  },
+
+  /** The badge, and the clock that grows running spans, as the current document says. */
+  settle() {
+    const conf = this.conf;
+    if (conf.ended) {
+      clearInterval(this.growing);
+      this.growing = 0;
+      this.state("ended", "the run has ended" + (conf.watching ? "; a new run in " + conf.watching + " will be followed" : ""));
+      return;
+    }
+    if (!this.growing) this.growing = setInterval(() => this.grow(), 250);
     this.state("live", "following the run: polling every " + conf.poll_ms + " ms");
-    this.schedule(conf.poll_ms);
   },
 
   state(name, title) {
@@ -26,9 +41,16 @@ N3.live = {
     document.body.dataset.live = name;
   },
 
+  /** The run followed is another than before (a new run started in the directory): say so. */
+  switched(runId, before) {
+    this.notice.hidden = false;
+    N3.text(this.notice, "now following run " + runId + (before ? " (it started after run " + before + ")" : ""));
+    document.body.dataset.following = runId;
+  },
+
   /** Between two documents, the running spans grow on the page's own clock. */
   grow() {
-    if (!this.conf || this.conf.ended) { clearInterval(this.growing); return; }
+    if (!this.conf || this.conf.ended) return;
     const elapsed = performance.now() - this.received;
     N3.runs.forEach((m, k) => {
       const view = N3.views[k], before = m.tEnd;
@@ -55,9 +77,8 @@ N3.live = {
       .then((doc) => {
         this.failures = 0;
         if (doc) N3.replaceDocument(doc);
-        if (this.conf.ended) { this.state("ended", "the run has ended"); return; }
-        this.state("live", "following the run: polling every " + this.conf.poll_ms + " ms");
-        this.schedule(this.conf.poll_ms);
+        this.settle();
+        if (!this.conf.ended || this.conf.watching) this.schedule(this.conf.poll_ms);
       })
       .catch((err) => {
         this.failures++;
@@ -67,23 +88,27 @@ N3.live = {
   },
 };
 
-/** A new document from the server: new models, the same view (selection, zoom, filters, scroll). */
+/** A new document from the server: new models, the same view (selection, zoom, filters, scroll); a document of
+ *  another run (the directory's newest run changed) opens on that run as a report would, with a notice. */
 N3.replaceDocument = function replaceDocument(doc) {
-  if (!doc || !Array.isArray(doc.runs)) return;
-  const oldViews = N3.views;
+  if (!doc || !Array.isArray(doc.runs) || !doc.runs.length) return;
+  const oldViews = N3.views, before = N3.doc.runs[0].run_id, now = doc.runs[0].run_id;
+  const another = now !== before;
   N3.doc = doc;
   if (doc.live) { N3.live.conf = doc.live; N3.live.received = performance.now(); }
   N3.runs = doc.runs.map((run) => new N3.Model(run, doc.limits));
-  N3.views = N3.runs.map((m, k) => carryView(oldViews[k], m));
+  N3.views = N3.runs.map((m, k) => (another ? N3.newView(m) : carryView(oldViews[k], m)));
+  if (another) N3.live.switched(now, before);
   N3.header();
   const view = N3.view();
+  if (another) N3.timeline.fitPane(view);
   N3.filterBar.show(view);
   N3.applyFilters(view);
   N3.filterBar.showCount(view);
-  N3.tree.rebuild(view, true);
+  N3.tree.rebuild(view, !another);
   N3.timeline.showLegend(view);
   N3.timeline.draw();
-  N3.details.render(N3.ui.details, view.model, view.sel, true, true);  // kept, scroll too, until the new details are read
+  N3.details.render(N3.ui.details, view.model, view.sel, true, !another);  // kept, scroll too, until the new details are read
   N3.analysisFor = -1;
   if (N3.tab === "analysis") N3.showTab("analysis");
   if (view.filters.text && !view.model.payload) N3.filterBar.ensurePayload(view);
