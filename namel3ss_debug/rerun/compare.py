@@ -5,8 +5,9 @@ start or end, an instant event by its parent's path, type, name and occurrence t
 whose asyncio tasks interleave differently (recorded answers come back at once, without the model's
 latency) still pairs each event with its twin. Two paired events are the same when what they say
 is the same: type, status, inputs, outputs, error type and message, usage, model and attributes.
-Times, durations, ids, memory, threads, how a rerun answered a call (`attrs.replay`) and the host
-and port a request went to are not compared. An attribute that names another span by its id
+Times, durations, ids, memory, threads, how a rerun answered a call (`attrs.replay`), the host
+and port a request went to, and the volatile attributes (`_VOLATILE_ATTRS`: per-run ids and clock readings,
+ours and an OpenTelemetry span's) are not compared. An attribute that names another span by its id
 (`attrs.llm_span_id`, the LLM call that asked for a tool) is compared as that span's place: span ids
 are numbered in the order spans start, which the scheduler of concurrent tasks changes from run to run.
 
@@ -30,9 +31,16 @@ from .call_paths import ROOT, PathCounter, PathTable, step_label
 from .requests import REQUEST_COMPONENTS
 
 _SKIPPED = frozenset({"run_start", "run_end", "segment_start"})
-# Attrs that differ between any two runs: how a rerun answered a call, the namel3ss runtime's own run id,
-# and measurements of a response (a replayed body is the same JSON, written compact, served at once).
-_VOLATILE_ATTRS = frozenset({"replay", "replay_of", "response_bytes", "ttft_ms", *RUN_LINK_ATTRS})
+# What differs between any two runs of the same app, never compared (the one list of it):
+# - our attrs: how a rerun answered a call, the namel3ss runtime's own run id, measurements of a response (a
+#   replayed body is the same JSON, written compact, served at once), and a tool's call id (what pairs a tool
+#   with its twin, not what it did; a framework that makes its own ids numbers them in the scheduler's order);
+# - the attributes an OpenTelemetry span came with (`attrs.otel_attributes`) whose last word names an id, a
+#   time or a duration (`volatile_attribute`): `gen_ai.agent.id`, `gen_ai.event.start_time`,
+#   `event_loop.cycle_id`, `gen_ai.server.time_to_first_token`, trace and span ids. Ids are minted per run and
+#   times read from the clock; neither says what the app did.
+_VOLATILE_ATTRS = frozenset({"replay", "replay_of", "response_bytes", "ttft_ms", "tool_call_id", *RUN_LINK_ATTRS})
+_VOLATILE_WORDS = frozenset({"id", "time", "timestamp", "duration", "latency"})
 # Attrs that hold the id of another span of the run: compared as where that span sits (its path), and
 # left out when the run has no such span (an id forgotten, or of another run).
 _SPAN_REFERENCES = ("llm_span_id",)
@@ -172,8 +180,7 @@ def content(event: dict[str, Any], places: Mapping[str, str] | None = None) -> d
         said["error"] = {"type": error.get("type"), "message": error.get("message")}
     attrs = event.get("attrs")
     if isinstance(attrs, dict):
-        kept = {key: _without_host(value) if key == "http" else value
-                for key, value in attrs.items() if key not in _VOLATILE_ATTRS}
+        kept = {key: _steady(key, value) for key, value in attrs.items() if key not in _VOLATILE_ATTRS}
         for key in _SPAN_REFERENCES:
             if key in kept:
                 place = _place_of(kept.pop(key), places)
@@ -181,6 +188,26 @@ def content(event: dict[str, Any], places: Mapping[str, str] | None = None) -> d
                     kept[key] = place
         said["attrs"] = kept or None
     return {key: value for key, value in said.items() if value is not None}
+
+
+def volatile_attribute(key: str) -> bool:
+    """Whether an OpenTelemetry attribute differs between runs by nature: its last word (after the last `.`,
+    cut at `_`) is `id`, `time`, `timestamp`, `duration` or `latency`.
+
+    >>> [volatile_attribute(k) for k in ("gen_ai.agent.id", "gen_ai.event.start_time", "gen_ai.tool.name")]
+    [True, True, False]
+    """
+    return not _VOLATILE_WORDS.isdisjoint(key.rsplit(".", 1)[-1].split("_"))
+
+
+def _steady(key: str, value: Any) -> Any:
+    """An attr as compared: a request's URL without its host, an OpenTelemetry span's attributes without the
+    volatile ones."""
+    if key == "http":
+        return _without_host(value)
+    if key == "otel_attributes" and isinstance(value, dict):
+        return {name: item for name, item in value.items() if not volatile_attribute(name)} or None
+    return value
 
 
 def _place_of(span_id: Any, places: Mapping[str, str] | None) -> str | None:

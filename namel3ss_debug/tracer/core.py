@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sys
 import time
-from typing import Any
+from typing import Any, Callable
 
 from ..config import ResolvedSettings
 from ..model.events import STARTUP_KIND, STARTUP_NAME
@@ -16,6 +16,7 @@ from ..model.replay import ReplaySource
 from . import lifecycle
 from .context import current, propagate_to_threads, reset_current
 from .events import add_where, cost_of, envelope, error_record, model_of, usage_of
+from .held import Described, HeldSpan, hold, settle, settle_all, settle_under
 from .project import run_project
 from .recorder import Writer
 from .run import Run
@@ -100,6 +101,7 @@ class Tracer:
         """Before `run_end`: the tool calls asked for that nothing answered become missing spans
         (`unanswered.py`), then what the transport holds open ends (`run.at_end`: its wire agents)."""
         try:
+            settle_all(self, run)
             give_up_at_run_end(self, run)
             for ending in run.at_end:
                 ending()
@@ -118,10 +120,13 @@ class Tracer:
     # -- spans --------------------------------------------------------------------------------
     def start_span(self, component: str, name: str, prefix: str, *, inputs: Any = None,
                    attrs: dict[str, Any] | None = None, model: str | None = None, activate: bool = True,
-                   parent_id: str | None = None, began: tuple[str, int] | None = None) -> Span | None:
+                   parent_id: str | None = None, began: tuple[str, int] | None = None,
+                   held: tuple[Callable[[], str], Callable[[], Described]] | None = None) -> Span | None:
         """Open a span under the current one (or under `parent_id`, a span of this run a framework's hook
         knows as the parent) and write its start event; None when not tracing. `began`: the span began
-        earlier, at this event-clock time and `perf_counter_ns` (a call seen only once it was over)."""
+        earlier, at this event-clock time and `perf_counter_ns` (a call seen only once it was over).
+        `held`: (classify, describe) of a span whose start is written only once what it is is known
+        (`held.py`); until then `classify` says its component, and `describe` then gives its start's fields."""
         run = self.run
         if run is None:
             return None
@@ -129,7 +134,10 @@ class Tracer:
             self.end_startup(run)
         try:
             parent_id = parent_id or _current_in(run).span_id
-            span = Span(run, run.next_span_id(), parent_id, component, name, prefix)
+            if run.held and held is None:
+                settle_under(self, run, parent_id)
+            span = (HeldSpan if held is not None else Span)(run, run.next_span_id(), parent_id, component, name,
+                                                           prefix)
             event = envelope(run.run_id, prefix + "_start", component, name, span.span_id, parent_id, "started")
             if inputs is not None and run.settings.capture_inputs:
                 event["inputs"] = inputs
@@ -140,9 +148,12 @@ class Tracer:
             if began is not None:
                 event["ts"] = began[0]
             add_where(event)
-            run.recorder.emit(event)
-            if self.replay is not None:
-                self.replay.opened(span, attrs)
+            if held is not None:
+                hold(span, event, *held)  # type: ignore[arg-type]
+            else:
+                run.recorder.emit(event)
+                if self.replay is not None:
+                    self.replay.opened(span, attrs)
             if activate:
                 span.token = current.set(span)
             span.start_ns = time.perf_counter_ns() if began is None else began[1]
@@ -163,6 +174,8 @@ class Tracer:
         duration_ns = time.perf_counter_ns() - span.start_ns
         run = span.run
         try:
+            if run.held:
+                settle(self, span)
             if span.token is not None:
                 restore(span)
             # A span of an ended run still goes to its recorder, which counts its end (or holds the thread, at
@@ -247,6 +260,8 @@ class Tracer:
             return None
         try:
             parent_id = _current_in(run).span_id
+            if run.held:
+                settle_under(self, run, parent_id)
             span_id = run.next_span_id()
             event = envelope(run.run_id, event_type, component, name, span_id, parent_id, status)
             settings = run.settings

@@ -75,6 +75,7 @@ class Run:
         self.reading: dict[int, Any] = {}  # responses whose bodies are being read (transport Exchanges), by id
         self.asks = ToolAsks()  # which LLM call asked for each tool call id
         self.at_end: list[Callable[[], None]] = []  # what ends just before run_end (the transport's wire agents)
+        self.held: dict[str, Any] = {}  # spans whose start is not written yet, by span id (held.py)
         # The start-up span while it is open (`Tracer.open_startup`): read on every span start, so a plain
         # attribute; whoever ends it takes the recorder's lock (`Tracer.end_startup`).
         self.startup: Span | None = None

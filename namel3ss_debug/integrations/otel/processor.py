@@ -6,6 +6,14 @@ OpenTelemetry children do. The parent is the OpenTelemetry parent's span of ours
 left-out parent, such as an HTTP client span, stands for its own nearest recorded ancestor), else our
 current span. The processor observes and never changes a span; it never raises into the app.
 
+A span whose producer sets its attributes only after starting it (Strands, Google ADK: at start it has a
+name and nothing that says what it is) is classified from them when they are there: its start is held
+(`tracer/held.py`) and written when something is recorded under it (a child span, a request: the producer
+has set its attributes by then) or, failing that, when it ends, with what its attributes say then: agent,
+LLM call or tool, its name, inputs, and a tool's call id and the LLM call that asked for it. Its start keeps
+the time it began, so the tree is what the producer's is: agent > llm > tool. A span that says what it is
+when it starts is recorded at once, as it always was.
+
 Spans a hook of ours records already (a framework that emits its own, as autogen-core does, and that we
 also hook at the call: `hooked.py`) are left out, as plumbing is. A tool span that comes without its
 arguments (autogen-core sets neither `gen_ai.tool.call.arguments` nor a result) takes them from the LLM
@@ -18,10 +26,12 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 from ...model.events import span_prefix
-from ...model.otel.attributes import SOURCE, Opening, decoded, ending, kept_attributes, opening
+from ...model.otel.attributes import SOURCE, Opening, component_of, declared, decoded, ending, kept_attributes, \
+    opening
 from ...model.otel.passthrough import as_it_came
 from ...tracer.context import current
 from ...tracer.core import Tracer
+from ...tracer.held import Described, settle
 from ..tools import tool_attrs
 from .hooked import recorded_by_hook
 
@@ -37,6 +47,7 @@ class OtelSpanProcessor:
         self._ours: dict[int, Any] = {}  # OpenTelemetry span id -> our open span
         self._left_out: dict[int, str | None] = {}  # a span not recorded -> the span id its children go under
         self._without_inputs: set[int] = set()  # spans of ours that started before their inputs (messages) were set
+        self._tool_inputs: dict[int, Any] = {}  # a tool span's inputs, for the rerun when it ends
 
     def on_start(self, span: Any, parent_context: Any = None) -> None:
         tracer = self._tracer
@@ -48,18 +59,18 @@ class OtelSpanProcessor:
             tracer.run.recorder.note_failure(exc)
 
     def _on_ending(self, span: Any) -> None:
-        pass
+        pass  # the SDK calls it on every processor as a span ends; on_end does our work
 
     def on_end(self, span: Any) -> None:
         key = span.context.span_id
         self._left_out.pop(key, None)
         ours = self._ours.pop(key, None)
-        late = key in self._without_inputs
-        self._without_inputs.discard(key)
         if ours is None:
+            self._without_inputs.discard(key)
+            self._tool_inputs.pop(key, None)
             return
         try:
-            self._end(ours, span, late)
+            self._end(ours, span, key)
         except Exception as exc:
             ours.run.recorder.note_failure(exc)
             self._tracer.end_span(ours)
@@ -81,21 +92,38 @@ class OtelSpanProcessor:
         if opened.component is None:
             self._left_out[key] = parent_id or _current_id(tracer)
             return
-        attrs = {**(opened.attrs or {}), **as_it_came(span.name, opened.name, span.kind.name)}
-        inputs = opened.inputs
-        if opened.component == "tool":
-            attrs = tool_attrs(tracer, FRAMEWORK, opened.tool_call_id, attrs)
-            if inputs is None:
-                inputs = _asked_arguments(tracer, opened.tool_call_id, attrs)
-        ours = tracer.start_span(opened.component, opened.name, span_prefix(opened.component), inputs=inputs,
-                                 attrs=attrs, model=opened.model, parent_id=parent_id)
+        if declared(attributes):  # it says what it is now: recorded at once
+            told = self._described(tracer, span, key, opened)
+            ours = tracer.start_span(told.component, told.name, span_prefix(told.component), inputs=told.inputs,
+                                     attrs=told.attrs, model=told.model, parent_id=parent_id)
+        else:  # its attributes come later: its start waits for them (tracer/held.py)
+            ours = tracer.start_span(opened.component, opened.name, span_prefix(opened.component),
+                                     parent_id=parent_id, held=(lambda: _classified(span, scope),
+                                                                lambda: self._late(tracer, span, key, scope)))
         if ours is not None:
             ours.set_attribute("source", SOURCE)  # what the transport looks for on the current span
             self._ours[key] = ours
-            if not _complete(opened.component, inputs):
-                self._without_inputs.add(key)
-            if opened.component == "tool" and tracer.replay is not None:
-                tracer.replay.ran(ours, inputs)  # a span only watches: the tool's body runs in a rerun too
+
+    def _late(self, tracer: Tracer, span: Any, key: int, scope: str) -> Described:
+        """A held span's start, from the attributes its producer has set by now."""
+        opened = opening(span.name, dict(span.attributes or {}), span.kind.name, scope)
+        if opened.component is None:  # plumbing after all; it has been open: recorded as what it is not
+            opened = Opening("custom", span.name, attrs={"source": SOURCE})
+        return self._described(tracer, span, key, opened)
+
+    def _described(self, tracer: Tracer, span: Any, key: int, opened: Opening) -> Described:
+        """A span's start: component, name, inputs, attrs (a tool's call id and the LLM call that asked), model."""
+        component = opened.component or "custom"
+        attrs = {**(opened.attrs or {}), **as_it_came(span.name, opened.name, span.kind.name)}
+        inputs = opened.inputs
+        if component == "tool":
+            attrs = tool_attrs(tracer, FRAMEWORK, opened.tool_call_id, attrs)
+            if inputs is None:
+                inputs = _asked_arguments(tracer, opened.tool_call_id, attrs)
+            self._tool_inputs[key] = inputs
+        if not _complete(component, inputs):
+            self._without_inputs.add(key)
+        return Described(component, opened.name, inputs, attrs, opened.model)
 
     def _parent_of(self, span: Any) -> str | None:
         parent = span.parent
@@ -106,7 +134,13 @@ class OtelSpanProcessor:
             return ours.span_id
         return self._left_out.get(parent.span_id)
 
-    def _end(self, ours: Any, span: Any, late: bool) -> None:
+    def _end(self, ours: Any, span: Any, key: int) -> None:
+        settle(self._tracer, ours)  # a held start, written with the attributes complete
+        late = key in self._without_inputs
+        self._without_inputs.discard(key)
+        if ours.component == "tool" and self._tracer.replay is not None:
+            self._tracer.replay.ran(ours, self._tool_inputs.get(key))  # a span only watches: the body ran again
+        self._tool_inputs.pop(key, None)
         status = span.status
         attributes = dict(span.attributes or {})
         exceptions: list[Mapping[str, Any]] = [dict(event.attributes or {}) for event in span.events
@@ -125,6 +159,11 @@ class OtelSpanProcessor:
         ours.usage = ended.usage or ours.usage
         ours.model = ended.model or ours.model
         self._tracer.end_span(ours, error=ended.error, inputs=inputs)
+
+
+def _classified(span: Any, scope: str) -> str:
+    """What a held span is now, by the attributes its producer has set so far."""
+    return component_of(dict(span.attributes or {}), span.kind.name, scope) or "custom"
 
 
 def _asked_arguments(tracer: Tracer, call_id: str | None, attrs: dict[str, Any]) -> Any:

@@ -4,7 +4,8 @@ Two vocabularies are read: the OpenTelemetry GenAI semantic conventions (`gen_ai
 `gen_ai.request.model`, `gen_ai.usage.input_tokens`, `gen_ai.tool.name`...) and OpenInference's
 (`openinference.span.kind`, `llm.model_name`, `llm.token_count.prompt`, `llm.input_messages.N...`,
 `input.value`, `tool.name`...), plus OpenLLMetry's `traceloop.span.kind`. A span's component is decided
-from the attributes it has when it starts; its outputs, usage, model and error when it ends.
+from its attributes once they say what it is (at its start, or later for a producer that sets them after
+starting it: `integrations/otel/processor.py`); its outputs, usage, model and error when it ends.
 """
 
 from __future__ import annotations
@@ -79,6 +80,12 @@ def component_of(attributes: Mapping[str, Any], kind: str = "INTERNAL", scope: s
     if component != "llm" and scope.startswith(NATIVELY_HOOKED_SCOPES):
         return None
     return component
+
+
+def declared(attributes: Mapping[str, Any]) -> bool:
+    """Whether the attributes say what the span is (a vocabulary's kind or operation): a span started without
+    them may be given them later (Strands, Google ADK set them right after starting it)."""
+    return _declared(attributes) is not None
 
 
 def _declared(attributes: Mapping[str, Any]) -> str | None:

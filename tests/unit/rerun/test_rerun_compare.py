@@ -69,9 +69,29 @@ def test_a_tool_that_returned_something_else_is_a_divergence_whatever_the_order(
 
 
 def test_an_attribute_naming_a_span_says_where_that_span_sits() -> None:
-    event = {"component": "tool", "attrs": {"llm_span_id": "000000000000000d", "tool_call_id": "call_1"}}
+    event = {"component": "tool", "attrs": {"llm_span_id": "000000000000000d", "framework": "pydantic_ai"}}
     said = content(event, {"000000000000000d": "agent:planner#1 > llm:openai.chat#2"})
-    assert said["attrs"] == {"llm_span_id": "agent:planner#1 > llm:openai.chat#2", "tool_call_id": "call_1"}
+    assert said["attrs"] == {"llm_span_id": "agent:planner#1 > llm:openai.chat#2", "framework": "pydantic_ai"}
+
+
+def test_a_tools_call_id_is_not_compared() -> None:
+    # a framework that makes its own ids numbers them in the order the scheduler ran its tools
+    first, second = ({"component": "tool", "attrs": {"tool_call_id": f"call_{n}", "framework": "x"}} for n in (1, 2))
+    assert content(first) == content(second) == {"component": "tool", "attrs": {"framework": "x"}}
+
+
+def test_volatile_opentelemetry_attributes_are_not_compared_and_the_others_are() -> None:
+    def said(agent_id: str, start: str, tools: str) -> dict[str, Any]:
+        kept = {"gen_ai.agent.id": agent_id, "gen_ai.event.start_time": start, "event_loop.cycle_id": agent_id,
+                "gen_ai.server.time_to_first_token": 12, "gen_ai.server.request.duration": 30,
+                "gen_ai.agent.name": "forecaster", "gen_ai.agent.tools": tools}
+        return content({"component": "agent", "attrs": {"source": "opentelemetry", "otel_attributes": kept}})
+
+    recorded = said("1f0e-aa", "2026-11-25T21:28:20.95+00:00", '["get_weather"]')
+    assert recorded == said("77c2-bb", "2026-11-25T22:00:00.01+00:00", '["get_weather"]')
+    assert recorded["attrs"]["otel_attributes"] == {"gen_ai.agent.name": "forecaster",
+                                                    "gen_ai.agent.tools": '["get_weather"]'}
+    assert recorded != said("1f0e-aa", "2026-11-25T21:28:20.95+00:00", '["get_time"]')
 
 
 def test_an_attribute_naming_a_span_the_run_does_not_have_is_left_out() -> None:
@@ -90,3 +110,29 @@ def test_a_recording_without_a_start_up_span_and_a_rerun_with_one_are_the_same_r
         builder.run_end()
     result = compare(timeline_of(recorded.events), timeline_of(rerun.events))
     assert (result.first, result.different, result.only_old, result.only_new, result.same) == (None, 0, 0, 0, 2)
+
+
+def one_named(order: tuple[str, ...], replay_of: dict[str, str] | None = None) -> list[Event]:
+    """Three agents of one name started in `order`, each running `get_weather` for its city; `replay_of`: the
+    recorded call each rerun tool was matched to (by its call id), by city, on its end as a rerun writes it."""
+    b = TraceBuilder()
+    root = b.run_start()
+    agents = {name: b.start("agent", "forecaster", root) for name in order}
+    for name in order:
+        tool = b.new_id()
+        b.event("tool_call_start", "tool", "get_weather", tool, agents[name], "started", inputs={"city": CITIES[name]},
+                attrs={"tool_call_id": f"call_{name}"})
+        marks = {"replay": "recorded", "replay_of": replay_of[name]} if replay_of else None
+        b.end(tool, 1, outputs={"return": WEATHER[name]}, attrs=marks)
+        b.end(agents[name], 10)
+    b.run_end()
+    return b.events
+
+
+def test_a_tool_matched_by_its_call_id_is_compared_with_that_twin_wherever_it_ran() -> None:
+    recorded = one_named(AGENTS)  # tool:get_weather#1 is the planner's, #2 the critic's, #3 the booker's
+    twins = {name: f"tool:get_weather#{n}" for n, name in enumerate(AGENTS, 1)}
+    result = compare(timeline_of(recorded), timeline_of(one_named(AGENTS[::-1], replay_of=twins)))
+    assert (result.first, result.different, result.only_old, result.only_new) == (None, 0, 0, 0)
+    by_place = compare(timeline_of(recorded), timeline_of(one_named(AGENTS[::-1])))
+    assert by_place.first is not None and by_place.first.what.startswith("agent:forecaster#1 > tool:get_weather#1")
