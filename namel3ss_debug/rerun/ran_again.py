@@ -35,7 +35,8 @@ def ran_again(recording: Recording, new: Timeline) -> tuple[RanAgain, ...]:
         if new.kind[index] != END or new.component(index) != "tool":
             continue
         event = new.event(index)
-        attrs = event.get("attrs") if isinstance(event.get("attrs"), dict) else {}
+        attrs = event.get("attrs")
+        attrs = attrs if isinstance(attrs, dict) else {}
         key = attrs.get("replay_of")
         twin = recorded.get(key) if attrs.get("replay") == RERAN and isinstance(key, str) else None
         if twin is None:
