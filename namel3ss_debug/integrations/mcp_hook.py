@@ -4,8 +4,13 @@ The MCP client has no observation hook that could also answer a call (its messag
 OpenTelemetry spans only watch), so the seam is the public method every client goes through:
 `mcp.ClientSession.call_tool`, called by `mcp.Client`, openai-agents' `MCPServerStdio` and
 pydantic-ai's `MCPServer` alike. The span's inputs are the arguments; `outputs.return` is the
-`CallToolResult` the app gets (a result whose `is_error` is true is a result, not an error); an
-exception (`MCPError`, a timeout) is the span's error. `attrs` name the framework (`mcp`) and the
+`CallToolResult` the app gets; an exception (`MCPError`, a timeout) is the span's error.
+
+Handled errors. A tool that raises on the server (a `KeyError` in its body) reaches the client as a
+`CallToolResult` whose `is_error` is true, its text the server's "Error executing tool NAME: ..." (the
+exception itself stays in the server's process): the span ends failed with `error.type: "ToolError"`,
+that text as the message, no stack, and `error.handled: true`; its outputs are the result, which is
+what the app got and what a rerun gives back. `attrs` name the framework (`mcp`) and the
 server (`mcp_server`, `mcp_server_version`, `mcp_protocol_version`) as the session's handshake
 gave them. In `replay --rerun` the recorded `CallToolResult` is rebuilt and the request never
 reaches the server.
@@ -28,6 +33,8 @@ from typing import Any
 
 from ..tracer.api import get_tracer
 from ..tracer.context import current
+from ..tracer.events import said_error
+from .calls import Handled
 from .tools import arun_tool
 
 FRAMEWORK = "mcp"
@@ -63,11 +70,26 @@ def _wrapped(original: Any, codec: ResultCodec) -> Any:
             enclosing.set_attributes(**attrs)  # names the server too (a rerun gives them back with its answer)
             return await original(self, name, arguments, *args, **kwargs)
         return await arun_tool(tracer, FRAMEWORK, str(name), {} if arguments is None else arguments,
-                               lambda: original(self, name, arguments, *args, **kwargs), codec=codec, attrs=attrs,
-                               link_by_arguments=True)  # call_tool is given no call id
+                               lambda: _judged(original(self, name, arguments, *args, **kwargs)), codec=codec,
+                               attrs=attrs, link_by_arguments=True)  # call_tool is given no call id
 
     setattr(call_tool, _MARK, True)
     return call_tool
+
+
+async def _judged(calling: Any) -> Any:
+    """The result, or a `Handled` failure when the server marked it as an error."""
+    result = await calling
+    error = getattr(result, "is_error", None)
+    if error is None:
+        error = getattr(result, "isError", None)  # mcp 1.x
+    return Handled(said_error(result_text(result)), result) if error is True else result
+
+
+def result_text(result: Any) -> str:
+    """The text blocks of a tool result, as the server said them."""
+    blocks = getattr(result, "content", None) or []
+    return " ".join(text for block in blocks if isinstance(text := getattr(block, "text", None), str))
 
 
 def enclosing_tool_span(run: Any) -> Any:

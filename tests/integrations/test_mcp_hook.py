@@ -3,9 +3,9 @@ after the MCP tool, holding the arguments and the `CallToolResult`, and `replay 
 from the recording without reaching the MCP server.
 
 apps/mcp_tools_app.py starts apps/mcp_weather_server.py over stdio and asks the stub LLM two questions
-(four chat completions, two MCP tool calls, the second an `is_error` result); the server writes one line
-to mcp_tool_calls.txt in the working directory each time the tool's body runs. The app is recorded once
-per module; each rerun counts the bodies that ran in it.
+(four chat completions, two MCP tool calls, the second an `is_error` result: a handled failed span); the
+server writes one line to mcp_tool_calls.txt in the working directory each time the tool's body runs.
+The app is recorded once per module; each rerun counts the bodies that ran in it.
 """
 
 from __future__ import annotations
@@ -111,11 +111,14 @@ def test_each_mcp_tool_call_is_one_tool_span_with_its_arguments_result_and_serve
     assert first["outputs"]["return"]["is_error"] is False
 
 
-def test_an_is_error_result_is_a_result_not_a_failed_span(recording: Recording) -> None:
+def test_an_is_error_result_is_a_handled_failed_span_holding_the_result(recording: Recording) -> None:
     _, end = tool_spans(recording)[1]
-    assert end["status"] == "completed" and "error" not in end
-    assert end["outputs"]["return"]["is_error"] is True
-    assert "no weather station in Atlantis" in end["outputs"]["return"]["content"][0]["text"]
+    text = "Error executing tool get_weather: no weather station in Atlantis"
+    assert end["status"] == "failed"
+    assert {key: end["error"][key] for key in ("type", "message", "handled")} == \
+        {"type": "ToolError", "message": text, "handled": True}
+    assert "stack" not in end["error"], "the exception stayed in the server's process"
+    assert (end["outputs"]["return"]["is_error"], end["outputs"]["return"]["content"][0]["text"]) == (True, text)
 
 
 def test_each_tool_span_comes_between_the_llm_call_that_asked_for_it_and_the_next(recording: Recording) -> None:
@@ -140,7 +143,7 @@ def test_each_tool_span_is_linked_by_name_and_arguments_to_the_llm_call_that_ask
 
 def test_analyze_counts_the_mcp_tool_calls(bench: Workbench, recording: Recording) -> None:
     tools = bench.analyze(recording)["tools"]
-    assert [(tool["name"], tool["calls"], tool["failures"]) for tool in tools] == [("get_weather", 2, 0)]
+    assert [(tool["name"], tool["calls"], tool["failures"]) for tool in tools] == [("get_weather", 2, 1)]
 
 
 # -- replay --rerun ---------------------------------------------------------------------------------
@@ -185,7 +188,9 @@ def test_live_tools_runs_the_mcp_tool_bodies_and_still_answers_the_llm_calls(ben
     assert bodies == ["Lisbon", "Atlantis"]
     assert run.report()["counts"] == {"recorded": 4, "mocked": 0, "replaced": 0, "reran": 2, "live": 0, "missed": 0}
     assert run.app_lines() == recording.run.app_lines()
-    assert run.report()["reproduced"] is True  # the bodies ran again and returned what they returned
+    report = run.report()
+    # the bodies ran again and returned what they returned
+    assert report["reproduced"] is True, (report["not_reproduced"], report["comparison"], report["network"])
 
 
 # -- inside a framework's tool span (in process, the server in memory) ------------------------------
@@ -212,6 +217,29 @@ def weather_server(mcp: Any) -> Any:
 
     server.bodies = bodies
     return server
+
+
+def test_a_tool_body_raising_keyerror_on_the_server_is_a_failed_handled_span_and_the_app_goes_on(
+        hooked: Any) -> None:
+    from mcp.server.mcpserver import MCPServer  # noqa: PLC0415 - mcp is optional
+
+    server = MCPServer("lookup", log_level="WARNING")
+
+    @server.tool()
+    def lookup(key: str) -> str:
+        return {"known": "yes"}[key]
+
+    async def main() -> Any:
+        async with hooked.Client(server) as client:
+            return await client.call_tool("lookup", {"key": "missing"})
+
+    with capture_events() as run:
+        result = asyncio.run(main())
+    assert result.is_error is True, "the app got the server's error result, as without us"
+    [end] = run.calls("tool")
+    assert (end["status"], end["error"]["type"], end["error"]["handled"]) == ("failed", "ToolError", True)
+    # mcp 2 tells a client no more of an exception the tool did not mean to raise (it logs it on the server)
+    assert end["error"]["message"] == "Error executing tool lookup" == end["outputs"]["return"]["content"][0]["text"]
 
 
 def test_mcp_client_calls_outside_any_tool_span_open_their_own(hooked: Any) -> None:
