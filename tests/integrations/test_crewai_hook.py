@@ -162,3 +162,30 @@ def test_install_names_the_hook_points_a_crewai_without_them_lacks(monkeypatch: 
         monkeypatch.setitem(sys.modules, module, None)  # importing it raises ImportError
     missing = crewai_hook.install(ModuleType("crewai"))
     assert [point.split(" (ModuleNotFoundError")[0] for point in missing] == [crewai_hook.STRUCTURE, crewai_hook.TOOLS]
+
+
+# -- a tool's KeyError CrewAI hands the model (apps/crewai_tool_error_app.py) -----------------------------
+ERROR_APP = App("crewai_tool_error_app", (), requests=2, tools=1)
+
+
+@pytest.fixture(scope="module")
+def error_runs(tmp_path_factory: pytest.TempPathFactory) -> Reruns:
+    return record_and_rerun(new_bench(tmp_path_factory, "crewai", PINS), ERROR_APP)
+
+
+def test_a_tools_keyerror_crewai_hands_the_model_is_a_failed_span_with_its_stack(error_runs: Reruns) -> None:
+    recording = error_runs.recording
+    [(start, end)] = error_runs.spans("tool")
+    assert (start["name"], start["inputs"]) == ("lookup_weather", {"city": "Atlantis"})
+    error = end["error"]
+    assert (end["status"], error["type"], error["message"]) == ("failed", "KeyError", "'Atlantis'")
+    assert ", in lookup_weather\n    return STATIONS[city]" in error["stack"]
+    told = [message["content"] for message in recording.requests[1]["messages"] if message["role"] == "tool"]
+    assert told == ["Error executing tool: 'Atlantis'"], "CrewAI told the model the error"
+    assert recording.of_type("run_end")[0]["status"] == "completed", "the agent went on and answered"
+
+
+def test_a_rerun_of_the_keyerror_raises_it_again_for_crewai_and_is_reproduced(error_runs: Reruns) -> None:
+    assert (error_runs.bodies_recorded, error_runs.bodies_offline) == (["lookup_weather Atlantis"], [])
+    assert (error_runs.offline.verdict(), error_runs.offline.returncode) == (REPRODUCED, 0), error_runs.offline.stdout
+    assert error_runs.offline.app_lines() == error_runs.recording.run.app_lines()

@@ -71,11 +71,16 @@ def test_each_function_call_is_one_tool_span_with_its_arguments_and_result_under
     assert len(runs.bodies_recorded) == 6
 
 
-def test_a_function_that_raises_is_a_failed_tool_span_and_the_model_is_told_the_error(runs: Reruns) -> None:
+def test_a_function_that_raises_keyerror_is_a_handled_failed_tool_span_and_the_model_is_told(runs: Reruns) -> None:
     _, end = runs.spans("tool")[2]
-    assert (end["error"]["type"], end["error"]["message"]) == ("ValueError", "no weather for Atlantis")
+    error = end["error"]
+    assert (end["status"], error["type"], error["message"], error["handled"]) == \
+        ("failed", "KeyError", "'atlantis'", True)
+    assert "in get_weather" in error["stack"] and error["stack"].rstrip().endswith("KeyError: 'atlantis'")
     told = runs.recording.requests[4]["contents"][-1]["parts"][0]["functionResponse"]["response"]["error"]
-    assert "no weather for Atlantis" in told  # the SDK's message, sent again the same by the rerun that reproduces
+    # the SDK's message, made of the exception again by the rerun that reproduces
+    assert told.startswith("Failed to invoke function get_weather") and told.endswith("because of error 'atlantis'")
+    assert runs.recording.run.app_lines()[2].startswith("answer: "), "the loop went on to an answer"
 
 
 def test_a_tool_span_is_linked_to_the_llm_call_that_asked_by_name_and_arguments(runs: Reruns) -> None:

@@ -12,6 +12,11 @@ The wrapper keeps what the SDK reads of a function (its name, signature, annotat
 through `functools.wraps`, and whether it is a coroutine function), so the SDK converts the arguments
 and calls it as it would the app's. MCP tools (`McpToGenAiToolAdapter`) are left as they are: the MCP
 hook records their calls.
+
+Handled errors. The SDK catches any `Exception` a function raises and sends the model
+`{"error": str(exception)}` in its place, and the loop goes on: the span ends failed with the exception
+(type, message, stack) and `error.handled: true` (`ForeignSpec.handled`). A rerun raises the recorded
+exception again where the body would have, for the SDK to make the same message of it.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ from ..tools import arun_tool, run_tool
 
 FRAMEWORK = "google-genai"
 MARK = "__namel3ss_debug__"
+HANDLED = (Exception,)  # what get_function_response_parts catches and sends the model as {"error": str(e)}
 
 
 def recording_parts(original: Callable[..., Any]) -> Callable[..., Any]:
@@ -104,7 +110,7 @@ def recorded_function(function: Any, name: str, call: Any) -> Any:
         async def recorded_async(**kwargs: Any) -> Any:
             given = kwargs if arguments is None else arguments
             return await arun_tool(get_tracer(), FRAMEWORK, name, given, lambda: function(**kwargs),
-                                   call_id=call_id, link_by_arguments=by_arguments)
+                                   call_id=call_id, link_by_arguments=by_arguments, handled=HANDLED)
 
         return recorded_async
 
@@ -112,7 +118,7 @@ def recorded_function(function: Any, name: str, call: Any) -> Any:
     def recorded(**kwargs: Any) -> Any:
         given = kwargs if arguments is None else arguments
         return run_tool(get_tracer(), FRAMEWORK, name, given, lambda: function(**kwargs),
-                        call_id=call_id, link_by_arguments=by_arguments)
+                        call_id=call_id, link_by_arguments=by_arguments, handled=HANDLED)
 
     return recorded
 
