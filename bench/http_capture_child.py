@@ -174,7 +174,7 @@ class Ours:
         spans["tools"] += tools  # its bytes are the call's
         tally = next(e for e in events if e.get("event_type") == "run_end")["attrs"].get("tool_calls")
         wired = made["tools"] if self.paired else 0
-        if tally != {"asked": made["tools"], "hooked": 0, "wire": wired, "unseen": made["tools"] - wired}:
+        if tally != {"asked": made["tools"], "hooked": 0, "wire": wired, "missing": made["tools"] - wired, "unseen": 0}:
             raise SystemExit(f"ours: the run's account of its tool calls is {tally}")
         if run.recorder.errors:
             raise SystemExit(f"ours: {run.recorder.errors} tracer failures")
@@ -224,7 +224,8 @@ def wire_tools(events: list[dict[str, Any]], asked: dict[str, str], wanted: int)
     """The span ids of the `tool` spans from the wire: `wanted` of them, one for each of as many asked
     calls, each named, with its arguments and result, linked to the request that asked."""
     starts = {e["span_id"]: e for e in events if e.get("event_type") == "tool_call_start"}
-    ends = [e for e in events if e.get("event_type") == "tool_call_end"]
+    ends = [e for e in events if e.get("event_type") == "tool_call_end"  # not the calls given up at the run's end
+            and (starts.get(e["span_id"]) or {}).get("attrs", {}).get("result") != "missing"]
     linked = set()
     for end in ends:
         start = starts.get(end["span_id"]) or {}
