@@ -5,7 +5,8 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from rich.console import Console
+from rich.console import Console, Group
+from rich.syntax import Syntax
 from rich.text import Text
 
 # Off a terminal no window says how wide a line may be: tables are laid out this wide unless COLUMNS says otherwise.
@@ -15,14 +16,25 @@ OFF_TERMINAL_WIDTH = 200
 class LogConsole(Console):
     """A Console off a terminal (a pipe, a file, a CI log): a line of text is printed whole, never wrapped.
 
-    Only text: a table, a tree or a highlighted block is still laid out to the console's width, because Rich
-    crops, rather than keeps, what such a renderable draws past it.
+    Text only: a highlighted block (inspect's JSON) is printed as its text, which is all a stream off a terminal
+    shows of it, and a group of such lines as one text; a table or a tree is still laid out to the console's
+    width, because Rich crops, rather than keeps, what such a renderable draws past it.
     """
 
     def print(self, *objects: Any, soft_wrap: bool | None = None, **options: Any) -> None:
+        objects = tuple(self._as_text(item) for item in objects)
         if soft_wrap is None and all(isinstance(item, (str, Text)) for item in objects):
             soft_wrap = True
         super().print(*objects, soft_wrap=soft_wrap, **options)
+
+    def _as_text(self, item: Any) -> Any:
+        if isinstance(item, Syntax):
+            return Text(item.code.rstrip("\n"))
+        if isinstance(item, Group):
+            parts = [self._as_text(part) for part in item.renderables]
+            if all(isinstance(part, (str, Text)) for part in parts):
+                return Text("\n").join(self.render_str(part) if isinstance(part, str) else part for part in parts)
+        return item
 
 
 def make_console(stderr: bool = False) -> Console:

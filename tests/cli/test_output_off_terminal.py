@@ -1,4 +1,4 @@
-"""Off a terminal (a pipe, a file, a CI log) no line of text is wrapped, and tables are laid out `COLUMNS` wide,
+"""Off a terminal (a pipe, a file, a CI log) no line of text or JSON is wrapped, and tables are laid out `COLUMNS` wide,
 or 200 columns when `COLUMNS` is unset: diff's output lines, check's FAIL line and analyze's overview stay whole."""
 
 from __future__ import annotations
@@ -76,3 +76,13 @@ def test_a_real_pipe_gets_the_same_whole_lines(tmp_path):
     assert result.returncode == 1
     fail = next(line for line in result.stdout.splitlines() if line.startswith("FAIL "))
     assert fail.endswith("run.jsonl:6") and len(fail) > OFF_TERMINAL_WIDTH
+
+
+def test_inspect_keeps_each_line_of_an_events_json_whole(tmp_path):
+    trace = TraceBuilder()
+    trace.run_start()
+    trace.span("llm", "writer", 10.0, outputs={"text": "word " * 70})  # 350 characters: under the fold, past 200
+    trace.run_end()
+    (tmp_path / "run.jsonl").write_bytes(trace.lines())
+    lines = invoke("inspect", str(tmp_path / "run.jsonl"), "--event", "2").splitlines()
+    assert f'  "text": "{"word " * 70}"' in lines
