@@ -10,7 +10,8 @@ transport records is placed in a conversation (`apis/dialogue.py` reads it):
   (as many or more: a retry of a call that ended sends the same);
 - else, if it offers tools (an LLM with tools in a loop is what an agent is), does not force one (structured
   output is an answer, not an agent) and no enclosing span is an agent (a hook's, or an OpenTelemetry
-  `invoke_agent` span), it begins a new conversation; otherwise it stays where it was.
+  `invoke_agent` span) or a framework's step (`chain_step`: a graph node the conversation would outlive), it
+  begins a new conversation; otherwise it stays where it was.
 
 A conversation's calls run under an `agent` span (`attrs.source: "wire"`, `attrs.conversation` its number
 in the run). The span is opened by its first call, before that call's own span, under the span current
@@ -205,14 +206,16 @@ def agent_name(said: Dialogue) -> str:
 
 
 def _inside_agent(run: Any) -> bool:
-    """Whether a span of this run that is (or may become) an agent encloses the current context: a hook's
-    `agent` span, or an OpenTelemetry `invoke_agent` span (whose attributes may name it an agent only at its
-    end). Walked through each span's context token to the span current before it."""
+    """Whether a span of this run that is (or may become) an agent encloses the current context: an `agent`
+    span, an OpenTelemetry `invoke_agent` span (whose attributes may name it an agent only at its end), or a
+    step of a framework's graph or workflow (`chain_step`: a LangGraph node, a LlamaIndex step), which a
+    conversation outlives as it goes on in the next step. Walked through each span's context token to the span
+    current before it."""
     span = current.get()
     for _ in range(256):
         if span is None or getattr(span, "run", None) is not run:
             return False
-        if span.component == "agent" or span.name.startswith("invoke_agent"):
+        if span.component in ("agent", "chain_step") or span.name.startswith("invoke_agent"):
             return True
         token = span.token
         if token is None:
