@@ -86,8 +86,9 @@ def call(tracer: Tracer, spec: ForeignSpec, shape: Shape, inputs: Any, invoke: C
     try:
         result = invoke()
     except BaseException as exc:
-        if step is None or not step.hold(span, exc):  # a step the framework judges ends it (judged.py)
-            tracer.end_span(span, error=exc, handled=isinstance(exc, spec.handled))
+        handled = isinstance(exc, spec.handled)
+        if step is None or handled or not step.hold(span, exc):  # a step the framework judges ends it (judged.py)
+            tracer.end_span(span, error=exc, handled=handled)
         raise
     return end(tracer, span, shape, result)
 
@@ -106,8 +107,9 @@ async def acall(tracer: Tracer, spec: ForeignSpec, shape: Shape, inputs: Any, in
     try:
         result = await invoke()
     except BaseException as exc:
-        if step is None or not step.hold(span, exc):  # a step the framework judges ends it (judged.py)
-            tracer.end_span(span, error=exc, handled=isinstance(exc, spec.handled))
+        handled = isinstance(exc, spec.handled)
+        if step is None or handled or not step.hold(span, exc):  # a step the framework judges ends it (judged.py)
+            tracer.end_span(span, error=exc, handled=handled)
         raise
     return end(tracer, span, shape, result)
 

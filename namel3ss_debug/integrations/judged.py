@@ -2,7 +2,8 @@
 framework has said what it made of it.
 
 LangGraph's `ToolNode` catches a tool's exception outside the tool and, as its `handle_tool_errors` says,
-turns it into a `ToolMessage` for the model or lets it go on. The hook runs that step inside `judging()`:
+turns it into a `ToolMessage` for the model or lets it go on; a pydantic-ai capability's
+`on_tool_execute_error` may turn it into the tool's result. The hook runs that step inside `judging()`:
 the first call started in it (the tool's `run`) that raises an `Exception` is not ended then
 (`calls.call`); when the step is done the hook calls `settle`: the span ends failed, with the exception,
 handled and the message as its result when the step made one, or as it raised.
@@ -59,6 +60,11 @@ def judging() -> Iterator[Judging]:
         yield step
     finally:
         _STEP.reset(token)
+
+
+def open_step() -> Judging | None:
+    """The framework step this code runs in, if any."""
+    return _STEP.get()
 
 
 def claim(span: Any) -> Judging | None:

@@ -192,12 +192,13 @@ def error_runs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Recording, Run
     return recording, bench.rerun(recording)
 
 
-def test_a_tool_s_keyerror_a_capability_recovers_is_a_failed_span_with_its_stack(
+def test_a_tool_s_keyerror_a_capability_recovers_is_a_handled_failed_span_with_its_stack(
         error_runs: tuple[Recording, Run]) -> None:
     recording, _ = error_runs
     (start, end), _ = recording.spans("tool")
     assert (start["name"], end["status"], end["error"]["type"], end["error"]["message"]) == \
         ("lookup_weather", "failed", "KeyError", "'Atlantis'")
+    assert (end["error"]["handled"], end["outputs"]) == (True, {"return": "no data: KeyError('Atlantis')"})
     assert ", in lookup_weather\n    return WEATHER[city]" in end["error"]["stack"]
     assert "lookup_weather gave the model: no data: KeyError('Atlantis')" in recording.run.app_lines()
     assert recording.of_type("run_end")[0]["status"] == "completed", "the run went on and answered"

@@ -15,8 +15,10 @@ Imported by `pydantic_ai_hook.install`, once the app has imported pydantic-ai: t
   raises fails its span with that exception and its stack; `ModelRetry` and `ToolFailed`, which
   pydantic-ai always turns into a message for the model (a retry prompt, a failed tool result), are
   marked `error.handled`, and a rerun raises them again for pydantic-ai to turn into the same message.
-  Any other exception may still be recovered by a capability's `on_tool_execute_error`, after the span
-  has ended: it is written without `error.handled`, and readers count it handled when the run went on.
+  Any other exception a capability's `on_tool_execute_error` may turn into the tool's result: the tool
+  execution is one judged step (`wrap_tool_execute`, innermost, around pydantic-ai's execute-and-recover),
+  so the span waits; our `after_tool_execute`, the first to see a recovered result, ends it handled with
+  that result (what a rerun gives back), and an exception nothing recovered ends it as it raised.
 
 pydantic-ai runs the tool calls of one response as asyncio tasks, created in the order the model
 emitted the calls, after validating them all; the tool spans open in that order under the agent span.
@@ -36,6 +38,7 @@ from pydantic_ai.toolsets import WrapperToolset
 
 from ...tracer.api import get_tracer
 from ..calls import ForeignSpec, Shape, acall
+from ..judged import judging, open_step
 from ..tools import arun_tool
 
 FRAMEWORK = "pydantic_ai"
@@ -100,6 +103,22 @@ class DebugCapability(AbstractCapability[Any]):
 
     def get_wrapper_toolset(self, toolset: Any) -> Any:
         return RecordingToolset(toolset)
+
+    async def wrap_tool_execute(self, ctx: Any, *, call: Any, tool_def: Any, args: Any, handler: Any) -> Any:
+        tracer = get_tracer()
+        if tracer.run is None:
+            return await handler(args)
+        with judging() as step:
+            try:
+                return await handler(args)
+            finally:
+                step.settle(tracer)  # a failure no capability recovered (a recovered one is settled already)
+
+    async def after_tool_execute(self, ctx: Any, *, call: Any, tool_def: Any, args: Any, result: Any) -> Any:
+        step = open_step()
+        if step is not None:  # the tool raised and a capability recovered: handled, with what it made
+            step.settle(get_tracer(), result)
+        return result
 
 
 def _agent_of(tracer: Any, ctx: Any) -> tuple[str, Any, dict[str, Any]]:
