@@ -66,6 +66,8 @@ def _open(tracer: Tracer, request: Outgoing, api: Any, body: Any) -> Exchange | 
     span = tracer.start_span(component, name, prefix, inputs=inputs, model=model, attrs=attrs, activate=False,
                              parent_id=placed.parent_id if placed is not None else None)
     if span is None:
+        if placed is not None:  # no call to wait for: its conversation does not count it in flight
+            placed.answered(None, None, True)
         return None
     if placed is not None:
         placed.opened(wrapper if wrapper is not None else span)
