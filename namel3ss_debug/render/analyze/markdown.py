@@ -171,9 +171,9 @@ def _errors(errors: Errors, view: View) -> list[str]:
     lines = [f"{errors_apart(errors.total, errors.handled, errors.unhandled)}; "
              f"{plural(errors.failed_spans, 'failed span')}, {plural(errors.error_events, 'error event')}."]
     if errors.by_category:
-        rows = ([md(k), count(v), count(errors.handled_by_category.get(k, 0)),
-                 count(errors.unhandled_by_category.get(k, 0))] for k, v in errors.by_category.items())
-        lines += ["", *table(("category", ">count", ">handled", ">unhandled"), rows)]
+        by_category = ([md(k), count(v), count(errors.handled_by_category.get(k, 0)),
+                        count(errors.unhandled_by_category.get(k, 0))] for k, v in errors.by_category.items())
+        lines += ["", *table(("category", ">count", ">handled", ">unhandled"), by_category)]
     if errors.by_type:
         rows = [row for kind in errors.by_type for row in _error_rows(kind, view)]
         lines += ["", *table(("type", "category", ">count", ">handled", ">unhandled", "example", "where"), rows)]
