@@ -46,10 +46,20 @@ class SuggestingGroup(click.Group):
                                                                             list[str]]:
         name = click.utils.make_str(args[0])
         if not name.startswith("-") and not ctx.resilient_parsing and self.get_command(ctx, name) is None:
-            guess = closest(name, self.list_commands(ctx))
+            commands = self.list_commands(ctx)
+            guess = closest(name, commands) or _command_for_a_file(name, commands)
             advice = f"did you mean `{ctx.command_path} {guess}`? " if guess else ""
             raise UsageError(f"no such command {name!r}", hint=f"{advice}see `{ctx.command_path} --help`")
         return super().resolve_command(ctx, args)
+
+
+def _command_for_a_file(name: str, commands: list[str]) -> str | None:
+    """A file named where the command goes: an app to trace (`namel3ss-debug app.py`) or a trace to analyze."""
+    if name.endswith((".py", ".ai")) and "trace" in commands:
+        return f"trace {name}"
+    if name.endswith((".jsonl", ".jsonl.gz")) and "analyze" in commands:
+        return f"analyze {name}"
+    return None
 
 
 def usage_hint(error: click.UsageError, command: str) -> str:

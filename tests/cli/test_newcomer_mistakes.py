@@ -75,6 +75,8 @@ def test_bad_lines_before_a_traces_events_are_still_warned_about(tmp_path):
     (["analyse"], "did you mean `namel3ss-debug analyze`?"),
     (["config", "shwo"], "did you mean `namel3ss-debug config show`?"),
     (["analyze", "--sectoin", "errors"], "did you mean `--section`?"),
+    (["app.py"], "did you mean `namel3ss-debug trace app.py`?"),
+    (["run.jsonl"], "did you mean `namel3ss-debug analyze run.jsonl`?"),
 ])
 def test_a_mistyped_command_option_or_choice_gets_a_did_you_mean(argv, guess):
     done = invoke(*argv)
