@@ -262,47 +262,45 @@ function collectText(value) {
 }
 N3.collectText = collectText;
 
-/* Lanes: one group per track (in the order the tracks first appear in the tree), one row per depth
- * present in that track. Each row keeps its spans sorted by start, and the running maximum of their
- * ends, so the spans visible in [t0, t1] are found by binary search. */
+/* Lanes: one group per track (in the order the tracks first appear in the tree), one row per depth present in
+ * that track, and more rows for a depth whose spans overlap in time (parallel tool calls, say): a span goes to
+ * the first row of its depth that is free when it starts, so no two bars, nor their labels, cover each other.
+ * Past MAX_SLOTS rows a depth, a span shares the row that frees first (its label is cut at the next bar).
+ * Instants take no room: they stay in a depth's first row. Each row keeps its spans sorted by start, and the
+ * running maximum of their ends, so the spans visible in [t0, t1] are found by binary search. */
+const MAX_SLOTS = 16;
+
 N3.buildLanes = function buildLanes(m) {
-  const n = m.n;
-  const trackOrder = [];
-  const seenTrack = new Map();
-  const depthsByTrack = new Map();
+  const n = m.n, start = m.start, end = m.end;
+  const trackOrder = [], byTrack = new Map();  // track -> depth -> its spans, in tree order
   for (let i = 0; i < n; i++) {
     const t = m.track[i];
-    if (!seenTrack.has(t)) { seenTrack.set(t, trackOrder.length); trackOrder.push(t); depthsByTrack.set(t, new Set()); }
-    depthsByTrack.get(t).add(m.depth[i]);
+    let depths = byTrack.get(t);
+    if (!depths) { byTrack.set(t, (depths = new Map())); trackOrder.push(t); }
+    let spans = depths.get(m.depth[i]);
+    if (!spans) depths.set(m.depth[i], (spans = []));
+    spans.push(i);
   }
-  const rows = [];
-  const groups = [];
-  const rowKey = new Map();
-  for (const t of trackOrder) {
-    const depths = Array.from(depthsByTrack.get(t)).sort((a, b) => a - b);
-    const group = { track: t, name: m.tables.tracks[t] || String(t), first: rows.length, count: depths.length };
-    groups.push(group);
-    for (const d of depths) {
-      rowKey.set(t * 4096 + d, rows.length);
-      rows.push({ track: t, depth: d, group: groups.length - 1, count: 0, spans: null, maxEnd: null });
-    }
-  }
+  const rows = [], groups = [];
   const rowOf = new Int32Array(n);
-  for (let i = 0; i < n; i++) {
-    const r = rowKey.get(m.track[i] * 4096 + m.depth[i]);
-    rowOf[i] = r;
-    rows[r].count++;
-  }
-  for (const row of rows) { row.spans = new Int32Array(row.count); row.count = 0; }
-  for (let i = 0; i < n; i++) { const row = rows[rowOf[i]]; row.spans[row.count++] = i; }
-  const start = m.start, end = m.end;
-  for (const row of rows) {
-    let sorted = true;
-    for (let k = 1; k < row.count; k++) if (start[row.spans[k]] < start[row.spans[k - 1]]) { sorted = false; break; }
-    if (!sorted) {
-      const plain = Array.from(row.spans).sort((a, b) => start[a] - start[b] || a - b);
-      row.spans.set(plain);
+  for (const t of trackOrder) {
+    const depths = byTrack.get(t);
+    const group = { track: t, name: m.tables.tracks[t] || String(t), first: rows.length, count: 0 };
+    groups.push(group);
+    for (const d of Array.from(depths.keys()).sort((a, b) => a - b)) {
+      const spans = byStart(depths.get(d), start);
+      const first = rows.length, ends = [];
+      const slots = spans.map((i) => (m.instant[i] ? 0 : slotFor(ends, start[i], end[i])));
+      for (let k = 0; k < Math.max(1, ends.length); k++) {
+        rows.push({ track: t, depth: d, slot: k, group: groups.length - 1, count: 0, spans: null, maxEnd: null });
+      }
+      spans.forEach((i, k) => { rowOf[i] = first + slots[k]; rows[rowOf[i]].count++; });
+      for (let r = first; r < rows.length; r++) { rows[r].spans = new Int32Array(rows[r].count); rows[r].count = 0; }
+      for (const i of spans) { const row = rows[rowOf[i]]; row.spans[row.count++] = i; }
     }
+    group.count = rows.length - group.first;
+  }
+  for (const row of rows) {
     row.starts = new Float64Array(row.count);
     row.maxEnd = new Float64Array(row.count);
     let max = -Infinity;
@@ -315,3 +313,24 @@ N3.buildLanes = function buildLanes(m) {
   }
   return { rows, groups, rowOf };
 };
+
+/** The spans sorted by start (tree order is nearly that: sorted only when it is not), ties in tree order. */
+function byStart(spans, start) {
+  for (let k = 1; k < spans.length; k++) {
+    if (start[spans[k]] < start[spans[k - 1]]) return spans.sort((a, b) => start[a] - start[b] || a - b);
+  }
+  return spans;
+}
+
+/** The row of a depth for a span from `a` to `b`: the first whose last span has ended by `a`, else a new one,
+ *  else (MAX_SLOTS rows already) the one that frees first; `ends` (each row's last end) is updated. */
+function slotFor(ends, a, b) {
+  let k = 0;
+  while (k < ends.length && ends[k] > a) k++;
+  if (k === ends.length && k >= MAX_SLOTS) {
+    k = 0;
+    for (let j = 1; j < ends.length; j++) if (ends[j] < ends[k]) k = j;
+  }
+  ends[k] = k < ends.length ? Math.max(ends[k], b) : b;
+  return k;
+}

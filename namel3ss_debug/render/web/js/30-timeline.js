@@ -329,19 +329,29 @@ N3.timeline = {
       if (y + ROW_H >= AXIS && y <= this.height) this.paintRow(p, rows[r], y);
     }
     ctx.fillStyle = "#ffffff";  // labels last, on top of the bars
-    const labels = p.labels;
+    const labels = p.labels, drawn = [];
     for (let k = 0; k < labels.length; k += 4) {
       const i = labels[k], xa = Math.max(labels[k + 1], GUTTER), xb = labels[k + 2], y = labels[k + 3];
-      const room = (xb - xa - 8) / CHAR_W;
-      if (room >= 3) ctx.fillText(cut(N3.visible(p.m.name[i]), room), xa + 5, y + ROW_H / 2);
+      const text = this.fitLabel(N3.visible(p.m.name[i]), xb - xa - 8);
+      if (!text) continue;
+      ctx.fillText(text, xa + 5, y + ROW_H / 2);
+      drawn.push({ i, x: xa + 5, y, w: ctx.measureText(text).width, h: ROW_H });
     }
+    this.drawnLabels = drawn;  // where each label went (tests measure them: none covers another or leaves its bar)
+  },
+
+  /** The label cut to `room` px as measured in the canvas font ("" when not 3 characters fit). */
+  fitLabel(name, room) {
+    let text = cut(name, room / CHAR_W);
+    while (text.length >= 3 && this.ctx.measureText(text).width > room) text = cut(name, text.length - 1);
+    return text.length >= 3 ? text : "";
   },
 
   /** One lane row: the spans that overlap [t0, t1], found by binary search; the hot loop of a frame. */
   paintRow(p, row, y) {
     const ctx = this.ctx, m = p.m, end = m.end, spans = row.spans, starts = row.starts;
     const density = new DensityBar(ctx, y, p.col);
-    let lastTick = -1;
+    let lastTick = -1, label = -1;
     for (let k = N3.lowerBound(row.maxEnd, p.t0); k < spans.length; k++) {
       const s0 = starts[k];
       if (s0 > p.t1) break;
@@ -353,9 +363,12 @@ N3.timeline = {
         if ((x0 | 0) !== lastTick) this.paintTick(p, i, (lastTick = x0 | 0), y, matched);
         continue;
       }
-      const w = (end[i] - s0) * p.scale;
+      // a row shared past MAX_SLOTS overlapping spans: the label before ends where the next bar begins
+      if (label >= 0 && p.labels[label + 2] > x0) p.labels[label + 2] = x0;
+      const w = (end[i] - s0) * p.scale, before = p.labels.length;
       if (w < MIN_W) density.add(x0 | 0, w, p.colour(i), matched, (m.flags[i] & FLAG_ERROR) !== 0);
       else this.paintSpan(p, i, Math.max(x0, GUTTER - 2), Math.min(x0 + w, this.width + 2), y, matched);
+      if (p.labels.length > before) label = before;
     }
     density.flush();
     ctx.globalAlpha = 1;

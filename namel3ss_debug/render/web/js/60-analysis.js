@@ -12,6 +12,13 @@ N3.costText = function costText(usd, unpriced) {
   return usd === null || usd === undefined ? "unknown" : "at least " + N3.fmtCost(usd);
 };
 
+/** `2 errors (1 handled, 1 unhandled)`, as analyze words it: the errors the app survived apart from those that
+ *  escaped it (`0 errors` for none). */
+N3.errorsText = function errorsText(total, handled, unhandled) {
+  const text = N3.fmtInt(total || 0) + (total === 1 ? " error" : " errors");
+  return total ? text + " (" + N3.fmtInt(handled || 0) + " handled, " + N3.fmtInt(unhandled || 0) + " unhandled)" : text;
+};
+
 /** ` · 2 unpriced calls (1 without usage)`, or nothing when every call was priced. */
 N3.unpricedText = function unpricedText(unpriced, noUsage) {
   if (!unpriced) return "";
@@ -40,7 +47,7 @@ N3.analysis = {
     card("tokens by model", this.modelBars(llm.models || [], "tokens"), false, N3.fmtInt(llm.total_tokens) + " tokens");
     card("cost by model", this.modelBars(llm.models || [], "cost"), false, N3.costText(llm.cost_usd, llm.unpriced_calls) + N3.unpricedText(llm.unpriced_calls, llm.no_usage_calls));
     const errors = a.errors || {};
-    card("errors by category", this.categoryBars(errors.by_category || {}), false, N3.fmtInt(errors.total || 0) + " errors");
+    card("errors by category", this.categoryBars(errors), false, N3.errorsText(errors.total, errors.handled, errors.unhandled));
     card("error types", this.errorTypes(errors.by_type || [], m), false);
     card("tools", this.tools(a.tools || []), true);
     card("critical path", this.critical(a.critical_path || []), false, "share of the run's time");
@@ -83,7 +90,7 @@ N3.analysis = {
     add("tool calls", N3.fmtInt(o.tool_calls));
     add("tokens", N3.fmtInt(o.total_tokens));
     add("cost", N3.costText(o.cost_usd, o.unpriced_llm_calls) + N3.unpricedText(o.unpriced_llm_calls, 0));
-    add("errors", N3.fmtInt(o.errors) + (o.failed_spans ? " (" + N3.fmtInt(o.failed_spans) + " failed spans)" : ""));
+    add("errors", N3.errorsText(o.errors, o.handled_errors, o.unhandled_errors) + (o.failed_spans ? " · " + N3.fmtInt(o.failed_spans) + " failed spans" : ""));
     return dl;
   },
 
@@ -119,10 +126,10 @@ N3.analysis = {
     return svg;
   },
 
-  /** Horizontal bars of (label, value, text) rows. */
-  bars(items, cls) {
+  /** Horizontal bars of (label, value, text) rows; `right`: the px their texts take. */
+  bars(items, cls, right = 130) {
     if (!items.length) return null;
-    const label = 170, right = 130, barW = CHART_W - label - right, rh = 22;
+    const label = 170, barW = CHART_W - label - right, rh = 22;
     const max = Math.max(...items.map((x) => x.value), 1e-12);
     const svg = chart(CHART_W, items.length * rh + 6);
     items.forEach((x, r) => {
@@ -152,17 +159,23 @@ N3.analysis = {
     return this.bars(items, what === "tokens" ? "tok-in" : "cost") || N3.el("div", "muted", "no LLM calls");
   },
 
-  categoryBars(byCategory) {
-    const items = Object.keys(byCategory).map((c) => ({ label: c, value: byCategory[c], text: N3.fmtInt(byCategory[c]) }))
-      .sort((x, y) => y.value - x.value);
-    return this.bars(items, "err") || N3.el("div", "muted", "no errors");
+  /** A bar a category: its unhandled errors (escaped the app), then its handled ones (the app survived them). */
+  categoryBars(errors) {
+    const byCategory = errors.by_category || {}, handled = errors.handled_by_category || {}, unhandled = errors.unhandled_by_category || {};
+    const items = Object.keys(byCategory).map((c) => {
+      const h = handled[c] || 0, u = unhandled[c] || 0;
+      return { label: c, value: byCategory[c], text: N3.fmtInt(byCategory[c]) + " (" + N3.fmtInt(h) + " handled, " + N3.fmtInt(u) + " unhandled)",
+        parts: [{ value: u, cls: "err", title: u + " unhandled: escaped the app" }, { value: h, cls: "err-handled", title: h + " handled: the app went on" }] };
+    }).sort((x, y) => y.value - x.value);
+    return this.bars(items, "err", 190) || N3.el("div", "muted", "no errors");
   },
 
   errorTypes(types, m) {
     if (!types.length) return null;
     const list = N3.el("ul", "plain-list");
     for (const t of types) {
-      const li = N3.el("li", null, N3.el("b", null, t.type || "?"), " · " + (t.category || "–") + " · ×" + t.count);
+      const li = N3.el("li", null, N3.el("b", null, t.type || "?"), " · " + (t.category || "–") + " · ×" + t.count +
+        " (" + N3.fmtInt(t.handled || 0) + " handled, " + N3.fmtInt(t.unhandled || 0) + " unhandled)");
       for (const ex of (t.examples || []).slice(0, 3)) li.appendChild(this.refLine(ex.ref, ex.message, m));
       list.appendChild(li);
     }
@@ -172,13 +185,14 @@ N3.analysis = {
   tools(tools) {
     if (!tools.length) return null;
     const table = N3.el("table", "grid-table");
-    table.appendChild(N3.el("thead", null, N3.el("tr", null, ["tool", "calls", "failures", "success", "p50", "p95", "max", "errors", "repeated"].map((h) => N3.el("th", null, h)))));
+    table.appendChild(N3.el("thead", null, N3.el("tr", null, ["tool", "calls", "failures", "handled", "unhandled", "success", "p50", "p95", "max", "errors", "repeated"].map((h) => N3.el("th", null, h)))));
     const body = N3.el("tbody");
     for (const t of tools) {
       const l = t.latency || {};
       const types = Object.keys(t.error_types || {}).map((k) => k + " ×" + t.error_types[k]).join(", ");
       body.appendChild(N3.el("tr", t.failures ? "bad" : null,
         N3.el("td", null, t.name), N3.el("td", "num", N3.fmtInt(t.calls)), N3.el("td", "num", N3.fmtInt(t.failures)),
+        N3.el("td", "num", N3.fmtInt(t.handled_failures || 0)), N3.el("td", "num", N3.fmtInt(t.unhandled_failures || 0)),
         N3.el("td", "num", N3.fmtPct(t.success_rate)), N3.el("td", "num", N3.fmtMs(l.p50_ms)), N3.el("td", "num", N3.fmtMs(l.p95_ms)),
         N3.el("td", "num", N3.fmtMs(l.max_ms)), N3.el("td", null, types || "–"), N3.el("td", "num", N3.fmtInt(t.repeated_identical_calls || 0))));
     }

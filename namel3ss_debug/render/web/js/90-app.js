@@ -78,8 +78,9 @@ N3.header = function header() {
     const status = r.status || "unknown";
     const line = N3.el("div", "run-line");
     if (N3.runs.length > 1) line.appendChild(N3.el("span", "side", k === 0 ? "BASE" : "NEW"));
-    line.append(N3.el(k === 0 ? "h1" : "span", "run-name", r.name || "run"), N3.el("span", "run-id mono", r.run_id || ""),
-      N3.el("span", "pill st-" + String(status).replace(/[^a-z]/g, ""), status));
+    line.append(N3.el(k === 0 ? "h1" : "span", "run-name", r.name || "run"), N3.el("span", "run-id mono", r.run_id || ""));
+    if (r.rerun_of) line.appendChild(N3.el("span", { className: "rerun-of", text: "rerun of " + r.rerun_of, title: "written by replay --rerun of run " + r.rerun_of }));
+    line.appendChild(N3.el("span", "pill st-" + String(status).replace(/[^a-z]/g, ""), status));
     const metric = (label, value) => line.appendChild(N3.el("span", "metric", N3.el("span", "metric-label", label), value));
     metric("duration", N3.fmtMs(r.duration_ms !== null && r.duration_ms !== undefined ? r.duration_ms : r.now_ms));
     if (m.workFrom > 0) metric("start-up", N3.fmtMs(m.workFrom));
@@ -88,6 +89,8 @@ N3.header = function header() {
     if (status === "running" && N3.doc.live) metric("in flight", N3.fmtInt(N3.doc.live.in_flight || 0));
     metric("tokens", N3.fmtInt(llm.total_tokens || 0));
     metric("cost", llm.calls ? N3.costText(llm.cost_usd, llm.unpriced_calls) : N3.fmtCost(0));
+    const errors = a.errors || {};
+    if (errors.total) metric("errors", N3.errorsText(errors.total, errors.handled, errors.unhandled).replace(/ errors? /, " "));
     const h = a.health || {};
     const verdict = h.verdict || "unknown";
     const reasons = (h.reasons || []).join("; ");
