@@ -10,10 +10,12 @@ import json
 from typing import Any
 
 import pytest
-from rerunhelpers import record
+from rerunhelpers import record, rerun
 from stubserver import StubServer
 
 from namel3ss_debug import capture_http, trace_agent_execution
+from namel3ss_debug.replay.builder import timeline_of
+from namel3ss_debug.rerun.compare import compare
 from namel3ss_debug.transport.agents import agent_name
 from namel3ss_debug.transport.apis.dialogue import dialogue
 
@@ -231,3 +233,17 @@ def test_each_api_says_its_system_prompt_tools_ids_and_forcing() -> None:
     assert (said.system, said.tools, said.call_ids, said.forced) == ("Hi.", ("f",), {"g1"}, True)
     assert dialogue("openai.embeddings", {"input": "x"}) is None
     assert json.dumps(dialogue("openai.chat", {"messages": "odd"}).turns) == "[]"
+
+
+def test_a_rerun_makes_the_same_agent_and_missing_tool_and_compares_the_same(stub) -> None:
+    def app() -> None:
+        ChatLoop(client(stub), "Weather and time in Paris").step()  # asks for get_weather; the app stops there
+
+    _, events = record(app)
+    _, new_events, session = rerun(events, app)
+    assert dict(session.tally.counts) == {"recorded": 1}
+    assert [(e["component"], e["name"], e["status"]) for e in new_events if e["status"] != "started"][-4:-1] == [
+        ("llm", "openai.chat", "completed"), ("tool", "get_weather", "failed"), ("agent", "weather assistant",
+                                                                                 "completed")]
+    compared = compare(timeline_of(events), timeline_of(new_events))
+    assert (compared.first, compared.different) == (None, 0)
