@@ -118,3 +118,32 @@ def test_the_id_the_model_gave_a_call_links_it_and_adks_own_id_does_not() -> Non
     assert model_call_id(SimpleNamespace(function_call_id="call_stub1")) == "call_stub1"
     assert model_call_id(SimpleNamespace(function_call_id="adk-4f1c0b2e")) is None  # ADK's, never on the wire
     assert model_call_id(SimpleNamespace(function_call_id=None)) is None
+
+
+# -- a tool's KeyError the app's on_tool_error_callback hands the model (apps/adk_tool_error_app.py) -------
+ERROR_APP = App("adk_tool_error_app", (), 2, tools=1)
+
+
+@pytest.fixture(scope="module")
+def error_runs(tmp_path_factory: pytest.TempPathFactory) -> Reruns:
+    return record_and_rerun(new_bench(tmp_path_factory, "adk", PINS), ERROR_APP)
+
+
+def test_a_tools_keyerror_an_error_callback_hands_the_model_is_a_handled_failed_span_with_its_stack(
+        error_runs: Reruns) -> None:
+    recording = error_runs.recording
+    [(start, end)] = error_runs.spans("tool")
+    assert (start["name"], start["inputs"]) == ("lookup_weather", {"city": "Atlantis"})
+    error = end["error"]
+    assert (end["status"], error["type"], error["message"], error["handled"]) == \
+        ("failed", "KeyError", "'Atlantis'", True)
+    assert ", in lookup_weather\n    return STATIONS[city]" in error["stack"]
+    told = recording.requests[1]["contents"][-1]["parts"][0]["functionResponse"]["response"]
+    assert told == end["outputs"]["told"] == {"error": "'Atlantis'"}, "the callback's answer went to the model"
+    assert recording.of_type("run_end")[0]["status"] == "completed", "the agent went on and answered"
+
+
+def test_a_rerun_of_the_keyerror_raises_it_again_for_the_callback_and_is_reproduced(error_runs: Reruns) -> None:
+    assert (error_runs.bodies_recorded, error_runs.bodies_offline) == (["lookup_weather Atlantis"], [])
+    assert (error_runs.offline.verdict(), error_runs.offline.returncode) == (REPRODUCED, 0), error_runs.offline.stdout
+    assert error_runs.offline.app_lines() == error_runs.recording.run.app_lines()

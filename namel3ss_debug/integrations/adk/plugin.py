@@ -6,7 +6,8 @@ the current span, so the LLM calls the HTTP transport records, the tool spans an
 nest under it, and ends in the second. Ours goes first among the runner's plugins (ADK stops at the
 first plugin that returns something; ours returns nothing, so the app's plugins still all run). An
 agent ended without its after-callback (an invocation a tool or callback ended early) has its span
-ended by the runner's `after_run_callback`.
+ended by the runner's `after_run_callback`. Its `after_tool_callback`, `on_agent_error_callback` and
+`after_run_callback` also end the spans of tools that raised (`adk/errors.py`).
 
 Inputs: the user's message; outputs: the agent's last text in the session under `return`; attrs: the
 framework and the model's name. The span is not replayable: in a rerun the agent runs, its LLM calls
@@ -21,6 +22,7 @@ from google.adk.plugins.base_plugin import BasePlugin
 
 from ...tracer.api import get_tracer
 from ..calls import ForeignSpec, open_span
+from .errors import HELD
 
 FRAMEWORK = "google-adk"
 PLUGIN_NAME = "namel3ss_debug"
@@ -52,10 +54,17 @@ class DebugPlugin(BasePlugin):  # ADK's class: Any to mypy, as the SDK is (pypro
         return None
 
     async def on_agent_error_callback(self, *, agent: Any, callback_context: Any, error: Exception) -> None:
+        HELD.given_up(get_tracer(), str(getattr(callback_context, "invocation_id", "")))
         self._end(agent, callback_context, error)
 
+    async def after_tool_callback(self, *, tool: Any, tool_args: Any, tool_context: Any, result: Any) -> None:
+        HELD.answered(tool_context, result)  # after a tool error, only when a callback answered it
+        return None
+
     async def after_run_callback(self, *, invocation_context: Any) -> None:
-        for span in reversed(self._open.pop(str(getattr(invocation_context, "invocation_id", "")), [])):
+        invocation = str(getattr(invocation_context, "invocation_id", ""))
+        HELD.given_up(get_tracer(), invocation)
+        for span in reversed(self._open.pop(invocation, [])):
             get_tracer().end_span(span)
 
     def _end(self, agent: Any, callback_context: Any, error: Exception | None) -> None:

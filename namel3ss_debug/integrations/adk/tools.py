@@ -14,6 +14,9 @@ A tool's body may also act on the session through its `ToolContext` (write state
 escalate, skip the summary). What it did to `tool_context.actions` (the fields of `REPLAYED`) is kept on
 the span (`attrs.adk_actions`), and a rerun that answers the call does it again, so the session goes on
 as it did. Other actions (auth requests, confirmations, artifacts saved) are not replayed.
+
+A tool that raises under a runner with our plugin has its span held until ADK's error callbacks have
+said whether the model gets an answer in its place (`adk/errors.py`).
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from ...tracer.core import Tracer
 from ...tracer.replaying import answer_for, deliver
 from ..calls import ForeignSpec, described, end, open_span
 from ..tools import RESULT, tool_attrs
+from .errors import HELD
 
 FRAMEWORK = "google-adk"
 MARK = "__namel3ss_debug__"
@@ -73,11 +77,23 @@ async def recorded_call(tracer: Tracer, name: str, args: dict[str, Any], tool_co
         result = await invoke()
     except BaseException as exc:
         keep_actions(tracer, span, tool_context, before)
-        tracer.end_span(span, error=exc)
+        if not HELD.hold(span, tool_context, exc, watched(tool_context)):  # adk/errors.py
+            tracer.end_span(span, error=exc)
         raise
     keep_actions(tracer, span, tool_context, before)
     end(tracer, span, RESULT, result)
     return result
+
+
+def watched(tool_context: Any) -> bool:
+    """Whether the runner running this call has our plugin (which settles a held tool error)."""
+    from .plugin import DebugPlugin  # noqa: PLC0415 - the plugin imports ADK, loaded by now
+
+    try:
+        plugins = tool_context._invocation_context.plugin_manager.plugins
+        return any(isinstance(plugin, DebugPlugin) for plugin in plugins)
+    except Exception:  # a context shaped otherwise: the span ends at once
+        return False
 
 
 def model_call_id(tool_context: Any) -> str | None:
