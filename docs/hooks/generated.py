@@ -8,6 +8,7 @@ default of every option without one and ran each `\\b` block of the help (the Ex
 
 from __future__ import annotations
 
+import html
 import inspect
 import json
 import re
@@ -177,7 +178,12 @@ def _type(option: Any) -> str:
         return "choice (" + ", ".join(f"`{choice}`" for choice in kind.choices) + ")"
     if isinstance(kind, (click.IntRange, click.FloatRange)) and kind.min is not None and kind.max is not None:
         return f"{kind.name} (`{kind.min}` to `{kind.max}`)"
-    return f"{kind.name} `{option.metavar}`" if option.metavar else kind.name
+    return f"{kind.name} {_code(option.metavar)}" if option.metavar else kind.name
+
+
+def _code(text: str) -> str:
+    """`text` as code in a table cell: HTML, since a `|` splits the row even inside backticks (`N|ID`)."""
+    return "<code>" + html.escape(text).replace("|", "&#124;") + "</code>"
 
 
 def _default(ctx: Any, option: Any) -> str:

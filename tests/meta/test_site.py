@@ -44,6 +44,14 @@ def test_the_command_reference_shows_no_sentinel_for_a_default(site: Path) -> No
     assert row is not None and row.group(0).count("<code>1s</code>") == 1  # a real default is shown
 
 
+def test_every_option_of_the_command_reference_is_one_row_of_four_cells(site: Path) -> None:
+    """A `|` in a METAVAR (`--event N|ID`) split its row, even inside backticks."""
+    page = (site / "reference" / "commands" / "index.html").read_text(encoding="utf-8")
+    rows = re.findall(r"<tr>(.*?)</tr>", page, re.S)
+    assert len(rows) > 100 and {row.count("<td") for row in rows if "<td" in row} == {4}
+    assert "<code>N&#124;ID</code>" in page
+
+
 def test_the_command_reference_keeps_every_examples_block_line_by_line(site: Path) -> None:
     """Each `Examples:` block of a command's help is a code block of the page, one example a line, as --help
     prints it (not run together into a paragraph)."""
