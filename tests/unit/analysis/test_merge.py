@@ -201,3 +201,18 @@ def test_a_sent_second_half_holds_its_calls_in_columns_only():
     assert isinstance(sent.boundary.calls, call_columns.CallColumns)
     merge(first, sent)
     assert report(first) == report(tally(events))
+
+
+def test_an_error_escaping_after_the_cut_that_began_before_it_is_unhandled_or_refused():
+    """A run that ends failed with the error of a span before the cut: the second half cannot say it is unhandled
+    alone, so the merge either gives the one-pass answer (1 unhandled) or is refused."""
+    trace = TraceBuilder()
+    trace.run_start()
+    trace.span("tool", "lookup", 3, status="failed", error={"type": "KeyError", "message": "'id'"})
+    cut = len(trace.events)
+    trace.run_end("failed")
+    trace.events[-1]["error"] = {"type": "KeyError", "message": "'id'"}
+    whole = report(tally(trace.events))
+    assert (whole["errors"]["handled"], whole["errors"]["unhandled"]) == (0, 1)
+    with pytest.raises(NotMergeable):
+        split_report(trace.events, cut)
