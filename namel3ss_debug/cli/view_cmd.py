@@ -41,7 +41,8 @@ def view(traces: tuple[str, ...], follow: bool, port: int, no_browser: bool, slo
     segment too), and the page polls for it: spans written since appear,
     spans still running grow, anomalies show as they fire, and the page says
     when the run has ended. While it is written, the run is "running" and
-    its open calls "in flight". Following a directory (no TRACE, or a
+    its open calls "in flight" (once its process is gone with no run_end,
+    "not ended", as report says). Following a directory (no TRACE, or a
     directory named), it follows the newest run in it and moves to the next
     run as soon as one starts there (the page says so), so start it first:
     `namel3ss-debug view --follow`, then `namel3ss-debug trace app.py`. A

@@ -11,13 +11,15 @@ run, and switches to a newer one as soon as its first file appears: `view --foll
 shows the app's run, not the one before it. A directory with no run yet is waited on (`NoRunYet`).
 
 A followed run read before its `run_end` is being written: its verdict is `running` and its open spans are
-`in flight` (`analysis/running.py`), not "never ended" (a run followed once it has ended, or read without
---follow, is read as `report` reads it).
+`in flight` (`analysis/running.py`), not "never ended". A run followed once it has ended, read without
+--follow, or whose writer is known to be gone (its `run_start` names this host and a process id no process has:
+the app was killed before it could write `run_end`), is read as `report` reads it.
 """
 
 from __future__ import annotations
 
 import os
+import socket
 import threading
 import time
 from collections.abc import Callable
@@ -46,6 +48,7 @@ class Snapshot:
     version: int
     ended: bool
     now_ms: float | None  # how far the run has got, for a run still being written
+    running: bool = False  # followed, no `run_end` yet, and its writer not known to be gone
     in_flight: int = 0  # the followed run's spans started and not ended, while it is written
     switched_from: str | None = None  # the run followed before this one, when the newest run changed
 
@@ -86,7 +89,7 @@ class LiveRun:
             if current is not None and (not self.follow or current.ended):
                 return self._now(current)
             files = self._stat()
-            if current is not None and files == self._files:
+            if current is not None and files == self._files and not self._stopped(current):
                 return self._now(current)
             if self.follow and not any(size for _, size, _ in files):  # created, nothing flushed to it yet
                 if self._snapshot is None:
@@ -105,12 +108,18 @@ class LiveRun:
     def _snapshot_of(self, page: ReportPage) -> Snapshot:
         version = self._snapshot.version + 1 if self._snapshot is not None else 1
         ended = all(run.ended for run in page.runs)
+        running = self.follow and not ended and not any(_writer_gone(run) for run in page.runs)
         in_flight = 0
-        if self.follow and not ended:  # being written: running, its open calls in flight
-            running = [as_running(run.report) for run in page.runs]
-            page = replace(page, runs=[replace(run, report=record.report) for run, record in zip(page.runs, running)])
-            in_flight = sum(record.in_flight for record in running)
-        return Snapshot(page, version, ended, None, in_flight, self._switched_from)
+        if running:  # being written: running, its open calls in flight
+            records = [as_running(run.report) for run in page.runs]
+            page = replace(page, runs=[replace(run, report=record.report) for run, record in zip(page.runs, records)])
+            in_flight = sum(record.in_flight for record in records)
+        return Snapshot(page, version, ended, None, running, in_flight, self._switched_from)
+
+    @staticmethod
+    def _stopped(snapshot: Snapshot) -> bool:
+        """Whether a run read as running has lost its writer since (killed: its files will not change again)."""
+        return snapshot.running and any(_writer_gone(run) for run in snapshot.page.runs)
 
     def _follow_newest(self) -> None:
         """Following a directory: move to its newest run when a newer one has begun."""
@@ -130,7 +139,7 @@ class LiveRun:
 
     def _now(self, snapshot: Snapshot) -> Snapshot:
         """A running run has got as far as the clock (on the run's own time axis)."""
-        if snapshot.ended or not self.follow:
+        if not snapshot.running:
             return snapshot
         started = micros(snapshot.page.runs[0].table.started)
         if started is None:
@@ -184,6 +193,25 @@ def _newest_in(directory: Path) -> str | None:
     except Namel3ssDebugError:
         return None
     return sources[0].files[0] if sources and sources[0].files else None
+
+
+def _writer_gone(picture: RunPicture) -> bool:
+    """Whether the process that writes the run is known to be gone: its `run_start` names this host and a
+    process id no process has now (a process of another host, or one we may not signal, is not known gone)."""
+    rows = picture.table.rows
+    start = rows[0].node.start if rows else None
+    if start is None or start.get("event_type") != "run_start":
+        return False
+    pid, attrs = start.get("pid"), start.get("attrs")
+    if not isinstance(pid, int) or pid <= 0 or not isinstance(attrs, dict) or attrs.get("host") != socket.gethostname():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except OSError:
+        return False
+    return False
 
 
 def _run_id(picture: RunPicture) -> str:

@@ -59,8 +59,8 @@ class ViewServer(ThreadingHTTPServer):
         live = None
         if self.live.follow:
             live = {"poll_ms": POLL_MS, "version": snapshot.version, "ended": snapshot.ended, "data_url": DATA_PATH,
-                    "watching": self.live.watching, "switched_from": snapshot.switched_from,
-                    "in_flight": snapshot.in_flight}
+                    "running": snapshot.running, "watching": self.live.watching,
+                    "switched_from": snapshot.switched_from, "in_flight": snapshot.in_flight}
         return page_document(snapshot.page, max_text=self.max_text, live=live, now_ms=snapshot.now_ms)
 
     def handle_error(self, request: Any, client_address: Any) -> None:

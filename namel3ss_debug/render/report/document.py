@@ -42,9 +42,10 @@ _SLOWER, _SLOWER_MS = 1.5, 10.0  # a call marked slower (faster) than its BASE c
 
 def page_document(page: ReportPage, *, max_text: int = MAX_TEXT, live: dict[str, Any] | None = None,
                   now_ms: float | None = None) -> dict[str, Any]:
-    """The document the page renders; `live` (view --follow) says how to poll for the next one, `now_ms`
-    how far a running run has got."""
-    runs = [_run(picture, max_text or None, now_ms, live is not None) for picture in page.runs]
+    """The document the page renders; `live` (view --follow) says how to poll for the next one and whether
+    the run is being written (`running`), `now_ms` how far a running run has got."""
+    running = bool(live and live.get("running"))
+    runs = [_run(picture, max_text or None, now_ms, running) for picture in page.runs]
     return {
         "schema": SCHEMA, "generated_by": f"namel3ss-debug {__version__}",
         "mode": "compare" if page.diff is not None else "run",
@@ -54,7 +55,7 @@ def page_document(page: ReportPage, *, max_text: int = MAX_TEXT, live: dict[str,
     }
 
 
-def _run(picture: RunPicture, max_text: int | None, now_ms: float | None, live: bool) -> dict[str, Any]:
+def _run(picture: RunPicture, max_text: int | None, now_ms: float | None, running: bool) -> dict[str, Any]:
     table = picture.table
     overview = picture.report.overview
     run = overview.runs[0] if overview is not None and overview.runs else None
@@ -65,10 +66,10 @@ def _run(picture: RunPicture, max_text: int | None, now_ms: float | None, live: 
         "title": f"{name} · {picture.run_id}" if picture.run_id else name,
         "started": table.started, "duration_ms": run.duration_ms if run is not None else table.total_ms,
         "work_from_ms": _work_from(table),
-        "status": _status(picture, run, live), "events": picture.events,
+        "status": _status(picture, run, running), "events": picture.events,
         "rerun_of": run.rerun_of if run is not None else None,  # the run this one reruns (replay --rerun)
         "now_ms": None if picture.ended else max(table.total_ms, now_ms or 0.0),
-        **_columns(table, _IN_FLIGHT if live and not picture.ended else {}),
+        **_columns(table, _IN_FLIGHT if running and not picture.ended else {}),
         "details": [_chunk(table.rows[at:at + CHUNK], max_text) for at in range(0, len(table.rows), CHUNK)],
         "analysis": report_to_dict(picture.report),
     }
@@ -86,11 +87,11 @@ def _work_from(table: SpanTable) -> float:
     return 0.0
 
 
-def _status(picture: RunPicture, run: Any, live: bool) -> str:
-    """The run's status; one whose `run_end` was not read is `running` while `view --follow` watches it, and
-    otherwise `not ended` (it may have crashed: a report cannot tell)."""
+def _status(picture: RunPicture, run: Any, running: bool) -> str:
+    """The run's status; one whose `run_end` was not read is `running` while `view --follow` watches it being
+    written, and otherwise `not ended` (it may have crashed: a report cannot tell)."""
     if not picture.ended:
-        return "running" if live else "not ended"
+        return "running" if running else "not ended"
     return str(run.status) if run is not None and run.status else "completed"
 
 

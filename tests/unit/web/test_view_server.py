@@ -6,6 +6,7 @@ import http.client
 import json
 import socket
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -195,4 +196,22 @@ def test_a_run_read_without_follow_that_never_ended_is_degraded_as_report_says(t
                         max_text=1000, on_error=lambda message: None)
     run = server.document(server.live.snapshot())["runs"][0]
     assert (run["status"], run["analysis"]["health"]["verdict"]) == ("not ended", "degraded")
+    assert "unclosed" in run["tables"]["statuses"] and "in flight" not in run["tables"]["statuses"]
+
+
+def test_a_followed_run_whose_process_is_gone_is_not_running_but_not_ended(tmp_path) -> None:
+    writer = subprocess.Popen([sys.executable, "-c", "import sys; sys.stdin.read()"], stdin=subprocess.PIPE)
+    trace = run_in(tmp_path / "traces", NEW, ended=False)
+    trace.events[0].update(pid=writer.pid, attrs={**trace.events[0]["attrs"], "host": socket.gethostname()})
+    trace.write(tmp_path / "traces" / f"{NEW}.0000.jsonl")
+    server = ViewServer(LiveRun(ReportRequest((str(tmp_path / "traces"),)), Environment(cwd=tmp_path), follow=True),
+                        max_text=1000, on_error=lambda message: None)
+    alive = server.document(server.live.snapshot())
+    assert (alive["runs"][0]["status"], alive["live"]["running"]) == ("running", True)
+    writer.stdin.close()  # the app's process ends, its run_end never written; its files do not change again
+    writer.wait()
+    gone = server.document(server.live.snapshot())
+    run = gone["runs"][0]
+    assert (run["status"], run["analysis"]["health"]["verdict"], gone["live"]["running"]) == ("not ended", "degraded",
+                                                                                             False)
     assert "unclosed" in run["tables"]["statuses"] and "in flight" not in run["tables"]["statuses"]

@@ -30,6 +30,12 @@ N3.live = {
       this.state("ended", "the run has ended" + (conf.watching ? "; a new run in " + conf.watching + " will be followed" : ""));
       return;
     }
+    if (conf.running === false) {  // no run_end, and the process that wrote it is gone: it will not grow
+      clearInterval(this.growing);
+      this.growing = 0;
+      this.state("stopped", "the run's process is gone and wrote no run_end (killed?); still polling");
+      return;
+    }
     if (!this.growing) this.growing = setInterval(() => this.grow(), 250);
     this.state("live", "following the run: polling every " + conf.poll_ms + " ms");
   },
@@ -50,7 +56,7 @@ N3.live = {
 
   /** Between two documents, the running spans grow on the page's own clock. */
   grow() {
-    if (!this.conf || this.conf.ended) return;
+    if (!this.conf || this.conf.ended || this.conf.running === false) return;
     const elapsed = performance.now() - this.received;
     N3.runs.forEach((m, k) => {
       const view = N3.views[k], before = m.tEnd;
