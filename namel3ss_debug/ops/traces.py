@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping
 
 from ..analysis.window import Bound, parse_bound
-from ..config import ResolvedSettings, load_settings
+from ..config import ResolvedSettings, display_path, load_settings
 from ..model.errors import UsageError
 from ..model.events import COMPONENTS
 from ..store.problems import ReadProblems
@@ -38,20 +38,12 @@ def open_traces(args: TraceArgs, env: Environment) -> tuple[list[RunSource], Res
     if not traces:
         traces = (str(resolved.output_dir()),)
         if not is_directory(resolved.output_dir()):
-            where = _shown(resolved.output_dir(), env.cwd)
+            where = display_path(resolved.output_dir(), env.cwd)
             raise UsageError(f"no TRACE given, and no directory {where} to take the newest run from",
                              hint="record one with `namel3ss-debug trace app.py`, or name a trace file")
     if traces.count("-") > 1:
         raise UsageError("standard input (-) can be read only once")
     return resolve_sources(traces, all_runs=args.all_runs, trace_dir=resolved.output_dir()), resolved
-
-
-def _shown(directory: Path, cwd: Path) -> str:
-    """The trace directory as the user would type it: relative to where they are, when it is below."""
-    try:
-        return str(directory.relative_to(cwd))
-    except ValueError:
-        return str(directory)
 
 
 def make_pricer(env: Environment, file_prices: Mapping[str, Any] | None = None,

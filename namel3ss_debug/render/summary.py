@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import os
 import shlex
+from pathlib import Path
 
 from rich.console import Console
 
 from ..analysis.summary import RunSummary
+from ..config import display_path
 from .analyze.format import cost as cost_text, errors_apart, tools_seen, unpriced_calls
 from .text import plural, safe
 
@@ -64,11 +65,7 @@ def _next(summary: RunSummary, path: str) -> list[tuple[str, str]]:
 
 def _shown(path: str) -> str:
     """`path` relative to here when it is below here, as the user would type it; else as it is."""
-    try:
-        relative = os.path.relpath(path)
-    except ValueError:  # another drive (Windows)
-        return path
-    return path if relative.startswith("..") else relative
+    return display_path(Path(path), Path.cwd())
 
 
 def _errors(summary: RunSummary) -> str:

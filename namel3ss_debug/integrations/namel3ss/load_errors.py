@@ -3,9 +3,9 @@ is (`app.ai:2:13`), what is wrong and how to fix it, in one line as `n3` says it
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
+from ...config import display_path
 from ...model.errors import Namel3ssDebugError
 
 _GUIDANCE = ("What happened:", "Why:", "Fix:", "Example:")  # the parts of the runtime's longer messages
@@ -70,5 +70,4 @@ def _guidance(text: str) -> dict[str, str]:
 
 def _shown(path: str) -> str:
     """The path as the user would type it: relative to the working directory when it is below it."""
-    relative = os.path.relpath(path)
-    return path if relative.startswith("..") else relative
+    return display_path(Path(path), Path.cwd())
