@@ -31,7 +31,7 @@ QUESTIONS = ["What is the weather in Paris?", "Is it cold in Oslo?", "Is it warm
 RETURNS = ["light rain, 14 C", "14:05", "snow, -3 C", "14:05", "clear, 18 C", "09:05"]
 REPRODUCED = "reproduced: the rerun matches the recording"
 DIVERGED = "not reproduced: the rerun diverged from the recording"
-# A ReAct whose get_time raises: ReAct shows the model the first five frames of the error's traceback.
+# A ReAct whose get_time raises KeyError: ReAct shows the model the first five frames of the error's traceback.
 FAILING = '''
 import os
 from pathlib import Path
@@ -52,7 +52,10 @@ def get_time(city: str) -> str:
     """The local time in a city."""
     with Path("tool_bodies.log").open("a") as log:
         log.write("get_time\\n")
-    raise ValueError(f"no clock in {city}")
+    return CLOCKS[city]
+
+
+CLOCKS = {"Paris": "14:05", "Oslo": "14:05"}
 
 
 dspy.configure(lm=dspy.LM("openai/gpt-4o-mini", api_base=os.environ["STUB_URL"] + "/v1",
@@ -149,7 +152,7 @@ def test_live_tools_runs_the_tool_bodies_and_answers_the_llm_calls(runs: Reruns)
 
 
 # -- a tool that raises -----------------------------------------------------------------------------
-def test_a_failing_tool_shows_the_model_its_own_frames_and_a_rerun_that_cannot_raise_them_says_so(
+def test_a_tools_keyerror_react_hands_the_model_is_a_handled_failed_span_with_its_own_frames(
         tmp_path_factory: pytest.TempPathFactory) -> None:
     bench = new_bench(tmp_path_factory, "dspy", PINS, DspyBench)
     script = bench.directory / "failing.py"
@@ -161,10 +164,13 @@ def test_a_failing_tool_shows_the_model_its_own_frames_and_a_rerun_that_cannot_r
     live = bench.rerun(recording, "--live-tools")
 
     (_, failed), = [(start, end) for start, end in recording.spans("tool") if end["status"] == "failed"]
-    assert (failed["name"], failed["error"]["type"], failed["error"]["message"]) == \
-        ("get_time", "ValueError", "no clock in Rome")
+    error = failed["error"]
+    assert (failed["name"], error["type"], error["message"], error["handled"]) == \
+        ("get_time", "KeyError", "'Rome'", True)
+    assert ", in get_time\n    return CLOCKS[city]" in error["stack"]
+    assert recording.of_type("run_end")[0]["status"] == "completed", "ReAct went on and answered"
     observation = recording.run.app_lines()[0]
-    assert 'in get_time\\n    raise ValueError(f"no clock in {city}")' in observation, "the tool's frame"
+    assert "in get_time\\n    return CLOCKS[city]" in observation, "the tool's frame"
     assert observation.count("namel3ss_debug") == 1, "of our frames, only the one that raises it on"
     assert offline.verdict() == DIVERGED
     assert "agent:ReAct#1 > llm:openai.chat#3 start: inputs.messages[1].content" in offline.stdout

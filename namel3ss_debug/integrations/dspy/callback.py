@@ -59,6 +59,11 @@ class AgentSpans(BaseCallback):
             span.run.recorder.note_failure(exc)
 
 
+    def runs_react(self, span: Any) -> bool:
+        """Whether `span` is the agent span of a `ReAct` run going on (the span current where it calls a tool)."""
+        return span is not None and any(span is open_span for open_span in list(self._open.values()))
+
+
 def module_inputs(inputs: dict[str, Any]) -> dict[str, Any]:
     """`Module.__call__(*args, **kwargs)`'s arguments as DSPy hands them over: the keyword arguments
     (the signature's input fields), and the positional ones when there are any."""

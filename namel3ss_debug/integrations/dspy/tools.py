@@ -10,7 +10,11 @@ the span carries none and is linked to no LLM call (no wire rule could pair it e
 The `finish` tool every `ReAct` adds to end its loop makes no span: it is DSPy's, returns a constant,
 and is not a tool of the app's.
 
-A tool that raises: `ReAct` shows the model the first five frames of the error's traceback, so the
+A tool that raises inside a `ReAct` run (called by the run itself: its agent span is the current span) is
+a failed span marked `error.handled: true`: `ReAct` catches any `Exception` a tool raises and makes it the
+step's observation ("Execution error in NAME: ..."), and the loop goes on. A tool called otherwise (by
+the app, by another tool) fails unmarked: what becomes of its exception is its caller's. `ReAct` shows
+the model the first five frames of the error's traceback, so the
 frames of our own wrappers are taken out of it (all but the one that raises it on), and the model sees
 DSPy's frames and the tool's, as without the tracer. In a rerun the recorded error is raised again
 without the tool's frames (its body does not run): the model's next request differs from the recorded
@@ -27,12 +31,14 @@ from typing import Any
 from dspy.utils.callback import with_callbacks
 
 from ...tracer.api import get_tracer
+from ...tracer.context import current
 from ...tracer.serialize import to_jsonable
 from ..tools import arun_tool, run_tool
-from .callback import FINISH, FRAMEWORK, MARK
+from .callback import CALLBACK, FINISH, FRAMEWORK, MARK
 
 REACT_MODULE = "dspy.predict.react"  # where ReAct's own `finish` function is defined
 OURS = "namel3ss_debug."
+HANDLED = (Exception,)  # what ReAct makes an observation of
 
 
 def wrap_tools(tool_class: type) -> None:
@@ -51,7 +57,8 @@ def _call(body: Callable[..., Any]) -> Callable[..., Any]:
         if tracer.run is None or _is_finish(self):
             return body(self, **kwargs)
         try:
-            return run_tool(tracer, FRAMEWORK, str(self.name), arguments(kwargs), lambda: body(self, **kwargs))
+            return run_tool(tracer, FRAMEWORK, str(self.name), arguments(kwargs), lambda: body(self, **kwargs),
+                            handled=handled_here())
         except Exception as exc:
             # the same exception, our frames cut from its traceback: `from` would overwrite the cause it has
             raise exc.with_traceback(without_ours(exc.__traceback__))  # noqa: B904
@@ -68,13 +75,18 @@ def _acall(body: Callable[..., Any]) -> Callable[..., Any]:
             return await body(self, **kwargs)
         try:
             return await arun_tool(tracer, FRAMEWORK, str(self.name), arguments(kwargs),
-                                   lambda: body(self, **kwargs))
+                                   lambda: body(self, **kwargs), handled=handled_here())
         except Exception as exc:
             # the same exception, our frames cut from its traceback: `from` would overwrite the cause it has
             raise exc.with_traceback(without_ours(exc.__traceback__))  # noqa: B904
 
     setattr(acall, MARK, True)
     return acall
+
+
+def handled_here() -> tuple[type[BaseException], ...]:
+    """The exceptions the caller hands the model: a `ReAct` run's (its agent span is current), else none."""
+    return HANDLED if CALLBACK.runs_react(current.get()) else ()
 
 
 def without_ours(traceback: types.TracebackType | None) -> types.TracebackType | None:
