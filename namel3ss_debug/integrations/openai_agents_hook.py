@@ -15,6 +15,8 @@ Tools. A tracing processor only watches, and a rerun must not run a tool's body,
 span (`integrations/tools.py`) with the model's call id (`ToolContext.tool_call_id`), under the
 agent span current where the runner invokes it.
 
+Handoffs. The model's call of a handoff's tool is claimed by the handoff span (`openai_agents/handoffs.py`).
+
 Handled errors. A tool that raises is, by default, turned by the SDK into a message for the model
 (its `failure_error_function`), inside `on_invoke_tool`: the invoker returns normally and the SDK's
 own trace keeps only "details are redacted". The SDK hands the exception to its failure function
@@ -35,6 +37,7 @@ from typing import Any
 
 from ..tracer.api import get_tracer
 from .calls import ForeignSpec, Handled, open_span
+from .openai_agents.handoffs import install_handoffs
 from .tools import arun_tool
 
 FRAMEWORK = "openai-agents"
@@ -47,6 +50,10 @@ def install(module: ModuleType) -> list[str]:
         _install_tools(module)
     except Exception as exc:  # this version builds its tools otherwise: their calls go unrecorded
         missing.append(f"function tools ({type(exc).__name__}: {exc})")
+    try:
+        install_handoffs(module.Handoff)
+    except Exception as exc:  # this version makes its handoffs otherwise: their calls are left to the wire
+        missing.append(f"handoff tool calls ({type(exc).__name__}: {exc})")
     try:
         _install_failures(module)
     except Exception as exc:  # this version hands tool errors to the model otherwise: they stay results

@@ -152,11 +152,18 @@ def test_each_agent_run_is_an_agent_span_holding_its_llm_calls_guardrail_handoff
     assert len(recording.of_type("llm_call_end")) == len(recording.hits) == AGENTS_APP.requests
 
 
-def test_a_handoff_records_who_handed_over_to_whom(recording: Recording) -> None:
-    for start, end in spans(recording, "chain"):
+def test_a_handoff_records_who_handed_over_to_whom_and_the_tool_call_it_answers(recording: Recording) -> None:
+    llm_ends = {e["span_id"]: e for e in recording.of_type("llm_call_end")}
+    handoffs = spans(recording, "chain")
+    assert len(handoffs) == 2
+    for start, end in handoffs:
         assert (start["name"], start["inputs"], end["outputs"]) == \
             ("handoff", {"from_agent": "triage"}, {"to_agent": "weather"})
-        assert end["attrs"] == {"from_agent": "triage", "to_agent": "weather"}
+        attrs = end["attrs"]
+        assert (attrs["from_agent"], attrs["to_agent"]) == ("triage", "weather")
+        asked = llm_ends[attrs["llm_span_id"]]["outputs"]["tool_calls"]
+        assert [(call["id"], call["name"]) for call in asked] == [(attrs["tool_call_id"], "transfer_to_weather")]
+    assert recording.of_type("run_end")[0]["attrs"]["tool_calls"]["hooked"] == 4, "no handoff call left to the wire"
 
 
 def test_a_guardrail_records_whether_it_tripped(recording: Recording) -> None:

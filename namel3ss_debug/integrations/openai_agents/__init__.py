@@ -1,0 +1,1 @@
+"""Parts of the openai-agents hook (installed by `integrations/openai_agents_hook.py`)."""
