@@ -190,7 +190,7 @@ def test_analyze_counts_the_tool_calls(runs: Runs) -> None:
 
 def test_check_forbid_finds_the_tool_calls(runs: Runs) -> None:
     assert runs.forbid.returncode == 1
-    assert "forbid tool:get_weather: FAILED: 2 occurrences" in " ".join(runs.forbid.stdout.split())
+    assert "FAIL forbid tool:get_weather: 2 occurrences" in " ".join(runs.forbid.stdout.split())
 
 
 def test_a_breakpoint_on_a_tools_second_call_stops_there(runs: Runs) -> None:

@@ -235,7 +235,7 @@ def test_check_forbid_names_the_tool_spans(runs: Runs) -> None:
                            "--require", "tool:get_weather>=3")
     assert check.returncode == 1
     assert "check FAILED: 1 rule passed, 1 failed" in check.stdout.replace("\n", " ")
-    assert "forbid tool:get_time: FAILED: 3 occurrences" in check.stdout.replace("\n", " ")
+    assert "FAIL forbid tool:get_time: 3 occurrences" in check.stdout.replace("\n", " ")
 
 
 def test_a_breakpoint_on_a_tool_stops_at_that_call(runs: Runs) -> None:
