@@ -67,7 +67,8 @@ MAX_SCRIPT = 16 << 20
               "openai-agents, LangChain, pydantic-ai and MCP) instead of giving back their recorded results; "
               "LLM calls are still answered from the recording.")
 @click.option("--cwd", "cwd", type=click.Path(path_type=Path, file_okay=False), metavar="DIR",
-              help="With --rerun: run the app in DIR instead of the recorded working directory.")
+              help="With --rerun: run the app in DIR instead of the recorded working directory (the "
+              "recording's project-relative paths are resolved in DIR's project).")
 @click.option("-o", "--output", metavar="DIRECTORY",
               help="With --rerun: directory for the new run's trace (trace_output_dir).")
 @click.option("-y", "--yes", "allowed", is_flag=True,
@@ -107,11 +108,14 @@ def replay(traces: tuple[str, ...], step: bool, breaks: tuple[str, ...], mocks: 
       namel3ss-debug replay run.jsonl --mock 'llm:planner#1={"text": "X"}' --commands session.txt
 
     \b
-    A rerun runs the code the trace names. It runs without asking only this
-    project's app: a script, .ai app or module inside the working directory
-    (or --cwd), run there. Anything else (a stdlib or installed module, a script
-    elsewhere, a recorded directory outside) is shown and asked about on a
-    terminal; elsewhere it is refused unless --yes allows it.
+    A rerun finds the app and its directory by their paths relative to the
+    project (the git checkout holding the trace file, or its workspace), so a
+    clone reruns its committed recordings anywhere. It runs the code the trace
+    names without asking only when it is this project's app: a script, .ai app
+    or module inside the trace's project (with --cwd, DIR; for an older trace,
+    the working directory), run there. Anything else (a stdlib or installed module,
+    a script elsewhere, a recorded directory outside) is shown and asked about
+    on a terminal; elsewhere it is refused unless --yes allows it.
 
     Exit codes: 0 done, 1 a command of a script (--commands, piped) was a mistake,
     2 usage (a bad option, breakpoint, mock or key; a rerun of code outside the
