@@ -38,8 +38,14 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Reruns:
 
 
 # -- trace ------------------------------------------------------------------------------------------
+def hooked(spans: list[Any]) -> list[Any]:
+    """The spans the hook made: not the agent of the AFC-off call's conversation, nor the call it asked for
+    whose result never came back (both from the wire)."""
+    return [(start, end) for start, end in spans if start["attrs"].get("source") != "wire"]
+
+
 def test_each_call_that_runs_the_loop_is_an_agent_span_over_its_llm_calls(runs: Reruns) -> None:
-    agents = runs.spans("agent")
+    agents = hooked(runs.spans("agent"))
     assert [(start["name"], start["inputs"]) for start, _ in agents] == \
         [(name, {"model": "gemini-2.0-flash", key: question, "functions": functions})
          for name, key, question, functions in AGENTS]
@@ -54,14 +60,18 @@ def test_each_call_that_runs_the_loop_is_an_agent_span_over_its_llm_calls(runs: 
 
 def test_a_call_with_afc_off_makes_no_agent_span_and_calls_nothing(runs: Reruns) -> None:
     last_start, last_end = runs.spans("llm")[-1]
-    assert last_start["parent_id"] not in {start["span_id"] for start, _ in runs.spans("agent")}
+    assert last_start["parent_id"] not in {start["span_id"] for start, _ in hooked(runs.spans("agent"))}
+    [(wire_agent, _)] = [span for span in runs.spans("agent") if span[0]["attrs"].get("source") == "wire"]
+    assert last_start["parent_id"] == wire_agent["span_id"]  # a conversation with tools: an agent from the wire
+    [(missing, missing_end)] = [span for span in runs.spans("tool") if span[0]["attrs"].get("source") == "wire"]
+    assert (missing["name"], missing_end["error"]["type"]) == ("get_time", "ToolResultMissing")  # never called
     assert last_end["outputs"]["tool_calls"] == [{"id": None, "name": "get_time", "arguments": {"city": "Oslo"}}]
     assert runs.recording.run.app_lines()[-1] == "asked for: [('get_time', {'city': 'Oslo'})]"
 
 
 def test_each_function_call_is_one_tool_span_with_its_arguments_and_result_under_its_agent(runs: Reruns) -> None:
-    tools = runs.spans("tool")
-    agent_ids = [start["span_id"] for start, _ in runs.spans("agent")]
+    tools = hooked(runs.spans("tool"))
+    agent_ids = [start["span_id"] for start, _ in hooked(runs.spans("agent"))]
     assert [start["name"] for start, _ in tools] == TOOLS, "one span per call: none from the wire beside them"
     assert [start["inputs"] for start, _ in tools] == [{"city": city} for city in CITIES]
     assert [start["parent_id"] for start, _ in tools] == [agent for agent in agent_ids for _ in range(2)]
@@ -86,11 +96,11 @@ def test_a_function_that_raises_keyerror_is_a_handled_failed_tool_span_and_the_m
 def test_a_tool_span_is_linked_to_the_llm_call_that_asked_by_name_and_arguments(runs: Reruns) -> None:
     """Gemini's function calls carry no id here (the stub gives none, as the API often does)."""
     llm_ends = {end["span_id"]: end for _, end in runs.spans("llm")}
-    for start, _ in runs.spans("tool"):
+    for start, _ in hooked(runs.spans("tool")):
         asked = llm_ends[start["attrs"]["llm_span_id"]]["outputs"]["tool_calls"]
         assert asked == [{"id": None, "name": start["name"], "arguments": start["inputs"]}]
         assert start["attrs"]["linked_by"] == "name_and_arguments" and "tool_call_id" not in start["attrs"]
-    assert len({start["attrs"]["llm_span_id"] for start, _ in runs.spans("tool")}) == 6
+    assert len({start["attrs"]["llm_span_id"] for start, _ in hooked(runs.spans("tool"))}) == 6
 
 
 # -- replay --rerun ---------------------------------------------------------------------------------

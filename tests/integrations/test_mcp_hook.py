@@ -126,8 +126,12 @@ def test_each_tool_span_comes_between_the_llm_call_that_asked_for_it_and_the_nex
              if e["component"] in ("llm", "tool")]
     assert order == [("llm", "start"), ("llm", "end"), ("tool", "start"), ("tool", "end"),
                      ("llm", "start"), ("llm", "end")] * 2
-    roots = {e["parent_id"] for e in recording.events if e["component"] in ("llm", "tool")}
-    assert len(roots) == 1, "the app's own calls: LLM and tool spans side by side under the run"
+    agents = [e for e in recording.events if e["event_type"] == "agent_execution_start"]
+    assert [agent["attrs"]["source"] for agent in agents] == ["wire", "wire"]  # the loop's two conversations
+    llm_parents = [e["parent_id"] for e in recording.events if e["event_type"] == "llm_call_start"]
+    assert llm_parents == [agents[0]["span_id"]] * 2 + [agents[1]["span_id"]] * 2
+    tool_parents = {e["parent_id"] for e in recording.events if e["event_type"] == "tool_call_start"}
+    assert tool_parents == {agents[0]["parent_id"]}, "the hook's tool spans stay where the app ran them"
 
 
 def test_each_tool_span_is_linked_by_name_and_arguments_to_the_llm_call_that_asked(recording: Recording) -> None:
