@@ -163,11 +163,13 @@ class Tracer:
             return None
 
     def end_span(self, span: Span | None, *, error: BaseException | dict[str, Any] | None = None,
-                 result: Any = _MISSING, inputs: Any = None, handled: bool = False) -> None:
+                 result: Any = _MISSING, inputs: Any = None, handled: bool = False,
+                 hold_end: Callable[[dict[str, Any]], None] | None = None) -> None:
         """Close `span`: write its end event with duration, outputs, usage and error; `inputs` that arrived
         only after the span started (an instrumentation that sets a call's messages late) go on the end.
         `handled`: the failure was turned into something the run went on with (a framework's message to the
-        model), written as `error.handled: true`."""
+        model), written as `error.handled: true`. `hold_end`: given the end event instead of writing it (a
+        tool span whose result only the next request carries: its holder completes and writes it)."""
         if span is None or span.ended:
             return
         span.ended = True
@@ -185,7 +187,10 @@ class Tracer:
                 event["error"] = {**event["error"], "handled": True}
             if inputs is not None and run.settings.capture_inputs:
                 event["inputs"] = inputs
-            run.recorder.emit(event)
+            if hold_end is not None:
+                hold_end(event)
+            else:
+                run.recorder.emit(event)
         except Exception as exc:
             run.recorder.note_failure(exc)
 

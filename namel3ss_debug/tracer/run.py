@@ -76,6 +76,9 @@ class Run:
         self.asks = ToolAsks()  # which LLM call asked for each tool call id
         self.at_end: list[Callable[[], None]] = []  # what ends just before run_end (the transport's wire agents)
         self.held: dict[str, Any] = {}  # spans whose start is not written yet, by span id (held.py)
+        # tool calls whose span ended without a result, by call id: each given the result the next request
+        # carries (transport/tool_wire.py), or None at the run's end (integrations/otel/results.py)
+        self.awaiting_results: dict[str, Callable[[Any], None]] = {}
         # The start-up span while it is open (`Tracer.open_startup`): read on every span start, so a plain
         # attribute; whoever ends it takes the recorder's lock (`Tracer.end_startup`).
         self.startup: Span | None = None

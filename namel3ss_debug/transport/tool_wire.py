@@ -6,7 +6,8 @@ and sends the results in its next request. Each result is paired with the call i
 becomes one `tool` span: named after the tool, its arguments as inputs, the result under `outputs.return`
 (an error where the API says the call failed), under the span that was current when the model asked,
 linked to the asking LLM call (`attrs.llm_span_id`, `attrs.tool_call_id`), timed from the end of that
-answer to this request, and marked `attrs.source: "wire"`. A call a hook recorded keeps its hook's span.
+answer to this request, and marked `attrs.source: "wire"`. A call a hook recorded keeps its hook's span; one
+whose span ended without its result (Semantic Kernel's OpenTelemetry tool spans) is given the result here.
 
 In a rerun, nothing answers such a tool (no hook holds its body): it ran again, and is judged by what it
 returned (`Rerun.ran`: `reran`, its recorded twin served).
@@ -34,6 +35,9 @@ def record_wire_tools(tracer: Tracer, api_name: str, body: Any) -> None:
         return
     try:
         for sent in results_sent(api_name, body):
+            awaiting = run.awaiting_results.pop(sent.call_id, None) if sent.call_id else None
+            if awaiting is not None:  # a span that ended without its result (integrations/otel/results.py)
+                awaiting(sent)
             ask = run.asks.unrecorded(sent.call_id, sent.name, sent.arguments)
             if ask is not None:
                 _record(tracer, api_name, ask, sent)

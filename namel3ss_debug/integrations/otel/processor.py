@@ -17,8 +17,8 @@ when it starts is recorded at once, as it always was.
 Spans a hook of ours records already (a framework that emits its own, as autogen-core does, and that we
 also hook at the call: `hooked.py`) are left out, as plumbing is. A tool span that comes without its
 arguments (autogen-core sets neither `gen_ai.tool.call.arguments` nor a result) takes them from the LLM
-call that asked for it by the call's id (`attrs.arguments_from` says so); its result, unknown until the
-next request is sent, after the span has ended, stays absent.
+call that asked for it by the call's id (`attrs.arguments_from` says so); one that ends without its result
+(Semantic Kernel's) is given the result the next request carries (`results.py`).
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ from ...tracer.core import Tracer
 from ...tracer.held import Described, settle
 from ..tools import tool_attrs
 from .hooked import recorded_by_hook
+from .results import await_result
 
 FRAMEWORK = "opentelemetry"
 ASKED = "asking_llm_call"  # attrs.arguments_from of a tool span whose arguments came from the LLM call
@@ -47,7 +48,7 @@ class OtelSpanProcessor:
         self._ours: dict[int, Any] = {}  # OpenTelemetry span id -> our open span
         self._left_out: dict[int, str | None] = {}  # a span not recorded -> the span id its children go under
         self._without_inputs: set[int] = set()  # spans of ours that started before their inputs (messages) were set
-        self._tool_inputs: dict[int, Any] = {}  # a tool span's inputs, for the rerun when it ends
+        self._tools: dict[int, tuple[Any, str | None]] = {}  # a tool span's inputs and call id, for its end
 
     def on_start(self, span: Any, parent_context: Any = None) -> None:
         tracer = self._tracer
@@ -67,7 +68,7 @@ class OtelSpanProcessor:
         ours = self._ours.pop(key, None)
         if ours is None:
             self._without_inputs.discard(key)
-            self._tool_inputs.pop(key, None)
+            self._tools.pop(key, None)
             return
         try:
             self._end(ours, span, key)
@@ -120,7 +121,7 @@ class OtelSpanProcessor:
             attrs = tool_attrs(tracer, FRAMEWORK, opened.tool_call_id, attrs)
             if inputs is None:
                 inputs = _asked_arguments(tracer, opened.tool_call_id, attrs)
-            self._tool_inputs[key] = inputs
+            self._tools[key] = (inputs, opened.tool_call_id)
         if not _complete(component, inputs):
             self._without_inputs.add(key)
         return Described(component, opened.name, inputs, attrs, opened.model)
@@ -138,9 +139,9 @@ class OtelSpanProcessor:
         settle(self._tracer, ours)  # a held start, written with the attributes complete
         late = key in self._without_inputs
         self._without_inputs.discard(key)
+        asked, call_id = self._tools.pop(key, (None, None))
         if ours.component == "tool" and self._tracer.replay is not None:
-            self._tracer.replay.ran(ours, self._tool_inputs.get(key))  # a span only watches: the body ran again
-        self._tool_inputs.pop(key, None)
+            self._tracer.replay.ran(ours, asked)  # a span only watches: the body ran again
         status = span.status
         attributes = dict(span.attributes or {})
         exceptions: list[Mapping[str, Any]] = [dict(event.attributes or {}) for event in span.events
@@ -158,7 +159,13 @@ class OtelSpanProcessor:
         ours.outputs = _merged(ended.outputs, ours.outputs)
         ours.usage = ended.usage or ours.usage
         ours.model = ended.model or ours.model
-        self._tracer.end_span(ours, error=ended.error, inputs=inputs)
+        run = ours.run
+        if ours.component == "tool" and ours.outputs is None and call_id and run.asks.asked(call_id) is not None:
+            # no result on the span: the next request carries it (results.py)
+            self._tracer.end_span(ours, error=ended.error, inputs=inputs,
+                                  hold_end=lambda event: await_result(run, call_id, event))
+        else:
+            self._tracer.end_span(ours, error=ended.error, inputs=inputs)
 
 
 def _classified(span: Any, scope: str) -> str:
