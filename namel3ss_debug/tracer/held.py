@@ -68,7 +68,13 @@ def settle_under(tracer: Tracer, run: Any, parent_id: str | None) -> None:
 
 
 def settle(tracer: Tracer, span: Any) -> None:
-    """Write a held span's start (its held ancestors' first), described as it is now; nothing for another span."""
+    """Write a held span's start (its held ancestors' first), described as it is now; nothing for another span.
+    Under the recorder's lock (re-entrant), so that a child another thread writes meanwhile waits for it."""
+    with span.run.recorder.lock:
+        _settle(tracer, span)
+
+
+def _settle(tracer: Tracer, span: Any) -> None:
     run = span.run
     if run.held.pop(span.span_id, None) is None:
         return  # not held, or written already
