@@ -138,11 +138,17 @@ def _cost(node: SpanNode, pricer: Pricer) -> float | None:
             if recorded is not None:
                 return recorded
     model = _model(node)
-    usage = node.end.get("usage") if node.end is not None else None
-    if node.component != "llm" or model is None or not isinstance(usage, dict):
+    if node.component != "llm" or model is None or node.end is None:
         return None
+    return priced_call(model, node.end.get("usage"), pricer)[0]
+
+
+def priced_call(model: str, usage: Any, pricer: Pricer) -> tuple[float | None, str | None]:
+    """One LLM call's tokens priced, and by which source: `(None, None)` without usage or a price."""
+    if not isinstance(usage, dict):
+        return None, None
     tokens_in, tokens_out = number(usage.get("input_tokens")), number(usage.get("output_tokens"))
-    return pricer.price(model, int(tokens_in or 0), int(tokens_out or 0))[0]
+    return pricer.price(model, int(tokens_in or 0), int(tokens_out or 0))
 
 
 def _category(node: SpanNode) -> str | None:

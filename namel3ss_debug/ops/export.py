@@ -8,12 +8,15 @@ from dataclasses import dataclass, field
 from itertools import groupby
 from typing import Any, BinaryIO, Callable
 
+from ..analysis.prices import Pricer
+from ..analysis.span_table import priced_call
+from ..model.events import is_end
 from ..model.otel.spans import SpanConverter, SpanRecord
 from ..model.errors import UsageError
 from ..store.atomic import replace_file
 from ..store.sources import RunSource
 from .environment import Environment
-from .traces import TraceArgs, make_reader, open_traces
+from .traces import TraceArgs, make_pricer, make_reader, open_traces
 
 FORMATS = ("otlp", "otlp-json", "perfetto")
 STDOUT = "-"
@@ -52,16 +55,17 @@ def export_traces(request: ExportRequest, env: Environment, stdout: BinaryIO) ->
         raise UsageError(f"--to {request.to} needs a FILE",
                          hint=f"write --to {request.to} FILE (- for standard output)")
     target = _otlp_target(request, env) if request.to == "otlp" else None
-    sources, _ = open_traces(request.runs, env)
+    sources, resolved = open_traces(request.runs, env)
     if request.to == "perfetto" and len(sources) > 1:
         raise UsageError(f"--to perfetto writes one run, and {len(sources)} were named",
                          hint="name one run, or export each to its own file")
     reader = make_reader(request.runs.strict, env, write_index=request.cache)
+    pricer = make_pricer(env, None, resolved.settings.price_overrides)
 
     def runs() -> Iterator[tuple[RunSource, Iterator[dict[str, Any]]]]:
         for source in sources:
-            for number, (_, events) in enumerate(groupby((located.event for located in reader.events(source)),
-                                                         key=lambda event: event.get("run_id"))):
+            events_of = priced((located.event for located in reader.events(source)), pricer)
+            for number, (_, events) in enumerate(groupby(events_of, key=lambda event: event.get("run_id"))):
                 if number and request.to == "perfetto":
                     raise UsageError(f"{source.label} holds several runs, and --to perfetto writes one run",
                                      hint="export the runs --to otlp-json, or cut the file into one run each")
@@ -74,6 +78,20 @@ def export_traces(request: ExportRequest, env: Environment, stdout: BinaryIO) ->
                         lambda out: [_write_perfetto(source, events, out, env.warn) for source, events in runs()])
     return _to_file(request.out or STDOUT, stdout,
                     lambda out: [_write_otlp_json(source, events, out) for source, events in runs()])
+
+
+def priced(events: Iterator[dict[str, Any]], pricer: Pricer) -> Iterator[dict[str, Any]]:
+    """Each LLM call's end that recorded no cost, given the cost `analyze` gives it (the same pricer, the
+    same prices), with `attrs.cost_priced_by` saying where it came from: every screen shows one figure."""
+    for event in events:
+        if (event.get("component") == "llm" and is_end(str(event.get("event_type") or ""))
+                and event.get("cost_usd") is None and isinstance(event.get("model"), str) and event["model"]):
+            usd, source = priced_call(event["model"], event.get("usage"), pricer)
+            if usd is not None:
+                attrs = event.get("attrs")
+                event = {**event, "cost_usd": usd,
+                         "attrs": {**(attrs if isinstance(attrs, dict) else {}), "cost_priced_by": source}}
+        yield event
 
 
 def _otlp_target(request: ExportRequest, env: Environment) -> Any:
