@@ -43,7 +43,8 @@ def crashed() -> TraceBuilder:
 
 
 def run(*args: str):
-    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+    # tables are laid out COLUMNS wide off a terminal, and pytest-xdist's workers set it to 80: a width of our own
+    return CliRunner().invoke(cli, list(args), catch_exceptions=False, env={"COLUMNS": "200"})
 
 
 def test_a_run_that_survived_a_failed_tool_is_not_healthy_and_counts_it_handled():

@@ -5,9 +5,9 @@ from __future__ import annotations
 import io
 
 from rich.console import Console
-from tracefactory import TraceBuilder, insert_startup
+from tracefactory import TraceBuilder, analyze_events, insert_startup
 
-from namel3ss_debug.analysis.summary import summarize
+from namel3ss_debug.analysis.summary import SUMMARY_SECTIONS, RunSummary, summary_of
 from namel3ss_debug.render.summary import render_summary
 
 
@@ -17,6 +17,11 @@ def run(startup_ms: float | None) -> list[dict]:
     b.span("tool", "search", 120.0)
     b.run_end(duration_ms=3540.0)
     return insert_startup(b.events, startup_ms) if startup_ms is not None else b.events
+
+
+def summarize(events: list[dict]) -> RunSummary:
+    """The summary as `trace` makes it: a view of the run's analyze report."""
+    return summary_of(analyze_events(events, sections=SUMMARY_SECTIONS))
 
 
 def lines(events: list[dict]) -> list[str]:

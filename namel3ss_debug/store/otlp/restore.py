@@ -68,9 +68,23 @@ def span_events(span: OtlpSpan, run_id: str, to_iso: Any) -> list[tuple[int, Eve
     _put(end, "outputs", ours.get("outputs"))
     _put(end, "inputs", ours.get("end_inputs"))
     _put(end, "attrs", ours.get("end_attrs"))
+    _unpriced(end)
     _error(end, ours, [e for e in span.events if e.name == "exception" and not is_ours(e.attributes)])
     found.append((span.end_ns or span.start_ns, end))
     return found
+
+
+def _unpriced(end: Event) -> None:
+    """A cost the export priced (`attrs.cost_priced_by`, ops/export.py) was not recorded: the call comes back
+    without it, as it was written, and readers price it again."""
+    attrs = end.get("attrs")
+    if isinstance(attrs, dict) and "cost_priced_by" in attrs:
+        end.pop("cost_usd", None)
+        rest = {key: value for key, value in attrs.items() if key != "cost_priced_by"}
+        if rest:
+            end["attrs"] = rest
+        else:
+            end.pop("attrs")
 
 
 def is_startup_event(otel_event: OtlpEvent) -> bool:

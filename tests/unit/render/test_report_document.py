@@ -172,4 +172,6 @@ def test_a_run_without_its_end_is_running_only_while_watched(tmp_path) -> None:
     trace.run_start()
     trace.start("tool", "hangs")
     assert page_of(tmp_path, trace)["runs"][0]["status"] == "not ended"
-    assert page_of(tmp_path, trace, live={"poll_ms": 500})["runs"][0]["status"] == "running"
+    assert page_of(tmp_path, trace, live={"poll_ms": 500, "running": True})["runs"][0]["status"] == "running"
+    # watched, but its process is gone: not running
+    assert page_of(tmp_path, trace, live={"poll_ms": 500, "running": False})["runs"][0]["status"] == "not ended"
