@@ -321,3 +321,23 @@ def labelled(lines: list[str], prefix: str) -> dict[str, str]:
             name, _, value = line.removeprefix(prefix).partition(": ")
             found[name] = value
     return found
+
+
+def assert_judged_survived(recording: Recording) -> dict[str, Any]:
+    """A run that went on after its tool's error handed to the model, judged as issue 60 asks: `analyze` says it
+    is not healthy and counts the error handled, `check --max-errors 0` fails and `--max-unhandled-errors 0`
+    passes. The readers run on the trace alone (no server), from this checkout's interpreter."""
+    environ = {key: value for key, value in os.environ.items() if not key.startswith("NAMEL3SS_DEBUG_")}
+
+    def cli(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "namel3ss_debug", *args, str(recording.trace)],
+                              cwd=recording.trace.parent, env=environ, capture_output=True, text=True, timeout=180)
+
+    analyzed = cli("analyze", "--format", "json")
+    assert analyzed.returncode == 0, analyzed.stderr
+    report = json.loads(analyzed.stdout)
+    assert report["health"]["verdict"] != "healthy", report["health"]
+    assert (report["errors"]["handled"] >= 1, report["errors"]["unhandled"]) == (True, 0), report["errors"]
+    assert cli("check", "--max-errors", "0").returncode == 1
+    assert cli("check", "--max-unhandled-errors", "0").returncode == 0
+    return report

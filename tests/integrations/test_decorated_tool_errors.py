@@ -10,6 +10,8 @@ stub stopped.
 
 from __future__ import annotations
 
+import json
+
 import secrets
 import sys
 from pathlib import Path
@@ -19,7 +21,7 @@ import pytest
 if str(Path(__file__).parent) not in sys.path:  # the helpers beside this file, under any import mode
     sys.path.insert(0, str(Path(__file__).parent))
 
-from framework_support import App, Recording, Run, Workbench, skip_unless_installed
+from framework_support import App, Recording, Run, Workbench, assert_judged_survived, skip_unless_installed
 
 pytestmark = pytest.mark.frameworks
 
@@ -52,3 +54,9 @@ def test_a_rerun_raises_the_recorded_keyerror_for_the_loop_to_catch_and_is_repro
     recording, rerun = runs
     assert (rerun.verdict(), rerun.returncode) == (REPRODUCED, 0)
     assert rerun.app_lines() == recording.run.app_lines()
+
+
+def test_the_run_that_went_on_is_not_healthy_and_fails_max_errors_but_not_max_unhandled_errors(
+        runs: tuple[Recording, Run]) -> None:
+    report = assert_judged_survived(runs[0])
+    assert "KeyError" in json.dumps(report["errors"]["by_type"])

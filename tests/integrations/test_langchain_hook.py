@@ -27,7 +27,7 @@ import pytest
 if str(Path(__file__).parent) not in sys.path:  # the helpers beside this file, under any import mode
     sys.path.insert(0, str(Path(__file__).parent))
 
-from framework_support import App, Recording, Run, Workbench, skip_unless_installed
+from framework_support import App, Recording, Run, Workbench, assert_judged_survived, skip_unless_installed
 
 pytestmark = pytest.mark.frameworks
 
@@ -269,3 +269,9 @@ def test_a_tool_error_the_tool_node_lets_go_on_fails_the_span_unmarked(tmp_path:
     assert recording.run.app_lines() == ["the app caught KeyError('Atlantis')"]
     assert (end["status"], end["error"]["type"], "handled" in end["error"], "outputs" in end) == \
         ("failed", "KeyError", False, False)
+
+
+def test_the_run_that_went_on_is_not_healthy_and_fails_max_errors_but_not_max_unhandled_errors(
+        error_runs: tuple[Recording, Run]) -> None:
+    report = assert_judged_survived(error_runs[0])
+    assert "KeyError" in json.dumps(report["errors"]["by_type"])

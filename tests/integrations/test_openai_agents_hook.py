@@ -15,6 +15,8 @@ default message, the model answers) is recorded once too: a failed, handled tool
 
 from __future__ import annotations
 
+import json
+
 import secrets
 import subprocess
 import sys
@@ -28,7 +30,15 @@ import pytest
 if str(Path(__file__).parent) not in sys.path:  # the helpers beside this file, under any import mode
     sys.path.insert(0, str(Path(__file__).parent))
 
-from framework_support import App, Recording, Run, Workbench, listening_at, skip_unless_installed
+from framework_support import (
+    App,
+    Recording,
+    Run,
+    Workbench,
+    assert_judged_survived,
+    listening_at,
+    skip_unless_installed,
+)
 from stubserver import StubServer
 
 pytestmark = pytest.mark.frameworks
@@ -358,3 +368,9 @@ def test_a_tool_error_the_sdk_raises_fails_the_tool_span(hooked: Any) -> None:
     start, end = (e for e in run.events if e["component"] == "tool")
     assert (start["inputs"], start["attrs"]["tool_call_id"]) == ({"city": "Atlantis"}, "call_2")
     assert (end["status"], end["error"]["type"], "outputs" in end) == ("failed", "ValueError", False)
+
+
+def test_the_run_that_went_on_is_not_healthy_and_fails_max_errors_but_not_max_unhandled_errors(
+        error_recording: Recording) -> None:
+    report = assert_judged_survived(error_recording)
+    assert "KeyError" in json.dumps(report["errors"]["by_type"])

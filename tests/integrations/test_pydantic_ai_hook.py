@@ -15,6 +15,8 @@ and rerun with the server stopped.
 
 from __future__ import annotations
 
+import json
+
 import secrets
 import sys
 from concurrent.futures import ThreadPoolExecutor
@@ -33,6 +35,7 @@ from framework_support import (
     Recording,
     Run,
     Workbench,
+    assert_judged_survived,
     listening_at,
     skip_unless_installed,
 )
@@ -339,3 +342,9 @@ def test_an_agent_under_a_durable_engine_is_given_no_capability() -> None:
 
     assert _durable(Agent(TestModel(), capabilities=[BaseDurabilityCapability()]))
     assert not _durable(Agent(TestModel()))
+
+
+def test_the_run_that_went_on_is_not_healthy_and_fails_max_errors_but_not_max_unhandled_errors(
+        error_runs: tuple[Recording, Run]) -> None:
+    report = assert_judged_survived(error_runs[0])
+    assert "KeyError" in json.dumps(report["errors"]["by_type"])
