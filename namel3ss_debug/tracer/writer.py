@@ -155,8 +155,8 @@ class RotatingJsonlWriter:
         except OSError:
             self._gave_up = True  # the run's last line is not tried for as long again
             dropped = self._buffer.count(b"\n")  # the rest of a line written in part ends in one of these
+            self._count_dropped(dropped, len(self._buffer))
             self._buffer.clear()
-            self._count_dropped(dropped, 0)
             self._cut_back(0)
             raise
 
@@ -224,7 +224,7 @@ class RotatingJsonlWriter:
             return False  # nothing whole to cut back to, or it would take the segment's first line
         lines = tail.count(b"\n", cut, end)
         os.ftruncate(fd, start + cut)
-        self._count_dropped(lines, 0)
+        self._count_dropped(lines, len(tail) - cut)
         return True
 
     def _count_dropped(self, lines: int, nbytes: int) -> None:

@@ -341,3 +341,11 @@ def assert_judged_survived(recording: Recording) -> dict[str, Any]:
     assert cli("check", "--max-errors", "0").returncode == 1
     assert cli("check", "--max-unhandled-errors", "0").returncode == 0
     return report
+
+
+def assert_handled_keyerror(end: dict[str, Any], tool_function: str, key: str = "Atlantis") -> None:
+    """A tool span that failed with `KeyError(key)` the framework handed to the model: failed, handled, and its
+    stack through the tool's own function (`return STATIONS[city]` in the test apps)."""
+    error = end["error"]
+    assert (end["status"], error["type"], error["message"], error["handled"]) == ("failed", "KeyError", repr(key), True)
+    assert f", in {tool_function}\n    return STATIONS[city]" in error["stack"]

@@ -17,7 +17,7 @@ from types import ModuleType
 from typing import Any
 
 import pytest
-from framework_support import App, Reruns, Run, new_bench, record_and_rerun
+from framework_support import App, Reruns, Run, new_bench, record_and_rerun, assert_handled_keyerror
 
 pytestmark = pytest.mark.frameworks
 
@@ -96,10 +96,7 @@ def test_a_teams_delegation_runs_its_members_and_is_no_hooked_tool(runs: Reruns)
 
 def test_a_tools_keyerror_agno_tells_the_model_is_a_handled_failed_span_with_its_stack(runs: Reruns) -> None:
     _, end = hooked(runs)[5]
-    error = end["error"]
-    assert (end["status"], error["type"], error["message"], error["handled"]) == \
-        ("failed", "KeyError", "'Atlantis'", True)
-    assert ", in weather_of\n    return STATIONS[city]" in error["stack"]
+    assert_handled_keyerror(end, "weather_of")
     assert end["outputs"] == {"error": "'Atlantis'"}  # what Agno told the model
     assert "(tool said: 'Atlantis')" in answers(runs.recording.run)[2], "the model was told the error"
 

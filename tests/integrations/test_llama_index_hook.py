@@ -19,7 +19,7 @@ import subprocess
 from typing import Any
 
 import pytest
-from framework_support import App, Reruns, Run, new_bench, record_and_rerun
+from framework_support import App, Reruns, Run, new_bench, record_and_rerun, assert_handled_keyerror
 from venvs import framework_venv
 
 pytestmark = pytest.mark.frameworks
@@ -171,10 +171,7 @@ def test_a_tools_keyerror_an_agent_hands_the_model_is_a_handled_failed_span_with
     tools = error_runs.spans("tool")
     assert [(start["name"], start["inputs"]) for start, _ in tools] == [("lookup_weather", {"city": "Atlantis"})] * 2
     for _, end in tools:  # a FunctionAgent's, then the same agent's in an AgentWorkflow
-        error = end["error"]
-        assert (end["status"], error["type"], error["message"], error["handled"]) == \
-            ("failed", "KeyError", "'Atlantis'", True)
-        assert ", in lookup_weather\n    return STATIONS[city]" in error["stack"]
+        assert_handled_keyerror(end, "lookup_weather")
         told = end["outputs"]["return"]  # the ToolOutput the agent made of it
         assert (told["is_error"], told["blocks"][0]["text"]) == (True, "'Atlantis'")
     assert recording.run.app_lines()[0::2] == [TOLD, TOLD]
