@@ -6,6 +6,7 @@ their own holding the repository's examples/, bench/ and .namel3ss/, and each ex
 from __future__ import annotations
 
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -18,12 +19,14 @@ COPIED = ("examples", "bench", ".namel3ss")
 
 
 def _workdir(tmp_path: Path) -> Path:
+    """The pages' commands run in a copy of what git tracks of COPIED, as a clean checkout has it: never the
+    state a run left in the repository (a namel3ss app's memory under examples/namel3ss_app/.namel3ss/)."""
     workdir = tmp_path / "work"
     workdir.mkdir()
-    for name in COPIED:
-        source = ROOT / name
-        if source.is_dir():
-            shutil.copytree(source, workdir / name, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    tracked = subprocess.run(["git", "ls-files", "-z", "--", *COPIED], cwd=ROOT, capture_output=True, check=True)
+    for name in filter(None, tracked.stdout.decode().split("\0")):
+        (workdir / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(ROOT / name, workdir / name)
     return workdir
 
 

@@ -21,7 +21,9 @@ from namel3ss_debug.store.reader import TraceReader
 from namel3ss_debug.store.sources import RunSource
 
 T0 = 1_700_000_000.0
-N3 = Path(__file__).parents[3] / "examples" / "namel3ss_app" / ".namel3ss" / "traces" / "plan_trip-000001.jsonl"
+# The namel3ss runtime's own trace of examples/namel3ss_app, as `n3` writes it (kept here: a run writes it only
+# into the example's ignored .namel3ss/, so a clean checkout has none).
+N3 = Path(__file__).parents[2] / "data" / "n3" / "plan_trip-000001.jsonl"
 HOSTILE = [b"9" * 5000, b"1e400", b"-1e400", b"18446744073709551616", b"-9223372036854775809", b'"\\ud800"',
            b'"\xff\xfe"', b"[" * 3000 + b"]" * 3000, b'{"a":' * 2000 + b"1" + b"}" * 2000, b"null", b"[]", b"{}",
            b'"' + b"x" * 100_000 + b'"', b"NaN", b"-0", b"\x00", b"\xef\xbb\xbf"]
