@@ -3,7 +3,10 @@
 - Nothing can run for real (`--on-miss error`, no `--live-tools`, no console): a network namespace on Linux
   (`netns.py`), which closes every route of the app and the processes it starts, and the in-process guard
   (`guard.py`) inside it, which names what this process tried as a miss. Where a namespace is refused (not
-  Linux; no CAP_SYS_ADMIN and no user namespaces), the guard alone, and the report says so.
+  Linux; no CAP_SYS_ADMIN and no user namespaces), the guard alone, and the report says so. In a process
+  that exists to run the app (the `namel3ss-debug` command), the sockets it inherited become /dev/null
+  first: a socket made outside the namespace would still reach outside, and sends on a connected socket are
+  nothing the guard hears.
 - A call may run for real (`--live-tools`, or the console, where `live` runs one): the guard alone, which
   keeps the network for those calls while they run. A namespace cannot: it closes the whole thread.
 - `--on-miss live`: nothing is closed; the guard counts what reached the network outside the calls that
@@ -17,7 +20,9 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import platform
+import stat
 from dataclasses import dataclass
 from typing import Iterator
 
@@ -27,6 +32,8 @@ from ..rerun.replay_source import Rerun
 from ..tracer import watch
 from . import netns
 from .guard import RerunGuard
+
+OPEN_DESCRIPTORS = "/proc/self/fd" if os.path.isdir("/proc/self/fd") else "/dev/fd"
 
 
 @dataclass
@@ -44,13 +51,15 @@ def closed_network(rerun: Rerun, own_process: bool) -> Iterator[Closing]:
     closed = rerun.on_miss == "error"
     platform.platform()  # run_start records it, and its first call runs `uname -p`: not a process of the app's
     for_real = _why_not_namespace(rerun)  # the options let calls run for real
+    if for_real is None and own_process:
+        disarm_inherited_sockets()
     entered, why_not = (None, for_real) if for_real is not None else _enter(own_process)
     network_guard = RerunGuard(rerun, closed)
     watch.guard(network_guard)
     try:
         yield closing
     finally:
-        stopped = _stopped() if entered is not None else 0
+        stopped = _stopped(entered) if entered is not None else 0
         watch.unguard(network_guard)
         if entered is not None:
             _leave(entered)
@@ -76,12 +85,37 @@ def _enter(own_process: bool) -> tuple[netns.Entered | None, str | None]:
     except netns.Stuck as failed:
         raise Namel3ssDebugError(f"the rerun could not close the network: {failed}",
                                  hint="the kernel let the user namespace be made, then refused it what the app "
-                                      "needs; run as root, or with --on-miss live, which closes nothing") from None
+                                      "needs; rerun with --on-miss live, which closes nothing") from None
 
 
-def _stopped() -> int:
+def disarm_inherited_sockets() -> None:
+    """Every socket this process holds beyond its standard streams (one its parent passed, open before the
+    rerun: outside its namespace) becomes /dev/null under the same number, so that the app cannot send on
+    it, and a later close by its owner cannot close a number reused since."""
+    if os.name != "posix" or not os.path.isdir(OPEN_DESCRIPTORS):
+        return
+    null = os.open(os.devnull, os.O_RDWR | os.O_CLOEXEC)
     try:
-        return netns.unanswered()
+        for fd in _sockets(exclude=null):
+            os.dup2(null, fd, inheritable=os.get_inheritable(fd))
+    finally:
+        os.close(null)
+
+
+def _sockets(exclude: int) -> list[int]:
+    """This process's descriptors above the standard streams that are sockets."""
+    found = []
+    for name in os.listdir(OPEN_DESCRIPTORS):
+        fd = int(name)
+        with contextlib.suppress(OSError):  # the directory's own descriptor, closed once listed
+            if fd > 2 and fd != exclude and stat.S_ISSOCK(os.fstat(fd).st_mode):
+                found.append(fd)
+    return found
+
+
+def _stopped(entered: netns.Entered) -> int:
+    try:
+        return netns.unanswered(entered.counters)
     except (OSError, ValueError, IndexError):  # a /proc without the counters: nothing to report
         return 0
 

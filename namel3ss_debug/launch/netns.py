@@ -6,34 +6,45 @@ The namespace has one interface, its own loopback, up: an app that serves itself
 other service listens, and every other network are out of reach (no route).
 
 A network namespace belongs to a thread: `unshare(CLONE_NEWNET)` moves the calling thread only, and the
-threads and processes it starts afterwards are born in it. So the rerun enters one on the thread that runs
-the app, before the app (and the run's own threads) start, and leaves it afterwards.
+threads and processes it starts afterwards are born in it. The rerun enters one before the app (and the run's
+own threads) start, in one of two ways:
 
-- With CAP_SYS_ADMIN (root, as in a container) the thread enters a namespace and, at the end, goes back to
-  the one it came from (`setns`): the rest of the process keeps its network.
-- Without it, a new user namespace grants the right: `unshare(CLONE_NEWUSER | CLONE_NEWNET)`, with the
-  user's own uid and gid mapped to themselves, so `getuid()` and the owner of every file written stay as
-  they were. The kernel allows that only to a single-threaded process, and a process cannot go back to the
-  user namespace it left: it stays in both until it exits, so this is done only in a process that exists
-  to run the app (the `namel3ss-debug` command).
+- The whole process, in a process that exists to run the app (the `namel3ss-debug` command) and has one
+  thread, which the kernel requires: `unshare(CLONE_NEWUSER | CLONE_NEWNET)`. The new user namespace grants
+  the right to make the network namespace, and takes away every capability over the host's namespaces: no
+  thread of the process is left outside, and nothing in it can go back (`setns()` to the host's network
+  needs CAP_SYS_ADMIN where the host's namespaces are, which no process in the new user namespace has, root
+  included; the host's processes' /proc/PID/ns files cannot even be opened). A user's own uid and gid are
+  mapped to themselves, so `getuid()` and the owner of every file written stay as they were. Root's maps are
+  written by a child left outside (only a process with CAP_SETUID there may map more than its own id): every
+  uid and gid root has is mapped to itself, so root reads and writes the files it could before. A process
+  cannot go back to the user namespace it left: it stays in both until it exits (the report needs no
+  network).
+- The app's thread only, elsewhere (a library call in a process that goes on after the rerun, a process
+  with more threads, user namespaces refused) and only with CAP_SYS_ADMIN (root): the thread goes back
+  (`setns`) at the end, so the rest of the process keeps its network. This closes every route of an app
+  that does not try to get out, not one that does: code running as root can go back as the rerun does, and
+  other threads of the process, and the sockets it holds, are outside (`how` says so).
 - Elsewhere (not Linux, namespaces refused), `enter` says why not, and the in-process guard alone closes
   the network (`launch/guard.py`).
 
 The kernel counts, per namespace, each attempt that went nowhere (`unanswered`): a connect or send with no
 route (anything but the loopback), a TCP connect refused and a UDP datagram with no listener on the
 namespace's loopback. That is how the report learns of attempts made where the in-process guard cannot
-see (a process the app started, native code).
+see (a process the app started, native code). The counters are read from files opened when the namespace
+is entered: a /proc/PID/net file belongs to the namespace it was opened in, wherever the thread goes after.
 """
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import os
 import socket
 import struct
 import sys
-from dataclasses import dataclass
-from typing import Callable
+from dataclasses import dataclass, field
+from typing import IO, Callable, Iterable, NoReturn
 
 CLONE_NEWNET = 0x40000000
 CLONE_NEWUSER = 0x10000000
@@ -44,15 +55,19 @@ COUNTERS_OF_THREAD = ("/proc/thread-self/net/snmp", "/proc/thread-self/net/snmp6
 # a UDP datagram to a port nobody listens on (IPv4, IPv6).
 UNANSWERED = ("Ip:OutNoRoutes", "Ip6OutNoRoutes", "Tcp:AttemptFails", "Udp:NoPorts", "Udp6NoPorts")
 OWN_LOOPBACK = "its own loopback up, nothing else"
+NOT_OWN_PROCESS = ("a user namespace cannot be left again, so it is entered only by the namel3ss-debug command, "
+                   "not by a process that goes on after the rerun")
 
 
 @dataclass
 class Entered:
-    """A namespace this thread is in: `how` it got there, and the namespace it came from when it can go
-    back (an open descriptor of it), else None (a user namespace: the process stays until it exits)."""
+    """A namespace the app runs in: `how` it got there, the namespace it came from when this thread can go
+    back (an open descriptor of it), else None (a user namespace: the process stays until it exits), and
+    the namespace's counters (`unanswered`), opened in it."""
 
     how: str
     back_to: int | None
+    counters: list[IO[str]] = field(default_factory=list)
 
 
 class Refused(Exception):
@@ -65,39 +80,72 @@ class Stuck(Exception):
 
 
 def enter(own_process: bool, threads: Callable[[], int] | None = None) -> Entered:
-    """Move this thread into a new network namespace with only its own loopback up. Raises Refused, having
-    changed nothing, when the platform or the kernel does not allow it."""
+    """Move this process (`own_process`, one thread), else this thread, into a new network namespace with
+    only its own loopback up. Raises Refused, having changed nothing, when the platform or the kernel does
+    not allow it."""
     if not sys.platform.startswith("linux"):
         raise Refused(f"network namespaces are Linux's, and this is {sys.platform}")
     libc = _libc()
+    why_not_process = NOT_OWN_PROCESS
+    if own_process:
+        count = (threads or _thread_count)()
+        why_not_process = f"a user namespace needs a process with one thread (this one has {count})"
+        if count == 1:
+            try:
+                return _counted(_enter_process(libc))
+            except Refused as refused:
+                why_not_process = str(refused)
+    return _counted(_enter_thread(libc, why_not_process))
+
+
+def _enter_thread(libc: ctypes.CDLL, why_not_process: str) -> Entered:
+    """This thread alone, with CAP_SYS_ADMIN, able to go back: an app running as root can too."""
     try:
         back_to = os.open(NET_OF_THREAD, os.O_RDONLY | os.O_CLOEXEC)
     except OSError as error:
         raise Refused(f"cannot open {NET_OF_THREAD}: {error.strerror or error}") from None
-    if libc.unshare(CLONE_NEWNET) == 0:  # CAP_SYS_ADMIN: root, or a container's root
-        entered = Entered(f"a network namespace with {OWN_LOOPBACK}", back_to)
-        try:
-            _loopback_up()
-        except OSError as error:
-            leave(entered)
-            raise Refused(f"the namespace's loopback could not be brought up: {error.strerror or error}") from None
-        return entered
-    os.close(back_to)
-    _enter_as_user(libc, _error("unshare(CLONE_NEWNET)"), own_process, threads or _thread_count)
-    return Entered(f"a user namespace (your uid and gid mapped to themselves) and a network namespace with "
-                   f"{OWN_LOOPBACK}", None)
+    if libc.unshare(CLONE_NEWNET) != 0:
+        os.close(back_to)
+        raise Refused(f"{_error('unshare(CLONE_NEWNET)')}{_joined(why_not_process)}")
+    entered = Entered(f"a network namespace with {OWN_LOOPBACK}, for the app's thread only, which code running as "
+                      f"root can leave ({why_not_process})", back_to)
+    try:
+        _loopback_up()
+    except OSError as error:
+        leave(entered)
+        raise Refused(f"the namespace's loopback could not be brought up: {error.strerror or error}") from None
+    return entered
 
 
-def _enter_as_user(libc: ctypes.CDLL, plain: str, own_process: bool, threads: Callable[[], int]) -> None:
-    if not own_process:
-        raise Refused(f"{plain}, and a user namespace cannot be left again, so it is entered only by the "
-                      "namel3ss-debug command, not by a process that goes on after the rerun")
-    count = threads()
-    if count != 1:
-        raise Refused(f"{plain}, and a user namespace needs a process with one thread (this one has {count})")
+def _joined(why_not_process: str) -> str:
+    """How the reason the process could not enter follows the thread's refusal."""
+    return f"; {why_not_process}" if why_not_process.startswith("unshare(") else f", and {why_not_process}"
+
+
+def _enter_process(libc: ctypes.CDLL) -> Entered:
+    """The whole process, in a user namespace of its own (see the module's docstring); raises Refused when
+    it cannot be made, Stuck when it was made but cannot run the app."""
     uid, gid = os.getuid(), os.getgid()
+    mapper = _mapper() if uid == 0 else None
     if libc.unshare(CLONE_NEWUSER | CLONE_NEWNET) != 0:
-        raise Refused(f"{plain}; {_error('unshare(CLONE_NEWUSER | CLONE_NEWNET)')}")
+        refused = _error("unshare(CLONE_NEWUSER | CLONE_NEWNET)")
+        if mapper is not None:
+            mapper.cancel()
+        raise Refused(refused)
+    every_id = mapper is not None and mapper.write()
+    if not every_id:
+        _map_own_ids(uid, gid)
+    try:
+        _loopback_up()
+    except OSError as error:
+        raise Stuck(f"the namespace's loopback could not be brought up: {error.strerror or error}") from None
+    ids = "every uid and gid mapped to itself" if every_id else "your uid and gid mapped to themselves"
+    return Entered(f"a user namespace ({ids}) and a network namespace with {OWN_LOOPBACK}", None)
+
+
+def _map_own_ids(uid: int, gid: int) -> None:
+    """The process maps its own uid and gid (as they were before it moved) to themselves, as any user may
+    (`setgroups` denied first)."""
     try:
         _write("/proc/self/setgroups", "deny")
         _write("/proc/self/uid_map", f"{uid} {uid} 1")
@@ -105,14 +153,75 @@ def _enter_as_user(libc: ctypes.CDLL, plain: str, own_process: bool, threads: Ca
     except OSError as error:
         raise Stuck(f"could not map uid {uid} and gid {gid} in the rerun's user namespace: "
                     f"{error.strerror or error}") from None
+
+
+class Mapper:
+    """A child process left outside the user namespace this process is about to make, which writes the
+    namespace's maps when told: only a process with CAP_SETUID and CAP_SETGID where the namespace is made
+    may map more ids than its own.
+
+        mapper = Mapper(maps); unshare(CLONE_NEWUSER...); mapper.write()  # True: written
+    """
+
+    def __init__(self, maps: dict[str, str]) -> None:
+        target = os.getpid()
+        told, self._go = os.pipe()
+        self._pid = os.fork()
+        if self._pid == 0:
+            _write_maps_when_told(told, self._go, target, maps)
+        os.close(told)
+
+    def write(self) -> bool:
+        """Tell the child to write the maps of this process's new namespace; True when it did."""
+        with contextlib.suppress(OSError):  # the child is gone: it wrote nothing
+            os.write(self._go, b"1")
+        os.close(self._go)
+        return self._ended() == 0
+
+    def cancel(self) -> None:
+        """No namespace was made: the child ends having written nothing."""
+        os.close(self._go)
+        self._ended()
+
+    def _ended(self) -> int:
+        return os.waitstatus_to_exitcode(os.waitpid(self._pid, 0)[1])
+
+
+def _write_maps_when_told(told: int, go: int, target: int, maps: dict[str, str]) -> NoReturn:
+    """The mapper's child: it waits to be told (the pipe closed without a word: nothing to do), writes the
+    maps of process `target` and exits, 0 when it wrote them, never returning into the parent's code."""
+    code = 1
     try:
-        _loopback_up()
-    except OSError as error:
-        raise Stuck(f"the namespace's loopback could not be brought up: {error.strerror or error}") from None
+        os.close(go)
+        if os.read(told, 1) == b"1":
+            for name, text in maps.items():
+                _write(f"/proc/{target}/{name}", text)
+            code = 0
+    finally:
+        os._exit(code)
+
+
+def _mapper() -> Mapper | None:
+    """A mapper of every id this process's user namespace has to itself, or None (the process then maps
+    its own ids only)."""
+    try:
+        return Mapper({name: _identity(name) for name in ("uid_map", "gid_map")})
+    except (OSError, ValueError):
+        return None
+
+
+def _identity(name: str) -> str:
+    """This process's own map (`inside outside count` lines) as a map of each id inside to itself."""
+    with open(f"/proc/self/{name}", encoding="ascii") as handle:
+        extents = [line.split() for line in handle if line.strip()]
+    return "".join(f"{int(inside)} {int(inside)} {int(count)}\n" for inside, _, count in extents)
 
 
 def leave(entered: Entered) -> None:
-    """Back to the namespace this thread came from, when it can go back."""
+    """Back to the namespace this thread came from, when it can go back; the counters are closed."""
+    for handle in entered.counters:
+        handle.close()
+    entered.counters = []
     if entered.back_to is None:
         return
     try:
@@ -124,14 +233,24 @@ def leave(entered: Entered) -> None:
         entered.back_to = None
 
 
-def unanswered(paths: tuple[str, ...] = COUNTERS_OF_THREAD) -> int:
-    """How many connects and sends of this thread's namespace went nowhere, since it was made (the kernel's
-    counters start at 0 in a new namespace)."""
-    counters: dict[str, int] = {}
-    for path in paths:
-        with open(path, encoding="ascii") as handle:
-            counters.update(_counters(handle.read()))
-    return sum(counters.get(name, 0) for name in UNANSWERED)
+def unanswered(counters: Iterable[IO[str]]) -> int:
+    """How many connects and sends of the namespace the counters were opened in went nowhere, since it was
+    made (the kernel's counters start at 0 in a new namespace)."""
+    found: dict[str, int] = {}
+    for handle in counters:
+        handle.seek(0)
+        found.update(_counters(handle.read()))
+    return sum(found.get(name, 0) for name in UNANSWERED)
+
+
+def _counted(entered: Entered) -> Entered:
+    """The namespace's counters, opened now that this thread is in it (IPv6's are absent where it is off)."""
+    for path in COUNTERS_OF_THREAD:
+        try:
+            entered.counters.append(open(path, encoding="ascii"))  # closed by `leave`
+        except OSError:
+            continue
+    return entered
 
 
 def _counters(text: str) -> dict[str, int]:

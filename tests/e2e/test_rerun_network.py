@@ -206,7 +206,8 @@ def refusals(listeners: Listeners) -> list[str]:
 
 
 @pytest.mark.parametrize(("who", "how"), [
-    (AS_ROOT, "a network namespace with its own loopback up, nothing else"),
+    (AS_ROOT, "a user namespace (every uid and gid mapped to itself) and a network namespace with its own loopback "
+              "up, nothing else"),
     (AS_NOBODY, "a user namespace (your uid and gid mapped to themselves) and a network namespace with its own "
                 "loopback up, nothing else"),
 ])

@@ -1,0 +1,137 @@
+"""A closed rerun stays closed for an app running as root, on the real command.
+
+A listener on the host's 127.0.0.1 (a thread of this test) and an app (apps/netns_escape.py) that, as root,
+tries the ways out of a network namespace: setns() to its parent's network namespace, setns() on each of its
+own descriptors that is a namespace, and a socket the command inherited. Recorded, each reaches the listener;
+rerun (`--on-miss error`, nothing for real), none does, and the report counts the namespace's attempts, not
+the host's.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Iterator
+
+import orjson
+import pytest
+
+ESCAPE_APP = Path(__file__).parent / "apps" / "netns_escape.py"
+IN_A_USER_NAMESPACE = ("a user namespace (every uid and gid mapped to itself) and a network namespace with its own "
+                       "loopback up, nothing else")
+
+pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux") or os.geteuid() != 0,
+                                reason="needs Linux and root (the ways out are root's)")
+
+
+class Listener:
+    """A TCP listener on the host's 127.0.0.1: what each connection sent."""
+
+    def __init__(self) -> None:
+        self.sock = socket.create_server(("127.0.0.1", 0))
+        self.sock.settimeout(0.1)
+        self._heard: list[bytes] = []
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._accept, daemon=True)
+        self._thread.start()
+
+    @property
+    def port(self) -> str:
+        return str(self.sock.getsockname()[1])
+
+    def heard(self) -> list[bytes]:
+        time.sleep(0.5)  # what is on its way arrives
+        with self._lock:
+            heard, self._heard = self._heard, []
+        return heard
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.sock.close()
+
+    def _accept(self) -> None:
+        while not self._stop.is_set():
+            try:
+                connection, _ = self.sock.accept()
+            except TimeoutError:
+                continue
+            threading.Thread(target=self._read, args=(connection,), daemon=True).start()
+
+    def _read(self, connection: socket.socket) -> None:
+        with connection:
+            connection.settimeout(30)
+            try:
+                while chunk := connection.recv(4096):
+                    with self._lock:
+                        self._heard.append(chunk)
+            except OSError:
+                pass
+
+
+@pytest.fixture
+def listener() -> Iterator[Listener]:
+    started = Listener()
+    yield started
+    started.close()
+
+
+@pytest.fixture
+def workdir() -> Iterator[Path]:
+    path = Path(tempfile.mkdtemp(prefix="n3-netns-escape-"))
+    shutil.copy(ESCAPE_APP, path / "app.py")
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
+
+def command(workdir: Path, listener: Listener, *args: str) -> subprocess.CompletedProcess[str]:
+    """The command, run by this process (its parent, in the host's network namespace), holding a socket
+    connected to the listener that it inherited."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith("NAMEL3SS_DEBUG_")}
+    env.update({"NO_COLOR": "1", "COLUMNS": "240", "PYTHONDONTWRITEBYTECODE": "1", "HOME": str(workdir),
+                "XDG_CACHE_HOME": str(workdir / "cache")})
+    with socket.create_connection(("127.0.0.1", int(listener.port))) as passed:
+        return subprocess.run([sys.executable, "-m", "namel3ss_debug", *args], cwd=workdir, env=env,
+                              pass_fds=(passed.fileno(),), capture_output=True, text=True, timeout=180)
+
+
+def record_and_rerun(workdir: Path, listener: Listener, way: str) -> tuple[dict, str]:
+    """Record the app (its way reaches the listener), then rerun it: the report and the app's output."""
+    recorded = command(workdir, listener, "trace", "-q", "-o", "recorded", "app.py", listener.port, way)
+    assert recorded.returncode == 0, recorded.stderr
+    assert listener.heard() == [way.encode()], recorded.stdout  # outside a rerun, the way out is open
+    again = command(workdir, listener, "replay", "recorded", "--rerun", "--no-cache", "-o", "reruns",
+                    "--format", "json")
+    assert "Traceback" not in again.stderr.split("rerun of", 1)[0], again.stderr  # none of ours
+    return orjson.loads(again.stdout), again.stderr
+
+
+@pytest.mark.parametrize("way", ["parent", "descriptors"])
+def test_setns_back_to_the_host_is_refused_and_the_report_counts_the_namespaces_attempts(listener, workdir, way):
+    report, app_output = record_and_rerun(workdir, listener, way)
+    assert listener.heard() == [], app_output
+    assert "child: CalledProcessError" in app_output  # its connect had nowhere to go
+    assert "setns fd" not in app_output  # the rerun holds no descriptor of a namespace
+    network = report["network"]
+    assert (network["closed_by"], network["how"], network["stopped"]) == ("namespace", IN_A_USER_NAMESPACE, 1)
+
+
+def test_the_parents_network_namespace_cannot_even_be_opened(listener, workdir):
+    _, app_output = record_and_rerun(workdir, listener, "parent")
+    assert "setns parent: PermissionError: [Errno 13] Permission denied" in app_output
+
+
+def test_a_socket_the_command_inherited_is_useless_to_the_app(listener, workdir):
+    report, app_output = record_and_rerun(workdir, listener, "inherited")
+    assert listener.heard() == [], app_output
+    assert "send fd" not in app_output  # no socket is left beyond the standard streams
+    network = report["network"]
+    assert (network["closed_by"], network["how"], network["stopped"]) == ("namespace", IN_A_USER_NAMESPACE, 0)
