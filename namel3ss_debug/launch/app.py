@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import builtins
 import importlib.machinery
+import importlib.util
 import json
+import marshal
 import os
 import sys
 import traceback
@@ -12,7 +14,7 @@ import types
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, Sequence
 
 from ..config import ResolvedSettings
 from ..model.errors import Namel3ssDebugError, UsageError
@@ -21,6 +23,7 @@ from ..tracer.argv import process_is_cli
 from ..tracer.redact import Redactor
 from ..tracer.run import Run
 from .capture import capture_calls
+from .pinned import Located, read_pinned
 
 AI_SUFFIX = ".ai"  # a namel3ss app, run through the `namel3ss` package rather than as Python
 
@@ -69,14 +72,19 @@ def check_target(target: Target) -> None:
 
 
 def run_traced(target: Target, resolved: ResolvedSettings, *, own_process: bool | None = None,
-               start_attrs: dict[str, Any] | None = None) -> Outcome:
+               start_attrs: dict[str, Any] | None = None, files: Sequence[Located] | None = None) -> Outcome:
     """Run the target under a new run; the app's exit code becomes the outcome's.
+
+    With `files` (a rerun's, as `recorded.py`'s `locate` pinned them and consent judged them), the code run
+    is read from those files before the run starts, each through a descriptor found to be the pinned file
+    (`pinned.Changed` otherwise): a script, or a module's packages and module, are not looked up again.
 
     With `own_process` (the process exists only to run this app; by default, when it is the
     `namel3ss-debug` command), the run ends after what the interpreter would do at exit: non-daemon
     threads finish and atexit callbacks run, traced.
     """
     check_target(target)
+    loaded = [(file, read_pinned(file.pinned) if file.pinned else None) for file in files] if files else None
     if own_process is None:
         own_process = process_is_cli()
     tracer = get_tracer()
@@ -88,7 +96,7 @@ def run_traced(target: Target, resolved: ResolvedSettings, *, own_process: bool 
     run = tracer.start_run(resolved, entry=_entry(target, resolved), argv=target.argv, start_attrs=start_attrs)
     saved_argv, saved_path, saved_main = sys.argv[:], sys.path[:], sys.modules.get("__main__")
     try:
-        code, exception = _execute(target, prepared)
+        code, exception = _execute(target, prepared, loaded)
         if own_process:  # the app's __main__ stays in place: its threads and atexit callbacks use it
             code, exception = _finish(code, exception)
     finally:
@@ -140,7 +148,8 @@ def _prepare_ai_app(target: Target) -> tuple[Any, dict[str, Any]]:
     return prepared, {"namel3ss": runner.start_attrs(path, target.flow)}
 
 
-def _execute(target: Target, prepared: Any = None) -> tuple[int, BaseException | None]:
+def _execute(target: Target, prepared: Any = None,
+             loaded: list[tuple[Located, bytes | None]] | None = None) -> tuple[int, BaseException | None]:
     """Run the target as `__main__` (left in `sys.modules`; the caller puts ours back); an `.ai`
     app runs through the namel3ss runtime instead. An error of ours about an `.ai` app (an unknown
     flow, a source that does not load) is the outcome's exception, with its exit code (2, 1)."""
@@ -150,13 +159,13 @@ def _execute(target: Target, prepared: Any = None) -> tuple[int, BaseException |
             return 0, None
         if target.module:
             sys.path.insert(0, os.getcwd())
-            module, code = _module_main(target.module)
+            module, code = _pinned_main(target.module, loaded) if loaded else _module_main(target.module)
             sys.argv = [module.__file__ or target.module, *target.args]  # as `python -m` sets it
         else:
             script = str(Path(target.script or "").resolve())
             sys.argv = [target.script or "", *target.args]
             sys.path.insert(0, os.path.dirname(script))
-            module, code = _script_main(script)
+            module, code = _script_main(script, loaded[0][1] if loaded else None)
         sys.modules["__main__"] = module
         exec(code, module.__dict__)
     except SystemExit as exc:
@@ -179,11 +188,13 @@ def _run_ai_app(target: Target, prepared: Any) -> None:
     run_ai_app(script, target.flow, target.input, prepared)
 
 
-def _script_main(path: str) -> tuple[types.ModuleType, types.CodeType]:
+def _script_main(path: str, source: bytes | None = None) -> tuple[types.ModuleType, types.CodeType]:
     """A script as `python path` runs it: an absolute `__file__` and code filename, while `sys.argv[0]`
-    stays as typed."""
-    with open(path, "rb") as handle:
-        code = compile(handle.read(), path, "exec", dont_inherit=True)
+    stays as typed. `source`: its bytes as already read (a rerun's pinned file)."""
+    if source is None:
+        with open(path, "rb") as handle:
+            source = handle.read()
+    code = compile(source, path, "exec", dont_inherit=True)
     module = types.ModuleType("__main__")
     module.__dict__.update(__file__=path, __builtins__=builtins, __cached__=None,
                            __loader__=importlib.machinery.SourceFileLoader("__main__", path))
@@ -192,8 +203,6 @@ def _script_main(path: str) -> tuple[types.ModuleType, types.CodeType]:
 
 def _module_main(name: str) -> tuple[types.ModuleType, types.CodeType]:
     """A module as `python -m name` runs it (a package runs its `__main__` submodule)."""
-    import importlib.util  # noqa: PLC0415 - only an app run as `-m module` needs it
-
     spec = importlib.util.find_spec(name)
     if spec is not None and spec.submodule_search_locations is not None:
         spec = importlib.util.find_spec(f"{name}.__main__")
@@ -206,6 +215,50 @@ def _module_main(name: str) -> tuple[types.ModuleType, types.CodeType]:
     module.__dict__.update(__file__=spec.origin, __cached__=spec.cached, __loader__=spec.loader,
                            __package__=spec.parent, __spec__=spec, __builtins__=builtins)
     return module, code
+
+
+def _pinned_main(name: str, loaded: list[tuple[Located, bytes | None]]) -> tuple[types.ModuleType, types.CodeType]:
+    """A module as `python -m name` runs it, from the files a rerun pinned: each package on the way is
+    imported from its pinned `__init__` (its `__path__` the folder it was found in, links resolved), then
+    the module's code is the pinned file's. Code that is no file (built-in, frozen) is the import system's."""
+    *packages, (main, source) = loaded
+    for package, init in packages:
+        if package.name not in sys.modules and package.pinned is not None and init is not None:
+            _import_package(package.name, str(package.pinned.path), init)
+    if main.pinned is None or source is None:
+        return _module_main(name)
+    path = str(main.pinned.path)
+    spec = importlib.util.spec_from_file_location(main.name, path)
+    assert spec is not None  # a file path always has a spec
+    module = types.ModuleType("__main__")
+    module.__dict__.update(__file__=spec.origin, __cached__=spec.cached, __loader__=spec.loader,
+                           __package__=spec.parent, __spec__=spec, __builtins__=builtins)
+    return module, _code_of(source, path)
+
+
+def _import_package(name: str, init: str, source: bytes) -> None:
+    """The package imported as the import system would, its code the bytes already read from `init`."""
+    spec = importlib.util.spec_from_file_location(name, init, submodule_search_locations=[os.path.dirname(init)])
+    assert spec is not None  # a file path always has a spec
+    module = importlib.util.module_from_spec(spec)
+    parent, _, child = name.rpartition(".")
+    sys.modules[name] = module
+    try:
+        exec(_code_of(source, init), module.__dict__)
+    except BaseException:
+        sys.modules.pop(name, None)
+        raise
+    if parent in sys.modules:
+        setattr(sys.modules[parent], child, module)
+
+
+def _code_of(data: bytes, path: str) -> types.CodeType:
+    """A module's code from its file's bytes: compiled source, or the code object of a `.pyc`."""
+    if path.endswith(tuple(importlib.machinery.BYTECODE_SUFFIXES)) and data[:4] == importlib.util.MAGIC_NUMBER:
+        code = marshal.loads(data[16:])
+        assert isinstance(code, types.CodeType)
+        return code
+    return compile(data, path, "exec", dont_inherit=True)
 
 
 def _exit_code(exc: SystemExit) -> int:

@@ -6,23 +6,26 @@ module whose files are inside the project directory (the working directory, or `
 directory or below it. Anything else (a stdlib or installed module such as `-m timeit -s CODE`, a script
 elsewhere on disk, reached by `..` or through a link, a recorded `cwd` of `/`, an entry that is an
 interpreter option) is judged not plain, with the reasons; the command line decides whether to ask.
-Paths are compared resolved, links followed, as the launcher will open them.
+The judge looks nothing up: it judges the paths `recorded.py`'s `locate` resolved and pinned once (the
+kernel's names for the directory and for each file the run executes, links followed), and the launcher
+runs only what it finds unchanged there (`pinned.py`), so a link turned elsewhere after the check is not
+followed.
 
-    judgement = judge(recorded, Path.cwd())
+    judgement = judge(recorded, Path.cwd())  # recorded: as recorded_target (or locate) gives it
     judgement.plain, judgement.reasons, judgement.command
     # False, ('module timeit runs /usr/lib/python3.12/timeit.py, outside /proj',), "cd /proj && python -m timeit ..."
 """
 
 from __future__ import annotations
 
+import os
 import shlex
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping, Sequence
 
-from ..model.errors import UsageError
-from .module_origin import is_module_name, module_files
+from .module_origin import is_module_name
+from .pinned import Located
 from .recorded import Recorded
 from .shown import shown
 
@@ -46,19 +49,18 @@ class Judgement:
         return "; ".join(self.reasons)
 
 
-def judge(recorded: Recorded, project: Path, *, interpreter: str | None = None,
-          path: Sequence[str] | None = None, modules: Mapping[str, Any] | None = None) -> Judgement:
-    """Judge the app `recorded` names against the project directory. `path` and `modules` are where a
-    module is looked for (default: this process's, which the app will run in)."""
-    root = project.resolve()
-    where = recorded.cwd.resolve()
+def judge(recorded: Recorded, project: Path, *, interpreter: str | None = None) -> Judgement:
+    """Judge the app `recorded` (located: its paths pinned) names against the project directory."""
+    if recorded.where is None or recorded.files is None:
+        raise ValueError("judge needs a located recording (recorded_target or locate)")
+    root = Path(os.path.realpath(project))
+    where = recorded.where.path
     reasons = [] if _inside(where, root) else [f"it runs in {shown(str(where))}, outside {shown(str(root))}"]
     target = recorded.target
     if target.module:
-        reasons += _module_reasons(target.module, where, root, sys.path if path is None else path,
-                                   sys.modules if modules is None else modules)
+        reasons += _module_reasons(target.module, recorded, root)
     else:
-        reasons += _script_reasons(Path(target.script or ""), root, target.is_ai_app)
+        reasons += _script_reasons(target.script or "", recorded.files, root, target.is_ai_app)
     return Judgement(command_line(recorded, interpreter or sys.executable), tuple(reasons))
 
 
@@ -74,40 +76,41 @@ def command_line(recorded: Recorded, interpreter: str) -> str:
         words += ["--input", target.input] if target.input is not None else []
     else:
         words = [interpreter, target.script or ""]
-    return shown(f"cd {shlex.quote(str(recorded.cwd.resolve()))} && {shlex.join([*words, *target.args])}")
+    return shown(f"cd {shlex.quote(str(recorded.cwd))} && {shlex.join([*words, *target.args])}")
 
 
-def _script_reasons(script: Path, root: Path, ai_app: bool) -> list[str]:
-    """A script or `.ai` app runs without asking when its file, links followed, is inside the project."""
+def _script_reasons(script: str, files: tuple[Located, ...], root: Path, ai_app: bool) -> list[str]:
+    """A script or `.ai` app runs without asking when its file, as pinned (links followed), is inside
+    the project."""
     kind = "namel3ss app" if ai_app else "script"
     reasons = []
-    if script.name.startswith("-"):
-        reasons.append(f"its entry {shown(script.name)} is an interpreter option, not an app")
-    real = script.resolve()
-    if not _inside(real, root):
-        reasons.append(f"the {kind} {shown(str(real))} is outside {shown(str(root))}")
+    if Path(script).name.startswith("-"):
+        reasons.append(f"its entry {shown(Path(script).name)} is an interpreter option, not an app")
+    pinned = files[0].pinned if files else None
+    if pinned is None:
+        reasons.append(f"the {kind} {shown(script)} does not open")
+    elif not _inside(pinned.path, root):
+        reasons.append(f"the {kind} {shown(str(pinned.path))} is outside {shown(str(root))}")
     return reasons
 
 
-def _module_reasons(name: str, where: Path, root: Path, path: Sequence[str], modules: Mapping[str, Any]) -> list[str]:
+def _module_reasons(name: str, recorded: Recorded, root: Path) -> list[str]:
     """A module runs without asking when every file `-m` would run (packages on the way, the module or its
-    `__main__`) is inside the project, looked for as the app will be: from the directory it runs in."""
+    `__main__`), as `locate` found and pinned them from the directory it runs in, is inside the project."""
     if name.startswith("-"):
         return [f"its entry {shown(name)} is an interpreter option, not a module"]
     if not is_module_name(name):
         return [f"'{shown(name)}' is not a module name"]
-    try:
-        files = module_files(name, where, path, modules)
-    except Exception as error:  # a finder's own failure: the module cannot be judged
-        return [f"module {name} could not be looked for ({shown(str(error) or type(error).__name__)})"]
-    if files is None:
-        raise UsageError(f"the recorded app, module {name}, is not found from {shown(str(where))}",
-                         hint="run from a checkout of the app, or give its directory with --cwd DIR")
-    for file in files:
-        if not Path(file).is_absolute():
-            return [f"module {name} runs {shown(file)} code, not a file of {shown(str(root))}"]
-        if not _inside(Path(file).resolve(), root):
-            return [f"module {name} runs {shown(str(Path(file).resolve()))}, outside {shown(str(root))}"]
+    if recorded.unsearchable is not None:
+        return [f"module {name} could not be looked for ({recorded.unsearchable})"]
+    for file in recorded.files or ():
+        if not Path(file.origin).is_absolute():
+            return [f"module {name} runs {shown(file.origin)} code, not a file of {shown(str(root))}"]
+        real = file.pinned.path if file.pinned is not None else Path(os.path.realpath(file.origin))
+        if not _inside(real, root):
+            return [f"module {name} runs {shown(str(real))}, outside {shown(str(root))}"]
+        if file.pinned is None:
+            return [f"module {name} runs {shown(str(real))}, which does not open"]
     return []
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import importlib.machinery
 import sys
+from dataclasses import dataclass
 from importlib.machinery import ModuleSpec
 from pathlib import Path
 from typing import Any, Mapping, Sequence
@@ -26,27 +27,43 @@ def is_module_name(name: str) -> bool:
     return bool(name) and all(part.isidentifier() for part in name.split("."))
 
 
+@dataclass(frozen=True)
+class Code:
+    """A file `python -m` runs: the module's full name, where its code comes from (a path, or `built-in`,
+    `frozen`), and whether it is a package's `__init__`."""
+
+    name: str
+    origin: str
+    package: bool
+
+
 def module_files(name: str, first: Path, path: Sequence[str], modules: Mapping[str, Any]) -> list[str] | None:
+    """The origins of `module_code`, in order."""
+    code = module_code(name, first, path, modules)
+    return None if code is None else [part.origin for part in code]
+
+
+def module_code(name: str, first: Path, path: Sequence[str], modules: Mapping[str, Any]) -> list[Code] | None:
     """What `python -m name` run in `first` would execute, in order: each package's `__init__` on the way
     (a namespace package has none), then the module (a package's `__main__`). An origin that is no file
     (`built-in`, `frozen`) is given as it is. None when no finder knows the name."""
     search = [str(first), *(_absolute(entry, first) for entry in path)]
     parts = name.split(".")
-    files: list[str] = []
+    files: list[Code] = []
     locations: list[str] | None = None  # None: a top-level name, looked for on `search`
     for depth in range(1, len(parts) + 1):
         found = _find(".".join(parts[:depth]), locations, search, modules)
         if found is None:
             return None
         spec, locations = found
-        files.extend(_code_of(spec))
+        files.extend(_code_of(spec, locations is not None))
         if depth < len(parts) and locations is None:
             return None  # a module, not a package: it has no submodules
     if locations is not None:  # a package: `-m` runs its __main__
         found = _find(f"{name}.{MAIN}", locations, search, modules)
         if found is None:
             return None
-        files.extend(_code_of(found[0]))
+        files.extend(_code_of(found[0], False))
     return files
 
 
@@ -71,11 +88,11 @@ def _find(fullname: str, locations: list[str] | None, search: list[str],
     return None
 
 
-def _code_of(spec: ModuleSpec) -> list[str]:
+def _code_of(spec: ModuleSpec, package: bool) -> list[Code]:
     """The file a module's code comes from; none for a namespace package, which has no code."""
     if spec.origin is None or (spec.origin == "namespace" and spec.submodule_search_locations is not None):
         return []
-    return [spec.origin]
+    return [Code(spec.name, spec.origin, package)]
 
 
 def _absolute(entry: str, first: Path) -> str:

@@ -10,20 +10,25 @@ trace's own project (the same marker looked for from the trace file upwards) or,
 repository cloned elsewhere finds its committed recordings' app in the clone. The absolute paths are hints, used
 when the relative ones are missing (an older recording) or lead nowhere; a script is then looked for under the
 working directory too, by the path the user typed and by its file name.
-Paths are resolved here, once; the launcher and the consent check use what is found. Whether it may run
-without asking (it is this project's app) is `consent.py`'s to judge, against `Recorded.project` (the
-trace's project) when the paths were resolved in it.
+Paths are resolved here, once (`locate`): the directory and every file the run executes (a script, or each
+file `-m` runs) are opened and pinned (`pinned.py`: the kernel's name for each, and its device and inode).
+Consent judges those names; the launcher enters and reads what it finds unchanged, and refuses otherwise.
+Whether it may run without asking (it is this project's app) is `consent.py`'s to judge, against
+`Recorded.project` (the trace's project, or --cwd's directory).
 """
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Mapping, Sequence
 
 from ..model.errors import UsageError
 from ..tracer.project import MARKERS, find_root
 from .app import Target
+from .module_origin import is_module_name, module_code
+from .pinned import Located, Pinned, pin
 from .shown import shown
 
 
@@ -34,7 +39,49 @@ class Recorded:
     target: Target
     cwd: Path  # resolved (links followed): where the app runs, as judged
     redacted_args: int  # arguments the recording redacted: given to the app as recorded
-    project: Path | None = None  # the trace's project, when the paths were resolved in it: what consent judges by
+    project: Path | None = None  # the trace's project or --cwd's directory, resolved: what consent judges by
+    where: Pinned | None = None  # `cwd` pinned by `locate`: what consent judges and the launcher enters
+    files: tuple[Located, ...] | None = None  # the code the run executes, found and pinned once by `locate`
+    unsearchable: str | None = None  # why a module could not be looked for (a finder failed), if it could not
+
+
+def locate(recorded: Recorded, *, path: Sequence[str] | None = None,
+           modules: Mapping[str, Any] | None = None) -> Recorded:
+    """`recorded` with its directory and the files its run executes found once and pinned. A module is
+    looked for as `python -m` run in that directory would find it, on `path` and in `modules` (default:
+    this process's, which the app runs in). UsageError when the directory or the module is not there."""
+    try:
+        where = pin(recorded.cwd)
+    except OSError:
+        raise UsageError(f"the recorded working directory {shown(str(recorded.cwd))} is not here",
+                         hint="give the directory to run the app in with --cwd DIR") from None
+    target = recorded.target
+    if not target.module:
+        script = _located("__main__", target.script or "", False)
+        named = replace(target, script=str(script.pinned.path)) if script.pinned is not None else target
+        return replace(recorded, target=named, cwd=where.path, where=where, files=(script,))
+    if not is_module_name(target.module):  # not looked for: consent names it, the launcher finds no such module
+        return replace(recorded, cwd=where.path, where=where, files=())
+    try:
+        found = module_code(target.module, where.path, sys.path if path is None else path,
+                            sys.modules if modules is None else modules)
+    except Exception as error:  # a finder's own failure: the module cannot be judged
+        why = shown(str(error) or type(error).__name__)
+        return replace(recorded, cwd=where.path, where=where, files=(), unsearchable=why)
+    if found is None:
+        raise UsageError(f"the recorded app, module {target.module}, is not found from {shown(str(where.path))}",
+                         hint="run from a checkout of the app, or give its directory with --cwd DIR")
+    return replace(recorded, cwd=where.path, where=where,
+                   files=tuple(_located(code.name, code.origin, code.package) for code in found))
+
+
+def _located(name: str, origin: str, package: bool) -> Located:
+    """A file the run executes, pinned when it is a file that opens (not `built-in` or `frozen` code)."""
+    try:
+        pinned = pin(Path(origin)) if Path(origin).is_absolute() else None
+    except OSError:
+        pinned = None
+    return Located(name, origin, package, pinned)
 
 
 def recorded_target(start: dict[str, Any], cwd: Path | None, trace: Path | None = None) -> Recorded:
@@ -51,8 +98,8 @@ def recorded_target(start: dict[str, Any], cwd: Path | None, trace: Path | None 
     directory = _directory(attrs, project, cwd, checkout)
     relative = entry.get("project_path")
     portable = checkout / relative if checkout is not None and isinstance(relative, str) and relative else None
-    found = Recorded(_target(entry, argv, directory, portable), directory, _redacted(entry, argv))
-    return replace(found, project=checkout) if cwd is None and checkout is not None else found
+    project_root = checkout if cwd is None else directory  # --cwd's directory, resolved once
+    return locate(Recorded(_target(entry, argv, directory, portable), directory, _redacted(entry, argv), project_root))
 
 
 def _checkout(project: dict[str, Any], cwd: Path | None, trace: Path | None) -> Path | None:

@@ -18,6 +18,7 @@ from ..tracer.serialize import to_jsonable
 from ..transport.opening import PLACEHOLDER_KEY
 from .app import Outcome, run_traced
 from .closing import closed_network
+from .pinned import enter
 from .recorded import Recorded
 
 
@@ -35,19 +36,20 @@ def recorded_form(event_type: str, inputs: Any) -> Any:
 
 def run_again(recorded: Recorded, resolved: ResolvedSettings, rerun: Rerun, replay_of: dict[str, Any], *,
               app_stdout_to_stderr: bool = False) -> tuple[Outcome, Network]:
-    """Run the app in its recorded directory with `tracer.replay` set and the network closed
-    (`closing.py`); the new run's `run_start` names the run it replays (`attrs.replay_of`). Returns how
-    the app ended and how the network was closed."""
+    """Run the app in its recorded directory with `tracer.replay` set and the network closed (`closing.py`),
+    entering the directory and reading the code as `locate` pinned them; the new run's `run_start` names
+    the run it replays (`attrs.replay_of`). Returns how the app ended and how the network was closed."""
     tracer = get_tracer()
     saved = os.getcwd()
     own_process = process_is_cli()
-    os.chdir(recorded.cwd)
+    assert recorded.where is not None  # recorded_target locates what it finds
+    enter(recorded.where)  # the folder consent judged, by descriptor: not the name looked up again
     tracer.replay = rerun
     try:
         with closed_network(rerun, own_process) as closing:
             with _stdout_to_stderr(app_stdout_to_stderr), placeholder_keys(os.environ):
                 outcome = run_traced(recorded.target, resolved, own_process=own_process,
-                                     start_attrs={"replay_of": replay_of})
+                                     start_attrs={"replay_of": replay_of}, files=recorded.files)
     finally:
         tracer.replay = None
         os.chdir(saved)

@@ -23,7 +23,7 @@ import pytest
 
 from namel3ss_debug.cli.replay_cmd import allow_rerun
 from namel3ss_debug.launch.app import Target
-from namel3ss_debug.launch.recorded import Recorded
+from namel3ss_debug.launch.recorded import Recorded, locate
 from namel3ss_debug.model.errors import UsageError
 
 APP = "import pathlib, sys\npathlib.Path(sys.argv[1]).write_text('app ran')\nprint('the app ran')\n"
@@ -338,7 +338,8 @@ class Terminal(io.StringIO):
 
 
 def timeit_app(directory: Path) -> Recorded:
-    return Recorded(Target(script=None, module="timeit", args=("-s", "import os; os.system('id')")), directory, 0)
+    return locate(Recorded(Target(script=None, module="timeit", args=("-s", "import os; os.system('id')")),
+                           directory, 0))
 
 
 @pytest.mark.parametrize("answer", ["y\n", "yes\n", " Y \n", "YES\n"])
@@ -374,6 +375,6 @@ def test_without_a_terminal_on_both_stdin_and_stderr_nothing_is_asked(tmp_path, 
 def test_the_projects_app_is_never_asked_about(tmp_path):
     (tmp_path / "app.py").write_text("")
     stdin, stderr = Terminal("n\n"), Terminal()
-    allow_rerun(Recorded(Target(script=str(tmp_path / "app.py"), module=None, args=()), tmp_path, 0), tmp_path,
+    allow_rerun(locate(Recorded(Target(script=str(tmp_path / "app.py"), module=None, args=()), tmp_path, 0)), tmp_path,
                 False, "t.jsonl", print, stdin=stdin, stderr=stderr)
     assert stdin.tell() == 0 and stderr.getvalue() == ""

@@ -18,7 +18,7 @@ import pytest
 from namel3ss_debug.launch.app import Target
 from namel3ss_debug.launch.consent import judge
 from namel3ss_debug.launch.module_origin import is_module_name, module_files
-from namel3ss_debug.launch.recorded import Recorded, recorded_target
+from namel3ss_debug.launch.recorded import Recorded, locate, recorded_target
 from namel3ss_debug.launch.shown import shown
 from namel3ss_debug.model.errors import UsageError
 
@@ -38,7 +38,7 @@ def module(name: str, directory: Path, *args: str) -> Recorded:
 
 
 def judged(recorded: Recorded, project: Path, modules: dict[str, Any] | None = None) -> Any:
-    return judge(recorded, project, interpreter=PY, path=[], modules=modules or {})
+    return judge(locate(recorded, path=[], modules=modules or {}), project, interpreter=PY)
 
 
 @pytest.fixture
@@ -143,8 +143,8 @@ def test_a_package_of_the_project_is_plain_and_runs_its_init_and_main(project):
 
 
 def test_a_stdlib_module_is_not_plain_and_shown_with_its_code(project):
-    judgement = judge(module("timeit", project, "-s", "import os; os.system('id')", "pass"), project,
-                      interpreter=PY, modules={})
+    judgement = judge(locate(module("timeit", project, "-s", "import os; os.system('id')", "pass"), modules={}),
+                      project, interpreter=PY)
     assert len(judgement.reasons) == 1
     assert judgement.reasons[0].startswith("module timeit runs ") and judgement.reasons[0].endswith(
         f"timeit.py, outside {project}")
@@ -153,14 +153,14 @@ def test_a_stdlib_module_is_not_plain_and_shown_with_its_code(project):
 
 @pytest.mark.parametrize("name", ["http.server", "pdb", "pip", "json.tool"])
 def test_stdlib_and_installed_modules_are_not_plain(project, name):
-    judgement = judge(module(name, project), project, interpreter=PY)
+    judgement = judge(locate(module(name, project)), project, interpreter=PY)
     assert judgement.reasons[0].startswith(f"module {name} runs ") and f"outside {project}" in judgement.reasons[0]
 
 
 def test_a_built_in_or_frozen_module_is_no_file_of_the_project(project):
-    assert judge(module("sys", project), project, modules={}).reasons == (
+    assert judge(locate(module("sys", project), modules={}), project).reasons == (
         f"module sys runs built-in code, not a file of {project}",)
-    assert judge(module("__hello__", project), project, modules={}).reasons == (
+    assert judge(locate(module("__hello__", project), modules={}), project).reasons == (
         f"module __hello__ runs frozen code, not a file of {project}",)
 
 
@@ -189,7 +189,7 @@ def test_a_namespace_package_is_judged_by_its_module(project, tmp_path):
     (tmp_path / "elsewhere" / "space" / "outside.py").write_text("")
     path = [str(tmp_path / "elsewhere")]
     assert module_files("space.inside", project, path, {}) == [str(project / "space" / "inside.py")]
-    judgement = judge(module("space.outside", project), project, path=path, modules={})
+    judgement = judge(locate(module("space.outside", project), path=path, modules={}), project)
     assert judgement.reasons == (f"module space.outside runs {tmp_path / 'elsewhere' / 'space' / 'outside.py'}, "
                                  f"outside {project}",)
 
