@@ -14,6 +14,7 @@ from ..analysis.report import INTEGRITY_COUNTS, Errors, OperationStats, Report
 from ..model.events import COMPONENTS
 from ..model.messages import plural
 from ..model.secret_scope import SCOPE as SECRET_SCOPE
+from .lookalike import lookalike_notes
 from .results import MAX_EVENTS, STATUS, CheckResult, EventRef, ms_text, usd_text
 from .rules import CALL_COMPONENTS, Rule
 from .scan import EventScan
@@ -214,7 +215,8 @@ def _require(rule: Rule, report: Report, scan: EventScan) -> Verdict:
 def _forbid(rule: Rule, report: Report, scan: EventScan) -> Verdict:
     spec, found = scan.specs[rule.target_text]
     count, refs = _errors(report, scan, spec.error_category) if spec.is_error else (found.count, found.refs())
-    return Verdict(count == 0, "none", plural(count, "occurrence"), 0, count, refs, count)
+    return Verdict(count == 0, "none", plural(count, "occurrence"), 0, count, refs, count,
+                   lookalike_notes(spec, scan.seen))
 
 
 def _require_order(rule: Rule, report: Report, scan: EventScan) -> Verdict:

@@ -5,6 +5,9 @@
   (`tool:delete_*`).
 - `error` or `error:CATEGORY`: distinct errors (where each began, as `analyze` counts them), `error:auth`.
 - `require` adds a count: `tool:search>=2` (at least twice; the default is once).
+
+Names are compared as a reader sees them (`model.invisible.name_key`): a span named `delete_db` plus a zero-width
+space, or wrapped in bidirectional marks, is a `tool:delete_db`.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from typing import Any, Optional
 from ..model.error_category import CATEGORIES
 from ..model.events import COMPONENTS, INSTANT_EVENT_TYPES, SPAN_EVENT_PREFIXES
 from ..model.events import kind as span_kind
+from ..model.invisible import name_key
 from ..model.limits import COUNT_MAX, shown
 
 _SPEC = re.compile(r"^(?P<head>[A-Za-z_][A-Za-z0-9_]*)(?::(?P<name>[^\s>]+?))?(?:\s*>=\s*(?P<count>[0-9]+))?$")
@@ -49,18 +53,25 @@ class EventSpec:
     def covers(self, component: object, kind: str, name: str) -> bool:
         """Whether an event of `component`, of span kind (or instant type) `kind` and named `name` is one this
         spec names, start, end or instant alike: `matches` without the occurrence test."""
-        return (component == self.head or kind == self.head) and (self.name is None or name_matches(name, self.name))
+        heads = (name_key(component) if isinstance(component, str) else component, name_key(kind))
+        return self.head in heads and (self.name is None or name_matches(name, self.name))
 
     def error_category(self, category: str) -> bool:
         return self.is_error and (self.name is None or name_matches(category, self.name))
 
 
 def name_matches(name: str, pattern: str) -> bool:
-    """`fnmatchcase`, without compiling a pattern that has no wildcard: a rules file of a million plain names
-    (`tool:x1`, `tool:x2`...) would compile a million regular expressions, each once per kind of event."""
-    if "*" in pattern or "?" in pattern or "[" in pattern:
+    """`fnmatchcase` of the names as a reader sees them (`name_key`: `delete_db\\u200b` is `delete_db`), without
+    compiling a pattern that has no wildcard: a rules file of a million plain names (`tool:x1`, `tool:x2`...)
+    would compile a million regular expressions, each once per kind of event."""
+    name, pattern = name_key(name), name_key(pattern)
+    if has_wildcard(pattern):
         return fnmatchcase(name, pattern)
     return name == pattern
+
+
+def has_wildcard(pattern: str) -> bool:
+    return "*" in pattern or "?" in pattern or "[" in pattern
 
 
 def parse_spec(text: str, *, counted: bool = False) -> tuple[EventSpec, int]:

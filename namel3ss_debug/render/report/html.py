@@ -18,6 +18,7 @@ from typing import Any
 
 import orjson
 
+from ...model.messages import visible
 from ..json_text import compact_json
 
 _TOKENS = re.compile(r"__N3_TITLE__|__N3_CSP__|/\*__N3_CSS__\*/|/\*__N3_JS__\*/|__N3_DATA__")
@@ -31,7 +32,7 @@ def page_html(document: dict[str, Any], *, served: bool = False) -> str:
     script = "\n".join(item.read_text(encoding="utf-8") for item in
                        sorted((web / "js").iterdir(), key=lambda item: item.name) if item.name.endswith(".js"))
     values = {
-        "__N3_TITLE__": html.escape(str(document.get("title") or "namel3ss-debug report")),
+        "__N3_TITLE__": html.escape(visible(str(document.get("title") or "namel3ss-debug report"))),
         "__N3_CSP__": html.escape(_policy(script, served)),
         "/*__N3_CSS__*/": (web / "app.css").read_text(encoding="utf-8"),
         "/*__N3_JS__*/": script,

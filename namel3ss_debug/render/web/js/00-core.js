@@ -15,18 +15,23 @@ const N3 = (window.N3 = {
   ui: {},           // the page's parts, by name
 });
 
-// Characters that could rewrite a terminal or reorder text are shown, not obeyed: C0 controls (but
-// newline and tab) as their Control Pictures (ESC -> ␛), DEL as ␡, C1 controls and the bidi
-// overrides as \uXXXX.
-const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+// Characters that could rewrite a terminal, reorder text or hide in it are shown, not obeyed: C0 controls (but
+// newline and tab) as their Control Pictures (ESC -> ␛), DEL as ␡; C1 controls, the line separators and the
+// invisible characters as Python writes them (\u200b, \U000e0041), the notation of every other screen. The
+// invisible ones are those of model/invisible.py (format characters and default-ignorables: zero-width
+// space and joiners, bidirectional marks, overrides and isolates, tag characters, variation selectors), and
+// tests/unit/web/test_page_invisible.py checks the two lists agree.
+const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029\u00ad\u034f\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u202a-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff0-\ufffb\u{110bd}\u{110cd}\u{13430}-\u{1343f}\u{1bca0}-\u{1bca3}\u{1d173}-\u{1d17a}\u{e0000}-\u{e0fff}]/gu;
 
 N3.visible = function visible(value) {
   const text = value === null || value === undefined ? "" : String(value);
   return text.replace(CONTROL, (ch) => {
-    const code = ch.charCodeAt(0);
+    const code = ch.codePointAt(0);
     if (code < 0x20) return String.fromCharCode(0x2400 + code);
     if (code === 0x7f) return "\u2421";
-    return "\\u" + code.toString(16).padStart(4, "0");
+    if (code < 0x100) return "\\x" + code.toString(16).padStart(2, "0");
+    if (code < 0x10000) return "\\u" + code.toString(16).padStart(4, "0");
+    return "\\U" + code.toString(16).padStart(8, "0");
   });
 };
 
