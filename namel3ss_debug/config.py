@@ -14,6 +14,7 @@ from typing import Any, Mapping
 
 from namel3ss_debug.config_document import KeyPositions, read_json_document
 from namel3ss_debug.config_rules import SPECS, parse_value, plain, unknown_key
+from namel3ss_debug.config_trust import TRUST_ENV, distrust, stranger_problem, trust_hint
 from namel3ss_debug.model.errors import ConfigError
 
 ENV_PREFIX = "NAMEL3SS_DEBUG_"
@@ -134,7 +135,9 @@ def load_settings(
        such as `{"buffer_size": "--buffer-size"}`).
     2. `environ`: `NAMEL3SS_DEBUG_<KEY>` variables (an empty value counts as unset).
     3. The workspace file: `config_path` if given (it must exist; relative to `cwd`), else
-       `.namel3ss/debug.json` found from `cwd` upwards.
+       `.namel3ss/debug.json` found from `cwd` upwards, if it is believed (`config_trust.py`: inside the
+       project, the user's own, writable by no one else; or listed in `NAMEL3SS_DEBUG_TRUST`): one that is
+       not is ignored, and said in `warnings` (in `ignored` for a lenient load).
     4. The defaults of `Settings`.
 
     `environ` and `cwd` are arguments so that nothing here reads process state.
@@ -147,7 +150,9 @@ def load_settings(
     warnings: list[str] = []
     ignored: list[str] | None = [] if lenient else None
     path = _choose_file(cwd, config_path)
-    document = _read_document(path, cwd, ignored) if path else None
+    if path is not None and config_path is None:
+        path = _believed(path, cwd, environ, ignored if ignored is not None else warnings)
+    document = _read_document(path, cwd, ignored, explicit=config_path is not None) if path else None
     file_layer = _file_layer(document, warnings, ignored) if document else {}
     env_layer = _read_env(environ, warnings, ignored)
     override_layer = _read_overrides(overrides or {}, override_source)
@@ -192,6 +197,15 @@ def _choose_file(cwd: Path, config_path: Path | None) -> Path | None:
     return path  # a pipe is read as it comes; a device is refused when it is read (`read_bounded`)
 
 
+def _believed(path: Path, cwd: Path, environ: Mapping[str, str], notices: list[str]) -> Path | None:
+    """`path` when the found file may be believed, else None with one line in `notices` saying why."""
+    reason = distrust(path, cwd, environ)
+    if reason is None:
+        return path
+    notices.append(f"{display_path(path, cwd)} is ignored: {reason} ({trust_hint(path)})")
+    return None
+
+
 def display_path(path: Path, cwd: Path) -> str:
     """`path` relative to `cwd` when it lies below it (`.namel3ss/debug.json`), else absolute."""
     try:
@@ -211,10 +225,12 @@ def _left_out(error: ConfigError, ignored: list[str] | None, what: str) -> None:
     ignored.append(f"{error}; {what} is ignored")
 
 
-def _read_document(path: Path, cwd: Path, ignored: list[str] | None) -> WorkspaceDocument | None:
+def _read_document(path: Path, cwd: Path, ignored: list[str] | None, *,
+                   explicit: bool) -> WorkspaceDocument | None:
+    """The file read; one found (not named by `--config`) is judged again as opened: it may have been swapped."""
     display = display_path(path, cwd)
     try:
-        document = read_json_document(path, display)
+        document = read_json_document(path, display, vet=None if explicit else stranger_problem)
     except ConfigError as error:
         _left_out(error, ignored, "the file")
         return None
@@ -243,7 +259,7 @@ def _file_layer(document: WorkspaceDocument, warnings: list[str], ignored: list[
 def _read_env(environ: Mapping[str, str], warnings: list[str], ignored: list[str] | None) -> _Layer:
     layer: _Layer = {}
     for name, raw in environ.items():
-        if not name.startswith(ENV_PREFIX) or not str(raw).strip():
+        if not name.startswith(ENV_PREFIX) or not str(raw).strip() or name == TRUST_ENV:
             continue
         key = name[len(ENV_PREFIX) :].lower()
         if key not in SPECS:

@@ -14,7 +14,7 @@ import stat
 from bisect import bisect_right
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, Callable
 
 from namel3ss_debug.model.errors import ConfigError
 from namel3ss_debug.model.limits import CONFIG_BYTES_MAX, JSON_DEPTH_MAX, mib
@@ -31,18 +31,22 @@ class JsonDocument:
     positions: KeyPositions
 
 
+Vetting = Callable[[os.stat_result], "str | None"]  # the file as opened -> why it is not believed, or None
+
+
 def read_json_document(path: Path, display: str, limit: int = CONFIG_BYTES_MAX,
-                       example: str | None = None) -> JsonDocument:
+                       example: str | None = None, vet: Vetting | None = None) -> JsonDocument:
     """The JSON object in `path`, read bounded by `limit` bytes; `ConfigError` names `display` (and the line and
     column of a syntax error, of a number too long to read, or of nesting past `JSON_DEPTH_MAX`). `example`:
-    the object an empty file or one of another shape should hold (None: the workspace file's advice)."""
-    text = _decode(read_bounded(path, display, limit), display)
+    the object an empty file or one of another shape should hold (None: the workspace file's advice). `vet`
+    judges the file opened, not its name (`config_trust.py`): a file swapped after it was judged is refused."""
+    text = _decode(read_bounded(path, display, limit, vet), display)
     data = _parse_json(text, display, example)
     _no_lone_surrogate(text, data, display)
     return JsonDocument(text, data, key_positions(text, display))
 
 
-def read_bounded(path: Path, display: str, limit: int) -> bytes:
+def read_bounded(path: Path, display: str, limit: int, vet: Vetting | None = None) -> bytes:
     """At most `limit` bytes of `path`, or a `ConfigError`: a directory or a device is refused before it is
     read, a bigger file after `limit + 1` bytes. A FIFO opens without waiting for a writer (none: it is empty)."""
     try:
@@ -52,6 +56,9 @@ def read_bounded(path: Path, display: str, limit: int) -> bytes:
     with os.fdopen(fd, "rb", buffering=0) as stream:
         status = os.fstat(fd)
         _check_kind(status, display)
+        problem = vet(status) if vet is not None else None
+        if problem:
+            raise ConfigError(f"not read: {problem}", where=display)
         if stat.S_ISREG(status.st_mode) and status.st_size > limit:
             raise _too_big(display, limit)
         if hasattr(os, "O_NONBLOCK"):

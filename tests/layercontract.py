@@ -34,7 +34,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
 )
 # top-level modules of a folder's layer
 FOLDER_OF_MODULE = {"config_rules": "config", "config_document": "config", "config_prices": "config",
-                    "config_help": "config"}
+                    "config_help": "config", "config_trust": "config", "config_patterns": "config"}
 FACADE = frozenset({"_version", "tracer", "transport", "launch"})  # what `namel3ss_debug/__init__.py` may import
 
 

@@ -17,6 +17,7 @@ from .events import envelope
 from .filter import CaptureFilter
 from .memory import make_sampler
 from .pipeline import Pipeline
+from .provenance import unredacted
 from .recorder import Recorder, Writer
 from .retention import expired_traces, remove
 from .span import RootSpan, Span
@@ -62,6 +63,8 @@ class Run:
         self.directory = resolved.output_dir()
         # The values of sensitive environment variables (`MISTRAL_API_KEY`) are hidden wherever they appear.
         self.redactor = _redactor(settings, environ) if settings.redact else None
+        if not settings.redact:
+            unredacted(resolved.sources.get("redact", "default"))
         self.memory = make_sampler() if settings.capture_memory else None
         self.prices = dict(settings.price_overrides)
         self.start_ns = time.perf_counter_ns()
@@ -112,7 +115,7 @@ class Run:
         if "otlp" in s.exporters:  # exporters: ["jsonl", "otlp"]: the file, and each span sent as it ends
             from .otlp.live import live_writer  # noqa: PLC0415 - only a run that exports live loads the SDK
 
-            return live_writer(writer, environ)
+            return live_writer(writer, environ, source=self.resolved.sources.get("exporters", "default"))
         return writer
 
     def _filter(self) -> CaptureFilter:

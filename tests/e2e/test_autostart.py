@@ -64,6 +64,7 @@ def test_workspace_file_enabled_traces_the_app(tmp_path):
 
 def test_workspace_file_found_from_a_subdirectory_puts_traces_under_the_workspace(tmp_path):
     write_workspace(tmp_path, '{"enabled": true, "trace_output_dir": "traces"}')
+    (tmp_path / ".git").mkdir()  # a parent's file is believed inside the project only
     (tmp_path / "sub").mkdir()
     run_hello(tmp_path / "sub")
     assert (outline(only_run(tmp_path / "traces")), (tmp_path / "sub" / "traces").exists()) == (WHOLE_RUN, False)

@@ -73,6 +73,7 @@ def test_override_labels_can_be_given_per_key(tmp_path):
 
 def test_workspace_file_is_found_from_a_subdirectory(tmp_path):
     path = write_config(tmp_path, {"enabled": True})
+    (tmp_path / ".git").mkdir()  # the project's root: a parent's file is believed only inside the project
     subdir = tmp_path / "src" / "agents"
     subdir.mkdir(parents=True)
     resolved = load_settings({}, subdir)
@@ -123,6 +124,7 @@ def test_empty_env_value_counts_as_unset(tmp_path):
 
 def test_relative_output_dir_from_file_is_under_the_workspace_root(tmp_path):
     write_config(tmp_path, {"trace_output_dir": "out/traces"})
+    (tmp_path / ".git").mkdir()
     subdir = tmp_path / "src"
     subdir.mkdir()
     assert load_settings({}, subdir).output_dir() == tmp_path / "out" / "traces"
@@ -321,10 +323,10 @@ def test_env_bool_words(text, expected):
     assert parse_value("redact", text, from_env=True, where="env") is expected
 
 
-def test_bad_regex_names_the_pattern_and_re_message():
+def test_bad_regex_names_the_key_its_index_and_the_engines_message():
     with pytest.raises(ConfigError) as caught:
         parse_value("redact_patterns", ["ok", "(abc"], from_env=False, where="f:1:1")
-    assert '"(abc" does not compile (missing ), unterminated subpattern' in str(caught.value)
+    assert 'redact_patterns[1]: "(abc" cannot be run by RE2 (missing ): (abc)' in str(caught.value)
 
 
 def test_unknown_component_suggests_the_closest():

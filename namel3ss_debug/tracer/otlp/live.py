@@ -29,6 +29,7 @@ from ...model.otel.spans import SpanConverter
 from .answers import AnswerLog, refusal, watched_exporter
 from .sdk import DEFAULT_TIMEOUT, LOGGERS, SpanMaker, reason_of, require_otel, resolve_target
 from ..ours import OURS
+from ..provenance import exported
 
 MAX_QUEUE_SIZE = 2048  # spans waiting to be sent; past it, new spans are dropped (the SDK's default)
 # The SDK's 5 s between batches would leave every span of a short run to its end, and the receiver unheard
@@ -43,9 +44,11 @@ def warn(message: str) -> None:
     print(warning_line(message), file=sys.stderr, flush=True)
 
 
-def live_writer(inner: Any, environ: Mapping[str, str], report: Callable[[str], None] = warn) -> Any:
+def live_writer(inner: Any, environ: Mapping[str, str], report: Callable[[str], None] = warn,
+                source: str = "default") -> Any:
     """`inner` wrapped to export live, or `inner` itself (with one warning) when the OpenTelemetry packages
-    are missing or the OTEL_EXPORTER_OTLP_* variables are wrong."""
+    are missing or the OTEL_EXPORTER_OTLP_* variables are wrong. `source`: where `exporters` came from, said
+    once with the receiver's address (`provenance.py`)."""
     try:
         target = resolve_target(environ)
         require_otel("live export (exporters: otlp)")
@@ -53,6 +56,7 @@ def live_writer(inner: Any, environ: Mapping[str, str], report: Callable[[str], 
     except Namel3ssDebugError as error:  # its text ends with its hint
         report(f"live export is off: {error}; the trace file is written as usual")
         return inner
+    exported(source, target.endpoint)
     return LiveOtlpWriter(inner, exporter, target.endpoint, report, answers=answers, timeout=target.timeout)
 
 
