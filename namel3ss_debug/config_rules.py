@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import json
 import math
-import re
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping, TypeGuard
 
+from namel3ss_debug.config_patterns import pattern_problem
 from namel3ss_debug.model.errors import ConfigError
 from namel3ss_debug.model.events import COMPONENTS, EVENT_TYPES
 from namel3ss_debug.model.limits import COUNT_MAX, DURATION_MAX_MS
@@ -21,6 +21,14 @@ class _Invalid(Exception):
     def __init__(self, detail: str | None = None):
         super().__init__(detail)
         self.detail = detail
+
+
+class _InvalidItem(_Invalid):
+    """An item of a list broke the rule of its items: the message names it as `key[index]`."""
+
+    def __init__(self, index: int, detail: str):
+        super().__init__(detail)
+        self.index = index
 
 
 @dataclass(frozen=True)
@@ -56,11 +64,7 @@ def _check_event_type(name: str) -> str | None:
 
 
 def _check_pattern(pattern: str) -> str | None:
-    try:
-        re.compile(pattern)
-    except re.error as exc:
-        return f"{json.dumps(pattern)} does not compile ({exc})"
-    return None
+    return pattern_problem(pattern)  # run by RE2, in linear time: what it cannot run is refused here
 
 
 def _check_key_name(name: str) -> str | None:
@@ -147,6 +151,9 @@ def parse_value(key: str, raw: object, *, from_env: bool, where: str) -> object:
     try:
         value = _from_text(spec, raw) if from_env and isinstance(raw, str) else raw
         return _convert(spec, value)
+    except _InvalidItem as bad:
+        raise ConfigError(f"{key}[{bad.index}]: {bad.detail}", key=key, value=raw, expected=_expected(spec, from_env),
+                          where=where) from None
     except _Invalid as bad:
         raise _bad_value(key, raw, _expected(spec, from_env), where, bad.detail) from None
 
@@ -234,10 +241,10 @@ def _convert(spec: _Spec, value: object) -> object:
 
 
 def _check_items(check: Callable[[str], str | None], items: tuple[str, ...]) -> None:
-    for item in items:
+    for index, item in enumerate(items):
         problem = check(item)
         if problem:
-            raise _Invalid(problem)
+            raise _InvalidItem(index, problem)
 
 
 def _to_bool(value: object) -> bool:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from typing import Callable, Iterable
 
+from ..config_patterns import UserPatterns
 from .detectors import DETECTORS, NEAR, Detector, compiled, markers
 
 REDACTED = "[REDACTED]"
@@ -40,13 +41,13 @@ class TokenPatterns:
     markers it found there, in the order of `detectors.markers()`, and -2 for URL credentials.
     """
 
-    def __init__(self, extra: Iterable[re.Pattern[str]] = ()):
+    def __init__(self, extra: Iterable[str] = ()):
         self._detectors = tuple((rx, _replacer(detector, rx)) for detector, rx in compiled())
         url = next(i for i, d in enumerate(DETECTORS) if d.label == "url_password")
         self._owners = {index: tuple(i for i, d in enumerate(DETECTORS) if marker in d.markers)
                         for index, marker in enumerate(markers())}
         self._owners[URL_CREDENTIALS] = (url,)
-        self._extra = tuple(extra)
+        self._extra = UserPatterns(extra, "[REDACTED:pattern]")  # RE2: linear in the text, whatever the pattern
 
     @property
     def has_extra(self) -> bool:
@@ -58,6 +59,4 @@ class TokenPatterns:
         for index in sorted({detector for hit in found for detector in owners.get(hit, ())}):
             rx, replace = self._detectors[index]
             text = rx.sub(replace, text)
-        for rx in self._extra:
-            text = rx.sub("[REDACTED:pattern]", text)
-        return text
+        return self._extra.redact(text)

@@ -78,7 +78,7 @@ class Redactor:
         self._names = tuple(dict.fromkeys([*DEFAULT_KEYS, *(k for k in configured if k)]))  # "" would match all
         self._key_verdicts: dict[object, bool] = {}  # any key a dict may have
         self._key_texts: dict[str, str] = {}  # a key as written: keys repeat from event to event
-        self._tokens = TokenPatterns(re.compile(p) for p in patterns)
+        self._tokens = TokenPatterns(patterns)
         self._extra = self._tokens.has_extra
         self._spellings = key_spellings(self._names)
         self._pairs = PairPatterns(self._names, self._spellings)
