@@ -69,7 +69,8 @@ KEY_HELP: dict[str, str] = {
         'digit (keys are compared in ASCII).'
     ),
     "redact_patterns": (
-        'More regular expressions (Python `re` syntax) whose matches are secrets. Each must compile.'
+        'More regular expressions whose matches are secrets, in RE2 syntax (run in time linear in the text: no '
+        'look-arounds or backreferences). One RE2 refuses is an error naming `redact_patterns[i]`.'
     ),
     "capture_http": (
         'HTTP requests recorded at the client ([Frameworks and LLM clients](frameworks.md)): `"all"` (LLM API '

@@ -29,7 +29,7 @@ class PatternRefused(ValueError):
 def compile_pattern(pattern: str) -> Any:
     """`pattern` compiled by RE2, or `PatternRefused`."""
     try:
-        import re2  # noqa: PLC0415 - loaded by a run or a command that has patterns, not by `import namel3ss_debug`
+        import re2  # type: ignore[import-untyped]  # noqa: PLC0415 - only a run or command with patterns loads it
     except ImportError:
         raise PatternRefused("needs the google-re2 package (pip install google-re2)") from None
     options = re2.Options()
