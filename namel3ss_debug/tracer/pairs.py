@@ -31,6 +31,10 @@ _CREDENTIAL_LIKE = re.compile(r"[^A-Za-z]|.[A-Z]")  # a digit, a symbol, a space
 
 
 _SCHEME = re.compile(_SCHEMES)
+# A value is judged by its first WINDOW characters: a run of `password=password=...` with no space would
+# otherwise be read to its end again at each `=` (time in the square: 20,000 of them took minutes). A value
+# judged a secret is hidden whole, and the search goes on after it.
+WINDOW = 1024
 
 
 def _hidden(value: str) -> str:
@@ -94,12 +98,14 @@ class PairPatterns:
             name = self._named(text, at) if at >= done else None
             if name is None or (not strict and text[at] == "=" and name.endswith("cookie")):
                 continue  # `document.cookie = "..."` is code; a cookie header has a colon
-            value = _VALUE.match(text, at + 1)
+            value = _VALUE.match(text, at + 1, at + 1 + WINDOW)
             if value is None or value.group(1)[:1] == "=" or text[at - 1:at] in ("!", "<", ">", "="):
                 continue  # `password == x`, `token := f()`, `a <= b`: code, not a pair
             if _hidden_already(value.group(1)):
                 continue
             if strict or self.plausible(text[at], value.group(1), spaced=text[at - 1:at] == " "):
+                if value.end() == at + 1 + WINDOW:  # cut by the window: the whole value is hidden
+                    value = _VALUE.match(text, at + 1) or value
                 parts += (text[done:value.start(1)], _hidden(value.group(1)))
                 done = value.end(1)
         return "".join(parts) + text[done:] if parts else text

@@ -66,7 +66,7 @@ def test_tokens_next_to_underscores_and_non_ascii_letters_are_found(text: str) -
 @pytest.mark.slow
 @pytest.mark.parametrize("unit, head", [
     ("sk-", " "), ("eyJ.", " "), ("-----BEGIN PRIVATE KEY-----\n", "\n"), ("Bearer ", " "),
-    ("sk-" + "a" * 20 + "-", " "), ("eyJ" + "a" * 20 + "-", " "),
+    ("sk-" + "a" * 20 + "-", " "), ("eyJ" + "a" * 20 + "-", " "), ("password=", " "), ("SharedAccessKey=", " "),
 ])
 def test_pathological_text_is_redacted_in_linear_time(unit: str, head: str) -> None:
     # A marker repeated, or a marker and a token body that never qualifies: a look-ahead asked at each marker
@@ -74,6 +74,13 @@ def test_pathological_text_is_redacted_in_linear_time(unit: str, head: str) -> N
     redactor = Redactor()
     texts = {size: "A" * 17 + head + unit * size for size in (250, 4000)}
     assert_linear(lambda size: cpu_seconds(lambda: redactor.redact_text(texts[size]), tries=3), 250, 4000)
+
+
+def test_a_pair_value_longer_than_the_window_is_hidden_whole() -> None:
+    value = "Xy9" * 1000 + "TAIL7secret"  # 3011 characters, no space: past the 1024 the value is judged by
+    hidden = Redactor().redact_text(f"connect password={value} now", pairs=True)
+    assert hidden == "connect password=[REDACTED] now"
+    assert Redactor().redact_text(f"config password={value} now") == "config password=[REDACTED] now"
 
 
 # -- keys ---------------------------------------------------------------------------------------------------
