@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,10 +23,10 @@ class Located:
         return f"{self.path}:{self.line}"
 
 
-def placed_events(mapper: Any) -> list[Placed]:
+def placed_events(mapper: Any) -> Iterable[Placed]:
     """What a foreign format's mapper gives out when its file ends, each event with its place: the line it came
     from (OTLP/JSON: a span's request), or line 0 for the events that come from no line of their own (spans a
-    legacy or n3 file left open, the run's end)."""
+    legacy or n3 file left open, the run's end); OTLP/JSON's one at a time."""
     finish_placed = getattr(mapper, "finish_placed", None)
     if finish_placed is not None:
         return finish_placed()

@@ -15,6 +15,7 @@ import os
 import zlib
 from bisect import bisect_right
 from dataclasses import dataclass
+from itertools import islice
 from typing import Any, BinaryIO, Callable, Generic, Iterator, Sequence, Sized, TypeVar
 
 import msgspec
@@ -34,6 +35,7 @@ from .streams import Guarded, Limited, probed
 
 _BAD_GZIP = (gzip.BadGzipFile, EOFError, zlib.error)
 _HEAD = 1 << 16  # the bytes a JSON document over many lines is recognised by
+_MAPPED_BLOCK = 4096  # the events a mapper gives out at the end of a file go on a block at a time
 # What msgspec raises for a line it cannot make a record of: bad JSON, a wrong type, bad UTF-8 (which it
 # checks itself), nesting deeper than its recursion allows.
 _UNDECODABLE = (msgspec.DecodeError, msgspec.ValidationError, UnicodeDecodeError, RecursionError)
@@ -152,8 +154,7 @@ class TraceReader:
                 self.problems.release()
             if items:
                 yield items
-        tail = sink.finish()
-        if tail:
+        for tail in sink.finish():
             self.problems.release()
             yield tail
         if whole:
@@ -216,10 +217,16 @@ class _Sink(Generic[Items]):
         self.problems.discard()
         raise TraceError(f"{path}: not a trace: no line is a JSON event", hint=_not_a_trace_hint(path))
 
-    def finish(self) -> Items | None:
+    def finish(self) -> Iterator[Items]:
+        """The events a mapper gives out at the end of the file, a block at a time (an OTLP/JSON file's
+        come from disk one by one: all at once would hold every event of the file in memory)."""
         if self.mapper is None:
-            return None
-        return self.mapped(placed_events(self.mapper), self.path)
+            return
+        placed = iter(placed_events(self.mapper))
+        while chunk := list(islice(placed, _MAPPED_BLOCK)):
+            items = self.mapped(chunk, self.path)
+            if items:
+                yield items
 
     def block(self, block: Block, builder: IndexBuilder | None) -> Items:
         raise NotImplementedError

@@ -3,7 +3,7 @@ Collector's file exporter writes (one `ExportTraceServiceRequest` per line), or 
 document over many lines (as opentelemetry-proto's `examples/trace.json`).
 
 How it maps (one `OtlpMapper` per file; it holds the spans until the file ends, because OTLP batches
-come in any order and a child may come before its parent):
+come in any order and a child may come before its parent, on disk: `spill.py`):
 - Each trace id is a run. The resource becomes `run_start` / `run_end` (component `app`, name
   `service.name`, run id `namel3ss.run_id` or else the trace id; attrs `host.name`, `process.pid`).
 - Each span becomes a start and an end event: `ts` from `startTimeUnixNano` / `endTimeUnixNano`,
@@ -31,8 +31,9 @@ from __future__ import annotations
 import json
 import math
 import time
+from array import array
 from bisect import bisect_right
-from dataclasses import dataclass, field
+from collections.abc import Iterator
 from itertools import accumulate
 from typing import Any, Mapping
 
@@ -45,6 +46,7 @@ from ..foreign import Event, make_event, run_start_attrs, stable_span_id
 from ..line_events import refusal
 from ..located import Placed
 from .documents import OtlpSpan, SpanProblem, is_otlp_request, spans_of
+from .spill import EventSpill, SpanSpill, walk_order
 from .restore import (
     instant_event,
     is_ours,
@@ -68,11 +70,6 @@ def ns_to_iso(nanos: int) -> str:
     return f"{time.strftime('%Y-%m-%dT%H:%M:%S', time.gmtime(seconds))}.{rest // 1000:06d}Z"
 
 
-@dataclass
-class _Trace:
-    spans: list[OtlpSpan] = field(default_factory=list)
-
-
 class OtlpMapper:
     """Turns the lines of one OTLP/JSON file into v1 events, all given out by `finish()`.
 
@@ -84,14 +81,14 @@ class OtlpMapper:
         self.problems = problems if problems is not None else ReadProblems(strict=True)
         self.document = document
         self._lines: list[tuple[int, int, bytes]] = []  # a document's lines: number, offset, text
-        self._traces: dict[str, _Trace] = {}
+        self._spans = SpanSpill()
         self._order = 0
         self._finished = False
 
     @property
     def holding(self) -> bool:
         """Whether the file gave a span so far (or a document's lines): its events come at the end."""
-        return bool(self._traces or self._lines)
+        return bool(len(self._spans) or self._lines)
 
     # -- input ---------------------------------------------------------------------------------
 
@@ -130,7 +127,7 @@ class OtlpMapper:
                     self.problems.invalid_line(where, f"{item.path}: {item.why}{left_out}")
                     continue
                 self._order = item.order
-                self._traces.setdefault(item.trace_id, _Trace()).spans.append(item)
+                self._spans.add(item, is_run_span(item))
         except ValueError as error:
             self.problems.invalid_line(where, str(error))
 
@@ -168,17 +165,21 @@ class OtlpMapper:
         """The v1 events of every trace in the file, a run per trace id, each numbered from 0."""
         return [event for event, _, _ in self.finish_placed()]
 
-    def finish_placed(self) -> list[Placed]:
-        """`finish()`'s events, each with the line (and its offset) of the request it came from."""
+    def finish_placed(self) -> Iterator[Placed]:
+        """`finish()`'s events, each with the line (and its offset) of the request it came from, given out one
+        at a time: a run's events are held on disk, not in memory, until their order is known."""
         if self._finished:
-            return []
+            return
         self._finished = True
         if self.document:
             self._read_document()
-        events: list[Placed] = []
-        for trace_id, trace in self._traces.items():
-            events.extend(_Run(trace_id, trace.spans).events())
-        return events
+        kept = EventSpill()
+        try:
+            for trace, numbers in self._spans.traces():
+                yield from _Run(self._spans, trace, numbers, kept).events()
+        finally:
+            kept.close()
+            self._spans.close()
 
 
 def _not_a_request(value: Any) -> str:
@@ -203,37 +204,67 @@ def _line_number(where: str) -> int:
 
 
 class _Run:
-    """One trace as one run."""
+    """One trace as one run: its spans read back from the spill one at a time, its events kept on disk
+    (`EventSpill`) with their sort keys in memory, and given out in order."""
 
-    def __init__(self, trace_id: str, spans: list[OtlpSpan]):
-        self.trace_id = trace_id
-        self.spans = sorted(spans, key=lambda s: (s.start_ns, s.order))
-        self.by_id = {span.span_id: span for span in self.spans}
-        self.resource = next((s.resource for s in self.spans if "namel3ss.run_id" in s.resource),
-                             self.spans[0].resource)
-        self.run_id = str(self.resource.get("namel3ss.run_id") or trace_id)
-        self.run_span = next((span for span in self.spans if is_run_span(span)), None)
-        self.root = stable_span_id(trace_id, "run")
+    def __init__(self, spill: SpanSpill, trace: int, numbers: list[int], kept: EventSpill):
+        self.spill, self.numbers, self.kept = spill, numbers, kept
+        self.trace_id = spill.trace_ids[trace]
+        named = spill.named.get(trace)
+        self.resource = spill.span(named[2] if named else numbers[0]).resource
+        self.run_id = str(self.resource.get("namel3ss.run_id") or self.trace_id)
+        self.has_run_span = trace in spill.run_spans
+        self.root = stable_span_id(self.trace_id, "run")
+        self._times, self._ties, self._seqs = array("Q"), array("Q"), array("q")
+        self._whole = self.has_run_span  # ours, whole: given out in the order it was written in
+        self._last, self._failed = spill.start[numbers[0]], False
 
-    def events(self) -> list[Placed]:
-        placed: list[tuple[int, int, Event, tuple[int, int]]] = []  # (ns, tie-break, event, its line and offset)
-        order = self._walk_order()
-        for span in self.spans:
+    def events(self) -> Iterator[Placed]:
+        walk = walk_order(array("Q", (self.spill.ids[n] for n in self.numbers)),
+                          array("Q", (self.spill.parents[n] for n in self.numbers)))
+        for place, number in enumerate(self.numbers):
+            span = self.spill.span(number)
             if is_ours(span.attributes):
                 made = self._ours(span)
             else:
-                made = _SpanEvents(self.run_id, span, self._parent(span)).events()
-            placed += [(ns, order[(span.span_id, phase)], event, (span.line, span.offset)) for ns, phase, event in made]
-        if self.run_span is None:
-            placed += self._run_events(placed)
-        seqs = [own_seq(event) for _, _, event, _ in placed]
-        if placed and self.run_span is not None and None not in seqs and len(set(seqs)) == len(seqs):
-            placed.sort(key=lambda item: item[2]["seq"])  # ours, whole: the order it was written in
-            return [(event, *at) for _, _, event, at in placed]
-        placed.sort(key=lambda item: (item[0], item[1]))
-        for seq, (_, _, event, _) in enumerate(placed):
-            event["seq"] = seq
-        return [(event, *at) for _, _, event, at in placed]
+                made = _SpanEvents(self.run_id, span, self._parent(span, walk.attached[place])).events()
+            for ns, phase, event in made:
+                self._keep(ns, 1 + (walk.ends[place] if phase == "e" else walk.starts[place]), event, span)
+        if not self.has_run_span:
+            self._run_events()
+        try:
+            yield from self._in_order()
+        finally:
+            self.kept.clear()
+
+    def _keep(self, ns: int, tie: int, event: Event, span: OtlpSpan) -> None:
+        """One event, on disk, with its time, tie-break (1 + its walk number; the run's start 0, its end
+        the greatest) and own seq in memory."""
+        self.kept.append((event, span.line, span.offset))
+        self._times.append(ns)
+        self._ties.append(tie)
+        seq = own_seq(event)
+        if seq is None or not -(2**63) <= seq < 2**63:
+            self._whole, seq = False, 0
+        self._seqs.append(seq)
+        self._last = max(self._last, ns)
+        self._failed = self._failed or (event["parent_id"] == self.root and event["status"] == "failed")
+
+    def _in_order(self) -> Iterator[Placed]:
+        """The events by their own seq (ours, whole and each seq once), or else by time, a parent's start
+        before its children's between equal times, then numbered from 0; equal keys keep the order made."""
+        keys = sorted((seq + 2**63) << 32 | index for index, seq in enumerate(self._seqs)) if self._whole else []
+        if any((keys[i] ^ keys[i - 1]) >> 32 == 0 for i in range(1, len(keys))):
+            keys = []  # a seq given twice: not whole
+        whole = bool(keys)
+        if not whole:
+            times, ties = self._times, self._ties
+            keys = sorted((times[i] << 34 | ties[i]) << 32 | i for i in range(len(times)))
+        for position, key in enumerate(keys):
+            event, line, offset = self.kept[key & 0xFFFFFFFF]
+            if not whole:
+                event["seq"] = position
+            yield event, line, offset
 
     def _ours(self, span: OtlpSpan) -> list[tuple[int, str, Event]]:
         made = span_events(span, self.run_id, ns_to_iso)
@@ -246,59 +277,29 @@ class _Run:
                 found.append((event.time_ns, "i", instant_event(event, self.run_id, ns_to_iso)))
         return found
 
-    def _parent(self, span: OtlpSpan) -> tuple[str, str | None]:
+    def _parent(self, span: OtlpSpan, attached: int) -> tuple[str, str | None]:
         """The v1 parent of a foreign span, and the parent id the file named but does not hold."""
         parent = span.parent_span_id
-        if parent is not None and parent in self.by_id:
+        if parent is not None and attached:
             return parent, None
         return self.root, parent
 
-    def _walk_order(self) -> dict[tuple[str, str], int]:
-        """A depth-first number for each span's start ('s'), instants ('i') and end ('e'): between equal
-        times, a parent starts before its children and ends after them. Each span id is walked once, so the
-        walk is linear however often an id repeats (walking each copy's children again was exponential in
-        the depth of the tree: 40 copies of one export took 14 s)."""
-        children: dict[str, list[OtlpSpan]] = {}
-        for span in self.spans:
-            parent = span.parent_span_id
-            key = parent if parent is not None and parent in self.by_id and parent != span.span_id else ""
-            children.setdefault(key, []).append(span)
-        order: dict[tuple[str, str], int] = {("", "s"): 0}
-        stack: list[tuple[OtlpSpan, bool]] = [(s, False) for s in reversed(children.get("", []))]
-        counter = 0
-        while stack:
-            span, done = stack.pop()
-            if not done and (span.span_id, "s") in order:
-                continue  # an id met again (a file holding copies of one export): its children are walked once
-            counter += 1
-            if done:
-                order[(span.span_id, "e")] = counter
-                continue
-            order[(span.span_id, "s")] = order[(span.span_id, "i")] = counter
-            stack.append((span, True))
-            stack.extend((child, False) for child in reversed(children.get(span.span_id, [])))
-        for span in self.spans:  # spans in a cycle of parents are reachable from no root: placed last
-            for phase in "sie":
-                order.setdefault((span.span_id, phase), counter + 1)
-        order[("", "e")] = counter + 2
-        return order
-
-    def _run_events(self, placed: list[tuple[int, int, Event, tuple[int, int]]],
-                    ) -> list[tuple[int, int, Event, tuple[int, int]]]:
+    def _run_events(self) -> None:
         """`run_start` and `run_end` of a foreign trace: from its first start to its last end, placed at the
         lines of its first and last span in the file."""
-        first = min(s.start_ns for s in self.spans)
-        last = max([first] + [ns for ns, _, _, _ in placed])
+        first, last = self.spill.start[self.numbers[0]], self._last
         name = str(self.resource.get("service.name") or self.trace_id)
         start = make_event(self.run_id, ns_to_iso(first), "run_start", "app", name, self.root, None, "started")
         start["attrs"] = self._run_start_attrs(name)
-        failed = any(e["parent_id"] == self.root and e["status"] == "failed" for _, _, e, _ in placed)
         end = make_event(self.run_id, ns_to_iso(last), "run_end", "app", name, self.root, None,
-                         "failed" if failed else "completed")
+                         "failed" if self._failed else "completed")
         end["duration_ms"] = round((last - first) / 1e6, 3)
         end["attrs"] = {"synthesized": True, "source_format": SOURCE_FORMAT}
-        opened, closed = min(self.spans, key=lambda s: s.order), max(self.spans, key=lambda s: s.order)
-        return [(first, -1, start, (opened.line, opened.offset)), (last, 1 << 62, end, (closed.line, closed.offset))]
+        order = self.spill.order
+        opened = self.spill.span(min(self.numbers, key=lambda n: order[n]))
+        closed = self.spill.span(max(self.numbers, key=lambda n: order[n]))
+        self._keep(first, 0, start, opened)
+        self._keep(last, (1 << 34) - 1, end, closed)
 
     def _run_start_attrs(self, name: str) -> dict[str, Any]:
         attrs = run_start_attrs("otlp", name, SOURCE_FORMAT)
