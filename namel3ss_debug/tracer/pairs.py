@@ -31,10 +31,10 @@ _CREDENTIAL_LIKE = re.compile(r"[^A-Za-z]|.[A-Z]")  # a digit, a symbol, a space
 
 
 _SCHEME = re.compile(_SCHEMES)
-# A value is judged by its first WINDOW characters: a run of `password=password=...` with no space would
-# otherwise be read to its end again at each `=` (time in the square: 20,000 of them took minutes). A value
-# judged a secret is hidden whole, and the search goes on after it.
-WINDOW = 1024
+# A value is judged by its first WINDOW characters (a credential is shorter): a run of `password=password=...`
+# with no space would otherwise be read to its end again at each `=` (time in the square: 20,000 of them took
+# minutes). A value judged a secret is hidden whole, and the search goes on after it.
+WINDOW = 256
 
 
 def _hidden(value: str) -> str:

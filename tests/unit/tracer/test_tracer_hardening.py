@@ -77,7 +77,7 @@ def test_pathological_text_is_redacted_in_linear_time(unit: str, head: str) -> N
 
 
 def test_a_pair_value_longer_than_the_window_is_hidden_whole() -> None:
-    value = "Xy9" * 1000 + "TAIL7secret"  # 3011 characters, no space: past the 1024 the value is judged by
+    value = "Xy9" * 1000 + "TAIL7secret"  # 3011 characters, no space: past the 256 the value is judged by
     hidden = Redactor().redact_text(f"connect password={value} now", pairs=True)
     assert hidden == "connect password=[REDACTED] now"
     assert Redactor().redact_text(f"config password={value} now") == "config password=[REDACTED] now"
