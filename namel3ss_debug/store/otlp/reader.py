@@ -178,7 +178,7 @@ class OtlpMapper:
             for trace, numbers in self._spans.traces():
                 yield from _Run(self._spans, trace, numbers, kept).events()
         finally:
-            kept.close()
+            kept.clear()
             self._spans.close()
 
 
