@@ -166,7 +166,12 @@ class Mapper:
     def __init__(self, maps: dict[str, str]) -> None:
         target = os.getpid()
         told, self._go = os.pipe()
-        self._pid = os.fork()
+        try:
+            self._pid = os.fork()
+        except OSError:
+            os.close(told)
+            os.close(self._go)
+            raise
         if self._pid == 0:
             _write_maps_when_told(told, self._go, target, maps)
         os.close(told)

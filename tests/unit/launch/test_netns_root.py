@@ -15,9 +15,10 @@ from pathlib import Path
 
 import orjson
 import pytest
-from launchhelpers import in_thread
+from launchhelpers import in_thread, make_rerun
 
 from namel3ss_debug.launch import netns
+from namel3ss_debug.launch.closing import closed_network
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux") or os.geteuid() != 0,
                                 reason="enters namespaces as root")
@@ -129,3 +130,27 @@ def test_the_command_disarms_the_sockets_it_inherited_and_keeps_their_numbers_an
         with pytest.raises(BlockingIOError):
             kept.recv(8)  # nothing arrived
     assert seen == {"same_number": True, "now": "/dev/null", "sent": "ENOTSOCK", "stdin": True}
+
+
+def test_a_command_with_more_threads_gets_the_threads_namespace_which_says_it_can_be_left():
+    def inside() -> tuple[str, bool]:
+        entered = netns.enter(own_process=True, threads=lambda: 2)
+        can_go_back = entered.back_to is not None
+        netns.leave(entered)
+        return entered.how, can_go_back
+
+    assert in_thread(inside) == ("a network namespace with its own loopback up, nothing else, for the app's thread "
+                                 "only, which code running as root can leave (a user namespace needs a process with "
+                                 "one thread (this one has 2))", True)
+
+
+def test_a_library_call_leaves_the_sockets_of_the_process_it_runs_in_alone():
+    one, other = socket.socketpair()
+
+    def send_inside() -> None:
+        with closed_network(make_rerun(), own_process=False):
+            one.send(b"still a socket")
+
+    with one, other:
+        assert in_thread(send_inside) is None
+        assert other.recv(64) == b"still a socket"
