@@ -2,8 +2,8 @@
 
 Reading a 1 GiB run into a timeline takes seconds (every event is decoded and paired); a timeline kept from
 an earlier read of the same files is back in a fraction of a second, its events still read from the files
-by byte offset. Only a timeline whose events stay in their files (`FileStore`) is kept: one held in memory
-as dicts (standard input, `.gz`, a mapped format) is read again.
+by byte offset. Only a timeline whose events stay in their plain files (`FileStore`) is kept: one held in
+memory as dicts (standard input, a mapped format) or read back from a decompressed copy (`.gz`) is read again.
 
 A kept timeline is checked as it is restored: each array must be whole for its item size, every array of
 events (and of spans) as long as the others, and every code, span and file number in range. One that is not
@@ -19,6 +19,7 @@ import msgspec
 from ..model.arrays import bounds as bounds_of
 from ..model.packed import Column, packed, unpacked
 from ..model.text_keys import Names
+from ..store.sources import seekable
 from .load import STORE_ARRAYS, FileStore
 from .timeline import CODED, EVENT_ARRAYS, NAME_TABLES, SPAN_ARRAYS, Timeline
 
@@ -34,9 +35,9 @@ class KeptTimeline(msgspec.Struct, frozen=True):
 
 
 def kept(timeline: Timeline) -> KeptTimeline | None:
-    """What the cache keeps of `timeline`; None for one whose events are not in files."""
+    """What the cache keeps of `timeline`; None for one whose events are not in plain files."""
     store = timeline.store
-    if not isinstance(store, FileStore):
+    if not isinstance(store, FileStore) or not all(seekable(path) for path in store.paths):
         return None
     arrays = {name: packed(getattr(timeline, name)) for name in (*EVENT_ARRAYS, *SPAN_ARRAYS)}
     arrays.update({name: packed(getattr(store, name)) for name in STORE_ARRAYS})

@@ -1,10 +1,11 @@
 """Reading a run into a `Timeline`: its structure in memory, its events left in the file until shown.
 
-A run in plain v1 files is read once, fast (typed records decoded a block at a time), keeping each
+A run in v1 files is read once, fast (typed records decoded a block at a time), keeping each
 event's file, line and byte offset; an event is read again from there when it is shown, and the
-last few hundred are cached. A run that cannot be read twice (standard input, a named pipe), a
-`.gz` file (it cannot be entered in the middle cheaply) and a file in a mapped format (the legacy
-namel3ss format, the `n3` step records: its events are made, not read) is held in memory as dicts.
+last few hundred are cached. A `.gz` file is read again from a decompressed copy in an unnamed
+temporary file, made when its first event is shown (`store/packed.py`): memory stays that of a plain
+file. A run that cannot be read twice (standard input, a named pipe) and a file in a mapped format (the
+legacy namel3ss format, the `n3` step records: its events are made, not read) is held in memory as dicts.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import Any, Iterable
 from ..model.errors import TraceError, UsageError
 from ..model.text_keys import Names, RunChoice
 from ..store.formats import rereadable
+from ..store.packed import spooled
 from ..store.lines import decode_line, line_at
 from ..store.line_blocks import LineBlock
 from ..store.reader import TraceReader
@@ -40,6 +42,7 @@ class FileStore:
         self.offset = array("q")
         self.seq = array("q")  # the timeline's own, handed over by the loader: a line read again must have its seq
         self._descriptors: dict[int, int] = {}
+        self._copies: list[Any] = []  # the decompressed copies of `.gz` files, closed with the store
         self._stamps: list[tuple[int, int] | None] = []
         self._cache: OrderedDict[int, dict[str, Any]] = OrderedDict()
 
@@ -81,13 +84,21 @@ class FileStore:
     def _descriptor(self, file: int) -> int:
         descriptor = self._descriptors.get(file)
         if descriptor is None:
-            descriptor = self._descriptors[file] = os.open(self.paths[file], os.O_RDONLY)
+            path = self.paths[file]
+            if path.endswith(".gz"):
+                self._copies.append(spooled(path))
+                descriptor = self._descriptors[file] = os.dup(self._copies[-1].fileno())
+            else:
+                descriptor = self._descriptors[file] = os.open(path, os.O_RDONLY)
         return descriptor
 
     def close(self) -> None:
         for descriptor in self._descriptors.values():
             os.close(descriptor)
         self._descriptors.clear()
+        for copy in self._copies:
+            copy.close()
+        self._copies.clear()
 
 
 def _stamp(path: str) -> tuple[int, int] | None:
@@ -101,7 +112,7 @@ def _stamp(path: str) -> tuple[int, int] | None:
 def load_timeline(source: RunSource, reader: TraceReader, run_id: str | None = None) -> Timeline:
     """The timeline of one run: `run_id`, else the first run of the input (a file may hold several: the
     events of the others are counted in `timeline.other_runs`). A run without events is an error."""
-    load = _from_files if rereadable(source) else _from_dicts
+    load = _from_files if rereadable(source, packed=True) else _from_dicts
     return checked(load(source, reader, run_id), source, run_id)
 
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import gzip
 from dataclasses import dataclass
 from typing import BinaryIO, Callable, Iterator
 
 from ..model.errors import TraceError
 from . import newlines
+from .packed import inflated
 
 BOM = b"\xef\xbb\xbf"
 MAX_LINE = 256 << 20  # a longer line would take more memory than any event is worth (the tracer truncates)
@@ -70,6 +70,8 @@ def iter_blocks(stream: BinaryIO, path: str, progress: Callable[[int], None] | N
         # BinaryIO declares no readinto; every stream read here has one (a file, a GzipFile, a Guarded stream)
         count = stream.readinto(memoryview(buffer)[start: start + want])  # type: ignore[attr-defined]
         if not count:
+            if rest is buffer:  # a long or lone last line: the room made for the read is not part of it
+                del buffer[start:]
             break
         if progress is not None:
             now = position() if position is not None else seen + count
@@ -122,9 +124,8 @@ def open_trace(path: str, stdin: BinaryIO | None) -> tuple[BinaryIO, Callable[[]
             raise OSError("standard input is not available")
         return stdin, None
     if path.endswith(".gz"):
-        stream = gzip.open(path, "rb")  # closed by the caller
-        # a GzipFile opened by name always has its file object, and is read as a BinaryIO is
-        return stream, stream.fileobj.tell  # type: ignore[union-attr,return-value]
+        stream, raw = inflated(path)  # closed by the caller; bounded as `packed.py` says
+        return stream, raw.packed.tell
     return open(path, "rb"), None  # closed by the caller
 
 

@@ -4,14 +4,17 @@ its first bytes); v1 needs no mapper."""
 from __future__ import annotations
 
 import os
+import zlib
 from pathlib import Path
 from typing import Any
 
 import orjson
 
+from ..model.errors import TraceError
+from .blocks import open_trace
 from .line_events import first_object
 from .problems import ReadProblems
-from .sources import RunSource, seekable
+from .sources import RunSource, is_stream, seekable
 
 _SNIFF = 1 << 20
 
@@ -75,19 +78,26 @@ def _n3_run_id(path: str) -> str:
     return name or "n3"
 
 
-def rereadable(source: RunSource) -> bool:
+def rereadable(source: RunSource, packed: bool = False) -> bool:
     """Whether each event of the run can be read again from its file at its byte offset: plain v1 files
-    (not standard input, a pipe, a `.gz` file, or a format whose events are made from its lines)."""
-    return all(seekable(path) for path in source.files) and _is_v1(source.files[0])
+    (not standard input, a pipe, or a format whose events are made from its lines); with `packed`, also
+    `.gz` files, whose offsets are in their decompressed bytes (read again from a copy: `packed.spooled`)."""
+    return all(seekable(path) or (packed and _packed_file(path)) for path in source.files) and _is_v1(
+        source.files[0])
+
+
+def _packed_file(path: str) -> bool:
+    return path.endswith(".gz") and not is_stream(path)
 
 
 def _is_v1(path: str) -> bool:
     """The first JSON object of the file has a `v` field, as the reader decides (a file without one in its
     first MiB is read as v1, unless it begins an OTLP/JSON document)."""
     try:
-        with open(path, "rb") as handle:
-            head = handle.read(_SNIFF)
-    except OSError:
+        stream, _ = open_trace(path, None)
+        with stream:
+            head = stream.read(_SNIFF)
+    except (OSError, EOFError, zlib.error, TraceError):
         return False  # not read again: the reader, reading it once, says why it cannot be read
     if looks_otlp_document(head):
         return False

@@ -5,6 +5,11 @@
 is rebuilt the next time the file is read in full. One that still describes the file is left as it is
 (a read changes nothing beside the trace that it need not). Writing it is best effort: a read-only
 directory just means no index; a reader told to keep nothing (`--no-cache`) writes none.
+
+A sidecar is anyone's file: it is checked before it is believed. `index_problem` says what makes one that
+claims to describe the file wrong in itself (fields of the wrong type, seqs, lines or offsets that do not
+ascend, an offset past the end of the file, a seq outside the range it states); `lookup.py` then checks what
+it says against the file itself before using it. A wrong one is ignored, said once, and rebuilt.
 """
 
 from __future__ import annotations
@@ -45,17 +50,71 @@ def index_path(trace: str) -> Path:
     return Path(trace + ".idx")
 
 
+class BadIndex(ValueError):
+    """A sidecar that claims to describe its trace and is wrong: why, in words."""
+
+
 def load_index(trace: str) -> OffsetIndex | None:
-    """The sidecar's index if it exists and still describes `trace`; None otherwise."""
+    """The sidecar's index if it exists and still describes `trace`; None when there is none or it is stale.
+    One that claims to describe the file but is wrong in itself raises `BadIndex`."""
     try:
         stat = os.stat(trace)
         data = orjson.loads(index_path(trace).read_bytes())
-        if data.get("v") != INDEX_VERSION or data["size"] != stat.st_size or data["mtime_ns"] != stat.st_mtime_ns:
-            return None
-        entries = tuple((int(s), int(n), int(o)) for s, n, o in data["entries"])
-        return OffsetIndex(stat.st_size, stat.st_mtime_ns, data["first_seq"], data["last_seq"], entries)
-    except (OSError, ValueError, KeyError, TypeError, orjson.JSONDecodeError):
+    except (OSError, orjson.JSONDecodeError):
         return None
+    if not isinstance(data, dict) or (data.get("v"), data.get("size"), data.get("mtime_ns")) != (
+            INDEX_VERSION, stat.st_size, stat.st_mtime_ns):
+        return None  # not ours, an older version, or stale: rebuilt by the next full read, nothing to say
+    problem = index_problem(data, stat.st_size)
+    if problem is not None:
+        raise BadIndex(problem)
+    entries = tuple((seq, line, offset) for seq, line, offset in data["entries"])
+    return OffsetIndex(stat.st_size, stat.st_mtime_ns, data["first_seq"], data["last_seq"], entries)
+
+
+def index_problem(data: dict, size: int) -> str | None:
+    """What is wrong in a sidecar's body for a file of `size` bytes, or None."""
+    first, last, entries = data.get("first_seq"), data.get("last_seq"), data.get("entries")
+    if (first is None) != (last is None) or not all(_integer(n) for n in (first, last) if n is not None):
+        return "`first_seq` and `last_seq` are not both whole numbers"
+    if first is not None and not 0 <= first <= last:
+        return f"`first_seq` {first} is past `last_seq` {last}"
+    if not isinstance(entries, list) or (entries and first is None):
+        return "`entries` is not a list of a file with events"
+    previous = (-1, 0, -1)
+    for number, entry in enumerate(entries):
+        problem = _entry_problem(entry, previous, first, last, size)
+        if problem is not None:
+            return f"entry {number}: {problem}"
+        previous = tuple(entry)
+    return None
+
+
+def _entry_problem(entry: object, previous: tuple, first: int | None, last: int | None, size: int) -> str | None:
+    if not isinstance(entry, list) or len(entry) != 3 or not all(_integer(n) for n in entry):
+        return "not three whole numbers (seq, line, offset)"
+    seq, line, offset = entry
+    if not 0 <= offset < size:
+        return f"offset {offset} is outside the file ({size} bytes)"
+    if first is None or last is None or not first <= seq <= last:
+        return f"seq {seq} is outside the range the index states"
+    if seq <= previous[0] or line <= previous[1] or offset <= previous[2]:
+        return "seq, line and offset do not all go up"
+    if line - previous[1] > offset - previous[2]:
+        return f"line {line} cannot start at offset {offset}"  # every line takes a byte at least
+    return None
+
+
+def _integer(value: object) -> bool:
+    return type(value) is int
+
+
+def drop_index(trace: str) -> None:
+    """Remove a sidecar found wrong, so that the next full read writes a true one (best effort)."""
+    try:
+        index_path(trace).unlink()
+    except OSError:
+        pass
 
 
 class IndexBuilder:
@@ -112,10 +171,11 @@ class IndexBuilder:
 
 
 def _describes(sidecar: Path, stat: os.stat_result) -> bool:
-    """Whether the sidecar there already describes the file as it is now: then it is not written again."""
+    """Whether the sidecar there already describes the file as it is now, and is sound in itself: then it is
+    not written again."""
     try:
         data = orjson.loads(sidecar.read_bytes())
-        return (data.get("v"), data.get("size"), data.get("mtime_ns")) == (INDEX_VERSION, stat.st_size,
-                                                                          stat.st_mtime_ns)
+        return (data.get("v"), data.get("size"), data.get("mtime_ns")) == (
+            INDEX_VERSION, stat.st_size, stat.st_mtime_ns) and index_problem(data, stat.st_size) is None
     except (OSError, ValueError, AttributeError):
         return False

@@ -4,23 +4,32 @@ For each file of the run, the sidecar index (written the first time a big file i
 which seqs the file holds and where the line at or before a seq starts; the file is read from there,
 line by line, until that seq. A file without a usable index is read in full, which writes its index
 for the next time.
+
+An index is checked against the file before it is believed: its first seq is the file's first event's, its
+last seq the greatest from its last entry to the end, and each entry used starts a line holding the event it
+names. One that fails is said once (`FILE.idx: ...`), removed and rebuilt by a full read, which gives the
+answer: a wrong sidecar costs time, never a wrong event or a wrong "no event".
 """
 
 from __future__ import annotations
 
 import zlib
 from dataclasses import dataclass
-from typing import Any, BinaryIO, Iterable
+from typing import Any, BinaryIO, Iterable, Iterator
 
 import orjson
 
 from .blocks import open_trace
-from .index import OffsetIndex, load_index
+from .index import BadIndex, OffsetIndex, drop_index, index_path, load_index
 from .line_events import envelope_problem, parse_line
 from .reader import Located, TraceReader
 from .sources import RunSource, is_stream, seekable
 
 _SCAN_LIMIT = 1 << 24  # past an entry, a forward read never needs more than a stride; give up well after
+
+
+class _TooFar(Exception):
+    """What the index says could not be checked within `_SCAN_LIMIT` bytes: the file is read in full."""
 
 
 @dataclass
@@ -44,31 +53,98 @@ def find_event(source: RunSource, seq: int, reader: TraceReader, seen: SeqRange 
     """
     seen = seen if seen is not None else SeqRange()
     for path in source.files:
-        index = _index_of(path)
-        if index is not None:
-            seen.add(index.first_seq, index.last_seq)
-            if not index.covers(seq):
-                continue
-            found, settled = _seek(path, index, seq, reader)
-            if found is not None:
-                return found
-            if settled:  # read past where it would be: an index is written only when seqs ascend
-                continue
+        found, settled = _indexed(path, seq, reader, seen)
+        if found is not None:
+            return found
+        if settled:  # read past where it would be: an index is written only when seqs ascend
+            continue
         found = _scan(path, seq, reader, source, seen)
         if found is not None:
             return found
     return None
 
 
-def _index_of(path: str) -> OffsetIndex | None:
-    return load_index(path) if seekable(path) else None
+def _indexed(path: str, seq: int, reader: TraceReader, seen: SeqRange) -> tuple[Located | None, bool]:
+    """`_seek` through the file's index: `(None, False)` when it has no index, or one found wrong."""
+    if not seekable(path):
+        return None, False
+    try:
+        index = load_index(path)
+        if index is None:
+            return None, False
+        _check_ends(path, index)
+        seen.add(index.first_seq, index.last_seq)
+        if not index.covers(seq):
+            return None, True
+        return _seek(path, index, seq, reader)
+    except _TooFar:
+        return None, False
+    except BadIndex as bad:
+        reader.problems.notice(f"{index_path(path)}: the offset index does not match {path} ({bad}): ignored, "
+                               "and rebuilt as the file is read")
+        drop_index(path)
+        return None, False
+
+
+def _check_ends(path: str, index: OffsetIndex) -> None:
+    """The index's seq range is the file's: its first event has `first_seq`, and from the last entry on (a
+    stride's worth) the greatest seq is `last_seq`. Raises `BadIndex`."""
+    first = next(_events_from(path, 1, 0), None)
+    if first is not None and first[0]["seq"] != index.first_seq:
+        raise BadIndex(f"it says the first seq is {index.first_seq}, the file's first event has {first[0]['seq']}")
+    line, offset = (1, 0) if not index.entries else index.entries[-1][1:]
+    expected = index.entries[-1][0] if index.entries else None
+    greatest = None
+    for event, _, _ in _events_from(path, line, offset, expected):
+        greatest = event["seq"] if greatest is None else max(greatest, event["seq"])
+    if greatest is not None and greatest != index.last_seq:
+        raise BadIndex(f"it says the last seq is {index.last_seq}, the file's is {greatest}")
+
+
+def _events_from(path: str, line: int, offset: int, expected: int | None = None,
+                 ) -> Iterator[tuple[dict[str, Any], int, int]]:
+    """`(event, line, offset)` of each line from `offset` (an index entry's, which must start a line that holds
+    the event with seq `expected`) that is a v1 event, quietly: what the file says, not what is wrong with it.
+    Raises `BadIndex` for an entry that does not hold, `_TooFar` past `_SCAN_LIMIT` bytes."""
+    try:
+        with open(path, "rb") as stream:
+            if offset:
+                stream.seek(offset - 1)
+                if stream.read(1) != b"\n":
+                    raise BadIndex(f"offset {offset} is in the middle of a line")
+            start = offset
+            for raw in stream:
+                if offset - start > _SCAN_LIMIT:
+                    raise _TooFar
+                event = _quiet(raw)
+                if expected is not None and (event is None or event["seq"] != expected):
+                    raise BadIndex(f"line {line} at offset {start} does not hold seq {expected}")
+                expected = None
+                if event is not None:
+                    yield event, line, offset
+                line, offset = line + 1, offset + len(raw)
+    except OSError:
+        return
+
+
+def _quiet(raw: bytes) -> dict[str, Any] | None:
+    try:
+        event = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return None
+    return event if isinstance(event, dict) and envelope_problem(event) is None else None
 
 
 def _seek(path: str, index: OffsetIndex, seq: int, reader: TraceReader) -> tuple[Located | None, bool]:
     """Read forward from the index entry at or before `seq`: `(event, True)`, `(None, True)` when the file
-    has no such seq, `(None, False)` when the read gave up (the caller then reads the file in full)."""
+    has no such seq, `(None, False)` when the read gave up (the caller then reads the file in full). An entry
+    that does not start a line holding its seq raises `BadIndex`."""
     line, offset = index.start_for(seq)
+    entry = next((e for e in index.entries if e[2] == offset), None)
     try:
+        checked = next(_events_from(path, line, offset, entry[0] if entry else None), None)
+        if checked is None and entry is not None:
+            raise BadIndex(f"offset {offset} holds no event")
         with open(path, "rb") as stream:
             stream.seek(offset)
             return _forward(stream, path, line, offset, seq, reader)

@@ -74,6 +74,10 @@ class ReadProblems:
                       "counted, shown, not analysed as a span")
         self.unknown_types[event_type] += 1
 
+    def notice(self, message: str) -> None:
+        """Something beside the trace that was not used (a wrong offset index): said, not a problem of the trace."""
+        self._say(message)
+
     def empty_file(self, where: str) -> None:
         self.empty_files.append(where)
         self._say(f"{where}: empty file, no events")

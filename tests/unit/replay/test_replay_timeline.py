@@ -113,12 +113,14 @@ def test_a_file_changed_during_a_session_is_reported_not_misread(tmp_path):
         t.event(5)
 
 
-def test_a_gzipped_trace_is_held_in_memory(tmp_path):
+def test_a_gzipped_trace_is_read_back_from_a_decompressed_copy_not_held_in_memory(tmp_path):
     plain = write_agent_run(tmp_path / "run.jsonl")
     packed = tmp_path / "run.jsonl.gz"
     packed.write_bytes(gzip.compress(plain.read_bytes()))
     t = read(packed)
-    assert (isinstance(t.store, MemoryStore), shape(t)) == (True, shape(timeline_of(agent_run())))
+    assert (isinstance(t.store, MemoryStore), shape(t)) == (False, shape(timeline_of(agent_run())))
+    assert (t.where(3), t.event(4)["seq"]) == (f"{packed}:4", 4)  # the place named is the .gz file's
+    t.store.close()
 
 
 def test_a_legacy_trace_is_mapped_and_held_in_memory(tmp_path):

@@ -1,0 +1,83 @@
+"""`.gz` traces: decompressed as a stream, with a bound on what each compressed byte may become, and copied
+decompressed to an unnamed temporary file when a reader must come back to events by their offsets (replay).
+
+A trace compresses about 5 to 40 times (a run of identical tool calls, 37). Past its first `RATIO_FLOOR`
+bytes out, a `.gz` file may give at most `MAX_RATIO` bytes for each byte read from it: a 1.4 MB gzip of one
+repeated line (1.4 GB, a thousand times its size) stops after 64 MiB with an error, in time and memory that
+grow with the compressed file, not with what it claims to hold.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import tempfile
+from typing import IO, BinaryIO
+
+from ..model.errors import TraceError
+
+MAX_RATIO = 200  # bytes out per byte in: five times the most repetitive trace measured
+RATIO_FLOOR = 64 << 20  # a file that gives no more than this is read whatever its ratio
+_COPY = 1 << 20
+
+
+class _Inflating(io.RawIOBase):
+    """The decompressed bytes of `path`, refused once they outgrow the compressed bytes read `MAX_RATIO` times."""
+
+    def __init__(self, path: str):
+        self.path = path
+        self.packed = open(path, "rb")  # closed by close()
+        self.gzip = gzip.GzipFile(filename="", mode="rb", fileobj=self.packed)
+        self.given = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]  # a RawIOBase's own signature
+        count = self.gzip.readinto(buffer)
+        self.given += count
+        if self.given > RATIO_FLOOR and self.given > MAX_RATIO * max(self.packed.tell(), 1):
+            raise too_packed(self.path, self.packed.tell(), self.given)
+        return count
+
+    def fileno(self) -> int:
+        return self.packed.fileno()
+
+    def close(self) -> None:
+        if not self.closed:
+            self.gzip.close()
+            self.packed.close()
+        super().close()
+
+
+def too_packed(path: str, read: int, given: int) -> TraceError:
+    return TraceError(f"its first {read:,} bytes decompress to {given:,}, more than {MAX_RATIO} times "
+                      "their size: a gzip bomb, not a trace", where=path,
+                      hint="if you trust the file, decompress it yourself (`gunzip -k FILE`) and give the .jsonl")
+
+
+def inflated(path: str) -> tuple[BinaryIO, "_Inflating"]:
+    """The decompressed stream of a `.gz` file (closed by the caller), and what it reads from (`packed.tell()`:
+    how far into the compressed file it is)."""
+    raw = _Inflating(path)
+    return io.BufferedReader(raw, _COPY), raw  # type: ignore[return-value]  # a BufferedReader reads as BinaryIO
+
+
+def spooled(path: str) -> IO[bytes]:
+    """A `.gz` file decompressed into an unnamed temporary file (gone when closed or at exit), whose offsets
+    are those the reader gave its lines: read by `pread` as a plain file is. On the disk of the temporary
+    directory (`TMPDIR`): the decompressed size, which `MAX_RATIO` bounds."""
+    copy = tempfile.TemporaryFile(prefix="namel3ss-debug-")
+    try:
+        stream, _ = inflated(path)
+        with stream:
+            while True:
+                chunk = stream.read(_COPY)
+                if not chunk:
+                    break
+                copy.write(chunk)
+        copy.flush()
+    except BaseException:
+        copy.close()
+        raise
+    return copy
