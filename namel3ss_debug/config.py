@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from namel3ss_debug.config_document import KeyPositions, read_json_document
-from namel3ss_debug.config_rules import SPECS, parse_value, plain, unknown_key
+from namel3ss_debug.config_rules import SPECS, parse_value, plain, unknown_key, usable_items
 from namel3ss_debug.config_trust import TRUST_ENV, distrust, stranger_problem, trust_hint
 from namel3ss_debug.model.errors import ConfigError
 
@@ -23,6 +23,8 @@ WORKSPACE_FILE = Path(".namel3ss/debug.json")
 # Keys a workspace file may hold that are not settings: accepted without a warning.
 # "checks" holds the rules of `namel3ss-debug check`: only that command reads (and validates) it.
 _RESERVED_FILE_KEYS = frozenset({"$schema", "checks"})
+# Lists a lenient load keeps the good items of when some are bad (`_left_out_partly`).
+_PARTLY_KEPT = frozenset({"redact_keys", "redact_patterns"})
 
 
 @dataclass(frozen=True)
@@ -225,6 +227,20 @@ def _left_out(error: ConfigError, ignored: list[str] | None, what: str) -> None:
     ignored.append(f"{error}; {what} is ignored")
 
 
+def _left_out_partly(layer: _Layer, key: str, raw: object, origin: tuple[bool, str], error: ConfigError,
+                     ignored: list[str] | None) -> None:
+    """`_left_out`, but in a lenient load the redaction lists keep their good items: one pattern RE2 refuses
+    must not cost the app the others, and the secrets they hide."""
+    from_env, label = origin
+    usable = usable_items(key, raw, from_env=from_env) if ignored is not None and key in _PARTLY_KEPT else None
+    if usable is None:
+        _left_out(error, ignored, "the value")
+        return
+    kept, dropped = usable
+    layer[key] = (kept, label)
+    _left_out(error, ignored, f"{'that item' if dropped == 1 else f'{dropped} items'} of {key}")
+
+
 def _read_document(path: Path, cwd: Path, ignored: list[str] | None, *,
                    explicit: bool) -> WorkspaceDocument | None:
     """The file read; one found (not named by `--config`) is judged again as opened: it may have been swapped."""
@@ -252,7 +268,7 @@ def _file_layer(document: WorkspaceDocument, warnings: list[str], ignored: list[
         try:
             layer[key] = (parse_value(key, raw, from_env=False, where=where), display)
         except ConfigError as error:
-            _left_out(error, ignored, "the value")
+            _left_out_partly(layer, key, raw, (False, display), error, ignored)
     return layer
 
 
@@ -268,7 +284,7 @@ def _read_env(environ: Mapping[str, str], warnings: list[str], ignored: list[str
         try:
             layer[key] = (parse_value(key, raw, from_env=True, where=name), f"env {name}")
         except ConfigError as error:
-            _left_out(error, ignored, "the value")
+            _left_out_partly(layer, key, raw, (True, f"env {name}"), error, ignored)
     return layer
 
 

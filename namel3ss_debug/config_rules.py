@@ -158,6 +158,23 @@ def parse_value(key: str, raw: object, *, from_env: bool, where: str) -> object:
         raise _bad_value(key, raw, _expected(spec, from_env), where, bad.detail) from None
 
 
+def usable_items(key: str, raw: object, *, from_env: bool) -> tuple[tuple[str, ...], int] | None:
+    """For a list whose items have a rule: the items that keep it, and how many were left out (a lenient load
+    keeps a user's good `redact_patterns` when one is bad). None when the value is no list of strings, or what
+    is left breaks the list's own rule (`exporters` without "jsonl")."""
+    spec = SPECS.get(key)
+    if spec is None or spec.kind != "list" or spec.item is None:
+        return None
+    try:
+        items = _to_list(_from_text(spec, raw) if from_env and isinstance(raw, str) else raw)
+    except _Invalid:
+        return None
+    kept = tuple(item for item in items if spec.item(item) is None)
+    if spec.check is not None and not spec.check(kept):
+        return None
+    return kept, len(items) - len(kept)
+
+
 def _bad_value(key: str, raw: object, expected: str, where: str, detail: str | None) -> ConfigError:
     message = f"{key} = {_show(raw)}: expected {expected}"
     if detail:

@@ -90,3 +90,17 @@ def test_the_tracer_leaves_it_out_with_a_warning_and_the_app_runs(tmp_path: Path
     warnings = [line for line in done.stderr.splitlines() if "redact_patterns[0]" in line]
     assert len(warnings) == 1 and "is ignored" in warnings[0] and "Traceback" not in done.stderr
     assert list((tmp_path / "t").glob("*.jsonl"))  # traced, without the pattern
+
+
+@pytest.mark.parametrize("where", ["file", "env"])
+def test_a_lenient_load_keeps_the_patterns_re2_can_run(tmp_path: Path, where: str) -> None:
+    patterns = ["ACME-[0-9]+", REFUSED, "ticket-[0-9]+"]
+    environ = {}
+    if where == "file":
+        write_config(tmp_path, patterns)
+    else:
+        environ["NAMEL3SS_DEBUG_REDACT_PATTERNS"] = json.dumps(patterns)
+    resolved = load_settings(environ, tmp_path, lenient=True)
+    assert resolved.settings.redact_patterns == ("ACME-[0-9]+", "ticket-[0-9]+")
+    (line,) = resolved.ignored
+    assert "redact_patterns[1]: " in line and line.endswith("that item of redact_patterns is ignored")
