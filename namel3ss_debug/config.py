@@ -238,7 +238,7 @@ def _left_out_partly(layer: _Layer, key: str, raw: object, origin: tuple[bool, s
         return
     kept, dropped = usable
     layer[key] = (kept, label)
-    _left_out(error, ignored, f"{'that item' if dropped == 1 else f'{dropped} items'} of {key}")
+    _left_out(error, ignored, f"that item of {key}" if dropped == 1 else f"each of the {dropped} such items of {key}")
 
 
 def _read_document(path: Path, cwd: Path, ignored: list[str] | None, *,
