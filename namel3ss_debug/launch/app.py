@@ -6,7 +6,6 @@ import builtins
 import importlib.machinery
 import importlib.util
 import json
-import marshal
 import os
 import sys
 import traceback
@@ -167,7 +166,7 @@ def _execute(target: Target, prepared: Any = None,
             sys.path.insert(0, os.path.dirname(script))
             module, code = _script_main(script, loaded[0][1] if loaded else None)
         sys.modules["__main__"] = module
-        exec(code, module.__dict__)
+        _run_code(code, module)
     except SystemExit as exc:
         return _exit_code(exc), None
     except KeyboardInterrupt as exc:
@@ -194,7 +193,7 @@ def _script_main(path: str, source: bytes | None = None) -> tuple[types.ModuleTy
     if source is None:
         with open(path, "rb") as handle:
             source = handle.read()
-    code = compile(source, path, "exec", dont_inherit=True)
+    code = _code_of(source, path)
     module = types.ModuleType("__main__")
     module.__dict__.update(__file__=path, __builtins__=builtins, __cached__=None,
                            __loader__=importlib.machinery.SourceFileLoader("__main__", path))
@@ -244,7 +243,7 @@ def _import_package(name: str, init: str, source: bytes) -> None:
     parent, _, child = name.rpartition(".")
     sys.modules[name] = module
     try:
-        exec(_code_of(source, init), module.__dict__)
+        _run_code(_code_of(source, init), module)
     except BaseException:
         sys.modules.pop(name, None)
         raise
@@ -252,13 +251,29 @@ def _import_package(name: str, init: str, source: bytes) -> None:
         setattr(sys.modules[parent], child, module)
 
 
+def _run_code(code: types.CodeType, module: types.ModuleType) -> None:
+    """The app's code, run as the interpreter runs a module: the user's own program (or one they allowed)."""
+    exec(code, module.__dict__)
+
+
 def _code_of(data: bytes, path: str) -> types.CodeType:
-    """A module's code from its file's bytes: compiled source, or the code object of a `.pyc`."""
-    if path.endswith(tuple(importlib.machinery.BYTECODE_SUFFIXES)) and data[:4] == importlib.util.MAGIC_NUMBER:
-        code = marshal.loads(data[16:])
-        assert isinstance(code, types.CodeType)
+    """A module's code from its file's bytes, already read: compiled source, or a `.pyc`'s code object."""
+    if path.endswith(tuple(importlib.machinery.BYTECODE_SUFFIXES)):
+        code = _Compiled(path, data).get_code("__main__")
+        assert code is not None  # a .pyc always holds code; a bad one raises ImportError
         return code
     return compile(data, path, "exec", dont_inherit=True)
+
+
+class _Compiled(importlib.machinery.SourcelessFileLoader):
+    """A `.pyc` loaded from bytes already read, not read again by name."""
+
+    def __init__(self, path: str, data: bytes) -> None:
+        super().__init__("__main__", path)
+        self._data = data
+
+    def get_data(self, path: str) -> bytes:
+        return self._data
 
 
 def _exit_code(exc: SystemExit) -> int:
