@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import importlib
 import sys
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Iterable
 
 from ...render.inspect import inspect_json as js
 from ..pager import Output, PagerClosed, drop_stdout
@@ -86,7 +86,7 @@ def problems_of(problems: ReadProblems) -> dict[str, Any]:
             "empty_files": problems.empty_files}
 
 
-def write_events(sink: Sink, view: str, items: list[Located], **body: Any) -> None:
+def write_events(sink: Sink, view: str, items: Iterable[Located], **body: Any) -> None:
     if sink.fmt == "jsonl":
         for item in items:
             sink.write(js.dumps(item.event) + b"\n")

@@ -39,7 +39,7 @@ def show_tree(request: InspectRequest, tree: TreeShape, sink: Sink) -> None:
     else:
         from ...render.inspect.tree import tree_view  # noqa: PLC0415 - Rich only for a table
 
-        sink.print(tree_view(tree.roots, request.limit), soft_wrap=True)
+        sink.print(tree_view(tree.roots, request.limit, tree.cuts), soft_wrap=True)
 
 
 def show_timeline(request: InspectRequest, shape: TimelineShape, sink: Sink) -> None:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Iterable, Iterator, Mapping
+
 from ...analysis.event_filter import Selector, SubtreeTracker, span_root
 from ...analysis.fields import text_of
 from ...analysis.spans import SpanNode, build_tree
 from ...analysis.timeline import Waterfall, timeline
+from ...analysis.wide import TERMINAL, Cut, Key, WidthCap
 from ...model.errors import UsageError
 from ...model.limits import shown
 from ...store.reader import Located
@@ -25,10 +28,12 @@ class SpanShape:
 
 @dataclass(frozen=True)
 class TreeShape:
-    """The events that pass the filters (for JSON Lines whole, otherwise only what a tree shows), and their tree."""
+    """The events that pass the filters (for JSON Lines whole and streamed, with no tree), or their tree: whole
+    for JSON, cut to `WidthCap`'s width for a table, with what was cut under each parent (`cuts`)."""
 
-    items: list[Located]
+    items: Iterable[Located]
     roots: tuple[SpanNode, ...]
+    cuts: Mapping[Key, Cut] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -70,9 +75,19 @@ def _subtree(ident: str, stream: EventStream) -> tuple[object, list[Located]]:
 
 
 def read_tree(request: InspectRequest, stream: EventStream) -> TreeShape:
-    """The span tree of the events that pass the filters."""
-    items = _selected(request, stream, whole=request.fmt == "jsonl")
-    return TreeShape(items, build_tree(item.event for item in items).roots)
+    """The span tree of the events that pass the filters. A table's tree keeps at most `WidthCap`'s children of
+    a node (a span with a million children is drawn in a screen, in bounded memory); JSON has every node;
+    JSON Lines streams the events and builds no tree."""
+    if request.fmt == "jsonl":
+        return TreeShape(_passing(request, stream), ())
+    if request.fmt == "json":
+        items = _selected(request, stream, whole=False)
+        return TreeShape(items, build_tree(item.event for item in items).roots)
+    cap = WidthCap(TERMINAL)
+    for item in _passing(request, stream):
+        cap.feed(_slim(item).event)
+    events, cuts = cap.finish()
+    return TreeShape((), build_tree(events).roots, cuts)
 
 
 def read_timeline(request: InspectRequest, stream: EventStream) -> TimelineShape:
@@ -89,9 +104,14 @@ _SHOWN = frozenset({"v", "run_id", "seq", "ts", "event_type", "component", "name
 
 def _selected(request: InspectRequest, stream: EventStream, whole: bool) -> list[Located]:
     """The events that pass the filters; unless `whole`, only the fields the views show."""
-    selector = Selector(request.criteria)
-    kept = (item for item in stream.all() if selector.accepts(item.event))
+    kept = _passing(request, stream)
     return list(kept) if whole else [_slim(item) for item in kept]
+
+
+def _passing(request: InspectRequest, stream: EventStream) -> Iterator[Located]:
+    """The events that pass the filters, as they are read."""
+    selector = Selector(request.criteria)
+    return (item for item in stream.all() if selector.accepts(item.event))
 
 
 def _slim(item: Located) -> Located:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Iterable, Sequence
+from typing import Iterable, Mapping, Sequence, Union
 
 from rich.console import Console, ConsoleOptions, RenderableType, RenderResult
 from rich.segment import Segment
@@ -10,6 +10,7 @@ from rich.text import Text
 
 from ...analysis.fields import is_failure
 from ...analysis.spans import SpanNode
+from ...analysis.wide import Cut, Key
 from ..event_text import duration, error_summary, kind, one_line, status_text
 
 
@@ -47,8 +48,36 @@ def nesting_cap(width: int) -> int:
     return max(4, (width - LABEL_ROOM) // GUIDE_WIDTH)
 
 
-def tree_view(roots: Sequence[SpanNode], limit: int | None = None) -> RenderableType:
-    """One tree per root (`SpanTree.roots`, or one node); past `limit` nodes, a line counts the rest.
+def more_text(cut: Cut, parent: str | None) -> str:
+    """The line that stands for what `WidthCap` left out under a node (`parent` its name; None: a run's roots)."""
+    under = f"under {parent}" if parent is not None else "at the root"
+    failed = f", {cut.failed:,} of them failed" if cut.failed else ""
+    spans = f"{cut.nodes:,} more spans {under}"
+    if cut.nodes != cut.children:
+        spans += f" ({cut.children:,} children and the spans below them{failed})"
+    elif failed:
+        spans += f" ({failed[2:]})"
+    return f"… {spans}, not drawn: --format json has them all"
+
+
+Item = Union[SpanNode, str]  # a node, or the "N more" line drawn among its siblings
+
+
+def with_more(children: Sequence[SpanNode], cut: Cut | None, parent: str | None) -> list[Item]:
+    """`children` with the line for what was cut among them before the first kept one past the first cut."""
+    if cut is None:
+        return list(children)
+    items: list[Item] = list(children)
+    at = next((index for index, child in enumerate(children)
+               if cut.first_seq is not None and child.seq > cut.first_seq), len(children))
+    items.insert(at, more_text(cut, parent))
+    return items
+
+
+def tree_view(roots: Sequence[SpanNode], limit: int | None = None,
+              cuts: Mapping[Key, Cut] | None = None) -> RenderableType:
+    """One tree per root (`SpanTree.roots`, or one node); past `limit` nodes, a line counts the rest; where a
+    node's children were cut (`cuts`, by the node's key, `WidthCap`), a line among them counts what was cut.
 
     Print it with `soft_wrap=True`: it is drawn as lines already laid out to the console's width (a label
     too long for its line is wrapped under its guides), which renders a line in constant time. Nesting is
@@ -57,18 +86,21 @@ def tree_view(roots: Sequence[SpanNode], limit: int | None = None) -> Renderable
     spans is so drawn in a second, where Rich's Tree took time in the square (its guides for every level,
     each label then wrapped to a column).
     """
-    return _TreeLines(roots, limit)
+    return _TreeLines(roots, limit, cuts)
 
 
 class _TreeLines:
     """The trees as a renderable: laid out when printed, to the width of the console it is printed on."""
 
-    def __init__(self, roots: Sequence[SpanNode], limit: int | None):
-        self.roots, self.limit = roots, limit
+    def __init__(self, roots: Sequence[SpanNode], limit: int | None, cuts: Mapping[Key, Cut] | None):
+        self.roots, self.limit, self.cuts = roots, limit, cuts or {}
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
-        drawing = _Drawing(console, options.max_width, self.limit)
-        for root in self.roots:
+        drawing = _Drawing(console, options.max_width, self.limit, self.cuts)
+        runs = {root.run_id: None for root in self.roots}
+        roots = [root for run in runs for root in
+                 with_more([root for root in self.roots if root.run_id == run], self.cuts.get((run, None)), None)]
+        for root in roots:
             drawing.draw(root)
         newline = Segment.line()
         for line in drawing.finish():  # segments line by line: a Text of all lines would be split again
@@ -79,19 +111,22 @@ class _TreeLines:
 class _Drawing:
     """The lines of the trees drawn so far, and what the notes at the end need."""
 
-    def __init__(self, console: Console, width: int, limit: int | None):
-        self.console, self.width, self.limit = console, width, limit
+    def __init__(self, console: Console, width: int, limit: int | None, cuts: Mapping[Key, Cut]):
+        self.console, self.width, self.limit, self.cuts = console, width, limit, cuts
         self.cap = nesting_cap(width)
         self.lines: list[Text] = []
         self.shown = self.total = self.deepest = 0
         # the last span listed below the cap (its first line, guides, depth, label): drawn again as the last
         self.listed: tuple[int, str, int, Text] | None = None
 
-    def draw(self, root: SpanNode) -> None:
+    def draw(self, root: Item) -> None:
         # (node, its depth, whether it is its parent's last child, the guides before its own guide)
-        pending: list[tuple[SpanNode, int, bool, str]] = [(root, 0, True, "")]
+        pending: list[tuple[Item, int, bool, str]] = [(root, 0, True, "")]
         while pending:
             node, depth, last, guides = pending.pop()
+            if isinstance(node, str):
+                self._more(node, depth, last, guides)
+                continue
             self.total += 1
             if self.limit is not None and self.shown >= self.limit:
                 pending.extend((child, depth + 1, False, "") for child in node.children)  # counted, not drawn
@@ -107,10 +142,20 @@ class _Drawing:
                 self.listed = (len(self.lines), guides, depth, label)
                 self._line(guides, depth, False, label)
                 inner = guides
-            children = node.children
+            children = with_more(node.children, self.cuts.get((node.run_id, node.span_id)), one_line(node.name, 60))
             pending.extend((child, depth + 1, index == len(children) - 1, inner)
                            for index, child in reversed(list(enumerate(children))))
         self._end_list()
+
+    def _more(self, text: str, depth: int, last: bool, guides: str) -> None:
+        """The line of what was cut among a node's children, where they are drawn (unless --limit was reached)."""
+        if self.limit is not None and self.shown >= self.limit:
+            return
+        if depth <= self.cap:
+            self._end_list()
+            self._line(guides, depth, last, Text(text, style="yellow"))
+        else:
+            self._line(guides, depth, False, Text(f"↳ {depth}  {text}", style="yellow"))
 
     def _line(self, guides: str, depth: int, last: bool, label: Text) -> None:
         """The node's line (a root has no guide), its label wrapped under its guides when too long; below the
