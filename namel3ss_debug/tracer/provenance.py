@@ -4,7 +4,7 @@ ignores the files of strangers; this names the source of what is believed, so a 
 
     namel3ss-debug: note: redact is false (from .namel3ss/debug.json): secrets are written to the trace as they are
     namel3ss-debug: note: exporters has "otlp" (from env NAMEL3SS_DEBUG_EXPORTERS): each span is also sent to
-    http://localhost:4318/v1/traces
+    http://localhost:4318/v1/traces (from the default)
 
 Never raises: a process without stderr (pythonw) is told nothing.
 """
@@ -38,6 +38,8 @@ def unredacted(source: str) -> None:
     note(f"redact is false (from {source}): secrets are written to the trace as they are")
 
 
-def exported(source: str, endpoint: str) -> None:
-    """A run that sends each span to an OTLP receiver as well as to its trace file."""
-    note(f'exporters has "otlp" (from {source}): each span is also sent to {endpoint}')
+def exported(source: str, endpoint: str, endpoint_variable: str | None) -> None:
+    """A run that sends each span to an OTLP receiver as well as to its trace file; the receiver's address
+    comes from the OTLP variables, or is the default."""
+    origin = f"env {endpoint_variable}" if endpoint_variable else "the default"
+    note(f'exporters has "otlp" (from {source}): each span is also sent to {endpoint} (from {origin})')

@@ -114,7 +114,8 @@ def test_a_trusted_file_counts_and_says_where_the_export_came_from(tmp_path: Pat
     done = run_app(cwd, receiver, NAMEL3SS_DEBUG_TRUST=str(tmp_path / "shared"))
     assert "is ignored" not in done.stderr
     notes = [line for line in done.stderr.splitlines() if "note:" in line]
-    assert f'exporters has "otlp" (from {path})' in done.stderr and receiver.url in done.stderr, done.stderr
+    assert f'exporters has "otlp" (from {path}): each span is also sent to {receiver.url}/v1/traces (from env ' \
+           'OTEL_EXPORTER_OTLP_ENDPOINT)' in done.stderr, done.stderr
     assert f"redact is false (from {path})" in done.stderr and len(notes) == 2
     assert SECRET.encode() in sent(receiver)  # what the user trusted is done: the key goes out unredacted
 

@@ -27,7 +27,7 @@ from ...model.errors import Namel3ssDebugError
 from ...model.messages import warning_line
 from ...model.otel.spans import SpanConverter
 from .answers import AnswerLog, refusal, watched_exporter
-from .sdk import DEFAULT_TIMEOUT, LOGGERS, SpanMaker, reason_of, require_otel, resolve_target
+from .sdk import DEFAULT_TIMEOUT, LOGGERS, SpanMaker, endpoint_variable, reason_of, require_otel, resolve_target
 from ..ours import OURS
 from ..provenance import exported
 
@@ -56,7 +56,7 @@ def live_writer(inner: Any, environ: Mapping[str, str], report: Callable[[str], 
     except Namel3ssDebugError as error:  # its text ends with its hint
         report(f"live export is off: {error}; the trace file is written as usual")
         return inner
-    exported(source, target.endpoint)
+    exported(source, target.endpoint, endpoint_variable(environ))
     return LiveOtlpWriter(inner, exporter, target.endpoint, report, answers=answers, timeout=target.timeout)
 
 

@@ -61,6 +61,11 @@ def resolve_target(environ: Mapping[str, str], *, endpoint: str | None = None, p
     return OtlpTarget(_endpoint(environ, endpoint, chosen), chosen, tuple(found), _timeout(environ, timeout))
 
 
+def endpoint_variable(environ: Mapping[str, str]) -> str | None:
+    """The variable the endpoint comes from (`OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` first), or None: the default."""
+    return _variable(environ, "ENDPOINT")
+
+
 def _variable(environ: Mapping[str, str], name: str) -> str | None:
     """The first of `OTEL_EXPORTER_OTLP_TRACES_<NAME>`, `OTEL_EXPORTER_OTLP_<NAME>` that is set."""
     for variable in (f"OTEL_EXPORTER_OTLP_TRACES_{name}", f"OTEL_EXPORTER_OTLP_{name}"):
