@@ -3,7 +3,7 @@ decompressed to an unnamed temporary file when a reader must come back to events
 
 A trace compresses about 5 to 40 times (a run of identical tool calls, 37). Past its first `RATIO_FLOOR`
 bytes out, a `.gz` file may give at most `MAX_RATIO` bytes for each byte read from it: a 1.4 MB gzip of one
-repeated line (1.4 GB, a thousand times its size) stops after 64 MiB with an error, in time and memory that
+repeated line (1.4 GB, a thousand times its size) stops after 16 MiB with an error, in time and memory that
 grow with the compressed file, not with what it claims to hold.
 """
 
@@ -17,7 +17,7 @@ from typing import IO, BinaryIO
 from ..model.errors import TraceError
 
 MAX_RATIO = 200  # bytes out per byte in: five times the most repetitive trace measured
-RATIO_FLOOR = 64 << 20  # a file that gives no more than this is read whatever its ratio
+RATIO_FLOOR = 16 << 20  # a file that gives no more than this is read whatever its ratio (as `streams.PROBE`)
 _COPY = 1 << 20
 
 
