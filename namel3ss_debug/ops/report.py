@@ -1,22 +1,25 @@
 """`report` and `view`'s use case: a run (or two, compared) read once into what the page shows.
 
 Each run is read once: every event goes to the same streaming analysis `analyze` runs (so the page's
-figures are `analyze`'s), to the call recorder `diff` aligns by, and into memory for the span table and
-the details of each span. A page holds the whole run, so memory grows with it (580 MB at the peak for
-the bench's 100,000-span run of 72.6 MB); a file that holds several runs is refused, as `diff` refuses it.
+figures are `analyze`'s), to the call recorder `diff` aligns by, and through `WidthCap` into memory for the
+span table and the details of each span. A page holds the whole run but where a span has more children than
+`WidthCap` keeps (the first, the last and the failed ones): those are counted, per parent, and the page says
+so. Memory grows with the spans kept (580 MB at the peak for the bench's 100,000-span run of 72.6 MB); a run
+of 10^6 spans under one parent keeps 22,000 of them. A file that holds several runs is refused, as `diff` refuses it.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Mapping
 
 from ..analysis.analyze import analyze, dict_blocks
 from ..analysis.prices import Pricer
 from ..analysis.report import Report
 from ..analysis.span_table import SpanTable, span_table
 from ..analysis.tally import Options
+from ..analysis.wide import PAGE, Cut, Key, WidthCap
 from ..analysis.window import parse_duration_ms
 from ..diffing.align import Alignment, align
 from ..diffing.calls import CallRecorder, CallSequence
@@ -54,6 +57,7 @@ class RunPicture:
     calls: CallSequence
     events: int
     ended: bool  # its `run_end` was read
+    cuts: Mapping[Key, Cut] = field(default_factory=dict)  # what `WidthCap` left out, by the parent's key
 
     @property
     def run_id(self) -> str | None:
@@ -95,11 +99,14 @@ def report_traces(request: ReportRequest, env: Environment) -> ReportPage:
 def picture_run(side: str, source: RunSource, reader: TraceReader, pricer: Pricer, slow_ms: float,
                 env: Environment) -> RunPicture:
     """One run read once into its picture."""
-    kept: list[dict[str, Any]] = []
+    cap = WidthCap(PAGE)
     recorder = CallRecorder()
+    read = 0
 
     def see(located: Located) -> None:
-        kept.append(located.event)
+        nonlocal read
+        read += 1
+        cap.feed(located.event)
         recorder.add(located.event, None)
 
     progress = env.progress([source])
@@ -109,6 +116,7 @@ def picture_run(side: str, source: RunSource, reader: TraceReader, pricer: Price
         report = analyze([(source, blocks)], pricer=pricer, options=Options(slow_threshold_ms=slow_ms),
                          problems=reader.problems, bytes_read=lambda: progress.done)
     calls = recorder.finish()
+    kept, cuts = cap.finish()
     if not kept:
         raise TraceError(f"{side} {source.label}: no events", hint="the trace is empty: was the run traced?")
     if calls.other_runs:
@@ -119,4 +127,4 @@ def picture_run(side: str, source: RunSource, reader: TraceReader, pricer: Price
                           if item.ref is not None and item.ref.span_id)
     table = span_table(kept, pricer=pricer, slow_ms=slow_ms, anomalous=anomalous)
     ended = any(event.get("event_type") == "run_end" for event in reversed(kept[-50:]))
-    return RunPicture(source, table, report, calls, len(kept), ended)
+    return RunPicture(source, table, report, calls, read, ended, cuts)

@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import base64
 import gzip
-from typing import Any
+from typing import Any, Mapping
 
 from ..._version import __version__
 from ...analysis.critical_spans import startup
 from ...analysis.running import IN_FLIGHT
 from ...analysis.span_table import SpanRow, SpanTable
+from ...analysis.wide import PAGE, Cut, Key
 from ...model.otel.genai import conversation
 from ...ops.report import ReportPage, RunPicture
 from ..analyze.analyze_json import report_to_dict
@@ -51,7 +52,8 @@ def page_document(page: ReportPage, *, max_text: int = MAX_TEXT, live: dict[str,
         "mode": "compare" if page.diff is not None else "run",
         "title": " vs ".join(run["title"] for run in runs),
         "runs": runs, "compare": _compare(page) if page.diff is not None else None,
-        "live": live, "limits": {"max_text": max_text, "chunk": CHUNK, "details": DETAILS},
+        "live": live, "limits": {"max_text": max_text, "chunk": CHUNK, "details": DETAILS,
+                                 "children": {"first": PAGE.first, "last": PAGE.last, "failed": PAGE.failed}},
     }
 
 
@@ -70,6 +72,7 @@ def _run(picture: RunPicture, max_text: int | None, now_ms: float | None, runnin
         "rerun_of": run.rerun_of if run is not None else None,  # the run this one reruns (replay --rerun)
         "now_ms": None if picture.ended else max(table.total_ms, now_ms or 0.0),
         **_columns(table, _IN_FLIGHT if running and not picture.ended else {}),
+        "cut": _cut(table, picture.cuts),
         "details": [_chunk(table.rows[at:at + CHUNK], max_text) for at in range(0, len(table.rows), CHUNK)],
         "analysis": report_to_dict(picture.report),
     }
@@ -124,6 +127,16 @@ def _columns(table: SpanTable, renamed: dict[str, str]) -> dict[str, Any]:
     }
     tables["statuses"] = {renamed.get(name, name): index for name, index in tables["statuses"].items()}
     return {"tables": {name: list(values) for name, values in tables.items()}, "spans": spans}
+
+
+def _cut(table: SpanTable, cuts: Mapping[Key, Cut]) -> list[list[int]]:
+    """What the page leaves out of wide trees (`WidthCap`): per parent, `[its row (-1: the run's roots),
+    children left out, spans left out with what is under them, failed ones among them]`."""
+    if not cuts:
+        return []
+    rows: dict[Key, int] = {(row.node.run_id, row.node.span_id): index for index, row in enumerate(table.rows)}
+    return [[rows.get(key, -1) if key[1] is not None else -1, cut.children, cut.nodes, cut.failed]
+            for key, cut in cuts.items()]
 
 
 def _ms(value: float | None) -> float | None:

@@ -58,6 +58,14 @@ N3.Model = class Model {
     // timeline opens; 0 for a run without a start-up span
     const from = Number(run.work_from_ms);
     this.workFrom = from > 0 && from < this.tEnd ? from : 0;
+    // what the page leaves out of wide trees (`WidthCap`): row -> [children, spans, failed] (-1: the run's roots)
+    this.cut = new Map();
+    this.cutSpans = 0;
+    for (const [row, children, spans, failed] of run.cut || []) {
+      const had = this.cut.get(row) || [0, 0, 0];
+      this.cut.set(row, [had[0] + children, had[1] + spans, had[2] + failed]);
+      this.cutSpans += spans;
+    }
     this._rowBySid = null;
     this._names = null;
     this.payload = null;      // per row: the lower-case text of its details, once built

@@ -48,6 +48,28 @@ N3.VirtualList = class VirtualList {
   }
 };
 
+/** What the page left out under a span (`cut`: [children, spans, failed]; `name` null: the run's roots), and
+ * where to see it all. */
+N3.cutText = function cutText(m, cut, name) {
+  const [children, spans, failed] = cut;
+  let text = N3.fmtInt(spans) + " more spans " + (name === null ? "at the root" : "under " + name);
+  const notes = [];
+  if (spans !== children) notes.push(N3.fmtInt(children) + " children and the spans below them");
+  if (failed) notes.push(N3.fmtInt(failed) + " of them failed");
+  if (notes.length) text += " (" + notes.join(", ") + ")";
+  return text + " are not in this page: namel3ss-debug inspect " + (m.run.label || "TRACE") + " --tree --format json has them all";
+};
+
+/** The header's note on wide trees: how many spans the page leaves out, and why. */
+N3.cutNote = function cutNote(m, limits) {
+  const c = (limits && limits.children) || {};
+  const roots = m.cut.get(-1);
+  return "this page keeps a span's first " + N3.fmtInt(c.first) + ", last " + N3.fmtInt(c.last) + " and up to " +
+    N3.fmtInt(c.failed) + " failed children; " +
+    N3.fmtInt(m.cutSpans) + " spans are counted, not shown" + (roots ? " (" + N3.cutText(m, roots, null) + ")" : "") +
+    ": namel3ss-debug inspect " + (m.run.label || "TRACE") + " --tree --format json has them all";
+};
+
 const TREE_ROW_H = 24;
 const INDENT = 14;
 const MAX_INDENT = 14;  // deeper rows stop moving right (and say their depth), so the name stays in view
@@ -122,6 +144,8 @@ N3.tree = {
     if (f & FLAG_SLOW) head.appendChild(N3.el("span", { className: "badge slow", text: "slow" }));
     if (f & FLAG_ANOMALY) head.appendChild(N3.el("span", { className: "badge anomaly", text: "anomaly" }));
     if (view.collapsed[i]) head.appendChild(N3.el("span", { className: "badge more", text: "+" + N3.fmtInt(m.size[i]) }));
+    const cut = m.cut.get(i);
+    if (cut) head.appendChild(N3.el("span", { className: "badge more cut", text: "+" + N3.fmtInt(cut[1]) + " not in page", title: N3.cutText(m, cut, m.name[i]) }));
     const status = m.statusName(i);
     el.append(head,
       N3.el("span", "num", m.instant[i] ? "·" : N3.fmtMs(m.duration(i))),

@@ -86,6 +86,11 @@ N3.header = function header() {
     if (m.workFrom > 0) metric("start-up", N3.fmtMs(m.workFrom));
     metric("events", N3.fmtInt(r.events));
     metric("spans", N3.fmtInt(m.n));
+    if (m.cutSpans) {
+      const note = N3.cutNote(m, N3.doc.limits);
+      line.appendChild(N3.el("span", { className: "metric cut-note", title: note }, N3.el("span", "metric-label", "not in page"), N3.fmtInt(m.cutSpans)));
+      line.appendChild(N3.el("span", { className: "reasons-inline cut-note-text", text: note, title: note }));
+    }
     if (status === "running" && N3.doc.live) metric("in flight", N3.fmtInt(N3.doc.live.in_flight || 0));
     metric("tokens", N3.fmtInt(llm.total_tokens || 0));
     metric("cost", llm.calls ? N3.costText(llm.cost_usd, llm.unpriced_calls) : N3.fmtCost(0));
