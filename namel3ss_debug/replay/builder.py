@@ -1,7 +1,7 @@
 """Building a run's timeline (`timeline.py`): events added in file order, each placed in the span tree.
 
-`TimelineBuilder.add` takes one event's fields (events read as dicts: standard input, `.gz` files, mapped
-formats, tests); `add_records` takes a block of typed records (plain files, `load.FileReading`). Both hand
+`TimelineBuilder.add` takes one event's fields (events read as dicts: standard input, mapped formats,
+tests); `add_records` takes a block of typed records (plain and `.gz` files, `load.FileReading`). Both hand
 their events to one kernel, `place.py`, which places each in the span tree and makes the block's columns.
 Tests hold the two to the same timeline on random runs.
 """

@@ -49,7 +49,7 @@ class EventStore(Protocol):
 
 
 class MemoryStore:
-    """Events held as dicts: small traces, standard input, `.gz` files and formats mapped from others."""
+    """Events held as dicts: small traces, standard input and formats mapped from others."""
 
     def __init__(self) -> None:
         self.events: list[dict[str, Any]] = []

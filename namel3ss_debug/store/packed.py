@@ -60,7 +60,7 @@ def inflated(path: str) -> tuple[BinaryIO, "_Inflating"]:
     """The decompressed stream of a `.gz` file (closed by the caller), and what it reads from (`packed.tell()`:
     how far into the compressed file it is)."""
     raw = _Inflating(path)
-    return io.BufferedReader(raw, _COPY), raw  # type: ignore[return-value]  # a BufferedReader reads as BinaryIO
+    return io.BufferedReader(raw, _COPY), raw
 
 
 def spooled(path: str) -> IO[bytes]:
