@@ -12,6 +12,7 @@ import orjson
 
 from ..model.errors import TraceError
 from ..model.events import SCHEMA_VERSION
+from .otlp.lazy import LONG_LINE, lazy_request
 from .problems import ReadProblems
 from .records import ENVELOPE, MAX_SEQ
 
@@ -48,11 +49,12 @@ def refusal(line: bytes, error: orjson.JSONDecodeError) -> str:
 
 def first_object(lines: Iterable[bytes]) -> dict[str, Any] | None:
     """The first line that is a JSON object (lines that are not JSON, or other JSON, are passed over): what
-    tells a file's format (`v`: v1; else see `formats.mapper_for`)."""
+    tells a file's format (`v`: v1; else see `formats.mapper_for`). A very long line (a request of a million
+    OTLP spans) is read as the OTLP reader reads it, its span arrays left undecoded."""
     for line in lines:
         try:
-            value = orjson.loads(line)
-        except orjson.JSONDecodeError:
+            value = orjson.loads(line) if len(line) <= LONG_LINE else lazy_request(line)
+        except ValueError:  # orjson's JSONDecodeError, or what lazy_request finds
             continue
         if isinstance(value, dict):
             return value

@@ -46,6 +46,7 @@ from ..foreign import Event, make_event, run_start_attrs, stable_span_id
 from ..line_events import refusal
 from ..located import Placed
 from .documents import OtlpSpan, SpanProblem, is_otlp_request, spans_of
+from .lazy import LONG_LINE, lazy_request
 from .spill import EventSpill, SpanSpill, walk_order
 from .restore import (
     instant_event,
@@ -98,12 +99,13 @@ class OtlpMapper:
             self._lines.append((_line_number(where), offset, line))
             return
         try:
-            request = orjson.loads(line)
-        except orjson.JSONDecodeError as error:
+            request = orjson.loads(line) if len(line) <= LONG_LINE else lazy_request(line)
+        except ValueError as error:  # orjson's JSONDecodeError, or what lazy_request finds
             if tail:
                 self.problems.torn_line(where)
             else:
-                self.problems.invalid_line(where, f"not JSON ({refusal(line, error)})")
+                why = refusal(line, error) if isinstance(error, orjson.JSONDecodeError) else str(error)
+                self.problems.invalid_line(where, f"not JSON ({why})")
             return
         self._request(request, where, offset)
 
