@@ -216,7 +216,7 @@ def _forbid(rule: Rule, report: Report, scan: EventScan) -> Verdict:
     spec, found = scan.specs[rule.target_text]
     count, refs = _errors(report, scan, spec.error_category) if spec.is_error else (found.count, found.refs())
     return Verdict(count == 0, "none", plural(count, "occurrence"), 0, count, refs, count,
-                   lookalike_notes(spec, scan.seen))
+                   lookalike_notes(spec, scan))
 
 
 def _require_order(rule: Rule, report: Report, scan: EventScan) -> Verdict:

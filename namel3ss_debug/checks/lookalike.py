@@ -11,20 +11,21 @@ its own name. Invisible characters are another matter: `name_key` drops them, an
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Iterable
+from weakref import WeakKeyDictionary
 
 from ..model.events import COMPONENTS
 from ..model.invisible import name_key
+from .scan import EventScan
 from .specs import EventSpec, has_wildcard
 
 
-def lookalike_notes(spec: EventSpec, labels: Iterable[str]) -> list[str]:
+def lookalike_notes(spec: EventSpec, scan: EventScan) -> list[str]:
     """A note for each `component:name` label of the run that reads like `spec`'s plain name and is not it."""
     if spec.is_error or spec.name is None or has_wildcard(spec.name):
         return []
     wanted = name_key(spec.name)
     notes = []
-    for label in labels:
+    for label in _foreign_labels(scan):
         component, _, name = label.partition(":")
         if spec.head in COMPONENTS and name_key(component) != spec.head:
             continue
@@ -32,6 +33,19 @@ def lookalike_notes(spec: EventSpec, labels: Iterable[str]) -> list[str]:
         if letters:
             notes.append(_note(component, name_key(name), letters, spec.text))
     return notes
+
+
+# Held no longer than its scan: a cache that kept the scan would keep its plans through the rendering.
+_FOREIGN: WeakKeyDictionary[EventScan, tuple[str, ...]] = WeakKeyDictionary()
+
+
+def _foreign_labels(scan: EventScan) -> tuple[str, ...]:
+    """The run's labels with a character outside ASCII (only those can be lookalikes), found once for all its
+    forbid rules: a rules file of 200,000 of them would otherwise go through every label 200,000 times."""
+    found = _FOREIGN.get(scan)
+    if found is None:
+        found = _FOREIGN[scan] = tuple(label for label in scan.seen if not label.isascii())
+    return found
 
 
 def _foreign_letters(name: str, wanted: str) -> list[int]:

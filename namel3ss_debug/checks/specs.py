@@ -53,8 +53,11 @@ class EventSpec:
     def covers(self, component: object, kind: str, name: str) -> bool:
         """Whether an event of `component`, of span kind (or instant type) `kind` and named `name` is one this
         spec names, start, end or instant alike: `matches` without the occurrence test."""
-        heads = (name_key(component) if isinstance(component, str) else component, name_key(kind))
-        return self.head in heads and (self.name is None or name_matches(name, self.name))
+        if component != self.head and kind != self.head and not (
+                isinstance(component, str) and not (component.isascii() and kind.isascii())
+                and self.head in (name_key(component), name_key(kind))):
+            return False
+        return self.name is None or name_matches(name, self.name)
 
     def error_category(self, category: str) -> bool:
         return self.is_error and (self.name is None or name_matches(category, self.name))
@@ -64,7 +67,8 @@ def name_matches(name: str, pattern: str) -> bool:
     """`fnmatchcase` of the names as a reader sees them (`name_key`: `delete_db\\u200b` is `delete_db`), without
     compiling a pattern that has no wildcard: a rules file of a million plain names (`tool:x1`, `tool:x2`...)
     would compile a million regular expressions, each once per kind of event."""
-    name, pattern = name_key(name), name_key(pattern)
+    if not (name.isascii() and pattern.isascii()):
+        name, pattern = name_key(name), name_key(pattern)
     if has_wildcard(pattern):
         return fnmatchcase(name, pattern)
     return name == pattern
