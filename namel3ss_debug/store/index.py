@@ -39,11 +39,13 @@ class OffsetIndex:
 
     def start_for(self, seq: int) -> tuple[int, int]:
         """`(line, offset)` of the last indexed line at or before `seq`; the file's start if none."""
+        entry = self.entry_for(seq)
+        return (1, 0) if entry is None else (entry[1], entry[2])
+
+    def entry_for(self, seq: int) -> tuple[int, int, int] | None:
+        """The last entry at or before `seq`, or None."""
         position = bisect.bisect_right(self.entries, (seq, float("inf"), float("inf"))) - 1
-        if position < 0:
-            return 1, 0
-        _, line, offset = self.entries[position]
-        return line, offset
+        return self.entries[position] if position >= 0 else None
 
 
 def index_path(trace: str) -> Path:

@@ -139,8 +139,8 @@ def _seek(path: str, index: OffsetIndex, seq: int, reader: TraceReader) -> tuple
     """Read forward from the index entry at or before `seq`: `(event, True)`, `(None, True)` when the file
     has no such seq, `(None, False)` when the read gave up (the caller then reads the file in full). An entry
     that does not start a line holding its seq raises `BadIndex`."""
+    entry = index.entry_for(seq)
     line, offset = index.start_for(seq)
-    entry = next((e for e in index.entries if e[2] == offset), None)
     try:
         checked = next(_events_from(path, line, offset, entry[0] if entry else None), None)
         if checked is None and entry is not None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import gzip
 import io
 import tempfile
+import zlib
 from typing import IO, BinaryIO
 
 from ..model.errors import TraceError
@@ -67,17 +68,36 @@ def spooled(path: str) -> IO[bytes]:
     """A `.gz` file decompressed into an unnamed temporary file (gone when closed or at exit), whose offsets
     are those the reader gave its lines: read by `pread` as a plain file is. On the disk of the temporary
     directory (`TMPDIR`): the decompressed size, which `MAX_RATIO` bounds."""
-    copy = tempfile.TemporaryFile(prefix="namel3ss-debug-")
     try:
-        stream, _ = inflated(path)
-        with stream:
-            while True:
-                chunk = stream.read(_COPY)
-                if not chunk:
-                    break
-                copy.write(chunk)
-        copy.flush()
+        copy = tempfile.TemporaryFile(prefix="namel3ss-debug-")
+    except OSError as error:
+        raise _no_copy(path, error) from None
+    try:
+        _copy_into(path, copy)
+    except (gzip.BadGzipFile, EOFError, zlib.error) as error:  # read whole once: it changed since
+        copy.close()
+        raise TraceError(f"not a readable gzip file any more ({error})", where=path,
+                         hint="it changed since it was read: start again") from None
+    except OSError as error:
+        copy.close()
+        raise _no_copy(path, error) from None
     except BaseException:
         copy.close()
         raise
     return copy
+
+
+def _copy_into(path: str, copy: IO[bytes]) -> None:
+    stream, _ = inflated(path)
+    with stream:
+        while True:
+            chunk = stream.read(_COPY)
+            if not chunk:
+                break
+            copy.write(chunk)
+    copy.flush()
+
+
+def _no_copy(path: str, error: OSError) -> TraceError:
+    return TraceError(f"cannot decompress it into a temporary file ({error.strerror or error})", where=path,
+                      hint="make room in the temporary directory, or set TMPDIR to one with room")
