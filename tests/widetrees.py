@@ -28,22 +28,25 @@ class _Handed(TraceBuilder):
         return event
 
 
-def wide_events(children: int, failed: Collection[int] = (), grandchildren: int = 0) -> Iterator[dict[str, Any]]:
+def wide_events(children: int, failed: Collection[int] = (), grandchildren: int = 0,
+                names: int | None = None) -> Iterator[dict[str, Any]]:
     """A run whose root span has `children` tool calls `t0`, `t1`, ... (those numbered in `failed` fail), each
-    with `grandchildren` memory reads under it."""
+    with `grandchildren` memory reads under it; with `names`, only that many names (`t{number % names}`): every
+    name is an operation of analyze's, which the report's analysis lists."""
     trace = _Handed()
     root = trace.run_start()
     for number in range(children):
         span = trace.new_id()
-        trace.event("tool_call_start", "tool", f"t{number}", span, root, "started")
+        name = f"t{number % names if names else number}"
+        trace.event("tool_call_start", "tool", name, span, root, "started")
         for _ in range(grandchildren):
             trace.event("memory_operation", "memory", "read", trace.new_id(), span, "completed")
         trace.advance(1.0)
         if number in failed:
-            trace.event("tool_call_end", "tool", f"t{number}", span, root, "failed", duration_ms=1.0,
+            trace.event("tool_call_end", "tool", name, span, root, "failed", duration_ms=1.0,
                         error={"type": "ValueError", "message": f"bad {number}"})
         else:
-            trace.event("tool_call_end", "tool", f"t{number}", span, root, "completed", duration_ms=1.0)
+            trace.event("tool_call_end", "tool", name, span, root, "completed", duration_ms=1.0)
         yield from trace.events
         trace.events.clear()
     trace.event("run_end", "app", "app.py", root, None, "completed", duration_ms=float(children))
@@ -54,9 +57,10 @@ def wide_run(children: int, failed: Collection[int] = (), grandchildren: int = 0
     return list(wide_events(children, failed, grandchildren))
 
 
-def write_wide_run(path: Path, children: int, failed: Collection[int] = (), grandchildren: int = 0) -> Path:
+def write_wide_run(path: Path, children: int, failed: Collection[int] = (), grandchildren: int = 0,
+                   names: int | None = None) -> Path:
     with path.open("wb") as out:
-        for event in wide_events(children, failed, grandchildren):
+        for event in wide_events(children, failed, grandchildren, names):
             out.write(orjson.dumps(event) + b"\n")
     return path
 
