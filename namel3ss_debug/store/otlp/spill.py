@@ -148,7 +148,7 @@ def _packed(span: OtlpSpan) -> tuple[Any, ...]:
 
 def _unpacked(values: tuple[Any, ...]) -> OtlpSpan:
     span = OtlpSpan(*values)
-    span.events = [OtlpEvent(*event) for event in span.events]
+    span.events = [OtlpEvent(*event) for event in values[_EVENTS]]
     return span
 
 
