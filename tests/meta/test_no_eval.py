@@ -26,8 +26,6 @@ EXEMPT = {
     # what a forked process of ours works out (a second half of a big read, a diff's BASE) comes back to its
     # parent over a private pipe
     "ops/split/pipe.py": ["import pickle"],
-    # an OTLP file's spans and events wait in an anonymous temporary file (no name: only this process wrote it)
-    "store/otlp/spill.py": ["import pickle"],
 }
 
 
