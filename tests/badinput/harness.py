@@ -235,22 +235,41 @@ def spawn(argv: list[str], *, cwd: Path, stdin: bytes | None = None, env: dict[s
     """Run `python -m namel3ss_debug ARGV` (or `program`) in `cwd`; kill it at the time bound. `driver` gets
     the running process (to send it a signal, write to a FIFO) and returns problems."""
     command = program or [sys.executable, "-m", "namel3ss_debug", *argv]
+    report, reported = os.pipe() if driver is None else (-1, -1)
+    if driver is None:  # measured through peakshim.py: the worker's own peak would count otherwise
+        command = [sys.executable, "-S", str(PEAK_SHIM), str(reported), str(CHILD_ADDRESS_SPACE), *command]
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         started = time.perf_counter()  # the wall clock, to stop it; its CPU time is what is bounded
         process = subprocess.Popen(command, cwd=cwd, env=child_env(env), stdout=out, stderr=err,
-                                   stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL)
+                                   stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
+                                   pass_fds=(reported,) if driver is None else ())
+        if driver is None:
+            os.close(reported)
         _limit(process.pid)
         if stdin is not None:
             threading.Thread(target=_feed, args=(process, stdin), daemon=True).start()
         notes = driver(process) if driver else []
         status, usage, timed_out = _wait(process, started + bounds.wall)
-        seconds = usage.ru_utime + usage.ru_stime
+        seconds, peak_kib = usage.ru_utime + usage.ru_stime, usage.ru_maxrss
+        if driver is None:
+            seconds, peak_kib = _shim_report(report, (seconds, peak_kib))
         out.seek(0)
         err.seek(0)
         stdout, stderr = out.read().decode("utf-8", "backslashreplace"), err.read().decode("utf-8", "backslashreplace")
     code = None if timed_out else os.waitstatus_to_exitcode(status)
-    return Outcome(list(argv), code, stdout, stderr, seconds, usage.ru_maxrss / 1024, bounds, None, timed_out,
+    return Outcome(list(argv), code, stdout, stderr, seconds, peak_kib / 1024, bounds, None, timed_out,
                    machine_format(argv), notes)
+
+
+PEAK_SHIM = Path(__file__).with_name("peakshim.py")
+
+
+def _shim_report(report: int, otherwise: tuple[float, int]) -> tuple[float, int]:
+    """The command's CPU seconds and peak KiB as peakshim.py measured them; `otherwise` (the shim's own
+    figures, which hold the worker's peak) when it was killed before it could say."""
+    with os.fdopen(report, "rb") as reading:
+        words = reading.read().split()
+    return (float(words[0]), int(words[1])) if len(words) == 2 else otherwise
 
 
 def _feed(process: subprocess.Popen, data: bytes) -> None:
