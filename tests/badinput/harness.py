@@ -10,7 +10,8 @@ case's own peak. Where /proc is not there, the process's maximum RSS so far stan
 be stricter).
 
 As a subprocess (`spawn`): for what one process cannot bound or survive in itself: device files that never
-end, FIFOs, signals, `trace` running an app. The child's CPU time and peak RSS come from wait4's rusage; it
+end, FIFOs, signals, `trace` running an app. The child's CPU time and peak RSS come from wait4's rusage, taken
+by a small shim the child runs under (peakshim.py; not with a `driver`, which needs the command's own pid); it
 is killed at three times its bound by the wall clock; an address-space limit of 4 GiB keeps a runaway child
 from taking the machine down with it.
 """
