@@ -29,9 +29,11 @@ GIT = ".git"
 
 
 def project_root(cwd: Path) -> Path | None:
-    """The nearest directory from `cwd` upwards holding `.git`, else None."""
+    """The nearest directory from `cwd` upwards holding `.git` (a directory, or a file: a worktree, a
+    submodule), else None. The one lookup of a checkout's top (`tracer/project.py` uses it too)."""
     for directory in (cwd, *cwd.parents):
-        if (directory / GIT).exists():
+        candidate = directory / GIT
+        if candidate.is_dir() or candidate.is_file():
             return directory
     return None
 

@@ -20,8 +20,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from ..config import WORKSPACE_FILE
-
-GIT = ".git"
+from ..config_trust import GIT, project_root
 WORKSPACE = str(WORKSPACE_FILE)  # `.namel3ss/debug.json`
 MARKERS = (GIT, WORKSPACE)  # in order of precedence: a checkout's top wins over a workspace inside it
 
@@ -31,10 +30,17 @@ def find_root(start: Path, markers: Sequence[str] = MARKERS) -> tuple[Path, str]
     may be a directory or a file (a worktree, a submodule); the workspace marker is a file."""
     start = Path(start).absolute()
     for marker in markers:
-        for directory in (start, *start.parents):
-            candidate = directory / marker
-            if candidate.is_file() or (marker == GIT and candidate.is_dir()):
-                return directory, marker
+        found = project_root(start) if marker == GIT else _holding_file(start, marker)
+        if found is not None:
+            return found, marker
+    return None
+
+
+def _holding_file(start: Path, name: str) -> Path | None:
+    """The nearest directory from `start` upwards holding the file `name`, else None."""
+    for directory in (start, *start.parents):
+        if (directory / name).is_file():
+            return directory
     return None
 
 
