@@ -9,7 +9,7 @@ from namel3ss_debug.replay.builder import timeline_of
 from namel3ss_debug.launch.rerun import recorded_form
 from namel3ss_debug.rerun.call_paths import PathTable
 from namel3ss_debug.rerun.recording import Recording
-from namel3ss_debug.rerun.replay_source import Rerun
+from namel3ss_debug.rerun.answerer import Rerun
 from namel3ss_debug.testing.capture import capture_events
 
 Event = dict[str, Any]
@@ -27,7 +27,7 @@ def rerun(events: list[Event], app: Callable[[], Any], **options: Any) -> tuple[
     events, and the rerun (its tally)."""
     recording = Recording(timeline_of(events, "old.jsonl"), PathTable())
     session = Rerun(recording, inputs_of=recorded_form, **options)
-    get_tracer().replay = session
+    get_tracer().rerun = session
     try:
         with capture_events() as run:
             try:
@@ -35,5 +35,5 @@ def rerun(events: list[Event], app: Callable[[], Any], **options: Any) -> tuple[
             except BaseException as error:  # the test looks at what the app raised
                 result = error
     finally:
-        get_tracer().replay = None
+        get_tracer().rerun = None
     return result, run.events, session

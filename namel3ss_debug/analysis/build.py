@@ -21,7 +21,7 @@ from .report import (
 from .stats import latency, op_label, rate
 from .summary import tools_seen
 from ..model.events import STARTUP_KIND, STARTUP_NAME, is_known_event_type
-from ..model.replay import rerun_of
+from ..model.rerun_protocol import rerun_of
 from .tally import Tally
 
 TOP_REPEATS = 20

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from typing import Any, Awaitable, Callable
 
 from ..model.events import span_prefix
-from ..model.replay import MOCKED, REPLACED
+from ..model.rerun_protocol import MOCKED, REPLACED
 from ..tracer.core import Tracer
-from ..tracer.replaying import answer_for, deliver
+from ..tracer.answering import answer_for, deliver
 from .judged import claim
 
 

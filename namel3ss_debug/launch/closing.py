@@ -28,7 +28,7 @@ from typing import Iterator
 
 from ..model.errors import Namel3ssDebugError
 from ..rerun.network import EVERYTHING, FOR_REAL, GUARD, GUARD_OPEN, NAMESPACE, NAMESPACE_OPEN, OPEN, Network
-from ..rerun.replay_source import Rerun
+from ..rerun.answerer import Rerun
 from ..tracer import watch
 from . import netns
 from .guard import RerunGuard

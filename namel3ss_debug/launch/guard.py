@@ -9,7 +9,7 @@ The audit hook (`tracer/watch.py`) hands it the audit events that reach the netw
 - and, only to count them, the processes the app starts (`subprocess.Popen`, `os.system`, `os.fork`...).
 
 While the network is closed (`--on-miss error`, the default) each of them is refused as a miss: the app
-stops there (`ReplayMiss`, a BaseException), and the report names it (`sendto 127.0.0.1:53`). With
+stops there (`RerunMiss`, a BaseException), and the report names it (`sendto 127.0.0.1:53`). With
 `--on-miss live` nothing is refused, and the connects and sends are counted (the report's `reached`).
 
 A call the rerun lets run for real (a tool body under `--live-tools`, a call run `live` at the console, a
@@ -34,8 +34,8 @@ import threading
 from types import FrameType
 from typing import Any
 
-from ..model.replay import ReplayMiss
-from ..rerun.replay_source import Rerun
+from ..model.rerun_protocol import RerunMiss
+from ..rerun.answerer import Rerun
 from ..tracer import watch
 
 SOCKET_CALLS = {"socket.connect": "connect", "socket.sendto": "sendto", "socket.sendmsg": "sendmsg"}
@@ -117,7 +117,7 @@ class RerunGuard:
                 self.processes += 1
         return None
 
-    def _refuse(self, call: str) -> ReplayMiss:
+    def _refuse(self, call: str) -> RerunMiss:
         """The refusal, noted as a miss: there is no recorded call to offer."""
         return self.rerun.refused(call, WHY)
 

@@ -11,7 +11,7 @@ import orjson
 
 from ..config import ResolvedSettings
 from ..rerun.network import Network
-from ..rerun.replay_source import Rerun
+from ..rerun.answerer import Rerun
 from ..tracer.api import get_tracer
 from ..tracer.argv import process_is_cli
 from ..tracer.serialize import to_jsonable
@@ -36,7 +36,7 @@ def recorded_form(event_type: str, inputs: Any) -> Any:
 
 def run_again(recorded: Recorded, resolved: ResolvedSettings, rerun: Rerun, replay_of: dict[str, Any], *,
               app_stdout_to_stderr: bool = False) -> tuple[Outcome, Network]:
-    """Run the app in its recorded directory with `tracer.replay` set and the network closed (`closing.py`),
+    """Run the app in its recorded directory with `tracer.rerun` set and the network closed (`closing.py`),
     entering the directory and reading the code as `locate` pinned them; the new run's `run_start` names
     the run it replays (`attrs.replay_of`). Returns how the app ended and how the network was closed."""
     tracer = get_tracer()
@@ -44,14 +44,14 @@ def run_again(recorded: Recorded, resolved: ResolvedSettings, rerun: Rerun, repl
     own_process = process_is_cli()
     assert recorded.where is not None  # recorded_target locates what it finds
     enter(recorded.where)  # the folder consent judged, by descriptor: not the name looked up again
-    tracer.replay = rerun
+    tracer.rerun = rerun
     try:
         with closed_network(rerun, own_process) as closing:
             with _stdout_to_stderr(app_stdout_to_stderr), placeholder_keys(os.environ):
                 outcome = run_traced(recorded.target, resolved, own_process=own_process,
                                      start_attrs={"replay_of": replay_of}, files=recorded.files)
     finally:
-        tracer.replay = None
+        tracer.rerun = None
         os.chdir(saved)
     assert closing.network is not None  # set as the block ends
     return outcome, closing.network

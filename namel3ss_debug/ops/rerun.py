@@ -15,12 +15,12 @@ from pathlib import Path
 from typing import Any, Callable
 
 from ..config import load_settings
-from ..config_rules import HTTP_CAPTURE
+from ..config.rules import HTTP_CAPTURE
 from ..launch.guard import GuardedRerun
 from ..launch.recorded import Recorded, recorded_target
 from ..launch.rerun import recorded_form, run_again
 from ..model.errors import UsageError
-from ..model.replay import RerunStop
+from ..model.rerun_protocol import RerunStop
 from ..replay.load import load_timeline
 from ..replay.mock_specs import ordered_mocks
 from ..replay.mocks import Mock, MockTable

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from ..config import ResolvedSettings
 from ..model.errors import UsageError
-from ..model.replay import rerun_of
+from ..model.rerun_protocol import rerun_of
 from ..store.lookup import run_start_of
 from ..store.sources import RunSource
 from .environment import Environment

@@ -2,5 +2,5 @@
 answered from the recording (or a mock), so a run comes back exactly, offline.
 
 `recording` indexes a trace's calls by where they happen (`paths`); `session.Rerun` sits in the
-tracer (`tracer.replay`) and answers each call; `compare` sets the new run beside the old one.
+tracer (`tracer.rerun`) and answers each call; `compare` sets the new run beside the old one.
 """

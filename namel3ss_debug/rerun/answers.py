@@ -8,7 +8,7 @@ from typing import Any, TypedDict
 
 import orjson
 
-from ..model.replay import RECORDED
+from ..model.rerun_protocol import RECORDED
 from ..model.values import decode
 from .errors import rebuild_error
 

@@ -46,7 +46,7 @@ _VOLATILE_WORDS = frozenset({"id", "time", "timestamp", "duration", "latency"})
 _SPAN_REFERENCES = ("llm_span_id",)
 _KIND_WORD = {START: "start", END: "end"}
 # A rerun's span of these takes the place of the recorded call it was matched to (`attrs.replay_of`): a request
-# by what it asks, a tool by the id the model gave it (`replay_source.py`), whatever order they started in.
+# by what it asks, a tool by the id the model gave it (`answerer.py`), whatever order they started in.
 _ANSWERED_COMPONENTS = (*REQUEST_COMPONENTS, "tool")
 
 

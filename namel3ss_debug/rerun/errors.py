@@ -1,4 +1,4 @@
-"""A recorded exception raised again in a rerun (the exceptions that stop a rerun are in `model/replay.py`).
+"""A recorded exception raised again in a rerun (the exceptions that stop a rerun are in `model/rerun_protocol.py`).
 
 A recorded error names its type as `module.QualName` (`ValueError` for builtins). It is raised again
 as that type when the type's module is already loaded in the app: the app imported it to raise it the

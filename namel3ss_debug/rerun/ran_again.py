@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ..model.replay import RERAN
+from ..model.rerun_protocol import RERAN
 from ..replay.timeline import END, Timeline
 from .recording import Recording
 

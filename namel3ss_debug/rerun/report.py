@@ -11,7 +11,7 @@ from .compare import Comparison, compare
 from .network import Network
 from .ran_again import RanAgain, ran_again
 from .recording import Recording, run_end
-from .replay_source import Rerun
+from .answerer import Rerun
 
 SCHEMA = "namel3ss-debug/rerun/v1"
 

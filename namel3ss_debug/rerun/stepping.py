@@ -18,7 +18,7 @@ from typing import Any, Callable
 import orjson
 
 from ..model.errors import UsageError
-from ..model.replay import REPLACED, RerunQuit
+from ..model.rerun_protocol import REPLACED, RerunQuit
 from ..model.values import CodecError
 from ..replay.breakpoints import BreakpointTable, parse_condition
 from ..replay.commands import CommandSession, numbers
@@ -26,7 +26,7 @@ from ..replay.expr import MISSING, evaluate
 from ..replay.outputs import Message, Value
 from ..replay.reports import breakpoint_list, clear_breakpoints, set_breakpoint
 from .answers import answer_json, from_value
-from .replay_source import Decision, PendingCall
+from .answerer import Decision, PendingCall
 from .targets import call_view
 
 class AnswerError(UsageError):

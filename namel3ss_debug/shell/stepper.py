@@ -34,10 +34,10 @@ from typing import IO, Any, Iterable, Mapping
 
 from rich.console import Console
 
-from ..model.replay import RerunQuit
+from ..model.rerun_protocol import RerunQuit
 from ..render.rerun.stop import json_of, render
 from ..replay.outputs import Message
-from ..rerun.replay_source import Decision, PendingCall
+from ..rerun.answerer import Decision, PendingCall
 from ..rerun.stepping import StepSession
 from ..rerun.targets import call_breakpoints
 from .editor import json_editor

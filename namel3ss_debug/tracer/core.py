@@ -12,7 +12,7 @@ from typing import Any, Callable
 
 from ..config import ResolvedSettings
 from ..model.events import STARTUP_KIND, STARTUP_NAME
-from ..model.replay import ReplaySource
+from ..model.rerun_protocol import RerunSource
 from . import lifecycle
 from .context import current, propagate_to_threads, reset_current
 from .events import add_where, cost_of, envelope, error_record, model_of, usage_of
@@ -32,8 +32,8 @@ class Tracer:
     def __init__(self) -> None:
         self.run: Run | None = None
         self.last_run: Run | None = None
-        # the rerun (`rerun.replay_source.Rerun`) while `replay --rerun` runs the app
-        self.replay: ReplaySource | None = None
+        # the rerun (`rerun.answerer.Rerun`) while `replay --rerun` runs the app
+        self.rerun: RerunSource | None = None
 
     @property
     def active(self) -> bool:
@@ -152,8 +152,8 @@ class Tracer:
                 hold(span, event, *held)  # type: ignore[arg-type]
             else:
                 run.recorder.emit(event)
-                if self.replay is not None:
-                    self.replay.opened(span, attrs)
+                if self.rerun is not None:
+                    self.rerun.opened(span, attrs)
             if activate:
                 span.token = current.set(span)
             span.start_ns = time.perf_counter_ns() if began is None else began[1]

@@ -1,7 +1,7 @@
 """One decorator factory for sync, async, generator and async-generator functions (vcrpy's way).
 
 When tracing is off, the wrapper costs one attribute test and a call. While `replay --rerun` runs the
-app (`tracer.replay` is set), a replayable call asks the rerun for its answer before running: a
+app (`tracer.rerun` is set), a replayable call asks the rerun for its answer before running: a
 recorded or mocked result comes back without the wrapped function running at all.
 """
 
@@ -17,8 +17,8 @@ from ..model.events import span_prefix
 from ..model.messages import warning_line
 from .context import current, reset_current
 from .core import Tracer
-from .replaying import answer_for
-from .replaying import deliver as _deliver
+from .answering import answer_for
+from .answering import deliver as _deliver
 from .serialize import safe_text
 from .span import model_text
 
@@ -212,7 +212,7 @@ def _sync_wrapper(fn: Callable[..., Any], spec: _CallSpec) -> Callable[..., Any]
         if tracer.run is None:
             return fn(*args, **kwargs)
         span = spec.open(args, kwargs)
-        answer = _answer(spec, span, args, kwargs) if tracer.replay is not None else None
+        answer = _answer(spec, span, args, kwargs) if tracer.rerun is not None else None
         if answer is not None:
             return _deliver(tracer, span, answer)
         try:
@@ -233,7 +233,7 @@ def _async_wrapper(fn: Callable[..., Any], spec: _CallSpec) -> Callable[..., Any
         if tracer.run is None:
             return await fn(*args, **kwargs)
         span = spec.open(args, kwargs)
-        answer = _answer(spec, span, args, kwargs) if tracer.replay is not None else None
+        answer = _answer(spec, span, args, kwargs) if tracer.rerun is not None else None
         if answer is not None:
             return _deliver(tracer, span, answer)
         try:
@@ -256,7 +256,7 @@ def _generator_wrapper(fn: Callable[..., Any], spec: _CallSpec) -> Callable[...,
             return (yield from fn(*args, **kwargs))
         generator = fn(*args, **kwargs)  # before the span: a call with wrong arguments opens none
         span = spec.open(args, kwargs, activate=False)
-        answer = _answer(spec, span, args, kwargs) if tracer.replay is not None else None
+        answer = _answer(spec, span, args, kwargs) if tracer.rerun is not None else None
         if answer is not None:
             generator.close()  # never started: its body does not run
             yield from answer.items
@@ -299,7 +299,7 @@ def _async_generator_wrapper(fn: Callable[..., Any], spec: _CallSpec) -> Callabl
     async def wrapper(*args: Any, **kwargs: Any) -> Any:
         generator = fn(*args, **kwargs)
         span = spec.open(args, kwargs, activate=False) if tracer.run is not None else None
-        answer = _answer(spec, span, args, kwargs) if tracer.replay is not None else None
+        answer = _answer(spec, span, args, kwargs) if tracer.rerun is not None else None
         if answer is not None:  # the generator never starts: its body does not run
             for item in answer.items:
                 yield item
@@ -333,8 +333,8 @@ def _async_generator_wrapper(fn: Callable[..., Any], spec: _CallSpec) -> Callabl
 
 
 def _answer(spec: _CallSpec, span: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
-    """The rerun's answer to this call, or None to run it live (`replaying.answer_for`)."""
-    if spec.tracer.replay is None or span is None or not spec.replayable:
+    """The rerun's answer to this call, or None to run it live (`answering.answer_for`)."""
+    if spec.tracer.rerun is None or span is None or not spec.replayable:
         return None
     return answer_for(spec.tracer, spec, span, spec.binder(args, kwargs))
 

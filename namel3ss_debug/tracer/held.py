@@ -92,8 +92,8 @@ def _settle(tracer: Tracer, span: Any) -> None:
     if described.attrs:
         event["attrs"] = described.attrs
     run.recorder.emit(event)
-    if tracer.replay is not None:
-        tracer.replay.opened(span, described.attrs)
+    if tracer.rerun is not None:
+        tracer.rerun.opened(span, described.attrs)
 
 
 def settle_all(tracer: Tracer, run: Any) -> None:

@@ -50,7 +50,7 @@ def _sync(module: ModuleType, original: Callable[..., Any], streams: Any) -> Cal
             return original(self, request)
         if exchange.answer is not None:
             return _replayed(module, exchange, streams)
-        if tracer.replay is not None:  # only a rerun gives out the placeholder
+        if tracer.rerun is not None:  # only a rerun gives out the placeholder
             _drop_placeholder(request)
         try:
             response = original(self, request)
@@ -74,7 +74,7 @@ def _async(module: ModuleType, original: Callable[..., Any], streams: Any) -> Ca
             return await original(self, request)
         if exchange.answer is not None:
             return _replayed(module, exchange, streams)
-        if tracer.replay is not None:  # only a rerun gives out the placeholder
+        if tracer.rerun is not None:  # only a rerun gives out the placeholder
             _drop_placeholder(request)
         try:
             response = await original(self, request)

@@ -55,7 +55,7 @@ def _sync(original: Callable[..., Any], response_class: type) -> Callable[..., A
             record = _served(exchange)
             return _response(response_class, record, exchange.relay(_replayed(exchange, record)),
                              lambda consumed: exchange.finish(early=True))
-        if tracer.replay is not None:  # only a rerun gives out the placeholder
+        if tracer.rerun is not None:  # only a rerun gives out the placeholder
             _drop_placeholder(request)
         try:
             response = original(self, request)
@@ -111,7 +111,7 @@ class _AsyncStream:
             record = _served(exchange)
             return _response(self._response_class, record, exchange.arelay(_areplayed(exchange, record)),
                              functools.partial(_afinished, exchange))
-        if tracer.replay is not None:
+        if tracer.rerun is not None:
             _drop_placeholder(self._request)
         try:
             response = await self._original(self._transport, self._request)

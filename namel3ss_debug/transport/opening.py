@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..model.replay import MOCKED, REPLACED, RerunStop
+from ..model.rerun_protocol import MOCKED, REPLACED, RerunStop
 from ..model.values import from_json
 from ..tracer.context import current
 from ..tracer.core import Tracer
 from ..tracer.events import where_now
 from ..tracer.ours import doing_our_work
-from ..tracer.replaying import answer_for
+from ..tracer.answering import answer_for
 from . import apis
 from .agents import place_request
 from .exchange import Exchange
@@ -31,17 +31,17 @@ OTEL_SOURCE = "opentelemetry"  # attrs.source of a span made from an OpenTelemet
 def open_exchange(tracer: Tracer, request: Outgoing) -> Exchange | None:
     """The request's exchange, or None when this run does not record it (no run, `capture_http`
     off, or `llm` and not an LLM API). In a rerun every request has one: the rerun answers it, or
-    stops the app with a miss (`ReplayMiss`, raised from here), or lets it run live."""
+    stops the app with a miss (`RerunMiss`, raised from here), or lets it run live."""
     run = tracer.run
     if run is None or doing_our_work():  # the live export's own request: never the app's
         return None
-    replaying = tracer.replay is not None
+    rerunning = tracer.rerun is not None
     mode = run.settings.capture_http
-    if mode == "off" and not replaying:
+    if mode == "off" and not rerunning:
         return None
     body = request_body(request.body, request.content_type)
     api = apis.recognise(request.method, request.host.lower(), request.path, body)
-    if api is None and mode == "llm" and not replaying:
+    if api is None and mode == "llm" and not rerunning:
         return None
     return _open(tracer, request, api, body)
 
@@ -73,7 +73,7 @@ def _open(tracer: Tracer, request: Outgoing, api: Any, body: Any) -> Exchange | 
         placed.opened(wrapper if wrapper is not None else span)
     exchange = Exchange(tracer if wrapper is None else _HandOver(tracer, wrapper), span, api, streamed,
                         len(request.body), placed=placed)
-    if tracer.replay is not None:
+    if tracer.rerun is not None:
         spec = RequestSpec(component, name, prefix, request.method, request.path, where_now(),
                            mock_codec=_mock_codec(api, model, streamed))
         exchange.answer = answer_for(tracer, spec, span, inputs)
@@ -178,7 +178,7 @@ def _record_of(exchange: Exchange) -> dict[str, Any]:
 def our_failure(tracer: Any, exc: Exception) -> None:
     """A failure of ours while opening an exchange: counted, and the request goes unrecorded; in a rerun,
     whose network must stay closed, it stops the app instead."""
-    if tracer.replay is not None:
+    if tracer.rerun is not None:
         raise RerunStop(f"namel3ss-debug could not answer an HTTP request: {type(exc).__name__}: {exc}") from exc
     if tracer.run is not None:
         tracer.run.recorder.note_failure(exc)

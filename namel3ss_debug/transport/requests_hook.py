@@ -46,7 +46,7 @@ def _send(original: Callable[..., Any]) -> Callable[..., Any]:
         if exchange.answer is not None:
             return _replayed(self, request, exchange)
         for name in [name for name, value in request.headers.items() if PLACEHOLDER_KEY in str(value)] \
-                if tracer.replay is not None else ():  # only a rerun gives out the placeholder
+                if tracer.rerun is not None else ():  # only a rerun gives out the placeholder
             del request.headers[name]
         try:
             response = original(self, request, *args, **kwargs)

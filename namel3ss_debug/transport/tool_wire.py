@@ -54,8 +54,8 @@ def _record(tracer: Tracer, api_name: str, ask: Ask, sent: ToolResult) -> None:
                              attrs=attrs, activate=False, parent_id=ask.parent_id, began=(ask.ts, ask.ns))
     if span is None:
         return
-    if tracer.replay is not None:
-        tracer.replay.ran(span, arguments)
+    if tracer.rerun is not None:
+        tracer.rerun.ran(span, arguments)
     span.outputs = {"return": sent.result}
     tracer.end_span(span, error=_failure(sent.result) if sent.failed else None)
 

@@ -315,7 +315,7 @@ def test_live_tools_keep_the_network_for_their_bodies_only(listeners, workdir):
                     "--format", "json")
     report = orjson.loads(again.stdout)
     assert listeners.heard() == {b"tool"}
-    assert "tool: sent" in again.stderr and "outside: ReplayMiss" in again.stderr
+    assert "tool: sent" in again.stderr and "outside: RerunMiss" in again.stderr
     assert report["counts"]["reran"] == 1
     assert [miss["call"] for miss in report["misses"]] == [f"connect 127.0.0.1:{listeners.ports[0]}"]
     network = report["network"]

@@ -34,7 +34,7 @@ from namel3ss_debug.replay.builder import timeline_of
 from namel3ss_debug.launch.rerun import recorded_form
 from namel3ss_debug.rerun.call_paths import PathTable
 from namel3ss_debug.rerun.recording import Recording
-from namel3ss_debug.rerun.replay_source import Rerun
+from namel3ss_debug.rerun.answerer import Rerun
 from namel3ss_debug.testing.capture import capture_events
 
 pytestmark = pytest.mark.usefixtures("isolated_workspace")
@@ -236,12 +236,12 @@ def test_a_mocked_tool_result_comes_back_as_the_runtimes_outcome(tmp_path, capsy
     key = "tool:save note#1"
     session = Rerun(Recording(timeline_of(run.events, "recorded.jsonl"), PathTable()), inputs_of=recorded_form,
                     mocks={key: Mock(parse_key(key), {"ok": True, "bytes": 7}, "test")})
-    get_tracer().replay = session
+    get_tracer().rerun = session
     try:
         with capture_events() as again:
             run_ai_app(path, None, None)
     finally:
-        get_tracer().replay = None
+        get_tracer().rerun = None
     assert json.loads(capsys.readouterr().out) == {"ok": True, "bytes": 7}
     assert session.tally.counts == {"recorded": 1, "mocked": 1}
     end = one(again.events, "tool_call_end", "save note")

@@ -39,7 +39,7 @@ from namel3ss_debug.replay.builder import timeline_of
 from namel3ss_debug.launch.rerun import recorded_form
 from namel3ss_debug.rerun.call_paths import PathTable
 from namel3ss_debug.rerun.recording import Recording
-from namel3ss_debug.rerun.replay_source import Rerun
+from namel3ss_debug.rerun.answerer import Rerun
 from namel3ss_debug.model.values import CodecError, decode
 from namel3ss_debug.testing.capture import capture_events
 
@@ -261,12 +261,12 @@ def test_a_tool_the_ai_asks_for_is_recorded_and_the_whole_exchange_replays(tmp_p
 
     # The runtime's own mock no longer asks for the tool: only the trace can make the rerun do so.
     session = Rerun(Recording(timeline_of(run.events, "recorded.jsonl"), PathTable()), inputs_of=recorded_form)
-    get_tracer().replay = session
+    get_tracer().rerun = session
     try:
         with capture_events():
             run_ai_app(path, None, None)
     finally:
-        get_tracer().replay = None
+        get_tracer().rerun = None
     assert session.tally.counts == {"recorded": 3}
     assert json.loads(capsys.readouterr().out) == "Filed."
 
@@ -290,12 +290,12 @@ def test_an_agent_whose_ai_asks_for_a_tool_holds_the_exchange_and_replays_it(tmp
     assert [(call["name"], call["args"]) for call in end["outputs"]["tool_calls"]] == [("save note", args)]
 
     session = Rerun(Recording(timeline_of(run.events, "recorded.jsonl"), PathTable()), inputs_of=recorded_form)
-    get_tracer().replay = session
+    get_tracer().rerun = session
     try:
         with capture_events():
             run_ai_app(path, None, None)  # the runtime's own mock no longer asks for the tool
     finally:
-        get_tracer().replay = None
+        get_tracer().rerun = None
     assert session.tally.counts == {"recorded": 3}
     assert json.loads(capsys.readouterr().out) == "Filed."
 
@@ -331,12 +331,12 @@ def test_an_ai_with_tools_on_a_provider_that_calls_its_api_itself_is_recorded_an
     key = "llm:clerk#2"
     session = Rerun(Recording(timeline_of(run.events, "recorded.jsonl"), PathTable()), inputs_of=recorded_form,
                     mocks={key: Mock(parse_key(key), "Filed twice.", "test")})
-    get_tracer().replay = session
+    get_tracer().rerun = session
     try:
         with monkeypatch.context() as patched, capture_events():
             patched.setattr(openai_adapter, "post_json", lambda **request: pytest.fail("the rerun posted"))
             run_ai_app(path, None, None)
     finally:
-        get_tracer().replay = None
+        get_tracer().rerun = None
     assert session.tally.counts == {"recorded": 2, "mocked": 1}
     assert json.loads(capsys.readouterr().out) == "Filed twice."

@@ -27,7 +27,7 @@ from typing import Any, Awaitable, Callable
 
 from ...tracer.api import get_tracer
 from ...tracer.core import Tracer
-from ...tracer.replaying import answer_for, deliver
+from ...tracer.answering import answer_for, deliver
 from ..calls import ForeignSpec, described, end, open_span
 from ..tools import RESULT, tool_attrs
 from .errors import HELD

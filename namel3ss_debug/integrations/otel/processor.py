@@ -140,8 +140,8 @@ class OtelSpanProcessor:
         late = key in self._without_inputs
         self._without_inputs.discard(key)
         asked, call_id = self._tools.pop(key, (None, None))
-        if ours.component == "tool" and self._tracer.replay is not None:
-            self._tracer.replay.ran(ours, asked)  # a span only watches: the body ran again
+        if ours.component == "tool" and self._tracer.rerun is not None:
+            self._tracer.rerun.ran(ours, asked)  # a span only watches: the body ran again
         status = span.status
         attributes = dict(span.attributes or {})
         exceptions: list[Mapping[str, Any]] = [dict(event.attributes or {}) for event in span.events
@@ -154,8 +154,8 @@ class OtelSpanProcessor:
         inputs = opening(span.name, attributes, span.kind.name).inputs if late else None
         if not _complete(ours.component, inputs):
             inputs = None
-        if ours.component == "llm" and not ours.outputs and self._tracer.replay is not None:
-            self._tracer.replay.ran(ours)  # no hooked client carried it: nothing answered it
+        if ours.component == "llm" and not ours.outputs and self._tracer.rerun is not None:
+            self._tracer.rerun.ran(ours)  # no hooked client carried it: nothing answered it
         ours.outputs = _merged(ended.outputs, ours.outputs)
         ours.usage = ended.usage or ours.usage
         ours.model = ended.model or ours.model

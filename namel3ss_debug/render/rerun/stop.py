@@ -14,7 +14,7 @@ from rich.console import Group, RenderableType
 from rich.text import Text
 
 from ...rerun.answers import answer_json
-from ...rerun.replay_source import PendingCall
+from ...rerun.answerer import PendingCall
 from ...rerun.stepping import CallStop, Replaced
 from ..event_text import one_line
 from ..json_text import compact_json, json_line

@@ -14,7 +14,7 @@ import pytest
 from launchhelpers import drop_sys_admin, in_thread, make_rerun
 
 from namel3ss_debug.launch.closing import closed_network
-from namel3ss_debug.model.replay import ReplayMiss
+from namel3ss_debug.model.rerun_protocol import RerunMiss
 from namel3ss_debug.rerun.network import EVERYTHING, FOR_REAL, GUARD_OPEN, NAMESPACE_OPEN, Network
 
 linux_root = pytest.mark.skipif(not sys.platform.startswith("linux") or os.geteuid() != 0,
@@ -38,7 +38,7 @@ def connect() -> int:
 def test_the_guard_hears_the_app_inside_the_block_only():
     rerun = make_rerun(live_tools=True)
     with closed_network(rerun, own_process=False):
-        with pytest.raises(ReplayMiss, match="^connect 127.0.0.1:9: the network is closed"):
+        with pytest.raises(RerunMiss, match="^connect 127.0.0.1:9: the network is closed"):
             connect()
     assert connect() == errno.ECONNREFUSED and len(rerun.tally.misses) == 1
 

@@ -20,7 +20,7 @@ from rerunhelpers import record
 
 from namel3ss_debug import get_tracer, trace_tool_call
 from namel3ss_debug.launch.guard import RerunGuard
-from namel3ss_debug.model.replay import ReplayMiss
+from namel3ss_debug.model.rerun_protocol import RerunMiss
 from namel3ss_debug.testing.capture import capture_events
 from namel3ss_debug.tracer import watch
 
@@ -113,7 +113,7 @@ def test_a_closed_network_refuses_each_way_out_as_a_miss_before_it_is_sent(liste
     network = guarded()
     refused = under(network, route(listener.address[1]))
     called = call.format(port=listener.address[1])
-    assert isinstance(refused, ReplayMiss) and str(refused).startswith(f"{called}: the network is closed")
+    assert isinstance(refused, RerunMiss) and str(refused).startswith(f"{called}: the network is closed")
     assert [miss.call for miss in network.rerun.tally.misses] == [called]
     assert listener.heard == []
 
@@ -173,12 +173,12 @@ def test_a_tool_body_that_runs_for_real_keeps_the_network_until_it_ends(listener
     assert listener.received(2) == [b"tool", b"app"]
     listener.heard.clear()
     network = guarded(live_tools=True, events=events)
-    get_tracer().replay = network.rerun
+    get_tracer().rerun = network.rerun
     try:
         with capture_events():
             refused = under(network, app)
     finally:
-        get_tracer().replay = None
-    assert isinstance(refused, ReplayMiss) and listener.received(1) == [b"tool"]
+        get_tracer().rerun = None
+    assert isinstance(refused, RerunMiss) and listener.received(1) == [b"tool"]
     assert network.rerun.tally.counts["reran"] == 1
     assert [miss.call for miss in network.rerun.tally.misses] == [f"connect 127.0.0.1:{listener.address[1]}"]

@@ -11,7 +11,7 @@ import pytest
 from rerunhelpers import record, rerun
 
 from namel3ss_debug import mark, span, trace_agent_execution, trace_llm_call, trace_tool_call
-from namel3ss_debug.model.replay import ReplayMiss, RerunStop
+from namel3ss_debug.model.rerun_protocol import RerunMiss, RerunStop
 from namel3ss_debug.replay.builder import timeline_of
 from namel3ss_debug.replay.mocks import Mock, parse_key
 from namel3ss_debug.rerun.compare import compare
@@ -106,7 +106,7 @@ def test_a_codec_that_cannot_rebuild_stops_with_why() -> None:
 
     _, events = record(lambda: complete("x"))
     result, _, _ = rerun(events, lambda: complete("x"), mocks=mocks(**{"llm:complete#1": {"text": "only"}}))
-    assert isinstance(result, ReplayMiss)
+    assert isinstance(result, RerunMiss)
     assert "codec Completion could not rebuild the object {text}" in str(result)
     assert "tokens" in str(result)
 
@@ -181,7 +181,7 @@ def test_a_miss_stops_with_the_nearest_candidates_and_why() -> None:
 
     _, events = record(lambda: app(False))
     result, new_events, session = rerun(events, lambda: app(True))
-    assert isinstance(result, ReplayMiss)
+    assert isinstance(result, RerunMiss)
     miss = session.tally.misses[0]
     assert miss.call == "tool:search#2" and miss.path == "agent:agent#1 > tool:search#2"
     assert len(miss.candidates) == 3
@@ -190,7 +190,7 @@ def test_a_miss_stops_with_the_nearest_candidates_and_why() -> None:
     assert any("occurrence: recorded as tool:search#1 there; this call is tool:search#2" in r for r in best.reasons)
     assert any(r == "inputs: query: recorded 'a', this call 'b'" for r in best.reasons)
     failed = [e for e in new_events if e["event_type"] == "tool_call_end" and e["status"] == "failed"]
-    assert failed and "ReplayMiss" in failed[0]["error"]["type"]
+    assert failed and "RerunMiss" in failed[0]["error"]["type"]
 
 
 def test_on_miss_live_runs_the_new_call() -> None:
@@ -321,7 +321,7 @@ def test_a_call_recorded_without_its_result_is_a_miss_that_says_why() -> None:
 
     _, events = record(lambda: search("a"), capture_outputs=False)
     result, _, session = rerun(events, lambda: search("a"))
-    assert isinstance(result, ReplayMiss)
+    assert isinstance(result, RerunMiss)
     assert "outputs were not recorded (capture_outputs was off" in session.tally.misses[0].why
 
 
@@ -408,7 +408,7 @@ def test_a_function_that_became_a_generator_is_a_miss_that_says_so() -> None:
         yield "page"
 
     result, _, session = rerun(events, lambda: list(fetch_stream()))
-    assert isinstance(result, ReplayMiss)
+    assert isinstance(result, RerunMiss)
     assert "it is a generator now" in session.tally.misses[0].why
 
 

@@ -3,12 +3,12 @@ command that answers the call ends the stop with a Decision. Nothing here prints
 
 from __future__ import annotations
 
-from namel3ss_debug.model.replay import RECORDED
+from namel3ss_debug.model.rerun_protocol import RECORDED
 from namel3ss_debug.replay.outputs import Message
 from namel3ss_debug.rerun.answers import Answer
 from namel3ss_debug.rerun.candidates import LiveCall
 from namel3ss_debug.rerun.recording import RecordedCall, fingerprint
-from namel3ss_debug.rerun.replay_source import Decision, PendingCall
+from namel3ss_debug.rerun.answerer import Decision, PendingCall
 from namel3ss_debug.rerun.stepping import CallStop, Replaced, StepSession
 from namel3ss_debug.rerun.targets import call_breakpoints
 

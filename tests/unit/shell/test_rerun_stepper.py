@@ -19,13 +19,13 @@ from rich.console import Console
 
 from namel3ss_debug.model.errors import UsageError
 from namel3ss_debug.model.events import span_prefix
-from namel3ss_debug.model.replay import MOCKED, RECORDED, RerunQuit
+from namel3ss_debug.model.rerun_protocol import MOCKED, RECORDED, RerunQuit
 from namel3ss_debug.render.rerun.stop import SCHEMA
 from namel3ss_debug.replay.breakpoints import BreakpointError
 from namel3ss_debug.rerun.answers import Answer
 from namel3ss_debug.rerun.candidates import LiveCall
 from namel3ss_debug.rerun.recording import RecordedCall, fingerprint
-from namel3ss_debug.rerun.replay_source import Decision, PendingCall
+from namel3ss_debug.rerun.answerer import Decision, PendingCall
 from namel3ss_debug.rerun.stepping import COMMANDS
 from namel3ss_debug.rerun.targets import call_breakpoints
 from namel3ss_debug.shell.stepper import Stepper

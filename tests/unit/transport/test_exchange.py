@@ -14,7 +14,7 @@ from stubserver import StubServer
 
 from namel3ss_debug import capture_http
 from namel3ss_debug.launch.rerun import placeholder_keys
-from namel3ss_debug.model.replay import ReplayMiss
+from namel3ss_debug.model.rerun_protocol import RerunMiss
 from namel3ss_debug.replay.mocks import Mock, parse_key
 from namel3ss_debug.testing.capture import capture_events
 from namel3ss_debug.transport.exchange import status_category
@@ -194,7 +194,7 @@ def chat_async_text(response: Any) -> str:
 def test_a_request_the_recording_lacks_is_a_miss_that_names_the_nearest_recorded_call(server):
     _, events = record(lambda: chat(httpx.Client(), server.url, "hello"))
     result, _, session = rerun(events, lambda: httpx.get(f"{server.url}/elsewhere"), )
-    assert isinstance(result, ReplayMiss)
+    assert isinstance(result, RerunMiss)
     assert session.tally.misses[0].call == "http:127.0.0.1#1"
     assert session.tally.misses[0].candidates[0].key == "llm:openai.chat#1"
 

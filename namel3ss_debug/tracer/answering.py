@@ -15,11 +15,11 @@ def answer_for(tracer: Tracer, spec: Any, span: Any, inputs: Any) -> Any:
     answer (a miss under `--on-miss error`) raises out of the app: its span ends failed first, so the
     new trace shows where the run stopped.
     """
-    replay = tracer.replay
-    if replay is None or span is None:
+    rerun = tracer.rerun
+    if rerun is None or span is None:
         return None
     try:
-        return replay.answer(spec, span, inputs)
+        return rerun.answer(spec, span, inputs)
     except BaseException as exc:
         tracer.end_span(span, error=exc)
         raise

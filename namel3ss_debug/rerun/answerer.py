@@ -1,4 +1,4 @@
-"""The rerun inside the tracer: `tracer.replay` while `replay --rerun` runs the app.
+"""The rerun inside the tracer: `tracer.rerun` while `replay --rerun` runs the app.
 
 The tracer tells it of every span that opens (`opened`), so it knows each span's path; a replayable
 call asks it for an answer (`answer`): a mock for the call if one is set, else the recorded result of
@@ -25,7 +25,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Callable, Protocol
 
-from ..model.replay import LIVE, MOCKED, RECORDED, REPLACED, RERAN, ReplayMiss, RerunStop
+from ..model.rerun_protocol import LIVE, MOCKED, RECORDED, REPLACED, RERAN, RerunMiss, RerunStop
 from ..model.values import CodecError
 from ..replay.mocks import Mock
 from .answers import Answer, Unanswerable, from_recording, from_value, mark
@@ -127,7 +127,7 @@ class Rerun:
                 self._asks[span.span_id] = (asker, call_id)
 
     def answer(self, spec: Any, span: Any, inputs: Any) -> Answer | None:
-        """The answer for a replayable call, or None to run it live. Raises ReplayMiss on a miss.
+        """The answer for a replayable call, or None to run it live. Raises RerunMiss on a miss.
 
         A failure of our own stops the rerun (RerunStop) rather than letting the call run for real."""
         try:
@@ -166,7 +166,7 @@ class Rerun:
             except Unanswerable as error:
                 miss_why = str(error)
             except CodecError as error:
-                raise ReplayMiss(f"{live.key}: {error}") from None
+                raise RerunMiss(f"{live.key}: {error}") from None
             if recorded is not None and answer is not None:
                 self._served.add(recorded.start)
             pending = PendingCall(live, self.recording.table.text(live.path), recorded, answer, typed, miss_why,
@@ -277,20 +277,20 @@ class Rerun:
             self.tally.unhooked_tools += span.component == "tool"
         mark(span, source, recorded.key if recorded is not None else None)
 
-    def refused(self, call: str, why: str) -> ReplayMiss:
+    def refused(self, call: str, why: str) -> RerunMiss:
         """What the network guard refused in the rerun (`connect HOST:PORT`, `sendto ...`, `resolve NAME`):
         a miss with no recorded call to offer."""
         miss = Miss(call, "-", None, why)
         with self._lock:
             self.tally.misses.append(miss)
-        return ReplayMiss(f"{call}: {why}", miss)
+        return RerunMiss(f"{call}: {why}", miss)
 
-    def _miss(self, pending: PendingCall) -> ReplayMiss:
+    def _miss(self, pending: PendingCall) -> RerunMiss:
         live = pending.live
         candidates = nearest(self.recording, live, self._served, self.match == "inputs")
         miss = Miss(live.key, pending.path, live.inputs, pending.miss or "no match", candidates)
         self.tally.misses.append(miss)
-        return ReplayMiss(f"{live.key} at {pending.path}: {miss.why}", miss)
+        return RerunMiss(f"{live.key} at {pending.path}: {miss.why}", miss)
 
     def _step(self, pending: PendingCall) -> Answer | None:
         decision = self.stepper.decide(pending)  # type: ignore[union-attr]
@@ -299,5 +299,5 @@ class Rerun:
             try:
                 return from_value(REPLACED, decision.value, pending.codec, key, pending.generator)
             except CodecError as error:
-                raise ReplayMiss(f"{pending.live.key}: {error}") from None
+                raise RerunMiss(f"{pending.live.key}: {error}") from None
         return None if decision.action == "live" else pending.answer

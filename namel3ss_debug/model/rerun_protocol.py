@@ -1,10 +1,10 @@
-"""The replay protocol: how a rerun answers the app's calls through the tracer, and how it stops them.
+"""The rerun protocol: how a rerun answers the app's calls through the tracer, and how it stops them.
 
 The tracer, the HTTP transport and the framework integrations serve answers through this protocol;
 `rerun/` implements it. Neither side imports the other: both import this.
 
-    replay = tracer.replay                     # a ReplaySource while `replay --rerun` runs the app, else None
-    answer = replay.answer(spec, span, inputs)  # a ServedAnswer, or None: run the call live
+    rerun = tracer.rerun                      # a RerunSource while `replay --rerun` runs the app, else None
+    answer = rerun.answer(spec, span, inputs)   # a ServedAnswer, or None: run the call live
 """
 
 from __future__ import annotations
@@ -47,7 +47,7 @@ class ServedAnswer(Protocol):
     def restore_attrs(self, span: Any) -> None: ...
 
 
-class ReplaySource(Protocol):
+class RerunSource(Protocol):
     """What the tracer holds as `replay` while a rerun runs the app."""
 
     on_miss: str
@@ -69,7 +69,7 @@ class RerunStop(BaseException):
     """
 
 
-class ReplayMiss(RerunStop):
+class RerunMiss(RerunStop):
     """A call the recording has no result for, under `--on-miss error`."""
 
     def __init__(self, message: str, miss: Any = None):
