@@ -1,7 +1,7 @@
 """Where `inspect` output goes: a table to the Rich console (paged on a terminal), JSON bytes to stdout.
 
-`show` hands a view's record to its renderer, in the module of this folder named as the ops/inspect
-module that read it, imported only when that view is shown.
+`show` hands a view's record to its renderer, in this folder's `show_*` module named as the ops/inspect
+`read_*` module that read it, imported only when that view is shown.
 """
 
 from __future__ import annotations
@@ -19,10 +19,10 @@ if TYPE_CHECKING:
     from ...store.reader import Located
 
 VIEWS = {
-    "events": ("listing", "show_events"), "event": ("one", "show_event"),
-    "span": ("shapes", "show_span"), "tree": ("shapes", "show_tree"),
-    "timeline": ("shapes", "show_timeline"), "journey": ("stories", "show_journey"),
-    "causality": ("stories", "show_causality"),
+    "events": ("show_list", "show_events"), "event": ("show_event", "show_event"),
+    "span": ("show_shape", "show_span"), "tree": ("show_shape", "show_tree"),
+    "timeline": ("show_shape", "show_timeline"), "journey": ("show_story", "show_journey"),
+    "causality": ("show_story", "show_causality"),
 }
 
 

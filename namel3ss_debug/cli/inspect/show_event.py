@@ -8,7 +8,7 @@ from .output import Sink, write_events
 
 if TYPE_CHECKING:
     from ...ops.inspect.inspect import InspectRequest
-    from ...ops.inspect.one import OneEvent
+    from ...ops.inspect.read_event import OneEvent
 
 
 def show_event(request: InspectRequest, shown: OneEvent, sink: Sink) -> None:

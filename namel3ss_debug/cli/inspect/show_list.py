@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from rich.text import Text
 
     from ...ops.inspect.inspect import InspectRequest
-    from ...ops.inspect.listing import EventList
+    from ...ops.inspect.read_list import EventList
     from ...render.inspect.events import Row
     from ...store.reader import Located
 

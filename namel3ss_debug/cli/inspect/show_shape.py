@@ -12,7 +12,7 @@ from .output import Sink, write_events
 
 if TYPE_CHECKING:
     from ...ops.inspect.inspect import InspectRequest
-    from ...ops.inspect.shapes import SpanShape, TimelineShape, TreeShape
+    from ...ops.inspect.read_shape import SpanShape, TimelineShape, TreeShape
 
 
 def show_span(request: InspectRequest, span: SpanShape, sink: Sink) -> None:

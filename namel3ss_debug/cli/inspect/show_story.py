@@ -10,7 +10,7 @@ from .output import Sink
 if TYPE_CHECKING:
     from ...analysis.journey import Journey
     from ...ops.inspect.inspect import InspectRequest
-    from ...ops.inspect.stories import CauseStory
+    from ...ops.inspect.read_story import CauseStory
 
 
 def show_journey(request: InspectRequest, story: Journey, sink: Sink) -> None:

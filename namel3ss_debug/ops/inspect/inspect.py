@@ -92,13 +92,13 @@ def parse_lookback(text: str) -> float:
     return parse_duration_ms(text, "--lookback")
 
 
-# view -> the module of ops/inspect/ that reads it and its function; cli/inspect/ renders it in a module of
-# the same name
+# view -> the module of ops/inspect/ that reads it (`read_*`) and its function; cli/inspect/ shows it in
+# its `show_*` twin
 MODES = {
-    "events": ("listing", "read_events"), "event": ("one", "read_event"),
-    "span": ("shapes", "read_span"), "tree": ("shapes", "read_tree"),
-    "timeline": ("shapes", "read_timeline"), "journey": ("stories", "read_journey"),
-    "causality": ("stories", "read_causality"),
+    "events": ("read_list", "read_events"), "event": ("read_event", "read_event"),
+    "span": ("read_shape", "read_span"), "tree": ("read_shape", "read_tree"),
+    "timeline": ("read_shape", "read_timeline"), "journey": ("read_story", "read_journey"),
+    "causality": ("read_story", "read_causality"),
 }
 
 
