@@ -9,10 +9,9 @@ aimed where the time is. Each step is timed on the same blocks, already read int
 the disk or the page cache), and the figure is the best of `--repeats`, the steps taken in turn within each
 repeat so that a slow spell of a shared machine spreads over all of them. Per event, in nanoseconds:
 
-- decode: each line's fields read in place (`_tally.lines`, how `analyze`, `check` and `diff` read a block
-  where the extension is built), msgspec's typed records of a block (`store/records.py`, how `inspect` and
-  `replay` read it), and msgspec's scan alone (a record of one field: the floor of any decoding by msgspec);
-- tally: analyze's pass (`Tally.feed`) of those lines for every section, then without each group of sections a
+- decode: msgspec's typed records of a block (`store/records.py`, how every read command reads it), and
+  msgspec's scan alone (a record of one field: the floor of any decoding by msgspec);
+- tally: analyze's pass (`Tally.feed`) of those records for every section, then without each group of sections a
   pass can leave out (what that group costs), for `overview` alone (the floor of the pass), and for `diff`'s
   five;
 - diff: its call recorder (`CallRecorder.add_block`) of the lines and the fingerprint of one call's inputs or
@@ -44,7 +43,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))  # analyze_throughput a
 from analyze_throughput import DUCKDB_SCRIPT, run_child
 from trace_gen import generate
 
-from namel3ss_debug.analysis import tally as tally_module
 from namel3ss_debug.analysis.report import SECTIONS
 from namel3ss_debug.analysis.run_state import (
     ANOMALY_SECTIONS,
@@ -103,8 +101,7 @@ def decoding(decoder: Any, texts: list[tuple[bytes, int]]) -> Callable[[], None]
 def steps(texts: list[tuple[bytes, int]], records: list[list[Any]], path: str) -> dict[str, Callable[[], None]]:
     scan = msgspec.json.Decoder(Scan)
     raws = [raw for block in records for record in block for raw in (record.inputs, record.outputs) if raw]
-    lines_of = tally_module.block_decoder(filtered=False)  # msgspec's decode_lines where not compiled
-    lines = [lines_of(text) for text, _ in texts]  # what the commands that read lines feed their passes
+    lines = records  # what the read commands feed their passes
 
     def tally(sections: frozenset[str] | tuple[str, ...]) -> Callable[[], None]:
         def run() -> None:
@@ -132,13 +129,8 @@ def steps(texts: list[tuple[bytes, int]], records: list[list[Any]], path: str) -
                 line += len(typed)
         return run
 
-    def read_in_place() -> None:
-        for text, _ in texts:
-            lines_of(text)  # each block's lines dropped at once, as a reader's are
-
     every = frozenset(SECTIONS)
     found: dict[str, Callable[[], None]] = {
-        "decode: lines read in place": read_in_place,
         "decode: typed records": decoding(BLOCK_DECODER, texts),
         "decode: the scan alone": decoding(scan, texts),
         "tally: every section": tally(every),
@@ -177,7 +169,7 @@ def measure(path: Path, repeats: int) -> dict[str, Any]:
     if duckdb is not None:
         figures["DuckDB: its whole query, per event"] = duckdb / events * 1e9
     return {"events": events, "bytes": path.stat().st_size, "ns_per_event": figures,
-            "compiled": {"tally": tally_module.ACCELERATED, "calls": calls.ACCELERATED,
+            "compiled": {"calls": calls.ACCELERATED,
                          "check": check_scan.ACCELERATED}}
 
 
@@ -210,15 +202,15 @@ def main() -> None:
         return
     figures = result["ns_per_event"]
     print(f"read budget: {result['events']:,} events, {result['bytes'] / result['events']:.0f} bytes each, "
-          f"best of {args.repeats}; compiled: tally {result['compiled']['tally']}, calls "
+          f"best of {args.repeats}; compiled: calls "
           f"{result['compiled']['calls']}, check {result['compiled']['check']}\n")
     for name, value in figures.items():
         print(f"  {name:48} {value:7.0f} ns/event")
     duck = figures.get("DuckDB: its whole query, per event")
     if duck:
-        ours = figures["decode: lines read in place"] + figures["tally: every section"]
-        print(f"\n  analyze's pass (lines read + tally) / DuckDB's whole query: {ours / duck:.2f}x, per event on one "
-              "core against DuckDB on all of them")
+        ours = figures["decode: typed records"] + figures["tally: every section"]
+        print(f"\n  analyze's pass (records decoded + tally) / DuckDB's whole query: {ours / duck:.2f}x, per event on "
+              "one core against DuckDB on all of them")
 
 
 if __name__ == "__main__":

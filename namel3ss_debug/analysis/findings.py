@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import heapq
 from array import array
-from sys import intern
 from typing import Any
 
 from ..model.error_category import categorize
 from ..store.records import EventRecord, attrs_of
 from .handling import ErrorChain, escapes_through, marked_handled
 from .loops import LoopWatch
-from .run_state import MAX_KEPT, Boundary, Op, OpenSpan, Options, RunState
+from .run_state import MAX_KEPT, Op, OpenSpan, Options, RunState
 
 MAX_EXAMPLES = 3
 CONTEXT_SHARE = 0.9  # an LLM call this close to its model's context window is an anomaly
@@ -28,7 +27,6 @@ class Findings:
     # attributes set by Tally.__init__ (which says what each holds). The entries kept as lists of Any are
     # records changed in place whose fields differ in type (counts, floats, texts, an array of costs).
     options: Options
-    boundary: Boundary | None  # for the second half of a split read
     slow: list[tuple[float, int, str, Op, str]]  # a heap of (ms, ref, span id, op, status)
     slow_by_op: dict[Op, int]
     errors_by_op: dict[Op, int]
@@ -76,13 +74,6 @@ class Findings:
             self.repeats[key] = calls
             if calls > 1:
                 self._repeated(run, event, key, calls)
-            elif self.boundary is not None:  # a first call here may repeat one of the other half
-                self.boundary.first_seen[key] = [self._ref(run, event.seq), event.span_id, intern(op[0]),
-                                                 intern(op[1]), 0.0]  # interned: pickled once each
-                self.boundary.first_open[event.span_id] = key
-        if self.boundary is not None and parent is not None and parent.start_seq < 0 and parent.last is None \
-                and self.boundary.first_root_call is None:
-            self.boundary.first_root_call = op  # a retry of the other half's last call, perhaps
         if agent is not None and key is not None:
             watch = run.watches.get(agent)
             if watch is None:
@@ -149,7 +140,7 @@ class Findings:
         if entry is None:  # calls, in, out, total, event costs, event-priced calls, to price in, out, calls, max in,
             # calls without usage or cost
             # each event's cost is kept (8 bytes a call) and summed exactly once at the end (`floats.total`): a
-            # running sum depends on the order of the additions, and a run read in halves adds in another order
+            # running sum depends on the order of the additions
             entry = self.models[model] = [0, 0, 0, 0, array("d"), 0, 0, 0, 0, 0, 0]
         usage = event.usage
         tokens_in = (usage.input_tokens or 0) if usage is not None else 0
@@ -182,7 +173,7 @@ class Findings:
                 self.near_limit.append((tokens_in, ref, model, event.name, event.span_id, window))
 
     def _memory(self, run: RunState, event: EventRecord) -> None:
-        """A memory sample (the compiled pass calls this by name, with these arguments)."""
+        """A memory sample."""
         if event.memory_mb is None:
             return
         sample = (event.memory_mb, event.seq)
@@ -217,8 +208,6 @@ class Findings:
         message = (error.message or "") if error is not None else ""
         if parent is not None:
             parent.failed_error = (kind, message)  # the span this error is reported in may fail with it
-        if self.boundary is not None and run.last_error is None and self.boundary.first_error_report is None:
-            self.boundary.first_error_report = (kind, message)  # counted here; the merge checks the other half
         if run.reportable and run.last_error == (kind, message):
             run.reportable = False  # a report of the error that just failed a span (caught and reported, or
             # the tracer's report of an unhandled exception): counted once, where it began
@@ -233,8 +222,6 @@ class Findings:
         error = event.error
         if error is None or not escapes_through(event.event_type, event.status, None):
             return
-        if run.error_chain is None and self.boundary is not None:
-            return self.boundary.refuse("the run ended failed with an error that may have begun before the cut")
         self._escaped(run, error.type or "Error", error.message or "")
 
     def _escaped(self, run: RunState, kind: str, message: str) -> None:

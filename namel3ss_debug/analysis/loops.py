@@ -18,9 +18,9 @@ class LoopWatch:
 
     __slots__ = ("recent", "keys", "runs", "starts", "found")
 
-    def __init__(self) -> None:  # the compiled pass makes the same lists (`_tally_spans.h`, new_watch)
+    def __init__(self) -> None:
         self.recent: list[tuple[Any, int]] = []  # (label, index)
-        self.keys: list[Any] = []  # the keys of `recent`, for a membership test in C
+        self.keys: list[Any] = []  # the keys of `recent`, for a quick membership test
         self.runs = [0] * (MAX_PERIOD + 1)
         self.starts: list[tuple[tuple[Any, ...], int]] = [((), 0)] * (MAX_PERIOD + 1)
         self.found: list[tuple[tuple[Any, ...], int, int]] = []  # (cycle, repetitions, index of its first call)

@@ -10,71 +10,34 @@ from __future__ import annotations
 
 import math
 from array import array
-from functools import partial
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any, Iterable
 
 from ..model.events import STARTUP_KIND, is_end, is_start, is_startup, kind as span_kind
-from ..store.records import BLOCK_DECODER, EventRecord, Usage, attrs_of
+from ..store.records import EventRecord, attrs_of
 from . import critical
 from .findings import SEQ_BITS, Findings
 from .idset import SpanIds
-from .loops import LoopWatch
 from .run_state import (
-    ANOMALY_SECTIONS, INTEGRITY_SECTIONS, MAX_BUCKETS, PATH_SECTIONS, PATTERN_SECTIONS, SLOW_SECTIONS, Boundary,
-    IntegrityCounts, OpenSpan, Options, RunState, coarsen, ghost_root, recorded_event_types,
+    ANOMALY_SECTIONS, INTEGRITY_SECTIONS, MAX_BUCKETS, PATH_SECTIONS, PATTERN_SECTIONS, SLOW_SECTIONS,
+    IntegrityCounts, OpenSpan, Options, RunState, coarsen, recorded_event_types,
 )
 
 START, END, INSTANT = 0, 1, 2
 CALLS = frozenset({"llm", "tool"})
-STARTUP_END = STARTUP_KIND + "_end"  # the C pass hands these to `_end` (`one_event`): one a run
-
-try:
-    from . import _tally as _compiled  # type: ignore[attr-defined,import-not-found,unused-ignore]  # a C extension: no types
-    _compiled.bind(EventRecord, Usage, OpenSpan, LoopWatch, critical.attach_overlapping, coarsen)
-except ImportError:  # no compiler at install time: `Tally.feed_py`
-    _compiled = None
-# built, but for records whose fields it cannot find (a msgspec that keeps them otherwise): the reference
-except (TypeError, AttributeError):
-    _compiled = None
-ACCELERATED = _compiled is not None
+STARTUP_END = STARTUP_KIND + "_end"
 
 
-def block_decoder(filtered: bool) -> Callable[[memoryview], Sequence[EventRecord]]:
-    """How a reader should decode blocks of lines for a Tally (`TraceReader.records`' `decode`).
-
-    Where compiled, into `_tally.Lines`: each line's fields read in place (`_tally_scan.h`), msgspec's record
-    made only for a line the scan is not sure of, or when asked for. `feed` reads the fields themselves. A pass
-    that filters its events (`--since`, `--component`: `Options.counted`) shows the filter each record, so it
-    takes msgspec's records as they are.
-    """
-    if _compiled is None or filtered:
-        return BLOCK_DECODER.decode_lines
-    return partial(_compiled.lines, BLOCK_DECODER)
-
-
-# How another extension reads a block of `_tally.Lines` (a capsule: `_scanned.h`), or None: `diff`'s call recorder
-# (`diffing/_calls.c`) reads the lines the pass reads
-LINES_API = _compiled.LINES if _compiled is not None else None
-
-
-def types_of(block: Sequence[EventRecord]) -> set[str]:
-    """The event types of a block of records, without making a record of each of `_tally.Lines`' lines."""
-    if _compiled is not None and type(block) is _compiled.Lines:
-        return block.types()  # type: ignore[attr-defined]
-    return {record.event_type for record in block}
-
-
-# What a call's identity hashes of its inputs: where compiled, their 64-bit hash (`_hash64.h`: no copy of the
-# text, 16 bytes a step), which the C pass computes too; otherwise the text itself
-inputs_digest = _compiled.digest if _compiled is not None else bytes
+def call_key(run_index: int, component: str, name: str, inputs: Any) -> int | None:
+    """A call's identity: its run, component, name and inputs' JSON text hashed; None for a call with no inputs
+    (no identity: not counted as a repeat)."""
+    return hash((run_index, component, name, bytes(inputs))) if len(inputs) else None
 
 
 class Tally(Findings):
     """Accumulates a trace's figures; `feed` each block of records, `finish` each run."""
 
-    def __init__(self, options: Options | None = None, boundary: Boundary | None = None):
+    def __init__(self, options: Options | None = None):
         self.options = options or Options()
-        self.boundary = boundary  # set for the second half of a split read (see merge.py)
         self.runs: list[RunState] = []
         self.run: RunState | None = None
         self.type_counts: dict[str, int] = {}
@@ -86,9 +49,7 @@ class Tally(Findings):
         self._patterns = not PATTERN_SECTIONS.isdisjoint(sections)
         self._paths = not PATH_SECTIONS.isdisjoint(sections)
         self._anomalies = not ANOMALY_SECTIONS.isdisjoint(sections)
-        # a second half keeps them whatever the sections: a parent it has not seen may be the first half's, and
-        # its merge is refused then (`merge.py`)
-        self._ids = not INTEGRITY_SECTIONS.isdisjoint(sections) or boundary is not None
+        self._ids = not INTEGRITY_SECTIONS.isdisjoint(sections)
         # a threshold no span passes stands for "not kept": one comparison an end, kept or not
         self._slow_ms = self.options.slow_threshold_ms if not SLOW_SECTIONS.isdisjoint(sections) else math.inf
         self._block_ms = self.options.block_threshold_ms if self._anomalies else math.inf
@@ -109,8 +70,7 @@ class Tally(Findings):
         self.retries: dict[tuple[str, str, str], list[Any]] = {}
         # call identity (hash of component, name and the inputs' JSON) -> calls; the repeated ones also in
         # repeated: [component, name, calls, ms in the repeats, ref and span id of the first repeat]
-        # where compiled, a `_tally.CallCounts`: read as the dict it stands for (an int's count, in insertion order)
-        self.repeats: dict[int, int] = _compiled.CallCounts() if _compiled is not None else {}
+        self.repeats: dict[int, int] = {}
         self.repeated: dict[int, list[Any]] = {}
         # agent span, seq, name, cycle...
         self.loops: list[tuple[RunState, str, int, str, tuple[Any, ...], int, int]] = []
@@ -131,9 +91,6 @@ class Tally(Findings):
     def begin(self, run_id: str, source: str, files: tuple[str, ...]) -> None:
         self.run = RunState(len(self.runs), run_id, source, files)
         self.runs.append(self.run)
-        if self.boundary is not None:
-            self.run.open[self.boundary.root_id] = ghost_root()
-            self.run.start_attrs = self.boundary.start_attrs
 
     def _switch(self, run_id: str) -> RunState:
         """A file holding more than one run (concatenated traces): each run keeps its own state."""
@@ -151,17 +108,7 @@ class Tally(Findings):
 
     # -- the hot loop -------------------------------------------------------------------------
     def feed(self, records: Iterable[EventRecord]) -> None:
-        """Tally a block of records of the current run (or of the runs they switch to).
-
-        In C where the optional extension was built (`_tally.c`), else `feed_py`; the C loop does the common
-        work itself and calls this class's methods for the rest, on the same state (tests compare the two
-        on random runs, whole and in halves)."""
-        if _compiled is not None and self.run is not None and _compiled.feed(self, records) is not NotImplemented:
-            return
-        self.feed_py(records)
-
-    def feed_py(self, records: Iterable[EventRecord]) -> None:
-        """`feed` in Python, the reference."""
+        """Tally a block of records of the current run (or of the runs they switch to)."""
         run = self.run
         if run is None:
             raise RuntimeError("begin() a run before feeding it")
@@ -206,8 +153,6 @@ class Tally(Findings):
     def _seq_jump(self, run: RunState, event: EventRecord, expected: int | None) -> None:
         if expected is None:
             run.first_ts = event.ts
-            if self.boundary is not None and self.boundary.first_seq is None:
-                self.boundary.first_seq = event.seq
             return
         self.integrity.gaps += 1
         what = "goes back" if event.seq < expected else "jumps"
@@ -233,9 +178,7 @@ class Tally(Findings):
             run.start_attrs = attrs_of(event)
             run.first_ts = event.ts  # the segment_start before it is stamped when the file opens, a little later
         if component in CALLS and use and self._patterns:
-            inputs = event.inputs
-            # no inputs, no identity
-            key = hash((run.index, component, event.name, inputs_digest(inputs))) if len(inputs) else None
+            key = call_key(run.index, component, event.name, event.inputs)
             retry = self._call_started(run, event, key, parent, agent)
             if key is not None and self.repeats[key] == 1:
                 key = None
@@ -252,8 +195,6 @@ class Tally(Findings):
         self.integrity.note(f"run {run.run_id} seq {seq}: span id {span_id} used again")
 
     def _orphan(self, run: RunState, event: EventRecord) -> None:
-        if self.boundary is not None:
-            return self.boundary.refuse(f"seq {event.seq}: parent {event.parent_id} may be in the first half")
         self.integrity.orphans += 1
         self.integrity.note(f"run {run.run_id} seq {event.seq}: parent {event.parent_id} of span "
                             f"{event.span_id} never appears before it")
@@ -285,12 +226,6 @@ class Tally(Findings):
         if own is None:
             return
         duration = duration or 0.0
-        if own.start_seq < 0:  # the root, started in the other half: the merge closes it
-            boundary = self.boundary
-            assert boundary is not None  # only a boundary pass holds a root started before it (`ghost_root`)
-            boundary.root_end = (duration, op)
-            boundary.ghost = own
-            return
         if duration - own.child_ms > self._block_ms:
             self._blocking(run, event, op, duration - own.child_ms)
         if own.agent == span_id:
@@ -342,8 +277,6 @@ class Tally(Findings):
             run.startup_ms = event.duration_ms
 
     def _end_without_start(self, run: RunState, event: EventRecord) -> None:
-        if self.boundary is not None:
-            return self.boundary.refuse(f"seq {event.seq}: span {event.span_id} may start in the first half")
         if not self._ids:
             return
         if event.event_type == "run_end" and not run.seen.starts and not run.seen.others:
@@ -383,10 +316,6 @@ class Tally(Findings):
             self._failed(run, event, op, own)
         if op[0] == "llm":  # only LLM spans: a chain or agent may repeat its calls' usage as a total
             self._usage(run, event, own.model if own is not None else None)
-        if self.boundary is not None and self.boundary.first_open:
-            key = self.boundary.first_open.pop(event.span_id, None)
-            if key is not None:
-                self.boundary.first_seen[key][4] = duration or 0.0
         if own is not None:
             if own.key is not None:  # set only on a repeat: the first call of its kind is not one
                 self.repeated[own.key][3] += duration or 0.0

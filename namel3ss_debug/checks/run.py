@@ -1,5 +1,4 @@
-"""One run checked in one read: each event goes to the EventScan and, as a record, to `analyze` (or, when
-the caller can have the report made by another process reading the same files, to the scan alone).
+"""One run checked in one read, in one process: each event goes to the EventScan and, as a record, to `analyze`.
 
 The events arrive once (standard input cannot be read twice), so the two halves share the stream:
 `analyze` pulls blocks of records, and making each block shows its events to the scan on the way.
@@ -12,13 +11,12 @@ alone reads nothing of the report, so the run is not analysed at all: it goes at
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Optional, Sequence
+from typing import TYPE_CHECKING, Any, Iterable, Iterator, Optional, Sequence
 
 from .._version import __version__
 from ..analysis.analyze import analyze, collector_paused
 from ..analysis.prices import Pricer
 from ..analysis.report import REPORT_SCHEMA, Report
-from ..analysis.tally import block_decoder
 from ..store.reader import TraceReader
 from ..store.records import EventRecord
 from .evaluate import SECTIONS_READ, evaluate
@@ -31,27 +29,15 @@ if TYPE_CHECKING:  # the finder loads the tracer's redactor: only a check of for
 
 
 def check_run(source: Any, reader: TraceReader, rules: list[Rule], *, pricer: Optional[Pricer] = None,
-              secrets: Optional[SecretFinder] = None, analysed: Optional[Callable[[], Report]] = None,
-              scan: Optional[EventScan] = None, read: Optional[Callable[[], Report]] = None) -> tuple[RunCheck, int]:
+              secrets: Optional[SecretFinder] = None, scan: Optional[EventScan] = None) -> tuple[RunCheck, int]:
     """The rules judged against one run (`source`: a RunSource read by `reader`), and how many events it had.
-
-    `analysed`, when given, is the run's report made elsewhere (`analyze`'s, read by another process at the
-    same time): this pass then only scans the events, and asks it for the report at the end. `read`, when
-    given, reads the whole run itself (a big run's two halves, `ops/split/analyze_halves.py`), showing every event
-    to `scan` (made by `new_scan`), and gives the report.
-    """
+    `scan`: the scan to show every event to (`new_scan(rules, secrets)` when not given)."""
     scan = scan if scan is not None else new_scan(rules, secrets)
-    if read is not None:
-        report = read()
+    blocks = _record_blocks(reader, source, scan)
+    if not scan.reads_fields:
+        report = _unanalysed(blocks)
     else:
-        blocks = _record_blocks(reader, source, scan)
-        if not scan.reads_fields:
-            report = _unanalysed(blocks)
-        elif analysed is None:
-            report = analyze([(source, blocks)], pricer=pricer, problems=reader.problems, sections=SECTIONS_READ)
-        else:
-            _unanalysed(blocks)  # the scan's pass; the report is the other process's
-            report = analysed()
+        report = analyze([(source, blocks)], pricer=pricer, problems=reader.problems, sections=SECTIONS_READ)
     results = evaluate(rules, report, scan)
     run_id = report.run_ids[0] if report.run_ids else (source.run_id or source.label)
     check = RunCheck(run_id, source.label, list(source.files), all(r.passed for r in results), results)
@@ -70,9 +56,8 @@ def new_scan(rules: list[Rule], secrets: Optional[SecretFinder] = None) -> Event
 
 
 def _record_blocks(reader: TraceReader, source: Any, scan: EventScan) -> Iterator[Sequence[EventRecord]]:
-    """The run's records a block at a time (its lines scanned in place where compiled, as `analyze` reads them),
-    each block shown to the scan first."""
-    for block in reader.line_blocks(source, block_decoder(filtered=False)):
+    """The run's records a block at a time, each block shown to the scan first."""
+    for block in reader.line_blocks(source):
         scan.see_block(block, source.files[block.file])
         yield block.records
 

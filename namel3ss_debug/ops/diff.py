@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Optional
 
@@ -10,7 +10,6 @@ import msgspec
 
 from ..analysis.prices import Pricer
 from ..analysis.report import Report
-from ..analysis.tally import block_decoder
 from ..diffing import calls
 from ..diffing.call_table import KeptCalls, kept, restored
 from ..diffing.calls import CallSequence
@@ -18,15 +17,13 @@ from ..diffing.compare import CONTEXT, diff_runs
 from ..diffing.profile import RunProfile, profile_lines
 from ..diffing.report import DiffReport
 from ..diffing.thresholds import parse_threshold
-from ..model.errors import Namel3ssDebugError, TraceError, UsageError
+from ..model.errors import TraceError, UsageError
 from ..store.formats import rereadable
 from ..store.problems import ReadProblems
 from ..store.reader import TraceReader
 from ..store.sources import RunSource
 from .cache import ResultCache, results_directory
-from .environment import Environment, count_bytes
-from .split.forked import Forked, worth_forking
-from .heap import give_back
+from .environment import Environment
 from .traces import TraceArgs, make_pricer, make_reader, open_traces, price_data
 
 
@@ -68,34 +65,13 @@ def diff_traces(request: DiffRequest, env: Environment) -> DiffReport:
 
 def _compared(sources: list[RunSource], sides: _Sides, thresholds: list[Any], context: int,
               env: Environment) -> DiffReport:
-    """The two runs (or the one, named twice) read, each from the cache where an earlier read kept it, and
-    compared."""
+    """The two runs (or the one, named twice) read one after the other, each from the cache where an earlier read
+    kept it, and compared: NEW first (its progress is the bar), then BASE, its warnings told after NEW's."""
     if len(sources) == 1:  # both name the same run: read once, it is both sides
         profile = sides.profile("BASE", sources[0], env)
         return diff_runs(profile, profile, thresholds, context=context)
-    base_profile: RunProfile | Namel3ssDebugError | None = sides.kept(sources[0])
-    # BASE, unless kept from an earlier read, is read by a fork while NEW is read here (its progress is the bar)
-    base = (Forked(lambda: sides.quiet_profile("BASE", sources[0], env))
-            if base_profile is None and worth_forking(sources[0].files) else None)
-    try:
-        new_profile = sides.profile("NEW", sources[1], env)
-        if base_profile is None and base is None:  # small (or no fork here): read here, after NEW
-            base_profile, warnings, problems = sides.quiet_profile("BASE", sources[0], env)
-            for warning in warnings:
-                env.warn(warning)
-        elif base is not None:
-            give_back()  # what reading NEW freed, before BASE's calls arrive
-            base_profile, warnings, problems = base.result()
-            if problems is not None:
-                sides.problems.append(problems)
-            for warning in warnings:  # BASE's, told here: a fork's own stderr may not be this process's
-                env.warn(warning)
-    finally:
-        if base is not None:
-            base.cancel()
-    if isinstance(base_profile, Namel3ssDebugError):
-        raise base_profile
-    assert base_profile is not None
+    new_profile = sides.profile("NEW", sources[1], env)
+    base_profile = sides.profile("BASE", sources[0], env)
     return diff_runs(base_profile, new_profile, thresholds, context=context)
 
 
@@ -127,7 +103,7 @@ class _Sides:
 
     def __init__(self, cache: ResultCache, question: list[Any], pricer: Pricer, strict: bool, index: bool = True):
         self.cache, self.question, self.pricer, self.strict, self.index = cache, question, pricer, strict, index
-        self.problems: list[ReadProblems] = []  # what each read from the files met (a forked read's sent back)
+        self.problems: list[ReadProblems] = []  # what each read from the files met
 
     def kept(self, source: RunSource) -> RunProfile | None:
         side = self.cache.get(self._key(source), Side)
@@ -144,22 +120,6 @@ class _Sides:
         self.cache.put(self._key(source), Side.of(profile), reader.problems)
         return profile
 
-    def quiet_profile(self, side: str, source: RunSource, env: Environment,
-                      ) -> tuple[RunProfile | Namel3ssDebugError, list[str], ReadProblems | None]:
-        """A profile (or the error that stopped it), the warnings said on the way, kept to be told later, and
-        what the read met (None: the side came from the cache)."""
-        said: list[str] = []
-        read = len(self.problems)
-        try:
-            profile: RunProfile | Namel3ssDebugError = self.profile(side, source, replace(env, warn=said.append,
-                                                                                          progress=count_bytes))
-        except Namel3ssDebugError as error:
-            profile = error
-        if len(self.problems) == read:
-            return profile, said, None
-        # what the read met, as a fork can send it back: without the function that said its warnings
-        return profile, said, replace(self.problems[read], on_warning=None)
-
     def _key(self, source: RunSource) -> str | None:
         return self.cache.key("diff", [source], [*self.question, rereadable(source)])
 
@@ -169,8 +129,7 @@ def _profile(side: str, source: RunSource, reader: TraceReader, pricer: Pricer, 
     progress = env.progress([source])
     with progress:
         reader.progress = progress.advance
-        # the lines scanned in place (`_tally.Lines`) where compiled: the pass and the call recorder read them
-        profile = profile_lines(source, reader.line_blocks(source, block_decoder(filtered=False)), pricer=pricer,
+        profile = profile_lines(source, reader.line_blocks(source), pricer=pricer,
                                 problems=reader.problems, rereadable=rereadable(source))
     if not profile.calls.events:
         raise TraceError(f"{side} {source.label}: no events", hint="the trace is empty: was the run traced?")

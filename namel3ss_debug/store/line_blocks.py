@@ -23,12 +23,8 @@ Made = tuple[EventRecord, int, int, Any]
 _RUN = 16 * 1024  # bytes of lines `picked` tests at once
 
 
-def line_starts(block: Block, records: Sequence[EventRecord], base: int) -> array[int]:
-    """`base` plus where each line of `block` starts (`records` decoded from it whole): lines read in place
-    (`_tally.Lines`) know it and say so; for others, a pass over the block's bytes."""
-    in_place = getattr(records, "offsets", None)
-    if in_place is not None:
-        return in_place(base)  # what `_tally.Lines.offsets` gives: an array("q")
+def line_starts(block: Block, base: int) -> array[int]:
+    """`base` plus where each line of `block` starts: a pass over the block's bytes."""
     return newlines.starts(block.buffer, block.size, base)
 
 
@@ -61,7 +57,7 @@ class LineBlock:
         block = self._block
         if block is None:
             return array("q", [offset for _, _, offset, _ in self._made or ()])
-        return line_starts(block, self.records, block.offset)
+        return line_starts(block, block.offset)
 
     def numbered(self) -> Iterable[tuple[EventRecord, int]]:
         """`(record, line number)` for each record."""

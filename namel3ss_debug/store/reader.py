@@ -14,7 +14,6 @@ import gzip
 import os
 import zlib
 from bisect import bisect_right
-from dataclasses import dataclass
 from itertools import islice
 from typing import Any, BinaryIO, Callable, Generic, Iterator, Sequence, Sized, TypeVar
 
@@ -23,15 +22,15 @@ import msgspec
 from ..model.errors import TraceError
 from ..model.events import is_known_event_type
 from ..model.text_keys import text_key
-from .blocks import Block, iter_blocks, lines_of, open_trace
+from .blocks import Block, ReadsInto, iter_blocks, lines_of, open_trace
 from .index import MIN_FILE_BYTES, IndexBuilder
 from .line_blocks import LineBlock, Made, line_starts
 from .line_events import envelope_problem, first_object, parse_line
-from .located import Located, Placed, placed_events
+from .located import Located, Mapper, Placed, placed_events
 from .problems import ReadProblems
 from .records import BLOCK_DECODER, EventRecord, odd_fields, record_from_dict
 from .sources import RunSource, seekable, unreadable
-from .streams import Guarded, Limited, probed
+from .streams import Guarded, probed
 
 _BAD_GZIP = (gzip.BadGzipFile, EOFError, zlib.error)
 _HEAD = 1 << 16  # the bytes a JSON document over many lines is recognised by
@@ -43,7 +42,7 @@ _UNDECODABLE = (msgspec.DecodeError, msgspec.ValidationError, UnicodeDecodeError
 Items = TypeVar("Items", bound=Sized)
 
 
-__all__ = ["Located", "Part", "TraceReader"]
+__all__ = ["Located", "TraceReader"]
 
 Decode = Callable[[memoryview], Sequence[EventRecord]]  # a block's bytes (whole lines) -> its records
 
@@ -60,41 +59,17 @@ class TraceReader:
         self.progress = progress
         self.index_min_bytes = index_min_bytes
         self.reuse_buffers = reuse_buffers
-        self.partial_indexes: dict[str, tuple[IndexBuilder, int, int]] = {}
 
     def records(self, source: RunSource, decode: Decode = BLOCK_DECODER.decode_lines,
                 ) -> Iterator[Sequence[EventRecord]]:
         """Sequences of records, one per block of lines, in the run's order: what `decode` makes of a block's
-        bytes (msgspec's list, or analyze's `Tally.block_decoder`), or the block read line by line when it
-        raises.
+        bytes (msgspec's list), or the block read line by line when it raises.
 
         With `reuse_buffers`, the raw fields (`inputs`, `attrs`) of a block's records are valid only
         until the block after next is read: use them, do not keep them.
         """
         for path in source.files:
             yield from self._file(path, _RecordSink(self.problems, decode))
-
-    def records_part(self, source: RunSource, part: "Part", decode: Decode = BLOCK_DECODER.decode_lines,
-                     ) -> Iterator[Sequence[EventRecord]]:
-        """Records of a stretch of a run: from `part.begin` to `part.stop` (file index, byte offset), each at
-        the start of a line; `part.first_line` numbers the first of them. No index is written for a file
-        read in part, and a stretch without events is not an error.
-        """
-        return self._part(source, part, lambda index: _RecordSink(self.problems, decode))
-
-    def line_blocks_part(self, source: RunSource, part: "Part", decode: Decode = BLOCK_DECODER.decode_lines,
-                         ) -> Iterator[LineBlock]:
-        """`line_blocks` of a stretch of a run, as `records_part` reads it."""
-        return self._part(source, part, lambda index: _LinedSink(self.problems, index, decode))
-
-    def _part(self, source: RunSource, part: "Part", sink: Callable[[int], "_Sink[Items]"]) -> Iterator[Items]:
-        for index, path in enumerate(source.files):
-            if index < part.begin[0] or (part.stop is not None and index > part.stop[0]):
-                continue
-            start = part.begin[1] if index == part.begin[0] else 0
-            end = part.stop[1] if part.stop is not None and index == part.stop[0] else None
-            line = part.first_line if index == part.begin[0] else 1
-            yield from self._file(path, sink(index), (start, end, line))
 
     def line_blocks(self, source: RunSource, decode: Decode = BLOCK_DECODER.decode_lines) -> Iterator[LineBlock]:
         """The run's records a block at a time, each block able to say where each record is and to hand out
@@ -110,43 +85,32 @@ class TraceReader:
             for located_events in self._file(path, _DictSink(self.problems, next_seq)):
                 yield from located_events
 
-    def _file(self, path: str, sink: "_Sink[Items]", span: tuple[int, int | None, int] | None = None,
-              ) -> Iterator[Items]:
-        """`span` is (start offset, end offset or None, number of the first line) for a file read in part."""
+    def _file(self, path: str, sink: "_Sink[Items]") -> Iterator[Items]:
         try:
             stream, position = open_trace(path, self.stdin)
         except OSError as error:
             raise unreadable(path, error) from None
         with stream:
-            whole = span is None or (span[0] == 0 and span[1] is None)
             stat = os.fstat(stream.fileno()) if seekable(path) else None
             builder = self._builder(path) if stat is not None else None
-            source: Any = Guarded(stream, path, sink.has_events if probed(path, stream) else None)
-            if span is not None and not whole:
-                stream.seek(span[0])
-                source = Limited(source, span[1] - span[0]) if span[1] is not None else source
+            source: ReadsInto = Guarded(stream, path, sink.has_events if probed(path, stream) else None)
             try:
-                yield from self._blocks(path, source, position, sink, builder, span, whole)
+                yield from self._blocks(path, source, position, sink, builder)
             except _BAD_GZIP as error:
                 raise TraceError(f"{path}: not a readable gzip file ({error})",
                                  hint="decompress it by hand to see what is left") from None
         if builder is not None and stat is not None and sink.count and sink.mapper is None:
-            if whole:
-                builder.write(stat.st_size, stat.st_mtime_ns)
-            else:  # a part: whoever read the other part joins the two (see IndexBuilder.absorb)
-                self.partial_indexes[path] = (builder, stat.st_size, stat.st_mtime_ns)
+            builder.write(stat.st_size, stat.st_mtime_ns)
 
     def _builder(self, path: str) -> IndexBuilder | None:
         if not self.write_index:
             return None
         return IndexBuilder(path, self.index_min_bytes)
 
-    def _blocks(self, path: str, stream: BinaryIO, position: Callable[[], int] | None, sink: "_Sink[Items]",
-                builder: IndexBuilder | None, span: tuple[int, int | None, int] | None = None,
-                whole: bool = True) -> Iterator[Items]:
+    def _blocks(self, path: str, stream: ReadsInto, position: Callable[[], int] | None, sink: "_Sink[Items]",
+                builder: IndexBuilder | None) -> Iterator[Items]:
         sink.start(path)
-        first_line, offset = (span[2], span[0]) if span is not None else (1, 0)
-        for block in iter_blocks(stream, path, self.progress, position, self.reuse_buffers, first_line, offset):
+        for block in iter_blocks(stream, path, self.progress, position, self.reuse_buffers):
             if not sink.sniffed:
                 sink.sniff(block)
             items = sink.block(block, builder)
@@ -157,8 +121,7 @@ class TraceReader:
         for tail in sink.finish():
             self.problems.release()
             yield tail
-        if whole:
-            sink.check_file(path)
+        sink.check_file(path)
         self.problems.release()
 
 
@@ -169,15 +132,6 @@ def _not_a_trace_hint(path: str) -> str:
     return "a trace is the JSON Lines file `namel3ss-debug trace` writes"
 
 
-@dataclass(frozen=True)
-class Part:
-    """A stretch of a run's files: `begin` and `stop` are (file index, byte offset) at line starts."""
-
-    begin: tuple[int, int]
-    stop: tuple[int, int] | None = None
-    first_line: int = 1
-
-
 class _Sink(Generic[Items]):
     """What a reader does with blocks: shared format detection, mapping and per-line fallback. Each block
     becomes `Items` (and so do the events a mapper gives out at the end of a file)."""
@@ -185,7 +139,7 @@ class _Sink(Generic[Items]):
     def __init__(self, problems: ReadProblems):
         self.problems = problems
         self.sniffed = False  # the format is known (`mapper` None: v1) once the first block is looked at
-        self.mapper: Any = None
+        self.mapper: Mapper | None = None
         self.path = ""
         self.count = 0
         self.lines = 0
@@ -236,7 +190,8 @@ class _Sink(Generic[Items]):
         raise NotImplementedError
 
     def parse_line(self, where: str, line: bytes, tail: bool, offset: int = 0) -> dict[str, Any] | None:
-        if hasattr(self.mapper, "feed"):  # OTLP/JSON: the mapper reads its lines (or one document over many)
+        # OTLP/JSON: the mapper reads its lines (or one document over many)
+        if self.mapper is not None and hasattr(self.mapper, "feed"):
             self.mapper.feed(line, where, tail, offset)
             return None
         return parse_line(line, where, self.problems, tail, versioned=self.mapper is None)
@@ -260,7 +215,7 @@ class _Records(_Sink[Items]):
         self.decode = decode
 
     def _decoded(self, block: Block) -> Sequence[EventRecord] | None:
-        """The whole block decoded in C; None for a mapped file, a torn tail, or a bad line somewhere in the
+        """The whole block decoded by msgspec; None for a mapped file, a torn tail, or a bad line somewhere in the
         block (then it is read line by line)."""
         if self.mapper is not None or block.tail:
             return None
@@ -268,9 +223,6 @@ class _Records(_Sink[Items]):
             decoded = self.decode(block.view)
         except _UNDECODABLE:
             return None
-        told = getattr(decoded, "newlines", None)  # lines read in place have counted them: not counted again
-        if told is not None:
-            block.lines = told
         return decoded
 
     def _note(self, block: Block, records: Sequence[EventRecord], builder: IndexBuilder | None) -> None:
@@ -367,7 +319,7 @@ class _LinedSink(_Records[LineBlock]):
 
 def _index_block(block: Block, records: Sequence[EventRecord], builder: IndexBuilder) -> None:
     """An entry at the start of the line holding every STRIDE-th byte (record k is line k: no blank lines)."""
-    starts = line_starts(block, records, 0)
+    starts = line_starts(block, 0)
     for position in range(0, block.size, builder.stride):
         line = bisect_right(starts, position) - 1  # a long line holding several: the builder wants it once
         if builder.wants(block.offset + starts[line]):

@@ -1,4 +1,4 @@
-"""`analyze`'s use case: the runs named, read in one streaming pass (or one big run in two halves), as a Report."""
+"""`analyze`'s use case: the runs named, read in one streaming pass, as a Report."""
 
 from __future__ import annotations
 
@@ -9,13 +9,12 @@ from typing import Any
 from ...analysis.analyze import analyze as analyze_runs
 from ...analysis.prices import Pricer
 from ...analysis.report import SECTIONS, Report
-from ...analysis.tally import Options, block_decoder
+from ...analysis.tally import Options
 from ...analysis.window import EventWindow, parse_duration_ms
-from ...config_prices import read_prices_file
+from ...config.prices import read_prices_file
 from ...model.errors import TraceError
 from ...store.problems import ReadProblems
 from ...store.sources import RunSource
-from ..split.cut import halving_cut
 from ..cache import ResultCache, results_directory
 from ..environment import Environment
 from ..traces import (
@@ -43,7 +42,6 @@ class AnalyzeRequest:
     top: int = 10
     block_threshold: str = "10s"
     prices_path: Path | None = None
-    jobs: int = 2  # 2: one big run is read by two processes
     cache: bool = True  # a report kept from an earlier read answers; False: nothing kept, no index sidecar
 
 
@@ -64,56 +62,32 @@ def analyze_traces(request: AnalyzeRequest, env: Environment) -> Report:
     kept = cache.get(key, Report)
     if kept is not None:
         return kept
-    report, problems = read_report(sources, options, window, pricer, sections, request.runs.strict, request.jobs,
-                                   env, index=request.cache)
+    report, problems = read_report(sources, options, window, pricer, sections, request.runs.strict, env,
+                                   index=request.cache)
     cache.put(key, report, problems)
     return report
 
 
 def read_report(sources: list[RunSource], options: Options, window: EventWindow, pricer: Pricer,
-                sections: tuple[str, ...], strict: bool, jobs: int, env: Environment, *,
+                sections: tuple[str, ...], strict: bool, env: Environment, *,
                 index: bool = True) -> tuple[Report, ReadProblems]:
-    """The runs read into a report (one big run by two processes when `jobs` is 2), and what the reading met;
+    """The runs read into a report in one pass, and what the reading met;
     `index` False writes no index sidecar beside a file (--no-cache). Raises TraceError for runs without events."""
     options = replace(options, sections=frozenset(sections))  # the pass keeps only what these sections read
     progress = env.progress(sources)
     reader = make_reader(strict, env, progress=progress.advance, reuse_buffers=True,  # the tally keeps no record
                          write_index=index)
     counted = Counted(reader.problems)
-    halves = _halves(sources, jobs, options, window, pricer, strict, env)
     with progress:
-        if halves is not None:
-            report = halves.report(reader, counted, bytes_read=lambda: progress.done, progress=progress.advance)
-        else:
-            decode = block_decoder(filtered=window.active)
-            report = analyze_runs(((source, counted(source, reader.records(source, decode))) for source in sources),
-                                  pricer=pricer, options=options, window=window, problems=reader.problems,
-                                  sections=sections, bytes_read=lambda: progress.done)
+        report = analyze_runs(((source, counted(source, reader.records(source))) for source in sources),
+                              pricer=pricer, options=options, window=window, problems=reader.problems,
+                              sections=sections, bytes_read=lambda: progress.done)
     if not counted.events:
         files = ", ".join(file for source in sources for file in source.files)
         raise TraceError(f"no events in {files}", hint="the trace is empty: was the run traced?")
     return report, reader.problems
 
 
-# The first half's share of a big run's bytes: the second process also counts the lines before its half, then
-# pickles its tally (0.07 s for a 1 GiB run), so the first half takes more than `check` and `replay` give it
-# (`ops.split.cut.FIRST_SHARE`). Since the count reads mapped pages (0.07 s instead of 0.15-0.18), 0.54 ends both
-# halves together for the bench's run: a first `analyze` of 1 GiB in 1.66-1.69 s, against 1.69-1.74 s at 0.56
-# and 1.66-1.77 s at 0.55 (five of each, taken in turn, on a slow spell of the machine).
-FIRST_SHARE = 0.54
-
-
-def _halves(sources: list[RunSource], jobs: int, options: Options, window: EventWindow, pricer: Pricer,
-            strict: bool, env: Environment) -> Any:
-    """The one big run named, its second half already being read by a second process; None for one pass."""
-    cut = halving_cut(sources, FIRST_SHARE) if jobs >= 2 else None
-    if cut is None:
-        return None
-    from ..split.analyze_halves import Halves  # noqa: PLC0415 - only big runs
-
-    return Halves(sources[0], cut, options, window, pricer, strict, env.warn)
-
-
 def read_prices(path: Path | None) -> dict[str, Any] | None:
-    """The --prices file's model prices, checked as `price_overrides` is (`config_prices`)."""
+    """The --prices file's model prices, checked as `price_overrides` is (`config.prices`)."""
     return read_prices_file(path) if path is not None else None

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any, Iterator, Sequence, TypeVar
 
-from ...analysis.tally import types_of
 from ...model.events import is_known_event_type
 
 Block = TypeVar("Block", bound=Sequence[Any])  # a block of records, handed on as it came
@@ -20,7 +19,7 @@ class Counted:
     def __call__(self, source: Any, blocks: Iterator[Block]) -> Iterator[Block]:
         for block in blocks:
             self.events += len(block)
-            for event_type in types_of(block):
+            for event_type in {record.event_type for record in block}:
                 if not is_known_event_type(event_type):
                     self.problems.unknown_type(event_type, source.label)
             yield block

@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING
 
 from ...analysis.analyze import analyze
 from ...analysis.summary import SUMMARY_SECTIONS, RunSummary, summary_of
-from ...analysis.tally import block_decoder
 from ...config import load_settings
 from ...launch.app import Target, app_traceback, check_target, run_traced
 from ...model.errors import Namel3ssDebugError, UsageError
@@ -134,6 +133,6 @@ def _summary(paths: list[Path], pricer: Pricer, llm_traffic: dict[str, dict[str,
     """The run just written, read as `analyze` reads it (the same pass, the same prices): one figure, one place."""
     source = RunSource(str(paths[0]), tuple(str(path) for path in paths))
     reader = TraceReader(ReadProblems(), write_index=False)  # problems of a run just written show in `analyze`
-    report = analyze([(source, reader.records(source, block_decoder(filtered=False)))], pricer=pricer,
+    report = analyze([(source, reader.records(source))], pricer=pricer,
                      sections=SUMMARY_SECTIONS)
     return summary_of(report, llm_traffic)

@@ -1,12 +1,11 @@
 """An end event naming another component than its start (a broken or hand-written file) is analysed, not a
-KeyError: the same by the compiled pass and its Python reference."""
+KeyError."""
 
 from __future__ import annotations
 
-import pytest
 from tracefactory import TraceBuilder, analyze_events, error
 
-@pytest.mark.usefixtures("engine")
+
 def test_a_retry_whose_end_names_another_component_is_counted_once_and_not_recovered():
     trace = TraceBuilder()
     trace.run_start()

@@ -3,12 +3,8 @@ starts where the start-up ends. Runs without the tracer's start-up span read as 
 
 from __future__ import annotations
 
-import pytest
-from analysisruns import random_run
-from test_tally_compiled import SECTION_SETS, fed, needs_c, report
-from tracefactory import TraceBuilder, analyze_events, insert_startup
+from tracefactory import TraceBuilder, analyze_events
 
-from namel3ss_debug.analysis.report import SECTIONS
 
 def agent_run(startup_ms: float | None) -> list[dict]:
     """run (2,200 ms) > [start-up] > agent (200 ms) > llm 150 ms; the start-up, or the time it took, comes first."""
@@ -69,16 +65,3 @@ def test_a_start_up_span_below_another_span_is_no_run_start_up():
     b.end(agent, 40.0, advance=False)
     b.run_end(duration_ms=40.0)
     assert analyze_events(b.events).overview.runs[0].startup_ms is None
-
-
-@needs_c
-@pytest.mark.parametrize("seed", range(4))
-def test_the_compiled_pass_finds_the_start_up_as_the_reference_does(seed):
-    events = insert_startup(random_run(seed).events, 1234.5)
-    for sections in SECTION_SETS:
-        compiled, reference = fed(events, sections, True, seed), fed(events, sections, False, seed)
-        assert compiled.states == reference.states
-        assert compiled.runs[0].startup_ms == 1234.5
-        assert report(compiled, sections) == report(reference, sections)
-    lines = fed(events, SECTIONS, True, seed, lines=True)
-    assert lines.runs[0].startup_ms == 1234.5

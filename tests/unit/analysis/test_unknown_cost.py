@@ -1,12 +1,10 @@
 """An LLM call that recorded neither usage nor a cost is unpriced (`no_usage`), never priced at $0: counted in
-`unpriced_calls`, left out of the cost (then a lower bound, or unknown), noted beside the health verdict, the
-same by the compiled pass and its Python reference, in one pass and in halves, and never served from a cache
-entry kept before it was so."""
+`unpriced_calls`, left out of the cost (then a lower bound, or unknown), noted beside the health verdict, and
+never served from a cache entry kept before it was so."""
 
 from __future__ import annotations
 
 import os
-import sys
 import zlib
 
 import msgspec
@@ -14,19 +12,10 @@ import pytest
 from tracefactory import TraceBuilder, analyze_events, error
 
 from namel3ss_debug.analysis.prices import Pricer
-from namel3ss_debug.analysis.tally import Options
-from namel3ss_debug.analysis.window import EventWindow
-from namel3ss_debug.cli.errors import warn
 from namel3ss_debug.ops import cache as cache_module
 from namel3ss_debug.ops.analyze.analyze import AnalyzeRequest, analyze_traces
-from namel3ss_debug.ops.analyze.counting import Counted
 from namel3ss_debug.ops.environment import Environment
-from namel3ss_debug.ops.split.analyze_halves import Halves
-from namel3ss_debug.ops.split.cut import find_cut
 from namel3ss_debug.ops.traces import TraceArgs
-from namel3ss_debug.store.problems import ReadProblems
-from namel3ss_debug.store.reader import TraceReader
-from namel3ss_debug.store.sources import RunSource
 
 USAGE = {"input_tokens": 1000, "output_tokens": 100}
 PRICER = Pricer(file_prices={"m": {"input": 2.0, "output": 4.0}})  # a known price: $0.0024 for USAGE
@@ -42,7 +31,6 @@ def run_of(*calls: dict) -> list[dict]:
     return trace.events
 
 
-@pytest.mark.usefixtures("engine")
 def test_a_call_without_usage_is_unpriced_not_free():
     llm = analyze_events(run_of({}), pricer=PRICER).llm
     model = llm.models[0]
@@ -50,7 +38,6 @@ def test_a_call_without_usage_is_unpriced_not_free():
     assert (llm.cost_usd, llm.unpriced_calls, llm.no_usage_calls) == (None, 1, 1)
 
 
-@pytest.mark.usefixtures("engine")
 @pytest.mark.parametrize(("usage", "priced_by"), [
     (None, {"no_usage": 1}),
     ({"total_tokens": 40}, {"no_usage": 1}),  # a total alone cannot be priced
@@ -63,13 +50,11 @@ def test_no_usage_means_neither_input_nor_output_tokens_recorded(usage, priced_b
     assert model.priced_by == priced_by
 
 
-@pytest.mark.usefixtures("engine")
 def test_a_recorded_cost_prices_a_call_whatever_its_usage():
     llm = analyze_events(run_of({"cost_usd": 0.5}), pricer=PRICER).llm
     assert (llm.models[0].priced_by, llm.cost_usd, llm.unpriced_calls) == ({"event": 1}, 0.5, 0)
 
 
-@pytest.mark.usefixtures("engine")
 def test_the_cost_of_the_other_calls_is_a_lower_bound_and_said_so():
     report = analyze_events(run_of({"usage": USAGE}, {}, {"usage": USAGE, "status": "failed"}, {"status": "failed"}),
                             pricer=PRICER)
@@ -81,14 +66,12 @@ def test_the_cost_of_the_other_calls_is_a_lower_bound_and_said_so():
                                    "none), so the cost is a lower bound"]
 
 
-@pytest.mark.usefixtures("engine")
 def test_a_healthy_run_of_unknown_cost_stays_healthy_with_a_note():
     health = analyze_events(run_of({}), pricer=PRICER).health
     assert (health.verdict, health.notes) == ("healthy", [
         "1 LLM call recorded no usage (a stream made without include_usage reports none), so the cost is unknown"])
 
 
-@pytest.mark.usefixtures("engine")
 def test_a_degraded_run_keeps_its_note_beside_its_reasons():
     trace = TraceBuilder()
     trace.run_start()
@@ -114,34 +97,6 @@ def test_a_run_of_known_cost_has_no_note():
     assert analyze_events(run_of({"usage": USAGE}), pricer=PRICER).health.notes == []
 
 
-# --- in halves -------------------------------------------------------------------------------------------
-
-def server_run(requests: int = 60) -> TraceBuilder:
-    """Requests one after another (quiet points between them), every third answered by a stream without usage."""
-    trace = TraceBuilder()
-    trace.run_start()
-    for n in range(requests):
-        agent = trace.start("agent", "helper")
-        usage = None if n % 3 == 0 else USAGE
-        trace.span("llm", "plan", 20 + n % 7, agent, inputs={"q": n % 5}, model="m", usage=usage)
-        trace.end(agent, 40)
-    trace.run_end()
-    return trace
-
-
-@pytest.mark.skipif(sys.platform == "win32", reason="two processes need fork")
-@pytest.mark.usefixtures("engine")
-def test_the_halves_of_a_run_count_its_calls_without_usage_as_one_pass_does(tmp_path):
-    path = server_run().write(tmp_path / "run.jsonl")
-    source = RunSource(str(path), (str(path),))
-    cut = find_cut(source, min_bytes=0)
-    reader = TraceReader(ReadProblems(strict=False), write_index=False, reuse_buffers=True)
-    halves = Halves(source, cut, Options(), EventWindow(), PRICER, False, warn)
-    split = halves.report(reader, Counted(reader.problems), bytes_read=lambda: 0, progress=lambda n: None).llm
-    assert split.models[0].priced_by == {"prices_file": 40, "no_usage": 20}
-    assert split == analyze_events(server_run().events, pricer=PRICER).llm
-
-
 # --- the result cache ------------------------------------------------------------------------------------
 
 def test_an_answer_kept_by_the_cache_before_calls_without_usage_were_unpriced_is_not_served(tmp_path, monkeypatch):
@@ -155,7 +110,7 @@ def test_an_answer_kept_by_the_cache_before_calls_without_usage_were_unpriced_is
     env = Environment(environ={"XDG_CACHE_HOME": str(tmp_path / "cache")}, cwd=tmp_path, warn=lambda message: None)
 
     def analyze(**options):
-        return analyze_traces(AnalyzeRequest(TraceArgs((str(path),)), jobs=1, **options), env)
+        return analyze_traces(AnalyzeRequest(TraceArgs((str(path),)), **options), env)
 
     honest = analyze(cache=False)
     monkeypatch.setattr(cache_module, "FORMAT", cache_module.FORMAT - 1)

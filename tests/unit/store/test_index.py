@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import orjson
-import pytest
 from tracefactory import many_llm_calls
 
-from namel3ss_debug.analysis.tally import block_decoder
 from namel3ss_debug.store import index as index_module
 from namel3ss_debug.store.index import index_path, load_index
 from namel3ss_debug.store.problems import ReadProblems
@@ -21,19 +19,15 @@ def _big(tmp_path, spans=3000):
 def _read_all(path, mode="records", min_bytes=0):
     reader = TraceReader(ReadProblems(), index_min_bytes=min_bytes)
     source = RunSource(str(path), (str(path),))
-    if mode == "lines":  # read in place, as analyze, check and diff read: the lines say where each starts
-        blocks = reader.records(source, block_decoder(filtered=False))
-    else:
-        blocks = reader.records(source) if mode == "records" else reader.events(source)
+    blocks = reader.records(source) if mode == "records" else reader.events(source)
     for _ in blocks:
         pass
 
 
-@pytest.mark.parametrize("mode", ["records", "lines"])
-def test_reading_a_big_file_writes_an_index_that_points_at_the_right_lines(tmp_path, monkeypatch, mode):
+def test_reading_a_big_file_writes_an_index_that_points_at_the_right_lines(tmp_path, monkeypatch):
     monkeypatch.setattr(index_module, "STRIDE", 4096)
     path = _big(tmp_path)
-    _read_all(path, mode)
+    _read_all(path)
     index = load_index(str(path))
     data = path.read_bytes()
     assert index is not None and len(index.entries) > 100

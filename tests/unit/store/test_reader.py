@@ -9,8 +9,6 @@ import orjson
 import pytest
 from tracefactory import TraceBuilder
 
-from namel3ss_debug.analysis import tally as tally_module
-from namel3ss_debug.analysis.tally import block_decoder
 from namel3ss_debug.model.errors import TraceError
 from namel3ss_debug.store import blocks
 from namel3ss_debug.store.problems import ReadProblems
@@ -182,10 +180,8 @@ def test_invalid_utf8_in_a_line_is_an_invalid_line_not_a_crash(tmp_path):
     assert (len(records), problems.invalid_count, problems.invalid[0].split(": ")[0]) == (7, 1, f"{path}:3")
 
 
-@pytest.mark.parametrize("read_in_place", [False, True])
-def test_blank_lines_number_the_lines_of_the_blocks_after_them(tmp_path, monkeypatch, read_in_place):
-    """A block's newlines, blank lines' too, number the next block's lines: whether counted, or told by the
-    lines read in place (`_tally.Lines.newlines`)."""
+def test_blank_lines_number_the_lines_of_the_blocks_after_them(tmp_path, monkeypatch):
+    """A block's newlines, blank lines' too, number the next block's lines."""
 
     monkeypatch.setattr(blocks, "BLOCK_SIZE", 4096)
     lines = [orjson.dumps(event) for event in _trace(200).events]
@@ -195,17 +191,7 @@ def test_blank_lines_number_the_lines_of_the_blocks_after_them(tmp_path, monkeyp
     path.write_bytes(b"\n".join(lines) + b"\n")
     reader = TraceReader(ReadProblems())
     source = RunSource(str(path), (str(path),))
-    decode = block_decoder(filtered=False) if read_in_place else None
-    for _ in reader.records(source, decode) if decode else reader.records(source):
+    for _ in reader.records(source):
         pass
     assert reader.problems.invalid_count == 1
     assert reader.problems.invalid[0].startswith(f"{path}:{len(lines) - 5}: ")
-
-
-def test_lines_read_in_place_count_every_newline_blank_lines_too():
-    if not tally_module.ACCELERATED:
-        pytest.skip("the C pass is not built")
-    data = b"\n".join(orjson.dumps(event) for event in _trace(5).events)
-    data = b"\n\n  \n" + data.replace(b"\n", b"\n\n", 3) + b"\n \n"
-    lines = tally_module.block_decoder(filtered=False)(memoryview(data))
-    assert lines.newlines == data.count(b"\n") and len(lines) < lines.newlines
