@@ -6,9 +6,6 @@ What a rule asks of an event depends only on its type, component and name, so it
 operation (`_Plan`) and each event pays only for the rules it concerns. Memory stays bounded: each rule keeps at
 most `MAX_EVENTS` events and a count. An event's `EventRef` (its `file:line`) is made only when a rule keeps the
 event.
-
-A big run's second half can be scanned by another process (`second_half`), and folded into the first
-half's scan (`scan_merge.absorb`) as if one scan had seen the whole run.
 """
 
 from __future__ import annotations
@@ -17,7 +14,6 @@ import heapq
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Optional
 
-from ..analysis.tally import LINES_API
 from ..model.events import is_end, is_start
 from ..model.events import kind as span_kind
 from ..store.line_blocks import LineBlock
@@ -64,18 +60,16 @@ class Found:
 
 
 class Order:
-    """Progress through one `require_order` rule: the events matched so far, in order, from spec `start` on
-    (a second half's scan follows the rule from each place the first half may have left it)."""
+    """Progress through one `require_order` rule: the events matched so far, in order."""
 
-    def __init__(self, specs: tuple[str, ...], start: int = 0):
+    def __init__(self, specs: tuple[str, ...]):
         self.specs = [parse_spec(text)[0] for text in specs]
-        self.start = start
         self.matched: list[EventRef] = []
 
     def see(self, covered: list[bool], place: Place) -> None:
         """One occurrence (a span's start or an instant event) of an operation; `covered`: which of the specs
         it is an occurrence of."""
-        at = self.start + len(self.matched)
+        at = len(self.matched)
         if at < len(covered) and covered[at]:
             self.matched.append(_ref(place))
 
@@ -101,33 +95,26 @@ class _Plan:
 class EventScan:
     """Feed it every event of one run (`see`), then read what each rule needs from its fields."""
 
-    def __init__(self, rules: list[Rule], secrets: Optional[SecretFinder] = None, *, second_half: bool = False):
-        """`second_half`: this scan starts at a quiet point of a big run, read by another process, and will
-        be absorbed by the first half's (`scan_merge.absorb`): it follows each order from every spec, counts
-        the calls of a call limit from its own first (keeping the first few), and logs the error places it
-        keeps in the order it met them."""
-        self.rules, self.second_half = rules, second_half
+    def __init__(self, rules: list[Rule], secrets: Optional[SecretFinder] = None):
+        self.rules = rules
         self.places: dict[int, tuple[str, str]] = {}  # seq -> (file:line, event type), for events with errors
-        self.place_log: list[tuple[int, tuple[str, str]]] = []  # a second half's places, as they came
         # spec text -> (spec, occurrences); an `error:...` spec is judged from the report, its Found stays empty
         self.specs = {rule.target_text: (parse_spec(rule.target_text)[0], Found()) for rule in rules
                       if rule.key in ("require", "forbid")}
-        # target -> the order followed from its first spec; in a second half, from each spec
-        self.orders = {rule.target_text: [Order(rule.limit, start)
-                                          for start in range(len(rule.limit) if second_half else 1)]
-                       for rule in rules if rule.key == "require_order"}
+        # target -> the order followed from its first spec
+        self.orders = {rule.target_text: Order(rule.limit) for rule in rules if rule.key == "require_order"}
         self.latency = {(rule.key, rule.target_text): (parse_spec(rule.target_text)[0], rule.limit, Found(largest=True))
                         for rule in rules if rule.key in ("max_p95", "max_p99", "max_latency")}
         self.failed_by_component = {rule.target_text: Found() for rule in rules if rule.key == "max_component_errors"}
         # component -> (limit, calls counted and the first ones past the limit)
-        self.call_limits = {CALL_COMPONENTS[rule.key]: (0 if second_half else rule.limit, Found()) for rule in rules
+        self.call_limits = {CALL_COMPONENTS[rule.key]: (rule.limit, Found()) for rule in rules
                             if rule.key in CALL_COMPONENTS}
         self.biggest_llm_calls = Found(largest=True)
         self.secrets = secrets
         self.secret_events = Found()
         # Whether any rule reads the events' fields (`see`): with forbid_secrets alone, none does.
         self.reads_fields = any(rule.key != "forbid_secrets" for rule in rules)
-        self.seen: dict[str, None] = {}  # component:name labels in the order met (a second half's are merged so)
+        self.seen: dict[str, None] = {}  # component:name labels in the order met
         self.events = 0  # events seen
         self._last: Optional[Place] = None
         self._run_end: Optional[Place] = None  # the first run_end: the run's end, whatever follows it
@@ -144,25 +131,12 @@ class EventScan:
         """Every event of a block of lines (`path`'s); with forbid_secrets, the events whose line the pre-scan
         flags are searched whole."""
         if self.reads_fields:
-            if _compiled is not None and block.decoded:  # record k is line k: `_see_all`, in C
-                _compiled.see_all(self, block.records, path, block.line_numbers()[0] if len(block) else 0)
-            else:
-                self._see_all(block.numbered(), path)
+            self._see_all(block.numbered(), path)
         else:
             self.events += len(block)
         if self._pick is not None:
             for located in block.picked(self._pick):
                 self.look_for_secret(located)
-
-    def second(self) -> EventScan:
-        """A scan of the same rules for a big run's second half (`second_half`)."""
-        return EventScan(self.rules, self.secrets, second_half=True)
-
-    def sendable(self) -> EventScan:
-        """This scan without what another process has no use for (the redactor, the plans), to be pickled."""
-        self.secrets = self._pick = None
-        self._plans = {}
-        return self
 
     def see(self, record: EventRecord, path: str, line: int) -> None:
         """One event, read from `path` at `line`."""
@@ -170,9 +144,7 @@ class EventScan:
 
     def _see_all(self, numbered: Iterable[tuple[EventRecord, int]], path: str) -> None:
         """Each `(record, line)` read from `path`, in order: the hot loop of `check`. An event's place is
-        made only for a rule that looks at it. The reference: where the extension is built, a block the typed
-        decoder read whole goes to `_see.see_all` (`checks/_see.c`), which counts what only counts and hands
-        the rest to the methods below."""
+        made only for a rule that looks at it."""
         plans, make_plan, record, line, events = self._plans, self._plan, None, 0, 0
         for record, line in numbered:
             events += 1
@@ -205,7 +177,7 @@ class EventScan:
         plan = _Plan(is_occurrence_type(event_type), is_end(event_type) and event_type != "run_end",
                      event_type == "run_end", f"{component}:{name}",
                      [found for spec, found in self.specs.values() if _covers(spec, component, kind, name)],
-                     [(order, covered) for orders in self.orders.values() for order in orders
+                     [(order, covered) for order in self.orders.values()
                       for covered in ([spec.covers(component, kind, name) for spec in order.specs],)
                       if any(covered)],  # an order none of whose specs it is an occurrence of has no use for it
                      [(limit, found) for spec, limit, found in self.latency.values()
@@ -216,9 +188,7 @@ class EventScan:
 
     def _failure(self, record: EventRecord, place: Place, plan: _Plan) -> None:
         if len(self.places) < MAX_PLACES:
-            where = self.places[record.seq] = (f"{place[1]}:{place[2]}", record.event_type)
-            if self.second_half:
-                self.place_log.append((record.seq, where))
+            self.places[record.seq] = (f"{place[1]}:{place[2]}", record.event_type)
         if plan.failures is not None and record.status == "failed":
             plan.failures.add(place, _error_text(record))
 
@@ -253,17 +223,6 @@ class EventScan:
     def place(self, seq: int) -> tuple[Optional[str], Optional[str]]:
         """`(file:line, event type)` of an event with an error, by seq (Nones if it was not remembered)."""
         return self.places.get(seq, (None, None))
-
-
-try:
-    from . import _see as _compiled  # type: ignore[attr-defined,import-not-found,unused-ignore]  # a C extension: no types
-    _compiled.bind(EventRecord, MAX_EVENTS, LINES_API)
-except ImportError:  # no compiler at install time: `_see_all`
-    _compiled = None
-# built, but for records whose fields it cannot find (a msgspec that keeps them otherwise): the reference
-except (TypeError, AttributeError):
-    _compiled = None
-ACCELERATED = _compiled is not None
 
 
 def _covers(spec: EventSpec, component: str, kind: str, name: str) -> bool:

@@ -28,7 +28,6 @@ import orjson
 
 from ..analysis.fields import is_duration
 from ..analysis.stats import op_label
-from ..analysis.tally import LINES_API
 from ..model.digest import blake2b
 from ..model.events import STARTUP_NAME, is_start, is_startup
 from ..model.events import kind as span_kind
@@ -39,23 +38,9 @@ from ..store.records import EventRecord
 from .call_table import CallTable, CompactCall
 from .tree_order import tree_ordered
 
-try:
-    from ._fingerprint import digest as _compiled_digest  # type: ignore[attr-defined,import-not-found,unused-ignore]  # a C extension: no types
-    from ._fingerprint import fingerprint as _raw_digest  # type: ignore[attr-defined,import-not-found,unused-ignore]  # a C extension: no types
-except ImportError:  # no compiler at install time: the reference (`raw_fingerprint_py`)
-    _raw_digest = _compiled_digest = None
-try:
-    from ._calls import bind as _bind  # type: ignore[attr-defined,import-not-found,unused-ignore]  # a C extension: no types
-    from ._calls import record as _record  # type: ignore[attr-defined,import-not-found,unused-ignore]  # a C extension: no types
-except ImportError:  # no compiler at install time: the reference (`add_block_py`)
-    _record = _bind = None
-ACCELERATED = _raw_digest is not None
-# The hash of a value's canonical JSON: the extension's (`_hash64.h`, a 64-bit multiply-and-fold hash: with it
-# a fingerprint from the text takes about 0.46 µs a value where it took 1.24 with BLAKE2b, measured by hand on a
-# 30 MB run's inputs and outputs), else 8 bytes of BLAKE2b. Fingerprints are compared
-# only with fingerprints of the same install (the diff cache's key names the hash), so either gives the same
-# answers; the names say which one a cached side holds.
-FINGERPRINTS = "fold64" if ACCELERATED else "blake2b-8"
+# The hash of a value's canonical JSON, in the diff cache's key: a side kept with fingerprints of another hash
+# (an install that had `fold64`, in C) is read again rather than compared.
+FINGERPRINTS = "blake2b-8"
 ORDER = "tree"  # the order of a side's calls (`tree_order.py`), in the diff cache's key: sides kept in start
 # order, before it, are read again
 
@@ -126,19 +111,9 @@ class CallRecorder:
         most once, when an LLM or tool call's output is first met) gives each record's byte offset in `path`,
         when the file can be read there again.
 
-        The hot loop of `diff`: in C where the extension was built (`_calls.c`), else `add_block_py`.
+        The hot loop of `diff`: `add`'s steps inlined, the table's columns set through `table.adder()` and
+        `table.ender()`.
         """
-        if _record is not None:
-            counted = _record(self, records, path, offsets)
-            if counted is not NotImplemented:
-                self.events += counted
-                return
-        self.add_block_py(records, path, offsets)
-
-    def add_block_py(self, records: Iterable[EventRecord], path: Optional[str] = None,
-                     offsets: Optional[Callable[[], Sequence[int]]] = None) -> None:
-        """`add_block` in Python, the reference: `add`'s steps inlined, the table's columns set through
-        `table.adder()` and `table.ender()`."""
         table, spans, numbers, operations = self._table, self._spans, self._numbers, self._operations
         open_spans, closed, remembered = spans.open, spans.closed, spans.remembered
         add_call, end_call, depths, component_of = self._add_call, self._end_call, table.depth, table.component_of
@@ -193,17 +168,12 @@ class CallRecorder:
             if not failed and not record.outputs:
                 end_call(index, record.status, record.duration_ms, None, None, None)
                 continue
-            # fingerprinted from its text: the value is made only if it is shown (a preview) or left aside
-            digest = _raw_digest(record.outputs) if not failed and _raw_digest is not None else None
             shown, place = component_of(index) in COMPARED_COMPONENTS, None
             if shown and path is not None and offsets is not None:
                 if places is None:
                     places = offsets()
                 place = (path, places[position])
-            if digest is not None and not (shown and place is None):
-                end_call(index, record.status, record.duration_ms, digest, None, place)
-                continue
-            ended = self._end_value(record, digest, shown and place is None)
+            ended = self._end_value(record, shown and place is None)
             if ended is None:
                 end_call(index, record.status, record.duration_ms, None, None, None)
             else:
@@ -221,10 +191,9 @@ class CallRecorder:
                                                                              op_label(component, name, kind))
         return codes
 
-    def _end_value(self, record: EventRecord, digest: Optional[bytes],
-                   with_preview: bool) -> Optional[tuple[bytes, Optional[str]]]:
-        """What an end the fingerprint of its text does not settle gave back: a failure's error, outputs the
-        canonical writer left aside, or outputs to be shown (a preview kept). None: no outputs (they were null)."""
+    def _end_value(self, record: EventRecord, with_preview: bool) -> Optional[tuple[bytes, Optional[str]]]:
+        """The fingerprint of what an end gave back (a failure's error, else its outputs), and with `with_preview`
+        its preview. None: no outputs (they were null)."""
         error = record.error
         if error is not None and record.status == "failed":
             result: Any = {"error": {"type": error.type, "message": error.message}}
@@ -232,7 +201,7 @@ class CallRecorder:
             result = decode_line(bytes(record.outputs))
             if result is None:
                 return None
-        return (digest if digest is not None else fingerprint(result)), (preview(result) if with_preview else None)
+        return fingerprint(result), (preview(result) if with_preview else None)
 
     def finish(self) -> CallSequence:
         """The calls read, in tree order (`tree_order.py`: a run whose agents interleaved is reordered)."""
@@ -266,27 +235,13 @@ def outcome(end: dict[str, Any]) -> Any:
 
 
 def fingerprint(value: Any) -> bytes:
-    """8 bytes hashed from the value as canonical JSON (keys sorted): equal values, equal fingerprints (the hash
-    is `FINGERPRINTS`)."""
-    if _compiled_digest is not None:
-        return _compiled_digest(_canonical(value))  # type: ignore[no-any-return,unused-ignore]  # what the C extension returns
+    """8 bytes of BLAKE2b hashed from the value as canonical JSON (keys sorted): equal values, equal
+    fingerprints (the hash is `FINGERPRINTS`)."""
     return blake2b(_canonical(value), digest_size=8).digest()
 
 
 def raw_fingerprint(raw: Any) -> bytes:
-    """`fingerprint` of the value a JSON text (a record's raw `inputs` or `outputs`) holds.
-
-    From the text itself in C where the optional extension was built (`_calls.c`: the canonical JSON written
-    as the text is read, no value made), else, and for what it leaves aside, `raw_fingerprint_py`."""
-    if _raw_digest is not None:
-        digest = _raw_digest(raw)
-        if digest is not None:
-            return digest  # type: ignore[no-any-return,unused-ignore]  # what the C extension returns
-    return raw_fingerprint_py(raw)
-
-
-def raw_fingerprint_py(raw: Any) -> bytes:
-    """`raw_fingerprint` in Python, the reference: the value decoded, then written as canonical JSON."""
+    """`fingerprint` of the value a JSON text (a record's raw `inputs` or `outputs`) holds."""
     return fingerprint(decode_line(bytes(raw)))
 
 
@@ -331,12 +286,3 @@ def _compact(value: Any) -> str:
         except RecursionError:
             return "(nested too deep to show)"
 
-
-if _bind is not None and _raw_digest is None:  # its fingerprints are the kernel's: without it, the reference's
-    _record = None
-elif _bind is not None:
-    try:
-        _bind(EventRecord, raw_fingerprint_py, LINES_API)
-    except (TypeError, AttributeError):  # built, but for records it cannot read: the recorder's reference
-        _record = None
-RECORDER_ACCELERATED = _record is not None  # the recorder's loop in C (`_calls.c`); ACCELERATED: the fingerprints

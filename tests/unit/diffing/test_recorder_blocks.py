@@ -1,9 +1,8 @@
-"""diff's call recorder in C (`diffing/_calls.c`, `CallRecorder.add_block`) against its Python reference
-(`add_block_py`): on random runs cut into random blocks, the whole state after every block is the same: the
-table's columns, texts, files and previews, the open and recently closed spans, the call numbers, the
-operations' codes, the run kept and the events of others. The C recorder takes each block as a list of msgspec's
-records and as the lines analyze's scan reads in place (`_tally.Lines`, what `diff` reads); the reference takes
-msgspec's records."""
+"""diff's call recorder reads a run two ways: a block of typed records (`CallRecorder.add_block`, what a file the
+typed decoder reads whole goes to) or one event dict at a time (`add`, for what it does not). On random runs
+cut into random blocks, both make the same calls: the same operations, numbers, parents, statuses, durations
+and fingerprints of inputs and outputs, the same places of a run that can be read again, and the same count of
+events, of this run and of others."""
 
 from __future__ import annotations
 
@@ -16,24 +15,10 @@ import orjson
 import pytest
 from tracefactory import TraceBuilder, random_calls_run
 
-from namel3ss_debug.analysis import tally
-from namel3ss_debug.diffing import call_table, calls
 from namel3ss_debug.diffing.calls import CallRecorder
+from namel3ss_debug.diffing.previews import inputs_fingerprint
 from namel3ss_debug.store.records import BLOCK_DECODER
 from namel3ss_debug.store.sources import RunSource
-
-needs_c = pytest.mark.skipif(not calls.ACCELERATED, reason="the C extension was not compiled on this install")
-
-
-def state(recorder: CallRecorder) -> dict:
-    table = recorder._table
-    return {
-        "columns": {name: getattr(table, name).tobytes() for name in call_table._COLUMNS},  # NaN durations too
-        "texts": list(table.texts.texts), "files": list(table.files.texts), "previews": dict(table.previews),
-        "open": dict(recorder._spans.open), "closed": list(recorder._spans.closed.items()),
-        "numbers": dict(recorder._numbers), "operations": dict(recorder._operations), "kinds": dict(recorder._kinds),
-        "wanted": recorder._runs.wanted, "others": dict(recorder.other_runs), "events": recorder.events,
-    }
 
 
 def written(events: list[dict], rng: random.Random, path: Path) -> RunSource:
@@ -50,10 +35,9 @@ def _orjson(event: dict) -> bytes:
         return json.dumps(event, ensure_ascii=False).encode()
 
 
-def pieces(source: RunSource, rng: random.Random, scanned: bool = False):
-    """(records, path, offsets) of blocks cut at random places, each line decoded as the typed decoder does (a
-    line it refuses, as a block holding one would go to `add`, is left out). `scanned`: the records as a block of
-    `_tally.Lines` (what diff reads), else msgspec's list."""
+def pieces(source: RunSource, rng: random.Random):
+    """(records, path, offsets, lines) of blocks cut at random places, each line decoded as the typed decoder
+    does (a line it refuses, as a block holding one would go to `add`, is left out)."""
     path, decoded, offset = source.files[0], [], 0
     for line in Path(path).read_bytes().splitlines(keepends=True):
         try:
@@ -65,71 +49,43 @@ def pieces(source: RunSource, rng: random.Random, scanned: bool = False):
     while at < len(decoded):
         stop = min(len(decoded), at + rng.randint(1, 12))
         part = decoded[at:stop]
-        records = ([record for record, _, _ in part] if not scanned
-                   else tally.block_decoder(False)(b"".join(line for _, _, line in part)))
-        yield records, path, (lambda part=part: [place for _, place, _ in part])
+        yield ([record for record, _, _ in part], path, (lambda part=part: [place for _, place, _ in part]),
+               [(orjson.loads(line), place) for _, place, line in part])
         at = stop
 
 
-def referenced(source: RunSource, seed: int):
-    """Each block of `pieces` as the C recorder takes it (scanned lines or records, by the seed) and as the
-    reference does (records)."""
-    return zip(pieces(source, random.Random(seed), scanned=seed % 2 == 0), pieces(source, random.Random(seed)))
-
-
-def run_of(seed: int, tmp_path: Path) -> RunSource:
-    rng = random.Random(seed)
-    return written(random_calls_run(rng, spans=(20, 400)), rng, tmp_path / f"run{seed}.jsonl")
-
-
-@needs_c
-@pytest.mark.parametrize("seed", range(30))
-@pytest.mark.parametrize("rereadable", [True, False])
-def test_the_state_after_every_block_is_the_references(tmp_path, seed, rereadable) -> None:
-    source = run_of(seed, tmp_path)
-    compiled, reference = CallRecorder(), CallRecorder()
+def both_ways(source: RunSource, seed: int, rereadable: bool) -> tuple[CallRecorder, CallRecorder]:
+    """The run recorded by blocks of records and by events, each `rereadable` (its places kept) or not."""
+    blocks, events = CallRecorder(), CallRecorder()
     if seed % 3 == 0:  # few spans remembered once closed: the oldest forgotten again and again
-        compiled._spans.remembered = reference._spans.remembered = 2
-    blocks = 0
-    for (given, path, offsets), (records, _, _) in referenced(source, seed):
-        compiled.add_block(given, path if rereadable else None, offsets if rereadable else None)
-        reference.add_block_py(records, path if rereadable else None, offsets if rereadable else None)
-        assert state(compiled) == state(reference)
-        blocks += 1
-    assert blocks > 3
-    assert compiled.finish().calls == reference.finish().calls
+        blocks._spans.remembered = events._spans.remembered = 2
+    for records, path, offsets, lines in pieces(source, random.Random(seed)):
+        blocks.add_block(records, path if rereadable else None, offsets if rereadable else None)
+        for event, offset in lines:
+            events.add(event, (path, offset) if rereadable else None)
+    return blocks, events
 
 
-@needs_c
-@pytest.mark.parametrize("seed", range(10))
-def test_the_two_take_turns_on_one_recorder(tmp_path, seed) -> None:
-    source, rng = run_of(100 + seed, tmp_path), random.Random(seed)
-    mixed, reference = CallRecorder(), CallRecorder()
-    for (given, path, offsets), (records, _, _) in referenced(source, seed):
-        (mixed.add_block if rng.random() < 0.5 else mixed.add_block_py)(given, path, offsets)
-        reference.add_block_py(records, path, offsets)
-    assert state(mixed) == state(reference)
+def calls_of(recorder: CallRecorder) -> list:
+    """Each call, its inputs' fingerprint read again where only their place was kept."""
+    sequence = recorder.finish()
+    return [(call, inputs_fingerprint(call)) for call in sequence.calls], sequence.other_runs, sequence.events
 
 
-@needs_c
-def test_it_keeps_what_it_is_not_built_for_to_the_reference(tmp_path) -> None:
-    source = run_of(7, tmp_path)
-    records = [record for records, _, _ in pieces(source, random.Random(7)) for record in records]
-    recorder = CallRecorder()
-    assert calls._record(recorder, tuple(records), None, None) is NotImplemented  # not a list
-    assert calls._record(recorder, [*records[:3], object()], None, None) is NotImplemented  # not all records
-    assert state(recorder) == state(CallRecorder())
-    recorder._table.depth = call_table.array("l", recorder._table.depth)  # an array of another type
-    assert calls._record(recorder, records, None, None) is NotImplemented
-    assert recorder.events == 0
-
-
-@needs_c
-@pytest.mark.parametrize("seed", range(3))
-def test_blocks_of_more_operations_than_its_tables_hold_count_alike(seed) -> None:
-    """A block's own tables of call numbers and of operations fill up (more pairs than they hold, each met again
-    and again, some only by an instant): the numbers and codes are the reference's all the same."""
+@pytest.mark.parametrize("seed", range(12))
+@pytest.mark.parametrize("rereadable", [True, False])
+def test_records_by_blocks_make_the_calls_events_one_by_one_make(tmp_path, seed, rereadable) -> None:
     rng = random.Random(seed)
+    source = written(random_calls_run(rng, spans=(20, 400)), rng, tmp_path / f"run{seed}.jsonl")
+    blocks, events = both_ways(source, seed, rereadable)
+    made = calls_of(blocks)
+    assert len(made[0]) > 10
+    assert made == calls_of(events)
+
+
+def test_many_operations_are_numbered_alike(tmp_path) -> None:
+    """Hundreds of operations, each met again and again, some only by an instant: the same call numbers."""
+    rng = random.Random(3)
     trace = TraceBuilder()
     trace.run_start()
     for _ in range(3000):
@@ -139,10 +95,11 @@ def test_blocks_of_more_operations_than_its_tables_hold_count_alike(seed) -> Non
         else:
             trace.span(rng.choice(("tool", "llm", "agent")), name, 1.0, inputs={"n": rng.randrange(5)})
     trace.run_end()
-    records = [BLOCK_DECODER.decode(orjson.dumps(event)) for event in trace.events]
-    compiled, reference = CallRecorder(), CallRecorder()
-    for start in range(0, len(records), 2500):
-        compiled.add_block(records[start:start + 2500])
-        reference.add_block_py(records[start:start + 2500])
-        assert state(compiled) == state(reference)
-    assert len(reference._numbers) > 300 and list(compiled._numbers) == list(reference._numbers)
+    blocks, events = CallRecorder(), CallRecorder()
+    for start in range(0, len(trace.events), 2500):
+        part = trace.events[start:start + 2500]
+        blocks.add_block([BLOCK_DECODER.decode(orjson.dumps(event)) for event in part])
+        for event in part:
+            events.add(event)
+    assert len(events._numbers) > 300 and blocks._numbers == events._numbers
+    assert calls_of(blocks) == calls_of(events)
