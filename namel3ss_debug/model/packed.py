@@ -5,11 +5,12 @@ they were decoded from (the cache maps its entries: no copy is made)."""
 from __future__ import annotations
 
 from array import array, typecodes
-from typing import Union
+from typing import Any, Union
 
 # A column of numbers: an array while it is built, a read-only view of kept bytes once restored. Both index,
 # slice, iterate and measure alike, and both are buffers for the kernels.
-Column = Union[array, memoryview]
+# Any: the item type (int or float) follows the typecode, known only when the column is read.
+Column = Union["array[Any]", memoryview]
 
 
 def packed(values: Column) -> tuple[str, memoryview]:
@@ -26,7 +27,8 @@ def unpacked(typecode: str, data: bytes | memoryview) -> memoryview:
     view = memoryview(data).cast("B")
     if len(view) % _ITEM_SIZES[typecode]:
         raise ValueError("an array cut short")
-    return view.cast(typecode)  # type: ignore[call-overload]  # typeshed knows only literal formats
+    column: memoryview = view.cast(typecode)  # type: ignore[call-overload]  # typeshed knows only literal formats
+    return column
 
 
 _ITEM_SIZES = {code: array(code).itemsize for code in typecodes if code != "u"}  # "u": no view of text

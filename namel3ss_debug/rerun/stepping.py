@@ -27,6 +27,7 @@ from ..replay.outputs import Message, Value
 from ..replay.reports import breakpoint_list, clear_breakpoints, set_breakpoint
 from .answers import answer_json, from_value
 from .answerer import Decision, PendingCall
+from .recording import Recording
 from .targets import call_view
 
 class AnswerError(UsageError):
@@ -60,7 +61,7 @@ class Replaced:
 class StepSession(CommandSession):
     """The breakpoints, whether to stop at every call (stepping), and the call waiting at a stop."""
 
-    def __init__(self, breakpoints: BreakpointTable, *, step: bool = False, recording: Any = None,
+    def __init__(self, breakpoints: BreakpointTable, *, step: bool = False, recording: Recording | None = None,
                  edit: Callable[[Any], str | None] | None = None):
         super().__init__()
         self.breakpoints = breakpoints

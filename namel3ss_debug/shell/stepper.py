@@ -38,6 +38,7 @@ from ..model.rerun_protocol import RerunQuit
 from ..render.rerun.stop import json_of, render
 from ..replay.outputs import Message
 from ..rerun.answerer import Decision, PendingCall
+from ..rerun.recording import Recording
 from ..rerun.stepping import StepSession
 from ..rerun.targets import call_breakpoints
 from .editor import json_editor
@@ -52,7 +53,7 @@ class Stepper:
 
     def __init__(self, console: Console, err_console: Console, *, step: bool = False,
                  breakpoints: Iterable[str] = (), lines: Iterable[str] | None = None, interactive: bool = False,
-                 json_out: IO[bytes] | None = None, recording: Any = None, history: Path | None = None,
+                 json_out: IO[bytes] | None = None, recording: Recording | None = None, history: Path | None = None,
                  environ: Mapping[str, str] | None = None, prompt_input: Any = None, prompt_output: Any = None):
         self.session = StepSession(call_breakpoints(), step=step, recording=recording, edit=json_editor(environ))
         for spec in breakpoints:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
-from typing import BinaryIO, Callable, Iterator
+from typing import BinaryIO, Callable, Iterator, Protocol, cast
 
 from ..model.errors import TraceError
 from . import newlines
@@ -13,6 +14,13 @@ BOM = b"\xef\xbb\xbf"
 MAX_LINE = 256 << 20  # a longer line would take more memory than any event is worth (the tracer truncates)
 BLOCK_SIZE = 1 << 20  # a block decoded right after it is read is still in the CPU cache: 1 MB beats 8 MB by 1.8x
 _ZEROS = bytes(BLOCK_SIZE)  # what a long line's buffer grows by before a read fills it
+
+
+class ReadsInto(Protocol):
+    """What blocks are read from: a file `open_trace` opened, or `streams.Guarded` and `streams.Limited` over
+    one (`typing.BinaryIO` declares no `readinto`, which each of them has)."""
+
+    def readinto(self, buffer: memoryview, /) -> int: ...
 
 
 @dataclass
@@ -48,7 +56,7 @@ class Block:
         return bytes(self.buffer[: self.size])
 
 
-def iter_blocks(stream: BinaryIO, path: str, progress: Callable[[int], None] | None = None,
+def iter_blocks(stream: ReadsInto, path: str, progress: Callable[[int], None] | None = None,
                 position: Callable[[], int] | None = None, reuse: bool = False, first_line: int = 1,
                 first_offset: int = 0) -> Iterator[Block]:
     """Blocks of whole lines, read into large buffers.
@@ -67,8 +75,7 @@ def iter_blocks(stream: BinaryIO, path: str, progress: Callable[[int], None] | N
         start = len(rest)
         standard = reuse and start < BLOCK_SIZE
         buffer, want = _buffer_after(rest, standard, spare)
-        # BinaryIO declares no readinto; every stream read here has one (a file, a GzipFile, a Guarded stream)
-        count = stream.readinto(memoryview(buffer)[start: start + want])  # type: ignore[attr-defined]
+        count = stream.readinto(memoryview(buffer)[start: start + want])
         if not count:
             if rest is buffer:  # a long or lone last line: the room made for the read is not part of it
                 del buffer[start:]
@@ -117,12 +124,13 @@ def _buffer_after(rest: bytes | bytearray, standard: bool, spare: list[bytearray
     return buffer, want
 
 
-def open_trace(path: str, stdin: BinaryIO | None) -> tuple[BinaryIO, Callable[[], int] | None]:
+def open_trace(path: str, stdin: BinaryIO | None) -> tuple[io.BufferedIOBase, Callable[[], int] | None]:
     """The byte stream of a trace file, and for `.gz` how far into the compressed file it has read."""
     if path == "-":
         if stdin is None:
             raise OSError("standard input is not available")
-        return stdin, None
+        # `sys.stdin.buffer` is declared BinaryIO, but is a BufferedReader (a test's, a BytesIO): both buffered
+        return cast(io.BufferedIOBase, stdin), None
     if path.endswith(".gz"):
         stream, raw = inflated(path)  # closed by the caller; bounded as `packed.py` says
         return stream, raw.packed.tell

@@ -13,6 +13,7 @@ import orjson
 from ..model.errors import TraceError
 from .blocks import open_trace
 from .line_events import first_object
+from .located import Mapper
 from .problems import ReadProblems
 from .sources import RunSource, is_stream, seekable
 
@@ -20,7 +21,7 @@ _SNIFF = 1 << 20
 
 
 def mapper_for(first: dict[str, Any] | None, path: str, *, head: bytes = b"",
-               problems: ReadProblems | None = None) -> Any:
+               problems: ReadProblems | None = None) -> Mapper | None:
     """A mapper onto v1 for a legacy, n3 or OTLP/JSON file; None for a v1 file (or anything else, read as v1).
 
     `head` is the file's first bytes (a pretty-printed OTLP/JSON document has no JSON object on a line of

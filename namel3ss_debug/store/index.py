@@ -18,6 +18,7 @@ import bisect
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import orjson
 
@@ -74,8 +75,9 @@ def load_index(trace: str) -> OffsetIndex | None:
     return OffsetIndex(stat.st_size, stat.st_mtime_ns, data["first_seq"], data["last_seq"], entries)
 
 
-def index_problem(data: dict, size: int) -> str | None:
+def index_problem(data: dict[str, Any], size: int) -> str | None:
     """What is wrong in a sidecar's body for a file of `size` bytes, or None."""
+    # Any: a JSON document read from disk, whatever it holds; this function is what checks it
     first, last, entries = data.get("first_seq"), data.get("last_seq"), data.get("entries")
     if (first is None) != (last is None) or not all(_integer(n) for n in (first, last) if n is not None):
         return "`first_seq` and `last_seq` are not both whole numbers"
@@ -92,7 +94,8 @@ def index_problem(data: dict, size: int) -> str | None:
     return None
 
 
-def _entry_problem(entry: object, previous: tuple, first: int | None, last: int | None, size: int) -> str | None:
+def _entry_problem(entry: object, previous: tuple[int, ...], first: int | None, last: int | None,
+                   size: int) -> str | None:
     if not isinstance(entry, list) or len(entry) != 3 or not all(_integer(n) for n in entry):
         return "not three whole numbers (seq, line, offset)"
     seq, line, offset = entry
@@ -145,14 +148,6 @@ class IndexBuilder:
         """The seq range of some events of the file (each block's, or each event's)."""
         self.first_seq = first if self.first_seq is None else min(self.first_seq, first)
         self.last_seq = last if self.last_seq is None else max(self.last_seq, last)
-
-    def absorb(self, later: "IndexBuilder") -> None:
-        """Add the entries of the file's next part, read by another reader (a run read in two halves)."""
-        for seq, line, offset in later.entries:
-            self.add(seq, line, offset)
-        self._sorted = self._sorted and later._sorted
-        if later.first_seq is not None and later.last_seq is not None:
-            self.seen(later.first_seq, later.last_seq)
 
     def write(self, size_before: int, mtime_before: int) -> None:
         """Write the sidecar, unless the file changed while it was read or is small."""

@@ -138,8 +138,8 @@ def _error_type_hint(obj: dict[str, Any]) -> str | None:
     """`error_occurred` names the class in metadata; a failed span's end in its outputs."""
     for key in ("metadata", "outputs"):
         holder = obj.get(key)
-        if isinstance(holder, dict) and isinstance(holder.get("error_type"), str) and holder["error_type"]:
-            return holder["error_type"]
+        if isinstance(holder, dict) and isinstance(name := holder.get("error_type"), str) and name:
+            return name
     return None
 
 
@@ -176,8 +176,8 @@ def _optional_fields(obj: dict[str, Any], outputs: Any) -> dict[str, Any]:
 
 def _model(inputs: Any, outputs: Any) -> str | None:
     for holder in (outputs, inputs):
-        if isinstance(holder, dict) and isinstance(holder.get("model"), str) and holder["model"]:
-            return holder["model"]
+        if isinstance(holder, dict) and isinstance(model := holder.get("model"), str) and model:
+            return model
     return None
 
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 Placed = tuple[dict[str, Any], int, int]  # an event, the number of the line it came from and that line's offset
 
@@ -23,11 +23,33 @@ class Located:
         return f"{self.path}:{self.line}"
 
 
-def placed_events(mapper: Any) -> Iterable[Placed]:
+class Mapper(Protocol):
+    """What reads a foreign format as v1 events (`formats.mapper_for`: legacy, n3, OTLP/JSON): each line's
+    object through `map`, then through `finish` what the file left open."""
+
+    def map(self, obj: dict[str, Any]) -> list[dict[str, Any]]: ...
+
+    def finish(self) -> list[dict[str, Any]]: ...
+
+
+@runtime_checkable
+class LineMapper(Mapper, Protocol):
+    """A mapper that reads the file's lines itself (OTLP/JSON: a request a line, or one document over many)
+    and gives every event out at the end, each with its place."""
+
+    @property
+    def holding(self) -> bool:
+        """Whether the file gave an event so far."""
+
+    def feed(self, line: bytes, where: str, tail: bool = False, offset: int = 0) -> None: ...
+
+    def finish_placed(self) -> Iterator[Placed]: ...
+
+
+def placed_events(mapper: Mapper) -> Iterable[Placed]:
     """What a foreign format's mapper gives out when its file ends, each event with its place: the line it came
     from (OTLP/JSON: a span's request), or line 0 for the events that come from no line of their own (spans a
     legacy or n3 file left open, the run's end); OTLP/JSON's one at a time."""
-    finish_placed = getattr(mapper, "finish_placed", None)
-    if finish_placed is not None:
-        return finish_placed()
+    if isinstance(mapper, LineMapper):
+        return mapper.finish_placed()
     return [(event, 0, 0) for event in mapper.finish()]

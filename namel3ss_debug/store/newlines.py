@@ -20,7 +20,7 @@ def count_py(buffer: Buffer, start: int, end: int) -> int:
     return bytes(buffer[start:end]).count(b"\n") if isinstance(buffer, memoryview) else buffer.count(b"\n", start, end)
 
 
-def starts_py(buffer: Buffer, end: int, base: int) -> array:
+def starts_py(buffer: Buffer, end: int, base: int) -> array[int]:
     """`base` plus the offset of each line of `buffer[:end]` (a line starts at 0 and after each newline
     that is not the last byte): the reference."""
     _check(buffer, 0, end)
@@ -49,7 +49,7 @@ except ImportError:  # no compiler at install time: the reference
 else:
     count = _lines.count
 
-    def starts(buffer: Buffer, end: int, base: int) -> array:
+    def starts(buffer: Buffer, end: int, base: int) -> array[int]:
         """`starts_py`, in C."""
         found = array("q")
         found.frombytes(_lines.starts(buffer, end, base))

@@ -11,9 +11,8 @@ from __future__ import annotations
 
 import gzip
 import io
-import tempfile
 import zlib
-from typing import IO, BinaryIO
+from typing import IO
 
 from ..model.errors import TraceError
 
@@ -57,7 +56,7 @@ def too_packed(path: str, read: int, given: int) -> TraceError:
                       hint="if you trust the file, decompress it yourself (`gunzip -k FILE`) and give the .jsonl")
 
 
-def inflated(path: str) -> tuple[BinaryIO, "_Inflating"]:
+def inflated(path: str) -> tuple[io.BufferedReader, "_Inflating"]:
     """The decompressed stream of a `.gz` file (closed by the caller), and what it reads from (`packed.tell()`:
     how far into the compressed file it is)."""
     raw = _Inflating(path)
@@ -68,6 +67,8 @@ def spooled(path: str) -> IO[bytes]:
     """A `.gz` file decompressed into an unnamed temporary file (gone when closed or at exit), whose offsets
     are those the reader gave its lines: read by `pread` as a plain file is. On the disk of the temporary
     directory (`TMPDIR`): the decompressed size, which `MAX_RATIO` bounds."""
+    import tempfile  # noqa: PLC0415 - only a replay of a .gz file needs it; it loads shutil and random at every start
+
     try:
         copy = tempfile.TemporaryFile(prefix="namel3ss-debug-")
     except OSError as error:

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import BinaryIO, Callable, Collection, Optional
 
 from ..model.errors import TraceError
-from .blocks import BOM, Block, iter_blocks, open_trace
+from .blocks import BOM, Block, ReadsInto, iter_blocks, open_trace
 from .index import index_path
 from .lines import line_at
 
@@ -163,7 +163,7 @@ def _write_all(out: int, data: bytes) -> int:
     return len(data)
 
 
-def _copy(stream: BinaryIO, path: str, lines: _Lines, write: Write) -> int:
+def _copy(stream: ReadsInto, path: str, lines: _Lines, write: Write) -> int:
     changed = 0
     for block in iter_blocks(stream, path):
         if write is not None and block.first_line == 1 and block.offset == len(BOM):

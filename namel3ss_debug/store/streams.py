@@ -7,22 +7,23 @@
   event within its first `PROBE` bytes, else it is not a trace: a stream of random bytes has newlines, so the
   256 MiB line bound (`blocks.MAX_LINE`) alone would never stop it. No read goes past the probe until an event
   has been seen, so memory stays within it too.
-- A stretch of a file read in part (`Limited`) ends where the part ends.
 """
 
 from __future__ import annotations
 
 import gzip
+import io
 import os
-from typing import BinaryIO, Callable
+from typing import Callable
 
 from ..model.errors import TraceError
+from .blocks import ReadsInto
 from .sources import STDIN, is_stream, unreadable
 
 PROBE = 16 << 20  # 16 MiB: thousands of events of any real trace; a megabyte-sized first event fits many times
 
 
-def probed(path: str, stream: BinaryIO) -> bool:
+def probed(path: str, stream: io.IOBase) -> bool:
     """Whether `path`'s length is unknown before it is read, so it must show an event within `PROBE` bytes."""
     if path == STDIN or path.endswith(".gz") or is_stream(path):
         return True
@@ -36,7 +37,7 @@ class Guarded:
     """`stream` read for the reader: a failing read is a `TraceError`; with `has_events`, the first `PROBE`
     bytes must give the reader an event (`has_events()` says whether they did)."""
 
-    def __init__(self, stream: BinaryIO, path: str, has_events: Callable[[], bool] | None = None):
+    def __init__(self, stream: ReadsInto, path: str, has_events: Callable[[], bool] | None = None):
         self.stream, self.path, self.has_events = stream, path, has_events
         self.given = 0
 
@@ -47,7 +48,7 @@ class Guarded:
             else:
                 buffer = buffer[: PROBE - self.given]  # no byte past the probe before an event is seen
         try:
-            count = self.stream.readinto(buffer)  # type: ignore[attr-defined]  # BinaryIO declares none; files have it
+            count = self.stream.readinto(buffer)
         except gzip.BadGzipFile:
             raise  # the reader says it is not a readable gzip file
         except OSError as error:
@@ -62,18 +63,4 @@ class Guarded:
                              hint="it is read as a stream (a pipe, a device, standard input or a .gz file), "
                                   "so no further: give a trace file")
         self.has_events = None
-
-
-class Limited:
-    """A stream that ends after `left` bytes: the first half of a file read in two."""
-
-    def __init__(self, stream: BinaryIO, left: int):
-        self.stream, self.left = stream, left
-
-    def readinto(self, buffer: memoryview) -> int:
-        if self.left <= 0:
-            return 0
-        count = self.stream.readinto(buffer[: self.left])  # type: ignore[attr-defined]  # as in Guarded
-        self.left -= count
-        return count
 

@@ -19,6 +19,8 @@ ROOT = Path(__file__).resolve().parents[2]
 MYPY_CACHE = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "namel3ss-debug" / "mypy"
 RUFF = [sys.executable, "-m", "ruff", "check", "--no-cache"]
 MYPY = [sys.executable, "-m", "mypy", "--cache-dir", str(MYPY_CACHE)]
+# the folders pyproject.toml checks as `mypy --strict` does (its last [[tool.mypy.overrides]])
+STRICT_FOLDERS = ("model", "store", "rerun")
 LATE_IMPORT = re.compile(r"#\s*noqa:[^#\n]*\bPLC0415\b(?P<rest>[^\n]*)")
 
 
@@ -51,6 +53,23 @@ def test_a_type_error_in_the_package_fails_the_type_check(tmp_path) -> None:
     assert result.returncode == 1, result.stdout + result.stderr
     assert re.search(r"analysis/stats\.py:\d+: error: Incompatible return value type \(got \"str\", expected "
                      r"\"int\"\)", result.stdout), result.stdout
+
+
+def test_the_strict_folders_refuse_an_unannotated_function_and_only_they_do(tmp_path) -> None:
+    """pyproject.toml checks the folders data passes through as `mypy --strict` would: one module of each, and
+    one of a folder checked at the default strictness, given a function without annotations, in one run."""
+    package = ROOT / "namel3ss_debug"
+    untyped = "\n\ndef _untyped(value):\n    return value\n"
+    shadows = []
+    for folder in (*STRICT_FOLDERS, "render"):
+        module = next(path for path in sorted((package / folder).glob("*.py")) if path.name != "__init__.py")
+        shadow = tmp_path / f"{folder}_{module.name}"
+        shadow.write_text(module.read_text() + untyped)
+        shadows += ["--shadow-file", str(module), str(shadow)]
+    result = run(MYPY, *shadows)
+    found = set(re.findall(r"^namel3ss_debug/(\w+)/\w+\.py:\d+: error: Function is missing a type annotation",
+                           result.stdout, re.MULTILINE))
+    assert result.returncode == 1 and found == set(STRICT_FOLDERS), result.stdout + result.stderr
 
 
 def test_an_import_inside_a_function_needs_a_noqa_with_its_reason() -> None:

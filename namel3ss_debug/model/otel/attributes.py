@@ -272,8 +272,8 @@ def _put_message_field(message: dict[str, Any], rest: str, value: Any) -> None:
 def _text_of(message: Any) -> str | None:
     if not isinstance(message, dict) or message.get("role") not in (None, "assistant", "model"):
         return None
-    if isinstance(message.get("content"), str):
-        return message["content"]
+    if isinstance(content := message.get("content"), str):
+        return content
     parts = message.get("parts")
     if isinstance(parts, list):
         texts = [str(p.get("content")) for p in parts if isinstance(p, dict) and p.get("type") == "text"]

@@ -32,7 +32,7 @@ _DESCEND = {"resourceSpans": "resource_spans", "scopeSpans": "scope_spans", "spa
 _ARRAYS = frozenset(_DESCEND) | frozenset(_DESCEND.values())
 
 
-class LazyList(list):
+class LazyList(list[Any]):
     """A JSON array of the line, its items decoded as they are iterated (it holds none of them)."""
 
     def __init__(self, line: "_Line", items: list[tuple[int, int]], depth: int):
@@ -128,7 +128,7 @@ def _skip(line: bytes, at: int) -> int:
     return found.end() if found is not None else at
 
 
-def _brackets(line: bytes) -> tuple[array, array]:
+def _brackets(line: bytes) -> tuple[array[int], array[int]]:
     """Where each object or array of the first `_DEPTH` levels opens and closes, sorted by where it opens."""
     opens, closes, stack = array("Q"), array("Q"), []
     for token in _TOKEN.finditer(line):

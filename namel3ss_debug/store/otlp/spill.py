@@ -170,13 +170,13 @@ class EventSpill(_Records):
 class Walk:
     """`walk_order`'s numbers, by the span's place in the run; `attached`: its parent is in the run."""
 
-    starts: array
-    ends: array
+    starts: array[int]
+    ends: array[int]
     root_end: int
     attached: bytearray
 
 
-def walk_order(ids: array, parents: array) -> Walk:
+def walk_order(ids: array[int], parents: array[int]) -> Walk:
     """A depth-first number for each span's start (and instants) and end, the spans given by their ids and
     parent ids (0: none) in the run's order: between equal times, a parent starts before its children and
     ends after them. A span whose parent is not in the run (or is itself) hangs from the run's root, which
@@ -218,7 +218,7 @@ def walk_order(ids: array, parents: array) -> Walk:
     return Walk(starts, ends, counter + 2, attached)
 
 
-def _children(child: array, sibling: array, holder: int) -> list[int]:
+def _children(child: array[int], sibling: array[int], holder: int) -> list[int]:
     """The children of `holder` as stack items, the last first (so that the first is walked first)."""
     found = []
     place = child[holder]
