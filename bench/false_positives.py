@@ -18,7 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 from normalcorpus import changed, changed_line, dict_forms, normal_corpus, where_changed
 
-from namel3ss_debug.tracer.redact import Redactor
+from namel3ss_debug.redaction.redact import Redactor
 
 
 def rate(count: int, total: int) -> str:

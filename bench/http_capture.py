@@ -298,7 +298,7 @@ def _target(name: str, value: float | None, passed: bool | None = None) -> dict[
 
 
 def environment(load_start: float | None) -> dict[str, Any]:
-    from namel3ss_debug.tracer import scan  # noqa: PLC0415 - the parent only; the children decide for themselves
+    from namel3ss_debug.redaction import scan  # noqa: PLC0415 - the parent only; the children decide for themselves
 
     return {"python": platform.python_version(), "platform": platform.platform(),
             "namel3ss_debug": metadata.version("namel3ss-debug"), "openai": metadata.version("openai"),

@@ -8,7 +8,7 @@ The lines are bench/tracer_overhead.py's pool (ordinary `llm_call_end` events, a
 `chatcmpl-...` id, usage) serialized with orjson. Measured on the same lines, each the best of several passes:
 - ours: `make_scanner(...)` as the Redactor builds it (the default kernel), then each kernel the machine runs;
 - old: the scanner before the detector table (`Scanner(17, suffixes, markers)`: keys, a run of 17 and nine
-  markers), compiled from `namel3ss_debug/tracer/_scan.c` at `--old` into a temporary directory (needs git and a
+  markers), compiled from `namel3ss_debug/redaction/_scan.c` at `--old` into a temporary directory (needs git and a
   C compiler; skipped with a note otherwise);
 - floor: `line.find(b"sk-")`, one CPython substring search over the line: what any pre-scan must beat;
 - the pure-Python reference, on a tenth of the lines (the fallback where the extension was not compiled).
@@ -31,8 +31,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from namel3ss_debug.tracer import detectors, scan  # noqa: E402 - the checkout's package, through the path above
-from namel3ss_debug.tracer.redact import DEFAULT_KEYS, key_spellings  # noqa: E402 - as above
+from namel3ss_debug.redaction import detectors, scan  # noqa: E402 - the checkout's package, through the path above
+from namel3ss_debug.redaction.redact import DEFAULT_KEYS, key_spellings  # noqa: E402 - as above
 from overhead_workloads import make_pool  # noqa: E402 - beside this file, through the path above
 
 OLD_REV = "77dc0f9"  # the last revision of _scan.c before the detector table
@@ -58,7 +58,7 @@ def build_old(rev: str, directory: Path) -> Any:
     from setuptools.command.build_ext import build_ext  # noqa: PLC0415 - as above
 
     source = directory / "_scan.c"
-    source.write_bytes(subprocess.run(["git", "-C", str(ROOT), "show", f"{rev}:namel3ss_debug/tracer/_scan.c"],
+    source.write_bytes(subprocess.run(["git", "-C", str(ROOT), "show", f"{rev}:namel3ss_debug/redaction/_scan.c"],
                                       check=True, capture_output=True).stdout)
     distribution = Distribution({"ext_modules": [Extension("_scan", [str(source)])]})
     distribution.verbose = 0  # the compiler's command lines are noise here
@@ -81,7 +81,7 @@ def measure(old_rev: str) -> list[tuple[str, float, int, int]]:
         (f"ours ({'C' if scan.ACCELERATED else 'pure Python: the extension is not built'})",
          scan.make_scanner(suffixes, markers), lines)]
     if scan.ACCELERATED:
-        from namel3ss_debug.tracer._scan import KERNELS, Scanner  # noqa: PLC0415 - exists only when compiled
+        from namel3ss_debug.redaction._scan import KERNELS, Scanner  # noqa: PLC0415 - exists only when compiled
 
         checks += [(f"  kernel {kernel}", Scanner(suffixes, markers, kernel).may_hold_secret, lines)
                    for kernel in KERNELS]

@@ -163,7 +163,7 @@ def _target(name: str, value: float) -> dict[str, Any]:
 
 
 def _environment() -> dict[str, Any]:
-    probe = ("import namel3ss_debug as n, namel3ss_debug.tracer.scan as s; "
+    probe = ("import namel3ss_debug as n, namel3ss_debug.redaction.scan as s; "
              "print(n.__version__, getattr(s, 'ACCELERATED', '?'))")
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
     version, _, accelerated = done.stdout.strip().partition(" ")

@@ -31,7 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import orjson
 
 import namel3ss_debug
-from namel3ss_debug.tracer import scan
+from namel3ss_debug.redaction import scan
 from namel3ss_debug.tracer.serialize import dumps as tracer_dumps
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))

@@ -29,12 +29,10 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("analysis", "scrub", "interop"),
     ("integrations", "transport"),  # capture hooks: a runtime's calls, HTTP clients
     ("tracer", "store"),  # writing traces; reading them
-    ("config",),  # settings and their rules (config.py, config_rules.py)
+    ("redaction",),  # finding secrets: detectors, pairs, the pre-scan, the redactor
+    ("config",),  # settings and their rules
     ("model", "schemas", "_version"),  # the shared vocabulary (stdlib only); the JSON schemas
 )
-# top-level modules of a folder's layer
-FOLDER_OF_MODULE = {"config_rules": "config", "config_document": "config", "config_prices": "config",
-                    "config_help": "config", "config_trust": "config", "config_patterns": "config"}
 FACADE = frozenset({"_version", "tracer", "transport", "launch"})  # what `namel3ss_debug/__init__.py` may import
 
 
@@ -52,8 +50,7 @@ class Import:
 def folder(module: str) -> str:
     """`namel3ss_debug.tracer.api` -> `tracer`; the package itself -> `` (the facade)."""
     parts = module.split(".")
-    name = parts[1] if len(parts) > 1 else ""
-    return FOLDER_OF_MODULE.get(name, name)
+    return parts[1] if len(parts) > 1 else ""
 
 
 def imports(root: Path) -> list[Import]:

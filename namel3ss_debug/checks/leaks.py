@@ -29,10 +29,10 @@ import math
 from collections import Counter
 from typing import Any, Iterator, Optional
 
-from ..tracer.pairs import credential_like
-from ..tracer.patterns import MARK
-from ..tracer.redact import normalize_key
-from ..tracer.scan import make_scan
+from ..redaction.pairs import credential_like
+from ..redaction.patterns import MARK
+from ..redaction.redact import normalize_key
+from ..redaction.scan import make_scan
 
 MIN_TOKEN = 24
 MIN_KEY_TOKEN = 16  # under a key ending in `key`, the name says as much as 8 more characters would

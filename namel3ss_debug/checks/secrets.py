@@ -15,8 +15,8 @@ import re
 from typing import Any, Callable, Iterable, Optional
 
 from ..scrub.lines import needs_walk
-from ..tracer.patterns import MARK
-from ..tracer.redact import OURS, Redactor
+from ..redaction.patterns import MARK
+from ..redaction.redact import OURS, Redactor
 from .leaks import LeakLineTest, first_random_token, names_an_id, random_tokens, secret_named
 
 _PACKAGES = ("attrs", "packages")  # run_start's versions, by distribution name: names, not secrets

@@ -19,7 +19,7 @@ from ..config import ResolvedSettings
 from ..model.errors import Namel3ssDebugError, UsageError
 from ..tracer.api import get_tracer
 from ..tracer.argv import process_is_cli
-from ..tracer.redact import Redactor
+from ..redaction.redact import Redactor
 from ..tracer.run import Run
 from .capture import capture_calls
 from .pinned import Located, read_pinned

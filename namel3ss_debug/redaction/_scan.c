@@ -730,7 +730,7 @@ static PyMethodDef SCANNER_METHODS[] = {
 
 static PyTypeObject ScannerType = {
     PyVarObject_HEAD_INIT(NULL, 0)
-    .tp_name = "namel3ss_debug.tracer._scan.Scanner",
+    .tp_name = "namel3ss_debug.redaction._scan.Scanner",
     .tp_basicsize = sizeof(Scanner),
     .tp_flags = Py_TPFLAGS_DEFAULT,
     .tp_doc = "Scanner(suffixes, markers, kernel=None): redaction's pre-scan of serialized events.",

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from typing import Callable, Iterable
 
-from ..config_patterns import UserPatterns
+from ..config.patterns import UserPatterns
 from .detectors import DETECTORS, NEAR, Detector, compiled, markers
 
 REDACTED = "[REDACTED]"

@@ -14,7 +14,7 @@ from typing import Any, Iterable
 
 import msgspec
 
-from ..tracer.redact import Redactor
+from ..redaction.redact import Redactor
 from .learn import learn_run
 
 _BINARY = (bytes, bytearray, memoryview)  # a result's arrays: numbers, not text

@@ -22,7 +22,7 @@ from ..store.lines import decode_line
 from ..store.problems import ReadProblems
 from ..store.reader import TraceReader
 from ..store.sources import RunSource
-from ..tracer.redact import Redactor
+from ..redaction.redact import Redactor
 from .lines import needs_walk, redacted_event
 
 

@@ -7,7 +7,7 @@ from typing import Any, Callable, Optional
 import orjson
 
 from ..store.lines import decode_line
-from ..tracer.redact import Redactor
+from ..redaction.redact import Redactor
 from ..tracer.serialize import dumps
 
 _ERROR = b'"error"'

@@ -21,7 +21,7 @@ from ..store.problems import ReadProblems
 from ..store.reader import TraceReader
 from ..store.rewrite import Change, Test, rewrite_lines
 from ..store.sources import RunSource
-from ..tracer.redact import Redactor
+from ..redaction.redact import Redactor
 from .lines import needs_walk, redact_line, redacted_event
 
 

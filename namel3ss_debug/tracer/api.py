@@ -100,7 +100,7 @@ def trace_memory_operation(operation: str, key: str | None = None, value: Any = 
     try:
         if run.redactor is not None and value is not None and isinstance(key, str) \
                 and run.redactor.is_sensitive_key(str.__str__(key)):
-            from .patterns import REDACTED  # noqa: PLC0415 - loaded already: the run's redactor needs it
+            from ..redaction.patterns import REDACTED  # noqa: PLC0415 - loaded already: the run's redactor needs it
 
             value = REDACTED  # the value stored under `api_key` is a secret however it is wrapped
         inputs = {k: v for k, v in (("key", key), ("value", value)) if v is not None} or None

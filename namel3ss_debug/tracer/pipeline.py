@@ -18,7 +18,7 @@ from .serialize import dumps, dumps_unusual
 from .truncate import Truncator
 
 if TYPE_CHECKING:  # the detectors are loaded by the run that redacts, not by `import namel3ss_debug`
-    from .redact import Redactor
+    from ..redaction.redact import Redactor
 
 Event = dict[str, Any]
 

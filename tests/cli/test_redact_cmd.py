@@ -13,7 +13,7 @@ from tracefactory import TraceBuilder, error, many_llm_calls
 
 from namel3ss_debug.cli.main import cli
 from namel3ss_debug.store.index import index_path
-from namel3ss_debug.tracer.redact import Redactor
+from namel3ss_debug.redaction.redact import Redactor
 
 pytestmark = pytest.mark.usefixtures("isolated_workspace")  # each test in its own directory, no config
 

@@ -131,7 +131,7 @@ def test_json_output_imports_no_rich(tmp_path, args):
 NOT_NEEDED = {
     ("analyze", "run.jsonl", "--format", "json"): ("namel3ss_debug.store.otlp.reader", "namel3ss_debug.store.legacy",
                                                    "namel3ss_debug.store.n3_native", "asyncio"),
-    ("check", "run.jsonl", "--max-errors", "0"): ("namel3ss_debug.tracer.redact", "namel3ss_debug.checks.secrets",
+    ("check", "run.jsonl", "--max-errors", "0"): ("namel3ss_debug.redaction.redact", "namel3ss_debug.checks.secrets",
                                                   "namel3ss_debug.store.otlp.reader", "asyncio"),
     ("replay", "run.jsonl", "--commands", "quit.txt"): ("namel3ss_debug.ops.rerun", "namel3ss_debug.launch.app",
                                                          "namel3ss_debug.tracer.core", "asyncio",

@@ -22,8 +22,8 @@ from namel3ss_debug.cli.main import cli
 from namel3ss_debug.config import ENV_PREFIX, KEYS
 from namel3ss_debug.model.events import COMPONENTS, EVENT_TYPES, STATUSES
 from namel3ss_debug.schemas import trace_schema_path
-from namel3ss_debug.tracer.detectors import DETECTORS
-from namel3ss_debug.tracer.redact import Redactor
+from namel3ss_debug.redaction.detectors import DETECTORS
+from namel3ss_debug.redaction.redact import Redactor
 
 GUIDE = MANUAL
 GUIDE_PATH = Path("the manual (DEBUGGING_GUIDE.md, docs/)")

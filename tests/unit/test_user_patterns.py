@@ -18,7 +18,7 @@ from tracefactory import TraceBuilder
 from namel3ss_debug.cli.main import cli
 from namel3ss_debug.config import load_settings
 from namel3ss_debug.model.errors import ConfigError
-from namel3ss_debug.tracer.redact import Redactor
+from namel3ss_debug.redaction.redact import Redactor
 
 EVIL = "(a|aa)+$"
 REFUSED = "(?<=id=)[0-9]+"  # a look-behind: RE2 has none

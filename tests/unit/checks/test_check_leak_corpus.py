@@ -16,7 +16,7 @@ import orjson
 import pytest
 
 from namel3ss_debug.checks.secrets import SecretFinder
-from namel3ss_debug.tracer.redact import Redactor
+from namel3ss_debug.redaction.redact import Redactor
 
 B62 = string.ascii_letters + string.digits
 URLSAFE = B62 + "-_"

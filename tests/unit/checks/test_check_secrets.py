@@ -12,7 +12,7 @@ import pytest
 
 from namel3ss_debug.checks.leaks import LeakLineTest, looks_random, random_tokens
 from namel3ss_debug.checks.secrets import SecretFinder
-from namel3ss_debug.tracer.redact import Redactor
+from namel3ss_debug.redaction.redact import Redactor
 
 sys.path.insert(0, str(Path(__file__).parents[2]))
 import orjson

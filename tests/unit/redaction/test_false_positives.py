@@ -13,7 +13,7 @@ import pytest
 from normalcorpus import changed, dict_forms, normal_corpus, where_changed
 from secretcorpus import GENERATORS, sample
 
-from namel3ss_debug.tracer.redact import Redactor
+from namel3ss_debug.redaction.redact import Redactor
 
 MAX_RATE = 1 / 1000
 SHOWN = 12

@@ -9,7 +9,7 @@ import string
 import pytest
 
 from namel3ss_debug.tracer.events import envelope
-from namel3ss_debug.tracer.redact import DEFAULT_KEYS, REDACTED, Redactor, key_spellings, normalize_key
+from namel3ss_debug.redaction.redact import DEFAULT_KEYS, REDACTED, Redactor, key_spellings, normalize_key
 from namel3ss_debug.tracer.serialize import dumps
 
 ALNUM = string.ascii_letters + string.digits

@@ -7,8 +7,8 @@ import random
 import orjson
 import pytest
 
-from namel3ss_debug.tracer import detectors, scan
-from namel3ss_debug.tracer.redact import DEFAULT_KEYS, key_spellings
+from namel3ss_debug.redaction import detectors, scan
+from namel3ss_debug.redaction.redact import DEFAULT_KEYS, key_spellings
 
 SPELLINGS = (*key_spellings(DEFAULT_KEYS), "argv", "$bytes")
 SUFFIXES = tuple(s.encode() for s in SPELLINGS)
@@ -17,7 +17,7 @@ MARKERS = tuple((m.text.encode(), m.boundary, m.min_body) for m in detectors.mar
 needs_c = pytest.mark.skipif(not scan.ACCELERATED, reason="the C extension was not compiled on this install")
 KERNELS: tuple[str, ...] = ()
 if scan.ACCELERATED:
-    from namel3ss_debug.tracer._scan import KERNELS, Scanner
+    from namel3ss_debug.redaction._scan import KERNELS, Scanner
 
 
 def kernel_scanners(suffixes: tuple[bytes, ...], markers: tuple) -> list:

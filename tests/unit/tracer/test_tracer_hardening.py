@@ -14,7 +14,7 @@ from growth import assert_linear, cpu_seconds
 from namel3ss_debug import current_span, mark, span, trace_memory_operation, trace_tool_call
 from namel3ss_debug.tracer.events import envelope, usage_of
 from namel3ss_debug.tracer.pipeline import Pipeline
-from namel3ss_debug.tracer.redact import Redactor, normalize_key
+from namel3ss_debug.redaction.redact import Redactor, normalize_key
 from namel3ss_debug.tracer.serialize import dumps
 from namel3ss_debug.tracer.truncate import Truncator
 
@@ -247,7 +247,7 @@ def test_a_secret_in_bytes_is_redacted_even_without_a_sensitive_key() -> None:
 def test_pair_and_jwt_patterns_take_linear_time(tmp_path, text: str) -> None:
     script = tmp_path / "run.py"
     script.write_text(textwrap.dedent(f"""
-        from namel3ss_debug.tracer.redact import Redactor
+        from namel3ss_debug.redaction.redact import Redactor
         Redactor().redact_text({text!r}, pairs=True)
     """))
     subprocess.run([sys.executable, str(script)], check=True, timeout=60)

@@ -11,7 +11,7 @@ import pytest
 
 from namel3ss_debug.tracer.events import envelope
 from namel3ss_debug.tracer.pipeline import Pipeline
-from namel3ss_debug.tracer.redact import Redactor
+from namel3ss_debug.redaction.redact import Redactor
 from namel3ss_debug.tracer.truncate import Truncator
 
 SECRET = "sk-proj-" + "Zq7Lm2Xv9Rt4Np8Kw3Ys6Hb1Jd5Fg0Ac" + "-Q1w2E3r4"
