@@ -15,9 +15,16 @@ import importlib.util
 import sys
 import threading
 from types import ModuleType
-from typing import Any, Callable
+from typing import Any, Callable, Protocol, cast
 
 Callback = Callable[[ModuleType], None]
+
+
+class Hook(Protocol):
+    """A hook module a registry names (`integrations.frameworks.FRAMEWORKS`, `transport.CLIENTS`)."""
+
+    def install(self, module: ModuleType, /) -> list[str]:
+        """Hook the package `module` just imported; return the hook points its version lacks."""
 
 
 class _Finder(importlib.abc.MetaPathFinder):
@@ -77,7 +84,8 @@ def hook_when_imported(name: str, hook: str, *, unrecorded: str, still: str = ""
     points this version lacks; those (or the hook's failure) are one warning on stderr."""
     def install(module: ModuleType) -> None:
         try:
-            missing = importlib.import_module(hook).install(module)
+            # a registry names its hooks as text, so that none loads before its package: mypy cannot follow it
+            missing = cast(Hook, importlib.import_module(hook)).install(module)
         except Exception as exc:  # the package changed under us: what it does goes unrecorded, the app goes on
             missing = [f"all ({type(exc).__name__}: {exc})"]
         if missing:

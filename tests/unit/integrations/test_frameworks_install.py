@@ -4,13 +4,16 @@ tracing on) imports none of them, and a hook that fails is one warning, never th
 from __future__ import annotations
 
 import os
+import importlib
 import subprocess
 import sys
 import types
+import typing
 from pathlib import Path
 
 import pytest
 
+from namel3ss_debug import transport
 from namel3ss_debug.integrations import frameworks
 from namel3ss_debug.tracer.imports import hook_when_imported, warn_unhooked
 
@@ -28,10 +31,14 @@ def test_importing_the_package_with_tracing_on_imports_no_framework(tmp_path: Pa
     assert done.stdout.splitlines() == ["True", "[]"]
 
 
-def test_every_framework_has_its_hook_module() -> None:
-    for hook in frameworks.FRAMEWORKS.values():
-        module = __import__(f"namel3ss_debug.integrations.{hook}", fromlist=["install"])
-        assert callable(module.install), hook
+def test_every_hook_a_registry_names_installs_as_the_protocol_says() -> None:
+    """`tracer.imports.Hook`: each module `FRAMEWORKS` and `transport.CLIENTS` name has `install(module)`
+    returning the hook points it lacks (mypy cannot follow a module imported by its name)."""
+    names = [f"namel3ss_debug.integrations.{hook}" for hook in frameworks.FRAMEWORKS.values()]
+    names += [f"namel3ss_debug.transport.{hook}" for hook in transport.CLIENTS.values()]
+    for name in names:
+        install = importlib.import_module(name).install
+        assert typing.get_type_hints(install) == {"module": types.ModuleType, "return": list[str]}, name
 
 
 def test_a_hook_that_fails_is_one_warning_and_the_import_goes_on(capsys: pytest.CaptureFixture[str]) -> None:
