@@ -13,7 +13,8 @@
   E-mail addresses, `mailto:a@b` and `user@host` do not count.
 
 The optional C extension `_scan` answers in one pass over the line; `scanner_py` is the reference
-(same answers, tested against each other) and the fallback where the extension was not compiled.
+(same answers, tested against each other) and the fallback where the extension was not compiled or
+refuses its arguments.
 """
 
 from __future__ import annotations
@@ -169,14 +170,21 @@ def scanner_py(suffixes: tuple[bytes, ...], markers: tuple[MarkerSpec, ...]) -> 
 try:
     from ._scan import Scanner as _Scanner  # type: ignore[import-not-found]
 
-    def make_scan(suffixes: tuple[bytes, ...], markers: tuple[MarkerSpec, ...]) -> Any:
-        """The compiled scanner: `may_hold_secret(line)` and `find(text)`, as `ScannerPy`'s."""
-        return _Scanner(suffixes, markers)
-
     ACCELERATED = True
 except ImportError:  # no compiler at install time: the reference implementation
-    make_scan = ScannerPy
+    _Scanner = None
     ACCELERATED = False
+
+
+def make_scan(suffixes: tuple[bytes, ...], markers: tuple[MarkerSpec, ...]) -> Any:
+    """A scanner with `may_hold_secret(line)` and `find(text)`: the compiled one where it was built and binds to
+    these arguments, else `ScannerPy` (which raises the same errors when the arguments are wrong)."""
+    if _Scanner is not None:
+        try:
+            return _Scanner(suffixes, markers)
+        except Exception:  # a stale or broken build must not stop redaction: the reference decides
+            pass
+    return ScannerPy(suffixes, markers)
 
 
 def make_scanner(suffixes: tuple[bytes, ...], markers: tuple[MarkerSpec, ...]) -> Callable[[bytes], bool]:

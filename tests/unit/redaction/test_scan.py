@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import random
+import subprocess
+import sys
 
 import orjson
 import pytest
@@ -323,3 +325,19 @@ def test_find_of_nothing_is_empty(make) -> None:
 ])
 def test_a_token_start_marker_is_not_found_after_a_dash_or_underscore(make, line: bytes, expected: bool) -> None:
     assert make((), ((b"MT", scan.TOKEN_START, 20),)).may_hold_secret(line) is expected
+
+
+def test_a_build_that_refuses_its_arguments_falls_back_to_the_reference(tmp_path) -> None:
+    """A stale or broken `_scan` (its Scanner raising on the current rules) leaves redaction to `ScannerPy`."""
+    fake = tmp_path / "fake.py"
+    fake.write_text("class Scanner:\n    def __init__(self, *args):\n        raise SystemError('stale build')\n")
+    code = ("import importlib.util, sys\n"
+            f"spec = importlib.util.spec_from_file_location('namel3ss_debug.redaction._scan', {str(fake)!r})\n"
+            "module = importlib.util.module_from_spec(spec); spec.loader.exec_module(module)\n"
+            "sys.modules['namel3ss_debug.redaction._scan'] = module\n"
+            "from namel3ss_debug.redaction import scan\n"
+            "scanner = scan.make_scan((b'password',), ((b'sk-', 2, 20),))\n"
+            "print(scan.ACCELERATED, type(scanner).__name__, scanner.may_hold_secret(b'{\"password\": 1}'),\n"
+            "      scanner.may_hold_secret(b'ok'))\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.split() == ["True", "ScannerPy", "True", "False"]
