@@ -4,11 +4,17 @@ The tracer, the HTTP transport and the framework integrations serve answers thro
 `rerun/` implements it. Neither side imports the other: both import this.
 
     rerun = tracer.rerun                      # a RerunSource while `replay --rerun` runs the app, else None
-    answer = rerun.answer(spec, span, inputs)   # a ServedAnswer, or None: run the call live
+    answer = rerun.answer(asked, span, inputs)  # a ServedAnswer, or None: run the call live
+
+What is asked is either a call (`CallSpec`: a decorated function's, or a framework's or runtime's call a
+hook runs) or an HTTP request (`RequestSpec`), told apart by type: a request is matched by what it asks
+(`rerun/requests.py`), a call by its place. `Any` stays only where the app's own objects arrive: its
+inputs, the values served, and the codecs that rebuild them.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 # Where a served answer came from: what the new trace's `attrs.replay` says. `reran`: a tool whose body ran
@@ -28,13 +34,78 @@ def rerun_of(start_attrs: Any) -> str | None:
     return run_id if isinstance(run_id, str) else "?"
 
 
+class Named(Protocol):
+    """What names a call or a span: its component, name and event types' prefix (`llm_call`)."""
+
+    @property
+    def component(self) -> str: ...
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def prefix(self) -> str: ...
+
+
+class CallSpec(Named, Protocol):
+    """A call the rerun may answer: a decorated function's (`tracer/decorators.py`) or one a hook runs
+    (`integrations/calls.ForeignSpec`). `codec` rebuilds a recorded value as the app's type; `mock_codec`,
+    when set, checks a value the user typed (a mock, a replacement) more strictly; a `generator`'s answer is
+    the items it yields."""
+
+    @property
+    def codec(self) -> Any: ...  # a type, a callable or a framework's model class: the app's, not ours
+
+    @property
+    def mock_codec(self) -> Any: ...  # as `codec`, or None
+
+    @property
+    def generator(self) -> bool: ...
+
+
+@dataclass(frozen=True)
+class RequestSpec:
+    """An HTTP request as the rerun matches it (see `rerun/requests.py`): by its endpoint and what it asks,
+    then by order among identical requests of the same thread and task (`lineage`)."""
+
+    component: str
+    name: str
+    prefix: str
+    method: str
+    path: str
+    lineage: tuple[str, str | None]
+    mock_codec: Any = None  # an SDK's response class, when the API is known
+    codec: Any = None
+    generator: bool = False
+
+    @property
+    def endpoint(self) -> tuple[str, str]:
+        return (self.method, self.path)
+
+
+Asked = CallSpec | RequestSpec  # what `RerunSource.answer` is asked about
+
+
+class AnsweredSpan(Named, Protocol):
+    """An open span as the rerun reads and marks it (`tracer.span.Span`)."""
+
+    span_id: str
+    parent_id: str | None
+    attrs: dict[str, Any] | None
+    outputs: Any  # what the app's call returned, as recorded
+    usage: dict[str, Any] | None
+    model: str | None
+
+    def set_attribute(self, key: str, value: Any) -> None: ...
+
+
 class ServedAnswer(Protocol):
-    """A replayed call's result: a value (or a generator's items) or an exception, and how its span ends.
+    """A rerun's answer to a call: a value (or a generator's items) or an exception, and how its span ends.
     `handled`: the exception was turned into a message for the model (the span ends failed, marked so);
     `raises`: the app gets the exception, else `value` (the message, where the call itself returned it)."""
 
     source: str
-    value: Any
+    value: Any  # the app's value, rebuilt by the call's codec
     items: list[Any]
     error: BaseException | None
     handled: bool
@@ -42,23 +113,23 @@ class ServedAnswer(Protocol):
     recorded_key: str | None
     outputs: Any
 
-    def prepare(self, span: Any) -> None: ...
+    def prepare(self, span: AnsweredSpan) -> None: ...
 
-    def restore_attrs(self, span: Any) -> None: ...
+    def restore_attrs(self, span: AnsweredSpan) -> None: ...
 
 
 class RerunSource(Protocol):
-    """What the tracer holds as `replay` while a rerun runs the app."""
+    """What the tracer holds as `rerun` while a rerun runs the app (`rerun.answerer.Rerun`)."""
 
     on_miss: str
 
-    def opened(self, span: Any, attrs: dict[str, Any] | None = None) -> None: ...
+    def opened(self, span: AnsweredSpan, attrs: dict[str, Any] | None = None) -> None: ...
 
-    def answer(self, spec: Any, span: Any, inputs: Any) -> ServedAnswer | None: ...
+    def answer(self, asked: Asked, span: AnsweredSpan, inputs: Any) -> ServedAnswer | None: ...
 
     def refused(self, call: str, why: str) -> BaseException: ...
 
-    def ran(self, span: Any, inputs: Any = None) -> None: ...
+    def ran(self, span: AnsweredSpan, inputs: Any = None) -> None: ...
 
 
 class RerunStop(BaseException):

@@ -25,7 +25,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Callable, Protocol
 
-from ..model.rerun_protocol import LIVE, MOCKED, RECORDED, REPLACED, RERAN, RerunMiss, RerunStop
+from ..model.rerun_protocol import (LIVE, MOCKED, RECORDED, REPLACED, RERAN, AnsweredSpan, Asked, Named, RequestSpec,
+                                    RerunMiss, RerunStop)
 from ..model.values import CodecError
 from ..replay.mocks import Mock
 from .answers import Answer, Unanswerable, from_recording, from_value, mark
@@ -113,11 +114,11 @@ class Rerun:
         self._requests: RequestIndex | None = None
 
     # -- the tracer's side ---------------------------------------------------------------------
-    def opened(self, span: Any, attrs: dict[str, Any] | None = None) -> None:
+    def opened(self, span: AnsweredSpan, attrs: dict[str, Any] | None = None) -> None:
         """Give a newly opened span its path (and its number among calls of its component and name); keep a
         tool's call id and the LLM call that asked for it (`attrs`, its start's)."""
         with self._lock:
-            parent = self._spans.get(span.parent_id, (ROOT, 0))[0]
+            parent = self._spans.get(span.parent_id, (ROOT, 0))[0] if span.parent_id is not None else ROOT
             path = self._counter.child(parent, step_label(span.component, span.prefix, span.name))
             key = (span.component, span.name)
             self._numbers[key] += 1
@@ -126,26 +127,27 @@ class Rerun:
             if span.component == "tool" and isinstance(asker, str) and isinstance(call_id, str) and call_id:
                 self._asks[span.span_id] = (asker, call_id)
 
-    def answer(self, spec: Any, span: Any, inputs: Any) -> Answer | None:
+    def answer(self, asked: Asked, span: AnsweredSpan, inputs: Any) -> Answer | None:
         """The answer for a replayable call, or None to run it live. Raises RerunMiss on a miss.
 
         A failure of our own stops the rerun (RerunStop) rather than letting the call run for real."""
         try:
-            return self._answer(spec, span, inputs)
+            return self._answer(asked, span, inputs)
         except (RerunStop, KeyboardInterrupt):
             raise
         except Exception as error:
-            raise RerunStop(f"namel3ss-debug could not answer {spec.component}:{spec.name}: "
+            raise RerunStop(f"namel3ss-debug could not answer {asked.component}:{asked.name}: "
                             f"{type(error).__name__}: {error}") from error
 
-    def _answer(self, spec: Any, span: Any, inputs: Any) -> Answer | None:
+    def _answer(self, spec: Asked, span: AnsweredSpan, inputs: Any) -> Answer | None:
         # A value typed by the user (a mock, a replacement at the console) may be checked more strictly
         # than a recorded one, which the app once got as it is: the spec's `mock_codec`, if it has one.
-        typed = getattr(spec, "mock_codec", None) or spec.codec
+        typed = spec.mock_codec or spec.codec
+        request = spec if isinstance(spec, RequestSpec) else None
         with self._lock:
             live = self._live_call(spec, span, inputs)
-            recorded = self._match(live, spec, span.span_id)
-            if recorded is not None and getattr(spec, "lineage", None) is not None:
+            recorded = self._match(live, request, span.span_id)
+            if recorded is not None and request is not None:
                 self._note_asker(span, recorded)
             mock = self._mock_for(live, recorded)
             if mock is not None:
@@ -199,16 +201,16 @@ class Rerun:
         return RERAN
 
     # -- matching ------------------------------------------------------------------------------
-    def _live_call(self, spec: Any, span: Any, inputs: Any) -> LiveCall:
+    def _live_call(self, named: Named, span: AnsweredSpan, inputs: Any) -> LiveCall:
         path, number = self._spans[span.span_id]  # the tracer told us of the span when it opened
-        shown = self.inputs_of(f"{spec.prefix}_start", inputs)
-        return LiveCall(spec.component, spec.name, spec.prefix, path, number, shown, fingerprint(shown))
+        shown = self.inputs_of(f"{named.prefix}_start", inputs)
+        return LiveCall(named.component, named.name, named.prefix, path, number, shown, fingerprint(shown))
 
-    def _match(self, live: LiveCall, spec: Any, span_id: str) -> RecordedCall | None:
-        if getattr(spec, "lineage", None) is not None:  # an HTTP request: by what it asks (requests.py)
+    def _match(self, live: LiveCall, request: RequestSpec | None, span_id: str) -> RecordedCall | None:
+        if request is not None:  # an HTTP request: by what it asks (requests.py)
             if self._requests is None:
                 self._requests = RequestIndex(self.recording)
-            return self._requests.match(spec, live.inputs, live.fingerprint, self._served, self.match == "inputs")
+            return self._requests.match(request, live.inputs, live.fingerprint, self._served, self.match == "inputs")
         asked = self._asked_for(span_id)
         if asked is not None:
             return asked
@@ -222,7 +224,7 @@ class Rerun:
         by_path = self.recording.by_path.get(live.path)
         return by_path if by_path is not None and by_path.start not in self._served else None
 
-    def _note_asker(self, span: Any, recorded: RecordedCall) -> None:
+    def _note_asker(self, span: AnsweredSpan, recorded: RecordedCall) -> None:
         """Keep which recorded LLM call a request's LLM call is the twin of: the request's own span, or for
         a request made inside an OpenTelemetry `llm` span (an `http` span), that span."""
         event = self.recording.timeline.event(recorded.start)
@@ -265,12 +267,12 @@ class Rerun:
                 return mock
         return None
 
-    def ran(self, span: Any, inputs: Any = None) -> None:
+    def ran(self, span: AnsweredSpan, inputs: Any = None) -> None:
         """A call that runs for real because nothing of ours can answer it (a span seen only through
         OpenTelemetry): a tool is matched to its recorded twin as an answered call would be, and counts
         as `reran` when it has one; an LLM call, or a tool the recording lacks, counts as live."""
         with self._lock:
-            recorded = self._match(self._live_call(span, span, inputs), span, span.span_id) \
+            recorded = self._match(self._live_call(span, span, inputs), None, span.span_id) \
                 if span.span_id in self._spans else None
             source = self._ran(span.component, recorded)
             self.tally.counts[source] += 1

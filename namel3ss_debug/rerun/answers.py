@@ -8,7 +8,7 @@ from typing import Any, TypedDict
 
 import orjson
 
-from ..model.rerun_protocol import RECORDED
+from ..model.rerun_protocol import RECORDED, AnsweredSpan
 from ..model.values import decode
 from .errors import rebuild_error
 
@@ -47,7 +47,7 @@ class Answer:
         self.note = note
         self.attrs = attrs  # the recorded end's attrs: what the call's body set on its span
 
-    def prepare(self, span: Any) -> None:
+    def prepare(self, span: AnsweredSpan) -> None:
         """Give the span the recorded outputs, usage and model, and say where its answer came from."""
         span.outputs = self.outputs
         if isinstance(self.usage, dict):
@@ -56,7 +56,7 @@ class Answer:
             span.model = self.model
         mark(span, self.source, self.recorded_key)
 
-    def restore_attrs(self, span: Any) -> None:
+    def restore_attrs(self, span: AnsweredSpan) -> None:
         """Give a call whose body did not run the attrs its body set on its span when recorded (a
         decorated function's `set_attribute`, a framework hook's), those it has now winning."""
         if not isinstance(self.attrs, dict):
@@ -69,7 +69,7 @@ class Answer:
 _MARKS = ("replay", "replay_of")  # how a rerun answered: its own, never the recording's
 
 
-def mark(span: Any, source: str, recorded_key: str | None) -> None:
+def mark(span: AnsweredSpan, source: str, recorded_key: str | None) -> None:
     """`attrs.replay` says how a rerun answered the call; `attrs.replay_of`, which recorded call."""
     span.set_attribute("replay", source)
     if recorded_key is not None:

@@ -22,6 +22,7 @@ from typing import Any
 
 import orjson
 
+from ..model.rerun_protocol import RequestSpec
 from .recording import RecordedCall, Recording
 
 REQUEST_COMPONENTS = ("llm", "http")
@@ -60,7 +61,7 @@ class RequestIndex:
         self._exact.setdefault((request.endpoint, self.recording.fingerprint(call)), []).append(request)
         self._in_order.setdefault(request.endpoint, []).append(request)
 
-    def match(self, spec: Any, inputs: Any, fingerprint: bytes, served: set[int],
+    def match(self, spec: RequestSpec, inputs: Any, fingerprint: bytes, served: set[int],
               by_inputs_only: bool) -> RecordedCall | None:
         """The recorded call that answers this request, or None."""
         exact = self._unserved(("exact", spec.endpoint, fingerprint), self._exact.get((spec.endpoint, fingerprint)),
@@ -73,7 +74,7 @@ class RequestIndex:
                                SIMILAR_AMONG)
         return self._most_like(inputs, later).call if later else None
 
-    def _unserved(self, key: Any, requests: list[RecordedRequest] | None, spec: Any, served: set[int],
+    def _unserved(self, key: Any, requests: list[RecordedRequest] | None, spec: RequestSpec, served: set[int],
                   most: int = 1) -> list[RecordedRequest]:
         """The first `most` unanswered requests of the list, of the same thread and task if it has any."""
         if not requests:

@@ -1,17 +1,19 @@
-"""A replayable call's answer from `replay --rerun`, and how its span ends: one home for the
+"""A call's answer from the rerun (`replay --rerun`), and how its span ends: one home for the
 decorators, the HTTP transport and the namel3ss runtime's calls."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from ..model.rerun_protocol import Asked, ServedAnswer
 from .core import Tracer
+from .span import Span
 
 
-def answer_for(tracer: Tracer, spec: Any, span: Any, inputs: Any) -> Any:
+def answer_for(tracer: Tracer, spec: Asked, span: Span | None, inputs: Any) -> ServedAnswer | None:
     """The rerun's answer to this call (recorded, mocked or replaced), or None to run it live.
 
-    `spec` has the call's component, name, prefix, codec and generator flag. A call the rerun cannot
+    `spec` is a call's (`CallSpec`) or an HTTP request's (`RequestSpec`). A call the rerun cannot
     answer (a miss under `--on-miss error`) raises out of the app: its span ends failed first, so the
     new trace shows where the run stopped.
     """
@@ -25,7 +27,7 @@ def answer_for(tracer: Tracer, spec: Any, span: Any, inputs: Any) -> Any:
         raise
 
 
-def deliver(tracer: Tracer, span: Any, answer: Any) -> Any:
+def deliver(tracer: Tracer, span: Span, answer: ServedAnswer) -> Any:
     """End the span as the recording did, then return the answer's value or raise its exception. A
     handled failure (one the framework turned into a message for the model) ends failed and returns the
     recorded message, as the framework did."""
@@ -40,8 +42,8 @@ def deliver(tracer: Tracer, span: Any, answer: Any) -> Any:
     return answer.value
 
 
-def finish(tracer: Tracer, span: Any, answer: Any) -> None:
-    """End a replayed stream's span once its items are given: as `deliver`, without the value."""
+def finish(tracer: Tracer, span: Span, answer: ServedAnswer) -> None:
+    """End an answered stream's span once its items are given: as `deliver`, without the value."""
     answer.prepare(span)
     answer.restore_attrs(span)
     tracer.end_span(span, error=answer.error, handled=answer.handled)

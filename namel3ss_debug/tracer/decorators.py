@@ -15,12 +15,13 @@ from typing import Any, Callable
 
 from ..model.events import span_prefix
 from ..model.messages import warning_line
-from .context import current, reset_current
-from .core import Tracer
+from ..model.rerun_protocol import ServedAnswer
 from .answering import answer_for
 from .answering import deliver as _deliver
+from .context import current, reset_current
+from .core import Tracer
 from .serialize import safe_text
-from .span import model_text
+from .span import Span, model_text
 
 _SELF_NAMES = ("self", "cls")
 REPLAYABLE_COMPONENTS = ("llm", "tool")  # replayable by default; other decorators take replayable=True
@@ -140,13 +141,14 @@ class _CallSpec:
     """What a decorated function's calls share: where they are recorded, and how they are replayed."""
 
     __slots__ = ("tracer", "component", "name", "prefix", "model", "attrs", "binder", "capture", "replayable",
-                 "codec", "generator")
+                 "codec", "mock_codec", "generator")
 
     def __init__(self, tracer: Tracer, component: str, name: str, prefix: str, model: str | None,
                  attrs: dict[str, Any] | None, binder: Any, capture: bool, replayable: bool, codec: Any):
         self.tracer, self.component, self.name, self.prefix = tracer, component, name, prefix
         self.model, self.attrs, self.binder, self.capture = model, attrs, binder, capture
         self.replayable, self.codec = replayable, codec
+        self.mock_codec: Any = None  # a value the user types is rebuilt as a recorded one is (`codec`)
         self.generator = False  # set by _wrap: a generator's answer is the items it yields
 
     def open(self, args: tuple[Any, ...], kwargs: dict[str, Any], *, activate: bool = True) -> Any:
@@ -300,7 +302,7 @@ def _async_generator_wrapper(fn: Callable[..., Any], spec: _CallSpec) -> Callabl
         generator = fn(*args, **kwargs)
         span = spec.open(args, kwargs, activate=False) if tracer.run is not None else None
         answer = _answer(spec, span, args, kwargs) if tracer.rerun is not None else None
-        if answer is not None:  # the generator never starts: its body does not run
+        if answer is not None and span is not None:  # the generator never starts: its body does not run
             for item in answer.items:
                 yield item
             _deliver(tracer, span, answer)
@@ -332,7 +334,8 @@ def _async_generator_wrapper(fn: Callable[..., Any], spec: _CallSpec) -> Callabl
     return wrapper
 
 
-def _answer(spec: _CallSpec, span: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+def _answer(spec: _CallSpec, span: Span | None, args: tuple[Any, ...],
+            kwargs: dict[str, Any]) -> ServedAnswer | None:
     """The rerun's answer to this call, or None to run it live (`answering.answer_for`)."""
     if spec.tracer.rerun is None or span is None or not spec.replayable:
         return None

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..model.rerun_protocol import MOCKED, REPLACED, RerunStop
+from ..model.rerun_protocol import MOCKED, REPLACED, RequestSpec, RerunStop
 from ..model.values import from_json
 from ..tracer.context import current
 from ..tracer.core import Tracer
@@ -20,7 +20,7 @@ from ..tracer.answering import answer_for
 from . import apis
 from .agents import place_request
 from .exchange import Exchange
-from .request import Outgoing, RequestSpec, hostname
+from .request import Outgoing, hostname
 from .tool_wire import record_wire_tools
 from .wire import request_body
 

@@ -1,9 +1,8 @@
-"""A request as every client hook describes it, and as a rerun matches it."""
+"""A request as every client hook describes it (a rerun matches it as `model.rerun_protocol.RequestSpec`)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
 SECRET_QUERY_NAMES = frozenset({"key", "api_key", "apikey", "api-key", "token", "access_token", "auth",
@@ -27,27 +26,6 @@ class Outgoing:
         query = [(name, "[REDACTED]" if name.lower() in SECRET_QUERY_NAMES else value)
                  for name, value in parse_qsl(self.query, keep_blank_values=True)]
         return f"{self.scheme}://{self.host}{self.path}" + (f"?{urlencode(query)}" if query else "")
-
-
-@dataclass(frozen=True)
-class RequestSpec:
-    """A request as the rerun matches it (see `rerun/requests.py`): by its endpoint and what it asks,
-    then by order among identical requests of the same thread and task."""
-
-    component: str
-    name: str
-    prefix: str
-    method: str
-    path: str
-    lineage: tuple[str, str | None]
-    mock_codec: Any = None
-    codec: Any = None
-    generator: bool = False
-    replayable: bool = True
-
-    @property
-    def endpoint(self) -> tuple[str, str]:
-        return (self.method, self.path)
 
 
 def hostname(host: str) -> str:
