@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from namel3ss_debug.config import ENV_PREFIX, Settings
-from namel3ss_debug.config_help import KEY_HELP
+from namel3ss_debug.config.help import KEY_HELP
 from namel3ss_debug.schemas import analyze_schema_path, trace_schema_path
 
 ROOT = Path(__file__).resolve().parents[2]

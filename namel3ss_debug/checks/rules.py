@@ -264,7 +264,7 @@ def rules_from_document(data: dict[str, object], where: Callable[[tuple[object, 
     `ConfigError`s naming the key, the closest known key and the place. A boolean set to false turns the
     rule off (and so turns off the same rule from a lower layer: see `merge`); `disabled` hears of it.
     """
-    from ..config_rules import unknown_key  # noqa: PLC0415 - the same wording as the settings file
+    from ..config.rules import unknown_key  # noqa: PLC0415 - the same wording as the settings file
 
     # a rule given twice in one document is one rule, as across layers (`merge`), kept so as it is read: a
     # file that repeats one rule a million times holds one Rule

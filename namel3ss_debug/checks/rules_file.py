@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Callable
 
 from ..config import WorkspaceDocument, display_path
-from ..config_document import KeyPositions, read_json_document
+from ..config.document import KeyPositions, read_json_document
 from ..model.errors import ConfigError
 from ..model.limits import RULES_BYTES_MAX
 from .rules import Rule, rules_from_document

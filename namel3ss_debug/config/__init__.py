@@ -12,9 +12,9 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, Mapping
 
-from namel3ss_debug.config_document import KeyPositions, read_json_document
-from namel3ss_debug.config_rules import SPECS, parse_value, plain, unknown_key, usable_items
-from namel3ss_debug.config_trust import TRUST_ENV, distrust, stranger_problem, trust_hint
+from namel3ss_debug.config.document import KeyPositions, read_json_document
+from namel3ss_debug.config.rules import SPECS, parse_value, plain, unknown_key, usable_items
+from namel3ss_debug.config.trust import TRUST_ENV, distrust, stranger_problem, trust_hint
 from namel3ss_debug.model.errors import ConfigError
 
 ENV_PREFIX = "NAMEL3SS_DEBUG_"
@@ -137,7 +137,7 @@ def load_settings(
        such as `{"buffer_size": "--buffer-size"}`).
     2. `environ`: `NAMEL3SS_DEBUG_<KEY>` variables (an empty value counts as unset).
     3. The workspace file: `config_path` if given (it must exist; relative to `cwd`), else
-       `.namel3ss/debug.json` found from `cwd` upwards, if it is believed (`config_trust.py`: inside the
+       `.namel3ss/debug.json` found from `cwd` upwards, if it is believed (`config/trust.py`: inside the
        project, the user's own, writable by no one else; or listed in `NAMEL3SS_DEBUG_TRUST`): one that is
        not is ignored, and said in `warnings` (in `ignored` for a lenient load).
     4. The defaults of `Settings`.

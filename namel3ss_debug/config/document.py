@@ -2,7 +2,7 @@
 file. Each is read bounded (at most a cap of bytes, whatever the file is: /dev/zero, a pipe, a FIFO with no
 writer), parsed, and walked once for the place of every key, so that any message can say `file:line:col`.
 
-Stdlib only, like `config.py`, which uses it: traced applications import the configuration.
+Stdlib only, like the settings (`config/__init__.py`), which use it: traced applications import the configuration.
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ def read_json_document(path: Path, display: str, limit: int = CONFIG_BYTES_MAX,
     """The JSON object in `path`, read bounded by `limit` bytes; `ConfigError` names `display` (and the line and
     column of a syntax error, of a number too long to read, or of nesting past `JSON_DEPTH_MAX`). `example`:
     the object an empty file or one of another shape should hold (None: the workspace file's advice). `vet`
-    judges the file opened, not its name (`config_trust.py`): a file swapped after it was judged is refused."""
+    judges the file opened, not its name (`config/trust.py`): a file swapped after it was judged is refused."""
     text = _decode(read_bounded(path, display, limit, vet), display)
     data = _parse_json(text, display, example)
     _no_lone_surrogate(text, data, display)

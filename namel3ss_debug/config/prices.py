@@ -8,8 +8,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import cast
 
-from namel3ss_debug.config_document import read_json_document
-from namel3ss_debug.config_rules import parse_value
+from namel3ss_debug.config.document import read_json_document
+from namel3ss_debug.config.rules import parse_value
 
 OPTION = "--prices"
 EXAMPLE = '{"gpt-4o": {"input": 2.5, "output": 10}}'  # USD per million tokens

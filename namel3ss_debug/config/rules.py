@@ -1,5 +1,5 @@
 """The rule of each configuration key: what a good value is, how text from the environment is read, and
-the one-line error for a bad one. Stdlib only, like `config.py`, which uses it.
+the one-line error for a bad one. Stdlib only, like the settings (`config/__init__.py`), which use it.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import math
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping, TypeGuard
 
-from namel3ss_debug.config_patterns import pattern_problem
+from namel3ss_debug.config.patterns import pattern_problem
 from namel3ss_debug.model.errors import ConfigError
 from namel3ss_debug.model.events import COMPONENTS, EVENT_TYPES
 from namel3ss_debug.model.limits import COUNT_MAX, DURATION_MAX_MS

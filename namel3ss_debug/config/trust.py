@@ -14,7 +14,7 @@ A file found from the working directory upwards is believed when all of these ho
 
 `NAMEL3SS_DEBUG_TRUST` lists what the user trusts anyway (paths separated by `:`; a workspace directory or the
 file itself; `*` for any), and `--config PATH` names a file explicitly: both are the user's own choice, so the
-checks do not apply to them. Stdlib only, like `config.py`.
+checks do not apply to them. Stdlib only, like the settings (`config/__init__.py`).
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """The ranges a number given by a user must fall in, and the bounds on the small JSON files we read.
 
 Written once here, for the options that take them (`cli/`), the parsers behind them (`analysis.window`,
-`checks.rules`), the configuration (`config_rules`) and the readers of JSON documents (`json_document`).
+`checks.rules`), the configuration (`config.rules`) and the readers of JSON documents (`json_document`).
 Each bound is far past any real use and well inside what the arithmetic after it can hold: a year fits
 a `datetime` added to any run's start, 10^15 is exact in every JSON reader (doubles hold 2^53).
 Stdlib only: traced applications import the configuration, which imports this.

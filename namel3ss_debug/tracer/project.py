@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from ..config import WORKSPACE_FILE
-from ..config_trust import GIT, project_root
+from ..config.trust import GIT, project_root
 WORKSPACE = str(WORKSPACE_FILE)  # `.namel3ss/debug.json`
 MARKERS = (GIT, WORKSPACE)  # in order of precedence: a checkout's top wins over a workspace inside it
 

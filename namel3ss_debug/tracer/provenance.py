@@ -1,5 +1,5 @@
 """Settings that send a run's data away or write it unredacted say where they came from, once a process, when a
-run first uses them: a workspace file or a variable the user did not write could have set them (`config_trust.py`
+run first uses them: a workspace file or a variable the user did not write could have set them (`config/trust.py`
 ignores the files of strangers; this names the source of what is believed, so a surprise is seen at once).
 
     namel3ss-debug: note: redact is false (from .namel3ss/debug.json): secrets are written to the trace as they are

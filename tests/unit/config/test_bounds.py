@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from namel3ss_debug.config import WORKSPACE_FILE, load_settings
-from namel3ss_debug.config_document import read_json_document
-from namel3ss_debug.config_prices import read_prices_file
+from namel3ss_debug.config.document import read_json_document
+from namel3ss_debug.config.prices import read_prices_file
 from namel3ss_debug.model.errors import EXIT_USAGE, ConfigError
 from namel3ss_debug.model.limits import CONFIG_BYTES_MAX, JSON_DEPTH_MAX
 

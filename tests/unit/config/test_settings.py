@@ -19,10 +19,10 @@ from namel3ss_debug.config import (
     parse_value,
     starter_config,
 )
-from namel3ss_debug.config_rules import SPECS
+from namel3ss_debug.config.rules import SPECS
 from namel3ss_debug.model.errors import ConfigError
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+REPO_ROOT = Path(__file__).resolve().parents[3]
 
 
 def write_config(root: Path, data: object) -> Path:

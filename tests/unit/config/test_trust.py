@@ -1,4 +1,4 @@
-"""Which workspace files found upwards are believed (`config_trust.py`), as `load_settings` applies it: the
+"""Which workspace files found upwards are believed (`config/trust.py`), as `load_settings` applies it: the
 CLI's strict load says an ignored file in `warnings`, a traced app's lenient load in `ignored`."""
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from click.testing import CliRunner
 
 from namel3ss_debug.cli.main import cli
 from namel3ss_debug.config import load_settings
-from namel3ss_debug.config_document import read_json_document
-from namel3ss_debug.config_trust import stranger_problem
+from namel3ss_debug.config.document import read_json_document
+from namel3ss_debug.config.trust import stranger_problem
 from namel3ss_debug.model.errors import ConfigError
 
 IS_ROOT = os.geteuid() == 0
