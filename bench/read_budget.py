@@ -16,12 +16,9 @@ repeat so that a slow spell of a shared machine spreads over all of them. Per ev
   five;
 - diff: its call recorder (`CallRecorder.add_block`) of the lines and the fingerprint of one call's inputs or
   outputs;
-- check: its look at each event of the lines for every rule kind (`EventScan`), in C where built, and its
-  Python reference (which takes msgspec's records);
+- check: its look at each event of the records for every rule kind (`EventScan`);
 - DuckDB (when installed): its whole query of bench/analyze_throughput.py on the same file, per event, as a
   whole process (start-up included): the engine `analyze` is compared with.
-
-Which C extensions are built is printed: without them the Python references are timed.
 """
 
 from __future__ import annotations
@@ -118,16 +115,11 @@ def steps(texts: list[tuple[bytes, int]], records: list[list[Any]], path: str) -
             recording.add_block(block, path, read.offsets)
         recording.finish()
 
-    def check(compiled: bool) -> Callable[[], None]:
-        def run() -> None:
-            scan, line = check_scan.EventScan(active(rules_from_flags(CHECK_RULES))), 1
-            for block, typed in zip(lines, records):
-                if compiled:
-                    check_scan._compiled.see_all(scan, block, path, line)
-                else:
-                    scan._see_all(zip(typed, range(line, line + len(typed))), path)
-                line += len(typed)
-        return run
+    def check() -> None:
+        scan, line = check_scan.EventScan(active(rules_from_flags(CHECK_RULES))), 1
+        for typed in records:
+            scan._see_all(zip(typed, range(line, line + len(typed))), path)
+            line += len(typed)
 
     every = frozenset(SECTIONS)
     found: dict[str, Callable[[], None]] = {
@@ -141,9 +133,7 @@ def steps(texts: list[tuple[bytes, int]], records: list[list[Any]], path: str) -
     found["tally: diff's sections"] = tally(DIFF_SECTIONS)
     found["diff: call recorder"] = recorder
     found[f"diff: fingerprints ({len(raws)} of them)"] = lambda: [calls.raw_fingerprint(raw) for raw in raws]
-    if check_scan.ACCELERATED:
-        found["check: event scan, every rule kind"] = check(True)
-    found["check: event scan, the Python reference"] = check(False)
+    found["check: event scan, every rule kind"] = check
     return found
 
 
@@ -168,9 +158,7 @@ def measure(path: Path, repeats: int) -> dict[str, Any]:
     duckdb = _duckdb(path)
     if duckdb is not None:
         figures["DuckDB: its whole query, per event"] = duckdb / events * 1e9
-    return {"events": events, "bytes": path.stat().st_size, "ns_per_event": figures,
-            "compiled": {"calls": calls.ACCELERATED,
-                         "check": check_scan.ACCELERATED}}
+    return {"events": events, "bytes": path.stat().st_size, "ns_per_event": figures}
 
 
 def _duckdb(path: Path) -> float | None:
@@ -202,8 +190,7 @@ def main() -> None:
         return
     figures = result["ns_per_event"]
     print(f"read budget: {result['events']:,} events, {result['bytes'] / result['events']:.0f} bytes each, "
-          f"best of {args.repeats}; compiled: calls "
-          f"{result['compiled']['calls']}, check {result['compiled']['check']}\n")
+          f"best of {args.repeats}\n")
     for name, value in figures.items():
         print(f"  {name:48} {value:7.0f} ns/event")
     duck = figures.get("DuckDB: its whole query, per event")
