@@ -6,7 +6,6 @@ says (click 8.1 guesses no command and no choice; 8.2+ guesses commands of eager
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable
 from typing import Any
 
@@ -17,6 +16,8 @@ from ..model.errors import UsageError
 
 def closest(word: str, known: Iterable[str]) -> str | None:
     """The known word nearest to `word`, if one is near enough to be what was meant."""
+    import difflib  # noqa: PLC0415 - only a mistyped word needs it, not the start-up of every command
+
     found = difflib.get_close_matches(word, list(known), n=1, cutoff=0.6)
     return found[0] if found else None
 

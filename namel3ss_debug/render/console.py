@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import os
+import sys
 from typing import Any
 
 from rich.console import Console, Group
-from rich.syntax import Syntax
 from rich.text import Text
 
 # Off a terminal no window says how wide a line may be: tables are laid out this wide unless COLUMNS says otherwise.
@@ -28,7 +28,10 @@ class LogConsole(Console):
         super().print(*objects, soft_wrap=soft_wrap, **options)
 
     def _as_text(self, item: Any) -> Any:
-        if isinstance(item, Syntax):
+        # Not imported here: rich.syntax loads Pygments, which no other view needs at start-up, and no item can be
+        # a Syntax unless its maker (inspect's JSON view) has imported the module already.
+        syntax = sys.modules.get("rich.syntax")
+        if syntax is not None and isinstance(item, syntax.Syntax):
             return Text(item.code.rstrip("\n"))
         if isinstance(item, Group):
             parts = [self._as_text(part) for part in item.renderables]
