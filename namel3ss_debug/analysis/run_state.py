@@ -9,7 +9,6 @@ import msgspec
 
 from ..model.choices import ANALYZE_SECTIONS as SECTIONS
 from ..store.records import EventRecord
-from .call_columns import CallColumns
 from .handling import ErrorChain
 from .idset import SpanIds
 from .loops import LoopWatch
@@ -132,35 +131,3 @@ def recorded_event_types(run: RunState) -> list[Any]:
     config = (run.start_attrs or {}).get("config")
     types = config.get("default_event_types") if isinstance(config, dict) else None
     return types if isinstance(types, list) else []
-
-
-@dataclass
-class Boundary:
-    """A pass that starts mid-run, at a point where only the run's root span was open (the second half of
-    a split read). It cannot judge alone what depends on the events before it: that is kept here for the
-    merge, and anything it could not keep makes the merge refuse (the run is then read in one pass).
-    """
-
-    root_id: str
-    start_attrs: dict[str, Any] | None
-    issue: str | None = None  # why the halves cannot be merged
-    first_seq: int | None = None
-    first_error_report: tuple[str, str] | None = None  # an error_occurred before any error of this half
-    first_root_call: tuple[str, str, str] | None = None  # a call under the root before any root child ended
-    root_end: tuple[float, tuple[str, str, str]] | None = None  # (duration, op) of the root's end
-    ghost: OpenSpan | None = None  # the root's open record once its end was met here
-    first_seen: dict[int, list[Any]] = field(default_factory=dict)  # key -> [ref, span, component, name, ms]
-    first_open: dict[str, int] = field(default_factory=dict)  # span id of a first call still open -> key
-    calls: CallColumns | None = None  # the pass's call identities in columns once it ended (`merge.sendable`)
-
-    def refuse(self, why: str) -> None:
-        if self.issue is None:
-            self.issue = why
-
-
-GHOST = -1  # the start_seq of the root span as a boundary pass holds it: started before the pass did
-
-
-def ghost_root() -> OpenSpan:
-    """The open record of a root span whose start is in the other half."""
-    return OpenSpan("app", "", None, GHOST, None, None, None, None)

@@ -220,7 +220,7 @@ def _forbid(rule: Rule, report: Report, scan: EventScan) -> Verdict:
 
 
 def _require_order(rule: Rule, report: Report, scan: EventScan) -> Verdict:
-    order = scan.orders[rule.target_text][0]  # one scan of the whole run follows it from its first spec
+    order = scan.orders[rule.target_text]
     done = len(order.matched)
     limit = " then ".join(rule.limit)
     if done == len(order.specs):

@@ -33,9 +33,6 @@ if TYPE_CHECKING:
 @click.option("--prices", "prices_path", type=click.Path(path_type=Path, dir_okay=False), metavar="FILE",
               help='Model prices, USD per million tokens: {"gpt-4o": {"input": 2.5, "output": 10}}. '
                    "Wins over price_overrides and the genai-prices package.")
-@click.option("--jobs", default=2, show_default=True, type=click.IntRange(1, 2), metavar="N",
-              help="Processes for one big run (32 MiB or more): 2 reads its halves side by side, 1 in one pass. "
-                   "The report is the same.")
 @click.option("--no-cache", is_flag=True, help="Read the runs even if an earlier read of the same files (same "
               "size, time and content at both ends) and options kept its report in the cache directory; keep "
               "nothing, and write no index beside a trace.")
@@ -44,7 +41,7 @@ if TYPE_CHECKING:
               "through $PAGER (default less, with LESS=FRX unless LESS is set).")
 def analyze(traces: tuple[str, ...], all_runs: bool, strict: bool, since: str | None, until: str | None,
             components: tuple[str, ...], config_path: Path | None, output_format: str, sections: tuple[str, ...],
-            slow_threshold: str, top: int, block_threshold: str, prices_path: Path | None, jobs: int,
+            slow_threshold: str, top: int, block_threshold: str, prices_path: Path | None,
             no_cache: bool, no_progress: bool, no_pager: bool) -> None:
     """Analyze one or more runs in one streaming pass.
 
@@ -76,7 +73,7 @@ def analyze(traces: tuple[str, ...], all_runs: bool, strict: bool, since: str | 
 
     runs = TraceArgs(traces, all_runs, strict, config_path)
     request = AnalyzeRequest(runs, since, until, components, sections, slow_threshold, top, block_threshold,
-                             prices_path, jobs, cache=not no_cache)
+                             prices_path, cache=not no_cache)
     _print(analyze_traces(request, Environment.current(warn, bars(not no_progress))), output_format, no_pager)
 
 

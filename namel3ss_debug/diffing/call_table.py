@@ -15,7 +15,7 @@ import math
 from array import array
 from dataclasses import dataclass
 from operator import countOf, itemgetter
-from typing import Any, Callable, Iterator, Mapping, Optional, overload
+from typing import Callable, Iterator, Mapping, Optional, overload
 
 import msgspec
 
@@ -199,12 +199,6 @@ class CallTable:
 
     def __iter__(self) -> Iterator[CompactCall]:
         return (self._call(i) for i in range(len(self)))
-
-    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
-        """Pickled (to come back from the process that read BASE) as its texts and its arrays, which the pipe
-        (`ops/split/pipe.py`) sends out of band, each as it is: the receiver builds the table a column at a time."""
-        return _table, ({name: getattr(self, name) for name in _COLUMNS}, self.texts.texts, self.files.texts,
-                        self.previews)
 
     def __eq__(self, other: object) -> bool:
         """The same calls, field by field (however their texts were numbered)."""

@@ -1,8 +1,8 @@
 """Freed memory given back to the system between two big steps of one command.
 
 When `diff` has read NEW, what the reading built (the tally's tables of a million entries) is gone, but the C
-allocator keeps the freed pages for later; BASE's calls, arriving next from the other process, then add to a
-peak that counts memory no longer held. glibc's `malloc_trim(0)` hands free pages back (about 25 MB after a
+allocator keeps the freed pages for later; reading BASE next would then add to a peak that counts memory no
+longer held. glibc's `malloc_trim(0)` hands free pages back (about 25 MB after a
 1 GiB run). Elsewhere (macOS, musl) there is no such call, and nothing is done.
 """
 

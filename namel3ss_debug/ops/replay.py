@@ -7,20 +7,17 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from ..model.errors import UsageError
 from ..replay.engine import ReplayEngine
 from ..replay.expr import ExprError
 from ..replay.kept import KeptTimeline, kept, restored
-from ..replay.load import checked, load_timeline
+from ..replay.load import load_timeline
 from ..replay.mock_specs import ordered_mocks
 from ..replay.mocks import MockError
 from ..replay.timeline import Timeline
-from ..store.formats import rereadable
 from ..store.reader import TraceReader
 from ..store.sources import RunSource
-from .split.cut import halving_cut
 from .cache import ResultCache, results_directory
 from .environment import Environment
 
@@ -35,12 +32,10 @@ def load_run(source: RunSource, reader: TraceReader, env: Environment, run_id: s
     found = results.get(key, KeptTimeline)
     timeline = restored(found, source.files, source.label) if found is not None else None
     if timeline is None:
-        halves = _halves(source, run_id, reader.problems.strict, env)  # forked before the progress bar starts
         progress = env.progress([source])
         with progress:
             reader.progress = progress.advance
-            timeline = (checked(halves.timeline(reader, progress.advance), source, run_id) if halves is not None
-                        else load_timeline(source, reader, run_id))
+            timeline = load_timeline(source, reader, run_id)
         keeping = kept(timeline)
         if keeping is not None:
             results.put(key, keeping, reader.problems)
@@ -49,17 +44,6 @@ def load_run(source: RunSource, reader: TraceReader, env: Environment, run_id: s
         env.warn(f"{source.label} holds {len(others) + 1} runs; replaying {timeline.run_id} "
                  f"(--run ID for another: {', '.join(others[:5])}{' ...' if len(others) > 5 else ''})")
     return timeline
-
-
-def _halves(source: RunSource, run_id: str | None, strict: bool, env: Environment) -> Any:
-    """A big run's timeline being read in two halves (`ops/split/replay_halves.py`): one run of plain files, its
-    first, cut at a quiet point; None to read it in one pass."""
-    cut = halving_cut([source]) if run_id is None and rereadable(source) else None
-    if cut is None:
-        return None
-    from .split.replay_halves import TimelineHalves  # noqa: PLC0415 - only big runs
-
-    return TimelineHalves(source, cut, strict, env.warn)
 
 
 def replay_engine(timeline: Timeline, breaks: tuple[str, ...], mocks: tuple[str, ...],

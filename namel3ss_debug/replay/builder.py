@@ -37,12 +37,9 @@ class TimelineBuilder:
     An event's codes (type, component, name, status) are worked out once per distinct four: a run has a
     few hundred operations and a million events."""
 
-    def __init__(self, timeline: Timeline, unresolved: set[str] | None = None):
-        """`unresolved`, when given, collects the parent ids that name no span seen here (a second half's:
-        they may name a span of the first)."""
+    def __init__(self, timeline: Timeline):
         self.timeline = timeline
         self.spans: OpenSpans[int] = OpenSpans()  # span id -> span number
-        self.unresolved = unresolved
         # four texts -> their four codes and the operation a call number counts, (component, name) codes
         self._codes: dict[tuple[Any, Any, Any, Any], Codes] = {}
 
@@ -67,7 +64,7 @@ class TimelineBuilder:
         """A block of events: placed (`place.py`), their items appended to the timeline's columns."""
         t, spans = self.timeline, self.spans
         placed = place(records, self._codes, self._code, spans.open, spans.closed, spans.remembered, t.calls,
-                       t.depth, t.call, t.span_start, t.span_end, self.unresolved)
+                       t.depth, t.call, t.span_start, t.span_end)
         seq = placed[0]
         if t._sorted and ((t.seq and seq[0] < t.seq[-1]) or seq.tolist() != sorted(seq)):
             t._sorted = False

@@ -17,7 +17,7 @@ from itertools import repeat
 from typing import Any, Iterable
 
 from ..model.errors import TraceError, UsageError
-from ..model.text_keys import Names, RunChoice
+from ..model.text_keys import RunChoice
 from ..store.formats import rereadable
 from ..store.packed import spooled
 from ..store.lines import decode_line, line_at
@@ -26,7 +26,7 @@ from ..store.reader import TraceReader
 from ..store.records import envelope_record
 from ..store.sources import RunSource
 from .builder import TimelineBuilder
-from .timeline import EVENT_ARRAYS, NAME_TABLES, SPAN_ARRAYS, MemoryStore, Timeline
+from .timeline import MemoryStore, Timeline
 
 _CACHED = 512  # events kept decoded: a screen of `list` and the way back to the last few stops
 STORE_ARRAYS = ("file", "line", "offset")  # a FileStore's arrays, one item an event
@@ -133,22 +133,14 @@ def _from_files(source: RunSource, reader: TraceReader, wanted: str | None) -> T
 
 
 class FileReading:
-    """A run's timeline being read from its plain files, a block of lines at a time (the whole run, or a
-    part: the halves of a big run are read side by side, `ops/split/replay_halves.py`).
+    """A run's timeline being read from its plain files, a block of lines at a time."""
 
-    `ghost`: the id and first event of the run's root span, when this reading starts after it (a second
-    half): the root takes position 0 and span 0 here, standing for the first half's, so that the events
-    under it are placed as one reading would place them; `replay/joined.py` joins the two.
-    """
-
-    def __init__(self, source: RunSource, wanted: str | None, ghost: tuple[str, dict[str, Any]] | None = None):
+    def __init__(self, source: RunSource, wanted: str | None):
         self.store = FileStore(source.files)
         self.timeline = Timeline(self.store, source.label)
         self.store.seq = self.timeline.seq
-        self.builder = TimelineBuilder(self.timeline, unresolved=set() if ghost is not None else None)
+        self.builder = TimelineBuilder(self.timeline)
         self.runs = RunChoice(wanted, self.timeline.other_runs)
-        if ghost is not None:
-            self._ghost(*ghost)
 
     def feed(self, blocks: Iterable[LineBlock]) -> None:
         add, runs = self.builder.add_records, self.runs
@@ -169,50 +161,6 @@ class FileReading:
         self.timeline.run_id = self.runs.wanted
         self.store.stamp()
         return self.timeline
-
-    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
-        """Pickled (to come back from the process that read a second half: `ops/split/second_half.py` sends its
-        arrays out of band) with what `replay/joined.py` needs (the spans open and recently ended, the parent
-        ids not placed, the run kept)."""
-        t, store, spans = self.timeline, self.store, self.builder.spans
-        arrays = _arrays(t, store)
-        names = {name: getattr(t, name).texts for name in NAME_TABLES}
-        return _unpickled, (store.paths, t.label, arrays, names, t.calls, t.other_runs, t._sorted, spans.open,
-                            spans.closed, self.builder.unresolved, self.runs.wanted)
-
-    def _ghost(self, root_id: str, start: dict[str, Any]) -> None:
-        """The root's start, read by the first half, at position 0 (not counted among the calls)."""
-        self.builder.add(-1, start.get("event_type"), start.get("component"), start.get("name"), root_id, None,
-                         "started")
-        self.store.file.append(0)
-        self.store.line.append(0)
-        self.store.offset.append(0)
-        self.timeline.calls.clear()
-
-
-def _arrays(timeline: Timeline, store: FileStore) -> dict[str, array]:
-    return {**{name: getattr(timeline, name) for name in (*EVENT_ARRAYS, *SPAN_ARRAYS)},
-            **{f"store.{name}": getattr(store, name) for name in STORE_ARRAYS}}
-
-
-def _unpickled(paths: tuple[str, ...], label: str, arrays: dict[str, array], names: dict[str, list[str]],
-               calls: dict[Any, int], other_runs: dict[str, int], is_sorted: bool, open_spans: dict[str, int],
-               closed: OrderedDict[str, int], unresolved: set[str] | None, wanted: str | None) -> FileReading:
-    reading = FileReading(RunSource(label, paths), wanted)
-    t, store = reading.timeline, reading.store
-    for name, values in arrays.items():
-        if name.startswith("store."):
-            setattr(store, name[len("store."):], values)
-        else:
-            setattr(t, name, values)
-    store.seq = t.seq
-    for name, texts in names.items():
-        setattr(t, name, Names.of(texts))
-    t.calls, t.other_runs, t._sorted = calls, other_runs, is_sorted
-    reading.runs.others = t.other_runs
-    reading.builder.spans.open, reading.builder.spans.closed = open_spans, closed
-    reading.builder.unresolved = unresolved
-    return reading
 
 
 def _from_dicts(source: RunSource, reader: TraceReader, wanted: str | None) -> Timeline:

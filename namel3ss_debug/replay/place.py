@@ -1,7 +1,7 @@
 """Where each event of a block goes in a timeline's span tree: the kernel `TimelineBuilder` runs a block at a time.
 
     place(records, codes, code_of, open, closed, remembered, counts,
-          depth, call, span_start, span_end, unresolved) -> Placed
+          depth, call, span_start, span_end) -> Placed
 
 In, the block's events: each a record, any object with the attributes `event_type`, `component`, `name`,
 `status`, `seq`, `duration_ms`, `span_id` and `parent_id`, read as they are (`seq` an int, `duration_ms` a
@@ -12,18 +12,15 @@ does not hold (or cannot: a list where a text belongs), and may add it there. In
 keeps between blocks: the spans open (span id -> span number), the spans closed lately (an `OrderedDict`,
 oldest first, at most `remembered` kept), the calls made so far of each operation (`counts`), the timeline's
 `depth` and `call` columns (an event's depth and call number, `array("I")`), its spans' `span_start` and
-`span_end` (positions, `array("i")`) and, when not None, the set of parent ids that named no span (a second
-half's: they may name one of the first's).
+`span_end` (positions, `array("i")`).
 
 Out, `Placed`: the block's items of each of the timeline's event columns (`EVENT_ARRAYS`) and its new spans'
-parent, start and end (`SPAN_ARRAYS`). The dicts, `span_end` (a span of an earlier block that ends in this
-one) and `unresolved` are updated in place. Nothing else is read or written.
+parent, start and end (`SPAN_ARRAYS`). The dicts and `span_end` (a span of an earlier block that ends in this
+one) are updated in place. Nothing else is read or written.
 
 An event whose status is not `started` ends the open span of its id (at its start's depth, with its call
 number); any other event is placed under its parent (open, or closed lately), one deeper, its call counted: a
 start opens a span numbered after the last, an instant belongs to its parent's span.
-
-`replay/_place.c` is the same kernel in C, where it was built; tests hold the two to the same answers.
 """
 
 from __future__ import annotations
@@ -57,11 +54,11 @@ class Placed(NamedTuple):
     span_end: array  # "i"
 
 
-def place_py(records: Sequence[Any], codes: dict[tuple[Any, Any, Any, Any], Codes],
-             code_of: Callable[[Any, Any, Any, Any], Codes], open: dict[str, int], closed: OrderedDict[str, int],
-             remembered: int, counts: dict[Operation, int], depth: array, call: array, span_start: array,
-             span_end: array, unresolved: set[str] | None) -> Placed:
-    """The reference."""
+def place(records: Sequence[Any], codes: dict[tuple[Any, Any, Any, Any], Codes],
+          code_of: Callable[[Any, Any, Any, Any], Codes], open: dict[str, int], closed: OrderedDict[str, int],
+          remembered: int, counts: dict[Operation, int], depth: array, call: array, span_start: array,
+          span_end: array) -> Placed:
+    """The block placed (see the module's docstring)."""
     first, spans, size = len(depth), len(span_start), len(records)
     coded = [_codes(codes, code_of, record) for record in records]
     kinds, depths, numbers, calls = bytearray([INSTANT]) * size, [0] * size, [NO_SPAN] * size, [0] * size
@@ -96,8 +93,6 @@ def place_py(records: Sequence[Any], codes: dict[tuple[Any, Any, Any, Any], Code
                 found = closed.get(parent_id)
             if found is not None:
                 parent = found
-            elif unresolved is not None:
-                unresolved.add(parent_id)
         if parent != NO_SPAN:
             start = span_start[parent] if parent < spans else new_start[parent - spans]
             deeper = (depth[start] if start < first else depths[start - first]) + 1
@@ -132,11 +127,3 @@ def _codes(codes: dict[tuple[Any, Any, Any, Any], Codes], code_of: Callable[[Any
         found = None
     return code_of(*texts) if found is None else found
 
-
-try:
-    from ._place import place  # type: ignore[attr-defined,import-not-found,unused-ignore]  # a C extension: no types
-except ImportError:  # no compiler at install time: the reference
-    place = place_py
-    ACCELERATED = False
-else:
-    ACCELERATED = True

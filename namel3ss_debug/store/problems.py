@@ -114,15 +114,3 @@ class ReadProblems:
             self.held.append(message)
         elif self.on_warning is not None:
             self.on_warning(message)
-
-    def absorb(self, other: "ReadProblems") -> None:
-        """Add what another reader met (the other half of a run read in two) to these counts and lists."""
-        self.invalid_count += other.invalid_count
-        self.invalid = (self.invalid + other.invalid)[:MAX_KEPT]
-        self.torn.extend(other.torn)
-        self.gap_count += other.gap_count
-        self.gaps = (self.gaps + other.gaps)[:MAX_KEPT]
-        self.dropped_count += other.dropped_count
-        self.dropped_fields = (self.dropped_fields + other.dropped_fields)[:MAX_KEPT]
-        self.empty_files.extend(other.empty_files)
-        self.unknown_types.update(other.unknown_types)

@@ -5,10 +5,9 @@ The traces (`traces/`) are random runs of the test factories, written once and k
 a factory does not move them: `analysisruns.random_run` (every figure analyze keeps: overlapping calls, repeats,
 retries, failures, errors, memory, calls near a context window), `tracefactory.random_calls_run` (what diff's call
 recorder reads: spans ended in any order or never, odd field types, another run's events) and
-`test_replay_halves.server_run` (nested agents, instants, orphans, seqs out of order). The commands run as this
-install builds them, each trace read whole. `test_without_compiler.py` holds the Python references to the compiled
-code, and the halves tests (`test_merge.py`, `test_analyze_split.py`, `test_check_halves.py`,
-`test_replay_halves.py`) a read in halves to a whole read; these hold a whole read to what the release printed.
+`serverruns.server_run` (nested agents, instants, orphans, seqs out of order). The commands run as this
+install builds them, each trace read whole, in one process. `test_without_compiler.py` holds the Python references
+to the compiled code; these hold a whole read to what the release printed.
 
 After a deliberate change of an answer, write them again with
 `NAMEL3SS_UPDATE_GOLDEN=1 pytest tests/e2e/test_answers_golden.py` and read the diff before committing it.

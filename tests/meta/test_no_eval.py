@@ -23,9 +23,6 @@ SOURCES = sorted(PACKAGE.rglob("*.py"))
 EXEMPT = {
     # `namel3ss-debug trace SCRIPT` runs the user's own program, as `python SCRIPT` would
     "launch/app.py": ["exec(...)", "compile(...)"],
-    # what a forked process of ours works out (a second half of a big read, a diff's BASE) comes back to its
-    # parent over a private pipe
-    "ops/split/pipe.py": ["import pickle"],
 }
 
 

@@ -1,1 +1,1 @@
-"""`analyze`: the report of some runs, the one big run read by two processes."""
+"""`analyze`: the report of some runs, read in one pass."""

@@ -1,5 +1,5 @@
 """A pass for some report sections (`check`'s, `diff`'s, `analyze --section`) keeps only what those sections
-read, and gives each of them exactly as a pass for every section does, in one pass or in two halves."""
+read, and gives each of them exactly as a pass for every section does."""
 
 from __future__ import annotations
 
@@ -8,10 +8,8 @@ from analysisruns import random_run
 from tracefactory import TraceBuilder, error
 
 from namel3ss_debug.analysis.build import build_report
-from namel3ss_debug.analysis.merge import NotMergeable, merge
 from namel3ss_debug.analysis.prices import Pricer
 from namel3ss_debug.analysis.report import SECTIONS
-from namel3ss_debug.analysis.run_state import Boundary
 from namel3ss_debug.analysis.tally import Options, Tally
 from namel3ss_debug.checks.evaluate import SECTIONS_READ
 from namel3ss_debug.diffing.profile import SECTIONS as DIFF_SECTIONS
@@ -24,9 +22,9 @@ CHOICES = [SECTIONS_READ, DIFF_SECTIONS, *((name,) for name in SECTIONS), ("tool
            ("critical_path", "llm"), ("anomalies", "operations"), ("patterns", "errors")]
 
 
-def tally(events, sections, boundary=None):
+def tally(events, sections):
     result = Tally(Options(slow_threshold_ms=50, block_threshold_ms=30, context_window=lambda m: 1000,
-                           sections=frozenset(sections)), boundary=boundary)
+                           sections=frozenset(sections)))
     result.begin("run", "run", ("run.jsonl",))
     result.feed([record_from_dict(event)[0] for event in events])
     return result
@@ -44,17 +42,6 @@ def test_a_pass_for_some_sections_gives_them_as_a_pass_for_all_does(seed):
     whole = report(tally(events, SECTIONS), SECTIONS)
     for sections in CHOICES:
         assert report(tally(events, sections), sections) == {name: whole[name] for name in sections}, sections
-
-
-@pytest.mark.parametrize("seed", range(6))
-def test_so_do_its_two_halves(seed):
-    events = random_run(seed).events
-    root = events[0]["span_id"]
-    cut = next(i + 1 for i, e in enumerate(events) if e["event_type"].endswith("_end") and e["parent_id"] == root)
-    for sections in (SECTIONS_READ, DIFF_SECTIONS):
-        first = tally(events[:cut], sections)
-        merge(first, tally(events[cut:], sections, Boundary(root, events[0].get("attrs"))))
-        assert report(first, sections) == report(tally(events, sections), sections)
 
 
 def test_the_runs_hold_what_the_skipped_parts_keep():
@@ -107,21 +94,3 @@ def test_a_pass_for_integrity_keeps_the_span_ids_it_is_found_from():
         assert report(tally(trace.events, sections), sections) == {name: whole[name] for name in sections}
     lean = tally(trace.events, DIFF_SECTIONS)
     assert not (lean.integrity.duplicates or lean.integrity.orphans or lean.integrity.ends_without_start)
-
-
-def test_a_second_half_refuses_a_child_of_a_span_ended_before_the_cut_whatever_the_sections():
-    """After the cut, a call names as parent a span that ended before it, in a run that never ends: one pass
-    keeps that call's own path as the run's critical path, which a merge would not; the second half notes the
-    parent it has not seen (its ids are kept for a pass for any sections) and the merge is refused."""
-    trace = TraceBuilder()
-    trace.run_start()
-    agent = trace.span("agent", "planner", 50)
-    cut = len(trace.events)
-    trace.span("tool", "late", 20, agent)
-    root = trace.events[0]["span_id"]
-    sections = ("critical_path",)
-    whole = report(tally(trace.events, sections), sections)
-    assert [step["name"] for step in whole["critical_path"][0]["steps"]] == ["late"]
-    first = tally(trace.events[:cut], sections)
-    with pytest.raises(NotMergeable):
-        merge(first, tally(trace.events[cut:], sections, Boundary(root, trace.events[0].get("attrs"))))

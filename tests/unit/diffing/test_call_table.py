@@ -4,9 +4,7 @@ kept in the cache and restored they are the same calls; a kept table that is not
 from __future__ import annotations
 
 import json
-import pickle
 import random
-import threading
 from array import array
 from pathlib import Path
 
@@ -26,7 +24,6 @@ from namel3ss_debug.diffing.call_table import (
 )
 from namel3ss_debug.diffing.profile import profile_lines
 from namel3ss_debug.model import arrays
-from namel3ss_debug.ops.split import pipe
 from namel3ss_debug.store.problems import ReadProblems
 from namel3ss_debug.store.reader import TraceReader
 from namel3ss_debug.store.sources import RunSource
@@ -137,29 +134,6 @@ def test_a_kept_table_that_is_not_whole_is_not_used(tmp_path, monkeypatch, damag
         broken = damaged(kept_calls, "has_inputs", lambda values: values.__setitem__(0, INPUTS_AT_START + 1))
     assert restored(broken) is None
     assert restored(kept_calls) is not None
-
-
-def carried(payload):
-    """`payload` sent down a real pipe by a thread and received at the other end (`ops/split/pipe.py`)."""
-    receiver, sender = pipe.pipe()
-    with receiver, sender:
-        thread = threading.Thread(target=pipe.send, args=(sender, payload))
-        thread.start()
-        received = pipe.receive(receiver)
-        thread.join()
-    return received
-
-
-@pytest.mark.parametrize("seed", range(6))
-def test_a_table_pickled_to_another_process_comes_back_the_same(tmp_path, seed) -> None:
-    """How BASE's calls come back from the process that read them (`ops/split/pipe.py`), and pickled as it is."""
-    table = table_of(tmp_path, seed)
-    assert carried(("ok", table)) == ("ok", table)
-    again = pickle.loads(pickle.dumps(table))
-    assert again == table and again.operations() == table.operations()
-    assert again.output_key(len(table) - 1) == table.output_key(len(table) - 1)
-    again.adder()(99, again.codes("tool", "late", "tool:late"), 1, -1, 0, None)  # it can still grow
-    assert again[-1].operation == "tool:late"
 
 
 def test_a_call_takes_78_bytes_of_columns(tmp_path):

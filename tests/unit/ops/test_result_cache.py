@@ -46,7 +46,7 @@ def random_run(path: Path, seed: int, run_id: str = "20261122-100000-abcdef") ->
 
 
 def analyze(path: Path, env: Environment, **options) -> object:
-    return analyze_traces(AnalyzeRequest(TraceArgs((str(path),)), jobs=1, **options), env)
+    return analyze_traces(AnalyzeRequest(TraceArgs((str(path),)), **options), env)
 
 
 def cached_files(tmp_path: Path) -> list[Path]:
@@ -148,7 +148,7 @@ def test_an_entry_read_rather_than_mapped_is_the_same_result(tmp_path, monkeypat
 
 def test_no_cache_directory_means_no_cache(tmp_path) -> None:
     path = random_run(tmp_path / "run.jsonl", 6)
-    report = analyze_traces(AnalyzeRequest(TraceArgs((str(path),)), jobs=1), Environment(cwd=tmp_path))
+    report = analyze_traces(AnalyzeRequest(TraceArgs((str(path),))), Environment(cwd=tmp_path))
     assert report.overview is not None and cached_files(tmp_path) == []
 
 

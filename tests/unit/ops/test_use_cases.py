@@ -40,7 +40,7 @@ def test_analyze_returns_the_report_and_says_its_warnings_to_the_callback(tmp_pa
     path = a_run(tmp_path / "run.jsonl")
     path.write_bytes(path.read_bytes() + b"not json\n")
     heard: list[str] = []
-    request = AnalyzeRequest(TraceArgs((str(path),)), jobs=1)
+    request = AnalyzeRequest(TraceArgs((str(path),)))
     report = analyze_traces(request, Environment(cwd=tmp_path, warn=heard.append))
     assert report.overview.events == 8
     assert [message.partition(" (")[0] for message in heard] == [f"{path}:9: not JSON"]
