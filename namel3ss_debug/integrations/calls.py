@@ -1,4 +1,4 @@
-"""Record and replay a call into code we do not own (an SDK method, a runtime hook) as one span.
+"""Record a call into code we do not own (an SDK method, a runtime hook) as one span; answer it in a rerun.
 
 The instrumentation says what the call is (`ForeignSpec`), what its inputs are, and how its result
 becomes outputs (`Shape`); this module opens the span, asks a rerun for the answer, runs the call
@@ -119,11 +119,11 @@ class Telling:
     """How a framework hands a call's failure on when what the app gets is not a plain message (an error
     of the framework's own over the tool's, a failed result): `told(exc)` is, when the framework handed
     `exc` to the model, the exception to record (the tool's own) and the span's outputs (what the model is
-    told, never under `return`), else None; `replayed(error, outputs)` is the exception a rerun raises in
+    told, never under `return`), else None; `raised_again(error, outputs)` is the exception a rerun raises in
     place of such a recorded `error`, for the hook to give the app what the framework gave it."""
 
     told: Callable[[Exception], tuple[BaseException, dict[str, Any]] | None]
-    replayed: Callable[[BaseException, Any], BaseException]
+    raised_again: Callable[[BaseException, Any], BaseException]
 
 
 def told_call(tracer: Tracer, spec: ForeignSpec, shape: Shape, inputs: Any, invoke: Callable[[], Any],
@@ -166,7 +166,7 @@ def _deliver_told(tracer: Tracer, span: Any, shape: Shape, answer: Any, telling:
     try:
         return deliver(tracer, span, described(span, shape, answer))
     except Exception as error:
-        replaced = telling.replayed(error, answer.outputs) if answer.handled and error is answer.error else error
+        replaced = telling.raised_again(error, answer.outputs) if answer.handled and error is answer.error else error
         if replaced is error:
             raise
         raise replaced from error

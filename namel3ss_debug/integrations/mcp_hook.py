@@ -1,4 +1,4 @@
-"""MCP clients: each `ClientSession.call_tool` is one `tool` span named after the MCP tool, replayed.
+"""MCP clients: each `ClientSession.call_tool` is one `tool` span named after the MCP tool, answered in a rerun.
 
 The MCP client has no observation hook that could also answer a call (its message handlers and
 OpenTelemetry spans only watch), so the seam is the public method every client goes through:

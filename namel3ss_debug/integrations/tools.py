@@ -1,4 +1,4 @@
-"""A framework's tool call as one `tool` span, replayed like a `@trace_tool_call` function.
+"""A framework's tool call as one `tool` span, answered in a rerun like a `@trace_tool_call` function.
 
 A framework hook (openai-agents, LangChain, pydantic-ai, MCP) hands over the tool's name, its
 arguments, the id the model gave the call, and how to run it. The span records the arguments as its

@@ -1,4 +1,4 @@
-"""What a replayed call gets instead of running: a value (or the items a generator yields) or an
+"""What a call the rerun answers gets instead of running: a value (or the items a generator yields) or an
 exception, and the fields its end event records, as the recording had them.
 """
 
@@ -29,7 +29,7 @@ class _Recorded(TypedDict, total=False):
 
 
 class Answer:
-    """A replayed call's result and how its span ends; `note` says when it is not what the call
+    """An answered call's result and how its span ends; `note` says when it is not what the call
     returned (a recorded result that was cut or redacted). A `handled` error was turned into a message for
     the model (`error.handled`); the span ends failed with it, and `raises` says whether the app gets the
     exception (the framework made the message outside the call) or `value`, the message recorded."""

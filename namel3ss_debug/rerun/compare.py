@@ -33,7 +33,7 @@ from .requests import REQUEST_COMPONENTS
 _SKIPPED = frozenset({"run_start", "run_end", "segment_start"})
 # What differs between any two runs of the same app, never compared (the one list of it):
 # - our attrs: how a rerun answered a call, the namel3ss runtime's own run id, measurements of a response (a
-#   replayed body is the same JSON, written compact, served at once), and a tool's call id (what pairs a tool
+#   served body is the same JSON, written compact, served at once), and a tool's call id (what pairs a tool
 #   with its twin, not what it did; a framework that makes its own ids numbers them in the scheduler's order);
 # - the attributes an OpenTelemetry span came with (`attrs.otel_attributes`) whose last word names an id, a
 #   time or a duration (`volatile_attribute`): `gen_ai.agent.id`, `gen_ai.event.start_time`,

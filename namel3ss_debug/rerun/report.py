@@ -80,9 +80,9 @@ class RerunReport:
         if self.network is not None and self.network.not_reproduced is not None:
             return self.network.not_reproduced
         if not any(self.counts.get(source) for source in ("recorded", "mocked", "replaced")):
-            if self.counts.get("reran"):  # a run that ran all over again, however alike, replayed nothing
-                return "nothing was replayed: every call the rerun made ran again"
-            return "nothing was replayed: the rerun made no call the recording could answer"
+            if self.counts.get("reran"):  # a run that ran all over again, however alike, was answered by nothing
+                return "nothing was answered from the recording: every call the rerun made ran again"
+            return "nothing was answered from the recording: the rerun made no call the recording could answer"
         if c is None:
             return "the rerun wrote no trace to compare"
         if c.first is not None:

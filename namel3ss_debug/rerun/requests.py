@@ -1,7 +1,7 @@
 """How a rerun finds the recorded answer to an HTTP request: by what it asks, then by order.
 
 A request is matched among the recorded requests to the same endpoint (method and path; the host is
-not compared, so a stub or a proxy on another port replays the same run):
+not compared, so a stub or a proxy on another port answers the same run):
 1. one that asked exactly the same (its inputs, as the trace records them, have the same fingerprint),
    from the same thread and asyncio task if there is one, else the first;
 2. under `--match call` (the default), when none asked the same, the one most like it among the next

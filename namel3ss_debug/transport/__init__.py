@@ -1,4 +1,4 @@
-"""HTTP requests recorded and replayed at the client, whatever SDK or framework makes them.
+"""HTTP requests recorded at the client, and answered there in a rerun, whatever SDK or framework makes them.
 
 `capture_http()` arranges for the HTTP clients to be hooked when the app imports them (at once if it
 already has): httpx and httpx2 at their transports, requests at its adapter, aiohttp at its

@@ -37,7 +37,7 @@ from .wire import body_chunks
 _MARK = "__namel3ss_debug__"
 _WATCHED: dict[int, tuple[Any, Exchange]] = {}  # id(reader) -> (reader, its exchange) until the body ends
 _WATCHING_TYPES: dict[type, type] = {}  # a StreamReader class -> its watched subclass
-_BREAKS: dict[int, tuple[Any, BaseException]] = {}  # id(replayed reader) -> (reader, the error its body broke with)
+_BREAKS: dict[int, tuple[Any, BaseException]] = {}  # id(served reader) -> (reader, the error its body broke with)
 
 
 def install(module: ModuleType) -> list[str]:
@@ -67,7 +67,7 @@ def _wrap(module: ModuleType, original: Callable[..., Any]) -> Callable[..., Any
         check = kwargs.get("raise_for_status")
         check = getattr(self, "_raise_for_status", None) if check is None else check
         if exchange.answer is not None:
-            response = await _replayed(module, self, method, str_or_url, kwargs, exchange)
+            response = await _served(module, self, method, str_or_url, kwargs, exchange)
         else:
             live = {**kwargs, "raise_for_status": False} if check else kwargs
             try:
@@ -220,7 +220,7 @@ class _Watching:
             watched[1].chunk(data)
             if self.at_eof():  # type: ignore[attr-defined]
                 _ended(id(self))
-        if not self._buffer and id(self) in _BREAKS:  # type: ignore[attr-defined]  # a replayed body that broke
+        if not self._buffer and id(self) in _BREAKS:  # type: ignore[attr-defined]  # a served body that broke
             self.set_exception(_BREAKS.pop(id(self))[1])
         return data
 
@@ -258,7 +258,7 @@ def _released(error: BaseException) -> bool:
 
 
 # -- a rerun -----------------------------------------------------------------------------------------
-async def _replayed(module: ModuleType, session: Any, method: str, str_or_url: Any, kwargs: dict[str, Any],
+async def _served(module: ModuleType, session: Any, method: str, str_or_url: Any, kwargs: dict[str, Any],
                     exchange: Exchange) -> Any:
     """The rerun's answer as a `ClientResponse`, read through the same watcher as a live one, so its
     span says what the recorded span said."""
@@ -324,7 +324,7 @@ def _reason(status: int) -> str:
 
 
 class _Offline:
-    """The connection a replayed response is started on, its protocol, and its body's protocol: it
+    """The connection a served response is started on, its protocol, and its body's protocol: it
     answers `read()` with the recorded response and sends nothing."""
 
     upgraded = False

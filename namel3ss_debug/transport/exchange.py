@@ -1,6 +1,6 @@
 """A request's span while its response is read, whatever client read it.
 
-The response, live or replayed, is read through an `Exchange` (opened by `opening.py`): its bytes are
+The response, live or served by a rerun, is read through an `Exchange` (opened by `opening.py`): its bytes are
 kept as the app reads them (never buffered ahead of it) and, when the body ends, become the span's
 outputs: the response as it came (`outputs.return`: status, the headers clients read, the body or its
 frames) and what an LLM API's answer means (text, tool calls, finish reason, usage, model).
@@ -167,7 +167,7 @@ class Exchange:
         if self.encoding and self.encoding != "identity":
             try:
                 data = decoded(self.encoding, data)
-            except Exception:  # kept as sent, with its encoding, for the client to undo in a replay
+            except Exception:  # kept as sent, with its encoding, for the client to undo in a rerun
                 self.headers["content-encoding"] = self.encoding
                 return [], {"bytes": data}
         content_type = self.headers.get("content-type", "")

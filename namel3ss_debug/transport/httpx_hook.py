@@ -49,7 +49,7 @@ def _sync(module: ModuleType, original: Callable[..., Any], streams: Any) -> Cal
         if exchange is None:
             return original(self, request)
         if exchange.answer is not None:
-            return _replayed(module, exchange, streams)
+            return _served(module, exchange, streams)
         if tracer.rerun is not None:  # only a rerun gives out the placeholder
             _drop_placeholder(request)
         try:
@@ -73,7 +73,7 @@ def _async(module: ModuleType, original: Callable[..., Any], streams: Any) -> Ca
         if exchange is None:
             return await original(self, request)
         if exchange.answer is not None:
-            return _replayed(module, exchange, streams)
+            return _served(module, exchange, streams)
         if tracer.rerun is not None:  # only a rerun gives out the placeholder
             _drop_placeholder(request)
         try:
@@ -106,14 +106,14 @@ def _recorded(response: Any, exchange: Exchange, streams: Any) -> Any:
     return response
 
 
-def _replayed(module: ModuleType, exchange: Exchange, streams: Any) -> Any:
+def _served(module: ModuleType, exchange: Exchange, streams: Any) -> Any:
     """The rerun's answer as the transport's response: read through the same exchange as a live one,
     so its span says what the recorded span said."""
     record = served_record(exchange)  # a recorded transport error is raised again
     given = record.get("headers")
     headers: dict[str, str] = given if isinstance(given, dict) else {}
     exchange.received(record["status"], headers)
-    body = streams.replayed(list(body_chunks(record)), broken_by(exchange, record))
+    body = streams.served(list(body_chunks(record)), broken_by(exchange, record))
     return module.Response(record["status"], headers=headers, stream=streams.recording(body, exchange),
                            extensions={"http_version": b"HTTP/1.1"})
 
@@ -129,8 +129,8 @@ def _drop_placeholder(request: Any) -> None:
 class _Streams:
     """The stream classes for one httpx module (its clients check `isinstance` against its own bases)."""
 
-    def __init__(self, recording: type, replayed: type):
-        self.recording, self.replayed = recording, replayed
+    def __init__(self, recording: type, served: type):
+        self.recording, self.served = recording, served
 
 
 _STREAMS: dict[str, _Streams] = {}
@@ -143,7 +143,7 @@ def _stream_types(module: ModuleType) -> _Streams | None:
     if module.__name__ not in _STREAMS:
         bases = (sync_base, async_base)
         _STREAMS[module.__name__] = _Streams(type("RecordingStream", (_Recording, *bases), {}),
-                                             type("ReplayedBody", (_ReplayedBody, *bases), {}))
+                                             type("ServedBody", (_ServedBody, *bases), {}))
     return _STREAMS[module.__name__]
 
 
@@ -178,7 +178,7 @@ class _Recording:
             exchange.finish(early=True)
 
 
-class _ReplayedBody:
+class _ServedBody:
     """A recorded body served a frame at a time (a stream) or whole, once, as a connection serves it
     (a client that reads again after the end gets nothing more); a body that broke breaks again."""
 

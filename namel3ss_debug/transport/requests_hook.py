@@ -44,7 +44,7 @@ def _send(original: Callable[..., Any]) -> Callable[..., Any]:
         if exchange is None:
             return original(self, request, *args, **kwargs)
         if exchange.answer is not None:
-            return _replayed(self, request, exchange)
+            return _served(self, request, exchange)
         for name in [name for name, value in request.headers.items() if PLACEHOLDER_KEY in str(value)] \
                 if tracer.rerun is not None else ():  # only a rerun gives out the placeholder
             del request.headers[name]
@@ -80,18 +80,18 @@ def _recorded(response: Any, exchange: Exchange) -> Any:
     return response
 
 
-def _replayed(adapter: Any, request: Any, exchange: Exchange) -> Any:
+def _served(adapter: Any, request: Any, exchange: Exchange) -> Any:
     record = served_record(exchange)  # a recorded transport error is raised again
     from urllib3 import HTTPResponse  # noqa: PLC0415 - requests' own dependency
 
     headers = record.get("headers") if isinstance(record.get("headers"), dict) else {}
     raw = HTTPResponse(body=io.BytesIO(b""), headers=headers, status=record["status"], preload_content=False)
     response = adapter.build_response(request, raw)
-    response.raw = _ReplayedBody(list(body_chunks(record)), broken_by(exchange, record), raw)
+    response.raw = _ServedBody(list(body_chunks(record)), broken_by(exchange, record), raw)
     return _recorded(response, exchange)
 
 
-class _ReplayedBody:
+class _ServedBody:
     """A recorded body, as `requests` reads a response's raw stream: a frame at a time (`stream()`), or
     whole (`read()`); one that broke while it was read breaks again after the frames it gave. Anything
     else is the urllib3 response built from the recorded status and headers."""

@@ -3,7 +3,7 @@
 A response body is kept as what it is: JSON as its value (`body`), a stream of server-sent events or
 of JSON lines as its frames (`frames`, with `framing`), other text as a string (`text`), anything else
 as bytes (`bytes`, which the trace writes as a `$bytes` marker). `body_bytes` makes the wire form
-again, so a replay serves what was recorded; JSON is written compact, which any client reads as the
+again, so a rerun serves what was recorded; JSON is written compact, which any client reads as the
 same value.
 """
 

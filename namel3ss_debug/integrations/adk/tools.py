@@ -11,9 +11,9 @@ id. ADK gives an id of its own (`adk-...`, random, never sent to the model) to a
 one (Gemini's often do): that one is not recorded, and the call is linked by name and arguments.
 
 A tool's body may also act on the session through its `ToolContext` (write state, transfer to an agent,
-escalate, skip the summary). What it did to `tool_context.actions` (the fields of `REPLAYED`) is kept on
+escalate, skip the summary). What it did to `tool_context.actions` (the fields of `RESTORED`) is kept on
 the span (`attrs.adk_actions`), and a rerun that answers the call does it again, so the session goes on
-as it did. Other actions (auth requests, confirmations, artifacts saved) are not replayed.
+as it did. Other actions (auth requests, confirmations, artifacts saved) are not done again.
 
 A tool that raises under a runner with our plugin has its span held until ADK's error callbacks have
 said whether the model gets an answer in its place (`adk/errors.py`).
@@ -36,7 +36,7 @@ FRAMEWORK = "google-adk"
 MARK = "__namel3ss_debug__"
 ACTIONS = "adk_actions"
 CLIENT_ID_PREFIX = "adk-"  # ADK's own ids for calls the model gave none (AF_FUNCTION_CALL_ID_PREFIX)
-REPLAYED = ("state_delta", "transfer_to_agent", "transfer_reason", "escalate", "skip_summarization", "end_of_agent",
+RESTORED = ("state_delta", "transfer_to_agent", "transfer_reason", "escalate", "skip_summarization", "end_of_agent",
             "route")
 
 
@@ -105,9 +105,9 @@ def model_call_id(tool_context: Any) -> str | None:
 
 
 def actions_of(tool_context: Any) -> dict[str, Any]:
-    """A copy of the fields of `REPLAYED` of the call's actions, before its body runs."""
+    """A copy of the fields of `RESTORED` of the call's actions, before its body runs."""
     actions = getattr(tool_context, "actions", None)
-    return {field: copy.deepcopy(getattr(actions, field, None)) for field in REPLAYED}
+    return {field: copy.deepcopy(getattr(actions, field, None)) for field in RESTORED}
 
 
 def keep_actions(tracer: Tracer, span: Any, tool_context: Any, before: dict[str, Any]) -> None:
@@ -138,7 +138,7 @@ def redo_actions(tracer: Tracer, tool_context: Any, recorded: Any) -> None:
     try:
         actions = tool_context.actions
         for field, value in recorded.items():
-            if field not in REPLAYED:
+            if field not in RESTORED:
                 continue
             if field == "state_delta" and isinstance(value, dict):
                 actions.state_delta.update(value)

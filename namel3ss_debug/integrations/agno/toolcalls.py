@@ -175,13 +175,13 @@ def told(error: Exception) -> tuple[BaseException, dict[str, Any]] | None:
     return error.cause or error, {"error": str(error)}
 
 
-def replayed(error: BaseException, outputs: Any) -> BaseException:
+def raised_again(error: BaseException, outputs: Any) -> BaseException:
     """A recorded failure, raised again as the `ToolFailed` that gives Agno its failed result."""
     said = outputs.get("error") if isinstance(outputs, dict) else None
     return ToolFailed(said if isinstance(said, str) else str(error))
 
 
-TELLING = Telling(told, replayed)
+TELLING = Telling(told, raised_again)
 
 
 def noting_exceptions(original: Callable[..., Any]) -> Callable[..., Any]:

@@ -1,4 +1,4 @@
-"""Response records, as the transport serves them in a replay: a whole JSON body, or the frames of a
+"""Response records, as the transport serves them in a rerun: a whole JSON body, or the frames of a
 stream with their framing (server-sent events, or Ollama's JSON lines)."""
 
 from __future__ import annotations

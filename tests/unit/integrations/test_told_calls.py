@@ -1,6 +1,6 @@
 """A tool failure a framework hands on as an error of its own (smolagents' `AgentToolExecutionError` raised
 `from` the tool's `KeyError`) or a failed result: `calls.told_call` records the tool's own exception,
-handled, with what the model is told in `outputs`, and a rerun raises what `Telling.replayed` makes."""
+handled, with what the model is told in `outputs`, and a rerun raises what `Telling.raised_again` makes."""
 
 from __future__ import annotations
 

@@ -28,7 +28,8 @@ def test_every_call_answered_and_nothing_parted_is_reproduced():
 
 @pytest.mark.parametrize(("changes", "why"), [
     ({"counts": {"recorded": 2, "live": 1}}, "1 call(s) ran live instead of being answered from the recording"),
-    ({"counts": {"recorded": 0, "live": 0}}, "nothing was replayed: the rerun made no call the recording could answer"),
+    ({"counts": {"recorded": 0, "live": 0}},
+     "nothing was answered from the recording: the rerun made no call the recording could answer"),
     ({"comparison": None}, "the rerun wrote no trace to compare"),
     ({"comparison": dataclasses.replace(SAME, first=EventDivergence(None, None, "x"))},
      "the rerun diverged from the recording"),
@@ -42,9 +43,9 @@ def test_tools_that_ran_again_and_compare_the_same_are_a_reproduction():
     assert report(counts={"recorded": 2, "reran": 1, "live": 0}).reproduced
 
 
-def test_a_rerun_whose_every_call_ran_again_replayed_nothing():
+def test_a_rerun_whose_every_call_ran_again_answered_nothing_from_the_recording():
     assert report(counts={"recorded": 0, "reran": 2}).not_reproduced == \
-        "nothing was replayed: every call the rerun made ran again"
+        "nothing was answered from the recording: every call the rerun made ran again"
 
 
 def test_a_tool_that_ran_again_and_returned_something_else_is_a_divergence():
