@@ -14,8 +14,9 @@ from namel3ss_debug.cli.main import cli
 
 
 @pytest.mark.parametrize(("argv", "message", "hint"), [
-    (["analyze", "--jobs", "abc", "x"], "Invalid value for '--jobs': 'abc' is not a valid integer range.", ""),
-    (["analyze", "--bogus"], "no such option '--bogus'", "did you mean `--jobs`? "),
+    (["analyze", "--top", "abc", "x"], "Invalid value for '--top': 'abc' is not a valid integer range.", ""),
+    (["analyze", "--bogus"], "no such option '--bogus'", ""),
+    (["analyze", "--sectoin"], "no such option '--sectoin'", "did you mean `--section`? "),
     (["diff", "a.jsonl"], "Missing argument 'NEW'.", ""),
     (["config", "show", "--format", "xml"], "Invalid value for '--format': 'xml' is not one of 'table', 'json'.", ""),
     (["bogus"], "no such command 'bogus'", ""),
