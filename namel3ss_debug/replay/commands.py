@@ -1,6 +1,6 @@
 """The debugger's commands: pdb's aliases, help made from docstrings, and the one way a command line runs.
 
-A session (replay's `ReplaySession`, the rerun's `StepSession`) is a `CommandSession`: each of its
+A session (replay's `ReplaySession`, the rerun's `RerunSession`) is a `CommandSession`: each of its
 `do_<name>(self, argument, column)` methods is a command, returning the records it answers with. Its
 docstring's first line is the usage, the rest of its first paragraph the summary, and the paragraphs
 after it the details. `help` and `quit` are every session's; a session lists its own commands first.

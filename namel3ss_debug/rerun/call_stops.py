@@ -1,7 +1,7 @@
 """The rerun's console commands, without I/O (`replay TRACE --rerun --step`): at a stop before a replayable
 call, look at it, set breakpoints, and answer it (accept the answer shown, replace it, or run it live).
 
-    session = StepSession(call_breakpoints(), step=True, recording=recording, edit=editor)
+    session = RerunSession(call_breakpoints(), step=True, recording=recording, edit=editor)
     stop = session.arrive(pending)       # a CallStop to show, or None: the call is not a stop
     session.execute('replace {"hits": []}')  # records to show; a command that answers the call ends the stop
     session.leave()                      # the Decision (accept when none was made), for the rerun
@@ -58,7 +58,7 @@ class Replaced:
     value: Any
 
 
-class StepSession(CommandSession):
+class RerunSession(CommandSession):
     """The breakpoints, whether to stop at every call (stepping), and the call waiting at a stop."""
 
     def __init__(self, breakpoints: BreakpointTable, *, step: bool = False, recording: Recording | None = None,
@@ -208,7 +208,7 @@ class StepSession(CommandSession):
         return self.recording.where(pending.recorded)
 
 
-COMMANDS = StepSession.commands
+COMMANDS = RerunSession.commands
 
 
 def parse_json(text: str, column: int | None) -> Any:

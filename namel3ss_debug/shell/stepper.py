@@ -1,4 +1,4 @@
-"""The rerun's console (`replay TRACE --rerun --step`): the shell (`loop.py`) over a StepSession, asked
+"""The rerun's console (`replay TRACE --rerun --step`): the shell (`loop.py`) over a RerunSession, asked
 before each replayable call of the app running again. At a stop it shows the call's inputs and the
 answer it is about to get, and the user's commands accept the answer, replace it (inline JSON or in an
 editor) or run the call live; then the app goes on.
@@ -39,7 +39,7 @@ from ..render.rerun.stop import json_of, render
 from ..replay.outputs import Message
 from ..rerun.answerer import Decision, PendingCall
 from ..rerun.recording import Recording
-from ..rerun.stepping import StepSession
+from ..rerun.call_stops import RerunSession
 from ..rerun.targets import call_breakpoints
 from .editor import json_editor
 from .loop import Mode, Shell
@@ -55,7 +55,7 @@ class Stepper:
                  breakpoints: Iterable[str] = (), lines: Iterable[str] | None = None, interactive: bool = False,
                  json_out: IO[bytes] | None = None, recording: Recording | None = None, history: Path | None = None,
                  environ: Mapping[str, str] | None = None, prompt_input: Any = None, prompt_output: Any = None):
-        self.session = StepSession(call_breakpoints(), step=step, recording=recording, edit=json_editor(environ))
+        self.session = RerunSession(call_breakpoints(), step=step, recording=recording, edit=json_editor(environ))
         for spec in breakpoints:
             self.session.breakpoints.add(spec)
         source: Any = None  # no commands: a walk

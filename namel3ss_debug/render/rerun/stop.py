@@ -15,7 +15,7 @@ from rich.text import Text
 
 from ...rerun.answers import answer_json
 from ...rerun.answerer import PendingCall
-from ...rerun.stepping import CallStop, Replaced
+from ...rerun.call_stops import CallStop, Replaced
 from ..event_text import one_line
 from ..json_text import compact_json, json_line
 from ..replay import view as replay_view

@@ -9,7 +9,7 @@ from namel3ss_debug.rerun.answers import Answer
 from namel3ss_debug.rerun.candidates import LiveCall
 from namel3ss_debug.rerun.recording import RecordedCall, fingerprint
 from namel3ss_debug.rerun.answerer import Decision, PendingCall
-from namel3ss_debug.rerun.stepping import CallStop, Replaced, StepSession
+from namel3ss_debug.rerun.call_stops import CallStop, Replaced, RerunSession
 from namel3ss_debug.rerun.targets import call_breakpoints
 
 
@@ -22,7 +22,7 @@ def search(number: int = 1) -> PendingCall:
 
 
 def test_a_stop_is_a_record_and_replace_ends_it_with_the_value():
-    session = StepSession(call_breakpoints(), step=True)
+    session = RerunSession(call_breakpoints(), step=True)
     pending = search()
     assert session.arrive(pending) == CallStop(pending, (), 1, None)
     assert (session.execute("replace 2"), session.done) == ([Replaced("tool:search#1", 2)], True)
@@ -30,14 +30,14 @@ def test_a_stop_is_a_record_and_replace_ends_it_with_the_value():
 
 
 def test_a_call_is_no_stop_unless_stepping_or_at_a_breakpoint():
-    session = StepSession(call_breakpoints())
+    session = RerunSession(call_breakpoints())
     session.breakpoints.add("tool:search#2")
     assert session.arrive(search(1)) is None
     assert session.arrive(search(2)).hits == (1,)
 
 
 def test_commands_that_only_look_keep_the_stop_and_running_out_accepts():
-    session = StepSession(call_breakpoints(), step=True)
+    session = RerunSession(call_breakpoints(), step=True)
     session.arrive(search())
     assert session.execute("p inputs.query")[0].value == "x" and not session.done
     assert session.leave() == Decision("accept")
@@ -45,24 +45,24 @@ def test_commands_that_only_look_keep_the_stop_and_running_out_accepts():
 
 def test_edit_gives_the_answer_to_the_shells_editor_and_takes_what_it_saved():
     seen = []
-    session = StepSession(call_breakpoints(), step=True, edit=lambda value: seen.append(value) or '{"hits": []}')
+    session = RerunSession(call_breakpoints(), step=True, edit=lambda value: seen.append(value) or '{"hits": []}')
     session.arrive(search())
     session.execute("edit")
     assert (seen, session.leave()) == ([["a"]], Decision("replace", {"hits": []}))
-    unchanged = StepSession(call_breakpoints(), step=True, edit=lambda value: None)
+    unchanged = RerunSession(call_breakpoints(), step=True, edit=lambda value: None)
     unchanged.arrive(search())
     assert unchanged.execute("edit") == [Message("unchanged: the answer shown stays (accept gives it)")]
     assert not unchanged.done
 
 
 def test_edit_without_an_editor_is_a_mistake_and_the_stop_stays():
-    session = StepSession(call_breakpoints(), step=True)
+    session = RerunSession(call_breakpoints(), step=True)
     session.arrive(search())
     assert session.execute("edit")[0].level == "error"
     assert (session.errors, session.done) == (1, False)
 
 
 def test_the_rerun_lists_its_own_commands_in_the_order_it_always_has():
-    assert list(StepSession.commands) == ["accept", "step", "continue", "replace", "edit", "live", "break", "clear",
+    assert list(RerunSession.commands) == ["accept", "step", "continue", "replace", "edit", "live", "break", "clear",
                                           "p", "inputs", "info", "help", "quit"]
-    assert StepSession.commands["accept"].aliases == ("ok",)
+    assert RerunSession.commands["accept"].aliases == ("ok",)

@@ -26,7 +26,7 @@ from namel3ss_debug.rerun.answers import Answer
 from namel3ss_debug.rerun.candidates import LiveCall
 from namel3ss_debug.rerun.recording import RecordedCall, fingerprint
 from namel3ss_debug.rerun.answerer import Decision, PendingCall
-from namel3ss_debug.rerun.stepping import COMMANDS
+from namel3ss_debug.rerun.call_stops import COMMANDS
 from namel3ss_debug.rerun.targets import call_breakpoints
 from namel3ss_debug.shell.stepper import Stepper
 
