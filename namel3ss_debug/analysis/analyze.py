@@ -8,9 +8,10 @@ from __future__ import annotations
 import gc
 from contextlib import contextmanager
 from dataclasses import replace
-from typing import Any, Callable, Iterable, Iterator, Sequence
+from typing import Callable, Iterable, Iterator
 
-from ..store.reader import Located
+from ..store.handed import ReadMet, RecordBlocks, Run
+from ..store.located import Located
 from ..store.records import EventRecord, record_from_dict
 from .build import build_report
 from .prices import Pricer
@@ -19,13 +20,12 @@ from .tally import Options, Tally
 from .window import EventWindow
 
 
-def analyze(runs: Iterable[tuple[Any, Iterable[Sequence[EventRecord]]]], *, pricer: Pricer | None = None,
-            options: Options | None = None, window: EventWindow | None = None, problems: Any = None,
-            sections: Iterable[str] = SECTIONS, bytes_read: Any = None) -> Report:
+def analyze(runs: Iterable[tuple[Run, RecordBlocks]], *, pricer: Pricer | None = None,
+            options: Options | None = None, window: EventWindow | None = None, problems: ReadMet | None = None,
+            sections: Iterable[str] = SECTIONS, bytes_read: Callable[[], int] | None = None) -> Report:
     """Tally each `(source, blocks)` run in order, then build the report.
 
-    `source` has `label`, `files` and `run_id` (a `store.sources.RunSource`); `bytes_read`, if given,
-    is called once at the end for the figure the overview shows.
+    `bytes_read`, if given, is called once at the end for the figure the overview shows.
     """
     pricer = pricer or Pricer()
     tally = Tally(equipped(replace(options or Options(), sections=frozenset(sections)), pricer, window))
@@ -38,7 +38,7 @@ def analyze(runs: Iterable[tuple[Any, Iterable[Sequence[EventRecord]]]], *, pric
                 tally.feed(block)
         tally.finish()
         return build_report(tally, pricer, problems=problems, sections=sections,
-                            bytes_read=bytes_read() if callable(bytes_read) else 0,
+                            bytes_read=bytes_read() if bytes_read is not None else 0,
                             filters=window.describe() if window is not None else {})
 
 
@@ -50,7 +50,7 @@ def equipped(options: Options, pricer: Pricer, window: EventWindow | None) -> Op
     return options
 
 
-def dict_blocks(events: Iterable[Located], see: Callable[[Located], None], problems: Any = None,
+def dict_blocks(events: Iterable[Located], see: Callable[[Located], None], problems: ReadMet | None = None,
                 size: int = 1024) -> Iterator[list[EventRecord]]:
     """Events read as dicts (by a command that needs their payloads too), each shown to `see` and made a
     record for `analyze`, `size` at a time. An event whose envelope fields have the wrong types is an invalid

@@ -22,13 +22,14 @@ from .stats import latency, op_label, rate
 from .summary import tools_seen
 from ..model.events import STARTUP_KIND, STARTUP_NAME, is_known_event_type
 from ..model.rerun_protocol import rerun_of
+from ..store.handed import ReadMet
 from .tally import Tally
 
 TOP_REPEATS = 20
 STARTUP_OP = ("app", STARTUP_NAME, STARTUP_KIND)  # the run's start-up span, as the critical path names it
 
 
-def build_report(tally: Tally, pricer: Pricer, *, problems: Any = None, sections: Iterable[str] = SECTIONS,
+def build_report(tally: Tally, pricer: Pricer, *, problems: ReadMet | None = None, sections: Iterable[str] = SECTIONS,
                  bytes_read: int = 0, filters: dict[str, object] | None = None) -> Report:
     """Every section from the tally; `sections` picks which the report carries (health needs them all)."""
     ordered = {op: floats.ordered(durations) for op, durations in tally.durations.items()}  # sorted once, used by all
@@ -253,7 +254,7 @@ def _count_kinds(items: list[Any]) -> dict[str, int]:
     return counts
 
 
-def _integrity(tally: Tally, problems: Any) -> Integrity:
+def _integrity(tally: Tally, problems: ReadMet | None) -> Integrity:
     found = tally.integrity
     torn = len(problems.torn) if problems is not None else 0
     invalid = problems.invalid_count if problems is not None else 0

@@ -13,6 +13,7 @@ from array import array
 from typing import Any, Iterable
 
 from ..model.events import STARTUP_KIND, is_end, is_start, is_startup, kind as span_kind
+from ..store.handed import Run
 from ..store.records import EventRecord, attrs_of
 from . import critical
 from .findings import SEQ_BITS, Findings
@@ -84,7 +85,7 @@ class Tally(Findings):
         self._prefixes: dict[str, str] = {}  # event type -> span kind: "agent_turn_end" -> "agent_turn"
 
     # -- runs -------------------------------------------------------------------------------
-    def begin_source(self, source: Any) -> None:
+    def begin_source(self, source: Run) -> None:
         """`begin` the run a `store.sources.RunSource` names (by its label when it has no run id)."""
         self.begin(source.run_id or source.label, source.label, source.files)
 

@@ -11,7 +11,7 @@ alone reads nothing of the report, so the run is not analysed at all: it goes at
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Iterable, Iterator, Optional, Sequence
+from typing import TYPE_CHECKING, Iterable, Iterator, Optional, Sequence
 
 from .._version import __version__
 from ..analysis.analyze import analyze, collector_paused
@@ -19,6 +19,7 @@ from ..analysis.prices import Pricer
 from ..analysis.report import REPORT_SCHEMA, Report
 from ..store.reader import TraceReader
 from ..store.records import EventRecord
+from ..store.sources import RunSource
 from .evaluate import SECTIONS_READ, evaluate
 from .results import CHECK_SCHEMA, CheckReport, RunCheck
 from .rules import Rule
@@ -28,7 +29,7 @@ if TYPE_CHECKING:  # the finder loads the tracer's redactor: only a check of for
     from .secrets import SecretFinder
 
 
-def check_run(source: Any, reader: TraceReader, rules: list[Rule], *, pricer: Optional[Pricer] = None,
+def check_run(source: RunSource, reader: TraceReader, rules: list[Rule], *, pricer: Optional[Pricer] = None,
               secrets: Optional[SecretFinder] = None, scan: Optional[EventScan] = None) -> tuple[RunCheck, int]:
     """The rules judged against one run (`source`: a RunSource read by `reader`), and how many events it had.
     `scan`: the scan to show every event to (`new_scan(rules, secrets)` when not given)."""
@@ -55,7 +56,7 @@ def new_scan(rules: list[Rule], secrets: Optional[SecretFinder] = None) -> Event
     return EventScan(rules, secrets)
 
 
-def _record_blocks(reader: TraceReader, source: Any, scan: EventScan) -> Iterator[Sequence[EventRecord]]:
+def _record_blocks(reader: TraceReader, source: RunSource, scan: EventScan) -> Iterator[Sequence[EventRecord]]:
     """The run's records a block at a time, each block shown to the scan first."""
     for block in reader.line_blocks(source):
         scan.see_block(block, source.files[block.file])

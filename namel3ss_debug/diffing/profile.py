@@ -3,7 +3,7 @@
 Each event goes to the call recorder and, as a record, to the same streaming analysis `analyze` runs, so
 a diff's figures are the ones `analyze` prints for the run, and a trace is read once, not twice.
 
-Two ways in, one answer: `profile_lines` takes the reader's typed blocks (decoded in C, as `analyze` reads;
+Two ways in, one answer: `profile_lines` takes the reader's typed blocks (decoded by msgspec, as `analyze` reads;
 the recorder takes each record and its raw inputs and outputs, and decodes a line again only where the
 typed decoder refused one of its fields), `profile_run` takes events as dicts (made in memory, or read by
 a command that needs them whole). A test holds them to the same profile on random runs.
@@ -12,13 +12,14 @@ a command that needs them whole). A test holds them to the same profile on rando
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Iterable, Iterator, Sequence
+from typing import Iterable, Iterator, Sequence
 
 from ..analysis.analyze import analyze, dict_blocks
 from ..analysis.prices import Pricer
 from ..analysis.report import Report
+from ..store.handed import ReadMet, Run
 from ..store.line_blocks import LineBlock
-from ..store.reader import Located
+from ..store.located import Located
 from ..store.records import EventRecord
 from .calls import CallRecorder, CallSequence
 
@@ -28,9 +29,9 @@ SECTIONS = ("overview", "components", "operations", "llm", "errors")
 
 @dataclass(frozen=True)
 class RunProfile:
-    """A run as a diff sees it. `source` has `label`, `files` and `run_id` (a `store.sources.RunSource`)."""
+    """A run as a diff sees it."""
 
-    source: Any
+    source: Run
     report: Report
     calls: CallSequence
 
@@ -39,8 +40,8 @@ class RunProfile:
         return self.source.label
 
 
-def profile_run(source: Any, events: Iterable[Located], *, pricer: Pricer | None = None,
-                problems: Any = None, rereadable: bool = False) -> RunProfile:
+def profile_run(source: Run, events: Iterable[Located], *, pricer: Pricer | None = None,
+                problems: ReadMet | None = None, rereadable: bool = False) -> RunProfile:
     """Read `events` (in file order, with their places) once into a report and a call sequence.
 
     Every event reaches the call recorder, which keeps only the first run's calls and counts the
@@ -54,8 +55,8 @@ def profile_run(source: Any, events: Iterable[Located], *, pricer: Pricer | None
     return RunProfile(source, report, recorder.finish())
 
 
-def profile_lines(source: Any, blocks: Iterable[LineBlock], *, pricer: Pricer | None = None,
-                  problems: Any = None, rereadable: bool = False) -> RunProfile:
+def profile_lines(source: Run, blocks: Iterable[LineBlock], *, pricer: Pricer | None = None,
+                  problems: ReadMet | None = None, rereadable: bool = False) -> RunProfile:
     """`profile_run` of the reader's typed blocks (`TraceReader.line_blocks`): the same profile, faster."""
     recorder = CallRecorder()
 

@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
-from typing import Any, Iterator, Sequence, TypeVar
+from typing import Iterator, Sequence, TypeVar
 
 from ...model.events import is_known_event_type
+from ...store.handed import Run
+from ...store.problems import ReadProblems
+from ...store.records import EventRecord
 
-Block = TypeVar("Block", bound=Sequence[Any])  # a block of records, handed on as it came
+Block = TypeVar("Block", bound=Sequence[EventRecord])  # a block of records, handed on as it came
 
 
 class Counted:
     """Counts the records that go by, whatever sections the report keeps, and says which types are unknown."""
 
-    def __init__(self, problems: Any) -> None:
+    def __init__(self, problems: ReadProblems) -> None:
         self.events = 0
         self.problems = problems
 
-    def __call__(self, source: Any, blocks: Iterator[Block]) -> Iterator[Block]:
+    def __call__(self, source: Run, blocks: Iterator[Block]) -> Iterator[Block]:
         for block in blocks:
             self.events += len(block)
             for event_type in {record.event_type for record in block}:
