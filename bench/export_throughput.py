@@ -7,7 +7,7 @@
 One run generates the trace (bench/trace_gen.py), reads it once through the store (timed: the read every
 `export` pays), then times, in this process and on the same events held in memory:
 - `perfetto`: `write_perfetto(events, file)`, the whole conversion and the JSON written to a file;
-- `otlp-json`: span records (`model.otel.spans.SpanConverter`) and `write_otlp_json` to a file;
+- `otlp-json`: span records (`otel.spans.SpanConverter`) and `write_otlp_json` to a file;
 - `sdk`: the OpenTelemetry SDK creating and ending the same spans (same names, parents, attributes, start and
   end times) with a `TracerProvider` and a `SimpleSpanProcessor(InMemorySpanExporter)`, and `sdk bare`, the
   same with no span processor: what the spans cost an app instrumented with the SDK itself, before any
@@ -205,7 +205,7 @@ def span_plan(events: list[dict[str, Any]]) -> list[tuple] | None:
 
 def _export_attributes(events: list[dict[str, Any]]) -> dict[Any, tuple[str, dict[str, Any]]]:
     try:
-        from namel3ss_debug.model.otel.spans import to_spans  # noqa: PLC0415 - optional: may not exist yet
+        from namel3ss_debug.otel.spans import to_spans  # noqa: PLC0415 - optional: may not exist yet
     except ImportError:
         return {}
     found = {}

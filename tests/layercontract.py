@@ -30,7 +30,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("integrations", "transport"),  # capture hooks: a runtime's calls, HTTP clients
     ("tracer", "store"),  # writing traces; reading them
     ("redaction",),  # finding secrets: detectors, pairs, the pre-scan, the redactor
-    ("config",),  # settings and their rules
+    ("config", "otel"),  # settings and their rules; our events as OpenTelemetry span records (stdlib only)
     ("model", "schemas", "_version"),  # the shared vocabulary (stdlib only); the JSON schemas
 )
 FACADE = frozenset({"_version", "tracer", "transport", "launch"})  # what `namel3ss_debug/__init__.py` may import

@@ -11,7 +11,7 @@ from typing import Any, BinaryIO, Callable
 from ..analysis.prices import Pricer
 from ..analysis.span_table import priced_call
 from ..model.events import is_end
-from ..model.otel.spans import SpanConverter, SpanRecord
+from ..otel.spans import SpanConverter, SpanRecord
 from ..model.errors import UsageError
 from ..store.atomic import replace_file
 from ..store.sources import RunSource

@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ..error_category import categorize
+from ..model.error_category import categorize
 
 SOURCE = "opentelemetry"  # attrs.source of every span made from an OpenTelemetry span
 

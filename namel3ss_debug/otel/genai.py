@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ..deep import json_text
+from ..model.deep import json_text
 from .attributes import decoded
 
 # `attrs.api` of the HTTP capture (`openai.embeddings`, `gemini.generate_content`...) -> the operation.

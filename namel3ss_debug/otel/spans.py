@@ -27,11 +27,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from ..deep import json_text
-from ..events import STARTUP_NAME, is_end, is_startup
+from ..model.deep import json_text
+from ..model.events import STARTUP_NAME, is_end, is_startup
 from .genai import genai_attributes, span_name
 from .passthrough import came_as, event_as
-from ..text_keys import text_key
+from ..model.text_keys import text_key
 
 SCOPE = "namel3ss-debug"  # the instrumentation scope of every span (its version: the package's)
 PREFIX = "namel3ss."

@@ -19,7 +19,7 @@ pytest.importorskip("opentelemetry.exporter.otlp.proto.grpc.trace_exporter")
 
 from otlpreceivers import Blackhole, GrpcReceiver, HttpReceiver, refused_url
 
-from namel3ss_debug.model.otel.spans import SpanConverter
+from namel3ss_debug.otel.spans import SpanConverter
 
 APP = textwrap.dedent("""
     import sys, time

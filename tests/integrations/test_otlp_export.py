@@ -19,7 +19,7 @@ pytest.importorskip("opentelemetry.exporter.otlp.proto.http.trace_exporter")
 from otlpreceivers import GrpcReceiver, HttpReceiver
 from tracehelpers import pair_spans, read_events
 
-from namel3ss_debug.model.otel.spans import span_id_of
+from namel3ss_debug.otel.spans import span_id_of
 
 ROOT = Path(__file__).parents[2]
 EXAMPLE = ROOT / "examples" / "research_agent.py"

@@ -26,9 +26,9 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 from ...model.events import span_prefix
-from ...model.otel.attributes import SOURCE, Opening, component_of, declared, decoded, ending, kept_attributes, \
+from ...otel.attributes import SOURCE, Opening, component_of, declared, decoded, ending, kept_attributes, \
     opening
-from ...model.otel.passthrough import as_it_came
+from ...otel.passthrough import as_it_came
 from ...tracer.context import current
 from ...tracer.core import Tracer
 from ...tracer.held import Described, settle

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import IO, Any
 
 from ..._version import __version__ as SCOPE_VERSION
-from ...model.otel.spans import SCOPE, RunResource, SpanEvent, SpanRecord
+from ...otel.spans import SCOPE, RunResource, SpanEvent, SpanRecord
 
 BATCH = 512  # spans a line (a request), as a Collector's batch processor would send them
 _KINDS = {"INTERNAL": 1, "SERVER": 2, "CLIENT": 3, "PRODUCER": 4, "CONSUMER": 5}

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from ...model.errors import Namel3ssDebugError
-from ...model.otel.spans import SpanRecord
+from ...otel.spans import SpanRecord
 from ...tracer.otlp.answers import TIMEOUT_HINT, AnswerLog, Refusal, no_answer, refusal, watched_exporter
 from ...tracer.otlp.sdk import OtlpTarget, quiet_exporter_logs, readable_spans, reason_of
 

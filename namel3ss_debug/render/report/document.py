@@ -20,7 +20,7 @@ from ...analysis.critical_spans import startup
 from ...analysis.running import IN_FLIGHT
 from ...analysis.span_table import SpanRow, SpanTable
 from ...analysis.wide import PAGE, Cut, Key
-from ...model.otel.genai import conversation
+from ...otel.genai import conversation
 from ...ops.report import ReportPage, RunPicture
 from ..analyze.analyze_json import report_to_dict
 from ..diff.diff_json import diff_to_dict

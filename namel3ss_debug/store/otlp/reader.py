@@ -9,12 +9,12 @@ come in any order and a child may come before its parent, on disk: `spill.py`):
 - Each span becomes a start and an end event: `ts` from `startTimeUnixNano` / `endTimeUnixNano`,
   `duration_ms` from the two, status `failed` on `STATUS_CODE_ERROR` with the error from the span's
   last `exception` event. Component, name, inputs, outputs, model and usage come from the GenAI and
-  OpenInference attributes (`model/otel/attributes.py`); HTTP/database spans become `http`/`custom`
+  OpenInference attributes (`otel/attributes.py`); HTTP/database spans become `http`/`custom`
   spans, so no parent link is lost. A span without an end time stays open.
 - Span events become instant events (`custom_otel_event`, or the type our own export wrote), under
   their span; the `exception` events that make a failed span's error are that error, not events.
 - Our own attributes (`namel3ss.*`, written by `export --to otlp-json`) restore our fields exactly
-  when present: see `namel3ss_debug/model/otel/spans.py` for the names.
+  when present: see `namel3ss_debug/otel/spans.py` for the names.
 - A parent span id not in the file (a trace cut in pieces) leaves the span under the run's root;
   the missing id is kept as `attrs.otel_parent_span_id`.
 
@@ -40,8 +40,8 @@ from typing import Any, Mapping
 import orjson
 
 from ...model.events import span_prefix
-from ...model.otel.attributes import ending, kept_attributes, opening
-from ...model.otel.passthrough import as_it_came
+from ...otel.attributes import ending, kept_attributes, opening
+from ...otel.passthrough import as_it_came
 from ..foreign import Event, make_event, run_start_attrs, stable_span_id
 from ..line_events import refusal
 from ..located import Placed

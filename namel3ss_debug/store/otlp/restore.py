@@ -1,5 +1,5 @@
 """Our own events back from the `namel3ss.*` attributes our OTLP export writes, so that a run sent out as
-OTLP/JSON and read back is the run it was. The names are `namel3ss_debug/model/otel/spans.py`'s
+OTLP/JSON and read back is the run it was. The names are `namel3ss_debug/otel/spans.py`'s
 (`event_fields`, `span_fields`):
 
 - a span: its start's fields as `namel3ss.<field>` (`event_type`, `component`, `name`, `span_id`,

@@ -1,7 +1,7 @@
 """Live export (`exporters: ["jsonl", "otlp"]`): each span sent to an OTLP receiver while the app runs.
 
 `LiveOtlpWriter` wraps the run's trace-file writer: every line goes to the file first, exactly as without
-it; then the line, already redacted and truncated, is turned into spans (`model/otel/spans.py`) and handed
+it; then the line, already redacted and truncated, is turned into spans (`otel/spans.py`) and handed
 to the SDK's `BatchSpanProcessor`, whose queue is bounded and whose worker thread does the sending, a
 batch every `SEND_EVERY_SECONDS`. A receiver that is down costs one warning line and at most a fraction of
 a second: the SDK's own log lines about it are kept quiet, the queue drops what does not fit, and the end
@@ -25,7 +25,7 @@ import orjson
 
 from ...model.errors import Namel3ssDebugError
 from ...model.messages import warning_line
-from ...model.otel.spans import SpanConverter
+from ...otel.spans import SpanConverter
 from .answers import AnswerLog, refusal, watched_exporter
 from .sdk import DEFAULT_TIMEOUT, LOGGERS, SpanMaker, endpoint_variable, reason_of, require_otel, resolve_target
 from ..ours import OURS

@@ -21,7 +21,7 @@ from urllib.parse import unquote, urlsplit
 from ..._version import __version__ as SCOPE_VERSION
 from ...model.errors import UsageError
 from ...model.limits import finite_at_most, shown
-from ...model.otel.spans import SCOPE, RunResource, SpanRecord
+from ...otel.spans import SCOPE, RunResource, SpanRecord
 
 INSTALL_HINT = "pip install 'namel3ss-debug[otel]'"
 PROTOCOLS = ("http/protobuf", "grpc")

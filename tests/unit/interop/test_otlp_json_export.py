@@ -16,7 +16,7 @@ import pytest
 from tracehelpers import pair_spans, read_events
 
 from namel3ss_debug.interop.otlp.json_lines import any_value, write_otlp_json
-from namel3ss_debug.model.otel.spans import RunResource, SpanRecord, span_id_of
+from namel3ss_debug.otel.spans import RunResource, SpanRecord, span_id_of
 
 json_format = pytest.importorskip("google.protobuf.json_format")
 trace_service = pytest.importorskip("opentelemetry.proto.collector.trace.v1.trace_service_pb2")

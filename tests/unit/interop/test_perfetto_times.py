@@ -13,7 +13,7 @@ from tracefactory import TraceBuilder
 
 from namel3ss_debug.interop.perfetto import write_perfetto
 from namel3ss_debug.interop.perfetto_time import LAST_US, duration_us, placeable
-from namel3ss_debug.model.otel.spans import SpanConverter, time_ns
+from namel3ss_debug.otel.spans import SpanConverter, time_ns
 
 
 def one_call(**end: Any) -> list[dict[str, Any]]:

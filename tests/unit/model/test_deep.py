@@ -6,7 +6,7 @@ import json
 
 from namel3ss_debug.analysis.fields import text_of
 from namel3ss_debug.model.deep import DEEP_MARK, HUGE_MARK, VALUE_DEPTH_MAX, clip_deep, json_text, too_deep
-from namel3ss_debug.model.otel.spans import as_json
+from namel3ss_debug.otel.spans import as_json
 
 
 def nested(depth: int, kind: str = "list") -> object:

@@ -1,11 +1,11 @@
-"""The attribute mapping of OpenTelemetry spans (model/otel/attributes.py): GenAI semantic
+"""The attribute mapping of OpenTelemetry spans (otel/attributes.py): GenAI semantic
 conventions and OpenInference names, pure, no SDK."""
 
 from __future__ import annotations
 
 import json
 
-from namel3ss_debug.model.otel.attributes import (
+from namel3ss_debug.otel.attributes import (
     component_of,
     ending,
     opening,

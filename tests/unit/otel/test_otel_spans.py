@@ -1,4 +1,4 @@
-"""A recorded run as OpenTelemetry span records (model/otel/spans.py): pairs, parents, times, status, errors,
+"""A recorded run as OpenTelemetry span records (otel/spans.py): pairs, parents, times, status, errors,
 instant events, the resource, GenAI attributes, our `namel3ss.` fields, stable ids."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ import json
 
 from tracefactory import TraceBuilder
 
-from namel3ss_debug.model.otel.spans import SpanConverter, attribute_value, span_id_of, time_ns, trace_id_of
+from namel3ss_debug.otel.spans import SpanConverter, attribute_value, span_id_of, time_ns, trace_id_of
 
 
 def convert(events):
