@@ -248,9 +248,9 @@ def _stepper_factory(step: bool, breaks: tuple[str, ...], scripted: bool, comman
 
     def make(recording: Any, json_out: Any) -> Any:
         from ..render.console import make_console  # noqa: PLC0415 - Rich, only when a rerun steps
-        from ..shell.stepper import Stepper  # noqa: PLC0415 - the shell, only when a rerun steps
+        from ..shell.rerun_console import RerunConsole  # noqa: PLC0415 - the shell, only when a rerun steps
 
-        return Stepper(make_console(), make_console(stderr=True), step=step or lines is not None,
+        return RerunConsole(make_console(), make_console(stderr=True), step=step or lines is not None,
                        breakpoints=list(breaks),
                        lines=lines, interactive=step and not scripted, json_out=json_out, recording=recording,
                        history=_history_path(resolved))
@@ -283,7 +283,7 @@ def _one_run(traces: tuple[str, ...], config_path: Path | None, env: Environment
 def _run(session: Any, fmt: str, scripted: bool, step: bool, commands_file: Path | None, page: bool,
          resolved: Any) -> int:
     from ..render.console import make_console  # noqa: PLC0415 - Rich, only when a replay runs
-    from ..shell.console import ReplayConsole  # noqa: PLC0415 - the shell, only when a replay runs
+    from ..shell.replay_console import ReplayConsole  # noqa: PLC0415 - the shell, only when a replay runs
     from .pager import Output, PagerClosed, drop_stdout  # noqa: PLC0415 - the pager, only when a replay runs
 
     console, err = make_console(), make_console(stderr=True)

@@ -19,7 +19,7 @@ from typing import Callable
 from ..model.errors import UsageError
 from .breakpoints import BreakpointTable
 from .mocks import MockTable
-from .targets import event_breakpoints
+from .event_targets import event_breakpoints
 from .timeline import START, Timeline
 from .view import EventView
 

@@ -6,7 +6,7 @@ call, look at it, set breakpoints, and answer it (accept the answer shown, repla
     session.execute('replace {"hits": []}')  # records to show; a command that answers the call ends the stop
     session.leave()                      # the Decision (accept when none was made), for the rerun
 
-The shell (`shell/stepper.py`) reads the lines and writes the records; `edit` is a function of the shell's
+The shell (`shell/rerun_console.py`) reads the lines and writes the records; `edit` is a function of the shell's
 that runs the user's editor on the answer as JSON (`edit(value) -> the saved text, or None if unchanged`).
 """
 
@@ -28,7 +28,7 @@ from ..replay.reports import breakpoint_list, clear_breakpoints, set_breakpoint
 from .answers import answer_json, from_value
 from .answerer import Decision, PendingCall
 from .recording import Recording
-from .targets import call_view
+from .call_targets import call_view
 
 class AnswerError(UsageError):
     """A replacement that is not JSON, or an editor that failed: the stop stays. `column` (1-based,

@@ -21,7 +21,7 @@ from namel3ss_debug.replay.commands import aliases_of
 from namel3ss_debug.replay.debugger import COMMANDS, ReplaySession
 from namel3ss_debug.replay.engine import ReplayEngine
 from namel3ss_debug.replay.load import load_timeline
-from namel3ss_debug.shell.console import ReplayConsole
+from namel3ss_debug.shell.replay_console import ReplayConsole
 from namel3ss_debug.store.problems import ReadProblems
 from namel3ss_debug.store.reader import TraceReader
 from namel3ss_debug.store.sources import RunSource

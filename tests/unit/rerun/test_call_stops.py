@@ -10,7 +10,7 @@ from namel3ss_debug.rerun.candidates import LiveCall
 from namel3ss_debug.rerun.recording import RecordedCall, fingerprint
 from namel3ss_debug.rerun.answerer import Decision, PendingCall
 from namel3ss_debug.rerun.call_stops import CallStop, Replaced, RerunSession
-from namel3ss_debug.rerun.targets import call_breakpoints
+from namel3ss_debug.rerun.call_targets import call_breakpoints
 
 
 def search(number: int = 1) -> PendingCall:

@@ -3,7 +3,7 @@ before each replayable call of the app running again. At a stop it shows the cal
 answer it is about to get, and the user's commands accept the answer, replace it (inline JSON or in an
 editor) or run the call live; then the app goes on.
 
-    stepper = Stepper(console, err_console, step=True, breakpoints=["tool:search#2"], lines=None,
+    stepper = RerunConsole(console, err_console, step=True, breakpoints=["tool:search#2"], lines=None,
                       interactive=True, json_out=None, recording=recording, history=history_path)
     Rerun(recording, stepper=stepper)          # the rerun asks `stepper.decide(pending)` before each call
 
@@ -11,7 +11,7 @@ editor) or run the call live; then the app goes on.
   messages go to `console`; with `json_out`, each stop is a JSON line there and the rest goes to
   `err_console`.
 - `step`: stop before the first replayable call (`--step`); otherwise stop only at breakpoints.
-- `breakpoints`: specs as `b` takes them (`rerun/targets.py`); a bad one raises BreakpointError (a UsageError).
+- `breakpoints`: specs as `b` takes them (`rerun/call_targets.py`); a bad one raises BreakpointError (a UsageError).
 - `lines`: scripted commands (`--commands FILE`, or a piped stdin), each echoed after the prompt so the
   output reads as a transcript. When they run out, every remaining call gets its answer and the run
   goes on without stopping.
@@ -40,7 +40,7 @@ from ..replay.outputs import Message
 from ..rerun.answerer import Decision, PendingCall
 from ..rerun.recording import Recording
 from ..rerun.call_stops import RerunSession
-from ..rerun.targets import call_breakpoints
+from ..rerun.call_targets import call_breakpoints
 from .editor import json_editor
 from .loop import Mode, Shell
 from .reading import Script, Terminal
@@ -48,7 +48,7 @@ from .reading import Script, Terminal
 RERUN = Mode("(rerun) ", render, json_of, repeat_in_scripts=False)
 
 
-class Stepper:
+class RerunConsole:
     """Decides each replayable call of a rerun: at a stop, by the user's commands; elsewhere, accept."""
 
     def __init__(self, console: Console, err_console: Console, *, step: bool = False,

@@ -27,8 +27,8 @@ from namel3ss_debug.rerun.candidates import LiveCall
 from namel3ss_debug.rerun.recording import RecordedCall, fingerprint
 from namel3ss_debug.rerun.answerer import Decision, PendingCall
 from namel3ss_debug.rerun.call_stops import COMMANDS
-from namel3ss_debug.rerun.targets import call_breakpoints
-from namel3ss_debug.shell.stepper import Stepper
+from namel3ss_debug.rerun.call_targets import call_breakpoints
+from namel3ss_debug.shell.rerun_console import RerunConsole
 
 ACCEPT, LIVE = Decision("accept"), Decision("live")
 
@@ -55,14 +55,14 @@ class FakeRecording:
         return f"run.jsonl:{recorded.start}"
 
 
-def stepper(lines: list[str] | None, **options: Any) -> tuple[Stepper, io.StringIO]:
+def stepper(lines: list[str] | None, **options: Any) -> tuple[RerunConsole, io.StringIO]:
     text = io.StringIO()
     console = Console(file=text, width=200, color_system=None, highlight=False, emoji=False)
     options.setdefault("step", True)
-    return Stepper(console, console, lines=lines, recording=FakeRecording(), **options), text
+    return RerunConsole(console, console, lines=lines, recording=FakeRecording(), **options), text
 
 
-def run(lines: list[str] | None, calls: list[PendingCall], **options: Any) -> tuple[list[Decision], str, Stepper]:
+def run(lines: list[str] | None, calls: list[PendingCall], **options: Any) -> tuple[list[Decision], str, RerunConsole]:
     steps, text = stepper(lines, **options)
     decisions = [steps.decide(pending) for pending in calls]
     return decisions, text.getvalue(), steps
@@ -258,7 +258,7 @@ def test_a_walk_shows_each_step_and_accepts():
 
 def test_json_lines_carry_each_stop_and_messages_go_to_the_err_console():
     out, err, data = io.StringIO(), io.StringIO(), io.BytesIO()
-    steps = Stepper(Console(file=out, color_system=None), Console(file=err, color_system=None, width=200),
+    steps = RerunConsole(Console(file=out, color_system=None), Console(file=err, color_system=None, width=200),
                     step=True, lines=["replace 2"], interactive=False, json_out=data, recording=FakeRecording())
     assert steps.decide(call(inputs={"q": "\x1b"})) == Decision("replace", 2)
     document = json.loads(data.getvalue())
@@ -332,7 +332,7 @@ def interact(keys: str, calls: list[PendingCall]) -> tuple[list[Decision], str]:
     console = Console(file=text, width=200, color_system=None)
     with create_pipe_input() as pipe:
         pipe.send_text(keys)
-        steps = Stepper(console, console, step=True, lines=None, interactive=True,
+        steps = RerunConsole(console, console, step=True, lines=None, interactive=True,
                         prompt_input=pipe, prompt_output=DummyOutput())
         decisions = [steps.decide(pending) for pending in calls]
     return decisions, text.getvalue()

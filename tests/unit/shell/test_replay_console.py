@@ -16,7 +16,7 @@ from namel3ss_debug.replay.builder import timeline_of
 from namel3ss_debug.replay.debugger import ReplaySession
 from namel3ss_debug.replay.engine import ReplayEngine
 from namel3ss_debug.shell.completion import ReplayCompleter, candidates
-from namel3ss_debug.shell.console import ReplayConsole
+from namel3ss_debug.shell.replay_console import ReplayConsole
 
 
 def make_session() -> ReplaySession:
