@@ -44,8 +44,6 @@ Items = TypeVar("Items", bound=Sized)
 
 __all__ = ["Located", "TraceReader"]
 
-Decode = Callable[[memoryview], Sequence[EventRecord]]  # a block's bytes (whole lines) -> its records
-
 
 class TraceReader:
     """Reads the files of a run in order, telling `problems` about anything that is not a clean event."""
@@ -60,23 +58,22 @@ class TraceReader:
         self.index_min_bytes = index_min_bytes
         self.reuse_buffers = reuse_buffers
 
-    def records(self, source: RunSource, decode: Decode = BLOCK_DECODER.decode_lines,
-                ) -> Iterator[Sequence[EventRecord]]:
-        """Sequences of records, one per block of lines, in the run's order: what `decode` makes of a block's
-        bytes (msgspec's list), or the block read line by line when it raises.
+    def records(self, source: RunSource) -> Iterator[Sequence[EventRecord]]:
+        """Sequences of records, one per block of lines, in the run's order: each block decoded by msgspec at
+        once, or read line by line when that raises.
 
         With `reuse_buffers`, the raw fields (`inputs`, `attrs`) of a block's records are valid only
         until the block after next is read: use them, do not keep them.
         """
         for path in source.files:
-            yield from self._file(path, _RecordSink(self.problems, decode))
+            yield from self._file(path, _RecordSink(self.problems))
 
-    def line_blocks(self, source: RunSource, decode: Decode = BLOCK_DECODER.decode_lines) -> Iterator[LineBlock]:
+    def line_blocks(self, source: RunSource) -> Iterator[LineBlock]:
         """The run's records a block at a time, each block able to say where each record is and to hand out
         the events whose line passes a cheap test (`LineBlock.picked`), in the run's order. A block read whole
-        holds what `decode` makes of it, as `records` says."""
+        holds msgspec's records of it, as `records` says."""
         for index, path in enumerate(source.files):
-            yield from self._file(path, _LinedSink(self.problems, index, decode))
+            yield from self._file(path, _LinedSink(self.problems, index))
 
     def events(self, source: RunSource) -> Iterator[Located]:
         """Every event of the run as a dict with its place."""
@@ -210,17 +207,13 @@ class _Records(_Sink[Items]):
     """Typed records: a whole block decoded by msgspec at once, or line by line when the block has a bad line;
     `_RecordSink` gives them out as they are, `_LinedSink` with their lines."""
 
-    def __init__(self, problems: ReadProblems, decode: Decode = BLOCK_DECODER.decode_lines):
-        super().__init__(problems)
-        self.decode = decode
-
     def _decoded(self, block: Block) -> Sequence[EventRecord] | None:
         """The whole block decoded by msgspec; None for a mapped file, a torn tail, or a bad line somewhere in the
         block (then it is read line by line)."""
         if self.mapper is not None or block.tail:
             return None
         try:
-            decoded = self.decode(block.view)
+            decoded = BLOCK_DECODER.decode_lines(block.view)
         except _UNDECODABLE:
             return None
         return decoded
@@ -295,8 +288,8 @@ class _LinedSink(_Records[LineBlock]):
     """Records that know their lines (a `LineBlock` a block), for readers that go back to one event later
     or look at the lines' text."""
 
-    def __init__(self, problems: ReadProblems, file: int, decode: Decode = BLOCK_DECODER.decode_lines):
-        super().__init__(problems, decode)
+    def __init__(self, problems: ReadProblems, file: int):
+        super().__init__(problems)
         self.file = file
 
     def block(self, block: Block, builder: IndexBuilder | None) -> LineBlock:
