@@ -21,8 +21,8 @@ import msgspec
 
 from ..model.calls import CallRecord
 from ..model.arrays import bounds, parents_before
-from ..model.packed import Column, packed, unpacked
 from ..model.text_keys import Names
+from ..store.columns import Column, packed, unpacked
 
 _INTS = ("seq", "place_offset")  # array("q")
 _COUNTS = ("number", "depth")  # array("I"): a call number, a nesting depth

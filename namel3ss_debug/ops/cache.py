@@ -16,7 +16,7 @@ msgpack of its typed record, and the CRC-32 of both (msgspec checks every field 
 cache file is run). It is not compressed: the big results are arrays of
 numbers (a replay timeline, a diff side's calls), which zlib shrank 3.7-4.9x but took 0.1-0.2 s to inflate,
 most of a second read; the CRC (about 2.4 GB/s: 0.05 s of a second `replay` of 1 GiB) still tells a damaged
-file from a whole one. An entry is mapped, not read, and its arrays are used where they lie (`model/packed.py`);
+file from a whole one. An entry is mapped, not read, and its arrays are used where they lie (`store/columns.py`);
 entries are only ever replaced whole (a rename) or removed, never rewritten in place. Only a clean read
 is kept: one that met an invalid or torn line, a gap, a dropped field or an unknown event type is read again
 next time, so its warnings are printed again. A cache file

@@ -17,8 +17,8 @@ from collections.abc import Mapping
 import msgspec
 
 from ..model.arrays import bounds as bounds_of
-from ..model.packed import Column, packed, unpacked
 from ..model.text_keys import Names
+from ..store.columns import Column, packed, unpacked
 from ..store.sources import seekable
 from .load import STORE_ARRAYS, FileStore
 from .timeline import CODED, EVENT_ARRAYS, NAME_TABLES, SPAN_ARRAYS, Timeline

@@ -8,7 +8,7 @@ from array import array, typecodes
 import msgspec
 import pytest
 
-from namel3ss_debug.model.packed import packed, unpacked
+from namel3ss_debug.store.columns import packed, unpacked
 
 CODES = [code for code in typecodes if code != "u"]
 
