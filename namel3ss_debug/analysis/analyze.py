@@ -16,7 +16,8 @@ from ..store.records import EventRecord, record_from_dict
 from .build import build_report
 from .prices import Pricer
 from .report import SECTIONS, Report
-from .tally import Options, Tally
+from .run_state import Options
+from .tally import Tally
 from .window import EventWindow
 
 

@@ -126,16 +126,16 @@ def _stats(component: str, name: str | None, ordered: Sequence[float], count: in
 
 
 def _operations(tally: Tally, counts: dict[tuple[str, str, str], int],
-                ordered: dict[Any, array]) -> list[OperationStats]:
+                ordered: dict[Any, array[float]]) -> list[OperationStats]:
     stats = [_stats(op[0], op[1], ordered.get(op, ()), count, tally.errors_by_op.get(op, 0), kind=op[2])
              for op, count in counts.items()]
     return sorted(stats, key=lambda s: (-s.latency.total_ms, -s.count, s.component, s.name or ""))
 
 
 def _components(tally: Tally, op_counts: dict[tuple[str, str, str], int],
-                ordered: dict[Any, array]) -> list[OperationStats]:
+                ordered: dict[Any, array[float]]) -> list[OperationStats]:
     counts: dict[str, int] = {}
-    durations: dict[str, array] = {}
+    durations: dict[str, array[float]] = {}
     errors: dict[str, int] = {}
     for op, count in op_counts.items():
         component = op[0]
@@ -186,7 +186,7 @@ def _model(model: str, entry: list[Any], pricer: Pricer) -> ModelUsage:
                       max_in)
 
 
-def _tools(tally: Tally, counts: dict[tuple[str, str, str], int], ordered: dict[Any, array]) -> list[ToolStats]:
+def _tools(tally: Tally, counts: dict[tuple[str, str, str], int], ordered: dict[Any, array[float]]) -> list[ToolStats]:
     repeated: dict[str, int] = {}
     for entry in tally.repeated.values():  # [component, name, calls, ...]: tens of thousands in a big run
         if entry[0] == "tool":

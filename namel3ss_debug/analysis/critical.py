@@ -38,6 +38,7 @@ def attach(kids: list[list[Any]], start_seq: int, end_seq: int, chain: Chain, du
 
 def _predecessor(kids: list[list[Any]], start_seq: int) -> list[Any] | None:
     """The kid that ended last before `start_seq`; kids are in end order."""
+    kid: list[Any]  # mypy reads reversed() of a list of lists as Any
     for kid in reversed(kids):
         if kid[END] < start_seq:
             return kid

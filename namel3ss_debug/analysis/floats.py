@@ -30,7 +30,7 @@ def ordered(values: Iterable[float]) -> array[float]:
 def total(values: Sequence[float]) -> float:
     """`math.fsum(values)`: the correctly rounded sum."""
     if _compiled is not None and type(values) is array and values.typecode == "d":
-        found = _compiled.fsum(values)
+        found: float | None = _compiled.fsum(values)  # the kernel: a float, or None when it declines
         if found is not None:
             return found
     return math.fsum(values)

@@ -125,8 +125,8 @@ def _track(event: dict[str, Any]) -> str | None:
 
 def _model(node: SpanNode) -> str | None:
     for event in (node.end, node.start):
-        if event is not None and isinstance(event.get("model"), str) and event["model"]:
-            return event["model"]
+        if event is not None and isinstance(model := event.get("model"), str) and model:
+            return model
     return None
 
 

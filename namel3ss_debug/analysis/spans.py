@@ -56,7 +56,8 @@ class SpanNode:
 
     @property
     def seq(self) -> int:
-        return self.first["seq"]
+        seq: int = self.first["seq"]  # an event the reader made: its seq is a whole number
+        return seq
 
     @property
     def failed(self) -> bool:

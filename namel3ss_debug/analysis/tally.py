@@ -43,7 +43,7 @@ class Tally(Findings):
         self.run: RunState | None = None
         self.type_counts: dict[str, int] = {}
         self.analyzed = 0
-        self.durations: dict[tuple[str, str, str], array] = {}
+        self.durations: dict[tuple[str, str, str], array[float]] = {}
         # op -> [ms, ref, span id] of its longest span, and its durations (one lookup for both)
         self.slowest: dict[tuple[str, str, str], list[Any]] = {}
         sections = self.options.sections

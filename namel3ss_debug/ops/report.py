@@ -18,7 +18,7 @@ from ..analysis.analyze import analyze, dict_blocks
 from ..analysis.prices import Pricer
 from ..analysis.report import Report
 from ..analysis.span_table import SpanTable, span_table
-from ..analysis.tally import Options
+from ..analysis.run_state import Options
 from ..analysis.wide import PAGE, Cut, Key, WidthCap
 from ..analysis.window import parse_duration_ms
 from ..diffing.align import Alignment, align

@@ -9,7 +9,7 @@ from typing import Any
 from ...analysis.analyze import analyze as analyze_runs
 from ...analysis.prices import Pricer
 from ...analysis.report import SECTIONS, Report
-from ...analysis.tally import Options
+from ...analysis.run_state import Options
 from ...analysis.window import EventWindow, parse_duration_ms
 from ...config.prices import read_prices_file
 from ...model.errors import TraceError
