@@ -38,7 +38,7 @@ def run_again(recorded: Recorded, resolved: ResolvedSettings, rerun: Rerun, repl
               app_stdout_to_stderr: bool = False) -> tuple[Outcome, Network]:
     """Run the app in its recorded directory with `tracer.rerun` set and the network closed (`closing.py`),
     entering the directory and reading the code as `locate` pinned them; the new run's `run_start` names
-    the run it replays (`attrs.replay_of`). Returns how the app ended and how the network was closed."""
+    the run it reruns (`attrs.replay_of`). Returns how the app ended and how the network was closed."""
     tracer = get_tracer()
     saved = os.getcwd()
     own_process = process_is_cli()
