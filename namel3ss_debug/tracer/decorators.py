@@ -138,7 +138,7 @@ def _name_of(fn: Any) -> str:
 
 
 class _CallSpec:
-    """What a decorated function's calls share: where they are recorded, and how they are replayed."""
+    """What a decorated function's calls share: where they are recorded, and how a rerun answers them."""
 
     __slots__ = ("tracer", "component", "name", "prefix", "model", "attrs", "binder", "capture", "replayable",
                  "codec", "mock_codec", "generator")
