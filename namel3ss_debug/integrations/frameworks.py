@@ -18,19 +18,19 @@ from types import ModuleType
 # The module whose import installs a hook -> the hook's module here (each has `install(module)`,
 # returning the hook points it could not find).
 FRAMEWORKS = {
-    "agents": "openai_agents_hook",
-    "langchain_core": "langchain_hook",
-    "pydantic_ai": "pydantic_ai_hook",
-    "mcp": "mcp_hook",
+    "agents": "openai_agents.hook",
+    "langchain_core": "langchain.hook",
+    "pydantic_ai": "pydantic_ai.hook",
+    "mcp": "mcp.hook",
     "opentelemetry.sdk.trace": "otel.hook",
-    "crewai": "crewai_hook",
-    "llama_index.core": "llama_index_hook",
-    "smolagents": "smolagents_hook",
-    "agno": "agno_hook",
-    "autogen_core": "autogen_hook",
-    "google.genai": "google_genai_hook",
-    "google.adk": "adk_hook",
-    "dspy": "dspy_hook",
+    "crewai": "crewai.hook",
+    "llama_index.core": "llama_index.hook",
+    "smolagents": "smolagents.hook",
+    "agno": "agno.hook",
+    "autogen_core": "autogen.hook",
+    "google.genai": "google_genai.hook",
+    "google.adk": "adk.hook",
+    "dspy": "dspy.hook",
 }
 
 # The distribution a warning names the version of, where the module has no `__version__`.

@@ -1,3 +1,3 @@
-"""DSPy hooks (installed by `integrations/dspy_hook.py`): the callback that records `ReAct` runs as
+"""DSPy hooks (installed by `hook.py`): the callback that records `ReAct` runs as
 agent spans, and the `dspy.Tool` wrappers. Each module here imports dspy, so only the hook imports
 them, once the app has."""

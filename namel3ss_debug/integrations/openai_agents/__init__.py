@@ -1,1 +1,1 @@
-"""Parts of the openai-agents hook (installed by `integrations/openai_agents_hook.py`)."""
+"""Parts of the openai-agents hook (installed by `hook.py`)."""

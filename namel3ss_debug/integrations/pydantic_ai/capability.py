@@ -1,7 +1,7 @@
 """The capability each pydantic-ai agent run is given while tracing: an `agent` span around the run, a
 `tool` span around each tool call.
 
-Imported by `pydantic_ai_hook.install`, once the app has imported pydantic-ai: this module imports it.
+Imported by `hook.install`, once the app has imported pydantic-ai: this module imports it.
 
 - agent: `wrap_run` runs in a task of pydantic-ai's own; the span it makes current there is carried to
   the task that runs the run's body (pydantic-ai copies the ContextVars `wrap_run` set), so the LLM

@@ -32,7 +32,7 @@ Event = dict[str, Any]
 
 @pytest.fixture(autouse=True)
 def hooked_here(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The hook's wrappers, as `autogen_hook.install` puts them in (they pass calls through when not
+    """The hook's wrappers, as `autogen.hook.install` puts them in (they pass calls through when not
     tracing); the processor's registry of hooked scopes is put back after, for the other tests."""
     monkeypatch.setattr(hooked, "_hooked", dict(hooked._hooked))
     watch_components(autogen_core.ComponentBase)

@@ -40,7 +40,7 @@ class Weather:
 
 @pytest.fixture(autouse=True)
 def hooked_here() -> None:
-    wrap_run_json(BaseTool)  # as `autogen_hook` puts it in; it passes calls through when not tracing
+    wrap_run_json(BaseTool)  # as `autogen.hook` puts it in; it passes calls through when not tracing
 
 
 @trace_llm_call(name="planner")

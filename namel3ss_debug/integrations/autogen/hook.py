@@ -26,9 +26,9 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from ..tracer.imports import when_imported
-from .frameworks import guarded
-from .otel.hooked import hooked_scope
+from ...tracer.imports import when_imported
+from ..frameworks import guarded
+from ..otel.hooked import hooked_scope
 
 SCOPE = "autogen-core"  # the instrumentation scope of autogen-core's OpenTelemetry spans
 TOOLS, AGENTS = "tools (BaseTool.run_json, StaticWorkbench.call_tool)", "agents and teams (ComponentBase subclasses)"
@@ -38,7 +38,7 @@ def install(module: ModuleType) -> list[str]:
     """Hook AutoGen's agents and teams now and its tools once they load; the hook points missing."""
     when_imported("autogen_core.tools", guarded("autogen_core", TOOLS, _install_tools))
     try:
-        from .autogen.classes import watch_components  # noqa: PLC0415 - imports autogen_core, loaded by now
+        from .classes import watch_components  # noqa: PLC0415 - imports autogen_core, loaded by now
 
         watch_components(module.ComponentBase)
     except Exception as exc:  # this version has no ComponentBase to watch: its agents go unrecorded
@@ -50,7 +50,7 @@ def install(module: ModuleType) -> list[str]:
 def _install_tools(tools: ModuleType) -> None:
     """Wrap `BaseTool.run_json` and the workbenches that call it. A version without them: one warning, its
     tools seen as OpenTelemetry sees them."""
-    from .autogen.tools import wrap_run_json, wrap_workbench  # noqa: PLC0415 - imports autogen_core, loaded by now
+    from .tools import wrap_run_json, wrap_workbench  # noqa: PLC0415 - imports autogen_core, loaded by now
 
     wrap_run_json(tools.BaseTool)
     wrap_workbench(tools.StaticWorkbench, tools.StaticStreamWorkbench)

@@ -22,9 +22,9 @@ import functools
 from types import ModuleType
 from typing import Any
 
-from ..tracer.api import get_tracer
-from ..tracer.imports import when_imported
-from .frameworks import guarded
+from ...tracer.api import get_tracer
+from ...tracer.imports import when_imported
+from ..frameworks import guarded
 
 MARK = "__namel3ss_debug__"
 HOOK_POINTS = {
@@ -45,7 +45,7 @@ def _install_plugin(runners: ModuleType) -> None:
     original = runner.__dict__["__init__"]
     if getattr(original, MARK, False):
         return
-    from .adk.plugin import add_plugin  # noqa: PLC0415 - imports google-adk's plugins, loaded by the runners
+    from .plugin import add_plugin  # noqa: PLC0415 - imports google-adk's plugins, loaded by the runners
 
     @functools.wraps(original)
     def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
@@ -62,7 +62,7 @@ def _install_plugin(runners: ModuleType) -> None:
 
 
 def _install_tools(function_tool: ModuleType) -> None:
-    from .adk.tools import wrap_run_async  # noqa: PLC0415 - imports our tool helpers only once ADK has
+    from .tools import wrap_run_async  # noqa: PLC0415 - imports our tool helpers only once ADK has
 
     wrap_run_async(function_tool.FunctionTool)
 

@@ -33,8 +33,8 @@ def install(module: ModuleType) -> list[str]:
                if not callable(getattr(getattr(module, owner, None), method, None))]
     if missing:
         return missing
-    from .smolagents.runs import with_agent_span  # noqa: PLC0415 - only once the app imported smolagents
-    from .smolagents.toolcalls import noting_call_ids, recording_tool_calls  # noqa: PLC0415 - as above
+    from .runs import with_agent_span  # noqa: PLC0415 - only once the app imported smolagents
+    from .toolcalls import noting_call_ids, recording_tool_calls  # noqa: PLC0415 - as above
 
     _replace(module.MultiStepAgent, "run", with_agent_span)
     _replace(module.ToolCallingAgent, "process_tool_calls", noting_call_ids)

@@ -24,8 +24,8 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from ..tracer.imports import hook_when_imported
-from .frameworks import STILL, UNRECORDED
+from ...tracer.imports import hook_when_imported
+from ..frameworks import STILL, UNRECORDED
 
 # Agno's module -> ours whose `install(module)` hooks it.
 MODULES = {"agno.agent.agent": "runs", "agno.team.team": "runs", "agno.tools.function": "toolcalls"}
@@ -34,7 +34,7 @@ MODULES = {"agno.agent.agent": "runs", "agno.team.team": "runs", "agno.tools.fun
 def install(module: ModuleType) -> list[str]:
     """Hook Agno's agent, team and tool-call modules as the app imports them; nothing is missing yet."""
     for name, hook in MODULES.items():
-        hook_when_imported(name, f"{__package__}.agno.{hook}", unrecorded=UNRECORDED, still=STILL,
+        hook_when_imported(name, f"{__package__}.{hook}", unrecorded=UNRECORDED, still=STILL,
                            distribution="agno")
     return []
 

@@ -30,7 +30,7 @@ def install(module: ModuleType) -> list[str]:
     missing = _missing(module)
     if missing:
         return missing
-    from .pydantic_ai.capability import with_capability  # noqa: PLC0415 - imports pydantic-ai: only once the app has
+    from .capability import with_capability  # noqa: PLC0415 - imports pydantic-ai: only once the app has
 
     agent = module.Agent
     if not getattr(agent.iter, "__namel3ss_debug__", False):

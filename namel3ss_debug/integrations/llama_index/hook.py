@@ -25,8 +25,8 @@ from __future__ import annotations
 import functools
 from types import ModuleType
 
-from ..tracer.imports import when_imported
-from .frameworks import guarded
+from ...tracer.imports import when_imported
+from ..frameworks import guarded
 
 PACKAGE = "llama_index.core"
 # The agent workflows whose `_call_tool` hands a tool's error to the model: (module, class).
@@ -53,19 +53,19 @@ def install(module: ModuleType) -> list[str]:
 
 
 def _install_spans(instrumentation: ModuleType) -> None:
-    from .llama_index.spans import install_handler  # noqa: PLC0415 - imports llama-index, loaded by now
+    from .spans import install_handler  # noqa: PLC0415 - imports llama-index, loaded by now
 
     install_handler(instrumentation.get_dispatcher())
 
 
 def _install_errors(class_name: str, module: ModuleType) -> None:
-    from .llama_index.errors import wrap_call_tool  # noqa: PLC0415 - imports llama-index, loaded by now
+    from .errors import wrap_call_tool  # noqa: PLC0415 - imports llama-index, loaded by now
 
     wrap_call_tool(getattr(module, class_name))
 
 
 def _install_tools(function_tool: ModuleType) -> None:
-    from .llama_index.tools import wrap_tools  # noqa: PLC0415 - imports llama-index, loaded by now
+    from .tools import wrap_tools  # noqa: PLC0415 - imports llama-index, loaded by now
 
     wrap_tools(function_tool.FunctionTool)
 

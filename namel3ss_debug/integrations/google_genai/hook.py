@@ -24,8 +24,8 @@ import importlib
 from types import ModuleType
 from typing import Any, Callable
 
-from .google_genai.agent import generate_content_asked, send_message_asked, with_agent_span, with_agent_span_async
-from .google_genai.functions import MARK, recording_parts, recording_parts_async
+from .agent import generate_content_asked, send_message_asked, with_agent_span, with_agent_span_async
+from .functions import MARK, recording_parts, recording_parts_async
 
 # (module, attribute, wrapper): the functions that call the app's functions
 FUNCTION_SEAMS = (("_extra_utils", "get_function_response_parts", recording_parts),

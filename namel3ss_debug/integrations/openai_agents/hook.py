@@ -35,10 +35,10 @@ from contextvars import ContextVar
 from types import ModuleType
 from typing import Any
 
-from ..tracer.api import get_tracer
-from .calls import ForeignSpec, Handled, open_span
-from .openai_agents.handoffs import install_handoffs
-from .tools import arun_tool
+from ...tracer.api import get_tracer
+from ..calls import ForeignSpec, Handled, open_span
+from .handoffs import install_handoffs
+from ..tools import arun_tool
 
 FRAMEWORK = "openai-agents"
 

@@ -31,13 +31,13 @@ def install(module: ModuleType) -> list[str]:
     """Hook `crewai`; the hook points this version lacks (each goes unrecorded, the app runs on)."""
     missing = []
     try:
-        from .crewai.events import watch_bus  # noqa: PLC0415 - imports crewai: the app has
+        from .events import watch_bus  # noqa: PLC0415 - imports crewai: the app has
 
         watch_bus()
     except Exception as exc:  # this version announces its runs otherwise: its structure goes unrecorded
         missing.append(f"{STRUCTURE} ({type(exc).__name__}: {exc})")
     try:
-        from .crewai.tools import wrap_tools  # noqa: PLC0415 - imports crewai: the app has
+        from .tools import wrap_tools  # noqa: PLC0415 - imports crewai: the app has
 
         wrap_tools()
     except Exception as exc:  # this version runs its tools otherwise: their calls go unrecorded

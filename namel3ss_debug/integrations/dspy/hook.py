@@ -31,8 +31,8 @@ def install(module: ModuleType) -> list[str]:
     missing = _missing(module)
     if missing:
         return missing
-    from .dspy.callback import install_callback  # noqa: PLC0415 - imports dspy: only once the app has
-    from .dspy.tools import wrap_tools  # noqa: PLC0415 - as above
+    from .callback import install_callback  # noqa: PLC0415 - imports dspy: only once the app has
+    from .tools import wrap_tools  # noqa: PLC0415 - as above
 
     install_callback(type(module.settings))
     wrap_tools(module.Tool)

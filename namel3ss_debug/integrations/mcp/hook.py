@@ -31,11 +31,11 @@ import json
 from types import ModuleType
 from typing import Any
 
-from ..tracer.api import get_tracer
-from ..tracer.context import current
-from ..tracer.events import said_error
-from .calls import Handled
-from .tools import arun_tool
+from ...tracer.api import get_tracer
+from ...tracer.context import current
+from ...tracer.events import said_error
+from ..calls import Handled
+from ..tools import arun_tool
 
 FRAMEWORK = "mcp"
 HOOK_POINT = "ClientSession.call_tool"

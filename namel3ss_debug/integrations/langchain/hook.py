@@ -23,8 +23,8 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from ..tracer.imports import when_imported
-from .frameworks import guarded
+from ...tracer.imports import when_imported
+from ..frameworks import guarded
 
 HOOK_POINTS = {
     "langchain_core.tracers.context": "graph runs, nodes and retrievers (register_configure_hook)",
@@ -44,18 +44,18 @@ def install(module: ModuleType) -> list[str]:
 
 
 def _install_callbacks(context: ModuleType) -> None:
-    from .langchain.callbacks import install_handler  # noqa: PLC0415 - imports langchain_core, loaded by now
+    from .callbacks import install_handler  # noqa: PLC0415 - imports langchain_core, loaded by now
 
     install_handler(context)
 
 
 def _install_tools(base: ModuleType) -> None:
-    from .langchain.tools import wrap_tools  # noqa: PLC0415 - imports langchain_core, loaded by now
+    from .tools import wrap_tools  # noqa: PLC0415 - imports langchain_core, loaded by now
 
     wrap_tools(base.BaseTool)
 
 
 def _install_tool_node(module: ModuleType) -> None:
-    from .langchain.tool_node import wrap_tool_node  # noqa: PLC0415 - imports langchain_core, loaded by now
+    from .tool_node import wrap_tool_node  # noqa: PLC0415 - imports langchain_core, loaded by now
 
     wrap_tool_node(module.ToolNode)
