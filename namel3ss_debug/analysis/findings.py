@@ -92,6 +92,12 @@ class Findings:
             retry[0] += 1
         return True
 
+    def _recovered(self, op: Op) -> None:
+        """A retry of `op` ended without failing: one more of its retries recovered."""
+        retry = self.retries.get(op)
+        if retry is not None:  # None for an end that names another component than its start (a broken file)
+            retry[1] += 1
+
     def _slow(self, run: RunState, event: EventRecord, op: tuple[str, str, str], duration: float) -> None:
         self.slow_by_op[op] = self.slow_by_op.get(op, 0) + 1
         item = (duration, self._ref(run, event.seq), event.span_id, op, event.status)

@@ -320,9 +320,8 @@ class Tally(Findings):
         if own is not None:
             if own.key is not None:  # set only on a repeat: the first call of its kind is not one
                 self.repeated[own.key][3] += duration or 0.0
-            retry = self.retries.get(op) if own.retry and not failed else None
-            if retry is not None:  # None for an end that names another component than its start (a broken file)
-                retry[1] += 1
+            if own.retry and not failed:
+                self._recovered(op)
 
     # -- instants ---------------------------------------------------------------------------
     def _instant(self, run: RunState, event: EventRecord, use: bool) -> None:
