@@ -14,7 +14,7 @@ from ..analysis.fields import is_duration
 from ..model.span_ids import OpenSpans
 from ..model.text_keys import RunChoice, text_key
 from ..store.records import EventRecord
-from .place import Codes, Placed, place
+from .place import Codes, Placeable, Placed, Texts, place
 from .timeline import MemoryStore, Timeline
 
 
@@ -41,7 +41,7 @@ class TimelineBuilder:
         self.timeline = timeline
         self.spans: OpenSpans[int] = OpenSpans()  # span id -> span number
         # four texts -> their four codes and the operation a call number counts, (component, name) codes
-        self._codes: dict[tuple[Any, Any, Any, Any], Codes] = {}
+        self._codes: dict[Texts, Codes] = {}
 
     def add(self, seq: int, event_type: Any, component: Any, name: Any, span_id: Any, parent_id: Any,
             status: Any, duration_ms: Any = None) -> None:
@@ -60,7 +60,7 @@ class TimelineBuilder:
             self._add(chosen)
         return kept
 
-    def _add(self, records: Sequence[Any]) -> None:
+    def _add(self, records: Sequence[Placeable]) -> None:
         """A block of events: placed (`place.py`), their items appended to the timeline's columns."""
         t, spans = self.timeline, self.spans
         placed = place(records, self._codes, self._code, spans.open, spans.closed, spans.remembered, t.calls,

@@ -57,7 +57,9 @@ class CommandSession:
             return [Message(f"unknown command {quoted(name)} ({hint}`help` lists the commands)", "error")]
         self._before(command)
         try:
-            return getattr(self, f"do_{command}")(argument, column)
+            # a command found by its name, as `cmd.Cmd` finds it: each `do_*` returns a list of outputs
+            outputs: list[Any] = getattr(self, f"do_{command}")(argument, column)
+            return outputs
         except UsageError as error:
             self.errors += 1
             at = getattr(error, "column", None)  # a condition, JSON: point at the mistake in the line

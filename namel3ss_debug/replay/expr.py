@@ -138,7 +138,7 @@ def _value(node: Node, resolve: Resolve) -> Any:
 def _truth(value: Any) -> bool:
     kind = _kind(value)
     if kind in ("bool", "number"):
-        return value != 0
+        return bool(value != 0)
     if kind in ("string", "list", "dict"):
         return len(value) > 0
     return kind == "other"  # present, but never asked: a foreign __bool__ could raise

@@ -241,7 +241,8 @@ class _Parser:
 
     def parse_operator(self) -> str | None:
         if self.current.kind == "op" or self.at("keyword", "in"):
-            return self.advance().value
+            op: str = self.advance().value  # an operator's or a keyword's value is its text
+            return op
         if not self.accept("keyword", "not"):
             return None
         if not self.accept("keyword", "in"):

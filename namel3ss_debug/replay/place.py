@@ -28,7 +28,7 @@ from __future__ import annotations
 import math
 from array import array
 from collections import OrderedDict
-from typing import Any, Callable, NamedTuple, Sequence
+from typing import Any, Callable, NamedTuple, Protocol, Sequence
 
 from .timeline import END, INSTANT, NO_SPAN, START
 
@@ -36,28 +36,57 @@ MAX_DEPTH = 0xFFFFFFFF  # a depth past an array("I") item is kept at its largest
 
 Operation = tuple[int, int]
 Codes = tuple[int, int, int, int, Operation]  # type, component, name and status codes, and the operation
+Texts = tuple[Any, Any, Any, Any]  # type, component, name, status: texts, or any JSON value in an event read as a dict
+
+
+class Placeable(Protocol):
+    """What `place` reads of an event: a typed record (`store.records.EventRecord`), or an event read as a dict
+    (`builder._Event`), whose four texts may be any JSON value."""
+
+    @property
+    def event_type(self) -> object: ...
+
+    @property
+    def component(self) -> object: ...
+
+    @property
+    def name(self) -> object: ...
+
+    @property
+    def status(self) -> object: ...
+
+    @property
+    def seq(self) -> int: ...
+
+    @property
+    def duration_ms(self) -> float | None: ...
+
+    @property
+    def span_id(self) -> str: ...
+
+    @property
+    def parent_id(self) -> str | None: ...
 
 
 class Placed(NamedTuple):
-    seq: array  # "q", an event
-    kind: array  # "B"
-    type_code: array  # "I"
-    component_code: array  # "I"
-    name_code: array  # "I"
-    status_code: array  # "I"
-    depth: array  # "I"
-    span: array  # "i"
-    call: array  # "I"
-    duration: array  # "d"
-    span_parent: array  # "i", a new span
-    span_start: array  # "i"
-    span_end: array  # "i"
+    seq: array[int]  # "q", an event
+    kind: array[int]  # "B"
+    type_code: array[int]  # "I"
+    component_code: array[int]  # "I"
+    name_code: array[int]  # "I"
+    status_code: array[int]  # "I"
+    depth: array[int]  # "I"
+    span: array[int]  # "i"
+    call: array[int]  # "I"
+    duration: array[float]  # "d"
+    span_parent: array[int]  # "i", a new span
+    span_start: array[int]  # "i"
+    span_end: array[int]  # "i"
 
 
-def place(records: Sequence[Any], codes: dict[tuple[Any, Any, Any, Any], Codes],
-          code_of: Callable[[Any, Any, Any, Any], Codes], open: dict[str, int], closed: OrderedDict[str, int],
-          remembered: int, counts: dict[Operation, int], depth: array, call: array, span_start: array,
-          span_end: array) -> Placed:
+def place(records: Sequence[Placeable], codes: dict[Texts, Codes], code_of: Callable[[Any, Any, Any, Any], Codes],
+          open: dict[str, int], closed: OrderedDict[str, int], remembered: int, counts: dict[Operation, int],
+          depth: array[int], call: array[int], span_start: array[int], span_end: array[int]) -> Placed:
     """The block placed (see the module's docstring)."""
     first, spans, size = len(depth), len(span_start), len(records)
     coded = [_codes(codes, code_of, record) for record in records]
@@ -118,8 +147,7 @@ def place(records: Sequence[Any], codes: dict[tuple[Any, Any, Any, Any], Codes],
                   array("i", new_parent), array("i", new_start), array("i", new_end))
 
 
-def _codes(codes: dict[tuple[Any, Any, Any, Any], Codes], code_of: Callable[[Any, Any, Any, Any], Codes],
-           record: Any) -> Codes:
+def _codes(codes: dict[Texts, Codes], code_of: Callable[[Any, Any, Any, Any], Codes], record: Placeable) -> Codes:
     texts = (record.event_type, record.component, record.name, record.status)
     try:
         found = codes.get(texts)

@@ -20,7 +20,7 @@ MYPY_CACHE = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / 
 RUFF = [sys.executable, "-m", "ruff", "check", "--no-cache"]
 MYPY = [sys.executable, "-m", "mypy", "--cache-dir", str(MYPY_CACHE)]
 # the folders pyproject.toml checks as `mypy --strict` does (its last [[tool.mypy.overrides]])
-STRICT_FOLDERS = ("model", "store", "analysis", "rerun")
+STRICT_FOLDERS = ("model", "store", "analysis", "rerun", "replay")
 LATE_IMPORT = re.compile(r"#\s*noqa:[^#\n]*\bPLC0415\b(?P<rest>[^\n]*)")
 
 
