@@ -1,4 +1,4 @@
-"""Google ADK, traced with no change to the app (`integrations/adk_hook.py`): each agent run is an
+"""Google ADK, traced with no change to the app (`integrations/adk/hook.py`): each agent run is an
 `agent` span over its LLM calls (through a plugin ADK runs beside the app's), each function tool call a
 `tool` span linked to the LLM call that asked for it, and `replay --rerun` answers the tools from the
 recording without running their bodies, doing again what they did to the session.
@@ -97,7 +97,7 @@ def test_live_tools_runs_the_tool_bodies_and_answers_the_llm_calls(runs: Reruns)
 
 # -- install ----------------------------------------------------------------------------------------
 def test_a_module_without_its_hook_point_is_one_warning_naming_it(capsys: pytest.CaptureFixture[str]) -> None:
-    from namel3ss_debug.integrations import adk_hook  # noqa: PLC0415 - imports no framework
+    from namel3ss_debug.integrations.adk import hook as adk_hook  # noqa: PLC0415 - imports no framework
 
     from namel3ss_debug.integrations.frameworks import guarded  # noqa: PLC0415 - imports no framework
 

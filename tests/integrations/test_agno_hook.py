@@ -1,4 +1,4 @@
-"""Agno traced with no change to the app (`integrations/agno_hook.py`): each `Agent.run` / `arun` is an
+"""Agno traced with no change to the app (`integrations/agno/hook.py`): each `Agent.run` / `arun` is an
 `agent` span over its LLM calls and tool calls, each tool call (`FunctionCall.execute` / `aexecute`) a
 `tool` span with the model's call id, linked to the LLM call that asked for it, and `replay --rerun`
 answers the tools from the recording without running their bodies.

@@ -1,5 +1,5 @@
 """AutoGen AgentChat 0.7 (autogen-agentchat, autogen-ext[openai]), traced with no change to the app
-(`integrations/autogen_hook.py`), with and without an OpenTelemetry TracerProvider: each agent turn is
+(`integrations/autogen/hook.py`), with and without an OpenTelemetry TracerProvider: each agent turn is
 an `agent` span and the team run a `chain` span over the LLM calls the HTTP transport records, each tool
 call one `tool` span with its arguments and result, linked to the LLM call that asked for it, and
 `replay --rerun` answers the tools from the recording without running their bodies.

@@ -1,4 +1,4 @@
-"""CrewAI traced with no change to the app (`integrations/crewai_hook.py`): a flow a `chain` span and each
+"""CrewAI traced with no change to the app (`integrations/crewai/hook.py`): a flow a `chain` span and each
 of its steps a `chain_step` span, each crew a `chain` span, its task a `chain_step` span under it, the agent
 an `agent` span under the task (a lone agent's `kickoff` an `agent` span of its own), over the agent's LLM
 calls and tool calls; each tool call a `tool` span linked to the LLM call that asked for it, and `replay
@@ -156,7 +156,7 @@ def test_live_tools_runs_the_tool_bodies_and_answers_the_llm_calls(runs: Reruns)
 def test_install_names_the_hook_points_a_crewai_without_them_lacks(monkeypatch: pytest.MonkeyPatch) -> None:
     from types import ModuleType  # noqa: PLC0415 - this test alone
 
-    from namel3ss_debug.integrations import crewai_hook  # noqa: PLC0415 - imports no framework
+    from namel3ss_debug.integrations.crewai import hook as crewai_hook  # noqa: PLC0415 - imports no framework
 
     for module in ("crewai.events.event_bus", "crewai.tools.base_tool"):
         monkeypatch.setitem(sys.modules, module, None)  # importing it raises ImportError

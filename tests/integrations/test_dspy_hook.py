@@ -1,4 +1,4 @@
-"""DSPy's `ReAct` agents and tools, traced with no change to the app (`integrations/dspy_hook.py`): each
+"""DSPy's `ReAct` agents and tools, traced with no change to the app (`integrations/dspy/hook.py`): each
 `ReAct` run is an `agent` span over the LLM calls recorded at lm15's transports (the HTTP client DSPy
 vendors, `transport/lm15_hook.py`), each `dspy.Tool` call a `tool` span with its arguments and result,
 and `replay --rerun` answers the LLM calls and the tools from the recording without running the tools'
@@ -183,7 +183,7 @@ def test_a_tools_keyerror_react_hands_the_model_is_a_handled_failed_span_with_it
 def test_install_names_the_hook_points_a_dspy_without_them_lacks() -> None:
     from types import ModuleType  # noqa: PLC0415 - this test alone
 
-    from namel3ss_debug.integrations import dspy_hook  # noqa: PLC0415 - imports no framework
+    from namel3ss_debug.integrations.dspy import hook as dspy_hook  # noqa: PLC0415 - imports no framework
 
     old = ModuleType("dspy")
     old.settings = object()  # type: ignore[attr-defined]

@@ -1,5 +1,5 @@
 """google-genai's automatic function calling (AFC), traced with no change to the app
-(`integrations/google_genai_hook.py`): each call that runs the loop is an `agent` span over its LLM
+(`integrations/google_genai/hook.py`): each call that runs the loop is an `agent` span over its LLM
 calls, each Python function the SDK calls a `tool` span linked to the LLM call that asked for it, and
 `replay --rerun` answers the functions from the recording without running their bodies.
 
@@ -173,7 +173,7 @@ def test_the_async_seam_keeps_a_coroutine_function_a_coroutine_function() -> Non
 
 # -- install ----------------------------------------------------------------------------------------
 def test_install_names_each_hook_point_a_google_genai_without_it_lacks() -> None:
-    from namel3ss_debug.integrations import google_genai_hook  # noqa: PLC0415 - imports no framework
+    from namel3ss_debug.integrations.google_genai import hook as google_genai_hook  # noqa: PLC0415 - imports no framework
 
     assert google_genai_hook.install(ModuleType("no_such_google_genai")) == [
         "_extra_utils.get_function_response_parts", "_extra_utils.get_function_response_parts_async",

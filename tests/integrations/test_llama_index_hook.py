@@ -1,5 +1,5 @@
 """LlamaIndex's agents, workflows and tools, traced with no change to the app
-(`integrations/llama_index_hook.py`): each `FunctionAgent` or `AgentWorkflow` run is an `agent` span over
+(`integrations/llama_index/hook.py`): each `FunctionAgent` or `AgentWorkflow` run is an `agent` span over
 the LLM calls the HTTP transport records, a plain workflow's run a `chain` span over its steps, each
 `FunctionTool` call a `tool` span linked to the LLM call that asked for it, and `replay --rerun` answers
 the tools from the recording without running their bodies.
@@ -189,7 +189,7 @@ def test_a_rerun_of_the_handled_keyerror_gives_the_agent_its_error_output_and_is
 def test_a_hook_point_that_fails_is_one_warning_and_the_app_goes_on(capsys: pytest.CaptureFixture[str]) -> None:
     from types import ModuleType  # noqa: PLC0415 - this test alone
 
-    from namel3ss_debug.integrations import llama_index_hook  # noqa: PLC0415 - imports no framework
+    from namel3ss_debug.integrations.llama_index import hook as llama_index_hook  # noqa: PLC0415 - imports no framework
 
     def lacking(module: ModuleType) -> None:
         module.FunctionTool  # noqa: B018 - a llama-index without it raises here

@@ -26,7 +26,7 @@ if str(Path(__file__).parent) not in sys.path:  # the helpers beside this file, 
 from framework_support import APPS, App, Recording, Run, Workbench, listening_at, skip_unless_installed
 
 from namel3ss_debug import get_tracer
-from namel3ss_debug.integrations import mcp_hook
+from namel3ss_debug.integrations.mcp import hook as mcp_hook
 from namel3ss_debug.integrations.tools import arun_tool
 from namel3ss_debug.testing import capture_events
 

@@ -292,7 +292,7 @@ def hooked() -> Any:
     from agents.tracing import get_trace_provider, set_trace_provider  # noqa: PLC0415 - agents is optional
     from agents.tracing.provider import DefaultTraceProvider  # noqa: PLC0415 - as above
 
-    from namel3ss_debug.integrations import openai_agents_hook  # noqa: PLC0415 - the hook under test
+    from namel3ss_debug.integrations.openai_agents import hook as openai_agents_hook  # noqa: PLC0415 - the hook under test
 
     saved_provider, saved_post_init = get_trace_provider(), agents.FunctionTool.__dict__["__post_init__"]
     saved_failures = agents.tool.maybe_invoke_function_tool_failure_error_function

@@ -1,4 +1,4 @@
-"""pydantic-ai's agents and tools, traced with no change to the app (`integrations/pydantic_ai_hook.py`):
+"""pydantic-ai's agents and tools, traced with no change to the app (`integrations/pydantic_ai/hook.py`):
 each run is an `agent` span over the LLM calls the HTTP transport records, each tool call a `tool`
 span linked to the LLM call that asked for it, and `replay --rerun` answers the tools from the
 recording without running their bodies.
@@ -318,7 +318,7 @@ def test_concurrent_tool_calls_open_in_the_order_the_model_asked_and_are_answere
 def test_install_names_the_hook_point_a_pydantic_ai_without_it_lacks() -> None:
     from types import ModuleType  # noqa: PLC0415 - this test alone
 
-    from namel3ss_debug.integrations import pydantic_ai_hook  # noqa: PLC0415 - imports no framework
+    from namel3ss_debug.integrations.pydantic_ai import hook as pydantic_ai_hook  # noqa: PLC0415 - imports no framework
 
     old = ModuleType("pydantic_ai")
     old.Agent = type("Agent", (), {"iter": lambda self, user_prompt=None: None})  # type: ignore[attr-defined]

@@ -1,4 +1,4 @@
-"""smolagents traced with no change to the app (`integrations/smolagents_hook.py`): each agent run is an
+"""smolagents traced with no change to the app (`integrations/smolagents/hook.py`): each agent run is an
 `agent` span over its LLM calls and tool calls, each tool call a `tool` span with the model's call id,
 linked to the LLM call that asked for it, and `replay --rerun` answers the tools from the recording
 without running their bodies.
@@ -106,7 +106,7 @@ def test_live_tools_runs_the_tool_bodies_and_reproduces(runs: Reruns) -> None:
 
 # -- the hook alone ---------------------------------------------------------------------------------
 def test_install_names_the_hook_points_a_smolagents_without_them_lacks() -> None:
-    from namel3ss_debug.integrations import smolagents_hook  # noqa: PLC0415 - imports no framework
+    from namel3ss_debug.integrations.smolagents import hook as smolagents_hook  # noqa: PLC0415 - imports no framework
 
     old = ModuleType("smolagents")
     old.MultiStepAgent = type("MultiStepAgent", (), {"run": lambda self, task: None})  # type: ignore[attr-defined]
