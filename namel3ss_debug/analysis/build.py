@@ -23,6 +23,7 @@ from .summary import tools_seen
 from ..model.events import STARTUP_KIND, STARTUP_NAME, is_known_event_type
 from ..model.rerun_protocol import rerun_of
 from ..store.handed import ReadMet
+from .run_state import Op, RunState
 from .tally import Tally
 
 TOP_REPEATS = 20
@@ -84,7 +85,7 @@ def _overview(tally: Tally, counts: dict[tuple[str, str, str], int], llm: LlmUsa
     )
 
 
-def _run_overview(run: Any) -> RunOverview:
+def _run_overview(run: RunState) -> RunOverview:
     entry = (run.start_attrs or {}).get("entry")
     entry_text = None
     if isinstance(entry, dict):
@@ -126,14 +127,14 @@ def _stats(component: str, name: str | None, ordered: Sequence[float], count: in
 
 
 def _operations(tally: Tally, counts: dict[tuple[str, str, str], int],
-                ordered: dict[Any, array[float]]) -> list[OperationStats]:
+                ordered: dict[Op, array[float]]) -> list[OperationStats]:
     stats = [_stats(op[0], op[1], ordered.get(op, ()), count, tally.errors_by_op.get(op, 0), kind=op[2])
              for op, count in counts.items()]
     return sorted(stats, key=lambda s: (-s.latency.total_ms, -s.count, s.component, s.name or ""))
 
 
 def _components(tally: Tally, op_counts: dict[tuple[str, str, str], int],
-                ordered: dict[Any, array[float]]) -> list[OperationStats]:
+                ordered: dict[Op, array[float]]) -> list[OperationStats]:
     counts: dict[str, int] = {}
     durations: dict[str, array[float]] = {}
     errors: dict[str, int] = {}
@@ -186,7 +187,7 @@ def _model(model: str, entry: list[Any], pricer: Pricer) -> ModelUsage:
                       max_in)
 
 
-def _tools(tally: Tally, counts: dict[tuple[str, str, str], int], ordered: dict[Any, array[float]]) -> list[ToolStats]:
+def _tools(tally: Tally, counts: dict[tuple[str, str, str], int], ordered: dict[Op, array[float]]) -> list[ToolStats]:
     repeated: dict[str, int] = {}
     for entry in tally.repeated.values():  # [component, name, calls, ...]: tens of thousands in a big run
         if entry[0] == "tool":

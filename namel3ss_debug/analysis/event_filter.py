@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
-from typing import Any, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 from .fields import is_failure, run_start_ts, span_key, text_of
 from .window import Bound
+
+RootTest = Callable[[dict[str, Any]], bool]  # whether an event opens a subtree `SubtreeTracker` follows
 
 
 @dataclass(frozen=True)
@@ -73,7 +75,7 @@ class SubtreeTracker:
     Feed it every event in seq order; a span whose parent is inside is inside too.
     """
 
-    def __init__(self, is_root: Any):
+    def __init__(self, is_root: RootTest):
         self.is_root = is_root
         self.inside: set[tuple[str, str]] = set()
 
@@ -89,7 +91,7 @@ class SubtreeTracker:
         return False
 
 
-def agent_root(agent: str) -> Any:
+def agent_root(agent: str) -> RootTest:
     """A root test for `--agent`: the agent's own spans, and events that name it in `attrs.agent`."""
     def is_root(event: dict[str, Any]) -> bool:
         if event.get("component") == "agent" and event.get("name") == agent:
@@ -99,9 +101,9 @@ def agent_root(agent: str) -> Any:
     return is_root
 
 
-def span_root(span_id: str) -> Any:
+def span_root(span_id: str) -> RootTest:
     """A root test for `--span`: the span with this id (in any run)."""
-    return lambda event: event.get("span_id") == span_id
+    return lambda event: bool(event.get("span_id") == span_id)
 
 
 class Selector:

@@ -14,11 +14,13 @@ holds or not, also when a run is walked again after `back` or `goto`.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any, Callable, TypeVar
 
 from ..model.errors import UsageError
 from .expr import Expr, ExprError, parse_expression, truthy
 from .view import EventView
+
+Place = TypeVar("Place")  # what a breakpoint is tested at: a position in a recording (replay), a call (a rerun)
 
 
 class BreakpointError(UsageError):
@@ -98,7 +100,7 @@ class BreakpointTable:
     def active(self) -> bool:
         return any(breakpoint.enabled for breakpoint in self.items.values())
 
-    def hits(self, place: Any, view_of: Callable[[Any], EventView]) -> tuple[int, ...]:
+    def hits(self, place: Place, view_of: Callable[[Place], EventView]) -> tuple[int, ...]:
         """The numbers of the breakpoints that stop at `place`, counting hits and ignores on the way;
         `view_of(place)` is what a condition reads."""
         hit: list[int] = []

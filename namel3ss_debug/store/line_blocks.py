@@ -19,7 +19,7 @@ from .located import Located
 from .records import EventRecord
 
 # (record, line number, byte offset, what it was made from: its line's bytes, or a mapped format's event dict)
-Made = tuple[EventRecord, int, int, Any]
+Made = tuple[EventRecord, int, int, "bytes | dict[str, Any]"]
 _RUN = 16 * 1024  # bytes of lines `picked` tests at once
 
 
@@ -38,7 +38,7 @@ class LineBlock:
     """
 
     def __init__(self, file: int, path: str, records: Sequence[EventRecord], block: Block | None = None,
-                 made: list[Made] | None = None, mapped: bool = False):
+                 made: Sequence[Made] | None = None, mapped: bool = False):
         self.file, self.path, self.records, self.mapped = file, path, records, mapped
         self._block, self._made = block, made
 

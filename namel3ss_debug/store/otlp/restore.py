@@ -19,13 +19,14 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
-from typing import Any
+from typing import Any, Callable
 
 from ...model.events import is_startup
 from ..foreign import Event
 from .documents import OtlpEvent, OtlpSpan
 
 PREFIX = "namel3ss."
+ToIso = Callable[[int], str]  # nanoseconds since the epoch -> ISO 8601 text (`reader.ns_to_iso`)
 _IDENTITY = ("event_type", "component", "name", "span_id", "parent_id", "seq", "status")
 _START = ("thread", "task", "pid")
 _END = ("duration_ms", "model", "cost_usd", "memory_mb")
@@ -42,7 +43,7 @@ def is_run_span(span: OtlpSpan) -> bool:
     return span.attributes.get(PREFIX + "event_type") == "run_start"
 
 
-def span_events(span: OtlpSpan, run_id: str, to_iso: Any) -> list[tuple[int, Event]]:
+def span_events(span: OtlpSpan, run_id: str, to_iso: ToIso) -> list[tuple[int, Event]]:
     """The v1 events one of our spans was made from: start (and end unless unclosed), or one instant."""
     ours = _fields(span.attributes)
     if ours.get("instant"):
@@ -95,14 +96,14 @@ def is_startup_event(otel_event: OtlpEvent) -> bool:
                                               attributes.get(PREFIX + "component"), attributes.get(PREFIX + "name"))
 
 
-def startup_events(run_span: OtlpSpan, otel_event: OtlpEvent, run_id: str, to_iso: Any) -> list[tuple[int, Event]]:
+def startup_events(run_span: OtlpSpan, otel_event: OtlpEvent, run_id: str, to_iso: ToIso) -> list[tuple[int, Event]]:
     """The start-up span's start and end, from its event on the run's span."""
     startup = replace(run_span, attributes=otel_event.attributes, start_ns=otel_event.time_ns,
                       end_ns=max(otel_event.time_ns, run_span.start_ns), events=[])
     return span_events(startup, run_id, to_iso)
 
 
-def instant_event(otel_event: OtlpEvent, run_id: str, to_iso: Any) -> Event:
+def instant_event(otel_event: OtlpEvent, run_id: str, to_iso: ToIso) -> Event:
     """One of our instant events, written as a span event."""
     ours = _fields(otel_event.attributes)
     event = _event(ours, run_id, to_iso(otel_event.time_ns))
