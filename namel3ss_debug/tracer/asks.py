@@ -18,8 +18,8 @@ A call still pending when its conversation went on without its result, or when t
 from __future__ import annotations
 
 from collections import OrderedDict
-from dataclasses import dataclass
-from typing import Any, Container
+from dataclasses import dataclass, field
+from typing import Any, Collection
 
 import orjson
 
@@ -44,16 +44,19 @@ class Ask:
     ts: str  # when the answer that asked ended (the event clock), and the same on the monotonic clock
     ns: int
     state: str = PENDING
+    key: CallKey | None = field(default=None, compare=False, repr=False)  # its name and arguments (call_key)
 
 
 class ToolAsks:
     """The tool calls this run's LLM calls asked for: by the model's id, and by name and arguments; bounded."""
 
-    __slots__ = ("_by_id", "_by_call", "_counts", "_answers")
+    __slots__ = ("_by_id", "_by_call", "_by_asker", "_counts", "_answers")
 
     def __init__(self) -> None:
         self._by_id: OrderedDict[str, Ask] = OrderedDict()
         self._by_call: OrderedDict[CallKey, list[Ask]] = OrderedDict()  # oldest first
+        # each LLM call's asks, so a conversation that goes on looks only at its own calls, not at the run's
+        self._by_asker: OrderedDict[str, list[Ask]] = OrderedDict()
         self._counts = {"asked": 0, HOOKED: 0, WIRED: 0, MISSING: 0}
         self._answers: OrderedDict[str, None] = OrderedDict()  # LLM calls whose tool calls are their answer
 
@@ -70,13 +73,16 @@ class ToolAsks:
             self._by_id.popitem(last=False)
         while len(self._by_call) > MAX_ASKS:
             self._by_call.popitem(last=False)
+        while len(self._by_asker) > MAX_ASKS:
+            self._by_asker.popitem(last=False)
 
     def _add(self, ask: Ask) -> None:
         self._counts["asked"] += 1
         if ask.call_id is not None:
             self._by_id[ask.call_id] = ask
             self._by_id.move_to_end(ask.call_id)
-        key = call_key(ask.name, ask.arguments)
+        self._by_asker.setdefault(ask.asker, []).append(ask)
+        key = ask.key = call_key(ask.name, ask.arguments)
         if key is not None:
             same = self._by_call.setdefault(key, [])
             same.append(ask)
@@ -146,14 +152,22 @@ class ToolAsks:
         while len(self._answers) > MAX_ASKS:
             self._answers.popitem(last=False)
 
-    def unanswered(self, askers: Container[str] | None = None) -> list[Ask]:
+    def unanswered(self, askers: Collection[str] | None = None) -> list[Ask]:
         """The calls still pending (those asked by the LLM calls `askers`, or all), oldest first, now given up
         as `missing`: the caller records each, once. A forced call (`forced`) is never given up."""
-        found = sorted((ask for ask in self._remembered() if ask.state == PENDING and ask.asker not in self._answers
-                        and (askers is None or ask.asker in askers)), key=lambda ask: ask.ns)
+        asks = self._remembered() if askers is None else \
+            [ask for asker in askers for ask in self._by_asker.get(asker, ()) if self._kept(ask)]
+        found = sorted((ask for ask in asks if ask.state == PENDING and ask.asker not in self._answers),
+                       key=lambda ask: ask.ns)
         for ask in found:
             self._move(ask, MISSING)
         return found
+
+    def _kept(self, ask: Ask) -> bool:
+        """Whether `ask` is still remembered (by its id, or by its name and arguments)."""
+        if ask.call_id is not None and self._by_id.get(ask.call_id) is ask:
+            return True
+        return ask.key is not None and any(same is ask for same in self._by_call.get(ask.key, ()))
 
     def _remembered(self) -> list[Ask]:
         remembered = {id(ask): ask for ask in self._by_id.values()}

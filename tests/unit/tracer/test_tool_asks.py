@@ -78,3 +78,23 @@ def test_the_tally_says_how_each_asked_call_was_seen() -> None:
     assert asks.unanswered() == []
     assert asks.tally() == {"asked": 3, "hooked": 1, "wire": 1, "missing": 1, "unseen": 0}
     assert ToolAsks().tally() == {}
+
+
+def test_a_conversation_gives_up_only_its_own_pending_calls_oldest_first() -> None:
+    asks = ToolAsks()
+    asks.note("s1", {"tool_calls": [{"id": "a", "name": "f", "arguments": "{}"}]}, ns=2)
+    asks.note("s2", {"tool_calls": [{"id": "b", "name": "g", "arguments": "{}"}]}, ns=1)
+    asks.note("s3", {"tool_calls": [{"id": "c", "name": "h", "arguments": "{}"}]}, ns=3)
+    asks.unrecorded("c")  # recorded from the wire: not given up
+    given_up = asks.unanswered({"s1", "s2", "s3"})
+    assert [ask.call_id for ask in given_up] == ["b", "a"]
+    assert asks.unanswered({"s1", "s2"}) == []  # given up once
+
+
+def test_a_call_the_run_forgot_is_not_given_up_by_its_conversation() -> None:
+    asks = ToolAsks()
+    asks.note("s1", {"tool_calls": [{"id": "same", "name": "f", "arguments": '{"n": 1}'}]})
+    asks.note("s2", {"tool_calls": [{"id": "same", "name": "f", "arguments": '{"n": 2}'}]})  # the id reused
+    for _ in range(MAX_SAME):  # the first call's name and arguments pushed out of what is kept
+        asks.note("s3", {"tool_calls": [{"name": "f", "arguments": '{"n": 1}'}]})
+    assert asks.unanswered({"s1"}) == []
