@@ -57,8 +57,7 @@ class Block:
 
 
 def iter_blocks(stream: ReadsInto, path: str, progress: Callable[[int], None] | None = None,
-                position: Callable[[], int] | None = None, reuse: bool = False, first_line: int = 1,
-                first_offset: int = 0) -> Iterator[Block]:
+                position: Callable[[], int] | None = None, reuse: bool = False) -> Iterator[Block]:
     """Blocks of whole lines, read into large buffers.
 
     Without `reuse` each block has a fresh buffer, so records decoded from it (which may point into it)
@@ -69,7 +68,7 @@ def iter_blocks(stream: ReadsInto, path: str, progress: Callable[[int], None] | 
     made.
     """
     rest: bytes | bytearray = b""  # the start of a line the last read did not finish (a bytearray: a long one)
-    line, offset, seen = first_line, first_offset, 0
+    line, offset, seen = 1, 0, 0
     spare: list[bytearray] = []  # with reuse: the two standard buffers, the older first
     while True:
         start = len(rest)
