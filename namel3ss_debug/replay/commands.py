@@ -15,7 +15,7 @@ from typing import Any, ClassVar
 
 from ..model.errors import UsageError
 from .expr import pointer
-from .outputs import Command, Help, Message
+from .outputs import Command, Help, Message, Output
 from .timeline import as_number
 
 # pdb's names where they fit; gdb's `info`; our own `back`, `goto`, `mock`, `stats`; `ok` for the
@@ -44,7 +44,7 @@ class CommandSession:
         self.errors = 0
         self.done = False
 
-    def execute(self, line: str) -> list[Any]:
+    def execute(self, line: str) -> list[Output]:
         """Runs one command line (a blank one does nothing: repeating is the shell's)."""
         name, argument, column = split(line)
         if not name:
@@ -58,7 +58,7 @@ class CommandSession:
         self._before(command)
         try:
             # a command found by its name, as `cmd.Cmd` finds it: each `do_*` returns a list of outputs
-            outputs: list[Any] = getattr(self, f"do_{command}")(argument, column)
+            outputs: list[Output] = getattr(self, f"do_{command}")(argument, column)
             return outputs
         except UsageError as error:
             self.errors += 1
@@ -68,7 +68,7 @@ class CommandSession:
     def _before(self, command: str) -> None:
         """Called before each command runs (replay's `list` goes on only from a `list`)."""
 
-    def do_help(self, argument: str, column: int) -> list[Any]:
+    def do_help(self, argument: str, column: int) -> list[Output]:
         """help [COMMAND]
         List the commands, or show one command's help."""
         if not argument:
@@ -78,7 +78,7 @@ class CommandSession:
             raise UsageError(f"no command {argument!r}", hint="`help` lists the commands")
         return [Help((self.commands[name],), one=True)]
 
-    def do_quit(self, argument: str, column: int) -> list[Any]:
+    def do_quit(self, argument: str, column: int) -> list[Output]:
         """quit
         End the session (so does end of input, Ctrl-D)."""
         self.done = True

@@ -7,15 +7,13 @@ error record and the session goes on (`commands.CommandSession`).
 
 from __future__ import annotations
 
-from typing import Any
-
 from ..model.errors import UsageError
 from .breakpoints import parse_condition
 from .commands import CommandSession, numbers
 from .engine import ReplayEngine, Stop
 from .expr import Expr
 from .mock_specs import parse_mock
-from .outputs import Listing, Message, MockInfo, Mocks, Value, Where
+from .outputs import Listing, Message, MockInfo, Mocks, Output, StopReport, Value, Where
 from .reports import (
     breakpoint_list, centred, clear_breakpoints, frame, listing, run_info, set_breakpoint, span_bounds, stats,
     stop_report, value_of,
@@ -35,7 +33,7 @@ class ReplaySession(CommandSession):
         self.displays: list[Expr] = []
         self._listed_to: int | None = None  # where a repeated `list` goes on from
 
-    def start(self) -> list[Any]:
+    def start(self) -> list[StopReport]:
         """The first stop, before any command (a breakpoint set at the first event is hit there)."""
         return [stop_report(self.engine, self.engine.arrive(), self.displays)]
 
@@ -43,43 +41,43 @@ class ReplaySession(CommandSession):
         if command != "list":
             self._listed_to = None
 
-    def _report(self, stop: Stop) -> list[Any]:
+    def _report(self, stop: Stop) -> list[Output]:
         return [stop_report(self.engine, stop, self.displays)]
 
     # -- moving ---------------------------------------------------------------------------------
 
-    def do_step(self, argument: str, column: int) -> list[Any]:
+    def do_step(self, argument: str, column: int) -> list[Output]:
         """step
         Go to the next event, into the insides of a call."""
         return self._report(self.engine.step())
 
-    def do_next(self, argument: str, column: int) -> list[Any]:
+    def do_next(self, argument: str, column: int) -> list[Output]:
         """next
         Go to the next event at this level: over the insides of the call that starts here."""
         return self._report(self.engine.next())
 
-    def do_finish(self, argument: str, column: int) -> list[Any]:
+    def do_finish(self, argument: str, column: int) -> list[Output]:
         """finish
         Go to the end of the span the cursor is in (at a call's start: that call's end)."""
         return self._report(self.engine.finish())
 
-    def do_continue(self, argument: str, column: int) -> list[Any]:
+    def do_continue(self, argument: str, column: int) -> list[Output]:
         """continue
         Go on to the next breakpoint, or to the end of the run."""
         return self._report(self.engine.cont())
 
-    def do_until(self, argument: str, column: int) -> list[Any]:
+    def do_until(self, argument: str, column: int) -> list[Output]:
         """until [SEQ]
         Go on to the first event with a seq of at least SEQ; without SEQ, past repeated calls of the
         same operation (a loop). Either way, no further than the end of the span around the event."""
         return self._report(self.engine.until(_seq(argument, "until") if argument else None))
 
-    def do_back(self, argument: str, column: int) -> list[Any]:
+    def do_back(self, argument: str, column: int) -> list[Output]:
         """back
         Return to the previous stop (again and again, to the first)."""
         return self._report(self.engine.back())
 
-    def do_goto(self, argument: str, column: int) -> list[Any]:
+    def do_goto(self, argument: str, column: int) -> list[Output]:
         """goto SEQ
         Jump to the event with this seq (breakpoints between are not looked at)."""
         if not argument:
@@ -88,7 +86,7 @@ class ReplaySession(CommandSession):
 
     # -- breakpoints ----------------------------------------------------------------------------
 
-    def do_break(self, argument: str, column: int) -> list[Any]:
+    def do_break(self, argument: str, column: int) -> list[Output]:
         """break [TARGET [if CONDITION]]
         Stop at TARGET; without one, list the breakpoints.
 
@@ -104,35 +102,35 @@ class ReplaySession(CommandSession):
             return [breakpoint_list(self.engine.breakpoints)]
         return [set_breakpoint(self.engine.breakpoints, argument, column)]
 
-    def do_tbreak(self, argument: str, column: int) -> list[Any]:
+    def do_tbreak(self, argument: str, column: int) -> list[Output]:
         """tbreak TARGET [if CONDITION]
         Set a temporary breakpoint: deleted when it first stops (TARGET as for break)."""
         if not argument:
             raise UsageError("tbreak needs a target", hint="e.g. tbreak llm")
         return [set_breakpoint(self.engine.breakpoints, argument, column, temporary=True)]
 
-    def do_clear(self, argument: str, column: int) -> list[Any]:
+    def do_clear(self, argument: str, column: int) -> list[Output]:
         """clear [NUMBER ...]
         Delete these breakpoints; without numbers, delete them all."""
         return clear_breakpoints(self.engine.breakpoints, numbers(argument, "clear") if argument else None)
 
-    def do_disable(self, argument: str, column: int) -> list[Any]:
+    def do_disable(self, argument: str, column: int) -> list[Output]:
         """disable NUMBER ...
         Disable these breakpoints (they stay in the list; enable brings them back)."""
         return self._switch(argument, "disable", False)
 
-    def do_enable(self, argument: str, column: int) -> list[Any]:
+    def do_enable(self, argument: str, column: int) -> list[Output]:
         """enable NUMBER ...
         Enable these breakpoints."""
         return self._switch(argument, "enable", True)
 
-    def _switch(self, argument: str, name: str, enabled: bool) -> list[Any]:
+    def _switch(self, argument: str, name: str, enabled: bool) -> list[Output]:
         breakpoints = [self.engine.breakpoints.get(number) for number in numbers(argument, name)]
         for breakpoint in breakpoints:
             breakpoint.enabled = enabled
         return [Message(f"{'Enabled' if enabled else 'Disabled'} breakpoint {b.number}") for b in breakpoints]
 
-    def do_condition(self, argument: str, column: int) -> list[Any]:
+    def do_condition(self, argument: str, column: int) -> list[Output]:
         """condition NUMBER [CONDITION]
         Set a breakpoint's condition; without one, remove it (the breakpoint always stops)."""
         number_text, _, condition = argument.partition(" ")
@@ -144,7 +142,7 @@ class ReplaySession(CommandSession):
             return [Message(f"Breakpoint {number} is now unconditional")]
         return [Message(f"New condition set for breakpoint {number}: {breakpoint.condition.text}")]
 
-    def do_ignore(self, argument: str, column: int) -> list[Any]:
+    def do_ignore(self, argument: str, column: int) -> list[Output]:
         """ignore NUMBER COUNT
         Let the next COUNT hits of a breakpoint pass without stopping."""
         parts = argument.split()
@@ -156,14 +154,14 @@ class ReplaySession(CommandSession):
 
     # -- looking --------------------------------------------------------------------------------
 
-    def do_where(self, argument: str, column: int) -> list[Any]:
+    def do_where(self, argument: str, column: int) -> list[Output]:
         """where
         Show the spans around the current event, outermost first, and the event."""
         t, index = self.engine.timeline, self.engine.index
         frames = [frame(t, position) for position in t.enclosing(index)]
         return [Where((*frames, frame(t, index)))]
 
-    def do_list(self, argument: str, column: int) -> list[Any]:
+    def do_list(self, argument: str, column: int) -> list[Output]:
         """list [SEQ | FIRST,LAST]
         List events around the cursor (or around SEQ, or those with seqs from FIRST to LAST); list
         again to go on."""
@@ -186,20 +184,20 @@ class ReplaySession(CommandSession):
         self._listed_to = min(max(last, first), len(t) - 1)
         return [shown]
 
-    def do_longlist(self, argument: str, column: int) -> list[Any]:
+    def do_longlist(self, argument: str, column: int) -> list[Output]:
         """longlist
         List every event of the span the cursor is in (up to 200)."""
         first, last = span_bounds(self.engine.timeline, self.engine.index)
         shown = listing(self.engine, first, min(last, first + LONGLIST_MAX - 1))
         return [Listing(shown.rows, shown.more_before, last > first + LONGLIST_MAX - 1)]
 
-    def do_p(self, argument: str, column: int) -> list[Any]:
+    def do_p(self, argument: str, column: int) -> list[Output]:
         """p [EXPRESSION]
         Print a field or expression of the current event as JSON on one line (outputs,
         usage.total_tokens, inputs.query, error.message == "x"); without one, the whole event."""
         return [self._value(argument, column, pretty=False)]
 
-    def do_pp(self, argument: str, column: int) -> list[Any]:
+    def do_pp(self, argument: str, column: int) -> list[Output]:
         """pp [EXPRESSION]
         Pretty-print a field or expression of the current event, in full: JSON indented, a string as
         its text (an LLM's answer with its line breaks)."""
@@ -210,18 +208,19 @@ class ReplaySession(CommandSession):
         value, missing = value_of(expr, self.engine.current)
         return Value(argument or "<event>", value, missing, pretty or expr is None)
 
-    def do_display(self, argument: str, column: int) -> list[Any]:
+    def do_display(self, argument: str, column: int) -> list[Output]:
         """display [EXPRESSION]
         Show an expression's value at every stop; without one, list the displays."""
         if not argument:
-            shown = [Value(expr.text, *value_of(expr, self.engine.current), named=True) for expr in self.displays]
+            shown: list[Output] = [Value(expr.text, *value_of(expr, self.engine.current), named=True)
+                                   for expr in self.displays]
             return shown or [Message("No displays")]
         expr = parse_condition(argument, column)
         self.displays.append(expr)
         value, missing = value_of(expr, self.engine.current)
         return [Value(expr.text, value, missing, named=True)]
 
-    def do_undisplay(self, argument: str, column: int) -> list[Any]:
+    def do_undisplay(self, argument: str, column: int) -> list[Output]:
         """undisplay [EXPRESSION]
         Stop showing an expression at every stop; without one, stop showing all of them."""
         if not argument:
@@ -235,7 +234,7 @@ class ReplaySession(CommandSession):
 
     # -- mocks ----------------------------------------------------------------------------------
 
-    def do_mock(self, argument: str, column: int) -> list[Any]:
+    def do_mock(self, argument: str, column: int) -> list[Output]:
         """mock [KEY=JSON | KEY=@FILE | clear [KEY]]
         Replace the recorded result of calls with a value of yours; without an argument, list the mocks.
 
@@ -263,7 +262,7 @@ class ReplaySession(CommandSession):
 
     # -- the run --------------------------------------------------------------------------------
 
-    def do_info(self, argument: str, column: int) -> list[Any]:
+    def do_info(self, argument: str, column: int) -> list[Output]:
         """info [breakpoints | mocks | displays]
         Show the run (its id, files, events, how it started and ended), or one of the lists."""
         if argument in ("breakpoints", "break", "b"):
@@ -277,7 +276,7 @@ class ReplaySession(CommandSession):
                              "info displays")
         return [run_info(self.engine)]
 
-    def do_stats(self, argument: str, column: int) -> list[Any]:
+    def do_stats(self, argument: str, column: int) -> list[Output]:
         """stats
         Count the run's events, calls, failures and time in calls per component, and how many the cursor passed."""
         return [stats(self.engine)]

@@ -13,6 +13,13 @@ from ..model.calls import CallAddress
 from .engine import Stop
 
 
+class Output:
+    """A record a command answers with (the classes below that subclass it; the rerun adds its own): what a
+    session hands the shell, which renders each by its type."""
+
+    __slots__ = ()
+
+
 @dataclass(frozen=True)
 class Command:
     """A console command, as `help` shows it: made from its `do_<name>` method's docstring."""
@@ -55,7 +62,7 @@ class BreakpointInfo:
 
 
 @dataclass(frozen=True)
-class StopReport:
+class StopReport(Output):
     """A stop and what to show with it: where it is in the run and in the span tree, what was hit."""
 
     stop: Stop
@@ -69,7 +76,7 @@ class StopReport:
 
 
 @dataclass(frozen=True)
-class Where:
+class Where(Output):
     frames: tuple[Frame, ...]  # outermost first; the last is the current event
 
 
@@ -82,14 +89,14 @@ class Row:
 
 
 @dataclass(frozen=True)
-class Listing:
+class Listing(Output):
     rows: tuple[Row, ...]
     more_before: bool
     more_after: bool
 
 
 @dataclass(frozen=True)
-class Value:
+class Value(Output):
     """The value of `p EXPR` (`pretty` for pp); a missing field is `missing`; `named` values (displays)
     are shown after their expression."""
 
@@ -101,7 +108,7 @@ class Value:
 
 
 @dataclass(frozen=True)
-class Help:
+class Help(Output):
     """The command list, or (`one`) one command's whole help."""
 
     commands: tuple[Command, ...]
@@ -109,7 +116,7 @@ class Help:
 
 
 @dataclass(frozen=True)
-class Breakpoints:
+class Breakpoints(Output):
     items: tuple[BreakpointInfo, ...]
 
 
@@ -122,12 +129,12 @@ class MockInfo:
 
 
 @dataclass(frozen=True)
-class Mocks:
+class Mocks(Output):
     items: tuple[MockInfo, ...]
 
 
 @dataclass(frozen=True)
-class Table:
+class Table(Output):
     """A small titled table (`info`, `stats`): rows of already-plain cells."""
 
     title: str
@@ -136,7 +143,7 @@ class Table:
 
 
 @dataclass(frozen=True)
-class Message:
+class Message(Output):
     """A line of text: `info` for news, `error` for a mistake (with `pointer`: the line and a caret)."""
 
     text: str

@@ -9,7 +9,7 @@ from ..analysis.fields import is_duration, parse_ts
 from .breakpoints import Breakpoint, BreakpointTable
 from .engine import ReplayEngine, Stop
 from .expr import MISSING, Expr, evaluate
-from .outputs import BreakpointInfo, Breakpoints, Frame, Listing, Message, Row, StopReport, Table
+from .outputs import BreakpointInfo, Breakpoints, Frame, Listing, Message, Output, Row, StopReport, Table
 from .timeline import END, START, Timeline
 
 
@@ -34,7 +34,7 @@ def set_breakpoint(table: BreakpointTable, spec: str, column: int, temporary: bo
     return Message(f"{kind} {breakpoint.number} at {breakpoint.describe()}")
 
 
-def clear_breakpoints(table: BreakpointTable, numbers: list[int] | None) -> list[Message]:
+def clear_breakpoints(table: BreakpointTable, numbers: list[int] | None) -> list[Output]:
     """`clear [N ...]`: these breakpoints deleted (all of them, or on a wrong number none), or every one."""
     if numbers is None:
         return [Message(f"Deleted {table.clear()} breakpoint(s)")]

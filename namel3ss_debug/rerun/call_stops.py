@@ -23,7 +23,7 @@ from ..model.values import CodecError
 from ..replay.breakpoints import BreakpointTable, parse_condition
 from ..replay.commands import CommandSession, numbers
 from ..replay.expr import MISSING, evaluate
-from ..replay.outputs import Message, Value
+from ..replay.outputs import Message, Output, Value
 from ..replay.reports import breakpoint_list, clear_breakpoints, set_breakpoint
 from .answers import answer_json, from_value
 from .answerer import Decision, PendingCall
@@ -40,7 +40,7 @@ class AnswerError(UsageError):
 
 
 @dataclass(frozen=True)
-class CallStop:
+class CallStop(Output):
     """A stop before a call: the call, the breakpoints hit (none when stepping), the stop's number in
     the rerun, and where the recorded call it matched is (`trace.jsonl:14`)."""
 
@@ -51,7 +51,7 @@ class CallStop:
 
 
 @dataclass(frozen=True)
-class Replaced:
+class Replaced(Output):
     """A call's answer replaced at the console: `key returns value`."""
 
     key: str
@@ -87,30 +87,30 @@ class RerunSession(CommandSession):
         self._pending, self.decision, self.done = None, None, False
         return decision
 
-    def _decide(self, action: str, value: Any = None) -> list[Any]:
+    def _decide(self, action: str, value: Any = None) -> list[Output]:
         self.decision, self.done = Decision(action, value), True
         return []
 
     # -- the answer ------------------------------------------------------------------------------
 
-    def do_accept(self, argument: str, column: int) -> list[Any]:
+    def do_accept(self, argument: str, column: int) -> list[Output]:
         """accept
         Give the call the answer shown; when stepping, stop again before the next call."""
         return self._decide("accept")
 
-    def do_step(self, argument: str, column: int) -> list[Any]:
+    def do_step(self, argument: str, column: int) -> list[Output]:
         """step
         Give the call the answer shown, and stop before the next replayable call."""
         self.stepping = True
         return self._decide("accept")
 
-    def do_continue(self, argument: str, column: int) -> list[Any]:
+    def do_continue(self, argument: str, column: int) -> list[Output]:
         """continue
         Give the call the answer shown, and run on to the next breakpoint (or the end of the run)."""
         self.stepping = False
         return self._decide("accept")
 
-    def do_replace(self, argument: str, column: int) -> list[Any]:
+    def do_replace(self, argument: str, column: int) -> list[Output]:
         """replace JSON
         The call returns this JSON value instead of the answer shown: replace {"hits": []}.
 
@@ -120,7 +120,7 @@ class RerunSession(CommandSession):
             raise AnswerError("replace needs a JSON value", hint='e.g. replace {"hits": []}')
         return self._replaced(parse_json(argument, column))
 
-    def do_edit(self, argument: str, column: int) -> list[Any]:
+    def do_edit(self, argument: str, column: int) -> list[Output]:
         """edit
         Edit the answer as JSON in $VISUAL or $EDITOR (else vi); what you save is what the call returns.
 
@@ -134,12 +134,12 @@ class RerunSession(CommandSession):
             return [Message("unchanged: the answer shown stays (accept gives it)")]
         return self._replaced(parse_json(saved, None))
 
-    def do_live(self, argument: str, column: int) -> list[Any]:
+    def do_live(self, argument: str, column: int) -> list[Output]:
         """live
         Run this call for real (a model, a tool, the network) instead of answering it from the recording."""
         return [Message(f"{self._current.live.key} runs live"), *self._decide("live")]
 
-    def _replaced(self, value: Any) -> list[Any]:
+    def _replaced(self, value: Any) -> list[Output]:
         pending = self._current
         try:  # a value the call's codec cannot rebuild is refused here, and the stop stays
             from_value(REPLACED, value, pending.codec, None, pending.generator)
@@ -149,7 +149,7 @@ class RerunSession(CommandSession):
 
     # -- breakpoints and looking -----------------------------------------------------------------
 
-    def do_break(self, argument: str, column: int) -> list[Any]:
+    def do_break(self, argument: str, column: int) -> list[Output]:
         """break [TARGET [if CONDITION]]
         Stop before the calls TARGET names; without one, list the breakpoints.
 
@@ -162,13 +162,13 @@ class RerunSession(CommandSession):
             return [breakpoint_list(self.breakpoints)]
         return [set_breakpoint(self.breakpoints, argument, column)]
 
-    def do_clear(self, argument: str, column: int) -> list[Any]:
+    def do_clear(self, argument: str, column: int) -> list[Output]:
         """clear [NUMBER ...]
         Delete these breakpoints; without numbers, delete them all."""
         chosen = numbers(argument, "clear", "a breakpoint number", required=False) if argument else None
         return clear_breakpoints(self.breakpoints, chosen)
 
-    def do_p(self, argument: str, column: int) -> list[Any]:
+    def do_p(self, argument: str, column: int) -> list[Output]:
         """p [EXPRESSION]
         Print a field or expression of the call as JSON on one line (inputs.query, outputs, error.type,
         key, path, source); without one, every field.
@@ -181,17 +181,17 @@ class RerunSession(CommandSession):
         value = evaluate(parse_condition(argument, column), call_view(pending).resolve)
         return [Value(argument, None if value is MISSING else value, value is MISSING)]
 
-    def do_inputs(self, argument: str, column: int) -> list[Any]:
+    def do_inputs(self, argument: str, column: int) -> list[Output]:
         """inputs
         Show the call's inputs in full, as indented JSON."""
         return [Value("inputs", self._current.live.inputs, pretty=True)]
 
-    def do_info(self, argument: str, column: int) -> list[Any]:
+    def do_info(self, argument: str, column: int) -> list[Output]:
         """info
         List the breakpoints, with how often each was reached."""
         return [breakpoint_list(self.breakpoints)]
 
-    def do_quit(self, argument: str, column: int) -> list[Any]:
+    def do_quit(self, argument: str, column: int) -> list[Output]:
         """quit
         Stop the app here (so does end of input, Ctrl-D, at the terminal)."""
         raise RerunQuit("quit at the rerun's console")

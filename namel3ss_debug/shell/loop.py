@@ -16,6 +16,7 @@ from rich.text import Text
 
 from ..render.text import visible
 from ..replay.commands import CommandSession
+from ..replay.outputs import Output
 
 
 @dataclass(frozen=True)
@@ -28,8 +29,8 @@ class Mode:
     where it was; None lets the interrupt go on up."""
 
     prompt: str
-    text: Callable[[Any], RenderableType]
-    json: Callable[[Any], bytes | None]
+    text: Callable[[Output], RenderableType]
+    json: Callable[[Output], bytes | None]
     repeat_in_scripts: bool
     interrupted: str | None = None
 
@@ -83,7 +84,7 @@ class Shell:
                 raise
             self.err.print(Text(self.mode.interrupted), soft_wrap=True)
 
-    def show(self, records: Iterable[Any]) -> None:
+    def show(self, records: Iterable[Output]) -> None:
         for record in records:
             if self.json_out is None:
                 self.out.print(self.mode.text(record), soft_wrap=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any, Callable
 
-from ...replay.outputs import Breakpoints, Frame, Help, Listing, Mocks, StopReport, Table, Value, Where
+from ...replay.outputs import Breakpoints, Frame, Help, Listing, Mocks, Output, StopReport, Table, Value, Where
 from ...replay.timeline import END, START
 from .. import json_text
 
@@ -17,12 +17,12 @@ SCHEMA = "namel3ss-debug/replay/v1"
 _KINDS = {START: "start", END: "end"}
 
 
-def json_line(record: Any) -> bytes:
+def json_line(record: Output) -> bytes:
     """The record as one line of JSON (with a newline); control characters escaped."""
     return json_text.json_line({"schema": SCHEMA, **_DOCUMENTS[type(record)](record)})
 
 
-def has_json(record: Any) -> bool:
+def has_json(record: Output) -> bool:
     """Messages are for people: they go to stderr as text; every other record is a JSON line."""
     return type(record) in _DOCUMENTS
 

@@ -13,7 +13,7 @@ from rich.text import Text
 
 from ...analysis.fields import is_duration
 from ...replay.outputs import (
-    Breakpoints, Command, Frame, Help, Listing, Message, Mocks, Row, StopReport, Table, Value, Where,
+    Breakpoints, Command, Frame, Help, Listing, Message, Mocks, Output, Row, StopReport, Table, Value, Where,
 )
 from ...replay.timeline import END, INSTANT, START
 from ..event_text import duration, error_summary, offset, one_line, status_text
@@ -25,7 +25,7 @@ _REASONS = {"start": "start of the run", "step": "step", "next": "next", "finish
             "continue": "continue", "goto": "goto", "back": "back", "end": "end of the run"}
 
 
-def render(record: Any) -> RenderableType:
+def render(record: Output) -> RenderableType:
     """The text view of any record a replay command returns."""
     view = _VIEWS.get(type(record))
     if view is None:

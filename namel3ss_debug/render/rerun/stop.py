@@ -15,6 +15,7 @@ from rich.text import Text
 
 from ...rerun.answers import answer_json
 from ...rerun.answerer import PendingCall
+from ...replay.outputs import Output
 from ...rerun.call_stops import CallStop, Replaced
 from ..event_text import one_line
 from ..json_text import compact_json, json_line
@@ -25,7 +26,7 @@ SCHEMA = "namel3ss-debug/rerun-stop/v1"
 FIELD_WIDTH = 160  # characters of a field on a stop; `inputs` and `p` show all of it
 
 
-def render(record: Any) -> RenderableType:
+def render(record: Output) -> RenderableType:
     """The text view of a record the rerun's commands answer with."""
     if isinstance(record, CallStop):
         return stop_view(record)
@@ -34,7 +35,7 @@ def render(record: Any) -> RenderableType:
     return replay_view.render(record)
 
 
-def json_of(record: Any) -> bytes | None:
+def json_of(record: Output) -> bytes | None:
     """A stop as a JSON line; None for any other record (it goes to stderr as text)."""
     return stop_line(record) if isinstance(record, CallStop) else None
 
