@@ -17,8 +17,8 @@ _ZEROS = bytes(BLOCK_SIZE)  # what a long line's buffer grows by before a read f
 
 
 class ReadsInto(Protocol):
-    """What blocks are read from: a file `open_trace` opened, or `streams.Guarded` and `streams.Limited` over
-    one (`typing.BinaryIO` declares no `readinto`, which each of them has)."""
+    """What blocks are read from: a file `open_trace` opened, or `streams.Guarded` over one (`typing.BinaryIO`
+    declares no `readinto`, which each of them has)."""
 
     def readinto(self, buffer: memoryview, /) -> int: ...
 
