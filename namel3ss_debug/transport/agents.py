@@ -99,6 +99,7 @@ class Conversations:
         self._tracer, self._run = tracer, run
         self._lock = threading.Lock()
         self._all: list[Conversation] = []
+        self._by_key: dict[tuple[Any, ...], list[Conversation]] = {}  # the same, by api, system prompt and tools
         self._count = 0
 
     def place(self, api_name: str, said: Dialogue, own_span: bool) -> Placed:
@@ -157,17 +158,16 @@ class Conversations:
 
     # -- finding and beginning -----------------------------------------------------------------------
     def _continued(self, api_name: str, said: Dialogue) -> Conversation | None:
-        newest_first = list(reversed(self._all))
         if said.previous is not None:
-            found = next((c for c in newest_first if said.previous in c.response_ids), None)
+            found = next((c for c in reversed(self._all) if said.previous in c.response_ids), None)
             if found is not None:
                 return found
         if said.call_ids:
-            found = next((c for c in newest_first if c.call_ids & said.call_ids), None)
+            found = next((c for c in reversed(self._all) if c.call_ids & said.call_ids), None)
             if found is not None:
                 return found
-        key = (api_name, said.system, said.tools)
-        extended = [c for c in newest_first if c.key == key and c.turns and said.turns[:len(c.turns)] == c.turns
+        same_key = reversed(self._by_key.get((api_name, said.system, said.tools), ()))
+        extended = [c for c in same_key if c.turns and said.turns[:len(c.turns)] == c.turns
                     and (len(said.turns) > len(c.turns) or c.in_flight == 0)]
         return max(extended, key=lambda c: len(c.turns), default=None)
 
@@ -175,10 +175,15 @@ class Conversations:
         self._count += 1
         conversation = Conversation(self._count, (api_name, said.system, said.tools), agent_name(said), said.turns)
         self._all.append(conversation)
+        self._by_key.setdefault(conversation.key, []).append(conversation)
         if len(self._all) > MAX_CONVERSATIONS:
             ended = next((c for c in self._all if c.agent is None and not c.in_flight), None)
             if ended is not None:
                 self._all.remove(ended)
+                same_key = self._by_key[ended.key]
+                same_key.remove(ended)
+                if not same_key:
+                    del self._by_key[ended.key]
         return conversation
 
     def _open_agent(self, conversation: Conversation, api_name: str, said: Dialogue) -> None:

@@ -16,6 +16,7 @@ from stubserver import StubServer
 from namel3ss_debug import capture_http, trace_agent_execution
 from namel3ss_debug.replay.builder import timeline_of
 from namel3ss_debug.rerun.compare import compare
+from namel3ss_debug.transport import agents
 from namel3ss_debug.transport.agents import agent_name
 from namel3ss_debug.transport.apis.dialogue import dialogue
 
@@ -146,6 +147,26 @@ def test_a_follow_up_turn_of_a_conversation_is_another_run_of_its_agent(stub) ->
     agents = spans(events, "agent")
     assert [(a["attrs"]["conversation"], a["attrs"].get("turn")) for a in agents] == [(1, None), (1, 2)]
     assert ends_of(events, "agent")[0]["seq"] < agents[1]["seq"]
+
+
+def test_a_conversation_forgotten_past_the_limit_is_not_continued(stub, monkeypatch) -> None:
+    monkeypatch.setattr(agents, "MAX_CONVERSATIONS", 2)  # the limit (256) made small, so few requests reach it
+
+    def app() -> None:
+        first = ChatLoop(client(stub), "Weather and time in Paris")
+        while first.step():
+            pass
+        for city in ("Oslo", "Rome"):  # each ends: the oldest ended conversation is forgotten past the limit
+            loop = ChatLoop(client(stub), f"Weather in {city}")
+            while loop.step():
+                pass
+        first.messages += [{"role": "assistant", "content": first.answer}, {"role": "user", "content": "And Oslo"}]
+        while first.step():
+            pass
+
+    _, events = record(app)
+    last = spans(events, "agent")[-1]
+    assert (last["attrs"]["conversation"], last["attrs"].get("turn")) == (4, None)
 
 
 # -- results marked as errors, and results that never came ----------------------------------------------------
