@@ -7,7 +7,7 @@
 
 Each figure is the median of `--repeats` whole commands, run as subprocesses on the same files in one run,
 with the alternative it is compared with measured in the same run: DuckDB's `read_ndjson` + GROUP BY +
-quantiles for `analyze` (bench/analyze_throughput.py's query), `analyze` itself for `check` and `diff`,
+quantiles for `analyze` (bench/analyze_throughput.py's query), `analyze` itself for `check`, `diff` and `replay`,
 `python -c pass` for the small run's start-up, and a first read (`--no-cache`) for a second read (answered
 from the cache, in a cache directory of this run's own): `analyze`, `diff` and `replay` (its timeline). Peak RSS
 comes from GNU time when installed. The commands compared take turns (A B C, A B C, ..., the order rotating from
