@@ -206,8 +206,8 @@ def test_a_diff_read_with_problems_keeps_no_answer_so_its_warnings_are_said_agai
 
 
 def test_a_diff_side_kept_with_other_fingerprints_is_read_again(tmp_path, monkeypatch) -> None:
-    """A side's calls hold fingerprints of one hash (`calls.FINGERPRINTS`): an install that hashes otherwise
-    (built without the compiler, or with another version of it) reads the run again rather than compare."""
+    """A side's calls hold fingerprints of one hash (`calls.FINGERPRINTS`): a side kept by an install that
+    hashed otherwise (`fold64`, before the fingerprints were Python only) is read again rather than compared."""
     base = random_run(tmp_path / "base.jsonl", 7)
     new = random_run(tmp_path / "new.jsonl", 8, "20261122-110000-abcdef")
     request = DiffRequest(str(base), str(new))
