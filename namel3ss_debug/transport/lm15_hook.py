@@ -53,7 +53,7 @@ def _sync(original: Callable[..., Any], response_class: type) -> Callable[..., A
             return original(self, request)
         if exchange.answer is not None:
             record = _served(exchange)
-            return _response(response_class, record, exchange.relay(_served(exchange, record)),
+            return _response(response_class, record, exchange.relay(_served_chunks(exchange, record)),
                              lambda consumed: exchange.finish(early=True))
         if tracer.rerun is not None:  # only a rerun gives out the placeholder
             _drop_placeholder(request)
@@ -109,7 +109,7 @@ class _AsyncStream:
             return await self._original(self._transport, self._request)
         if exchange.answer is not None:
             record = _served(exchange)
-            return _response(self._response_class, record, exchange.arelay(_aserved(exchange, record)),
+            return _response(self._response_class, record, exchange.arelay(_aserved_chunks(exchange, record)),
                              functools.partial(_afinished, exchange))
         if tracer.rerun is not None:
             _drop_placeholder(self._request)
@@ -169,7 +169,7 @@ def _response(response_class: type, record: dict[str, Any], chunks: Any, release
                           http_version="HTTP/1.1", chunks=chunks, release=release)
 
 
-def _served(exchange: Exchange, record: dict[str, Any]) -> Iterator[bytes]:
+def _served_chunks(exchange: Exchange, record: dict[str, Any]) -> Iterator[bytes]:
     """The recorded body, a frame at a time; one that broke while it was read breaks again after them."""
     yield from body_chunks(record)
     error = broken_by(exchange, record)
@@ -177,8 +177,8 @@ def _served(exchange: Exchange, record: dict[str, Any]) -> Iterator[bytes]:
         raise error
 
 
-async def _aserved(exchange: Exchange, record: dict[str, Any]) -> AsyncIterator[bytes]:
-    for chunk in _served(exchange, record):
+async def _aserved_chunks(exchange: Exchange, record: dict[str, Any]) -> AsyncIterator[bytes]:
+    for chunk in _served_chunks(exchange, record):
         yield chunk
 
 
