@@ -24,7 +24,7 @@ from ..store.reader import TraceReader
 from ..store.sources import RunSource
 from .cache import ResultCache, results_directory
 from .environment import Environment
-from .heap import give_back
+from .heap import TRIM_FROM_BYTES, give_back, size_on_disk
 from .traces import TraceArgs, make_pricer, make_reader, open_traces, price_data
 
 
@@ -72,7 +72,8 @@ def _compared(sources: list[RunSource], sides: _Sides, thresholds: list[Any], co
         profile = sides.profile("BASE", sources[0], env)
         return diff_runs(profile, profile, thresholds, context=context)
     new_profile = sides.profile("NEW", sources[1], env)
-    give_back()  # what reading NEW freed, before BASE is read
+    if size_on_disk(sources[1]) >= TRIM_FROM_BYTES:
+        give_back()  # what reading NEW freed, before BASE is read
     base_profile = sides.profile("BASE", sources[0], env)
     return diff_runs(base_profile, new_profile, thresholds, context=context)
 

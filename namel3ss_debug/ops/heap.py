@@ -9,8 +9,15 @@ longer held. glibc's `malloc_trim(0)` hands free pages back (about 25 MB after a
 from __future__ import annotations
 
 import functools
+import math
+import os
 import sys
 from typing import Any, Optional
+
+from ..store.sources import RunSource, seekable
+
+# A run smaller than this frees a few MB at most: not worth loading ctypes (a few ms of a small diff's start-up).
+TRIM_FROM_BYTES = 64 << 20
 
 
 def give_back() -> None:
@@ -30,3 +37,16 @@ def _malloc_trim() -> Optional[Any]:
         return getattr(ctypes.CDLL(None), "malloc_trim", None)
     except OSError:
         return None
+
+
+def size_on_disk(source: RunSource) -> float:
+    """The bytes of a run's files; infinite when not known from the disk (a stream, a `.gz` file's content)."""
+    total = 0
+    for path in source.files:
+        if not seekable(path) or path.endswith(".gz"):
+            return math.inf
+        try:
+            total += os.stat(path).st_size
+        except OSError:
+            return math.inf
+    return total
