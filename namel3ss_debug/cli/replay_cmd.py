@@ -251,9 +251,9 @@ def _stepper_factory(step: bool, breaks: tuple[str, ...], scripted: bool, comman
         from ..shell.rerun_console import RerunConsole  # noqa: PLC0415 - the shell, only when a rerun steps
 
         return RerunConsole(make_console(), make_console(stderr=True), step=step or lines is not None,
-                       breakpoints=list(breaks),
-                       lines=lines, interactive=step and not scripted, json_out=json_out, recording=recording,
-                       history=_history_path(resolved))
+                            breakpoints=list(breaks),
+                            lines=lines, interactive=step and not scripted, json_out=json_out, recording=recording,
+                            history=_history_path(resolved))
 
     return make
 

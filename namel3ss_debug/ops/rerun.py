@@ -24,6 +24,7 @@ from ..model.rerun_protocol import RerunStop
 from ..replay.load import load_timeline
 from ..replay.mock_specs import ordered_mocks
 from ..replay.mocks import Mock, MockTable
+from ..rerun.answerer import Stepper
 from ..rerun.call_paths import PathTable
 from ..rerun.recording import Recording
 from ..rerun.report import RerunReport, build_report
@@ -50,7 +51,7 @@ class RerunOptions:
     app_stdout_to_stderr: bool  # --format json: stdout is the report's
     output: str | None
     config_path: Path | None
-    make_stepper: Callable[[Any], Any] | None  # the recording -> the rerun's console, or None
+    make_stepper: Callable[[Recording], Stepper] | None  # the recording -> the rerun's console, or None
     cache: bool = True  # the recorded run's timeline may come from the result cache (--no-cache: not)
 
 
@@ -98,7 +99,7 @@ def rerun_app(source: RunSource, options: RerunOptions, env: Environment,
                               tuple(recorded.target.argv), str(recorded.cwd), network)
         error = outcome.exception
         shown = error if error is not None and not isinstance(error, (KeyboardInterrupt, RerunStop)) else None
-        return RerunDone(report, shown, getattr(stepper, "errors", 0))
+        return RerunDone(report, shown, stepper.errors if stepper is not None else 0)
     finally:
         timeline.close()
         if new_timeline is not None:

@@ -45,6 +45,12 @@ class Decision:
 
 
 class Stepper(Protocol):
+    """What stops the rerun before a call and decides its answer (`--step`, `--break`, `--commands`: the
+    shell's `RerunConsole`); `errors` counts the mistakes among its commands (the rerun then exits 1)."""
+
+    @property
+    def errors(self) -> int: ...
+
     def decide(self, call: PendingCall) -> Decision: ...
 
 

@@ -4,7 +4,7 @@ answer it is about to get, and the user's commands accept the answer, replace it
 editor) or run the call live; then the app goes on.
 
     stepper = RerunConsole(console, err_console, step=True, breakpoints=["tool:search#2"], lines=None,
-                      interactive=True, json_out=None, recording=recording, history=history_path)
+                           interactive=True, json_out=None, recording=recording, history=history_path)
     Rerun(recording, stepper=stepper)          # the rerun asks `stepper.decide(pending)` before each call
 
 - `console`, `err_console`: Rich Consoles (`render.console.make_console`). Stops, the echoed script and

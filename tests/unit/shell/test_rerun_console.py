@@ -259,7 +259,7 @@ def test_a_walk_shows_each_step_and_accepts():
 def test_json_lines_carry_each_stop_and_messages_go_to_the_err_console():
     out, err, data = io.StringIO(), io.StringIO(), io.BytesIO()
     steps = RerunConsole(Console(file=out, color_system=None), Console(file=err, color_system=None, width=200),
-                    step=True, lines=["replace 2"], interactive=False, json_out=data, recording=FakeRecording())
+                         step=True, lines=["replace 2"], interactive=False, json_out=data, recording=FakeRecording())
     assert steps.decide(call(inputs={"q": "\x1b"})) == Decision("replace", 2)
     document = json.loads(data.getvalue())
     assert document["schema"] == SCHEMA == "namel3ss-debug/rerun-stop/v1"
@@ -333,7 +333,7 @@ def interact(keys: str, calls: list[PendingCall]) -> tuple[list[Decision], str]:
     with create_pipe_input() as pipe:
         pipe.send_text(keys)
         steps = RerunConsole(console, console, step=True, lines=None, interactive=True,
-                        prompt_input=pipe, prompt_output=DummyOutput())
+                             prompt_input=pipe, prompt_output=DummyOutput())
         decisions = [steps.decide(pending) for pending in calls]
     return decisions, text.getvalue()
 
