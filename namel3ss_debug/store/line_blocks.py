@@ -129,7 +129,7 @@ class LineBlock:
         return found
 
 
-def _chosen(source: Any, pick: Callable[[bytes], bool]) -> dict[str, Any] | None:
+def _chosen(source: bytes | dict[str, Any], pick: Callable[[bytes], bool]) -> dict[str, Any] | None:
     """The event of a line, or a mapped event, if `pick` says yes to its JSON."""
     if type(source) is bytes:
         event = decode_line(source) if pick(source) else None
