@@ -33,7 +33,7 @@ class Turn(RunHooks):
     def __init__(self, done: asyncio.Event) -> None:
         self.done = done
 
-    async def on_tool_end(self, context, agent, tool, result) -> None:  # noqa: ANN001 - the SDK's hook
+    async def on_tool_end(self, context, agent, tool, result) -> None:  # the SDK calls it with these
         self.done.set()
 
 
