@@ -99,13 +99,14 @@ print(json.dumps(out))
 
 @dataclass
 class Child:
-    """One finished subprocess: wall time, peak RSS, exit code, output."""
+    """One finished subprocess: wall time, peak RSS, exit code, output, and the CPU time it and its children used."""
 
     wall_s: float
     peak_rss_bytes: int
     returncode: int
     stdout: bytes
     stderr: str
+    cpu_s: float = 0.0  # user + system: on a loaded machine it moves less than the wall time
 
 
 def gnu_time() -> str | None:
@@ -143,7 +144,7 @@ def run_child(argv: list[str], scratch: Path, discard_stdout: bool = False, rss:
     child.returncode = os.waitstatus_to_exitcode(status)  # reaped here: tell Popen, so it does not wait again
     rss_kib = _time_rss_kib(rss_path) if wrapped is not argv else usage.ru_maxrss
     return Child(wall, rss_kib * 1024, child.returncode, b"" if discard_stdout else out_path.read_bytes(),
-                 err_path.read_text(errors="replace"))
+                 err_path.read_text(errors="replace"), usage.ru_utime + usage.ru_stime)
 
 
 def _time_rss_kib(path: Path) -> int:

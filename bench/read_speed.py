@@ -10,10 +10,11 @@ with the alternative it is compared with measured in the same run: DuckDB's `rea
 quantiles for `analyze` (bench/analyze_throughput.py's query), `analyze` itself for `check`, `diff` and `replay`,
 `python -c pass` for the small run's start-up, and a first read (`--no-cache`) for a second read (answered
 from the cache, in a cache directory of this run's own): `analyze`, `diff` and `replay` (its timeline). Peak RSS
-comes from GNU time when installed. The commands compared take turns (A B C, A B C, ..., the order rotating from
-one round to the next), so a burst of other work on the machine falls on all of them alike, not on the repeats
-of one. Every target is printed with PASS or MISS; a target that cannot be measured here (DuckDB not installed)
-says so. Progress goes to stderr.
+comes from GNU time when installed. Each command's CPU time (user and system, its children's too) is printed
+beside its wall time: the targets are of wall time, but on a loaded machine the CPU time moves less. The
+commands compared take turns (A B C, A B C, ..., the order rotating from one round to the next), so a burst of
+other work on the machine falls on all of them alike, not on the repeats of one. Every target is printed with
+PASS or MISS; a target that cannot be measured here (DuckDB not installed) says so. Progress goes to stderr.
 
 The small run is examples/research_agent.py traced once (38 events); the big runs are bench/trace_gen.py's
 agent app (seeds 7 and 8, so `diff` compares two different runs of the same size).
@@ -65,10 +66,15 @@ class Figure:
     name: str
     seconds: list[float] = field(default_factory=list)
     rss_mb: list[float] = field(default_factory=list)
+    cpu_seconds: list[float] = field(default_factory=list)
 
     @property
     def median(self) -> float:
         return statistics.median(self.seconds)
+
+    @property
+    def cpu_median(self) -> float:
+        return statistics.median(self.cpu_seconds)
 
     @property
     def peak_mb(self) -> float:
@@ -109,6 +115,7 @@ def _record(figure: Figure, command: Command, scratch: Path) -> None:
         raise SystemExit(f"{' '.join(command.argv)} exited {child.returncode}: {child.stderr[-500:]}")
     figure.seconds.append(child.wall_s)
     figure.rss_mb.append(child.peak_rss_bytes / MB)
+    figure.cpu_seconds.append(child.cpu_s)
 
 
 def read_through(path: Path) -> None:
@@ -252,7 +259,8 @@ def main() -> None:
     figures, size_mb = result["figures"], result["size_mb"]
     rows = targets(figures)
     if args.json:
-        print(json.dumps({"size_mb": size_mb, "figures": {name: {"seconds": f.seconds, "rss_mb": f.rss_mb}
+        print(json.dumps({"size_mb": size_mb, "figures": {name: {"seconds": f.seconds, "rss_mb": f.rss_mb,
+                                                                 "cpu_seconds": f.cpu_seconds}
                                                           for name, f in figures.items()},
                           "targets": [{"target": t, "figure": v, "pass": ok} for t, v, ok in rows]}))
         return
@@ -261,7 +269,8 @@ def main() -> None:
           f"median of {args.repeats}, the package byte-compiled")
     print()
     for name, figure in figures.items():
-        print(f"  {name:<24} {figure.median * 1000:>10.0f} ms   peak {figure.peak_mb:>6.0f} MB")
+        print(f"  {name:<24} {figure.median * 1000:>10.0f} ms   CPU {figure.cpu_median * 1000:>8.0f} ms   "
+              f"peak {figure.peak_mb:>6.0f} MB")
     print()
     for target, value, ok in rows:
         verdict = "n/a " if ok is None else ("PASS" if ok else "MISS")
