@@ -13,8 +13,8 @@ import time
 from typing import Any
 
 from ..model.events import SCHEMA_VERSION
+from ..model.json_types import JsonEvent
 
-Event = dict[str, Any]
 
 _YEAR_10000 = 253_402_300_800
 
@@ -35,7 +35,7 @@ def stable_span_id(*parts: str) -> str:
 
 
 def make_event(run_id: str, ts: str, event_type: str, component: str, name: str,
-               span_id: str, parent_id: str | None, status: str) -> Event:
+               span_id: str, parent_id: str | None, status: str) -> JsonEvent:
     """The v1 envelope; `seq` is set when the event is numbered in output order."""
     return {
         "v": SCHEMA_VERSION, "run_id": run_id, "seq": 0, "ts": ts, "event_type": event_type,

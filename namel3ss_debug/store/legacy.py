@@ -11,7 +11,7 @@ What the legacy format is, as its writer made it (namel3ss-Ai/namel3ss-programmi
   became `{"_truncated": true, "_original_size": N, "_data": "..."}`), `duration_ms`, `status`
   (`started|completed|failed|skipped`, default `started`), `error` (`str(exception)`), `memory_usage_mb`
   (RSS), `tokens_used` (int) and `cost_estimate` (float).
-- Event types are the v1 vocabulary minus `run_*`/`segment_start`; `validation_event` is documented but
+- JsonEvent types are the v1 vocabulary minus `run_*`/`segment_start`; `validation_event` is documented but
   was never written.
 - A span is a start event plus an end event with an id of its own whose `parent_event_id` is the
   start's `event_id`, and which carries `duration_ms` (wall clock) and, on failure, `error` and
@@ -54,7 +54,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..model.events import is_end, is_start
-from .foreign import Event, is_number, make_event, run_start_attrs, stable_span_id, unix_to_iso
+from ..model.json_types import JsonEvent
+from .foreign import is_number, make_event, run_start_attrs, stable_span_id, unix_to_iso
 from .legacy_lines import LegacyLine, parse_line
 from .problems import shown
 
@@ -117,7 +118,7 @@ class LegacyMapper:
         self._failed = False
         self._started = self._finished = False
 
-    def map(self, obj: dict[str, Any]) -> list[Event]:
+    def map(self, obj: dict[str, Any]) -> list[JsonEvent]:
         """The v1 events for one legacy line (none while an end is held back, several around it)."""
         line = parse_line(obj)
         self._check_run(line)
@@ -131,7 +132,7 @@ class LegacyMapper:
         events += self._route(line)
         return self._number(events)
 
-    def finish(self) -> list[Event]:
+    def finish(self) -> list[JsonEvent]:
         """Write out a held end and the synthesized `run_end`; nothing if no line was mapped."""
         if not self._started or self._finished:
             return []
@@ -153,7 +154,7 @@ class LegacyMapper:
         if self._execution_id and line.execution_id and line.execution_id != self._execution_id:
             raise ValueError(f"execution_id {shown(line.execution_id)} is not this run's ({shown(self._execution_id)})")
 
-    def _run_start(self, line: LegacyLine) -> Event:
+    def _run_start(self, line: LegacyLine) -> JsonEvent:
         self._started = True
         self._execution_id = line.execution_id
         self._run_id = self._run_id or line.execution_id
@@ -167,7 +168,7 @@ class LegacyMapper:
             event["attrs"]["execution_id"] = self._execution_id
         return event
 
-    def _number(self, events: list[Event]) -> list[Event]:
+    def _number(self, events: list[JsonEvent]) -> list[JsonEvent]:
         for event in events:
             event["seq"] = self._seq
             self._seq += 1
@@ -177,7 +178,7 @@ class LegacyMapper:
 
     # -- routing -----------------------------------------------------------------------------------
 
-    def _route(self, line: LegacyLine) -> list[Event]:
+    def _route(self, line: LegacyLine) -> list[JsonEvent]:
         if is_end(line.event_type):
             return self._end(line)
         events = self._release()
@@ -203,7 +204,7 @@ class LegacyMapper:
         line.attrs["legacy_parent_event_id"] = line.parent_event_id
         return self._root
 
-    def _start(self, line: LegacyLine) -> list[Event]:
+    def _start(self, line: LegacyLine) -> list[JsonEvent]:
         parent_id = self._parent(line)
         span_id = self._own_span(line)
         name = line.name or line.event_type
@@ -223,7 +224,7 @@ class LegacyMapper:
 
     # -- ends --------------------------------------------------------------------------------------
 
-    def _end(self, line: LegacyLine) -> list[Event]:
+    def _end(self, line: LegacyLine) -> list[JsonEvent]:
         key = self._pair(line)
         held = self._held
         if held is not None and held.key == key:
@@ -254,14 +255,14 @@ class LegacyMapper:
                 return key
         return None
 
-    def _end_event(self, line: LegacyLine, span: _Span, duration_ms: float) -> Event:
+    def _end_event(self, line: LegacyLine, span: _Span, duration_ms: float) -> JsonEvent:
         event = self._event(line, line.event_type, span.span_id, span.parent_id, line.name or span.name)
         event["duration_ms"] = round(duration_ms, 3)
         if line.event_id and line.event_id != span.span_id:
             event.setdefault("attrs", {})["legacy_event_id"] = line.event_id
         return event
 
-    def _release(self) -> list[Event]:
+    def _release(self) -> list[JsonEvent]:
         """Write out a held end alone, its duration measured from the timestamps."""
         if self._held is None:
             return []
@@ -272,7 +273,7 @@ class LegacyMapper:
         event.setdefault("attrs", {})["duration_from_timestamps"] = True
         return [event]
 
-    def _merge(self, first: LegacyLine, second: LegacyLine, span: _Span) -> Event:
+    def _merge(self, first: LegacyLine, second: LegacyLine, span: _Span) -> JsonEvent:
         """One v1 end from the hook's result end (`first`) and the context manager's end (`second`)."""
         span.open = False
         early = self._end_event(first, span, 0.0)
@@ -294,14 +295,14 @@ class LegacyMapper:
         event["attrs"] = attrs
         return event
 
-    def _orphan_end(self, line: LegacyLine) -> Event:
+    def _orphan_end(self, line: LegacyLine) -> JsonEvent:
         """An end whose start is not in the file: its own span, so integrity checks can report it."""
         span_id = self._own_span(line)
         event = self._event(line, line.event_type, span_id, self._parent(line), line.name or line.event_type)
         event["duration_ms"] = round(line.duration_ms or 0.0, 3)
         return event
 
-    def _late_end(self, line: LegacyLine, span: _Span) -> Event:
+    def _late_end(self, line: LegacyLine, span: _Span) -> JsonEvent:
         """A second end for a span already closed: kept as an instant record under that span."""
         line.attrs["legacy_event_type"] = line.source_type
         if line.duration_ms is not None:
@@ -313,7 +314,7 @@ class LegacyMapper:
 
     def _event(self, line: LegacyLine, event_type: str, span_id: str, parent_id: str, name: str | None,
                status: str | None = None, keep: tuple[str, ...] | None = None,
-               drop: tuple[str, ...] = ()) -> Event:
+               drop: tuple[str, ...] = ()) -> JsonEvent:
         """A v1 event from `line`; `keep` limits, `drop` removes, which optional fields it carries."""
         event = make_event(self._run_id or "", unix_to_iso(line.seconds), event_type, line.component,
                            name or line.event_type, span_id, parent_id, status or self._final_status(line))

@@ -36,7 +36,8 @@ from datetime import datetime, timezone
 from typing import Any
 
 from ..model.error_category import categorize
-from .foreign import Event, has_content, is_number, make_event, run_start_attrs, stable_span_id, unix_to_iso
+from ..model.json_types import JsonEvent
+from .foreign import has_content, is_number, make_event, run_start_attrs, stable_span_id, unix_to_iso
 from .problems import shown
 
 SOURCE_FORMAT = "n3-steps"
@@ -162,7 +163,7 @@ class N3StepMapper:
         self._steps = self._seq = 0
         self._failed = self._finished = False
 
-    def map(self, obj: dict[str, Any]) -> list[Event]:
+    def map(self, obj: dict[str, Any]) -> list[JsonEvent]:
         """The v1 events for one step record: the run's opening events first, then the step's pair."""
         step = _parse(obj)
         self._check(step)
@@ -173,7 +174,7 @@ class N3StepMapper:
         self._failed = self._failed or step.step_name == _ERROR_STEP
         return self._number(events + self._step_events(step))
 
-    def finish(self) -> list[Event]:
+    def finish(self) -> list[JsonEvent]:
         """The synthesized `chain_execution_end` and `run_end`; nothing if no record was mapped."""
         if self._ordinal is None or self._finished:
             return []
@@ -203,7 +204,7 @@ class N3StepMapper:
             earlier = "step numbers" if self._ordinal else "times"
             raise ValueError(f"timestamp {shown(step.seconds)} is not like the earlier records' ({earlier})")
 
-    def _open(self, step: _Step) -> list[Event]:
+    def _open(self, step: _Step) -> list[JsonEvent]:
         self._flow, self._ordinal, self._first = step.flow_name, step.ordinal, step.seconds
         ts = self._ts(step.seconds)
         run = self._make(ts, "run_start", "app", self._flow, self._root, None, "started")
@@ -219,7 +220,7 @@ class N3StepMapper:
 
     # -- steps -------------------------------------------------------------------------------------
 
-    def _step_events(self, step: _Step) -> list[Event]:
+    def _step_events(self, step: _Step) -> list[JsonEvent]:
         span_id = stable_span_id(self._run_id, "step", str(self._steps))
         start = self._make(self._ts(step.seconds), "chain_step_start", "chain", step.step_name, span_id,
                            self._chain, "started")
@@ -243,14 +244,14 @@ class N3StepMapper:
         return self._base if self._ordinal else unix_to_iso(seconds)
 
     def _make(self, ts: str, event_type: str, component: str, name: str, span_id: str,
-              parent_id: str | None, status: str) -> Event:
+              parent_id: str | None, status: str) -> JsonEvent:
         return make_event(self._run_id, ts, event_type, component, name, span_id, parent_id, status)
 
     @staticmethod
     def _error() -> dict[str, str]:
         return {"type": "Error", "message": _ERROR_MESSAGE, "category": categorize("Error", _ERROR_MESSAGE)}
 
-    def _number(self, events: list[Event]) -> list[Event]:
+    def _number(self, events: list[JsonEvent]) -> list[JsonEvent]:
         for event in events:
             event["seq"] = self._seq
             self._seq += 1

@@ -40,9 +40,10 @@ from typing import Any, Mapping
 import orjson
 
 from ...model.events import span_prefix
+from ...model.json_types import JsonEvent
 from ...otel.attributes import ending, kept_attributes, opening
 from ...otel.passthrough import as_it_came
-from ..foreign import Event, make_event, run_start_attrs, stable_span_id
+from ..foreign import make_event, run_start_attrs, stable_span_id
 from ..line_events import refusal
 from ..located import Placed
 from .documents import OtlpSpan, SpanProblem, is_otlp_request, spans_of
@@ -109,7 +110,7 @@ class OtlpMapper:
             return
         self._request(request, where, offset)
 
-    def map(self, obj: Any) -> list[Event]:
+    def map(self, obj: Any) -> list[JsonEvent]:
         """One parsed line (the mapper interface of `legacy` and `n3_native`); events come at `finish()`."""
         self._request(obj, self.path)
         return []
@@ -163,7 +164,7 @@ class OtlpMapper:
 
     # -- output --------------------------------------------------------------------------------
 
-    def finish(self) -> list[Event]:
+    def finish(self) -> list[JsonEvent]:
         """The v1 events of every trace in the file, a run per trace id, each numbered from 0."""
         return [event for event, _, _ in self.finish_placed()]
 
@@ -239,7 +240,7 @@ class _Run:
         finally:
             self.kept.clear()
 
-    def _keep(self, ns: int, tie: int, event: Event, span: OtlpSpan) -> None:
+    def _keep(self, ns: int, tie: int, event: JsonEvent, span: OtlpSpan) -> None:
         """One event, on disk, with its time, tie-break (1 + its walk number; the run's start 0, its end
         the greatest) and own seq in memory."""
         self.kept.append((event, span.line, span.offset))
@@ -268,7 +269,7 @@ class _Run:
                 event["seq"] = position
             yield event, line, offset
 
-    def _ours(self, span: OtlpSpan) -> list[tuple[int, str, Event]]:
+    def _ours(self, span: OtlpSpan) -> list[tuple[int, str, JsonEvent]]:
         made = span_events(span, self.run_id, ns_to_iso)
         phases = "se" if len(made) == 2 else "s"
         found = [(ns, phase, event) for (ns, event), phase in zip(made, phases)]
@@ -321,7 +322,7 @@ class _SpanEvents:
         self.run_id, self.span = run_id, span
         self.parent, self.missing_parent = parent
 
-    def events(self) -> list[tuple[int, str, Event]]:
+    def events(self) -> list[tuple[int, str, JsonEvent]]:
         span = self.span
         begun = opening(span.name, span.attributes, span.kind, span.scope)
         component = begun.component or _plumbing_component(span.attributes)
@@ -339,7 +340,7 @@ class _SpanEvents:
             placed.append((span.end_ns, "e", self._end(prefix, component, name)))
         return placed
 
-    def _end(self, prefix: str, component: str, name: str) -> Event:
+    def _end(self, prefix: str, component: str, name: str) -> JsonEvent:
         span = self.span
         exceptions: list[Mapping[str, Any]] = [e.attributes for e in span.events if e.name == "exception"]
         done = ending(component, span.attributes, span.status, span.status_message or None, exceptions)
@@ -352,7 +353,7 @@ class _SpanEvents:
                 end[key] = value
         return end
 
-    def _instants(self) -> list[tuple[int, Event]]:
+    def _instants(self) -> list[tuple[int, JsonEvent]]:
         found = []
         failed = self.span.status == "ERROR"
         for index, otel_event in enumerate(self.span.events):
@@ -367,7 +368,7 @@ class _SpanEvents:
             found.append((otel_event.time_ns, event))
         return found
 
-    def _event(self, ns: int, event_type: str, component: str, name: str, status: str) -> Event:
+    def _event(self, ns: int, event_type: str, component: str, name: str, status: str) -> JsonEvent:
         return make_event(self.run_id, ns_to_iso(ns), event_type, component, name, self.span.span_id,
                           self.parent, status)
 

@@ -22,7 +22,7 @@ from dataclasses import replace
 from typing import Any, Callable
 
 from ...model.events import is_startup
-from ..foreign import Event
+from ...model.json_types import JsonEvent
 from .documents import OtlpEvent, OtlpSpan
 
 PREFIX = "namel3ss."
@@ -43,7 +43,7 @@ def is_run_span(span: OtlpSpan) -> bool:
     return span.attributes.get(PREFIX + "event_type") == "run_start"
 
 
-def span_events(span: OtlpSpan, run_id: str, to_iso: ToIso) -> list[tuple[int, Event]]:
+def span_events(span: OtlpSpan, run_id: str, to_iso: ToIso) -> list[tuple[int, JsonEvent]]:
     """The v1 events one of our spans was made from: start (and end unless unclosed), or one instant."""
     ours = _fields(span.attributes)
     if ours.get("instant"):
@@ -75,7 +75,7 @@ def span_events(span: OtlpSpan, run_id: str, to_iso: ToIso) -> list[tuple[int, E
     return found
 
 
-def _unpriced(end: Event) -> None:
+def _unpriced(end: JsonEvent) -> None:
     """A cost the export priced (`attrs.cost_priced_by`, ops/export.py) was not recorded: the call comes back
     without it, as it was written, and readers price it again."""
     attrs = end.get("attrs")
@@ -96,14 +96,15 @@ def is_startup_event(otel_event: OtlpEvent) -> bool:
                                               attributes.get(PREFIX + "component"), attributes.get(PREFIX + "name"))
 
 
-def startup_events(run_span: OtlpSpan, otel_event: OtlpEvent, run_id: str, to_iso: ToIso) -> list[tuple[int, Event]]:
+def startup_events(run_span: OtlpSpan, otel_event: OtlpEvent, run_id: str,
+                   to_iso: ToIso) -> list[tuple[int, JsonEvent]]:
     """The start-up span's start and end, from its event on the run's span."""
     startup = replace(run_span, attributes=otel_event.attributes, start_ns=otel_event.time_ns,
                       end_ns=max(otel_event.time_ns, run_span.start_ns), events=[])
     return span_events(startup, run_id, to_iso)
 
 
-def instant_event(otel_event: OtlpEvent, run_id: str, to_iso: ToIso) -> Event:
+def instant_event(otel_event: OtlpEvent, run_id: str, to_iso: ToIso) -> JsonEvent:
     """One of our instant events, written as a span event."""
     ours = _fields(otel_event.attributes)
     event = _event(ours, run_id, to_iso(otel_event.time_ns))
@@ -123,7 +124,7 @@ def _own_start(ours: dict[str, Any], span: OtlpSpan) -> int:
         else span.start_ns
 
 
-def own_seq(event: Event) -> int | None:
+def own_seq(event: JsonEvent) -> int | None:
     seq = event.get("seq")
     return seq if isinstance(seq, int) and not isinstance(seq, bool) else None
 
@@ -131,15 +132,15 @@ def own_seq(event: Event) -> int | None:
 # -- building -------------------------------------------------------------------------------------
 
 def _event(ours: dict[str, Any], run_id: str, ts: str, *, status: str | None = None,
-           event_type: Any = None, seq: Any = None) -> Event:
-    event: Event = {"v": 1, "run_id": run_id, "seq": seq if seq is not None else ours.get("seq", 0), "ts": ts,
+           event_type: Any = None, seq: Any = None) -> JsonEvent:
+    event: JsonEvent = {"v": 1, "run_id": run_id, "seq": seq if seq is not None else ours.get("seq", 0), "ts": ts,
                     "event_type": event_type or ours.get("event_type"), "component": ours.get("component", "custom"),
                     "name": ours.get("name", ""), "span_id": ours.get("span_id"),
                     "parent_id": ours.get("parent_id"), "status": status or ours.get("status", "completed")}
     return event
 
 
-def _error(event: Event, ours: dict[str, Any], exceptions: list[OtlpEvent]) -> None:
+def _error(event: JsonEvent, ours: dict[str, Any], exceptions: list[OtlpEvent]) -> None:
     if "error" in ours and not isinstance(ours["error"], dict):
         event["error"] = ours["error"]  # an error of ours that was not a record: its JSON
         return
@@ -157,7 +158,7 @@ def _error(event: Event, ours: dict[str, Any], exceptions: list[OtlpEvent]) -> N
     event["error"] = error
 
 
-def _put(event: Event, key: str, value: Any) -> None:
+def _put(event: JsonEvent, key: str, value: Any) -> None:
     if value is not None:
         event[key] = value
 
