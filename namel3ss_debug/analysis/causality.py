@@ -12,9 +12,10 @@ found by following parent links:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Iterable
 
 from ..model.events import is_end, is_start
+from ..model.json_types import JsonEvent
 from .fields import is_failure, micros, span_key, text_of
 
 Key = tuple[str, str]
@@ -22,7 +23,7 @@ Key = tuple[str, str]
 
 @dataclass(frozen=True)
 class CauseStep:
-    event: dict[str, Any]
+    event: JsonEvent
     relation: str
     before_ms: float | None  # how long before the target it happened
 
@@ -31,9 +32,9 @@ class CauseStep:
 class Causality:
     """The enclosing spans' start events (outermost first), then the related events in seq order, target last."""
 
-    target: dict[str, Any]
+    target: JsonEvent
     lookback_ms: float
-    chain: tuple[dict[str, Any], ...]
+    chain: tuple[JsonEvent, ...]
     steps: tuple[CauseStep, ...]
     hidden: int  # unrelated events in the window that did not fail
 
@@ -43,11 +44,11 @@ class _Scan:
 
     def __init__(self) -> None:
         self.parent_of: dict[Key, Key | None] = {}
-        self.open: dict[Key, dict[str, Any]] = {}
-        self.window: list[dict[str, Any]] = []
-        self.chain: list[dict[str, Any]] = []
+        self.open: dict[Key, JsonEvent] = {}
+        self.window: list[JsonEvent] = []
+        self.chain: list[JsonEvent] = []
 
-    def note(self, event: dict[str, Any]) -> None:
+    def note(self, event: JsonEvent) -> None:
         key = span_key(event)
         if key is None:
             return
@@ -59,7 +60,7 @@ class _Scan:
             self.open.pop(key, None)
 
 
-def causality(events: Iterable[dict[str, Any]], target: dict[str, Any], lookback_ms: float) -> Causality:
+def causality(events: Iterable[JsonEvent], target: JsonEvent, lookback_ms: float) -> Causality:
     """Read the target's run up to the target (events in seq order), keeping the last `lookback_ms` of it."""
     run, seq, moment = target.get("run_id"), target["seq"], micros(target.get("ts"))
     since = moment - int(lookback_ms * 1000) if moment is not None else None
@@ -78,7 +79,7 @@ def causality(events: Iterable[dict[str, Any]], target: dict[str, Any], lookback
     return _result(scan, target, lookback_ms, moment)
 
 
-def _chain(scan: _Scan, parent: Key | None) -> list[dict[str, Any]]:
+def _chain(scan: _Scan, parent: Key | None) -> list[JsonEvent]:
     """Start events of the open spans from the target's parent up, outermost first."""
     chain, seen = [], set()
     while parent is not None and parent not in seen:
@@ -89,7 +90,7 @@ def _chain(scan: _Scan, parent: Key | None) -> list[dict[str, Any]]:
     return chain[::-1]
 
 
-def _result(scan: _Scan, target: dict[str, Any], lookback_ms: float, moment: int | None) -> Causality:
+def _result(scan: _Scan, target: JsonEvent, lookback_ms: float, moment: int | None) -> Causality:
     own = span_key(target)
     ancestors = _ancestors(scan, span_key(target, "parent_id"))
     steps, hidden = [], 0
@@ -133,6 +134,6 @@ def _relation(scan: _Scan, key: Key | None, own: Key | None, ancestors: dict[Key
     return "elsewhere"
 
 
-def _before(event: dict[str, Any], moment: int | None) -> float | None:
+def _before(event: JsonEvent, moment: int | None) -> float | None:
     at = micros(event.get("ts"))
     return (moment - at) / 1000 if moment is not None and at is not None else None

@@ -13,8 +13,9 @@ from typing import Any, Callable, Iterable, Iterator
 
 from .fields import is_failure, run_start_ts, span_key, text_of
 from .window import Bound
+from ..model.json_types import JsonEvent
 
-RootTest = Callable[[dict[str, Any]], bool]  # whether an event opens a subtree `SubtreeTracker` follows
+RootTest = Callable[[JsonEvent], bool]  # whether an event opens a subtree `SubtreeTracker` follows
 
 
 @dataclass(frozen=True)
@@ -35,7 +36,7 @@ class EventFilter:
     since: Bound | None = None
     until: Bound | None = None
 
-    def fields_match(self, event: dict[str, Any]) -> bool:
+    def fields_match(self, event: JsonEvent) -> bool:
         """Everything but the agent and the time window, which depend on the events before."""
         if self.components and event.get("component") not in self.components:
             return False
@@ -79,7 +80,7 @@ class SubtreeTracker:
         self.is_root = is_root
         self.inside: set[tuple[str, str]] = set()
 
-    def feed(self, event: dict[str, Any]) -> bool:
+    def feed(self, event: JsonEvent) -> bool:
         key = span_key(event)
         if key is not None and key in self.inside:
             return True
@@ -93,7 +94,7 @@ class SubtreeTracker:
 
 def agent_root(agent: str) -> RootTest:
     """A root test for `--agent`: the agent's own spans, and events that name it in `attrs.agent`."""
-    def is_root(event: dict[str, Any]) -> bool:
+    def is_root(event: JsonEvent) -> bool:
         if event.get("component") == "agent" and event.get("name") == agent:
             return True
         attrs = event.get("attrs")
@@ -114,18 +115,18 @@ class Selector:
         self.tracker = SubtreeTracker(agent_root(criteria.agent)) if criteria.agent is not None else None
         self.windows: dict[str, tuple[str | None, str | None]] = {}
 
-    def select(self, events: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    def select(self, events: Iterable[JsonEvent]) -> Iterator[JsonEvent]:
         """The events that pass, in the order given."""
         for event in events:
             if self.accepts(event):
                 yield event
 
-    def accepts(self, event: dict[str, Any]) -> bool:
+    def accepts(self, event: JsonEvent) -> bool:
         inside = self.tracker.feed(event) if self.tracker is not None else True
         window = self._window(event)
         return inside and _in_window(event, window) and self.criteria.fields_match(event)
 
-    def _window(self, event: dict[str, Any]) -> tuple[str | None, str | None]:
+    def _window(self, event: JsonEvent) -> tuple[str | None, str | None]:
         """The time window of the event's run, resolved when its first event is seen."""
         run = text_of(event.get("run_id"))
         window = self.windows.get(run)
@@ -137,7 +138,7 @@ class Selector:
         return window
 
 
-def _in_window(event: dict[str, Any], window: tuple[str | None, str | None]) -> bool:
+def _in_window(event: JsonEvent, window: tuple[str | None, str | None]) -> bool:
     """`since <= ts < until`, comparing the tracer's fixed-width UTC text; no usable ts is outside."""
     since, until = window
     if since is None and until is None:

@@ -14,6 +14,7 @@ from typing import Any, TypeGuard
 import orjson
 
 from ..model.deep import json_text
+from ..model.json_types import JsonEvent
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 _MICROSECOND = timedelta(microseconds=1)
@@ -31,7 +32,7 @@ def text_of(value: Any) -> str:
         return json_text(value)
 
 
-def span_key(event: dict[str, Any], field: str = "span_id") -> tuple[str, str] | None:
+def span_key(event: JsonEvent, field: str = "span_id") -> tuple[str, str] | None:
     """`(run_id, span_id)` (or the parent's): span ids are unique only within a run."""
     value = event.get(field)
     if value is None:
@@ -51,7 +52,7 @@ def is_duration(value: Any) -> TypeGuard[float]:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and 0 <= value < math.inf
 
 
-def tokens_of(event: dict[str, Any]) -> int | None:
+def tokens_of(event: JsonEvent) -> int | None:
     """`usage.total_tokens`, or input + output when the total is missing."""
     usage = event.get("usage")
     if not isinstance(usage, dict):
@@ -77,7 +78,7 @@ def micros(ts: Any) -> int | None:
     return (moment - _EPOCH) // _MICROSECOND
 
 
-def is_failure(event: dict[str, Any]) -> bool:
+def is_failure(event: JsonEvent) -> bool:
     """A failed span end, an `error_occurred` event, or any event carrying an `error`."""
     return event.get("status") == "failed" or event.get("event_type") == "error_occurred" or bool(event.get("error"))
 
@@ -86,7 +87,7 @@ def parse_ts(text: str) -> datetime:
     return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
-def run_start_ts(first: dict[str, Any]) -> str | None:
+def run_start_ts(first: JsonEvent) -> str | None:
     """The run's start, from the first event read of it.
 
     A segment file begins with `segment_start`, written after `run_start` and carrying its time as
@@ -107,13 +108,13 @@ class RunClock:
     def __init__(self) -> None:
         self.starts: dict[str, int | None] = {}
 
-    def learn(self, event: dict[str, Any]) -> str:
+    def learn(self, event: JsonEvent) -> str:
         """Remember the start of the event's run if this is its first event; the run's id as text."""
         run = text_of(event.get("run_id"))
         if run not in self.starts:
             self.starts[run] = micros(run_start_ts(event))
         return run
 
-    def offset_ms(self, event: dict[str, Any]) -> float | None:
+    def offset_ms(self, event: JsonEvent) -> float | None:
         start, moment = self.starts[self.learn(event)], micros(event.get("ts"))
         return (moment - start) / 1000 if start is not None and moment is not None else None

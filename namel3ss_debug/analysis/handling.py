@@ -15,6 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
+from ..model.json_types import JsonObject
+
 
 @dataclass
 class ErrorChain:
@@ -36,7 +38,7 @@ class ErrorChain:
         return True
 
 
-def escapes_through(event_type: str, status: str, attrs: Optional[dict[str, Any]]) -> bool:
+def escapes_through(event_type: str, status: str, attrs: Optional[JsonObject]) -> bool:
     """Whether an error leaves the app through this event: an `error_occurred` the tracer wrote for an exception
     nothing caught (`attrs.unhandled: true`), or a `run_end` that ended the run failed. The caller names the error
     as it counts it: (type, message).

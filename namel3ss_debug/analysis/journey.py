@@ -7,17 +7,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Iterable
 
 from .event_filter import SubtreeTracker, agent_root
 from .fields import micros, span_key
+from ..model.json_types import JsonEvent
 
 
 @dataclass(frozen=True)
 class JourneyStep:
     """An event of the journey, how deep it sits below the agent's span, and when (ms from the first step)."""
 
-    event: dict[str, Any]
+    event: JsonEvent
     depth: int
     offset_ms: float | None
 
@@ -29,7 +30,7 @@ class Journey:
     agents_seen: tuple[str, ...]  # every agent name met on the way, for "no such agent" messages
 
 
-def journey(events: Iterable[dict[str, Any]], agent: str) -> Journey:
+def journey(events: Iterable[JsonEvent], agent: str) -> Journey:
     """The events of `agent` (its spans, their descendants, events naming it in `attrs.agent`) in run order."""
     tracker = SubtreeTracker(agent_root(agent))
     depth_of: dict[tuple[str, str], int] = {}
@@ -50,7 +51,7 @@ def journey(events: Iterable[dict[str, Any]], agent: str) -> Journey:
     return Journey(agent, tuple(steps), tuple(agents))
 
 
-def _depth(event: dict[str, Any], depth_of: dict[tuple[str, str], int]) -> int:
+def _depth(event: JsonEvent, depth_of: dict[tuple[str, str], int]) -> int:
     """A span's depth is set by its first event: one below its parent when the parent is in the journey."""
     key, parent = span_key(event), span_key(event, "parent_id")
     if key is not None and key in depth_of:

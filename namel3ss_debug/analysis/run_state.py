@@ -8,6 +8,7 @@ from typing import Any, Callable
 import msgspec
 
 from ..model.choices import ANALYZE_SECTIONS as SECTIONS
+from ..model.json_types import JsonEvent, JsonObject
 from ..store.records import EventRecord
 from .handling import ErrorChain
 from .idset import SpanIds
@@ -80,9 +81,9 @@ class RunState:
     last_ts: str | None = None
     open: dict[str, OpenSpan] = field(default_factory=dict)
     seen: SpanIds = field(default_factory=SpanIds)
-    start_attrs: dict[str, Any] | None = None
-    end: dict[str, Any] | None = None
-    end_attrs: dict[str, Any] = field(default_factory=dict)
+    start_attrs: JsonObject | None = None
+    end: JsonEvent | None = None
+    end_attrs: JsonObject = field(default_factory=dict)
     startup_ms: float | None = None  # the run's start-up span's (model/events.py), when it has one
     memory: list[tuple[float, int]] = field(default_factory=list)  # first, last and peak (mb, seq)
     # ended and failed spans per time bucket: "YYYY-MM-DDTHH:MM:SS" (a second) at first, coarser prefixes

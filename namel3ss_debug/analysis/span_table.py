@@ -15,6 +15,7 @@ from typing import Any
 
 from ..model.error_category import categorize
 from ..model.events import kind as event_kind
+from ..model.json_types import JsonEvent
 from .critical_spans import critical_nodes
 from .fields import number, text_of
 from .prices import Pricer
@@ -56,7 +57,7 @@ class SpanTable:
     total_ms: float  # from the start to the latest moment seen
 
 
-def span_table(events: Iterable[dict[str, Any]], *, pricer: Pricer | None = None, slow_ms: float = 1000.0,
+def span_table(events: Iterable[JsonEvent], *, pricer: Pricer | None = None, slow_ms: float = 1000.0,
                anomalous: frozenset[str] = frozenset()) -> SpanTable:
     """The rows of one run's events; `anomalous` holds the span ids an anomaly points at."""
     tree = build_tree(events)
@@ -114,7 +115,7 @@ def _flags(node: SpanNode, slow_ms: float, critical: bool, anomalous: bool) -> i
     return flags | (ERROR if node.failed else 0)
 
 
-def _track(event: dict[str, Any]) -> str | None:
+def _track(event: JsonEvent) -> str | None:
     """`thread / task`, or the thread; None when the event names neither."""
     thread, task = event.get("thread"), event.get("task")
     if thread is None and task is None:

@@ -12,9 +12,10 @@ lost) makes its children roots, and parent links that loop are cut, so the resul
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Iterator
+from typing import Iterable, Iterator
 
 from ..model.events import FILE_MARKER_EVENT_TYPES, is_end, is_start
+from ..model.json_types import JsonEvent
 from .fields import micros, number, span_key, text_of, tokens_of
 
 Key = tuple[str, str]
@@ -36,8 +37,8 @@ class SpanNode:
     name: str
     kind: str  # "span" or "instant"
     status: str
-    start: dict[str, Any] | None
-    end: dict[str, Any] | None
+    start: JsonEvent | None
+    end: JsonEvent | None
     duration_ms: float | None
     tokens: int | None
     total_tokens: int | None
@@ -48,7 +49,7 @@ class SpanNode:
         return self.kind == "span" and self.end is None
 
     @property
-    def first(self) -> dict[str, Any]:
+    def first(self) -> JsonEvent:
         """The event that opened the node (the end, for an end without a start)."""
         first = self.start if self.start is not None else self.end
         assert first is not None  # a node is made of its start, its end or both
@@ -98,14 +99,14 @@ class _Draft:
 
     __slots__ = ("key", "parent", "start", "end", "kind", "children")
 
-    def __init__(self, key: Key, parent: Key | None, event: dict[str, Any], kind: str):
+    def __init__(self, key: Key, parent: Key | None, event: JsonEvent, kind: str):
         self.key, self.parent, self.kind = key, parent, kind
         self.start = event if kind != "orphan_end" else None
         self.end = event if kind == "orphan_end" else None
         self.children: list[_Draft] = []
 
 
-def build_tree(events: Iterable[dict[str, Any]]) -> SpanTree:
+def build_tree(events: Iterable[JsonEvent]) -> SpanTree:
     """The span forest of `events`, taken run by run (in order of first appearance), each in seq order.
     A segment's `segment_start` (a file marker) is no node of it."""
     events = [event for event in events if event.get("event_type") not in FILE_MARKER_EVENT_TYPES]
@@ -121,7 +122,7 @@ def build_tree(events: Iterable[dict[str, Any]]) -> SpanTree:
     return SpanTree(built, by_key)
 
 
-def _drafts(events: list[dict[str, Any]]) -> tuple[list[_Draft], dict[Key, _Draft]]:
+def _drafts(events: list[JsonEvent]) -> tuple[list[_Draft], dict[Key, _Draft]]:
     """One draft per span or instant, in the order they began; `addressable` by span key."""
     drafts: list[_Draft] = []
     addressable: dict[Key, _Draft] = {}

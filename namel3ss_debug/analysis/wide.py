@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..model.events import FILE_MARKER_EVENT_TYPES, is_end, is_start
+from ..model.json_types import JsonEvent
 from .fields import is_failure, span_key, text_of
 
 Key = tuple[str, "str | None"]  # (run_id, span_id); a run's roots are the children of (run_id, None)
@@ -65,7 +66,7 @@ class _Group:
 
     def __init__(self, parent: _Node, seq: Any):
         self.parent = parent
-        self.events: list[tuple[int, dict[str, Any]]] = []
+        self.events: list[tuple[int, JsonEvent]] = []
         self.keys: list[Key] = []
         self.nodes, self.failed, self.seq = 0, False, seq
 
@@ -90,13 +91,13 @@ class WidthCap:
 
     def __init__(self, widths: Widths):
         self.widths = widths
-        self.kept: list[tuple[int, dict[str, Any]]] = []
+        self.kept: list[tuple[int, JsonEvent]] = []
         self.nodes: dict[Key, _Node] = {}
         self.cut_open: dict[Key, Cut] = {}  # cut spans not ended: their later events count where they were cut
         self.cuts: dict[Key, Cut] = {}
         self.fed = 0
 
-    def feed(self, event: dict[str, Any]) -> None:
+    def feed(self, event: JsonEvent) -> None:
         position = self.fed
         self.fed += 1
         if event.get("event_type") in FILE_MARKER_EVENT_TYPES:
@@ -120,7 +121,7 @@ class WidthCap:
             return
         self._begin(key, span_key(event, "parent_id") or (run, None), position, event, not is_start(event_type))
 
-    def _begin(self, key: Key, parent_key: Key, position: int, event: dict[str, Any], ended: bool) -> None:
+    def _begin(self, key: Key, parent_key: Key, position: int, event: JsonEvent, ended: bool) -> None:
         """The first event of a node: kept with its parent, opening a group of its own, or counted as cut."""
         parent = self.nodes.get(parent_key)
         if parent is None:
@@ -148,7 +149,7 @@ class WidthCap:
         if ended:
             self._ended(node)
 
-    def _hold(self, group: _Group | None, position: int, event: dict[str, Any]) -> None:
+    def _hold(self, group: _Group | None, position: int, event: JsonEvent) -> None:
         (group.events if group is not None else self.kept).append((position, event))
 
     def _count(self, group: _Group | None, key: Key) -> None:
@@ -192,7 +193,7 @@ class WidthCap:
         if into is not None:
             into.keys.extend(group.keys)
 
-    def _hold_all(self, into: _Group | None, events: list[tuple[int, dict[str, Any]]]) -> None:
+    def _hold_all(self, into: _Group | None, events: list[tuple[int, JsonEvent]]) -> None:
         (into.events if into is not None else self.kept).extend(events)
 
     def _cut(self, group: _Group) -> None:
@@ -220,7 +221,7 @@ class WidthCap:
                 pending.extend(node.ring)
                 pending.extend(node.open)
 
-    def finish(self) -> tuple[list[dict[str, Any]], dict[Key, Cut]]:
+    def finish(self) -> tuple[list[JsonEvent], dict[Key, Cut]]:
         """The events kept, in the order fed, and what was cut under each parent (by its key). Spans that never
         ended are settled here, the deepest first."""
         for key in reversed(list(self.nodes)):

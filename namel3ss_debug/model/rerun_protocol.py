@@ -17,6 +17,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from .json_types import JsonObject
+
 # Where a served answer came from: what the new trace's `attrs.replay` says. `reran`: a tool whose body ran
 # again (`--live-tools`, `live` at the console, or one seen only through OpenTelemetry, which nothing of ours
 # can answer) where the recording has its twin; it is judged by what it returned, as the rest of the run is.
@@ -91,9 +93,9 @@ class AnsweredSpan(Named, Protocol):
 
     span_id: str
     parent_id: str | None
-    attrs: dict[str, Any] | None
+    attrs: JsonObject | None
     outputs: Any  # what the app's call returned, as recorded
-    usage: dict[str, Any] | None
+    usage: JsonObject | None
     model: str | None
 
     def set_attribute(self, key: str, value: Any) -> None: ...
@@ -123,7 +125,7 @@ class RerunSource(Protocol):
 
     on_miss: str
 
-    def opened(self, span: AnsweredSpan, attrs: dict[str, Any] | None = None) -> None: ...
+    def opened(self, span: AnsweredSpan, attrs: JsonObject | None = None) -> None: ...
 
     def answer(self, asked: Asked, span: AnsweredSpan, inputs: Any) -> ServedAnswer | None: ...
 

@@ -13,6 +13,7 @@ from typing import Any, NamedTuple, Sequence
 from ..analysis.fields import is_duration
 from ..model.span_ids import OpenSpans
 from ..model.text_keys import RunChoice, text_key
+from ..model.json_types import JsonEvent
 from ..store.records import EventRecord
 from .place import Codes, Placeable, Placed, Texts, place
 from .timeline import MemoryStore, Timeline
@@ -102,7 +103,7 @@ def _kept(records: Sequence[EventRecord], runs: RunChoice) -> list[int] | None:
     return kept
 
 
-def timeline_of(events: list[dict[str, Any]], label: str = "<events>") -> Timeline:
+def timeline_of(events: list[JsonEvent], label: str = "<events>") -> Timeline:
     """A timeline of events held in memory (tests, and small traces read whole)."""
     store = MemoryStore()
     timeline = Timeline(store, label, events[0].get("run_id") if events else None)
@@ -113,6 +114,6 @@ def timeline_of(events: list[dict[str, Any]], label: str = "<events>") -> Timeli
     return timeline
 
 
-def add_event(builder: TimelineBuilder, event: dict[str, Any]) -> None:
+def add_event(builder: TimelineBuilder, event: JsonEvent) -> None:
     builder.add(event["seq"], event.get("event_type"), event.get("component"), event.get("name"),
                 event.get("span_id"), event.get("parent_id"), event.get("status"), event.get("duration_ms"))

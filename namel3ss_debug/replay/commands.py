@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import difflib
 import inspect
-from typing import Any, ClassVar
+from collections.abc import Mapping
+from typing import ClassVar
 
 from ..model.errors import UsageError
 from .expr import pointer
@@ -36,7 +37,7 @@ class CommandSession:
 
     commands: ClassVar[dict[str, Command]] = {}
 
-    def __init_subclass__(cls, **kwargs: Any) -> None:
+    def __init_subclass__(cls, **kwargs: object) -> None:
         super().__init_subclass__(**kwargs)
         cls.commands = command_table(cls)
 
@@ -121,12 +122,12 @@ def split(line: str) -> tuple[str, str, int]:
     return name, argument, column
 
 
-def aliases_of(table: dict[str, Any]) -> dict[str, str]:
+def aliases_of(table: Mapping[str, object]) -> dict[str, str]:
     """The aliases of the commands in `table`."""
     return {alias: target for alias, target in ALIASES.items() if target in table}
 
 
-def resolve(name: str, table: dict[str, Any]) -> str | None:
+def resolve(name: str, table: Mapping[str, object]) -> str | None:
     """The command a name or alias stands for, or None."""
     name = ALIASES.get(name, name)
     return name if name in table else None
@@ -138,7 +139,7 @@ def resolve(name: str, table: dict[str, Any]) -> str | None:
 LONGEST_WORD = 64
 
 
-def nearest(name: str, table: dict[str, Any]) -> list[str]:
+def nearest(name: str, table: Mapping[str, object]) -> list[str]:
     if len(name) > LONGEST_WORD:
         return []
     return difflib.get_close_matches(name, [*table, *aliases_of(table)], n=3, cutoff=0.6)

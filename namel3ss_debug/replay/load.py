@@ -18,6 +18,7 @@ from typing import Any, Iterable
 
 from ..model.errors import TraceError, UsageError
 from ..model.text_keys import RunChoice
+from ..model.json_types import JsonEvent
 from ..store.formats import rereadable
 from ..store.packed import spooled
 from ..store.lines import decode_line, line_at
@@ -44,12 +45,12 @@ class FileStore:
         self._descriptors: dict[int, int] = {}
         self._copies: list[Any] = []  # the decompressed copies of `.gz` files, closed with the store
         self._stamps: list[tuple[int, int] | None] = []
-        self._cache: OrderedDict[int, dict[str, Any]] = OrderedDict()
+        self._cache: OrderedDict[int, JsonEvent] = OrderedDict()
 
     def where(self, index: int) -> str:
         return f"{self.paths[self.file[index]]}:{self.line[index]}"
 
-    def event(self, index: int) -> dict[str, Any]:
+    def event(self, index: int) -> JsonEvent:
         cached = self._cache.get(index)
         if cached is not None:
             self._cache.move_to_end(index)
@@ -64,7 +65,7 @@ class FileStore:
         """Remember each file's size and mtime, to tell a changed file from a line that is odd as written."""
         self._stamps = [_stamp(path) for path in self.paths]
 
-    def _read(self, index: int) -> dict[str, Any]:
+    def _read(self, index: int) -> JsonEvent:
         file = self.file[index]
         try:
             line = line_at(self._descriptor(file), self.offset[index])

@@ -18,6 +18,7 @@ from typing import Any
 
 from ..model.calls import CallAddress, CallNumberError
 from ..model.errors import UsageError
+from ..model.json_types import JsonEvent
 from .misses import nearest_recorded, no_such_call
 from .timeline import END, INSTANT, START, Timeline
 
@@ -142,7 +143,7 @@ class MockTable:
         recorded = [f"{component}:{name}" for component, name, _ in t.recorded_calls()]
         return _with_nearest(f"no recorded call matches {key.text}", str(call), recorded)
 
-    def apply(self, index: int, event: dict[str, Any]) -> dict[str, Any]:
+    def apply(self, index: int, event: JsonEvent) -> JsonEvent:
         """The event with its mock's value in place of the recorded result (the event itself if none)."""
         key = self._at.get(index)
         if key is None:
@@ -150,7 +151,7 @@ class MockTable:
         return mocked_event(event, self.mocks[key].value)
 
 
-def mocked_event(event: dict[str, Any], value: Any) -> dict[str, Any]:
+def mocked_event(event: JsonEvent, value: Any) -> JsonEvent:
     """A copy of the event whose result is `value` (see the module docstring for where it goes).
 
     A failed call that is mocked returned `value` instead: it is `completed`, without its error.

@@ -11,6 +11,7 @@ from .engine import ReplayEngine, Stop
 from .expr import MISSING, Expr, evaluate
 from .outputs import BreakpointInfo, Breakpoints, Frame, Listing, Message, Output, Row, StopReport, Table
 from .timeline import END, START, Timeline
+from ..model.json_types import JsonObject
 
 
 def frame(t: Timeline, index: int) -> Frame:
@@ -112,7 +113,7 @@ def run_info(engine: ReplayEngine) -> Table:
     start = t.run_start()
     if start is not None:
         given = start.get("attrs")
-        attrs: dict[str, Any] = given if isinstance(given, dict) else {}
+        attrs: JsonObject = given if isinstance(given, dict) else {}
         for key in ("entry", "argv", "cwd", "python"):
             if key in attrs:
                 rows.append((key, attrs[key]))

@@ -19,12 +19,13 @@ import math
 import re
 from array import array
 from datetime import datetime
-from typing import Any, Iterator, Protocol
+from typing import Iterator, Protocol
 
 from ..analysis.fields import parse_ts
 from ..model.calls import CallAddress
 from ..model.errors import UsageError
 from ..model.text_keys import Names
+from ..model.json_types import JsonEvent
 
 INSTANT, START, END = 0, 1, 2
 # A timeline's arrays, one item an event, then one item a span; and its tables of texts (`Names`)
@@ -41,7 +42,7 @@ class EventStore(Protocol):
     """Where the full events are: `event(i)` is the i-th event as a dict, `where(i)` its `file:line`;
     `close()` lets go of any file it holds open."""
 
-    def event(self, index: int) -> dict[str, Any]: ...
+    def event(self, index: int) -> JsonEvent: ...
 
     def where(self, index: int) -> str: ...
 
@@ -52,14 +53,14 @@ class MemoryStore:
     """Events held as dicts: small traces, standard input and formats mapped from others."""
 
     def __init__(self) -> None:
-        self.events: list[dict[str, Any]] = []
+        self.events: list[JsonEvent] = []
         self.places: list[str] = []
 
-    def add(self, event: dict[str, Any], where: str) -> None:
+    def add(self, event: JsonEvent, where: str) -> None:
         self.events.append(event)
         self.places.append(where)
 
-    def event(self, index: int) -> dict[str, Any]:
+    def event(self, index: int) -> JsonEvent:
         return self.events[index]
 
     def where(self, index: int) -> str:
@@ -99,7 +100,7 @@ class Timeline:
 
     # -- what the engine and the commands read --------------------------------------------------
 
-    def event(self, index: int) -> dict[str, Any]:
+    def event(self, index: int) -> JsonEvent:
         return self.store.event(index)
 
     def where(self, index: int) -> str:
@@ -209,7 +210,7 @@ class Timeline:
         for (component, name), count in self.calls.items():
             yield self.components.texts[component], self.names.texts[name], count
 
-    def run_start(self) -> dict[str, Any] | None:
+    def run_start(self) -> JsonEvent | None:
         """The run's `run_start` event (among the first few), or None."""
         code = self.types.find("run_start")
         if code is None:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .expr import MISSING
+from ..model.json_types import JsonEvent
 
 
 @dataclass(frozen=True)
@@ -19,8 +20,8 @@ class EventView:
     """The event at `index` (mocked outputs in place), and the other event of its call, if any."""
 
     index: int
-    event: dict[str, Any]
-    partner: dict[str, Any] | None = None
+    event: JsonEvent
+    partner: JsonEvent | None = None
     mock: str | None = None  # the key of the mock that replaced this call's outputs
 
     def resolve(self, name: str) -> Any:

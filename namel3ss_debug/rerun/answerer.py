@@ -28,6 +28,7 @@ from typing import Any, Callable, Protocol
 from ..model.rerun_protocol import (LIVE, MOCKED, RECORDED, REPLACED, RERAN, AnsweredSpan, Asked, Named, RequestSpec,
                                     RerunMiss, RerunStop)
 from ..model.values import CodecError
+from ..model.json_types import JsonObject
 from ..replay.mocks import Mock
 from .answers import Answer, Unanswerable, from_recording, from_value, mark
 from .candidates import LiveCall, Miss, nearest
@@ -67,10 +68,10 @@ class PendingCall:
     generator: bool = False  # the call yields items: a replacement is the list of them
     on_miss: str = "error"  # what accepting a call with no answer does: stop the run (error) or run it live
 
-    def view(self) -> dict[str, Any]:
+    def view(self) -> JsonObject:
         """The call as breakpoint conditions and `p` see it: the fields of its start event, and the
         result about to be returned (`outputs`, `error`)."""
-        view: dict[str, Any] = {"component": self.live.component, "name": self.live.name,
+        view: JsonObject = {"component": self.live.component, "name": self.live.name,
                                 "event_type": f"{self.live.prefix}_start", "inputs": self.live.inputs,
                                 "key": self.live.key, "path": self.path}
         if self.answer is not None:
@@ -120,7 +121,7 @@ class Rerun:
         self._requests: RequestIndex | None = None
 
     # -- the tracer's side ---------------------------------------------------------------------
-    def opened(self, span: AnsweredSpan, attrs: dict[str, Any] | None = None) -> None:
+    def opened(self, span: AnsweredSpan, attrs: JsonObject | None = None) -> None:
         """Give a newly opened span its path (and its number among calls of its component and name); keep a
         tool's call id and the LLM call that asked for it (`attrs`, its start's)."""
         with self._lock:

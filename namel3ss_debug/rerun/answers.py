@@ -10,6 +10,7 @@ import orjson
 
 from ..model.rerun_protocol import RECORDED, AnsweredSpan
 from ..model.values import decode
+from ..model.json_types import JsonEvent
 from .errors import rebuild_error
 
 
@@ -76,7 +77,7 @@ def mark(span: AnsweredSpan, source: str, recorded_key: str | None) -> None:
         span.set_attribute("replay_of", recorded_key)
 
 
-def from_recording(end: dict[str, Any] | None, codec: Any, key: str, where: str, generator: bool = False) -> Answer:
+def from_recording(end: JsonEvent | None, codec: Any, key: str, where: str, generator: bool = False) -> Answer:
     """The answer the recorded end event gives: its return value (or yielded items), or its error."""
     if end is None:
         raise Unanswerable(f"the recording has {key} start but never end (the run stopped inside it)")
@@ -106,7 +107,7 @@ def from_recording(end: dict[str, Any] | None, codec: Any, key: str, where: str,
     return Answer(RECORDED, value=decode(outputs["return"], codec), **common)
 
 
-def _inexact(end: dict[str, Any], key: str) -> str | None:
+def _inexact(end: JsonEvent, key: str) -> str | None:
     """A recorded result cut to max_payload_size, or with secrets redacted, is not what the call
     returned: the rerun gives it back as recorded, and says so."""
     truncated = end.get("truncated")

@@ -25,6 +25,7 @@ import orjson
 
 from ..model.divergence import ByKey, first_parting
 from ..model.events import RUN_LINK_ATTRS, is_startup
+from ..model.json_types import JsonEvent
 from ..replay.timeline import END, START, Timeline
 from .candidates import input_difference
 from .call_paths import ROOT, PathCounter, PathTable, step_label
@@ -164,7 +165,7 @@ def _place(table: PathTable, key: Any) -> str:
     return f"{inside}{event_type} {name}#{occurrence}"
 
 
-def content(event: dict[str, Any], places: Mapping[str, str] | None = None) -> dict[str, Any]:
+def content(event: JsonEvent, places: Mapping[str, str] | None = None) -> JsonEvent:
     """What an event says, without what differs between any two runs (times, ids, threads).
 
     `places` maps the run's span ids to where each span sits (`agent:a#1 > llm:openai.chat#2`): an
@@ -224,7 +225,7 @@ def _without_host(http: Any) -> Any:
     return {**http, "url": rest[rest.find("/"):] if "/" in rest else "/"}
 
 
-def _digest(event: dict[str, Any], places: Mapping[str, str]) -> bytes:
+def _digest(event: JsonEvent, places: Mapping[str, str]) -> bytes:
     said = content(event, places)
     try:
         data = orjson.dumps(said, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS)

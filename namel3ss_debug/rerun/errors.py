@@ -12,6 +12,8 @@ import builtins
 import sys
 from typing import Any
 
+from ..model.json_types import JsonObject
+
 
 class ReplayedError(Exception):
     """A recorded exception whose type could not be found in the app: the type's name and message."""
@@ -25,7 +27,7 @@ class ReplayedError(Exception):
         return self.message
 
 
-def rebuild_error(record: dict[str, Any], where: str) -> BaseException:
+def rebuild_error(record: JsonObject, where: str) -> BaseException:
     """The recorded exception, as its own type when the app has it loaded, else a ReplayedError."""
     type_name = str(record.get("type") or "Exception")
     message = record.get("message")

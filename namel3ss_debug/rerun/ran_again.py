@@ -9,9 +9,9 @@ any tool under `--live-tools`) is judged by what it returned. Its end in the new
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from ..model.rerun_protocol import RERAN
+from ..model.json_types import JsonObject
 from ..replay.timeline import END, Timeline
 from .recording import Recording
 
@@ -23,8 +23,8 @@ class RanAgain:
 
     key: str
     same: bool
-    recorded: dict[str, Any]
-    rerun: dict[str, Any]
+    recorded: JsonObject
+    rerun: JsonObject
 
 
 def ran_again(recording: Recording, new: Timeline) -> tuple[RanAgain, ...]:
@@ -46,11 +46,11 @@ def ran_again(recording: Recording, new: Timeline) -> tuple[RanAgain, ...]:
     return tuple(found)
 
 
-def result_of(end: dict[str, Any] | None) -> dict[str, Any]:
+def result_of(end: JsonObject | None) -> JsonObject:
     """What a tool call returned, from its end event: its status, outputs and error (type and message)."""
     if end is None:
         return {"status": "did not end"}
-    said: dict[str, Any] = {"status": end.get("status"), "outputs": end.get("outputs")}
+    said: JsonObject = {"status": end.get("status"), "outputs": end.get("outputs")}
     error = end.get("error")
     if isinstance(error, dict):
         said["error"] = {"type": error.get("type"), "message": error.get("message")}

@@ -14,6 +14,7 @@ from typing import Any
 import orjson
 
 from ..model.calls import CallRecord
+from ..model.json_types import JsonEvent
 from ..replay.timeline import START, Timeline
 from .call_paths import ROOT, PathCounter, PathTable, step_label
 
@@ -90,10 +91,10 @@ class Recording:
                     self._asked.setdefault(key, []).append(call)  # type: ignore[arg-type]
         return self._asked.get((asker, call_id), [])
 
-    def start_event(self) -> dict[str, Any]:
+    def start_event(self) -> JsonEvent:
         return self.timeline.run_start() or {}
 
-    def end_event(self) -> dict[str, Any] | None:
+    def end_event(self) -> JsonEvent | None:
         return run_end(self.timeline)
 
     def inputs(self, call: RecordedCall) -> Any:
@@ -105,7 +106,7 @@ class Recording:
             found = self._fingerprints[call.start] = fingerprint(self.inputs(call))
         return found
 
-    def result(self, call: RecordedCall) -> dict[str, Any] | None:
+    def result(self, call: RecordedCall) -> JsonEvent | None:
         """The call's end event, or None when the recording never saw it end."""
         return self.timeline.event(call.end) if call.end is not None else None
 
@@ -113,7 +114,7 @@ class Recording:
         return self.timeline.where(call.start)
 
 
-def run_end(timeline: Timeline | None) -> dict[str, Any] | None:
+def run_end(timeline: Timeline | None) -> JsonEvent | None:
     """A run's `run_end` event (its last, looked for from the end), or None."""
     if timeline is None:
         return None

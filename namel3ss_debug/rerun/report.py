@@ -12,6 +12,7 @@ from .network import Network
 from .ran_again import RanAgain, ran_again
 from .recording import Recording, run_end
 from .answerer import Rerun
+from ..model.json_types import JsonEvent
 
 SCHEMA = "namel3ss-debug/rerun/v1"
 
@@ -26,7 +27,7 @@ class Ending:
     error_message: str | None = None
 
     @classmethod
-    def of(cls, event: dict[str, Any] | None) -> Ending:
+    def of(cls, event: JsonEvent | None) -> Ending:
         if event is None:
             return cls("did not end (no run_end: the process was killed or the trace was cut)")
         attrs = event["attrs"] if isinstance(event.get("attrs"), dict) else {}

@@ -13,7 +13,7 @@ import time
 from typing import Any
 
 from ..model.events import SCHEMA_VERSION
-from ..model.json_types import JsonEvent
+from ..model.json_types import JsonEvent, JsonObject
 
 
 _YEAR_10000 = 253_402_300_800
@@ -43,7 +43,7 @@ def make_event(run_id: str, ts: str, event_type: str, component: str, name: str,
     }
 
 
-def run_start_attrs(kind: str, name: str, source_format: str) -> dict[str, Any]:
+def run_start_attrs(kind: str, name: str, source_format: str) -> JsonObject:
     """The `run_start` attrs v1 requires, for a run read from a foreign file: what we cannot know is empty."""
     return {
         "entry": {"kind": kind, "name": name}, "argv": [], "cwd": "", "python": "", "config": {},

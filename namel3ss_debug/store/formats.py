@@ -6,11 +6,11 @@ from __future__ import annotations
 import os
 import zlib
 from pathlib import Path
-from typing import Any
 
 import orjson
 
 from ..model.errors import TraceError
+from ..model.json_types import JsonEvent
 from .blocks import open_trace
 from .line_events import first_object
 from .located import Mapper
@@ -20,7 +20,7 @@ from .sources import RunSource, is_stream, seekable
 _SNIFF = 1 << 20
 
 
-def mapper_for(first: dict[str, Any] | None, path: str, *, head: bytes = b"",
+def mapper_for(first: JsonEvent | None, path: str, *, head: bytes = b"",
                problems: ReadProblems | None = None) -> Mapper | None:
     """A mapper onto v1 for a legacy, n3 or OTLP/JSON file; None for a v1 file (or anything else, read as v1).
 

@@ -18,9 +18,10 @@ import bisect
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import orjson
+
+from ..model.json_types import JsonObject
 
 INDEX_VERSION = 1
 STRIDE = 64 << 10
@@ -75,7 +76,7 @@ def load_index(trace: str) -> OffsetIndex | None:
     return OffsetIndex(stat.st_size, stat.st_mtime_ns, data["first_seq"], data["last_seq"], entries)
 
 
-def index_problem(data: dict[str, Any], size: int) -> str | None:
+def index_problem(data: JsonObject, size: int) -> str | None:
     """What is wrong in a sidecar's body for a file of `size` bytes, or None."""
     # Any: a JSON document read from disk, whatever it holds; this function is what checks it
     first, last, entries = data.get("first_seq"), data.get("last_seq"), data.get("entries")

@@ -51,10 +51,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
 
 from ..model.events import is_end, is_start
-from ..model.json_types import JsonEvent
+from ..model.json_types import JsonEvent, JsonObject
 from .foreign import is_number, make_event, run_start_attrs, stable_span_id, unix_to_iso
 from .legacy_lines import LegacyLine, parse_line
 from .problems import shown
@@ -65,7 +64,7 @@ _SPAN_ID = re.compile(r"^[0-9a-f]{16}$")
 _FINAL_STATUSES = ("completed", "failed", "skipped")
 
 
-def looks_legacy(obj: dict[str, Any]) -> bool:
+def looks_legacy(obj: JsonObject) -> bool:
     """True for a line of the legacy format: no `v`, a string `event_type` and a numeric `timestamp`.
 
     >>> looks_legacy({"event_type": "llm_call_start", "timestamp": 1700000000.5})
@@ -118,7 +117,7 @@ class LegacyMapper:
         self._failed = False
         self._started = self._finished = False
 
-    def map(self, obj: dict[str, Any]) -> list[JsonEvent]:
+    def map(self, obj: JsonObject) -> list[JsonEvent]:
         """The v1 events for one legacy line (none while an end is held back, several around it)."""
         line = parse_line(obj)
         self._check_run(line)

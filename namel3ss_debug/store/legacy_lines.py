@@ -14,6 +14,7 @@ from typing import Any
 
 from ..model.error_category import categorize
 from ..model.events import COMPONENTS, EVENT_TYPES, is_end
+from ..model.json_types import JsonObject
 from .foreign import has_content, is_number, unix_to_iso
 from .problems import shown
 
@@ -59,11 +60,11 @@ class LegacyLine:
     status: str | None
     error: dict[str, str] | None
     duration_ms: float | None
-    optional: dict[str, Any] = field(default_factory=dict)  # inputs, outputs, usage, model, cost_usd, memory_mb
-    attrs: dict[str, Any] = field(default_factory=dict)
+    optional: JsonObject = field(default_factory=dict)  # inputs, outputs, usage, model, cost_usd, memory_mb
+    attrs: JsonObject = field(default_factory=dict)
 
 
-def parse_line(obj: dict[str, Any]) -> LegacyLine:
+def parse_line(obj: JsonObject) -> LegacyLine:
     """The checked record of one legacy line; ValueError names the first field that is not valid."""
     if not isinstance(obj, dict):
         raise ValueError(f"a legacy event is a JSON object, not {type(obj).__name__}")
@@ -107,7 +108,7 @@ def _timestamp(value: Any) -> float:
     return float(value)
 
 
-def _optional_id(obj: dict[str, Any], key: str) -> str | None:
+def _optional_id(obj: JsonObject, key: str) -> str | None:
     value = obj.get(key)
     if value is None or value == "":
         return None
@@ -116,7 +117,7 @@ def _optional_id(obj: dict[str, Any], key: str) -> str | None:
     raise ValueError(f"{key} is not a string: {shown(value)}")
 
 
-def _optional_text(obj: dict[str, Any], key: str) -> str | None:
+def _optional_text(obj: JsonObject, key: str) -> str | None:
     value = obj.get(key)
     if value is None:
         return None
@@ -125,7 +126,7 @@ def _optional_text(obj: dict[str, Any], key: str) -> str | None:
     return value
 
 
-def _non_negative(obj: dict[str, Any], key: str) -> float | None:
+def _non_negative(obj: JsonObject, key: str) -> float | None:
     value = obj.get(key)
     if value is None:
         return None
@@ -134,7 +135,7 @@ def _non_negative(obj: dict[str, Any], key: str) -> float | None:
     return float(value)
 
 
-def _error_type_hint(obj: dict[str, Any]) -> str | None:
+def _error_type_hint(obj: JsonObject) -> str | None:
     """`error_occurred` names the class in metadata; a failed span's end in its outputs."""
     for key in ("metadata", "outputs"):
         holder = obj.get(key)
@@ -160,9 +161,9 @@ def _split_error(text: str) -> tuple[str, str]:
     return (match.group(1), match.group(2)) if match else ("Error", text)
 
 
-def _optional_fields(obj: dict[str, Any], outputs: Any) -> dict[str, Any]:
+def _optional_fields(obj: JsonObject, outputs: Any) -> JsonObject:
     inputs = obj.get("inputs")
-    found: dict[str, Any] = {
+    found: JsonObject = {
         "inputs": inputs if has_content(inputs) else None,
         "outputs": outputs if has_content(outputs) else None,
         "usage": _usage(obj.get("tokens_used"), outputs),
@@ -198,7 +199,7 @@ def _usage_from_tokens(tokens_used: Any) -> dict[str, int]:
     if tokens_used is None:
         return {}
     if isinstance(tokens_used, dict):
-        counts: dict[str, Any] = tokens_used  # a JSON object's: its keys are text
+        counts: JsonObject = tokens_used  # a JSON object's: its keys are text
         return {_TOKEN_ALIASES.get(key, key): _token_count(key, value) for key, value in counts.items()}
     return {"total_tokens": _token_count("tokens_used", tokens_used)}
 
@@ -209,9 +210,9 @@ def _token_count(key: str, value: Any) -> int:
     return value
 
 
-def _source_attrs(obj: dict[str, Any], line: LegacyLine) -> dict[str, Any]:
+def _source_attrs(obj: JsonObject, line: LegacyLine) -> JsonObject:
     """What v1 has no field for, so that nothing of the source line is lost."""
-    attrs: dict[str, Any] = {}
+    attrs: JsonObject = {}
     metadata = obj.get("metadata")
     if has_content(metadata):
         attrs["metadata"] = metadata

@@ -8,7 +8,7 @@ asked for, so a reader that wants neither pays nothing for them.
 from __future__ import annotations
 
 from array import array
-from typing import Any, Callable, Iterable, Sequence
+from typing import Callable, Iterable, Sequence
 
 import orjson
 
@@ -17,9 +17,10 @@ from .blocks import Block
 from .lines import decode_line
 from .located import Located
 from .records import EventRecord
+from ..model.json_types import JsonEvent
 
 # (record, line number, byte offset, what it was made from: its line's bytes, or a mapped format's event dict)
-Made = tuple[EventRecord, int, int, "bytes | dict[str, Any]"]
+Made = tuple[EventRecord, int, int, "bytes | JsonEvent"]
 _RUN = 16 * 1024  # bytes of lines `picked` tests at once
 
 
@@ -129,7 +130,7 @@ class LineBlock:
         return found
 
 
-def _chosen(source: bytes | dict[str, Any], pick: Callable[[bytes], bool]) -> dict[str, Any] | None:
+def _chosen(source: bytes | JsonEvent, pick: Callable[[bytes], bool]) -> JsonEvent | None:
     """The event of a line, or a mapped event, if `pick` says yes to its JSON."""
     if type(source) is bytes:
         event = decode_line(source) if pick(source) else None

@@ -6,19 +6,20 @@ newer format version is an error. Shared by the readers and by `lookup`, which r
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from typing import Iterable
 
 import orjson
 
 from ..model.errors import TraceError
 from ..model.events import SCHEMA_VERSION
+from ..model.json_types import JsonEvent
 from .otlp.lazy import LONG_LINE, lazy_request
 from .problems import ReadProblems
 from .records import ENVELOPE, MAX_SEQ
 
 
 def parse_line(line: bytes, where: str, problems: ReadProblems, tail: bool, *,
-               versioned: bool = True) -> dict[str, Any] | None:
+               versioned: bool = True) -> JsonEvent | None:
     """A line as a dict, or None after telling `problems` why it is not an event; a newer `v` raises."""
     try:
         event = orjson.loads(line)
@@ -47,7 +48,7 @@ def refusal(line: bytes, error: orjson.JSONDecodeError) -> str:
     return error.msg
 
 
-def first_object(lines: Iterable[bytes]) -> dict[str, Any] | None:
+def first_object(lines: Iterable[bytes]) -> JsonEvent | None:
     """The first line that is a JSON object (lines that are not JSON, or other JSON, are passed over): what
     tells a file's format (`v`: v1; else see `formats.mapper_for`). A very long line (a request of a million
     OTLP spans) is read as the OTLP reader reads it, its span arrays left undecoded."""
@@ -61,7 +62,7 @@ def first_object(lines: Iterable[bytes]) -> dict[str, Any] | None:
     return None
 
 
-def envelope_problem(event: dict[str, Any]) -> str | None:
+def envelope_problem(event: JsonEvent) -> str | None:
     """What makes a dict not a v1 event a view can rely on, or None."""
     missing = [key for key in ENVELOPE if key not in event]
     if missing:
@@ -73,7 +74,7 @@ def envelope_problem(event: dict[str, Any]) -> str | None:
     return None
 
 
-def check_version(event: dict[str, Any], where: str) -> None:
+def check_version(event: JsonEvent, where: str) -> None:
     version = event.get("v")
     if version is not None and version != SCHEMA_VERSION:
         raise TraceError(f"trace format version {version!r} is not supported (this namel3ss-debug reads "

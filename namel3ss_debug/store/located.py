@@ -4,16 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any, Protocol, runtime_checkable
+from typing import Protocol, runtime_checkable
 
-Placed = tuple[dict[str, Any], int, int]  # an event, the number of the line it came from and that line's offset
+from ..model.json_types import JsonEvent
+
+Placed = tuple[JsonEvent, int, int]  # an event, the number of the line it came from and that line's offset
 
 
 @dataclass(frozen=True)
 class Located:
     """An event dict and where it is: `path:line`, and its byte offset in the (decompressed) file."""
 
-    event: dict[str, Any]
+    event: JsonEvent
     path: str
     line: int
     offset: int
@@ -27,9 +29,9 @@ class Mapper(Protocol):
     """What reads a foreign format as v1 events (`formats.mapper_for`: legacy, n3, OTLP/JSON): each line's
     object through `map`, then through `finish` what the file left open."""
 
-    def map(self, obj: dict[str, Any]) -> list[dict[str, Any]]: ...
+    def map(self, obj: JsonEvent) -> list[JsonEvent]: ...
 
-    def finish(self) -> list[dict[str, Any]]: ...
+    def finish(self) -> list[JsonEvent]: ...
 
 
 @runtime_checkable

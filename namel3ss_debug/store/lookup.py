@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import zlib
 from dataclasses import dataclass
-from typing import Any, BinaryIO, Iterable, Iterator
+from typing import BinaryIO, Iterable, Iterator
 
 import orjson
 
@@ -24,6 +24,7 @@ from .index import BadIndex, OffsetIndex, drop_index, index_path, load_index
 from .line_events import envelope_problem, parse_line
 from .reader import Located, TraceReader
 from .sources import RunSource, is_stream, seekable
+from ..model.json_types import JsonEvent
 
 _SCAN_LIMIT = 1 << 24  # past an entry, a forward read never needs more than a stride; give up well after
 
@@ -102,7 +103,7 @@ def _check_ends(path: str, index: OffsetIndex) -> None:
 
 
 def _events_from(path: str, line: int, offset: int, expected: int | None = None,
-                 ) -> Iterator[tuple[dict[str, Any], int, int]]:
+                 ) -> Iterator[tuple[JsonEvent, int, int]]:
     """`(event, line, offset)` of each line from `offset` (an index entry's, which must start a line that holds
     the event with seq `expected`) that is a v1 event, quietly: what the file says, not what is wrong with it.
     Raises `BadIndex` for an entry that does not hold, `_TooFar` past `_SCAN_LIMIT` bytes."""
@@ -127,7 +128,7 @@ def _events_from(path: str, line: int, offset: int, expected: int | None = None,
         return
 
 
-def _quiet(raw: bytes) -> dict[str, Any] | None:
+def _quiet(raw: bytes) -> JsonEvent | None:
     try:
         event = orjson.loads(raw)
     except orjson.JSONDecodeError:
@@ -169,7 +170,7 @@ def _forward(stream: BinaryIO, path: str, line: int, offset: int, seq: int,
     return None, True
 
 
-def _parse(raw: bytes, where: str, reader: TraceReader, tail: bool) -> dict[str, Any] | None:
+def _parse(raw: bytes, where: str, reader: TraceReader, tail: bool) -> JsonEvent | None:
     """A line as an event dict, problems reported as a full read would report them."""
     if not raw.strip():
         return None
@@ -202,7 +203,7 @@ def scan_for(seq: int, events: Iterable[Located], seen: SeqRange) -> Located | N
 _FIRST_LINE = 1 << 24  # a first line longer than this is no run's first event
 
 
-def first_event(source: RunSource) -> dict[str, Any] | None:
+def first_event(source: RunSource) -> JsonEvent | None:
     """The first non-blank line of the run's first file as an event (it knows when the run started, and
     which run the file begins with); None if it is not one."""
     path = source.files[0]
@@ -223,7 +224,7 @@ def first_event(source: RunSource) -> dict[str, Any] | None:
 _HEAD_LINES = 8  # a v1 run's run_start follows its first segment_start: it is among the first lines
 
 
-def run_start_of(source: RunSource) -> dict[str, Any] | None:
+def run_start_of(source: RunSource) -> JsonEvent | None:
     """The run's `run_start` event, read from the first lines of its first file (what a listing needs
     to know of a run, such as which run it reruns, without reading the run); None when it is not there
     or the file is a stream."""

@@ -36,7 +36,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from ..model.error_category import categorize
-from ..model.json_types import JsonEvent
+from ..model.json_types import JsonEvent, JsonObject
 from .foreign import has_content, is_number, make_event, run_start_attrs, stable_span_id, unix_to_iso
 from .problems import shown
 
@@ -50,7 +50,7 @@ _ERROR_STEP = "error"
 _ERROR_MESSAGE = "the n3 runtime recorded an error step; its trace records carry no message"
 
 
-def looks_n3_step(obj: dict[str, Any]) -> bool:
+def looks_n3_step(obj: JsonObject) -> bool:
     """True for a step record of the n3 runtime: no `v`, and `step_id`, `flow_name`, `step_name`, `timestamp`.
 
     >>> looks_n3_step({"step_id": "step:0001", "flow_name": "demo", "step_name": "flow_start", "timestamp": 1})
@@ -70,10 +70,10 @@ class _Step:
     duration_ms: float
     inputs: Any
     outputs: Any
-    attrs: dict[str, Any] = field(default_factory=dict)
+    attrs: JsonObject = field(default_factory=dict)
 
 
-def _parse(obj: dict[str, Any]) -> _Step:
+def _parse(obj: JsonObject) -> _Step:
     if not isinstance(obj, dict):
         raise ValueError(f"an n3 step record is a JSON object, not {type(obj).__name__}")
     seconds, ordinal = _when(obj.get("timestamp"))
@@ -112,7 +112,7 @@ def _iso_seconds(text: str) -> float:
     return seconds
 
 
-def _text(obj: dict[str, Any], key: str) -> str:
+def _text(obj: JsonObject, key: str) -> str:
     value = obj.get(key)
     if not isinstance(value, str) or not value:
         raise ValueError(f"{key} is not a non-empty string: {shown(value)}")
@@ -127,7 +127,7 @@ def _duration(value: Any) -> float:
     return float(value)
 
 
-def _attrs(obj: dict[str, Any], ordinal: bool) -> dict[str, Any]:
+def _attrs(obj: JsonObject, ordinal: bool) -> JsonObject:
     attrs = {key: obj[key] for key in ("step_id", "line", "column", "memory_used") if obj.get(key) is not None}
     if ordinal:
         attrs["timestamp"] = obj["timestamp"]
@@ -163,7 +163,7 @@ class N3StepMapper:
         self._steps = self._seq = 0
         self._failed = self._finished = False
 
-    def map(self, obj: dict[str, Any]) -> list[JsonEvent]:
+    def map(self, obj: JsonObject) -> list[JsonEvent]:
         """The v1 events for one step record: the run's opening events first, then the step's pair."""
         step = _parse(obj)
         self._check(step)

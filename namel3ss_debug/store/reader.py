@@ -15,13 +15,14 @@ import os
 import zlib
 from bisect import bisect_right
 from itertools import islice
-from typing import Any, BinaryIO, Callable, Generic, Iterator, Sequence, Sized, TypeVar
+from typing import BinaryIO, Callable, Generic, Iterator, Sequence, Sized, TypeVar
 
 import msgspec
 
 from ..model.errors import TraceError
 from ..model.events import is_known_event_type
 from ..model.text_keys import text_key
+from ..model.json_types import JsonEvent
 from .blocks import Block, ReadsInto, iter_blocks, lines_of, open_trace
 from .index import MIN_FILE_BYTES, IndexBuilder
 from .line_blocks import LineBlock, Made, line_starts
@@ -186,14 +187,14 @@ class _Sink(Generic[Items]):
         """The events a mapper gave out at the end of the file, each at its own place."""
         raise NotImplementedError
 
-    def parse_line(self, where: str, line: bytes, tail: bool, offset: int = 0) -> dict[str, Any] | None:
+    def parse_line(self, where: str, line: bytes, tail: bool, offset: int = 0) -> JsonEvent | None:
         # OTLP/JSON: the mapper reads its lines (or one document over many)
         if self.mapper is not None and hasattr(self.mapper, "feed"):
             self.mapper.feed(line, where, tail, offset)
             return None
         return parse_line(line, where, self.problems, tail, versioned=self.mapper is None)
 
-    def map_line(self, event: dict[str, Any], where: str) -> list[dict[str, Any]]:
+    def map_line(self, event: JsonEvent, where: str) -> list[JsonEvent]:
         if self.mapper is None:
             return [event]
         try:
@@ -247,7 +248,7 @@ class _Records(_Sink[Items]):
                     made.append((record, number, offset, line if self.mapper is None else source))
         return made
 
-    def _made(self, events: list[dict[str, Any]], path: str, number: int) -> list[tuple[EventRecord, dict[str, Any]]]:
+    def _made(self, events: list[JsonEvent], path: str, number: int) -> list[tuple[EventRecord, JsonEvent]]:
         """Each event that makes a record, with that record (`number` 0: events a mapper made at the end)."""
         made = []
         where = f"{path}:{number}" if number else path
@@ -347,7 +348,7 @@ class _DictSink(_Sink[list[Located]]):
             if builder.wants(offset):
                 builder.add(seq, number, offset)
 
-    def _valid(self, event: dict[str, Any], where: str) -> bool:
+    def _valid(self, event: JsonEvent, where: str) -> bool:
         """The envelope must be right; odd optional fields, unknown types and seq gaps are said, not fatal."""
         problem = envelope_problem(event)
         if problem is not None:
@@ -361,7 +362,7 @@ class _DictSink(_Sink[list[Located]]):
         self._check_seq(event, where)
         return True
 
-    def _check_seq(self, event: dict[str, Any], where: str) -> None:
+    def _check_seq(self, event: JsonEvent, where: str) -> None:
         run = text_key(event["run_id"])
         expected = self._next_seq.get(run)
         if expected is not None and event["seq"] != expected:

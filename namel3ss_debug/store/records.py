@@ -13,6 +13,7 @@ import msgspec
 from msgspec import Meta
 
 from .lines import decode_line
+from ..model.json_types import JsonEvent, JsonObject
 
 # Bounds that keep every figure finite and every reference packable (run << 44 | seq): a value past them
 # is not a measurement but a broken writer, and is reported like a value of the wrong type.
@@ -79,7 +80,7 @@ BLOCK_DECODER = msgspec.json.Decoder(EventRecord)
 _ENCODER = msgspec.json.Encoder()
 
 
-def attrs_of(record: EventRecord) -> dict[str, Any]:
+def attrs_of(record: EventRecord) -> JsonObject:
     """The event's `attrs` as a dict (empty when absent or not an object).
 
     The block decoder keeps `attrs` as raw bytes it did not look into: what msgspec then refuses (a string
@@ -96,7 +97,7 @@ def attrs_of(record: EventRecord) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
-def record_from_dict(event: dict[str, Any]) -> tuple[EventRecord, list[str]]:
+def record_from_dict(event: JsonEvent) -> tuple[EventRecord, list[str]]:
     """A record from an event dict (a mapped legacy line, or a line the block decoder refused).
 
     Envelope fields must be right (`ValueError` names the first that is not, see `envelope_record`); an
@@ -106,7 +107,7 @@ def record_from_dict(event: dict[str, Any]) -> tuple[EventRecord, list[str]]:
     return _with_optional(envelope_record(event), event)
 
 
-def envelope_record(event: dict[str, Any]) -> EventRecord:
+def envelope_record(event: JsonEvent) -> EventRecord:
     """A record of the event's envelope alone, its optional fields left unset: the check that decides
     whether a dict is an event (`ValueError` names the first envelope field that is missing or wrong)."""
     missing = [key for key in ENVELOPE if key not in event]
@@ -119,7 +120,7 @@ def envelope_record(event: dict[str, Any]) -> EventRecord:
         raise ValueError(_field_message(error)) from None
 
 
-def _with_optional(record: EventRecord, event: dict[str, Any]) -> tuple[EventRecord, list[str]]:
+def _with_optional(record: EventRecord, event: JsonEvent) -> tuple[EventRecord, list[str]]:
     dropped = []
     for key, kind in _OPTIONAL.items():
         if event.get(key) is None:
@@ -147,7 +148,7 @@ def _field_message(error: msgspec.ValidationError) -> str:
     return f"field `{field}`: {what.replace('`', '').lower()}"
 
 
-def odd_fields(event: dict[str, Any]) -> list[str]:
+def odd_fields(event: JsonEvent) -> list[str]:
     """The optional fields of an event dict that a record would not take (wrong type, out of range).
 
     The dict readers (`inspect`) keep the event as it is, but say so, as `analyze` does when it drops them.

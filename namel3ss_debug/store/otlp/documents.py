@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..problems import shown
+from ...model.json_types import JsonObject
 
 _HEX = re.compile(r"^[0-9a-fA-F]+$")
 _KINDS = {0: "UNSPECIFIED", 1: "INTERNAL", 2: "SERVER", 3: "CLIENT", 4: "PRODUCER", 5: "CONSUMER"}
@@ -45,7 +46,7 @@ class SpanProblem:
 class OtlpEvent:
     name: str
     time_ns: int
-    attributes: dict[str, Any]
+    attributes: JsonObject
 
 
 @dataclass
@@ -59,11 +60,11 @@ class OtlpSpan:
     kind: str
     start_ns: int
     end_ns: int | None
-    attributes: dict[str, Any]
+    attributes: JsonObject
     events: list[OtlpEvent]
     status: str
     status_message: str
-    resource: dict[str, Any]
+    resource: JsonObject
     scope: str
     order: int = 0  # place in the file, for a stable order between equal times
     path: str = ""
@@ -78,7 +79,7 @@ def is_otlp_request(obj: Any) -> bool:
         isinstance(obj.get("resourceSpans"), list) or isinstance(obj.get("resource_spans"), list))
 
 
-def spans_of(request: dict[str, Any], order: int = 0, line: int = 0, offset: int = 0,
+def spans_of(request: JsonObject, order: int = 0, line: int = 0, offset: int = 0,
              ) -> Iterator[OtlpSpan | SpanProblem]:
     """Each span of one request, or the problem that keeps it out; `order` numbers them on from there, and
     `line` / `offset` say where in its file the request begins."""
@@ -113,7 +114,7 @@ def spans_of(request: dict[str, Any], order: int = 0, line: int = 0, offset: int
                     yield SpanProblem(at, str(error))
 
 
-def _span(span: Any, resource: dict[str, Any], scope: str, order: int, at: str) -> OtlpSpan:
+def _span(span: Any, resource: JsonObject, scope: str, order: int, at: str) -> OtlpSpan:
     span = _dict(span, at)
     status = _get(span, "status") or {}
     if not isinstance(status, dict):
@@ -137,7 +138,7 @@ def _span(span: Any, resource: dict[str, Any], scope: str, order: int, at: str) 
     )
 
 
-def _events(span: dict[str, Any]) -> list[OtlpEvent]:
+def _events(span: JsonObject) -> list[OtlpEvent]:
     events = []
     for index, event in enumerate(_list(span, "events", "span")):
         event = _dict(event, f"events[{index}]")
@@ -149,7 +150,7 @@ def _events(span: dict[str, Any]) -> list[OtlpEvent]:
     return events
 
 
-def _links(span: dict[str, Any]) -> list[dict[str, str]]:
+def _links(span: JsonObject) -> list[dict[str, str]]:
     links = []
     for index, link in enumerate(_list(span, "links", "span")):
         link = _dict(link, f"links[{index}]")
@@ -160,9 +161,9 @@ def _links(span: dict[str, Any]) -> list[dict[str, str]]:
 
 # -- values -----------------------------------------------------------------------------------------
 
-def attributes_of(holder: dict[str, Any], where: str) -> dict[str, Any]:
+def attributes_of(holder: JsonObject, where: str) -> JsonObject:
     """`attributes: [{key, value: AnyValue}]` as a dict of plain values (a repeated key: the last wins)."""
-    found: dict[str, Any] = {}
+    found: JsonObject = {}
     for index, pair in enumerate(_list(holder, "attributes", where)):
         if not isinstance(pair, dict) or not isinstance(pair.get("key"), str):
             raise ValueError(f"attributes[{index}] is not a {{key, value}} object: {shown(pair)}")
@@ -269,14 +270,14 @@ def _enum(value: Any, names: dict[int, str], prefix: str, what: str, default: st
     raise ValueError(f"{what} is not one of {', '.join(prefix + n for n in names.values())}: {shown(value)}")
 
 
-def _get(holder: dict[str, Any], camel: str) -> Any:
+def _get(holder: JsonObject, camel: str) -> Any:
     """A field by its lowerCamelCase name or its proto (snake_case) name."""
     if camel in holder:
         return holder[camel]
     return holder.get(re.sub(r"([A-Z])", lambda m: "_" + m.group(1).lower(), camel))
 
 
-def _list(holder: dict[str, Any], camel: str, where: str) -> list[Any]:
+def _list(holder: JsonObject, camel: str, where: str) -> list[Any]:
     value = _get(holder, camel)
     if value is None:
         return []
@@ -285,7 +286,7 @@ def _list(holder: dict[str, Any], camel: str, where: str) -> list[Any]:
     return value
 
 
-def _dict(value: Any, where: str) -> dict[str, Any]:
+def _dict(value: Any, where: str) -> JsonObject:
     if not isinstance(value, dict):
         raise ValueError(f"{where} is not a JSON object: {shown(value)}")
     return value

@@ -21,6 +21,8 @@ from typing import Any
 
 import orjson
 
+from ...model.json_types import JsonObject
+
 LONG_LINE = 4 << 20  # a line longer than this is read a span at a time
 _DEPTH = 7  # the levels down to a span: request, resourceSpans, item, scopeSpans, item, spans, span
 _TOKEN = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]')
@@ -84,7 +86,7 @@ class _Line:
         kind = self.line[begin:begin + 1]
         if depth >= _DEPTH or kind != b"{":
             return orjson.loads(self.line[begin:end])
-        found: dict[str, Any] = {}
+        found: JsonObject = {}
         for key, start, stop in self._members(begin, end):
             if key in _ARRAYS and self.line[start:start + 1] == b"[" and depth + 2 <= _DEPTH:
                 found[key] = LazyList(self, list(self._items(start, stop)), depth + 2)

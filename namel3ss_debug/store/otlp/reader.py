@@ -40,7 +40,7 @@ from typing import Any, Mapping
 import orjson
 
 from ...model.events import span_prefix
-from ...model.json_types import JsonEvent
+from ...model.json_types import JsonEvent, JsonObject
 from ...otel.attributes import ending, kept_attributes, opening
 from ...otel.passthrough import as_it_came
 from ..foreign import make_event, run_start_attrs, stable_span_id
@@ -304,7 +304,7 @@ class _Run:
         self._keep(first, 0, start, opened)
         self._keep(last, (1 << 34) - 1, end, closed)
 
-    def _run_start_attrs(self, name: str) -> dict[str, Any]:
+    def _run_start_attrs(self, name: str) -> JsonObject:
         attrs = run_start_attrs("otlp", name, SOURCE_FORMAT)
         attrs["trace_id"] = self.trace_id
         for key, ours in (("host.name", "host"), ("process.pid", "pid")):
@@ -372,7 +372,7 @@ class _SpanEvents:
         return make_event(self.run_id, ns_to_iso(ns), event_type, component, name, self.span.span_id,
                           self.parent, status)
 
-    def _attrs(self, base: dict[str, Any] | None, call_id: str | None) -> dict[str, Any]:
+    def _attrs(self, base: JsonObject | None, call_id: str | None) -> JsonObject:
         attrs = dict(base or {"source": "opentelemetry"})
         if self.span.scope:
             attrs["otel_scope"] = self.span.scope
@@ -388,7 +388,7 @@ class _SpanEvents:
         return attrs
 
 
-def _plumbing_component(attributes: dict[str, Any]) -> str:
+def _plumbing_component(attributes: JsonObject) -> str:
     """A span `otel_attributes` leaves out (the app's HTTP, database, messaging): kept, as `http` or `custom`."""
     return "http" if any(k.startswith(("http.", "url.")) for k in attributes) else "custom"
 

@@ -22,7 +22,7 @@ from dataclasses import replace
 from typing import Any, Callable
 
 from ...model.events import is_startup
-from ...model.json_types import JsonEvent
+from ...model.json_types import JsonEvent, JsonObject
 from .documents import OtlpEvent, OtlpSpan
 
 PREFIX = "namel3ss."
@@ -34,7 +34,7 @@ _END_OWN = ("thread", "task", "pid")
 _ERROR_KEYS = ("exception.type", "exception.message", "exception.stacktrace")
 
 
-def is_ours(attributes: dict[str, Any]) -> bool:
+def is_ours(attributes: JsonObject) -> bool:
     """True when `attributes` carry our own event (our export wrote them)."""
     return isinstance(attributes.get(PREFIX + "event_type"), str)
 
@@ -116,7 +116,7 @@ def instant_event(otel_event: OtlpEvent, run_id: str, to_iso: ToIso) -> JsonEven
     return event
 
 
-def _own_start(ours: dict[str, Any], span: OtlpSpan) -> int:
+def _own_start(ours: JsonObject, span: OtlpSpan) -> int:
     """Where the span began: `namel3ss.start_ns` when its OpenTelemetry start is later (the run's span, which
     goes out from the end of its start-up)."""
     given = ours.get("start_ns")
@@ -131,7 +131,7 @@ def own_seq(event: JsonEvent) -> int | None:
 
 # -- building -------------------------------------------------------------------------------------
 
-def _event(ours: dict[str, Any], run_id: str, ts: str, *, status: str | None = None,
+def _event(ours: JsonObject, run_id: str, ts: str, *, status: str | None = None,
            event_type: Any = None, seq: Any = None) -> JsonEvent:
     event: JsonEvent = {"v": 1, "run_id": run_id, "seq": seq if seq is not None else ours.get("seq", 0), "ts": ts,
                     "event_type": event_type or ours.get("event_type"), "component": ours.get("component", "custom"),
@@ -140,14 +140,14 @@ def _event(ours: dict[str, Any], run_id: str, ts: str, *, status: str | None = N
     return event
 
 
-def _error(event: JsonEvent, ours: dict[str, Any], exceptions: list[OtlpEvent]) -> None:
+def _error(event: JsonEvent, ours: JsonObject, exceptions: list[OtlpEvent]) -> None:
     if "error" in ours and not isinstance(ours["error"], dict):
         event["error"] = ours["error"]  # an error of ours that was not a record: its JSON
         return
     if not exceptions:
         return
     found = exceptions[-1].attributes
-    error: dict[str, Any] = {"type": found.get("exception.type", "Error"),
+    error: JsonObject = {"type": found.get("exception.type", "Error"),
                              "message": found.get("exception.message", "")}
     category = found.get(PREFIX + "error.category", ours.get("error", {}).get("category")
                          if isinstance(ours.get("error"), dict) else None)
@@ -163,10 +163,10 @@ def _put(event: JsonEvent, key: str, value: Any) -> None:
         event[key] = value
 
 
-def _fields(attributes: dict[str, Any]) -> dict[str, Any]:
+def _fields(attributes: JsonObject) -> JsonObject:
     """`namel3ss.<key>` attributes as one dict: `usage.*`, `attrs.*`, `end_attrs.*`, `error.*` as dicts,
     `inputs` / `outputs` / `end_inputs` decoded from JSON."""
-    ours: dict[str, Any] = {}
+    ours: JsonObject = {}
     for key, value in attributes.items():
         if not key.startswith(PREFIX):
             continue
