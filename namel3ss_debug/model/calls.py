@@ -36,7 +36,7 @@ class CallAddress:
     def __str__(self) -> str:
         return self.text
 
-    def __iter__(self) -> Iterator[Any]:
+    def __iter__(self) -> Iterator[Any]:  # Any: unpacked as (str, str, int | None), which one iterator type cannot say
         """`component, name, number = address`."""
         return iter((self.component, self.name, self.number))
 

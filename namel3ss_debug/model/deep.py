@@ -9,13 +9,14 @@ where the rest was cut. The walk here is iterative, so it works at any depth.
 from __future__ import annotations
 
 import json
-from typing import Any
+
+from .json_types import JsonObject, JsonValue
 
 VALUE_DEPTH_MAX = 100  # levels kept (render.json_text folds at the same depth); orjson stops at 255
 DEEP_MARK = "… (nested deeper than {} levels, not shown)"
 
 
-def clip_deep(value: Any, limit: int = VALUE_DEPTH_MAX) -> Any:
+def clip_deep(value: JsonValue, limit: int = VALUE_DEPTH_MAX) -> JsonValue:
     """`value` with each dict or list below `limit` levels replaced by `DEEP_MARK`; `value` itself when
     nothing is that deep (a dict or list is copied only when something in it is cut).
 
@@ -29,22 +30,22 @@ _HUGE_BITS = 14_000  # about 4,200 digits: Python writes no int past 4,300 digit
 HUGE_MARK = "… (a number of more than 4000 digits, not shown)"
 
 
-def _rebuilt(value: Any, limit: int) -> Any:
+def _rebuilt(value: JsonValue, limit: int) -> JsonValue:
     """A copy of `value` cut at `limit` levels, its ints too long to write as text replaced by `HUGE_MARK`."""
     mark = DEEP_MARK.format(limit)
-    root: list[Any] = [None]
+    root: list[JsonValue] = [None]
     # (container to fill, key or index in it, value, depth of value)
-    pending: list[tuple[Any, Any, Any, int]] = [(root, 0, value, 0)]
+    pending: list[tuple[JsonValue, JsonValue, JsonValue, int]] = [(root, 0, value, 0)]
     while pending:
         into, at, item, depth = pending.pop()
         if isinstance(item, (dict, list)) and depth >= limit:
             into[at] = mark
         elif isinstance(item, dict):
-            copy: dict[Any, Any] = dict.fromkeys(item)
+            copy: JsonObject = dict.fromkeys(item)
             into[at] = copy
             pending.extend((copy, key, inner, depth + 1) for key, inner in item.items())
         elif isinstance(item, list):
-            copied: list[Any] = [None] * len(item)
+            copied: list[JsonValue] = [None] * len(item)
             into[at] = copied
             pending.extend((copied, index, inner, depth + 1) for index, inner in enumerate(item))
         else:
@@ -52,9 +53,9 @@ def _rebuilt(value: Any, limit: int) -> Any:
     return root[0]
 
 
-def too_deep(value: Any, limit: int = VALUE_DEPTH_MAX) -> bool:
+def too_deep(value: JsonValue, limit: int = VALUE_DEPTH_MAX) -> bool:
     """Whether a dict or list lies `limit` levels or more below `value` (the top is level 0)."""
-    pending: list[tuple[Any, int]] = [(value, 0)]
+    pending: list[tuple[JsonValue, int]] = [(value, 0)]
     while pending:
         item, depth = pending.pop()
         if isinstance(item, dict):
@@ -69,7 +70,7 @@ def too_deep(value: Any, limit: int = VALUE_DEPTH_MAX) -> bool:
     return False
 
 
-def json_text(value: Any) -> str:
+def json_text(value: object) -> str:
     """`value` as compact JSON text (anything else as its `str`), cut at `VALUE_DEPTH_MAX` levels when it is
     nested past what the encoder can walk, an int too long to write said to be one: never an exception."""
     try:

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any, Generic, Hashable, Optional, Protocol, Sequence, TypeVar
 
 K = TypeVar("K", bound=Hashable)
-Run = TypeVar("Run", bound="Items[Any]")
+Run = TypeVar("Run", bound="Items[Any]")  # Any: a run of any key type; `first_parting` pairs two of one type
 
 
 @dataclass(frozen=True)
@@ -36,7 +36,7 @@ class Parting(Generic[K]):
 class Items(Protocol[K]):
     """One run as the rule reads it."""
 
-    def first_unpaired(self, other: Any) -> Optional[tuple[K, int]]:
+    def first_unpaired(self, other: Any) -> Optional[tuple[K, int]]:  # Any: the other run, of the implementer's type
         """This run's first item, in its own order, with no twin in `other` (a run read the same way) or a
         twin that says otherwise."""
 
@@ -95,7 +95,7 @@ def common_prefix(left: Sequence[Hashable], right: Sequence[Hashable]) -> int:
     return length
 
 
-def first_parting(old: Run, new: Run) -> Optional[Parting[Any]]:
+def first_parting(old: Run, new: Run) -> Optional[Parting[Any]]:  # Any: the key type of `Run`
     """Where `old` and `new` first part (see the module docstring); None when every item has its twin."""
     in_old, in_new = old.first_unpaired(new), new.first_unpaired(old)
     if in_old is None and in_new is None:

@@ -8,16 +8,16 @@ The tracer, the HTTP transport and the framework integrations serve answers thro
 
 What is asked is either a call (`CallSpec`: a decorated function's, or a framework's or runtime's call a
 hook runs) or an HTTP request (`RequestSpec`), told apart by type: a request is matched by what it asks
-(`rerun/requests.py`), a call by its place. `Any` stays only where the app's own objects arrive: its
-inputs, the values served, and the codecs that rebuild them.
+(`rerun/requests.py`), a call by its place. Untyped only where the app's own objects arrive (`Foreign`):
+its inputs, the values served, and the codecs that rebuild them.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Protocol
 
-from .json_types import JsonObject
+from .json_types import Foreign, JsonObject, JsonValue
 
 # Where a served answer came from: what the new trace's `attrs.replay` says. `reran`: a tool whose body ran
 # again (`--live-tools`, `live` at the console, or one seen only through OpenTelemetry, which nothing of ours
@@ -26,7 +26,7 @@ from .json_types import JsonObject
 RECORDED, MOCKED, REPLACED, LIVE, RERAN = "recorded", "mocked", "replaced", "live", "reran"
 
 
-def rerun_of(start_attrs: Any) -> str | None:
+def rerun_of(start_attrs: object) -> str | None:
     """The run a run reruns: the run id its `run_start.attrs.replay_of` names (`replay --rerun` writes it;
     `?` when it names none), or None for a run that is no rerun."""
     replay_of = start_attrs.get("replay_of") if isinstance(start_attrs, dict) else None
@@ -56,10 +56,10 @@ class CallSpec(Named, Protocol):
     the items it yields."""
 
     @property
-    def codec(self) -> Any: ...  # a type, a callable or a framework's model class: the app's, not ours
+    def codec(self) -> Foreign: ...  # a type, a callable or a framework's model class
 
     @property
-    def mock_codec(self) -> Any: ...  # as `codec`, or None
+    def mock_codec(self) -> Foreign: ...  # as `codec`, or None
 
     @property
     def generator(self) -> bool: ...
@@ -76,8 +76,8 @@ class RequestSpec:
     method: str
     path: str
     lineage: tuple[str, str | None]
-    mock_codec: Any = None  # an SDK's response class, when the API is known
-    codec: Any = None
+    mock_codec: Foreign = None  # an SDK's response class, when the API is known
+    codec: Foreign = None
     generator: bool = False
 
     @property
@@ -94,11 +94,11 @@ class AnsweredSpan(Named, Protocol):
     span_id: str
     parent_id: str | None
     attrs: JsonObject | None
-    outputs: Any  # what the app's call returned, as recorded
+    outputs: JsonValue  # what the app's call returned, as recorded
     usage: JsonObject | None
     model: str | None
 
-    def set_attribute(self, key: str, value: Any) -> None: ...
+    def set_attribute(self, key: str, value: Foreign) -> None: ...
 
 
 class ServedAnswer(Protocol):
@@ -107,13 +107,13 @@ class ServedAnswer(Protocol):
     `raises`: the app gets the exception, else `value` (the message, where the call itself returned it)."""
 
     source: str
-    value: Any  # the app's value, rebuilt by the call's codec
-    items: list[Any]
+    value: Foreign  # the app's value, rebuilt by the call's codec
+    items: list[Foreign]
     error: BaseException | None
     handled: bool
     raises: bool
     recorded_key: str | None
-    outputs: Any
+    outputs: JsonValue
 
     def prepare(self, span: AnsweredSpan) -> None: ...
 
@@ -127,11 +127,11 @@ class RerunSource(Protocol):
 
     def opened(self, span: AnsweredSpan, attrs: JsonObject | None = None) -> None: ...
 
-    def answer(self, asked: Asked, span: AnsweredSpan, inputs: Any) -> ServedAnswer | None: ...
+    def answer(self, asked: Asked, span: AnsweredSpan, inputs: Foreign) -> ServedAnswer | None: ...
 
     def refused(self, call: str, why: str) -> BaseException: ...
 
-    def ran(self, span: AnsweredSpan, inputs: Any = None) -> None: ...
+    def ran(self, span: AnsweredSpan, inputs: Foreign = None) -> None: ...
 
 
 class RerunStop(BaseException):
@@ -145,7 +145,7 @@ class RerunStop(BaseException):
 class RerunMiss(RerunStop):
     """A call the recording has no result for, under `--on-miss error`."""
 
-    def __init__(self, message: str, miss: Any = None):
+    def __init__(self, message: str, miss: object = None):  # the rerun's Miss
         super().__init__(message)
         self.miss = miss
 

@@ -7,7 +7,7 @@ just after its parent ended, from another thread), so memory follows nesting, no
 from __future__ import annotations
 
 from collections import OrderedDict
-from typing import Any, Generic, Optional, TypeVar
+from typing import Generic, Optional, TypeVar
 
 from .text_keys import text_key
 
@@ -24,10 +24,10 @@ class OpenSpans(Generic[Value]):
         self.closed: OrderedDict[str, Value] = OrderedDict()
         self.remembered = remembered
 
-    def start(self, span_id: Any, value: Value) -> None:
+    def start(self, span_id: object, value: Value) -> None:
         self.open[text_key(span_id)] = value
 
-    def end(self, span_id: Any) -> Optional[Value]:
+    def end(self, span_id: object) -> Optional[Value]:
         """The value of the open span this event ends, or None when no such span is open (an instant)."""
         key = text_key(span_id)
         value = self.open.pop(key, None)
@@ -37,7 +37,7 @@ class OpenSpans(Generic[Value]):
                 self.closed.popitem(last=False)
         return value
 
-    def parent(self, parent_id: Any) -> Optional[Value]:
+    def parent(self, parent_id: object) -> Optional[Value]:
         """The value of the span a `parent_id` names: open, or closed only just now; None for a root or an orphan."""
         if parent_id is None:
             return None

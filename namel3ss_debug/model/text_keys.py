@@ -4,7 +4,6 @@ interned as small codes (`Names`); and the one run a reader keeps of an input th
 from __future__ import annotations
 
 import reprlib
-from typing import Any
 
 
 
@@ -20,7 +19,7 @@ def _shallow() -> reprlib.Repr:
 _SHALLOW = _shallow()
 
 
-def text_key(value: Any) -> str:
+def text_key(value: object) -> str:
     """A string as it is, anything else as its repr: one odd value is then one key everywhere. A value
     nested past the interpreter's recursion limit (a broken file's id 5,000 lists deep) keys by its
     shallow repr instead of failing."""
@@ -51,7 +50,7 @@ class Names:
     def __len__(self) -> int:
         return len(self.texts)
 
-    def code(self, text: Any) -> int:
+    def code(self, text: object) -> int:
         text = text_key(text)
         code = self.codes.get(text)
         if code is None:

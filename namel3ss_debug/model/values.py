@@ -14,14 +14,15 @@ from __future__ import annotations
 import base64
 import binascii
 import dataclasses
-from typing import Any
+
+from .json_types import Foreign, JsonValue
 
 
 class CodecError(ValueError):
     """A codec could not rebuild a value: the message says which codec and why."""
 
 
-def from_json(value: Any) -> Any:
+def from_json(value: JsonValue) -> JsonValue:
     """The value with `{"$bytes": ..., "size": n}` markers turned back into bytes."""
     if isinstance(value, dict):
         if value.keys() == {"$bytes", "size"} and isinstance(value["$bytes"], str):
@@ -35,7 +36,7 @@ def from_json(value: Any) -> Any:
     return value
 
 
-def decode(value: Any, codec: Any) -> Any:
+def decode(value: JsonValue, codec: Foreign) -> Foreign:
     """The app's value for a recorded (or mocked) JSON value, through the decorator's codec if any."""
     value = from_json(value)
     if codec is None or value is None:
@@ -47,7 +48,7 @@ def decode(value: Any, codec: Any) -> Any:
                          f"{type(error).__name__}: {error}") from None
 
 
-def _apply(codec: Any, value: Any) -> Any:
+def _apply(codec: Foreign, value: JsonValue) -> Foreign:
     decoder = getattr(codec, "decode", None)
     if isinstance(codec, type):
         if isinstance(value, codec):
@@ -63,11 +64,11 @@ def _apply(codec: Any, value: Any) -> Any:
     return codec(value)
 
 
-def _codec_name(codec: Any) -> str:
+def _codec_name(codec: object) -> str:
     return getattr(codec, "__qualname__", None) or type(codec).__qualname__
 
 
-def _shape(value: Any) -> str:
+def _shape(value: object) -> str:
     if isinstance(value, dict):
         keys = ", ".join(list(value)[:6])
         return f"the object {{{keys}{', ...' if len(value) > 6 else ''}}}"
