@@ -10,10 +10,9 @@ from __future__ import annotations
 import hashlib
 import math
 import time
-from typing import Any
 
 from ..model.events import SCHEMA_VERSION
-from ..model.json_types import JsonEvent, JsonObject
+from ..model.json_types import JsonEvent, JsonObject, JsonValue
 
 
 _YEAR_10000 = 253_402_300_800
@@ -51,11 +50,11 @@ def run_start_attrs(kind: str, name: str, source_format: str) -> JsonObject:
     }
 
 
-def is_number(value: Any) -> bool:
+def is_number(value: JsonValue) -> bool:
     """True for a finite int or float; a bool is not a number here."""
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
-def has_content(value: Any) -> bool:
+def has_content(value: JsonValue) -> bool:
     """False for what foreign writers put where there was nothing: None, `{}`, `[]` and `""`."""
     return value is not None and value != {} and value != [] and value != ""

@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any
 
 from ..model.error_category import categorize
 from ..model.events import COMPONENTS, EVENT_TYPES, is_end
-from ..model.json_types import JsonObject
+from ..model.json_types import JsonObject, JsonValue
 from .foreign import has_content, is_number, unix_to_iso
 from .problems import shown
 
@@ -93,7 +92,7 @@ def _v1_type(source_type: str) -> str:
     return _UNKNOWN_TYPE
 
 
-def _component(event_type: str, source: Any) -> str:
+def _component(event_type: str, source: JsonValue) -> str:
     """The event type decides where it can (the legacy writer put memory operations under `agent`)."""
     for prefix, component in _TYPE_COMPONENTS:
         if event_type.startswith(prefix):
@@ -101,7 +100,7 @@ def _component(event_type: str, source: Any) -> str:
     return source if source in COMPONENTS else "custom"
 
 
-def _timestamp(value: Any) -> float:
+def _timestamp(value: JsonValue) -> float:
     if not is_number(value):
         raise ValueError(f"timestamp is not a number of seconds: {shown(value)}")
     unix_to_iso(value)  # out-of-range times fail here, before any state changes
@@ -144,7 +143,7 @@ def _error_type_hint(obj: JsonObject) -> str | None:
     return None
 
 
-def _error(text: Any, type_hint: str | None, end: bool) -> dict[str, str] | None:
+def _error(text: JsonValue, type_hint: str | None, end: bool) -> dict[str, str] | None:
     if text is not None and not isinstance(text, str):
         raise ValueError(f"error is not a string: {shown(text)}")
     # An exception with an empty message still failed: its end says so only through outputs.error_type.
@@ -161,7 +160,7 @@ def _split_error(text: str) -> tuple[str, str]:
     return (match.group(1), match.group(2)) if match else ("Error", text)
 
 
-def _optional_fields(obj: JsonObject, outputs: Any) -> JsonObject:
+def _optional_fields(obj: JsonObject, outputs: JsonValue) -> JsonObject:
     inputs = obj.get("inputs")
     found: JsonObject = {
         "inputs": inputs if has_content(inputs) else None,
@@ -175,14 +174,14 @@ def _optional_fields(obj: JsonObject, outputs: Any) -> JsonObject:
 
 
 
-def _model(inputs: Any, outputs: Any) -> str | None:
+def _model(inputs: JsonValue, outputs: JsonValue) -> str | None:
     for holder in (outputs, inputs):
         if isinstance(holder, dict) and isinstance(model := holder.get("model"), str) and model:
             return model
     return None
 
 
-def _usage(tokens_used: Any, outputs: Any) -> dict[str, int] | None:
+def _usage(tokens_used: JsonValue, outputs: JsonValue) -> dict[str, int] | None:
     usage = _usage_from_tokens(tokens_used)
     # The legacy LLM hook put the split counts in the end's outputs, never in tokens_used.
     if isinstance(outputs, dict):
@@ -195,7 +194,7 @@ def _usage(tokens_used: Any, outputs: Any) -> dict[str, int] | None:
     return usage or None
 
 
-def _usage_from_tokens(tokens_used: Any) -> dict[str, int]:
+def _usage_from_tokens(tokens_used: JsonValue) -> dict[str, int]:
     if tokens_used is None:
         return {}
     if isinstance(tokens_used, dict):
@@ -204,7 +203,7 @@ def _usage_from_tokens(tokens_used: Any) -> dict[str, int]:
     return {"total_tokens": _token_count("tokens_used", tokens_used)}
 
 
-def _token_count(key: str, value: Any) -> int:
+def _token_count(key: str, value: JsonValue) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise ValueError(f"{key} is not a non-negative whole number: {shown(value)}")
     return value

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import json
 import os
-from typing import Any
 
 import orjson
+from ..model.json_types import JsonValue
 
 _CHUNK = 1 << 16  # most events fit; a longer line is read in growing chunks
 
@@ -30,7 +30,7 @@ def line_at(descriptor: int, offset: int) -> bytes:
         size = min(size * 2, 1 << 26)
 
 
-def decode_line(line: bytes) -> Any:
+def decode_line(line: bytes) -> JsonValue:
     """The line's JSON, leniently if need be; None when it is not JSON at all."""
     try:
         return orjson.loads(line)
@@ -41,7 +41,7 @@ def decode_line(line: bytes) -> Any:
             return None
 
 
-def event_at(path: str, offset: int) -> Any:
+def event_at(path: str, offset: int) -> JsonValue:
     """The JSON of the line at `offset` in `path`; None when the file cannot be read or the line is not JSON."""
     try:
         descriptor = os.open(path, os.O_RDONLY)

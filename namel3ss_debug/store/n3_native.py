@@ -33,10 +33,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any
 
 from ..model.error_category import categorize
-from ..model.json_types import JsonEvent, JsonObject
+from ..model.json_types import JsonEvent, JsonObject, JsonValue
 from .foreign import has_content, is_number, make_event, run_start_attrs, stable_span_id, unix_to_iso
 from .problems import shown
 
@@ -68,8 +67,8 @@ class _Step:
     seconds: float
     ordinal: bool
     duration_ms: float
-    inputs: Any
-    outputs: Any
+    inputs: JsonValue
+    outputs: JsonValue
     attrs: JsonObject = field(default_factory=dict)
 
 
@@ -86,7 +85,7 @@ def _parse(obj: JsonObject) -> _Step:
     return step
 
 
-def _when(value: Any) -> tuple[float, bool]:
+def _when(value: JsonValue) -> tuple[float, bool]:
     """(seconds, is a step number) from a number of seconds, a step number or an ISO 8601 string."""
     if isinstance(value, str):
         return _iso_seconds(value), False
@@ -119,7 +118,7 @@ def _text(obj: JsonObject, key: str) -> str:
     return value
 
 
-def _duration(value: Any) -> float:
+def _duration(value: JsonValue) -> float:
     if value is None:
         return 0.0
     if not is_number(value) or value < 0:

@@ -13,7 +13,7 @@ import msgspec
 from msgspec import Meta
 
 from .lines import decode_line
-from ..model.json_types import JsonEvent, JsonObject
+from ..model.json_types import JsonEvent, JsonObject, JsonValue
 
 # Bounds that keep every figure finite and every reference packable (run << 44 | seq): a value past them
 # is not a measurement but a broken writer, and is reported like a value of the wrong type.
@@ -73,6 +73,7 @@ class EventRecord(msgspec.Struct, gc=False):
 
 ENVELOPE = ("v", "run_id", "seq", "ts", "event_type", "component", "name", "span_id", "parent_id", "status")
 
+# Any: msgspec types and `Annotated` constraints, one per field, which no one type names
 _OPTIONAL: dict[str, Any] = {"duration_ms": Milliseconds, "usage": Usage, "model": str, "cost_usd": Money,
                              "error": ErrorInfo, "memory_mb": Megabytes}
 
@@ -166,9 +167,9 @@ def odd_fields(event: JsonEvent) -> list[str]:
     return odd
 
 
-def _bounded_number(value: Any) -> bool:
+def _bounded_number(value: JsonValue) -> bool:
     return type(value) in (int, float) and 0 <= value <= MAX_AMOUNT
 
 
-def _count(value: Any) -> bool:
+def _count(value: JsonValue) -> bool:
     return value is None or (type(value) is int and 0 <= value <= MAX_COUNT)

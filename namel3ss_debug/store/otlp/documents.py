@@ -19,10 +19,9 @@ import binascii
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
 
 from ..problems import shown
-from ...model.json_types import JsonObject
+from ...model.json_types import JsonObject, JsonValue
 
 _HEX = re.compile(r"^[0-9a-fA-F]+$")
 _KINDS = {0: "UNSPECIFIED", 1: "INTERNAL", 2: "SERVER", 3: "CLIENT", 4: "PRODUCER", 5: "CONSUMER"}
@@ -73,7 +72,7 @@ class OtlpSpan:
     links: list[dict[str, str]] = field(default_factory=list)
 
 
-def is_otlp_request(obj: Any) -> bool:
+def is_otlp_request(obj: JsonValue) -> bool:
     """True for an OTLP/JSON trace request (what the Collector's file exporter writes on each line)."""
     return isinstance(obj, dict) and "v" not in obj and (
         isinstance(obj.get("resourceSpans"), list) or isinstance(obj.get("resource_spans"), list))
@@ -114,7 +113,7 @@ def spans_of(request: JsonObject, order: int = 0, line: int = 0, offset: int = 0
                     yield SpanProblem(at, str(error))
 
 
-def _span(span: Any, resource: JsonObject, scope: str, order: int, at: str) -> OtlpSpan:
+def _span(span: JsonValue, resource: JsonObject, scope: str, order: int, at: str) -> OtlpSpan:
     span = _dict(span, at)
     status = _get(span, "status") or {}
     if not isinstance(status, dict):
@@ -171,7 +170,7 @@ def attributes_of(holder: JsonObject, where: str) -> JsonObject:
     return found
 
 
-def any_value(value: Any, what: str, depth: int = 0) -> Any:
+def any_value(value: JsonValue, what: str, depth: int = 0) -> JsonValue:
     """An OTLP `AnyValue` as a plain value; an empty or absent one is None."""
     if value is None or value == {}:
         return None
@@ -199,7 +198,7 @@ def any_value(value: Any, what: str, depth: int = 0) -> Any:
     raise ValueError(f"{what}: {kind} of the wrong type: {shown(inner)}")
 
 
-def _integer(value: Any, what: str) -> int:
+def _integer(value: JsonValue, what: str) -> int:
     """An `intValue`: a 64-bit integer, as a number or a string of digits."""
     number = value
     if isinstance(value, str) and re.fullmatch(r"-?[0-9]+", value):
@@ -211,7 +210,7 @@ def _integer(value: Any, what: str) -> int:
     return number
 
 
-def _double(value: Any, what: str) -> float:
+def _double(value: JsonValue, what: str) -> float:
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return float(value)
     if isinstance(value, str):  # protobuf's JSON writes NaN and Infinity as strings
@@ -222,7 +221,7 @@ def _double(value: Any, what: str) -> float:
     raise ValueError(f"{what}: doubleValue is not a number: {shown(value)}")
 
 
-def _nanos(value: Any, what: str, required: bool = False) -> int | None:
+def _nanos(value: JsonValue, what: str, required: bool = False) -> int | None:
     """A time: unsigned 64-bit nanoseconds since 1970, as a number or a string of digits (0: none)."""
     if value is None or value in ("", "0", 0):
         if required:
@@ -235,7 +234,7 @@ def _nanos(value: Any, what: str, required: bool = False) -> int | None:
     raise ValueError(f"{what} is not a time in nanoseconds since 1970 (0 to 2**64-1): {shown(value)}")
 
 
-def _id(value: Any, size: int, what: str, optional: bool = False) -> Any:
+def _id(value: JsonValue, size: int, what: str, optional: bool = False) -> JsonValue:
     """An id as lowercase hex: hex as the OTLP/JSON rules say, or base64 as protobuf's json_format writes."""
     if value is None or value == "":
         if optional:
@@ -260,7 +259,7 @@ def _id(value: Any, size: int, what: str, optional: bool = False) -> Any:
     return found
 
 
-def _enum(value: Any, names: dict[int, str], prefix: str, what: str, default: str) -> str:
+def _enum(value: JsonValue, names: dict[int, str], prefix: str, what: str, default: str) -> str:
     if value is None:
         return default
     if isinstance(value, int) and not isinstance(value, bool) and value in names:
@@ -270,14 +269,14 @@ def _enum(value: Any, names: dict[int, str], prefix: str, what: str, default: st
     raise ValueError(f"{what} is not one of {', '.join(prefix + n for n in names.values())}: {shown(value)}")
 
 
-def _get(holder: JsonObject, camel: str) -> Any:
+def _get(holder: JsonObject, camel: str) -> JsonValue:
     """A field by its lowerCamelCase name or its proto (snake_case) name."""
     if camel in holder:
         return holder[camel]
     return holder.get(re.sub(r"([A-Z])", lambda m: "_" + m.group(1).lower(), camel))
 
 
-def _list(holder: JsonObject, camel: str, where: str) -> list[Any]:
+def _list(holder: JsonObject, camel: str, where: str) -> list[JsonValue]:
     value = _get(holder, camel)
     if value is None:
         return []
@@ -286,7 +285,7 @@ def _list(holder: JsonObject, camel: str, where: str) -> list[Any]:
     return value
 
 
-def _dict(value: Any, where: str) -> JsonObject:
+def _dict(value: JsonValue, where: str) -> JsonObject:
     if not isinstance(value, dict):
         raise ValueError(f"{where} is not a JSON object: {shown(value)}")
     return value

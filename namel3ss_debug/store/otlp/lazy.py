@@ -17,11 +17,10 @@ import re
 from array import array
 from bisect import bisect_left
 from collections.abc import Iterator
-from typing import Any
 
 import orjson
 
-from ...model.json_types import JsonObject
+from ...model.json_types import JsonObject, JsonValue
 
 LONG_LINE = 4 << 20  # a line longer than this is read a span at a time
 _DEPTH = 7  # the levels down to a span: request, resourceSpans, item, scopeSpans, item, spans, span
@@ -34,14 +33,14 @@ _DESCEND = {"resourceSpans": "resource_spans", "scopeSpans": "scope_spans", "spa
 _ARRAYS = frozenset(_DESCEND) | frozenset(_DESCEND.values())
 
 
-class LazyList(list[Any]):
+class LazyList(list[JsonValue]):
     """A JSON array of the line, its items decoded as they are iterated (it holds none of them)."""
 
     def __init__(self, line: "_Line", items: list[tuple[int, int]], depth: int):
         super().__init__()
         self._line, self._items, self._depth = line, items, depth
 
-    def __iter__(self) -> Iterator[Any]:
+    def __iter__(self) -> Iterator[JsonValue]:
         for begin, end in self._items:
             yield self._line.value(begin, end, self._depth)
 
@@ -52,7 +51,7 @@ class LazyList(list[Any]):
         return bool(self._items)
 
 
-def lazy_request(line: bytes) -> Any:
+def lazy_request(line: bytes) -> JsonValue:
     """The line's JSON value with its span arrays lazy; ValueError (as orjson's) when it is not JSON."""
     found = _Line(line)
     begin = _skip(line, 0)
@@ -80,7 +79,7 @@ class _Line:
             raise ValueError(f"no JSON value at byte {begin}")
         return found.end()
 
-    def value(self, begin: int, end: int, depth: int) -> Any:
+    def value(self, begin: int, end: int, depth: int) -> JsonValue:
         """The value at [begin, end): decoded whole, or (an object of the levels above a span) as a dict
         whose span arrays are lazy."""
         kind = self.line[begin:begin + 1]

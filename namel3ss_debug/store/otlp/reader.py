@@ -35,12 +35,12 @@ from array import array
 from bisect import bisect_right
 from collections.abc import Iterator
 from itertools import accumulate
-from typing import Any, Mapping
+from typing import Mapping
 
 import orjson
 
 from ...model.events import span_prefix
-from ...model.json_types import JsonEvent, JsonObject
+from ...model.json_types import JsonEvent, JsonObject, JsonValue
 from ...otel.attributes import ending, kept_attributes, opening
 from ...otel.passthrough import as_it_came
 from ..foreign import make_event, run_start_attrs, stable_span_id
@@ -110,12 +110,12 @@ class OtlpMapper:
             return
         self._request(request, where, offset)
 
-    def map(self, obj: Any) -> list[JsonEvent]:
+    def map(self, obj: JsonValue) -> list[JsonEvent]:
         """One parsed line (the mapper interface of `legacy` and `n3_native`); events come at `finish()`."""
         self._request(obj, self.path)
         return []
 
-    def _request(self, request: Any, where: str, offset: int = 0) -> None:
+    def _request(self, request: JsonValue, where: str, offset: int = 0) -> None:
         if isinstance(request, list):
             for item in request:
                 self._request(item, where, offset)
@@ -185,7 +185,7 @@ class OtlpMapper:
             self._spans.close()
 
 
-def _not_a_request(value: Any) -> str:
+def _not_a_request(value: JsonValue) -> str:
     if not isinstance(value, dict):
         return f"not an OTLP/JSON trace request but a JSON {type(value).__name__}"
     if "resourceSpans" in value or "resource_spans" in value:
@@ -342,7 +342,7 @@ class _SpanEvents:
 
     def _end(self, prefix: str, component: str, name: str) -> JsonEvent:
         span = self.span
-        exceptions: list[Mapping[str, Any]] = [e.attributes for e in span.events if e.name == "exception"]
+        exceptions: list[Mapping[str, JsonValue]] = [e.attributes for e in span.events if e.name == "exception"]
         done = ending(component, span.attributes, span.status, span.status_message or None, exceptions)
         end = self._event(span.end_ns or span.start_ns, prefix + "_end", component, name,
                           "failed" if done.error else "completed")

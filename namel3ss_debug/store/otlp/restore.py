@@ -19,10 +19,10 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
-from typing import Any, Callable
+from typing import Callable
 
 from ...model.events import is_startup
-from ...model.json_types import JsonEvent, JsonObject
+from ...model.json_types import JsonEvent, JsonObject, JsonValue
 from .documents import OtlpEvent, OtlpSpan
 
 PREFIX = "namel3ss."
@@ -132,7 +132,7 @@ def own_seq(event: JsonEvent) -> int | None:
 # -- building -------------------------------------------------------------------------------------
 
 def _event(ours: JsonObject, run_id: str, ts: str, *, status: str | None = None,
-           event_type: Any = None, seq: Any = None) -> JsonEvent:
+           event_type: JsonValue = None, seq: JsonValue = None) -> JsonEvent:
     event: JsonEvent = {"v": 1, "run_id": run_id, "seq": seq if seq is not None else ours.get("seq", 0), "ts": ts,
                     "event_type": event_type or ours.get("event_type"), "component": ours.get("component", "custom"),
                     "name": ours.get("name", ""), "span_id": ours.get("span_id"),
@@ -158,7 +158,7 @@ def _error(event: JsonEvent, ours: JsonObject, exceptions: list[OtlpEvent]) -> N
     event["error"] = error
 
 
-def _put(event: JsonEvent, key: str, value: Any) -> None:
+def _put(event: JsonEvent, key: str, value: JsonValue) -> None:
     if value is not None:
         event[key] = value
 
@@ -181,7 +181,7 @@ def _fields(attributes: JsonObject) -> JsonObject:
     return ours
 
 
-def _json(value: Any) -> Any:
+def _json(value: JsonValue) -> JsonValue:
     """An attribute holding JSON text, decoded; text that is not JSON we can read (or nested past the stack)
     stays the text it is."""
     if not isinstance(value, str):
@@ -192,7 +192,7 @@ def _json(value: Any) -> Any:
         return value
 
 
-def _json_object(value: Any) -> Any:
+def _json_object(value: JsonValue) -> JsonValue:
     """An `attrs` value: a dict or a mixed list was written as JSON text; a plain string stays one."""
     if value == "null":  # None, which an attribute cannot hold, written as JSON
         return None

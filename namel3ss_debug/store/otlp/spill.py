@@ -16,11 +16,12 @@ import tempfile
 from array import array
 from dataclasses import dataclass, fields
 from collections.abc import Iterator
-from typing import IO, Any
+from typing import IO
 
 import msgspec
 
 from .documents import OtlpEvent, OtlpSpan
+from ...model.json_types import JsonValue
 
 
 SPOOL = 20_000  # values held in memory before they go to disk (as tempfile.SpooledTemporaryFile does)
@@ -35,16 +36,16 @@ class _Records:
 
     def __init__(self) -> None:
         self._spool = SPOOL
-        self._held: list[Any] = []
+        self._held: list[JsonValue] = []
         self._file: IO[bytes] | None = None
         self._ends = array("Q")
-        self._odd: dict[int, Any] = {}
+        self._odd: dict[int, JsonValue] = {}
         self._flushed = True
 
     def __len__(self) -> int:
         return len(self._ends) if self._file is not None else len(self._held)
 
-    def append(self, value: Any) -> None:
+    def append(self, value: JsonValue) -> None:
         if self._file is None:
             self._held.append(value)
             if len(self._held) <= self._spool:
@@ -56,7 +57,7 @@ class _Records:
             return
         self._write(value)
 
-    def _write(self, value: Any) -> None:
+    def _write(self, value: JsonValue) -> None:
         assert self._file is not None
         try:
             data = _ENCODER.encode(value)
@@ -67,7 +68,7 @@ class _Records:
         self._ends.append((self._ends[-1] if self._ends else 0) + len(data))
         self._flushed = False
 
-    def __getitem__(self, number: int) -> Any:
+    def __getitem__(self, number: int) -> JsonValue:
         if self._file is None:
             return self._held[number]
         if not self._flushed:
@@ -149,14 +150,14 @@ _FIELDS = tuple(f.name for f in fields(OtlpSpan))
 _EVENTS = _FIELDS.index("events")
 
 
-def _packed(span: OtlpSpan) -> tuple[Any, ...]:
+def _packed(span: OtlpSpan) -> tuple[JsonValue, ...]:
     """A span as plain values, which MessagePack holds (a dataclass it would turn into a mapping)."""
     values = [getattr(span, name) for name in _FIELDS]
     values[_EVENTS] = [(event.name, event.time_ns, event.attributes) for event in span.events]
     return tuple(values)
 
 
-def _unpacked(values: tuple[Any, ...]) -> OtlpSpan:
+def _unpacked(values: tuple[JsonValue, ...]) -> OtlpSpan:
     span = OtlpSpan(*values)
     span.events = [OtlpEvent(*event) for event in values[_EVENTS]]
     return span
