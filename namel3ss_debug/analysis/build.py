@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import heapq
 from array import array
-from typing import Any, Iterable, Sequence
+from typing import Iterable, Sequence
 
 import msgspec
 
@@ -14,16 +14,18 @@ from .anomalies import find_anomalies, ref_of
 from .health import verdict
 from .prices import Pricer
 from .report import (
-    NO_USAGE, REPORT_SCHEMA, SECTIONS, Anomalies, CriticalPath, Errors, ErrorExample, ErrorType, Integrity, LlmUsage,
-    Loop, ModelUsage, OperationStats, Overview, PathStep, Patterns, Ref, RepeatedCall, Report, Retry, RunOverview,
-    SlowOperations, SlowSpan, ToolStats,
+    NO_USAGE, REPORT_SCHEMA, SECTIONS, Anomalies, Anomaly, CriticalPath, Errors, ErrorExample, ErrorType, Integrity,
+    LlmUsage, Loop, ModelUsage, OperationStats, Overview, PathStep, Patterns, Ref, RepeatedCall, Report, Retry,
+    RunOverview, SlowOperations, SlowSpan, ToolStats,
 )
 from .stats import latency, op_label, rate
 from .summary import tools_seen
 from ..model.events import STARTUP_KIND, STARTUP_NAME, is_known_event_type
 from ..model.rerun_protocol import rerun_of
+from ..model.json_types import JsonValue
 from ..store.handed import ReadMet
-from .run_state import Op, RunState
+from .loops import Label
+from .run_state import Figures, Op, RunState
 from .tally import Tally
 
 TOP_REPEATS = 20
@@ -171,7 +173,7 @@ def _llm(tally: Tally, pricer: Pricer) -> LlmUsage:
     )
 
 
-def _model(model: str, entry: list[Any], pricer: Pricer) -> ModelUsage:
+def _model(model: str, entry: Figures, pricer: Pricer) -> ModelUsage:
     calls, tokens_in, tokens_out, total, event_cost, event_priced, open_in, open_out, open_calls, max_in, \
         no_usage = entry
     priced_by: dict[str, int] = {"event": event_priced} if event_priced else {}
@@ -235,7 +237,7 @@ def _patterns(tally: Tally) -> Patterns:
     return Patterns(sorted(retries, key=lambda r: -r.retries), repeats, loops)
 
 
-def _most_called(entries: Iterable[list[Any]]) -> list[list[Any]]:
+def _most_called(entries: Iterable[Figures]) -> list[Figures]:
     """The repeated calls called at least as often as the TOP_REPEATS-th most called, in their order: every
     one the report can show (its order puts calls first), for a fraction of the key computations."""
     entries = list(entries)
@@ -243,12 +245,13 @@ def _most_called(entries: Iterable[list[Any]]) -> list[list[Any]]:
     return [entry for entry in entries if entry[2] >= calls[-1]] if calls else []
 
 
-def _loop(run: Any, agent: str, start_seq: int, name: str, cycle: tuple[Any, ...], repeats: int, first: int) -> Loop:
+def _loop(run: RunState, agent: str, start_seq: int, name: str, cycle: tuple[Label, ...], repeats: int,
+          first: int) -> Loop:
     return Loop(name, Ref(run.run_id, start_seq, agent, "agent", name, "agent_execution"),
                 [op_label(*op) for op in cycle], repeats, first)
 
 
-def _count_kinds(items: list[Any]) -> dict[str, int]:
+def _count_kinds(items: list[Anomaly]) -> dict[str, int]:
     counts: dict[str, int] = {}
     for item in items:
         counts[item.kind] = counts.get(item.kind, 0) + 1
@@ -273,7 +276,7 @@ def _integrity(tally: Tally, problems: ReadMet | None) -> Integrity:
                      torn, invalid, dropped_fields, not_ended, dropped, tracer_errors, lines)
 
 
-def _int(value: Any) -> int:
+def _int(value: JsonValue) -> int:
     return value if isinstance(value, int) and not isinstance(value, bool) else 0
 
 

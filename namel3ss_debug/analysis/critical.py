@@ -11,16 +11,15 @@ keeps one entry per open span.
 
 from __future__ import annotations
 
-from typing import Any
 
-from .run_state import OpenSpan
+from .run_state import Kid, OpenSpan
 
 Chain = dict[tuple[str, str, str], list[float]]  # (component, name, span kind) -> [ms, spans]
 END, START, CHAIN, DIRECT = 0, 1, 2, 3
 
 
-def attach(kids: list[list[Any]], start_seq: int, end_seq: int, chain: Chain, duration: float,
-           others_open: bool) -> list[list[Any]]:
+def attach(kids: list[Kid], start_seq: int, end_seq: int, chain: Chain, duration: float,
+           others_open: bool) -> list[Kid]:
     """Add a closed child to its parent's kids; returns the kids to keep."""
     predecessor = _predecessor(kids, start_seq)
     if predecessor is None:
@@ -36,9 +35,9 @@ def attach(kids: list[list[Any]], start_seq: int, end_seq: int, chain: Chain, du
     return kids
 
 
-def _predecessor(kids: list[list[Any]], start_seq: int) -> list[Any] | None:
+def _predecessor(kids: list[Kid], start_seq: int) -> Kid | None:
     """The kid that ended last before `start_seq`; kids are in end order."""
-    kid: list[Any]  # mypy reads reversed() of a list of lists as Any
+    kid: Kid  # mypy reads reversed() of a list of lists as Any
     for kid in reversed(kids):
         if kid[END] < start_seq:
             return kid

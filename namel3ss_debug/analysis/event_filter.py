@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
-from typing import Any, Callable, Iterable, Iterator
+from typing import Callable, Iterable, Iterator
 
 from .fields import is_failure, run_start_ts, span_key, text_of
 from .window import Bound
-from ..model.json_types import JsonEvent
+from ..model.json_types import JsonEvent, JsonValue
 
 RootTest = Callable[[JsonEvent], bool]  # whether an event opens a subtree `SubtreeTracker` follows
 
@@ -55,7 +55,7 @@ def _any_pattern(patterns: tuple[str, ...], value: str) -> bool:
     return any(fnmatchcase(value, pattern) for pattern in patterns)
 
 
-def contains_text(value: Any, needle: str) -> bool:
+def contains_text(value: JsonValue, needle: str) -> bool:
     """Whether lower-cased `needle` occurs in any key or scalar of `value` (walked without recursion)."""
     stack = [value]
     while stack:

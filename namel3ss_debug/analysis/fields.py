@@ -9,18 +9,18 @@ from __future__ import annotations
 
 import math
 from datetime import datetime, timedelta, timezone
-from typing import Any, TypeGuard
+from typing import TypeGuard
 
 import orjson
 
 from ..model.deep import json_text
-from ..model.json_types import JsonEvent
+from ..model.json_types import JsonEvent, JsonValue
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 _MICROSECOND = timedelta(microseconds=1)
 
 
-def text_of(value: Any) -> str:
+def text_of(value: JsonValue) -> str:
     """A field as text: strings as they are, None as "", anything else as compact JSON."""
     if isinstance(value, str):
         return value
@@ -40,14 +40,14 @@ def span_key(event: JsonEvent, field: str = "span_id") -> tuple[str, str] | None
     return text_of(event.get("run_id")), text_of(value)
 
 
-def number(value: Any) -> float | None:
+def number(value: JsonValue) -> float | None:
     """An int or float field as a float; bools, strings and the rest as None."""
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return float(value)
     return None
 
 
-def is_duration(value: Any) -> TypeGuard[float]:
+def is_duration(value: JsonValue) -> TypeGuard[float]:
     """Whether a field is a duration as the reader takes one: a number (not a bool) from 0, finite."""
     return isinstance(value, (int, float)) and not isinstance(value, bool) and 0 <= value < math.inf
 
@@ -65,7 +65,7 @@ def tokens_of(event: JsonEvent) -> int | None:
     return int(total) if total is not None else None
 
 
-def micros(ts: Any) -> int | None:
+def micros(ts: JsonValue) -> int | None:
     """An ISO 8601 timestamp as microseconds since the epoch; None for anything else."""
     if not isinstance(ts, str):
         return None

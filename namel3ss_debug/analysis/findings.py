@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import heapq
 from array import array
-from typing import Any
 
 from ..model.error_category import categorize
 from ..store.records import EventRecord, attrs_of
 from .handling import ErrorChain, escapes_through, marked_handled
-from .loops import LoopWatch
-from .run_state import MAX_KEPT, Op, OpenSpan, Options, RunState
+from .loops import Label, LoopWatch
+from .run_state import MAX_KEPT, Figures, Op, OpenSpan, Options, RunState
 
 MAX_EXAMPLES = 3
 CONTEXT_SHARE = 0.9  # an LLM call this close to its model's context window is an anomaly
@@ -24,7 +23,7 @@ SEQ_BITS = 44  # a reference packs (run index, seq) into one int: run << 44 | se
 class Findings:
     """The accumulating half of `Tally` (which sets every attribute these methods use)."""
 
-    # attributes set by Tally.__init__ (which says what each holds). The entries kept as lists of Any are
+    # attributes set by Tally.__init__ (which says what each holds). The entries kept as `Figures` are
     # records changed in place whose fields differ in type (counts, floats, texts, an array of costs).
     options: Options
     slow: list[tuple[float, int, str, Op, str]]  # a heap of (ms, ref, span id, op, status)
@@ -37,18 +36,18 @@ class Findings:
     failed_spans: int
     error_events: int
     categories: dict[str, int]
-    error_types: dict[str, list[Any]]  # error type -> [count, category, examples]
-    models: dict[str, list[Any]]  # model -> the figures `_usage` keeps
+    error_types: dict[str, Figures]  # error type -> [count, category, examples]
+    models: dict[str, Figures]  # model -> the figures `_usage` keeps
     near_limit: list[tuple[int, int, str, str, str, int]]
     near_limit_count: int
     _windows: dict[str, int | None]  # model -> its context window, None when unknown
     repeats: dict[int, int]
-    repeated: dict[int, list[Any]]
-    retries: dict[Op, list[Any]]  # op -> [retries, recovered, ref, span id] of its first retry
+    repeated: dict[int, Figures]
+    retries: dict[Op, Figures]  # op -> [retries, recovered, ref, span id] of its first retry
     _prefixes: dict[str, str]
     blocking: list[tuple[float, int, str, Op]]  # a heap of (own ms, ref, span id, op)
     blocking_count: int
-    loops: list[tuple[RunState, str, int, str, tuple[Any, ...], int, int]]
+    loops: list[tuple[RunState, str, int, str, tuple[Label, ...], int, int]]
     _anomalies: bool  # whether the report has a section that reads anomalies
 
     def _ref(self, run: RunState, seq: int) -> int:

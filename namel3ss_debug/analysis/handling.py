@@ -13,9 +13,9 @@ that may end it; the report says handled = all - unhandled (`build.py`).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import Optional
 
-from ..model.json_types import JsonObject
+from ..model.json_types import JsonObject, JsonValue
 
 
 @dataclass
@@ -51,6 +51,6 @@ def escapes_through(event_type: str, status: str, attrs: Optional[JsonObject]) -
     return event_type == "run_end" and status == "failed"
 
 
-def marked_handled(error: Any) -> bool:
+def marked_handled(error: JsonValue) -> bool:
     """Whether a failed span's writer said the run went on with its failure (`error.handled: true`)."""
     return error is not None and getattr(error, "handled", None) is True

@@ -6,11 +6,14 @@ memory does not grow with the number of calls.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Hashable, TypeAlias
 
 MAX_PERIOD = 3
 MIN_REPEATS = 3
 PERIODS = range(1, MAX_PERIOD + 1)
+
+# Any: what a found cycle shows for a call is the caller's (`findings` passes the call's op), shown, not compared
+Label: TypeAlias = Any
 
 
 class LoopWatch:
@@ -19,13 +22,13 @@ class LoopWatch:
     __slots__ = ("recent", "keys", "runs", "starts", "found")
 
     def __init__(self) -> None:
-        self.recent: list[tuple[Any, int]] = []  # (label, index)
-        self.keys: list[Any] = []  # the keys of `recent`, for a quick membership test
+        self.recent: list[tuple[Label, int]] = []  # (label, index)
+        self.keys: list[Hashable] = []  # the keys of `recent`, for a quick membership test
         self.runs = [0] * (MAX_PERIOD + 1)
-        self.starts: list[tuple[tuple[Any, ...], int]] = [((), 0)] * (MAX_PERIOD + 1)
-        self.found: list[tuple[tuple[Any, ...], int, int]] = []  # (cycle, repetitions, index of its first call)
+        self.starts: list[tuple[tuple[Label, ...], int]] = [((), 0)] * (MAX_PERIOD + 1)
+        self.found: list[tuple[tuple[Label, ...], int, int]] = []  # (cycle, repetitions, index of its first call)
 
-    def see(self, key: Any, index: int, label: Any = None) -> None:
+    def see(self, key: Hashable, index: int, label: Label = None) -> None:
         """`key` is the call's identity, `index` where it happened, `label` what a found cycle shows for it."""
         recent, keys, runs = self.recent, self.keys, self.runs
         quiet = not (runs[1] or runs[2] or runs[3]) and key not in keys
@@ -45,7 +48,7 @@ class LoopWatch:
                     self.starts[period] = (tuple(k for k, _ in recent[-1 - period:-1]), recent[-1 - period][1])
                 self.runs[period] += 1
 
-    def finish(self) -> list[tuple[tuple[Any, ...], int, int]]:
+    def finish(self) -> list[tuple[tuple[Label, ...], int, int]]:
         for period in reversed(PERIODS):
             self._close(period)
         return self.found

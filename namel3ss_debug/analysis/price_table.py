@@ -21,12 +21,12 @@ import os
 from collections.abc import Mapping
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
 
 import orjson
 
 from ..config import cache_directory
 from ..store.atomic import replace_file
+from ..model.json_types import Foreign, JsonValue
 
 MILLION = Decimal(1_000_000)
 # Token counts a per-token price is checked at before it is written down: each must give exactly what
@@ -43,7 +43,7 @@ class PriceTable:
 
     def __init__(self, path: Path | None = None):
         self.path = path
-        self._entries: dict[str, list[Any] | None] | None = None
+        self._entries: dict[str, list[JsonValue] | None] | None = None
 
     def model(self, name: str) -> tuple[str | None, int | None]:
         """`(genai-prices model id, context window)`, or `(None, None)` for a model it does not know."""
@@ -60,14 +60,14 @@ class PriceTable:
         total = _ask(name, input_tokens, output_tokens)  # tiered or dated: genai-prices decides each time
         return float(total) if total is not None else None
 
-    def _entry(self, name: str) -> list[Any] | None:
+    def _entry(self, name: str) -> list[JsonValue] | None:
         entries = self._load()
         if name not in entries:
             entries[name] = _resolve(name)
             self._save()
         return entries[name]
 
-    def _load(self) -> dict[str, list[Any] | None]:
+    def _load(self) -> dict[str, list[JsonValue] | None]:
         if self._entries is None:
             self._entries = {}
             if self.path is not None:
@@ -108,7 +108,7 @@ def table_path(environ: Mapping[str, str]) -> Path | None:
     return directory / f"genai-prices-{status.st_size}-{status.st_mtime_ns}.json" if directory is not None else None
 
 
-def _valid(entry: Any) -> bool:
+def _valid(entry: JsonValue) -> bool:
     if entry is None:
         return True
     return (isinstance(entry, list) and len(entry) in (2, 5) and isinstance(entry[0], str)
@@ -120,14 +120,14 @@ def _linear(rates: list[str], input_tokens: int, output_tokens: int) -> Decimal:
     return base + per_input * input_tokens / MILLION + per_output * output_tokens / MILLION
 
 
-def _resolve(name: str) -> list[Any] | None:
+def _resolve(name: str) -> list[JsonValue] | None:
     """Ask genai-prices about a model: `[id, window]`, with `base, per M input, per M output` when its price
     is per token; None when genai-prices does not know it (or is not installed)."""
     result = _calc(name, 0, 0)
     if result is None:
         return _UNKNOWN
     window = getattr(result.model, "context_window", None)
-    known: list[Any] = [str(result.model.id), window if isinstance(window, int) else None]
+    known: list[JsonValue] = [str(result.model.id), window if isinstance(window, int) else None]
     if isinstance(getattr(result.model, "prices", None), list):
         return known  # prices that change by date: asked each time
     base = result.total_price
@@ -145,7 +145,7 @@ def _ask(name: str, input_tokens: int, output_tokens: int) -> Decimal | None:
     return result.total_price if result is not None else None
 
 
-def _calc(name: str, input_tokens: int, output_tokens: int) -> Any:
+def _calc(name: str, input_tokens: int, output_tokens: int) -> Foreign:
     try:
         from genai_prices import Usage, calc_price  # noqa: PLC0415 - 150 ms to import: only for a model not yet written down
 

@@ -3,18 +3,23 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any, Callable, TypeAlias
 
 import msgspec
 
 from ..model.choices import ANALYZE_SECTIONS as SECTIONS
-from ..model.json_types import JsonEvent, JsonObject
+from ..model.json_types import JsonEvent, JsonObject, JsonValue
 from ..store.records import EventRecord
 from .handling import ErrorChain
 from .idset import SpanIds
 from .loops import LoopWatch
 
 Op = tuple[str, str, str]  # (component, name, span kind): what the figures are kept by
+# Any: a record changed in place whose fields differ in type (counts, floats, texts, an array of costs); each
+# holder says which (`Tally.__init__`)
+Figures: TypeAlias = list[Any]
+# Any: a closed child as `critical.py` keeps it: [end_seq, start_seq, chain, direct_ms]
+Kid: TypeAlias = list[Any]
 TOP_SLOW = 10
 MAX_KEPT = 50  # blocking spans, context-limit calls and problems kept as examples; counts stay exact
 MAX_BUCKETS = 4096
@@ -64,7 +69,7 @@ class OpenSpan(msgspec.Struct):
     chain: dict[tuple[str, str, str], list[float]] | None = None  # critical.Chain
     chain_end: int = -1  # seq of the end of the chain's last child
     chain_direct: float = 0.0  # time of the children on the chain
-    kids: list[list[Any]] | None = None
+    kids: list[Kid] | None = None
 
 
 @dataclass
@@ -127,7 +132,7 @@ def coarsen(run: RunState) -> None:
     run.seconds = merged
 
 
-def recorded_event_types(run: RunState) -> list[Any]:
+def recorded_event_types(run: RunState) -> list[JsonValue]:
     """The event types a run was recorded with (`default_event_types` in run_start's config), if limited."""
     config = (run.start_attrs or {}).get("config")
     types = config.get("default_event_types") if isinstance(config, dict) else None

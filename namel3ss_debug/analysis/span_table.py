@@ -11,11 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from typing import Any
 
 from ..model.error_category import categorize
 from ..model.events import kind as event_kind
-from ..model.json_types import JsonEvent
+from ..model.json_types import JsonEvent, JsonValue
 from .critical_spans import critical_nodes
 from .fields import number, text_of
 from .prices import Pricer
@@ -144,7 +143,7 @@ def _cost(node: SpanNode, pricer: Pricer) -> float | None:
     return priced_call(model, node.end.get("usage"), pricer)[0]
 
 
-def priced_call(model: str, usage: Any, pricer: Pricer) -> tuple[float | None, str | None]:
+def priced_call(model: str, usage: JsonValue, pricer: Pricer) -> tuple[float | None, str | None]:
     """One LLM call's tokens priced, and by which source: `(None, None)` without usage or a price."""
     if not isinstance(usage, dict):
         return None, None

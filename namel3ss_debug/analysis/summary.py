@@ -7,9 +7,9 @@ Every figure in it (tokens, cost, calls, errors handled and unhandled) is the re
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 from .report import Report
+from ..model.json_types import JsonValue
 
 # The report sections the summary reads: the pass keeps nothing only other sections need.
 SUMMARY_SECTIONS = ("overview", "llm", "errors")
@@ -76,7 +76,7 @@ def summary_of(report: Report, llm_traffic: dict[str, dict[str, int]] | None = N
     )
 
 
-def tools_seen(counts: Any) -> tuple[int, int]:
+def tools_seen(counts: JsonValue) -> tuple[int, int]:
     """From a `run_end`'s `attrs.tool_calls`: the tool calls recorded from the wire (no hook recorded them as they
     ran), and those the model asked for that nothing recorded.
 
@@ -88,12 +88,12 @@ def tools_seen(counts: Any) -> tuple[int, int]:
     return _positive(counts.get("wire")), _positive(counts.get("unseen"))
 
 
-def _positive(value: Any) -> int:
+def _positive(value: JsonValue) -> int:
     """A count from 1 as recorded; 0 for anything else (missing, a bool, negative, not an int)."""
     return value if type(value) is int and value > 0 else 0
 
 
-def usage_recorded(usage: Any) -> bool:
+def usage_recorded(usage: JsonValue) -> bool:
     """Whether an event's `usage` (as written) says how many tokens went in or out: a recorded 0 does, a missing
     usage or one with a total alone does not (then the call cannot be priced: its cost is unknown, not 0).
 

@@ -10,17 +10,18 @@ from __future__ import annotations
 
 import math
 from array import array
-from typing import Any, Iterable
+from typing import Iterable
 
 from ..model.events import STARTUP_KIND, is_end, is_start, is_startup, kind as span_kind
 from ..store.handed import Run
 from ..store.records import EventRecord, attrs_of
 from . import critical
 from .findings import SEQ_BITS, Findings
+from .loops import Label
 from .idset import SpanIds
 from .run_state import (
     ANOMALY_SECTIONS, INTEGRITY_SECTIONS, MAX_BUCKETS, PATH_SECTIONS, PATTERN_SECTIONS, SLOW_SECTIONS,
-    IntegrityCounts, OpenSpan, Options, RunState, coarsen, recorded_event_types,
+    Figures, IntegrityCounts, OpenSpan, Options, RunState, coarsen, recorded_event_types,
 )
 
 START, END, INSTANT = 0, 1, 2
@@ -28,7 +29,7 @@ CALLS = frozenset({"llm", "tool"})
 STARTUP_END = STARTUP_KIND + "_end"
 
 
-def call_key(run_index: int, component: str, name: str, inputs: Any) -> int | None:
+def call_key(run_index: int, component: str, name: str, inputs: bytes | memoryview) -> int | None:
     """A call's identity: its run, component, name and inputs' JSON text hashed; None for a call with no inputs
     (no identity: not counted as a repeat)."""
     return hash((run_index, component, name, bytes(inputs))) if len(inputs) else None
@@ -45,7 +46,7 @@ class Tally(Findings):
         self.analyzed = 0
         self.durations: dict[tuple[str, str, str], array[float]] = {}
         # op -> [ms, ref, span id] of its longest span, and its durations (one lookup for both)
-        self.slowest: dict[tuple[str, str, str], list[Any]] = {}
+        self.slowest: dict[tuple[str, str, str], Figures] = {}
         sections = self.options.sections
         self._patterns = not PATTERN_SECTIONS.isdisjoint(sections)
         self._paths = not PATH_SECTIONS.isdisjoint(sections)
@@ -59,8 +60,8 @@ class Tally(Findings):
         self.instants: dict[str, int] = {}
         self.slow: list[tuple[float, int, str, tuple[str, str, str], str]] = []
         self.slow_by_op: dict[tuple[str, str, str], int] = {}
-        self.models: dict[str, list[Any]] = {}  # see `_usage`
-        self.error_types: dict[str, list[Any]] = {}
+        self.models: dict[str, Figures] = {}  # see `_usage`
+        self.error_types: dict[str, Figures] = {}
         self.categories: dict[str, int] = {}
         self.failed_spans = 0
         self.error_events = 0
@@ -68,13 +69,13 @@ class Tally(Findings):
         self.unhandled_types: dict[str, int] = {}  # error type -> distinct errors that escaped the app
         self.unhandled_categories: dict[str, int] = {}
         self.unhandled_tools: dict[str, int] = {}  # tool name -> its failed calls whose error escaped the app
-        self.retries: dict[tuple[str, str, str], list[Any]] = {}
+        self.retries: dict[tuple[str, str, str], Figures] = {}
         # call identity (hash of component, name and the inputs' JSON) -> calls; the repeated ones also in
         # repeated: [component, name, calls, ms in the repeats, ref and span id of the first repeat]
         self.repeats: dict[int, int] = {}
-        self.repeated: dict[int, list[Any]] = {}
+        self.repeated: dict[int, Figures] = {}
         # agent span, seq, name, cycle...
-        self.loops: list[tuple[RunState, str, int, str, tuple[Any, ...], int, int]] = []
+        self.loops: list[tuple[RunState, str, int, str, tuple[Label, ...], int, int]] = []
         self.blocking: list[tuple[float, int, str, tuple[str, str, str]]] = []
         self.blocking_count = 0
         self.near_limit: list[tuple[int, int, str, str, str, int]] = []  # (tokens in, ref, model, name, span, window)

@@ -25,10 +25,9 @@ from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass
-from typing import Any
 
 from ..model.events import FILE_MARKER_EVENT_TYPES, is_end, is_start
-from ..model.json_types import JsonEvent
+from ..model.json_types import JsonEvent, JsonValue
 from .fields import is_failure, span_key, text_of
 
 Key = tuple[str, "str | None"]  # (run_id, span_id); a run's roots are the children of (run_id, None)
@@ -64,7 +63,7 @@ class _Group:
 
     __slots__ = ("parent", "events", "keys", "nodes", "failed", "seq")
 
-    def __init__(self, parent: _Node, seq: Any):
+    def __init__(self, parent: _Node, seq: JsonValue):
         self.parent = parent
         self.events: list[tuple[int, JsonEvent]] = []
         self.keys: list[Key] = []
