@@ -32,7 +32,7 @@ class Target:
     """What a breakpoint stops at, as the user wrote it, and a test of a place (a position, a call)."""
 
     text: str
-    match: Callable[[Any], bool] = field(compare=False, repr=False)
+    match: Callable[[Any], bool] = field(compare=False, repr=False)  # Any: a position or a call, by target
 
 
 @dataclass

@@ -8,12 +8,12 @@ Tests hold the two to the same timeline on random runs.
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple, Sequence
+from typing import NamedTuple, Sequence
 
 from ..analysis.fields import is_duration
 from ..model.span_ids import OpenSpans
 from ..model.text_keys import RunChoice, text_key
-from ..model.json_types import JsonEvent
+from ..model.json_types import JsonEvent, JsonValue
 from ..store.records import EventRecord
 from .place import Codes, Placeable, Placed, Texts, place
 from .timeline import MemoryStore, Timeline
@@ -22,10 +22,10 @@ from .timeline import MemoryStore, Timeline
 class _Event(NamedTuple):
     """An event read as a dict, with the fields `place` reads of a record."""
 
-    event_type: Any
-    component: Any
-    name: Any
-    status: Any
+    event_type: JsonValue
+    component: JsonValue
+    name: JsonValue
+    status: JsonValue
     seq: int
     duration_ms: float | None
     span_id: str
@@ -44,8 +44,8 @@ class TimelineBuilder:
         # four texts -> their four codes and the operation a call number counts, (component, name) codes
         self._codes: dict[Texts, Codes] = {}
 
-    def add(self, seq: int, event_type: Any, component: Any, name: Any, span_id: Any, parent_id: Any,
-            status: Any, duration_ms: Any = None) -> None:
+    def add(self, seq: int, event_type: JsonValue, component: JsonValue, name: JsonValue, span_id: JsonValue,
+            parent_id: JsonValue, status: JsonValue, duration_ms: JsonValue = None) -> None:
         """One event, its fields as read (any JSON value: a text is expected, anything else keys by its repr)."""
         duration = duration_ms if duration_ms is not None and is_duration(duration_ms) else None
         self._add([_Event(event_type, component, name, status, seq, duration, text_key(span_id),
@@ -72,7 +72,7 @@ class TimelineBuilder:
         for column, items in zip(Placed._fields, placed):
             getattr(t, column).extend(items)
 
-    def _code(self, event_type: Any, component: Any, name: Any, status: Any) -> Codes:
+    def _code(self, event_type: JsonValue, component: JsonValue, name: JsonValue, status: JsonValue) -> Codes:
         t = self.timeline
         component_code, name_code = t.components.code(component), t.names.code(name)
         codes = (t.types.code(event_type), component_code, name_code, t.statuses.code(status),

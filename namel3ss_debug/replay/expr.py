@@ -41,16 +41,17 @@ from __future__ import annotations
 
 import enum
 import operator
-from typing import Any, Callable
+from typing import Callable
 
 from .expr_syntax import MAX_DEPTH, Compare, Expr, ExprError, Literal, Logic, Node, Not, Path, parse, pointer
+from ..model.json_types import JsonValue
 
 __all__ = ["MAX_DEPTH", "MAX_LENGTH", "MISSING", "Compare", "Expr", "ExprError", "Literal", "Logic", "Not", "Path",
            "evaluate", "names", "parse_expression", "pointer", "truthy"]
 
 MAX_LENGTH = 2000
 
-Resolve = Callable[[str], Any]
+Resolve = Callable[[str], JsonValue]
 
 
 class _Missing(enum.Enum):
@@ -77,7 +78,7 @@ def parse_expression(text: str) -> Expr:
     return Expr(text, parse(text))
 
 
-def evaluate(expr: Expr, resolve: Resolve) -> Any:
+def evaluate(expr: Expr, resolve: Resolve) -> JsonValue:
     """The value of `expr`, reading top-level fields with `resolve(name)` (which gives a value or MISSING)."""
     return _value(expr.node, resolve)
 
@@ -106,7 +107,7 @@ def names(expr: Expr) -> frozenset[str]:
 # --- evaluation -------------------------------------------------------------------------------------
 
 
-def _kind(value: Any) -> str:
+def _kind(value: JsonValue) -> str:
     """The JSON kind of a value; bool is not a number, and anything outside JSON is `other`."""
     if value is MISSING or value is None:
         return "missing" if value is MISSING else "null"
@@ -119,7 +120,7 @@ def _kind(value: Any) -> str:
 _KINDS = (("bool", bool), ("number", (int, float)), ("string", str), ("list", (list, tuple)), ("dict", dict))
 
 
-def _value(node: Node, resolve: Resolve) -> Any:
+def _value(node: Node, resolve: Resolve) -> JsonValue:
     if isinstance(node, Literal):
         return list(node.value) if isinstance(node.value, tuple) else node.value
     if isinstance(node, Path):
@@ -135,7 +136,7 @@ def _value(node: Node, resolve: Resolve) -> Any:
     return all(truths) if node.op == "and" else any(truths)
 
 
-def _truth(value: Any) -> bool:
+def _truth(value: JsonValue) -> bool:
     kind = _kind(value)
     if kind in ("bool", "number"):
         return bool(value != 0)
@@ -144,7 +145,7 @@ def _truth(value: Any) -> bool:
     return kind == "other"  # present, but never asked: a foreign __bool__ could raise
 
 
-def _step(value: Any, step: str | int) -> Any:
+def _step(value: JsonValue, step: str | int) -> JsonValue:
     if isinstance(step, str):
         return value.get(step, MISSING) if isinstance(value, dict) else MISSING
     if isinstance(value, (list, tuple)) and -len(value) <= step < len(value):
@@ -152,7 +153,7 @@ def _step(value: Any, step: str | int) -> Any:
     return MISSING
 
 
-def _equal(left: Any, right: Any) -> bool:
+def _equal(left: JsonValue, right: JsonValue) -> bool:
     """JSON equality, iterative so deep values cannot overflow the stack, and safe on cycles."""
     pending, seen = [(left, right)], set()
     while pending:
@@ -171,7 +172,7 @@ def _equal(left: Any, right: Any) -> bool:
     return True
 
 
-def _contains(container: Any, item: Any) -> bool:
+def _contains(container: JsonValue, item: JsonValue) -> bool:
     kind = _kind(container)
     if kind == "list":
         return any(_equal(item, element) for element in container)
@@ -180,7 +181,7 @@ def _contains(container: Any, item: Any) -> bool:
     return False
 
 
-def _compare(op: str, left: Any, right: Any) -> bool:
+def _compare(op: str, left: JsonValue, right: JsonValue) -> bool:
     if op in ("==", "!="):
         return _equal(left, right) == (op == "==")
     if op in ("in", "not in"):

@@ -9,9 +9,10 @@ from __future__ import annotations
 import re
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator, Union
+from typing import Callable, Iterator, Union
 
 from ..model.errors import UsageError
+from ..model.json_types import JsonValue
 
 MAX_DEPTH = 50
 
@@ -45,7 +46,7 @@ def pointer(line: str, column: int) -> str:
 
 @dataclass(frozen=True)
 class Literal:
-    value: Any  # a number, string, bool or None; a tuple for a list literal, so the node stays hashable
+    value: JsonValue  # a number, string, bool or None; a tuple for a list literal, so the node stays hashable
 
 
 @dataclass(frozen=True)
@@ -94,7 +95,7 @@ class Expr:
 @dataclass(frozen=True)
 class _Token:
     kind: str  # number, string, name, keyword, op, punct, end
-    value: Any
+    value: JsonValue
     column: int
     text: str  # as written, for messages
 
@@ -292,7 +293,7 @@ class _Parser:
         self.expect("]", f"expected ',' or ']' to close the '[' at column {opening.column}")
         return Literal(tuple(items))
 
-    def parse_literal(self) -> Any:
+    def parse_literal(self) -> JsonValue:
         token = self.current
         if token.kind in ("number", "string"):
             return self.advance().value

@@ -14,7 +14,7 @@ import os
 from array import array
 from collections import OrderedDict
 from itertools import repeat
-from typing import Any, Iterable
+from typing import IO, Iterable
 
 from ..model.errors import TraceError, UsageError
 from ..model.text_keys import RunChoice
@@ -43,7 +43,7 @@ class FileStore:
         self.offset = array("q")
         self.seq = array("q")  # the timeline's own, handed over by the loader: a line read again must have its seq
         self._descriptors: dict[int, int] = {}
-        self._copies: list[Any] = []  # the decompressed copies of `.gz` files, closed with the store
+        self._copies: list[IO[bytes]] = []  # the decompressed copies of `.gz` files, closed with the store
         self._stamps: list[tuple[int, int] | None] = []
         self._cache: OrderedDict[int, JsonEvent] = OrderedDict()
 

@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any
 
 import orjson
 
 from .mocks import Mock, MockError, parse_key
+from ..model.json_types import JsonValue
 
 _POSITION = re.compile(r"line (\d+) column (\d+)")
 MAX_MOCK_FILE = 64 << 20
@@ -53,7 +53,7 @@ def _read(path: Path, shown: str) -> bytes:
                         hint="check the path (it is relative to the working directory)") from None
 
 
-def _json(data: bytes, where: str) -> Any:
+def _json(data: bytes, where: str) -> JsonValue:
     try:
         return orjson.loads(data)
     except orjson.JSONDecodeError as error:

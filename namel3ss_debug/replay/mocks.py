@@ -14,11 +14,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
 
 from ..model.calls import CallAddress, CallNumberError
 from ..model.errors import UsageError
-from ..model.json_types import JsonEvent
+from ..model.json_types import JsonEvent, JsonValue
 from .misses import nearest_recorded, no_such_call
 from .timeline import END, INSTANT, START, Timeline
 
@@ -47,7 +46,7 @@ class Mock:
     """A mock and where it came from (`--mock`, a file, the console), for `mock` to list."""
 
     key: MockKey
-    value: Any
+    value: JsonValue
     origin: str
 
 
@@ -151,14 +150,14 @@ class MockTable:
         return mocked_event(event, self.mocks[key].value)
 
 
-def mocked_event(event: JsonEvent, value: Any) -> JsonEvent:
+def mocked_event(event: JsonEvent, value: JsonValue) -> JsonEvent:
     """A copy of the event whose result is `value` (see the module docstring for where it goes).
 
     A failed call that is mocked returned `value` instead: it is `completed`, without its error.
     """
     outputs = event.get("outputs")
     if isinstance(outputs, dict) and "return" in outputs:
-        replaced: Any = {**outputs, "return": value}
+        replaced: JsonValue = {**outputs, "return": value}
     else:
         replaced = value
     copy = {key: item for key, item in event.items() if key not in ("outputs", "error")}

@@ -7,9 +7,9 @@ A command never prints; it returns these, and the console hands them to `render/
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from ..model.calls import CallAddress
+from ..model.json_types import JsonValue
 from .engine import Stop
 
 
@@ -72,7 +72,7 @@ class StopReport(Output):
     where: str
     ancestry: tuple[Frame, ...]
     hits: tuple[BreakpointInfo, ...]
-    displays: tuple[tuple[str, Any, bool], ...]  # (expression, value, missing)
+    displays: tuple[tuple[str, JsonValue, bool], ...]  # (expression, value, missing)
 
 
 @dataclass(frozen=True)
@@ -101,7 +101,7 @@ class Value(Output):
     are shown after their expression."""
 
     expression: str
-    value: Any
+    value: JsonValue
     missing: bool = False
     pretty: bool = False
     named: bool = False
@@ -125,7 +125,7 @@ class MockInfo:
     key: str
     origin: str
     events: int
-    value: Any
+    value: JsonValue
 
 
 @dataclass(frozen=True)
@@ -139,7 +139,7 @@ class Table(Output):
 
     title: str
     columns: tuple[str, ...]
-    rows: tuple[tuple[Any, ...], ...]
+    rows: tuple[tuple[JsonValue, ...], ...]
 
 
 @dataclass(frozen=True)

@@ -28,15 +28,18 @@ from __future__ import annotations
 import math
 from array import array
 from collections import OrderedDict
-from typing import Any, Callable, NamedTuple, Protocol, Sequence
+from typing import Callable, NamedTuple, Protocol, Sequence
 
 from .timeline import END, INSTANT, NO_SPAN, START
+from ..model.json_types import JsonValue
 
 MAX_DEPTH = 0xFFFFFFFF  # a depth past an array("I") item is kept at its largest
 
 Operation = tuple[int, int]
 Codes = tuple[int, int, int, int, Operation]  # type, component, name and status codes, and the operation
-Texts = tuple[Any, Any, Any, Any]  # type, component, name, status: texts, or any JSON value in an event read as a dict
+# type, component, name, status: texts, or any JSON value in an event read as a dict
+Texts = tuple[JsonValue, JsonValue, JsonValue, JsonValue]
+CodeOf = Callable[[JsonValue, JsonValue, JsonValue, JsonValue], Codes]  # four texts -> their codes
 
 
 class Placeable(Protocol):
@@ -84,7 +87,7 @@ class Placed(NamedTuple):
     span_end: array[int]  # "i"
 
 
-def place(records: Sequence[Placeable], codes: dict[Texts, Codes], code_of: Callable[[Any, Any, Any, Any], Codes],
+def place(records: Sequence[Placeable], codes: dict[Texts, Codes], code_of: CodeOf,
           open: dict[str, int], closed: OrderedDict[str, int], remembered: int, counts: dict[Operation, int],
           depth: array[int], call: array[int], span_start: array[int], span_end: array[int]) -> Placed:
     """The block placed (see the module's docstring)."""
@@ -147,7 +150,7 @@ def place(records: Sequence[Placeable], codes: dict[Texts, Codes], code_of: Call
                   array("i", new_parent), array("i", new_start), array("i", new_end))
 
 
-def _codes(codes: dict[Texts, Codes], code_of: Callable[[Any, Any, Any, Any], Codes], record: Placeable) -> Codes:
+def _codes(codes: dict[Texts, Codes], code_of: CodeOf, record: Placeable) -> Codes:
     texts = (record.event_type, record.component, record.name, record.status)
     try:
         found = codes.get(texts)

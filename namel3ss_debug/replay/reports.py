@@ -3,7 +3,6 @@ and the answers of the breakpoint commands both sessions have (replay's and the 
 
 from __future__ import annotations
 
-from typing import Any
 
 from ..analysis.fields import is_duration, parse_ts
 from .breakpoints import Breakpoint, BreakpointTable
@@ -11,7 +10,7 @@ from .engine import ReplayEngine, Stop
 from .expr import MISSING, Expr, evaluate
 from .outputs import BreakpointInfo, Breakpoints, Frame, Listing, Message, Output, Row, StopReport, Table
 from .timeline import END, START, Timeline
-from ..model.json_types import JsonObject
+from ..model.json_types import JsonObject, JsonValue
 
 
 def frame(t: Timeline, index: int) -> Frame:
@@ -95,7 +94,7 @@ def span_bounds(t: Timeline, index: int) -> tuple[int, int]:
     return start, end if end is not None else len(t) - 1
 
 
-def value_of(expr: Expr | None, stop: Stop) -> tuple[Any, bool]:
+def value_of(expr: Expr | None, stop: Stop) -> tuple[JsonValue, bool]:
     """`(value, missing)` of an expression at a stop; no expression is the whole event."""
     if expr is None:
         return stop.view.event, False
@@ -107,7 +106,7 @@ def run_info(engine: ReplayEngine) -> Table:
     """The run: id, files, events, when it started and ended, how it was started, how it ended."""
     t = engine.timeline
     first, last = t.event(0), t.event(len(t) - 1)
-    rows: list[tuple[Any, ...]] = [("run", t.run_id or "-"), ("trace", t.label), ("events", len(t)),
+    rows: list[tuple[JsonValue, ...]] = [("run", t.run_id or "-"), ("trace", t.label), ("events", len(t)),
                                    ("seq", f"{t.seq[0]}..{t.seq[len(t) - 1]}"), ("first", first.get("ts", "-")),
                                    ("last", last.get("ts", "-"))]
     start = t.run_start()

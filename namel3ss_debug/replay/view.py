@@ -9,10 +9,9 @@ start of a slow call, before anything it did is shown.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from .expr import MISSING
-from ..model.json_types import JsonEvent
+from ..model.json_types import JsonEvent, JsonValue
 
 
 @dataclass(frozen=True)
@@ -24,7 +23,7 @@ class EventView:
     partner: JsonEvent | None = None
     mock: str | None = None  # the key of the mock that replaced this call's outputs
 
-    def resolve(self, name: str) -> Any:
+    def resolve(self, name: str) -> JsonValue:
         """A top-level field of the event, else of its call's other event, else MISSING."""
         if name in self.event:
             return self.event[name]

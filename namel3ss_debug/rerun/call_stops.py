@@ -13,13 +13,14 @@ that runs the user's editor on the answer as JSON (`edit(value) -> the saved tex
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Callable
 
 import orjson
 
 from ..model.errors import UsageError
 from ..model.rerun_protocol import REPLACED, RerunQuit
 from ..model.values import CodecError
+from ..model.json_types import JsonValue
 from ..replay.breakpoints import BreakpointTable, parse_condition
 from ..replay.commands import CommandSession, numbers
 from ..replay.expr import MISSING, evaluate
@@ -55,14 +56,14 @@ class Replaced(Output):
     """A call's answer replaced at the console: `key returns value`."""
 
     key: str
-    value: Any
+    value: JsonValue
 
 
 class RerunSession(CommandSession):
     """The breakpoints, whether to stop at every call (stepping), and the call waiting at a stop."""
 
     def __init__(self, breakpoints: BreakpointTable, *, step: bool = False, recording: Recording | None = None,
-                 edit: Callable[[Any], str | None] | None = None):
+                 edit: Callable[[JsonValue], str | None] | None = None):
         super().__init__()
         self.breakpoints = breakpoints
         self.stepping = step
@@ -87,7 +88,7 @@ class RerunSession(CommandSession):
         self._pending, self.decision, self.done = None, None, False
         return decision
 
-    def _decide(self, action: str, value: Any = None) -> list[Output]:
+    def _decide(self, action: str, value: JsonValue = None) -> list[Output]:
         self.decision, self.done = Decision(action, value), True
         return []
 
@@ -139,7 +140,7 @@ class RerunSession(CommandSession):
         Run this call for real (a model, a tool, the network) instead of answering it from the recording."""
         return [Message(f"{self._current.live.key} runs live"), *self._decide("live")]
 
-    def _replaced(self, value: Any) -> list[Output]:
+    def _replaced(self, value: JsonValue) -> list[Output]:
         pending = self._current
         try:  # a value the call's codec cannot rebuild is refused here, and the stop stays
             from_value(REPLACED, value, pending.codec, None, pending.generator)
@@ -211,7 +212,7 @@ class RerunSession(CommandSession):
 COMMANDS = RerunSession.commands
 
 
-def parse_json(text: str, column: int | None) -> Any:
+def parse_json(text: str, column: int | None) -> JsonValue:
     """A replacement value; `column` is where `text` starts in the command line (None: a file)."""
     try:
         return orjson.loads(text)

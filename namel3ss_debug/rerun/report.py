@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from ..replay.timeline import Timeline
 from .candidates import Miss
@@ -12,7 +11,7 @@ from .network import Network
 from .ran_again import RanAgain, ran_again
 from .recording import Recording, run_end
 from .answerer import Rerun
-from ..model.json_types import JsonEvent
+from ..model.json_types import JsonEvent, JsonValue
 
 SCHEMA = "namel3ss-debug/rerun/v1"
 
@@ -37,7 +36,7 @@ class Ending:
                    _text(error.get("type")), _text(error.get("message")))
 
 
-def _text(value: Any) -> str | None:
+def _text(value: JsonValue) -> str | None:
     return value if isinstance(value, str) else None
 
 
