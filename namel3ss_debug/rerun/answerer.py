@@ -23,12 +23,12 @@ from __future__ import annotations
 import threading
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any, Callable, Protocol
+from typing import Callable, Protocol
 
 from ..model.rerun_protocol import (LIVE, MOCKED, RECORDED, REPLACED, RERAN, AnsweredSpan, Asked, Named, RequestSpec,
                                     RerunMiss, RerunStop)
 from ..model.values import CodecError
-from ..model.json_types import JsonObject
+from ..model.json_types import Foreign, JsonObject, JsonValue
 from ..replay.mocks import Mock
 from .answers import Answer, Unanswerable, from_recording, from_value, mark
 from .candidates import LiveCall, Miss, nearest
@@ -42,7 +42,7 @@ class Decision:
     """What the stepper chose: `accept` the answer, `replace` it with `value`, or run the call `live`."""
 
     action: str
-    value: Any = None
+    value: JsonValue = None
 
 
 class Stepper(Protocol):
@@ -63,7 +63,7 @@ class PendingCall:
     path: str
     recorded: RecordedCall | None
     answer: Answer | None  # None: the call will run live
-    codec: Any
+    codec: Foreign
     miss: str | None = None
     generator: bool = False  # the call yields items: a replacement is the list of them
     on_miss: str = "error"  # what accepting a call with no answer does: stop the run (error) or run it live
@@ -101,7 +101,7 @@ class Rerun:
 
     def __init__(self, recording: Recording, *, match: str = "call", on_miss: str = "error",
                  mocks: dict[str, Mock] | None = None, stepper: Stepper | None = None,
-                 inputs_of: Callable[[str, Any], Any] | None = None, live_tools: bool = False):
+                 inputs_of: Callable[[str, Foreign], Foreign] | None = None, live_tools: bool = False):
         self.recording = recording
         self.live_tools = live_tools  # tool calls run for real (unless mocked); LLM calls are still answered
         self.match = match
@@ -134,7 +134,7 @@ class Rerun:
             if span.component == "tool" and isinstance(asker, str) and isinstance(call_id, str) and call_id:
                 self._asks[span.span_id] = (asker, call_id)
 
-    def answer(self, asked: Asked, span: AnsweredSpan, inputs: Any) -> Answer | None:
+    def answer(self, asked: Asked, span: AnsweredSpan, inputs: Foreign) -> Answer | None:
         """The answer for a replayable call, or None to run it live. Raises RerunMiss on a miss.
 
         A failure of our own stops the rerun (RerunStop) rather than letting the call run for real."""
@@ -146,7 +146,7 @@ class Rerun:
             raise RerunStop(f"namel3ss-debug could not answer {asked.component}:{asked.name}: "
                             f"{type(error).__name__}: {error}") from error
 
-    def _answer(self, spec: Asked, span: AnsweredSpan, inputs: Any) -> Answer | None:
+    def _answer(self, spec: Asked, span: AnsweredSpan, inputs: Foreign) -> Answer | None:
         # A value typed by the user (a mock, a replacement at the console) may be checked more strictly
         # than a recorded one, which the app once got as it is: the spec's `mock_codec`, if it has one.
         typed = spec.mock_codec or spec.codec
@@ -208,7 +208,7 @@ class Rerun:
         return RERAN
 
     # -- matching ------------------------------------------------------------------------------
-    def _live_call(self, named: Named, span: AnsweredSpan, inputs: Any) -> LiveCall:
+    def _live_call(self, named: Named, span: AnsweredSpan, inputs: Foreign) -> LiveCall:
         path, number = self._spans[span.span_id]  # the tracer told us of the span when it opened
         shown = self.inputs_of(f"{named.prefix}_start", inputs)
         return LiveCall(named.component, named.name, named.prefix, path, number, shown, fingerprint(shown))
@@ -274,7 +274,7 @@ class Rerun:
                 return mock
         return None
 
-    def ran(self, span: AnsweredSpan, inputs: Any = None) -> None:
+    def ran(self, span: AnsweredSpan, inputs: Foreign = None) -> None:
         """A call that runs for real because nothing of ours can answer it (a span seen only through
         OpenTelemetry): a tool is matched to its recorded twin as an answered call would be, and counts
         as `reran` when it has one; an LLM call, or a tool the recording lacks, counts as live."""

@@ -4,13 +4,13 @@ exception, and the fields its end event records, as the recording had them.
 
 from __future__ import annotations
 
-from typing import Any, TypedDict
+from typing import TypedDict
 
 import orjson
 
 from ..model.rerun_protocol import RECORDED, AnsweredSpan
 from ..model.values import decode
-from ..model.json_types import JsonEvent
+from ..model.json_types import Foreign, JsonEvent, JsonValue
 from .errors import rebuild_error
 
 
@@ -21,11 +21,11 @@ class Unanswerable(Exception):
 class _Recorded(TypedDict, total=False):
     """What every answer from a recording carries, whatever the call returned or raised."""
 
-    outputs: Any
-    usage: Any
-    model: Any
+    outputs: JsonValue
+    usage: JsonValue
+    model: JsonValue
     recorded_key: str
-    attrs: Any
+    attrs: JsonValue
     note: str | None
 
 
@@ -38,10 +38,10 @@ class Answer:
     __slots__ = ("source", "value", "items", "error", "handled", "raises", "outputs", "usage", "model",
                  "recorded_key", "note", "attrs")
 
-    def __init__(self, source: str, *, value: Any = None, items: list[Any] | None = None,
+    def __init__(self, source: str, *, value: Foreign = None, items: list[Foreign] | None = None,
                  error: BaseException | None = None, handled: bool = False, raises: bool = True,
-                 outputs: Any = None, usage: Any = None, model: Any = None, recorded_key: str | None = None,
-                 note: str | None = None, attrs: Any = None):
+                 outputs: JsonValue = None, usage: JsonValue = None, model: JsonValue = None,
+                 recorded_key: str | None = None, note: str | None = None, attrs: JsonValue = None):
         self.source, self.value, self.items, self.error = source, value, items or [], error
         self.handled, self.raises = handled, raises and error is not None
         self.outputs, self.usage, self.model, self.recorded_key = outputs, usage, model, recorded_key
@@ -77,7 +77,7 @@ def mark(span: AnsweredSpan, source: str, recorded_key: str | None) -> None:
         span.set_attribute("replay_of", recorded_key)
 
 
-def from_recording(end: JsonEvent | None, codec: Any, key: str, where: str, generator: bool = False) -> Answer:
+def from_recording(end: JsonEvent | None, codec: Foreign, key: str, where: str, generator: bool = False) -> Answer:
     """The answer the recorded end event gives: its return value (or yielded items), or its error."""
     if end is None:
         raise Unanswerable(f"the recording has {key} start but never end (the run stopped inside it)")
@@ -122,7 +122,7 @@ def _inexact(end: JsonEvent, key: str) -> str | None:
     return None
 
 
-def from_value(source: str, value: Any, codec: Any, key: str | None, generator: bool = False) -> Answer:
+def from_value(source: str, value: JsonValue, codec: Foreign, key: str | None, generator: bool = False) -> Answer:
     """A mock's or a replacement's answer: `value` is what the call returns; a generator yields the
     items of a list (or the one value)."""
     if generator:
@@ -132,7 +132,7 @@ def from_value(source: str, value: Any, codec: Any, key: str | None, generator: 
     return Answer(source, value=decode(value, codec), outputs={"return": value}, recorded_key=key)
 
 
-def answer_json(answer: Answer | None) -> Any:
+def answer_json(answer: Answer | None) -> JsonValue:
     """The answer as the JSON a replacement would be: its return value, a generator's items, or null
     for an exception or no answer."""
     if answer is None or answer.raises:

@@ -7,9 +7,9 @@ under, its occurrence there and its inputs; ties go to the call nearest in the r
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 from ..model.calls import CallRecord
+from ..model.json_types import Foreign, JsonValue
 from .call_paths import step_label
 from .recording import RecordedCall, Recording
 
@@ -26,7 +26,7 @@ class LiveCall(CallRecord):
     prefix: str  # its event types' prefix: `llm_call` for llm_call_start/end
     path: int
     number: int  # its N among the rerun's calls of this component and name
-    inputs: Any
+    inputs: Foreign
     fingerprint: bytes
 
     @property
@@ -48,7 +48,7 @@ class Miss:
 
     call: str
     path: str
-    inputs: Any
+    inputs: Foreign
     why: str
     candidates: tuple[Candidate, ...] = field(default_factory=tuple)
 
@@ -98,7 +98,7 @@ def _reasons(recording: Recording, call: RecordedCall, live: LiveCall, served: s
     return reasons or ["matches, but was not chosen"]
 
 
-def input_difference(recorded: Any, live: Any, path: str = "",
+def input_difference(recorded: JsonValue, live: Foreign, path: str = "",
                      words: tuple[str, str] = ("recorded", "this call")) -> str:
     """The first place where two values differ: `query: recorded 'a', this call 'b'`."""
     if isinstance(recorded, dict) and isinstance(live, dict):
@@ -135,7 +135,7 @@ def _window(text: str, start: int, size: int = MAX_SHOWN - 8) -> str:
     return part + ("..." if start + size < len(text) else "")
 
 
-def short_repr(value: Any, limit: int = MAX_SHOWN) -> str:
+def short_repr(value: object, limit: int = MAX_SHOWN) -> str:
     """`repr(value)`, cut to `limit` characters."""
     text = repr(value)
     return text if len(text) <= limit else text[:limit - 3] + "..."

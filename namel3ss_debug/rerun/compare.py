@@ -19,13 +19,13 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any, Mapping, TypeAlias
 
 import orjson
 
 from ..model.divergence import ByKey, first_parting
 from ..model.events import RUN_LINK_ATTRS, is_startup
-from ..model.json_types import JsonEvent
+from ..model.json_types import JsonEvent, JsonValue
 from ..replay.timeline import END, START, Timeline
 from .candidates import input_difference
 from .call_paths import ROOT, PathCounter, PathTable, step_label
@@ -46,6 +46,9 @@ _VOLATILE_WORDS = frozenset({"id", "time", "timestamp", "duration", "latency"})
 # left out when the run has no such span (an id forgotten, or of another run).
 _SPAN_REFERENCES = ("llm_span_id",)
 _KIND_WORD = {START: "start", END: "end"}
+# Any: an event's place, read by its length: (path, START or END) for a span's ends, (path, type, name, n) for
+# an instant
+Place: TypeAlias = Any
 # A rerun's span of these takes the place of the recorded call it was matched to (`attrs.replay_of`): a request
 # by what it asks, a tool by the id the model gave it (`answerer.py`), whatever order they started in.
 _ANSWERED_COMPONENTS = (*REQUEST_COMPONENTS, "tool")
@@ -83,7 +86,7 @@ class Comparison:
 @dataclass
 class _Side:
     timeline: Timeline
-    events: ByKey[Any]  # each event's place, position and digest, in the run's order
+    events: ByKey[Place]  # each event's place, position and digest, in the run's order
     table: PathTable
     places: dict[str, str] = field(default_factory=dict)  # span id -> its path as text, for `_SPAN_REFERENCES`
 
@@ -145,7 +148,7 @@ def _side(timeline: Timeline, table: PathTable, recorded: dict[str, int] | None 
                 span_paths[span] = _answered_from(timeline, i, recorded) or span_paths[span]
             if isinstance(event.get("span_id"), str):
                 side.places[event["span_id"]] = table.text(span_paths[span])
-            key: Any = (span_paths[span], START)
+            key: Place = (span_paths[span], START)
         elif kind == END:
             key = (span_paths.get(timeline.span[i], ROOT), END)
         else:
@@ -156,7 +159,7 @@ def _side(timeline: Timeline, table: PathTable, recorded: dict[str, int] | None 
     return side
 
 
-def _place(table: PathTable, key: Any) -> str:
+def _place(table: PathTable, key: Place) -> str:
     """How the report names an event's place: `agent:a#1 > llm:writer#1 end`, `agent:a#1 > mark m#2`."""
     if len(key) == 2:
         return f"{table.text(key[0])} {_KIND_WORD[key[1]]}"
@@ -201,7 +204,7 @@ def volatile_attribute(key: str) -> bool:
     return not _VOLATILE_WORDS.isdisjoint(key.rsplit(".", 1)[-1].split("_"))
 
 
-def _steady(key: str, value: Any) -> Any:
+def _steady(key: str, value: JsonValue) -> JsonValue:
     """An attr as compared: a request's URL without its host, an OpenTelemetry span's attributes without the
     volatile ones."""
     if key == "http":
@@ -211,11 +214,11 @@ def _steady(key: str, value: Any) -> Any:
     return value
 
 
-def _place_of(span_id: Any, places: Mapping[str, str] | None) -> str | None:
+def _place_of(span_id: JsonValue, places: Mapping[str, str] | None) -> str | None:
     return places.get(span_id) if places and isinstance(span_id, str) else None
 
 
-def _without_host(http: Any) -> Any:
+def _without_host(http: JsonValue) -> JsonValue:
     """A request's URL without its scheme, host and port: a stub or a proxy on another port (a
     server started afresh for each run) receives the same request."""
     url = http.get("url") if isinstance(http, dict) else None
@@ -251,12 +254,12 @@ def _first(old: _Side, new: _Side) -> EventDivergence | None:
     return EventDivergence(old_ref, new_ref, what)
 
 
-def _ref(side: _Side, key: Any, position: int) -> EventRef:
+def _ref(side: _Side, key: Place, position: int) -> EventRef:
     t = side.timeline
     return EventRef(t.seq[position], t.where(position), t.event_type(position), _place(side.table, key))
 
 
-def _what(old: _Side, new: _Side, key: Any, old_position: int, new_position: int) -> str:
+def _what(old: _Side, new: _Side, key: Place, old_position: int, new_position: int) -> str:
     before = content(old.timeline.event(old_position), old.places)
     after = content(new.timeline.event(new_position), new.places)
     return f"{_place(new.table, key)}: {input_difference(before, after, words=('recorded', 'rerun'))}"

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import builtins
 import sys
-from typing import Any
 
 from ..model.json_types import JsonObject
 
@@ -46,7 +45,7 @@ def rebuild_error(record: JsonObject, where: str) -> BaseException:
 def _loaded_type(type_name: str) -> type[BaseException] | None:
     """The class named `module.QualName`, looked up in modules already imported; never imports one."""
     if "." not in type_name:
-        found: Any = getattr(builtins, type_name, None)
+        found: object = getattr(builtins, type_name, None)
     else:
         found = None
         parts = type_name.split(".")
@@ -58,7 +57,7 @@ def _loaded_type(type_name: str) -> type[BaseException] | None:
     return found if isinstance(found, type) and issubclass(found, BaseException) else None
 
 
-def _attribute_path(owner: Any, names: list[str]) -> Any:
+def _attribute_path(owner: object, names: list[str]) -> object:
     for name in names:
         if name == "<locals>":
             return None

@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from typing import Any
 
 import orjson
 
 from ..model.calls import CallRecord
-from ..model.json_types import JsonEvent
+from ..model.json_types import JsonEvent, JsonValue
 from ..replay.timeline import START, Timeline
 from .call_paths import ROOT, PathCounter, PathTable, step_label
 
@@ -33,7 +32,7 @@ class RecordedCall(CallRecord):
     number: int  # the N of `component:name#N`, counted across the run as `replay` counts
 
 
-def fingerprint(inputs: Any) -> bytes:
+def fingerprint(inputs: object) -> bytes:
     """A digest of inputs as JSON with sorted keys: equal inputs, equal fingerprints."""
     try:
         data = orjson.dumps(inputs, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS)
@@ -97,7 +96,7 @@ class Recording:
     def end_event(self) -> JsonEvent | None:
         return run_end(self.timeline)
 
-    def inputs(self, call: RecordedCall) -> Any:
+    def inputs(self, call: RecordedCall) -> JsonValue:
         return self.timeline.event(call.start).get("inputs")
 
     def fingerprint(self, call: RecordedCall) -> bytes:

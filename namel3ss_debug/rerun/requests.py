@@ -18,11 +18,12 @@ their requests start in; identical requests go by the order they were made withi
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Hashable
 
 import orjson
 
 from ..model.rerun_protocol import RequestSpec
+from ..model.json_types import Foreign
 from .recording import RecordedCall, Recording
 
 REQUEST_COMPONENTS = ("llm", "http")
@@ -44,7 +45,7 @@ class RequestIndex:
         self.recording = recording
         self._exact: dict[tuple[tuple[str, str], bytes], list[RecordedRequest]] = {}
         self._in_order: dict[tuple[str, str], list[RecordedRequest]] = {}
-        self._next: dict[Any, int] = {}  # list key -> first position that may still be unserved
+        self._next: dict[Hashable, int] = {}  # list key -> first position that may still be unserved
         for call in recording.calls:
             if call.component in REQUEST_COMPONENTS:
                 self._add(call)
@@ -61,7 +62,7 @@ class RequestIndex:
         self._exact.setdefault((request.endpoint, self.recording.fingerprint(call)), []).append(request)
         self._in_order.setdefault(request.endpoint, []).append(request)
 
-    def match(self, spec: RequestSpec, inputs: Any, fingerprint: bytes, served: set[int],
+    def match(self, spec: RequestSpec, inputs: Foreign, fingerprint: bytes, served: set[int],
               by_inputs_only: bool) -> RecordedCall | None:
         """The recorded call that answers this request, or None."""
         exact = self._unserved(("exact", spec.endpoint, fingerprint), self._exact.get((spec.endpoint, fingerprint)),
@@ -74,7 +75,7 @@ class RequestIndex:
                                SIMILAR_AMONG)
         return self._most_like(inputs, later).call if later else None
 
-    def _unserved(self, key: Any, requests: list[RecordedRequest] | None, spec: RequestSpec, served: set[int],
+    def _unserved(self, key: Hashable, requests: list[RecordedRequest] | None, spec: RequestSpec, served: set[int],
                   most: int = 1) -> list[RecordedRequest]:
         """The first `most` unanswered requests of the list, of the same thread and task if it has any."""
         if not requests:
@@ -93,7 +94,7 @@ class RequestIndex:
                 break
         return same[:most] or other[:most]
 
-    def _most_like(self, inputs: Any, requests: list[RecordedRequest]) -> RecordedRequest:
+    def _most_like(self, inputs: Foreign, requests: list[RecordedRequest]) -> RecordedRequest:
         """Of `requests` (in order), the one whose body as JSON starts most like `inputs`'; the first on a tie."""
         if len(requests) == 1:
             return requests[0]
@@ -102,7 +103,7 @@ class RequestIndex:
                                                   -request.call.start))
 
 
-def _json(value: Any) -> bytes:
+def _json(value: object) -> bytes:
     try:
         return orjson.dumps(value, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS)
     except Exception:
