@@ -55,13 +55,14 @@ def tree_ordered_py(parents: Sequence[int]) -> bool:
     return True
 
 
+# Any: a kernel takes each of the buffers its reference takes and returns what that returns; one wrapper for all
 def _kernel(name: str, reference: Callable[[Any], Any]) -> Callable[[Any], Any]:
     """The kernel `name` where it was built, falling back to `reference` for what it does not read."""
     compiled = getattr(_kernels, name, None)
     if compiled is None:
         return reference
 
-    def kernel(values: Any) -> Any:
+    def kernel(values: Any) -> Any:  # Any: as `_kernel` says
         try:
             return compiled(values)
         except TypeError:  # not an array it reads: the reference
