@@ -3,8 +3,7 @@
  * give the same answers on generated blocks.
  *
  * Why: `bytes.count(b"\n")` looks at one byte a step (about 3.5 GB/s here), and a reader counts each block's
- * lines for their numbers, and finds where they start for the index sidecar's entries, unless its lines were
- * read in place (`analysis/_tally.c`'s Lines know both); `count` compares 16 bytes a step with
+ * lines for their numbers, and finds where they start for the index sidecar's entries; `count` compares 16 bytes a step with
  * SSE2 (every x86-64 has it) and adds the matches up in byte lanes, about 27 GB/s here, and uses the byte
  * loop elsewhere. `starts` walks the lines with memchr instead of a Python call a line. */
 #define PY_SSIZE_T_CLEAN
