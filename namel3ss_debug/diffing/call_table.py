@@ -14,8 +14,9 @@ from __future__ import annotations
 import math
 from array import array
 from dataclasses import dataclass
+from itertools import repeat
 from operator import countOf, itemgetter
-from typing import Callable, Iterator, Mapping, Optional, overload
+from typing import Iterable, Iterator, Mapping, Optional, Sequence, overload
 
 import msgspec
 
@@ -29,11 +30,20 @@ _COUNTS = ("number", "depth")  # array("I"): a call number, a nesting depth
 _CODES = ("component", "name", "operation", "status")  # array("I"): indexes into `texts`
 _COLUMNS = (*_INTS, *_COUNTS, *_CODES, "parent", "place_file", "duration", "inputs", "outputs", "has_inputs",
             "has_outputs", "start_file")
-_NO_HASH = 0
+NO_HASH = 0
 # has_inputs: the call's start had no inputs; `inputs` is their fingerprint; `inputs` is the start line's byte
 # offset in `files[start_file]`, where they are read again when asked for (`previews.inputs_fingerprint`)
 NO_INPUTS, INPUTS_HASHED, INPUTS_AT_START = 0, 1, 2
 UNCLOSED = "unclosed"  # the status of a call whose end was never read
+
+# How the recorder hands a call over (`add_started`, `add_ended`), a block's calls at once: a start as
+# (seq, component, name, operation, number, parent, depth, inputs, has_inputs, start_file), its texts as
+# `codes()` gives them; an end as (index, status's code, duration or NaN, outputs' fingerprint (`hash_number`),
+# has_outputs, place_file (-1: no place), place_offset).
+Started = tuple[int, int, int, int, int, int, int, int, int, int]
+Ended = tuple[int, int, float, int, int, int, int]
+_STARTED = ("seq", "component", "name", "operation", "number", "parent", "depth", "inputs", "has_inputs",
+            "start_file")
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,7 +63,7 @@ class CompactCall(CallRecord):
     status: str = UNCLOSED
     duration_ms: Optional[float] = None
     inputs_hash: Optional[bytes] = None  # None: recorded without inputs, or with `inputs_place`
-    outputs_hash: Optional[bytes] = None  # None: recorded without outputs (nor error)
+    outputs_hash: Optional[bytes] = None  # None: recorded without outputs (nor error), or not an LLM or tool call
     preview: Optional[str] = None  # LLM and tool calls of a run that cannot be read again
     place: Optional[tuple[str, int]] = None  # the end event's file and byte offset, for the others
     inputs_place: Optional[tuple[str, int]] = None  # of a run read again: the start event's file and byte offset
@@ -99,83 +109,35 @@ class CallTable:
     # -- building (CallRecorder) -------------------------------------------------------------------
 
     def codes(self, component: str, name: str, operation: str) -> tuple[int, int, int]:
-        """The codes of a call's component, name and operation, for `adder()`."""
+        """The codes of a call's component, name and operation, for a `Started` row."""
         return self.texts.code(component), self.texts.code(name), self.texts.code(operation)
 
-    def adder(self) -> Callable[[int, tuple[int, int, int], int, int, int, Optional[bytes],
-                                 Optional[tuple[str, int]]], int]:
-        """`add(seq, codes, number, parent, depth, inputs_hash, inputs_place) -> index`: a call that has started
-        (`codes` from `codes()`; its end comes through `ender()`), with the fingerprint of its inputs or, in a
-        run read again, where its start's line is (neither: no inputs); each column's `append` bound once for a
-        loop that adds many."""
-        seq, component, name, operation = self.seq.append, self.component.append, self.name.append, \
-            self.operation.append
-        number_, depth_, parent_, status = self.number.append, self.depth.append, self.parent.append, \
-            self.status.append
-        duration, inputs, has_inputs = self.duration.append, self.inputs.append, self.has_inputs.append
-        outputs, has_outputs = self.outputs.append, self.has_outputs.append
-        place_file, place_offset, start_file = self.place_file.append, self.place_offset.append, self.start_file.append
-        unclosed, calls, nan, files = self.texts.code(UNCLOSED), self.seq, math.nan, self.files
+    def add_started(self, rows: Sequence[Started]) -> None:
+        """Calls that have started, after those added before (each row in `Started`'s order, `codes()` giving its
+        codes): each unclosed, without outputs, until `add_ended` says how it ended."""
+        for name, values in zip(_STARTED, zip(*rows)):
+            getattr(self, name).extend(values)
+        count = len(rows)
+        self.status.extend(repeat(self.texts.code(UNCLOSED), count))
+        self.duration.extend(repeat(math.nan, count))
+        self.outputs.extend(repeat(NO_HASH, count))
+        self.has_outputs.extend(repeat(0, count))
+        self.place_file.extend(repeat(-1, count))
+        self.place_offset.extend(repeat(0, count))
 
-        def add(at: int, codes: tuple[int, int, int], number: int, parent: int, depth: int,
-                inputs_hash: Optional[bytes], inputs_place: Optional[tuple[str, int]] = None) -> int:
-            index = len(calls)
-            seq(at)
-            component(codes[0])
-            name(codes[1])
-            operation(codes[2])
-            number_(number)
-            depth_(depth)
-            parent_(parent)
-            status(unclosed)
-            duration(nan)
-            if inputs_place is not None:
-                inputs(inputs_place[1])
-                has_inputs(INPUTS_AT_START)
-                start_file(files.code(inputs_place[0]))
-            elif inputs_hash is not None:
-                inputs(int.from_bytes(inputs_hash, "little"))
-                has_inputs(INPUTS_HASHED)
-                start_file(-1)
-            else:
-                inputs(_NO_HASH)
-                has_inputs(NO_INPUTS)
-                start_file(-1)
-            outputs(_NO_HASH)
-            has_outputs(0)
-            place_file(-1)
-            place_offset(0)
-            return index
-
-        return add
-
-    def ender(self) -> Callable[[int, str, Optional[float], Optional[bytes], Optional[str],
-                                Optional[tuple[str, int]]], None]:
-        """`end(index, status, duration, outputs_hash, preview, place)`: how call `index` ended (once a call: its
-        span's end is read once), each column bound once for a loop that ends many."""
-        status_, duration_, outputs, has_outputs = (self.status.__setitem__, self.duration.__setitem__,
-                                                    self.outputs.__setitem__, self.has_outputs.__setitem__)
-        place_file, place_offset = self.place_file.__setitem__, self.place_offset.__setitem__
-        previews, texts, files, nan = self.previews, self.texts, self.files, math.nan
-        statuses: dict[str, int] = {}  # a status -> its code: a run has a handful
-
-        def end(index: int, status: str, duration: Optional[float], outputs_hash: Optional[bytes],
-                preview: Optional[str], place: Optional[tuple[str, int]]) -> None:
-            code = statuses.get(status)
-            if code is None:
-                code = statuses[status] = texts.code(status)
-            status_(index, code)
-            duration_(index, nan if duration is None else duration)
-            if outputs_hash is not None:
-                outputs(index, int.from_bytes(outputs_hash, "little"))
-                has_outputs(index, 1)
-            if preview is not None:
-                previews[index] = preview
-            if place is not None:
-                place_file(index, files.code(place[0]))
-                place_offset(index, place[1])
-
-        return end
+    def add_ended(self, rows: Iterable[Ended]) -> None:
+        """How calls ended (each row in `Ended`'s order; a call ends once, after `add_started` took it)."""
+        status, duration, outputs, has_outputs = self.status, self.duration, self.outputs, self.has_outputs
+        place_file, place_offset = self.place_file, self.place_offset
+        for index, code, took, output, has_output, file, offset in rows:
+            status[index] = code
+            duration[index] = took
+            if has_output:
+                outputs[index] = output
+                has_outputs[index] = 1
+            if file >= 0:
+                place_file[index] = file
+                place_offset[index] = offset
 
     # -- reading -----------------------------------------------------------------------------------
 
@@ -294,6 +256,11 @@ def _whole(columns: Mapping[str, Column], texts: int, files: int) -> bool:
     starts = columns["start_file"]
     return countOf(columns["has_inputs"], INPUTS_AT_START) == calls - countOf(starts, -1) and \
         parents_before(columns["parent"])
+
+
+def hash_number(digest: bytes) -> int:
+    """An 8-byte fingerprint as the integer a column holds (`_digest` gives it back)."""
+    return int.from_bytes(digest, "little")
 
 
 def _digest(value: int) -> bytes:
