@@ -1,11 +1,11 @@
 """One run checked in one read, in one process: each event goes to the EventScan and, as a record, to `analyze`.
 
-The events arrive once (standard input cannot be read twice), so the two halves share the stream:
+The events arrive once (standard input cannot be read twice), so the scan and `analyze` share the stream:
 `analyze` pulls blocks of records, and making each block shows its events to the scan on the way.
 
 The records come from the store's typed fast path (a block of lines decoded at once, with each line's
 place), and the scan sees each record with its file and line. `forbid_secrets` looks at each line's bytes
-first with the tracer's pre-scan (in C) and decodes only the lines it flags. A check of `forbid_secrets`
+first with redaction's pre-scan (`redaction/scan.py`) and decodes only the lines it flags. A check of `forbid_secrets`
 alone reads nothing of the report, so the run is not analysed at all: it goes at the pre-scan's speed.
 """
 
