@@ -63,6 +63,15 @@ def test_outputs_are_kept_as_a_preview_for_llm_and_tool_calls_only():
         ("llm:writer", '{"text":"Sunlight frees electrons."}')]
 
 
+def test_only_llm_and_tool_outputs_are_fingerprinted_as_only_theirs_are_compared():
+    b = TraceBuilder()
+    b.run_start()
+    for component in ("agent", "llm", "tool", "memory"):
+        b.span(component, "step", 1.0, outputs={"return": "same"})
+    assert [(c.component, c.outputs_hash is not None) for c in record(b.events).calls[1:]] == [
+        ("agent", False), ("llm", True), ("tool", True), ("memory", False)]
+
+
 def test_a_failed_call_s_output_is_its_error():
     search = record(agent_run(fail_search=True)).calls[3]
     assert search.preview == "TimeoutError: late" and search.outputs_hash is not None

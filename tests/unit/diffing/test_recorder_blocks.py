@@ -15,6 +15,7 @@ import orjson
 import pytest
 from tracefactory import TraceBuilder, random_calls_run
 
+from namel3ss_debug.diffing import calls
 from namel3ss_debug.diffing.calls import CallRecorder
 from namel3ss_debug.diffing.previews import inputs_fingerprint
 from namel3ss_debug.store.records import BLOCK_DECODER
@@ -103,3 +104,23 @@ def test_many_operations_are_numbered_alike(tmp_path) -> None:
             events.add(event)
     assert len(events._numbers) > 300 and blocks._numbers == events._numbers
     assert calls_of(blocks) == calls_of(events)
+
+
+def test_outputs_met_again_are_hashed_alike_when_the_hashes_kept_are_forgotten(monkeypatch) -> None:
+    """Outputs of a few texts again and again (some too long to be kept), the hashes kept forgotten every two
+    texts: the fingerprints that events one by one (each hashed anew) give."""
+    monkeypatch.setattr(calls, "HASHES_KEPT", 2)
+    rng = random.Random(5)
+    trace = TraceBuilder()
+    trace.run_start()
+    texts = ["a", "b", "c", "x" * (calls.HASHED_TEXT_KEPT + 1)]
+    for _ in range(400):
+        trace.span(rng.choice(("tool", "llm")), "step", 1.0, outputs={"return": rng.choice(texts)})
+    trace.run_end()
+    blocks, events = CallRecorder(), CallRecorder()
+    blocks.add_block([BLOCK_DECODER.decode(orjson.dumps(event)) for event in trace.events])
+    for event in trace.events:
+        events.add(event)
+    made = calls_of(blocks)
+    assert len({call.outputs_hash for call, _ in made[0]} - {None}) == len(texts)
+    assert made == calls_of(events)
