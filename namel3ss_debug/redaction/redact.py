@@ -37,7 +37,7 @@ DEFAULT_KEYS = (
     "passphrase", "app_key", "master_key",
 )
 SEEN = "[REDACTED:seen]"
-_CONTAINERS = (dict, list)
+_SCALARS = (int, float, bool, type(None))  # what a field may hold that no walk changes
 MIN_TEXT = 6  # nothing shorter can hold a pair or a remembered value (every detector needs more)
 MIN_SEEN = 6  # a value hidden by key is remembered from this length: shorter ones would hide ordinary words
 MIN_SEEN_ENV = 8  # the same for environment variables, whose short values are flags (`1`, `true`)
@@ -154,30 +154,40 @@ class Redactor:
             text = self._tokens.redact(text, found)
         return self._pairs.redact(text, strict=pairs) if SENSITIVE_NAME in found else text
 
-    def redact_event(self, event: dict[str, Any]) -> dict[str, Any]:
-        """A copy of a whole event (plain JSON data) with its secrets replaced, as the tracer writes it.
+    def redact_event(self, event: dict[str, Any], *, as_searched: bool = False) -> dict[str, Any]:
+        """A copy of a whole event with its secrets replaced, as the tracer writes it.
+
+        The event is what orjson writes as it is: plain JSON data, or the tracer's own event, whose fields
+        may hold what orjson writes natively (dataclasses, datetimes, subclasses of `str`). A field is
+        searched in its own JSON first; one that may hold a secret is walked as that JSON parsed back, so
+        what is searched is what gets written, and the others are kept as they are, or with `as_searched`
+        (the tracer, whose event holds the app's own lists and dicts, which another thread may change
+        meanwhile) as the JSON that was searched (`orjson.Fragment`, which orjson writes as it is).
 
         A value learned in this event (a `password` key after the prompt that echoes it) is hidden in
         the rest of the event too: the event is walked again.
         """
         known = len(self._learned)
-        redacted = self._redact_fields(event)
-        return self._redact_fields(redacted) if len(self._learned) != known else redacted
+        redacted = self._redact_fields(event, as_searched)
+        return self._redact_fields(redacted, as_searched) if len(self._learned) != known else redacted
 
-    def _redact_fields(self, event: dict[str, Any]) -> dict[str, Any]:
-        walk, needs_walk = self._walk, self._needs_walk
+    def _redact_fields(self, event: dict[str, Any], as_searched: bool) -> dict[str, Any]:
         keys = event.get("event_type") not in STRUCTURAL
-        return {key: value if key in OURS or (type(value) in _CONTAINERS and not needs_walk(value))
-                else walk(value, key == "error", keys) for key, value in event.items()}
+        return {key: value if key in OURS or type(value) in _SCALARS
+                else self._redact_field(value, key, keys, as_searched) for key, value in event.items()}
 
-    def _needs_walk(self, value: Any) -> bool:
-        """Whether a dict or list field may hold something to hide: the line's pre-scan, asked of the field
-        alone, so that only the fields that need it are walked (`inputs` but not `outputs`, say); a string
-        is scanned by redact_text itself."""
+    def _redact_field(self, value: Any, key: str, keys: bool, as_searched: bool) -> Any:
+        """One field, walked when it may hold something to hide: the line's pre-scan, asked of the field
+        alone, so that only the fields that need it are walked (`outputs` but not `inputs`, say)."""
+        if type(value) is str:  # redact_text scans it itself
+            return self._walk(value, key == "error", keys)
         try:
-            return self.may_hold_secret(orjson.dumps(value))
+            data = orjson.dumps(value)
         except (TypeError, orjson.JSONEncodeError):
-            return True  # keys that are not strings: walk it
+            return self._walk(value, key == "error", keys)  # keys that are not strings: walk it
+        if self.may_hold_secret(data):
+            return self._walk(orjson.loads(data), key == "error", keys)
+        return orjson.Fragment(data) if as_searched else value
 
     def redact(self, value: Any, *, pairs: bool = False, keys: bool = True) -> Any:
         """A copy of a JSON-shaped `value` with secrets replaced, by key (unless `keys` is false) and by pattern."""

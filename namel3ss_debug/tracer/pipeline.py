@@ -1,11 +1,12 @@
 """The processors after filtering: redact -> truncate -> serialize, with a fast path.
 
 A processor is a step with two methods: `needed(event, line)`, a cheap test on the event and its
-serialized line, and `__call__(event)`, which takes the event as plain JSON data and returns it changed.
-The pipeline serializes first and asks each processor whether it is needed: testing the bytes is much
-cheaper than walking the event, and most events need no processor at all. When one is needed, the line
-is parsed back into plain data (objects already turned into JSON by `serialize.default`), and each
-processor in order that its test still asks for runs, the line serialized again after it.
+serialized line, and `__call__(event, line)`, which returns the event changed. The pipeline serializes
+first and asks each processor whether it is needed: testing the bytes is much cheaper than walking the
+event, and most events need no processor at all. When one is needed, each processor in order that its
+test still asks for runs, the line serialized again after it. The event the processors get is the one
+the app handed over when orjson wrote it as it is (redaction parses back only the fields it walks), or
+else the line parsed back into plain data (objects turned into JSON by `serialize.default`).
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ UNTRUNCATED = frozenset({"run_start", "segment_start"})
 
 class Processor(Protocol):
     def needed(self, event: Event, line: bytes) -> bool: ...
-    def __call__(self, event: Event) -> Event: ...
+    def __call__(self, event: Event, line: bytes) -> Event: ...
 
 
 class Redaction:
@@ -41,8 +42,8 @@ class Redaction:
     def needed(self, event: Event, line: bytes) -> bool:
         return "error" in event or self.redactor.may_hold_secret(line)
 
-    def __call__(self, event: Event) -> Event:
-        return self.redactor.redact_event(event)
+    def __call__(self, event: Event, line: bytes) -> Event:
+        return self.redactor.redact_event(event, as_searched=True)
 
 
 class Truncation:
@@ -56,8 +57,9 @@ class Truncation:
     def needed(self, event: Event, line: bytes) -> bool:
         return len(line) > self._max_size and event.get("event_type") not in UNTRUNCATED
 
-    def __call__(self, event: Event) -> Event:
-        return event if event.get("event_type") in UNTRUNCATED else self.truncator(event)
+    def __call__(self, event: Event, line: bytes) -> Event:
+        """The truncator walks plain data: the line parsed back."""
+        return event if event.get("event_type") in UNTRUNCATED else self.truncator(orjson.loads(line))
 
 
 class Pipeline:
@@ -74,19 +76,21 @@ class Pipeline:
     def serialize(self, event: Event) -> bytes:
         try:  # orjson's fastest path first; anything unusual goes through dumps_unusual
             line = orjson.dumps(event, option=orjson.OPT_APPEND_NEWLINE)
+            as_is = True
         except Exception:
-            line = dumps_unusual(event)
+            line, as_is = dumps_unusual(event), False
         scan = self._scan
         if len(line) > self._max_size or (scan is not None and ("error" in event or scan(line))):
-            return self._slow(line)  # where each processor's own test decides
+            # where each processor's own test decides, on what orjson writes as it is: the event, or its line
+            return self._slow(event if as_is else orjson.loads(line))
         return line
 
-    def _slow(self, line: bytes) -> bytes:
+    def _slow(self, event: Event) -> bytes:
         """Each processor that its test on the line as it then stands asks for (redaction may lengthen a
         line past the truncation limit, or not), the line made again after each."""
-        event = orjson.loads(line)
+        line = dumps(event)
         for processor in self.processors:
             if processor.needed(event, line):
-                event = processor(event)
+                event = processor(event, line)
                 line = dumps(event)
         return line
