@@ -15,7 +15,10 @@ MARK = REDACTED[:-1]  # what every redaction marker starts with
 SENSITIVE_NAME, URL_CREDENTIALS = -1, -2  # what `find` says besides marker indices (see scan.py)
 
 
-def _replacer(detector: Detector, rx: re.Pattern[str]) -> Callable[[re.Match[str]], str]:
+Replace = Callable[[re.Match[str]], str]
+
+
+def _replacer(detector: Detector, rx: re.Pattern[str]) -> Replace:
     marker = f"[REDACTED:{detector.label}]"
     group = "secret" if "secret" in rx.groupindex else 0
 
@@ -48,6 +51,7 @@ class TokenPatterns:
                         for index, marker in enumerate(markers())}
         self._owners[URL_CREDENTIALS] = (url,)
         self._extra = UserPatterns(extra, "[REDACTED:pattern]")  # RE2: linear in the text, whatever the pattern
+        self._plans: dict[tuple[int, ...], tuple[tuple[re.Pattern[str], Replace], ...]] = {}
 
     @property
     def has_extra(self) -> bool:
@@ -55,8 +59,17 @@ class TokenPatterns:
 
     def redact(self, text: str, found: Iterable[int]) -> str:
         """`text` with the matches of the detectors `found` calls for, and of every configured pattern, hidden."""
-        owners = self._owners
-        for index in sorted({detector for hit in found for detector in owners.get(hit, ())}):
-            rx, replace = self._detectors[index]
+        for rx, replace in self._plan(tuple(found)):
             text = rx.sub(replace, text)
         return self._extra.redact(text)
+
+    def _plan(self, found: tuple[int, ...]) -> tuple[tuple[re.Pattern[str], Replace], ...]:
+        """The detectors `found` calls for, in their order (remembered: the same few combinations come again)."""
+        plan = self._plans.get(found)
+        if plan is None:
+            owners = self._owners
+            plan = tuple(self._detectors[index]
+                         for index in sorted({detector for hit in found for detector in owners.get(hit, ())}))
+            if len(self._plans) < 4096:
+                self._plans[found] = plan
+        return plan

@@ -81,14 +81,14 @@ class Pipeline:
             line, as_is = dumps_unusual(event), False
         scan = self._scan
         if len(line) > self._max_size or (scan is not None and ("error" in event or scan(line))):
-            # where each processor's own test decides, on what orjson writes as it is: the event, or its line
-            return self._slow(event if as_is else orjson.loads(line))
+            return self._slow((event if as_is else orjson.loads(line), line))  # each processor's test decides
         return line
 
-    def _slow(self, event: Event) -> bytes:
+    def _slow(self, written: tuple[Event, bytes]) -> bytes:
         """Each processor that its test on the line as it then stands asks for (redaction may lengthen a
-        line past the truncation limit, or not), the line made again after each."""
-        line = dumps(event)
+        line past the truncation limit, or not), the line made again after each. `written` is the event as
+        orjson writes it as it is (the event itself, or its line parsed back) and that line."""
+        event, line = written
         for processor in self.processors:
             if processor.needed(event, line):
                 event = processor(event, line)
