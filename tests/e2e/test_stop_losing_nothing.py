@@ -19,7 +19,6 @@ its `dropped` is what is missing.
 from __future__ import annotations
 
 import os
-import resource
 import select
 import shutil
 import signal
@@ -197,17 +196,20 @@ def test_nothing_follows_run_end_across_rotated_segments(tmp_path):
 
 
 # -- a full disk ---------------------------------------------------------------------------------------------
+LIMITED = ("import os, resource, sys; limit = int(sys.argv[1]); "
+           "resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit)); os.execv(sys.argv[2], sys.argv[2:])")
+
+
 def disk_full_run(tmp_path: Path, *app_args: str, traces: Path | None = None,
                   file_size_limit: int = 0) -> tuple[subprocess.CompletedProcess, list[dict]]:
     traces = traces or tmp_path / "traces"
     environ = env(NAMEL3SS_DEBUG_ENABLED="1", NAMEL3SS_DEBUG_TRACE_OUTPUT_DIR=str(traces))
 
-    def limit_file_size() -> None:
-        if file_size_limit:
-            resource.setrlimit(resource.RLIMIT_FSIZE, (file_size_limit, file_size_limit))
-
-    done = subprocess.run([sys.executable, DISK_FULL, *app_args], cwd=tmp_path, env=environ, capture_output=True,
-                          text=True, timeout=TIMEOUT, preexec_fn=limit_file_size)
+    command = [sys.executable, str(DISK_FULL), *app_args]
+    if file_size_limit:  # set in the child, which then execs the app: a preexec_fn would run Python between
+        # fork and exec, where this worker's threads (a gRPC receiver's, from an earlier test) can abort the child
+        command = [sys.executable, "-S", "-c", LIMITED, str(file_size_limit), *command]
+    done = subprocess.run(command, cwd=tmp_path, env=environ, capture_output=True, text=True, timeout=TIMEOUT)
     assert done.returncode == 0, done.stderr
     return done, events(traces)
 
