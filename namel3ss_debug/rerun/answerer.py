@@ -11,6 +11,10 @@ answers served at once) changes, so the place of a tool among its siblings is no
 the model gave it is, and a served answer gives it back unchanged. A tool without such an id (none given,
 or one the framework made up, never seen in an answer) is matched by its place, as before.
 A call with no match runs live (`on_miss="live"`) or stops the app with the nearest candidates.
+Once the rerun has parted from the recording (`part`: a mock used, a replacement at the console, a call
+run live, a fork's changed call), or from the first call with `strict`, a call is answered from the
+recording only if it asks what its recorded twin asked (equal fingerprints; a request only by its exact
+match, `requests.py`): what it gets would otherwise be a stale answer to another question, so it misses.
 A stepper (`--rerun --step`) sees each answer first and may accept, replace it or run the call live.
 
 A tool whose body runs again while the recording has its twin (`--live-tools`, `live` at the console, a
@@ -29,9 +33,10 @@ from ..model.rerun_protocol import (LIVE, MOCKED, RECORDED, REPLACED, RERAN, Ans
                                     RerunMiss, RerunStop)
 from ..model.values import CodecError
 from ..model.json_types import Foreign, JsonObject, JsonValue
-from ..replay.mocks import Mock
+from ..replay.mocks import Mock, parse_key
 from .answers import Answer, Unanswerable, from_recording, from_value, mark
-from .candidates import LiveCall, Miss, nearest
+from .fork import ForkPlan
+from .candidates import LiveCall, Miss, input_difference, nearest
 from .call_paths import ROOT, PathCounter, step_label
 from .recording import RecordedCall, Recording, fingerprint
 from .requests import RequestIndex
@@ -101,8 +106,15 @@ class Rerun:
 
     def __init__(self, recording: Recording, *, match: str = "call", on_miss: str = "error",
                  mocks: dict[str, Mock] | None = None, stepper: Stepper | None = None,
-                 inputs_of: Callable[[str, Foreign], Foreign] | None = None, live_tools: bool = False):
+                 inputs_of: Callable[[str, Foreign], Foreign] | None = None, live_tools: bool = False,
+                 strict: bool = False, fork: ForkPlan | None = None):
         self.recording = recording
+        self.fork = fork  # `--fork`: asked at each call (fork.py)
+        self.forked = False  # the fork's call was reached: later LLM calls that miss go live (or stop, offline)
+        self.strict = strict  # strict matching from the first call, not only once the rerun parted
+        self.parted: str | None = None  # the key of the call where the rerun parted from the recording
+        self.parted_how: str | None = None  # how: mocked, replaced, forked or live
+        self._parting = threading.Lock()
         self.live_tools = live_tools  # tool calls run for real (unless mocked); LLM calls are still answered
         self.match = match
         self.on_miss = on_miss
@@ -119,6 +131,20 @@ class Rerun:
         self._served: set[int] = set()
         self._by_inputs: dict[tuple[str, str, str, bytes], list[RecordedCall]] | None = None
         self._requests: RequestIndex | None = None
+
+    def part(self, key: str, how: str) -> None:
+        """Mark where the rerun parted from its recording (the first call wins): the recorded key of the
+        call whose answer is not the recording's (or the rerun's own key when the recording has no twin), and
+        how (`mocked`, `replaced`, `forked`, `live`). From then on every call is matched strictly."""
+        with self._parting:
+            if self.parted is None:
+                self.parted, self.parted_how = key, how
+
+    def end_attrs(self) -> JsonObject:
+        """What the new run's `run_end` says of the rerun: where it parted (`parted`), when it did."""
+        if self.parted is None:
+            return {}
+        return {"parted": {"call": self.parted, "how": self.parted_how}}
 
     # -- the tracer's side ---------------------------------------------------------------------
     def opened(self, span: AnsweredSpan, attrs: JsonObject | None = None) -> None:
@@ -153,17 +179,23 @@ class Rerun:
         request = spec if isinstance(spec, RequestSpec) else None
         with self._lock:
             live = self._live_call(spec, span, inputs)
-            recorded = self._match(live, request, span.span_id)
+            at_fork = self._at_fork(live)
+            strict = self.strict or self.parted is not None
+            recorded = self._match(live, request, span.span_id, strict)
             if recorded is not None and request is not None:
                 self._note_asker(span, recorded)
-            mock = self._mock_for(live, recorded)
+            mock = self._mock_for(live, recorded) if not at_fork else self._fork_answer()
             if mock is not None:
                 self.tally.used_mocks.add(mock.key.text)
-            miss_why: str | None = None
+            runs = (mock is None and self.live_tools and spec.component == "tool") \
+                or (at_fork and self.fork is not None and self.fork.goes_live)  # run for real, as asked
+            miss_why = self._asks_otherwise(live, recorded) if strict and mock is None and not runs else None
+            if miss_why is not None:
+                recorded = None  # its twin asked something else: no stale answer
             answer: Answer | None = None
             try:
-                if mock is None and self.live_tools and spec.component == "tool":
-                    answer = None  # run for real, as asked
+                if runs or miss_why is not None:
+                    answer = None
                 elif mock is not None:
                     answer = from_value(MOCKED, mock.value, typed, recorded.key if recorded else None,
                                         spec.generator)
@@ -171,7 +203,7 @@ class Rerun:
                     answer = from_recording(self.recording.result(recorded), spec.codec, recorded.key,
                                             self.recording.where(recorded), spec.generator)
                 else:
-                    miss_why = "the recording has no call here"
+                    miss_why = self._nothing_here(request is not None and strict)
             except Unanswerable as error:
                 miss_why = str(error)
             except CodecError as error:
@@ -179,12 +211,12 @@ class Rerun:
             if recorded is not None and answer is not None:
                 self._served.add(recorded.start)
             pending = PendingCall(live, self.recording.table.text(live.path), recorded, answer, typed, miss_why,
-                                  spec.generator, self.on_miss)
-            if miss_why is not None and self.on_miss == "error" and self.stepper is None:
+                                  spec.generator, self._on_miss(spec.component))
+            if miss_why is not None and pending.on_miss == "error" and self.stepper is None:
                 raise self._miss(pending)
         if self.stepper is not None:
             answer = self._step(pending)
-            if answer is None and pending.miss is not None and self.on_miss == "error":
+            if answer is None and pending.miss is not None and pending.on_miss == "error":
                 raise self._miss(pending)
         with self._lock:
             # a twin whose result could not be given (a miss let through) has nothing to judge the call by
@@ -193,11 +225,41 @@ class Rerun:
             self.tally.counts[source] += 1
             if source in (MOCKED, REPLACED):
                 self.tally.mocked.append(live.key)
+            if source in (MOCKED, REPLACED, LIVE):  # its answer is not the recording's: the run parts here
+                self.part(recorded.key if recorded is not None else live.key, source)
             if answer is None:
                 mark(span, source, recorded.key if recorded else None)
             elif answer.note is not None and answer.source == RECORDED:
                 self.tally.notes.append(answer.note)
         return answer
+
+    # -- a fork (fork.py) ----------------------------------------------------------------------
+    def live_request(self, api: str, body: JsonValue, url: str) -> tuple[JsonValue, str]:
+        """An LLM request before its span opens: the body a fork sends (and the span records), and the URL
+        it goes to if it runs live. Its number is the one `opened` is about to give it."""
+        if self.fork is None:
+            return body, url
+        with self._lock:
+            at_fork = self.fork.names("llm", api, self._numbers["llm", api] + 1)
+            self.forked = self.forked or at_fork
+            return self.fork.request(api, body, url, at_fork, self.forked)
+
+    def _at_fork(self, live: LiveCall) -> bool:
+        """Whether this is the fork's call: the rerun parts from its recording here."""
+        if self.fork is None or not self.fork.names(live.component, live.name, live.number):
+            return False
+        self.forked = True
+        self.part(self.fork.call, "forked")
+        return True
+
+    def _fork_answer(self) -> Mock | None:
+        """The fork's `--answer`, given as a mock of its call is."""
+        fork = self.fork
+        return Mock(parse_key(fork.call), fork.value, "--fork") if fork is not None and fork.change == "answer" \
+            else None
+
+    def _on_miss(self, component: str) -> str:
+        return self.fork.on_miss(component, self.on_miss, self.forked) if self.fork is not None else self.on_miss
 
     def _ran(self, component: str, recorded: RecordedCall | None) -> str:
         """How a call that runs for real counts: a tool with a recorded twin ran again and is judged by
@@ -213,11 +275,12 @@ class Rerun:
         shown = self.inputs_of(f"{named.prefix}_start", inputs)
         return LiveCall(named.component, named.name, named.prefix, path, number, shown, fingerprint(shown))
 
-    def _match(self, live: LiveCall, request: RequestSpec | None, span_id: str) -> RecordedCall | None:
-        if request is not None:  # an HTTP request: by what it asks (requests.py)
+    def _match(self, live: LiveCall, request: RequestSpec | None, span_id: str, strict: bool) -> RecordedCall | None:
+        if request is not None:  # an HTTP request: by what it asks (requests.py); strictly, only the same ask
             if self._requests is None:
                 self._requests = RequestIndex(self.recording)
-            return self._requests.match(request, live.inputs, live.fingerprint, self._served, self.match == "inputs")
+            return self._requests.match(request, live.inputs, live.fingerprint, self._served,
+                                        self.match == "inputs" or strict)
         asked = self._asked_for(span_id)
         if asked is not None:
             return asked
@@ -230,6 +293,25 @@ class Rerun:
             return None
         by_path = self.recording.by_path.get(live.path)
         return by_path if by_path is not None and by_path.start not in self._served else None
+
+    def _since(self) -> str:
+        """Why calls are matched strictly: where the rerun parted, or `strict` itself."""
+        if self.parted is not None:
+            return f"the rerun parted from the recording at {self.parted} ({self.parted_how})"
+        return "strict matching answers only a call that asks what the recording's asked"
+
+    def _asks_otherwise(self, live: LiveCall, twin: RecordedCall | None) -> str | None:
+        """Why a call whose recorded twin was asked something else gets no answer when matching strictly;
+        None when it asks the same (or has no twin)."""
+        if twin is None or self.recording.fingerprint(twin) == live.fingerprint:
+            return None
+        differs = input_difference(self.recording.inputs(twin), live.inputs)
+        return f"it asks something else than {twin.key}, recorded here ({differs}), and {self._since()}"
+
+    def _nothing_here(self, strictly: bool) -> str:
+        if strictly:  # a request: none recorded asks the same
+            return f"the recording has no request that asks the same, and {self._since()}"
+        return "the recording has no call here"
 
     def _note_asker(self, span: AnsweredSpan, recorded: RecordedCall) -> None:
         """Keep which recorded LLM call a request's LLM call is the twin of: the request's own span, or for
@@ -279,7 +361,7 @@ class Rerun:
         OpenTelemetry): a tool is matched to its recorded twin as an answered call would be, and counts
         as `reran` when it has one; an LLM call, or a tool the recording lacks, counts as live."""
         with self._lock:
-            recorded = self._match(self._live_call(span, span, inputs), None, span.span_id) \
+            recorded = self._match(self._live_call(span, span, inputs), None, span.span_id, False) \
                 if span.span_id in self._spans else None
             source = self._ran(span.component, recorded)
             self.tally.counts[source] += 1

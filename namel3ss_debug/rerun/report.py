@@ -61,6 +61,8 @@ class RerunReport:
     network: Network | None = None  # how the network was closed while the app ran (rerun/network.py)
     unhooked_tools: int = 0  # tool calls no hook holds, whose bodies ran again (each counted in `reran` or `live`)
     ran_again: tuple[RanAgain, ...] = ()  # the tools that ran again with a recorded twin: both results
+    parted: str | None = None  # the call where the rerun parted from the recording (Rerun.parted)
+    parted_how: str | None = None  # how: mocked, replaced, forked or live
 
     @property
     def reproduced(self) -> bool:
@@ -115,4 +117,5 @@ def build_report(source: str, recording: Recording, rerun: Rerun, outcome_code: 
         exit_code=1 if tally.misses or tally.counts.get("live") or outcome_code != 0
         or (network is not None and network.not_reproduced is not None) else 0,
         network=network, unhooked_tools=tally.unhooked_tools,
-        ran_again=ran_again(recording, new) if new is not None else ())
+        ran_again=ran_again(recording, new) if new is not None else (), parted=rerun.parted,
+        parted_how=rerun.parted_how)

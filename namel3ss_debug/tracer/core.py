@@ -88,7 +88,9 @@ class Tracer:
         # The run is let go only after it, so that a thread tracing meanwhile reaches the recorder rather than
         # running on untraced; when the process ends with the run it stays the tracer's, and such a thread
         # waits there (recorder.py).
-        run.recorder.emit_last(lambda: run.end_event(status, exit_code=exit_code, reason=reason, error=record))
+        extra = self._rerun_end_attrs(run)
+        run.recorder.emit_last(lambda: run.end_event(status, exit_code=exit_code, reason=reason, error=record,
+                                                     extra=extra))
         self.last_run = run
         if not run.recorder.ends_with_process:
             self.run = None
@@ -96,6 +98,16 @@ class Tracer:
         run.recorder.close()
         lifecycle.uninstall(run)
         return run
+
+    def _rerun_end_attrs(self, run: Run) -> dict[str, Any]:
+        """What a rerun adds to its run's `run_end` attrs (where it parted from its recording); {} otherwise."""
+        if self.rerun is None:
+            return {}
+        try:
+            return dict(self.rerun.end_attrs())
+        except Exception as exc:  # the run ends without them
+            run.recorder.note_failure(exc)
+            return {}
 
     def _close_open_work(self, run: Run) -> None:
         """Before `run_end`: the tool calls asked for that nothing answered become missing spans

@@ -159,7 +159,8 @@ class Run:
         return config
 
     def end_event(self, status: str, *, exit_code: int | None, reason: str | None,
-                  error: dict[str, Any] | None) -> dict[str, Any]:
+                  error: dict[str, Any] | None, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+        """`run_end`: how the run ended, what the tracer counted, and `extra` (a rerun's `parted`)."""
         event = envelope(self.run_id, "run_end", "app", self.name, self.root_id, None, status)
         event["duration_ms"] = round((time.perf_counter_ns() - self.start_ns) / 1e6, 3)
         if error is not None:
@@ -181,6 +182,7 @@ class Run:
         tool_calls = self.asks.tally()
         if tool_calls:
             attrs["tool_calls"] = tool_calls  # how the tool calls the model asked for were seen
+        attrs.update(extra or {})
         event["attrs"] = attrs
         if self.memory is not None:
             event["memory_mb"] = self.memory.sample()

@@ -12,6 +12,8 @@ from ..json_text import plain, terminal_safe
 
 def report_dict(report: RerunReport) -> dict[str, Any]:
     document = {"schema": SCHEMA, **plain(report)}
+    how = document.pop("parted_how", None)
+    document["parted"] = {"call": report.parted, "how": how} if report.parted is not None else None
     document["reproduced"] = report.reproduced
     document["not_reproduced"] = report.not_reproduced
     return document

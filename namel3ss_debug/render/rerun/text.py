@@ -39,6 +39,8 @@ def render_report(report: RerunReport) -> Group:
     lines.extend(_ran_again(report))
     if report.mocked:
         lines.append(_pair("changed", ", ".join(report.mocked)))
+    if report.parted is not None:
+        lines.append(_pair("parted", f"at {report.parted} ({report.parted_how})"))
     for miss in report.misses:
         lines.extend(_miss(miss))
     lines.extend(_divergence(report))
