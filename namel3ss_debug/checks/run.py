@@ -39,10 +39,23 @@ def check_run(source: RunSource, reader: TraceReader, rules: list[Rule], *, pric
         report = _unanalysed(blocks)
     else:
         report = analyze([(source, blocks)], pricer=pricer, problems=reader.problems, sections=SECTIONS_READ)
+    return _judged(source, rules, report, scan), scan.events
+
+
+def judge_run(source: RunSource, reader: TraceReader, rules: list[Rule], *, pricer: Optional[Pricer] = None,
+              secrets: Optional[SecretFinder] = None) -> tuple[RunCheck, Report, int]:
+    """`check_run` that always analyses the run (the sections the rules read, and the errors and overview of a
+    run with no rules), and gives the report beside the judgement: how `verify` reads a run's outcome."""
+    scan = new_scan(rules, secrets)
+    report = analyze([(source, _record_blocks(reader, source, scan))], pricer=pricer, problems=reader.problems,
+                     sections=SECTIONS_READ)
+    return _judged(source, rules, report, scan), report, scan.events
+
+
+def _judged(source: RunSource, rules: list[Rule], report: Report, scan: EventScan) -> RunCheck:
     results = evaluate(rules, report, scan)
     run_id = report.run_ids[0] if report.run_ids else (source.run_id or source.label)
-    check = RunCheck(run_id, source.label, list(source.files), all(r.passed for r in results), results)
-    return check, scan.events
+    return RunCheck(run_id, source.label, list(source.files), all(r.passed for r in results), results)
 
 
 def new_scan(rules: list[Rule], secrets: Optional[SecretFinder] = None) -> EventScan:

@@ -1,0 +1,121 @@
+"""How a run turned out, as `verify` judges it: how it ended, its errors, the workspace's rules, `--expect`.
+
+Every part is read where the project already decides it, never decided again here:
+- how it ended: `analyze`'s overview of the run (its `run_end`: status and exit code);
+- its errors, each handled or unhandled by the one rule (`analysis/handling.py`), from `analyze`'s errors;
+- the rules of the workspace's `checks` section, judged as `check` judges them (`checks/run.judge_run`);
+- `--expect` on its final output (`expect.py`).
+
+A run passes when it completed with exit code 0, had no error (a handled one too: a run that survived a failed
+tool is not a run that went right), broke no rule and met the expectation. What it failed is a list of failures,
+one for each way (`ended`, each error by type, each rule broken, the expectation), which `verdict.py` compares.
+`reached` is how far it got: its LLM and tool calls that completed before anything failed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..analysis.report import Report
+from ..checks.results import RunCheck
+from ..replay.timeline import END, INSTANT, Timeline
+from .expect import Expectation, final_output
+
+COMPLETED = "completed"
+
+
+@dataclass(frozen=True)
+class Failure:
+    """One way a run failed: `kind` (`ended`, `unhandled`, `handled`, `check`, `expect`), what it names (the
+    error's type, the rule's name, the expectation; empty for `ended`) and how it reads."""
+
+    kind: str
+    name: str
+    text: str
+
+    @property
+    def label(self) -> str:
+        """What two runs' failures are matched by: `unhandled ValueError`, `check max_errors`, `ended`."""
+        return f"{self.kind} {self.name}".strip()
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """A run's outcome: how it ended, its failures (one per error, rule and expectation), its final output, and
+    the calls that completed before its first failure."""
+
+    run_id: str | None
+    status: str
+    exit_code: int | None
+    failures: tuple[Failure, ...]
+    final_output: str | None
+    reached: int
+    handled: int
+    unhandled: int
+
+    @property
+    def passed(self) -> bool:
+        return not self.failures
+
+    def labels(self) -> list[str]:
+        return [failure.label for failure in self.failures]
+
+    def summary(self) -> str:
+        """`passed` or `failed: exit code 1, 1 unhandled ValueError, check max_errors`."""
+        if self.passed:
+            return "passed"
+        return "failed: " + ", ".join(failure.text for failure in self.failures)
+
+
+def outcome_of(report: Report, check: RunCheck | None, timeline: Timeline,
+               expectation: Expectation | None = None) -> Outcome:
+    """The outcome of one run: `report` is `analyze`'s (overview and errors), `check` the workspace's rules
+    judged against it (None: no rules), `timeline` the run's events."""
+    run = report.overview.runs[0] if report.overview is not None and report.overview.runs else None
+    status = run.status if run is not None else "unfinished"
+    exit_code = run.exit_code if run is not None else None
+    failures = _ended(status, exit_code) + _errors(report)
+    if check is not None:
+        failures += tuple(Failure("check", result.rule, f"check {result.explanation}") for result in check.failed)
+    output = final_output(timeline)
+    if expectation is not None and not expectation.holds(output):
+        shown = "no final output" if output is None else f"final output {_short(output)}"
+        failures += (Failure("expect", expectation.text, f"expect {expectation.text} not met ({shown})"),)
+    errors = report.errors
+    return Outcome(run.run_id if run is not None else None, status, exit_code, failures, output, reached(timeline),
+                   errors.handled if errors is not None else 0, errors.unhandled if errors is not None else 0)
+
+
+def _ended(status: str, exit_code: int | None) -> tuple[Failure, ...]:
+    if status == COMPLETED and not exit_code:
+        return ()
+    code = f" (exit code {exit_code})" if exit_code else ""
+    words = "did not end" if status not in (COMPLETED, "failed") else f"ended {status}"
+    return (Failure("ended", "", f"{words}{code}"),)
+
+
+def _errors(report: Report) -> tuple[Failure, ...]:
+    """One failure per error, unhandled ones first, by type in the report's order."""
+    if report.errors is None:
+        return ()
+    found: list[Failure] = []
+    for kind in ("unhandled", "handled"):
+        for error in report.errors.by_type:
+            found += [Failure(kind, error.type, f"{kind} {error.type}")] * getattr(error, kind)
+    return tuple(found)
+
+
+def reached(timeline: Timeline) -> int:
+    """The LLM and tool calls that completed before the run's first failure (a span or event `failed`)."""
+    count = 0
+    for index in range(len(timeline)):
+        kind = timeline.kind[index]
+        if kind in (END, INSTANT) and timeline.status(index) == "failed":
+            break
+        if kind == END and timeline.component(index) in ("llm", "tool"):
+            count += 1
+    return count
+
+
+def _short(text: str, limit: int = 60) -> str:
+    return repr(text if len(text) <= limit else text[:limit] + "...")
