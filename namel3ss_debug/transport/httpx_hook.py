@@ -101,7 +101,9 @@ def _opened(tracer: Any, request: Any, body: bytes) -> Exchange | None:
 
 
 def _recorded(response: Any, exchange: Exchange, streams: Any) -> Any:
-    exchange.received(response.status_code, response.headers)
+    # httpx decodes its headers again on every read (`items`, each `get`): read them once, as a dict
+    # (lower-case names, repeats joined with ", ", as `get` gives them).
+    exchange.received(response.status_code, dict(response.headers.items()))
     response.stream = streams.recording(response.stream, exchange)
     return response
 

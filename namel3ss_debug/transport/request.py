@@ -23,9 +23,12 @@ class Outgoing:
 
     def url(self) -> str:
         """The URL as the trace shows it: query values that look like secrets redacted."""
+        base = f"{self.scheme}://{self.host}{self.path}"
+        if not self.query:  # most API calls: nothing to parse
+            return base
         query = [(name, "[REDACTED]" if name.lower() in SECRET_QUERY_NAMES else value)
                  for name, value in parse_qsl(self.query, keep_blank_values=True)]
-        return f"{self.scheme}://{self.host}{self.path}" + (f"?{urlencode(query)}" if query else "")
+        return base + (f"?{urlencode(query)}" if query else "")
 
 
 def hostname(host: str) -> str:

@@ -27,11 +27,19 @@ def usage(input_tokens: int | None, output_tokens: int | None, total_tokens: int
 
 def openai_usage(value: Any) -> dict[str, int] | None:
     """OpenAI Chat Completions / Completions / Embeddings `usage`."""
-    return usage(count(field(value, "prompt_tokens")), count(field(value, "completion_tokens")),
-                 count(field(value, "total_tokens")),
-                 cache_read_input_tokens=count(field(value, "prompt_tokens_details", "cached_tokens")),
-                 cache_creation_input_tokens=count(field(value, "prompt_tokens_details", "cache_write_tokens")),
-                 reasoning_tokens=count(field(value, "completion_tokens_details", "reasoning_tokens")))
+    if not isinstance(value, dict):  # a stream's chunks but its last carry none: read once a call or a chunk
+        return None
+    prompt, completion = _details(value, "prompt_tokens_details"), _details(value, "completion_tokens_details")
+    return usage(count(value.get("prompt_tokens")), count(value.get("completion_tokens")),
+                 count(value.get("total_tokens")),
+                 cache_read_input_tokens=count(prompt.get("cached_tokens")),
+                 cache_creation_input_tokens=count(prompt.get("cache_write_tokens")),
+                 reasoning_tokens=count(completion.get("reasoning_tokens")))
+
+
+def _details(value: dict[str, Any], key: str) -> dict[str, Any]:
+    details = value.get(key)
+    return details if isinstance(details, dict) else {}
 
 
 def responses_usage(value: Any) -> dict[str, int] | None:
