@@ -71,6 +71,26 @@ MAX_SCRIPT = 16 << 20
               "recording's project-relative paths are resolved in DIR's project).")
 @click.option("-o", "--output", metavar="DIRECTORY",
               help="With --rerun: directory for the new run's trace (trace_output_dir).")
+@click.option("--fork", "fork", metavar="CALL",
+              help="With --rerun: keep the run up to CALL (component:name#N, as --mock names calls), change that "
+              "call with --answer, --ask or --model (with none of them: send it again as recorded, a re-sample), "
+              "and let the rest follow: later calls get their recorded answers only when they ask exactly what "
+              "was recorded, and LLM calls that do not run live.")
+@click.option("--answer", metavar="VALUE|@FILE",
+              help="With --fork: what CALL returns. For an LLM request, a text or an assistant message "
+              "'{\"content\": ..., \"tool_calls\": [{\"name\": ..., \"arguments\": {...}}]}' (JSON; anything "
+              "else is taken as a text); for a decorated call, its result, as a mock's.")
+@click.option("--ask", metavar="VALUE|@FILE",
+              help="With --fork: send CALL with these messages instead (a JSON list, in the call's own API's "
+              "form: the request's messages, input or contents).")
+@click.option("--model", "fork_model", metavar="NAME",
+              help="With --fork: CALL and every later LLM request ask for model NAME.")
+@click.option("--offline", is_flag=True,
+              help="With --fork: never go live: stop at the first call whose request the recording does not "
+              "have, with the nearest recorded call (the network stays closed).")
+@click.option("--base-url", "base_url", metavar="URL",
+              help="With --fork: live LLM requests go to URL (its scheme, host and port, its path before the "
+              "request's) instead of their recorded origin; keys come from the environment.")
 @click.option("-y", "--yes", "allowed", is_flag=True,
               help="With --rerun: run the app the trace names even when it is not plainly this project's (a "
               "module or script outside the working directory or --cwd), without asking. Read the trace first: "
@@ -78,7 +98,9 @@ MAX_SCRIPT = 16 << 20
 def replay(traces: tuple[str, ...], step: bool, breaks: tuple[str, ...], mocks: tuple[str, ...],
            mock_files: tuple[Path, ...], commands_file: Path | None, fmt: str, run_id: str | None, strict: bool,
            config_path: Path | None, no_pager: bool, no_cache: bool, no_progress: bool, rerun: bool, match: str | None,
-           on_miss: str | None, live_tools: bool | None, cwd: Path | None, output: str | None, allowed: bool) -> None:
+           on_miss: str | None, live_tools: bool | None, cwd: Path | None, output: str | None, fork: str | None,
+           answer: str | None, ask: str | None, fork_model: str | None, offline: bool, base_url: str | None,
+           allowed: bool) -> None:
     """Step through a recorded run like pdb: stop at breakpoints, look at what each
     agent, LLM and tool saw and returned, go back, and ask "what if this call had
     returned X" with mocks.
@@ -126,7 +148,8 @@ def replay(traces: tuple[str, ...], step: bool, breaks: tuple[str, ...], mocks: 
     from ..store.sources import STDIN  # noqa: PLC0415 - loads when the command runs
 
     _check_rerun_options(rerun, {"--match": match, "--on-miss": on_miss, "--live-tools": live_tools, "--cwd": cwd,
-                                "--output": output, "--yes": allowed}, no_pager)
+                                "--output": output, "--fork": fork, "--yes": allowed}, no_pager)
+    forked = _fork(fork, answer, ask, fork_model, offline, base_url, mocks or mock_files, on_miss)
     env = Environment.current(warn, bars(not no_progress))
     source, resolved = _one_run(traces, config_path, env, rerun)
     scripted = commands_file is not None or (step and not sys.stdin.isatty())
@@ -139,7 +162,7 @@ def replay(traces: tuple[str, ...], step: bool, breaks: tuple[str, ...], mocks: 
         sys.exit(_rerun(source, reader, env, fmt, _stepper_factory(step, breaks, scripted, commands_file, resolved),
                         allowed, run_id=run_id, mocks=mocks, mock_files=mock_files, cwd=cwd, match=match or "call",
                         on_miss=on_miss or "error", live_tools=bool(live_tools), output=output,
-                        config_path=config_path, cache=not no_cache))
+                        config_path=config_path, cache=not no_cache, fork=forked))
     from ..ops.replay import load_run, replay_engine  # noqa: PLC0415 - slow to import: not for --help
     from ..replay.debugger import ReplaySession  # noqa: PLC0415 - slow to import: not for --help
 
@@ -156,6 +179,19 @@ def _check_rerun_options(rerun_on: bool, given: dict[str, Any], no_pager: bool) 
     named = [name for name, value in given.items() if value] if not rerun_on else []
     if named:
         raise UsageError(f"{named[0]} works only with --rerun", hint=f"add --rerun, or drop {named[0]}")
+
+
+def _fork(call: str | None, answer: str | None, ask: str | None, model: str | None, offline: bool,
+          base_url: str | None, mocked: Any, on_miss: str | None) -> Any:
+    """The fork's plan (ops/rerun_fork.py), or None without --fork; a fork makes its one change alone."""
+    from ..ops.rerun_fork import make_fork  # noqa: PLC0415 - loads when the command runs
+
+    if call is not None and mocked:
+        raise UsageError("--fork and --mock: a fork makes one change, at its call",
+                         hint="give the call's answer with --answer, or drop --fork")
+    if offline and on_miss == "live":
+        raise UsageError("--offline and --on-miss live: an offline fork runs nothing live", hint="drop one of them")
+    return make_fork(call, answer, ask, model, offline, base_url)
 
 
 def _rerun(source: RunSource, reader: Any, env: Any, fmt: str, make_stepper: Any, allowed: bool,

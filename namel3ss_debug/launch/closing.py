@@ -7,8 +7,9 @@
   that exists to run the app (the `namel3ss-debug` command), the sockets it inherited become /dev/null
   first: a socket made outside the namespace would still reach outside, and sends on a connected socket are
   nothing the guard hears.
-- A call may run for real (`--live-tools`, or the console, where `live` runs one): the guard alone, which
-  keeps the network for those calls while they run. A namespace cannot: it closes the whole thread.
+- A call may run for real (`--live-tools`, the console, where `live` runs one, or a `--fork` that is not
+  `--offline`): the guard alone, which keeps the network for those calls while they run. A namespace
+  cannot: it closes the whole thread.
 - `--on-miss live`: nothing is closed; the guard counts what reached the network outside the calls that
   ran live.
 
@@ -74,6 +75,8 @@ def _why_not_namespace(rerun: Rerun) -> str | None:
         return "--live-tools: tool bodies run for real, with the network"
     if rerun.stepper is not None:
         return "the rerun's console can run a call live"
+    if rerun.fork is not None and not rerun.fork.offline:
+        return "--fork: LLM calls from the fork on run live, with the network"
     return None
 
 

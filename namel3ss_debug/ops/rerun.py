@@ -10,7 +10,7 @@ set the new run beside the old: the record the command renders.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Callable
 
@@ -26,6 +26,8 @@ from ..replay.mock_specs import ordered_mocks
 from ..replay.mocks import Mock, MockTable
 from ..rerun.answerer import Stepper
 from ..rerun.call_paths import PathTable
+from ..rerun.fork import ForkPlan
+from .rerun_fork import check_fork, fork_exit_code
 from ..rerun.recording import Recording
 from ..rerun.report import RerunReport, build_report
 from ..store.problems import ReadProblems
@@ -53,6 +55,7 @@ class RerunOptions:
     config_path: Path | None
     make_stepper: Callable[[Recording], Stepper] | None  # the recording -> the rerun's console, or None
     cache: bool = True  # the recorded run's timeline may come from the result cache (--no-cache: not)
+    fork: ForkPlan | None = None  # --fork CALL and its change (rerun/fork.py)
 
 
 @dataclass(frozen=True)
@@ -80,23 +83,30 @@ def rerun_app(source: RunSource, options: RerunOptions, env: Environment,
         start = recording.start_event()
         recorded = recorded_target(start, options.cwd, trace_file(source))
         _check_recording(start, options.match, env)
+        if options.fork is not None:
+            check_fork(options.fork, recording)
         if recorded.redacted_args:
             env.warn(f"{recorded.redacted_args} of the app's recorded arguments were redacted: the app gets "
                      "[REDACTED] in their place")
         resolved = _settings(options, _recorded_capture(start), env)
         stepper = options.make_stepper(recording) if options.make_stepper else None
         session = GuardedRerun(recording, match=options.match, on_miss=options.on_miss, mocks=mocks,
-                               stepper=stepper, inputs_of=recorded_form, live_tools=options.live_tools)
+                               stepper=stepper, inputs_of=recorded_form, live_tools=options.live_tools,
+                               fork=options.fork)
         announce(recorded, timeline.run_id)
-        outcome, network = run_again(recorded, resolved, session,
-                                     {"run_id": timeline.run_id, "trace": source.label, "match": options.match,
-                                      "mocks": sorted(mocks)},
+        replay_of: dict[str, Any] = {"run_id": timeline.run_id, "trace": source.label, "match": options.match,
+                                     "mocks": sorted(mocks)}
+        if options.fork is not None:
+            replay_of["fork"] = options.fork.lineage()
+        outcome, network = run_again(recorded, resolved, session, replay_of,
                                      app_stdout_to_stderr=options.app_stdout_to_stderr)
         new_paths = tuple(str(path) for path in outcome.run.paths)
         if new_paths:
             new_timeline = load_timeline(RunSource(new_paths[0], new_paths), TraceReader(ReadProblems()))
         report = build_report(source.label, recording, session, outcome.exit_code, new_timeline, new_paths,
                               tuple(recorded.target.argv), str(recorded.cwd), network)
+        if options.fork is not None:
+            report = replace(report, exit_code=fork_exit_code(report, outcome.exit_code))
         error = outcome.exception
         shown = error if error is not None and not isinstance(error, (KeyboardInterrupt, RerunStop)) else None
         return RerunDone(report, shown, stepper.errors if stepper is not None else 0)

@@ -17,6 +17,7 @@ from typing import Any, Callable
 
 from ..tracer.api import get_tracer
 from .exchange import Exchange
+from .forking import forked, sent_to
 from .opening import PLACEHOLDER_KEY, broken_by, open_exchange, our_failure, served_record
 from .request import Outgoing
 from .wire import body_chunks
@@ -50,8 +51,9 @@ def _sync(module: ModuleType, original: Callable[..., Any], streams: Any) -> Cal
             return original(self, request)
         if exchange.answer is not None:
             return _served(module, exchange, streams)
-        if tracer.rerun is not None:  # only a rerun gives out the placeholder
+        if tracer.rerun is not None:  # only a rerun gives out the placeholder, or forks
             _drop_placeholder(request)
+            _as_forked(module, request, exchange)
         try:
             response = original(self, request)
         except BaseException as exc:
@@ -74,8 +76,9 @@ def _async(module: ModuleType, original: Callable[..., Any], streams: Any) -> Ca
             return await original(self, request)
         if exchange.answer is not None:
             return _served(module, exchange, streams)
-        if tracer.rerun is not None:  # only a rerun gives out the placeholder
+        if tracer.rerun is not None:  # only a rerun gives out the placeholder, or forks
             _drop_placeholder(request)
+            _as_forked(module, request, exchange)
         try:
             response = await original(self, request)
         except BaseException as exc:
@@ -94,7 +97,11 @@ def _opened(tracer: Any, request: Any, body: bytes) -> Exchange | None:
         url = request.url
         outgoing = Outgoing(request.method.upper(), url.scheme, url.netloc.decode("ascii", "replace"), url.path,
                             url.query.decode("ascii", "replace"), request.headers.get("content-type", ""), body)
-        return open_exchange(tracer, outgoing)
+        outgoing, target = forked(tracer, outgoing)
+        exchange = open_exchange(tracer, outgoing)
+        if exchange is not None and (target is not None or outgoing.body is not body):
+            exchange.sent = (outgoing.body, target)
+        return exchange
     except Exception as exc:
         our_failure(tracer, exc)
         return None
@@ -118,6 +125,20 @@ def _served(module: ModuleType, exchange: Exchange, streams: Any) -> Any:
     body = streams.served(list(body_chunks(record)), broken_by(exchange, record))
     return module.Response(record["status"], headers=headers, stream=streams.recording(body, exchange),
                            extensions={"http_version": b"HTTP/1.1"})
+
+
+def _as_forked(module: ModuleType, request: Any, exchange: Exchange) -> None:
+    """A live request as the rerun's fork sends it (`forking.py`): its body changed, sent elsewhere."""
+    if exchange.sent is None:
+        return
+    body, target = exchange.sent
+    request.stream = module.ByteStream(body)
+    request._content = body  # what `request.content` and a retry read
+    request.headers["Content-Length"] = str(len(body))
+    if target is not None:
+        request.url = module.URL(target.url)
+        request.headers["Host"] = target.host
+        sent_to(exchange, target)
 
 
 def _drop_placeholder(request: Any) -> None:

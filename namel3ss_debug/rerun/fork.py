@@ -1,0 +1,146 @@
+"""A fork of a recorded run (`replay TRACE --rerun --fork CALL`): the plan, and what it decides at each call.
+
+A fork keeps the run up to CALL, changes that one call, and lets the rest follow from the change:
+- `answer`: CALL returns VALUE (for an LLM request, a provider-neutral text or assistant message, built into
+  the API's response by the request's mock codec; for a decorated call, what its codec rebuilds);
+- `ask`: CALL is sent with its messages replaced by VALUE (a JSON list in the call's own API form);
+- `model`: CALL and every LLM request after it ask for another model (the body's `model` field);
+- `resample`: CALL is sent again as recorded, to see what else the model may say.
+Calls before CALL are answered from the recording as in any rerun. At CALL the rerun parts from the recording
+(`Rerun.part(CALL, "forked")`), so every later call is matched strictly: it gets its recorded answer only when it
+asks exactly what was recorded. An LLM call that misses then runs live, at `base_url` when one is given, or,
+`offline`, stops the run as a miss with the nearest recorded call; a tool that misses follows `--on-miss`.
+
+Pure: the engine (`answerer.py`) and the transport ask the plan, which holds no state.
+
+    plan = ForkPlan("llm:openai.chat#2", "model", model="gpt-4o-mini", base_url="http://127.0.0.1:8001")
+    plan.names("llm", "openai.chat", 2)                 # True: this is the fork's call
+    plan.request("openai.chat", body, url, True, True)   # (body with model gpt-4o-mini, url at 127.0.0.1:8001)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import urlsplit, urlunsplit
+
+from ..model.calls import CallAddress
+from ..model.errors import UsageError
+from ..model.json_types import JsonObject, JsonValue
+
+CHANGES = ("answer", "ask", "model", "resample")
+# Where each API's request carries what it asks: the field `--ask` replaces.
+ASKED_FIELD = {"openai.chat": "messages", "openai.responses": "input", "anthropic.messages": "messages",
+               "gemini.generate_content": "contents", "ollama.chat": "messages"}
+# The APIs whose request body names its model (Gemini's URL does): those `--model` can send elsewhere.
+MODEL_IN_BODY = frozenset({"openai.chat", "openai.responses", "anthropic.messages", "ollama.chat",
+                           "ollama.generate", "openai.completions"})
+REQUEST_COMPONENTS = frozenset({"llm"})  # the calls a fork sends live: LLM calls (tools follow --on-miss)
+
+
+class ForkError(UsageError):
+    """A fork that cannot be made as asked (exit 2): the message says what and how to fix it."""
+
+
+@dataclass(frozen=True)
+class ForkPlan:
+    """Fork the run at `call` (`component:name#N`, as mocks name calls) with one `change` (`CHANGES`):
+    `value` for `answer` and `ask`, `model` for `model`. `offline`: never go live, stop at the first call the
+    recording does not have. `base_url`: where live LLM requests go instead of their recorded origin."""
+
+    call: str
+    change: str
+    value: JsonValue = None
+    model: str | None = None
+    offline: bool = False
+    base_url: str | None = None
+
+    @property
+    def address(self) -> CallAddress:
+        return CallAddress.parse(self.call)
+
+    def names(self, component: str, name: str, number: int) -> bool:
+        """Whether the rerun's `number`-th call of `component:name` is the fork's call: the recorded call the
+        key names, as long as the rerun has followed its recording up to it."""
+        address = self.address
+        return (address.component, address.name, address.number) == (component, name, number)
+
+    @property
+    def goes_live(self) -> bool:
+        """Whether the fork's own call is sent to a model (ask, model, resample) rather than answered."""
+        return self.change != "answer" and not self.offline
+
+    def on_miss(self, component: str, on_miss: str, forked: bool) -> str:
+        """What a call the recording cannot answer does once the fork is reached: an LLM call runs live
+        (`error` when offline); anything else, and any call before the fork, as `--on-miss` says."""
+        if not forked or component not in REQUEST_COMPONENTS:
+            return on_miss
+        return "error" if self.offline else "live"
+
+    def request(self, api: str, body: JsonValue, url: str, at_fork: bool,
+                forked: bool) -> tuple[JsonValue, str]:
+        """An LLM request's body as the fork sends it, and the URL it goes to if it runs live: at the fork's
+        call its messages replaced (`ask`); from the fork's call on, its model (`model`) and its origin
+        (`base_url`). Before the fork, both as the app made them."""
+        if not forked:
+            return body, url
+        changed = dict(body) if isinstance(body, dict) else body
+        if isinstance(changed, dict):
+            if at_fork and self.change == "ask" and api in ASKED_FIELD:
+                changed[ASKED_FIELD[api]] = self.value
+            if self.model is not None and api in MODEL_IN_BODY:
+                changed["model"] = self.model
+        return changed, rebased(url, self.base_url) if self.base_url else url
+
+    def lineage(self) -> JsonObject:
+        """What the new run's `run_start.attrs.replay_of.fork` says of the fork."""
+        said: JsonObject = {"call": self.call, "change": self.change}
+        if self.model is not None:
+            said["model"] = self.model
+        return said
+
+
+def fork_plan(call: str, changes: dict[str, JsonValue], offline: bool, base_url: str | None) -> ForkPlan:
+    """The plan of `--fork CALL` with the changes given (`{"answer": VALUE}`, `{"ask": VALUE}`, `{"model":
+    NAME}`, or none: a re-sample). Raises ForkError for a key that names no one call, two changes at once, an
+    `--ask` that is not a list of messages, or a re-sample or `--model` that `--offline` could never send."""
+    _check_key(call)
+    given = [name for name, value in changes.items() if value is not None]
+    if len(given) > 1:
+        raise ForkError(f"--{given[0]} and --{given[1]}: a fork makes one change", hint="keep one of them")
+    change = given[0] if given else "resample"
+    value = changes.get(change) if change in ("answer", "ask") else None
+    if change == "ask" and not isinstance(value, list):
+        raise ForkError("--ask takes the request's messages: a JSON list, in the call's own API form",
+                        hint='e.g. --ask \'[{"role": "user", "content": "Weather in Oslo?"}]\'')
+    if offline and change in ("model", "resample"):
+        what = "another model" if change == "model" else "the call again"
+        raise ForkError(f"--offline with {'--model' if change == 'model' else 'no change'}: the fork would ask "
+                        f"{what}, which only a live call can answer",
+                        hint="drop --offline, or give --answer VALUE")
+    if base_url is not None and offline:
+        raise ForkError("--base-url and --offline: an offline fork sends nothing", hint="drop one of them")
+    if base_url is not None:
+        _check_base(base_url)
+    model = changes.get("model")
+    return ForkPlan(call, change, value, model if isinstance(model, str) else None, offline, base_url)
+
+
+def _check_key(call: str) -> None:
+    if ":" not in call or "#" not in call:
+        raise ForkError(f"--fork {call}: name one call, component:name#N", hint="e.g. --fork llm:openai.chat#2")
+    CallAddress.parse(call, ForkError)
+
+
+def _check_base(url: str) -> None:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+        raise ForkError(f"--base-url {url}: not an http(s) URL of a server",
+                        hint="e.g. --base-url http://127.0.0.1:8000 or https://api.example.com/openai")
+
+
+def rebased(url: str, base: str) -> str:
+    """`url` sent to `base` instead of its own origin: `base`'s scheme and host, its path (if any) before the
+    request's own. `rebased("https://api.openai.com/v1/chat/completions", "http://127.0.0.1:9000")` is
+    `http://127.0.0.1:9000/v1/chat/completions`."""
+    to, was = urlsplit(base), urlsplit(url)
+    return urlunsplit((to.scheme, to.netloc, to.path.rstrip("/") + was.path, was.query, ""))
