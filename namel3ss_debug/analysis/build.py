@@ -21,7 +21,7 @@ from .report import (
 from .stats import latency, op_label, rate
 from .summary import tools_seen
 from ..model.events import STARTUP_KIND, STARTUP_NAME, is_known_event_type
-from ..model.rerun_protocol import rerun_of
+from ..model.lineage import lineage_of
 from ..model.json_types import JsonValue
 from ..store.handed import ReadMet
 from .loops import Label
@@ -100,7 +100,7 @@ def _run_overview(run: RunState) -> RunOverview:
         duration_ms=end.get("duration_ms"), events=run.events,
         exit_code=exit_code if isinstance(exit_code, int) else None,
         startup_ms=run.startup_ms, work_ms=_less(end.get("duration_ms"), run.startup_ms),
-        rerun_of=rerun_of(run.start_attrs),
+        rerun_of=lineage_of(run.start_attrs, run.end_attrs),
     )
 
 

@@ -12,6 +12,7 @@ from typing import Optional
 import msgspec
 
 from ..model.choices import ANALYZE_SECTIONS
+from ..model.lineage import Lineage
 
 REPORT_SCHEMA = "namel3ss-debug/analyze/v1"
 NO_USAGE = "no_usage"  # priced_by: LLM calls with neither a recorded cost nor a usage to price
@@ -69,7 +70,7 @@ class RunOverview(msgspec.Struct, frozen=True):
     exit_code: Optional[int]
     startup_ms: Optional[float] = None  # the start-up span's (model/events.py): the run's start to its first span
     work_ms: Optional[float] = None  # duration_ms less startup_ms: the app's work
-    rerun_of: Optional[str] = None  # the run this run reruns (`run_start.attrs.replay_of.run_id`); None: no rerun
+    rerun_of: Optional[Lineage] = None  # the run this run reruns or forks, and where it parted; None: no rerun
 
 
 class Overview(msgspec.Struct, frozen=True):

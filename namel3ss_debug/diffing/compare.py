@@ -169,4 +169,5 @@ def _refs(sequence: CallSequence, start: int, stop: int) -> list[CallRef]:
 
 def _side(profile: RunProfile) -> RunSide:
     runs = profile.report.overview.runs if profile.report.overview else []
-    return RunSide(profile.label, profile.calls.run_id, runs[0].status if runs else None, len(profile.calls.calls))
+    return RunSide(profile.label, profile.calls.run_id, runs[0].status if runs else None, len(profile.calls.calls),
+                   runs[0].rerun_of if runs else None)

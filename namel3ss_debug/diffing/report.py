@@ -10,6 +10,8 @@ from typing import Optional
 
 import msgspec
 
+from ..model.lineage import Lineage
+
 DIFF_SCHEMA = "namel3ss-debug/diff/v1"
 
 
@@ -30,6 +32,7 @@ class RunSide(msgspec.Struct, frozen=True):
     run_id: Optional[str]
     status: Optional[str]
     calls: int
+    rerun_of: Optional[Lineage] = None  # as analyze says it: the run this one reruns or forks, where it parted
 
 
 class OperationDelta(msgspec.Struct, frozen=True):
@@ -148,3 +151,12 @@ class DiffReport(msgspec.Struct, frozen=True):
     @property
     def crossed(self) -> list[ThresholdResult]:
         return [result for result in self.thresholds if result.crossed]
+
+    def kin(self) -> Optional[tuple[str, str, Lineage]]:
+        """When one run is a rerun or fork of the other: (`NEW`, `BASE`, NEW's lineage), or the other way round;
+        else None."""
+        for child, name, parent, parent_name in ((self.new, "NEW", self.base, "BASE"),
+                                                 (self.base, "BASE", self.new, "NEW")):
+            if child.rerun_of is not None and parent.run_id is not None and child.rerun_of.run_id == parent.run_id:
+                return name, parent_name, child.rerun_of
+        return None

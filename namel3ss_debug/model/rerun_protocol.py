@@ -26,16 +26,6 @@ from .json_types import Foreign, JsonObject, JsonValue
 RECORDED, MOCKED, REPLACED, LIVE, RERAN = "recorded", "mocked", "replaced", "live", "reran"
 
 
-def rerun_of(start_attrs: object) -> str | None:
-    """The run a run reruns: the run id its `run_start.attrs.replay_of` names (`replay --rerun` writes it;
-    `?` when it names none), or None for a run that is no rerun."""
-    replay_of = start_attrs.get("replay_of") if isinstance(start_attrs, dict) else None
-    if not isinstance(replay_of, dict):
-        return None
-    run_id = replay_of.get("run_id")
-    return run_id if isinstance(run_id, str) else "?"
-
-
 class Named(Protocol):
     """What names a call or a span: its component, name and event types' prefix (`llm_call`)."""
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from ..config import ResolvedSettings
 from ..model.errors import UsageError
-from ..model.rerun_protocol import rerun_of
+from ..model.lineage import lineage_of
 from ..store.lookup import run_start_of
 from ..store.sources import RunSource
 from .environment import Environment
@@ -38,7 +38,7 @@ def newest_recording(args: TraceArgs, env: Environment) -> tuple[Picked, Resolve
     passed_over = 0
     for source in reversed(sources):
         start = run_start_of(source)
-        if rerun_of(start.get("attrs") if start is not None else None) is None:
+        if lineage_of(start.get("attrs") if start is not None else None) is None:
             run_id = start.get("run_id") if isinstance(start, dict) else source.run_id
             return Picked(source, passed_over, run_id if isinstance(run_id, str) else source.run_id), resolved
         passed_over += 1

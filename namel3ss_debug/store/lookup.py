@@ -245,3 +245,23 @@ def run_start_of(source: RunSource) -> JsonEvent | None:
         if isinstance(event, dict) and event.get("event_type") == "run_start":
             return event
     return None
+
+
+_TAIL = 1 << 20  # a run_end line is far shorter than this
+
+
+def run_end_of(source: RunSource) -> JsonEvent | None:
+    """The `run_end` event on the last line of the run's last file (what a header needs to know of the run's
+    end, such as where a rerun parted, without reading the run; the caller checks its run id); None when that
+    line is no `run_end` (an unfinished run), or the file is a stream or compressed (read front to back only)."""
+    path = source.files[-1]
+    if is_stream(path) or path.endswith(".gz"):
+        return None
+    try:
+        with open(path, "rb") as stream:
+            stream.seek(max(0, stream.seek(0, 2) - _TAIL))
+            lines = [line for line in stream.read().splitlines() if line.strip()]
+        event = orjson.loads(lines[-1]) if lines else None
+    except (OSError, ValueError):
+        return None
+    return event if isinstance(event, dict) and event.get("event_type") == "run_end" else None

@@ -179,7 +179,7 @@ def test_rerun_with_no_trace_picks_the_newest_run_that_is_no_rerun_and_names_it(
     assert all(f"rerun of {cloned.run_id}" in line for line in lines[1:])
     as_json = command("analyze", "debug/traces", "--all", "--no-cache", "--format", "json", cwd=cloned.clone)
     rows = orjson.loads(as_json.stdout)["overview"]["runs"]
-    assert [row["rerun_of"] for row in rows] == [None, cloned.run_id, cloned.run_id]
+    assert [row["rerun_of"] and row["rerun_of"]["run_id"] for row in rows] == [None, cloned.run_id, cloned.run_id]
 
 
 def test_rerun_with_no_trace_when_every_run_is_a_rerun_says_so(tmp_path):

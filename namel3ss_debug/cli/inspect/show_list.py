@@ -72,6 +72,10 @@ class _Table(_JsonLines):
         self.layout = view.Layout.for_width(sink.width, runs=len(listing.runs) > 1)
         self.rows: list[Row] = []
         self.printed = 0
+        if listing.lineages:
+            from ...render.inspect.lineage import lineage_view  # noqa: PLC0415 - Rich only for a table
+
+            sink.print(lineage_view(listing.lineages), soft_wrap=True)
 
     def add(self, located: Located) -> None:
         event = located.event

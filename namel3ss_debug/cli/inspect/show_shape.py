@@ -37,8 +37,11 @@ def show_tree(request: InspectRequest, tree: TreeShape, sink: Sink) -> None:
     elif sink.fmt == "json":
         sink.write(js.dumps(js.document("tree", **js.tree_body(tree.roots, request.limit))) + b"\n")
     else:
+        from ...render.inspect.lineage import lineage_view  # noqa: PLC0415 - Rich only for a table
         from ...render.inspect.tree import tree_view  # noqa: PLC0415 - Rich only for a table
 
+        if tree.lineages:
+            sink.print(lineage_view(tree.lineages), soft_wrap=True)
         sink.print(tree_view(tree.roots, request.limit, tree.cuts), soft_wrap=True)
 
 
@@ -48,6 +51,9 @@ def show_timeline(request: InspectRequest, shape: TimelineShape, sink: Sink) -> 
     elif sink.fmt == "json":
         sink.write(js.dumps(js.document("timeline", **js.timeline_body(shape.line, request.limit))) + b"\n")
     else:
+        from ...render.inspect.lineage import lineage_view  # noqa: PLC0415 - Rich only for a table
         from ...render.inspect.timeline import timeline_view  # noqa: PLC0415 - Rich only for a table
 
+        if shape.lineages:
+            sink.print(lineage_view(shape.lineages), soft_wrap=True)
         sink.print(timeline_view(shape.line, sink.width, request.limit))

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Iterator
 
 from ...analysis.event_filter import Selector
 from ...analysis.fields import RunClock
+from ...model.lineage import Lineage
 from ...store.problems import ReadProblems
 from ...store.reader import Located
 from .inspect import InspectRequest
@@ -25,12 +26,13 @@ class EventList:
     events: Iterator[Located]
     clock: RunClock
     problems: ReadProblems
+    lineages: list[tuple[str, Lineage]] = field(default_factory=list)  # for a table: the reruns' (`EventStream`)
 
 
 def read_events(request: InspectRequest, stream: EventStream) -> EventList:
     clock = RunClock()
     return EventList([source.label for source in stream.sources], _passing(request, stream, clock), clock,
-                     stream.reader.problems)
+                     stream.reader.problems, stream.lineages() if request.fmt == "table" else [])
 
 
 def _passing(request: InspectRequest, stream: EventStream, clock: RunClock) -> Iterator[Located]:

@@ -11,6 +11,7 @@ from ...analysis.spans import SpanNode, build_tree
 from ...analysis.timeline import Waterfall, timeline
 from ...analysis.wide import TERMINAL, Cut, Key, WidthCap
 from ...model.errors import UsageError
+from ...model.lineage import Lineage
 from ...model.limits import shown
 from ...store.reader import Located
 from .inspect import InspectRequest
@@ -34,6 +35,7 @@ class TreeShape:
     items: Iterable[Located]
     roots: tuple[SpanNode, ...]
     cuts: Mapping[Key, Cut] = field(default_factory=dict)
+    lineages: list[tuple[str, Lineage]] = field(default_factory=list)  # for a table: the reruns' (`EventStream`)
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,7 @@ class TimelineShape:
 
     items: list[Located]
     line: Waterfall
+    lineages: list[tuple[str, Lineage]] = field(default_factory=list)  # for a table: the reruns' (`EventStream`)
 
 
 def read_span(request: InspectRequest, stream: EventStream) -> SpanShape:
@@ -87,13 +90,14 @@ def read_tree(request: InspectRequest, stream: EventStream) -> TreeShape:
     for item in _passing(request, stream):
         cap.feed(_slim(item).event)
     events, cuts = cap.finish()
-    return TreeShape((), build_tree(events).roots, cuts)
+    return TreeShape((), build_tree(events).roots, cuts, stream.lineages())
 
 
 def read_timeline(request: InspectRequest, stream: EventStream) -> TimelineShape:
     """The waterfall of the spans of the events that pass the filters."""
     items = _selected(request, stream, whole=request.fmt == "jsonl")
-    return TimelineShape(items, timeline(build_tree(item.event for item in items)))
+    lineages = stream.lineages() if request.fmt == "table" else []
+    return TimelineShape(items, timeline(build_tree(item.event for item in items)), lineages)
 
 
 # What a tree or timeline node shows of its events; the rest (inputs, outputs, attrs) is dropped as the

@@ -11,7 +11,8 @@ from typing import Any, Callable, Iterator
 from ...analysis.fields import text_of
 from ...model.errors import UsageError
 from ...model.limits import COUNT_MAX, shown
-from ...store.lookup import SeqRange, find_event, first_event, scan_for
+from ...model.lineage import Lineage, lineage_of
+from ...store.lookup import SeqRange, find_event, first_event, run_end_of, run_start_of, scan_for
 from ...store.problems import ReadProblems
 from ...store.reader import Located, TraceReader
 from ...store.sources import STDIN, RunSource
@@ -109,6 +110,22 @@ class EventStream:
                 raise
             return self.find_id(ref, option)
         return source, [found]
+
+    def lineages(self) -> list[tuple[str, Lineage]]:
+        """Each run named that is a rerun or a fork, by its run id, with its lineage, read from its `run_start`
+        and its last line before the run is (where it parted is unknown for a stream or a `.gz`, whose end is
+        only reached by reading it all)."""
+        found = []
+        for source in self.sources:
+            start = run_start_of(source)
+            if start is None:
+                continue
+            end = run_end_of(source)
+            same = end is not None and end.get("run_id") == start.get("run_id")
+            lineage = lineage_of(start.get("attrs"), end.get("attrs") if same and end is not None else None)
+            if lineage is not None:
+                found.append((text_of(start.get("run_id")), lineage))
+        return found
 
     def first_event(self, source: RunSource) -> dict[str, Any] | None:
         """The first event of the run's first file, from its first line (read once: `--event N` asks twice)."""

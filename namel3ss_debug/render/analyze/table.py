@@ -24,6 +24,7 @@ from .format import (
 from .rich import (
     STATUS_STYLES, errors_cell, latency_cells, new_table, print_key_values, section, styled, success_cell, trace_text,
 )
+from ..event_text import one_line
 from ..text import plural
 
 _MAX_TITLE_RUNS = 3
@@ -106,7 +107,8 @@ def _run_line(run: RunOverview) -> Text:
     if run.entry:
         parts += ["  entry ", trace_text(run.entry)]
     if run.rerun_of is not None:
-        parts += [("  rerun of ", "yellow"), trace_text(run.rerun_of, "yellow")]
+        for words, said in run.rerun_of.phrases():
+            parts += [(f"  {words} ", "yellow"), (one_line(said), "yellow")]  # one line, controls written out
     files = f" ({plural(len(run.files), 'file')})" if len(run.files) > 1 else ""
     return Text.assemble(*parts, "  ", trace_text(run.source + files, "dim"))
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from itertools import zip_longest
 from typing import Callable, Iterator, Optional
 
-from ...diffing.report import CallRef, Change, Divergence, RunSide, ThresholdResult
+from ...diffing.report import CallRef, Change, DiffReport, Divergence, RunSide, ThresholdResult
 from ..analyze.format import NONE, count, duration, number, usd
 
 UNCHANGED = "="
@@ -58,9 +58,27 @@ def count_cell(change: Change) -> str:
 
 
 def side_text(side: RunSide, escape: Callable[[str], str]) -> str:
-    """`run R (label, completed, 42 calls)`, its text from the trace through the view's `escape`."""
+    """`run R (label, completed, 42 calls)`, then a rerun's lineage (`; fork of P at llm:chat#2 (answer)`), its
+    text from the trace through the view's `escape`."""
     run = f"run {escape(side.run_id)}" if side.run_id else "(no run id)"
-    return f"{run} ({escape(side.label)}, {escape(side.status or 'unfinished')}, {side.calls:,} calls)"
+    lineage = "" if side.rerun_of is None else "; " + ", ".join(
+        f"{words} {escape(said)}" for words, said in side.rerun_of.phrases())
+    return f"{run} ({escape(side.label)}, {escape(side.status or 'unfinished')}, {side.calls:,} calls{lineage})"
+
+
+def kin_text(report: DiffReport, escape: Callable[[str], str]) -> Optional[str]:
+    """When one run is a rerun or fork of the other, where it parted from it: `NEW parted from BASE at
+    llm:planner#1 (mocked): the calls before it were answered from BASE's recording`; else None."""
+    kin = report.kin()
+    if kin is None:
+        return None
+    child, parent, lineage = kin
+    what = "fork" if lineage.fork is not None else "rerun"
+    parted = lineage.parted_text()
+    if parted is None:
+        return f"{child} is a {what} of {parent}; where it parted from {parent} was not recorded"
+    return (f"{child} is a {what} of {parent}: it parted at {escape(parted)}; "
+            f"the calls before it were answered from {parent}'s recording")
 
 
 def inputs_text(changed: Optional[bool]) -> str:

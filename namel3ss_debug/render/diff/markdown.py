@@ -10,8 +10,8 @@ from __future__ import annotations
 from ...diffing.report import Change, DiffReport, OperationDelta, OutputChanges, ThresholdResult
 from ..analyze.markdown import md, table
 from .format import (
-    METRIC_TITLES, count_cell, divergence_rows, divergence_title, figure, inputs_text, percent_change, side_text,
-    signed, threshold_change,
+    METRIC_TITLES, count_cell, divergence_rows, divergence_title, figure, inputs_text, kin_text, percent_change,
+    side_text, signed, threshold_change,
 )
 
 _OPEN_ROWS = 10  # latency rows shown before the rest are folded
@@ -20,6 +20,9 @@ _OPEN_ROWS = 10  # latency rows shown before the rest are folded
 def render_markdown(report: DiffReport) -> str:
     lines = ["## namel3ss-debug diff", "", f"**BASE** {side_text(report.base, md)}  ",
              f"**NEW** {side_text(report.new, md)}"]
+    kin = kin_text(report, md)
+    if kin is not None:
+        lines += ["", kin]
     if report.thresholds:
         lines += ["", *_thresholds(report.thresholds)]
     lines += ["", "### Overview", "", *_overview(report.overview)]

@@ -11,8 +11,8 @@ from rich.table import Table
 
 from ...diffing.report import Change, DiffReport, Divergence, OperationDelta, OutputChanges, ThresholdResult
 from .format import (
-    METRIC_TITLES, count_cell, divergence_rows, divergence_title, figure, inputs_text, percent_change, side_text,
-    signed, threshold_change,
+    METRIC_TITLES, count_cell, divergence_rows, divergence_title, figure, inputs_text, kin_text, percent_change,
+    side_text, signed, threshold_change,
 )
 from ..text import safe_line
 
@@ -22,6 +22,9 @@ def render_diff(console: Console, report: DiffReport) -> None:
     console.print("[bold]namel3ss-debug diff[/]")
     console.print(f"BASE {side_text(report.base, safe_line)}")
     console.print(f"NEW  {side_text(report.new, safe_line)}")
+    kin = kin_text(report, safe_line)
+    if kin is not None:
+        console.print(f"[yellow]{kin}[/]")
     if report.thresholds:
         _thresholds(console, report.thresholds)
     console.print()

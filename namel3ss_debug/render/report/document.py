@@ -20,10 +20,12 @@ from ...analysis.critical_spans import startup
 from ...analysis.running import IN_FLIGHT
 from ...analysis.span_table import SpanRow, SpanTable
 from ...analysis.wide import PAGE, Cut, Key
+from ...model.lineage import Lineage
 from ...otel.genai import conversation
 from ...ops.report import ReportPage, RunPicture
 from ..analyze.analyze_json import report_to_dict
 from ..diff.diff_json import diff_to_dict
+from ..diff.format import kin_text
 from ..json_text import compact_json, fold
 
 SCHEMA = "namel3ss-debug/report/v1"
@@ -69,13 +71,21 @@ def _run(picture: RunPicture, max_text: int | None, now_ms: float | None, runnin
         "started": table.started, "duration_ms": run.duration_ms if run is not None else table.total_ms,
         "work_from_ms": _work_from(table),
         "status": _status(picture, run, running), "events": picture.events,
-        "rerun_of": run.rerun_of if run is not None else None,  # the run this one reruns (replay --rerun)
+        "lineage": _lineage(run.rerun_of if run is not None else None),
         "now_ms": None if picture.ended else max(table.total_ms, now_ms or 0.0),
         **_columns(table, _IN_FLIGHT if running and not picture.ended else {}),
         "cut": _cut(table, picture.cuts),
         "details": [_chunk(table.rows[at:at + CHUNK], max_text) for at in range(0, len(table.rows), CHUNK)],
         "analysis": report_to_dict(picture.report),
     }
+
+
+def _lineage(lineage: Lineage | None) -> dict[str, Any] | None:
+    """A rerun's or fork's lineage for the header: the parent run, its trace, and what the text views say of it
+    (`said`: pairs of our words and the trace's text, which the page shows as text); None for any other run."""
+    if lineage is None:
+        return None
+    return {"run_id": lineage.run_id, "trace": lineage.trace, "said": [list(pair) for pair in lineage.phrases()]}
 
 
 def _work_from(table: SpanTable) -> float:
@@ -179,7 +189,8 @@ def _compare(page: ReportPage) -> dict[str, Any]:
                          new_rows.get(right.seq, -1) if right else -1])
             if tag == "equal" and left is not None and right is not None:
                 marks.extend([index, kind, text] for kind, text in _differences(left, right))
-    return {"diff": diff_to_dict(page.diff), "rows": rows, "marks": marks, "parted_at": parted_at}
+    return {"diff": diff_to_dict(page.diff), "rows": rows, "marks": marks, "parted_at": parted_at,
+            "kin": kin_text(page.diff, str)}
 
 
 def _rows_by_seq(table: SpanTable) -> dict[int, int]:

@@ -98,6 +98,7 @@ N3.compare = {
     facts.appendChild(N3.el("li", null, "calls: " + N3.fmtInt(calls.base) + " → " + N3.fmtInt(calls.new) + " (aligned " + N3.fmtInt(calls.aligned) +
       ", added " + N3.fmtInt(calls.added) + ", removed " + N3.fmtInt(calls.removed) + ")"));
     facts.appendChild(N3.el("li", null, "outputs changed: " + N3.fmtInt(outputs.changed) + " of " + N3.fmtInt(outputs.compared) + " compared"));
+    if (cmp.kin) facts.appendChild(N3.el("li", { className: "rerun-of", text: cmp.kin }));
     const parted = cmp.parted_at;
     facts.appendChild(N3.el("li", parted === null || parted === undefined ? "ok-line" : "bad-line",
       parted === null || parted === undefined ? "the runs never diverge" : "first divergence at aligned row " + parted));

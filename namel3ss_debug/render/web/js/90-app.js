@@ -79,7 +79,10 @@ N3.header = function header() {
     const line = N3.el("div", "run-line");
     if (N3.runs.length > 1) line.appendChild(N3.el("span", "side", k === 0 ? "BASE" : "NEW"));
     line.append(N3.el(k === 0 ? "h1" : "span", "run-name", r.name || "run"), N3.el("span", "run-id mono", r.run_id || ""));
-    if (r.rerun_of) line.appendChild(N3.el("span", { className: "rerun-of", text: "rerun of " + r.rerun_of, title: "written by replay --rerun of run " + r.rerun_of }));
+    if (r.lineage) {
+      const said = r.lineage.said.map((pair) => pair[0] + " " + pair[1]).join(", ");
+      line.appendChild(N3.el("span", { className: "rerun-of", text: said, title: "written by replay --rerun of run " + r.lineage.run_id + (r.lineage.trace ? " (" + r.lineage.trace + ")" : "") }));
+    }
     line.appendChild(N3.el("span", "pill st-" + String(status).replace(/[^a-z]/g, ""), status));
     const metric = (label, value) => line.appendChild(N3.el("span", "metric", N3.el("span", "metric-label", label), value));
     metric("duration", N3.fmtMs(r.duration_ms !== null && r.duration_ms !== undefined ? r.duration_ms : r.now_ms));
