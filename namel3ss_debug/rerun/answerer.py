@@ -203,7 +203,7 @@ class Rerun:
                     answer = from_recording(self.recording.result(recorded), spec.codec, recorded.key,
                                             self.recording.where(recorded), spec.generator)
                 else:
-                    miss_why = self._nothing_here(request is not None and strict)
+                    miss_why = self._nothing_here(live, request is not None and strict)
             except Unanswerable as error:
                 miss_why = str(error)
             except CodecError as error:
@@ -308,10 +308,13 @@ class Rerun:
         differs = input_difference(self.recording.inputs(twin), live.inputs)
         return f"it asks something else than {twin.key}, recorded here ({differs}), and {self._since()}"
 
-    def _nothing_here(self, strictly: bool) -> str:
-        if strictly:  # a request: none recorded asks the same
-            return f"the recording has no request that asks the same, and {self._since()}"
-        return "the recording has no call here"
+    def _nothing_here(self, live: LiveCall, strictly: bool) -> str:
+        if not strictly:
+            return "the recording has no call here"
+        near = nearest(self.recording, live, self._served, True, 1)  # a request: what the nearest one asked
+        differs = next((why for why in near[0].reasons if why.startswith("inputs: ")), None) if near else None
+        closest = f" (nearest {near[0].key}, {differs.removeprefix('inputs: ')})" if differs else ""
+        return f"the recording has no request that asks the same{closest}, and {self._since()}"
 
     def _note_asker(self, span: AnsweredSpan, recorded: RecordedCall) -> None:
         """Keep which recorded LLM call a request's LLM call is the twin of: the request's own span, or for

@@ -21,15 +21,19 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
 
-# The whole chat.completion body of an answer asking for Lisbon's weather (the first LLM call's mock).
-LISBON = {"status": 200, "body": {
-    "id": "chatcmpl-mock", "object": "chat.completion", "created": 0, "model": "gpt-4o-mini",
-    "choices": [{"index": 0, "finish_reason": "tool_calls", "message": {
-        "role": "assistant", "content": None,
-        "tool_calls": [{"id": "call_lisbon", "type": "function",
-                        "function": {"name": "get_weather", "arguments": '{"city": "Lisbon"}'}}]}}],
-    "usage": {"prompt_tokens": 10, "completion_tokens": 5, "total_tokens": 15}}}
-MOCK = "llm:openai.chat#1=" + orjson.dumps(LISBON).decode()
+
+
+def lisbon(call_id: str) -> str:
+    """A mock of the first LLM call: the whole chat.completion body of an answer asking for Lisbon's weather,
+    with the recorded tool call's id (so what the next request asks differs only by the city)."""
+    body = {"id": "chatcmpl-mock", "object": "chat.completion", "created": 0, "model": "gpt-4o-mini",
+            "choices": [{"index": 0, "finish_reason": "tool_calls", "message": {
+                "role": "assistant", "content": None,
+                "tool_calls": [{"id": call_id, "type": "function",
+                                "function": {"name": "get_weather", "arguments": '{"city": "Lisbon"}'}}]}}],
+            "usage": {"prompt_tokens": 10, "completion_tokens": 5, "total_tokens": 15}}
+    return "llm:openai.chat#1=" + orjson.dumps({"status": 200, "body": body}).decode()
+
 
 TRIP = '''
 from namel3ss_debug import trace_agent_execution, trace_llm_call, trace_tool_call
@@ -71,8 +75,9 @@ def recorded(app: Path, cwd: Path) -> Path:
     return next((cwd / "recorded").glob("*.jsonl"))
 
 
-def openai_recording(tmp_path: Path) -> Path:
-    """A recording of the openai tool loop, made in `tmp_path` (the app and its stub copied there)."""
+def openai_recording(tmp_path: Path) -> tuple[Path, str]:
+    """A recording of the openai tool loop, made in `tmp_path` (the app and its stub copied there), and the
+    mock that makes its model ask for Lisbon."""
     pytest.importorskip("openai")
     for name in ("openai_app.py", "llm_stub_server.py", "llm_stub_apis.py"):
         shutil.copyfile(EXAMPLES / name, tmp_path / name)
@@ -80,7 +85,8 @@ def openai_recording(tmp_path: Path) -> Path:
     starts = [event for event in events_of(trace) if event["event_type"] == "llm_call_start"]
     assert [s["inputs"]["messages"][-1]["content"] for s in starts] == ["What is the weather in Paris?",
                                                                          "light rain, 14 C"]
-    return trace
+    asked = next(event for event in events_of(trace) if event["event_type"] == "llm_call_end")
+    return trace, lisbon(asked["outputs"]["tool_calls"][0]["id"])
 
 
 def events_of(path: Path) -> list[dict]:
@@ -92,8 +98,8 @@ def run_end(report: dict) -> dict:
 
 
 def test_lisbon_the_second_llm_call_is_a_reported_miss_never_the_recorded_paris_answer(tmp_path):
-    trace = openai_recording(tmp_path)
-    done = command("replay", str(trace), "--rerun", "-o", "new", "--mock", MOCK, cwd=tmp_path)
+    trace, mock = openai_recording(tmp_path)
+    done = command("replay", str(trace), "--rerun", "-o", "new", "--mock", mock, cwd=tmp_path)
     assert done.returncode == 1, done.stderr
     out = done.stdout
     assert "light rain" not in out.split("not reproduced:")[0]  # the app never printed Paris's answer
@@ -102,22 +108,23 @@ def test_lisbon_the_second_llm_call_is_a_reported_miss_never_the_recorded_paris_
     assert "calls         1 mocked, 1 run again (judged by what they returned), 1 missed" in out
     assert "                rerun:    {'status': 'completed', 'outputs': {'return': 'sunny, 24 C'}}" in out
     assert "parted        at llm:openai.chat#1 (mocked)" in out
+    differs = """messages[1].tool_calls[0].function.arguments: recorded '{"city": "Paris"}', this call \
+'{"city": "Lisbon"}'"""
     miss = next(line for line in out.splitlines() if line.startswith("miss "))
-    assert miss.startswith("miss          llm:openai.chat#2 at ")
-    assert "the recording has no request that asks the same, and the rerun parted from the recording at " \
-           "llm:openai.chat#1 (mocked)" in miss
+    assert miss.startswith("miss          llm:openai.chat#2 at agent:agent#1 > llm:openai.chat#2: ")
+    assert miss.endswith(f"the recording has no request that asks the same (nearest llm:openai.chat#2, {differs}), "
+                         "and the rerun parted from the recording at llm:openai.chat#1 (mocked)")
     lines = out.splitlines()
     nearest = next(at for at, line in enumerate(lines) if line.startswith("  nearest 1"))
     assert "llm:openai.chat#2" in lines[nearest]  # the recorded second call, and what differs from it
-    assert lines[nearest + 1].startswith("                - inputs: messages[1].tool_calls[0].id: recorded 'call_")
-    assert lines[nearest + 1].endswith(", this call 'call_lisbon'")
+    assert lines[nearest + 1] == f"                - inputs: {differs}"
     assert "Traceback" not in done.stderr
 
 
 def test_lisbon_under_on_miss_live_the_stub_answers_the_second_call_and_the_report_counts_it_live(tmp_path):
-    trace = openai_recording(tmp_path)
+    trace, mock = openai_recording(tmp_path)
     done = command("replay", str(trace), "--rerun", "-o", "new", "--on-miss", "live", "--format", "json",
-                   "--mock", MOCK, cwd=tmp_path)
+                   "--mock", mock, cwd=tmp_path)
     assert done.returncode == 1, done.stderr
     report = orjson.loads(done.stdout)
     printed = done.stderr.splitlines()  # --format json: the app's output goes to stderr
@@ -130,7 +137,7 @@ def test_lisbon_under_on_miss_live_the_stub_answers_the_second_call_and_the_repo
 
 
 def test_lisbon_without_a_mock_the_run_does_not_part_and_is_reproduced(tmp_path):
-    trace = openai_recording(tmp_path)
+    trace, _ = openai_recording(tmp_path)
     done = command("replay", str(trace), "--rerun", "-o", "new", "--format", "json", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     report = orjson.loads(done.stdout)
