@@ -86,9 +86,16 @@ typedef struct {
     uint64_t fill[RUN_STEPS];    /* the bits shifted in from past the block: all set */
 } RunTest;
 
+/* What find records: each marker whose rule holds somewhere (a byte per marker), a sensitive name before a
+ * separator, URL credentials. The scan for may_hold_secret passes none and stops at the first rule that holds. */
+typedef struct {
+    unsigned char *marker;
+    int name, url;
+} Hits;
+
 typedef void (*MaskBuilder)(const Classes *, const unsigned char *, Masks *);
 struct Scanner;
-typedef int (*LineScan)(const struct Scanner *, const unsigned char *, Py_ssize_t);
+typedef int (*LineScan)(const struct Scanner *, const unsigned char *, Py_ssize_t, Hits *);
 
 typedef struct Scanner {
     PyObject_HEAD
@@ -145,20 +152,23 @@ static int marker_matches(const Marker *m, const unsigned char *data, Py_ssize_t
     return 1;
 }
 
-/* A marker whose rule holds at data[at]? The table of starts rules out nearly every candidate first
- * (bytes past the end read as 0: markers shorter than three bytes set every third byte, 0 included). */
-static int marker_here(const Scanner *self, const unsigned char *data, Py_ssize_t size, Py_ssize_t at)
+/* The markers whose rule holds at data[at]: with `hit` NULL, whether one does; else each one's byte set in
+ * `hit` (every one, not only the first). The table of starts rules out nearly every candidate first (bytes
+ * past the end read as 0: markers shorter than three bytes set every third byte, 0 included). */
+static int markers_here(const Scanner *self, const unsigned char *data, Py_ssize_t size, Py_ssize_t at,
+                        unsigned char *hit)
 {
     unsigned first = data[at], second = at + 1 < size ? data[at + 1] : 0, third = at + 2 < size ? data[at + 2] : 0;
     if (!bit_test(self->marker_starts, start_hash(first, second, third)))
         return 0;
-    unsigned pair = first << 8 | second;
-    for (Py_ssize_t m = self->single_head[first]; m >= 0; m = self->markers[m].next)
-        if (marker_matches(&self->markers[m], data, size, at))
-            return 1;
-    for (Py_ssize_t m = self->pair_head[pair_bucket(pair)]; m >= 0; m = self->markers[m].next)
-        if (marker_matches(&self->markers[m], data, size, at))
-            return 1;
+    Py_ssize_t heads[2] = {self->single_head[first], self->pair_head[pair_bucket(first << 8 | second)]};
+    for (int h = 0; h < 2; h++)
+        for (Py_ssize_t m = heads[h]; m >= 0; m = self->markers[m].next)
+            if (marker_matches(&self->markers[m], data, size, at)) {
+                if (hit == NULL)
+                    return 1;
+                hit[m] = 1;
+            }
     return 0;
 }
 
@@ -230,17 +240,24 @@ static ALWAYS_INLINE uint64_t marker_candidates(const Scanner *self, const Masks
     return candidates;
 }
 
-/* The candidates of one block (starting at data[at]), checked exactly. */
+/* The candidates of one block (starting at data[at]), checked exactly: with `hits` NULL, whether a rule
+ * holds; else every rule that holds recorded there (a name or URL credentials once found are not tested again). */
 static int block_holds_secret(const Scanner *self, const unsigned char *data, Py_ssize_t size, Py_ssize_t at,
-                              const Masks *m, const Masks *before)
+                              const Masks *m, const Masks *before, Hits *hits)
 {
     for (uint64_t c = marker_candidates(self, m, before); c; c &= c - 1)
-        if (marker_here(self, data, size, at + __builtin_ctzll(c)))
+        if (markers_here(self, data, size, at + __builtin_ctzll(c), hits != NULL ? hits->marker : NULL))
             return 1;
     for (uint64_t rare = m->rare; rare; rare &= rare - 1) {
         Py_ssize_t i = at + __builtin_ctzll(rare);
-        if (data[i] == '@' ? url_credentials_before(data, i) : sensitive_name_before(self, data, i))
-            return 1;
+        int *known = hits == NULL ? NULL : data[i] == '@' ? &hits->url : &hits->name;
+        if (known != NULL && *known)
+            continue;
+        if (data[i] == '@' ? url_credentials_before(data, i) : sensitive_name_before(self, data, i)) {
+            if (known == NULL)
+                return 1;
+            *known = 1;
+        }
     }
     return 0;
 }
@@ -262,7 +279,7 @@ static ALWAYS_INLINE void tail_masks(const Scanner *self, const unsigned char *d
 /* The scan loop, compiled once per mask builder (scan_avx2, scan_ssse3, scan_portable below): with the
  * builder inlined, a block's masks stay in registers. */
 static ALWAYS_INLINE int scan_with(const Scanner *self, const unsigned char *data, Py_ssize_t size,
-                                   MaskBuilder build)
+                                   MaskBuilder build, Hits *hits)
 {
     Masks before = {{0}, 0, 0}, m;
     for (Py_ssize_t at = 0; at < size; at += 64) {
@@ -270,7 +287,7 @@ static ALWAYS_INLINE int scan_with(const Scanner *self, const unsigned char *dat
             build(&self->classes, data + at, &m);
         else
             tail_masks(self, data + at, size - at, &m, build);
-        if (block_holds_secret(self, data, size, at, &m, &before))
+        if (block_holds_secret(self, data, size, at, &m, &before, hits))
             return 1;
         before = m;
     }
@@ -292,9 +309,9 @@ static ALWAYS_INLINE void masks_portable(const Classes *c, const unsigned char *
     *out = m;
 }
 
-static int scan_portable(const Scanner *self, const unsigned char *data, Py_ssize_t size)
+static int scan_portable(const Scanner *self, const unsigned char *data, Py_ssize_t size, Hits *hits)
 {
-    return scan_with(self, data, size, masks_portable);
+    return scan_with(self, data, size, masks_portable, hits);
 }
 
 #if (defined(__x86_64__) || defined(__i386__)) && (defined(__GNUC__) || defined(__clang__))
@@ -338,9 +355,9 @@ static ALWAYS_INLINE void masks_ssse3(const Classes *c, const unsigned char *blo
 }
 
 __attribute__((target("ssse3")))
-static int scan_ssse3(const Scanner *self, const unsigned char *data, Py_ssize_t size)
+static int scan_ssse3(const Scanner *self, const unsigned char *data, Py_ssize_t size, Hits *hits)
 {
-    return scan_with(self, data, size, masks_ssse3);
+    return scan_with(self, data, size, masks_ssse3, hits);
 }
 
 /* The same with 32 bytes per vector. The shuffle looks up within each 16-byte lane, so every table is
@@ -381,9 +398,9 @@ static ALWAYS_INLINE void masks_avx2(const Classes *c, const unsigned char *bloc
 }
 
 __attribute__((target("avx2")))
-static int scan_avx2(const Scanner *self, const unsigned char *data, Py_ssize_t size)
+static int scan_avx2(const Scanner *self, const unsigned char *data, Py_ssize_t size, Hits *hits)
 {
-    return scan_with(self, data, size, masks_avx2);
+    return scan_with(self, data, size, masks_avx2, hits);
 }
 #endif
 
@@ -654,22 +671,9 @@ static PyObject *Scanner_may_hold_secret(Scanner *self, PyObject *line)
     Py_buffer view;
     if (PyObject_GetBuffer(line, &view, PyBUF_SIMPLE) < 0)
         return NULL;
-    int found = self->scan(self, view.buf, view.len);
+    int found = self->scan(self, view.buf, view.len, NULL);
     PyBuffer_Release(&view);
     return PyBool_FromLong(found);
-}
-
-/* Record each marker whose rule holds at data[at] (every one, not only the first: see Scanner_find). */
-static void markers_here(const Scanner *self, const unsigned char *data, Py_ssize_t size, Py_ssize_t at,
-                         unsigned char *hit)
-{
-    unsigned first = data[at], second = at + 1 < size ? data[at + 1] : 0, third = at + 2 < size ? data[at + 2] : 0;
-    if (!bit_test(self->marker_starts, start_hash(first, second, third)))
-        return;
-    for (Py_ssize_t m = self->single_head[first]; m >= 0; m = self->markers[m].next)
-        hit[m] |= (unsigned char)marker_matches(&self->markers[m], data, size, at);
-    for (Py_ssize_t m = self->pair_head[pair_bucket(first << 8 | second)]; m >= 0; m = self->markers[m].next)
-        hit[m] |= (unsigned char)marker_matches(&self->markers[m], data, size, at);
 }
 
 static int append_index(PyObject *list, Py_ssize_t index)
@@ -682,7 +686,7 @@ static int append_index(PyObject *list, Py_ssize_t index)
 
 /* find(text): which rules hold where may_hold_secret says one does, for redaction to run only the searches
  * they call for: the indices of the markers found, in order, then -1 for a sensitive name before a
- * separator and -2 for URL credentials. A plain loop: it runs on the few strings the scan let through. */
+ * separator and -2 for URL credentials. The same scan, recording every rule that holds. */
 static PyObject *Scanner_find(Scanner *self, PyObject *text)
 {
     if (!self->ready) {
@@ -690,30 +694,20 @@ static PyObject *Scanner_find(Scanner *self, PyObject *text)
         return NULL;
     }
     Py_ssize_t n = PyTuple_GET_SIZE(self->marker_items);
-    unsigned char *hit = PyMem_Calloc((size_t)n + 1, 1);
+    Hits hits = {PyMem_Calloc((size_t)n + 1, 1), 0, 0};
     Py_buffer view;
-    if (hit == NULL || PyObject_GetBuffer(text, &view, PyBUF_SIMPLE) < 0) {
-        PyMem_Free(hit);
-        return hit == NULL ? PyErr_NoMemory() : NULL;
+    if (hits.marker == NULL || PyObject_GetBuffer(text, &view, PyBUF_SIMPLE) < 0) {
+        PyMem_Free(hits.marker);
+        return hits.marker == NULL ? PyErr_NoMemory() : NULL;
     }
-    const unsigned char *data = view.buf;
-    int name = 0, url = 0;
-    for (Py_ssize_t at = 0; at < view.len; at++) {
-        unsigned char c = data[at];
-        if (c == ':' || c == '=')
-            name = name || sensitive_name_before(self, data, at);
-        else if (c == '@')
-            url = url || url_credentials_before(data, at);
-        else
-            markers_here(self, data, view.len, at, hit);
-    }
+    self->scan(self, view.buf, view.len, &hits);
     PyBuffer_Release(&view);
     PyObject *found = PyList_New(0);
     for (Py_ssize_t m = 0; found != NULL && m < n; m++)
-        if (hit[m] && append_index(found, m) < 0)
+        if (hits.marker[m] && append_index(found, m) < 0)
             Py_CLEAR(found);
-    PyMem_Free(hit);
-    if (found != NULL && ((name && append_index(found, -1) < 0) || (url && append_index(found, -2) < 0)))
+    PyMem_Free(hits.marker);
+    if (found != NULL && ((hits.name && append_index(found, -1) < 0) || (hits.url && append_index(found, -2) < 0)))
         Py_CLEAR(found);
     PyObject *result = found != NULL ? PyList_AsTuple(found) : NULL;
     Py_XDECREF(found);

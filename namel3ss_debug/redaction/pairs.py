@@ -54,7 +54,7 @@ def credential_like(text: str, long: int) -> bool:
 def _hidden_already(value: str) -> bool:
     """`[REDACTED...]`, quoted or after an auth scheme (`Bearer [REDACTED:bearer]`): a detector was first."""
     scheme = _SCHEME.match(value)
-    return value.lstrip("b\\\"'`").startswith(MARK, scheme.end() if scheme else 0)
+    return value[scheme.end() if scheme else 0:].lstrip("b\\\"'`").startswith(MARK)  # the scheme kept whole: `bearer`
 
 
 def _separators(text: str) -> Iterator[int]:

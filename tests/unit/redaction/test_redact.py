@@ -174,6 +174,17 @@ def test_a_quoted_pair_value_keeps_its_quotes():
     assert Redactor().redact_text('{"password": "hunter2"}') == '{"password": "[REDACTED]"}'
 
 
+@pytest.mark.parametrize("scheme", ["Bearer", "bearer", "basic"])
+def test_a_pair_value_a_detector_hid_after_an_auth_scheme_is_left_as_it_is(scheme):
+    text = f"Authorization: {scheme} [REDACTED:bearer]"  # `bearer` starts with `b`, as `b"..."` does
+    assert Redactor().redact_text(text) == text
+
+
+def test_a_lower_case_bearer_token_keeps_its_label():
+    text = "authorization: bearer 4f9a1c2e8b7d6a5f4e3d2c1b0a9f8e7d6c5b4a39"
+    assert Redactor().redact_text(text) == "authorization: bearer [REDACTED:bearer]"
+
+
 def test_password_pair_is_redacted_with_pairs():
     assert Redactor().redact_text("login failed: password=hunter2", pairs=True) == "login failed: password=[REDACTED]"
 
@@ -372,6 +383,13 @@ def test_a_value_given_to_a_sensitive_flag_is_remembered():
     redactor = Redactor()
     redactor.redact_argv(["app.py", "--token", "argvSecret-42", "--password=pw-Secret-9"])
     assert set(redactor.learned) == {"argvSecret-42", "pw-Secret-9"}
+
+
+@pytest.mark.parametrize("value", ["@Xy9secretvalue", "=Xy9secretvalue", ":Xy9secretvalue"])
+def test_a_remembered_value_starting_with_a_separator_or_an_at_sign_is_hidden_elsewhere(value):
+    redactor = Redactor()
+    redactor.redact({"password": value})
+    assert redactor.redact_text(f"the value {value} was echoed") == "the value [REDACTED:seen] was echoed"
 
 
 @pytest.mark.parametrize("text", ["sk-learn-2024-release-notes-v2", "sk-abcdefghijklmnopqrstuvwxyz",

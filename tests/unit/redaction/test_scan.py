@@ -312,6 +312,23 @@ def test_find_names_each_marker_once_in_order_then_a_name_and_url_credentials(ma
 
 
 @pytest.mark.parametrize("make", [scan.ScannerPy, scan.make_scan])
+def test_find_names_a_marker_that_starts_with_a_separator_or_an_at_sign(make) -> None:
+    markers = ((b"@Xy9", 0, 0), (b"=ab", 1, 2), (b":q", 2, 0))
+    assert make((b"password",), markers).find(b"a @Xy9 b =abcd :q password=1") == (0, 1, 2, -1)
+
+
+@needs_c
+def test_find_of_every_kernel_agrees_with_the_reference_on_generated_lines() -> None:
+    rng = random.Random(62)
+    reference = scan.ScannerPy(SUFFIXES, MARKERS)
+    kernels = [Scanner(SUFFIXES, MARKERS, kernel) for kernel in KERNELS]
+    for _ in range(2000):
+        line = random_line(rng, rng.randint(1, 14), 0.45)
+        expected = reference.find(line)
+        assert [k.find(line) for k in kernels] == [expected] * len(kernels), line
+
+
+@pytest.mark.parametrize("make", [scan.ScannerPy, scan.make_scan])
 def test_find_of_nothing_is_empty(make) -> None:
     assert make(SUFFIXES, MARKERS).find(b"an ordinary sentence, with a chatcmpl-9x8Y7z6W5v4U3t2S1r0Qp id") == ()
 
