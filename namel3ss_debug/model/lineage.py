@@ -15,6 +15,7 @@ parent's id), never as an error. The strings are the trace's own; a view neutral
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable
 
 UNKNOWN = "?"  # a rerun whose run_start does not name the run it reran
 
@@ -48,17 +49,13 @@ class Lineage:
     fork: Fork | None = None
     parted: Parted | None = None
 
-    def phrases(self) -> list[tuple[str, str]]:
-        """What every text view says of the lineage, as pairs of our words and the trace's text (which the view
-        neutralises): `rerun of R`, or `fork of R` and `at llm:openai.chat#2 (answer)`; then `parted at
-        llm:openai.chat#2 (forked)` when the rerun recorded where it parted."""
-        said = [("fork of", self.run_id)] if self.fork is not None else [("rerun of", self.run_id)]
+    def said(self, escape: Callable[[str], str] = str) -> str:
+        """What every text view says of the lineage, the trace's text through the view's `escape`: `rerun of R`,
+        or `fork of R at llm:openai.chat#2 (answer)`, then `, parted at llm:openai.chat#2 (forked)` when the
+        rerun recorded where it parted."""
         fork, parted = self.fork_text(), self.parted_text()
-        if fork is not None:
-            said.append(("at", fork))
-        if parted is not None:
-            said.append(("parted at", parted))
-        return said
+        text = f"rerun of {escape(self.run_id)}" if fork is None else f"fork of {escape(self.run_id)} at {escape(fork)}"
+        return text if parted is None else f"{text}, parted at {escape(parted)}"
 
     def parted_text(self) -> str | None:
         """`llm:openai.chat#2 (forked)`: where it parted, as every text view says it; None if unknown."""

@@ -110,7 +110,7 @@ def _run_cell(run: RunOverview) -> str:
     if run.entry:
         parts.append(f"entry {md(run.entry)}")
     if run.rerun_of is not None:
-        parts += [f"{words} {md(said)}" for words, said in run.rerun_of.phrases()]
+        parts.append(run.rerun_of.said(md))
     files = f" ({plural(len(run.files), 'file')})" if len(run.files) > 1 else ""
     return ", ".join(parts) + f", {md(run.source)}{files}"
 

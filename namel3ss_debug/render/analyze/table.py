@@ -107,8 +107,7 @@ def _run_line(run: RunOverview) -> Text:
     if run.entry:
         parts += ["  entry ", trace_text(run.entry)]
     if run.rerun_of is not None:
-        for words, said in run.rerun_of.phrases():
-            parts += [(f"  {words} ", "yellow"), (one_line(said), "yellow")]  # one line, controls written out
+        parts.append(("  " + run.rerun_of.said(one_line), "yellow"))  # one line, controls written out
     files = f" ({plural(len(run.files), 'file')})" if len(run.files) > 1 else ""
     return Text.assemble(*parts, "  ", trace_text(run.source + files, "dim"))
 

@@ -61,14 +61,13 @@ def side_text(side: RunSide, escape: Callable[[str], str]) -> str:
     """`run R (label, completed, 42 calls)`, then a rerun's lineage (`; fork of P at llm:chat#2 (answer)`), its
     text from the trace through the view's `escape`."""
     run = f"run {escape(side.run_id)}" if side.run_id else "(no run id)"
-    lineage = "" if side.rerun_of is None else "; " + ", ".join(
-        f"{words} {escape(said)}" for words, said in side.rerun_of.phrases())
+    lineage = "" if side.rerun_of is None else "; " + side.rerun_of.said(escape)
     return f"{run} ({escape(side.label)}, {escape(side.status or 'unfinished')}, {side.calls:,} calls{lineage})"
 
 
 def kin_text(report: DiffReport, escape: Callable[[str], str]) -> Optional[str]:
-    """When one run is a rerun or fork of the other, where it parted from it: `NEW parted from BASE at
-    llm:planner#1 (mocked): the calls before it were answered from BASE's recording`; else None."""
+    """When one run is a rerun or fork of the other, where it parted from it: `NEW is a rerun of BASE that
+    parted from it at llm:planner#1 (mocked)`; else None."""
     kin = report.kin()
     if kin is None:
         return None
@@ -76,9 +75,8 @@ def kin_text(report: DiffReport, escape: Callable[[str], str]) -> Optional[str]:
     what = "fork" if lineage.fork is not None else "rerun"
     parted = lineage.parted_text()
     if parted is None:
-        return f"{child} is a {what} of {parent}; where it parted from {parent} was not recorded"
-    return (f"{child} is a {what} of {parent}: it parted at {escape(parted)}; "
-            f"the calls before it were answered from {parent}'s recording")
+        return f"{child} is a {what} of {parent}; where it parted from it is not recorded"
+    return f"{child} is a {what} of {parent} that parted from it at {escape(parted)}"
 
 
 def inputs_text(changed: Optional[bool]) -> str:

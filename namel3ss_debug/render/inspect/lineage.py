@@ -1,6 +1,6 @@
 """`inspect`'s header for a rerun or a fork: the run it came from and where it parted, one line a run.
 
-    run R: fork of P, at llm:openai.chat#2 (answer), parted at llm:openai.chat#2 (forked)
+    run R: fork of P at llm:openai.chat#2 (answer), parted at llm:openai.chat#2 (forked)
 
 The text from the trace goes through `one_line`: shown, never interpreted, one line, cut when long.
 """
@@ -17,8 +17,9 @@ SHOWN = 200  # characters of each text from the trace (a call key, a run id)
 
 def lineage_view(lineages: list[tuple[str, Lineage]]) -> Text:
     """One line a run that is a rerun or a fork, in the order the runs were named."""
-    lines = [Text.assemble(("run ", "yellow"), (one_line(run_id, SHOWN), "yellow"), (": ", "yellow"),
-                           (", ".join(f"{words} {one_line(said, SHOWN)}" for words, said in lineage.phrases()),
-                            "yellow"))
-             for run_id, lineage in lineages]
+    lines = [Text(f"run {_shown(run_id)}: {lineage.said(_shown)}", style="yellow") for run_id, lineage in lineages]
     return Text("\n").join(lines)
+
+
+def _shown(text: str) -> str:
+    return one_line(text, SHOWN)

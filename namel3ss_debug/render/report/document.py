@@ -82,10 +82,10 @@ def _run(picture: RunPicture, max_text: int | None, now_ms: float | None, runnin
 
 def _lineage(lineage: Lineage | None) -> dict[str, Any] | None:
     """A rerun's or fork's lineage for the header: the parent run, its trace, and what the text views say of it
-    (`said`: pairs of our words and the trace's text, which the page shows as text); None for any other run."""
+    (`said`, holding the trace's text, which the page shows as text); None for any other run."""
     if lineage is None:
         return None
-    return {"run_id": lineage.run_id, "trace": lineage.trace, "said": [list(pair) for pair in lineage.phrases()]}
+    return {"run_id": lineage.run_id, "trace": lineage.trace, "said": lineage.said()}
 
 
 def _work_from(table: SpanTable) -> float:
