@@ -216,8 +216,6 @@ class Rerun:
                 raise self._miss(pending)
         if self.stepper is not None:
             answer = self._step(pending)
-            if answer is None and pending.miss is not None and pending.on_miss == "error":
-                raise self._miss(pending)
         with self._lock:
             # a twin whose result could not be given (a miss let through) has nothing to judge the call by
             source = answer.source if answer is not None \
@@ -394,4 +392,8 @@ class Rerun:
                 return from_value(REPLACED, decision.value, pending.codec, key, pending.generator)
             except CodecError as error:
                 raise RerunMiss(f"{pending.live.key}: {error}") from None
-        return None if decision.action == "live" else pending.answer
+        if decision.action == "live":
+            return None
+        if pending.answer is None and pending.miss is not None and pending.on_miss == "error":
+            raise self._miss(pending)  # accepting a call the recording cannot answer stops the run
+        return pending.answer

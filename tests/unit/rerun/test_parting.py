@@ -11,6 +11,7 @@ from rerunhelpers import record, rerun
 from namel3ss_debug import trace_agent_execution, trace_llm_call, trace_tool_call
 from namel3ss_debug.model.rerun_protocol import RerunMiss
 from namel3ss_debug.replay.mocks import Mock, parse_key
+from namel3ss_debug.rerun.answerer import Decision, PendingCall
 
 pytestmark = pytest.mark.usefixtures("isolated_workspace")
 
@@ -162,3 +163,36 @@ def test_part_keeps_the_first_parting() -> None:
     session.part("tool:weather#1", "mocked")
     assert (session.parted, session.parted_how) == ("llm:chat#2", "forked")
     assert session.end_attrs() == {"parted": {"call": "llm:chat#2", "how": "forked"}}
+
+
+class Console:
+    """A stepper that runs live each call the recording cannot answer (`live` at the console), or accepts it."""
+
+    errors = 0
+
+    def __init__(self, on_a_miss: str) -> None:
+        self.on_a_miss = on_a_miss
+        self.shown: list[str | None] = []
+
+    def decide(self, call: PendingCall) -> Decision:
+        self.shown.append(call.miss)
+        return Decision(self.on_a_miss if call.miss is not None else "accept")
+
+
+def test_live_at_the_console_runs_a_call_that_misses_after_parting() -> None:
+    trip = Trip()
+    _, events = record(trip.app)
+    trip.model_calls = trip.tool_calls = 0
+    console = Console("live")
+    result, _, session = rerun(events, trip.app, stepper=console, mocks=mocks(**{"llm:chat#1": "Lisbon"}))
+    assert result[0] == "pack for: sunny, 24 C"
+    assert session.tally.counts == {"mocked": 1, "live": 2, "recorded": 1} and not session.tally.misses
+    assert console.shown[1] is not None and "city: recorded 'Paris', this call 'Lisbon'" in console.shown[1]
+
+
+def test_accepting_a_call_that_misses_after_parting_stops_the_run() -> None:
+    trip = Trip()
+    _, events = record(trip.app)
+    result, _, session = rerun(events, trip.app, stepper=Console("accept"), mocks=mocks(**{"llm:chat#1": "Lisbon"}))
+    assert isinstance(result, RerunMiss)
+    assert [miss.call for miss in session.tally.misses] == ["tool:weather#1"]
