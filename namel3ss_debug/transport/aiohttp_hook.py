@@ -30,6 +30,7 @@ from urllib.parse import urlencode
 
 from ..tracer.api import get_tracer
 from .exchange import Exchange
+from .forking import forked, sent_to
 from .opening import PLACEHOLDER_KEY, broken_by, open_exchange, our_failure, served_record
 from .request import Outgoing
 from .wire import body_chunks
@@ -70,8 +71,9 @@ def _wrap(module: ModuleType, original: Callable[..., Any]) -> Callable[..., Any
             response = await _served(module, self, method, str_or_url, kwargs, exchange)
         else:
             live = {**kwargs, "raise_for_status": False} if check else kwargs
+            target, live = _as_forked(str_or_url, live, exchange)
             try:
-                response = await original(self, method, str_or_url, **_without_placeholder(self, live, middlewares))
+                response = await original(self, method, target, **_without_placeholder(self, live, middlewares))
             except BaseException as exc:
                 exchange.finish(exc)
                 raise
@@ -98,10 +100,28 @@ def _opened(tracer: Any, session: Any, method: str, str_or_url: Any, kwargs: dic
         given = next((str(value) for name, value in headers.items() if name.lower() == "content-type"), "")
         outgoing = Outgoing(method.upper(), url.scheme, url.raw_authority.rsplit("@", 1)[-1], url.raw_path or "/",
                             url.raw_query_string, given or content_type or "", body)
-        return open_exchange(tracer, outgoing)
+        outgoing, target = forked(tracer, outgoing)
+        exchange = open_exchange(tracer, outgoing)
+        if exchange is not None and (target is not None or outgoing.body is not body):
+            exchange.sent = (outgoing.body, target, outgoing.content_type)
+        return exchange
     except Exception as exc:
         our_failure(tracer, exc)
         return None
+
+
+def _as_forked(str_or_url: Any, kwargs: dict[str, Any], exchange: Exchange) -> tuple[Any, dict[str, Any]]:
+    """A live request as the rerun's fork sends it (`forking.py`): its body changed (as bytes, with its content
+    type), sent to another URL (absolute, with its query: aiohttp joins only a relative one to a base URL)."""
+    if exchange.sent is None:
+        return str_or_url, kwargs
+    body, target, content_type = exchange.sent
+    headers = {name: value for name, value in (kwargs.get("headers") or {}).items() if name.lower() != "content-type"}
+    changed = {**kwargs, "json": None, "data": body, "headers": {**headers, "Content-Type": content_type}}
+    if target is None:
+        return str_or_url, changed
+    sent_to(exchange, target)
+    return target.url, {**changed, "params": None}
 
 
 def _target(session: Any, str_or_url: Any, kwargs: dict[str, Any]) -> Any:

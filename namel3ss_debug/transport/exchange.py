@@ -39,7 +39,7 @@ class Exchange:
     request_bytes: int
     answer: Any = None  # the rerun's answer: a response record to serve instead of the network
     placed: Any = None  # the request's place in its conversation (`agents.Placed`), told the answer
-    sent: Any = None  # in a rerun's fork, the (body, forking.Target) a live request is sent with instead
+    sent: Any = None  # in a rerun's fork, the (body, forking.Target, ...) a live request is sent with instead
     status: int = 0
     headers: dict[str, str] = field(default_factory=dict)
     encoding: str = ""

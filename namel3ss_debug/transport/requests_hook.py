@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 
 from ..tracer.api import get_tracer
 from .exchange import Exchange
+from .forking import forked, sent_to
 from .opening import PLACEHOLDER_KEY, broken_by, open_exchange, our_failure, served_record
 from .request import Outgoing
 from .wire import body_chunks
@@ -48,6 +49,8 @@ def _send(original: Callable[..., Any]) -> Callable[..., Any]:
         for name in [name for name, value in request.headers.items() if PLACEHOLDER_KEY in str(value)] \
                 if tracer.rerun is not None else ():  # only a rerun gives out the placeholder
             del request.headers[name]
+        if exchange.sent is not None:  # a rerun's fork changed it (forking.py)
+            _as_forked(request, exchange)
         try:
             response = original(self, request, *args, **kwargs)
         except BaseException as exc:
@@ -66,10 +69,24 @@ def _opened(tracer: Any, request: Any) -> Exchange | None:
         data = body.encode("utf-8") if isinstance(body, str) else body if isinstance(body, bytes) else b""
         outgoing = Outgoing(str(request.method).upper(), url.scheme, url.netloc.rsplit("@", 1)[-1], url.path or "/",
                             url.query, str(request.headers.get("content-type") or ""), data)
-        return open_exchange(tracer, outgoing)
+        outgoing, target = forked(tracer, outgoing)
+        exchange = open_exchange(tracer, outgoing)
+        if exchange is not None and (target is not None or outgoing.body is not data):
+            exchange.sent = (outgoing.body, target)
+        return exchange
     except Exception as exc:
         our_failure(tracer, exc)
         return None
+
+
+def _as_forked(request: Any, exchange: Exchange) -> None:
+    """A live request as the rerun's fork sends it: its body changed, sent elsewhere."""
+    body, target = exchange.sent
+    request.body = body
+    request.headers["Content-Length"] = str(len(body))
+    if target is not None:
+        request.url = target.url
+        sent_to(exchange, target)
 
 
 def _recorded(response: Any, exchange: Exchange) -> Any:
