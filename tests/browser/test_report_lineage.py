@@ -4,6 +4,9 @@ in the alignment card. The trace's text (here markup in the parted call's key) i
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any, Callable
 
@@ -60,3 +63,38 @@ def test_the_comparison_of_parent_and_fork_says_where_the_fork_parted(
     card = browser.text("#cmp-summary")
     assert f"NEW is a fork of BASE that parted from it at {CALL} (forked)" in card
     assert browser.js("return document.querySelectorAll('#main img').length") == 0
+
+
+TRIP = """
+from namel3ss_debug import trace_agent_execution, trace_llm_call
+
+@trace_llm_call(name="chat")
+def chat(prompt):
+    return "Paris" if prompt.startswith("Which") else "Pack for " + prompt.split(": ", 1)[1]
+
+@trace_agent_execution(name="trip")
+def plan():
+    print(chat("Weather there: " + chat("Which city?")))
+
+plan()
+"""
+
+
+def cli(*args: str, cwd: Path) -> None:
+    env = {key: value for key, value in os.environ.items() if not key.startswith("NAMEL3SS_DEBUG_")}
+    done = subprocess.run([sys.executable, "-m", "namel3ss_debug", *args], cwd=cwd, env=env, capture_output=True,
+                          text=True, timeout=180, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_a_real_fork_and_its_recording_side_by_side(browser: Any, make_report: Callable[..., Path],
+                                                    tmp_path: Path) -> None:
+    (tmp_path / "trip.py").write_text(TRIP)
+    cli("trace", "-q", "-o", "recorded", "trip.py", cwd=tmp_path)
+    cli("replay", "recorded", "--rerun", "-o", "forked", "--yes", "--on-miss", "live", "--fork", "llm:chat#1",
+        "--answer", '"Lisbon"', cwd=tmp_path)
+    recorded, fork = (next((tmp_path / name).glob("*.jsonl")) for name in ("recorded", "forked"))
+    browser.open(make_report(recorded, fork, out=tmp_path / "compare.html"))
+    said = f"fork of {recorded.name.split('.')[0]} at llm:chat#1 (answer), parted at llm:chat#1 (forked)"
+    assert browser.text("#run-head .rerun-of") == said
+    assert "NEW is a fork of BASE that parted from it at llm:chat#1 (forked)" in browser.text("#cmp-summary")

@@ -176,3 +176,21 @@ def test_a_real_mocked_rerun_shows_its_parent_and_where_the_mock_parted_it(tmp_p
         "analyze", str(rerun), "--no-cache", cwd=tmp_path).stdout
     compared = command("diff", str(recorded), str(rerun), "--no-cache", cwd=tmp_path).stdout
     assert "NEW is a rerun of BASE that parted from it at llm:chat#1 (mocked)\n" in compared
+
+
+def test_a_real_fork_shows_its_parent_the_call_it_changed_and_where_it_parted(tmp_path: Path) -> None:
+    (tmp_path / "trip.py").write_text(TRIP)
+    assert command("trace", "-q", "-o", "recorded", "trip.py", cwd=tmp_path).returncode == 0
+    recorded = next((tmp_path / "recorded").glob("*.jsonl"))
+    forked = command("replay", str(recorded), "--rerun", "-o", "forked", "--yes", "--live-tools", "--on-miss", "live",
+                     "--fork", "llm:chat#1", "--answer", '"Lisbon"', cwd=tmp_path)
+    assert forked.returncode == 0, forked.stdout + forked.stderr
+    fork = next((tmp_path / "forked").glob("*.jsonl"))
+    said = f"fork of {recorded.name.split('.')[0]} at llm:chat#1 (answer), parted at llm:chat#1 (forked)"
+    tree = command("inspect", str(fork), "--tree", "--no-pager", cwd=tmp_path).stdout
+    assert tree.splitlines()[0] == f"run {fork.name.split('.')[0]}: {said}", tree
+    document = json.loads(command("analyze", str(fork), "--no-cache", "--format", "json", cwd=tmp_path).stdout)
+    assert document["overview"]["runs"][0]["rerun_of"]["fork"] == {"call": "llm:chat#1", "change": "answer",
+                                                                   "model": None}
+    compared = command("diff", str(recorded), str(fork), "--no-cache", "--format", "markdown", cwd=tmp_path).stdout
+    assert "NEW is a fork of BASE that parted from it at llm:chat\\#1 (forked)" in compared
