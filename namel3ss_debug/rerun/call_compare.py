@@ -2,7 +2,9 @@
 
 Calls are paired by place, as the rerun report pairs events (`compare.py`): a call of the new run that the rerun
 answered from, or ran in place of, a recorded call (`attrs.replay_of` on its end) takes that call's place; any other
-is at its own path (`component:name#N` under its parent's path, numbered in both runs by one `PathTable`).
+takes the place of the recorded call at its path (`component:name#N` under its parent's path, numbered in both runs
+by one `PathTable`), else of the recorded call with its key (`component:name#N` across the run: a changed system
+prompt renames the agent that a conversation on the wire is, and so every path under it).
 Each pair is judged by what its answers say (`said.py`):
 
 - `same`: the same words (status, error, text, data, the tools asked for and their arguments);
@@ -62,7 +64,7 @@ class CallComparison:
 @dataclass
 class _Side:
     recording: Recording
-    calls: dict[int, RecordedCall]  # path -> call
+    calls: dict[int, RecordedCall]  # place (the recorded call's path; a call with no twin: -1 - its start) -> call
     items: ByKey[int]
     said: dict[int, Said]
 
@@ -70,11 +72,12 @@ class _Side:
 def compare_calls(old: Timeline, new: Timeline, table: PathTable | None = None) -> CallComparison:
     """The calls of `old` (the recording) and `new` (its rerun) compared, pair by pair."""
     table = table or PathTable()
-    recorded = _side(Recording(old, table))
-    by_key = {old.key(call.start): path for path, call in recorded.calls.items()}
-    rerun = _side(Recording(new, table), by_key)
-    paths = [*recorded.calls, *(path for path in rerun.calls if path not in recorded.calls)]
-    changes = {path: _change(recorded, rerun, path) for path in paths}
+    recorded = _Side(Recording(old, table), {}, ByKey(), {})
+    for call in _compared(recorded.recording):
+        _add(recorded, call.path, call)
+    _pair_rerun(recorded, rerun := _Side(Recording(new, table), {}, ByKey(), {}))
+    places = [*recorded.calls, *(place for place in rerun.calls if place not in recorded.calls)]
+    changes = {place: _change(recorded, rerun, place) for place in places}
     parting = first_parting(recorded.items, rerun.items)
     first = None
     if parting is not None:
@@ -83,28 +86,54 @@ def compare_calls(old: Timeline, new: Timeline, table: PathTable | None = None) 
     return CallComparison(tuple(changes.values()), first)
 
 
-def _side(recording: Recording, recorded_paths: dict[str, int] | None = None) -> _Side:
-    """One run's LLM and tool calls by place; a rerun's call answered from (or run in place of) a recorded call
-    at that call's path."""
-    side = _Side(recording, {}, ByKey(), {})
-    for position, call in enumerate(c for c in recording.calls if c.component in COMPARED):
-        end = recording.result(call)
-        path = call.path
-        if recorded_paths is not None and end is not None:
-            attrs = end.get("attrs")
-            twin = attrs.get("replay_of") if isinstance(attrs, dict) else None
-            path = recorded_paths.get(twin, path) if isinstance(twin, str) else path
-        said = said_by(end)
-        side.calls[path] = call
-        side.said[path] = said
-        side.items.add(path, position, meant(said))
-    return side
+def _compared(recording: Recording) -> list[RecordedCall]:
+    return [call for call in recording.calls if call.component in COMPARED]
 
 
-def _change(recorded: _Side, rerun: _Side, path: int) -> CallChange:
-    old, new = recorded.said.get(path), rerun.said.get(path)
-    side = recorded if path in recorded.calls else rerun
-    key = side.recording.timeline.key(side.calls[path].start)
+def _pair_rerun(recorded: _Side, rerun: _Side) -> None:
+    """Give each of the rerun's calls the place of its recorded twin: the call it was answered from or ran in
+    place of (`attrs.replay_of`), else the recorded call at its path, else (a changed prompt renames the agent
+    a conversation on the wire is, and with it the path) the recorded call of its key, `component:name#N`;
+    a call with none of them, or whose twin is taken, has a place of its own."""
+    by_key = {recorded.recording.timeline.key(call.start): place for place, call in recorded.calls.items()}
+    calls = _compared(rerun.recording)
+    twins = _Twins()
+    for number, call in enumerate(calls):
+        attrs = (rerun.recording.result(call) or {}).get("attrs")
+        twin = attrs.get("replay_of") if isinstance(attrs, dict) else None
+        twins.take(number, by_key.get(twin) if isinstance(twin, str)
+              else call.path if call.path in recorded.calls else None)
+    for number, call in enumerate(calls):
+        if number not in twins:
+            twins.take(number, by_key.get(rerun.recording.timeline.key(call.start)))
+    for number, call in enumerate(calls):
+        _add(rerun, twins.get(number, -1 - call.start), call)
+
+
+class _Twins(dict[int, int]):
+    """A rerun's call (by its number) -> the place of its recorded twin, each place given once."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.taken: set[int] = set()
+
+    def take(self, number: int, place: int | None) -> None:
+        if place is not None and place not in self.taken:
+            self[number] = place
+            self.taken.add(place)
+
+
+def _add(side: _Side, place: int, call: RecordedCall) -> None:
+    said = said_by(side.recording.result(call))
+    side.calls[place] = call
+    side.said[place] = said
+    side.items.add(place, len(side.items.order), meant(said))
+
+
+def _change(recorded: _Side, rerun: _Side, place: int) -> CallChange:
+    old, new = recorded.said.get(place), rerun.said.get(place)
+    side = recorded if place in recorded.calls else rerun
+    key = side.recording.timeline.key(side.calls[place].start)
     if old is None:
         return CallChange(key, "only_new", None, new, f"only the new run made {key}")
     if new is None:

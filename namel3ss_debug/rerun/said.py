@@ -10,7 +10,8 @@ tools it asked for with their arguments. `meant` folds what rewording changes an
   arguments (read as JSON); the names and the argument values are kept exactly, a tool asked for with another
   argument being another action.
 
-What an answer carries beside what it says (its id, usage, model, finish reason) is left out of both forms.
+What an answer carries beside what it says (its id, usage, model, finish reason, and beside a decoded answer the
+HTTP record it came in) is left out of both forms.
 
 >>> meant(said_by({"status": "completed", "outputs": {"text": "Rain, 11 C."}})) == \\
 ...     meant(said_by({"status": "completed", "outputs": {"text": "rain 11 c"}}))
@@ -26,9 +27,11 @@ import orjson
 
 from ..model.json_types import JsonEvent, JsonValue
 
-# The decoded answer of an LLM API (`transport/apis`): what it says, and what it only carries.
+# The decoded answer of an LLM API (`transport/apis`): what it says, and what it only carries (beside it, the
+# HTTP record a rerun serves it from, `return`: the same answer as the wire had it).
 _SAYING = ("text", "tool_calls")
 _CARRIED = frozenset({"id", "usage", "model", "finish_reason", "created", "system_fingerprint", "stop_reason"})
+_RECORD = "return"
 _JSON_OPENERS = ("{", "[")
 
 
@@ -81,6 +84,7 @@ def _answer(outputs: JsonValue) -> tuple[str | None, JsonValue, tuple[tuple[str,
     rest = {key: value for key, value in outputs.items() if key not in _SAYING and key not in _CARRIED} or None
     if set(_SAYING).isdisjoint(outputs):
         return None, rest, ()
+    rest = {key: value for key, value in (rest or {}).items() if key != _RECORD} or None
     said, calls = outputs.get("text"), outputs.get("tool_calls")
     tools = tuple(sorted(_tool(call) for call in calls if isinstance(call, dict))) if isinstance(calls, list) else ()
     text, data = _text_or_json(said if isinstance(said, str) else None)

@@ -94,9 +94,10 @@ def test_text_is_folded_for_case_punctuation_and_spaces_only():
     assert folded("Rain, 11 C") != folded("Sun, 11 C")
 
 
-def test_a_wire_answer_says_its_text_and_tools_and_not_its_usage_or_id():
+def test_a_wire_answer_says_its_text_and_tools_and_not_its_usage_id_or_http_record():
     said = said_by({"status": "completed", "outputs": {
         "text": "ok", "id": "chatcmpl-1", "usage": {"total_tokens": 9}, "finish_reason": "tool_calls",
+        "return": {"status": 200, "headers": {}, "body": {"id": "chatcmpl-1", "choices": []}},
         "tool_calls": [{"id": "c1", "name": "get_weather", "arguments": '{"city": "Paris"}'}]}})
     assert (said.text, said.data, said.tools) == ("ok", None, (("get_weather", '{"city":"Paris"}'),))
 

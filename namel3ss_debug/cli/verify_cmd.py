@@ -1,0 +1,140 @@
+"""`namel3ss-debug verify TRACE`: run the app's current code against a recorded run, and say what it changed.
+
+A thin shell: read the options, run `ops/verify.verify_app` (the app allowed as `replay --rerun` allows it), print
+the report and exit with the verdict's code.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from typing import TYPE_CHECKING, Callable
+
+import click
+
+from ..model.errors import UsageError
+from .errors import warn
+from .progress import bars
+from .suggest import Choice
+
+if TYPE_CHECKING:
+    from ..launch.recorded import Recorded
+    from ..ops.environment import Environment
+    from ..rerun.verify_report import VerifyReport
+
+MAX_REPEAT = 100
+
+
+@click.command("verify", short_help="Run the current code against a recorded run: fixed, regressed...")
+@click.argument("trace", metavar="TRACE")
+@click.option("--base-url", metavar="URL", help="Where LLM calls the recording cannot answer go live (an "
+              "OpenAI-, Anthropic-, Gemini- or Ollama-compatible server; keys from the environment). Without it, "
+              "such a call stops the run and is reported as a miss (the verdict is then inconclusive).")
+@click.option("--live-tools", is_flag=True, help="Let a request of the app's that is no LLM call (a tool's HTTP "
+              "call: a side effect) and that the recording does not have go out for real; without it, such a "
+              "request stops the run as a miss. A request the recording has is answered from it either way.")
+@click.option("--expect", "expect", metavar="RULE", help="A rule on the final output (the answer of the last LLM "
+              "call that completed): contains:TEXT, equals:TEXT or matches:REGEX (RE2).")
+@click.option("--repeat", type=click.IntRange(1, MAX_REPEAT), default=1, show_default=True, metavar="K",
+              help="Run the current code K times and report pass^k; tries that disagree are inconclusive.")
+@click.option("--format", "fmt", type=Choice(["text", "json"]), default="text", show_default=True,
+              help="json: the report as one JSON document on stdout (the app's output goes to stderr).")
+@click.option("--run", "run_id", metavar="ID", help="Which run of a file that holds several (the first by default).")
+@click.option("--cwd", "cwd", type=click.Path(path_type=Path, file_okay=False), metavar="DIR",
+              help="Run the app in DIR instead of the recorded working directory.")
+@click.option("-o", "--output", metavar="DIRECTORY", help="Directory for the new runs' traces (trace_output_dir).")
+@click.option("--config", "config_path", type=click.Path(path_type=Path), metavar="FILE",
+              help="Workspace config to read (its checks, trace_output_dir).")
+@click.option("-y", "--yes", "allowed", is_flag=True, help="Run the app the trace names even when it is not "
+              "plainly this project's, without asking. Read the trace first: verify runs its code.")
+def verify(trace: str, base_url: str | None, live_tools: bool, expect: str | None, repeat: int, fmt: str,
+           run_id: str | None, cwd: Path | None, output: str | None, config_path: Path | None,
+           allowed: bool) -> None:
+    """Run the app's current code against a recorded run and judge what changed:
+    fixed, improved, regressed, unchanged or inconclusive.
+
+    \b
+    Each LLM call is answered from the recording while it asks exactly what the
+    recorded call asked; from the first that asks anything else, LLM calls go
+    live at --base-url (or, without it, the run stops there and the miss is
+    reported). The app's own tools run for real: they are the code being
+    verified. Other requests (a tool's HTTP call) are answered from the
+    recording when it has the same request.
+
+    \b
+    The verdict compares the two runs' outcomes: exit status, errors (handled
+    and unhandled), the rules of the workspace's `checks` section and --expect.
+      fixed         the recording failed, the new run passes
+      improved      both fail, the new run with fewer failures or later
+      regressed     the recording passed and the new run fails, or a new failure
+      unchanged     the same outcome
+      inconclusive  a miss stopped the run, or repeated tries disagree
+    The calls are compared one by one too (a reworded answer is no divergence;
+    other text, JSON, tools or arguments are), and the first real divergence
+    is named.
+
+    \b
+    Examples:
+      namel3ss-debug verify debug/traces/failed.jsonl
+      namel3ss-debug verify failed.jsonl --base-url http://127.0.0.1:8000/v1
+      namel3ss-debug verify good.jsonl --base-url https://api.openai.com/v1 --repeat 5
+      namel3ss-debug verify run.jsonl --expect 'contains:sunny' --format json
+
+    Exit codes: 0 fixed, improved or unchanged, 1 regressed or inconclusive,
+    2 usage (a bad option or --expect rule; the app not allowed), 3 a trace that
+    cannot be read.
+    """
+    from ..ops.environment import Environment  # noqa: PLC0415 - loads when the command runs
+    from ..ops.traces import TraceArgs, make_reader, open_traces  # noqa: PLC0415 - loads when the command runs
+    from ..ops.verify import VerifyOptions, verify_app  # noqa: PLC0415 - slow to import: not for --help
+    from ..rerun.expect import Expectation  # noqa: PLC0415 - loads when the command runs
+    from ..launch.verifying import check_base_url  # noqa: PLC0415 - loads when the command runs
+
+    if base_url is not None:
+        check_base_url(base_url)
+    expectation = Expectation.parse(expect) if expect is not None else None
+    env = Environment.current(warn, bars(True))
+    sources, _ = open_traces(TraceArgs((trace,), False, False, config_path), env)
+    if len(sources) != 1:
+        raise UsageError("verify judges one run at a time", hint="name one trace file or run id")
+    options = VerifyOptions(reader=make_reader(False, env), run_id=run_id, base_url=base_url, live_tools=live_tools,
+                            expect=expectation, repeat=repeat, cwd=cwd, output=output, config_path=config_path,
+                            app_stdout_to_stderr=fmt == "json")
+    report = verify_app(sources[0], options, env, _announcer(cwd, allowed, sources[0].label, env), _progress)
+    _show(report, fmt)
+    sys.exit(report.exit_code)
+
+
+def _announcer(cwd: Path | None, allowed: bool, where: str,
+               env: Environment) -> Callable[[Recorded, str | None], None]:
+    """Allow the app (as `replay --rerun` does) and say on stderr what runs."""
+    from ..render.console import make_console  # noqa: PLC0415 - Rich: not for --help
+    from ..render.rerun.text import announce  # noqa: PLC0415 - Rich: not for --help
+    from .replay_cmd import allow_rerun  # noqa: PLC0415 - loads when the command runs
+
+    def allow_and_announce(recorded: Recorded, run_id: str | None) -> None:
+        allow_rerun(recorded, cwd, allowed, where, env.warn)
+        make_console(stderr=True).print(announce(recorded, run_id), soft_wrap=True)
+
+    return allow_and_announce
+
+
+def _progress(number: int, repeat: int) -> None:
+    from ..render.console import make_console  # noqa: PLC0415 - Rich: not for --help
+    from ..render.verify.text import trying  # noqa: PLC0415 - Rich: not for --help
+
+    make_console(stderr=True).print(trying(number, repeat), soft_wrap=True)
+
+
+def _show(report: VerifyReport, fmt: str) -> None:
+    if fmt == "json":
+        from ..render.verify.verify_json import verify_json  # noqa: PLC0415 - only with --format json
+
+        sys.stdout.buffer.write(verify_json(report))
+        sys.stdout.buffer.flush()
+        return
+    from ..render.console import make_console  # noqa: PLC0415 - Rich: not for --help
+    from ..render.verify.text import render_verify  # noqa: PLC0415 - Rich: not for --help
+
+    make_console().print(render_verify(report), soft_wrap=True)

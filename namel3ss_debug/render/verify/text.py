@@ -1,0 +1,98 @@
+"""`verify`'s report as text: the verdict first, then the recorded run, each try, and pass^k over the tries."""
+
+from __future__ import annotations
+
+from rich.console import Group
+from rich.text import Text
+
+from ...rerun.candidates import Miss, short_repr
+from ...rerun.outcome import Outcome
+from ...rerun.verdict import FIXED, IMPROVED, INCONCLUSIVE, REGRESSED
+from ...rerun.verify_report import Try, VerifyReport
+from ..text import visible
+
+_STYLE = {FIXED: "bold green", IMPROVED: "bold green", REGRESSED: "bold red", INCONCLUSIVE: "bold yellow"}
+_SOURCES = (("recorded", "answered from the recording"), ("reran", "tool(s) run for real"),
+            ("live", "run live"), ("missed", "missed"))
+_HOW = (("same", "the same"), ("reworded", "reworded"), ("different", "different"),
+        ("only_recorded", "only in the recording"), ("only_new", "only in the new run"))
+
+
+def trying(number: int, repeat: int) -> Text:
+    """The line before a try runs (on stderr)."""
+    return Text(f"verify: try {number} of {repeat}" if repeat > 1 else "verify: running the current code",
+                style="dim")
+
+
+def render_verify(report: VerifyReport) -> Group:
+    verdict = report.verdict
+    lines = [Text(""), Text(visible(f"{verdict.verdict}: {verdict.why}"), style=_STYLE.get(verdict.verdict, "bold"))]
+    lines.append(_pair("recorded run", f"{report.source_run}  ({report.source})"))
+    lines.append(_pair("  outcome", _outcome(report.recorded)))
+    lines.append(_pair("judged by", _judged_by(report)))
+    for attempt in report.tries:
+        lines.extend(_try(attempt, len(report.tries) > 1))
+    if len(report.tries) > 1:
+        lines.append(_pair("pass^k", _pass_k(report)))
+    return Group(*lines)
+
+
+def _pair(label: str, value: str, style: str = "") -> Text:
+    text = Text(f"{label:<14}", style="bold")
+    text.append(visible(value), style=style)
+    return text
+
+
+def _outcome(outcome: Outcome | None) -> str:
+    if outcome is None:
+        return "none (the new run wrote no trace)"
+    if outcome.final_output is None or not outcome.passed:  # a failed expectation shows the output already
+        return outcome.summary()
+    return f"{outcome.summary()}; final output {short_repr(outcome.final_output, 80)}"
+
+
+def _judged_by(report: VerifyReport) -> str:
+    rules = f"the workspace's checks ({', '.join(report.rules)})" if report.rules else "no workspace checks"
+    said = ["exit status", "errors (handled and unhandled)", rules]
+    if report.expect is not None:
+        said.append(f"--expect {report.expect}")
+    live = f"LLM misses live at {report.base_url}" if report.base_url else "LLM misses reported (no --base-url)"
+    return ", ".join(said) + f"; {live}" + ("; --live-tools" if report.live_tools else "")
+
+
+def _try(attempt: Try, numbered: bool) -> list[Text]:
+    label = f"try {attempt.number}" if numbered else "new run"
+    lines = [_pair(label, f"{attempt.new_run or '-'}  ({', '.join(attempt.new_trace) or 'no trace written'})")]
+    if numbered:
+        lines.append(_pair("  verdict", f"{attempt.verdict.verdict}: {attempt.verdict.why}"))
+    lines.append(_pair("  outcome", _outcome(attempt.outcome)))
+    shown = [f"{attempt.counts[name]} {words}" for name, words in _SOURCES if attempt.counts.get(name)]
+    lines.append(_pair("  calls", ", ".join(shown) or "no call was made"))
+    calls = attempt.calls
+    if calls is not None:
+        counts = calls.counts
+        lines.append(_pair("  compared", ", ".join(f"{counts[how]} {words}" for how, words in _HOW if counts[how])
+                           or "no LLM or tool call in either run"))
+        first = calls.first
+        lines.append(_pair("  diverged", first.what if first is not None else "no real divergence (rewording aside)"))
+    for miss in attempt.misses:
+        lines.extend(_miss(miss))
+    return lines
+
+
+def _miss(miss: Miss) -> list[Text]:
+    where = f" at {miss.path}" if miss.path != "-" else ""
+    lines = [Text(visible(f"  miss        {miss.call}{where}: {miss.why}"), style="red")]
+    for number, candidate in enumerate(miss.candidates, 1):
+        lines.append(Text(visible(f"  nearest {number}   {candidate.key} ({candidate.where}) at {candidate.path}")))
+        lines.extend(Text(visible(f"                - {reason}")) for reason in candidate.reasons)
+    lines.append(Text("  let LLM calls the recording cannot answer go live with --base-url URL", style="dim"))
+    return lines
+
+
+def _pass_k(report: VerifyReport) -> str:
+    repeats = report.repeats
+    figures = "  ".join(f"pass^{k} {value:.2f}" for k, value in enumerate(repeats.pass_k, 1))
+    live = f"calls went live in {report.live_tries} of {len(report.tries)} tries" if report.live_tries \
+        else "no call went live: every try was answered alike"
+    return f"{repeats.passes} of {len(report.tries)} tries passed: {figures} ({live})"

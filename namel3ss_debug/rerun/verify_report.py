@@ -1,0 +1,67 @@
+"""`verify`'s report: the recorded run's outcome, each try of the current code, the verdict and pass^k.
+
+Every view (text, JSON) renders this one record. `schema` versions its JSON form.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .call_compare import CallComparison
+from .candidates import Miss
+from .network import Network
+from .outcome import Outcome
+from .verdict import Repeats, Verdict
+
+SCHEMA = "namel3ss-debug/verify/v1"
+
+
+@dataclass(frozen=True)
+class Try:
+    """One run of the current code: its new run and trace, how its calls were answered (`recorded`, `live`,
+    `reran`, `missed`), its outcome, its calls beside the recording's, and its verdict."""
+
+    number: int
+    new_run: str | None
+    new_trace: tuple[str, ...]
+    counts: dict[str, int]
+    misses: tuple[Miss, ...]
+    outcome: Outcome | None
+    calls: CallComparison | None
+    verdict: Verdict
+    network: Network | None = None
+
+    @property
+    def went_live(self) -> bool:
+        return bool(self.counts.get("live"))
+
+
+@dataclass(frozen=True)
+class VerifyReport:
+    """The recording (`source`, its run and outcome), how the tries ran (`base_url`, `live_tools`, `expect`,
+    the rules of the workspace's `checks`), each try, and what they add up to."""
+
+    source: str
+    source_run: str | None
+    command: tuple[str, ...]
+    cwd: str
+    base_url: str | None
+    live_tools: bool
+    expect: str | None
+    rules: tuple[str, ...]
+    recorded: Outcome
+    tries: tuple[Try, ...]
+    repeats: Repeats
+
+    @property
+    def verdict(self) -> Verdict:
+        return self.repeats.verdict
+
+    @property
+    def exit_code(self) -> int:
+        return self.verdict.exit_code
+
+    @property
+    def live_tries(self) -> int:
+        """The tries in which some call went live: only they can differ from one another."""
+        return sum(1 for attempt in self.tries if attempt.went_live)
