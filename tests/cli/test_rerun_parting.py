@@ -17,6 +17,7 @@ from pathlib import Path
 
 import orjson
 import pytest
+from tracehelpers import schema_errors
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
@@ -134,6 +135,7 @@ def test_lisbon_under_on_miss_live_the_stub_answers_the_second_call_and_the_repo
     assert report["not_reproduced"] == "1 call(s) ran live instead of being answered from the recording"
     assert report["parted"] == {"call": "llm:openai.chat#1", "how": "mocked"}
     assert run_end(report)["attrs"]["parted"] == {"call": "llm:openai.chat#1", "how": "mocked"}
+    assert schema_errors(events_of(Path(report["new_trace"][0]))) == []
 
 
 def test_lisbon_without_a_mock_the_run_does_not_part_and_is_reproduced(tmp_path):
