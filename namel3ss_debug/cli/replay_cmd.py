@@ -130,6 +130,18 @@ def replay(traces: tuple[str, ...], step: bool, breaks: tuple[str, ...], mocks: 
       namel3ss-debug replay run.jsonl --mock 'llm:planner#1={"text": "X"}' --commands session.txt
 
     \b
+    Fork a run with --rerun --fork CALL: calls before CALL are answered from
+    the trace, CALL gets one change, later calls are answered only when they
+    ask exactly what was recorded, and LLM calls that do not run live
+    (--base-url URL) or, with --offline, stop the run as a miss:
+      namel3ss-debug replay run.jsonl --rerun --fork llm:openai.chat#2 --answer 'Take an umbrella.'
+      namel3ss-debug replay run.jsonl --rerun --fork llm:openai.chat#1 \\
+          --answer '{"content": null, "tool_calls": [{"name": "get_weather", "arguments": {"city": "Oslo"}}]}'
+      namel3ss-debug replay run.jsonl --rerun --fork llm:openai.chat#1 --ask @messages.json --base-url http://127.0.0.1:8000
+      namel3ss-debug replay run.jsonl --rerun --fork llm:openai.chat#2 --model gpt-4o-mini
+      namel3ss-debug replay run.jsonl --rerun --fork llm:openai.chat#2          # a re-sample: sent again as recorded
+
+    \b
     A rerun finds the app and its directory by their paths relative to the
     project (the git checkout holding the trace file, or its workspace), so a
     clone reruns its committed recordings anywhere. It runs the code the trace
@@ -140,8 +152,8 @@ def replay(traces: tuple[str, ...], step: bool, breaks: tuple[str, ...], mocks: 
     on a terminal; elsewhere it is refused unless --yes allows it.
 
     Exit codes: 0 done, 1 a command of a script (--commands, piped) was a mistake,
-    2 usage (a bad option, breakpoint, mock or key; a rerun of code outside the
-    project not allowed), 3 a trace that cannot be read.
+    2 usage (a bad option, breakpoint, mock or key; a fork that cannot be made; a
+    rerun of code outside the project not allowed), 3 a trace that cannot be read.
     """
     from ..ops.environment import Environment  # noqa: PLC0415 - loads when the command runs
     from ..ops.traces import make_reader  # noqa: PLC0415 - loads when the command runs

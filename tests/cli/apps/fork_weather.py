@@ -1,6 +1,6 @@
 """A weather agent on the raw openai SDK, for the fork tests: the model may ask for `get_weather` (a traced
 tool, so a rerun answers it), then answers; `--stream` streams the model's calls, `--responses` uses the
-Responses API instead of chat completions. It prints the answer, then `tool runs: CITY,...` (the tool bodies
+Responses API instead of chat completions, `--anthropic` the anthropic SDK's messages. It prints the answer, then `tool runs: CITY,...` (the tool bodies
 that really ran).
 
     python fork_weather.py --base-url http://127.0.0.1:PORT/v1 [--stream] [--responses]
@@ -80,15 +80,42 @@ def responses(client: openai.OpenAI, question: str, stream: bool) -> str:
     return ""
 
 
+def messages(base_url: str, question: str, stream: bool) -> str:
+    import anthropic
+
+    client = anthropic.Anthropic(base_url=base_url, api_key="sk-test", max_retries=0)
+    tools = [{"name": "get_weather", "description": "The weather in a city today.",
+              "input_schema": TOOLS[0]["function"]["parameters"]}]
+    said: list = [{"role": "user", "content": question}]
+    for _ in range(4):
+        asked = {"model": "claude-haiku-4-5", "max_tokens": 256, "messages": said, "tools": tools}
+        if stream:
+            with client.messages.stream(**asked) as events:
+                reply = events.get_final_message()
+        else:
+            reply = client.messages.create(**asked)
+        uses = [block for block in reply.content if block.type == "tool_use"]
+        if not uses:
+            return "".join(block.text for block in reply.content if block.type == "text")
+        said.append({"role": "assistant", "content": [block.model_dump(exclude_none=True) for block in reply.content]})
+        said.append({"role": "user", "content": [{"type": "tool_result", "tool_use_id": use.id,
+                                                  "content": get_weather(**use.input)} for use in uses]})
+    return ""
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--base-url", required=True)
     parser.add_argument("--question", default="What is the weather in Paris?")
     parser.add_argument("--stream", action="store_true")
     parser.add_argument("--responses", action="store_true")
+    parser.add_argument("--anthropic", action="store_true")
     args = parser.parse_args()
-    client = openai.OpenAI(base_url=args.base_url, api_key="sk-test", max_retries=0)
-    print((responses if args.responses else chat)(client, args.question, args.stream))
+    if args.anthropic:
+        print(messages(args.base_url.removesuffix("/v1"), args.question, args.stream))
+    else:
+        client = openai.OpenAI(base_url=args.base_url, api_key="sk-test", max_retries=0)
+        print((responses if args.responses else chat)(client, args.question, args.stream))
     print("tool runs:", ",".join(RAN) or "none")
 
 
