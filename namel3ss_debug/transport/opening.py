@@ -125,17 +125,22 @@ def hand_over(http: Any, llm: Any) -> None:
 
 
 def _mock_codec(api: Any, model: str | None, streamed: bool) -> Any:
-    """A mock's value as a response record: text becomes the API's whole answer saying it; an object
-    with `status` is a response record as the trace keeps them; any other JSON is the body."""
+    """A mock's value as a response record: a text, or an assistant message (`{"content", "tool_calls"}`),
+    becomes the API's whole answer saying it (`apis.neutral_record`); an object with an integer `status` is a
+    response record as the trace keeps them; any other JSON is the body. A value the API cannot say raises
+    (a ValueError the rerun reports as a miss, naming the call)."""
     def codec(value: Any) -> dict[str, Any]:
         if isinstance(value, dict) and isinstance(value.get("status"), int):
             return {"headers": {"content-type": "application/json"}, **value}
-        if isinstance(value, str) and api is not None:
-            return api.mock(value, model, streamed)
+        if api is not None and (isinstance(value, str) or apis.is_message(value)):
+            return apis.neutral_record(api, value, model, streamed)
         if isinstance(value, str):
             return {"status": 200, "headers": {"content-type": "text/plain"}, "text": value}
+        if apis.is_message(value):
+            raise ValueError("an assistant message answers an LLM request only, and this one is no known LLM API")
         return {"status": 200, "headers": {"content-type": "application/json"}, "body": value}
 
+    codec.__qualname__ = f"{api.name if api is not None else 'an HTTP'} response"  # what a miss names
     return codec
 
 

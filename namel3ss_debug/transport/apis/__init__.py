@@ -4,7 +4,8 @@
 its body, at any host: an OpenAI-compatible server on `127.0.0.1:8000` is recognised as well as
 `api.openai.com`. The `Api` it returns decodes that request (`request`), its response (`response`,
 or a stream's frames with `stream` and `is_token`), its errors (`error_message`), and makes a mocked
-response record (`mock`). Nothing here does I/O, imports beyond the stdlib, or raises on odd input.
+response record (`mock`) of a provider-neutral answer (`neutral_record`). Nothing here does I/O, imports
+beyond the stdlib, or raises on odd input from the wire (a mock's value that is no answer is refused).
 
 >>> api = recognise("POST", "api.groq.com", "/openai/v1/chat/completions", {"messages": []})
 >>> api.name, api.provider
@@ -19,13 +20,14 @@ from .anthropic import AnthropicMessages
 from .base import Api, Request
 from .gemini import GeminiGenerateContent, path_model
 from .hosts import hostname, openai_provider
+from .neutral import AnswerShapeError, is_message, said_of
 from .ollama import OllamaChat, OllamaGenerate
 from .openai_chat import OpenAIChat
 from .openai_completions import OpenAICompletions
 from .openai_embeddings import OpenAIEmbeddings
 from .openai_responses import OpenAIResponses
 
-__all__ = ["Api", "Request", "recognise"]
+__all__ = ["AnswerShapeError", "Api", "Request", "is_message", "named", "neutral_record", "recognise"]
 
 _VERTEX_HOST = "aiplatform.googleapis.com"
 
@@ -45,6 +47,31 @@ def recognise(method: str, host: str, path: str, body: Any) -> Api | None:
     if before == "api":
         return _ollama(last, body)
     return _anthropic(last, body) or _openai(last, before, host, body)
+
+
+_NAMED: dict[str, Callable[[str], Api]] = {
+    api.name: api for api in (OpenAIChat, OpenAICompletions, OpenAIEmbeddings, OpenAIResponses, AnthropicMessages,
+                              GeminiGenerateContent, OllamaChat, OllamaGenerate)}
+
+
+def named(name: str, provider: str = "unknown") -> Api | None:
+    """The API an `llm` span is named after (`openai.chat`), to decode what it recorded; None for another name."""
+    found = _NAMED.get(name)
+    return found(provider) if found is not None else None
+
+
+def neutral_record(api: Api, value: Any, model: str | None, streamed: bool) -> dict[str, Any]:
+    """The response record of `api` saying a provider-neutral answer: a text, or an assistant message
+    `{"content": TEXT|null, "tool_calls": [{"name": ..., "arguments": {...}}]}` (call ids `call_1`...
+    unless given). Raises AnswerShapeError (a ValueError) naming what is wrong with the value, or that the
+    API's answers are mocked as a text only (Ollama, legacy completions, embeddings).
+
+    >>> record = neutral_record(OpenAIChat("openai"), {"content": None, "tool_calls": [
+    ...     {"name": "get_weather", "arguments": {"city": "Paris"}}]}, "gpt-4o", streamed=False)
+    >>> record["body"]["choices"][0]["message"]["tool_calls"][0]["function"]
+    {'name': 'get_weather', 'arguments': '{"city": "Paris"}'}
+    """
+    return api.mock(said_of(value), model, streamed)
 
 
 def _openai(last: str, before: str, host: str, body: dict[str, Any]) -> Api | None:

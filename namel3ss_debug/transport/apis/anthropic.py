@@ -4,11 +4,13 @@ arguments). A stream is named events, `message_start` to `message_stop` (see `an
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from .anthropic_stream import streamed_message
 from .base import BodyApi
+from .neutral import Said
 from .records import json_record, sse_events, sse_record
 from .usage import anthropic_usage
 from .values import data_of, field, identified, items, kind_of, put, text
@@ -46,18 +48,38 @@ class AnthropicMessages(BodyApi):
         delta = field(data, "delta")
         return field(delta, "type") == "input_json_delta" or bool(text(field(delta, "text")))
 
-    def mock(self, value: str, model: str | None, streamed: bool) -> dict[str, Any]:
+    def mock(self, said: Said, model: str | None, streamed: bool) -> dict[str, Any]:
+        blocks = _blocks(said)
+        stop = "tool_use" if said.tool_calls else "end_turn"
         if not streamed:
-            return json_record(_message(model, [{"type": "text", "text": value}], "end_turn"))
-        return sse_record(sse_events([
-            {"type": "message_start", "message": _message(model, [], None)},
-            {"type": "content_block_start", "index": 0, "content_block": {"type": "text", "text": ""}},
-            {"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": value}},
-            {"type": "content_block_stop", "index": 0},
-            {"type": "message_delta", "delta": {"stop_reason": "end_turn", "stop_sequence": None},
-             "usage": {"output_tokens": 0}},
-            {"type": "message_stop"},
-        ]))
+            return json_record(_message(model, blocks, stop))
+        events: list[dict[str, Any]] = [{"type": "message_start", "message": _message(model, [], None)}]
+        for index, block in enumerate(blocks):
+            events += _block_events(block, index)
+        events += [{"type": "message_delta", "delta": {"stop_reason": stop, "stop_sequence": None},
+                    "usage": {"output_tokens": 0}},
+                   {"type": "message_stop"}]
+        return sse_record(sse_events(events))
+
+
+def _blocks(said: Said) -> list[dict[str, Any]]:
+    """A text block (when there is a text, or nothing else), then a `tool_use` block a call."""
+    texts = [{"type": "text", "text": said.content or ""}] if said.content is not None or not said.tool_calls else []
+    return texts + [{"type": "tool_use", "id": call.id, "name": call.name, "input": call.arguments}
+                    for call in said.tool_calls]
+
+
+def _block_events(block: dict[str, Any], index: int) -> list[dict[str, Any]]:
+    """A block as the API streams it: opened empty, its text or its input's JSON in one delta, closed."""
+    opened: dict[str, Any]
+    if block["type"] == "text":
+        opened, delta = {"type": "text", "text": ""}, {"type": "text_delta", "text": block["text"]}
+    else:
+        opened = {**block, "input": {}}
+        delta = {"type": "input_json_delta", "partial_json": json.dumps(block["input"], ensure_ascii=False)}
+    return [{"type": "content_block_start", "index": index, "content_block": opened},
+            {"type": "content_block_delta", "index": index, "delta": delta},
+            {"type": "content_block_stop", "index": index}]
 
 
 def _tool_call(block: dict[str, Any]) -> dict[str, Any]:

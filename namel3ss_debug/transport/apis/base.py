@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar, Protocol
 
 from .errors import error_message
+from .neutral import Said
 from .values import field, text
 
 
@@ -48,8 +49,9 @@ class Api(Protocol):
     def error_message(self, body: Any) -> str | None:
         """The message of an API error body."""
 
-    def mock(self, value: str, model: str | None, streamed: bool) -> dict[str, Any]:
-        """A response record saying `value`: `{status, headers, body}` or `{status, headers, framing, frames}`."""
+    def mock(self, said: Said, model: str | None, streamed: bool) -> dict[str, Any]:
+        """A response record saying `said` (a text, tool calls): `{status, headers, body}` or `{status, headers,
+        framing, frames}`. An API that can only say a text raises AnswerShapeError for tool calls."""
 
 
 @dataclass(frozen=True)

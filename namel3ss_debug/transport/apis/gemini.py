@@ -13,6 +13,7 @@ from typing import Any, ClassVar
 
 from .base import Request
 from .errors import error_message
+from .neutral import Said
 from .records import json_record, sse_record
 from .usage import gemini_usage
 from .values import data_of, field, first_choice, first_found, items, last_found, put, text
@@ -55,8 +56,11 @@ class GeminiGenerateContent:
     def error_message(self, body: Any) -> str | None:
         return error_message(body)
 
-    def mock(self, value: str, model: str | None, streamed: bool) -> dict[str, Any]:
-        chunk = {"candidates": [{"content": {"role": "model", "parts": [{"text": value}]}, "finishReason": "STOP",
+    def mock(self, said: Said, model: str | None, streamed: bool) -> dict[str, Any]:
+        parts: list[dict[str, Any]] = [{"text": said.content}] if said.content is not None else []
+        parts += [{"functionCall": {"id": call.id, "name": call.name, "args": call.arguments}}
+                  for call in said.tool_calls]
+        chunk = {"candidates": [{"content": {"role": "model", "parts": parts}, "finishReason": "STOP",
                                  "index": 0}],
                  "usageMetadata": {"promptTokenCount": 0, "candidatesTokenCount": 0, "totalTokenCount": 0},
                  "modelVersion": model or "mock", "responseId": "mock"}

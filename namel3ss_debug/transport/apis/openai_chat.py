@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from .base import BodyApi
+from .neutral import Said, ToolCall
 from .records import json_record, sse_record
 from .usage import openai_usage
 from .values import data_of, field, first_choice, first_found, identified, items, put, text
@@ -67,19 +68,32 @@ class OpenAIChat(BodyApi):
         delta = field(first_choice(field(data_of(frame), "choices")), "delta")
         return bool(text(field(delta, "content")) or items(field(delta, "tool_calls")))
 
-    def mock(self, value: str, model: str | None, streamed: bool) -> dict[str, Any]:
+    def mock(self, said: Said, model: str | None, streamed: bool) -> dict[str, Any]:
+        finish = "tool_calls" if said.tool_calls else "stop"
         if not streamed:
-            message = {"role": "assistant", "content": value, "refusal": None}
+            message: dict[str, Any] = {"role": "assistant", "content": said.content, "refusal": None}
+            if said.tool_calls:
+                message["tool_calls"] = [_wire_call(call) for call in said.tool_calls]
             return json_record({**_mock_envelope(model, "chat.completion"), "usage": dict(_MOCK_USAGE),
-                                "choices": [{"index": 0, "message": message, "finish_reason": "stop",
+                                "choices": [{"index": 0, "message": message, "finish_reason": finish,
                                              "logprobs": None}]})
-        deltas = [({"role": "assistant", "content": ""}, None), ({"content": value}, None), ({}, "stop")]
+        # as the API streams: the role, the text, each call whole (id, name, arguments) at its index, the finish
+        first = {"role": "assistant", "content": None if said.content is None else ""}
+        deltas: list[tuple[dict[str, Any], str | None]] = [(first, None)]
+        if said.content:
+            deltas.append(({"content": said.content}, None))
+        deltas += [({"tool_calls": [{"index": index, **_wire_call(call)}]}, None)
+                   for index, call in enumerate(said.tool_calls)]
+        deltas.append(({}, finish))
         chunks = [{**_mock_envelope(model, "chat.completion.chunk"),
-                   "choices": [{"index": 0, "delta": delta, "finish_reason": finish, "logprobs": None}]}
-                  for delta, finish in deltas]
+                   "choices": [{"index": 0, "delta": delta, "finish_reason": reason, "logprobs": None}]}
+                  for delta, reason in deltas]
         chunks[-1]["usage"] = dict(_MOCK_USAGE)
         return sse_record([*({"data": chunk} for chunk in chunks), {"data": "[DONE]"}])
 
+
+def _wire_call(call: ToolCall) -> dict[str, Any]:
+    return {"id": call.id, "type": "function", "function": {"name": call.name, "arguments": call.arguments_json}}
 
 def _tool_call(call: dict[str, Any]) -> dict[str, Any]:
     """`{"id", "name", "arguments"}` of an OpenAI tool call; the arguments are the JSON text as sent."""

@@ -1,39 +1,59 @@
-"""A mocked Responses answer: the whole Response saying a text, and the stream of events the API
-sends for it. The openai SDK's `responses.stream()` helper checks the stream's order: it must start
-with `response.created`, announce the item (`output_item.added`) and its part (`content_part.added`)
-before their deltas, finish the item (`output_item.done`) before `response.completed`, and keep one
-response id throughout."""
+"""A mocked Responses answer: the whole Response saying a text and asking for tools (a `message` item, then
+a `function_call` item each), and the stream of events the API sends for it. The openai SDK's
+`responses.stream()` helper checks the stream's order: it must start with `response.created`, announce
+each item (`output_item.added`) and a message's part (`content_part.added`) before their deltas, finish
+each item (`output_item.done`) before `response.completed`, and keep one response id throughout."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from .neutral import Said, ToolCall
+
 _RESPONSE_ID, _ITEM_ID = "resp_mock", "msg_mock"
 
 
-def mock_response(value: str, model: str, status: str = "completed") -> dict[str, Any]:
-    """A Response whose one message says `value` (no output and no usage yet while `in_progress`)."""
+def mock_response(said: Said, model: str, status: str = "completed") -> dict[str, Any]:
+    """A Response whose output says `said` (no output and no usage yet while `in_progress`)."""
     done = status == "completed"
     return {"id": _RESPONSE_ID, "object": "response", "created_at": 0, "status": status, "model": model,
-            "output": [_message(value)] if done else [], "usage": _usage() if done else None,
+            "output": _output(said) if done else [], "usage": _usage() if done else None,
             "error": None, "incomplete_details": None, "instructions": None, "metadata": {},
             "parallel_tool_calls": True, "tool_choice": "auto", "tools": [], "temperature": None, "top_p": None}
 
 
-def mock_events(value: str, model: str) -> list[dict[str, Any]]:
-    """The events of a stream saying `value` in one delta, each with its `sequence_number`."""
-    at = {"item_id": _ITEM_ID, "output_index": 0, "content_index": 0}
-    events: list[dict[str, Any]] = [
-        {"type": "response.created", "response": mock_response(value, model, "in_progress")},
-        {"type": "response.output_item.added", "output_index": 0, "item": _message(None)},
-        {"type": "response.content_part.added", **at, "part": _text_part("")},
-        {"type": "response.output_text.delta", **at, "delta": value, "logprobs": []},
-        {"type": "response.output_text.done", **at, "text": value, "logprobs": []},
-        {"type": "response.content_part.done", **at, "part": _text_part(value)},
-        {"type": "response.output_item.done", "output_index": 0, "item": _message(value)},
-        {"type": "response.completed", "response": mock_response(value, model)},
-    ]
+def mock_events(said: Said, model: str) -> list[dict[str, Any]]:
+    """The events of a stream saying `said`, a delta an item, each with its `sequence_number`."""
+    events: list[dict[str, Any]] = [{"type": "response.created", "response": mock_response(said, model, "in_progress")}]
+    for index, item in enumerate(_output(said)):
+        events += _message_events(item, index) if item["type"] == "message" else _call_events(item, index)
+    events.append({"type": "response.completed", "response": mock_response(said, model)})
     return [{**event, "sequence_number": number} for number, event in enumerate(events)]
+
+
+def _output(said: Said) -> list[dict[str, Any]]:
+    message = [_message(said.content)] if said.content is not None else []
+    return message + [_function_call(call, number) for number, call in enumerate(said.tool_calls, 1)]
+
+
+def _message_events(item: dict[str, Any], index: int) -> list[dict[str, Any]]:
+    value = item["content"][0]["text"]
+    at = {"item_id": item["id"], "output_index": index, "content_index": 0}
+    return [{"type": "response.output_item.added", "output_index": index, "item": _message(None)},
+            {"type": "response.content_part.added", **at, "part": _text_part("")},
+            {"type": "response.output_text.delta", **at, "delta": value, "logprobs": []},
+            {"type": "response.output_text.done", **at, "text": value, "logprobs": []},
+            {"type": "response.content_part.done", **at, "part": _text_part(value)},
+            {"type": "response.output_item.done", "output_index": index, "item": item}]
+
+
+def _call_events(item: dict[str, Any], index: int) -> list[dict[str, Any]]:
+    at = {"item_id": item["id"], "output_index": index}
+    return [{"type": "response.output_item.added", "output_index": index,
+             "item": {**item, "arguments": "", "status": "in_progress"}},
+            {"type": "response.function_call_arguments.delta", **at, "delta": item["arguments"]},
+            {"type": "response.function_call_arguments.done", **at, "arguments": item["arguments"]},
+            {"type": "response.output_item.done", "output_index": index, "item": item}]
 
 
 def _message(value: str | None) -> dict[str, Any]:
@@ -41,6 +61,11 @@ def _message(value: str | None) -> dict[str, Any]:
     return {"type": "message", "id": _ITEM_ID, "role": "assistant",
             "status": "in_progress" if value is None else "completed",
             "content": [] if value is None else [_text_part(value)]}
+
+
+def _function_call(call: ToolCall, number: int) -> dict[str, Any]:
+    return {"type": "function_call", "id": f"fc_mock_{number}", "call_id": call.id, "name": call.name,
+            "arguments": call.arguments_json, "status": "completed"}
 
 
 def _text_part(value: str) -> dict[str, Any]:

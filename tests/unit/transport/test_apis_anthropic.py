@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from namel3ss_debug.transport.apis import recognise
+from namel3ss_debug.transport.apis.neutral import Said
 
 PATH = "/v1/messages"
 BODY = {"model": "claude-sonnet-4-5", "max_tokens": 1024, "system": "Be brief.",
@@ -101,13 +102,13 @@ def test_an_error_body_or_a_streamed_error_event_gives_its_message() -> None:
 
 @pytest.mark.parametrize("streamed", [False, True])
 def test_a_mock_decodes_back_to_its_text(streamed: bool) -> None:
-    record = API.mock("Sunny.", "claude-sonnet-4-5", streamed)
+    record = API.mock(Said("Sunny."), "claude-sonnet-4-5", streamed)
     outputs = API.stream(record["frames"]) if streamed else API.response(record["body"])
     assert (outputs["text"], outputs["finish_reason"], outputs["id"]) == ("Sunny.", "end_turn", "msg_mock")
 
 
 def test_a_streamed_mock_names_every_event_as_the_sdk_needs() -> None:
-    frames = API.mock("Sunny.", None, True)["frames"]
+    frames = API.mock(Said("Sunny."), None, True)["frames"]
     assert [frame["event"] for frame in frames] == ["message_start", "content_block_start", "content_block_delta",
                                                     "content_block_stop", "message_delta", "message_stop"]
 
@@ -116,8 +117,8 @@ def test_the_mocks_are_what_the_anthropic_sdk_parses() -> None:
     types = pytest.importorskip("anthropic.types")
     from pydantic import TypeAdapter  # noqa: PLC0415 - optional: comes with the SDK importorskip'd above
 
-    message = types.Message.model_validate(API.mock("Sunny.", None, False)["body"])
+    message = types.Message.model_validate(API.mock(Said("Sunny."), None, False)["body"])
     assert (message.content[0].text, message.model) == ("Sunny.", "mock")
     events = TypeAdapter(types.RawMessageStreamEvent)
-    parsed = [events.validate_python(frame["data"]) for frame in API.mock("Sunny.", None, True)["frames"]]
+    parsed = [events.validate_python(frame["data"]) for frame in API.mock(Said("Sunny."), None, True)["frames"]]
     assert parsed[2].delta.text == "Sunny."

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from namel3ss_debug.transport.apis import recognise
+from namel3ss_debug.transport.apis.neutral import Said
 
 PATH = "/v1beta/models/gemini-2.5-flash:generateContent"
 STREAM_PATH = "/v1beta/models/gemini-2.5-flash:streamGenerateContent"
@@ -81,7 +82,7 @@ def test_an_error_body_gives_its_message_also_as_the_array_a_stream_sends(body: 
 
 @pytest.mark.parametrize("streamed", [False, True])
 def test_a_mock_decodes_back_to_its_text(streamed: bool) -> None:
-    record = API.mock("Sunny.", "gemini-2.5-flash", streamed)
+    record = API.mock(Said("Sunny."), "gemini-2.5-flash", streamed)
     outputs = API.stream(record["frames"]) if streamed else API.response(record["body"])
     assert (outputs["text"], outputs["finish_reason"], outputs["model"]) == ("Sunny.", "STOP", "gemini-2.5-flash")
     assert record.get("framing") == ("sse" if streamed else None)
@@ -89,8 +90,8 @@ def test_a_mock_decodes_back_to_its_text(streamed: bool) -> None:
 
 def test_the_mocks_are_what_google_genai_parses() -> None:
     types = pytest.importorskip("google.genai.types")
-    streamed = API.mock("Sunny.", None, True)["frames"]
-    bodies = [API.mock("Sunny.", None, False)["body"], *(frame["data"] for frame in streamed)]
+    streamed = API.mock(Said("Sunny."), None, True)["frames"]
+    bodies = [API.mock(Said("Sunny."), None, False)["body"], *(frame["data"] for frame in streamed)]
     for body in bodies:
         parsed = types.GenerateContentResponse.model_validate(body)
         assert (parsed.text, parsed.candidates[0].finish_reason, parsed.model_version) == ("Sunny.", "STOP", "mock")

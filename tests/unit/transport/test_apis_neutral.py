@@ -1,0 +1,75 @@
+"""A provider-neutral answer (`neutral_record`): each API's record of it reads back, through the API's own
+decoder, as the same text and tool calls, streamed or not; a value that is no answer, or tool calls for an
+API mocked as a text only, is refused with a message saying what is wrong."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from namel3ss_debug.transport.apis import AnswerShapeError, is_message, neutral_record, recognise
+
+CHAT = recognise("POST", "api.openai.com", "/v1/chat/completions", {"messages": []})
+RESPONSES = recognise("POST", "api.openai.com", "/v1/responses", {"input": "hi"})
+ANTHROPIC = recognise("POST", "api.anthropic.com", "/v1/messages", {"messages": [], "max_tokens": 1})
+GEMINI = recognise("POST", "x", "/v1beta/models/gemini-2.5-flash:generateContent", {})
+OLLAMA = recognise("POST", "127.0.0.1:11434", "/api/chat", {"messages": []})
+COMPLETIONS = recognise("POST", "api.openai.com", "/v1/completions", {"prompt": "x"})
+ASKED = {"content": "Checking.", "tool_calls": [{"name": "get_weather", "arguments": {"city": "Paris"}},
+                                                {"name": "book", "arguments": {}, "id": "mine"}]}
+
+
+def said_back(api: Any, record: dict[str, Any]) -> dict[str, Any]:
+    """The text and tool calls the API's decoder reads in a record (arguments as objects)."""
+    outputs = api.stream(record["frames"]) if "frames" in record else api.response(record["body"])
+    calls = [(call["id"], call["name"], call["arguments"] if isinstance(call["arguments"], dict)
+              else json.loads(call["arguments"])) for call in outputs.get("tool_calls", [])]
+    return {"text": outputs.get("text"), "calls": calls}
+
+
+@pytest.mark.parametrize("streamed", [False, True], ids=["whole", "streamed"])
+@pytest.mark.parametrize("api", [CHAT, RESPONSES, ANTHROPIC, GEMINI], ids=lambda api: api.name)
+def test_each_api_says_the_text_and_the_tool_calls_with_ids_made_up_in_order(api: Any, streamed: bool) -> None:
+    record = neutral_record(api, ASKED, "m", streamed)
+    assert said_back(api, record) == {"text": "Checking.", "calls": [("call_1", "get_weather", {"city": "Paris"}),
+                                                                     ("mine", "book", {})]}
+
+
+@pytest.mark.parametrize("api", [CHAT, RESPONSES, ANTHROPIC, GEMINI, OLLAMA, COMPLETIONS], ids=lambda api: api.name)
+def test_a_text_is_the_whole_answer(api: Any) -> None:
+    assert said_back(api, neutral_record(api, "Sunny.", "m", False)) == {"text": "Sunny.", "calls": []}
+
+
+def test_the_finish_reason_says_the_model_asked_for_tools() -> None:
+    assert CHAT.response(neutral_record(CHAT, ASKED, "m", False)["body"])["finish_reason"] == "tool_calls"
+    assert ANTHROPIC.response(neutral_record(ANTHROPIC, ASKED, "m", False)["body"])["finish_reason"] == "tool_use"
+    assert CHAT.response(neutral_record(CHAT, "Hi.", "m", False)["body"])["finish_reason"] == "stop"
+
+
+@pytest.mark.parametrize("api", [OLLAMA, COMPLETIONS], ids=lambda api: api.name)
+def test_an_api_mocked_as_a_text_only_refuses_tool_calls(api: Any) -> None:
+    with pytest.raises(AnswerShapeError, match=f"^{api.name} answers are mocked as a text only, not with tool calls"):
+        neutral_record(api, ASKED, "m", False)
+
+
+@pytest.mark.parametrize(("value", "says"), [
+    ({"content": "x", "tool_call": []}, "an assistant message has no key 'tool_call'"),
+    ({"content": None}, "needs a content or at least one tool call"),
+    ({"tool_calls": [{"arguments": {}}]}, r"tool_calls\[0\] needs a name"),
+    ({"tool_calls": [{"name": "f", "arguments": '{"a": 1}'}]}, r"tool_calls\[0\]\.arguments must be a JSON object"),
+    ({"tool_calls": [{"name": "f", "args": {}}]}, r"tool_calls\[0\] has no key 'args'"),
+    ({"role": "user", "content": "x"}, "role is assistant, not 'user'"),
+    ({"tool_calls": {"name": "f"}}, "tool_calls must be a list"),
+])
+def test_a_value_that_is_no_answer_is_refused_saying_why(value: Any, says: str) -> None:
+    with pytest.raises(AnswerShapeError, match=says):
+        neutral_record(CHAT, value, "m", False)
+
+
+def test_a_message_is_told_from_a_response_record_and_from_a_body() -> None:
+    assert is_message({"content": "x"}) and is_message({"tool_calls": []}) and is_message({"content": None})
+    assert not is_message({"status": 200, "body": {"content": "x"}})  # a response record
+    assert not is_message({"id": "msg_1", "content": [{"type": "text", "text": "x"}]})  # an Anthropic body
+    assert not is_message({"choices": []}) and not is_message("text")
