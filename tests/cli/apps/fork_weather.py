@@ -1,9 +1,9 @@
 """A weather agent on the raw openai SDK, for the fork tests: the model may ask for `get_weather` (a traced
 tool, so a rerun answers it), then answers; `--stream` streams the model's calls, `--responses` uses the
-Responses API instead of chat completions, `--anthropic` the anthropic SDK's messages. It prints the answer, then `tool runs: CITY,...` (the tool bodies
-that really ran).
+Responses API instead of chat completions, `--anthropic` the anthropic SDK's messages. It prints the answer,
+then `tool runs: CITY,...` (the tool bodies that really ran).
 
-    python fork_weather.py --base-url http://127.0.0.1:PORT/v1 [--stream] [--responses]
+    python fork_weather.py --base-url http://127.0.0.1:PORT/v1 [--stream] [--responses | --anthropic]
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 
+import anthropic
 import openai
 
 from namel3ss_debug import trace_tool_call
@@ -81,8 +82,6 @@ def responses(client: openai.OpenAI, question: str, stream: bool) -> str:
 
 
 def messages(base_url: str, question: str, stream: bool) -> str:
-    import anthropic
-
     client = anthropic.Anthropic(base_url=base_url, api_key="sk-test", max_retries=0)
     tools = [{"name": "get_weather", "description": "The weather in a city today.",
               "input_schema": TOOLS[0]["function"]["parameters"]}]
