@@ -177,11 +177,15 @@ def conversation(start: Mapping[str, Any], end: Mapping[str, Any]) -> dict[str, 
 
 
 def input_messages(inputs: Mapping[str, Any]) -> list[dict[str, Any]] | None:
-    """The request's messages in the conventions' form (`role`, `parts`), from a chat `messages` list, a
-    Responses `input`, or a plain `prompt`."""
+    """The request's messages in the conventions' form (`role`, `parts`), from a chat `messages` list
+    (OpenAI's, Anthropic's), a Responses `input` (a text or items), Gemini's `contents`, or a plain `prompt`."""
     messages = inputs.get("messages")
     if isinstance(messages, list) and messages:
         return [_message(message) for message in messages if isinstance(message, Mapping)]
+    for key, read in (("input", _response_item), ("contents", _gemini_content)):
+        given = inputs.get(key)
+        if isinstance(given, list) and given:
+            return [read(item) for item in given if isinstance(item, Mapping)]
     for key in ("input", "prompt"):
         if isinstance(inputs.get(key), str):
             return [{"role": "user", "parts": [{"type": "text", "content": inputs[key]}]}]
@@ -203,6 +207,39 @@ def _message(message: Mapping[str, Any]) -> dict[str, Any]:
     return {"role": role, "parts": parts}
 
 
+def _response_item(item: Mapping[str, Any]) -> dict[str, Any]:
+    """A Responses input item: a message, a `function_call` the model made, or its `function_call_output`."""
+    if item.get("type") == "function_call":
+        call = _call_part(item.get("call_id"), item.get("name"), item.get("arguments"))
+        return {"role": "assistant", "parts": [call]}
+    if item.get("type") == "function_call_output":
+        return {"role": "tool", "parts": [{"type": "tool_call_response", "id": item.get("call_id"),
+                                           "response": item.get("output")}]}
+    return _message(item)
+
+
+def _gemini_content(content: Mapping[str, Any]) -> dict[str, Any]:
+    """A Gemini content: `model` is the assistant; its parts are texts, `functionCall`s and `functionResponse`s."""
+    parts: list[dict[str, Any]] = []
+    for part in content.get("parts") or ():
+        if not isinstance(part, Mapping):
+            continue
+        call, reply = _mapping_at(part, "functionCall"), _mapping_at(part, "functionResponse")
+        if isinstance(part.get("text"), str):
+            parts.append({"type": "text", "content": part["text"]})
+        elif call:
+            parts.append(_call_part(call.get("id"), call.get("name"), call.get("args")))
+        elif reply:
+            parts.append({"type": "tool_call_response", "id": reply.get("id"), "response": reply.get("response")})
+    role = str(content.get("role") or "user")
+    replies = bool(parts) and all(part["type"] == "tool_call_response" for part in parts)
+    return {"role": "tool" if replies else "assistant" if role == "model" else role, "parts": parts}
+
+
+def _call_part(call_id: Any, name: Any, arguments: Any) -> dict[str, Any]:
+    return {"type": "tool_call", "id": call_id, "name": name, "arguments": decoded(arguments)}
+
+
 def _parts(content: Any) -> list[dict[str, Any]]:
     if content is None:
         return []
@@ -213,6 +250,11 @@ def _parts(content: Any) -> list[dict[str, Any]]:
         for block in content:
             if isinstance(block, Mapping) and isinstance(block.get("text"), str):
                 parts.append({"type": "text", "content": block["text"]})
+            elif isinstance(block, Mapping) and block.get("type") == "tool_use":  # Anthropic's call and result
+                parts.append(_call_part(block.get("id"), block.get("name"), block.get("input")))
+            elif isinstance(block, Mapping) and block.get("type") == "tool_result":
+                parts.append({"type": "tool_call_response", "id": block.get("tool_use_id"),
+                              "response": block.get("content")})
             elif isinstance(block, str):
                 parts.append({"type": "text", "content": block})
             else:

@@ -223,6 +223,64 @@ def test_the_console_stops_before_an_llm_request_and_a_text_replacement_is_the_a
     assert "1 from the recording, 1 replaced at the console" in done.stdout
 
 
+def test_a_mock_may_be_an_assistant_message_asking_for_a_tool_which_the_sdk_and_the_app_then_use(tmp_path):
+    pytest.importorskip("openai")
+    recorded = trace(EXAMPLES / "openai_app.py", tmp_path)  # the model asks for Paris's weather
+    lisbon = '{"content": null, "tool_calls": [{"name": "get_weather", "arguments": {"city": "Lisbon"}}]}'
+    out = tmp_path / "new"
+    done = command("replay", str(recorded), "--rerun", "-o", str(out), "--mock", 'llm:openai.chat="Sunny."',
+                   "--mock", f"llm:openai.chat#1={lisbon}", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert answer_lines(done.stdout)[:2] == ["Sunny.", "http requests: 0"]
+    starts = [event for event in events_of(next(out.glob("*.jsonl"))) if event["event_type"] == "llm_call_start"]
+    asked_again = starts[1]["inputs"]["messages"]  # what the app sent after running the tool it was asked for
+    assert asked_again[1]["tool_calls"][0]["id"] == "call_1"
+    assert asked_again[1]["tool_calls"][0]["function"] == {"name": "get_weather", "arguments": '{"city": "Lisbon"}'}
+    assert asked_again[2] == {"role": "tool", "tool_call_id": "call_1", "content": "sunny, 24 C"}
+
+
+def test_a_message_mock_an_api_cannot_say_stops_the_rerun_at_that_call_saying_why(tmp_path):
+    pytest.importorskip("openai")
+    recorded = trace(EXAMPLES / "openai_app.py", tmp_path)
+    done = command("replay", str(recorded), "--rerun", "-o", str(tmp_path / "new"),
+                   "--mock", 'llm:openai.chat#1={"content": "x", "tool_calls": [{"name": "get_weather"}], "n": 2}',
+                   cwd=tmp_path)
+    assert done.returncode == 1
+    assert "llm:openai.chat#1: codec openai.chat response could not rebuild" in done.stdout + done.stderr
+    assert "an assistant message has no key 'n' (it takes content, tool_calls and role)" in done.stdout + done.stderr
+
+
+def test_the_console_shows_an_llm_request_as_its_messages_and_its_answer_as_the_assistant_s(tmp_path):
+    pytest.importorskip("openai")
+    recorded = trace(EXAMPLES / "openai_app.py", tmp_path)
+    script = tmp_path / "session.txt"
+    lisbon = '{"content": null, "tool_calls": [{"name": "get_weather", "arguments": {"city": "Lisbon"}}]}'
+    script.write_text(f"replace {lisbon}\nreplace \"Pack sunglasses.\"\n")
+    done = command("replay", str(recorded), "--rerun", "--commands", str(script), "-o", str(tmp_path / "new"),
+                   cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "Pack sunglasses." in done.stdout
+    stops = done.stdout.split("Stop ")
+    assert "  asks     user: What is the weather in Paris?\n" \
+           "  returns  assistant: get_weather(city=Paris)  (recorded)\n" in stops[1]
+    assert "  asks     user: What is the weather in Paris?\n" \
+           "           assistant: get_weather(city=Lisbon)\n" \
+           "           tool: sunny, 24 C\n" in stops[2]  # what the replaced answer made the app send
+    assert '"status":200' not in done.stdout and '"headers"' not in done.stdout
+
+
+def test_text_of_the_messages_at_the_console_is_shown_as_text(tmp_path):
+    pytest.importorskip("openai")
+    recorded = trace(EXAMPLES / "openai_app.py", tmp_path, "--question", "[bold red]Paris[/]\x1b[2J?\nOslo")
+    done = command("replay", str(recorded), "--rerun", "--step", "-o", str(tmp_path / "new"), cwd=tmp_path,
+                   input="s\ns\n")
+    assert done.returncode == 0, done.stderr
+    assert "  asks     user: [bold red]Paris[/]\\x1b[2J?\\nOslo\n" in done.stdout
+    shown = [line for line in done.stdout.splitlines() if line.startswith("  ")]  # the stops' fields, not the app's
+    assert "  returns  assistant: Echo: [bold red]Paris[/]\\x1b[2J?\\nOslo (tool said: snow, -3 C)  (recorded)" in shown
+    assert not any("\x1b" in line for line in shown)
+
+
 def test_commands_from_a_file_and_a_mistake_in_them_exits_1(tmp_path):
     recorded = trace(EXAMPLES / "research_agent.py", tmp_path)
     script = tmp_path / "session.txt"

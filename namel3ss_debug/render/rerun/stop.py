@@ -1,9 +1,9 @@
 """The rerun's console (`replay --rerun --step`): a stop for people and as a JSON line; a replaced answer.
 
-Everything from the trace or the app (keys, inputs, answers) is shown as text: one line per field,
-control characters escaped; in JSON, characters that could drive a terminal are escaped. The other
-records of its commands (messages, values, breakpoints, help) are shown as replay's are, and only a stop
-is JSON: the rest goes to stderr as text.
+Everything from the trace or the app (keys, inputs, answers) is shown as text: one line per field (an LLM
+request's messages and its answer a line each, `talk.py`), control characters escaped; in JSON, characters
+that could drive a terminal are escaped. The other records of its commands (messages, values, breakpoints,
+help) are shown as replay's are, and only a stop is JSON: the rest goes to stderr as text.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from ..event_text import one_line
 from ..json_text import compact_json, json_line
 from ..replay import view as replay_view
 from ..text import visible
+from .talk import answer_lines, asked_lines
 
 SCHEMA = "namel3ss-debug/rerun-stop/v1"
 FIELD_WIDTH = 160  # characters of a field on a stop; `inputs` and `p` show all of it
@@ -48,14 +49,39 @@ def stop_view(stop: CallStop) -> RenderableType:
                            (one_line(pending.live.key, 80), "bold"), (f"  ({why})", "dim"))]
     lines.append(_field("path", Text(one_line(pending.path))))
     lines.append(_field("recorded", Text(_recorded(pending, stop.where))))
-    lines.append(_field("inputs", Text(one_line(compact_json(pending.live.inputs, FIELD_WIDTH), FIELD_WIDTH))))
+    live = pending.live
+    asked = asked_lines(live.component, live.name, live.inputs, FIELD_WIDTH)
+    if asked is None:
+        lines.append(_field("inputs", Text(one_line(compact_json(live.inputs, FIELD_WIDTH), FIELD_WIDTH))))
+    else:  # an LLM request: its messages, not its HTTP body
+        lines.extend(_fields("asks", asked))
     label, shown, style = _result(pending)
-    lines.append(_field(label, Text(shown, style=style)))
+    said = _said(pending)
+    if said is None:
+        lines.append(_field(label, Text(shown, style=style)))
+    else:
+        lines.extend(_fields(label, said))
     return Group(*lines)
+
+
+def _said(pending: PendingCall) -> list[str] | None:
+    """An LLM request's answer as the assistant's message, its source after it; None for any other answer."""
+    answer = pending.answer
+    if answer is None or answer.error is not None:
+        return None
+    said = answer_lines(pending.live.component, pending.live.name, answer.value, FIELD_WIDTH)
+    if said is not None:
+        said[-1] += f"  ({one_line(answer.source, 20)})"
+    return said
 
 
 def _field(label: str, value: Text) -> Text:
     return Text.assemble((f"  {label:<8} ", "dim"), value)
+
+
+def _fields(label: str, lines: list[str]) -> list[Text]:
+    """A field of several lines: the label on the first, the others under its value."""
+    return [_field(label if index == 0 else "", Text(line)) for index, line in enumerate(lines)]
 
 
 def _recorded(pending: PendingCall, where: str | None) -> str:
