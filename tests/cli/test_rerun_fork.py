@@ -20,6 +20,7 @@ from typing import Any, Iterator
 import orjson
 import pytest
 from stubserver import StubServer
+from tracehelpers import schema_errors
 
 APP = Path(__file__).parent / "apps" / "fork_weather.py"
 OSLO_CALL = {"content": None, "tool_calls": [{"name": "get_weather", "arguments": {"city": "Oslo"}}]}
@@ -172,8 +173,11 @@ def test_model_sends_the_call_and_every_later_one_to_another_model(stubs):
     assert done.returncode == 0, done.stderr
     asked = b_requests(stubs, before)
     assert [request["model"] for request in asked] == ["gpt-other", "gpt-other"]
-    assert first(events_of(report), "run_start")["attrs"]["replay_of"]["fork"] == {
+    events = events_of(report)
+    assert first(events, "run_start")["attrs"]["replay_of"]["fork"] == {
         "call": "llm:openai.chat#1", "change": "model", "model": "gpt-other"}
+    assert not schema_errors(events)
+    assert [event["model"] for event in events if event["event_type"] == "llm_call_start"] == ["gpt-other"] * 2
 
 
 # --- --offline: nothing goes live; the first request the recording lacks stops the run ---------------
