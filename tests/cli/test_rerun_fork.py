@@ -196,6 +196,9 @@ def test_offline_stops_at_the_first_request_the_recording_lacks_with_the_nearest
     assert nearest["key"] == "llm:openai.chat#2"
     assert any("tool_call_id" in reason or "call_1" in reason for reason in nearest["reasons"]), nearest
     assert report["network"]["closed_by"] in ("namespace", "guard")
+    text = command("replay", str(stubs.recorded()), "--rerun", "-o", str(stubs.directory / "forks"), "--fork",
+                   "llm:openai.chat#1", "--answer", json.dumps(paris), "--offline", cwd=stubs.directory)
+    assert "send it live: drop --offline" in text.stdout and "--mock" not in text.stdout
 
 
 # --- usage errors: exit 2 before the app runs ---------------------------------------------------------

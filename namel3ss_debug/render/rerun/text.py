@@ -42,7 +42,7 @@ def render_report(report: RerunReport) -> Group:
     if report.parted is not None:
         lines.append(_pair("parted", f"at {report.parted} ({report.parted_how})"))
     for miss in report.misses:
-        lines.extend(_miss(miss))
+        lines.extend(_miss(miss, report.parted_how == "forked"))
     lines.extend(_divergence(report))
     lines.append(_pair("ended", f"recorded: {_ending(report.old_ending)}"))
     lines.append(_pair("", f"rerun:    {_ending(report.new_ending)}"))
@@ -89,7 +89,7 @@ def _ran_again(report: RerunReport) -> list[Text]:
     return lines
 
 
-def _miss(miss: Any) -> list[Text]:
+def _miss(miss: Any, forked: bool) -> list[Text]:
     where = f" at {miss.path}" if miss.path != "-" else ""
     lines = [Text(visible(f"miss          {miss.call}{where}: {miss.why}"), style="red")]
     if miss.inputs is not None:
@@ -102,6 +102,9 @@ def _miss(miss: Any) -> list[Text]:
             lines.append(Text(visible(f"                - {reason}")))
     if miss.path == "-":  # a connection outside the HTTP hooks: nothing a mock could answer
         lines.append(Text("  let it through with --on-miss live", style="dim"))
+    elif forked:  # a fork takes no --mock; its LLM calls miss only --offline
+        lines.append(Text("  send it live: drop --offline" if miss.call.startswith("llm:") else
+                          "  run it for real with --on-miss live or --live-tools", style="dim"))
     else:
         lines.append(Text("  run it for real with --on-miss live, or give it an answer with --mock "
                           f"'{miss.call}=JSON'", style="dim"))
