@@ -14,6 +14,7 @@ from ..replay.misses import nearest_recorded, no_such_call
 from ..rerun.fork import ASKED_FIELD, MODEL_IN_BODY, ForkError, ForkPlan, fork_plan
 from ..rerun.recording import RecordedCall, Recording
 from ..rerun.report import RerunReport
+from ..transport import apis
 
 MAX_VALUE = 64 << 20  # as a mock file's limit
 
@@ -28,10 +29,25 @@ def check_fork(plan: ForkPlan, recording: Recording) -> RecordedCall:
     if plan.change == "ask" and api not in ASKED_FIELD:
         raise ForkError(f"--ask replaces the messages of an LLM request, and {plan.call} is {_what(call, api)}",
                         hint="fork at an LLM call the app made through its SDK (llm:openai.chat#N...), or use --answer")
+    if plan.change == "answer" and api is not None:
+        _check_answer(plan)
     if plan.change == "model" and api not in MODEL_IN_BODY:
         raise ForkError(f"--model changes the model an LLM request asks for, and {plan.call} is {_what(call, api)}",
                         hint="fork at an LLM call whose request names its model (OpenAI, Anthropic, Ollama APIs)")
     return call
+
+
+def _check_answer(plan: ForkPlan) -> None:
+    """An LLM request's `--answer` is a text, an assistant message, or a whole response record (`status`...)."""
+    value = plan.value
+    if isinstance(value, dict) and isinstance(value.get("status"), int):
+        return
+    try:
+        apis.said_of(value)
+    except apis.AnswerShapeError as error:
+        raise ForkError(f"--answer at {plan.call}, an LLM request: {error}",
+                        hint="e.g. --answer 'Take an umbrella.', or a whole response record with its status") \
+            from None
 
 
 def _why_none(plan: ForkPlan, recording: Recording) -> str:

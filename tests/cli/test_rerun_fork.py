@@ -212,6 +212,7 @@ def test_offline_stops_at_the_first_request_the_recording_lacks_with_the_nearest
     (("--rerun", "--fork", "llm:openai.chat#1", "--ask", "hello"), "--ask: not JSON"),
     (("--rerun", "--fork", "llm:openai.chat#1", "--ask", '{"role": "user"}'), "a JSON list"),
     (("--rerun", "--fork", "tool:get_weather#1", "--model", "m"), "is a tool call"),
+    (("--rerun", "--fork", "llm:openai.chat#2", "--answer", '{"content": 5}'), "an LLM request: an answer is a text"),
     (("--rerun", "--fork", "llm:openai.chat#1", "--offline"), "only a live call can answer"),
     (("--rerun", "--fork", "llm:openai.chat#1", "--base-url", "127.0.0.1:9"), "not an http(s) URL"),
     (("--rerun", "--fork", "llm:openai.chat#1", "--mock", "tool:get_weather#1=1"), "--fork and --mock"),
