@@ -83,13 +83,13 @@ class ForkPlan:
         (`base_url`). Before the fork, both as the app made them."""
         if not forked:
             return body, url
-        changed = dict(body) if isinstance(body, dict) else body
-        if isinstance(changed, dict):
-            if at_fork and self.change == "ask" and api in ASKED_FIELD:
-                changed[ASKED_FIELD[api]] = self.value
-            if self.model is not None and api in MODEL_IN_BODY:
-                changed["model"] = self.model
-        return changed, rebased(url, self.base_url) if self.base_url else url
+        changes: JsonObject = {}
+        if at_fork and self.change == "ask" and api in ASKED_FIELD:
+            changes[ASKED_FIELD[api]] = self.value
+        if self.model is not None and api in MODEL_IN_BODY:
+            changes["model"] = self.model
+        sent = {**body, **changes} if changes and isinstance(body, dict) else body  # the same object: unchanged
+        return sent, rebased(url, self.base_url) if self.base_url else url
 
     def lineage(self) -> JsonObject:
         """What the new run's `run_start.attrs.replay_of.fork` says of the fork."""
