@@ -43,7 +43,7 @@ def test_the_header_of_a_fork_names_its_parent_its_change_and_where_it_parted(
     browser.open(make_report(family[1]))
     assert browser.text("#run-head .rerun-of") == SAID
     assert browser.js("return document.querySelector('#run-head .rerun-of').title") == \
-        f"written by replay --rerun of run {PARENT} (parent.jsonl)"
+        f"{SAID}\nwritten by replay --rerun of run {PARENT} (parent.jsonl)"
     assert browser.js("return document.querySelectorAll('#header img').length") == 0
     assert browser.js("return document.title") != "1"
 

@@ -80,7 +80,7 @@ N3.header = function header() {
     if (N3.runs.length > 1) line.appendChild(N3.el("span", "side", k === 0 ? "BASE" : "NEW"));
     line.append(N3.el(k === 0 ? "h1" : "span", "run-name", r.name || "run"), N3.el("span", "run-id mono", r.run_id || ""));
     if (r.lineage) {
-      line.appendChild(N3.el("span", { className: "rerun-of", text: r.lineage.said, title: "written by replay --rerun of run " + r.lineage.run_id + (r.lineage.trace ? " (" + r.lineage.trace + ")" : "") }));
+      line.appendChild(N3.el("span", { className: "rerun-of", text: r.lineage.said, title: r.lineage.said + "\nwritten by replay --rerun of run " + r.lineage.run_id + (r.lineage.trace ? " (" + r.lineage.trace + ")" : "") }));
     }
     line.appendChild(N3.el("span", "pill st-" + String(status).replace(/[^a-z]/g, ""), status));
     const metric = (label, value) => line.appendChild(N3.el("span", "metric", N3.el("span", "metric-label", label), value));
