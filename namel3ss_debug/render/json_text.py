@@ -80,10 +80,14 @@ def terminal_safe(data: bytes) -> bytes:
 
 
 def field_names(value: Any) -> tuple[str, ...] | None:
-    """The fields of a record (a dataclass or a msgspec Struct instance), in order; None for anything else."""
+    """The fields of a record (a dataclass, a msgspec Struct or a named tuple instance), in order; None for
+    anything else."""
     names = getattr(type(value), "__struct_fields__", None)
     if names is not None:
         return names
+    fields_of_tuple = getattr(type(value), "_fields", None) if isinstance(value, tuple) else None
+    if fields_of_tuple is not None:  # a named tuple
+        return tuple(fields_of_tuple)
     if is_dataclass(value) and not isinstance(value, type):
         return tuple(item.name for item in fields(value))
     return None
