@@ -5,6 +5,7 @@ on a real rerun that `replay --rerun --mock` made of a recorded app."""
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
 import subprocess
@@ -97,6 +98,15 @@ def test_an_unfinished_rerun_is_a_fork_with_no_parting_said(tmp_path: Path) -> N
     lines.span("llm", "openai.chat", 50.0)
     path = str(lines.write(tmp_path / "cut.jsonl"))
     assert cli_run("inspect", path, "--no-pager").splitlines()[0] == \
+        f"run {CHILD}: fork of {PARENT} at llm:openai.chat#2 (model gpt-4o-mini)"
+
+
+def test_a_compressed_fork_is_named_without_its_parting_which_is_at_its_end(family: tuple[str, str],
+                                                                           tmp_path: Path) -> None:
+    packed = tmp_path / "packed" / "fork.jsonl.gz"
+    packed.parent.mkdir()
+    packed.write_bytes(gzip.compress(Path(family[1]).read_bytes()))
+    assert cli_run("inspect", str(packed), "--no-pager").splitlines()[0] == \
         f"run {CHILD}: fork of {PARENT} at llm:openai.chat#2 (model gpt-4o-mini)"
 
 

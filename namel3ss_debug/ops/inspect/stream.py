@@ -113,8 +113,8 @@ class EventStream:
 
     def lineages(self) -> list[tuple[str, Lineage]]:
         """Each run named that is a rerun or a fork, by its run id, with its lineage, read from its `run_start`
-        and its last line before the run is (where it parted is unknown for a stream or a `.gz`, whose end is
-        only reached by reading it all)."""
+        and its last line before the run is: none for standard input or a pipe, read once, by the view; and
+        where it parted is unknown for a `.gz`, whose end is only reached by reading it all."""
         found = []
         for source in self.sources:
             start = run_start_of(source)
