@@ -18,12 +18,14 @@ from ..event_text import one_line
 from ..json_text import compact_json
 
 MESSAGES_SHOWN = 12  # the latest messages a stop shows; `inputs` shows the whole request
+# An LLM request is an `llm` span named after its API, or an `http` one inside an OpenTelemetry LLM span.
+_REQUESTS = frozenset({"llm", "http"})
 
 
 def asked_lines(component: str, name: str, inputs: Any, width: int) -> list[str] | None:
     """The request's messages, the latest `MESSAGES_SHOWN`, one line each; None when the call is no LLM request
     whose messages can be read (a decorated call, an embeddings request: its inputs are shown as JSON)."""
-    if component != "llm" or apis.named(name) is None or not isinstance(inputs, Mapping):
+    if component not in _REQUESTS or apis.named(name) is None or not isinstance(inputs, Mapping):
         return None
     messages = input_messages(inputs)
     if not messages:
@@ -40,7 +42,7 @@ def asked_lines(component: str, name: str, inputs: Any, width: int) -> list[str]
 def answer_lines(component: str, name: str, record: Any, width: int) -> list[str] | None:
     """The answer a response record gives, as the assistant's message (text, then each tool call); None when
     the record is not an LLM API's answer (an error status, a body the API's decoder reads nothing in)."""
-    api = apis.named(name) if component == "llm" else None
+    api = apis.named(name) if component in _REQUESTS else None
     if api is None or not isinstance(record, Mapping) or record.get("status") != 200:
         return None
     frames = record.get("frames")

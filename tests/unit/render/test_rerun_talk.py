@@ -62,4 +62,9 @@ def test_text_is_one_visible_line_and_other_calls_keep_their_json_view() -> None
     assert asked_lines("llm", "openai.chat", hostile, 160) == ["user: a\\x1b[31m\\nb"]
     assert asked_lines("llm", "writer", {"prompt": "x"}, 160) is None  # a decorated call: not a request
     assert asked_lines("tool", "openai.chat", REQUESTS["openai.chat"], 160) is None
+    assert asked_lines("http", "api.example.com", {"messages": []}, 160) is None  # an HTTP request of the app's
+
+
+def test_the_request_inside_an_opentelemetry_llm_span_is_read_as_one() -> None:
+    assert asked_lines("http", "openai.chat", REQUESTS["openai.chat"], 160) == LOOP
     assert answer_lines("llm", "openai.chat", {"status": 429, "body": {"error": {}}}, 160) is None
