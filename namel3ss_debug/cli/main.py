@@ -30,6 +30,7 @@ COMMANDS = {
     "export": "export_cmd:export",
     "report": "report_cmd:report",
     "view": "view_cmd:view",
+    "verify": "verify_cmd:verify",
 }
 
 

@@ -40,7 +40,6 @@ MAX_REPEAT = 100
               help="Run the current code K times and report pass^k; tries that disagree are inconclusive.")
 @click.option("--format", "fmt", type=Choice(["text", "json"]), default="text", show_default=True,
               help="json: the report as one JSON document on stdout (the app's output goes to stderr).")
-@click.option("--run", "run_id", metavar="ID", help="Which run of a file that holds several (the first by default).")
 @click.option("--cwd", "cwd", type=click.Path(path_type=Path, file_okay=False), metavar="DIR",
               help="Run the app in DIR instead of the recorded working directory.")
 @click.option("-o", "--output", metavar="DIRECTORY", help="Directory for the new runs' traces (trace_output_dir).")
@@ -49,8 +48,7 @@ MAX_REPEAT = 100
 @click.option("-y", "--yes", "allowed", is_flag=True, help="Run the app the trace names even when it is not "
               "plainly this project's, without asking. Read the trace first: verify runs its code.")
 def verify(trace: str, base_url: str | None, live_tools: bool, expect: str | None, repeat: int, fmt: str,
-           run_id: str | None, cwd: Path | None, output: str | None, config_path: Path | None,
-           allowed: bool) -> None:
+           cwd: Path | None, output: str | None, config_path: Path | None, allowed: bool) -> None:
     """Run the app's current code against a recorded run and judge what changed:
     fixed, improved, regressed, unchanged or inconclusive.
 
@@ -98,7 +96,7 @@ def verify(trace: str, base_url: str | None, live_tools: bool, expect: str | Non
     sources, _ = open_traces(TraceArgs((trace,), False, False, config_path), env)
     if len(sources) != 1:
         raise UsageError("verify judges one run at a time", hint="name one trace file or run id")
-    options = VerifyOptions(reader=make_reader(False, env), run_id=run_id, base_url=base_url, live_tools=live_tools,
+    options = VerifyOptions(reader=make_reader(False, env), base_url=base_url, live_tools=live_tools,
                             expect=expectation, repeat=repeat, cwd=cwd, output=output, config_path=config_path,
                             app_stdout_to_stderr=fmt == "json")
     report = verify_app(sources[0], options, env, _announcer(cwd, allowed, sources[0].label, env), _progress)

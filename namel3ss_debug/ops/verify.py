@@ -51,7 +51,6 @@ class VerifyOptions:
     """What `verify` was asked to do (see `verify --help`)."""
 
     reader: TraceReader
-    run_id: str | None
     base_url: str | None
     live_tools: bool
     expect: Expectation | None
@@ -70,8 +69,11 @@ def verify_app(source: RunSource, options: VerifyOptions, env: Environment,
     if STDIN in source.files:
         raise UsageError("verify reads the recording twice (its events, then its outcome), and standard input "
                          "only once", hint="give the trace file")
-    timeline = load_run(source, options.reader, env, options.run_id)
+    timeline = load_run(source, options.reader, env, None)
     try:
+        if timeline.other_runs:  # the outcome is read from the whole file: it must hold this run alone
+            raise UsageError(f"{source.label} holds {len(timeline.other_runs) + 1} runs, and verify judges one",
+                             hint="give the file of one run (a trace directory keeps each run in its own files)")
         recording = Recording(timeline, PathTable())
         start = recording.start_event()
         recorded = recorded_target(start, options.cwd, trace_file(source))
@@ -96,7 +98,7 @@ def verify_app(source: RunSource, options: VerifyOptions, env: Environment,
 
 def _as_rerun(options: VerifyOptions) -> RerunOptions:
     """The rerun's options verify's settings are resolved from (the trace directory, the workspace)."""
-    return RerunOptions(reader=options.reader, run_id=options.run_id, mocks=(), mock_files=(), cwd=options.cwd,
+    return RerunOptions(reader=options.reader, run_id=None, mocks=(), mock_files=(), cwd=options.cwd,
                         match="call", on_miss="error", live_tools=True,
                         app_stdout_to_stderr=options.app_stdout_to_stderr, output=options.output,
                         config_path=options.config_path, make_stepper=None)
@@ -114,8 +116,9 @@ def _try(number: int, recorded: Recorded, resolved: ResolvedSettings, recording:
     counts = {name: tally.counts.get(name, 0) for name in ("recorded", "reran", "live")}
     counts["missed"] = len(tally.misses)
     stopped = _stopped(tally.misses, ran.exception)
-    if not paths:
-        return Try(number, None, (), counts, tuple(tally.misses), None, None, judge(old, None, stopped), network)
+    run_id = ran.run.run_id if paths else None
+    if not paths or stopped is not None:  # the app did not end on its own: no outcome of its own to judge
+        return Try(number, run_id, paths, counts, tuple(tally.misses), None, None, judge(old, None, stopped), network)
     new_source = RunSource(paths[0], paths)
     new_timeline = load_timeline(new_source, TraceReader(ReadProblems()))
     try:
@@ -123,14 +126,13 @@ def _try(number: int, recorded: Recorded, resolved: ResolvedSettings, recording:
         calls = compare_calls(recording.timeline, new_timeline)
     finally:
         new_timeline.close()
-    return Try(number, new_timeline.run_id, paths, counts, tuple(tally.misses), new, calls,
-               judge(old, new, stopped), network)
+    return Try(number, run_id, paths, counts, tuple(tally.misses), new, calls, judge(old, new, stopped), network)
 
 
 def _stopped(misses: list[Miss], error: BaseException | None) -> str | None:
     """Why the app was stopped before it could end on its own: the first miss, or our own failure."""
     if misses:
-        return f"{misses[0].call} missed: {misses[0].why}"
+        return f"{misses[0].call} had no recorded answer (the miss is shown below)"
     if isinstance(error, (RerunMiss, RerunStop)):
         return str(error)
     return None

@@ -43,9 +43,9 @@ def _pair(label: str, value: str, style: str = "") -> Text:
     return text
 
 
-def _outcome(outcome: Outcome | None) -> str:
+def _outcome(outcome: Outcome | None, stopped: bool = False) -> str:
     if outcome is None:
-        return "none (the new run wrote no trace)"
+        return "none: the run was stopped at a miss (below)" if stopped else "none: the new run wrote no trace"
     if outcome.final_output is None or not outcome.passed:  # a failed expectation shows the output already
         return outcome.summary()
     return f"{outcome.summary()}; final output {short_repr(outcome.final_output, 80)}"
@@ -65,7 +65,7 @@ def _try(attempt: Try, numbered: bool) -> list[Text]:
     lines = [_pair(label, f"{attempt.new_run or '-'}  ({', '.join(attempt.new_trace) or 'no trace written'})")]
     if numbered:
         lines.append(_pair("  verdict", f"{attempt.verdict.verdict}: {attempt.verdict.why}"))
-    lines.append(_pair("  outcome", _outcome(attempt.outcome)))
+    lines.append(_pair("  outcome", _outcome(attempt.outcome, bool(attempt.misses))))
     shown = [f"{attempt.counts[name]} {words}" for name, words in _SOURCES if attempt.counts.get(name)]
     lines.append(_pair("  calls", ", ".join(shown) or "no call was made"))
     calls = attempt.calls

@@ -1,0 +1,266 @@
+"""`verify TRACE` on four recorded apps, each a raw openai tool loop against a stub model on 127.0.0.1: a fixed
+tool (fixed, exit 0), a regression (regressed, exit 1), live answers reworded with the same meaning (unchanged,
+exit 0), and a model that answers at random over five tries (pass^k printed, inconclusive, exit 1).
+
+Each app is recorded with `namel3ss-debug trace`, then its code is changed in place (the current code) and
+verified against the recording: calls the recording answers reach no stub; the ones it cannot go to the stub
+that `--base-url` names, whose requests the test counts.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import subprocess
+import sys
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+import orjson
+import pytest
+from tracefactory import TraceBuilder
+
+pytest.importorskip("openai")
+
+APP = '''
+import json
+import sys
+
+import openai
+from namel3ss_debug import trace_tool_call
+
+SYSTEM = "You are a weather assistant."
+TOOLS = [{"type": "function", "function": {"name": "get_weather", "parameters": {
+    "type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}}}]
+
+
+@trace_tool_call(name="get_weather")
+def get_weather(city):
+    TOOL_BODY
+
+
+def main():
+    client = openai.OpenAI(base_url=sys.argv[1], api_key="sk-test", max_retries=0)
+    messages = [{"role": "system", "content": SYSTEM}, {"role": "user", "content": "Weather in Paris?"}]
+    reply = client.chat.completions.create(model="gpt-4o-mini", messages=messages, tools=TOOLS)
+    message = reply.choices[0].message
+    messages.append({"role": "assistant", "content": None, "tool_calls": [c.model_dump() for c in message.tool_calls]})
+    for call in message.tool_calls:
+        try:
+            said = get_weather(**json.loads(call.function.arguments))
+        except LookupError as error:  # the model is told, as a framework would: a handled error
+            said = f"error: {error}"
+        messages.append({"role": "tool", "tool_call_id": call.id, "content": said})
+    final = client.chat.completions.create(model="gpt-4o-mini", messages=messages, tools=TOOLS)
+    print(final.choices[0].message.content)
+
+
+main()
+'''
+WORKS = 'return "sunny, 24 C"'
+BROKEN = 'raise LookupError("no forecast for " + city)'  # caught by the app: the model is told
+CRASHES = 'raise RuntimeError("weather service down")'  # caught by nothing
+
+
+def said(weather: str) -> str:
+    return f"The weather in Paris: {weather}."
+
+
+class Stub:
+    """An OpenAI chat-completions stand-in on 127.0.0.1: asks for get_weather(Paris) first, then says what
+    `final(tool result)` makes of the tool's result. `requests` counts what reached it."""
+
+    def __init__(self, final: Callable[[str], str]):
+        self.final = final
+        self.requests = 0
+        stub = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: Any) -> None:
+                pass
+
+            def do_POST(self) -> None:
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                stub.requests += 1
+                data = orjson.dumps(stub.answer(body["messages"]))
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/v1"
+
+    def answer(self, messages: list[dict[str, Any]]) -> dict[str, Any]:
+        tool = next((m["content"] for m in messages if m["role"] == "tool"), None)
+        if tool is None:
+            message = {"role": "assistant", "content": None, "tool_calls": [{
+                "id": "call_1", "type": "function",
+                "function": {"name": "get_weather", "arguments": '{"city": "Paris"}'}}]}
+        else:
+            message = {"role": "assistant", "content": self.final(tool)}
+        return {"id": "chatcmpl-1", "object": "chat.completion", "created": 0, "model": "gpt-4o-mini",
+                "choices": [{"index": 0, "message": message, "finish_reason": "stop"}],
+                "usage": {"prompt_tokens": 9, "completion_tokens": 3, "total_tokens": 12}}
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def stubs() -> Iterator[Callable[[Callable[[str], str]], Stub]]:
+    made: list[Stub] = []
+
+    def make(final: Callable[[str], str]) -> Stub:
+        made.append(Stub(final))
+        return made[-1]
+
+    yield make
+    for stub in made:
+        stub.stop()
+
+
+def command(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    env = {key: value for key, value in os.environ.items() if not key.startswith("NAMEL3SS_DEBUG_")}
+    env.update({"NO_COLOR": "1", "COLUMNS": "400", "PYTHONDONTWRITEBYTECODE": "1"})
+    return subprocess.run([sys.executable, "-m", "namel3ss_debug", *args], cwd=cwd, env=env, capture_output=True,
+                          text=True, timeout=300)
+
+
+def write_app(path: Path, tool: str, system: str = "You are a weather assistant.") -> None:
+    path.write_text(APP.replace("TOOL_BODY", tool).replace("You are a weather assistant.", system))
+
+
+def recorded(tmp_path: Path, tool: str, stub: Stub) -> Path:
+    """The app recorded against `stub`, with `tool` as its tool's body."""
+    write_app(tmp_path / "app.py", tool)
+    done = command("trace", "-q", "-o", "recorded", "app.py", stub.url, cwd=tmp_path)
+    assert stub.requests == 2, done.stderr
+    return next((tmp_path / "recorded").glob("*.jsonl"))
+
+
+def verify(tmp_path: Path, trace: Path, *args: str) -> tuple[subprocess.CompletedProcess[str], dict[str, Any]]:
+    done = command("verify", str(trace), "-o", "new", "--format", "json", *args, cwd=tmp_path)
+    assert "Traceback" not in done.stderr, done.stderr
+    return done, json.loads(done.stdout)
+
+
+def test_a_fixed_tool_is_fixed_and_exits_0(tmp_path, stubs):
+    normal = stubs(said)
+    trace = recorded(tmp_path, BROKEN, normal)
+    write_app(tmp_path / "app.py", WORKS)  # the fix
+    live = stubs(said)
+    done, report = verify(tmp_path, trace, "--base-url", live.url)
+    assert (done.returncode, report["verdict"]) == (0, "fixed"), done.stderr
+    assert report["recorded"]["passed"] is False
+    assert [f["label"] for f in report["recorded"]["failures"]] == ["handled LookupError"]
+    attempt = report["tries"][0]
+    assert attempt["outcome"]["passed"] is True
+    assert attempt["outcome"]["final_output"] == "The weather in Paris: sunny, 24 C."
+    # the first LLM call asked what was recorded: answered from the recording; the second, carrying the fixed
+    # tool's result, asked something else and went live: one request reached the live stub
+    assert attempt["counts"] == {"recorded": 1, "reran": 1, "live": 1, "missed": 0}
+    assert live.requests == 1
+    first = attempt["calls"]["first"]
+    assert first["key"] == "tool:get_weather#1"
+    assert first["what"].startswith("tool:get_weather#1: recorded failed (LookupError: ")
+
+
+def test_a_regression_is_regressed_and_exits_1(tmp_path, stubs):
+    trace = recorded(tmp_path, WORKS, stubs(said))
+    write_app(tmp_path / "app.py", CRASHES)  # the change that breaks it
+    done, report = verify(tmp_path, trace)
+    assert (done.returncode, report["verdict"]) == (1, "regressed")
+    assert report["recorded"]["passed"] is True
+    assert [f["label"] for f in report["tries"][0]["outcome"]["failures"]] == ["ended", "unhandled RuntimeError"]
+    assert report["tries"][0]["calls"]["first"]["key"] == "tool:get_weather#1"
+
+
+def test_live_answers_reworded_with_the_same_meaning_are_unchanged(tmp_path, stubs):
+    trace = recorded(tmp_path, WORKS, stubs(said))
+    write_app(tmp_path / "app.py", WORKS, system="You are a helpful weather assistant.")  # every request changes
+    reworded = stubs(lambda tool: f"the weather in paris -- {tool.lower()}")
+    done, report = verify(tmp_path, trace, "--base-url", reworded.url)
+    assert (done.returncode, report["verdict"]) == (0, "unchanged"), done.stderr
+    attempt = report["tries"][0]
+    assert attempt["counts"]["live"] == 2 and reworded.requests == 2
+    assert [(c["key"], c["how"]) for c in attempt["calls"]["calls"]] == [
+        ("llm:openai.chat#1", "same"), ("tool:get_weather#1", "same"), ("llm:openai.chat#2", "reworded")]
+    assert attempt["calls"]["first"] is None
+
+
+def test_a_model_that_answers_at_random_over_five_tries_is_inconclusive_with_pass_k(tmp_path, stubs):
+    trace = recorded(tmp_path, WORKS, stubs(said))
+    write_app(tmp_path / "app.py", WORKS, system="You are a helpful weather assistant.")
+    draw = random.Random(4)  # seeded: the same draws every run of the test
+    weathers = [draw.choice(["sunny, 24 C", "rain, 11 C"]) for _ in range(5)]
+    assert weathers.count("sunny, 24 C") not in (0, 5)
+    given = iter(weathers)
+    chance = stubs(lambda tool: said(next(given)))
+    done = command("verify", str(trace), "-o", "new", "--repeat", "5", "--expect", "contains:sunny",
+                   "--base-url", chance.url, cwd=tmp_path)
+    assert done.returncode == 1, done.stderr
+    passes = weathers.count("sunny, 24 C")
+    out = done.stdout  # the app's five answers, then the report
+    assert [line for line in out.splitlines() if line.startswith("The weather")] == [said(w) for w in weathers]
+    assert f"inconclusive: the tries disagree ({5 - passes} regressed, {passes} unchanged)" in out or \
+        f"inconclusive: the tries disagree ({passes} unchanged, {5 - passes} regressed)" in out, out
+    figures = "  ".join(f"pass^{k} {value:.2f}" for k, value in enumerate(
+        [__import__("math").comb(passes, k) / __import__("math").comb(5, k) for k in range(1, 6)], 1))
+    assert f"pass^k        {passes} of 5 tries passed: {figures} (calls went live in 5 of 5 tries)" in out
+    assert "verify: try 5 of 5" in done.stderr
+
+
+def test_a_call_the_recording_cannot_answer_without_base_url_is_a_reported_miss_and_inconclusive(tmp_path, stubs):
+    trace = recorded(tmp_path, WORKS, stubs(said))
+    write_app(tmp_path / "app.py", WORKS, system="You are a helpful weather assistant.")
+    done, report = verify(tmp_path, trace)
+    assert (done.returncode, report["verdict"]) == (1, "inconclusive")
+    assert report["why"] == "the new run was stopped: llm:openai.chat#1 had no recorded answer (the miss is " \
+                            "shown below)"
+    miss = report["tries"][0]["misses"][0]
+    assert miss["why"].startswith("the recording has no request that asks the same"), miss
+    assert "'You are a helpful weather assistant.'" in miss["why"]
+    assert report["tries"][0]["outcome"] is None
+    assert report["tries"][0]["counts"] == {"recorded": 0, "reran": 0, "live": 0, "missed": 1}
+
+
+@pytest.mark.parametrize(("args", "said"), [
+    (["--expect", "sunny"], "--expect 'sunny' is not a rule"),
+    (["--expect", "matches:(?<=a)b"], "the pattern cannot be run"),
+    (["--base-url", "ftp://x"], "--base-url ftp://x: not an http(s) URL of a server"),
+    (["--repeat", "0"], "--repeat"),
+])
+def test_a_bad_option_is_a_usage_error_before_anything_runs(tmp_path, args, said):
+    trace = tmp_path / "t.jsonl"
+    trace.write_text("{}\n")
+    done = command("verify", str(trace), *args, cwd=tmp_path)
+    assert done.returncode == 2 and said in done.stderr and "Traceback" not in done.stderr
+
+
+def test_a_trace_that_cannot_be_read_exits_3(tmp_path):
+    trace = tmp_path / "t.jsonl"
+    trace.write_text("not json\n")
+    done = command("verify", str(trace), cwd=tmp_path)
+    assert done.returncode == 3 and "Traceback" not in done.stderr, done.stderr
+
+
+def test_a_file_of_several_runs_is_a_usage_error(tmp_path):
+    lines = []
+    for run_id in ("20261122-100000-aaaaaa", "20261122-100001-bbbbbb"):
+        builder = TraceBuilder(run_id)
+        builder.run_start()
+        builder.span("tool", "search", 5.0)
+        builder.run_end()
+        lines += [orjson.dumps(event) for event in builder.events]
+    trace = tmp_path / "two.jsonl"
+    trace.write_bytes(b"\n".join(lines) + b"\n")
+    done = command("verify", str(trace), cwd=tmp_path)
+    assert done.returncode == 2, done.stderr
+    assert "holds 2 runs, and verify judges one" in done.stderr and "Traceback" not in done.stderr
