@@ -26,6 +26,7 @@ from ..replay.commands import CommandSession, numbers
 from ..replay.expr import MISSING, evaluate
 from ..replay.outputs import Message, Output, Value
 from ..replay.reports import breakpoint_list, clear_breakpoints, set_breakpoint
+from ..transport import apis
 from .answers import answer_json, from_value
 from .answerer import Decision, PendingCall
 from .recording import Recording
@@ -57,6 +58,16 @@ class Replaced(Output):
 
     key: str
     value: JsonValue
+
+
+def _editable(pending: PendingCall) -> JsonValue:
+    """The answer shown, as a replacement would give it: an LLM request's as the model's answer (text and tool
+    calls), where its record says one; any other as the JSON of its return value."""
+    answer = pending.answer
+    said = None
+    if answer is not None and not answer.raises and pending.live.component in ("llm", "http"):
+        said = apis.neutral_answer(pending.live.name, answer.value)
+    return said if said is not None else answer_json(answer)
 
 
 class RerunSession(CommandSession):
@@ -125,12 +136,13 @@ class RerunSession(CommandSession):
         """edit
         Edit the answer as JSON in $VISUAL or $EDITOR (else vi); what you save is what the call returns.
 
-        Leave the file as it was to keep the answer shown. The editor runs as its own program,
-        without a shell."""
+        An LLM request's answer is given as {"content": ..., "tool_calls": [...]}, not as its HTTP
+        response. Leave the file as it was to keep the answer shown. The editor runs as its own
+        program, without a shell."""
         pending = self._current
         if self.edit is None:
             raise AnswerError("no editor at this console", hint="replace JSON gives the answer inline")
-        saved = self.edit(answer_json(pending.answer))
+        saved = self.edit(_editable(pending))
         if saved is None:
             return [Message("unchanged: the answer shown stays (accept gives it)")]
         return self._replaced(parse_json(saved, None))

@@ -269,6 +269,27 @@ def test_the_console_shows_an_llm_request_as_its_messages_and_its_answer_as_the_
     assert '"status":200' not in done.stdout and '"headers"' not in done.stdout
 
 
+def test_edit_gives_an_llm_request_s_answer_as_the_model_s_message_and_takes_it_back(tmp_path, monkeypatch):
+    pytest.importorskip("openai")
+    recorded = trace(EXAMPLES / "openai_app.py", tmp_path)
+    editor = tmp_path / "editor.py"
+    editor.write_text("import sys, pathlib\npath = pathlib.Path(sys.argv[-1])\n"
+                      "pathlib.Path(sys.argv[0]).with_name('seen.json').write_text(path.read_text())\n"
+                      "path.write_text(path.read_text().replace('Paris', 'Oslo'))\n")
+    monkeypatch.delenv("VISUAL", raising=False)
+    monkeypatch.setenv("EDITOR", f"{sys.executable} {editor}")
+    script = tmp_path / "session.txt"
+    script.write_text("edit\nreplace \"Pack a scarf.\"\n")
+    done = command("replay", str(recorded), "--rerun", "--commands", str(script), "-o", str(tmp_path / "new"),
+                   cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    seen = orjson.loads((tmp_path / "seen.json").read_bytes())
+    assert seen["content"] is None and seen["tool_calls"][0]["name"] == "get_weather"
+    assert seen["tool_calls"][0]["arguments"] == {"city": "Paris"} and seen["tool_calls"][0]["id"].startswith("call_")
+    assert "           tool: snow, -3 C\n" in done.stdout  # the app ran the tool the edited answer asked for
+    assert "Pack a scarf." in done.stdout
+
+
 def test_text_of_the_messages_at_the_console_is_shown_as_text(tmp_path):
     pytest.importorskip("openai")
     recorded = trace(EXAMPLES / "openai_app.py", tmp_path, "--question", "[bold red]Paris[/]\x1b[2J?\nOslo")

@@ -26,8 +26,10 @@ from .openai_chat import OpenAIChat
 from .openai_completions import OpenAICompletions
 from .openai_embeddings import OpenAIEmbeddings
 from .openai_responses import OpenAIResponses
+from .values import parse_json
 
-__all__ = ["AnswerShapeError", "Api", "Request", "is_message", "named", "neutral_record", "recognise"]
+__all__ = ["AnswerShapeError", "Api", "Request", "is_message", "named", "neutral_answer", "neutral_record",
+           "recognise"]
 
 _VERTEX_HOST = "aiplatform.googleapis.com"
 
@@ -72,6 +74,29 @@ def neutral_record(api: Api, value: Any, model: str | None, streamed: bool) -> d
     {'name': 'get_weather', 'arguments': '{"city": "Paris"}'}
     """
     return api.mock(said_of(value), model, streamed)
+
+
+def neutral_answer(name: str, record: Any) -> dict[str, Any] | None:
+    """What a response record of the API named `name` says, as a provider-neutral answer `neutral_record` takes
+    back (`{"content", "tool_calls"}`, the calls with their recorded ids); None when the record is no answer of
+    a known API (an error status, no text and no call), or has a call whose arguments are no JSON object."""
+    api = named(name)
+    if api is None or not isinstance(record, dict) or record.get("status") != 200:
+        return None
+    frames = record.get("frames")
+    outputs = api.stream(frames) if isinstance(frames, list) else api.response(record.get("body"))
+    calls = [_neutral_call(call) for call in outputs.get("tool_calls", ())]
+    if None in calls or ("text" not in outputs and not calls):
+        return None
+    return {"content": outputs.get("text"), "tool_calls": calls}
+
+
+def _neutral_call(call: dict[str, Any]) -> dict[str, Any] | None:
+    arguments = call.get("arguments")
+    arguments = parse_json(arguments) if isinstance(arguments, str) else arguments
+    if not isinstance(arguments, dict) or not isinstance(call.get("name"), str):
+        return None
+    return {"name": call["name"], "arguments": arguments, **({"id": call["id"]} if call.get("id") else {})}
 
 
 def _openai(last: str, before: str, host: str, body: dict[str, Any]) -> Api | None:

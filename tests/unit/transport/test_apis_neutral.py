@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from namel3ss_debug.transport.apis import AnswerShapeError, is_message, neutral_record, recognise
+from namel3ss_debug.transport.apis import AnswerShapeError, is_message, neutral_answer, neutral_record, recognise
 
 CHAT = recognise("POST", "api.openai.com", "/v1/chat/completions", {"messages": []})
 RESPONSES = recognise("POST", "api.openai.com", "/v1/responses", {"input": "hi"})
@@ -73,3 +73,22 @@ def test_a_message_is_told_from_a_response_record_and_from_a_body() -> None:
     assert not is_message({"status": 200, "body": {"content": "x"}})  # a response record
     assert not is_message({"id": "msg_1", "content": [{"type": "text", "text": "x"}]})  # an Anthropic body
     assert not is_message({"choices": []}) and not is_message("text")
+
+
+@pytest.mark.parametrize("streamed", [False, True], ids=["whole", "streamed"])
+@pytest.mark.parametrize("api", [CHAT, RESPONSES, ANTHROPIC, GEMINI], ids=lambda api: api.name)
+def test_a_record_reads_back_as_the_answer_it_says_with_its_call_ids(api: Any, streamed: bool) -> None:
+    back = neutral_answer(api.name, neutral_record(api, ASKED, "m", streamed))
+    assert back == {"content": "Checking.", "tool_calls": [
+        {"name": "get_weather", "arguments": {"city": "Paris"}, "id": "call_1"},
+        {"name": "book", "arguments": {}, "id": "mine"}]}
+    assert neutral_answer(api.name, neutral_record(api, {"content": None, "tool_calls": ASKED["tool_calls"]},
+                                                   "m", streamed))["content"] is None
+
+
+def test_a_record_that_is_no_answer_has_no_neutral_form() -> None:
+    assert neutral_answer("openai.chat", {"status": 429, "body": {"error": {"message": "slow"}}}) is None
+    assert neutral_answer("writer", {"status": 200, "body": {}}) is None
+    broken = {"status": 200, "body": {"choices": [{"index": 0, "message": {"tool_calls": [
+        {"id": "c", "function": {"name": "f", "arguments": "{not json"}}]}}]}}
+    assert neutral_answer("openai.chat", broken) is None  # its arguments cannot be said as an object
