@@ -1,6 +1,7 @@
 """`verify TRACE` on four recorded apps, each a raw openai tool loop against a stub model on 127.0.0.1: a fixed
 tool (fixed, exit 0), a regression (regressed, exit 1), live answers reworded with the same meaning (unchanged,
-exit 0), and a model that answers at random over five tries (pass^k printed, inconclusive, exit 1).
+exit 0), and a model that answers at random over five tries (pass^k printed, inconclusive, exit 1); then a
+hooked framework's fixed tool (openai-agents), a miss without --base-url, and bad input.
 
 Each app is recorded with `namel3ss-debug trace`, then its code is changed in place (the current code) and
 verified against the recording: calls the recording answers reach no stub; the ones it cannot go to the stub
@@ -21,9 +22,11 @@ from typing import Any, Callable, Iterator
 
 import orjson
 import pytest
+from stubserver import StubServer
 from tracefactory import TraceBuilder
 
 pytest.importorskip("openai")
+ROOT = Path(__file__).resolve().parents[2]
 
 APP = '''
 import json
@@ -126,9 +129,9 @@ def stubs() -> Iterator[Callable[[Callable[[str], str]], Stub]]:
         stub.stop()
 
 
-def command(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+def command(*args: str, cwd: Path, extra: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     env = {key: value for key, value in os.environ.items() if not key.startswith("NAMEL3SS_DEBUG_")}
-    env.update({"NO_COLOR": "1", "COLUMNS": "400", "PYTHONDONTWRITEBYTECODE": "1"})
+    env.update({"NO_COLOR": "1", "COLUMNS": "400", "PYTHONDONTWRITEBYTECODE": "1", **(extra or {})})
     return subprocess.run([sys.executable, "-m", "namel3ss_debug", *args], cwd=cwd, env=env, capture_output=True,
                           text=True, timeout=300)
 
@@ -264,3 +267,27 @@ def test_a_file_of_several_runs_is_a_usage_error(tmp_path):
     done = command("verify", str(trace), cwd=tmp_path)
     assert done.returncode == 2, done.stderr
     assert "holds 2 runs, and verify judges one" in done.stderr and "Traceback" not in done.stderr
+
+
+@pytest.mark.frameworks
+def test_a_hooked_framework_s_fixed_tool_is_fixed(tmp_path):
+    """openai-agents (its tools hooked): the recorded tool raised KeyError and the SDK told the model; the
+    fixed tool runs for real, and the second request, carrying its result, goes live to --base-url."""
+    pytest.importorskip("agents")
+    app = (ROOT / "tests" / "integrations" / "apps" / "agents_tool_error_app.py").read_text()
+    (tmp_path / "app.py").write_text(app)
+    with StubServer() as recording_stub, StubServer() as live_stub:
+        environ = {"STUB_URL": recording_stub.url, "STUB_KEY": "sk-test"}
+        done = command("trace", "-q", "-o", "recorded", "app.py", cwd=tmp_path, extra=environ)
+        assert len(recording_stub.requests) == 2, done.stderr
+        trace = next((tmp_path / "recorded").glob("*.jsonl"))
+        fixed = app.replace('"Oslo": "snow, -3 C"}', '"Oslo": "snow, -3 C", "Atlantis": "sunny, 30 C"}')
+        assert fixed != app
+        (tmp_path / "app.py").write_text(fixed)
+        done = command("verify", str(trace), "-o", "new", "--format", "json", "--base-url", live_stub.url,
+                       cwd=tmp_path, extra=environ)
+        report = json.loads(done.stdout)
+        assert (done.returncode, report["verdict"]) == (0, "fixed"), done.stderr
+        assert [f["label"] for f in report["recorded"]["failures"]] == ["handled KeyError"]
+        assert report["tries"][0]["counts"]["live"] == 1 and len(live_stub.requests) == 1
+        assert report["tries"][0]["calls"]["first"]["key"] == "tool:lookup_weather#1"
