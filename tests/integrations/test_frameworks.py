@@ -257,8 +257,18 @@ def test_a_mock_in_one_gathered_pydantic_ai_agent_leaves_the_other_agents_answer
     planner_first = 1 + next(i for i, start in enumerate(starts)
                              if start["inputs"]["messages"][-1]["content"] == QUESTIONS["planner"])
 
-    rerun = bench.rerun(recording, "--mock", f'llm:openai.chat#{planner_first}="mocked text"', "--format", "json")
+    # The planner's second request now carries the mocked text: the rerun parted, so it runs live (never its
+    # recorded answer), while the critic's requests ask what they asked and are answered from the recording.
+    server = listening_at(recording, bench.key)
+    try:
+        rerun = bench.rerun(recording, "--mock", f'llm:openai.chat#{planner_first}="mocked text"', "--format",
+                            "json", "--on-miss", "live")
+    finally:
+        server.stop()
     if rerun.report()["counts"]["mocked"] != 1:  # not the failure the mark expects
         pytest.fail(f"the mock answered no call:\n{rerun.stdout}")
     before, after = labelled(recording.run.app_lines(), "agent "), labelled(rerun.app_lines(), "agent ")
     assert after["critic"] == before["critic"]
+    assert [body["messages"][-1]["content"] for body in server.requests] == ["Say more about: mocked text"]
+    assert after["planner"] == server.answers[0]["text"]
+    assert rerun.report()["counts"]["live"] == 1 and rerun.report()["counts"]["recorded"] == 2
