@@ -291,3 +291,66 @@ def test_a_hooked_framework_s_fixed_tool_is_fixed(tmp_path):
         assert [f["label"] for f in report["recorded"]["failures"]] == ["handled KeyError"]
         assert report["tries"][0]["counts"]["live"] == 1 and len(live_stub.requests) == 1
         assert report["tries"][0]["calls"]["first"]["key"] == "tool:lookup_weather#1"
+
+
+FETCHING = '''
+import sys
+
+import httpx
+from namel3ss_debug import trace_tool_call
+
+
+@trace_tool_call(name="forecast")
+def forecast(city):
+    return httpx.post(sys.argv[1] + "/weather", json={"city": city, "units": "metric"}).text
+
+
+print(forecast("Paris"))
+'''
+
+
+class WeatherService:
+    """A weather API on 127.0.0.1 that a tool calls over HTTP: the side effect; `hits` counts its requests."""
+
+    def __init__(self) -> None:
+        self.hits = 0
+        service = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: Any) -> None:
+                pass
+
+            def do_POST(self) -> None:
+                service.hits += 1
+                asked = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                data = b"sunny, 75 F" if asked["units"] == "imperial" else b"sunny, 24 C"
+                self.send_response(200)
+                self.send_header("Content-Type", "text/plain")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+
+
+def test_a_tool_s_changed_http_request_is_a_miss_unless_live_tools_lets_it_out(tmp_path):
+    service = WeatherService()
+    try:
+        (tmp_path / "app.py").write_text(FETCHING)
+        done = command("trace", "-q", "-o", "recorded", "app.py", service.url, cwd=tmp_path)
+        assert service.hits == 1, done.stderr
+        trace = next((tmp_path / "recorded").glob("*.jsonl"))
+        (tmp_path / "app.py").write_text(FETCHING.replace('"metric"', '"imperial"'))
+        done, report = verify(tmp_path, trace)
+        assert (done.returncode, report["verdict"], service.hits) == (1, "inconclusive", 1)  # nothing went out
+        assert report["tries"][0]["misses"][0]["call"].startswith("http:")
+        done, report = verify(tmp_path, trace, "--live-tools")
+        assert (done.returncode, report["verdict"], service.hits) == (0, "unchanged", 2), done.stderr
+        assert report["tries"][0]["outcome"]["final_output"] is None  # no LLM call: no final output
+        assert report["tries"][0]["calls"]["first"]["what"] == \
+            "tool:forecast#1: value: recorded 'sunny, 24 C', new 'sunny, 75 F'"
+    finally:
+        service.server.shutdown()
+        service.server.server_close()
