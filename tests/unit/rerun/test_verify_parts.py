@@ -9,6 +9,7 @@ from typing import Any, Callable
 import orjson
 import pytest
 from rerunhelpers import record
+from tracefactory import TraceBuilder
 
 from namel3ss_debug import get_tracer, trace_llm_call, trace_tool_call
 from namel3ss_debug.checks.rules import rules_from_flags
@@ -248,3 +249,30 @@ def test_tries_that_disagree_are_inconclusive_with_pass_k(tmp_path):
     assert repeats.pass_k == pass_hat(5, 3) == (0.6, 0.3, 0.1, 0.0, 0.0)
     agreeing = over_tries(tries[:1] * 3, [True] * 3)
     assert agreeing.verdict.verdict == "fixed" and agreeing.pass_k == (1.0, 1.0, 1.0)
+
+
+def test_another_failure_further_on_is_improved_and_one_no_further_regressed(tmp_path):
+    def further_then_crash() -> None:
+        weather_app([ASK, "x"], sunny)()
+        raise KeyError("forecast")
+
+    def crash_at_once() -> None:
+        raise KeyError("forecast")
+
+    recorded = outcome(run_of(weather_app([ASK, "Sorry."], broken)), tmp_path)  # handled ValueError, 1 call in
+    further = outcome(run_of(further_then_crash, crash=True), tmp_path)
+    sooner = outcome(run_of(crash_at_once, crash=True), tmp_path)
+    assert (recorded.reached, further.reached, sooner.reached) == (1, 3, 0)
+    said = judge(recorded, further)
+    assert said.verdict == "improved" and "it gets further" in said.why
+    assert judge(recorded, sooner).verdict == "regressed"
+
+
+def test_a_recording_that_never_ended_is_inconclusive(tmp_path):
+    builder = TraceBuilder()
+    builder.run_start()
+    builder.span("tool", "search", 5.0)
+    unfinished = outcome(builder.events, tmp_path)
+    passing = outcome(run_of(weather_app([ASK, "Sunny."], sunny)), tmp_path)
+    assert unfinished.status == "unfinished"
+    assert judge(unfinished, passing).verdict == "inconclusive"
