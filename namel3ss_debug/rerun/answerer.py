@@ -42,6 +42,11 @@ from .recording import RecordedCall, Recording, fingerprint
 from .requests import RequestIndex
 
 
+Fallback = Callable[[LiveCall, Foreign, bool], Answer | None]
+"""What answers a call that would miss (its live call, the codec a typed value is decoded with, whether it
+yields): an `Answer` of source `mocked`, or None to let it miss. `bisect` fills it (`ops/bisect.py`)."""
+
+
 @dataclass
 class Decision:
     """What the stepper chose: `accept` the answer, `replace` it with `value`, or run the call `live`."""
@@ -107,8 +112,9 @@ class Rerun:
     def __init__(self, recording: Recording, *, match: str = "call", on_miss: str = "error",
                  mocks: dict[str, Mock] | None = None, stepper: Stepper | None = None,
                  inputs_of: Callable[[str, Foreign], Foreign] | None = None, live_tools: bool = False,
-                 strict: bool = False, fork: ForkPlan | None = None):
+                 strict: bool = False, fork: ForkPlan | None = None, fallback: Fallback | None = None):
         self.recording = recording
+        self.fallback = fallback  # answers a call that misses, before it is reported (bisect's good answers)
         self.fork = fork  # `--fork`: asked at each call (fork.py)
         self.forked = False  # the fork's call was reached: later LLM calls that miss go live (or stop, offline)
         self.strict = strict  # strict matching from the first call, not only once the rerun parted
@@ -208,6 +214,9 @@ class Rerun:
                 miss_why = str(error)
             except CodecError as error:
                 raise RerunMiss(f"{live.key}: {error}") from None
+            if miss_why is not None and self.fallback is not None:
+                answer = self._fall_back(live, typed, spec.generator)
+                miss_why = None if answer is not None else miss_why
             if recorded is not None and answer is not None:
                 self._served.add(recorded.start)
             pending = PendingCall(live, self.recording.table.text(live.path), recorded, answer, typed, miss_why,
@@ -230,6 +239,13 @@ class Rerun:
             elif answer.note is not None and answer.source == RECORDED:
                 self.tally.notes.append(answer.note)
         return answer
+
+    def _fall_back(self, live: LiveCall, codec: Foreign, generator: bool) -> Answer | None:
+        """The fallback's answer for a call that would miss, as a mock's (it is not the recording's)."""
+        try:
+            return self.fallback(live, codec, generator)  # type: ignore[misc]
+        except CodecError as error:
+            raise RerunMiss(f"{live.key}: {error}") from None
 
     # -- a fork (fork.py) ----------------------------------------------------------------------
     def live_request(self, api: str, body: JsonValue, url: str) -> tuple[JsonValue, str]:

@@ -1,0 +1,149 @@
+"""`namel3ss-debug bisect TRACE`: the earliest call of a failed run whose replacement answer flips its outcome.
+
+A thin shell: read the options, run `ops/bisect.bisect_app` (the app allowed as `replay --rerun` allows it), print
+the report and exit with its code.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Callable
+
+import click
+
+from ..model.errors import UsageError
+from .errors import warn
+from .progress import bars
+from .suggest import Choice
+
+if TYPE_CHECKING:
+    from ..launch.recorded import Recorded
+    from ..model.json_types import JsonValue
+    from ..ops.environment import Environment
+    from ..rerun.bisect_report import BisectReport
+
+
+@click.command("bisect", short_help="Find the call whose answer made a failed run fail, by offline reruns.")
+@click.argument("trace", metavar="TRACE")
+@click.option("--answers", "answers_path", type=click.Path(path_type=Path, dir_okay=False), metavar="FILE",
+              help='The replacement answers: a JSON object of call -> answer, {"llm:chat#3": "...", ...}, each '
+                   "value as --mock takes it (a neutral LLM answer too: a text, or {\"content\": ..., "
+                   '"tool_calls": [...]}).')
+@click.option("--good", "good", metavar="RUN", help="Take the replacement answers from a good run of the same app "
+              "(a trace file or run id): each LLM and tool call whose twin of the same key there returned "
+              "something else.")
+@click.option("--format", "fmt", type=Choice(["text", "json"]), default="text", show_default=True,
+              help="json: the report as one JSON document on stdout (the app's output goes to stderr).")
+@click.option("--cwd", "cwd", type=click.Path(path_type=Path, file_okay=False), metavar="DIR",
+              help="Run the app in DIR instead of the recorded working directory.")
+@click.option("-o", "--output", metavar="DIRECTORY", help="Directory for the reruns' traces (trace_output_dir).")
+@click.option("--config", "config_path", type=click.Path(path_type=Path), metavar="FILE",
+              help="Workspace config to read (its checks, trace_output_dir).")
+@click.option("-y", "--yes", "allowed", is_flag=True, help="Run the app the trace names even when it is not "
+              "plainly this project's, without asking. Read the trace first: bisect runs its code.")
+def bisect(trace: str, answers_path: Path | None, good: str | None, fmt: str, cwd: Path | None,
+           output: str | None, config_path: Path | None, allowed: bool) -> None:
+    """Find the earliest call of a failed run whose replacement answer makes
+    the failure go away, by offline reruns of the app.
+
+    \b
+    The candidates are the calls with a replacement answer (--answers FILE, or
+    --good RUN), in the order the bad run made them. Each rerun substitutes
+    some of them (as --mock does) and answers the others from the bad run;
+    it flips when none of the bad run's failures happens in it (judged as
+    verify judges a run: exit status, errors, the workspace's checks).
+
+    \b
+    The search is a binary search over the first k calls substituted, then
+    one check, so at most ceil(log2(n)) + 1 reruns for n candidates:
+      found         the first k flip, the first k-1 do not; call k alone
+                    flips too (or was not tried: the budget was spent)
+      not monotone  call k alone does not flip: the flip needs more calls
+      none          substituting every candidate does not flip it
+      stopped       a rerun was stopped at a miss: no outcome to judge
+
+    \b
+    After a substituted call, later calls may ask something else. Such a
+    call is answered from --good's call of the same key if it asks what
+    that one asked, or from --answers' value for its key; otherwise it is
+    a miss, and that rerun is stopped. No request reaches the network.
+
+    \b
+    Examples:
+      namel3ss-debug bisect debug/traces/bad.jsonl --good debug/traces/good.jsonl
+      namel3ss-debug bisect bad.jsonl --answers fixes.json
+      namel3ss-debug bisect bad.jsonl --answers fixes.json --format json | jq .call
+
+    Exit codes: 0 a call was found, 1 none, not monotone or stopped, 2 usage
+    (neither or both of --answers and --good, a bad answers file, a run that
+    passed; the app not allowed), 3 a trace that cannot be read.
+    """
+    from ..ops.bisect import BisectOptions, bisect_app  # noqa: PLC0415 - slow to import: not for --help
+    from ..ops.environment import Environment  # noqa: PLC0415 - loads when the command runs
+    from ..ops.traces import TraceArgs, make_reader, open_traces  # noqa: PLC0415 - loads when the command runs
+
+    if (answers_path is None) == (good is None):
+        raise UsageError("bisect needs the replacement answers: give one of --answers FILE and --good RUN",
+                         hint="e.g. namel3ss-debug bisect bad.jsonl --good good.jsonl")
+    answers = _answers(answers_path) if answers_path is not None else None
+    env = Environment.current(warn, bars(True))
+    sources, _ = open_traces(TraceArgs((trace,), False, False, config_path), env)
+    goods = open_traces(TraceArgs((good,), False, False, config_path), env)[0] if good is not None else [None]
+    if len(sources) != 1 or len(goods) != 1:
+        raise UsageError("bisect compares one bad run with one set of answers", hint="name one trace file or run id")
+    options = BisectOptions(reader=make_reader(False, env), answers=answers, good=goods[0], cwd=cwd, output=output,
+                            config_path=config_path, app_stdout_to_stderr=fmt == "json")
+    report = bisect_app(sources[0], options, env, _announcer(cwd, allowed, sources[0].label, env), _progress)
+    _show(report, fmt)
+    sys.exit(report.exit_code)
+
+
+def _answers(path: Path) -> dict[str, JsonValue]:
+    """The --answers file, by each call's key; a key that names no one call is a usage error."""
+    from ..replay.mock_specs import load_mock_file  # noqa: PLC0415 - loads when the command runs
+
+    found: dict[str, JsonValue] = {}
+    for mock in load_mock_file(path):
+        key = mock.key
+        if key.event_type is not None or key.number is None:
+            raise UsageError(f"{path}: {key.text!r} does not name one call",
+                             hint='name each call as component:name#N, e.g. "llm:chat#3"')
+        found[f"{key.component}:{key.name}#{key.number}"] = mock.value
+    if not found:
+        raise UsageError(f"{path}: no answers in it", hint='e.g. {"llm:chat#3": "the answer"}')
+    return found
+
+
+def _announcer(cwd: Path | None, allowed: bool, where: str,
+               env: Environment) -> Callable[[Recorded, str | None], None]:
+    """Allow the app (as `replay --rerun` does) and say on stderr what runs."""
+    from ..render.console import make_console  # noqa: PLC0415 - Rich: not for --help
+    from ..render.rerun.text import announce  # noqa: PLC0415 - Rich: not for --help
+    from .replay_cmd import allow_rerun  # noqa: PLC0415 - loads when the command runs
+
+    def allow_and_announce(recorded: Recorded, run_id: str | None) -> None:
+        allow_rerun(recorded, cwd, allowed, where, env.warn)
+        make_console(stderr=True).print(announce(recorded, run_id), soft_wrap=True)
+
+    return allow_and_announce
+
+
+def _progress(number: int, keys: tuple[str, ...]) -> None:
+    from ..render.bisect.text import probing  # noqa: PLC0415 - Rich: not for --help
+    from ..render.console import make_console  # noqa: PLC0415 - Rich: not for --help
+
+    make_console(stderr=True).print(probing(number, keys), soft_wrap=True)
+
+
+def _show(report: BisectReport, fmt: str) -> None:
+    if fmt == "json":
+        from ..render.bisect.bisect_json import bisect_json  # noqa: PLC0415 - only with --format json
+
+        sys.stdout.buffer.write(bisect_json(report))
+        sys.stdout.buffer.flush()
+        return
+    from ..render.bisect.text import render_bisect  # noqa: PLC0415 - Rich: not for --help
+    from ..render.console import make_console  # noqa: PLC0415 - Rich: not for --help
+
+    make_console().print(render_bisect(report), soft_wrap=True)

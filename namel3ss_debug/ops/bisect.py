@@ -1,0 +1,215 @@
+"""`bisect TRACE`'s use case: the earliest call of a failed run whose replacement answer makes the failure go.
+
+The replacements come from `--answers FILE` (a JSON object, `component:name#N` -> the answer, as `--mock` takes
+it: a neutral LLM answer too) or from `--good RUN` (a good run of the same app: each of the bad run's LLM and tool
+calls whose twin of the same key there completed with another result). The candidates are those calls, in the
+bad run's order; the search (`rerun/bisect.py`) reruns the app offline with some of them substituted (each as a
+`--mock` of its key).
+
+After a substituted call the app's later calls may ask something else (the conversation now holds the new
+answer), and the rerun, parted from its recording, answers a call from the bad run only if it asks what was
+recorded. A call that does not is answered from the replacements: with `--good`, by the good run's call of the
+same key if it asks what that one asked; with `--answers`, by the file's answer for its key whatever it asks.
+Anything else is a miss, which stops that rerun (no outcome: the search stops and says so).
+
+Each rerun is judged as `verify` judges a run (`rerun/outcome.py`, `rerun/verdict.py`): it **flips** when none
+of the bad run's failures happens in it.
+
+    report = bisect_app(source, BisectOptions(...), env, announce=..., probing=...)
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+from ..checks.rules import Rule
+from ..checks.rules_file import read_workspace_checks
+from ..config import ResolvedSettings
+from ..launch.guard import GuardedRerun
+from ..launch.recorded import Recorded, recorded_target
+from ..launch.rerun import recorded_form, run_again
+from ..model.errors import UsageError
+from ..model.json_types import Foreign, JsonValue
+from ..model.rerun_protocol import MOCKED
+from ..replay.load import load_timeline
+from ..replay.mocks import Mock, parse_key
+from ..rerun.answers import Answer, from_value
+from ..rerun.bisect import Search, search
+from ..rerun.bisect_report import BisectReport, BisectRerun, Candidate
+from ..rerun.call_paths import PathTable
+from ..rerun.candidates import LiveCall
+from ..rerun.outcome import Outcome
+from ..rerun.recording import RecordedCall, Recording
+from ..rerun.verdict import judge
+from ..store.problems import ReadProblems
+from ..store.reader import TraceReader
+from ..store.sources import STDIN, RunSource
+from .environment import Environment
+from .replay import load_run
+from .rerun import _recorded_capture, _settings, trace_file  # the rerun's own settings, shared
+from .verify import _as_rerun, _outcome, _stopped, VerifyOptions  # verify's outcome and stop, never a second
+
+ANSWERED = ("llm", "tool")  # the calls a good run's answers replace
+
+
+@dataclass(frozen=True)
+class BisectOptions:
+    """What `bisect` was asked to do (see `bisect --help`): `answers` (a parsed --answers file) or `good` (the
+    good run's source)."""
+
+    reader: TraceReader
+    answers: dict[str, JsonValue] | None
+    good: RunSource | None
+    cwd: Path | None
+    output: str | None
+    config_path: Path | None
+    app_stdout_to_stderr: bool
+
+
+def bisect_app(source: RunSource, options: BisectOptions, env: Environment,
+               announce: Callable[[Recorded, str | None], None],
+               probing: Callable[[int, tuple[str, ...]], None] = lambda number, keys: None) -> BisectReport:
+    """Everything `bisect` does; `announce` hears which app is about to run (and may refuse it), `probing`
+    each rerun as it starts (its number and the keys it substitutes)."""
+    if STDIN in source.files:
+        raise UsageError("bisect reads the bad run twice (its events, then its outcome), and standard input "
+                         "only once", hint="give the trace file")
+    timeline = load_run(source, options.reader, env, None)
+    good = _good_recording(options.good, options.reader, env)
+    try:
+        recording = Recording(timeline, PathTable())
+        start = recording.start_event()
+        recorded = recorded_target(start, options.cwd, trace_file(source))
+        resolved = _settings(_as_rerun(_as_verify(options)), _recorded_capture(start), env)
+        rules = read_workspace_checks(resolved.workspace)
+        old = _outcome(source, options.reader, rules, timeline, None)
+        if old.passed:
+            raise UsageError(f"the run in {source.label} passed, so it has no failure to bisect",
+                             hint="give a failed run (one that exited non-zero, raised, or broke a `checks` rule)")
+        candidates = _candidates(recording, options.answers, good, source.label)
+        values = {candidate.key: candidate.value for candidate in candidates}
+        fallback = _fallback(options.answers, good)
+        announce(recorded, timeline.run_id)
+        replay_of: dict[str, Any] = {"run_id": timeline.run_id, "trace": source.label, "match": "call"}
+        reruns: list[BisectRerun] = []
+
+        def flips(keys: tuple[str, ...]) -> bool | None:
+            probing(len(reruns) + 1, keys)
+            mocks = {key: Mock(parse_key(key), values[key], "bisect") for key in keys}
+            session = GuardedRerun(Recording(timeline, PathTable()), mocks=mocks, inputs_of=recorded_form,
+                                   fallback=fallback)
+            done = _probe(len(reruns) + 1, keys, recorded, resolved, session, {**replay_of, "mocks": sorted(keys)},
+                          rules, old, options.app_stdout_to_stderr)
+            reruns.append(done)
+            return done.flipped
+
+        found: Search[str] = search([candidate.key for candidate in candidates], flips)
+        return BisectReport(source.label, timeline.run_id, _origin(options), tuple(recorded.target.argv),
+                            str(recorded.cwd), old, tuple(candidates), found.status, found.call, found.alone,
+                            tuple(reruns))
+    finally:
+        timeline.close()
+        if good is not None:
+            good.timeline.close()
+
+
+def _as_verify(options: BisectOptions) -> VerifyOptions:
+    return VerifyOptions(reader=options.reader, base_url=None, live_tools=False, expect=None, repeat=1,
+                         cwd=options.cwd, output=options.output, config_path=options.config_path,
+                         app_stdout_to_stderr=options.app_stdout_to_stderr)
+
+
+def _origin(options: BisectOptions) -> str:
+    return f"the good run {options.good.label}" if options.good is not None else "the --answers file"
+
+
+def _good_recording(good: RunSource | None, reader: TraceReader, env: Environment) -> Recording | None:
+    if good is None:
+        return None
+    return Recording(load_run(good, reader, env, None), PathTable())
+
+
+def _candidates(recording: Recording, answers: dict[str, JsonValue] | None, good: Recording | None,
+                label: str) -> list[Candidate]:
+    """The calls with a replacement answer, in the bad run's order."""
+    by_key = {call.key: call for call in recording.calls}
+    if answers is not None:
+        unknown = [key for key in answers if key not in by_key]
+        if unknown:
+            raise UsageError(f"--answers names {unknown[0]}, and the run in {label} has no such call",
+                             hint="name calls as component:name#N, as `inspect` shows them")
+        chosen = sorted((by_key[key] for key in answers), key=lambda call: call.start)
+        return [Candidate(call.key, answers[call.key]) for call in chosen]
+    assert good is not None
+    found = [_replacement(recording, call, good) for call in recording.calls if call.component in ANSWERED]
+    candidates = [candidate for candidate in found if candidate is not None]
+    if not candidates:
+        raise UsageError(f"every LLM and tool call of the run in {label} got the good run's answer",
+                         hint="give a good run whose calls answered differently, or an --answers file")
+    return candidates
+
+
+def _replacement(recording: Recording, call: RecordedCall, good: Recording) -> Candidate | None:
+    """The good run's answer for `call`: its twin of the same key's return value (or items) when it completed
+    with another result than the bad run's; None else."""
+    twin = next((other for other in good.by_operation.get((call.component, call.name), ())
+                 if other.number == call.number), None)
+    value = _returned(good, twin) if twin is not None else None
+    if value is None or value == _returned(recording, call):
+        return None
+    return Candidate(call.key, value[0])
+
+
+def _returned(recording: Recording, call: RecordedCall) -> tuple[JsonValue] | None:
+    """What a completed call returned (a generator: the items it yielded), as a one-tuple; None else."""
+    end = recording.result(call)
+    outputs = end.get("outputs") if end is not None and end.get("status") == "completed" else None
+    if not isinstance(outputs, dict):
+        return None
+    if "yielded" in outputs:
+        return (outputs["yielded"],)
+    return (outputs["return"],) if "return" in outputs else None
+
+
+def _fallback(answers: dict[str, JsonValue] | None,
+              good: Recording | None) -> Callable[[LiveCall, Foreign, bool], Answer | None]:
+    """What answers a call the bad run cannot: the file's answer for its key, or the good run's twin's when
+    the call asks what that one asked."""
+
+    def from_answers(live: LiveCall, codec: Foreign, generator: bool) -> Answer | None:
+        if answers is None or live.key not in answers:
+            return None
+        return from_value(MOCKED, answers[live.key], codec, None, generator)
+
+    def from_good(live: LiveCall, codec: Foreign, generator: bool) -> Answer | None:
+        assert good is not None
+        twin = next((call for call in good.by_operation.get((live.component, live.name), ())
+                     if call.number == live.number), None)
+        value = _returned(good, twin) if twin is not None and good.fingerprint(twin) == live.fingerprint else None
+        return from_value(MOCKED, value[0], codec, None, generator) if value is not None else None
+
+    return from_answers if answers is not None else from_good
+
+
+def _probe(number: int, keys: tuple[str, ...], recorded: Recorded, resolved: ResolvedSettings,
+           session: GuardedRerun, replay_of: dict[str, Any], rules: list[Rule], old: Outcome,
+           app_stdout_to_stderr: bool) -> BisectRerun:
+    """One rerun with `keys` substituted, judged against the bad run."""
+    ran, _ = run_again(recorded, resolved, session, replay_of, app_stdout_to_stderr=app_stdout_to_stderr)
+    paths = tuple(str(path) for path in ran.run.paths)
+    tally = session.tally
+    counts = {name: tally.counts.get(name, 0) for name in ("recorded", "mocked")}
+    stopped = _stopped(tally.misses, ran.exception)
+    if not paths or stopped is not None:
+        return BisectRerun(number, keys, paths, counts, stopped, None, judge(old, None, stopped), None)
+    new_source = RunSource(paths[0], paths)
+    new_timeline = load_timeline(new_source, TraceReader(ReadProblems()))
+    try:
+        new = _outcome(new_source, TraceReader(ReadProblems()), rules, new_timeline, None)
+    finally:
+        new_timeline.close()
+    flipped = not Counter(old.labels()) & Counter(new.labels())
+    return BisectRerun(number, keys, paths, counts, None, new, judge(old, new), flipped)

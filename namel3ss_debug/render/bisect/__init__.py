@@ -1,0 +1,1 @@
+"""`bisect`'s report as text and as JSON."""

@@ -1,0 +1,62 @@
+"""`bisect`'s report: the bad run's outcome, the candidate calls, each rerun made and what the search concluded.
+
+Every view (text, JSON) renders this one record. `schema` versions its JSON form.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..model.json_types import JsonValue
+from .bisect import FOUND
+from .outcome import Outcome
+from .verdict import Verdict
+
+SCHEMA = "namel3ss-debug/bisect/v1"
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A call of the bad run (`component:name#N`) and the answer that replaces it."""
+
+    key: str
+    value: JsonValue
+
+
+@dataclass(frozen=True)
+class BisectRerun:
+    """One rerun of the search: the calls it substituted, its new trace, how its calls were answered
+    (`recorded`: from the bad run, `mocked`: a replacement), why it was stopped (None: the app ended), its
+    outcome and verdict against the bad run, and whether the bad run's failure no longer happens (`flipped`;
+    None: no outcome)."""
+
+    number: int
+    substituted: tuple[str, ...]
+    new_trace: tuple[str, ...]
+    counts: dict[str, int]
+    stopped: str | None
+    outcome: Outcome | None
+    verdict: Verdict
+    flipped: bool | None
+
+
+@dataclass(frozen=True)
+class BisectReport:
+    """What `bisect` found (`status`: found, none, not monotone, stopped; `call`: the call it names)."""
+
+    source: str
+    run_id: str | None
+    answers_from: str
+    argv: tuple[str, ...]
+    cwd: str
+    recorded: Outcome
+    candidates: tuple[Candidate, ...]
+    status: str
+    call: str | None
+    alone: bool | None
+    reruns: tuple[BisectRerun, ...]
+
+    @property
+    def exit_code(self) -> int:
+        """0 when a call was found; 1 when none, not monotone, or stopped."""
+        return 0 if self.status == FOUND else 1

@@ -1,0 +1,201 @@
+"""`bisect TRACE` on recorded decorated-function apps (`namel3ss_debug.testing.FakeLLM`, no network): a planted bad
+answer found among 20 calls in at most ceil(log2(20)) + 1 = 6 reruns, a failure that needs two answers replaced
+(not monotone), answers that never flip it (none), a good run whose substituted answer changes the later calls'
+requests (answered from the good run where they ask what it asked), and bad input.
+
+Each app is recorded with `namel3ss-debug trace`; bisect reruns it offline with `--answers` or `--good`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+STEPS_APP = '''
+"""20 steps, each one LLM call; the run fails if any answer is an ERROR. argv[1]: the steps that answer ERROR."""
+import sys
+
+from namel3ss_debug import trace_agent_execution, trace_llm_call
+from namel3ss_debug.testing import FakeCompletion, FakeLLM
+
+BAD = {int(step) for step in sys.argv[1].split(",") if step}
+LLM = FakeLLM(responder=lambda prompt: "ERROR" if int(prompt.split()[1]) in BAD else "ok " + prompt.split()[1])
+
+
+@trace_llm_call(name="chat", codec=FakeCompletion)
+def chat(prompt):
+    return LLM.complete(prompt)
+
+
+@trace_agent_execution(name="steps")
+def main():
+    said = [chat(f"step {step} of 20").text for step in range(1, 21)]
+    wrong = [number for number, text in enumerate(said, 1) if text == "ERROR"]
+    if wrong:
+        raise ValueError(f"steps {wrong} answered ERROR")
+    print("all 20 steps done")
+
+
+main()
+'''
+
+TRIP_APP = '''
+"""The model picks the cities (argv[1]), a tool looks up their weather, the model writes a packing list."""
+import sys
+
+from namel3ss_debug import trace_agent_execution, trace_llm_call, trace_tool_call
+from namel3ss_debug.testing import FakeCompletion, FakeLLM
+
+LLM = FakeLLM({"Which cities": sys.argv[1].replace("+", "\\n"), "packing list": "Sunscreen and a raincoat."})
+WEATHER = {"Lisbon": "sunny, 24 C", "Oslo": "rain, 9 C"}
+
+
+@trace_llm_call(name="chat", codec=FakeCompletion)
+def chat(prompt):
+    return LLM.complete(prompt)
+
+
+@trace_tool_call
+def weather(city):
+    return WEATHER[city]
+
+
+@trace_agent_execution(name="trip")
+def plan_trip():
+    cities = chat("Which cities should we visit? One a line.").text.splitlines()
+    forecast = {city: weather(city) for city in cities}
+    return chat(f"Write a packing list for: {sorted(forecast.items())}").text
+
+
+print(plan_trip())
+'''
+
+
+def command(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    env = {key: value for key, value in os.environ.items() if not key.startswith("NAMEL3SS_DEBUG_")}
+    env.update({"NO_COLOR": "1", "COLUMNS": "400", "PYTHONDONTWRITEBYTECODE": "1"})
+    return subprocess.run([sys.executable, "-m", "namel3ss_debug", *args], cwd=cwd, env=env, capture_output=True,
+                          text=True, timeout=600)
+
+
+def recorded(tmp_path: Path, app: str, *args: str, into: str = "recorded") -> Path:
+    (tmp_path / "app.py").write_text(app)
+    command("trace", "-q", "-o", into, "app.py", *args, cwd=tmp_path)  # a bad run's app raises: its traceback
+    return next((tmp_path / into).glob("*.jsonl"))
+
+
+def completion(text: str) -> dict[str, Any]:
+    return {"text": text, "model": "fake-gpt", "usage": {"input_tokens": 4, "output_tokens": 2}}
+
+
+def answers_file(tmp_path: Path, answers: dict[str, Any]) -> Path:
+    path = tmp_path / "answers.json"
+    path.write_text(json.dumps(answers))
+    return path
+
+
+def bisect(tmp_path: Path, trace: Path, *args: str) -> tuple[subprocess.CompletedProcess[str], dict[str, Any]]:
+    done = command("bisect", str(trace), "-o", "new", "--format", "json", *args, cwd=tmp_path)
+    assert "namel3ss_debug/ops/" not in done.stderr, done.stderr  # the apps' tracebacks only, never ours
+    return done, json.loads(done.stdout)
+
+
+def fixed_steps(tmp_path: Path) -> Path:
+    return answers_file(tmp_path, {f"llm:chat#{step}": completion(f"fine {step}") for step in range(1, 21)})
+
+
+def test_a_planted_bad_answer_among_20_calls_is_found_in_at_most_6_reruns(tmp_path):
+    trace = recorded(tmp_path, STEPS_APP, "13")
+    done, report = bisect(tmp_path, trace, "--answers", str(fixed_steps(tmp_path)))
+    assert (done.returncode, report["status"], report["call"]) == (0, "found", "llm:chat#13"), done.stderr
+    assert report["rerun_count"] == len(report["reruns"]) <= 6
+    assert report["alone"] is True
+    assert [f["kind"] + " " + f["name"] for f in report["recorded"]["failures"]][-1] == "unhandled ValueError"
+    flips = {tuple(rerun["substituted"]): rerun["flipped"] for rerun in report["reruns"]}
+    assert flips[("llm:chat#13",)] is True  # the last rerun: the call alone
+    assert all(flipped == ("llm:chat#13" in keys) for keys, flipped in flips.items())
+    assert all(rerun["verdict"]["verdict"] == ("fixed" if rerun["flipped"] else "unchanged")
+               for rerun in report["reruns"])
+
+
+def test_the_text_report_names_the_call_and_each_rerun_with_its_verdict(tmp_path):
+    trace = recorded(tmp_path, STEPS_APP, "13")
+    done = command("bisect", str(trace), "-o", "new", "--answers", str(fixed_steps(tmp_path)), cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    first = next(line for line in done.stdout.splitlines() if line.startswith("found"))  # after the app's output
+    assert first.startswith("found llm:chat#13: substituting it flips the outcome (")
+    count = int(first.split("(")[1].split()[0])
+    assert count <= 6
+    assert done.stdout.count("  verdict") == count
+    assert "rerun 1" in done.stdout and "fixed: the recorded run failed" in done.stdout
+    assert done.stderr.count("bisect: rerun ") == count  # progress, on stderr
+
+
+def test_a_failure_that_needs_two_answers_replaced_is_not_monotone(tmp_path):
+    trace = recorded(tmp_path, STEPS_APP, "3,8")
+    done, report = bisect(tmp_path, trace, "--answers", str(fixed_steps(tmp_path)))
+    assert (done.returncode, report["status"], report["call"]) == (1, "not monotone", "llm:chat#8"), done.stderr
+    assert report["why"].startswith("not monotone: substituting the calls up to llm:chat#8 flips the outcome")
+    last = report["reruns"][-1]
+    assert (last["substituted"], last["flipped"]) == (["llm:chat#8"], False)
+    assert len(report["reruns"]) <= 6
+
+
+def test_answers_that_never_flip_it_find_none(tmp_path):
+    trace = recorded(tmp_path, STEPS_APP, "13")
+    answers = answers_file(tmp_path, {f"llm:chat#{step}": completion("ERROR") for step in (2, 13, 15)})
+    done, report = bisect(tmp_path, trace, "--answers", str(answers))
+    assert (done.returncode, report["status"], report["call"]) == (1, "none", None), done.stderr
+    assert report["reruns"][-1]["substituted"] == ["llm:chat#2", "llm:chat#13", "llm:chat#15"]
+    assert report["reruns"][-1]["flipped"] is False
+
+
+def test_a_good_run_answers_the_later_calls_whose_requests_changed(tmp_path):
+    good = recorded(tmp_path, TRIP_APP, "Lisbon+Oslo", into="good")
+    bad = recorded(tmp_path, TRIP_APP, "Atlantis", into="bad")  # weather(Atlantis) raises KeyError
+    done, report = bisect(tmp_path, bad, "--good", str(good))
+    assert (done.returncode, report["status"], report["call"]) == (0, "found", "llm:chat#1"), done.stderr
+    assert [candidate["key"] for candidate in report["candidates"]] == ["llm:chat#1", "tool:weather#1"]
+    first = report["reruns"][0]
+    # chat#1 substituted; weather(Lisbon), weather(Oslo) and the packing list ask what the good run's calls
+    # asked, not what the bad run's did: the good run answers them, and the run passes
+    assert (first["substituted"], first["flipped"]) == (["llm:chat#1"], True)
+    assert first["counts"] == {"recorded": 0, "mocked": 4}
+    assert first["outcome"]["final_output"] == "Sunscreen and a raincoat."
+
+
+def test_a_later_call_neither_run_can_answer_stops_the_search(tmp_path):
+    bad = recorded(tmp_path, TRIP_APP, "Atlantis")
+    answers = answers_file(tmp_path, {"llm:chat#1": completion("Lisbon")})
+    done, report = bisect(tmp_path, bad, "--answers", str(answers))
+    assert (done.returncode, report["status"]) == (1, "stopped"), done.stderr
+    assert "tool:weather#1" in report["reruns"][0]["stopped"]
+
+
+def test_bad_input_is_one_line_and_exit_2(tmp_path):
+    trace = recorded(tmp_path, STEPS_APP, "13")
+    neither = command("bisect", str(trace), cwd=tmp_path)
+    assert neither.returncode == 2 and "give one of --answers FILE and --good RUN" in neither.stderr
+    loose = answers_file(tmp_path, {"llm:chat": completion("x")})
+    done = command("bisect", str(trace), "--answers", str(loose), cwd=tmp_path)
+    assert done.returncode == 2 and "does not name one call" in done.stderr
+    unknown = answers_file(tmp_path, {"llm:chat#21": completion("x")})
+    done = command("bisect", str(trace), "--answers", str(unknown), cwd=tmp_path)
+    assert done.returncode == 2 and "has no such call" in done.stderr
+    assert "Traceback" not in neither.stderr + done.stderr
+
+
+def test_a_run_that_passed_has_nothing_to_bisect(tmp_path):
+    trace = recorded(tmp_path, STEPS_APP, "")
+    done = command("bisect", str(trace), "--answers", str(fixed_steps(tmp_path)), cwd=tmp_path)
+    assert done.returncode == 2 and "passed, so it has no failure to bisect" in done.stderr
+
+
+def test_an_unreadable_trace_exits_3(tmp_path):
+    (tmp_path / "bad.jsonl").write_text("not json at all\n")
+    done = command("bisect", "bad.jsonl", "--answers", str(fixed_steps(tmp_path)), cwd=tmp_path)
+    assert done.returncode == 3, done.stderr
