@@ -166,13 +166,13 @@ def test_a_rerun_with_the_server_stopped_serves_the_tools_results_without_runnin
     assert len(runs.recording.hits) == APP.requests  # the server, stopped since, got nothing more
 
 
-def test_a_mocked_tool_result_is_what_the_graph_gets(runs: Runs) -> None:
-    assert runs.mocked.returncode == 0, runs.mocked.stderr
-    lines = runs.mocked.app_lines()
-    assert "sync tool get_weather: rainy in Lisbon" in lines
-    assert "sync tool get_weather: sunny in Lisbon" not in lines
-    assert "async tool get_weather: sunny in Porto" in lines  # #2 stays as recorded
-    assert not runs.mocked.verdict().startswith("reproduced:")
+def test_a_mocked_tool_result_is_what_the_graph_gets_and_the_request_carrying_it_misses(runs: Runs) -> None:
+    """The mock parts the rerun: the graph gets the mocked result, and the request that carries it to the
+    model is a reported miss, never the recorded answer to the request that carried 'sunny in Lisbon'."""
+    assert (runs.mocked.verdict(), runs.mocked.returncode) == ("not reproduced: 1 call(s) had no recorded answer", 1)
+    assert "parted        at tool:get_weather#1 (mocked)" in runs.mocked.stdout
+    assert "this call 'rainy in Lisbon'), and the rerun parted from the recording at tool:get_weather#1 (mocked)" \
+        in runs.mocked.stdout
 
 
 def test_live_tools_runs_the_tool_bodies_again_and_says_so(runs: Runs) -> None:

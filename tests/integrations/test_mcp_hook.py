@@ -176,14 +176,18 @@ def test_rerun_sends_no_request_and_answers_the_tool_calls_from_the_recording(re
     assert listening.run.app_lines() == recording.run.app_lines()
 
 
-def test_a_mocked_mcp_tool_call_changes_what_the_app_got(bench: Workbench, recording: Recording) -> None:
+def test_a_mocked_mcp_tool_call_reaches_the_model_and_that_request_misses(bench: Workbench,
+                                                                         recording: Recording) -> None:
+    """The mock parts the rerun: the app gets the mocked result, and the request that carries it to the model
+    is a reported miss, never the recorded answer to the request that carried Lisbon's weather."""
     run, bodies = bodies_ran(bench, lambda: bench.rerun(recording, "--mock", 'tool:get_weather#1="cloudy"',
                                                         "--format", "json"))
-    expected = [line.replace(LISBON, "tool get_weather -> CallToolResult: cloudy (is_error=False)")
-                for line in recording.run.app_lines()]
-    assert run.app_lines() == expected
-    assert bodies == []
-    assert run.report()["counts"] == {"recorded": 5, "mocked": 1, "replaced": 0, "reran": 0, "live": 0, "missed": 0}
+    assert bodies == [] and run.returncode == 1
+    report = run.report()
+    assert report["parted"] == {"call": "tool:get_weather#1", "how": "mocked"}
+    assert (report["counts"]["mocked"], report["counts"]["missed"], report["counts"]["live"]) == (1, 1, 0)
+    why = report["misses"][0]["why"]
+    assert "cloudy" in why and "the rerun parted from the recording at tool:get_weather#1 (mocked)" in why, why
 
 
 def test_live_tools_runs_the_mcp_tool_bodies_and_still_answers_the_llm_calls(bench: Workbench,

@@ -204,14 +204,13 @@ def test_a_mock_on_the_ai_call_changes_the_flows_result(traced, tmp_path):
     kept = list((app / ".namel3ss" / "files").rglob("answer.txt"))
     done = cli("replay", str(recorded), "--rerun", "-o", str(tmp_path / "new"),
                "--mock", 'llm:writer#1="Paris, by the river."', cwd=app)
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.startswith('"Paris, by the river."\n')  # what the flow returned, printed by the app
+    assert done.returncode == 1, done.stderr  # the mock parted the rerun: the changed tool call is a miss
+    assert "parted        at llm:writer#1 (mocked)" in done.stdout
     new = events_in(tmp_path / "new")
     assert one(new, "llm_call_end", "writer")["attrs"]["replay"] == "mocked"
-    assert one(new, "chain_execution_end", "plan_trip")["outputs"]["return"] == {"text": "Paris, by the river."}
     tool = one(new, "tool_call_start", "save note"), one(new, "tool_call_end", "save note")
     assert tool[0]["inputs"]["args"]["content"] == "Paris, by the river."  # the mock reached the tool's input
-    assert tool[1]["attrs"]["replay"] == "recorded"  # and the tool was answered, not run:
+    assert tool[1]["error"]["type"].endswith("RerunMiss")  # and the tool was neither run nor given a stale answer:
     assert [path.read_text() for path in kept] == [PARIS]
 
 

@@ -234,12 +234,16 @@ def test_rerun_sends_no_request_and_answers_the_tool_calls_from_the_recording(re
     assert listening.run.app_lines() == recording.run.app_lines()
 
 
-def test_a_mocked_tool_call_changes_what_the_app_got(recording: Recording, reruns: dict[str, Any]) -> None:
+def test_a_mocked_tool_call_reaches_the_model_and_the_request_carrying_it_misses(reruns: dict[str, Any]) -> None:
+    """The mock parts the rerun: the next request carries the mocked result, so it is a reported miss, never
+    the recorded answer to the request that carried Paris's weather."""
     run, bodies = reruns["mocked"].run, reruns["mocked"].bodies
-    expected = [line.replace(PARIS, "weather got from its tool: hail, 2 C") for line in recording.run.app_lines()]
-    assert run.app_lines() == expected
-    assert bodies == []
-    assert run.report()["counts"] == {"recorded": 7, "mocked": 1, "replaced": 0, "reran": 0, "live": 0, "missed": 0}
+    assert bodies == [] and run.returncode == 1
+    report = run.report()
+    assert report["parted"] == {"call": "tool:get_weather#1", "how": "mocked"}
+    assert (report["counts"]["mocked"], report["counts"]["missed"], report["counts"]["live"]) == (1, 1, 0)
+    why = report["misses"][0]["why"]
+    assert "recorded 'light rain, 14 C', this call 'hail, 2 C'" in why, why
 
 
 def test_live_tools_runs_the_tool_bodies_and_still_answers_the_llm_calls(recording: Recording,

@@ -266,13 +266,16 @@ def test_a_rerun_sends_nothing_to_a_listening_server_and_answers_every_tool(runs
     assert rerun.app_lines() == runs.recording.run.app_lines()
 
 
-def test_a_mocked_tool_changes_what_the_agent_got(runs: Runs) -> None:
-    before, after = runs.recording.run.app_lines(), runs.mocked.app_lines()
-    assert before[0] == "tools: get_weather=light rain, 14 C, get_time=14:05"
-    assert after == ["tools: get_weather=light rain, 14 C, get_time=23:59", *before[1:]]
-    assert "changed       tool:get_time#1" in runs.mocked.stdout
-    assert "agent:forecaster#1 > tool:get_time#1 end: outputs.return: recorded '14:05', rerun '23:59'" \
-        in runs.mocked.stdout
+def test_a_mocked_tool_changes_what_the_agent_sends_and_that_request_misses(runs: Runs) -> None:
+    """The mock parts the rerun: the request that carries the mocked time to the model is a reported miss,
+    never the recorded answer to the request that carried 14:05."""
+    assert runs.recording.run.app_lines()[0] == "tools: get_weather=light rain, 14 C, get_time=14:05"
+    out = runs.mocked.stdout
+    assert (runs.mocked.verdict(), runs.mocked.returncode) == ("not reproduced: 1 call(s) had no recorded answer", 1)
+    assert "changed       tool:get_time#1" in out and "parted        at tool:get_time#1 (mocked)" in out
+    assert "recorded '14:05', this call '23:59'), and the rerun parted from the recording at tool:get_time#1 " \
+           "(mocked)" in out
+    assert "agent:forecaster#1 > tool:get_time#1 end: outputs.return: recorded '14:05', rerun '23:59'" in out
 
 
 def test_live_tools_runs_the_tool_bodies_and_answers_the_llm_calls(runs: Runs) -> None:
