@@ -31,6 +31,7 @@ COMMANDS = {
     "report": "report_cmd:report",
     "view": "view_cmd:view",
     "verify": "verify_cmd:verify",
+    "bisect": "bisect_cmd:bisect",
 }
 
 
