@@ -3,7 +3,8 @@ answer found among 20 calls in at most ceil(log2(20)) + 1 = 6 reruns, a failure 
 (not monotone), answers that never flip it (none), a good run whose substituted answer changes the later calls'
 requests (answered from the good run where they ask what it asked), and bad input.
 
-Each app is recorded with `namel3ss-debug trace`; bisect reruns it offline with `--answers` or `--good`.
+Each app is recorded with `namel3ss-debug trace`; bisect reruns it offline with `--answers` or `--good`. Two more apps
+are raw openai conversations against a stub on 127.0.0.1 (a framework known only from the wire): no rerun reaches it.
 """
 
 from __future__ import annotations
@@ -12,8 +13,12 @@ import json
 import os
 import subprocess
 import sys
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 STEPS_APP = '''
 """20 steps, each one LLM call; the run fails if any answer is an ERROR. argv[1]: the steps that answer ERROR."""
@@ -199,3 +204,101 @@ def test_an_unreadable_trace_exits_3(tmp_path):
     (tmp_path / "bad.jsonl").write_text("not json at all\n")
     done = command("bisect", "bad.jsonl", "--answers", str(fixed_steps(tmp_path)), cwd=tmp_path)
     assert done.returncode == 3, done.stderr
+
+
+WIRE_APP = '''
+"""A raw openai conversation of 4 turns against argv[1]; the run fails if any answer is ERROR."""
+import sys
+
+import openai
+
+client = openai.OpenAI(base_url=sys.argv[1], api_key="sk-test", max_retries=0)
+messages = [{"role": "system", "content": "Answer each step."}]
+said = []
+for step in range(1, 5):
+    messages.append({"role": "user", "content": f"step {step}"})
+    reply = client.chat.completions.create(model="gpt-4o-mini", messages=messages).choices[0].message.content
+    messages.append({"role": "assistant", "content": reply})
+    said.append(reply)
+if "ERROR" in said:
+    sys.exit(f"step {said.index('ERROR') + 1} answered ERROR")
+print("done")
+'''
+
+
+class WireStub:
+    """An OpenAI chat-completions stand-in on 127.0.0.1 answering `ok N` to step N, `ERROR` to the steps in
+    `bad`; `requests` counts what reached it."""
+
+    def __init__(self) -> None:
+        self.bad: set[int] = set()
+        self.requests = 0
+        stub = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: Any) -> None:
+                pass
+
+            def do_POST(self) -> None:
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                stub.requests += 1
+                step = int(body["messages"][-1]["content"].split()[1])
+                text = "ERROR" if step in stub.bad else f"ok {step}"
+                data = json.dumps({"id": "chatcmpl-1", "object": "chat.completion", "created": 0,
+                                   "model": "gpt-4o-mini", "choices": [{"index": 0, "finish_reason": "stop",
+                                   "message": {"role": "assistant", "content": text}}],
+                                   "usage": {"prompt_tokens": 9, "completion_tokens": 2, "total_tokens": 11}}).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/v1"
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_a_wire_captured_conversation_is_bisected_against_a_good_run_with_no_request_sent(tmp_path):
+    pytest.importorskip("openai")
+    stub = WireStub()
+    try:
+        good = recorded(tmp_path, WIRE_APP, stub.url, into="good")
+        stub.bad = {2}
+        bad = recorded(tmp_path, WIRE_APP, stub.url, into="bad")
+        sent = stub.requests
+        done, report = bisect(tmp_path, bad, "--good", str(good))
+        assert stub.requests == sent  # every rerun was offline
+    finally:
+        stub.stop()
+    # turns 3 and 4 got the same answers in both runs: only turn 2 is a candidate, and one rerun settles it
+    assert (done.returncode, report["status"], report["call"]) == (0, "found", "llm:openai.chat#2"), done.stderr
+    assert [c["key"] for c in report["candidates"]] == ["llm:openai.chat#2"]
+    [only] = report["reruns"]
+    # chat#2 replaced by the good run's answer: turns 3 and 4 carry it in their messages, so they ask what the good
+    # run's turns asked, not the bad run's, and the good run answers them
+    assert (only["substituted"], only["flipped"], only["counts"]) == (["llm:openai.chat#2"], True,
+                                                                      {"recorded": 1, "mocked": 3})
+
+
+def test_neutral_answers_replace_wire_captured_calls(tmp_path):
+    pytest.importorskip("openai")
+    stub = WireStub()
+    stub.bad = {3}
+    try:
+        bad = recorded(tmp_path, WIRE_APP, stub.url)
+        sent = stub.requests
+        answers = answers_file(tmp_path, {"llm:openai.chat#3": "fine 3", "llm:openai.chat#4": "fine 4"})
+        done, report = bisect(tmp_path, bad, "--answers", str(answers))
+        assert stub.requests == sent
+    finally:
+        stub.stop()
+    assert (done.returncode, report["status"], report["call"]) == (0, "found", "llm:openai.chat#3"), done.stderr
+    alone = report["reruns"][-1]
+    # chat#3 alone: chat#4 then carries "fine 3" and misses the bad run, so the file's answer for it is given
+    assert (alone["substituted"], alone["flipped"], alone["counts"]) == (["llm:openai.chat#3"], True,
+                                                                          {"recorded": 2, "mocked": 2})
