@@ -19,7 +19,7 @@ import subprocess
 from typing import Any
 
 import pytest
-from framework_support import App, Reruns, Run, new_bench, record_and_rerun, assert_handled_keyerror
+from framework_support import App, Reruns, Run, assert_handled_keyerror, listening_at, new_bench, record_and_rerun
 from venvs import framework_venv
 
 pytestmark = pytest.mark.frameworks
@@ -41,8 +41,13 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Reruns:
 
 @pytest.fixture(scope="module")
 def mocked(runs: Reruns) -> Run:
-    """A rerun with the first `get_time` mocked."""
-    return runs.bench.rerun(runs.recording, "--mock", 'tool:get_time#1="23:59"')
+    """A rerun with the first `get_time` mocked, a stub listening at the recorded address for what the mock
+    changed (`--on-miss live`)."""
+    server = listening_at(runs.recording, runs.bench.key)
+    try:
+        return runs.bench.rerun(runs.recording, "--mock", 'tool:get_time#1="23:59"', "--on-miss", "live")
+    finally:
+        server.stop()
 
 
 def agent_tools(runs: Reruns) -> list[Span]:
@@ -121,10 +126,15 @@ def test_a_rerun_shows_the_apps_span_handlers_the_tool_calls_it_answers(runs: Re
     assert runs.offline.app_lines()[-1] == f"dispatcher tool spans: {APP.tools}"
 
 
-def test_a_mocked_tool_gives_the_agent_the_mocked_value_as_a_tool_output(runs: Reruns, mocked: Run) -> None:
+def test_a_mocked_tool_gives_the_agent_the_mocked_value_and_the_request_carrying_it_misses(runs: Reruns,
+                                                                                         mocked: Run) -> None:
+    """The mock parts the rerun: the request that carries the mocked time to the model runs live (a stub
+    answers it), never getting the recorded answer to the request that carried 14:05."""
     before, after = runs.recording.run.app_lines(), mocked.app_lines()
     assert before[0] == "tools: get_weather=light rain, 14 C, get_time=14:05"
     assert after[0] == "tools: get_weather=light rain, 14 C, get_time=23:59"
+    assert "parted        at tool:get_time#1 (mocked)" in mocked.stdout
+    assert mocked.verdict() == "not reproduced: 1 call(s) ran live instead of being answered from the recording"
     assert "agent:forecaster#1 > tool:get_time#1 end: outputs.return" in mocked.stdout
 
 
