@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
 
 import click
 
@@ -16,11 +16,10 @@ from ..model.errors import UsageError
 from .errors import warn
 from .progress import bars
 from .suggest import Choice
+from .verify_cmd import _announcer  # verify's: allow the app as `replay --rerun` does, say what runs
 
 if TYPE_CHECKING:
-    from ..launch.recorded import Recorded
     from ..model.json_types import JsonValue
-    from ..ops.environment import Environment
     from ..rerun.bisect_report import BisectReport
 
 
@@ -113,20 +112,6 @@ def _answers(path: Path) -> dict[str, JsonValue]:
     if not found:
         raise UsageError(f"{path}: no answers in it", hint='e.g. {"llm:chat#3": "the answer"}')
     return found
-
-
-def _announcer(cwd: Path | None, allowed: bool, where: str,
-               env: Environment) -> Callable[[Recorded, str | None], None]:
-    """Allow the app (as `replay --rerun` does) and say on stderr what runs."""
-    from ..render.console import make_console  # noqa: PLC0415 - Rich: not for --help
-    from ..render.rerun.text import announce  # noqa: PLC0415 - Rich: not for --help
-    from .replay_cmd import allow_rerun  # noqa: PLC0415 - loads when the command runs
-
-    def allow_and_announce(recorded: Recorded, run_id: str | None) -> None:
-        allow_rerun(recorded, cwd, allowed, where, env.warn)
-        make_console(stderr=True).print(announce(recorded, run_id), soft_wrap=True)
-
-    return allow_and_announce
 
 
 def _progress(number: int, keys: tuple[str, ...]) -> None:
