@@ -80,6 +80,9 @@ def bisect_app(source: RunSource, options: BisectOptions, env: Environment,
     timeline = load_run(source, options.reader, env, None)
     good = _good_recording(options.good, options.reader, env)
     try:
+        if timeline.other_runs:  # the outcome is read from the whole file: it must hold this run alone
+            raise UsageError(f"{source.label} holds {len(timeline.other_runs) + 1} runs, and bisect reruns one",
+                             hint="give the file of one run (a trace directory keeps each run in its own files)")
         recording = Recording(timeline, PathTable())
         start = recording.start_event()
         recorded = recorded_target(start, options.cwd, trace_file(source))

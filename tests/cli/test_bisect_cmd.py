@@ -302,3 +302,12 @@ def test_neutral_answers_replace_wire_captured_calls(tmp_path):
     # chat#3 alone: chat#4 then carries "fine 3" and misses the bad run, so the file's answer for it is given
     assert (alone["substituted"], alone["flipped"], alone["counts"]) == (["llm:openai.chat#3"], True,
                                                                           {"recorded": 2, "mocked": 2})
+
+
+def test_a_file_of_two_runs_is_a_usage_error(tmp_path):
+    first = recorded(tmp_path, STEPS_APP, "13", into="one")
+    second = recorded(tmp_path, STEPS_APP, "13", into="two")
+    both = tmp_path / "both.jsonl"
+    both.write_bytes(first.read_bytes() + second.read_bytes())
+    done = command("bisect", str(both), "--answers", str(fixed_steps(tmp_path)), cwd=tmp_path)
+    assert done.returncode == 2 and "holds 2 runs, and bisect reruns one" in done.stderr, done.stderr
