@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from ..rerun.bisect_report import BisectReport
 
 
-@click.command("bisect", short_help="Find the call whose answer made a failed run fail, by offline reruns.")
+@click.command("bisect", short_help="Find the call whose answer broke a run, by offline reruns.")
 @click.argument("trace", metavar="TRACE")
 @click.option("--answers", "answers_path", type=click.Path(path_type=Path, dir_okay=False), metavar="FILE",
               help='The replacement answers: a JSON object of call -> answer, {"llm:chat#3": "...", ...}, each '

@@ -93,6 +93,9 @@ def cli(show_traceback: bool) -> None:
       namel3ss-debug inspect --errors-only              look into the newest trace
       namel3ss-debug replay --step                      step through it like pdb
       namel3ss-debug replay --rerun                     run the app again offline, answered from it
+      namel3ss-debug replay --rerun --fork llm:chat#2   go on for real from one call, changed
+      namel3ss-debug verify RUN --base-url URL          does the recorded failure still happen?
+      namel3ss-debug bisect RUN --good OTHER_RUN        which call's answer made the run fail
       namel3ss-debug check --max-errors 0               gate it in CI
       namel3ss-debug diff base.jsonl new.jsonl          what changed between two runs
       namel3ss-debug config show                        effective configuration
@@ -105,7 +108,8 @@ def cli(show_traceback: bool) -> None:
     Traces are JSON Lines files (debug/traces/*.jsonl).
 
     Exit codes: 0 ok, 1 the traced app failed (or a check failed, a diff crossed a
-    threshold, a replay script had a mistake), 2 usage or configuration error,
+    threshold, a replay script had a mistake, verify found a regression or could
+    not tell, bisect found no call), 2 usage or configuration error,
     3 invalid trace. trace exits with the app's own code. See DEBUGGING_GUIDE.md
     for the whole manual.
 

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 MAX_REPEAT = 100
 
 
-@click.command("verify", short_help="Run the current code against a recorded run: fixed, regressed...")
+@click.command("verify", short_help="Run today's code against a recorded run: fixed or regressed?")
 @click.argument("trace", metavar="TRACE")
 @click.option("--base-url", metavar="URL", help="Where LLM calls the recording cannot answer go live (an "
               "OpenAI-, Anthropic-, Gemini- or Ollama-compatible server; keys from the environment). Without it, "

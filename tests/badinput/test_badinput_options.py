@@ -57,6 +57,8 @@ INVOCATIONS: dict[str, Callable[[Workspace], tuple[list[str], Any]]] = {
     "redact": lambda w: (["redact", w.run], None),
     "clean": lambda w: (["clean", "--dry-run", "--output", "traces"], None),
     "trace": lambda w: (["trace", "-q", "--output", "out", "app.py"], None),
+    "verify": lambda w: (["verify", "--yes", w.run], None),
+    "bisect": lambda w: (["bisect", "--answers", "file", "--yes", w.run], None),
     "config show": lambda w: (["config", "show"], None),
     "config init": lambda w: (["config", "init", "--path", "fresh"], None),
     "config validate": lambda w: (["config", "validate"], None),

@@ -539,6 +539,7 @@ def test_top_level_help_shows_each_command_s_whole_short_help():
     commands = dict(re.findall(r"^  (\w+)\s+(.+)$", result.output.split("Commands:")[1], re.M))
     assert (result.exit_code, commands) == (0, {
         "analyze": "Summarise runs: latency, tokens, cost, errors, patterns, health.",
+        "bisect": "Find the call whose answer broke a run, by offline reruns.",
         "check": "Fail CI when a run breaks rules: errors, latency, cost, events.",
         "clean": "Delete traces older than the retention limit.",
         "config": "Show, create and check the configuration.",
@@ -549,6 +550,7 @@ def test_top_level_help_shows_each_command_s_whole_short_help():
         "replay": "Step through a run like pdb, or --rerun the app offline from it.",
         "report": "Write a run (or two, compared) as one offline HTML page.",
         "trace": "Run a Python app with tracing on and summarise the run.",
+        "verify": "Run today's code against a recorded run: fixed or regressed?",
         "view": "Serve the report page on 127.0.0.1; --follow a live run.",
     })
 
