@@ -1,7 +1,12 @@
-"""Recording an app in memory and running it again under a rerun, in this process: for the rerun tests."""
+"""Recording an app in memory and running it again under a rerun, in this process, and running the command as
+a user's shell runs it: for the rerun, fork, verify and bisect tests."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any, Callable
 
 from namel3ss_debug import get_tracer
@@ -37,3 +42,13 @@ def rerun(events: list[Event], app: Callable[[], Any], **options: Any) -> tuple[
     finally:
         get_tracer().rerun = None
     return result, run.events, session
+
+
+def command(*args: str, cwd: Path, input: str | None = None, extra: dict[str, str] | None = None,
+            timeout: float = 600) -> subprocess.CompletedProcess[str]:
+    """`namel3ss-debug ARGS` run in `cwd` in a process of its own: no `NAMEL3SS_DEBUG_*` setting of this
+    process's, no colour, lines 400 columns wide; `extra` adds environment variables, `input` is its stdin."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith("NAMEL3SS_DEBUG_")}
+    env.update({"NO_COLOR": "1", "COLUMNS": "400", "PYTHONDONTWRITEBYTECODE": "1", **(extra or {})})
+    return subprocess.run([sys.executable, "-m", "namel3ss_debug", *args], cwd=cwd, env=env, input=input,
+                          capture_output=True, text=True, timeout=timeout)

@@ -10,15 +10,14 @@ are raw openai conversations against a stub on 127.0.0.1 (a framework known only
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
+from rerunhelpers import command
 
 STEPS_APP = '''
 """20 steps, each one LLM call; the run fails if any answer is an ERROR. argv[1]: the steps that answer ERROR."""
@@ -78,13 +77,6 @@ def plan_trip():
 
 print(plan_trip())
 '''
-
-
-def command(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = {key: value for key, value in os.environ.items() if not key.startswith("NAMEL3SS_DEBUG_")}
-    env.update({"NO_COLOR": "1", "COLUMNS": "400", "PYTHONDONTWRITEBYTECODE": "1"})
-    return subprocess.run([sys.executable, "-m", "namel3ss_debug", *args], cwd=cwd, env=env, capture_output=True,
-                          text=True, timeout=600)
 
 
 def recorded(tmp_path: Path, app: str, *args: str, into: str = "recorded") -> Path:

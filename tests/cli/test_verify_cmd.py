@@ -11,10 +11,8 @@ that `--base-url` names, whose requests the test counts.
 from __future__ import annotations
 
 import json
-import os
 import random
 import subprocess
-import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -22,6 +20,7 @@ from typing import Any, Callable, Iterator
 
 import orjson
 import pytest
+from rerunhelpers import command
 from stubserver import StubServer
 from tracefactory import TraceBuilder
 
@@ -127,13 +126,6 @@ def stubs() -> Iterator[Callable[[Callable[[str], str]], Stub]]:
     yield make
     for stub in made:
         stub.stop()
-
-
-def command(*args: str, cwd: Path, extra: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    env = {key: value for key, value in os.environ.items() if not key.startswith("NAMEL3SS_DEBUG_")}
-    env.update({"NO_COLOR": "1", "COLUMNS": "400", "PYTHONDONTWRITEBYTECODE": "1", **(extra or {})})
-    return subprocess.run([sys.executable, "-m", "namel3ss_debug", *args], cwd=cwd, env=env, capture_output=True,
-                          text=True, timeout=300)
 
 
 def write_app(path: Path, tool: str, system: str = "You are a weather assistant.") -> None:
