@@ -245,14 +245,13 @@ def small_targets(figures: dict[str, Figure]) -> list[tuple[str, str, bool | Non
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--size-mb", type=int, default=1074, help="size of each big run (default: 1 GiB)")
+    parser.add_argument("--size-mb", type=int, default=None, help="size of each big run (default: 1 GiB)")
     parser.add_argument("--quick", action="store_true", help="two 100 MB runs")
     parser.add_argument("--small-only", action="store_true", help="only the 38-event run (start-up): a minute")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--json", action="store_true", help="only JSON on stdout")
     args = parser.parse_args()
-    if args.quick:
-        args.size_mb = 100
+    args.size_mb = args.size_mb or (100 if args.quick else 1074)  # a size given wins over --quick's
     with tempfile.TemporaryDirectory(prefix="read-speed-") as scratch:
         os.environ["XDG_CACHE_HOME"] = str(Path(scratch) / "cache")  # the commands' cache: this run's own
         result = measure(args, Path(scratch))

@@ -8,12 +8,17 @@ starts in the page's working directory). A command exits 0 unless its line (or i
 `# exits N`, and prints no Python traceback on standard error (standard output may show one: `inspect --event`
 prints a recorded error's stack). Of the output a page shows (in a console block, or in a plain block right
 after the shell block), the verdict lines are checked: `reproduced: ...`, `not reproduced: ...`,
-`check passed: ...`, `check FAILED: ...` appear in what the block's commands printed.
+`check passed: ...`, `check FAILED: ...`, verify's `fixed: ...` (`improved`, `regressed`, `unchanged`,
+`inconclusive`) and bisect's `found CALL: ...`, `not monotone: ...` appear in what the block's commands printed.
 
 A page's other blocks are read, not run, except one marked `<!-- example: file PATH -->` (the page says to save
 it as PATH: it is written there) or `<!-- example: patch PATH -->` (a diff: PATH becomes the file first saved
 there with this diff applied); a shell block marked `<!-- example: file PATH as first written -->` puts that
-first version back before it runs."""
+first version back before it runs.
+
+A shell block marked `<!-- example: run with OPTIONS -->` (a benchmark's) runs each of its commands with OPTIONS
+added at the end of its line, before its ` #` comment: options the page names as accepted (a smaller size, fewer
+repeats; tests/meta holds them to the page), for a run that checks the command works, not its figures."""
 
 from __future__ import annotations
 
@@ -29,10 +34,12 @@ SHELL_LANGUAGES = {"bash", "sh", "console"}
 NOT_RUN = re.compile(r"^\s*<!--\s*example:\s*not run\s*:?(.*?)-->\s*$")
 RESTORED = re.compile(r"^\s*<!--\s*example:\s*file\s+(\S+)\s+as first written\s*-->\s*$")
 SAVED = re.compile(r"^\s*<!--\s*example:\s*(file|patch)\s+(\S+)\s*-->\s*$")
+RUN_WITH = re.compile(r"^\s*<!--\s*example:\s*run with\s+(-.*?)\s*-->\s*$")
 FENCE = re.compile(r"^(\s*)```(\w*)\s*$")
 EXITS = re.compile(r"#\s*exits\s+(\d+)\s*$")
 HEREDOC = re.compile(r"<<-?\s*'?\"?(\w+)'?\"?")
-VERDICT = re.compile(r"^(not reproduced:|reproduced:|check passed|check FAILED)")
+VERDICT = re.compile(r"^(not reproduced:|reproduced:|check passed|check FAILED"
+                     r"|(fixed|improved|regressed|unchanged|inconclusive): |found \S+: |not monotone: )")
 OUTPUT_LANGUAGES = {"", "text"}
 TRACEBACK = "Traceback (most recent call last)"
 # A guard against a command that hangs, not a time budget: a `--quick` benchmark of docs/performance.md took
@@ -57,6 +64,7 @@ class Block:
     commands: list[Command] = field(default_factory=list)
     saves: tuple[str, str] | None = None
     restores: str | None = None
+    run_with: str | None = None
     verdicts: list[str] = field(default_factory=list)
 
 
@@ -98,7 +106,9 @@ def blocks(page: str, text: str) -> list[Block]:
         if language in SHELL_LANGUAGES:
             marker = NOT_RUN.match(before)
             block = Block(page, index + 1, language, body, marker.group(1).strip() if marker else None)
-            block.commands = _commands(block)
+            run_with = RUN_WITH.match(before)
+            block.run_with = run_with.group(1) if run_with else None
+            block.commands = [_with_options(command, block.run_with) for command in _commands(block)]
             restored = RESTORED.match(before)
             block.restores = restored.group(1) if restored else None
             block.verdicts = [line for line in body + _shown_output(lines, end + 1) if VERDICT.match(line)]
@@ -163,6 +173,16 @@ def _script_commands(lines: list[str], first_line: int) -> list[Command]:
         commands.append(_command(text, first_line + start))
         number += 1
     return commands
+
+
+def _with_options(command: Command, options: str | None) -> Command:
+    """The command with a `run with` marker's options added at the end of its first line, before its comment."""
+    if options is None:
+        return command
+    first, newline, rest = command.text.partition("\n")
+    words, hash_, comment = first.partition(" #")
+    text = f"{words.rstrip()} {options}" + (f"  #{comment}" if hash_ else "") + newline + rest
+    return Command(text, command.line, command.exits)
 
 
 def _command(text: str, line: int) -> Command:

@@ -5,6 +5,7 @@ their own holding the repository's examples/, bench/ and .namel3ss/, and each ex
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -73,6 +74,21 @@ def test_every_not_run_block_says_why() -> None:
     unexplained = [f"{block.page}:{block.line}" for found in BLOCKS.values() for block in found
                    if block.not_run is not None and len(block.not_run) < 10]
     assert not unexplained, f"`<!-- example: not run: REASON -->` without a reason: {unexplained}"
+
+
+def test_run_with_options_are_ones_the_page_names() -> None:
+    """A `run with` marker adds only options its page tells the reader of (a size, repeats), so the page's
+    command and the one the test runs differ only as the page says they may."""
+    unnamed = [f"{block.page}:{block.line}: {option}" for page, found in BLOCKS.items() for block in found
+               if block.run_with for option in block.run_with.split() if option.startswith("--")
+               if option not in _shown(PAGES[page])]
+    assert not unnamed, f"options of `<!-- example: run with ... -->` the page does not name: {unnamed}"
+    assert all(block.commands for found in BLOCKS.values() for block in found if block.run_with)
+
+
+def _shown(text: str) -> str:
+    """A page as its reader sees it: without its HTML comments (the example markers)."""
+    return re.sub(r"<!--.*?-->", "", text, flags=re.DOTALL)
 
 
 def test_most_examples_run() -> None:
