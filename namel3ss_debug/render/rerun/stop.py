@@ -96,7 +96,8 @@ def _result(pending: PendingCall) -> tuple[str, str, str]:
     if answer is None:
         if pending.miss is not None:
             then = "accept runs it live" if pending.on_miss == "live" else "accept stops the run, live runs it"
-            return "result", one_line(f"no recorded result: {pending.miss}; {then}", FIELD_WIDTH), "yellow"
+            said = one_line(f"no recorded result: {pending.miss}", FIELD_WIDTH - len(then) - 2)
+            return "result", f"{said}; {then}", "yellow"  # what accepting does is never cut off
         return "result", "will run live", "yellow"
     source = f"  ({one_line(answer.source, 20)})"
     if answer.error is not None:

@@ -1,0 +1,42 @@
+"""A pydantic-ai agent (hooked: its tool calls are answered by the hook in a rerun) on `OpenAIChatModel`, for the
+fork, verify and bisect tests: asked QUESTION (argv[1], else the weather in Paris), the stub asks for `get_weather`
+with the question's last word, then answers. `get_weather` knows three cities; for any other it raises
+`ModelRetry`, which pydantic-ai hands to the model (a handled failure: the run goes on, and is not a good one).
+
+The server is STUB_URL with the key STUB_KEY: two POST /v1/chat/completions. The app prints the answer, then
+`tool runs: CITY,...` (the tool bodies that really ran).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from pydantic_ai import Agent, ModelRetry
+from pydantic_ai.models.openai import OpenAIChatModel
+from pydantic_ai.providers.openai import OpenAIProvider
+
+FORECASTS = {"Paris": "light rain, 14 C", "Oslo": "snow, -3 C", "Lisbon": "sunny, 24 C"}
+RAN: list[str] = []
+
+
+def get_weather(city: str) -> str:
+    """The weather in a city today."""
+    RAN.append(city)
+    try:
+        return FORECASTS[city]
+    except KeyError as error:
+        raise ModelRetry(f"no forecast for {city}") from error
+
+
+def main() -> None:
+    question = sys.argv[1] if len(sys.argv) > 1 else "What is the weather in Paris"
+    provider = OpenAIProvider(base_url=os.environ["STUB_URL"] + "/v1", api_key=os.environ["STUB_KEY"])
+    agent = Agent(OpenAIChatModel("gpt-4o-mini", provider=provider), name="forecaster",
+                  instructions="Answer with the weather.", tools=[get_weather])
+    print(f"answer: {agent.run_sync(question).output}")
+    print("tool runs:", ",".join(RAN) or "none")
+
+
+if __name__ == "__main__":
+    main()
