@@ -104,3 +104,11 @@ def test_every_shell_block_has_a_command() -> None:
     empty = [f"{block.page}:{block.line}" for found in BLOCKS.values() for block in found
              if block.saves is None and not block.commands]
     assert not empty, f"shell blocks without a command: {empty}"
+
+
+def test_verify_and_bisect_verdicts_shown_after_a_block_are_checked() -> None:
+    page = ("```bash\nnamel3ss-debug verify recorded\nnamel3ss-debug bisect recorded --good fork\n```\n\n```\n"
+            "fixed: the recorded run failed; the new run passes\n  outcome     passed\n"
+            "found llm:chat#3: substituting it flips the outcome\nfixed in 3 s\n```\n")
+    assert blocks("page.md", page)[0].verdicts == ["fixed: the recorded run failed; the new run passes",
+                                                   "found llm:chat#3: substituting it flips the outcome"]
