@@ -14,13 +14,13 @@ import click
 
 from ..model.errors import UsageError
 from .errors import warn
+from .judging import show, tell
 from .progress import bars
+from .replay_cmd import announcer
 from .suggest import Choice
-from .verify_cmd import _announcer  # verify's: allow the app as `replay --rerun` does, say what runs
 
 if TYPE_CHECKING:
     from ..model.json_types import JsonValue
-    from ..rerun.bisect_report import BisectReport
 
 
 @click.command("bisect", short_help="Find the call whose answer broke a run, by offline reruns.")
@@ -81,6 +81,8 @@ def bisect(trace: str, answers_path: Path | None, good: str | None, fmt: str, cw
     from ..ops.bisect import BisectOptions, bisect_app  # noqa: PLC0415 - slow to import: not for --help
     from ..ops.environment import Environment  # noqa: PLC0415 - loads when the command runs
     from ..ops.traces import TraceArgs, make_reader, open_traces  # noqa: PLC0415 - loads when the command runs
+    from ..render.bisect.bisect_json import bisect_json  # noqa: PLC0415 - loads when the command runs
+    from ..render.bisect.text import probing, render_bisect  # noqa: PLC0415 - Rich: not for --help
 
     if (answers_path is None) == (good is None):
         raise UsageError("bisect needs the replacement answers: give one of --answers FILE and --good RUN",
@@ -93,8 +95,9 @@ def bisect(trace: str, answers_path: Path | None, good: str | None, fmt: str, cw
         raise UsageError("bisect compares one bad run with one set of answers", hint="name one trace file or run id")
     options = BisectOptions(reader=make_reader(False, env), answers=answers, good=goods[0], cwd=cwd, output=output,
                             config_path=config_path, app_stdout_to_stderr=fmt == "json")
-    report = bisect_app(sources[0], options, env, _announcer(cwd, allowed, sources[0].label, env), _progress)
-    _show(report, fmt)
+    report = bisect_app(sources[0], options, env, announcer(cwd, allowed, sources[0].label, env),
+                        lambda number, keys: tell(probing(number, keys)))
+    show(report, fmt, bisect_json, render_bisect)
     sys.exit(report.exit_code)
 
 
@@ -112,23 +115,3 @@ def _answers(path: Path) -> dict[str, JsonValue]:
     if not found:
         raise UsageError(f"{path}: no answers in it", hint='e.g. {"llm:chat#3": "the answer"}')
     return found
-
-
-def _progress(number: int, keys: tuple[str, ...]) -> None:
-    from ..render.bisect.text import probing  # noqa: PLC0415 - Rich: not for --help
-    from ..render.console import make_console  # noqa: PLC0415 - Rich: not for --help
-
-    make_console(stderr=True).print(probing(number, keys), soft_wrap=True)
-
-
-def _show(report: BisectReport, fmt: str) -> None:
-    if fmt == "json":
-        from ..render.bisect.bisect_json import bisect_json  # noqa: PLC0415 - only with --format json
-
-        sys.stdout.buffer.write(bisect_json(report))
-        sys.stdout.buffer.flush()
-        return
-    from ..render.bisect.text import render_bisect  # noqa: PLC0415 - Rich: not for --help
-    from ..render.console import make_console  # noqa: PLC0415 - Rich: not for --help
-
-    make_console().print(render_bisect(report), soft_wrap=True)

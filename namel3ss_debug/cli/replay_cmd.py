@@ -211,16 +211,11 @@ def _rerun(source: RunSource, reader: Any, env: Any, fmt: str, make_stepper: Any
     """Run the app again (ops/rerun.py), once allowed, then show its traceback, if any, and the report."""
     from ..ops.rerun import RerunOptions, rerun_app  # noqa: PLC0415 - slow to import: not for --help
     from ..render.console import make_console  # noqa: PLC0415 - Rich: not for --help
-    from ..render.rerun.text import announce  # noqa: PLC0415 - Rich: not for --help
-
-    def allow_and_announce(recorded: Recorded, run_id: str | None) -> None:
-        allow_rerun(recorded, options["cwd"], allowed, source.label, env.warn)
-        make_console(stderr=True).print(announce(recorded, run_id), soft_wrap=True)
 
     report_out = _report_stream(fmt)
     stepper = (lambda recording: make_stepper(recording, report_out)) if make_stepper else None
     done = rerun_app(source, RerunOptions(reader=reader, app_stdout_to_stderr=fmt == "json", make_stepper=stepper,
-                                          **options), env, allow_and_announce)
+                                          **options), env, announcer(options["cwd"], allowed, source.label, env))
     if done.app_error is not None:
         from ..launch.app import app_traceback  # noqa: PLC0415 - slow to import: not for --help
 
@@ -235,6 +230,20 @@ def _rerun(source: RunSource, reader: Any, env: Any, fmt: str, make_stepper: Any
 
         make_console().print(render_report(done.report), soft_wrap=True)
     return done.exit_code
+
+
+def announcer(cwd: Path | None, allowed: bool, where: str,
+              env: Environment) -> Callable[[Recorded, str | None], None]:
+    """What a command that runs a recorded app again (`replay --rerun`, `verify`, `bisect`) calls once it has
+    found the app: allow it (`allow_rerun`) and say on stderr what runs."""
+    from ..render.console import make_console  # noqa: PLC0415 - Rich: not for --help
+    from ..render.rerun.text import announce  # noqa: PLC0415 - Rich: not for --help
+
+    def allow_and_announce(recorded: Recorded, run_id: str | None) -> None:
+        allow_rerun(recorded, cwd, allowed, where, env.warn)
+        make_console(stderr=True).print(announce(recorded, run_id), soft_wrap=True)
+
+    return allow_and_announce
 
 
 def allow_rerun(recorded: Recorded, cwd: Path | None, allowed: bool, where: str, warn_of: Callable[[str], None],

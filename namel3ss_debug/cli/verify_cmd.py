@@ -9,19 +9,14 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from typing import TYPE_CHECKING, Callable
-
 import click
 
 from ..model.errors import UsageError
 from .errors import warn
+from .judging import expect_option, parse_expect, show, tell
 from .progress import bars
+from .replay_cmd import announcer
 from .suggest import Choice
-
-if TYPE_CHECKING:
-    from ..launch.recorded import Recorded
-    from ..ops.environment import Environment
-    from ..rerun.verify_report import VerifyReport
 
 MAX_REPEAT = 100
 
@@ -34,8 +29,7 @@ MAX_REPEAT = 100
 @click.option("--live-tools", is_flag=True, help="Let a request of the app's that is no LLM call (a tool's HTTP "
               "call: a side effect) and that the recording does not have go out for real; without it, such a "
               "request stops the run as a miss. A request the recording has is answered from it either way.")
-@click.option("--expect", "expect", metavar="RULE", help="A rule on the final output (the answer of the last LLM "
-              "call that completed): contains:TEXT, equals:TEXT or matches:REGEX (RE2).")
+@expect_option
 @click.option("--repeat", type=click.IntRange(1, MAX_REPEAT), default=1, show_default=True, metavar="K",
               help="Run the current code K times and report pass^k; tries that disagree are inconclusive.")
 @click.option("--format", "fmt", type=Choice(["text", "json"]), default="text", show_default=True,
@@ -83,15 +77,16 @@ def verify(trace: str, base_url: str | None, live_tools: bool, expect: str | Non
     2 usage (a bad option or --expect rule; the app not allowed), 3 a trace that
     cannot be read.
     """
+    from ..launch.verifying import check_base_url  # noqa: PLC0415 - loads when the command runs
     from ..ops.environment import Environment  # noqa: PLC0415 - loads when the command runs
     from ..ops.traces import TraceArgs, make_reader, open_traces  # noqa: PLC0415 - loads when the command runs
     from ..ops.verify import VerifyOptions, verify_app  # noqa: PLC0415 - slow to import: not for --help
-    from ..rerun.expect import Expectation  # noqa: PLC0415 - loads when the command runs
-    from ..launch.verifying import check_base_url  # noqa: PLC0415 - loads when the command runs
+    from ..render.verify.text import render_verify, trying  # noqa: PLC0415 - Rich: not for --help
+    from ..render.verify.verify_json import verify_json  # noqa: PLC0415 - loads when the command runs
 
     if base_url is not None:
         check_base_url(base_url)
-    expectation = Expectation.parse(expect) if expect is not None else None
+    expectation = parse_expect(expect)
     env = Environment.current(warn, bars(True))
     sources, _ = open_traces(TraceArgs((trace,), False, False, config_path), env)
     if len(sources) != 1:
@@ -99,40 +94,7 @@ def verify(trace: str, base_url: str | None, live_tools: bool, expect: str | Non
     options = VerifyOptions(reader=make_reader(False, env), base_url=base_url, live_tools=live_tools,
                             expect=expectation, repeat=repeat, cwd=cwd, output=output, config_path=config_path,
                             app_stdout_to_stderr=fmt == "json")
-    report = verify_app(sources[0], options, env, _announcer(cwd, allowed, sources[0].label, env), _progress)
-    _show(report, fmt)
+    report = verify_app(sources[0], options, env, announcer(cwd, allowed, sources[0].label, env),
+                        lambda number, repeat: tell(trying(number, repeat)))
+    show(report, fmt, verify_json, render_verify)
     sys.exit(report.exit_code)
-
-
-def _announcer(cwd: Path | None, allowed: bool, where: str,
-               env: Environment) -> Callable[[Recorded, str | None], None]:
-    """Allow the app (as `replay --rerun` does) and say on stderr what runs."""
-    from ..render.console import make_console  # noqa: PLC0415 - Rich: not for --help
-    from ..render.rerun.text import announce  # noqa: PLC0415 - Rich: not for --help
-    from .replay_cmd import allow_rerun  # noqa: PLC0415 - loads when the command runs
-
-    def allow_and_announce(recorded: Recorded, run_id: str | None) -> None:
-        allow_rerun(recorded, cwd, allowed, where, env.warn)
-        make_console(stderr=True).print(announce(recorded, run_id), soft_wrap=True)
-
-    return allow_and_announce
-
-
-def _progress(number: int, repeat: int) -> None:
-    from ..render.console import make_console  # noqa: PLC0415 - Rich: not for --help
-    from ..render.verify.text import trying  # noqa: PLC0415 - Rich: not for --help
-
-    make_console(stderr=True).print(trying(number, repeat), soft_wrap=True)
-
-
-def _show(report: VerifyReport, fmt: str) -> None:
-    if fmt == "json":
-        from ..render.verify.verify_json import verify_json  # noqa: PLC0415 - only with --format json
-
-        sys.stdout.buffer.write(verify_json(report))
-        sys.stdout.buffer.flush()
-        return
-    from ..render.console import make_console  # noqa: PLC0415 - Rich: not for --help
-    from ..render.verify.text import render_verify  # noqa: PLC0415 - Rich: not for --help
-
-    make_console().print(render_verify(report), soft_wrap=True)

@@ -23,34 +23,27 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Callable
 
-from ..checks.rules import Rule
-from ..checks.rules_file import read_workspace_checks
-from ..config import ResolvedSettings
 from ..launch.guard import GuardedRerun
-from ..launch.recorded import Recorded, recorded_target
+from ..launch.recorded import Recorded
 from ..launch.rerun import recorded_form, run_again
 from ..model.errors import UsageError
 from ..model.json_types import Foreign, JsonValue
 from ..model.rerun_protocol import MOCKED
-from ..replay.load import load_timeline
 from ..replay.mocks import Mock, parse_key
 from ..rerun.answers import Answer, from_value
 from ..rerun.bisect import Search, search
 from ..rerun.bisect_report import BisectReport, BisectRerun, Candidate
 from ..rerun.call_paths import PathTable
 from ..rerun.candidates import LiveCall
-from ..rerun.outcome import Outcome
 from ..rerun.recording import RecordedCall, Recording
 from ..rerun.verdict import judge
-from ..store.problems import ReadProblems
 from ..store.reader import TraceReader
-from ..store.sources import STDIN, RunSource
+from ..store.sources import RunSource
 from .environment import Environment
+from .judged import JudgedRecording, Judging, judge_recording, opened_run, why_stopped
 from .replay import load_run
-from .rerun import _recorded_capture, _settings, trace_file  # the rerun's own settings, shared
-from .verify import _as_rerun, _outcome, _stopped, VerifyOptions  # verify's outcome and stop, never a second
 
 ANSWERED = ("llm", "tool")  # the calls a good run's answers replace
 
@@ -68,61 +61,52 @@ class BisectOptions:
     config_path: Path | None
     app_stdout_to_stderr: bool
 
+    @property
+    def judging(self) -> Judging:
+        return Judging("bisect", "the bad run", "reruns", self.reader, None, self.cwd, self.output,
+                       self.config_path)
+
 
 def bisect_app(source: RunSource, options: BisectOptions, env: Environment,
                announce: Callable[[Recorded, str | None], None],
                probing: Callable[[int, tuple[str, ...]], None] = lambda number, keys: None) -> BisectReport:
     """Everything `bisect` does; `announce` hears which app is about to run (and may refuse it), `probing`
     each rerun as it starts (its number and the keys it substitutes)."""
-    if STDIN in source.files:
-        raise UsageError("bisect reads the bad run twice (its events, then its outcome), and standard input "
-                         "only once", hint="give the trace file")
-    timeline = load_run(source, options.reader, env, None)
-    good = _good_recording(options.good, options.reader, env)
-    try:
-        if timeline.other_runs:  # the outcome is read from the whole file: it must hold this run alone
-            raise UsageError(f"{source.label} holds {len(timeline.other_runs) + 1} runs, and bisect reruns one",
-                             hint="give the file of one run (a trace directory keeps each run in its own files)")
-        recording = Recording(timeline, PathTable())
-        start = recording.start_event()
-        recorded = recorded_target(start, options.cwd, trace_file(source))
-        resolved = _settings(_as_rerun(_as_verify(options)), _recorded_capture(start), env)
-        rules = read_workspace_checks(resolved.workspace)
-        old = _outcome(source, options.reader, rules, timeline, None)
-        if old.passed:
+    with judge_recording(source, options.judging, env) as judged:
+        if judged.outcome.passed:
             raise UsageError(f"the run in {source.label} passed, so it has no failure to bisect",
                              hint="give a failed run (one that exited non-zero, raised, or broke a `checks` rule)")
-        candidates = _candidates(recording, options.answers, good, source.label)
-        values = {candidate.key: candidate.value for candidate in candidates}
-        fallback = _fallback(options.answers, good)
-        announce(recorded, timeline.run_id)
-        replay_of: dict[str, Any] = {"run_id": timeline.run_id, "trace": source.label, "match": "call"}
-        reruns: list[BisectRerun] = []
-
-        def flips(keys: tuple[str, ...]) -> bool | None:
-            probing(len(reruns) + 1, keys)
-            mocks = {key: Mock(parse_key(key), values[key], "bisect") for key in keys}
-            session = GuardedRerun(Recording(timeline, PathTable()), mocks=mocks, inputs_of=recorded_form,
-                                   fallback=fallback)
-            done = _probe(len(reruns) + 1, keys, recorded, resolved, session, {**replay_of, "mocks": sorted(keys)},
-                          rules, old, options.app_stdout_to_stderr)
-            reruns.append(done)
-            return done.flipped
-
-        found: Search[str] = search([candidate.key for candidate in candidates], flips)
-        return BisectReport(source.label, timeline.run_id, _origin(options), tuple(recorded.target.argv),
-                            str(recorded.cwd), old, tuple(candidates), found.status, found.call, found.alone,
-                            tuple(reruns))
-    finally:
-        timeline.close()
-        if good is not None:
-            good.timeline.close()
+        good = _good_recording(options.good, options.reader, env)
+        try:
+            return _bisect(judged, good, options, announce, probing)
+        finally:
+            if good is not None:
+                good.timeline.close()
 
 
-def _as_verify(options: BisectOptions) -> VerifyOptions:
-    return VerifyOptions(reader=options.reader, base_url=None, live_tools=False, expect=None, repeat=1,
-                         cwd=options.cwd, output=options.output, config_path=options.config_path,
-                         app_stdout_to_stderr=options.app_stdout_to_stderr)
+def _bisect(judged: JudgedRecording, good: Recording | None, options: BisectOptions,
+            announce: Callable[[Recorded, str | None], None],
+            probing: Callable[[int, tuple[str, ...]], None]) -> BisectReport:
+    """The search over the candidates, each probe a rerun judged against the bad run."""
+    candidates = _candidates(judged.recording(), options.answers, good, judged.label)
+    values = {candidate.key: candidate.value for candidate in candidates}
+    fallback = _fallback(options.answers, good)
+    announce(judged.recorded, judged.timeline.run_id)
+    reruns: list[BisectRerun] = []
+
+    def flips(keys: tuple[str, ...]) -> bool | None:
+        probing(len(reruns) + 1, keys)
+        mocks = {key: Mock(parse_key(key), values[key], "bisect") for key in keys}
+        session = GuardedRerun(judged.recording(), mocks=mocks, inputs_of=recorded_form, fallback=fallback)
+        done = _probe(len(reruns) + 1, keys, judged, session, options.app_stdout_to_stderr)
+        reruns.append(done)
+        return done.flipped
+
+    found: Search[str] = search([candidate.key for candidate in candidates], flips)
+    recorded = judged.recorded
+    return BisectReport(judged.label, judged.timeline.run_id, _origin(options), tuple(recorded.target.argv),
+                        str(recorded.cwd), judged.outcome, tuple(candidates), found.status, found.call, found.alone,
+                        tuple(reruns))
 
 
 def _origin(options: BisectOptions) -> str:
@@ -197,22 +181,19 @@ def _fallback(answers: dict[str, JsonValue] | None,
     return from_answers if answers is not None else from_good
 
 
-def _probe(number: int, keys: tuple[str, ...], recorded: Recorded, resolved: ResolvedSettings,
-           session: GuardedRerun, replay_of: dict[str, Any], rules: list[Rule], old: Outcome,
+def _probe(number: int, keys: tuple[str, ...], judged: JudgedRecording, session: GuardedRerun,
            app_stdout_to_stderr: bool) -> BisectRerun:
     """One rerun with `keys` substituted, judged against the bad run."""
-    ran, _ = run_again(recorded, resolved, session, replay_of, app_stdout_to_stderr=app_stdout_to_stderr)
+    ran, _ = run_again(judged.recorded, judged.resolved, session, judged.replay_of(sorted(keys)),
+                       app_stdout_to_stderr=app_stdout_to_stderr)
     paths = tuple(str(path) for path in ran.run.paths)
     tally = session.tally
     counts = {name: tally.counts.get(name, 0) for name in ("recorded", "mocked")}
-    stopped = _stopped(tally.misses, ran.exception)
+    stopped = why_stopped(tally.misses, ran.exception)
+    old = judged.outcome
     if not paths or stopped is not None:
         return BisectRerun(number, keys, paths, counts, stopped, None, judge(old, None, stopped), None)
-    new_source = RunSource(paths[0], paths)
-    new_timeline = load_timeline(new_source, TraceReader(ReadProblems()))
-    try:
-        new = _outcome(new_source, TraceReader(ReadProblems()), rules, new_timeline, None)
-    finally:
-        new_timeline.close()
+    with opened_run(paths) as (new_source, new_timeline):
+        new = judged.judge(new_source, new_timeline)
     flipped = not Counter(old.labels()) & Counter(new.labels())
     return BisectRerun(number, keys, paths, counts, None, new, judge(old, new), flipped)

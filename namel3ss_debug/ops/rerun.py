@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Callable
 
-from ..config import load_settings
+from ..config import ResolvedSettings, load_settings
 from ..config.rules import HTTP_CAPTURE
 from ..launch.guard import GuardedRerun
 from ..launch.recorded import Recorded, recorded_target
@@ -88,7 +88,8 @@ def rerun_app(source: RunSource, options: RerunOptions, env: Environment,
         if recorded.redacted_args:
             env.warn(f"{recorded.redacted_args} of the app's recorded arguments were redacted: the app gets "
                      "[REDACTED] in their place")
-        resolved = _settings(options, _recorded_capture(start), env)
+        resolved = rerun_settings(env, start, config_path=options.config_path, output=options.output,
+                                  network_closed=options.on_miss == "error")
         stepper = options.make_stepper(recording) if options.make_stepper else None
         session = GuardedRerun(recording, match=options.match, on_miss=options.on_miss, mocks=mocks,
                                stepper=stepper, inputs_of=recorded_form, live_tools=options.live_tools,
@@ -158,22 +159,26 @@ def _recorded_capture(start: dict[str, Any]) -> str | None:
     return mode if mode in HTTP_CAPTURE else None
 
 
-def _settings(options: RerunOptions, capture: str | None, env: Environment) -> Any:
-    """The new run's settings: this workspace's, with tracing on and the recording's `capture_http`
-    (every request is answered or refused by the rerun whatever it is: the network stays closed), and no
-    live export while the network is closed (`--on-miss error`): the receiver could not be reached.
+def rerun_settings(env: Environment, start: dict[str, Any], *, config_path: Path | None, output: str | None,
+                   network_closed: bool) -> ResolvedSettings:
+    """The settings of a new run of the recording whose run_start is `start`: this workspace's (`--config`),
+    with tracing on, `--output` as the trace directory and the recording's `capture_http` (every request is
+    answered or refused by the rerun whatever it is: the network stays closed), and no live export while the
+    network is closed (`--on-miss error`, verify, bisect): the receiver could not be reached.
     The trace directory is absolute (the app runs in its own directory): a relative one is joined to
     the working directory or the workspace root, both absolute once --config is."""
-    config_path = options.config_path.resolve() if options.config_path is not None else None
-    overrides: dict[str, Any] = {"enabled": True, "trace_output_dir": options.output, "capture_http": capture}
+    config_path = config_path.resolve() if config_path is not None else None
+    overrides: dict[str, Any] = {"enabled": True, "trace_output_dir": output,
+                                 "capture_http": _recorded_capture(start)}
     sources = {"enabled": "--rerun", "trace_output_dir": "--output", "capture_http": "the recording",
                "exporters": "--rerun (the network is closed)"}
     resolved = load_settings(env.environ, env.cwd, config_path=config_path, overrides=overrides,
                              override_source=sources)
     exporters = resolved.settings.exporters
-    if options.on_miss == "error" and "otlp" in exporters:
+    if network_closed and "otlp" in exporters:
         env.warn("live export (exporters: otlp) is off for this rerun: the network is closed while the app "
-                 "runs; send the new run afterwards with namel3ss-debug export TRACE --to otlp")
+                 "runs, open only to a call run live (a fork's, --live-tools), while it runs; send the new run "
+                 "afterwards with namel3ss-debug export TRACE --to otlp")
         overrides["exporters"] = [name for name in exporters if name != "otlp"]
         resolved = load_settings(env.environ, env.cwd, config_path=config_path, overrides=overrides,
                                  override_source=sources)

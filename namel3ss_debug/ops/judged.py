@@ -1,0 +1,145 @@
+"""The recorded run `verify` and `bisect` start from, read and judged once, and the judge of each run made from it.
+
+`judge_recording` refuses what cannot be judged (standard input: the outcome reads the file a second time; a file
+of several runs: the outcome is read from the whole file), finds the app as `replay --rerun` does
+(`launch/recorded.py`), resolves the new runs' settings (`ops/rerun.rerun_settings`), reads the workspace's
+`checks` rules and judges the recording's outcome with them and `--expect` (`rerun/outcome.py`). A new run is
+judged by the same rules and expectation (`JudgedRecording.judge`), so the two outcomes compare.
+
+    with judge_recording(source, Judging("verify", "the recording", "judges", ...), env) as judged:
+        judged.outcome.passed
+        with opened_run(paths) as (new_source, new_timeline):
+            judged.judge(new_source, new_timeline)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from ..checks.rules import Rule
+from ..checks.rules_file import read_workspace_checks
+from ..checks.run import judge_run
+from ..config import ResolvedSettings
+from ..launch.recorded import Recorded, recorded_target
+from ..model.errors import UsageError
+from ..model.rerun_protocol import RerunMiss, RerunStop
+from ..replay.load import load_timeline
+from ..replay.timeline import Timeline
+from ..rerun.call_paths import PathTable
+from ..rerun.candidates import Miss
+from ..rerun.expect import Expectation
+from ..rerun.outcome import Outcome, outcome_of
+from ..rerun.recording import Recording
+from ..store.problems import ReadProblems
+from ..store.reader import TraceReader
+from ..store.sources import STDIN, RunSource
+from .environment import Environment
+from .replay import load_run
+from .rerun import rerun_settings, trace_file
+
+
+@dataclass(frozen=True)
+class Judging:
+    """What a command asks of its recording: its name and its words for the run and what it does with it (for
+    its messages), the reader, the `--expect` rule, and where the new runs run and are written."""
+
+    command: str  # verify, bisect
+    the_run: str  # the recording, the bad run
+    does: str  # judges, reruns
+    reader: TraceReader
+    expect: Expectation | None
+    cwd: Path | None
+    output: str | None
+    config_path: Path | None
+
+
+@dataclass(frozen=True)
+class JudgedRecording:
+    """The recorded run (open until closed: `with`), its app, the new runs' settings, the workspace's rules, the
+    expectation and the recording's outcome."""
+
+    label: str
+    timeline: Timeline
+    recorded: Recorded
+    resolved: ResolvedSettings
+    rules: list[Rule]
+    expect: Expectation | None
+    outcome: Outcome
+
+    def recording(self) -> Recording:
+        """A view of the recording of its own, for one rerun."""
+        return Recording(self.timeline, PathTable())
+
+    def replay_of(self, mocks: list[str]) -> dict[str, Any]:
+        """What a new run's `run_start.attrs.replay_of` says of the recording (its calls matched by place)."""
+        return {"run_id": self.timeline.run_id, "trace": self.label, "match": "call", "mocks": mocks}
+
+    def judge(self, source: RunSource, timeline: Timeline, reader: TraceReader | None = None) -> Outcome:
+        """The outcome of a run (`timeline`, read from `source`) by the recording's rules and expectation."""
+        return _outcome(source, timeline, reader or TraceReader(ReadProblems()), self.rules, self.expect)
+
+    def close(self) -> None:
+        self.timeline.close()
+
+    def __enter__(self) -> JudgedRecording:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                 trace: TracebackType | None) -> None:
+        self.close()
+
+
+def judge_recording(source: RunSource, judging: Judging, env: Environment) -> JudgedRecording:
+    """The recording in `source` read, its app found, the new runs' settings resolved and its outcome judged;
+    UsageError (exit 2) for standard input or a file of several runs."""
+    if STDIN in source.files:
+        raise UsageError(f"{judging.command} reads {judging.the_run} twice (its events, then its outcome), and "
+                         "standard input only once", hint="give the trace file")
+    timeline = load_run(source, judging.reader, env, None)
+    try:
+        if timeline.other_runs:  # the outcome is read from the whole file: it must hold this run alone
+            raise UsageError(f"{source.label} holds {len(timeline.other_runs) + 1} runs, and {judging.command} "
+                             f"{judging.does} one",
+                             hint="give the file of one run (a trace directory keeps each run in its own files)")
+        start = Recording(timeline, PathTable()).start_event()
+        recorded = recorded_target(start, judging.cwd, trace_file(source))
+        resolved = rerun_settings(env, start, config_path=judging.config_path, output=judging.output,
+                                  network_closed=True)
+        rules = read_workspace_checks(resolved.workspace)
+        outcome = _outcome(source, timeline, judging.reader, rules, judging.expect)
+    except BaseException:
+        timeline.close()
+        raise
+    return JudgedRecording(source.label, timeline, recorded, resolved, rules, judging.expect, outcome)
+
+
+def _outcome(source: RunSource, timeline: Timeline, reader: TraceReader, rules: list[Rule],
+             expect: Expectation | None) -> Outcome:
+    check, report, _ = judge_run(source, reader, rules)
+    return outcome_of(report, check if rules else None, timeline, expect)
+
+
+@contextmanager
+def opened_run(paths: tuple[str, ...]) -> Iterator[tuple[RunSource, Timeline]]:
+    """A new run's trace files (the first names it), read, and closed after."""
+    source = RunSource(paths[0], paths)
+    timeline = load_timeline(source, TraceReader(ReadProblems()))
+    try:
+        yield source, timeline
+    finally:
+        timeline.close()
+
+
+def why_stopped(misses: list[Miss], error: BaseException | None) -> str | None:
+    """Why a rerun's app was stopped before it could end on its own: the first miss, or our own failure; None
+    when it was not."""
+    if misses:
+        return f"{misses[0].call} had no recorded answer (the miss is shown below)"
+    if isinstance(error, (RerunMiss, RerunStop)):
+        return str(error)
+    return None
