@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Awaitable, Callable
 
 from ..model.events import span_prefix
-from ..model.rerun_protocol import MOCKED, REPLACED
+from ..model.rerun_protocol import GIVEN
 from ..tracer.core import Tracer
 from ..tracer.answering import answer_for, deliver
 from .judged import claim
@@ -184,9 +184,9 @@ def _end_told(tracer: Tracer, span: Any, exc: BaseException, telling: Telling) -
 
 
 def described(span: Any, shape: Shape, answer: Any) -> Any:
-    """A mocked or replaced answer's outputs as a recorded result's are, made from the value the app
+    """A mocked, replaced or forked answer's outputs as a recorded result's are, made from the value the app
     gets; a recorded answer keeps the recorded ones."""
-    if answer.source not in (MOCKED, REPLACED) or answer.error is not None:
+    if answer.source not in GIVEN or answer.error is not None:
         return answer
     made = describe(span, shape.outputs, answer.value)
     if made is not None:

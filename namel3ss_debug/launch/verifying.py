@@ -7,23 +7,19 @@
 - Any other request (a tool's HTTP call: a side effect) is answered from the recording when the recording has the
   same request; one it has not stops the run as a miss, unless `live_requests` (`--live-tools`) lets it go out.
 
-The two seams it fills are the rerun's: `live_request` (where a live LLM request goes) and `_on_miss` (what a miss
+The two seams it fills are the rerun's: `live_request` (where a live LLM request goes) and `on_miss_for` (what a miss
 of each component does), which a fork fills the same way from its call on.
 """
 
 from __future__ import annotations
 
 from ..model.json_types import JsonValue
-from ..rerun.fork import _check_base, rebased  # the fork's check of the same --base-url
+from ..rerun.fork import check_base_url, rebased  # verify's --base-url is checked, and sent to, as a fork's
 from ..rerun.recording import Recording
 from .guard import GuardedRerun
 
+__all__ = ["VerifyingRerun", "check_base_url"]
 LLM = "llm"
-
-
-def check_base_url(url: str) -> None:
-    """`--base-url URL` as a fork checks it: an http(s) URL of a server (ForkError, a usage error, else)."""
-    _check_base(url)
 
 
 class VerifyingRerun(GuardedRerun):
@@ -40,7 +36,7 @@ class VerifyingRerun(GuardedRerun):
         """An LLM request goes, if it runs live, to `base_url` in place of its recorded origin."""
         return body, rebased(url, self.base_url) if self.base_url else url
 
-    def _on_miss(self, component: str) -> str:
+    def on_miss_for(self, component: str) -> str:
         if component == LLM:
             return "live" if self.base_url else "error"
         return "live" if self.live_requests else "error"

@@ -22,8 +22,10 @@ from .json_types import Foreign, JsonObject, JsonValue
 # Where a served answer came from: what the new trace's `attrs.replay` says. `reran`: a tool whose body ran
 # again (`--live-tools`, `live` at the console, or one seen only through OpenTelemetry, which nothing of ours
 # can answer) where the recording has its twin; it is judged by what it returned, as the rest of the run is.
-# `live`: a call that ran for real with no recorded twin to judge it by, or an LLM call.
-RECORDED, MOCKED, REPLACED, LIVE, RERAN = "recorded", "mocked", "replaced", "live", "reran"
+# `live`: a call that ran for real with no recorded twin to judge it by, or an LLM call. `forked`: the call a
+# fork changed with `--answer` (`replay --rerun --fork CALL`).
+RECORDED, MOCKED, REPLACED, LIVE, RERAN, FORKED = "recorded", "mocked", "replaced", "live", "reran", "forked"
+GIVEN = frozenset({MOCKED, REPLACED, FORKED})  # answers whose value the user gave: built by the call's mock codec
 
 
 class Named(Protocol):
@@ -57,8 +59,9 @@ class CallSpec(Named, Protocol):
 
 @dataclass(frozen=True)
 class RequestSpec:
-    """An HTTP request as the rerun matches it (see `rerun/requests.py`): by its endpoint and what it asks,
-    then by order among identical requests of the same thread and task (`lineage`)."""
+    """An HTTP request as the rerun matches it (see `rerun/requests.py`): by its endpoint and what it asks
+    (its body, and its URL's `query` as the trace shows it), then by order among identical requests of the same
+    thread and task (`lineage`)."""
 
     component: str
     name: str
@@ -69,6 +72,7 @@ class RequestSpec:
     mock_codec: Foreign = None  # an SDK's response class, when the API is known
     codec: Foreign = None
     generator: bool = False
+    query: str = ""  # secrets redacted, as the trace's `attrs.http.url` has it
 
     @property
     def endpoint(self) -> tuple[str, str]:
@@ -122,6 +126,8 @@ class RerunSource(Protocol):
     def refused(self, call: str, why: str) -> BaseException: ...
 
     def ran(self, span: AnsweredSpan, inputs: Foreign = None) -> None: ...
+
+    def ended(self, span: AnsweredSpan, event: JsonObject) -> None: ...  # a span's end event, before it is written
 
     # An LLM request (its API's name, its body as JSON, its URL) before its span opens: the body to send and
     # record (a fork's change), and the URL it goes to if it runs live (`--base-url`).

@@ -2,24 +2,17 @@
 
 The tracer tells it of every span that opens (`opened`), so it knows each span's path; a replayable
 call asks it for an answer (`answer`): a mock for the call if one is set, else the recorded result of
-the matching recorded call. Matching is by path (`paths.py`) or, with `match="inputs"`, by component,
-name and a fingerprint of the inputs, the recorded calls with equal inputs taken in their order.
-A tool call the model gave an id is matched first by that id: the recorded tool call with the same id,
-asked for by the recorded LLM call this rerun's asking call was answered from (`attrs.tool_call_id`,
-`attrs.llm_span_id`). Agents run together start their tools in the scheduler's order, which a rerun (its
-answers served at once) changes, so the place of a tool among its siblings is not its identity; the id
-the model gave it is, and a served answer gives it back unchanged. A tool without such an id (none given,
-or one the framework made up, never seen in an answer) is matched by its place, as before.
-A call with no match runs live (`on_miss="live"`) or stops the app with the nearest candidates.
-Once the rerun has parted from the recording (`part`: a mock used, a replacement at the console, a call
-run live, a fork's changed call), or from the first call with `strict`, a call is answered from the
-recording only if it asks what its recorded twin asked (equal fingerprints; a request only by its exact
-match, `requests.py`): what it gets would otherwise be a stale answer to another question, so it misses.
+its recorded twin (`twins.py`: a request by what it asks, a tool by the id the model gave it, any other
+call by its place or, with `match="inputs"`, by its inputs). A call with no match runs live
+(`on_miss="live"`) or stops the app with the nearest candidates.
+Once the rerun has parted from the recording, or from the first call with `strict`, a call is answered
+only if it asks what its recorded twin asked (`parting.py`).
 A stepper (`--rerun --step`) sees each answer first and may accept, replace it or run the call live.
 
 A tool whose body runs again while the recording has its twin (`--live-tools`, `live` at the console, a
 tool seen only through OpenTelemetry) is counted as `reran`, not live: what it returned is compared with
-what the recording has, as every other event is, so it is judged by what it did, whoever recorded it.
+what the recording has, as every other event is, so it is judged by what it did, whoever recorded it;
+one that returned something else parts the run there (`ended`).
 """
 
 from __future__ import annotations
@@ -29,17 +22,19 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Callable, Protocol
 
-from ..model.rerun_protocol import (LIVE, MOCKED, RECORDED, REPLACED, RERAN, AnsweredSpan, Asked, Named, RequestSpec,
-                                    RerunMiss, RerunStop)
+from ..model.rerun_protocol import (FORKED, GIVEN, LIVE, MOCKED, RECORDED, REPLACED, RERAN, AnsweredSpan, Asked, Named,
+                                    RequestSpec, RerunMiss, RerunStop)
 from ..model.values import CodecError
 from ..model.json_types import Foreign, JsonObject, JsonValue
 from ..replay.mocks import Mock, parse_key
 from .answers import Answer, Unanswerable, from_recording, from_value, mark
 from .fork import ForkPlan
-from .candidates import LiveCall, Miss, input_difference, nearest
+from .candidates import LiveCall, Miss, nearest
 from .call_paths import ROOT, PathCounter, step_label
+from .ran_again import result_of
+from .parting import Parting
 from .recording import RecordedCall, Recording, fingerprint
-from .requests import RequestIndex
+from .twins import Twins
 
 
 Fallback = Callable[[LiveCall, Foreign, bool], Answer | None]
@@ -117,10 +112,7 @@ class Rerun:
         self.fallback = fallback  # answers a call that misses, before it is reported (bisect's good answers)
         self.fork = fork  # `--fork`: asked at each call (fork.py)
         self.forked = False  # the fork's call was reached: later LLM calls that miss go live (or stop, offline)
-        self.strict = strict  # strict matching from the first call, not only once the rerun parted
-        self.parted: str | None = None  # the key of the call where the rerun parted from the recording
-        self.parted_how: str | None = None  # how: mocked, replaced, forked or live
-        self._parting = threading.Lock()
+        self.parting = Parting(recording, strict)  # where the rerun parted; strict matching from there
         self.live_tools = live_tools  # tool calls run for real (unless mocked); LLM calls are still answered
         self.match = match
         self.on_miss = on_miss
@@ -131,26 +123,33 @@ class Rerun:
         self._lock = threading.Lock()
         self._counter = PathCounter(recording.table)
         self._spans: dict[str, tuple[int, int]] = {}  # span id -> (path, N among its component:name)
-        self._asks: dict[str, tuple[str, str]] = {}  # a tool's span id -> (its asking LLM span id, its call id)
-        self._askers: dict[str, str] = {}  # an LLM call's span id -> the span id of its recorded twin
         self._numbers: Counter[tuple[str, str]] = Counter()
         self._served: set[int] = set()
-        self._by_inputs: dict[tuple[str, str, str, bytes], list[RecordedCall]] | None = None
-        self._requests: RequestIndex | None = None
+        self._reran: dict[str, RecordedCall] = {}  # a tool run again's span id -> its recorded twin
+        self.twins = Twins(recording, match, self._served)
+
+    @property
+    def parted(self) -> str | None:
+        """The key of the call where the rerun parted from the recording; None while it has not."""
+        return self.parting.call
+
+    @property
+    def parted_how(self) -> str | None:
+        """How it parted: `mocked`, `replaced`, `forked` or `live`."""
+        return self.parting.how
+
+    @property
+    def strict(self) -> bool:
+        return self.parting.strict
 
     def part(self, key: str, how: str) -> None:
-        """Mark where the rerun parted from its recording (the first call wins): the recorded key of the
-        call whose answer is not the recording's (or the rerun's own key when the recording has no twin), and
-        how (`mocked`, `replaced`, `forked`, `live`). From then on every call is matched strictly."""
-        with self._parting:
-            if self.parted is None:
-                self.parted, self.parted_how = key, how
+        """Mark where the rerun parted from its recording (`Parting.part`): from then on every call is
+        matched strictly."""
+        self.parting.part(key, how)
 
     def end_attrs(self) -> JsonObject:
         """What the new run's `run_end` says of the rerun: where it parted (`parted`), when it did."""
-        if self.parted is None:
-            return {}
-        return {"parted": {"call": self.parted, "how": self.parted_how}}
+        return self.parting.end_attrs()
 
     # -- the tracer's side ---------------------------------------------------------------------
     def opened(self, span: AnsweredSpan, attrs: JsonObject | None = None) -> None:
@@ -162,9 +161,7 @@ class Rerun:
             key = (span.component, span.name)
             self._numbers[key] += 1
             self._spans[span.span_id] = (path, self._numbers[key])
-            asker, call_id = (attrs or {}).get("llm_span_id"), (attrs or {}).get("tool_call_id")
-            if span.component == "tool" and isinstance(asker, str) and isinstance(call_id, str) and call_id:
-                self._asks[span.span_id] = (asker, call_id)
+            self.twins.opened(span, attrs)
 
     def answer(self, asked: Asked, span: AnsweredSpan, inputs: Foreign) -> Answer | None:
         """The answer for a replayable call, or None to run it live. Raises RerunMiss on a miss.
@@ -181,21 +178,21 @@ class Rerun:
     def _answer(self, spec: Asked, span: AnsweredSpan, inputs: Foreign) -> Answer | None:
         # A value typed by the user (a mock, a replacement at the console) may be checked more strictly
         # than a recorded one, which the app once got as it is: the spec's `mock_codec`, if it has one.
-        typed = spec.mock_codec or spec.codec
         request = spec if isinstance(spec, RequestSpec) else None
         with self._lock:
             live = self._live_call(spec, span, inputs)
+            typed = _for_call(spec.mock_codec or spec.codec, live.key)
             at_fork = self._at_fork(live)
-            strict = self.strict or self.parted is not None
-            recorded = self._match(live, request, span.span_id, strict)
+            strict = self.parting.strictly
+            recorded = self.twins.find(live, request, span.span_id, strict)
             if recorded is not None and request is not None:
-                self._note_asker(span, recorded)
+                self.twins.note_asker(span, recorded)
             mock = self._mock_for(live, recorded) if not at_fork else self._fork_answer()
             if mock is not None:
                 self.tally.used_mocks.add(mock.key.text)
             runs = (mock is None and self.live_tools and spec.component == "tool") \
                 or (at_fork and self.fork is not None and self.fork.goes_live)  # run for real, as asked
-            miss_why = self._asks_otherwise(live, recorded) if strict and mock is None and not runs else None
+            miss_why = self.parting.asks_otherwise(live, recorded) if strict and mock is None and not runs else None
             if miss_why is not None:
                 recorded = None  # its twin asked something else: no stale answer
             answer: Answer | None = None
@@ -203,13 +200,13 @@ class Rerun:
                 if runs or miss_why is not None:
                     answer = None
                 elif mock is not None:
-                    answer = from_value(MOCKED, mock.value, typed, recorded.key if recorded else None,
-                                        spec.generator)
+                    answer = from_value(FORKED if at_fork else MOCKED, mock.value, typed,
+                                        recorded.key if recorded else None, spec.generator)
                 elif recorded is not None:
                     answer = from_recording(self.recording.result(recorded), spec.codec, recorded.key,
                                             self.recording.where(recorded), spec.generator)
                 else:
-                    miss_why = self._nothing_here(live, request is not None and strict)
+                    miss_why = self._nothing_here(live, request, strict)
             except Unanswerable as error:
                 miss_why = str(error)
             except CodecError as error:
@@ -220,7 +217,7 @@ class Rerun:
             if recorded is not None and answer is not None:
                 self._served.add(recorded.start)
             pending = PendingCall(live, self.recording.table.text(live.path), recorded, answer, typed, miss_why,
-                                  spec.generator, self._on_miss(spec.component))
+                                  spec.generator, self.on_miss_for(spec.component))
             if miss_why is not None and pending.on_miss == "error" and self.stepper is None:
                 raise self._miss(pending)
         if self.stepper is not None:
@@ -228,9 +225,9 @@ class Rerun:
         with self._lock:
             # a twin whose result could not be given (a miss let through) has nothing to judge the call by
             source = answer.source if answer is not None \
-                else self._ran(spec.component, recorded if pending.miss is None else None)
+                else self._ran(span, spec.component, recorded if pending.miss is None else None)
             self.tally.counts[source] += 1
-            if source in (MOCKED, REPLACED):
+            if source in GIVEN:
                 self.tally.mocked.append(live.key)
             if source in (MOCKED, REPLACED, LIVE):  # its answer is not the recording's: the run parts here
                 self.part(recorded.key if recorded is not None else live.key, source)
@@ -272,91 +269,41 @@ class Rerun:
         return Mock(parse_key(fork.call), fork.value, "--fork") if fork is not None and fork.change == "answer" \
             else None
 
-    def _on_miss(self, component: str) -> str:
+    def on_miss_for(self, component: str) -> str:
+        """What a miss of a call of `component` does: stop the run (`error`) or run it live (`live`); a fork
+        decides for its LLM calls from its call on, `verify` for all (`launch/verifying.py`)."""
         return self.fork.on_miss(component, self.on_miss, self.forked) if self.fork is not None else self.on_miss
 
-    def _ran(self, component: str, recorded: RecordedCall | None) -> str:
+    def _ran(self, span: AnsweredSpan, component: str, recorded: RecordedCall | None) -> str:
         """How a call that runs for real counts: a tool with a recorded twin ran again and is judged by
-        its result (`reran`, its twin served); anything else ran live."""
+        its result (`reran`, its twin served; `ended` compares them); anything else ran live."""
         if component != "tool" or recorded is None:
             return LIVE
         self._served.add(recorded.start)
+        self._reran[span.span_id] = recorded
         return RERAN
+
+    def ended(self, span: AnsweredSpan, event: JsonObject) -> None:
+        """A span of the rerun ended with `event`: a tool that ran again and returned something else than its
+        recorded twin parts the run there (`Parting.returned`), so what follows is matched strictly."""
+        with self._lock:
+            twin = self._reran.pop(span.span_id, None)
+        if twin is not None:  # what it returned, each field as the trace records it (redacted, cut, JSON)
+            kind = str(event.get("event_type"))
+            self.parting.returned(twin, result_of({**event, "outputs": self.inputs_of(kind, event.get("outputs")),
+                                                   "error": self.inputs_of(kind, event.get("error"))}))
+
+    def _nothing_here(self, live: LiveCall, request: RequestSpec | None, strict: bool) -> str:
+        """Why the recording has no answer for this call (`Parting.nothing_here`); for a request that asked a
+        recorded one's body with another query, that one and the query."""
+        otherwise = self.twins.query_difference(request, live) if request is not None and strict else None
+        return self.parting.nothing_here(live, self._served, request is not None and strict, otherwise)
 
     # -- matching ------------------------------------------------------------------------------
     def _live_call(self, named: Named, span: AnsweredSpan, inputs: Foreign) -> LiveCall:
         path, number = self._spans[span.span_id]  # the tracer told us of the span when it opened
         shown = self.inputs_of(f"{named.prefix}_start", inputs)
         return LiveCall(named.component, named.name, named.prefix, path, number, shown, fingerprint(shown))
-
-    def _match(self, live: LiveCall, request: RequestSpec | None, span_id: str, strict: bool) -> RecordedCall | None:
-        if request is not None:  # an HTTP request: by what it asks (requests.py); strictly, only the same ask
-            if self._requests is None:
-                self._requests = RequestIndex(self.recording)
-            return self._requests.match(request, live.inputs, live.fingerprint, self._served,
-                                        self.match == "inputs" or strict)
-        asked = self._asked_for(span_id)
-        if asked is not None:
-            return asked
-        if self.match == "inputs":
-            queue = self._inputs_index().get((live.component, live.name, live.label, live.fingerprint))
-            while queue:
-                call = queue.pop(0)
-                if call.start not in self._served:
-                    return call
-            return None
-        by_path = self.recording.by_path.get(live.path)
-        return by_path if by_path is not None and by_path.start not in self._served else None
-
-    def _since(self) -> str:
-        """Why calls are matched strictly: where the rerun parted, or `strict` itself."""
-        if self.parted is not None:
-            return f"the rerun parted from the recording at {self.parted} ({self.parted_how})"
-        return "strict matching answers only a call that asks what the recording's asked"
-
-    def _asks_otherwise(self, live: LiveCall, twin: RecordedCall | None) -> str | None:
-        """Why a call whose recorded twin was asked something else gets no answer when matching strictly;
-        None when it asks the same (or has no twin)."""
-        if twin is None or self.recording.fingerprint(twin) == live.fingerprint:
-            return None
-        differs = input_difference(self.recording.inputs(twin), live.inputs)
-        return f"it asks something else than {twin.key}, recorded here ({differs}), and {self._since()}"
-
-    def _nothing_here(self, live: LiveCall, strictly: bool) -> str:
-        if not strictly:
-            return "the recording has no call here"
-        near = nearest(self.recording, live, self._served, True, 1)  # a request: what the nearest one asked
-        differs = next((why for why in near[0].reasons if why.startswith("inputs: ")), None) if near else None
-        closest = f" (nearest {near[0].key}, {differs.removeprefix('inputs: ')})" if differs else ""
-        return f"the recording has no request that asks the same{closest}, and {self._since()}"
-
-    def _note_asker(self, span: AnsweredSpan, recorded: RecordedCall) -> None:
-        """Keep which recorded LLM call a request's LLM call is the twin of: the request's own span, or for
-        a request made inside an OpenTelemetry `llm` span (an `http` span), that span."""
-        event = self.recording.timeline.event(recorded.start)
-        if recorded.component == "llm" and isinstance(event.get("span_id"), str):
-            self._askers[span.span_id] = event["span_id"]
-        elif recorded.component == "http" and isinstance(event.get("parent_id"), str) and span.parent_id:
-            self._askers[span.parent_id] = event["parent_id"]
-
-    def _asked_for(self, span_id: str) -> RecordedCall | None:
-        """The recorded tool call with this tool's call id, asked for by the recorded twin of the LLM call
-        that asked for this one; None when either is unknown (the tool is then matched by place)."""
-        ask = self._asks.get(span_id)
-        asker = self._askers.get(ask[0]) if ask is not None else None
-        if ask is None or asker is None:
-            return None
-        return next((call for call in self.recording.asked_tools(asker, ask[1]) if call.start not in self._served),
-                    None)
-
-    def _inputs_index(self) -> dict[tuple[str, str, str, bytes], list[RecordedCall]]:
-        if self._by_inputs is None:
-            index: dict[tuple[str, str, str, bytes], list[RecordedCall]] = {}
-            for call in self.recording.calls:
-                key = (call.component, call.name, call.label, self.recording.fingerprint(call))
-                index.setdefault(key, []).append(call)
-            self._by_inputs = index
-        return self._by_inputs
 
     def _mock_for(self, live: LiveCall, recorded: RecordedCall | None) -> Mock | None:
         """The mock set last among those naming this call: by the recorded call it matched (its
@@ -378,9 +325,9 @@ class Rerun:
         OpenTelemetry): a tool is matched to its recorded twin as an answered call would be, and counts
         as `reran` when it has one; an LLM call, or a tool the recording lacks, counts as live."""
         with self._lock:
-            recorded = self._match(self._live_call(span, span, inputs), None, span.span_id, False) \
+            recorded = self.twins.find(self._live_call(span, span, inputs), None, span.span_id, False) \
                 if span.span_id in self._spans else None
-            source = self._ran(span.component, recorded)
+            source = self._ran(span, span.component, recorded)
             self.tally.counts[source] += 1
             self.tally.unhooked_tools += span.component == "tool"
         mark(span, source, recorded.key if recorded is not None else None)
@@ -413,3 +360,10 @@ class Rerun:
         if pending.answer is None and pending.miss is not None and pending.on_miss == "error":
             raise self._miss(pending)  # accepting a call the recording cannot answer stops the run
         return pending.answer
+
+
+def _for_call(codec: Foreign, key: str) -> Foreign:
+    """The codec a typed value of the rerun's call `key` is built with: a request's mock codec made for that call
+    (`for_call`: the tool call ids it makes are the call's own), any other as it is."""
+    made = getattr(codec, "for_call", None)
+    return made(key) if callable(made) else codec

@@ -120,7 +120,7 @@ def fork_plan(call: str, changes: dict[str, JsonValue], offline: bool, base_url:
     if base_url is not None and offline:
         raise ForkError("--base-url and --offline: an offline fork sends nothing", hint="drop one of them")
     if base_url is not None:
-        _check_base(base_url)
+        check_base_url(base_url)
     model = changes.get("model")
     return ForkPlan(call, change, value, model if isinstance(model, str) else None, offline, base_url)
 
@@ -131,7 +131,9 @@ def _check_key(call: str) -> None:
     CallAddress.parse(call, ForkError)
 
 
-def _check_base(url: str) -> None:
+def check_base_url(url: str) -> None:
+    """`--base-url URL` (a fork's, `verify`'s): an http(s) URL of a server, with no query or fragment; ForkError
+    (a usage error) else."""
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
         raise ForkError(f"--base-url {url}: not an http(s) URL of a server",

@@ -14,6 +14,7 @@ from .answerer import Rerun
 from ..model.json_types import JsonEvent, JsonValue
 
 SCHEMA = "namel3ss-debug/rerun/v1"
+SOURCES = ("recorded", "mocked", "replaced", "forked", "reran", "live")  # the report's counts, and `missed`
 
 
 @dataclass(frozen=True)
@@ -50,7 +51,7 @@ class RerunReport:
     cwd: str
     match: str
     on_miss: str
-    counts: dict[str, int]  # recorded, mocked, replaced, reran, live, missed
+    counts: dict[str, int]  # recorded, mocked, replaced, forked, reran, live, missed
     mocked: tuple[str, ...]
     misses: tuple[Miss, ...]
     notes: tuple[str, ...]
@@ -81,7 +82,7 @@ class RerunReport:
             return f"{self.counts['live']} call(s) ran live instead of being answered from the recording"
         if self.network is not None and self.network.not_reproduced is not None:
             return self.network.not_reproduced
-        if not any(self.counts.get(source) for source in ("recorded", "mocked", "replaced")):
+        if not any(self.counts.get(source) for source in ("recorded", "mocked", "replaced", "forked")):
             if self.counts.get("reran"):  # a run that ran all over again, however alike, was answered by nothing
                 return "nothing was answered from the recording: every call the rerun made ran again"
             return "nothing was answered from the recording: the rerun made no call the recording could answer"
@@ -106,7 +107,7 @@ def build_report(source: str, recording: Recording, rerun: Rerun, outcome_code: 
                              for mock in rerun.mocks if mock.key.text not in used)]
     if network is not None and network.note is not None:
         notes.append(network.note)
-    counts = {name: tally.counts.get(name, 0) for name in ("recorded", "mocked", "replaced", "reran", "live")}
+    counts = {name: tally.counts.get(name, 0) for name in SOURCES}
     counts["missed"] = len(tally.misses)
     return RerunReport(
         source_run=recording.timeline.run_id, source=source, new_run=new.run_id if new is not None else None,

@@ -2,14 +2,15 @@
 
 A request is matched among the recorded requests to the same endpoint (method and path; the host is
 not compared, so a stub or a proxy on another port answers the same run):
-1. one that asked exactly the same (its inputs, as the trace records them, have the same fingerprint),
-   from the same thread and asyncio task if there is one, else the first;
+1. one that asked exactly the same (its inputs, as the trace records them, have the same fingerprint, and its
+   URL the same query, secrets redacted as the trace shows them), from the same thread and asyncio task if there
+   is one, else the first; matching strictly (`--match inputs`, after parting, `verify`), only such a one;
 2. under `--match call` (the default), when none asked the same, the one most like it among the next
    few in order (from the same thread and task if there are any): the app changed what it asks (a code
    change, or an answer mocked before it), and the report shows the difference. "Most like it" is the
-   longest common start of the two bodies as JSON: an agent's next request repeats its conversation
-   so far, so it is most like its own recorded one even when tasks cannot be told apart by name (some
-   frameworks give every task the same one).
+   same query first, then the longest common start of the two bodies as JSON: an agent's next request
+   repeats its conversation so far, so it is most like its own recorded one even when tasks cannot be told
+   apart by name (some frameworks give every task the same one).
 Each recorded request answers once. Matching by content first is what keeps concurrent agents apart:
 three agents under `asyncio.gather` ask different things, so each gets its own answers whatever order
 their requests start in; identical requests go by the order they were made within each task.
@@ -19,11 +20,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Hashable
+from urllib.parse import urlsplit
 
 import orjson
 
 from ..model.rerun_protocol import RequestSpec
 from ..model.json_types import Foreign
+from .candidates import input_difference
 from .recording import RecordedCall, Recording
 
 REQUEST_COMPONENTS = ("llm", "http")
@@ -36,6 +39,7 @@ class RecordedRequest:
     call: RecordedCall
     endpoint: tuple[str, str]
     lineage: tuple[str, str | None]
+    query: str
 
 
 class RequestIndex:
@@ -43,7 +47,7 @@ class RequestIndex:
 
     def __init__(self, recording: Recording):
         self.recording = recording
-        self._exact: dict[tuple[tuple[str, str], bytes], list[RecordedRequest]] = {}
+        self._exact: dict[tuple[tuple[str, str], str, bytes], list[RecordedRequest]] = {}
         self._in_order: dict[tuple[str, str], list[RecordedRequest]] = {}
         self._next: dict[Hashable, int] = {}  # list key -> first position that may still be unserved
         for call in recording.calls:
@@ -58,22 +62,35 @@ class RequestIndex:
             return
         task = start.get("task")
         request = RecordedRequest(call, (http["method"], _path(http["url"])),
-                                  (str(start.get("thread")), task if isinstance(task, str) else None))
-        self._exact.setdefault((request.endpoint, self.recording.fingerprint(call)), []).append(request)
+                                  (str(start.get("thread")), task if isinstance(task, str) else None),
+                                  urlsplit(http["url"]).query)
+        self._exact.setdefault((request.endpoint, request.query, self.recording.fingerprint(call)),
+                               []).append(request)
         self._in_order.setdefault(request.endpoint, []).append(request)
 
     def match(self, spec: RequestSpec, inputs: Foreign, fingerprint: bytes, served: set[int],
               by_inputs_only: bool) -> RecordedCall | None:
         """The recorded call that answers this request, or None."""
-        exact = self._unserved(("exact", spec.endpoint, fingerprint), self._exact.get((spec.endpoint, fingerprint)),
-                               spec, served)
+        asked = (spec.endpoint, spec.query, fingerprint)
+        exact = self._unserved(("exact", *asked), self._exact.get(asked), spec, served)
         if exact:
             return exact[0].call
         if by_inputs_only:
             return None
         later = self._unserved(("order", spec.endpoint), self._in_order.get(spec.endpoint), spec, served,
                                SIMILAR_AMONG)
-        return self._most_like(inputs, later).call if later else None
+        return self._most_like(inputs, spec.query, later).call if later else None
+
+    def query_difference(self, spec: RequestSpec, fingerprint: bytes, served: set[int]) -> str | None:
+        """When a request that found no exact match asks what a recorded one to its endpoint asked but for its
+        URL's query: that call and what differs (`GET /weather: query: recorded 'city=Paris', this call
+        'city=Lisbon'`); else None."""
+        for request in self._unserved(("order", spec.endpoint), self._in_order.get(spec.endpoint), spec, served,
+                                      SIMILAR_AMONG):
+            if self.recording.fingerprint(request.call) == fingerprint and request.query != spec.query:
+                differs = input_difference(request.query, spec.query, "query")
+                return f"{request.call.key}, {differs}"
+        return None
 
     def _unserved(self, key: Hashable, requests: list[RecordedRequest] | None, spec: RequestSpec, served: set[int],
                   most: int = 1) -> list[RecordedRequest]:
@@ -94,12 +111,14 @@ class RequestIndex:
                 break
         return same[:most] or other[:most]
 
-    def _most_like(self, inputs: Foreign, requests: list[RecordedRequest]) -> RecordedRequest:
-        """Of `requests` (in order), the one whose body as JSON starts most like `inputs`'; the first on a tie."""
+    def _most_like(self, inputs: Foreign, query: str, requests: list[RecordedRequest]) -> RecordedRequest:
+        """Of `requests` (in order), the one with the same query whose body as JSON starts most like `inputs`';
+        the first on a tie."""
         if len(requests) == 1:
             return requests[0]
         wanted = _json(inputs)
-        return max(requests, key=lambda request: (_common_start(wanted, _json(self.recording.inputs(request.call))),
+        return max(requests, key=lambda request: (request.query == query,
+                                                  _common_start(wanted, _json(self.recording.inputs(request.call))),
                                                   -request.call.start))
 
 

@@ -199,6 +199,8 @@ class Tracer:
                 event["error"] = {**event["error"], "handled": True}
             if inputs is not None and run.settings.capture_inputs:
                 event["inputs"] = inputs
+            if self.rerun is not None and hold_end is None:  # a tool that ran again is judged by its result
+                self.rerun.ended(span, event)
             if hold_end is not None:
                 hold_end(event)
             else:

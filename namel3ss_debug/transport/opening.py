@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..model.rerun_protocol import MOCKED, REPLACED, RequestSpec, RerunStop
+from ..model.rerun_protocol import GIVEN, RequestSpec, RerunStop
 from ..model.values import from_json
 from ..tracer.context import current
 from ..tracer.core import Tracer
@@ -75,7 +75,7 @@ def _open(tracer: Tracer, request: Outgoing, api: Any, body: Any) -> Exchange | 
                         len(request.body), placed=placed)
     if tracer.rerun is not None:
         spec = RequestSpec(component, name, prefix, request.method, request.path, where_now(),
-                           mock_codec=_mock_codec(api, model, streamed))
+                           mock_codec=MockCodec(api, model, streamed), query=request.shown_query())
         exchange.answer = answer_for(tracer, spec, span, inputs)
     return exchange
 
@@ -124,24 +124,30 @@ def hand_over(http: Any, llm: Any) -> None:
         llm.outputs = {**handed, **(llm.outputs if isinstance(llm.outputs, dict) else {})}
 
 
-def _mock_codec(api: Any, model: str | None, streamed: bool) -> Any:
+class MockCodec:
     """A mock's value as a response record: a text, or an assistant message (`{"content", "tool_calls"}`),
     becomes the API's whole answer saying it (`apis.neutral_record`); an object with an integer `status` is a
     response record as the trace keeps them; any other JSON is the body. A value the API cannot say raises
-    (a ValueError the rerun reports as a miss, naming the call)."""
-    def codec(value: Any) -> dict[str, Any]:
+    (a ValueError the rerun reports as a miss, naming the call). `for_call(KEY)`: the codec of the rerun's call
+    KEY, which makes the ids of the tool calls it answers with from KEY, so no two calls share one."""
+
+    def __init__(self, api: Any, model: str | None, streamed: bool, key: str = ""):
+        self.api, self.model, self.streamed, self.key = api, model, streamed, key
+        self.__qualname__ = f"{api.name if api is not None else 'an HTTP'} response"  # what a miss names
+
+    def for_call(self, key: str) -> MockCodec:
+        return MockCodec(self.api, self.model, self.streamed, key)
+
+    def __call__(self, value: Any) -> dict[str, Any]:
         if isinstance(value, dict) and isinstance(value.get("status"), int):
             return {"headers": {"content-type": "application/json"}, **value}
-        if api is not None and (isinstance(value, str) or apis.is_message(value)):
-            return apis.neutral_record(api, value, model, streamed)
+        if self.api is not None and (isinstance(value, str) or apis.is_message(value)):
+            return apis.neutral_record(self.api, value, self.model, self.streamed, self.key)
         if isinstance(value, str):
             return {"status": 200, "headers": {"content-type": "text/plain"}, "text": value}
         if apis.is_message(value):
             raise ValueError("an assistant message answers an LLM request only, and this one is no known LLM API")
         return {"status": 200, "headers": {"content-type": "application/json"}, "body": value}
-
-    codec.__qualname__ = f"{api.name if api is not None else 'an HTTP'} response"  # what a miss names
-    return codec
 
 
 def broken_by(exchange: Exchange, record: dict[str, Any]) -> BaseException | None:
@@ -167,7 +173,7 @@ def served_record(exchange: Exchange) -> dict[str, Any]:
 
 def _record_of(exchange: Exchange) -> dict[str, Any]:
     answer = exchange.answer
-    if answer.source in (MOCKED, REPLACED):
+    if answer.source in GIVEN:
         return answer.value
     outputs = answer.outputs if isinstance(answer.outputs, dict) else {}
     record = from_json(outputs.get("return"))

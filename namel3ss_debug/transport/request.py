@@ -23,12 +23,15 @@ class Outgoing:
 
     def url(self) -> str:
         """The URL as the trace shows it: query values that look like secrets redacted."""
-        base = f"{self.scheme}://{self.host}{self.path}"
+        query = self.shown_query()
+        return f"{self.scheme}://{self.host}{self.path}" + (f"?{query}" if query else "")
+
+    def shown_query(self) -> str:
+        """The query as the trace shows it, values that look like secrets redacted (what a rerun matches)."""
         if not self.query:  # most API calls: nothing to parse
-            return base
-        query = [(name, "[REDACTED]" if name.lower() in SECRET_QUERY_NAMES else value)
-                 for name, value in parse_qsl(self.query, keep_blank_values=True)]
-        return base + (f"?{urlencode(query)}" if query else "")
+            return ""
+        return urlencode([(name, "[REDACTED]" if name.lower() in SECRET_QUERY_NAMES else value)
+                          for name, value in parse_qsl(self.query, keep_blank_values=True)])
 
 
 def hostname(host: str) -> str:

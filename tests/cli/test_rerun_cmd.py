@@ -16,6 +16,8 @@ import orjson
 import pytest
 from tracehelpers import schema_errors
 
+from namel3ss_debug.transport.apis.neutral import made_id
+
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
 
@@ -234,9 +236,10 @@ def test_a_mock_may_be_an_assistant_message_asking_for_a_tool_which_the_sdk_and_
     assert answer_lines(done.stdout)[:2] == ["Sunny.", "http requests: 0"]
     starts = [event for event in events_of(next(out.glob("*.jsonl"))) if event["event_type"] == "llm_call_start"]
     asked_again = starts[1]["inputs"]["messages"]  # what the app sent after running the tool it was asked for
-    assert asked_again[1]["tool_calls"][0]["id"] == "call_1"
+    made = made_id("call_", "llm:openai.chat#1", 1)  # the mock's tool call, its id made from the call's key
+    assert asked_again[1]["tool_calls"][0]["id"] == made
     assert asked_again[1]["tool_calls"][0]["function"] == {"name": "get_weather", "arguments": '{"city": "Lisbon"}'}
-    assert asked_again[2] == {"role": "tool", "tool_call_id": "call_1", "content": "sunny, 24 C"}
+    assert asked_again[2] == {"role": "tool", "tool_call_id": made, "content": "sunny, 24 C"}
 
 
 def test_a_message_mock_an_api_cannot_say_stops_the_rerun_at_that_call_saying_why(tmp_path):

@@ -22,6 +22,8 @@ import pytest
 from stubserver import StubServer
 from tracehelpers import schema_errors
 
+from namel3ss_debug.transport.apis.neutral import made_id
+
 APP = Path(__file__).parent / "apps" / "fork_weather.py"
 OSLO_CALL = {"content": None, "tool_calls": [{"name": "get_weather", "arguments": {"city": "Oslo"}}]}
 APIS = {(): "openai.chat", ("--stream",): "openai.chat", ("--responses",): "openai.responses",
@@ -121,9 +123,10 @@ def test_an_answer_with_tool_calls_runs_the_new_tool_and_the_next_call_goes_live
     assert len(asked) == 1  # the second call asked something the recording does not have: it went to B
     assert "snow, -3 C" in json.dumps(asked[0])  # with the new tool's result
     if not flags:
-        assert asked[0]["messages"][-1] == {"role": "tool", "tool_call_id": "call_1", "content": "snow, -3 C"}
+        assert asked[0]["messages"][-1] == {"role": "tool", "tool_call_id": made_id("call_", "llm:openai.chat#1", 1),
+                                         "content": "snow, -3 C"}
     assert answer.startswith("Echo: ") and "snow, -3 C" in answer and "[nonce " in answer
-    assert report["counts"]["mocked"] == 1 and report["counts"]["live"] == 1
+    assert report["counts"]["forked"] == 1 and report["counts"]["mocked"] == 0 and report["counts"]["live"] == 1
 
 
 def test_without_live_tools_a_tool_the_recording_lacks_stops_the_fork(stubs):
@@ -194,7 +197,8 @@ def test_offline_stops_at_the_first_request_the_recording_lacks_with_the_nearest
     assert miss["call"] == "llm:openai.chat#2"
     nearest = miss["candidates"][0]
     assert nearest["key"] == "llm:openai.chat#2"
-    assert any("tool_call_id" in reason or "call_1" in reason for reason in nearest["reasons"]), nearest
+    made = made_id("call_", "llm:openai.chat#1", 1)  # the id the fork's answer gave its tool call
+    assert any(made in reason for reason in nearest["reasons"]), nearest
     assert report["network"]["closed_by"] in ("namespace", "guard")
     text = command("replay", str(stubs.recorded()), "--rerun", "-o", str(stubs.directory / "forks"), "--fork",
                    "llm:openai.chat#1", "--answer", json.dumps(paris), "--offline", cwd=stubs.directory)

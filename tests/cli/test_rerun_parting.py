@@ -131,7 +131,8 @@ def test_lisbon_under_on_miss_live_the_stub_answers_the_second_call_and_the_repo
     printed = done.stderr.splitlines()  # --format json: the app's output goes to stderr
     assert "sunny, 24 C" in "\n".join(printed) and "light rain" not in "\n".join(printed)
     assert "http requests: 1" in printed  # the stub answered the second call only
-    assert report["counts"] == {"recorded": 0, "mocked": 1, "replaced": 0, "reran": 1, "live": 1, "missed": 0}
+    assert report["counts"] == {"recorded": 0, "mocked": 1, "replaced": 0, "forked": 0, "reran": 1, "live": 1,
+                                "missed": 0}
     assert report["not_reproduced"] == "1 call(s) ran live instead of being answered from the recording"
     assert report["parted"] == {"call": "llm:openai.chat#1", "how": "mocked"}
     assert run_end(report)["attrs"]["parted"] == {"call": "llm:openai.chat#1", "how": "mocked"}
@@ -169,7 +170,8 @@ def test_after_parting_a_call_with_unchanged_inputs_is_still_answered_from_the_r
     assert done.returncode == 1, done.stderr
     report = orjson.loads(done.stdout)
     assert "Pack for sunny, 24 C" in done.stderr  # chat#2 asked about Lisbon: it ran, not the Paris answer
-    assert report["counts"] == {"recorded": 1, "mocked": 1, "replaced": 0, "reran": 0, "live": 2, "missed": 0}
+    assert report["counts"] == {"recorded": 1, "mocked": 1, "replaced": 0, "forked": 0,
+                                "reran": 0, "live": 2, "missed": 0}
     ends = {e["name"]: e["attrs"]["replay"] for e in events_of(Path(report["new_trace"][0]))
             if e["event_type"].endswith("_end") and "replay" in (e.get("attrs") or {})}
     assert ends == {"chat": "live", "weather": "live", "greet": "recorded"}  # greet asked what it asked

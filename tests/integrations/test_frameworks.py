@@ -192,7 +192,7 @@ def test_rerun_sends_nothing_to_a_server_listening_at_the_recorded_address(recor
     rerun = listening_rerun.run
     assert listening_rerun.hits == []
     report = rerun.report()
-    assert report["counts"] == {"recorded": recorded.app.answered, "mocked": 0, "replaced": 0,
+    assert report["counts"] == {"recorded": recorded.app.answered, "mocked": 0, "replaced": 0, "forked": 0,
                                 "reran": recorded.app.wire_tools, "live": 0, "missed": 0}
     assert (report["reproduced"], rerun.returncode) == (True, 0)
     assert rerun.app_lines() == recorded.run.app_lines()
@@ -224,7 +224,7 @@ def test_a_mocked_call_changes_the_answer_the_app_prints(recorded: Recording, ke
     assert len(printed) == len(expected)
     changed = [(want, got) for want, got in zip(expected, printed) if want != got]
     assert all("usage" in want for want, _ in changed), f"only the mocked call's usage may differ: {changed}"
-    assert rerun.report()["counts"] == {"recorded": recorded.app.answered - 1, "mocked": 1, "replaced": 0,
+    assert rerun.report()["counts"] == {"recorded": recorded.app.answered - 1, "mocked": 1, "replaced": 0, "forked": 0,
                                         "reran": recorded.app.wire_tools, "live": 0, "missed": 0}
 
 

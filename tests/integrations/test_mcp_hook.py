@@ -171,7 +171,8 @@ def test_rerun_sends_no_request_and_answers_the_tool_calls_from_the_recording(re
                                                                             listening: Counted) -> None:
     assert (listening.hits, listening.bodies) == ([], [])
     report = listening.run.report()
-    assert report["counts"] == {"recorded": 6, "mocked": 0, "replaced": 0, "reran": 0, "live": 0, "missed": 0}
+    assert report["counts"] == {"recorded": 6, "mocked": 0, "replaced": 0, "forked": 0,
+                                "reran": 0, "live": 0, "missed": 0}
     assert (report["reproduced"], listening.run.returncode) == (True, 0)
     assert listening.run.app_lines() == recording.run.app_lines()
 
@@ -194,7 +195,8 @@ def test_live_tools_runs_the_mcp_tool_bodies_and_still_answers_the_llm_calls(ben
                                                                            recording: Recording) -> None:
     run, bodies = bodies_ran(bench, lambda: bench.rerun(recording, "--live-tools", "--format", "json"))
     assert bodies == ["Lisbon", "Atlantis"]
-    assert run.report()["counts"] == {"recorded": 4, "mocked": 0, "replaced": 0, "reran": 2, "live": 0, "missed": 0}
+    assert run.report()["counts"] == {"recorded": 4, "mocked": 0, "replaced": 0, "forked": 0,
+                                      "reran": 2, "live": 0, "missed": 0}
     assert run.app_lines() == recording.run.app_lines()
     report = run.report()
     # the bodies ran again and returned what they returned

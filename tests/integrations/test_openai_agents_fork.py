@@ -60,7 +60,7 @@ def test_an_answer_reaches_the_agent_and_the_rest_comes_from_the_recording(bench
     assert done.returncode == 0, done.stderr
     assert answers(done) == ["answer: It is sunny.", "answer: Echo: Is it cold in Oslo? (tool said: snow, -3 C)"]
     assert len(bench.b.hits) == before  # the second question asked what was recorded: answered from it
-    assert report["counts"]["mocked"] == 1 and report["parted"] == {"call": "llm:openai.responses#2",
+    assert report["counts"]["forked"] == 1 and report["parted"] == {"call": "llm:openai.responses#2",
                                                                      "how": "forked"}
 
 

@@ -229,7 +229,8 @@ def test_rerun_sends_no_request_and_answers_the_tool_calls_from_the_recording(re
     listening = reruns["listening"]
     assert (listening.hits, listening.bodies) == ([], [])
     report = listening.run.report()
-    assert report["counts"] == {"recorded": 8, "mocked": 0, "replaced": 0, "reran": 0, "live": 0, "missed": 0}
+    assert report["counts"] == {"recorded": 8, "mocked": 0, "replaced": 0, "forked": 0,
+                                "reran": 0, "live": 0, "missed": 0}
     assert (report["reproduced"], listening.run.returncode) == (True, 0)
     assert listening.run.app_lines() == recording.run.app_lines()
 
@@ -250,7 +251,8 @@ def test_live_tools_runs_the_tool_bodies_and_still_answers_the_llm_calls(recordi
                                                                        reruns: dict[str, Any]) -> None:
     run, bodies = reruns["live_tools"].run, reruns["live_tools"].bodies
     assert bodies == ["Paris", "Oslo"]
-    assert run.report()["counts"] == {"recorded": 6, "mocked": 0, "replaced": 0, "reran": 2, "live": 0, "missed": 0}
+    assert run.report()["counts"] == {"recorded": 6, "mocked": 0, "replaced": 0, "forked": 0,
+                                      "reran": 2, "live": 0, "missed": 0}
     assert run.app_lines() == recording.run.app_lines()
     assert run.report()["reproduced"] is True  # the bodies ran again and returned what they returned
 

@@ -260,8 +260,8 @@ def test_a_rerun_sends_nothing_to_a_listening_server_and_answers_every_tool(runs
     rerun = runs.listened.run
     assert runs.listened.hits == []
     report = rerun.report()
-    assert report["counts"] == {"recorded": APP.requests + len(TOOLS), "mocked": 0, "replaced": 0, "reran": 0,
-                                "live": 0, "missed": 0}
+    assert report["counts"] == {"recorded": APP.requests + len(TOOLS), "mocked": 0, "replaced": 0, "forked": 0,
+                                "reran": 0, "live": 0, "missed": 0}
     assert (report["reproduced"], rerun.returncode) == (True, 0)
     assert rerun.app_lines() == runs.recording.run.app_lines()
 

@@ -15,7 +15,8 @@ from ..event_text import one_line
 from ..text import plural, visible
 
 _SOURCES = (("recorded", "from the recording"), ("mocked", "mocked"), ("replaced", "replaced at the console"),
-            ("reran", "run again (judged by what they returned)"), ("live", "run live"), ("missed", "missed"))
+            ("forked", "answered by the fork"), ("reran", "run again (judged by what they returned)"),
+            ("live", "run live"), ("missed", "missed"))
 
 
 def announce(recorded: Any, run_id: str | None) -> Text:
@@ -124,7 +125,10 @@ def _divergence(report: RerunReport) -> list[Text]:
              _pair("", f"recorded: {_ref(first.old)}"),
              _pair("", f"rerun:    {_ref(first.new)}"),
              _pair("", counts)]
-    if report.mocked:
+    if report.parted_how == "forked":
+        lines.append(_pair("", f"the rerun was forked at {report.parted}: a divergence after it is what the fork "
+                               "changed"))
+    elif report.mocked:
         lines.append(_pair("", f"the rerun was mocked from {report.mocked[0]} on: a divergence after it is "
                                "what the mock changed"))
     return lines

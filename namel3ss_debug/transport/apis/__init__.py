@@ -62,18 +62,19 @@ def named(name: str, provider: str = "unknown") -> Api | None:
     return found(provider) if found is not None else None
 
 
-def neutral_record(api: Api, value: Any, model: str | None, streamed: bool) -> dict[str, Any]:
+def neutral_record(api: Api, value: Any, model: str | None, streamed: bool, seed: str = "") -> dict[str, Any]:
     """The response record of `api` saying a provider-neutral answer: a text, or an assistant message
-    `{"content": TEXT|null, "tool_calls": [{"name": ..., "arguments": {...}}]}` (call ids `call_1`...
-    unless given). Raises AnswerShapeError (a ValueError) naming what is wrong with the value, or that the
-    API's answers are mocked as a text only (Ollama, legacy completions, embeddings).
+    `{"content": TEXT|null, "tool_calls": [{"name": ..., "arguments": {...}}]}` (call ids made from `seed`, the
+    key of the call it answers, in the API's shape, unless given: `neutral.made_id`). Raises AnswerShapeError
+    (a ValueError) naming what is wrong with the value, or that the API's answers are mocked as a text only
+    (Ollama, legacy completions, embeddings).
 
     >>> record = neutral_record(OpenAIChat("openai"), {"content": None, "tool_calls": [
     ...     {"name": "get_weather", "arguments": {"city": "Paris"}}]}, "gpt-4o", streamed=False)
     >>> record["body"]["choices"][0]["message"]["tool_calls"][0]["function"]
     {'name': 'get_weather', 'arguments': '{"city": "Paris"}'}
     """
-    return api.mock(said_of(value), model, streamed)
+    return api.mock(said_of(value, seed), model, streamed)
 
 
 def neutral_answer(name: str, record: Any) -> dict[str, Any] | None:

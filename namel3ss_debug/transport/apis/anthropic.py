@@ -65,7 +65,7 @@ class AnthropicMessages(BodyApi):
 def _blocks(said: Said) -> list[dict[str, Any]]:
     """A text block (when there is a text, or nothing else), then a `tool_use` block a call."""
     texts = [{"type": "text", "text": said.content or ""}] if said.content is not None or not said.tool_calls else []
-    return texts + [{"type": "tool_use", "id": call.id, "name": call.name, "input": call.arguments}
+    return texts + [{"type": "tool_use", "id": call.id_as("toolu_01"), "name": call.name, "input": call.arguments}
                     for call in said.tool_calls]
 
 

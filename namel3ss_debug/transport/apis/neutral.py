@@ -3,12 +3,19 @@ a text, or an assistant message `{"content": TEXT|null, "tool_calls": [{"name": 
 Each API's `mock` turns a `Said` into its own response record (`records.py`), so one value answers a chat,
 Responses, Anthropic or Gemini call, streamed or not.
 
->>> said_of({"content": None, "tool_calls": [{"name": "get_weather", "arguments": {"city": "Lisbon"}}]})
-Said(content=None, tool_calls=(ToolCall(name='get_weather', arguments={'city': 'Lisbon'}, id='call_1'),))
+A tool call given no id gets one in the API's own shape (`call_...`, `toolu_...`; a Responses item `fc_...`),
+made from the key of the call it answers (`seed`, `llm:openai.chat#2`) and its number among the answer's tool
+calls: unique in the run, and the same in every rerun that gives the same answer at the same call.
+
+>>> said = said_of({"content": None, "tool_calls": [{"name": "get_weather", "arguments": {"city": "Lisbon"}}]},
+...                "llm:openai.chat#1")
+>>> said.tool_calls[0].id, said.tool_calls[0].id_as("toolu_01")
+('call_3750d955146141ec249491b6', 'toolu_013750d955146141ec249491b6')
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass
 from typing import Any
@@ -23,11 +30,23 @@ class AnswerShapeError(ValueError):
 
 @dataclass(frozen=True)
 class ToolCall:
-    """A tool the model asks for: its name, its arguments (a JSON object) and its call id."""
+    """A tool the model asks for: its name, its arguments (a JSON object), the call id the answer gave it
+    (`given`, None: none), and what one is made from: the answered call's key (`seed`) and its `number`."""
 
     name: str
     arguments: dict[str, Any]
-    id: str
+    given: str | None = None
+    seed: str = ""
+    number: int = 1
+
+    @property
+    def id(self) -> str:
+        """Its call id as OpenAI's chat and Responses (`call_id`) and Gemini write it."""
+        return self.id_as("call_")
+
+    def id_as(self, prefix: str) -> str:
+        """Its call id: the one given, else one made in an API's shape, `prefix` and 24 hex digits."""
+        return self.given or made_id(prefix, self.seed, self.number)
 
     @property
     def arguments_json(self) -> str:
@@ -52,8 +71,16 @@ def is_message(value: Any) -> bool:
                                                             isinstance(value["content"], str)))
 
 
-def said_of(value: Any) -> Said:
-    """The answer a text or an assistant message says. Raises AnswerShapeError naming what is wrong."""
+def made_id(prefix: str, seed: str, number: int, digits: int = 24) -> str:
+    """An id the model did not give: `prefix`, then hex digits of a digest of the answered call's key (`seed`)
+    and the number of what it names in that answer, so that no two calls of a run share one."""
+    digest = hashlib.blake2b(f"{seed}/{number}".encode("utf-8", "backslashreplace"), digest_size=16).hexdigest()
+    return prefix + digest[:digits]
+
+
+def said_of(value: Any, seed: str = "") -> Said:
+    """The answer a text or an assistant message says, its tool calls' ids made from `seed` (the key of the call
+    it answers) where none is given. Raises AnswerShapeError naming what is wrong."""
     if isinstance(value, str):
         return Said(value)
     if not is_message(value):
@@ -72,10 +99,10 @@ def said_of(value: Any) -> Said:
         raise AnswerShapeError("tool_calls must be a list of {\"name\": ..., \"arguments\": {...}}")
     if content is None and not calls:
         raise AnswerShapeError("an assistant message needs a content or at least one tool call")
-    return Said(content, tuple(_tool_call(call, number) for number, call in enumerate(calls, 1)))
+    return Said(content, tuple(_tool_call(call, number, seed) for number, call in enumerate(calls, 1)))
 
 
-def _tool_call(call: Any, number: int) -> ToolCall:
+def _tool_call(call: Any, number: int, seed: str) -> ToolCall:
     where = f"tool_calls[{number - 1}]"
     if not isinstance(call, dict):
         raise AnswerShapeError(f'{where} must be an object {{"name": ..., "arguments": {{...}}}}')
@@ -89,7 +116,7 @@ def _tool_call(call: Any, number: int) -> ToolCall:
         raise AnswerShapeError(f"{where}.arguments must be a JSON object, not {type(arguments).__name__}")
     if given is not None and (not isinstance(given, str) or not given):
         raise AnswerShapeError(f"{where}.id must be a text")
-    return ToolCall(name, arguments, given or f"call_{number}")
+    return ToolCall(name, arguments, given, seed, number)
 
 
 def text_only(said: Said, api_name: str) -> str:

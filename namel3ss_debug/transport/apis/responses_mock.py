@@ -33,7 +33,7 @@ def mock_events(said: Said, model: str) -> list[dict[str, Any]]:
 
 def _output(said: Said) -> list[dict[str, Any]]:
     message = [_message(said.content)] if said.content is not None else []
-    return message + [_function_call(call, number) for number, call in enumerate(said.tool_calls, 1)]
+    return message + [_function_call(call) for call in said.tool_calls]
 
 
 def _message_events(item: dict[str, Any], index: int) -> list[dict[str, Any]]:
@@ -63,8 +63,8 @@ def _message(value: str | None) -> dict[str, Any]:
             "content": [] if value is None else [_text_part(value)]}
 
 
-def _function_call(call: ToolCall, number: int) -> dict[str, Any]:
-    return {"type": "function_call", "id": f"fc_mock_{number}", "call_id": call.id, "name": call.name,
+def _function_call(call: ToolCall) -> dict[str, Any]:
+    return {"type": "function_call", "id": call.id_as("fc_"), "call_id": call.id, "name": call.name,
             "arguments": call.arguments_json, "status": "completed"}
 
 

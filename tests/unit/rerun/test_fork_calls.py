@@ -46,7 +46,7 @@ def test_an_answer_goes_through_the_codec_and_a_later_call_asking_otherwise_runs
     assert said == "A raincoat."  # the second chat asked for Oslo: not the recorded "Sunscreen."
     assert REAL == ["Oslo", "Pack for Oslo: rain, 9 C"]  # the fork's call did not run; the new tool and chat did
     assert session.parted == "llm:chat#1" and session.parted_how == "forked"
-    assert [e["attrs"]["replay"] for e in events if e["event_type"] == "llm_call_end"] == ["mocked", "live"]
+    assert [e["attrs"]["replay"] for e in events if e["event_type"] == "llm_call_end"] == ["forked", "live"]
 
 
 def test_offline_stops_at_the_first_call_the_recording_does_not_have():

@@ -131,11 +131,10 @@ def test_a_call_run_live_parts_the_run() -> None:
 def test_strict_matches_from_the_first_call() -> None:
     trip = Trip()
     _, events = record(trip.app)
-    WEATHER["Paris"] = "hail, 2 C"  # the tool, fixed or broken, now returns something else
-    try:
-        result, _, session = rerun(events, trip.app, strict=True, live_tools=True)
-    finally:
-        WEATHER["Paris"] = "rain, 11 C"
+    for event in events:  # the recorded chat#2 asked something else than the app asks now
+        if event["event_type"] == "llm_call_start" and event["inputs"].get("prompt", "").startswith("Weather"):
+            event["inputs"] = {**event["inputs"], "prompt": "Weather there: fog, 3 C"}
+    result, _, session = rerun(events, trip.app, strict=True)
     assert isinstance(result, RerunMiss)
     assert session.parted is None
     miss = session.tally.misses[0]
@@ -143,16 +142,29 @@ def test_strict_matches_from_the_first_call() -> None:
     assert "strict matching answers only a call that asks what the recording's asked" in miss.why
 
 
-def test_without_strict_the_same_rerun_gets_the_stale_answer() -> None:
+def test_a_tool_run_again_that_returns_otherwise_parts_the_run_and_the_next_call_misses() -> None:
     trip = Trip()
     _, events = record(trip.app)
-    WEATHER["Paris"] = "hail, 2 C"
+    WEATHER["Paris"] = "hail, 2 C"  # the tool, fixed or broken, now returns something else
     try:
         result, _, session = rerun(events, trip.app, live_tools=True)
     finally:
         WEATHER["Paris"] = "rain, 11 C"
-    assert result[0] == "pack for: rain, 11 C"  # what strict matching is for
+    assert isinstance(result, RerunMiss)  # never the recorded "pack for: rain, 11 C", a stale answer
+    assert (session.parted, session.parted_how) == ("tool:weather#1", "live")
+    miss = session.tally.misses[0]
+    assert miss.call == "llm:chat#2" and "hail, 2 C" in miss.why
+    assert "the rerun parted from the recording at tool:weather#1 (live)" in miss.why
+    assert session.tally.counts == {"recorded": 1, "reran": 1}
+
+
+def test_a_tool_run_again_that_returns_what_was_recorded_does_not_part_the_run() -> None:
+    trip = Trip()
+    _, events = record(trip.app)
+    result, new_events, session = rerun(events, trip.app, live_tools=True)
+    assert result[0] == "pack for: rain, 11 C" and session.parted is None
     assert session.tally.counts == {"recorded": 3, "reran": 1}
+    assert "parted" not in next(e for e in new_events if e["event_type"] == "run_end")["attrs"]
 
 
 def test_part_keeps_the_first_parting() -> None:
@@ -196,3 +208,24 @@ def test_accepting_a_call_that_misses_after_parting_stops_the_run() -> None:
     result, _, session = rerun(events, trip.app, stepper=Console("accept"), mocks=mocks(**{"llm:chat#1": "Lisbon"}))
     assert isinstance(result, RerunMiss)
     assert [miss.call for miss in session.tally.misses] == ["tool:weather#1"]
+
+
+def test_a_tool_run_again_whose_result_was_recorded_redacted_returned_what_was_recorded() -> None:
+    key = "sk-proj-" + "a1B2c3D4e5F6g7H8i9J0k1L2" * 2
+
+    @trace_tool_call(name="token")
+    def token() -> str:
+        return key
+
+    @trace_llm_call(name="chat")
+    def chat(prompt: str) -> str:
+        return f"used {len(prompt)} characters"
+
+    @trace_agent_execution(name="keys")
+    def app() -> str:
+        return chat(f"call with {token()}")
+
+    _, events = record(app)
+    assert key not in str(events)  # recorded redacted
+    result, _, session = rerun(events, app, live_tools=True)
+    assert session.parted is None and session.tally.counts == {"recorded": 1, "reran": 1}  # judged as recorded

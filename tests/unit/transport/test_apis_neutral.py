@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from namel3ss_debug.transport.apis import AnswerShapeError, is_message, neutral_answer, neutral_record, recognise
+from namel3ss_debug.transport.apis.neutral import made_id
 
 CHAT = recognise("POST", "api.openai.com", "/v1/chat/completions", {"messages": []})
 RESPONSES = recognise("POST", "api.openai.com", "/v1/responses", {"input": "hi"})
@@ -19,6 +20,12 @@ OLLAMA = recognise("POST", "127.0.0.1:11434", "/api/chat", {"messages": []})
 COMPLETIONS = recognise("POST", "api.openai.com", "/v1/completions", {"prompt": "x"})
 ASKED = {"content": "Checking.", "tool_calls": [{"name": "get_weather", "arguments": {"city": "Paris"}},
                                                 {"name": "book", "arguments": {}, "id": "mine"}]}
+SHAPE = {"openai.chat": "call_", "openai.responses": "call_", "anthropic.messages": "toolu_01",
+         "gemini.generate_content": "call_"}  # the prefix of a call id each API's mock makes
+
+
+def made(api: Any, seed: str = "", number: int = 1) -> str:
+    return made_id(SHAPE[api.name], seed, number)
 
 
 def said_back(api: Any, record: dict[str, Any]) -> dict[str, Any]:
@@ -33,8 +40,18 @@ def said_back(api: Any, record: dict[str, Any]) -> dict[str, Any]:
 @pytest.mark.parametrize("api", [CHAT, RESPONSES, ANTHROPIC, GEMINI], ids=lambda api: api.name)
 def test_each_api_says_the_text_and_the_tool_calls_with_ids_made_up_in_order(api: Any, streamed: bool) -> None:
     record = neutral_record(api, ASKED, "m", streamed)
-    assert said_back(api, record) == {"text": "Checking.", "calls": [("call_1", "get_weather", {"city": "Paris"}),
+    assert said_back(api, record) == {"text": "Checking.", "calls": [(made(api), "get_weather", {"city": "Paris"}),
                                                                      ("mine", "book", {})]}
+
+
+@pytest.mark.parametrize("api", [CHAT, RESPONSES, ANTHROPIC, GEMINI], ids=lambda api: api.name)
+def test_a_made_id_is_the_answered_calls_own_and_the_same_in_every_rerun(api: Any) -> None:
+    def ids(seed: str) -> list[str]:
+        return [call[0] for call in said_back(api, neutral_record(api, ASKED, "m", False, seed))["calls"]]
+
+    first, second = ids(f"llm:{api.name}#1"), ids(f"llm:{api.name}#2")
+    assert first[0] != second[0] and first[0] == made(api, f"llm:{api.name}#1")
+    assert first == ids(f"llm:{api.name}#1") and first[1] == second[1] == "mine"  # deterministic; given kept
 
 
 @pytest.mark.parametrize("api", [CHAT, RESPONSES, ANTHROPIC, GEMINI, OLLAMA, COMPLETIONS], ids=lambda api: api.name)
@@ -80,7 +97,7 @@ def test_a_message_is_told_from_a_response_record_and_from_a_body() -> None:
 def test_a_record_reads_back_as_the_answer_it_says_with_its_call_ids(api: Any, streamed: bool) -> None:
     back = neutral_answer(api.name, neutral_record(api, ASKED, "m", streamed))
     assert back == {"content": "Checking.", "tool_calls": [
-        {"name": "get_weather", "arguments": {"city": "Paris"}, "id": "call_1"},
+        {"name": "get_weather", "arguments": {"city": "Paris"}, "id": made(api)},
         {"name": "book", "arguments": {}, "id": "mine"}]}
     assert neutral_answer(api.name, neutral_record(api, {"content": None, "tool_calls": ASKED["tool_calls"]},
                                                    "m", streamed))["content"] is None

@@ -6,11 +6,13 @@ text or an assistant message with tool calls; each SDK's parsed object must carr
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import pytest
 
 from namel3ss_debug.transport.apis import neutral_record, recognise
+from namel3ss_debug.transport.apis.neutral import made_id
 
 openai = pytest.importorskip("openai")
 base_client = pytest.importorskip("openai._base_client")
@@ -21,6 +23,7 @@ CALLS = [{"name": "get_weather", "arguments": {"city": "Paris", "days": 2}},
          {"name": "get_time", "arguments": {"zone": "Europe/Paris"}}]
 ASKED = {"content": "Let me look.", "tool_calls": CALLS}
 WANTED = [("get_weather", {"city": "Paris", "days": 2}), ("get_time", {"zone": "Europe/Paris"})]
+IDS = [made_id("call_", "", 1), made_id("call_", "", 2)]  # made for a call with no key (`seed`)
 
 
 def wire(record: dict[str, Any]) -> bytes:
@@ -37,14 +40,19 @@ def wire(record: dict[str, Any]) -> bytes:
     return "".join(lines).encode()
 
 
-def answering(value: Any) -> Any:
-    """A transport answering every LLM request with `value`, as the API it calls says it."""
+def answering(value: Any, keyed: bool = False) -> Any:
+    """A transport answering every LLM request with `value`, as the API it calls says it; `keyed`: each answer's
+    tool call ids made from the key of the request it answers, as a rerun's (`llm:openai.chat#2`)."""
+    numbers: dict[str, int] = {}
+
     def replay(request: Any) -> Any:
         body = json.loads(request.content)
         api = recognise(request.method, request.url.netloc.decode(), request.url.path, body)
         assert api is not None, request.url
         asked = api.request(request.url.path, body)
-        record = neutral_record(api, value, asked.model, asked.streamed)
+        numbers[api.name] = numbers.get(api.name, 0) + 1
+        seed = f"llm:{api.name}#{numbers[api.name]}" if keyed else ""
+        record = neutral_record(api, value, asked.model, asked.streamed, seed)
         return httpx.Response(record["status"], headers=record["headers"], content=wire(record))
 
     return httpx.MockTransport(replay)
@@ -119,7 +127,7 @@ def test_openai_chat_reads_an_answer_with_tool_calls_whole_streamed_and_through_
     reply = sdk.chat.completions.create(model="gpt-4o", messages=USER).choices[0]
     assert (reply.message.content, chat_calls(reply.message), reply.finish_reason) == \
         ("Let me look.", WANTED, "tool_calls")
-    assert [call.id for call in reply.message.tool_calls] == ["call_1", "call_2"]
+    assert [call.id for call in reply.message.tool_calls] == IDS
     with sdk.chat.completions.stream(model="gpt-4o", messages=USER) as stream:  # merges the chunks' pieces
         final = stream.get_final_completion().choices[0].message
     assert (final.content, chat_calls(final)) == ("Let me look.", WANTED)
@@ -136,11 +144,11 @@ def test_openai_responses_reads_an_answer_with_tool_calls_whole_streamed_and_thr
         return (response.output_text, [(call.name, json.loads(call.arguments)) for call in calls],
                 [call.call_id for call in calls])
 
-    assert said(sdk.responses.create(model="gpt-4.1", input="hi")) == ("Let me look.", WANTED, ["call_1", "call_2"])
+    assert said(sdk.responses.create(model="gpt-4.1", input="hi")) == ("Let me look.", WANTED, IDS)
     events = list(sdk.responses.create(model="gpt-4.1", input="hi", stream=True))
-    assert said(events[-1].response) == ("Let me look.", WANTED, ["call_1", "call_2"])
+    assert said(events[-1].response) == ("Let me look.", WANTED, IDS)
     with sdk.responses.stream(model="gpt-4.1", input="hi") as stream:  # checks the events' order and ids
-        assert said(stream.get_final_response()) == ("Let me look.", WANTED, ["call_1", "call_2"])
+        assert said(stream.get_final_response()) == ("Let me look.", WANTED, IDS)
 
 
 def test_anthropic_reads_an_answer_with_tool_calls_whole_streamed_and_through_its_helper(calling: Any) -> None:
@@ -178,3 +186,21 @@ def test_an_answer_of_tool_calls_only_has_no_text_in_any_sdk() -> None:
         assert (message.content, chat_calls(message)) == (None, WANTED[:1])
         response = sdk.responses.create(model="gpt-4.1", input="hi")
         assert [item.type for item in response.output] == ["function_call"]
+
+
+def test_tool_calls_of_two_answered_calls_get_distinct_ids_in_each_apis_shape_that_the_sdks_read() -> None:
+    anthropic = pytest.importorskip("anthropic")
+    with httpx.Client(transport=answering(ASKED, keyed=True)) as http:
+        sdk = openai.OpenAI(api_key="sk-test", base_url="http://127.0.0.1:8123/v1", http_client=http)
+        chat = [call.id for _ in range(2)
+                for call in sdk.chat.completions.create(model="gpt-4o", messages=USER).choices[0].message.tool_calls]
+        items = [item for _ in range(2) for item in sdk.responses.create(model="gpt-4.1", input="hi").output
+                 if item.type == "function_call"]
+        claude = anthropic.Anthropic(api_key="sk-ant-test", base_url="http://127.0.0.1:8123", http_client=http)
+        blocks = [block.id for _ in range(2) for block in claude.messages.create(
+            model="claude-test", max_tokens=64, messages=USER).content if block.type == "tool_use"]
+    for ids, shape in ((chat, r"call_[0-9a-f]{24}"), ([item.call_id for item in items], r"call_[0-9a-f]{24}"),
+                       ([item.id for item in items], r"fc_[0-9a-f]{24}"), (blocks, r"toolu_01[0-9a-f]{24}")):
+        assert len(ids) == 4 and len(set(ids)) == 4, ids  # two calls in each of two answers: no id twice
+        assert all(re.fullmatch(shape, made) for made in ids), ids
+    assert chat[0] == made_id("call_", "llm:openai.chat#1", 1)  # the same in every rerun of that call
