@@ -14,7 +14,8 @@ The rule, whose every step is a rerun the caller counts:
    - hi = n was never probed (every probe kept the failure): probe the full substitution. Not flipped:
      **none** (substituting every candidate keeps the failure: no call of these flips it). Flipped: c_n is
      **found**, alone not tried.
-   - else probe c_hi **alone** (no other candidate substituted). Flipped: **found**, and the
+   - else probe c_hi **alone** (no other candidate substituted; when hi = 1 the prefix probed was c_1 alone
+     already, and is not rerun). Flipped: **found**, and the
      flip is that one call's. Not flipped: **not monotone** (the first hi flip it, the first hi - 1 do not,
      c_hi alone does not: the flip needs more than the one call).
 3. A probe with no outcome stops the search: **stopped**, nothing concluded.
@@ -87,6 +88,8 @@ def search(candidates: Sequence[T], flips: Callable[[tuple[T, ...]], bool | None
         flipped = probe(PREFIX, tuple(candidates))
         status = STOPPED if flipped is None else FOUND if flipped else NONE
         return Search(status, call if flipped else None, None, tuple(probes))
+    if high == 1:  # the prefix that flipped it is the first call alone: known, no second rerun of it
+        return Search(FOUND, call, True, tuple(probes))
     flipped = probe(ALONE, (call,))
     if flipped is None:
         return Search(STOPPED, None, None, tuple(probes))
