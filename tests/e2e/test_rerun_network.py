@@ -331,7 +331,8 @@ def test_a_rerun_with_the_network_closed_does_not_export_live_and_says_so(workdi
     again = command(AS_ROOT, workdir, "replay", "recorded", "--rerun", "--no-cache", "-o", "reruns", "--format",
                     "json", **exporting)
     assert "warning: live export (exporters: otlp) is off for this rerun: the network is closed while the app " \
-           "runs; send the new run afterwards with namel3ss-debug export TRACE --to otlp" in again.stderr
+           "runs, open only to a call run live (a fork's, --live-tools), while it runs; send the new run " \
+           "afterwards with namel3ss-debug export TRACE --to otlp" in again.stderr
     start = orjson.loads(Path(orjson.loads(again.stdout)["new_trace"][0]).read_bytes().splitlines()[1])
     assert start["attrs"]["config"]["exporters"] == ["jsonl"]
     assert start["attrs"]["config_sources"]["exporters"] == "--rerun (the network is closed)"
