@@ -17,6 +17,7 @@ from typing import Any, Sequence
 
 from ..config import ResolvedSettings
 from ..model.errors import Namel3ssDebugError, UsageError
+from ..model.rerun_protocol import RerunStop
 from ..tracer.api import get_tracer
 from ..tracer.argv import process_is_cli
 from ..redaction.redact import Redactor
@@ -167,6 +168,8 @@ def _execute(target: Target, prepared: Any = None,
             module, code = _script_main(script, loaded[0][1] if loaded else None)
         sys.modules["__main__"] = module
         _run_code(code, module)
+    except RerunStop as exc:  # a SystemExit of ours: the rerun stopped the app, it did not exit
+        return 1, exc
     except SystemExit as exc:
         return _exit_code(exc), None
     except KeyboardInterrupt as exc:

@@ -136,11 +136,13 @@ class RerunSource(Protocol):
     def end_attrs(self) -> JsonObject: ...  # added to the new run's `run_end` attrs (`parted`)
 
 
-class RerunStop(BaseException):
+class RerunStop(SystemExit):
     """Ends the app's rerun from inside a traced call (a miss, a quit at the console).
 
-    A BaseException, like KeyboardInterrupt, so that an app's `except Exception` around the call does
-    not swallow it and run on with an answer that was never given.
+    Not an Exception, so that an app's `except Exception` around the call does not swallow it and run on with
+    an answer that was never given; a SystemExit, because that is what asyncio lets out of a task that no one
+    awaits (a framework's background worker, as LlamaIndex's workflow steps are): it stops the event loop
+    instead of leaving the app waiting for ever on a step that died.
     """
 
 

@@ -138,6 +138,18 @@ def test_a_mocked_tool_gives_the_agent_the_mocked_value_and_the_request_carrying
     assert "agent:forecaster#1 > tool:get_time#1 end: outputs.return" in mocked.stdout
 
 
+def test_a_miss_in_a_workflow_step_under_on_miss_error_ends_the_rerun_with_the_miss(runs: Reruns) -> None:
+    """The miss is raised in a workflow step, a task LlamaIndex runs and does not await: the stop must still end
+    the app (it once waited for ever on the dead step), with the miss named and no live call."""
+    stopped = runs.bench.rerun(runs.recording, "--mock", 'tool:get_time#1="23:59"', "--on-miss", "error")
+    assert stopped.returncode == 1, stopped.stderr
+    assert stopped.verdict() == "not reproduced: 1 call(s) had no recorded answer"
+    assert ("miss          llm:openai.chat#3 at agent:forecaster#1 > llm:openai.chat#3: the recording has no "
+            "request that asks the same") in stopped.stdout
+    assert "parted        at tool:get_time#1 (mocked)" in stopped.stdout
+    assert not any(line.startswith("answer: ") for line in stopped.app_lines()), "the app stopped at the miss"
+
+
 def test_live_tools_runs_the_tool_bodies_and_answers_the_llm_calls(runs: Reruns) -> None:
     assert runs.bodies_live == runs.bodies_recorded
     assert runs.live.app_lines() == runs.recording.run.app_lines()
