@@ -14,7 +14,7 @@ import click
 
 from ..model.errors import UsageError
 from .errors import warn
-from .judging import show, tell
+from .judging import expect_option, parse_expect, show, tell
 from .progress import bars
 from .replay_cmd import announcer
 from .suggest import Choice
@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 @click.option("--good", "good", metavar="RUN", help="Take the replacement answers from a good run of the same app "
               "(a trace file or run id): each LLM and tool call whose twin of the same key there returned "
               "something else.")
+@expect_option
 @click.option("--format", "fmt", type=Choice(["text", "json"]), default="text", show_default=True,
               help="json: the report as one JSON document on stdout (the app's output goes to stderr).")
 @click.option("--cwd", "cwd", type=click.Path(path_type=Path, file_okay=False), metavar="DIR",
@@ -41,8 +42,8 @@ if TYPE_CHECKING:
               help="Workspace config to read (its checks, trace_output_dir).")
 @click.option("-y", "--yes", "allowed", is_flag=True, help="Run the app the trace names even when it is not "
               "plainly this project's, without asking. Read the trace first: bisect runs its code.")
-def bisect(trace: str, answers_path: Path | None, good: str | None, fmt: str, cwd: Path | None,
-           output: str | None, config_path: Path | None, allowed: bool) -> None:
+def bisect(trace: str, answers_path: Path | None, good: str | None, expect: str | None, fmt: str,
+           cwd: Path | None, output: str | None, config_path: Path | None, allowed: bool) -> None:
     """Find the earliest call of a failed run whose replacement answer makes
     the failure go away, by offline reruns of the app.
 
@@ -51,7 +52,8 @@ def bisect(trace: str, answers_path: Path | None, good: str | None, fmt: str, cw
     --good RUN), in the order the bad run made them. Each rerun substitutes
     some of them (as --mock does) and answers the others from the bad run;
     it flips when none of the bad run's failures happens in it (judged as
-    verify judges a run: exit status, errors, the workspace's checks).
+    verify judges a run: exit status, errors, the workspace's checks and
+    --expect, so a run that exited 0 with a wrong final output is failed).
 
     \b
     The search is a binary search over the first k calls substituted, then
@@ -73,10 +75,11 @@ def bisect(trace: str, answers_path: Path | None, good: str | None, fmt: str, cw
       namel3ss-debug bisect debug/traces/bad.jsonl --good debug/traces/good.jsonl
       namel3ss-debug bisect bad.jsonl --answers fixes.json
       namel3ss-debug bisect bad.jsonl --answers fixes.json --format json | jq .call
+      namel3ss-debug bisect bad.jsonl --good good.jsonl --expect 'contains:sunny'
 
     Exit codes: 0 a call was found, 1 none, not monotone or stopped, 2 usage
-    (neither or both of --answers and --good, a bad answers file, a run that
-    passed; the app not allowed), 3 a trace that cannot be read.
+    (neither or both of --answers and --good, a bad answers file or --expect
+    rule, a run that passed; the app not allowed), 3 a trace that cannot be read.
     """
     from ..ops.bisect import BisectOptions, bisect_app  # noqa: PLC0415 - slow to import: not for --help
     from ..ops.environment import Environment  # noqa: PLC0415 - loads when the command runs
@@ -88,13 +91,14 @@ def bisect(trace: str, answers_path: Path | None, good: str | None, fmt: str, cw
         raise UsageError("bisect needs the replacement answers: give one of --answers FILE and --good RUN",
                          hint="e.g. namel3ss-debug bisect bad.jsonl --good good.jsonl")
     answers = _answers(answers_path) if answers_path is not None else None
+    expectation = parse_expect(expect)
     env = Environment.current(warn, bars(True))
     sources, _ = open_traces(TraceArgs((trace,), False, False, config_path), env)
     goods = open_traces(TraceArgs((good,), False, False, config_path), env)[0] if good is not None else [None]
     if len(sources) != 1 or len(goods) != 1:
         raise UsageError("bisect compares one bad run with one set of answers", hint="name one trace file or run id")
-    options = BisectOptions(reader=make_reader(False, env), answers=answers, good=goods[0], cwd=cwd, output=output,
-                            config_path=config_path, app_stdout_to_stderr=fmt == "json")
+    options = BisectOptions(reader=make_reader(False, env), answers=answers, good=goods[0], expect=expectation,
+                            cwd=cwd, output=output, config_path=config_path, app_stdout_to_stderr=fmt == "json")
     report = bisect_app(sources[0], options, env, announcer(cwd, allowed, sources[0].label, env),
                         lambda number, keys: tell(probing(number, keys)))
     show(report, fmt, bisect_json, render_bisect)

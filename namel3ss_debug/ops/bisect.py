@@ -12,8 +12,8 @@ recorded. A call that does not is answered from the replacements: with `--good`,
 same key if it asks what that one asked; with `--answers`, by the file's answer for its key whatever it asks.
 Anything else is a miss, which stops that rerun (no outcome: the search stops and says so).
 
-Each rerun is judged as `verify` judges a run (`rerun/outcome.py`, `rerun/verdict.py`): it **flips** when none
-of the bad run's failures happens in it.
+Each rerun is judged as `verify` judges a run (`rerun/outcome.py`, `rerun/verdict.py`: the workspace's `checks`
+and `--expect` too, the bad run's outcome as well): it **flips** when none of the bad run's failures happens in it.
 
     report = bisect_app(source, BisectOptions(...), env, announce=..., probing=...)
 """
@@ -37,6 +37,7 @@ from ..rerun.bisect import Search, search
 from ..rerun.bisect_report import BisectReport, BisectRerun, Candidate
 from ..rerun.call_paths import PathTable
 from ..rerun.candidates import LiveCall
+from ..rerun.expect import Expectation
 from ..rerun.recording import RecordedCall, Recording
 from ..rerun.verdict import judge
 from ..store.reader import TraceReader
@@ -56,6 +57,7 @@ class BisectOptions:
     reader: TraceReader
     answers: dict[str, JsonValue] | None
     good: RunSource | None
+    expect: Expectation | None  # --expect: a run whose final output breaks it failed, the bad run and each rerun
     cwd: Path | None
     output: str | None
     config_path: Path | None
@@ -63,7 +65,7 @@ class BisectOptions:
 
     @property
     def judging(self) -> Judging:
-        return Judging("bisect", "the bad run", "reruns", self.reader, None, self.cwd, self.output,
+        return Judging("bisect", "the bad run", "reruns", self.reader, self.expect, self.cwd, self.output,
                        self.config_path)
 
 
@@ -75,7 +77,8 @@ def bisect_app(source: RunSource, options: BisectOptions, env: Environment,
     with judge_recording(source, options.judging, env) as judged:
         if judged.outcome.passed:
             raise UsageError(f"the run in {source.label} passed, so it has no failure to bisect",
-                             hint="give a failed run (one that exited non-zero, raised, or broke a `checks` rule)")
+                             hint="give a failed run (one that exited non-zero, raised, broke a `checks` rule or "
+                                  "--expect)")
         good = _good_recording(options.good, options.reader, env)
         try:
             return _bisect(judged, good, options, announce, probing)

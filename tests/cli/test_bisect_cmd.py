@@ -1,7 +1,8 @@
 """`bisect TRACE` on recorded decorated-function apps (`namel3ss_debug.testing.FakeLLM`, no network): a planted bad
 answer found among 20 calls in at most ceil(log2(20)) + 1 = 6 reruns, a failure that needs two answers replaced
-(not monotone), answers that never flip it (none), a good run whose substituted answer changes the later calls'
-requests (answered from the good run where they ask what it asked), and bad input.
+(not monotone), answers that never flip it (none), a run that exited 0 whose final output breaks `--expect`, a
+good run whose substituted answer changes the later calls' requests (answered from the good run where they ask
+what it asked), and bad input.
 
 Each app is recorded with `namel3ss-debug trace`; bisect reruns it offline with `--answers` or `--good`. Two more apps
 are raw openai conversations against a stub on 127.0.0.1 (a framework known only from the wire): no rerun reaches it.
@@ -42,6 +43,40 @@ def main():
     if wrong:
         raise ValueError(f"steps {wrong} answered ERROR")
     print("all 20 steps done")
+
+
+main()
+'''
+
+SUMMARY_APP = '''
+"""12 steps, each one LLM call, then a summary call told how many answered ERROR; exits 0 whatever they said.
+argv[1]: the steps that answer ERROR."""
+import sys
+
+from namel3ss_debug import trace_agent_execution, trace_llm_call
+from namel3ss_debug.testing import FakeCompletion, FakeLLM
+
+BAD = {int(step) for step in sys.argv[1].split(",") if step}
+
+
+def respond(prompt):
+    if prompt.startswith("summarize"):
+        return "all steps good" if prompt.endswith(" 0 wrong") else "some steps went wrong"
+    return "ERROR" if int(prompt.split()[1]) in BAD else "ok " + prompt.split()[1]
+
+
+LLM = FakeLLM(responder=respond)
+
+
+@trace_llm_call(name="chat", codec=FakeCompletion)
+def chat(prompt):
+    return LLM.complete(prompt)
+
+
+@trace_agent_execution(name="summary")
+def main():
+    said = [chat(f"step {step} of 12").text for step in range(1, 13)]
+    print(chat(f"summarize: {said.count('ERROR')} wrong").text)
 
 
 main()
@@ -151,6 +186,26 @@ def test_answers_that_never_flip_it_find_none(tmp_path):
     assert report["reruns"][-1]["flipped"] is False
 
 
+def test_expect_makes_a_run_that_exited_0_failed_and_bisects_its_final_output_to_the_planted_call(tmp_path):
+    trace = recorded(tmp_path, SUMMARY_APP, "9")  # exits 0; its final output says some steps went wrong
+    answers = {f"llm:chat#{step}": completion(f"fine {step}") for step in range(1, 13)}
+    answers["llm:chat#13"] = completion("all steps good")  # the summary, once it is asked about 0 wrong
+    fixes = answers_file(tmp_path, answers)
+    passed = command("bisect", str(trace), "-o", "new", "--answers", str(fixes), cwd=tmp_path)
+    assert passed.returncode == 2 and "passed, so it has no failure to bisect" in passed.stderr
+    done, report = bisect(tmp_path, trace, "--answers", str(fixes), "--expect", "contains:all steps good")
+    assert (done.returncode, report["status"], report["call"]) == (0, "found", "llm:chat#9"), done.stderr
+    recorded_outcome = report["recorded"]
+    assert (recorded_outcome["exit_code"], recorded_outcome["final_output"]) == (0, "some steps went wrong")
+    assert [f["kind"] + " " + f["name"] for f in recorded_outcome["failures"]] == ["expect contains:all steps good"]
+    assert report["rerun_count"] == len(report["reruns"]) <= 5  # ceil(log2(13)) + 1
+    flips = {tuple(rerun["substituted"]): rerun["flipped"] for rerun in report["reruns"]}
+    assert all(flipped == ("llm:chat#9" in keys) for keys, flipped in flips.items())
+    assert flips[("llm:chat#9",)] is True
+    flipped = next(rerun for rerun in report["reruns"] if rerun["flipped"])
+    assert flipped["outcome"]["final_output"] == "all steps good" and flipped["outcome"]["failures"] == []
+
+
 def test_a_good_run_answers_the_later_calls_whose_requests_changed(tmp_path):
     good = recorded(tmp_path, TRIP_APP, "Lisbon+Oslo", into="good")
     bad = recorded(tmp_path, TRIP_APP, "Atlantis", into="bad")  # weather(Atlantis) raises KeyError
@@ -183,7 +238,9 @@ def test_bad_input_is_one_line_and_exit_2(tmp_path):
     unknown = answers_file(tmp_path, {"llm:chat#21": completion("x")})
     done = command("bisect", str(trace), "--answers", str(unknown), cwd=tmp_path)
     assert done.returncode == 2 and "has no such call" in done.stderr
-    assert "Traceback" not in neither.stderr + done.stderr
+    rule = command("bisect", str(trace), "--answers", str(fixed_steps(tmp_path)), "--expect", "sunny", cwd=tmp_path)
+    assert rule.returncode == 2 and "--expect 'sunny' is not a rule" in rule.stderr
+    assert "Traceback" not in neither.stderr + done.stderr + rule.stderr
 
 
 def test_a_run_that_passed_has_nothing_to_bisect(tmp_path):
