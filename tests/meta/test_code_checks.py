@@ -5,7 +5,6 @@ is there for (a type error in a module of the package, an import inside a functi
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 import sys
@@ -15,8 +14,9 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 # mypy's cache lives outside the clone, so that a fresh checkout on a machine that ran it before checks only
-# what changed (about 1 s instead of 30)
-MYPY_CACHE = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "namel3ss-debug" / "mypy"
+# what changed (about 1 s instead of 30); under ~/.cache as tests/venvs.py's venvs, not under XDG_CACHE_HOME,
+# which tests/conftest.py points at a directory of the session's (a cache there never outlived a run)
+MYPY_CACHE = Path.home() / ".cache" / "namel3ss-debug" / "mypy"
 RUFF = [sys.executable, "-m", "ruff", "check", "--no-cache"]
 MYPY = [sys.executable, "-m", "mypy", "--cache-dir", str(MYPY_CACHE)]
 # the folders pyproject.toml checks as `mypy --strict` does (its last [[tool.mypy.overrides]])
