@@ -4,14 +4,14 @@ rerun its raw request instead of a `RequestSpec` is refused where it asks."""
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = ROOT / "namel3ss_debug"
-MYPY_CACHE = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "namel3ss-debug" / "mypy"
+# tests/meta/test_code_checks.py's: not under XDG_CACHE_HOME, which tests/conftest.py makes the session's own
+MYPY_CACHE = Path.home() / ".cache" / "namel3ss-debug" / "mypy"
 
 
 def shadowed(tmp_path: Path, relative: str, old: str, new: str) -> list[str]:
