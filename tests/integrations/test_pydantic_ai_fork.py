@@ -1,6 +1,6 @@
 """Fork, verify and bisect on a hooked framework: a pydantic-ai agent (apps/fork_pydantic_ai.py, its tool
-answered by the hook in a rerun) recorded against stub A; forks and verify go live to stub B, bisect reruns
-offline. Nothing after a recording reaches A (`forkbench`)."""
+answered by the hook in a rerun) on OpenAI chat, or on Anthropic (streamed), recorded against stub A; forks and
+verify go live to stub B, bisect reruns offline. Nothing after a recording reaches A (`forkbench`)."""
 
 from __future__ import annotations
 
@@ -91,6 +91,43 @@ def test_model_sends_the_call_and_the_next_to_b_and_the_tool_is_answered_from_th
     assert tools == "tool runs: none"  # B asked for get_weather(Paris), as A did: the recorded result
     assert "light rain, 14 C" in answer and "[nonce " in answer
     assert report["counts"]["live"] == 2
+
+
+@pytest.fixture(scope="module")
+def claude(forks: ForkBench) -> Path:
+    trace = forks.record(APP, "What is the weather in Paris", "anthropic")
+    assert [answer["stream"] for answer in forks.a.answers[-2:]] == [True, True]  # pydantic-ai streamed both
+    return trace
+
+
+def test_an_answer_on_anthropic_is_built_as_the_stream_pydantic_ai_reads(forks, claude):
+    before = len(forks.b.hits)
+    run, report = forks.fork(claude, "--fork", "llm:anthropic.messages#2", "--answer", "It is sunny.",
+                             "--base-url", forks.b.url)
+    assert run.returncode == 0, run.stderr
+    assert run.app_lines() == ["answer: It is sunny.", "tool runs: none"]
+    assert len(forks.b.hits) == before and report["parted"] == {"call": "llm:anthropic.messages#2", "how": "forked"}
+
+
+def test_a_tool_call_answer_on_anthropic_runs_the_tool_and_the_next_request_goes_to_b(forks, claude):
+    before = len(forks.b.hits)
+    run, report = forks.fork(claude, "--fork", "llm:anthropic.messages#1", "--answer",
+                             tool_call("get_weather", city="Oslo"), "--base-url", forks.b.url, "--live-tools")
+    assert run.returncode == 0, run.stderr
+    answer, tools = run.app_lines()
+    assert tools == "tool runs: Oslo"
+    [(method, path)] = forks.b.hits[before:]
+    assert path.startswith("/v1/messages")
+    [asked] = forks.b.requests[before:]
+    said, result = asked["messages"][-2:]
+    # the fork's answer as pydantic-ai read it from Anthropic's stream, sent back as the assistant's turn
+    [use] = [block for block in said["content"] if block["type"] == "tool_use"]
+    assert (said["role"], use["name"], use["input"]) == ("assistant", "get_weather", {"city": "Oslo"})
+    [returned] = result["content"]
+    assert returned["type"] == "tool_result" and returned["tool_use_id"] == use["id"]
+    assert "snow, -3 C" in str(returned["content"])
+    assert "snow, -3 C" in answer and "[nonce " in answer
+    assert report["counts"]["live"] == 1 and report["misses"] == []
 
 
 def test_verify_judges_the_fixed_tool_fixed(forks):
