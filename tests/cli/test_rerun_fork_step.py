@@ -112,3 +112,15 @@ def test_offline_a_call_the_recording_lacks_stops_the_run_when_accepted(bench):
     assert sent == []
     assert "not reproduced: 1 call(s) had no recorded answer" in done.stdout
     assert "send it live: drop --offline" in done.stdout
+
+
+def test_as_json_the_fork_s_stop_names_its_recorded_call_and_the_answer_as_the_fork_s(bench):
+    done, sent = bench.step(["s", "s", "s"], "--fork", "llm:openai.chat#2", "--answer", "Take an umbrella.",
+                            "--format", "json")
+    assert done.returncode == 0, done.stderr
+    shown = [json.loads(line) for line in done.stdout.splitlines() if '"namel3ss-debug/rerun-stop/v1"' in line]
+    assert [(stop["call"], stop["recorded"], stop["answer"]["source"]) for stop in shown] == [
+        ("llm:openai.chat#1", "llm:openai.chat#1", "recorded"),
+        ("tool:get_weather#1", "tool:get_weather#1", "recorded"),
+        ("llm:openai.chat#2", "llm:openai.chat#2", "forked")]
+    assert shown[2]["answer"]["outputs"] == {"return": "Take an umbrella."} and sent == []
