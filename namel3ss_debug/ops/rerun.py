@@ -107,7 +107,7 @@ def rerun_app(source: RunSource, options: RerunOptions, env: Environment,
         report = build_report(source.label, recording, session, outcome.exit_code, new_timeline, new_paths,
                               tuple(recorded.target.argv), str(recorded.cwd), network)
         if options.fork is not None:
-            report = replace(report, exit_code=fork_exit_code(report, outcome.exit_code))
+            report = replace(report, exit_code=fork_exit_code(report, outcome.exit_code), fork=replay_of["fork"])
         error = outcome.exception
         shown = error if error is not None and not isinstance(error, (KeyboardInterrupt, RerunStop)) else None
         return RerunDone(report, shown, stepper.errors if stepper is not None else 0)

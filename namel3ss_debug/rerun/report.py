@@ -64,6 +64,7 @@ class RerunReport:
     ran_again: tuple[RanAgain, ...] = ()  # the tools that ran again with a recorded twin: both results
     parted: str | None = None  # the call where the rerun parted from the recording (Rerun.parted)
     parted_how: str | None = None  # how: mocked, replaced, forked or live
+    fork: dict[str, JsonValue] | None = None  # --fork: its call, change and model, as run_start's replay_of.fork
 
     @property
     def reproduced(self) -> bool:
