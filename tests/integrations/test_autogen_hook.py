@@ -35,7 +35,6 @@ pytestmark = pytest.mark.frameworks
 APP = App("autogen_app", ("autogen_agentchat", "autogen_ext.models.openai", "opentelemetry.sdk.trace"), 4, 2)
 MODES = {"otel": {"AUTOGEN_OTEL": "1"}, "plain": {}}
 REPRODUCED = "reproduced: the rerun matches the recording"
-DIVERGED = "not reproduced: the rerun diverged from the recording"
 BODIES = ["get_weather Paris", "get_time Paris"]
 TOOLS = [("get_weather", {"city": "Paris"}, "light rain, 14 C"), ("get_time", {"city": "Paris"}, "14:05")]
 
@@ -143,8 +142,11 @@ def test_live_tools_runs_the_tool_bodies_and_judges_what_they_returned(modes: di
 @pytest.mark.parametrize("mode", MODES)
 def test_a_changed_tool_run_live_is_a_divergence_at_its_result(modes: dict[str, Mode], mode: str) -> None:
     changed = modes[mode].changed
-    assert modes[mode].bodies_changed == BODIES
-    assert changed.verdict() == DIVERGED, changed.stdout
+    # the tool parts the rerun: the next model request carries 'heat wave' and misses, never the stale answer,
+    # so the rerun stops there, before the model could ask for get_time
+    assert modes[mode].bodies_changed == BODIES[:1]
+    assert changed.verdict() == "not reproduced: 1 call(s) had no recorded answer", changed.stdout
+    assert "parted        at tool:get_weather#1 (live)" in changed.stdout
     divergence = next(line for line in changed.stdout.splitlines() if line.startswith("divergence"))
     assert divergence.endswith("tool:get_weather#1 end: outputs.return: recorded 'light rain, 14 C', "
                                "rerun 'heat wave, 38 C'"), divergence
