@@ -72,6 +72,7 @@ def _read_seconds(tmp_path: Path, entries: int) -> float:
     return cpu_seconds(lambda: read_rules_file(path, tmp_path))
 
 
+@pytest.mark.slow
 def test_reading_is_linear_in_the_entries(tmp_path):
     assert_linear(lambda entries: _read_seconds(tmp_path, entries), 2_000, 40_000)
 

@@ -280,6 +280,7 @@ def outliving_chain(depth: int) -> list[dict[str, Any]]:
     return trace.events
 
 
+@pytest.mark.slow
 def test_a_chain_whose_children_outlive_their_parents_is_laid_out_in_linear_time():
     # every span tried every lane and walked its ancestors: 2,000 deep took 34 s, 20,000 never ended
     chains = {depth: outliving_chain(depth) for depth in (250, 1000, 2000, 4000)}

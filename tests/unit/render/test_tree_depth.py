@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import random
 
+import pytest
 from growth import assert_linear, cpu_seconds
 from rich.console import Console
 from rich.tree import Tree
@@ -99,5 +100,6 @@ def _seconds(depth: int) -> float:
     return cpu_seconds(lambda: drawn(roots, 100), tries=3)
 
 
+@pytest.mark.slow
 def test_a_chain_is_drawn_in_linear_time():
     assert_linear(_seconds, 500, 10_000)
