@@ -51,9 +51,10 @@ def bisect(trace: str, answers_path: Path | None, good: str | None, expect: str 
     The candidates are the calls with a replacement answer (--answers FILE, or
     --good RUN), in the order the bad run made them. Each rerun substitutes
     some of them (as --mock does) and answers the others from the bad run;
-    it flips when none of the bad run's failures happens in it (judged as
-    verify judges a run: exit status, errors, the workspace's checks and
-    --expect, so a run that exited 0 with a wrong final output is failed).
+    it flips when it passes, judged as verify judges a run (exit status,
+    errors, the workspace's checks and --expect, so a run that exited 0 with
+    a wrong final output is failed, and one that fails another way has not
+    flipped).
 
     \b
     The search is a binary search over the first k calls substituted, then

@@ -13,14 +13,13 @@ same key if it asks what that one asked; with `--answers`, by the file's answer 
 Anything else is a miss, which stops that rerun (no outcome: the search stops and says so).
 
 Each rerun is judged as `verify` judges a run (`rerun/outcome.py`, `rerun/verdict.py`: the workspace's `checks`
-and `--expect` too, the bad run's outcome as well): it **flips** when none of the bad run's failures happens in it.
+and `--expect` too, the bad run's outcome as well): it **flips** when it passes (a rerun that fails another way has not fixed the run).
 
     report = bisect_app(source, BisectOptions(...), env, announce=..., probing=...)
 """
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -198,5 +197,5 @@ def _probe(number: int, keys: tuple[str, ...], judged: JudgedRecording, session:
         return BisectRerun(number, keys, paths, counts, stopped, None, judge(old, None, stopped), None)
     with opened_run(paths) as (new_source, new_timeline):
         new = judged.judge(new_source, new_timeline)
-    flipped = not Counter(old.labels()) & Counter(new.labels())
+    flipped = new.passed  # a rerun that breaks another way has not fixed the run
     return BisectRerun(number, keys, paths, counts, None, new, judge(old, new), flipped)

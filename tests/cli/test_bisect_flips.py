@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
 from rerunhelpers import command
 
 APP = '''
@@ -42,9 +41,6 @@ main()
 '''
 
 
-@pytest.mark.xfail(strict=True, reason="rerun/bisect: a rerun flips the outcome when none of the bad run's failures "
-                   "happens in it, so one that crashed another way (unhandled IndexError for a handled KeyError) "
-                   "counts as flipped, and bisect says `found` (exit 0) with that rerun's verdict `regressed`")
 def test_an_answer_that_breaks_the_app_another_way_does_not_flip_it(tmp_path: Path) -> None:
     (tmp_path / "app.py").write_text(APP)
     done = command("trace", "-q", "-o", "recorded", "app.py", cwd=tmp_path)
