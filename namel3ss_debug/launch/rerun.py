@@ -35,13 +35,17 @@ def recorded_form(event_type: str, inputs: Any) -> Any:
 
 
 def run_again(recorded: Recorded, resolved: ResolvedSettings, rerun: Rerun, replay_of: dict[str, Any], *,
-              app_stdout_to_stderr: bool = False) -> tuple[Outcome, Network]:
+              app_stdout_to_stderr: bool = False, last: bool = True) -> tuple[Outcome, Network]:
     """Run the app in its recorded directory with `tracer.rerun` set and the network closed (`closing.py`),
     entering the directory and reading the code as `locate` pinned them; the new run's `run_start` names
-    the run it reruns (`attrs.replay_of`). Returns how the app ended and how the network was closed."""
+    the run it reruns (`attrs.replay_of`). Returns how the app ended and how the network was closed.
+
+    With `last` (the process runs no app after this one) the command's run ends as the interpreter would end
+    it (`run_traced`'s `own_process`); that shuts thread pools for good, so a command that runs the app again
+    (verify's tries, bisect's reruns) passes False and its runs end when the main module does."""
     tracer = get_tracer()
     saved = os.getcwd()
-    own_process = process_is_cli()
+    own_process = last and process_is_cli()
     assert recorded.where is not None  # recorded_target locates what it finds
     enter(recorded.where)  # the folder consent judged, by descriptor: not the name looked up again
     tracer.rerun = rerun

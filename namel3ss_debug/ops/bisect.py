@@ -187,7 +187,7 @@ def _probe(number: int, keys: tuple[str, ...], judged: JudgedRecording, session:
            app_stdout_to_stderr: bool) -> BisectRerun:
     """One rerun with `keys` substituted, judged against the bad run."""
     ran, _ = run_again(judged.recorded, judged.resolved, session, judged.replay_of(sorted(keys)),
-                       app_stdout_to_stderr=app_stdout_to_stderr)
+                       app_stdout_to_stderr=app_stdout_to_stderr, last=False)  # the search may rerun it again
     paths = tuple(str(path) for path in ran.run.paths)
     tally = session.tally
     counts = {name: tally.counts.get(name, 0) for name in ("recorded", "mocked")}

@@ -76,7 +76,7 @@ def _try(number: int, judged: JudgedRecording, options: VerifyOptions) -> Try:
     session = VerifyingRerun(judged.recording(), base_url=options.base_url, live_requests=options.live_tools,
                              inputs_of=recorded_form)
     ran, network = run_again(judged.recorded, judged.resolved, session, judged.replay_of([]),
-                             app_stdout_to_stderr=options.app_stdout_to_stderr)
+                             app_stdout_to_stderr=options.app_stdout_to_stderr, last=options.repeat == 1)
     paths = tuple(str(path) for path in ran.run.paths)
     tally = session.tally
     counts = {name: tally.counts.get(name, 0) for name in ("recorded", "reran", "live")}
