@@ -179,6 +179,7 @@ def content(event: JsonEvent, places: Mapping[str, str] | None = None) -> JsonEv
     """
     said = {name: event.get(name) for name in ("event_type", "component", "name", "status", "inputs",
                                                "outputs", "usage", "model")}
+    said["outputs"] = _without_call_ids(said["outputs"])
     error = event.get("error")
     if isinstance(error, dict):
         said["error"] = {"type": error.get("type"), "message": error.get("message")}
@@ -202,6 +203,21 @@ def volatile_attribute(key: str) -> bool:
     [True, True, False]
     """
     return not _VOLATILE_WORDS.isdisjoint(key.rsplit(".", 1)[-1].split("_"))
+
+
+def _without_call_ids(outputs: JsonValue) -> JsonValue:
+    """An LLM answer's tool calls without their ids, which the provider (or a fork's made answer) mints anew
+    for every call: what was asked for, and with which arguments, is the answer.
+
+    >>> _without_call_ids({"tool_calls": [{"id": "call_9", "name": "get_weather", "arguments": "{}"}]})
+    {'tool_calls': [{'name': 'get_weather', 'arguments': '{}'}]}
+    """
+    calls = outputs.get("tool_calls") if isinstance(outputs, dict) else None
+    if not isinstance(outputs, dict) or not isinstance(calls, list):
+        return outputs
+    steady = [{key: item for key, item in call.items() if key != "id"} if isinstance(call, dict) else call
+              for call in calls]
+    return {**outputs, "tool_calls": steady}
 
 
 def _steady(key: str, value: JsonValue) -> JsonValue:

@@ -136,3 +136,21 @@ def test_a_tool_matched_by_its_call_id_is_compared_with_that_twin_wherever_it_ra
     assert (result.first, result.different, result.only_old, result.only_new) == (None, 0, 0, 0)
     by_place = compare(timeline_of(recorded), timeline_of(one_named(AGENTS[::-1])))
     assert by_place.first is not None and by_place.first.what.startswith("agent:forecaster#1 > tool:get_weather#1")
+
+
+def test_a_tool_calls_id_minted_anew_is_no_divergence_and_its_arguments_are() -> None:
+    """A provider (or a fork's made answer) mints a tool call's id for every answer: the divergence is what the
+    model asked for, never the id."""
+    def asked(call_id: str, city: str) -> list[Event]:
+        b = TraceBuilder()
+        root = b.run_start()
+        llm = b.start("llm", "openai.chat", root, inputs={"messages": ["Which city?"]})
+        b.end(llm, 5, outputs={"tool_calls": [{"id": call_id, "name": "get_weather", "arguments": {"city": city}}]})
+        b.run_end()
+        return b.events
+
+    same = compare(timeline_of(asked("call_stub1", "Paris")), timeline_of(asked("call_3750d9", "Paris")))
+    assert (same.first, same.different) == (None, 0)
+    moved = compare(timeline_of(asked("call_stub1", "Paris")), timeline_of(asked("call_3750d9", "Lisbon")))
+    assert moved.first is not None and moved.first.what == (
+        "llm:openai.chat#1 end: outputs.tool_calls[0].arguments.city: recorded 'Paris', rerun 'Lisbon'")
