@@ -29,6 +29,11 @@ class Fork(NamedTuple):
     change: str
     model: str | None = None
 
+    def text(self) -> str:
+        """`llm:openai.chat#2 (model gpt-4o-mini)`: the call and the change, as every text view says them."""
+        change = self.change if self.model is None else f"{self.change} {self.model}"
+        return f"{self.call} ({change})"
+
 
 class Parted(NamedTuple):
     """The recorded call where a rerun parted from its recording, and how its answer came: `mocked`,
@@ -61,10 +66,7 @@ class Lineage(NamedTuple):
 
     def fork_text(self) -> str | None:
         """`llm:openai.chat#2 (model gpt-4o-mini)`: the fork's call and change; None for a plain rerun."""
-        if self.fork is None:
-            return None
-        change = self.fork.change if self.fork.model is None else f"{self.fork.change} {self.fork.model}"
-        return f"{self.fork.call} ({change})"
+        return None if self.fork is None else self.fork.text()
 
 
 def lineage_of(start_attrs: object, end_attrs: object = None) -> Lineage | None:
@@ -75,10 +77,11 @@ def lineage_of(start_attrs: object, end_attrs: object = None) -> Lineage | None:
         return None
     run_id = _text(replay_of, "run_id")
     return Lineage(run_id if run_id is not None else UNKNOWN, _text(replay_of, "trace"),
-                   _fork(_field(replay_of, "fork")), _parted(_field(end_attrs, "parted")))
+                   fork_of(_field(replay_of, "fork")), _parted(_field(end_attrs, "parted")))
 
 
-def _fork(value: object) -> Fork | None:
+def fork_of(value: object) -> Fork | None:
+    """The fork a `replay_of.fork` object names, whatever its JSON shape; None unless it has a call and a change."""
     call, change = _text(value, "call"), _text(value, "change")
     if call is None or change is None:
         return None

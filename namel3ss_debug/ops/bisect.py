@@ -13,7 +13,8 @@ same key if it asks what that one asked; with `--answers`, by the file's answer 
 Anything else is a miss, which stops that rerun (no outcome: the search stops and says so).
 
 Each rerun is judged as `verify` judges a run (`rerun/outcome.py`, `rerun/verdict.py`: the workspace's `checks`
-and `--expect` too, the bad run's outcome as well): it **flips** when it passes (a rerun that fails another way has not fixed the run).
+and `--expect` too, the bad run's outcome as well): it **flips** when it passes (a rerun that fails another way
+has not fixed the run).
 
     report = bisect_app(source, BisectOptions(...), env, announce=..., probing=...)
 """

@@ -87,7 +87,8 @@ def search(candidates: Sequence[T], flips: Callable[[tuple[T, ...]], bool | None
     if not high_seen:
         flipped = probe(PREFIX, tuple(candidates))
         status = STOPPED if flipped is None else FOUND if flipped else NONE
-        return Search(status, call if flipped else None, None, tuple(probes))
+        alone = True if flipped and len(candidates) == 1 else None  # one candidate: all of them is it alone
+        return Search(status, call if flipped else None, alone, tuple(probes))
     if high == 1:  # the prefix that flipped it is the first call alone: known, no second rerun of it
         return Search(FOUND, call, True, tuple(probes))
     flipped = probe(ALONE, (call,))

@@ -27,8 +27,8 @@ class Candidate:
 class BisectRerun:
     """One rerun of the search: the calls it substituted, its new trace, how its calls were answered
     (`recorded`: from the bad run, `mocked`: a replacement), why it was stopped (None: the app ended), its
-    outcome and verdict against the bad run, and whether the bad run's failure no longer happens (`flipped`;
-    None: no outcome)."""
+    outcome and verdict against the bad run, and whether it passes, the bad run's failure gone and no other
+    (`flipped`; None: no outcome)."""
 
     number: int
     substituted: tuple[str, ...]

@@ -64,3 +64,17 @@ def test_an_answer_fork_s_json_report_names_its_call_and_change(recorded):
 def test_a_rerun_that_is_no_fork_has_a_null_fork(recorded):
     report, start = recorded.rerun()
     assert report["fork"] is None and "fork" not in start["attrs"]["replay_of"]
+
+
+def test_the_text_report_names_the_fork_s_call_change_and_model(recorded):
+    done = command("replay", str(recorded.trace), "--rerun", "-o", str(recorded.directory / "new"), "--fork",
+                   "llm:openai.chat#1", "--model", "gpt-[bold]other", "--base-url", recorded.b.url,
+                   cwd=recorded.directory, timeout=180)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert "fork          llm:openai.chat#1 (model gpt-[bold]other)" in lines  # a model name shown as text
+    assert lines.index("fork          llm:openai.chat#1 (model gpt-[bold]other)") + 1 == lines.index(
+        "parted        at llm:openai.chat#1 (forked)")
+    plain = command("replay", str(recorded.trace), "--rerun", "-o", str(recorded.directory / "new"),
+                    cwd=recorded.directory, timeout=180)
+    assert not any(line.startswith("fork ") for line in plain.stdout.splitlines())

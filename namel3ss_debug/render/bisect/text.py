@@ -38,7 +38,7 @@ def conclusion(report: BisectReport) -> str:
     count = len(report.reruns)
     if report.status == FOUND:
         alone = "; it flips it alone too" if report.alone else "; not tried alone (the rerun budget was spent)"
-        return f"found {report.call}: substituting it flips the outcome ({count} reruns){alone}"
+        return f"found {report.call}: substituting it flips the outcome ({count} rerun{'s' * (count != 1)}){alone}"
     if report.status == NONE:
         return "none: substituting every candidate call does not flip the outcome"
     if report.status == NOT_MONOTONE:

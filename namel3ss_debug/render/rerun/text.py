@@ -8,6 +8,7 @@ from typing import Any
 from rich.console import Group
 from rich.text import Text
 
+from ...model.lineage import fork_of
 from ...rerun.candidates import short_repr
 from ...rerun.compare import EventRef
 from ...rerun.report import Ending, RerunReport
@@ -40,6 +41,9 @@ def render_report(report: RerunReport) -> Group:
     lines.extend(_ran_again(report))
     if report.mocked:
         lines.append(_pair("changed", ", ".join(report.mocked)))
+    fork = fork_of(report.fork)
+    if fork is not None:
+        lines.append(_pair("fork", fork.text()))
     if report.parted is not None:
         lines.append(_pair("parted", f"at {report.parted} ({report.parted_how})"))
     for miss in report.misses:

@@ -23,3 +23,9 @@ def test_the_first_call_whose_prefix_flipped_is_found_alone_without_another_reru
     found = search(CALLS[:3], lambda subset: "llm:chat#1" in subset)
     assert (found.status, found.call, found.alone) == (FOUND, "llm:chat#1", True)
     assert [probe.substituted for probe in found.probes] == [("llm:chat#1",)]
+
+
+def test_one_candidate_that_flips_is_found_alone_by_its_one_rerun():
+    found = search(CALLS[:1], lambda subset: "llm:chat#1" in subset)
+    assert (found.status, found.call, found.alone) == (FOUND, "llm:chat#1", True)
+    assert [probe.substituted for probe in found.probes] == [("llm:chat#1",)]
