@@ -29,10 +29,14 @@ class Fork(NamedTuple):
     change: str
     model: str | None = None
 
+    @property
+    def change_text(self) -> str:
+        """The change as every text view says it: `answer`, `ask`, `model gpt-4o-mini`, `resample`."""
+        return self.change if self.model is None else f"{self.change} {self.model}"
+
     def text(self) -> str:
         """`llm:openai.chat#2 (model gpt-4o-mini)`: the call and the change, as every text view says them."""
-        change = self.change if self.model is None else f"{self.change} {self.model}"
-        return f"{self.call} ({change})"
+        return f"{self.call} ({self.change_text})"
 
 
 class Parted(NamedTuple):

@@ -72,6 +72,7 @@ class PendingCall:
     miss: str | None = None
     generator: bool = False  # the call yields items: a replacement is the list of them
     on_miss: str = "error"  # what accepting a call with no answer does: stop the run (error) or run it live
+    fork: str | None = None  # the fork's own call: its change (`model gpt-4o`), as the console says it
 
     def view(self) -> JsonObject:
         """The call as breakpoint conditions and `p` see it: the fields of its start event, and the
@@ -217,7 +218,8 @@ class Rerun:
             if recorded is not None and answer is not None:
                 self._served.add(recorded.start)
             pending = PendingCall(live, self.recording.table.text(live.path), recorded, answer, typed, miss_why,
-                                  spec.generator, self.on_miss_for(spec.component))
+                                  spec.generator, self.on_miss_for(spec.component),
+                                  self.fork.change_text if at_fork and self.fork is not None else None)
             if miss_why is not None and pending.on_miss == "error" and self.stepper is None:
                 raise self._miss(pending)
         if self.stepper is not None:

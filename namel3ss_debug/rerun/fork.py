@@ -26,6 +26,7 @@ from urllib.parse import urlsplit, urlunsplit
 from ..model.calls import CallAddress
 from ..model.errors import UsageError
 from ..model.json_types import JsonObject, JsonValue
+from ..model.lineage import Fork
 
 CHANGES = ("answer", "ask", "model", "resample")
 # Where each API's request carries what it asks: the field `--ask` replaces.
@@ -90,6 +91,11 @@ class ForkPlan:
             changes["model"] = self.model
         sent = {**body, **changes} if changes and isinstance(body, dict) else body  # the same object: unchanged
         return sent, rebased(url, self.base_url) if self.base_url else url
+
+    @property
+    def change_text(self) -> str:
+        """The change as every text view says it (`model gpt-4o`): lineage's `Fork`."""
+        return Fork(self.call, self.change, self.model).change_text
 
     def lineage(self) -> JsonObject:
         """What the new run's `run_start.attrs.replay_of.fork` says of the fork."""

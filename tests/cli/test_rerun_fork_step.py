@@ -73,6 +73,7 @@ def test_stops_before_the_fork_offer_the_recording_and_the_fork_s_call_runs_live
     assert "returns  assistant: get_weather(city=Paris)  (recorded)" in shown[1]
     assert 'returns  "light rain, 14 C"  (recorded)' in shown[2]
     assert shown[3].startswith("before llm:openai.chat#2  (step)") and "result   will run live" in shown[3]
+    assert "recorded the fork's call (model gpt-other): the recording has none that asks this" in shown[3]
     assert [request["model"] for request in sent] == ["gpt-other"]  # accepting sent the fork's call, to B only
     assert "[nonce " in done.stdout and "tool runs: none" in done.stdout
     assert "parted        at llm:openai.chat#2 (forked)" in done.stdout

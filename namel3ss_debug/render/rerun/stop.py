@@ -85,6 +85,8 @@ def _fields(label: str, lines: list[str]) -> list[Text]:
 
 
 def _recorded(pending: PendingCall, where: str | None) -> str:
+    if pending.recorded is None and pending.fork is not None:
+        return one_line(f"the fork's call ({pending.fork}): the recording has none that asks this", 120)
     if pending.recorded is None:
         return "no recorded call here"
     return one_line(pending.recorded.key, 80) + (f" at {one_line(where, 120)}" if where else "")
