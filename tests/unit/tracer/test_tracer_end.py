@@ -10,6 +10,7 @@ import os
 import threading
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import orjson
 import pytest
@@ -151,14 +152,16 @@ def test_the_end_tries_a_full_disk_again_until_it_has_room(tmp_path, monkeypatch
 
 
 def test_the_end_does_not_try_again_a_write_that_will_not_pass(tmp_path, monkeypatch):
+    """One try and no pause: counted (the writer's pauses are its `time.sleep`), not timed."""
     writer = RotatingJsonlWriter(tmp_path, "RUN", buffer_size=100)
     writer.append(LINE)
     disk = Disk(monkeypatch, error=errno.EBADF)
     disk.full = True
-    start = time.monotonic()
+    pauses: list[float] = []
+    monkeypatch.setattr(writer_module, "time", SimpleNamespace(monotonic=time.monotonic, sleep=pauses.append))
     with pytest.raises(OSError):
         writer.close()
-    assert (disk.refused, time.monotonic() - start < 0.5) == (1, True)
+    assert (disk.refused, pauses) == (1, [])
 
 
 def test_a_run_on_a_full_disk_keeps_run_start_and_run_end_and_counts_what_it_dropped(tmp_path, monkeypatch, capsys):
@@ -211,9 +214,27 @@ def test_an_event_after_the_end_is_counted_not_written(tmp_path):
     assert (events_of(run)[-1]["event_type"], run.recorder.after_end) == ("run_end", 1)
 
 
+class Holds:
+    """The recorder's hold, seen: each wait as (the thread, how long it may last, whether it was let go before)."""
+
+    def __init__(self, hold: threading.Event) -> None:
+        self.hold = hold
+        self.waits: list[tuple[int, float | None, bool]] = []
+
+    def wait(self, timeout: float | None = None) -> bool:
+        let_go = self.hold.wait(timeout)
+        self.waits.append((threading.get_ident(), timeout, let_go))
+        return let_go
+
+
 def test_at_the_process_end_a_thread_tracing_after_the_cut_waits_there(tmp_path, monkeypatch, let_go):
+    """Seen by the waits on the hold, not by the clock: the recorder's clock stands still, so the late thread's
+    hold is END_HOLD_SECONDS however late the machine runs it, and it waits all of it; the ender never waits."""
     monkeypatch.setattr(recorder_module, "END_HOLD_SECONDS", 0.3)
+    monkeypatch.setattr(recorder_module, "time", SimpleNamespace(monotonic=lambda: 1000.0))
     run = start_file_run(tmp_path)
+    holds = Holds(run.recorder._never)
+    monkeypatch.setattr(run.recorder, "_never", holds)
     opened = span("open across the end")
     opened.__enter__()
     run.recorder.end_with_process()
@@ -228,9 +249,8 @@ def test_at_the_process_end_a_thread_tracing_after_the_cut_waits_there(tmp_path,
     thread = threading.Thread(target=late)
     thread.start()
     thread.join()
-    start = time.monotonic()
     opened.__exit__(None, None, None)  # the thread that ended the run is never held
-    assert waited[0] >= 0.2 and time.monotonic() - start < 0.1
+    assert holds.waits == [(thread.ident, pytest.approx(0.3), False)] and waited[0] >= 0.3  # all of it
     assert (get_tracer().run, run.recorder.after_end, events_of(run)[-1]["event_type"]) == (run, 2, "run_end")
 
 
