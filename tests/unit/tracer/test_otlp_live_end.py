@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
@@ -30,6 +31,7 @@ from namel3ss_debug.tracer.otlp.live import (
 )
 
 SDK_LOGGER = logging.getLogger("opentelemetry.exporter.otlp.proto.http.trace_exporter")
+HANG_S = 60  # against a hang only
 
 
 class Receiver:
@@ -42,8 +44,10 @@ class Receiver:
         self.took: list[int] = []
         self.stop = threading.Event()
         self.spans_made = threading.Event()  # set by `run` once the app's spans are all written
+        self.asked = threading.Event()  # set by the first request
 
     def export(self, spans: Any) -> SpanExportResult:
+        self.asked.set()
         answer = self.answers[min(len(self.took), len(self.answers) - 1)]
         if answer == "refused":
             SDK_LOGGER.warning("Transient error %s encountered while exporting span batch, retrying in 1.00s.",
@@ -63,13 +67,45 @@ class Receiver:
         self.stop.set()
 
 
-def run(receiver: Receiver, spans: int = 5, pause: float = 0.0) -> tuple[float, list[str]]:
-    """A run of `spans` tool calls (a `pause` after the first) through a live writer; how long its close took
-    and the warnings it gave."""
+class Waits(threading.Condition):
+    """The watch's condition, its waits seen: (how long each might last, whether something woke it before)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.seen: list[tuple[float | None, bool]] = []
+
+    def wait(self, timeout: float | None = None) -> bool:
+        woken = super().wait(timeout)
+        self.seen.append((timeout, woken))
+        return woken
+
+    def all_woken(self) -> bool:
+        """Whether the end's every wait was ended by news from the exporter, none by its deadline."""
+        return all(woken for _, woken in self.seen)
+
+
+@dataclass
+class End:
+    """How a run's close went: its waits; when the first request went out, and when the close began and ended."""
+
+    waits: Waits
+    asked_at: float | None
+    began_at: float
+    ended_at: float
+
+    @property
+    def took(self) -> float:
+        return self.ended_at - self.began_at
+
+
+def run(receiver: Receiver, spans: int = 5, pause: float = 0.0) -> tuple[End, list[str]]:
+    """A run of `spans` tool calls through a live writer, with a `pause` after the first that begins once the
+    first request has gone out; how its close went and the warnings it gave."""
     trace = TraceBuilder()
     trace.run_start()
     warnings: list[str] = []
     writer = LiveOtlpWriter(MemoryWriter(), receiver, "http://127.0.0.1:1/v1/traces", warnings.append)
+    waits = writer.exporter.changed = Waits()  # before any span: the SDK's worker exports none before
     for event in trace.events:
         writer.append(_line(event))
     for n in range(spans):
@@ -77,13 +113,15 @@ def run(receiver: Receiver, spans: int = 5, pause: float = 0.0) -> tuple[float, 
         for event in trace.events[-2:]:
             writer.append(_line(event))
         if n == 0 and pause:
+            assert receiver.asked.wait(HANG_S)
             time.sleep(pause)
     receiver.spans_made.set()
     trace.run_end()
     writer.append(_line(trace.events[-1]))
     start = time.monotonic()
     writer.close()
-    return time.monotonic() - start, warnings
+    ended = time.monotonic()
+    return End(waits, writer.exporter.asked_at, start, ended), warnings
 
 
 def _line(event: dict[str, Any]) -> bytes:
@@ -92,35 +130,38 @@ def _line(event: dict[str, Any]) -> bytes:
 
 def test_a_receiver_that_answers_gets_every_span_and_no_warning() -> None:
     receiver = Receiver(0)
-    took, warnings = run(receiver)
+    end, warnings = run(receiver)
     assert (sum(receiver.took), warnings) == (6, [])
-    assert took < 1
+    assert end.waits.all_woken()  # the end goes as soon as all is sent, not at a deadline (was: took < 1 s)
 
 
 def test_a_receiver_that_never_answered_gets_the_first_answers_grace_and_no_more() -> None:
-    took, warnings = run(Receiver("never"))
-    assert FIRST_ANSWER_SECONDS - 0.05 < took < FIRST_ANSWER_SECONDS + 0.5
+    end, warnings = run(Receiver("never"))
+    assert end.asked_at is not None and end.ended_at >= end.asked_at + FIRST_ANSWER_SECONDS  # all the grace
+    grace_left = end.asked_at + FIRST_ANSWER_SECONDS - end.began_at
+    assert all(timeout is not None and timeout <= grace_left + 1e-9 for timeout, _ in end.waits.seen)  # no more
+    assert end.waits.seen[-1][1] is False  # the last wait ended at the deadline, not by news
     assert warnings == [(f"live export to http://127.0.0.1:1/v1/traces failed (no answer in {FIRST_ANSWER_SECONDS:g} s)"
                          ": 6 of 6 spans not sent; the trace file has every event")]
 
 
 def test_the_grace_counts_from_the_first_request_not_from_the_end() -> None:
-    took, warnings = run(Receiver("never"), pause=FIRST_ANSWER_SECONDS + 0.3)  # asked during the pause
-    assert took < 0.2 and "(no answer in" in warnings[0]
+    end, warnings = run(Receiver("never"), pause=FIRST_ANSWER_SECONDS + 0.3)  # asked before the pause
+    assert end.waits.seen == [] and "(no answer in" in warnings[0]  # the grace was over: no wait (was < 0.2 s)
 
 
 def test_a_failed_try_ends_the_wait_at_once_with_the_sdks_reason() -> None:
-    took, warnings = run(Receiver("refused"))
-    assert took < 0.3
+    end, warnings = run(Receiver("refused"))
+    assert end.waits.all_woken()  # ended by the failed try, not by a deadline (was: took < 0.3 s)
     assert warnings == [("live export to http://127.0.0.1:1/v1/traces failed (Connection refused): 6 of 6 spans not "
                          "sent; the trace file has every event")]
 
 
 def test_a_receiver_that_answered_is_waited_for_when_it_answers_late() -> None:
     receiver = Receiver(0, FIRST_ANSWER_SECONDS + 0.5)  # the first batch during the pause, the rest late
-    took, warnings = run(receiver, pause=0.5)
+    end, warnings = run(receiver, pause=0.5)
     assert (len(receiver.took), sum(receiver.took), warnings) == (2, 6, [])
-    assert took > FIRST_ANSWER_SECONDS + 0.4
+    assert end.took > FIRST_ANSWER_SECONDS + 0.4
 
 
 class VirtualWaits(threading.Condition):
