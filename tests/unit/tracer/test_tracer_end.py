@@ -9,6 +9,7 @@ import errno
 import os
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -141,14 +142,31 @@ def test_a_first_segment_that_cannot_be_created_yet_is_created_by_a_later_flush(
     assert lines_of(writer) == [numbered(0), numbered(1)]
 
 
+class PausedClock:
+    """The writer's clock in virtual time: each pause moves it on at once; `on_pause` runs after each."""
+
+    def __init__(self, on_pause: Callable[[int], None]) -> None:
+        self.now, self.pauses, self.on_pause = 0.0, 0, on_pause
+
+    def monotonic(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.now += seconds
+        self.pauses += 1
+        self.on_pause(self.pauses)
+
+
 def test_the_end_tries_a_full_disk_again_until_it_has_room(tmp_path, monkeypatch):
+    """The disk has room after the third pause (not after 0.2 s of a timer thread the machine may run late)."""
     writer = RotatingJsonlWriter(tmp_path, "RUN", buffer_size=100)
     writer.append(LINE)
     disk = Disk(monkeypatch)
     disk.full = True
-    threading.Timer(0.2, lambda: setattr(disk, "full", False)).start()
+    clock = PausedClock(lambda pauses: setattr(disk, "full", pauses < 3))
+    monkeypatch.setattr(writer_module, "time", clock)
     writer.close()
-    assert lines_of(writer) == [LINE] and disk.refused > 1
+    assert (lines_of(writer), disk.refused, clock.pauses) == ([LINE], 3, 3)
 
 
 def test_the_end_does_not_try_again_a_write_that_will_not_pass(tmp_path, monkeypatch):
