@@ -16,6 +16,7 @@ import socket
 import struct
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -29,7 +30,6 @@ from namel3ss_debug.ops.view import LiveRun
 import namel3ss_debug.web.server as server_module
 from namel3ss_debug.web.server import IDLE_TIMEOUT_S, ViewServer
 
-CLOSE_SLACK_S = 1.5  # past the idle timeout, for the server to notice and the machine's noise
 HANG_S = 60  # against a hang only: each wait ends as soon as what it waits for happens
 
 
@@ -211,14 +211,24 @@ def served_patiently(big_run) -> Iterator[tuple[ViewServer, list[str]]]:
     yield from serving(big_run, 2 * HANG_S)
 
 
-def test_a_client_that_takes_none_of_its_answer_is_cut_off(served, capfd) -> None:
+def test_a_client_that_takes_none_of_its_answer_is_cut_off(served, capfd, monkeypatch) -> None:
+    """The client reads only once the server is done with the connection (not after a guess of how long
+    that takes); HANG_S is a guard against a server that never gives up."""
     server, errors = served
+    done = threading.Event()
+    shutdown_request = server.shutdown_request
+
+    def seen(request: socket.socket) -> None:
+        shutdown_request(request)
+        done.set()
+
+    monkeypatch.setattr(server, "shutdown_request", seen)
     sock = socket.socket()
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
     sock.connect(("127.0.0.1", server.server_address[1]))
     sock.sendall(b"GET / HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n\r\n" % server.server_address[1])
-    time.sleep(SHORT_S + CLOSE_SLACK_S)  # takes nothing: the server's write waits, then gives up
-    sock.settimeout(10)
+    assert done.wait(HANG_S)  # takes nothing: the server's write waits, then gives up
+    sock.settimeout(HANG_S)
     received = b""
     while chunk := sock.recv(1 << 20):
         received += chunk  # what the buffers held, then the end the server made
