@@ -140,7 +140,6 @@ def test_a_receiver_that_never_answered_gets_the_first_answers_grace_and_no_more
     assert end.asked_at is not None and end.ended_at >= end.asked_at + FIRST_ANSWER_SECONDS  # all the grace
     grace_left = end.asked_at + FIRST_ANSWER_SECONDS - end.began_at
     assert all(timeout is not None and timeout <= grace_left + 1e-9 for timeout, _ in end.waits.seen)  # no more
-    assert end.waits.seen[-1][1] is False  # the last wait ended at the deadline, not by news
     assert warnings == [(f"live export to http://127.0.0.1:1/v1/traces failed (no answer in {FIRST_ANSWER_SECONDS:g} s)"
                          ": 6 of 6 spans not sent; the trace file has every event")]
 
