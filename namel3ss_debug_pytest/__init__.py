@@ -5,7 +5,10 @@ project's own tests.
 - `--n3-trace DIR` records every test into its own run in DIR (`--n3-trace-keep failed` keeps only the
   runs of tests that failed);
 - `@pytest.mark.n3trace(**settings)` gives a test's run configuration keys, above `NAMEL3SS_DEBUG_*` and
-  the workspace file.
+  the workspace file;
+- `@pytest.mark.n3replay(PATH?, record=..., tools=..., volatile=[...])` answers the test's calls from its golden
+  run (`golden/<test module>/<test name>.jsonl` beside the test by default), recorded as `--n3-record` (or
+  `record=`, or the `n3_record` ini key) says: `none` (the default: replay, offline), `once`, `new`, `rewrite`.
 
 Inert unless used: this is a package of its own so that pytest loading it does not import `namel3ss_debug`
 (whose import starts a run when tracing is enabled in the environment): it imports only pytest and the
@@ -27,6 +30,10 @@ from pluggy import Result
 KEEP_CHOICES = ("all", "failed")
 _RUN = pytest.StashKey[Any]()  # the item's PerTestRun
 _OUTCOME = pytest.StashKey[str]()  # the test's outcome so far: passed, skipped, xfailed or failed
+_GOLDEN = pytest.StashKey[Any]()  # the item's GoldenSession (n3replay)
+_OWNED = pytest.StashKey[bool]()  # the n3replay marker started the item's run: its teardown ends it
+_RECORDED = pytest.StashKey[list[str]]()  # the config's: what the golden runs of the session did, for its summary
+GOLDEN_KEYS = ("record", "tools", "volatile")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -35,11 +42,23 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="record every test into its own run in DIR (namel3ss-debug trace files).")
     group.addoption("--n3-trace-keep", dest="n3_trace_keep", choices=KEEP_CHOICES, default=None,
                     help="with --n3-trace: keep the runs of all tests (default) or only of those that failed.")
+    group.addoption("--n3-record", dest="n3_record", metavar="MODE", default=None,
+                    help="what tests marked n3replay do with their golden runs: none (replay, network closed; the "
+                         "default), once (record a missing one), new (record only the calls it lacks), rewrite "
+                         "(record all again). Above the marker's record= and the n3_record ini key.")
+    parser.addini("n3_record", "record mode of n3replay tests (none, once, new, rewrite); default none")
+    parser.addini("n3_tools", "n3replay tests' tools: recorded (answered from the golden run, the default) or live")
+    parser.addini("n3_volatile", "regular expressions (one per line) for values n3replay matching ignores, "
+                                 "beside UUIDs and ISO dates", type="linelist")
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "n3trace(**settings): namel3ss-debug settings for this test's run "
                                        "(the n3trace fixture or --n3-trace), e.g. price_overrides={...}.")
+    config.addinivalue_line("markers", "n3replay(path=None, *, record=None, tools=None, volatile=()): answer this "
+                                       "test's LLM, HTTP and tool calls from its golden run (namel3ss-debug).")
+    config.stash[_RECORDED] = []
+    _check_record_mode(config.getoption("n3_record"))
     directory = config.getoption("n3_trace")
     keep = config.getoption("n3_trace_keep")
     if directory is None:
@@ -52,6 +71,16 @@ def pytest_configure(config: pytest.Config) -> None:
     _check_writable(path)
     _apply_retention(path, config.invocation_params.dir)
     config.pluginmanager.register(EveryTestTraced(path, keep or "all"), "namel3ss_debug-every-test")
+
+
+def _check_record_mode(mode: str | None) -> None:
+    if mode is None:
+        return
+    from namel3ss_debug.testing.golden import RECORD_MODES  # noqa: PLC0415 - only with --n3-record
+
+    if mode not in RECORD_MODES:
+        raise pytest.UsageError(f"--n3-record {mode!r}: not one of {', '.join(RECORD_MODES)} (none replays, once "
+                                "records a missing golden run, new records the calls it lacks, rewrite all)")
 
 
 def _check_writable(directory: Path) -> None:
@@ -107,6 +136,31 @@ class EveryTestTraced:
             remove(run.paths)
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """A test marked n3replay runs in its own run from its setup on (unless `--n3-trace` started one)."""
+    if item.get_closest_marker("n3replay") is None:
+        return
+    run = item.stash.get(_RUN, None)
+    if run is not None and not run.run.ended:
+        return
+    item.stash[_OWNED] = True
+    item.stash[_RUN] = _start(item, item.config._tmp_path_factory.mktemp(  # type: ignore[attr-defined]
+        f"n3replay-{_slug(item.name)}", numbered=True))
+
+
+@pytest.hookimpl(hookwrapper=True, trylast=True)
+def pytest_runtest_teardown(item: pytest.Item) -> Generator[None, Result[None], None]:
+    outcome = yield
+    run = item.stash.get(_RUN, None)
+    if run is None or not item.stash.get(_OWNED, False):
+        return
+    item.stash[_OWNED] = False
+    if outcome.excinfo is not None:
+        item.stash[_OUTCOME] = "failed"
+    _end(item, run)
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None],
                                ) -> Generator[None, Result[pytest.TestReport], None]:
@@ -116,6 +170,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None],
     if run is None:
         return
     report = outcome.get_result()
+    _golden_verdict(item, call, report)
     _note_outcome(item, report)
     if report.failed:
         if run.paths:
@@ -166,7 +221,78 @@ def _start(item: pytest.Item, directory: Path) -> Any:
     except ConfigError as exc:
         pytest.fail(f"n3trace: configuration error: {exc}", pytrace=False)
     item.stash[_OUTCOME] = "passed"  # a rerun of the item starts afresh
-    return start_test_run(item.nodeid, resolved)
+    golden = _golden_session(item)
+    if golden is None:
+        return start_test_run(item.nodeid, resolved)
+    try:
+        return start_test_run(item.nodeid, resolved, start_attrs=golden.begin())
+    except BaseException as exc:
+        golden.close()
+        if type(exc).__name__ not in ("GoldenMissing", "ConfigError", "Namel3ssDebugError", "UsageError",
+                                      "TraceError"):
+            raise
+        problem = str(exc)
+    pytest.fail(f"n3replay: {problem}", pytrace=False)
+
+
+def _golden_session(item: pytest.Item) -> Any:
+    """The test's GoldenSession (stashed) when it is marked n3replay, else None; a bad marker fails the setup."""
+    marker = item.get_closest_marker("n3replay")
+    if marker is None:
+        return None
+    from namel3ss_debug.model.errors import ConfigError  # noqa: PLC0415 - only a golden test needs them
+    from namel3ss_debug.testing.golden import GoldenPlan, GoldenSession  # noqa: PLC0415
+
+    unknown = sorted(set(marker.kwargs) - set(GOLDEN_KEYS))
+    if unknown or len(marker.args) > 1 or any(not isinstance(arg, (str, os.PathLike)) for arg in marker.args):
+        pytest.fail("n3replay: pytest.mark.n3replay takes an optional path to the golden file and the keywords "
+                    f"{', '.join(GOLDEN_KEYS)}" + (f" (not {', '.join(unknown)})" if unknown else ""), pytrace=False)
+    config = item.config
+    volatile = marker.kwargs.get("volatile", ())
+    if isinstance(volatile, str):
+        volatile = (volatile,)
+    try:
+        plan = GoldenPlan(path=_golden_path(item, marker.args[0] if marker.args else None),
+                          mode=config.getoption("n3_record") or marker.kwargs.get("record")
+                          or str(config.getini("n3_record") or "none").strip(),
+                          tools=marker.kwargs.get("tools") or str(config.getini("n3_tools") or "recorded").strip(),
+                          volatile=(*config.getini("n3_volatile"), *volatile), root=config.rootpath,
+                          nodeid=item.nodeid)
+    except (ConfigError, TypeError) as exc:
+        pytest.fail(f"n3replay: {exc}", pytrace=False)
+    golden = GoldenSession(plan)
+    item.stash[_GOLDEN] = golden
+    return golden
+
+
+def _golden_path(item: pytest.Item, given: Any) -> Path:
+    """The golden file: `given` (relative to the test's file), else `golden/<test module>/<test name>.jsonl`
+    beside the test (a class's test is `Class.test`; a parametrized one's id is in its name)."""
+    test_file = Path(str(item.path))
+    if given is not None:
+        return test_file.parent / Path(given).expanduser()
+    name = item.nodeid.split("::", 1)[-1].replace("::", ".")
+    return test_file.parent / "golden" / test_file.stem / (re.sub(r"[^\w.\-\[\]]", "_", name) + ".jsonl")
+
+
+def _golden_verdict(item: pytest.Item, call: pytest.CallInfo[None], report: pytest.TestReport) -> None:
+    """A test answered from its golden run fails on a call the golden run lacks, even one the app swallowed;
+    its failure says which call, the nearest recorded one and what changed, not the traceback of our stop."""
+    golden = item.stash.get(_GOLDEN, None)
+    if golden is None or report.skipped:
+        return
+    misses = golden.misses
+    if golden.reported < len(misses):
+        from namel3ss_debug.testing.golden_miss import miss_text  # noqa: PLC0415 - loaded with the golden run
+
+        text = miss_text(misses[golden.reported], golden.plan.shown, item.nodeid, golden.copy)
+        golden.reported = len(misses)
+        stopped = call.excinfo is not None and type(call.excinfo.value).__name__ in ("RerunMiss", "RerunStop")
+        if report.passed or stopped:
+            report.outcome = "failed"
+            report.longrepr = text
+        else:
+            report.sections.append(("namel3ss-debug golden run", text))
 
 
 def _note_outcome(item: pytest.Item, report: pytest.TestReport) -> None:
@@ -183,9 +309,35 @@ def _note_outcome(item: pytest.Item, report: pytest.TestReport) -> None:
 
 
 def _end(item: pytest.Item, run: Any) -> None:
-    problem = run.end(item.stash.get(_OUTCOME, "passed"))
+    outcome = item.stash.get(_OUTCOME, "passed")
+    problem = run.end(outcome)
     if problem is not None:
         item.warn(pytest.PytestWarning(f"n3trace: {problem}"))
+    golden = item.stash.get(_GOLDEN, None)
+    if golden is not None:
+        golden.finish(run.paths, outcome)
+        _note_golden(item, golden)
+
+
+def _note_golden(item: pytest.Item, golden: Any) -> None:
+    """What the session's summary says of this test's golden run."""
+    notes = item.config.stash.get(_RECORDED, None)
+    if notes is None:
+        return
+    if golden.written:
+        notes.append(f"recorded {golden.plan.shown} ({item.nodeid})")
+    elif golden.written is False:
+        notes.append(f"unchanged {golden.plan.shown} ({item.nodeid}): the new recording says the same")
+    elif golden.why_not:
+        notes.append(f"not recorded {golden.plan.shown} ({item.nodeid}): {golden.why_not}")
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    notes = config.stash.get(_RECORDED, None)
+    if notes:
+        terminalreporter.section("namel3ss-debug golden runs")
+        for note in notes:
+            terminalreporter.write_line(note)
 
 
 def _slug(name: str) -> str:

@@ -45,16 +45,18 @@ class Closing:
 
 
 @contextlib.contextmanager
-def closed_network(rerun: Rerun, own_process: bool) -> Iterator[Closing]:
+def closed_network(rerun: Rerun, own_process: bool, namespace: bool = True) -> Iterator[Closing]:
     """Close the network for the block (see the module's docstring); `own_process`: this process exists to
-    run the app, and may stay in a user namespace after it."""
+    run the app, and may stay in a user namespace after it. Without `namespace` (a golden run in a pytest test,
+    which shares its process and thread with the test runner), the guard alone."""
     closing = Closing()
     closed = rerun.on_miss == "error"
     platform.platform()  # run_start records it, and its first call runs `uname -p`: not a process of the app's
     for_real = _why_not_namespace(rerun)  # the options let calls run for real
-    if for_real is None and own_process:
+    no_namespace = for_real if namespace or for_real is not None else "a test shares its process with pytest"
+    if no_namespace is None and own_process:
         disarm_inherited_sockets()
-    entered, why_not = (None, for_real) if for_real is not None else _enter(own_process)
+    entered, why_not = (None, no_namespace) if no_namespace is not None else _enter(own_process)
     network_guard = RerunGuard(rerun, closed)
     watch.guard(network_guard)
     try:

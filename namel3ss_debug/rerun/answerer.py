@@ -33,7 +33,7 @@ from .candidates import LiveCall, Miss, nearest
 from .call_paths import ROOT, PathCounter, step_label
 from .ran_again import result_of
 from .parting import Parting
-from .recording import RecordedCall, Recording, fingerprint
+from .recording import RecordedCall, Recording
 from .twins import Twins
 
 
@@ -305,7 +305,8 @@ class Rerun:
     def _live_call(self, named: Named, span: AnsweredSpan, inputs: Foreign) -> LiveCall:
         path, number = self._spans[span.span_id]  # the tracer told us of the span when it opened
         shown = self.inputs_of(f"{named.prefix}_start", inputs)
-        return LiveCall(named.component, named.name, named.prefix, path, number, shown, fingerprint(shown))
+        return LiveCall(named.component, named.name, named.prefix, path, number, shown,
+                        self.recording.fingerprint_of(shown))
 
     def _mock_for(self, live: LiveCall, recorded: RecordedCall | None) -> Mock | None:
         """The mock set last among those naming this call: by the recorded call it matched (its

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from typing import Callable
 
 import orjson
 
@@ -42,11 +43,14 @@ def fingerprint(inputs: object) -> bytes:
 
 
 class Recording:
-    """The calls of one recorded run, indexed by path and by operation."""
+    """The calls of one recorded run, indexed by path and by operation. With `steady` (`steady.py`), calls are
+    fingerprinted by their inputs with its volatile values masked, the rerun's own calls too (`fingerprint_of`)."""
 
-    def __init__(self, timeline: Timeline, table: PathTable):
+    def __init__(self, timeline: Timeline, table: PathTable,
+                 steady: Callable[[JsonValue], JsonValue] | None = None):
         self.timeline = timeline
         self.table = table
+        self.steady = steady
         self.calls: list[RecordedCall] = []
         self.by_path: dict[int, RecordedCall] = {}
         self.by_operation: dict[tuple[str, str], list[RecordedCall]] = {}
@@ -102,8 +106,12 @@ class Recording:
     def fingerprint(self, call: RecordedCall) -> bytes:
         found = self._fingerprints.get(call.start)
         if found is None:
-            found = self._fingerprints[call.start] = fingerprint(self.inputs(call))
+            found = self._fingerprints[call.start] = self.fingerprint_of(self.inputs(call))
         return found
+
+    def fingerprint_of(self, inputs: object) -> bytes:
+        """The fingerprint of a call's inputs (recorded, or a rerun's), as this recording matches them."""
+        return fingerprint(self.steady(inputs) if self.steady is not None else inputs)  # type: ignore[arg-type]
 
     def result(self, call: RecordedCall) -> JsonEvent | None:
         """The call's end event, or None when the recording never saw it end."""

@@ -97,8 +97,9 @@ class PerTestRun:
             "reason": "the test's events are in its own run"})
 
 
-def start_test_run(nodeid: str, resolved: ResolvedSettings) -> PerTestRun:
-    """Start the test's run with `resolved` settings (from `resolve_test_settings`), suspending any other.
+def start_test_run(nodeid: str, resolved: ResolvedSettings, start_attrs: dict[str, Any] | None = None) -> PerTestRun:
+    """Start the test's run with `resolved` settings (from `resolve_test_settings`), suspending any other;
+    `start_attrs` go into its `run_start` (a golden run's `replay_of`).
 
     Runs without the process hooks (flush thread, signal and exception hooks): pytest owns those while a
     test runs, and the run is flushed whenever the test reads its events and when it ends.
@@ -108,7 +109,7 @@ def start_test_run(nodeid: str, resolved: ResolvedSettings) -> PerTestRun:
     entry = {"kind": "pytest", "name": nodeid}
     try:
         run = tracer.start_run(resolved, entry=entry, argv=["python", "-m", "pytest", nodeid], install_hooks=False,
-                              startup=False)
+                              startup=False, start_attrs=start_attrs)
     except BaseException:
         tracer.run = outer
         raise

@@ -1,0 +1,190 @@
+"""A test answered from its golden run: `@pytest.mark.n3replay` (the pytest plugin holds the pytest side).
+
+The record mode says what a test does with its golden file (`GoldenPlan.action`):
+- `none` (the default, and what CI runs): replay it; the network stays closed, and a test without one fails;
+- `once`: record it when the file is missing, else replay it;
+- `new`: replay it, and let the calls it lacks run for real; the file is then written again from the new run
+  (every call it answered keeps its recorded answer; calls the test no longer makes are gone);
+- `rewrite`: record it again from scratch.
+A replay is the rerun's (`rerun/answerer.py`), in the test's own process: every LLM and HTTP request is answered
+by what it asks (its inputs exactly, volatile values masked: `rerun/steady.py`; the same request twice in order;
+concurrent agents apart), a hooked tool by the id the model gave it, or by its inputs; tools run for real with
+`tools="live"`. A call the golden run lacks fails the test (`golden_miss.py` says which and what changed).
+A recording is kept only when the test passed (`golden_files.py` writes it).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..launch.closing import Closing, closed_network
+from ..launch.guard import GuardedRerun
+from ..launch.rerun import placeholder_keys, recorded_form
+from ..model.errors import ConfigError
+from ..model.rerun_protocol import LIVE
+from ..replay.load import load_timeline
+from ..rerun.call_paths import PathTable
+from ..rerun.candidates import Miss
+from ..rerun.recording import Recording
+from ..rerun.steady import Steady, bad_pattern
+from ..store.problems import ReadProblems
+from ..store.reader import TraceReader
+from ..store.sources import RunSource
+from ..tracer.api import get_tracer
+from .golden_files import golden_lines, golden_run_id, read_events, restored, write_golden
+
+RECORD_MODES = ("none", "once", "new", "rewrite")
+TOOL_POLICIES = ("recorded", "live")
+RECORD, REPLAY, EXTEND, MISSING = "record", "replay", "extend", "missing"
+RERUN_MARKS = ("replay", "replay_of")  # what a rerun adds to its spans' attrs: not the golden run's
+
+
+@dataclass(frozen=True)
+class GoldenPlan:
+    """What one test does with its golden run: the file, the record mode, the tools' policy, the user's
+    volatile patterns, the project directory paths in it are relative to, and the test's node id."""
+
+    path: Path
+    mode: str
+    tools: str
+    volatile: tuple[str, ...]
+    root: Path
+    nodeid: str
+
+    def __post_init__(self) -> None:
+        if self.mode not in RECORD_MODES:
+            raise ConfigError(f"record mode {self.mode!r} is not one of {', '.join(RECORD_MODES)}")
+        if self.tools not in TOOL_POLICIES:
+            raise ConfigError(f"tools={self.tools!r} is not one of {', '.join(TOOL_POLICIES)}")
+        for pattern in self.volatile:
+            why = bad_pattern(pattern)
+            if why is not None:
+                raise ConfigError(f"volatile: {why}")
+
+    @property
+    def action(self) -> str:
+        """`record`, `replay`, `extend` (replay, recording what it lacks) or `missing` (replay, but no file)."""
+        if self.mode == "rewrite":
+            return RECORD
+        if not self.path.is_file():
+            return RECORD if self.mode in ("once", "new") else MISSING
+        return EXTEND if self.mode == "new" else REPLAY
+
+    @property
+    def shown(self) -> str:
+        """The golden file's path as messages give it: relative to the project when it is inside."""
+        try:
+            return str(self.path.relative_to(self.root))
+        except ValueError:
+            return str(self.path)
+
+
+@dataclass
+class GoldenSession:
+    """One test's golden run while the test runs: `begin` before its run starts, `finish` once it ended."""
+
+    plan: GoldenPlan
+    action: str = ""
+    rerun: GuardedRerun | None = None
+    written: bool | None = None  # after `finish`: whether the golden file was written (None: not to be)
+    why_not: str | None = None  # why a recording was not kept
+    reported: int = 0  # how many of the misses the test's reports have told
+    copy: str | None = None  # the path the golden file was read from, when not its own (`<project>` restored)
+    _stack: contextlib.ExitStack = field(default_factory=contextlib.ExitStack)
+    _copy: Path | None = None
+    _closing: Closing | None = None
+
+    def begin(self) -> dict[str, Any]:
+        """Answer the test's calls from its golden run, or let them run to record it; the attrs its run starts
+        with (`replay_of`, for a replay). Raises GoldenMissing in `none` mode without a golden file."""
+        from ..launch.capture import capture_calls  # noqa: PLC0415 - the clients and frameworks the test imports
+
+        self.action = self.plan.action
+        if self.action == MISSING:
+            raise GoldenMissing(self.plan)
+        capture_calls()
+        if self.action == RECORD:
+            return {}
+        recording = self._recording()
+        on_miss = "live" if self.action == EXTEND else "error"
+        self.rerun = GuardedRerun(recording, match="inputs", on_miss=on_miss, inputs_of=recorded_form,
+                                  live_tools=self.plan.tools == "live", strict=True)
+        tracer = get_tracer()
+        tracer.rerun = self.rerun
+        self._stack.callback(setattr, tracer, "rerun", None)
+        self._closing = self._stack.enter_context(closed_network(self.rerun, own_process=False, namespace=False))
+        self._stack.enter_context(placeholder_keys(os.environ))
+        return {"replay_of": {"run_id": golden_run_id(self.plan.nodeid), "trace": self.plan.shown,
+                              "match": "inputs", "golden": self.plan.mode}}
+
+    def _recording(self) -> Recording:
+        """The golden run, its `<project>` made this checkout's directory (a copy when it has any)."""
+        data = self.plan.path.read_bytes()
+        path = self.plan.path
+        made = restored(data, self.plan.root)
+        if made is not data:
+            handle, name = tempfile.mkstemp(prefix="n3golden-", suffix=".jsonl")
+            with os.fdopen(handle, "wb") as stream:
+                stream.write(made)
+            path = self._copy = Path(name)
+            self.copy = name
+        timeline = load_timeline(RunSource(self.plan.shown, (str(path),)), TraceReader(ReadProblems()))
+        self._stack.callback(timeline.close)
+        return Recording(timeline, PathTable(), Steady(self.plan.volatile))
+
+    @property
+    def misses(self) -> list[Miss]:
+        """The calls the golden run had no answer for (and the network the guard refused), in order."""
+        return list(self.rerun.tally.misses) if self.rerun is not None else []
+
+    @property
+    def live(self) -> int:
+        """How many calls ran for real (in `new` mode: those the golden run lacks)."""
+        return self.rerun.tally.counts[LIVE] if self.rerun is not None else 0
+
+    def close(self) -> None:
+        """Stop answering: the network opens again, the placeholder keys go (idempotent)."""
+        self._stack.close()
+        if self._copy is not None:
+            self._copy.unlink(missing_ok=True)
+            self._copy = None
+
+    def finish(self, paths: list[Path], outcome: str) -> None:
+        """After the test's run ended (its files are `paths`): keep its recording as the golden run when the
+        test passed and there is something to keep."""
+        self.close()
+        if self.action == RECORD or (self.action == EXTEND and self.live):
+            if outcome != "passed":
+                self.why_not = f"the test {outcome}: its run is not kept as the golden run"
+                return
+            if not paths:
+                self.why_not = "the test's run wrote no trace file"
+                return
+            events = read_events(paths)
+            if self.action == EXTEND:
+                events = (_without_rerun_marks(event) for event in events)
+            lines = golden_lines(events, nodeid=self.plan.nodeid, root=self.plan.root, target=self.plan.path)
+            self.written = write_golden(self.plan.path, lines)
+
+
+class GoldenMissing(Exception):
+    """A test to replay whose golden file does not exist (record mode `none`)."""
+
+    def __init__(self, plan: GoldenPlan):
+        super().__init__(f"no golden run at {plan.shown}: record it once with --n3-record=once (or "
+                         f"@pytest.mark.n3replay(record=\"once\")), which calls the model for real, then commit it")
+
+
+def _without_rerun_marks(event: dict[str, Any]) -> dict[str, Any]:
+    """An event of a rerun as the recording it becomes says it: no `replay` marks, no `replay_of`, no `parted`."""
+    attrs = event.get("attrs")
+    if not isinstance(attrs, dict):
+        return event
+    drop = RERUN_MARKS + ("parted",) if event.get("event_type") in ("run_start", "run_end") or \
+        any(key in attrs for key in RERUN_MARKS) else ()
+    return {**event, "attrs": {key: value for key, value in attrs.items() if key not in drop}}

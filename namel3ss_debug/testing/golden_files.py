@@ -1,0 +1,160 @@
+"""A golden run's file: a test's recorded run, made fit to commit.
+
+A golden file is a trace like any other (one run, one segment: `inspect`, `report` and `replay` open it), written
+from the run the tracer recorded for the test, with what ties it to one machine or one moment taken out:
+- the run's id is the test's (`golden-` and a digest of its node id), the segment's name the file's;
+- the project's directory, wherever it appears in a text (a working directory, a path in a stack trace, a
+  tool's argument), is written `<project>`, and put back as the project's directory of the checkout that
+  replays it (`restored`): a repository cloned elsewhere replays its golden runs;
+- what describes the machine and not the run is left out: `pid`, and `host`, `executable` and `platform` of
+  `run_start` (its `python` and `packages` stay: which SDK the answers came from);
+- the names of threads and asyncio tasks that count across the process (`Thread-12`, `Task-57`) are numbered
+  again from 1 in the order the run meets them;
+- the temporary directory the run was written to is the golden file's directory.
+What still differs between two recordings of the same deterministic app is documented (`VOLATILE`): the times,
+and what the servers answer.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from pathlib import Path
+from typing import Any, Iterable, Iterator
+
+import orjson
+
+from ..store.atomic import replace_file
+
+PROJECT = "<project>"
+MACHINE_KEYS = ("host", "executable", "platform")  # of run_start's attrs
+# The fields that differ between two recordings of the same run: times, and what counts time.
+VOLATILE = ("ts", "duration_ms", "memory_mb")
+VOLATILE_ATTRS = ("run_started", "ttft_ms")
+_NUMBERED = re.compile(r"^([A-Za-z_]+)([-_])(\d+)")
+
+
+def golden_run_id(nodeid: str) -> str:
+    """The run id of a test's golden run: the same for every recording of the test."""
+    return "golden-" + hashlib.blake2b(nodeid.encode("utf-8", "backslashreplace"), digest_size=6).hexdigest()
+
+
+def golden_lines(events: Iterable[dict[str, Any]], *, nodeid: str, root: Path, target: Path) -> list[bytes]:
+    """The lines of the golden file `target` made from a test's recorded events (see the module's docstring)."""
+    run_id = golden_run_id(nodeid)
+    names = _Renumbered()
+    paths = _Paths(root)
+    where = paths.text(str(target.parent))
+    lines = []
+    for event in events:
+        event = dict(event)
+        event["run_id"] = run_id
+        event.pop("pid", None)
+        for key in ("thread", "task"):
+            if isinstance(event.get(key), str):
+                event[key] = names(event[key])
+        if event.get("event_type") == "segment_start":
+            event["name"] = target.name
+        elif event.get("event_type") == "run_start":
+            event["attrs"] = _start_attrs(event.get("attrs"), where)
+        lines.append(orjson.dumps(paths.value(event)))
+    return lines
+
+
+def write_golden(target: Path, lines: list[bytes]) -> bool:
+    """Write the golden file, unless the one there already says the same apart from the volatile fields (no
+    change to review). Returns whether the file was written."""
+    if target.is_file() and _steady(target.read_bytes().splitlines()) == _steady(lines):
+        return False
+    target.parent.mkdir(parents=True, exist_ok=True)
+    replace_file(target, lambda stream: stream.write(b"".join(line + b"\n" for line in lines)))
+    return True
+
+
+def restored(data: bytes, root: Path) -> bytes:
+    """A golden file's bytes with `<project>` made this checkout's project directory again."""
+    token = PROJECT.encode()
+    if token not in data:
+        return data
+    return data.replace(token, orjson.dumps(str(root))[1:-1])
+
+
+def read_events(paths: Iterable[Path]) -> Iterator[dict[str, Any]]:
+    """The events of a run the tracer wrote, segment by segment (its own files: whole lines of JSON)."""
+    for path in paths:
+        with open(path, "rb") as stream:
+            for line in stream:
+                if line.strip():
+                    yield orjson.loads(line)
+
+
+def _start_attrs(attrs: Any, where: str) -> Any:
+    if not isinstance(attrs, dict):
+        return attrs
+    attrs = {key: value for key, value in attrs.items() if key not in MACHINE_KEYS}
+    if "trace_dir" in attrs:
+        attrs["trace_dir"] = where
+    config = attrs.get("config")
+    if isinstance(config, dict) and "trace_output_dir" in config:
+        attrs["config"] = {**config, "trace_output_dir": where}
+    return attrs
+
+
+class _Paths:
+    """Texts with the project's directory written `<project>`."""
+
+    def __init__(self, root: Path):
+        text = str(root)  # not inside a longer name (`/repo` in `/repo2/...`); never the filesystem's root
+        self.root = text if len(text.strip("/\\")) > 0 else None
+        self.pattern = re.compile(re.escape(text) + r"(?![\w.-])") if self.root else None
+
+    def value(self, value: Any) -> Any:
+        if isinstance(value, str):
+            return self.text(value)
+        if isinstance(value, dict):
+            return {key: self.value(item) for key, item in value.items()}
+        if isinstance(value, list):
+            return [self.value(item) for item in value]
+        return value
+
+    def text(self, text: str) -> str:
+        if self.root is None or self.pattern is None or self.root not in text:
+            return text
+        return self.pattern.sub(PROJECT, text)
+
+
+class _Renumbered:
+    """`Thread-12 (worker)`, `Task-57`: the number after the name counted again from 1, by first appearance."""
+
+    def __init__(self) -> None:
+        self.numbers: dict[tuple[str, str], int] = {}
+        self.counts: dict[str, int] = {}
+
+    def __call__(self, name: str) -> str:
+        found = _NUMBERED.match(name)
+        if found is None:
+            return name
+        prefix, number = found.group(1), found.group(3)
+        key = (prefix, number)
+        if key not in self.numbers:
+            self.counts[prefix] = self.counts.get(prefix, 0) + 1
+            self.numbers[key] = self.counts[prefix]
+        return f"{prefix}{found.group(2)}{self.numbers[key]}{name[found.end():]}"
+
+
+def _steady(lines: list[bytes]) -> list[Any]:
+    """The lines without their volatile fields, for telling whether a new recording says anything new."""
+    kept = []
+    for line in lines:
+        try:
+            event = orjson.loads(line)
+        except orjson.JSONDecodeError:
+            kept.append(line)
+            continue
+        if isinstance(event, dict):
+            for key in VOLATILE:
+                event.pop(key, None)
+            if isinstance(event.get("attrs"), dict):
+                event["attrs"] = {key: value for key, value in event["attrs"].items() if key not in VOLATILE_ATTRS}
+        kept.append(event)
+    return kept
