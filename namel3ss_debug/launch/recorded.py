@@ -148,6 +148,11 @@ def _target(entry: dict[str, Any], argv: list[str], directory: Path, portable: P
     if kind in ("script", "python"):
         script = _find_script(portable, entry.get("path") if kind == "script" else None, typed_of(argv), directory)
         return Target(script=str(script), module=None, args=args)
+    if kind == "pytest":
+        test = shown(str(entry.get("name") or "the test"))
+        raise UsageError(f"cannot run this app again: it is the run of the pytest test {test}",
+                         hint=f"run the test again with pytest ('{test}'); a test marked n3replay is answered from "
+                              "its golden run, offline")
     raise UsageError(f"cannot run this app again: its entry is {kind!r}",
                      hint="rerun runs Python scripts and modules and namel3ss .ai apps (namel3ss-debug trace app.py)")
 
