@@ -11,9 +11,10 @@ from tests.tracefactory import TraceBuilder
 
 
 def test_rerun_of_a_tests_run_says_to_run_the_test_with_pytest(tmp_path: Path) -> None:
+    test = "tests/test_app.py::test_weather"
     trace = TraceBuilder()
-    trace.run_start("tests/test_app.py::test_weather", entry={"kind": "pytest", "name": "tests/test_app.py::test_weather"},
-                    argv=["python", "-m", "pytest", "tests/test_app.py::test_weather"], cwd=str(tmp_path))
+    trace.run_start(test, entry={"kind": "pytest", "name": test}, argv=["python", "-m", "pytest", test],
+                    cwd=str(tmp_path))
     trace.span("llm", "openai.chat", 5)
     trace.run_end()
     path = trace.write(tmp_path / "test_weather.jsonl")
