@@ -46,6 +46,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="what tests marked n3replay do with their golden runs: none (replay, network closed; the "
                          "default), once (record a missing one), new (record only the calls it lacks), rewrite "
                          "(record all again). Above the marker's record= and the n3_record ini key.")
+    group.addoption("--n3-golden-report", dest="n3_golden_report", metavar="FILE", default=None,
+                    help="append one JSON line to FILE for each test marked n3replay: its golden file and whether "
+                         "its calls still match (what `namel3ss-debug golden status` reads).")
     parser.addini("n3_record", "record mode of n3replay tests (none, once, new, rewrite); default none")
     parser.addini("n3_tools", "n3replay tests' tools: recorded (answered from the golden run, the default) or live")
     parser.addini("n3_volatile", "regular expressions (one per line) for values n3replay matching ignores, "
@@ -59,6 +62,7 @@ def pytest_configure(config: pytest.Config) -> None:
                                        "test's LLM, HTTP and tool calls from its golden run (namel3ss-debug).")
     config.stash[_RECORDED] = []
     _check_record_mode(config.getoption("n3_record"))
+    _report_golden(config)
     directory = config.getoption("n3_trace")
     keep = config.getoption("n3_trace_keep")
     if directory is None:
@@ -81,6 +85,17 @@ def _check_record_mode(mode: str | None) -> None:
     if mode not in RECORD_MODES:
         raise pytest.UsageError(f"--n3-record {mode!r}: not one of {', '.join(RECORD_MODES)} (none replays, once "
                                 "records a missing golden run, new records the calls it lacks, rewrite all)")
+
+
+def _report_golden(config: pytest.Config) -> None:
+    """`--n3-golden-report FILE`: each n3replay test's golden status, a JSON line, to FILE."""
+    report = config.getoption("n3_golden_report")
+    if report is None:
+        return
+    from namel3ss_debug.testing.golden_status import GoldenReporter  # noqa: PLC0415 - only with the option
+
+    config.pluginmanager.register(GoldenReporter(Path(config.invocation_params.dir, report), _GOLDEN),
+                                  "namel3ss_debug-golden-report")
 
 
 def _check_writable(directory: Path) -> None:
@@ -219,7 +234,9 @@ def _start(item: pytest.Item, directory: Path) -> Any:
         resolved = resolve_test_settings(directory, settings, environ=os.environ,
                                          cwd=item.config.invocation_params.dir)
     except ConfigError as exc:
-        pytest.fail(f"n3trace: configuration error: {exc}", pytrace=False)
+        resolved, problem = None, str(exc)
+    if resolved is None:  # failed outside the except: no "during handling of the above exception" chain
+        pytest.fail(f"n3trace: configuration error: {problem}", pytrace=False)
     item.stash[_OUTCOME] = "passed"  # a rerun of the item starts afresh
     golden = _golden_session(item)
     if golden is None:
@@ -259,10 +276,12 @@ def _golden_session(item: pytest.Item) -> Any:
                           volatile=(*config.getini("n3_volatile"), *volatile), root=config.rootpath,
                           nodeid=item.nodeid)
     except (ConfigError, TypeError) as exc:
-        pytest.fail(f"n3replay: {exc}", pytrace=False)
-    golden = GoldenSession(plan)
-    item.stash[_GOLDEN] = golden
-    return golden
+        problem = str(exc)
+    else:
+        golden = GoldenSession(plan)
+        item.stash[_GOLDEN] = golden
+        return golden
+    pytest.fail(f"n3replay: {problem}", pytrace=False)  # outside the except: no "during handling" chain
 
 
 def _golden_path(item: pytest.Item, given: Any) -> Path:

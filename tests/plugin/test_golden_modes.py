@@ -1,0 +1,216 @@
+"""Golden runs' record modes (`--n3-record`, the marker's `record=`, the `n3_record` ini key) and a bad marker,
+run the way users run them: a sample suite in a pytest process of its own, its LLM calls to a stub server on
+127.0.0.1 whose `hits` say which calls reached it."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from goldensuites import answers, golden_events, isolate, run_pytest, suite_environ, write_suite
+from stubserver import StubServer
+
+pytest_plugins = ["pytester"]
+
+WEATHER = '''
+import os
+import pytest
+from agentapp import ask, keep
+
+
+@pytest.mark.n3replay
+def test_weather():
+    said = [ask("Weather in Oslo?")]
+    if os.environ.get("EXTRA"):
+        said.append(ask("And in Bergen?"))
+    assert all(text.startswith("Echo: ") for text in said)
+    keep("weather", said)
+'''
+
+GOLDEN = "golden/test_weather/test_weather.jsonl"
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    isolate(monkeypatch)
+
+
+def llm_calls(path) -> list[str]:
+    return [event["inputs"]["messages"][0]["content"] for event in golden_events(path)
+            if event["event_type"] == "llm_call_start"]
+
+
+def test_none_without_a_golden_file_fails_the_setup_in_one_line(pytester: pytest.Pytester) -> None:
+    write_suite(pytester.path, test_weather=WEATHER)
+    with StubServer() as server:
+        result = run_pytest(pytester.path, suite_environ(pytester.path, server.url))
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines([f"n3replay: no golden run at {GOLDEN}: record it once with --n3-record=once (or "
+                                 "@pytest.mark.n3replay(record=\"once\")), which calls the model for real, then "
+                                 "commit it"])
+    assert server.hits == [] and not (pytester.path / GOLDEN).exists()
+
+
+def test_once_records_a_missing_golden_run_then_replays_it(pytester: pytest.Pytester) -> None:
+    write_suite(pytester.path, test_weather=WEATHER)
+    with StubServer(fresh=True) as server:  # a new answer on every request: a replayed one is the recorded one
+        environ = suite_environ(pytester.path, server.url)
+        run_pytest(pytester.path, environ, "--n3-record=once").assert_outcomes(passed=1)
+        recorded = answers_of(pytester)
+        assert len(server.hits) == 1 and llm_calls(pytester.path / GOLDEN) == ["Weather in Oslo?"]
+        again = run_pytest(pytester.path, environ, "--n3-record=once")
+    again.assert_outcomes(passed=1)
+    assert len(server.hits) == 1 and answers_of(pytester) == recorded
+
+
+def test_new_records_only_the_calls_the_golden_run_lacks(pytester: pytest.Pytester) -> None:
+    write_suite(pytester.path, test_weather=WEATHER)
+    golden = pytester.path / GOLDEN
+    with StubServer(fresh=True) as server:
+        environ = suite_environ(pytester.path, server.url)
+        run_pytest(pytester.path, environ, "--n3-record=once").assert_outcomes(passed=1)
+        [first] = answers_of(pytester)
+        extended = run_pytest(pytester.path, {**environ, "EXTRA": "1"}, "--n3-record=new")
+        extended.assert_outcomes(passed=1)
+        assert len(server.hits) == 2 and server.requests[1]["messages"][0]["content"] == "And in Bergen?"
+        said = answers_of(pytester)
+        assert said[0] == first and said[1].startswith("Echo: And in Bergen?")
+        assert llm_calls(golden) == ["Weather in Oslo?", "And in Bergen?"]
+        extended.stdout.fnmatch_lines([f"recorded {GOLDEN} (test_weather.py::test_weather)"])
+        before, stamp = golden.read_bytes(), golden.stat().st_mtime_ns
+        nothing_new = run_pytest(pytester.path, {**environ, "EXTRA": "1"}, "--n3-record=new")
+    nothing_new.assert_outcomes(passed=1)
+    assert len(server.hits) == 2 and answers_of(pytester) == said
+    assert golden.read_bytes() == before and golden.stat().st_mtime_ns == stamp
+
+
+def test_rewrite_records_again(pytester: pytest.Pytester) -> None:
+    write_suite(pytester.path, test_weather=WEATHER)
+    with StubServer(fresh=True) as server:
+        environ = suite_environ(pytester.path, server.url)
+        run_pytest(pytester.path, environ, "--n3-record=once").assert_outcomes(passed=1)
+        first = answers_of(pytester)
+        result = run_pytest(pytester.path, environ, "--n3-record=rewrite")
+    result.assert_outcomes(passed=1)
+    assert len(server.hits) == 2 and answers_of(pytester) != first
+    said = [event["outputs"] for event in golden_events(pytester.path / GOLDEN) if event["event_type"] == "llm_call_end"]
+    assert answers_of(pytester)[0] in str(said) and first[0] not in str(said)
+
+
+PRECEDENCE = '''
+import pytest
+from agentapp import ask
+
+
+@pytest.mark.n3replay(record="none")
+def test_marker_says_none():
+    assert ask("Marker?").startswith("Echo: ")
+
+
+@pytest.mark.n3replay
+def test_ini_says_once():
+    assert ask("Ini?").startswith("Echo: ")
+'''
+
+
+def test_the_option_beats_the_marker_which_beats_the_ini_key(pytester: pytest.Pytester) -> None:
+    write_suite(pytester.path, 'n3_record = "once"\n', test_modes=PRECEDENCE)
+    marker, ini = (pytester.path / "golden" / "test_modes" / f"{name}.jsonl"
+                   for name in ("test_marker_says_none", "test_ini_says_once"))
+    with StubServer() as server:
+        environ = suite_environ(pytester.path, server.url)
+        by_marker_and_ini = run_pytest(pytester.path, environ)
+        by_marker_and_ini.assert_outcomes(passed=1, errors=1)
+        by_marker_and_ini.stdout.fnmatch_lines(["*n3replay: no golden run at golden/test_modes/"
+                                                "test_marker_says_none.jsonl*"])
+        assert ini.is_file() and not marker.exists() and len(server.hits) == 1
+        run_pytest(pytester.path, environ, "--n3-record=once").assert_outcomes(passed=2)
+    assert marker.is_file() and len(server.hits) == 2
+
+
+def test_rewrite_in_the_ini_key_records_again(pytester: pytest.Pytester) -> None:
+    write_suite(pytester.path, 'n3_record = "rewrite"\n', test_weather=WEATHER)
+    with StubServer() as server:
+        environ = suite_environ(pytester.path, server.url)
+        for _ in range(2):
+            run_pytest(pytester.path, environ).assert_outcomes(passed=1)
+    assert len(server.hits) == 2
+
+
+def test_a_bad_record_mode_on_the_command_line_is_a_usage_error(pytester: pytest.Pytester) -> None:
+    write_suite(pytester.path, test_weather=WEATHER)
+    result = run_pytest(pytester.path, suite_environ(pytester.path, "http://127.0.0.1:9"), "--n3-record=sometimes")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    assert [line for line in result.errlines if line] == ["ERROR: --n3-record 'sometimes': not one of none, once, new, rewrite (none replays, "
+                               "once records a missing golden run, new records the calls it lacks, rewrite all)"]
+
+
+BAD_MARKERS = r'''
+import pytest
+
+
+@pytest.mark.n3replay(mode="once")
+def test_unknown_keyword():
+    pass
+
+
+@pytest.mark.n3replay("a.jsonl", "b.jsonl")
+def test_two_paths():
+    pass
+
+
+@pytest.mark.n3replay(tools="sometimes")
+def test_bad_tools():
+    pass
+
+
+@pytest.mark.n3replay(record="often")
+def test_bad_record():
+    pass
+
+
+@pytest.mark.n3replay(volatile=[r"session-(\d+"])
+def test_bad_volatile():
+    pass
+
+
+@pytest.mark.n3replay(volatile=[5])
+def test_volatile_not_a_text():
+    pass
+'''
+
+
+def test_a_bad_marker_fails_its_test_in_one_line(pytester: pytest.Pytester) -> None:
+    write_suite(pytester.path, test_markers=BAD_MARKERS)
+    result = run_pytest(pytester.path, suite_environ(pytester.path, "http://127.0.0.1:9"))
+    result.assert_outcomes(errors=6)
+    keywords = "n3replay: pytest.mark.n3replay takes an optional path to the golden file and the keywords " \
+               "record, tools, volatile"
+    assert setup_errors(result) == {
+        "test_unknown_keyword": [f"{keywords} (not mode)"],
+        "test_two_paths": [keywords],
+        "test_bad_tools": ["n3replay: tools='sometimes' is not one of recorded, live"],
+        "test_bad_record": ["n3replay: record mode 'often' is not one of none, once, new, rewrite"],
+        "test_bad_volatile": ["n3replay: volatile: 'session-(\\\\d+' is not a regular expression: missing ), "
+                              "unterminated subpattern at position 8"],
+        "test_volatile_not_a_text": ["n3replay: volatile: 5 is not a regular expression (a non-empty text)"],
+    }
+
+
+def setup_errors(result: pytest.RunResult) -> dict[str, list[str]]:
+    """The lines of each `ERROR at setup of NAME` section of pytest's report."""
+    sections: dict[str, list[str]] = {}
+    lines: list[str] | None = None
+    for line in result.outlines:
+        header = re.fullmatch(r"_+ ERROR at setup of (\S+) _+", line)
+        if header is not None:
+            lines = sections[header.group(1)] = []
+        elif line.startswith("====="):
+            lines = None
+        elif lines is not None:
+            lines.append(line)
+    return sections
+
+
+def answers_of(pytester: pytest.Pytester) -> list[str]:
+    return answers(pytester.path, "weather")
