@@ -1,0 +1,83 @@
+"""A golden run of a hooked framework: a user's test of an openai-agents Agent with a function tool, marked
+`n3replay`, recorded once against the stub model, then replayed with no key and no request reaching the stub. With
+the default `tools="recorded"` the tool is answered from the golden run (its body does not run); with the ini key
+`n3_tools = live` its body runs again (`reran`, judged by what it returns), and the agent's next request, which
+carries what the tool returned, still asks what was recorded.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+import pytest
+from goldenbench import GoldenSuite
+from stubserver import StubServer
+
+pytest.importorskip("agents")
+pytestmark = pytest.mark.frameworks
+pytest_plugins = ["pytester"]
+
+KEY = f"sk-test-{secrets.token_hex(16)}"
+ANSWER = "Echo: Is it cold in Oslo? (tool said: snow, -3 C)"
+
+# The tool is made in a fixture, once the test's run has hooked openai-agents: one made at import, before any
+# test starts, is not hooked (seen only on the wire, it runs again in a replay).
+SUITE = f'''
+import os
+
+import pytest
+from agents import Agent, Runner, function_tool, set_default_openai_client, set_tracing_disabled
+from openai import AsyncOpenAI
+
+from goldenseen import note
+
+
+def get_weather(city: str) -> str:
+    """The weather in a city today."""
+    with open("tool_bodies.log", "a") as log:
+        log.write(f"get_weather {{city}}\\n")
+    return {{"paris": "light rain, 14 C", "oslo": "snow, -3 C"}}.get(city.lower().strip("?"), "clear, 18 C")
+
+
+@pytest.fixture
+def forecaster():
+    set_tracing_disabled(True)
+    set_default_openai_client(AsyncOpenAI(base_url=os.environ["STUB_URL"] + "/v1", max_retries=0))
+    return Agent(name="forecaster", instructions="Answer with the weather.", model="gpt-4o-mini",
+                 tools=[function_tool(get_weather)])
+
+
+@pytest.mark.n3replay
+def test_forecaster(n3trace, forecaster):
+    result = Runner.run_sync(forecaster, "Is it cold in Oslo?")
+    assert result.final_output == {ANSWER!r}
+    n3trace.assert_no_errors()
+    n3trace.assert_called("llm", "openai.responses", times=2)
+    n3trace.assert_called("tool", "get_weather", times=1)
+    [tool] = n3trace.calls("tool", "get_weather")
+    assert tool.start["attrs"]["framework"] == "openai-agents" and tool.outputs == {{"return": "snow, -3 C"}}
+    note(n3trace, "forecaster", answer=result.final_output, tool=tool.outputs)
+'''
+
+
+def test_a_function_tool_is_answered_from_the_golden_run_unless_tools_are_live(pytester: pytest.Pytester,
+                                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    with StubServer(api_key=KEY) as server:
+        suite = GoldenSuite(pytester, monkeypatch, server, KEY, ("OPENAI_API_KEY",))
+        pytester.makepyfile(test_agent=SUITE)
+        recorded = suite.record()
+        replayed = suite.replay()
+        live_tools = suite.replay("-o", "n3_tools=live")
+    recorded.result.assert_outcomes(passed=1)
+    assert (recorded.requests, recorded.bodies) == (2, ["get_weather Oslo"])
+    assert suite.golden("test_agent", "test_forecaster").is_file()
+    before = recorded.seen["forecaster"]
+    for session, body, tool_mark in ((replayed, [], "recorded"), (live_tools, ["get_weather Oslo"], "reran")):
+        session.result.assert_outcomes(passed=1)
+        assert (session.requests, session.bodies) == (0, body)
+        after = session.seen["forecaster"]
+        assert (after["got"], after["calls"], after["tokens"]) == (before["got"], before["calls"], before["tokens"])
+        assert after["replay_of"]["golden"] == "none"
+        assert after["replay"] == [["llm", "openai.responses", "recorded"]] * 2 + [["tool", "get_weather", tool_mark]]
+    assert before["got"]["answer"] == ANSWER and before["replay"] == [["llm", "openai.responses", "None"]] * 2 + \
+        [["tool", "get_weather", "None"]]
