@@ -1,17 +1,22 @@
 """What a test answered from its golden run is told when a call is not in it: which call, the nearest recorded
-one, and what changed (the first field that differs, a text where the two part), then how to record again.
+one and what changed (the first field that differs, a text where the two part), then how to record again.
 
-    golden run tests/golden/test_app/test_weather.jsonl has no answer for llm:openai.chat#2 at agent > llm#2
-      why: no recorded call asked this
+    golden run tests/golden/test_app/test_weather.jsonl has no answer for llm:openai.chat#2
       nearest recorded: llm:openai.chat#2 (tests/golden/test_app/test_weather.jsonl:9)
         inputs: messages[0].content: recorded 'What is the weather in Paris?', this call 'What is ...'
       if the change is meant: pytest --n3-record=rewrite 'tests/test_app.py::test_weather' records it again
+
+The rerun's own reason (`why:`) is said only where the nearest recorded call does not already say it: a call
+the guard refused (`connect 127.0.0.1:8080`), which has none, or one whose twin matched but could not answer.
+The call's place in the run (`at agent:plan#1 > llm:openai.chat#2`) is said only where it is more than its key.
 """
 
 from __future__ import annotations
 
-from ..rerun.candidates import Miss
 from ..model.messages import visible
+from ..rerun.candidates import Candidate, Miss
+
+UNEXPLAINED = "matches, but was not chosen"  # a candidate's reason that says nothing of what changed
 
 
 def miss_text(miss: Miss, golden: str, nodeid: str, copy: str | None = None) -> str:
@@ -20,12 +25,19 @@ def miss_text(miss: Miss, golden: str, nodeid: str, copy: str | None = None) -> 
     def shown(text: str) -> str:
         return visible(text.replace(copy, golden) if copy else text)
 
-    lines = [f"golden run {golden} has no answer for {shown(miss.call)}"
-             + (f" at {shown(miss.path)}" if miss.path and miss.path != "-" else ""),
-             f"  why: {shown(miss.why)}"]
-    for number, candidate in enumerate(miss.candidates[:1]):
-        lines.append(f"  nearest recorded: {shown(candidate.key)} ({shown(candidate.where)})")
-        lines.extend(f"    {shown(reason)}" for reason in candidate.reasons)
+    nearest = miss.candidates[0] if miss.candidates else None
+    place = f" at {shown(miss.path)}" if miss.path not in ("", "-", miss.call) else ""
+    lines = [f"golden run {golden} has no answer for {shown(miss.call)}{place}"]
+    if nearest is None or not _explains(nearest):
+        lines.append(f"  why: {shown(miss.why)}")
+    if nearest is not None:
+        lines.append(f"  nearest recorded: {shown(nearest.key)} ({shown(nearest.where)})")
+        lines.extend(f"    {shown(reason)}" for reason in nearest.reasons if reason != UNEXPLAINED)
     lines.append(f"  if the change is meant: pytest --n3-record=rewrite '{nodeid}' records the golden run again "
                  "(--n3-record=new keeps its answers and records only the calls it lacks)")
     return "\n".join(lines)
+
+
+def _explains(candidate: Candidate) -> bool:
+    """Whether a candidate's reasons say why it did not answer the call (what differs, or that it was used)."""
+    return any(reason != UNEXPLAINED for reason in candidate.reasons)
