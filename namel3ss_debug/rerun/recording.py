@@ -16,6 +16,7 @@ import orjson
 from ..model.calls import CallRecord
 from ..model.json_types import JsonEvent, JsonValue
 from ..replay.timeline import START, Timeline
+from ..transport.stream_rebuild import with_frames
 from .call_paths import ROOT, PathCounter, PathTable, step_label
 
 
@@ -114,8 +115,9 @@ class Recording:
         return fingerprint(self.steady(inputs) if self.steady is not None else inputs)  # type: ignore[arg-type]
 
     def result(self, call: RecordedCall) -> JsonEvent | None:
-        """The call's end event, or None when the recording never saw it end."""
-        return self.timeline.event(call.end) if call.end is not None else None
+        """The call's end event, or None when the recording never saw it end; a streamed answer a golden file
+        kept without its frames has them again (`transport/stream_rebuild.py`)."""
+        return with_frames(self.timeline.event(call.end)) if call.end is not None else None
 
     def where(self, call: RecordedCall) -> str:
         return self.timeline.where(call.start)

@@ -25,6 +25,7 @@ from typing import Any, Iterable, Iterator
 import orjson
 
 from ..store.atomic import replace_file
+from .golden_streams import compacted
 
 PROJECT = "<project>"
 MACHINE_KEYS = ("host", "executable", "platform")  # of run_start's attrs
@@ -47,7 +48,7 @@ def golden_lines(events: Iterable[dict[str, Any]], *, nodeid: str, root: Path, t
     where = paths.text(str(target.parent))
     lines = []
     for event in events:
-        event = dict(event)
+        event = compacted(dict(event))  # a streamed answer without its frames, where they can be made again
         event["run_id"] = run_id
         event.pop("pid", None)
         for key in ("thread", "task"):

@@ -24,10 +24,16 @@ def mock_response(said: Said, model: str, status: str = "completed") -> dict[str
 
 def mock_events(said: Said, model: str) -> list[dict[str, Any]]:
     """The events of a stream saying `said`, a delta an item, each with its `sequence_number`."""
-    events: list[dict[str, Any]] = [{"type": "response.created", "response": mock_response(said, model, "in_progress")}]
-    for index, item in enumerate(_output(said)):
-        events += _message_events(item, index) if item["type"] == "message" else _call_events(item, index)
-    events.append({"type": "response.completed", "response": mock_response(said, model)})
+    return stream_events(mock_response(said, model, "in_progress"), _output(said), mock_response(said, model))
+
+
+def stream_events(started: dict[str, Any], output: list[dict[str, Any]], done: dict[str, Any]) -> list[dict[str, Any]]:
+    """The events of a stream from the Response `started` to `done`, its `output` items (messages of one text
+    part, function calls) a delta each; raises ValueError for an item of another kind."""
+    events: list[dict[str, Any]] = [{"type": "response.created", "response": started}]
+    for index, item in enumerate(output):
+        events += _message_events(item, index) if item.get("type") == "message" else _call_events(item, index)
+    events.append({"type": "response.completed", "response": done})
     return [{**event, "sequence_number": number} for number, event in enumerate(events)]
 
 
@@ -37,17 +43,23 @@ def _output(said: Said) -> list[dict[str, Any]]:
 
 
 def _message_events(item: dict[str, Any], index: int) -> list[dict[str, Any]]:
-    value = item["content"][0]["text"]
+    (part,) = item["content"]  # one text part: unpacked, or ValueError
+    if part.get("type") != "output_text":
+        raise ValueError(f"a message part of type {part.get('type')!r}")
+    value = part["text"]
     at = {"item_id": item["id"], "output_index": index, "content_index": 0}
-    return [{"type": "response.output_item.added", "output_index": index, "item": _message(None)},
-            {"type": "response.content_part.added", **at, "part": _text_part("")},
+    added = {**item, "status": "in_progress", "content": []}
+    return [{"type": "response.output_item.added", "output_index": index, "item": added},
+            {"type": "response.content_part.added", **at, "part": {**part, "text": ""}},
             {"type": "response.output_text.delta", **at, "delta": value, "logprobs": []},
             {"type": "response.output_text.done", **at, "text": value, "logprobs": []},
-            {"type": "response.content_part.done", **at, "part": _text_part(value)},
+            {"type": "response.content_part.done", **at, "part": part},
             {"type": "response.output_item.done", "output_index": index, "item": item}]
 
 
 def _call_events(item: dict[str, Any], index: int) -> list[dict[str, Any]]:
+    if item.get("type") != "function_call":
+        raise ValueError(f"an output item of type {item.get('type')!r}")
     at = {"item_id": item["id"], "output_index": index}
     return [{"type": "response.output_item.added", "output_index": index,
              "item": {**item, "arguments": "", "status": "in_progress"}},
@@ -56,11 +68,9 @@ def _call_events(item: dict[str, Any], index: int) -> list[dict[str, Any]]:
             {"type": "response.output_item.done", "output_index": index, "item": item}]
 
 
-def _message(value: str | None) -> dict[str, Any]:
-    """The output message: `None` for the item as first announced, still without its content."""
-    return {"type": "message", "id": _ITEM_ID, "role": "assistant",
-            "status": "in_progress" if value is None else "completed",
-            "content": [] if value is None else [_text_part(value)]}
+def _message(value: str) -> dict[str, Any]:
+    return {"type": "message", "id": _ITEM_ID, "role": "assistant", "status": "completed",
+            "content": [_text_part(value)]}
 
 
 def _function_call(call: ToolCall) -> dict[str, Any]:
