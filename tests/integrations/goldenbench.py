@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 from stubserver import StubServer
+from venvs import FrameworkVenv
 
 SDK_PREFIXES = ("NAMEL3SS_DEBUG_", "OPENAI_", "ANTHROPIC_", "GEMINI_", "GOOGLE_")
 
@@ -52,13 +53,14 @@ class Session:
 
 class GoldenSuite:
     """The suite in pytester's directory, its stub model, and the key the recording runs with (in each of
-    `key_variables`). `python` runs it from another interpreter (a framework's venv, which loads the plugin
-    with `-p namel3ss_debug_pytest`), else pytester's own subprocess."""
+    `key_variables`). With a framework's `venv` it runs from that venv's interpreter, namel3ss-debug imported
+    from this checkout, not installed there: the plugin is loaded with `-p namel3ss_debug_pytest`."""
 
     def __init__(self, pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, server: StubServer, key: str,
-                 key_variables: tuple[str, ...], python: Path | None = None):
+                 key_variables: tuple[str, ...], venv: FrameworkVenv | None = None):
         self.pytester, self.monkeypatch, self.server = pytester, monkeypatch, server
-        self.key, self.key_variables, self.python = key, key_variables, python
+        self.key, self.key_variables, self.venv = key, key_variables, venv
+        self._sessions = 0
         for name in [n for n in os.environ if n.startswith(SDK_PREFIXES)]:
             monkeypatch.delenv(name)
         for name in ("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "PYTEST_ADDOPTS", "http_proxy", "https_proxy", "all_proxy",
@@ -67,6 +69,9 @@ class GoldenSuite:
         monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
         monkeypatch.setenv("STUB_URL", server.url)
         monkeypatch.setenv("PYTHONWARNINGS", "ignore")
+        if venv is not None:  # the plugin from `-p` alone: an egg-info of the checkout may hold its entry point
+            monkeypatch.setenv("PYTHONPATH", venv.environ(dict(os.environ))["PYTHONPATH"])
+            monkeypatch.setenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1")
         pytester.makepyfile(goldenseen=SEEN)
 
     def record(self, *args: str) -> Session:
@@ -86,11 +91,12 @@ class GoldenSuite:
 
     def _session(self, *args: str) -> Session:
         seen, bodies, requests = self._lines("seen.jsonl"), self._lines("tool_bodies.log"), len(self.server.hits)
-        if self.python is None:
+        if self.venv is None:
             result = self.pytester.runpytest_subprocess("-p", "no:cacheprovider", *args)
         else:
-            basetemp = self.pytester.mkdir(f"basetemp-{len(seen)}-{requests}")
-            result = self.pytester.run(self.python, "-m", "pytest", "-p", "namel3ss_debug_pytest", "-p",
+            self._sessions += 1
+            basetemp = self.pytester.path / f"basetemp-{self._sessions}"
+            result = self.pytester.run(self.venv.python, "-m", "pytest", "-p", "namel3ss_debug_pytest", "-p",
                                        "no:cacheprovider", f"--basetemp={basetemp}", *args, timeout=600)
         noted = [json.loads(line) for line in self._lines("seen.jsonl")[len(seen):]]
         return Session(result, len(self.server.hits) - requests, {line["test"]: line for line in noted},
