@@ -93,8 +93,9 @@ def test_rewrite_records_again(pytester: pytest.Pytester) -> None:
         result = run_pytest(pytester.path, environ, "--n3-record=rewrite")
     result.assert_outcomes(passed=1)
     assert len(server.hits) == 2 and answers_of(pytester) != first
-    said = [event["outputs"] for event in golden_events(pytester.path / GOLDEN) if event["event_type"] == "llm_call_end"]
-    assert answers_of(pytester)[0] in str(said) and first[0] not in str(said)
+    said = str([event["outputs"] for event in golden_events(pytester.path / GOLDEN)
+                if event["event_type"] == "llm_call_end"])
+    assert answers_of(pytester)[0] in said and first[0] not in said
 
 
 PRECEDENCE = '''
@@ -141,8 +142,9 @@ def test_a_bad_record_mode_on_the_command_line_is_a_usage_error(pytester: pytest
     write_suite(pytester.path, test_weather=WEATHER)
     result = run_pytest(pytester.path, suite_environ(pytester.path, "http://127.0.0.1:9"), "--n3-record=sometimes")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
-    assert [line for line in result.errlines if line] == ["ERROR: --n3-record 'sometimes': not one of none, once, new, rewrite (none replays, "
-                               "once records a missing golden run, new records the calls it lacks, rewrite all)"]
+    assert [line for line in result.errlines if line] == [
+        "ERROR: --n3-record 'sometimes': not one of none, once, new, rewrite (none replays, once records a missing "
+        "golden run, new records the calls it lacks, rewrite all)"]
 
 
 BAD_MARKERS = r'''

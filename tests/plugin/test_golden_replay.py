@@ -151,7 +151,7 @@ def suite(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Suite]:
 def replayed(suite: Suite) -> pytest.RunResult:
     for made in (*(suite.path / "answers").iterdir(), suite.path / "tools" / "runs.txt"):
         made.unlink(missing_ok=True)  # what the replay says, not what the recording said
-    return suite.offline(None, "-k", "not miss")
+    return suite.offline(None, "-k", "not miss", "-v")
 
 
 @pytest.fixture(scope="module")
@@ -202,6 +202,10 @@ def test_http_calls_and_recorded_tools_are_answered_from_the_golden_run(suite: S
 def test_live_tools_run_for_real(suite: Suite, replayed: pytest.RunResult) -> None:
     assert tool_runs(suite.path).count("live-place") == 1
     assert answers(suite.path, "tool_live") == {"place": "live-place", "found": True}
+
+
+def test_n3trace_assertions_hold_on_the_replayed_run(replayed: pytest.RunResult) -> None:
+    replayed.stdout.fnmatch_lines(["test_agent.py::test_assertions PASSED*"])
 
 
 def test_a_changed_request_fails_with_the_nearest_call_and_what_changed(missed: pytest.RunResult) -> None:
