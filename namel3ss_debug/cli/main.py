@@ -32,6 +32,7 @@ COMMANDS = {
     "view": "view_cmd:view",
     "verify": "verify_cmd:verify",
     "bisect": "bisect_cmd:bisect",
+    "golden": "golden_cmd:golden",
 }
 
 
@@ -96,6 +97,7 @@ def cli(show_traceback: bool) -> None:
       namel3ss-debug replay --rerun --fork llm:chat#2   go on for real from one call, changed
       namel3ss-debug verify RUN --base-url URL          does the recorded failure still happen?
       namel3ss-debug bisect RUN --good OTHER_RUN        which call's answer made the run fail
+      namel3ss-debug golden status tests                which golden runs no longer match the code
       namel3ss-debug check --max-errors 0               gate it in CI
       namel3ss-debug diff base.jsonl new.jsonl          what changed between two runs
       namel3ss-debug config show                        effective configuration
@@ -109,9 +111,9 @@ def cli(show_traceback: bool) -> None:
 
     Exit codes: 0 ok, 1 the traced app failed (or a check failed, a diff crossed a
     threshold, a replay script had a mistake, verify found a regression or could
-    not tell, bisect found no call), 2 usage or configuration error,
-    3 invalid trace. trace exits with the app's own code. See DEBUGGING_GUIDE.md
-    for the whole manual.
+    not tell, bisect found no call, a golden run no longer matches), 2 usage or
+    configuration error, 3 invalid trace. trace exits with the app's own code. See
+    DEBUGGING_GUIDE.md for the whole manual.
 
     \b
     Shell completion of commands, options and values (put the line in your shell's start-up file):

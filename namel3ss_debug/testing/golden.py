@@ -42,6 +42,7 @@ RECORD_MODES = ("none", "once", "new", "rewrite")
 TOOL_POLICIES = ("recorded", "live")
 RECORD, REPLAY, EXTEND, MISSING = "record", "replay", "extend", "missing"
 RERUN_MARKS = ("replay", "replay_of")  # what a rerun adds to its spans' attrs: not the golden run's
+ANSWERED = ("llm", "http", "tool")  # the components whose calls a golden run answers
 
 
 @dataclass(frozen=True)
@@ -141,6 +142,18 @@ class GoldenSession:
     def misses(self) -> list[Miss]:
         """The calls the golden run had no answer for (and the network the guard refused), in order."""
         return list(self.rerun.tally.misses) if self.rerun is not None else []
+
+    @property
+    def unused(self) -> list[str]:
+        """The golden run's LLM, HTTP and tool calls the test did not make (none was answered from them), each as
+        `llm:openai.chat#3 (golden/test_app/test_x.jsonl:9)`; empty when nothing was replayed."""
+        if self.rerun is None:
+            return []
+        recording, served = self.rerun.recording, self.rerun.twins.served
+        places = ((call.key, recording.where(call)) for call in recording.calls
+                  if call.component in ANSWERED and call.start not in served)
+        return [f"{key} ({where.replace(self.copy, self.plan.shown) if self.copy else where})"
+                for key, where in places]
 
     @property
     def live(self) -> int:

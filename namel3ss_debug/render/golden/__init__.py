@@ -1,0 +1,1 @@
+"""Views of `golden status`'s record."""
