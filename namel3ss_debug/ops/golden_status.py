@@ -59,7 +59,8 @@ def golden_status(directory: Path, python: str, env: Environment,
     that is not there."""
     folder = (env.cwd / directory).resolve()
     if not folder.is_dir():
-        raise UsageError(f"{directory}: no such directory", hint="name the directory of the tests to check")
+        why = "not a directory" if folder.exists() else "no such directory"
+        raise UsageError(f"{directory}: {why}", hint="name the directory of the tests to check")
     with tempfile.TemporaryDirectory(prefix="n3golden-status-") as scratch:
         report = Path(scratch, "report.jsonl")
         report.touch()
@@ -100,11 +101,12 @@ def _run(command: list[str], env: Environment, forward: Callable[[bytes], None])
 
 def _stopped(code: int, last: str) -> Namel3ssDebugError:
     """Why pytest ran no test to the end: its usage (4: an option it does not know, a plugin it cannot load),
-    an interruption (2: errors while collecting), an internal error (3), a signal."""
+    the interpreter's (1 with no test: no pytest there), an interruption (2: errors while collecting), an
+    internal error (3), a signal."""
     said = f": {last}" if last else ""
-    if code == 4:
-        return UsageError(f"pytest refused the command (exit 4){said}", hint="--python names an interpreter with "
-                          "pytest and namel3ss-debug installed (the one your tests run under)")
+    if code in (1, 4):
+        return UsageError(f"pytest refused the command (exit {code}){said}", hint="--python names an interpreter "
+                          "with pytest and namel3ss-debug installed (the one your tests run under)")
     why = f"killed by signal {-code}" if code < 0 else f"exit {code}"
     return Namel3ssDebugError(f"pytest stopped before the tests were run ({why}){said}",
                               hint="its output is above; run the tests with pytest to see the whole of it")

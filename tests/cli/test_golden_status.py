@@ -174,15 +174,31 @@ def test_a_call_the_test_no_longer_makes_is_unused(project: Path) -> None:
     assert f"({WEATHER}:" in weather["unused"][0]
 
 
-def test_a_test_failing_for_another_reason_is_failed_with_its_message(project: Path) -> None:
+def test_a_test_failing_for_another_reason_is_failed_and_a_skipped_one_skipped(project: Path) -> None:
     edit(project, '== "Echo: News today?"', '== "Echo: News today!"')
+    edit(project, "@pytest.mark.n3replay\ndef test_weather", "@pytest.mark.skip(reason='later')\n"
+                                                          "@pytest.mark.n3replay\ndef test_weather")
 
     result = status()
 
     assert result.exit_code == 1, result.output
-    line = rows(result)["test_app.py::test_news"]
-    assert line.split()[:2] == ["failed", str(NEWS)]
-    assert "AssertionError" in line or "assert" in line
+    table = rows(result)
+    assert table["test_app.py::test_news"].split()[:2] == ["failed", str(NEWS)]
+    assert "assert 'Echo: News today?' == 'Echo: News today!'" in table["test_app.py::test_news"]
+    assert table["test_app.py::test_weather"].split()[:2] == ["skipped", str(WEATHER)]
+    assert table["test_app.py::test_weather"].rstrip().endswith("later")
+    assert "2 golden tests: 1 failed, 1 skipped" in result.stdout
+
+
+def test_no_test_marked_n3replay_exits_0_and_lists_the_orphans_there(project: Path) -> None:
+    (project / "elsewhere").mkdir()
+    shutil.copy(project / NEWS, project / "elsewhere" / "kept.jsonl")
+
+    result = status("elsewhere")
+
+    assert result.exit_code == 0, result.output
+    assert "no test marked n3replay under elsewhere" in result.stdout
+    assert "  elsewhere/kept.jsonl" in result.stdout.splitlines()
 
 
 def test_a_directory_that_is_not_there_is_a_usage_error_in_one_line(project: Path) -> None:
@@ -200,6 +216,18 @@ def test_an_interpreter_that_is_not_there_is_a_usage_error(project: Path) -> Non
     assert result.exit_code == 2
     assert result.stderr.splitlines()[-1].startswith(f"namel3ss-debug: error: --python {project / 'no-python'}: "
                                                      "cannot run it")
+
+
+def test_an_interpreter_without_pytest_is_a_usage_error(project: Path) -> None:
+    false = shutil.which("false")
+    assert false is not None
+
+    result = status("--python", false)
+
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[-1] == ("namel3ss-debug: error: pytest refused the command (exit 1) (--python "
+                                              "names an interpreter with pytest and namel3ss-debug installed (the one "
+                                              "your tests run under))")
 
 
 def test_tests_that_cannot_be_collected_stop_the_status_with_exit_1(project: Path) -> None:
