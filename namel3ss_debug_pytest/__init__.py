@@ -32,7 +32,7 @@ _RUN = pytest.StashKey[Any]()  # the item's PerTestRun
 _OUTCOME = pytest.StashKey[str]()  # the test's outcome so far: passed, skipped, xfailed or failed
 _GOLDEN = pytest.StashKey[Any]()  # the item's GoldenSession (n3replay)
 _OWNED = pytest.StashKey[bool]()  # the n3replay marker started the item's run: its teardown ends it
-_RECORDED = pytest.StashKey[list[str]]()  # the config's: what the golden runs of the session did, for its summary
+_NOTE = pytest.StashKey[str]()  # the item's: what its golden run did, for the session's summary
 GOLDEN_KEYS = ("record", "tools", "volatile")
 
 
@@ -60,7 +60,7 @@ def pytest_configure(config: pytest.Config) -> None:
                                        "(the n3trace fixture or --n3-trace), e.g. price_overrides={...}.")
     config.addinivalue_line("markers", "n3replay(path=None, *, record=None, tools=None, volatile=()): answer this "
                                        "test's LLM, HTTP and tool calls from its golden run (namel3ss-debug).")
-    config.stash[_RECORDED] = []
+    config.pluginmanager.register(GoldenNotes(), "namel3ss_debug-golden-notes")
     _check_record_mode(config.getoption("n3_record"))
     _report_golden(config)
     directory = config.getoption("n3_trace")
@@ -187,6 +187,9 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None],
     report = outcome.get_result()
     _golden_verdict(item, call, report)
     _note_outcome(item, report)
+    if report.when == "teardown" and _NOTE in item.stash:
+        report.n3_golden = item.stash[_NOTE]  # type: ignore[attr-defined]  # xdist sends a report's attributes
+        del item.stash[_NOTE]
     if report.failed:
         if run.paths:
             path = run.paths[0]
@@ -339,24 +342,33 @@ def _end(item: pytest.Item, run: Any) -> None:
 
 
 def _note_golden(item: pytest.Item, golden: Any) -> None:
-    """What the session's summary says of this test's golden run."""
-    notes = item.config.stash.get(_RECORDED, None)
-    if notes is None:
-        return
+    """What the session's summary says of this test's golden run: carried by its teardown's report (an attribute
+    `n3_golden`), so that under pytest-xdist it reaches the controller, which prints the summary."""
     if golden.written:
-        notes.append(f"recorded {golden.plan.shown} ({item.nodeid})")
+        item.stash[_NOTE] = f"recorded {golden.plan.shown} ({item.nodeid})"
     elif golden.written is False:
-        notes.append(f"unchanged {golden.plan.shown} ({item.nodeid}): the new recording says the same")
+        item.stash[_NOTE] = f"unchanged {golden.plan.shown} ({item.nodeid}): the new recording says the same"
     elif golden.why_not:
-        notes.append(f"not recorded {golden.plan.shown} ({item.nodeid}): {golden.why_not}")
+        item.stash[_NOTE] = f"not recorded {golden.plan.shown} ({item.nodeid}): {golden.why_not}"
 
 
-def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
-    notes = config.stash.get(_RECORDED, None)
-    if notes:
-        terminalreporter.section("namel3ss-debug golden runs")
-        for note in notes:
-            terminalreporter.write_line(note)
+class GoldenNotes:
+    """What the session's golden runs did (recorded, unchanged, not recorded), from the tests' reports, for its
+    summary."""
+
+    def __init__(self) -> None:
+        self.notes: list[str] = []
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        note = getattr(report, "n3_golden", None)
+        if isinstance(note, str):
+            self.notes.append(note)
+
+    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        if self.notes:
+            terminalreporter.section("namel3ss-debug golden runs")
+            for note in self.notes:
+                terminalreporter.write_line(note)
 
 
 def _slug(name: str) -> str:

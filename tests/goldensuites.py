@@ -99,7 +99,7 @@ def suite_environ(directory: Path, llm_url: str, service_url: str = "", key: str
 def run_pytest(directory: Path, environ: dict[str, str], *args: str) -> pytest.RunResult:
     """pytest run in `directory`, in its own process, with `environ` added to this one's."""
     started = time.monotonic()
-    done = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:xdist", "--basetemp",
+    done = subprocess.run([sys.executable, "-m", "pytest", "--basetemp",
                            str(directory / ".basetemp"), *args], cwd=directory, capture_output=True, text=True,
                           env={**os.environ, **environ, "PYTHONPATH": str(directory)}, timeout=300)
     return pytest.RunResult(done.returncode, done.stdout.splitlines(), done.stderr.splitlines(),

@@ -98,6 +98,30 @@ def test_rewrite_records_again(pytester: pytest.Pytester) -> None:
     assert answers_of(pytester)[0] in said and first[0] not in said
 
 
+FAILING = '''
+import pytest
+from agentapp import ask
+
+
+@pytest.mark.n3replay
+def test_fails():
+    assert ask("Weather in Oslo?") == "Sunny"
+'''
+
+
+def test_the_summary_says_what_each_golden_run_did_under_xdist(pytester: pytest.Pytester) -> None:
+    write_suite(pytester.path, test_weather=WEATHER, test_failing=FAILING)
+    with StubServer() as server:
+        result = run_pytest(pytester.path, suite_environ(pytester.path, server.url), "--n3-record=once", "-n", "2")
+    result.assert_outcomes(passed=1, failed=1)
+    start = result.outlines.index(next(line for line in result.outlines if " namel3ss-debug golden runs " in line))
+    assert set(result.outlines[start + 1:start + 3]) == {
+        f"recorded {GOLDEN} (test_weather.py::test_weather)",
+        "not recorded golden/test_failing/test_fails.jsonl (test_failing.py::test_fails): the test failed: its run "
+        "is not kept as the golden run"}
+    assert not (pytester.path / "golden" / "test_failing").exists()
+
+
 PRECEDENCE = '''
 import pytest
 from agentapp import ask
