@@ -251,7 +251,7 @@ def _start(item: pytest.Item, directory: Path) -> Any:
         if type(exc).__name__ not in ("GoldenMissing", "ConfigError", "Namel3ssDebugError", "UsageError",
                                       "TraceError"):
             raise
-        problem = str(exc)
+        problem = golden.shown(str(exc))
     pytest.fail(f"n3replay: {problem}", pytrace=False)
 
 

@@ -160,6 +160,14 @@ class GoldenSession:
         """How many calls ran for real (in `new` mode: those the golden run lacks)."""
         return self.rerun.tally.counts[LIVE] if self.rerun is not None else 0
 
+    def shown(self, text: str) -> str:
+        """A message about the golden file with its path as messages give it (`plan.shown`): not the temporary
+        copy it was read from, nor its absolute path."""
+        for path in (self.copy, str(self.plan.path)):
+            if path:
+                text = text.replace(path, self.plan.shown)
+        return text
+
     def close(self) -> None:
         """Stop answering: the network opens again, the placeholder keys go (idempotent)."""
         self._stack.close()

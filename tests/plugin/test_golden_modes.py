@@ -203,13 +203,20 @@ def test_bad_volatile():
 @pytest.mark.n3replay(volatile=[5])
 def test_volatile_not_a_text():
     pass
+
+
+@pytest.mark.n3replay("golden/broken.jsonl")
+def test_broken_golden_file():
+    pass
 '''
 
 
-def test_a_bad_marker_fails_its_test_in_one_line(pytester: pytest.Pytester) -> None:
+def test_a_bad_marker_or_golden_file_fails_its_test_in_one_line(pytester: pytest.Pytester) -> None:
     write_suite(pytester.path, test_markers=BAD_MARKERS)
+    (pytester.path / "golden").mkdir()
+    (pytester.path / "golden" / "broken.jsonl").write_text("<<<<<<< HEAD\n<project>\n")  # a bad merge
     result = run_pytest(pytester.path, suite_environ(pytester.path, "http://127.0.0.1:9"))
-    result.assert_outcomes(errors=6)
+    result.assert_outcomes(errors=7)
     keywords = "n3replay: pytest.mark.n3replay takes an optional path to the golden file and the keywords " \
                "record, tools, volatile"
     assert setup_errors(result) == {
@@ -220,6 +227,8 @@ def test_a_bad_marker_fails_its_test_in_one_line(pytester: pytest.Pytester) -> N
         "test_bad_volatile": ["n3replay: volatile: 'session-(\\\\d+' is not a regular expression: missing ), "
                               "unterminated subpattern at position 8"],
         "test_volatile_not_a_text": ["n3replay: volatile: 5 is not a regular expression (a non-empty text)"],
+        "test_broken_golden_file": ["n3replay: golden/broken.jsonl: not a trace: no line is a JSON event (a trace is "
+                                    "the JSON Lines file `namel3ss-debug trace` writes)"],
     }
 
 
