@@ -39,7 +39,7 @@ def status(directory: Path, python: str | None, fmt: str) -> None:
     marked n3replay, through pytest, with --n3-record=none, so each is
     answered from its golden run with the network closed and nothing is
     recorded. Their fixtures and code run as in any pytest run. pytest's
-    progress goes to stderr.
+    progress goes to stderr (in colour on a terminal, unless NO_COLOR is set).
 
     \b
     Each test's status:
@@ -67,8 +67,12 @@ def status(directory: Path, python: str | None, fmt: str) -> None:
     from ..render.golden.golden_json import golden_status_json  # noqa: PLC0415 - loads when the command runs
     from ..render.golden.text import render_golden_status, running  # noqa: PLC0415 - Rich: not for --help
 
+    from ..render.console import make_console  # noqa: PLC0415 - Rich: not for --help
+
+    errors = make_console(stderr=True)  # pytest's progress is in colour where ours would be (NO_COLOR honoured)
     result = golden_status(directory, python or sys.executable, Environment.current(warn), forward=_to_stderr,
-                           announce=lambda command: tell(running(str(directory), command)))
+                           announce=lambda command: tell(running(str(directory), command)),
+                           color=errors.is_terminal and not errors.no_color)
     show(result, fmt, golden_status_json, render_golden_status)
     sys.exit(result.exit_code)
 

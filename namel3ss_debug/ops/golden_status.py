@@ -53,10 +53,11 @@ class GoldenStatus:
 
 def golden_status(directory: Path, python: str, env: Environment,
                   forward: Callable[[bytes], None] = lambda chunk: None,
-                  announce: Callable[[tuple[str, ...]], None] = lambda command: None) -> GoldenStatus:
+                  announce: Callable[[tuple[str, ...]], None] = lambda command: None,
+                  color: bool = False) -> GoldenStatus:
     """Run the n3replay tests under `directory` with `python` (`announce` hears the command first, `forward`
-    pytest's output as it comes) and read what their golden runs said; UsageError for a directory or interpreter
-    that is not there."""
+    pytest's output as it comes, in colour with `color`) and read what their golden runs said; UsageError for a
+    directory or interpreter that is not there."""
     folder = (env.cwd / directory).resolve()
     if not folder.is_dir():
         why = "not a directory" if folder.exists() else "no such directory"
@@ -64,7 +65,7 @@ def golden_status(directory: Path, python: str, env: Environment,
     with tempfile.TemporaryDirectory(prefix="n3golden-status-") as scratch:
         report = Path(scratch, "report.jsonl")
         report.touch()
-        command = pytest_command(python, directory, report)
+        command = pytest_command(python, directory, report, color)
         announce(tuple(command))
         code, tail = _run(command, env, forward)
         entries = tuple(sorted(_entries(report), key=_order))
@@ -75,11 +76,12 @@ def golden_status(directory: Path, python: str, env: Environment,
     return GoldenStatus(str(directory), tuple(command), entries, orphans)
 
 
-def pytest_command(python: str, directory: Path, report: Path) -> list[str]:
+def pytest_command(python: str, directory: Path, report: Path, color: bool) -> list[str]:
     """The tests marked n3replay under `directory`, replayed offline, each reporting its golden run to `report`;
-    pytest's own output kept short (the status table says why a test failed)."""
+    pytest's own output kept short (the status table says why a test failed), in colour when ours is."""
     return [python, "-m", "pytest", str(directory), "-p", "namel3ss_debug", "--n3-record=none",
-            f"--n3-golden-report={report}", "-m", "n3replay", "-q", "--tb=no", "-rN"]
+            f"--n3-golden-report={report}", "-m", "n3replay", "-q", "--tb=no", "-rN",
+            f"--color={'yes' if color else 'no'}"]
 
 
 def _run(command: list[str], env: Environment, forward: Callable[[bytes], None]) -> tuple[int, bytes]:

@@ -129,6 +129,7 @@ def test_every_golden_run_matching_exits_0_and_an_orphan_does_not_fail_it(projec
     command = document["command"]
     assert command[:4] == [sys.executable, "-m", "pytest", "."]
     assert "--n3-record=none" in command and command[command.index("-m", 3) + 1] == "n3replay"
+    assert command[-1] == "--color=no"  # stderr is no terminal here
 
 
 def test_json_names_the_stale_call_the_nearest_recorded_one_and_the_change(project: Path) -> None:
@@ -239,3 +240,15 @@ def test_tests_that_cannot_be_collected_stop_the_status_with_exit_1(project: Pat
     assert result.stdout == ""
     last = result.stderr.splitlines()[-1]
     assert last.startswith("namel3ss-debug: error: pytest stopped before the tests were run (exit 2)")
+
+
+@pytest.mark.parametrize("environ, flag", [({"FORCE_COLOR": "1"}, "--color=yes"),
+                                           ({"FORCE_COLOR": "1", "NO_COLOR": "1"}, "--color=no")])
+def test_pytest_is_in_colour_only_where_our_stderr_would_be(project: Path, environ: dict[str, str],
+                                                            flag: str) -> None:
+    result = CliRunner(env=environ).invoke(cli, ["golden", "status", "--python", shutil.which("false") or "false"],
+                                           catch_exceptions=False)
+
+    running = result.stderr.splitlines()[0]
+    assert "running the tests marked n3replay" in running
+    assert running.removesuffix("\x1b[0m").endswith(flag)  # the line itself is dim: a style, not a colour
