@@ -1,10 +1,12 @@
 """Golden runs of raw SDK calls, streamed and not: a user's tests of the openai, anthropic and google-genai clients,
 marked `n3replay`, recorded once against the stub model with the keys in the environment, then replayed with no key:
 no request reaches the stub, every test passes on the same answers, and its `n3trace` assertions hold on the replay.
+A streamed answer is kept in the golden file as its text and what rebuilds its stream, not as its frames.
 """
 
 from __future__ import annotations
 
+import json
 import secrets
 
 import pytest
@@ -105,3 +107,6 @@ def test_sdk_calls_streamed_and_not_replay_offline_from_their_golden_runs(pytest
     for name in ("test_openai_chat", "test_anthropic_messages", "test_gemini"):
         text = suite.golden("test_sdk", name).read_text()
         assert KEY not in text and str(pytester.path) not in text  # redacted, and free of the checkout's path
+        ends = [event for event in map(json.loads, text.splitlines()) if event["event_type"] == "llm_call_end"]
+        streamed = ends[1]["outputs"]  # the answer once, as a reviewer reads it, not its server-sent events
+        assert streamed["text"] == "Echo: And in Paris" and "frames" not in streamed["return"]
