@@ -90,7 +90,7 @@ def _message(report: pytest.TestReport) -> str:
         text = str(longrepr[2])
     else:
         crash = getattr(longrepr, "reprcrash", None)
-        text = crash.message if crash is not None else str(longrepr)
+        text = crash.message.removeprefix("Failed: ") if crash is not None else str(longrepr)  # pytest.fail's
     if hasattr(report, "wasxfail") and report.wasxfail:
         text = f"xfail: {report.wasxfail}"
     if report.when != "call" and report.failed:

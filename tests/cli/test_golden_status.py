@@ -175,10 +175,12 @@ def test_a_call_the_test_no_longer_makes_is_unused(project: Path) -> None:
     assert f"({WEATHER}:" in weather["unused"][0]
 
 
-def test_a_test_failing_for_another_reason_is_failed_and_a_skipped_one_skipped(project: Path) -> None:
+def test_a_test_failing_for_another_reason_or_its_marker_is_failed_and_a_skipped_one_skipped(project: Path) -> None:
     edit(project, '== "Echo: News today?"', '== "Echo: News today!"')
     edit(project, "@pytest.mark.n3replay\ndef test_weather", "@pytest.mark.skip(reason='later')\n"
                                                           "@pytest.mark.n3replay\ndef test_weather")
+    with (project / "test_app.py").open("a", encoding="utf-8") as tests:
+        tests.write("\n\n@pytest.mark.n3replay(tools='sometimes')\ndef test_bad_marker():\n    pass\n")
 
     result = status()
 
@@ -188,7 +190,9 @@ def test_a_test_failing_for_another_reason_is_failed_and_a_skipped_one_skipped(p
     assert "assert 'Echo: News today?' == 'Echo: News today!'" in table["test_app.py::test_news"]
     assert table["test_app.py::test_weather"].split()[:2] == ["skipped", str(WEATHER)]
     assert table["test_app.py::test_weather"].rstrip().endswith("later")
-    assert "2 golden tests: 1 failed, 1 skipped" in result.stdout
+    bad = table["test_app.py::test_bad_marker"]
+    assert bad.split()[:2] == ["failed", "-"] and "setup: n3replay: tools='sometimes' is not one of" in bad
+    assert "3 golden tests: 2 failed, 1 skipped" in result.stdout
 
 
 def test_no_test_marked_n3replay_exits_0_and_lists_the_orphans_there(project: Path) -> None:
