@@ -6,6 +6,7 @@ for another reason (failed). Each status runs the project's tests through pytest
 
 from __future__ import annotations
 
+import io
 import json
 import shutil
 import subprocess
@@ -14,9 +15,13 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
+from rich.console import Console
 from stubserver import StubServer
 
 from namel3ss_debug.cli.main import cli
+from namel3ss_debug.model.golden_status import GoldenEntry, MissNote
+from namel3ss_debug.ops.golden_status import GoldenStatus
+from namel3ss_debug.render.golden.text import render_golden_status
 
 pytest.importorskip("httpx")
 
@@ -256,3 +261,21 @@ def test_pytest_is_in_colour_only_where_our_stderr_would_be(project: Path, envir
     running = result.stderr.splitlines()[0]
     assert "running the tests marked n3replay" in running
     assert running.removesuffix("\x1b[0m").endswith(flag)  # the line itself is dim: a style, not a colour
+
+
+def test_a_miss_with_no_recorded_call_near_it_says_why_and_trace_text_is_shown_as_text() -> None:
+    refused = GoldenEntry("t.py::test_x", "/p/golden/t/test_x.jsonl", "golden/t/test_x.jsonl", "stale", "failed",
+                          miss=MissNote("connect 10.0.0.1:443", "-", "the network is closed\x1b[31m", None, None, ()),
+                          misses=2)
+    unexplained = GoldenEntry("t.py::test_y", "/p/golden/t/test_y.jsonl", "golden/t/test_y.jsonl", "stale", "failed",
+                              miss=MissNote("llm:chat#1", "-", "asked out of turn", "llm:chat#1", "g.jsonl:3", ()),
+                              misses=1)
+    console = Console(file=io.StringIO(), width=200, color_system=None)
+
+    console.print(render_golden_status(GoldenStatus(".", (), (refused, unexplained), ())))
+
+    shown = console.file.getvalue()
+    assert "\x1b" not in shown
+    assert "connect 10.0.0.1:443" in shown and "the network is closed\\x1b[31m" in shown
+    assert "and 1 more call the golden run has no answer for" in shown
+    assert "nearest recorded llm:chat#1 (g.jsonl:3)" in shown and "asked out of turn" in shown

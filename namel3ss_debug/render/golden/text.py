@@ -61,7 +61,7 @@ def details(entry: GoldenEntry) -> list[str]:
         if miss.nearest is not None:
             lines.append(f"nearest recorded {miss.nearest} ({miss.where})")
             lines.extend(f"  {change}" for change in miss.changes)
-        else:
+        if miss.nearest is None or not miss.changes:  # a request refused by the guard has no recorded twin
             lines.append(miss.why)
         if entry.misses > 1:
             lines.append(f"and {plural(entry.misses - 1, 'more call')} the golden run has no answer for")
