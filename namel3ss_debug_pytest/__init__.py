@@ -277,7 +277,7 @@ def _golden_session(item: pytest.Item) -> Any:
                           or str(config.getini("n3_record") or "none").strip(),
                           tools=marker.kwargs.get("tools") or str(config.getini("n3_tools") or "recorded").strip(),
                           volatile=(*config.getini("n3_volatile"), *volatile), root=config.rootpath,
-                          nodeid=item.nodeid)
+                          nodeid=item.nodeid, temp=config._tmp_path_factory.getbasetemp())  # type: ignore[attr-defined]
     except (ConfigError, TypeError) as exc:
         problem = str(exc)
     else:

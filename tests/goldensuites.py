@@ -4,6 +4,7 @@ plugin through its entry point."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import socket
@@ -64,6 +65,7 @@ def keep(name, value):
         json.dump(value, out)
 '''
 
+_RUNS = itertools.count()
 KEY = "sk-golden-recording-key-0123456789abcdef"  # the key the recordings are made with: never in a golden file
 
 
@@ -97,10 +99,12 @@ def suite_environ(directory: Path, llm_url: str, service_url: str = "", key: str
 
 
 def run_pytest(directory: Path, environ: dict[str, str], *args: str) -> pytest.RunResult:
-    """pytest run in `directory`, in its own process, with `environ` added to this one's."""
+    """pytest run in `directory`, in its own process, with `environ` added to this one's; its temporary directory
+    is new for each run and outside the project, as pytest's own `/tmp/pytest-of-USER/pytest-N` is."""
     started = time.monotonic()
-    done = subprocess.run([sys.executable, "-m", "pytest", "--basetemp",
-                           str(directory / ".basetemp"), *args], cwd=directory, capture_output=True, text=True,
+    temp = directory.parent / f"{directory.name}.temp{next(_RUNS)}"
+    done = subprocess.run([sys.executable, "-m", "pytest", "--basetemp", str(temp), *args], cwd=directory,
+                          capture_output=True, text=True,
                           env={**os.environ, **environ, "PYTHONPATH": str(directory)}, timeout=300)
     return pytest.RunResult(done.returncode, done.stdout.splitlines(), done.stderr.splitlines(),
                             time.monotonic() - started)

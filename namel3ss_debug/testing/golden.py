@@ -48,7 +48,8 @@ ANSWERED = ("llm", "http", "tool")  # the components whose calls a golden run an
 @dataclass(frozen=True)
 class GoldenPlan:
     """What one test does with its golden run: the file, the record mode, the tools' policy, the user's
-    volatile patterns, the project directory paths in it are relative to, and the test's node id."""
+    volatile patterns, the project directory paths in it are relative to, the test's node id, and pytest's
+    temporary directory of the session (written `<tmp>`)."""
 
     path: Path
     mode: str
@@ -56,6 +57,7 @@ class GoldenPlan:
     volatile: tuple[str, ...]
     root: Path
     nodeid: str
+    temp: Path | None = None
 
     def __post_init__(self) -> None:
         if self.mode not in RECORD_MODES:
@@ -127,7 +129,7 @@ class GoldenSession:
         """The golden run, its `<project>` made this checkout's directory (a copy when it has any)."""
         data = self.plan.path.read_bytes()
         path = self.plan.path
-        made = restored(data, self.plan.root)
+        made = restored(data, self.plan.root, self.plan.temp)
         if made is not data:
             handle, name = tempfile.mkstemp(prefix="n3golden-", suffix=".jsonl")
             with os.fdopen(handle, "wb") as stream:
@@ -189,7 +191,8 @@ class GoldenSession:
             events = read_events(paths)
             if self.action == EXTEND:
                 events = (_without_rerun_marks(event) for event in events)
-            lines = golden_lines(events, nodeid=self.plan.nodeid, root=self.plan.root, target=self.plan.path)
+            lines = golden_lines(events, nodeid=self.plan.nodeid, root=self.plan.root, target=self.plan.path,
+                                 temp=self.plan.temp)
             self.written = write_golden(self.plan.path, lines)
 
 

@@ -6,6 +6,9 @@ from the run the tracer recorded for the test, with what ties it to one machine 
 - the project's directory, wherever it appears in a text (a working directory, a path in a stack trace, a
   tool's argument), is written `<project>`, and put back as the project's directory of the checkout that
   replays it (`restored`): a repository cloned elsewhere replays its golden runs;
+- so is pytest's temporary directory of the session (`<tmp>`: the `tmp_path` of a test is `<tmp>/test_name0`),
+  which changes on every session (`/tmp/pytest-of-USER/pytest-N`): a test that hands its `tmp_path` to a tool
+  or a prompt replays;
 - what describes the machine and not the run is left out: `pid`, and `host`, `executable` and `platform` of
   `run_start` (its `python` and `packages` stay: which SDK the answers came from);
 - the names of threads and asyncio tasks that count across the process (`Thread-12`, `Task-57`) are numbered
@@ -28,6 +31,7 @@ from ..store.atomic import replace_file
 from .golden_streams import compacted
 
 PROJECT = "<project>"
+TEMP = "<tmp>"
 MACHINE_KEYS = ("host", "executable", "platform")  # of run_start's attrs
 # The fields that differ between two recordings of the same run: times, and what counts time.
 VOLATILE = ("ts", "duration_ms", "memory_mb")
@@ -40,11 +44,13 @@ def golden_run_id(nodeid: str) -> str:
     return "golden-" + hashlib.blake2b(nodeid.encode("utf-8", "backslashreplace"), digest_size=6).hexdigest()
 
 
-def golden_lines(events: Iterable[dict[str, Any]], *, nodeid: str, root: Path, target: Path) -> list[bytes]:
-    """The lines of the golden file `target` made from a test's recorded events (see the module's docstring)."""
+def golden_lines(events: Iterable[dict[str, Any]], *, nodeid: str, root: Path, target: Path,
+                 temp: Path | None = None) -> list[bytes]:
+    """The lines of the golden file `target` made from a test's recorded events (see the module's docstring);
+    `root` is the project's directory, `temp` pytest's temporary directory of the session."""
     run_id = golden_run_id(nodeid)
     names = _Renumbered()
-    paths = _Paths(root)
+    paths = _Paths({PROJECT: root, TEMP: temp})
     where = paths.text(str(target.parent))
     lines = []
     for event in events:
@@ -72,12 +78,13 @@ def write_golden(target: Path, lines: list[bytes]) -> bool:
     return True
 
 
-def restored(data: bytes, root: Path) -> bytes:
-    """A golden file's bytes with `<project>` made this checkout's project directory again."""
-    token = PROJECT.encode()
-    if token not in data:
-        return data
-    return data.replace(token, orjson.dumps(str(root))[1:-1])
+def restored(data: bytes, root: Path, temp: Path | None = None) -> bytes:
+    """A golden file's bytes with `<project>` made this checkout's project directory again, and `<tmp>` this
+    session's temporary directory (`data` itself when it has neither)."""
+    for token, path in ((PROJECT, root), (TEMP, temp)):
+        if path is not None and token.encode() in data:
+            data = data.replace(token.encode(), orjson.dumps(str(path))[1:-1])
+    return data
 
 
 def read_events(paths: Iterable[Path]) -> Iterator[dict[str, Any]]:
@@ -102,12 +109,15 @@ def _start_attrs(attrs: Any, where: str) -> Any:
 
 
 class _Paths:
-    """Texts with the project's directory written `<project>`."""
+    """Texts with directories written as tokens (`<project>`, `<tmp>`); the longest first, so that a directory
+    inside another is its own token."""
 
-    def __init__(self, root: Path):
-        text = str(root)  # not inside a longer name (`/repo` in `/repo2/...`); never the filesystem's root
-        self.root = text if len(text.strip("/\\")) > 0 else None
-        self.pattern = re.compile(re.escape(text) + r"(?![\w.-])") if self.root else None
+    def __init__(self, tokens: dict[str, Path | None]):
+        # never the filesystem's root; a directory not inside a longer name (`/repo` in `/repo2/...`)
+        self.tokens = {str(path): token for token, path in tokens.items()
+                       if path is not None and str(path).strip("/\\")}
+        ordered = sorted(self.tokens, key=len, reverse=True)
+        self.pattern = re.compile("(" + "|".join(map(re.escape, ordered)) + r")(?![\w.-])") if ordered else None
 
     def value(self, value: Any) -> Any:
         if isinstance(value, str):
@@ -119,9 +129,9 @@ class _Paths:
         return value
 
     def text(self, text: str) -> str:
-        if self.root is None or self.pattern is None or self.root not in text:
+        if self.pattern is None or not any(path in text for path in self.tokens):
             return text
-        return self.pattern.sub(PROJECT, text)
+        return self.pattern.sub(lambda found: self.tokens[found.group(1)], text)
 
 
 class _Renumbered:

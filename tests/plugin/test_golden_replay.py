@@ -71,9 +71,11 @@ def test_assertions(n3trace):
 
 
 @pytest.mark.n3replay
-def test_project_path():
-    notes = HERE / "notes.txt"
-    keep("project_path", [ask(f"Summarise {notes}"), lookup(str(notes))])
+def test_project_path(tmp_path):
+    notes, draft = HERE / "notes.txt", tmp_path / "draft.txt"
+    said = ask(f"Summarise {notes} into {draft}")
+    assert said.startswith(f"Echo: Summarise {notes} into {draft} [nonce ")
+    keep("project_path", [said, lookup(str(notes)), lookup(str(draft))])
 
 
 @pytest.mark.n3replay
@@ -241,14 +243,14 @@ def test_without_its_volatile_pattern_a_session_id_misses(missed: pytest.RunResu
 
 def test_a_clone_at_another_path_replays_the_golden_runs(suite: Suite, tmp_path: Path) -> None:
     clone = tmp_path / "elsewhere" / "clone"
-    shutil.copytree(suite.path, clone, ignore=shutil.ignore_patterns(".basetemp", "answers", "tools", "__pycache__"))
+    shutil.copytree(suite.path, clone, ignore=shutil.ignore_patterns("answers", "tools", "__pycache__"))
     golden = (clone / "golden" / "test_agent" / "test_project_path.jsonl").read_text()
-    assert str(suite.path) not in golden and "<project>/notes.txt" in golden
+    assert str(suite.path) not in golden and "<project>/notes.txt into <tmp>/test_project_path0/draft.txt" in golden
     result = suite.offline(clone, "-k", "not miss")
-    result.assert_outcomes(passed=len(RECORDED) + 1)
-    said, found = suite.recorded["project_path"]  # the recorded answers, with the clone's path for the project's
-    assert answers(clone, "project_path") == [said.replace(str(suite.path), str(clone)),
-                                              {**found, "place": str(clone / "notes.txt")}]
+    result.assert_outcomes(passed=len(RECORDED) + 1)  # test_project_path: its answer names the clone's paths
+    said, notes, draft = answers(clone, "project_path")
+    assert said.endswith(suite.recorded["project_path"][0][-17:])  # the recorded answer's nonce: not asked again
+    assert notes["place"] == str(clone / "notes.txt") and draft["place"].endswith("/test_project_path0/draft.txt")
     assert (len(suite.llm.hits), len(suite.service.hits)) == suite.hits
 
 
