@@ -1,7 +1,7 @@
 """A golden file beside a vcrpy cassette of the same test: what each holds and what a reviewer reads in it.
 
     pip install vcrpy                              # the cassette side (not a dependency of namel3ss-debug)
-    python bench/golden_vs_cassette.py             # both recorded in this run, the figures printed (about 10 s)
+    python bench/golden_vs_cassette.py             # both recorded and replayed in this run (20-40 s)
     python bench/golden_vs_cassette.py --json      # JSON only on stdout
     python bench/golden_vs_cassette.py --keep DIR  # leave the test, the golden file and the cassette in DIR
 
@@ -14,9 +14,12 @@ test asserts the answer. The same test body is recorded twice, each by a pytest 
 * cassette: `vcr.use_cassette(..., record_mode="once")` with vcrpy's defaults (YAML, every header kept, no
   filter), the namel3ss-debug plugin off (`-p no:namel3ss_debug`): the cassette `cassettes/test_weather.yaml`,
   as pytest-recording's `@pytest.mark.vcr` writes it.
-Each file is then read for what a reviewer of a pull request sees in it: its bytes and lines; whether the
-model's final answer is there as one string (or only in SSE fragments); how many SSE `data:` frames it holds;
-whether the API key the test sent is in it; whether the question is readable.
+The stand-in listens on one port for the four processes (vcrpy matches a request's port). Each recording is then
+replayed (`--n3-record=none`; `record_mode="none"`), and the test asserts the same answer with no request reaching
+the model; the script stops if a recording or a replay fails. Each file is then read for what a reviewer of a
+pull request sees in it: its bytes, lines and longest line; whether the model's final answer is there as one
+string, and how many SSE frames hold a piece of it; the SSE frames in all; whether the API key the test sent is
+in it; the request headers kept; whether the question reads on one line.
 """
 
 from __future__ import annotations
@@ -24,9 +27,11 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import json
+import os
 import platform
 import re
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -45,6 +50,7 @@ CASSETTE = Path("cassettes/test_weather.yaml")
 TEST = f'''\
 """The agent under test: one streamed tool call, then a streamed answer (written by bench/golden_vs_cassette.py)."""
 import json
+import os
 
 import openai
 import pytest
@@ -86,21 +92,28 @@ def agent(client):
 
 
 @pytest.fixture
-def client():
-    with StubServer(api_key=KEY) as model:
-        yield openai.OpenAI(base_url=model.openai_url, api_key=KEY, max_retries=0)
+def model():
+    """The stand-in model, on the port the bench chose (the same when recording and replaying)."""
+    with StubServer(api_key=KEY, port=int(os.environ["BENCH_PORT"])) as server:
+        yield server
+
+
+def ask(model):
+    answer = agent(openai.OpenAI(base_url=model.openai_url, api_key=KEY, max_retries=0))
+    assert answer == ANSWER
+    assert not (os.environ.get("BENCH_REPLAY") and model.hits), f"a replay reached the model: {{model.hits}}"
 
 
 @pytest.mark.n3replay
-def test_weather(client):
-    assert agent(client) == ANSWER
+def test_weather(model):
+    ask(model)
 
 
-def test_weather_cassette(client):
+def test_weather_cassette(model):
     import vcr
 
-    with vcr.use_cassette({str(CASSETTE)!r}, record_mode="once"):
-        assert agent(client) == ANSWER
+    with vcr.use_cassette({str(CASSETTE)!r}, record_mode=os.environ.get("BENCH_VCR_MODE", "once")):
+        ask(model)
 '''
 
 
@@ -133,13 +146,22 @@ def write_test(directory: Path) -> None:
         shutil.copy2(EXAMPLES / name, directory / name)
 
 
-def run_pytest(directory: Path, *arguments: str) -> None:
+def run_pytest(directory: Path, *arguments: str, **environ: str) -> None:
     """One pytest process in `directory`; the script stops with its output if the test did not pass."""
     argv = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:randomly", *arguments]
-    done = subprocess.run(argv, cwd=directory, capture_output=True, text=True, check=False)
+    done = subprocess.run(argv, cwd=directory, capture_output=True, text=True, check=False,
+                          env={**os.environ, **environ})
     if done.returncode != 0:
         sys.exit(f"golden_vs_cassette: `{' '.join(argv[1:])}` failed (exit {done.returncode}):\n"
                  f"{done.stdout[-3000:]}{done.stderr[-2000:]}")
+
+
+def free_port() -> int:
+    """A port on 127.0.0.1 free now: the stand-in model listens on it when recording and when replaying, so a
+    cassette's URI (vcrpy matches the port) is the same."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 def read(name: str, path: Path) -> Reading:
@@ -190,12 +212,18 @@ def _content(frame: object) -> bool:
 
 
 def measure(directory: Path) -> list[Reading]:
+    """Record the test both ways, replay each (the model must not be reached), and read the two files."""
     write_test(directory)
+    port = str(free_port())
+    no_plugin = ("-p", "no:namel3ss_debug", "-W", "ignore::pytest.PytestUnknownMarkWarning")
     progress("golden file: pytest --n3-record=once")
-    run_pytest(directory, "test_agent.py::test_weather", "--n3-record=once")
+    run_pytest(directory, "test_agent.py::test_weather", "--n3-record=once", BENCH_PORT=port)
     progress("cassette: vcrpy, record_mode once")
-    run_pytest(directory, "-p", "no:namel3ss_debug", "-W", "ignore::pytest.PytestUnknownMarkWarning",
-               "test_agent.py::test_weather_cassette")
+    run_pytest(directory, *no_plugin, "test_agent.py::test_weather_cassette", BENCH_PORT=port)
+    progress("replays: pytest --n3-record=none; vcrpy record_mode none")
+    run_pytest(directory, "test_agent.py::test_weather", "--n3-record=none", BENCH_PORT=port, BENCH_REPLAY="1")
+    run_pytest(directory, *no_plugin, "test_agent.py::test_weather_cassette", BENCH_PORT=port, BENCH_REPLAY="1",
+               BENCH_VCR_MODE="none")
     return [read("golden", directory / GOLDEN), read("cassette", directory / CASSETTE)]
 
 
@@ -243,10 +271,12 @@ def main(argv: list[str] | None = None) -> int:
         with tempfile.TemporaryDirectory(prefix="golden-vs-cassette-") as temporary:
             readings = measure(Path(temporary))
     if options.json:
-        print(json.dumps({"schema": SCHEMA, "versions": versions(), "files": [asdict(r) for r in readings]}, indent=2))
+        print(json.dumps({"schema": SCHEMA, "versions": versions(), "files": [asdict(r) for r in readings],
+                          "replayed": True}, indent=2))
         return 0
     print("versions: " + ", ".join(f"{name} {number}" for name, number in versions().items()))
     print(table(readings))
+    print("both replayed (--n3-record=none; record_mode none): the same answer, no request reached the model")
     return 0
 
 
