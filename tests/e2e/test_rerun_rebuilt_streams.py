@@ -6,14 +6,12 @@ texts, tool calls and usage, with no request reaching the stub."""
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import orjson
 import pytest
+from rerunhelpers import command
 
 from namel3ss_debug.testing.golden_streams import compacted
 
@@ -57,13 +55,6 @@ with StubServer(fresh=True) as server:
     show("ollama", "".join(line["message"]["content"] for line in said), said[-1]["eval_count"])
     print("http requests:", len(server.requests))
 '''
-
-
-def command(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = {key: value for key, value in os.environ.items() if not key.startswith("NAMEL3SS_DEBUG_")}
-    env.update({"NO_COLOR": "1", "COLUMNS": "240", "PYTHONDONTWRITEBYTECODE": "1"})
-    return subprocess.run([sys.executable, "-m", "namel3ss_debug", *args], cwd=cwd, env=env, capture_output=True,
-                          text=True, timeout=300)
 
 
 def said(stdout: str) -> list[str]:

@@ -178,3 +178,16 @@ def test_events_that_are_no_rebuilt_stream_are_served_as_they_are() -> None:
     kept["outputs"]["return"]["rebuilt"] = {"usage": {}}  # edited by hand: no envelope
     served = with_frames(kept)["outputs"]["return"]
     assert "status" not in served and "frames" not in served  # a rerun reports it as no response to serve
+
+
+@pytest.mark.parametrize("case", STREAMS)
+def test_a_stream_served_again_is_kept_as_it_was(case: str) -> None:
+    """A replayed call's end (its frames the ones made again) is written as the golden file had it: `new` mode
+    rewrites a golden file with the same bytes for the calls it replayed."""
+    kept = compacted(stub_event(case))
+    served = with_frames(kept)["outputs"]["return"]
+    name = kept["name"]
+    again = end_event(name, [frame["data"] for frame in served["frames"] if frame["data"] != "[DONE]"],
+                      "sse+done" if name == "openai.chat" else "sse-named" if "event" in served["frames"][0]
+                      else served["framing"])
+    assert compacted(again) == kept
