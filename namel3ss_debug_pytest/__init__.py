@@ -151,17 +151,23 @@ class EveryTestTraced:
             remove(run.paths)
 
 
-@pytest.hookimpl(tryfirst=True)
+# A plain implementation, not tryfirst: pytest's skip and xfail(run=False) marks (tryfirst) are evaluated first, so
+# a skipped test with no golden file is skipped; registered after pytest's runner, it still runs before fixtures.
 def pytest_runtest_setup(item: pytest.Item) -> None:
-    """A test marked n3replay runs in its own run from its setup on (unless `--n3-trace` started one)."""
+    """A test marked n3replay runs in its own run from its setup on (unless `--n3-trace` started one); one to
+    replay with no golden file fails here."""
     if item.get_closest_marker("n3replay") is None:
         return
     run = item.stash.get(_RUN, None)
-    if run is not None and not run.run.ended:
-        return
-    item.stash[_OWNED] = True
-    item.stash[_RUN] = _start(item, item.config._tmp_path_factory.mktemp(  # type: ignore[attr-defined]
-        f"n3replay-{_slug(item.name)}", numbered=True))
+    if run is None or run.run.ended:
+        item.stash[_OWNED] = True
+        item.stash[_RUN] = _start(item, item.config._tmp_path_factory.mktemp(  # type: ignore[attr-defined]
+            f"n3replay-{_slug(item.name)}", numbered=True))
+    golden = item.stash.get(_GOLDEN, None)
+    if golden is not None and not golden.action:  # not begun (`_start`): no file to replay
+        from namel3ss_debug.testing.golden import GoldenMissing  # noqa: PLC0415 - loaded with the golden run
+
+        pytest.fail(f"n3replay: {GoldenMissing(golden.plan)}", pytrace=False)
 
 
 @pytest.hookimpl(hookwrapper=True, trylast=True)
@@ -190,7 +196,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None],
     if report.when == "teardown" and _NOTE in item.stash:
         report.n3_golden = item.stash[_NOTE]  # type: ignore[attr-defined]  # xdist sends a report's attributes
         del item.stash[_NOTE]
-    if report.failed:
+    golden = item.stash.get(_GOLDEN, None)
+    if report.failed and (golden is None or golden.action):  # not a test stopped for want of its golden file
         if run.paths:
             path = run.paths[0]
             report.sections.append(("namel3ss-debug trace", f"{path}\n  namel3ss-debug inspect {path} --tree\n"
@@ -242,14 +249,13 @@ def _start(item: pytest.Item, directory: Path) -> Any:
         pytest.fail(f"n3trace: configuration error: {problem}", pytrace=False)
     item.stash[_OUTCOME] = "passed"  # a rerun of the item starts afresh
     golden = _golden_session(item)
-    if golden is None:
+    if golden is None or golden.plan.action == "missing":  # failed by pytest_runtest_setup, unless skipped first
         return start_test_run(item.nodeid, resolved)
     try:
         return start_test_run(item.nodeid, resolved, start_attrs=golden.begin())
     except BaseException as exc:
         golden.close()
-        if type(exc).__name__ not in ("GoldenMissing", "ConfigError", "Namel3ssDebugError", "UsageError",
-                                      "TraceError"):
+        if type(exc).__name__ not in ("ConfigError", "Namel3ssDebugError", "UsageError", "TraceError"):
             raise
         problem = golden.shown(str(exc))
     pytest.fail(f"n3replay: {problem}", pytrace=False)

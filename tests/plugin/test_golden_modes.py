@@ -40,11 +40,29 @@ def llm_calls(path) -> list[str]:
             if event["event_type"] == "llm_call_start"]
 
 
+SKIPPED = '''
+import pytest
+
+
+@pytest.mark.skipif(True, reason="not on this platform")
+@pytest.mark.n3replay
+def test_skipped():
+    pass
+
+
+@pytest.mark.n3replay
+@pytest.mark.xfail(run=False, reason="not yet")
+def test_not_run():
+    pass
+'''
+
+
 def test_none_without_a_golden_file_fails_the_setup_in_one_line(pytester: pytest.Pytester) -> None:
-    write_suite(pytester.path, test_weather=WEATHER)
+    write_suite(pytester.path, test_weather=WEATHER, test_skipped=SKIPPED)  # a skipped test needs no golden file
     with StubServer() as server:
         result = run_pytest(pytester.path, suite_environ(pytester.path, server.url))
-    result.assert_outcomes(errors=1)
+    result.assert_outcomes(errors=1, skipped=1, xfailed=1)
+    assert "namel3ss-debug trace" not in result.stdout.str()  # no run to look at: the test did not start
     result.stdout.fnmatch_lines([f"n3replay: no golden run at {GOLDEN}: record it once with --n3-record=once (or "
                                  "@pytest.mark.n3replay(record=\"once\")), which calls the model for real, then "
                                  "commit it"])
