@@ -8,7 +8,8 @@ one and what changed (the first field that differs, a text where the two part), 
 
 The rerun's own reason (`why:`) is said only where the nearest recorded call does not already say it: a call
 the guard refused (`connect 127.0.0.1:8080`), which has none, or one whose twin matched but could not answer.
-The call's place in the run (`at agent:plan#1 > llm:openai.chat#2`) is said only where it is more than its key.
+The call's place in the run is said by the span it ran under (`llm:openai.chat#2 under agent:planner#1`), where
+it has one: the path's last step is the call itself.
 """
 
 from __future__ import annotations
@@ -26,7 +27,8 @@ def miss_text(miss: Miss, golden: str, nodeid: str, copy: str | None = None) -> 
         return visible(text.replace(copy, golden) if copy else text)
 
     nearest = miss.candidates[0] if miss.candidates else None
-    place = f" at {shown(miss.path)}" if miss.path not in ("", "-", miss.call) else ""
+    parent = miss.path.rpartition(" > ")[0]
+    place = f" under {shown(parent)}" if parent else ""
     lines = [f"golden run {golden} has no answer for {shown(miss.call)}{place}"]
     if nearest is None or not _explains(nearest):
         lines.append(f"  why: {shown(miss.why)}")

@@ -18,6 +18,7 @@ import asyncio, datetime, os, random, socket, uuid
 from pathlib import Path
 
 import pytest
+from namel3ss_debug import trace_agent_execution
 from agentapp import ask, ask_async, ask_claude, keep, lookup, weather
 
 HERE = Path(__file__).parent
@@ -87,6 +88,11 @@ def test_secret_in_prompt():
 @pytest.mark.n3replay("golden/test_agent/test_offline.jsonl")
 def test_miss_changed():
     ask("Weather in Bergen?")
+
+
+@pytest.mark.n3replay("golden/test_agent/test_offline.jsonl")
+def test_miss_under_an_agent():
+    trace_agent_execution(name="planner")(ask)("Weather in Bergen?")
 
 
 @pytest.mark.n3replay("golden/test_agent/test_offline.jsonl")
@@ -211,7 +217,7 @@ def test_n3trace_assertions_hold_on_the_replayed_run(replayed: pytest.RunResult)
 
 
 def test_a_changed_request_fails_with_the_nearest_call_and_what_changed(missed: pytest.RunResult) -> None:
-    missed.assert_outcomes(failed=4)
+    missed.assert_outcomes(failed=5)
     section = failure(missed, "test_miss_changed")
     assert section[:4] == [
         "golden run golden/test_agent/test_offline.jsonl has no answer for llm:openai.chat#1",
@@ -220,6 +226,14 @@ def test_a_changed_request_fails_with_the_nearest_call_and_what_changed(missed: 
         "  if the change is meant: pytest --n3-record=rewrite 'test_agent.py::test_miss_changed' records the golden "
         "run again (--n3-record=new keeps its answers and records only the calls it lacks)"]
     assert any(line.endswith(".0000.jsonl") and "n3replay-test_miss_changed" in line for line in section)
+
+
+def test_a_miss_names_the_span_its_call_ran_under(missed: pytest.RunResult) -> None:
+    assert failure(missed, "test_miss_under_an_agent")[:4] == [
+        "golden run golden/test_agent/test_offline.jsonl has no answer for llm:openai.chat#1 under agent:planner#1",
+        "  nearest recorded: llm:openai.chat#1 (golden/test_agent/test_offline.jsonl:3)",
+        "    place: recorded under run, this call under agent:planner#1",
+        "    inputs: messages[0].content: recorded 'Weather in Oslo?', this call 'Weather in Bergen?'"]
 
 
 def test_a_miss_the_app_swallows_still_fails_the_test(missed: pytest.RunResult) -> None:
