@@ -85,8 +85,8 @@ def _chat_frames(outputs: dict[str, Any], model: str | None, residue: dict[str, 
 
 # -- Anthropic -------------------------------------------------------------------------------------------------
 def _anthropic_residue(frames: list[dict[str, Any]]) -> dict[str, Any] | None:
-    start = next((data for data in map(data_of, frames) if kind_of({"data": data}) == "message_start"), None)
-    delta = next((data for data in map(data_of, reversed(frames)) if kind_of({"data": data}) == "message_delta"), None)
+    start = next((data_of(frame) for frame in frames if kind_of(frame) == "message_start"), None)
+    delta = next((data_of(frame) for frame in reversed(frames) if kind_of(frame) == "message_delta"), None)
     if start is None or delta is None or not isinstance(start.get("message"), dict):
         return None
     return {"message_start": start["message"], "message_delta": {k: v for k, v in delta.items() if k != "type"}}
@@ -106,10 +106,9 @@ def _anthropic_frames(outputs: dict[str, Any], model: str | None, residue: dict[
 
 # -- OpenAI Responses ------------------------------------------------------------------------------------------
 def _responses_residue(frames: list[dict[str, Any]]) -> dict[str, Any] | None:
-    last = data_of(frames[-1])
-    if kind_of(frames[-1]) != "response.completed" or not isinstance(field(last, "response"), dict):
-        return None
-    return {"response": last["response"]} if last is not None else None
+    response = field(data_of(frames[-1]), "response")
+    return {"response": response} if kind_of(frames[-1]) == "response.completed" and isinstance(response, dict) \
+        else None
 
 
 def _responses_frames(outputs: dict[str, Any], model: str | None, residue: dict[str, Any]) -> list[dict[str, Any]]:

@@ -25,7 +25,7 @@ USER = [{"role": "user", "content": "Weather in Oslo?"}]
 GEMINI_TOOL = [{"functionDeclarations": [{"name": "get_weather", "parameters": {"type": "object"}}]}]
 
 # (API, the stub's builder, the request, the model): text, and a tool call, for each API made again
-STREAMS = {
+STREAMS: dict[str, tuple[str, Any, dict[str, Any]]] = {
     "chat": ("openai.chat", stub.openai_chat, {"messages": USER, "stream_options": {"include_usage": True}}),
     "chat tool": ("openai.chat", stub.openai_chat, {"messages": USER, "tools": [TOOL]}),
     "anthropic": ("anthropic.messages", stub.anthropic_messages, {"messages": USER}),
