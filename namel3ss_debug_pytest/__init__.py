@@ -94,7 +94,7 @@ def _report_golden(config: pytest.Config) -> None:
         return
     from namel3ss_debug.testing.golden_status import GoldenReporter  # noqa: PLC0415 - only with the option
 
-    config.pluginmanager.register(GoldenReporter(Path(config.invocation_params.dir, report), _GOLDEN),
+    config.pluginmanager.register(GoldenReporter(Path(config.invocation_params.dir, report), _GOLDEN, _golden_path),
                                   "namel3ss_debug-golden-report")
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, Generator
+from typing import Any, Callable, Generator
 
 import orjson
 import pytest
@@ -25,11 +25,13 @@ MAX_WHY = 300  # characters of a test's own failure kept in its line
 
 class GoldenReporter:
     """Writes each n3replay test's `GoldenEntry` to `path`; `golden` is the plugin's stash key of the item's
-    `GoldenSession`."""
+    `GoldenSession`, `golden_path` its function that names a test's golden file (for a test skipped before its
+    session was made)."""
 
-    def __init__(self, path: Path, golden: pytest.StashKey[Any]):
+    def __init__(self, path: Path, golden: pytest.StashKey[Any], golden_path: Callable[[pytest.Item, Any], Path]):
         self.path = path
         self.golden = golden
+        self.golden_path = golden_path
         self._reports: dict[str, list[pytest.TestReport]] = {}
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
@@ -42,12 +44,29 @@ class GoldenReporter:
         if item.get_closest_marker("n3replay") is None:
             return
         entry = golden_entry(item.nodeid, item.stash.get(self.golden, None), reports)
+        if entry.golden is None:
+            entry = self._named(entry, item)
         line = orjson.dumps(entry.to_json()) + b"\n"
         handle = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
         try:
             os.write(handle, line)
         finally:
             os.close(handle)
+
+
+    def _named(self, entry: GoldenEntry, item: pytest.Item) -> GoldenEntry:
+        """The entry of a test with no golden session (skipped first, or a marker that cannot be read) with its
+        golden file, when the marker names one that can be."""
+        marker = item.get_closest_marker("n3replay")
+        args = marker.args if marker is not None else ()
+        if len(args) > 1 or (args and not isinstance(args[0], (str, os.PathLike))):
+            return entry
+        path = self.golden_path(item, args[0] if args else None)
+        try:
+            shown = str(path.relative_to(item.config.rootpath))
+        except ValueError:
+            shown = str(path)
+        return replace(entry, golden=str(path), shown=shown)
 
 
 def golden_entry(nodeid: str, session: GoldenSession | None, reports: list[pytest.TestReport]) -> GoldenEntry:
@@ -62,10 +81,10 @@ def golden_entry(nodeid: str, session: GoldenSession | None, reports: list[pytes
     if misses:
         return replace(entry, status=STALE, miss=_note(misses[0], session), misses=len(misses),
                        unused=tuple(session.unused))
-    if session.action == NO_FILE:
-        return replace(entry, status=MISSING)
-    if outcome in ("skipped", "xfailed"):
+    if outcome in ("skipped", "xfailed"):  # before its golden file is looked for (the plugin skips it first)
         return replace(entry, status=SKIPPED, why=why)
+    if plan.action == NO_FILE:
+        return replace(entry, status=MISSING)
     if outcome == "failed":
         return replace(entry, status=FAILED, why=why, unused=tuple(session.unused))
     unused = tuple(session.unused)
