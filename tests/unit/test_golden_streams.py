@@ -191,3 +191,20 @@ def test_a_stream_served_again_is_kept_as_it_was(case: str) -> None:
                       "sse+done" if name == "openai.chat" else "sse-named" if "event" in served["frames"][0]
                       else served["framing"])
     assert compacted(again) == kept
+
+
+def test_the_fields_openai_and_anthropic_add_to_every_chunk_do_not_keep_the_frames() -> None:
+    def as_openai_sends(chunks: list[dict[str, Any]]) -> None:  # nulls on every chunk, padding, a service tier
+        for chunk in chunks:
+            chunk.update(service_tier="default", obfuscation="Zm9v", usage=chunk.get("usage"))
+            for choice in chunk["choices"]:
+                choice["logprobs"] = None
+        chunks[0]["choices"][0]["delta"]["refusal"] = None
+
+    event = chat_event(as_openai_sends)
+    kept = compacted(event)
+    assert "frames" not in kept["outputs"]["return"]
+    assert kept["outputs"]["return"]["rebuilt"]["envelope"]["service_tier"] == "default"
+    reply = stub.anthropic_messages({"messages": USER}, "m-1", "")
+    pinged = end_event("anthropic.messages", [reply.chunks[0], {"type": "ping"}, *reply.chunks[1:]], reply.framing)
+    assert "frames" not in compacted(pinged)["outputs"]["return"]
