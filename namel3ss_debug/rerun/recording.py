@@ -112,7 +112,7 @@ class Recording:
 
     def fingerprint_of(self, inputs: object) -> bytes:
         """The fingerprint of a call's inputs (recorded, or a rerun's), as this recording matches them."""
-        return fingerprint(self.steady(inputs) if self.steady is not None else inputs)  # type: ignore[arg-type]
+        return fingerprint(self.steady(inputs) if self.steady is not None else inputs)
 
     def result(self, call: RecordedCall) -> JsonEvent | None:
         """The call's end event, or None when the recording never saw it end; a streamed answer a golden file
