@@ -267,7 +267,7 @@ def _golden_session(item: pytest.Item) -> Any:
     if marker is None:
         return None
     from namel3ss_debug.model.errors import ConfigError  # noqa: PLC0415 - only a golden test needs them
-    from namel3ss_debug.testing.golden import GoldenPlan, GoldenSession  # noqa: PLC0415
+    from namel3ss_debug.testing.golden import GoldenPlan, GoldenSession  # noqa: PLC0415 - only a golden test needs them
 
     unknown = sorted(set(marker.kwargs) - set(GOLDEN_KEYS))
     if unknown or len(marker.args) > 1 or any(not isinstance(arg, (str, os.PathLike)) for arg in marker.args):
