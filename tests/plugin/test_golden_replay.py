@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import Iterator
 
 import pytest
-from goldensuites import (KEY, JsonService, answers, free_port, isolate, run_pytest, suite_environ, tool_runs,
-                          write_suite)
+from goldensuites import (KEY, JsonService, answers, free_port, golden_events, isolate, run_pytest, suite_environ,
+                          tool_runs, write_suite)
 from stubserver import StubServer
 
 AGENT = r'''
@@ -205,6 +205,9 @@ def test_http_calls_and_recorded_tools_are_answered_from_the_golden_run(suite: S
     assert answers(suite.path, "http_and_tool_recorded") == [{"city": "Oslo", "n": 1},
                                                              {"place": "recorded-place", "found": True}]
     assert "recorded-place" in suite.recorded_tools and "recorded-place" not in tool_runs(suite.path)
+    golden = golden_events(suite.path / "golden" / "test_agent" / "test_http_and_tool_recorded.jsonl")
+    assert [(event["component"], event["name"]) for event in golden if event["event_type"].endswith("_start")][2:] \
+        == [("http", "127.0.0.1"), ("tool", "lookup")]  # after segment_start and run_start
 
 
 def test_live_tools_run_for_real(suite: Suite, replayed: pytest.RunResult) -> None:
