@@ -164,7 +164,7 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
         item.stash[_RUN] = _start(item, item.config._tmp_path_factory.mktemp(  # type: ignore[attr-defined]
             f"n3replay-{_slug(item.name)}", numbered=True))
     golden = item.stash.get(_GOLDEN, None)
-    if golden is not None and not golden.action:  # not begun (`_start`): no file to replay
+    if golden is not None and golden.action == "missing":  # not begun (`_start`): no file to replay
         from namel3ss_debug.testing.golden import GoldenMissing  # noqa: PLC0415 - loaded with the golden run
 
         pytest.fail(f"n3replay: {GoldenMissing(golden.plan)}", pytrace=False)
@@ -197,7 +197,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None],
         report.n3_golden = item.stash[_NOTE]  # type: ignore[attr-defined]  # xdist sends a report's attributes
         del item.stash[_NOTE]
     golden = item.stash.get(_GOLDEN, None)
-    if report.failed and (golden is None or golden.action):  # not a test stopped for want of its golden file
+    if report.failed and (golden is None or golden.action != "missing"):  # a test that ran: its run to look at
         if run.paths:
             path = run.paths[0]
             report.sections.append(("namel3ss-debug trace", f"{path}\n  namel3ss-debug inspect {path} --tree\n"
@@ -249,7 +249,10 @@ def _start(item: pytest.Item, directory: Path) -> Any:
         pytest.fail(f"n3trace: configuration error: {problem}", pytrace=False)
     item.stash[_OUTCOME] = "passed"  # a rerun of the item starts afresh
     golden = _golden_session(item)
-    if golden is None or golden.plan.action == "missing":  # failed by pytest_runtest_setup, unless skipped first
+    if golden is None:
+        return start_test_run(item.nodeid, resolved)
+    if golden.plan.action == "missing":  # pytest_runtest_setup fails the test, unless a skip mark skipped it first
+        golden.action = "missing"
         return start_test_run(item.nodeid, resolved)
     try:
         return start_test_run(item.nodeid, resolved, start_attrs=golden.begin())
