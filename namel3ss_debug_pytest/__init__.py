@@ -12,9 +12,10 @@ project's own tests.
 
 Inert unless used: this is a package of its own so that pytest loading it does not import `namel3ss_debug`
 (whose import starts a run when tracing is enabled in the environment): it imports only pytest and the
-standard library, the tracer and the testing helpers load inside the fixture or when `--n3-trace` is given,
-and without the fixture or the option no hook does more than a dictionary lookup. `-p no:namel3ss_debug`
-turns the plugin off.
+standard library, the tracer and the testing helpers load inside the fixture, for a test marked n3replay (or a
+test module that names it), or when `--n3-trace` or `--n3-record` is given; without them no hook does more than a
+dictionary lookup, and reading each test module once to look for `n3replay`. `-p no:namel3ss_debug` turns the
+plugin off.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ _OUTCOME = pytest.StashKey[str]()  # the test's outcome so far: passed, skipped,
 _GOLDEN = pytest.StashKey[Any]()  # the item's GoldenSession (n3replay)
 _OWNED = pytest.StashKey[bool]()  # the n3replay marker started the item's run: its teardown ends it
 _NOTE = pytest.StashKey[str]()  # the item's: what its golden run did, for the session's summary
+_GOLDEN_MODULES = pytest.StashKey[set[Path]]()  # the config's: the test modules that name n3replay
 GOLDEN_KEYS = ("record", "tools", "volatile")
 
 
@@ -62,6 +64,8 @@ def pytest_configure(config: pytest.Config) -> None:
                                        "test's LLM, HTTP and tool calls from its golden run (namel3ss-debug).")
     config.pluginmanager.register(GoldenNotes(), "namel3ss_debug-golden-notes")
     _check_record_mode(config.getoption("n3_record"))
+    if config.getoption("n3_record") is not None or config.getini("n3_record"):
+        _capture_calls()
     _report_golden(config)
     directory = config.getoption("n3_trace")
     keep = config.getoption("n3_trace_keep")
@@ -149,6 +153,41 @@ class EveryTestTraced:
             from namel3ss_debug.tracer.retention import remove  # noqa: PLC0415 - loaded with the run already
 
             remove(run.paths)
+
+
+def pytest_pycollect_makemodule(module_path: Path, parent: Any) -> None:
+    """Before a test module that names `n3replay` is imported, hook the HTTP clients and frameworks, as
+    `namel3ss-debug trace` does before an app starts: a tool or client made at import time (a module-level
+    `@function_tool`) is then hooked like one made inside the test. Any other module costs one read."""
+    try:
+        names = b"n3replay" in module_path.read_bytes()
+    except OSError:  # pytest's own import says what is wrong with the file
+        return
+    if names:
+        parent.config.stash.setdefault(_GOLDEN_MODULES, set()).add(module_path)
+        _capture_calls()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_make_collect_report(collector: pytest.Collector) -> Generator[None, Any, None]:
+    """While a module that names `n3replay` is imported, and unless `--n3-record` records, an SDK's key variable
+    that is unset holds a placeholder, as it does while a golden test runs: a client made at import
+    (`client = OpenAI()`) replays with no key. The placeholder is never sent (a request that goes live drops it)."""
+    path = getattr(collector, "path", None)
+    if path not in collector.config.stash.get(_GOLDEN_MODULES, ()) or \
+            collector.config.getoption("n3_record") in ("once", "new", "rewrite"):
+        yield
+        return
+    from namel3ss_debug.launch.rerun import placeholder_keys  # noqa: PLC0415 - only for golden runs
+
+    with placeholder_keys(os.environ):
+        yield
+
+
+def _capture_calls() -> None:
+    from namel3ss_debug.launch.capture import capture_calls  # noqa: PLC0415 - only for golden runs
+
+    capture_calls()
 
 
 # A plain implementation, not tryfirst: pytest's skip and xfail(run=False) marks (tryfirst) are evaluated first, so

@@ -1,6 +1,7 @@
 """A user's test suite of `@pytest.mark.n3replay` tests (test_golden_*.py), run under pytester as a user runs it:
 recorded once (`--n3-record=once`) against a stub model on 127.0.0.1 with the API key in the environment, then
-replayed (`--n3-record=none`) with no key, the stub still listening so that a request reaching it is counted.
+replayed (plain `pytest`: record mode `none`) with no key, the stub still listening so that a request reaching it
+is counted.
 
 The suite's tests add one JSON line each to `seen.jsonl` (what they got, from the app and from `n3trace`), and
 their tools one line per body run to `tool_bodies.log`: a session's `seen` and `bodies` are the lines it added.
@@ -81,10 +82,10 @@ class GoldenSuite:
         return self._session("--n3-record=once", *args)
 
     def replay(self, *args: str) -> Session:
-        """`--n3-record=none`, no key in the environment."""
+        """Plain `pytest`, as CI runs it (record mode `none`, the default), no key in the environment."""
         for name in self.key_variables:
             self.monkeypatch.delenv(name, raising=False)
-        return self._session("--n3-record=none", *args)
+        return self._session(*args)
 
     def golden(self, module: str, test: str) -> Path:
         return self.pytester.path / "golden" / module / f"{test}.jsonl"

@@ -23,8 +23,9 @@ ANSWERS = {"forecaster": "Echo: Is it cold in Oslo? (tool said: snow, -3 C)",
            "streamed": "Echo: Is it warm in Paris? (tool said: light rain, 14 C)"}
 BODIES = ["get_weather Oslo", "get_weather Paris"]
 
-# The tool is made in a fixture, once the test's run has hooked openai-agents: one made at import, before any
-# test starts, is not hooked (seen only on the wire, it runs again in a replay).
+# The tool is made at import, as users write it, before any test starts: the plugin hooks openai-agents before
+# it imports a test module that names n3replay, so the tool is hooked (else, seen only on the wire, it would run
+# again in a replay).
 SUITE = f'''
 import asyncio
 import os
@@ -36,6 +37,7 @@ from openai import AsyncOpenAI
 from goldenseen import note
 
 
+@function_tool
 def get_weather(city: str) -> str:
     """The weather in a city today."""
     with open("tool_bodies.log", "a") as log:
@@ -48,7 +50,7 @@ def forecaster():
     set_tracing_disabled(True)
     set_default_openai_client(AsyncOpenAI(base_url=os.environ["STUB_URL"] + "/v1", max_retries=0))
     return Agent(name="forecaster", instructions="Answer with the weather.", model="gpt-4o-mini",
-                 tools=[function_tool(get_weather)])
+                 tools=[get_weather])
 
 
 def check(n3trace, stream, forecast):
