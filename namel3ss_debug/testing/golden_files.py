@@ -15,7 +15,8 @@ from the run the tracer recorded for the test, with what ties it to one machine 
   again from 1 in the order the run meets them;
 - the temporary directory the run was written to is the golden file's directory.
 What still differs between two recordings of the same deterministic app is documented (`VOLATILE`): the times,
-and what the servers answer.
+the server a request went to (a stub on another port: `write_golden` does not count it as new, as the rerun
+does not match by it), and what the servers answer.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ MACHINE_KEYS = ("host", "executable", "platform")  # of run_start's attrs
 VOLATILE = ("ts", "duration_ms", "memory_mb")
 VOLATILE_ATTRS = ("run_started", "ttft_ms")
 _NUMBERED = re.compile(r"^([A-Za-z_]+)([-_])(\d+)")
+_SERVER = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://[^/?#]*")
 
 
 def golden_run_id(nodeid: str) -> str:
@@ -153,6 +155,16 @@ class _Renumbered:
         return f"{prefix}{found.group(2)}{self.numbers[key]}{name[found.end():]}"
 
 
+def _steady_attrs(attrs: dict[str, Any]) -> dict[str, Any]:
+    """Attrs without the volatile ones, and a request's URL without its server (`http://127.0.0.1:34427`): a
+    rerun answers by method, path and query whatever the host, so a stub on another port asks nothing new."""
+    attrs = {key: value for key, value in attrs.items() if key not in VOLATILE_ATTRS}
+    http = attrs.get("http")
+    if isinstance(http, dict) and isinstance(http.get("url"), str):
+        attrs["http"] = {**http, "url": _SERVER.sub("", http["url"], count=1)}
+    return attrs
+
+
 def _steady(lines: list[bytes]) -> list[Any]:
     """The lines without their volatile fields, for telling whether a new recording says anything new."""
     kept = []
@@ -166,6 +178,6 @@ def _steady(lines: list[bytes]) -> list[Any]:
             for key in VOLATILE:
                 event.pop(key, None)
             if isinstance(event.get("attrs"), dict):
-                event["attrs"] = {key: value for key, value in event["attrs"].items() if key not in VOLATILE_ATTRS}
+                event["attrs"] = _steady_attrs(event["attrs"])
         kept.append(event)
     return kept

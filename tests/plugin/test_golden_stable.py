@@ -86,6 +86,18 @@ def test_write_golden_keeps_a_file_that_differs_only_in_volatile_fields(tmp_path
     assert target.read_bytes() != before
 
 
+def test_write_golden_keeps_a_file_whose_requests_went_to_another_port_only(tmp_path: Path) -> None:
+    target = tmp_path / "golden.jsonl"
+    start = {"event_type": "llm_call_start", "inputs": {"model": "m"},
+             "attrs": {"http": {"method": "POST", "url": "http://127.0.0.1:34427/v1/chat/completions?x=1"}}}
+    assert write_golden(target, [orjson.dumps(start)]) is True
+    moved = {**start, "attrs": {"http": {"method": "POST", "url": "http://127.0.0.1:40001/v1/chat/completions?x=1"}}}
+    assert write_golden(target, [orjson.dumps(moved)]) is False
+    for url in ("http://127.0.0.1:40001/v1/responses?x=1", "http://127.0.0.1:40001/v1/chat/completions?x=2"):
+        other = {**start, "attrs": {"http": {"method": "POST", "url": url}}}
+        assert write_golden(target, [orjson.dumps(other)]) is True
+
+
 def test_a_golden_file_opens_with_inspect_and_report(pytester: pytest.Pytester) -> None:
     write_suite(pytester.path, test_steady=STEADY)
     with StubServer() as server:
