@@ -59,6 +59,7 @@ INVOCATIONS: dict[str, Callable[[Workspace], tuple[list[str], Any]]] = {
     "trace": lambda w: (["trace", "-q", "--output", "out", "app.py"], None),
     "verify": lambda w: (["verify", "--yes", w.run], None),
     "bisect": lambda w: (["bisect", "--answers", "file", "--yes", w.run], None),
+    "golden status": lambda w: (["golden", "status", "."], None),
     "config show": lambda w: (["config", "show"], None),
     "config init": lambda w: (["config", "init", "--path", "fresh"], None),
     "config validate": lambda w: (["config", "validate"], None),

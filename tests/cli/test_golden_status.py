@@ -88,7 +88,8 @@ def edit(project: Path, old: str, new: str) -> None:
 
 
 def status(*args: str) -> Result:
-    return CliRunner().invoke(cli, ["golden", "status", *args], catch_exceptions=False)
+    # the table is laid out COLUMNS wide off a terminal, and pytest-xdist's workers set it to 80: a width of our own
+    return CliRunner(env={"COLUMNS": "250"}).invoke(cli, ["golden", "status", *args], catch_exceptions=False)
 
 
 def as_json(*args: str) -> dict:

@@ -545,6 +545,7 @@ def test_top_level_help_shows_each_command_s_whole_short_help():
         "config": "Show, create and check the configuration.",
         "diff": "What changed between two runs: figures, calls, first divergence.",
         "export": "Send runs to an OpenTelemetry backend; write OTLP/JSON, Perfetto.",
+        "golden": "Golden runs of pytest tests: do they still match?",
         "inspect": "Look into a trace: events, one event or span, the tree, a timeline.",
         "redact": "Hide secrets in trace files already written (rewrites them in place).",
         "replay": "Step through a run like pdb, or --rerun the app offline from it.",
