@@ -23,6 +23,8 @@ from namel3ss_debug.model.golden_status import GoldenEntry, MissNote
 from namel3ss_debug.ops.golden_status import GoldenStatus
 from namel3ss_debug.render.golden.text import render_golden_status
 
+pytestmark = pytest.mark.slow  # pytest sessions of sample projects, in processes of their own
+
 pytest.importorskip("httpx")
 
 TESTS = '''

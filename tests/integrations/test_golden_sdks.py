@@ -14,6 +14,7 @@ from goldenbench import GoldenSuite
 from stubserver import StubServer
 
 pytest_plugins = ["pytester"]
+pytestmark = pytest.mark.slow  # pytest sessions of sample projects, in processes of their own
 
 KEY = f"sk-test-{secrets.token_hex(16)}"
 KEY_VARIABLES = ("OPENAI_API_KEY", "ANTHROPIC_API_KEY", "GEMINI_API_KEY")

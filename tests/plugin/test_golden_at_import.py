@@ -10,6 +10,7 @@ from goldensuites import answers, isolate, run_pytest, suite_environ, write_suit
 from stubserver import StubServer
 
 pytest_plugins = ["pytester"]
+pytestmark = pytest.mark.slow  # pytest sessions of sample projects, in processes of their own
 
 AT_IMPORT = '''
 import os

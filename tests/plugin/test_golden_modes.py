@@ -11,6 +11,7 @@ from goldensuites import answers, golden_events, isolate, run_pytest, suite_envi
 from stubserver import StubServer
 
 pytest_plugins = ["pytester"]
+pytestmark = pytest.mark.slow  # pytest sessions of sample projects, in processes of their own
 
 WEATHER = '''
 import os

@@ -13,6 +13,8 @@ from goldensuites import (KEY, JsonService, answers, free_port, golden_events, i
                           tool_runs, write_suite)
 from stubserver import StubServer
 
+pytestmark = pytest.mark.slow  # pytest sessions of sample projects, in processes of their own
+
 AGENT = r'''
 import asyncio, datetime, os, random, socket, uuid
 from pathlib import Path

@@ -16,6 +16,7 @@ from namel3ss_debug.cli.main import cli
 from namel3ss_debug.testing.golden_files import VOLATILE, VOLATILE_ATTRS, write_golden
 
 pytest_plugins = ["pytester"]
+pytestmark = pytest.mark.slow  # pytest sessions of sample projects, in processes of their own
 
 STEADY = '''
 import pytest

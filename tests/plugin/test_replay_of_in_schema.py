@@ -16,6 +16,8 @@ from tracehelpers import schema_errors
 
 from namel3ss_debug.testing.golden_files import golden_run_id
 
+pytestmark = pytest.mark.slow  # pytest sessions of sample projects, in processes of their own
+
 TEST = '''
 import os
 

@@ -10,6 +10,7 @@ from goldensuites import answers, free_port, golden_events, isolate, run_pytest,
 from stubserver import StubServer
 
 pytest_plugins = ["pytester"]
+pytestmark = pytest.mark.slow  # pytest sessions of sample projects, in processes of their own
 
 STREAMS = '''
 import os
