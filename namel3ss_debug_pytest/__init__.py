@@ -140,19 +140,29 @@ class EveryTestTraced:
     def pytest_runtest_setup(self, item: pytest.Item) -> None:
         item.stash[_RUN] = _start(item, self.directory)
 
-    @pytest.hookimpl(hookwrapper=True, trylast=True)
-    def pytest_runtest_teardown(self, item: pytest.Item) -> Generator[None, Result[None], None]:
-        outcome = yield
+    # A new-style wrapper: what `_end` raises (a golden file it cannot write) fails the teardown as pytest says it.
+    @pytest.hookimpl(wrapper=True, trylast=True)
+    def pytest_runtest_teardown(self, item: pytest.Item) -> Generator[None, None, None]:
+        try:
+            yield
+        except BaseException:  # a fixture's teardown failed: its report is not made yet
+            self._ended(item, failed=True)
+            raise
+        self._ended(item, failed=False)
+
+    def _ended(self, item: pytest.Item, failed: bool) -> None:
         run = item.stash.get(_RUN, None)
         if run is None:
             return
-        if outcome.excinfo is not None:  # a fixture's teardown failed: its report is not made yet
+        if failed:
             item.stash[_OUTCOME] = "failed"
-        _end(item, run)
-        if self.keep == "failed" and item.stash.get(_OUTCOME, "passed") != "failed":
-            from namel3ss_debug.tracer.retention import remove  # noqa: PLC0415 - loaded with the run already
+        try:
+            _end(item, run)
+        finally:
+            if self.keep == "failed" and item.stash.get(_OUTCOME, "passed") != "failed":
+                from namel3ss_debug.tracer.retention import remove  # noqa: PLC0415 - loaded with the run already
 
-            remove(run.paths)
+                remove(run.paths)
 
 
 def pytest_pycollect_makemodule(module_path: Path, parent: Any) -> None:
@@ -209,14 +219,23 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
         pytest.fail(f"n3replay: {GoldenMissing(golden.plan)}", pytrace=False)
 
 
-@pytest.hookimpl(hookwrapper=True, trylast=True)
-def pytest_runtest_teardown(item: pytest.Item) -> Generator[None, Result[None], None]:
-    outcome = yield
+@pytest.hookimpl(wrapper=True, trylast=True)
+def pytest_runtest_teardown(item: pytest.Item) -> Generator[None, None, None]:
+    try:
+        yield
+    except BaseException:
+        _end_owned(item, failed=True)
+        raise
+    _end_owned(item, failed=False)
+
+
+def _end_owned(item: pytest.Item, failed: bool) -> None:
+    """End the run the n3replay marker started (`pytest_runtest_setup`); `failed`: a fixture's teardown failed."""
     run = item.stash.get(_RUN, None)
     if run is None or not item.stash.get(_OWNED, False):
         return
     item.stash[_OWNED] = False
-    if outcome.excinfo is not None:
+    if failed:
         item.stash[_OUTCOME] = "failed"
     _end(item, run)
 
@@ -384,9 +403,18 @@ def _end(item: pytest.Item, run: Any) -> None:
     if problem is not None:
         item.warn(pytest.PytestWarning(f"n3trace: {problem}"))
     golden = item.stash.get(_GOLDEN, None)
-    if golden is not None:
+    if golden is None:
+        return
+    try:
         golden.finish(run.paths, outcome)
+    except Exception as exc:
+        if type(exc).__name__ != "GoldenUnwritten":
+            raise
+        problem = str(exc)
+    else:
         _note_golden(item, golden)
+        return
+    pytest.fail(f"n3replay: {problem}", pytrace=False)
 
 
 def _note_golden(item: pytest.Item, golden: Any) -> None:

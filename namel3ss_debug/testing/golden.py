@@ -191,9 +191,17 @@ class GoldenSession:
             events = read_events(paths)
             if self.action == EXTEND:
                 events = (_without_rerun_marks(event) for event in events)
-            lines = golden_lines(events, nodeid=self.plan.nodeid, root=self.plan.root, target=self.plan.path,
-                                 temp=self.plan.temp)
-            self.written = write_golden(self.plan.path, lines)
+            try:
+                lines = golden_lines(events, nodeid=self.plan.nodeid, root=self.plan.root, target=self.plan.path,
+                                     temp=self.plan.temp)
+                self.written = write_golden(self.plan.path, lines)
+            except OSError as error:
+                raise GoldenUnwritten(f"cannot write the golden run {self.plan.shown}: "
+                                      f"{error.strerror or error}; the test's run is {paths[0]}") from None
+
+
+class GoldenUnwritten(Exception):
+    """A recording that could not be written as the golden file (the message says why, and where the run is)."""
 
 
 class GoldenMissing(Exception):
