@@ -28,14 +28,13 @@ from typing import Any, Generator, Iterator
 import pytest
 from pluggy import Result
 
+from .golden import (GOLDEN, GOLDEN_MODULES, NOTE, GoldenNotes, capture_calls, golden_path, golden_session,
+                     golden_verdict, note_golden)
+
 KEEP_CHOICES = ("all", "failed")
 _RUN = pytest.StashKey[Any]()  # the item's PerTestRun
 _OUTCOME = pytest.StashKey[str]()  # the test's outcome so far: passed, skipped, xfailed or failed
-_GOLDEN = pytest.StashKey[Any]()  # the item's GoldenSession (n3replay)
 _OWNED = pytest.StashKey[bool]()  # the n3replay marker started the item's run: its teardown ends it
-_NOTE = pytest.StashKey[str]()  # the item's: what its golden run did, for the session's summary
-_GOLDEN_MODULES = pytest.StashKey[set[Path]]()  # the config's: the test modules that name n3replay
-GOLDEN_KEYS = ("record", "tools", "volatile")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -65,7 +64,7 @@ def pytest_configure(config: pytest.Config) -> None:
     config.pluginmanager.register(GoldenNotes(), "namel3ss_debug-golden-notes")
     _check_record_mode(config.getoption("n3_record"))
     if config.getoption("n3_record") is not None or config.getini("n3_record"):
-        _capture_calls()
+        capture_calls()
     _report_golden(config)
     directory = config.getoption("n3_trace")
     keep = config.getoption("n3_trace_keep")
@@ -98,7 +97,7 @@ def _report_golden(config: pytest.Config) -> None:
         return
     from namel3ss_debug.testing.golden_status import GoldenReporter  # noqa: PLC0415 - only with the option
 
-    config.pluginmanager.register(GoldenReporter(Path(config.invocation_params.dir, report), _GOLDEN, _golden_path),
+    config.pluginmanager.register(GoldenReporter(Path(config.invocation_params.dir, report), GOLDEN, golden_path),
                                   "namel3ss_debug-golden-report")
 
 
@@ -174,8 +173,8 @@ def pytest_pycollect_makemodule(module_path: Path, parent: Any) -> None:
     except OSError:  # pytest's own import says what is wrong with the file
         return
     if names:
-        parent.config.stash.setdefault(_GOLDEN_MODULES, set()).add(module_path)
-        _capture_calls()
+        parent.config.stash.setdefault(GOLDEN_MODULES, set()).add(module_path)
+        capture_calls()
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -184,7 +183,7 @@ def pytest_make_collect_report(collector: pytest.Collector) -> Generator[None, A
     that is unset holds a placeholder, as it does while a golden test runs: a client made at import
     (`client = OpenAI()`) replays with no key. The placeholder is never sent (a request that goes live drops it)."""
     path = getattr(collector, "path", None)
-    if path not in collector.config.stash.get(_GOLDEN_MODULES, ()) or \
+    if path not in collector.config.stash.get(GOLDEN_MODULES, ()) or \
             collector.config.getoption("n3_record") in ("once", "new", "rewrite"):
         yield
         return
@@ -192,12 +191,6 @@ def pytest_make_collect_report(collector: pytest.Collector) -> Generator[None, A
 
     with placeholder_keys(os.environ):
         yield
-
-
-def _capture_calls() -> None:
-    from namel3ss_debug.launch.capture import capture_calls  # noqa: PLC0415 - only for golden runs
-
-    capture_calls()
 
 
 # A plain implementation, not tryfirst: pytest's skip and xfail(run=False) marks (tryfirst) are evaluated first, so
@@ -212,7 +205,7 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
         item.stash[_OWNED] = True
         item.stash[_RUN] = _start(item, item.config._tmp_path_factory.mktemp(  # type: ignore[attr-defined]
             f"n3replay-{_slug(item.name)}", numbered=True))
-    golden = item.stash.get(_GOLDEN, None)
+    golden = item.stash.get(GOLDEN, None)
     if golden is not None and golden.action == "missing":  # not begun (`_start`): no file to replay
         from namel3ss_debug.testing.golden import GoldenMissing  # noqa: PLC0415 - loaded with the golden run
 
@@ -249,12 +242,12 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None],
     if run is None:
         return
     report = outcome.get_result()
-    _golden_verdict(item, call, report)
+    golden_verdict(item, call, report)
     _note_outcome(item, report)
-    if report.when == "teardown" and _NOTE in item.stash:
-        report.n3_golden = item.stash[_NOTE]  # type: ignore[attr-defined]  # xdist sends a report's attributes
-        del item.stash[_NOTE]
-    golden = item.stash.get(_GOLDEN, None)
+    if report.when == "teardown" and NOTE in item.stash:
+        report.n3_golden = item.stash[NOTE]  # type: ignore[attr-defined]  # xdist sends a report's attributes
+        del item.stash[NOTE]
+    golden = item.stash.get(GOLDEN, None)
     if report.failed and (golden is None or golden.action != "missing"):  # a test that ran: its run to look at
         if run.paths:
             path = run.paths[0]
@@ -306,7 +299,7 @@ def _start(item: pytest.Item, directory: Path) -> Any:
     if resolved is None:  # failed outside the except: no "during handling of the above exception" chain
         pytest.fail(f"n3trace: configuration error: {problem}", pytrace=False)
     item.stash[_OUTCOME] = "passed"  # a rerun of the item starts afresh
-    golden = _golden_session(item)
+    golden = golden_session(item)
     if golden is None:
         return start_test_run(item.nodeid, resolved)
     if golden.plan.action == "missing":  # pytest_runtest_setup fails the test, unless a skip mark skipped it first
@@ -320,68 +313,6 @@ def _start(item: pytest.Item, directory: Path) -> Any:
             raise
         problem = golden.shown(str(exc))
     pytest.fail(f"n3replay: {problem}", pytrace=False)
-
-
-def _golden_session(item: pytest.Item) -> Any:
-    """The test's GoldenSession (stashed) when it is marked n3replay, else None; a bad marker fails the setup."""
-    marker = item.get_closest_marker("n3replay")
-    if marker is None:
-        return None
-    from namel3ss_debug.model.errors import ConfigError  # noqa: PLC0415 - only a golden test needs them
-    from namel3ss_debug.testing.golden import GoldenPlan, GoldenSession  # noqa: PLC0415 - only a golden test needs them
-
-    unknown = sorted(set(marker.kwargs) - set(GOLDEN_KEYS))
-    if unknown or len(marker.args) > 1 or any(not isinstance(arg, (str, os.PathLike)) for arg in marker.args):
-        pytest.fail("n3replay: pytest.mark.n3replay takes an optional path to the golden file and the keywords "
-                    f"{', '.join(GOLDEN_KEYS)}" + (f" (not {', '.join(unknown)})" if unknown else ""), pytrace=False)
-    config = item.config
-    volatile = marker.kwargs.get("volatile", ())
-    if isinstance(volatile, str):
-        volatile = (volatile,)
-    try:
-        plan = GoldenPlan(path=_golden_path(item, marker.args[0] if marker.args else None),
-                          mode=config.getoption("n3_record") or marker.kwargs.get("record")
-                          or str(config.getini("n3_record") or "none").strip(),
-                          tools=marker.kwargs.get("tools") or str(config.getini("n3_tools") or "recorded").strip(),
-                          volatile=(*config.getini("n3_volatile"), *volatile), root=config.rootpath,
-                          nodeid=item.nodeid, temp=config._tmp_path_factory.getbasetemp())  # type: ignore[attr-defined]
-    except (ConfigError, TypeError) as exc:
-        problem = str(exc)
-    else:
-        golden = GoldenSession(plan)
-        item.stash[_GOLDEN] = golden
-        return golden
-    pytest.fail(f"n3replay: {problem}", pytrace=False)  # outside the except: no "during handling" chain
-
-
-def _golden_path(item: pytest.Item, given: Any) -> Path:
-    """The golden file: `given` (relative to the test's file), else `golden/<test module>/<test name>.jsonl`
-    beside the test (a class's test is `Class.test`; a parametrized one's id is in its name)."""
-    test_file = Path(str(item.path))
-    if given is not None:
-        return test_file.parent / Path(given).expanduser()
-    name = item.nodeid.split("::", 1)[-1].replace("::", ".")
-    return test_file.parent / "golden" / test_file.stem / (re.sub(r"[^\w.\-\[\]]", "_", name) + ".jsonl")
-
-
-def _golden_verdict(item: pytest.Item, call: pytest.CallInfo[None], report: pytest.TestReport) -> None:
-    """A test answered from its golden run fails on a call the golden run lacks, even one the app swallowed;
-    its failure says which call, the nearest recorded one and what changed, not the traceback of our stop."""
-    golden = item.stash.get(_GOLDEN, None)
-    if golden is None or report.skipped:
-        return
-    misses = golden.misses
-    if golden.reported < len(misses):
-        from namel3ss_debug.testing.golden_miss import miss_text  # noqa: PLC0415 - loaded with the golden run
-
-        text = miss_text(misses[golden.reported], golden.plan.shown, item.nodeid, golden.copy)
-        golden.reported = len(misses)
-        stopped = call.excinfo is not None and type(call.excinfo.value).__name__ in ("RerunMiss", "RerunStop")
-        if report.passed or stopped:
-            report.outcome = "failed"
-            report.longrepr = text
-        else:
-            report.sections.append(("namel3ss-debug golden run", text))
 
 
 def _note_outcome(item: pytest.Item, report: pytest.TestReport) -> None:
@@ -402,7 +333,7 @@ def _end(item: pytest.Item, run: Any) -> None:
     problem = run.end(outcome)
     if problem is not None:
         item.warn(pytest.PytestWarning(f"n3trace: {problem}"))
-    golden = item.stash.get(_GOLDEN, None)
+    golden = item.stash.get(GOLDEN, None)
     if golden is None:
         return
     try:
@@ -412,39 +343,9 @@ def _end(item: pytest.Item, run: Any) -> None:
             raise
         problem = str(exc)
     else:
-        _note_golden(item, golden)
+        note_golden(item, golden)
         return
     pytest.fail(f"n3replay: {problem}", pytrace=False)
-
-
-def _note_golden(item: pytest.Item, golden: Any) -> None:
-    """What the session's summary says of this test's golden run: carried by its teardown's report (an attribute
-    `n3_golden`), so that under pytest-xdist it reaches the controller, which prints the summary."""
-    if golden.written:
-        item.stash[_NOTE] = f"recorded {golden.plan.shown} ({item.nodeid})"
-    elif golden.written is False:
-        item.stash[_NOTE] = f"unchanged {golden.plan.shown} ({item.nodeid}): the new recording says the same"
-    elif golden.why_not:
-        item.stash[_NOTE] = f"not recorded {golden.plan.shown} ({item.nodeid}): {golden.why_not}"
-
-
-class GoldenNotes:
-    """What the session's golden runs did (recorded, unchanged, not recorded), from the tests' reports, for its
-    summary."""
-
-    def __init__(self) -> None:
-        self.notes: list[str] = []
-
-    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        note = getattr(report, "n3_golden", None)
-        if isinstance(note, str):
-            self.notes.append(note)
-
-    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
-        if self.notes:
-            terminalreporter.section("namel3ss-debug golden runs")
-            for note in self.notes:
-                terminalreporter.write_line(note)
 
 
 def _slug(name: str) -> str:

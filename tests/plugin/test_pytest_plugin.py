@@ -375,7 +375,9 @@ def test_loading_the_plugin_imports_nothing_of_the_package(tmp_path: Path) -> No
              "print(json.dumps(sorted(set(sys.modules) - before)))")
     result = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, capture_output=True, text=True, timeout=60,
                             env={**os.environ, "NAMEL3SS_DEBUG_ENABLED": "1"})
-    assert json.loads(result.stdout) == ["namel3ss_debug_pytest"], result.stderr
+    loaded = json.loads(result.stdout)
+    assert "namel3ss_debug_pytest" in loaded, result.stderr
+    assert [name for name in loaded if name.split(".")[0] != "namel3ss_debug_pytest"] == [], result.stderr
 
 
 def test_the_plugin_pulls_in_no_cli_dependency(tmp_path: Path) -> None:
