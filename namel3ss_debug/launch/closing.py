@@ -53,7 +53,7 @@ def closed_network(rerun: Rerun, own_process: bool, namespace: bool = True) -> I
     closed = rerun.on_miss == "error"
     platform.platform()  # run_start records it, and its first call runs `uname -p`: not a process of the app's
     for_real = _why_not_namespace(rerun)  # the options let calls run for real
-    no_namespace = for_real if namespace or for_real is not None else "a test shares its process with pytest"
+    no_namespace = for_real if for_real is not None or namespace else "a test shares its process with pytest"
     if no_namespace is None and own_process:
         disarm_inherited_sockets()
     entered, why_not = (None, no_namespace) if no_namespace is not None else _enter(own_process)

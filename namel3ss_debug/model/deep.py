@@ -9,6 +9,7 @@ where the rest was cut. The walk here is iterative, so it works at any depth.
 from __future__ import annotations
 
 import json
+from typing import Any, Callable
 
 from .json_types import JsonObject, JsonValue
 
@@ -77,3 +78,14 @@ def json_text(value: object) -> str:
         return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
     except (RecursionError, ValueError):  # too deep, or an int too long to write
         return json.dumps(_rebuilt(value, VALUE_DEPTH_MAX), ensure_ascii=False, separators=(",", ":"), default=str)
+
+
+def map_texts(value: Any, change: Callable[[str], str]) -> Any:
+    """`value` with `change` applied to every text inside it (dict keys stay as they are; a tuple becomes a list)."""
+    if isinstance(value, str):
+        return change(value)
+    if isinstance(value, dict):
+        return {key: map_texts(item, change) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [map_texts(item, change) for item in value]
+    return value

@@ -16,6 +16,8 @@ from __future__ import annotations
 import re
 from typing import Any, Sequence
 
+from ..model.deep import map_texts
+
 UUID = re.compile(r"\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b")
 TIME = re.compile(r"\b\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?\b")
 BUILT_IN = ((UUID, "<uuid>"), (TIME, "<time>"))
@@ -28,13 +30,7 @@ class Steady:
         self.masks = (*BUILT_IN, *((re.compile(pattern), "<volatile>") for pattern in patterns))
 
     def __call__(self, value: Any) -> Any:
-        if isinstance(value, str):
-            return self.text(value)
-        if isinstance(value, dict):
-            return {key: self(item) for key, item in value.items()}
-        if isinstance(value, (list, tuple)):
-            return [self(item) for item in value]
-        return value
+        return map_texts(value, self.text)
 
     def text(self, text: str) -> str:
         for pattern, mask in self.masks:

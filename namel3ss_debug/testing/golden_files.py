@@ -28,6 +28,7 @@ from typing import Any, Iterable, Iterator
 
 import orjson
 
+from ..model.deep import map_texts
 from ..store.atomic import replace_file
 from .golden_streams import compacted
 
@@ -122,13 +123,7 @@ class _Paths:
         self.pattern = re.compile("(" + "|".join(map(re.escape, ordered)) + r")(?![\w.-])") if ordered else None
 
     def value(self, value: Any) -> Any:
-        if isinstance(value, str):
-            return self.text(value)
-        if isinstance(value, dict):
-            return {key: self.value(item) for key, item in value.items()}
-        if isinstance(value, list):
-            return [self.value(item) for item in value]
-        return value
+        return map_texts(value, self.text)
 
     def text(self, text: str) -> str:
         if self.pattern is None or not any(path in text for path in self.tokens):
