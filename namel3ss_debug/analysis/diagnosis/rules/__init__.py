@@ -1,0 +1,53 @@
+"""The diagnosis rules, one file per family. Each family lists its rules in `AGENT_RULES` (judged when an agent
+execution ends, over its steps) and `RUN_RULES` (judged once the run is read, over the run's clues and figures).
+
+A rule is a pure function that returns the findings it is sure enough of (`thresholds.py` says where each stops),
+each with its evidence, its why (the rule and the figures) and what to try. It never raises on odd data: a step
+without the field it needs is passed over.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable, Iterable
+
+from ...report import CriticalPath, Loop, RepeatedCall, Retry, SlowSpan
+from ..records import Finding
+from ..steps import AgentSteps, RunClues
+from ..thresholds import Thresholds
+
+
+@dataclass(frozen=True)
+class Judging:
+    """What every rule is given besides the steps: the thresholds and the models' context windows."""
+
+    thresholds: Thresholds = field(default_factory=Thresholds)
+    context_window: Callable[[str], int | None] = lambda model: None
+
+
+@dataclass(frozen=True)
+class RunFigures:
+    """The report's figures of one run that run rules read (computed once, in `build.py`)."""
+
+    run_id: str
+    critical_path: CriticalPath | None = None
+    slow: tuple[SlowSpan, ...] = ()
+    retries: tuple[Retry, ...] = ()
+    repeated_calls: tuple[RepeatedCall, ...] = ()
+    loops: tuple[Loop, ...] = ()
+
+
+AgentRule = Callable[[AgentSteps, RunClues, Judging], Iterable[Finding]]
+RunRule = Callable[[RunClues, RunFigures, Judging], Iterable[Finding]]
+
+
+def agent_rules() -> list[AgentRule]:
+    from . import dominant, limits, loops, pacing, savings, swallowed, tools  # inside: they import this module
+    return [rule for family in (tools, loops, limits, pacing, savings, swallowed, dominant)
+            for rule in family.AGENT_RULES]
+
+
+def run_rules() -> list[RunRule]:
+    from . import dominant, limits, loops, pacing, savings, swallowed, tools  # inside: they import this module
+    return [rule for family in (tools, loops, limits, pacing, savings, swallowed, dominant)
+            for rule in family.RUN_RULES]

@@ -1,0 +1,8 @@
+"""Rules of the family `limits` (being written: see rules/__init__.py)."""
+
+from __future__ import annotations
+
+from . import AgentRule, RunRule
+
+AGENT_RULES: list[AgentRule] = []
+RUN_RULES: list[RunRule] = []

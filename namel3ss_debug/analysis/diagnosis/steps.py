@@ -1,0 +1,106 @@
+"""What the pass keeps of a run for the diagnosis rules: one `Step` per LLM call, tool call, agent turn and error,
+grouped by the agent they ran in (`AgentSteps`), and what is the run's alone (`RunClues`).
+
+`clues.Clues` fills these from the records `Tally` reads (payloads decoded only where a rule needs them, texts cut
+to `TEXT_CHARS`). An agent's steps are handed to the rules when the agent ends and then dropped, so a run of any
+length keeps only its open agents' steps, `RunClues.recent` and what the rules aggregate.
+"""
+
+from __future__ import annotations
+
+from typing import Optional
+
+import msgspec
+
+TEXT_CHARS = 400  # a text kept of a step (an answer, an error message, a tool's arguments): its first characters
+RECENT_STEPS = 256  # the run's last steps kept for the blame, whatever agent they ran in
+OPENING_STEPS = 64  # the run's first steps kept for the blame (where a plan or a user's input begins)
+NO_AGENT = ""  # the agent key of steps that ran in no agent span
+
+
+class ToolAsk(msgspec.Struct, frozen=True, gc=False):
+    """A tool call an LLM answer asked for."""
+
+    name: str
+    arguments: Optional[str]  # the arguments as the model wrote them (JSON text, cut to TEXT_CHARS); None: none
+    call_id: Optional[str] = None  # the model's id for the call (`call_...`, `toolu_...`)
+
+
+class Step(msgspec.Struct, gc=False):
+    """One call (or error) of the run, as the rules need it."""
+
+    seq: int  # its start event's seq (an instant's own seq)
+    end_seq: Optional[int]  # its end event's seq; None while open or for an instant
+    span_id: str
+    parent_id: Optional[str]
+    component: str  # llm | tool | agent | http | ...
+    name: str
+    kind: str  # the span kind: llm_call, tool_call, agent_turn, error_occurred, ...
+    address: str  # the call address `component:name#N` (model/calls.py: N counts the run's events of that op)
+    agent: str  # the agent span id it ran in, NO_AGENT when none
+    ts: str  # start time as written (ISO 8601)
+    status: str = "started"  # completed | failed | skipped | started (never ended)
+    duration_ms: Optional[float] = None
+    error_type: Optional[str] = None
+    error_message: Optional[str] = None  # cut to TEXT_CHARS
+    error_category: Optional[str] = None  # model/error_category.py: timeout, rate_limit, parameter, ...
+    handled: Optional[bool] = None  # `error.handled` as written (None: not said; analysis/handling.py decides)
+    model: Optional[str] = None
+    input_tokens: Optional[int] = None
+    output_tokens: Optional[int] = None
+    cost_usd: Optional[float] = None  # None: unknown (never 0 for unknown)
+    inputs_key: Optional[int] = None  # the fingerprint of component, name and inputs (`tally.call_key`)
+    outputs_key: Optional[int] = None  # a hash of the outputs' JSON: identical answers have one key
+    asked: tuple[ToolAsk, ...] = ()  # llm: the tool calls the answer asked for
+    offered: Optional[tuple[str, ...]] = None  # llm: the tool names the request offered; None: not recorded
+    schemas_key: Optional[int] = None  # llm: key in `RunClues.schemas` of the tools' JSON schemas offered
+    finish_reason: Optional[str] = None  # llm: stop, length, tool_calls, ...
+    text: Optional[str] = None  # llm: the answer's text; agent_turn: its output; cut to TEXT_CHARS
+    arguments: Optional[str] = None  # tool: the arguments it ran with (JSON text), cut to TEXT_CHARS
+    result: Optional[str] = None  # tool: what it returned (text), cut to TEXT_CHARS
+    tool_call_id: Optional[str] = None  # tool: the model's id for the call it answers
+    asked_by: Optional[int] = None  # tool: seq of the LLM step whose answer asked for it (by call id), when known
+
+
+class AgentSteps(msgspec.Struct, gc=False):
+    """One agent execution (or the run's steps in no agent): its name and its steps in seq order."""
+
+    run_id: str
+    span_id: str  # the agent span's id; NO_AGENT for steps in no agent
+    name: Optional[str]  # the agent's name; None for NO_AGENT
+    seq: int  # its start's seq
+    parent_agent: Optional[str] = None  # span id of the agent it ran under, when nested
+    status: str = "started"
+    end_seq: Optional[int] = None
+    steps: list[Step] = msgspec.field(default_factory=list)
+    dropped: int = 0  # steps past `thresholds.MAX_AGENT_STEPS`, counted not kept
+
+
+class RunClues(msgspec.Struct, gc=False):
+    """What the rules read of a whole run besides its agents' steps."""
+
+    run_id: str
+    index: int  # the run's place in the report (Ref packing: `findings.SEQ_BITS`)
+    status: Optional[str] = None  # run_end's status; None when the run never ended
+    exit_code: Optional[int] = None
+    end_error_type: Optional[str] = None  # run_end's error, when the run ended with one
+    end_error_message: Optional[str] = None
+    end_seq: Optional[int] = None
+    final_text: Optional[str] = None  # the run's final answer: the last LLM answer's text (or the root's output)
+    final_seq: Optional[int] = None
+    opening: list[Step] = msgspec.field(default_factory=list)  # the first OPENING_STEPS steps, seq order
+    recent: list[Step] = msgspec.field(default_factory=list)  # the last RECENT_STEPS steps, any agent, seq order
+    agents: dict[str, str] = msgspec.field(default_factory=dict)  # agent span id -> its name, every agent of the run
+    errors: list[Step] = msgspec.field(default_factory=list)  # failed steps and error events, first 256 of them
+    errors_seen: int = 0
+    handoffs: list[tuple[int, str, str]] = msgspec.field(default_factory=list)  # (seq, from agent, to agent)
+    schemas: dict[int, dict[str, object]] = msgspec.field(default_factory=dict)  # schemas_key -> name -> schema
+    # inputs_key -> [calls, identical answers (1/0), ms of the calls after the first, cost of those (None: unknown),
+    # first seq, first repeat's seq], for LLM and tool calls made more than once with the same inputs
+    repeats: dict[int, list[object]] = msgspec.field(default_factory=dict)
+    models: dict[str, list[float]] = msgspec.field(default_factory=dict)  # model -> [calls, cost, unpriced calls, ms]
+    cost_usd: Optional[float] = None  # priced LLM calls' cost; None when none was priced
+    unpriced_calls: int = 0
+    costliest: Optional[Step] = None  # the LLM call of the highest known cost
+    slowest: Optional[Step] = None  # the LLM or tool call of the longest duration
+    duration_ms: Optional[float] = None  # run_end's
