@@ -57,6 +57,18 @@ class Settings:
     # Where a run's events go: "jsonl" (the trace file, always) and "otlp" (spans sent live to an OTLP
     # receiver set by the standard OTEL_EXPORTER_OTLP_* variables).
     exporters: tuple[str, ...] = ("jsonl",)
+    # The diagnosis rules' thresholds (`analysis/diagnosis/thresholds.Thresholds`, `diagnose`, `analyze`'s findings)
+    diagnose_tool_failures: int = 3
+    diagnose_loop_repeats: int = 3
+    diagnose_handoff_cycles: int = 3
+    diagnose_context_share: float = 0.8
+    diagnose_growth_turns: int = 4
+    diagnose_backoff_ms: float = 100.0
+    diagnose_rate_limit_burst: int = 3
+    diagnose_burst_window_ms: float = 10_000.0
+    diagnose_min_saving_ms: float = 500.0
+    diagnose_dominant_share: float = 0.5
+    diagnose_slow_tool_share: float = 0.3
 
     def to_dict(self) -> dict[str, Any]:
         """The settings as JSON-able data (tuples become lists), in `KEYS` order."""

@@ -87,4 +87,43 @@ KEY_HELP: dict[str, str] = {
         '`OTEL_EXPORTER_OTLP_*` variables; needs the `otel` extra; [OpenTelemetry and Perfetto: '
         'export](export.md)). A list without `"jsonl"` exits with 2.'
     ),
+    "diagnose_tool_failures": (
+        'A tool failing this many times with the same error type in one agent is `tool_failing_repeatedly` '
+        '([Diagnose a run](diagnose.md)). 2 to 1000000.'
+    ),
+    "diagnose_loop_repeats": (
+        'The same call with the same inputs this many times is a `call_loop` ([Diagnose a run](diagnose.md)). '
+        '2 to 1000000.'
+    ),
+    "diagnose_handoff_cycles": (
+        'This many round trips between two agents with no new tool result or answer is a `handoff_loop`. '
+        '1 to 1000000.'
+    ),
+    "diagnose_context_share": (
+        'A prompt this share of its model\'s context window is `context_near_limit`. > 0 and <= 1.'
+    ),
+    "diagnose_growth_turns": (
+        'This many LLM calls in a row, each with a longer prompt, is `prompt_growth`. 2 to 1000000.'
+    ),
+    "diagnose_backoff_ms": (
+        'A failed call tried again sooner than this (ms) is a retry without back-off '
+        '(`retry_without_backoff`). 0 to 31536000000.'
+    ),
+    "diagnose_rate_limit_burst": (
+        'This many rate-limit errors within `diagnose_burst_window_ms` is a `rate_limit_burst`. 2 to 1000000.'
+    ),
+    "diagnose_burst_window_ms": (
+        'The window (ms) `diagnose_rate_limit_burst` counts rate-limit errors in. > 0.'
+    ),
+    "diagnose_min_saving_ms": (
+        'Time (ms) running calls at once (`parallelizable_calls`) or caching them (`cacheable_calls`) must '
+        'save to be said. 0 to 31536000000.'
+    ),
+    "diagnose_dominant_share": (
+        'One call\'s or model\'s share of the run\'s cost or time past which it dominates (`dominant_cost`, '
+        '`dominant_latency`). > 0 and <= 1.'
+    ),
+    "diagnose_slow_tool_share": (
+        'A tool\'s share of the critical path past which it is `slow_tool_on_critical_path`. > 0 and <= 1.'
+    ),
 }

@@ -91,6 +91,7 @@ FILES_MAX = 1_000_000
 RETENTION_MAX_DAYS = 36_500  # a hundred years
 PAYLOAD_MAX = 1 << 30  # 1 GiB
 PRICE_MAX = 1_000_000.0  # USD per million tokens
+TIMES_MAX = 1_000_000  # how many times a diagnosis rule waits to see a pattern before it says so
 
 SPECS: dict[str, _Spec] = {
     "enabled": _Spec("bool"),
@@ -118,6 +119,20 @@ SPECS: dict[str, _Spec] = {
     "price_overrides": _Spec("prices"),
     "exporters": _Spec("list", noun='exporters ("jsonl", always, and "otlp")', check=_has_jsonl,
                        item=_check_exporter),
+    "diagnose_tool_failures": _Spec("int", f"from 2 to {TIMES_MAX}", lambda v: 2 <= v <= TIMES_MAX),
+    "diagnose_loop_repeats": _Spec("int", f"from 2 to {TIMES_MAX}", lambda v: 2 <= v <= TIMES_MAX),
+    "diagnose_handoff_cycles": _Spec("int", f"from 1 to {TIMES_MAX}", lambda v: 1 <= v <= TIMES_MAX),
+    "diagnose_context_share": _Spec("float", "> 0 and <= 1", lambda v: 0 < v <= 1),
+    "diagnose_growth_turns": _Spec("int", f"from 2 to {TIMES_MAX}", lambda v: 2 <= v <= TIMES_MAX),
+    "diagnose_backoff_ms": _Spec("float", f"from 0 to {DURATION_MAX_MS:.0f} (8760h)",
+                                 lambda v: 0 <= v <= DURATION_MAX_MS),
+    "diagnose_rate_limit_burst": _Spec("int", f"from 2 to {TIMES_MAX}", lambda v: 2 <= v <= TIMES_MAX),
+    "diagnose_burst_window_ms": _Spec("float", f"> 0 and <= {DURATION_MAX_MS:.0f} (8760h)",
+                                      lambda v: 0 < v <= DURATION_MAX_MS),
+    "diagnose_min_saving_ms": _Spec("float", f"from 0 to {DURATION_MAX_MS:.0f} (8760h)",
+                                    lambda v: 0 <= v <= DURATION_MAX_MS),
+    "diagnose_dominant_share": _Spec("float", "> 0 and <= 1", lambda v: 0 < v <= 1),
+    "diagnose_slow_tool_share": _Spec("float", "> 0 and <= 1", lambda v: 0 < v <= 1),
 }
 
 _BOOL_WORDS = {"1": True, "true": True, "yes": True, "on": True, "0": False, "false": False, "no": False, "off": False}

@@ -8,23 +8,27 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ...config import Settings
+
+_DEFAULT = Settings()  # each default is the config key's (`config.Settings`), written once there
+
 MAX_EVIDENCE = 6  # evidence items a finding lists (the first ones, then the last)
 MAX_AGENT_STEPS = 4096  # steps kept of one agent execution; the rest are counted
 
 
 @dataclass(frozen=True)
 class Thresholds:
-    tool_failures: int = 3  # diagnose_tool_failures: same tool, same error type, this many times in one agent
-    loop_repeats: int = 3  # diagnose_loop_repeats: the same call with the same inputs this many times
-    handoff_cycles: int = 3  # diagnose_handoff_cycles: A->B->A round trips with no new tool result or answer
-    context_share: float = 0.8  # diagnose_context_share: a prompt this share of the model's window
-    growth_turns: int = 4  # diagnose_growth_turns: LLM calls in a row each with more prompt tokens
-    backoff_ms: float = 100.0  # diagnose_backoff_ms: a retry started sooner than this after the failure
-    rate_limit_burst: int = 3  # diagnose_rate_limit_burst: rate-limit errors within `burst_window_ms`
-    burst_window_ms: float = 10_000.0
-    min_saving_ms: float = 500.0  # diagnose_min_saving_ms: time a parallel run or a cache must save to be said
-    dominant_share: float = 0.5  # diagnose_dominant_share: one call's or model's share of cost or latency
-    slow_tool_share: float = 0.3  # diagnose_slow_tool_share: a tool's share of the critical path
+    tool_failures: int = _DEFAULT.diagnose_tool_failures  # same tool, same error type, this many times in one agent
+    loop_repeats: int = _DEFAULT.diagnose_loop_repeats  # the same call with the same inputs this many times
+    handoff_cycles: int = _DEFAULT.diagnose_handoff_cycles  # A->B->A round trips with no new tool result or answer
+    context_share: float = _DEFAULT.diagnose_context_share  # a prompt this share of the model's window
+    growth_turns: int = _DEFAULT.diagnose_growth_turns  # LLM calls in a row each with more prompt tokens
+    backoff_ms: float = _DEFAULT.diagnose_backoff_ms  # a retry started sooner than this after the failure
+    rate_limit_burst: int = _DEFAULT.diagnose_rate_limit_burst  # rate-limit errors within `burst_window_ms`
+    burst_window_ms: float = _DEFAULT.diagnose_burst_window_ms
+    min_saving_ms: float = _DEFAULT.diagnose_min_saving_ms  # time a parallel run or a cache must save to be said
+    dominant_share: float = _DEFAULT.diagnose_dominant_share  # one call's or model's share of cost or latency
+    slow_tool_share: float = _DEFAULT.diagnose_slow_tool_share  # a tool's share of the critical path
 
 
 # The config key of each field, for `--help`, the docs and a finding's `setting`.
@@ -41,3 +45,8 @@ SETTINGS = {
     "dominant_share": "diagnose_dominant_share",
     "slow_tool_share": "diagnose_slow_tool_share",
 }
+
+
+def thresholds_from(settings: Settings) -> Thresholds:
+    """The thresholds the settings give (`diagnose_*` keys: the workspace file, `NAMEL3SS_DEBUG_DIAGNOSE_*`)."""
+    return Thresholds(**{name: getattr(settings, key) for name, key in SETTINGS.items()})

@@ -307,6 +307,17 @@ ENV_SAMPLES = {
     "price_overrides": ('{"my-model": {"input": 1, "output": 2.5}}', {"my-model": {"input": 1.0, "output": 2.5}}),
     "capture_http": ("llm", "llm"),
     "exporters": ("jsonl,otlp", ("jsonl", "otlp")),
+    "diagnose_tool_failures": ("5", 5),
+    "diagnose_loop_repeats": ("4", 4),
+    "diagnose_handoff_cycles": ("2", 2),
+    "diagnose_context_share": ("0.9", 0.9),
+    "diagnose_growth_turns": ("6", 6),
+    "diagnose_backoff_ms": ("250", 250.0),
+    "diagnose_rate_limit_burst": ("5", 5),
+    "diagnose_burst_window_ms": ("30000", 30000.0),
+    "diagnose_min_saving_ms": ("1000", 1000.0),
+    "diagnose_dominant_share": ("0.7", 0.7),
+    "diagnose_slow_tool_share": ("0.5", 0.5),
 }
 
 
