@@ -34,5 +34,31 @@ CHECK_VOCABULARY: dict[str, str] = {
     "clean_integrity": "bool",
 }
 
+# The diagnosis's findings (analysis/diagnosis/records.py): `diagnose --kind`, `check --fail-on-finding`.
+# Severities lowest first: `--fail-on-finding KIND:SEVERITY` means that severity or worse.
+FINDING_SEVERITIES = ("info", "warning", "critical")
+
+# Every kind a finding can have, in the order the views list them (most often decisive first).
+FINDING_KINDS = (
+    "tool_failing_repeatedly",   # a tool fails the same way again and again while the model keeps asking for it
+    "unknown_tool",              # the model asked for a tool the request did not offer
+    "bad_tool_arguments",        # arguments that do not parse as JSON or do not fit the tool's schema
+    "call_loop",                 # the same call with the same inputs again and again
+    "handoff_loop",              # agents handing off back and forth with no progress
+    "turn_limit",                # the run was ended by an iteration or turn limit
+    "context_overflow",          # the run was ended by a context-window overflow
+    "context_near_limit",        # the prompt approaches the model's window (the turn at which it overflows)
+    "prompt_growth",             # prompt tokens grow turn over turn: history never trimmed; the cost of it
+    "retry_without_backoff",     # a failed call retried at once, again and again
+    "rate_limit_burst",          # rate-limit errors in a burst
+    "parallelizable_calls",      # independent calls one after another that could run at once; time saved
+    "cacheable_calls",           # identical calls with identical answers; time and cost saved by a cache
+    "swallowed_error",           # a tool or LLM error, and the run still reports success
+    "apology_after_failure",     # the final answer is a refusal or an apology after a failure
+    "dominant_cost",             # one call or one model is most of the run's cost
+    "dominant_latency",          # one call is most of the run's time
+    "slow_tool_on_critical_path",  # a tool that is a large share of the critical path
+)
+
 # `diff --context`: calls shown before and after the first divergence, on each side (diffing/compare.py).
 DIFF_CONTEXT = 3
