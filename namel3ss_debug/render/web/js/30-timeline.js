@@ -421,7 +421,7 @@ N3.timeline = {
     if (xb - xa > 34) p.labels.push(i, xa, xb, y);
   },
 
-  /** Anomalies (a marker above the span), the hovered span and the selected one. */
+  /** Anomalies (a marker above the span), the evidence of the finding shown, the hovered span and the selected one. */
   paintMarks(view, lay) {
     const ctx = this.ctx, col = this.theme(), m = view.model;
     if (!view.anomalies) {
@@ -454,6 +454,7 @@ N3.timeline = {
       ctx.lineWidth = width;
       ctx.strokeRect(xa - 1, p.y - 0.5, Math.max(3, xb - xa + 2), ROW_H + 1);
     };
+    if (view.evidence) for (const i of view.evidence) if (i !== view.sel) outline(i, col.anomaly, 2);  // the finding shown
     if (this.hover !== view.sel) outline(this.hover, col.muted, 1);
     outline(view.sel, col.select, 2);
   },

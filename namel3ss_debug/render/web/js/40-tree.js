@@ -128,6 +128,7 @@ N3.tree = {
     el.classList.toggle("failed", m.hasError(i));
     el.classList.toggle("dimmed", view.match !== null && !view.match[i]);
     el.classList.toggle("critical", N3.opts.critical && (m.flags[i] & FLAG_CRITICAL) !== 0);
+    el.classList.toggle("evidence", view.evidence !== null && view.evidence.has(i));  // the finding shown (55-findings.js)
     N3.clear(el);
     const head = N3.el("span", "cell-name");
     head.style.paddingLeft = 4 + Math.min(m.depth[i], MAX_INDENT) * INDENT + "px";

@@ -210,11 +210,12 @@ N3.analysis = {
     return box;
   },
 
-  /** A reference to a span: clicking it selects that span (on the Timeline tab). */
-  refLine(ref, text, m) {
+  /** A reference to a span: clicking it selects that span (on the Timeline tab); `label` names it (else
+   *  component:name @seq). */
+  refLine(ref, text, m, label) {
     const line = N3.el("div", "ref-line");
     const row = ref && ref.span_id ? m.rowOfSid(ref.span_id) : -1;
-    const where = ref ? (ref.component || "") + ":" + (ref.name || "") + (ref.seq !== undefined ? " @seq " + ref.seq : "") : "";
+    const where = label || (ref ? (ref.component || "") + ":" + (ref.name || "") + (ref.seq !== undefined ? " @seq " + ref.seq : "") : "");
     if (row >= 0) {
       const b = N3.el("button", { type: "button", className: "link", text: where, title: "show this span" });
       b.dataset.sid = ref.span_id;

@@ -109,6 +109,7 @@ N3.replaceDocument = function replaceDocument(doc) {
   const view = N3.view();
   if (another) N3.timeline.fitPane(view);
   N3.filterBar.show(view);
+  N3.findings.render(view);  // the findings fired so far, the one shown kept
   N3.applyFilters(view);
   N3.filterBar.showCount(view);
   N3.tree.rebuild(view, !another);

@@ -9,6 +9,7 @@ N3.newView = function newView(model) {
     model, filters: N3.newFilters(), match: null, keep: null, count: model.n, total: model.n, keepCount: 0,
     sel: -1, collapsed: new Uint8Array(model.n), vis: null, visPos: null, treeTop: 0,
     t0: 0, t1: 1, scrollY: 0, layout: null, anomalies: null, gen: 0,
+    evidence: null,  // the rows of the finding shown in the findings panel (55-findings.js)
   };
   N3.timeline.fit(view);
   return view;
@@ -36,6 +37,7 @@ N3.showRun = function showRun(k, tab) {
     N3.current = k;
     const view = N3.view();
     N3.filterBar.show(view);
+    N3.findings.render(view);
     N3.tree.rebuild(view, false);
     N3.details.render(N3.ui.details, view.model, view.sel, true);
     N3.timeline.showLegend(view);
@@ -206,6 +208,7 @@ N3.startApp = function startApp() {
   N3.timeline.init();
   N3.views = N3.runs.map((m) => N3.newView(m));
   N3.tree.init();
+  N3.findings.init();
   N3.filterBar.init();
   N3.options();
   N3.splitters();
@@ -214,6 +217,7 @@ N3.startApp = function startApp() {
   const view = N3.view();
   N3.timeline.fitPane(view);
   N3.filterBar.show(view);
+  N3.findings.render(view);
   N3.tree.rebuild(view, false);
   N3.details.render(ui.details, view.model, -1, true);
   N3.timeline.showLegend(view);

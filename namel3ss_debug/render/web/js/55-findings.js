@@ -1,0 +1,200 @@
+/* The findings panel of the Timeline tab: the run's diagnosis, from analyze's `findings` section.
+ *
+ * For a run that failed, its blame comes first (what failed, the responsible agent, the decisive step and the
+ * chain from it to the failure), then the findings, most severe first (kind, title, why, what to try, how
+ * sure). A click on a finding, on a link of the chain or on an evidence item selects that span with
+ * N3.select (the tree, the timeline and the details follow, as for any other link on the page), and the
+ * finding's evidence is marked in the tree and on the timeline (view.evidence). Everything from the trace is
+ * text (N3.el). `view --follow` brings a new document with the findings as they fire: the panel is drawn
+ * again, its state (open, the finding shown) kept by the finding's key. */
+"use strict";
+
+N3.findings = {
+  open: null,    // whether the list is shown; null: not chosen yet (open when the run has a blame or a warning)
+  active: null,  // the key of the finding (or blame) whose evidence is marked and whose details are shown
+
+  init() {
+    this.box = document.getElementById("findings");
+  },
+
+  /** The diagnosis of model `m`'s run, or null when its analysis has none (a report of an older version). */
+  of(m) {
+    const d = (m.run.analysis || {}).findings;
+    if (!d) return null;
+    const ours = (x) => !m.run.run_id || !x.run_id || x.run_id === m.run.run_id;
+    return { findings: (d.findings || []).filter(ours), blames: (d.blames || []).filter(ours) };
+  },
+
+  /** Draw the panel for `view` (the run shown on the Timeline tab). */
+  render(view) {
+    const box = this.box, d = this.of(view.model);
+    box.hidden = !d;
+    view.evidence = null;
+    if (!d) return;
+    const worth = d.blames.length || d.findings.some((f) => f.severity !== "info");
+    if (this.open === null) this.open = !!worth;
+    const keys = d.blames.map(blameKey).concat(d.findings.map(findingKey));
+    if (this.active !== null && keys.indexOf(this.active) < 0) this.active = null;
+    const list = box.querySelector("#findings-list"), top = list ? list.scrollTop : 0;
+    N3.clear(box);
+    box.dataset.count = String(d.findings.length);
+    box.appendChild(this.head(view, d));
+    const body = N3.el("div", { id: "findings-list", hidden: !this.open });
+    for (const b of d.blames) body.appendChild(this.blame(view, b));
+    for (const f of d.findings) body.appendChild(this.finding(view, f));
+    if (!d.blames.length && !d.findings.length) body.appendChild(N3.el("div", "muted", view.model.run.status === "running"
+      ? "no findings so far" : "no findings: no rule fired on this run"));
+    box.appendChild(body);
+    body.scrollTop = top;
+    view.evidence = this.marked(view, d);
+  },
+
+  head(view, d) {
+    const counts = {};
+    for (const f of d.findings) counts[f.severity] = (counts[f.severity] || 0) + 1;
+    const said = ["critical", "warning", "info"].filter((s) => counts[s]).map((s) => counts[s] + " " + s);
+    const toggle = N3.el("button", { type: "button", id: "findings-toggle", className: "findings-toggle",
+      text: (this.open ? "▾ " : "▸ ") + "Findings", title: this.open ? "hide the findings" : "show the findings" });
+    toggle.setAttribute("aria-expanded", this.open ? "true" : "false");
+    toggle.addEventListener("click", () => { this.open = !this.open; this.render(view); });
+    const head = N3.el("div", "findings-head", toggle,
+      N3.el("span", { className: "findings-counts", text: said.length ? said.join(" · ") : "none" }));
+    for (const b of d.blames) {
+      const who = b.agent ? "agent " + b.agent : "agent unknown";
+      const step = b.step ? stepName(b.step) : "step unknown";
+      head.appendChild(N3.el("span", { className: "findings-blame", text: "failed: " + b.failure + " · " + who + " · " + step,
+        title: b.why }));
+    }
+    return head;
+  },
+
+  /** A failed run's blame: what failed, the agent, then the chain from the decisive step to the failure (or
+   *  the decisive step alone, or "unknown" and why the evidence points nowhere). */
+  blame(view, b) {
+    const key = blameKey(b), on = key === this.active;
+    const item = N3.el("div", { className: "blame" + (on ? " on" : "") });
+    item.dataset.key = key;
+    const decisive = b.step ? this.row(view, b.step) : -1;
+    const head = N3.el("div", { className: "finding-head", role: "button", tabIndex: 0,
+      title: b.step ? "show the decisive step" : "no step is blamed" },
+      N3.el("span", "pill sev", "failed"), N3.el("span", "finding-title", b.failure),
+      N3.el("span", "finding-conf muted", b.confidence + " confidence"));
+    this.activate(head, view, key, decisive);
+    item.appendChild(head);
+    const chain = b.chain || [];
+    const who = N3.el("div", "blame-who", N3.el("span", "label", "agent "), N3.el("b", null, b.agent || "unknown"),
+      b.finding ? N3.el("span", "muted", " · finding " + b.finding) : null);
+    item.appendChild(who);
+    if (!chain.length) {
+      item.appendChild(b.step ? this.evidenceLine(view, b.step, "decisive step: " + b.step.note)
+        : N3.el("div", "blame-unknown", "decisive step unknown"));
+    }
+    item.appendChild(N3.el("div", "muted", b.why));
+    if (chain.length) {
+      const list = N3.el("ol", "blame-chain");
+      for (const link of chain) {
+        const line = this.evidenceLine(view, link.evidence, link.evidence.note);
+        line.insertBefore(N3.el("span", "pill", link.role), line.firstChild);
+        if (link.why) line.appendChild(N3.el("span", "muted", " · " + link.why));
+        list.appendChild(N3.el("li", "link-" + String(link.role).replace(/[^a-z]/g, ""), line));
+      }
+      item.appendChild(list);
+    }
+    return item;
+  },
+
+  finding(view, f) {
+    const key = findingKey(f), on = key === this.active;
+    const sev = String(f.severity).replace(/[^a-z]/g, "");
+    const item = N3.el("div", { className: "finding sev-" + sev + (on ? " on" : "") });
+    item.dataset.key = key;
+    item.dataset.kind = f.kind;
+    const first = this.firstRow(view, f.evidence || []);
+    const head = N3.el("div", { className: "finding-head", role: "button", tabIndex: 0,
+      title: first >= 0 ? "show the evidence" : "the evidence is not in this page" },
+      N3.el("span", "pill sev", f.severity), N3.el("span", "pill kind", f.kind),
+      N3.el("span", "finding-title", f.title),
+      f.occurrences > 1 ? N3.el("span", "muted", " ×" + f.occurrences) : null,
+      N3.el("span", "finding-conf muted", f.confidence + " confidence"));
+    this.activate(head, view, key, first);
+    item.appendChild(head);
+    item.appendChild(N3.el("div", "finding-try", N3.el("span", "label", "try: "), f.suggestion));
+    if (on) item.appendChild(this.more(view, f));
+    return item;
+  },
+
+  /** What a finding shows once opened: why (the rule and its figures), the agent, the setting, the evidence. */
+  more(view, f) {
+    const box = N3.el("div", "finding-more");
+    const dl = N3.el("dl", "fields compact");
+    const add = (k, v) => dl.append(N3.el("dt", null, k), N3.el("dd", null, v));
+    add("why", f.why);
+    if (f.agent) add("agent", f.agent);
+    if (f.setting) add("setting", f.setting);
+    box.appendChild(dl);
+    const list = N3.el("ul", "plain-list finding-evidence");
+    for (const e of f.evidence || []) list.appendChild(N3.el("li", null, this.evidenceLine(view, e, e.note)));
+    box.appendChild(list);
+    return box;
+  },
+
+  /** A click (or Enter) on `head` shows `key`'s details and marks its evidence, and selects `row` (-1: none). */
+  activate(head, view, key, row) {
+    const go = () => {
+      this.active = this.active === key && row < 0 ? null : key;
+      this.render(view);
+      if (row >= 0) N3.select(row, "finding");
+      else { N3.tree.repaint(view); N3.timeline.draw(); }
+    };
+    head.addEventListener("click", go);
+    head.addEventListener("keydown", (ev) => { if (ev.key === "Enter" || ev.key === " ") { ev.preventDefault(); go(); } });
+  },
+
+  /** One piece of evidence: a link that selects its span (the analysis tab's refLine), with what it shows. */
+  evidenceLine(view, e, note) {
+    const line = N3.analysis.refLine(e.ref, note, view.model, stepName(e) + (e.location ? " (" + e.location + ")" : ""));
+    line.classList.add("evidence-line");
+    return line;
+  },
+
+  row(view, e) {
+    return e && e.ref && e.ref.span_id ? view.model.rowOfSid(e.ref.span_id) : -1;
+  },
+
+  firstRow(view, evidence) {
+    for (const e of evidence) {
+      const i = this.row(view, e);
+      if (i >= 0) return i;
+    }
+    return -1;
+  },
+
+  /** The rows the active finding's (or blame's) evidence is on, as a set: marked in the tree and on the timeline. */
+  marked(view, d) {
+    if (this.active === null) return null;
+    const rows = new Set();
+    for (const b of d.blames) {
+      if (blameKey(b) !== this.active) continue;
+      if (b.step) rows.add(this.row(view, b.step));
+      for (const link of b.chain || []) rows.add(this.row(view, link.evidence));
+    }
+    for (const f of d.findings) if (findingKey(f) === this.active) for (const e of f.evidence || []) rows.add(this.row(view, e));
+    rows.delete(-1);
+    return rows;
+  },
+};
+
+/** A step as the text views name it: its call address (`tool:get_weather#2`), else component:name @seq. */
+function stepName(e) {
+  const ref = e.ref || {};
+  return e.address || (ref.component || "?") + ":" + (ref.name || "?") + " @seq " + ref.seq;
+}
+
+function findingKey(f) {
+  const first = (f.evidence || [])[0];
+  return [f.kind, f.agent || "", first && first.ref ? first.ref.seq : ""].join("|");
+}
+
+function blameKey(b) {
+  return "blame|" + b.run_id;
+}
