@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import Mapping
 
 from ..analysis.analyze import analyze, dict_blocks
+from ..analysis.diagnosis.rules import Judging
+from ..analysis.diagnosis.thresholds import thresholds_from
 from ..analysis.prices import Pricer
 from ..analysis.report import Report
 from ..analysis.span_table import SpanTable, span_table
@@ -85,8 +87,9 @@ def report_traces(request: ReportRequest, env: Environment) -> ReportPage:
                          hint="name one run's file, or BASE and NEW")
     pricer = make_pricer(env, read_prices(request.prices_path), resolved.settings.price_overrides)
     reader = make_reader(request.strict, env, write_index=request.cache)
+    options = Options(slow_threshold_ms=slow_ms, judging=Judging(thresholds_from(resolved.settings)))
     sides = ("BASE", "NEW") if len(request.traces) == 2 else ("TRACE",)
-    pictures = [picture_run(side, source, reader, pricer, slow_ms, env)
+    pictures = [picture_run(side, source, reader, pricer, options, env)
                 for side, source in zip(sides, sources if len(sources) == len(sides) else sources * len(sides))]
     if len(pictures) == 1:
         return ReportPage(pictures)
@@ -96,9 +99,10 @@ def report_traces(request: ReportRequest, env: Environment) -> ReportPage:
     return ReportPage(pictures, diff, alignment)
 
 
-def picture_run(side: str, source: RunSource, reader: TraceReader, pricer: Pricer, slow_ms: float,
+def picture_run(side: str, source: RunSource, reader: TraceReader, pricer: Pricer, options: Options,
                 env: Environment) -> RunPicture:
-    """One run read once into its picture."""
+    """One run read once into its picture; `options` say the slow threshold and the diagnosis's thresholds (the
+    workspace's `diagnose_*` keys, as `analyze` and `diagnose` judge)."""
     cap = WidthCap(PAGE)
     recorder = CallRecorder()
     read = 0
@@ -113,8 +117,8 @@ def picture_run(side: str, source: RunSource, reader: TraceReader, pricer: Price
     with progress:
         reader.progress = progress.advance
         blocks = dict_blocks(reader.events(source), see, reader.problems)
-        report = analyze([(source, blocks)], pricer=pricer, options=Options(slow_threshold_ms=slow_ms),
-                         problems=reader.problems, bytes_read=lambda: progress.done)
+        report = analyze([(source, blocks)], pricer=pricer, options=options, problems=reader.problems,
+                         bytes_read=lambda: progress.done)
     calls = recorder.finish()
     kept, cuts = cap.finish()
     if not kept:
@@ -125,6 +129,6 @@ def picture_run(side: str, source: RunSource, reader: TraceReader, pricer: Price
                          "one run at a time", hint="name one run's segment file, or split the file by run_id")
     anomalous = frozenset(item.ref.span_id for item in (report.anomalies.items if report.anomalies else ())
                           if item.ref is not None and item.ref.span_id)
-    table = span_table(kept, pricer=pricer, slow_ms=slow_ms, anomalous=anomalous)
+    table = span_table(kept, pricer=pricer, slow_ms=options.slow_threshold_ms, anomalous=anomalous)
     ended = any(event.get("event_type") == "run_end" for event in reversed(kept[-50:]))
     return RunPicture(source, table, report, calls, read, ended, cuts)

@@ -141,8 +141,11 @@ N3.findings = {
   /** A click (or Enter) on `head` shows `key`'s details and marks its evidence, and selects `row` (-1: none). */
   activate(head, view, key, row) {
     const go = () => {
+      const focused = document.activeElement === head;
       this.active = this.active === key && row < 0 ? null : key;
       this.render(view);
+      const again = focused && this.box.querySelector("[data-key='" + CSS.escape(key) + "'] > .finding-head");
+      if (again) again.focus({ preventScroll: true });
       if (row >= 0) N3.select(row, "finding");
       else { N3.tree.repaint(view); N3.timeline.draw(); }
     };
