@@ -14,6 +14,7 @@ from ..store.handed import ReadMet, RecordBlocks, Run
 from ..store.located import Located
 from ..store.records import EventRecord, record_from_dict
 from .build import build_report
+from .diagnosis.clues import Clues
 from .prices import Pricer
 from .report import SECTIONS, Report
 from .run_state import Options
@@ -23,13 +24,17 @@ from .window import EventWindow
 
 def analyze(runs: Iterable[tuple[Run, RecordBlocks]], *, pricer: Pricer | None = None,
             options: Options | None = None, window: EventWindow | None = None, problems: ReadMet | None = None,
-            sections: Iterable[str] = SECTIONS, bytes_read: Callable[[], int] | None = None) -> Report:
+            sections: Iterable[str] = SECTIONS, bytes_read: Callable[[], int] | None = None,
+            keep_clues: Callable[[Clues], None] | None = None) -> Report:
     """Tally each `(source, blocks)` run in order, then build the report.
 
-    `bytes_read`, if given, is called once at the end for the figure the overview shows.
+    `bytes_read`, if given, is called once at the end for the figure the overview shows. `keep_clues`, if given
+    and `sections` has `findings`, is handed the diagnosis's clues once the report is built, for
+    `diagnosis.diagnose.rediagnose` (blame again with failures judged outside the run).
     """
     pricer = pricer or Pricer()
-    tally = Tally(equipped(replace(options or Options(), sections=frozenset(sections)), pricer, window))
+    chosen = equipped(replace(options or Options(), sections=frozenset(sections)), pricer, window)
+    tally = Tally(chosen)
     with collector_paused():
         for source, blocks in runs:
             tally.begin_source(source)
@@ -38,14 +43,19 @@ def analyze(runs: Iterable[tuple[Run, RecordBlocks]], *, pricer: Pricer | None =
             for block in blocks:
                 tally.feed(block)
         tally.finish()
-        return build_report(tally, pricer, problems=problems, sections=sections,
-                            bytes_read=bytes_read() if bytes_read is not None else 0,
-                            filters=window.describe() if window is not None else {})
+        report = build_report(tally, pricer, problems=problems, sections=chosen.sections,
+                              bytes_read=bytes_read() if bytes_read is not None else 0,
+                              filters=window.describe() if window is not None else {})
+    if tally.clues is not None and keep_clues is not None:
+        keep_clues(tally.clues)
+    return report
 
 
 def equipped(options: Options, pricer: Pricer, window: EventWindow | None) -> Options:
     """`options` given the pricer's context windows and, when it filters anything, the window as `counted`."""
     options.context_window = pricer.context_window
+    options.judging = replace(options.judging, context_window=pricer.context_window)
+    options.price = lambda model, tokens_in, tokens_out: pricer.price(model, tokens_in, tokens_out)[0]
     if window is not None and window.active:
         options.counted = window
     return options

@@ -11,6 +11,7 @@ import msgspec
 from .._version import __version__
 from . import floats
 from .anomalies import find_anomalies, ref_of
+from .diagnosis.diagnose import diagnose, run_figures
 from .health import verdict
 from .prices import Pricer
 from .report import (
@@ -49,14 +50,19 @@ def build_report(tally: Tally, pricer: Pricer, *, problems: ReadMet | None = Non
     anomalies = Anomalies(counts, anomaly_list)
     integrity = _integrity(tally, problems)
     chosen = [name for name in SECTIONS if name in set(sections)]
+    critical_paths, slow = _critical_paths(tally), _slow(tally)
+    findings = None
+    if tally.clues is not None:
+        findings = diagnose(tally.clues, run_figures([run.run_id for run in tally.runs], critical_paths, slow,
+                                                     patterns))
     settings: dict[str, object] = {"slow_threshold_ms": tally.options.slow_threshold_ms,
                                    "block_threshold_ms": tally.options.block_threshold_ms, "top": tally.options.top}
     full = Report(
         REPORT_SCHEMA, f"namel3ss-debug {__version__}", chosen, overview=overview,
         components=_components(tally, spans, ordered), operations=_operations(tally, spans, ordered),
-        slow=_slow(tally), llm=llm, tools=_tools(tally, spans, ordered), errors=errors, patterns=patterns,
-        anomalies=anomalies, integrity=integrity, critical_path=_critical_paths(tally),
-        health=verdict(overview, errors, patterns, anomalies, integrity, llm),
+        slow=slow, llm=llm, tools=_tools(tally, spans, ordered), errors=errors, patterns=patterns,
+        anomalies=anomalies, integrity=integrity, critical_path=critical_paths,
+        health=verdict(overview, errors, patterns, anomalies, integrity, llm), findings=findings,
         settings=settings, run_ids=[run.run_id for run in tally.runs])
     return msgspec.structs.replace(full, **{name: None for name in SECTIONS if name not in chosen})
 

@@ -18,6 +18,13 @@ from .run_state import MAX_KEPT, Figures, Op, OpenSpan, Options, RunState
 MAX_EXAMPLES = 3
 CONTEXT_SHARE = 0.9  # an LLM call this close to its model's context window is an anomaly
 SEQ_BITS = 44  # a reference packs (run index, seq) into one int: run << 44 | seq
+CALLS = frozenset({"llm", "tool"})
+
+
+def call_key(run_index: int, component: str, name: str, inputs: bytes | memoryview) -> int | None:
+    """A call's identity: its run, component, name and inputs' JSON text hashed; None for a call with no inputs
+    (no identity: not counted as a repeat)."""
+    return hash((run_index, component, name, bytes(inputs))) if len(inputs) else None
 
 
 class Findings:

@@ -13,22 +13,13 @@ import msgspec
 
 from ..model.choices import ANALYZE_SECTIONS
 from ..model.lineage import Lineage
+from .diagnosis.records import Diagnosis
+from .refs import Ref as Ref  # every record points with it; named here too, as before it had its own module
 
 REPORT_SCHEMA = "namel3ss-debug/analyze/v1"
 NO_USAGE = "no_usage"  # priced_by: LLM calls with neither a recorded cost nor a usage to price
 UNPRICED = ("unpriced", NO_USAGE)  # the priced_by keys of calls whose cost is unknown
 SECTIONS = ANALYZE_SECTIONS  # in the order every view shows them; kept in model/choices.py for `analyze --help`
-
-
-class Ref(msgspec.Struct, frozen=True):
-    """Where something happened: the event (run and seq) and its span."""
-
-    run_id: str
-    seq: int
-    span_id: str
-    component: str
-    name: str
-    kind: Optional[str] = None  # llm_call, agent_turn, ...: the event type's prefix, when known
 
 
 class Latency(msgspec.Struct, frozen=True):
@@ -285,5 +276,6 @@ class Report(msgspec.Struct, frozen=True):
     integrity: Optional[Integrity] = None
     critical_path: Optional[list[CriticalPath]] = None
     health: Optional[Health] = None
+    findings: Optional[Diagnosis] = None  # what went wrong and what to try (analysis/diagnosis/)
     settings: dict[str, object] = msgspec.field(default_factory=dict)
     run_ids: list[str] = msgspec.field(default_factory=list)  # the runs analysed, whatever the sections

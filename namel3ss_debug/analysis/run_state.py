@@ -10,6 +10,7 @@ import msgspec
 from ..model.choices import ANALYZE_SECTIONS as SECTIONS
 from ..model.json_types import JsonEvent, JsonObject, JsonValue
 from ..store.records import EventRecord
+from .diagnosis.rules import Judging
 from .handling import ErrorChain
 from .idset import SpanIds
 from .loops import LoopWatch
@@ -28,9 +29,11 @@ BUCKET_SECONDS = {19: 1, 18: 10, 16: 60, 15: 600, 13: 3600, 10: 86400}  # timest
 
 # What the pass keeps only for some report sections, and those sections: a pass for fewer sections (`check`'s,
 # `diff`'s) skips what none of them reads.
-PATTERN_SECTIONS = frozenset({"patterns", "tools", "health"})  # repeated calls, retries, loops
-PATH_SECTIONS = frozenset({"critical_path"})  # each span's critical path
-SLOW_SECTIONS = frozenset({"slow"})  # the slowest spans over the threshold
+# `findings` reads the patterns, the critical path and the slow spans of each run (`rules.RunFigures`)
+PATTERN_SECTIONS = frozenset({"patterns", "tools", "health", "findings"})  # repeated calls, retries, loops
+PATH_SECTIONS = frozenset({"critical_path", "findings"})  # each span's critical path
+SLOW_SECTIONS = frozenset({"slow", "findings"})  # the slowest spans over the threshold
+FINDING_SECTIONS = frozenset({"findings"})  # the diagnosis's steps (`diagnosis/clues.py`)
 ANOMALY_SECTIONS = frozenset({"anomalies", "health"})  # blocking spans, calls near their context limit, bursts
 INTEGRITY_SECTIONS = frozenset({"integrity", "health"})  # the span ids seen: duplicates, orphans, unmatched ends
 
@@ -41,9 +44,12 @@ class Options:
     block_threshold_ms: float = 10_000.0
     top: int = TOP_SLOW
     context_window: Callable[[str], int | None] = lambda model: None
+    # a call's cost from its model and tokens (the pricer's, as the report prices), None when unknown
+    price: Callable[[str, int, int], float | None] = lambda model, tokens_in, tokens_out: None
     counted: Callable[[EventRecord], bool] | None = None  # --since/--until/--component; None: every event
     # the report sections the pass is for: what only other sections read is not kept (see `Tally.__init__`)
     sections: frozenset[str] = frozenset(SECTIONS)
+    judging: Judging = field(default_factory=Judging)  # the diagnosis's thresholds and context windows
 
 
 class OpenSpan(msgspec.Struct):

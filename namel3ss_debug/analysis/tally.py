@@ -16,23 +16,17 @@ from ..model.events import STARTUP_KIND, is_end, is_start, is_startup, kind as s
 from ..store.handed import Run
 from ..store.records import EventRecord, attrs_of
 from . import critical
-from .findings import SEQ_BITS, Findings
+from .diagnosis.clues import Clues
+from .findings import CALLS, SEQ_BITS, Findings, call_key
 from .loops import Label
 from .idset import SpanIds
 from .run_state import (
     ANOMALY_SECTIONS, INTEGRITY_SECTIONS, MAX_BUCKETS, PATH_SECTIONS, PATTERN_SECTIONS, SLOW_SECTIONS,
-    Figures, IntegrityCounts, OpenSpan, Options, RunState, coarsen, recorded_event_types,
+    FINDING_SECTIONS, Figures, IntegrityCounts, OpenSpan, Options, RunState, coarsen, recorded_event_types,
 )
 
 START, END, INSTANT = 0, 1, 2
-CALLS = frozenset({"llm", "tool"})
 STARTUP_END = STARTUP_KIND + "_end"
-
-
-def call_key(run_index: int, component: str, name: str, inputs: bytes | memoryview) -> int | None:
-    """A call's identity: its run, component, name and inputs' JSON text hashed; None for a call with no inputs
-    (no identity: not counted as a repeat)."""
-    return hash((run_index, component, name, bytes(inputs))) if len(inputs) else None
 
 
 class Tally(Findings):
@@ -40,6 +34,9 @@ class Tally(Findings):
 
     def __init__(self, options: Options | None = None):
         self.options = options or Options()
+        # the diagnosis's collector, made and fed only when the report has a `findings` section
+        self.clues = Clues(self.options.judging, self.options.price) \
+            if not FINDING_SECTIONS.isdisjoint(self.options.sections) else None
         self.runs: list[RunState] = []
         self.run: RunState | None = None
         self.type_counts: dict[str, int] = {}
@@ -117,6 +114,8 @@ class Tally(Findings):
         kinds, types = self._kinds, self.type_counts
         counted = self.options.counted
         on_end, on_start, on_instant = self._end, self._start, self._instant
+        if self.clues is not None:  # chosen once a block: a pass without findings makes no call for them
+            on_end, on_start, on_instant = self._end_clued, self._start_clued, self._instant_clued
         run_id, expected, count, used = run.run_id, run.next_seq, 0, 0  # run fields kept in locals while it lasts
         for event in records:
             if event.run_id != run_id:
@@ -345,6 +344,23 @@ class Tally(Findings):
         if event_type == "error_occurred":
             self._error_event(run, event, parent)
 
+    # -- the diagnosis's collector: called after the tally's own work, with its open-span table ------------------
+    def _start_clued(self, run: RunState, event: EventRecord, use: bool) -> None:
+        self._start(run, event, use)
+        assert self.clues is not None  # these are fed only when it is set
+        self.clues.started(run, event, run.open.get(event.span_id), use)
+
+    def _end_clued(self, run: RunState, event: EventRecord, use: bool) -> None:
+        own = run.open.get(event.span_id)
+        self._end(run, event, use)
+        assert self.clues is not None
+        self.clues.ended(run, event, own, use)
+
+    def _instant_clued(self, run: RunState, event: EventRecord, use: bool) -> None:
+        self._instant(run, event, use)
+        assert self.clues is not None
+        self.clues.instant(run, event, run.open.get(event.parent_id) if event.parent_id is not None else None, use)
+
     # -- end of a run -----------------------------------------------------------------------
     def finish(self) -> None:
         """Spans still open when the run's events ran out are unclosed; their agents' loops still count."""
@@ -361,5 +377,7 @@ class Tally(Findings):
             root = next((own for own in run.open.values() if own.parent_id is None), None)
             if run.chain is None and root is not None:
                 run.chain = critical.best_chain(root)[0]
+            if self.clues is not None:
+                self.clues.finish(run)
             run.open.clear()
             run.seen = SpanIds()

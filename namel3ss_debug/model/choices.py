@@ -10,7 +10,7 @@ from __future__ import annotations
 
 # `analyze --section`: the report's sections, in the order every view shows them (analysis/report.py).
 ANALYZE_SECTIONS = ("overview", "components", "operations", "slow", "llm", "tools", "errors", "patterns", "anomalies",
-                    "integrity", "critical_path", "health")
+                    "integrity", "critical_path", "health", "findings")
 
 # `check`'s rules, one a flag (checks/rules.py): key -> how its value reads: count, usd, duration, bool, specs,
 # counted_specs, orders, or map:<target>:<value>

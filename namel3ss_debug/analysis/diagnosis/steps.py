@@ -15,6 +15,7 @@ import msgspec
 TEXT_CHARS = 400  # a text kept of a step (an answer, an error message, a tool's arguments): its first characters
 RECENT_STEPS = 256  # the run's last steps kept for the blame, whatever agent they ran in
 OPENING_STEPS = 64  # the run's first steps kept for the blame (where a plan or a user's input begins)
+MAX_ERRORS = 256  # failed steps and error events kept of a run (`RunClues.errors`); all are counted
 NO_AGENT = ""  # the agent key of steps that ran in no agent span
 
 
@@ -24,6 +25,10 @@ class ToolAsk(msgspec.Struct, frozen=True, gc=False):
     name: str
     arguments: Optional[str]  # the arguments as the model wrote them (JSON text, cut to TEXT_CHARS); None: none
     call_id: Optional[str] = None  # the model's id for the call (`call_...`, `toolu_...`)
+    parses: Optional[bool] = None  # the whole arguments text is JSON (an API that sends an object: True)
+    # the arguments' top-level properties when they are an object: scalars as written (texts cut), an array or
+    # object as an empty one of its type (enough to check `type`, `enum`, `required` against the schema)
+    values: Optional[dict[str, object]] = None
 
 
 class Step(msgspec.Struct, gc=False):
@@ -91,7 +96,7 @@ class RunClues(msgspec.Struct, gc=False):
     opening: list[Step] = msgspec.field(default_factory=list)  # the first OPENING_STEPS steps, seq order
     recent: list[Step] = msgspec.field(default_factory=list)  # the last RECENT_STEPS steps, any agent, seq order
     agents: dict[str, str] = msgspec.field(default_factory=dict)  # agent span id -> its name, every agent of the run
-    errors: list[Step] = msgspec.field(default_factory=list)  # failed steps and error events, first 256 of them
+    errors: list[Step] = msgspec.field(default_factory=list)  # failed steps and error events, first MAX_ERRORS
     errors_seen: int = 0
     handoffs: list[tuple[int, str, str]] = msgspec.field(default_factory=list)  # (seq, from agent, to agent)
     schemas: dict[int, dict[str, object]] = msgspec.field(default_factory=dict)  # schemas_key -> name -> schema

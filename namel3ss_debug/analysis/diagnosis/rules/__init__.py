@@ -42,12 +42,12 @@ RunRule = Callable[[RunClues, RunFigures, Judging], Iterable[Finding]]
 
 
 def agent_rules() -> list[AgentRule]:
-    from . import dominant, limits, loops, pacing, savings, swallowed, tools  # inside: they import this module
+    from . import dominant, limits, loops, pacing, savings, swallowed, tools  # noqa: PLC0415 - they import this module
     return [rule for family in (tools, loops, limits, pacing, savings, swallowed, dominant)
             for rule in family.AGENT_RULES]
 
 
 def run_rules() -> list[RunRule]:
-    from . import dominant, limits, loops, pacing, savings, swallowed, tools  # inside: they import this module
+    from . import dominant, limits, loops, pacing, savings, swallowed, tools  # noqa: PLC0415 - they import this module
     return [rule for family in (tools, loops, limits, pacing, savings, swallowed, dominant)
             for rule in family.RUN_RULES]

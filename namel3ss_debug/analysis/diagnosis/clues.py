@@ -1,0 +1,344 @@
+"""The collector the one pass feeds when the report has a `findings` section: `Tally` calls `started`, `ended` and
+`instant` after its own work on each event (reusing its open-span table: each span's agent and parent), and
+`finish` at the end of each run.
+
+It keeps one `Step` per LLM call, tool call, agent turn and error event, in the `AgentSteps` of the agent execution
+it ran in (steps in no agent under `NO_AGENT`); when an agent execution ends its steps are judged by the agent rules
+and dropped, so memory holds the open agents' steps, not the run's. What is the run's alone (its end, final answer,
+errors, handoffs, repeats, cost per model) goes to its `RunClues`. Payloads are decoded only where a rule reads them:
+an LLM request's tools, an answer, a tool's result, an agent's output.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from typing import Any, Callable, Optional
+
+from ...model.error_category import categorize
+from ...model.events import kind as span_kind
+from ...store.records import EventRecord, attrs_of
+from ..findings import CALLS, call_key
+from ..run_state import OpenSpan, RunState
+from . import payloads
+from .records import Finding
+from .rules import Judging, agent_rules
+from .steps import MAX_ERRORS, NO_AGENT, OPENING_STEPS, RECENT_STEPS, AgentSteps, RunClues, Step
+from .thresholds import MAX_AGENT_STEPS
+
+MAX_LINKS = 4096  # LLM calls remembered by span id and by tool call id, to link the tools they asked for
+MAX_SCHEMAS = 256  # distinct sets of offered tools kept per run
+STEP_KINDS = frozenset({"agent_turn"})  # span kinds that are steps besides LLM and tool calls
+
+
+class RunTrack:
+    """What the collector keeps of one run while its events go by."""
+
+    def __init__(self, clues: RunClues):
+        self.clues = clues
+        self.agents: dict[str, AgentSteps] = {}  # open agent executions by span id
+        self.loose = AgentSteps(clues.run_id, NO_AGENT, None, 0)  # the steps in no agent
+        self.open: dict[str, Step] = {}  # open steps by span id
+        self.numbers: dict[tuple[str, str], int] = {}  # (component, name) -> events so far: the call number
+        self.by_span: dict[str, int] = {}  # LLM span id -> its seq
+        self.by_call_id: dict[str, int] = {}  # a tool call id an answer asked for -> the asking LLM call's seq
+        self.firsts: dict[int, tuple[int, Optional[int]]] = {}  # inputs key -> (seq, outputs key) of its first call
+        self.repeats: dict[int, list[Any]] = {}  # RunClues.repeats, written there when the run ends
+        self.recent: deque[Step] = deque(maxlen=RECENT_STEPS)
+        self.final_rank = -1  # 1: the final text is an LLM answer's; 0: the root's output
+
+
+class Clues:
+    """The steps and run clues of a pass, and the findings of the agent rules judged as agents ended."""
+
+    def __init__(self, judging: Judging | None = None,
+                 price: Callable[[str, int, int], Optional[float]] = lambda model, tokens_in, tokens_out: None):
+        self.judging = judging or Judging()
+        self.price = price  # a call's cost from its model and tokens, as the report prices it; None: unknown
+        self.runs: list[RunClues] = []
+        self.findings: list[Finding] = []  # the agent rules' findings, as the agents ended
+        self.judged: list[Finding] | None = None  # every finding merged and ordered, once `diagnose` judged them
+        self._tracks: list[RunTrack] = []
+        self._rules = agent_rules()
+        self._kinds: dict[str, str] = {}
+        self._prices: dict[tuple[str, int, int], Optional[float]] = {}
+
+    # -- what Tally calls -------------------------------------------------------------------
+    def track(self, run: RunState) -> RunTrack:
+        while len(self._tracks) <= run.index:
+            clues = RunClues(run.run_id, len(self._tracks))
+            self.runs.append(clues)
+            self._tracks.append(RunTrack(clues))
+        track = self._tracks[run.index]
+        track.clues.run_id = run.run_id  # a run whose id the pass learnt after its first event (`Tally._switch`)
+        return track
+
+    def started(self, run: RunState, event: EventRecord, own: Optional[OpenSpan], use: bool) -> None:
+        track = self.track(run)
+        address = self._numbered(track, event)
+        if own is None or not use:
+            return
+        kind = self._kind(event.event_type)
+        if own.agent == event.span_id:  # an agent execution (as the tally tells one)
+            self._agent_started(run, track, event, own)
+            return
+        if event.component not in CALLS and kind not in STEP_KINDS:
+            return
+        step = Step(event.seq, None, event.span_id, event.parent_id, event.component, event.name, kind, address,
+                    own.agent or NO_AGENT, event.ts, model=event.model)
+        if event.component in CALLS:
+            step.inputs_key = call_key(run.index, event.component, event.name, event.inputs)
+        if event.component == "llm":
+            self._request(track, event, step)
+        elif event.component == "tool":
+            self._tool_started(track, event, step)
+        track.open[event.span_id] = step
+        self._keep(track, step)
+
+    def ended(self, run: RunState, event: EventRecord, own: Optional[OpenSpan], use: bool) -> None:
+        track = self.track(run)
+        if event.event_type == "run_end":
+            self._run_ended(track, event)
+            return
+        if own is not None and own.agent == event.span_id:
+            self._agent_ended(track, event)
+            return
+        step = track.open.pop(event.span_id, None)
+        if step is None:
+            if use and event.component == "chain" and event.name == "handoff":
+                self._handoff(track, event)
+            return
+        self._ended(track, step, event)
+
+    def instant(self, run: RunState, event: EventRecord, parent: Optional[OpenSpan], use: bool) -> None:
+        track = self.track(run)
+        if event.event_type == "segment_start":
+            return
+        address = self._numbered(track, event)
+        if not use or event.event_type != "error_occurred":
+            return
+        agent = (parent.agent if parent is not None else None) or NO_AGENT
+        step = Step(event.seq, None, event.span_id, event.parent_id, event.component, event.name, "error_occurred",
+                    address, agent, event.ts, status="failed")
+        self._error(step, event)
+        self._keep(track, step)
+        self._failed(track, step)
+
+    def finish(self, run: RunState) -> None:
+        """The run's events ran out: its agents still open are judged as they are, then the steps in no agent."""
+        track = self.track(run)
+        for agent in list(track.agents.values()):
+            self._judge(track, agent)
+        track.agents.clear()
+        track.open.clear()
+        clues = track.clues
+        clues.recent = list(track.recent)
+        clues.repeats = track.repeats
+        track.repeats = {}
+        self._judge(track, track.loose)
+        track.loose = AgentSteps(clues.run_id, NO_AGENT, None, 0)
+        track.by_span.clear()
+        track.by_call_id.clear()
+        track.firsts.clear()
+
+    # -- steps ------------------------------------------------------------------------------
+    def _numbered(self, track: RunTrack, event: EventRecord) -> str:
+        """The event's call address: N counts the run's starts and instants of its component and name."""
+        op = (event.component, event.name)
+        number = track.numbers[op] = track.numbers.get(op, 0) + 1
+        return f"{event.component}:{event.name}#{number}"
+
+    def _kind(self, event_type: str) -> str:
+        kind = self._kinds.get(event_type)
+        if kind is None:
+            kind = self._kinds[event_type] = span_kind(event_type)
+        return kind
+
+    def _keep(self, track: RunTrack, step: Step) -> None:
+        """The step in its agent's steps (its run's when the agent is not open), the run's opening and recent."""
+        agent = track.agents.get(step.agent) if step.agent != NO_AGENT else None
+        owner = agent if agent is not None else track.loose
+        if len(owner.steps) < MAX_AGENT_STEPS:
+            owner.steps.append(step)
+        else:
+            owner.dropped += 1
+        clues = track.clues
+        if len(clues.opening) < OPENING_STEPS:
+            clues.opening.append(step)
+        track.recent.append(step)
+
+    def _request(self, track: RunTrack, event: EventRecord, step: Step) -> None:
+        """An LLM call's start: the tools its request offered, and its span id for the tools it will ask for."""
+        offered = payloads.offered_tools(event.inputs)
+        if offered is not None:
+            step.offered = tuple(sorted(offered))
+            key = payloads.schemas_key(offered)
+            schemas = track.clues.schemas
+            if key in schemas or len(schemas) < MAX_SCHEMAS:
+                schemas[key] = offered
+                step.schemas_key = key
+        _remember(track.by_span, event.span_id, event.seq)
+
+    def _tool_started(self, track: RunTrack, event: EventRecord, step: Step) -> None:
+        step.arguments = payloads.raw_text(event.inputs)
+        self._tool_link(track, step, event)
+
+    def _tool_link(self, track: RunTrack, step: Step, event: EventRecord) -> None:
+        """The tool's call id and the LLM call that asked for it (`attrs.llm_span_id`, else by call id)."""
+        raw = bytes(event.attrs)
+        if b"tool_call_id" not in raw and b"llm_span_id" not in raw:
+            return
+        attrs = attrs_of(event)
+        call_id, asker = attrs.get("tool_call_id"), attrs.get("llm_span_id")
+        if isinstance(call_id, str) and step.tool_call_id is None:
+            step.tool_call_id = call_id
+        if step.asked_by is None and isinstance(asker, str):
+            step.asked_by = track.by_span.get(asker)
+        if step.asked_by is None and step.tool_call_id is not None:
+            step.asked_by = track.by_call_id.get(step.tool_call_id)
+
+    def _ended(self, track: RunTrack, step: Step, event: EventRecord) -> None:
+        step.end_seq, step.status, step.duration_ms = event.seq, event.status, event.duration_ms
+        step.model = event.model or step.model
+        if event.outputs and len(event.outputs):
+            step.outputs_key = hash(bytes(event.outputs))
+        if event.error is not None or event.status == "failed":
+            self._error(step, event)
+        if step.component == "llm":
+            self._answered(track, step, event)
+        elif step.component == "tool":
+            step.result = payloads.output_text(event.outputs)
+            self._tool_link(track, step, event)
+        else:
+            step.text = payloads.output_text(event.outputs)
+        if step.inputs_key is not None:
+            self._repeat(track, step)
+        if step.component in CALLS:
+            _slowest(track.clues, step)
+        if event.status == "failed":
+            self._failed(track, step)
+
+    def _error(self, step: Step, event: EventRecord) -> None:
+        error = event.error
+        if error is None:
+            return
+        step.error_type = error.type or (event.name if step.kind == "error_occurred" else None)
+        step.error_message = payloads.cut(error.message)
+        step.error_category = error.category or categorize(step.error_type or "Error", error.message or "")
+        step.handled = error.handled
+
+    def _failed(self, track: RunTrack, step: Step) -> None:
+        clues = track.clues
+        clues.errors_seen += 1
+        if len(clues.errors) < MAX_ERRORS:
+            clues.errors.append(step)
+
+    def _answered(self, track: RunTrack, step: Step, event: EventRecord) -> None:
+        """An LLM call's end: usage and cost (priced as the report prices, None when unknown), its answer."""
+        usage = event.usage
+        if usage is not None:
+            step.input_tokens, step.output_tokens = usage.input_tokens, usage.output_tokens
+        step.cost_usd = event.cost_usd if event.cost_usd is not None else self._price(step)
+        answer = payloads.answer_of(event.outputs) if len(event.outputs) else payloads.NO_ANSWER
+        step.text, step.finish_reason, step.asked = payloads.cut(answer.text), answer.finish_reason, answer.asks
+        for ask in answer.asks:
+            if ask.call_id:
+                _remember(track.by_call_id, ask.call_id, step.seq)
+        if step.text:
+            clues = track.clues
+            clues.final_text, clues.final_seq = step.text, step.seq
+            track.final_rank = 1
+        _model(track.clues, step)
+
+    def _price(self, step: Step) -> Optional[float]:
+        if step.model is None or (step.input_tokens is None and step.output_tokens is None):
+            return None
+        key = (step.model, step.input_tokens or 0, step.output_tokens or 0)
+        if key not in self._prices:
+            self._prices[key] = self.price(*key)
+        return self._prices[key]
+
+    def _repeat(self, track: RunTrack, step: Step) -> None:
+        """A call with the inputs of an earlier one: counted, with whether its answer is the same, its time and
+        cost (`RunClues.repeats`)."""
+        assert step.inputs_key is not None
+        first = track.firsts.get(step.inputs_key)
+        if first is None:
+            track.firsts[step.inputs_key] = (step.seq, step.outputs_key)
+            return
+        same = step.outputs_key is not None and step.outputs_key == first[1] and step.status != "failed"
+        entry = track.repeats.get(step.inputs_key)
+        if entry is None:
+            entry = track.repeats[step.inputs_key] = [1, 1, 0.0, 0.0, first[0], step.seq]
+        entry[0] += 1
+        entry[1] = int(bool(entry[1]) and same)
+        entry[2] += step.duration_ms or 0.0
+        if step.component == "llm":
+            entry[3] = None if entry[3] is None or step.cost_usd is None else entry[3] + step.cost_usd
+
+    # -- agents, handoffs, the run's end ----------------------------------------------------------
+    def _agent_started(self, run: RunState, track: RunTrack, event: EventRecord, own: OpenSpan) -> None:
+        parent = run.open.get(event.parent_id) if event.parent_id is not None else None
+        track.agents[event.span_id] = AgentSteps(run.run_id, event.span_id, event.name, event.seq,
+                                                 parent.agent if parent is not None else None)
+        track.clues.agents[event.span_id] = event.name
+
+    def _agent_ended(self, track: RunTrack, event: EventRecord) -> None:
+        agent = track.agents.pop(event.span_id, None)
+        if agent is None:
+            return
+        agent.status, agent.end_seq = event.status, event.seq
+        self._judge(track, agent)
+
+    def _judge(self, track: RunTrack, agent: AgentSteps) -> None:
+        """The agent rules over one agent execution's steps, which are then dropped."""
+        if not agent.steps and agent.span_id == NO_AGENT:
+            return
+        for rule in self._rules:
+            self.findings.extend(rule(agent, track.clues, self.judging))
+        agent.steps = []
+
+    def _handoff(self, track: RunTrack, event: EventRecord) -> None:
+        """A handoff span (openai-agents: a `chain` span `handoff`, `attrs.from_agent`, `attrs.to_agent`)."""
+        attrs = attrs_of(event)
+        source, target = attrs.get("from_agent"), attrs.get("to_agent")
+        if isinstance(source, str) and isinstance(target, str):
+            track.clues.handoffs.append((event.seq, source, target))
+
+    def _run_ended(self, track: RunTrack, event: EventRecord) -> None:
+        clues = track.clues
+        clues.status, clues.end_seq, clues.duration_ms = event.status, event.seq, event.duration_ms
+        code = attrs_of(event).get("exit_code")
+        clues.exit_code = code if isinstance(code, int) and not isinstance(code, bool) else None
+        if event.error is not None:
+            clues.end_error_type, clues.end_error_message = event.error.type, payloads.cut(event.error.message)
+        if track.final_rank < 1 and len(event.outputs):
+            said = payloads.output_text(event.outputs)
+            if said:
+                clues.final_text, clues.final_seq, track.final_rank = said, event.seq, 0
+
+
+def _remember(links: dict[str, int], key: str, seq: int) -> None:
+    """A link kept among the last MAX_LINKS: a tool is asked for and run soon after the answer that asked."""
+    links[key] = seq
+    if len(links) > MAX_LINKS:
+        del links[next(iter(links))]
+
+
+def _model(clues: RunClues, step: Step) -> None:
+    """The call's model figures [calls, cost, unpriced calls, ms], the run's cost and its costliest call."""
+    figures = clues.models.setdefault(step.model or "(no model)", [0, 0.0, 0, 0.0])
+    figures[0] += 1
+    figures[3] += step.duration_ms or 0.0
+    if step.cost_usd is None:
+        figures[2] += 1
+        clues.unpriced_calls += 1
+        return
+    figures[1] += step.cost_usd
+    clues.cost_usd = (clues.cost_usd or 0.0) + step.cost_usd
+    if clues.costliest is None or step.cost_usd > (clues.costliest.cost_usd or 0.0):
+        clues.costliest = step
+
+
+def _slowest(clues: RunClues, step: Step) -> None:
+    if step.duration_ms is not None and (clues.slowest is None or step.duration_ms > (clues.slowest.duration_ms or 0)):
+        clues.slowest = step

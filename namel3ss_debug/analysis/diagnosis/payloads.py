@@ -1,0 +1,185 @@
+"""What the diagnosis reads inside a call's `inputs` and `outputs` (raw JSON, decoded only when a rule needs it):
+the tools an LLM request offered and their JSON schemas, the answer's text, finish reason and the tool calls it
+asked for, a tool's arguments and result as text.
+
+Requests are read by shape, so a wire span (the request body as sent) and a decorated one that passes the same
+body read alike: OpenAI chat `tools[].function` (and the legacy `functions[]`), Responses `tools[]`, Anthropic
+`tools[].input_schema`, Gemini `tools[].functionDeclarations`. Answers are read as the transport records them
+(`transport/apis`: `{"text", "tool_calls": [{"id", "name", "arguments"}], "finish_reason"}`), or under a decorated
+function's `return`. Odd shapes read as nothing; nothing here raises.
+
+>>> offered_tools(b'{"tools": [{"type": "function", "function": {"name": "get_weather", "parameters": {}}}]}')
+{'get_weather': {}}
+>>> answer_of(b'{"tool_calls": [{"id": "call_1", "name": "get_weather", "arguments": "{}"}]}').asks[0].name
+'get_weather'
+"""
+
+from __future__ import annotations
+
+from typing import Any, NamedTuple, Optional
+
+import msgspec
+
+from ...transport.apis.values import field, items, text
+from .steps import TEXT_CHARS, ToolAsk
+
+TOOL_MARKS = (b'"tools"', b'"functions"')  # a request that may offer tools has one of these
+ASK_MARKS = (b'"tool_calls"', b'"function_call"')  # an answer that may ask for tools has one of these
+_ENCODER = msgspec.json.Encoder(order="sorted")
+
+
+class Answer(NamedTuple):
+    """What an LLM call's outputs say: its text, finish reason and the tool calls it asked for."""
+
+    text: Optional[str]
+    finish_reason: Optional[str]
+    asks: tuple[ToolAsk, ...]
+
+
+NO_ANSWER = Answer(None, None, ())
+
+
+def decoded(raw: bytes | memoryview) -> Any:
+    """The JSON value of raw bytes; None when empty or not JSON."""
+    if not len(raw):
+        return None
+    try:
+        return msgspec.json.decode(raw)
+    except (msgspec.DecodeError, UnicodeDecodeError, RecursionError):
+        return None
+
+
+def cut(value: Optional[str]) -> Optional[str]:
+    return value[:TEXT_CHARS] if value is not None else None
+
+
+def as_text(value: Any) -> Optional[str]:
+    """A value as text: a string as it is, anything else as its JSON (sorted keys); None for None."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return value
+    try:
+        return _ENCODER.encode(value).decode()
+    except (TypeError, msgspec.EncodeError, RecursionError):
+        return None
+
+
+def offered_tools(raw: bytes | memoryview) -> Optional[dict[str, Any]]:
+    """The tools a request offered, name -> its JSON schema (None when it gave none); None when the request
+    names no tools (then nothing is known of what it offered)."""
+    data = bytes(raw)
+    if not any(mark in data for mark in TOOL_MARKS):
+        return None
+    body = decoded(data)
+    if isinstance(body, dict) and not _is_request(body) and isinstance(body.get("body"), dict):
+        body = body["body"]
+    if not isinstance(body, dict) or ("tools" not in body and "functions" not in body):
+        return None
+    offered: dict[str, Any] = {}
+    for tool in items(body.get("tools")):
+        for name, schema in _tool_entries(tool):
+            offered[name] = schema
+    for function in items(body.get("functions")):
+        called = text(function.get("name"))
+        if called:
+            offered[called] = function.get("parameters")
+    return offered
+
+
+def _is_request(body: dict[str, Any]) -> bool:
+    return any(key in body for key in ("tools", "functions", "messages", "input", "contents"))
+
+
+def _tool_entries(tool: dict[str, Any]) -> list[tuple[str, Any]]:
+    """(name, schema) of one `tools[]` entry in any of the four APIs' shapes."""
+    function = tool.get("function")
+    if isinstance(function, dict) and text(function.get("name")):  # OpenAI chat
+        return [(function["name"], function.get("parameters"))]
+    declarations = tool.get("functionDeclarations", tool.get("function_declarations"))
+    if isinstance(declarations, list):  # Gemini
+        return [(d["name"], d.get("parameters", d.get("parametersJsonSchema"))) for d in items(declarations)
+                if text(d.get("name"))]
+    name = text(tool.get("name"))
+    if name:  # Responses (`parameters`), Anthropic (`input_schema`)
+        return [(name, tool.get("input_schema", tool.get("parameters")))]
+    kind = text(tool.get("type"))  # a built-in tool (`web_search`): offered, with no schema
+    return [(kind, None)] if kind else []
+
+
+def schemas_key(offered: dict[str, Any]) -> int:
+    """One key for one set of offered tools and schemas (the same set in many requests is kept once)."""
+    return hash(as_text(offered))
+
+
+def answer_of(raw: bytes | memoryview) -> Answer:
+    """The answer an LLM call's outputs hold (the transport's record, or a decorated function's return)."""
+    value = decoded(raw)
+    if isinstance(value, dict) and "return" in value and not ({"text", "tool_calls"} & value.keys()):
+        value = value["return"]
+    if isinstance(value, str):
+        return Answer(value, None, ())
+    if not isinstance(value, dict):
+        return NO_ANSWER
+    said = _said(value)
+    finish = text(value.get("finish_reason")) or text(value.get("stop_reason"))
+    calls = items(value.get("tool_calls"))
+    legacy = value.get("function_call")
+    if isinstance(legacy, dict):
+        calls.append({"function": legacy})
+    return Answer(said, finish, tuple(_ask(call) for call in calls))
+
+
+def _said(value: dict[str, Any]) -> Optional[str]:
+    for key in ("text", "content", "output", "answer"):
+        said = value.get(key)
+        if isinstance(said, str):
+            return said
+    message = field(value, "choices", 0, "message", "content")  # a raw chat completion returned as it came
+    return message if isinstance(message, str) else None
+
+
+def _ask(call: dict[str, Any]) -> ToolAsk:
+    """One asked tool call: `{"id", "name", "arguments"}` (ours) or `{"id", "function": {...}}` (OpenAI's)."""
+    inner = call.get("function")
+    function: dict[str, Any] = inner if isinstance(inner, dict) else call
+    arguments = function.get("arguments", function.get("input", function.get("args")))
+    call_id = text(call.get("id")) or text(call.get("call_id"))
+    value, parses = arguments, arguments is not None
+    if isinstance(arguments, str):
+        value = decoded(arguments.encode()) if arguments.strip() else {}
+        parses = value is not None or arguments.strip() == "null"
+    return ToolAsk(text(function.get("name")) or "", cut(as_text(arguments)), call_id, parses,
+                   _top_level(value) if isinstance(value, dict) else None)
+
+
+def _top_level(value: dict[str, Any]) -> dict[str, object]:
+    """An object's properties with texts cut and containers emptied: what a schema's `type` and `enum` need."""
+    kept: dict[str, object] = {}
+    for key, item in value.items():
+        if isinstance(item, str):
+            kept[key] = item[:TEXT_CHARS]
+        elif isinstance(item, (list, dict)):
+            kept[key] = type(item)()
+        else:
+            kept[key] = item
+    return kept
+
+
+def output_text(raw: bytes | memoryview) -> Optional[str]:
+    """What a call returned, as text: `outputs.return` (a tool's, a decorated function's), `outputs.output` (an
+    agent's answer), `outputs.text`, else the whole outputs; cut to TEXT_CHARS."""
+    value = decoded(raw)
+    if isinstance(value, dict):
+        for key in ("return", "output", "text", "result"):
+            if key in value:
+                value = value[key]
+                break
+    return cut(as_text(value))
+
+
+def raw_text(raw: bytes | memoryview) -> Optional[str]:
+    """Raw JSON as text, cut (a tool's arguments as recorded); None when empty."""
+    if not len(raw):
+        return None
+    return bytes(memoryview(raw)[:TEXT_CHARS * 4]).decode("utf-8", "replace")[:TEXT_CHARS]
