@@ -89,18 +89,6 @@ def _print(report: Report, output_format: str, no_pager: bool) -> None:
         sys.stdout.write(render_markdown(report))
         return
     from ..render.analyze.table import render_report  # noqa: PLC0415 - Rich's tables only for a table
-    from ..render.console import make_console  # noqa: PLC0415 - Rich only for a table
-    from .pager import Output, PagerClosed  # noqa: PLC0415 - only a table is paged
+    from .pager import print_paged  # noqa: PLC0415 - only a table is paged
 
-    console = make_console()
-    output = Output(console, page=not no_pager)
-    if not output.paging:
-        render_report(console, report)
-        return
-    with console.capture() as capture:
-        render_report(console, report)
-    try:
-        output.write(capture.get())
-        output.close()
-    except PagerClosed:
-        pass
+    print_paged(lambda console: render_report(console, report), page=not no_pager)

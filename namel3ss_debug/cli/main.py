@@ -20,6 +20,7 @@ from .suggest import SuggestingGroup, usage_hint, usage_message
 COMMANDS = {
     "trace": "trace_cmd:trace",
     "analyze": "analyze_cmd:analyze",
+    "diagnose": "diagnose_cmd:diagnose",
     "check": "check_cmd:check",
     "inspect": "inspect.command:inspect",
     "replay": "replay_cmd:replay",

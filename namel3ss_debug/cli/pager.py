@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any, Callable
 
 if TYPE_CHECKING:  # only types: `inspect --event N --format json` must not pay for importing Rich
     import subprocess
@@ -110,6 +110,25 @@ class Output:
             stream.write(text)
         except (BrokenPipeError, KeyboardInterrupt):
             raise PagerClosed from None
+
+
+def print_paged(draw: Callable[[Console], None], page: bool) -> None:
+    """What `draw` prints on a stdout console: through the pager when `page`, a terminal and it is taller than
+    the screen (`analyze`'s and `diagnose`'s tables, drawn whole first)."""
+    from ..render.console import make_console  # noqa: PLC0415 - Rich only for a table
+
+    console = make_console()
+    output = Output(console, page=page)
+    if not output.paging:
+        draw(console)
+        return
+    with console.capture() as capture:
+        draw(console)
+    try:
+        output.write(capture.get())
+        output.close()
+    except PagerClosed:
+        pass
 
 
 def drop_stdout() -> None:

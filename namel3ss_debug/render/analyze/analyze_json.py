@@ -33,7 +33,7 @@ def report_to_dict(report: Report) -> dict[str, Any]:
     for name in report.__struct_fields__:
         value = getattr(report, name)
         if name != "schema" and value is not None:
-            document[name] = _plain(value, name)
+            document[name] = plain(value, name)
     return document
 
 
@@ -42,15 +42,16 @@ def render_json(report: Report) -> bytes:
     return terminal_safe(orjson.dumps(report_to_dict(report), option=orjson.OPT_INDENT_2))
 
 
-def _plain(value: Any, key: str) -> Any:
-    """`value` as JSON types; `key` is the field it sits under (inherited by list items and dict values)."""
+def plain(value: Any, key: str) -> Any:
+    """`value` as JSON types; `key` is the field it sits under (inherited by list items and dict values; a
+    finding's `figures` are rounded each by its own name: `saved_ms`, `cost_usd`, `share`)."""
     names = field_names(value)
     if names is not None:
-        return {name: _plain(getattr(value, name), name) for name in names}
+        return {name: plain(getattr(value, name), name) for name in names}
     if isinstance(value, dict):
-        return {str(name): _plain(inner, key) for name, inner in value.items()}
+        return {str(name): plain(inner, str(name) if key == "figures" else key) for name, inner in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_plain(inner, key) for inner in value]
+        return [plain(inner, key) for inner in value]
     if isinstance(value, float):
         return _round(value, key)
     if value is None or isinstance(value, (str, int)):  # bool is an int

@@ -11,11 +11,13 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from ...analysis.diagnosis.records import Diagnosis
 from ...analysis.report import Anomalies, CriticalPath, Errors, ErrorType, Integrity, PathStep, Patterns, Report
 from .format import (
     INTEGRITY_COUNTS, View, anomaly_figure, bar, clip, count, duration, errors_apart, operation, percent, tally,
 )
 from .rich import SEVERITY_STYLES, new_table, print_key_values, section, styled, trace_text
+from ..diagnose.table import print_diagnosis
 from ..text import plural
 
 _BAR_WIDTH = 30
@@ -130,10 +132,17 @@ def _bar(step: PathStep, width: int) -> Text:
                          f" {percent(step.share):>6}  {duration(step.ms)}{spans}")
 
 
+def _findings(console: Console, diagnosis: Diagnosis, view: View) -> None:
+    """The diagnosis as `diagnose` prints it: the blames, then the findings by severity."""
+    section(console, "findings")
+    print_diagnosis(console, diagnosis, view)
+
+
 FINDINGS: dict[str, SectionView] = {
     "errors": on_report(lambda report: report.errors, _errors),
     "patterns": on_report(lambda report: report.patterns, _patterns),
     "anomalies": on_report(lambda report: report.anomalies, _anomalies),
     "integrity": on_report(lambda report: report.integrity, _integrity),
     "critical_path": on_report(lambda report: report.critical_path, _critical_path),
+    "findings": on_report(lambda report: report.findings, _findings),
 }

@@ -27,6 +27,7 @@ TITLES = {
     "anomalies": "Anomalies",
     "integrity": "Integrity",
     "critical_path": "Critical path",
+    "findings": "Findings",
 }
 
 VERDICT_STYLES = {"healthy": "green", "degraded": "yellow", "failing": "red"}

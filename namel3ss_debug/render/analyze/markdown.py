@@ -6,9 +6,9 @@ a tool called `a|b` cannot split a table cell and one called `<script>` cannot i
 
 from __future__ import annotations
 
-import re
-from typing import Callable, Iterable, TypeVar
+from typing import Callable, TypeVar
 
+from ...analysis.diagnosis.records import Diagnosis
 from ...analysis.report import (
     Anomalies, CriticalPath, Errors, ErrorType, Health, Integrity, LlmUsage, OperationStats, Overview, Patterns, Report,
     RunOverview, SlowOperations, ToolStats,
@@ -17,13 +17,10 @@ from .format import (
     INTEGRITY_COUNTS, PERCENTILES, TITLES, View, anomaly_figure, bar, byte_size, clip, cost, count, duration,
     errors_apart, filters_line, operation, percent, tally, tools_seen, unpriced_calls, wall_time,
 )
-from ..text import plural, visible
+from ..diagnose.markdown import diagnosis_lines
+from ..text import plural
+from .md_text import md, table
 
-_HTML = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
-_HTML_CHARS = re.compile(r"[&<>]")
-# Backslash first among the punctuation Markdown gives a meaning to; `|` is the table's cell separator.
-_MARKDOWN_CHARS = re.compile(r"([\\`*_\[\]|~#])")
-_LINE_BREAKS = re.compile(r"[\t\n]+")  # the other control characters are made visible, these two become spaces
 _BAR_WIDTH = 20
 
 T = TypeVar("T")
@@ -46,29 +43,6 @@ def render_markdown(report: Report) -> str:
         if section is not None:
             lines += ["", f"## {TITLES[key]}", "", *section]
     return "\n".join(lines) + "\n"
-
-
-def md(value: object) -> str:
-    """Text from a trace as literal Markdown text on one line: no HTML, no emphasis, no links, no cell breaks.
-
-    >>> md("a|b <script>*x*")
-    'a\\\\|b &lt;script&gt;\\\\*x\\\\*'
-    """
-    text = _LINE_BREAKS.sub(" ", visible(str(value)))
-    text = _HTML_CHARS.sub(lambda match: _HTML[match.group()], text)
-    return _MARKDOWN_CHARS.sub(r"\\\1", text)
-
-
-def table(headers: Iterable[str], rows: Iterable[Iterable[str]]) -> list[str]:
-    """A pipe table; a header starting with `>` is a right-aligned column. Cells must already be escaped."""
-    headers = list(headers)
-    align = ["---:" if header.startswith(">") else "---" for header in headers]
-    lines = [_row(header.lstrip(">") for header in headers), _row(align)]
-    return lines + [_row(cells) for cells in rows]
-
-
-def _row(cells: Iterable[str]) -> str:
-    return "| " + " | ".join(cells) + " |"
 
 
 def _health(health: Health, view: View) -> list[str]:
@@ -235,6 +209,10 @@ def _critical_path(paths: list[CriticalPath], view: View) -> list[str]:
     return lines[1:] if lines else ["None."]
 
 
+def _findings(diagnosis: Diagnosis, view: View) -> list[str]:
+    return diagnosis_lines(diagnosis, view)
+
+
 def _on_report(pick: Callable[[Report], T | None], render: Callable[[T, View], list[str]]) -> _SectionLines:
     """`render` as a view of the whole report: the lines of the section `pick` takes from it, None if the
     report does not have it. Each section's record has its own type, so the table holds these views."""
@@ -257,4 +235,5 @@ _SECTIONS: dict[str, _SectionLines] = {
     "anomalies": _on_report(lambda report: report.anomalies, _anomalies),
     "integrity": _on_report(lambda report: report.integrity, _integrity),
     "critical_path": _on_report(lambda report: report.critical_path, _critical_path),
+    "findings": _on_report(lambda report: report.findings, _findings),
 }

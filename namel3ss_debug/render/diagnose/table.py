@@ -1,0 +1,96 @@
+"""The terminal view of a diagnosis: each blame first (the failure, the agent, the decisive step and the chain to
+the failure), then the findings grouped by severity (kind, title, why, what to try, evidence, confidence).
+
+Every text from the trace (titles and notes quote it) is printed literally: no markup, no control characters.
+`analyze`'s `findings` section prints the same blocks (`print_diagnosis`).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Sequence
+
+from rich.console import Console
+from rich.text import Text
+
+from ...analysis.diagnosis.records import Blame, Diagnosis, Finding
+from ..analyze.format import View
+from ..analyze.rich import SEVERITY_STYLES, print_key_values, styled, trace_text
+from .words import NO_FINDINGS, SEVERITY_TITLES, by_severity, counts_line, evidence_line, finding_head, link_line, place
+
+if TYPE_CHECKING:
+    from ...ops.diagnose import DiagnoseReport
+
+_INDENT = "    "
+
+
+def render_diagnose(console: Console, report: DiagnoseReport) -> None:
+    """`diagnose`'s report: a title, the failures judged, the blames, then the findings."""
+    runs = report.run_ids
+    title = Text("namel3ss-debug diagnose", style="bold")
+    if len(runs) == 1:
+        title.append_text(Text.assemble(": run ", trace_text(runs[0], "bold")))
+    elif runs:
+        title.append(f": {len(runs)} runs")
+    console.print(title)
+    view = View(runs[0] if len(runs) == 1 else None)
+    if report.filters:
+        console.print(trace_text("filters: " + ", ".join(f"{key} {value}" for key, value in report.filters.items()),
+                                 "dim"))
+    for failure in report.failures:
+        console.print(Text.assemble(("failed: ", "red"), trace_text(failure.what),
+                                    trace_text("" if view.only_run else f" (run {failure.run_id})", "dim")))
+    print_diagnosis(console, Diagnosis(report.findings, report.blames, report.counts, report.failed_runs), view,
+                    hidden=report.hidden)
+
+
+def print_diagnosis(console: Console, diagnosis: Diagnosis, view: View, hidden: int = 0) -> None:
+    """The blames, then the findings by severity; `hidden`: findings the filters left out, said after."""
+    for blame in diagnosis.blames:
+        console.print()
+        print_blame(console, blame, view)
+    console.print()
+    summary = counts_line(diagnosis.counts) if diagnosis.findings else NO_FINDINGS
+    more = f" ({hidden} left out by the filters)" if hidden else ""
+    console.print(Text.assemble(("Findings: ", "bold"), summary + more))
+    print_findings(console, diagnosis.findings, view)
+
+
+def print_blame(console: Console, blame: Blame, view: View) -> None:
+    """Who and where: the agent, the decisive step (or unknown), the rule that chose it, the chain."""
+    console.print(Text.assemble(("Blame", "bold underline"),
+                                trace_text("" if view.only_run else f"  run {blame.run_id}", "dim")))
+    step = trace_text(place(blame.step, view)) if blame.step is not None else Text("unknown", style="yellow")
+    rows: list[tuple[str, Text]] = [
+        ("failure", trace_text(blame.failure, "red")),
+        ("agent", trace_text(blame.agent) if blame.agent else Text("unknown", style="yellow")),
+        ("decisive step", step),
+        ("confidence", Text(blame.confidence)),
+        ("why", trace_text(blame.why)),
+    ]
+    if blame.finding:
+        rows.append(("finding", trace_text(blame.finding)))
+    print_key_values(console, rows)
+    if blame.chain:
+        console.print(Text("chain", style="dim"))
+        for number, link in enumerate(blame.chain, 1):
+            console.print(Text.assemble("  ", trace_text(link_line(number, link, view))))
+            console.print(Text.assemble(_INDENT + "  ", trace_text(link.why, "dim")))
+
+
+def print_findings(console: Console, findings: Sequence[Finding], view: View) -> None:
+    for severity, group in by_severity(findings):
+        console.print(styled(SEVERITY_TITLES[severity], SEVERITY_STYLES), style="bold")
+        for finding in group:
+            print_finding(console, finding, view)
+
+
+def print_finding(console: Console, finding: Finding, view: View) -> None:
+    """The head line, then why, what to try, the setting and the evidence, indented under it."""
+    console.print(Text.assemble("  ", trace_text(finding_head(finding), SEVERITY_STYLES.get(finding.severity, ""))))
+    lines = [("why", finding.why), ("try", finding.suggestion)]
+    if finding.setting:
+        lines.append(("setting", finding.setting))
+    for label, text in lines:
+        console.print(Text.assemble((f"{_INDENT}{label}: ", "dim"), trace_text(text)))
+    for evidence in finding.evidence:
+        console.print(Text.assemble(_INDENT + "- ", trace_text(evidence_line(evidence, view))))
