@@ -10,13 +10,15 @@ import difflib
 from dataclasses import dataclass, field, replace
 from typing import Callable, Optional
 
+from ..analysis.diagnosis.records import Finding
 from ..analysis.report import INTEGRITY_COUNTS, Errors, OperationStats, Report
+from ..model.choices import FINDING_SEVERITIES
 from ..model.events import COMPONENTS
 from ..model.messages import plural
 from ..model.secret_scope import SCOPE as SECRET_SCOPE
 from .lookalike import lookalike_notes
 from .results import MAX_EVENTS, STATUS, CheckResult, EventRef, ms_text, usd_text
-from .rules import CALL_COMPONENTS, Rule
+from .rules import ANY_FINDING, CALL_COMPONENTS, Rule
 from .scan import EventScan
 from .specs import EventSpec, name_matches
 
@@ -116,6 +118,12 @@ def _error_refs(report: Report, scan: EventScan, wanted: Callable[[str], bool],
 
 # The report sections the rules read: a check's pass over a run keeps nothing only other sections need.
 SECTIONS_READ = ("overview", "components", "operations", "llm", "errors", "integrity")
+FINDINGS_READ = ("findings",)  # only `fail_on_finding` reads it: the diagnosis's collector runs only then
+
+
+def sections_read(rules: list[Rule]) -> tuple[str, ...]:
+    """The report sections the rules read."""
+    return SECTIONS_READ + (FINDINGS_READ if any(rule.key == "fail_on_finding" for rule in rules) else ())
 _PERCENTILE = {"max_p95": ("p95_ms", "p95"), "max_p99": ("p99_ms", "p99"), "max_latency": ("max_ms", "max")}
 
 
@@ -262,6 +270,30 @@ def _at_least(limit: int, value: int, refs: list[EventRef], total: int, details:
     return Verdict(value >= limit, f">= {limit}", plural(value, "occurrence"), limit, value, refs, total, details)
 
 
+# ---------------------------------------------------------------- findings
+
+
+def _fail_on_finding(rule: Rule, report: Report, scan: EventScan) -> Verdict:
+    """The diagnosis's findings of the rule's kind (`any`: every kind) of its severity or worse: none may be."""
+    found = [finding for finding in (report.findings.findings if report.findings is not None else [])
+             if rule.target in (ANY_FINDING, finding.kind) and _rank(finding.severity) >= _rank(rule.limit)]
+    refs = [_finding_ref(finding, scan) for finding in found if finding.evidence]
+    limit = f"no {'' if rule.target == ANY_FINDING else rule.target_text + ' '}finding of {rule.limit} or worse"
+    details = [f"{finding.kind} ({finding.severity}): {finding.title}" for finding in found]
+    return Verdict(not found, limit, plural(len(found), "finding"), 0, len(found), refs, len(refs), details)
+
+
+def _rank(severity: str) -> int:
+    return FINDING_SEVERITIES.index(severity) if severity in FINDING_SEVERITIES else 0
+
+
+def _finding_ref(finding: Finding, scan: EventScan) -> EventRef:
+    """The finding's first piece of evidence, placed by the scan when it remembered it."""
+    ref = finding.evidence[0].ref
+    where, event_type = scan.place(ref.seq)
+    return EventRef(ref.run_id, ref.seq, where, event_type, ref.component, ref.name, finding.kind)
+
+
 _JUDGES: dict[str, Callable[[Rule, Report, EventScan], Verdict]] = {
     "max_errors": _max_errors,
     "max_unhandled_errors": _max_unhandled_errors,
@@ -275,6 +307,7 @@ _JUDGES: dict[str, Callable[[Rule, Report, EventScan], Verdict]] = {
     "max_llm_calls": _max_calls,
     "max_tool_calls": _max_calls,
     "max_duration": _max_duration,
+    "fail_on_finding": _fail_on_finding,
     "require": _require,
     "require_order": _require_order,
     "forbid": _forbid,

@@ -16,6 +16,7 @@ A flag is its key with dashes (`max_p95` <-> `--max-p95`). Values:
 | require_order | [spec, ...] (one order) or [[spec, ...], ...] | `--require-order llm:planner,tool:search` |
 | forbid | [spec] | `--forbid error:auth` |
 | forbid_secrets, clean_integrity | true / false | `--forbid-secrets`, `--clean-integrity` |
+| fail_on_finding | [KIND[:SEVERITY]]: KIND or `any`, that severity or worse (warning) | `--fail-on-finding call_loop` |
 
 A duration is `500ms`, `3s`, `2m` (a bare number is ms). Specs are described in `specs.py`.
 """
@@ -28,6 +29,7 @@ from typing import Any, Callable, Iterable, Optional
 
 from ..analysis.window import parse_duration_ms
 from ..model.choices import CHECK_VOCABULARY as VOCABULARY
+from ..model.choices import FINDING_KINDS, FINDING_SEVERITIES
 from ..model.error_category import CATEGORIES
 from ..model.errors import ConfigError, UsageError
 from ..model.events import COMPONENTS
@@ -36,6 +38,8 @@ from .specs import SpecError, is_error_spec, parse_spec
 
 # VOCABULARY, key -> how its value reads, is in model/choices.py: `check --help` declares a flag per key
 KEYS = tuple(VOCABULARY)
+ANY_FINDING = "any"  # `fail_on_finding`'s kind for every kind
+DEFAULT_FINDING_SEVERITY = "warning"
 # The call-count rules, with the component whose calls each one counts.
 CALL_COMPONENTS = {"max_llm_calls": "llm", "max_tool_calls": "tool"}
 
@@ -81,6 +85,8 @@ def rules_from_value(key: str, value: object, origin: str) -> list[Rule]:
                 for target, item in value.items()]
     if kind in ("specs", "counted_specs", "orders"):
         return _list_rules(key, kind, value, origin)
+    if kind == "findings":
+        return [_finding_rule(key, item, origin) for item in ([value] if isinstance(value, str) else _listed(value))]
     if kind == "bool":
         if not isinstance(value, bool):
             raise Invalid(f"expected true or false, not {_json_type(value)}")
@@ -108,6 +114,27 @@ def _list_rules(key: str, kind: str, value: object, origin: str) -> list[Rule]:
         spec, count = _spec(item, counted=kind == "counted_specs")
         rules.append(Rule(key, spec, count if kind == "counted_specs" else 0, origin))
     return rules
+
+
+def _listed(value: object) -> list[object]:
+    if not isinstance(value, list):
+        raise Invalid(f"expected a list such as [\"call_loop\", \"any:critical\"], not {_json_type(value)}")
+    return value
+
+
+def _finding_rule(key: str, item: object, origin: str) -> Rule:
+    """`KIND[:SEVERITY]`: findings of KIND (`any`: every kind) of SEVERITY or worse (default warning) fail."""
+    if not isinstance(item, str):
+        raise Invalid(f"expected KIND[:SEVERITY] such as \"call_loop:critical\", not {_json_type(item)}")
+    kind, colon, severity = item.strip().partition(":")
+    if kind != ANY_FINDING and kind not in FINDING_KINDS:
+        raise Invalid(f"{kind!r} is not a kind of finding ({_closest(kind, (ANY_FINDING, *FINDING_KINDS))}use "
+                      f"{ANY_FINDING} or one of: {', '.join(FINDING_KINDS)})")
+    severity = severity if colon else DEFAULT_FINDING_SEVERITY
+    if severity not in FINDING_SEVERITIES:
+        raise Invalid(f"{severity!r} is not a severity ({_closest(severity, FINDING_SEVERITIES)}use one of: "
+                      f"{', '.join(FINDING_SEVERITIES)})")
+    return Rule(key, kind, severity, origin)
 
 
 def _order_rule(key: str, order: list[object], origin: str) -> Rule:
@@ -218,7 +245,7 @@ def _flag_value(kind: str, text: str | bool) -> object:
         return {target.strip(): _number_or_text(value.strip(), kind.endswith("count"))}
     if kind == "orders":
         return [part.strip() for part in text.split(",")]
-    if kind in ("specs", "counted_specs"):
+    if kind in ("specs", "counted_specs", "findings"):
         return [text]
     return _number_or_text(text.strip(), kind == "count", usd=kind == "usd")
 
@@ -292,7 +319,7 @@ def _pieces(key: str, value: object) -> list[tuple[tuple[object, ...], object]]:
     kind = VOCABULARY[key]
     if kind.startswith("map:") and isinstance(value, dict) and value:
         return [((key, target), {target: item}) for target, item in value.items()]
-    if kind in ("specs", "counted_specs") and isinstance(value, list):
+    if kind in ("specs", "counted_specs", "findings") and isinstance(value, list):
         return [((key, index), [item]) for index, item in enumerate(value)]
     if kind == "orders" and isinstance(value, list) and value and all(isinstance(i, list) for i in value):
         return [((key, index), item) for index, item in enumerate(value)]

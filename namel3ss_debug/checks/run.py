@@ -17,10 +17,11 @@ from .._version import __version__
 from ..analysis.analyze import analyze, collector_paused
 from ..analysis.prices import Pricer
 from ..analysis.report import REPORT_SCHEMA, Report
+from ..analysis.run_state import Options
 from ..store.reader import TraceReader
 from ..store.records import EventRecord
 from ..store.sources import RunSource
-from .evaluate import SECTIONS_READ, evaluate
+from .evaluate import evaluate, sections_read
 from .results import CHECK_SCHEMA, CheckReport, RunCheck
 from .rules import Rule
 from .scan import EventScan
@@ -30,15 +31,18 @@ if TYPE_CHECKING:  # the finder loads the tracer's redactor: only a check of for
 
 
 def check_run(source: RunSource, reader: TraceReader, rules: list[Rule], *, pricer: Optional[Pricer] = None,
-              secrets: Optional[SecretFinder] = None, scan: Optional[EventScan] = None) -> tuple[RunCheck, int]:
+              secrets: Optional[SecretFinder] = None, scan: Optional[EventScan] = None,
+              options: Optional[Options] = None) -> tuple[RunCheck, int]:
     """The rules judged against one run (`source`: a RunSource read by `reader`), and how many events it had.
-    `scan`: the scan to show every event to (`new_scan(rules, secrets)` when not given)."""
+    `scan`: the scan to show every event to (`new_scan(rules, secrets)` when not given); `options`: the pass's
+    (the diagnosis's thresholds, for `fail_on_finding`)."""
     scan = scan if scan is not None else new_scan(rules, secrets)
-    blocks = _record_blocks(reader, source, scan)
+    blocks = scanned_blocks(reader, source, scan)
     if not scan.reads_fields:
         report = _unanalysed(blocks)
     else:
-        report = analyze([(source, blocks)], pricer=pricer, problems=reader.problems, sections=SECTIONS_READ)
+        report = analyze([(source, blocks)], pricer=pricer, options=options, problems=reader.problems,
+                         sections=sections_read(rules))
     return _judged(source, rules, report, scan), scan.events
 
 
@@ -47,8 +51,8 @@ def judge_run(source: RunSource, reader: TraceReader, rules: list[Rule], *, pric
     """`check_run` that always analyses the run (the sections the rules read, and the errors and overview of a
     run with no rules), and gives the report beside the judgement: how `verify` reads a run's outcome."""
     scan = new_scan(rules, secrets)
-    report = analyze([(source, _record_blocks(reader, source, scan))], pricer=pricer, problems=reader.problems,
-                     sections=SECTIONS_READ)
+    report = analyze([(source, scanned_blocks(reader, source, scan))], pricer=pricer, problems=reader.problems,
+                     sections=sections_read(rules))
     return _judged(source, rules, report, scan), report, scan.events
 
 
@@ -69,8 +73,9 @@ def new_scan(rules: list[Rule], secrets: Optional[SecretFinder] = None) -> Event
     return EventScan(rules, secrets)
 
 
-def _record_blocks(reader: TraceReader, source: RunSource, scan: EventScan) -> Iterator[Sequence[EventRecord]]:
-    """The run's records a block at a time, each block shown to the scan first."""
+def scanned_blocks(reader: TraceReader, source: RunSource, scan: EventScan) -> Iterator[Sequence[EventRecord]]:
+    """The run's records a block at a time, each block shown to the scan first (`diagnose` judges the
+    workspace's checks in its pass with it)."""
     for block in reader.line_blocks(source):
         scan.see_block(block, source.files[block.file])
         yield block.records

@@ -40,6 +40,9 @@ _HELP = {
     "forbid_secrets": (None, "No event holds text that looks like a secret; a finding names the field and the "
                              "rule, never the secret. " + " ".join(f"{part}." for part in SECRET_SCOPE)),
     "clean_integrity": (None, "The trace is whole: no unclosed spans, gaps, torn or invalid lines."),
+    "fail_on_finding": ("KIND[:SEVERITY]", "No finding of KIND (as `diagnose` finds them; any: every kind) of "
+                                           "SEVERITY or worse (info, warning, critical; default warning). "
+                                           "Repeatable: call_loop, any:critical."),
 }
 
 
@@ -48,7 +51,8 @@ def _option(key: str) -> Callable[[Any], Any]:
     metavar, text = _HELP[key]
     if metavar is None:
         return click.option(flag, key, is_flag=True, default=None, help=text)
-    repeatable = VOCABULARY[key].startswith("map:") or key in ("require", "require_order", "forbid")
+    repeatable = VOCABULARY[key].startswith("map:") or key in ("require", "require_order", "forbid",
+                                                               "fail_on_finding")
     return click.option(flag, key, multiple=repeatable, metavar=metavar, help=text)
 
 
@@ -104,6 +108,7 @@ def check(traces: tuple[str, ...], all_runs: bool, strict: bool, config_path: Pa
       namel3ss-debug check debug/traces --all --require tool:search --forbid error:auth
       namel3ss-debug check run.jsonl --require-order llm:planner,tool:search,llm:writer --forbid-secrets
       namel3ss-debug check run.jsonl --rules ci-rules.json --format github
+      namel3ss-debug check run.jsonl --fail-on-finding any:critical --fail-on-finding call_loop
 
     Exit codes: 0 every rule passed on every run, 1 a rule failed, 2 usage
     (a bad flag, rule or rules file; no rules at all), 3 a trace that cannot

@@ -13,7 +13,7 @@ ANALYZE_SECTIONS = ("overview", "components", "operations", "slow", "llm", "tool
                     "integrity", "critical_path", "health", "findings")
 
 # `check`'s rules, one a flag (checks/rules.py): key -> how its value reads: count, usd, duration, bool, specs,
-# counted_specs, orders, or map:<target>:<value>
+# counted_specs, orders, findings (KIND[:SEVERITY], analysis/diagnosis/), or map:<target>:<value>
 CHECK_VOCABULARY: dict[str, str] = {
     "max_errors": "count",
     "max_unhandled_errors": "count",
@@ -32,6 +32,7 @@ CHECK_VOCABULARY: dict[str, str] = {
     "forbid": "specs",
     "forbid_secrets": "bool",
     "clean_integrity": "bool",
+    "fail_on_finding": "findings",
 }
 
 # The diagnosis's findings (analysis/diagnosis/records.py): `diagnose --kind`, `check --fail-on-finding`.

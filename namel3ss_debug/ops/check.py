@@ -6,11 +6,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
-from ..checks.results import CheckReport
+import msgspec
+
+from ..analysis.diagnosis.rules import Judging
+from ..analysis.diagnosis.thresholds import thresholds_from
+from ..analysis.run_state import Options
+from ..checks.results import CheckReport, RunCheck
 from ..checks.rules import active, merge, rules_from_flags
 from ..checks.rules_file import read_rules_file, read_workspace_checks
 from ..checks.run import check_report, check_run, new_scan
 from ..model.errors import TraceError, UsageError
+from ..store.problems import ReadProblems
+from ..store.reader import TraceReader
+from ..store.sources import RunSource
+from .diagnose_places import event_places
 from .environment import Environment
 from .traces import TraceArgs, make_pricer, make_reader, open_traces
 
@@ -41,14 +50,31 @@ def check_traces(request: CheckRequest, env: Environment) -> CheckReport:
         from ..checks.secrets import SecretFinder  # noqa: PLC0415 - the tracer's redactor, only for forbid_secrets
 
         secrets = SecretFinder(settings.redact_keys, settings.redact_patterns)
+    options = Options(judging=Judging(thresholds_from(settings)))  # the diagnosis's, for fail_on_finding
     runs = []
     for source in sources:
         progress = env.progress([source])
         reader = make_reader(request.runs.strict, env, progress=progress.advance, write_index=request.cache)
         with progress:
-            run, events = check_run(source, reader, rules, pricer=pricer, scan=new_scan(rules, secrets))
+            run, events = check_run(source, reader, rules, pricer=pricer, scan=new_scan(rules, secrets),
+                                    options=options)
+        run = _findings_placed(run, source, request.cache)
         if not events:
             raise TraceError(f"no events in {', '.join(source.files)}", hint="the trace is empty: was the run traced?")
         runs.append(run)
     return check_report(runs, rules)
 
+
+def _findings_placed(run: RunCheck, source: RunSource, index: bool) -> RunCheck:
+    """`fail_on_finding`'s events at their `file:line`: a finding's evidence is found after the pass, by seq
+    (the scan remembers only the places of errors)."""
+    wanted = [(ref.run_id, ref.seq) for result in run.results if result.key == "fail_on_finding"
+              for ref in result.events if ref.where is None]
+    if not wanted:
+        return run
+    places = event_places(wanted, {run_id: source for run_id, _ in wanted}, TraceReader(ReadProblems(),
+                                                                                        write_index=index))
+    results = [msgspec.structs.replace(result, events=[
+        msgspec.structs.replace(ref, where=places.get((ref.run_id, ref.seq)) or ref.where) for ref in result.events])
+        if result.key == "fail_on_finding" else result for result in run.results]
+    return msgspec.structs.replace(run, results=results)
