@@ -1,0 +1,72 @@
+"""What rules share to build a finding: a step as evidence, the evidence capped, a step's times and labels.
+
+Not a family (it exports no rules): any family may use it.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable, Optional
+
+from ...fields import micros
+from ...refs import Ref
+from . import RunFigures
+from ..records import Evidence
+from ..steps import NO_AGENT, RunClues, Step
+from ..thresholds import MAX_EVIDENCE
+
+
+def agent_name(step: Step, run: RunClues) -> Optional[str]:
+    """The name of the agent `step` ran in; None when it ran in none (or the agent's name is unknown)."""
+    return run.agents.get(step.agent) if step.agent != NO_AGENT else None
+
+
+def evidence(step: Step, run: RunClues, note: str) -> Evidence:
+    """`step` as a piece of evidence: its event, address and agent, and what it shows (`note`, one line)."""
+    ref = Ref(run.run_id, step.seq, step.span_id, step.component, step.name, step.kind)
+    return Evidence(ref, note, step.address, agent=agent_name(step, run))
+
+
+def capped(items: Iterable[Evidence]) -> list[Evidence]:
+    """At most MAX_EVIDENCE items, in seq order: the first ones, then the last (where a run of them ends)."""
+    ordered = sorted(items, key=lambda item: item.ref.seq)
+    if len(ordered) <= MAX_EVIDENCE:
+        return ordered
+    return [*ordered[:MAX_EVIDENCE - 1], ordered[-1]]
+
+
+def label(step: Step) -> str:
+    """The operation of a step, `component:name`."""
+    return f"{step.component}:{step.name}"
+
+
+def start_us(step: Step) -> Optional[int]:
+    """When a step started, in microseconds since the epoch; None when its `ts` is not a time."""
+    return micros(step.ts)
+
+
+def end_us(step: Step) -> Optional[int]:
+    """When a step ended (its start plus its duration); None when either is unknown."""
+    start = micros(step.ts)
+    if start is None or step.duration_ms is None:
+        return None
+    return start + round(step.duration_ms * 1000)
+
+
+def run_ms(run: RunClues, figures: RunFigures) -> Optional[float]:
+    """The run's time: its critical path's total (start-up left out, `analysis/critical.py`), else its duration."""
+    if figures.critical_path is not None and figures.critical_path.total_ms > 0:
+        return figures.critical_path.total_ms
+    return run.duration_ms
+
+
+def ms(value: float) -> str:
+    """A duration for a title or a why: `1,234 ms`, `12.5 ms`, `0.3 ms`."""
+    return f"{value:,.0f} ms" if abs(value) >= 100 else f"{value:.1f} ms"
+
+
+def usd(value: float) -> str:
+    return f"${value:.4f}" if value < 1 else f"${value:,.2f}"
+
+
+def percent(share: float) -> str:
+    return f"{share * 100:.0f}%"
