@@ -1,8 +1,281 @@
-"""Rules of the family `savings` (being written: see rules/__init__.py)."""
+"""Rules of the family `savings`: time a run could save by running calls at once, time and money by a cache.
+Both are opportunities, not faults: `info`, unless said otherwise below.
+
+`parallelizable_calls` (agent rule, `info`): independent calls that ran one after another (each started, by
+`seq`, after the previous one ended) and could have run at once; running them at once saves `sum - max` of their
+durations, said only when that is at least `thresholds.min_saving_ms` (`diagnose_min_saving_ms`, default 500 ms).
+Two cases:
+- the tool calls one LLM answer asked for together (`Step.asked_by`): the model could not have used one's result
+  for another, so they are independent. Confidence `high`.
+- sibling tool calls under one parent, none asked for by a model, where no later call's recorded arguments
+  contain a value of an earlier one's result (each JSON value of the result, or the whole text when it is not JSON).
+  A call whose arguments or result were not recorded, or were cut at `TEXT_CHARS`, ends the group: its data flow
+  is unknown. Confidence `medium` when the calls are all of one operation, else `low` (calls of different tools may
+  depend on each other's side effects, which no trace shows).
+
+`cacheable_calls` (run rule): an LLM or tool call made more than once with the same inputs (component, name and
+inputs' JSON), every time with the same answer (`RunClues.repeats`): a cache keyed by the inputs would save the
+repeats' time and, for LLM calls, their cost. Said when the repeats took at least `thresholds.min_saving_ms` or
+have a known cost above 0 (an unknown cost is said unknown, never 0). `info`; `warning` when the saving is at least
+`thresholds.dominant_share` (`diagnose_dominant_share`) of the run's time (its critical path's total, else its
+duration) or of its cost (known only when every LLM call was priced). Confidence `high` for LLM calls, `medium` for
+tools (a tool with side effects must not be cached). Not said for an operation the run's `patterns.loops` shows
+looping, when it was called at least `thresholds.loop_repeats` times: the loop is the finding then.
+"""
 
 from __future__ import annotations
 
-from . import AgentRule, RunRule
+from typing import Iterable, NamedTuple, Optional
 
-AGENT_RULES: list[AgentRule] = []
-RUN_RULES: list[RunRule] = []
+import orjson
+
+from ...refs import Ref
+from . import AgentRule, Judging, RunFigures, RunRule
+from ..records import Evidence, Finding
+from ..steps import TEXT_CHARS, AgentSteps, RunClues, Step
+from ..thresholds import SETTINGS
+from .evidence import agent_name, capped, evidence, label, ms, percent, run_ms, usd
+
+SIBLING_CALLS = frozenset({"tool"})  # the calls whose arguments and result a step keeps
+
+
+# -- parallelizable_calls ----------------------------------------------------------------------------------------
+def parallelizable_calls(agent: AgentSteps, run: RunClues, judging: Judging) -> Iterable[Finding]:
+    """Tool calls of one answer, then independent sibling calls, run one after another: the time saved at once."""
+    minimum = judging.thresholds.min_saving_ms
+    by_seq = {step.seq: step for step in agent.steps}
+    for asker, tools in _asked_together(agent.steps).items():
+        if _sequential(tools) and _saving(tools) >= minimum:
+            yield _asked_finding(by_seq.get(asker), tools, run, minimum)
+    for group in _independent_groups(agent.steps):
+        if _saving(group) >= minimum:
+            yield _sibling_finding(group, run, minimum)
+
+
+def _asked_together(steps: list[Step]) -> dict[int, list[Step]]:
+    """The seq of each LLM step -> the tool calls its answer asked for (two or more), in seq order."""
+    asked: dict[int, list[Step]] = {}
+    for step in steps:
+        if step.component == "tool" and step.asked_by is not None and step.kind != "error_occurred":
+            asked.setdefault(step.asked_by, []).append(step)
+    return {seq: tools for seq, tools in asked.items() if len(tools) > 1}
+
+
+def _sequential(calls: list[Step]) -> bool:
+    """Whether each call started after the one before it ended (none overlapped), every duration known."""
+    if any(call.duration_ms is None for call in calls):
+        return False
+    return all(before.end_seq is not None and before.end_seq < after.seq for before, after in zip(calls, calls[1:]))
+
+
+def _saving(calls: list[Step]) -> float:
+    """What running `calls` at once would save: their total time less the longest (durations known)."""
+    durations = [call.duration_ms or 0.0 for call in calls]
+    return sum(durations) - max(durations)
+
+
+def _independent_groups(steps: list[Step]) -> Iterable[list[Step]]:
+    """Runs of two or more sibling calls, one after another, none reading an earlier one's result."""
+    siblings: dict[str, list[Step]] = {}
+    for step in steps:
+        if step.parent_id is not None and step.kind != "error_occurred":
+            siblings.setdefault(step.parent_id, []).append(step)
+    for calls in siblings.values():
+        group: list[Step] = []
+        for call in calls:
+            if _joins(group, call):
+                group.append(call)
+                continue
+            if len(group) > 1:
+                yield group
+            group = [call] if _eligible(call) else []
+        if len(group) > 1:
+            yield group
+
+
+def _eligible(step: Step) -> bool:
+    """A completed tool call, not asked for by a model, with its arguments and result recorded whole."""
+    return (step.component in SIBLING_CALLS and step.asked_by is None and step.status == "completed"
+            and step.duration_ms is not None and _whole(step.arguments) and _whole(step.result))
+
+
+def _whole(text: Optional[str]) -> bool:
+    return text is not None and len(text) < TEXT_CHARS
+
+
+def _joins(group: list[Step], call: Step) -> bool:
+    """Whether `call` can run at once with the group: eligible, after the last ended, using none of their results."""
+    if not group or not _eligible(call):
+        return False
+    last = group[-1]
+    if last.end_seq is None or last.end_seq > call.seq:
+        return False  # it overlapped the one before: already concurrent
+    return not any(_flows(earlier.result or "", call.arguments or "") for earlier in group)
+
+
+def _flows(result: str, arguments: str) -> bool:
+    """Whether any value of `result` (each JSON leaf, or the whole text) appears in `arguments`."""
+    return any(value in arguments or _escaped(value) in arguments for value in _values(result))
+
+
+def _values(text: str) -> list[str]:
+    """The values a later call could take from a result: its JSON leaves (no booleans or nulls) or its text."""
+    try:
+        value = orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return [text.strip()] if text.strip() else []
+    leaves: list[str] = []
+    _leaves(value, leaves)
+    return leaves
+
+
+def _leaves(value: object, into: list[str]) -> None:
+    if isinstance(value, dict):
+        for item in value.values():
+            _leaves(item, into)
+    elif isinstance(value, list):
+        for item in value:
+            _leaves(item, into)
+    elif isinstance(value, str):
+        if value.strip():
+            into.append(value.strip())
+    elif isinstance(value, (int, float)) and not isinstance(value, bool):
+        into.append(orjson.dumps(value).decode())
+
+
+def _escaped(value: str) -> str:
+    """`value` as it reads inside a JSON string (quotes and backslashes escaped)."""
+    return orjson.dumps(value).decode()[1:-1]
+
+
+def _asked_finding(asker: Optional[Step], tools: list[Step], run: RunClues, minimum: float) -> Finding:
+    saved, total, longest = _saving(tools), sum(t.duration_ms or 0.0 for t in tools), max(t.duration_ms or 0.0
+                                                                                        for t in tools)
+    names = ", ".join(label(tool) for tool in tools)
+    source = asker.address if asker is not None else f"the LLM call at seq {tools[0].asked_by}"
+    items = [evidence(asker, run, f"asked for {len(tools)} tool calls in one answer")] if asker else []
+    items += [evidence(tool, run, f"ran {ms(tool.duration_ms or 0.0)}, after the call before it ended")
+              for tool in tools]
+    why = (f"parallelizable_calls: the answer of {source} asked for {names} at once, and they ran one after "
+           f"another ({ms(total)} in all, the longest {ms(longest)}); at once they would save {ms(saved)} "
+           f"(threshold {ms(minimum)}, diagnose_min_saving_ms)")
+    suggestion = ("run the tool calls of one answer concurrently: in your own loop `await asyncio.gather(...)` over "
+                  "the answer's tool calls (a `ThreadPoolExecutor` for blocking tools); with a framework, make the "
+                  "tools async or enable its parallel tool execution")
+    return _parallel(f"{len(tools)} tool calls asked for together ran one after another: {ms(saved)} to save",
+                     why, suggestion, items, run, "high", tools)
+
+
+def _sibling_finding(group: list[Step], run: RunClues, minimum: float) -> Finding:
+    saved, total = _saving(group), sum(call.duration_ms or 0.0 for call in group)
+    ops = sorted({label(call) for call in group})
+    items = [evidence(call, run, f"ran {ms(call.duration_ms or 0.0)}; its arguments use no earlier call's result")
+             for call in group]
+    why = (f"parallelizable_calls: {len(group)} sibling calls ({', '.join(ops)}) ran one after another under one "
+           f"parent ({ms(total)} in all) and no call's arguments contain an earlier one's result; at once they "
+           f"would save {ms(saved)} (threshold {ms(minimum)}, diagnose_min_saving_ms)")
+    suggestion = (f"if {', '.join(ops)} do not depend on each other's side effects, run them at once: "
+                  f"`asyncio.gather` (a `ThreadPoolExecutor` for blocking calls)")
+    return _parallel(f"{len(group)} independent calls ran one after another: {ms(saved)} to save", why,
+                     suggestion, items, run, "medium" if len(ops) == 1 else "low", group)
+
+
+def _parallel(title: str, why: str, suggestion: str, items: list[Evidence], run: RunClues, confidence: str,
+              calls: list[Step]) -> Finding:
+    durations = [call.duration_ms or 0.0 for call in calls]
+    return Finding("parallelizable_calls", "info", confidence, title, why, suggestion, capped(items), run.run_id,
+                   agent=agent_name(calls[0], run), setting=SETTINGS["min_saving_ms"],
+                   figures={"saved_ms": _saving(calls), "calls": float(len(calls)), "total_ms": sum(durations),
+                            "longest_ms": max(durations)})
+
+
+# -- cacheable_calls ---------------------------------------------------------------------------------------------
+class Repeat(NamedTuple):
+    """One entry of `RunClues.repeats` whose answers were all identical."""
+
+    calls: int
+    saved_ms: float  # the repeats' time (the calls after the first)
+    cost: Optional[float]  # the repeats' cost; None: unknown
+    first_seq: int
+    repeat_seq: Optional[int]
+
+
+def cacheable_calls(run: RunClues, figures: RunFigures, judging: Judging) -> Iterable[Finding]:
+    """Calls repeated with the same inputs and the same answers, whose repeats took time or cost money."""
+    thresholds = judging.thresholds
+    steps = {step.seq: step for step in (*run.opening, *run.recent)}
+    looping = _looping(figures, run.run_id)
+    for entry in run.repeats.values():
+        repeat = _identical(entry)
+        if repeat is None or (repeat.saved_ms < thresholds.min_saving_ms
+                              and not (repeat.cost is not None and repeat.cost > 0)):
+            continue
+        first = _first_evidence(steps, figures, run, repeat.first_seq)
+        if first is None or (f"{first.ref.component}:{first.ref.name}" in looping
+                             and repeat.calls >= thresholds.loop_repeats):
+            continue
+        later = steps.get(repeat.repeat_seq) if repeat.repeat_seq is not None else None
+        items = [first, *([evidence(later, run, "the same inputs again, the same answer")] if later else [])]
+        yield _cache_finding(repeat, items, run, figures, judging)
+
+
+def _identical(entry: list[object]) -> Optional[Repeat]:
+    """A repeats entry `[calls, identical, ms, cost, first seq, repeat seq]` whose answers were identical."""
+    if len(entry) < 6:
+        return None
+    calls, identical, saved, cost, first, later = entry[:6]
+    if not identical or not isinstance(calls, int) or not isinstance(saved, (int, float)) \
+            or not isinstance(first, int):
+        return None
+    return Repeat(calls, float(saved), float(cost) if isinstance(cost, (int, float)) else None, first,
+                  later if isinstance(later, int) else None)
+
+
+def _looping(figures: RunFigures, run_id: str) -> set[str]:
+    """The operations (`tool:search`) the report's loops of this run go through."""
+    return {op for loop in figures.loops if loop.ref.run_id == run_id for op in loop.cycle}
+
+
+def _first_evidence(steps: dict[int, Step], figures: RunFigures, run: RunClues, seq: int) -> Optional[Evidence]:
+    """The first of the repeated calls as evidence: from the run's kept steps, else the report's repeated call."""
+    step = steps.get(seq)
+    if step is not None:
+        return evidence(step, run, "the first call with these inputs")
+    for call in figures.repeated_calls:
+        if call.first.run_id == run.run_id and call.first.seq == seq:
+            ref = Ref(call.first.run_id, seq, call.first.span_id, call.component, call.name, call.first.kind)
+            return Evidence(ref, "the first call with these inputs")
+    return None
+
+
+def _cache_finding(repeat: Repeat, items: list[Evidence], run: RunClues, figures: RunFigures,
+                   judging: Judging) -> Finding:
+    calls, saved_ms, cost, ref = repeat.calls, repeat.saved_ms, repeat.cost, items[0].ref
+    op, share = f"{ref.component}:{ref.name}", judging.thresholds.dominant_share
+    time_share = _share(saved_ms, run_ms(run, figures))
+    cost_share = _share(cost, run.cost_usd if not run.unpriced_calls else None)
+    large = max(time_share or 0.0, cost_share or 0.0) >= share
+    llm = ref.component == "llm"  # a tool's calls cost no tokens: only an LLM call's cost is said
+    spent = ms(saved_ms) + ((f" and {usd(cost)}" if cost is not None else " and an unknown cost") if llm else "")
+    why = (f"cacheable_calls: {op} was called {calls} times with the same inputs and gave the same answer each "
+           f"time; the {calls - 1} repeats took {spent} (said from "
+           f"{ms(judging.thresholds.min_saving_ms)}, diagnose_min_saving_ms, or any known cost)"
+           + (f"; that is at least {percent(share)} of the run's time or cost (diagnose_dominant_share)"
+              if large else ""))
+    suggestion = (f"cache {op} by its inputs (`functools.lru_cache` or a dict keyed by the arguments"
+                  + (", or the framework's LLM cache, e.g. LangChain's `set_llm_cache`" if llm
+                     else "; only if the tool has no side effects") + "), or reuse the first answer in the run")
+    numbers = {"saved_ms": saved_ms, "calls": float(calls)}
+    if llm and cost is not None:
+        numbers["cost_usd"] = cost
+    return Finding("cacheable_calls", "warning" if large else "info", "high" if llm else "medium",
+                   f"{op} called {calls} times with the same inputs and answer: {spent} to save", why, suggestion,
+                   items, run.run_id, agent=items[0].agent, setting=SETTINGS["min_saving_ms"], figures=numbers)
+
+
+def _share(part: Optional[float], whole: Optional[float]) -> Optional[float]:
+    return part / whole if part is not None and whole else None
+
+
+AGENT_RULES: list[AgentRule] = [parallelizable_calls]
+RUN_RULES: list[RunRule] = [cacheable_calls]

@@ -1,0 +1,142 @@
+"""The dominant rules over hand-built clues (`rules/dominant.py`'s docstring states them): one call or model most of
+the cost or time, a slow tool on the critical path, and the healthy cases that do not fire (a run of one call)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from namel3ss_debug.analysis.diagnosis.records import Finding
+from namel3ss_debug.analysis.diagnosis.rules import Judging, RunFigures
+from namel3ss_debug.analysis.diagnosis.rules.dominant import (dominant_cost, dominant_latency,
+                                                              slow_tool_on_critical_path)
+from namel3ss_debug.analysis.diagnosis.steps import RunClues, Step
+from namel3ss_debug.analysis.diagnosis.thresholds import Thresholds
+from namel3ss_debug.analysis.refs import Ref
+from namel3ss_debug.analysis.report import CriticalPath, PathStep, SlowSpan
+
+RUN = "run-1"
+
+
+def step(seq: int, component: str, name: str, duration_ms: float, **fields: Any) -> Step:
+    kind = {"llm": "llm_call", "tool": "tool_call"}[component]
+    return Step(seq, seq + 1, f"s{seq}", "p", component, name, kind, f"{component}:{name}#{seq}", "a1",
+                "2026-11-26T10:00:00Z", status="completed", duration_ms=duration_ms, **fields)
+
+
+def llm(seq: int, cost: float | None, model: str = "gpt-4o", duration_ms: float = 100, **fields: Any) -> Step:
+    return step(seq, "llm", "chat", duration_ms, model=model, cost_usd=cost, **fields)
+
+
+def priced(steps: list[Step], **fields: Any) -> RunClues:
+    """A run's clues as the collector sums them: cost per model, the run's cost, the costliest and slowest call."""
+    models: dict[str, list[float]] = {}
+    for call in steps:
+        if call.component == "llm":
+            entry = models.setdefault(call.model or "(no model)", [0, 0.0, 0, 0.0])
+            entry[0] += 1
+            entry[1] += call.cost_usd or 0.0
+            entry[2] += call.cost_usd is None
+            entry[3] += call.duration_ms or 0.0
+    known = [call for call in steps if call.cost_usd is not None]
+    fields.setdefault("cost_usd", sum(call.cost_usd or 0.0 for call in known) if known else None)
+    return RunClues(RUN, 0, agents={"a1": "writer"}, opening=steps, models=models,
+                    unpriced_calls=sum(call.component == "llm" and call.cost_usd is None for call in steps),
+                    costliest=max(known, key=lambda call: call.cost_usd or 0.0) if known else None,
+                    slowest=max(steps, key=lambda call: call.duration_ms or 0.0), **fields)
+
+
+def judge(rule: Any, run: RunClues, figures: RunFigures | None = None, **thresholds: Any) -> list[Finding]:
+    return list(rule(run, figures or RunFigures(RUN), Judging(Thresholds(**thresholds))))
+
+
+# -- dominant_cost -----------------------------------------------------------------------------------------------
+def test_one_call_most_of_a_runs_cost_dominates_it() -> None:
+    run = priced([llm(0, 0.01), llm(2, 0.06, input_tokens=30_000), llm(4, 0.01)])
+    [finding] = judge(dominant_cost, run)
+    assert (finding.kind, finding.severity, finding.confidence) == ("dominant_cost", "info", "high")
+    assert [item.ref.seq for item in finding.evidence] == [2] and finding.agent == "writer"
+    assert abs(finding.figures["share"] - 0.75) < 1e-9 and finding.figures["calls"] == 3
+    assert "75%" in finding.title and "30,000 prompt tokens" in finding.suggestion
+    assert finding.setting == "diagnose_dominant_share" and "threshold 50%" in finding.why
+
+
+def test_a_run_of_one_call_is_dominated_by_it_and_that_is_no_finding() -> None:
+    assert judge(dominant_cost, priced([llm(0, 0.05)])) == []
+
+
+def test_a_run_with_an_unpriced_call_has_no_known_share() -> None:
+    assert judge(dominant_cost, priced([llm(0, 0.01), llm(2, 0.06), llm(4, None, model="local")])) == []
+
+
+def test_calls_sharing_the_cost_dominate_nothing() -> None:
+    run = priced([llm(0, 0.02), llm(2, 0.03), llm(4, 0.02)])
+    assert judge(dominant_cost, run) == []
+    assert len(judge(dominant_cost, run, dominant_share=0.4)) == 1
+
+
+def test_one_model_most_of_the_cost_of_two_models_dominates() -> None:
+    run = priced([llm(0, 0.03), llm(2, 0.03), llm(4, 0.03), llm(6, 0.005, model="gpt-4o-mini"),
+                  llm(8, 0.005, model="gpt-4o-mini")])
+    [finding] = judge(dominant_cost, run)
+    assert finding.title.startswith("model gpt-4o is 90%") and finding.figures["calls"] == 3
+    assert [item.ref.seq for item in finding.evidence] == [0, 2, 4] and "cheaper model" in finding.suggestion
+
+
+# -- dominant_latency --------------------------------------------------------------------------------------------
+def path(total: float, *steps: PathStep) -> RunFigures:
+    return RunFigures(RUN, CriticalPath(RUN, total, list(steps)))
+
+
+def test_one_call_most_of_a_runs_time_dominates_it() -> None:
+    run = priced([llm(0, None, duration_ms=300), llm(2, None, duration_ms=3000, output_tokens=1200),
+                  step(4, "tool", "search", 200)])
+    [finding] = judge(dominant_latency, run, path(4000.0))
+    assert (finding.kind, finding.severity) == ("dominant_latency", "info")
+    assert [item.ref.seq for item in finding.evidence] == [2]
+    assert finding.figures == {"duration_ms": 3000.0, "share": 0.75, "run_ms": 4000.0}
+    assert "max_tokens" in finding.suggestion and "1,200 answer tokens" in finding.suggestion
+
+
+def test_the_runs_duration_stands_for_a_missing_critical_path() -> None:
+    run = priced([llm(0, None, duration_ms=300), llm(2, None, duration_ms=3000)], duration_ms=3500.0)
+    assert [finding.figures["run_ms"] for finding in judge(dominant_latency, run)] == [3500.0]
+
+
+def test_latency_is_not_said_of_one_call_of_a_short_call_or_of_a_tool() -> None:
+    assert judge(dominant_latency, priced([llm(0, None, duration_ms=3000)]), path(3100.0)) == []
+    assert judge(dominant_latency, priced([llm(0, None, duration_ms=50), llm(2, None, duration_ms=400)]),
+                 path(500.0)) == []
+    tool_run = priced([llm(0, None, duration_ms=300), step(2, "tool", "search", 3000)])
+    assert judge(dominant_latency, tool_run, path(3300.0)) == []
+
+
+# -- slow_tool_on_critical_path ----------------------------------------------------------------------------------
+def test_a_tool_that_is_a_large_share_of_the_critical_path_is_said() -> None:
+    run = priced([llm(0, None, duration_ms=1000), step(2, "tool", "search", 1500), step(4, "tool", "search", 900),
+                  llm(6, None, duration_ms=1000)])
+    figures = path(4400.0, PathStep("tool", "search", 2400.0, 2, 2400 / 4400, "tool_call"),
+                   PathStep("llm", "chat", 2000.0, 2, 2000 / 4400, "llm_call"))
+    [finding] = judge(slow_tool_on_critical_path, run, figures)
+    assert (finding.kind, finding.severity) == ("slow_tool_on_critical_path", "info")
+    assert [item.ref.seq for item in finding.evidence] == [2, 4] and finding.agent == "writer"
+    assert finding.figures["calls"] == 2 and abs(finding.figures["share"] - 2400 / 4400) < 1e-9
+    assert finding.setting == "diagnose_slow_tool_share" and "tool:search" in finding.title
+
+
+def test_a_tool_under_the_share_or_alone_on_the_path_is_not_said() -> None:
+    run = priced([llm(0, None, duration_ms=3000), step(2, "tool", "search", 1000)])
+    small = path(4000.0, PathStep("llm", "chat", 3000.0, 1, 0.75), PathStep("tool", "search", 1000.0, 1, 0.25))
+    assert judge(slow_tool_on_critical_path, run, small) == []
+    alone = priced([step(2, "tool", "search", 1000)])
+    assert judge(slow_tool_on_critical_path, alone, path(1000.0, PathStep("tool", "search", 1000.0, 1, 1.0))) == []
+
+
+def test_the_reports_slow_spans_stand_for_a_tool_call_not_kept() -> None:
+    run = priced([llm(0, None, duration_ms=1000)])
+    ref = Ref(RUN, 500, "s500", "tool", "search", "tool_call")
+    figures = RunFigures(RUN, CriticalPath(RUN, 3000.0, [PathStep("tool", "search", 2000.0, 1, 2 / 3),
+                                                         PathStep("llm", "chat", 1000.0, 1, 1 / 3)]),
+                         slow=(SlowSpan(ref, 2000.0, "completed"),))
+    [finding] = judge(slow_tool_on_critical_path, run, figures)
+    assert finding.evidence[0].ref == ref
+    assert judge(slow_tool_on_critical_path, run, RunFigures(RUN, figures.critical_path)) == []

@@ -1,0 +1,176 @@
+"""The savings rules over hand-built steps (`rules/savings.py`'s docstring states them): calls that could have run
+at once, calls a cache would have answered, and the healthy cases that do not fire."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from namel3ss_debug.analysis.diagnosis.records import Finding
+from namel3ss_debug.analysis.diagnosis.rules import Judging, RunFigures
+from namel3ss_debug.analysis.diagnosis.rules.savings import cacheable_calls, parallelizable_calls
+from namel3ss_debug.analysis.diagnosis.steps import TEXT_CHARS, AgentSteps, RunClues, Step, ToolAsk
+from namel3ss_debug.analysis.diagnosis.thresholds import Thresholds
+from namel3ss_debug.analysis.refs import Ref
+from namel3ss_debug.analysis.report import Loop, RepeatedCall
+
+RUN = "run-1"
+
+
+def step(seq: int, component: str, name: str, duration_ms: float | None, *, end_seq: int | None = None,
+         **fields: Any) -> Step:
+    fields.setdefault("status", "completed")
+    fields.setdefault("parent_id", "p")
+    kind = {"llm": "llm_call", "tool": "tool_call"}[component]
+    return Step(seq, end_seq if end_seq is not None else seq + 1, f"s{seq}", component=component, name=name,
+                kind=kind, address=f"{component}:{name}#{seq}", agent="a1", ts="2026-11-26T10:00:00Z",
+                duration_ms=duration_ms, **fields)
+
+
+def asker(seq: int, *names: str) -> Step:
+    return step(seq, "llm", "chat", 900, asked=tuple(ToolAsk(name, "{}", f"call_{i}") for i, name in
+                                                     enumerate(names)))
+
+
+def tool(seq: int, name: str, duration_ms: float, **fields: Any) -> Step:
+    return step(seq, "tool", name, duration_ms, **fields)
+
+
+def agent(steps: list[Step]) -> AgentSteps:
+    return AgentSteps(RUN, "a1", "researcher", 0, steps=steps)
+
+
+def clues(**fields: Any) -> RunClues:
+    return RunClues(RUN, 0, agents={"a1": "researcher"}, **fields)
+
+
+def parallel(steps: list[Step], judging: Judging | None = None) -> list[Finding]:
+    return list(parallelizable_calls(agent(steps), clues(), judging or Judging()))
+
+
+# -- the tools one answer asked for ------------------------------------------------------------------------------
+def test_tools_one_answer_asked_for_run_one_after_another_could_run_at_once() -> None:
+    steps = [asker(0, "weather", "news", "stocks"), tool(2, "weather", 400, asked_by=0),
+             tool(4, "news", 300, asked_by=0), tool(6, "stocks", 500, asked_by=0)]
+    [finding] = parallel(steps)
+    assert (finding.kind, finding.severity, finding.confidence) == ("parallelizable_calls", "info", "high")
+    assert finding.figures == {"saved_ms": 700.0, "calls": 3.0, "total_ms": 1200.0, "longest_ms": 500.0}
+    assert [item.ref.seq for item in finding.evidence] == [0, 2, 4, 6]
+    assert finding.evidence[0].address == "llm:chat#0" and finding.agent == "researcher"
+    assert "700 ms" in finding.title and "500 ms" in finding.why and "diagnose_min_saving_ms" in finding.why
+    assert "asyncio.gather" in finding.suggestion and finding.setting == "diagnose_min_saving_ms"
+
+
+def test_tools_that_already_overlapped_are_not_said() -> None:
+    steps = [asker(0, "weather", "news"), tool(2, "weather", 400, asked_by=0, end_seq=5),
+             tool(3, "news", 300, asked_by=0, end_seq=4)]
+    assert parallel(steps) == []
+
+
+def test_a_saving_under_min_saving_ms_is_not_said() -> None:
+    steps = [asker(0, "weather", "news"), tool(2, "weather", 400, asked_by=0), tool(4, "news", 300, asked_by=0)]
+    assert parallel(steps, Judging(Thresholds(min_saving_ms=301))) == []
+    assert len(parallel(steps, Judging(Thresholds(min_saving_ms=300)))) == 1
+
+
+def test_tools_asked_for_by_different_answers_depend_on_the_model() -> None:
+    steps = [asker(0, "weather"), tool(2, "weather", 900, asked_by=0), asker(4, "news"),
+             tool(6, "news", 900, asked_by=4)]
+    assert parallel(steps) == []
+
+
+# -- sibling calls no answer asked for ---------------------------------------------------------------------------
+def fetch(seq: int, url: str, result: str, duration_ms: float = 600, name: str = "fetch") -> Step:
+    return tool(seq, name, duration_ms, arguments=f'{{"url": "{url}"}}', result=result)
+
+
+def test_sibling_calls_that_use_no_earlier_result_could_run_at_once() -> None:
+    steps = [fetch(0, "https://a.example", '{"id": 42, "title": "A"}'),
+             fetch(2, "https://b.example", '{"id": 43, "title": "B"}')]
+    [finding] = parallel(steps)
+    assert (finding.confidence, finding.figures["saved_ms"]) == ("medium", 600.0)
+    assert [item.ref.seq for item in finding.evidence] == [0, 2]
+    assert "no earlier call's result" in finding.evidence[1].note
+
+
+def test_a_call_whose_arguments_hold_an_earlier_result_depends_on_it() -> None:
+    steps = [fetch(0, "https://a.example", '{"next": "https://b.example/page2"}'),
+             fetch(2, "https://b.example/page2", '{"id": 43}')]
+    assert parallel(steps) == []
+    numbers = [tool(0, "find_user", 600, arguments='{"name": "ann"}', result='{"id": 4242}'),
+               tool(2, "orders", 600, arguments='{"user_id": 4242}', result="[]")]
+    assert parallel(numbers) == []
+
+
+def test_siblings_of_different_tools_are_said_with_low_confidence() -> None:
+    steps = [fetch(0, "https://a.example", '"page a"'), fetch(2, "https://b.example", '"page b"', name="search")]
+    assert [finding.confidence for finding in parallel(steps)] == ["low"]
+
+
+def test_a_result_cut_short_leaves_the_data_flow_unknown() -> None:
+    steps = [fetch(0, "https://a.example", "x" * TEXT_CHARS), fetch(2, "https://b.example", '"page b"')]
+    assert parallel(steps) == []
+
+
+def test_a_model_call_between_siblings_ends_the_group() -> None:
+    steps = [fetch(0, "https://a.example", '"page a"'), step(2, "llm", "chat", 900),
+             fetch(4, "https://b.example", '"page b"')]
+    assert parallel(steps) == []
+
+
+# -- cacheable_calls ---------------------------------------------------------------------------------------------
+def repeated(component: str = "llm", *, identical: int = 1, ms: float = 800.0, cost: float | None = 0.002,
+             calls: int = 3, **fields: Any) -> RunClues:
+    first, again = step(0, component, "summarize", 400), step(4, component, "summarize", 400)
+    return clues(opening=[first, again], repeats={11: [calls, identical, ms, cost, 0, 4]}, **fields)
+
+
+def cached(run: RunClues, figures: RunFigures | None = None, judging: Judging | None = None) -> list[Finding]:
+    return list(cacheable_calls(run, figures or RunFigures(RUN), judging or Judging()))
+
+
+def test_identical_llm_calls_with_identical_answers_are_worth_a_cache() -> None:
+    [finding] = cached(repeated(duration_ms=10_000.0, cost_usd=0.1))
+    assert (finding.kind, finding.severity, finding.confidence) == ("cacheable_calls", "info", "high")
+    assert finding.figures == {"saved_ms": 800.0, "calls": 3.0, "cost_usd": 0.002}
+    assert [item.ref.seq for item in finding.evidence] == [0, 4] and finding.agent == "researcher"
+    assert "$0.0020" in finding.title and "set_llm_cache" in finding.suggestion
+
+
+def test_an_unknown_cost_is_said_unknown_never_zero() -> None:
+    [finding] = cached(repeated(cost=None))
+    assert "cost_usd" not in finding.figures and "an unknown cost" in finding.why
+
+
+def test_a_known_cost_is_worth_saying_under_min_saving_ms() -> None:
+    assert len(cached(repeated(ms=10.0, cost=0.0001))) == 1
+    assert cached(repeated(ms=10.0, cost=None)) == []
+
+
+def test_different_answers_are_not_cacheable() -> None:
+    assert cached(repeated(identical=0)) == []
+
+
+def test_a_quick_tool_repeat_costs_nothing_to_say() -> None:
+    assert cached(repeated("tool", ms=20.0, cost=0.0)) == []
+    [finding] = cached(repeated("tool", ms=900.0, cost=0.0))
+    assert finding.confidence == "medium" and "cost_usd" not in finding.figures and "side effects" in finding.suggestion
+
+
+def test_a_cache_saving_half_the_run_is_a_warning() -> None:
+    assert [f.severity for f in cached(repeated(duration_ms=1500.0))] == ["warning"]
+    assert [f.severity for f in cached(repeated(ms=10.0, cost_usd=0.003, unpriced_calls=0))] == ["warning"]
+    assert [f.severity for f in cached(repeated(ms=10.0, cost_usd=0.003, unpriced_calls=1))] == ["info"]
+
+
+def test_the_first_call_comes_from_the_reports_repeated_calls_when_its_step_was_not_kept() -> None:
+    run = clues(repeats={11: [2, 1, 900.0, None, 70, 90]})
+    ref = Ref(RUN, 70, "s70", "tool", "lookup", "tool_call")
+    [finding] = cached(run, RunFigures(RUN, repeated_calls=(RepeatedCall("tool", "lookup", 2, 1, 900.0, ref),)))
+    assert finding.evidence[0].ref == ref
+    assert cached(run) == []
+
+
+def test_a_looping_call_is_the_loops_finding() -> None:
+    loop = Loop("researcher", Ref(RUN, 0, "a1", "agent", "researcher", "agent_execution"), ["llm:summarize"], 3, 0)
+    assert cached(repeated(), RunFigures(RUN, loops=(loop,))) == []
+    assert len(cached(repeated(calls=2), RunFigures(RUN, loops=(loop,)))) == 1
