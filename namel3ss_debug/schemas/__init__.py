@@ -42,3 +42,16 @@ def load_analyze_schema() -> dict[str, Any]:
 def _load(path: Path) -> dict[str, Any]:
     with path.open(encoding="utf-8") as handle:
         return json.load(handle)
+
+
+DIAGNOSE_SCHEMA_FILE = "diagnose-v1.schema.json"
+
+
+def diagnose_schema_path() -> Path:
+    """Where the JSON Schema (draft 2020-12) of the `diagnose --format json` document, version 1, is installed."""
+    return Path(__file__).parent / DIAGNOSE_SCHEMA_FILE
+
+
+def load_diagnose_schema() -> dict[str, Any]:
+    """The diagnose report schema as a dict, ready for `jsonschema.Draft202012Validator`."""
+    return _load(diagnose_schema_path())

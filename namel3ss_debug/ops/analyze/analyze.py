@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from ...analysis.analyze import analyze as analyze_runs
+from ...analysis.diagnosis.rules import Judging
+from ...analysis.diagnosis.thresholds import thresholds_from
 from ...analysis.prices import Pricer
 from ...analysis.report import SECTIONS, Report
 from ...analysis.run_state import Options
@@ -52,13 +54,16 @@ def analyze_traces(request: AnalyzeRequest, env: Environment) -> Report:
                       block_threshold_ms=parse_duration_ms(request.block_threshold, "--block-threshold"),
                       top=request.top)
     sources, resolved = open_traces(request.runs, env)
+    thresholds = thresholds_from(resolved.settings)
+    options.judging = Judging(thresholds)  # the findings section's, from the diagnose_* keys
     file_prices = read_prices(request.prices_path)
     pricer = make_pricer(env, file_prices, resolved.settings.price_overrides)
     sections = request.sections or SECTIONS
     cache = ResultCache(results_directory(env.environ) if request.cache else None)
     key = cache.key("analyze", sources, [list(sections), options.slow_threshold_ms, options.block_threshold_ms,
                                          options.top, window.describe(), request.runs.strict, file_prices,
-                                         resolved.settings.price_overrides, price_data(env.environ)])
+                                         resolved.settings.price_overrides, price_data(env.environ),
+                                         asdict(thresholds) if "findings" in sections else None])
     kept = cache.get(key, Report)
     if kept is not None:
         return kept

@@ -14,6 +14,7 @@ from jsonschema import Draft202012Validator
 from msgspec.structs import replace
 from rich.console import Console
 
+from namel3ss_debug.analysis.diagnosis.records import Blame, BlameLink, Diagnosis, Evidence, Finding
 from namel3ss_debug.analysis.report import (
     REPORT_SCHEMA,
     SECTIONS,
@@ -110,7 +111,20 @@ def make_report(name: str = "search", message: str = "rate limited", *, full: bo
         critical_path=[CriticalPath(run_id=RUN, total_ms=2000.0, steps=[
             PathStep(component="tool", name=name, ms=1500.0, spans=3, share=0.75, kind="tool_call"),
             PathStep(component="agent", name="planner", ms=500.0, spans=1, share=0.25, kind="agent_turn")])],
+        findings=make_diagnosis(name, message),
     )
+
+
+def make_diagnosis(name: str, message: str) -> Diagnosis:
+    """A finding and a blame quoting `name` and `message` where a diagnosis quotes the trace."""
+    evidence = Evidence(ref(5, name), f"raised {message}", f"tool:{name}#1", "debug/traces/r.0000.jsonl:6", name)
+    finding = Finding("tool_failing_repeatedly", "critical", "high", f"{name} failed 3 times with {message}",
+                      f"3 failures of {name} (threshold 3, diagnose_tool_failures)", f"fix {name}'s arguments",
+                      [evidence], RUN, agent=name, setting="diagnose_tool_failures",
+                      figures={"count": 3.0, "saved_ms": 12.3456789}, occurrences=2)
+    blame = Blame(RUN, f"run ended failed with {message}", name, evidence, "high", f"rule 1: {name} raised",
+                  [BlameLink(evidence, "decisive", f"{name} raised {message}")], "tool_failing_repeatedly")
+    return Diagnosis([finding], [blame], {"info": 0, "warning": 0, "critical": 1}, [RUN])
 
 
 def make_llm(model: str) -> LlmUsage:
@@ -176,7 +190,8 @@ SCHEMA_DEFS = {"ref": Ref, "latency": Latency, "operationStats": OperationStats,
                "errorExample": ErrorExample, "errorType": ErrorType, "errors": Errors, "retry": Retry,
                "repeatedCall": RepeatedCall, "loop": Loop, "patterns": Patterns, "anomaly": Anomaly,
                "anomalies": Anomalies, "integrity": Integrity, "pathStep": PathStep, "criticalPath": CriticalPath,
-               "health": Health}
+               "health": Health, "evidence": Evidence, "finding": Finding, "blameLink": BlameLink, "blame": Blame,
+               "diagnosis": Diagnosis}
 
 
 @pytest.mark.parametrize("definition, record", [(Report.__name__, Report), *SCHEMA_DEFS.items()],
@@ -355,6 +370,19 @@ def test_table_shows_markup_and_control_characters_in_trace_text_literally(force
     # The only escape sequences are Rich's own colours (SGR, ending in `m`); none at all without a terminal.
     assert re.sub(r"\x1b\[[0-9;]*m", "", raw).count("\x1b") == 0
     assert ("\x1b" in raw) is force_terminal
+
+
+def test_table_shows_the_blame_then_the_findings_with_their_evidence_places() -> None:
+    text = rendered(make_report()).export_text()
+    blame, finding = text.index("decisive step"), text.index("tool_failing_repeatedly (high confidence")
+    assert blame < finding
+    assert "tool:search#1  seq 5  debug/traces/r.0000.jsonl:6" in text
+    assert "setting: diagnose_tool_failures" in text and "2 times" in text
+
+
+def test_json_rounds_a_findings_figures_by_their_own_names() -> None:
+    figures = report_to_dict(make_report())["findings"]["findings"][0]["figures"]
+    assert figures == {"count": 3.0, "saved_ms": 12.346}
 
 
 def test_table_keeps_emoji_codes_in_trace_text_literal() -> None:
