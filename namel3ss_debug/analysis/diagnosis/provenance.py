@@ -1,0 +1,150 @@
+"""Where a piece of text came from: the values a tool was called with, the decisive content of a final answer
+(numbers, quoted terms, capitalised names), and the earliest step whose output holds it.
+
+A step's *output* is what it wrote: an LLM answer's text and the arguments of the tool calls it asked for, a
+tool's result, an agent turn's output. Its inputs (a tool's arguments) are not its output: they were written by
+whoever asked for the call. Matching ignores case and runs of white space, and a term that begins or ends with a
+letter or digit matches only as a whole word or number (`17` is not found in `2017`).
+
+>>> terms_of('The population of Lyon is 516,092, says "INSEE".')
+[Term(text='516,092', kind='number'), Term(text='INSEE', kind='quoted'), Term(text='Lyon', kind='name')]
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Iterable, NamedTuple, Optional, Sequence
+
+import msgspec
+
+from .steps import Step
+
+TERM_KINDS = ("number", "quoted", "name")  # most decisive first: a number is rarely in a text by chance
+MIN_VALUE_CHARS = 2  # an argument value shorter than this (`"a"`, `1`) is found everywhere: not traced
+MAX_VALUES = 8  # argument values traced of one call
+
+_NUMBER = re.compile(r"(?<![\w.])[-+]?\d[\d,]*(?:\.\d+)?%?")
+_QUOTED = re.compile(r"\"([^\"\n]{2,80})\"|(?<!\w)'([^'\n]{2,80})'(?!\w)|“([^”\n]{2,80})”|`([^`\n]{2,80})`")
+_NAME = re.compile(r"\b[A-Z][\w'-]*(?:[ \t]+(?:(?:of|de|la|van|von|the)[ \t]+)*[A-Z][\w'-]*)*")
+_SENTENCE_START = re.compile(r"(?:^|[.!?:;\n]\s*|[\"“(]\s*)$")
+_SPACES = re.compile(r"\s+")
+# capitalised words that say nothing of where a fact came from
+_COMMON = frozenset("""a an and as at but by for from he her his i if in is it its my no not of on or our she so
+that the their then there these they this those to we what when where which who why will with yes you your
+answer final here however sorry unfortunately""".split())
+
+
+class Term(NamedTuple):
+    text: str
+    kind: str  # one of TERM_KINDS
+
+
+def normal(text: str) -> str:
+    """`text` as matching reads it: case folded, white space runs one space."""
+    return _SPACES.sub(" ", text).casefold().strip()
+
+
+def holds(text: Optional[str], term: str) -> bool:
+    """Whether `text` holds `term`, as a whole word or number where the term begins or ends with one."""
+    if not text or not term:
+        return False
+    wanted = normal(term)
+    pattern = ("(?<![\\w.])" if wanted[0].isalnum() else "") + re.escape(wanted) + \
+        ("(?![\\w])" if wanted[-1].isalnum() else "")
+    return re.search(pattern, normal(text)) is not None
+
+
+def outputs_of(step: Step) -> list[str]:
+    """What `step` wrote: its answer or output, the arguments of the calls it asked for, a tool's result."""
+    texts = [text for text in (step.text, step.result) if text]
+    texts += [ask.arguments for ask in step.asked if ask.arguments]
+    return texts
+
+
+def wrote(step: Step, term: str) -> bool:
+    """Whether `step`'s output holds `term`."""
+    return any(holds(text, term) for text in outputs_of(step))
+
+
+def first_writer(steps: Iterable[Step], term: str) -> Optional[Step]:
+    """The first of `steps` (in the order given) whose output holds `term`."""
+    return next((step for step in steps if wrote(step, term)), None)
+
+
+def values_of(arguments: Optional[str], error: Optional[str]) -> list[str]:
+    """The values a call's `arguments` (JSON text) hold, those `error` names first: the value a tool raised on
+    (`KeyError: 'Paris, FR'`) is the one to trace. Arguments that are not JSON: the terms the error quotes."""
+    found = _leaves(arguments)
+    if not found:
+        return [term.text for term in terms_of(error or "") if term.kind == "quoted"][:MAX_VALUES]
+    named = [value for value in found if holds(error, value)]
+    return (named + [value for value in found if value not in named])[:MAX_VALUES]
+
+
+def _leaves(arguments: Optional[str]) -> list[str]:
+    if not arguments:
+        return []
+    try:
+        value = msgspec.json.decode(arguments)
+    except msgspec.DecodeError:
+        return []
+    found: list[str] = []
+    _walk(value, found)
+    return list(dict.fromkeys(found))
+
+
+def _walk(value: object, found: list[str]) -> None:
+    if isinstance(value, dict):
+        for item in value.values():
+            _walk(item, found)
+    elif isinstance(value, list):
+        for item in value:
+            _walk(item, found)
+    elif isinstance(value, str) and len(value.strip()) >= MIN_VALUE_CHARS:
+        found.append(value.strip())
+    elif isinstance(value, (int, float)) and not isinstance(value, bool) and len(str(value)) >= MIN_VALUE_CHARS:
+        found.append(str(value))
+
+
+def terms_of(text: str, expected: Optional[str] = None) -> list[Term]:
+    """The decisive content of `text`, most decisive kind first, each term once, without those `expected` holds
+    (what a failed expectation wanted is not the fault). Numbers of one digit and capitalised words that only
+    begin a sentence are left out: they are in any text."""
+    found = [*_numbers(text), *_quoted(text), *_names(text)]
+    seen: set[str] = set()
+    terms = []
+    for term in found:
+        key = normal(term.text)
+        if key in seen or (expected is not None and holds(expected, term.text)):
+            continue
+        seen.add(key)
+        terms.append(term)
+    return sorted(terms, key=lambda term: TERM_KINDS.index(term.kind))
+
+
+def _numbers(text: str) -> list[Term]:
+    numbers = (match.group().rstrip(",") for match in _NUMBER.finditer(text))
+    return [Term(number, "number") for number in numbers if sum(c.isdigit() for c in number) >= 2]
+
+
+def _quoted(text: str) -> list[Term]:
+    return [Term(next(group for group in match.groups() if group).strip(), "quoted")
+            for match in _QUOTED.finditer(text)]
+
+
+def _names(text: str) -> list[Term]:
+    names = []
+    for match in _NAME.finditer(text):
+        words = match.group().split()
+        while words and words[0].casefold() in _COMMON:  # "The Eiffel Tower" -> "Eiffel Tower"
+            words = words[1:]
+        starts = words == match.group().split() and _SENTENCE_START.search(text[:match.start()]) is not None
+        if not words or (len(words) == 1 and (starts or len(words[0]) < 2)):
+            continue
+        names.append(Term(" ".join(words), "name"))
+    return names
+
+
+def earliest(steps: Sequence[Step]) -> Optional[Step]:
+    """The step of `steps` that began first."""
+    return min(steps, key=lambda step: step.seq, default=None)

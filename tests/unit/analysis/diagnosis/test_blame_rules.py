@@ -1,0 +1,183 @@
+"""The blame's rules over hand-built steps (`blame.py`'s docstring states them): which step is decisive, which
+agent is responsible, the chain, and unknown when nothing points anywhere."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from namel3ss_debug.analysis.diagnosis.blame import blame_run, failure_of
+from namel3ss_debug.analysis.diagnosis.records import Evidence, Failure, Finding
+from namel3ss_debug.analysis.diagnosis.steps import NO_AGENT, RunClues, Step, ToolAsk
+from namel3ss_debug.analysis.refs import Ref
+
+RUN = "run-1"
+AGENTS = {"a1": "planner", "a2": "worker"}
+
+
+def step(seq: int, component: str, name: str, agent: str = NO_AGENT, **fields: Any) -> Step:
+    kind = {"llm": "llm_call", "tool": "tool_call", "agent": "agent_turn"}[component]
+    fields.setdefault("status", "completed")
+    return Step(seq, seq + 1, f"s{seq}", None, component, name, kind, f"{component}:{name}#{seq}", agent,
+                "2026-11-26T10:00:00Z", **fields)
+
+
+def run_of(steps: list[Step], **fields: Any) -> RunClues:
+    errors = [s for s in steps if s.status == "failed"]
+    return RunClues(RUN, 0, opening=steps[:64], recent=steps[-256:], errors=errors, errors_seen=len(errors),
+                    agents=dict(AGENTS), **fields)
+
+
+def keyerror(seq: int, agent: str = "a2", asked_by: int | None = None) -> Step:
+    return step(seq, "tool", "get_weather", agent, status="failed", arguments='{"city": "Paris, FR"}',
+                error_type="KeyError", error_message="'Paris, FR'", asked_by=asked_by)
+
+
+def asking(seq: int, agent: str = "a2") -> Step:
+    return step(seq, "llm", "chat", agent, asked=(ToolAsk("get_weather", '{"city": "Paris, FR"}', "call_1"),))
+
+
+def finding(kind: str, severity: str, seqs: list[int], **fields: Any) -> Finding:
+    evidence = [Evidence(Ref(RUN, seq, f"s{seq}", "llm", "chat", "llm_call"), "shown") for seq in seqs]
+    return Finding(kind, severity, fields.pop("confidence", "high"), f"{kind} title", f"{kind} why", "try",
+                   evidence, RUN, **fields)
+
+
+def failed_run(steps: list[Step]) -> RunClues:
+    return run_of(steps, status="failed", exit_code=1, end_error_type="KeyError", end_error_message="'Paris, FR'",
+                  end_seq=99)
+
+
+def test_a_value_another_agent_wrote_blames_that_agent() -> None:
+    steps = [step(0, "llm", "plan", "a1", text="Plan: look up the weather in Paris, FR and report it."),
+             asking(2), keyerror(4, asked_by=2)]
+    run = failed_run(steps)
+    failure = failure_of(run, [])
+    assert failure is not None and failure.source == "run" and "KeyError" in failure.what
+    blame = blame_run(run, failure, [])
+    assert (blame.agent, blame.step and blame.step.ref.seq, blame.confidence) == ("planner", 0, "high")
+    assert [(link.role, link.evidence.ref.seq) for link in blame.chain] == [
+        ("decisive", 0), ("propagated", 2), ("propagated", 4), ("failure", 99)]
+    assert "'Paris, FR'" in blame.chain[1].why and "KeyError" in blame.chain[2].why
+
+
+def test_a_value_no_other_agent_wrote_blames_the_model_that_passed_it() -> None:
+    steps = [step(0, "llm", "plan", "a1", text="Plan: ask the worker for the weather."), asking(2),
+             keyerror(4, asked_by=2)]
+    blame = blame_run(failed_run(steps), Failure(RUN, "run ended failed", "run", 99), [])
+    assert (blame.agent, blame.step and blame.step.ref.seq) == ("worker", 2)
+    assert [link.role for link in blame.chain] == ["decisive", "propagated", "failure"]
+
+
+def test_the_same_agents_earlier_words_do_not_move_the_blame_from_the_model_that_asked() -> None:
+    steps = [step(0, "llm", "chat", "a2", text="I will check Paris, FR."), asking(2), keyerror(4)]
+    blame = blame_run(failed_run(steps), Failure(RUN, "run ended failed", "run", 99), [])
+    assert blame.step is not None and blame.step.ref.seq == 2  # the previous LLM step of the tool's agent
+
+
+def test_the_users_words_blame_the_model_that_passed_them_on() -> None:
+    steps = [step(0, "agent", "user", text="What is the weather in Paris, FR?"), asking(2), keyerror(4, asked_by=2)]
+    blame = blame_run(failed_run(steps), Failure(RUN, "run ended failed", "run", 99), [])
+    assert (blame.agent, blame.step and blame.step.ref.seq) == ("worker", 2)
+    assert "user's message" in blame.chain[0].why
+
+
+def test_repeated_failures_begin_at_the_first() -> None:
+    steps = [asking(0), keyerror(2, asked_by=0), asking(4), keyerror(6, asked_by=4)]
+    blame = blame_run(failed_run(steps), Failure(RUN, "run ended failed", "run", 99), [])
+    assert blame.step is not None and blame.step.ref.seq == 0
+
+
+def test_a_tool_that_timed_out_is_decisive_itself() -> None:
+    steps = [asking(0), step(2, "tool", "get_weather", "a2", status="failed", arguments='{"city": "Paris"}',
+                             error_type="TimeoutError", error_message="read timed out", asked_by=0)]
+    run = run_of(steps, status="failed", end_error_type="TimeoutError", end_error_message="read timed out")
+    blame = blame_run(run, failure_of(run, []) or Failure(RUN, "", "run"), [])
+    assert (blame.step and blame.step.ref.seq, blame.confidence) == (2, "medium")
+
+
+def test_an_apology_after_a_handled_error_is_a_failure_and_blames_the_chain() -> None:
+    steps = [step(0, "llm", "plan", "a1", text="Weather for Paris, FR please"), asking(2), keyerror(4, asked_by=2),
+             step(6, "llm", "chat", "a2", text="Sorry, I could not get the weather.")]
+    run = run_of(steps, status="completed", final_text="Sorry, I could not get the weather.", final_seq=6)
+    apology = finding("apology_after_failure", "critical", [4, 6])
+    assert failure_of(run, []) is None
+    failure = failure_of(run, [apology])
+    assert failure is not None and (failure.source, failure.seq) == ("finding", 6)
+    blame = blame_run(run, failure, [apology])
+    assert (blame.agent, blame.step and blame.step.ref.seq) == ("planner", 0)
+    assert blame.chain[-1].evidence.ref.seq == 6 and blame.chain[-1].role == "failure"
+
+
+def test_a_recovered_error_is_not_blamed_and_nothing_else_points_anywhere() -> None:
+    steps = [asking(0), keyerror(2, asked_by=0), step(4, "tool", "get_weather", "a2", arguments='{"city": "Paris"}'),
+             step(6, "llm", "chat", "a2", text="it is raining")]
+    run = run_of(steps, status="completed", final_text="it is raining", final_seq=6)
+    blame = blame_run(run, Failure(RUN, "expect contains:sunny not met", "expect"), [])
+    assert (blame.agent, blame.step, blame.confidence) == (None, None, "low")
+    assert "1 error(s)" in blame.why and blame.chain == []
+
+
+def test_an_llm_failure_blames_where_the_prompt_began_to_grow() -> None:
+    steps = [step(0, "llm", "chat", "a2"), step(2, "llm", "chat", "a2"),
+             step(4, "llm", "chat", "a2", status="failed", error_type="BadRequestError",
+                  error_message="maximum context length is 8192 tokens")]
+    run = run_of(steps, status="failed", end_error_type="BadRequestError",
+                 end_error_message="maximum context length is 8192 tokens")
+    growth = finding("prompt_growth", "warning", [0, 2])
+    blame = blame_run(run, Failure(RUN, "run ended failed", "run", 9), [growth])
+    assert (blame.step and blame.step.ref.seq, blame.finding) == (0, "prompt_growth")
+    assert [link.evidence.ref.seq for link in blame.chain] == [0, 2, 4, 9]
+    alone = blame_run(run, Failure(RUN, "run ended failed", "run", 9), [])
+    assert (alone.step and alone.step.ref.seq, alone.finding) == (4, None)
+
+
+def test_with_no_error_the_earliest_finding_that_shows_a_cause_is_decisive() -> None:
+    steps = [step(n, "llm", "chat", "a2") for n in range(0, 10, 2)]
+    run = run_of(steps, status="completed", final_text="", final_seq=8)
+    loop = finding("call_loop", "warning", [2, 4, 6])
+    cache = finding("cacheable_calls", "info", [0, 2])
+    blame = blame_run(run, Failure(RUN, "check max_llm_calls: 5 > 3", "check"), [cache, loop])
+    assert (blame.step and blame.step.ref.seq, blame.finding, blame.confidence) == (2, "call_loop", "medium")
+
+
+def test_a_number_in_the_final_answer_blames_the_turn_that_introduced_it() -> None:
+    steps = [step(0, "agent", "human", text="How many people live in Lyon? Answer with the number."),
+             step(2, "agent", "Orchestrator", text="WebSurfer, find the population of Lyon."),
+             step(4, "agent", "WebSurfer", text="The page says Lyon has 522,969 inhabitants (2021)."),
+             step(6, "agent", "Orchestrator", text="Lyon has 522,969 inhabitants, per WebSurfer."),
+             step(8, "agent", "Orchestrator", text="FINAL ANSWER: 522,969")]
+    run = run_of(steps, status="completed", final_text="FINAL ANSWER: 522,969", final_seq=8)
+    failure = Failure(RUN, "expect equals:516092 not met (final answer 'FINAL ANSWER: 522,969')", "expect")
+    blame = blame_run(run, failure, [])
+    assert (blame.agent, blame.step and blame.step.ref.seq, blame.confidence) == ("WebSurfer", 4, "medium")
+    assert [(link.role, link.evidence.ref.seq) for link in blame.chain] == [
+        ("decisive", 4), ("propagated", 6), ("failure", 8)]
+
+
+def test_an_answer_whose_content_appears_nowhere_earlier_blames_the_final_step() -> None:
+    steps = [step(0, "agent", "human", text="How many moons has Mars?"),
+             step(2, "agent", "Solver", text="Let me think about the moons."),
+             step(4, "agent", "Checker", text="The answer is 14.")]
+    run = run_of(steps, final_text="The answer is 14.", final_seq=4)
+    blame = blame_run(run, Failure(RUN, "expect contains:2 not met", "expect"), [])
+    assert (blame.agent, blame.step and blame.step.ref.seq, blame.confidence) == ("Checker", 4, "low")
+
+
+def test_an_answer_with_only_the_users_terms_points_nowhere() -> None:
+    steps = [step(0, "agent", "human", text="Is Mars red?"), step(2, "agent", "Solver", text="yes, Mars is red")]
+    run = run_of(steps, final_text="yes, Mars is red", final_seq=2)
+    blame = blame_run(run, Failure(RUN, "expect contains:no not met", "expect"), [])
+    assert (blame.agent, blame.step) == (None, None)
+
+
+def test_a_check_is_not_traced_through_the_answer() -> None:
+    steps = [step(0, "agent", "Solver", text="The answer is 14.")]
+    run = run_of(steps, final_text="The answer is 14.", final_seq=0)
+    blame = blame_run(run, Failure(RUN, "check max_cost: $2 > $1", "check"), [])
+    assert blame.step is None and "check" in blame.why
+
+
+def test_a_completed_run_without_findings_did_not_fail() -> None:
+    run = run_of([step(0, "llm", "chat", text="fine")], status="completed", exit_code=0)
+    assert failure_of(run, [finding("call_loop", "warning", [0])]) is None
+    assert failure_of(run_of([], status="completed", exit_code=2), []) is not None

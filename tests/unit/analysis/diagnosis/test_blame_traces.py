@@ -1,0 +1,218 @@
+"""The blame through real traces, read by the one pass (`analyze` with the findings section, its clues blamed again
+with a failure judged outside the run as `diagnose` does): a decorated two-agent app, an OTLP/JSON file from
+another tool, a conversation of agent turns with no error recorded, and a run where nothing points anywhere."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+from namel3ss_debug import trace_agent_execution, trace_llm_call, trace_tool_call
+from namel3ss_debug.analysis.analyze import analyze
+from namel3ss_debug.analysis.diagnosis.blame import failure_of
+from namel3ss_debug.analysis.diagnosis.clues import Clues
+from namel3ss_debug.analysis.diagnosis.diagnose import rediagnose
+from namel3ss_debug.analysis.diagnosis.records import Blame, Failure
+from namel3ss_debug.store.problems import ReadProblems
+from namel3ss_debug.store.reader import TraceReader
+from namel3ss_debug.store.sources import resolve_sources
+from namel3ss_debug.testing.capture import capture_events
+from namel3ss_debug.tracer.api import get_tracer
+from tracefactory import TraceBuilder
+
+STATIONS = {"Paris": "light rain, 14 C"}
+APOLOGY = "I'm sorry, I could not get the weather right now."
+
+
+def clues_of(path: Path) -> Clues:
+    """The clues the one pass keeps of the trace at `path` (any format the reader takes)."""
+    reader = TraceReader(ReadProblems())
+    kept: list[Clues] = []
+    sources = resolve_sources([str(path)])
+    analyze([(source, reader.records(source)) for source in sources], sections=["overview", "findings"],
+            keep_clues=kept.append)
+    return kept[0]
+
+
+def blames(path: Path, failures: Callable[[Clues], Sequence[Failure]] = lambda clues: ()) -> list[Blame]:
+    clues = clues_of(path)
+    return rediagnose(clues, failures(clues)).blames
+
+
+def expect_failure(clues: Clues, rule: str) -> list[Failure]:
+    """What `diagnose --expect RULE` hands the blame for each run: `ops/diagnose.py`'s failure."""
+    return [Failure(run.run_id, f"expect {rule} not met (final answer {run.final_text!r})", "expect", run.final_seq)
+            for run in clues.runs]
+
+
+# -- a decorated two-agent app ------------------------------------------------------------------------------
+@trace_tool_call
+def get_weather(city: str) -> str:
+    return STATIONS[city]
+
+
+@trace_llm_call(name="planner_llm")
+def planner_llm(question: str, plan: str) -> dict[str, Any]:
+    return {"text": plan}
+
+
+@trace_llm_call(name="worker_llm")
+def worker_llm(messages: list[dict[str, str]], city: str | None) -> dict[str, Any]:
+    if city is None:
+        return {"text": APOLOGY}
+    return {"text": None, "tool_calls": [{"id": "call_1", "name": "get_weather",
+                                          "arguments": json.dumps({"city": city})}]}
+
+
+@trace_agent_execution(name="planner")
+def planner(question: str, plan: str) -> str:
+    return planner_llm(question, plan)["text"]
+
+
+@trace_agent_execution(name="worker")
+def worker(task: str, city: str, crash: bool) -> str:
+    messages = [{"role": "user", "content": task}]
+    worker_llm(messages, city)
+    try:
+        return get_weather(city)
+    except KeyError as exc:
+        if crash:
+            raise
+        messages.append({"role": "tool", "content": f"error: {exc!r}"})
+        return worker_llm(messages, None)["text"]
+
+
+def traced_app(path: Path, question: str, plan: str, city: str, crash: bool) -> Path:
+    """The app run traced into `path`; an error that escapes it ends the run failed, as `trace` ends it."""
+    with capture_events() as run:
+        tracer = get_tracer()
+        try:
+            worker(planner(question, plan), city, crash)
+        except KeyError as exc:
+            tracer.record_error(exc, unhandled=True)
+            tracer.end_run("failed", exit_code=1, error=exc)
+    path.write_bytes(b"".join(json.dumps(event).encode() + b"\n" for event in run.events))
+    return path
+
+
+def test_a_city_the_planner_wrote_blames_the_planners_step(tmp_path: Path) -> None:
+    path = traced_app(tmp_path / "planned.jsonl", "What's the weather in Paris, France?",
+                      "Plan: look up the weather for the city 'Paris, FR', then answer in one line.", "Paris, FR",
+                      crash=False)
+    [blame] = blames(path, lambda clues: expect_failure(clues, "contains:rain"))
+    assert (blame.agent, blame.step and blame.step.address, blame.confidence) == ("planner", "llm:planner_llm#1",
+                                                                                  "high")
+    roles = [(link.role, link.evidence.address) for link in blame.chain]
+    assert roles[:3] == [("decisive", "llm:planner_llm#1"), ("propagated", "llm:worker_llm#1"),
+                         ("propagated", "tool:get_weather#1")]
+    assert roles[-1][0] == "failure" and "KeyError" in blame.chain[2].why and "'Paris, FR'" in blame.chain[1].why
+
+
+def test_a_city_the_user_wrote_blames_the_model_that_passed_it_and_the_run_failed(tmp_path: Path) -> None:
+    path = traced_app(tmp_path / "user.jsonl", "What's the weather in Paris, FR?",
+                      "Plan: ask the worker for the weather in the user's city.", "Paris, FR", crash=True)
+    clues = clues_of(path)
+    [run] = clues.runs
+    failure = failure_of(run, [])
+    assert failure is not None and failure.source == "run" and "KeyError" in failure.what
+    [blame] = rediagnose(clues, ()).blames
+    assert (blame.agent, blame.step and blame.step.address) == ("worker", "llm:worker_llm#1")
+    assert [link.role for link in blame.chain] == ["decisive", "propagated", "failure"]
+    assert blame.chain[-1].evidence.ref.kind == "run"
+
+
+# -- OTLP/JSON from another tool ----------------------------------------------------------------------------
+NANOS = 1_700_000_000_000_000_000
+
+
+def otlp_span(span_id: str, parent: str | None, name: str, ms: tuple[int, int], attributes: dict[str, str],
+              error: str | None = None) -> dict[str, Any]:
+    """One span as an OpenTelemetry SDK's OTLP/JSON encoder writes it, from `ms[0]` to `ms[1]`."""
+    span: dict[str, Any] = {
+        "traceId": "5b8efff798038103d269b633813fc60c", "spanId": span_id, "name": name,
+        "startTimeUnixNano": str(NANOS + ms[0] * 1_000_000), "endTimeUnixNano": str(NANOS + ms[1] * 1_000_000),
+        "attributes": [{"key": key, "value": {"stringValue": value}} for key, value in attributes.items()]}
+    if parent is not None:
+        span["parentSpanId"] = parent
+    if error is not None:
+        span["status"] = {"code": "STATUS_CODE_ERROR", "message": error}
+        span["events"] = [{"name": "exception", "timeUnixNano": span["endTimeUnixNano"], "attributes": [
+            {"key": "exception.type", "value": {"stringValue": "KeyError"}},
+            {"key": "exception.message", "value": {"stringValue": error}}]}]
+    return span
+
+
+def llm_span(span_id: str, parent: str, ms: tuple[int, int], said: dict[str, str]) -> dict[str, Any]:
+    """An OpenInference LLM span (openinference-instrumentation-openai's attributes) whose answer is `said`:
+    `content`, or a tool call (`name`, `arguments`)."""
+    out = "llm.output_messages.0.message."
+    answer = {f"{out}role": "assistant"}
+    if "content" in said:
+        answer[f"{out}content"] = said["content"]
+    else:
+        call = f"{out}tool_calls.0.tool_call."
+        answer.update({f"{call}id": "call_1", f"{call}function.name": said["name"],
+                       f"{call}function.arguments": said["arguments"]})
+    return otlp_span(span_id, parent, "ChatCompletion", ms, {
+        "openinference.span.kind": "LLM", "llm.model_name": "gpt-4o-mini",
+        "llm.input_messages.0.message.role": "user",
+        "llm.input_messages.0.message.content": "What's the weather where I am going?", **answer})
+
+
+def test_an_openinference_trace_blames_the_planner_agent_that_wrote_the_value(tmp_path: Path) -> None:
+    root, planner_id, worker_id = "00000000000000a1", "00000000000000b1", "00000000000000c1"
+    spans = [
+        otlp_span(root, None, "app", (0, 50), {"openinference.span.kind": "CHAIN"}),
+        otlp_span(planner_id, root, "planner", (1, 9), {"openinference.span.kind": "AGENT", "agent.name": "planner"}),
+        llm_span("00000000000000b2", planner_id, (2, 8), {"content": "Look up the weather in Paris, FR."}),
+        otlp_span(worker_id, root, "worker", (10, 45), {"openinference.span.kind": "AGENT", "agent.name": "worker"}),
+        llm_span("00000000000000c2", worker_id, (11, 19),
+                 {"name": "get_weather", "arguments": json.dumps({"city": "Paris, FR"})}),
+        otlp_span("00000000000000c3", worker_id, "get_weather", (20, 25), {
+            "openinference.span.kind": "TOOL", "tool.name": "get_weather", "tool_call.id": "call_1",
+            "input.value": json.dumps({"city": "Paris, FR"})}, error="'Paris, FR'"),
+        llm_span("00000000000000c4", worker_id, (30, 40), {"content": APOLOGY}),
+    ]
+    path = tmp_path / "run.otlp.json"
+    path.write_text(json.dumps({"resourceSpans": [{"scopeSpans": [{"spans": spans}]}]}))
+    [blame] = blames(path, lambda clues: expect_failure(clues, "contains:rain"))
+    assert (blame.agent, blame.step and blame.step.ref.span_id) == ("planner", "00000000000000b2")
+    assert [link.evidence.agent for link in blame.chain[:3]] == ["planner", "worker", "worker"]
+    assert blame.chain[2].evidence.ref.span_id == "00000000000000c3" and blame.confidence == "high"
+
+
+# -- a conversation of agent turns, no error recorded --------------------------------------------------------
+def conversation(path: Path, turns: list[tuple[str, str]]) -> Path:
+    trace = TraceBuilder()
+    trace.run_start()
+    for agent, said in turns:
+        turn = trace.start("agent", agent, kind="agent_turn")
+        trace.end(turn, 5, outputs={"output": said})
+    trace.run_end()
+    return trace.write(path)
+
+
+def test_a_conversations_wrong_number_blames_the_turn_that_introduced_it(tmp_path: Path) -> None:
+    path = conversation(tmp_path / "turns.jsonl", [
+        ("human", "How many people live in Lyon? Answer with the number."),
+        ("Orchestrator", "WebSurfer, please find the population of Lyon."),
+        ("WebSurfer", "The city page says Lyon has 522,969 inhabitants (2021 census)."),
+        ("Orchestrator", "Thanks. Lyon has 522,969 inhabitants."),
+        ("Orchestrator", "FINAL ANSWER: 522,969")])
+    [blame] = blames(path, lambda clues: expect_failure(clues, "equals:516092"))
+    assert (blame.agent, blame.step and blame.step.address, blame.confidence) == ("WebSurfer", "agent:WebSurfer#1",
+                                                                                  "medium")
+    assert [link.role for link in blame.chain] == ["decisive", "propagated", "failure"]
+
+
+def test_a_run_whose_answer_names_nothing_is_blamed_on_no_one(tmp_path: Path) -> None:
+    path = conversation(tmp_path / "vague.jsonl", [("human", "Is it cold?"), ("Solver", "it is, yes")])
+    [blame] = blames(path, lambda clues: expect_failure(clues, "contains:no"))
+    assert (blame.agent, blame.step, blame.confidence, blame.chain) == (None, None, "low", [])
+    assert "no error recorded" in blame.why
+
+
+def test_a_run_that_did_not_fail_is_not_blamed(tmp_path: Path) -> None:
+    path = conversation(tmp_path / "fine.jsonl", [("Solver", "The answer is 42.")])
+    assert blames(path) == []
