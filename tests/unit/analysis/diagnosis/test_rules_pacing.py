@@ -1,15 +1,22 @@
-"""The pacing rules over hand-built steps (`rules/pacing.py`'s docstring states them): retries without back-off,
-rate-limit errors in bursts, and the healthy cases that do not fire."""
+"""The pacing rules (`rules/pacing.py`'s docstring states them) over hand-built steps, then through traces read by
+the one pass: retries without back-off, rate-limit errors in bursts, and the healthy cases that do not fire."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 from typing import Any
 
+from namel3ss_debug.analysis.analyze import analyze
+from namel3ss_debug.analysis.diagnosis.records import Finding
 from namel3ss_debug.analysis.diagnosis.rules import Judging, RunFigures
 from namel3ss_debug.analysis.diagnosis.rules.pacing import rate_limit_burst, retry_without_backoff
 from namel3ss_debug.analysis.diagnosis.steps import AgentSteps, RunClues, Step
 from namel3ss_debug.analysis.diagnosis.thresholds import Thresholds
+from namel3ss_debug.store.problems import ReadProblems
+from namel3ss_debug.store.reader import TraceReader
+from namel3ss_debug.store.sources import resolve_sources
+from tracefactory import TraceBuilder
 
 RUN = "run-1"
 START = datetime(2026, 11, 26, 10, 0, tzinfo=timezone.utc)
@@ -154,3 +161,60 @@ def test_one_error_on_its_way_out_and_its_report_count_once() -> None:
 def test_other_errors_in_a_burst_are_not_rate_limits() -> None:
     errors = [failed(seq, seq * 10) for seq in range(5)]
     assert burst(clues(errors=errors, errors_seen=5)) == []
+
+
+# -- through a trace read by the one pass (`analyze` with the findings section) --------------------------------------
+def found(path: Path, kind: str) -> list[Finding]:
+    sources = resolve_sources([str(path)])
+    reader = TraceReader(ReadProblems())
+    report = analyze([(source, reader.records(source)) for source in sources], sections=["overview", "findings"])
+    assert report.findings is not None
+    return [finding for finding in report.findings.findings if finding.kind == kind]
+
+
+RESET = {"type": "ConnectionError", "message": "connection reset by peer"}
+
+
+def fetching(path: Path, pause_ms: float) -> Path:
+    """An agent whose fetch fails twice and is retried `pause_ms` after each failure, the third time succeeding."""
+    trace = TraceBuilder()
+    trace.run_start()
+    agent_span = trace.start("agent", "fetcher", kind="agent_execution")
+    for attempt in range(3):
+        if attempt:
+            trace.advance(pause_ms)
+        trace.span("tool", "fetch", 50, agent_span, inputs={"url": "https://example.com/a"},
+                   status="completed" if attempt == 2 else "failed", error=None if attempt == 2 else RESET,
+                   outputs={"return": "<html>"} if attempt == 2 else None)
+    trace.end(agent_span, 150 + 2 * pause_ms, advance=False)
+    trace.run_end()
+    return trace.write(path)
+
+
+def test_a_traced_fetch_retried_at_once_is_found_and_one_retried_after_a_pause_is_not(tmp_path: Path) -> None:
+    [finding] = found(fetching(tmp_path / "quick.jsonl", 2), "retry_without_backoff")
+    assert finding.agent == "fetcher" and finding.severity == "warning"
+    assert [item.address for item in finding.evidence] == ["tool:fetch#1", "tool:fetch#2", "tool:fetch#3"]
+    assert abs(finding.figures["max_gap_ms"] - 2) < 1e-3
+    assert found(fetching(tmp_path / "paced.jsonl", 800), "retry_without_backoff") == []
+
+
+def rate_limited(path: Path, apart_ms: float) -> Path:
+    """Three LLM calls refused with 429 `apart_ms` after one another, then one answered."""
+    trace = TraceBuilder()
+    trace.run_start()
+    for _ in range(3):
+        trace.span("llm", "chat", 100, inputs={"messages": [{"role": "user", "content": "hi"}]}, status="failed",
+                   error={"type": "RateLimitError", "message": "Error code: 429 - Rate limit reached"})
+        trace.advance(apart_ms)
+    trace.span("llm", "chat", 300, inputs={"messages": [{"role": "user", "content": "hi"}]},
+               outputs={"text": "hello"})
+    trace.run_end()
+    return trace.write(path)
+
+
+def test_traced_rate_limit_errors_in_a_burst_are_found_and_spread_ones_are_not(tmp_path: Path) -> None:
+    [finding] = found(rate_limited(tmp_path / "burst.jsonl", 400), "rate_limit_burst")
+    assert [item.address for item in finding.evidence] == ["llm:chat#1", "llm:chat#2", "llm:chat#3"]
+    assert finding.figures["count"] == 3 and finding.severity == "warning"
+    assert found(rate_limited(tmp_path / "spread.jsonl", 6000), "rate_limit_burst") == []

@@ -1,10 +1,15 @@
-"""The savings rules over hand-built steps (`rules/savings.py`'s docstring states them): calls that could have run
-at once, calls a cache would have answered, and the healthy cases that do not fire."""
+"""The savings rules (`rules/savings.py`'s docstring states them) over hand-built steps, then through traces read by
+the one pass: calls that could have run at once, calls a cache would have answered, and the healthy cases that do
+not fire."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
+from namel3ss_debug import trace_llm_call
+from namel3ss_debug.analysis.analyze import analyze
 from namel3ss_debug.analysis.diagnosis.records import Finding
 from namel3ss_debug.analysis.diagnosis.rules import Judging, RunFigures
 from namel3ss_debug.analysis.diagnosis.rules.savings import cacheable_calls, parallelizable_calls
@@ -12,6 +17,11 @@ from namel3ss_debug.analysis.diagnosis.steps import TEXT_CHARS, AgentSteps, RunC
 from namel3ss_debug.analysis.diagnosis.thresholds import Thresholds
 from namel3ss_debug.analysis.refs import Ref
 from namel3ss_debug.analysis.report import Loop, RepeatedCall
+from namel3ss_debug.store.problems import ReadProblems
+from namel3ss_debug.store.reader import TraceReader
+from namel3ss_debug.store.sources import resolve_sources
+from namel3ss_debug.testing.capture import capture_events
+from tracefactory import TraceBuilder
 
 RUN = "run-1"
 
@@ -174,3 +184,64 @@ def test_a_looping_call_is_the_loops_finding() -> None:
     loop = Loop("researcher", Ref(RUN, 0, "a1", "agent", "researcher", "agent_execution"), ["llm:summarize"], 3, 0)
     assert cached(repeated(), RunFigures(RUN, loops=(loop,))) == []
     assert len(cached(repeated(calls=2), RunFigures(RUN, loops=(loop,)))) == 1
+
+
+# -- through traces read by the one pass (`analyze` with the findings section) ---------------------------------------
+def found(path: Path, kind: str) -> list[Finding]:
+    sources = resolve_sources([str(path)])
+    reader = TraceReader(ReadProblems())
+    report = analyze([(source, reader.records(source)) for source in sources], sections=["overview", "findings"])
+    assert report.findings is not None
+    return [finding for finding in report.findings.findings if finding.kind == kind]
+
+
+def asked_at_once(path: Path, overlap: bool) -> Path:
+    """An agent whose model asks for the weather in two cities in one answer; the tools run one after another, or
+    (`overlap`) the second starts before the first ends."""
+    trace = TraceBuilder()
+    trace.run_start()
+    agent_span = trace.start("agent", "forecaster", kind="agent_execution")
+    calls = [{"id": f"call_{city}", "name": "weather", "arguments": json.dumps({"city": city})}
+             for city in ("Paris", "Lyon")]
+    trace.span("llm", "chat", 400, agent_span, inputs={"messages": [{"role": "user", "content": "Paris and Lyon?"}]},
+               outputs={"text": None, "tool_calls": calls, "finish_reason": "tool_calls"})
+    first = trace.start("tool", "weather", agent_span, inputs={"city": "Paris"})
+    if overlap:
+        second = trace.start("tool", "weather", agent_span, inputs={"city": "Lyon"})
+        trace.end(first, 700, outputs={"return": "rain"}, attrs={"tool_call_id": "call_Paris"})
+        trace.end(second, 700, advance=False, outputs={"return": "sun"}, attrs={"tool_call_id": "call_Lyon"})
+    else:
+        trace.end(first, 700, outputs={"return": "rain"}, attrs={"tool_call_id": "call_Paris"})
+        trace.span("tool", "weather", 700, agent_span, inputs={"city": "Lyon"}, outputs={"return": "sun"},
+                   attrs={"tool_call_id": "call_Lyon"})
+    trace.end(agent_span, 1800, advance=False)
+    trace.run_end()
+    return trace.write(path)
+
+
+def test_a_traced_answers_tools_run_one_after_another_are_found_and_overlapping_ones_are_not(tmp_path: Path) -> None:
+    [finding] = found(asked_at_once(tmp_path / "serial.jsonl", overlap=False), "parallelizable_calls")
+    assert (finding.agent, finding.confidence, finding.figures["saved_ms"]) == ("forecaster", "high", 700.0)
+    assert [item.address for item in finding.evidence] == ["llm:chat#1", "tool:weather#1", "tool:weather#2"]
+    assert found(asked_at_once(tmp_path / "overlap.jsonl", overlap=True), "parallelizable_calls") == []
+
+
+@trace_llm_call(name="summarize", model="test-model")
+def summarize(text: str, answer: str) -> dict[str, Any]:
+    return {"text": answer, "usage": {"input_tokens": 1000, "output_tokens": 50}}
+
+
+def summaries(path: Path, answers: list[str]) -> Path:
+    """A decorated app asking for the same summary once per answer given, priced by `price_overrides`."""
+    with capture_events(price_overrides={"test-model": {"input": 2.0, "output": 8.0}}) as run:
+        for answer in answers:
+            summarize("the same long document", answer)
+    path.write_bytes(b"".join(json.dumps(event).encode() + b"\n" for event in run.events))
+    return path
+
+
+def test_a_decorated_apps_repeated_call_is_found_with_its_cost_and_differing_answers_are_not(tmp_path: Path) -> None:
+    [finding] = found(summaries(tmp_path / "same.jsonl", ["short"] * 3), "cacheable_calls")
+    assert finding.figures["calls"] == 3 and abs(finding.figures["cost_usd"] - 2 * 0.0024) < 1e-9
+    assert [item.address for item in finding.evidence] == ["llm:summarize#1", "llm:summarize#2"]
+    assert found(summaries(tmp_path / "differ.jsonl", ["short", "brief", "terse"]), "cacheable_calls") == []
