@@ -1,8 +1,197 @@
-"""Rules of the family `loops` (being written: see rules/__init__.py)."""
+"""Rules of the family `loops`: an agent that makes the same call again and again, and agents that hand a
+conversation back and forth, with nothing new learnt in between. Both are `warning` (a fault to fix: the turns are
+spent for nothing, and a turn limit usually ends such a run, which `turn_limit` then says).
+
+An answer's identity, which "the same answer" compares: a tool call's outputs (`Step.outputs_key`, the hash of
+their JSON) and error type; an LLM call's text and the tool calls it asked for (names and arguments, not the call
+ids, which differ every time).
+
+`call_loop` (agent rule): in one agent execution, `thresholds.loop_repeats` (`diagnose_loop_repeats`, default 3)
+or more calls of one LLM or tool operation with the same inputs (`Step.inputs_key`, the fingerprint the report's
+repeated calls count by) that all completed with the same answer, and no new information between the first and
+the last of them: every tool call the agent made in between repeats a call (inputs and answer) the agent made
+before it. The report's `patterns.loops` sees only back-to-back cycles; a model's loop has its own LLM calls, each
+with a longer history, between the repeats, so the rule groups the agent's calls by their inputs instead. Calls
+that failed are `tool_failing_repeatedly`'s.
+
+`handoff_loop` (run rule): `thresholds.handoff_cycles` (`diagnose_handoff_cycles`, default 3) or more round trips
+A->B->A between the same two agents, in a row of the run's handoffs (`RunClues.handoffs`), and after the first round
+trip no tool result and no LLM answer text that was not already seen in the row (the steps between the row's first
+and last handoff, `RunClues.recent`). When the recent steps do not reach back to the row's first handoff, nothing is
+said (the steps in between are not known).
+"""
 
 from __future__ import annotations
 
-from . import AgentRule, RunRule
+from typing import Hashable, Iterable, Optional, Sequence
 
-AGENT_RULES: list[AgentRule] = []
-RUN_RULES: list[RunRule] = []
+from . import AgentRule, Judging, RunFigures, RunRule
+from ..records import Evidence, Finding
+from ..steps import AgentSteps, RunClues, Step
+from ..thresholds import SETTINGS
+from .evidence import capped, evidence, ms
+
+CALLS = frozenset({"llm", "tool"})
+
+
+def answer_of(step: Step) -> Hashable:
+    """What a call answered, comparable across calls: a tool's outputs and error, an LLM's text and tool asks."""
+    if step.component == "llm":
+        return step.text, tuple((ask.name, ask.arguments) for ask in step.asked)
+    return step.outputs_key, step.error_type
+
+
+# -- call_loop ---------------------------------------------------------------------------------------------------
+def call_loop(agent: AgentSteps, run: RunClues, judging: Judging) -> Iterable[Finding]:
+    """The same call (same inputs, same answer) `loop_repeats` times in one agent, with nothing new in between."""
+    repeats = judging.thresholds.loop_repeats
+    for group in _groups(agent.steps).values():
+        if len(group) >= repeats and len({answer_of(step) for step in group}) == 1 \
+                and not _news_between(agent.steps, group[0], group[-1]):
+            yield _call_loop(group, agent, run, repeats)
+
+
+def _groups(steps: Sequence[Step]) -> dict[int, list[Step]]:
+    """The agent's completed LLM and tool calls with inputs, by their inputs' fingerprint, in seq order."""
+    groups: dict[int, list[Step]] = {}
+    for step in steps:
+        if step.component in CALLS and step.inputs_key is not None and step.status == "completed":
+            groups.setdefault(step.inputs_key, []).append(step)
+    return groups
+
+
+def _news_between(steps: Sequence[Step], first: Step, last: Step) -> bool:
+    """Whether a tool call between `first` and `last` brought something the agent had not had before."""
+    seen: set[tuple[Optional[int], Hashable]] = set()
+    for step in steps:
+        if step.component != "tool" or step.seq >= last.seq:
+            continue
+        fact = (step.inputs_key, answer_of(step))
+        if first.seq < step.seq and fact not in seen:
+            return True
+        seen.add(fact)
+    return False
+
+
+def _call_loop(group: list[Step], agent: AgentSteps, run: RunClues, repeats: int) -> Finding:
+    first, count = group[0], len(group)
+    wasted = sum(step.duration_ms or 0.0 for step in group[1:])
+    name = f"{first.component}:{first.name}"
+    said = _said(first)
+    why = (f"call_loop: {name} ran {count} times in agent {agent.name or '(none)'} with the same inputs and "
+           f"the same answer each time (threshold {repeats}, diagnose_loop_repeats), and no call in between "
+           f"brought anything new; the repeats took {ms(wasted)}")
+    suggestion = (f"break the loop at {group[1].address}: make {first.name} tell the model when it has nothing "
+                  f"new (a result such as 'no more results for these arguments; change them or answer'), have "
+                  f"the agent stop or change its input after a repeated {said}, "
+                  f"and cap the agent's turns (openai-agents `max_turns`, LangGraph `recursion_limit`, "
+                  f"smolagents `max_steps`)")
+    notes = [evidence(step, run, f"same inputs, same {said} ({index + 1} of {count})")
+             for index, step in enumerate(group)]
+    return Finding("call_loop", "warning", "high",
+                   f"{name} called {count} times with the same inputs and the same {said}", why, suggestion,
+                   capped(notes), run.run_id, agent=agent.name, setting=SETTINGS["loop_repeats"],
+                   figures={"count": float(count), "repeat_ms": wasted})
+
+
+def _said(step: Step) -> str:
+    return "answer" if step.component == "llm" else "result"
+
+
+# -- handoff_loop ------------------------------------------------------------------------------------------------
+def handoff_loop(run: RunClues, figures: RunFigures, judging: Judging) -> Iterable[Finding]:
+    """Round trips A->B->A between two agents, `handoff_cycles` or more in a row, with nothing new learnt."""
+    cycles = judging.thresholds.handoff_cycles
+    for row in _rows(run.handoffs):
+        trips = len(row) // 2
+        if trips >= cycles and _known(run, row[0][0]) and not _progress(run, row):
+            yield _handoff_loop(row, trips, run, cycles)
+
+
+def _rows(handoffs: Sequence[tuple[int, str, str]]) -> list[list[tuple[int, str, str]]]:
+    """Maximal rows of handoffs in which each one hands back to the agent the one before came from."""
+    rows: list[list[tuple[int, str, str]]] = []
+    for handoff in sorted(handoffs):
+        row = rows[-1] if rows else None
+        if row is not None and handoff[1] == row[-1][2] and handoff[2] == row[-1][1]:
+            row.append(handoff)
+        else:
+            rows.append([handoff])
+    return [row for row in rows if len(row) >= 2]
+
+
+def _known(run: RunClues, start: int) -> bool:
+    """Whether every step after `start` is kept: the recent steps reach back to it, or the opening and the recent
+    steps overlap (a short run, all of whose steps are kept)."""
+    if not run.recent:
+        return False
+    return run.recent[0].seq <= start or (bool(run.opening) and run.opening[-1].seq >= run.recent[0].seq)
+
+
+def _progress(run: RunClues, row: list[tuple[int, str, str]]) -> bool:
+    """Whether, after the row's first round trip, a tool result or an LLM answer text was new to the row."""
+    start, trip_end, end = row[0][0], row[min(2, len(row) - 1)][0], row[-1][0]
+    seen: set[Hashable] = set()
+    for step in _steps_between(run, start, end):
+        fact = _fact(step)
+        if fact is None:
+            continue
+        if step.seq > trip_end and fact not in seen:
+            return True
+        seen.add(fact)
+    return False
+
+
+def _steps_between(run: RunClues, start: int, end: int) -> list[Step]:
+    kept = {step.seq: step for step in (*run.opening, *run.recent) if start < step.seq < end}
+    return [kept[seq] for seq in sorted(kept)]
+
+
+def _fact(step: Step) -> Optional[Hashable]:
+    """What a step told the agents: a tool's result (by its inputs and answer), an LLM answer's text."""
+    if step.component == "tool":
+        return "tool", step.name, step.inputs_key, answer_of(step)
+    if step.component == "llm" and step.text and step.text.strip():
+        return "llm", step.text.strip()
+    return None
+
+
+def _handoff_loop(row: list[tuple[int, str, str]], trips: int, run: RunClues, cycles: int) -> Finding:
+    first, second = row[0][1], row[0][2]
+    why = (f"handoff_loop: {first} and {second} handed the conversation to each other {len(row)} times in a row "
+           f"({trips} round trips; threshold {cycles}, diagnose_handoff_cycles) and after the first round trip "
+           f"no tool result or answer was new")
+    suggestion = (f"give one of {first} and {second} the authority to answer: remove the handoff back to {first} "
+                  f"from {second}'s handoffs, or say in each handoff's description when not to use it (the "
+                  f"request has not changed since the last handoff), and cap the run's turns (openai-agents "
+                  f"`max_turns`)")
+    return Finding("handoff_loop", "warning", "high",
+                   f"{first} and {second} handed off to each other {trips} times with no progress", why, suggestion,
+                   capped(_handoff_evidence(row, run)), run.run_id, agent=first,
+                   setting=SETTINGS["handoff_cycles"],
+                   figures={"handoffs": float(len(row)), "round_trips": float(trips)})
+
+
+def _handoff_evidence(row: list[tuple[int, str, str]], run: RunClues) -> list[Evidence]:
+    """For each handoff, the LLM call that decided it: the last one before it in the run's kept steps."""
+    steps = sorted({step.seq: step for step in (*run.opening, *run.recent)}.items())
+    found: list[Evidence] = []
+    for seq, source, target in row:
+        asker = _last_llm_before(steps, seq)
+        if asker is not None:
+            found.append(evidence(asker, run, f"{source} handed off to {target} (handoff at seq {seq})"))
+    return list({item.ref.seq: item for item in found}.values())
+
+
+def _last_llm_before(steps: list[tuple[int, Step]], seq: int) -> Optional[Step]:
+    chosen = None
+    for at, step in steps:
+        if at >= seq:
+            break
+        if step.component == "llm":
+            chosen = step
+    return chosen
+
+
+AGENT_RULES: list[AgentRule] = [call_loop]
+RUN_RULES: list[RunRule] = [handoff_loop]

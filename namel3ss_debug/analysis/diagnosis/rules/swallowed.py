@@ -1,8 +1,141 @@
-"""Rules of the family `swallowed` (being written: see rules/__init__.py)."""
+"""Rules of the family `swallowed`: a failure the run did not recover from, yet reports success or answers with an
+apology.
+
+A failure is a tool or LLM call that failed, or an error event of the `tool` or `llm` component
+(`RunClues.errors`). It is **recovered** when a later call of the same operation (component and name) completed:
+a retry that succeeded, or the model calling the tool again with other arguments. Whether a later call completed
+is read from the run's kept steps (`RunClues.opening` and `recent`); a failure older than the recent steps, in a
+run whose opening and recent steps do not meet, cannot be judged and is passed over.
+
+`swallowed_error` (run rule): the run ended `completed` (and its exit code, when recorded, is 0) while a failure
+of it was not recovered. `warning`, confidence medium (the final answer may still be right; nothing redid the
+failed work). One finding per failed operation.
+
+`apology_after_failure` (run rule): the run's final answer (`RunClues.final_text`) is a refusal or an apology
+(`APOLOGIES`, English, matched lower-cased with typographic apostrophes made plain) and a failure before it was not
+recovered: the run gave up. `critical`; confidence high when the answer opens with the apology (in its first
+`OPENING_CHARS` characters), else medium.
+"""
 
 from __future__ import annotations
 
-from . import AgentRule, RunRule
+from typing import Iterable, Optional
+
+from . import AgentRule, Judging, RunFigures, RunRule
+from ..records import Finding
+from ..steps import RunClues, Step
+from .evidence import agent_name, capped, evidence
+
+FAILING = frozenset({"tool", "llm"})
+OPENING_CHARS = 80
+# the phrases of a model giving up: apologies, "unable to", and refusals
+APOLOGIES = ("i'm sorry", "i am sorry", "i apologize", "i apologise", "my apologies", "unable to", "not able to",
+             "wasn't able to", "i couldn't", "i could not", "i can't help", "i cannot help", "i can't assist",
+             "i cannot assist")
+
+
+def apology_in(text: Optional[str]) -> Optional[int]:
+    """Where the first apology or refusal phrase of `text` begins; None when it has none.
+
+    >>> apology_in("I'm sorry, I couldn't get the weather for Paris, FR.")
+    0
+    """
+    if not text:
+        return None
+    plain = text.lower().replace("\u2019", "'")
+    found = [at for at in (plain.find(phrase) for phrase in APOLOGIES) if at >= 0]
+    return min(found) if found else None
+
+
+def unrecovered(run: RunClues, before: Optional[int] = None) -> list[Step]:
+    """The run's failed tool and LLM calls (and error events) that no later call of their operation recovered,
+    before seq `before` when given; those that cannot be judged (older than the kept steps) are left out."""
+    kept = {step.seq: step for step in (*run.opening, *run.recent)}
+    since = _kept_since(run)
+    return [step for step in run.errors
+            if step.component in FAILING and (before is None or step.seq < before)
+            and step.seq >= since and not _recovered(step, kept.values())]
+
+
+def _kept_since(run: RunClues) -> int:
+    """The seq from which every later step is kept: the opening's and the recent steps' meeting, else the recent's
+    first."""
+    if not run.recent:
+        return 0
+    if run.opening and run.opening[-1].seq >= run.recent[0].seq:
+        return 0
+    return run.recent[0].seq
+
+
+def _recovered(failed: Step, kept: Iterable[Step]) -> bool:
+    return any(step.seq > failed.seq and step.component == failed.component and step.name == failed.name
+               and step.status == "completed" for step in kept)
+
+
+def _by_operation(failures: list[Step]) -> dict[tuple[str, str], list[Step]]:
+    grouped: dict[tuple[str, str], list[Step]] = {}
+    for step in failures:
+        grouped.setdefault((step.component, step.name), []).append(step)
+    return grouped
+
+
+def _error(step: Step) -> str:
+    message = (step.error_message or "").strip().replace("\n", " ")[:120]
+    return f"{step.error_type or 'an error'}{f': {message}' if message else ''}"
+
+
+# -- swallowed_error ---------------------------------------------------------------------------------------------
+def swallowed_error(run: RunClues, figures: RunFigures, judging: Judging) -> Iterable[Finding]:
+    """A failure nothing recovered from, in a run that reports success."""
+    if run.status != "completed" or run.exit_code not in (None, 0):
+        return
+    for (component, name), failed in _by_operation(unrecovered(run)).items():
+        yield _swallowed(run, component, name, failed)
+
+
+def _swallowed(run: RunClues, component: str, name: str, failed: list[Step]) -> Finding:
+    first = failed[0]
+    why = (f"swallowed_error: {component}:{name} failed {len(failed)} time(s) ({_error(first)}) and no later "
+           f"{component}:{name} call completed, yet the run ended completed"
+           f"{' with exit code 0' if run.exit_code == 0 else ''}")
+    suggestion = (f"make the failure at {first.address} visible or recover from it: retry {name} with corrected "
+                  f"input (its arguments: {(first.arguments or 'not recorded')[:120]}), or end the run failed "
+                  f"(raise, a non-zero exit code) when {name} is needed for the answer; check the final answer "
+                  f"does not pretend it succeeded")
+    notes = [evidence(step, run, f"failed with {_error(step)}; not called successfully again") for step in failed]
+    return Finding("swallowed_error", "warning", "medium",
+                   f"{component}:{name} failed and was never redone, yet the run reports success", why, suggestion,
+                   capped(notes), run.run_id, agent=agent_name(first, run), figures={"count": float(len(failed))})
+
+
+# -- apology_after_failure ---------------------------------------------------------------------------------------
+def apology_after_failure(run: RunClues, figures: RunFigures, judging: Judging) -> Iterable[Finding]:
+    """A final answer that apologises or refuses after a failure nothing recovered from: the run gave up."""
+    at = apology_in(run.final_text)
+    if at is None:
+        return
+    failed = unrecovered(run, run.final_seq)
+    if failed:
+        yield _apology(run, failed, at)
+
+
+def _apology(run: RunClues, failed: list[Step], at: int) -> Finding:
+    last = failed[-1]
+    text = (run.final_text or "").strip().replace("\n", " ")
+    answer = next((step for step in reversed(run.recent) if step.seq == run.final_seq), None)
+    why = (f"apology_after_failure: the final answer apologises or refuses ({text[at:at + 80]!r}) after "
+           f"{last.address} failed with {_error(last)} and nothing redid it")
+    suggestion = (f"fix what failed at {last.address} (its input: {(last.arguments or 'not recorded')[:120]}) or "
+                  f"give the model a way past it (a retry with corrected arguments, a fallback tool); gate runs "
+                  f"on it with `check --fail-on-finding apology_after_failure`")
+    notes = [evidence(step, run, f"failed with {_error(step)}") for step in failed]
+    if answer is not None:
+        notes.append(evidence(answer, run, f"final answer: {text[:120]}"))
+    return Finding("apology_after_failure", "critical", "high" if at < OPENING_CHARS else "medium",
+                   f"the run gave up: its final answer apologises after {last.address} failed", why, suggestion,
+                   capped(notes), run.run_id, agent=agent_name(answer or last, run),
+                   figures={"failures": float(len(failed))})
+
 
 AGENT_RULES: list[AgentRule] = []
-RUN_RULES: list[RunRule] = []
+RUN_RULES: list[RunRule] = [swallowed_error, apology_after_failure]

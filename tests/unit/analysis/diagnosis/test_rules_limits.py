@@ -1,0 +1,201 @@
+"""The limit rules over hand-built steps (`rules/limits.py`'s docstring states them): a run ended by a framework's
+turn limit or by a context-window error, a prompt near its model's window with the call at which it overflows, a
+prompt growing call after call with the cost of the growth, and the look-alikes that do not fire."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from namel3ss_debug.analysis.diagnosis.records import Finding
+from namel3ss_debug.analysis.diagnosis.rules import Judging, RunFigures
+from namel3ss_debug.analysis.diagnosis.rules.limits import (context_near_limit, context_overflow, growth_cost,
+                                                            overflow_call, prompt_growth, turn_limit)
+from namel3ss_debug.analysis.diagnosis.steps import AgentSteps, RunClues, Step
+from namel3ss_debug.analysis.diagnosis.thresholds import Thresholds
+
+RUN = "run-1"
+WINDOWS = {"gpt-4o": 128_000, "small": 10_000}
+
+
+def step(seq: int, component: str, name: str, **fields: Any) -> Step:
+    kind = {"llm": "llm_call", "tool": "tool_call", "app": "error_occurred", "agent": "agent_execution"}[component]
+    fields.setdefault("status", "completed")
+    return Step(seq, seq + 1, f"s{seq}", "p", component, name, kind, f"{component}:{name}#{seq}", "a1",
+                "2026-11-26T10:00:00Z", duration_ms=50.0, **fields)
+
+
+def llm(seq: int, tokens: int | None, model: str = "gpt-4o", **fields: Any) -> Step:
+    return step(seq, "llm", "chat", model=model, input_tokens=tokens, **fields)
+
+
+def error(seq: int, kind: str, message: str, component: str = "app", name: str = "error") -> Step:
+    return step(seq, component, name, status="failed", error_type=kind, error_message=message)
+
+
+def judging(**thresholds: Any) -> Judging:
+    return Judging(Thresholds(**thresholds), WINDOWS.get)
+
+
+def run_of(steps: list[Step], errors: list[Step], **fields: Any) -> RunClues:
+    return RunClues(RUN, 0, agents={"a1": "weather"}, opening=steps, recent=steps, errors=errors, **fields)
+
+
+def run_findings(rule: Any, run: RunClues) -> list[Finding]:
+    return list(rule(run, RunFigures(RUN), judging()))
+
+
+def agent_findings(rule: Any, steps: list[Step], **thresholds: Any) -> list[Finding]:
+    agent = AgentSteps(RUN, "a1", "weather", 0, steps=steps)
+    return list(rule(agent, RunClues(RUN, 0, agents={"a1": "weather"}), judging(**thresholds)))
+
+
+# -- turn_limit --------------------------------------------------------------------------------------------------
+LIMIT_ERRORS = [
+    ("agents.exceptions.MaxTurnsExceeded", "Max turns (3) exceeded", "openai-agents", 3),
+    ("GraphRecursionError", "Recursion limit of 25 reached without hitting a stop condition.", "LangGraph", 25),
+    ("AgentMaxStepsError", "Reached max steps.", "smolagents", None),
+    ("UsageLimitExceeded", "The next request would exceed the request_limit of 50", "pydantic-ai", 50),
+    ("LlmCallsLimitExceededError", "Max number of llm calls limit of `500` exceeded", "Google ADK", 500),
+    ("WorkflowRuntimeError", "Max iterations of 20 reached! Either something went wrong", "LlamaIndex", 20),
+]
+
+
+@pytest.mark.parametrize("kind, message, framework, limit", LIMIT_ERRORS)
+def test_a_frameworks_turn_limit_error_that_ended_the_run_is_critical(kind: str, message: str, framework: str,
+                                                                       limit: int | None) -> None:
+    failed = error(9, kind, message)
+    [finding] = run_findings(turn_limit, run_of([llm(1, 100), failed], [failed], status="failed"))
+    assert (finding.kind, finding.severity, finding.confidence) == ("turn_limit", "critical", "high")
+    assert framework in finding.title and [item.ref.seq for item in finding.evidence] == [9]
+    assert finding.figures.get("limit") == limit and finding.agent == "weather"
+
+
+def test_a_limit_the_app_survived_is_a_warning() -> None:
+    failed = error(9, "MaxTurnsExceeded", "Max turns (10) exceeded")
+    [finding] = run_findings(turn_limit, run_of([failed], [failed], status="completed", exit_code=0))
+    assert finding.severity == "warning" and finding.title == "an agent was stopped by openai-agents's turn limit"
+    assert "max_turns" in finding.suggestion
+
+
+def test_a_frameworks_stop_text_as_the_final_answer_is_the_limit() -> None:
+    answer = llm(7, 100, text="Agent stopped due to iteration limit or time limit.")
+    run = run_of([answer], [], status="completed", final_text=answer.text, final_seq=7)
+    [finding] = run_findings(turn_limit, run)
+    assert finding.severity == "critical" and "LangChain" in finding.why
+    assert [item.ref.seq for item in finding.evidence] == [7]
+
+
+def test_a_run_ended_with_the_limit_as_its_end_error_is_judged() -> None:
+    run = run_of([], [], status="failed", end_error_type="MaxTurnsExceeded", end_error_message="Max turns (4) exceeded")
+    [finding] = run_findings(turn_limit, run)
+    assert finding.figures == {"limit": 4.0} and finding.evidence == []
+
+
+def test_other_errors_and_token_budgets_are_not_turn_limits() -> None:
+    failed = [error(3, "ValueError", "bad city"), error(5, "RecursionError", "maximum recursion depth exceeded"),
+              error(7, "UsageLimitExceeded", "The next request would exceed the total_tokens_limit of 100")]
+    assert run_findings(turn_limit, run_of(failed, failed, status="failed")) == []
+
+
+# -- context_overflow --------------------------------------------------------------------------------------------
+OVERFLOWS = [
+    ("HTTP 400", "This model's maximum context length is 128000 tokens. However, your messages resulted in 130512"),
+    ("openai.BadRequestError", "Error code: 400 - {'error': {'code': 'context_length_exceeded'}}"),
+    ("HTTP 400", "prompt is too long: 210432 tokens > 200000 maximum"),
+    ("HTTP 400", "input length and `max_tokens` exceed context limit: 197000 + 8192 > 200000"),
+    ("HTTP 400", "The input token count (1048577) exceeds the maximum number of tokens allowed (1048576)."),
+    ("litellm.ContextWindowExceededError", "too long"),
+]
+
+
+@pytest.mark.parametrize("kind, message", OVERFLOWS)
+def test_a_context_window_error_that_ended_the_run_is_critical(kind: str, message: str) -> None:
+    failed = llm(9, None, status="failed", error_type=kind, error_message=message)
+    steps = [llm(1, 90_000), llm(5, 120_000), failed]
+    [finding] = run_findings(context_overflow, run_of(steps, [failed], status="failed"))
+    assert (finding.kind, finding.severity) == ("context_overflow", "critical")
+    assert [item.ref.seq for item in finding.evidence] == [5, 9]
+    assert "120,000 tokens" in finding.why and "window 128,000 tokens" in finding.why
+    assert finding.figures == {"count": 1.0, "window": 128_000.0}
+
+
+def test_an_overflow_the_app_trimmed_and_went_past_is_a_warning() -> None:
+    failed = llm(5, None, status="failed", error_type="HTTP 400", error_message="prompt is too long: 9 > 8")
+    steps = [llm(1, 100), failed, llm(7, 50)]
+    [finding] = run_findings(context_overflow, run_of(steps, [failed], status="completed"))
+    assert finding.severity == "warning" and "a later call of the same model completed" in finding.why
+
+
+def test_a_bad_request_that_is_not_about_the_window_is_no_overflow() -> None:
+    failed = llm(5, None, status="failed", error_type="HTTP 400", error_message="Invalid 'messages[1].role'")
+    assert run_findings(context_overflow, run_of([failed], [failed], status="failed")) == []
+
+
+# -- context_near_limit ------------------------------------------------------------------------------------------
+def test_a_prompt_past_the_share_of_its_window_is_near_the_limit_with_the_overflow_call() -> None:
+    steps = [llm(1, 6000, model="small"), llm(3, 7000, model="small"), llm(5, 8500, model="small")]
+    [finding] = agent_findings(context_near_limit, steps)
+    assert (finding.kind, finding.severity, finding.confidence) == ("context_near_limit", "warning", "high")
+    assert finding.figures["share"] == 0.85 and finding.figures["overflow_call"] == 5
+    assert "85% of small's 10,000-token window (threshold 80%, diagnose_context_share)" in finding.why
+    assert "passes the window at call 5" in finding.why and finding.setting == "diagnose_context_share"
+    assert [item.ref.seq for item in finding.evidence] == [1, 3, 5]
+
+
+def test_a_prompt_under_the_share_or_of_an_unknown_window_is_not_near_the_limit() -> None:
+    assert agent_findings(context_near_limit, [llm(1, 7900, model="small")]) == []
+    assert agent_findings(context_near_limit, [llm(1, 900_000, model="unknown-model")]) == []
+    assert len(agent_findings(context_near_limit, [llm(1, 7900, model="small")], context_share=0.75)) == 1
+
+
+def test_the_overflow_call_is_a_least_squares_line_of_the_last_prompts() -> None:
+    assert overflow_call([1000, 2000, 3000], 5500) == 6
+    assert overflow_call([5000, 5000], 5500) is None
+    assert overflow_call([100, 9000, 2000, 3000, 4000, 5000, 6000], 10_000) == 11  # the first two are not fitted
+
+
+# -- prompt_growth -----------------------------------------------------------------------------------------------
+def grown(tokens: list[int], costs: list[float | None] | None = None) -> list[Step]:
+    costs = costs or [0.01] * len(tokens)
+    return [llm(2 * index + 1, count, cost_usd=cost) for index, (count, cost) in enumerate(zip(tokens, costs))]
+
+
+def test_a_prompt_three_times_larger_after_four_growing_calls_is_a_warning_with_its_cost() -> None:
+    [finding] = agent_findings(prompt_growth, grown([1000, 1500, 2200, 3000]))
+    assert (finding.kind, finding.severity, finding.confidence) == ("prompt_growth", "warning", "high")
+    assert finding.figures["extra_tokens"] == 500 + 1200 + 2000 and finding.figures["growth"] == 3.0
+    expected = 0.01 * 500 / 1500 + 0.01 * 1200 / 2200 + 0.01 * 2000 / 3000
+    assert abs(finding.figures["cost_usd"] - expected) < 1e-12 and "at most $0.0155" in finding.why
+    assert "threshold 4, diagnose_growth_turns" in finding.why and finding.setting == "diagnose_growth_turns"
+    assert [item.ref.seq for item in finding.evidence] == [1, 3, 5, 7]
+
+
+def test_the_small_growth_every_agent_loop_has_is_info() -> None:
+    [finding] = agent_findings(prompt_growth, grown([1000, 1100, 1200, 1300]))
+    assert (finding.severity, finding.confidence) == ("info", "medium")
+
+
+def test_growth_near_the_window_is_a_warning_though_under_three_times() -> None:
+    steps = [llm(index, tokens, model="small", cost_usd=0.01) for index, tokens in enumerate([5000, 6000, 7000, 8100])]
+    [finding] = agent_findings(prompt_growth, steps)
+    assert finding.severity == "warning" and "near the window (10,000)" in finding.why
+
+
+def test_the_growths_cost_is_unknown_not_zero_when_a_call_has_no_cost() -> None:
+    [finding] = agent_findings(prompt_growth, grown([1000, 1500, 2200, 3000], [0.01, 0.01, None, 0.01]))
+    assert "cost_usd" not in finding.figures and "unknown" in finding.why
+    assert growth_cost(grown([1000, 1500], [None, 0.01])) == 0.01 * 500 / 1500  # the first call's cost is not used
+
+
+def test_three_growing_calls_or_a_shrinking_prompt_are_no_growth() -> None:
+    assert agent_findings(prompt_growth, grown([1000, 1500, 2200])) == []
+    assert agent_findings(prompt_growth, grown([1000, 1500, 1400, 2200, 3000])) == []
+
+
+def test_calls_of_another_model_between_do_not_break_a_models_row() -> None:
+    steps = grown([1000, 1500, 2200, 3000])
+    steps.insert(2, llm(4, 50, model="small", cost_usd=0.001))
+    [finding] = agent_findings(prompt_growth, steps)
+    assert finding.figures["calls"] == 4

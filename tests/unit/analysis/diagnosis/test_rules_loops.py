@@ -1,0 +1,157 @@
+"""The loop rules over hand-built steps (`rules/loops.py`'s docstring states them): the same call with the same
+inputs and answer again and again in one agent, agents handing off back and forth with no progress, and the runs
+that look alike but progress (polling whose answer changes, a new result in between, handoffs that learn)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from namel3ss_debug.analysis.diagnosis.records import Finding
+from namel3ss_debug.analysis.diagnosis.rules import Judging, RunFigures
+from namel3ss_debug.analysis.diagnosis.rules.loops import call_loop, handoff_loop
+from namel3ss_debug.analysis.diagnosis.steps import AgentSteps, RunClues, Step, ToolAsk
+from namel3ss_debug.analysis.diagnosis.thresholds import Thresholds
+
+RUN = "run-1"
+
+
+def step(seq: int, component: str, name: str, agent: str = "a1", **fields: Any) -> Step:
+    kind = {"llm": "llm_call", "tool": "tool_call"}[component]
+    fields.setdefault("status", "completed")
+    return Step(seq, seq + 1, f"s{seq}", "p", component, name, kind, f"{component}:{name}#{seq}", agent,
+                "2026-11-26T10:00:00Z", duration_ms=50.0, **fields)
+
+
+def tool(seq: int, inputs: int, outputs: int, name: str = "search", **fields: Any) -> Step:
+    return step(seq, "tool", name, inputs_key=inputs, outputs_key=outputs, **fields)
+
+
+def llm(seq: int, inputs: int, text: str | None = None, asks: tuple[ToolAsk, ...] = (), **fields: Any) -> Step:
+    return step(seq, "llm", "chat", inputs_key=inputs, outputs_key=seq, text=text, asked=asks, **fields)
+
+
+def agent_of(steps: list[Step]) -> AgentSteps:
+    return AgentSteps(RUN, "a1", "researcher", 0, steps=steps)
+
+
+def loops_in(steps: list[Step], **thresholds: Any) -> list[Finding]:
+    run = RunClues(RUN, 0, agents={"a1": "researcher"})
+    return list(call_loop(agent_of(steps), run, Judging(Thresholds(**thresholds))))
+
+
+ASK = (ToolAsk("search", '{"q": "weather Paris"}', "call_x"),)
+
+
+# -- call_loop ---------------------------------------------------------------------------------------------------
+def test_a_tool_called_with_the_same_inputs_and_result_three_times_is_a_loop() -> None:
+    steps = [llm(0, 100, asks=ASK), tool(2, 7, 70), llm(4, 101, asks=ASK), tool(6, 7, 70), llm(8, 102, asks=ASK),
+             tool(10, 7, 70)]
+    [finding] = loops_in(steps)
+    assert (finding.kind, finding.severity, finding.confidence) == ("call_loop", "warning", "high")
+    assert [item.ref.seq for item in finding.evidence] == [2, 6, 10] and finding.agent == "researcher"
+    assert [item.address for item in finding.evidence] == ["tool:search#2", "tool:search#6", "tool:search#10"]
+    assert finding.figures["count"] == 3 and finding.figures["repeat_ms"] == 100.0
+    assert "threshold 3, diagnose_loop_repeats" in finding.why and finding.setting == "diagnose_loop_repeats"
+    assert "tool:search#6" in finding.suggestion and "max_turns" in finding.suggestion
+
+
+def test_two_repeats_are_under_the_threshold_and_the_threshold_is_the_setting() -> None:
+    steps = [tool(2, 7, 70), llm(4, 101), tool(6, 7, 70)]
+    assert loops_in(steps) == []
+    assert [finding.figures["count"] for finding in loops_in(steps, loop_repeats=2)] == [2]
+
+
+def test_polling_whose_answer_changes_is_not_a_loop() -> None:
+    steps = [tool(2, 7, 70), llm(4, 101), tool(6, 7, 71), llm(8, 102), tool(10, 7, 72)]
+    assert loops_in(steps) == []
+
+
+def test_a_new_result_in_between_is_new_information() -> None:
+    steps = [tool(2, 7, 70), tool(4, 8, 80, name="fetch"), tool(6, 7, 70), tool(8, 9, 90, name="fetch"),
+             tool(10, 7, 70)]
+    assert loops_in(steps) == []
+
+
+def test_a_result_seen_before_in_between_is_nothing_new() -> None:
+    steps = [tool(1, 8, 80, name="fetch"), tool(2, 7, 70), tool(4, 8, 80, name="fetch"), tool(6, 7, 70),
+             tool(10, 7, 70)]
+    [finding] = loops_in(steps)
+    assert [item.ref.seq for item in finding.evidence] == [2, 6, 10]
+
+
+def test_failed_calls_are_not_a_loop_but_failures() -> None:
+    steps = [tool(seq, 7, 70, status="failed", error_type="KeyError") for seq in (2, 6, 10)]
+    assert loops_in(steps) == []
+
+
+def test_an_llm_asked_the_same_thing_with_the_same_answer_loops_and_sampling_does_not() -> None:
+    same = [llm(seq, 5, text="Let me check.", asks=ASK) for seq in (0, 4, 8)]
+    [finding] = loops_in(same)
+    assert finding.title == "llm:chat called 3 times with the same inputs and the same answer"
+    sampled = [llm(seq, 5, text=f"Answer {seq}") for seq in (0, 4, 8)]
+    assert loops_in(sampled) == []
+
+
+def test_call_ids_alone_do_not_make_answers_differ() -> None:
+    asks = [(ToolAsk("search", '{"q": "x"}', f"call_{seq}"),) for seq in (0, 4, 8)]
+    steps = [llm(seq, 5, asks=ask) for seq, ask in zip((0, 4, 8), asks)]
+    assert len(loops_in(steps)) == 1
+
+
+# -- handoff_loop ------------------------------------------------------------------------------------------------
+def handoffs(count: int) -> list[tuple[int, str, str]]:
+    """`count` handoffs alternating triage -> billing -> triage ..., at seqs 10, 20, 30, ..."""
+    pair = ("triage", "billing")
+    return [(10 * (index + 1), pair[index % 2], pair[1 - index % 2]) for index in range(count)]
+
+
+def turns(count: int, text: str | None = "Transferring you.", vary: bool = False) -> list[Step]:
+    """An LLM call and a transfer tool before each handoff (the same each time unless `vary`)."""
+    steps = []
+    for index in range(count):
+        seq = 10 * (index + 1)
+        answer = f"{text} ({index})" if vary else text
+        steps += [step(seq - 4, "llm", "chat", agent="a1" if index % 2 == 0 else "a2", text=answer,
+                       inputs_key=seq, outputs_key=seq),
+                  tool(seq - 2, 3 + index % 2, 30 + index % 2, name=f"transfer_{index % 2}")]
+    return steps
+
+
+def handoff_findings(count: int, **fields: Any) -> list[Finding]:
+    steps = fields.pop("steps", None)
+    steps = turns(count) if steps is None else steps
+    run = RunClues(RUN, 0, agents={"a1": "triage", "a2": "billing"}, handoffs=handoffs(count), opening=steps[:4],
+                   recent=steps, **fields)
+    return list(handoff_loop(run, RunFigures(RUN), Judging(Thresholds())))
+
+
+def test_three_round_trips_with_nothing_new_are_a_handoff_loop() -> None:
+    [finding] = handoff_findings(6)
+    assert (finding.kind, finding.severity, finding.confidence) == ("handoff_loop", "warning", "high")
+    assert finding.figures == {"handoffs": 6.0, "round_trips": 3.0} and finding.agent == "triage"
+    assert "threshold 3, diagnose_handoff_cycles" in finding.why and finding.setting == "diagnose_handoff_cycles"
+    assert [item.ref.seq for item in finding.evidence][:2] == [6, 16]
+    assert finding.evidence[0].note == "triage handed off to billing (handoff at seq 10)"
+    assert "remove the handoff back to triage from billing's handoffs" in finding.suggestion
+
+
+def test_two_round_trips_are_under_the_threshold() -> None:
+    assert handoff_findings(5) == []
+
+
+def test_handoffs_whose_answers_differ_are_progress() -> None:
+    assert handoff_findings(6, steps=turns(6, vary=True)) == []
+
+
+def test_a_row_whose_steps_were_not_kept_is_not_judged() -> None:
+    late = turns(6)[6:]  # the recent steps begin after the first handoff; the opening does not meet them
+    run = RunClues(RUN, 0, handoffs=handoffs(6), opening=[step(0, "llm", "chat")], recent=late)
+    assert list(handoff_loop(run, RunFigures(RUN), Judging())) == []
+
+
+def test_handoffs_to_a_third_agent_break_the_row() -> None:
+    rows = handoffs(6)
+    rows[3] = (40, "billing", "refunds")
+    steps = turns(6)
+    run = RunClues(RUN, 0, handoffs=rows, opening=steps, recent=steps)
+    assert list(handoff_loop(run, RunFigures(RUN), Judging())) == []
