@@ -631,3 +631,53 @@ def test_a_model_without_a_price_still_passes_as_a_lower_bound_with_a_warning(tm
     (rule,) = json.loads(result.stdout)["runs"][0]["results"]
     assert (result.exit_code, rule["value"]) == (0, "at least $0.00")
     assert "max_cost: 1 LLM call(s) have no known price: the cost is a lower bound" in result.stderr
+
+
+# --- fail_on_finding: the diagnosis's findings as a rule ------------------------------------------------------------
+
+def retried_run():
+    """A tool failing three times at once: `diagnose` finds a retry without back-off (a warning)."""
+    trace = TraceBuilder()
+    trace.run_start()
+    agent = trace.start("agent", "weather", kind="agent_execution")
+    for _ in range(3):
+        trace.span("tool", "get_weather", 5.0, agent, status="failed", inputs={"city": "Paris, FR"},
+                   error=error("KeyError", "'Paris, FR'"))
+    trace.end(agent, 1.0, advance=False)
+    trace.run_end()
+    return trace
+
+
+def test_fail_on_finding_fails_naming_the_finding_and_its_place(tmp_path):
+    path = write(tmp_path, retried_run())
+    result = check(path, "--fail-on-finding", "retry_without_backoff", "--format", "json")
+    assert result.exit_code == 1
+    [rule] = json.loads(result.stdout)["runs"][0]["results"]
+    assert (rule["rule"], rule["passed"], rule["value"]) == ("fail_on_finding retry_without_backoff", False,
+                                                             "1 finding")
+    assert rule["details"][0].startswith("retry_without_backoff (warning): tool:get_weather retried")
+    assert rule["events"][0]["where"] == f"{path}:3"  # the first failed call's start, placed after the pass
+
+
+def test_fail_on_finding_passes_below_its_severity_and_for_other_kinds(tmp_path):
+    path = write(tmp_path, retried_run())
+    result = check(path, "--fail-on-finding", "retry_without_backoff:critical", "--fail-on-finding", "call_loop")
+    assert result.exit_code == 0, result.output
+    assert "check passed: 2 rules passed" in result.stdout
+
+
+def test_fail_on_finding_any_in_the_github_view_and_a_rules_file(tmp_path):
+    rules = tmp_path / "rules.json"
+    rules.write_text('{"fail_on_finding": ["any"]}', encoding="utf-8")
+    path = write(tmp_path, retried_run())
+    result = check(path, "--rules", str(rules), "--format", "github")
+    assert result.exit_code == 1
+    assert "::error file=run.jsonl,line=3,title=namel3ss-debug check%3A fail_on_finding any::" in result.stdout
+
+
+@pytest.mark.parametrize("value, words", [("retry_without_backof", "did you mean 'retry_without_backoff'"),
+                                          ("call_loop:fatal", "'fatal' is not a severity")])
+def test_fail_on_finding_with_a_bad_value_is_one_line_and_exit_2(tmp_path, value, words):
+    result = check(write(tmp_path, retried_run()), "--fail-on-finding", value)
+    assert result.exit_code == 2
+    assert len(result.stderr.strip().splitlines()) == 1 and words in result.stderr

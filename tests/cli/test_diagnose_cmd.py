@@ -1,0 +1,197 @@
+"""`namel3ss-debug diagnose TRACE...`: the findings and the blames, in every format, filtered, with --expect and the
+workspace's checks as failures, and every kind of bad input in one line."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import orjson
+import pytest
+from click.testing import CliRunner
+from jsonschema import Draft202012Validator
+from tracefactory import TraceBuilder, error
+
+from namel3ss_debug.cli.main import cli
+from namel3ss_debug.schemas import load_analyze_schema, load_diagnose_schema
+
+pytestmark = pytest.mark.usefixtures("isolated_workspace")  # each test in its own directory, no config
+
+USAGE = {"input_tokens": 100, "output_tokens": 20, "total_tokens": 120}
+
+
+def invoke(*args: str, input: str | None = None, env: dict[str, str] | None = None):
+    return CliRunner().invoke(cli, ["diagnose", *args], input=input, catch_exceptions=False,
+                              env={"COLUMNS": "200", "NO_COLOR": "1", **(env or {})})
+
+
+def weather_run(path: Path, *, status: str = "failed", tool: str = "get_weather", answer: str = "Sorry, no.") -> Path:
+    """An agent whose tool fails three times at once on 'Paris, FR' (a retry without back-off), then apologises."""
+    trace = TraceBuilder()
+    trace.run_start()
+    agent = trace.start("agent", "weather", kind="agent_execution")
+    trace.span("llm", "planner", 40, agent, model="gpt-4o", usage=USAGE, outputs={"text": "call the tool"})
+    for _ in range(3):
+        trace.span("tool", tool, 5, agent, status="failed", inputs={"city": "Paris, FR"},
+                   error=error("KeyError", "'Paris, FR'"))
+    trace.span("llm", "writer", 50, agent, model="gpt-4o", usage=USAGE, outputs={"text": answer})
+    trace.end(agent, 1, advance=False)
+    trace.run_end(status)
+    return trace.write(path)
+
+
+def healthy_run(path: Path) -> Path:
+    trace = TraceBuilder()
+    trace.run_start()
+    agent = trace.start("agent", "weather", kind="agent_execution")
+    trace.span("tool", "get_weather", 5, agent, inputs={"city": "Paris"}, outputs={"temp": 21})
+    trace.span("llm", "writer", 50, agent, model="gpt-4o", usage=USAGE, outputs={"text": "It is 21 C in Paris."})
+    trace.end(agent, 1, advance=False)
+    trace.run_end()
+    return trace.write(path)
+
+
+def document(result) -> dict:
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    errors = [error.message for error in Draft202012Validator(load_diagnose_schema()).iter_errors(data)]
+    assert errors == []
+    return data
+
+
+# --- what it shows ---------------------------------------------------------------------------------------------------
+
+def test_a_healthy_run_has_no_finding_and_no_blame(tmp_path: Path) -> None:
+    data = document(invoke(str(healthy_run(tmp_path / "ok.jsonl")), "--format", "json"))
+    assert (data["schema"], data["findings"], data["blames"], data["failures"]) == (
+        "namel3ss-debug/diagnose/v1", [], [], [])
+    assert "no findings" in invoke(str(tmp_path / "ok.jsonl")).stdout
+
+
+def test_the_table_shows_the_blame_first_then_findings_with_evidence_at_file_and_line(tmp_path: Path) -> None:
+    result = invoke(str(weather_run(tmp_path / "bad.jsonl")))
+    assert result.exit_code == 0, result.output
+    text = result.stdout
+    assert text.index("Blame") < text.index("decisive step") < text.index("Findings:")
+    assert "failed: run ended failed" in text
+    assert "retry_without_backoff (high confidence, agent weather)" in text
+    assert f"tool:get_weather#1  seq 4  {tmp_path / 'bad.jsonl'}:5" in text  # address, seq, line in the file
+    assert "setting: diagnose_backoff_ms" in text
+
+
+def test_json_names_the_failure_its_blame_and_the_findings(tmp_path: Path) -> None:
+    data = document(invoke(str(weather_run(tmp_path / "bad.jsonl")), "--format", "json"))
+    assert [(failure["source"], failure["what"]) for failure in data["failures"]] == [("run", "run ended failed")]
+    [blame] = data["blames"]
+    assert blame["failure"] == "run ended failed" and blame["chain"][-1]["role"] == "failure"
+    kinds = [finding["kind"] for finding in data["findings"]]
+    assert "retry_without_backoff" in kinds
+    evidence = next(f for f in data["findings"] if f["kind"] == "retry_without_backoff")["evidence"][0]
+    assert evidence["location"] == f"{tmp_path / 'bad.jsonl'}:5"
+    assert data["counts"]["warning"] >= 1 and data["failed_runs"] == [blame["run_id"]]
+
+
+def test_markdown_has_the_blame_and_each_severity_as_headings(tmp_path: Path) -> None:
+    result = invoke(str(weather_run(tmp_path / "bad.jsonl")), "--format", "markdown")
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("# namel3ss-debug diagnose: run ")
+    assert "## Blame" in lines and "## Warnings" in lines
+    assert "- setting: `diagnose_backoff_ms`" in lines
+
+
+def test_trace_text_is_shown_as_text_in_every_view(tmp_path: Path) -> None:
+    path = weather_run(tmp_path / "bad.jsonl", tool="[bold red]x[/]<script>\x1b[2J")
+    table = invoke(str(path)).stdout
+    assert "[bold red]x[/]<script>\\x1b[2J" in table and "\x1b" not in table
+    markdown = invoke(str(path), "--format", "markdown").stdout
+    assert "<script>" not in markdown and "\\[bold red\\]x\\[/\\]&lt;script&gt;" in markdown
+    assert "\x1b" not in invoke(str(path), "--format", "json").stdout
+
+
+# --- filters ---------------------------------------------------------------------------------------------------------
+
+def test_min_severity_leaves_out_lower_findings_and_says_how_many(tmp_path: Path) -> None:
+    path = str(weather_run(tmp_path / "bad.jsonl"))
+    every = document(invoke(path, "--format", "json"))
+    warnings = document(invoke(path, "--format", "json", "--min-severity", "warning"))
+    below = [finding for finding in every["findings"] if finding["severity"] == "info"]
+    assert below  # the run's cost is one call's: an info finding
+    assert all(finding["severity"] != "info" for finding in warnings["findings"])
+    assert warnings["hidden"] == len(below) and warnings["filters"] == {"min_severity": "warning"}
+    assert warnings["counts"]["info"] == 0 and warnings["blames"] == every["blames"]
+    assert f"({len(below)} left out by the filters)" in invoke(path, "--min-severity", "warning").stdout
+
+
+def test_kind_keeps_only_the_kinds_named(tmp_path: Path) -> None:
+    data = document(invoke(str(weather_run(tmp_path / "bad.jsonl")), "--format", "json",
+                           "--kind", "retry_without_backoff", "--kind", "call_loop"))
+    assert [finding["kind"] for finding in data["findings"]] == ["retry_without_backoff"]
+    assert data["filters"]["kinds"] == "retry_without_backoff,call_loop"
+
+
+def test_a_threshold_set_in_the_environment_changes_what_is_found(tmp_path: Path) -> None:
+    path = str(weather_run(tmp_path / "bad.jsonl"))
+    data = document(invoke(path, "--format", "json", env={"NAMEL3SS_DEBUG_DIAGNOSE_BACKOFF_MS": "0"}))
+    assert "retry_without_backoff" not in [finding["kind"] for finding in data["findings"]]
+
+
+# --- failures judged outside the run ---------------------------------------------------------------------------------
+
+def test_an_expectation_the_final_answer_breaks_is_a_failure_with_a_blame(tmp_path: Path) -> None:
+    path = str(healthy_run(tmp_path / "ok.jsonl"))
+    data = document(invoke(path, "--format", "json", "--expect", "contains:Lisbon"))
+    [failure] = data["failures"]
+    assert failure["source"] == "expect" and failure["what"].startswith("expect contains:Lisbon not met")
+    assert [blame["failure"] for blame in data["blames"]] == [failure["what"]]
+    assert data["filters"] == {"expect": "contains:Lisbon"}
+    assert document(invoke(path, "--format", "json", "--expect", "contains:Paris"))["blames"] == []
+
+
+def test_a_broken_rule_of_the_workspace_checks_is_a_failure(tmp_path: Path) -> None:
+    (tmp_path / ".namel3ss").mkdir()
+    (tmp_path / ".namel3ss" / "debug.json").write_text('{"checks": {"max_llm_calls": 0}}', encoding="utf-8")
+    data = document(invoke(str(healthy_run(tmp_path / "ok.jsonl")), "--format", "json"))
+    [failure] = data["failures"]
+    assert failure["source"] == "check" and "max_llm_calls" in failure["what"]
+    assert len(data["blames"]) == 1
+
+
+def test_standard_input_is_diagnosed_without_places(tmp_path: Path) -> None:
+    text = weather_run(tmp_path / "bad.jsonl").read_text(encoding="utf-8")
+    data = document(invoke("-", "--format", "json", input=text))
+    assert data["findings"] and all(evidence["location"] is None for finding in data["findings"]
+                                    for evidence in finding["evidence"])
+
+
+# --- bad input: one line, the documented exit code -------------------------------------------------------------------
+
+@pytest.mark.parametrize("args, words", [
+    (["--kind", "call_loops"], "call_loop"),
+    (["--min-severity", "fatal"], "critical"),
+    (["--expect", "has:Paris"], "contains"),
+    (["--since", "yesterday"], "--since"),
+])
+def test_a_bad_option_is_one_line_and_exit_2(tmp_path: Path, args: list[str], words: str) -> None:
+    result = invoke(str(healthy_run(tmp_path / "ok.jsonl")), *args)
+    assert result.exit_code == 2
+    assert len(result.stderr.strip().splitlines()) == 1 and words in result.stderr
+    assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("content", [b"", b"not json at all\n"])
+def test_a_trace_that_cannot_be_read_is_exit_3(tmp_path: Path, content: bytes) -> None:
+    path = tmp_path / "broken.jsonl"
+    path.write_bytes(content)
+    result = invoke(str(path), "--strict")
+    assert result.exit_code == 3
+    errors = [line for line in result.stderr.splitlines() if line.startswith("namel3ss-debug: error:")]
+    assert len(errors) == 1 and "Traceback" not in result.output
+
+
+def test_the_diagnosis_definitions_are_the_same_in_both_schemas() -> None:
+    diagnose, analyze = load_diagnose_schema()["$defs"], load_analyze_schema()["$defs"]
+    shared = ("ref", "evidence", "finding", "blameLink", "blame", "findingCounts", "diagnosis")
+    assert {name: diagnose[name] for name in shared} == {name: analyze[name] for name in shared}
+    assert orjson.loads(orjson.dumps(diagnose["failure"]))["properties"]["source"]["enum"] == [
+        "run", "finding", "check", "expect"]
