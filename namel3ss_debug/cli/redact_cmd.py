@@ -10,7 +10,7 @@ from ..model.messages import plural
 from .errors import warn
 
 
-@click.command("redact", short_help="Hide secrets in trace files already written (rewrites them in place).")
+@click.command("redact", short_help="Hide secrets in trace files already written (rewrites in place).")
 @click.argument("traces", nargs=-1, metavar="[TRACE]...")
 @click.option("--all", "all_runs", is_flag=True, help="For a directory: every run in it, not just the newest.")
 @click.option("--dry-run", is_flag=True, help="Say how many events would change in each file; write nothing.")

@@ -2,10 +2,11 @@
 
 A reader turns the case's paths into the command to run: `Spec(argv, stdin, driver)`. Together they
 read a trace through every command of the CLI: analyze (three formats, --strict, a directory with --all),
-inspect (list, tree, timeline, one event, JSON Lines, --grep, causality, journey), replay (a console script
-from a file and from standard input), check (every kind of rule, JUnit, GitHub annotations), diff (damaged
-as either side), report (one run, two compared), view (served, fetched, Ctrl-C), export (OTLP over HTTP and
-gRPC to a receiver on 127.0.0.1, OTLP/JSON and Perfetto files), redact (in place and --dry-run) and clean.
+diagnose (three formats, --expect, --strict, a directory with --all), inspect (list, tree, timeline, one
+event, JSON Lines, --grep, causality, journey), replay (a console script from a file and from standard input),
+check (every kind of rule, --fail-on-finding, JUnit, GitHub annotations), diff (damaged as either side), report
+(one run, two compared), view (served, fetched, Ctrl-C), export (OTLP over HTTP and gRPC to a receiver on
+127.0.0.1, OTLP/JSON and Perfetto files), redact (in place and --dry-run) and clean.
 """
 
 from __future__ import annotations
@@ -57,6 +58,11 @@ READERS: dict[str, Callable[[Paths], Spec]] = {
     "analyze-json": lambda p: Spec(["analyze", "--format", "json", str(p.trace)]),
     "analyze-markdown-strict": lambda p: Spec(["analyze", "--format", "markdown", "--strict", str(p.trace)]),
     "analyze-dir": lambda p: Spec(["analyze", "--all", "--no-pager", str(p.trace.parent)]),
+    "diagnose": lambda p: Spec(["diagnose", "--no-pager", "--expect", "contains:x", str(p.trace)]),
+    "diagnose-json-strict": lambda p: Spec(["diagnose", "--format", "json", "--strict", "--min-severity", "warning",
+                                            str(p.trace)]),
+    "diagnose-markdown-dir": lambda p: Spec(["diagnose", "--format", "markdown", "--all", str(p.trace.parent)]),
+    "check-findings": lambda p: Spec(["check", "--fail-on-finding", "any:info", str(p.trace)]),
     "inspect": lambda p: Spec(["inspect", "--no-pager", "--full", str(p.trace)]),
     "inspect-tree": lambda p: Spec(["inspect", "--no-pager", "--tree", str(p.trace)]),
     "inspect-timeline": lambda p: Spec(["inspect", "--no-pager", "--timeline", str(p.trace)]),

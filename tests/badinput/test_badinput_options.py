@@ -47,6 +47,7 @@ def _view(w: Workspace) -> tuple[list[str], Any]:
 # A valid invocation of each command (and what drives it while it runs, for view).
 INVOCATIONS: dict[str, Callable[[Workspace], tuple[list[str], Any]]] = {
     "analyze": lambda w: (["analyze", "--no-pager", w.run], None),
+    "diagnose": lambda w: (["diagnose", "--no-pager", w.run], None),
     "inspect": lambda w: (["inspect", "--no-pager", w.run], None),
     "replay": lambda w: (["replay", "--commands", "-", w.run], None),
     "check": lambda w: (["check", w.run], None),
