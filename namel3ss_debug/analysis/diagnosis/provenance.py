@@ -13,6 +13,7 @@ letter or digit matches only as a whole word or number (`17` is not found in `20
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Iterable, NamedTuple, Optional, Sequence
 
 import msgspec
@@ -46,12 +47,15 @@ def normal(text: str) -> str:
 
 def holds(text: Optional[str], term: str) -> bool:
     """Whether `text` holds `term`, as a whole word or number where the term begins or ends with one."""
-    if not text or not term:
+    if not text or not term or not normal(term):
         return False
-    wanted = normal(term)
-    pattern = ("(?<![\\w.])" if wanted[0].isalnum() else "") + re.escape(wanted) + \
-        ("(?![\\w])" if wanted[-1].isalnum() else "")
-    return re.search(pattern, normal(text)) is not None
+    return _pattern(normal(term)).search(normal(text)) is not None
+
+
+@lru_cache(maxsize=1024)
+def _pattern(wanted: str) -> re.Pattern[str]:
+    return re.compile(("(?<![\\w.])" if wanted[0].isalnum() else "") + re.escape(wanted) +
+                      ("(?![\\w])" if wanted[-1].isalnum() else ""))
 
 
 def outputs_of(step: Step) -> list[str]:

@@ -181,3 +181,43 @@ def test_a_completed_run_without_findings_did_not_fail() -> None:
     run = run_of([step(0, "llm", "chat", text="fine")], status="completed", exit_code=0)
     assert failure_of(run, [finding("call_loop", "warning", [0])]) is None
     assert failure_of(run_of([], status="completed", exit_code=2), []) is not None
+
+
+def error_event(seq: int, kind: str, message: str, agent: str = NO_AGENT, parent: str | None = None) -> Step:
+    """An `error_occurred` instant: the app's (or the tracer's) report of an error."""
+    return Step(seq, None, f"s{seq}", parent, "app", kind, "error_occurred", f"app:{kind}#1", agent,
+                "2026-11-26T10:00:00Z", status="failed", error_type=kind, error_message=message)
+
+
+def test_an_error_raised_outside_any_call_blames_the_models_last_answer() -> None:
+    steps = [asking(0), step(2, "tool", "get_weather", "a2", result="rain"), asking(4),
+             step(6, "tool", "get_weather", "a2", result="rain"),
+             error_event(8, "MaxTurnsExceeded", "Max turns (2) exceeded")]
+    run = run_of(steps, status="failed", end_error_type="MaxTurnsExceeded", end_error_message="Max turns (2) exceeded",
+                 end_seq=9)
+    limit = finding("turn_limit", "critical", [8])
+    blame = blame_run(run, failure_of(run, [limit]) or Failure(RUN, "", "run"), [limit])
+    assert (blame.agent, blame.step and blame.step.ref.seq, blame.finding) == ("worker", 4, "turn_limit")
+    assert [(link.role, link.evidence.ref.seq) for link in blame.chain] == [
+        ("decisive", 4), ("propagated", 8), ("failure", 9)]
+    loop = finding("call_loop", "warning", [0, 4])
+    looped = blame_run(run, Failure(RUN, "", "run", 9), [limit, loop])
+    assert (looped.step and looped.step.ref.seq, looped.finding) == (0, "call_loop")
+
+
+def test_the_apps_report_of_an_error_begins_at_the_call_that_failed_before_it() -> None:
+    steps = [step(0, "llm", "chat"), step(2, "llm", "chat", status="failed", error_type="HTTPError",
+                                          error_message="HTTP 400: maximum context length exceeded"),
+             error_event(4, "BadRequestError", "maximum context length exceeded")]
+    run = run_of(steps, status="failed", end_error_type="BadRequestError",
+                 end_error_message="maximum context length exceeded", end_seq=5)
+    blame = blame_run(run, Failure(RUN, "", "run", 5), [])
+    assert (blame.step and blame.step.ref.seq, blame.confidence) == (2, "medium")
+
+
+def test_an_error_reported_inside_a_tool_is_the_tools() -> None:
+    steps = [asking(0), keyerror(2, asked_by=0), error_event(3, "KeyError", "'Paris, FR'", "a2", parent="s2")]
+    steps[1].end_seq = 4
+    run = failed_run(steps)
+    blame = blame_run(run, Failure(RUN, "", "run", 99), [])
+    assert blame.step is not None and blame.step.ref.seq == 0 and blame.chain[1].evidence.ref.seq == 2

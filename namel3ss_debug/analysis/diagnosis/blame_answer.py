@@ -1,0 +1,73 @@
+"""Rule 4 of the blame (`blame.py` states it): a failure with no error to follow, traced through the final
+answer's decisive content (numbers, quoted terms, names) to the earliest step that wrote it.
+"""
+
+from __future__ import annotations
+
+from typing import Optional
+
+from . import provenance
+from .blame_chain import Link, Verdict, View, quote
+from .provenance import Term, terms_of
+from .records import Failure
+from .steps import Step
+
+
+def by_content(view: View, failure: Failure) -> Optional[Verdict]:
+    if failure.source == "check":
+        return None
+    final = final_step(view)
+    text = view.run.final_text or (final.text if final is not None else None)
+    if final is None or not text:
+        return None
+    users = [step for step in view.steps if view.is_user(step) and step.seq < final.seq]
+    terms = [term for term in terms_of(text, _expected(failure))
+             if not any(provenance.wrote(user, term.text) for user in users)]
+    if not terms:
+        return None
+    kind = terms[0].kind
+    earlier = [step for step in view.steps if step.seq < final.seq and not view.is_user(step)]
+    traced = [(provenance.first_writer(earlier, term.text) or final, term) for term in terms if term.kind == kind]
+    writer, term = min(traced, key=lambda pair: pair[0].seq)
+    return _introduced(view, writer, term, final, earlier)
+
+
+def final_step(view: View) -> Optional[Step]:
+    """The step that gave the final answer: at `final_seq`, else the last step with a text."""
+    run = view.run
+    step = view.by_seq.get(run.final_seq) if run.final_seq is not None else None
+    return step or next((step for step in reversed(view.steps) if step.text), None)
+
+
+def _expected(failure: Failure) -> Optional[str]:
+    """What a failed expectation wanted: in `expect contains:TEXT not met (...)` (`ops/diagnose.py`), TEXT."""
+    if failure.source != "expect":
+        return None
+    for kind in ("contains:", "equals:"):
+        start = failure.what.find(kind)
+        if start >= 0:
+            wanted = failure.what[start + len(kind):]
+            end = wanted.rfind(" not met")
+            return (wanted[:end] if end >= 0 else wanted).strip()
+    return None
+
+
+def _introduced(view: View, writer: Step, term: Term, final: Step, earlier: list[Step]) -> Verdict:
+    said = quote(term.text)
+    if writer is final:
+        return Verdict([Link(view.evidence(final, f"says {said}"), "decisive",
+                             f"{said} appears in no earlier step")], "low",
+                       f"rule 4: the final answer's {term.kind} {said} appears in no earlier step: the final step "
+                       "introduced it")
+    who = view.agent(writer) or "a step"
+    links = [Link(view.evidence(writer, f"wrote {said}"), "decisive",
+                  f"{who} introduced {said}, the final answer's {term.kind}")]
+    repeats = [step for step in earlier if step.seq > writer.seq and provenance.wrote(step, term.text)]
+    if repeats:
+        links.append(Link(view.evidence(repeats[-1], f"repeated {said}"), "propagated",
+                          f"{view.agent(repeats[-1]) or 'a step'} carried {said} on"))
+    sure = "medium" if term.kind in ("number", "quoted") else "low"
+    return Verdict(links, sure, f"rule 4: the final answer's {term.kind} {said} was written first by {who} "
+                   f"(seq {writer.seq}), {len(repeats)} later step(s) repeated it")
+
+

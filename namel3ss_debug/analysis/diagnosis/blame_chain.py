@@ -1,0 +1,114 @@
+"""What the blame's rules share: the run's kept steps (`View`), the chain being built (`Link`, `Verdict`), the
+findings that show a cause, and how a step, an error and a quoted text are said.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional
+
+from .records import KINDS, SEVERITIES, Evidence, Finding
+from .rules.evidence import agent_name, evidence
+from .steps import RunClues, Step
+
+GAVE_UP = ("apology_after_failure", "swallowed_error", "turn_limit", "context_overflow")  # critical: it gave up
+# findings that are not a failure's cause: those that say it gave up (they show the failure), the opportunities
+NOT_CAUSES = frozenset({*GAVE_UP, "parallelizable_calls", "cacheable_calls"})
+USERS = frozenset({"user", "human", "user_proxy", "userproxy", "human_proxy", "humanproxy"})
+NOTE_CHARS = 80  # a text quoted in an evidence note
+
+
+@dataclass
+class Link:
+    """One link of a chain being built: its evidence, role and why."""
+
+    evidence: Evidence
+    role: str
+    why: str
+
+
+@dataclass
+class Verdict:
+    """What a rule found: the chain (decisive step first), how sure it is, and the rule's why."""
+
+    links: list[Link]
+    confidence: str
+    why: str
+    finding: Optional[str] = None
+
+
+class View:
+    """The run's steps the pass kept (opening, recent, errors), once each, in seq order."""
+
+    def __init__(self, run: RunClues):
+        self.run = run
+        kept = {step.seq: step for step in (*run.opening, *run.errors, *run.recent)}
+        self.steps = [kept[seq] for seq in sorted(kept)]
+        self.by_seq = kept
+        self.by_span = {step.span_id: step for step in self.steps if step.kind != "error_occurred"}
+
+    def agent(self, step: Step) -> Optional[str]:
+        """The name of the agent `step` ran in; an agent turn in no agent span is its agent's (it bears its name)."""
+        return agent_name(step, self.run) or (step.name if step.kind == "agent_turn" else None)
+
+    def call_of(self, step: Step) -> Step:
+        """An error reported inside a tool or LLM call (`error_occurred` under it): that call; else the step."""
+        within = self.by_span.get(step.parent_id or "") if step.kind == "error_occurred" else None
+        return within if within is not None and is_call(within) else step
+
+    def party(self, step: Step) -> str:
+        """Who wrote a step, for telling agents apart: the agent's name, else its span id."""
+        return self.agent(step) or step.agent
+
+    def is_user(self, step: Step) -> bool:
+        return (self.agent(step) or "").casefold() in USERS
+
+    def evidence(self, step: Step, note: str) -> Evidence:
+        found = evidence(step, self.run, note)
+        return found if found.agent is not None or step.kind != "agent_turn" else \
+            Evidence(found.ref, note, found.address, agent=self.agent(step))
+
+    def recovered(self, error: Step, limit: Optional[int]) -> bool:
+        """Whether a later call of the failed step's operation completed (before `limit`)."""
+        return any(step.seq > error.seq and (limit is None or step.seq <= limit) and step.status == "completed"
+                   and (step.component, step.name) == (error.component, error.name) for step in self.steps)
+
+
+def cause(findings: list[Finding], before: Optional[int]) -> Optional[Finding]:
+    """The finding of severity warning or critical that shows a cause (see rule 2) and begins first (before
+    `before`, when given)."""
+    causes = [finding for finding in findings if finding.severity != "info" and finding.evidence
+              and finding.kind not in NOT_CAUSES and (before is None or finding.evidence[0].ref.seq < before)]
+    return min(causes, key=lambda finding: (finding.evidence[0].ref.seq, -_rank(finding),
+                                            KINDS.index(finding.kind) if finding.kind in KINDS else len(KINDS)),
+               default=None)
+
+
+def from_finding(cause: Finding, rule: str) -> Verdict:
+    """`cause`'s first evidence decisive, its last on the chain."""
+    first, last = cause.evidence[0], cause.evidence[-1]
+    links = [Link(first, "decisive", f"the {cause.kind} finding begins here: {cause.title}")]
+    if last.ref.seq != first.ref.seq:
+        links.append(Link(last, "propagated", f"the {cause.kind} finding goes on to here"))
+    confidence = "low" if cause.confidence == "low" else "medium"
+    return Verdict(links, confidence, f"{rule} the {cause.kind} finding, {cause.title}, begins first "
+                   f"(seq {first.ref.seq})", cause.kind)
+
+
+def _rank(finding: Finding) -> int:
+    return SEVERITIES.index(finding.severity) if finding.severity in SEVERITIES else 0
+
+
+def error_text(step: Step) -> str:
+    kind = step.error_type or "an error"
+    return f"{kind}: {step.error_message}" if step.error_message else kind
+
+
+def quote(text: str) -> str:
+    text = text if len(text) <= NOTE_CHARS else text[:NOTE_CHARS - 1] + "…"
+    return repr(text)
+
+
+def is_call(step: Step) -> bool:
+    """Whether a step is a tool or LLM call (not an error reported in one)."""
+    return step.component in ("tool", "llm") and step.kind != "error_occurred"
