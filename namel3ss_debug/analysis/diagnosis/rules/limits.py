@@ -26,10 +26,12 @@ above 0) it says at which of the agent's calls the prompt will pass the window.
 `prompt_growth` (agent rule): `thresholds.growth_turns` (`diagnose_growth_turns`, default 4) or more LLM calls of
 one model in a row in one agent, each with more prompt tokens than the one before (the history is resent and never
 trimmed). Every agent loop grows its prompt a little, so it is `info` (confidence medium) unless the growth is
-large: the last prompt at least `GROWTH_FACTOR` (3) times the first, or at least `context_share` of the window,
-then `warning` (confidence high). The cost of the growth is the tokens each call sent above the row's first call,
-priced at the call's own cost per prompt token (its cost / its prompt tokens): an upper bound, since a call's cost
-includes its answer's tokens; "unknown" when a call of the row has no cost (never 0).
+large: the last prompt at least `GROWTH_FACTOR` (3) times the first and at least `LARGE_PROMPT` (4,000) tokens, or
+at least `context_share` of the model's window, then `warning` (confidence high). The cost of the growth is the
+tokens each call sent above the row's first call, priced at the call's own cost per prompt token (its cost / its
+prompt tokens): an upper bound, since a call's cost includes its answer's tokens; "unknown" when a call of the row
+after the first has no cost (never 0). The row is the longest one of the agent's; calls of other models between
+its calls do not break it.
 """
 
 from __future__ import annotations
@@ -44,7 +46,8 @@ from ..steps import AgentSteps, RunClues, Step
 from ..thresholds import SETTINGS
 from .evidence import agent_name, capped, evidence, percent, usd
 
-GROWTH_FACTOR = 3.0  # prompt_growth is a `warning` from a last prompt this many times the first
+GROWTH_FACTOR = 3.0  # prompt_growth is a `warning` from a last prompt this many times the first...
+LARGE_PROMPT = 4_000  # ...and of at least this many tokens (a smaller history costs little, however it grew)
 FIT_CALLS = 5  # context_near_limit: the last prompts the growth line is fitted to
 
 # (what the error's "type: message" or the final answer contains, the framework, the setting that sets the limit)
@@ -109,10 +112,20 @@ def _turn_limit(run: RunClues, limit: tuple[str, str, str], step: Optional[Step]
                   f"handoff_loop finding names it; raise the limit only if the task needs more turns, and give "
                   f"the agent a way to finish (a final-answer tool, a stop condition)")
     notes = [evidence(step, run, f"{framework}'s limit: {said}")] if step is not None else []
+    last = _last_turn(run, step.seq if step is not None else run.end_seq)
+    if last is not None and (step is None or last.seq != step.seq):
+        notes.insert(0, evidence(last, run, "the last LLM call before the limit"))
+    named = [found for found in (step, last) if found is not None and agent_name(found, run)]
     return Finding("turn_limit", "critical" if ended else "warning", "high",
                    f"{'the run was' if ended else 'an agent was'} stopped by {framework}'s turn limit", why,
-                   suggestion, notes, run.run_id, agent=agent_name(step, run) if step is not None else None,
+                   suggestion, notes, run.run_id, agent=agent_name(named[0], run) if named else None,
                    figures=figures)
+
+
+def _last_turn(run: RunClues, before: Optional[int]) -> Optional[Step]:
+    """The last LLM call before seq `before` (the run's last when None): the turn the limit cut off after."""
+    return next((step for step in reversed(run.recent) if step.component == "llm"
+                 and (before is None or step.seq < before)), None)
 
 
 # -- context_overflow --------------------------------------------------------------------------------------------
@@ -126,10 +139,13 @@ def context_overflow(run: RunClues, figures: RunFigures, judging: Judging) -> It
     """The run (or one LLM call of it) ended by a prompt larger than the model's context window."""
     failed = [step for step in run.errors if is_overflow(step.error_type, step.error_message)]
     if failed:
-        yield _overflow(run, failed[0], len(failed), judging)
+        yield _overflow(run, failed, judging)
 
 
-def _overflow(run: RunClues, step: Step, count: int, judging: Judging) -> Finding:
+def _overflow(run: RunClues, failed: list[Step], judging: Judging) -> Finding:
+    """One finding for the run's overflow errors (an LLM call's, and the same error reported again on its way out),
+    said of the first LLM call among them."""
+    step = next((item for item in failed if item.component == "llm"), failed[0])
     recovered = _completed_after(run, step)
     ended = not recovered or _gave_up(run)
     prompt = _last_prompt(run, step)
@@ -141,10 +157,10 @@ def _overflow(run: RunClues, step: Step, count: int, judging: Judging) -> Findin
     suggestion = (f"trim what {step.address} sends: keep the system prompt and the last turns and summarise or "
                   f"drop older ones (old tool results first), cut long tool results before they enter the history, "
                   f"or use a model with a larger window")
-    notes = [evidence(step, run, f"{step.error_type}: {(step.error_message or '')[:120]}")]
+    notes = [evidence(item, run, f"{item.error_type}: {(item.error_message or '')[:120]}") for item in failed]
     if prompt is not None:
         notes.append(evidence(prompt, run, f"prompt of {prompt.input_tokens:,} tokens"))
-    values = {"count": float(count)}
+    values = {"errors": float(len(failed))}
     if window:
         values["window"] = float(window)
     return Finding("context_overflow", "critical" if ended else "warning", "high",
@@ -266,20 +282,26 @@ def growth_cost(row: Sequence[Step]) -> Optional[float]:
     return total
 
 
+def _scale(large: bool, near: bool, window: Optional[int]) -> str:
+    if near and window:
+        return f"warning: near the window ({window:,})"
+    if large:
+        return f"warning: at least {GROWTH_FACTOR:.0f}x the first and {LARGE_PROMPT:,} tokens"
+    return f"info: under {GROWTH_FACTOR:.0f}x the first or under {LARGE_PROMPT:,} tokens"
+
+
 def _growth(agent: AgentSteps, run: RunClues, row: list[Step], judging: Judging) -> Finding:
     first, last = row[0].input_tokens or 0, row[-1].input_tokens or 0
     window = judging.context_window(row[-1].model) if row[-1].model else None
     near = window is not None and last >= judging.thresholds.context_share * window
-    large = last >= GROWTH_FACTOR * first or near
+    large = (last >= GROWTH_FACTOR * first and last >= LARGE_PROMPT) or near
     cost = growth_cost(row)
     extra = sum((step.input_tokens or 0) - first for step in row[1:])
     priced = f"at most {usd(cost)}" if cost is not None else "unknown (a call of the row has no cost)"
     why = (f"prompt_growth: {len(row)} calls of {row[0].model or 'one model'} in a row each sent more prompt tokens "
            f"(threshold {judging.thresholds.growth_turns}, diagnose_growth_turns), {first:,} -> {last:,} "
-           f"({last / first:.1f}x); {'warning' if large else 'info'}: "
-           f"{'at least' if large else 'under'} {GROWTH_FACTOR:.0f}x the first"
-           f"{f' or near the window ({window:,})' if near and window else ''}; the {extra:,} tokens above the first "
-           f"call's cost {priced}")
+           f"({last / first:.1f}x); {_scale(large, near, window)}; the {extra:,} tokens above the first call's "
+           f"cost {priced}")
     suggestion = (f"trim {agent.name or 'the agent'}'s history between calls ({row[0].address} .. "
                   f"{row[-1].address}): keep the system prompt and the last few turns, summarise or drop older "
                   f"tool results, or cache the unchanging prefix (prompt caching)")

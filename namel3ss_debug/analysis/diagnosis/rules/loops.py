@@ -2,9 +2,10 @@
 conversation back and forth, with nothing new learnt in between. Both are `warning` (a fault to fix: the turns are
 spent for nothing, and a turn limit usually ends such a run, which `turn_limit` then says).
 
-An answer's identity, which "the same answer" compares: a tool call's outputs (`Step.outputs_key`, the hash of
-their JSON) and error type; an LLM call's text and the tool calls it asked for (names and arguments, not the call
-ids, which differ every time).
+An answer's identity, which "the same answer" compares: a tool call's result text (`Step.result`) with its call id
+taken out (a framework's tool message carries the id, which differs every time) when the text was kept whole
+(under `steps.TEXT_CHARS`), else the hash of its outputs' JSON (`Step.outputs_key`), and its error type; an LLM
+call's text and the tool calls it asked for (names and arguments, not the call ids).
 
 `call_loop` (agent rule): in one agent execution, `thresholds.loop_repeats` (`diagnose_loop_repeats`, default 3)
 or more calls of one LLM or tool operation with the same inputs (`Step.inputs_key`, the fingerprint the report's
@@ -27,7 +28,7 @@ from typing import Hashable, Iterable, Optional, Sequence
 
 from . import AgentRule, Judging, RunFigures, RunRule
 from ..records import Evidence, Finding
-from ..steps import AgentSteps, RunClues, Step
+from ..steps import TEXT_CHARS, AgentSteps, RunClues, Step
 from ..thresholds import SETTINGS
 from .evidence import capped, evidence, ms
 
@@ -35,10 +36,14 @@ CALLS = frozenset({"llm", "tool"})
 
 
 def answer_of(step: Step) -> Hashable:
-    """What a call answered, comparable across calls: a tool's outputs and error, an LLM's text and tool asks."""
+    """What a call answered, comparable across calls: an LLM's text and tool asks; a tool's result text without
+    its call id (a framework's tool message carries it) when the text was kept whole, else its outputs' hash."""
     if step.component == "llm":
         return step.text, tuple((ask.name, ask.arguments) for ask in step.asked)
-    return step.outputs_key, step.error_type
+    result = step.result
+    if result is not None and len(result) < TEXT_CHARS:
+        return "result", result.replace(step.tool_call_id, "") if step.tool_call_id else result, step.error_type
+    return "outputs", step.outputs_key, step.error_type
 
 
 # -- call_loop ---------------------------------------------------------------------------------------------------

@@ -68,7 +68,8 @@ def test_a_frameworks_turn_limit_error_that_ended_the_run_is_critical(kind: str,
     failed = error(9, kind, message)
     [finding] = run_findings(turn_limit, run_of([llm(1, 100), failed], [failed], status="failed"))
     assert (finding.kind, finding.severity, finding.confidence) == ("turn_limit", "critical", "high")
-    assert framework in finding.title and [item.ref.seq for item in finding.evidence] == [9]
+    assert framework in finding.title and [item.ref.seq for item in finding.evidence] == [1, 9]
+    assert finding.evidence[0].note == "the last LLM call before the limit"
     assert finding.figures.get("limit") == limit and finding.agent == "weather"
 
 
@@ -118,7 +119,7 @@ def test_a_context_window_error_that_ended_the_run_is_critical(kind: str, messag
     assert (finding.kind, finding.severity) == ("context_overflow", "critical")
     assert [item.ref.seq for item in finding.evidence] == [5, 9]
     assert "120,000 tokens" in finding.why and "window 128,000 tokens" in finding.why
-    assert finding.figures == {"count": 1.0, "window": 128_000.0}
+    assert finding.figures == {"errors": 1.0, "window": 128_000.0}
 
 
 def test_an_overflow_the_app_trimmed_and_went_past_is_a_warning() -> None:
@@ -163,10 +164,10 @@ def grown(tokens: list[int], costs: list[float | None] | None = None) -> list[St
 
 
 def test_a_prompt_three_times_larger_after_four_growing_calls_is_a_warning_with_its_cost() -> None:
-    [finding] = agent_findings(prompt_growth, grown([1000, 1500, 2200, 3000]))
+    [finding] = agent_findings(prompt_growth, grown([2000, 3000, 4400, 6000]))
     assert (finding.kind, finding.severity, finding.confidence) == ("prompt_growth", "warning", "high")
-    assert finding.figures["extra_tokens"] == 500 + 1200 + 2000 and finding.figures["growth"] == 3.0
-    expected = 0.01 * 500 / 1500 + 0.01 * 1200 / 2200 + 0.01 * 2000 / 3000
+    assert finding.figures["extra_tokens"] == 1000 + 2400 + 4000 and finding.figures["growth"] == 3.0
+    expected = 0.01 * 1000 / 3000 + 0.01 * 2400 / 4400 + 0.01 * 4000 / 6000
     assert abs(finding.figures["cost_usd"] - expected) < 1e-12 and "at most $0.0155" in finding.why
     assert "threshold 4, diagnose_growth_turns" in finding.why and finding.setting == "diagnose_growth_turns"
     assert [item.ref.seq for item in finding.evidence] == [1, 3, 5, 7]
@@ -175,6 +176,11 @@ def test_a_prompt_three_times_larger_after_four_growing_calls_is_a_warning_with_
 def test_the_small_growth_every_agent_loop_has_is_info() -> None:
     [finding] = agent_findings(prompt_growth, grown([1000, 1100, 1200, 1300]))
     assert (finding.severity, finding.confidence) == ("info", "medium")
+
+
+def test_a_small_prompt_that_tripled_is_info() -> None:
+    [finding] = agent_findings(prompt_growth, grown([12, 40, 90, 135]))
+    assert finding.severity == "info" and "under 4,000 tokens" in finding.why
 
 
 def test_growth_near_the_window_is_a_warning_though_under_three_times() -> None:

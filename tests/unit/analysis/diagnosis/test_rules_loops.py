@@ -55,6 +55,14 @@ def test_a_tool_called_with_the_same_inputs_and_result_three_times_is_a_loop() -
     assert "tool:search#6" in finding.suggestion and "max_turns" in finding.suggestion
 
 
+def test_a_framework_tool_message_differing_only_by_its_call_id_is_the_same_result() -> None:
+    steps = [tool(seq, 7, seq, result=f'{{"content": "sunny", "tool_call_id": "call_{seq}"}}',
+                  tool_call_id=f"call_{seq}") for seq in (2, 6, 10)]
+    assert len(loops_in(steps)) == 1
+    steps[2].result = '{"content": "rain", "tool_call_id": "call_10"}'
+    assert loops_in(steps) == []
+
+
 def test_two_repeats_are_under_the_threshold_and_the_threshold_is_the_setting() -> None:
     steps = [tool(2, 7, 70), llm(4, 101), tool(6, 7, 70)]
     assert loops_in(steps) == []
