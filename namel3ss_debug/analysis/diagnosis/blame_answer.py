@@ -20,9 +20,7 @@ def by_content(view: View, failure: Failure) -> Optional[Verdict]:
     text = view.run.final_text or (final.text if final is not None else None)
     if final is None or not text:
         return None
-    users = [step for step in view.steps if view.is_user(step) and step.seq < final.seq]
-    terms = [term for term in terms_of(text, _expected(failure))
-             if not any(provenance.wrote(user, term.text) for user in users)]
+    terms = _introduced_terms(view, terms_of(text, _expected(failure)), final)
     if not terms:
         return None
     kind = terms[0].kind
@@ -30,6 +28,17 @@ def by_content(view: View, failure: Failure) -> Optional[Verdict]:
     traced = [(provenance.first_writer(earlier, term.text) or final, term) for term in terms if term.kind == kind]
     writer, term = min(traced, key=lambda pair: pair[0].seq)
     return _introduced(view, writer, term, final, earlier)
+
+
+def _introduced_terms(view: View, terms: list[Term], final: Step) -> list[Term]:
+    """`terms` without those the run was given: the user's (a step of the user), and, where the user's message is
+    no step (an LLM call's request is not kept), the names the run's first LLM answer wrote (it restates it)."""
+    users = [step for step in view.steps if view.is_user(step) and step.seq < final.seq]
+    terms = [term for term in terms if not any(provenance.wrote(user, term.text) for user in users)]
+    first = view.steps[0] if view.steps else None
+    if users or first is None or first is final or first.component != "llm":
+        return terms
+    return [term for term in terms if term.kind != "name" or not provenance.wrote(first, term.text)]
 
 
 def final_step(view: View) -> Optional[Step]:

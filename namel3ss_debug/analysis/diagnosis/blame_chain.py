@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Optional
 
-from .records import KINDS, SEVERITIES, Evidence, Finding
+from .records import KINDS, SEVERITIES, Evidence, Failure, Finding
 from .rules.evidence import agent_name, evidence
 from .steps import RunClues, Step
 
@@ -68,10 +68,24 @@ class View:
         return found if found.agent is not None or step.kind != "agent_turn" else \
             Evidence(found.ref, note, found.address, agent=self.agent(step))
 
+    def limit(self, failure: Failure) -> Optional[int]:
+        """The last seq that can bear on `failure`: the end of the step where it shows (an expectation's final
+        answer ends after its start), else its seq, else the run's end."""
+        step = self.by_seq.get(failure.seq) if failure.seq is not None else None
+        if step is not None and step.end_seq is not None:
+            return step.end_seq
+        return failure.seq if failure.seq is not None else self.run.end_seq
+
     def recovered(self, error: Step, limit: Optional[int]) -> bool:
-        """Whether a later call of the failed step's operation completed (before `limit`)."""
-        return any(step.seq > error.seq and (limit is None or step.seq <= limit) and step.status == "completed"
-                   and (step.component, step.name) == (error.component, error.name) for step in self.steps)
+        """Whether a call of the failed step's operation completed after it ended (by `limit`)."""
+        ended = ended_at(error)
+        return any(step.status == "completed" and (step.component, step.name) == (error.component, error.name)
+                   and ended < ended_at(step) and (limit is None or ended_at(step) <= limit) for step in self.steps)
+
+
+def ended_at(step: Step) -> int:
+    """The seq at which a step ended (an instant: its own)."""
+    return step.end_seq if step.end_seq is not None else step.seq
 
 
 def cause(findings: list[Finding], before: Optional[int]) -> Optional[Finding]:

@@ -9,7 +9,7 @@ from typing import Optional
 
 from ...model.error_category import categorize
 from . import provenance
-from .blame_chain import Link, Verdict, View, cause, error_text, from_finding, is_call, quote
+from .blame_chain import Link, Verdict, View, cause, ended_at, error_text, from_finding, is_call, quote
 from .provenance import holds, values_of
 from .records import Evidence, Failure, Finding
 from .steps import NO_AGENT, Step
@@ -33,7 +33,7 @@ def by_error(view: View, failure: Failure, findings: list[Finding]) -> Optional[
 def _origin(view: View, failure: Failure) -> Optional[Step]:
     """Where the failure's error began: see the module's rule 1."""
     run = view.run
-    limit = failure.seq if failure.seq is not None else run.end_seq
+    limit = view.limit(failure)
     errors = [step for step in run.errors if limit is None or step.seq <= limit]
     pool = [step for step in errors if run.end_error_type and _same(step, run.end_error_type, run.end_error_message)]
     pool = [step for step in pool if not view.recovered(step, limit)] or pool
@@ -58,7 +58,7 @@ def _group(errors: list[Step], last: Step) -> list[Step]:
 
 def _first_ended(steps: list[Step]) -> Step:
     """Where an error began: of the steps it failed, the one that ended first (a tool, before its agent)."""
-    return min(steps, key=lambda step: (step.end_seq if step.end_seq is not None else step.seq, step.seq))
+    return min(steps, key=lambda step: (ended_at(step), step.seq))
 
 
 def _same(step: Step, kind: Optional[str], message: Optional[str]) -> bool:

@@ -221,3 +221,27 @@ def test_an_error_reported_inside_a_tool_is_the_tools() -> None:
     run = failed_run(steps)
     blame = blame_run(run, Failure(RUN, "", "run", 99), [])
     assert blame.step is not None and blame.step.ref.seq == 0 and blame.chain[1].evidence.ref.seq == 2
+
+
+def test_an_error_a_call_begun_before_it_recovered_from_is_not_followed() -> None:
+    steps = [step(0, "llm", "chat", "a2", text="A short summary."), step(2, "llm", "chat", "a2", status="failed",
+                                                                      error_type="RateLimitError", error_message="429")]
+    steps[0].end_seq = 6  # the answer that completed after the failed call ended (at 3)
+    run = run_of(steps, status="completed", final_text="A short summary.", final_seq=0)
+    blame = blame_run(run, Failure(RUN, "expect contains:long not met", "expect", 0), [])
+    assert blame.step is None
+    steps[0].status, steps[0].end_seq = "completed", 1  # ended before the failure: nothing recovered it
+    blame = blame_run(run_of(steps, status="completed", final_text="x", final_seq=2),
+                      Failure(RUN, "expect contains:long not met", "expect", 2), [])
+    assert blame.step is not None and blame.step.ref.seq == 2
+
+
+def test_a_name_the_first_answer_wrote_is_taken_from_the_users_message() -> None:
+    steps = [step(0, "llm", "chat", "a2", asked=(ToolAsk("get_weather", '{"city": "Paris"}'),)),
+             step(2, "tool", "get_weather", "a2", result="sunny"), step(4, "llm", "chat", "a2", text="Sunny in Paris.")]
+    run = run_of(steps, status="completed", final_text="Sunny in Paris.", final_seq=4)
+    assert blame_run(run, Failure(RUN, "expect contains:rain not met", "expect", 4), []).step is None
+    steps[1].result = "sunny, 21 C"
+    run = run_of(steps, status="completed", final_text="Sunny in Paris, 21 C.", final_seq=4)
+    blame = blame_run(run, Failure(RUN, "expect contains:rain not met", "expect", 4), [])
+    assert (blame.step and blame.step.ref.seq, blame.confidence) == (2, "medium")
