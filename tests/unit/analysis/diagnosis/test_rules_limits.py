@@ -4,10 +4,13 @@ prompt growing call after call with the cost of the growth, and the look-alikes 
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from findingtraces import findings_of, traced
+from namel3ss_debug import trace_agent_execution, trace_llm_call
 from namel3ss_debug.analysis.diagnosis.records import Finding
 from namel3ss_debug.analysis.diagnosis.rules import Judging, RunFigures
 from namel3ss_debug.analysis.diagnosis.rules.limits import (context_near_limit, context_overflow, growth_cost,
@@ -205,3 +208,76 @@ def test_calls_of_another_model_between_do_not_break_a_models_row() -> None:
     steps.insert(2, llm(4, 50, model="small", cost_usd=0.001))
     [finding] = agent_findings(prompt_growth, steps)
     assert finding.figures["calls"] == 4
+
+
+# -- through traces of decorated apps (`analyze` with the findings section) -------------------------------------------
+class MaxTurnsExceeded(Exception):
+    """openai-agents' error, as its name and message read."""
+
+
+class BadRequestError(Exception):
+    """openai's error for a 400, as its message reads."""
+
+
+@trace_llm_call(name="reader_llm", model="gpt-4o-mini")
+def reader_llm(prompt: str, tokens: int, overflow: str | None = None) -> dict[str, Any]:
+    if overflow is not None:
+        raise BadRequestError(overflow)
+    return {"text": f"Read {len(prompt)} characters.", "usage": {"input_tokens": tokens, "output_tokens": 20}}
+
+
+@trace_agent_execution(name="reader")
+def reader(tokens: list[int], limit: int | None = None, overflow: str | None = None) -> str:
+    said = ""
+    for turn_number, count in enumerate(tokens, 1):
+        said = reader_llm(f"page {turn_number}", count)["text"]
+        if limit is not None and turn_number >= limit:
+            raise MaxTurnsExceeded(f"Max turns ({limit}) exceeded")
+    if overflow is not None:
+        reader_llm("one page more", 0, overflow)
+    return said
+
+
+OVERFLOW = ("Error code: 400 - {'error': {'message': \"This model's maximum context length is 128000 tokens. However, "
+            "your messages resulted in 130512 tokens.\", 'code': 'context_length_exceeded'}}")
+
+
+def test_a_traced_run_ended_by_max_turns_is_a_critical_turn_limit(tmp_path: Path) -> None:
+    path = traced(tmp_path / "turns.jsonl", lambda: reader([1000, 1100, 1200], limit=3))
+    [finding] = findings_of(path, "turn_limit")
+    assert (finding.severity, finding.agent, finding.figures) == ("critical", "reader", {"limit": 3.0})
+    assert "llm:reader_llm#3" in [item.address for item in finding.evidence]
+
+
+def test_a_traced_run_that_finished_within_its_turns_has_no_turn_limit(tmp_path: Path) -> None:
+    path = traced(tmp_path / "done.jsonl", lambda: reader([1000, 1100, 1200]))
+    assert findings_of(path, "turn_limit") == []
+
+
+def test_a_traced_context_length_error_that_ended_the_run_is_an_overflow(tmp_path: Path) -> None:
+    path = traced(tmp_path / "overflow.jsonl", lambda: reader([90_000, 100_000], overflow=OVERFLOW))
+    [finding] = findings_of(path, "context_overflow")
+    assert finding.severity == "critical" and finding.agent == "reader"
+    assert [item.address for item in finding.evidence][:2] == ["llm:reader_llm#2", "llm:reader_llm#3"]
+    assert "100,000 tokens" in finding.why and "window 128,000 tokens" in finding.why
+
+
+def test_a_traced_bad_request_of_another_kind_is_no_overflow(tmp_path: Path) -> None:
+    path = traced(tmp_path / "bad.jsonl", lambda: reader([1000], overflow="Error code: 400 - Invalid 'role'"))
+    assert findings_of(path, "context_overflow") == []
+
+
+def test_a_traced_prompt_past_80_percent_of_gpt_4o_minis_window_is_near_its_limit(tmp_path: Path) -> None:
+    path = traced(tmp_path / "near.jsonl", lambda: reader([60_000, 85_000, 110_000]))
+    [finding] = findings_of(path, "context_near_limit")
+    assert finding.evidence[-1].address == "llm:reader_llm#3" and finding.figures["window"] == 128_000
+    assert finding.figures["overflow_call"] == 4  # growing 25,000 a call: 135,000 at the fourth
+    assert findings_of(traced(tmp_path / "far.jsonl", lambda: reader([1000, 2000, 3000])), "context_near_limit") == []
+
+
+def test_a_traced_prompt_tripling_over_four_calls_is_growth_with_a_known_cost(tmp_path: Path) -> None:
+    path = traced(tmp_path / "growth.jsonl", lambda: reader([2000, 3000, 4500, 6500]))
+    [finding] = findings_of(path, "prompt_growth")
+    assert finding.severity == "warning" and finding.figures["extra_tokens"] == 1000 + 2500 + 4500
+    assert finding.figures["cost_usd"] > 0 and "at most $" in finding.why
+    assert findings_of(traced(tmp_path / "flat.jsonl", lambda: reader([2000] * 4)), "prompt_growth") == []

@@ -4,8 +4,12 @@ that look alike but progress (polling whose answer changes, a new result in betw
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
+from findingtraces import findings_of, traced
+from namel3ss_debug import span, trace_agent_execution, trace_llm_call, trace_tool_call
 from namel3ss_debug.analysis.diagnosis.records import Finding
 from namel3ss_debug.analysis.diagnosis.rules import Judging, RunFigures
 from namel3ss_debug.analysis.diagnosis.rules.loops import call_loop, handoff_loop
@@ -163,3 +167,75 @@ def test_handoffs_to_a_third_agent_break_the_row() -> None:
     steps = turns(6)
     run = RunClues(RUN, 0, handoffs=rows, opening=steps, recent=steps)
     assert list(handoff_loop(run, RunFigures(RUN), Judging())) == []
+
+
+# -- through traces of decorated apps (`analyze` with the findings section) -------------------------------------------
+@trace_tool_call
+def get_weather(city: str) -> str:
+    return f"sunny in {city}"
+
+
+@trace_llm_call(name="weather_llm")
+def weather_llm(messages: list[dict[str, str]], city: str | None) -> dict[str, Any]:
+    if city is None:
+        return {"text": "Sunny everywhere you asked about."}
+    return {"text": None, "tool_calls": [{"id": f"call_{len(messages)}", "name": "get_weather",
+                                          "arguments": json.dumps({"city": city})}]}
+
+
+@trace_agent_execution(name="weather")
+def weather_agent(cities: list[str]) -> str:
+    messages = [{"role": "user", "content": "What is the weather?"}]
+    for city in cities:
+        weather_llm(messages, city)
+        messages.append({"role": "tool", "content": get_weather(city)})
+    return str(weather_llm(messages, None)["text"])
+
+
+def test_a_traced_agent_asking_for_the_same_city_three_times_loops(tmp_path: Path) -> None:
+    path = traced(tmp_path / "loop.jsonl", lambda: weather_agent(["Paris"] * 3))
+    [finding] = findings_of(path, "call_loop")
+    assert [item.address for item in finding.evidence] == ["tool:get_weather#1", "tool:get_weather#2",
+                                                           "tool:get_weather#3"]
+    assert finding.agent == "weather" and finding.severity == "warning"
+
+
+def test_a_traced_agent_asking_for_three_cities_does_not_loop(tmp_path: Path) -> None:
+    path = traced(tmp_path / "cities.jsonl", lambda: weather_agent(["Paris", "Lyon", "Nice"]))
+    assert findings_of(path, "call_loop") == []
+
+
+@trace_llm_call(name="router_llm")
+def router_llm(agent: str, said: str | None) -> dict[str, Any]:
+    target = "billing" if agent == "triage" else "triage"
+    return {"text": said, "tool_calls": [{"id": f"call_{agent}", "name": f"transfer_to_{target}", "arguments": "{}"}]}
+
+
+def handing_off(rounds: int, progress: bool) -> None:
+    """triage and billing handing the conversation to each other `rounds` times each; with `progress`, billing
+    says something new each time."""
+    for index in range(rounds):
+        for source, target in (("triage", "billing"), ("billing", "triage")):
+            said = f"Invoice {index} checked." if progress and source == "billing" else None
+            turn(source, target, said)
+
+
+def turn(source: str, target: str, said: str | None) -> None:
+    @trace_agent_execution(name=source)
+    def agent() -> None:
+        router_llm(source, said)
+        with span("handoff", component="chain", event_prefix="chain_execution") as handoff:
+            handoff.set_attributes(from_agent=source, to_agent=target)
+    agent()
+
+
+def test_traced_agents_handing_off_three_round_trips_with_nothing_new_loop(tmp_path: Path) -> None:
+    path = traced(tmp_path / "handoffs.jsonl", lambda: handing_off(3, progress=False))
+    [finding] = findings_of(path, "handoff_loop")
+    assert finding.figures == {"handoffs": 6.0, "round_trips": 3.0}
+    assert finding.evidence[0].address == "llm:router_llm#1" and finding.evidence[0].agent == "triage"
+
+
+def test_traced_handoffs_that_bring_new_answers_are_progress(tmp_path: Path) -> None:
+    path = traced(tmp_path / "progress.jsonl", lambda: handing_off(3, progress=True))
+    assert findings_of(path, "handoff_loop") == []

@@ -4,8 +4,11 @@ that succeeded, the model calling the tool again) or ended failed, which do not 
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
+from findingtraces import findings_of, traced
+from namel3ss_debug import trace_agent_execution, trace_llm_call, trace_tool_call
 from namel3ss_debug.analysis.diagnosis.records import Finding
 from namel3ss_debug.analysis.diagnosis.rules import Judging, RunFigures
 from namel3ss_debug.analysis.diagnosis.rules.swallowed import (apology_after_failure, apology_in, swallowed_error,
@@ -115,3 +118,49 @@ def test_the_apology_phrases_are_matched_lower_cased_with_plain_apostrophes() ->
     assert apology_in("Unfortunately, I am not able to reach the service.") == 20
     assert apology_in("I apologize for the trouble.") == 0
     assert apology_in("The forecast: sunny, 21 C.") is None and apology_in(None) is None
+
+
+# -- through traces of decorated apps (`analyze` with the findings section) -------------------------------------------
+STATIONS = {"Paris": "light rain, 14 C"}
+
+
+@trace_tool_call
+def get_weather(city: str) -> str:
+    return STATIONS[city]
+
+
+@trace_llm_call(name="planner_llm")
+def planner_llm(messages: list[dict[str, str]], answer: str) -> dict[str, Any]:
+    return {"text": answer}
+
+
+@trace_agent_execution(name="planner")
+def planner(cities: list[str], answer: str, apology: str) -> str:
+    """Asks for the weather of each city in turn until one answers; answers with `apology` when none did."""
+    messages = [{"role": "user", "content": "What's the weather in Paris?"}]
+    for city in cities:
+        try:
+            messages.append({"role": "tool", "content": get_weather(city)})
+            return str(planner_llm(messages, answer)["text"])
+        except KeyError as exc:
+            messages.append({"role": "tool", "content": f"error: {exc!r}"})
+    return str(planner_llm(messages, apology)["text"])
+
+
+def test_a_traced_tool_failure_the_app_hid_behind_a_confident_answer_is_swallowed(tmp_path: Path) -> None:
+    path = traced(tmp_path / "hid.jsonl", lambda: planner(["Paris, FR"], "x", "It is 14 C in Paris."))
+    [finding] = findings_of(path, "swallowed_error")
+    assert finding.evidence[0].address == "tool:get_weather#1" and finding.agent == "planner"
+    assert "KeyError" in finding.why and findings_of(path, "apology_after_failure") == []
+
+
+def test_a_traced_apology_after_the_tool_failed_is_the_run_giving_up(tmp_path: Path) -> None:
+    path = traced(tmp_path / "sorry.jsonl", lambda: planner(["Paris, FR"], "x", APOLOGY))
+    [finding] = findings_of(path, "apology_after_failure")
+    assert [item.address for item in finding.evidence] == ["tool:get_weather#1", "llm:planner_llm#1"]
+    assert finding.severity == "critical" and finding.agent == "planner"
+
+
+def test_a_traced_failure_retried_with_a_city_that_answers_is_recovered(tmp_path: Path) -> None:
+    path = traced(tmp_path / "retried.jsonl", lambda: planner(["Paris, FR", "Paris"], "Light rain, 14 C.", APOLOGY))
+    assert findings_of(path, "swallowed_error") == [] and findings_of(path, "apology_after_failure") == []
