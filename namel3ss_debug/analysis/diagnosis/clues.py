@@ -61,41 +61,49 @@ class Clues:
         self._rules = agent_rules()
         self._kinds: dict[str, str] = {}
         self._prices: dict[tuple[str, int, int], Optional[float]] = {}
+        self._run: Optional[RunState] = None  # the run fed last, and its track: most events are of the run before
+        self._track: Optional[RunTrack] = None
 
     # -- what Tally calls -------------------------------------------------------------------
     def track(self, run: RunState) -> RunTrack:
+        """The run's track (made on its first event); the run fed last is asked of again and again."""
+        if run is self._run and self._track is not None:
+            return self._track
         while len(self._tracks) <= run.index:
             clues = RunClues(run.run_id, len(self._tracks))
             self.runs.append(clues)
             self._tracks.append(RunTrack(clues))
         track = self._tracks[run.index]
         track.clues.run_id = run.run_id  # a run whose id the pass learnt after its first event (`Tally._switch`)
+        self._run, self._track = run, track
         return track
 
     def started(self, run: RunState, event: EventRecord, own: Optional[OpenSpan], use: bool) -> None:
-        track = self.track(run)
-        address = self._numbered(track, event)
+        track = self._track if run is self._run and self._track is not None else self.track(run)
+        component, name = event.component, event.name
+        numbers, op = track.numbers, (component, name)
+        number = numbers[op] = numbers.get(op, 0) + 1  # the call number: the run's starts and instants of the op
         if own is None or not use:
             return
-        kind = self._kind(event.event_type)
         if own.agent == event.span_id:  # an agent execution (as the tally tells one)
             self._agent_started(run, track, event, own)
             return
-        if event.component not in CALLS and kind not in STEP_KINDS:
+        kind = self._kinds.get(event.event_type) or self._kind(event.event_type)
+        if component not in CALLS and kind not in STEP_KINDS:
             return
-        step = Step(event.seq, None, event.span_id, event.parent_id, event.component, event.name, kind, address,
-                    own.agent or NO_AGENT, event.ts, model=event.model)
-        if event.component in CALLS:
-            step.inputs_key = call_key(run.index, event.component, event.name, event.inputs)
-        if event.component == "llm":
+        step = Step(event.seq, None, event.span_id, event.parent_id, component, name, kind,
+                    f"{component}:{name}#{number}", own.agent or NO_AGENT, event.ts, model=event.model)
+        if component == "llm":
+            step.inputs_key = call_key(run.index, component, name, event.inputs)
             self._request(track, event, step)
-        elif event.component == "tool":
+        elif component == "tool":
+            step.inputs_key = call_key(run.index, component, name, event.inputs)
             self._tool_started(track, event, step)
         track.open[event.span_id] = step
         self._keep(track, step)
 
     def ended(self, run: RunState, event: EventRecord, own: Optional[OpenSpan], use: bool) -> None:
-        track = self.track(run)
+        track = self._track if run is self._run and self._track is not None else self.track(run)
         if event.event_type == "run_end":
             self._run_ended(track, event)
             return
@@ -113,12 +121,13 @@ class Clues:
         track = self.track(run)
         if event.event_type == "segment_start":
             return
-        address = self._numbered(track, event)
+        op = (event.component, event.name)
+        number = track.numbers[op] = track.numbers.get(op, 0) + 1
         if not use or event.event_type != "error_occurred":
             return
         agent = (parent.agent if parent is not None else None) or NO_AGENT
         step = Step(event.seq, None, event.span_id, event.parent_id, event.component, event.name, "error_occurred",
-                    address, agent, event.ts, status="failed")
+                    f"{event.component}:{event.name}#{number}", agent, event.ts, status="failed")
         self._error(step, event)
         self._keep(track, step)
         self._failed(track, step)
@@ -126,6 +135,7 @@ class Clues:
     def finish(self, run: RunState) -> None:
         """The run's events ran out: its agents still open are judged as they are, then the steps in no agent."""
         track = self.track(run)
+        track.clues.run_id = run.run_id
         for agent in list(track.agents.values()):
             self._judge(track, agent)
         track.agents.clear()
@@ -141,12 +151,6 @@ class Clues:
         track.firsts.clear()
 
     # -- steps ------------------------------------------------------------------------------
-    def _numbered(self, track: RunTrack, event: EventRecord) -> str:
-        """The event's call address: N counts the run's starts and instants of its component and name."""
-        op = (event.component, event.name)
-        number = track.numbers[op] = track.numbers.get(op, 0) + 1
-        return f"{event.component}:{event.name}#{number}"
-
     def _kind(self, event_type: str) -> str:
         kind = self._kinds.get(event_type)
         if kind is None:
@@ -199,7 +203,7 @@ class Clues:
     def _ended(self, track: RunTrack, step: Step, event: EventRecord) -> None:
         step.end_seq, step.status, step.duration_ms = event.seq, event.status, event.duration_ms
         step.model = event.model or step.model
-        if event.outputs and len(event.outputs):
+        if step.inputs_key is not None and len(event.outputs):  # only a repeated call's answer is compared
             step.outputs_key = hash(bytes(event.outputs))
         if event.error is not None or event.status == "failed":
             self._error(step, event)
@@ -326,7 +330,10 @@ def _remember(links: dict[str, int], key: str, seq: int) -> None:
 
 def _model(clues: RunClues, step: Step) -> None:
     """The call's model figures [calls, cost, unpriced calls, ms], the run's cost and its costliest call."""
-    figures = clues.models.setdefault(step.model or "(no model)", [0, 0.0, 0, 0.0])
+    model = step.model or "(no model)"
+    figures = clues.models.get(model)
+    if figures is None:
+        figures = clues.models[model] = [0, 0.0, 0, 0.0]
     figures[0] += 1
     figures[3] += step.duration_ms or 0.0
     if step.cost_usd is None:

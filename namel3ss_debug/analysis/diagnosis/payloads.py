@@ -16,7 +16,7 @@ function's `return`. Odd shapes read as nothing; nothing here raises.
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple, Optional
+from typing import Any, NamedTuple, Optional, Union
 
 import msgspec
 
@@ -112,31 +112,71 @@ def schemas_key(offered: dict[str, Any]) -> int:
     return hash(as_text(offered))
 
 
+class _Said(msgspec.Struct):
+    """The keys of an answer the diagnosis reads (decoded typed: the others, `usage`, `id`, are skipped)."""
+
+    text: Any = None
+    content: Any = None
+    output: Any = None
+    answer: Any = None
+    finish_reason: Any = None
+    stop_reason: Any = None
+    tool_calls: Any = None
+    function_call: Any = None
+    choices: Any = None
+
+
+class _Recorded(_Said):
+    """An LLM span's outputs: the transport's record, or a decorated function's `return`."""
+
+    returned: Union[_Said, str, None] = msgspec.field(default=None, name="return")
+
+
+_ANSWER = msgspec.json.Decoder(Union[_Recorded, str, None])
+
+
 def answer_of(raw: bytes | memoryview) -> Answer:
     """The answer an LLM call's outputs hold (the transport's record, or a decorated function's return)."""
-    value = decoded(raw)
-    if isinstance(value, dict) and "return" in value and not ({"text", "tool_calls"} & value.keys()):
+    if not len(raw):
+        return NO_ANSWER
+    try:
+        value: Any = _ANSWER.decode(raw)
+    except (msgspec.DecodeError, msgspec.ValidationError, UnicodeDecodeError, RecursionError):
+        return _answer_of_value(decoded(raw))  # a shape the typed decoder refuses: a list, a `return` number
+    if isinstance(value, _Recorded) and value.returned is not None and value.text is None \
+            and value.tool_calls is None:
+        value = value.returned
+    if isinstance(value, str):
+        return Answer(value, None, ())
+    if value is None:
+        return NO_ANSWER
+    return _answer(value.text, value.content, value.output, value.answer, value.finish_reason, value.stop_reason,
+                   value.tool_calls, value.function_call, value.choices)
+
+
+def _answer_of_value(value: Any) -> Answer:
+    if isinstance(value, dict) and "return" in value and "text" not in value and "tool_calls" not in value:
         value = value["return"]
     if isinstance(value, str):
         return Answer(value, None, ())
     if not isinstance(value, dict):
         return NO_ANSWER
-    said = _said(value)
-    finish = text(value.get("finish_reason")) or text(value.get("stop_reason"))
-    calls = items(value.get("tool_calls"))
-    legacy = value.get("function_call")
+    get = value.get
+    return _answer(get("text"), get("content"), get("output"), get("answer"), get("finish_reason"),
+                   get("stop_reason"), get("tool_calls"), get("function_call"), get("choices"))
+
+
+def _answer(*said: Any) -> Answer:
+    """An answer from its fields: text, content, output, answer, finish reason, stop reason, tool calls, a legacy
+    function call, and the choices of a raw chat completion returned as it came."""
+    texts, finish, stop, tool_calls, legacy, choices = said[:4], said[4], said[5], said[6], said[7], said[8]
+    spoken = next((value for value in texts if isinstance(value, str)), None)
+    if spoken is None:
+        spoken = text(field(choices, 0, "message", "content"))
+    calls = items(tool_calls)
     if isinstance(legacy, dict):
         calls.append({"function": legacy})
-    return Answer(said, finish, tuple(_ask(call) for call in calls))
-
-
-def _said(value: dict[str, Any]) -> Optional[str]:
-    for key in ("text", "content", "output", "answer"):
-        said = value.get(key)
-        if isinstance(said, str):
-            return said
-    message = field(value, "choices", 0, "message", "content")  # a raw chat completion returned as it came
-    return message if isinstance(message, str) else None
+    return Answer(spoken, text(finish) or text(stop), tuple(map(_ask, calls)) if calls else ())
 
 
 def _ask(call: dict[str, Any]) -> ToolAsk:
@@ -166,9 +206,16 @@ def _top_level(value: dict[str, Any]) -> dict[str, object]:
     return kept
 
 
+RETURNED = b'{"return":'  # how the tracer writes a function's outputs (`outputs.return`), first and alone
+
+
 def output_text(raw: bytes | memoryview) -> Optional[str]:
     """What a call returned, as text: `outputs.return` (a tool's, a decorated function's), `outputs.output` (an
-    agent's answer), `outputs.text`, else the whole outputs; cut to TEXT_CHARS."""
+    agent's answer), `outputs.text`, else the whole outputs; cut to TEXT_CHARS. A returned object or list is its
+    JSON text as written, cut (not decoded: a tool's result may be large)."""
+    data, start = memoryview(raw), len(RETURNED)
+    if bytes(data[:start + 1]) in (RETURNED + b"{", RETURNED + b"[") and bytes(data[-1:]) == b"}":
+        return raw_text(data[start:-1])
     value = decoded(raw)
     if isinstance(value, dict):
         for key in ("return", "output", "text", "result"):
@@ -182,4 +229,4 @@ def raw_text(raw: bytes | memoryview) -> Optional[str]:
     """Raw JSON as text, cut (a tool's arguments as recorded); None when empty."""
     if not len(raw):
         return None
-    return bytes(memoryview(raw)[:TEXT_CHARS * 4]).decode("utf-8", "replace")[:TEXT_CHARS]
+    return bytes(memoryview(raw)[:TEXT_CHARS * 2]).decode("utf-8", "replace")[:TEXT_CHARS]
