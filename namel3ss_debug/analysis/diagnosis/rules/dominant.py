@@ -4,10 +4,12 @@ measured, not guessed). A run of one call is dominated by it, and that is no fin
 calls in the run.
 
 `dominant_cost` (run rule), said of the run's whole cost only, which is known when every LLM call was priced
-(`RunClues.unpriced_calls` 0) and above 0:
+(`RunClues.unpriced_calls` 0), and only of a cost of at least `MIN_COST_USD` ($0.001: less is not worth a finding):
 - one LLM call (`RunClues.costliest`) with at least `thresholds.dominant_share` (`diagnose_dominant_share`, default
-  0.5) of the cost, in a run of two or more LLM calls;
-- one model with at least that share, in a run of two or more models, when the model made two or more calls (one
+  0.5) of the cost and at least twice an even share (2 / the run's LLM calls): in a run of two calls one always has
+  half, so two calls never dominate; three need 67%, four or more `dominant_share`;
+- one model, in a run of two or more models, with at least `dominant_share` of the cost and at least twice its share
+  of the calls (a model that makes 80% of the calls is expected to cost 80%), when it made two or more calls (one
   call is the rule above).
 
 `dominant_latency` (run rule): the run's longest LLM call (`RunClues.slowest`) took at least `dominant_share` of
@@ -32,25 +34,27 @@ from . import AgentRule, Judging, RunFigures, RunRule
 from ..records import Evidence, Finding
 from ..steps import RunClues, Step
 from ..thresholds import MAX_EVIDENCE, SETTINGS
-from .evidence import agent_name, capped, evidence, ms, percent, run_ms, usd
+from .evidence import MIN_COST_USD, agent_name, capped, evidence, ms, percent, run_ms, usd
 
 PATH_CALLS = frozenset({"llm", "tool"})
 
 
 # -- dominant_cost -----------------------------------------------------------------------------------------------
 def dominant_cost(run: RunClues, figures: RunFigures, judging: Judging) -> Iterable[Finding]:
-    """One LLM call, or one model, with at least `dominant_share` of a run's known cost."""
+    """One LLM call, or one model, with at least `dominant_share` of a run's known cost, well above an even share."""
     total, share = run.cost_usd, judging.thresholds.dominant_share
     if total is None or total <= 0 or run.unpriced_calls:
         return
     calls = sum(int(entry[0]) for entry in run.models.values())
     costliest = run.costliest
-    if costliest is not None and costliest.cost_usd is not None and calls > 1 \
-            and costliest.cost_usd / total >= share:
+    if costliest is not None and costliest.cost_usd is not None and costliest.cost_usd >= MIN_COST_USD \
+            and costliest.cost_usd / total >= max(share, 2 / calls):
         yield _call_cost(costliest, calls, total, run, share)
     top = _costliest_model(run)
-    if top is not None and len(run.models) > 1 and int(run.models[top][0]) > 1 \
-            and run.models[top][1] / total >= share:
+    if top is None or len(run.models) < 2 or int(run.models[top][0]) < 2:
+        return
+    cost, made = float(run.models[top][1]), int(run.models[top][0]) / calls
+    if cost >= MIN_COST_USD and cost / total >= max(share, 2 * made):
         yield _model_cost(top, total, run, share)
 
 
@@ -62,7 +66,8 @@ def _call_cost(step: Step, calls: int, total: float, run: RunClues, share: float
     cost = step.cost_usd or 0.0
     tokens = f", {step.input_tokens:,} prompt tokens" if step.input_tokens is not None else ""
     why = (f"dominant_cost: {step.address} cost {usd(cost)} of the run's {usd(total)} over {calls} LLM calls "
-           f"({percent(cost / total)}; threshold {percent(share)}, diagnose_dominant_share)")
+           f"({percent(cost / total)}; threshold {percent(share)}, diagnose_dominant_share, and twice an even share, "
+           f"{percent(2 / calls)})")
     suggestion = (f"make {step.address} cheaper: send it a shorter prompt (trim the history or the documents it "
                   f"is given{tokens}), cap its answer (`max_tokens`), or give it a cheaper model if its task allows")
     return Finding("dominant_cost", "info", "high",
@@ -74,11 +79,13 @@ def _call_cost(step: Step, calls: int, total: float, run: RunClues, share: float
 
 def _model_cost(model: str, total: float, run: RunClues, share: float) -> Finding:
     calls, cost = int(run.models[model][0]), float(run.models[model][1])
+    made = calls / sum(int(entry[0]) for entry in run.models.values())
     steps = sorted((step for step in _kept(run) if step.component == "llm" and step.model == model
                     and step.cost_usd is not None), key=lambda step: -(step.cost_usd or 0.0))
     items = [evidence(step, run, f"{model}: cost {usd(step.cost_usd or 0.0)}") for step in steps[:MAX_EVIDENCE]]
     why = (f"dominant_cost: model {model} made {calls} calls costing {usd(cost)} of the run's {usd(total)} over "
-           f"{len(run.models)} models ({percent(cost / total)}; threshold {percent(share)}, diagnose_dominant_share)")
+           f"{len(run.models)} models ({percent(cost / total)}, for {percent(made)} of the calls; threshold "
+           f"{percent(share)}, diagnose_dominant_share, and twice its share of the calls)")
     suggestion = (f"route the calls that do not need {model} (classification, extraction, short answers) to a "
                   f"cheaper model, and trim the prompts of the ones that do")
     return Finding("dominant_cost", "info", "high",

@@ -14,6 +14,8 @@ from ..records import Evidence
 from ..steps import NO_AGENT, RunClues, Step
 from ..thresholds import MAX_EVIDENCE
 
+MIN_COST_USD = 0.001  # a tenth of a cent: a cost (or a saving) below it is not worth a finding on its own
+
 
 def agent_name(step: Step, run: RunClues) -> Optional[str]:
     """The name of the agent `step` ran in; None when it ran in none (or the agent's name is unknown)."""
@@ -65,7 +67,12 @@ def ms(value: float) -> str:
 
 
 def usd(value: float) -> str:
-    return f"${value:.4f}" if value < 1 else f"${value:,.2f}"
+    """A cost for a title or a why: `$1.25`, `$0.0240`, `$0.000012` (a small cost keeps its digits, never `$0.0000`)."""
+    if value >= 1:
+        return f"${value:,.2f}"
+    if value >= 0.001 or value == 0:
+        return f"${value:.4f}"
+    return f"${value:.8f}".rstrip("0")
 
 
 def percent(share: float) -> str:

@@ -8,19 +8,22 @@ Two cases:
 - the tool calls one LLM answer asked for together (`Step.asked_by`): the model could not have used one's result
   for another, so they are independent. Confidence `high`.
 - sibling tool calls under one parent, none asked for by a model, where no later call's recorded arguments
-  contain a value of an earlier one's result (each JSON value of the result, or the whole text when it is not JSON).
+  contain a value of an earlier one's result (each JSON value of the result, or the whole text when it is not JSON);
+  when the calls are of more than one tool, each later call's argument values must also all appear in an earlier
+  call's arguments (known before they ran: a value computed from a result, a price times a rate, appears in none).
   A call whose arguments or result were not recorded, or were cut at `TEXT_CHARS`, ends the group: its data flow
-  is unknown. Confidence `medium` when the calls are all of one operation, else `low` (calls of different tools may
+  is unknown. Confidence `medium` when the calls are all of one tool, else `low` (calls of different tools may
   depend on each other's side effects, which no trace shows).
 
 `cacheable_calls` (run rule): an LLM or tool call made more than once with the same inputs (component, name and
 inputs' JSON), every time with the same answer (`RunClues.repeats`): a cache keyed by the inputs would save the
 repeats' time and, for LLM calls, their cost. Said when the repeats took at least `thresholds.min_saving_ms` or
-have a known cost above 0 (an unknown cost is said unknown, never 0). `info`; `warning` when the saving is at least
-`thresholds.dominant_share` (`diagnose_dominant_share`) of the run's time (its critical path's total, else its
-duration) or of its cost (known only when every LLM call was priced). Confidence `high` for LLM calls, `medium` for
-tools (a tool with side effects must not be cached). Not said for an operation the run's `patterns.loops` shows
-looping, when it was called at least `thresholds.loop_repeats` times: the loop is the finding then.
+have a known cost of at least `MIN_COST_USD` ($0.001; an unknown cost is said unknown, never 0). `info`; `warning`
+when the saving is at least `thresholds.dominant_share` (`diagnose_dominant_share`) of the run's time (its critical
+path's total, else its duration) or of its cost (known only when every LLM call was priced). Confidence `high` for
+LLM calls, `medium` for tools (a tool with side effects must not be cached). Not said for an operation the run's
+`patterns.loops` shows looping, when it was called at least `thresholds.loop_repeats` times: the loop is the
+finding then.
 """
 
 from __future__ import annotations
@@ -34,7 +37,7 @@ from . import AgentRule, Judging, RunFigures, RunRule
 from ..records import Evidence, Finding
 from ..steps import TEXT_CHARS, AgentSteps, RunClues, Step
 from ..thresholds import SETTINGS
-from .evidence import agent_name, capped, evidence, label, ms, percent, run_ms, usd
+from .evidence import MIN_COST_USD, agent_name, capped, evidence, label, ms, percent, run_ms, usd
 
 SIBLING_CALLS = frozenset({"tool"})  # the calls whose arguments and result a step keeps
 
@@ -110,7 +113,18 @@ def _joins(group: list[Step], call: Step) -> bool:
     last = group[-1]
     if last.end_seq is None or last.end_seq > call.seq:
         return False  # it overlapped the one before: already concurrent
-    return not any(_flows(earlier.result or "", call.arguments or "") for earlier in group)
+    if any(_flows(earlier.result or "", call.arguments or "") for earlier in group):
+        return False
+    if all((earlier.component, earlier.name) == (call.component, call.name) for earlier in group):
+        return True
+    return _known_before(group, call)
+
+
+def _known_before(group: list[Step], call: Step) -> bool:
+    """Whether every value of `call`'s arguments was in an earlier call's arguments: known before they ran (a value
+    computed from a result, a price times a rate, is in none)."""
+    before = [earlier.arguments or "" for earlier in group]
+    return all(any(value in arguments for arguments in before) for value in _values(call.arguments or ""))
 
 
 def _flows(result: str, arguments: str) -> bool:
@@ -208,7 +222,7 @@ def cacheable_calls(run: RunClues, figures: RunFigures, judging: Judging) -> Ite
     for entry in run.repeats.values():
         repeat = _identical(entry)
         if repeat is None or (repeat.saved_ms < thresholds.min_saving_ms
-                              and not (repeat.cost is not None and repeat.cost > 0)):
+                              and not (repeat.cost is not None and repeat.cost >= MIN_COST_USD)):
             continue
         first = _first_evidence(steps, figures, run, repeat.first_seq)
         if first is None or (f"{first.ref.component}:{first.ref.name}" in looping
@@ -259,7 +273,7 @@ def _cache_finding(repeat: Repeat, items: list[Evidence], run: RunClues, figures
     spent = ms(saved_ms) + ((f" and {usd(cost)}" if cost is not None else " and an unknown cost") if llm else "")
     why = (f"cacheable_calls: {op} was called {calls} times with the same inputs and gave the same answer each "
            f"time; the {calls - 1} repeats took {spent} (said from "
-           f"{ms(judging.thresholds.min_saving_ms)}, diagnose_min_saving_ms, or any known cost)"
+           f"{ms(judging.thresholds.min_saving_ms)}, diagnose_min_saving_ms, or a known cost from {usd(MIN_COST_USD)})"
            + (f"; that is at least {percent(share)} of the run's time or cost (diagnose_dominant_share)"
               if large else ""))
     suggestion = (f"cache {op} by its inputs (`functools.lru_cache` or a dict keyed by the arguments"

@@ -78,18 +78,29 @@ def test_a_run_with_an_unpriced_call_has_no_known_share() -> None:
     assert judge(dominant_cost, priced([llm(0, 0.01), llm(2, 0.06), llm(4, None, model="local")])) == []
 
 
-def test_calls_sharing_the_cost_dominate_nothing() -> None:
-    run = priced([llm(0, 0.02), llm(2, 0.03), llm(4, 0.02)])
-    assert judge(dominant_cost, run) == []
-    assert len(judge(dominant_cost, run, dominant_share=0.4)) == 1
+def test_a_call_must_be_twice_an_even_share_and_dominant_share() -> None:
+    assert judge(dominant_cost, priced([llm(0, 0.01), llm(2, 0.09)])) == []  # of two calls one always has half
+    assert judge(dominant_cost, priced([llm(0, 0.01), llm(2, 0.01), llm(4, 0.03)])) == []  # 60% < 2/3
+    run = priced([llm(0, 0.01), llm(2, 0.045), llm(4, 0.01), llm(6, 0.01), llm(8, 0.01)])  # 53% of five calls
+    assert len(judge(dominant_cost, run)) == 1
+    assert judge(dominant_cost, run, dominant_share=0.6) == []
 
 
-def test_one_model_most_of_the_cost_of_two_models_dominates() -> None:
-    run = priced([llm(0, 0.03), llm(2, 0.03), llm(4, 0.03), llm(6, 0.005, model="gpt-4o-mini"),
-                  llm(8, 0.005, model="gpt-4o-mini")])
+def test_a_cost_under_a_tenth_of_a_cent_is_not_worth_a_finding() -> None:
+    assert judge(dominant_cost, priced([llm(0, 0.0001), llm(2, 0.0006), llm(4, 0.0001)])) == []
+
+
+def test_one_model_costing_far_more_than_its_share_of_calls_dominates() -> None:
+    run = priced([llm(0, 0.03), llm(2, 0.03), *(llm(seq, 0.0025, model="gpt-4o-mini") for seq in (4, 6, 8, 10))])
     [finding] = judge(dominant_cost, run)
-    assert finding.title.startswith("model gpt-4o is 90%") and finding.figures["calls"] == 3
-    assert [item.ref.seq for item in finding.evidence] == [0, 2, 4] and "cheaper model" in finding.suggestion
+    assert finding.title.startswith("model gpt-4o is 86%") and finding.figures["calls"] == 2
+    assert [item.ref.seq for item in finding.evidence] == [0, 2] and "cheaper model" in finding.suggestion
+    assert "33% of the calls" in finding.why
+
+
+def test_a_model_making_most_of_the_calls_is_expected_to_cost_most() -> None:
+    run = priced([llm(0, 0.03), llm(2, 0.03), llm(4, 0.03), llm(6, 0.03), llm(8, 0.005, model="gpt-4o-mini")])
+    assert judge(dominant_cost, run) == []
 
 
 # -- dominant_latency --------------------------------------------------------------------------------------------

@@ -111,9 +111,17 @@ def test_a_call_whose_arguments_hold_an_earlier_result_depends_on_it() -> None:
     assert parallel(numbers) == []
 
 
-def test_siblings_of_different_tools_are_said_with_low_confidence() -> None:
-    steps = [fetch(0, "https://a.example", '"page a"'), fetch(2, "https://b.example", '"page b"', name="search")]
+def test_siblings_of_different_tools_given_values_known_before_are_said_with_low_confidence() -> None:
+    steps = [tool(0, "fetch_prices", 800, arguments='{"symbol": "ACME"}', result="[41.2, 42.1]"),
+             tool(2, "fetch_news", 800, arguments='{"symbol": "ACME"}', result='["ACME unveils a battery"]')]
     assert [finding.confidence for finding in parallel(steps)] == ["low"]
+
+
+def test_a_tool_given_a_value_computed_from_an_earlier_result_is_not_independent() -> None:
+    # format_price(10.0 * exchange_rate(...)): 10.8 is in no result and in no earlier call's arguments
+    steps = [tool(0, "exchange_rate", 700, arguments='{"base": "EUR", "quote": "USD"}', result="1.08"),
+             tool(2, "format_price", 700, arguments='{"amount": 10.8}', result='"$10.80"')]
+    assert parallel(steps) == []
 
 
 def test_a_result_cut_short_leaves_the_data_flow_unknown() -> None:
@@ -151,8 +159,9 @@ def test_an_unknown_cost_is_said_unknown_never_zero() -> None:
     assert "cost_usd" not in finding.figures and "an unknown cost" in finding.why
 
 
-def test_a_known_cost_is_worth_saying_under_min_saving_ms() -> None:
-    assert len(cached(repeated(ms=10.0, cost=0.0001))) == 1
+def test_a_known_cost_from_a_tenth_of_a_cent_is_worth_saying_under_min_saving_ms() -> None:
+    assert len(cached(repeated(ms=10.0, cost=0.001))) == 1
+    assert cached(repeated(ms=10.0, cost=0.0009)) == []
     assert cached(repeated(ms=10.0, cost=None)) == []
 
 
