@@ -25,6 +25,7 @@ from .steps import TEXT_CHARS, ToolAsk
 
 TOOL_MARKS = (b'"tools"', b'"functions"')  # a request that may offer tools has one of these
 ASK_MARKS = (b'"tool_calls"', b'"function_call"')  # an answer that may ask for tools has one of these
+TRUNCATED = "...[truncated, "  # the tracer's mark of a text or list cut to `max_payload_size` (tracer/truncate.py)
 _ENCODER = msgspec.json.Encoder(order="sorted")
 
 
@@ -69,8 +70,8 @@ def offered_tools(raw: bytes | memoryview) -> Optional[dict[str, Any]]:
     """The tools a request offered, name -> its JSON schema (None when it gave none); None when the request
     names no tools (then nothing is known of what it offered)."""
     data = bytes(raw)
-    if not any(mark in data for mark in TOOL_MARKS):
-        return None
+    if not any(mark in data for mark in TOOL_MARKS) or TRUNCATED.encode() in data:
+        return None  # no tools named, or a request cut to `max_payload_size`: what it offered is not known
     body = decoded(data)
     if isinstance(body, dict) and not _is_request(body) and isinstance(body.get("body"), dict):
         body = body["body"]
@@ -185,8 +186,11 @@ def _ask(call: dict[str, Any]) -> ToolAsk:
     function: dict[str, Any] = inner if isinstance(inner, dict) else call
     arguments = function.get("arguments", function.get("input", function.get("args")))
     call_id = text(call.get("id")) or text(call.get("call_id"))
-    value, parses = arguments, arguments is not None
-    if isinstance(arguments, str):
+    value: Any = arguments
+    parses: Optional[bool] = arguments is not None
+    if isinstance(arguments, str) and TRUNCATED in arguments:  # cut by the tracer: whether it parsed is unknown
+        value, parses = None, None
+    elif isinstance(arguments, str):
         value = decoded(arguments.encode()) if arguments.strip() else {}
         parses = value is not None or arguments.strip() == "null"
     return ToolAsk(text(function.get("name")) or "", cut(as_text(arguments)), call_id, parses,
