@@ -47,12 +47,13 @@ def check_run(source: RunSource, reader: TraceReader, rules: list[Rule], *, pric
 
 
 def judge_run(source: RunSource, reader: TraceReader, rules: list[Rule], *, pricer: Optional[Pricer] = None,
-              secrets: Optional[SecretFinder] = None) -> tuple[RunCheck, Report, int]:
+              secrets: Optional[SecretFinder] = None, options: Optional[Options] = None,
+              ) -> tuple[RunCheck, Report, int]:
     """`check_run` that always analyses the run (the sections the rules read, and the errors and overview of a
     run with no rules), and gives the report beside the judgement: how `verify` reads a run's outcome."""
     scan = new_scan(rules, secrets)
-    report = analyze([(source, scanned_blocks(reader, source, scan))], pricer=pricer, problems=reader.problems,
-                     sections=sections_read(rules))
+    report = analyze([(source, scanned_blocks(reader, source, scan))], pricer=pricer, options=options,
+                     problems=reader.problems, sections=sections_read(rules))
     return _judged(source, rules, report, scan), report, scan.events
 
 

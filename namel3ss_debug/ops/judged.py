@@ -21,10 +21,13 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from ..analysis.diagnosis.rules import Judging as RuleJudging
+from ..analysis.diagnosis.thresholds import thresholds_from
+from ..analysis.run_state import Options
 from ..checks.rules import Rule
 from ..checks.rules_file import read_workspace_checks
 from ..checks.run import judge_run
-from ..config import ResolvedSettings
+from ..config import ResolvedSettings, Settings
 from ..launch.recorded import Recorded, recorded_target
 from ..model.errors import UsageError
 from ..model.rerun_protocol import RerunMiss, RerunStop
@@ -81,7 +84,8 @@ class JudgedRecording:
 
     def judge(self, source: RunSource, timeline: Timeline, reader: TraceReader | None = None) -> Outcome:
         """The outcome of a run (`timeline`, read from `source`) by the recording's rules and expectation."""
-        return _outcome(source, timeline, reader or TraceReader(ReadProblems()), self.rules, self.expect)
+        return _outcome(source, timeline, reader or TraceReader(ReadProblems()), self.rules, self.expect,
+                        self.resolved.settings)
 
     def close(self) -> None:
         self.timeline.close()
@@ -111,7 +115,7 @@ def judge_recording(source: RunSource, judging: Judging, env: Environment) -> Ju
         resolved = rerun_settings(env, start, config_path=judging.config_path, output=judging.output,
                                   network_closed=True)
         rules = read_workspace_checks(resolved.workspace)
-        outcome = _outcome(source, timeline, judging.reader, rules, judging.expect)
+        outcome = _outcome(source, timeline, judging.reader, rules, judging.expect, resolved.settings)
     except BaseException:
         timeline.close()
         raise
@@ -119,8 +123,10 @@ def judge_recording(source: RunSource, judging: Judging, env: Environment) -> Ju
 
 
 def _outcome(source: RunSource, timeline: Timeline, reader: TraceReader, rules: list[Rule],
-             expect: Expectation | None) -> Outcome:
-    check, report, _ = judge_run(source, reader, rules)
+             expect: Expectation | None, settings: Settings) -> Outcome:
+    """The run's outcome; a `fail_on_finding` rule judges with the settings' `diagnose_*` thresholds."""
+    options = Options(judging=RuleJudging(thresholds_from(settings)))
+    check, report, _ = judge_run(source, reader, rules, options=options)
     return outcome_of(report, check if rules else None, timeline, expect)
 
 
