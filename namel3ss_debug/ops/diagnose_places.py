@@ -2,8 +2,9 @@
 
 The pass keeps no event's place (it reads records, not lines), and a diagnosis shows a few dozen events at most:
 each is looked up by seq (`store/lookup.find_event`: the offset index, then a short read), at most `MAX_PLACED`
-of them. A run read from standard input or a pipe cannot be read again: its evidence keeps no place. A file
-holding several runs is placed only where the event found is of the evidence's run.
+of them; a run without an index (a small file, `--no-cache`, a `.gz`) is read once for all of them. A run read
+from standard input or a pipe cannot be read again: its evidence keeps no place. A file holding several runs is
+placed only where the event found is of the evidence's run.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Iterable, Mapping, Optional
 import msgspec
 
 from ..analysis.diagnosis.records import Blame, Evidence, Finding
+from ..store.index import index_path
 from ..store.lookup import find_event
 from ..store.reader import TraceReader
 from ..store.sources import STDIN, RunSource, is_stream
@@ -31,13 +33,36 @@ def place_evidence(findings: list[Finding], blames: list[Blame], sources: Mappin
 def event_places(keys: Iterable[tuple[str, int]], sources: Mapping[str, RunSource],
                  reader: TraceReader) -> dict[tuple[str, int], Optional[str]]:
     """`file:line` of the first `MAX_PLACED` events named by (run id, seq), each in its run's source; None
-    where it cannot be found or read again."""
-    places: dict[tuple[str, int], Optional[str]] = {}
+    where it cannot be found or read again. A run whose files all have an offset index is looked up seq by seq;
+    another is read once for all its seqs (a lookup without an index reads the whole file)."""
+    wanted: dict[RunSource, dict[tuple[str, int], None]] = {}
     for run_id, seq in list(dict.fromkeys(keys))[:MAX_PLACED]:
         source = sources.get(run_id)
         if source is not None and _readable_again(source):
-            places[(run_id, seq)] = _where(source, run_id, seq, reader)
+            wanted.setdefault(source, {})[(run_id, seq)] = None
+    places: dict[tuple[str, int], Optional[str]] = {}
+    for source, named in wanted.items():
+        if all(index_path(path).is_file() for path in source.files):
+            places.update((key, _where(source, *key, reader)) for key in named)
+        else:
+            places.update(_read_through(source, set(named), reader))
     return places
+
+
+def _read_through(source: RunSource, named: set[tuple[str, int]],
+                  reader: TraceReader) -> dict[tuple[str, int], Optional[str]]:
+    """The places of `named` events, reading the run once up to the last of them."""
+    found: dict[tuple[str, int], Optional[str]] = {}
+    try:
+        for located in reader.events(source):
+            key = (str(located.event.get("run_id")), located.event.get("seq"))
+            if key in named and key not in found:
+                found[key] = located.where
+                if len(found) == len(named):
+                    break
+    except OSError:  # the file went away since the pass: what was found so far is kept
+        pass
+    return found
 
 
 def _keys(findings: Iterable[Finding], blames: Iterable[Blame]) -> Iterable[tuple[str, int]]:

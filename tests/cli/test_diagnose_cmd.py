@@ -25,7 +25,8 @@ def invoke(*args: str, input: str | None = None, env: dict[str, str] | None = No
                               env={"COLUMNS": "200", "NO_COLOR": "1", **(env or {})})
 
 
-def weather_run(path: Path, *, status: str = "failed", tool: str = "get_weather", answer: str = "Sorry, no.") -> Path:
+def weather_run(path: Path, *, status: str = "failed", tool: str = "get_weather",
+                answer: str = "Sorry, I could not get the weather.") -> Path:
     """An agent whose tool fails three times at once on 'Paris, FR' (a retry without back-off), then apologises."""
     trace = TraceBuilder()
     trace.run_start()
@@ -114,13 +115,13 @@ def test_trace_text_is_shown_as_text_in_every_view(tmp_path: Path) -> None:
 def test_min_severity_leaves_out_lower_findings_and_says_how_many(tmp_path: Path) -> None:
     path = str(weather_run(tmp_path / "bad.jsonl"))
     every = document(invoke(path, "--format", "json"))
-    warnings = document(invoke(path, "--format", "json", "--min-severity", "warning"))
-    below = [finding for finding in every["findings"] if finding["severity"] == "info"]
-    assert below  # the run's cost is one call's: an info finding
-    assert all(finding["severity"] != "info" for finding in warnings["findings"])
-    assert warnings["hidden"] == len(below) and warnings["filters"] == {"min_severity": "warning"}
-    assert warnings["counts"]["info"] == 0 and warnings["blames"] == every["blames"]
-    assert f"({len(below)} left out by the filters)" in invoke(path, "--min-severity", "warning").stdout
+    worst = document(invoke(path, "--format", "json", "--min-severity", "critical"))
+    below = [finding for finding in every["findings"] if finding["severity"] != "critical"]
+    assert below  # the retries without back-off: a warning
+    assert worst["findings"] and all(finding["severity"] == "critical" for finding in worst["findings"])
+    assert worst["hidden"] == len(below) and worst["filters"] == {"min_severity": "critical"}
+    assert worst["counts"]["warning"] == 0 and worst["blames"] == every["blames"]
+    assert f"({len(below)} left out by the filters)" in invoke(path, "--min-severity", "critical").stdout
 
 
 def test_kind_keeps_only_the_kinds_named(tmp_path: Path) -> None:
