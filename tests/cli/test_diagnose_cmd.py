@@ -3,6 +3,7 @@ workspace's checks as failures, and every kind of bad input in one line."""
 
 from __future__ import annotations
 
+import gzip
 import json
 from pathlib import Path
 
@@ -196,3 +197,12 @@ def test_the_diagnosis_definitions_are_the_same_in_both_schemas() -> None:
     assert {name: diagnose[name] for name in shared} == {name: analyze[name] for name in shared}
     assert orjson.loads(orjson.dumps(diagnose["failure"]))["properties"]["source"]["enum"] == [
         "run", "finding", "check", "expect"]
+
+
+def test_a_gzipped_run_is_placed_at_its_lines_too(tmp_path: Path) -> None:
+    plain = weather_run(tmp_path / "bad.jsonl")
+    packed = tmp_path / "bad.jsonl.gz"
+    packed.write_bytes(gzip.compress(plain.read_bytes()))
+    data = document(invoke(str(packed), "--format", "json"))
+    places = [evidence["location"] for finding in data["findings"] for evidence in finding["evidence"]]
+    assert places and all(place and place.startswith(f"{packed}:") for place in places)
