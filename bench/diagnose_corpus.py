@@ -51,7 +51,7 @@ def run_corpus(cases: list[Case], where: Path) -> list[Judged]:
     for case in cases:
         trace = trace_of(case, where)
         print(f"diagnosing {case.name}", file=sys.stderr)
-        judged.append(judge(case, diagnosis_of(trace)))
+        judged.append(judge(case, diagnosis_of(trace, where)))
     return judged
 
 
@@ -118,7 +118,8 @@ def print_report(judged: list[Judged], show: bool) -> None:
 def print_cases(judged: list[Judged]) -> None:
     print()
     for one in judged:
-        verdict = "healthy" if one.case.healthy else ("found" if one.found else "MISSED")
+        verdict = ("clean" if not one.wrong else "NOT CLEAN") if one.case.healthy else \
+            ("found" if one.found else "MISSED")
         print(f"  {one.case.name}: {verdict}" + (f" (xfail: {one.case.xfail})" if one.case.xfail else ""))
         for finding in one.wrong + one.misplaced:
             print(f"      wrong: {summary(finding)}")

@@ -67,16 +67,15 @@ HANDLED = ("swallowed_error",)  # a handled tool error in a run that went on: sa
 
 FAILURES = (
     Case("tool_failing_repeatedly", _app("agents_tool_failing"), "tool_failing_repeatedly",
-         ("tool:lookup_weather",), also=HANDLED + ("call_loop", "retry_without_backoff"), framework="openai-agents",
-         xfail="tool_failing_repeatedly: no rule fires (rules/tools.py); prompt_growth fires on 22 -> 182 tokens"),
+         ("tool:lookup_weather",), also=HANDLED + ("call_loop", "retry_without_backoff"), framework="openai-agents"),
     Case("unknown_tool", _app("langgraph_unknown_tool"), "unknown_tool", ("llm:openai.chat#1",),
          also=HANDLED, framework="langgraph", xfail="unknown_tool: no rule fires (rules/tools.py)"),
     Case("bad_tool_arguments", _app("pydantic_ai_bad_arguments"), "bad_tool_arguments", ("llm:openai.chat#1",),
          also=HANDLED, framework="pydantic-ai", xfail="bad_tool_arguments: no rule fires (rules/tools.py)"),
     Case("call_loop", _app("langgraph_call_loop"), "call_loop", ("tool:get_weather",),
          also=("cacheable_calls",), framework="langgraph"),
-    Case("handoff_loop", _app("agents_handoff_loop"), "handoff_loop", ("llm:openai.chat|chain:handoff|agent:triage",),
-         framework="openai-agents"),
+    Case("handoff_loop", _app("agents_handoff_loop"), "handoff_loop",
+         ("llm:openai.chat#1|chain:handoff#1|agent:triage#1",), framework="openai-agents"),
     Case("turn_limit", _app("agents_turn_limit"), "turn_limit",
          ("app:agents.exceptions.MaxTurnsExceeded|agent:weather",), also=("call_loop",),
          blame=Blamed(agent="weather", finding="turn_limit"), framework="openai-agents"),
@@ -112,7 +111,9 @@ HEALTHY = (
     Case("example async_multi_agent", EXAMPLES / "async_multi_agent.py", None),
     Case("example openai_app", EXAMPLES / "openai_app.py", None, framework="openai"),
     Case("openai_agents_app", FRAMEWORK_APPS / "openai_agents_app.py", None, framework="openai-agents", stub=True),
-    Case("agents_handoff_app", FRAMEWORK_APPS / "agents_handoff_app.py", None, framework="openai-agents", stub=True),
+    Case("agents_handoff_app", FRAMEWORK_APPS / "agents_handoff_app.py", None, framework="openai-agents", stub=True,
+         xfail="bad_tool_arguments (warning) on the stub's {'city': ...} to transfer_to_weather, which takes none "
+               "and which the SDK ran as asked"),
     Case("langgraph_app", FRAMEWORK_APPS / "langgraph_app.py", None, framework="langgraph", stub=True),
     Case("langgraph_tools_app", FRAMEWORK_APPS / "langgraph_tools_app.py", None, framework="langgraph", stub=True),
     Case("pydantic_ai_app", FRAMEWORK_APPS / "pydantic_ai_app.py", None, framework="pydantic-ai", stub=True),
@@ -126,6 +127,7 @@ CASES = FAILURES + HEALTHY
 
 def workdir(where: Path) -> Path:
     """A directory to run the apps in, holding the repository's `.namel3ss/` (its price overrides), as the demo."""
+    where = where.resolve()
     where.mkdir(parents=True, exist_ok=True)
     if not (where / ".namel3ss").exists():
         shutil.copytree(REPO / ".namel3ss", where / ".namel3ss")
@@ -163,12 +165,13 @@ def record(case: Case, where: Path) -> Path:
     return traces[0]
 
 
-def diagnosis_of(trace: Path) -> dict[str, Any]:
-    """`diagnose TRACE --format json` (before that command: `analyze --section findings`), as a Diagnosis dict."""
+def diagnosis_of(trace: Path, where: Path) -> dict[str, Any]:
+    """`diagnose TRACE --format json` (before that command: `analyze --section findings`), as a Diagnosis dict,
+    run in `where` (the directory the app ran in: its `.namel3ss/` prices the examples' fake models)."""
     has_diagnose = (REPO / "namel3ss_debug" / "cli" / "diagnose_cmd.py").exists()
-    command = (["diagnose", str(trace), "--format", "json", "--no-progress"] if has_diagnose
-               else ["analyze", str(trace), "--section", "findings", "--format", "json", "--no-progress"])
-    done = subprocess.run([sys.executable, "-m", "namel3ss_debug", *command], cwd=trace.parent,
+    command = (["diagnose", str(trace.resolve()), "--format", "json", "--no-progress"] if has_diagnose
+               else ["analyze", str(trace.resolve()), "--section", "findings", "--format", "json", "--no-progress"])
+    done = subprocess.run([sys.executable, "-m", "namel3ss_debug", *command], cwd=where,
                           env=environ({}), capture_output=True, text=True, timeout=300)
     if done.returncode not in (0, 1) or not done.stdout.startswith("{"):
         raise RuntimeError(f"{' '.join(command[:1])} of {trace} exited {done.returncode}:\n{done.stderr[-3000:]}")

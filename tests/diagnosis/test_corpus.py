@@ -35,7 +35,7 @@ def where(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.mark.parametrize("case", params(FAILURES))
 def test_a_failure_app_is_diagnosed_with_its_kind_and_evidence(case: Case, where: Path) -> None:
-    diagnosis = diagnosis_of(record(case, where))
+    diagnosis = diagnosis_of(record(case, where), where)
     judged = judge(case, diagnosis)
     said = [summary(finding) for finding in diagnosis["findings"]]
     assert judged.found, f"no {case.kind} finding with evidence {case.evidence}; findings: {said}"
@@ -47,7 +47,7 @@ def test_a_failure_app_is_diagnosed_with_its_kind_and_evidence(case: Case, where
 
 @pytest.mark.parametrize("case", params(HEALTHY))
 def test_a_healthy_run_has_no_finding_above_info_and_no_blame(case: Case, where: Path) -> None:
-    diagnosis = diagnosis_of(record(case, where))
+    diagnosis = diagnosis_of(record(case, where), where)
     above = [summary(finding) for finding in diagnosis["findings"] if finding["severity"] != "info"]
     assert (above, diagnosis["blames"]) == ([], [])
 
