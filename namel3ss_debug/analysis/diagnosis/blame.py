@@ -10,12 +10,14 @@ it exited with a code other than 0, or when a critical finding says it gave up (
 The rules, tried in this order; the first that points at a step gives the blame (`blame_error.py` is rule 1,
 `blame_answer.py` rule 4):
 
-1. **An error** (`blame_error.py`). The error followed is the one the run ended with (same type and message),
-   else the last error before the failure that nothing recovered from (no later call of the same operation
-   completed). It began, of the steps that failed with it, at the one that ended first (a tool ends before the
-   agent it fails on its way out; a tool that failed the same way several times, the first time); an error
-   reported inside a call (`error_occurred` under it) is that call's; an error raised outside any call (the
-   app's, a framework's) began at the call that failed last before it, when one did.
+1. **An error** (`blame_error.py`; for a failed check, only when the check shows at an error, its first event
+   being one: a check of the run's cost or latency is not caused by an error elsewhere). The error followed is
+   the one the run ended with (same type and message), else the last error up to the failure (up to the end of
+   the step it shows at) that nothing recovered from (no call of the same operation completed after it ended).
+   It began, of the steps that failed with it, at the one that ended first (a tool ends before the agent it
+   fails on its way out; a tool that failed the same way several times, the first time); an error reported
+   inside a call (`error_occurred` under it) is that call's; an error raised outside any call (the app's, a
+   framework's) began at the call that failed last before it, when one did.
    - *A tool raised.* A tool that failed on its own (a timeout, the network, a dependency, a resource, auth, a
      rate limit: `model/error_category.py`) is decisive itself (medium). Otherwise the LLM step that asked for
      it (`Step.asked_by`, else the previous LLM step of the tool's agent) passed the arguments it raised on; the

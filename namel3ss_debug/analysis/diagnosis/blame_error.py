@@ -20,6 +20,8 @@ GROWTH_CAUSES = ("prompt_growth", "context_near_limit")
 
 
 def by_error(view: View, failure: Failure, findings: list[Finding]) -> Optional[Verdict]:
+    if failure.source == "check" and not _about_an_error(view, failure):
+        return None  # a check of the run's figures (its cost, its latency): an error elsewhere is not its cause
     origin = _origin(view, failure)
     if origin is None:
         return None
@@ -28,6 +30,12 @@ def by_error(view: View, failure: Failure, findings: list[Finding]) -> Optional[
     if origin.component == "llm" and origin.kind != "error_occurred":
         return _llm_failed(view, origin, findings)
     return _outside_calls(view, origin, findings)
+
+
+def _about_an_error(view: View, failure: Failure) -> bool:
+    """Whether a failed check shows at an error (its first event is one: `max_errors`, `forbid error:...`)."""
+    step = view.by_seq.get(failure.seq) if failure.seq is not None else None
+    return step is not None and (step.status == "failed" or step.kind == "error_occurred")
 
 
 def _origin(view: View, failure: Failure) -> Optional[Step]:

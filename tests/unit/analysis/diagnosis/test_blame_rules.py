@@ -245,3 +245,13 @@ def test_a_name_the_first_answer_wrote_is_taken_from_the_users_message() -> None
     run = run_of(steps, status="completed", final_text="Sunny in Paris, 21 C.", final_seq=4)
     blame = blame_run(run, Failure(RUN, "expect contains:rain not met", "expect", 4), [])
     assert (blame.step and blame.step.ref.seq, blame.confidence) == (2, "medium")
+
+
+def test_a_check_of_the_runs_cost_does_not_follow_an_error_and_one_of_its_errors_does() -> None:
+    steps = [asking(0), keyerror(2, asked_by=0), step(4, "llm", "summarize", "a2", text="Done.")]
+    run = run_of(steps, status="completed", final_text="Done.", final_seq=4)
+    cost = finding("dominant_cost", "warning", [4])
+    blame = blame_run(run, Failure(RUN, "check max_cost: $2.10 > $1.00", "check", 4), [cost])
+    assert (blame.step and blame.step.ref.seq, blame.finding) == (4, "dominant_cost")
+    errors = blame_run(run, Failure(RUN, "check max_errors: 1 error > 0", "check", 2), [cost])
+    assert errors.step is not None and errors.step.ref.seq == 0
