@@ -21,7 +21,8 @@ from ..findings import CALLS, call_key
 from ..run_state import OpenSpan, RunState
 from . import payloads
 from .records import Finding
-from .rules import Judging, agent_rules
+from .rules import Judging
+from .rules.registry import agent_rules
 from .steps import MAX_ERRORS, NO_AGENT, OPENING_STEPS, RECENT_STEPS, AgentSteps, RunClues, Step
 from .thresholds import MAX_AGENT_STEPS
 

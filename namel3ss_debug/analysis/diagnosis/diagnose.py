@@ -18,7 +18,8 @@ from ..report import CriticalPath, Patterns, SlowOperations
 from .blame import blame_run, failure_of
 from .clues import Clues
 from .records import KINDS, SEVERITIES, Blame, Diagnosis, Failure, Finding
-from .rules import RunFigures, run_rules
+from .rules import RunFigures
+from .rules.registry import run_rules
 from .steps import RunClues
 
 

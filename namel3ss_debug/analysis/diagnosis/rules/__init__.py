@@ -1,5 +1,6 @@
 """The diagnosis rules, one file per family. Each family lists its rules in `AGENT_RULES` (judged when an agent
-execution ends, over its steps) and `RUN_RULES` (judged once the run is read, over the run's clues and figures).
+execution ends, over its steps) and `RUN_RULES` (judged once the run is read, over the run's clues and figures);
+`registry.py` gathers them (apart from this module, which the families import).
 
 A rule is a pure function that returns the findings it is sure enough of (`thresholds.py` says where each stops),
 each with its evidence, its why (the rule and the figures) and what to try. It never raises on odd data: a step
@@ -39,15 +40,3 @@ class RunFigures:
 
 AgentRule = Callable[[AgentSteps, RunClues, Judging], Iterable[Finding]]
 RunRule = Callable[[RunClues, RunFigures, Judging], Iterable[Finding]]
-
-
-def agent_rules() -> list[AgentRule]:
-    from . import dominant, limits, loops, pacing, savings, swallowed, tools  # noqa: PLC0415 - they import this module
-    return [rule for family in (tools, loops, limits, pacing, savings, swallowed, dominant)
-            for rule in family.AGENT_RULES]
-
-
-def run_rules() -> list[RunRule]:
-    from . import dominant, limits, loops, pacing, savings, swallowed, tools  # noqa: PLC0415 - they import this module
-    return [rule for family in (tools, loops, limits, pacing, savings, swallowed, dominant)
-            for rule in family.RUN_RULES]
