@@ -12,8 +12,8 @@ Two cases:
   when the calls are of more than one tool, each later call's argument values must also all appear in an earlier
   call's arguments (known before they ran: a value computed from a result, a price times a rate, appears in none).
   A call whose arguments or result were not recorded, or were cut at `TEXT_CHARS`, ends the group: its data flow
-  is unknown. Confidence `medium` when the calls are all of one tool, else `low` (calls of different tools may
-  depend on each other's side effects, which no trace shows).
+  is unknown. A group holds at most `MAX_GROUP` (64) calls. Confidence `medium` when the calls are all of one
+  tool, else `low` (calls of different tools may depend on each other's side effects, which no trace shows).
 
 `cacheable_calls` (run rule): an LLM or tool call made more than once with the same inputs (component, name and
 inputs' JSON), every time with the same answer (`RunClues.repeats`): a cache keyed by the inputs would save the
@@ -40,6 +40,7 @@ from ..thresholds import SETTINGS
 from .evidence import MIN_COST_USD, agent_name, capped, evidence, label, ms, percent, run_ms, usd
 
 SIBLING_CALLS = frozenset({"tool"})  # the calls whose arguments and result a step keeps
+MAX_GROUP = 64  # sibling calls one group holds: a longer run of them is said as several groups
 
 
 # -- parallelizable_calls ----------------------------------------------------------------------------------------
@@ -84,16 +85,18 @@ def _independent_groups(steps: list[Step]) -> Iterable[list[Step]]:
         if step.parent_id is not None and step.kind != "error_occurred":
             siblings.setdefault(step.parent_id, []).append(step)
     for calls in siblings.values():
-        group: list[Step] = []
+        group = Group()
         for call in calls:
-            if _joins(group, call):
-                group.append(call)
+            if group.joins(call):
+                group.add(call)
                 continue
-            if len(group) > 1:
-                yield group
-            group = [call] if _eligible(call) else []
-        if len(group) > 1:
-            yield group
+            if len(group.calls) > 1:
+                yield group.calls
+            group = Group()
+            if _eligible(call):
+                group.add(call)
+        if len(group.calls) > 1:
+            yield group.calls
 
 
 def _eligible(step: Step) -> bool:
@@ -106,30 +109,36 @@ def _whole(text: Optional[str]) -> bool:
     return text is not None and len(text) < TEXT_CHARS
 
 
-def _joins(group: list[Step], call: Step) -> bool:
-    """Whether `call` can run at once with the group: eligible, after the last ended, using none of their results."""
-    if not group or not _eligible(call):
-        return False
-    last = group[-1]
-    if last.end_seq is None or last.end_seq > call.seq:
-        return False  # it overlapped the one before: already concurrent
-    if any(_flows(earlier.result or "", call.arguments or "") for earlier in group):
-        return False
-    if all((earlier.component, earlier.name) == (call.component, call.name) for earlier in group):
-        return True
-    return _known_before(group, call)
+class Group:
+    """Sibling calls that could run at once so far, with the values their results and arguments hold (each call is
+    compared with these, not with every call again)."""
 
+    def __init__(self) -> None:
+        self.calls: list[Step] = []
+        self.results: set[str] = set()  # every value of the calls' results
+        self.arguments: list[str] = []  # the calls' arguments, as recorded
+        self.operations: set[tuple[str, str]] = set()
 
-def _known_before(group: list[Step], call: Step) -> bool:
-    """Whether every value of `call`'s arguments was in an earlier call's arguments: known before they ran (a value
-    computed from a result, a price times a rate, is in none)."""
-    before = [earlier.arguments or "" for earlier in group]
-    return all(any(value in arguments for arguments in before) for value in _values(call.arguments or ""))
+    def add(self, call: Step) -> None:
+        self.calls.append(call)
+        self.results.update(_values(call.result or ""))
+        self.arguments.append(call.arguments or "")
+        self.operations.add((call.component, call.name))
 
-
-def _flows(result: str, arguments: str) -> bool:
-    """Whether any value of `result` (each JSON leaf, or the whole text) appears in `arguments`."""
-    return any(value in arguments or _escaped(value) in arguments for value in _values(result))
+    def joins(self, call: Step) -> bool:
+        """Whether `call` could run at once with the group: eligible, started after the last ended, using none of
+        their results, and (beside another tool) given only values known before."""
+        if not self.calls or len(self.calls) >= MAX_GROUP or not _eligible(call):
+            return False
+        last = self.calls[-1]
+        if last.end_seq is None or last.end_seq > call.seq:
+            return False  # it overlapped the one before: already concurrent
+        arguments = call.arguments or ""
+        if any(value in arguments or _escaped(value) in arguments for value in self.results):
+            return False
+        if self.operations == {(call.component, call.name)}:
+            return True
+        return all(any(value in before for before in self.arguments) for value in _values(arguments))
 
 
 def _values(text: str) -> list[str]:
