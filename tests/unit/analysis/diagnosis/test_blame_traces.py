@@ -14,6 +14,7 @@ from namel3ss_debug.analysis.diagnosis.blame import failure_of
 from namel3ss_debug.analysis.diagnosis.clues import Clues
 from namel3ss_debug.analysis.diagnosis.diagnose import rediagnose
 from namel3ss_debug.analysis.diagnosis.records import Blame, Failure
+from namel3ss_debug.rerun.expect import Expectation
 from namel3ss_debug.store.problems import ReadProblems
 from namel3ss_debug.store.reader import TraceReader
 from namel3ss_debug.store.sources import resolve_sources
@@ -41,9 +42,9 @@ def blames(path: Path, failures: Callable[[Clues], Sequence[Failure]] = lambda c
 
 
 def expect_failure(clues: Clues, rule: str) -> list[Failure]:
-    """What `diagnose --expect RULE` hands the blame for each run: `ops/diagnose.py`'s failure."""
+    """What `diagnose --expect RULE` hands the blame for each run whose final answer breaks it (`ops/diagnose.py`)."""
     return [Failure(run.run_id, f"expect {rule} not met (final answer {run.final_text!r})", "expect", run.final_seq)
-            for run in clues.runs]
+            for run in clues.runs if not Expectation.parse(rule).holds(run.final_text)]
 
 
 # -- a decorated two-agent app ------------------------------------------------------------------------------
@@ -180,6 +181,18 @@ def test_an_openinference_trace_blames_the_planner_agent_that_wrote_the_value(tm
     assert (blame.agent, blame.step and blame.step.ref.span_id) == ("planner", "00000000000000b2")
     assert [link.evidence.agent for link in blame.chain[:3]] == ["planner", "worker", "worker"]
     assert blame.chain[2].evidence.ref.span_id == "00000000000000c3" and blame.confidence == "high"
+
+
+def test_an_sdk_apps_openinference_file_blames_the_model_that_passed_the_users_city() -> None:
+    """`tests/data/otlp/openinference-openai.jsonl`: an OpenTelemetry SDK app's two runs; the second asks for the
+    weather in Atlantis, which the user wrote, and its tool raised LookupError."""
+    sample = Path(__file__).resolve().parents[4] / "tests" / "data" / "otlp" / "openinference-openai.jsonl"
+    [blame] = blames(sample, lambda clues: expect_failure(clues, "contains:rain"))
+    assert (blame.agent, blame.step and blame.step.address, blame.confidence) == ("forecaster",
+                                                                                  "llm:ChatCompletion#1", "high")
+    assert [(link.role, link.evidence.address) for link in blame.chain] == [
+        ("decisive", "llm:ChatCompletion#1"), ("propagated", "tool:get_weather#1"), ("failure", "llm:ChatCompletion#2")]
+    assert "LookupError" in blame.chain[1].why and "'Atlantis'" in blame.chain[0].why
 
 
 # -- a conversation of agent turns, no error recorded --------------------------------------------------------
