@@ -12,7 +12,7 @@ Two cases:
   when the calls are of more than one tool, each later call's argument values must also all appear in an earlier
   call's arguments (known before they ran: a value computed from a result, a price times a rate, appears in none).
   A call whose arguments or result were not recorded, or were cut at `TEXT_CHARS`, ends the group: its data flow
-  is unknown. A group holds at most `MAX_GROUP` (64) calls. Confidence `medium` when the calls are all of one
+  is unknown. A group holds at most `MAX_GROUP` (16) calls. Confidence `medium` when the calls are all of one
   tool, else `low` (calls of different tools may depend on each other's side effects, which no trace shows).
 
 `cacheable_calls` (run rule): an LLM or tool call made more than once with the same inputs (component, name and
@@ -40,7 +40,7 @@ from ..thresholds import SETTINGS
 from .evidence import MIN_COST_USD, agent_name, capped, evidence, label, ms, percent, run_ms, usd
 
 SIBLING_CALLS = frozenset({"tool"})  # the calls whose arguments and result a step keeps
-MAX_GROUP = 64  # sibling calls one group holds: a longer run of them is said as several groups
+MAX_GROUP = 16  # sibling calls one group holds: a longer run of them is said as several groups
 
 
 # -- parallelizable_calls ----------------------------------------------------------------------------------------
@@ -111,17 +111,19 @@ def _whole(text: Optional[str]) -> bool:
 
 class Group:
     """Sibling calls that could run at once so far, with the values their results and arguments hold (each call is
-    compared with these, not with every call again)."""
+    compared with these, not with every call again). A result is read only when a call may join after it: in an
+    agent's loop a tool is followed by a model call, and its result is never read here."""
 
     def __init__(self) -> None:
         self.calls: list[Step] = []
-        self.results: set[str] = set()  # every value of the calls' results
+        self.results: set[str] = set()  # every value of the calls' results, also as it reads inside a JSON string
+        self.unread = 0  # the calls (the last ones) whose results are not in `results` yet
         self.arguments: list[str] = []  # the calls' arguments, as recorded
         self.operations: set[tuple[str, str]] = set()
 
     def add(self, call: Step) -> None:
         self.calls.append(call)
-        self.results.update(_values(call.result or ""))
+        self.unread += 1
         self.arguments.append(call.arguments or "")
         self.operations.add((call.component, call.name))
 
@@ -133,12 +135,19 @@ class Group:
         last = self.calls[-1]
         if last.end_seq is None or last.end_seq > call.seq:
             return False  # it overlapped the one before: already concurrent
+        self._read()
         arguments = call.arguments or ""
-        if any(value in arguments or _escaped(value) in arguments for value in self.results):
+        if any(value in arguments for value in self.results):
             return False
         if self.operations == {(call.component, call.name)}:
             return True
         return all(any(value in before for before in self.arguments) for value in _values(arguments))
+
+    def _read(self) -> None:
+        for earlier in self.calls[len(self.calls) - self.unread:]:
+            for value in _values(earlier.result or ""):
+                self.results.update((value, _escaped(value)))
+        self.unread = 0
 
 
 def _values(text: str) -> list[str]:
