@@ -8,6 +8,8 @@ import json
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
+import pytest
+
 from namel3ss_debug import trace_agent_execution, trace_llm_call, trace_tool_call
 from namel3ss_debug.analysis.analyze import analyze
 from namel3ss_debug.analysis.diagnosis.blame import failure_of
@@ -144,8 +146,8 @@ def otlp_span(span_id: str, parent: str | None, name: str, ms: tuple[int, int], 
     return span
 
 
-def llm_span(span_id: str, parent: str, ms: tuple[int, int], said: dict[str, str]) -> dict[str, Any]:
-    """An OpenInference LLM span (openinference-instrumentation-openai's attributes) whose answer is `said`:
+def openinference_llm(said: dict[str, str]) -> dict[str, str]:
+    """An OpenInference LLM span's attributes (openinference-instrumentation-openai's) whose answer is `said`:
     `content`, or a tool call (`name`, `arguments`)."""
     out = "llm.output_messages.0.message."
     answer = {f"{out}role": "assistant"}
@@ -155,25 +157,47 @@ def llm_span(span_id: str, parent: str, ms: tuple[int, int], said: dict[str, str
         call = f"{out}tool_calls.0.tool_call."
         answer.update({f"{call}id": "call_1", f"{call}function.name": said["name"],
                        f"{call}function.arguments": said["arguments"]})
-    return otlp_span(span_id, parent, "ChatCompletion", ms, {
-        "openinference.span.kind": "LLM", "llm.model_name": "gpt-4o-mini",
-        "llm.input_messages.0.message.role": "user",
-        "llm.input_messages.0.message.content": "What's the weather where I am going?", **answer})
+    return {"openinference.span.kind": "LLM", "llm.model_name": "gpt-4o-mini",
+            "llm.input_messages.0.message.role": "user",
+            "llm.input_messages.0.message.content": "What's the weather where I am going?", **answer}
 
 
-def test_an_openinference_trace_blames_the_planner_agent_that_wrote_the_value(tmp_path: Path) -> None:
+def genai_llm(said: dict[str, str]) -> dict[str, str]:
+    """The same answer in the OpenTelemetry GenAI conventions (`gen_ai.output.messages` parts)."""
+    part = {"type": "text", "content": said["content"]} if "content" in said else \
+        {"type": "tool_call", "id": "call_1", "name": said["name"], "arguments": json.loads(said["arguments"])}
+    return {"gen_ai.operation.name": "chat", "gen_ai.request.model": "gpt-4o-mini",
+            "gen_ai.input.messages": json.dumps([{"role": "user", "parts": [
+                {"type": "text", "content": "What's the weather where I am going?"}]}]),
+            "gen_ai.output.messages": json.dumps([{"role": "assistant", "parts": [part]}])}
+
+
+VOCABULARIES = {
+    "openinference": (lambda name: {"openinference.span.kind": "AGENT", "agent.name": name}, openinference_llm,
+                      lambda name, arguments: {"openinference.span.kind": "TOOL", "tool.name": name,
+                                               "tool_call.id": "call_1", "input.value": arguments}),
+    "genai": (lambda name: {"gen_ai.operation.name": "invoke_agent", "gen_ai.agent.name": name}, genai_llm,
+              lambda name, arguments: {"gen_ai.operation.name": "execute_tool", "gen_ai.tool.name": name,
+                                       "gen_ai.tool.call.id": "call_1", "gen_ai.tool.call.arguments": arguments}),
+}
+
+
+@pytest.mark.parametrize("vocabulary", list(VOCABULARIES))
+def test_an_otlp_trace_blames_the_planner_agent_that_wrote_the_value(tmp_path: Path, vocabulary: str) -> None:
+    agent, llm, tool = VOCABULARIES[vocabulary]
     root, planner_id, worker_id = "00000000000000a1", "00000000000000b1", "00000000000000c1"
+    arguments = json.dumps({"city": "Paris, FR"})
+    plan = llm({"content": "Look up the weather in Paris, FR."})
+    ask = llm({"name": "get_weather", "arguments": arguments})
     spans = [
         otlp_span(root, None, "app", (0, 50), {"openinference.span.kind": "CHAIN"}),
-        otlp_span(planner_id, root, "planner", (1, 9), {"openinference.span.kind": "AGENT", "agent.name": "planner"}),
-        llm_span("00000000000000b2", planner_id, (2, 8), {"content": "Look up the weather in Paris, FR."}),
-        otlp_span(worker_id, root, "worker", (10, 45), {"openinference.span.kind": "AGENT", "agent.name": "worker"}),
-        llm_span("00000000000000c2", worker_id, (11, 19),
-                 {"name": "get_weather", "arguments": json.dumps({"city": "Paris, FR"})}),
-        otlp_span("00000000000000c3", worker_id, "get_weather", (20, 25), {
-            "openinference.span.kind": "TOOL", "tool.name": "get_weather", "tool_call.id": "call_1",
-            "input.value": json.dumps({"city": "Paris, FR"})}, error="'Paris, FR'"),
-        llm_span("00000000000000c4", worker_id, (30, 40), {"content": APOLOGY}),
+        otlp_span(planner_id, root, "planner", (1, 9), agent("planner")),
+        otlp_span("00000000000000b2", planner_id, "chat", (2, 8), plan),
+        otlp_span(worker_id, root, "worker", (10, 45), agent("worker")),
+        otlp_span("00000000000000c2", worker_id, "chat", (11, 19), ask),
+        otlp_span("00000000000000c3", worker_id, "get_weather", (20, 25), tool("get_weather", arguments),
+                  error="'Paris, FR'"),
+        otlp_span("00000000000000c4", worker_id, "chat", (30, 40), llm({"content": APOLOGY})),
     ]
     path = tmp_path / "run.otlp.json"
     path.write_text(json.dumps({"resourceSpans": [{"scopeSpans": [{"spans": spans}]}]}))
