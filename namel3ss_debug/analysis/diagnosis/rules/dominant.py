@@ -1,27 +1,32 @@
 """Rules of the family `dominant`: one call or one model that is most of a run's cost or time, and a tool that is
 a large share of its critical path. They are costs, not failures: `info`, confidence `high` (the figures are
-measured, not guessed). A run of one call is dominated by it, and that is no finding: each rule needs at least two
-calls in the run.
+measured, not guessed). A run of one call is dominated by it, and that is no finding: each rule needs another call.
 
 `dominant_cost` (run rule), said of the run's whole cost only, which is known when every LLM call was priced
 (`RunClues.unpriced_calls` 0), and only of a cost of at least `MIN_COST_USD` ($0.001: less is not worth a finding):
 - one LLM call (`RunClues.costliest`) with at least `thresholds.dominant_share` (`diagnose_dominant_share`, default
   0.5) of the cost and at least twice an even share (2 / the run's LLM calls): in a run of two calls one always has
-  half, so two calls never dominate; three need 67%, four or more `dominant_share`;
-- one model, in a run of two or more models, with at least `dominant_share` of the cost and at least twice its share
-  of the calls (a model that makes 80% of the calls is expected to cost 80%), when it made two or more calls (one
-  call is the rule above).
+  half, so two calls never dominate; three need 67%, four or more `dominant_share`. Evidence: the call. Example:
+  `llm:summarize#1` (gpt-4o, 40,000 prompt tokens) costs $0.108 of the run's $0.1081 over 3 calls.
+- one model, in a run of two or more models, with at least `dominant_share` of the cost and at least twice its
+  share of the calls (a model that makes 80% of the calls is expected to cost 80%), when it made two or more calls
+  (one call is the rule above). Evidence: its costliest calls the pass kept. Example: gpt-4o makes 2 of 6 calls
+  and 86% of the cost.
+Figures: `cost_usd`, `share`, `run_cost_usd`, `calls` (the run's LLM calls; the model's calls for a model).
 
-`dominant_latency` (run rule): the run's longest LLM call (`RunClues.slowest`) took at least `dominant_share` of
-the run's time (its critical path's total, `analysis/critical.py`, else its `duration_ms`) and at least
-`thresholds.min_saving_ms` (`diagnose_min_saving_ms`, default 500 ms), in a run of two or more calls. When the
-longest call is a tool, `slow_tool_on_critical_path` says it.
+`dominant_latency` (run rule): the run's longest call (`RunClues.slowest`) is an LLM call that took at least
+`dominant_share` of the run's time (its critical path's total, `analysis/critical.py`, start-up left out; else its
+`duration_ms`) and at least `thresholds.min_saving_ms` (`diagnose_min_saving_ms`, default 500 ms), in a run known to
+have made two or more calls (its LLM calls plus its tool calls, counted from the kept steps or the critical path,
+whichever counts more). When the longest call is a tool, `slow_tool_on_critical_path` says it. Evidence: the call.
+Figures: `duration_ms`, `share`, `run_ms`. Example: `llm:draft#1` takes 2,000 ms of a 2,001 ms run of 3 calls.
 
 `slow_tool_on_critical_path` (run rule): a tool whose calls on the run's critical path (`RunFigures.critical_path`,
 `analysis/critical.py`) take at least `thresholds.slow_tool_share` (`diagnose_slow_tool_share`, default 0.3) of
 the path and at least `min_saving_ms`, when another operation (an LLM call or another tool) is on the path too.
-The evidence is the tool's longest calls the pass kept (the run's opening and recent steps, its slowest call, the
-report's slow spans); with none kept, nothing is said.
+Evidence: the tool's longest calls the pass kept (the run's opening and recent steps, its slowest call, the
+report's slow spans); with none kept, nothing is said. Figures: `duration_ms` (the tool's time on the path),
+`share`, `calls` (its calls on the path), `path_ms`. Example: `tool:render_pdf` takes 1,500 ms of a 1,501 ms path.
 """
 
 from __future__ import annotations

@@ -1,21 +1,32 @@
 """Rules of the family `pacing`: calls retried with no pause, and rate-limit errors in bursts.
 
-`retry_without_backoff` (agent rule, `warning`): a retry is what the report's `patterns.retries` counts, a
-call (LLM or tool) that starts when the last call to end under its parent was a failed call of the same operation
-(component, name and span kind). It is paced badly when it starts sooner than `thresholds.backoff_ms`
-(`diagnose_backoff_ms`, default 100 ms) after that failure ended (gap = its `ts` - the failed call's `ts` -
-the failed call's `duration_ms`). The rule fires when one operation under one parent has at least
-`QUICK_RETRIES` (2) such retries. To be a retry of the same call, the two must have the same inputs (the
-`inputs_key`), or, when neither recorded inputs, the failure must be transient (`TRANSIENT`: rate_limit, timeout,
-network, dependency); two tools one LLM answer asked for (different call ids) are never a retry of each other.
-Confidence `high` with the same inputs, `medium` on a transient error alone.
+`retry_without_backoff` (agent rule: over one agent execution's steps, judged when it ends), `warning`:
+- a retry is what the report's `patterns.retries` counts: an LLM or tool call C whose parent's last step to end
+  before C started (by `seq`) was a failed call F of the same operation (component, name and span kind);
+- C must be F made again: the same inputs (`inputs_key`) when either recorded inputs; when neither did, F's error
+  is transient (`TRANSIENT`: rate_limit, timeout, network, dependency); two tool calls one LLM answer asked for
+  under different call ids are never a retry of each other;
+- the gap is C's start (`ts`) less F's end (F's `ts` + `duration_ms`); a retry with a gap under
+  `thresholds.backoff_ms` (`diagnose_backoff_ms`, default 100 ms) is a retry without back-off; an unknown gap
+  (a `ts` that is not a time, no duration) is not one;
+- the rule fires when one operation under one parent has at least `QUICK_RETRIES` (2) retries without back-off.
+Confidence `high` when every such retry had the inputs of the call that failed, `medium` when only the transient
+error says it is the same call. Evidence: the first failed call, then each retry without back-off. Figures:
+`retries` (all retries of the operation under that parent), `quick_retries`, `max_gap_ms`, `backoff_ms`,
+`recovered` (1 when the last retry succeeded). Example: `fetch` fails with ConnectionError (0-50 ms), is called
+again at 52 ms, fails, again at 104 ms, succeeds: 2 retries 2 ms after their failures.
 
-`rate_limit_burst` (run rule, `warning`; `critical` when the run ended failed with a rate-limit error): at least
+`rate_limit_burst` (run rule), `warning`, `critical` when the run ended failed with a rate-limit error: at least
 `thresholds.rate_limit_burst` (`diagnose_rate_limit_burst`, default 3) rate-limit errors (category `rate_limit`,
-`model/error_category.py`) within `thresholds.burst_window_ms` (`diagnose_burst_window_ms`, default 10 s) of each
-other. An error is placed when it arrived: a failed call's end, an error event's `ts`. One error is counted once:
-a failed step whose child step failed with the same type and message is that error on its way out. The errors read
-are `RunClues.errors` (a run's first 256). Confidence `high`.
+`model/error_category.py`: as recorded, else from the error's type and message) within
+`thresholds.burst_window_ms` (`diagnose_burst_window_ms`, default 10,000 ms) from the first to the last. An error
+is placed when it arrived: a failed call's end (`ts` + `duration_ms`), an error event's `ts`. Each error is
+counted once: a failed step one of whose child steps failed with the same type and message is that error on its
+way out (an agent turn failing with its LLM call's error), and an error event with the type and message of the
+error step just before it is a report of that error. The errors read are `RunClues.errors` (a run's first
+`MAX_ERRORS`, 256). The finding shows the window holding the most errors (the earliest of equals). Confidence
+`high`. Figures: `count` (errors in the window), `window_ms` (first to last of them), `total` (the run's rate-limit
+errors).
 """
 
 from __future__ import annotations

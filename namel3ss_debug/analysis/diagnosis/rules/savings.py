@@ -1,29 +1,36 @@
 """Rules of the family `savings`: time a run could save by running calls at once, time and money by a cache.
-Both are opportunities, not faults: `info`, unless said otherwise below.
+They are opportunities, not faults: `info` unless said below.
 
-`parallelizable_calls` (agent rule, `info`): independent calls that ran one after another (each started, by
-`seq`, after the previous one ended) and could have run at once; running them at once saves `sum - max` of their
-durations, said only when that is at least `thresholds.min_saving_ms` (`diagnose_min_saving_ms`, default 500 ms).
-Two cases:
-- the tool calls one LLM answer asked for together (`Step.asked_by`): the model could not have used one's result
-  for another, so they are independent. Confidence `high`.
-- sibling tool calls under one parent, none asked for by a model, where no later call's recorded arguments
-  contain a value of an earlier one's result (each JSON value of the result, or the whole text when it is not JSON);
-  when the calls are of more than one tool, each later call's argument values must also all appear in an earlier
-  call's arguments (known before they ran: a value computed from a result, a price times a rate, appears in none).
-  A call whose arguments or result were not recorded, or were cut at `TEXT_CHARS`, ends the group: its data flow
-  is unknown. A group holds at most `MAX_GROUP` (16) calls. Confidence `medium` when the calls are all of one
-  tool, else `low` (calls of different tools may depend on each other's side effects, which no trace shows).
+`parallelizable_calls` (agent rule: over one agent execution's steps, judged when it ends), `info`: calls that ran
+one after another (each started, by `seq`, after the one before it ended; calls that overlapped already run at
+once) and could have run at once. Running them at once saves their durations' sum less the longest; the finding is
+said when that is at least `thresholds.min_saving_ms` (`diagnose_min_saving_ms`, default 500 ms). Two cases:
+- the tool calls one LLM answer asked for together (two or more with the same `Step.asked_by`): the model asked
+  for them before seeing any result, so none uses another's. Confidence `high`. Evidence: the asking LLM call,
+  then the tools. Example: the answer of `llm:chat#1` asks for `weather(Paris)` and `weather(Lyon)`, which run
+  700 ms each one after the other: 700 ms to save.
+- sibling tool calls under one parent, none asked for by a model, one after another with no other step of that
+  parent between them, where no later call's arguments contain a value of an earlier call's result (each JSON
+  value of the result, strings and numbers, or its whole text when it is not JSON); when the calls are of more
+  than one tool, every value of a later call's arguments must also appear in an earlier call's arguments (known
+  before they ran: a value computed from a result, a price times a rate, appears in none). A call whose arguments
+  or result were not recorded, or were cut at `TEXT_CHARS`, ends the group: its data flow is unknown. A group
+  holds at most `MAX_GROUP` (16) calls. Confidence `medium` when the calls are all of one tool, else `low` (calls
+  of different tools may depend on each other's side effects, which no trace shows). Evidence: the calls. Example:
+  `fetch_prices("ACME")` then `fetch_news("ACME")`, 800 ms each: 800 ms to save.
+Figures: `saved_ms`, `calls`, `total_ms` (their sum), `longest_ms`.
 
 `cacheable_calls` (run rule): an LLM or tool call made more than once with the same inputs (component, name and
-inputs' JSON), every time with the same answer (`RunClues.repeats`): a cache keyed by the inputs would save the
-repeats' time and, for LLM calls, their cost. Said when the repeats took at least `thresholds.min_saving_ms` or
-have a known cost of at least `MIN_COST_USD` ($0.001; an unknown cost is said unknown, never 0). `info`; `warning`
-when the saving is at least `thresholds.dominant_share` (`diagnose_dominant_share`) of the run's time (its critical
-path's total, else its duration) or of its cost (known only when every LLM call was priced). Confidence `high` for
-LLM calls, `medium` for tools (a tool with side effects must not be cached). Not said for an operation the run's
-`patterns.loops` shows looping, when it was called at least `thresholds.loop_repeats` times: the loop is the
-finding then.
+inputs' JSON), every time with the same answer (`RunClues.repeats`; a failed repeat is not the same answer): a
+cache keyed by the inputs would save the repeats' time and, for LLM calls, their cost. Said when the repeats took
+at least `thresholds.min_saving_ms` or cost at least `MIN_COST_USD` ($0.001; an unknown cost is said unknown,
+never 0). `info`; `warning` when the saving is at least `thresholds.dominant_share` (`diagnose_dominant_share`,
+default 0.5) of the run's time (its critical path's total, else its duration) or of its cost (known only when
+every LLM call was priced). Confidence `high` for LLM calls, `medium` for tools (a tool with side effects must not
+be cached). Not said of an operation the run's `patterns.loops` shows looping when it was called at least
+`thresholds.loop_repeats` times: the loop is the finding then. Evidence: the first call, then the first repeat.
+Figures: `saved_ms`, `calls`, `cost_usd` (LLM calls, when known). Example: `exchange_rate("EUR", "USD")` called
+twice, 700 ms each, answering 1.08 both times: 700 ms to save.
 """
 
 from __future__ import annotations
