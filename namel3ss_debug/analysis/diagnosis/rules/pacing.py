@@ -13,8 +13,10 @@
 Confidence `high` when every such retry had the inputs of the call that failed, `medium` when only the transient
 error says it is the same call. Evidence: the first failed call, then each retry without back-off. Figures:
 `retries` (all retries of the operation under that parent), `quick_retries`, `max_gap_ms`, `backoff_ms`,
-`recovered` (1 when the last retry succeeded). Example: `fetch` fails with ConnectionError (0-50 ms), is called
-again at 52 ms, fails, again at 104 ms, succeeds: 2 retries 2 ms after their failures.
+`recovered` (1 when the last retry succeeded). The suggestion is back-off with jitter, except after a
+`DETERMINISTIC` error (parameter, auth), which no pause cures: retry only transient errors, and fix the input.
+Example: `fetch` fails with ConnectionError (0-50 ms), is called again at 52 ms, fails, again at 104 ms, succeeds:
+2 retries 2 ms after their failures.
 
 `rate_limit_burst` (run rule), `warning`, `critical` when the run ended failed with a rate-limit error: at least
 `thresholds.rate_limit_burst` (`diagnose_rate_limit_burst`, default 3) rate-limit errors (category `rate_limit`,
@@ -43,6 +45,7 @@ from .evidence import capped, end_us, evidence, label, ms, start_us
 
 QUICK_RETRIES = 2  # retries without back-off of one operation under one parent before the rule fires
 TRANSIENT = frozenset({"rate_limit", "timeout", "network", "dependency"})  # failures a pause may cure
+DETERMINISTIC = frozenset({"parameter", "auth"})  # failures no pause cures: the advice is not to retry them
 RETRIED = frozenset({"llm", "tool"})  # the components the report's retries count (`tally.CALLS`)
 
 Retry = tuple[Step, Step, Optional[float]]  # the failed call, its retry, the gap between them in ms (None: unknown)
@@ -124,15 +127,24 @@ def _retry_finding(chain: list[Retry], quick: list[Retry], run: RunClues, backof
     why = (f"retry_without_backoff: {len(quick)} retries of {label(first)} under one parent started sooner than "
            f"{ms(backoff)} (diagnose_backoff_ms) after the failed call ended (gaps {_gaps(gaps)}); the rule fires "
            f"at {QUICK_RETRIES}; the retries {outcome}")
-    hint = " and honour the Retry-After header" if category == "rate_limit" else ""
-    suggestion = (f"wait before retrying {label(first)}: exponential back-off with jitter (tenacity's "
-                  f"`wait_random_exponential`, or the SDK's own `max_retries`, which backs off){hint}, and stop "
-                  f"after a few attempts; retrying at once mostly meets the same {category} error")
     return Finding("retry_without_backoff", "warning", "high" if same_inputs else "medium",
                    f"{label(first)} retried {len(quick)} times with no back-off after {_error(first)}", why,
-                   suggestion, capped(items), run.run_id, agent=items[0].agent, setting=SETTINGS["backoff_ms"],
+                   _retry_suggestion(first, category), capped(items), run.run_id, agent=items[0].agent,
+                   setting=SETTINGS["backoff_ms"],
                    figures={"retries": float(len(chain)), "quick_retries": float(len(quick)),
                             "max_gap_ms": max(gaps), "backoff_ms": backoff, "recovered": float(recovered)})
+
+
+def _retry_suggestion(first: Step, category: str) -> str:
+    """Back-off for an error a pause may cure; for one it cannot (`DETERMINISTIC`), retry only what may pass."""
+    if category in DETERMINISTIC:
+        given = f" (it was given {first.arguments})" if first.arguments else ""
+        return (f"a {category} error does not pass by retrying: retry only transient errors (tenacity's "
+                f"`retry_if_exception_type`), with back-off, and fix what {label(first)} was given{given}")
+    hint = " and honour the Retry-After header" if category == "rate_limit" else ""
+    return (f"wait before retrying {label(first)}: exponential back-off with jitter (tenacity's "
+            f"`wait_random_exponential`, or the SDK's own `max_retries`, which backs off){hint}, and stop after a "
+            f"few attempts; retrying at once mostly meets the same {category} error")
 
 
 def _error(step: Step) -> str:

@@ -68,6 +68,14 @@ def test_a_call_retried_twice_at_once_after_failing_is_a_retry_without_backoff()
     assert "100 ms" in finding.why and "diagnose_backoff_ms" in finding.why and "back-off" in finding.suggestion
 
 
+def test_an_error_no_pause_cures_is_told_not_to_be_retried_rather_than_backed_off() -> None:
+    steps = [failed(seq, seq * 26, 25, error_type="KeyError", error_message="'Paris, FR'", error_category="parameter",
+                    arguments='{"city": "Paris, FR"}') for seq in (0, 2, 4)]
+    [finding] = retry_without_backoff(agent(steps), clues(), Judging())
+    assert "does not pass by retrying" in finding.suggestion and '{"city": "Paris, FR"}' in finding.suggestion
+    assert "wait_random_exponential" not in finding.suggestion and finding.figures["recovered"] == 0
+
+
 def test_retries_after_a_pause_longer_than_backoff_ms_are_paced() -> None:
     assert list(retry_without_backoff(agent(retries(250)), clues(), Judging())) == []
 
