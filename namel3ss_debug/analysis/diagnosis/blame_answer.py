@@ -56,7 +56,7 @@ def _expected(failure: Failure) -> Optional[str]:
         start = failure.what.find(kind)
         if start >= 0:
             wanted = failure.what[start + len(kind):]
-            end = wanted.rfind(" not met")
+            end = wanted.find(" not met (")  # the answer quoted after it may say "not met" too
             return (wanted[:end] if end >= 0 else wanted).strip()
     return None
 

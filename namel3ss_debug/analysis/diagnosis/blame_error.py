@@ -25,11 +25,9 @@ def by_error(view: View, failure: Failure, findings: list[Finding]) -> Optional[
     origin = _origin(view, failure)
     if origin is None:
         return None
-    if origin.component == "tool" and origin.kind != "error_occurred":
-        return _tool_raised(view, origin)
-    if origin.component == "llm" and origin.kind != "error_occurred":
-        return _llm_failed(view, origin, findings)
-    return _outside_calls(view, origin, findings)
+    if not is_call(origin):
+        return _outside_calls(view, origin, findings)
+    return _tool_raised(view, origin) if origin.component == "tool" else _llm_failed(view, origin, findings)
 
 
 def _about_an_error(view: View, failure: Failure) -> bool:
@@ -162,7 +160,7 @@ def _outside_calls(view: View, error: Step, findings: list[Finding]) -> Verdict:
                   f"{error.name} was raised outside any call")
     found = cause(findings, error.seq)
     if found is not None:
-        verdict = from_finding(found, "rule 1: an error outside any call, after")
+        verdict = from_finding(found, f"rule 1: {error.error_type or error.name} was raised outside any call;")
         verdict.links.append(raised)
         return verdict
     answers = [step for step in view.steps if step.component == "llm" and is_call(step) and step.seq < error.seq

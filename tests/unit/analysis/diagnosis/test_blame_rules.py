@@ -255,3 +255,12 @@ def test_a_check_of_the_runs_cost_does_not_follow_an_error_and_one_of_its_errors
     assert (blame.step and blame.step.ref.seq, blame.finding) == (4, "dominant_cost")
     errors = blame_run(run, Failure(RUN, "check max_errors: 1 error > 0", "check", 2), [cost])
     assert errors.step is not None and errors.step.ref.seq == 0
+
+
+def test_what_the_expectation_wanted_is_read_up_to_diagnoses_not_met() -> None:
+    answer = "Lyon has 522,969 people; the target was not met (sadly)."
+    steps = [step(0, "agent", "WebSurfer", text="Lyon: 522,969 inhabitants."), step(2, "agent", "Solver", text=answer)]
+    run = run_of(steps, final_text=answer, final_seq=2)
+    failure = Failure(RUN, f"expect contains:516092 not met (final answer {answer!r})", "expect", 2)
+    blame = blame_run(run, failure, [])  # the answer's own "not met (" is not where the wanted text ends
+    assert (blame.agent, blame.step and blame.step.ref.seq) == ("WebSurfer", 0)
