@@ -3,10 +3,11 @@ agent is responsible, the chain, and unknown when nothing points anywhere."""
 
 from __future__ import annotations
 
+import random
 from typing import Any
 
 from namel3ss_debug.analysis.diagnosis.blame import blame_run, failure_of
-from namel3ss_debug.analysis.diagnosis.records import Evidence, Failure, Finding
+from namel3ss_debug.analysis.diagnosis.records import CONFIDENCES, KINDS, Evidence, Failure, Finding
 from namel3ss_debug.analysis.diagnosis.steps import NO_AGENT, RunClues, Step, ToolAsk
 from namel3ss_debug.analysis.refs import Ref
 
@@ -264,3 +265,43 @@ def test_what_the_expectation_wanted_is_read_up_to_diagnoses_not_met() -> None:
     failure = Failure(RUN, f"expect contains:516092 not met (final answer {answer!r})", "expect", 2)
     blame = blame_run(run, failure, [])  # the answer's own "not met (" is not where the wanted text ends
     assert (blame.agent, blame.step and blame.step.ref.seq) == ("WebSurfer", 0)
+
+
+def random_run(rng: random.Random) -> tuple[RunClues, list[Finding], Failure]:
+    """Steps of any component, agent, status, text and arguments; findings on any of them; any failure."""
+    texts = [None, "", "Paris, FR", "It is 14 C in 'Paris'.", "Sorry.", "{\"city\": \"Paris, FR\"}", "[1, 2]", "null"]
+    steps = []
+    for seq in range(0, rng.randint(0, 30) * 2, 2):
+        component = rng.choice(["llm", "tool", "agent"])
+        failed = rng.random() < 0.3
+        made = step(seq, component, rng.choice(["chat", "get_weather", "human"]), rng.choice(["a1", "a2", NO_AGENT]),
+                    status="failed" if failed else "completed", text=rng.choice(texts), result=rng.choice(texts),
+                    arguments=rng.choice(texts), asked_by=rng.choice([None, seq - 2, seq + 2, 999]),
+                    error_type=rng.choice(["KeyError", "RateLimitError", None]) if failed else None,
+                    error_message=rng.choice(texts) if failed else None,
+                    asked=(ToolAsk("get_weather", rng.choice(texts)),) if rng.random() < 0.3 else ())
+        made.end_seq = rng.choice([None, seq + 1, seq + 7])
+        steps.append(made)
+        if rng.random() < 0.1:
+            steps.append(error_event(seq + 1, "MaxTurnsExceeded", "exceeded", rng.choice(["a1", NO_AGENT]),
+                                     parent=rng.choice([None, f"s{seq}"])))
+    run = run_of(steps, status=rng.choice([None, "completed", "failed"]), exit_code=rng.choice([None, 0, 1]),
+                 end_error_type=rng.choice([None, "KeyError", "MaxTurnsExceeded"]), end_seq=rng.choice([None, 99]),
+                 final_text=rng.choice(texts), final_seq=rng.choice([None, 0, 4, 999]))
+    seqs = [made.seq for made in steps] or [0]
+    findings = [finding(rng.choice(KINDS), rng.choice(["info", "warning", "critical"]),
+                        rng.sample(seqs, rng.randint(0, min(3, len(seqs)))))
+                for _ in range(rng.randint(0, 4))]
+    source = rng.choice(["run", "finding", "check", "expect"])
+    return run, findings, Failure(RUN, f"{source} contains:Paris not met", source, rng.choice([None, 0, 4, 99]))
+
+
+def test_odd_steps_never_make_the_blame_raise_and_unknown_is_always_low() -> None:
+    rng = random.Random(65)
+    for _ in range(400):
+        run, findings, failure = random_run(rng)
+        failure_of(run, findings)
+        blame = blame_run(run, failure, findings)
+        assert blame.confidence in CONFIDENCES
+        assert (blame.step is None) == (blame.chain == []) and (blame.step is not None or blame.confidence == "low")
+        assert not blame.chain or (blame.chain[0].role, blame.chain[-1].role) == ("decisive", "failure")
