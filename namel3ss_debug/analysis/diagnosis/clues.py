@@ -84,10 +84,12 @@ class Clues:
         component, name = event.component, event.name
         numbers, op = track.numbers, (component, name)
         number = numbers[op] = numbers.get(op, 0) + 1  # the call number: the run's starts and instants of the op
-        if own is None or not use:
+        if own is None:
             return
-        if own.agent == event.span_id:  # an agent execution (as the tally tells one)
-            self._agent_started(run, track, event, own)
+        if own.agent == event.span_id:  # an agent execution (as the tally tells one), counted or not: its steps'
+            self._agent_started(run, track, event, own)  # owner, whatever `--component` keeps
+            return
+        if not use:
             return
         kind = self._kinds.get(event.event_type) or self._kind(event.event_type)
         if component not in CALLS and kind not in STEP_KINDS:

@@ -20,6 +20,7 @@ from namel3ss_debug.analysis.refs import Ref
 from namel3ss_debug.analysis.report import Report
 from namel3ss_debug.analysis.run_state import Options
 from namel3ss_debug.analysis.tally import Tally
+from namel3ss_debug.analysis.window import EventWindow
 from namel3ss_debug.store.problems import ReadProblems
 from namel3ss_debug.store.reader import TraceReader
 from namel3ss_debug.store.sources import resolve_sources
@@ -166,6 +167,16 @@ def test_each_agent_execution_is_judged_when_it_ends_then_its_steps_are_dropped(
     assert judged == [("weather", ["llm:chat#1", "tool:get_weather#1", "llm:chat#2"], 1),
                       ("weather", ["llm:chat#3", "tool:get_weather#2", "llm:chat#4"], 2),
                       (None, ["tool:lookup#1"], 2)]
+
+
+def test_a_window_that_leaves_agents_out_keeps_its_steps_in_their_agents(tmp_path: Path) -> None:
+    path = traced(tmp_path / "t.jsonl", lambda: weather("Paris"))
+    reader = TraceReader(ReadProblems())
+    kept: list[Clues] = []
+    analyze([(source, reader.records(source)) for source in resolve_sources([str(path)])], pricer=PRICER,
+            sections=["findings"], window=EventWindow(frozenset({"tool"})), keep_clues=kept.append)
+    [run] = kept[0].runs
+    assert [(step.address, run.agents.get(step.agent)) for step in run.opening] == [("tool:get_weather#1", "weather")]
 
 
 def test_a_pass_without_the_findings_section_makes_no_collector(tmp_path: Path) -> None:
