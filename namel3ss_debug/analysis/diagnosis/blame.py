@@ -26,6 +26,7 @@ The rules, tried in this order; the first that points at a step gives the blame 
      asked for, a tool's result, an agent turn's output), the earliest such step is decisive and its agent
      responsible (a planner that wrote 'Paris, FR'). When no other agent wrote it, or the earliest writer is the
      user (an agent named user or human), the LLM step that passed it on is decisive. The chain: the writer, the
+     handoff from its agent to the model's (the first `RunClues.handoffs` entry between them, when one), the
      model that passed the value, the tool that raised, the failure. Confidence high when the error names the
      value, medium when it does not. A tool no LLM step is known to have asked for is decisive itself (low).
    - *An LLM call failed.* The step that made it inevitable, when a finding of warning or critical severity

@@ -11,6 +11,7 @@ from ...model.error_category import categorize
 from . import provenance
 from .blame_chain import Link, Verdict, View, cause, ended_at, error_text, from_finding, is_call, quote
 from .provenance import holds, values_of
+from ..refs import Ref
 from .records import Evidence, Failure, Finding
 from .steps import NO_AGENT, Step
 
@@ -120,11 +121,23 @@ def _planned(view: View, writer: Step, asker: Step, tool: Step, raised: Evidence
         return _passed(view, asker, tool, raised, value, sure, source=f"the user's message (seq {writer.seq})")
     links = [Link(view.evidence(writer, f"wrote {quote(value)}"), "decisive",
                   f"{who} wrote {quote(value)} before {view.agent(asker) or 'the model'} used it"),
+             *_handed(view, writer, asker),
              Link(view.evidence(asker, f"asked {tool.name} with {quote(value)}"), "propagated",
                   f"the model passed {quote(value)} on from {who} to {tool.name}"),
              Link(raised, "propagated", f"{tool.name} raised {tool.error_type or 'an error'} on {quote(value)}")]
     return Verdict(links, sure, f"rule 1: {tool.name} raised on {quote(value)}, which {who} wrote first "
                    f"(seq {writer.seq}), another agent than the one that passed it on")
+
+
+def _handed(view: View, writer: Step, asker: Step) -> list[Link]:
+    """The handoff from the writer's agent to the asker's between them, when the run recorded one."""
+    source, target = view.agent(writer), view.agent(asker)
+    for seq, handing, taking in view.run.handoffs:
+        if writer.seq < seq < asker.seq and (handing, taking) == (source, target):
+            ref = Ref(view.run.run_id, seq, "", "chain", "handoff", "chain_execution")
+            return [Link(Evidence(ref, f"{handing} handed off to {taking}", agent=handing), "propagated",
+                         f"{handing} handed the work on to {taking}")]
+    return []
 
 
 def _passed(view: View, asker: Step, tool: Step, raised: Evidence, value: Optional[str], sure: str,

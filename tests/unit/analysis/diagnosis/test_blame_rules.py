@@ -61,6 +61,17 @@ def test_a_value_another_agent_wrote_blames_that_agent() -> None:
     assert "'Paris, FR'" in blame.chain[1].why and "KeyError" in blame.chain[2].why
 
 
+def test_the_handoff_between_the_writer_and_the_model_that_passed_it_on_is_on_the_chain() -> None:
+    steps = [step(0, "llm", "plan", "a1", text="Weather for Paris, FR."), asking(4), keyerror(6, asked_by=4)]
+    run = failed_run(steps)
+    run.handoffs = [(2, "planner", "worker"), (8, "worker", "planner")]
+    blame = blame_run(run, Failure(RUN, "run ended failed", "run", 99), [])
+    assert [(link.role, link.evidence.ref.seq, link.evidence.ref.name) for link in blame.chain] == [
+        ("decisive", 0, "plan"), ("propagated", 2, "handoff"), ("propagated", 4, "chat"),
+        ("propagated", 6, "get_weather"), ("failure", 99, "run")]
+    assert blame.chain[1].evidence.note == "planner handed off to worker"
+
+
 def test_a_value_no_other_agent_wrote_blames_the_model_that_passed_it() -> None:
     steps = [step(0, "llm", "plan", "a1", text="Plan: ask the worker for the weather."), asking(2),
              keyerror(4, asked_by=2)]
