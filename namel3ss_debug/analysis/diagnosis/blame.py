@@ -40,9 +40,10 @@ The rules, tried in this order; the first that points at a step gives the blame 
      itself (low).
 2. **A finding that shows a cause.** With no error to follow, the finding of severity warning or critical that
    begins earliest (first evidence's seq; then the more severe, then `KINDS` order), leaving out those that show
-   the failure itself (the four kinds above that say the run gave up) and the opportunities
-   (`parallelizable_calls`, `cacheable_calls`): its first evidence is decisive, its last is on the chain. The
-   finding's confidence, at most medium.
+   the failure itself (the four kinds above that say the run gave up), the opportunities
+   (`parallelizable_calls`, `cacheable_calls`) and, but for a failed check, what the run spends
+   (`dominant_cost`, `dominant_latency`, `slow_tool_on_critical_path`: a cost is no cause of an error or a wrong
+   answer): its first evidence is decisive, its last is on the chain. The finding's confidence, at most medium.
 3. **A finding on the chain.** `Blame.finding` names the kind of the finding the rule went by (rules 1 and 2),
    else of the first finding (warning or critical, in the diagnosis's order) whose evidence is the earliest step
    of the chain that any such finding holds (the same span, or the same seq for evidence without one); that
@@ -103,7 +104,7 @@ def blame_run(run: RunClues, failure: Failure, findings: Sequence[Finding]) -> B
     """Who and where for `failure`; agent and step None ("unknown") when the evidence points nowhere."""
     view = View(run)
     own = [finding for finding in findings if finding.run_id == run.run_id]
-    verdict = by_error(view, failure, own) or _by_finding(view, own) or by_content(view, failure)
+    verdict = by_error(view, failure, own) or _by_finding(failure, own) or by_content(view, failure)
     if verdict is None:
         return Blame(run.run_id, failure.what, None, None, "low", _nothing(view, failure, own))
     _name_finding(verdict, own)
@@ -114,8 +115,8 @@ def blame_run(run: RunClues, failure: Failure, findings: Sequence[Finding]) -> B
 
 
 # -- rule 2: a finding that shows a cause -----------------------------------------------------------------------
-def _by_finding(view: View, findings: list[Finding]) -> Optional[Verdict]:
-    found = cause(findings, None)
+def _by_finding(failure: Failure, findings: list[Finding]) -> Optional[Verdict]:
+    found = cause(findings, None, spending=failure.source == "check")
     return from_finding(found, "rule 2: no error explains the failure;") if found is not None else None
 
 

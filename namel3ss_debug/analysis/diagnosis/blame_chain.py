@@ -14,6 +14,8 @@ from .steps import RunClues, Step
 GAVE_UP = ("apology_after_failure", "swallowed_error", "turn_limit", "context_overflow")  # critical: it gave up
 # findings that are not a failure's cause: those that say it gave up (they show the failure), the opportunities
 NOT_CAUSES = frozenset({*GAVE_UP, "parallelizable_calls", "cacheable_calls"})
+# what a run spends: the cause of a failed check of its figures (cost, latency), not of an error or a wrong answer
+SPENDING = frozenset({"dominant_cost", "dominant_latency", "slow_tool_on_critical_path"})
 USERS = frozenset({"user", "human", "user_proxy", "userproxy", "human_proxy", "humanproxy"})
 NOTE_CHARS = 80  # a text quoted in an evidence note
 
@@ -88,11 +90,12 @@ def ended_at(step: Step) -> int:
     return step.end_seq if step.end_seq is not None else step.seq
 
 
-def cause(findings: list[Finding], before: Optional[int]) -> Optional[Finding]:
+def cause(findings: list[Finding], before: Optional[int], spending: bool = False) -> Optional[Finding]:
     """The finding of severity warning or critical that shows a cause (see rule 2) and begins first (before
-    `before`, when given)."""
+    `before`, when given); those of what the run spends only when `spending` (a failed check)."""
     causes = [finding for finding in findings if finding.severity != "info" and finding.evidence
-              and finding.kind not in NOT_CAUSES and (before is None or finding.evidence[0].ref.seq < before)]
+              and finding.kind not in NOT_CAUSES and (spending or finding.kind not in SPENDING)
+              and (before is None or finding.evidence[0].ref.seq < before)]
     return min(causes, key=lambda finding: (finding.evidence[0].ref.seq, -_rank(finding),
                                             KINDS.index(finding.kind) if finding.kind in KINDS else len(KINDS)),
                default=None)

@@ -269,6 +269,16 @@ def test_a_check_of_the_runs_cost_does_not_follow_an_error_and_one_of_its_errors
     assert errors.step is not None and errors.step.ref.seq == 0
 
 
+def test_what_a_run_spends_is_no_cause_of_a_wrong_answer() -> None:
+    steps = [step(0, "llm", "summarize", "a2", text="it went up"), step(2, "llm", "chat", "a2", text="it went up")]
+    run = run_of(steps, status="completed", final_text="it went up", final_seq=2)
+    cost = finding("dominant_cost", "warning", [0])
+    assert blame_run(run, Failure(RUN, "expect contains:down not met", "expect", 2), [cost]).step is None
+    loop = finding("call_loop", "warning", [0, 2])
+    blame = blame_run(run, Failure(RUN, "expect contains:down not met", "expect", 2), [cost, loop])
+    assert (blame.step and blame.step.ref.seq, blame.finding) == (0, "call_loop")
+
+
 def test_what_the_expectation_wanted_is_read_up_to_diagnoses_not_met() -> None:
     answer = "Lyon has 522,969 people; the target was not met (sadly)."
     steps = [step(0, "agent", "WebSurfer", text="Lyon: 522,969 inhabitants."), step(2, "agent", "Solver", text=answer)]
