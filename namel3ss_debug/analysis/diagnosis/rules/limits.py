@@ -77,11 +77,14 @@ def turn_limit(run: RunClues, figures: RunFigures, judging: Judging) -> Iterable
         if limit is not None:
             yield _turn_limit(run, limit, step, _said(step.error_type, step.error_message))
             return
-    for text in (_said(run.end_error_type, run.end_error_message), run.final_text or ""):
-        limit = _limit_in(text)
-        if limit is not None:
-            yield _turn_limit(run, limit, _step_at(run, run.final_seq), text)
-            return
+    ended = _said(run.end_error_type, run.end_error_message)
+    limit = _limit_in(ended)
+    if limit is not None:  # the run's end error, with no step of it kept
+        yield _turn_limit(run, limit, None, ended)
+        return
+    limit = _limit_in(run.final_text or "")
+    if limit is not None:  # a framework's stop text as the final answer
+        yield _turn_limit(run, limit, _step_at(run, run.final_seq), run.final_text or "")
 
 
 def _said(kind: Optional[str], message: Optional[str]) -> str:

@@ -97,6 +97,14 @@ def test_a_run_ended_with_the_limit_as_its_end_error_is_judged() -> None:
     assert finding.figures == {"limit": 4.0} and finding.evidence == []
 
 
+def test_an_end_error_cites_the_last_llm_call_not_the_final_answer_as_the_limit() -> None:
+    answer = llm(7, 100, text="Checking again.")
+    run = run_of([answer], [], status="failed", end_error_type="MaxTurnsExceeded",
+                 end_error_message="Max turns (4) exceeded", final_text=answer.text, final_seq=7)
+    [finding] = run_findings(turn_limit, run)
+    assert [(item.ref.seq, item.note) for item in finding.evidence] == [(7, "the last LLM call before the limit")]
+
+
 def test_other_errors_and_token_budgets_are_not_turn_limits() -> None:
     failed = [error(3, "ValueError", "bad city"), error(5, "RecursionError", "maximum recursion depth exceeded"),
               error(7, "UsageLimitExceeded", "The next request would exceed the total_tokens_limit of 100")]
