@@ -29,6 +29,7 @@ from .thresholds import MAX_AGENT_STEPS
 MAX_LINKS = 4096  # LLM calls remembered by span id and by tool call id, to link the tools they asked for
 MAX_SCHEMAS = 256  # distinct sets of offered tools kept per run
 STEP_KINDS = frozenset({"agent_turn"})  # span kinds that are steps besides LLM and tool calls
+HANDOFF = ("chain", "handoff")  # openai-agents' handoff span: a step (it answers the model's call of the handoff)
 
 
 class RunTrack:
@@ -92,7 +93,7 @@ class Clues:
         if not use:
             return
         kind = self._kinds.get(event.event_type) or self._kind(event.event_type)
-        if component not in CALLS and kind not in STEP_KINDS:
+        if component not in CALLS and kind not in STEP_KINDS and (component, name) != HANDOFF:
             return
         step = Step(event.seq, None, event.span_id, event.parent_id, component, name, kind,
                     f"{component}:{name}#{number}", own.agent or NO_AGENT, event.ts, model=event.model)
@@ -115,10 +116,10 @@ class Clues:
             return
         step = track.open.pop(event.span_id, None)
         if step is None:
-            if use and event.component == "chain" and event.name == "handoff":
-                self._handoff(track, event)
             return
         self._ended(track, step, event)
+        if (step.component, step.name) == HANDOFF:
+            self._handoff(track, event)
 
     def instant(self, run: RunState, event: EventRecord, parent: Optional[OpenSpan], use: bool) -> None:
         track = self.track(run)
@@ -195,7 +196,9 @@ class Clues:
         if b"tool_call_id" not in raw and b"llm_span_id" not in raw:
             return
         attrs = attrs_of(event)
-        call_id, asker = attrs.get("tool_call_id"), attrs.get("llm_span_id")
+        call_id, asker, source = attrs.get("tool_call_id"), attrs.get("llm_span_id"), attrs.get("source")
+        if isinstance(source, str):
+            step.source = source
         if isinstance(call_id, str) and step.tool_call_id is None:
             step.tool_call_id = call_id
         if step.asked_by is None and isinstance(asker, str):
@@ -212,7 +215,7 @@ class Clues:
             self._error(step, event)
         if step.component == "llm":
             self._answered(track, step, event)
-        elif step.component == "tool":
+        elif step.component == "tool" or (step.component, step.name) == HANDOFF:
             step.result = payloads.output_text(event.outputs)
             self._tool_link(track, step, event)
         else:

@@ -65,6 +65,8 @@ class Step(msgspec.Struct, gc=False):
     result: Optional[str] = None  # tool: what it returned (text), cut to TEXT_CHARS
     tool_call_id: Optional[str] = None  # tool: the model's id for the call it answers
     asked_by: Optional[int] = None  # tool: seq of the LLM step whose answer asked for it (by call id), when known
+    # tool: `attrs.source` ("wire": made from the request that carried its result, not from the tool running)
+    source: Optional[str] = None
 
 
 class AgentSteps(msgspec.Struct, gc=False):

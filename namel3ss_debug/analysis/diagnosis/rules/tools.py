@@ -2,28 +2,32 @@
 
 `tool_failing_repeatedly`: in one agent execution, one tool failed with one error type `thresholds.tool_failures`
 (`diagnose_tool_failures`, default 3) times or more, and the model asked for it again after each failure but the
-first (an LLM call between two failures that asked for that tool, or whose tool calls were not recorded): the
-model saw the error (a handled error is one the framework turned into a message to it) and kept asking, with or
-without changed arguments. `critical` when the agent ended failed, or the tool never succeeded after its last
-failure (the agent gave up on it); else `warning` (it recovered, at a cost). Confidence `high` when the calls are
-linked to the asking LLM calls (`Step.asked_by`), else `medium`.
+first (an LLM call between two failures that asked for that tool, or whose tool calls were not recorded): the model
+saw the error (a handled error is one the framework turned into a message to it) and kept asking, with or without
+changed arguments. `critical` when the agent ended failed, or the tool never succeeded after its last failure (the
+agent gave up on it); else `warning` (it recovered, at a cost). Confidence `high` when the calls are linked to the
+asking LLM calls (`Step.asked_by`), else `medium`.
 
 `unknown_tool`: an LLM answer asked for a tool name that its request did not offer (`Step.offered`, read from the
 request's `tools`; nothing is said when the request's tools were not recorded or were cut by `max_payload_size`),
-and no call of that name completed in answer. `critical` when the agent then ended failed, else `warning`.
+and no call of that name completed in answer (a call recorded only from the wire, whose result reads as an error,
+did not: a framework sends its "not a valid tool" message back as the result). `critical` when the agent then ended
+failed, else `warning`.
 
 `bad_tool_arguments`: an asked tool call whose arguments are not JSON, or do not fit the tool's JSON schema in the
 request: a `required` property missing, a top-level property of the wrong `type`, a value outside its `enum`, or a
 property the schema does not define when it says `additionalProperties: false`. Nothing deeper is validated (a
 framework may coerce, and a wrong finding costs trust). Said only when the call did not then complete (it failed,
-or never ran): arguments a tool accepted were good enough. `critical` when the agent then ended failed, else
-`warning`.
+never ran, or was recorded from the wire with a result that reads as an error, such as a validation message sent
+back to the model): arguments a tool (or a handoff, by its call id) accepted were good enough. `critical` when the
+agent then ended failed, else `warning`.
 """
 
 from __future__ import annotations
 
 import bisect
 import json
+import re
 from typing import Any, Iterable, Optional, Sequence
 
 from . import AgentRule, Judging, RunRule
@@ -31,6 +35,10 @@ from ..records import Evidence, Finding
 from ..steps import AgentSteps, RunClues, Step, ToolAsk
 from ..thresholds import SETTINGS
 from .evidence import capped, evidence
+
+# a result sent back for a call that did not run: a framework's error for an unknown tool or bad arguments
+REFUSAL = re.compile(r"\berror\b|\binvalid\b|not a valid|not found|unknown tool|field required|validation|"
+                     r"\bmissing\b|exception|traceback", re.IGNORECASE)
 
 # JSON Schema `type` -> the Python types a decoded value of it has (bool is not an integer here)
 JSON_TYPES: dict[str, tuple[type, ...]] = {
@@ -131,8 +139,7 @@ def _unknown(agent: AgentSteps, run: RunClues, step: Step, ask: ToolAsk) -> Find
                   f"tools in the system prompt and keep their names distinct ({offered}); a framework's handler "
                   f"for unknown tools can return the list of valid names to the model instead of failing")
     notes = [evidence(step, run, f"asked for `{ask.name}`; offered: {offered}"),
-             *(evidence(tool, run, f"{tool.status}: {tool.error_type or ''}") for tool in _answers(agent.steps,
-                                                                                                   step, ask))]
+             *(evidence(tool, run, _outcome(tool)) for tool in _answers(agent.steps, step, ask))]
     return Finding("unknown_tool", "critical" if agent.status == "failed" else "warning", "high",
                    f"the model asked for `{ask.name}`, a tool its request did not offer", why, suggestion,
                    capped(notes), run.run_id, agent=agent.name, figures={"offered": float(len(step.offered or ()))})
@@ -211,20 +218,26 @@ def _json_type(value: object) -> str:
 
 def _bad(agent: AgentSteps, run: RunClues, step: Step, ask: ToolAsk, problems: list[str]) -> Finding:
     answers = _answers(agent.steps, step, ask)
-    then = (f"the call then failed with {answers[0].error_type or 'an error'}" if answers
-            else "no tool call ran with them")
+    then = f"the call then {_outcome(answers[0])}" if answers else "no tool call ran with them"
     why = (f"bad_tool_arguments: the answer of {step.address} asked for {ask.name} with arguments "
            f"{ask.arguments or '(none)'}: {'; '.join(problems)}; {then}")
     suggestion = (f"make {ask.name}'s schema and description say what it needs ({problems[0]}), use strict or "
                   f"structured tool calling where the API offers it, and have the tool return a message naming "
                   f"the problem so the model can correct it")
     notes = [evidence(step, run, f"asked for {ask.name}: {problems[0]}"),
-             *(evidence(tool, run, f"{tool.status}: {tool.error_type or ''} {tool.error_message or ''}"[:160])
-               for tool in answers)]
+             *(evidence(tool, run, _outcome(tool)) for tool in answers)]
     return Finding("bad_tool_arguments", "critical" if agent.status == "failed" else "warning",
                    "high" if ask.parses is False or "missing" in problems[0] else "medium",
                    f"the model called {ask.name} with arguments that {_short(problems[0])}", why, suggestion,
                    capped(notes), run.run_id, agent=agent.name, figures={"problems": float(len(problems))})
+
+
+def _outcome(tool: Step) -> str:
+    """What became of a call: `failed with KeyError: ...`, or what was sent back to the model."""
+    if tool.status == "failed":
+        message = f": {tool.error_message}" if tool.error_message else ""
+        return f"failed with {tool.error_type or 'an error'}{message}"[:160]
+    return f"{tool.status}; the model was sent back: {tool.result or '(nothing recorded)'}"[:160]
 
 
 def _short(problem: str) -> str:
@@ -235,11 +248,11 @@ def _short(problem: str) -> str:
 def _answers(steps: Sequence[Step], llm: Step, ask: ToolAsk) -> list[Step]:
     """The tool steps that ran for `ask`: linked by call id (or to `llm` by name), else, when no tool step of the
     agent is linked, the first of that name after `llm` and before the next LLM call."""
-    tools = [step for step in steps if step.component == "tool" and step.seq > llm.seq]
-    if ask.call_id is not None:
-        linked = [step for step in tools if step.tool_call_id == ask.call_id]
+    if ask.call_id is not None:  # a tool, or a handoff span (openai-agents), that answered the call by its id
+        linked = [step for step in steps if step.tool_call_id == ask.call_id and step.seq > llm.seq]
         if linked:
             return linked
+    tools = [step for step in steps if step.component == "tool" and step.seq > llm.seq]
     linked = [step for step in tools if step.asked_by == llm.seq and step.name == ask.name]
     if linked or any(step.asked_by is not None for step in tools):
         return linked[:1]
@@ -248,7 +261,11 @@ def _answers(steps: Sequence[Step], llm: Step, ask: ToolAsk) -> list[Step]:
 
 
 def _completed(steps: Sequence[Step], llm: Step, ask: ToolAsk) -> bool:
-    return any(step.status == "completed" for step in _answers(steps, llm, ask))
+    """Whether the call ran and was accepted: a step answering it completed, and, when that step was only made from
+    the wire (the result the app sent back, `attrs.source: "wire"`), its result does not read as an error (a
+    framework's "not a valid tool" or validation message sent back to the model is sent as a result)."""
+    return any(step.status == "completed" and not (step.source == "wire" and REFUSAL.search(step.result or ""))
+               for step in _answers(steps, llm, ask))
 
 
 AGENT_RULES: list[AgentRule] = [tool_failing_repeatedly, unknown_tool, bad_tool_arguments]

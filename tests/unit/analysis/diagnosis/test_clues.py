@@ -139,12 +139,17 @@ def test_a_repeated_call_with_the_same_answer_is_counted_with_its_time(tmp_path:
     assert [step.agent for step in steps] == [NO_AGENT] * 4
 
 
-def test_handoff_spans_are_the_runs_handoffs(tmp_path: Path) -> None:
+def test_handoff_spans_are_the_runs_handoffs_and_steps_answering_a_call_id(tmp_path: Path) -> None:
     def app() -> None:
         with span("handoff", component="chain", event_prefix="chain_execution") as handoff:
-            handoff.set_attributes(from_agent="triage", to_agent="billing")
-    run, _ = steps_of(traced(tmp_path / "t.jsonl", app))
+            handoff.set_attributes(from_agent="triage", to_agent="billing", tool_call_id="call_9")
+        with span("get_weather", component="tool", event_prefix="tool_call",
+                  attrs={"source": "wire", "tool_call_id": "call_8"}):
+            pass
+    run, steps = steps_of(traced(tmp_path / "t.jsonl", app))
     assert [(source, target) for _, source, target in run.handoffs] == [("triage", "billing")]
+    assert [(step.address, step.tool_call_id, step.source) for step in steps] == [
+        ("chain:handoff#1", "call_9", None), ("tool:get_weather#1", "call_8", "wire")]
 
 
 def test_each_agent_execution_is_judged_when_it_ends_then_its_steps_are_dropped(tmp_path: Path) -> None:

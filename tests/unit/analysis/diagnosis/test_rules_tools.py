@@ -138,6 +138,16 @@ def test_nothing_is_said_when_the_offered_tools_were_not_recorded_or_the_call_co
     assert judged(unknown_tool, ran) == []
 
 
+def test_a_call_recorded_from_the_wire_whose_result_is_an_error_message_did_not_run() -> None:
+    refused = [step(0, "llm", "chat", asked=asks(name="get_forecast", call_id="c1"), offered=("get_weather",)),
+               step(2, "tool", "get_forecast", tool_call_id="c1", source="wire",
+                    result="Error: get_forecast is not a valid tool, try one of [get_weather].")]
+    [finding] = judged(unknown_tool, refused)
+    assert finding.evidence[1].note.startswith("completed; the model was sent back: Error: get_forecast")
+    answered = [refused[0], step(2, "tool", "get_forecast", tool_call_id="c1", source="wire", result="sunny")]
+    assert judged(unknown_tool, answered) == []
+
+
 # -- bad_tool_arguments --------------------------------------------------------------------------------------------
 @pytest.mark.parametrize("arguments, problem", [
     ('{"days": 3}', "required property `city` is missing"),
@@ -188,6 +198,16 @@ def test_arguments_that_do_not_parse_are_a_finding_even_without_a_schema() -> No
 
 def test_arguments_a_tool_accepted_are_not_a_finding() -> None:
     assert bad_run('{"city": 7}', "completed") == []
+
+
+def test_arguments_a_handoff_accepted_by_call_id_are_not_a_finding() -> None:
+    steps = [step(0, "llm", "chat", asked=asks(name="transfer_to_weather", arguments='{"city": "Paris"}',
+                                               call_id="c1"), schemas_key=1),
+             Step(2, 3, "s2", "p", "chain", "handoff", "chain_execution", "chain:handoff#1", "a1",
+                  "2026-11-26T10:00:00Z", status="completed", tool_call_id="c1")]
+    schemas = {1: {"transfer_to_weather": {"type": "object", "properties": {}, "additionalProperties": False}}}
+    assert judged(bad_tool_arguments, steps, schemas=schemas) == []
+    assert len(judged(bad_tool_arguments, steps[:1], schemas=schemas)) == 1
 
 
 # -- through traced apps (`analyze` with the findings section) ----------------------------------------------------
