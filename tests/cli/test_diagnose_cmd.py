@@ -206,3 +206,21 @@ def test_a_gzipped_run_is_placed_at_its_lines_too(tmp_path: Path) -> None:
     data = document(invoke(str(packed), "--format", "json"))
     places = [evidence["location"] for finding in data["findings"] for evidence in finding["evidence"]]
     assert places and all(place and place.startswith(f"{packed}:") for place in places)
+
+
+def test_several_runs_name_their_run_in_each_reference(tmp_path: Path) -> None:
+    runs = tmp_path / "runs"
+    runs.mkdir()
+    weather_run(runs / "20261122-100000-abcdef.0000.jsonl")
+    healthy = TraceBuilder("20261122-110000-fedcba")
+    healthy.run_start()
+    healthy.span("llm", "writer", 50, model="gpt-4o", usage=USAGE, outputs={"text": "fine"})
+    healthy.run_end()
+    healthy.write(runs / "20261122-110000-fedcba.0000.jsonl")
+    result = invoke(str(runs), "--all")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("namel3ss-debug diagnose: 2 runs")
+    assert "20261122-100000-abcdef seq 4" in result.stdout and "Blame  run 20261122-100000-abcdef" in result.stdout
+    data = document(invoke(str(runs), "--all", "--format", "json"))
+    assert data["run_ids"] == ["20261122-100000-abcdef", "20261122-110000-fedcba"]
+    assert data["failed_runs"] == ["20261122-100000-abcdef"]
