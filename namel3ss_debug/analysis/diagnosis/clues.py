@@ -43,7 +43,8 @@ class RunTrack:
         self.numbers: dict[tuple[str, str], int] = {}  # (component, name) -> events so far: the call number
         self.by_span: dict[str, int] = {}  # LLM span id -> its seq
         self.by_call_id: dict[str, int] = {}  # a tool call id an answer asked for -> the asking LLM call's seq
-        self.firsts: dict[int, tuple[int, Optional[int]]] = {}  # inputs key -> (seq, outputs key) of its first call
+        # inputs key -> its first call's seq and answer, packed in one int (`_first`): one entry per distinct call
+        self.firsts: dict[int, int] = {}
         self.repeats: dict[int, list[Any]] = {}  # RunClues.repeats, written there when the run ends
         self.recent: deque[Step] = deque(maxlen=RECENT_STEPS)
         self.final_rank = -1  # 1: the final text is an LLM answer's; 0: the root's output
@@ -273,12 +274,13 @@ class Clues:
         assert step.inputs_key is not None
         first = track.firsts.get(step.inputs_key)
         if first is None:
-            track.firsts[step.inputs_key] = (step.seq, step.outputs_key)
+            track.firsts[step.inputs_key] = step.seq << 65 | _answer_bits(step)
             return
-        same = step.outputs_key is not None and step.outputs_key == first[1] and step.status != "failed"
+        answer = _answer_bits(step)
+        same = answer != 0 and answer == first & ANSWER_MASK
         entry = track.repeats.get(step.inputs_key)
         if entry is None:
-            entry = track.repeats[step.inputs_key] = [1, 1, 0.0, 0.0, first[0], step.seq]
+            entry = track.repeats[step.inputs_key] = [1, 1, 0.0, 0.0, first >> 65, step.seq]
         entry[0] += 1
         entry[1] = int(bool(entry[1]) and same)
         entry[2] += step.duration_ms or 0.0
@@ -325,6 +327,16 @@ class Clues:
             said = payloads.output_text(event.outputs)
             if said:
                 clues.final_text, clues.final_seq, track.final_rank = said, event.seq, 0
+
+
+ANSWER_MASK = (1 << 65) - 1  # the low bits of a packed first call: a flag (it answered) and its outputs' key
+
+
+def _answer_bits(step: Step) -> int:
+    """A call's answer as 65 bits: 1 << 64 | its outputs' key (64 bits) when it completed with outputs, else 0."""
+    if step.outputs_key is None or step.status == "failed":
+        return 0
+    return 1 << 64 | step.outputs_key & ((1 << 64) - 1)
 
 
 def _remember(links: dict[str, int], key: str, seq: int) -> None:

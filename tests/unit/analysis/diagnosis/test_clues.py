@@ -139,6 +139,21 @@ def test_a_repeated_call_with_the_same_answer_is_counted_with_its_time(tmp_path:
     assert [step.agent for step in steps] == [NO_AGENT] * 4
 
 
+COUNTER = [0]
+
+
+@trace_tool_call
+def tick(key: str) -> int:
+    COUNTER[0] += 1
+    return COUNTER[0]
+
+
+def test_a_repeated_call_with_another_answer_is_counted_as_not_identical(tmp_path: Path) -> None:
+    run, steps = steps_of(traced(tmp_path / "t.jsonl", lambda: (tick("a"), tick("a"))))
+    [entry] = run.repeats.values()
+    assert entry[:2] == [2, 0] and entry[4:] == [steps[0].seq, steps[1].seq]
+
+
 def test_handoff_spans_are_the_runs_handoffs_and_steps_answering_a_call_id(tmp_path: Path) -> None:
     def app() -> None:
         with span("handoff", component="chain", event_prefix="chain_execution") as handoff:
