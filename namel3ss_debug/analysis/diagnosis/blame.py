@@ -53,7 +53,9 @@ The rules, tried in this order; the first that points at a step gives the blame 
    `final_seq`) holds decisive content: its numbers of two digits or more, else its quoted terms, else its
    capitalised names (a single word that only begins a sentence is not one; leading words such as "The" are
    dropped), leaving out what the failed expectation wanted (the TEXT of `contains:TEXT` or `equals:TEXT` in the
-   failure) and what the user wrote (a step of an agent named user or human: the task is not a fault). Of the
+   failure, up to `diagnose`'s " not met (") and what the user wrote (a step of an agent named user or human: the
+   task is not a fault; with no such step, in a trace whose first step is an LLM call, whose request is not kept,
+   the names that first answer wrote, as it restates the user's message). Of the
    most decisive kind present, each term is traced to the earliest step before the final answer, the user's
    left out, whose output holds it; the earliest of those steps is decisive, and the last step before the final
    answer that repeated the term is on the chain. A term that appears nowhere earlier was introduced by the final
