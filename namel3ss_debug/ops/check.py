@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 
 import msgspec
 
@@ -12,9 +12,10 @@ from ..analysis.diagnosis.rules import Judging
 from ..analysis.diagnosis.thresholds import thresholds_from
 from ..analysis.run_state import Options
 from ..checks.results import CheckReport, RunCheck
-from ..checks.rules import active, merge, rules_from_flags
+from ..checks.rules import Rule, active, merge, rules_from_flags
 from ..checks.rules_file import read_rules_file, read_workspace_checks
 from ..checks.run import check_report, check_run, new_scan
+from ..config import Settings
 from ..model.errors import TraceError, UsageError
 from ..store.problems import ReadProblems
 from ..store.reader import TraceReader
@@ -22,6 +23,10 @@ from ..store.sources import RunSource
 from .diagnose_places import event_places
 from .environment import Environment
 from .traces import TraceArgs, make_pricer, make_reader, open_traces
+
+
+if TYPE_CHECKING:  # the finder loads the tracer's redactor: only a check of forbid_secrets imports it
+    from ..checks.secrets import SecretFinder
 
 
 @dataclass(frozen=True)
@@ -45,11 +50,7 @@ def check_traces(request: CheckRequest, env: Environment) -> CheckReport:
                                                   "object in .namel3ss/debug.json")
     settings = resolved.settings
     pricer = make_pricer(env, None, settings.price_overrides)
-    secrets = None
-    if any(rule.key == "forbid_secrets" for rule in rules):
-        from ..checks.secrets import SecretFinder  # noqa: PLC0415 - the tracer's redactor, only for forbid_secrets
-
-        secrets = SecretFinder(settings.redact_keys, settings.redact_patterns)
+    secrets = secret_finder(rules, settings)
     options = Options(judging=Judging(thresholds_from(settings)))  # the diagnosis's, for fail_on_finding
     runs = []
     for source in sources:
@@ -63,6 +64,16 @@ def check_traces(request: CheckRequest, env: Environment) -> CheckReport:
             raise TraceError(f"no events in {', '.join(source.files)}", hint="the trace is empty: was the run traced?")
         runs.append(run)
     return check_report(runs, rules)
+
+
+def secret_finder(rules: list[Rule], settings: Settings) -> SecretFinder | None:
+    """The finder `forbid_secrets` looks with (the tracer's redactor with the workspace's redact_keys and
+    redact_patterns), or None without that rule."""
+    if not any(rule.key == "forbid_secrets" for rule in rules):
+        return None
+    from ..checks.secrets import SecretFinder  # noqa: PLC0415 - the tracer's redactor, only for forbid_secrets
+
+    return SecretFinder(settings.redact_keys, settings.redact_patterns)
 
 
 def _findings_placed(run: RunCheck, source: RunSource, index: bool) -> RunCheck:

@@ -25,18 +25,22 @@ from ..analysis.diagnosis.records import DIAGNOSIS_SCHEMA, KINDS, SEVERITIES, Bl
 from ..analysis.diagnosis.rules import Judging
 from ..analysis.diagnosis.thresholds import thresholds_from
 from ..analysis.prices import Pricer
+from ..analysis.report import Report
 from ..analysis.run_state import Options
 from ..analysis.window import EventWindow
-from ..checks.evaluate import SECTIONS_READ, evaluate
+from ..checks.evaluate import evaluate, sections_read
 from ..checks.rules import Rule, active
 from ..checks.rules_file import read_workspace_checks
 from ..checks.run import new_scan, scanned_blocks
+from ..checks.scan import EventScan
 from ..model.errors import TraceError, UsageError
 from ..rerun.expect import Expectation
 from ..store.problems import ReadProblems
 from ..store.reader import TraceReader
 from ..store.sources import RunSource
+from ..config import Settings
 from .analyze.analyze import read_prices
+from .check import secret_finder
 from .diagnose_places import place_evidence
 from .environment import Environment
 from .traces import TraceArgs, bounds, check_components, make_pricer, make_reader, open_traces
@@ -91,8 +95,7 @@ def diagnose_traces(request: DiagnoseRequest, env: Environment) -> DiagnoseRepor
     sources, resolved = open_traces(request.runs, env)
     pricer = make_pricer(env, read_prices(request.prices_path), resolved.settings.price_overrides)
     rules = active(read_workspace_checks(resolved.workspace))
-    judging = Judging(thresholds_from(resolved.settings))
-    reads = [_read(source, request, env, pricer, window, rules, judging) for source in sources]
+    reads = [_read(source, request, env, pricer, window, rules, resolved.settings) for source in sources]
     failures: list[Failure] = []
     findings: list[Finding] = []
     blames: list[Blame] = []
@@ -130,28 +133,33 @@ def _kept(finding: Finding, kinds: frozenset[str], severity: int) -> bool:
 
 
 def _read(source: RunSource, request: DiagnoseRequest, env: Environment, pricer: Pricer, window: EventWindow,
-          rules: list[Rule], judging: Judging) -> _Read:
+          rules: list[Rule], settings: Settings) -> _Read:
     """One run read in one pass: the report's findings, its clues, and its workspace checks judged."""
     progress = env.progress([source])
     reader = make_reader(request.runs.strict, env, progress=progress.advance, reuse_buffers=not rules,
                          write_index=request.index)
-    scan = new_scan(rules) if rules else None
+    scan = new_scan(rules, secret_finder(rules, settings)) if rules else None
     blocks = scanned_blocks(reader, source, scan) if scan is not None else reader.records(source)
     kept: list[Clues] = []
-    sections = tuple(dict.fromkeys(SECTIONS + (SECTIONS_READ if rules else ())))
+    sections = tuple(dict.fromkeys(SECTIONS + (sections_read(rules) if rules else ())))
+    options = Options(judging=Judging(thresholds_from(settings)))  # the diagnose_* keys
     with progress:
-        report = analyze([(source, blocks)], pricer=pricer, options=Options(judging=judging), window=window,
-                         problems=reader.problems, sections=sections, keep_clues=kept.append)
+        report = analyze([(source, blocks)], pricer=pricer, options=options, window=window, problems=reader.problems,
+                         sections=sections, keep_clues=kept.append)
     if not report.overview or not report.overview.events or not kept:
         raise TraceError(f"no events in {', '.join(source.files)}", hint="the trace is empty: was the run traced?")
     clues = kept[0]
-    failures = []
-    if scan is not None and clues.runs:
-        run = clues.runs[0]
-        failures = [Failure(run.run_id, f"check {result.explanation}", "check",
-                            result.events[0].seq if result.events else None)
-                    for result in evaluate(rules, report, scan) if not result.passed]
-    return _Read(source, clues, failures)
+    return _Read(source, clues, _broken(rules, report, scan, clues) if scan is not None else [])
+
+
+def _broken(rules: list[Rule], report: Report, scan: EventScan, clues: Clues) -> list[Failure]:
+    """A failure for each rule of the workspace's checks the run breaks, judged as `check` judges it (a file of
+    several runs is judged whole, as `check` does: its failures are its first run's)."""
+    if not clues.runs:
+        return []
+    run_id = clues.runs[0].run_id
+    return [Failure(run_id, f"check {result.explanation}", "check", result.events[0].seq if result.events else None)
+            for result in evaluate(rules, report, scan) if not result.passed]
 
 
 def _expected(clues: Clues, expectation: Optional[Expectation]) -> list[Failure]:

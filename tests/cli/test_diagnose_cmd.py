@@ -224,3 +224,16 @@ def test_several_runs_name_their_run_in_each_reference(tmp_path: Path) -> None:
     data = document(invoke(str(runs), "--all", "--format", "json"))
     assert data["run_ids"] == ["20261122-100000-abcdef", "20261122-110000-fedcba"]
     assert data["failed_runs"] == ["20261122-100000-abcdef"]
+
+
+def test_forbid_secrets_in_the_workspace_checks_uses_its_redact_keys(tmp_path: Path) -> None:
+    (tmp_path / ".namel3ss").mkdir()
+    (tmp_path / ".namel3ss" / "debug.json").write_text(
+        '{"redact_keys": ["ticket_code"], "checks": {"forbid_secrets": true}}', encoding="utf-8")
+    trace = TraceBuilder()
+    trace.run_start()
+    trace.span("tool", "book", 5, inputs={"ticket_code": "plain-words-here"}, outputs={"ok": True})
+    trace.run_end()
+    data = document(invoke(str(trace.write(tmp_path / "run.jsonl")), "--format", "json"))
+    assert [(failure["source"], failure["what"].split(":")[0]) for failure in data["failures"]] == [
+        ("check", "check forbid_secrets")]
