@@ -17,7 +17,7 @@ from .format import (
     INTEGRITY_COUNTS, View, anomaly_figure, bar, clip, count, duration, errors_apart, operation, percent, tally,
 )
 from .rich import SEVERITY_STYLES, new_table, print_key_values, section, styled, trace_text
-from ..diagnose.table import print_diagnosis
+from ..diagnose.table import print_blame, print_findings, summary
 from ..text import plural
 
 _BAR_WIDTH = 30
@@ -134,8 +134,11 @@ def _bar(step: PathStep, width: int) -> Text:
 
 def _findings(console: Console, diagnosis: Diagnosis, view: View) -> None:
     """The diagnosis as `diagnose` prints it: the blames, then the findings by severity."""
-    section(console, "findings")
-    print_diagnosis(console, diagnosis, view)
+    section(console, "findings", Text(summary(diagnosis), style="" if diagnosis.findings else "dim"))
+    for blame in diagnosis.blames:
+        console.print()
+        print_blame(console, blame, view)
+    print_findings(console, diagnosis.findings, view)
 
 
 FINDINGS: dict[str, SectionView] = {

@@ -49,10 +49,14 @@ def print_diagnosis(console: Console, diagnosis: Diagnosis, view: View, hidden: 
         console.print()
         print_blame(console, blame, view)
     console.print()
-    summary = counts_line(diagnosis.counts) if diagnosis.findings else NO_FINDINGS
-    more = f" ({hidden} left out by the filters)" if hidden else ""
-    console.print(Text.assemble(("Findings: ", "bold"), summary + more))
+    console.print(Text.assemble(("Findings: ", "bold"), summary(diagnosis, hidden)))
     print_findings(console, diagnosis.findings, view)
+
+
+def summary(diagnosis: Diagnosis, hidden: int = 0) -> str:
+    """`1 critical, 2 warning, 0 info`, or `no findings`; and how many the filters left out."""
+    more = f" ({hidden} left out by the filters)" if hidden else ""
+    return (counts_line(diagnosis.counts) if diagnosis.findings else NO_FINDINGS) + more
 
 
 def print_blame(console: Console, blame: Blame, view: View) -> None:
