@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Iterator, Sequence
 
-from ...analysis.diagnosis.records import KINDS, SEVERITIES, BlameLink, Evidence, Finding
+from ...analysis.diagnosis.records import SEVERITIES, BlameLink, Evidence, Finding
 from ..analyze.format import View, operation
 
 SEVERITY_TITLES = {"critical": "Critical", "warning": "Warnings", "info": "Info"}
@@ -55,7 +55,3 @@ def counts_line(counts: dict[str, int]) -> str:
 def link_line(number: int, link: BlameLink, view: View) -> str:
     """`2. propagated  llm:planner#3  seq 18  run.jsonl:19  the model gave up`."""
     return f"{number}. {link.role}  {evidence_line(link.evidence, view)}"
-
-
-def kind_rank(kind: str) -> int:
-    return KINDS.index(kind) if kind in KINDS else len(KINDS)
