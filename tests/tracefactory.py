@@ -134,6 +134,20 @@ def error(kind: str, message: str, category: str | None = None) -> dict[str, str
     return record
 
 
+def retried_tool_run() -> TraceBuilder:
+    """An agent whose tool fails three times at once on the same input: `diagnose` finds a retry without back-off
+    (a warning), and the run still completes."""
+    trace = TraceBuilder()
+    trace.run_start()
+    agent = trace.start("agent", "weather", kind="agent_execution")
+    for _ in range(3):
+        trace.span("tool", "get_weather", 5.0, agent, status="failed", inputs={"city": "Paris, FR"},
+                   error=error("KeyError", "'Paris, FR'"))
+    trace.end(agent, 1.0, advance=False)
+    trace.run_end()
+    return trace
+
+
 def analyze_events(events: list[Event], **kwargs: Any):
     """The Report for events given in code, through the same records the reader makes."""
     from namel3ss_debug.analysis.analyze import analyze  # noqa: PLC0415 - loaded only by the tests that analyze

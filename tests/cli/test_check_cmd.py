@@ -13,7 +13,7 @@ from pathlib import Path
 import orjson
 import pytest
 from click.testing import CliRunner
-from tracefactory import TraceBuilder, error
+from tracefactory import TraceBuilder, error, retried_tool_run
 
 from namel3ss_debug.checks import run as check_run_module
 from namel3ss_debug.cli.main import cli
@@ -635,21 +635,8 @@ def test_a_model_without_a_price_still_passes_as_a_lower_bound_with_a_warning(tm
 
 # --- fail_on_finding: the diagnosis's findings as a rule ------------------------------------------------------------
 
-def retried_run():
-    """A tool failing three times at once: `diagnose` finds a retry without back-off (a warning)."""
-    trace = TraceBuilder()
-    trace.run_start()
-    agent = trace.start("agent", "weather", kind="agent_execution")
-    for _ in range(3):
-        trace.span("tool", "get_weather", 5.0, agent, status="failed", inputs={"city": "Paris, FR"},
-                   error=error("KeyError", "'Paris, FR'"))
-    trace.end(agent, 1.0, advance=False)
-    trace.run_end()
-    return trace
-
-
 def test_fail_on_finding_fails_naming_the_finding_and_its_place(tmp_path):
-    path = write(tmp_path, retried_run())
+    path = write(tmp_path, retried_tool_run())
     result = check(path, "--fail-on-finding", "retry_without_backoff", "--format", "json")
     assert result.exit_code == 1
     [rule] = json.loads(result.stdout)["runs"][0]["results"]
@@ -660,7 +647,7 @@ def test_fail_on_finding_fails_naming_the_finding_and_its_place(tmp_path):
 
 
 def test_fail_on_finding_passes_below_its_severity_and_for_other_kinds(tmp_path):
-    path = write(tmp_path, retried_run())
+    path = write(tmp_path, retried_tool_run())
     result = check(path, "--fail-on-finding", "retry_without_backoff:critical", "--fail-on-finding", "call_loop")
     assert result.exit_code == 0, result.output
     assert "check passed: 2 rules passed" in result.stdout
@@ -669,7 +656,7 @@ def test_fail_on_finding_passes_below_its_severity_and_for_other_kinds(tmp_path)
 def test_fail_on_finding_any_in_the_github_view_and_a_rules_file(tmp_path):
     rules = tmp_path / "rules.json"
     rules.write_text('{"fail_on_finding": ["any"]}', encoding="utf-8")
-    path = write(tmp_path, retried_run())
+    path = write(tmp_path, retried_tool_run())
     result = check(path, "--rules", str(rules), "--format", "github")
     assert result.exit_code == 1
     assert "::error file=run.jsonl,line=3,title=namel3ss-debug check%3A fail_on_finding any::" in result.stdout
@@ -678,6 +665,6 @@ def test_fail_on_finding_any_in_the_github_view_and_a_rules_file(tmp_path):
 @pytest.mark.parametrize("value, words", [("retry_without_backof", "did you mean 'retry_without_backoff'"),
                                           ("call_loop:fatal", "'fatal' is not a severity")])
 def test_fail_on_finding_with_a_bad_value_is_one_line_and_exit_2(tmp_path, value, words):
-    result = check(write(tmp_path, retried_run()), "--fail-on-finding", value)
+    result = check(write(tmp_path, retried_tool_run()), "--fail-on-finding", value)
     assert result.exit_code == 2
     assert len(result.stderr.strip().splitlines()) == 1 and words in result.stderr

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from tracefactory import TraceBuilder, error
+from tracefactory import retried_tool_run
 
 from namel3ss_debug.analysis.diagnosis.rules import Judging
 from namel3ss_debug.analysis.diagnosis.thresholds import Thresholds
@@ -21,15 +21,7 @@ from namel3ss_debug.store.sources import RunSource
 
 
 def retried(path: Path) -> RunSource:
-    trace = TraceBuilder()
-    trace.run_start()
-    agent = trace.start("agent", "weather", kind="agent_execution")
-    for _ in range(3):
-        trace.span("tool", "get_weather", 5.0, agent, status="failed", inputs={"city": "Paris, FR"},
-                   error=error("KeyError", "'Paris, FR'"))
-    trace.end(agent, 1.0, advance=False)
-    trace.run_end()
-    trace.write(path)
+    retried_tool_run().write(path)
     return RunSource(str(path), (str(path),))
 
 
