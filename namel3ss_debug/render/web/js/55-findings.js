@@ -144,13 +144,20 @@ N3.findings = {
       const focused = document.activeElement === head;
       this.active = this.active === key && row < 0 ? null : key;
       this.render(view);
-      const again = focused && this.box.querySelector("[data-key='" + CSS.escape(key) + "'] > .finding-head");
-      if (again) again.focus({ preventScroll: true });
+      const item = this.box.querySelector("[data-key='" + CSS.escape(key) + "']");
+      if (item) this.reveal(item);
+      if (item && focused) item.querySelector(".finding-head").focus({ preventScroll: true });
       if (row >= 0) N3.select(row, "finding");
       else { N3.tree.repaint(view); N3.timeline.draw(); }
     };
     head.addEventListener("click", go);
     head.addEventListener("keydown", (ev) => { if (ev.key === "Enter" || ev.key === " ") { ev.preventDefault(); go(); } });
+  },
+
+  /** Scroll the list so that `item` (just opened: it may reach below the list's fold) shows from its top. */
+  reveal(item) {
+    const list = item.parentNode, at = item.getBoundingClientRect(), room = list.getBoundingClientRect();
+    if (at.top < room.top || at.bottom > room.bottom) list.scrollTop += at.top - room.top - 4;
   },
 
   /** One piece of evidence: a link that selects its span (the analysis tab's refLine), with what it shows. */
