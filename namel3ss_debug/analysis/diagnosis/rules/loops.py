@@ -16,10 +16,12 @@ with a longer history, between the repeats, so the rule groups the agent's calls
 that failed are `tool_failing_repeatedly`'s.
 
 `handoff_loop` (run rule): `thresholds.handoff_cycles` (`diagnose_handoff_cycles`, default 3) or more round trips
-A->B->A between the same two agents, in a row of the run's handoffs (`RunClues.handoffs`), and after the first round
-trip no tool result and no LLM answer text that was not already seen in the row (the steps between the row's first
-and last handoff, `RunClues.recent`). When the recent steps do not reach back to the row's first handoff, nothing is
-said (the steps in between are not known).
+A->B->A between the same two agents, in a row of the run's handoffs (`RunClues.handoffs`; in a run that recorded
+none, the changes of agent between consecutive LLM calls, as AutoGen's group chats and agents-as-tools show them),
+and after the first round trip something was said (a tool result, or an LLM answer with text or tool calls) and all
+of it repeats what the row had before (the steps from the row's first handoff to its last, `RunClues.opening` and
+`recent`). When the kept steps do not reach back to the row's first handoff, nothing is said (the steps in between
+are not known).
 """
 
 from __future__ import annotations
@@ -39,11 +41,16 @@ def answer_of(step: Step) -> Hashable:
     """What a call answered, comparable across calls: an LLM's text and tool asks; a tool's result text without
     its call id (a framework's tool message carries it) when the text was kept whole, else its outputs' hash."""
     if step.component == "llm":
-        return step.text, tuple((ask.name, ask.arguments) for ask in step.asked)
+        return step.text, asks_of(step)
     result = step.result
     if result is not None and len(result) < TEXT_CHARS:
         return "result", result.replace(step.tool_call_id, "") if step.tool_call_id else result, step.error_type
     return "outputs", step.outputs_key, step.error_type
+
+
+def asks_of(step: Step) -> tuple[tuple[str, Optional[str]], ...]:
+    """The tool calls an LLM answer asked for, by name and arguments (not their ids)."""
+    return tuple((ask.name, ask.arguments) for ask in step.asked)
 
 
 # -- call_loop ---------------------------------------------------------------------------------------------------
@@ -107,10 +114,32 @@ def _said(step: Step) -> str:
 def handoff_loop(run: RunClues, figures: RunFigures, judging: Judging) -> Iterable[Finding]:
     """Round trips A->B->A between two agents, `handoff_cycles` or more in a row, with nothing new learnt."""
     cycles = judging.thresholds.handoff_cycles
-    for row in _rows(run.handoffs):
+    recorded = bool(run.handoffs)
+    for row in _rows(run.handoffs if recorded else _turns_taken(run)):
         trips = len(row) // 2
-        if trips >= cycles and _known(run, row[0][0]) and not _progress(run, row):
-            yield _handoff_loop(row, trips, run, cycles)
+        if trips >= cycles and _known(run, row[0][0]) and _stuck(run, row):
+            yield _handoff_loop(row, trips, run, cycles, recorded)
+
+
+def _kept(run: RunClues) -> list[Step]:
+    """The run's kept steps (its opening and recent ones), once each, in seq order."""
+    kept = {step.seq: step for step in (*run.opening, *run.recent)}
+    return [kept[seq] for seq in sorted(kept)]
+
+
+def _turns_taken(run: RunClues) -> list[tuple[int, str, str]]:
+    """With no handoff recorded, the agents' turns as their LLM calls show them: at each change of the calling
+    agent's name, (the seq of the last call before the change, the agent that gave way, the one that took over)."""
+    moves: list[tuple[int, str, str]] = []
+    previous: Optional[tuple[int, str]] = None
+    for step in _kept(run):
+        name = run.agents.get(step.agent) if step.component == "llm" else None
+        if name is None:
+            continue
+        if previous is not None and previous[1] != name:
+            moves.append((previous[0], previous[1], name))
+        previous = (step.seq, name)
+    return moves
 
 
 def _rows(handoffs: Sequence[tuple[int, str, str]]) -> list[list[tuple[int, str, str]]]:
@@ -133,69 +162,65 @@ def _known(run: RunClues, start: int) -> bool:
     return run.recent[0].seq <= start or (bool(run.opening) and run.opening[-1].seq >= run.recent[0].seq)
 
 
-def _progress(run: RunClues, row: list[tuple[int, str, str]]) -> bool:
-    """Whether, after the row's first round trip, a tool result or an LLM answer text was new to the row."""
+def _stuck(run: RunClues, row: list[tuple[int, str, str]]) -> bool:
+    """Whether, after the row's first round trip, the agents said and learnt something (a tool result, an LLM
+    answer) and all of it repeats what the row had had before; with nothing said at all, nothing is known."""
     start, trip_end, end = row[0][0], row[min(2, len(row) - 1)][0], row[-1][0]
     seen: set[Hashable] = set()
-    for step in _steps_between(run, start, end):
-        fact = _fact(step)
+    later = False
+    for step in _kept(run):
+        fact = _fact(step) if start < step.seq <= end else None
         if fact is None:
             continue
-        if step.seq > trip_end and fact not in seen:
-            return True
+        if step.seq > trip_end:
+            if fact not in seen:
+                return False
+            later = True
         seen.add(fact)
-    return False
-
-
-def _steps_between(run: RunClues, start: int, end: int) -> list[Step]:
-    kept = {step.seq: step for step in (*run.opening, *run.recent) if start < step.seq < end}
-    return [kept[seq] for seq in sorted(kept)]
+    return later
 
 
 def _fact(step: Step) -> Optional[Hashable]:
-    """What a step told the agents: a tool's result (by its inputs and answer), an LLM answer's text."""
+    """What a step told the agents: a tool's result (by its inputs and answer), an LLM answer (its text and the
+    tools it asked for); None for a step that said nothing readable."""
     if step.component == "tool":
         return "tool", step.name, step.inputs_key, answer_of(step)
-    if step.component == "llm" and step.text and step.text.strip():
-        return "llm", step.text.strip()
+    if step.component == "llm" and ((step.text and step.text.strip()) or step.asked):
+        return "llm", (step.text or "").strip(), asks_of(step)
     return None
 
 
-def _handoff_loop(row: list[tuple[int, str, str]], trips: int, run: RunClues, cycles: int) -> Finding:
+def _handoff_loop(row: list[tuple[int, str, str]], trips: int, run: RunClues, cycles: int,
+                  recorded: bool) -> Finding:
     first, second = row[0][1], row[0][2]
-    why = (f"handoff_loop: {first} and {second} handed the conversation to each other {len(row)} times in a row "
-           f"({trips} round trips; threshold {cycles}, diagnose_handoff_cycles) and after the first round trip "
-           f"no tool result or answer was new")
+    how = "handed the conversation to each other" if recorded else "took turns (no handoff recorded: their LLM calls)"
+    why = (f"handoff_loop: {first} and {second} {how} {len(row)} times in a row ({trips} round trips; threshold "
+           f"{cycles}, diagnose_handoff_cycles) and after the first round trip no tool result or answer was new")
     suggestion = (f"give one of {first} and {second} the authority to answer: remove the handoff back to {first} "
                   f"from {second}'s handoffs, or say in each handoff's description when not to use it (the "
                   f"request has not changed since the last handoff), and cap the run's turns (openai-agents "
-                  f"`max_turns`)")
+                  f"`max_turns`)" if recorded else
+                  f"end the exchange between {first} and {second} when a turn repeats an earlier one: a "
+                  f"termination condition (AutoGen `MaxMessageTermination`, `TextMentionTermination`), or a stop "
+                  f"rule in whatever hands the turns")
     return Finding("handoff_loop", "warning", "high",
                    f"{first} and {second} handed off to each other {trips} times with no progress", why, suggestion,
-                   capped(_handoff_evidence(row, run)), run.run_id, agent=first,
+                   capped(_handoff_evidence(row, run, recorded)), run.run_id, agent=first,
                    setting=SETTINGS["handoff_cycles"],
                    figures={"handoffs": float(len(row)), "round_trips": float(trips)})
 
 
-def _handoff_evidence(row: list[tuple[int, str, str]], run: RunClues) -> list[Evidence]:
-    """For each handoff, the LLM call that decided it: the last one before it in the run's kept steps."""
-    steps = sorted({step.seq: step for step in (*run.opening, *run.recent)}.items())
+def _handoff_evidence(row: list[tuple[int, str, str]], run: RunClues, recorded: bool) -> list[Evidence]:
+    """For each handoff, the LLM call that decided it: the last one at or before it in the run's kept steps."""
+    steps = _kept(run)
     found: list[Evidence] = []
     for seq, source, target in row:
-        asker = _last_llm_before(steps, seq)
+        asker = next((step for step in reversed(steps) if step.seq <= seq and step.component == "llm"), None)
         if asker is not None:
-            found.append(evidence(asker, run, f"{source} handed off to {target} (handoff at seq {seq})"))
+            note = (f"{source} handed off to {target} (handoff at seq {seq})" if recorded
+                    else f"{source}'s last call before {target} took over")
+            found.append(evidence(asker, run, note))
     return list({item.ref.seq: item for item in found}.values())
-
-
-def _last_llm_before(steps: list[tuple[int, Step]], seq: int) -> Optional[Step]:
-    chosen = None
-    for at, step in steps:
-        if at >= seq:
-            break
-        if step.component == "llm":
-            chosen = step
-    return chosen
 
 
 AGENT_RULES: list[AgentRule] = [call_loop]

@@ -161,6 +161,26 @@ def test_a_row_whose_steps_were_not_kept_is_not_judged() -> None:
     assert list(handoff_loop(run, RunFigures(RUN), Judging())) == []
 
 
+def test_handoffs_whose_calls_said_nothing_readable_are_not_judged() -> None:
+    silent = [step(10 * index + 6, "llm", "chat", agent="a1" if index % 2 == 0 else "a2") for index in range(6)]
+    assert handoff_findings(6, steps=silent) == []
+
+
+def taking_turns(count: int, vary: bool = False) -> RunClues:
+    """No handoff recorded: `count` turns of triage and billing, each one LLM call (the same answer unless `vary`)."""
+    steps = turns(count, vary=vary)
+    return RunClues(RUN, 0, agents={"a1": "triage", "a2": "billing"}, opening=steps, recent=steps)
+
+
+def test_agents_taking_turns_with_nothing_new_loop_though_no_handoff_was_recorded() -> None:
+    [finding] = handoff_loop(taking_turns(7), RunFigures(RUN), Judging())
+    assert finding.figures == {"handoffs": 6.0, "round_trips": 3.0}
+    assert "took turns (no handoff recorded" in finding.why and "MaxMessageTermination" in finding.suggestion
+    assert finding.evidence[0].note == "triage's last call before billing took over"
+    assert list(handoff_loop(taking_turns(6), RunFigures(RUN), Judging())) == []  # 5 changes: 2 round trips
+    assert list(handoff_loop(taking_turns(7, vary=True), RunFigures(RUN), Judging())) == []
+
+
 def test_handoffs_to_a_third_agent_break_the_row() -> None:
     rows = handoffs(6)
     rows[3] = (40, "billing", "refunds")
@@ -234,6 +254,32 @@ def test_traced_agents_handing_off_three_round_trips_with_nothing_new_loop(tmp_p
     [finding] = findings_of(path, "handoff_loop")
     assert finding.figures == {"handoffs": 6.0, "round_trips": 3.0}
     assert finding.evidence[0].address == "llm:router_llm#1" and finding.evidence[0].agent == "triage"
+
+
+@trace_llm_call(name="chat_llm")
+def chat_llm(agent: str, said: str) -> dict[str, Any]:
+    return {"text": said}
+
+
+def chatting(rounds: int, progress: bool) -> None:
+    """Two agents answering each other `rounds` times each, no handoff recorded (a group chat's turns)."""
+    for index in range(rounds):
+        for name in ("writer", "critic"):
+            said = f"Draft {index} revised." if progress else f"{name}: thank you!"
+            speak(name, said)
+
+
+def speak(name: str, said: str) -> None:
+    @trace_agent_execution(name=name)
+    def agent() -> None:
+        chat_llm(name, said)
+    agent()
+
+
+def test_traced_agents_thanking_each_other_in_turn_loop_and_revising_agents_do_not(tmp_path: Path) -> None:
+    [finding] = findings_of(traced(tmp_path / "thanks.jsonl", lambda: chatting(4, progress=False)), "handoff_loop")
+    assert finding.agent == "writer" and finding.figures["round_trips"] == 3.0
+    assert findings_of(traced(tmp_path / "drafts.jsonl", lambda: chatting(4, progress=True)), "handoff_loop") == []
 
 
 def test_traced_handoffs_that_bring_new_answers_are_progress(tmp_path: Path) -> None:
