@@ -46,7 +46,8 @@ def diagnose(traces: tuple[str, ...], all_runs: bool, strict: bool, since: str |
     what to try; and for a run that failed, the blame: the responsible
     agent, the decisive step and the chain from it to the failure.
 
-    A run failed when it ended failed or with a non-zero exit code, when it
+    A run failed when it ended failed or with a non-zero exit code, when a
+    critical finding says it gave up (an apology after a failure), when it
     breaks a rule of the workspace's `checks` section, or when its final
     answer breaks --expect. No model is called: the same trace gives the same
     diagnosis. Thresholds are the diagnose_* config keys.
