@@ -17,7 +17,9 @@ that failed are `tool_failing_repeatedly`'s.
 
 `handoff_loop` (run rule): `thresholds.handoff_cycles` (`diagnose_handoff_cycles`, default 3) or more round trips
 A->B->A between the same two agents, in a row of the run's handoffs (`RunClues.handoffs`; in a run that recorded
-none, the changes of agent between consecutive LLM calls, as AutoGen's group chats and agents-as-tools show them),
+none, the changes of agent between consecutive LLM calls, as agents-as-tools and group chats show them, counted only
+when an agent execution takes up again after another agent's calls: executions that each start afresh, one after
+another (a server's requests), are no conversation),
 and after the first round trip something was said (a tool result, or an LLM answer with text or tool calls) and all
 of it repeats what the row had before (the steps from the row's first handoff to its last, `RunClues.opening` and
 `recent`). When the kept steps do not reach back to the row's first handoff, nothing is said (the steps in between
@@ -129,17 +131,26 @@ def _kept(run: RunClues) -> list[Step]:
 
 def _turns_taken(run: RunClues) -> list[tuple[int, str, str]]:
     """With no handoff recorded, the agents' turns as their LLM calls show them: at each change of the calling
-    agent's name, (the seq of the last call before the change, the agent that gave way, the one that took over)."""
+    agent's name, (the seq of the last call before the change, the agent that gave way, the one that took over).
+
+    Only when an agent execution takes up again after another agent's calls (a conversation it is still in): agents
+    run one after another, each execution starting afresh (a server's requests, a pipeline's stages), hand nothing
+    to each other, so their alternation says nothing."""
     moves: list[tuple[int, str, str]] = []
-    previous: Optional[tuple[int, str]] = None
+    previous: Optional[tuple[int, str, str]] = None
+    left: set[str] = set()  # agent executions another agent's calls came after
+    resumed = False
     for step in _kept(run):
         name = run.agents.get(step.agent) if step.component == "llm" else None
         if name is None:
             continue
-        if previous is not None and previous[1] != name:
-            moves.append((previous[0], previous[1], name))
-        previous = (step.seq, name)
-    return moves
+        if previous is not None and previous[2] != step.agent:
+            left.add(previous[2])
+            resumed = resumed or step.agent in left
+            if previous[1] != name:
+                moves.append((previous[0], previous[1], name))
+        previous = (step.seq, name, step.agent)
+    return moves if resumed else []
 
 
 def _rows(handoffs: Sequence[tuple[int, str, str]]) -> list[list[tuple[int, str, str]]]:

@@ -262,11 +262,21 @@ def chat_llm(agent: str, said: str) -> dict[str, Any]:
 
 
 def chatting(rounds: int, progress: bool) -> None:
-    """Two agents answering each other `rounds` times each, no handoff recorded (a group chat's turns)."""
-    for index in range(rounds):
+    """Two agents answering each other `rounds` times each, no handoff recorded: the writer's execution asks the
+    critic (an agent used as a tool) and takes up again after each of the critic's answers."""
+    @trace_agent_execution(name="writer")
+    def writer() -> None:
+        for index in range(rounds):
+            chat_llm("writer", f"Draft {index} revised." if progress else "writer: thank you!")
+            speak("critic", f"Draft {index} revised." if progress else "critic: thank you!")
+    writer()
+
+
+def one_after_another(rounds: int) -> None:
+    """Two agents run one after another, each execution afresh (a server's requests): no conversation."""
+    for _ in range(rounds):
         for name in ("writer", "critic"):
-            said = f"Draft {index} revised." if progress else f"{name}: thank you!"
-            speak(name, said)
+            speak(name, f"{name}: thank you!")
 
 
 def speak(name: str, said: str) -> None:
@@ -280,6 +290,10 @@ def test_traced_agents_thanking_each_other_in_turn_loop_and_revising_agents_do_n
     [finding] = findings_of(traced(tmp_path / "thanks.jsonl", lambda: chatting(4, progress=False)), "handoff_loop")
     assert finding.agent == "writer" and finding.figures["round_trips"] == 3.0
     assert findings_of(traced(tmp_path / "drafts.jsonl", lambda: chatting(4, progress=True)), "handoff_loop") == []
+
+
+def test_agents_run_one_after_another_afresh_take_no_turns_in_a_conversation(tmp_path: Path) -> None:
+    assert findings_of(traced(tmp_path / "requests.jsonl", lambda: one_after_another(4)), "handoff_loop") == []
 
 
 def test_traced_handoffs_that_bring_new_answers_are_progress(tmp_path: Path) -> None:
