@@ -9,7 +9,7 @@ where the rest was cut. The walk here is iterative, so it works at any depth.
 from __future__ import annotations
 
 import json
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 from .json_types import JsonObject, JsonValue
 
@@ -78,6 +78,24 @@ def json_text(value: object) -> str:
         return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
     except (RecursionError, ValueError):  # too deep, or an int too long to write
         return json.dumps(_rebuilt(value, VALUE_DEPTH_MAX), ensure_ascii=False, separators=(",", ":"), default=str)
+
+
+def leaves(value: Any) -> Iterator[str | int | float]:
+    """The texts and numbers inside a decoded JSON value, depth first in document order (booleans and nulls left
+    out). Iterative, so a value nested past Python's recursion limit is walked too.
+
+    >>> list(leaves({"city": "Paris", "days": [1, 2.5, True, None]}))
+    ['Paris', 1, 2.5]
+    """
+    pending: list[Any] = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, dict):
+            pending.extend(reversed(list(item.values())))
+        elif isinstance(item, list):
+            pending.extend(reversed(item))
+        elif isinstance(item, str) or (isinstance(item, (int, float)) and not isinstance(item, bool)):
+            yield item
 
 
 def map_texts(value: Any, change: Callable[[str], str]) -> Any:

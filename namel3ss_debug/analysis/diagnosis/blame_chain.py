@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Optional
 
 from .records import KINDS, SEVERITIES, Evidence, Failure, Finding
-from .rules.evidence import agent_name, evidence
+from .rules.evidence import agent_name, evidence, recovered
 from .steps import RunClues, Step
 
 GAVE_UP = ("apology_after_failure", "swallowed_error", "turn_limit", "context_overflow")  # critical: it gave up
@@ -80,14 +80,7 @@ class View:
 
     def recovered(self, error: Step, limit: Optional[int]) -> bool:
         """Whether a call of the failed step's operation completed after it ended (by `limit`)."""
-        ended = ended_at(error)
-        return any(step.status == "completed" and (step.component, step.name) == (error.component, error.name)
-                   and ended < ended_at(step) and (limit is None or ended_at(step) <= limit) for step in self.steps)
-
-
-def ended_at(step: Step) -> int:
-    """The seq at which a step ended (an instant: its own)."""
-    return step.end_seq if step.end_seq is not None else step.seq
+        return recovered(error, self.steps, limit)
 
 
 def cause(findings: list[Finding], before: Optional[int], spending: bool = False) -> Optional[Finding]:

@@ -9,7 +9,8 @@ from typing import Optional
 
 from ...model.error_category import categorize
 from . import provenance
-from .blame_chain import Link, Verdict, View, cause, ended_at, error_text, from_finding, is_call, quote
+from .blame_chain import Link, Verdict, View, cause, error_text, from_finding, is_call, quote
+from .rules.evidence import ended_at
 from .provenance import holds, values_of
 from ..refs import Ref
 from .records import Evidence, Failure, Finding

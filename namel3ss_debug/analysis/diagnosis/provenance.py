@@ -18,6 +18,7 @@ from typing import Iterable, NamedTuple, Optional, Sequence
 
 import msgspec
 
+from ...model.deep import leaves
 from .steps import Step
 
 TERM_KINDS = ("number", "quoted", "name")  # most decisive first: a number is rarely in a text by chance
@@ -92,22 +93,9 @@ def _leaves(arguments: Optional[str]) -> list[str]:
         value = msgspec.json.decode(arguments)
     except msgspec.DecodeError:
         return []
-    found: list[str] = []
-    _walk(value, found)
+    found = [text for text in (item.strip() if isinstance(item, str) else str(item) for item in leaves(value))
+             if len(text) >= MIN_VALUE_CHARS]
     return list(dict.fromkeys(found))
-
-
-def _walk(value: object, found: list[str]) -> None:
-    if isinstance(value, dict):
-        for item in value.values():
-            _walk(item, found)
-    elif isinstance(value, list):
-        for item in value:
-            _walk(item, found)
-    elif isinstance(value, str) and len(value.strip()) >= MIN_VALUE_CHARS:
-        found.append(value.strip())
-    elif isinstance(value, (int, float)) and not isinstance(value, bool) and len(str(value)) >= MIN_VALUE_CHARS:
-        found.append(str(value))
 
 
 def terms_of(text: str, expected: Optional[str] = None) -> list[Term]:

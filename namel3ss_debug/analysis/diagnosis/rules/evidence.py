@@ -77,3 +77,16 @@ def usd(value: float) -> str:
 
 def percent(share: float) -> str:
     return f"{share * 100:.0f}%"
+
+
+def ended_at(step: Step) -> int:
+    """The seq at which a step ended (an instant: its own)."""
+    return step.end_seq if step.end_seq is not None else step.seq
+
+
+def recovered(failed: Step, steps: Iterable[Step], limit: Optional[int] = None) -> bool:
+    """Whether a call of the failed step's operation completed after the failed one ended (by `limit`, a seq, when
+    given): the one rule by which the findings and the blame call a failure redone."""
+    ended, op = ended_at(failed), (failed.component, failed.name)
+    return any(step.status == "completed" and (step.component, step.name) == op and ended < ended_at(step)
+               and (limit is None or ended_at(step) <= limit) for step in steps)

@@ -44,7 +44,7 @@ from . import AgentRule, Judging, RunFigures, RunRule
 from ..records import Finding
 from ..steps import AgentSteps, RunClues, Step
 from ..thresholds import SETTINGS
-from .evidence import agent_name, capped, evidence, percent, usd
+from .evidence import agent_name, capped, evidence, percent, recovered, usd
 
 GROWTH_FACTOR = 3.0  # prompt_growth is a `warning` from a last prompt this many times the first...
 LARGE_PROMPT = 4_000  # ...and of at least this many tokens (a smaller history costs little, however it grew)
@@ -149,8 +149,8 @@ def _overflow(run: RunClues, failed: list[Step], judging: Judging) -> Finding:
     """One finding for the run's overflow errors (an LLM call's, and the same error reported again on its way out),
     said of the first LLM call among them."""
     step = next((item for item in failed if item.component == "llm"), failed[0])
-    recovered = _completed_after(run, step)
-    ended = not recovered or _gave_up(run)
+    redone = recovered(step, run.recent)
+    ended = not redone or _gave_up(run)
     prompt = _last_prompt(run, step)
     window = judging.context_window(step.model) if step.model else None
     sizes = (f" the last prompt that fit was {prompt.input_tokens:,} tokens" if prompt and prompt.input_tokens else "")
@@ -169,11 +169,6 @@ def _overflow(run: RunClues, failed: list[Step], judging: Judging) -> Finding:
     return Finding("context_overflow", "critical" if ended else "warning", "high",
                    f"{step.address} overflowed its model's context window", why, suggestion, capped(notes),
                    run.run_id, agent=agent_name(step, run), figures=values)
-
-
-def _completed_after(run: RunClues, failed: Step) -> bool:
-    return any(step.seq > failed.seq and step.component == failed.component and step.name == failed.name
-               and step.status == "completed" for step in run.recent)
 
 
 def _last_prompt(run: RunClues, failed: Step) -> Optional[Step]:

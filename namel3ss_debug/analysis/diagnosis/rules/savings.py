@@ -39,6 +39,7 @@ from typing import Iterable, NamedTuple, Optional
 
 import orjson
 
+from ....model.deep import leaves
 from ...refs import Ref
 from . import AgentRule, Judging, RunFigures, RunRule
 from ..records import Evidence, Finding
@@ -163,23 +164,8 @@ def _values(text: str) -> list[str]:
         value = orjson.loads(text)
     except orjson.JSONDecodeError:
         return [text.strip()] if text.strip() else []
-    leaves: list[str] = []
-    _leaves(value, leaves)
-    return leaves
-
-
-def _leaves(value: object, into: list[str]) -> None:
-    if isinstance(value, dict):
-        for item in value.values():
-            _leaves(item, into)
-    elif isinstance(value, list):
-        for item in value:
-            _leaves(item, into)
-    elif isinstance(value, str):
-        if value.strip():
-            into.append(value.strip())
-    elif isinstance(value, (int, float)) and not isinstance(value, bool):
-        into.append(orjson.dumps(value).decode())
+    return [item.strip() if isinstance(item, str) else orjson.dumps(item).decode() for item in leaves(value)
+            if not isinstance(item, str) or item.strip()]
 
 
 def _escaped(value: str) -> str:

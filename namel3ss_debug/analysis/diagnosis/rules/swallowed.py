@@ -2,7 +2,8 @@
 apology.
 
 A failure is a tool or LLM call that failed, or an error event of the `tool` or `llm` component
-(`RunClues.errors`). It is **recovered** when a later call of the same operation (component and name) completed:
+(`RunClues.errors`). It is **recovered** when a call of the same operation (component and name) completed after it ended
+(`evidence.recovered`, the rule the blame uses too):
 a retry that succeeded, or the model calling the tool again with other arguments. Whether a later call completed
 is read from the run's kept steps (`RunClues.opening` and `recent`); a failure older than the recent steps, in a
 run whose opening and recent steps do not meet, cannot be judged and is passed over.
@@ -24,7 +25,7 @@ from typing import Iterable, Optional
 from . import AgentRule, Judging, RunFigures, RunRule
 from ..records import Finding
 from ..steps import RunClues, Step
-from .evidence import agent_name, capped, evidence
+from .evidence import agent_name, capped, evidence, recovered
 
 FAILING = frozenset({"tool", "llm"})
 OPENING_CHARS = 80
@@ -54,7 +55,7 @@ def unrecovered(run: RunClues, before: Optional[int] = None) -> list[Step]:
     since = _kept_since(run)
     return [step for step in run.errors
             if step.component in FAILING and (before is None or step.seq < before)
-            and step.seq >= since and not _recovered(step, kept.values())]
+            and step.seq >= since and not recovered(step, kept.values())]
 
 
 def _kept_since(run: RunClues) -> int:
@@ -65,11 +66,6 @@ def _kept_since(run: RunClues) -> int:
     if run.opening and run.opening[-1].seq >= run.recent[0].seq:
         return 0
     return run.recent[0].seq
-
-
-def _recovered(failed: Step, kept: Iterable[Step]) -> bool:
-    return any(step.seq > failed.seq and step.component == failed.component and step.name == failed.name
-               and step.status == "completed" for step in kept)
 
 
 def _by_operation(failures: list[Step]) -> dict[tuple[str, str], list[Step]]:
