@@ -62,6 +62,8 @@ class RunOverview(msgspec.Struct, frozen=True):
     startup_ms: Optional[float] = None  # the start-up span's (model/events.py): the run's start to its first span
     work_ms: Optional[float] = None  # duration_ms less startup_ms: the app's work
     rerun_of: Optional[Lineage] = None  # the run this run reruns or forks, and where it parted; None: no rerun
+    frameworks: list[str] = msgspec.field(default_factory=list)  # the frameworks its spans name (attrs.framework)
+    tags: list[str] = msgspec.field(default_factory=list)  # run_start.attrs.tags: what the run was labelled with
 
 
 class Overview(msgspec.Struct, frozen=True):

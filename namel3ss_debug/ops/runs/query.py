@@ -1,0 +1,33 @@
+"""Which runs a listing asks for, and in what order: what `runs` options and the page's filters say."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+SORTS = ("started", "duration", "cost", "tokens", "calls", "errors", "findings")
+LINEAGES = ("show", "hide", "only")  # reruns and forks: listed (marked), left out, or alone
+
+
+@dataclass(frozen=True)
+class RunFilter:
+    """Every condition must hold; an empty one holds for every run."""
+
+    statuses: tuple[str, ...] = ()  # any of (analyze's run status)
+    health: tuple[str, ...] = ()  # any of (healthy | degraded | failing)
+    since: str | None = None  # ISO 8601 UTC: runs started at or after
+    until: str | None = None  # ISO 8601 UTC: runs started before
+    models: tuple[str, ...] = ()  # any of: runs that used one of these models
+    grep: str | None = None  # case-insensitive substring of the id, entry, tags, models, frameworks, tools, error types, finding kinds
+    min_cost: float | None = None  # runs whose known cost is at least this (an unknown cost never matches)
+    findings: tuple[tuple[str, str | None], ...] = ()  # any of: (kind, minimum severity or None)
+    tags: tuple[str, ...] = ()  # all of
+    entry: str | None = None  # exactly this entry
+    lineage: str = "show"  # LINEAGES
+
+
+@dataclass(frozen=True)
+class RunQuery:
+    where: RunFilter = RunFilter()
+    sort: str = "started"  # SORTS
+    descending: bool = True  # newest (largest) first
+    limit: int | None = None  # None: all
