@@ -62,12 +62,12 @@ class ToolFailure(RuntimeError):
 @trace_llm_call(model=TEMPLATE_MODEL)
 def ask_model(prompt: str) -> str:
     current_span().set_usage(input_tokens=100, output_tokens=10)
-    return "search the docs"
+    return f"search the docs for {prompt.split()[-1]}"
 
 
 @trace_tool_call
 def search_docs(query: str) -> list[str]:
-    return ["refund policy", "shipping times"]
+    return [f"refund policy ({query})", "shipping times"]
 
 
 @trace_tool_call
@@ -75,11 +75,13 @@ def lookup_order(order_id: str) -> dict[str, str]:
     raise ToolFailure(f"order service unavailable for {order_id}")
 
 
-def _turn(agent: str, number: int, *, tool: Callable[[str], object] = search_docs, handle: bool = True) -> None:
+def _turn(agent: str, number: int, *, tool: Callable[[str], object] = search_docs, handle: bool = True,
+          asked: str | None = None) -> None:
+    """One turn: the model asked (`asked`, else a question of this turn's), a tool called, memory written."""
     with trace_agent_turn(agent, number):
-        ask_model("what next?")
+        ask_model(asked or f"what next after step {number}")
         try:
-            tool("A-1234")
+            tool(f"A-{1000 + number}")
         except ToolFailure:
             if not handle:
                 raise
@@ -94,8 +96,9 @@ def _short() -> None:
 
 @trace_agent_execution(name="support_agent")
 def _long() -> None:
+    """Five turns, the last three asking the same question (a loop `analyze` finds)."""
     for number in range(1, 6):
-        _turn("support_agent", number)
+        _turn("support_agent", number, asked="what next?" if number > 2 else None)
 
 
 @trace_agent_execution(name="support_agent")
@@ -368,3 +371,42 @@ def _figures(template: Template, times: list[int], rng: random.Random) -> dict[t
 def _iso(us: int) -> str:
     second, fraction = divmod(us, 1_000_000)
     return datetime.fromtimestamp(second, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S") + f".{fraction:06d}Z"
+
+
+# -- a run still being written, written on ------------------------------------------------------------------------
+
+def finish_run(directory: Path | str, run_id: str, *, rotate: bool = False) -> Path:
+    """End a run that has no `run_end` yet, as the tracer would: the `run_end` appended to its last segment (the
+    file grows), or, with `rotate`, written in a new segment after its `segment_start`. The file written."""
+    directory = Path(directory)
+    segments = sorted(directory.glob(f"{run_id}.*.jsonl"))
+    events = [orjson.loads(line) for path in segments for line in path.read_bytes().splitlines()]
+    start = next(event for event in events if event["event_type"] == "run_start")
+    assert not any(event["event_type"] == "run_end" for event in events), f"{run_id} has ended already"
+    last, ends_us = events[-1], _micros(events[-1]["ts"]) + 1_500
+    lines = []
+    if rotate:
+        name = f"{run_id}.{len(segments):04d}.jsonl"
+        opened = _envelope(start, last["seq"] + 1, ends_us, "segment_start", name, f"{len(events) + 100:016x}")
+        opened.update(parent_id=start["span_id"], status="completed",
+                      attrs={"run_started": start["ts"], "entry": start["attrs"]["entry"], "segment": len(segments),
+                             "first_seq": last["seq"] + 1, "previous_segment": segments[-1].name})
+        lines.append(opened)
+    end = _envelope(start, last["seq"] + 1 + len(lines), ends_us, "run_end", start["name"], start["span_id"])
+    end.update(duration_ms=round((ends_us - _micros(start["ts"])) / 1000, 3),
+               attrs={"tracer_errors": 0, "exit_code": 0})
+    lines.append(end)
+    path = directory / lines[0]["name"] if rotate else segments[-1]
+    with path.open("ab") as file:
+        file.write(b"".join(orjson.dumps(line) + b"\n" for line in lines))
+    return path
+
+
+def _envelope(start: dict[str, Any], seq: int, us: int, event_type: str, name: str, span_id: str) -> dict[str, Any]:
+    return {"v": 1, "run_id": start["run_id"], "seq": seq, "ts": _iso(us), "event_type": event_type,
+            "component": "app", "name": name, "span_id": span_id, "parent_id": None, "status": "completed"}
+
+
+def _micros(ts: str) -> int:
+    moment = datetime.fromisoformat(ts.replace("Z", "+00:00"))
+    return int(moment.timestamp()) * 1_000_000 + moment.microsecond
