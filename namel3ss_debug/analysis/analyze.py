@@ -25,12 +25,14 @@ from .window import EventWindow
 def analyze(runs: Iterable[tuple[Run, RecordBlocks]], *, pricer: Pricer | None = None,
             options: Options | None = None, window: EventWindow | None = None, problems: ReadMet | None = None,
             sections: Iterable[str] = SECTIONS, bytes_read: Callable[[], int] | None = None,
-            keep_clues: Callable[[Clues], None] | None = None) -> Report:
+            keep_clues: Callable[[Clues], None] | None = None,
+            keep_tally: Callable[[Tally], None] | None = None) -> Report:
     """Tally each `(source, blocks)` run in order, then build the report.
 
     `bytes_read`, if given, is called once at the end for the figure the overview shows. `keep_clues`, if given
     and `sections` has `findings`, is handed the diagnosis's clues once the report is built, for
-    `diagnosis.diagnose.rediagnose` (blame again with failures judged outside the run).
+    `diagnosis.diagnose.rediagnose` (blame again with failures judged outside the run). `keep_tally`, if given,
+    is handed the finished tally, for what the report does not keep (`run_row.operation_times`: each span's time).
     """
     pricer = pricer or Pricer()
     chosen = equipped(replace(options or Options(), sections=frozenset(sections)), pricer, window)
@@ -48,6 +50,8 @@ def analyze(runs: Iterable[tuple[Run, RecordBlocks]], *, pricer: Pricer | None =
                               filters=window.describe() if window is not None else {})
     if tally.clues is not None and keep_clues is not None:
         keep_clues(tally.clues)
+    if keep_tally is not None:
+        keep_tally(tally)
     return report
 
 

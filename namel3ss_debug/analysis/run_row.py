@@ -8,9 +8,16 @@ written); a view neutralises it as it shows it. A row holds no message, input or
 
 from __future__ import annotations
 
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 import msgspec
+
+from .diagnosis.records import SEVERITIES, Diagnosis
+from .report import Report
+from .stats import op_label
+
+if TYPE_CHECKING:  # the tally is only handed in
+    from .tally import Tally
 
 
 class RunRow(msgspec.Struct, frozen=True):
@@ -58,3 +65,49 @@ class IndexedRun(msgspec.Struct, frozen=True):
 
     row: RunRow
     operations: list[OperationTimes]
+
+
+def row_of(report: Report, files: list[str]) -> RunRow:
+    """The row of a report of one run (sections overview, llm, tools, errors, integrity, health, findings), whose
+    trace files are `files`. Raises ValueError for a report of no run or of several."""
+    overview, llm, tools, errors = report.overview, report.llm, report.tools, report.errors
+    if overview is None or llm is None or tools is None or errors is None or len(overview.runs) != 1:
+        raise ValueError("a run row is made of a report of one run, with its overview, llm, tools and errors")
+    run = overview.runs[0]
+    lineage = run.rerun_of
+    return RunRow(
+        run.run_id, files, run.entry, run.started, run.duration_ms, run.status, run.exit_code,
+        sorted(model.model for model in llm.models), sorted(run.frameworks), list(run.tags),
+        overview.llm_calls, overview.tool_calls, overview.total_tokens, overview.cost_usd, overview.unpriced_llm_calls,
+        overview.errors, overview.handled_errors, overview.unhandled_errors,
+        report.health.verdict if report.health is not None else None,
+        worst_findings(report.findings), dict(report.findings.counts) if report.findings is not None else {},
+        parent=lineage.run_id if lineage is not None else None,
+        lineage=None if lineage is None else "fork" if lineage.fork is not None else "rerun",
+        failure=report.findings.blames[0].failure if report.findings is not None and report.findings.blames else None,
+        tools={tool.name: [tool.calls, tool.failures] for tool in tools},
+        error_types=[kind.type for kind in errors.by_type],
+        problems=_problems(report))
+
+
+def worst_findings(diagnosis: Diagnosis | None) -> dict[str, str]:
+    """Each finding kind of the diagnosis and its worst severity."""
+    worst: dict[str, str] = {}
+    for finding in diagnosis.findings if diagnosis is not None else ():
+        kept = worst.get(finding.kind)
+        if kept is None or SEVERITIES.index(finding.severity) > SEVERITIES.index(kept):
+            worst[finding.kind] = finding.severity
+    return worst
+
+
+def _problems(report: Report) -> int:
+    integrity = report.integrity
+    return integrity.torn_lines + integrity.invalid_lines + integrity.seq_gaps if integrity is not None else 0
+
+
+def operation_times(tally: Tally) -> list[OperationTimes]:
+    """Each operation of a finished tally (of one run) with its ended spans' durations and its errors, labelled
+    as the report's operations are; an operation none of whose spans was timed has no durations."""
+    ops = {*tally.durations, *tally.untimed}
+    return [OperationTimes(op_label(*op), list(tally.durations.get(op, ())), tally.errors_by_op.get(op, 0))
+            for op in sorted(ops)]

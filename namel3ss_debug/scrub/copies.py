@@ -31,6 +31,15 @@ def would_hide(value: Any, files: Iterable[str]) -> bool:
     return bool(redactor.learned) and _hides(redactor, texts)
 
 
+def hidden(value: Any, files: Iterable[str]) -> set[str]:
+    """The strings (and keys) of `value` that redacting `files` would hide, the run's files learned in full:
+    what a copy that `would_hide` refused must leave out to be kept (the run index's row)."""
+    redactor = Redactor()
+    learn_run(redactor, files)
+    return {text for text in strings(msgspec.to_builtins(value, builtin_types=_BINARY))
+            if redactor.redact_text(text, pairs=True) != text}
+
+
 def strings(value: Any) -> set[str]:
     """Every string in a JSON-shaped value, once each, found without recursion (a result is shallow, but
     nothing here should depend on it)."""

@@ -24,7 +24,7 @@ from ..model.errors import TraceError, UsageError
 
 STDIN = "-"
 _SEGMENT = re.compile(r"^(?P<run>.+)\.(?P<index>\d{4,})\.jsonl(?:\.gz)?$")
-_TRACE_SUFFIXES = (".jsonl", ".jsonl.gz", ".ndjson", ".ndjson.gz")
+TRACE_SUFFIXES = (".jsonl", ".jsonl.gz", ".ndjson", ".ndjson.gz")  # a trace file that is no segment
 
 
 @dataclass(frozen=True)
@@ -141,11 +141,11 @@ def _run_of(path: Path) -> RunSource:
         return RunSource(str(path), (str(path),))
     run = segment[0]
     siblings = [(p, s[1]) for p in _listing(path.parent) if (s := segment_of(p)) is not None and s[0] == run]
-    return _run_source(run, siblings)
+    return run_of_segments(run, siblings)
 
 
-def _run_source(run: str, segments: list[tuple[Path, int]]) -> RunSource:
-    """The run of `segments`, each a file and its segment number."""
+def run_of_segments(run: str, segments: list[tuple[Path, int]]) -> RunSource:
+    """The run of `segments`, each a file and its segment number (the run index groups a directory's too)."""
     ordered = sorted(segments, key=lambda segment: (segment[1], segment[0].name.endswith(".gz")))
     unique: dict[int, Path] = {}
     for p, index in ordered:  # R.0003.jsonl and R.0003.jsonl.gz: the plain file wins
@@ -193,9 +193,9 @@ def _directory(directory: Path, all_runs: bool) -> list[RunSource]:
     runs = _runs_in(directory)
     if runs:
         names = sorted(runs) if all_runs else [max(runs)]
-        return [_run_source(name, runs[name]) for name in names]
+        return [run_of_segments(name, runs[name]) for name in names]
     dated = [(mtime, p.name, p) for p in _listing(directory)
-             if p.name.endswith(_TRACE_SUFFIXES) and (mtime := _mtime(p)) is not None]
+             if p.name.endswith(TRACE_SUFFIXES) and (mtime := _mtime(p)) is not None]
     others = [p for _, _, p in sorted(dated)]
     if not others:
         raise UsageError(f"no traces in {directory}",
@@ -209,9 +209,9 @@ def _run_id(spec: str, trace_dir: Path) -> RunSource | None:
         return None
     runs = _runs_in(trace_dir)
     if spec in runs:
-        return _run_source(spec, runs[spec])
+        return run_of_segments(spec, runs[spec])
     matches = [name for name in runs if name.startswith(spec)]
     if len(matches) > 1:
         raise UsageError(f"run id prefix {spec} matches {len(matches)} runs in {trace_dir}",
                          hint="give more of the id: " + ", ".join(sorted(matches)[:3]))
-    return _run_source(matches[0], runs[matches[0]]) if matches else None
+    return run_of_segments(matches[0], runs[matches[0]]) if matches else None

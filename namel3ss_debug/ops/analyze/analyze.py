@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from ...analysis.analyze import analyze as analyze_runs
 from ...analysis.diagnosis.rules import Judging
@@ -12,6 +12,7 @@ from ...analysis.diagnosis.thresholds import thresholds_from
 from ...analysis.prices import Pricer
 from ...analysis.report import SECTIONS, Report
 from ...analysis.run_state import Options
+from ...analysis.tally import Tally
 from ...analysis.window import EventWindow, parse_duration_ms
 from ...config.prices import read_prices_file
 from ...model.errors import TraceError
@@ -74,10 +75,11 @@ def analyze_traces(request: AnalyzeRequest, env: Environment) -> Report:
 
 
 def read_report(sources: list[RunSource], options: Options, window: EventWindow, pricer: Pricer,
-                sections: tuple[str, ...], strict: bool, env: Environment, *,
-                index: bool = True) -> tuple[Report, ReadProblems]:
+                sections: tuple[str, ...], strict: bool, env: Environment, *, index: bool = True,
+                keep_tally: Callable[[Tally], None] | None = None) -> tuple[Report, ReadProblems]:
     """The runs read into a report in one pass, and what the reading met;
-    `index` False writes no index sidecar beside a file (--no-cache). Raises TraceError for runs without events."""
+    `index` False writes no index sidecar beside a file (--no-cache); `keep_tally` as `analysis.analyze.analyze`'s.
+    Raises TraceError for runs without events."""
     options = replace(options, sections=frozenset(sections))  # the pass keeps only what these sections read
     progress = env.progress(sources)
     reader = make_reader(strict, env, progress=progress.advance, reuse_buffers=True,  # the tally keeps no record
@@ -86,7 +88,7 @@ def read_report(sources: list[RunSource], options: Options, window: EventWindow,
     with progress:
         report = analyze_runs(((source, counted(source, reader.records(source))) for source in sources),
                               pricer=pricer, options=options, window=window, problems=reader.problems,
-                              sections=sections, bytes_read=lambda: progress.done)
+                              sections=sections, bytes_read=lambda: progress.done, keep_tally=keep_tally)
     if not counted.events:
         files = ", ".join(file for source in sources for file in source.files)
         raise TraceError(f"no events in {files}", hint="the trace is empty: was the run traced?")

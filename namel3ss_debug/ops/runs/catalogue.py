@@ -1,21 +1,28 @@
-"""The use case `runs` and `view DIR` share: a directory's index, opened and brought up to date
-(CONTRACT: helper H1 writes the bodies)."""
+"""The use case `runs` and `view DIR` share: a directory's index, opened and brought up to date.
+
+The index is kept whatever `--no-cache` says: it is the listing itself, not a kept answer. `cache` False only
+stops the reading of each run from writing an offset sidecar beside its files.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
 
+from ...config import display_path, load_settings
+from ...model.errors import UsageError
+from ...store.sources import is_directory
 from ..environment import Environment
 from .index import RunIndex, SyncResult
+from .indexing import RunReading, run_reading
 
 
 @dataclass(frozen=True)
 class CatalogueRequest:
     directory: str | None = None  # None: trace_output_dir
     config_path: Path | None = None
-    strict: bool = False
-    cache: bool = False  # unused by the index itself: reading a run writes no offset sidecar when False
+    strict: bool = False  # a run with an invalid line cannot be read (a note), as `analyze --strict` fails on it
+    cache: bool = False  # True: reading a run writes its offset sidecar; the index itself is always kept
 
 
 @dataclass
@@ -23,13 +30,39 @@ class Catalogue:
     directory: Path
     index: RunIndex
     synced: SyncResult
+    reading: RunReading
+    env: Environment
 
     def refresh(self) -> SyncResult:
-        """Sync again (`view --follow` each poll): runs written since appear."""
-        raise NotImplementedError
+        """Sync again (`view --follow` each poll): runs written since appear, runs deleted go; the notes are
+        warned through the environment as on opening."""
+        self.synced = synced(self.index, self.reading, self.env)
+        return self.synced
 
 
 def open_catalogue(request: CatalogueRequest, env: Environment) -> Catalogue:
     """The directory's index, synced (notes warned through `env.warn`; progress on a terminal through
     `env.progress`). Raises UsageError for a directory that is not one, TraceError for one that cannot be read."""
-    raise NotImplementedError
+    resolved = load_settings(env.environ, env.cwd, config_path=request.config_path)
+    for message in resolved.warnings:
+        env.warn(message)
+    directory = Path(request.directory) if request.directory is not None else resolved.output_dir()
+    if not is_directory(directory):
+        where = display_path(directory, env.cwd)
+        hint = ("record one with `namel3ss-debug trace app.py`, or name a directory of traces"
+                if request.directory is None else "name a directory of traces (a run's file opens with `analyze`)")
+        raise UsageError(f"no directory {where} to list the runs of", hint=hint)
+    reading = run_reading(resolved, env, strict=request.strict, cache=request.cache)
+    index = RunIndex(directory, key=reading.key)
+    return Catalogue(directory, index, synced(index, reading, env), reading, env)
+
+
+def synced(index: RunIndex, reading: RunReading, env: Environment) -> SyncResult:
+    """The index brought up to date, the bytes read counted on the environment's bar, its notes warned."""
+    changes = index.changes()
+    sources = [changes.source(index.directory, key) for key in (*changes.new, *changes.changed)]
+    with env.progress(sources) as bar:
+        result = index.apply(changes, reading.reading(bar))
+    for note in result.notes:
+        env.warn(note)
+    return result

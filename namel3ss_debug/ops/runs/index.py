@@ -1,23 +1,66 @@
-"""The run index: one SQLite file beside the traces (`INDEX_NAME`), one row per run (CONTRACT: helper H1 writes
-the bodies; the signatures are what `runs` and `view` call).
+"""The run index: one SQLite file beside the traces (`INDEX_NAME`), one row per run.
 
 Never the source of truth: rebuilt from the traces when missing, of another format or key, or corrupt (with a
-note); brought up to date by `sync`, which looks at the directory's files (name, size, mtime) and indexes again
-only the runs whose files are new, grown, rotated or gone. Safe with two processes at once (WAL, a busy timeout,
-each run's row and files written in one transaction).
+note); brought up to date by `sync`, which looks at the directory's files (one `scandir`, a stat each, one SELECT
+of the files it last read: `scan.py`) and reads again only the runs whose files are new, grown, rotated or
+rewritten, and forgets the runs whose files are gone. A run whose reading fails is a note, left out, and tried
+again at the next sync.
+
+Safe with two processes at once: WAL (readers never wait for a writer), a generous busy timeout (a writer waits
+for the other's short transaction instead of failing with "database is locked"), and each run's row, files and
+operations written in one short transaction after its (slow) reading, by INSERT OR REPLACE: two processes that
+read the same run write the same row, and a row written from files that changed since is read again next sync
+(the files' identities are taken before the reading). One connection, used from one thread at a time (a lock):
+the page's server answers from several.
+
+The index is kept whatever `--no-cache` says: it is the listing itself, not a cache of an answer
+(`CatalogueRequest.cache` only stops the reading from writing offset sidecars beside the traces).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import os
+import sqlite3
+import threading
+from array import array
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
+
+import msgspec
 
 from ...analysis.run_row import IndexedRun, OperationTimes, RunRow
+from ...model.errors import Namel3ssDebugError, TraceError
 from ...store.sources import RunSource
 from .query import RunQuery
+from .scan import Identity, Plan, plan, scan
+from .sql import select_sql
 
 INDEX_NAME = ".namel3ss-runs.sqlite"
+FORMAT = 1  # the tables' layout and the row's encoding; another one is rebuilt
+BUSY_MS = 60_000  # how long a writer waits for another process's transaction before "database is locked"
+_CHUNK = 500  # run ids per `IN (...)`
+_SCHEMA = (
+    "CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value)",
+    # source: the run's key in the directory (its run id for segments, its file's name for a file of one run)
+    "CREATE TABLE IF NOT EXISTS runs (source TEXT PRIMARY KEY, run_id TEXT NOT NULL, entry TEXT, started TEXT,"
+    " duration_ms REAL, status TEXT NOT NULL, health TEXT, llm_calls INTEGER, total_tokens INTEGER, cost_usd REAL,"
+    " errors INTEGER, findings INTEGER, parent TEXT, models TEXT, tags TEXT, finding_kinds TEXT, search TEXT,"
+    " row BLOB NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS runs_by_id ON runs (run_id)",
+    "CREATE INDEX IF NOT EXISTS runs_by_start ON runs (started)",
+    "CREATE TABLE IF NOT EXISTS files (name TEXT PRIMARY KEY, source TEXT NOT NULL, size INTEGER,"
+    " mtime_ns INTEGER, inode INTEGER)",
+    "CREATE INDEX IF NOT EXISTS files_by_source ON files (source)",
+    "CREATE TABLE IF NOT EXISTS operations (source TEXT NOT NULL, operation TEXT NOT NULL, durations BLOB,"
+    " errors INTEGER)",
+    "CREATE INDEX IF NOT EXISTS operations_by_source ON operations (source)",
+)
+_TABLES = ("runs", "files", "operations")
+_ENCODE = msgspec.msgpack.Encoder()
+_DECODE = msgspec.msgpack.Decoder(RunRow)
 
 
 @dataclass(frozen=True)
@@ -39,32 +82,258 @@ class RunIndex:
     `path` None: INDEX_NAME in `directory`; a directory that cannot hold it keeps it in memory (a note says so)."""
 
     def __init__(self, directory: Path, *, key: str, path: Path | None = None) -> None:
-        raise NotImplementedError
+        self.directory = Path(directory)
+        self.key = key
+        self.path: Path | None = path if path is not None else self.directory / INDEX_NAME
+        self._notes: list[str] = []  # what opening (or a rebuild since) found
+        self._unsaid: list[str] = []  # of those, the ones no sync has returned yet
+        self._lock = threading.RLock()
+        self._inode = _inode(self.path)  # the file opened, so that a corrupt one is told from its replacement
+        self._connection = self._open()
 
     @property
     def notes(self) -> list[str]:
-        """What opening it found (rebuilt, kept in memory), one line each."""
-        raise NotImplementedError
+        """What opening it found (rebuilt, kept in memory), one line each; the next sync's notes have them too."""
+        return list(self._notes)
 
     @property
     def version(self) -> int:
-        raise NotImplementedError
+        with self._lock:
+            found = self._connection.execute("SELECT value FROM meta WHERE name = 'version'").fetchone()
+        return int(found[0]) if found is not None else 0
 
     def sync(self, index_run: Callable[[RunSource], IndexedRun],
              progress: Callable[[int, int], None] | None = None) -> SyncResult:
         """Index the runs whose files changed since the last sync; `index_run` reads one run (raising
         Namel3ssDebugError or OSError for one that cannot be read: noted, left out, tried again next sync);
         `progress(done, total)` after each run indexed."""
-        raise NotImplementedError
+        return self.apply(self.changes(), index_run, progress)
+
+    def changes(self) -> Plan:
+        """What a sync would read and forget (`sync` is `apply(changes())`; the catalogue sizes its bar on it)."""
+        now = scan(self.directory)
+        try:
+            known = self._known()
+        except sqlite3.DatabaseError as error:
+            if isinstance(error, sqlite3.OperationalError):
+                raise
+            self._rebuild_corrupt(error)
+            known = {}
+        return plan(now, known)
+
+    def apply(self, changes: Plan, index_run: Callable[[RunSource], IndexedRun],
+              progress: Callable[[int, int], None] | None = None) -> SyncResult:
+        """Do what `changes` says: forget the runs gone, read the new and changed ones (see `sync`)."""
+        notes, self._unsaid = self._unsaid, []
+        if changes.gone:
+            self._forget(changes.gone)
+        todo = [*changes.new, *changes.changed]
+        failed: set[str] = set()
+        for done, key in enumerate(todo, 1):
+            try:
+                self._write(key, index_run(changes.source(self.directory, key)), changes.files[key])
+            except (Namel3ssDebugError, OSError) as error:
+                failed.add(key)
+                notes.append(f"cannot read run {key} in {self.directory}: {error} (left out; read again next time)")
+                self._forget([key])
+            if progress is not None:
+                progress(done, len(todo))
+        return SyncResult(added=sum(key not in failed for key in changes.new),
+                          updated=sum(key not in failed for key in changes.changed), removed=len(changes.gone),
+                          unchanged=changes.unchanged, failed=len(failed), notes=notes, version=self.version)
 
     def select(self, query: RunQuery) -> list[RunRow]:
-        raise NotImplementedError
+        text, params = select_sql(query)
+        with self._reading():
+            found = self._connection.execute(text, params).fetchall()
+        return [self._row(blob) for (blob,) in found]
 
     def get(self, run_id: str) -> RunRow | None:
-        raise NotImplementedError
+        with self._reading():
+            found = self._connection.execute("SELECT row FROM runs WHERE run_id = ? ORDER BY source = ? DESC,"
+                                             " started DESC LIMIT 1", (run_id, run_id)).fetchone()
+        return self._row(found[0]) if found is not None else None
 
     def operations(self, run_ids: Sequence[str]) -> dict[str, list[OperationTimes]]:
-        raise NotImplementedError
+        found: dict[str, list[OperationTimes]] = {}
+        ids = list(dict.fromkeys(run_ids))
+        with self._reading():
+            for start in range(0, len(ids), _CHUNK):
+                chunk = ids[start:start + _CHUNK]
+                marks = ", ".join("?" * len(chunk))
+                for run_id, operation, durations, errors in self._connection.execute(
+                        "SELECT runs.run_id, operation, durations, operations.errors FROM operations JOIN runs"
+                        f" USING (source) WHERE runs.run_id IN ({marks})", chunk):
+                    times = array("d")
+                    times.frombytes(durations)
+                    found.setdefault(run_id, []).append(OperationTimes(operation, times.tolist(), errors))
+        return found
 
     def close(self) -> None:
-        raise NotImplementedError
+        with self._lock:
+            self._connection.close()
+
+    # -- opening -----------------------------------------------------------------------------------
+    def _open(self) -> sqlite3.Connection:
+        """The index's file, ready (made, or rebuilt when of another format or key, or corrupt); in memory when
+        the directory cannot hold it."""
+        assert self.path is not None
+        if not os.access(self.directory, os.W_OK) and not self.path.exists():
+            return self._in_memory("the directory is not writable")
+        try:
+            connection = self._connect(str(self.path))
+        except sqlite3.OperationalError as error:  # cannot open or write it (a busy index waits BUSY_MS first)
+            return self._in_memory(str(error))
+        except sqlite3.DatabaseError as error:  # not a database, or a damaged one
+            self._remove_corrupt(error)
+            try:
+                connection = self._connect(str(self.path))
+            except sqlite3.DatabaseError as again:
+                return self._in_memory(str(again))
+        self._inode = _inode(self.path)
+        return connection
+
+    def _in_memory(self, why: str) -> sqlite3.Connection:
+        self._note(f"run index {self.path} cannot be kept ({why}): the runs are indexed in memory for this command")
+        self.path = None
+        return self._connect(":memory:")
+
+    def _connect(self, where: str) -> sqlite3.Connection:
+        """A connection to `where`, its tables ready (`_prepare`); closed again if that fails."""
+        connection = sqlite3.connect(where, timeout=BUSY_MS / 1000, isolation_level=None, check_same_thread=False)
+        try:
+            connection.execute(f"PRAGMA busy_timeout = {BUSY_MS}")
+            if where != ":memory:":
+                connection.execute("PRAGMA journal_mode = WAL")
+                connection.execute("PRAGMA synchronous = NORMAL")  # WAL: a crash loses the last rows, read again
+            self._prepare(connection)
+        except BaseException:
+            connection.close()
+            raise
+        return connection
+
+    def _note(self, message: str) -> None:
+        self._notes.append(message)
+        self._unsaid.append(message)
+
+    def _prepare(self, connection: sqlite3.Connection) -> None:
+        """The tables made, or made again when the index is of another format or key (a note says which)."""
+        with _transaction(connection):
+            for statement in _SCHEMA:
+                connection.execute(statement)
+            meta = dict(connection.execute("SELECT name, value FROM meta").fetchall())
+            if meta.get("format") == FORMAT and meta.get("key") == self.key:
+                return
+            if meta:
+                why = "another format" if meta.get("format") != FORMAT else \
+                    "another version, prices, price_overrides or diagnose thresholds"
+                self._note(f"run index {self.path} was made for {why}: rebuilt from the traces")
+                for table in _TABLES:
+                    connection.execute(f"DELETE FROM {table}")
+            connection.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)",
+                                   [("format", FORMAT), ("key", self.key),
+                                    ("version", int(meta.get("version") or 0) + 1)])
+
+    def _remove_corrupt(self, error: sqlite3.DatabaseError) -> None:
+        """Remove a corrupt index (and its WAL), unless another process already put a new one in its place."""
+        assert self.path is not None
+        self._note(f"run index {self.path} was corrupt ({error}): rebuilt from the traces")
+        if _inode(self.path) not in (None, self._inode):
+            return
+        for suffix in ("", "-wal", "-shm"):
+            try:
+                os.unlink(f"{self.path}{suffix}")
+            except FileNotFoundError:
+                pass
+
+    def _rebuild_corrupt(self, error: sqlite3.DatabaseError) -> None:
+        """An index found corrupt after opening: removed and made again, empty."""
+        with self._lock:
+            self._connection.close()
+            if self.path is None:
+                raise TraceError(f"the run index in memory failed: {error}") from None
+            self._remove_corrupt(error)
+            self._connection = self._connect(str(self.path))
+            self._inode = _inode(self.path)
+
+    # -- rows --------------------------------------------------------------------------------------
+    def _known(self) -> dict[str, dict[str, Identity]]:
+        """Run key -> its files as last indexed."""
+        known: dict[str, dict[str, Identity]] = {}
+        with self._lock:
+            rows = self._connection.execute("SELECT name, source, size, mtime_ns, inode FROM files").fetchall()
+        for name, source, size, mtime_ns, inode in rows:
+            known.setdefault(source, {})[name] = (size, mtime_ns, inode)
+        return known
+
+    def _forget(self, keys: list[str]) -> None:
+        with self._lock, _transaction(self._connection):
+            for table in _TABLES:
+                self._connection.executemany(f"DELETE FROM {table} WHERE source = ?", [(key,) for key in keys])
+            self._bump()
+
+    def _write(self, key: str, indexed: IndexedRun, files: dict[str, Identity]) -> None:
+        """The run's row, files and operations, in one transaction (the reading is done before it starts)."""
+        row = msgspec.structs.replace(indexed.row, files=[Path(file).name for file in indexed.row.files])
+        columns = _columns(key, row)
+        operations = [(key, times.operation, array("d", times.durations).tobytes(), times.errors)
+                      for times in indexed.operations]
+        with self._lock, _transaction(self._connection):
+            self._connection.execute("DELETE FROM files WHERE source = ?", (key,))
+            self._connection.execute("DELETE FROM operations WHERE source = ?", (key,))
+            self._connection.execute(f"INSERT OR REPLACE INTO runs VALUES ({', '.join('?' * len(columns))})",
+                                     columns)
+            self._connection.executemany("INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?)",
+                                         [(name, key, *identity) for name, identity in files.items()])
+            self._connection.executemany("INSERT INTO operations VALUES (?, ?, ?, ?)", operations)
+            self._bump()
+
+    def _bump(self) -> None:
+        self._connection.execute("UPDATE meta SET value = value + 1 WHERE name = 'version'")
+
+    def _row(self, blob: bytes) -> RunRow:
+        row = _DECODE.decode(blob)
+        return msgspec.structs.replace(row, files=[str(self.directory / name) for name in row.files])
+
+    @contextmanager
+    def _reading(self) -> Iterator[None]:
+        """A query, its failure on a damaged index said as a TraceError (the next sync rebuilds it)."""
+        with self._lock:
+            try:
+                yield
+            except sqlite3.DatabaseError as error:
+                if isinstance(error, sqlite3.OperationalError):
+                    raise
+                raise TraceError(f"run index {self.path} is corrupt ({error})",
+                                 hint="run the command again: the index is rebuilt from the traces") from None
+
+
+def _columns(key: str, row: RunRow) -> tuple[Any, ...]:
+    """The `runs` table's columns of a row: what filters and sorts read, and the row itself."""
+    names = [row.run_id, row.entry or "", *row.tags, *row.models, *row.frameworks, *row.tools, *row.error_types,
+             *row.findings]
+    return (key, row.run_id, row.entry, row.started, row.duration_ms, row.status, row.health, row.llm_calls,
+            row.total_tokens, row.cost_usd, row.errors, sum(row.findings_by_severity.values()), row.parent,
+            msgspec.json.encode(row.models).decode(), msgspec.json.encode(row.tags).decode(),
+            msgspec.json.encode(row.findings).decode(), "\n".join(names).lower(), _ENCODE.encode(row))
+
+
+@contextmanager
+def _transaction(connection: sqlite3.Connection) -> Iterator[None]:
+    """BEGIN IMMEDIATE (the write lock taken at once, so two writers queue on the busy timeout rather than fail
+    on upgrading a read), COMMIT, or ROLLBACK on any error."""
+    connection.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    except BaseException:
+        if connection.in_transaction:  # SQLite may have rolled it back itself (a full disk)
+            connection.execute("ROLLBACK")
+        raise
+    connection.execute("COMMIT")
+
+
+def _inode(path: Path) -> int | None:
+    try:
+        return path.stat().st_ino
+    except OSError:
+        return None

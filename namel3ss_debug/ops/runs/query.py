@@ -17,7 +17,8 @@ class RunFilter:
     since: str | None = None  # ISO 8601 UTC: runs started at or after
     until: str | None = None  # ISO 8601 UTC: runs started before
     models: tuple[str, ...] = ()  # any of: runs that used one of these models
-    grep: str | None = None  # case-insensitive substring of the id, entry, tags, models, frameworks, tools, error types, finding kinds
+    # grep: a case-insensitive substring of the id, entry, tags, models, frameworks, tools, error types, finding kinds
+    grep: str | None = None
     min_cost: float | None = None  # runs whose known cost is at least this (an unknown cost never matches)
     findings: tuple[tuple[str, str | None], ...] = ()  # any of: (kind, minimum severity or None)
     tags: tuple[str, ...] = ()  # all of

@@ -1,0 +1,129 @@
+"""Reading one run for the run index: `analyze` of that run alone, made a row (`analysis/run_row.py`).
+
+The report is read as `analyze RUN` reads it (`ops/analyze/analyze.read_report`, the same pricer, the same
+diagnose thresholds, the same options), so every figure of a row is the one `analyze RUN --format json` prints.
+The reading's warnings are not printed (a directory of runs would print them all at every sync): a run's
+problems are counted in its row (`problems`), and a run that cannot be read is one note.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, replace
+from typing import Any, Sequence
+
+import msgspec
+
+from ..._version import __version__
+from ...analysis.diagnosis.rules import Judging
+from ...analysis.diagnosis.thresholds import thresholds_from
+from ...analysis.prices import Pricer
+from ...analysis.run_row import IndexedRun, OperationTimes, RunRow, operation_times, row_of
+from ...analysis.run_state import Options
+from ...analysis.window import EventWindow, parse_duration_ms
+from ...config import ResolvedSettings
+from ...model.digest import blake2b
+from ...model.errors import TraceError
+from ...store.sources import RunSource
+from ..analyze.analyze import AnalyzeRequest, read_report
+from ..environment import ByteCount, Environment, Progress, ignore
+from ..traces import make_pricer, price_data
+
+# What a row is made of: the sections `row_of` reads (integrity for `problems`; health and findings track it anyway).
+ROW_SECTIONS = ("overview", "operations", "llm", "tools", "errors", "integrity", "health", "findings")
+
+
+@dataclass(frozen=True)
+class RunReading:
+    """Reads one run into an `IndexedRun` (`RunIndex.sync`'s `index_run`); `key` names what its rows depend on
+    besides the run: an index made with another key is rebuilt."""
+
+    key: str
+    pricer: Pricer
+    options: Options
+    env: Environment  # its warnings silent, its progress `bar`
+    strict: bool = False
+    cache: bool = True  # False (--no-cache): the reading writes no offset sidecar beside a file
+
+    def __call__(self, source: RunSource) -> IndexedRun:
+        """The run's row and operations; raises TraceError for a run with no events or with several runs in one
+        file (analyze counts those together: no one row is theirs), OSError for a file that went away."""
+        kept: list[list[OperationTimes]] = []
+        report, _ = read_report([source], self.options, EventWindow(), self.pricer, ROW_SECTIONS, self.strict,
+                                self.env, index=self.cache,
+                                keep_tally=lambda tally: kept.append(operation_times(tally)))
+        runs = report.overview.runs if report.overview is not None else []
+        if len(runs) != 1:
+            raise TraceError(f"{source.label} holds {len(runs)} runs: the index lists a file of one run",
+                             hint="give each run its own file (the tracer writes one per run)")
+        return IndexedRun(scrubbed(row_of(report, list(source.files))), kept[0])
+
+    def reading(self, bar: Progress) -> "RunReading":
+        """This reading with its bytes counted on `bar` (one bar over a whole sync, not one a run)."""
+        return replace(self, env=replace(self.env, progress=lambda sources: _Shared(bar)))
+
+
+def run_reading(resolved: ResolvedSettings, env: Environment, *, strict: bool = False,
+                cache: bool = True) -> RunReading:
+    """The reading of `analyze`'s defaults under these settings: its pricer, Judging and options."""
+    settings = resolved.settings
+    thresholds = thresholds_from(settings)
+    defaults = AnalyzeRequest()
+    options = Options(slow_threshold_ms=parse_duration_ms(defaults.slow_threshold, "--slow-threshold"),
+                      block_threshold_ms=parse_duration_ms(defaults.block_threshold, "--block-threshold"),
+                      top=defaults.top, judging=Judging(thresholds))
+    key_parts = [__version__, price_data(env.environ), settings.price_overrides, asdict(thresholds),
+                 options.slow_threshold_ms, options.block_threshold_ms, options.top]
+    key = blake2b(msgspec.json.encode(key_parts), digest_size=16).hexdigest()
+    quiet = replace(env, warn=ignore, progress=lambda sources: ByteCount())
+    return RunReading(key, make_pricer(env, None, settings.price_overrides), options, quiet, strict, cache)
+
+
+def scrubbed(row: RunRow) -> RunRow:
+    """The row without any text that redacting its run would hide (`scrub.copies`): a name that holds a
+    secret's shape, or a value the run holds under a sensitive key, is left out, not stored."""
+    if not _would_hide(row):
+        return row
+    from ...scrub.copies import hidden  # noqa: PLC0415 - the redactor loads only for a row that needs it
+
+    gone = hidden(row, row.files)
+    return replace_texts(row, gone)
+
+
+def replace_texts(row: RunRow, gone: set[str]) -> RunRow:
+    """`row` with each text in `gone` left out: a name dropped from its list or dict, a lone text made None."""
+    def kept(names: Sequence[str]) -> list[str]:
+        return [name for name in names if name not in gone]
+
+    def lone(text: str | None) -> str | None:
+        return None if text in gone else text
+
+    return msgspec.structs.replace(
+        row, entry=lone(row.entry), failure=lone(row.failure), parent=lone(row.parent), models=kept(row.models),
+        frameworks=kept(row.frameworks), tags=kept(row.tags), error_types=kept(row.error_types),
+        tools={name: figures for name, figures in row.tools.items() if name not in gone},
+        findings={kind: worst for kind, worst in row.findings.items() if kind not in gone})
+
+
+def _would_hide(row: RunRow) -> bool:
+    from ...scrub.copies import would_hide  # noqa: PLC0415 - the redactor loads only when a row is made
+
+    return would_hide(row, row.files)
+
+
+class _Shared:
+    """One run's reading progress counted on the sync's bar, which the sync enters and leaves itself."""
+
+    def __init__(self, bar: Progress) -> None:
+        self.bar = bar
+        self.done = 0
+
+    def advance(self, count: int) -> None:
+        self.done += count
+        self.bar.advance(count)
+
+    def __enter__(self) -> "_Shared":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        return None
+

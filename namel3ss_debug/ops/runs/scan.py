@@ -1,0 +1,82 @@
+"""What a sync must do: a directory's trace files now, against the files the index last read.
+
+One `scandir` and one stat a file (size, mtime, inode); a run's segments are grouped by the run id their names
+carry (`store.sources.segment_of`), any other trace file (`*.jsonl`, ...) is a run of one file, keyed by its
+name. A run is read again when any of its files is new, grown, shrunk, rewritten (another mtime or inode) or gone,
+or a new segment appeared (rotation); a run none of whose files is left is removed.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ...store.sources import TRACE_SUFFIXES, RunSource, run_of_segments, segment_of, unreadable
+
+Identity = tuple[int, int, int]  # a file's size, mtime (ns) and inode
+
+
+@dataclass
+class Plan:
+    """The runs to read (new, then changed) and the runs whose files are gone, by their key in the index."""
+
+    new: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    gone: list[str] = field(default_factory=list)
+    unchanged: int = 0
+    files: dict[str, dict[str, Identity]] = field(default_factory=dict)  # run key -> its files now
+
+    def source(self, directory: Path, key: str) -> RunSource:
+        """The run to read for `key`, its files in the order `analyze` reads them."""
+        names = self.files[key]
+        first = next(iter(names))
+        segment = segment_of(Path(first))
+        if segment is None:
+            return RunSource(str(directory / first), (str(directory / first),))
+        return run_of_segments(segment[0], [(directory / name, segment_of(Path(name))[1])  # type: ignore[index]
+                                            for name in names])
+
+
+def scan(directory: Path) -> dict[str, dict[str, Identity]]:
+    """Run key -> its trace files (name -> identity) in `directory`. A directory that cannot be listed is a
+    `TraceError`; a file gone or unreadable since it was listed is passed over (it is read at the next sync)."""
+    runs: dict[str, dict[str, Identity]] = {}
+    try:
+        with os.scandir(directory) as entries:
+            for entry in entries:
+                name = entry.name
+                if not name.endswith(TRACE_SUFFIXES):
+                    continue
+                identity = _identity(entry)
+                if identity is not None:
+                    segment = segment_of(Path(name))
+                    runs.setdefault(segment[0] if segment is not None else name, {})[name] = identity
+    except OSError as error:
+        raise unreadable(str(directory), error) from None
+    return runs
+
+
+def plan(now: dict[str, dict[str, Identity]], known: dict[str, dict[str, Identity]]) -> Plan:
+    """What changed from `known` (run key -> its files as last indexed) to `now`."""
+    found = Plan(files=now)
+    for key, files in now.items():
+        kept = known.get(key)
+        if kept is None:
+            found.new.append(key)
+        elif kept != files:
+            found.changed.append(key)
+        else:
+            found.unchanged += 1
+    found.gone = [key for key in known if key not in now]
+    return found
+
+
+def _identity(entry: os.DirEntry[str]) -> Identity | None:
+    try:
+        if not entry.is_file():  # a directory or a pipe named like a trace is none
+            return None
+        info = entry.stat()
+    except OSError:
+        return None
+    return info.st_size, info.st_mtime_ns, info.st_ino

@@ -1,0 +1,83 @@
+"""A `RunQuery` as SQL over the index's `runs` table: every value bound as a parameter, never written into the
+text; lists (models, tags, finding kinds) are JSON text columns, read with SQLite's `json_each`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ...analysis.diagnosis.records import SEVERITIES
+from ...model.errors import UsageError
+from .query import LINEAGES, SORTS, RunFilter, RunQuery
+
+# Each sort's column; a run whose figure is unknown (NULL) comes last either way.
+ORDER = {"started": "started", "duration": "duration_ms", "cost": "cost_usd", "tokens": "total_tokens",
+         "calls": "llm_calls", "errors": "errors", "findings": "findings"}
+assert set(ORDER) == set(SORTS)
+
+
+def select_sql(query: RunQuery) -> tuple[str, list[Any]]:
+    """The statement selecting the rows (`row` blobs) the query asks for, and its parameters."""
+    if query.sort not in ORDER:
+        raise UsageError(f"cannot sort runs by {query.sort!r}", hint=f"use one of: {', '.join(SORTS)}")
+    where, params = where_sql(query.where)
+    column, way = ORDER[query.sort], "DESC" if query.descending else "ASC"
+    text = f"SELECT row FROM runs{where} ORDER BY {column} IS NULL, {column} {way}, started {way}, source {way}"
+    if query.limit is not None:
+        text += " LIMIT ?"
+        params.append(max(0, query.limit))
+    return text, params
+
+
+def where_sql(where: RunFilter) -> tuple[str, list[Any]]:
+    """` WHERE ...` (empty for a filter that holds for every run) and its parameters."""
+    if where.lineage not in LINEAGES:
+        raise UsageError(f"lineage {where.lineage!r} is not one of {', '.join(LINEAGES)}")
+    terms: list[str] = []
+    params: list[Any] = []
+
+    def term(text: str, *values: Any) -> None:
+        terms.append(text)
+        params.extend(values)
+
+    _any_of(term, "status", where.statuses)
+    _any_of(term, "health", where.health)
+    if where.since is not None:
+        term("started >= ?", where.since)
+    if where.until is not None:
+        term("started < ?", where.until)
+    if where.models:
+        term(f"EXISTS (SELECT 1 FROM json_each(runs.models) WHERE value IN ({_marks(where.models)}))", *where.models)
+    if where.grep:
+        term("instr(search, ?) > 0", where.grep.lower())
+    if where.min_cost is not None:
+        term("cost_usd IS NOT NULL AND cost_usd >= ?", where.min_cost)
+    if where.findings:
+        _findings(term, where.findings)
+    for tag in where.tags:
+        term("EXISTS (SELECT 1 FROM json_each(runs.tags) WHERE value = ?)", tag)
+    if where.entry is not None:
+        term("entry = ?", where.entry)
+    if where.lineage != "show":
+        term("parent IS NULL" if where.lineage == "hide" else "parent IS NOT NULL")
+    return (" WHERE " + " AND ".join(terms) if terms else ""), params
+
+
+def _any_of(term: Any, column: str, values: tuple[str, ...]) -> None:
+    if values:
+        term(f"{column} IN ({_marks(values)})", *values)
+
+
+def _findings(term: Any, wanted: tuple[tuple[str, str | None], ...]) -> None:
+    """Any of the (kind, minimum severity) pairs: the run's worst severity of that kind at or above it."""
+    alternatives, values = [], []
+    for kind, least in wanted:
+        if least is not None and least not in SEVERITIES:
+            raise UsageError(f"finding severity {least!r} is not one of {', '.join(SEVERITIES)}")
+        severities = SEVERITIES[SEVERITIES.index(least):] if least is not None else SEVERITIES
+        alternatives.append(f"(key = ? AND value IN ({_marks(severities)}))")
+        values.extend([kind, *severities])
+    term(f"EXISTS (SELECT 1 FROM json_each(runs.finding_kinds) WHERE {' OR '.join(alternatives)})", *values)
+
+
+def _marks(values: tuple[str, ...]) -> str:
+    return ", ".join("?" * len(values))
