@@ -130,7 +130,12 @@ def unreadable(path: str, error: OSError) -> TraceError:
 
 def segment_of(path: Path) -> tuple[str, int] | None:
     """`(run id, segment number)` of a segment's name, or None for any other file."""
-    match = _SEGMENT.match(path.name)
+    return segment_named(path.name)
+
+
+def segment_named(name: str) -> tuple[str, int] | None:
+    """`segment_of` a file's name (the run index looks at thousands: no `Path` made for each)."""
+    match = _SEGMENT.match(name)
     return (match.group("run"), int(match.group("index"))) if match else None
 
 

@@ -1,7 +1,7 @@
 """What a sync must do: a directory's trace files now, against the files the index last read.
 
 One `scandir` and one stat a file (size, mtime, inode); a run's segments are grouped by the run id their names
-carry (`store.sources.segment_of`), any other trace file (`*.jsonl`, ...) is a run of one file, keyed by its
+carry (`store.sources.segment_named`), any other trace file (`*.jsonl`, ...) is a run of one file, keyed by its
 name. A run is read again when any of its files is new, grown, shrunk, rewritten (another mtime or inode) or gone,
 or a new segment appeared (rotation); a run none of whose files is left is removed.
 """
@@ -12,7 +12,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ...store.sources import TRACE_SUFFIXES, RunSource, run_of_segments, segment_of, unreadable
+from ...store.sources import TRACE_SUFFIXES, RunSource, run_of_segments, segment_named, unreadable
 
 Identity = tuple[int, int, int]  # a file's size, mtime (ns) and inode
 
@@ -31,10 +31,10 @@ class Plan:
         """The run to read for `key`, its files in the order `analyze` reads them."""
         names = self.files[key]
         first = next(iter(names))
-        segment = segment_of(Path(first))
+        segment = segment_named(first)
         if segment is None:
             return RunSource(str(directory / first), (str(directory / first),))
-        return run_of_segments(segment[0], [(directory / name, segment_of(Path(name))[1])  # type: ignore[index]
+        return run_of_segments(segment[0], [(directory / name, segment_named(name)[1])  # type: ignore[index]
                                             for name in names])
 
 
@@ -50,7 +50,7 @@ def scan(directory: Path) -> dict[str, dict[str, Identity]]:
                     continue
                 identity = _identity(entry)
                 if identity is not None:
-                    segment = segment_of(Path(name))
+                    segment = segment_named(name)
                     runs.setdefault(segment[0] if segment is not None else name, {})[name] = identity
     except OSError as error:
         raise unreadable(str(directory), error) from None
