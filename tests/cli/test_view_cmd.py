@@ -49,4 +49,4 @@ def test_a_trace_without_events_is_an_invalid_trace_when_not_following(tmp_path)
 
 def test_no_trace_and_no_trace_directory_is_a_usage_error() -> None:
     done = run()
-    assert done.exit_code == 2 and "no TRACE given" in done.stderr
+    assert done.exit_code == 2 and "no directory debug/traces to list the runs of" in done.stderr

@@ -44,9 +44,11 @@ _SLOWER, _SLOWER_MS = 1.5, 10.0  # a call marked slower (faster) than its BASE c
 
 
 def page_document(page: ReportPage, *, max_text: int = MAX_TEXT, live: dict[str, Any] | None = None,
-                  now_ms: float | None = None) -> dict[str, Any]:
+                  now_ms: float | None = None, nav: dict[str, Any] | None = None) -> dict[str, Any]:
     """The document the page renders; `live` (view --follow) says how to poll for the next one and whether
-    the run is being written (`running`), `now_ms` how far a running run has got."""
+    the run is being written (`running`), `now_ms` how far a running run has got; `nav` (a run page of `view
+    DIR`) where the list of runs is (`list`) and the run's parent, when it reruns or forks one the list holds
+    (`parent`, `parent_listed`)."""
     running = bool(live and live.get("running"))
     runs = [_run(picture, max_text or None, now_ms, running) for picture in page.runs]
     return {
@@ -54,7 +56,7 @@ def page_document(page: ReportPage, *, max_text: int = MAX_TEXT, live: dict[str,
         "mode": "compare" if page.diff is not None else "run",
         "title": " vs ".join(run["title"] for run in runs),
         "runs": runs, "compare": _compare(page) if page.diff is not None else None,
-        "live": live, "limits": {"max_text": max_text, "chunk": CHUNK, "details": DETAILS,
+        "live": live, "nav": nav, "limits": {"max_text": max_text, "chunk": CHUNK, "details": DETAILS,
                                  "children": {"first": PAGE.first, "last": PAGE.last, "failed": PAGE.failed}},
     }
 

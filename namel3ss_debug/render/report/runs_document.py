@@ -1,0 +1,39 @@
+"""The data document of the page of runs `view DIR` serves (`namel3ss-debug/runs-page/v1`): the rows of a
+listing as the index holds them (`analysis/run_row.RunRow`, the figures `analyze` prints for each run; the page
+computes none), what the filters offer, and where the page polls when following the directory.
+
+Each row keeps its fields' names (those of `runs --format json`) but its files (the page names a run by its id
+only: `/run/<id>`), and says whether its parent is listed (`parent_listed`: a link to it, and to the
+comparison of the two, only then).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+
+from ..._version import __version__
+from ...analysis.run_row import RunRow
+from ...ops.browse import Listing
+
+SCHEMA = "namel3ss-debug/runs-page/v1"
+_LEFT_OUT = ("files",)
+
+
+def runs_document(listing: Listing, *, directory: str, live: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The document of the list page; `live` (view --follow) says where and how often to poll."""
+    return {
+        "schema": SCHEMA, "generated_by": f"namel3ss-debug {__version__}", "mode": "runs",
+        "title": f"runs in {directory}", "directory": directory, "version": listing.version,
+        "total": listing.total, "facets": listing.facets,
+        "rows": [_row(row, listing.known) for row in listing.rows], "live": live,
+    }
+
+
+def _row(row: RunRow, known: frozenset[str]) -> dict[str, Any]:
+    fields = msgspec.to_builtins(row)
+    for name in _LEFT_OUT:
+        del fields[name]
+    fields["parent_listed"] = row.parent is not None and row.parent in known
+    return fields
