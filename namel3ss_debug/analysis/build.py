@@ -23,7 +23,7 @@ from .stats import latency, op_label, rate
 from .summary import tools_seen
 from ..model.events import STARTUP_KIND, STARTUP_NAME, is_known_event_type
 from ..model.lineage import lineage_of
-from ..model.json_types import JsonValue
+from ..model.json_types import JsonObject, JsonValue
 from ..store.handed import ReadMet
 from .loops import Label
 from .run_state import Figures, Op, RunState
@@ -106,8 +106,17 @@ def _run_overview(run: RunState) -> RunOverview:
         duration_ms=end.get("duration_ms"), events=run.events,
         exit_code=exit_code if isinstance(exit_code, int) else None,
         startup_ms=run.startup_ms, work_ms=_less(end.get("duration_ms"), run.startup_ms),
-        rerun_of=lineage_of(run.start_attrs, run.end_attrs),
+        rerun_of=lineage_of(run.start_attrs, run.end_attrs), frameworks=sorted(run.frameworks),
+        tags=_tags(run.start_attrs),
     )
+
+
+def _tags(start_attrs: JsonObject | None) -> list[str]:
+    """`run_start.attrs.tags`: a list of strings, or none; a trace is untrusted, so anything else is read as none."""
+    tags = (start_attrs or {}).get("tags")
+    if isinstance(tags, list) and all(isinstance(tag, str) for tag in tags):
+        return list(tags)
+    return []
 
 
 def _less(duration_ms: float | None, startup_ms: float | None) -> float | None:

@@ -96,6 +96,7 @@ class RunState:
     end: JsonEvent | None = None
     end_attrs: JsonObject = field(default_factory=dict)
     startup_ms: float | None = None  # the run's start-up span's (model/events.py), when it has one
+    frameworks: set[str] = field(default_factory=set)  # the `attrs.framework` its span starts name (integrations)
     memory: list[tuple[float, int]] = field(default_factory=list)  # first, last and peak (mb, seq)
     # ended and failed spans per time bucket: "YYYY-MM-DDTHH:MM:SS" (a second) at first, coarser prefixes
     # of the timestamp (10 s, a minute, ...) once there are too many buckets, so memory stays bounded

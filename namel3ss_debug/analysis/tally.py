@@ -9,6 +9,7 @@ the size of the trace. `build.py` turns a finished Tally into a Report.
 from __future__ import annotations
 
 import math
+import re
 from array import array
 from typing import Iterable
 
@@ -27,6 +28,9 @@ from .run_state import (
 
 START, END, INSTANT = 0, 1, 2
 STARTUP_END = STARTUP_KIND + "_end"
+# Whether a start's raw `attrs` may name a framework: a search of the bytes as they are (no copy), so the starts
+# that do not (most, and every start of a run traced without an integration) are never decoded for it
+_MAY_NAME_FRAMEWORK = re.compile(rb'"framework"').search
 
 
 class Tally(Findings):
@@ -178,6 +182,8 @@ class Tally(Findings):
         elif event_type == "run_start":
             run.start_attrs = attrs_of(event)
             run.first_ts = event.ts  # the segment_start before it is stamped when the file opens, a little later
+        if _MAY_NAME_FRAMEWORK(event.attrs) is not None:
+            self._framework(run, event)
         if component in CALLS and use and self._patterns:
             key = call_key(run.index, component, event.name, event.inputs)
             retry = self._call_started(run, event, key, parent, agent)
@@ -186,6 +192,13 @@ class Tally(Findings):
         if parent is not None:
             parent.open_kids += 1
         run.open[span_id] = OpenSpan(component, event.name, parent_id, event.seq, key, agent, retry, event.model)
+
+    @staticmethod
+    def _framework(run: RunState, event: EventRecord) -> None:
+        """The framework an integration wrote on the span's start (`attrs.framework`); any other type is none."""
+        framework = attrs_of(event).get("framework")
+        if isinstance(framework, str) and framework:
+            run.frameworks.add(framework)
 
     def _new_id(self, run: RunState, span_id: str, seq: int) -> None:
         if not run.seen.add(span_id):

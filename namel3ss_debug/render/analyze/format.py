@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Optional
 
 from ...analysis.report import INTEGRITY_COUNTS as INTEGRITY_FIELDS
-from ...analysis.report import Ref, Report
+from ...analysis.report import Ref, Report, RunOverview
 from ...analysis.stats import op_label
 
 TITLES = {
@@ -188,6 +188,13 @@ def filters_line(filters: dict[str, object]) -> str:
     def shown(value: object) -> str:
         return ",".join(map(str, value)) if isinstance(value, (list, tuple)) else str(value)
     return ", ".join(f"{key}={shown(value)}" for key, value in filters.items())
+
+
+def run_labels(run: RunOverview) -> list[tuple[str, str]]:
+    """A run's `tags` and `frameworks` lines (`tags: ci, nightly`), each only when it has some; the trace's text,
+    which each view neutralises as it shows it."""
+    return [(label, ", ".join(names)) for label, names in (("tags", run.tags), ("frameworks", run.frameworks))
+            if names]
 
 
 def run_ids(report: Report) -> list[str]:

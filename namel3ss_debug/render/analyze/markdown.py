@@ -15,7 +15,7 @@ from ...analysis.report import (
 )
 from .format import (
     INTEGRITY_COUNTS, PERCENTILES, TITLES, View, anomaly_figure, bar, byte_size, clip, cost, count, duration,
-    errors_apart, filters_line, operation, percent, tally, tools_seen, unpriced_calls, wall_time,
+    errors_apart, filters_line, operation, percent, run_labels, tally, tools_seen, unpriced_calls, wall_time,
 )
 from ..diagnose.markdown import diagnosis_lines
 from ..text import plural
@@ -51,7 +51,8 @@ def _health(health: Health, view: View) -> list[str]:
 
 
 def _overview(overview: Overview, view: View) -> list[str]:
-    rows = [("run", _run_cell(run)) for run in overview.runs]
+    rows = [row for run in overview.runs
+            for row in [("run", _run_cell(run)), *((label, md(names)) for label, names in run_labels(run))]]
     rows.append(("events", f"{count(overview.events)} read, {count(overview.analyzed_events)} analysed"))
     if overview.filters:
         rows.append(("filters", md(filters_line(overview.filters))))

@@ -18,8 +18,8 @@ from ...analysis.report import (
 )
 from .findings import FINDINGS, SectionView, on_report
 from .format import (
-    VERDICT_STYLES, View, byte_size, cost, count, duration, errors_apart, filters_line, operation, run_ids, tally,
-    tools_seen, unpriced_calls, wall_time,
+    VERDICT_STYLES, View, byte_size, cost, count, duration, errors_apart, filters_line, operation, run_ids,
+    run_labels, tally, tools_seen, unpriced_calls, wall_time,
 )
 from .rich import (
     STATUS_STYLES, errors_cell, latency_cells, new_table, print_key_values, section, styled, success_cell, trace_text,
@@ -74,7 +74,9 @@ def _overview(console: Console, overview: Overview, view: View) -> None:
 
 def _overview_rows(overview: Overview) -> list[tuple[str, Text]]:
     """Label and value of each overview line; optional lines only when they say something."""
-    rows = [("run", _run_line(run)) for run in overview.runs]
+    rows: list[tuple[str, Text]] = []
+    for run in overview.runs:
+        rows += [("run", _run_line(run)), *((label, trace_text(names)) for label, names in run_labels(run))]
     rows.append(("events", Text(f"{count(overview.events)} read, {count(overview.analyzed_events)} analysed")))
     if overview.filters:
         rows.append(("filters", trace_text(filters_line(overview.filters))))
