@@ -137,6 +137,11 @@ class RunsBrowser:
     def row(self, run_id: str) -> RunRow | None:
         return self._row(run_id)
 
+    @property
+    def kept(self) -> int:
+        """Run and comparison pages held read (at most KEEP)."""
+        return len(self._pages)
+
     def _row(self, run_id: str) -> RunRow | None:
         row = self.catalogue.index.get(run_id)
         if row is None and self.follow:  # written since the last sync

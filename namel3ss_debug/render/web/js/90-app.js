@@ -29,6 +29,7 @@ N3.select = function select(i, source) {
   if (source !== "timeline") N3.timeline.reveal(i);
   else N3.timeline.draw();
   document.body.dataset.selected = view.model.sid[i];
+  N3.links.remember(view.model.sid[i]);
 };
 
 /** Show run `k` on the Timeline tab (or `tab`), keeping each run's own view. */
@@ -107,6 +108,7 @@ N3.header = function header() {
     if (reasons) line.appendChild(N3.el("span", { className: "reasons-inline", text: reasons, title: reasons }));
     box.appendChild(line);
   });
+  N3.links.nav(box);
   document.title = N3.visible(N3.doc.title || document.title);
 };
 
@@ -191,6 +193,11 @@ N3.startApp = function startApp() {
     N3.fail("The data of this report cannot be read: " + err.message);
     return;
   }
+  if (doc && doc.mode === "runs") {  // the list of a directory's runs (85-runs.js)
+    N3.doc = doc;
+    N3.runsPage.start(doc);
+    return;
+  }
   if (!doc || !Array.isArray(doc.runs) || !doc.runs.length) {
     N3.fail("This report holds no run.");
     return;
@@ -226,6 +233,7 @@ N3.startApp = function startApp() {
     N3.showTab("compare");
   } else N3.showTab("timeline");
   if (doc.live) N3.live.start(doc.live);
+  N3.links.open();
   t.painted = performance.now();
   requestAnimationFrame(() => setTimeout(() => {
     document.body.dataset.ready = "1";
