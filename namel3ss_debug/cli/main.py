@@ -21,6 +21,7 @@ COMMANDS = {
     "trace": "trace_cmd:trace",
     "analyze": "analyze_cmd:analyze",
     "diagnose": "diagnose_cmd:diagnose",
+    "runs": "runs_cmd:runs",
     "check": "check_cmd:check",
     "inspect": "inspect.command:inspect",
     "replay": "replay_cmd:replay",
@@ -93,6 +94,7 @@ def cli(show_traceback: bool) -> None:
     \b
       namel3ss-debug trace app.py --question "why?"     run app.py with tracing on
       namel3ss-debug inspect --errors-only              look into the newest trace
+      namel3ss-debug runs --since 2d --status failed    the runs of a directory, filtered
       namel3ss-debug replay --step                      step through it like pdb
       namel3ss-debug replay --rerun                     run the app again offline, answered from it
       namel3ss-debug replay --rerun --fork llm:chat#2   go on for real from one call, changed

@@ -1,0 +1,139 @@
+"""`namel3ss-debug runs [DIR]`: a directory's runs from its run index, filtered and sorted; `--trend` the figures
+across them."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from ..model.choices import FINDING_SEVERITIES
+from ..model.errors import UsageError
+from ..model.limits import COUNT_MAX
+from ..ops.runs.query import LINEAGES, SORTS
+from .errors import warn
+from .progress import bars
+from .suggest import Choice
+
+if TYPE_CHECKING:
+    from ..ops.runs.listing import RunsListing
+
+HEALTH = ("healthy", "degraded", "failing")
+
+
+@click.command("runs", short_help="List a directory's runs (filter, sort, JSON); --trend: figures across them.")
+@click.argument("directory", required=False, metavar="[DIR]")
+@click.option("--status", "statuses", multiple=True, metavar="STATUS",
+              help="Only runs of this status (repeatable): completed, failed, unfinished (no run_end), or any "
+                   "other status a run_end recorded.")
+@click.option("--health", multiple=True, type=Choice(HEALTH), metavar="VERDICT",
+              help=f"Only runs of this health verdict (repeatable): {', '.join(HEALTH)}.")
+@click.option("--since", metavar="WHEN", help="Only runs started at or after WHEN: back from now (30m, 3h, 2d, "
+              "1w) or a UTC date and time (2026-11-20, 2026-11-20T09:00, or with a zone).")
+@click.option("--until", metavar="WHEN", help="Only runs started before WHEN (same forms as --since).")
+@click.option("--model", "models", multiple=True, metavar="MODEL",
+              help="Only runs that called this model (repeatable: any of them).")
+@click.option("--grep", metavar="TEXT", help="Only runs whose id, entry, tags, models, frameworks, tools, error "
+              "types or finding kinds hold TEXT (any case).")
+@click.option("--min-cost", type=click.FloatRange(0), metavar="USD",
+              help="Only runs that cost at least USD; a run of unknown cost is left out (never taken as $0).")
+@click.option("--finding", "findings", multiple=True, metavar="KIND[:SEVERITY]",
+              help="Only runs with a finding of KIND (any: every kind) of SEVERITY or worse (default warning; "
+                   f"{', '.join(FINDING_SEVERITIES)}), as check --fail-on-finding reads it. Repeatable: any of them.")
+@click.option("--tag", "tags", multiple=True, metavar="TAG", help="Only runs tagged TAG (repeatable: all of them).")
+@click.option("--entry", metavar="ENTRY", help="Only runs of this entry, as the table shows it (script app.py).")
+@click.option("--reruns", type=Choice(LINEAGES), default="show", show_default=True,
+              help="Reruns and forks: show them (marked under their id), hide them, or only them.")
+@click.option("--sort", type=Choice(SORTS), default="started", show_default=True,
+              help="Largest (newest) first; a run whose figure is unknown comes last.")
+@click.option("--reverse", is_flag=True, help="Smallest (oldest) first.")
+@click.option("--limit", type=click.IntRange(0, COUNT_MAX), metavar="N", help="At most N runs.")
+@click.option("--format", "output_format", type=Choice(["table", "json", "jsonl"]), default="table",
+              show_default=True, help="table for a terminal; json one document; jsonl one run a line.")
+@click.option("--trend", is_flag=True, help="Figures across the runs chosen: each operation's p50/p95 over all "
+              "their spans, cost and tokens per UTC day, the error rate, the tools that fail most, and the runs "
+              "that regressed against the run before them of the same entry.")
+@click.option("--regression", "regressions", multiple=True, metavar="EXPRESSION",
+              help="With --trend: what regressed means, as diff --fail-on writes it over a run figure "
+                   "(duration, llm_calls, tool_calls, tokens, cost, errors, handled_errors, unhandled_errors), "
+                   "repeatable; default duration>+50%, cost>+25%, tokens>+25%, errors>+0.")
+@click.option("--strict", is_flag=True, help="A run with an invalid line is left out (a warning says so) instead "
+              "of listed with its problems counted.")
+@click.option("--config", "config_path", type=click.Path(path_type=Path), metavar="FILE",
+              help="Workspace config to read (trace_output_dir, price_overrides, diagnose thresholds).")
+@click.option("--no-progress", is_flag=True, help="No progress bar (it shows only on a terminal, while runs are "
+              "indexed).")
+@click.option("--no-pager", is_flag=True, help="Never page. On a terminal, a list taller than the screen goes "
+              "through $PAGER (default less, with LESS=FRX unless LESS is set).")
+def runs(directory: str | None, statuses: tuple[str, ...], health: tuple[str, ...], since: str | None,
+         until: str | None, models: tuple[str, ...], grep: str | None, min_cost: float | None,
+         findings: tuple[str, ...], tags: tuple[str, ...], entry: str | None, reruns: str, sort: str, reverse: bool,
+         limit: int | None, output_format: str, trend: bool, regressions: tuple[str, ...], strict: bool,
+         config_path: Path | None, no_progress: bool, no_pager: bool) -> None:
+    """List the runs of a directory of traces, one line each: id, start,
+    entry, status, duration, LLM and tool calls, tokens, cost, errors,
+    health and findings, each figure analyze's for that run alone (an
+    unknown cost reads unknown, never $0). A rerun or fork is marked under
+    its id with the run it came from.
+
+    \b
+    The list is read from the directory's run index, .namel3ss-runs.sqlite,
+    brought up to date first: only runs new, grown, rotated or rewritten
+    since are read again, runs deleted leave it. A missing, stale or corrupt
+    index is rebuilt from the traces (a note on stderr says so); a directory
+    that cannot hold it is indexed in memory for the command.
+
+    \b
+    --trend shows figures across the runs chosen (after the filters and
+    --limit), and regressions: each run judged against the run before it of
+    the same entry by the --regression rules, a worse health verdict, and a
+    finding of warning or worse the run before did not have.
+
+    \b
+    DIR is a directory of traces; with none, trace_output_dir.
+
+    \b
+    Examples:
+      namel3ss-debug runs debug/traces
+      namel3ss-debug runs debug/traces --status failed --since 2d
+      namel3ss-debug runs debug/traces --sort cost --limit 10
+      namel3ss-debug runs debug/traces --finding any:critical --reruns hide
+      namel3ss-debug runs debug/traces --format jsonl | jq -r .run_id
+      namel3ss-debug runs debug/traces --trend --regression 'cost>+10%'
+
+    Exit codes: 0 listed (whatever the runs' outcomes, and when no run
+    matches), 2 usage (a bad option, DIR not a directory, a directory with no
+    traces), 3 no run in DIR can be read.
+    """
+    from ..ops.environment import Environment  # noqa: PLC0415 - loads when the command runs
+    from ..ops.runs.catalogue import CatalogueRequest  # noqa: PLC0415 - loads when the command runs
+    from ..ops.runs.listing import RunsRequest, list_runs  # noqa: PLC0415 - loads when the command runs
+
+    if output_format == "jsonl" and trend:
+        raise UsageError("--trend is one document, and jsonl is one run a line", hint="use --format json or table")
+    if regressions and not trend:
+        raise UsageError("--regression judges runs for --trend", hint="add --trend")
+    request = RunsRequest(CatalogueRequest(directory, config_path, strict), statuses, health, since, until, models,
+                          grep, min_cost, findings, tags, entry, reruns, sort, reverse, limit, trend, regressions)
+    _print(list_runs(request, Environment.current(warn, bars(not no_progress))), output_format, no_pager)
+
+
+def _print(listing: RunsListing, output_format: str, no_pager: bool) -> None:
+    if output_format == "json":
+        from ..render.runs.runs_json import render_runs_json  # noqa: PLC0415 - each view loads only when used
+
+        sys.stdout.buffer.write(render_runs_json(listing) + b"\n")
+        return
+    if output_format == "jsonl":
+        from ..render.runs.runs_json import render_runs_jsonl  # noqa: PLC0415 - each view loads only when used
+
+        sys.stdout.buffer.write(render_runs_jsonl(listing))
+        return
+    from ..render.runs.table import render_runs  # noqa: PLC0415 - Rich's tables only for a table
+    from ..render.runs.trend import render_trend  # noqa: PLC0415 - as the table
+    from .pager import print_paged  # noqa: PLC0415 - only a table is paged
+
+    print_paged(lambda console: (render_trend if listing.trend is not None else render_runs)(console, listing),
+                page=not no_pager)
