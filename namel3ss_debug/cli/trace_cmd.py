@@ -37,12 +37,14 @@ if TYPE_CHECKING:
                    "as http spans; the default), llm (LLM API calls only) or off.")
 @click.option("--flow", metavar="NAME", help="For a namel3ss .ai app: the flow to run (needed when it has several).")
 @click.option("--input", "flow_input", metavar="JSON", help="For a namel3ss .ai app: the flow's input, as JSON.")
+@click.option("--tag", "tags", multiple=True, metavar="TAG",
+              help="Label the run (repeatable), added to the configured tags: run_start.attrs.tags.")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing after the run (not even the trace path).")
 @click.argument("target", nargs=-1, type=click.UNPROCESSED, metavar="SCRIPT [ARGS]...")
 def trace(module: str | None, output: str | None, components: tuple[str, ...], event_types: tuple[str, ...],
           config_path: Path | None, no_redact: bool, buffer_size: int | None, max_file_size_mb: float | None,
           capture_memory: bool | None, capture_http: str | None, flow: str | None,
-          flow_input: str | None, quiet: bool, target: tuple[str, ...]) -> None:
+          flow_input: str | None, tags: tuple[str, ...], quiet: bool, target: tuple[str, ...]) -> None:
     """Run a Python app (or a namel3ss .ai app) in this process with tracing on, then summarise the run.
 
     The app sees its own arguments in sys.argv, as under `python`. Its exit code
@@ -57,6 +59,7 @@ def trace(module: str | None, output: str | None, components: tuple[str, ...], e
     Examples:
       namel3ss-debug trace examples/research_agent.py
       namel3ss-debug trace -o /tmp/traces -f llm -f tool app.py --question "why?"
+      namel3ss-debug trace --tag nightly --tag model-b app.py
       namel3ss-debug trace -m mypkg.agent -- --verbose
       namel3ss-debug trace examples/namel3ss_app/app.ai --input '{"city": "Paris"}'
     """
@@ -67,7 +70,7 @@ def trace(module: str | None, output: str | None, components: tuple[str, ...], e
         target, module, _long_options(click.get_current_context().command), output=output, components=components,
         event_types=event_types, config_path=config_path, no_redact=no_redact, buffer_size=buffer_size,
         max_file_size_mb=max_file_size_mb, capture_memory=capture_memory, capture_http=capture_http, flow=flow,
-        flow_input=flow_input, summary=not quiet)
+        flow_input=flow_input, tags=tags, summary=not quiet)
     traced = trace_app(request, Environment.current(warn))
     if traced.traceback is not None:
         sys.stderr.write(traced.traceback)

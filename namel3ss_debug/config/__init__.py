@@ -69,6 +69,8 @@ class Settings:
     diagnose_min_saving_ms: float = 500.0
     diagnose_dominant_share: float = 0.5
     diagnose_slow_tool_share: float = 0.3
+    # What a run is labelled with (`run_start.attrs.tags`; `trace --tag` adds to them): free text, redacted as argv
+    tags: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """The settings as JSON-able data (tuples become lists), in `KEYS` order."""

@@ -126,4 +126,9 @@ KEY_HELP: dict[str, str] = {
     "diagnose_slow_tool_share": (
         'A tool\'s share of the critical path past which it is `slow_tool_on_critical_path`. > 0 and <= 1.'
     ),
+    "tags": (
+        'Labels written into each run\'s `run_start.attrs.tags` (`trace --tag` adds more), shown by `analyze` '
+        '(`tags:`) and kept in the run index. Non-empty text of at most 200 characters each; redacted like '
+        '`argv`.'
+    ),
 }

@@ -74,6 +74,12 @@ def _check_key_name(name: str) -> str | None:
     return f"{json.dumps(name)} has no ASCII letter or digit" if name.strip() else "an empty key name"
 
 
+def _check_tag(tag: str) -> str | None:
+    if not tag.strip():
+        return "an empty tag"
+    return f"a tag of {len(tag)} characters (at most {TAG_MAX})" if len(tag) > TAG_MAX else None
+
+
 def _not_one_of(name: str, known: tuple[str, ...], what: str) -> str:
     import difflib  # noqa: PLC0415 - only a mistake needs it
 
@@ -92,6 +98,7 @@ RETENTION_MAX_DAYS = 36_500  # a hundred years
 PAYLOAD_MAX = 1 << 30  # 1 GiB
 PRICE_MAX = 1_000_000.0  # USD per million tokens
 TIMES_MAX = 1_000_000  # how many times a diagnosis rule waits to see a pattern before it says so
+TAG_MAX = 200  # characters in one of a run's tags: a label, not a document
 
 SPECS: dict[str, _Spec] = {
     "enabled": _Spec("bool"),
@@ -133,6 +140,7 @@ SPECS: dict[str, _Spec] = {
                                     lambda v: 0 <= v <= DURATION_MAX_MS),
     "diagnose_dominant_share": _Spec("float", "> 0 and <= 1", lambda v: 0 < v <= 1),
     "diagnose_slow_tool_share": _Spec("float", "> 0 and <= 1", lambda v: 0 < v <= 1),
+    "tags": _Spec("list", noun=f"tags (non-empty text of at most {TAG_MAX} characters)", item=_check_tag),
 }
 
 _BOOL_WORDS = {"1": True, "true": True, "yes": True, "on": True, "0": False, "false": False, "no": False, "off": False}

@@ -148,6 +148,8 @@ class Run:
             "config_sources": dict(self.resolved.sources),
             "trace_dir": str(self.directory),
         }
+        if self.settings.tags:
+            event["attrs"]["tags"] = self._tags()
         if self.retention_deleted:
             event["attrs"]["retention_deleted"] = len(self.retention_deleted)
         return event
@@ -156,7 +158,13 @@ class Run:
         """The effective config, with configured patterns hidden: a pattern may spell out the secret itself."""
         config = self.settings.to_dict()
         config["redact_patterns"] = ["[REDACTED:pattern]"] * len(config["redact_patterns"])
+        config["tags"] = self._tags()
         return config
+
+    def _tags(self) -> list[str]:
+        """The run's tags, free text a user typed: a secret in one is hidden as in an argument of argv."""
+        tags = self.settings.tags
+        return [self.redactor.redact_text(tag, pairs=True) for tag in tags] if self.redactor else list(tags)
 
     def end_event(self, status: str, *, exit_code: int | None, reason: str | None,
                   error: dict[str, Any] | None, extra: dict[str, Any] | None = None) -> dict[str, Any]:

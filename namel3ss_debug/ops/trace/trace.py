@@ -6,13 +6,14 @@ checked before the app starts: a mistake is exit 2, never a run that fails insid
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ...analysis.analyze import analyze
 from ...analysis.summary import SUMMARY_SECTIONS, RunSummary, summary_of
-from ...config import load_settings
+from ...config import ResolvedSettings, load_settings
+from ...config.rules import parse_value
 from ...launch.app import Target, app_traceback, check_target, run_traced
 from ...model.errors import Namel3ssDebugError, UsageError
 from ...store.problems import ReadProblems
@@ -57,6 +58,7 @@ class TraceRequest:
     capture_http: str | None = None
     flow: str | None = None
     flow_input: str | None = None
+    tags: tuple[str, ...] = ()  # `--tag`: added to the configured `tags`
     summary: bool = True  # read the run back for its summary
 
 
@@ -82,8 +84,8 @@ def trace_app(request: TraceRequest, env: Environment) -> TracedRun:
         "buffer_size": request.buffer_size, "max_trace_file_size_mb": request.max_file_size_mb,
         "capture_memory": request.capture_memory, "capture_http": request.capture_http,
     }
-    resolved = load_settings(env.environ, env.cwd, config_path=request.config_path, overrides=overrides,
-                             override_source=FLAG_NAMES)
+    resolved = with_tags(load_settings(env.environ, env.cwd, config_path=request.config_path, overrides=overrides,
+                                       override_source=FLAG_NAMES), request.tags)
     for message in resolved.warnings:
         env.warn(message)
     prepare_output_dir(resolved.output_dir())
@@ -101,6 +103,19 @@ def trace_app(request: TraceRequest, env: Environment) -> TracedRun:
     except Namel3ssDebugError as failure:
         return TracedRun(outcome.exit_code, shown, paths, summary_error=str(failure))
     return TracedRun(outcome.exit_code, shown, paths, summary)
+
+
+def with_tags(resolved: ResolvedSettings, tags: tuple[str, ...]) -> ResolvedSettings:
+    """The settings with `--tag`s added after the configured `tags` (a tag given twice kept once); a bad one is
+    a ConfigError naming `--tag`, as a bad configured one names its file or variable."""
+    if not tags:
+        return resolved
+    given = parse_value("tags", list(tags), from_env=False, where="--tag")
+    assert isinstance(given, tuple)  # a list key parses to a tuple of strings
+    source = resolved.sources.get("tags", "default")
+    settings = replace(resolved.settings, tags=tuple(dict.fromkeys((*resolved.settings.tags, *given))))
+    label = "--tag" if source == "default" else f"{source} and --tag"
+    return replace(resolved, settings=settings, sources={**resolved.sources, "tags": label})
 
 
 def _target(request: TraceRequest, cwd: Path) -> Target:
