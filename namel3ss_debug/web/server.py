@@ -57,7 +57,7 @@ _HTML = "text/html; charset=utf-8"
 _NOTE_PAGE = ('<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
               '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; style-src \'unsafe-inline\'">'
               '{refresh}<title>{title}</title><style>body{{font:14px system-ui,sans-serif;margin:3em}}</style></head>'
-              '<body data-ready="{ready}"><h1>{title}</h1><p>{text}</p><p><a href="/">all runs</a></p></body></html>')
+              '<body{ready}><h1>{title}</h1><p>{text}</p><p><a href="/">all runs</a></p></body></html>')
 
 
 class ViewServer(ThreadingHTTPServer):
@@ -193,7 +193,7 @@ class _Handler(BaseHTTPRequestHandler):
         except TraceError as error:
             if nav is not None and nav.get("latest") and live.follow and not data:
                 self._html(_note_page("waiting for a run", f"{error}: this page looks again every second.",
-                                      refresh=True), HTTPStatus.SERVICE_UNAVAILABLE)
+                                      refresh=True))
                 return
             self._failed(error)
             return
@@ -247,7 +247,9 @@ class _Handler(BaseHTTPRequestHandler):
 
 def _note_page(title: str, text: str, *, refresh: bool = False) -> str:
     """A page of one sentence (a run the index does not hold; a run waited for), its text escaped."""
-    return _NOTE_PAGE.format(title=html.escape(title), text=html.escape(visible(text)), ready="note",
+    # a page that looks again is not the page yet: no readiness said
+    return _NOTE_PAGE.format(title=html.escape(title, quote=False), text=html.escape(visible(text), quote=False),
+                             ready="" if refresh else ' data-ready="note"',
                              refresh='<meta http-equiv="refresh" content="1">' if refresh else "")
 
 

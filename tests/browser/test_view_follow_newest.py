@@ -1,6 +1,7 @@
 """`namel3ss-debug view --follow` started before the app, in the natural order (the viewer first, then
-`namel3ss-debug trace app.py`): the page leaves the directory's previous, finished run for the app's run as
-soon as it starts, says so, calls it "running" and its open call "in flight", then shows it ended.
+`namel3ss-debug trace app.py`): its page of the directory's newest run (`/run/latest`) leaves the directory's
+previous, finished run for the app's run as soon as it starts, says so, calls it "running" and its open call
+"in flight", then shows it ended.
 
 Every step waits on a file the test controls (the app's tool call ends when GO appears, the run when STOP
 does): no step has a wall-clock budget, only a generous limit against a hang."""
@@ -48,12 +49,13 @@ def view_process(tmp_path) -> Iterator[subprocess.Popen]:
 
 
 def served_url(server: subprocess.Popen) -> str:
+    """The page of the directory's newest run, followed (the list of its runs is at `/`)."""
     line = server.stderr.readline()
-    while line.startswith("waiting for the first events of "):  # the app's file is there, its first lines not yet
+    while line.startswith("namel3ss-debug: warning: "):  # the run index made on opening; the app's run, empty yet
         line = server.stderr.readline()
     match = re.match(r"serving (http://127\.0\.0\.1:\d+/) \(Ctrl-C to stop\)", line)
     assert match, f"view printed {line!r}"
-    return match.group(1)
+    return match.group(1) + "run/latest"
 
 
 @pytest.fixture
