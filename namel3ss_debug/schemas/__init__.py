@@ -55,3 +55,16 @@ def diagnose_schema_path() -> Path:
 def load_diagnose_schema() -> dict[str, Any]:
     """The diagnose report schema as a dict, ready for `jsonschema.Draft202012Validator`."""
     return _load(diagnose_schema_path())
+
+
+RUNS_SCHEMA_FILE = "runs-v1.schema.json"
+
+
+def runs_schema_path() -> Path:
+    """Where the JSON Schema (draft 2020-12) of the `runs --format json` document, version 1, is installed."""
+    return Path(__file__).parent / RUNS_SCHEMA_FILE
+
+
+def load_runs_schema() -> dict[str, Any]:
+    """The runs listing schema as a dict, ready for `jsonschema.Draft202012Validator`."""
+    return _load(runs_schema_path())
