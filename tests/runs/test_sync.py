@@ -105,9 +105,36 @@ def test_a_run_that_cannot_be_read_is_a_note_and_is_tried_again(forty: Catalogue
     first = forty.refresh()
     assert first.failed == 1 and "cannot read run broken.jsonl" in first.notes[0]
     assert len(listed_ids(forty)) == 40
-    assert forty.refresh().failed == 1  # tried again, not remembered as read
+    again = forty.refresh()
+    assert again.failed == 1 and again.notes == []  # tried again, said once while it stays as it was
+    assert again.version == first.version  # no row changed
+    bad.write_text("still not a trace\n")
+    assert "cannot read run broken.jsonl" in forty.refresh().notes[0]  # changed: said again
     bad.unlink()
     assert forty.refresh().failed == 0
+
+
+def test_many_runs_that_cannot_be_read_are_said_in_a_few_lines(forty: Catalogue) -> None:
+    for number in range(12):
+        (forty.directory / f"junk-{number}.jsonl").write_text("junk\n")
+    synced = forty.refresh()
+    assert synced.failed == 12 and len(synced.notes) == 6
+    assert synced.notes[-1] == f"... and 7 more runs in {forty.directory} could not be read"
+
+
+def test_a_run_with_an_invalid_line_is_listed_with_its_problem_and_left_out_when_strict(forty: Catalogue) -> None:
+    row = forty.index.select(RunQuery(limit=1))[0]
+    with open(row.files[-1], "ab") as file:
+        file.write(b"{not json}\n")
+    forty.refresh()
+    assert forty.index.get(row.run_id).problems == 1  # type: ignore[union-attr]
+    assert_row_is_analyze(forty, row.run_id)
+    warnings: list[str] = []
+    strict = open_catalogue(CatalogueRequest(str(forty.directory), strict=True), environment(forty.directory, warnings))
+    assert row.run_id not in listed_ids(strict) and strict.index.get(row.run_id) is None
+    assert len(listed_ids(strict)) == 39
+    assert warnings == [f"1 run(s) left out (--strict): their lines are torn, invalid or out of sequence: {row.run_id}"
+                        " (`analyze RUN` says which)"]
 
 
 def test_a_missing_index_is_built_with_a_note(forty: Catalogue) -> None:

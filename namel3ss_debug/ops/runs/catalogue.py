@@ -21,7 +21,7 @@ from .indexing import RunReading, run_reading
 class CatalogueRequest:
     directory: str | None = None  # None: trace_output_dir
     config_path: Path | None = None
-    strict: bool = False  # a run with an invalid line cannot be read (a note), as `analyze --strict` fails on it
+    strict: bool = False  # runs with torn, invalid or out-of-sequence lines left out of the listing (a warning)
     cache: bool = False  # True: reading a run writes its offset sidecar; the index itself is always kept
 
 
@@ -52,17 +52,22 @@ def open_catalogue(request: CatalogueRequest, env: Environment) -> Catalogue:
         hint = ("record one with `namel3ss-debug trace app.py`, or name a directory of traces"
                 if request.directory is None else "name a directory of traces (a run's file opens with `analyze`)")
         raise UsageError(f"no directory {where} to list the runs of", hint=hint)
-    reading = run_reading(resolved, env, strict=request.strict, cache=request.cache)
-    index = RunIndex(directory, key=reading.key)
+    reading = run_reading(resolved, env, cache=request.cache)
+    index = RunIndex(directory, key=reading.key, strict=request.strict)
     return Catalogue(directory, index, synced(index, reading, env), reading, env)
 
 
 def synced(index: RunIndex, reading: RunReading, env: Environment) -> SyncResult:
-    """The index brought up to date, the bytes read counted on the environment's bar, its notes warned."""
+    """The index brought up to date, the bytes read counted on the environment's bar, its notes warned (and,
+    when strict, the runs it leaves out)."""
     changes = index.changes()
     sources = [changes.source(index.directory, key) for key in (*changes.new, *changes.changed)]
     with env.progress(sources) as bar:
         result = index.apply(changes, reading.reading(bar))
     for note in result.notes:
         env.warn(note)
+    if index.strict and (troubled := index.with_problems()):
+        names = ", ".join(troubled[:3]) + (", ..." if len(troubled) > 3 else "")
+        env.warn(f"{len(troubled)} run(s) left out (--strict): their lines are torn, invalid or out of sequence:"
+                 f" {names} (`analyze RUN` says which)")
     return result

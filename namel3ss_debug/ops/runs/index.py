@@ -39,16 +39,17 @@ from .scan import Identity, Plan, plan, scan
 from .sql import select_sql
 
 INDEX_NAME = ".namel3ss-runs.sqlite"
-FORMAT = 1  # the tables' layout and the row's encoding; another one is rebuilt
+FORMAT = 2  # the tables' layout and the row's encoding; another one is rebuilt (1: no `problems` column)
 BUSY_MS = 60_000  # how long a writer waits for another process's transaction before "database is locked"
 _CHUNK = 500  # run ids per `IN (...)`
+MAX_NOTES = 5  # runs that could not be read said one by one in a sync; the others counted in one line
 _SCHEMA = (
     "CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value)",
     # source: the run's key in the directory (its run id for segments, its file's name for a file of one run)
     "CREATE TABLE IF NOT EXISTS runs (source TEXT PRIMARY KEY, run_id TEXT NOT NULL, entry TEXT, started TEXT,"
     " duration_ms REAL, status TEXT NOT NULL, health TEXT, llm_calls INTEGER, total_tokens INTEGER, cost_usd REAL,"
     " errors INTEGER, findings INTEGER, parent TEXT, models TEXT, tags TEXT, finding_kinds TEXT, search TEXT,"
-    " row BLOB NOT NULL)",
+    " problems INTEGER NOT NULL, row BLOB NOT NULL)",
     "CREATE INDEX IF NOT EXISTS runs_by_id ON runs (run_id)",
     "CREATE INDEX IF NOT EXISTS runs_by_start ON runs (started)",
     "CREATE TABLE IF NOT EXISTS files (name TEXT PRIMARY KEY, source TEXT NOT NULL, size INTEGER,"
@@ -79,15 +80,19 @@ class SyncResult:
 class RunIndex:
     """The index of the runs in `directory`; `key` names everything a row depends on besides the run's files
     (package version, prices, price_overrides, diagnose thresholds): an index of another key is rebuilt.
-    `path` None: INDEX_NAME in `directory`; a directory that cannot hold it keeps it in memory (a note says so)."""
+    `path` None: INDEX_NAME in `directory`; a directory that cannot hold it keeps it in memory (a note says so).
+    `strict`: `select` and `get` leave out the runs whose reading met torn, invalid or out-of-sequence lines
+    (`--strict`; the index keeps them whatever the option: it is shared)."""
 
-    def __init__(self, directory: Path, *, key: str, path: Path | None = None) -> None:
+    def __init__(self, directory: Path, *, key: str, path: Path | None = None, strict: bool = False) -> None:
         self.directory = Path(directory)
+        self.strict = strict
         self._within = os.path.join(directory, "")  # files joined as text: a Path each cost 0.1 s of 10,000 runs
         self.key = key
         self.path: Path | None = path if path is not None else self.directory / INDEX_NAME
         self._notes: list[str] = []  # what opening (or a rebuild since) found
         self._unsaid: list[str] = []  # of those, the ones no sync has returned yet
+        self._failed: dict[str, dict[str, Identity]] = {}  # runs that could not be read: their files then
         self._lock = threading.RLock()
         self._inode = _inode(self.path)  # the file opened, so that a corrupt one is told from its replacement
         self._connection = self._open()
@@ -129,31 +134,49 @@ class RunIndex:
         if changes.gone:
             self._forget(changes.gone)
         todo = [*changes.new, *changes.changed]
-        failed: set[str] = set()
+        failures: dict[str, str] = {}
         for done, key in enumerate(todo, 1):
             try:
                 self._write(key, index_run(changes.source(self.directory, key)), changes.files[key])
+                self._failed.pop(key, None)
             except (Namel3ssDebugError, OSError) as error:
-                failed.add(key)
-                notes.append(f"cannot read run {key} in {self.directory}: {error} (left out; read again next time)")
-                self._forget([key])
+                failures[key] = f"cannot read run {key} in {self.directory}: {error} (left out; tried again next time)"
+                if key in changes.changed:
+                    self._forget([key])
             if progress is not None:
                 progress(done, len(todo))
-        return SyncResult(added=sum(key not in failed for key in changes.new),
-                          updated=sum(key not in failed for key in changes.changed), removed=len(changes.gone),
-                          unchanged=changes.unchanged, failed=len(failed), notes=notes, version=self.version)
+        notes.extend(self._failures_said(failures, changes))
+        return SyncResult(added=sum(key not in failures for key in changes.new),
+                          updated=sum(key not in failures for key in changes.changed), removed=len(changes.gone),
+                          unchanged=changes.unchanged, failed=len(failures), notes=notes, version=self.version)
+
+    def _failures_said(self, failures: dict[str, str], changes: Plan) -> list[str]:
+        """The notes of the runs that could not be read, but not again for a run whose files are as they were
+        when its note was given (`view --follow` syncs every second), and at most MAX_NOTES, then a count."""
+        new = [note for key, note in failures.items() if self._failed.get(key) != changes.files[key]]
+        self._failed.update((key, changes.files[key]) for key in failures)
+        if len(new) > MAX_NOTES:
+            new[MAX_NOTES:] = [f"... and {len(new) - MAX_NOTES} more runs in {self.directory} could not be read"]
+        return new
 
     def select(self, query: RunQuery) -> list[RunRow]:
-        text, params = select_sql(query)
+        text, params = select_sql(query, clean=self.strict)
         with self._reading():
             found = self._connection.execute(text, params).fetchall()
         return [self._row(blob) for (blob,) in found]
 
     def get(self, run_id: str) -> RunRow | None:
         with self._reading():
-            found = self._connection.execute("SELECT row FROM runs WHERE run_id = ? ORDER BY source = ? DESC,"
-                                             " started DESC LIMIT 1", (run_id, run_id)).fetchone()
+            found = self._connection.execute(f"SELECT row FROM runs WHERE run_id = ?{' AND problems = 0' * self.strict}"
+                                             " ORDER BY source = ? DESC, started DESC LIMIT 1",
+                                             (run_id, run_id)).fetchone()
         return self._row(found[0]) if found is not None else None
+
+    def with_problems(self) -> list[str]:
+        """The runs whose reading met torn, invalid or out-of-sequence lines (what `strict` leaves out)."""
+        with self._reading():
+            return [run_id for (run_id,) in self._connection.execute(
+                "SELECT run_id FROM runs WHERE problems > 0 ORDER BY started, source")]
 
     def operations(self, run_ids: Sequence[str]) -> dict[str, list[OperationTimes]]:
         found: dict[str, list[OperationTimes]] = {}
@@ -320,7 +343,7 @@ def _columns(key: str, row: RunRow) -> tuple[Any, ...]:
     return (key, row.run_id, row.entry, row.started, row.duration_ms, row.status, row.health, row.llm_calls,
             row.total_tokens, row.cost_usd, row.errors, sum(row.findings_by_severity.values()), row.parent,
             msgspec.json.encode(row.models).decode(), msgspec.json.encode(row.tags).decode(),
-            msgspec.json.encode(row.findings).decode(), "\n".join(names).lower(), _ENCODE.encode(row))
+            msgspec.json.encode(row.findings).decode(), "\n".join(names).lower(), row.problems, _ENCODE.encode(row))
 
 
 @contextmanager

@@ -41,14 +41,13 @@ class RunReading:
     pricer: Pricer
     options: Options
     env: Environment  # its warnings silent, its progress `bar`
-    strict: bool = False
     cache: bool = True  # False (--no-cache): the reading writes no offset sidecar beside a file
 
     def __call__(self, source: RunSource) -> IndexedRun:
         """The run's row and operations; raises TraceError for a run with no events or with several runs in one
         file (analyze counts those together: no one row is theirs), OSError for a file that went away."""
         kept: list[list[OperationTimes]] = []
-        report, _ = read_report([source], self.options, EventWindow(), self.pricer, ROW_SECTIONS, self.strict,
+        report, _ = read_report([source], self.options, EventWindow(), self.pricer, ROW_SECTIONS, False,
                                 self.env, index=self.cache,
                                 keep_tally=lambda tally: kept.append(operation_times(tally)))
         runs = report.overview.runs if report.overview is not None else []
@@ -62,9 +61,9 @@ class RunReading:
         return replace(self, env=replace(self.env, progress=lambda sources: _Shared(bar)))
 
 
-def run_reading(resolved: ResolvedSettings, env: Environment, *, strict: bool = False,
-                cache: bool = True) -> RunReading:
-    """The reading of `analyze`'s defaults under these settings: its pricer, Judging and options."""
+def run_reading(resolved: ResolvedSettings, env: Environment, *, cache: bool = True) -> RunReading:
+    """The reading of `analyze`'s defaults under these settings: its pricer, Judging and options. Never strict:
+    the index is the same whoever reads it; a row counts its run's problems (`--strict` judges them)."""
     settings = resolved.settings
     thresholds = thresholds_from(settings)
     defaults = AnalyzeRequest()
@@ -75,7 +74,7 @@ def run_reading(resolved: ResolvedSettings, env: Environment, *, strict: bool = 
                  options.slow_threshold_ms, options.block_threshold_ms, options.top]
     key = blake2b(msgspec.json.encode(key_parts), digest_size=16).hexdigest()
     quiet = replace(env, warn=ignore, progress=lambda sources: ByteCount())
-    return RunReading(key, make_pricer(env, None, settings.price_overrides), options, quiet, strict, cache)
+    return RunReading(key, make_pricer(env, None, settings.price_overrides), options, quiet, cache)
 
 
 def scrubbed(row: RunRow) -> RunRow:

@@ -15,11 +15,14 @@ ORDER = {"started": "started", "duration": "duration_ms", "cost": "cost_usd", "t
 assert set(ORDER) == set(SORTS)
 
 
-def select_sql(query: RunQuery) -> tuple[str, list[Any]]:
-    """The statement selecting the rows (`row` blobs) the query asks for, and its parameters."""
+def select_sql(query: RunQuery, *, clean: bool = False) -> tuple[str, list[Any]]:
+    """The statement selecting the rows (`row` blobs) the query asks for, and its parameters; `clean`: only runs
+    read without a problem (`--strict`)."""
     if query.sort not in ORDER:
         raise UsageError(f"cannot sort runs by {query.sort!r}", hint=f"use one of: {', '.join(SORTS)}")
     where, params = where_sql(query.where)
+    if clean:
+        where = f"{where} AND problems = 0" if where else " WHERE problems = 0"
     column, way = ORDER[query.sort], "DESC" if query.descending else "ASC"
     text = f"SELECT row FROM runs{where} ORDER BY {column} IS NULL, {column} {way}, started {way}, source {way}"
     if query.limit is not None:
