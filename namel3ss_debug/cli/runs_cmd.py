@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 HEALTH = ("healthy", "degraded", "failing")
 
 
-@click.command("runs", short_help="List a directory's runs (filter, sort, JSON); --trend: figures across them.")
+@click.command("runs", short_help="List a directory's runs, filtered and sorted; --trend across them.")
 @click.argument("directory", required=False, metavar="[DIR]")
 @click.option("--status", "statuses", multiple=True, metavar="STATUS",
               help="Only runs of this status (repeatable): completed, failed, unfinished (no run_end), or any "

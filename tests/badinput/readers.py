@@ -1,8 +1,8 @@
 """Every command (and the modes that read differently) as it reads one trace the corpus damaged.
 
 A reader turns the case's paths into the command to run: `Spec(argv, stdin, driver)`. Together they
-read a trace through every command of the CLI: analyze (three formats, --strict, a directory with --all),
-diagnose (three formats, --expect, --strict, a directory with --all), inspect (list, tree, timeline, one
+read a trace through every command of the CLI: analyze (three formats, --strict, a directory with --all), runs
+(its table, and its trend as JSON), diagnose (three formats, --expect, --strict, a directory with --all), inspect (list, tree, timeline, one
 event, JSON Lines, --grep, causality, journey), replay (a console script from a file and from standard input),
 check (every kind of rule, --fail-on-finding, JUnit, GitHub annotations), diff (damaged as either side), report
 (one run, two compared), view (served, fetched, Ctrl-C), export (OTLP over HTTP and gRPC to a receiver on
@@ -62,6 +62,8 @@ READERS: dict[str, Callable[[Paths], Spec]] = {
     "diagnose-json-strict": lambda p: Spec(["diagnose", "--format", "json", "--strict", "--min-severity", "warning",
                                             str(p.trace)]),
     "diagnose-markdown-dir": lambda p: Spec(["diagnose", "--format", "markdown", "--all", str(p.trace.parent)]),
+    "runs": lambda p: Spec(["runs", "--no-pager", str(p.trace.parent)]),
+    "runs-trend-json": lambda p: Spec(["runs", "--format", "json", "--trend", "--strict", str(p.trace.parent)]),
     "check-findings": lambda p: Spec(["check", "--fail-on-finding", "any:info", str(p.trace)]),
     "inspect": lambda p: Spec(["inspect", "--no-pager", "--full", str(p.trace)]),
     "inspect-tree": lambda p: Spec(["inspect", "--no-pager", "--tree", str(p.trace)]),

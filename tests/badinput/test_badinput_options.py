@@ -48,6 +48,7 @@ def _view(w: Workspace) -> tuple[list[str], Any]:
 INVOCATIONS: dict[str, Callable[[Workspace], tuple[list[str], Any]]] = {
     "analyze": lambda w: (["analyze", "--no-pager", w.run], None),
     "diagnose": lambda w: (["diagnose", "--no-pager", w.run], None),
+    "runs": lambda w: (["runs", "--no-pager", "traces"], None),
     "inspect": lambda w: (["inspect", "--no-pager", w.run], None),
     "replay": lambda w: (["replay", "--commands", "-", w.run], None),
     "check": lambda w: (["check", w.run], None),

@@ -550,6 +550,7 @@ def test_top_level_help_shows_each_command_s_whole_short_help():
         "inspect": "Look into a trace: events, one event or span, the tree, a timeline.",
         "redact": "Hide secrets in trace files already written (rewrites in place).",
         "replay": "Step through a run like pdb, or --rerun the app offline from it.",
+        "runs": "List a directory's runs, filtered and sorted; --trend across them.",
         "report": "Write a run (or two, compared) as one offline HTML page.",
         "trace": "Run a Python app with tracing on and summarise the run.",
         "verify": "Run today's code against a recorded run: fixed or regressed?",

@@ -114,12 +114,25 @@ def query_of(request: RunsRequest, now: datetime) -> RunQuery:
         raise UsageError(f"--min-cost {request.min_cost:g}: not an amount in USD", hint=f"0 to {USD_MAX:g}")
     if request.limit is not None and not 0 <= request.limit <= COUNT_MAX:
         raise UsageError(f"--limit {request.limit}: not a count", hint="a whole number, 0 or more")
+    for option, values in (("--status", request.statuses), ("--model", request.models), ("--grep", (request.grep,)),
+                           ("--tag", request.tags), ("--entry", (request.entry,))):
+        _utf8(option, values)
     where = RunFilter(statuses=request.statuses, health=request.health,
                       since=moment(request.since, "--since", now), until=moment(request.until, "--until", now),
                       models=request.models, grep=request.grep or None, min_cost=request.min_cost,
                       findings=tuple(pair for text in request.findings for pair in finding_pairs(text)),
                       tags=request.tags, entry=request.entry, lineage=request.reruns)
     return RunQuery(where, sort=request.sort, descending=not request.reverse, limit=request.limit)
+
+
+def _utf8(option: str, values: tuple[str | None, ...]) -> None:
+    """Each text can be matched against the index's (UTF-8) text: not an argument of bytes that are not UTF-8."""
+    for value in values:
+        try:
+            (value or "").encode("utf-8")
+        except UnicodeEncodeError:
+            raise UsageError(f"{option} {shown(ascii(value))}: bytes that are not UTF-8 text",
+                             hint="give the text as the trace writes it") from None
 
 
 def moment(text: str | None, option: str, now: datetime) -> str | None:
