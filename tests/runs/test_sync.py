@@ -15,7 +15,7 @@ import pytest
 from runs.generate import finish_run, write_runs
 from runs.indexcheck import analyzed, catalogue, environment, expected_row, row_fields
 
-from namel3ss_debug.model.errors import UsageError
+from namel3ss_debug.model.errors import Namel3ssDebugError, TraceError, UsageError
 from namel3ss_debug.ops.runs.catalogue import Catalogue, CatalogueRequest, open_catalogue
 from namel3ss_debug.ops.runs.index import INDEX_NAME, RunIndex
 from namel3ss_debug.ops.runs.query import RunQuery
@@ -170,14 +170,26 @@ def test_an_index_damaged_while_open_is_rebuilt_at_the_next_sync(forty: Catalogu
     assert any("corrupt" in note for note in synced.notes) and synced.added == 40
 
 
+def test_an_index_damaged_under_a_listing_fails_it_once_and_is_rebuilt(forty: Catalogue) -> None:
+    index = forty.directory / INDEX_NAME
+    forty.index.close()
+    for suffix in ("-wal", "-shm"):
+        Path(f"{index}{suffix}").unlink(missing_ok=True)
+    reopened = RunIndex(forty.directory, key=forty.reading.key)
+    index.write_bytes(b"\0" * 8192)
+    with pytest.raises(TraceError, match="was corrupt .*: it is rebuilt from the traces"):
+        reopened.select(RunQuery())
+    assert reopened.sync(forty.reading).added == 40 and len(reopened.select(RunQuery())) == 40
+
+
 @pytest.mark.parametrize("change, said", [
-    ("UPDATE meta SET value = 0 WHERE name = 'format'", "another format"),
+    ("UPDATE meta SET value = 1 WHERE name = 'format'; ALTER TABLE runs DROP COLUMN problems", "another format"),
     ("UPDATE meta SET value = 'another' WHERE name = 'key'", "another version, prices"),
 ])
 def test_an_index_of_another_format_or_key_is_rebuilt_with_a_note(forty: Catalogue, change: str, said: str) -> None:
     forty.index.close()
     with sqlite3.connect(forty.directory / INDEX_NAME) as connection:
-        connection.execute(change)
+        connection.executescript(change)
     warnings: list[str] = []
     again = catalogue(forty.directory, warnings)
     assert any(said in warning and "rebuilt from the traces" in warning for warning in warnings)
@@ -191,6 +203,15 @@ def test_diagnose_thresholds_are_part_of_the_key(forty: Catalogue) -> None:
     again = open_catalogue(CatalogueRequest(str(forty.directory)), tuned)
     assert again.reading.key != forty.reading.key and again.synced.added == 40
     assert any("rebuilt from the traces" in warning for warning in warnings)
+
+
+def test_an_index_that_cannot_be_written_to_is_one_error(forty: Catalogue, tmp_path: Path) -> None:
+    (new,) = write_runs(tmp_path / "elsewhere", 1, seed=70)
+    for path in segments(tmp_path / "elsewhere", new):
+        shutil.move(path, forty.directory / path.name)
+    forty.index._connection.execute("PRAGMA query_only = ON")  # as a full disk or a read-only file refuses
+    with pytest.raises(Namel3ssDebugError, match="cannot write the run index .*: attempt to write a readonly"):
+        forty.refresh()
 
 
 def test_a_directory_that_is_not_one_is_a_usage_error(tmp_path: Path) -> None:

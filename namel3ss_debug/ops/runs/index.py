@@ -137,12 +137,14 @@ class RunIndex:
         failures: dict[str, str] = {}
         for done, key in enumerate(todo, 1):
             try:
-                self._write(key, index_run(changes.source(self.directory, key)), changes.files[key])
-                self._failed.pop(key, None)
+                indexed = index_run(changes.source(self.directory, key))
             except (Namel3ssDebugError, OSError) as error:
                 failures[key] = f"cannot read run {key} in {self.directory}: {error} (left out; tried again next time)"
                 if key in changes.changed:
                     self._forget([key])
+            else:
+                self._write(key, indexed, changes.files[key])
+                self._failed.pop(key, None)
             if progress is not None:
                 progress(done, len(todo))
         notes.extend(self._failures_said(failures, changes))
@@ -167,7 +169,8 @@ class RunIndex:
 
     def get(self, run_id: str) -> RunRow | None:
         with self._reading():
-            found = self._connection.execute(f"SELECT row FROM runs WHERE run_id = ?{' AND problems = 0' * self.strict}"
+            clean = " AND problems = 0" if self.strict else ""
+            found = self._connection.execute(f"SELECT row FROM runs WHERE run_id = ?{clean}"
                                              " ORDER BY source = ? DESC, started DESC LIMIT 1",
                                              (run_id, run_id)).fetchone()
         return self._row(found[0]) if found is not None else None
@@ -247,20 +250,21 @@ class RunIndex:
     def _prepare(self, connection: sqlite3.Connection) -> None:
         """The tables made, or made again when the index is of another format or key (a note says which)."""
         with _transaction(connection):
-            for statement in _SCHEMA:
-                connection.execute(statement)
+            connection.execute(_SCHEMA[0])
             meta = dict(connection.execute("SELECT name, value FROM meta").fetchall())
-            if meta.get("format") == FORMAT and meta.get("key") == self.key:
-                return
-            if meta:
+            current = meta.get("format") == FORMAT and meta.get("key") == self.key
+            if meta and not current:
                 why = "another format" if meta.get("format") != FORMAT else \
                     "another version, prices, price_overrides or diagnose thresholds"
                 self._note(f"run index {self.path} was made for {why}: rebuilt from the traces")
-                for table in _TABLES:
-                    connection.execute(f"DELETE FROM {table}")
-            connection.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)",
-                                   [("format", FORMAT), ("key", self.key),
-                                    ("version", int(meta.get("version") or 0) + 1)])
+                for table in _TABLES:  # dropped, not emptied: another format's tables have other columns
+                    connection.execute(f"DROP TABLE IF EXISTS {table}")
+            for statement in _SCHEMA[1:]:
+                connection.execute(statement)
+            if not current:
+                connection.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)",
+                                       [("format", FORMAT), ("key", self.key),
+                                        ("version", int(meta.get("version") or 0) + 1)])
 
     def _remove_corrupt(self, error: sqlite3.DatabaseError) -> None:
         """Remove a corrupt index (and its WAL), unless another process already put a new one in its place."""
@@ -295,7 +299,7 @@ class RunIndex:
         return known
 
     def _forget(self, keys: list[str]) -> None:
-        with self._lock, _transaction(self._connection):
+        with self._writing():
             for table in _TABLES:
                 self._connection.executemany(f"DELETE FROM {table} WHERE source = ?", [(key,) for key in keys])
             self._bump()
@@ -306,7 +310,7 @@ class RunIndex:
         columns = _columns(key, row)
         operations = [(key, times.operation, array("d", times.durations).tobytes(), times.errors)
                       for times in indexed.operations]
-        with self._lock, _transaction(self._connection):
+        with self._writing():
             self._connection.execute("DELETE FROM files WHERE source = ?", (key,))
             self._connection.execute("DELETE FROM operations WHERE source = ?", (key,))
             self._connection.execute(f"INSERT OR REPLACE INTO runs VALUES ({', '.join('?' * len(columns))})",
@@ -315,6 +319,18 @@ class RunIndex:
                                          [(name, key, *identity) for name, identity in files.items()])
             self._connection.executemany("INSERT INTO operations VALUES (?, ?, ?, ?)", operations)
             self._bump()
+
+    @contextmanager
+    def _writing(self) -> Iterator[None]:
+        """A write transaction; a failure to write (a full disk, the index locked past BUSY_MS) is one error."""
+        with self._lock:
+            try:
+                with _transaction(self._connection):
+                    yield
+            except sqlite3.OperationalError as error:
+                raise Namel3ssDebugError(f"cannot write the run index {self.path or 'in memory'}: {error}",
+                                         hint=f"free some space, or remove {INDEX_NAME} to have it made again")\
+                    from None
 
     def _bump(self) -> None:
         self._connection.execute("UPDATE meta SET value = value + 1 WHERE name = 'version'")
@@ -325,15 +341,18 @@ class RunIndex:
 
     @contextmanager
     def _reading(self) -> Iterator[None]:
-        """A query, its failure on a damaged index said as a TraceError (the next sync rebuilds it)."""
+        """A query; on a damaged index the index is made again, empty, and the query's failure is a TraceError
+        (the next sync reads every run again)."""
         with self._lock:
             try:
                 yield
             except sqlite3.DatabaseError as error:
                 if isinstance(error, sqlite3.OperationalError):
                     raise
-                raise TraceError(f"run index {self.path} is corrupt ({error})",
-                                 hint="run the command again: the index is rebuilt from the traces") from None
+                where = self.path
+                self._rebuild_corrupt(error)
+                raise TraceError(f"run index {where} was corrupt ({error}): it is rebuilt from the traces",
+                                 hint="run the command again") from None
 
 
 def _columns(key: str, row: RunRow) -> tuple[Any, ...]:
