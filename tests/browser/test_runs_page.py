@@ -189,3 +189,11 @@ def test_under_follow_a_run_written_to_the_directory_appears(browser, tmp_path) 
         browser.wait_for("return !!document.querySelector(\"#runs-table tr.fresh[data-run='\" + arguments[0] + \"']\")",
                          added, timeout=HANG_S, message="the run written since never appeared")
         assert set(listed(browser)) == {*first, added}
+
+
+def test_a_report_file_opened_with_a_span_in_its_address_selects_it(browser, runs_dir, make_report, tmp_path) -> None:
+    directory, ids = runs_dir
+    sid = span_of(directory, ids[6], "ask_model")
+    page = make_report(directory / f"{ids[6]}.0000.jsonl", out=tmp_path / "run.html")
+    browser.open(page.resolve().as_uri() + f"#span={sid}")
+    assert browser.js("return document.body.dataset.selected") == sid and "ask_model" in browser.text("#details")
