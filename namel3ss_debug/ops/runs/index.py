@@ -39,7 +39,8 @@ from .scan import Identity, Plan, plan, scan
 from .sql import select_sql
 
 INDEX_NAME = ".namel3ss-runs.sqlite"
-FORMAT = 2  # the tables' layout and the row's encoding; another one is rebuilt (1: no `problems` column)
+FORMAT = 3  # the tables' layout and the row's encoding; another one is rebuilt (1: no `problems` column;
+# 2: maybe format 1's tables, which a format 2 index emptied instead of making again)
 BUSY_MS = 60_000  # how long a writer waits for another process's transaction before "database is locked"
 _CHUNK = 500  # run ids per `IN (...)`
 MAX_NOTES = 5  # runs that could not be read said one by one in a sync; the others counted in one line
