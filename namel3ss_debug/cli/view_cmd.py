@@ -4,16 +4,17 @@ opened in a browser."""
 from __future__ import annotations
 
 import time
-from pathlib import Path
 from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import click
 
 from ..model.errors import UsageError
 from .errors import warn
-from .progress import bars
 from .options import page_options
+from .progress import bars
 
 WAIT_S = 0.2
 
@@ -88,7 +89,7 @@ def view(traces: tuple[str, ...], follow: bool, port: int, no_browser: bool, slo
         raise UsageError("--follow follows one run, and two were named", hint="name one TRACE, or leave out --follow")
     request = ReportRequest(traces, strict, config_path, slow_threshold, prices_path, cache=not no_cache)
     try:
-        served = _served(request, Environment.current(_once(warn), bars(True)), follow)
+        served = _served(request, Environment.current(warn), follow)
         _serve(served, port, max_text, not no_browser)
     except KeyboardInterrupt:
         click.echo("stopped", err=True)
@@ -100,8 +101,8 @@ def _served(request: Any, env: Any, follow: bool) -> Any:
     from ..ops.browse import lists_runs, open_browser  # noqa: PLC0415 - loads when the command runs
     from ..ops.view import LiveRun  # noqa: PLC0415 - loads when the command runs
 
-    if lists_runs(request.traces):
-        return _waited(lambda: open_browser(request, env, follow=follow), follow)
+    if lists_runs(request.traces):  # the index's first sync draws its bar; the pages' reads do not
+        return _waited(lambda: open_browser(request, replace(env, progress=bars(True)), follow=follow), follow)
     live = LiveRun(request, env, follow=follow)
     _waited(live.snapshot, follow, live)
     return live
@@ -146,13 +147,3 @@ def _waited(attempt: Callable[[], Any], follow: bool, live: Any = None) -> Any:
                 said = what
             time.sleep(WAIT_S)
 
-
-def _once(say: Callable[[str], None]) -> Callable[[str], None]:
-    """`say`, each message once (a followed directory's notes come again at every sync)."""
-    said: set[str] = set()
-
-    def once(message: str) -> None:
-        if message not in said:
-            said.add(message)
-            say(message)
-    return once
