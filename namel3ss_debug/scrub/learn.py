@@ -14,9 +14,10 @@ reader, which makes its events. Unreadable lines are passed over: what cannot be
 
 from __future__ import annotations
 
+import os
 from typing import Iterable, Iterator
 
-from ..store.blocks import iter_blocks, open_trace
+from ..store.blocks import block_size, iter_blocks, open_trace
 from ..store.formats import rereadable
 from ..store.lines import decode_line
 from ..store.problems import ReadProblems
@@ -53,7 +54,7 @@ def _flagged_lines(path: str, redactor: Redactor) -> Iterator[bytes]:
     except OSError:
         return
     with stream:
-        for block in iter_blocks(stream, path, reuse=True):
+        for block in iter_blocks(stream, path, reuse=True, read_size=block_size(os.fstat(stream.fileno()).st_size)):
             if redactor.may_hold_secret(block.view):
                 yield from (line for line in block.data.split(b"\n") if redactor.may_hold_secret(line))
 

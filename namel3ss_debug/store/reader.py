@@ -23,7 +23,7 @@ from ..model.errors import TraceError
 from ..model.events import is_known_event_type
 from ..model.text_keys import text_key
 from ..model.json_types import JsonEvent
-from .blocks import Block, ReadsInto, iter_blocks, lines_of, open_trace
+from .blocks import Block, ReadsInto, block_size, iter_blocks, lines_of, open_trace
 from .index import MIN_FILE_BYTES, IndexBuilder
 from .line_blocks import LineBlock, Made, line_starts
 from .line_events import envelope_problem, first_object, parse_line
@@ -93,7 +93,8 @@ class TraceReader:
             builder = self._builder(path) if stat is not None else None
             source: ReadsInto = Guarded(stream, path, sink.has_events if probed(path, stream) else None)
             try:
-                yield from self._blocks(path, source, position, sink, builder)
+                yield from self._blocks(path, source, position, sink, builder,
+                                        block_size(stat.st_size if stat is not None else None))
             except _BAD_GZIP as error:
                 raise TraceError(f"{path}: not a readable gzip file ({error})",
                                  hint="decompress it by hand to see what is left") from None
@@ -106,9 +107,9 @@ class TraceReader:
         return IndexBuilder(path, self.index_min_bytes)
 
     def _blocks(self, path: str, stream: ReadsInto, position: Callable[[], int] | None, sink: "_Sink[Items]",
-                builder: IndexBuilder | None) -> Iterator[Items]:
+                builder: IndexBuilder | None, size: int) -> Iterator[Items]:
         sink.start(path)
-        for block in iter_blocks(stream, path, self.progress, position, self.reuse_buffers):
+        for block in iter_blocks(stream, path, self.progress, position, self.reuse_buffers, size):
             if not sink.sniffed:
                 sink.sniff(block)
             items = sink.block(block, builder)
