@@ -6,9 +6,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import msgspec
 import orjson
 
 from ..._version import __version__
+from ...analysis.run_row import RunRow
 from ...analysis.trend import Reason, Regression, Trend
 from ...ops.runs.listing import RunsListing
 from ..analyze.analyze_json import plain
@@ -19,11 +21,20 @@ SCHEMA = "namel3ss-debug/runs/v1"
 
 def runs_document(listing: RunsListing) -> dict[str, Any]:
     document: dict[str, Any] = {"schema": SCHEMA, "generated_by": f"namel3ss-debug {__version__}",
-                                "directory": str(listing.directory), "runs": [plain(row, "") for row in listing.rows],
+                                "directory": str(listing.directory), "runs": [row_dict(row) for row in listing.rows],
                                 "more": listing.more, "notes": list(listing.notes)}
     if listing.trend is not None:
         document["trend"] = trend_document(listing.trend)
     return document
+
+
+def row_dict(row: RunRow) -> dict[str, Any]:
+    """A row as JSON types, its two float figures rounded as analyze's JSON rounds them (msgspec's own
+    conversion: `plain` over 10,000 rows took seconds)."""
+    data: dict[str, Any] = msgspec.to_builtins(row)
+    for key in ("duration_ms", "cost_usd"):
+        data[key] = plain(data[key], key)
+    return data
 
 
 def trend_document(trend: Trend) -> dict[str, Any]:
@@ -53,4 +64,4 @@ def render_runs_json(listing: RunsListing) -> bytes:
 
 def render_runs_jsonl(listing: RunsListing) -> bytes:
     """One run a line, each a row as in the document; nothing for no run."""
-    return b"".join(terminal_safe(orjson.dumps(plain(row, ""))) + b"\n" for row in listing.rows)
+    return b"".join(terminal_safe(orjson.dumps(row_dict(row))) + b"\n" for row in listing.rows)

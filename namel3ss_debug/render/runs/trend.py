@@ -83,11 +83,19 @@ def _regressions(console: Console, trend: Trend) -> None:
     if not trend.regressions:
         console.print("no run regressed")
         return
-    table = new_table("run", "run before", "entry", "what regressed")
-    for regression in trend.regressions:
-        table.add_row(trace_text(regression.run_id), trace_text(regression.previous), trace_text(regression.entry),
-                      reasons_text(regression))
-    console.print(table)
+    # One line each, not a Rich Table: thousands of runs may regress against the defaults (a table of 2,000 rows
+    # took seconds to lay out).
+    rows = [(visible(item.run_id), visible(item.previous), visible(item.entry), reasons_text(item).plain)
+            for item in trend.regressions]
+    widths = [max(len(title), *(len(row[column]) for row in rows)) for column, title in
+              enumerate(("run", "run before", "entry"))]
+    lines = ["  ".join(("run".ljust(widths[0]), "run before".ljust(widths[1]), "entry".ljust(widths[2]),
+                        "what regressed"))]
+    lines += ["  ".join((row[0].ljust(widths[0]), row[1].ljust(widths[1]), row[2].ljust(widths[2]), row[3]))
+              for row in rows]
+    text = Text("\n".join(lines))
+    text.stylize("bold", 0, len(lines[0]))
+    console.print(text, no_wrap=True, overflow="ellipsis")
 
 
 def reasons_text(regression: Regression) -> Text:
