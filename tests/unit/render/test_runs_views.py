@@ -1,0 +1,67 @@
+"""`render/runs/`: the list's lines (columns aligned in terminal cells, long text cut with an ellipsis, numbers to
+the right, the lineage under its run), and each row's cost as analyze says it."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import Any
+
+from rich.cells import cell_len
+from rich.console import Console
+
+from namel3ss_debug.analysis.run_row import RunRow
+from namel3ss_debug.analysis.trend import DayTrend
+from namel3ss_debug.ops.runs.listing import RunsListing
+from namel3ss_debug.render.runs.table import render_runs, row_cost
+from namel3ss_debug.render.runs.trend import day_cost
+
+
+def row(run_id: str, **fields: Any) -> RunRow:
+    values: dict[str, Any] = dict(
+        files=[], entry="script app.py", started="2026-11-20T10:00:00.000000Z", duration_ms=1000.0,
+        status="completed", exit_code=0, models=[], frameworks=[], tags=[], llm_calls=1, tool_calls=0,
+        total_tokens=100, cost_usd=0.01, unpriced_calls=0, errors=0, handled_errors=0, unhandled_errors=0,
+        health="healthy", findings={}, findings_by_severity={})
+    values.update(fields)
+    return RunRow(run_id=run_id, **values)
+
+
+def shown(*rows: RunRow) -> list[str]:
+    console = Console(width=400, record=True, color_system=None, file=io.StringIO())
+    render_runs(console, RunsListing(Path("traces"), list(rows), more=False))
+    return console.export_text().splitlines()
+
+
+def test_columns_line_up_in_terminal_cells_and_long_text_is_cut() -> None:
+    lines = shown(row("r1", entry="script 日本語.py", total_tokens=5),
+                  row("r2", entry="script " + "x" * 100 + ".py", total_tokens=123_456),
+                  row("r3", findings={"call_loop": "critical", "cacheable_calls": "info"}))
+    header, _, first, second, third, summary = lines
+    def end(line: str, text: str) -> int:  # the terminal cell after `text`, as wide characters take two
+        return cell_len(line[:line.index(text) + len(text)])
+
+    assert end(first, " 5 ") - 1 == end(second, "123,456 ") - 1 == end(header, "tokens")  # numbers to the right
+    assert end(first, "completed") == end(second, "completed")  # after a CJK entry, in terminal cells
+    assert "…" in second and "x" * 100 not in second
+    assert third.endswith("call_loop, cacheable_calls")  # worst first
+    assert summary == "3 runs of traces"
+
+
+def test_a_rerun_or_fork_is_marked_under_its_run() -> None:
+    lines = shown(row("child", parent="mother", lineage="fork"), row("again", parent="mother", lineage="rerun"))
+    assert lines[2].startswith("child") and lines[3] == "↳ fork of mother"
+    assert lines[4].startswith("again") and lines[5] == "↳ rerun of mother"
+
+
+def test_no_run_is_one_line() -> None:
+    assert shown() == ["no runs in traces match these options"]
+
+
+def test_an_unknown_cost_is_never_zero() -> None:
+    assert row_cost(row("a", cost_usd=None, unpriced_calls=2)) == "unknown"
+    assert row_cost(row("a", cost_usd=0.5, unpriced_calls=1)) == "at least $0.5000"
+    assert row_cost(row("a", cost_usd=None, llm_calls=0)) == "-"
+    assert day_cost(DayTrend("2026-11-20", 2, None, 2, 0)) == "unknown (2 runs unpriced)"
+    assert day_cost(DayTrend("2026-11-20", 2, 0.25, 1, 0)) == "at least $0.2500 (1 run unpriced)"
+    assert day_cost(DayTrend("2026-11-20", 2, 0.25, 0, 0)) == "$0.2500"
