@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import sys
 from pathlib import Path
 from typing import Any, Callable
 
@@ -342,3 +343,21 @@ def test_a_directory_of_no_readable_run_is_exit_3(tmp_path: Path) -> None:
     (tmp_path / "broken" / "20261122-100000-bbbbbb.0000.jsonl").write_bytes(b"not json at all\n")
     result = invoke(str(tmp_path / "broken"))
     assert result.exit_code == 3 and "no run in" in result.stderr and "Traceback" not in result.output
+
+
+def test_on_a_terminal_colours_show_a_long_list_is_paged_and_trace_text_cannot_drive_it(tmp_path: Path) -> None:
+    from test_inspect_cmd import run_in_terminal, terminal_env  # noqa: PLC0415 - its pseudo-terminal helpers
+
+    write_runs(tmp_path / "traces", 12, seed=2)
+    trace = TraceBuilder(run_id="20261122-100000-cccccc")
+    trace.run_start(name="[bold red]x\x1b[2J.py")
+    trace.run_end()
+    trace.write(tmp_path / "traces" / "20261122-100000-cccccc.0000.jsonl")
+    log = tmp_path / "paged.txt"
+    pager = f"{sys.executable} -c \"import sys; open({str(log)!r}, 'wb').write(sys.stdin.buffer.read())\""
+    shown = run_in_terminal(["runs", str(tmp_path / "traces")], terminal_env(PAGER=pager, LINES="10"), rows=10)
+    paged = log.read_bytes()
+    assert b"13 runs of" in paged and b"13 runs of" not in shown
+    assert b"\x1b[" in paged and b"\x1b[2J" not in paged and b"[bold red]x" in paged
+    plain = run_in_terminal(["runs", str(tmp_path / "traces"), "--no-pager"], terminal_env(NO_COLOR="1"))
+    assert b"13 runs of" in plain and not re.search(rb"\x1b\[[0-9;]*(3[0-7]|9[0-7])m", plain)  # no colour
