@@ -62,5 +62,7 @@ def _judge(threshold: Threshold) -> Judge:
         if not threshold.crossed_by(amount):
             return None
         shown_change = None if math.isinf(amount) else amount
-        return Reason(threshold.metric, base, new, shown_change, threshold.expression, threshold.unit)
+        field = _ROW_FIELDS[threshold.metric]  # the figures as the row has them: a count stays a whole number
+        return Reason(threshold.metric, getattr(before, field), getattr(after, field), shown_change,
+                      threshold.expression, threshold.unit)
     return judge

@@ -91,7 +91,7 @@ def test_a_run_is_judged_against_the_run_before_of_its_entry_by_start() -> None:
     assert (found.run_id, found.previous, found.entry) == ("late", "middle", "script app.py")
     (reason,) = found.reasons
     assert (reason.metric, reason.before, reason.after, reason.change, reason.unit, reason.rule) == \
-        ("tokens", 100.0, 300.0, 200.0, "%", "tokens>+50%")
+        ("tokens", 100, 300, 200.0, "%", "tokens>+50%")
 
 
 def test_health_worse_and_a_new_warning_finding_are_regressions_and_an_info_one_is_not() -> None:
@@ -113,7 +113,7 @@ def test_a_figure_one_run_lacks_is_not_judged_and_a_rise_from_0_crosses_a_relati
     assert regressions([base, unfinished], _judged("duration>+10%")) == []
     erred = row("d", "2026-11-20T11:00:00.000000Z", errors=1, handled_errors=1)
     (found,) = regressions([base, erred], _judged("errors>+50%"))
-    assert found.reasons[0].change is None and found.reasons[0].after == 1.0  # from 0: infinitely many percent
+    assert found.reasons[0].change is None and found.reasons[0].after == 1  # from 0: infinitely many percent
 
 
 def test_the_default_rules_and_a_rule_that_is_no_run_figure() -> None:
