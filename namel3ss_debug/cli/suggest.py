@@ -48,7 +48,8 @@ class SuggestingGroup(click.Group):
         name = click.utils.make_str(args[0])
         if not name.startswith("-") and not ctx.resilient_parsing and self.get_command(ctx, name) is None:
             commands = self.list_commands(ctx)
-            guess = closest(name, commands) or _command_for_a_file(name, commands)
+            # a file first: `run.jsonl` is a trace to analyze, though it looks like the command `runs`
+            guess = _command_for_a_file(name, commands) or closest(name, commands)
             advice = f"did you mean `{ctx.command_path} {guess}`? " if guess else ""
             raise UsageError(f"no such command {name!r}", hint=f"{advice}see `{ctx.command_path} --help`")
         return super().resolve_command(ctx, args)
