@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import re
+import subprocess
 import sys
 from pathlib import Path
 from typing import Any, Callable
@@ -15,6 +17,7 @@ import orjson
 import pytest
 from click.testing import CliRunner
 from jsonschema import Draft202012Validator
+from privileges import unprivileged
 from runs.generate import write_runs
 from runs.indexcheck import analyzed, environment, expected_row
 from tracefactory import TraceBuilder, error
@@ -361,3 +364,24 @@ def test_on_a_terminal_colours_show_a_long_list_is_paged_and_trace_text_cannot_d
     assert b"\x1b[" in paged and b"\x1b[2J" not in paged and b"[bold red]x" in paged
     plain = run_in_terminal(["runs", str(tmp_path / "traces"), "--no-pager"], terminal_env(NO_COLOR="1"))
     assert b"13 runs of" in plain and not re.search(rb"\x1b\[[0-9;]*(3[0-7]|9[0-7])m", plain)  # no colour
+
+
+def test_a_read_only_directory_is_listed_from_an_index_in_memory(tmp_path: Path) -> None:
+    prefix = unprivileged()
+    if prefix is None:
+        pytest.skip("running as root without setpriv: modes do not stop root's writes")
+    traces = tmp_path / "traces"
+    write_runs(traces, 3, seed=2)
+    for path in traces.iterdir():
+        path.chmod(0o444)
+    traces.chmod(0o555)
+    try:
+        done = subprocess.run([*prefix, sys.executable, "-m", "namel3ss_debug", "runs", str(traces), "--format",
+                               "json"], capture_output=True, text=True, stdin=subprocess.DEVNULL, cwd=tmp_path,
+                              timeout=120, env={**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")})
+    finally:
+        traces.chmod(0o755)
+    assert done.returncode == 0, done.stderr
+    data = json.loads(done.stdout)
+    assert len(data["runs"]) == 3 and any("in memory" in note for note in data["notes"])
+    assert "in memory" in done.stderr and not (traces / ".namel3ss-runs.sqlite").exists()
