@@ -59,8 +59,6 @@ HEALTH = ("healthy", "degraded", "failing")
               help="With --trend: what regressed means, as diff --fail-on writes it over a run figure "
                    "(duration, llm_calls, tool_calls, tokens, cost, errors, handled_errors, unhandled_errors), "
                    "repeatable; default duration>+50%, cost>+25%, tokens>+25%, errors>+0.")
-@click.option("--strict", is_flag=True, help="A run with an invalid line is left out (a warning says so) instead "
-              "of listed with its problems counted.")
 @click.option("--config", "config_path", type=click.Path(path_type=Path), metavar="FILE",
               help="Workspace config to read (trace_output_dir, price_overrides, diagnose thresholds).")
 @click.option("--no-progress", is_flag=True, help="No progress bar (it shows only on a terminal, while runs are "
@@ -70,7 +68,7 @@ HEALTH = ("healthy", "degraded", "failing")
 def runs(directory: str | None, statuses: tuple[str, ...], health: tuple[str, ...], since: str | None,
          until: str | None, models: tuple[str, ...], grep: str | None, min_cost: float | None,
          findings: tuple[str, ...], tags: tuple[str, ...], entry: str | None, reruns: str, sort: str, reverse: bool,
-         limit: int | None, output_format: str, trend: bool, regressions: tuple[str, ...], strict: bool,
+         limit: int | None, output_format: str, trend: bool, regressions: tuple[str, ...],
          config_path: Path | None, no_progress: bool, no_pager: bool) -> None:
     """List the runs of a directory of traces, one line each: id, start,
     entry, status, duration, LLM and tool calls, tokens, cost, errors,
@@ -115,7 +113,7 @@ def runs(directory: str | None, statuses: tuple[str, ...], health: tuple[str, ..
         raise UsageError("--trend is one document, and jsonl is one run a line", hint="use --format json or table")
     if regressions and not trend:
         raise UsageError("--regression judges runs for --trend", hint="add --trend")
-    request = RunsRequest(CatalogueRequest(directory, config_path, strict), statuses, health, since, until, models,
+    request = RunsRequest(CatalogueRequest(directory, config_path), statuses, health, since, until, models,
                           grep, min_cost, findings, tags, entry, reruns, sort, reverse, limit, trend, regressions)
     _print(list_runs(request, Environment.current(warn, bars(not no_progress))), output_format, no_pager)
 
