@@ -5,8 +5,9 @@ read a trace through every command of the CLI: analyze (three formats, --strict,
 (its table, and its trend as JSON), diagnose (three formats, --expect, --strict, a directory with --all),
 inspect (list, tree, timeline, one event, JSON Lines, --grep, causality, journey), replay (a console script from
 a file and from standard input), check (every kind of rule, --fail-on-finding, JUnit, GitHub annotations), diff
-(damaged as either side), report (one run, two compared), view (served, fetched, Ctrl-C), export (OTLP over HTTP and gRPC to a receiver on
-127.0.0.1, OTLP/JSON and Perfetto files), redact (in place and --dry-run) and clean.
+(damaged as either side), report (one run, two compared), view (served, fetched, Ctrl-C), export (OTLP over
+HTTP and gRPC to a receiver on 127.0.0.1, OTLP/JSON and Perfetto files), redact (in place and --dry-run) and
+clean.
 """
 
 from __future__ import annotations
