@@ -9,16 +9,20 @@ import multiprocessing
 from dataclasses import replace
 import shutil
 import sqlite3
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
 from runs.generate import finish_run, write_runs
 from runs.indexcheck import analyzed, catalogue, environment, expected_row, row_fields
+from tracefactory import many_llm_calls
 
 from namel3ss_debug.model.errors import Namel3ssDebugError, TraceError, UsageError
+from namel3ss_debug.ops.environment import ByteCount
 from namel3ss_debug.ops.runs.catalogue import Catalogue, CatalogueRequest, open_catalogue
 from namel3ss_debug.ops.runs.index import INDEX_NAME, RunIndex
 from namel3ss_debug.ops.runs.query import RunQuery
+from namel3ss_debug.store.sources import RunSource
 
 pytestmark = pytest.mark.usefixtures("isolated_workspace")
 
@@ -212,6 +216,45 @@ def test_an_index_that_cannot_be_written_to_is_one_error(forty: Catalogue, tmp_p
     forty.index._connection.execute("PRAGMA query_only = ON")  # as a full disk or a read-only file refuses
     with pytest.raises(Namel3ssDebugError, match="cannot write the run index .*: attempt to write a readonly"):
         forty.refresh()
+
+
+class Bar(ByteCount):
+    """The environment's progress, as the CLI's bar is made: for the runs about to be read, entered once."""
+
+    def __init__(self, sources: Sequence[RunSource]) -> None:
+        super().__init__()
+        self.sources, self.entered = list(sources), 0
+        bars.append(self)
+
+    def __enter__(self) -> Bar:
+        self.entered += 1
+        return self
+
+
+bars: list[Bar] = []
+
+
+def test_one_bar_counts_the_bytes_of_the_runs_a_sync_reads(forty: Catalogue, tmp_path: Path) -> None:
+    new = write_runs(tmp_path / "elsewhere", 3, seed=71)
+    for run_id in new:
+        for path in segments(tmp_path / "elsewhere", run_id):
+            shutil.move(path, forty.directory / path.name)
+    bars.clear()
+    forty.env = replace(forty.env, progress=Bar)
+    forty.refresh()
+    (bar,) = bars
+    assert sorted(source.run_id or "" for source in bar.sources) == sorted(new) and bar.entered == 1
+    assert bar.done == sum(Path(file).stat().st_size for source in bar.sources for file in source.files)
+
+
+@pytest.mark.parametrize("cache, sidecar", [(False, False), (True, True)])
+def test_the_cache_option_says_whether_reading_a_run_writes_its_offset_sidecar(tmp_path: Path, cache: bool,
+                                                                              sidecar: bool) -> None:
+    trace = many_llm_calls(2000).write(tmp_path / "big.jsonl")  # past the 1 MiB a sidecar is written for
+    listed = open_catalogue(CatalogueRequest(str(tmp_path), cache=cache), environment(tmp_path, []))
+    assert listed.synced.added == 1
+    assert Path(f"{trace}.idx").exists() == sidecar
+    assert (tmp_path / INDEX_NAME).exists()  # the index itself is kept either way: it is the listing
 
 
 def test_a_directory_that_is_not_one_is_a_usage_error(tmp_path: Path) -> None:
