@@ -21,6 +21,7 @@ from runs.generate import write_runs
 from tracefactory import TraceBuilder
 
 from namel3ss_debug.analysis.run_row import IndexedRun, RunRow
+from namel3ss_debug.model.errors import UsageError
 from namel3ss_debug.ops.runs.catalogue import Catalogue
 from namel3ss_debug.ops.runs.index import INDEX_NAME, RunIndex
 from namel3ss_debug.ops.runs.query import RunFilter, RunQuery
@@ -181,3 +182,13 @@ def test_rows_and_operations_survive_the_round_trip_through_sqlite(tmp_path: Pat
     assert isinstance(fresh, IndexedRun)
     assert msgspec.to_builtins(fresh.row) == msgspec.to_builtins(row)
     assert listed.index.operations([row.run_id])[row.run_id] == fresh.operations
+
+
+@pytest.mark.parametrize("query, said", [
+    (RunQuery(sort="size"), "cannot sort runs by 'size'"),
+    (RunQuery(RunFilter(findings=(("cacheable_calls", "fatal"),))), "finding severity 'fatal' is not one of"),
+    (RunQuery(RunFilter(lineage="some")), "lineage 'some' is not one of"),
+])
+def test_a_query_the_index_cannot_answer_is_a_usage_error(hundred: Catalogue, query: RunQuery, said: str) -> None:
+    with pytest.raises(UsageError, match=said):
+        hundred.index.select(query)
