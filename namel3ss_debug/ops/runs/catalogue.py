@@ -54,7 +54,11 @@ def open_catalogue(request: CatalogueRequest, env: Environment) -> Catalogue:
         raise UsageError(f"no directory {where} to list the runs of", hint=hint)
     reading = run_reading(resolved, env, cache=request.cache)
     index = RunIndex(directory, key=reading.key, strict=request.strict)
-    return Catalogue(directory, index, synced(index, reading, env), reading, env)
+    try:
+        return Catalogue(directory, index, synced(index, reading, env), reading, env)
+    except BaseException:  # a directory that cannot be listed, an index that cannot be written, Ctrl-C
+        index.close()
+        raise
 
 
 def synced(index: RunIndex, reading: RunReading, env: Environment) -> SyncResult:

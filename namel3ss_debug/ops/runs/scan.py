@@ -29,13 +29,11 @@ class Plan:
 
     def source(self, directory: Path, key: str) -> RunSource:
         """The run to read for `key`, its files in the order `analyze` reads them."""
-        names = self.files[key]
-        first = next(iter(names))
-        segment = segment_named(first)
-        if segment is None:
-            return RunSource(str(directory / first), (str(directory / first),))
-        return run_of_segments(segment[0], [(directory / name, segment_named(name)[1])  # type: ignore[index]
-                                            for name in names])
+        numbered = [(directory / name, found[1]) for name in self.files[key]
+                    if (found := segment_named(name)) is not None]
+        if not numbered:  # a file of one run, keyed by its name
+            return RunSource(str(directory / key), (str(directory / key),))
+        return run_of_segments(key, numbered)
 
 
 def scan(directory: Path) -> dict[str, dict[str, Identity]]:
