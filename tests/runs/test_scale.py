@@ -135,9 +135,11 @@ def test_a_sample_of_rows_holds_analyze_figures(runs: Runs) -> None:
     for row in runs.catalogue.index.select(RunQuery(sort="started", descending=False)):
         if row.run_id not in touched:
             shapes.setdefault((row.status, row.lineage, bool(row.handled_errors), len(row.files)), row.run_id)
+            shapes.setdefault(("tagged", bool(row.tags)), row.run_id)
+            shapes.setdefault(("framework", bool(row.frameworks)), row.run_id)
     assert {("completed", None, True, 1), ("failed", None, False, 1), ("unfinished", None, False, 1),
             ("completed", None, False, 2), ("completed", "rerun", False, 1),
-            ("completed", "fork", False, 1)} <= set(shapes)
+            ("completed", "fork", False, 1), ("tagged", True), ("framework", True)} <= set(shapes)
     for run_id in sorted(set(sample) | set(shapes.values())):
         _assert_row(runs, run_id)
 
