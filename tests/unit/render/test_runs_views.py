@@ -4,6 +4,7 @@ the right, the lineage under its run), and each row's cost as analyze says it.""
 from __future__ import annotations
 
 import io
+import re
 from pathlib import Path
 from typing import Any
 
@@ -27,10 +28,12 @@ def row(run_id: str, **fields: Any) -> RunRow:
     return RunRow(run_id=run_id, **values)
 
 
-def shown(*rows: RunRow) -> list[str]:
-    console = Console(width=400, record=True, color_system=None, file=io.StringIO())
+def shown(*rows: RunRow, terminal: bool = False) -> list[str]:
+    """The lines printed off a terminal, or on a colour terminal with the colours taken out."""
+    out = io.StringIO()
+    console = Console(width=400, file=out, force_terminal=terminal, color_system="standard" if terminal else None)
     render_runs(console, RunsListing(Path("traces"), list(rows), more=False))
-    return console.export_text().splitlines()
+    return re.sub(r"\x1b\[[0-9;]*m", "", out.getvalue()).splitlines()
 
 
 def test_columns_line_up_in_terminal_cells_and_long_text_is_cut() -> None:
@@ -46,6 +49,12 @@ def test_columns_line_up_in_terminal_cells_and_long_text_is_cut() -> None:
     assert "…" in second and "x" * 100 not in second
     assert third.endswith("call_loop, cacheable_calls")  # worst first
     assert summary == "3 runs of traces"
+
+
+def test_on_a_terminal_the_same_lines_in_colour() -> None:
+    rows = (row("a", status="failed", exit_code=1, health="failing", findings={"call_loop": "critical"}),
+            row("b", parent="a", lineage="fork", cost_usd=None, unpriced_calls=1))
+    assert shown(*rows, terminal=True) == shown(*rows)
 
 
 def test_a_rerun_or_fork_is_marked_under_its_run() -> None:
