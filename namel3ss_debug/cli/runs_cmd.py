@@ -59,6 +59,8 @@ HEALTH = ("healthy", "degraded", "failing")
               help="With --trend: what regressed means, as diff --fail-on writes it over a run figure "
                    "(duration, llm_calls, tool_calls, tokens, cost, errors, handled_errors, unhandled_errors), "
                    "repeatable; default duration>+50%, cost>+25%, tokens>+25%, errors>+0.")
+@click.option("--strict", is_flag=True, help="Leave out the runs whose lines are torn, invalid or out of sequence "
+              "(a warning names them); without it they are listed, their problems counted.")
 @click.option("--config", "config_path", type=click.Path(path_type=Path), metavar="FILE",
               help="Workspace config to read (trace_output_dir, price_overrides, diagnose thresholds).")
 @click.option("--no-progress", is_flag=True, help="No progress bar (it shows only on a terminal, while runs are "
@@ -68,7 +70,7 @@ HEALTH = ("healthy", "degraded", "failing")
 def runs(directory: str | None, statuses: tuple[str, ...], health: tuple[str, ...], since: str | None,
          until: str | None, models: tuple[str, ...], grep: str | None, min_cost: float | None,
          findings: tuple[str, ...], tags: tuple[str, ...], entry: str | None, reruns: str, sort: str, reverse: bool,
-         limit: int | None, output_format: str, trend: bool, regressions: tuple[str, ...],
+         limit: int | None, output_format: str, trend: bool, regressions: tuple[str, ...], strict: bool,
          config_path: Path | None, no_progress: bool, no_pager: bool) -> None:
     """List the runs of a directory of traces, one line each: id, start,
     entry, status, duration, LLM and tool calls, tokens, cost, errors,
@@ -103,7 +105,8 @@ def runs(directory: str | None, statuses: tuple[str, ...], health: tuple[str, ..
 
     Exit codes: 0 listed (whatever the runs' outcomes, and when no run
     matches), 2 usage (a bad option, DIR not a directory, a directory with no
-    traces), 3 no run in DIR can be read.
+    traces), 3 no run in DIR can be read (with --strict: none is free of
+    torn, invalid or out-of-sequence lines).
     """
     from ..ops.environment import Environment  # noqa: PLC0415 - loads when the command runs
     from ..ops.runs.catalogue import CatalogueRequest  # noqa: PLC0415 - loads when the command runs
@@ -113,7 +116,7 @@ def runs(directory: str | None, statuses: tuple[str, ...], health: tuple[str, ..
         raise UsageError("--trend is one document, and jsonl is one run a line", hint="use --format json or table")
     if regressions and not trend:
         raise UsageError("--regression judges runs for --trend", hint="add --trend")
-    request = RunsRequest(CatalogueRequest(directory, config_path), statuses, health, since, until, models,
+    request = RunsRequest(CatalogueRequest(directory, config_path, strict), statuses, health, since, until, models,
                           grep, min_cost, findings, tags, entry, reruns, sort, reverse, limit, trend, regressions)
     _print(list_runs(request, Environment.current(warn, bars(not no_progress))), output_format, no_pager)
 
