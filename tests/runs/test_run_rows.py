@@ -21,7 +21,9 @@ from runs.generate import write_runs
 from tracefactory import TraceBuilder
 
 from namel3ss_debug.analysis.run_row import IndexedRun, RunRow
+from namel3ss_debug.analysis.window import parse_duration_ms
 from namel3ss_debug.model.errors import UsageError
+from namel3ss_debug.ops.analyze.analyze import AnalyzeRequest
 from namel3ss_debug.ops.runs.catalogue import Catalogue
 from namel3ss_debug.ops.runs.index import INDEX_NAME, RunIndex
 from namel3ss_debug.ops.runs.query import RunFilter, RunQuery
@@ -192,3 +194,11 @@ def test_rows_and_operations_survive_the_round_trip_through_sqlite(tmp_path: Pat
 def test_a_query_the_index_cannot_answer_is_a_usage_error(hundred: Catalogue, query: RunQuery, said: str) -> None:
     with pytest.raises(UsageError, match=said):
         hundred.index.select(query)
+
+
+def test_a_run_is_read_with_the_options_analyze_reads_it_with_by_default(hundred: Catalogue) -> None:
+    defaults = AnalyzeRequest()
+    options = hundred.reading.options
+    assert (options.slow_threshold_ms, options.block_threshold_ms, options.top) == (
+        parse_duration_ms(defaults.slow_threshold, "--slow-threshold"),
+        parse_duration_ms(defaults.block_threshold, "--block-threshold"), defaults.top)

@@ -9,24 +9,25 @@ problems are counted in its row (`problems`), and a run that cannot be read is o
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, replace
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
 import msgspec
 
 from ..._version import __version__
 from ...analysis.diagnosis.rules import Judging
 from ...analysis.diagnosis.thresholds import thresholds_from
-from ...analysis.prices import Pricer
 from ...analysis.run_row import IndexedRun, OperationTimes, RunRow, operation_times, row_of
 from ...analysis.run_state import Options
-from ...analysis.window import EventWindow, parse_duration_ms
+from ...analysis.window import EventWindow
 from ...config import ResolvedSettings
 from ...model.digest import blake2b
 from ...model.errors import TraceError
 from ...store.sources import RunSource
-from ..analyze.analyze import AnalyzeRequest, read_report
 from ..environment import ByteCount, Environment, Progress, ignore
 from ..traces import make_pricer, price_data
+
+if TYPE_CHECKING:
+    from ...analysis.prices import Pricer
 
 # What a row is made of: the sections `row_of` reads (integrity for `problems`; health and findings track it anyway).
 ROW_SECTIONS = ("overview", "operations", "llm", "tools", "errors", "integrity", "health", "findings")
@@ -46,6 +47,8 @@ class RunReading:
     def __call__(self, source: RunSource) -> IndexedRun:
         """The run's row and operations; raises TraceError for a run with no events or with several runs in one
         file (analyze counts those together: no one row is theirs), OSError for a file that went away."""
+        from ..analyze.analyze import read_report  # noqa: PLC0415 - the pass loads only when a run is read: 88 ms
+
         kept: list[list[OperationTimes]] = []
         report, _ = read_report([source], self.options, EventWindow(), self.pricer, ROW_SECTIONS, False,
                                 self.env, index=self.cache,
@@ -62,14 +65,12 @@ class RunReading:
 
 
 def run_reading(resolved: ResolvedSettings, env: Environment, *, cache: bool = True) -> RunReading:
-    """The reading of `analyze`'s defaults under these settings: its pricer, Judging and options. Never strict:
-    the index is the same whoever reads it; a row counts its run's problems (`--strict` judges them)."""
+    """The reading of `analyze`'s defaults under these settings: its pricer, Judging and options (`Options`'
+    defaults are `analyze`'s option defaults; a test holds them equal). Never strict: the index is the same whoever
+    reads it; a row counts its run's problems (`--strict` judges them)."""
     settings = resolved.settings
     thresholds = thresholds_from(settings)
-    defaults = AnalyzeRequest()
-    options = Options(slow_threshold_ms=parse_duration_ms(defaults.slow_threshold, "--slow-threshold"),
-                      block_threshold_ms=parse_duration_ms(defaults.block_threshold, "--block-threshold"),
-                      top=defaults.top, judging=Judging(thresholds))
+    options = Options(judging=Judging(thresholds))
     key_parts = [__version__, price_data(env.environ), settings.price_overrides, asdict(thresholds),
                  options.slow_threshold_ms, options.block_threshold_ms, options.top]
     key = blake2b(msgspec.json.encode(key_parts), digest_size=16).hexdigest()
