@@ -258,7 +258,7 @@ class _Run:
 
 def write_runs(directory: Path | str, n: int, *, seed: int = 0) -> list[str]:
     """Write `n` runs into `directory` (made if missing); their ids, oldest first. Same seed, same bytes (the
-    `run_start`'s host, versions and paths are those of the machine that records the templates)."""
+    events' pid and the `run_start`'s host, versions and paths are those of the process that records the templates)."""
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     rng = random.Random(seed)
