@@ -15,7 +15,7 @@ from typing import Iterable
 
 from ..model.events import STARTUP_KIND, is_end, is_start, is_startup, kind as span_kind
 from ..store.handed import Run
-from ..store.records import EventRecord, attrs_of
+from ..store.records import EventRecord, attrs_of, framework_of
 from . import critical
 from .diagnosis.clues import Clues
 from .findings import CALLS, SEQ_BITS, Findings, call_key
@@ -196,8 +196,8 @@ class Tally(Findings):
     @staticmethod
     def _framework(run: RunState, event: EventRecord) -> None:
         """The framework an integration wrote on the span's start (`attrs.framework`); any other type is none."""
-        framework = attrs_of(event).get("framework")
-        if isinstance(framework, str) and framework:
+        framework = framework_of(event)
+        if framework:
             run.frameworks.add(framework)
 
     def _new_id(self, run: RunState, span_id: str, seq: int) -> None:

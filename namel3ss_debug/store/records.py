@@ -98,6 +98,26 @@ def attrs_of(record: EventRecord) -> JsonObject:
     return value if isinstance(value, dict) else {}
 
 
+class _Framework(msgspec.Struct, gc=False):
+    framework: Optional[str] = None
+
+
+_FRAMEWORK_DECODER = msgspec.json.Decoder(_Framework)
+
+
+def framework_of(record: EventRecord) -> str | None:
+    """The event's `attrs.framework` when it is a string (what the integrations write), else None.
+
+    Decoded for that one key (the rest of `attrs` skipped, no objects built): about 3x cheaper than `attrs_of` on a
+    start carrying a prompt; what msgspec refuses is read leniently, as `attrs_of` reads it.
+    """
+    try:
+        return _FRAMEWORK_DECODER.decode(record.attrs).framework
+    except (msgspec.DecodeError, msgspec.ValidationError, UnicodeDecodeError, RecursionError):
+        framework = attrs_of(record).get("framework")
+        return framework if isinstance(framework, str) else None
+
+
 def record_from_dict(event: JsonEvent) -> tuple[EventRecord, list[str]]:
     """A record from an event dict (a mapped legacy line, or a line the block decoder refused).
 
