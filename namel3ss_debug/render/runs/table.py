@@ -25,6 +25,7 @@ HEADERS = ("run", "started (UTC)", "entry", "status", ">duration", ">llm", ">too
            "health", "findings")
 SEVERITY_ORDER = {"critical": 0, "warning": 1, "info": 2}
 _GAP = "  "
+_RIGHT = tuple(header.startswith(">") for header in HEADERS)  # numbers, to the right
 _MOST = 60  # a column's widest (an entry or the findings may be longer: cut with an ellipsis)
 
 Piece = tuple[str, str]  # text, style
@@ -37,23 +38,54 @@ def render_runs(console: Console, listing: RunsListing) -> None:
         console.print(Text(f"no runs in {visible(str(listing.directory))} match these options"))
         return
     rows = [cells(row) for row in listing.rows]
+    if console.color_system is None and not console.is_terminal:
+        # nothing to style and no edge to cut at: each line made as one string (pieces and Rich took a second
+        # for 10,000 runs), as `cli/pager.Output.write` writes text already made
+        console.file.write(_plain_lines(listing, rows, console.width))
+        return
     sizes = [[_width(cell) for cell in row_cells] for row_cells in rows]
-    widths = [min(max(len(HEADERS[column].lstrip(">")), *column_sizes), _MOST)
-              for column, column_sizes in enumerate(zip(*sizes))]
-    rule = min(sum(widths) + len(_GAP) * (len(widths) - 1), console.width)
-    headers = [[(header.lstrip(">"), "bold")] for header in HEADERS]
-    lines = [_line(headers, [_width(cell) for cell in headers], widths), [("─" * rule, "dim")]]
+    widths = _widths(sizes)
+    lines = _head(widths, console.width)
     for row, row_cells, row_sizes in zip(listing.rows, rows, sizes):
         lines.append(_line(row_cells, row_sizes, widths))
         if row.parent is not None:
             lines.append(lineage_line(row))
     lines.append([(summary_line(listing), "dim")])
-    if console.color_system is None and not console.is_terminal:
-        # nothing to style and no edge to cut at: Rich would only copy the text (a second for 10,000 runs), as
-        # `cli/pager.Output.write` writes text already made
-        console.file.write("\n".join("".join(text for text, _ in line).rstrip(" ") for line in lines) + "\n")
-        return
     console.print(_text(lines), no_wrap=True, overflow="ellipsis")
+
+
+def _widths(sizes: list[list[int]]) -> list[int]:
+    """Each column's width: its widest cell or header, at most `_MOST`."""
+    return [min(max(len(HEADERS[column].lstrip(">")), *column_sizes), _MOST)
+            for column, column_sizes in enumerate(zip(*sizes))]
+
+
+def _head(widths: list[int], room: int) -> list[Cell]:
+    """The header line and the rule under it."""
+    rule = min(sum(widths) + len(_GAP) * (len(widths) - 1), room)
+    headers = [[(header.lstrip(">"), "bold")] for header in HEADERS]
+    return [_line(headers, [_width(cell) for cell in headers], widths), [("─" * rule, "dim")]]
+
+
+def _plain_lines(listing: RunsListing, rows: list[list[Cell]], room: int) -> str:
+    """The listing as text, the lines `_line` lays out without their styles."""
+    texts = [[cell[0][0] if len(cell) == 1 else "".join(text for text, _ in cell) for cell in row_cells]
+             for row_cells in rows]
+    sizes = [[len(text) if text.isascii() else cell_len(text) for text in row_texts] for row_texts in texts]
+    widths = _widths(sizes)
+    lines = [_plain(line) for line in _head(widths, room)]
+    for row, row_cells, row_texts, row_sizes in zip(listing.rows, rows, texts, sizes):
+        parts = []
+        for column, (text, used, width) in enumerate(zip(row_texts, row_sizes, widths)):
+            if used > width:
+                text, used = _plain(_cut(row_cells[column], width)), width
+            pad = " " * (width - used)
+            parts.append(pad + text if _RIGHT[column] else text + pad)
+        lines.append(_GAP.join(parts).rstrip(" "))
+        if row.parent is not None:
+            lines.append(_plain(lineage_line(row)))
+    lines.append(summary_line(listing))
+    return "\n".join(lines) + "\n"
 
 
 def summary_line(listing: RunsListing) -> str:
@@ -133,6 +165,10 @@ def _line(row_cells: list[Cell], sizes: list[int], widths: list[int]) -> Cell:
         if column != last and not HEADERS[column].startswith(">"):
             line.append((" " * (width - used), ""))
     return line
+
+
+def _plain(line: Cell) -> str:
+    return "".join(text for text, _ in line).rstrip(" ")
 
 
 def _cut(cell: Cell, width: int) -> Cell:
