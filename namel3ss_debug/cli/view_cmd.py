@@ -19,7 +19,7 @@ from .progress import bars
 WAIT_S = 0.2
 
 
-@click.command("view", short_help="Serve the report page on 127.0.0.1; a directory's runs; --follow a live run.")
+@click.command("view", short_help="Serve the runs and report pages on 127.0.0.1; --follow live runs.")
 @click.argument("traces", nargs=-1, metavar="[TRACE | DIR | BASE NEW]")
 @click.option("--follow", is_flag=True,
               help="Read the run again whenever its files change: new spans appear, running spans grow, anomalies "

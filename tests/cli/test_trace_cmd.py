@@ -554,7 +554,7 @@ def test_top_level_help_shows_each_command_s_whole_short_help():
         "report": "Write a run (or two, compared) as one offline HTML page.",
         "trace": "Run a Python app with tracing on and summarise the run.",
         "verify": "Run today's code against a recorded run: fixed or regressed?",
-        "view": "Serve the report page on 127.0.0.1; --follow a live run.",
+        "view": "Serve the runs and report pages on 127.0.0.1; --follow live runs.",
     })
 
 
