@@ -12,7 +12,7 @@ import click
 from ..model.choices import FINDING_SEVERITIES
 from ..model.errors import UsageError
 from ..model.limits import COUNT_MAX
-from ..ops.runs.query import LINEAGES, SORTS
+from ..model.choices import LINEAGES, SORTS
 from .errors import warn
 from .progress import bars
 from .suggest import Choice

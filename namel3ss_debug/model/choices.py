@@ -63,3 +63,7 @@ FINDING_KINDS = (
 
 # `diff --context`: calls shown before and after the first divergence, on each side (diffing/compare.py).
 DIFF_CONTEXT = 3
+
+# `runs`: the orders of its list, and what it does with reruns and forks (`ops/runs/query.py`)
+SORTS = ("started", "duration", "cost", "tokens", "calls", "errors", "findings")
+LINEAGES = ("show", "hide", "only")  # reruns and forks: listed (marked), left out, or alone

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-SORTS = ("started", "duration", "cost", "tokens", "calls", "errors", "findings")
-LINEAGES = ("show", "hide", "only")  # reruns and forks: listed (marked), left out, or alone
+from ...model.choices import LINEAGES, SORTS
+
+__all__ = ["LINEAGES", "SORTS", "RunFilter", "RunQuery"]
+
 
 
 @dataclass(frozen=True)
