@@ -65,10 +65,12 @@ def page_driver(port: int, seconds: float = 8.0) -> Callable[[Any], list[str]]:
         else:
             gate.interrupt()
             return []
-        for path in ("/", "/data"):
-            status = _fetch(port, "GET", path, {})
-            if status != 200:
-                found.append(f"view: GET {path} answered {status}")
+        status = _fetch(port, "GET", "/", {})
+        if status != 200:
+            found.append(f"view: GET / answered {status}")
+        data = {path: _fetch(port, "GET", path, {}) for path in ("/data", "/runs.json")}  # a run's, a directory's
+        if 200 not in data.values():
+            found.append(f"view: neither /data nor /runs.json answered 200: {data}")
         for method, path, headers in HOSTILE_REQUESTS:
             status = _fetch(port, method, path, headers, timeout=1.0)
             if status == 500:
