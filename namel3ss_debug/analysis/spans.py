@@ -109,7 +109,7 @@ class _Draft:
 def build_tree(events: Iterable[JsonEvent]) -> SpanTree:
     """The span forest of `events`, taken run by run (in order of first appearance), each in seq order.
     A segment's `segment_start` (a file marker) is no node of it."""
-    events = [event for event in events if event.get("event_type") not in FILE_MARKER_EVENT_TYPES]
+    events = [event for event in events if text_of(event.get("event_type")) not in FILE_MARKER_EVENT_TYPES]
     runs: dict[str, int] = {}
     for event in events:
         runs.setdefault(text_of(event.get("run_id")), len(runs))

@@ -116,10 +116,11 @@ class OtlpMapper:
         return []
 
     def _request(self, request: JsonValue, where: str, offset: int = 0) -> None:
-        if isinstance(request, list):
-            for item in request:
-                self._request(item, where, offset)
-            return
+        """A request, or a line's list of requests (one level: a list in such a list is no request)."""
+        for item in request if isinstance(request, list) else (request,):
+            self._one_request(item, where, offset)
+
+    def _one_request(self, request: JsonValue, where: str, offset: int) -> None:
         if not is_otlp_request(request):
             self.problems.invalid_line(where, _not_a_request(request))
             return
