@@ -1,9 +1,10 @@
 """One run as the run index keeps it: a row of `analyze`'s figures for that run, and its operations' durations.
 
-The row is made from the report `analyze` makes of the run alone (`index_run`), never computed again here, so
-`runs` lists the figures `analyze RUN` prints. Text in a row is the trace's own (already redacted when it was
-written); a view neutralises it as it shows it. A row holds no message, input or output of the run: names
-(entry, models, frameworks, tags, tools, error types, finding kinds) only.
+The row is made from the report `analyze` makes of the run alone (`row_of`, called by `ops/runs/indexing.py`),
+never computed again here, so `runs` lists the figures `analyze RUN` prints. Text in a row is the trace's own
+(already redacted when it was written); a view neutralises it as it shows it. A row holds no input or output of
+the run: names (entry, models, frameworks, tags, tools, error types, finding kinds), and for a failed run the
+diagnosis's one line of what failed (`failure`); `indexing.scrubbed` drops any of them redaction would hide.
 """
 
 from __future__ import annotations

@@ -29,7 +29,7 @@ from .environment import Environment, count_bytes
 from .report import ReportRequest
 from .runs.catalogue import Catalogue, CatalogueRequest, open_catalogue
 from .runs.query import LINEAGES, SORTS, RunFilter, RunQuery
-from .view import LiveRun, NoRunYet
+from .view import LiveRun, NoRunYet, warn_once
 
 KEEP = 8  # run (and comparison) pages kept read
 REFRESH_S = 1.0  # a followed directory is synced at most this often
@@ -84,7 +84,7 @@ class RunsBrowser:
         self.catalogue, self.request, self.follow, self._clock = catalogue, request, follow, clock
         # a sync while serving draws no bar on the terminal; its notes are said once each (a torn run is read
         # again at every sync, and would say so every second)
-        catalogue.env = replace(catalogue.env, warn=_once(catalogue.env.warn), progress=count_bytes)
+        catalogue.env = replace(catalogue.env, warn=warn_once(catalogue.env.warn), progress=count_bytes)
         self._pages: OrderedDict[tuple[str, ...], LiveRun] = OrderedDict()
         self._lock = threading.Lock()
         self._synced_at = clock()
@@ -166,16 +166,6 @@ class RunsBrowser:
             if self._everything is None or self._everything[0] != version:
                 self._everything = (version, self.catalogue.index.select(RunQuery()))
             return self._everything[1]
-
-
-def _once(warn: Callable[[str], None]) -> Callable[[str], None]:
-    said: set[str] = set()
-
-    def once(message: str) -> None:
-        if message not in said:
-            said.add(message)
-            warn(message)
-    return once
 
 
 def facets(rows: Sequence[RunRow]) -> dict[str, list[str]]:

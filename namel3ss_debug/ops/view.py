@@ -60,8 +60,7 @@ class LiveRun:
     def __init__(self, request: ReportRequest, env: Environment, *, follow: bool = False,
                  clock: Callable[[], float] = time.time):
         self.follow, self._clock = follow, clock
-        self._warned: set[str] = set()
-        self.env = replace(env, warn=self._warn_once(env.warn))
+        self.env = replace(env, warn=warn_once(env.warn))
         self.directory = _followed_directory(request, self.env) if follow else None
         if self.directory is not None:
             newest = _newest_in(self.directory)
@@ -162,12 +161,16 @@ class LiveRun:
                 found.append((path, status.st_size, status.st_mtime_ns))
         return tuple(found)
 
-    def _warn_once(self, warn: Callable[[str], None]) -> Callable[[str], None]:
-        def once(message: str) -> None:
-            if message not in self._warned:
-                self._warned.add(message)
-                warn(message)
-        return once
+
+def warn_once(warn: Callable[[str], None]) -> Callable[[str], None]:
+    """`warn`, saying each message once (a page polled twice a second meets the same problem at each poll)."""
+    said: set[str] = set()
+
+    def once(message: str) -> None:
+        if message not in said:
+            said.add(message)
+            warn(message)
+    return once
 
 
 def _followed_directory(request: ReportRequest, env: Environment) -> Path | None:

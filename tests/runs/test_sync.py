@@ -163,12 +163,18 @@ def test_a_corrupt_index_is_rebuilt_with_a_note(forty: Catalogue) -> None:
     assert again.synced.added == 40 and len(listed_ids(again)) == 40
 
 
-def test_an_index_damaged_while_open_is_rebuilt_at_the_next_sync(forty: Catalogue) -> None:
-    index = forty.directory / INDEX_NAME
-    forty.index.close()
+def _reopened(catalogue: Catalogue) -> RunIndex:
+    """The catalogue's index closed (its WAL files gone) and opened again: one connection, to damage under."""
+    index = catalogue.directory / INDEX_NAME
+    catalogue.index.close()
     for suffix in ("-wal", "-shm"):
         Path(f"{index}{suffix}").unlink(missing_ok=True)
-    reopened = RunIndex(forty.directory, key=forty.reading.key)
+    return RunIndex(catalogue.directory, key=catalogue.reading.key)
+
+
+def test_an_index_damaged_while_open_is_rebuilt_at_the_next_sync(forty: Catalogue) -> None:
+    index = forty.directory / INDEX_NAME
+    reopened = _reopened(forty)
     index.write_bytes(b"\0" * 8192)  # damaged under an open connection
     synced = reopened.sync(forty.reading)
     assert any("corrupt" in note for note in synced.notes) and synced.added == 40
@@ -176,10 +182,7 @@ def test_an_index_damaged_while_open_is_rebuilt_at_the_next_sync(forty: Catalogu
 
 def test_an_index_damaged_under_a_listing_fails_it_once_and_is_rebuilt(forty: Catalogue) -> None:
     index = forty.directory / INDEX_NAME
-    forty.index.close()
-    for suffix in ("-wal", "-shm"):
-        Path(f"{index}{suffix}").unlink(missing_ok=True)
-    reopened = RunIndex(forty.directory, key=forty.reading.key)
+    reopened = _reopened(forty)
     index.write_bytes(b"\0" * 8192)
     with pytest.raises(TraceError, match="was corrupt .*: it is rebuilt from the traces"):
         reopened.select(RunQuery())
