@@ -15,6 +15,7 @@ from ..model.events import STARTUP_KIND, STARTUP_NAME
 from ..model.rerun_protocol import RerunSource
 from . import lifecycle
 from .context import current, propagate_to_threads, reset_current
+from .error_results import fail_if_error_shaped
 from .events import add_where, cost_of, envelope, error_record, model_of, usage_of
 from .held import Described, HeldSpan, hold, settle, settle_all, settle_under
 from .project import run_project
@@ -264,6 +265,8 @@ class Tracer:
         if error is not None and status == "failed":  # an exception, or a record made already (an HTTP status)
             event["error"] = (error if isinstance(error, dict)
                               else error_record(error, stack=settings.capture_stack_traces))
+        if span.component == "tool" and span.status is None:
+            fail_if_error_shaped(event, span.outputs)
         if span.attrs:
             event["attrs"] = span.attrs
         if run.memory is not None:

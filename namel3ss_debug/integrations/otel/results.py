@@ -12,6 +12,8 @@ from __future__ import annotations
 import weakref
 from typing import Any
 
+from ...tracer.error_results import fail_if_error_shaped
+
 FILLED = "next_request"  # attrs.result_from of a tool span whose result came from the request that carried it
 _ending: weakref.WeakSet[Any] = weakref.WeakSet()  # runs that give up their awaited results at their end
 
@@ -26,6 +28,8 @@ def await_result(run: Any, call_id: str, event: dict[str, Any]) -> None:
 
 def _write(run: Any, event: dict[str, Any], sent: Any) -> None:
     """Write the held end event, with the result `sent` carries when there is one."""
+    if sent is not None:
+        fail_if_error_shaped(event, {"return": sent.result})
     if sent is not None and run.settings.capture_outputs:
         event["outputs"] = {"return": sent.result}
         event["attrs"] = {**(event.get("attrs") or {}), "result_from": FILLED}
