@@ -1,9 +1,11 @@
 """The health verdict: failing, degraded or healthy, always with the reasons that decided it.
 
-- failing: a run ended `failed` or with a non-zero exit code, or at least 20% of ended spans failed.
-- degraded: any error, retry, agent loop, critical anomaly, integrity problem, or a run that never ended. An error
-  the app survived (handled: a tool failure turned into a message to the model) counts: a run that completed with
-  one is "degraded: completed with 1 handled error", never healthy.
+- failing: a run failed, by the one definition every screen reads (`failed_run.py`): an error escaped it, it
+  exited with a code other than 0, or a critical finding says it gave up.
+- degraded: any error (a handled one too: a tool failure turned into a message to the model, or a tool result
+  that reads as an error), a finding of warning or critical severity that is not an opportunity, a retry, an
+  agent loop, a critical anomaly, an integrity problem, or a run that never ended. A run that completed with a
+  handled error is "degraded: completed with 1 handled error", never healthy.
 - healthy: none of these.
 
 An unknown cost (LLM calls nothing could price) does not change the verdict: the run did what it did, and
@@ -13,24 +15,28 @@ its cost is a gap in what was recorded, not a fault of the run. It is a note bes
 
 from __future__ import annotations
 
+from typing import Sequence
+
 from ..model.messages import plural
+from .failed_run import Judged, degrading, run_failure
 from .report import Anomalies, Errors, Health, Integrity, LlmUsage, Overview, Patterns
 
-FAILING_ERROR_RATE = 0.2
 _NAMED = 3  # models named in a note
 
 
 def verdict(overview: Overview, errors: Errors, patterns: Patterns, anomalies: Anomalies,
-            integrity: Integrity, llm: LlmUsage | None = None) -> Health:
-    failing = _failing(overview)
+            integrity: Integrity, llm: LlmUsage | None = None, findings: Sequence[Judged] = ()) -> Health:
+    """The verdict over the report's runs; `findings` are the diagnosis's (the health section always has them)."""
+    failing = _failing(overview, findings)
     completed = bool(overview.runs) and all(run.status == "completed" and not run.exit_code for run in overview.runs)
-    degraded = _degraded(errors, patterns, anomalies, integrity, completed)
+    degraded = _degraded(errors, patterns, anomalies, integrity, completed) + _finding_reasons(findings)
     notes = cost_notes(llm) if llm is not None else []
     if failing:
         return Health("failing", failing + degraded, notes)
     if degraded:
         return Health("degraded", degraded, notes)
-    return Health("healthy", ["no errors, retries, loops, critical anomalies or integrity problems"], notes)
+    return Health("healthy", ["no errors, findings, retries, loops, critical anomalies or integrity problems"],
+                  notes)
 
 
 def cost_notes(llm: LlmUsage) -> list[str]:
@@ -51,12 +57,26 @@ def cost_notes(llm: LlmUsage) -> list[str]:
     return notes
 
 
-def _failing(overview: Overview) -> list[str]:
-    reasons = [f"run {run.run_id} ended {run.status}" + (f" (exit code {run.exit_code})" if run.exit_code else "")
-               for run in overview.runs if run.status == "failed" or run.exit_code not in (None, 0)]
-    if overview.spans and overview.failed_spans / overview.spans >= FAILING_ERROR_RATE:
-        reasons.append(f"{overview.failed_spans} of {overview.spans} spans failed "
-                       f"({overview.failed_spans / overview.spans:.0%}, at least {FAILING_ERROR_RATE:.0%})")
+def _failing(overview: Overview, findings: Sequence[Judged]) -> list[str]:
+    reasons = []
+    for run in overview.runs:
+        ended = f"run {run.run_id} ended {run.status}" + (f" (exit code {run.exit_code})" if run.exit_code else "")
+        failed = run_failure(run.status, run.exit_code, [f for f in findings if f.run_id == run.run_id], ended)
+        if failed is not None:
+            reasons.append(failed.what if failed.finding is None else f"run {run.run_id}: {failed.what}")
+    return reasons
+
+
+def _finding_reasons(findings: Sequence[Judged]) -> list[str]:
+    """`1 critical finding (tool_failing_repeatedly), 2 warnings (swallowed_error, call_loop)`."""
+    reasons = []
+    found = degrading(findings)
+    for severity, noun in (("critical", "critical finding"), ("warning", "warning finding")):
+        kinds = list(dict.fromkeys(f.kind for f in found if f.severity == severity))
+        if kinds:
+            count = sum(f.severity == severity for f in found)
+            reasons.append(f"{plural(count, noun)} ({', '.join(kinds[:_NAMED])}"
+                           f"{f' and {len(kinds) - _NAMED} more' if len(kinds) > _NAMED else ''})")
     return reasons
 
 

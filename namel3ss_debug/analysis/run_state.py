@@ -31,9 +31,9 @@ BUCKET_SECONDS = {19: 1, 18: 10, 16: 60, 15: 600, 13: 3600, 10: 86400}  # timest
 # `diff`'s) skips what none of them reads.
 # `findings` reads the patterns, the critical path and the slow spans of each run (`rules.RunFigures`)
 PATTERN_SECTIONS = frozenset({"patterns", "tools", "health", "findings"})  # repeated calls, retries, loops
-PATH_SECTIONS = frozenset({"critical_path", "findings"})  # each span's critical path
-SLOW_SECTIONS = frozenset({"slow", "findings"})  # the slowest spans over the threshold
-FINDING_SECTIONS = frozenset({"findings"})  # the diagnosis's steps (`diagnosis/clues.py`)
+PATH_SECTIONS = frozenset({"critical_path", "findings", "health"})  # each span's critical path
+SLOW_SECTIONS = frozenset({"slow", "findings", "health"})  # the slowest spans over the threshold
+FINDING_SECTIONS = frozenset({"findings", "health"})  # the diagnosis's steps (`diagnosis/clues.py`)
 ANOMALY_SECTIONS = frozenset({"anomalies", "health"})  # blocking spans, calls near their context limit, bursts
 INTEGRITY_SECTIONS = frozenset({"integrity", "health"})  # the span ids seen: duplicates, orphans, unmatched ends
 

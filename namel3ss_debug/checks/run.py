@@ -49,11 +49,13 @@ def check_run(source: RunSource, reader: TraceReader, rules: list[Rule], *, pric
 def judge_run(source: RunSource, reader: TraceReader, rules: list[Rule], *, pricer: Optional[Pricer] = None,
               secrets: Optional[SecretFinder] = None, options: Optional[Options] = None,
               ) -> tuple[RunCheck, Report, int]:
-    """`check_run` that always analyses the run (the sections the rules read, and the errors and overview of a
-    run with no rules), and gives the report beside the judgement: how `verify` reads a run's outcome."""
+    """`check_run` that always analyses the run (the sections the rules read, and the overview, errors, findings
+    and health of a run with no rules), and gives the report beside the judgement: how `verify` reads a run's
+    outcome (`analysis/failed_run.py` reads its findings)."""
     scan = new_scan(rules, secrets)
+    sections = tuple(dict.fromkeys((*sections_read(rules), "findings", "health")))
     report = analyze([(source, scanned_blocks(reader, source, scan))], pricer=pricer, options=options,
-                     problems=reader.problems, sections=sections_read(rules))
+                     problems=reader.problems, sections=sections)
     return _judged(source, rules, report, scan), report, scan.events
 
 

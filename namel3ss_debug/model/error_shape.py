@@ -78,11 +78,6 @@ class ErrorShape:
     type: str
     message: str
 
-    def record(self, category: str = "unknown") -> dict[str, Any]:
-        """The span's `error`: handled (the app went on and told the model), inferred, with the rule."""
-        return {"type": self.type, "message": self.message, "category": category, "handled": True,
-                "inferred": True, "rule": self.rule}
-
 
 def read_error(result: Any) -> Optional[ErrorShape]:
     """The error a tool's result reads as, or None when it reads as a result.

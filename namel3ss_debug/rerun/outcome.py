@@ -1,14 +1,17 @@
 """How a run turned out, as `verify` judges it: how it ended, its errors, the workspace's rules, `--expect`.
 
 Every part is read where the project already decides it, never decided again here:
-- how it ended: `analyze`'s overview of the run (its `run_end`: status and exit code);
+- whether the run failed: the one definition (`analysis/failed_run.py`: an error escaped, a non-zero exit code,
+  a critical finding that it gave up), from `analyze`'s overview and findings of the run;
 - its errors, each handled or unhandled by the one rule (`analysis/handling.py`), from `analyze`'s errors;
 - the rules of the workspace's `checks` section, judged as `check` judges them (`checks/run.judge_run`);
 - `--expect` on its final output (`expect.py`).
 
-A run passes when it completed with exit code 0, had no error (a handled one too: a run that survived a failed
-tool is not a run that went right), broke no rule and met the expectation. What it failed is a list of failures,
-one for each way (`ended`, each error by type, each rule broken, the expectation), which `verdict.py` compares.
+A run passes when it did not fail, had no error (a handled one too: a run that survived a failed tool is not a
+run that went right), broke no rule and met the expectation. What it failed is a list of failures, one for each
+way (`ended`, `gave_up`, each error by type, each rule broken, the expectation), which `verdict.py` compares.
+Its summary says `failed` only for a failed run, a broken rule or an unmet expectation (what `diagnose` blames);
+a run whose only failures are errors it survived is `degraded` (as `analyze`'s health says).
 `reached` is how far it got: its LLM and tool calls that completed before anything failed.
 """
 
@@ -16,18 +19,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..analysis.failed_run import run_failure
 from ..analysis.report import Report
 from ..checks.results import RunCheck
 from ..replay.timeline import END, INSTANT, Timeline
 from .expect import Expectation, final_output
 
 COMPLETED = "completed"
+SURVIVED = frozenset({"handled"})  # failures a run can have and still not fail: the errors it went on past
 
 
 @dataclass(frozen=True)
 class Failure:
-    """One way a run failed: `kind` (`ended`, `unhandled`, `handled`, `check`, `expect`), what it names (the
-    error's type, the rule's name, the expectation; empty for `ended`) and how it reads."""
+    """One way a run failed: `kind` (`ended`, `gave_up`, `unhandled`, `handled`, `check`, `expect`), what it
+    names (the error's type, the finding's kind, the rule's name, the expectation; empty for `ended`) and how it
+    reads."""
 
     kind: str
     name: str
@@ -60,11 +66,16 @@ class Outcome:
     def labels(self) -> list[str]:
         return [failure.label for failure in self.failures]
 
+    @property
+    def failed(self) -> bool:
+        """The run failed (by `analysis/failed_run.py`, a rule or the expectation), not only survived errors."""
+        return any(failure.kind not in SURVIVED for failure in self.failures)
+
     def summary(self) -> str:
-        """`passed` or `failed: exit code 1, 1 unhandled ValueError, check max_errors`."""
+        """`passed`, `degraded: handled ToolError` or `failed: ended failed (exit code 1), unhandled ValueError`."""
         if self.passed:
             return "passed"
-        return "failed: " + ", ".join(failure.text for failure in self.failures)
+        return f"{'failed' if self.failed else 'degraded'}: " + ", ".join(failure.text for failure in self.failures)
 
 
 def outcome_of(report: Report, check: RunCheck | None, timeline: Timeline,
@@ -74,7 +85,7 @@ def outcome_of(report: Report, check: RunCheck | None, timeline: Timeline,
     run = report.overview.runs[0] if report.overview is not None and report.overview.runs else None
     status = run.status if run is not None else "unfinished"
     exit_code = run.exit_code if run is not None else None
-    failures = _ended(status, exit_code) + _errors(report)
+    failures = _ended(status, exit_code) + _gave_up(report, status, exit_code) + _errors(report)
     if check is not None:
         failures += tuple(Failure("check", result.rule, f"check {result.explanation}") for result in check.failed)
     output = final_output(timeline)
@@ -92,6 +103,16 @@ def _ended(status: str, exit_code: int | None) -> tuple[Failure, ...]:
     code = f" (exit code {exit_code})" if exit_code else ""
     words = "did not end" if status not in (COMPLETED, "failed") else f"ended {status}"
     return (Failure("ended", "", f"{words}{code}"),)
+
+
+def _gave_up(report: Report, status: str, exit_code: int | None) -> tuple[Failure, ...]:
+    """The critical finding that says the run gave up, as the one definition reads it (a run that ended failed
+    is already an `ended` failure)."""
+    findings = report.findings.findings if report.findings is not None else ()
+    failed = run_failure(status, exit_code, findings)
+    if failed is None or failed.finding is None:
+        return ()
+    return (Failure("gave_up", failed.finding.kind, failed.what),)
 
 
 def _errors(report: Report) -> tuple[Failure, ...]:

@@ -2,10 +2,13 @@
 
 Every tool call an `llm` span's outputs name is kept as an `Ask`: its id, name and arguments, the LLM call
 that asked, the span that was current when it asked, and when its answer ended. Two readers use it:
-- a tool span a framework's hook opens (under its own parent) says which LLM call it answers
-  (`attrs.llm_span_id`), found by the model's id or, for a client that passes no id to the tool (an MCP
-  `call_tool`), by name and arguments: the newest call that asked for the same, not matched yet. Either way
-  the call is marked `hooked`;
+- a tool span a framework's hook or a decorator opens says which LLM call it answers (`attrs.llm_span_id`),
+  found by the model's id or, for a client that passes no id to the tool (an MCP `call_tool`), by name and
+  arguments: the newest call that asked for the same, not matched yet. Either way the call is marked
+  `hooked`. The span goes under its own parent, the span current where it runs, except in a conversation
+  only the wire sees: when the asking call's parent is a wire agent still open (`hold`, never made current:
+  `transport/agents.py`) that was opened where the tool runs, the tool goes under that agent (`home`), as
+  the conversation's LLM calls and wire tools do;
 - a later request that carries the call's result (`transport/tool_wire.py`) makes a `tool` span of a call no
   hook recorded, timed from the asking answer's end, and marks it `wired`, so the conversation's history,
   sent again with every request, never makes a second one.
@@ -26,8 +29,10 @@ import orjson
 MAX_ASKS = 4096  # a long run's oldest calls are forgotten: a tool answers an LLM call made shortly before
 MAX_SAME = 64  # of calls asked for with the same name and arguments, the newest kept
 
-# nothing recorded it yet; a hook's span; the wire's span; given up (its result never came)
+# nothing recorded it yet; a hook's span; the wire's span; given up (its result never came); the tool that
+# crashed the run; left pending because the run crashed (`tracer/unanswered.py`)
 PENDING, HOOKED, WIRED, MISSING = "pending", "hooked", "wired", "missing"
+CRASHED, NOT_ANSWERED = "crashed", "not_answered"
 
 CallKey = tuple[str, bytes]  # a tool call's name and its arguments as canonical JSON
 
@@ -50,15 +55,16 @@ class Ask:
 class ToolAsks:
     """The tool calls this run's LLM calls asked for: by the model's id, and by name and arguments; bounded."""
 
-    __slots__ = ("_by_id", "_by_call", "_by_asker", "_counts", "_answers")
+    __slots__ = ("_by_id", "_by_call", "_by_asker", "_counts", "_answers", "_homes")
 
     def __init__(self) -> None:
         self._by_id: OrderedDict[str, Ask] = OrderedDict()
         self._by_call: OrderedDict[CallKey, list[Ask]] = OrderedDict()  # oldest first
         # each LLM call's asks, so a conversation that goes on looks only at its own calls, not at the run's
         self._by_asker: OrderedDict[str, list[Ask]] = OrderedDict()
-        self._counts = {"asked": 0, HOOKED: 0, WIRED: 0, MISSING: 0}
+        self._counts = {"asked": 0, HOOKED: 0, WIRED: 0, MISSING: 0, CRASHED: 0, NOT_ANSWERED: 0}
         self._answers: OrderedDict[str, None] = OrderedDict()  # LLM calls whose tool calls are their answer
+        self._homes: dict[str, str] = {}  # open spans never made current (wire agents) -> the span they are under
 
     def note(self, span_id: str, outputs: Any, *, parent_id: str | None = None, ts: str = "", ns: int = 0) -> None:
         """Remember the tool calls of an LLM call's outputs (`outputs.tool_calls[]`: id, name, arguments),
@@ -145,6 +151,26 @@ class ToolAsks:
             ask.state = state
             self._counts[state] += 1
 
+    def hold(self, span_id: str, under: str) -> None:
+        """The span `span_id`, opened under `under` and never made current (a wire agent), holds the tools its
+        LLM calls ask for that run where `under` is current, until `release` (`home`)."""
+        self._homes[span_id] = under
+
+    def release(self, span_id: str) -> None:
+        """The span `span_id` ended: it holds no more tools (`hold`)."""
+        self._homes.pop(span_id, None)
+
+    def home(self, attrs: Any, current_id: str) -> str:
+        """The parent of a span opened where `current_id` is current: `current_id`, unless the span answers a
+        tool call (`attrs.llm_span_id`, the asking LLM call) whose asking call is under a span that holds it
+        (`hold`): then that span, its conversation's agent."""
+        if not self._homes or not isinstance(attrs, dict):
+            return current_id
+        asker = attrs.get("llm_span_id")
+        asks = self._by_asker.get(asker) if isinstance(asker, str) else None
+        holder = asks[0].parent_id if asks else None
+        return holder if holder is not None and self._homes.get(holder) == current_id else current_id
+
     def forced(self, asker: str) -> None:
         """The LLM call `asker`'s request forced a tool: the calls it asks for are its answer (structured
         output), never missing."""
@@ -152,15 +178,25 @@ class ToolAsks:
         while len(self._answers) > MAX_ASKS:
             self._answers.popitem(last=False)
 
-    def unanswered(self, askers: Collection[str] | None = None) -> list[Ask]:
+    def pending(self) -> list[Ask]:
+        """The calls still pending (not a forced call's answer), oldest first; they stay pending."""
+        return sorted((ask for ask in self._remembered() if ask.state == PENDING and ask.asker not in self._answers),
+                      key=lambda ask: ask.ns)
+
+    def crashed(self, ask: Ask) -> None:
+        """`ask`'s tool crashed the run: the caller records it, once."""
+        self._move(ask, CRASHED)
+
+    def unanswered(self, askers: Collection[str] | None = None, state: str = MISSING) -> list[Ask]:
         """The calls still pending (those asked by the LLM calls `askers`, or all), oldest first, now given up
-        as `missing`: the caller records each, once. A forced call (`forced`) is never given up."""
+        as `state` (`missing`, or `not_answered` when the run crashed): the caller records each, once. A forced
+        call (`forced`) is never given up."""
         asks = self._remembered() if askers is None else \
             [ask for asker in askers for ask in self._by_asker.get(asker, ()) if self._kept(ask)]
         found = sorted((ask for ask in asks if ask.state == PENDING and ask.asker not in self._answers),
                        key=lambda ask: ask.ns)
         for ask in found:
-            self._move(ask, MISSING)
+            self._move(ask, state)
         return found
 
     def _kept(self, ask: Ask) -> bool:
@@ -177,13 +213,16 @@ class ToolAsks:
     def tally(self) -> dict[str, int]:
         """How the run's tool calls were seen, for its `run_end`: `asked` by the LLM calls, recorded by a
         `hooked` span or from the `wire`, `missing`: given up, each a `ToolResultMissing` span (`unanswered`),
-        and `unseen`: asked for, still remembered, and neither recorded nor given up (a forced call, the
+        `crashed` and `not_answered` (only when any: the tool that crashed the run, and the calls the crash left
+        unanswered), and `unseen`: asked for, still remembered, and neither recorded nor given up (a forced call, the
         answer itself). Empty when no LLM call asked for a tool."""
         if not self._counts["asked"]:
             return {}
         unseen = sum(ask.state == PENDING for ask in self._remembered())
-        return {"asked": self._counts["asked"], "hooked": self._counts[HOOKED], "wire": self._counts[WIRED],
-                "missing": self._counts[MISSING], "unseen": unseen}
+        counts = {"asked": self._counts["asked"], "hooked": self._counts[HOOKED], "wire": self._counts[WIRED],
+                  "missing": self._counts[MISSING], "unseen": unseen}
+        counts.update((state, self._counts[state]) for state in (CRASHED, NOT_ANSWERED) if self._counts[state])
+        return counts
 
 
 def _id_of(call: dict[str, Any]) -> str | None:

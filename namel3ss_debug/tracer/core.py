@@ -22,7 +22,7 @@ from .project import run_project
 from .recorder import Writer
 from .run import Run
 from .span import RootSpan, Span
-from .unanswered import give_up_at_run_end
+from .unanswered import at_crash, give_up_at_run_end
 
 _MISSING: Any = object()
 
@@ -306,9 +306,13 @@ class Tracer:
         if run is None:
             return None
         component = _current_in(run).component
+        record = error_record(exc, stack=run.settings.capture_stack_traces)
         if unhandled:
             attrs["unhandled"] = True
-        record = error_record(exc, stack=run.settings.capture_stack_traces)
+            try:
+                at_crash(self, run, exc, record)
+            except Exception as failure:
+                run.recorder.note_failure(failure)
         return self.instant("error_occurred", component, record["type"], status="failed", error=record,
                             attrs=attrs or None)
 

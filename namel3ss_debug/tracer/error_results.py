@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import Any, Optional
 
-from ..model.error_category import categorize
 from ..model.error_shape import read_error
+from .events import said_error
 
 # where a hook or the decorator keeps a tool's result in `outputs`: the value read, when it is the only key
 RESULT_KEYS = ("return", "output", "result", "content")
@@ -29,7 +29,7 @@ def inferred_error(outputs: Any) -> Optional[dict[str, Any]]:
     shape = read_error(value)
     if shape is None:
         return None
-    return shape.record(categorize(shape.type, shape.message))
+    return {**said_error(shape.message, shape.type), "inferred": True, "rule": shape.rule}
 
 
 def fail_if_error_shaped(event: dict[str, Any], outputs: Any) -> None:

@@ -73,6 +73,7 @@ class Run:
         self.name = "run"  # the run's root span: set from the entry by Tracer.start_run
         self.retention_deleted: list[Path] = []
         self.unhandled: BaseException | None = None
+        self.crashed_at: str | None = None  # `ValueError in get_exchange_rate`: set by `unanswered.at_crash`
         self.hooks: Any = None  # lifecycle.Hooks, when the run's process hooks are installed
         self.llm_traffic: dict[str, dict[str, int]] = {}  # what transport.watch heard: hosts, unrecorded requests
         self.reading: dict[int, Any] = {}  # responses whose bodies are being read (transport Exchanges), by id

@@ -72,26 +72,26 @@ from __future__ import annotations
 
 from typing import Optional, Sequence
 
-from ..handling import escapes_through
+from ..failed_run import FINDING, RUN, run_failure
 from ..refs import Ref
 from .blame_answer import by_content, final_step
-from .blame_chain import GAVE_UP, Link, Verdict, View, cause, from_finding
+from .blame_chain import Link, Verdict, View, cause, from_finding
 from .blame_error import by_error
 from .records import Blame, BlameLink, Evidence, Failure, Finding
 from .steps import RunClues
 
 
 def failure_of(run: RunClues, findings: Sequence[Finding]) -> Failure | None:
-    """The run's own failure (its status, exit code, an unhandled error, or a finding that it gave up), or None."""
-    if escapes_through("run_end", run.status or "", None) or run.exit_code not in (None, 0):
-        return Failure(run.run_id, _ended(run), "run", run.end_seq)
-    gave_up = [finding for finding in findings if finding.run_id == run.run_id and finding.severity == "critical"
-               and finding.kind in GAVE_UP]
-    if not gave_up:
+    """The run's own failure (`analysis/failed_run.py`: its status, exit code, an unhandled error, or a finding
+    that it gave up), or None."""
+    own = [finding for finding in findings if finding.run_id == run.run_id]
+    failed = run_failure(run.status, run.exit_code, own, _ended(run))
+    if failed is None:
         return None
-    finding = min(gave_up, key=lambda item: GAVE_UP.index(item.kind))
-    seq = max((item.ref.seq for item in finding.evidence), default=None)
-    return Failure(run.run_id, finding.title, "finding", seq)
+    if not isinstance(failed.finding, Finding):
+        return Failure(run.run_id, failed.what, RUN, run.end_seq)
+    seq = max((item.ref.seq for item in failed.finding.evidence), default=None)
+    return Failure(run.run_id, failed.what, FINDING, seq)
 
 
 def _ended(run: RunClues) -> str:

@@ -7,13 +7,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Optional
 
+from ..failed_run import GAVE_UP, OPPORTUNITIES
 from .records import KINDS, SEVERITIES, Evidence, Failure, Finding
 from .rules.evidence import agent_name, evidence, recovered
 from .steps import RunClues, Step
 
-GAVE_UP = ("apology_after_failure", "swallowed_error", "turn_limit", "context_overflow")  # critical: it gave up
-# findings that are not a failure's cause: those that say it gave up (they show the failure), the opportunities
-NOT_CAUSES = frozenset({*GAVE_UP, "parallelizable_calls", "cacheable_calls"})
+# findings that are not a failure's cause: those that say it gave up or went on past a failure (they show the
+# failure), the opportunities
+NOT_CAUSES = frozenset({*GAVE_UP, "swallowed_error", "answer_gives_up", *OPPORTUNITIES})
 # what a run spends: the cause of a failed check of its figures (cost, latency), not of an error or a wrong answer
 SPENDING = frozenset({"dominant_cost", "dominant_latency", "slow_tool_on_critical_path"})
 USERS = frozenset({"user", "human", "user_proxy", "userproxy", "human_proxy", "humanproxy"})

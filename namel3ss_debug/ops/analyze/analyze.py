@@ -64,7 +64,7 @@ def analyze_traces(request: AnalyzeRequest, env: Environment) -> Report:
     key = cache.key("analyze", sources, [list(sections), options.slow_threshold_ms, options.block_threshold_ms,
                                          options.top, window.describe(), request.runs.strict, file_prices,
                                          resolved.settings.price_overrides, price_data(env.environ),
-                                         asdict(thresholds) if "findings" in sections else None])
+                                         asdict(thresholds) if not FINDING_SECTIONS.isdisjoint(sections) else None])
     kept = cache.get(key, Report)
     if kept is not None:
         return kept

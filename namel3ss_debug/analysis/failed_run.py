@@ -1,0 +1,79 @@
+"""When a run failed: the one definition that `analyze`'s health, `diagnose`, `verify`, `bisect`, `check`, the
+report, `runs` and the run index all read.
+
+A run **failed** when, in this order:
+1. an error escaped it: its `run_end` says `failed` (`analysis/handling.py`);
+2. it exited with a code other than 0;
+3. it gave up: a critical finding of a kind in `GAVE_UP` says so (its final answer apologises after a failure,
+   a turn limit stopped it, its context overflowed).
+
+A run that survived a failure (a handled error: a tool whose error the app or a framework told the model) did
+not fail; it is **degraded**, never healthy (`health.py`), and so is a run with a finding of warning or critical
+severity that is not an opportunity (`OPPORTUNITIES`: time or money it could save), whatever its kind.
+`verify` calls a run failed on these same grounds, and a failed check or `--expect` rule on top (judged outside
+the run, and handed to `diagnose` as a failure so that it is blamed too).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable, Optional, Protocol
+
+GAVE_UP = ("apology_after_failure", "turn_limit", "context_overflow")  # when critical: the run gave up
+OPPORTUNITIES = frozenset({"parallelizable_calls", "cacheable_calls"})  # savings, not faults
+RUN, FINDING = "run", "finding"  # where a failure shows: the run's own end, or a finding that it gave up
+
+
+class Judged(Protocol):
+    """What the definition reads of a finding (`diagnosis.records.Finding`)."""
+
+    @property
+    def kind(self) -> str: ...
+
+    @property
+    def severity(self) -> str: ...
+
+    @property
+    def title(self) -> str: ...
+
+    @property
+    def run_id(self) -> str: ...
+
+
+@dataclass(frozen=True)
+class RunFailure:
+    """Why a run failed: `source` (`run`: its status or exit code; `finding`: it gave up), the line that says it
+    and, for a finding, the finding."""
+
+    source: str
+    what: str
+    finding: Optional[Judged] = None
+
+
+def run_failure(status: Optional[str], exit_code: Optional[int], findings: Iterable[Judged],
+                ended: str = "") -> Optional[RunFailure]:
+    """Why a run of `status` and `exit_code` with these findings (its own) failed, or None when it did not.
+    `ended` says how it ended when its status or exit code failed it (`run ended failed with ValueError: ...`).
+
+    >>> run_failure("completed", 0, []) is None
+    True
+    >>> run_failure("failed", 1, []).source
+    'run'
+    """
+    if status == "failed" or exit_code not in (None, 0):
+        return RunFailure(RUN, ended or _ended(status, exit_code))
+    gave_up = [finding for finding in findings if finding.severity == "critical" and finding.kind in GAVE_UP]
+    if not gave_up:
+        return None
+    finding = min(gave_up, key=lambda item: GAVE_UP.index(item.kind))
+    return RunFailure(FINDING, finding.title, finding)
+
+
+def degrading(findings: Iterable[Judged]) -> list[Judged]:
+    """The findings that keep a run from being healthy: warning or critical, not an opportunity."""
+    return [finding for finding in findings
+            if finding.severity in ("warning", "critical") and finding.kind not in OPPORTUNITIES]
+
+
+def _ended(status: Optional[str], exit_code: Optional[int]) -> str:
+    return f"run ended {status}" if status == "failed" else f"run exited with code {exit_code}"
