@@ -18,6 +18,7 @@ from __future__ import annotations
 from typing import Sequence
 
 from ..model.messages import plural
+from .diagnosis.records import Diagnosis
 from .failed_run import Judged, degrading, run_failure
 from .report import Anomalies, Errors, Health, Integrity, LlmUsage, Overview, Patterns
 
@@ -25,14 +26,16 @@ _NAMED = 3  # models named in a note
 
 
 def verdict(overview: Overview, errors: Errors, patterns: Patterns, anomalies: Anomalies,
-            integrity: Integrity, llm: LlmUsage | None = None, findings: Sequence[Judged] = ()) -> Health:
-    """The verdict over the report's runs; `findings` are the diagnosis's (the health section always has them)."""
-    failing = _failing(overview, findings)
+            integrity: Integrity, llm: LlmUsage | None = None, diagnosis: Diagnosis | None = None) -> Health:
+    """The verdict over the report's runs; `diagnosis` is the pass's (the health section always has one): a run
+    failed when it blamed the run (`failed_run.py` decides for both), and its failure line is the blame's."""
+    findings = diagnosis.findings if diagnosis is not None else []
+    failing = _failing(overview, diagnosis)
     completed = bool(overview.runs) and all(run.status == "completed" and not run.exit_code for run in overview.runs)
     degraded = _degraded(errors, patterns, anomalies, integrity, completed) + _finding_reasons(findings)
     notes = cost_notes(llm) if llm is not None else []
     if failing:
-        return Health("failing", failing + degraded, notes)
+        return Health("failing", failing + degraded, notes, failing[0])
     if degraded:
         return Health("degraded", degraded, notes)
     return Health("healthy", ["no errors, findings, retries, loops, critical anomalies or integrity problems"],
@@ -57,13 +60,16 @@ def cost_notes(llm: LlmUsage) -> list[str]:
     return notes
 
 
-def _failing(overview: Overview, findings: Sequence[Judged]) -> list[str]:
+def _failing(overview: Overview, diagnosis: Diagnosis | None) -> list[str]:
+    """Each failed run's failure line: its blame's, else (no diagnosis) how its run_end failed it."""
+    if diagnosis is not None:
+        return [blame.failure for blame in diagnosis.blames]
     reasons = []
     for run in overview.runs:
-        ended = f"run {run.run_id} ended {run.status}" + (f" (exit code {run.exit_code})" if run.exit_code else "")
-        failed = run_failure(run.status, run.exit_code, [f for f in findings if f.run_id == run.run_id], ended)
+        failed = run_failure(run.status, run.exit_code, ())
         if failed is not None:
-            reasons.append(failed.what if failed.finding is None else f"run {run.run_id}: {failed.what}")
+            reasons.append(f"run {run.run_id} {failed.what[4:]}" + (f" (exit code {run.exit_code})"
+                                                                   if run.exit_code else ""))
     return reasons
 
 

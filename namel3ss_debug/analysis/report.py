@@ -260,6 +260,7 @@ class Health(msgspec.Struct, frozen=True):
     verdict: str  # healthy | degraded | failing
     reasons: list[str]
     notes: list[str] = msgspec.field(default_factory=list)  # what the verdict leaves out: an unknown cost
+    failure: Optional[str] = None  # the first failed run's failure line, as its blame says it (`failed_run.py`)
 
 
 class Report(msgspec.Struct, frozen=True):

@@ -38,7 +38,8 @@ def as_running(report: Report) -> RunningRecord:
     health = report.health
     if health is not None and report.overview is not None and report.errors is not None \
             and report.patterns is not None and report.anomalies is not None:
-        so_far = verdict(report.overview, report.errors, report.patterns, report.anomalies, settled, report.llm)
+        so_far = verdict(report.overview, report.errors, report.patterns, report.anomalies, settled, report.llm,
+                         report.findings)
         reasons = [] if so_far.verdict == "healthy" else [f"so far: {reason}" for reason in so_far.reasons]
         health = Health(RUNNING, reasons or ["nothing wrong so far"], so_far.notes)
     return RunningRecord(msgspec.structs.replace(report, integrity=settled, health=health), integrity.unclosed_spans)

@@ -12,7 +12,7 @@ from .report import Report
 from ..model.json_types import JsonValue
 
 # The report sections the summary reads: the pass keeps nothing only other sections need.
-SUMMARY_SECTIONS = ("overview", "llm", "errors")
+SUMMARY_SECTIONS = ("overview", "llm", "errors", "health")
 
 
 @dataclass(frozen=True)
@@ -39,6 +39,8 @@ class RunSummary:
     unhandled_errors: int = 0  # of errors, those that escaped the app
     error_types: dict[str, int] = field(default_factory=dict)
     llm_traffic: dict[str, dict[str, int]] = field(default_factory=dict)  # run_end's: LLM traffic not recorded?
+    health: str | None = None  # analyze's verdict: healthy | degraded | failing
+    health_reason: str | None = None  # its first reason: the failure line of a failed run (`failed_run.py`)
 
     @property
     def unrecorded_llm(self) -> list[str]:
@@ -59,8 +61,8 @@ class RunSummary:
 def summary_of(report: Report, llm_traffic: dict[str, dict[str, int]] | None = None) -> RunSummary:
     """The summary of a run's report (of at least `SUMMARY_SECTIONS`); `llm_traffic` is what the tracer heard of
     LLM APIs (`run_end`'s `attrs.llm_traffic`), which no report section keeps."""
-    overview, llm, errors = report.overview, report.llm, report.errors
-    if overview is None or llm is None or errors is None:
+    overview, llm, errors, health = report.overview, report.llm, report.errors, report.health
+    if overview is None or llm is None or errors is None or health is None:
         raise ValueError(f"a run summary reads the report's {', '.join(SUMMARY_SECTIONS)} sections")
     run = overview.runs[0] if overview.runs else None
     return RunSummary(
@@ -73,6 +75,7 @@ def summary_of(report: Report, llm_traffic: dict[str, dict[str, int]] | None = N
         unseen_tool_calls=overview.unseen_tool_calls, failed_spans=errors.failed_spans, errors=errors.total,
         handled_errors=errors.handled, unhandled_errors=errors.unhandled,
         error_types={kind.type: kind.count for kind in errors.by_type}, llm_traffic=dict(llm_traffic or {}),
+        health=health.verdict, health_reason=health.failure or next(iter(health.reasons), None),
     )
 
 

@@ -117,7 +117,8 @@ def _error_refs(report: Report, scan: EventScan, wanted: Callable[[str], bool],
 
 
 # The report sections the rules read: a check's pass over a run keeps nothing only other sections need.
-SECTIONS_READ = ("overview", "components", "operations", "llm", "errors", "integrity")
+# the run's health (and so its findings) always: a check shows how the run turned out beside its rules
+SECTIONS_READ = ("overview", "components", "operations", "llm", "errors", "integrity", "health")
 FINDINGS_READ = ("findings",)  # only `fail_on_finding` reads it: the diagnosis's collector runs only then
 
 

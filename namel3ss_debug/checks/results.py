@@ -77,6 +77,10 @@ class RunCheck(msgspec.Struct, frozen=True):
     files: list[str]
     passed: bool
     results: list[CheckResult]
+    # how the run itself turned out, as analyze says it (`analysis/failed_run.py`): absent when nothing was analysed
+    status: Optional[str] = None  # run_end's: completed | failed | unfinished
+    health: Optional[str] = None  # healthy | degraded | failing
+    failure: Optional[str] = None  # the failure line of a run that failed (its blame's)
 
     @property
     def failed(self) -> list[CheckResult]:

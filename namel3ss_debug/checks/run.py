@@ -62,7 +62,11 @@ def judge_run(source: RunSource, reader: TraceReader, rules: list[Rule], *, pric
 def _judged(source: RunSource, rules: list[Rule], report: Report, scan: EventScan) -> RunCheck:
     results = evaluate(rules, report, scan)
     run_id = report.run_ids[0] if report.run_ids else (source.run_id or source.label)
-    return RunCheck(run_id, source.label, list(source.files), all(r.passed for r in results), results)
+    run = report.overview.runs[0] if report.overview is not None and report.overview.runs else None
+    health = report.health
+    return RunCheck(run_id, source.label, list(source.files), all(r.passed for r in results), results,
+                    run.status if run is not None else None, health.verdict if health is not None else None,
+                    health.failure if health is not None else None)
 
 
 def new_scan(rules: list[Rule], secrets: Optional[SecretFinder] = None) -> EventScan:

@@ -56,6 +56,7 @@ FINDING_KINDS = (
     "cacheable_calls",           # identical calls with identical answers; time and cost saved by a cache
     "swallowed_error",           # a tool or LLM error, and the run still reports success
     "apology_after_failure",     # the final answer is a refusal or an apology after a failure
+    "answer_gives_up",           # the final answer is a refusal or an apology, with no failure recorded before it
     "dominant_cost",             # one call or one model is most of the run's cost
     "dominant_latency",          # one call is most of the run's time
     "slow_tool_on_critical_path",  # a tool that is a large share of the critical path

@@ -45,7 +45,20 @@ def _rows(summary: RunSummary) -> list[tuple[str, str]]:
         ("llm calls", f"{summary.llm_calls}  {tokens}{cost}"),
         ("tool calls", f"{summary.tool_calls}{tools_seen(summary.wire_tool_calls, summary.unseen_tool_calls)}"),
         ("errors", _errors(summary)),
+        *_health(summary),
     ]
+
+
+HEALTH_STYLES = {"healthy": "green", "degraded": "yellow", "failing": "red"}
+
+
+def _health(summary: RunSummary) -> list[tuple[str, str]]:
+    """`health  failing: the run gave up: ...`: analyze's verdict and its first reason."""
+    if summary.health is None:
+        return []
+    style = HEALTH_STYLES.get(summary.health, "")
+    reason = f": {safe(summary.health_reason)}" if summary.health_reason and summary.health != "healthy" else ""
+    return [("health", f"[{style}]{safe(summary.health)}[/]{reason}")]
 
 
 def _startup(summary: RunSummary) -> list[tuple[str, str]]:

@@ -32,6 +32,8 @@ class ErrorInfo(msgspec.Struct, gc=False, omit_defaults=True):
     message: Optional[str] = None
     category: Optional[str] = None
     handled: Optional[bool] = None  # the writer knows the run went on with it (`analysis/handling.py`)
+    inferred: Optional[bool] = None  # read from a result that reads as an error (`model/error_shape.py`)
+    stack: Optional[str] = None  # the traceback, as the tracer wrote it (`model/stack_frames.py` reads it)
 
 
 class Usage(msgspec.Struct, gc=False, omit_defaults=True):

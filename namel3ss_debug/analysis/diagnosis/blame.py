@@ -1,9 +1,9 @@
 """The blame of a failed run: the responsible agent, the decisive step (the earliest step whose correction would
 most likely have changed the outcome) and the chain of steps from it to the failure, each with its evidence.
 
-A run failed (`failure_of`) when an error escaped it (`analysis/handling.py`: its `run_end` says `failed`), when
-it exited with a code other than 0, or when a critical finding says it gave up (`apology_after_failure`,
-`swallowed_error`, `turn_limit`, `context_overflow`). A failure judged outside the run (a failed check, an
+A run failed (`failure_of`, by the one definition in `analysis/failed_run.py`) when an error escaped it (its
+`run_end` says `failed`), when it exited with a code other than 0, or when a critical finding says it gave up
+(`apology_after_failure`, `turn_limit`, `context_overflow`). A failure judged outside the run (a failed check, an
 `--expect` rule) is handed in by `diagnose`. The steps read are those the pass kept (`RunClues.opening`, `recent`,
 `errors`); a text is matched as `provenance.py` says (case and runs of white space ignored, whole words).
 
@@ -40,7 +40,8 @@ The rules, tried in this order; the first that points at a step gives the blame 
      itself (low).
 2. **A finding that shows a cause.** With no error to follow, the finding of severity warning or critical that
    begins earliest (first evidence's seq; then the more severe, then `KINDS` order), leaving out those that show
-   the failure itself (the four kinds above that say the run gave up), the opportunities
+   the failure itself (the three kinds above that say the run gave up, `swallowed_error` and `answer_gives_up`),
+   the opportunities
    (`parallelizable_calls`, `cacheable_calls`) and, but for a failed check, what the run spends
    (`dominant_cost`, `dominant_latency`, `slow_tool_on_critical_path`: a cost is no cause of an error or a wrong
    answer): its first evidence is decisive, its last is on the chain. The finding's confidence, at most medium.

@@ -78,7 +78,8 @@ def _same(step: Step, kind: Optional[str], message: Optional[str]) -> bool:
 
 
 def _tool_raised(view: View, tool: Step) -> Verdict:
-    raised = view.evidence(tool, f"{tool.name} raised {error_text(tool)}")
+    told = "answered the model with" if tool.inferred else "raised"
+    raised = view.evidence(tool, f"{tool.name} {told} {error_text(tool)}{_at(tool)}")
     category = tool.error_category or categorize(tool.error_type or "Error", tool.error_message or "")
     if category in OWN_FAULTS:
         return Verdict([Link(raised, "decisive", f"{tool.name} failed on its own ({category})")], "medium",
@@ -125,8 +126,10 @@ def _planned(view: View, writer: Step, asker: Step, tool: Step, raised: Evidence
              *_handed(view, writer, asker),
              Link(view.evidence(asker, f"asked {tool.name} with {quote(value)}"), "propagated",
                   f"the model passed {quote(value)} on from {who} to {tool.name}"),
-             Link(raised, "propagated", f"{tool.name} raised {tool.error_type or 'an error'} on {quote(value)}")]
-    return Verdict(links, sure, f"rule 1: {tool.name} raised on {quote(value)}, which {who} wrote first "
+             Link(raised, "propagated", f"{tool.name} {_raised(tool)} {tool.error_type or 'an error'} on "
+                                        f"{quote(value)}{_at(tool)}")]
+    return Verdict(links, sure, f"rule 1: {tool.name} {_raised(tool)} on {quote(value)}{_at(tool)}, which {who} "
+                   f"wrote first "
                    f"(seq {writer.seq}), another agent than the one that passed it on")
 
 
@@ -148,9 +151,21 @@ def _passed(view: View, asker: Step, tool: Step, raised: Evidence, value: Option
     origin = f"from {source}" if source else "that no earlier step of another agent wrote"
     links = [Link(view.evidence(asker, f"asked {tool.name} with {said}"), "decisive",
                   f"the model passed {said} to {tool.name}, {origin}"),
-             Link(raised, "propagated", f"{tool.name} raised {tool.error_type or 'an error'} on {said}")]
+             Link(raised, "propagated", f"{tool.name} {_raised(tool)} {tool.error_type or 'an error'} on {said}"
+                                        f"{_at(tool)}")]
     return Verdict(links, sure if value is not None else "medium",
-                   f"rule 1: {tool.name} raised on {said}, which the model that asked for it passed on, {origin}")
+                   f"rule 1: {tool.name} {_raised(tool)} on {said}{_at(tool)}, which the model that asked for it "
+                   f"passed on, {origin}")
+
+
+def _raised(tool: Step) -> str:
+    """How a tool failed: it raised, or its result read as an error (`error.inferred`)."""
+    return "failed" if tool.inferred else "raised"
+
+
+def _at(step: Step) -> str:
+    """` in get_exchange_rate (trip_agent.py:33)`: where in the app's own code it was raised, when the stack says."""
+    return f" in {step.where}" if step.where else ""
 
 
 def _llm_failed(view: View, call: Step, findings: list[Finding]) -> Verdict:
@@ -170,8 +185,8 @@ def _llm_failed(view: View, call: Step, findings: list[Finding]) -> Verdict:
 def _outside_calls(view: View, error: Step, findings: list[Finding]) -> Verdict:
     """An error raised outside any call, no call having failed before it (a turn limit, an answer the app or a
     framework refused): the cause finding that begins before it, else the model's last answer before it."""
-    raised = Link(view.evidence(error, f"raised {error_text(error)}"), "propagated",
-                  f"{error.name} was raised outside any call")
+    raised = Link(view.evidence(error, f"raised {error_text(error)}{_at(error)}"), "propagated",
+                  f"{error.name} was raised outside any call{_at(error)}")
     found = cause(findings, error.seq)
     if found is not None:
         verdict = from_finding(found, f"rule 1: {error.error_type or error.name} was raised outside any call;")

@@ -16,6 +16,7 @@ from typing import Any, Callable, Optional
 
 from ...model.error_category import categorize
 from ...model.events import kind as span_kind
+from ...model.stack_frames import app_frame
 from ...store.records import EventRecord, attrs_of
 from ..findings import CALLS, call_key
 from ..run_state import OpenSpan, RunState
@@ -236,6 +237,9 @@ class Clues:
         step.error_message = payloads.cut(error.message)
         step.error_category = error.category or categorize(step.error_type or "Error", error.message or "")
         step.handled = error.handled
+        step.inferred = error.inferred
+        frame = app_frame(error.stack) if error.stack else None
+        step.where = str(frame) if frame is not None else None
 
     def _failed(self, track: RunTrack, step: Step) -> None:
         clues = track.clues

@@ -25,6 +25,10 @@ def _run(console: Console, run: RunCheck) -> None:
         table.add_row("[green]pass[/]" if result.passed else "[bold red]FAIL[/]", safe_line(result.rule),
                       safe_line(result.limit), safe_line(result.value), _events(result))
     console.print(table)
+    if run.health is not None:
+        style = {"healthy": "green", "degraded": "yellow", "failing": "red"}.get(run.health, "")
+        said = f": {safe_line(run.failure)}" if run.failure else ""
+        console.print(f"run {safe_line(run.status or 'unknown')}, health [{style}]{safe_line(run.health)}[/]{said}")
     for result in run.failed:
         console.print(f"[red]FAIL[/] {safe_line(result.explanation)}")
         console.print(f"     [dim]rule from {safe_line(result.origin)}[/]")

@@ -11,7 +11,9 @@ from typing import TYPE_CHECKING
 from ...analysis.diagnosis.records import Blame, Diagnosis, Finding
 from ..analyze.format import View
 from ..analyze.md_text import md
-from .words import NO_FINDINGS, SEVERITY_TITLES, by_severity, counts_line, evidence_line, finding_head, link_line, place
+from .words import (
+    SEVERITY_TITLES, by_severity, counts_line, evidence_line, finding_head, link_line, nothing_found, place,
+)
 
 if TYPE_CHECKING:
     from ...ops.diagnose import DiagnoseReport
@@ -39,7 +41,7 @@ def diagnosis_lines(diagnosis: Diagnosis, view: View, heading: str = "###", hidd
     for blame in diagnosis.blames:
         lines += [f"{heading} Blame" + ("" if view.only_run else f": run {md(blame.run_id)}"), "",
                   *blame_lines(blame, view), ""]
-    summary = counts_line(diagnosis.counts) if diagnosis.findings else NO_FINDINGS
+    summary = counts_line(diagnosis.counts) if diagnosis.findings else nothing_found(diagnosis)
     lines.append(f"Findings: {summary}" + (f" ({hidden} left out by the filters)." if hidden else "."))
     for severity, group in by_severity(diagnosis.findings):
         lines += ["", f"{heading} {SEVERITY_TITLES[severity]}"]

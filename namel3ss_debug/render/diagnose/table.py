@@ -15,7 +15,9 @@ from rich.text import Text
 from ...analysis.diagnosis.records import Blame, Diagnosis, Finding
 from ..analyze.format import View
 from ..analyze.rich import SEVERITY_STYLES, print_key_values, styled, trace_text
-from .words import NO_FINDINGS, SEVERITY_TITLES, by_severity, counts_line, evidence_line, finding_head, link_line, place
+from .words import (
+    SEVERITY_TITLES, by_severity, counts_line, evidence_line, finding_head, link_line, nothing_found, place,
+)
 
 if TYPE_CHECKING:
     from ...ops.diagnose import DiagnoseReport
@@ -54,9 +56,10 @@ def print_diagnosis(console: Console, diagnosis: Diagnosis, view: View, hidden: 
 
 
 def summary(diagnosis: Diagnosis, hidden: int = 0) -> str:
-    """`1 critical, 2 warning, 0 info`, or `no findings`; and how many the filters left out."""
+    """`1 critical, 2 warning, 0 info`, `no findings` (or, beside a blame, none besides the failure); and how many
+    the filters left out."""
     more = f" ({hidden} left out by the filters)" if hidden else ""
-    return (counts_line(diagnosis.counts) if diagnosis.findings else NO_FINDINGS) + more
+    return (counts_line(diagnosis.counts) if diagnosis.findings else nothing_found(diagnosis)) + more
 
 
 def print_blame(console: Console, blame: Blame, view: View) -> None:

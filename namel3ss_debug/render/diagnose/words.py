@@ -7,11 +7,12 @@ from __future__ import annotations
 
 from typing import Iterator, Sequence
 
-from ...analysis.diagnosis.records import SEVERITIES, BlameLink, Evidence, Finding
+from ...analysis.diagnosis.records import SEVERITIES, BlameLink, Diagnosis, Evidence, Finding
 from ..analyze.format import View, operation
 
 SEVERITY_TITLES = {"critical": "Critical", "warning": "Warnings", "info": "Info"}
 NO_FINDINGS = "no findings"
+NONE_BESIDE_BLAME = "none besides the failure blamed above"  # a failed run no rule found more in
 
 
 def place(evidence: Evidence, view: View) -> str:
@@ -55,3 +56,8 @@ def counts_line(counts: dict[str, int]) -> str:
 def link_line(number: int, link: BlameLink, view: View) -> str:
     """`2. propagated  llm:planner#3  seq 18  run.jsonl:19  the model gave up`."""
     return f"{number}. {link.role}  {evidence_line(link.evidence, view)}"
+
+
+def nothing_found(diagnosis: Diagnosis) -> str:
+    """What a diagnosis with no finding says: never a bare "no findings" beside a blamed failure."""
+    return NONE_BESIDE_BLAME if diagnosis.blames else NO_FINDINGS

@@ -1,5 +1,5 @@
-"""Rules of the family `swallowed`: a failure the run did not recover from, yet reports success or answers with an
-apology.
+"""Rules of the family `swallowed`: a failure the run did not recover from, yet reports success; a final answer that
+gives up.
 
 A failure is a tool or LLM call that failed, or an error event of the `tool` or `llm` component
 (`RunClues.errors`). It is **recovered** when a call of the same operation (component and name) completed after it ended
@@ -13,9 +13,14 @@ of it was not recovered. `warning`, confidence medium (the final answer may stil
 failed work). One finding per failed operation.
 
 `apology_after_failure` (run rule): the run's final answer (`RunClues.final_text`) is a refusal or an apology
-(`APOLOGIES`, English, matched lower-cased with typographic apostrophes made plain) and a failure before it was not
-recovered: the run gave up. `critical`; confidence high when the answer opens with the apology (in its first
-`OPENING_CHARS` characters), else medium.
+(`APOLOGIES`, English, matched lower-cased with typographic apostrophes made plain) and a call failed before it
+(a tool that raised or whose result read as an error, an LLM call): the run gave up. `critical`; confidence high
+when the answer opens with the apology (in its first `OPENING_CHARS` characters) and a failure before it was not
+recovered, else medium.
+
+`answer_gives_up` (run rule): the final answer is such a refusal or apology and nothing failed before it that
+the run recorded: the run may have given up for a reason the trace does not show (an error the app kept from the
+model and the trace alike, a task out of the agent's reach), or refused rightly. `warning`, confidence low.
 """
 
 from __future__ import annotations
@@ -104,34 +109,63 @@ def _swallowed(run: RunClues, component: str, name: str, failed: list[Step]) -> 
                    capped(notes), run.run_id, agent=agent_name(first, run), figures={"count": float(len(failed))})
 
 
-# -- apology_after_failure ---------------------------------------------------------------------------------------
+# -- apology_after_failure, answer_gives_up -----------------------------------------------------------------------
 def apology_after_failure(run: RunClues, figures: RunFigures, judging: Judging) -> Iterable[Finding]:
-    """A final answer that apologises or refuses after a failure nothing recovered from: the run gave up."""
+    """A final answer that apologises or refuses after a failure: the run gave up."""
     at = apology_in(run.final_text)
     if at is None:
         return
-    failed = unrecovered(run, run.final_seq)
+    failed = failures_before(run, run.final_seq)
     if failed:
-        yield _apology(run, failed, at)
+        yield _apology(run, failed, at, bool(unrecovered(run, run.final_seq)))
 
 
-def _apology(run: RunClues, failed: list[Step], at: int) -> Finding:
+def answer_gives_up(run: RunClues, figures: RunFigures, judging: Judging) -> Iterable[Finding]:
+    """A final answer that apologises or refuses with no failure recorded before it."""
+    at = apology_in(run.final_text)
+    if at is None or failures_before(run, run.final_seq):
+        return
+    text = (run.final_text or "").strip().replace("\n", " ")
+    answer = _final_step(run)
+    why = (f"answer_gives_up: the final answer apologises or refuses ({text[at:at + 80]!r}) and no call before "
+           f"it failed, so the trace does not show why")
+    suggestion = ("read the final answer's request (`inspect --event` of the last LLM call): the model may have "
+                  "been given an error as prose, a task out of its tools' reach, or nothing to go on; record the "
+                  "tool that failed (`@trace_tool_call`) when the app keeps its error from the trace")
+    notes = [evidence(answer, run, f"final answer: {text[:120]}")] if answer is not None else []
+    yield Finding("answer_gives_up", "warning", "low", "the final answer gives up, and no failure before it was "
+                  "recorded", why, suggestion, notes, run.run_id,
+                  agent=agent_name(answer, run) if answer is not None else None)
+
+
+def failures_before(run: RunClues, before: Optional[int]) -> list[Step]:
+    """The run's failed tool and LLM calls (and their error events) before seq `before`, recovered or not."""
+    return [step for step in run.errors if step.component in FAILING and (before is None or step.seq < before)]
+
+
+def _final_step(run: RunClues) -> Optional[Step]:
+    return next((step for step in reversed(run.recent) if step.seq == run.final_seq), None)
+
+
+def _apology(run: RunClues, failed: list[Step], at: int, unrecovered_failure: bool) -> Finding:
     last = failed[-1]
     text = (run.final_text or "").strip().replace("\n", " ")
-    answer = next((step for step in reversed(run.recent) if step.seq == run.final_seq), None)
+    answer = _final_step(run)
+    redone = "" if unrecovered_failure else " (a later call of it completed, yet the answer gave up)"
     why = (f"apology_after_failure: the final answer apologises or refuses ({text[at:at + 80]!r}) after "
-           f"{last.address} failed with {_error(last)} and nothing redid it")
+           f"{last.address} failed with {_error(last)}{redone or ' and nothing redid it'}")
     suggestion = (f"fix what failed at {last.address} (its input: {(last.arguments or 'not recorded')[:120]}) or "
                   f"give the model a way past it (a retry with corrected arguments, a fallback tool); gate runs "
                   f"on it with `check --fail-on-finding apology_after_failure`")
     notes = [evidence(step, run, f"failed with {_error(step)}") for step in failed]
     if answer is not None:
         notes.append(evidence(answer, run, f"final answer: {text[:120]}"))
-    return Finding("apology_after_failure", "critical", "high" if at < OPENING_CHARS else "medium",
+    sure = "high" if at < OPENING_CHARS and unrecovered_failure else "medium"
+    return Finding("apology_after_failure", "critical", sure,
                    f"the run gave up: its final answer apologises after {last.address} failed", why, suggestion,
                    capped(notes), run.run_id, agent=agent_name(answer or last, run),
                    figures={"failures": float(len(failed))})
 
 
 AGENT_RULES: list[AgentRule] = []
-RUN_RULES: list[RunRule] = [swallowed_error, apology_after_failure]
+RUN_RULES: list[RunRule] = [swallowed_error, apology_after_failure, answer_gives_up]

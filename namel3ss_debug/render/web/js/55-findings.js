@@ -42,6 +42,8 @@ N3.findings = {
     const body = N3.el("div", { id: "findings-list", hidden: !this.open });
     for (const b of d.blames) body.appendChild(this.blame(view, b));
     for (const f of d.findings) body.appendChild(this.finding(view, f));
+    if (d.blames.length && !d.findings.length) body.appendChild(N3.el("div", "muted",
+      "no rule found more than the failure blamed above"));
     if (!d.blames.length && !d.findings.length) body.appendChild(N3.el("div", "muted", view.model.run.status === "running"
       ? "no findings so far" : "no findings: no rule fired on this run"));
     box.appendChild(body);
@@ -58,7 +60,8 @@ N3.findings = {
     toggle.setAttribute("aria-expanded", this.open ? "true" : "false");
     toggle.addEventListener("click", () => { this.open = !this.open; this.render(view); });
     const head = N3.el("div", "findings-head", toggle,
-      N3.el("span", { className: "findings-counts", text: said.length ? said.join(" · ") : "none" }));
+      N3.el("span", { className: "findings-counts", text: said.length ? said.join(" · ")
+        : d.blames.length ? "none besides the failure" : "none" }));
     for (const b of d.blames) {
       const who = b.agent ? "agent " + b.agent : "agent unknown";
       const step = b.step ? stepName(b.step) : "step unknown";
