@@ -24,8 +24,9 @@ MAX_REPEAT = 100
 @click.command("verify", short_help="Run today's code against a recorded run: fixed or regressed?")
 @click.argument("trace", metavar="TRACE")
 @click.option("--base-url", metavar="URL", help="Where LLM calls the recording cannot answer go live (an "
-              "OpenAI-, Anthropic-, Gemini- or Ollama-compatible server; keys from the environment). Without it, "
-              "such a call stops the run and is reported as a miss (the verdict is then inconclusive).")
+              "OpenAI-, Anthropic-, Gemini- or Ollama-compatible server, named without the API's path: a request "
+              "keeps its own, such as /v1/chat/completions; keys from the environment). Without it, such a call "
+              "stops the run and is reported as a miss (the verdict is then inconclusive).")
 @click.option("--live-tools", is_flag=True, help="Let a request of the app's that is no LLM call (a tool's HTTP "
               "call: a side effect) and that the recording does not have go out for real; without it, such a "
               "request stops the run as a miss. A request the recording has is answered from it either way.")
@@ -55,8 +56,9 @@ def verify(trace: str, base_url: str | None, live_tools: bool, expect: str | Non
     recording when it has the same request.
 
     \b
-    The verdict compares the two runs' outcomes: exit status, errors (handled
-    and unhandled), the rules of the workspace's `checks` section and --expect.
+    The verdict compares the two runs' outcomes: exit status, a give-up (a
+    critical finding: an apology after a failure, a turn limit), errors
+    (handled and unhandled), the workspace's `checks` rules and --expect.
       fixed         the recording failed, the new run passes
       improved      both fail, the new run with fewer failures or later
       regressed     the recording passed and the new run fails, or a new failure
@@ -69,8 +71,8 @@ def verify(trace: str, base_url: str | None, live_tools: bool, expect: str | Non
     \b
     Examples:
       namel3ss-debug verify debug/traces/failed.jsonl
-      namel3ss-debug verify failed.jsonl --base-url http://127.0.0.1:8000/v1
-      namel3ss-debug verify good.jsonl --base-url https://api.openai.com/v1 --repeat 5
+      namel3ss-debug verify failed.jsonl --base-url http://127.0.0.1:8000
+      namel3ss-debug verify good.jsonl --base-url https://api.openai.com --repeat 5
       namel3ss-debug verify run.jsonl --expect 'contains:sunny' --format json
 
     Exit codes: 0 fixed, improved or unchanged, 1 regressed or inconclusive,
