@@ -38,7 +38,11 @@ import re
 from dataclasses import dataclass
 from typing import Any, Optional
 
+from .error_category import categorize
+
 MESSAGE_CHARS = 2000
+# where a hook or the decorator keeps a tool's result in `outputs`: the value read, when it is the only key
+RESULT_KEYS = ("return", "output", "result", "content")
 SCANNED_CHARS = 16_384  # a traceback is looked for in the first this many characters of a text
 JSON_CHARS = 65_536  # text longer than this is not parsed as JSON to look for an error object
 DEFAULT_TYPE = "ToolError"
@@ -94,6 +98,26 @@ def read_error(result: Any) -> Optional[ErrorShape]:
     if isinstance(result, str):
         return _text_error(result)
     return None
+
+
+def error_of_outputs(outputs: Any) -> Optional[dict[str, Any]]:
+    """The `error` record of a tool span whose `outputs` read as an error, or None: handled (the app told the
+    model and went on), `inferred: true`, the rule that fired, the type and the message (the category read from
+    them as a raised exception's is).
+
+    >>> error_of_outputs({"return": "ERROR: no data for 'paris, fr'"})["inferred"]
+    True
+    """
+    value = outputs
+    if isinstance(outputs, dict) and len(outputs) == 1:
+        (key, only), = outputs.items()
+        if key in RESULT_KEYS:
+            value = only
+    shape = read_error(value)
+    if shape is None:
+        return None
+    return {"type": shape.type, "message": shape.message, "category": categorize(shape.type, shape.message),
+            "handled": True, "inferred": True, "rule": shape.rule}
 
 
 def _object_error(value: dict[Any, Any]) -> Optional[ErrorShape]:

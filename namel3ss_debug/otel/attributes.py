@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..model.error_category import categorize
+from ..model.error_shape import error_of_outputs
 
 SOURCE = "opentelemetry"  # attrs.source of every span made from an OpenTelemetry span
 
@@ -146,6 +147,8 @@ def ending(component: str, attributes: Mapping[str, Any], status: str = "UNSET",
         value = _value(attributes, "output")
         outputs, usage, model = ({"return": value} if value is not None else None), None, None
     error = error_of(status, description, exceptions or [])
+    if error is None and component == "tool":
+        error = error_of_outputs(outputs)
     return Ending(outputs, usage, model, error)
 
 
