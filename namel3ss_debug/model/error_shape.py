@@ -10,16 +10,18 @@ A result is **error-shaped** when one of these holds, tried in this order (the f
    empty (`{"error": "no data"}`; beside it only keys that describe the error: `message`, `code`, `status`,
    `type`, `detail`, `success`, `ok`, ...). `{"results": [...], "error": null}` is no error. Text that is such an
    object written as JSON counts the same.
-3. `traceback`: a Python traceback (`Traceback (most recent call last):` at the start of a line, its last line
-   `Type: message`) or a JavaScript one (`TypeError: message` followed by `    at ...` lines).
+3. `traceback`: a Python traceback (a line `Traceback (most recent call last):` beginning in the text's first
+   `TRACEBACK_WITHIN` characters, its last unindented line `Type: message`) or a JavaScript one (the text starts
+   with `TypeError: message` followed by `    at ...` lines).
 4. `exception`: text that starts with an exception's name and then `:` or `(` (`KeyError: 'x'`,
    `ValueError('bad')`, `requests.exceptions.HTTPError: 404`).
 5. `error_word`: text whose first line starts with an error word and then `:` or ` - ` (`ERROR: no data for
    'paris, fr'`, `error: KeyError('x')`, `Exception - timed out`), with at most three words before it
    (`Tool error: ...`, `get_weather failed: ...`) and a message after it that is not "none", "0" or
    nothing (`Errors: 0` is a count), or starts with a phrase that says a call failed (`Error
-   executing tool`, `Error calling`, `Error while`, `An error occurred`, `Failed to invoke Tool`, `Failed to
-   call`, `Tool execution failed`).
+   executing tool`, `Error calling`, `Error while`, `An error occurred` (openai-agents), `Failed to invoke Tool`
+   (Haystack), `Failed to call`, `Tool execution failed`, `Execution error in` (DSPy), `I encountered an error
+   while` (CrewAI)).
 
 Precision comes first: a result that merely mentions an error in its prose ("the error bars show ...", a search
 result about exceptions, a traceback quoted in the middle of a document) is no failure. What it cannot tell: a
@@ -44,7 +46,8 @@ MESSAGE_CHARS = 2000
 # where a hook or the decorator keeps a tool's result in `outputs`: the value read, when it is the only key
 RESULT_KEYS = ("return", "output", "result", "content")
 SCANNED_CHARS = 16_384  # a traceback is looked for in the first this many characters of a text
-JSON_CHARS = 65_536  # text longer than this is not parsed as JSON to look for an error object
+JSON_CHARS = 65_536
+TRACEBACK_WITHIN = 200  # a traceback that begins later is quoted in a document, not what the tool answered  # text longer than this is not parsed as JSON to look for an error object
 DEFAULT_TYPE = "ToolError"
 
 ERROR_KEYS = ("error", "errors", "exception")
@@ -65,7 +68,8 @@ _ERROR_WORD = re.compile(r"(?i)\s*[\[(*_`#>]*\s*(?:[\w.`'\"-]+\s+){0,3}?"
                          r"(?:error|errors|exception|failed|failure|fatal)[\])*_`]*\s*(?::|\s-\s)")
 _FAILED_PHRASE = re.compile(r"(?i)\s*[\[(*_`#>]*\s*(?:error (?:executing|calling|running|invoking|while|in tool)"
                             r"|an error (?:occurred|occured|has occurred)|failed to (?:invoke|call|run|execute)"
-                            r"|tool (?:execution|call) failed|exception (?:occurred|raised))\b")
+                            r"|tool (?:execution|call) failed|exception (?:occurred|raised)|execution error in"
+                            r"|i encountered an error while)\b")
 # what follows an error word when it says there was none (`Errors: 0`, `error: none`)
 _NO_ERROR = re.compile(r"(?i)\s*(?:none|no|0|n/a|null|nil|false|no errors?|-)?\s*[.!]?\s*")
 _HTTP_STATUS = re.compile(r"(?i)\b(?:HTTP(?:\s*error)?|status(?:\s*code)?)[\s:]*(?P<status>[45]\d\d)\b"
@@ -176,7 +180,7 @@ def _traceback(head: str) -> Optional[ErrorShape]:
     """A Python traceback at a line's start (its last `Type: message` line names the error), or a JavaScript
     stack at the text's start."""
     found = _PY_TRACEBACK.search(head)
-    if found is not None and (found.start() == 0 or head[:found.start()].strip() == "" or found.start() < 200):
+    if found is not None and found.start() < TRACEBACK_WITHIN:
         lines = [line for line in head[found.end():].splitlines() if line.strip()]
         last = next((line for line in reversed(lines) if not line.startswith((" ", "\t"))), None)
         matched = _PY_LAST_LINE.match(last) if last is not None else None
