@@ -120,3 +120,51 @@ def test_a_decorated_tool_the_model_asked_for_is_linked_and_not_made_again_from_
     [end] = run.calls("tool")
     assert (start["attrs"]["tool_call_id"], start["attrs"]["linked_by"]) == ("toolu_1", "name_and_arguments")
     assert (end["status"], end["error"]["type"]) == ("failed", "KeyError")  # the decorator's span, once
+
+
+# -- results that read as errors, and a crash --------------------------------------------------------------------
+def openai_result(call_id: str, content: str) -> dict[str, Any]:
+    return {"messages": [
+        {"role": "assistant", "tool_calls": [{"id": call_id, "type": "function",
+                                              "function": {"name": "get_weather", "arguments": "{}"}}]},
+        {"role": "tool", "tool_call_id": call_id, "content": content}]}
+
+
+def test_a_result_the_loop_wrote_as_an_error_is_a_failed_handled_inferred_span() -> None:
+    with capture_events() as run:
+        asked([{"id": "call_1", "name": "get_weather", "arguments": "{}"}])
+        record_wire_tools(get_tracer(), "openai.chat", openai_result("call_1", "ERROR: no data for 'paris, fr'"))
+    [end] = run.calls("tool")
+    assert (end["status"], end["error"]["type"], end["error"]["handled"], end["error"]["inferred"],
+            end["error"]["rule"]) == ("failed", "ToolError", True, True, "error_word")
+    assert end["outputs"]["return"] == "ERROR: no data for 'paris, fr'"
+
+
+def test_a_result_that_reads_as_a_result_stays_completed() -> None:
+    with capture_events() as run:
+        asked([{"id": "call_1", "name": "get_weather", "arguments": "{}"}])
+        record_wire_tools(get_tracer(), "openai.chat", openai_result("call_1", "Error bars: +/- 2 C; 14 C"))
+    assert [(end["status"], "error" in end) for end in run.calls("tool")] == [("completed", False)]
+
+
+def get_weather() -> None:
+    raise ValueError("unknown city")
+
+
+def test_a_crash_fails_the_pending_tool_on_its_stack_and_leaves_the_others_not_answered() -> None:
+    with capture_events() as run:
+        asked([{"id": "call_1", "name": "get_time", "arguments": "{}"},
+               {"id": "call_2", "name": "get_weather", "arguments": "{}"}])
+        try:
+            get_weather()
+        except ValueError as exc:
+            get_tracer().record_error(exc, unhandled=True)
+    crashed, skipped = sorted(run.calls("tool"), key=lambda end: end["name"], reverse=True)
+    assert (crashed["name"], crashed["status"], crashed["error"]["type"], "handled" in crashed["error"]) == (
+        "get_weather", "failed", "ValueError", False)
+    assert (skipped["name"], skipped["status"], "error" in skipped) == ("get_time", "skipped", False)
+    assert skipped["attrs"]["not_answered"] == "the run crashed at ValueError in get_weather"
+    [error] = run.of_type("error_occurred")
+    assert error["seq"] > crashed["seq"], "the crash is written after the tool it began at"
+    assert run.of_type("run_end")[0]["attrs"]["tool_calls"] == {
+        "asked": 2, "hooked": 0, "wire": 0, "missing": 0, "unseen": 0, "crashed": 1, "not_answered": 1}
