@@ -11,8 +11,8 @@ from findingtraces import findings_of, traced
 from namel3ss_debug import trace_agent_execution, trace_llm_call, trace_tool_call
 from namel3ss_debug.analysis.diagnosis.records import Finding
 from namel3ss_debug.analysis.diagnosis.rules import Judging, RunFigures
-from namel3ss_debug.analysis.diagnosis.rules.swallowed import (apology_after_failure, apology_in, swallowed_error,
-                                                               unrecovered)
+from namel3ss_debug.analysis.diagnosis.rules.swallowed import (answer_gives_up, apology_after_failure, apology_in,
+                                                               swallowed_error, unrecovered)
 from namel3ss_debug.analysis.diagnosis.steps import RunClues, Step
 
 RUN = "run-1"
@@ -104,9 +104,20 @@ def test_an_apology_late_in_the_answer_is_less_sure() -> None:
     assert finding.confidence == "medium"
 
 
-def test_an_apology_after_a_recovered_failure_or_no_failure_does_not_fire() -> None:
-    assert judge(apology_after_failure, weather_run(step(6, "tool", "get_weather"), answer=APOLOGY)) == []
-    assert judge(apology_after_failure, run_of([step(0, "llm", "chat", text=APOLOGY)])) == []
+def test_an_apology_after_a_recovered_failure_still_gives_up_less_surely() -> None:
+    [finding] = judge(apology_after_failure, weather_run(step(6, "tool", "get_weather"), answer=APOLOGY))
+    assert (finding.kind, finding.severity, finding.confidence) == ("apology_after_failure", "critical", "medium")
+    assert "a later call of it completed" in finding.why
+
+
+def test_an_apology_with_no_failure_is_not_an_apology_after_failure_but_an_answer_that_gives_up() -> None:
+    run = run_of([step(0, "llm", "chat", text=APOLOGY)])
+    assert judge(apology_after_failure, run) == []
+    [finding] = judge(answer_gives_up, run)
+    assert (finding.kind, finding.severity, finding.confidence) == ("answer_gives_up", "warning", "low")
+    assert [item.address for item in finding.evidence] == ["llm:chat#0"]
+    assert judge(answer_gives_up, weather_run(answer=APOLOGY)) == [], "a failure before it: apology_after_failure"
+    assert judge(answer_gives_up, run_of([step(0, "llm", "chat", text="It is 14 C.")])) == []
 
 
 def test_an_answer_that_does_not_apologise_does_not_fire() -> None:
