@@ -1,0 +1,56 @@
+"""The health verdict reads the one definition of a failed run (`analysis/failed_run.py`) and the findings: a run
+that gave up is failing with its blame's line, a critical finding is never healthy, many failed spans alone do
+not make a run that went on failing, and an opportunity finding leaves a run healthy."""
+
+from __future__ import annotations
+
+from tracefactory import TraceBuilder, analyze_events, error
+
+SECTIONS = ["overview", "health"]
+
+
+def _run(*, status: str = "completed", exit_code: int = 0, failures: int = 0, answer: str = "It is 14 C.",
+         calls: int = 1) -> TraceBuilder:
+    trace = TraceBuilder()
+    trace.run_start()
+    for _ in range(failures):
+        trace.span("tool", "get_weather", 5.0, status="failed", inputs={"city": "Paris, FR"},
+                   error={**error("KeyError", "'Paris, FR'"), "handled": True})
+    for _ in range(calls):
+        trace.span("llm", "chat", 5.0, outputs={"text": answer}, model="gpt-4o-mini")
+    trace.run_end(status, exit_code=exit_code)
+    return trace
+
+
+def test_a_clean_run_is_healthy_and_says_it_read_the_findings() -> None:
+    health = analyze_events(_run().events, sections=SECTIONS).health
+    assert (health.verdict, health.failure) == ("healthy", None)
+    assert "findings" in health.reasons[0]
+
+
+def test_a_run_that_gave_up_after_a_failure_is_failing_with_its_blame_s_line() -> None:
+    report = analyze_events(_run(failures=1, answer="I'm sorry, I couldn't get the weather.").events,
+                            sections=[*SECTIONS, "findings"])
+    assert report.health.verdict == "failing"
+    assert report.health.failure == report.findings.blames[0].failure
+    assert report.health.failure.startswith("the run gave up")
+    assert report.health.reasons[0] == report.health.failure
+
+
+def test_failed_spans_a_run_went_on_past_make_it_degraded_not_failing() -> None:
+    health = analyze_events(_run(failures=3).events, sections=SECTIONS).health
+    assert (health.verdict, health.failure) == ("degraded", None)
+    assert any("handled error" in reason for reason in health.reasons)
+
+
+def test_a_run_that_ended_failed_is_failing_with_the_line_diagnose_gives_it() -> None:
+    trace = _run(status="failed", exit_code=1)
+    report = analyze_events(trace.events, sections=[*SECTIONS, "findings"])
+    assert report.health.verdict == "failing"
+    assert report.health.failure == report.findings.blames[0].failure
+
+
+def test_a_warning_finding_alone_makes_a_run_degraded() -> None:
+    health = analyze_events(_run(answer="I'm sorry, I can't help with that.").events, sections=SECTIONS).health
+    assert health.verdict == "degraded"
+    assert "1 warning finding (answer_gives_up)" in health.reasons
