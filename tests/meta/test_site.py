@@ -77,6 +77,23 @@ def _examples(ctx: click.Context) -> Iterator[tuple[str, str]]:
             yield from _examples(click.Context(sub, info_name=name, parent=ctx))
 
 
+# Two spans of pages being rewritten elsewhere, to be fixed there the same way; take each out once it is.
+PENDING_PIPES = {("diagnose/index.html", "--format table\\|json\\|markdown"),
+                 ("runs/index.html", "--reruns show\\|hide\\|only")}
+
+
+def test_no_inline_code_shows_a_backslash_before_a_pipe(site: Path) -> None:
+    """Python-Markdown keeps a code span as written, in a table too: `a\\|b` in backticks shows its backslash on
+    the site (GitHub shows `a|b`). A table cell writes `<code>a&#124;b</code>`, other text a plain `|`. A code
+    block shows what was typed, so a `\\|` there is the example's own."""
+    shown: set[tuple[str, str]] = set()
+    for page in sorted(site.rglob("*.html")):
+        text = re.sub(r"<pre\b.*?</pre>", "", page.read_text(encoding="utf-8"), flags=re.S)
+        shown |= {(page.relative_to(site).as_posix(), html.unescape(code))
+                  for code in re.findall(r"<code\b[^>]*>(.*?)</code>", text, re.S) if "\\|" in code}
+    assert sorted(shown - PENDING_PIPES) == []
+
+
 def test_the_settings_reference_names_every_key_and_variable(site: Path) -> None:
     page = (site / "reference" / "settings" / "index.html").read_text(encoding="utf-8")
     missing = [key for key in KEYS if f"<code>{key}</code>" not in page
