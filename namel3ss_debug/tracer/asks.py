@@ -162,8 +162,8 @@ class ToolAsks:
 
     def home(self, attrs: Any, current_id: str) -> str:
         """The parent of a span opened where `current_id` is current: `current_id`, unless the span answers a
-        tool call (`attrs.llm_span_id`, the asking LLM call) whose asking call is under a span that holds it
-        (`hold`): then that span, its conversation's agent."""
+        tool call (`attrs.llm_span_id`, the asking LLM call) whose asking call is under a span held open under
+        `current_id` (`hold`): then that span, its conversation's agent."""
         if not self._homes or not isinstance(attrs, dict):
             return current_id
         asker = attrs.get("llm_span_id")

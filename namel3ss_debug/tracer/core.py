@@ -136,8 +136,9 @@ class Tracer:
                    parent_id: str | None = None, began: tuple[str, int] | None = None,
                    held: tuple[Callable[[], str], Callable[[], Described]] | None = None) -> Span | None:
         """Open a span under the current one (or under `parent_id`, a span of this run a framework's hook
-        knows as the parent) and write its start event; None when not tracing. `began`: the span began
-        earlier, at this event-clock time and `perf_counter_ns` (a call seen only once it was over).
+        knows as the parent; a tool of a conversation only the wire sees goes under its agent: `asks.home`)
+        and write its start event; None when not tracing. `began`: the span began earlier, at this
+        event-clock time and `perf_counter_ns` (a call seen only once it was over).
         `held`: (classify, describe) of a span whose start is written only once what it is is known
         (`held.py`); until then `classify` says its component, and `describe` then gives its start's fields."""
         run = self.run
@@ -146,7 +147,7 @@ class Tracer:
         if run.startup is not None:  # the first span of the run: its start-up ends here
             self.end_startup(run)
         try:
-            parent_id = parent_id or _current_in(run).span_id
+            parent_id = parent_id or run.asks.home(attrs, _current_in(run).span_id)
             if run.held and held is None:
                 settle_under(self, run, parent_id)
             span = (HeldSpan if held is not None else Span)(run, run.next_span_id(), parent_id, component, name,

@@ -16,12 +16,14 @@ transport records is placed in a conversation (`apis/dialogue.py` reads it):
 A conversation's calls run under an `agent` span (`attrs.source: "wire"`, `attrs.conversation` its number
 in the run). The span is opened by its first call, before that call's own span, under the span current
 then (never made current: the app's context is left alone), and the call goes under it; later calls of the
-conversation go under it too, and so do the tools they asked for (a wire tool span goes under its asking
-call's parent). It ends when an answer of the conversation asks for no tool and no call of it is in flight:
-the agent has answered (`outputs.output`, its text). A later request of the same conversation (the user's
-next turn) opens another agent span of it (`attrs.turn`). One still open when the run ends ends then,
-before `run_end`, with `attrs.answered: false`. So every span starts before its children and ends after
-them, whatever order the app's requests come in.
+conversation go under it too, and so do the tools they asked for: a wire tool span goes under its asking
+call's parent, and a tool span a decorator or hook opens for one of its calls, where the span the agent
+was opened under is current, goes under the agent while it is open (`ToolAsks.hold`). It ends when an
+answer of the conversation asks for no tool and no call of it is in flight: the agent has answered
+(`outputs.output`, its text). A later request of the same conversation (the user's next turn) opens
+another agent span of it (`attrs.turn`). One still open when the run ends ends then, before `run_end`, with
+`attrs.answered: false`. So every span starts before its children and ends after them, whatever order the
+app's requests come in.
 
 Its name is the first that the conversation carries of: the `name` of a system message; the system prompt's
 first sentence, without a leading "You are a/an/the", cut to six words ("You are a weather assistant. Be
@@ -141,6 +143,7 @@ class Conversations:
             over = not failed and not calls and conversation.in_flight <= 0 and agent is not None
             if over:
                 conversation.agent = None
+                self._run.asks.release(agent.span_id)
         if over:
             text = said.get("text")
             agent.outputs = {"output": text} if isinstance(text, str) else None
@@ -153,6 +156,7 @@ class Conversations:
             for conversation in self._all:
                 conversation.agent = None
         for agent in open_agents:
+            self._run.asks.release(agent.span_id)
             agent.set_attribute("answered", False)
             self._tracer.end_span(agent)
 
@@ -193,8 +197,10 @@ class Conversations:
         if conversation.runs > 1:
             attrs["turn"] = conversation.runs
         inputs = {"input": said.question} if said.question is not None else None
-        conversation.agent = self._tracer.start_span("agent", conversation.name, "agent_execution", inputs=inputs,
-                                                     attrs=attrs, activate=False)
+        agent = conversation.agent = self._tracer.start_span("agent", conversation.name, "agent_execution",
+                                                             inputs=inputs, attrs=attrs, activate=False)
+        if agent is not None and agent.parent_id is not None:
+            self._run.asks.hold(agent.span_id, agent.parent_id)
 
 
 def agent_name(said: Dialogue) -> str:

@@ -1,7 +1,8 @@
 """A tool decorated with `@trace_tool_call` that raises inside an app's own OpenAI tool loop, which catches the
 exception and tells the model: the tool's span is failed with the exception's type, message and stack, though
 the app caught it, and a rerun raises the recorded exception again where the tool was called, for the loop to
-catch as it did.
+catch as it did. The tool sits in the conversation's agent from the wire, with the LLM calls, in the trace and
+in `inspect --tree`.
 
 apps/raw_loop_tool_error_app.py (one question, two requests; `lookup_weather` raises KeyError, the loop sends
 "error: KeyError('Atlantis')" as the tool's result, the model answers) is recorded once, then rerun with the
@@ -17,6 +18,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
+
+from namel3ss_debug.cli.main import cli
 
 if str(Path(__file__).parent) not in sys.path:  # the helpers beside this file, under any import mode
     sys.path.insert(0, str(Path(__file__).parent))
@@ -60,3 +64,17 @@ def test_the_run_that_went_on_is_not_healthy_and_fails_max_errors_but_not_max_un
         runs: tuple[Recording, Run]) -> None:
     report = assert_judged_survived(runs[0])
     assert "KeyError" in json.dumps(report["errors"]["by_type"])
+
+
+def test_the_decorated_tool_sits_in_the_wire_agent_beside_the_llm_calls_in_the_trace_and_the_tree(
+        runs: tuple[Recording, Run]) -> None:
+    recording, _ = runs
+    [(agent, _)] = recording.spans("agent")
+    children = [start["parent_id"] for component in ("llm", "tool") for start, _ in recording.spans(component)]
+    assert children == [agent["span_id"]] * 3
+    tree = CliRunner().invoke(cli, ["inspect", str(recording.trace), "--tree", "--format", "json"],
+                              catch_exceptions=False)
+    nodes = [(n["depth"], n["component"], n["name"]) for n in json.loads(tree.stdout)["nodes"]]
+    at = nodes.index((1, "agent", "agent"))
+    assert nodes[at + 1:at + 4] == [(2, "llm", "openai.chat"), (2, "tool", "lookup_weather"),
+                                    (2, "llm", "openai.chat")]

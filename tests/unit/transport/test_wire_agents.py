@@ -1,19 +1,22 @@
 """Agents from the wire (transport/agents.py) and tool calls whose results never came back, with the openai
 and anthropic SDKs against the stub server on 127.0.0.1, in this process: a conversation with tools is one
-`agent` span holding its LLM calls and the tools seen on the wire; two interleaved conversations are two; a
-hook's agent is left alone; a result marked as an error is a handled `ToolError`; a call never answered is a
+`agent` span holding its LLM calls, the tools seen on the wire and the `@trace_tool_call` tools the loop runs;
+two interleaved conversations are two, and so are two run at once, each holding its own tools; a hook's agent is
+left alone; a result marked as an error is a handled `ToolError`; a call never answered is a
 handled `ToolResultMissing`."""
 
 from __future__ import annotations
 
+import asyncio
 import json
-from typing import Any
+import threading
+from typing import Any, Callable
 
 import pytest
 from rerunhelpers import record, rerun
 from stubserver import StubServer
 
-from namel3ss_debug import capture_http, trace_agent_execution
+from namel3ss_debug import capture_http, span, trace_agent_execution, trace_tool_call
 from namel3ss_debug.replay.builder import timeline_of
 from namel3ss_debug.rerun.compare import compare
 from namel3ss_debug.transport import agents
@@ -42,10 +45,11 @@ def stub() -> Any:
 
 class ChatLoop:
     """One conversation of a raw tool loop on OpenAI chat, a request at a time (`step`), so that two can be
-    interleaved."""
+    interleaved; `tools` runs the calls it names (a `@trace_tool_call` function), RESULTS answers the others."""
 
-    def __init__(self, client: Any, question: str, **extra: Any):
-        self.client, self.extra, self.answer = client, extra, None
+    def __init__(self, client: Any, question: str, tools: dict[str, Callable[..., str]] | None = None,
+                 **extra: Any):
+        self.client, self.extra, self.answer, self.tools = client, extra, None, tools or {}
         self.messages: list[Any] = [{"role": "system", "content": SYSTEM}, {"role": "user", "content": question}]
 
     def step(self) -> bool:
@@ -57,8 +61,12 @@ class ChatLoop:
             return False
         self.messages.append(message.model_dump(exclude_none=True))
         for call in message.tool_calls:
-            self.messages.append({"role": "tool", "tool_call_id": call.id, "content": RESULTS[call.function.name]})
+            self.messages.append({"role": "tool", "tool_call_id": call.id, "content": self.result(call.function)})
         return True
+
+    def result(self, function: Any) -> str:
+        run = self.tools.get(function.name)
+        return run(**json.loads(function.arguments)) if run is not None else RESULTS[function.name]
 
 
 def client(stub: Any) -> Any:
@@ -114,14 +122,14 @@ def test_two_interleaved_conversations_are_two_agents(stub) -> None:
 def test_a_hooks_agent_is_left_alone(stub) -> None:
     @trace_agent_execution(name="forecaster")
     def app() -> None:
-        loop = ChatLoop(client(stub), "Weather and time in Paris")
+        loop = ChatLoop(client(stub), "Weather and time in Paris", tools=DECORATED)
         while loop.step():
             pass
 
     _, events = record(app)
     [agent] = spans(events, "agent")
     assert agent["name"] == "forecaster" and "source" not in (agent.get("attrs") or {})
-    assert {e["parent_id"] for e in spans(events, "llm")} == {agent["span_id"]}
+    assert {e["parent_id"] for e in spans(events, "llm") + spans(events, "tool")} == {agent["span_id"]}
 
 
 def test_a_request_that_forces_a_tool_is_an_answer_not_an_agent(stub) -> None:
@@ -167,6 +175,99 @@ def test_a_conversation_forgotten_past_the_limit_is_not_continued(stub, monkeypa
     _, events = record(app)
     last = spans(events, "agent")[-1]
     assert (last["attrs"]["conversation"], last["attrs"].get("turn")) == (4, None)
+
+
+# -- tools a decorator records, in a conversation only the wire sees ------------------------------------------
+@trace_tool_call(name="get_weather")
+def decorated_weather(city: str) -> str:
+    return RESULTS["get_weather"]
+
+
+@trace_tool_call(name="get_time")
+def decorated_time(city: str) -> str:
+    return RESULTS["get_time"]
+
+
+@trace_tool_call(name="get_weather")
+async def decorated_weather_async(city: str) -> str:
+    return RESULTS["get_weather"]
+
+
+DECORATED = {"get_weather": decorated_weather, "get_time": decorated_time}
+
+
+def test_a_decorated_tool_of_a_raw_loop_goes_under_its_conversations_agent(stub) -> None:
+    def app() -> None:
+        loop = ChatLoop(client(stub), "Weather and time in Paris", tools=DECORATED)
+        while loop.step():
+            pass
+
+    _, events = record(app)
+    [agent] = spans(events, "agent")
+    tools = spans(events, "tool")
+    assert [(t["name"], t["parent_id"], t["attrs"]["llm_span_id"], t["attrs"].get("source")) for t in tools] == [
+        (name, agent["span_id"], asker["span_id"], None)  # the decorator's spans, none from the wire
+        for name, asker in zip(("get_weather", "get_time"), spans(events, "llm"))]
+    [agent_end] = ends_of(events, "agent")
+    assert max(e["seq"] for e in ends_of(events, "tool")) < agent_end["seq"]  # it ends after the tools it holds
+
+
+def test_decorated_tools_of_two_conversations_in_threads_go_under_their_own_agents(stub) -> None:
+    def converse(city: str) -> None:
+        loop = ChatLoop(client(stub), f"Weather and time in {city}", tools=DECORATED)
+        while loop.step():
+            pass
+
+    def app() -> None:
+        threads = [threading.Thread(target=converse, args=(city,)) for city in ("Paris", "Oslo")]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+
+    _, events = record(app)
+    asked_in = {agent["span_id"]: agent["inputs"]["input"] for agent in spans(events, "agent")}
+    tools = spans(events, "tool")
+    assert len(asked_in) == 2 and len(tools) == 4
+    assert all(tool["inputs"]["city"] in asked_in[tool["parent_id"]] for tool in tools)
+
+
+def test_decorated_tools_of_two_conversations_under_gather_go_under_their_own_agents(stub) -> None:
+    async def converse(city: str) -> None:
+        openai_async = openai.AsyncOpenAI(base_url=stub.openai_url, api_key=KEY, max_retries=0)
+        messages: list[Any] = [{"role": "system", "content": SYSTEM}, {"role": "user", "content": f"Weather in {city}"}]
+        while True:
+            message = (await openai_async.chat.completions.create(model="gpt-4o-mini", messages=messages,
+                                                                  tools=TOOLS[:1])).choices[0].message
+            if not message.tool_calls:
+                return
+            messages.append(message.model_dump(exclude_none=True))
+            for call in message.tool_calls:
+                told = await decorated_weather_async(**json.loads(call.function.arguments))
+                messages.append({"role": "tool", "tool_call_id": call.id, "content": told})
+
+    async def both() -> None:
+        await asyncio.gather(converse("Paris"), converse("Oslo"))
+
+    _, events = record(lambda: asyncio.run(both()))
+    asked_in = {agent["span_id"]: agent["inputs"]["input"] for agent in spans(events, "agent")}
+    tools = spans(events, "tool")
+    assert sorted(tool["inputs"]["city"] for tool in tools) == ["Oslo", "Paris"]
+    assert all(tool["inputs"]["city"] in asked_in[tool["parent_id"]] for tool in tools)
+
+
+def test_a_decorated_tool_called_inside_a_span_of_the_apps_stays_in_that_span(stub) -> None:
+    def app() -> str:
+        loop = ChatLoop(client(stub), "Weather and time in Paris")
+        loop.step()
+        with span("run the tools") as step:
+            decorated_weather(city="Paris")
+        loop.step()
+        return step.span_id
+
+    step_id, events = record(app)
+    [tool] = [t for t in spans(events, "tool") if "linked_by" in t["attrs"]]
+    assert tool["parent_id"] == step_id
 
 
 # -- results marked as errors, and results that never came ----------------------------------------------------
