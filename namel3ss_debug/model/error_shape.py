@@ -8,7 +8,8 @@ A result is **error-shaped** when one of these holds, tried in this order (the f
    `failed` or `failure`.
 2. `json`: an object whose only key, or main key, is `error`, `errors` or `exception` with a value that is not
    empty (`{"error": "no data"}`; beside it only keys that describe the error: `message`, `code`, `status`,
-   `type`, `detail`, `success`, `ok`, ...). `{"results": [...], "error": null}` is no error. Text that is such an
+   `type`, `detail`, `success`, `ok`, ..., or keys whose value is empty: `{"error": "...", "response": ""}`).
+   `{"results": [...], "error": null}` is no error. Text that is such an
    object written as JSON counts the same.
 3. `traceback`: a Python traceback (a line `Traceback (most recent call last):` beginning in the text's first
    `TRACEBACK_WITHIN` characters, its last unindented line `Type: message`) or a JavaScript one (the text starts
@@ -46,8 +47,8 @@ MESSAGE_CHARS = 2000
 # where a hook or the decorator keeps a tool's result in `outputs`: the value read, when it is the only key
 RESULT_KEYS = ("return", "output", "result", "content")
 SCANNED_CHARS = 16_384  # a traceback is looked for in the first this many characters of a text
-JSON_CHARS = 65_536
-TRACEBACK_WITHIN = 200  # a traceback that begins later is quoted in a document, not what the tool answered  # text longer than this is not parsed as JSON to look for an error object
+JSON_CHARS = 65_536  # text longer than this is not parsed as JSON to look for an error object
+TRACEBACK_WITHIN = 200  # a traceback that begins later is quoted in a document, not what the tool answered
 DEFAULT_TYPE = "ToolError"
 
 ERROR_KEYS = ("error", "errors", "exception")
@@ -128,11 +129,13 @@ def _object_error(value: dict[Any, Any]) -> Optional[ErrorShape]:
     keys = {str(key).lower(): key for key in value}
     if value.get(keys.get("iserror", "")) is True or value.get(keys.get("is_error", "")) is True:
         return _from_object("flag", value, keys)
+    # the keys that carry something: an empty `response` beside an `error` carries no result
+    carrying = {name for name, key in keys.items() if not _empty(value[key])}
     status = value.get(keys["status"]) if "status" in keys else None
-    if isinstance(status, str) and status.lower() in _FAILED_STATUS and set(keys) <= _BESIDE | set(ERROR_KEYS):
+    if isinstance(status, str) and status.lower() in _FAILED_STATUS and carrying <= _BESIDE | set(ERROR_KEYS):
         return _from_object("flag", value, keys)
     main = next((keys[name] for name in ERROR_KEYS if name in keys), None)
-    if main is None or _empty(value[main]) or not set(keys) - {str(main).lower()} <= _BESIDE:
+    if main is None or _empty(value[main]) or not carrying - {str(main).lower()} <= _BESIDE:
         return None
     if any(keys.get(name) is not None and value[keys[name]] is True for name in ("ok", "success")):
         return None

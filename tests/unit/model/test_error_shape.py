@@ -33,6 +33,7 @@ ERRORS = [
     ({"error": {"message": "not found", "type": "NotFound"}}, "json", "NotFound"),
     ({"errors": ["city is required"], "status": 400}, "json", "ToolError"),
     ({"ok": False, "error": "rate limited"}, "json", "ToolError"),
+    ({"error": "request invalid, data error. status_code=500", "response": ""}, "json", "ToolError"),
     (json.dumps({"error": "KeyError: 'paris'"}), "json", "KeyError"),
     ({"status": "error", "message": "no such city"}, "flag", "ToolError"),
     ({"isError": True, "content": [{"type": "text", "text": "boom"}]}, "flag", "ToolError"),
