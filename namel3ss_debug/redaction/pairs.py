@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from typing import Iterable, Iterator
 
+from .names import names_a_secret
 from .patterns import MARK, REDACTED
 
 # HTTP auth schemes whose credentials follow a space: `Authorization: Basic dXNlcjpw...`
@@ -35,6 +36,7 @@ _SCHEME = re.compile(_SCHEMES)
 # with no space would otherwise be read to its end again at each `=` (time in the square: 20,000 of them took
 # minutes). A value judged a secret is hidden whole, and the search goes on after it.
 WINDOW = 256
+MAX_NAME = 128  # characters of a pair's name read back for its meaning (`names.names_a_secret`)
 
 
 def _hidden(value: str) -> str:
@@ -69,6 +71,14 @@ def _separators(text: str) -> Iterator[int]:
             equals = text.find("=", equals + 1)
 
 
+def _name_before(text: str, end: int) -> str:
+    """The name that ends at `text[end]`: its letters, digits, `_`, `.` and `-` (at most MAX_NAME of them)."""
+    start = end
+    while start > 0 and end - start < MAX_NAME and (text[start - 1].isalnum() or text[start - 1] in "_.-"):
+        start -= 1
+    return text[start:end]
+
+
 def _cookie_header(match: re.Match[str]) -> bool:
     """`Cookie: a=1; b=2` as a header, not `document.cookie = "..."` in code."""
     return ":" in match.group(1) and "=" in match.group(2)
@@ -78,8 +88,9 @@ class PairPatterns:
     """`password=hunter2`, `"api_key": "..."`, `Authorization: Basic ...`, `Cookie: a=1; b=2` in free text.
 
     Each `:` or `=` is a possible pair: the text before it (quotes, backslashes and spaces skipped) must end
-    with a sensitive spelling, whatever comes before (`accessToken`, `dbpassword`, `OPENAI_API_KEY`); the
-    value after it is a quoted string, an auth scheme and its credentials, or a run of characters up to a
+    with a sensitive spelling, whatever comes before (`accessToken`, `dbpassword`, `OPENAI_API_KEY`), and the
+    name it ends must name a secret as a key would (`names.names_a_secret`: `time_to_first_token=0.4` is a
+    figure); the value after it is a quoted string, an auth scheme and its credentials, or a run of characters up to a
     space or punctuation. A cookie header is hidden to the end of its line. With `strict` (error messages,
     argv) every value is hidden; otherwise only one that looks like a credential (see `plausible`).
     """
@@ -117,7 +128,9 @@ class PairPatterns:
         while end > 0 and at - end < 8 and text[end - 1] in _BETWEEN:
             end -= 1
         before = text[max(0, end - self._longest):end].lower()
-        return before if before.endswith(self._spellings) else None
+        if not before.endswith(self._spellings):
+            return None
+        return before if names_a_secret(_name_before(text, end), self._spellings) else None
 
     def plausible(self, separator: str, value: str, spaced: bool = False) -> bool:
         """Whether a pair's value, outside errors and argv, looks like a credential rather than prose or code.

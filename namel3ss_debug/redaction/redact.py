@@ -3,7 +3,8 @@
 Three rules, all on by default:
 - by key: the value under a key that ends with a sensitive name (`api_key`, `authorization`, `password`,
   `token`, ...) in any case and spelt with `_`, `-` or nothing between words is replaced whole: so
-  `OPENAI_API_KEY`, `X-API-Key`, `apiKey`, `accessToken` and `Set-Cookie` match, `max_tokens` does not;
+  `OPENAI_API_KEY`, `X-API-Key`, `apiKey`, `accessToken` and `Set-Cookie` match, `max_tokens` does not, nor
+  does a key whose words make it a measure of tokens (`time_to_first_token`: `names.py`);
 - by shape (`detectors.py`, `patterns.py`): credential tokens of some fifty kinds, URL passwords and
   `password=...`-style pairs found in any string (or in bytes that decode to text) are replaced;
 - by memory: a value once hidden by key (a `password` argument, an `--api-key` flag), or held by an
@@ -12,8 +13,9 @@ Three rules, all on by default:
 Before any of that, one scan of the serialized line (`scan.py`) decides whether the event needs it at
 all, so most events never pay for a walk: a detector's marker at the start of a word with a token after it
 (`sk-` and 20 characters), a sensitive name before `:` or `=`, a `://user:password@`, or a remembered value.
-The scan looks for the same spellings as the key rule, so the two cannot disagree. Configured patterns can
-match anything, so with any configured, every event is walked.
+The scan looks for the same spellings as the key rule, so it never passes a key the rule hides (it flags a
+measure of tokens too, whose value the walk then keeps). Configured patterns can match anything, so with any
+configured, every event is walked.
 """
 
 from __future__ import annotations
@@ -21,12 +23,12 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-import string
 from typing import Any, Callable, Iterable, Mapping
 
 import orjson
 
 from .detectors import markers
+from .names import names_a_secret, normalize_key
 from .pairs import PairPatterns, credential_like
 from .patterns import MARK, REDACTED, SENSITIVE_NAME, TokenPatterns
 from .scan import make_scan
@@ -52,14 +54,6 @@ OURS = frozenset({"v", "run_id", "seq", "ts", "event_type", "component", "span_i
 # `first_seq`...); their argv and config are redacted when built.
 STRUCTURAL = frozenset({"run_start", "run_end", "segment_start"})
 
-# ASCII only, as the C pre-scan lowers bytes: the two must agree on every key.
-_ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
-_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
-
-
-def normalize_key(key: str) -> str:
-    """A configured key name in canonical form: `sessionId`, `Session-Id`, `SESSION_ID` -> `session_id`."""
-    return re.sub(r"[^a-z0-9]+", "_", _CAMEL.sub("_", key.strip()).translate(_ASCII_LOWER)).strip("_")
 
 
 def key_spellings(names: Iterable[str]) -> tuple[str, ...]:
@@ -131,7 +125,7 @@ class Redactor:
         """True when the value under `key` is a secret by name (see the module's docstring)."""
         verdict = self._key_verdicts.get(key)
         if verdict is None:
-            verdict = isinstance(key, str) and key.translate(_ASCII_LOWER).endswith(self._spellings)
+            verdict = isinstance(key, str) and names_a_secret(key, self._spellings)
             if len(self._key_verdicts) < 4096:
                 self._key_verdicts[key] = verdict
         return verdict
