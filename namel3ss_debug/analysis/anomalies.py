@@ -1,11 +1,20 @@
-"""Anomaly triggers, each measured against the run itself rather than a fixed number where it can be.
+"""Anomaly triggers, each measured against the run itself rather than a fixed number where it can be, and each
+with an absolute floor too, so that a ratio of small numbers is no alarm.
 
-- latency: spans of an operation (with at least 5 timed spans) lasting over 2x its median; critical at 5x.
+- latency: spans of an operation (with at least 5 timed spans) lasting over 2x its median and at least a tenth
+  of `diagnose_latency_floor_ms` over it; critical when the slowest is 5x the median and at least the whole floor
+  over it. A ratio alone fires on calls nobody waits for: on a loaded machine one 383 ms call among 45 ms ones
+  is 8.5x its median. The floor's default, 1 s, is the response-time limit past which a wait breaks a user's
+  flow of thought; its tenth, 100 ms, the limit under which a wait feels instant (Nielsen's limits). The
+  excess over the median meets the floor, so the span itself lasts at least as long.
 - error_spike: a window of the run (1/20 of its length, at least 1 s) where at least 3 spans failed and
   the failure rate is at least twice the run's and 20 points above it; critical when over half failed.
 - memory_growth: memory_mb grew by at least 50 MB and 25% from the first sample to the last; critical at 100%.
 - context_limit: an LLM call whose input tokens reach 90% of its model's context window (genai-prices).
 - blocking: a span whose own time (its duration minus its children's) is over --block-threshold.
+
+The other triggers have their floor already: an error spike needs 3 failed spans, memory growth 50 MB, a context
+limit a share of a window of thousands of tokens, and blocking is an absolute time.
 """
 
 from __future__ import annotations
@@ -22,6 +31,7 @@ from .run_state import BUCKET_SECONDS, Op, RunState
 from .tally import Tally
 
 LATENCY_FACTOR, LATENCY_CRITICAL, LATENCY_MIN_SPANS = 2.0, 5.0, 5
+LATENCY_WARNING_SHARE = 0.1  # of the floor (`diagnose_latency_floor_ms`), the excess a warning needs
 SPIKE_MIN_FAILED, SPIKE_WINDOWS = 3, 20
 MEMORY_MIN_MB, MEMORY_MIN_SHARE = 50.0, 0.25
 
@@ -51,22 +61,34 @@ def ref_of(tally: Tally, ref: int, span_id: str, component: str, name: str, kind
 
 
 def _latency(tally: Tally, ordered: Mapping[Op, Sequence[float]]) -> Iterator[Anomaly]:
+    floor = tally.options.judging.thresholds.latency_floor_ms
     for (component, name, kind), durations in ordered.items():
         if len(durations) < LATENCY_MIN_SPANS:
             continue
         median = percentile(durations, 50)
         if not median:
             continue
-        limit = LATENCY_FACTOR * median
+        excess = LATENCY_WARNING_SHARE * floor
+        limit = max(LATENCY_FACTOR * median, median + excess)
         over = len(durations) - bisect_right(durations, limit)
         if not over:
             continue
         value, ref, span_id, _ = tally.slowest[(component, name, kind)]
-        severity = "critical" if value >= LATENCY_CRITICAL * median else "warning"
-        yield Anomaly("latency", severity,
+        yield Anomaly("latency", latency_severity(value, median, floor),
                       f"{op_label(component, name, kind)}: {over} of {len(durations)} spans took over "
-                      f"{LATENCY_FACTOR:g}x the median ({human_ms(median)}); the slowest {human_ms(value)}",
+                      f"{LATENCY_FACTOR:g}x the median ({human_ms(median)})"
+                      f"{f' and {human_ms(excess)} more' if excess else ''}; the slowest {human_ms(value)}",
                       round(value, 3), round(limit, 3), ref_of(tally, ref, span_id, component, name, kind))
+
+
+def latency_severity(value: float, median: float, floor: float) -> str:
+    """`critical` for a span of `value` ms at least 5x its operation's `median` and at least `floor` ms over it (a
+    delay a user notices), else `warning`.
+
+    >>> latency_severity(383, 45, 1000), latency_severity(5000, 100, 1000)
+    ('warning', 'critical')
+    """
+    return "critical" if value >= LATENCY_CRITICAL * median and value - median >= floor else "warning"
 
 
 def _error_spikes(tally: Tally) -> Iterator[Anomaly]:

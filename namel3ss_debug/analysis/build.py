@@ -21,6 +21,7 @@ from .report import (
 )
 from .stats import latency, op_label, rate
 from .summary import tools_seen
+from .traffic import HOW_TO_RECORD, unrecorded_requests, unrecorded_text
 from ..model.events import STARTUP_KIND, STARTUP_NAME, is_known_event_type
 from ..model.lineage import lineage_of
 from ..model.json_types import JsonObject, JsonValue
@@ -285,10 +286,25 @@ def _integrity(tally: Tally, problems: ReadMet | None) -> Integrity:
              *(problems.dropped_fields if problems else []), *found.problems]
     if dropped:
         lines.append(f"the tracer dropped {dropped} event(s) it could not write (run_end attrs.dropped)")
+    unrecorded = _unrecorded(tally, lines)
     ok = not (found.unclosed or found.ends_without_start or found.orphans or found.duplicates or found.gaps
-              or torn or invalid or dropped_fields or dropped or tracer_errors)
+              or torn or invalid or dropped_fields or dropped or tracer_errors or unrecorded)
     return Integrity(ok, found.unclosed, found.ends_without_start, found.orphans, found.duplicates, found.gaps,
-                     torn, invalid, dropped_fields, not_ended, dropped, tracer_errors, lines)
+                     torn, invalid, dropped_fields, not_ended, dropped, tracer_errors, unrecorded, lines)
+
+
+def _unrecorded(tally: Tally, lines: list[str]) -> int:
+    """The runs' LLM requests no hook recorded (`traffic.py`), each run's said in `lines`: what it means, and how
+    to record them."""
+    total = 0
+    for run in tally.runs:
+        requests = unrecorded_requests(run.end_attrs)
+        if requests:
+            total += sum(requests.values())
+            lines.append(f"run {run.run_id}: {unrecorded_text(requests)}: the app sent them through a client "
+                         f"namel3ss-debug does not hook (urllib, http.client), or with capture_http off, so their "
+                         f"calls are missing from the trace and a rerun cannot answer them; {HOW_TO_RECORD}")
+    return total
 
 
 def _int(value: JsonValue) -> int:

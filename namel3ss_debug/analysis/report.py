@@ -232,13 +232,14 @@ class Integrity(msgspec.Struct, frozen=True):
     runs_not_ended: int
     tracer_dropped_events: int
     tracer_errors: int
+    unrecorded_llm_requests: int  # requests to LLM APIs no client hook recorded (`run_end`, `traffic.py`)
     problems: list[str]  # `file:line: what` or `run R seq N: what`, the first of each kind
 
 
 # The counts of `Integrity`, in the order the views and `check --clean-integrity` list them.
 INTEGRITY_COUNTS = ("unclosed_spans", "ends_without_start", "orphan_parents", "duplicate_ids", "seq_gaps",
                     "torn_lines", "invalid_lines", "dropped_fields", "runs_not_ended", "tracer_dropped_events",
-                    "tracer_errors")
+                    "tracer_errors", "unrecorded_llm_requests")
 
 
 class PathStep(msgspec.Struct, frozen=True):

@@ -44,11 +44,11 @@ class RunSummary:
 
     @property
     def unrecorded_llm(self) -> list[str]:
-        """LLM APIs the run talked to though it recorded no llm span: requests sent through a client
-        the transport does not hook, and known LLM hosts looked up."""
-        if self.llm_calls:
-            return []
-        return [*self.llm_traffic.get("unrecorded", {}), *self.llm_traffic.get("hosts", {})]
+        """LLM APIs the run talked to and did not record: requests sent through a client the transport does
+        not hook (`analyze`'s integrity counts them too), and, when it recorded no llm span, known LLM hosts
+        looked up (a hooked client looks its host up as well)."""
+        hosts = [] if self.llm_calls else [*self.llm_traffic.get("hosts", {})]
+        return [*self.llm_traffic.get("unrecorded", {}), *hosts]
 
     @property
     def work_ms(self) -> float | None:

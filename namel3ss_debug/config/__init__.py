@@ -69,6 +69,7 @@ class Settings:
     diagnose_min_saving_ms: float = 500.0
     diagnose_dominant_share: float = 0.5
     diagnose_slow_tool_share: float = 0.3
+    diagnose_latency_floor_ms: float = 1000.0  # `analyze`'s critical latency anomaly: a slowdown a user notices
     # What a run is labelled with (`run_start.attrs.tags`; `trace --tag` adds to them): free text, redacted as argv
     tags: tuple[str, ...] = ()
 

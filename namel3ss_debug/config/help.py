@@ -126,6 +126,11 @@ KEY_HELP: dict[str, str] = {
     "diagnose_slow_tool_share": (
         'A tool\'s share of the critical path past which it is `slow_tool_on_critical_path`. > 0 and <= 1.'
     ),
+    "diagnose_latency_floor_ms": (
+        'How much longer (ms) than its operation\'s median a span must take for `analyze`\'s `latency` anomaly '
+        'to be critical (a tenth of it for a warning), whatever the ratio: a slowdown a user notices '
+        '([Read a run: analyze](analyze.md)). 0 to 31536000000.'
+    ),
     "tags": (
         'Labels written into each run\'s `run_start.attrs.tags` (`trace --tag` adds more), shown by `analyze` '
         '(`tags:`) and kept in the run index. Non-empty text of at most 200 characters each; redacted like '

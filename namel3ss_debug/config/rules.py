@@ -140,6 +140,8 @@ SPECS: dict[str, _Spec] = {
                                     lambda v: 0 <= v <= DURATION_MAX_MS),
     "diagnose_dominant_share": _Spec("float", "> 0 and <= 1", lambda v: 0 < v <= 1),
     "diagnose_slow_tool_share": _Spec("float", "> 0 and <= 1", lambda v: 0 < v <= 1),
+    "diagnose_latency_floor_ms": _Spec("float", f"from 0 to {DURATION_MAX_MS:.0f} (8760h)",
+                                       lambda v: 0 <= v <= DURATION_MAX_MS),
     "tags": _Spec("list", noun=f"tags (non-empty text of at most {TAG_MAX} characters)", item=_check_tag),
 }
 

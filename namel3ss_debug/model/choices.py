@@ -60,6 +60,7 @@ FINDING_KINDS = (
     "dominant_cost",             # one call or one model is most of the run's cost
     "dominant_latency",          # one call is most of the run's time
     "slow_tool_on_critical_path",  # a tool that is a large share of the critical path
+    "unrecorded_llm_calls",      # LLM requests sent through a client no hook records: missing from the trace
 )
 
 # `diff --context`: calls shown before and after the first divergence, on each side (diffing/compare.py).

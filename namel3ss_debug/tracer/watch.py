@@ -3,8 +3,9 @@
 An audit hook (`sys.addaudithook`, which cannot be removed) listens:
 - while a run is active, for `socket.getaddrinfo` of a known LLM host and `http.client.send` of a request
   to an LLM API path (urllib, or any client on `http.client`), which it notes on the run: `run_end`
-  carries them (`attrs.llm_traffic`), and `trace`'s summary warns when a run talked to an LLM API and
-  recorded no `llm` span;
+  carries them (`attrs.llm_traffic`), `trace`'s summary warns of them, and `analyze`'s integrity and
+  `diagnose` count the requests. A request a client hook records, though it goes through `http.client`
+  (`requests` on urllib3), is sent inside `hooked()` and is not noted;
 - while a rerun runs the app, for what a `NetworkGuard` asks to hear (connects, sends, name lookups,
   processes started): the guard refuses what reaches the network by raising (a miss, under `--on-miss
   error`), so the network stays closed even for a client the hooks do not know (`launch/guard.py`).
@@ -14,7 +15,9 @@ The hook costs a set lookup per audit event.
 from __future__ import annotations
 
 import sys
-from typing import Any, Protocol
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Any, Iterator, Protocol
 
 KNOWN_LLM_HOSTS = frozenset({
     "api.openai.com", "api.anthropic.com", "generativelanguage.googleapis.com", "aiplatform.googleapis.com",
@@ -38,6 +41,7 @@ class NetworkGuard(Protocol):
 _installed = False
 _current: Any = None  # the run that notes what is seen (its `llm_traffic` dict), or None
 _guard: NetworkGuard | None = None
+_hooked: ContextVar[bool] = ContextVar("namel3ss_debug_hooked_send", default=False)
 
 
 def watch(run: Any) -> None:
@@ -51,6 +55,16 @@ def unwatch(run: Any) -> None:
     global _current
     if _current is run:
         _current = None
+
+
+@contextmanager
+def hooked() -> Iterator[None]:
+    """While inside, a request sent through `http.client` is one a client hook records: it is not noted."""
+    token = _hooked.set(True)
+    try:
+        yield
+    finally:
+        _hooked.reset(token)
 
 
 def guard(network: NetworkGuard) -> None:
@@ -91,6 +105,8 @@ def _heard(event: str, args: tuple[Any, ...]) -> None:
 
 
 def _heard_send(args: tuple[Any, ...]) -> None:
+    if _hooked.get():
+        return
     connection, data = args[0], args[1]
     if not isinstance(data, (bytes, bytearray)) or not data[:5].upper().startswith(b"POST "):
         return

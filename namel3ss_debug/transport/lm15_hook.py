@@ -19,6 +19,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from ..tracer.api import get_tracer
+from ..tracer.watch import hooked
 from .exchange import Exchange
 from .opening import PLACEHOLDER_KEY, broken_by, open_exchange, our_failure, served_record
 from .request import Outgoing
@@ -58,7 +59,8 @@ def _sync(original: Callable[..., Any], response_class: type) -> Callable[..., A
         if tracer.rerun is not None:  # only a rerun gives out the placeholder
             _drop_placeholder(request)
         try:
-            response = original(self, request)
+            with hooked():  # recorded here, whatever lm15 sends through (http.client is noted otherwise)
+                response = original(self, request)
         except BaseException as exc:
             exchange.finish(exc)
             raise
@@ -114,7 +116,8 @@ class _AsyncStream:
         if tracer.rerun is not None:
             _drop_placeholder(self._request)
         try:
-            response = await self._original(self._transport, self._request)
+            with hooked():
+                response = await self._original(self._transport, self._request)
         except BaseException as exc:
             exchange.finish(exc)
             raise

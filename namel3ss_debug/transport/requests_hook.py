@@ -15,6 +15,7 @@ from typing import Any, Callable, Iterator
 from urllib.parse import urlsplit
 
 from ..tracer.api import get_tracer
+from ..tracer.watch import hooked
 from .exchange import Exchange
 from .forking import forked, sent_to
 from .opening import PLACEHOLDER_KEY, broken_by, open_exchange, our_failure, served_record
@@ -52,7 +53,8 @@ def _send(original: Callable[..., Any]) -> Callable[..., Any]:
         if exchange.sent is not None:  # a rerun's fork changed it (forking.py)
             _as_forked(request, exchange)
         try:
-            response = original(self, request, *args, **kwargs)
+            with hooked():  # urllib3 sends through http.client: recorded here, not unrecorded traffic
+                response = original(self, request, *args, **kwargs)
         except BaseException as exc:
             exchange.finish(exc)
             raise

@@ -102,6 +102,8 @@ FAILURES = (
     Case("dominant_latency", _app("decorated_dominant_latency"), "dominant_latency", ("llm:draft#1",), slow=True),
     Case("slow_tool_on_critical_path", _app("decorated_slow_tool"), "slow_tool_on_critical_path",
          ("tool:render_pdf#1",), also=("dominant_latency",), slow=True),
+    Case("unrecorded_llm_calls", FRAMEWORK_APPS / "urllib_app.py", "unrecorded_llm_calls", ("app:urllib_app.py",),
+         stub=True),
 )
 
 HEALTHY = (

@@ -9,6 +9,7 @@ and sent, and against what the app printed.
 
 from __future__ import annotations
 
+import json
 import re
 import secrets
 import shutil
@@ -166,6 +167,25 @@ def test_trace_warns_of_llm_calls_made_with_urllib_which_it_does_not_record(reco
     assert (len(recording.hits), recording.of_type("llm_call_end")) == (URLLIB.requests, [])
     assert f"warning: the app talked to an LLM API that was not recorded " \
            f"(POST 127.0.0.1:{recording.port}/v1/chat/completions)" in recording.run.stderr
+
+
+def test_analyze_and_diagnose_count_the_llm_requests_sent_with_urllib_unrecorded(recordings: Recordings,
+                                                                                 bench: Workbench) -> None:
+    recording = recordings.recording(URLLIB)
+    report = bench.analyze(recording)
+    integrity = report["integrity"]
+    assert (integrity["ok"], integrity["unrecorded_llm_requests"], report["health"]["verdict"]) == \
+        (False, URLLIB.requests, "degraded")
+    assert [line for line in integrity["problems"] if "send them through a client namel3ss-debug records" in line]
+    run = bench.cli(recording.url, "diagnose", str(recording.trace), "--format", "json")
+    findings = [finding for finding in json.loads(run.stdout)["findings"] if finding["kind"] == "unrecorded_llm_calls"]
+    assert [(finding["severity"], finding["figures"]["requests"]) for finding in findings] == \
+        [("info", URLLIB.requests)]
+
+
+def test_a_recorded_app_has_no_unrecorded_llm_request(recorded: Recording, bench: Workbench) -> None:
+    integrity = bench.analyze(recorded)["integrity"]
+    assert integrity["unrecorded_llm_requests"] == 0  # requests sends through http.client too: recorded, not counted
 
 
 # -- analyze ----------------------------------------------------------------------------------------

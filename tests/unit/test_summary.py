@@ -95,3 +95,9 @@ def test_llm_traffic_nothing_recorded_is_warned_of():
     console = Console(file=io.StringIO(), width=300, color_system=None)
     render_summary(console, summary(trace, {"hosts": {"api.openai.com": 1}}), ["run.jsonl"])
     assert "talked to an LLM API that was not recorded (api.openai.com)" in console.file.getvalue()
+
+
+def test_llm_requests_no_hook_recorded_are_warned_of_beside_recorded_calls():
+    trace = run(lambda t: t.span("llm", "plan", 5, usage=USAGE, model="gpt-4o-mini"))
+    traffic = {"unrecorded": {"POST api.openai.com:443/v1/chat/completions": 2}, "hosts": {"api.openai.com": 3}}
+    assert summary(trace, traffic).unrecorded_llm == ["POST api.openai.com:443/v1/chat/completions"]

@@ -20,6 +20,7 @@ from ...model.stack_frames import app_frame
 from ...store.records import EventRecord, attrs_of
 from ..findings import CALLS, call_key
 from ..run_state import OpenSpan, RunState
+from ..traffic import unrecorded_requests
 from . import payloads
 from .records import Finding
 from .rules import Judging
@@ -323,7 +324,10 @@ class Clues:
     def _run_ended(self, track: RunTrack, event: EventRecord) -> None:
         clues = track.clues
         clues.status, clues.end_seq, clues.duration_ms = event.status, event.seq, event.duration_ms
-        code = attrs_of(event).get("exit_code")
+        clues.end_span_id, clues.end_name = event.span_id, event.name
+        attrs = attrs_of(event)
+        clues.unrecorded = unrecorded_requests(attrs)
+        code = attrs.get("exit_code")
         clues.exit_code = code if isinstance(code, int) and not isinstance(code, bool) else None
         if event.error is not None:
             clues.end_error_type, clues.end_error_message = event.error.type, payloads.cut(event.error.message)

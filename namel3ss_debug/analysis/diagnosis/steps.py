@@ -113,3 +113,6 @@ class RunClues(msgspec.Struct, gc=False):
     costliest: Optional[Step] = None  # the LLM call of the highest known cost
     slowest: Optional[Step] = None  # the LLM or tool call of the longest duration
     duration_ms: Optional[float] = None  # run_end's
+    end_span_id: Optional[str] = None  # run_end's span (the run's root) and name: evidence that is the run's end
+    end_name: Optional[str] = None
+    unrecorded: dict[str, int] = msgspec.field(default_factory=dict)  # run_end's LLM requests no hook recorded

@@ -1,4 +1,5 @@
-"""Each rule's threshold, with its default and the config key that tunes it (`config.Settings`).
+"""Each rule's threshold, with its default and the config key that tunes it (`config.Settings`); `latency_floor_ms`
+is `analyze`'s latency anomaly's (`anomalies.py`), which reaches the pass with the others.
 
 A threshold is where a rule stops being sure: below it the pattern happens in healthy runs too. The defaults
 are chosen for precision: a wrong finding costs more trust than a missed one.
@@ -29,6 +30,8 @@ class Thresholds:
     min_saving_ms: float = _DEFAULT.diagnose_min_saving_ms  # time a parallel run or a cache must save to be said
     dominant_share: float = _DEFAULT.diagnose_dominant_share  # one call's or model's share of cost or latency
     slow_tool_share: float = _DEFAULT.diagnose_slow_tool_share  # a tool's share of the critical path
+    # what a span must take over its operation's median for `analyze`'s latency anomaly to be critical
+    latency_floor_ms: float = _DEFAULT.diagnose_latency_floor_ms
 
 
 # The config key of each field, for `--help`, the docs and a finding's `setting`.
@@ -44,6 +47,7 @@ SETTINGS = {
     "min_saving_ms": "diagnose_min_saving_ms",
     "dominant_share": "diagnose_dominant_share",
     "slow_tool_share": "diagnose_slow_tool_share",
+    "latency_floor_ms": "diagnose_latency_floor_ms",
 }
 
 

@@ -11,7 +11,7 @@ from ...analysis.diagnosis.rules import Judging
 from ...analysis.diagnosis.thresholds import thresholds_from
 from ...analysis.prices import Pricer
 from ...analysis.report import SECTIONS, Report
-from ...analysis.run_state import Options
+from ...analysis.run_state import ANOMALY_SECTIONS, FINDING_SECTIONS, Options
 from ...analysis.tally import Tally
 from ...analysis.window import EventWindow, parse_duration_ms
 from ...config.prices import read_prices_file
@@ -30,6 +30,9 @@ from ..traces import (
     price_data,
 )
 from .counting import Counted
+
+# The sections the `diagnose_*` keys judge: the findings, and the anomalies (`diagnose_latency_floor_ms`)
+JUDGED = FINDING_SECTIONS | ANOMALY_SECTIONS
 
 
 @dataclass(frozen=True)
@@ -64,7 +67,7 @@ def analyze_traces(request: AnalyzeRequest, env: Environment) -> Report:
     key = cache.key("analyze", sources, [list(sections), options.slow_threshold_ms, options.block_threshold_ms,
                                          options.top, window.describe(), request.runs.strict, file_prices,
                                          resolved.settings.price_overrides, price_data(env.environ),
-                                         asdict(thresholds) if not FINDING_SECTIONS.isdisjoint(sections) else None])
+                                         asdict(thresholds) if not JUDGED.isdisjoint(sections) else None])
     kept = cache.get(key, Report)
     if kept is not None:
         return kept

@@ -6,6 +6,8 @@ import pytest
 from tracefactory import TraceBuilder, analyze_events, error
 
 from namel3ss_debug.analysis import tally as tally_module
+from namel3ss_debug.analysis.diagnosis.rules import Judging
+from namel3ss_debug.analysis.diagnosis.thresholds import Thresholds
 from namel3ss_debug.analysis.tally import Options
 from namel3ss_debug.analysis.window import EventWindow
 
@@ -209,15 +211,41 @@ def test_two_identical_calls_are_not_a_loop():
 
 
 # -- anomalies ----------------------------------------------------------------------------------
-def test_a_span_over_twice_its_operations_median_is_a_latency_anomaly():
+def _latency(slowest: float, usual: float, **kwargs):
+    """The latency anomaly of nine `llm:plan` spans of `usual` ms and one of `slowest` ms (None: no anomaly)."""
     def build(t):
         for _ in range(9):
-            t.span("llm", "plan", 100)
-        t.span("llm", "plan", 600)
-    report, trace = _run(build)
-    anomaly = next(a for a in report.anomalies.items if a.kind == "latency")
-    assert (anomaly.severity, anomaly.value, anomaly.threshold) == ("critical", 600, 200)
+            t.span("llm", "plan", usual)
+        t.span("llm", "plan", slowest)
+    report, trace = _run(build, **kwargs)
+    return next((a for a in report.anomalies.items if a.kind == "latency"), None), trace
+
+
+def test_a_span_over_twice_its_operations_median_is_a_latency_anomaly():
+    anomaly, trace = _latency(600, 100)
+    assert (anomaly.severity, anomaly.value, anomaly.threshold) == ("warning", 600, 200)
     assert trace.events[anomaly.ref.seq]["duration_ms"] == 600
+
+
+def test_a_383_ms_call_among_45_ms_calls_is_no_critical_anomaly():
+    anomaly, _ = _latency(383, 45)
+    assert (anomaly.severity, anomaly.threshold) == ("warning", 145)  # 45 ms and the floor's tenth, 100 ms
+
+
+def test_a_5_s_call_among_100_ms_calls_is_a_critical_anomaly():
+    anomaly, _ = _latency(5000, 100)
+    assert (anomaly.severity, anomaly.value) == ("critical", 5000)
+
+
+def test_a_slow_call_under_a_tenth_of_the_floor_over_its_median_is_no_anomaly():
+    anomaly, _ = _latency(0.5, 0.05)
+    assert anomaly is None
+
+
+def test_the_latency_floor_is_the_diagnose_latency_floor_ms_threshold():
+    lowered = Options(judging=Judging(Thresholds(latency_floor_ms=300)))
+    anomaly, _ = _latency(383, 45, options=lowered)
+    assert anomaly.severity == "critical"
 
 
 def test_a_window_where_most_spans_fail_is_an_error_spike():
@@ -305,6 +333,29 @@ def test_seq_gaps_orphans_duplicates_and_ends_without_start_are_counted():
     integrity = analyze_events(trace.events).integrity
     assert (integrity.seq_gaps, integrity.ends_without_start, integrity.orphan_parents, integrity.duplicate_ids,
             integrity.ok) == (1, 1, 1, 1, False)
+
+
+def test_llm_requests_no_hook_recorded_are_an_integrity_problem_that_degrades_the_run():
+    trace = TraceBuilder()
+    trace.run_start()
+    trace.span("tool", "x", 1)
+    trace.run_end(llm_traffic={"unrecorded": {"POST 127.0.0.1:8080/v1/chat/completions": 2},
+                               "hosts": {"api.openai.com": 1}})
+    report = analyze_events(trace.events)
+    integrity = report.integrity
+    assert (integrity.ok, integrity.unrecorded_llm_requests, report.health.verdict) == (False, 2, "degraded")
+    assert "2 requests to an LLM API not recorded (POST 127.0.0.1:8080/v1/chat/completions 2)" in \
+        integrity.problems[0]
+    assert "send them through a client namel3ss-debug records" in integrity.problems[0]
+
+
+def test_known_llm_hosts_looked_up_alone_are_no_integrity_problem():
+    trace = TraceBuilder()
+    trace.run_start()
+    trace.span("llm", "plan", 1)
+    trace.run_end(llm_traffic={"hosts": {"api.openai.com": 1}})
+    integrity = analyze_events(trace.events).integrity
+    assert (integrity.ok, integrity.unrecorded_llm_requests) == (True, 0)
 
 
 # -- critical path ------------------------------------------------------------------------------

@@ -318,6 +318,7 @@ ENV_SAMPLES = {
     "diagnose_min_saving_ms": ("1000", 1000.0),
     "diagnose_dominant_share": ("0.7", 0.7),
     "diagnose_slow_tool_share": ("0.5", 0.5),
+    "diagnose_latency_floor_ms": ("2500", 2500.0),
     "tags": ("nightly, pr-12", ("nightly", "pr-12")),
 }
 

@@ -107,7 +107,8 @@ def make_report(name: str = "search", message: str = "rate limited", *, full: bo
                     ref=ref(7, name))]),
         integrity=Integrity(ok=False, unclosed_spans=1, ends_without_start=0, orphan_parents=0, duplicate_ids=0,
                             seq_gaps=2, torn_lines=1, invalid_lines=0, dropped_fields=0, runs_not_ended=1,
-                            tracer_dropped_events=0, tracer_errors=0, problems=[f"r.0000.jsonl:17: {message}"]),
+                            tracer_dropped_events=0, tracer_errors=0, unrecorded_llm_requests=2,
+                            problems=[f"r.0000.jsonl:17: {message}"]),
         critical_path=[CriticalPath(run_id=RUN, total_ms=2000.0, steps=[
             PathStep(component="tool", name=name, ms=1500.0, spans=3, share=0.75, kind="tool_call"),
             PathStep(component="agent", name="planner", ms=500.0, spans=1, share=0.25, kind="agent_turn")])],

@@ -4,9 +4,9 @@ each family imports: a module that imported the families there would import itse
 
 from __future__ import annotations
 
-from . import AgentRule, RunRule, dominant, limits, loops, pacing, savings, swallowed, tools
+from . import AgentRule, RunRule, dominant, limits, loops, pacing, recording, savings, swallowed, tools
 
-FAMILIES = (tools, loops, limits, pacing, savings, swallowed, dominant)
+FAMILIES = (tools, loops, limits, pacing, savings, swallowed, dominant, recording)
 
 
 def agent_rules() -> list[AgentRule]:
