@@ -35,7 +35,7 @@ def verdict(overview: Overview, errors: Errors, patterns: Patterns, anomalies: A
     degraded = _degraded(errors, patterns, anomalies, integrity, completed) + _finding_reasons(findings)
     notes = cost_notes(llm) if llm is not None else []
     if failing:
-        return Health("failing", failing + degraded, notes, failing[0])
+        return Health("failing", failing + degraded, notes, diagnosis.blames[0].failure if diagnosis else failing[0])
     if degraded:
         return Health("degraded", degraded, notes)
     return Health("healthy", ["no errors, findings, retries, loops, critical anomalies or integrity problems"],
@@ -63,7 +63,8 @@ def cost_notes(llm: LlmUsage) -> list[str]:
 def _failing(overview: Overview, diagnosis: Diagnosis | None) -> list[str]:
     """Each failed run's failure line: its blame's, else (no diagnosis) how its run_end failed it."""
     if diagnosis is not None:
-        return [blame.failure for blame in diagnosis.blames]
+        several = len(overview.runs) > 1
+        return [f"run {blame.run_id}: {blame.failure}" if several else blame.failure for blame in diagnosis.blames]
     reasons = []
     for run in overview.runs:
         failed = run_failure(run.status, run.exit_code, ())

@@ -265,9 +265,9 @@ def test_summary_lines_are_label_then_value_without_trailing_spaces(project):
     result = trace(["-o", str(project / "traces"), "app.py"])
     lines = result.stderr.splitlines()
     assert [line.split("  ")[0] for line in lines[1:]] == ["run", "start-up", "events", "spans", "llm calls",
-                                                           "tool calls", "errors", "next", ""]
+                                                           "tool calls", "errors", "health", "next", ""]
     assert [line for line in lines if line != line.rstrip()] == []
-    assert lines[-3] == "errors      0 errors, 0 failed spans"
+    assert lines[-4:-2] == ["errors      0 errors, 0 failed spans", "health      healthy"]
 
 
 def test_summary_ends_with_the_commands_that_look_closer(project):
@@ -281,8 +281,9 @@ def test_summary_ends_with_the_commands_that_look_closer(project):
 def test_summary_counts_one_failed_span_in_the_singular(project):
     write_app(project, FAILED_SPAN_APP)
     result = trace(["-o", str(project / "traces"), "app.py"])
-    assert result.stderr.splitlines()[-3] == ("errors      1 error (1 handled, 0 unhandled), 1 failed span "
-                                              "(TimeoutError x1)")
+    assert result.stderr.splitlines()[-4:-2] == [
+        "errors      1 error (1 handled, 0 unhandled), 1 failed span (TimeoutError x1)",
+        "health      degraded: completed with 1 handled error (TimeoutError 1)"]
 
 
 @pytest.mark.parametrize(("per_million", "cost"), [(10000, "$0.0700"), (100, "$0.00070")])

@@ -406,8 +406,8 @@ def test_a_failed_run_is_failing():
     trace.span("tool", "x", 1)
     trace.run_end(status="failed", exit_code=1)
     report = analyze_events(trace.events)
-    assert (report.health.verdict, report.health.reasons[0]) == \
-        ("failing", f"run {trace.run_id} ended failed (exit code 1)")
+    assert (report.health.verdict, report.health.reasons[0], report.health.failure) == \
+        ("failing", "run ended failed", "run ended failed")  # the blame's line (`failed_run.py`)
 
 
 def test_a_long_run_keeps_few_time_buckets_and_still_finds_its_spike(monkeypatch):

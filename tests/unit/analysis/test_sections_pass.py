@@ -52,11 +52,18 @@ def test_the_runs_hold_what_the_skipped_parts_keep():
     assert all(run.chain and run.seconds for t in kept for run in t.runs)
 
 
-def test_a_pass_for_check_keeps_none_of_them():
-    lean = tally(random_run(1).events, SECTIONS_READ)
+def test_a_pass_for_diff_keeps_none_of_them():
+    lean = tally(random_run(1).events, DIFF_SECTIONS)
     lean.finish()
     assert not (lean.repeated or lean.retries or lean.loops or lean.slow or lean.blocking or lean.near_limit)
     assert not any(run.chain or run.seconds for run in lean.runs)
+
+
+def test_a_pass_for_check_keeps_what_the_run_s_health_reads():
+    """check shows each run's health beside its rules, and health reads the findings (`failed_run.py`)."""
+    kept = tally(random_run(1).events, SECTIONS_READ)
+    kept.finish()
+    assert kept.clues is not None and kept.repeated
 
 
 def test_a_pass_for_health_keeps_its_critical_anomalies():
