@@ -178,7 +178,11 @@ def _llm_failed(view: View, call: Step, findings: list[Finding]) -> Verdict:
         return Verdict([failed], "medium", f"rule 1: the LLM call {call.name} failed ({category}) and no finding "
                        "shows a step that made it inevitable")
     verdict = from_finding(found, f"rule 1: the LLM call {call.name} failed ({category});")
-    verdict.links = [link for link in verdict.links if link.evidence.ref.seq != call.seq] + [failed]
+    kept = [link for link in verdict.links if link.evidence.ref.seq != call.seq]
+    if not kept or kept[0].role != "decisive":  # the finding begins at the failed call itself: it is decisive
+        failed.role, failed.why = "decisive", f"the call failed ({category}), where {found.kind} begins"
+        kept = []
+    verdict.links = [*kept, failed]
     return verdict
 
 
