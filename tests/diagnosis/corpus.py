@@ -98,6 +98,7 @@ FAILURES = (
          also=HANDLED + ("tool_failing_repeatedly",),
          blame=Blamed(agent="planner", step="llm:openai.chat#1", finding="apology_after_failure"),
          framework="openai"),
+    Case("answer_gives_up", _app("decorated_gives_up"), "answer_gives_up", ("llm:book#1",)),
     Case("dominant_cost", _app("decorated_dominant_cost"), "dominant_cost", ("llm:summarize#1",)),
     Case("dominant_latency", _app("decorated_dominant_latency"), "dominant_latency", ("llm:draft#1",), slow=True),
     Case("slow_tool_on_critical_path", _app("decorated_slow_tool"), "slow_tool_on_critical_path",
