@@ -298,7 +298,7 @@ def _unrecorded(tally: Tally, lines: list[str]) -> int:
     to record them."""
     total = 0
     for run in tally.runs:
-        requests = unrecorded_requests(run.end_attrs)
+        requests = unrecorded_requests(run.end_attrs, run.llm_calls)
         if requests:
             total += sum(requests.values())
             lines.append(f"run {run.run_id}: {unrecorded_text(requests)}: the app sent them through a client "

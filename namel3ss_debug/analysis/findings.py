@@ -147,6 +147,7 @@ class Findings:
         """Per model: calls, tokens, cost recorded on the event, tokens still to be priced, and the calls that
         nothing can price: no recorded cost and no usage (a stream made without `include_usage` reports none),
         whose cost is unknown, not 0."""
+        run.llm_calls += 1
         model = event.model or start_model or "(no model)"
         entry = self.models.get(model)
         if entry is None:  # calls, in, out, total, event costs, event-priced calls, to price in, out, calls, max in,

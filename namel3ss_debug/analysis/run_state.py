@@ -93,10 +93,14 @@ class RunState:
     open: dict[str, OpenSpan] = field(default_factory=dict)
     seen: SpanIds = field(default_factory=SpanIds)
     start_attrs: JsonObject | None = None
+    # the first user message of its first LLM call (`run_texts.question_in`); None before that call, "" when it
+    # holds none
+    question: str | None = None
     end: JsonEvent | None = None
     end_attrs: JsonObject = field(default_factory=dict)
     startup_ms: float | None = None  # the run's start-up span's (model/events.py), when it has one
     frameworks: set[str] = field(default_factory=set)  # the `attrs.framework` its span starts name (integrations)
+    llm_calls: int = 0  # its ended LLM spans (`traffic.py` reads a trace of 0.1.0's unrecorded count by it)
     memory: list[tuple[float, int]] = field(default_factory=list)  # first, last and peak (mb, seq)
     # ended and failed spans per time bucket: "YYYY-MM-DDTHH:MM:SS" (a second) at first, coarser prefixes
     # of the timestamp (10 s, a minute, ...) once there are too many buckets, so memory stays bounded

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .report import Report
+from .traffic import unrecorded_requests
 from ..model.json_types import JsonValue
 
 # The report sections the summary reads: the pass keeps nothing only other sections need.
@@ -48,7 +49,7 @@ class RunSummary:
         not hook (`analyze`'s integrity counts them too), and, when it recorded no llm span, known LLM hosts
         looked up (a hooked client looks its host up as well)."""
         hosts = [] if self.llm_calls else [*self.llm_traffic.get("hosts", {})]
-        return [*self.llm_traffic.get("unrecorded", {}), *hosts]
+        return [*unrecorded_requests({"llm_traffic": dict(self.llm_traffic)}, self.llm_calls), *hosts]
 
     @property
     def work_ms(self) -> float | None:

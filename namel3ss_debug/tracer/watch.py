@@ -39,6 +39,9 @@ class NetworkGuard(Protocol):
 
 
 _installed = False
+# `llm_traffic`'s key of the requests no hook recorded (a hooked client's own send left out: `hooked`); 0.1.0 wrote
+# them as `unrecorded`, counting the requests `requests` sent too (`analysis/traffic.py` reads both)
+NOT_HOOKED = "not_hooked"
 _current: Any = None  # the run that notes what is seen (its `llm_traffic` dict), or None
 _guard: NetworkGuard | None = None
 _hooked: ContextVar[bool] = ContextVar("namel3ss_debug_hooked_send", default=False)
@@ -112,7 +115,7 @@ def _heard_send(args: tuple[Any, ...]) -> None:
         return
     target = bytes(data[5:data.find(b" ", 5)]).decode("ascii", "replace").split("?", 1)[0]
     if target.endswith(LLM_PATH_ENDINGS):
-        _note("unrecorded", f"POST {getattr(connection, 'host', '?')}:{getattr(connection, 'port', '?')}{target}")
+        _note(NOT_HOOKED, f"POST {getattr(connection, 'host', '?')}:{getattr(connection, 'port', '?')}{target}")
 
 
 def _note(kind: str, value: str) -> None:

@@ -99,5 +99,7 @@ def test_llm_traffic_nothing_recorded_is_warned_of():
 
 def test_llm_requests_no_hook_recorded_are_warned_of_beside_recorded_calls():
     trace = run(lambda t: t.span("llm", "plan", 5, usage=USAGE, model="gpt-4o-mini"))
-    traffic = {"unrecorded": {"POST api.openai.com:443/v1/chat/completions": 2}, "hosts": {"api.openai.com": 3}}
+    traffic = {"not_hooked": {"POST api.openai.com:443/v1/chat/completions": 2}, "hosts": {"api.openai.com": 3}}
     assert summary(trace, traffic).unrecorded_llm == ["POST api.openai.com:443/v1/chat/completions"]
+    legacy = {"unrecorded": {"POST api.openai.com:443/v1/chat/completions": 2}}  # 0.1.0 counted requests' own too
+    assert summary(trace, legacy).unrecorded_llm == []

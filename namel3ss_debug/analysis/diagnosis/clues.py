@@ -326,7 +326,7 @@ class Clues:
         clues.status, clues.end_seq, clues.duration_ms = event.status, event.seq, event.duration_ms
         clues.end_span_id, clues.end_name = event.span_id, event.name
         attrs = attrs_of(event)
-        clues.unrecorded = unrecorded_requests(attrs)
+        clues.unrecorded = unrecorded_requests(attrs, sum(int(figures[0]) for figures in clues.models.values()))
         code = attrs.get("exit_code")
         clues.exit_code = code if isinstance(code, int) and not isinstance(code, bool) else None
         if event.error is not None:

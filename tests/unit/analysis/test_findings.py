@@ -349,6 +349,18 @@ def test_llm_requests_no_hook_recorded_are_an_integrity_problem_that_degrades_th
     assert "send them through a client namel3ss-debug records" in integrity.problems[0]
 
 
+def test_a_trace_of_0_1_0_counts_its_unrecorded_requests_only_when_it_recorded_no_llm_call():
+    """0.1.0 wrote `unrecorded` and counted the requests `requests` sent and recorded too; now `not_hooked`."""
+    counted = {}
+    for key, llm in (("unrecorded", True), ("unrecorded", False), ("not_hooked", True)):
+        trace = TraceBuilder()
+        trace.run_start()
+        trace.span("llm" if llm else "tool", "plan", 1)
+        trace.run_end(llm_traffic={key: {"POST api.openai.com:443/v1/chat/completions": 2}})
+        counted[key, llm] = analyze_events(trace.events).integrity.unrecorded_llm_requests
+    assert counted == {("unrecorded", True): 0, ("unrecorded", False): 2, ("not_hooked", True): 2}
+
+
 def test_known_llm_hosts_looked_up_alone_are_no_integrity_problem():
     trace = TraceBuilder()
     trace.run_start()

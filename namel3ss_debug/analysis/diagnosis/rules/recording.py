@@ -28,7 +28,7 @@ def unrecorded_llm_calls(run: RunClues, figures: RunFigures, judging: Judging) -
         return
     requests = sum(run.unrecorded.values())
     said = unrecorded_text(run.unrecorded)
-    why = (f"unrecorded_llm_calls: run_end's attrs.llm_traffic.unrecorded counts {requests} request(s) to LLM API "
+    why = (f"unrecorded_llm_calls: run_end's attrs.llm_traffic.not_hooked counts {requests} request(s) to LLM API "
            "paths sent through a client namel3ss-debug does not hook (urllib, http.client), or with capture_http "
            "off: their calls, tokens and cost are missing from the trace and a rerun cannot answer them")
     end = Ref(run.run_id, run.end_seq, run.end_span_id or "", "app", run.end_name or "", "run")
