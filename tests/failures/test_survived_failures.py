@@ -52,7 +52,8 @@ def test_a_caught_tool_error_handed_to_the_model_is_a_failed_handled_inferred_sp
     assert run.returncode == 0
     [weather] = run.tool_ends("get_weather")
     error = weather["error"]
-    assert (weather["status"], error["handled"], error["inferred"], error["type"]) == ("failed", True, True, "ToolError")
+    assert (weather["status"], error["handled"], error["inferred"], error["type"]) == (
+        "failed", True, True, "ToolError")
     assert "paris, fr" in error["message"]
     assert error["rule"] == {"caught": "error_word", "fstring": "error_word", "json": "json"}[tells]
     [rate] = run.tool_ends("get_exchange_rate")
