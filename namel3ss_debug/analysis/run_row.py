@@ -2,9 +2,11 @@
 
 The row is made from the report `analyze` makes of the run alone (`row_of`, called by `ops/runs/indexing.py`),
 never computed again here, so `runs` lists the figures `analyze RUN` prints. Text in a row is the trace's own
-(already redacted when it was written); a view neutralises it as it shows it. A row holds no input or output of
-the run: names (entry, models, frameworks, tags, tools, error types, finding kinds), and for a failed run the
-diagnosis's one line of what failed (`failure`); `indexing.scrubbed` drops any of them redaction would hide.
+(already redacted when it was written); a view neutralises it as it shows it. A row's texts: names (entry, models,
+frameworks, tags, tools, error types, finding kinds), for a failed run the diagnosis's one line of what failed
+(`failure`), and the run's question, answer and error messages (`run_texts.py`), which `row_of` keeps whole and
+`in_one_line` cuts to one line each: `indexing.scrubbed` redacts between the two (a name redaction would change is
+dropped, a question, answer or message is kept redacted).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import msgspec
 
 from .diagnosis.records import SEVERITIES, Diagnosis
 from .report import Report
+from .run_texts import KEPT_CHARS, UNSAID, Said, one_line
 from .stats import op_label
 
 if TYPE_CHECKING:  # the tally is only handed in
@@ -51,6 +54,9 @@ class RunRow(msgspec.Struct, frozen=True):
     tools: dict[str, list[int]] = msgspec.field(default_factory=dict)  # tool -> [calls, failures]
     error_types: list[str] = msgspec.field(default_factory=list)  # distinct error types, most frequent first
     problems: int = 0  # lines the read met that were torn, invalid, or out of place (analyze's integrity)
+    input: Optional[str] = None  # the run's question (`run_texts.py`); listed: one line, at most LINE_CHARS characters
+    output: Optional[str] = None  # its final answer (`run_texts.py`); listed: one line, at most LINE_CHARS characters
+    error_messages: list[str] = msgspec.field(default_factory=list)  # analyze's error examples' messages, one line each
 
 
 class OperationTimes(msgspec.Struct, frozen=True):
@@ -68,9 +74,13 @@ class IndexedRun(msgspec.Struct, frozen=True):
     operations: list[OperationTimes]
 
 
-def row_of(report: Report, files: list[str]) -> RunRow:
+MAX_MESSAGES = 5  # error messages a row keeps: the distinct examples of analyze's error types, most frequent first
+
+
+def row_of(report: Report, files: list[str], said: Said = UNSAID) -> RunRow:
     """The row of a report of one run (sections overview, llm, tools, errors, integrity, health, findings), whose
-    trace files are `files`. Raises ValueError for a report of no run or of several."""
+    trace files are `files`, and whose question and answer are `said` (`run_texts.said_of`); its texts whole, for
+    `in_one_line` to cut once redacted. Raises ValueError for a report of no run or of several."""
     overview, llm, tools, errors = report.overview, report.llm, report.tools, report.errors
     if overview is None or llm is None or tools is None or errors is None or len(overview.runs) != 1:
         raise ValueError("a run row is made of a report of one run, with its overview, llm, tools and errors")
@@ -88,7 +98,24 @@ def row_of(report: Report, files: list[str]) -> RunRow:
         failure=report.findings.blames[0].failure if report.findings is not None and report.findings.blames else None,
         tools={tool.name: [tool.calls, tool.failures] for tool in tools},
         error_types=[kind.type for kind in errors.by_type],
-        problems=_problems(report))
+        problems=_problems(report), input=said.input, output=said.output,
+        error_messages=_messages(report))
+
+
+def in_one_line(row: RunRow) -> RunRow:
+    """The row with its question, answer and error messages each on one line of at most LINE_CHARS characters
+    (a message that is only whitespace left out)."""
+    messages = [line for line in map(one_line, row.error_messages) if line is not None]
+    return msgspec.structs.replace(row, input=one_line(row.input), output=one_line(row.output),
+                                   error_messages=list(dict.fromkeys(messages)))
+
+
+def _messages(report: Report) -> list[str]:
+    """The distinct messages of the report's error examples (most frequent type first), at most MAX_MESSAGES,
+    each cut to KEPT_CHARS."""
+    found = dict.fromkeys(example.message[:KEPT_CHARS] for kind in (report.errors.by_type if report.errors else ())
+                          for example in kind.examples if example.message)
+    return list(found)[:MAX_MESSAGES]
 
 
 def worst_findings(diagnosis: Diagnosis | None) -> dict[str, str]:

@@ -25,6 +25,7 @@ from .run_state import (
     ANOMALY_SECTIONS, INTEGRITY_SECTIONS, MAX_BUCKETS, PATH_SECTIONS, PATTERN_SECTIONS, SLOW_SECTIONS,
     FINDING_SECTIONS, Figures, IntegrityCounts, OpenSpan, Options, RunState, coarsen, recorded_event_types,
 )
+from .run_texts import question_in
 
 START, END, INSTANT = 0, 1, 2
 STARTUP_END = STARTUP_KIND + "_end"
@@ -184,6 +185,8 @@ class Tally(Findings):
             run.first_ts = event.ts  # the segment_start before it is stamped when the file opens, a little later
         if _MAY_NAME_FRAMEWORK(event.attrs) is not None:
             self._framework(run, event)
+        if component == "llm" and run.question is None:  # its first LLM call: the run's question (`runs` lists it)
+            run.question = question_in(event.inputs)
         if component in CALLS and use and self._patterns:
             key = call_key(run.index, component, event.name, event.inputs)
             retry = self._call_started(run, event, key, parent, agent)

@@ -1,6 +1,7 @@
 """Figures across many runs (`runs --trend`): each operation's p50/p95 over all the runs' spans, cost and tokens
-per UTC day, the error rate, the tools that fail most, and the runs that regressed against the run before them of
-the same entry.
+per UTC day, the error rate, the tools that fail most, and the runs that regressed against their baseline: the last
+earlier run of the same entry that did not crash (`crashed`), so that a run after a crash is never a regression for
+only coming back to its usual cost and tokens.
 
 Pure: run rows and their operations' durations in, a frozen `Trend` out. Every figure of one run is its row's
 (`analyze` of that run); this only adds across runs. A cost is never made up: a day whose runs include one of
@@ -8,7 +9,7 @@ unknown cost says how many (`unpriced_runs`), and a day with no priced run has n
 
 What counts as a regression is judged by the callables handed in (`Judge`: `diff --fail-on`'s thresholds, made
 in `diffing/row_thresholds.py`), plus two judgements of rows alone: the health verdict got worse, and a finding of
-`NEW_FINDING_SEVERITY` or worse that the run before did not have at that severity.
+`NEW_FINDING_SEVERITY` or worse that the baseline did not have at that severity.
 """
 
 from __future__ import annotations
@@ -82,10 +83,11 @@ class Reason:
 @dataclass(frozen=True)
 class Regression:
     run_id: str
-    previous: str  # the run before it of the same entry
+    previous: str  # its baseline: the last earlier run of the same entry that did not crash
     entry: str
     started: Optional[str]
     reasons: list[Reason]
+    crashed_between: int = 0  # runs of the entry that crashed between the baseline and it (passed over)
 
 
 @dataclass(frozen=True)
@@ -170,20 +172,37 @@ def tool_trends(rows: Iterable[RunRow], top: int = TOP_TOOLS) -> list[ToolTrend]
 
 
 def regressions(rows: Iterable[RunRow], judges: Sequence[Judge]) -> list[Regression]:
-    """Each run that regressed against the run before it (by start) of the same entry; runs of no entry or no
-    start have no run before them."""
+    """Each run that regressed against its baseline: the last run before it (by start) of the same entry that did
+    not crash. A run with no such run before it is not judged, nor are runs of no entry or no start."""
     by_entry: dict[str, list[RunRow]] = {}
     for row in rows:
         if row.entry is not None and row.started is not None:
             by_entry.setdefault(row.entry, []).append(row)
-    found = []
+    found: list[Regression] = []
     for entry, runs in by_entry.items():
         runs.sort(key=lambda row: (row.started or "", row.run_id))
-        for before, after in zip(runs, runs[1:]):
-            reasons = compare(before, after, judges)
-            if reasons:
-                found.append(Regression(after.run_id, before.run_id, entry, after.started, reasons))
+        found.extend(_entry_regressions(entry, runs, judges))
     return sorted(found, key=lambda regression: (regression.started or "", regression.run_id))
+
+
+def _entry_regressions(entry: str, runs: Sequence[RunRow], judges: Sequence[Judge]) -> Iterable[Regression]:
+    """The regressions among one entry's runs, oldest first: each judged against the last good run before it."""
+    baseline: Optional[RunRow] = None
+    crashes = 0  # since the baseline
+    for run in runs:
+        reasons = compare(baseline, run, judges) if baseline is not None else []
+        if baseline is not None and reasons:
+            yield Regression(run.run_id, baseline.run_id, entry, run.started, reasons, crashes)
+        if crashed(run):
+            crashes += 1
+        else:
+            baseline, crashes = run, 0
+
+
+def crashed(row: RunRow) -> bool:
+    """Whether a run crashed: it failed, exited with a code other than 0, or never ended (killed: no `run_end`).
+    Its figures are those of a run cut short, no baseline for the next."""
+    return row.status in ("failed", "unfinished") or row.exit_code not in (None, 0)
 
 
 def compare(before: RunRow, after: RunRow, judges: Sequence[Judge]) -> list[Reason]:

@@ -35,8 +35,9 @@ HEALTH = ("healthy", "degraded", "failing")
 @click.option("--until", metavar="WHEN", help="Only runs started before WHEN (same forms as --since).")
 @click.option("--model", "models", multiple=True, metavar="MODEL",
               help="Only runs that called this model (repeatable: any of them).")
-@click.option("--grep", metavar="TEXT", help="Only runs whose id, entry, tags, models, frameworks, tools, error "
-              "types or finding kinds hold TEXT (any case).")
+@click.option("--grep", metavar="TEXT", help="Only runs whose question, answer or error messages, or id, entry, "
+              "tags, models, frameworks, tools, error types or finding kinds, hold TEXT (any case; searched as text: "
+              "quotes, *, - and NEAR in it are characters to find).")
 @click.option("--min-cost", type=click.FloatRange(0), metavar="USD",
               help="Only runs that cost at least USD; a run of unknown cost is left out (never taken as $0).")
 @click.option("--finding", "findings", multiple=True, metavar="KIND[:SEVERITY]",
@@ -54,7 +55,7 @@ HEALTH = ("healthy", "degraded", "failing")
               show_default=True, help="table for a terminal; json one document; jsonl one run a line.")
 @click.option("--trend", is_flag=True, help="Figures across the runs chosen: each operation's p50/p95 over all "
               "their spans, cost and tokens per UTC day, the error rate, the tools that fail most, and the runs "
-              "that regressed against the run before them of the same entry.")
+              "that regressed against the last earlier run of the same entry that did not crash.")
 @click.option("--regression", "regressions", multiple=True, metavar="EXPRESSION",
               help="With --trend: what regressed means, as diff --fail-on writes it over a run figure "
                    "(duration, llm_calls, tool_calls, tokens, cost, errors, handled_errors, unhandled_errors), "
@@ -74,9 +75,12 @@ def runs(directory: str | None, statuses: tuple[str, ...], health: tuple[str, ..
          config_path: Path | None, no_progress: bool, no_pager: bool) -> None:
     """List the runs of a directory of traces, one line each: id, start,
     entry, status, duration, LLM and tool calls, tokens, cost, errors,
-    health and findings, each figure analyze's for that run alone (an
-    unknown cost reads unknown, never $0). A rerun or fork is marked under
-    its id with the run it came from.
+    health, findings, and what it was asked and answered (question ->
+    answer: what its first LLM call asked, else the app's arguments; its
+    last LLM answer), each figure analyze's for that run
+    alone (an unknown cost reads unknown, never $0). On a narrow terminal
+    the figures that do not fit beside the question and answer are left
+    out. A rerun or fork is marked under its id with the run it came from.
 
     \b
     The list is read from the directory's run index, .namel3ss-runs.sqlite,
@@ -87,9 +91,10 @@ def runs(directory: str | None, statuses: tuple[str, ...], health: tuple[str, ..
 
     \b
     --trend shows figures across the runs chosen (after the filters and
-    --limit), and regressions: each run judged against the run before it of
-    the same entry by the --regression rules, a worse health verdict, and a
-    finding of warning or worse the run before did not have.
+    --limit), and regressions: each run judged against its baseline, the
+    last earlier run of the same entry that did not crash (failed, a
+    non-zero exit, never ended), by the --regression rules, a worse health
+    verdict, and a finding of warning or worse the baseline did not have.
 
     \b
     DIR is a directory of traces; with none, trace_output_dir.
@@ -98,6 +103,7 @@ def runs(directory: str | None, statuses: tuple[str, ...], health: tuple[str, ..
     Examples:
       namel3ss-debug runs debug/traces
       namel3ss-debug runs debug/traces --status failed --since 2d
+      namel3ss-debug runs debug/traces --grep Paris
       namel3ss-debug runs debug/traces --sort cost --limit 10
       namel3ss-debug runs debug/traces --finding any:critical --reruns hide
       namel3ss-debug runs debug/traces --format jsonl | jq -r .run_id

@@ -31,13 +31,18 @@ def would_hide(value: Any, files: Iterable[str]) -> bool:
     return bool(redactor.learned) and _hides(redactor, texts)
 
 
-def hidden(value: Any, files: Iterable[str]) -> set[str]:
-    """The strings (and keys) of `value` that redacting `files` would hide, the run's files learned in full:
-    what a copy that `would_hide` refused must leave out to be kept (the run index's row)."""
+def redactions(value: Any, files: Iterable[str]) -> dict[str, str]:
+    """Each string (and key) of `value` that redacting `files` would change, with what it reads redacted, the run's
+    files learned in full: what a copy that `would_hide` refused must leave out, or keep redacted, to be kept (the
+    run index's row)."""
     redactor = Redactor()
     learn_run(redactor, files)
-    return {text for text in strings(msgspec.to_builtins(value, builtin_types=_BINARY))
-            if redactor.redact_text(text, pairs=True) != text}
+    found = {}
+    for text in strings(msgspec.to_builtins(value, builtin_types=_BINARY)):
+        redacted = redactor.redact_text(text, pairs=True)
+        if redacted != text:
+            found[text] = redacted
+    return found
 
 
 def strings(value: Any) -> set[str]:

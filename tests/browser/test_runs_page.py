@@ -16,6 +16,7 @@ from urllib.parse import quote
 
 import pytest
 from runs.generate import write_runs
+from runs.trips import Trip, record_trips
 
 from namel3ss_debug.ops.browse import open_browser
 from namel3ss_debug.ops.environment import Environment
@@ -87,6 +88,24 @@ def test_the_search_box_finds_a_run_by_its_id(browser, runs_dir, served) -> None
     browser.wait_for("return document.querySelectorAll('#runs-table tr.run-row').length === 1", timeout=HANG_S,
                      message="the search never narrowed the list")
     assert listed(browser) == [wanted]
+
+
+def test_each_run_shows_its_question_and_answer_as_text_and_the_search_box_finds_by_them(browser, tmp_path) -> None:
+    hostile = Trip("Oslo", question="<img src=x onerror=alert(1)> in Oslo?", answer="<b>Snow</b>\nall week")
+    trips = [Trip("Paris"), hostile, Trip("Rome", question="Where is the Louvre?", answer="The Louvre is in Paris.")]
+    run_ids = record_trips(tmp_path / "trips", trips)
+    with serving(tmp_path / "trips") as (url, _):
+        browser.open(url)
+        said = browser.js("return Array.from(document.querySelectorAll('#runs-table tr.run-row'), (tr) => "
+                          "[tr.dataset.run, tr.querySelector('td.input').textContent, "
+                          "tr.querySelector('td.output').textContent])")
+        assert said == [[run_id, trip.asked, " ".join(trip.said.split())]
+                        for run_id, trip in reversed(list(zip(run_ids, trips)))]
+        assert browser.js("return document.querySelectorAll('#runs-table img, #runs-table b').length") == 0
+        browser.type("#runs-search", "paris")
+        browser.wait_for("return document.querySelectorAll('#runs-table tr.run-row').length === 2", timeout=HANG_S,
+                         message="the search never narrowed the list to the runs that name Paris")
+        assert set(listed(browser)) == {run_ids[0], run_ids[2]}
 
 
 def test_a_column_click_sorts_the_list(browser, served) -> None:

@@ -246,7 +246,7 @@ def test_a_day_of_unknown_cost_says_so_and_is_never_0(sixty) -> None:
     assert re.search(rf"{unknown[0]}\s+\d+\s+unknown \(\d runs? unpriced\)", text)
 
 
-def test_the_regressions_are_runs_worse_than_the_run_before_of_their_entry(sixty) -> None:
+def test_the_regressions_are_runs_worse_than_the_last_run_before_of_their_entry_that_did_not_crash(sixty) -> None:
     directory, expected = sixty
     health = ("healthy", "degraded", "failing")
     by_entry: dict[str, list[dict[str, Any]]] = {}
@@ -254,7 +254,11 @@ def test_the_regressions_are_runs_worse_than_the_run_before_of_their_entry(sixty
         by_entry.setdefault(row["entry"], []).append(row)
     want = {}
     for runs in by_entry.values():
-        for before, after in zip(runs, runs[1:]):
+        good = [row for row in runs if row["status"] not in ("failed", "unfinished") and row["exit_code"] in (0, None)]
+        for after in runs:
+            before = next((row for row in reversed(good) if row["started"] < after["started"]), None)
+            if before is None:
+                continue
             reasons = set()
             if after["total_tokens"] > before["total_tokens"] * 1.10:
                 reasons.add("tokens")

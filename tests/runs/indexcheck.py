@@ -1,10 +1,11 @@
 """What the run index's tests share: an environment of the test's own, a directory's catalogue, and a run's
 figures as `analyze RUN --format json` gives them, read off the JSON (not through `run_row.row_of`), to compare
-with the run's row and operations."""
+with the run's row and operations; its question and answer read straight off its trace (`said_in`)."""
 
 from __future__ import annotations
 
 import math
+import shlex
 import os
 from pathlib import Path
 from typing import Any
@@ -40,7 +41,8 @@ def analyzed(files: list[str], env: Environment) -> dict[str, Any]:
 
 
 def expected_row(data: dict[str, Any]) -> dict[str, Any]:
-    """The row's fields as analyze's JSON of the run alone says them."""
+    """The row's fields as analyze's JSON of the run alone says them, its question and answer as its trace files
+    say them (`said_in`)."""
     overview, (run,) = data["overview"], data["overview"]["runs"]
     findings: dict[str, str] = {}
     for finding in data["findings"]["findings"]:
@@ -63,7 +65,46 @@ def expected_row(data: dict[str, Any]) -> dict[str, Any]:
         "tools": {tool["name"]: [tool["calls"], tool["failures"]] for tool in data["tools"]},
         "error_types": [kind["type"] for kind in data["errors"]["by_type"]],
         "problems": integrity["torn_lines"] + integrity["invalid_lines"] + integrity["seq_gaps"],
+        **said_in(run["files"]),
+        "error_messages": list(dict.fromkeys(_line(example["message"]) for kind in data["errors"]["by_type"]
+                                             for example in kind["examples"]))[:5],
     }
+
+
+def said_in(files: list[str]) -> dict[str, str | None]:
+    """`input` and `output` of a run's trace: its first LLM call's first user message (a `prompt`, or `messages`),
+    else its arguments; its last LLM answer (a `text`, or a returned text), else its returned output."""
+    events = [event for path in files for line in Path(path).read_bytes().splitlines() if (event := _event(line))]
+    starts = [event for event in events if event["event_type"] == "llm_call_start"]
+    inputs = starts[0].get("inputs") or {} if starts else {}
+    users = [message["content"] for message in inputs.get("messages", ()) if message["role"] == "user"]
+    question = inputs.get("prompt") or (users[0] if users else None)
+    if question is None:
+        argv = next(event["attrs"]["argv"] for event in events if event["event_type"] == "run_start")
+        question = shlex.join(argv[1:]) or None
+    answers = [event["outputs"].get("text") or event["outputs"].get("return") for event in events
+               if event["event_type"] == "llm_call_end" and event.get("outputs")]
+    ends = [event.get("outputs") or {} for event in events if event["event_type"] == "run_end"]
+    answer = next((said for said in reversed(answers) if isinstance(said, str) and said),
+                  ends[0].get("return") if ends else None)
+    return {"input": _line(question), "output": _line(answer)}
+
+
+def _event(line: bytes) -> dict[str, Any] | None:
+    """A line's event; None for a line torn or not an event (the tests' runs with problems have them)."""
+    try:
+        event = orjson.loads(line)
+    except orjson.JSONDecodeError:
+        return None
+    return event if isinstance(event, dict) and "event_type" in event else None
+
+
+def _line(text: str | None) -> str | None:
+    """A text as the row keeps it: whitespace runs one space, at most 200 characters (the 200th an ellipsis)."""
+    if text is None or not text.split():
+        return None
+    joined = " ".join(text.split())
+    return joined if len(joined) <= 200 else joined[:199].rstrip() + "…"
 
 
 def expected_operations(data: dict[str, Any]) -> dict[str, tuple[int, int, float]]:

@@ -25,6 +25,7 @@ from namel3ss_debug.analysis.window import parse_duration_ms
 from namel3ss_debug.model.errors import UsageError
 from namel3ss_debug.ops.analyze.analyze import AnalyzeRequest
 from namel3ss_debug.ops.runs.catalogue import Catalogue
+from namel3ss_debug.ops.runs import index as index_module
 from namel3ss_debug.ops.runs.index import INDEX_NAME, RunIndex
 from namel3ss_debug.ops.runs.query import RunFilter, RunQuery
 
@@ -133,16 +134,26 @@ def test_a_bound_parameter_is_never_sql(hundred: Catalogue) -> None:
 
 
 def _secret_run(path: Path) -> str:
-    """A run written without redaction whose entry, tool and error type hold a credential's shape."""
+    """A run written without redaction whose entry, tool, error type and message, question and answer hold a
+    credential's shape, and whose question holds a password given under a sensitive key too, across the row's
+    200th character (the text is redacted whole, then cut: no half of it is kept)."""
     secret = "sk-proj-" + "A1b2C3d4E5f6G7h8I9j0" * 2
     trace = TraceBuilder("20261122-100000-5ec4e7")
     trace.run_start(f"app-{secret}.py")
     trace.span("tool", f"fetch {secret}", 5.0, trace.root, status="failed",
-               error={"type": f"Denied {secret}", "message": "no", "category": "auth"})
+               error={"type": f"Denied {secret}", "message": f"key {secret} refused", "category": "auth"})
     trace.span("tool", "search", 5.0, trace.root)
+    question = f"Trip to Paris? My key is {secret}.{'x' * 110} hunter2hunter2hunter2 is it."
+    trace.span("llm", "plan", 5.0, trace.root, inputs={"password": "hunter2hunter2hunter2", "messages": [
+        {"role": "user", "content": question}]}, outputs={"text": f"Paris! And your key\n{secret} works."})
     trace.run_end()
     trace.write(path)
     return secret
+
+
+def _stored(directory: Path) -> bytes:
+    """The index's bytes on disk: its file and its write-ahead log."""
+    return b"".join(path.read_bytes() for path in directory.glob(INDEX_NAME + "*"))
 
 
 def test_a_row_holds_no_text_redaction_would_hide(tmp_path: Path) -> None:
@@ -150,9 +161,37 @@ def test_a_row_holds_no_text_redaction_would_hide(tmp_path: Path) -> None:
     listed = catalogue(tmp_path, [])
     (row,) = listed.index.select(RunQuery())
     assert row.entry is None and row.tools == {"search": [1, 0]} and row.error_types == []
-    assert row.errors == 1 and row.tool_calls == 2  # the figures stay; only the names are left out
-    assert secret.encode() not in (tmp_path / INDEX_NAME).read_bytes()
+    assert (row.errors, row.tool_calls, row.llm_calls) == (1, 2, 1)  # the figures stay; only the names go
+    for text in (row.input, row.output, *row.error_messages):  # the texts stay, redacted
+        assert text is not None and "[REDACTED" in text and secret[:12] not in text, text
+    assert row.input.startswith("Trip to Paris?") and row.output.startswith("Paris! And your key [REDACTED")
+    stored = _stored(tmp_path)
+    assert secret.encode() not in stored and secret[:12].encode() not in stored and b"hunter2" not in stored
     assert listed.index.select(RunQuery(RunFilter(grep="sk-proj"))) == []
+    assert [found.run_id for found in listed.index.select(RunQuery(RunFilter(grep="paris")))] == [row.run_id]
+
+
+def test_grep_finds_the_same_runs_in_an_index_without_full_text_search(hundred: Catalogue, tmp_path: Path,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(index_module, "full_text_search", lambda: False)
+    plain = RunIndex(hundred.directory, key=hundred.reading.key, path=tmp_path / INDEX_NAME)
+    assert not plain.searchable
+    plain.sync(hundred.reading)
+    for text in ("support", "LOOKUP_ORDER", "what next after step 2", "step", "o", '"', "NEAR(a b)"):
+        query = RunQuery(RunFilter(grep=text))
+        assert plain.select(query) == hundred.index.select(query), text
+    assert len(plain.select(RunQuery(RunFilter(grep="what next")))) > 0
+
+
+def test_an_index_made_with_full_text_search_is_made_again_by_a_sqlite_without_it(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    write_runs(tmp_path, 2, seed=8)
+    catalogue(tmp_path, []).index.close()
+    monkeypatch.setattr(index_module, "full_text_search", lambda: False)
+    warnings: list[str] = []
+    again = catalogue(tmp_path, warnings)
+    assert not again.index.searchable and any("another format" in warning for warning in warnings)
+    assert again.synced.added == 2 and len(again.index.select(RunQuery(RunFilter(grep="what next")))) == 2
 
 
 def test_an_index_that_cannot_be_written_lives_in_memory_with_a_note(tmp_path: Path) -> None:

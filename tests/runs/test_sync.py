@@ -21,7 +21,7 @@ from namel3ss_debug.model.errors import Namel3ssDebugError, TraceError, UsageErr
 from namel3ss_debug.ops.environment import ByteCount
 from namel3ss_debug.ops.runs.catalogue import Catalogue, CatalogueRequest, open_catalogue
 from namel3ss_debug.ops.runs.index import INDEX_NAME, RunIndex
-from namel3ss_debug.ops.runs.query import RunQuery
+from namel3ss_debug.ops.runs.query import RunFilter, RunQuery
 from namel3ss_debug.store.sources import RunSource
 
 pytestmark = pytest.mark.usefixtures("isolated_workspace")
@@ -96,6 +96,19 @@ def test_a_deleted_run_is_gone_at_the_next_sync(forty: Catalogue) -> None:
     assert (synced.removed, synced.unchanged) == (1, 39)
     assert row.run_id not in listed_ids(forty) and forty.index.get(row.run_id) is None
     assert forty.index.operations([row.run_id]) == {}
+
+
+def test_the_full_text_table_holds_each_listed_run_once_as_runs_are_rewritten_and_deleted(forty: Catalogue) -> None:
+    first, second = forty.index.select(RunQuery(limit=2))
+    Path(first.files[0]).write_bytes(Path(first.files[0]).read_bytes())  # read again: its row written anew
+    for file in second.files:
+        Path(file).unlink()
+    forty.refresh()
+    with sqlite3.connect(forty.directory / INDEX_NAME) as connection:
+        ids = connection.execute("SELECT runs_text.rowid, runs.run_id FROM runs_text LEFT JOIN runs"
+                                 " ON runs.rowid = runs_text.rowid").fetchall()
+    assert sorted(run_id for _, run_id in ids) == sorted(listed_ids(forty)) and len(ids) == 39
+    assert [row.run_id for row in forty.index.select(RunQuery(RunFilter(grep=first.run_id)))] == [first.run_id]
 
 
 def test_a_sync_with_nothing_changed_reads_nothing(forty: Catalogue) -> None:

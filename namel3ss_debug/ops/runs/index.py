@@ -1,4 +1,6 @@
-"""The run index: one SQLite file beside the traces (`INDEX_NAME`), one row per run.
+"""The run index: one SQLite file beside the traces (`INDEX_NAME`), one row per run, and the text `--grep` reads of
+each (`search_text`) in a full-text table, `runs_text` (FTS5 with its trigram tokenizer; a SQLite without them keeps
+the text in `runs.search` alone, and an index made by one kind of SQLite is rebuilt by the other).
 
 Never the source of truth: rebuilt from the traces when missing, of another format or key, or corrupt (with a
 note); brought up to date by `sync`, which looks at the directory's files (one `scandir`, a stat each, one SELECT
@@ -19,6 +21,7 @@ The index is kept whatever `--no-cache` says: it is the listing itself, not a ca
 
 from __future__ import annotations
 
+import functools
 import os
 import sqlite3
 import threading
@@ -39,8 +42,9 @@ from .scan import Identity, Plan, plan, scan
 from .sql import select_sql
 
 INDEX_NAME = ".namel3ss-runs.sqlite"
-FORMAT = 3  # the tables' layout and the row's encoding; another one is rebuilt (1: no `problems` column;
-# 2: maybe format 1's tables, which a format 2 index emptied instead of making again)
+FORMAT = 4  # the tables' layout and the row's encoding; another one is rebuilt (1: no `problems` column;
+# 2: maybe format 1's tables, which a format 2 index emptied instead of making again; 3: no question, answer or
+# error messages, no full-text table)
 BUSY_MS = 60_000  # how long a writer waits for another process's transaction before "database is locked"
 _CHUNK = 500  # run ids per `IN (...)`
 MAX_NOTES = 5  # runs that could not be read said one by one in a sync; the others counted in one line
@@ -60,7 +64,11 @@ _SCHEMA = (
     " errors INTEGER)",
     "CREATE INDEX IF NOT EXISTS operations_by_source ON operations (source)",
 )
+# the text `--grep` searches, in SQLite's full-text search (FTS5, its trigram tokenizer: any substring of 3 characters
+# or more, in any case); its rowid is the run's in `runs`. A SQLite without it leaves `--grep` to `instr` over `runs`
+_SEARCH_SCHEMA = "CREATE VIRTUAL TABLE IF NOT EXISTS runs_text USING fts5(search, tokenize='trigram')"
 _TABLES = ("runs", "files", "operations")
+_DROPPED = (*_TABLES, "runs_text")
 _ENCODE = msgspec.msgpack.Encoder()
 _DECODE = msgspec.msgpack.Decoder(RunRow)
 
@@ -95,6 +103,7 @@ class RunIndex:
         self._unsaid: list[str] = []  # of those, the ones no sync has returned yet
         self._failed: dict[str, dict[str, Identity]] = {}  # runs that could not be read: their files then
         self._lock = threading.RLock()
+        self.searchable = full_text_search()  # False: `--grep` reads each row's `search` with `instr`
         self._inode = _inode(self.path)  # the file opened, so that a corrupt one is told from its replacement
         self._connection = self._open()
 
@@ -163,7 +172,7 @@ class RunIndex:
         return new
 
     def select(self, query: RunQuery) -> list[RunRow]:
-        text, params = select_sql(query, clean=self.strict)
+        text, params = select_sql(query, clean=self.strict, searchable=self.searchable)
         with self._reading():
             found = self._connection.execute(text, params).fetchall()
         return [self._row(blob) for (blob,) in found]
@@ -253,18 +262,20 @@ class RunIndex:
         with _transaction(connection):
             connection.execute(_SCHEMA[0])
             meta = dict(connection.execute("SELECT name, value FROM meta").fetchall())
-            current = meta.get("format") == FORMAT and meta.get("key") == self.key
+            search = "fts5" if self.searchable else "instr"  # an index made by a SQLite without FTS5 has no text
+            same_format = meta.get("format") == FORMAT and meta.get("search") == search
+            current = same_format and meta.get("key") == self.key
             if meta and not current:
-                why = "another format" if meta.get("format") != FORMAT else \
+                why = "another format" if not same_format else \
                     "another version, prices, price_overrides or diagnose thresholds"
                 self._note(f"run index {self.path} was made for {why}: rebuilt from the traces")
-                for table in _TABLES:  # dropped, not emptied: another format's tables have other columns
+                for table in _DROPPED:  # dropped, not emptied: another format's tables have other columns
                     connection.execute(f"DROP TABLE IF EXISTS {table}")
-            for statement in _SCHEMA[1:]:
+            for statement in _SCHEMA[1:] + ((_SEARCH_SCHEMA,) if self.searchable else ()):
                 connection.execute(statement)
             if not current:
                 connection.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)",
-                                       [("format", FORMAT), ("key", self.key),
+                                       [("format", FORMAT), ("search", search), ("key", self.key),
                                         ("version", int(meta.get("version") or 0) + 1)])
 
     def _remove_corrupt(self, error: sqlite3.DatabaseError) -> None:
@@ -301,6 +312,9 @@ class RunIndex:
 
     def _forget(self, keys: list[str]) -> None:
         with self._writing():
+            if self.searchable:
+                self._connection.executemany("DELETE FROM runs_text WHERE rowid IN (SELECT rowid FROM runs WHERE"
+                                             " source = ?)", [(key,) for key in keys])
             for table in _TABLES:
                 self._connection.executemany(f"DELETE FROM {table} WHERE source = ?", [(key,) for key in keys])
             self._bump()
@@ -308,14 +322,21 @@ class RunIndex:
     def _write(self, key: str, indexed: IndexedRun, files: dict[str, Identity]) -> None:
         """The run's row, files and operations, in one transaction (the reading is done before it starts)."""
         row = msgspec.structs.replace(indexed.row, files=[Path(file).name for file in indexed.row.files])
-        columns = _columns(key, row)
+        search = search_text(row)
+        columns = _columns(key, row, search)
         operations = [(key, times.operation, array("d", times.durations).tobytes(), times.errors)
                       for times in indexed.operations]
         with self._writing():
             self._connection.execute("DELETE FROM files WHERE source = ?", (key,))
             self._connection.execute("DELETE FROM operations WHERE source = ?", (key,))
-            self._connection.execute(f"INSERT OR REPLACE INTO runs VALUES ({', '.join('?' * len(columns))})",
-                                     columns)
+            if self.searchable:
+                self._connection.execute("DELETE FROM runs_text WHERE rowid IN (SELECT rowid FROM runs WHERE"
+                                         " source = ?)", (key,))
+            written = self._connection.execute(
+                f"INSERT OR REPLACE INTO runs VALUES ({', '.join('?' * len(columns))})", columns)
+            if self.searchable:
+                self._connection.execute("INSERT INTO runs_text (rowid, search) VALUES (?, ?)",
+                                         (written.lastrowid, search))
             self._connection.executemany("INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?)",
                                          [(name, key, *identity) for name, identity in files.items()])
             self._connection.executemany("INSERT INTO operations VALUES (?, ?, ?, ?)", operations)
@@ -356,14 +377,33 @@ class RunIndex:
                                  hint="run the command again") from None
 
 
-def _columns(key: str, row: RunRow) -> tuple[Any, ...]:
-    """The `runs` table's columns of a row: what filters and sorts read, and the row itself."""
-    names = [row.run_id, row.entry or "", *row.tags, *row.models, *row.frameworks, *row.tools, *row.error_types,
-             *row.findings]
+def search_text(row: RunRow) -> str:
+    """What `--grep` reads of a row, in lower case: its id, entry, tags, models, frameworks, tools, error types,
+    finding kinds, question, answer and error messages, a line each."""
+    texts = [row.run_id, row.entry or "", *row.tags, *row.models, *row.frameworks, *row.tools, *row.error_types,
+             *row.findings, row.input or "", row.output or "", *row.error_messages]
+    return "\n".join(texts).lower()
+
+
+def _columns(key: str, row: RunRow, search: str) -> tuple[Any, ...]:
+    """The `runs` table's columns of a row: what filters and sorts read (`search`: `search_text`), and the row."""
     return (key, row.run_id, row.entry, row.started, row.duration_ms, row.status, row.health, row.llm_calls,
             row.total_tokens, row.cost_usd, row.errors, sum(row.findings_by_severity.values()), row.parent,
             msgspec.json.encode(row.models).decode(), msgspec.json.encode(row.tags).decode(),
-            msgspec.json.encode(row.findings).decode(), "\n".join(names).lower(), row.problems, _ENCODE.encode(row))
+            msgspec.json.encode(row.findings).decode(), search, row.problems, _ENCODE.encode(row))
+
+
+@functools.cache
+def full_text_search() -> bool:
+    """Whether this process's SQLite has FTS5 with its trigram tokenizer (built with FTS5, 3.34 or later)."""
+    connection = sqlite3.connect(":memory:")
+    try:
+        connection.execute(_SEARCH_SCHEMA)
+    except sqlite3.OperationalError:  # no such module: fts5; no such tokenizer: trigram
+        return False
+    finally:
+        connection.close()
+    return True
 
 
 @contextmanager

@@ -3,7 +3,9 @@
 The report is read as `analyze RUN` reads it (`ops/analyze/analyze.read_report`, the same pricer, the same
 diagnose thresholds, the same options), so every figure of a row is the one `analyze RUN --format json` prints.
 The reading's warnings are not printed (a directory of runs would print them all at every sync): a run's
-problems are counted in its row (`problems`), and a run that cannot be read is one note.
+problems are counted in its row (`problems`), and a run that cannot be read is one note. Its question and answer
+come from the same pass (`analysis/run_texts.said_of`); the row is redacted (`scrubbed`) before its texts are cut to
+one line (`run_row.in_one_line`), so that no secret is kept in part for having been cut first.
 """
 
 from __future__ import annotations
@@ -16,7 +18,8 @@ import msgspec
 from ..._version import __version__
 from ...analysis.diagnosis.rules import Judging
 from ...analysis.diagnosis.thresholds import thresholds_from
-from ...analysis.run_row import IndexedRun, OperationTimes, RunRow, operation_times, row_of
+from ...analysis.run_row import IndexedRun, OperationTimes, RunRow, in_one_line, operation_times, row_of
+from ...analysis.run_texts import Said, said_of
 from ...analysis.run_state import Options
 from ...analysis.window import EventWindow
 from ...config import ResolvedSettings
@@ -49,15 +52,17 @@ class RunReading:
         file (analyze counts those together: no one row is theirs), OSError for a file that went away."""
         from ..analyze.analyze import read_report  # noqa: PLC0415 - the pass loads only when a run is read: 88 ms
 
-        kept: list[list[OperationTimes]] = []
+        kept: list[tuple[list[OperationTimes], Said]] = []
         report, _ = read_report([source], self.options, EventWindow(), self.pricer, ROW_SECTIONS, False,
                                 self.env, index=self.cache,
-                                keep_tally=lambda tally: kept.append(operation_times(tally)))
+                                keep_tally=lambda tally: kept.append((operation_times(tally), said_of(tally))))
         runs = report.overview.runs if report.overview is not None else []
         if len(runs) != 1:
             raise TraceError(f"{source.label} holds {len(runs)} runs: the index lists a file of one run",
                              hint="give each run its own file (the tracer writes one per run)")
-        return IndexedRun(scrubbed(row_of(report, list(source.files))), kept[0])
+        operations, said = kept[0]
+        indexed = scrubbed(IndexedRun(row_of(report, list(source.files), said), operations))
+        return IndexedRun(in_one_line(indexed.row), indexed.operations)
 
     def reading(self, bar: Progress) -> "RunReading":
         """This reading with its bytes counted on `bar` (one bar over a whole sync, not one a run)."""
@@ -78,36 +83,47 @@ def run_reading(resolved: ResolvedSettings, env: Environment, *, cache: bool = T
     return RunReading(key, make_pricer(env, None, settings.price_overrides), options, quiet, cache)
 
 
-def scrubbed(row: RunRow) -> RunRow:
-    """The row without any text that redacting its run would hide (`scrub.copies`): a name that holds a
-    secret's shape, or a value the run holds under a sensitive key, is left out, not stored."""
-    if not _would_hide(row):
-        return row
-    from ...scrub.copies import hidden  # noqa: PLC0415 - the redactor loads only for a row that needs it
+def scrubbed(indexed: IndexedRun) -> IndexedRun:
+    """The run's row and operations as redacting the run would leave them (`scrub.copies`): a name that holds a
+    secret's shape, or a value the run holds under a sensitive key, is left out, not stored (an operation so named
+    too); the question, answer and error messages are kept redacted. A run whose texts redaction would not change
+    is itself."""
+    if not _would_hide(indexed):
+        return indexed
+    from ...scrub.copies import redactions  # noqa: PLC0415 - the redactor loads only for a row that needs it
 
-    gone = hidden(row, row.files)
-    return replace_texts(row, gone)
+    redacted = redactions((indexed.row, [times.operation for times in indexed.operations]), indexed.row.files)
+    return IndexedRun(replace_texts(indexed.row, redacted),
+                      [times for times in indexed.operations if times.operation not in redacted])
 
 
-def replace_texts(row: RunRow, gone: set[str]) -> RunRow:
-    """`row` with each text in `gone` left out: a name dropped from its list or dict, a lone text made None."""
+def replace_texts(row: RunRow, redacted: dict[str, str]) -> RunRow:
+    """`row` with each text `redacted` names changed: a name dropped from its list or dict, a lone name made None,
+    the question, answer and error messages replaced by their redacted text."""
     def kept(names: Sequence[str]) -> list[str]:
-        return [name for name in names if name not in gone]
+        return [name for name in names if name not in redacted]
 
     def lone(text: str | None) -> str | None:
-        return None if text in gone else text
+        return None if text in redacted else text
+
+    def said(text: str | None) -> str | None:
+        return redacted.get(text, text) if text is not None else None
 
     return msgspec.structs.replace(
         row, entry=lone(row.entry), failure=lone(row.failure), parent=lone(row.parent), models=kept(row.models),
         frameworks=kept(row.frameworks), tags=kept(row.tags), error_types=kept(row.error_types),
-        tools={name: figures for name, figures in row.tools.items() if name not in gone},
-        findings={kind: worst for kind, worst in row.findings.items() if kind not in gone})
+        tools={name: figures for name, figures in row.tools.items() if name not in redacted},
+        findings={kind: worst for kind, worst in row.findings.items() if kind not in redacted},
+        input=said(row.input), output=said(row.output),
+        error_messages=[redacted.get(message, message) for message in row.error_messages])
 
 
-def _would_hide(row: RunRow) -> bool:
+def _would_hide(indexed: IndexedRun) -> bool:
+    """Whether redaction would change a text of the row or an operation's name (not their durations: a walk of
+    every span's duration was a tenth of indexing's time)."""
     from ...scrub.copies import would_hide  # noqa: PLC0415 - the redactor loads only when a row is made
 
-    return would_hide(row, row.files)
+    return would_hide((indexed.row, [times.operation for times in indexed.operations]), indexed.row.files)
 
 
 class _Shared:

@@ -9,6 +9,7 @@ The options' texts are turned into a `RunQuery` here: `--since 2d` (back from `n
 from __future__ import annotations
 
 import re
+import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
@@ -70,9 +71,13 @@ def list_runs(request: RunsRequest, env: Environment, now: datetime | None = Non
     query = query_of(request, now if now is not None else datetime.now(timezone.utc))
     judges = row_judges(request.regressions) if request.trend else []
     notes: list[str] = []
-    catalogue = open_catalogue(request.catalogue, replace(env, warn=_kept(notes, env)))
+    warn = _kept(notes, env)
+    catalogue = open_catalogue(request.catalogue, replace(env, warn=warn))
     try:
         _some_runs(catalogue)
+        if query.where.grep and not catalogue.index.searchable:
+            warn(f"this SQLite ({sqlite3.sqlite_version}) has no full-text search (FTS5 and its trigram tokenizer):"
+                 " --grep reads every run's text in turn (the same runs match, found more slowly)")
         wanted = query if query.limit is None else replace(query, limit=query.limit + 1)
         rows = catalogue.index.select(wanted)
         more = query.limit is not None and len(rows) > query.limit

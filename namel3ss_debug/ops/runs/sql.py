@@ -1,5 +1,11 @@
 """A `RunQuery` as SQL over the index's `runs` table: every value bound as a parameter, never written into the
-text; lists (models, tags, finding kinds) are JSON text columns, read with SQLite's `json_each`."""
+text; lists (models, tags, finding kinds) are JSON text columns, read with SQLite's `json_each`.
+
+`grep` is a substring of a row's `search` text (`index.search_text`), in any case: looked up in the full-text table
+`runs_text` (FTS5's trigram tokenizer) as one quoted phrase, so that FTS5's own syntax in it (quotes, `*`, `-`,
+`NEAR`, parentheses) is text to find, not a query; a text the trigrams cannot look up (under 3 characters, or
+holding a NUL) and an index without the table are read with `instr` over every row, as the same substring.
+"""
 
 from __future__ import annotations
 
@@ -13,14 +19,15 @@ from .query import LINEAGES, SORTS, RunFilter, RunQuery
 ORDER = {"started": "started", "duration": "duration_ms", "cost": "cost_usd", "tokens": "total_tokens",
          "calls": "llm_calls", "errors": "errors", "findings": "findings"}
 assert set(ORDER) == set(SORTS)
+TRIGRAM = 3  # the shortest text the trigram tokenizer looks up
 
 
-def select_sql(query: RunQuery, *, clean: bool = False) -> tuple[str, list[Any]]:
+def select_sql(query: RunQuery, *, clean: bool = False, searchable: bool = False) -> tuple[str, list[Any]]:
     """The statement selecting the rows (`row` blobs) the query asks for, and its parameters; `clean`: only runs
-    read without a problem (`--strict`)."""
+    read without a problem (`--strict`); `searchable`: the index has its full-text table."""
     if query.sort not in ORDER:
         raise UsageError(f"cannot sort runs by {query.sort!r}", hint=f"use one of: {', '.join(SORTS)}")
-    where, params = where_sql(query.where)
+    where, params = where_sql(query.where, searchable=searchable)
     if clean:
         where = f"{where} AND problems = 0" if where else " WHERE problems = 0"
     column, way = ORDER[query.sort], "DESC" if query.descending else "ASC"
@@ -31,7 +38,7 @@ def select_sql(query: RunQuery, *, clean: bool = False) -> tuple[str, list[Any]]
     return text, params
 
 
-def where_sql(where: RunFilter) -> tuple[str, list[Any]]:
+def where_sql(where: RunFilter, *, searchable: bool = False) -> tuple[str, list[Any]]:
     """` WHERE ...` (empty for a filter that holds for every run) and its parameters."""
     if where.lineage not in LINEAGES:
         raise UsageError(f"lineage {where.lineage!r} is not one of {', '.join(LINEAGES)}")
@@ -51,7 +58,7 @@ def where_sql(where: RunFilter) -> tuple[str, list[Any]]:
     if where.models:
         term(f"EXISTS (SELECT 1 FROM json_each(runs.models) WHERE value IN ({_marks(where.models)}))", *where.models)
     if where.grep:
-        term("instr(search, ?) > 0", where.grep.lower())
+        term(*_grep(where.grep.lower(), searchable))
     if where.min_cost is not None:
         term("cost_usd IS NOT NULL AND cost_usd >= ?", where.min_cost)
     if where.findings:
@@ -63,6 +70,14 @@ def where_sql(where: RunFilter) -> tuple[str, list[Any]]:
     if where.lineage != "show":
         term("parent IS NULL" if where.lineage == "hide" else "parent IS NOT NULL")
     return (" WHERE " + " AND ".join(terms) if terms else ""), params
+
+
+def _grep(text: str, searchable: bool) -> tuple[str, str]:
+    """The term finding `text` (lower case) in a row's `search`, and its value."""
+    if searchable and len(text) >= TRIGRAM and "\x00" not in text:  # FTS5 reads a NUL as the query's end
+        return ("runs.rowid IN (SELECT rowid FROM runs_text WHERE runs_text MATCH ?)",
+                '"' + text.replace('"', '""') + '"')
+    return "instr(search, ?) > 0", text
 
 
 def _any_of(term: Any, column: str, values: tuple[str, ...]) -> None:

@@ -45,8 +45,9 @@ def trend_document(trend: Trend) -> dict[str, Any]:
 
 
 def _regression(regression: Regression) -> dict[str, Any]:
-    return {"run_id": regression.run_id, "previous": regression.previous, "entry": regression.entry,
-            "started": regression.started, "reasons": [_reason(reason) for reason in regression.reasons]}
+    return {"run_id": regression.run_id, "previous": regression.previous,
+            "crashed_between": regression.crashed_between, "entry": regression.entry, "started": regression.started,
+            "reasons": [_reason(reason) for reason in regression.reasons]}
 
 
 def _reason(reason: Reason) -> dict[str, Any]:

@@ -1,7 +1,12 @@
 """The terminal view of a `runs` listing: one line a run, newest first; a rerun or fork marked under its id.
 
-Every text from a trace (ids, entries, models, finding kinds) is shown literally: control characters made visible,
-never read as markup. Colour only on a terminal (Rich drops it elsewhere and for NO_COLOR).
+Every text from a trace (ids, entries, models, finding kinds, questions, answers) is shown literally: control
+characters made visible, never read as markup. Colour only on a terminal (Rich drops it elsewhere and for NO_COLOR).
+
+The last column is each run's question and answer (`question → answer`), given the room the others leave on the
+console's width (off a terminal `COLUMNS`, else 200). When that is under `LEAST_EXCHANGE` cells, columns are left
+out, `LEFT_OUT_FIRST` first, until it is not or only the run, status and health remain: on 100 columns a run
+reads as its id, status, health and what it was asked and answered.
 
 Not a Rich Table, nor a `Text` a cell: laying out 3,000 runs took 24 s as a table and 6 s as Texts. A cell here is
 pieces of (text, style), the lines one string with its style spans, which Rich prints in a fraction of a second.
@@ -9,6 +14,9 @@ A line is cut at a terminal's edge rather than folded (off a terminal, printed w
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 from rich.cells import cell_len, set_cell_size
 from rich.console import Console
@@ -21,15 +29,31 @@ from ..analyze.rich import SEVERITY_STYLES
 from ..text import plural, visible
 
 STATUS_STYLES = {"completed": "green", "failed": "red", "unfinished": "yellow", "interrupted": "yellow"}
+EXCHANGE = "question → answer"
 HEADERS = ("run", "started (UTC)", "entry", "status", ">duration", ">llm", ">tools", ">tokens", ">cost", ">errors",
-           "health", "findings")
+           "health", "findings", EXCHANGE)
+LEFT_OUT_FIRST = ("tools", "llm", "started (UTC)", "duration", "tokens", "errors", "findings", "entry", "cost")
+LEAST_EXCHANGE = 60  # the question and answer's fewest cells before other columns are left out
 SEVERITY_ORDER = {"critical": 0, "warning": 1, "info": 2}
 _GAP = "  "
+_ARROW = " → "
 _RIGHT = tuple(header.startswith(">") for header in HEADERS)  # numbers, to the right
 _MOST = 60  # a column's widest (an entry or the findings may be longer: cut with an ellipsis)
+_NAMES = tuple(header.lstrip(">") for header in HEADERS)
 
 Piece = tuple[str, str]  # text, style
 Cell = list[Piece]
+
+
+@dataclass(frozen=True)
+class Layout:
+    """The columns shown (places in HEADERS, the question and answer last), their widths, and each row's cells of
+    those columns with their sizes in terminal cells."""
+
+    columns: list[int]
+    widths: list[int]
+    rows: list[list[Cell]]
+    sizes: list[list[int]]
 
 
 def render_runs(console: Console, listing: RunsListing) -> None:
@@ -37,50 +61,104 @@ def render_runs(console: Console, listing: RunsListing) -> None:
     if not listing.rows:
         console.print(Text(f"no runs in {visible(str(listing.directory))} match these options"))
         return
-    rows = [cells(row) for row in listing.rows]
+    layout = laid_out(listing.rows, console.width)
     if console.color_system is None and not console.is_terminal:
         # nothing to style and no edge to cut at: each line made as one string (pieces and Rich took a second
         # for 10,000 runs), as `cli/pager.Output.write` writes text already made
-        console.file.write(_plain_lines(listing, rows, console.width))
+        console.file.write(_plain_lines(listing, layout, console.width))
         return
-    sizes = [[_width(cell) for cell in row_cells] for row_cells in rows]
-    widths = _widths(sizes)
-    lines = _head(widths, console.width)
-    for row, row_cells, row_sizes in zip(listing.rows, rows, sizes):
-        lines.append(_line(row_cells, row_sizes, widths))
+    lines = _head(layout, console.width)
+    for row, row_cells, row_sizes in zip(listing.rows, layout.rows, layout.sizes):
+        lines.append(_line(row_cells, row_sizes, layout))
         if row.parent is not None:
             lines.append(lineage_line(row))
     lines.append([(summary_line(listing), "dim")])
     console.print(_text(lines), no_wrap=True, overflow="ellipsis")
 
 
+def laid_out(rows: Sequence[RunRow], room: int) -> Layout:
+    """The rows' cells in the columns that leave the question and answer room on a line of `room` cells."""
+    every = [cells(row) for row in rows]
+    sizes = [[_width(cell) for cell in row_cells] for row_cells in every]
+    widths = _widths(sizes)
+    columns = _fitting(widths, room)
+    used = sum(widths[column] + len(_GAP) for column in columns)
+    exchange = _exchange_width(rows, room - used)
+    shown, shown_sizes = [], []
+    for row, row_cells, row_sizes in zip(rows, every, sizes):
+        said = exchange_text(row.input, row.output, exchange)
+        shown.append([row_cells[column] for column in columns] + [[(said, "")]])
+        shown_sizes.append([row_sizes[column] for column in columns] + [_size(said)])
+    return Layout([*columns, len(HEADERS) - 1], [widths[column] for column in columns] + [exchange], shown,
+                  shown_sizes)
+
+
+def _fitting(widths: list[int], room: int) -> list[int]:
+    """The columns before the question and answer kept: every one, less LEFT_OUT_FIRST's in turn while the
+    question and answer would have fewer than LEAST_EXCHANGE cells."""
+    columns = list(range(len(widths)))
+    for name in LEFT_OUT_FIRST:
+        if sum(widths[column] + len(_GAP) for column in columns) + LEAST_EXCHANGE <= room:
+            break
+        columns.remove(_NAMES.index(name))
+    return columns
+
+
+def _exchange_width(rows: Sequence[RunRow], room: int) -> int:
+    """The question and answer's width: the widest row's, within `room` (the header's at least)."""
+    widest = max(_size(exchange_text(row.input, row.output, None)) for row in rows)
+    return max(len(EXCHANGE), min(widest, room))
+
+
+def exchange_text(question: str | None, answer: str | None, width: int | None) -> str:
+    """`question → answer` within `width` cells (None: whole): each cut with an ellipsis, the question (what sets
+    runs apart first) to 3/5 of the room unless the answer leaves it more; `-` for a part missing, and for a run
+    with neither."""
+    if question is None and answer is None:
+        return NONE
+    asked, said = visible(question or NONE), visible(answer or NONE)
+    if width is None or _size(asked) + len(_ARROW) + _size(said) <= width:
+        return asked + _ARROW + said
+    room = width - len(_ARROW)
+    room_asked = min(_size(asked), max(room * 3 // 5, room - _size(said)))
+    return _cut_text(asked, room_asked) + _ARROW + _cut_text(said, room - room_asked)
+
+
+def _cut_text(text: str, width: int) -> str:
+    """`text` in `width` cells: whole when it fits, else its first `width - 1` and an ellipsis."""
+    if _size(text) <= width:
+        return text
+    return set_cell_size(text, max(width - 1, 0)) + "…" if width > 0 else ""
+
+
+def _size(text: str) -> int:
+    return len(text) if text.isascii() else cell_len(text)
+
+
 def _widths(sizes: list[list[int]]) -> list[int]:
     """Each column's width: its widest cell or header, at most `_MOST`."""
-    return [min(max(len(HEADERS[column].lstrip(">")), *column_sizes), _MOST)
-            for column, column_sizes in enumerate(zip(*sizes))]
+    return [min(max(len(_NAMES[column]), *column_sizes), _MOST) for column, column_sizes in enumerate(zip(*sizes))]
 
 
-def _head(widths: list[int], room: int) -> list[Cell]:
+def _head(layout: Layout, room: int) -> list[Cell]:
     """The header line and the rule under it."""
-    rule = min(sum(widths) + len(_GAP) * (len(widths) - 1), room)
-    headers = [[(header.lstrip(">"), "bold")] for header in HEADERS]
-    return [_line(headers, [_width(cell) for cell in headers], widths), [("─" * rule, "dim")]]
+    rule = min(sum(layout.widths) + len(_GAP) * (len(layout.widths) - 1), room)
+    headers = [[(_NAMES[column], "bold")] for column in layout.columns]
+    return [_line(headers, [_width(cell) for cell in headers], layout), [("─" * rule, "dim")]]
 
 
-def _plain_lines(listing: RunsListing, rows: list[list[Cell]], room: int) -> str:
+def _plain_lines(listing: RunsListing, layout: Layout, room: int) -> str:
     """The listing as text, the lines `_line` lays out without their styles."""
-    texts = [[cell[0][0] if len(cell) == 1 else "".join(text for text, _ in cell) for cell in row_cells]
-             for row_cells in rows]
-    sizes = [[len(text) if text.isascii() else cell_len(text) for text in row_texts] for row_texts in texts]
-    widths = _widths(sizes)
-    lines = [_plain(line) for line in _head(widths, room)]
-    for row, row_cells, row_texts, row_sizes in zip(listing.rows, rows, texts, sizes):
+    lines = [_plain(line) for line in _head(layout, room)]
+    right = [_RIGHT[column] for column in layout.columns]
+    for row, row_cells, row_sizes in zip(listing.rows, layout.rows, layout.sizes):
         parts = []
-        for column, (text, used, width) in enumerate(zip(row_texts, row_sizes, widths)):
+        for column, (cell, used, width) in enumerate(zip(row_cells, row_sizes, layout.widths)):
+            text = cell[0][0] if len(cell) == 1 else "".join(piece for piece, _ in cell)
             if used > width:
-                text, used = _plain(_cut(row_cells[column], width)), width
+                text, used = _plain(_cut(cell, width)), width
             pad = " " * (width - used)
-            parts.append(pad + text if _RIGHT[column] else text + pad)
+            parts.append(pad + text if right[column] else text + pad)
         lines.append(_GAP.join(parts).rstrip(" "))
         if row.parent is not None:
             lines.append(_plain(lineage_line(row)))
@@ -94,7 +172,7 @@ def summary_line(listing: RunsListing) -> str:
 
 
 def cells(row: RunRow) -> list[Cell]:
-    """The row's cells, in HEADERS' order."""
+    """The row's cells, in HEADERS' order but the question and answer (`exchange_text`, laid out last)."""
     return [[(visible(row.run_id), "")], [(started(row.started), "")], [(visible(row.entry or NONE), "")],
             [(_status(row), STATUS_STYLES.get(row.status, ""))], [(duration(row.duration_ms), "")],
             [(count(row.llm_calls), "")], [(count(row.tool_calls), "")], [(count(row.total_tokens), "")],
@@ -149,20 +227,21 @@ def _width(cell: Cell) -> int:
     return sum(len(text) if text.isascii() else cell_len(text) for text, _ in cell)
 
 
-def _line(row_cells: list[Cell], sizes: list[int], widths: list[int]) -> Cell:
+def _line(row_cells: list[Cell], sizes: list[int], layout: Layout) -> Cell:
     """Cells (of `sizes` terminal cells) cut to their column's width with an ellipsis and padded, numbers to the
     right; the last one not padded."""
     line: Cell = []
-    last = len(widths) - 1
-    for column, (cell, used, width) in enumerate(zip(row_cells, sizes, widths)):
+    last = len(layout.widths) - 1
+    for place, (cell, used, width) in enumerate(zip(row_cells, sizes, layout.widths)):
+        right = _RIGHT[layout.columns[place]]
         if used > width:
             cell, used = _cut(cell, width), width
-        if column:
+        if place:
             line.append((_GAP, ""))
-        if HEADERS[column].startswith(">"):
+        if right:
             line.append((" " * (width - used), ""))
         line.extend(cell)
-        if column != last and not HEADERS[column].startswith(">"):
+        if place != last and not right:
             line.append((" " * (width - used), ""))
     return line
 

@@ -1,5 +1,6 @@
 """The terminal view of `runs --trend`: operations' p50/p95, cost and tokens per day, the error rate, the tools
-that fail most, and the runs that regressed against the run before them of the same entry."""
+that fail most, and the runs that regressed against their baseline (the last earlier run of the same entry that did
+not crash), which each line names."""
 
 from __future__ import annotations
 
@@ -78,24 +79,30 @@ def _tools(console: Console, trend: Trend) -> None:
 
 
 def _regressions(console: Console, trend: Trend) -> None:
-    _heading(console, "Regressions", "against the run before of the same entry; rules: "
+    _heading(console, "Regressions", "against the last earlier run of the same entry that did not crash; rules: "
              + ", ".join([*trend.rules, "health worse", "new warning finding"]))
     if not trend.regressions:
         console.print("no run regressed")
         return
     # One line each, not a Rich Table: thousands of runs may regress against the defaults (a table of 2,000 rows
     # took seconds to lay out).
-    rows = [(visible(item.run_id), visible(item.previous), visible(item.entry), reasons_text(item).plain)
+    rows = [(visible(item.run_id), baseline_text(item), visible(item.entry), reasons_text(item).plain)
             for item in trend.regressions]
     widths = [max(len(title), *(len(row[column]) for row in rows)) for column, title in
-              enumerate(("run", "run before", "entry"))]
-    lines = ["  ".join(("run".ljust(widths[0]), "run before".ljust(widths[1]), "entry".ljust(widths[2]),
+              enumerate(("run", "baseline", "entry"))]
+    lines = ["  ".join(("run".ljust(widths[0]), "baseline".ljust(widths[1]), "entry".ljust(widths[2]),
                         "what regressed"))]
     lines += ["  ".join((row[0].ljust(widths[0]), row[1].ljust(widths[1]), row[2].ljust(widths[2]), row[3]))
               for row in rows]
     text = Text("\n".join(lines))
     text.stylize("bold", 0, len(lines[0]))
     console.print(text, no_wrap=True, overflow="ellipsis")
+
+
+def baseline_text(regression: Regression) -> str:
+    """The run it was judged against, and the crashed runs passed over since: `R (after 2 crashed runs)`."""
+    passed = regression.crashed_between
+    return visible(regression.previous) + (f" (after {plural(passed, 'crashed run')})" if passed else "")
 
 
 def reasons_text(regression: Regression) -> Text:

@@ -10,6 +10,7 @@ import pytest
 
 from namel3ss_debug.analysis.run_row import OperationTimes, RunRow
 from namel3ss_debug.analysis.trend import (
+    crashed,
     day_trends,
     error_rate,
     operation_trends,
@@ -114,6 +115,36 @@ def test_a_figure_one_run_lacks_is_not_judged_and_a_rise_from_0_crosses_a_relati
     erred = row("d", "2026-11-20T11:00:00.000000Z", errors=1, handled_errors=1)
     (found,) = regressions([base, erred], _judged("errors>+50%"))
     assert found.reasons[0].change is None and found.reasons[0].after == 1  # from 0: infinitely many percent
+
+
+def _at(hour: int) -> str:
+    return f"2026-11-20T{hour:02d}:00:00.000000Z"
+
+
+def test_a_run_after_a_crash_is_judged_against_the_last_run_that_did_not_crash() -> None:
+    crash: dict[str, Any] = {"status": "failed", "exit_code": 1, "health": "failing", "total_tokens": 80}
+    rows = [row("good", _at(8), total_tokens=190), row("crash", _at(9), **crash),
+            row("killed", _at(10), status="unfinished", exit_code=None, duration_ms=None, total_tokens=40),
+            row("exit-2", _at(11), exit_code=2, total_tokens=60), row("back", _at(12), total_tokens=190),
+            row("crash-2", _at(13), **crash), row("costly", _at(14), total_tokens=380)]
+    found = regressions(rows, _judged("tokens>+25%"))
+    assert [(item.run_id, item.previous, item.crashed_between, [reason.metric for reason in item.reasons])
+            for item in found] == [("crash", "good", 0, ["health"]), ("crash-2", "back", 0, ["health"]),
+                                   ("costly", "back", 1, ["tokens"])]
+
+
+def test_a_run_with_no_run_before_it_that_did_not_crash_is_not_judged() -> None:
+    rows = [row("crash", _at(8), status="failed", exit_code=1, total_tokens=10),
+            row("first-good", _at(9), total_tokens=190)]
+    assert regressions(rows, _judged("tokens>+25%")) == []
+
+
+@pytest.mark.parametrize("fields, said", [
+    ({}, False), ({"exit_code": None}, False), ({"status": "skipped", "exit_code": None}, False),
+    ({"status": "failed"}, True), ({"status": "unfinished", "exit_code": None}, True), ({"exit_code": 130}, True),
+])
+def test_a_run_crashed_when_it_failed_exited_otherwise_than_0_or_never_ended(fields, said: bool) -> None:
+    assert crashed(row("r", **fields)) is said
 
 
 def test_the_default_rules_and_a_rule_that_is_no_run_figure() -> None:

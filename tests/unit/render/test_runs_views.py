@@ -14,7 +14,7 @@ from rich.console import Console
 from namel3ss_debug.analysis.run_row import RunRow
 from namel3ss_debug.analysis.trend import DayTrend
 from namel3ss_debug.ops.runs.listing import RunsListing
-from namel3ss_debug.render.runs.table import render_runs, row_cost
+from namel3ss_debug.render.runs.table import exchange_text, render_runs, row_cost
 from namel3ss_debug.render.runs.trend import day_cost
 
 
@@ -28,10 +28,10 @@ def row(run_id: str, **fields: Any) -> RunRow:
     return RunRow(run_id=run_id, **values)
 
 
-def shown(*rows: RunRow, terminal: bool = False) -> list[str]:
+def shown(*rows: RunRow, terminal: bool = False, width: int = 400) -> list[str]:
     """The lines printed off a terminal, or on a colour terminal with the colours taken out."""
     out = io.StringIO()
-    console = Console(width=400, file=out, force_terminal=terminal, color_system="standard" if terminal else None)
+    console = Console(width=width, file=out, force_terminal=terminal, color_system="standard" if terminal else None)
     render_runs(console, RunsListing(Path("traces"), list(rows), more=False))
     return re.sub(r"\x1b\[[0-9;]*m", "", out.getvalue()).splitlines()
 
@@ -47,7 +47,7 @@ def test_columns_line_up_in_terminal_cells_and_long_text_is_cut() -> None:
     assert end(first, " 5 ") - 1 == end(second, "123,456 ") - 1 == end(header, "tokens")  # numbers to the right
     assert end(first, "completed") == end(second, "completed")  # after a CJK entry, in terminal cells
     assert "…" in second and "x" * 100 not in second
-    assert third.endswith("call_loop, cacheable_calls")  # worst first
+    assert third.endswith("call_loop, cacheable_calls  -")  # worst first; then no question nor answer
     assert summary == "3 runs of traces"
 
 
@@ -74,3 +74,34 @@ def test_an_unknown_cost_is_never_zero() -> None:
     assert day_cost(DayTrend("2026-11-20", 2, None, 2, 0)) == "unknown (2 runs unpriced)"
     assert day_cost(DayTrend("2026-11-20", 2, 0.25, 1, 0)) == "at least $0.2500 (1 run unpriced)"
     assert day_cost(DayTrend("2026-11-20", 2, 0.25, 0, 0)) == "$0.2500"
+
+
+CITIES = ("Paris", "Lisbon", "Oslo")
+
+
+def trips() -> list[RunRow]:
+    return [row(f"20261120-09000{number}-abcdef", entry="script trip_agent.py", input=f"What should I see in {city}?",
+                output=f"In {city}: the old town first. Then the harbour at dusk, and the museum if it rains.")
+            for number, city in enumerate(CITIES)]
+
+
+def test_each_run_shows_its_question_and_answer_within_100_and_200_columns() -> None:
+    for width in (100, 200):
+        for terminal in (False, True):
+            lines = shown(*trips(), width=width, terminal=terminal)
+            assert lines[0].split()[-3:] == ["question", "→", "answer"]
+            assert max(cell_len(line) for line in lines) <= width
+            for line, city in zip(lines[2:], CITIES):
+                assert f"What should I see in {city}? → In {city}: the old town" in line
+    wide, narrow = shown(*trips(), width=200)[0], shown(*trips(), width=100)[0]
+    assert "started (UTC)" in wide and "tokens" in wide and "started (UTC)" not in narrow
+    assert narrow.split()[:3] == ["run", "status", "health"]
+
+
+def test_a_question_and_answer_too_long_are_both_cut_and_text_from_the_trace_is_shown_as_text() -> None:
+    said = exchange_text("q" * 100, "a" * 100, 60)
+    assert cell_len(said) == 60 and said.startswith("q" * 33 + "… → a") and said.endswith("a…")
+    assert exchange_text("Paris?", "a" * 100, 40) == "Paris? → " + "a" * 30 + "…"
+    assert exchange_text(None, None, 40) == "-" and exchange_text("Paris?", None, 40) == "Paris? → -"
+    (line,) = shown(row("r", input="[bold red]Paris[/]\x1b[2J", output="fine\u202eenif"))[2:3]
+    assert "[bold red]Paris[/]" in line and "\x1b" not in line and "\u202e" not in line

@@ -45,7 +45,7 @@ N3.runsPage = {
     head.appendChild(N3.el("div", "run-line", this.title, this.where, this.badge));
     if (this.doc.live) this.state("live", "following the directory: polling every " + this.doc.live.poll_ms + " ms");
     const bar = N3.el("div", { id: "runs-toolbar", role: "toolbar", ariaLabel: "Filters" });
-    this.search = N3.el("input", { type: "search", id: "runs-search", placeholder: "Search ids, entries, models, tags, tools, errors, findings",
+    this.search = N3.el("input", { type: "search", id: "runs-search", placeholder: "Search questions, answers, errors, ids, entries, models, tags, tools, findings",
       value: this.params.get("q") || "", spellcheck: false, autocomplete: "off", ariaLabel: "Search" });
     this.search.addEventListener("input", N3.debounce(() => this.ask("q", this.search.value.trim()), 250));
     bar.appendChild(this.search);
@@ -235,7 +235,7 @@ N3.runsPage = {
 // label, sort key (a column the list sorts by), numeric
 N3.runsColumns = [
   ["", null, false], ["run", null, false], ["started (UTC)", "started", false], ["entry", null, false],
-  ["status", null, false], ["health", null, false], ["duration", "duration", true], ["LLM calls", "calls", true],
+  ["input", null, false], ["output", null, false], ["status", null, false], ["health", null, false], ["duration", "duration", true], ["LLM calls", "calls", true],
   ["tokens", "tokens", true], ["cost", "cost", true], ["errors", "errors", true], ["findings", "findings", false],
   ["models", null, false], ["tags", null, false],
 ];
@@ -263,6 +263,8 @@ N3.runRow = function runRow(row, ticked) {
     cell("tick", box), name,
     cell("mono small started", String(row.started || "–").replace("T", " ").replace(/\.\d+Z$|Z$/, "")),
     cell("entry", N3.el("span", { text: row.entry || "–", title: row.failure || row.entry || "" })),
+    cell("said input", N3.el("span", { text: row.input || "–", title: row.input || "" })),
+    cell("said output", N3.el("span", { text: row.output || "–", title: row.output || "" })),
     cell("", N3.el("span", "pill st-" + String(status).replace(/[^a-z]/g, ""), status)),
     cell("", N3.el("span", "verdict v-" + String(health).replace(/[^a-z]/g, ""), health)),
     cell("num", N3.fmtMs(row.duration_ms)),
