@@ -77,8 +77,6 @@ def _examples(ctx: click.Context) -> Iterator[tuple[str, str]]:
             yield from _examples(click.Context(sub, info_name=name, parent=ctx))
 
 
-
-
 def test_no_inline_code_shows_a_backslash_before_a_pipe(site: Path) -> None:
     """Python-Markdown keeps a code span as written, in a table too: `a\\|b` in backticks shows its backslash on
     the site (GitHub shows `a|b`). A table cell writes `<code>a&#124;b</code>`, other text a plain `|`. A code
