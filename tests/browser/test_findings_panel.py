@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 from test_view_follow import _first, environ, following
+from tracefactory import TraceBuilder, error
 
 pytestmark = pytest.mark.browser
 
@@ -157,3 +158,17 @@ def test_view_follow_shows_a_finding_as_it_fires_without_a_reload(browser: Any, 
         browser.wait_for("return document.body.dataset.live === 'ended'", timeout=HANG_S,
                          message="the page never said the run ended")
         assert browser.js("return document.querySelector(arguments[0])", FINDING) is not None
+
+
+def test_a_blamed_crash_with_no_finding_never_says_findings_none(browser: Any, tmp_path: Path,
+                                                                  make_report: Callable[..., Path]) -> None:
+    """A run that crashed is blamed; no rule found more: the bar says so, not a bare "none" beside the blame."""
+    trace = TraceBuilder()
+    trace.run_start()
+    trace.span("llm", "chat", 5.0, outputs={"text": "Let me check."}, model="gpt-4o-mini")
+    trace.run_end("failed", exit_code=1)
+    trace.events[-1]["error"] = error("ValueError", "unknown currency 'XYZ'", "parameter")
+    browser.open(make_report(trace.write(tmp_path / "crash.jsonl")))
+    counts = browser.element("#findings .findings-counts").text
+    blame = browser.element("#findings .findings-blame").text
+    assert (counts, blame.startswith("failed: run ended failed")) == ("none besides the failure", True)
