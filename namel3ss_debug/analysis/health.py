@@ -61,17 +61,15 @@ def cost_notes(llm: LlmUsage) -> list[str]:
 
 
 def _failing(overview: Overview, diagnosis: Diagnosis | None) -> list[str]:
-    """Each failed run's failure line: its blame's, else (no diagnosis) how its run_end failed it."""
+    """Each failed run's failure line: its blame's, else (no diagnosis: a run being written) how its run_end
+    failed it; a report of several runs names the run."""
     if diagnosis is not None:
-        several = len(overview.runs) > 1
-        return [f"run {blame.run_id}: {blame.failure}" if several else blame.failure for blame in diagnosis.blames]
-    reasons = []
-    for run in overview.runs:
-        failed = run_failure(run.status, run.exit_code, ())
-        if failed is not None:
-            reasons.append(f"run {run.run_id} {failed.what[4:]}" + (f" (exit code {run.exit_code})"
-                                                                   if run.exit_code else ""))
-    return reasons
+        failed = [(blame.run_id, blame.failure) for blame in diagnosis.blames]
+    else:
+        found = ((run.run_id, run_failure(run.status, run.exit_code, ())) for run in overview.runs)
+        failed = [(run_id, failure.what) for run_id, failure in found if failure is not None]
+    several = len(overview.runs) > 1
+    return [f"run {run_id}: {what}" if several else what for run_id, what in failed]
 
 
 def _finding_reasons(findings: Sequence[Judged]) -> list[str]:

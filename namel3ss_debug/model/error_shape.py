@@ -57,11 +57,13 @@ _BESIDE = frozenset({"message", "msg", "code", "status", "status_code", "statusc
                      "success", "ok", "hint", "reason", "traceback", "stack", "request_id", "tool", "name",
                      "error_type", "error_code", "error_message", "iserror", "is_error", "retryable"})
 _FAILED_STATUS = frozenset({"error", "failed", "failure"})
+_SIGNS = frozenset({"iserror", "is_error", "status", *ERROR_KEYS})  # an object with none of these keys is no error
 
 _NAME = r"[A-Za-z_][\w]*(?:\.[A-Za-z_][\w]*)*"
 _EXCEPTION_NAME = rf"{_NAME}(?:Error|Exception|Exit|Interrupt|Fault|Failure)"
 _LEADING_EXCEPTION = re.compile(rf"\s*(?P<type>{_EXCEPTION_NAME})\s*(?::|\()")
 _NAMED_EXCEPTION = re.compile(rf"\b(?P<type>{_EXCEPTION_NAME})\b")
+TRACEBACK_HEADER = "Traceback (most recent call last):"
 _PY_TRACEBACK = re.compile(r"(?m)^\s*Traceback \(most recent call last\):\s*$")
 _PY_LAST_LINE = re.compile(rf"(?m)^(?P<type>{_NAME})(?::\s?(?P<message>.*))?$")
 _JS_TRACEBACK = re.compile(rf"(?m)^(?P<type>{_NAME}):\s?(?P<message>.*)\n(?:\s+at .+\n?)+")
@@ -71,6 +73,7 @@ _FAILED_PHRASE = re.compile(r"(?i)\s*[\[(*_`#>]*\s*(?:error (?:executing|calling
                             r"|an error (?:occurred|occured|has occurred)|failed to (?:invoke|call|run|execute)"
                             r"|tool (?:execution|call) failed|exception (?:occurred|raised)|execution error in"
                             r"|i encountered an error while)\b")
+_LEADING_SPACE = re.compile(r"\s*")
 # what follows an error word when it says there was none (`Errors: 0`, `error: none`)
 _NO_ERROR = re.compile(r"(?i)\s*(?:none|no|0|n/a|null|nil|false|no errors?|-)?\s*[.!]?\s*")
 _HTTP_STATUS = re.compile(r"(?i)\b(?:HTTP(?:\s*error)?|status(?:\s*code)?)[\s:]*(?P<status>[45]\d\d)\b"
@@ -127,6 +130,8 @@ def error_of_outputs(outputs: Any) -> Optional[dict[str, Any]]:
 
 def _object_error(value: dict[Any, Any]) -> Optional[ErrorShape]:
     keys = {str(key).lower(): key for key in value}
+    if _SIGNS.isdisjoint(keys):
+        return None
     if value.get(keys.get("iserror", "")) is True or value.get(keys.get("is_error", "")) is True:
         return _from_object("flag", value, keys)
     # the keys that carry something: an empty `response` beside an `error` carries no result
@@ -157,32 +162,35 @@ def _from_object(rule: str, value: dict[Any, Any], keys: dict[str, Any]) -> Erro
 
 
 def _text_error(text: str) -> Optional[ErrorShape]:
-    stripped = text.lstrip()
-    if stripped.startswith("{") and len(stripped) <= JSON_CHARS:
+    """A text read from its first characters after any white space: a huge result costs no more than a short one
+    (the tracer reads every tool result as the tool ends)."""
+    start = _LEADING_SPACE.match(text).end()  # type: ignore[union-attr]  # `\s*` always matches
+    if text.startswith("{", start) and len(text) - start <= JSON_CHARS:
         try:
-            parsed = json.loads(stripped)
+            parsed = json.loads(text)
         except ValueError:
             parsed = None
         if isinstance(parsed, dict):
             return _object_error(parsed)
-    head = stripped[:SCANNED_CHARS]
+    head = text[start:start + SCANNED_CHARS]
+    message = head[:MESSAGE_CHARS]
     traced = _traceback(head)
     if traced is not None:
         return traced
     first = head.split("\n", 1)[0]
     leading = _LEADING_EXCEPTION.match(first)
     if leading is not None:
-        return ErrorShape("exception", _short_type(leading["type"]), stripped[:MESSAGE_CHARS])
+        return ErrorShape("exception", _short_type(leading["type"]), message)
     worded = _ERROR_WORD.match(first)
     if (worded is not None and not _NO_ERROR.fullmatch(first[worded.end():])) or _FAILED_PHRASE.match(first):
-        return ErrorShape("error_word", _type_of(first), stripped[:MESSAGE_CHARS])
+        return ErrorShape("error_word", _type_of(first), message)
     return None
 
 
 def _traceback(head: str) -> Optional[ErrorShape]:
     """A Python traceback at a line's start (its last `Type: message` line names the error), or a JavaScript
     stack at the text's start."""
-    found = _PY_TRACEBACK.search(head)
+    found = _PY_TRACEBACK.search(head) if TRACEBACK_HEADER in head else None  # the regex only where it can match
     if found is not None and found.start() < TRACEBACK_WITHIN:
         lines = [line for line in head[found.end():].splitlines() if line.strip()]
         last = next((line for line in reversed(lines) if not line.startswith((" ", "\t"))), None)

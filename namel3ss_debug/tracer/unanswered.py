@@ -23,7 +23,6 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from ..model.events import span_prefix
-
 from .asks import NOT_ANSWERED
 
 if TYPE_CHECKING:
@@ -65,12 +64,10 @@ def at_crash(tracer: Tracer, run: Any, exc: BaseException, record: dict[str, Any
     """An exception nothing caught, about to be recorded as `record`: the pending tool call whose tool is a
     function on its stack (the innermost) fails with it, and the run remembers where it crashed."""
     names = [frame.f_code.co_name for frame, _ in traceback.walk_tb(exc.__traceback__)]
-    crashed = None
-    if run.asks:
-        pending = {ask.name: ask for ask in run.asks.pending()}
-        crashed = next((pending[name] for name in reversed(names) if name in pending), None)
-    where = f"{record['type']} in {names[-1]}" if names else record["type"]
-    run.crashed_at = where if crashed is None else f"{record['type']} in {crashed.name}"
+    pending = {ask.name: ask for ask in run.asks.pending()} if run.asks else {}
+    crashed = next((pending[name] for name in reversed(names) if name in pending), None)
+    where = crashed.name if crashed is not None else names[-1] if names else None
+    run.crashed_at = f"{record['type']} in {where}" if where else record["type"]
     if crashed is not None:
         run.asks.crashed(crashed)
         tracer.end_span(_open(tracer, crashed, "crashed"), error=record)

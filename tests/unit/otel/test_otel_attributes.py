@@ -118,3 +118,13 @@ def test_usage_total_defaults_to_input_plus_output_and_absent_counts_are_none() 
         {"input_tokens": 3, "output_tokens": 2, "total_tokens": 5}
     assert usage_of({"llm.token_count.prompt": True}) is None
     assert usage_of({}) is None
+
+
+def test_a_tool_span_whose_result_reads_as_an_error_ends_failed_handled_and_inferred() -> None:
+    """An OTLP file read back, or the OTel hook, applies the one error-shape rule (`model/error_shape.py`)."""
+    said = "Failed to invoke Tool `get_forecast` with parameters {'days': 9}. Error: days must be between 1 and 7"
+    failed = ending("tool", {"gen_ai.tool.call.result": said})
+    assert (failed.error["type"], failed.error["handled"], failed.error["inferred"], failed.error["rule"]) == (
+        "ToolError", True, True, "error_word")
+    assert ending("tool", {"gen_ai.tool.call.result": "sunny, 24 C"}).error is None
+    assert ending("agent", {"output.value": said}).error is None  # only a tool's result is read so
