@@ -100,7 +100,7 @@ class RunsBrowser:
         index = self.catalogue.index
         version = index.version
         everything = self._all(version)
-        return Listing(index.select(query), version, len(everything), facets(everything),
+        return Listing(self.catalogue.select(query), version, len(everything), facets(everything),
                        frozenset(row.run_id for row in everything))
 
     def refresh(self) -> None:
@@ -143,10 +143,10 @@ class RunsBrowser:
         return len(self._pages)
 
     def _row(self, run_id: str) -> RunRow | None:
-        row = self.catalogue.index.get(run_id)
+        row = self.catalogue.get(run_id)
         if row is None and self.follow:  # written since the last sync
             self.refresh()
-            row = self.catalogue.index.get(run_id)
+            row = self.catalogue.get(run_id)
         return row if row is not None and row.files else None
 
     def _page(self, key: tuple[str, ...], traces: tuple[str, ...], follow: bool | None = None) -> LiveRun:
@@ -164,7 +164,7 @@ class RunsBrowser:
     def _all(self, version: int) -> list[RunRow]:
         with self._lock:
             if self._everything is None or self._everything[0] != version:
-                self._everything = (version, self.catalogue.index.select(RunQuery()))
+                self._everything = (version, self.catalogue.select(RunQuery()))
             return self._everything[1]
 
 

@@ -6,15 +6,21 @@ stops the reading of each run from writing an offset sidecar beside its files.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from ...config import display_path, load_settings
 from ...model.errors import UsageError
 from ...store.sources import is_directory
 from ..environment import Environment
-from .index import RunIndex, SyncResult
+from ...analysis.run_row import OperationTimes, RunRow
+from .index import DamagedRows, RunIndex, SyncResult
 from .indexing import RunReading, run_reading
+from .query import RunQuery
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -38,6 +44,25 @@ class Catalogue:
         warned through the environment as on opening."""
         self.synced = synced(self.index, self.reading, self.env)
         return self.synced
+
+    def select(self, query: RunQuery) -> list[RunRow]:
+        """The index's rows for `query` (`healed`)."""
+        return self.healed(lambda: self.index.select(query))
+
+    def get(self, run_id: str) -> RunRow | None:
+        return self.healed(lambda: self.index.get(run_id))
+
+    def operations(self, run_ids: Sequence[str]) -> dict[str, list[OperationTimes]]:
+        return self.healed(lambda: self.index.operations(run_ids))
+
+    def healed(self, ask: Callable[[], T]) -> T:
+        """`ask` of the index; when it met damaged rows (their runs forgotten by then, in one note), the index is
+        synced, so those runs are read again from their traces, and asked once more."""
+        try:
+            return ask()
+        except DamagedRows:
+            self.refresh()
+            return ask()
 
 
 def open_catalogue(request: CatalogueRequest, env: Environment) -> Catalogue:

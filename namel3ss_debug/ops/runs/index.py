@@ -17,11 +17,16 @@ the page's server answers from several.
 
 The index is kept whatever `--no-cache` says: it is the listing itself, not a cache of an answer
 (`CatalogueRequest.cache` only stops the reading from writing offset sidecars beside the traces).
+
+Nothing found at its name is trusted: the file is claimed before SQLite opens it (`opening.py`: no link followed,
+a file that is not a regular one or is another user's left as it is and the runs indexed in memory, made 0600),
+its schema must be exactly ours (`schema.py`, else it is made again), a row is used only when it decodes and names
+files in the directory (`rows.py`, else that run is forgotten and read again), and a run is listed only while its
+files are as they were when it was read (`_known`: a row with no files, or files with no row, is read again).
 """
 
 from __future__ import annotations
 
-import functools
 import os
 import sqlite3
 import threading
@@ -32,45 +37,26 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import msgspec
-
 from ...analysis.run_row import IndexedRun, OperationTimes, RunRow
 from ...model.errors import Namel3ssDebugError, TraceError
 from ...store.sources import RunSource
+from .opening import SIDE_FILES, Claim, Refused, claim
 from .query import RunQuery
+from .rows import STORED, Damaged, decoded, operation_times, search_text, stored, stored_columns
 from .scan import Identity, Plan, plan, scan
+from .schema import difference, full_text_search, statements
 from .sql import select_sql
 
 INDEX_NAME = ".namel3ss-runs.sqlite"
 FORMAT = 4  # the tables' layout and the row's encoding; another one is rebuilt (1: no `problems` column;
 # 2: maybe format 1's tables, which a format 2 index emptied instead of making again; 3: no question, answer or
 # error messages, no full-text table)
+PRIVATE_NOTE = "the runs are indexed in memory for this command"
 BUSY_MS = 60_000  # how long a writer waits for another process's transaction before "database is locked"
 _CHUNK = 500  # run ids per `IN (...)`
 MAX_NOTES = 5  # runs that could not be read said one by one in a sync; the others counted in one line
-_SCHEMA = (
-    "CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value)",
-    # source: the run's key in the directory (its run id for segments, its file's name for a file of one run)
-    "CREATE TABLE IF NOT EXISTS runs (source TEXT PRIMARY KEY, run_id TEXT NOT NULL, entry TEXT, started TEXT,"
-    " duration_ms REAL, status TEXT NOT NULL, health TEXT, llm_calls INTEGER, total_tokens INTEGER, cost_usd REAL,"
-    " errors INTEGER, findings INTEGER, parent TEXT, models TEXT, tags TEXT, finding_kinds TEXT, search TEXT,"
-    " problems INTEGER NOT NULL, row BLOB NOT NULL)",
-    "CREATE INDEX IF NOT EXISTS runs_by_id ON runs (run_id)",
-    "CREATE INDEX IF NOT EXISTS runs_by_start ON runs (started)",
-    "CREATE TABLE IF NOT EXISTS files (name TEXT PRIMARY KEY, source TEXT NOT NULL, size INTEGER,"
-    " mtime_ns INTEGER, inode INTEGER)",
-    "CREATE INDEX IF NOT EXISTS files_by_source ON files (source)",
-    "CREATE TABLE IF NOT EXISTS operations (source TEXT NOT NULL, operation TEXT NOT NULL, durations BLOB,"
-    " errors INTEGER)",
-    "CREATE INDEX IF NOT EXISTS operations_by_source ON operations (source)",
-)
-# the text `--grep` searches, in SQLite's full-text search (FTS5, its trigram tokenizer: any substring of 3 characters
-# or more, in any case); its rowid is the run's in `runs`. A SQLite without it leaves `--grep` to `instr` over `runs`
-_SEARCH_SCHEMA = "CREATE VIRTUAL TABLE IF NOT EXISTS runs_text USING fts5(search, tokenize='trigram')"
 _TABLES = ("runs", "files", "operations")
 _DROPPED = (*_TABLES, "runs_text")
-_ENCODE = msgspec.msgpack.Encoder()
-_DECODE = msgspec.msgpack.Decoder(RunRow)
 
 
 @dataclass(frozen=True)
@@ -86,10 +72,16 @@ class SyncResult:
     version: int = 0  # the index's version after the sync (goes up whenever a row changes)
 
 
+class DamagedRows(TraceError):
+    """Rows read back that the index does not write (`rows.Damaged`): their runs are forgotten by then, so the
+    next sync reads them again from their traces (`Catalogue` does, and asks again)."""
+
+
 class RunIndex:
     """The index of the runs in `directory`; `key` names everything a row depends on besides the run's files
     (package version, prices, price_overrides, diagnose thresholds): an index of another key is rebuilt.
-    `path` None: INDEX_NAME in `directory`; a directory that cannot hold it keeps it in memory (a note says so).
+    `path` None: INDEX_NAME in `directory`; a directory that cannot hold it, or a file there that is not to be
+    opened (a link, not a regular file, another user's), keeps it in memory (a note says so).
     `strict`: `select` and `get` leave out the runs whose reading met torn, invalid or out-of-sequence lines
     (`--strict`; the index keeps them whatever the option: it is shared)."""
 
@@ -104,7 +96,7 @@ class RunIndex:
         self._failed: dict[str, dict[str, Identity]] = {}  # runs that could not be read: their files then
         self._lock = threading.RLock()
         self.searchable = full_text_search()  # False: `--grep` reads each row's `search` with `instr`
-        self._inode = _inode(self.path)  # the file opened, so that a corrupt one is told from its replacement
+        self._inode: int | None = None  # the file opened, so that a corrupt one is told from its replacement
         self._connection = self._open()
 
     @property
@@ -115,7 +107,8 @@ class RunIndex:
     @property
     def version(self) -> int:
         with self._lock:
-            found = self._connection.execute("SELECT value FROM meta WHERE name = 'version'").fetchone()
+            found = self._connection.execute("SELECT value FROM meta WHERE name = 'version'"
+                                              " AND typeof(value) = 'integer'").fetchone()
         return int(found[0]) if found is not None else 0
 
     def sync(self, index_run: Callable[[RunSource], IndexedRun],
@@ -148,12 +141,13 @@ class RunIndex:
         for done, key in enumerate(todo, 1):
             try:
                 indexed = index_run(changes.source(self.directory, key))
+                row, blob = stored(indexed.row, f"run {key} in {self.directory}")
             except (Namel3ssDebugError, OSError) as error:
                 failures[key] = f"cannot read run {key} in {self.directory}: {error} (left out; tried again next time)"
                 if key in changes.changed:
                     self._forget([key])
             else:
-                self._write(key, indexed, changes.files[key])
+                self._write(key, row, blob, indexed.operations, changes.files[key])
                 self._failed.pop(key, None)
             if progress is not None:
                 progress(done, len(todo))
@@ -172,38 +166,46 @@ class RunIndex:
         return new
 
     def select(self, query: RunQuery) -> list[RunRow]:
+        """The rows `query` asks for. Raises DamagedRows when a row read is not one the index writes."""
         text, params = select_sql(query, clean=self.strict, searchable=self.searchable)
         with self._reading():
             found = self._connection.execute(text, params).fetchall()
-        return [self._row(blob) for (blob,) in found]
+        return self._rows(found)
 
     def get(self, run_id: str) -> RunRow | None:
+        """The row of that run id (of the run keyed by it first, then the latest started). Raises DamagedRows."""
         with self._reading():
             clean = " AND problems = 0" if self.strict else ""
-            found = self._connection.execute(f"SELECT row FROM runs WHERE run_id = ?{clean}"
+            found = self._connection.execute(f"SELECT {STORED} FROM runs WHERE run_id = ?{clean}"
                                              " ORDER BY source = ? DESC, started DESC LIMIT 1",
-                                             (run_id, run_id)).fetchone()
-        return self._row(found[0]) if found is not None else None
+                                             (run_id, run_id)).fetchall()
+        rows = self._rows(found)
+        return rows[0] if rows else None
 
     def with_problems(self) -> list[str]:
         """The runs whose reading met torn, invalid or out-of-sequence lines (what `strict` leaves out)."""
         with self._reading():
-            return [run_id for (run_id,) in self._connection.execute(
+            return [str(run_id) for (run_id,) in self._connection.execute(
                 "SELECT run_id FROM runs WHERE problems > 0 ORDER BY started, source")]
 
     def operations(self, run_ids: Sequence[str]) -> dict[str, list[OperationTimes]]:
+        """Each run's operations. Raises DamagedRows for an operation that is not one the index writes."""
         found: dict[str, list[OperationTimes]] = {}
+        damaged: dict[str, str] = {}
         ids = list(dict.fromkeys(run_ids))
         with self._reading():
             for start in range(0, len(ids), _CHUNK):
                 chunk = ids[start:start + _CHUNK]
                 marks = ", ".join("?" * len(chunk))
-                for run_id, operation, durations, errors in self._connection.execute(
-                        "SELECT runs.run_id, operation, durations, operations.errors FROM operations JOIN runs"
-                        f" USING (source) WHERE runs.run_id IN ({marks})", chunk):
-                    times = array("d")
-                    times.frombytes(durations)
-                    found.setdefault(run_id, []).append(OperationTimes(operation, times.tolist(), errors))
+                for source, run_id, operation, durations, errors in self._connection.execute(
+                        "SELECT source, runs.run_id, operation, durations, operations.errors FROM operations JOIN"
+                        f" runs USING (source) WHERE runs.run_id IN ({marks})", chunk):
+                    try:
+                        found.setdefault(run_id, []).append(operation_times(operation, durations, errors))
+                    except Damaged as why:
+                        damaged[source] = str(why)
+        if damaged:
+            self._damaged(damaged)
         return found
 
     def close(self) -> None:
@@ -212,38 +214,59 @@ class RunIndex:
 
     # -- opening -----------------------------------------------------------------------------------
     def _open(self) -> sqlite3.Connection:
-        """The index's file, ready (made, or rebuilt when of another format or key, or corrupt); in memory when
-        the directory cannot hold it."""
-        assert self.path is not None
-        if not os.access(self.directory, os.W_OK) and not self.path.exists():
-            return self._in_memory("the directory is not writable")
-        missing = not self.path.exists()
+        """The index's file, ready (made, or made again when corrupt or not of our schema, its tables made again
+        when of another format or key); in memory when the directory cannot hold it or the file is not ours."""
         try:
-            connection = self._connect(str(self.path))
+            return self._opened(first=True)
+        except _Unusable as unusable:
+            return self._in_memory(str(unusable))
+        except _Remade as remade:
+            self._remove(str(remade))
+        try:
+            return self._opened(first=False)
+        except (_Unusable, _Remade) as again:
+            return self._in_memory(str(again))
+
+    def _opened(self, *, first: bool) -> sqlite3.Connection:
+        """The file at `path` claimed (`opening.claim`) and connected. Raises _Unusable (the index is to live in
+        memory) or _Remade (the file is to be removed and made again: corrupt, or not of our schema)."""
+        assert self.path is not None
+        try:
+            claimed = claim(self.path)
+        except Refused as why:
+            raise _Unusable(f"is not opened ({why}; it is left as it is, and may be removed)") from None
+        except OSError as error:
+            raise _Unusable(f"cannot be kept ({error.strerror or error})") from None
+        try:
+            connection = self._connect(str(self.path), claimed)
         except sqlite3.OperationalError as error:  # cannot open or write it (a busy index waits BUSY_MS first)
-            return self._in_memory(str(error))
+            raise _Unusable(f"cannot be kept ({error})") from None
         except sqlite3.DatabaseError as error:  # not a database, or a damaged one
-            self._remove_corrupt(error)
-            try:
-                connection = self._connect(str(self.path))
-            except sqlite3.DatabaseError as again:
-                return self._in_memory(str(again))
-        self._inode = _inode(self.path)
-        if missing:
+            raise _Remade(f"was corrupt ({error})") from None
+        finally:
+            self._inode = claimed.inode
+        if first and claimed.created:
             self._note(f"run index {self.path} not found: built from the traces (later listings read only what"
                        " changed)")
         return connection
 
     def _in_memory(self, why: str) -> sqlite3.Connection:
-        self._note(f"run index {self.path} cannot be kept ({why}): the runs are indexed in memory for this command")
+        self._note(f"run index {self.path} {why}: {PRIVATE_NOTE}")
         self.path = None
         return self._connect(":memory:")
 
-    def _connect(self, where: str) -> sqlite3.Connection:
-        """A connection to `where`, its tables ready (`_prepare`); closed again if that fails."""
+    def _connect(self, where: str, claimed: Claim | None = None) -> sqlite3.Connection:
+        """A connection to `where`, its tables ready (`_prepare`); closed again if that fails. The schema found is
+        checked before anything is written (`schema.difference`: else _Remade), and a file `claimed` must still be
+        the one at its name once SQLite has it open (else _Unusable)."""
         connection = sqlite3.connect(where, timeout=BUSY_MS / 1000, isolation_level=None, check_same_thread=False)
         try:
+            connection.execute("PRAGMA trusted_schema = OFF")
             connection.execute(f"PRAGMA busy_timeout = {BUSY_MS}")
+            if claimed is not None and not claimed.still_there():
+                raise _Unusable("is not opened (another file was put at its name while it was opened)")
+            if (different := difference(connection, self.searchable)) is not None:
+                raise _Remade(f"was made for another format, or changed ({different})")
             if where != ":memory:":
                 connection.execute("PRAGMA journal_mode = WAL")
                 connection.execute("PRAGMA synchronous = NORMAL")  # WAL: a crash loses the last rows, read again
@@ -260,7 +283,8 @@ class RunIndex:
     def _prepare(self, connection: sqlite3.Connection) -> None:
         """The tables made, or made again when the index is of another format or key (a note says which)."""
         with _transaction(connection):
-            connection.execute(_SCHEMA[0])
+            creating = statements(self.searchable)
+            connection.execute(creating[0])  # meta
             meta = dict(connection.execute("SELECT name, value FROM meta").fetchall())
             search = "fts5" if self.searchable else "instr"  # an index made by a SQLite without FTS5 has no text
             same_format = meta.get("format") == FORMAT and meta.get("search") == search
@@ -271,20 +295,22 @@ class RunIndex:
                 self._note(f"run index {self.path} was made for {why}: rebuilt from the traces")
                 for table in _DROPPED:  # dropped, not emptied: another format's tables have other columns
                     connection.execute(f"DROP TABLE IF EXISTS {table}")
-            for statement in _SCHEMA[1:] + ((_SEARCH_SCHEMA,) if self.searchable else ()):
+            for statement in creating[1:]:
                 connection.execute(statement)
             if not current:
+                version = meta.get("version")
                 connection.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)",
                                        [("format", FORMAT), ("search", search), ("key", self.key),
-                                        ("version", int(meta.get("version") or 0) + 1)])
+                                        ("version", (version if isinstance(version, int) else 0) + 1)])
 
-    def _remove_corrupt(self, error: sqlite3.DatabaseError) -> None:
-        """Remove a corrupt index (and its WAL), unless another process already put a new one in its place."""
+    def _remove(self, why: str) -> None:
+        """Remove the index's file (and its WAL) to make it again, unless another process already put a new one
+        in its place (a note says why)."""
         assert self.path is not None
-        self._note(f"run index {self.path} was corrupt ({error}): rebuilt from the traces")
+        self._note(f"run index {self.path} {why}: rebuilt from the traces")
         if _inode(self.path) not in (None, self._inode):
             return
-        for suffix in ("", "-wal", "-shm"):
+        for suffix in ("", *SIDE_FILES):
             try:
                 os.unlink(f"{self.path}{suffix}")
             except FileNotFoundError:
@@ -296,36 +322,47 @@ class RunIndex:
             self._connection.close()
             if self.path is None:
                 raise TraceError(f"the run index in memory failed: {error}") from None
-            self._remove_corrupt(error)
-            self._connection = self._connect(str(self.path))
-            self._inode = _inode(self.path)
+            self._remove(f"was corrupt ({error})")
+            try:
+                self._connection = self._opened(first=False)
+            except (_Unusable, _Remade) as again:
+                self._connection = self._in_memory(str(again))
 
     # -- rows --------------------------------------------------------------------------------------
     def _known(self) -> dict[str, dict[str, Identity]]:
-        """Run key -> its files as last indexed."""
+        """Run key -> its files as last indexed; a run with a row and no files, or files and no row, with none
+        (so that it is read again, or forgotten when its files are gone: no row outlives its traces)."""
         known: dict[str, dict[str, Identity]] = {}
         with self._lock:
-            rows = self._connection.execute("SELECT name, source, size, mtime_ns, inode FROM files").fetchall()
-        for name, source, size, mtime_ns, inode in rows:
-            known.setdefault(source, {})[name] = (size, mtime_ns, inode)
+            rows = self._connection.execute("SELECT source, name, size, mtime_ns, inode FROM runs LEFT JOIN files"
+                                            " USING (source)").fetchall()
+            orphans = self._connection.execute("SELECT DISTINCT source FROM files WHERE source NOT IN"
+                                               " (SELECT source FROM runs)").fetchall()
+        for source, name, size, mtime_ns, inode in rows:
+            files = known.setdefault(source, {})
+            if name is not None:
+                files[name] = (size, mtime_ns, inode)
+        for (source,) in orphans:
+            known[source] = {}
         return known
 
     def _forget(self, keys: list[str]) -> None:
         with self._writing():
             if self.searchable:
                 self._connection.executemany("DELETE FROM runs_text WHERE rowid IN (SELECT rowid FROM runs WHERE"
-                                             " source = ?)", [(key,) for key in keys])
+                                             " source IS ?)", [(key,) for key in keys])
             for table in _TABLES:
-                self._connection.executemany(f"DELETE FROM {table} WHERE source = ?", [(key,) for key in keys])
+                self._connection.executemany(f"DELETE FROM {table} WHERE source IS ?", [(key,) for key in keys])
             self._bump()
 
-    def _write(self, key: str, indexed: IndexedRun, files: dict[str, Identity]) -> None:
-        """The run's row, files and operations, in one transaction (the reading is done before it starts)."""
-        row = msgspec.structs.replace(indexed.row, files=[Path(file).name for file in indexed.row.files])
+    def _write(self, key: str, row: RunRow, blob: bytes, operations: list[OperationTimes],
+               files: dict[str, Identity]) -> None:
+        """The run's row (as `rows.stored` gives it), files and operations, in one transaction (the reading is done
+        before it starts)."""
         search = search_text(row)
-        columns = _columns(key, row, search)
-        operations = [(key, times.operation, array("d", times.durations).tobytes(), times.errors)
-                      for times in indexed.operations]
+        columns = stored_columns(key, row, search, blob)
+        durations = [(key, times.operation, array("d", times.durations).tobytes(), times.errors)
+                     for times in operations]
         with self._writing():
             self._connection.execute("DELETE FROM files WHERE source = ?", (key,))
             self._connection.execute("DELETE FROM operations WHERE source = ?", (key,))
@@ -339,7 +376,7 @@ class RunIndex:
                                          (written.lastrowid, search))
             self._connection.executemany("INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?)",
                                          [(name, key, *identity) for name, identity in files.items()])
-            self._connection.executemany("INSERT INTO operations VALUES (?, ?, ?, ?)", operations)
+            self._connection.executemany("INSERT INTO operations VALUES (?, ?, ?, ?)", durations)
             self._bump()
 
     @contextmanager
@@ -357,9 +394,28 @@ class RunIndex:
     def _bump(self) -> None:
         self._connection.execute("UPDATE meta SET value = value + 1 WHERE name = 'version'")
 
-    def _row(self, blob: bytes) -> RunRow:
-        row = _DECODE.decode(blob)
-        return msgspec.structs.replace(row, files=[self._within + name for name in row.files])
+    def _rows(self, found: list[tuple[Any, Any]]) -> list[RunRow]:
+        """The rows of (source, blob) pairs; raises DamagedRows when one is not a row the index writes."""
+        rows, damaged = [], {}
+        for source, blob in found:
+            try:
+                rows.append(decoded(blob, self._within))
+            except Damaged as why:
+                damaged[source] = str(why)
+        if damaged:
+            self._damaged(damaged)
+        return rows
+
+    def _damaged(self, damaged: dict[Any, str]) -> None:
+        """Forget the runs whose rows are damaged (the next sync reads them again from their traces), say so in
+        one note, and raise DamagedRows."""
+        self._forget(list(damaged))
+        source, why = next(iter(damaged.items()))
+        others = f" and {len(damaged) - 1} more" if len(damaged) > 1 else ""
+        self._note(f"run index {self.path or 'in memory'}: run {str(source)[:80]}{others} damaged ({why}): read"
+                   " again from the traces")
+        raise DamagedRows(f"run index {self.path or 'in memory'} held {len(damaged)} damaged row(s): they are read"
+                          " again from the traces", hint="run the command again")
 
     @contextmanager
     def _reading(self) -> Iterator[None]:
@@ -377,33 +433,12 @@ class RunIndex:
                                  hint="run the command again") from None
 
 
-def search_text(row: RunRow) -> str:
-    """What `--grep` reads of a row, in lower case: its id, entry, tags, models, frameworks, tools, error types,
-    finding kinds, question, answer and error messages, a line each."""
-    texts = [row.run_id, row.entry or "", *row.tags, *row.models, *row.frameworks, *row.tools, *row.error_types,
-             *row.findings, row.input or "", row.output or "", *row.error_messages]
-    return "\n".join(texts).lower()
+class _Unusable(Exception):
+    """The file cannot hold the index, or is not to be opened (`str`: what the note says of it)."""
 
 
-def _columns(key: str, row: RunRow, search: str) -> tuple[Any, ...]:
-    """The `runs` table's columns of a row: what filters and sorts read (`search`: `search_text`), and the row."""
-    return (key, row.run_id, row.entry, row.started, row.duration_ms, row.status, row.health, row.llm_calls,
-            row.total_tokens, row.cost_usd, row.errors, sum(row.findings_by_severity.values()), row.parent,
-            msgspec.json.encode(row.models).decode(), msgspec.json.encode(row.tags).decode(),
-            msgspec.json.encode(row.findings).decode(), search, row.problems, _ENCODE.encode(row))
-
-
-@functools.cache
-def full_text_search() -> bool:
-    """Whether this process's SQLite has FTS5 with its trigram tokenizer (built with FTS5, 3.34 or later)."""
-    connection = sqlite3.connect(":memory:")
-    try:
-        connection.execute(_SEARCH_SCHEMA)
-    except sqlite3.OperationalError:  # no such module: fts5; no such tokenizer: trigram
-        return False
-    finally:
-        connection.close()
-    return True
+class _Remade(Exception):
+    """The file is to be removed and made again (`str`: what the note says of it)."""
 
 
 @contextmanager
@@ -422,6 +457,6 @@ def _transaction(connection: sqlite3.Connection) -> Iterator[None]:
 
 def _inode(path: Path) -> int | None:
     try:
-        return path.stat().st_ino
+        return os.lstat(path).st_ino
     except OSError:
         return None

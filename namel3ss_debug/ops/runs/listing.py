@@ -79,10 +79,10 @@ def list_runs(request: RunsRequest, env: Environment, now: datetime | None = Non
             warn(f"this SQLite ({sqlite3.sqlite_version}) has no full-text search (FTS5 and its trigram tokenizer):"
                  " --grep reads every run's text in turn (the same runs match, found more slowly)")
         wanted = query if query.limit is None else replace(query, limit=query.limit + 1)
-        rows = catalogue.index.select(wanted)
+        rows = catalogue.select(wanted)
         more = query.limit is not None and len(rows) > query.limit
         rows = rows[:query.limit] if more else rows
-        figures = trend(rows, catalogue.index.operations([row.run_id for row in rows]), judges) \
+        figures = trend(rows, catalogue.operations([row.run_id for row in rows]), judges) \
             if request.trend else None
     finally:
         catalogue.index.close()
@@ -99,7 +99,7 @@ def _kept(notes: list[str], env: Environment) -> Callable[[str], None]:
 
 def _some_runs(catalogue: Catalogue) -> None:
     """A directory with no run in its index: "no traces" (exit 2, as `analyze DIR`), or none readable (exit 3)."""
-    if catalogue.index.select(RunQuery(limit=1)):
+    if catalogue.select(RunQuery(limit=1)):
         return
     where = catalogue.directory
     if catalogue.index.strict and catalogue.index.with_problems():

@@ -1,7 +1,7 @@
 """A `RunQuery` as SQL over the index's `runs` table: every value bound as a parameter, never written into the
 text; lists (models, tags, finding kinds) are JSON text columns, read with SQLite's `json_each`.
 
-`grep` is a substring of a row's `search` text (`index.search_text`), in any case: looked up in the full-text table
+`grep` is a substring of a row's `search` text (`rows.search_text`), in any case: looked up in the full-text table
 `runs_text` (FTS5's trigram tokenizer) as one quoted phrase, so that FTS5's own syntax in it (quotes, `*`, `-`,
 `NEAR`, parentheses) is text to find, not a query; a text the trigrams cannot look up (under 3 characters, or
 holding a NUL) and an index without the table are read with `instr` over every row, as the same substring.
@@ -14,6 +14,7 @@ from typing import Any
 from ...analysis.diagnosis.records import SEVERITIES
 from ...model.errors import UsageError
 from .query import LINEAGES, SORTS, RunFilter, RunQuery
+from .rows import STORED
 
 # Each sort's column; a run whose figure is unknown (NULL) comes last either way.
 ORDER = {"started": "started", "duration": "duration_ms", "cost": "cost_usd", "tokens": "total_tokens",
@@ -23,15 +24,16 @@ TRIGRAM = 3  # the shortest text the trigram tokenizer looks up
 
 
 def select_sql(query: RunQuery, *, clean: bool = False, searchable: bool = False) -> tuple[str, list[Any]]:
-    """The statement selecting the rows (`row` blobs) the query asks for, and its parameters; `clean`: only runs
-    read without a problem (`--strict`); `searchable`: the index has its full-text table."""
+    """The statement selecting the rows the query asks for (`rows.STORED`: each run's key and `row` blob), and its
+    parameters; `clean`: only runs read without a problem (`--strict`); `searchable`: the index has its full-text
+    table."""
     if query.sort not in ORDER:
         raise UsageError(f"cannot sort runs by {query.sort!r}", hint=f"use one of: {', '.join(SORTS)}")
     where, params = where_sql(query.where, searchable=searchable)
     if clean:
         where = f"{where} AND problems = 0" if where else " WHERE problems = 0"
     column, way = ORDER[query.sort], "DESC" if query.descending else "ASC"
-    text = f"SELECT row FROM runs{where} ORDER BY {column} IS NULL, {column} {way}, started {way}, source {way}"
+    text = f"SELECT {STORED} FROM runs{where} ORDER BY {column} IS NULL, {column} {way}, started {way}, source {way}"
     if query.limit is not None:
         text += " LIMIT ?"
         params.append(max(0, query.limit))
