@@ -21,6 +21,7 @@ from .suggest import Choice
 from .progress import bars
 
 if TYPE_CHECKING:
+    from ..launch.choosing import Consent
     from ..launch.consent import Judgement
     from ..launch.recorded import Recorded
     from ..ops.environment import Environment
@@ -215,7 +216,8 @@ def _rerun(source: RunSource, reader: Any, env: Any, fmt: str, make_stepper: Any
     report_out = _report_stream(fmt)
     stepper = (lambda recording: make_stepper(recording, report_out)) if make_stepper else None
     done = rerun_app(source, RerunOptions(reader=reader, app_stdout_to_stderr=fmt == "json", make_stepper=stepper,
-                                          **options), env, announcer(options["cwd"], allowed, source.label, env))
+                                          consent=consent(allowed, env), **options),
+                     env, announcer(options["cwd"], allowed, source.label, env))
     if done.app_error is not None:
         from ..launch.app import app_traceback  # noqa: PLC0415 - slow to import: not for --help
 
@@ -285,6 +287,37 @@ def confirm(judgement: Judgement, stdin: IO[str], stderr: IO[str]) -> bool:
     if not answer.endswith("\n"):
         stderr.write("\n")  # the answer was no line (Ctrl-D, Ctrl-C): end the question's
     return answer.strip().lower() in ("y", "yes")
+
+
+def consent(allowed: bool, env: Environment, stdin: IO[str] | None = None,
+            stderr: IO[str] | None = None) -> Consent:
+    """What a rerun decides with before a tool whose arguments a recording from elsewhere chose
+    (launch/choosing.py): --yes, else the question on a terminal, else no."""
+    from ..launch.choosing import Consent  # noqa: PLC0415 - loads when a rerun runs
+
+    stdin, stderr = stdin or sys.stdin, stderr or sys.stderr
+    terminal = stdin.isatty() and stderr.isatty()
+    return Consent(allowed, (lambda call: ask_tool(call, stdin, stderr)) if terminal else None, env.warn)
+
+
+def ask_tool(call: str, stdin: IO[str], stderr: IO[str]) -> str:
+    """Show the tool and its arguments, then read the answer: `y` runs it, `a` it and the rest of this rerun's
+    tools, anything else (Enter, end of input, Ctrl-C) is no."""
+    stderr.write("namel3ss-debug: a recording not written here by you (or changed since) chose the arguments of "
+                 "a tool that runs for real:\n"
+                 f"  tool  {call}\n"
+                 "Run it? [y/N/a(ll)] ")
+    stderr.flush()
+    try:
+        answer = stdin.readline()
+    except KeyboardInterrupt:
+        answer = ""
+    if not answer.endswith("\n"):
+        stderr.write("\n")
+    from ..launch.choosing import ALL, NO, YES  # noqa: PLC0415 - loads when a rerun runs
+
+    word = answer.strip().lower()
+    return YES if word in ("y", "yes") else ALL if word in ("a", "all") else NO
 
 
 def _report_stream(fmt: str) -> IO[bytes] | None:

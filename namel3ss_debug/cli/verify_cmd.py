@@ -15,7 +15,7 @@ from ..model.errors import UsageError
 from .errors import warn
 from .judging import expect_option, parse_expect, show, tell
 from .progress import bars
-from .replay_cmd import announcer
+from .replay_cmd import announcer, consent
 from .suggest import Choice
 
 MAX_REPEAT = 100
@@ -95,7 +95,7 @@ def verify(trace: str, base_url: str | None, live_tools: bool, expect: str | Non
         raise UsageError("verify judges one run at a time", hint="name one trace file or run id")
     options = VerifyOptions(reader=make_reader(False, env), base_url=base_url, live_tools=live_tools,
                             expect=expectation, repeat=repeat, cwd=cwd, output=output, config_path=config_path,
-                            app_stdout_to_stderr=fmt == "json")
+                            app_stdout_to_stderr=fmt == "json", consent=consent(allowed, env))
     report = verify_app(sources[0], options, env, announcer(cwd, allowed, sources[0].label, env),
                         lambda number, repeat: tell(trying(number, repeat)))
     show(report, fmt, verify_json, render_verify)

@@ -29,10 +29,9 @@ from typing import Iterator
 
 from ..model.errors import Namel3ssDebugError
 from ..rerun.network import EVERYTHING, FOR_REAL, GUARD, GUARD_OPEN, NAMESPACE, NAMESPACE_OPEN, OPEN, Network
-from ..rerun.answerer import Rerun
 from ..tracer import watch
 from . import netns
-from .guard import RerunGuard
+from .guard import GuardedRerun, RerunGuard
 
 OPEN_DESCRIPTORS = "/proc/self/fd" if os.path.isdir("/proc/self/fd") else "/dev/fd"
 
@@ -45,14 +44,14 @@ class Closing:
 
 
 @contextlib.contextmanager
-def closed_network(rerun: Rerun, own_process: bool, namespace: bool = True) -> Iterator[Closing]:
+def closed_network(rerun: GuardedRerun, own_process: bool, namespace: bool = True) -> Iterator[Closing]:
     """Close the network for the block (see the module's docstring); `own_process`: this process exists to
     run the app, and may stay in a user namespace after it. Without `namespace` (a golden run in a pytest test,
     which shares its process and thread with the test runner), the guard alone."""
     closing = Closing()
     closed = rerun.on_miss == "error"
     platform.platform()  # run_start records it, and its first call runs `uname -p`: not a process of the app's
-    for_real = _why_not_namespace(rerun)  # the options let calls run for real
+    for_real = rerun.why_network()  # the options let calls use the network for real
     no_namespace = for_real if for_real is not None or namespace else "a test shares its process with pytest"
     if no_namespace is None and own_process:
         disarm_inherited_sockets()
@@ -67,19 +66,6 @@ def closed_network(rerun: Rerun, own_process: bool, namespace: bool = True) -> I
         if entered is not None:
             _leave(entered)
         closing.network = _network(entered, why_not or "", closed, for_real is not None, network_guard, stopped)
-
-
-def _why_not_namespace(rerun: Rerun) -> str | None:
-    """Why this rerun cannot run in a network namespace, or None when it can."""
-    if rerun.on_miss != "error":
-        return "--on-miss live: a call the recording cannot answer runs for real"
-    if rerun.live_tools:
-        return "--live-tools: tool bodies run for real, with the network"
-    if rerun.stepper is not None:
-        return "the rerun's console can run a call live"
-    if rerun.fork is not None and not rerun.fork.offline:
-        return "--fork: LLM calls from the fork on run live, with the network"
-    return None
 
 
 def _enter(own_process: bool) -> tuple[netns.Entered | None, str | None]:
@@ -120,7 +106,7 @@ def _sockets(exclude: int) -> list[int]:
 
 def _stopped(entered: netns.Entered) -> int:
     try:
-        return netns.unanswered(entered.counters)
+        return netns.attempts(entered)
     except (OSError, ValueError, IndexError):  # a /proc without the counters: nothing to report
         return 0
 

@@ -36,6 +36,9 @@ from typing import Any
 
 from ..model.rerun_protocol import RerunMiss
 from ..rerun.answerer import Rerun
+from ..model.rerun_protocol import RECORDED
+from ..transport.tool_wire import SOURCE as WIRE
+from .choosing import Choosing, asked_calls
 from ..tracer import watch
 
 SOCKET_CALLS = {"socket.connect": "connect", "socket.sendto": "sendto", "socket.sendmsg": "sendmsg"}
@@ -53,6 +56,7 @@ NATIVE_NETWORK = frozenset({
 })
 LOCAL_NAMES = frozenset({"localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback"})
 INTERNET = (socket.AF_INET, socket.AF_INET6)
+TOOL = "tool"
 WHY = "the network is closed during a rerun, and this was done outside the recorded HTTP clients " \
       "(httpx, requests, aiohttp)"
 
@@ -63,13 +67,66 @@ _running: contextvars.ContextVar[tuple[Any, ...]] = contextvars.ContextVar("name
 
 class GuardedRerun(Rerun):
     """The rerun, telling the guard which calls it lets run for real: each keeps the network for what it
-    does, in its own context, until it ends."""
+    does (`keeps_network`), in its own context, until it ends. A tool that runs for real with arguments a
+    recording not written here chose is asked about first (`choosing`, `launch/choosing.py`)."""
+
+    def __init__(self, recording: Any, *, choosing: Choosing | None = None, **options: Any) -> None:
+        super().__init__(recording, **options)
+        self.choosing = choosing
+        self._wired: frozenset[str] | None = None
 
     def answer(self, spec: Any, span: Any, inputs: Any) -> Any:
         answer = super().answer(spec, span, inputs)
-        if answer is None and span is not None:
+        if self.choosing is not None:
+            self._approve(spec, answer, inputs)
+        if answer is None and span is not None and self.keeps_network(spec.component):
             _running.set((*(call for call in _running.get() if not call.ended), span))
         return answer
+
+    def _approve(self, spec: Any, answer: Any, inputs: Any) -> None:
+        """Before the app gets a recorded answer asking for tools that will run for real, and before a tool
+        runs for real, ask whether the recording may choose their arguments (`choosing.py`)."""
+        choosing = self.choosing
+        assert choosing is not None
+        if answer is None:
+            if spec.component == TOOL:
+                choosing.approve(spec.name, self.inputs_of("tool_start", inputs))
+            return
+        if answer.source != RECORDED:  # a mock or a console's value: the user's own
+            return
+        for call in asked_calls(answer.outputs):
+            if self._tools_run_for_real() or call[0] in self._wire_tools():
+                choosing.approve(*call, asked=True)
+
+    def _tools_run_for_real(self) -> bool:
+        """Whether this rerun runs a hooked tool's body rather than answering it from the recording."""
+        return self.live_tools or self.on_miss_for(TOOL) == "live" or self.stepper is not None
+
+    def _wire_tools(self) -> frozenset[str]:
+        """The names of the recording's tools that no hook held (seen on the wire): their bodies are the app's
+        plain code, which runs in any rerun."""
+        if self._wired is None:
+            timeline = self.recording.timeline
+            self._wired = frozenset(call.name for call in self.recording.calls if call.component == TOOL
+                                    and (timeline.event(call.start).get("attrs") or {}).get("source") == WIRE)
+        return self._wired
+
+    def keeps_network(self, component: str) -> bool:
+        """Whether a call of `component` that runs for real keeps the network while it runs."""
+        return True
+
+    def why_network(self) -> str | None:
+        """Why a call of this rerun may use the network for real (so that no namespace can close it), or
+        None when none may."""
+        if self.on_miss != "error":
+            return "--on-miss live: a call the recording cannot answer runs for real"
+        if self.live_tools:
+            return "--live-tools: tool bodies run for real, with the network"
+        if self.stepper is not None:
+            return "the rerun's console can run a call live"
+        if self.fork is not None and not self.fork.offline:
+            return "--fork: LLM calls from the fork on run live, with the network"
+        return None
 
 
 class RerunGuard:

@@ -11,13 +11,15 @@ import orjson
 
 from ..config import ResolvedSettings
 from ..rerun.network import Network
-from ..rerun.answerer import Rerun
 from ..tracer.api import get_tracer
 from ..tracer.argv import process_is_cli
 from ..tracer.serialize import to_jsonable
 from ..transport.opening import PLACEHOLDER_KEY
 from .app import Outcome, run_traced
+from ..model.errors import UsageError
+from .choosing import NOT_HERE
 from .closing import closed_network
+from .guard import GuardedRerun
 from .pinned import enter
 from .recorded import Recorded
 
@@ -34,7 +36,7 @@ def recorded_form(event_type: str, inputs: Any) -> Any:
         return to_jsonable(inputs)
 
 
-def run_again(recorded: Recorded, resolved: ResolvedSettings, rerun: Rerun, replay_of: dict[str, Any], *,
+def run_again(recorded: Recorded, resolved: ResolvedSettings, rerun: GuardedRerun, replay_of: dict[str, Any], *,
               app_stdout_to_stderr: bool = False, last: bool = True) -> tuple[Outcome, Network]:
     """Run the app in its recorded directory with `tracer.rerun` set and the network closed (`closing.py`),
     entering the directory and reading the code as `locate` pinned them; the new run's `run_start` names
@@ -45,12 +47,13 @@ def run_again(recorded: Recorded, resolved: ResolvedSettings, rerun: Rerun, repl
     (verify's tries, bisect's reruns) passes False and its runs end when the main module does."""
     tracer = get_tracer()
     saved = os.getcwd()
-    own_process = last and process_is_cli()
+    closes_process = process_is_cli()  # every rerun of the command runs in the process's one namespace
+    own_process = last and closes_process
     assert recorded.where is not None  # recorded_target locates what it finds
     enter(recorded.where)  # the folder consent judged, by descriptor: not the name looked up again
     tracer.rerun = rerun
     try:
-        with closed_network(rerun, own_process) as closing:
+        with closed_network(rerun, closes_process) as closing:
             with _stdout_to_stderr(app_stdout_to_stderr), placeholder_keys(os.environ):
                 outcome = run_traced(recorded.target, resolved, own_process=own_process,
                                      start_attrs={"replay_of": replay_of}, files=recorded.files)
@@ -58,7 +61,17 @@ def run_again(recorded: Recorded, resolved: ResolvedSettings, rerun: Rerun, repl
         tracer.rerun = None
         os.chdir(saved)
     assert closing.network is not None  # set as the block ends
+    refused(rerun)
     return outcome, closing.network
+
+
+def refused(rerun: GuardedRerun) -> None:
+    """A UsageError (exit 2) when the rerun stopped the app before a tool whose arguments a recording from
+    elsewhere chose (`choosing.py`), naming the tool and its arguments."""
+    choosing = rerun.choosing
+    if choosing is not None and choosing.refusal is not None:
+        raise UsageError(f"not running {choosing.refusal}: {NOT_HERE}",
+                         hint="read the trace; to let it choose, add --yes, or answer the question on a terminal")
 
 
 @contextlib.contextmanager

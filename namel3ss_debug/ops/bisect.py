@@ -187,16 +187,16 @@ def _fallback(answers: dict[str, JsonValue] | None,
 def _probe(number: int, keys: tuple[str, ...], judged: JudgedRecording, session: GuardedRerun,
            app_stdout_to_stderr: bool) -> BisectRerun:
     """One rerun with `keys` substituted, judged against the bad run."""
-    ran, _ = run_again(judged.recorded, judged.resolved, session, judged.replay_of(sorted(keys)),
-                       app_stdout_to_stderr=app_stdout_to_stderr, last=False)  # the search may rerun it again
+    ran, network = run_again(judged.recorded, judged.resolved, session, judged.replay_of(sorted(keys)),
+                             app_stdout_to_stderr=app_stdout_to_stderr, last=False)  # the search may rerun it
     paths = tuple(str(path) for path in ran.run.paths)
     tally = session.tally
     counts = {name: tally.counts.get(name, 0) for name in ("recorded", "mocked")}
     stopped = why_stopped(tally.misses, ran.exception)
     old = judged.outcome
     if not paths or stopped is not None:
-        return BisectRerun(number, keys, paths, counts, stopped, None, judge(old, None, stopped), None)
+        return BisectRerun(number, keys, paths, counts, stopped, None, judge(old, None, stopped), None, network)
     with opened_run(paths) as (new_source, new_timeline):
         new = judged.judge(new_source, new_timeline)
     flipped = new.passed  # a rerun that breaks another way has not fixed the run
-    return BisectRerun(number, keys, paths, counts, None, new, judge(old, new), flipped)
+    return BisectRerun(number, keys, paths, counts, None, new, judge(old, new), flipped, network)

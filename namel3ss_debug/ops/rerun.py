@@ -16,6 +16,7 @@ from typing import Any, Callable
 
 from ..config import ResolvedSettings, load_settings
 from ..config.rules import HTTP_CAPTURE
+from ..launch.choosing import Consent
 from ..launch.guard import GuardedRerun
 from ..launch.recorded import Recorded, recorded_target
 from ..launch.rerun import recorded_form, run_again
@@ -56,6 +57,7 @@ class RerunOptions:
     make_stepper: Callable[[Recording], Stepper] | None  # the recording -> the rerun's console, or None
     cache: bool = True  # the recorded run's timeline may come from the result cache (--no-cache: not)
     fork: ForkPlan | None = None  # --fork CALL and its change (rerun/fork.py)
+    consent: Consent = Consent()  # before a tool runs for real with arguments a recording from elsewhere chose
 
 
 @dataclass(frozen=True)
@@ -93,7 +95,7 @@ def rerun_app(source: RunSource, options: RerunOptions, env: Environment,
         stepper = options.make_stepper(recording) if options.make_stepper else None
         session = GuardedRerun(recording, match=options.match, on_miss=options.on_miss, mocks=mocks,
                                stepper=stepper, inputs_of=recorded_form, live_tools=options.live_tools,
-                               fork=options.fork)
+                               fork=options.fork, choosing=options.consent.choosing(source.files, env.environ))
         announce(recorded, timeline.run_id)
         replay_of: dict[str, Any] = {"run_id": timeline.run_id, "trace": source.label, "match": options.match,
                                      "mocks": sorted(mocks)}

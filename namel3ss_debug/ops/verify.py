@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
+from ..launch.choosing import Choosing, Consent
 from ..launch.recorded import Recorded
 from ..launch.rerun import recorded_form, run_again
 from ..launch.verifying import VerifyingRerun
@@ -45,6 +46,7 @@ class VerifyOptions:
     output: str | None
     config_path: Path | None
     app_stdout_to_stderr: bool  # --format json: stdout is the report's
+    consent: Consent = Consent()  # before a tool runs with arguments a recording from elsewhere chose
 
     @property
     def judging(self) -> Judging:
@@ -60,9 +62,10 @@ def verify_app(source: RunSource, options: VerifyOptions, env: Environment,
     with judge_recording(source, options.judging, env) as judged:
         announce(judged.recorded, judged.timeline.run_id)
         tries = []
+        choosing = options.consent.choosing(source.files, env.environ)  # asked once for all the tries
         for number in range(1, options.repeat + 1):
             trying(number, options.repeat)
-            tries.append(_try(number, judged, options))
+            tries.append(_try(number, judged, options, choosing))
         repeats = over_tries([attempt.verdict for attempt in tries],
                              [attempt.outcome is not None and attempt.outcome.passed for attempt in tries])
         recorded = judged.recorded
@@ -71,10 +74,10 @@ def verify_app(source: RunSource, options: VerifyOptions, env: Environment,
                             tuple(rule.name for rule in judged.rules), judged.outcome, tuple(tries), repeats)
 
 
-def _try(number: int, judged: JudgedRecording, options: VerifyOptions) -> Try:
+def _try(number: int, judged: JudgedRecording, options: VerifyOptions, choosing: Choosing) -> Try:
     """One run of the current code against the recording, judged."""
     session = VerifyingRerun(judged.recording(), base_url=options.base_url, live_requests=options.live_tools,
-                             inputs_of=recorded_form)
+                             inputs_of=recorded_form, choosing=choosing)
     ran, network = run_again(judged.recorded, judged.resolved, session, judged.replay_of([]),
                              app_stdout_to_stderr=options.app_stdout_to_stderr, last=options.repeat == 1)
     paths = tuple(str(path) for path in ran.run.paths)

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from ..model.json_types import JsonValue
 from .bisect import FOUND
+from .network import Network
 from .outcome import Outcome
 from .verdict import Verdict
 
@@ -27,8 +28,8 @@ class Candidate:
 class BisectRerun:
     """One rerun of the search: the calls it substituted, its new trace, how its calls were answered
     (`recorded`: from the bad run, `mocked`: a replacement), why it was stopped (None: the app ended), its
-    outcome and verdict against the bad run, and whether it passes, the bad run's failure gone and no other
-    (`flipped`; None: no outcome)."""
+    outcome and verdict against the bad run, whether it passes, the bad run's failure gone and no other
+    (`flipped`; None: no outcome), and how the network was closed around it."""
 
     number: int
     substituted: tuple[str, ...]
@@ -38,6 +39,7 @@ class BisectRerun:
     outcome: Outcome | None
     verdict: Verdict
     flipped: bool | None
+    network: Network | None = None  # how the network was closed while the app ran
 
 
 @dataclass(frozen=True)

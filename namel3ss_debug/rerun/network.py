@@ -63,3 +63,10 @@ class Network:
         reached = f"; {self.reached} connection(s) outside the recorded HTTP clients reached it" if self.reached \
             else ""
         return f"network: open ({self.how}){reached}"
+
+    @property
+    def summary(self) -> str:
+        """One line for a report's `network` row, whatever happened: how it was closed and what it stopped."""
+        if self.closed_by == NAMESPACE:
+            return f"closed by {self.how}; {self.stopped} attempt(s) to connect or send stopped"
+        return (self.note or "").removeprefix("network: ")

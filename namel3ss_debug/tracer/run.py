@@ -14,6 +14,7 @@ from ..config import ResolvedSettings
 from .asks import ToolAsks
 from .clock import iso_now, new_run_id, span_id
 from .events import envelope
+from ..model.seals import Seals
 from .filter import CaptureFilter
 from .memory import make_sampler
 from .pipeline import Pipeline
@@ -111,7 +112,7 @@ class Run:
         writer = RotatingJsonlWriter(
             self.directory, self.run_id, buffer_size=s.buffer_size,
             max_bytes=int(s.max_trace_file_size_mb * 1024 * 1024), max_events=s.max_events_per_file,
-            max_files=s.max_files_per_run,
+            max_files=s.max_files_per_run, seals=Seals.of(environ),
         )
         if "otlp" in s.exporters:  # exporters: ["jsonl", "otlp"]: the file, and each span sent as it ends
             from .otlp.live import live_writer  # noqa: PLC0415 - only a run that exports live loads the SDK

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Callable
 
 from ..model.files import segment_name
+from ..model.seals import Seals, Sealing
 from ..model.writing import open_for_writing
 
 MAX_BUFFER_BYTES = 16 * 1024 * 1024
@@ -55,6 +56,7 @@ class RotatingJsonlWriter:
         max_bytes: int = 0,
         max_events: int = 0,
         max_files: int = 0,
+        seals: Seals | None = None,
     ):
         self.directory = directory
         self.run_id = run_id
@@ -78,6 +80,8 @@ class RotatingJsonlWriter:
         self._failing = False  # the last write failed: no rotation until one succeeds
         self._closed = False
         self._gave_up = False  # settle could not write what waited
+        self._seals = seals  # each segment's bytes are digested, and noted as written here when it is closed
+        self._sealing: Sealing | None = None  # the open segment's; None once it was cut (or without seals)
 
     def _set_limits(self) -> None:
         # 0 means no limit: as limits that are never reached, so the per-line test is two comparisons.
@@ -108,8 +112,11 @@ class RotatingJsonlWriter:
                 raise
             new_fd = None
         old_fd, self._fd = self._fd, new_fd  # swap before closing: a signal handler may flush meanwhile
+        old_sealing, self._sealing = self._sealing, self._seals.sealing() if self._seals is not None else None
         if old_fd is not None:
             os.close(old_fd)
+            if old_sealing is not None:
+                old_sealing.note()
         if self.path is not None:
             self._segment_sizes[self.path] = self._segment_events
         self.index += 1
@@ -176,6 +183,8 @@ class RotatingJsonlWriter:
             if self._fd is not None:
                 fd, self._fd = self._fd, None
                 os.close(fd)
+                if self._sealing is not None:
+                    self._sealing.note()
 
     def _write_retrying(self) -> None:
         deadline = time.monotonic() + (0 if self._gave_up else END_RETRY_SECONDS)
@@ -224,6 +233,7 @@ class RotatingJsonlWriter:
             return False  # nothing whole to cut back to, or it would take the segment's first line
         lines = tail.count(b"\n", cut, end)
         os.ftruncate(fd, start + cut)
+        self._sealing = None  # the digest holds what was cut: the file is not noted as written here
         self._count_dropped(lines, len(tail) - cut)
         return True
 
@@ -240,6 +250,8 @@ class RotatingJsonlWriter:
             self._fd = self._open(self.path)  # the first segment, which could not be opened when it began
         while buffer and self._fd is not None:
             written = os.write(self._fd, buffer)
+            if self._sealing is not None:
+                self._sealing.update(buffer if written == len(buffer) else buffer[:written])
             del buffer[:written]
 
     def _open(self, path: Path) -> int:

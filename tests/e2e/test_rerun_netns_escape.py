@@ -92,15 +92,16 @@ def workdir() -> Iterator[Path]:
     shutil.rmtree(path, ignore_errors=True)
 
 
-def command(workdir: Path, listener: Listener, *args: str) -> subprocess.CompletedProcess[str]:
+def command(workdir: Path, listener: Listener, *args: str, env: dict[str, str] | None = None,
+            user: list[str] | None = None) -> subprocess.CompletedProcess[str]:
     """The command, run by this process (its parent, in the host's network namespace), holding a socket
-    connected to the listener that it inherited."""
-    env = {key: value for key, value in os.environ.items() if not key.startswith("NAMEL3SS_DEBUG_")}
-    env.update({"NO_COLOR": "1", "COLUMNS": "240", "PYTHONDONTWRITEBYTECODE": "1", "HOME": str(workdir),
-                "XDG_CACHE_HOME": str(workdir / "cache")})
+    connected to the listener that it inherited; `user`: the words that run it as another user."""
+    environ = {key: value for key, value in os.environ.items() if not key.startswith("NAMEL3SS_DEBUG_")}
+    environ.update({"NO_COLOR": "1", "COLUMNS": "240", "PYTHONDONTWRITEBYTECODE": "1", "HOME": str(workdir),
+                    "XDG_CACHE_HOME": str(workdir / "cache"), **(env or {})})
     with socket.create_connection(("127.0.0.1", int(listener.port))) as passed:
-        return subprocess.run([sys.executable, "-m", "namel3ss_debug", *args], cwd=workdir, env=env,
-                              pass_fds=(passed.fileno(),), capture_output=True, text=True, timeout=180)
+        return subprocess.run([*(user or []), sys.executable, "-m", "namel3ss_debug", *args], cwd=workdir,
+                              env=environ, pass_fds=(passed.fileno(),), capture_output=True, text=True, timeout=180)
 
 
 def record_and_rerun(workdir: Path, listener: Listener, way: str) -> tuple[dict, str]:
@@ -135,3 +136,40 @@ def test_a_socket_the_command_inherited_is_useless_to_the_app(listener, workdir)
     assert "send fd" not in app_output  # no socket is left beyond the standard streams
     network = report["network"]
     assert (network["closed_by"], network["how"], network["stopped"]) == ("namespace", IN_A_USER_NAMESPACE, 0)
+
+
+# -- bisect's reruns are closed the same way -------------------------------------------------------------------
+
+
+def bisect(workdir: Path, listener: Listener, way: str, user: list[str]) -> dict:
+    """Record the escape app's failed run (its way reaches the listener), then bisect it with an answer that fixes
+    it: the report, after checking that no rerun reached the listener."""
+    env = {"ESCAPE_BISECT": "1"}
+    recorded = command(workdir, listener, "trace", "-q", "-o", "recorded", "app.py", listener.port, way, env=env,
+                       user=user)
+    assert recorded.returncode == 1, recorded.stderr  # the bad run
+    assert listener.heard() == [way.encode()], recorded.stdout
+    (workdir / "answers.json").write_text('{"llm:judge#1": "fixed"}')
+    found = command(workdir, listener, "bisect", "recorded", "--answers", "answers.json", "--format", "json",
+                    env=env, user=user)
+    assert "Traceback" not in found.stderr.split("rerun of", 1)[0], found.stderr  # none of ours
+    assert listener.heard() == [], found.stderr
+    return orjson.loads(found.stdout)
+
+
+@pytest.mark.parametrize("way", ["parent", "inherited", "child"])
+def test_bisects_reruns_run_in_the_process_namespace_as_root(listener, workdir, way):
+    report = bisect(workdir, listener, way, [])
+    assert report["status"] == "found"
+    networks = [rerun["network"] for rerun in report["reruns"]]
+    assert networks and all(network["closed_by"] == "namespace" and network["how"] == IN_A_USER_NAMESPACE
+                            for network in networks)
+
+
+def test_bisects_reruns_are_closed_for_a_normal_user(listener, workdir):
+    """As `nobody`: a user namespace of the user's own ids, where the child's connect goes nowhere."""
+    workdir.chmod(0o777)
+    report = bisect(workdir, listener, "child", ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--"])
+    network = report["reruns"][0]["network"]
+    assert network["closed_by"] == "namespace"
+    assert network["how"].startswith("a user namespace (your uid and gid mapped to themselves)")

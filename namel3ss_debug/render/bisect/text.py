@@ -55,7 +55,8 @@ def _rerun(rerun: BisectRerun) -> list[Text]:
             _pair("  outcome", _outcome(rerun.outcome, rerun.stopped)),
             _pair("  calls", f"{rerun.counts.get('recorded', 0)} from the bad run, "
                              f"{rerun.counts.get('mocked', 0)} replaced"),
-            _pair("  trace", ", ".join(rerun.new_trace) or "no trace written")]
+            _pair("  trace", ", ".join(rerun.new_trace) or "no trace written"),
+            *([_pair("  network", rerun.network.summary)] if rerun.network is not None else [])]
 
 
 def _outcome(outcome: Outcome | None, stopped: str | None) -> str:

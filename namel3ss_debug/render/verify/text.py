@@ -75,6 +75,8 @@ def _try(attempt: Try, numbered: bool) -> list[Text]:
                            or "no LLM or tool call in either run"))
         first = calls.first
         lines.append(_pair("  diverged", first.what if first is not None else "no real divergence (rewording aside)"))
+    if attempt.network is not None:
+        lines.append(_pair("  network", attempt.network.summary))
     for miss in attempt.misses:
         lines.extend(_miss(miss))
     return lines

@@ -1,11 +1,15 @@
 """Ways out of a rerun's network namespace for code running as root (for test_rerun_netns_escape.py).
 
-    python netns_escape.py PORT parent|descriptors|inherited
+    python netns_escape.py PORT parent|descriptors|inherited|child
 
 - `parent`: setns() to the parent process's network namespace (/proc/PPID/ns/net), then a child connects.
 - `descriptors`: setns() on every descriptor of this process that is a namespace (an nsfs link), then a child
   connects.
 - `inherited`: send on every socket this process holds beyond its standard streams (one its parent passed).
+- `child`: a forked child connects (what any user's app can try).
+
+With ESCAPE_BISECT=1 the app then asks a traced LLM call (`llm:judge#1`, which says "broken") and exits 1 unless
+it says "fixed": a failed run for `bisect`, whose reruns try the same way out.
 
 What reaches the listener on 127.0.0.1:PORT names the way (`parent`, `descriptors`, `inherited`). Each step's
 outcome is printed, and a failed step does not stop the next.
@@ -57,6 +61,20 @@ def child() -> None:
     subprocess.run([sys.executable, "-I", "-c", CHILD, str(PORT), WAY], check=True, timeout=30)
 
 
+def forked_child() -> None:
+    """A child process (forked: the interpreter may be one another user cannot run again) connects."""
+    pid = os.fork()
+    if pid == 0:
+        code = 1
+        try:
+            socket.create_connection(("127.0.0.1", PORT), 5).sendall(WAY.encode())
+            code = 0
+        finally:
+            os._exit(code)
+    if os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) != 0:
+        raise ConnectionError("the child could not connect")
+
+
 def step(name: str, act) -> None:
     try:
         act()
@@ -73,7 +91,18 @@ elif WAY == "descriptors":
         if link(fd).startswith("net:["):
             step(f"setns fd {fd}", lambda fd=fd: setns(f"/proc/self/fd/{fd}"))
     step("child", child)
+elif WAY == "child":
+    step("child", forked_child)
 else:
     for fd in descriptors():
         if fd > 2 and is_socket(fd):
             step(f"send fd {fd}", lambda fd=fd: socket.socket(fileno=os.dup(fd)).send(b"inherited"))
+
+if os.environ.get("ESCAPE_BISECT") == "1":  # bisect's bad run: it fails unless its traced question says "fixed"
+    from namel3ss_debug import trace_llm_call
+
+    @trace_llm_call(name="judge")
+    def judge() -> str:
+        return "broken"
+
+    sys.exit(0 if judge() == "fixed" else 1)

@@ -1,0 +1,128 @@
+"""Whether a recording may choose the arguments of a tool that runs for real, as the rerun reaches it.
+
+Consent to a rerun (`consent.py`) judges which code runs: plainly this project's. It does not judge what drives
+that code: under `verify`, `--live-tools`, a fork or a golden run's `tools="live"`, a tool's body runs for real
+with the arguments the recorded model answers chose. A trace from elsewhere, or one edited since, can choose
+`shell("curl ... | sh")` of a project's own `shell` tool. So, when the recording was not written here
+(`model/seals.py`), each tool the rerun lets run for real is asked about first, showing its name and arguments:
+
+- `--yes` (`allowed`): it runs, and the command says once that a recording from elsewhere chose them;
+- a terminal (`ask`): the user answers; `a` (all) lets the rest of this rerun's tools run without asking;
+- no terminal (stdin closed, a pipe, CI): no. The app stops there (`RerunRefused`), before the tool runs, and
+  the command ends with exit 2, naming the tool and its arguments (`refusal`).
+
+A recording written here runs as it always did, without a question.
+
+    choosing = Consent(allowed=yes, ask=question).choosing(source.files, os.environ)
+    choosing.approve("shell", {"cmd": "touch x"})  # raises RerunRefused when the answer is no
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from dataclasses import dataclass
+from typing import Callable, Mapping, Sequence
+
+import orjson
+
+from ..model.rerun_protocol import RerunStop
+from ..model.seals import Seals
+from ..store.sources import STDIN
+from .shown import shown
+
+YES, ALL, NO = "yes", "all", "no"
+SHOWN_ARGUMENTS = 400  # characters of a tool's arguments shown in the question and the refusal
+NOT_HERE = "its arguments come from a recording not written here by this user (or changed since)"
+
+
+class RerunRefused(RerunStop):
+    """A tool the recording chose the arguments of was not allowed to run: the app stops before it runs."""
+
+
+@dataclass(frozen=True)
+class Consent:
+    """What the command was given to decide with: `--yes` (`allowed`), the terminal's question (`ask`: a call's
+    text in, YES, ALL or NO out; None without a terminal) and where its one warning goes."""
+
+    allowed: bool = False
+    ask: Callable[[str], str] | None = None
+    warn: Callable[[str], None] = lambda message: None
+
+    def choosing(self, files: Sequence[str], environ: Mapping[str, str]) -> "Choosing":
+        """The choosing of a rerun of the recording in `files`, which were written here when this user's seals
+        note every one of them (`model/seals.py`; looked at only when a tool is about to run)."""
+        def written_here() -> bool:
+            seals = Seals.of(environ, make=False)
+            return seals is not None and seals.written_here(file for file in files if file != STDIN)
+
+        return Choosing(self, written_here)
+
+
+class Choosing:
+    """Asks before each tool that runs for real, unless the recording was written here (see the module's
+    docstring); `refusal` names the call refused, when one was."""
+
+    def __init__(self, consent: Consent, written_here: Callable[[], bool]) -> None:
+        self.consent = consent
+        self.refusal: str | None = None
+        self._written_here = written_here
+        self._trusted: bool | None = None
+        self._all = False
+        self._warned = False
+        self._approved: Counter[str] = Counter()  # tools a recorded answer asked for, approved, not yet run
+        self._lock = threading.Lock()
+
+    def approve(self, tool: str, arguments: object, asked: bool = False) -> None:
+        """Let the tool run, or raise RerunRefused (noting `refusal`) when it may not. `asked`: the call is one
+        a recorded answer asks for, about to be handed to the app; the tool span it then opens (a hooked
+        tool) is not asked about again."""
+        with self._lock:  # one question at a time, whichever thread of the app reaches a tool
+            if self._trusted is None:
+                self._trusted = self._written_here()
+            if self._trusted or self._all:
+                return
+            if not asked and self._approved[tool] > 0:
+                self._approved[tool] -= 1
+                return
+            call = tool_call(tool, arguments)
+            consent = self.consent
+            if consent.allowed:
+                if not self._warned:
+                    self._warned = True
+                    consent.warn(f"running tools with arguments a recording from elsewhere chose, as --yes "
+                                 f"allows (the first: {call})")
+                return
+            answer = consent.ask(call) if consent.ask is not None else NO
+            self._all = answer == ALL
+            if answer == NO:
+                self.refusal = call
+                raise RerunRefused(f"{call} was not run: {NOT_HERE}")
+            if asked:
+                self._approved[tool] += 1
+
+
+def asked_calls(outputs: object) -> list[tuple[str, object]]:
+    """The tool calls (name, arguments) an LLM call's recorded outputs ask for (`outputs.tool_calls[]`, as the
+    tracer keeps them for every API)."""
+    calls = outputs.get("tool_calls") if isinstance(outputs, dict) else None
+    if not isinstance(calls, list):
+        return []
+    return [(str(call.get("name")), call.get("arguments")) for call in calls if isinstance(call, dict)]
+
+
+def tool_call(tool: str, arguments: object) -> str:
+    """`shell({"cmd": "touch x"})`, as one line of safe text, its arguments cut at SHOWN_ARGUMENTS (arguments an API
+    sends as JSON text are shown as the JSON they hold)."""
+    if isinstance(arguments, str):
+        try:
+            arguments = orjson.loads(arguments)
+        except orjson.JSONDecodeError:
+            pass
+    try:
+        text = orjson.dumps(arguments, option=orjson.OPT_NON_STR_KEYS, default=repr).decode()
+    except (TypeError, orjson.JSONEncodeError):
+        text = repr(arguments)
+    if len(text) > SHOWN_ARGUMENTS:
+        text = f"{text[:SHOWN_ARGUMENTS]}... ({len(text)} characters)"
+    return shown(f"{tool}({text})")

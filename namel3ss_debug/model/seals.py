@@ -1,0 +1,142 @@
+"""Which trace files this user's tracer wrote on this machine, unchanged since: a keyed digest of each.
+
+A trace is data anyone can write, and a rerun that runs code for real (a tool under `verify`) runs it with the
+arguments the recorded answers chose. So a command asks before letting a recording choose, unless the recording
+was written here. The tracer's writer digests every byte it writes to a file (keyed BLAKE2b) and, when it closes
+the file, notes the digest as an empty file named by it:
+
+    $XDG_STATE_HOME/namel3ss-debug/seal.key        32 random bytes, mode 0600, made by the first run
+    $XDG_STATE_HOME/namel3ss-debug/sealed/HEX      one empty file per trace file written (else ~/.local/state/...)
+
+A file whose digest is noted was written here by this user's tracer and has not changed a byte since; anybody
+else's trace, one edited by hand or rewritten by a command (`redact`), or cut short (a run killed before its
+file was closed), is not, and nobody without the key can make a digest that matches. The key is used only when
+it is a regular file this user owns that nobody else may read or write (a planted or shared one is ignored);
+the notes hold no text of the trace.
+
+    seals = Seals.of(os.environ)          # None: no state directory (no HOME), or no key to be had
+    sealing = seals.sealing()             # the writer's: .update(bytes) ... .note()
+    seals.written_here([path, ...])       # True: every file is noted
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import stat
+from pathlib import Path
+from typing import Iterable, Mapping
+
+KEY_BYTES = 32
+KEY_NAME = "seal.key"
+SEALED = "sealed"
+READ_BYTES = 1 << 20
+PRIVATE = 0o077  # mode bits nobody but the owner may have on the key
+
+
+def state_directory(environ: Mapping[str, str]) -> Path | None:
+    """`$XDG_STATE_HOME/namel3ss-debug`, else `~/.local/state/namel3ss-debug`; None with neither variable."""
+    base = environ.get("XDG_STATE_HOME") or (str(Path(environ["HOME"]) / ".local" / "state")
+                                             if environ.get("HOME") else "")
+    return Path(base) / "namel3ss-debug" if base else None
+
+
+class Sealing:
+    """The digest of one file as it is written: `update` with each chunk written, `note` when it is closed."""
+
+    def __init__(self, seals: "Seals") -> None:
+        self._seals = seals
+        self._digest = seals.digest()
+
+    def update(self, chunk: bytes | bytearray) -> None:
+        self._digest.update(chunk)
+
+    def note(self) -> None:
+        """Note the file as written here; never raises (a file left unnoted is only asked about later)."""
+        try:
+            self._seals.note(self._digest.hexdigest())
+        except OSError:
+            pass
+
+
+class Seals:
+    """The notes of one user's state directory, with its key."""
+
+    def __init__(self, directory: Path, key: bytes) -> None:
+        self.directory = directory
+        self._key = key
+
+    @classmethod
+    def of(cls, environ: Mapping[str, str], make: bool = True) -> "Seals | None":
+        """This user's seals, the key made with `make` when there is none yet; None when there is no state
+        directory or no key that can be trusted."""
+        directory = state_directory(environ)
+        if directory is None:
+            return None
+        try:
+            key = _key(directory / KEY_NAME, make)
+        except (OSError, ValueError):  # no room, no permission, a name the file system refuses
+            return None
+        return cls(directory, key) if key is not None else None
+
+    def digest(self) -> "hashlib.blake2b":
+        return hashlib.blake2b(key=self._key, digest_size=32)
+
+    def sealing(self) -> Sealing:
+        return Sealing(self)
+
+    def note(self, digest: str) -> None:
+        folder = self.directory / SEALED
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        os.close(os.open(folder / digest, os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600))
+
+    def written_here(self, paths: Iterable[Path | str]) -> bool:
+        """Whether every file in `paths` (at least one) was written here and is unchanged: its digest noted."""
+        paths = list(paths)
+        return bool(paths) and all(self._noted(Path(path)) for path in paths)
+
+    def _noted(self, path: Path) -> bool:
+        digest = self.digest()
+        try:
+            with open(path, "rb") as handle:
+                while chunk := handle.read(READ_BYTES):
+                    digest.update(chunk)
+        except OSError:
+            return False
+        return (self.directory / SEALED / digest.hexdigest()).is_file()
+
+
+def _key(path: Path, make: bool) -> bytes | None:
+    """The key at `path`, made (atomically, mode 0600) when missing and `make`; None when there is none, or it
+    is not a regular file of this user's that only they may read and write."""
+    try:
+        return _read_key(path)
+    except FileNotFoundError:
+        if not make:
+            return None
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    made = path.with_name(f".{KEY_NAME}.{os.getpid()}")
+    fd = os.open(made, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+    try:
+        os.write(fd, os.urandom(KEY_BYTES))
+    finally:
+        os.close(fd)
+    try:
+        os.link(made, path)  # fails when another process made it first: theirs is read then
+    except FileExistsError:
+        pass
+    finally:
+        made.unlink()
+    return _read_key(path)
+
+
+def _read_key(path: Path) -> bytes | None:
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+    try:
+        found = os.fstat(fd)
+        if not stat.S_ISREG(found.st_mode) or found.st_uid != os.getuid() or found.st_mode & PRIVATE:
+            return None
+        key = os.read(fd, KEY_BYTES + 1)
+    finally:
+        os.close(fd)
+    return key if len(key) == KEY_BYTES else None
