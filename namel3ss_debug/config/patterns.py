@@ -12,6 +12,14 @@ pattern by pattern.
 Measured (this machine, py3.11): `(a|aa)+$` on 256,000 `a`s and a `b` takes 0.1 ms (`re`: hangs); the
 `regex` module's `timeout=` bounds one call but not a run of thousands of strings, and a timed-out string
 would have to be hidden whole.
+
+Linear is not cheap: RE2 searches with a DFA whose states it builds in an 8 MB budget, and when a text
+needs more states than fit, it falls back to an NFA that pays for every instruction of the program on
+every byte (about 12 ns each here). Twenty patterns `[ab]{1000}c`, `[ab]{999}c`... are 1,005 instructions
+each and searched alone in 16 ms an 80 kB string, but as one alternation of 19,834 they ran past the
+budget: 24 s a string. So a pattern may compile to at most `PROGRAM_MAX` instructions (refused when the
+configuration is read, like a look-around), and the patterns are searched in groups of at most
+`GROUP_MAX` together: a set costs at most the sum of its patterns, never more.
 """
 
 from __future__ import annotations
@@ -20,6 +28,10 @@ import re
 from typing import Any, Iterable
 
 ENGINE = "RE2"
+# Instructions of one compiled pattern (forward or reverse program). RE2's repetitions stop at 1000, so
+# `[a-z0-9]{1,200}` is 607 and `[ab]{1000}c` 1,005; the NFA fallback costs up to 25 us a byte at 2,000.
+PROGRAM_MAX = 2_000
+GROUP_MAX = 2_000  # instructions of the patterns searched together in one pass (their alternation)
 _SURROGATES = re.compile(r"([\ud800-\udfff]+)")  # UTF-8 cannot hold them: the text around them is searched
 
 
@@ -44,11 +56,25 @@ def compile_pattern(pattern: str | bytes) -> Any:
 def pattern_problem(pattern: str) -> str | None:
     """Why `pattern` is refused, as a clause for an error message, or None."""
     try:
-        compile_pattern(pattern)
+        compiled = compile_pattern(pattern)
     except PatternRefused as refused:
         return f"{_quoted(pattern)} cannot be run by {ENGINE} ({refused}); {ENGINE} runs in linear time, so it has " \
                "no look-arounds or backreferences"
-    return None
+    return _size_problem(pattern, program_size(compiled))
+
+
+def program_size(compiled: Any) -> int:
+    """How many instructions RE2 runs for `compiled`: the larger of its forward and reverse programs."""
+    return max(int(compiled.programsize), int(compiled.reverseprogramsize))
+
+
+def _size_problem(pattern: str | bytes, size: int) -> str | None:
+    if size <= PROGRAM_MAX:
+        return None
+    shown = _quoted(pattern.decode("utf-8", "replace") if isinstance(pattern, bytes) else pattern)
+    return f"{shown} compiles to {size:,} {ENGINE} instructions, more than the {PROGRAM_MAX:,} a pattern may have " \
+           "(each costs time on every byte traced); use shorter repetitions ({1,200}, not {1,1000}) or split it " \
+           "into several patterns"
 
 
 def _reason(error: Exception) -> str:
@@ -65,29 +91,68 @@ def _quoted(pattern: str) -> str:
 
 
 class UserPatterns:
-    """The configured patterns, each match replaced by `marker`."""
+    """The configured patterns, each match replaced by `marker`; a pattern past `PROGRAM_MAX` is refused."""
 
     def __init__(self, patterns: Iterable[str], marker: str):
         texts = tuple(patterns)
-        self._each = tuple(compile_pattern(text) for text in texts)
+        self._each = tuple(_bounded(text) for text in texts)
         self._marker = marker
-        self._any: Any = None  # all of them as one pattern over UTF-8 bytes: a third cheaper than over str
-        if texts:
-            try:
-                self._any = compile_pattern("|".join(f"(?:{text})" for text in texts).encode("utf-8", "surrogatepass"))
-            except PatternRefused:  # past RE2's memory budget together: each is searched alone
-                self._any = None
+        self._groups = _grouped(texts)  # alternations over UTF-8 bytes: a third cheaper than over str
 
     def __bool__(self) -> bool:
         return bool(self._each)
 
+    @property
+    def groups(self) -> int:
+        """How many passes a text that holds no match costs (one per group of patterns searched together)."""
+        return len(self._groups)
+
     def redact(self, text: str) -> str:
         """`text` with every match of every pattern replaced."""
-        if not self._each or not _found(self._any, text):
+        if not self._each or not any(_found(rx, text) for rx in self._groups):
             return text
         for rx in self._each:
             text = _substituted(rx, self._marker, text)
         return text
+
+
+def _bounded(pattern: str) -> Any:
+    compiled = compile_pattern(pattern)
+    problem = _size_problem(pattern, program_size(compiled))
+    if problem:
+        raise PatternRefused(problem)
+    return compiled
+
+
+def _grouped(texts: tuple[str, ...]) -> tuple[Any, ...]:
+    """The patterns as few alternations as keep each within `GROUP_MAX` instructions, in their order.
+
+    RE2's DFA holds a set of the program's instructions in each state: one alternation of twenty long
+    patterns needs states twenty times the size, runs out of its budget and falls back to the NFA (24 s
+    an 80 kB string, against 0.3 s for the twenty searched alone)."""
+    groups: list[Any] = []
+    members: list[str] = []
+    current: Any = None
+    for text in texts:
+        joined = _alternation([*members, text]) if members else None
+        if joined is not None and program_size(joined) <= GROUP_MAX:
+            members.append(text)
+            current = joined
+            continue
+        if members:
+            groups.append(current)
+        members, current = [text], _alternation([text])
+    if members:
+        groups.append(current)
+    return tuple(groups)
+
+
+def _alternation(texts: list[str]) -> Any:
+    """`texts` as one pattern over UTF-8 bytes, or None when RE2 cannot (then `_found` says maybe)."""
+    try:
+        return compile_pattern("|".join(f"(?:{text})" for text in texts).encode("utf-8", "surrogatepass"))
+    except PatternRefused:
+        return None
 
 
 def _found(rx: Any, text: str) -> bool:

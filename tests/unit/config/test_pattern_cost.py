@@ -1,0 +1,100 @@
+"""`redact_patterns` with a cost bound (issue 76): RE2 is linear in the text, but its DFA builds states in a
+budget, and past it an NFA pays for every instruction on every byte. A pattern whose program is larger than
+`PROGRAM_MAX` is refused when the configuration is read (one line naming it and where it came from; the
+tracer leaves it out with a notice), and the patterns are searched in groups of at most `GROUP_MAX`: twenty
+`[ab]{1000}c`, `[ab]{999}c`... cost 25 s a traced call of an 80 kB string as one alternation, 0.2 s now."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from namel3ss_debug.config import load_settings
+from namel3ss_debug.config.patterns import (GROUP_MAX, PROGRAM_MAX, PatternRefused, UserPatterns, compile_pattern,
+                                            program_size)
+from namel3ss_debug.model.errors import ConfigError
+from namel3ss_debug.redaction.redact import Redactor
+
+LONG = [f"[ab]{{{1000 - i}}}c" for i in range(20)]  # 1,005 instructions each; 19,834 as one alternation
+TOO_LARGE = "a[ab]{999}c|b[ab]{999}d"  # 2,006 instructions: one pattern past the bound
+
+
+def write_config(root: Path, patterns: list[str]) -> None:
+    path = root / ".namel3ss" / "debug.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"redact_patterns": patterns}), encoding="utf-8")
+
+
+def test_the_bound_lets_a_long_pattern_through_and_not_twice_that() -> None:
+    assert program_size(compile_pattern(LONG[0])) <= PROGRAM_MAX < program_size(compile_pattern(TOO_LARGE))
+
+
+def test_a_pattern_past_the_bound_is_refused_naming_it_and_the_file(tmp_path: Path) -> None:
+    write_config(tmp_path, ["ACME-[0-9]+", TOO_LARGE])
+    with pytest.raises(ConfigError) as caught:
+        load_settings({}, tmp_path)
+    message = str(caught.value)
+    assert message.startswith('.namel3ss/debug.json:1:2: redact_patterns[1]: "a[ab]{999}c|b[ab]{999}d" compiles '
+                              "to 2,006 RE2 instructions, more than the 2,000")
+    assert "split it" in message and "\n" not in message
+
+
+def test_a_lenient_load_names_the_variable_and_keeps_the_other_patterns(tmp_path: Path) -> None:
+    environ = {"NAMEL3SS_DEBUG_REDACT_PATTERNS": json.dumps(["ACME-[0-9]+", TOO_LARGE])}
+    resolved = load_settings(environ, tmp_path, lenient=True)
+    assert resolved.settings.redact_patterns == ("ACME-[0-9]+",)
+    (line,) = resolved.ignored
+    assert line.startswith("NAMEL3SS_DEBUG_REDACT_PATTERNS: redact_patterns[1]: ")
+    assert line.endswith("that item of redact_patterns is ignored")
+
+
+def test_a_redactor_built_in_code_refuses_it_too() -> None:
+    with pytest.raises(PatternRefused, match="more than the 2,000"):
+        UserPatterns([TOO_LARGE], "[REDACTED:pattern]")
+
+
+def test_long_patterns_are_searched_in_groups_within_the_budget() -> None:
+    patterns = UserPatterns(LONG, "[REDACTED:pattern]")
+    assert patterns.groups >= 10 and all(program_size(group) <= GROUP_MAX for group in patterns._groups)
+    short = UserPatterns([f"ticket-{i}-[0-9]{{6}}" for i in range(20)], "[REDACTED:pattern]")
+    assert short.groups == 1
+
+
+def test_patterns_of_mixed_sizes_share_groups_within_the_budget() -> None:
+    patterns = [f"[a-z]{{{n}}}x{n}" for n in (50, 300, 700, 20, 900, 5, 400)]
+    groups = UserPatterns(patterns, "[REDACTED:pattern]")._groups
+    assert 1 < len(groups) < len(patterns) and all(program_size(group) <= GROUP_MAX for group in groups)
+
+
+def test_a_match_of_a_later_group_is_still_hidden() -> None:
+    redactor = Redactor(patterns=[*LONG, "ACME-[0-9]{6}"])
+    hidden = "a" * 999 + "c"
+    text = f"order ACME-123456 and {hidden}"
+    assert redactor.redact_text(text) == "order [REDACTED:pattern] and [REDACTED:pattern]"
+
+
+def test_twenty_long_patterns_cost_a_fraction_of_a_second_on_20_kb() -> None:
+    redactor = Redactor(patterns=LONG)
+    text = "".join(random.Random(1).choice("ab") for _ in range(20_000))  # as one alternation: 6 s of CPU
+    start = time.process_time()
+    assert redactor.redact_text(text) == text
+    assert time.process_time() - start < 1.0
+
+
+def test_the_tracer_leaves_the_pattern_out_with_one_notice_and_the_app_runs(tmp_path: Path) -> None:
+    write_config(tmp_path, ["ACME-[0-9]+", TOO_LARGE])
+    (tmp_path / "app.py").write_text("import namel3ss_debug\nprint('done')\n", encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NAMEL3SS_DEBUG_")}
+    env.update(NAMEL3SS_DEBUG_ENABLED="1", NAMEL3SS_DEBUG_TRACE_OUTPUT_DIR=str(tmp_path / "t"))
+    done = subprocess.run([sys.executable, "app.py"], cwd=tmp_path, env=env, capture_output=True, text=True,
+                          timeout=60)
+    assert (done.returncode, done.stdout) == (0, "done\n"), done.stderr
+    notices = [line for line in done.stderr.splitlines() if "redact_patterns[1]" in line]
+    assert len(notices) == 1 and "2,006 RE2 instructions" in notices[0] and "Traceback" not in done.stderr
