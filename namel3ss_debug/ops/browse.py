@@ -28,7 +28,7 @@ from ..store.sources import is_directory
 from .environment import Environment, count_bytes
 from .report import ReportRequest
 from .runs.catalogue import Catalogue, CatalogueRequest, open_catalogue
-from .runs.query import LINEAGES, SORTS, RunFilter, RunQuery
+from .runs.query import LINEAGES, SORTS, RunFilter, RunQuery, capped
 from .view import LiveRun, NoRunYet, warn_once
 
 KEEP = 8  # run (and comparison) pages kept read
@@ -189,9 +189,12 @@ PARAMS = ("q", "status", "health", "model", "finding", "tag", "lineage", "sort",
 def query_of(params: Mapping[str, Sequence[str]]) -> RunQuery:
     """The listing a page's query string asks for: `q` (grep), `status`, `health`, `model`, `tag`, `finding`
     (KIND or KIND:SEVERITY, its least severity), each repeatable; `lineage` (show, hide, only), `sort` (SORTS),
-    `order` (desc, asc). Raises UsageError for a value out of its set (the server's 400)."""
+    `order` (desc, asc). Raises UsageError for a value out of its set, or more than MAX_TERMS of one (the server's
+    400)."""
     def values(name: str) -> tuple[str, ...]:
-        return tuple(value for value in params.get(name, ()) if value)
+        given = tuple(value for value in params.get(name, ()) if value)
+        capped(f"{name}=", given)
+        return given
 
     def one(name: str, default: str, allowed: Sequence[str]) -> str:
         given = values(name)

@@ -6,6 +6,7 @@ stops the reading of each run from writing an offset sidecar beside its files.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,7 +14,7 @@ from typing import TypeVar
 
 from ...config import display_path, load_settings
 from ...model.errors import UsageError
-from ...store.sources import is_directory
+from ...store.sources import is_directory, unreadable
 from ..environment import Environment
 from ...analysis.run_row import OperationTimes, RunRow
 from .index import DamagedRows, RunIndex, SyncResult
@@ -67,7 +68,7 @@ class Catalogue:
 
 def open_catalogue(request: CatalogueRequest, env: Environment) -> Catalogue:
     """The directory's index, synced (notes warned through `env.warn`; progress on a terminal through
-    `env.progress`). Raises UsageError for a directory that is not one, TraceError for one that cannot be read."""
+    `env.progress`). Raises UsageError for a directory that is not one, TraceError for one that cannot be listed."""
     resolved = load_settings(env.environ, env.cwd, config_path=request.config_path)
     for message in resolved.warnings:
         env.warn(message)
@@ -77,6 +78,7 @@ def open_catalogue(request: CatalogueRequest, env: Environment) -> Catalogue:
         hint = ("record one with `namel3ss-debug trace app.py`, or name a directory of traces"
                 if request.directory is None else "name a directory of traces (a run's file opens with `analyze`)")
         raise UsageError(f"no directory {where} to list the runs of", hint=hint)
+    _listable(directory)
     reading = run_reading(resolved, env, cache=request.cache)
     index = RunIndex(directory, key=reading.key, strict=request.strict)
     try:
@@ -84,6 +86,16 @@ def open_catalogue(request: CatalogueRequest, env: Environment) -> Catalogue:
     except BaseException:  # a directory that cannot be listed, an index that cannot be written, Ctrl-C
         index.close()
         raise
+
+
+def _listable(directory: Path) -> None:
+    """A directory that cannot be listed is a TraceError naming it, before its index is looked for (the index's
+    name in it cannot be opened either, and the error would name that instead)."""
+    try:
+        with os.scandir(directory) as entries:
+            next(entries, None)
+    except OSError as error:
+        raise unreadable(str(directory), error) from None
 
 
 def synced(index: RunIndex, reading: RunReading, env: Environment) -> SyncResult:

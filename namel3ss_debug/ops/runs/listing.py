@@ -25,7 +25,7 @@ from ...model.errors import TraceError, UsageError
 from ...model.limits import COUNT_MAX, USD_MAX, shown
 from ..environment import Environment
 from .catalogue import Catalogue, CatalogueRequest, open_catalogue
-from .query import LINEAGES, SORTS, RunFilter, RunQuery
+from .query import LINEAGES, SORTS, RunFilter, RunQuery, capped
 
 _AGO = re.compile(r"^\s*(?P<number>\d+(?:\.\d+)?)\s*(?P<unit>w|d|h|m|s)\s*$", re.ASCII)
 _UNIT = {"w": timedelta(weeks=1), "d": timedelta(days=1), "h": timedelta(hours=1), "m": timedelta(minutes=1),
@@ -125,10 +125,13 @@ def query_of(request: RunsRequest, now: datetime) -> RunQuery:
     for option, values in (("--status", request.statuses), ("--model", request.models), ("--grep", (request.grep,)),
                            ("--tag", request.tags), ("--entry", (request.entry,))):
         _utf8(option, values)
+    for option, many in (("--status", request.statuses), ("--health", request.health), ("--model", request.models),
+                         ("--finding", request.findings), ("--tag", request.tags)):
+        capped(option, many)
     where = RunFilter(statuses=request.statuses, health=request.health,
                       since=moment(request.since, "--since", now), until=moment(request.until, "--until", now),
                       models=request.models, grep=request.grep or None, min_cost=request.min_cost,
-                      findings=tuple(pair for text in request.findings for pair in finding_pairs(text)),
+                      findings=tuple(dict.fromkeys(pair for text in request.findings for pair in finding_pairs(text))),
                       tags=request.tags, entry=request.entry, lineage=request.reruns)
     return RunQuery(where, sort=request.sort, descending=not request.reverse, limit=request.limit)
 

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Sized
 from dataclasses import dataclass
 
 from ...model.choices import LINEAGES, SORTS
+from ...model.errors import UsageError
 
-__all__ = ["LINEAGES", "SORTS", "RunFilter", "RunQuery"]
+__all__ = ["LINEAGES", "MAX_TERMS", "SORTS", "RunFilter", "RunQuery", "capped"]
 
+# Values of one repeatable filter (tags, models, statuses, findings): each is a term of the query, and SQLite refuses
+# an expression past 1,000 deep ("Expression tree is too large"); a hundred is more than a listing is asked for.
+MAX_TERMS = 100
 
 
 @dataclass(frozen=True)
@@ -34,3 +39,10 @@ class RunQuery:
     sort: str = "started"  # SORTS
     descending: bool = True  # newest (largest) first
     limit: int | None = None  # None: all
+
+
+def capped(option: str, values: Sized) -> None:
+    """A UsageError naming `option` when it is given more than MAX_TERMS values (`--tag`, or `tag=` of the page)."""
+    if len(values) > MAX_TERMS:
+        raise UsageError(f"{option} given {len(values)} times: at most {MAX_TERMS}",
+                         hint="filter on fewer values, or list the runs in more than one go")
