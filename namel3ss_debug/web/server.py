@@ -10,9 +10,10 @@ says so.
 
 It binds to the loopback address, and answers 403 to a peer that is not on loopback anyway and to a
 request whose Host header is not this server's loopback name (a web page elsewhere cannot reach it by
-DNS rebinding). Only GET and HEAD are answered; any other path is 404. A data URL with `?since=V` answers
-204 when the run (or the list) is still at version V, so a page that polls costs a stat of the run's files
-(and, following a directory, a listing of it: the page goes on polling after the run ended, for the next run).
+DNS rebinding). Only GET and HEAD are answered; a request line whose target is not a path (`GET *`) is 400, any
+other path 404. A data URL with `?since=V` answers 204 when the run (or the list) is still at version V, so a page
+that polls costs a stat of the run's files (and, following a directory, a listing of it: the page goes on polling
+after the run ended, for the next run).
 
 Each connection has a thread of its own, and one request (HTTP/1.0: the server closes the connection after
 its answer). A connection that sends nothing, or takes none of its answer, for `IDLE_TIMEOUT_S` is closed,
@@ -137,6 +138,9 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(HTTPStatus.FORBIDDEN, b"forbidden: this server answers only its own page on loopback\n", _TEXT)
             return
         url = urlsplit(self.path)
+        if not url.path.startswith("/"):  # `GET *`, or a URL with no path: no route of ours
+            self._send(HTTPStatus.BAD_REQUEST, b"bad request: the request line names no path (/...)\n", _TEXT)
+            return
         try:
             if self.server.browser is not None:
                 self._browse(url.path, url.query)
