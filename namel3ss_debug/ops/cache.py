@@ -25,7 +25,7 @@ Standard input, a pipe or a device is never cached (nor opened to make a key: a 
 The newest `KEEP` results are kept, `KEEP_BYTES` at most.
 
 A result holds text from its run (names, error messages, previews of outputs), so the cache is kept from
-others (the directory is made 0700) and never holds what redaction would hide:
+others (the directory is made 0700, its files 0600) and never holds what redaction would hide:
 - a result holding any text that redacting its run would hide (a credential's shape, a `password=...`
   pair, a value the run holds under a sensitive key and the redactor would remember) is not kept
   (`scrub.copies.would_hide`): the next read reads the run again, so a cached answer is always the answer
@@ -73,6 +73,7 @@ _EDGE = 64 * 1024  # bytes hashed at each end of a file
 _CHECK = 4  # bytes of the CRC-32 after the msgpack
 _LENGTH = 4  # bytes of the header's length, before it
 _HEAD = 64 * 1024  # a header longer than this is not one of ours
+_PRIVATE = 0o600  # a result file's mode: its owner alone reads it, as the traces it comes from
 Mark = Union[str, tuple[int, int]]  # a file as `purge` knows it: its real path, or (device, inode)
 
 
@@ -144,6 +145,7 @@ class ResultCache:
         try:
             _private_directory(self.directory)
             replace_file(self.directory / key, write)
+            os.chmod(self.directory / key, _PRIVATE)  # in a 0700 directory, so never readable by others meanwhile
             _prune(self.directory)
         except OSError:
             pass  # a cache that cannot be written costs only the speed
@@ -218,7 +220,7 @@ def _would_hide(value: Any, files: list[str]) -> bool:
 
 def _private_directory(directory: Path) -> None:
     """The results directory, made if missing, readable by its owner alone: results hold text from traces,
-    which the tracer writes 0600."""
+    which the tracer writes 0600 (and so are its files, `_PRIVATE`)."""
     directory.mkdir(parents=True, exist_ok=True, mode=0o700)
     if stat.S_IMODE(directory.stat().st_mode) != 0o700:
         directory.chmod(0o700)
