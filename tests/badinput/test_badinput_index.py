@@ -1,20 +1,38 @@
-"""A crafted `.idx` sidecar beside a trace (the per-file offset index `inspect --event N` seeks through): it
+"""Crafted indexes, trusted by nothing that reads them.
+
+A crafted `.idx` sidecar beside a trace (the per-file offset index `inspect --event N` seeks through): it
 claims the file's size and mtime, so it is not stale, and lies in what it holds. `inspect TRACE --event N`
 gives the right event, with a one-line notice that the index was ignored and rebuilt, or a clean error;
-never a traceback and never a wrong "no event"."""
+never a traceback and never a wrong "no event".
+
+A planted run index, `DIR/.namel3ss-runs.sqlite`, as a stranger's directory of traces can hold one (a tarball
+and a clone keep symbolic links): `runs DIR` and `view DIR`, run as subprocesses, never write through a link or
+to another user's file, never run a trigger or read a row's files outside DIR, list only what the traces hold,
+say what they found in one note and end in seconds, without a traceback."""
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
+import socket
+import sqlite3
+import stat
+import subprocess
+import time
 from pathlib import Path
 from typing import Any, Callable
 
+import msgspec
 import pytest
-from harness import invoke
+from drivers import ProcessGate, free_port
+from harness import Bounds, Outcome, invoke, spawn
 from judge import assert_sound
+from runs.generate import write_runs
 from tracefactory import many_llm_calls
 
+from namel3ss_debug.analysis.run_row import RunRow
+from namel3ss_debug.ops.runs.index import INDEX_NAME
 from namel3ss_debug.store.index import index_path, load_index
 
 Body = dict[str, Any]
@@ -121,3 +139,265 @@ def test_an_index_of_the_file_as_it_was_is_not_believed(workspace: Path, change:
     assert_sound(outcome)
     events = json.loads(outcome.stdout)["events"]
     assert [event["seq"] for event in events] == [seq]
+
+
+# -- the run index of a directory ---------------------------------------------------------------------------
+
+RUNS = 3
+INDEX_BOUNDS = Bounds(seconds=20)  # a hang guard: each command takes about a second
+
+
+@pytest.fixture
+def traces(workspace: Path) -> list[str]:
+    """Three runs in `traces/`, no index yet: their ids."""
+    return write_runs(workspace / "traces", RUNS, seed=76)
+
+
+def listed(workspace: Path, *extra: str) -> Outcome:
+    """`runs traces --format json`, judged sound: its outcome."""
+    outcome = spawn(["runs", "traces", "--format", "json", *extra], cwd=workspace, bounds=INDEX_BOUNDS)
+    assert_sound(outcome)
+    return outcome
+
+
+def listed_ids(outcome: Outcome) -> list[str]:
+    assert outcome.exit_code == 0, outcome.summary()
+    return sorted(row["run_id"] for row in json.loads(outcome.stdout)["runs"])
+
+
+def warnings(outcome: Outcome) -> list[str]:
+    return [line for line in outcome.stderr.splitlines() if line.startswith("namel3ss-debug: warning:")]
+
+
+def built(workspace: Path) -> Path:
+    """The index `runs` builds of `traces/`, closed (its write-ahead log folded in): its path."""
+    listed(workspace)
+    index = workspace / "traces" / INDEX_NAME
+    with sqlite3.connect(index) as connection:
+        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    connection.close()
+    return index
+
+
+def another_programs_database(path: Path) -> bytes:
+    """A database of another program, with tables of the index's names (`meta (name, value)`, `runs`): its bytes."""
+    with sqlite3.connect(path) as connection:
+        connection.execute("CREATE TABLE meta (name TEXT PRIMARY KEY, value)")
+        connection.execute("CREATE TABLE runs (id INTEGER PRIMARY KEY, what TEXT)")
+        connection.executemany("INSERT INTO runs (what) VALUES (?)", [(f"job {n}",) for n in range(100)])
+    connection.close()
+    return path.read_bytes()
+
+
+def test_a_link_to_another_programs_database_leaves_it_untouched(workspace: Path, traces: list[str]) -> None:
+    other = workspace / "other.sqlite"
+    before = another_programs_database(other)
+    (workspace / "traces" / INDEX_NAME).symlink_to(other)
+    outcome = listed(workspace)
+    assert listed_ids(outcome) == sorted(traces)
+    assert other.read_bytes() == before and sorted(path.name for path in workspace.glob("other*")) == [other.name]
+    (note,) = warnings(outcome)
+    assert "is not opened (it is a symbolic link" in note and "indexed in memory" in note
+    assert (workspace / "traces" / INDEX_NAME).is_symlink()
+
+
+def test_a_dangling_link_makes_nothing_at_its_target(workspace: Path, traces: list[str]) -> None:
+    (workspace / "traces" / INDEX_NAME).symlink_to(workspace / "nowhere" / "made.sqlite")
+    (workspace / "nowhere").mkdir()
+    outcome = listed(workspace)
+    assert listed_ids(outcome) == sorted(traces)
+    assert list((workspace / "nowhere").iterdir()) == []
+    (note,) = warnings(outcome)
+    assert "symbolic link" in note
+
+
+@pytest.mark.parametrize("kind", ["fifo", "directory", "another user's"])
+def test_an_index_that_is_not_our_regular_file_is_left_as_it_is(workspace: Path, traces: list[str],
+                                                                  kind: str) -> None:
+    index = workspace / "traces" / INDEX_NAME
+    if kind == "fifo":
+        os.mkfifo(index)
+    elif kind == "directory":
+        index.mkdir()
+    else:
+        index = built(workspace)
+        os.chown(index, 65534, 65534)  # the tests run as root (CI); as another user chown fails: skip
+    before = index.read_bytes() if kind == "another user's" else None
+    outcome = listed(workspace)
+    assert listed_ids(outcome) == sorted(traces)
+    (note,) = warnings(outcome)
+    assert ("belongs to another user" if before is not None else "is not a regular file") in note
+    assert before is None or index.read_bytes() == before
+
+
+TRIGGERS = {
+    # each row written loops for ever
+    "loops": "CREATE TRIGGER spin AFTER INSERT ON runs BEGIN SELECT count(*) FROM (WITH RECURSIVE c(x) AS"
+             " (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT x FROM c); END",
+    # each row written adds 100 MB to the file
+    "grows": "CREATE TRIGGER grow AFTER INSERT ON runs BEGIN INSERT INTO meta VALUES (random(),"
+             " zeroblob(100000000)); END",
+}
+
+
+@pytest.mark.parametrize("trigger", TRIGGERS)
+def test_a_planted_trigger_never_runs(workspace: Path, traces: list[str], trigger: str) -> None:
+    index = built(workspace)
+    with sqlite3.connect(index) as connection:  # the key and format are right: only the schema is not ours
+        connection.execute("DELETE FROM files")  # every run read again, so every row written again
+        connection.execute(TRIGGERS[trigger])
+    connection.close()
+    outcome = listed(workspace)
+    assert listed_ids(outcome) == sorted(traces)
+    (note,) = warnings(outcome)
+    assert f"trigger {'spin' if trigger == 'loops' else 'grow'!r} is not the index's" in note
+    assert "rebuilt from the traces" in note
+    assert index.stat().st_size < 1 << 20
+    with sqlite3.connect(index) as connection:
+        assert connection.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'").fetchall() == []
+    connection.close()
+
+
+def _planted_row(index: Path, **changes: Any) -> str:
+    """The first run's row in the index changed as `changes` say (its files' identities kept, so that the sync
+    finds them as it left them): that run's key."""
+    with sqlite3.connect(index) as connection:
+        source, blob = connection.execute("SELECT source, row FROM runs ORDER BY source LIMIT 1").fetchone()
+        row = msgspec.structs.replace(msgspec.msgpack.decode(blob, type=RunRow), **changes)
+        connection.execute("UPDATE runs SET row = ? WHERE source = ?", (msgspec.msgpack.encode(row), source))
+    connection.close()
+    return source
+
+
+def _outside_trace(workspace: Path, traces: list[str]) -> Path:
+    """A trace outside `traces/` that would read as a run: a copy of the first one, its run id marked."""
+    run_id = sorted(traces)[0]
+    first = next((workspace / "traces").glob(f"{run_id}.*.jsonl"))
+    outside = workspace / "outside" / "elsewhere.jsonl"
+    outside.parent.mkdir()
+    outside.write_bytes(first.read_bytes().replace(run_id.encode(), b"OUTSIDE-CANARY"))
+    return outside
+
+
+def test_a_row_naming_files_outside_the_directory_is_read_again(workspace: Path, traces: list[str]) -> None:
+    index = built(workspace)
+    _outside_trace(workspace, traces)
+    _planted_row(index, files=["../outside/elsewhere.jsonl", "../../../../../etc/passwd"], input="PLANTED-TEXT")
+    outcome = listed(workspace)
+    assert listed_ids(outcome) == sorted(traces)
+    rows = json.loads(outcome.stdout)["runs"]
+    assert "PLANTED" not in outcome.stdout and all(Path(row["files"][0]).parent.name == "traces" for row in rows)
+    (note,) = warnings(outcome)
+    assert "names the file '../outside/elsewhere.jsonl', not one in the directory" in note
+    assert "read again from the traces" in note
+    assert warnings(listed(workspace)) == []  # read again: the next listing is clean
+
+
+@pytest.mark.parametrize("damage", ["not msgpack", "another struct", "over the cap", "text"])
+def test_a_damaged_row_is_one_note_and_read_again(workspace: Path, traces: list[str], damage: str) -> None:
+    index = built(workspace)
+    value = {"not msgpack": "X'c1c1c1'", "another struct": "X'93010203'", "over the cap": "zeroblob(5000000)",
+             "text": "'a row'"}[damage]
+    with sqlite3.connect(index) as connection:
+        connection.execute(f"UPDATE runs SET row = {value} WHERE source = (SELECT min(source) FROM runs)")
+    connection.close()
+    outcome = listed(workspace)
+    assert listed_ids(outcome) == sorted(traces)
+    (note,) = warnings(outcome)
+    assert "damaged" in note and "read again from the traces" in note
+    again = listed(workspace)
+    assert listed_ids(again) == sorted(traces) and warnings(again) == []
+
+
+def test_a_row_no_trace_holds_is_not_listed(workspace: Path, traces: list[str]) -> None:
+    index = built(workspace)
+    with sqlite3.connect(index) as connection:  # a run of no file: a copy of a row under another key and id
+        connection.execute("INSERT INTO runs SELECT 'ghost', 'ghost-run', entry, started, duration_ms, status,"
+                           " health, llm_calls, total_tokens, cost_usd, errors, findings, parent, models, tags,"
+                           " finding_kinds, search, problems, row FROM runs LIMIT 1")
+    connection.close()
+    _planted_row(index, input="PLANTED-TEXT")  # and a row edited in place, its files untouched
+    outcome = listed(workspace)
+    assert "ghost" not in outcome.stdout and listed_ids(outcome) == sorted(traces)
+
+
+def test_a_thousand_tags_are_a_usage_error_naming_the_option(workspace: Path, traces: list[str]) -> None:
+    outcome = spawn(["runs", "traces", *["--tag", "t"] * 997], cwd=workspace, bounds=INDEX_BOUNDS)
+    assert_sound(outcome)
+    assert outcome.exit_code == 2
+    assert outcome.stderr.strip() == ("namel3ss-debug: error: --tag given 997 times: at most 100 (filter on fewer "
+                                      "values, or list the runs in more than one go)")
+
+
+def test_the_index_is_readable_by_its_owner_alone(workspace: Path, traces: list[str]) -> None:
+    os.umask(0o022)
+    listed(workspace)
+    made = sorted((workspace / "traces").glob(INDEX_NAME + "*"))
+    assert made and {oct(stat.S_IMODE(path.stat().st_mode)) for path in made} == {"0o600"}
+
+
+def test_an_index_an_earlier_version_made_readable_is_made_private(workspace: Path, traces: list[str]) -> None:
+    index = built(workspace)
+    index.chmod(0o644)
+    listed(workspace)
+    assert stat.S_IMODE(index.stat().st_mode) == 0o600
+
+
+# -- view DIR over a planted index ---------------------------------------------------------------------------
+
+def _get(port: int, path: str) -> tuple[int | None, str]:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        connection.request("GET", path)
+        response = connection.getresponse()
+        return response.status, response.read().decode("utf-8", "replace")
+    except (http.client.HTTPException, OSError):
+        return None, ""
+    finally:
+        connection.close()
+
+
+def _pages(port: int, paths: list[str], got: dict[str, tuple[int | None, str]]) -> Callable[[Any], list[str]]:
+    """Waits for `view` to listen on `port`, fetches `paths` into `got`, then presses Ctrl-C."""
+    def drive(process: subprocess.Popen) -> list[str]:
+        gate, deadline = ProcessGate(process), time.monotonic() + 30
+        while gate.open and time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                time.sleep(0.05)
+        got.update((path, _get(port, path)) for path in paths)
+        gate.interrupt()
+        return []
+    return drive
+
+
+def test_view_of_a_planted_index_opens_no_file_outside_the_directory(workspace: Path, traces: list[str]) -> None:
+    index = built(workspace)
+    _outside_trace(workspace, traces)
+    source = _planted_row(index, files=["../outside/elsewhere.jsonl"], input="PLANTED-TEXT")
+    port, got = free_port(), {}
+    outcome = spawn(["view", "--no-browser", "--port", str(port), "traces"], cwd=workspace, bounds=INDEX_BOUNDS,
+                    driver=_pages(port, ["/runs.json", f"/run/{source}"], got))
+    assert_sound(outcome)
+    (listing_status, listing), (page_status, page) = got["/runs.json"], got[f"/run/{source}"]
+    assert listing_status == 200 and sorted(row["run_id"] for row in json.loads(listing)["rows"]) == sorted(traces)
+    assert page_status == 200 and "OUTSIDE-CANARY" not in page and source in page
+    assert "PLANTED" not in listing + page
+    assert sum("damaged" in line for line in outcome.stderr.splitlines()) == 1
+
+
+def test_view_of_an_index_with_a_looping_trigger_serves_the_list(workspace: Path, traces: list[str]) -> None:
+    index = built(workspace)
+    with sqlite3.connect(index) as connection:
+        connection.execute("DELETE FROM files")
+        connection.execute(TRIGGERS["loops"])
+    connection.close()
+    port, got = free_port(), {}
+    outcome = spawn(["view", "--no-browser", "--port", str(port), "traces"], cwd=workspace, bounds=INDEX_BOUNDS,
+                    driver=_pages(port, ["/runs.json"], got))
+    assert_sound(outcome)
+    status, listing = got["/runs.json"]
+    assert status == 200 and sorted(row["run_id"] for row in json.loads(listing)["rows"]) == sorted(traces)
+    assert sum("trigger 'spin' is not the index's" in line for line in outcome.stderr.splitlines()) == 1
