@@ -19,6 +19,7 @@ import socket
 import sqlite3
 import stat
 import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Any, Callable
@@ -28,6 +29,7 @@ import pytest
 from drivers import ProcessGate, free_port
 from harness import Bounds, Outcome, invoke, spawn
 from judge import assert_sound
+from privileges import unprivileged
 from runs.generate import write_runs
 from tracefactory import many_llm_calls
 
@@ -327,6 +329,21 @@ def test_a_thousand_tags_are_a_usage_error_naming_the_option(workspace: Path, tr
     assert outcome.exit_code == 2
     assert outcome.stderr.strip() == ("namel3ss-debug: error: --tag given 997 times: at most 100 (filter on fewer "
                                       "values, or list the runs in more than one go)")
+
+
+def test_a_directory_that_cannot_be_listed_is_named_not_its_index(workspace: Path, traces: list[str]) -> None:
+    words = unprivileged()
+    if words is None:
+        pytest.skip("root without setpriv: the modes cannot stop this process")
+    (workspace / "traces").chmod(0o000)
+    try:
+        outcome = spawn(["runs", "traces"], cwd=workspace, bounds=INDEX_BOUNDS,
+                        program=[*words, sys.executable, "-m", "namel3ss_debug", "runs", "traces"])
+    finally:
+        (workspace / "traces").chmod(0o755)
+    assert_sound(outcome)
+    assert outcome.exit_code == 3 and outcome.stderr == (
+        "namel3ss-debug: error: cannot read traces: Permission denied (check its permissions (ls -ld))\n")
 
 
 def test_the_index_is_readable_by_its_owner_alone(workspace: Path, traces: list[str]) -> None:
