@@ -87,7 +87,10 @@ def runs(directory: str | None, statuses: tuple[str, ...], health: tuple[str, ..
     brought up to date first: only runs new, grown, rotated or rewritten
     since are read again, runs deleted leave it. A missing, stale or corrupt
     index is rebuilt from the traces (a note on stderr says so); a directory
-    that cannot hold it is indexed in memory for the command.
+    that cannot hold it is indexed in memory for the command, and so is one
+    whose index is a link, not a regular file, or another user's (left as
+    it is). An index whose schema or rows are not what runs writes is made
+    again, or its runs read again from their traces.
 
     \b
     --trend shows figures across the runs chosen (after the filters and
@@ -110,9 +113,10 @@ def runs(directory: str | None, statuses: tuple[str, ...], health: tuple[str, ..
       namel3ss-debug runs debug/traces --trend --regression 'cost>+10%'
 
     Exit codes: 0 listed (whatever the runs' outcomes, and when no run
-    matches), 2 usage (a bad option, DIR not a directory, a directory with no
-    traces), 3 no run in DIR can be read (with --strict: none is free of
-    torn, invalid or out-of-sequence lines).
+    matches), 2 usage (a bad option, more than 100 values of one filter,
+    DIR not a directory, a directory with no traces), 3 DIR cannot be listed
+    or no run in it can be read (with --strict: none is free of torn,
+    invalid or out-of-sequence lines).
     """
     from ..ops.environment import Environment  # noqa: PLC0415 - loads when the command runs
     from ..ops.runs.catalogue import CatalogueRequest  # noqa: PLC0415 - loads when the command runs
