@@ -69,7 +69,10 @@ def bisect(trace: str, answers_path: Path | None, good: str | None, expect: str 
     After a substituted call, later calls may ask something else. Such a
     call is answered from --good's call of the same key if it asks what
     that one asked, or from --answers' value for its key; otherwise it is
-    a miss, and that rerun is stopped. No request reaches the network.
+    a miss, and that rerun is stopped. No request reaches the network: every
+    rerun runs in the command's one network namespace where the kernel
+    allows it (Linux), else the in-process guard, as each rerun's `network`
+    row says.
 
     \b
     Examples:

@@ -95,7 +95,9 @@ MAX_SCRIPT = 16 << 20
 @click.option("-y", "--yes", "allowed", is_flag=True,
               help="With --rerun: run the app the trace names even when it is not plainly this project's (a "
               "module or script outside the working directory or --cwd), without asking. Read the trace first: "
-              "a rerun runs its code.")
+              "a rerun runs its code. It also lets a trace not recorded here (another's, or one edited since) "
+              "choose the arguments of tools that run for real, which are otherwise asked about one by one "
+              "(refused without a terminal).")
 def replay(traces: tuple[str, ...], step: bool, breaks: tuple[str, ...], mocks: tuple[str, ...],
            mock_files: tuple[Path, ...], commands_file: Path | None, fmt: str, run_id: str | None, strict: bool,
            config_path: Path | None, no_pager: bool, no_cache: bool, no_progress: bool, rerun: bool, match: str | None,
@@ -154,7 +156,8 @@ def replay(traces: tuple[str, ...], step: bool, breaks: tuple[str, ...], mocks: 
 
     Exit codes: 0 done, 1 a command of a script (--commands, piped) was a mistake,
     2 usage (a bad option, breakpoint, mock or key; a fork that cannot be made; a
-    rerun of code outside the project not allowed), 3 a trace that cannot be read.
+    rerun of code outside the project, or a tool a trace from elsewhere chose, not
+    allowed), 3 a trace that cannot be read.
     """
     from ..ops.environment import Environment  # noqa: PLC0415 - loads when the command runs
     from ..ops.traces import make_reader  # noqa: PLC0415 - loads when the command runs

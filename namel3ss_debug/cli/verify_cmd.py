@@ -27,9 +27,11 @@ MAX_REPEAT = 100
               "OpenAI-, Anthropic-, Gemini- or Ollama-compatible server, named without the API's path: a request "
               "keeps its own, such as /v1/chat/completions; keys from the environment). Without it, such a call "
               "stops the run and is reported as a miss (the verdict is then inconclusive).")
-@click.option("--live-tools", is_flag=True, help="Let a request of the app's that is no LLM call (a tool's HTTP "
-              "call: a side effect) and that the recording does not have go out for real; without it, such a "
-              "request stops the run as a miss. A request the recording has is answered from it either way.")
+@click.option("--live-tools", is_flag=True, help="Let what the app's tools send that is no LLM call and that the "
+              "recording does not have (an HTTP call, a urllib request, a socket, a process they start: side "
+              "effects) go out for real; without it the network stays closed around them and such a request "
+              "stops the run as a miss. A request of a recorded client (httpx, requests, aiohttp) that the "
+              "recording has is answered from it either way.")
 @expect_option
 @click.option("--repeat", type=click.IntRange(1, MAX_REPEAT), default=1, show_default=True, metavar="K",
               help="Run the current code K times and report pass^k; tries that disagree are inconclusive.")
@@ -41,7 +43,9 @@ MAX_REPEAT = 100
 @click.option("--config", "config_path", type=click.Path(path_type=Path), metavar="FILE",
               help="Workspace config to read (its checks, trace_output_dir).")
 @click.option("-y", "--yes", "allowed", is_flag=True, help="Run the app the trace names even when it is not "
-              "plainly this project's, without asking. Read the trace first: verify runs its code.")
+              "plainly this project's, without asking, and let a trace not recorded here (another's, or one edited "
+              "since) choose the arguments of the tools that run, which are otherwise asked about one by one "
+              "(refused without a terminal). Read the trace first: verify runs its code.")
 def verify(trace: str, base_url: str | None, live_tools: bool, expect: str | None, repeat: int, fmt: str,
            cwd: Path | None, output: str | None, config_path: Path | None, allowed: bool) -> None:
     """Run the app's current code against a recorded run and judge what changed:
@@ -52,8 +56,19 @@ def verify(trace: str, base_url: str | None, live_tools: bool, expect: str | Non
     recorded call asked; from the first that asks anything else, LLM calls go
     live at --base-url (or, without it, the run stops there and the miss is
     reported). The app's own tools run for real: they are the code being
-    verified. Other requests (a tool's HTTP call) are answered from the
-    recording when it has the same request.
+    verified. The network stays closed around them: a request of a recorded
+    client (httpx, requests, aiohttp) is answered from the recording when it
+    has the same request, anything else they send (urllib, sockets, the
+    processes they start) stops the run as a miss, unless --live-tools.
+    Without --base-url and --live-tools the whole run is in a network
+    namespace of its own (Linux); the report's `network` row says how.
+
+    \b
+    A trace not recorded here (by your tracer, on this machine, unchanged
+    since) does not choose what runs unasked: before a tool runs with the
+    arguments its recorded answers chose, the tool and its arguments are
+    shown and asked about on a terminal (y, n, or a for all); without a
+    terminal the run stops there with exit 2; --yes lets it choose.
 
     \b
     The verdict compares the two runs' outcomes: exit status, a give-up (a
@@ -76,8 +91,8 @@ def verify(trace: str, base_url: str | None, live_tools: bool, expect: str | Non
       namel3ss-debug verify run.jsonl --expect 'contains:sunny' --format json
 
     Exit codes: 0 fixed, improved or unchanged, 1 regressed or inconclusive,
-    2 usage (a bad option or --expect rule; the app not allowed), 3 a trace that
-    cannot be read.
+    2 usage (a bad option or --expect rule; the app, or a tool a trace from
+    elsewhere chose, not allowed), 3 a trace that cannot be read.
     """
     from ..launch.verifying import check_base_url  # noqa: PLC0415 - loads when the command runs
     from ..ops.environment import Environment  # noqa: PLC0415 - loads when the command runs

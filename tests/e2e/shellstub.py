@@ -1,7 +1,8 @@
 """The model the shell agent talks to (apps/shell_agent.py): an OpenAI Chat Completions stand-in on 127.0.0.1.
 
     with ShellStub() as stub:   # stub.url: the OPENAI_BASE_URL to give the app
-    with ShellStub("fetch", {"url": "http://127.0.0.1:PORT/"}) as stub:
+    with ShellStub("fetch", {"url": "{base}/exfil"}) as stub:   # {base}: the stub's own http://127.0.0.1:PORT
+        stub.gets  # the paths of the GET requests it was sent (a tool's fetch)
 
 A request with no tool result yet is answered with one call, by default `shell({"cmd": "echo hello"})`; once a
 result is in, the answer repeats it. The answer depends only on the request, so a recording and a rerun agree.
@@ -31,7 +32,8 @@ class ShellStub:
 
     def __init__(self, tool: str = "shell", arguments: dict[str, str] | None = None) -> None:
         self.key = KEY
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(tool, arguments or {"cmd": "echo hello"}))
+        self.gets: list[str] = []
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self, tool, arguments or {"cmd": "echo hello"}))
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
                                         daemon=True)
@@ -50,11 +52,19 @@ class ShellStub:
         self._server.server_close()
 
 
-def _handler(tool: str, arguments: dict[str, str]) -> type[BaseHTTPRequestHandler]:
+def _handler(stub: ShellStub, tool: str, arguments: dict[str, str]) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            stub.gets.append(self.path)
+            self.send_response(200)
+            self.send_header("Content-Length", "2")
+            self.end_headers()
+            self.wfile.write(b"ok")
+
         def do_POST(self) -> None:
             request = json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0)) or b"{}")
-            said = answer(request, tool, arguments)
+            base = stub.url.removesuffix("/v1")
+            said = answer(request, tool, {key: value.replace("{base}", base) for key, value in arguments.items()})
             body = json.dumps({"id": "chatcmpl-shell", "object": "chat.completion", "created": 1,
                                "model": "gpt-4o-mini", "choices": [{"index": 0, "message": said,
                                                                     "finish_reason": "stop"}],
