@@ -5,7 +5,8 @@ typed at the console (`replaced`), a fork's changed call (`forked`), a call run 
 twin, or a tool run again that returned something else than its recorded twin (`live`). From then on (from the
 first call with `strict`, what `verify` needs) a call is answered from the recording only if it asks what its
 recorded twin asked: equal fingerprints of its inputs, and for a request its exact match (`requests.py`). What
-it would get otherwise is a stale answer to another question, so it misses, and the miss says what differs.
+it would get otherwise is a stale answer to another question, so it misses, and the miss says what differs: the
+first difference of the inputs as they were compared (`compared_difference`), never a value the comparison masks.
 
     parting = Parting(recording)
     parting.part("llm:chat#1", "mocked")          # the first call wins
@@ -16,7 +17,7 @@ from __future__ import annotations
 
 import threading
 
-from ..model.json_types import JsonObject
+from ..model.json_types import Foreign, JsonObject, JsonValue
 from ..model.rerun_protocol import LIVE
 from .candidates import LiveCall, input_difference, nearest
 from .ran_again import result_of
@@ -63,8 +64,8 @@ class Parting:
         None when it asks the same (or has no twin)."""
         if twin is None or self.recording.fingerprint(twin) == live.fingerprint:
             return None
-        differs = input_difference(self.recording.inputs(twin), live.inputs)
-        return f"it asks something else than {twin.key}, recorded here ({differs}), and {self._since()}"
+        return f"it asks something else than {twin.key}, recorded here ({self._differs(twin, live)}), and " \
+               f"{self._since()}"
 
     def nothing_here(self, live: LiveCall, served: set[int], strictly: bool, otherwise: str | None = None) -> str:
         """Why the recording has no answer for a call: no call here, or (strictly, a request) none that asks
@@ -74,13 +75,32 @@ class Parting:
             return "the recording has no call here"
         if otherwise is None:
             near = nearest(self.recording, live, served, True, 1)  # a request: what the nearest one asked
-            differs = next((why for why in near[0].reasons if why.startswith("inputs: ")), None) if near else None
-            otherwise = f"{near[0].key}, {differs.removeprefix('inputs: ')}" if differs else None
+            twin = self._call(near[0].key) if near else None
+            if twin is not None and self.recording.fingerprint(twin) != live.fingerprint:
+                otherwise = f"{twin.key}, {self._differs(twin, live)}"
         closest = f" (nearest {otherwise})" if otherwise else ""
         return f"the recording has no request that asks the same{closest}, and {self._since()}"
+
+    def _differs(self, twin: RecordedCall, live: LiveCall) -> str:
+        return compared_difference(self.recording, self.recording.inputs(twin), live.inputs)
+
+    def _call(self, key: str) -> RecordedCall | None:
+        """The recorded call whose key is `key` (a candidate's)."""
+        return next((call for call in self.recording.calls if call.key == key), None)
 
     def _since(self) -> str:
         """Why calls are matched strictly: where the rerun parted, or `strict` itself."""
         if self.call is not None:
             return f"the rerun parted from the recording at {self.call} ({self.how})"
         return "strict matching answers only a call that asks what the recording's asked"
+
+
+def compared_difference(recording: Recording, recorded: JsonValue, live: Foreign) -> str:
+    """Where a recorded call's inputs and a rerun's differ, as the recording compares them: with its masks
+    (`Recording.steady`: generated ids, dates, a golden run's secrets) on both, so that a new UUID or key before the
+    real change is not named as the difference; when nothing but masked values differs, says so."""
+    masks = recording.steady
+    if masks is None:
+        return input_difference(recorded, live)
+    recorded, live = masks(recorded), masks(live)
+    return input_difference(recorded, live) if recorded != live else "only masked values differ"

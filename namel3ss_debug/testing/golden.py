@@ -7,10 +7,10 @@ The record mode says what a test does with its golden file (`GoldenPlan.action`)
   (every call it answered keeps its recorded answer; calls the test no longer makes are gone);
 - `rewrite`: record it again from scratch.
 A replay is the rerun's (`rerun/answerer.py`), in the test's own process: every LLM and HTTP request is answered
-by what it asks (its inputs exactly, volatile values masked: `rerun/steady.py`; the same request twice in order;
-concurrent agents apart), a hooked tool by the id the model gave it, or by its inputs; tools run for real with
-`tools="live"`. A call the golden run lacks fails the test (`golden_miss.py` says which and what changed).
-A recording is kept only when the test passed (`golden_files.py` writes it).
+by what it asks (its inputs exactly, volatile values and secrets masked: `golden_secrets.py`; the same request
+twice in order; concurrent agents apart), a hooked tool by the id the model gave it, or by its inputs; tools run
+for real with `tools="live"`. A call the golden run lacks fails the test (`golden_miss.py` says which and what
+changed). A recording is kept only when the test passed (`golden_files.py` writes it).
 """
 
 from __future__ import annotations
@@ -37,6 +37,8 @@ from ..store.reader import TraceReader
 from ..store.sources import RunSource
 from ..tracer.api import get_tracer
 from .golden_files import golden_lines, golden_run_id, read_events, restored, write_golden
+from .golden_miss import compared
+from .golden_secrets import InputMasks
 
 RECORD_MODES = ("none", "once", "new", "rewrite")
 TOOL_POLICIES = ("recorded", "live")
@@ -113,6 +115,7 @@ class GoldenSession:
         capture_calls()
         if self.action == RECORD:
             return {}
+        self._stack.enter_context(placeholder_keys(os.environ))  # before the masks read the keys (golden_secrets)
         recording = self._recording()
         on_miss = "live" if self.action == EXTEND else "error"
         self.rerun = GuardedRerun(recording, match="inputs", on_miss=on_miss, inputs_of=recorded_form,
@@ -121,12 +124,12 @@ class GoldenSession:
         tracer.rerun = self.rerun
         self._stack.callback(setattr, tracer, "rerun", None)
         self._closing = self._stack.enter_context(closed_network(self.rerun, own_process=False, namespace=False))
-        self._stack.enter_context(placeholder_keys(os.environ))
         return {"replay_of": {"run_id": golden_run_id(self.plan.nodeid), "trace": self.plan.shown,
                               "match": "inputs", "golden": self.plan.mode}}
 
     def _recording(self) -> Recording:
-        """The golden run, its `<project>` made this checkout's directory (a copy when it has any)."""
+        """The golden run, its `<project>` made this checkout's directory (a copy when it has any); its calls
+        are compared with the replay's by their inputs masked (`golden_secrets.py`)."""
         data = self.plan.path.read_bytes()
         path = self.plan.path
         made = restored(data, self.plan.root, self.plan.temp)
@@ -138,12 +141,15 @@ class GoldenSession:
             self.copy = name
         timeline = load_timeline(RunSource(self.plan.shown, (str(path),)), TraceReader(ReadProblems()))
         self._stack.callback(timeline.close)
-        return Recording(timeline, PathTable(), Steady(self.plan.volatile))
+        return Recording(timeline, PathTable(), InputMasks(Steady(self.plan.volatile), os.environ))
 
     @property
     def misses(self) -> list[Miss]:
-        """The calls the golden run had no answer for (and the network the guard refused), in order."""
-        return list(self.rerun.tally.misses) if self.rerun is not None else []
+        """The calls the golden run had no answer for (and the network the guard refused), in order, each
+        nearest recorded call's difference said of the inputs as they were compared (`golden_miss.compared`)."""
+        if self.rerun is None:
+            return []
+        return [compared(miss, self.rerun.recording) for miss in self.rerun.tally.misses]
 
     @property
     def unused(self) -> list[str]:
