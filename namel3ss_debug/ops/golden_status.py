@@ -1,7 +1,8 @@
 """`golden status [DIR]`'s use case: which golden runs no longer match the code.
 
 The user's own tests say it: the tests under DIR marked n3replay run through pytest in a subprocess, with record
-mode `none` (answered from their golden runs, the network closed, nothing recorded), and the plugin's
+mode `none` (answered from their golden runs, nothing recorded), the subprocess in a network namespace of its own
+where the kernel allows it (`launch/closed_exec.py`: as a rerun is closed; `network` says how), and the plugin's
 `--n3-golden-report FILE` writes one line a test (`model/golden_status.GoldenEntry`). Beside them, the golden files
 under DIR that no test used (orphans: a trace whose run id is a golden run's, `golden-<digest>`).
 
@@ -21,6 +22,7 @@ from typing import Callable, Iterator
 
 import orjson
 
+from ..launch.closed_exec import EXEC, NAMESPACE, closed_command, read_how
 from ..model.errors import EXIT_FAILED, EXIT_OK, Namel3ssDebugError, UsageError
 from ..model.golden_status import NOT_MATCHING, STATUSES, GoldenEntry
 from .environment import Environment
@@ -41,6 +43,7 @@ class GoldenStatus:
     command: tuple[str, ...]  # the pytest command that ran the tests
     entries: tuple[GoldenEntry, ...]
     orphans: tuple[str, ...]
+    network: str = ""  # how the network was closed around pytest (`closed_exec.py`'s line)
 
     @property
     def counts(self) -> dict[str, int]:
@@ -67,13 +70,19 @@ def golden_status(directory: Path, python: str, env: Environment,
         report.touch()
         command = pytest_command(python, directory, report, color)
         announce(tuple(command))
-        code, tail = _run(command, env, forward)
+        how_file = Path(scratch, "network")
+        code, tail = _run(closed_command(how_file, command), env, forward)
+        kind, how = read_how(how_file)
+        if kind == EXEC:
+            raise UsageError(f"--python {command[0]}: cannot run it ({how})",
+                             hint="name a Python interpreter that has pytest and namel3ss-debug installed")
         entries = tuple(sorted(_entries(report), key=_order))
     if code not in (0, 1, NO_TESTS) or (code == 1 and not entries):  # exit 1 with no test: python's, not pytest's
         raise _stopped(code, _last_line(tail))
     used = {Path(entry.golden).resolve() for entry in entries if entry.golden}
     orphans = tuple(_shown(path, env.cwd) for path in golden_files(folder) if path not in used)
-    return GoldenStatus(str(directory), tuple(command), entries, orphans)
+    network = f"closed by {how}" if kind == NAMESPACE else f"closed by each replay's in-process guard only ({how})"
+    return GoldenStatus(str(directory), tuple(command), entries, orphans, network)
 
 
 def pytest_command(python: str, directory: Path, report: Path, color: bool) -> list[str]:

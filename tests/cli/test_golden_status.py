@@ -284,3 +284,21 @@ def test_a_miss_with_no_recorded_call_near_it_says_why_and_trace_text_is_shown_a
     assert "connect 10.0.0.1:443" in shown and "the network is closed\\x1b[31m" in shown
     assert "and 1 more call the golden run has no answer for" in shown
     assert "nearest recorded llm:chat#1 (g.jsonl:3)" in shown and "asked out of turn" in shown
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="network namespaces are Linux's")
+def test_the_tests_run_with_the_network_closed_even_for_the_processes_they_start(project: Path) -> None:
+    """pytest runs in a network namespace of its own: a process a test starts (which no in-process guard sees)
+    reaches nothing outside, and the report says how the network was closed."""
+    import socket  # noqa: PLC0415 - this test's listener only
+
+    with socket.create_server(("127.0.0.1", 0)) as listener:
+        listener.settimeout(0.5)
+        port = listener.getsockname()[1]
+        child = f"import socket; socket.create_connection(('127.0.0.1', {port}), 5).sendall(b'out')"
+        edit(project, 'def test_news():\n', f'def test_news():\n    import subprocess, sys\n'
+                                             f'    subprocess.run([sys.executable, "-c", "{child}"])\n')
+        document = as_json()
+        with pytest.raises(TimeoutError):
+            listener.accept()
+    assert document["network"].startswith("closed by a user namespace")

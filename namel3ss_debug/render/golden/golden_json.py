@@ -13,7 +13,7 @@ from ..json_text import terminal_safe
 
 def golden_status_dict(status: GoldenStatus) -> dict[str, Any]:
     return {"schema": SCHEMA, "exit_code": status.exit_code, "directory": status.directory,
-            "command": list(status.command), "counts": status.counts,
+            "command": list(status.command), "network": status.network, "counts": status.counts,
             "tests": [entry.to_json() for entry in status.entries], "orphans": list(status.orphans)}
 
 

@@ -32,6 +32,8 @@ def render_golden_status(status: GoldenStatus) -> RenderableType:
     else:
         parts.append(Text(visible(f"no test marked n3replay under {status.directory}")))
     parts.append(_counts(status))
+    if status.network:
+        parts.append(Text(visible(f"network: {status.network}"), style="dim"))
     parts.extend(_next_steps(status))
     if status.orphans:
         parts.append(Text(f"{plural(len(status.orphans), 'golden file')} no test used "
