@@ -580,3 +580,28 @@ def changed_strings(before: Any, after: Any) -> tuple[str, str]:
 
 def first_difference(old: str, new: str) -> int:
     return next((i for i, (a, b) in enumerate(zip(old, new)) if a != b), min(len(old), len(new)))
+
+
+def neighbour_form(rng: random.Random) -> Any:
+    """A 40-hex git SHA or a 32-hex MD5 (a value of its own) among ordinary neighbours: a commit, a file's
+    checksum, an S3 object's ETag, a trace id beside a Datadog tracer's log line or a link into Datadog's app.
+    None names a key, so redaction must leave every one as it is (an AWS or Datadog key has the same shape:
+    `detectors.kinds_named` tells them apart by their neighbours)."""
+    sha, md5 = hexdigest(rng, "sha1"), hexdigest(rng, "md5")
+    return rng.choice([
+        lambda: {"sha": sha, "message": "Fix the retry loop", "author": "alice", "parents": [hexdigest(rng, "sha1")]},
+        lambda: ["git", "checkout", sha],
+        lambda: {"file": "dist/app-1.4.2.tar.gz", "md5": md5, "size": rng.randint(10**3, 10**7)},
+        lambda: {"Key": "exports/2024/report.csv", "ETag": md5, "Bucket": "acme-exports",
+                 "Endpoint": "https://s3.eu-west-1.amazonaws.com", "Region": "eu-west-1"},
+        lambda: ["datadog.tracer: finished trace", chars(rng, HEX, 32), "service=agent"],
+        lambda: {"link": f"https://app.datadoghq.com/apm/trace/{rng.randint(10**17, 10**18)}", "trace_id": md5},
+        lambda: {"service": "agent", "env": "prod", "ddsource": "python", "request_id": md5},
+        lambda: [sha, hexdigest(rng, "sha1"), hexdigest(rng, "sha1")],
+        lambda: {"cache_key": md5, "hit": True, "model": "gpt-4o-mini"},
+    ])()
+
+
+def neighbour_forms(count: int = 2000, seed: object = 1) -> list[Any]:
+    rng = random.Random(f"neighbour_forms/{seed}")
+    return [neighbour_form(rng) for _ in range(count)]

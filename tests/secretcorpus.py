@@ -215,6 +215,47 @@ def aws_secret_access_key(rng):
     return template.format(i=key_id, s=secret), [secret, key_id] if "{i}" in template else [secret]
 
 
+# The carriers an AWS secret key travels in (issue 76): each a kind of its own, so that every one is traced at
+# every position. A bare 40 characters with no neighbour to name them is not among them: nothing tells it from
+# a hash, and docs/redaction.md says so (tests/unit/redaction/test_context_bound.py shows it kept).
+
+@kind("aws_secret_in_env")
+def aws_secret_in_env(rng):
+    """`AWS_SECRET_ACCESS_KEY=...`, as a shell or a `.env` file writes it."""
+    key_id, secret = _aws_key_id(rng), mixed(rng, B64, 40)
+    template = pick(rng, "AWS_SECRET_ACCESS_KEY={s}", "export AWS_ACCESS_KEY_ID={i}\nexport AWS_SECRET_ACCESS_KEY={s}",
+                    "env: AWS_REGION=eu-west-1 AWS_SECRET_ACCESS_KEY={s} python job.py")
+    return template.format(i=key_id, s=secret), [secret, key_id] if "{i}" in template else [secret]
+
+
+@kind("aws_secret_in_json")
+def aws_secret_in_json(rng):
+    """A JSON object holding the key id and the secret (as a credentials file or an STS answer has them)."""
+    key_id, secret = _aws_key_id(rng, rng.choice(["AKIA", "ASIA"])), mixed(rng, B64, 40)
+    document = pick(rng, '{{"aws_access_key_id": "{i}", "aws_secret_access_key": "{s}"}}',
+                    '{{"Credentials": {{"AccessKeyId": "{i}", "SecretAccessKey": "{s}"}}}}')
+    return document.format(i=key_id, s=secret), [secret, key_id]
+
+
+@kind("aws_secret_in_boto_config")
+def aws_secret_in_boto_config(rng):
+    """`~/.aws/credentials`, or the line `aws configure` is given."""
+    key_id, secret = _aws_key_id(rng), mixed(rng, B64, 40)
+    template = pick(rng, "[prod]\naws_access_key_id = {i}\naws_secret_access_key = {s}\nregion = eu-west-1\n",
+                    "aws configure set aws_secret_access_key {s} --profile prod")
+    return template.format(i=key_id, s=secret), [secret, key_id] if "{i}" in template else [secret]
+
+
+@kind("aws_secret_before_key_id")
+def aws_secret_before_key_id(rng):
+    """The secret first, its access key id after it: only the neighbour that follows names it."""
+    key_id, secret = _aws_key_id(rng, rng.choice(["AKIA", "ASIA"])), mixed(rng, B64, 40)
+    # Never at the very start of the text: tests/e2e/test_secret_corpus.py's search misses a secret at offset 0
+    # of a bytes value.
+    template = pick(rng, "pair: {s} {i}", "the secret {s} goes with {i}", "row {s},{i}")
+    return template.format(i=key_id, s=secret), [secret, key_id]
+
+
 @kind("aws_session_token")
 def aws_session_token(rng):
     """An STS session token: `FwoGZXIvYXdz` or `IQoJb3JpZ2lu` + a few hundred of base64."""
@@ -414,6 +455,45 @@ def datadog_api_key(rng):
     key = key if any(c.isalpha() for c in key) else "a" + key[1:]
     return pick(rng, "DATADOG api key {k}", "dd_api_key {k}", "the Datadog agent's key is {k} for site datadoghq.eu",
                 "DD_API_KEY={k} DD_SITE=datadoghq.com").format(k=key), [key]
+
+
+def _datadog_hex(rng: random.Random, n: int) -> str:
+    key = chars(rng, HEX, n - 1) + rng.choice("0123456789")
+    return key if any(c.isalpha() for c in key) else "a" + key[1:]
+
+
+@kind("datadog_api_key_header")
+def datadog_api_key_header(rng):
+    """The `DD-API-KEY` header (and `DD-APPLICATION-KEY`, 40 hex), as curl and the HTTP API write them."""
+    api, app = _datadog_hex(rng, 32), _datadog_hex(rng, 40)
+    template = pick(rng, "DD-API-KEY: {k}", "curl https://api.datadoghq.com/api/v1/validate -H 'DD-API-KEY: {k}'",
+                    "-H 'DD-API-KEY: {k}' -H 'DD-APPLICATION-KEY: {a}'")
+    return template.format(k=api, a=app), [api, app] if "{a}" in template else [api]
+
+
+@kind("datadog_api_key_url")
+def datadog_api_key_url(rng):
+    """A key in the query of a Datadog API URL."""
+    api, app = _datadog_hex(rng, 32), _datadog_hex(rng, 40)
+    template = pick(rng, "https://api.datadoghq.com/api/v1/validate?api_key={k}",
+                    "GET https://api.datadoghq.eu/api/v1/dashboard?api_key={k}&application_key={a}")
+    return template.format(k=api, a=app), [api, app] if "{a}" in template else [api]
+
+
+@kind("datadog_app_key")
+def datadog_app_key(rng):
+    """An application key (40 hex) under its name: `DD_APPLICATION_KEY`, `DD_APP_KEY`, `datadog app key`."""
+    app = _datadog_hex(rng, 40)
+    return pick(rng, "DD_APPLICATION_KEY={a}", "DD_APP_KEY={a} DD_SITE=datadoghq.eu",
+                "the datadog app key {a} expired").format(a=app), [app]
+
+
+@kind("datadog_key_before_name")
+def datadog_key_before_name(rng):
+    """The key first, what it is after it."""
+    api = _datadog_hex(rng, 32)
+    return pick(rng, "use {k} - it is our datadog api key", "found {k} (DD_API_KEY for the staging agent)",
+                "sent {k} to api.datadoghq.com").format(k=api), [api]
 
 
 # -- AI platforms ------------------------------------------------------------------------------------------------

@@ -3,8 +3,10 @@ well-kept secret scanners (gitleaks, trufflehog, detect-secrets) and written her
 
 A detector is a label, a regular expression, the markers the pre-scan looks for (`scan.py`), and, for the
 kinds with no fixed prefix of their own, a test of the text around the candidate (`near`: an AWS secret
-access key is 40 base64 characters, which only the words before it tell from a hash). A match is replaced by
-`[REDACTED:<label>]`; where the pattern has a group named `secret`, only that group is.
+access key is 40 base64 characters, which only the words before it, or the access key id after it, tell from
+a hash). A match is replaced by `[REDACTED:<label>]`; where the pattern has a group named `secret`, only that
+group is. The same two kinds are also told by their neighbours in a list or an object (`named_by_neighbours`):
+a 40-character secret beside its access key id, a Datadog key beside `DD_API_KEY` or `api.datadoghq.com`.
 
 Every text a detector can change holds one of its markers: at the match's start for the prefixed kinds
 (where `boundary` asks, at the start of a word, and followed by at least `min_body` token bytes: letters,
@@ -32,7 +34,7 @@ class Detector:
     label: str
     pattern: str
     markers: tuple[Marker, ...]
-    near: Optional[Callable[[str], bool]] = None  # a test of the text before the match (up to NEAR characters)
+    near: Optional[Callable[[str, str], bool]] = None  # a test of the text before and after the match (NEAR each)
     valid: Optional[Callable[[str], bool]] = None  # a test of the secret itself
     description: str = ""
 
@@ -54,16 +56,25 @@ def _m(*texts: str, min_body: int = 16, boundary: int = 1) -> tuple[Marker, ...]
     return tuple(Marker(text, boundary, min_body) for text in texts)
 
 
-_AWS_CONTEXT = re.compile(r"(?i:aws|amazon)|(?<![A-Za-z0-9])(?:AKIA|ASIA)[A-Z0-9]{16}")
-_DATADOG_CONTEXT = re.compile(r"(?i)(?:datadog|(?<![a-z0-9])dd)[^\n]{0,40}?key")
+_AWS_KEY_ID = r"(?<![A-Za-z0-9])(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}(?![A-Za-z0-9])"
+_AWS_CONTEXT = re.compile(rf"(?i:aws|amazon)|{_AWS_KEY_ID}")
+# After a candidate, `aws` must start a word: `laws` and `draws` follow 40 characters of ordinary text more often
+# than they precede them in a sentence about credentials.
+_AWS_AFTER = re.compile(rf"(?<![A-Za-z0-9])(?i:aws|amazon)|{_AWS_KEY_ID}")
+# A key's name (`DATADOG api key`, `DD_APP_KEY`, `dd-api-key`) or Datadog's API host; not `datadog` alone, which
+# a tracer's log line holds beside every 32-hex trace id, nor `app.datadoghq.com`, whose links hold trace ids.
+_DATADOG_API_HOST = r"(?<![A-Za-z0-9-])api\.(?:[a-z0-9-]+\.)?(?:datadoghq\.(?:com|eu)|ddog-gov\.com)"
+_DATADOG_CONTEXT = re.compile(rf"(?i)(?:datadog|(?<![a-z0-9])dd)[^\n]{{0,40}}?key|{_DATADOG_API_HOST}")
+# A Datadog site as a value of its own (`DD_SITE`): `datadoghq.eu`, `us5.datadoghq.com`, `https://datadoghq.com/`
+_DATADOG_SITE = re.compile(r"(?i)(?:https?://)?(?:[a-z0-9-]+\.)*(?:datadoghq\.(?:com|eu)|ddog-gov\.com)/?")
 
 
-def _aws_near(before: str) -> bool:
-    return _AWS_CONTEXT.search(before) is not None
+def _aws_near(before: str, after: str) -> bool:
+    return _AWS_CONTEXT.search(before) is not None or _AWS_AFTER.search(after) is not None
 
 
-def _datadog_near(before: str) -> bool:
-    return _DATADOG_CONTEXT.search(before) is not None
+def _datadog_near(before: str, after: str) -> bool:
+    return _DATADOG_CONTEXT.search(before) is not None or _DATADOG_CONTEXT.search(after) is not None
 
 
 def _mixed(text: str) -> bool:
@@ -121,7 +132,8 @@ DETECTORS: tuple[Detector, ...] = (
              _m("aws", "AWS", "Aws", "amazon", "Amazon", "AMAZON", "AKIA", "ASIA", min_body=0),
              near=_aws_near, valid=_mixed,
              description="40 base64 characters with upper and lower case and digits, within 120 characters "
-                         "after `aws`, `amazon` or an access key id"),
+                         "after `aws`, `amazon` or an access key id, or before one (or the word `aws`); or a "
+                         "value of its own beside an access key id or `aws` in the same list or object"),
     Detector("azure_storage_key", r"(?i:AccountKey|SharedAccessKey)=(?P<secret>[A-Za-z0-9/+]{40,}+={0,2})",
              _m("AccountKey=", "SharedAccessKey=", "accountkey=", "ACCOUNTKEY=", min_body=40),
              description="`AccountKey=` / `SharedAccessKey=` in Azure connection strings"),
@@ -201,8 +213,10 @@ DETECTORS: tuple[Detector, ...] = (
     Detector("datadog_key", r"(?<![A-Za-z0-9])(?:[a-f0-9]{40}|[a-f0-9]{32})(?![A-Za-z0-9])",
              _m("datadog", "Datadog", "DATADOG", "dd_", "DD_", "dd-", "DD-", min_body=0), near=_datadog_near,
              valid=lambda text: any(c.isdigit() for c in text) and any(c.isalpha() for c in text),
-             description="32 (API) or 40 (application) hex digits within 120 characters after `datadog` or "
-                         "`dd` followed by `key` on the same line (`DATADOG api key`, `dd_app_key`)"),
+             description="32 (API) or 40 (application) hex digits within 120 characters after or before "
+                         "`datadog` or `dd` followed by `key` on the same line (`DATADOG api key`, `dd_app_key`, "
+                         "`DD-API-KEY`) or Datadog's API host (`api.datadoghq.com`); or a value of its own beside "
+                         "one of those, or a Datadog site (`datadoghq.eu`), in the same list or object"),
     Detector("jwt", rf"{_w('eyJ')}{_T}{{8,}}+(?:\.{_T}{{4,}}+\.{_T}*+)?", _m("eyJ", min_body=10), valid=_three_parts,
              description="JSON Web Tokens: an `eyJ...` header, `.` payload, `.` signature"),
     Detector("bearer", r"earer(?<=[Bb]earer)(?<![A-Za-z0-9][Bb]earer)\s++(?P<secret>[A-Za-z0-9._~+/=-]{16,}+)",
@@ -212,6 +226,41 @@ DETECTORS: tuple[Detector, ...] = (
                              r"(?P<secret>[^\s/@'\"<>\\]{1,128}+)@",
              (), description="the password of `scheme://user:password@host` (found by the pre-scan's `@` rule)"),
 )
+
+
+_AWS_SECRET_ALONE = re.compile(r"[A-Za-z0-9/+]{40}")
+_DATADOG_KEY_ALONE = re.compile(r"[a-f0-9]{32}|[a-f0-9]{40}")
+AWS_SECRET, DATADOG = "aws_secret_access_key", "datadog_key"
+ALONE_LENGTHS = frozenset({32, 40})  # the lengths `shaped_alone` may name
+
+
+def shaped_alone(value: str) -> str | None:
+    """The label of the context-bound kind whose shape `value` has, whole (40 base64 characters of mixed case
+    and digits; 32 or 40 hex digits with a letter and a digit), or None. Only its neighbours can tell it from a
+    hash (`kinds_named`).
+
+    >>> [shaped_alone(v) for v in ("wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "0123456789abcdef0123456789abcdef")]
+    ['aws_secret_access_key', 'datadog_key']
+    """
+    if len(value) not in ALONE_LENGTHS:
+        return None
+    if _DATADOG_KEY_ALONE.fullmatch(value):
+        return DATADOG if _has_digit(value) and not value.isdigit() else None
+    return AWS_SECRET if _AWS_SECRET_ALONE.fullmatch(value) and _mixed(value) else None
+
+
+def kinds_named(text: str) -> frozenset[str]:
+    """The context-bound kinds that `text`, beside a value in the same list or object (another item, a key),
+    says the value is: an AWS access key id or the word `aws`, `amazon`; a Datadog key's name (`DD_API_KEY`,
+    `dd-api-key`), its API host (`api.datadoghq.com`) or a site alone (`datadoghq.eu`).
+
+    >>> sorted(kinds_named("AKIAIOSFODNN7EXAMPLE")), sorted(kinds_named("a git checkout"))
+    (['aws_secret_access_key'], [])
+    """
+    kinds = [AWS_SECRET] if _AWS_AFTER.search(text) else []
+    if _DATADOG_CONTEXT.search(text) or _DATADOG_SITE.fullmatch(text):
+        kinds.append(DATADOG)
+    return frozenset(kinds)
 
 
 def markers() -> tuple[Marker, ...]:

@@ -27,7 +27,8 @@ def _replacer(detector: Detector, rx: re.Pattern[str]) -> Replace:
         secret = match.group(group)
         if secret.startswith(MARK) or (detector.valid is not None and not detector.valid(secret)):
             return match.group()
-        if detector.near is not None and not detector.near(match.string[max(0, match.start() - NEAR):match.start()]):
+        if detector.near is not None and not detector.near(match.string[max(0, match.start() - NEAR):match.start()],
+                                                           match.string[match.end():match.end() + NEAR]):
             return match.group()
         if group == 0:
             return marker

@@ -23,11 +23,12 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-from typing import Any, Callable, Iterable, Mapping
+from collections import Counter
+from typing import Any, Callable, Collection, Iterable, Mapping
 
 import orjson
 
-from .detectors import markers
+from .detectors import ALONE_LENGTHS, kinds_named, markers, shaped_alone
 from .names import names_a_secret, normalize_key
 from .pairs import PairPatterns, credential_like
 from .patterns import MARK, REDACTED, SENSITIVE_NAME, TokenPatterns
@@ -54,6 +55,24 @@ OURS = frozenset({"v", "run_id", "seq", "ts", "event_type", "component", "span_i
 # `first_seq`...); their argv and config are redacted when built.
 STRUCTURAL = frozenset({"run_start", "run_end", "segment_start"})
 
+
+
+def named_alone(values: Collection[Any], names: Iterable[Any] = ()) -> dict[int, str]:
+    """Index -> marker of each string of `values` that has, whole, the shape of a kind only its context tells
+    (an AWS secret access key, a Datadog key), when another of `values` or one of `names` (its object's keys)
+    names that kind (`detectors.kinds_named`): `["AKIA...", "wJalr..."]`, `{"site": "datadoghq.eu", "k": hex}`."""
+    shaped = {index: label for index, item in enumerate(values)  # the length first: most strings are not 32 or 40
+              if type(item) is str and len(item) in ALONE_LENGTHS and (label := shaped_alone(item)) is not None}
+    if not shaped:
+        return {}
+    named: Counter[str] = Counter()
+    own: dict[int, frozenset[str]] = {}
+    for index, item in enumerate(values):
+        if type(item) is str:
+            own[index] = kinds_named(item)
+            named.update(own[index])
+    named.update(kind for name in names if type(name) is str for kind in kinds_named(name))
+    return {index: f"[REDACTED:{label}]" for index, label in shaped.items() if named[label] > (label in own[index])}
 
 
 def key_spellings(names: Iterable[str]) -> tuple[str, ...]:
@@ -198,12 +217,16 @@ class Redactor:
             return self._redact_bytes(value, pairs) if "$bytes" in value else self._redact_dict(value, pairs, keys)
         if kind is list or kind is tuple:
             walk = self._walk
+            alone = named_alone(value) if len(value) > 1 else None
+            if alone:
+                return [alone[index] if index in alone else walk(item, pairs, keys) for index, item in enumerate(value)]
             return [walk(item, pairs, keys) for item in value]
         return value
 
     def _redact_dict(self, value: dict[Any, Any], pairs: bool, keys: bool) -> dict[Any, Any]:
         out: dict[Any, Any] = {}
         walk, sensitive, verdicts = self._walk, self.is_sensitive_key, self._key_verdicts
+        shaped = False  # a string that only its neighbours can name: looked at once the walk is done
         for key, item in value.items():
             new_key = self._key_text(key) if type(key) is str and (len(key) >= MIN_TEXT or self._extra) \
                 else key
@@ -217,8 +240,18 @@ class Redactor:
             elif key == "argv" and type(item) is list and all(type(a) is str for a in item):
                 out[new_key] = self.redact_argv(item)
             else:
+                shaped = shaped or (type(item) is str and len(item) in ALONE_LENGTHS)
                 out[new_key] = walk(item, pairs, keys)
+        if shaped and len(value) > 1:
+            self._hide_named_alone(value, out)
         return out
+
+    def _hide_named_alone(self, value: dict[Any, Any], out: dict[Any, Any]) -> None:
+        """Replace in `out` the values of `value` that its other keys and values name (`named_alone`)."""
+        names = list(value)
+        for index, marker in named_alone(list(value.values()), names).items():
+            key = names[index]
+            out[self._key_text(key) if type(key) is str and (len(key) >= MIN_TEXT or self._extra) else key] = marker
 
     def _key_text(self, key: str) -> str:
         """A dictionary key with its secret-shaped parts replaced (remembered: the same keys come again)."""
