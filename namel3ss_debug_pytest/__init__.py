@@ -47,6 +47,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="what tests marked n3replay do with their golden runs: none (replay, network closed; the "
                          "default), once (record a missing one), new (record only the calls it lacks), rewrite "
                          "(record all again). Above the marker's record= and the n3_record ini key.")
+    group.addoption("--n3-trust-golden", dest="n3_trust_golden", action="store_true", default=False,
+                    help="let golden runs not recorded here (another's, or edited since) choose the arguments of the "
+                         "tools n3replay tests with tools='live' run for real; without it such a tool fails the test "
+                         "before it runs. Read the golden files first.")
     group.addoption("--n3-golden-report", dest="n3_golden_report", metavar="FILE", default=None,
                     help="append one JSON line to FILE for each test marked n3replay: its golden file and whether "
                          "its calls still match (what `namel3ss-debug golden status` reads).")

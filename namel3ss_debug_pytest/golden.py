@@ -49,7 +49,8 @@ def golden_session(item: pytest.Item) -> Any:
                           or str(config.getini("n3_record") or "none").strip(),
                           tools=marker.kwargs.get("tools") or str(config.getini("n3_tools") or "recorded").strip(),
                           volatile=(*config.getini("n3_volatile"), *volatile), root=config.rootpath,
-                          nodeid=item.nodeid, temp=config._tmp_path_factory.getbasetemp())  # type: ignore[attr-defined]
+                          nodeid=item.nodeid, temp=config._tmp_path_factory.getbasetemp(),  # type: ignore[attr-defined]
+                          trusted=bool(config.getoption("n3_trust_golden")))
     except (ConfigError, TypeError) as exc:
         problem = str(exc)
     else:
@@ -74,6 +75,11 @@ def golden_verdict(item: pytest.Item, call: pytest.CallInfo[None], report: pytes
     its failure says which call, the nearest recorded one and what changed, not the traceback of our stop."""
     golden = item.stash.get(GOLDEN, None)
     if golden is None or report.skipped:
+        return
+    if golden.refused is not None:  # the test stopped before a tool a golden run from elsewhere chose
+        if report.when == "call":
+            report.outcome = "failed"
+            report.longrepr = golden.refused
         return
     misses = golden.misses
     if golden.reported < len(misses):

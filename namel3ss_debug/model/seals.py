@@ -8,7 +8,8 @@ the file, notes the digest as an empty file named by it:
     $XDG_STATE_HOME/namel3ss-debug/seal.key        32 random bytes, mode 0600, made by the first run
     $XDG_STATE_HOME/namel3ss-debug/sealed/HEX      one empty file per trace file written (else ~/.local/state/...)
 
-A file whose digest is noted was written here by this user's tracer and has not changed a byte since; anybody
+A golden file the pytest plugin writes is noted the same way once written. A file whose digest is noted was
+written here by this user's tracer (or plugin) and has not changed a byte since; anybody
 else's trace, one edited by hand or rewritten by a command (`redact`), or cut short (a run killed before its
 file was closed), is not, and nobody without the key can make a digest that matches. The key is used only when
 it is a regular file this user owns that nobody else may read or write (a planted or shared one is ignored);
@@ -16,6 +17,7 @@ the notes hold no text of the trace.
 
     seals = Seals.of(os.environ)          # None: no state directory (no HOME), or no key to be had
     sealing = seals.sealing()             # the writer's: .update(bytes) ... .note()
+    seals.seal(path)                      # a file written whole by our own code (a golden file)
     seals.written_here([path, ...])       # True: every file is noted
 """
 
@@ -89,6 +91,15 @@ class Seals:
         folder = self.directory / SEALED
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         os.close(os.open(folder / digest, os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600))
+
+    def seal(self, path: Path) -> None:
+        """Note a file this user's own code has just written whole (a golden file) as written here; never raises."""
+        digest = self.digest()
+        try:
+            digest.update(path.read_bytes())
+            self.note(digest.hexdigest())
+        except OSError:
+            pass
 
     def written_here(self, paths: Iterable[Path | str]) -> bool:
         """Whether every file in `paths` (at least one) was written here and is unchanged: its digest noted."""

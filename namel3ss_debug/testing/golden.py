@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..launch.choosing import NOT_HERE, Consent
 from ..launch.closing import Closing, closed_network
 from ..launch.guard import GuardedRerun
 from ..launch.rerun import placeholder_keys, recorded_form
@@ -60,6 +61,7 @@ class GoldenPlan:
     root: Path
     nodeid: str
     temp: Path | None = None
+    trusted: bool = False  # --n3-trust-golden: a golden run not recorded here may choose live tools' arguments
 
     def __post_init__(self) -> None:
         if self.mode not in RECORD_MODES:
@@ -118,8 +120,10 @@ class GoldenSession:
         self._stack.enter_context(placeholder_keys(os.environ))  # before the masks read the keys (golden_secrets)
         recording = self._recording()
         on_miss = "live" if self.action == EXTEND else "error"
+        live = self.plan.tools == "live"
+        choosing = Consent(allowed=self.plan.trusted).choosing([str(self.plan.path)], os.environ) if live else None
         self.rerun = GuardedRerun(recording, match="inputs", on_miss=on_miss, inputs_of=recorded_form,
-                                  live_tools=self.plan.tools == "live", strict=True)
+                                  live_tools=live, strict=True, choosing=choosing)
         tracer = get_tracer()
         tracer.rerun = self.rerun
         self._stack.callback(setattr, tracer, "rerun", None)
@@ -150,6 +154,17 @@ class GoldenSession:
         if self.rerun is None:
             return []
         return [compared(miss, self.rerun.recording) for miss in self.rerun.tally.misses]
+
+    @property
+    def refused(self) -> str | None:
+        """Why the test stopped before a live tool whose arguments a golden run not recorded here chose
+        (`launch/choosing.py`), as its failure says it; None when none was refused."""
+        choosing = self.rerun.choosing if self.rerun is not None else None
+        if choosing is None or choosing.refusal is None:
+            return None
+        return (f"n3replay: not running {choosing.refusal}: {NOT_HERE.replace('a recording', 'a golden run')} "
+                f"({self.plan.shown}); read it, then record it again here with --n3-record=rewrite, or let it choose "
+                "with --n3-trust-golden")
 
     @property
     def unused(self) -> list[str]:

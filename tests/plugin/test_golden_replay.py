@@ -286,3 +286,23 @@ def failure(result: pytest.RunResult, test: str) -> list[str]:
     end = next(index for index in range(start + 1, len(lines))
                if lines[index].startswith(("____", "=====")))
     return lines[start + 1:end]
+
+
+def test_a_live_tool_of_a_golden_run_not_recorded_here_fails_before_it_runs(suite: Suite, tmp_path: Path,
+                                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """Another user's checkout (another home: another key) has the same golden files, which it did not record: the
+    test whose tools run live fails in one line naming the tool and its arguments, and the tool never runs."""
+    monkeypatch.setenv("HOME", str(tmp_path / "another-home"))
+    monkeypatch.delenv("XDG_STATE_HOME", raising=False)
+    runs = suite.path / "tools" / "runs.txt"
+    runs.unlink(missing_ok=True)
+    done = suite.offline(None, "-k", "tool_live")
+    done.assert_outcomes(failed=1)
+    failure = "\n".join(done.outlines)
+    assert 'n3replay: not running lookup({"place":"live-place"}): its arguments come from a golden run not written ' \
+        "here" in failure, failure
+    assert "--n3-trust-golden" in failure
+    assert not runs.exists() or "live-place" not in runs.read_text()
+    trusted = suite.offline(None, "-k", "tool_live", "--n3-trust-golden")
+    trusted.assert_outcomes(passed=1)
+    assert "live-place" in runs.read_text()
