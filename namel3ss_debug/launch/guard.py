@@ -36,7 +36,9 @@ from typing import Any
 
 from ..model.rerun_protocol import RerunMiss
 from ..rerun.answerer import Rerun
-from ..model.rerun_protocol import RECORDED
+from ..model.json_types import Foreign
+from ..model.rerun_protocol import RECORDED, AnsweredSpan, Asked
+from ..rerun.answers import Answer
 from ..transport.tool_wire import SOURCE as WIRE
 from .choosing import Choosing, asked_calls
 from ..tracer import watch
@@ -75,15 +77,15 @@ class GuardedRerun(Rerun):
         self.choosing = choosing
         self._wired: frozenset[str] | None = None
 
-    def answer(self, spec: Any, span: Any, inputs: Any) -> Any:
-        answer = super().answer(spec, span, inputs)
+    def answer(self, asked: Asked, span: AnsweredSpan, inputs: Foreign) -> Answer | None:
+        answer = super().answer(asked, span, inputs)
         if self.choosing is not None:
-            self._approve(spec, answer, inputs)
-        if answer is None and span is not None and self.keeps_network(spec.component):
+            self._approve(asked, answer, inputs)
+        if answer is None and span is not None and self.keeps_network(asked.component):
             _running.set((*(call for call in _running.get() if not call.ended), span))
         return answer
 
-    def _approve(self, spec: Any, answer: Any, inputs: Any) -> None:
+    def _approve(self, spec: Asked, answer: Answer | None, inputs: Foreign) -> None:
         """Before the app gets a recorded answer asking for tools that will run for real, and before a tool
         runs for real, ask whether the recording may choose their arguments (`choosing.py`)."""
         choosing = self.choosing

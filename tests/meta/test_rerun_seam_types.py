@@ -1,5 +1,6 @@
 """The rerun's seam is typed (`model/rerun_protocol.py`): mypy checks each side against the protocol. A rerun whose
-`answer` takes something else is refused where the launcher hands it to the tracer, and the transport handing the
+`answer` takes something else (the launcher's `GuardedRerun`, every command's) is refused where the launcher hands it
+to the tracer, and the transport handing the
 rerun its raw request instead of a `RequestSpec` is refused where it asks."""
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ def shadowed(tmp_path: Path, relative: str, old: str, new: str) -> list[str]:
 
 
 def test_mypy_refuses_a_rerun_or_a_transport_that_breaks_the_protocol(tmp_path: Path) -> None:
-    answerer = shadowed(tmp_path, "rerun/answerer.py", "def answer(self, asked: Asked,", "def answer(self, asked: int,")
+    answerer = shadowed(tmp_path, "launch/guard.py", "def answer(self, asked: Asked,", "def answer(self, asked: int,")
     opening = shadowed(tmp_path, "transport/opening.py", "answer_for(tracer, spec, span, inputs)",
                        "answer_for(tracer, request, span, inputs)")
     result = subprocess.run([sys.executable, "-m", "mypy", "--cache-dir", str(MYPY_CACHE), *answerer, *opening],
