@@ -278,10 +278,17 @@ def allow_rerun(recorded: Recorded, cwd: Path | None, allowed: bool, where: str,
 def confirm(judgement: Judgement, stdin: IO[str], stderr: IO[str]) -> bool:
     """Show what would run and why it is asked, then read the answer: yes only for `y` or `yes` (the
     default, Enter, end of input or Ctrl-C, is no)."""
-    stderr.write("namel3ss-debug: this rerun would run code that is not plainly this project's app:\n"
-                 f"  why      {judgement.why}\n"
-                 f"  command  {judgement.command}\n"
-                 "Run it? [y/N] ")
+    question = ("namel3ss-debug: this rerun would run code that is not plainly this project's app:\n"
+                f"  why      {judgement.why}\n"
+                f"  command  {judgement.command}\n"
+                "Run it? [y/N] ")
+    return answered(question, stdin, stderr) in ("y", "yes")
+
+
+def answered(question: str, stdin: IO[str], stderr: IO[str]) -> str:
+    """Ask `question` on stderr and read one line of stdin: its word in lower case, or "" for end of input or
+    Ctrl-C."""
+    stderr.write(question)
     stderr.flush()
     try:
         answer = stdin.readline()
@@ -289,7 +296,7 @@ def confirm(judgement: Judgement, stdin: IO[str], stderr: IO[str]) -> bool:
         answer = ""
     if not answer.endswith("\n"):
         stderr.write("\n")  # the answer was no line (Ctrl-D, Ctrl-C): end the question's
-    return answer.strip().lower() in ("y", "yes")
+    return answer.strip().lower()
 
 
 def consent(allowed: bool, env: Environment, stdin: IO[str] | None = None,
@@ -306,20 +313,10 @@ def consent(allowed: bool, env: Environment, stdin: IO[str] | None = None,
 def ask_tool(call: str, stdin: IO[str], stderr: IO[str]) -> str:
     """Show the tool and its arguments, then read the answer: `y` runs it, `a` it and the rest of this rerun's
     tools, anything else (Enter, end of input, Ctrl-C) is no."""
-    stderr.write("namel3ss-debug: a recording not written here by you (or changed since) chose the arguments of "
-                 "a tool that runs for real:\n"
-                 f"  tool  {call}\n"
-                 "Run it? [y/N/a(ll)] ")
-    stderr.flush()
-    try:
-        answer = stdin.readline()
-    except KeyboardInterrupt:
-        answer = ""
-    if not answer.endswith("\n"):
-        stderr.write("\n")
     from ..launch.choosing import ALL, NO, YES  # noqa: PLC0415 - loads when a rerun runs
 
-    word = answer.strip().lower()
+    word = answered("namel3ss-debug: a recording not written here by you (or changed since) chose the arguments "
+                    f"of a tool that runs for real:\n  tool  {call}\nRun it? [y/N/a(ll)] ", stdin, stderr)
     return YES if word in ("y", "yes") else ALL if word in ("a", "all") else NO
 
 
