@@ -2,7 +2,7 @@
 
 A trace is data anyone can write, and a rerun that runs code for real (a tool under `verify`) runs it with the
 arguments the recorded answers chose. So a command asks before letting a recording choose, unless the recording
-was written here. The tracer's writer digests every byte it writes to a file (keyed BLAKE2b) and, when it closes
+was written here. The tracer's writer digests every byte it writes to a file (HMAC-SHA256) and, when it closes
 the file, notes the digest as an empty file named by it:
 
     $XDG_STATE_HOME/namel3ss-debug/seal.key        32 random bytes, mode 0600, made by the first run
@@ -24,6 +24,7 @@ the notes hold no text of the trace.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import os
 import stat
 from pathlib import Path
@@ -81,8 +82,10 @@ class Seals:
             return None
         return cls(directory, key) if key is not None else None
 
-    def digest(self) -> "hashlib.blake2b":
-        return hashlib.blake2b(key=self._key, digest_size=32)
+    def digest(self) -> hmac.HMAC:
+        """HMAC-SHA256 with this user's key: on a CPU with SHA instructions (most since 2017), OpenSSL's SHA-256
+        digests twice as fast as keyed BLAKE2b (526 against 226 MB/s on the development machine)."""
+        return hmac.new(self._key, digestmod=hashlib.sha256)
 
     def sealing(self) -> Sealing:
         return Sealing(self)
