@@ -18,6 +18,7 @@ from .problems import ReadProblems
 from .sources import RunSource, is_stream, seekable
 
 _SNIFF = 1 << 20
+_PRETTY_LINE = 16 << 10  # no pretty-printer writes a first line longer
 
 
 def mapper_for(first: JsonEvent | None, path: str, *, head: bytes = b"",
@@ -54,6 +55,8 @@ def looks_otlp_document(head: bytes) -> bool:
     if not text.startswith((b"{", b"[")):
         return False
     first_line = text.split(b"\n", 1)[0].rstrip()
+    if len(first_line) > _PRETTY_LINE:
+        return False  # a request on a line of its own, longer than the head: lazy_request reads it a span at a time
     if first_line.endswith((b"}", b"]")):
         return False  # a whole object on the first line: JSON Lines (one orjson refuses is an invalid line)
     try:

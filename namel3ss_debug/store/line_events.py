@@ -13,7 +13,7 @@ import orjson
 from ..model.errors import TraceError
 from ..model.events import SCHEMA_VERSION
 from ..model.json_types import JsonEvent
-from .otlp.lazy import LONG_LINE, lazy_request
+from .otlp.lazy import LONG_LINE, check_brackets, lazy_request
 from .problems import ReadProblems
 from .records import ENVELOPE, MAX_SEQ
 
@@ -22,12 +22,15 @@ def parse_line(line: bytes, where: str, problems: ReadProblems, tail: bool, *,
                versioned: bool = True) -> JsonEvent | None:
     """A line as a dict, or None after telling `problems` why it is not an event; a newer `v` raises."""
     try:
+        if len(line) > LONG_LINE:  # orjson would build what it can of a wide or deep line before refusing it
+            check_brackets(line)
         event = orjson.loads(line)
-    except orjson.JSONDecodeError as error:
+    except ValueError as error:  # orjson's JSONDecodeError, or what check_brackets finds
         if tail:
             problems.torn_line(where)
         else:
-            problems.invalid_line(where, f"not JSON ({refusal(line, error)})")
+            why = refusal(line, error) if isinstance(error, orjson.JSONDecodeError) else str(error)
+            problems.invalid_line(where, f"not JSON ({why})")
         return None
     if not isinstance(event, dict):
         problems.invalid_line(where, f"not a JSON object but {type(event).__name__}")
