@@ -53,8 +53,8 @@ def closed_network(rerun: GuardedRerun, own_process: bool, namespace: bool = Tru
     platform.platform()  # run_start records it, and its first call runs `uname -p`: not a process of the app's
     for_real = rerun.why_network()  # the options let calls use the network for real
     no_namespace = for_real if for_real is not None or namespace else "a test shares its process with pytest"
-    if no_namespace is None and own_process:
-        disarm_inherited_sockets()
+    if no_namespace is None and own_process and not netns.process_entered():
+        disarm_inherited_sockets()  # once, before the process enters: later sockets are the app's, made inside
     entered, why_not = (None, no_namespace) if no_namespace is not None else _enter(own_process)
     network_guard = RerunGuard(rerun, closed)
     watch.guard(network_guard)

@@ -249,6 +249,11 @@ def leave(entered: Entered) -> None:
         entered.back_to = None
 
 
+def process_entered() -> bool:
+    """Whether this process is in a namespace of its own already (a command's earlier rerun entered it)."""
+    return _process_namespace is not None
+
+
 def attempts(entered: Entered) -> int:
     """How many connects and sends went nowhere in the namespace since `entered` entered it."""
     return unanswered(entered.counters) - entered.baseline
