@@ -22,7 +22,8 @@ from shellstub import ShellStub
 APP = Path(__file__).parent / "apps" / "shell_agent.py"
 PWNED = "touch PWNED_BY_TRACE; echo hello"
 
-pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the shell tool is POSIX's")
+pytestmark = [pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the shell tool is POSIX's"),
+              pytest.mark.slow]  # each records and reruns a real app in subprocesses
 
 
 class Project:
