@@ -166,6 +166,7 @@ def test_bisects_reruns_run_in_the_process_namespace_as_root(listener, workdir, 
                             for network in networks)
 
 
+@pytest.mark.skipif(shutil.which("setpriv") is None, reason="needs setpriv to run as another user")
 def test_bisects_reruns_are_closed_for_a_normal_user(listener, workdir):
     """As `nobody`: a user namespace of the user's own ids, where the child's connect goes nowhere."""
     workdir.chmod(0o777)
