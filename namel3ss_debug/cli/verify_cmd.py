@@ -15,7 +15,8 @@ from ..model.errors import UsageError
 from .errors import warn
 from .judging import expect_option, parse_expect, show, tell
 from .progress import bars
-from .replay_cmd import announcer, consent
+from .questions import consent
+from .replay_cmd import announcer
 from .suggest import Choice
 
 MAX_REPEAT = 100

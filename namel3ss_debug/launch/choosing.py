@@ -33,7 +33,11 @@ from .shown import shown
 
 YES, ALL, NO = "yes", "all", "no"
 SHOWN_ARGUMENTS = 400  # characters of a tool's arguments shown in the question and the refusal
-NOT_HERE = "its arguments come from a recording not written here by this user (or changed since)"
+
+
+def not_here(what: str = "a recording") -> str:
+    """Why a tool was not run, as every refusal says it (`what`: a recording, a golden run)."""
+    return f"its arguments come from {what} not written here by this user (or changed since)"
 
 
 class RerunRefused(RerunStop):
@@ -97,7 +101,7 @@ class Choosing:
             self._all = answer == ALL
             if answer == NO:
                 self.refusal = call
-                raise RerunRefused(f"{call} was not run: {NOT_HERE}")
+                raise RerunRefused(f"{call} was not run: {not_here()}")
             if asked:
                 self._approved[tool] += 1
 
@@ -121,7 +125,7 @@ def tool_call(tool: str, arguments: object) -> str:
             pass
     try:
         text = orjson.dumps(arguments, option=orjson.OPT_NON_STR_KEYS, default=repr).decode()
-    except (TypeError, orjson.JSONEncodeError):
+    except TypeError:  # orjson's JSONEncodeError among them
         text = repr(arguments)
     if len(text) > SHOWN_ARGUMENTS:
         text = f"{text[:SHOWN_ARGUMENTS]}... ({len(text)} characters)"

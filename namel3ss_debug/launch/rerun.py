@@ -17,7 +17,7 @@ from ..tracer.serialize import to_jsonable
 from ..transport.opening import PLACEHOLDER_KEY
 from .app import Outcome, run_traced
 from ..model.errors import UsageError
-from .choosing import NOT_HERE
+from .choosing import not_here
 from .closing import closed_network
 from .guard import GuardedRerun
 from .pinned import enter
@@ -70,7 +70,7 @@ def refused(rerun: GuardedRerun) -> None:
     elsewhere chose (`choosing.py`), naming the tool and its arguments."""
     choosing = rerun.choosing
     if choosing is not None and choosing.refusal is not None:
-        raise UsageError(f"not running {choosing.refusal}: {NOT_HERE}",
+        raise UsageError(f"not running {choosing.refusal}: {not_here()}",
                          hint="read the trace; to let it choose, add --yes, or answer the question on a terminal")
 
 

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..launch.choosing import NOT_HERE, Consent
+from ..launch.choosing import Consent, not_here
 from ..launch.closing import Closing, closed_network
 from ..launch.guard import GuardedRerun
 from ..launch.rerun import placeholder_keys, recorded_form
@@ -162,7 +162,7 @@ class GoldenSession:
         choosing = self.rerun.choosing if self.rerun is not None else None
         if choosing is None or choosing.refusal is None:
             return None
-        return (f"n3replay: not running {choosing.refusal}: {NOT_HERE.replace('a recording', 'a golden run')} "
+        return (f"n3replay: not running {choosing.refusal}: {not_here('a golden run')} "
                 f"({self.plan.shown}); read it, then record it again here with --n3-record=rewrite, or let it choose "
                 "with --n3-trust-golden")
 

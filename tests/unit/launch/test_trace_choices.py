@@ -7,7 +7,7 @@ import io
 
 import pytest
 
-from namel3ss_debug.cli.replay_cmd import ask_tool, consent
+from namel3ss_debug.cli.questions import ask_tool, consent
 from namel3ss_debug.launch.choosing import ALL, NO, YES, Choosing, Consent, RerunRefused, asked_calls, tool_call
 from namel3ss_debug.ops.environment import Environment
 
