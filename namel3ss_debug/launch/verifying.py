@@ -21,7 +21,7 @@ from typing import Any
 
 from ..model.json_types import JsonValue
 from ..rerun.fork import check_base_url, rebased  # verify's --base-url is checked, and sent to, as a fork's
-from ..rerun.recording import Recording
+from ..recording.calls import Recording
 from .guard import GuardedRerun
 
 __all__ = ["VerifyingRerun", "check_base_url"]

@@ -31,14 +31,14 @@ from ..launch.rerun import recorded_form, run_again
 from ..model.errors import UsageError
 from ..model.json_types import Foreign, JsonValue
 from ..model.rerun_protocol import MOCKED
-from ..replay.mocks import Mock, parse_key
+from ..recording.mocks import Mock, parse_key
 from ..rerun.answers import Answer, from_value
 from ..rerun.bisect import Search, search
 from ..rerun.bisect_report import BisectReport, BisectRerun, Candidate
-from ..rerun.call_paths import PathTable
+from ..recording.call_paths import PathTable
 from ..rerun.candidates import LiveCall
 from ..rerun.expect import Expectation
-from ..rerun.recording import RecordedCall, Recording
+from ..recording.calls import RecordedCall, Recording
 from ..rerun.verdict import judge
 from ..store.reader import TraceReader
 from ..store.sources import RunSource

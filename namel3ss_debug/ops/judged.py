@@ -31,13 +31,13 @@ from ..config import ResolvedSettings, Settings
 from ..launch.recorded import Recorded, recorded_target
 from ..model.errors import UsageError
 from ..model.rerun_protocol import RerunMiss, RerunStop
-from ..replay.load import load_timeline
-from ..replay.timeline import Timeline
-from ..rerun.call_paths import PathTable
+from ..recording.load import load_timeline
+from ..recording.timeline import Timeline
+from ..recording.call_paths import PathTable
 from ..rerun.candidates import Miss
 from ..rerun.expect import Expectation
 from ..rerun.outcome import Outcome, outcome_of
-from ..rerun.recording import Recording
+from ..recording.calls import Recording
 from ..store.problems import ReadProblems
 from ..store.reader import TraceReader
 from ..store.sources import STDIN, RunSource

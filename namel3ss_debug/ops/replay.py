@@ -11,11 +11,11 @@ from pathlib import Path
 from ..model.errors import UsageError
 from ..replay.engine import ReplayEngine
 from ..replay.expr import ExprError
-from ..replay.kept import KeptTimeline, kept, restored
-from ..replay.load import load_timeline
+from ..recording.kept import KeptTimeline, kept, restored
+from ..recording.load import load_timeline
 from ..replay.mock_specs import ordered_mocks
-from ..replay.mocks import MockError
-from ..replay.timeline import Timeline
+from ..recording.mocks import MockError
+from ..recording.timeline import Timeline
 from ..store.reader import TraceReader
 from ..store.sources import RunSource
 from .cache import ResultCache, results_directory

@@ -22,14 +22,14 @@ from ..launch.recorded import Recorded, recorded_target
 from ..launch.rerun import recorded_form, run_again
 from ..model.errors import UsageError
 from ..model.rerun_protocol import RerunStop
-from ..replay.load import load_timeline
+from ..recording.load import load_timeline
 from ..replay.mock_specs import ordered_mocks
-from ..replay.mocks import Mock, MockTable
+from ..recording.mocks import Mock, MockTable
 from ..rerun.answerer import Stepper
-from ..rerun.call_paths import PathTable
+from ..recording.call_paths import PathTable
 from ..rerun.fork import ForkPlan
 from .rerun_fork import check_fork, fork_exit_code
-from ..rerun.recording import Recording
+from ..recording.calls import Recording
 from ..rerun.report import RerunReport, build_report
 from ..store.problems import ReadProblems
 from ..store.reader import TraceReader

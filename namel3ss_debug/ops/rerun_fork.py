@@ -10,9 +10,9 @@ from __future__ import annotations
 import orjson
 
 from ..model.json_types import JsonValue
-from ..replay.misses import nearest_recorded, no_such_call
+from ..recording.misses import nearest_recorded, no_such_call
 from ..rerun.fork import ASKED_FIELD, MODEL_IN_BODY, ForkError, ForkPlan, fork_plan
-from ..rerun.recording import RecordedCall, Recording
+from ..recording.calls import RecordedCall, Recording
 from ..rerun.report import RerunReport
 from ..transport import apis
 

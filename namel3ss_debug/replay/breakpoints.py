@@ -2,7 +2,7 @@
 
 One table serves both debuggers; what a target means is theirs. Replay's targets (`targets.py`) test a
 position of a recorded run and are checked against the recording when set; the rerun's
-(`rerun/call_targets.py`) test a call about to be answered. Either way a breakpoint is
+(`launch/call_targets.py`) test a call about to be answered. Either way a breakpoint is
 `TARGET [if CONDITION]`, numbered from 1 in the order they were set.
 
 `TARGET if CONDITION` stops only where the condition (see `expr`) holds; a temporary breakpoint is

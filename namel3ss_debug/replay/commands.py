@@ -17,7 +17,7 @@ from typing import ClassVar
 from ..model.errors import UsageError
 from .expr import pointer
 from .outputs import Command, Help, Message, Output
-from .timeline import as_number
+from ..recording.timeline import as_number
 
 # pdb's names where they fit; gdb's `info`; our own `back`, `goto`, `mock`, `stats`; `ok` for the
 # rerun's `accept`. An alias counts in a session only when the command it names is one of its own.

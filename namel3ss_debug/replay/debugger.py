@@ -18,7 +18,7 @@ from .reports import (
     breakpoint_list, centred, clear_breakpoints, frame, listing, run_info, set_breakpoint, span_bounds, stats,
     stop_report, value_of,
 )
-from .timeline import as_number
+from ..recording.timeline import as_number
 
 LIST_AROUND = 5  # events shown before and after the cursor by `list`
 LONGLIST_MAX = 200

@@ -18,9 +18,9 @@ from typing import Callable
 
 from ..model.errors import UsageError
 from .breakpoints import BreakpointTable
-from .mocks import MockTable
+from ..recording.mocks import MockTable
 from .event_targets import event_breakpoints
-from .timeline import START, Timeline
+from ..recording.timeline import START, Timeline
 from .view import EventView
 
 MAX_HISTORY = 10_000

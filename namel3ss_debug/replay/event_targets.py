@@ -19,8 +19,8 @@ from typing import Callable
 from ..model.calls import CallAddress
 from ..model.events import COMPONENTS
 from .breakpoints import BreakpointError, BreakpointTable, Target
-from .misses import nearest_recorded, no_such_call
-from .timeline import END, Timeline, as_number
+from ..recording.misses import nearest_recorded, no_such_call
+from ..recording.timeline import END, Timeline, as_number
 
 _PATTERN_CHARS = "*?["
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import orjson
 
-from .mocks import Mock, MockError, parse_key
+from ..recording.mocks import Mock, MockError, parse_key
 from ..model.json_types import JsonValue
 
 _POSITION = re.compile(r"line (\d+) column (\d+)")

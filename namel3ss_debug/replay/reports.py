@@ -9,7 +9,7 @@ from .breakpoints import Breakpoint, BreakpointTable
 from .engine import ReplayEngine, Stop
 from .expr import MISSING, Expr, evaluate
 from .outputs import BreakpointInfo, Breakpoints, Frame, Listing, Message, Output, Row, StopReport, Table
-from .timeline import END, START, Timeline
+from ..recording.timeline import END, START, Timeline
 from ..model.json_types import JsonObject, JsonValue
 
 

@@ -26,14 +26,14 @@ from ..model.rerun_protocol import (FORKED, GIVEN, LIVE, MOCKED, RECORDED, REPLA
                                     RequestSpec, RerunMiss, RerunStop)
 from ..model.values import CodecError
 from ..model.json_types import Foreign, JsonObject, JsonValue
-from ..replay.mocks import Mock, parse_key
+from ..recording.mocks import Mock, parse_key
 from .answers import Answer, Unanswerable, from_recording, from_value, mark
 from .fork import ForkPlan
 from .candidates import LiveCall, Miss, nearest
-from .call_paths import ROOT, PathCounter, step_label
+from ..recording.call_paths import ROOT, PathCounter, step_label
 from .ran_again import result_of
 from .parting import Parting
-from .recording import RecordedCall, Recording
+from ..recording.calls import RecordedCall, Recording
 from .twins import Twins
 
 

@@ -22,10 +22,10 @@ from collections import Counter
 from dataclasses import dataclass
 
 from ..model.divergence import ByKey, first_parting
-from ..replay.timeline import Timeline
-from .call_paths import PathTable
+from ..recording.timeline import Timeline
+from ..recording.call_paths import PathTable
 from .candidates import input_difference
-from .recording import RecordedCall, Recording
+from ..recording.calls import RecordedCall, Recording
 from .said import Said, exact, folded_value, meant, said_by
 
 COMPARED = ("llm", "tool")

@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 
 from ..model.calls import CallRecord
 from ..model.json_types import Foreign, JsonValue
-from .call_paths import step_label
-from .recording import RecordedCall, Recording
+from ..recording.call_paths import step_label
+from ..recording.calls import RecordedCall, Recording
 
 MAX_SHOWN = 60
 

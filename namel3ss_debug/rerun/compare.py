@@ -26,9 +26,9 @@ import orjson
 from ..model.divergence import ByKey, first_parting
 from ..model.events import RUN_LINK_ATTRS, is_startup
 from ..model.json_types import JsonEvent, JsonValue
-from ..replay.timeline import END, START, Timeline
+from ..recording.timeline import END, START, Timeline
 from .candidates import input_difference
-from .call_paths import ROOT, PathCounter, PathTable, step_label
+from ..recording.call_paths import ROOT, PathCounter, PathTable, step_label
 from .requests import REQUEST_COMPONENTS
 
 _SKIPPED = frozenset({"run_start", "run_end", "segment_start"})

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from ..config.patterns import PatternRefused, compile_pattern
 from ..model.errors import UsageError
 from ..model.json_types import Foreign
-from ..replay.timeline import END, Timeline
+from ..recording.timeline import END, Timeline
 from .said import Said, canonical, said_by
 
 KINDS = ("contains", "equals", "matches")

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from ..analysis.failed_run import run_failure
 from ..analysis.report import Report
 from ..checks.results import RunCheck
-from ..replay.timeline import END, INSTANT, Timeline
+from ..recording.timeline import END, INSTANT, Timeline
 from .expect import Expectation, final_output
 
 COMPLETED = "completed"

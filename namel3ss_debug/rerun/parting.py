@@ -21,7 +21,7 @@ from ..model.json_types import Foreign, JsonObject, JsonValue
 from ..model.rerun_protocol import LIVE
 from .candidates import LiveCall, input_difference, nearest
 from .ran_again import result_of
-from .recording import RecordedCall, Recording
+from ..recording.calls import RecordedCall, Recording
 
 HOWS = ("mocked", "replaced", "forked", "live")  # how a rerun parts
 

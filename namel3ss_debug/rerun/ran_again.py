@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 from ..model.rerun_protocol import RERAN
 from ..model.json_types import JsonObject
-from ..replay.timeline import END, Timeline
-from .recording import Recording
+from ..recording.timeline import END, Timeline
+from ..recording.calls import Recording
 
 
 @dataclass(frozen=True)

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..replay.timeline import Timeline
+from ..recording.timeline import Timeline
 from .candidates import Miss
 from .compare import Comparison, compare
 from .network import Network
 from .ran_again import RanAgain, ran_again
-from .recording import Recording, run_end
+from ..recording.calls import Recording, run_end
 from .answerer import Rerun
 from ..model.json_types import JsonEvent, JsonValue
 

@@ -27,7 +27,7 @@ import orjson
 from ..model.rerun_protocol import RequestSpec
 from ..model.json_types import Foreign
 from .candidates import input_difference
-from .recording import RecordedCall, Recording
+from ..recording.calls import RecordedCall, Recording
 
 REQUEST_COMPONENTS = ("llm", "http")
 SIMILAR_AMONG = 8  # how many of the next unanswered requests a changed request is compared with

@@ -17,7 +17,7 @@ from __future__ import annotations
 from ..model.json_types import JsonObject
 from ..model.rerun_protocol import AnsweredSpan, RequestSpec
 from .candidates import LiveCall
-from .recording import RecordedCall, Recording
+from ..recording.calls import RecordedCall, Recording
 from .requests import RequestIndex
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, Callable, Mapping
 
 from ..render.json_text import pretty_json
-from ..rerun.call_stops import AnswerError
+from ..launch.call_stops import AnswerError
 
 
 def json_editor(environ: Mapping[str, str] | None = None) -> Callable[[Any], str | None]:

@@ -11,7 +11,7 @@ editor) or run the call live; then the app goes on.
   messages go to `console`; with `json_out`, each stop is a JSON line there and the rest goes to
   `err_console`.
 - `step`: stop before the first replayable call (`--step`); otherwise stop only at breakpoints.
-- `breakpoints`: specs as `b` takes them (`rerun/call_targets.py`); a bad one raises BreakpointError (a UsageError).
+- `breakpoints`: specs as `b` takes them (`launch/call_targets.py`); a bad one raises BreakpointError (a UsageError).
 - `lines`: scripted commands (`--commands FILE`, or a piped stdin), each echoed after the prompt so the
   output reads as a transcript. When they run out, every remaining call gets its answer and the run
   goes on without stopping.
@@ -38,9 +38,9 @@ from ..model.rerun_protocol import RerunQuit
 from ..render.rerun.stop import json_of, render
 from ..replay.outputs import Message
 from ..rerun.answerer import Decision, PendingCall
-from ..rerun.recording import Recording
-from ..rerun.call_stops import RerunSession
-from ..rerun.call_targets import call_breakpoints
+from ..recording.calls import Recording
+from ..launch.call_stops import RerunSession
+from ..launch.call_targets import call_breakpoints
 from .editor import json_editor
 from .loop import Mode, Shell
 from .reading import Script, Terminal

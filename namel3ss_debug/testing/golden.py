@@ -28,10 +28,10 @@ from ..launch.guard import GuardedRerun
 from ..launch.rerun import placeholder_keys, recorded_form
 from ..model.errors import ConfigError
 from ..model.rerun_protocol import LIVE
-from ..replay.load import load_timeline
-from ..rerun.call_paths import PathTable
+from ..recording.load import load_timeline
+from ..recording.call_paths import PathTable
 from ..rerun.candidates import Miss
-from ..rerun.recording import Recording
+from ..recording.calls import Recording
 from ..rerun.steady import Steady, bad_pattern
 from ..store.problems import ReadProblems
 from ..store.reader import TraceReader

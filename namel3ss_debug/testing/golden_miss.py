@@ -23,7 +23,7 @@ from dataclasses import replace
 from ..model.messages import visible
 from ..rerun.candidates import Candidate, Miss
 from ..rerun.parting import compared_difference
-from ..rerun.recording import Recording
+from ..recording.calls import Recording
 
 UNEXPLAINED = "matches, but was not chosen"  # a candidate's reason that says nothing of what changed
 INPUTS = "inputs: "  # the reason that says where the inputs differ

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from hostile import dumps
-from support.tracefactory import TraceBuilder
+from tracefactory import TraceBuilder
 
 Record = Any  # a JSON object almost always; a damaged base may hold anything
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from harness import invoke
 from judge import assert_sound
-from support.tracefactory import TraceBuilder
+from tracefactory import TraceBuilder
 
 READERS = {
     "analyze": ["analyze", "--no-pager", "--no-cache", "--format", "json", "T"],

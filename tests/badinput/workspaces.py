@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from support.tracefactory import TraceBuilder
+from tracefactory import TraceBuilder
 
 
 @dataclass(frozen=True)

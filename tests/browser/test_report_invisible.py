@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from support.tracefactory import TraceBuilder
+from tracefactory import TraceBuilder
 
 pytestmark = pytest.mark.browser
 

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 import pytest
-from support.tracefactory import TraceBuilder
+from tracefactory import TraceBuilder
 
 pytestmark = pytest.mark.browser
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from support.tracefactory import RUN_ID, TraceBuilder, error
+from tracefactory import RUN_ID, TraceBuilder, error
 
 pytestmark = pytest.mark.browser
 

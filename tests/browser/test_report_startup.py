@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from support.tracefactory import TraceBuilder
+from tracefactory import TraceBuilder
 
 pytestmark = pytest.mark.browser
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import orjson
 from framework_support import APPS, Run, Workbench
-from support.stubserver import StubServer
+from stubserver import StubServer
 
 Event = dict[str, Any]
 

@@ -19,7 +19,7 @@ from typing import Any
 
 import orjson
 import pytest
-from support.tracehelpers import assert_tree, find, schema_errors
+from tracehelpers import assert_tree, find, schema_errors
 
 pytest.importorskip("namel3ss", reason="the namel3ss runtime is not installed: "
                                        "pip install 'namel3ss-debug[namel3ss]' (Python 3.10-3.13)")
@@ -29,11 +29,11 @@ import namel3ss.runtime.providers.pack_registry as registry
 from namel3ss_debug import get_tracer
 from namel3ss_debug.integrations.namel3ss.runner import run_ai_app, start_attrs
 from namel3ss_debug.model.errors import UsageError
-from namel3ss_debug.replay.mocks import Mock, parse_key
-from namel3ss_debug.replay.builder import timeline_of
+from namel3ss_debug.recording.mocks import Mock, parse_key
+from namel3ss_debug.recording.builder import timeline_of
 from namel3ss_debug.launch.rerun import recorded_form
-from namel3ss_debug.rerun.call_paths import PathTable
-from namel3ss_debug.rerun.recording import Recording
+from namel3ss_debug.recording.call_paths import PathTable
+from namel3ss_debug.recording.calls import Recording
 from namel3ss_debug.rerun.answerer import Rerun
 from namel3ss_debug.testing.capture import capture_events
 

@@ -34,11 +34,11 @@ from namel3ss_debug.integrations.namel3ss.results import (
 )
 from namel3ss_debug.integrations.namel3ss.runner import run_ai_app, runtime_version
 from namel3ss_debug.model.errors import UsageError
-from namel3ss_debug.replay.mocks import Mock, parse_key
-from namel3ss_debug.replay.builder import timeline_of
+from namel3ss_debug.recording.mocks import Mock, parse_key
+from namel3ss_debug.recording.builder import timeline_of
 from namel3ss_debug.launch.rerun import recorded_form
-from namel3ss_debug.rerun.call_paths import PathTable
-from namel3ss_debug.rerun.recording import Recording
+from namel3ss_debug.recording.call_paths import PathTable
+from namel3ss_debug.recording.calls import Recording
 from namel3ss_debug.rerun.answerer import Rerun
 from namel3ss_debug.model.values import CodecError, decode
 from namel3ss_debug.testing.capture import capture_events

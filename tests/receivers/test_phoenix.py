@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
-from support.venvs import venv_python
+from venvs import venv_python
 
 pytestmark = pytest.mark.slow
 

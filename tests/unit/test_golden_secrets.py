@@ -5,17 +5,17 @@ and a miss says the first difference of the inputs as they were compared, never 
 from __future__ import annotations
 
 import pytest
-from support.rerunhelpers import record
+from rerunhelpers import record
 
 from namel3ss_debug import get_tracer, trace_llm_call
 from namel3ss_debug.launch.rerun import recorded_form
 from namel3ss_debug.model.rerun_protocol import RerunMiss
-from namel3ss_debug.replay.builder import timeline_of
+from namel3ss_debug.recording.builder import timeline_of
 from namel3ss_debug.rerun.answerer import Rerun
-from namel3ss_debug.rerun.call_paths import PathTable
+from namel3ss_debug.recording.call_paths import PathTable
 from namel3ss_debug.rerun.candidates import Miss
 from namel3ss_debug.rerun.parting import compared_difference
-from namel3ss_debug.rerun.recording import Recording
+from namel3ss_debug.recording.calls import Recording
 from namel3ss_debug.rerun.steady import Steady
 from namel3ss_debug.testing.capture import capture_events
 from namel3ss_debug.testing.golden_miss import compared, miss_text

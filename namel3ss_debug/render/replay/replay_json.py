@@ -10,7 +10,7 @@ from dataclasses import asdict
 from typing import Any, Callable
 
 from ...replay.outputs import Breakpoints, Frame, Help, Listing, Mocks, Output, StopReport, Table, Value, Where
-from ...replay.timeline import END, START
+from ...recording.timeline import END, START
 from .. import json_text
 
 SCHEMA = "namel3ss-debug/replay/v1"

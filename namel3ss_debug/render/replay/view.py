@@ -15,7 +15,7 @@ from ...analysis.fields import is_duration
 from ...replay.outputs import (
     Breakpoints, Command, Frame, Help, Listing, Message, Mocks, Output, Row, StopReport, Table, Value, Where,
 )
-from ...replay.timeline import END, INSTANT, START
+from ...recording.timeline import END, INSTANT, START
 from ..event_text import duration, error_summary, offset, one_line, status_text
 from ..json_text import compact_json, pretty_json
 from ..text import visible

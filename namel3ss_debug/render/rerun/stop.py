@@ -16,7 +16,7 @@ from rich.text import Text
 from ...rerun.answers import answer_json
 from ...rerun.answerer import PendingCall
 from ...replay.outputs import Output
-from ...rerun.call_stops import CallStop, Replaced
+from ...launch.call_stops import CallStop, Replaced
 from ..event_text import one_line
 from ..json_text import compact_json, json_line
 from ..replay import view as replay_view

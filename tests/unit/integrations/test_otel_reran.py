@@ -5,12 +5,12 @@ with `--live-tools` is. An LLM call nothing answered still counts as live."""
 from __future__ import annotations
 
 import pytest
-from support.rerunhelpers import record, rerun
+from rerunhelpers import record, rerun
 
 from namel3ss_debug import current_span, get_tracer, trace_llm_call
 from namel3ss_debug.integrations.otel.hook import attach
 from namel3ss_debug.integrations.otel.processor import OtelSpanProcessor
-from namel3ss_debug.replay.builder import timeline_of
+from namel3ss_debug.recording.builder import timeline_of
 from namel3ss_debug.rerun.compare import compare
 
 sdk = pytest.importorskip("opentelemetry.sdk.trace")

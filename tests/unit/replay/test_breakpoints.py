@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from support.replayfactory import agent_run
+from replayfactory import agent_run
 
 from namel3ss_debug.replay.breakpoints import BreakpointError, BreakpointTable
-from namel3ss_debug.replay.builder import timeline_of
+from namel3ss_debug.recording.builder import timeline_of
 from namel3ss_debug.replay.engine import ReplayEngine
 from namel3ss_debug.replay.expr import ExprError
 

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from support.replayfactory import agent_run, nested_run
+from replayfactory import agent_run, nested_run
 
-from namel3ss_debug.replay.builder import timeline_of
+from namel3ss_debug.recording.builder import timeline_of
 from namel3ss_debug.replay.engine import ReplayEngine, ReplayError
-from namel3ss_debug.replay.mocks import Mock, parse_key
+from namel3ss_debug.recording.mocks import Mock, parse_key
 
 
 @pytest.fixture

@@ -14,13 +14,13 @@ import shutil
 from pathlib import Path
 
 import pytest
-from support.replayfactory import write_agent_run
+from replayfactory import write_agent_run
 from rich.console import Console
 
 from namel3ss_debug.replay.commands import aliases_of
 from namel3ss_debug.replay.debugger import COMMANDS, ReplaySession
 from namel3ss_debug.replay.engine import ReplayEngine
-from namel3ss_debug.replay.load import load_timeline
+from namel3ss_debug.recording.load import load_timeline
 from namel3ss_debug.shell.replay_console import ReplayConsole
 from namel3ss_debug.store.problems import ReadProblems
 from namel3ss_debug.store.reader import TraceReader

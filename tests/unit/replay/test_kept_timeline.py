@@ -12,13 +12,13 @@ from pathlib import Path
 import msgspec
 import orjson
 import pytest
-from support.tracefactory import TraceBuilder
+from tracefactory import TraceBuilder
 
 from namel3ss_debug.ops.environment import Environment
 from namel3ss_debug.ops.replay import load_run
 from namel3ss_debug.ops.traces import make_reader
-from namel3ss_debug.replay.kept import KeptTimeline, kept, restored
-from namel3ss_debug.replay.timeline import Timeline
+from namel3ss_debug.recording.kept import KeptTimeline, kept, restored
+from namel3ss_debug.recording.timeline import Timeline
 from namel3ss_debug.store.sources import RunSource
 
 ARRAYS = ("seq", "kind", "type_code", "component_code", "name_code", "status_code", "depth", "span", "call",

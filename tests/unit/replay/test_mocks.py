@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from support.replayfactory import agent_run
+from replayfactory import agent_run
 
-from namel3ss_debug.replay.builder import timeline_of
+from namel3ss_debug.recording.builder import timeline_of
 from namel3ss_debug.replay.mock_specs import load_mock_file, parse_mock
-from namel3ss_debug.replay.mocks import Mock, MockError, MockKey, MockTable, mocked_event, parse_key
+from namel3ss_debug.recording.mocks import Mock, MockError, MockKey, MockTable, mocked_event, parse_key
 
 
 @pytest.fixture

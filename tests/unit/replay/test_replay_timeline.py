@@ -7,12 +7,12 @@ import math
 
 import orjson
 import pytest
-from support.replayfactory import agent_run, nested_run, write_agent_run
+from replayfactory import agent_run, nested_run, write_agent_run
 
 from namel3ss_debug.model.errors import TraceError, UsageError
-from namel3ss_debug.replay.builder import timeline_of
-from namel3ss_debug.replay.load import FileStore, load_timeline
-from namel3ss_debug.replay.timeline import END, INSTANT, START, MemoryStore
+from namel3ss_debug.recording.builder import timeline_of
+from namel3ss_debug.recording.load import FileStore, load_timeline
+from namel3ss_debug.recording.timeline import END, INSTANT, START, MemoryStore
 from namel3ss_debug.store.problems import ReadProblems
 from namel3ss_debug.store.reader import TraceReader
 from namel3ss_debug.store.sources import RunSource

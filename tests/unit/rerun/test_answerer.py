@@ -8,12 +8,12 @@ import threading
 from typing import Any
 
 import pytest
-from support.rerunhelpers import record, rerun
+from rerunhelpers import record, rerun
 
 from namel3ss_debug import mark, span, trace_agent_execution, trace_llm_call, trace_tool_call
 from namel3ss_debug.model.rerun_protocol import RerunMiss, RerunStop
-from namel3ss_debug.replay.builder import timeline_of
-from namel3ss_debug.replay.mocks import Mock, parse_key
+from namel3ss_debug.recording.builder import timeline_of
+from namel3ss_debug.recording.mocks import Mock, parse_key
 from namel3ss_debug.rerun.compare import compare
 from namel3ss_debug.rerun.errors import ReplayedError
 from namel3ss_debug.tracer.decorators import MAX_RECORDED_YIELDS

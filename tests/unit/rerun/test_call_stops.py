@@ -7,10 +7,10 @@ from namel3ss_debug.model.rerun_protocol import RECORDED
 from namel3ss_debug.replay.outputs import Message
 from namel3ss_debug.rerun.answers import Answer
 from namel3ss_debug.rerun.candidates import LiveCall
-from namel3ss_debug.rerun.recording import RecordedCall, fingerprint
+from namel3ss_debug.recording.calls import RecordedCall, fingerprint
 from namel3ss_debug.rerun.answerer import Decision, PendingCall
-from namel3ss_debug.rerun.call_stops import CallStop, Replaced, RerunSession
-from namel3ss_debug.rerun.call_targets import call_breakpoints
+from namel3ss_debug.launch.call_stops import CallStop, Replaced, RerunSession
+from namel3ss_debug.launch.call_targets import call_breakpoints
 
 
 def search(number: int = 1) -> PendingCall:

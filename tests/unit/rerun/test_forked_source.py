@@ -5,13 +5,13 @@ trace's `attrs.replay`; a mock's stays `mocked`."""
 from __future__ import annotations
 
 import pytest
-from support.rerunhelpers import record, rerun
+from rerunhelpers import record, rerun
 from rich.console import Console
 
 from namel3ss_debug import trace_llm_call
 from namel3ss_debug.render.rerun.stop import stop_view
 from namel3ss_debug.rerun.answerer import Decision, PendingCall
-from namel3ss_debug.rerun.call_stops import CallStop
+from namel3ss_debug.launch.call_stops import CallStop
 from namel3ss_debug.rerun.fork import ForkPlan
 
 pytestmark = pytest.mark.usefixtures("isolated_workspace")

@@ -9,11 +9,11 @@ import re
 from typing import Any, Iterator
 
 import pytest
-from support.rerunhelpers import record, rerun
-from support.stubserver import StubServer
+from rerunhelpers import record, rerun
+from stubserver import StubServer
 
 from namel3ss_debug import capture_http
-from namel3ss_debug.replay.mocks import Mock, parse_key
+from namel3ss_debug.recording.mocks import Mock, parse_key
 from namel3ss_debug.transport.apis.neutral import made_id
 
 openai = pytest.importorskip("openai")

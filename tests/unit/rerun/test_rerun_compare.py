@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from support.tracefactory import TraceBuilder
+from tracefactory import TraceBuilder
 
-from namel3ss_debug.replay.builder import timeline_of
+from namel3ss_debug.recording.builder import timeline_of
 from namel3ss_debug.rerun.compare import compare, content
 
 Event = dict[str, Any]

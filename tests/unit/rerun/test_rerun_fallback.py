@@ -6,11 +6,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from support.rerunhelpers import record, rerun
+from rerunhelpers import record, rerun
 
 from namel3ss_debug import trace_llm_call, trace_tool_call
 from namel3ss_debug.model.rerun_protocol import RerunMiss
-from namel3ss_debug.replay.mocks import Mock, parse_key
+from namel3ss_debug.recording.mocks import Mock, parse_key
 from namel3ss_debug.rerun.answers import from_value
 
 pytestmark = pytest.mark.usefixtures("isolated_workspace")

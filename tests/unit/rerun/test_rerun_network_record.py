@@ -5,11 +5,11 @@ when the app used or tried the network."""
 from __future__ import annotations
 
 import pytest
-from support.rerunhelpers import record, rerun
+from rerunhelpers import record, rerun
 
 from namel3ss_debug import trace_tool_call
 from namel3ss_debug.render.rerun.rerun_json import report_dict
-from namel3ss_debug.replay.builder import timeline_of
+from namel3ss_debug.recording.builder import timeline_of
 from namel3ss_debug.rerun.network import EVERYTHING, GUARD_OPEN, NAMESPACE_OPEN, Network
 from namel3ss_debug.rerun.report import build_report
 

@@ -8,14 +8,14 @@ from typing import Any, Callable
 
 import orjson
 import pytest
-from support.rerunhelpers import record
-from support.tracefactory import TraceBuilder
+from rerunhelpers import record
+from tracefactory import TraceBuilder
 
 from namel3ss_debug import get_tracer, trace_llm_call, trace_tool_call
 from namel3ss_debug.checks.rules import rules_from_flags
 from namel3ss_debug.checks.run import judge_run
 from namel3ss_debug.model.errors import UsageError
-from namel3ss_debug.replay.builder import timeline_of
+from namel3ss_debug.recording.builder import timeline_of
 from namel3ss_debug.rerun.call_compare import compare_calls
 from namel3ss_debug.rerun.expect import Expectation
 from namel3ss_debug.rerun.outcome import Outcome, outcome_of

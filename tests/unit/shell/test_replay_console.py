@@ -9,10 +9,10 @@ from prompt_toolkit.completion import CompleteEvent
 from prompt_toolkit.document import Document
 from prompt_toolkit.input import create_pipe_input
 from prompt_toolkit.output import DummyOutput
-from support.replayfactory import agent_run
+from replayfactory import agent_run
 from rich.console import Console
 
-from namel3ss_debug.replay.builder import timeline_of
+from namel3ss_debug.recording.builder import timeline_of
 from namel3ss_debug.replay.debugger import ReplaySession
 from namel3ss_debug.replay.engine import ReplayEngine
 from namel3ss_debug.shell.completion import ReplayCompleter, candidates

@@ -24,10 +24,10 @@ from namel3ss_debug.render.rerun.stop import SCHEMA
 from namel3ss_debug.replay.breakpoints import BreakpointError
 from namel3ss_debug.rerun.answers import Answer
 from namel3ss_debug.rerun.candidates import LiveCall
-from namel3ss_debug.rerun.recording import RecordedCall, fingerprint
+from namel3ss_debug.recording.calls import RecordedCall, fingerprint
 from namel3ss_debug.rerun.answerer import Decision, PendingCall
-from namel3ss_debug.rerun.call_stops import COMMANDS
-from namel3ss_debug.rerun.call_targets import call_breakpoints
+from namel3ss_debug.launch.call_stops import COMMANDS
+from namel3ss_debug.launch.call_targets import call_breakpoints
 from namel3ss_debug.shell.rerun_console import RerunConsole
 
 ACCEPT, LIVE = Decision("accept"), Decision("live")

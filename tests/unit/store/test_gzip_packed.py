@@ -7,10 +7,10 @@ import gzip
 import tempfile
 
 import pytest
-from support.replayfactory import write_agent_run
+from replayfactory import write_agent_run
 
 from namel3ss_debug.model.errors import TraceError
-from namel3ss_debug.replay.load import load_timeline
+from namel3ss_debug.recording.load import load_timeline
 from namel3ss_debug.store.packed import MAX_RATIO, RATIO_FLOOR, inflated, spooled
 from namel3ss_debug.store.problems import ReadProblems
 from namel3ss_debug.store.reader import TraceReader

@@ -9,13 +9,13 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable
 
 import pytest
-from support.rerunhelpers import record, rerun
-from support.stubserver import StubServer
+from rerunhelpers import record, rerun
+from stubserver import StubServer
 
 from namel3ss_debug import capture_http
 from namel3ss_debug.launch.rerun import placeholder_keys
 from namel3ss_debug.model.rerun_protocol import RerunMiss
-from namel3ss_debug.replay.mocks import Mock, parse_key
+from namel3ss_debug.recording.mocks import Mock, parse_key
 from namel3ss_debug.testing.capture import capture_events
 from namel3ss_debug.transport.exchange import status_category
 from namel3ss_debug.transport.opening import PLACEHOLDER_KEY

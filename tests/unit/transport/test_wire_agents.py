@@ -13,11 +13,11 @@ import threading
 from typing import Any, Callable
 
 import pytest
-from support.rerunhelpers import record, rerun
-from support.stubserver import StubServer
+from rerunhelpers import record, rerun
+from stubserver import StubServer
 
 from namel3ss_debug import capture_http, span, trace_agent_execution, trace_tool_call
-from namel3ss_debug.replay.builder import timeline_of
+from namel3ss_debug.recording.builder import timeline_of
 from namel3ss_debug.rerun.compare import compare
 from namel3ss_debug.transport import agents
 from namel3ss_debug.transport.agents import agent_name

@@ -29,7 +29,7 @@ from ..replay.breakpoints import BreakpointError, BreakpointTable, Target
 from ..replay.view import EventView
 
 if TYPE_CHECKING:
-    from .answerer import PendingCall
+    from ..rerun.answerer import PendingCall
 
 Match = Callable[["PendingCall"], bool]
 _EXAMPLES = "e.g. b llm, b tool:search, b tool:search#2, b errors, b tool:search if inputs.query == \"x\""

@@ -1,6 +1,6 @@
 """The recorded run a rerun answers from: every call by its path, its inputs and its result.
 
-Built from the replay timeline (`replay/load.py`), so it reads what `replay` reads (files, segments,
+Built from the replay timeline (`recording/load.py`), so it reads what `replay` reads (files, segments,
 stdin, `.gz`, the legacy formats) and keeps only compact arrays in memory: a call's events are read
 again from the trace when the rerun reaches it.
 """
@@ -15,7 +15,7 @@ import orjson
 
 from ..model.calls import CallRecord
 from ..model.json_types import JsonEvent, JsonValue
-from ..replay.timeline import START, Timeline
+from .timeline import START, Timeline
 from ..transport.stream_rebuild import with_frames
 from .call_paths import ROOT, PathCounter, PathTable, step_label
 

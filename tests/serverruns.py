@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import random
 
-from support.tracefactory import TraceBuilder
+from tracefactory import TraceBuilder
 
 
 def server_run(rng: random.Random, requests: int) -> list[dict]:

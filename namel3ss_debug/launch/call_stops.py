@@ -27,9 +27,9 @@ from ..replay.expr import MISSING, evaluate
 from ..replay.outputs import Message, Output, Value
 from ..replay.reports import breakpoint_list, clear_breakpoints, set_breakpoint
 from ..transport import apis
-from .answers import answer_json, from_value
-from .answerer import Decision, PendingCall
-from .recording import Recording
+from ..rerun.answers import answer_json, from_value
+from ..rerun.answerer import Decision, PendingCall
+from ..recording.calls import Recording
 from .call_targets import call_view
 
 class AnswerError(UsageError):

@@ -10,10 +10,10 @@ from pathlib import Path
 from typing import Any, Callable
 
 from namel3ss_debug import get_tracer
-from namel3ss_debug.replay.builder import timeline_of
+from namel3ss_debug.recording.builder import timeline_of
 from namel3ss_debug.launch.rerun import recorded_form
-from namel3ss_debug.rerun.call_paths import PathTable
-from namel3ss_debug.rerun.recording import Recording
+from namel3ss_debug.recording.call_paths import PathTable
+from namel3ss_debug.recording.calls import Recording
 from namel3ss_debug.rerun.answerer import Rerun
 from namel3ss_debug.testing.capture import capture_events
 

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-from support.tracefactory import TraceBuilder
+from tracefactory import TraceBuilder
 
 
 class _Handed(TraceBuilder):

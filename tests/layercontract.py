@@ -28,6 +28,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("launch",),  # running an app: traced, or again with recorded answers
     ("rerun",),  # the rerun engine: answers an app's calls from a recording
     ("replay", "diffing", "checks"),  # engines over recorded runs
+    ("recording",),  # a recorded run, loaded: its timeline, its calls by place, its mocks
     # pure analysis; rewriting traces without secrets; OpenTelemetry/Perfetto conversions
     ("analysis", "scrub", "interop"),
     ("integrations", "transport"),  # capture hooks: a runtime's calls, HTTP clients

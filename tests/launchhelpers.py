@@ -9,13 +9,13 @@ import ctypes
 import threading
 from typing import Any, Callable
 
-from support.rerunhelpers import record
+from rerunhelpers import record
 
 from namel3ss_debug.launch.guard import GuardedRerun
 from namel3ss_debug.launch.rerun import recorded_form
-from namel3ss_debug.replay.builder import timeline_of
-from namel3ss_debug.rerun.call_paths import PathTable
-from namel3ss_debug.rerun.recording import Recording
+from namel3ss_debug.recording.builder import timeline_of
+from namel3ss_debug.recording.call_paths import PathTable
+from namel3ss_debug.recording.calls import Recording
 
 CAP_SYS_ADMIN = 21
 CAPABILITY_V3 = 0x20080522
