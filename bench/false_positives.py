@@ -16,7 +16,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
-from normalcorpus import changed, changed_line, dict_forms, normal_corpus, where_changed
+from support.normalcorpus import changed, changed_line, dict_forms, normal_corpus, where_changed
 
 from namel3ss_debug.redaction.redact import Redactor
 

@@ -1,5 +1,5 @@
-"""Shared test setup: make the helper modules beside this file (`tracehelpers`) importable, and the
-`isolated_workspace` fixture.
+"""Shared test setup: make the helper package beside this file (`support`, as in `support.tracehelpers`)
+importable, and the `isolated_workspace` fixture.
 
 pytest's default import mode already puts this directory on sys.path; doing it here too keeps the
 helpers importable under `--import-mode=importlib`.

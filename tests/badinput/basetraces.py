@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from hostile import dumps
-from tracefactory import TraceBuilder
+from support.tracefactory import TraceBuilder
 
 Record = Any  # a JSON object almost always; a damaged base may hold anything
 

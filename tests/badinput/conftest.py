@@ -70,7 +70,7 @@ def _empty(directory: Path) -> None:
 def receivers() -> Iterator[dict[str, str]]:
     """OTLP receivers on 127.0.0.1: HTTP and gRPC that take spans, one that answers 503, a refused port."""
     # late: the receivers need opentelemetry's optional packages, and only the export cases ask for them
-    from otlpreceivers import GrpcReceiver, HttpReceiver, StatusReceiver, refused_url  # noqa: PLC0415 - see above
+    from support.otlpreceivers import GrpcReceiver, HttpReceiver, StatusReceiver, refused_url  # noqa: PLC0415 - see above
 
     http, grpc, busy = HttpReceiver(), GrpcReceiver(), StatusReceiver(503)
     try:

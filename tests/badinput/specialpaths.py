@@ -14,7 +14,7 @@ import os
 import socket
 from pathlib import Path
 
-from tracefactory import one_llm_call
+from support.tracefactory import one_llm_call
 
 IN_PROCESS = ("directory", "hostile-names", "empty", "missing", "dev-null", "unreadable", "symlink-loop",
               "dangling", "through-a-file", "name-too-long", "path-too-long", "socket", "sparse")

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from harness import invoke
 from judge import assert_sound
-from tracefactory import TraceBuilder
+from support.tracefactory import TraceBuilder
 
 READERS = {
     "analyze": ["analyze", "--no-pager", "--no-cache", "--format", "json", "T"],

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import orjson
 import pytest
-from growth import assert_linear
+from support.growth import assert_linear
 from harness import Bounds, spawn
 from judge import assert_sound
 

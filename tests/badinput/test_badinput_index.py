@@ -29,9 +29,9 @@ import pytest
 from drivers import ProcessGate, free_port
 from harness import Bounds, Outcome, invoke, spawn
 from judge import assert_sound
-from privileges import unprivileged
+from support.privileges import unprivileged
 from runs.generate import write_runs
-from tracefactory import many_llm_calls
+from support.tracefactory import many_llm_calls
 
 from namel3ss_debug.analysis.run_row import RunRow
 from namel3ss_debug.ops.runs.index import INDEX_NAME

@@ -6,7 +6,7 @@ import json
 
 import pytest
 from click.testing import CliRunner
-from tracefactory import one_llm_call
+from support.tracefactory import one_llm_call
 
 from namel3ss_debug.cli.main import cli
 from namel3ss_debug.integrations.namel3ss.runner import parse_input

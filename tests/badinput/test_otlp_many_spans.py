@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from growth import assert_linear, cpu_seconds
+from support.growth import assert_linear, cpu_seconds
 from harness import Bounds, spawn
 
 from namel3ss_debug.store.otlp import lazy, reader, spill

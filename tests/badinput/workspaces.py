@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from tracefactory import TraceBuilder
+from support.tracefactory import TraceBuilder
 
 
 @dataclass(frozen=True)

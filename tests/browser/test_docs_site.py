@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from manual import build_site
+from support.manual import build_site
 
 pytestmark = pytest.mark.browser
 

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 from test_view_follow import _first, environ, following
-from tracefactory import TraceBuilder, error
+from support.tracefactory import TraceBuilder, error
 
 pytestmark = pytest.mark.browser
 

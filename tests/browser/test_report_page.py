@@ -17,7 +17,7 @@ from typing import Any
 
 import orjson
 import pytest
-from tracefactory import TraceBuilder, error
+from support.tracefactory import TraceBuilder, error
 
 from namel3ss_debug.render.report.html import page_html
 

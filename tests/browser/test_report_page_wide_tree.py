@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from widetrees import write_wide_run
+from support.widetrees import write_wide_run
 
 from namel3ss_debug.analysis.wide import PAGE
 

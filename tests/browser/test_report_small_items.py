@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tracefactory import RUN_ID, TraceBuilder, error
+from support.tracefactory import RUN_ID, TraceBuilder, error
 
 pytestmark = pytest.mark.browser
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 from test_view_follow import _first, environ
-from tracefactory import TraceBuilder
+from support.tracefactory import TraceBuilder
 
 pytestmark = pytest.mark.browser
 

@@ -8,7 +8,7 @@ import json
 import pytest
 from click.testing import CliRunner
 from jsonschema import Draft202012Validator
-from tracefactory import TraceBuilder
+from support.tracefactory import TraceBuilder
 
 from namel3ss_debug.cli.main import cli
 from namel3ss_debug.schemas import load_analyze_schema

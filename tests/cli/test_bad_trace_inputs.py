@@ -21,8 +21,8 @@ from typing import Any, Iterator
 
 import pytest
 from click.testing import CliRunner
-from privileges import unprivileged
-from tracefactory import TraceBuilder
+from support.privileges import unprivileged
+from support.tracefactory import TraceBuilder
 
 from namel3ss_debug.cli.main import cli
 

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from rerunhelpers import command
+from support.rerunhelpers import command
 
 STEPS_APP = '''
 """20 steps, each one LLM call; the run fails if any answer is an ERROR. argv[1]: the steps that answer ERROR."""

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from rerunhelpers import command
+from support.rerunhelpers import command
 
 APP = '''
 """The model names a city (`city: NAME`), a tool looks up its weather; a city without a forecast is told to

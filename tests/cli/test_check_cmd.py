@@ -13,7 +13,7 @@ from pathlib import Path
 import orjson
 import pytest
 from click.testing import CliRunner
-from tracefactory import TraceBuilder, error, retried_tool_run
+from support.tracefactory import TraceBuilder, error, retried_tool_run
 
 from namel3ss_debug.checks import run as check_run_module
 from namel3ss_debug.cli.main import cli

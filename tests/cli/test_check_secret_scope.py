@@ -6,7 +6,7 @@ from __future__ import annotations
 import orjson
 import pytest
 from click.testing import CliRunner
-from tracefactory import TraceBuilder
+from support.tracefactory import TraceBuilder
 
 from namel3ss_debug.cli.main import cli
 from namel3ss_debug.model.secret_scope import CANNOT_SEE, LOOKS_FOR, SCOPE

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from tracefactory import TraceBuilder
+from support.tracefactory import TraceBuilder
 
 from namel3ss_debug.cli.main import cli
 from namel3ss_debug.model.deep import DEEP_MARK, VALUE_DEPTH_MAX
@@ -92,7 +92,7 @@ def test_otlp_json_carries_the_first_levels_and_the_marker(tmp_path):
 
 def test_otlp_live_sends_the_deep_run(tmp_path):
     pytest.importorskip("opentelemetry.exporter.otlp.proto.http.trace_exporter")
-    from otlpreceivers import HttpReceiver  # noqa: PLC0415 - needs the opentelemetry importorskip'd above
+    from support.otlpreceivers import HttpReceiver  # noqa: PLC0415 - needs the opentelemetry importorskip'd above
 
     receiver = HttpReceiver()
     try:

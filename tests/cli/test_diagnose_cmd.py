@@ -11,7 +11,7 @@ import orjson
 import pytest
 from click.testing import CliRunner
 from jsonschema import Draft202012Validator
-from tracefactory import TraceBuilder, error
+from support.tracefactory import TraceBuilder, error
 
 from namel3ss_debug.cli.main import cli
 from namel3ss_debug.schemas import load_analyze_schema, load_diagnose_schema

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from tracefactory import one_llm_call
+from support.tracefactory import one_llm_call
 
 from namel3ss_debug.cli.main import cli
 

@@ -17,8 +17,8 @@ import pytest
 
 pytest.importorskip("opentelemetry.exporter.otlp.proto.http.trace_exporter")
 
-from otlpreceivers import Blackhole, Dripping, HttpReceiver, SlowReading, StatusReceiver, refused_url
-from tracefactory import TraceBuilder, one_llm_call
+from support.otlpreceivers import Blackhole, Dripping, HttpReceiver, SlowReading, StatusReceiver, refused_url
+from support.tracefactory import TraceBuilder, one_llm_call
 
 TIMEOUT = 3.0
 

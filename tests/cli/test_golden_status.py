@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 from rich.console import Console
-from stubserver import StubServer
+from support.stubserver import StubServer
 
 from namel3ss_debug.cli.main import cli
 from namel3ss_debug.model.golden_status import GoldenEntry, MissNote

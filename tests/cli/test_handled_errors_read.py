@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from namel3ss_debug.cli.main import cli
-from tracefactory import TraceBuilder, analyze_events, error
+from support.tracefactory import TraceBuilder, analyze_events, error
 
 pytestmark = pytest.mark.usefixtures("isolated_workspace")
 KEY_ERROR = error("KeyError", "'id'")

@@ -19,7 +19,7 @@ from pathlib import Path
 import orjson
 import pytest
 from click.testing import CliRunner
-from tracefactory import TraceBuilder, error
+from support.tracefactory import TraceBuilder, error
 
 from namel3ss_debug.cli.main import cli
 from namel3ss_debug.store.index import index_path

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from privileges import unprivileged
-from tracefactory import many_llm_calls
+from support.privileges import unprivileged
+from support.tracefactory import many_llm_calls
 
 from namel3ss_debug.ops.environment import Environment
 from namel3ss_debug.ops.report import ReportRequest

@@ -9,7 +9,7 @@ import stat
 import orjson
 import pytest
 from click.testing import CliRunner
-from tracefactory import TraceBuilder, error, many_llm_calls
+from support.tracefactory import TraceBuilder, error, many_llm_calls
 
 from namel3ss_debug.cli.main import cli
 from namel3ss_debug.store.index import index_path

@@ -11,7 +11,7 @@ from __future__ import annotations
 import orjson
 import pytest
 from click.testing import CliRunner
-from tracefactory import TraceBuilder
+from support.tracefactory import TraceBuilder
 
 from namel3ss_debug.cli.main import cli
 

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from secretcorpus import samples
-from tracefactory import TraceBuilder, error
+from support.secretcorpus import samples
+from support.tracefactory import TraceBuilder, error
 
 from namel3ss_debug.cli.main import cli
 from namel3ss_debug.ops.cache import ResultCache

@@ -11,8 +11,8 @@ from pathlib import Path
 import orjson
 import pytest
 from click.testing import CliRunner
-from replayfactory import agent_run, write_agent_run
-from tracefactory import TraceBuilder
+from support.replayfactory import agent_run, write_agent_run
+from support.tracefactory import TraceBuilder
 
 from namel3ss_debug.cli.main import cli
 

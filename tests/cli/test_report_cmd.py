@@ -8,7 +8,7 @@ import re
 import orjson
 import pytest
 from click.testing import CliRunner
-from tracefactory import RUN_ID, TraceBuilder, one_llm_call
+from support.tracefactory import RUN_ID, TraceBuilder, one_llm_call
 
 from namel3ss_debug.cli.main import cli
 

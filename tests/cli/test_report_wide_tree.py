@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 from badinput.harness import Bounds, spawn
 from click.testing import CliRunner
-from growth import assert_linear, cpu_seconds
-from widetrees import write_wide_run
+from support.growth import assert_linear, cpu_seconds
+from support.widetrees import write_wide_run
 
 from namel3ss_debug.analysis.wide import PAGE
 from namel3ss_debug.cli.main import cli

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import orjson
 import pytest
-from tracehelpers import schema_errors
+from support.tracehelpers import schema_errors
 
 from namel3ss_debug.transport.apis.neutral import made_id
 

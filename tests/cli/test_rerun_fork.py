@@ -19,8 +19,8 @@ from typing import Any, Iterator
 
 import orjson
 import pytest
-from stubserver import StubServer
-from tracehelpers import schema_errors
+from support.stubserver import StubServer
+from support.tracehelpers import schema_errors
 
 from namel3ss_debug.transport.apis.neutral import made_id
 

@@ -13,8 +13,8 @@ from typing import Any, Iterator
 
 import orjson
 import pytest
-from rerunhelpers import command
-from stubserver import StubServer
+from support.rerunhelpers import command
+from support.stubserver import StubServer
 
 APP = Path(__file__).parent / "apps" / "fork_weather.py"
 

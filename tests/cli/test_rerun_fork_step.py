@@ -20,8 +20,8 @@ from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
-from rerunhelpers import command
-from stubserver import StubServer
+from support.rerunhelpers import command
+from support.stubserver import StubServer
 
 pytest.importorskip("openai")
 APP = Path(__file__).parent / "apps" / "fork_weather.py"

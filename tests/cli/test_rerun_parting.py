@@ -17,7 +17,7 @@ from pathlib import Path
 
 import orjson
 import pytest
-from tracehelpers import schema_errors
+from support.tracehelpers import schema_errors
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"

@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.tracefactory import TraceBuilder
+from support.tracefactory import TraceBuilder
 
 
 def test_rerun_of_a_tests_run_says_to_run_the_test_with_pytest(tmp_path: Path) -> None:

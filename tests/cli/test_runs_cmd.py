@@ -17,10 +17,10 @@ import orjson
 import pytest
 from click.testing import CliRunner
 from jsonschema import Draft202012Validator
-from privileges import unprivileged
+from support.privileges import unprivileged
 from runs.generate import write_runs
 from runs.indexcheck import analyzed, environment, expected_row
-from tracefactory import TraceBuilder, error
+from support.tracefactory import TraceBuilder, error
 
 from namel3ss_debug.cli.main import cli
 from namel3ss_debug.schemas import load_runs_schema

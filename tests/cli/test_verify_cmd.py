@@ -20,9 +20,9 @@ from typing import Any, Callable, Iterator
 
 import orjson
 import pytest
-from rerunhelpers import command
-from stubserver import StubServer
-from tracefactory import TraceBuilder
+from support.rerunhelpers import command
+from support.stubserver import StubServer
+from support.tracefactory import TraceBuilder
 
 pytest.importorskip("openai")
 ROOT = Path(__file__).resolve().parents[2]

@@ -7,7 +7,7 @@ import socket
 
 import pytest
 from click.testing import CliRunner
-from tracefactory import TraceBuilder
+from support.tracefactory import TraceBuilder
 
 from namel3ss_debug.cli.main import cli
 

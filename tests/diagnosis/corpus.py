@@ -149,7 +149,7 @@ def record(case: Case, where: Path) -> Path:
     server = None
     if case.stub:
         sys.path.insert(0, str(TESTS)) if str(TESTS) not in sys.path else None
-        from stubserver import StubServer  # noqa: PLC0415 - tests/ on the path only when a case needs the stub
+        from support.stubserver import StubServer  # noqa: PLC0415 - tests/ on the path only when a case needs the stub
 
         server = StubServer(api_key="sk-test-diagnosis", fresh=True).start()
         extra = {"STUB_URL": server.url, "STUB_KEY": "sk-test-diagnosis"}

@@ -20,7 +20,7 @@ from typing import Any, Callable
 
 import pytest
 from jsonschema import Draft202012Validator
-from tracehelpers import (
+from support.tracehelpers import (
     assert_tree,
     find,
     is_end,

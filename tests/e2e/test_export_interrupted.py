@@ -11,7 +11,7 @@ import sys
 import time
 from pathlib import Path
 
-from tracefactory import one_llm_call
+from support.tracefactory import one_llm_call
 
 from namel3ss_debug.store.atomic import STALE_AFTER_S
 

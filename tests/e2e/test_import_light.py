@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from tracefactory import TraceBuilder
+from support.tracefactory import TraceBuilder
 
 from namel3ss_debug.cli.config_cmd import config
 from namel3ss_debug.cli.main import COMMANDS

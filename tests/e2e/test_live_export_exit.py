@@ -17,7 +17,7 @@ import pytest
 pytest.importorskip("opentelemetry.exporter.otlp.proto.http.trace_exporter")
 pytest.importorskip("opentelemetry.exporter.otlp.proto.grpc.trace_exporter")
 
-from otlpreceivers import Blackhole, GrpcReceiver, HttpReceiver, refused_url
+from support.otlpreceivers import Blackhole, GrpcReceiver, HttpReceiver, refused_url
 
 from namel3ss_debug.otel.spans import SpanConverter
 

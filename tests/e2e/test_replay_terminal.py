@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
-from replayfactory import write_agent_run
+from support.replayfactory import write_agent_run
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="needs a POSIX pseudo-terminal")
 

@@ -25,7 +25,7 @@ from typing import Iterator
 
 import orjson
 import pytest
-from stubserver import StubServer
+from support.stubserver import StubServer
 
 ROUTES_APP = Path(__file__).parent / "apps" / "network_routes.py"
 NAME = "n3probe.example"

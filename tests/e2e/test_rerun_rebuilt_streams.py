@@ -11,7 +11,7 @@ from pathlib import Path
 
 import orjson
 import pytest
-from rerunhelpers import command
+from support.rerunhelpers import command
 
 from namel3ss_debug.testing.golden_streams import compacted
 

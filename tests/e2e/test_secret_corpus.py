@@ -29,8 +29,8 @@ from typing import Any, Iterator
 
 import orjson
 import pytest
-from secretcorpus import GENERATORS, Sample, sample
-from stubserver import StubServer
+from support.secretcorpus import GENERATORS, Sample, sample
+from support.stubserver import StubServer
 
 APP = Path(__file__).parent / "apps" / "secret_corpus_app.py"
 POSITIONS = ("prompt", "return", "exception", "nested", "dict_key", "bytes", "json_string", "span", "argv",

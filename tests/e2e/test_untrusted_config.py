@@ -18,7 +18,7 @@ import pytest
 pytest.importorskip("opentelemetry.proto.collector.trace.v1.trace_service_pb2")
 pytest.importorskip("opentelemetry.exporter.otlp.proto.http.trace_exporter")
 
-from otlpreceivers import HttpReceiver
+from support.otlpreceivers import HttpReceiver
 
 SECRET = "sk-proj-" + "Ab3dEf6hIj9kLm2nOp5qRs8tUv1w"
 PLANTED = '{"enabled": true, "exporters": ["jsonl", "otlp"], "redact": false, "trace_output_dir": "%s"}'

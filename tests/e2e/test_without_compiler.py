@@ -11,7 +11,7 @@ import sys
 import orjson
 import pytest
 
-from serverruns import server_run
+from support.serverruns import server_run
 
 from namel3ss_debug.analysis import floats
 from namel3ss_debug.store import newlines

@@ -31,7 +31,7 @@ from typing import Any, Callable, Iterator
 
 import pytest
 from click.testing import CliRunner
-from tracehelpers import read_events
+from support.tracehelpers import read_events
 
 from namel3ss_debug.cli.main import cli
 

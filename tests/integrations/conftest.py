@@ -26,7 +26,7 @@ from typing import Any, Callable, Iterator
 
 import orjson
 import pytest
-from stubserver import StubServer
+from support.stubserver import StubServer
 
 if str(Path(__file__).parent) not in sys.path:  # the helpers beside this file, under any import mode
     sys.path.insert(0, str(Path(__file__).parent))

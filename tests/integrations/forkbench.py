@@ -14,7 +14,7 @@ from typing import Any
 
 import orjson
 from framework_support import APPS, Run, Workbench
-from stubserver import StubServer
+from support.stubserver import StubServer
 
 Event = dict[str, Any]
 

@@ -25,8 +25,8 @@ from typing import Any
 
 import orjson
 import pytest
-from stubserver import StubServer
-from venvs import FrameworkVenv, framework_venv
+from support.stubserver import StubServer
+from support.venvs import FrameworkVenv, framework_venv
 
 APPS = Path(__file__).resolve().parent / "apps"
 Event = dict[str, Any]

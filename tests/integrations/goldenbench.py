@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from stubserver import StubServer
-from venvs import FrameworkVenv
+from support.stubserver import StubServer
+from support.venvs import FrameworkVenv
 
 SDK_PREFIXES = ("NAMEL3SS_DEBUG_", "OPENAI_", "ANTHROPIC_", "GEMINI_", "GOOGLE_")
 

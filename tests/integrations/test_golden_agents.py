@@ -12,7 +12,7 @@ import secrets
 
 import pytest
 from goldenbench import GoldenSuite
-from stubserver import StubServer
+from support.stubserver import StubServer
 
 pytest.importorskip("agents")
 pytestmark = pytest.mark.frameworks

@@ -11,8 +11,8 @@ import secrets
 
 import pytest
 from goldenbench import GoldenSuite
-from stubserver import StubServer
-from venvs import FrameworkVenv, framework_venv
+from support.stubserver import StubServer
+from support.venvs import FrameworkVenv, framework_venv
 
 pytestmark = pytest.mark.frameworks
 pytest_plugins = ["pytester"]

@@ -11,7 +11,7 @@ import secrets
 
 import pytest
 from goldenbench import GoldenSuite
-from stubserver import StubServer
+from support.stubserver import StubServer
 
 pytest_plugins = ["pytester"]
 pytestmark = pytest.mark.slow  # pytest sessions of sample projects, in processes of their own

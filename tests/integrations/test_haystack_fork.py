@@ -18,7 +18,7 @@ if str(Path(__file__).parent) not in sys.path:  # the helpers beside this file, 
 
 from forkbench import ForkBench, events_of, first, tool_call
 from framework_support import Workbench
-from venvs import framework_venv
+from support.venvs import framework_venv
 
 pytestmark = pytest.mark.frameworks
 

@@ -9,8 +9,8 @@ import secrets
 
 import pytest
 from framework_support import App, Workbench
-from tracehelpers import schema_errors
-from venvs import framework_venv
+from support.tracehelpers import schema_errors
+from support.venvs import framework_venv
 
 pytestmark = pytest.mark.frameworks
 

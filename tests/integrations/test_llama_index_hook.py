@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 from framework_support import App, Reruns, Run, assert_handled_keyerror, listening_at, new_bench, record_and_rerun
-from venvs import framework_venv
+from support.venvs import framework_venv
 
 pytestmark = pytest.mark.frameworks
 

@@ -19,7 +19,7 @@ from typing import Any
 
 import orjson
 import pytest
-from tracehelpers import assert_tree, find, schema_errors
+from support.tracehelpers import assert_tree, find, schema_errors
 
 pytest.importorskip("namel3ss", reason="the namel3ss runtime is not installed: "
                                        "pip install 'namel3ss-debug[namel3ss]' (Python 3.10-3.13)")

@@ -14,7 +14,7 @@ from typing import Any, Iterator
 
 import orjson
 import pytest
-from stubserver import StubServer
+from support.stubserver import StubServer
 
 pytest.importorskip("agents")
 pytestmark = pytest.mark.frameworks

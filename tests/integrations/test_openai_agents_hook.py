@@ -39,7 +39,7 @@ from framework_support import (
     listening_at,
     skip_unless_installed,
 )
-from stubserver import StubServer
+from support.stubserver import StubServer
 
 pytestmark = pytest.mark.frameworks
 

@@ -14,7 +14,7 @@ import json
 from typing import Any
 
 import pytest
-from rerunhelpers import record, rerun
+from support.rerunhelpers import record, rerun
 from sdk_openai import NAME, OPENAI, TOOLS, usage_of
 
 from namel3ss_debug import capture_http

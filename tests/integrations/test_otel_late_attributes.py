@@ -24,7 +24,7 @@ if str(Path(__file__).parent) not in sys.path:  # the helpers beside this file, 
     sys.path.insert(0, str(Path(__file__).parent))
 
 from framework_support import App, Recording, Workbench, skip_unless_installed
-from venvs import framework_venv
+from support.venvs import framework_venv
 
 pytestmark = pytest.mark.frameworks
 

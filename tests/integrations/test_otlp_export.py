@@ -16,8 +16,8 @@ import pytest
 pytest.importorskip("opentelemetry.proto.collector.trace.v1.trace_service_pb2")
 pytest.importorskip("opentelemetry.exporter.otlp.proto.http.trace_exporter")
 
-from otlpreceivers import GrpcReceiver, HttpReceiver
-from tracehelpers import pair_spans, read_events
+from support.otlpreceivers import GrpcReceiver, HttpReceiver
+from support.tracehelpers import pair_spans, read_events
 
 from namel3ss_debug.otel.spans import span_id_of
 

@@ -9,7 +9,7 @@ import secrets
 
 import pytest
 from framework_support import App, Workbench
-from venvs import framework_venv
+from support.venvs import framework_venv
 
 pytestmark = pytest.mark.frameworks
 

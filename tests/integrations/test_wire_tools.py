@@ -18,8 +18,8 @@ from datetime import datetime
 
 import pytest
 from framework_support import App, Recording, Run, Workbench
-from tracehelpers import schema_errors
-from venvs import framework_venv
+from support.tracehelpers import schema_errors
+from support.venvs import framework_venv
 
 pytestmark = pytest.mark.frameworks
 

@@ -11,8 +11,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from docexamples import ROOT, Block, Shell, blocks, restore, save
-from manual import PAGES
+from support.docexamples import ROOT, Block, Shell, blocks, restore, save
+from support.manual import PAGES
 
 BLOCKS = {page: blocks(page, text) for page, text in PAGES.items()}
 RUN_PAGES = [page for page, found in BLOCKS.items() if any(block.not_run is None and block.commands for block in found)]

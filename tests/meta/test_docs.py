@@ -68,7 +68,7 @@ def output_lines(text: str) -> tuple[list[tuple[int, str]], str]:
 
 
 def test_no_sample_output_holds_a_machines_absolute_path() -> None:
-    from manual import PAGES  # noqa: PLC0415 - the manual's pages, read once by the helper the other tests share
+    from support.manual import PAGES  # noqa: PLC0415 - the manual's pages, read once by the helper the other tests share
 
     found = []
     for page, text in {**PAGES, "README.md": (ROOT / "README.md").read_text()}.items():

@@ -15,7 +15,7 @@ from typing import Iterator
 
 import click
 import pytest
-from manual import MANUAL, PAGES
+from support.manual import MANUAL, PAGES
 
 import namel3ss_debug
 from namel3ss_debug.cli.main import cli

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import namel3ss_debug
 
-from layercontract import LAYERS, PACKAGE, cycles, folder, imports, unexplained_inner_imports, violations
+from support.layercontract import LAYERS, PACKAGE, cycles, folder, imports, unexplained_inner_imports, violations
 
 ROOT = Path(namel3ss_debug.__file__).parent
 GUIDE = Path(__file__).parents[2] / "ARCHITECTURE.md"

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 import pytest
-from manual import build_site
+from support.manual import build_site
 
 from namel3ss_debug.cli.main import cli
 

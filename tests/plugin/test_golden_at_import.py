@@ -6,8 +6,8 @@ placeholder during that import, so the module replays with no key, its calls ans
 from __future__ import annotations
 
 import pytest
-from goldensuites import answers, isolate, run_pytest, suite_environ, write_suite
-from stubserver import StubServer
+from support.goldensuites import answers, isolate, run_pytest, suite_environ, write_suite
+from support.stubserver import StubServer
 
 pytest_plugins = ["pytester"]
 pytestmark = pytest.mark.slow  # pytest sessions of sample projects, in processes of their own

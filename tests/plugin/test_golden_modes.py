@@ -7,8 +7,8 @@ from __future__ import annotations
 import re
 
 import pytest
-from goldensuites import answers, golden_events, isolate, run_pytest, suite_environ, write_suite
-from stubserver import StubServer
+from support.goldensuites import answers, golden_events, isolate, run_pytest, suite_environ, write_suite
+from support.stubserver import StubServer
 
 pytest_plugins = ["pytester"]
 pytestmark = pytest.mark.slow  # pytest sessions of sample projects, in processes of their own

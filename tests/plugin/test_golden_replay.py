@@ -9,9 +9,9 @@ from pathlib import Path
 from typing import Iterator
 
 import pytest
-from goldensuites import (KEY, JsonService, answers, free_port, golden_events, isolate, run_pytest, suite_environ,
-                          tool_runs, write_suite)
-from stubserver import StubServer
+from support.goldensuites import (KEY, JsonService, answers, free_port, golden_events, isolate, run_pytest,
+                                  suite_environ, tool_runs, write_suite)
+from support.stubserver import StubServer
 
 pytestmark = pytest.mark.slow  # pytest sessions of sample projects, in processes of their own
 

@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import Iterator
 
 import pytest
-from goldensuites import KEY, answers, free_port, isolate, run_pytest, suite_environ, write_suite
-from stubserver import StubServer
+from support.goldensuites import KEY, answers, free_port, isolate, run_pytest, suite_environ, write_suite
+from support.stubserver import StubServer
 
 pytestmark = pytest.mark.slow  # pytest sessions of sample projects, in processes of their own
 

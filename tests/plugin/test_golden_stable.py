@@ -9,8 +9,8 @@ from typing import Any
 import orjson
 import pytest
 from click.testing import CliRunner
-from goldensuites import golden_events, isolate, run_pytest, suite_environ, write_suite
-from stubserver import StubServer
+from support.goldensuites import golden_events, isolate, run_pytest, suite_environ, write_suite
+from support.stubserver import StubServer
 
 from namel3ss_debug.cli.main import cli
 from namel3ss_debug.testing.golden_files import VOLATILE, VOLATILE_ATTRS, write_golden

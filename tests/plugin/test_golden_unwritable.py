@@ -4,8 +4,8 @@ file, why, and where the test's run is: it is never lost silently, and pytest wa
 from __future__ import annotations
 
 import pytest
-from goldensuites import isolate, run_pytest, suite_environ, write_suite
-from stubserver import StubServer
+from support.goldensuites import isolate, run_pytest, suite_environ, write_suite
+from support.stubserver import StubServer
 
 pytest_plugins = ["pytester"]
 pytestmark = pytest.mark.slow  # pytest sessions of sample projects, in processes of their own

@@ -11,8 +11,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from stubserver import StubServer
-from tracehelpers import schema_errors
+from support.stubserver import StubServer
+from support.tracehelpers import schema_errors
 
 from namel3ss_debug.testing.golden_files import golden_run_id
 

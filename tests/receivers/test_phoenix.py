@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
-from venvs import venv_python
+from support.venvs import venv_python
 
 pytestmark = pytest.mark.slow
 

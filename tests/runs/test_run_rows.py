@@ -18,7 +18,7 @@ from runs.indexcheck import (
     row_fields,
 )
 from runs.generate import write_runs
-from tracefactory import TraceBuilder
+from support.tracefactory import TraceBuilder
 
 from namel3ss_debug.analysis.run_row import IndexedRun, RunRow
 from namel3ss_debug.analysis.window import parse_duration_ms

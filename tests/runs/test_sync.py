@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from runs.generate import finish_run, write_runs
 from runs.indexcheck import analyzed, catalogue, environment, expected_row, row_fields
-from tracefactory import many_llm_calls
+from support.tracefactory import many_llm_calls
 
 from namel3ss_debug.model.errors import Namel3ssDebugError, TraceError, UsageError
 from namel3ss_debug.ops.environment import ByteCount

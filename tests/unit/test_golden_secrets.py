@@ -5,7 +5,7 @@ and a miss says the first difference of the inputs as they were compared, never 
 from __future__ import annotations
 
 import pytest
-from rerunhelpers import record
+from support.rerunhelpers import record
 
 from namel3ss_debug import get_tracer, trace_llm_call
 from namel3ss_debug.launch.rerun import recorded_form

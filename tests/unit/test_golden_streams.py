@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from pathmodule import module_at
+from support.pathmodule import module_at
 
 from namel3ss_debug.testing.golden_streams import compacted, field_paths
 from namel3ss_debug.transport import apis

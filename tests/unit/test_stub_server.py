@@ -7,7 +7,7 @@ import socket
 import struct
 import time
 
-from stubserver import StubServer
+from support.stubserver import StubServer
 
 
 def test_a_client_that_resets_its_connection_prints_no_traceback(capfd) -> None:

@@ -9,7 +9,7 @@ from rich.console import Console
 
 from namel3ss_debug.analysis.summary import SUMMARY_SECTIONS, summary_of
 from namel3ss_debug.render.summary import render_summary
-from tracefactory import TraceBuilder, analyze_events, error
+from support.tracefactory import TraceBuilder, analyze_events, error
 
 USAGE = {"input_tokens": 3, "output_tokens": 2, "total_tokens": 5}
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 
 from rich.console import Console
-from tracefactory import TraceBuilder, analyze_events, insert_startup
+from support.tracefactory import TraceBuilder, analyze_events, insert_startup
 
 from namel3ss_debug.analysis.summary import SUMMARY_SECTIONS, RunSummary, summary_of
 from namel3ss_debug.render.summary import render_summary

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from growth import assert_linear, cpu_seconds
-from tracefactory import TraceBuilder
+from support.growth import assert_linear, cpu_seconds
+from support.tracefactory import TraceBuilder
 
 from namel3ss_debug.cli.main import cli
 from namel3ss_debug.config import load_settings

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tracefactory import TraceBuilder, error
+from support.tracefactory import TraceBuilder, error
 
 from namel3ss_debug.analysis.event_filter import EventFilter, Selector, contains_text
 from namel3ss_debug.analysis.window import parse_bound

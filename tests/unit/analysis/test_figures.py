@@ -7,7 +7,7 @@ import random
 import statistics
 
 import pytest
-from tracefactory import TraceBuilder, analyze_events, error
+from support.tracefactory import TraceBuilder, analyze_events, error
 
 from namel3ss_debug.analysis.build import TOP_REPEATS, _most_called
 from namel3ss_debug.analysis.prices import Pricer

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from tracefactory import TraceBuilder, analyze_events, error
+from support.tracefactory import TraceBuilder, analyze_events, error
 
 from namel3ss_debug.analysis import tally as tally_module
 from namel3ss_debug.analysis.diagnosis.rules import Judging

@@ -4,7 +4,7 @@ not make a run that went on failing, and an opportunity finding leaves a run hea
 
 from __future__ import annotations
 
-from tracefactory import TraceBuilder, analyze_events, error
+from support.tracefactory import TraceBuilder, analyze_events, error
 
 SECTIONS = ["overview", "health"]
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tracefactory import TraceBuilder
+from support.tracefactory import TraceBuilder
 
 from namel3ss_debug.analysis.journey import journey
 

@@ -3,7 +3,7 @@ KeyError."""
 
 from __future__ import annotations
 
-from tracefactory import TraceBuilder, analyze_events, error
+from support.tracefactory import TraceBuilder, analyze_events, error
 
 
 def test_a_retry_whose_end_names_another_component_is_counted_once_and_not_recovered():

@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from namel3ss_debug.cli.main import cli
-from tracefactory import TraceBuilder, analyze_events
+from support.tracefactory import TraceBuilder, analyze_events
 
 
 def framework_run(**start_attrs: object) -> TraceBuilder:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import orjson
 import pytest
-from tracefactory import TraceBuilder
+from support.tracefactory import TraceBuilder
 
 from namel3ss_debug.analysis.analyze import analyze
 from namel3ss_debug.analysis.run_state import Options

@@ -4,8 +4,8 @@ read, and gives each of them exactly as a pass for every section does."""
 from __future__ import annotations
 
 import pytest
-from analysisruns import random_run
-from tracefactory import TraceBuilder, error
+from support.analysisruns import random_run
+from support.tracefactory import TraceBuilder, error
 
 from namel3ss_debug.analysis.build import build_report
 from namel3ss_debug.analysis.prices import Pricer

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tracefactory import TraceBuilder, error
+from support.tracefactory import TraceBuilder, error
 
 from namel3ss_debug.analysis.prices import Pricer
 from namel3ss_debug.analysis.span_table import ANOMALY, CRITICAL, ERROR, SLOW, span_table

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 
-from tracefactory import TraceBuilder, error
+from support.tracefactory import TraceBuilder, error
 
 from namel3ss_debug.analysis.spans import build_tree
 from namel3ss_debug.analysis.timeline import timeline

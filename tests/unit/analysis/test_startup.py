@@ -3,7 +3,7 @@ starts where the start-up ends. Runs without the tracer's start-up span read as 
 
 from __future__ import annotations
 
-from tracefactory import TraceBuilder, analyze_events
+from support.tracefactory import TraceBuilder, analyze_events
 
 
 def agent_run(startup_ms: float | None) -> list[dict]:

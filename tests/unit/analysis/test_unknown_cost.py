@@ -9,7 +9,7 @@ import zlib
 
 import msgspec
 import pytest
-from tracefactory import TraceBuilder, analyze_events, error
+from support.tracefactory import TraceBuilder, analyze_events, error
 
 from namel3ss_debug.analysis.prices import Pricer
 from namel3ss_debug.ops import cache as cache_module

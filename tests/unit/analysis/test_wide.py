@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from tracefactory import TraceBuilder
-from widetrees import ROOT, RUN_ID, wide_run
+from support.tracefactory import TraceBuilder
+from support.widetrees import ROOT, RUN_ID, wide_run
 
 from namel3ss_debug.analysis.spans import build_tree
 from namel3ss_debug.analysis.wide import TERMINAL, Cut, WidthCap, Widths

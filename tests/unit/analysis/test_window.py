@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from tracefactory import TraceBuilder
+from support.tracefactory import TraceBuilder
 
 from namel3ss_debug.analysis.fields import run_start_ts
 from namel3ss_debug.analysis.window import EventWindow, parse_bound, parse_duration_ms

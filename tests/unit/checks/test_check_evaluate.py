@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tracefactory import TraceBuilder, analyze_events, error
+from support.tracefactory import TraceBuilder, analyze_events, error
 
 from namel3ss_debug.checks.evaluate import evaluate
 from namel3ss_debug.checks.rules import rules_from_flags

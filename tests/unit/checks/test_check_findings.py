@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from tracefactory import retried_tool_run
+from support.tracefactory import retried_tool_run
 
 from namel3ss_debug.analysis.diagnosis.rules import Judging
 from namel3ss_debug.analysis.diagnosis.thresholds import Thresholds

@@ -16,7 +16,7 @@ from namel3ss_debug.redaction.redact import Redactor
 
 sys.path.insert(0, str(Path(__file__).parents[2]))
 import orjson
-from normalcorpus import normal_corpus
+from support.normalcorpus import normal_corpus
 
 KEY = "sk-" + "Zx9Yw8Vu7Ts6Rq5Po4Nm3Lk2"
 MISTRAL = "Qm7ZtR2xLp9WcV4nKd8sHf3JgB6yNa1E"  # 32 letters and digits: no form of its own

@@ -10,7 +10,7 @@ from fnmatch import fnmatchcase
 from pathlib import Path
 
 import pytest
-from growth import assert_linear, cpu_seconds
+from support.growth import assert_linear, cpu_seconds
 
 from namel3ss_debug.checks.rules_file import read_rules_file
 from namel3ss_debug.checks.specs import name_matches

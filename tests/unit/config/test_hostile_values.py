@@ -4,7 +4,7 @@ line, the documented exception from code), never the object's own exception."""
 from __future__ import annotations
 
 import pytest
-from hostileobjects import HOSTILE
+from support.hostileobjects import HOSTILE
 
 import namel3ss_debug as api
 from namel3ss_debug.model.errors import ConfigError

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tracefactory import RUN_ID, TraceBuilder
+from support.tracefactory import RUN_ID, TraceBuilder
 
 from namel3ss_debug.diffing.profile import RunProfile, profile_run
 from namel3ss_debug.store.reader import Located

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import msgspec
 import pytest
-from tracefactory import random_calls_run
+from support.tracefactory import random_calls_run
 
 from namel3ss_debug.diffing import call_table
 from namel3ss_debug.diffing.call_table import (

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from diffruns import agent_run
-from tracefactory import TraceBuilder
+from support.tracefactory import TraceBuilder
 
 from namel3ss_debug.diffing.calls import PREVIEW_KEPT, CallRecorder, fingerprint, preview
 

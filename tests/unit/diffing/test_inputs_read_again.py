@@ -11,7 +11,7 @@ import re
 from pathlib import Path
 
 import pytest
-from tracefactory import random_calls_run
+from support.tracefactory import random_calls_run
 
 from namel3ss_debug.diffing.call_table import INPUTS_AT_START, INPUTS_HASHED
 from namel3ss_debug.diffing.compare import diff_runs

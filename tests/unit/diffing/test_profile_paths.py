@@ -9,7 +9,7 @@ import json
 import random
 
 import pytest
-from tracefactory import random_calls_run
+from support.tracefactory import random_calls_run
 
 from namel3ss_debug.diffing.profile import profile_lines, profile_run
 from namel3ss_debug.store.problems import ReadProblems

@@ -13,7 +13,7 @@ from pathlib import Path
 import msgspec
 import orjson
 import pytest
-from tracefactory import TraceBuilder, random_calls_run
+from support.tracefactory import TraceBuilder, random_calls_run
 
 from namel3ss_debug.diffing import calls
 from namel3ss_debug.diffing.calls import CallRecorder

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import orjson
 from diffruns import agent_run, profile
-from tracefactory import insert_startup
+from support.tracefactory import insert_startup
 
 from namel3ss_debug.diffing.calls import CallRecorder
 from namel3ss_debug.diffing.compare import diff_runs

@@ -12,7 +12,7 @@ import orjson
 import pytest
 from click.testing import CliRunner
 from diffruns import agent_run, profile
-from tracefactory import TraceBuilder
+from support.tracefactory import TraceBuilder
 
 from namel3ss_debug.cli.main import cli
 from namel3ss_debug.diffing.compare import diff_runs

@@ -11,7 +11,7 @@ from collections.abc import AsyncGenerator, Sequence
 from typing import Any
 
 import pytest
-from rerunhelpers import record
+from support.rerunhelpers import record
 
 from namel3ss_debug import mark
 from namel3ss_debug.integrations.otel import hooked

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from pydantic import BaseModel
-from rerunhelpers import record, rerun
+from support.rerunhelpers import record, rerun
 
 from namel3ss_debug import current_span, trace_llm_call
 

@@ -8,7 +8,7 @@ import asyncio
 from dataclasses import dataclass
 
 import pytest
-from rerunhelpers import record, rerun
+from support.rerunhelpers import record, rerun
 
 from namel3ss_debug import current_span, get_tracer, trace_llm_call
 from namel3ss_debug.integrations.tools import arun_tool, run_tool

@@ -9,7 +9,7 @@ import secrets
 from typing import Any
 
 import pytest
-from rerunhelpers import record
+from support.rerunhelpers import record
 
 from namel3ss_debug import current_span, get_tracer, trace_agent_execution, trace_llm_call
 from namel3ss_debug.integrations.otel.hook import attach

@@ -5,7 +5,7 @@ with `--live-tools` is. An LLM call nothing answered still counts as live."""
 from __future__ import annotations
 
 import pytest
-from rerunhelpers import record, rerun
+from support.rerunhelpers import record, rerun
 
 from namel3ss_debug import current_span, get_tracer, trace_llm_call
 from namel3ss_debug.integrations.otel.hook import attach

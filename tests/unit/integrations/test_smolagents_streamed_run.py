@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any, Iterator
 
-from rerunhelpers import record
+from support.rerunhelpers import record
 
 from namel3ss_debug import span
 from namel3ss_debug.integrations.smolagents.runs import with_agent_span

@@ -8,7 +8,7 @@ from __future__ import annotations
 from types import SimpleNamespace
 from typing import Any
 
-from rerunhelpers import record
+from support.rerunhelpers import record
 
 from namel3ss_debug.integrations.smolagents.toolcalls import CallIds, noting_call_ids, recording_tool_calls
 

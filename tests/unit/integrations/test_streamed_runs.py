@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any, AsyncIterator, Iterator
 
-from rerunhelpers import record
+from support.rerunhelpers import record
 
 from namel3ss_debug import get_tracer, span
 from namel3ss_debug.integrations.calls import ForeignSpec

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from rerunhelpers import record, rerun
+from support.rerunhelpers import record, rerun
 
 from namel3ss_debug import get_tracer
 from namel3ss_debug.integrations.calls import ForeignSpec, Telling, told_call

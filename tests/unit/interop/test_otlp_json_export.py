@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from tracehelpers import pair_spans, read_events
+from support.tracehelpers import pair_spans, read_events
 
 from namel3ss_debug.interop.otlp.json_lines import any_value, write_otlp_json
 from namel3ss_debug.otel.spans import RunResource, SpanRecord, span_id_of

@@ -11,8 +11,8 @@ from typing import Any
 
 import orjson
 import pytest
-from growth import assert_linear, cpu_seconds
-from tracefactory import TraceBuilder, error
+from support.growth import assert_linear, cpu_seconds
+from support.tracefactory import TraceBuilder, error
 
 from namel3ss_debug.interop.perfetto import CLOCK_SLACK_US, ERROR_COLOUR, write_perfetto
 from namel3ss_debug.store.problems import ReadProblems

@@ -9,7 +9,7 @@ import json
 from typing import Any
 
 import pytest
-from tracefactory import TraceBuilder
+from support.tracefactory import TraceBuilder
 
 from namel3ss_debug.interop.perfetto import write_perfetto
 from namel3ss_debug.interop.perfetto_time import LAST_US, duration_us, placeable

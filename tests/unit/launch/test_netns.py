@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from launchhelpers import drop_sys_admin, in_thread
+from support.launchhelpers import drop_sys_admin, in_thread
 
 from namel3ss_debug.launch import netns
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import orjson
 import pytest
-from launchhelpers import in_thread, make_rerun
+from support.launchhelpers import in_thread, make_rerun
 
 from namel3ss_debug.launch import netns
 from namel3ss_debug.launch.closing import closed_network

@@ -11,7 +11,7 @@ import subprocess
 import sys
 
 import pytest
-from launchhelpers import drop_sys_admin, in_thread, make_rerun
+from support.launchhelpers import drop_sys_admin, in_thread, make_rerun
 
 from namel3ss_debug.launch.closing import closed_network
 from namel3ss_debug.model.rerun_protocol import RerunMiss

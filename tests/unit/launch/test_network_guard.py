@@ -15,8 +15,8 @@ import time
 from typing import Any, Callable, Iterator
 
 import pytest
-from launchhelpers import make_rerun
-from rerunhelpers import record
+from support.launchhelpers import make_rerun
+from support.rerunhelpers import record
 
 from namel3ss_debug import get_tracer, trace_tool_call
 from namel3ss_debug.launch.guard import RerunGuard

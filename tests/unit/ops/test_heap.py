@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from tracefactory import TraceBuilder
+from support.tracefactory import TraceBuilder
 
 from namel3ss_debug.ops import heap
 from namel3ss_debug.store.sources import RunSource

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import orjson
 import pytest
-from tracefactory import TraceBuilder, error
+from support.tracefactory import TraceBuilder, error
 
 from namel3ss_debug.diffing.report import DiffReport
 from namel3ss_debug.ops.analyze.analyze import AnalyzeRequest, analyze_traces

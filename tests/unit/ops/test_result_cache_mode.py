@@ -7,7 +7,7 @@ import os
 import stat
 from pathlib import Path
 
-from tracefactory import TraceBuilder
+from support.tracefactory import TraceBuilder
 
 from namel3ss_debug.ops.analyze.analyze import AnalyzeRequest, analyze_traces
 from namel3ss_debug.ops.environment import Environment

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from tracefactory import TraceBuilder, error
+from support.tracefactory import TraceBuilder, error
 
 from namel3ss_debug.model.errors import UsageError
 from namel3ss_debug.ops.analyze.analyze import AnalyzeRequest, analyze_traces

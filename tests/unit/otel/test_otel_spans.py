@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from tracefactory import TraceBuilder
+from support.tracefactory import TraceBuilder
 
 from namel3ss_debug.otel.spans import SpanConverter, attribute_value, span_id_of, time_ns, trace_id_of
 

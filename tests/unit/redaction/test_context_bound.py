@@ -9,7 +9,7 @@ import json
 
 import orjson
 import pytest
-from normalcorpus import changed, neighbour_forms
+from support.normalcorpus import changed, neighbour_forms
 
 from namel3ss_debug.redaction.redact import Redactor
 

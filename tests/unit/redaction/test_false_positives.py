@@ -10,8 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from normalcorpus import changed, dict_forms, normal_corpus, where_changed
-from secretcorpus import GENERATORS, sample
+from support.normalcorpus import changed, dict_forms, normal_corpus, where_changed
+from support.secretcorpus import GENERATORS, sample
 
 from namel3ss_debug.redaction.redact import Redactor
 

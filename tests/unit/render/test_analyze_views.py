@@ -151,11 +151,14 @@ def two_runs(report: Report) -> Report:
     return replace(report, overview=replace(report.overview, runs=[*report.overview.runs, other]))
 
 
-def rendered(report: Report, force_terminal: bool = False, width: int = 120) -> Console:
-    """The report printed on a recording Console; `console.file.getvalue()` is what a terminal would receive."""
+def rendered(report: Report, force_terminal: bool = False, width: int = 120,
+             environ: dict[str, str] | None = None) -> Console:
+    """The report printed on a recording Console; `console.file.getvalue()` is what a terminal would receive.
+
+    The Console reads `environ` (by default none: no NO_COLOR), never the environment the tests run in."""
     colours = "standard" if force_terminal else "auto"  # an explicit colour system would colour a pipe too
     console = Console(file=io.StringIO(), record=True, width=width, force_terminal=force_terminal,
-                      color_system=colours)
+                      color_system=colours, _environ=environ or {})
     render_report(console, report)
     return console
 
@@ -359,6 +362,12 @@ def test_table_integrity_lists_counts_and_problems_when_not_sound() -> None:
 def test_table_verdict_is_coloured_by_meaning(verdict: str, code: str) -> None:
     output = rendered(make_report(full=False, verdict=verdict), force_terminal=True).file.getvalue()
     assert re.search(rf"\x1b\[[0-9;]*{code}m{verdict}", output)
+
+
+def test_table_verdict_is_not_coloured_under_no_color() -> None:
+    output = rendered(make_report(full=False, verdict="failing"), force_terminal=True,
+                      environ={"NO_COLOR": "1"}).file.getvalue()
+    assert "failing" in output and not re.search(r"\x1b\[[0-9;]*31m", output)
 
 
 @pytest.mark.parametrize("force_terminal", [False, True], ids=["plain", "terminal"])

@@ -12,7 +12,7 @@ import re
 from pathlib import Path
 
 import pytest
-from tracefactory import TraceBuilder, error
+from support.tracefactory import TraceBuilder, error
 
 from namel3ss_debug.ops.environment import Environment
 from namel3ss_debug.ops.report import ReportRequest, report_traces

@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from tracefactory import TraceBuilder, error
+from support.tracefactory import TraceBuilder, error
 
 from namel3ss_debug.ops.environment import Environment
 from namel3ss_debug.ops.report import ReportRequest, report_traces

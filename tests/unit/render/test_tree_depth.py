@@ -8,10 +8,10 @@ import io
 import random
 
 import pytest
-from growth import assert_linear, cpu_seconds
+from support.growth import assert_linear, cpu_seconds
 from rich.console import Console
 from rich.tree import Tree
-from tracefactory import TraceBuilder
+from support.tracefactory import TraceBuilder
 
 from namel3ss_debug.analysis.spans import SpanNode, build_tree
 from namel3ss_debug.render.inspect.tree import nesting_cap, node_label, tree_view

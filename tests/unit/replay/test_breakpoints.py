@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from replayfactory import agent_run
+from support.replayfactory import agent_run
 
 from namel3ss_debug.replay.breakpoints import BreakpointError, BreakpointTable
 from namel3ss_debug.recording.builder import timeline_of

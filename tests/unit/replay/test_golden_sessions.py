@@ -14,7 +14,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from replayfactory import write_agent_run
+from support.replayfactory import write_agent_run
 from rich.console import Console
 
 from namel3ss_debug.replay.commands import aliases_of

@@ -12,7 +12,7 @@ from pathlib import Path
 import msgspec
 import orjson
 import pytest
-from tracefactory import TraceBuilder
+from support.tracefactory import TraceBuilder
 
 from namel3ss_debug.ops.environment import Environment
 from namel3ss_debug.ops.replay import load_run

@@ -7,7 +7,7 @@ import math
 
 import orjson
 import pytest
-from replayfactory import agent_run, nested_run, write_agent_run
+from support.replayfactory import agent_run, nested_run, write_agent_run
 
 from namel3ss_debug.model.errors import TraceError, UsageError
 from namel3ss_debug.recording.builder import timeline_of

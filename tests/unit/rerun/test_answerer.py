@@ -8,7 +8,7 @@ import threading
 from typing import Any
 
 import pytest
-from rerunhelpers import record, rerun
+from support.rerunhelpers import record, rerun
 
 from namel3ss_debug import mark, span, trace_agent_execution, trace_llm_call, trace_tool_call
 from namel3ss_debug.model.rerun_protocol import RerunMiss, RerunStop

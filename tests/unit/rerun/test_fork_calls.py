@@ -3,7 +3,7 @@ as a mock's does; a re-sample runs its body; later calls get recorded answers on
 
 from __future__ import annotations
 
-from rerunhelpers import record, rerun
+from support.rerunhelpers import record, rerun
 
 from namel3ss_debug import trace_llm_call, trace_tool_call
 from namel3ss_debug.model.rerun_protocol import RerunMiss

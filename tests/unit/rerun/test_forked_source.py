@@ -5,7 +5,7 @@ trace's `attrs.replay`; a mock's stays `mocked`."""
 from __future__ import annotations
 
 import pytest
-from rerunhelpers import record, rerun
+from support.rerunhelpers import record, rerun
 from rich.console import Console
 
 from namel3ss_debug import trace_llm_call

@@ -9,8 +9,8 @@ import re
 from typing import Any, Iterator
 
 import pytest
-from rerunhelpers import record, rerun
-from stubserver import StubServer
+from support.rerunhelpers import record, rerun
+from support.stubserver import StubServer
 
 from namel3ss_debug import capture_http
 from namel3ss_debug.recording.mocks import Mock, parse_key

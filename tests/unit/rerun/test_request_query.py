@@ -11,7 +11,7 @@ from typing import Any, Iterator
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from rerunhelpers import record, rerun
+from support.rerunhelpers import record, rerun
 
 from namel3ss_debug import capture_http
 from namel3ss_debug.model.rerun_protocol import RerunMiss

@@ -9,8 +9,8 @@ import json
 from typing import Any, Iterator
 
 import pytest
-from rerunhelpers import record, rerun
-from stubserver import StubServer
+from support.rerunhelpers import record, rerun
+from support.stubserver import StubServer
 
 from namel3ss_debug import capture_http, trace_tool_call
 from namel3ss_debug.model.rerun_protocol import RerunMiss

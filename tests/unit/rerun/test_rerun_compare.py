@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tracefactory import TraceBuilder
+from support.tracefactory import TraceBuilder
 
 from namel3ss_debug.recording.builder import timeline_of
 from namel3ss_debug.rerun.compare import compare, content

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from rerunhelpers import record, rerun
+from support.rerunhelpers import record, rerun
 
 from namel3ss_debug import trace_llm_call, trace_tool_call
 from namel3ss_debug.model.rerun_protocol import RerunMiss

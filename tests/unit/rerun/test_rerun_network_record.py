@@ -5,7 +5,7 @@ when the app used or tried the network."""
 from __future__ import annotations
 
 import pytest
-from rerunhelpers import record, rerun
+from support.rerunhelpers import record, rerun
 
 from namel3ss_debug import trace_tool_call
 from namel3ss_debug.render.rerun.rerun_json import report_dict

@@ -8,8 +8,8 @@ from typing import Any, Callable
 
 import orjson
 import pytest
-from rerunhelpers import record
-from tracefactory import TraceBuilder
+from support.rerunhelpers import record
+from support.tracefactory import TraceBuilder
 
 from namel3ss_debug import get_tracer, trace_llm_call, trace_tool_call
 from namel3ss_debug.checks.rules import rules_from_flags

@@ -9,7 +9,7 @@ from prompt_toolkit.completion import CompleteEvent
 from prompt_toolkit.document import Document
 from prompt_toolkit.input import create_pipe_input
 from prompt_toolkit.output import DummyOutput
-from replayfactory import agent_run
+from support.replayfactory import agent_run
 from rich.console import Console
 
 from namel3ss_debug.recording.builder import timeline_of

@@ -7,7 +7,7 @@ import gzip
 import tempfile
 
 import pytest
-from replayfactory import write_agent_run
+from support.replayfactory import write_agent_run
 
 from namel3ss_debug.model.errors import TraceError
 from namel3ss_debug.recording.load import load_timeline

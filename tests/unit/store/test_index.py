@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import orjson
-from tracefactory import many_llm_calls
+from support.tracefactory import many_llm_calls
 
 from namel3ss_debug.store import index as index_module
 from namel3ss_debug.store.index import index_path, load_index

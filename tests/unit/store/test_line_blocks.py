@@ -6,7 +6,7 @@ import random
 
 import orjson
 import pytest
-from tracefactory import TraceBuilder
+from support.tracefactory import TraceBuilder
 
 from namel3ss_debug.checks.secrets import SecretFinder
 from namel3ss_debug.store import blocks

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from tracefactory import TraceBuilder, many_llm_calls
+from support.tracefactory import TraceBuilder, many_llm_calls
 
 from namel3ss_debug.model.errors import TraceError
 from namel3ss_debug.store.index import index_path

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from tracehelpers import assert_tree, find, pair_spans, schema_errors
+from support.tracehelpers import assert_tree, find, pair_spans, schema_errors
 
 from namel3ss_debug.store.n3_native import N3StepMapper, looks_n3_step
 

@@ -8,7 +8,7 @@ import tracemalloc
 from pathlib import Path
 
 import pytest
-from tracefactory import TraceBuilder
+from support.tracefactory import TraceBuilder
 
 from namel3ss_debug.model.errors import TraceError
 from namel3ss_debug.store.blocks import MAX_LINE, iter_blocks

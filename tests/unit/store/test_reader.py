@@ -7,7 +7,7 @@ import io
 
 import orjson
 import pytest
-from tracefactory import TraceBuilder
+from support.tracefactory import TraceBuilder
 
 from namel3ss_debug.model.errors import TraceError
 from namel3ss_debug.store import blocks

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 import pytest
-from tracefactory import TraceBuilder
+from support.tracefactory import TraceBuilder
 
 from namel3ss_debug.model.errors import Namel3ssDebugError
 from namel3ss_debug.store.problems import ReadProblems

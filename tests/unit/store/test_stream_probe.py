@@ -12,7 +12,7 @@ import threading
 from pathlib import Path
 
 import pytest
-from tracefactory import TraceBuilder
+from support.tracefactory import TraceBuilder
 
 from namel3ss_debug.model.errors import TraceError
 from namel3ss_debug.store.problems import ReadProblems

@@ -19,7 +19,7 @@ import pytest
 pytest.importorskip("opentelemetry.sdk.trace.export")
 
 from opentelemetry.sdk.trace.export import SpanExportResult
-from tracefactory import TraceBuilder
+from support.tracefactory import TraceBuilder
 
 from namel3ss_debug.testing.capture import MemoryWriter
 from namel3ss_debug.tracer.otlp.live import (

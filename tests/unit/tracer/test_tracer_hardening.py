@@ -9,7 +9,7 @@ from unittest.mock import MagicMock
 
 import orjson
 import pytest
-from growth import assert_linear, cpu_seconds
+from support.growth import assert_linear, cpu_seconds
 
 from namel3ss_debug import current_span, mark, span, trace_memory_operation, trace_tool_call
 from namel3ss_debug.tracer.events import envelope, usage_of

@@ -13,7 +13,7 @@ from contextlib import nullcontext
 from typing import Any, Callable
 
 import pytest
-from hostileobjects import HOSTILE, BadEverything, BadInt, BadStr, _boom
+from support.hostileobjects import HOSTILE, BadEverything, BadInt, BadStr, _boom
 
 import namel3ss_debug as api
 from namel3ss_debug.store.problems import ReadProblems

@@ -15,8 +15,8 @@ from typing import Any, Awaitable, Callable
 
 import orjson
 import pytest
-from rerunhelpers import record, rerun
-from stubserver import CutStream, StubServer
+from support.rerunhelpers import record, rerun
+from support.stubserver import CutStream, StubServer
 
 import namel3ss_debug
 from namel3ss_debug import capture_http, get_tracer

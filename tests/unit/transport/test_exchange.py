@@ -9,8 +9,8 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable
 
 import pytest
-from rerunhelpers import record, rerun
-from stubserver import StubServer
+from support.rerunhelpers import record, rerun
+from support.stubserver import StubServer
 
 from namel3ss_debug import capture_http
 from namel3ss_debug.launch.rerun import placeholder_keys

@@ -7,8 +7,8 @@ import asyncio
 from typing import Any, Iterator
 
 import pytest
-from rerunhelpers import record, rerun
-from stubserver import StubServer
+from support.rerunhelpers import record, rerun
+from support.stubserver import StubServer
 
 from namel3ss_debug import capture_http
 from namel3ss_debug.rerun.fork import ForkPlan

@@ -15,8 +15,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Iterator
 
 import pytest
-from rerunhelpers import record
-from stubserver import StubServer
+from support.rerunhelpers import record
+from support.stubserver import StubServer
 
 from namel3ss_debug import capture_http
 from namel3ss_debug.transport.finale import LastEvent

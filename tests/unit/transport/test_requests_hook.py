@@ -8,8 +8,8 @@ from http.server import ThreadingHTTPServer
 from typing import Any, Iterator
 
 import pytest
-from rerunhelpers import record, rerun
-from stubserver import CutStream, StubServer
+from support.rerunhelpers import record, rerun
+from support.stubserver import CutStream, StubServer
 
 from namel3ss_debug import capture_http
 

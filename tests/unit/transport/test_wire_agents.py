@@ -13,8 +13,8 @@ import threading
 from typing import Any, Callable
 
 import pytest
-from rerunhelpers import record, rerun
-from stubserver import StubServer
+from support.rerunhelpers import record, rerun
+from support.stubserver import StubServer
 
 from namel3ss_debug import capture_http, span, trace_agent_execution, trace_tool_call
 from namel3ss_debug.recording.builder import timeline_of

@@ -22,7 +22,7 @@ from namel3ss_debug.store.reader import TraceReader
 from namel3ss_debug.store.sources import resolve_sources
 from namel3ss_debug.testing.capture import capture_events
 from namel3ss_debug.tracer.api import get_tracer
-from tracefactory import TraceBuilder
+from support.tracefactory import TraceBuilder
 
 STATIONS = {"Paris": "light rain, 14 C"}
 APOLOGY = "I'm sorry, I could not get the weather right now."

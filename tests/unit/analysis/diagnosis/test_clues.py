@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from findingtraces import traced
+from support.findingtraces import traced
 from namel3ss_debug import span, trace_agent_execution, trace_llm_call, trace_tool_call
 from namel3ss_debug.analysis.analyze import analyze
 from namel3ss_debug.analysis.diagnosis.clues import Clues

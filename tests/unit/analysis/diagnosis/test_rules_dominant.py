@@ -22,7 +22,7 @@ from namel3ss_debug.store.problems import ReadProblems
 from namel3ss_debug.store.reader import TraceReader
 from namel3ss_debug.store.sources import resolve_sources
 from namel3ss_debug.testing.capture import capture_events
-from tracefactory import TraceBuilder
+from support.tracefactory import TraceBuilder
 
 RUN = "run-1"
 

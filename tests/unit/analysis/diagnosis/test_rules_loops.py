@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from findingtraces import findings_of, traced
+from support.findingtraces import findings_of, traced
 from namel3ss_debug import span, trace_agent_execution, trace_llm_call, trace_tool_call
 from namel3ss_debug.analysis.diagnosis.records import Finding
 from namel3ss_debug.analysis.diagnosis.rules import Judging, RunFigures

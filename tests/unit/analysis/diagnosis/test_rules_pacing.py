@@ -16,7 +16,7 @@ from namel3ss_debug.analysis.diagnosis.thresholds import Thresholds
 from namel3ss_debug.store.problems import ReadProblems
 from namel3ss_debug.store.reader import TraceReader
 from namel3ss_debug.store.sources import resolve_sources
-from tracefactory import TraceBuilder
+from support.tracefactory import TraceBuilder
 
 RUN = "run-1"
 START = datetime(2026, 11, 26, 10, 0, tzinfo=timezone.utc)

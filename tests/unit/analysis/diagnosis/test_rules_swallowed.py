@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from findingtraces import findings_of, traced
+from support.findingtraces import findings_of, traced
 from namel3ss_debug import trace_agent_execution, trace_llm_call, trace_tool_call
 from namel3ss_debug.analysis.diagnosis.records import Finding
 from namel3ss_debug.analysis.diagnosis.rules import Judging, RunFigures

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from findingtraces import findings_of, traced
+from support.findingtraces import findings_of, traced
 from namel3ss_debug import span, trace_agent_execution, trace_llm_call
 from namel3ss_debug.analysis.diagnosis.records import Finding
 from namel3ss_debug.analysis.diagnosis.rules import Judging

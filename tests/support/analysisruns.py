@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import random
 
-from tracefactory import TraceBuilder, error
+from support.tracefactory import TraceBuilder, error
 
 
 def random_run(seed: int) -> TraceBuilder:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import random
 
-from tracefactory import TraceBuilder
+from support.tracefactory import TraceBuilder
 
 
 def server_run(rng: random.Random, requests: int) -> list[dict]:

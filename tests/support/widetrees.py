@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-from tracefactory import TraceBuilder
+from support.tracefactory import TraceBuilder
 
 
 class _Handed(TraceBuilder):

@@ -29,7 +29,7 @@ import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SHELL_LANGUAGES = {"bash", "sh", "console"}
 NOT_RUN = re.compile(r"^\s*<!--\s*example:\s*not run\s*:?(.*?)-->\s*$")
 RESTORED = re.compile(r"^\s*<!--\s*example:\s*file\s+(\S+)\s+as first written\s*-->\s*$")

@@ -27,7 +27,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from tracefactory import TraceBuilder, error
+from support.tracefactory import TraceBuilder, error
 
 
 def agent_run() -> list[dict[str, Any]]:

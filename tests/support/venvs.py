@@ -26,7 +26,7 @@ from pathlib import Path
 import pytest
 
 BUILD_TIMEOUT_S = 900
-CHECKOUT = Path(__file__).resolve().parents[1]
+CHECKOUT = Path(__file__).resolve().parents[2]
 
 
 def venvs_home() -> Path:

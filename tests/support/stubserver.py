@@ -9,9 +9,9 @@ from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
-from pathmodule import module_at
+from support.pathmodule import module_at
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 StubServer = module_at("llm_stub_server", ROOT / "examples" / "llm_stub_server.py").StubServer

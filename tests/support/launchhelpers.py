@@ -9,7 +9,7 @@ import ctypes
 import threading
 from typing import Any, Callable
 
-from rerunhelpers import record
+from support.rerunhelpers import record
 
 from namel3ss_debug.launch.guard import GuardedRerun
 from namel3ss_debug.launch.rerun import recorded_form

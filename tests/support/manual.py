@@ -9,9 +9,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from pathmodule import module_at
+from support.pathmodule import module_at
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 DOCS = ROOT / "docs"
 HOOK = module_at("docs_hook", DOCS / "hooks" / "generated.py")
 
