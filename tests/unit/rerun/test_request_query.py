@@ -4,14 +4,11 @@ response to the other query, and the miss names the query; by place (`--match ca
 
 from __future__ import annotations
 
-import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Iterator
-from urllib.parse import parse_qs, urlsplit
+from typing import Iterator
 
 import pytest
 from support.rerunhelpers import record, rerun
+from support.stubs import LoopbackServer, Reply, Request, json_reply
 
 from namel3ss_debug import capture_http
 from namel3ss_debug.model.rerun_protocol import RerunMiss
@@ -21,33 +18,17 @@ pytestmark = pytest.mark.usefixtures("isolated_workspace")
 WEATHER = {"Paris": "rain, 11 C", "Lisbon": "sunny, 24 C"}
 
 
-class Weather(BaseHTTPRequestHandler):
+def weather(request: Request) -> Reply:
     """`GET /weather?city=NAME`: the city's weather as JSON."""
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-    def do_GET(self) -> None:
-        city = parse_qs(urlsplit(self.path).query).get("city", ["?"])[0]
-        body = json.dumps({"city": city, "weather": WEATHER.get(city, "unknown")}).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+    city = request.query.get("city", "?")
+    return json_reply({"city": city, "weather": WEATHER.get(city, "unknown")})
 
 
 @pytest.fixture
 def url() -> Iterator[str]:
     capture_http()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Weather)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with LoopbackServer({"GET /weather": weather}, name="weather") as server:
+        yield server.url
 
 
 def ask(url: str, city: str) -> str:

@@ -8,7 +8,6 @@ import gc
 import gzip
 import json
 import threading
-from http.server import ThreadingHTTPServer
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any, Awaitable, Callable
@@ -16,7 +15,7 @@ from typing import Any, Awaitable, Callable
 import orjson
 import pytest
 from support.rerunhelpers import record, rerun
-from support.stubserver import CutStream, StubServer
+from support.stubserver import StubServer, cut_stream_server
 
 import namel3ss_debug
 from namel3ss_debug import capture_http, get_tracer
@@ -334,9 +333,8 @@ def test_installing_twice_wraps_once():
 
 def test_a_stream_that_broke_breaks_again_in_a_rerun_after_the_lines_it_gave():
     capture_http()
-    broken = ThreadingHTTPServer(("127.0.0.1", 0), CutStream)
-    threading.Thread(target=broken.serve_forever, daemon=True).start()
-    url = f"http://127.0.0.1:{broken.server_address[1]}/v1/chat/completions"
+    broken = cut_stream_server()
+    url = f"{broken.url}/v1/chat/completions"
 
     async def read() -> list[Any]:
         lines: list[Any] = []
@@ -351,8 +349,7 @@ def test_a_stream_that_broke_breaks_again_in_a_rerun_after_the_lines_it_gave():
         return lines
 
     first, events = record(lambda: asyncio.run(asyncio.wait_for(read(), 10)))
-    broken.shutdown()
-    broken.server_close()
+    broken.stop()
     again, _, session = rerun(events, lambda: asyncio.run(asyncio.wait_for(read(), 10)))
     assert first == [{"n": 1}, {"n": 2}, "ClientPayloadError"]
     assert again == first and session.tally.counts["recorded"] == 1

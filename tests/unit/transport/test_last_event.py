@@ -9,14 +9,12 @@ end only with the run, after every later request (no clock is needed to tell the
 
 from __future__ import annotations
 
-import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Iterator
 
 import pytest
 from support.rerunhelpers import record
 from support.stubserver import StubServer
+from support.stubs import LoopbackServer, Request, Stream, sse_frames
 
 from namel3ss_debug import capture_http
 from namel3ss_debug.transport.finale import LastEvent
@@ -31,57 +29,21 @@ TOOLS = [{"type": "function", "name": "get_weather", "description": "The weather
 pytestmark = pytest.mark.usefixtures("isolated_workspace")
 
 
-class HeldStreams:
-    """Answers each POST as the stub server would, streamed, then holds the connection open until `stop()`."""
-
-    def __init__(self) -> None:
-        released = self.released = threading.Event()
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-            def do_POST(self) -> None:
-                request = json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0)))
-                route = apis.route(self.path.split("?")[0])
-                reply = route.api.build(request, request.get("model") or "stub", "")
-                self.send_response(200)
-                self.send_header("Content-Type", "text/event-stream")
-                self.send_header("Transfer-Encoding", "chunked")
-                self.end_headers()
-                for chunk in reply.chunks:  # one HTTP chunk an event, as an API sends them
-                    event = (f"event: {chunk['type']}\n" if "type" in chunk else "") + f"data: {json.dumps(chunk)}\n\n"
-                    self.wfile.write(b"%x\r\n%s\r\n" % (len(event.encode()), event.encode()))
-                if reply.framing == "sse+done":
-                    self.wfile.write(b"e\r\ndata: [DONE]\n\n\r\n")
-                self.wfile.flush()
-                released.wait(60)  # neither the body's end nor a close: the client stops reading by itself
-                self.close_connection = True
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
-
-    @property
-    def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
-
-    def stop(self) -> None:
-        self.released.set()
-        self._server.shutdown()
-        self._server.server_close()
+def held_stream(request: Request) -> Stream:
+    """A POST answered as the stub server would, streamed, then the connection held open until the server
+    stops: neither the body's end nor a close, the client stops reading by itself."""
+    asked = request.json()
+    reply = apis.route(request.route).api.build(asked, asked.get("model") or "stub", "")
+    done = [b"data: [DONE]\n\n"] if reply.framing == "sse+done" else []
+    return Stream(sse_frames(reply.chunks) + done, end="hold")
 
 
 @pytest.fixture
-def held() -> Iterator[HeldStreams]:
+def held() -> Iterator[LoopbackServer]:
     StubServer  # noqa: B018 - imported for its side effect: llm_stub_apis is loaded
     capture_http()
-    server = HeldStreams()
-    yield server
-    server.stop()
+    with LoopbackServer({"POST *": held_stream}, name="held-streams") as server:
+        yield server
 
 
 def responses_loop(url: str) -> list[Any]:

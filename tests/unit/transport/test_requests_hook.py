@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import json
-import threading
-from http.server import ThreadingHTTPServer
 from typing import Any, Iterator
 
 import pytest
 from support.rerunhelpers import record, rerun
-from support.stubserver import CutStream, StubServer
+from support.stubserver import StubServer, cut_stream_server
 
 from namel3ss_debug import capture_http
 
@@ -44,9 +42,8 @@ def test_a_request_is_recorded_and_answered_again_with_the_server_gone(server):
 
 def test_a_stream_that_broke_breaks_again_after_the_lines_it_gave():
     capture_http()
-    broken = ThreadingHTTPServer(("127.0.0.1", 0), CutStream)
-    threading.Thread(target=broken.serve_forever, daemon=True).start()
-    url = f"http://127.0.0.1:{broken.server_address[1]}/v1/chat/completions"
+    broken = cut_stream_server()
+    url = f"{broken.url}/v1/chat/completions"
 
     def app() -> list[Any]:
         lines: list[Any] = []
@@ -58,8 +55,7 @@ def test_a_stream_that_broke_breaks_again_after_the_lines_it_gave():
         return lines
 
     first, events = record(app)
-    broken.shutdown()
-    broken.server_close()
+    broken.stop()
     again, _, session = rerun(events, app)
     assert first == [{"n": 1}, {"n": 2}, "ChunkedEncodingError"]
     assert again == first and session.tally.counts["recorded"] == 1

@@ -1,0 +1,227 @@
+"""One loopback HTTP server for the tests: routes given as data or small callables, every request recorded.
+
+    with LoopbackServer({"GET /weather": lambda request: json_reply({"city": request.query["city"]})}) as server:
+        requests.get(f"{server.url}/weather?city=Paris")
+        server.requests[0].path   # '/weather?city=Paris'
+
+A route's key is `"METHOD /path"` (the path without its query), `"METHOD *"` (any path) or `"*"`; its value is
+a `Reply`, a `Stream`, or a callable taking the `Request` and returning one of them. A request no route takes is
+answered 404. The server listens on 127.0.0.1 (a free port) and answers from daemon threads until `stop()`.
+
+The stand-in for the LLM APIs is not here: it is the example's (`support.stubserver.StubServer`); this kit is
+for the servers a test shapes itself (a service a tool calls, an OTLP receiver, a model that answers on cue, a
+stream that breaks).
+"""
+
+from __future__ import annotations
+
+import json
+import mimetypes
+import socket
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any, Callable, Literal, Mapping, Sequence, Union
+from urllib.parse import parse_qs, urlsplit
+
+
+@dataclass(frozen=True)
+class Request:
+    """What the server was sent: the method, the path with its query, the headers and the body."""
+
+    method: str
+    path: str
+    headers: Mapping[str, str]
+    body: bytes
+
+    @property
+    def route(self) -> str:
+        """The path without its query."""
+        return urlsplit(self.path).path
+
+    @property
+    def query(self) -> dict[str, str]:
+        """The query's parameters, the first value of each."""
+        return {name: values[0] for name, values in parse_qs(urlsplit(self.path).query).items()}
+
+    def json(self) -> Any:
+        """The body as JSON (an empty body reads as `{}`)."""
+        return json.loads(self.body or b"{}")
+
+
+@dataclass(frozen=True)
+class Reply:
+    """A whole answer: a status, a body and its type, and any other headers."""
+
+    body: bytes = b""
+    status: int = 200
+    content_type: str = "application/json"
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Stream:
+    """A chunked answer, one HTTP chunk a frame, and how it ends: `done` (the body's last chunk), `cut` (the
+    connection shut mid-body `pause` seconds after the frames), `garbage` (a line that is no chunk size, then
+    the cut), `hold` (nothing more, the connection open, until the server stops)."""
+
+    frames: Sequence[bytes]
+    end: Literal["done", "cut", "garbage", "hold"] = "done"
+    pause: float = 0.0
+    content_type: str = "text/event-stream"
+
+
+Answer = Union[Reply, Stream]
+Route = Union[Answer, Callable[[Request], Answer]]
+
+
+def json_reply(document: Any, status: int = 200, headers: Mapping[str, str] | None = None) -> Reply:
+    """`document` as a JSON answer."""
+    return Reply(json.dumps(document).encode(), status, "application/json", dict(headers or {}))
+
+
+def text_reply(text: str, status: int = 200, content_type: str = "text/plain") -> Reply:
+    return Reply(text.encode(), status, content_type)
+
+
+def sse_frames(events: Sequence[Mapping[str, Any]]) -> list[bytes]:
+    """Server-sent events as the APIs send them: an event with a `type` (Anthropic's) with its `event:` line,
+    else (OpenAI's) its data alone."""
+    return [((f"event: {e['type']}\n" if "type" in e else "") + f"data: {json.dumps(e)}\n\n").encode()
+            for e in events]
+
+
+def chat_completion(message: Mapping[str, Any], *, usage: tuple[int, int], model: str = "gpt-4o-mini",
+                    id: str = "chatcmpl-1", created: int = 0, finish_reason: str = "stop",
+                    logprobs: bool = False) -> dict[str, Any]:
+    """An OpenAI Chat Completions answer holding one choice, `message`; `usage` is (prompt, completion)
+    tokens; `logprobs` adds the choice's `"logprobs": null` as the API writes it."""
+    choice: dict[str, Any] = {"index": 0, "message": dict(message), "finish_reason": finish_reason}
+    if logprobs:
+        choice["logprobs"] = None
+    prompt, completion = usage
+    return {"id": id, "object": "chat.completion", "created": created, "model": model, "choices": [choice],
+            "usage": {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion}}
+
+
+def files(directory: Path) -> Callable[[Request], Reply]:
+    """A route serving the files under `directory` (a folder's `index.html` for the folder), 404 for others."""
+    root = directory.resolve()
+
+    def serve(request: Request) -> Reply:
+        path = (root / request.route.lstrip("/")).resolve()
+        if path.is_dir():
+            path = path / "index.html"
+        if not path.is_relative_to(root) or not path.is_file():
+            return text_reply("not found", 404)
+        return Reply(path.read_bytes(), 200, mimetypes.guess_type(path.name)[0] or "application/octet-stream")
+
+    return serve
+
+
+class LoopbackServer:
+    """The server on 127.0.0.1; `requests` lists what it was sent, in order. A context manager, or
+    `start()` / `stop()`; a second `stop()` returns at once."""
+
+    def __init__(self, routes: Mapping[str, Route] | Callable[[Request], Answer], *, name: str = "stub",
+                 protocol: str = "HTTP/1.1") -> None:
+        self.routes: Mapping[str, Route] = routes if isinstance(routes, Mapping) else {"*": routes}
+        self.requests: list[Request] = []
+        self.released = threading.Event()  # what a held stream waits for
+        self._server = _Server(("127.0.0.1", 0), _handler(self, protocol))
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
+                                        name=name, daemon=True)
+        self._stopped = False
+
+    @property
+    def url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def answer(self, request: Request) -> Answer:
+        """What the routes answer to `request` (a 404 when none takes it)."""
+        self.requests.append(request)
+        for key in (f"{request.method} {request.route}", f"{request.method} *", "*"):
+            if key in self.routes:
+                route = self.routes[key]
+                return route(request) if callable(route) else route
+        return json_reply({"error": {"message": f"no route {request.method} {request.route}"}}, 404)
+
+    def start(self) -> LoopbackServer:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._stopped:
+            return
+        self._stopped = True
+        self.released.set()
+        if self._thread.is_alive():
+            self._server.shutdown()
+        self._server.server_close()
+
+    def __enter__(self) -> LoopbackServer:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """Quiet about a client that went away (a test that cut or dropped a stream); loud about the rest."""
+        import sys  # noqa: PLC0415 - only on an error
+
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
+
+def _handler(server: LoopbackServer, protocol: str) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = protocol
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+        def _serve(self) -> None:
+            body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            answer = server.answer(Request(self.command, self.path, dict(self.headers), body))
+            if isinstance(answer, Stream):
+                self._stream(answer)
+                return
+            self.send_response(answer.status)
+            self.send_header("Content-Type", answer.content_type)
+            for name, value in answer.headers.items():
+                self.send_header(name, value)
+            self.send_header("Content-Length", str(len(answer.body)))
+            self.end_headers()
+            self.wfile.write(answer.body)
+
+        do_GET = do_POST = do_PUT = do_DELETE = _serve
+
+        def _stream(self, stream: Stream) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", stream.content_type)
+            self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+            for frame in stream.frames:
+                self.wfile.write(b"%x\r\n%s\r\n" % (len(frame), frame))
+            if stream.end == "done":
+                self.wfile.write(b"0\r\n\r\n")
+                return
+            self.wfile.flush()
+            self.close_connection = True
+            if stream.end == "hold":
+                server.released.wait(60)
+                return
+            time.sleep(stream.pause)  # the client has the frames before the break, as over a real network
+            if stream.end == "garbage":
+                self.wfile.write(b"not a chunk size\r\n")
+                self.wfile.flush()
+            self.connection.shutdown(socket.SHUT_RDWR)
+
+    return Handler
