@@ -19,12 +19,26 @@ _TESTS = str(Path(__file__).parent)
 if _TESTS not in sys.path:
     sys.path.insert(0, _TESTS)
 
+from support.timing import TimingReport  # noqa: E402 - the helper package is importable from here on
+
 
 def pytest_configure(config: pytest.Config) -> None:
     """The commands the tests run keep their cache (genai-prices' answers) in a directory of the session's,
-    not in the developer's ~/.cache; subprocesses inherit it."""
+    not in the developer's ~/.cache; subprocesses inherit it. Every pytest a test starts (a sample project's
+    golden runs, a traced `pytest`) leaves out the third-party plugins this session leaves out; the run ends
+    with where its time went."""
     os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="namel3ss-debug-test-cache-")
+    os.environ["PYTEST_ADDOPTS"] = " ".join(left_out_plugins(config))
     _signals_as_from_a_terminal()
+    if not hasattr(config, "workerinput"):  # under xdist, the controller: the workers' reports reach it
+        config.pluginmanager.register(TimingReport(), "namel3ss-debug-test-timing")
+
+
+def left_out_plugins(config: pytest.Config) -> list[str]:
+    """The `-p no:NAME` options of pyproject.toml's addopts: the plugins of other packages (langsmith's takes
+    seconds to import) that no test here uses."""
+    options = config.getini("addopts")
+    return [f"-p {value}" for option, value in zip(options, options[1:]) if option == "-p" and value.startswith("no:")]
 
 
 def _signals_as_from_a_terminal() -> None:

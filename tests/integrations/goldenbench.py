@@ -64,7 +64,7 @@ class GoldenSuite:
         self._sessions = 0
         for name in [n for n in os.environ if n.startswith(SDK_PREFIXES)]:
             monkeypatch.delenv(name)
-        for name in ("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "PYTEST_ADDOPTS", "http_proxy", "https_proxy", "all_proxy",
+        for name in ("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "http_proxy", "https_proxy", "all_proxy",
                      "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY"):
             monkeypatch.delenv(name, raising=False)
         monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")

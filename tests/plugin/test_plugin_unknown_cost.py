@@ -21,11 +21,11 @@ def stream(question):
 
 @pytest.fixture(autouse=True)
 def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    """No tracing configuration of the developer's; plugins load from their entry points, as a user's do."""
+    """No tracing configuration of the developer's; plugins load from their entry points, as a user's do (but
+    those tests/conftest.py leaves out, in PYTEST_ADDOPTS)."""
     for name in [n for n in os.environ if n.startswith("NAMEL3SS_DEBUG_")]:
         monkeypatch.delenv(name)
     monkeypatch.delenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", raising=False)
-    monkeypatch.delenv("PYTEST_ADDOPTS", raising=False)
 
 
 def test_a_call_without_usage_is_unpriced_and_the_cost_limit_cannot_be_checked(pytester: pytest.Pytester) -> None:

@@ -50,11 +50,10 @@ QUESTION = "What is the capital of France?"  # 8 tokens in, "Paris" 2 out: 10
 @pytest.fixture(autouse=True)
 def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     """The pytest processes these tests start see no tracing configuration of the developer's, and load
-    plugins from entry points, as a user's would."""
+    plugins from entry points, as a user's would (but those tests/conftest.py leaves out, in PYTEST_ADDOPTS)."""
     for name in [n for n in os.environ if n.startswith("NAMEL3SS_DEBUG_")]:
         monkeypatch.delenv(name)
     monkeypatch.delenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", raising=False)
-    monkeypatch.delenv("PYTEST_ADDOPTS", raising=False)
 
 
 def run_suite(pytester: pytest.Pytester, tests: str, *args: str) -> pytest.RunResult:

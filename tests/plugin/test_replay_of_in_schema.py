@@ -37,7 +37,7 @@ def test_capital():
 def _pytest(project: Path, environ: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
     """pytest in `project`, in a process of its own: no tracing settings or key of the developer's."""
     kept = {name: value for name, value in os.environ.items()
-            if not name.startswith("NAMEL3SS_DEBUG_") and name not in ("OPENAI_API_KEY", "PYTEST_ADDOPTS")}
+            if not name.startswith("NAMEL3SS_DEBUG_") and name != "OPENAI_API_KEY"}
     return subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *args], cwd=project,
                           capture_output=True, text=True, env={**kept, **environ}, timeout=300, check=False)
 

@@ -1,0 +1,43 @@
+"""The test session itself: the plugins of other packages stay out of it and of every pytest a test starts,
+and it ends by saying where its time went."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from importlib.metadata import entry_points
+from pathlib import Path
+
+import pytest
+from support.timing import TimeSpent
+
+OURS = {"namel3ss_debug", "xdist", "xdist.looponfail"}  # our plugin, and the one that spreads tests over cores
+
+
+def test_every_plugin_of_another_package_is_left_out(pytestconfig: pytest.Config) -> None:
+    installed = {plugin.name for plugin in entry_points(group="pytest11")}
+    left_out = {value.removeprefix("no:") for value in pytestconfig.getini("addopts") if value.startswith("no:")}
+    assert installed - OURS <= left_out, "pyproject.toml's addopts: add `-p no:NAME` for each plugin named here"
+
+
+def test_a_pytest_a_test_starts_loads_none_of_them(tmp_path: Path) -> None:
+    (tmp_path / "test_modules.py").write_text(
+        "import sys\n\ndef test_loaded():\n    print(sorted(m for m in ('langsmith', 'anyio') if m in sys.modules))\n")
+    done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-s", "-p", "no:cacheprovider", "test_modules.py"],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "[]" in done.stdout.splitlines()
+
+
+def report(nodeid: str, when: str, seconds: float, *markers: str) -> pytest.TestReport:
+    return pytest.TestReport(nodeid, (nodeid, 0, "test"), dict.fromkeys(markers, 1), "passed", None, when, [],
+                             duration=seconds)
+
+
+def test_the_time_is_summed_by_kind_and_by_file() -> None:
+    spent = TimeSpent()
+    for nodeid, markers in (("tests/a.py::t1", ()), ("tests/a.py::t2", ()), ("tests/b.py::t", ("slow", "browser"))):
+        for when, seconds in (("setup", 1.0), ("call", 2.0), ("teardown", 0.5)):
+            spent.add(report(nodeid, when, seconds, *markers))
+    assert spent.lines() == ["10 s of test time in all: fast 7 s (2 tests), browser 4 s (1 tests)",
+                             "the files that took longest:", "     7.0 s  tests/a.py", "     3.5 s  tests/b.py"]
