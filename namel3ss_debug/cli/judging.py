@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Callable, TypeVar
 import click
 
 if TYPE_CHECKING:
-    from ..rerun.expect import Expectation
+    from ..judging.expect import Expectation
 
 Report = TypeVar("Report")
 Command = TypeVar("Command", bound=Callable[..., Any])
@@ -31,7 +31,7 @@ def expect_option(command: Command) -> Command:
 
 def parse_expect(text: str | None) -> Expectation | None:
     """The --expect rule, or None without one; UsageError (exit 2) for a rule that cannot be read."""
-    from ..rerun.expect import Expectation  # noqa: PLC0415 - loads when the command runs
+    from ..judging.expect import Expectation  # noqa: PLC0415 - loads when the command runs
 
     return Expectation.parse(text) if text is not None else None
 

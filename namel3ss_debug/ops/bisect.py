@@ -3,7 +3,7 @@
 The replacements come from `--answers FILE` (a JSON object, `component:name#N` -> the answer, as `--mock` takes
 it: a neutral LLM answer too) or from `--good RUN` (a good run of the same app: each of the bad run's LLM and tool
 calls whose twin of the same key there completed with another result). The candidates are those calls, in the
-bad run's order; the search (`rerun/bisect.py`) reruns the app offline with some of them substituted (each as a
+bad run's order; the search (`judging/bisect.py`) reruns the app offline with some of them substituted (each as a
 `--mock` of its key).
 
 After a substituted call the app's later calls may ask something else (the conversation now holds the new
@@ -12,7 +12,7 @@ recorded. A call that does not is answered from the replacements: with `--good`,
 same key if it asks what that one asked; with `--answers`, by the file's answer for its key whatever it asks.
 Anything else is a miss, which stops that rerun (no outcome: the search stops and says so).
 
-Each rerun is judged as `verify` judges a run (`rerun/outcome.py`, `rerun/verdict.py`: the workspace's `checks`
+Each rerun is judged as `verify` judges a run (`judging/outcome.py`, `judging/verdict.py`: the workspace's `checks`
 and `--expect` too, the bad run's outcome as well): it **flips** when it passes (a rerun that fails another way
 has not fixed the run).
 
@@ -33,13 +33,13 @@ from ..model.json_types import Foreign, JsonValue
 from ..model.rerun_protocol import MOCKED
 from ..recording.mocks import Mock, parse_key
 from ..rerun.answers import Answer, from_value
-from ..rerun.bisect import Search, search
-from ..rerun.bisect_report import BisectReport, BisectRerun, Candidate
+from ..judging.bisect import Search, search
+from ..judging.bisect_report import BisectReport, BisectRerun, Candidate
 from ..recording.call_paths import PathTable
 from ..rerun.candidates import LiveCall
-from ..rerun.expect import Expectation
+from ..judging.expect import Expectation
 from ..recording.calls import RecordedCall, Recording
-from ..rerun.verdict import judge
+from ..judging.verdict import judge
 from ..store.reader import TraceReader
 from ..store.sources import RunSource
 from .environment import Environment

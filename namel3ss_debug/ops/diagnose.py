@@ -2,7 +2,7 @@
 
 A run failed when it says so (its status, exit code: `blame.failure_of`), when it breaks a rule of the workspace's
 `checks` section (judged as `check` judges it, in the same pass), or when its final answer breaks `--expect`
-(`rerun/expect.py`, on `RunClues.final_text`). The last two are judged after the pass and the diagnosis is blamed
+(`judging/expect.py`, on `RunClues.final_text`). The last two are judged after the pass and the diagnosis is blamed
 again with them (`diagnose.rediagnose`: the rules are not run again). Then the filters (`--kind`,
 `--min-severity`) choose the findings shown, and the few events they show are placed at their `file:line`
 (`places.py`).
@@ -34,7 +34,7 @@ from ..checks.rules_file import read_workspace_checks
 from ..checks.run import new_scan, scanned_blocks
 from ..checks.scan import EventScan
 from ..model.errors import TraceError, UsageError
-from ..rerun.expect import Expectation
+from ..judging.expect import Expectation
 from ..store.problems import ReadProblems
 from ..store.reader import TraceReader
 from ..store.sources import RunSource

@@ -3,7 +3,7 @@
 `judge_recording` refuses what cannot be judged (standard input: the outcome reads the file a second time; a file
 of several runs: the outcome is read from the whole file), finds the app as `replay --rerun` does
 (`launch/recorded.py`), resolves the new runs' settings (`ops/rerun.rerun_settings`), reads the workspace's
-`checks` rules and judges the recording's outcome with them and `--expect` (`rerun/outcome.py`). A new run is
+`checks` rules and judges the recording's outcome with them and `--expect` (`judging/outcome.py`). A new run is
 judged by the same rules and expectation (`JudgedRecording.judge`), so the two outcomes compare.
 
     with judge_recording(source, Judging("verify", "the recording", "judges", ...), env) as judged:
@@ -35,8 +35,8 @@ from ..recording.load import load_timeline
 from ..recording.timeline import Timeline
 from ..recording.call_paths import PathTable
 from ..rerun.candidates import Miss
-from ..rerun.expect import Expectation
-from ..rerun.outcome import Outcome, outcome_of
+from ..judging.expect import Expectation
+from ..judging.outcome import Outcome, outcome_of
 from ..recording.calls import Recording
 from ..store.problems import ReadProblems
 from ..store.reader import TraceReader

@@ -30,7 +30,7 @@ from ..recording.call_paths import PathTable
 from ..rerun.fork import ForkPlan
 from .rerun_fork import check_fork, fork_exit_code
 from ..recording.calls import Recording
-from ..rerun.report import RerunReport, build_report
+from ..judging.report import RerunReport, build_report
 from ..store.problems import ReadProblems
 from ..store.reader import TraceReader
 from ..store.sources import STDIN, RunSource

@@ -13,7 +13,7 @@ from ..model.json_types import JsonValue
 from ..recording.misses import nearest_recorded, no_such_call
 from ..rerun.fork import ASKED_FIELD, MODEL_IN_BODY, ForkError, ForkPlan, fork_plan
 from ..recording.calls import RecordedCall, Recording
-from ..rerun.report import RerunReport
+from ..judging.report import RerunReport
 from ..transport import apis
 
 MAX_VALUE = 64 << 20  # as a mock file's limit

@@ -1,10 +1,10 @@
 """`verify TRACE`'s use case: run the app's current code against a recorded run, and judge what it changed.
 
-Read the recording once and judge its outcome (`rerun/outcome.py`: how it ended, its errors, the workspace's
+Read the recording once and judge its outcome (`judging/outcome.py`: how it ended, its errors, the workspace's
 `checks` rules, `--expect`); find the app as `replay --rerun` does, and let it run once allowed; then run it
 `repeat` times under a `launch/verifying.VerifyingRerun` (strict matching from the first call, the app's tools
 run for real, LLM misses live at `--base-url` or reported). Each try's new run is judged the same way, its calls
-set beside the recording's (`rerun/call_compare.py`) and given a verdict (`rerun/verdict.py`); the tries add up
+set beside the recording's (`judging/call_compare.py`) and given a verdict (`judging/verdict.py`); the tries add up
 to one verdict and pass^k.
 
     report = verify_app(source, VerifyOptions(...), env, announce=..., trying=...)
@@ -21,10 +21,10 @@ from ..launch.choosing import Choosing, Consent
 from ..launch.recorded import Recorded
 from ..launch.rerun import recorded_form, run_again
 from ..launch.verifying import VerifyingRerun
-from ..rerun.call_compare import compare_calls
-from ..rerun.expect import Expectation
-from ..rerun.verdict import judge, over_tries
-from ..rerun.verify_report import Try, VerifyReport
+from ..judging.call_compare import compare_calls
+from ..judging.expect import Expectation
+from ..judging.verdict import judge, over_tries
+from ..judging.verify_report import Try, VerifyReport
 from ..store.reader import TraceReader
 from ..store.sources import RunSource
 from .environment import Environment

@@ -2,5 +2,5 @@
 answered from the recording (or a mock), so a run comes back exactly, offline.
 
 `answerer.Rerun` sits in the tracer (`tracer.rerun`) and answers each call from a `recording.calls.Recording`;
-`compare` sets the new run beside the old one.
+`judging/` sets the new run beside the old one and judges it.
 """

@@ -25,9 +25,8 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("shell", "web"),  # the debugger shell: reads commands, writes answers; the page `view` serves on loopback
     ("render",),  # Rich and JSON views of the records
     ("ops", "testing"),  # one use case per command; the pytest plugin
-    ("launch",),  # running an app: traced, or again with recorded answers
-    ("rerun",),  # the rerun engine: answers an app's calls from a recording
-    ("replay", "diffing", "checks"),  # engines over recorded runs
+    ("launch", "judging"),  # running an app: traced, or again with recorded answers; judging what a rerun showed
+    ("replay", "rerun", "diffing", "checks"),  # engines over recorded runs: stepping, rerunning, comparing, rules
     ("recording",),  # a recorded run, loaded: its timeline, its calls by place, its mocks
     # pure analysis; rewriting traces without secrets; OpenTelemetry/Perfetto conversions
     ("analysis", "scrub", "interop"),

@@ -7,7 +7,7 @@ from typing import Any
 
 import orjson
 
-from ...rerun.bisect_report import SCHEMA, BisectReport
+from ...judging.bisect_report import SCHEMA, BisectReport
 from ..json_text import plain, terminal_safe
 from .text import conclusion
 

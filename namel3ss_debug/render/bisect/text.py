@@ -5,10 +5,10 @@ from __future__ import annotations
 from rich.console import Group
 from rich.text import Text
 
-from ...rerun.bisect import FOUND, NONE, NOT_MONOTONE
-from ...rerun.bisect_report import BisectReport, BisectRerun
+from ...judging.bisect import FOUND, NONE, NOT_MONOTONE
+from ...judging.bisect_report import BisectReport, BisectRerun
 from ...rerun.candidates import short_repr
-from ...rerun.outcome import Outcome
+from ...judging.outcome import Outcome
 from ..text import visible
 
 _STYLE = {FOUND: "bold green", NONE: "bold yellow", NOT_MONOTONE: "bold yellow"}

@@ -6,7 +6,7 @@ from typing import Any
 
 import orjson
 
-from ...rerun.report import SCHEMA, RerunReport
+from ...judging.report import SCHEMA, RerunReport
 from ..json_text import plain, terminal_safe
 
 

@@ -10,8 +10,8 @@ from rich.text import Text
 
 from ...model.lineage import fork_of
 from ...rerun.candidates import short_repr
-from ...rerun.compare import EventRef
-from ...rerun.report import Ending, RerunReport
+from ...judging.compare import EventRef
+from ...judging.report import Ending, RerunReport
 from ..event_text import one_line
 from ..text import plural, visible
 

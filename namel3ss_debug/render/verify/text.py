@@ -6,9 +6,9 @@ from rich.console import Group
 from rich.text import Text
 
 from ...rerun.candidates import Miss, short_repr
-from ...rerun.outcome import Outcome
-from ...rerun.verdict import FIXED, IMPROVED, INCONCLUSIVE, REGRESSED
-from ...rerun.verify_report import Try, VerifyReport
+from ...judging.outcome import Outcome
+from ...judging.verdict import FIXED, IMPROVED, INCONCLUSIVE, REGRESSED
+from ...judging.verify_report import Try, VerifyReport
 from ..text import visible
 
 _STYLE = {FIXED: "bold green", IMPROVED: "bold green", REGRESSED: "bold red", INCONCLUSIVE: "bold yellow"}

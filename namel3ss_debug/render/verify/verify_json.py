@@ -7,7 +7,7 @@ from typing import Any
 
 import orjson
 
-from ...rerun.verify_report import SCHEMA, VerifyReport
+from ...judging.verify_report import SCHEMA, VerifyReport
 from ..json_text import plain, terminal_safe
 
 

@@ -11,7 +11,7 @@ from namel3ss_debug import current_span, get_tracer, trace_llm_call
 from namel3ss_debug.integrations.otel.hook import attach
 from namel3ss_debug.integrations.otel.processor import OtelSpanProcessor
 from namel3ss_debug.recording.builder import timeline_of
-from namel3ss_debug.rerun.compare import compare
+from namel3ss_debug.judging.compare import compare
 
 sdk = pytest.importorskip("opentelemetry.sdk.trace")
 

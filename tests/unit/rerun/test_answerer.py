@@ -14,7 +14,7 @@ from namel3ss_debug import mark, span, trace_agent_execution, trace_llm_call, tr
 from namel3ss_debug.model.rerun_protocol import RerunMiss, RerunStop
 from namel3ss_debug.recording.builder import timeline_of
 from namel3ss_debug.recording.mocks import Mock, parse_key
-from namel3ss_debug.rerun.compare import compare
+from namel3ss_debug.judging.compare import compare
 from namel3ss_debug.rerun.errors import ReplayedError
 from namel3ss_debug.tracer.decorators import MAX_RECORDED_YIELDS
 

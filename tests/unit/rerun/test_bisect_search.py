@@ -1,4 +1,4 @@
-"""The pure search of `bisect` (`rerun/bisect.py`): binary search over prefixes, then one check, within
+"""The pure search of `bisect` (`judging/bisect.py`): binary search over prefixes, then one check, within
 ceil(log2(n)) + 1 probes."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ import math
 
 import pytest
 
-from namel3ss_debug.rerun.bisect import ALONE, FOUND, NONE, NOT_MONOTONE, PREFIX, STOPPED, search
+from namel3ss_debug.judging.bisect import ALONE, FOUND, NONE, NOT_MONOTONE, PREFIX, STOPPED, search
 
 CALLS = [f"llm:chat#{number}" for number in range(1, 21)]
 

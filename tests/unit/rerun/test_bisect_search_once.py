@@ -1,10 +1,10 @@
-"""`bisect`'s search (`rerun/bisect.py`) reruns no substitution twice: a rerun costs a whole run of the app."""
+"""`bisect`'s search (`judging/bisect.py`) reruns no substitution twice: a rerun costs a whole run of the app."""
 
 from __future__ import annotations
 
 import pytest
 
-from namel3ss_debug.rerun.bisect import FOUND, search
+from namel3ss_debug.judging.bisect import FOUND, search
 
 CALLS = [f"llm:chat#{number}" for number in range(1, 21)]
 

@@ -8,7 +8,7 @@ from typing import Any
 from support.tracefactory import TraceBuilder
 
 from namel3ss_debug.recording.builder import timeline_of
-from namel3ss_debug.rerun.compare import compare, content
+from namel3ss_debug.judging.compare import compare, content
 
 Event = dict[str, Any]
 AGENTS = ("planner", "critic", "booker")

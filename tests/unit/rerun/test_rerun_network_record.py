@@ -11,7 +11,7 @@ from namel3ss_debug import trace_tool_call
 from namel3ss_debug.render.rerun.rerun_json import report_dict
 from namel3ss_debug.recording.builder import timeline_of
 from namel3ss_debug.rerun.network import EVERYTHING, GUARD_OPEN, NAMESPACE_OPEN, Network
-from namel3ss_debug.rerun.report import build_report
+from namel3ss_debug.judging.report import build_report
 
 NAMESPACE = Network("namespace", "a network namespace with its own loopback up, nothing else", NAMESPACE_OPEN)
 OUTSIDE = "(where the in-process guard does not see: a process the app started, or native code)"

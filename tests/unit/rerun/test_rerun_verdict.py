@@ -7,8 +7,8 @@ import dataclasses
 import pytest
 
 from namel3ss_debug.rerun.candidates import input_difference
-from namel3ss_debug.rerun.compare import Comparison, EventDivergence
-from namel3ss_debug.rerun.report import Ending, RerunReport
+from namel3ss_debug.judging.compare import Comparison, EventDivergence
+from namel3ss_debug.judging.report import Ending, RerunReport
 
 SAME = Comparison(same=4, different=0, only_old=0, only_new=0, first=None)
 DONE = Ending("completed", 0)

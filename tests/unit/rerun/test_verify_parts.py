@@ -16,11 +16,11 @@ from namel3ss_debug.checks.rules import rules_from_flags
 from namel3ss_debug.checks.run import judge_run
 from namel3ss_debug.model.errors import UsageError
 from namel3ss_debug.recording.builder import timeline_of
-from namel3ss_debug.rerun.call_compare import compare_calls
-from namel3ss_debug.rerun.expect import Expectation
-from namel3ss_debug.rerun.outcome import Outcome, outcome_of
-from namel3ss_debug.rerun.said import folded, said_by
-from namel3ss_debug.rerun.verdict import over_tries, judge, pass_hat
+from namel3ss_debug.judging.call_compare import compare_calls
+from namel3ss_debug.judging.expect import Expectation
+from namel3ss_debug.judging.outcome import Outcome, outcome_of
+from namel3ss_debug.judging.said import folded, said_by
+from namel3ss_debug.judging.verdict import over_tries, judge, pass_hat
 from namel3ss_debug.store.problems import ReadProblems
 from namel3ss_debug.store.reader import TraceReader
 from namel3ss_debug.store.sources import RunSource

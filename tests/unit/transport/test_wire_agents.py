@@ -18,7 +18,7 @@ from support.stubserver import StubServer
 
 from namel3ss_debug import capture_http, span, trace_agent_execution, trace_tool_call
 from namel3ss_debug.recording.builder import timeline_of
-from namel3ss_debug.rerun.compare import compare
+from namel3ss_debug.judging.compare import compare
 from namel3ss_debug.transport import agents
 from namel3ss_debug.transport.agents import agent_name
 from namel3ss_debug.transport.apis.dialogue import dialogue

@@ -16,7 +16,7 @@ from namel3ss_debug.analysis.diagnosis.blame import failure_of
 from namel3ss_debug.analysis.diagnosis.clues import Clues
 from namel3ss_debug.analysis.diagnosis.diagnose import rediagnose
 from namel3ss_debug.analysis.diagnosis.records import Blame, Failure
-from namel3ss_debug.rerun.expect import Expectation
+from namel3ss_debug.judging.expect import Expectation
 from namel3ss_debug.store.problems import ReadProblems
 from namel3ss_debug.store.reader import TraceReader
 from namel3ss_debug.store.sources import resolve_sources

@@ -8,8 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .call_compare import CallComparison
-from .candidates import Miss
-from .network import Network
+from ..rerun.candidates import Miss
+from ..rerun.network import Network
 from .outcome import Outcome
 from .verdict import Repeats, Verdict
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..recording.timeline import Timeline
-from .candidates import Miss
+from ..rerun.candidates import Miss
 from .compare import Comparison, compare
-from .network import Network
-from .ran_again import RanAgain, ran_again
+from ..rerun.network import Network
+from ..rerun.ran_again import RanAgain, ran_again
 from ..recording.calls import Recording, run_end
-from .answerer import Rerun
+from ..rerun.answerer import Rerun
 from ..model.json_types import JsonEvent, JsonValue
 
 SCHEMA = "namel3ss-debug/rerun/v1"

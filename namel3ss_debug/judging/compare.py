@@ -27,9 +27,9 @@ from ..model.divergence import ByKey, first_parting
 from ..model.events import RUN_LINK_ATTRS, is_startup
 from ..model.json_types import JsonEvent, JsonValue
 from ..recording.timeline import END, START, Timeline
-from .candidates import input_difference
+from ..rerun.candidates import input_difference
 from ..recording.call_paths import ROOT, PathCounter, PathTable, step_label
-from .requests import REQUEST_COMPONENTS
+from ..rerun.requests import REQUEST_COMPONENTS
 
 _SKIPPED = frozenset({"run_start", "run_end", "segment_start"})
 # What differs between any two runs of the same app, never compared (the one list of it):

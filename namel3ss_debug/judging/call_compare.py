@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from ..model.divergence import ByKey, first_parting
 from ..recording.timeline import Timeline
 from ..recording.call_paths import PathTable
-from .candidates import input_difference
+from ..rerun.candidates import input_difference
 from ..recording.calls import RecordedCall, Recording
 from .said import Said, exact, folded_value, meant, said_by
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from ..model.json_types import JsonValue
 from .bisect import FOUND
-from .network import Network
+from ..rerun.network import Network
 from .outcome import Outcome
 from .verdict import Verdict
 
