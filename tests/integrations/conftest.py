@@ -1,7 +1,7 @@
 """Fixtures for the SDK integration tests: the stand-in for the LLM HTTP APIs
 (examples/llm_stub_server.py) on 127.0.0.1, servers whose streams break or stall midway, and
 `namel3ss-debug` run in a subprocess as a user runs it (a recording and a rerun inside this process
-are tests/rerunhelpers.py's), and each SDK's app (sdk_support.py) recorded and rerun once for the
+are tests/support/rerunhelpers.py's), and each SDK's app (sdk_support.py) recorded and rerun once for the
 session, for every test module that looks at it.
 
 The apps the tests write read the stub's address and key from STUB_URL and STUB_KEY: neither is in
@@ -11,22 +11,19 @@ so a key found in a trace can only have come through the recording of the HTTP r
 
 from __future__ import annotations
 
-import json
 import os
 import secrets
-import socket
 import subprocess
 import sys
-import threading
 from collections import defaultdict
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
 import orjson
 import pytest
 from support.stubserver import StubServer
+from support.stubs import LoopbackServer, Stream, sse_frames
 
 if str(Path(__file__).parent) not in sys.path:  # the helpers beside this file, under any import mode
     sys.path.insert(0, str(Path(__file__).parent))
@@ -64,66 +61,15 @@ def llm_stub(start_stub: Callable[[], Any]) -> Any:
     return start_stub()
 
 
-def sse_frames(events: list[dict[str, Any]]) -> list[str]:
-    """Server-sent events as the APIs send them: an event with a `type` (Anthropic's) with its
-    `event:` line, else (OpenAI's) its data alone."""
-    return [(f"event: {e['type']}\n" if "type" in e else "") + f"data: {json.dumps(e)}\n\n" for e in events]
-
-
-class LocalServer:
-    """A server on 127.0.0.1 with its own request handler, served from a daemon thread until `stop()`."""
-
-    def __init__(self, handler: type[BaseHTTPRequestHandler], name: str):
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        self._server.daemon_threads = True
-        threading.Thread(target=self._server.serve_forever, name=name, daemon=True).start()
-
-    @property
-    def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-
-
-class PartialStreamServer(LocalServer):
+class PartialStreamServer(LoopbackServer):
     """Answers every POST on 127.0.0.1 with the first server-sent events of a stream, then breaks the
     connection mid-body, as a dropped network does, or (`stall`) sends nothing more until it is stopped,
-    as a model still writing does: a stream the app closes then has not all come."""
+    as a model still writing does: a stream the app closes then has not all come. Started."""
 
     def __init__(self, events: list[dict[str, Any]], stall: bool = False):
-        body = b"".join(b"%x\r\n%s\r\n" % (len(data), data) for data in map(str.encode, sse_frames(events)))
-        released = self._released = threading.Event()
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-            def do_POST(self) -> None:
-                self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                self.send_response(200)
-                self.send_header("Content-Type", "text/event-stream")
-                self.send_header("Transfer-Encoding", "chunked")
-                self.end_headers()
-                self.wfile.write(body)
-                self.wfile.flush()
-                self.close_connection = True
-                if stall:
-                    released.wait(60)  # the client has closed by then: nothing more to say
-                    return
-                self.wfile.write(b"not a chunk size\r\n")
-                self.wfile.flush()
-                self.connection.shutdown(socket.SHUT_RDWR)
-
-        super().__init__(Handler, "stalled-stream" if stall else "broken-stream")
-
-    def stop(self) -> None:
-        self._released.set()
-        super().stop()
+        stream = Stream(sse_frames(events), end="hold" if stall else "garbage")
+        super().__init__({"POST *": stream}, name="stalled-stream" if stall else "broken-stream")
+        self.start()
 
 
 @pytest.fixture(scope="session")

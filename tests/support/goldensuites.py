@@ -10,14 +10,14 @@ import os
 import socket
 import subprocess
 import sys
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import orjson
 import pytest
+
+from support.stubs import LoopbackServer, Reply, Request, json_reply
 
 # The application the sample suites test: OpenAI and Anthropic SDK calls to the stub LLM server at $STUB_URL,
 # an HTTP GET to the JSON service at $SERVICE_URL, and a hooked tool that counts its runs in $TOOL_RUNS.
@@ -137,37 +137,22 @@ class JsonService:
     counting the requests; `hits` lists the paths asked."""
 
     def __init__(self) -> None:
-        self.hits: list[str] = []
-        service = self
+        self._server = LoopbackServer({"GET *": self._answer}, name="json-service", protocol="HTTP/1.0")
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-            def do_GET(self) -> None:
-                service.hits.append(self.path)
-                city = self.path.partition("city=")[2]
-                body = json.dumps({"city": city, "n": len(service.hits)}).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
-                                        daemon=True)
+    @property
+    def hits(self) -> list[str]:
+        return [request.path for request in self._server.requests]
 
     @property
     def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        return self._server.url
+
+    def _answer(self, request: Request) -> Reply:
+        return json_reply({"city": request.path.partition("city=")[2], "n": len(self._server.requests)})
 
     def __enter__(self) -> JsonService:
-        self._thread.start()
+        self._server.start()
         return self
 
     def __exit__(self, *exc_info: Any) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        self._server.stop()

@@ -14,13 +14,13 @@ from __future__ import annotations
 import socket
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
     ExportTraceServiceRequest,
     ExportTraceServiceResponse,
 )
+from support.stubs import LoopbackServer, Reply, Request
 
 
 def _value(value: Any) -> Any:
@@ -58,37 +58,26 @@ class _Kept:
 
 
 class HttpReceiver(_Kept):
-    """An OTLP/HTTP receiver: every span it took, decoded, and how many requests it answered."""
+    """An OTLP/HTTP receiver: every span it took, decoded, and how many requests it was sent."""
 
     def __init__(self, delay: float = 0.0) -> None:
         self.spans = []
-        self.requests = 0
-        receiver = self
+        self.delay = delay
+        self.server = LoopbackServer({"POST *": self._take}, name="otlp-http", protocol="HTTP/1.0").start()
+        self.url = self.server.url
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                if receiver.requests and delay:
-                    time.sleep(delay)
-                receiver.requests += 1
-                receiver.spans.extend(_decoded(ExportTraceServiceRequest.FromString(body), dict(self.headers)))
-                answer = ExportTraceServiceResponse().SerializeToString()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/x-protobuf")
-                self.send_header("Content-Length", str(len(answer)))
-                self.end_headers()
-                self.wfile.write(answer)
+    @property
+    def requests(self) -> int:
+        return len(self.server.requests)
 
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+    def _take(self, request: Request) -> Reply:
+        if len(self.server.requests) > 1 and self.delay:
+            time.sleep(self.delay)
+        self.spans.extend(_decoded(ExportTraceServiceRequest.FromString(request.body), dict(request.headers)))
+        return Reply(ExportTraceServiceResponse().SerializeToString(), content_type="application/x-protobuf")
 
     def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        self.server.stop()
 
 
 class GrpcReceiver(_Kept):
@@ -143,32 +132,17 @@ class StatusReceiver:
     `requests` counts what it was sent."""
 
     def __init__(self, status: int, headers: dict[str, str] | None = None) -> None:
-        self.status, self.headers, self.requests = status, dict(headers or {}), 0
-        receiver = self
+        self.status, self.headers = status, dict(headers or {})
+        self.server = LoopbackServer(lambda _: Reply(b"", self.status, None, dict(self.headers)),
+                                     name="otlp-status").start()
+        self.url = self.server.url
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def do_POST(self) -> None:
-                self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                receiver.requests += 1
-                self.send_response(receiver.status)
-                for key, value in receiver.headers.items():
-                    self.send_header(key, value)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+    @property
+    def requests(self) -> int:
+        return len(self.server.requests)
 
     def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        self.server.stop()
 
 
 class _Raw:

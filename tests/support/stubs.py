@@ -53,11 +53,11 @@ class Request:
 
 @dataclass(frozen=True)
 class Reply:
-    """A whole answer: a status, a body and its type, and any other headers."""
+    """A whole answer: a status, a body and its type (None: no Content-Type), and any other headers."""
 
     body: bytes = b""
     status: int = 200
-    content_type: str = "application/json"
+    content_type: str | None = "application/json"
     headers: Mapping[str, str] = field(default_factory=dict)
 
 
@@ -194,7 +194,8 @@ def _handler(server: LoopbackServer, protocol: str) -> type[BaseHTTPRequestHandl
                 self._stream(answer)
                 return
             self.send_response(answer.status)
-            self.send_header("Content-Type", answer.content_type)
+            if answer.content_type is not None:
+                self.send_header("Content-Type", answer.content_type)
             for name, value in answer.headers.items():
                 self.send_header(name, value)
             self.send_header("Content-Length", str(len(answer.body)))
