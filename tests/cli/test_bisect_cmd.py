@@ -12,13 +12,12 @@ from __future__ import annotations
 
 import json
 import subprocess
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
 from support.rerunhelpers import command
+from support.stubs import LoopbackServer, Reply, Request, chat_completion, json_reply
 
 STEPS_APP = '''
 """20 steps, each one LLM call; the run fails if any answer is an ERROR. argv[1]: the steps that answer ERROR."""
@@ -281,35 +280,20 @@ class WireStub:
 
     def __init__(self) -> None:
         self.bad: set[int] = set()
-        self.requests = 0
-        stub = self
+        self.server = LoopbackServer({"POST *": self.answer}, protocol="HTTP/1.0").start()
+        self.url = f"{self.server.url}/v1"
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args: Any) -> None:
-                pass
+    @property
+    def requests(self) -> int:
+        return len(self.server.requests)
 
-            def do_POST(self) -> None:
-                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-                stub.requests += 1
-                step = int(body["messages"][-1]["content"].split()[1])
-                text = "ERROR" if step in stub.bad else f"ok {step}"
-                data = json.dumps({"id": "chatcmpl-1", "object": "chat.completion", "created": 0,
-                                   "model": "gpt-4o-mini", "choices": [{"index": 0, "finish_reason": "stop",
-                                   "message": {"role": "assistant", "content": text}}],
-                                   "usage": {"prompt_tokens": 9, "completion_tokens": 2, "total_tokens": 11}}).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/v1"
+    def answer(self, request: Request) -> Reply:
+        step = int(request.json()["messages"][-1]["content"].split()[1])
+        text = "ERROR" if step in self.bad else f"ok {step}"
+        return json_reply(chat_completion({"role": "assistant", "content": text}, usage=(9, 2)))
 
     def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        self.server.stop()
 
 
 def test_a_wire_captured_conversation_is_bisected_against_a_good_run_with_no_request_sent(tmp_path):

@@ -13,8 +13,6 @@ from __future__ import annotations
 import json
 import random
 import subprocess
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
@@ -22,6 +20,7 @@ import orjson
 import pytest
 from support.rerunhelpers import command
 from support.stubserver import StubServer
+from support.stubs import LoopbackServer, Request, Reply, text_reply
 from support.tracefactory import TraceBuilder
 
 pytest.importorskip("openai")
@@ -77,26 +76,15 @@ class Stub:
 
     def __init__(self, final: Callable[[str], str]):
         self.final = final
-        self.requests = 0
-        stub = self
+        self.server = LoopbackServer({"POST *": self.reply}, protocol="HTTP/1.0").start()
+        self.url = f"{self.server.url}/v1"
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args: Any) -> None:
-                pass
+    @property
+    def requests(self) -> int:
+        return len(self.server.requests)
 
-            def do_POST(self) -> None:
-                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-                stub.requests += 1
-                data = orjson.dumps(stub.answer(body["messages"]))
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/v1"
+    def reply(self, request: Request) -> Reply:
+        return Reply(orjson.dumps(self.answer(request.json()["messages"])))
 
     def answer(self, messages: list[dict[str, Any]]) -> dict[str, Any]:
         tool = next((m["content"] for m in messages if m["role"] == "tool"), None)
@@ -111,8 +99,7 @@ class Stub:
                 "usage": {"prompt_tokens": 9, "completion_tokens": 3, "total_tokens": 12}}
 
     def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        self.server.stop()
 
 
 @pytest.fixture
@@ -307,26 +294,16 @@ class WeatherService:
     """A weather API on 127.0.0.1 that a tool calls over HTTP: the side effect; `hits` counts its requests."""
 
     def __init__(self) -> None:
-        self.hits = 0
-        service = self
+        self.server = LoopbackServer({"POST *": self.forecast}, protocol="HTTP/1.0").start()
+        self.url = self.server.url
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args: Any) -> None:
-                pass
+    @property
+    def hits(self) -> int:
+        return len(self.server.requests)
 
-            def do_POST(self) -> None:
-                service.hits += 1
-                asked = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-                data = b"sunny, 75 F" if asked["units"] == "imperial" else b"sunny, 24 C"
-                self.send_response(200)
-                self.send_header("Content-Type", "text/plain")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+    @staticmethod
+    def forecast(request: Request) -> Reply:
+        return text_reply("sunny, 75 F" if request.json()["units"] == "imperial" else "sunny, 24 C")
 
 
 def test_a_tool_s_changed_http_request_is_a_miss_unless_live_tools_lets_it_out(tmp_path):
@@ -346,5 +323,4 @@ def test_a_tool_s_changed_http_request_is_a_miss_unless_live_tools_lets_it_out(t
         assert report["tries"][0]["calls"]["first"]["what"] == \
             "tool:forecast#1: value: recorded 'sunny, 24 C', new 'sunny, 75 F'"
     finally:
-        service.server.shutdown()
-        service.server.server_close()
+        service.server.stop()
