@@ -7,29 +7,20 @@ The site is served rather than opened as files because the theme's search runs i
 
 from __future__ import annotations
 
-import functools
-import threading
 import time
 from collections.abc import Iterator
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
 from support.manual import build_site
+from support.stubs import LoopbackServer, files
 
 pytestmark = pytest.mark.browser
 
 # the links of the search's results once it has answered (the worker has read the index and matched)
 RESULT_LINKS = ("return Array.from(document.querySelectorAll('.md-search-result__item a'))"
                 ".map(a => a.getAttribute('href'))")
-
-
-class QuietHandler(SimpleHTTPRequestHandler):
-    """Serves the built site without writing a line per request to stderr."""
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
 
 
 @pytest.fixture(scope="module")
@@ -41,15 +32,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def site_url(site: Path) -> Iterator[str]:
     """The base URL of the built site, served on a free port of 127.0.0.1 for the module's tests."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(site)))
-    thread = threading.Thread(target=server.serve_forever, name="docs-site", daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)
+    with LoopbackServer({"GET *": files(site)}, name="docs-site", protocol="HTTP/1.0") as server:
+        yield f"{server.url}/"
 
 
 def search(browser: Any, query: str) -> list[str]:

@@ -11,12 +11,12 @@ import re
 import threading
 import time
 from collections.abc import Callable, Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import orjson
 import pytest
+from support.stubs import LoopbackServer, Reply, Request
 from support.tracefactory import TraceBuilder, error
 
 from namel3ss_debug.render.report.html import page_html
@@ -495,30 +495,16 @@ def live_server(research: tuple[Path, Path], make_report: Callable[..., Path],
     page, data, asked = page_html(first, served=True).encode(), json.dumps(second).encode(), []
     release = threading.Event()
 
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            asked.append(self.path)
-            path = self.path.split("?")[0]
-            routes = {"/": (page, "text/html; charset=utf-8"), "/data": (data, "application/json")}
-            body, kind = routes.get(path, (b"", ""))
-            if path == "/data" and not release.is_set():
-                body, kind = b"", "application/json"
-            self.send_response(200 if body else 204 if path == "/data" else 404)
-            self.send_header("Content-Type", kind or "text/plain")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+    def serve(request: Request) -> Reply:
+        asked.append(request.path)
+        if request.route == "/":
+            return Reply(page, content_type="text/html; charset=utf-8")
+        if request.route == "/data":
+            return Reply(data) if release.is_set() else Reply(b"", 204)
+        return Reply(b"", 404, "text/plain")
 
-        def log_message(self, *args: Any) -> None:
-            """Quiet."""
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/", asked, release
-    finally:
-        server.shutdown()
-        server.server_close()
+    with LoopbackServer({"GET *": serve}, name="live-page", protocol="HTTP/1.0") as server:
+        yield f"{server.url}/", asked, release
 
 
 def test_a_live_page_takes_the_next_document_and_keeps_selection_and_filters(

@@ -13,8 +13,9 @@ from __future__ import annotations
 import json
 import re
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+from support.stubs import LoopbackServer, Reply, Request, chat_completion, json_reply
 
 KEY = "sk-stub-trip"
 QUESTION = re.compile(r"weather in (?P<city>.+?), and what is 100 USD in (?P<currency>\w+)\?")
@@ -38,59 +39,24 @@ def answer(request: dict[str, Any]) -> dict[str, Any]:
                                             f"{100 * float(results[1].split()[3]):.0f} {currency}."}
 
 
-class TripStub:
+class TripStub(LoopbackServer):
     """The server on 127.0.0.1 (a free port), answering from a thread; a context manager."""
 
     def __init__(self) -> None:
+        super().__init__({"POST *": self._reply}, name="trip-stub", base="/v1")
         self.key = KEY
-        self.requests: list[dict[str, Any]] = []
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
-                                        daemon=True)
 
-    @property
-    def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}/v1"
-
-    def __enter__(self) -> TripStub:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc_info: Any) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+    def _reply(self, request: Request) -> Reply:
+        asked = request.json()
+        message = answer(asked)
+        words = len(json.dumps(asked.get("messages") or []).split())
+        return json_reply(chat_completion(
+            message, usage=(words, 20), model=asked.get("model") or "gpt-4o-mini",
+            id=f"chatcmpl-trip{len(self.requests)}", created=1_790_000_000, logprobs=True,
+            finish_reason="tool_calls" if message.get("tool_calls") else "stop"))
 
 
-def _handler(stub: TripStub) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-        def do_POST(self) -> None:
-            request = json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0)) or b"{}")
-            stub.requests.append(request)
-            message = answer(request)
-            words = len(json.dumps(request.get("messages") or []).split())
-            body = json.dumps({
-                "id": f"chatcmpl-trip{len(stub.requests)}", "object": "chat.completion", "created": 1_790_000_000,
-                "model": request.get("model") or "gpt-4o-mini",
-                "choices": [{"index": 0, "message": message, "logprobs": None,
-                             "finish_reason": "tool_calls" if message.get("tool_calls") else "stop"}],
-                "usage": {"prompt_tokens": words, "completion_tokens": 20, "total_tokens": words + 20}}).encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-    return Handler
-
-
-if __name__ == "__main__":  # serve until killed, printing the URL: for trying the app by hand
+if __name__ == "__main__":  # `python -m failures.tripstub` in tests/: serve until killed, printing the URL
     with TripStub() as served:
         print(served.url, flush=True)
         threading.Event().wait()

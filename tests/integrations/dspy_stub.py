@@ -2,7 +2,7 @@
 DSPy's chat format (`[[ ## field ## ]]` sections), naming its tools in the text of its answers.
 
 The shared stub (examples/llm_stub_server.py) asks for tools only as API `tool_calls` and otherwise says
-`Echo: ...`, which a `ReAct` cannot parse. This one is scripted, on 127.0.0.1 (port 0 unless given):
+`Echo: ...`, which a `ReAct` cannot parse. This one is scripted, on 127.0.0.1 (a free port):
 a request whose output fields include `next_tool_name` (a ReAct step) names `get_weather`, then
 `get_time` (one more for each observation the trajectory holds), with `{"city": <last word of the
 question>}`, then `finish` with `{}`; any other request (the extraction after `finish`) answers
@@ -18,8 +18,9 @@ from __future__ import annotations
 import json
 import re
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+from support.stubs import LoopbackServer, Reply, Request, json_reply
 
 TOOLS = ("get_weather", "get_time")
 CREATED = 1700000000
@@ -70,29 +71,33 @@ def completion(text: str, model: str, messages: list[dict[str, Any]]) -> dict[st
 class DspyStub:
     """The stub, served from a thread until `stop()`."""
 
-    def __init__(self, api_key: str, port: int = 0):
+    def __init__(self, api_key: str):
         self.api_key = api_key
         self.hits: list[tuple[str, str]] = []
         self.requests: list[dict[str, Any]] = []
         self.answers: list[dict[str, Any]] = []
         self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", port), _handler(self))
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
-                                        name="dspy-stub", daemon=True)
+        self._server = LoopbackServer({"POST *": self._reply}, name="dspy-stub")
 
     @property
     def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        return self._server.url
 
     def start(self) -> DspyStub:
-        self._thread.start()
+        self._server.start()
         return self
 
     def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        self._server.stop()
+
+    def _reply(self, request: Request) -> Reply:
+        try:
+            asked = request.json()
+        except ValueError:
+            asked = {}
+        key = (request.headers.get("Authorization") or "").removeprefix("Bearer ")
+        status, body = self.answer(request.path, asked if isinstance(asked, dict) else {}, key)
+        return json_reply(body, status)
 
     def answer(self, path: str, request: dict[str, Any], key: str) -> tuple[int, dict[str, Any]]:
         """(status, body) for a request, noted in the lists."""
@@ -112,28 +117,3 @@ class DspyStub:
             self.requests.append(request)
             self.answers.append(said)
         return status, body
-
-
-def _handler(stub: DspyStub) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-        disable_nagle_algorithm = True
-
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-        def do_POST(self) -> None:
-            try:
-                request = json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0)) or b"{}")
-            except ValueError:
-                request = {}
-            key = (self.headers.get("Authorization") or "").removeprefix("Bearer ")
-            status, body = stub.answer(self.path, request if isinstance(request, dict) else {}, key)
-            data = json.dumps(body).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-    return Handler

@@ -6,7 +6,8 @@
 
 A route's key is `"METHOD /path"` (the path without its query), `"METHOD *"` (any path) or `"*"`; its value is
 a `Reply`, a `Stream`, or a callable taking the `Request` and returning one of them. A request no route takes is
-answered 404. The server listens on 127.0.0.1 (a free port) and answers from daemon threads until `stop()`.
+answered 404. The server listens on 127.0.0.1 (a free port) and answers from daemon threads until `stop()`;
+its `url` ends with `base` (`/v1` for an OpenAI client's base URL), `origin` is the URL without it.
 
 The stand-in for the LLM APIs is not here: it is the example's (`support.stubserver.StubServer`); this kit is
 for the servers a test shapes itself (a service a tool calls, an OTLP receiver, a model that answers on cue, a
@@ -21,6 +22,7 @@ import socket
 import threading
 import time
 from dataclasses import dataclass, field
+from email.message import Message
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, Callable, Literal, Mapping, Sequence, Union
@@ -29,11 +31,12 @@ from urllib.parse import parse_qs, urlsplit
 
 @dataclass(frozen=True)
 class Request:
-    """What the server was sent: the method, the path with its query, the headers and the body."""
+    """What the server was sent: the method, the path with its query, the headers (looked up whatever the case of
+    a name, as http.server reads them) and the body."""
 
     method: str
     path: str
-    headers: Mapping[str, str]
+    headers: Message
     body: bytes
 
     @property
@@ -126,8 +129,9 @@ class LoopbackServer:
     `start()` / `stop()`; a second `stop()` returns at once."""
 
     def __init__(self, routes: Mapping[str, Route] | Callable[[Request], Answer], *, name: str = "stub",
-                 protocol: str = "HTTP/1.1") -> None:
+                 protocol: str = "HTTP/1.1", base: str = "") -> None:
         self.routes: Mapping[str, Route] = routes if isinstance(routes, Mapping) else {"*": routes}
+        self.base = base
         self.requests: list[Request] = []
         self.released = threading.Event()  # what a held stream waits for
         self._server = _Server(("127.0.0.1", 0), _handler(self, protocol))
@@ -136,9 +140,13 @@ class LoopbackServer:
         self._stopped = False
 
     @property
-    def url(self) -> str:
+    def origin(self) -> str:
         host, port = self._server.server_address[:2]
         return f"http://{host}:{port}"
+
+    @property
+    def url(self) -> str:
+        return self.origin + self.base
 
     def answer(self, request: Request) -> Answer:
         """What the routes answer to `request` (a 404 when none takes it)."""
@@ -183,13 +191,14 @@ class _Server(ThreadingHTTPServer):
 def _handler(server: LoopbackServer, protocol: str) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = protocol
+        disable_nagle_algorithm = True  # a small answer goes out at once, not after the client's delayed ACK
 
         def log_message(self, format: str, *args: Any) -> None:
             pass
 
         def _serve(self) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-            answer = server.answer(Request(self.command, self.path, dict(self.headers), body))
+            answer = server.answer(Request(self.command, self.path, self.headers, body))
             if isinstance(answer, Stream):
                 self._stream(answer)
                 return
