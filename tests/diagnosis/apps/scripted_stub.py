@@ -6,8 +6,9 @@
 `examples/llm_stub_server.py` asks each offered tool once and then echoes; a failure mode needs a model that
 misbehaves on cue (asks for the same tool again and again, for a tool nobody offered, with arguments that do not
 fit, runs into a limit), so each app starts one of these in its own process (as `examples/openai_app.py` starts
-its stub) with the turns it needs. Requests are answered in the order they arrive, one turn each; past the script's
-end the last turn is answered again. A turn is a dict:
+its stub) with the turns it needs: on a server of its own, not the tests' kit (tests/support/stubs.py), as the
+app runs as a user's script under `namel3ss-debug trace`, with nothing of tests/ on its path. Requests are answered
+in the order they arrive, one turn each; past the script's end the last turn is answered again. A turn is a dict:
 
 - `ask(name, **arguments)` / `asks((name, arguments), ...)`: tool calls, ids `call_<request>_<index>`;
   `ask_raw(name, text)` sends `text` as the arguments, as written (JSON or not);

@@ -4,6 +4,9 @@ response whose headers set a cookie and whose body echoes a token.
     python http_secrets_app.py SECRETS.json
 
 SECRETS.json holds "url_password", "query_token", "query_key", "cookie" and "body_token".
+
+The server is the app's own, not the tests' kit (tests/support/stubs.py): the app runs as a user's script under
+`namel3ss-debug trace`, with nothing of tests/ on its path, and its server is part of what is traced.
 """
 
 import json
