@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 from namel3ss_debug import trace_llm_call
-from namel3ss_debug.analysis.analyze import analyze
 from namel3ss_debug.analysis.diagnosis.records import Finding
 from namel3ss_debug.analysis.diagnosis.rules import Judging, RunFigures
 from namel3ss_debug.analysis.diagnosis.rules.dominant import (dominant_cost, dominant_latency,
@@ -18,10 +17,8 @@ from namel3ss_debug.analysis.diagnosis.steps import RunClues, Step
 from namel3ss_debug.analysis.diagnosis.thresholds import Thresholds
 from namel3ss_debug.analysis.refs import Ref
 from namel3ss_debug.analysis.report import CriticalPath, PathStep, SlowSpan
-from namel3ss_debug.store.problems import ReadProblems
-from namel3ss_debug.store.reader import TraceReader
-from namel3ss_debug.store.sources import resolve_sources
 from namel3ss_debug.testing.capture import capture_events
+from support.findingtraces import findings_of
 from support.tracefactory import TraceBuilder
 
 RUN = "run-1"
@@ -164,14 +161,6 @@ def test_the_reports_slow_spans_stand_for_a_tool_call_not_kept() -> None:
 
 
 # -- through traces read by the one pass (`analyze` with the findings section) ---------------------------------------
-def found(path: Path, kind: str) -> list[Finding]:
-    sources = resolve_sources([str(path)])
-    reader = TraceReader(ReadProblems())
-    report = analyze([(source, reader.records(source)) for source in sources], sections=["overview", "findings"])
-    assert report.findings is not None
-    return [finding for finding in report.findings.findings if finding.kind == kind]
-
-
 @trace_llm_call(name="answer", model="test-model")
 def answer(question: str, prompt_tokens: int) -> dict[str, Any]:
     return {"text": "ok", "usage": {"input_tokens": prompt_tokens, "output_tokens": 10}}
@@ -187,10 +176,10 @@ def answered(path: Path, prompts: list[int]) -> Path:
 
 
 def test_a_decorated_apps_costly_call_is_found_and_even_calls_are_not(tmp_path: Path) -> None:
-    [finding] = found(answered(tmp_path / "costly.jsonl", [90, 9_990, 90]), "dominant_cost")
+    [finding] = findings_of(answered(tmp_path / "costly.jsonl", [90, 9_990, 90]), "dominant_cost")
     assert finding.evidence[0].address == "llm:answer#2" and abs(finding.figures["share"] - 10_000 / 10_200) < 1e-9
-    assert found(answered(tmp_path / "even.jsonl", [1000, 1000, 1000]), "dominant_cost") == []
-    assert found(answered(tmp_path / "one.jsonl", [9_990]), "dominant_cost") == []
+    assert findings_of(answered(tmp_path / "even.jsonl", [1000, 1000, 1000]), "dominant_cost") == []
+    assert findings_of(answered(tmp_path / "one.jsonl", [9_990]), "dominant_cost") == []
 
 
 def timed(path: Path, llm_ms: tuple[float, float], tool_ms: float) -> Path:
@@ -207,13 +196,13 @@ def timed(path: Path, llm_ms: tuple[float, float], tool_ms: float) -> Path:
 
 
 def test_a_traced_slow_llm_call_dominates_the_runs_time_and_even_calls_do_not(tmp_path: Path) -> None:
-    [finding] = found(timed(tmp_path / "slow.jsonl", (300.0, 3000.0), 200.0), "dominant_latency")
+    [finding] = findings_of(timed(tmp_path / "slow.jsonl", (300.0, 3000.0), 200.0), "dominant_latency")
     assert finding.evidence[0].address == "llm:chat#2" and finding.agent == "researcher"
     assert abs(finding.figures["share"] - 3000 / 3500) < 1e-6
-    assert found(timed(tmp_path / "even.jsonl", (1000.0, 1000.0), 1000.0), "dominant_latency") == []
+    assert findings_of(timed(tmp_path / "even.jsonl", (1000.0, 1000.0), 1000.0), "dominant_latency") == []
 
 
 def test_a_traced_slow_tool_on_the_critical_path_is_found_and_a_quick_one_is_not(tmp_path: Path) -> None:
-    [finding] = found(timed(tmp_path / "slow_tool.jsonl", (500.0, 500.0), 2000.0), "slow_tool_on_critical_path")
+    [finding] = findings_of(timed(tmp_path / "slow_tool.jsonl", (500.0, 500.0), 2000.0), "slow_tool_on_critical_path")
     assert finding.evidence[0].address == "tool:search#1" and abs(finding.figures["share"] - 2 / 3) < 1e-3
-    assert found(timed(tmp_path / "quick_tool.jsonl", (500.0, 500.0), 100.0), "slow_tool_on_critical_path") == []
+    assert findings_of(timed(tmp_path / "quick_tool.jsonl", (500.0, 500.0), 100.0), "slow_tool_on_critical_path") == []

@@ -7,15 +7,11 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
-from namel3ss_debug.analysis.analyze import analyze
-from namel3ss_debug.analysis.diagnosis.records import Finding
 from namel3ss_debug.analysis.diagnosis.rules import Judging, RunFigures
 from namel3ss_debug.analysis.diagnosis.rules.pacing import rate_limit_burst, retry_without_backoff
 from namel3ss_debug.analysis.diagnosis.steps import AgentSteps, RunClues, Step
 from namel3ss_debug.analysis.diagnosis.thresholds import Thresholds
-from namel3ss_debug.store.problems import ReadProblems
-from namel3ss_debug.store.reader import TraceReader
-from namel3ss_debug.store.sources import resolve_sources
+from support.findingtraces import findings_of
 from support.tracefactory import TraceBuilder
 
 RUN = "run-1"
@@ -172,14 +168,6 @@ def test_other_errors_in_a_burst_are_not_rate_limits() -> None:
 
 
 # -- through a trace read by the one pass (`analyze` with the findings section) --------------------------------------
-def found(path: Path, kind: str) -> list[Finding]:
-    sources = resolve_sources([str(path)])
-    reader = TraceReader(ReadProblems())
-    report = analyze([(source, reader.records(source)) for source in sources], sections=["overview", "findings"])
-    assert report.findings is not None
-    return [finding for finding in report.findings.findings if finding.kind == kind]
-
-
 RESET = {"type": "ConnectionError", "message": "connection reset by peer"}
 
 
@@ -200,11 +188,11 @@ def fetching(path: Path, pause_ms: float) -> Path:
 
 
 def test_a_traced_fetch_retried_at_once_is_found_and_one_retried_after_a_pause_is_not(tmp_path: Path) -> None:
-    [finding] = found(fetching(tmp_path / "quick.jsonl", 2), "retry_without_backoff")
+    [finding] = findings_of(fetching(tmp_path / "quick.jsonl", 2), "retry_without_backoff")
     assert finding.agent == "fetcher" and finding.severity == "warning"
     assert [item.address for item in finding.evidence] == ["tool:fetch#1", "tool:fetch#2", "tool:fetch#3"]
     assert abs(finding.figures["max_gap_ms"] - 2) < 1e-3
-    assert found(fetching(tmp_path / "paced.jsonl", 800), "retry_without_backoff") == []
+    assert findings_of(fetching(tmp_path / "paced.jsonl", 800), "retry_without_backoff") == []
 
 
 def rate_limited(path: Path, apart_ms: float) -> Path:
@@ -222,7 +210,7 @@ def rate_limited(path: Path, apart_ms: float) -> Path:
 
 
 def test_traced_rate_limit_errors_in_a_burst_are_found_and_spread_ones_are_not(tmp_path: Path) -> None:
-    [finding] = found(rate_limited(tmp_path / "burst.jsonl", 400), "rate_limit_burst")
+    [finding] = findings_of(rate_limited(tmp_path / "burst.jsonl", 400), "rate_limit_burst")
     assert [item.address for item in finding.evidence] == ["llm:chat#1", "llm:chat#2", "llm:chat#3"]
     assert finding.figures["count"] == 3 and finding.severity == "warning"
-    assert found(rate_limited(tmp_path / "spread.jsonl", 6000), "rate_limit_burst") == []
+    assert findings_of(rate_limited(tmp_path / "spread.jsonl", 6000), "rate_limit_burst") == []

@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 from namel3ss_debug import trace_llm_call
-from namel3ss_debug.analysis.analyze import analyze
 from namel3ss_debug.analysis.diagnosis.records import Finding
 from namel3ss_debug.analysis.diagnosis.rules import Judging, RunFigures
 from namel3ss_debug.analysis.diagnosis.rules.savings import cacheable_calls, parallelizable_calls
@@ -17,10 +16,8 @@ from namel3ss_debug.analysis.diagnosis.steps import TEXT_CHARS, AgentSteps, RunC
 from namel3ss_debug.analysis.diagnosis.thresholds import Thresholds
 from namel3ss_debug.analysis.refs import Ref
 from namel3ss_debug.analysis.report import Loop, RepeatedCall
-from namel3ss_debug.store.problems import ReadProblems
-from namel3ss_debug.store.reader import TraceReader
-from namel3ss_debug.store.sources import resolve_sources
 from namel3ss_debug.testing.capture import capture_events
+from support.findingtraces import findings_of
 from support.tracefactory import TraceBuilder
 
 RUN = "run-1"
@@ -196,14 +193,6 @@ def test_a_looping_call_is_the_loops_finding() -> None:
 
 
 # -- through traces read by the one pass (`analyze` with the findings section) ---------------------------------------
-def found(path: Path, kind: str) -> list[Finding]:
-    sources = resolve_sources([str(path)])
-    reader = TraceReader(ReadProblems())
-    report = analyze([(source, reader.records(source)) for source in sources], sections=["overview", "findings"])
-    assert report.findings is not None
-    return [finding for finding in report.findings.findings if finding.kind == kind]
-
-
 def asked_at_once(path: Path, overlap: bool) -> Path:
     """An agent whose model asks for the weather in two cities in one answer; the tools run one after another, or
     (`overlap`) the second starts before the first ends."""
@@ -229,10 +218,10 @@ def asked_at_once(path: Path, overlap: bool) -> Path:
 
 
 def test_a_traced_answers_tools_run_one_after_another_are_found_and_overlapping_ones_are_not(tmp_path: Path) -> None:
-    [finding] = found(asked_at_once(tmp_path / "serial.jsonl", overlap=False), "parallelizable_calls")
+    [finding] = findings_of(asked_at_once(tmp_path / "serial.jsonl", overlap=False), "parallelizable_calls")
     assert (finding.agent, finding.confidence, finding.figures["saved_ms"]) == ("forecaster", "high", 700.0)
     assert [item.address for item in finding.evidence] == ["llm:chat#1", "tool:weather#1", "tool:weather#2"]
-    assert found(asked_at_once(tmp_path / "overlap.jsonl", overlap=True), "parallelizable_calls") == []
+    assert findings_of(asked_at_once(tmp_path / "overlap.jsonl", overlap=True), "parallelizable_calls") == []
 
 
 @trace_llm_call(name="summarize", model="test-model")
@@ -250,7 +239,7 @@ def summaries(path: Path, answers: list[str]) -> Path:
 
 
 def test_a_decorated_apps_repeated_call_is_found_with_its_cost_and_differing_answers_are_not(tmp_path: Path) -> None:
-    [finding] = found(summaries(tmp_path / "same.jsonl", ["short"] * 3), "cacheable_calls")
+    [finding] = findings_of(summaries(tmp_path / "same.jsonl", ["short"] * 3), "cacheable_calls")
     assert finding.figures["calls"] == 3 and abs(finding.figures["cost_usd"] - 2 * 0.0024) < 1e-9
     assert [item.address for item in finding.evidence] == ["llm:summarize#1", "llm:summarize#2"]
-    assert found(summaries(tmp_path / "differ.jsonl", ["short", "brief", "terse"]), "cacheable_calls") == []
+    assert findings_of(summaries(tmp_path / "differ.jsonl", ["short", "brief", "terse"]), "cacheable_calls") == []
