@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -11,17 +10,21 @@ import click
 from ..model.choices import ANALYZE_SECTIONS as SECTIONS
 from .errors import warn
 from .suggest import Choice
-from .options import trace_options
+from .output import BYTES, DRAWS, TEXT, View, show
+from .options import cache_option, format_option, pager_option, progress_option, trace_options
 from .progress import bars
 
 if TYPE_CHECKING:
-    from ..analysis.report import Report
+    pass
+
+VIEWS = {"table": View("render.analyze.table:render_report", DRAWS),
+         "json": View("render.analyze.analyze_json:render_json", BYTES, "\n"),
+         "markdown": View("render.analyze.markdown:render_markdown", TEXT)}
 
 
 @click.command("analyze", short_help="Summarise runs: latency, tokens, cost, errors, patterns, health.")
 @trace_options
-@click.option("--format", "output_format", type=Choice(["table", "json", "markdown"]), default="table",
-              show_default=True, help="table for a terminal, json for jq and scripts, markdown for reports.")
+@format_option("table", "json", "markdown")
 @click.option("--section", "sections", multiple=True, type=Choice(SECTIONS), metavar="NAME",
               help=f"Only this section (repeatable): {', '.join(SECTIONS)}.")
 @click.option("--slow-threshold", default="1s", show_default=True, metavar="DURATION",
@@ -33,14 +36,11 @@ if TYPE_CHECKING:
 @click.option("--prices", "prices_path", type=click.Path(path_type=Path, dir_okay=False), metavar="FILE",
               help='Model prices, USD per million tokens: {"gpt-4o": {"input": 2.5, "output": 10}}. '
                    "Wins over price_overrides and the genai-prices package.")
-@click.option("--no-cache", is_flag=True, help="Read the runs even if an earlier read of the same files (same "
-              "size, time and content at both ends) and options kept its report in the cache directory; keep "
-              "nothing, and write no index beside a trace.")
-@click.option("--no-progress", is_flag=True, help="No progress bar (it shows only on a terminal, for big inputs).")
-@click.option("--no-pager", is_flag=True, help="Never page. On a terminal, a report taller than the screen goes "
-              "through $PAGER (default less, with LESS=FRX unless LESS is set).")
+@cache_option
+@progress_option
+@pager_option
 def analyze(traces: tuple[str, ...], all_runs: bool, strict: bool, since: str | None, until: str | None,
-            components: tuple[str, ...], config_path: Path | None, output_format: str, sections: tuple[str, ...],
+            components: tuple[str, ...], config_path: Path | None, fmt: str, sections: tuple[str, ...],
             slow_threshold: str, top: int, block_threshold: str, prices_path: Path | None,
             no_cache: bool, no_progress: bool, no_pager: bool) -> None:
     """Analyze one or more runs in one streaming pass.
@@ -74,21 +74,5 @@ def analyze(traces: tuple[str, ...], all_runs: bool, strict: bool, since: str | 
     runs = TraceArgs(traces, all_runs, strict, config_path)
     request = AnalyzeRequest(runs, since, until, components, sections, slow_threshold, top, block_threshold,
                              prices_path, cache=not no_cache)
-    _print(analyze_traces(request, Environment.current(warn, bars(not no_progress))), output_format, no_pager)
+    show(analyze_traces(request, Environment.current(warn, bars(not no_progress))), fmt, VIEWS, page=not no_pager)
 
-
-def _print(report: Report, output_format: str, no_pager: bool) -> None:
-    if output_format == "json":
-        from ..render.analyze.analyze_json import render_json  # noqa: PLC0415 - each view loads only when used
-
-        sys.stdout.buffer.write(render_json(report) + b"\n")
-        return
-    if output_format == "markdown":
-        from ..render.analyze.markdown import render_markdown  # noqa: PLC0415 - each view loads only when used
-
-        sys.stdout.write(render_markdown(report))
-        return
-    from ..render.analyze.table import render_report  # noqa: PLC0415 - Rich's tables only for a table
-    from .pager import print_paged  # noqa: PLC0415 - only a table is paged
-
-    print_paged(lambda console: render_report(console, report), page=not no_pager)

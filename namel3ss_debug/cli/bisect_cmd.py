@@ -14,13 +14,17 @@ import click
 
 from ..model.errors import UsageError
 from .errors import warn
-from .judging import expect_option, parse_expect, show, tell
+from .judging import parse_expect
+from .output import BYTES, RENDERABLE, View, show, tell
+from .options import app_options, config_option, expect_option, format_option, output_option
 from .progress import bars
 from .replay_cmd import announcer
-from .suggest import Choice
 
 if TYPE_CHECKING:
     from ..model.json_types import JsonValue
+
+VIEWS = {"text": View("render.bisect.text:render_bisect", RENDERABLE),
+         "json": View("render.bisect.bisect_json:bisect_json", BYTES)}
 
 
 @click.command("bisect", short_help="Find the call whose answer broke a run, by offline reruns.")
@@ -33,15 +37,10 @@ if TYPE_CHECKING:
               "(a trace file or run id): each LLM and tool call whose twin of the same key there returned "
               "something else.")
 @expect_option
-@click.option("--format", "fmt", type=Choice(["text", "json"]), default="text", show_default=True,
-              help="json: the report as one JSON document on stdout (the app's output goes to stderr).")
-@click.option("--cwd", "cwd", type=click.Path(path_type=Path, file_okay=False), metavar="DIR",
-              help="Run the app in DIR instead of the recorded working directory.")
-@click.option("-o", "--output", metavar="DIRECTORY", help="Directory for the reruns' traces (trace_output_dir).")
-@click.option("--config", "config_path", type=click.Path(path_type=Path), metavar="FILE",
-              help="Workspace config to read (its checks, trace_output_dir).")
-@click.option("-y", "--yes", "allowed", is_flag=True, help="Run the app the trace names even when it is not "
-              "plainly this project's, without asking. Read the trace first: bisect runs its code.")
+@format_option("text", "json")
+@output_option()
+@config_option
+@app_options
 def bisect(trace: str, answers_path: Path | None, good: str | None, expect: str | None, fmt: str,
            cwd: Path | None, output: str | None, config_path: Path | None, allowed: bool) -> None:
     """Find the earliest call of a failed run whose replacement answer makes
@@ -88,8 +87,7 @@ def bisect(trace: str, answers_path: Path | None, good: str | None, expect: str 
     from ..ops.bisect import BisectOptions, bisect_app  # noqa: PLC0415 - slow to import: not for --help
     from ..ops.environment import Environment  # noqa: PLC0415 - loads when the command runs
     from ..ops.traces import TraceArgs, make_reader, open_traces  # noqa: PLC0415 - loads when the command runs
-    from ..render.bisect.bisect_json import bisect_json  # noqa: PLC0415 - loads when the command runs
-    from ..render.bisect.text import probing, render_bisect  # noqa: PLC0415 - Rich: not for --help
+    from ..render.bisect.text import probing  # noqa: PLC0415 - Rich: not for --help
 
     if (answers_path is None) == (good is None):
         raise UsageError("bisect needs the replacement answers: give one of --answers FILE and --good RUN",
@@ -105,7 +103,7 @@ def bisect(trace: str, answers_path: Path | None, good: str | None, expect: str 
                             cwd=cwd, output=output, config_path=config_path, app_stdout_to_stderr=fmt == "json")
     report = bisect_app(sources[0], options, env, announcer(cwd, allowed, sources[0].label, env),
                         lambda number, keys: tell(probing(number, keys)))
-    show(report, fmt, bisect_json, render_bisect)
+    show(report, fmt, VIEWS)
     sys.exit(report.exit_code)
 
 

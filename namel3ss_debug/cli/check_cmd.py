@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
@@ -12,12 +11,15 @@ from ..model.secret_scope import SCOPE as SECRET_SCOPE
 from ..model.choices import CHECK_VOCABULARY as VOCABULARY
 from ..model.errors import EXIT_FAILED, UsageError
 from .errors import warn
-from .suggest import Choice
-from .options import no_cache_option
+from .output import BYTES, DRAWS, TEXT, View, show
+from .options import cache_option, config_option, format_option, progress_option, strict_option
 from .progress import bars
 
 if TYPE_CHECKING:
     from ..checks.results import CheckReport
+VIEWS = {"table": View("render.check.table:render_check", DRAWS),
+         "json": View("render.check.check_json:render_check_json", BYTES, "\n"),
+         "github": View("render.check.github:render_github", TEXT)}
 
 # The rule flags, generated from the vocabulary: a flag is its key with dashes (`max_p95` <-> `--max-p95`).
 _HELP = {
@@ -71,20 +73,18 @@ def flag_values(params: dict[str, Any]) -> dict[str, Any]:
 @click.command("check", short_help="Fail CI when a run breaks rules: errors, latency, cost, events.")
 @click.argument("traces", nargs=-1, metavar="[TRACE]...")
 @click.option("--all", "all_runs", is_flag=True, help="For a directory: every run in it, each checked on its own.")
-@click.option("--strict", is_flag=True, help="An invalid line is an error (exit 3) instead of a warning.")
-@click.option("--config", "config_path", type=click.Path(path_type=Path), metavar="FILE",
-              help="Workspace config to read (its `checks` section, trace_output_dir, price_overrides, redact_*).")
+@strict_option
+@config_option
 @click.option("--rules", "rules_path", type=click.Path(path_type=Path), metavar="FILE",
               help='Rules as JSON, the same keys as the flags: {"max_errors": 0, "max_p95": {"llm": "3s"}}.')
 @flag_options
-@click.option("--format", "output_format", type=Choice(["table", "json", "github"]), default="table",
-              show_default=True, help="table for people, json for scripts, github for GitHub Actions annotations.")
+@format_option("table", "json", "github")
 @click.option("--junit", "junit_path", type=click.Path(path_type=Path, dir_okay=False), metavar="FILE",
               help="Also write JUnit XML: a testsuite per run, a testcase per rule.")
-@click.option("--no-progress", is_flag=True, help="No progress bar while a big trace is read.")
-@no_cache_option
+@progress_option
+@cache_option
 def check(traces: tuple[str, ...], all_runs: bool, strict: bool, config_path: Path | None, rules_path: Path | None,
-          output_format: str, junit_path: Path | None, no_progress: bool, no_cache: bool, **flags: Any) -> None:
+          fmt: str, junit_path: Path | None, no_progress: bool, no_cache: bool, **flags: Any) -> None:
     """Check runs against rules and exit 1 if any rule fails: a gate for CI.
 
     Rules come from three places, lowest first: the `checks` object of
@@ -124,7 +124,7 @@ def check(traces: tuple[str, ...], all_runs: bool, strict: bool, config_path: Pa
     _warn_notes(report)
     if junit_path is not None:
         _write_junit(report, junit_path)
-    _print(report, output_format)
+    show(report, fmt, VIEWS)
     if not report.passed:
         click.get_current_context().exit(EXIT_FAILED)
 
@@ -146,18 +146,3 @@ def _write_junit(report: CheckReport, path: Path) -> None:
     except OSError as error:
         raise UsageError(f"--junit {path}: {error.strerror or error}") from None
 
-
-def _print(report: CheckReport, output_format: str) -> None:
-    if output_format == "json":
-        from ..render.check.check_json import render_check_json  # noqa: PLC0415 - each view loads only when used
-
-        sys.stdout.buffer.write(render_check_json(report) + b"\n")
-    elif output_format == "github":
-        from ..render.check.github import render_github  # noqa: PLC0415 - each view loads only when used
-
-        sys.stdout.write(render_github(report))
-    else:
-        from ..render.check.table import render_check  # noqa: PLC0415 - Rich only for a table
-        from ..render.console import make_console  # noqa: PLC0415 - Rich only for a table
-
-        render_check(make_console(), report)

@@ -7,17 +7,16 @@ from pathlib import Path
 import click
 
 from .errors import warn
+from .options import config_option, output_option
 
 
 @click.command("clean", short_help="Delete traces older than the retention limit.")
 @click.option("--dry-run", is_flag=True, help="List what would be deleted, delete nothing.")
 @click.option("--days", type=click.FloatRange(min=0), default=None,
               help="Delete traces older than this many days (default: trace_retention_days).")
-@click.option("-o", "--output", "output_dir", type=click.Path(path_type=Path), metavar="DIRECTORY",
-              help="Trace directory (default: trace_output_dir).")
-@click.option("--config", "config_path", type=click.Path(path_type=Path), metavar="FILE",
-              help="Workspace config file to read instead of .namel3ss/debug.json.")
-def clean(dry_run: bool, days: float | None, output_dir: Path | None, config_path: Path | None) -> None:
+@output_option()
+@config_option
+def clean(dry_run: bool, days: float | None, output: str | None, config_path: Path | None) -> None:
     """Delete trace files older than the retention limit.
 
     Only files the tracer writes (RUN.NNNN.jsonl and their sidecars) are touched.
@@ -31,7 +30,8 @@ def clean(dry_run: bool, days: float | None, output_dir: Path | None, config_pat
     from ..ops.clean import CleanRequest, clean_traces  # noqa: PLC0415 - loads when the command runs
     from ..ops.environment import Environment  # noqa: PLC0415 - loads when the command runs
 
-    done = clean_traces(CleanRequest(dry_run, days, output_dir, config_path), Environment.current(warn))
+    directory = Path(output) if output is not None else None
+    done = clean_traces(CleanRequest(dry_run, days, directory, config_path), Environment.current(warn))
     if done.missing:
         warn(f"no such directory: {done.directory} (nothing to clean)")
         return

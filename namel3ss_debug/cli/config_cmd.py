@@ -3,10 +3,26 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
-from .suggest import Choice, SuggestingGroup
+from .options import config_option, format_option
+from .output import DRAWS, TEXT, View, show
+from .suggest import SuggestingGroup
+
+
+
+def _show_table(console: Any, record: dict[str, Any]) -> None:
+    """The table on stdout and its warnings on stderr (the JSON document holds them)."""
+    from ..render.config import render_show_table, render_warnings  # noqa: PLC0415 - Rich only for a table
+    from ..render.console import make_console  # noqa: PLC0415 - Rich only for a table
+
+    render_show_table(console, record)
+    render_warnings(make_console(stderr=True), record["warnings"])
+
+
+VIEWS = {"table": View(_show_table, DRAWS), "json": View("render.config:render_show_json", TEXT, "\n")}
 
 
 @click.group("config", cls=SuggestingGroup, short_help="Show, create and check the configuration.")
@@ -23,16 +39,9 @@ def config() -> None:
 
 
 @config.command("show")
-@click.option(
-    "--config",
-    "config_path",
-    type=click.Path(path_type=Path),
-    help="Read this file instead of the one found from the working directory.",
-)
-@click.option(
-    "--format", "fmt", type=Choice(["table", "json"]), default="table", show_default=True, help="Output format."
-)
-def show(config_path: Path | None, fmt: str) -> None:
+@config_option
+@format_option("table", "json")
+def show_config(config_path: Path | None, fmt: str) -> None:
     """Print every key's effective value and where it came from.
 
     \b
@@ -42,17 +51,9 @@ def show(config_path: Path | None, fmt: str) -> None:
     """
     from ..ops.config import show_settings  # noqa: PLC0415 - loads when the command runs
     from ..ops.environment import Environment  # noqa: PLC0415 - loads when the command runs
-    from ..render.config import render_show_json, show_record  # noqa: PLC0415 - loads when the command runs
+    from ..render.config import show_record  # noqa: PLC0415 - loads when the command runs
 
-    record = show_record(show_settings(config_path, Environment.current()))
-    if fmt == "json":
-        click.echo(render_show_json(record))  # the warnings are inside the document
-        return
-    from ..render.config import render_show_table, render_warnings  # noqa: PLC0415 - Rich only for a table
-    from ..render.console import make_console  # noqa: PLC0415 - Rich only for a table
-
-    render_show_table(make_console(), record)
-    render_warnings(make_console(stderr=True), record["warnings"])
+    show(show_record(show_settings(config_path, Environment.current())), fmt, VIEWS)
 
 
 @config.command("init")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -11,33 +10,35 @@ import click
 from ..model.choices import FINDING_KINDS as KINDS
 from ..model.choices import FINDING_SEVERITIES as SEVERITIES
 from .errors import warn
-from .options import no_cache_option, trace_options
+from .output import BYTES, DRAWS, TEXT, View, show
+from .options import cache_option, expect_option, format_option, pager_option, progress_option, trace_options
 from .progress import bars
 from .suggest import Choice
 
 if TYPE_CHECKING:
-    from ..ops.diagnose import DiagnoseReport
+    pass
+
+VIEWS = {"table": View("render.diagnose.table:render_diagnose", DRAWS),
+         "json": View("render.diagnose.diagnose_json:render_diagnose_json", BYTES, "\n"),
+         "markdown": View("render.diagnose.markdown:render_diagnose_markdown", TEXT)}
 
 
 @click.command("diagnose", short_help="Say what went wrong in a run, who caused it, and what to try.")
 @trace_options
-@click.option("--format", "output_format", type=Choice(["table", "json", "markdown"]), default="table",
-              show_default=True, help="table for a terminal, json for jq and scripts, markdown for reports.")
+@format_option("table", "json", "markdown")
 @click.option("--min-severity", type=Choice(SEVERITIES), default="info", show_default=True, metavar="SEVERITY",
               help=f"Only findings of this severity or worse: {', '.join(SEVERITIES)}.")
 @click.option("--kind", "kinds", multiple=True, type=Choice(KINDS), metavar="KIND",
               help=f"Only findings of this kind (repeatable): {', '.join(KINDS)}.")
-@click.option("--expect", metavar="RULE", help="A rule on each run's final answer: contains:TEXT, equals:TEXT or "
-              "matches:REGEX (RE2), as verify --expect takes it. A run whose answer breaks it failed, and is blamed.")
+@expect_option
 @click.option("--prices", "prices_path", type=click.Path(path_type=Path, dir_okay=False), metavar="FILE",
               help='Model prices, USD per million tokens: {"gpt-4o": {"input": 2.5, "output": 10}}. '
                    "Wins over price_overrides and the genai-prices package.")
-@no_cache_option
-@click.option("--no-progress", is_flag=True, help="No progress bar (it shows only on a terminal, for big inputs).")
-@click.option("--no-pager", is_flag=True, help="Never page. On a terminal, a report taller than the screen goes "
-              "through $PAGER (default less, with LESS=FRX unless LESS is set).")
+@cache_option
+@progress_option
+@pager_option
 def diagnose(traces: tuple[str, ...], all_runs: bool, strict: bool, since: str | None, until: str | None,
-             components: tuple[str, ...], config_path: Path | None, output_format: str, min_severity: str,
+             components: tuple[str, ...], config_path: Path | None, fmt: str, min_severity: str,
              kinds: tuple[str, ...], expect: str | None, prices_path: Path | None, no_cache: bool,
              no_progress: bool, no_pager: bool) -> None:
     """Diagnose runs: findings (a tool failing again and again, loops, limits,
@@ -73,21 +74,5 @@ def diagnose(traces: tuple[str, ...], all_runs: bool, strict: bool, since: str |
 
     request = DiagnoseRequest(TraceArgs(traces, all_runs, strict, config_path), since, until, components, kinds,
                               min_severity, expect, prices_path, index=not no_cache)
-    _print(diagnose_traces(request, Environment.current(warn, bars(not no_progress))), output_format, no_pager)
+    show(diagnose_traces(request, Environment.current(warn, bars(not no_progress))), fmt, VIEWS, page=not no_pager)
 
-
-def _print(report: DiagnoseReport, output_format: str, no_pager: bool) -> None:
-    if output_format == "json":
-        from ..render.diagnose.diagnose_json import render_diagnose_json  # noqa: PLC0415 - each view loads when used
-
-        sys.stdout.buffer.write(render_diagnose_json(report) + b"\n")
-        return
-    if output_format == "markdown":
-        from ..render.diagnose.markdown import render_diagnose_markdown  # noqa: PLC0415 - each view loads when used
-
-        sys.stdout.write(render_diagnose_markdown(report))
-        return
-    from ..render.diagnose.table import render_diagnose  # noqa: PLC0415 - Rich only for a table
-    from .pager import print_paged  # noqa: PLC0415 - only a table is paged
-
-    print_paged(lambda console: render_diagnose(console, report), page=not no_pager)

@@ -11,11 +11,16 @@ import click
 from ..model.choices import DIFF_CONTEXT
 from ..model.errors import EXIT_FAILED
 from .errors import warn
-from .suggest import Choice
+from .output import BYTES, DRAWS, TEXT, View, show
+from .options import cache_option, config_option, format_option, progress_option, strict_option
 from .progress import bars
 
 if TYPE_CHECKING:
-    from ..diffing.report import DiffReport
+    pass
+
+VIEWS = {"table": View("render.diff.table:render_diff", DRAWS),
+         "json": View("render.diff.diff_json:render_json", BYTES, "\n"),
+         "markdown": View("render.diff.markdown:render_markdown", TEXT)}
 
 
 @click.command("diff", short_help="What changed between two runs: figures, calls, first divergence.")
@@ -24,18 +29,14 @@ if TYPE_CHECKING:
 @click.option("--fail-on", "fail_on", multiple=True, metavar="EXPRESSION",
               help="Exit 1 when this change is crossed (repeatable): METRIC OP CHANGE, e.g. 'cost>+10%', "
                    "'p95(llm)>+20%', 'p95(tool:search)>+200ms', 'errors>+0'.")
-@click.option("--format", "output_format", type=Choice(["table", "json", "markdown"]), default="table",
-              show_default=True, help="table for a terminal, json for scripts, markdown for a pull-request comment.")
+@format_option("table", "json", "markdown")
 @click.option("--context", default=DIFF_CONTEXT, show_default=True, type=click.IntRange(0, 100), metavar="N",
               help="Calls shown before and after the first divergence, on each side.")
-@click.option("--strict", is_flag=True, help="An invalid line is an error (exit 3) instead of a warning.")
-@click.option("--config", "config_path", type=click.Path(path_type=Path), metavar="FILE",
-              help="Workspace config to read (for trace_output_dir and price_overrides).")
-@click.option("--no-cache", is_flag=True, help="Read both runs even if an earlier read of the same files and "
-              "prices kept what diff needs of them in the cache directory; keep nothing, and write no index beside "
-              "a trace.")
-@click.option("--no-progress", is_flag=True, help="No progress bar while a big trace is read.")
-def diff(base: str, new: str, fail_on: tuple[str, ...], output_format: str, context: int, strict: bool,
+@strict_option
+@config_option
+@cache_option
+@progress_option
+def diff(base: str, new: str, fail_on: tuple[str, ...], fmt: str, context: int, strict: bool,
          config_path: Path | None, no_cache: bool, no_progress: bool) -> None:
     """Compare run NEW with run BASE.
 
@@ -76,24 +77,7 @@ def diff(base: str, new: str, fail_on: tuple[str, ...], output_format: str, cont
 
     request = DiffRequest(base, new, fail_on, context, strict, config_path, cache=not no_cache)
     report = diff_traces(request, Environment.current(warn, bars(not no_progress)))
-    _print(report, output_format)
+    show(report, fmt, VIEWS)
     if report.crossed:
         sys.exit(EXIT_FAILED)
 
-
-def _print(report: DiffReport, output_format: str) -> None:
-    if output_format == "json":
-        from ..render.diff.diff_json import render_json  # noqa: PLC0415 - each view loads only when used
-
-        sys.stdout.buffer.write(render_json(report) + b"\n")
-        sys.stdout.flush()
-        return
-    if output_format == "markdown":
-        from ..render.diff.markdown import render_markdown  # noqa: PLC0415 - each view loads only when used
-
-        sys.stdout.write(render_markdown(report))
-        return
-    from ..render.console import make_console  # noqa: PLC0415 - Rich only for a table
-    from ..render.diff.table import render_diff  # noqa: PLC0415 - Rich's tables only for a table
-
-    render_diff(make_console(), report)

@@ -11,7 +11,7 @@ from ..model.errors import UsageError
 from ..model.messages import plural
 from .errors import warn
 from .suggest import Choice
-from .options import no_cache_option
+from .options import cache_option, config_option, strict_option
 
 FORMATS = ("otlp", "otlp-json", "perfetto")
 
@@ -34,10 +34,9 @@ FORMATS = ("otlp", "otlp-json", "perfetto")
                    "answer and the retries together; past it the export stops, exit 1 (default 10, or "
                    "OTEL_EXPORTER_OTLP_TIMEOUT in milliseconds).")
 @click.option("--all", "all_runs", is_flag=True, help="For a directory: every run in it, not just the newest.")
-@click.option("--strict", is_flag=True, help="Stop at the first invalid line (exit 3) instead of skipping it.")
-@click.option("--config", "config_path", type=click.Path(path_type=Path), metavar="FILE",
-              help="Workspace config to read (trace_output_dir).")
-@no_cache_option
+@strict_option
+@config_option
+@cache_option
 def export(traces: tuple[str, ...], to: str, endpoint: str | None, protocol: str | None,
            headers: tuple[str, ...], timeout: float | None, all_runs: bool, strict: bool,
            config_path: Path | None, no_cache: bool) -> None:

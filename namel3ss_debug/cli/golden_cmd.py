@@ -12,8 +12,12 @@ from pathlib import Path
 import click
 
 from .errors import warn
-from .judging import show, tell
-from .suggest import Choice, SuggestingGroup
+from .output import BYTES, RENDERABLE, View, show, tell
+from .options import format_option
+from .suggest import SuggestingGroup
+
+VIEWS = {"text": View("render.golden.text:render_golden_status", RENDERABLE),
+         "json": View("render.golden.golden_json:golden_status_json", BYTES)}
 
 
 @click.group("golden", cls=SuggestingGroup, short_help="Golden runs of pytest tests: do they still match?")
@@ -28,8 +32,7 @@ def golden() -> None:
 @click.option("--python", "python", metavar="EXE", default=None, help="The Python interpreter that runs the tests "
               "(one with pytest, namel3ss-debug and the tests' packages installed). Default: the one running "
               "namel3ss-debug.")
-@click.option("--format", "fmt", type=Choice(["text", "json"]), default="text", show_default=True,
-              help="json: the status as one JSON document on stdout (pytest's output goes to stderr either way).")
+@format_option("text", "json")
 def status(directory: Path, python: str | None, fmt: str) -> None:
     """List the golden runs whose recorded requests no longer match the code:
     which test, which call, the nearest recorded call and what changed.
@@ -64,8 +67,7 @@ def status(directory: Path, python: str | None, fmt: str) -> None:
     """
     from ..ops.environment import Environment  # noqa: PLC0415 - loads when the command runs
     from ..ops.golden_status import golden_status  # noqa: PLC0415 - loads when the command runs
-    from ..render.golden.golden_json import golden_status_json  # noqa: PLC0415 - loads when the command runs
-    from ..render.golden.text import render_golden_status, running  # noqa: PLC0415 - Rich: not for --help
+    from ..render.golden.text import running  # noqa: PLC0415 - Rich: not for --help
 
     from ..render.console import make_console  # noqa: PLC0415 - Rich: not for --help
 
@@ -73,7 +75,7 @@ def status(directory: Path, python: str | None, fmt: str) -> None:
     result = golden_status(directory, python or sys.executable, Environment.current(warn), forward=_to_stderr,
                            announce=lambda command: tell(running(str(directory), command)),
                            color=errors.is_terminal and not errors.no_color)
-    show(result, fmt, golden_status_json, render_golden_status)
+    show(result, fmt, VIEWS)
     sys.exit(result.exit_code)
 
 

@@ -1,46 +1,132 @@
-"""The options every reading command (`analyze`, `inspect`) has: TRACE arguments, --all, --strict, time bounds;
-and those of the two commands that show the report page (`report`, `view`)."""
+"""The command line's one vocabulary: each option every command shares is defined here once, with one help text,
+and a flag name means one thing everywhere (sqlite-utils' shared decorators, httpie's `cli/definition.py`).
+
+    @click.command("analyze")
+    @trace_options
+    @format_option("table", "json", "markdown")
+    @progress_option
+    def analyze(..., fmt: str, no_progress: bool): ...
+
+`trace_options` and `page_options` bundle what the reading commands and the report page's two commands take.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import click
 
 from ..model.events import COMPONENTS
 from ..model.limits import COUNT_MAX
+from .suggest import Choice
+
+Command = TypeVar("Command", bound=Callable[..., Any])
+
+# What each output format is, said once: --format's help lists the command's own, in its order.
+FORMATS = {
+    "table": "for a terminal",
+    "text": "for a terminal",
+    "json": "JSON on stdout for scripts (messages, and an app's output, on stderr)",
+    "jsonl": "one JSON object a line",
+    "markdown": "for reports and pull-request comments",
+    "github": "GitHub Actions annotations",
+}
 
 
-def trace_options(command: Callable[..., Any]) -> Callable[..., Any]:
-    """The options every reading command has, in the order --help shows them."""
-    decorators = [
-        click.argument("traces", nargs=-1, metavar="[TRACE]..."),
-        click.option("--all", "all_runs", is_flag=True, help="For a directory: every run in it, not just the newest."),
-        click.option("--strict", is_flag=True, help="An invalid line is an error (exit 3) instead of a warning."),
-        click.option("--since", metavar="TIME", help="Only events at or after TIME: ISO 8601 (UTC unless a zone "
-                     "is given) or an offset from the run's start such as +30s."),
-        click.option("--until", metavar="TIME", help="Only events before TIME (same forms as --since)."),
-        click.option("--component", "components", multiple=True, metavar="NAME",
-                     help=f"Only this component (repeatable): {', '.join(COMPONENTS)}."),
-        click.option("--config", "config_path", type=click.Path(path_type=Path), metavar="FILE",
-                     help="Workspace config to read (for trace_output_dir and price_overrides)."),
-    ]
+def _apply(command: Command, *decorators: Callable[[Any], Any]) -> Command:
+    """`decorators` applied as if stacked above `command` in this order (the order --help lists them)."""
     for decorator in reversed(decorators):
         command = decorator(command)
     return command
 
 
-def no_cache_option(command: Callable[..., Any]) -> Callable[..., Any]:
-    """`--no-cache` of a reading command that keeps no result: it writes nothing beside the trace either."""
-    return click.option("--no-cache", is_flag=True, help="Write nothing beside the trace (no offset index FILE.idx, "
-                        "which a big file gets when it is read in full).")(command)
+def config_option(command: Command) -> Command:
+    """`--config FILE` (-> `config_path`)."""
+    return click.option("--config", "config_path", type=click.Path(path_type=Path), metavar="FILE",
+                        help="Workspace config to read instead of the .namel3ss/debug.json found from the working "
+                             "directory upwards.")(command)
 
 
-def page_options(command: Callable[..., Any]) -> Callable[..., Any]:
+def format_option(*choices: str) -> Callable[[Command], Command]:
+    """`--format` (-> `fmt`) among `choices`, the first the default."""
+    text = "; ".join(f"{name} {FORMATS[name]}" for name in choices) + "."
+    return click.option("--format", "fmt", type=Choice(list(choices)), default=choices[0], show_default=True,
+                        help=text[0].upper() + text[1:])
+
+
+def progress_option(command: Command) -> Command:
+    """`--no-progress` (-> `no_progress`)."""
+    return click.option("--no-progress", is_flag=True, help="No progress bar (it shows only on a terminal, while "
+                        "a big input is read).")(command)
+
+
+def pager_option(command: Command) -> Command:
+    """`--no-pager` (-> `no_pager`)."""
+    return click.option("--no-pager", is_flag=True, help="Never page. On a terminal, output taller than the "
+                        "screen goes through $PAGER (default less, with LESS=FRX unless LESS is set).")(command)
+
+
+def cache_option(command: Command) -> Command:
+    """`--no-cache` (-> `no_cache`)."""
+    return click.option("--no-cache", is_flag=True, help="Read afresh and keep nothing: no result read from or "
+                        "kept in the cache directory, no offset index (FILE.idx) written beside a trace.")(command)
+
+
+def strict_option(command: Command) -> Command:
+    """`--strict` (-> `strict`)."""
+    return click.option("--strict", is_flag=True,
+                        help="An invalid line is an error (exit 3) instead of a warning.")(command)
+
+
+def expect_option(command: Command) -> Command:
+    """`--expect RULE` (-> `expect`): a rule on the run's final output, which a run that breaks it fails."""
+    return click.option("--expect", "expect", metavar="RULE", help="A rule on the final output (the answer of the "
+                        "last LLM call that completed): contains:TEXT, equals:TEXT or matches:REGEX (RE2). A run "
+                        "whose final output breaks it failed (and diagnose blames it).")(command)
+
+
+def output_option(file: bool = False) -> Callable[[Command], Command]:
+    """`-o/--output` (-> `output`, a str): where a command writes; `file` refuses a directory (report's page)."""
+    return click.option("-o", "--output", "output", type=click.Path(dir_okay=not file), metavar="PATH",
+                        help="Where to write: the directory of traces (default: trace_output_dir), which clean "
+                             "cleans; report's page (default: RUN_ID.html, or BASE_ID-vs-NEW_ID.html, here).")
+
+
+def app_options(command: Command) -> Command:
+    """`--cwd DIR` and `-y/--yes` (-> `cwd`, `allowed`) of the commands that run a recorded app again."""
+    return _apply(command, click.option(
+        "--cwd", "cwd", type=click.Path(path_type=Path, file_okay=False), metavar="DIR",
+        help="Run the app in DIR instead of the recorded working directory (the recording's project-relative "
+             "paths are resolved in DIR's project)."), click.option(
+        "-y", "--yes", "allowed", is_flag=True,
+        help="Run the app the trace names even when it is not plainly this project's (a module or script outside "
+             "the working directory or --cwd), without asking; and let a trace not recorded here (another's, or "
+             "one edited since) choose the arguments of tools that run for real, which are otherwise asked about "
+             "one by one (refused without a terminal). Read the trace first: this runs its code."))
+
+
+def trace_options(command: Command) -> Command:
+    """The options every reading command has, in the order --help shows them."""
+    return _apply(
+        command,
+        click.argument("traces", nargs=-1, metavar="[TRACE]..."),
+        click.option("--all", "all_runs", is_flag=True, help="For a directory: every run in it, not just the newest."),
+        strict_option,
+        click.option("--since", metavar="TIME", help="Only events at or after TIME: ISO 8601 (UTC unless a zone "
+                     "is given) or an offset from the run's start such as +30s."),
+        click.option("--until", metavar="TIME", help="Only events before TIME (same forms as --since)."),
+        click.option("--component", "components", multiple=True, metavar="NAME",
+                     help=f"Only this component (repeatable): {', '.join(COMPONENTS)}."),
+        config_option,
+    )
+
+
+def page_options(command: Command) -> Command:
     """What `report` and `view` both take to build the page: marks, cuts, prices, strictness, config."""
-    decorators: list[Callable[[Callable[..., Any]], Callable[..., Any]]] = [
+    return _apply(
+        command,
         click.option("--slow-threshold", default="1s", show_default=True, metavar="DURATION",
                      help="Spans at least this long are marked slow (as analyze counts them)."),
         click.option("--max-text", type=click.IntRange(0, COUNT_MAX), default=20_000, show_default=True, metavar="N",
@@ -48,11 +134,7 @@ def page_options(command: Callable[..., Any]) -> Callable[..., Any]:
                           "(0: keep all)."),
         click.option("--prices", "prices_path", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
                      help="Model prices (JSON, as price_overrides) used before the workspace's and genai-prices'."),
-        click.option("--strict", is_flag=True, help="Stop at the first invalid line (exit 3) instead of skipping it."),
-        click.option("--config", "config_path", type=click.Path(path_type=Path), metavar="FILE",
-                     help="Workspace config to read (trace_output_dir, price_overrides)."),
-        no_cache_option,
-    ]
-    for decorator in reversed(decorators):
-        command = decorator(command)
-    return command
+        strict_option,
+        config_option,
+        cache_option,
+    )

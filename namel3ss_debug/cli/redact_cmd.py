@@ -8,6 +8,7 @@ import click
 
 from ..model.messages import plural
 from .errors import warn
+from .options import config_option
 
 
 @click.command("redact", short_help="Hide secrets in trace files already written (rewrites in place).")
@@ -17,8 +18,7 @@ from .errors import warn
 @click.option("--wait", is_flag=True,
               help="A run still being written: wait until its app is done with it, then redact it "
                    "(without --wait it is left as it is, exit 1).")
-@click.option("--config", "config_path", type=click.Path(path_type=Path), metavar="FILE",
-              help="Workspace config to read (trace_output_dir, redact_keys, redact_patterns).")
+@config_option
 def redact(traces: tuple[str, ...], all_runs: bool, dry_run: bool, wait: bool, config_path: Path | None) -> None:
     """Rewrite trace files with the tracer's redaction applied.
 

@@ -17,7 +17,18 @@ import click
 
 from ..model.errors import UsageError
 from .errors import warn
+from .options import (
+    app_options,
+    cache_option,
+    config_option,
+    format_option,
+    output_option,
+    pager_option,
+    progress_option,
+    strict_option,
+)
 from .suggest import Choice
+from .output import BYTES, RENDERABLE, View, kept_stdout, show
 from .progress import bars
 from .questions import answered, consent
 
@@ -28,6 +39,8 @@ if TYPE_CHECKING:
     from ..store.sources import RunSource
 
 HISTORY_FILE = "replay_history"
+RERUN_VIEWS = {"text": View("render.rerun.text:render_report", RENDERABLE),
+               "json": View("render.rerun.rerun_json:report_json", BYTES)}
 MAX_SCRIPT = 16 << 20
 
 
@@ -44,17 +57,13 @@ MAX_SCRIPT = 16 << 20
               help="Mocks from a JSON object of KEY: value (repeatable).")
 @click.option("--commands", "commands_file", type=click.Path(path_type=Path, allow_dash=True), metavar="FILE",
               help="Run the console commands in FILE (- for standard input), one a line, then stop.")
-@click.option("--format", "fmt", type=Choice(["text", "json"]), default="text", show_default=True,
-              help="json: each stop (and printed value, listing...) as a JSON line on stdout; messages on stderr.")
+@format_option("text", "json")
 @click.option("--run", "run_id", metavar="ID", help="Which run of a file that holds several (the first by default).")
-@click.option("--strict", is_flag=True, help="An invalid line is an error (exit 3) instead of a warning.")
-@click.option("--config", "config_path", type=click.Path(path_type=Path), metavar="FILE",
-              help="Workspace config to read (for trace_output_dir).")
-@click.option("--no-pager", is_flag=True, help="Never page long output on a terminal.")
-@click.option("--no-cache", is_flag=True, help="Read the run even if an earlier read of the same files (same size, "
-              "time and content at both ends) kept its timeline in the cache directory; keep nothing, and write "
-              "no index beside the trace.")
-@click.option("--no-progress", is_flag=True, help="No progress bar while a big trace is read.")
+@strict_option
+@config_option
+@pager_option
+@cache_option
+@progress_option
 @click.option("--rerun", is_flag=True, help="Run the recorded app again, offline: every traced LLM and tool call "
               "returns its recorded result (or a --mock) instead of running; then compare the two runs.")
 @click.option("--match", "match", type=Choice(["call", "inputs"]), default=None,
@@ -67,11 +76,7 @@ MAX_SCRIPT = 16 << 20
               help="With --rerun: run tool bodies for real (@trace_tool_call functions and the tools of "
               "openai-agents, LangChain, pydantic-ai and MCP) instead of giving back their recorded results; "
               "LLM calls are still answered from the recording.")
-@click.option("--cwd", "cwd", type=click.Path(path_type=Path, file_okay=False), metavar="DIR",
-              help="With --rerun: run the app in DIR instead of the recorded working directory (the "
-              "recording's project-relative paths are resolved in DIR's project).")
-@click.option("-o", "--output", metavar="DIRECTORY",
-              help="With --rerun: directory for the new run's trace (trace_output_dir).")
+@output_option()
 @click.option("--fork", "fork", metavar="CALL",
               help="With --rerun: keep the run up to CALL (component:name#N, as --mock names calls), change that "
               "call with --answer, --ask or --model (with none of them: send it again as recorded, a re-sample), "
@@ -92,12 +97,7 @@ MAX_SCRIPT = 16 << 20
 @click.option("--base-url", "base_url", metavar="URL",
               help="With --fork: live LLM requests go to URL (its scheme, host and port, its path before the "
               "request's) instead of their recorded origin; keys come from the environment.")
-@click.option("-y", "--yes", "allowed", is_flag=True,
-              help="With --rerun: run the app the trace names even when it is not plainly this project's (a "
-              "module or script outside the working directory or --cwd), without asking. Read the trace first: "
-              "a rerun runs its code. It also lets a trace not recorded here (another's, or one edited since) "
-              "choose the arguments of tools that run for real, which are otherwise asked about one by one "
-              "(refused without a terminal).")
+@app_options
 def replay(traces: tuple[str, ...], step: bool, breaks: tuple[str, ...], mocks: tuple[str, ...],
            mock_files: tuple[Path, ...], commands_file: Path | None, fmt: str, run_id: str | None, strict: bool,
            config_path: Path | None, no_pager: bool, no_cache: bool, no_progress: bool, rerun: bool, match: str | None,
@@ -214,9 +214,8 @@ def _rerun(source: RunSource, reader: Any, env: Any, fmt: str, make_stepper: Any
            **options: Any) -> int:
     """Run the app again (ops/rerun.py), once allowed, then show its traceback, if any, and the report."""
     from ..ops.rerun import RerunOptions, rerun_app  # noqa: PLC0415 - slow to import: not for --help
-    from ..render.console import make_console  # noqa: PLC0415 - Rich: not for --help
 
-    report_out = _report_stream(fmt)
+    report_out = kept_stdout(fmt)
     stepper = (lambda recording: make_stepper(recording, report_out)) if make_stepper else None
     done = rerun_app(source, RerunOptions(reader=reader, app_stdout_to_stderr=fmt == "json", make_stepper=stepper,
                                           consent=consent(allowed, env), **options),
@@ -225,15 +224,7 @@ def _rerun(source: RunSource, reader: Any, env: Any, fmt: str, make_stepper: Any
         from ..launch.app import app_traceback  # noqa: PLC0415 - slow to import: not for --help
 
         sys.stderr.write(app_traceback(done.app_error))
-    if report_out is not None:
-        from ..render.rerun.rerun_json import report_json  # noqa: PLC0415 - only with --format json
-
-        report_out.write(report_json(done.report))
-        report_out.flush()
-    else:
-        from ..render.rerun.text import render_report  # noqa: PLC0415 - Rich: not for --help
-
-        make_console().print(render_report(done.report), soft_wrap=True)
+    show(done.report, fmt, RERUN_VIEWS, stdout=report_out)
     return done.exit_code
 
 
@@ -283,14 +274,6 @@ def confirm(judgement: Judgement, stdin: IO[str], stderr: IO[str]) -> bool:
                 f"  command  {judgement.command}\n"
                 "Run it? [y/N] ")
     return answered(question, stdin, stderr) in ("y", "yes")
-
-
-def _report_stream(fmt: str) -> IO[bytes] | None:
-    """Where JSON goes: the real stdout, kept open while the app's own output is sent to stderr."""
-    if fmt != "json":
-        return None
-    sys.stdout.flush()
-    return os.fdopen(os.dup(1), "wb")
 
 
 def _stepper_factory(step: bool, breaks: tuple[str, ...], scripted: bool, commands_file: Path | None,

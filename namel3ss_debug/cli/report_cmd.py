@@ -9,17 +9,16 @@ import click
 from ..model.errors import UsageError
 from ..model.messages import plural
 from .errors import warn
-from .options import page_options
+from .options import output_option, page_options, progress_option
 from .progress import bars
 
 
 @click.command("report", short_help="Write a run (or two, compared) as one offline HTML page.")
 @click.argument("traces", nargs=-1, metavar="[TRACE | BASE NEW]")
-@click.option("-o", "--output", "output", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
-              help="Where to write the page (default: RUN_ID.html, or BASE_ID-vs-NEW_ID.html, here).")
+@output_option(file=True)
 @page_options
-@click.option("--no-progress", is_flag=True, help="No progress bar (it shows only on a terminal, for big inputs).")
-def report(traces: tuple[str, ...], output: Path | None, slow_threshold: str, max_text: int,
+@progress_option
+def report(traces: tuple[str, ...], output: str | None, slow_threshold: str, max_text: int,
            prices_path: Path | None, strict: bool, no_progress: bool, config_path: Path | None,
            no_cache: bool) -> None:
     """Write one HTML file that shows a run: open it in any browser, offline.
@@ -61,7 +60,8 @@ def report(traces: tuple[str, ...], output: Path | None, slow_threshold: str, ma
     request = ReportRequest(traces, strict, config_path, slow_threshold, prices_path, cache=not no_cache)
     page = report_traces(request, Environment.current(warn, bars(not no_progress)))
     text = page_html(page_document(page, max_text=max_text)).encode("utf-8")
-    target = output or Path("-vs-".join(run.run_id or "report" for run in page.runs) + ".html")
+    named = "-vs-".join(run.run_id or "report" for run in page.runs) + ".html"
+    target = Path(output) if output is not None else Path(named)
     try:
         replace_file(target, lambda stream: stream.write(text))
     except OSError as error:

@@ -3,7 +3,6 @@ across them."""
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -14,13 +13,19 @@ from ..model.errors import UsageError
 from ..model.limits import COUNT_MAX
 from ..model.choices import LINEAGES, SORTS
 from .errors import warn
+from .output import BYTES, DRAWS, View, show
+from .options import config_option, format_option, pager_option, progress_option
 from .progress import bars
 from .suggest import Choice
 
 if TYPE_CHECKING:
-    from ..ops.runs.listing import RunsListing
+    pass
 
 HEALTH = ("healthy", "degraded", "failing")
+VIEWS = {"table": View("render.runs.table:render_runs", DRAWS),
+         "json": View("render.runs.runs_json:render_runs_json", BYTES, "\n"),
+         "jsonl": View("render.runs.runs_json:render_runs_jsonl", BYTES)}
+TREND_VIEWS = {**VIEWS, "table": View("render.runs.trend:render_trend", DRAWS)}
 
 
 @click.command("runs", short_help="List a directory's runs, filtered and sorted; --trend across them.")
@@ -51,8 +56,7 @@ HEALTH = ("healthy", "degraded", "failing")
               help="Largest (newest) first; a run whose figure is unknown comes last.")
 @click.option("--reverse", is_flag=True, help="Smallest (oldest) first.")
 @click.option("--limit", type=click.IntRange(0, COUNT_MAX), metavar="N", help="At most N runs.")
-@click.option("--format", "output_format", type=Choice(["table", "json", "jsonl"]), default="table",
-              show_default=True, help="table for a terminal; json one document; jsonl one run a line.")
+@format_option("table", "json", "jsonl")
 @click.option("--trend", is_flag=True, help="Figures across the runs chosen: each operation's p50/p95 over all "
               "their spans, cost and tokens per UTC day, the error rate, the tools that fail most, and the runs "
               "that regressed against the last earlier run of the same entry that did not crash.")
@@ -60,18 +64,15 @@ HEALTH = ("healthy", "degraded", "failing")
               help="With --trend: what regressed means, as diff --fail-on writes it over a run figure "
                    "(duration, llm_calls, tool_calls, tokens, cost, errors, handled_errors, unhandled_errors), "
                    "repeatable; default duration>+50%, cost>+25%, tokens>+25%, errors>+0.")
-@click.option("--strict", is_flag=True, help="Leave out the runs whose lines are torn, invalid or out of sequence "
-              "(a warning names them); without it they are listed, their problems counted.")
-@click.option("--config", "config_path", type=click.Path(path_type=Path), metavar="FILE",
-              help="Workspace config to read (trace_output_dir, price_overrides, diagnose thresholds).")
-@click.option("--no-progress", is_flag=True, help="No progress bar (it shows only on a terminal, while runs are "
-              "indexed).")
-@click.option("--no-pager", is_flag=True, help="Never page. On a terminal, a list taller than the screen goes "
-              "through $PAGER (default less, with LESS=FRX unless LESS is set).")
+@click.option("--whole-only", "whole_only", is_flag=True, help="Leave out the runs whose lines are torn, invalid "
+              "or out of sequence (a warning names them); without it they are listed, their problems counted.")
+@config_option
+@progress_option
+@pager_option
 def runs(directory: str | None, statuses: tuple[str, ...], health: tuple[str, ...], since: str | None,
          until: str | None, models: tuple[str, ...], grep: str | None, min_cost: float | None,
          findings: tuple[str, ...], tags: tuple[str, ...], entry: str | None, reruns: str, sort: str, reverse: bool,
-         limit: int | None, output_format: str, trend: bool, regressions: tuple[str, ...], strict: bool,
+         limit: int | None, fmt: str, trend: bool, regressions: tuple[str, ...], whole_only: bool,
          config_path: Path | None, no_progress: bool, no_pager: bool) -> None:
     """List the runs of a directory of traces, one line each: id, start,
     entry, status, duration, LLM and tool calls, tokens, cost, errors,
@@ -115,36 +116,19 @@ def runs(directory: str | None, statuses: tuple[str, ...], health: tuple[str, ..
     Exit codes: 0 listed (whatever the runs' outcomes, and when no run
     matches), 2 usage (a bad option, more than 100 values of one filter,
     DIR not a directory, a directory with no traces), 3 DIR cannot be listed
-    or no run in it can be read (with --strict: none is free of torn,
+    or no run in it can be read (with --whole-only: none is free of torn,
     invalid or out-of-sequence lines).
     """
     from ..ops.environment import Environment  # noqa: PLC0415 - loads when the command runs
     from ..ops.runs.catalogue import CatalogueRequest  # noqa: PLC0415 - loads when the command runs
     from ..ops.runs.listing import RunsRequest, list_runs  # noqa: PLC0415 - loads when the command runs
 
-    if output_format == "jsonl" and trend:
+    if fmt == "jsonl" and trend:
         raise UsageError("--trend is one document, and jsonl is one run a line", hint="use --format json or table")
     if regressions and not trend:
         raise UsageError("--regression judges runs for --trend", hint="add --trend")
-    request = RunsRequest(CatalogueRequest(directory, config_path, strict), statuses, health, since, until, models,
+    request = RunsRequest(CatalogueRequest(directory, config_path, whole_only), statuses, health, since, until, models,
                           grep, min_cost, findings, tags, entry, reruns, sort, reverse, limit, trend, regressions)
-    _print(list_runs(request, Environment.current(warn, bars(not no_progress))), output_format, no_pager)
+    listing = list_runs(request, Environment.current(warn, bars(not no_progress)))
+    show(listing, fmt, TREND_VIEWS if listing.trend is not None else VIEWS, page=not no_pager)
 
-
-def _print(listing: RunsListing, output_format: str, no_pager: bool) -> None:
-    if output_format == "json":
-        from ..render.runs.runs_json import render_runs_json  # noqa: PLC0415 - each view loads only when used
-
-        sys.stdout.buffer.write(render_runs_json(listing) + b"\n")
-        return
-    if output_format == "jsonl":
-        from ..render.runs.runs_json import render_runs_jsonl  # noqa: PLC0415 - each view loads only when used
-
-        sys.stdout.buffer.write(render_runs_jsonl(listing))
-        return
-    from ..render.runs.table import render_runs  # noqa: PLC0415 - Rich's tables only for a table
-    from ..render.runs.trend import render_trend  # noqa: PLC0415 - as the table
-    from .pager import print_paged  # noqa: PLC0415 - only a table is paged
-
-    print_paged(lambda console: (render_trend if listing.trend is not None else render_runs)(console, listing),
-                page=not no_pager)

@@ -10,6 +10,7 @@ import click
 
 from ..model.events import COMPONENTS
 from .errors import warn
+from .options import config_option, output_option
 from .suggest import Choice
 
 if TYPE_CHECKING:
@@ -19,13 +20,12 @@ if TYPE_CHECKING:
 @click.command("trace", context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False},
                short_help="Run a Python app with tracing on and summarise the run.")
 @click.option("-m", "module", metavar="MODULE", help="Run a module, as `python -m MODULE` does.")
-@click.option("-o", "--output", metavar="DIRECTORY", help="Directory for the trace (trace_output_dir).")
+@output_option()
 @click.option("-f", "--filter", "components", multiple=True, metavar="COMPONENT",
               help=f"Record only this component (repeatable): {', '.join(COMPONENTS)}.")
 @click.option("--event-type", "event_types", multiple=True, metavar="TYPE",
               help="Record only this event type (repeatable), e.g. llm_call_end.")
-@click.option("--config", "config_path", type=click.Path(path_type=Path), metavar="FILE",
-              help="Workspace config file to read instead of .namel3ss/debug.json.")
+@config_option
 @click.option("--no-redact", is_flag=True, help="Write secrets as they are (redaction is on by default).")
 @click.option("--buffer-size", type=int, help="Events buffered before a write (buffer_size).")
 @click.option("--max-file-size-mb", type=float, help="Rotate to a new segment past this size (max_trace_file_size_mb).")

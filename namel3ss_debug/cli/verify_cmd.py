@@ -13,13 +13,16 @@ import click
 
 from ..model.errors import UsageError
 from .errors import warn
-from .judging import expect_option, parse_expect, show, tell
+from .judging import parse_expect
+from .output import BYTES, RENDERABLE, View, show, tell
+from .options import app_options, config_option, expect_option, format_option, output_option
 from .progress import bars
 from .questions import consent
 from .replay_cmd import announcer
-from .suggest import Choice
 
 MAX_REPEAT = 100
+VIEWS = {"text": View("render.verify.text:render_verify", RENDERABLE),
+         "json": View("render.verify.verify_json:verify_json", BYTES)}
 
 
 @click.command("verify", short_help="Run today's code against a recorded run: fixed or regressed?")
@@ -28,26 +31,19 @@ MAX_REPEAT = 100
               "OpenAI-, Anthropic-, Gemini- or Ollama-compatible server, named without the API's path: a request "
               "keeps its own, such as /v1/chat/completions; keys from the environment). Without it, such a call "
               "stops the run and is reported as a miss (the verdict is then inconclusive).")
-@click.option("--live-tools", is_flag=True, help="Let what the app's tools send that is no LLM call and that the "
-              "recording does not have (an HTTP call, a urllib request, a socket, a process they start: side "
-              "effects) go out for real; without it the network stays closed around them and such a request "
-              "stops the run as a miss. A request of a recorded client (httpx, requests, aiohttp) that the "
-              "recording has is answered from it either way.")
+@click.option("--live-requests", "live_requests", is_flag=True, help="Let what the app's tools send that is no "
+              "LLM call and that the recording does not have (an HTTP call, a urllib request, a socket, a process "
+              "they start: side effects) go out for real; without it the network stays closed around them and "
+              "such a request stops the run as a miss. A request of a recorded client (httpx, requests, aiohttp) "
+              "that the recording has is answered from it either way.")
 @expect_option
 @click.option("--repeat", type=click.IntRange(1, MAX_REPEAT), default=1, show_default=True, metavar="K",
               help="Run the current code K times and report pass^k; tries that disagree are inconclusive.")
-@click.option("--format", "fmt", type=Choice(["text", "json"]), default="text", show_default=True,
-              help="json: the report as one JSON document on stdout (the app's output goes to stderr).")
-@click.option("--cwd", "cwd", type=click.Path(path_type=Path, file_okay=False), metavar="DIR",
-              help="Run the app in DIR instead of the recorded working directory.")
-@click.option("-o", "--output", metavar="DIRECTORY", help="Directory for the new runs' traces (trace_output_dir).")
-@click.option("--config", "config_path", type=click.Path(path_type=Path), metavar="FILE",
-              help="Workspace config to read (its checks, trace_output_dir).")
-@click.option("-y", "--yes", "allowed", is_flag=True, help="Run the app the trace names even when it is not "
-              "plainly this project's, without asking, and let a trace not recorded here (another's, or one edited "
-              "since) choose the arguments of the tools that run, which are otherwise asked about one by one "
-              "(refused without a terminal). Read the trace first: verify runs its code.")
-def verify(trace: str, base_url: str | None, live_tools: bool, expect: str | None, repeat: int, fmt: str,
+@format_option("text", "json")
+@output_option()
+@config_option
+@app_options
+def verify(trace: str, base_url: str | None, live_requests: bool, expect: str | None, repeat: int, fmt: str,
            cwd: Path | None, output: str | None, config_path: Path | None, allowed: bool) -> None:
     """Run the app's current code against a recorded run and judge what changed:
     fixed, improved, regressed, unchanged or inconclusive.
@@ -60,8 +56,8 @@ def verify(trace: str, base_url: str | None, live_tools: bool, expect: str | Non
     verified. The network stays closed around them: a request of a recorded
     client (httpx, requests, aiohttp) is answered from the recording when it
     has the same request, anything else they send (urllib, sockets, the
-    processes they start) stops the run as a miss, unless --live-tools.
-    Without --base-url and --live-tools the whole run is in a network
+    processes they start) stops the run as a miss, unless --live-requests.
+    Without --base-url and --live-requests the whole run is in a network
     namespace of its own (Linux); the report's `network` row says how.
 
     \b
@@ -99,8 +95,7 @@ def verify(trace: str, base_url: str | None, live_tools: bool, expect: str | Non
     from ..ops.environment import Environment  # noqa: PLC0415 - loads when the command runs
     from ..ops.traces import TraceArgs, make_reader, open_traces  # noqa: PLC0415 - loads when the command runs
     from ..ops.verify import VerifyOptions, verify_app  # noqa: PLC0415 - slow to import: not for --help
-    from ..render.verify.text import render_verify, trying  # noqa: PLC0415 - Rich: not for --help
-    from ..render.verify.verify_json import verify_json  # noqa: PLC0415 - loads when the command runs
+    from ..render.verify.text import trying  # noqa: PLC0415 - Rich: not for --help
 
     if base_url is not None:
         check_base_url(base_url)
@@ -109,10 +104,10 @@ def verify(trace: str, base_url: str | None, live_tools: bool, expect: str | Non
     sources, _ = open_traces(TraceArgs((trace,), False, False, config_path), env)
     if len(sources) != 1:
         raise UsageError("verify judges one run at a time", hint="name one trace file or run id")
-    options = VerifyOptions(reader=make_reader(False, env), base_url=base_url, live_tools=live_tools,
+    options = VerifyOptions(reader=make_reader(False, env), base_url=base_url, live_tools=live_requests,
                             expect=expectation, repeat=repeat, cwd=cwd, output=output, config_path=config_path,
                             app_stdout_to_stderr=fmt == "json", consent=consent(allowed, env))
     report = verify_app(sources[0], options, env, announcer(cwd, allowed, sources[0].label, env),
                         lambda number, repeat: tell(trying(number, repeat)))
-    show(report, fmt, verify_json, render_verify)
+    show(report, fmt, VIEWS)
     sys.exit(report.exit_code)

@@ -64,7 +64,7 @@ READERS: dict[str, Callable[[Paths], Spec]] = {
                                             str(p.trace)]),
     "diagnose-markdown-dir": lambda p: Spec(["diagnose", "--format", "markdown", "--all", str(p.trace.parent)]),
     "runs": lambda p: Spec(["runs", "--no-pager", str(p.trace.parent)]),
-    "runs-trend-json": lambda p: Spec(["runs", "--format", "json", "--trend", "--strict", str(p.trace.parent)]),
+    "runs-trend-json": lambda p: Spec(["runs", "--format", "json", "--trend", "--whole-only", str(p.trace.parent)]),
     "check-findings": lambda p: Spec(["check", "--fail-on-finding", "any:info", str(p.trace)]),
     "inspect": lambda p: Spec(["inspect", "--no-pager", "--full", str(p.trace)]),
     "inspect-tree": lambda p: Spec(["inspect", "--no-pager", "--tree", str(p.trace)]),

@@ -391,7 +391,7 @@ def test_a_read_only_directory_is_listed_from_an_index_in_memory(tmp_path: Path)
     assert "in memory" in done.stderr and not (traces / ".namel3ss-runs.sqlite").exists()
 
 
-def test_strict_leaves_out_the_runs_with_problems_and_says_which(tmp_path: Path) -> None:
+def test_whole_only_leaves_out_the_runs_with_problems_and_says_which(tmp_path: Path) -> None:
     traces = tmp_path / "traces"
     traces.mkdir()
     _hostile_run(traces / "20261122-100000-aaaaaa.0000.jsonl")
@@ -402,9 +402,9 @@ def test_strict_leaves_out_the_runs_with_problems_and_says_which(tmp_path: Path)
     (traces / "20261122-110000-dddddd.0000.jsonl").write_bytes(lines.lines().replace(b"\n", b"\nnot json\n", 1))
     every = {row["run_id"]: row["problems"] for row in document(invoke(str(traces), "--format", "json"))["runs"]}
     assert every == {"20261122-100000-aaaaaa": 0, "20261122-110000-dddddd": 1}
-    strict = invoke(str(traces), "--format", "json", "--strict")
-    assert [row["run_id"] for row in document(strict)["runs"]] == ["20261122-100000-aaaaaa"]
-    assert "left out (--strict)" in strict.stderr and "20261122-110000-dddddd" in strict.stderr
+    whole = invoke(str(traces), "--format", "json", "--whole-only")
+    assert [row["run_id"] for row in document(whole)["runs"]] == ["20261122-100000-aaaaaa"]
+    assert "left out (only whole runs are listed)" in whole.stderr and "20261122-110000-dddddd" in whole.stderr
     (traces / "20261122-100000-aaaaaa.0000.jsonl").unlink()
-    none = invoke(str(traces), "--strict")
-    assert none.exit_code == 3 and "--strict leaves them all out" in none.stderr
+    none = invoke(str(traces), "--whole-only")
+    assert none.exit_code == 3 and "--whole-only leaves them all out" in none.stderr

@@ -306,7 +306,7 @@ class WeatherService:
         return text_reply("sunny, 75 F" if request.json()["units"] == "imperial" else "sunny, 24 C")
 
 
-def test_a_tool_s_changed_http_request_is_a_miss_unless_live_tools_lets_it_out(tmp_path):
+def test_a_tool_s_changed_http_request_is_a_miss_unless_live_requests_lets_it_out(tmp_path):
     service = WeatherService()
     try:
         (tmp_path / "app.py").write_text(FETCHING)
@@ -317,7 +317,7 @@ def test_a_tool_s_changed_http_request_is_a_miss_unless_live_tools_lets_it_out(t
         done, report = verify(tmp_path, trace)
         assert (done.returncode, report["verdict"], service.hits) == (1, "inconclusive", 1)  # nothing went out
         assert report["tries"][0]["misses"][0]["call"].startswith("http:")
-        done, report = verify(tmp_path, trace, "--live-tools")
+        done, report = verify(tmp_path, trace, "--live-requests")
         assert (done.returncode, report["verdict"], service.hits) == (0, "unchanged", 2), done.stderr
         assert report["tries"][0]["outcome"]["final_output"] is None  # no LLM call: no final output
         assert report["tries"][0]["calls"]["first"]["what"] == \

@@ -1,12 +1,13 @@
 """`namel3ss-debug inspect TRACE...`: events, one event, a span, the tree, a timeline, a journey, a cause.
 
 A thin shell: the options become an `InspectRequest` (checked before anything is read), ops/inspect reads
-the view's record, and `output` shows it. Rich views are imported only when a table is printed, so
+the view's record, and its `show_*` view streams it. Rich views are imported only when a table is printed, so
 `--event N --format json` on an indexed trace stays quick.
 """
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -15,8 +16,14 @@ import click
 from ...model.events import STATUSES
 from ...model.limits import COUNT_MAX
 from ..errors import warn
-from ..suggest import Choice
-from ..options import no_cache_option, trace_options
+from ..output import STREAMS, View, show
+from ..options import cache_option, format_option, pager_option, trace_options
+
+# each view streams its record (ops/inspect's `read_*` module read it) from this folder's `show_*` module,
+# loaded when that view is shown
+VIEWS = {"events": "show_list:show_events", "event": "show_event:show_event", "span": "show_shape:show_span",
+         "tree": "show_shape:show_tree", "timeline": "show_shape:show_timeline", "journey": "show_story:show_journey",
+         "causality": "show_story:show_causality"}
 
 
 @click.command("inspect", short_help="Look into a trace: events, one event or span, the tree, a timeline.")
@@ -42,11 +49,10 @@ from ..options import no_cache_option, trace_options
               "around it and the related events before it.")
 @click.option("--lookback", metavar="DURATION", help="How far back --causality looks: 60s (the default), 2m, "
               "500ms (a bare number is ms).")
-@click.option("--format", "fmt", type=Choice(["table", "json", "jsonl"]), default="table", show_default=True,
-              help="table for people; json (one document with a schema key) or jsonl (one event a line) for tools.")
+@format_option("table", "json", "jsonl")
 @click.option("--full", is_flag=True, help="Show long text in full (it is folded to 400 characters otherwise).")
-@click.option("--no-pager", is_flag=True, help="Never page long output on a terminal.")
-@no_cache_option
+@pager_option
+@cache_option
 def inspect(traces: tuple[str, ...], all_runs: bool, strict: bool, config_path: Path | None,
             **options: Any) -> None:
     """Look into a trace: list its events, or show one event, span, agent or error in depth.
@@ -76,8 +82,9 @@ def inspect(traces: tuple[str, ...], all_runs: bool, strict: bool, config_path: 
     from ...ops.environment import Environment  # noqa: PLC0415 - loads when the command runs
     from ...ops.inspect.inspect import build_request, inspect_traces  # noqa: PLC0415 - loads when the command runs
     from ...ops.traces import TraceArgs  # noqa: PLC0415 - loads when the command runs
-    from .output import show  # noqa: PLC0415 - the views load only when used
 
     request = build_request(options)
     runs = TraceArgs(traces, all_runs, strict, config_path)
-    show(request, inspect_traces(request, runs, Environment.current(warn)))
+    record = inspect_traces(request, runs, Environment.current(warn))
+    render = View(f"cli.inspect.{VIEWS[request.view]}", STREAMS).function()
+    show(record, request.fmt, {request.fmt: View(partial(render, request), STREAMS)}, page=request.page)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .output import Sink, write_events
+from .writing import write_events
 
 if TYPE_CHECKING:
+    from ..output import Sink
     from ...ops.inspect.inspect import InspectRequest
     from ...ops.inspect.read_event import OneEvent
 

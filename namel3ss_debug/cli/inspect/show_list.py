@@ -11,9 +11,10 @@ from ...analysis.event_filter import EventFilter
 from ...analysis.fields import text_of
 from ...model.messages import plural
 from ...render.inspect import inspect_json as js
-from .output import Sink, problems_of
+from .writing import problems_of
 
 if TYPE_CHECKING:
+    from ..output import Sink
     from rich.text import Text
 
     from ...ops.inspect.inspect import InspectRequest

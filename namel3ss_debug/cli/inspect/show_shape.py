@@ -8,9 +8,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ...render.inspect import inspect_json as js
-from .output import Sink, write_events
+from .writing import write_events
 
 if TYPE_CHECKING:
+    from ..output import Sink
     from ...ops.inspect.inspect import InspectRequest
     from ...ops.inspect.read_shape import SpanShape, TimelineShape, TreeShape
 

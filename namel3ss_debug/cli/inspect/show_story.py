@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ...render.inspect import inspect_json as js
-from .output import Sink
 
 if TYPE_CHECKING:
+    from ..output import Sink
     from ...analysis.journey import Journey
     from ...ops.inspect.inspect import InspectRequest
     from ...ops.inspect.read_story import CauseStory

@@ -109,6 +109,7 @@ def synced(index: RunIndex, reading: RunReading, env: Environment) -> SyncResult
         env.warn(note)
     if index.strict and (troubled := index.with_problems()):
         names = ", ".join(troubled[:3]) + (", ..." if len(troubled) > 3 else "")
-        env.warn(f"{len(troubled)} run(s) left out (--strict): their lines are torn, invalid or out of sequence:"
+        env.warn(f"{len(troubled)} run(s) left out (only whole runs are listed): their lines are torn, invalid or "
+                 "out of sequence:"
                  f" {names} (`analyze RUN` says which)")
     return result

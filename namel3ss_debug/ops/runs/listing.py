@@ -103,8 +103,8 @@ def _some_runs(catalogue: Catalogue) -> None:
         return
     where = catalogue.directory
     if catalogue.index.strict and catalogue.index.with_problems():
-        raise TraceError(f"every run in {where} has torn, invalid or out-of-sequence lines: --strict leaves them "
-                         "all out", hint="list them without --strict: their problems are counted")
+        raise TraceError(f"every run in {where} has torn, invalid or out-of-sequence lines: --whole-only leaves "
+                         "them all out", hint="list them without --whole-only: their problems are counted")
     if catalogue.synced.failed:
         raise TraceError(f"no run in {where} can be read ({catalogue.synced.failed} tried; the warnings above say why)",
                          hint="a trace is the JSON Lines file `namel3ss-debug trace` writes")

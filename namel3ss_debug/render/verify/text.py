@@ -57,7 +57,7 @@ def _judged_by(report: VerifyReport) -> str:
     if report.expect is not None:
         said.append(f"--expect {report.expect}")
     live = f"LLM misses live at {report.base_url}" if report.base_url else "LLM misses reported (no --base-url)"
-    return ", ".join(said) + f"; {live}" + ("; --live-tools" if report.live_tools else "")
+    return ", ".join(said) + f"; {live}" + ("; --live-requests" if report.live_tools else "")
 
 
 def _try(attempt: Try, numbered: bool) -> list[Text]:
