@@ -12,20 +12,13 @@ stub stopped.
 from __future__ import annotations
 
 import json
-
 import secrets
-import sys
-from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from framework_support import App, Recording, Run, Workbench, assert_judged_survived, skip_unless_installed
 
 from namel3ss_debug.cli.main import cli
-
-if str(Path(__file__).parent) not in sys.path:  # the helpers beside this file, under any import mode
-    sys.path.insert(0, str(Path(__file__).parent))
-
-from framework_support import App, Recording, Run, Workbench, assert_judged_survived, skip_unless_installed
 
 pytestmark = pytest.mark.frameworks
 

@@ -13,28 +13,11 @@ import json
 import re
 import secrets
 import shutil
-import sys
-from pathlib import Path
 from typing import Iterator
 
 import pytest
-
-if str(Path(__file__).parent) not in sys.path:  # the helpers beside this file, under any import mode
-    sys.path.insert(0, str(Path(__file__).parent))
-
-from framework_support import (
-    App,
-    Listened,
-    Recording,
-    Run,
-    Workbench,
-    labelled,
-    list_price,
-    listening_at,
-    pair_spans_with_requests,
-    skip_unless_installed,
-    tokens_sent,
-)
+from framework_support import (App, Listened, Recording, Run, Workbench, labelled, list_price, listening_at,
+                               pair_spans_with_requests, skip_unless_installed, tokens_sent)
 from recordings import Recordings, planned_runs
 
 pytestmark = pytest.mark.frameworks

@@ -6,15 +6,10 @@ reads a model's; what follows goes live to stub B. Nothing after a recording rea
 from __future__ import annotations
 
 import secrets
-import sys
 from pathlib import Path
 from typing import Iterator
 
 import pytest
-
-if str(Path(__file__).parent) not in sys.path:  # the helpers beside this file, under any import mode
-    sys.path.insert(0, str(Path(__file__).parent))
-
 from forkbench import ForkBench, events_of, first, tool_call
 from framework_support import Workbench, skip_unless_installed
 

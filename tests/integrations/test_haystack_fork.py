@@ -7,15 +7,10 @@ tools, so they run again in every rerun (each body logs a line in `tool_bodies.l
 from __future__ import annotations
 
 import secrets
-import sys
 from pathlib import Path
 from typing import Iterator
 
 import pytest
-
-if str(Path(__file__).parent) not in sys.path:  # the helpers beside this file, under any import mode
-    sys.path.insert(0, str(Path(__file__).parent))
-
 from forkbench import ForkBench, events_of, first, tool_call
 from framework_support import Workbench
 from support.venvs import framework_venv

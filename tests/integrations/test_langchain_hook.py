@@ -16,17 +16,12 @@ from __future__ import annotations
 
 import json
 import secrets
-import sys
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
-
-if str(Path(__file__).parent) not in sys.path:  # the helpers beside this file, under any import mode
-    sys.path.insert(0, str(Path(__file__).parent))
-
 from framework_support import App, Recording, Run, Workbench, assert_judged_survived, skip_unless_installed
 
 pytestmark = pytest.mark.frameworks

@@ -12,17 +12,11 @@ from __future__ import annotations
 
 import asyncio
 import secrets
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
-
-if str(Path(__file__).parent) not in sys.path:  # the helpers beside this file, under any import mode
-    sys.path.insert(0, str(Path(__file__).parent))
-
 from framework_support import APPS, App, Recording, Run, Workbench, listening_at, skip_unless_installed
 
 from namel3ss_debug import get_tracer

@@ -16,7 +16,6 @@ default message, the model answers) is recorded once too: a failed, handled tool
 from __future__ import annotations
 
 import json
-
 import secrets
 import subprocess
 import sys
@@ -26,19 +25,8 @@ from pathlib import Path
 from typing import Any, Callable
 
 import pytest
-
-if str(Path(__file__).parent) not in sys.path:  # the helpers beside this file, under any import mode
-    sys.path.insert(0, str(Path(__file__).parent))
-
-from framework_support import (
-    App,
-    Recording,
-    Run,
-    Workbench,
-    assert_judged_survived,
-    listening_at,
-    skip_unless_installed,
-)
+from framework_support import (App, Recording, Run, Workbench, assert_judged_survived, listening_at,
+                               skip_unless_installed)
 from support.stubserver import StubServer
 
 pytestmark = pytest.mark.frameworks

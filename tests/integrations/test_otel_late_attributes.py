@@ -14,15 +14,9 @@ per-run ids and clock readings their attributes carry.
 from __future__ import annotations
 
 import secrets
-import sys
-from pathlib import Path
 from typing import Any
 
 import pytest
-
-if str(Path(__file__).parent) not in sys.path:  # the helpers beside this file, under any import mode
-    sys.path.insert(0, str(Path(__file__).parent))
-
 from framework_support import App, Recording, Workbench, skip_unless_installed
 from support.venvs import framework_venv
 

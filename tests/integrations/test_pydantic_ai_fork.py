@@ -5,15 +5,10 @@ verify go live to stub B, bisect reruns offline. Nothing after a recording reach
 from __future__ import annotations
 
 import secrets
-import sys
 from pathlib import Path
 from typing import Iterator
 
 import pytest
-
-if str(Path(__file__).parent) not in sys.path:  # the helpers beside this file, under any import mode
-    sys.path.insert(0, str(Path(__file__).parent))
-
 from forkbench import ForkBench, events_of, first, tool_call
 from framework_support import Workbench, skip_unless_installed
 

@@ -10,15 +10,10 @@ from __future__ import annotations
 
 import json
 import secrets
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
-
-if str(Path(__file__).parent) not in sys.path:  # the helpers beside this file, under any import mode
-    sys.path.insert(0, str(Path(__file__).parent))
-
 from framework_support import App, Recording, Workbench, skip_unless_installed
 
 pytestmark = pytest.mark.frameworks

@@ -7,14 +7,8 @@ gets it from the next request, which does (`attrs.result_from: "next_request"`);
 from __future__ import annotations
 
 import secrets
-import sys
-from pathlib import Path
 
 import pytest
-
-if str(Path(__file__).parent) not in sys.path:  # the helpers beside this file, under any import mode
-    sys.path.insert(0, str(Path(__file__).parent))
-
 from framework_support import App, Recording, Workbench
 from support.venvs import framework_venv
 
