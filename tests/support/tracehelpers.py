@@ -7,6 +7,9 @@ every flaw. The checks raise AssertionError with a message that names the offend
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from collections import Counter
 from pathlib import Path
 from typing import Any, Iterable
@@ -16,6 +19,18 @@ from jsonschema import Draft202012Validator
 from namel3ss_debug.schemas import load_trace_schema
 
 Event = dict[str, Any]
+
+
+def run_importing_app(cwd: Path) -> subprocess.CompletedProcess[str]:
+    """An app that only imports namel3ss_debug and prints `done`, run as `python app.py` in `cwd` with tracing on
+    (into `cwd/t`) and no other `NAMEL3SS_DEBUG_*` of the environment (so the workspace config in `cwd` is read);
+    it must exit 0 having printed `done`."""
+    (cwd / "app.py").write_text("import namel3ss_debug\nprint('done')\n", encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NAMEL3SS_DEBUG_")}
+    env.update(NAMEL3SS_DEBUG_ENABLED="1", NAMEL3SS_DEBUG_TRACE_OUTPUT_DIR=str(cwd / "t"))
+    done = subprocess.run([sys.executable, "app.py"], cwd=cwd, env=env, capture_output=True, text=True, timeout=60)
+    assert (done.returncode, done.stdout) == (0, "done\n"), done.stderr
+    return done
 
 
 def trace_validator() -> Draft202012Validator:

@@ -5,15 +5,13 @@ naming `redact_patterns[i]`: exit 2 for the CLI, one warning and the app untouch
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 from support.growth import assert_linear, cpu_seconds
 from support.tracefactory import TraceBuilder
+from support.tracehelpers import run_importing_app
 
 from namel3ss_debug.cli.main import cli
 from namel3ss_debug.config import load_settings
@@ -81,12 +79,7 @@ def test_the_cli_refuses_it_in_one_line_with_exit_2(tmp_path: Path, monkeypatch,
 
 def test_the_tracer_leaves_it_out_with_a_warning_and_the_app_runs(tmp_path: Path) -> None:
     write_config(tmp_path, [REFUSED])
-    (tmp_path / "app.py").write_text("import namel3ss_debug\nprint('done')\n", encoding="utf-8")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("NAMEL3SS_DEBUG_")}
-    env.update(NAMEL3SS_DEBUG_ENABLED="1", NAMEL3SS_DEBUG_TRACE_OUTPUT_DIR=str(tmp_path / "t"))
-    done = subprocess.run([sys.executable, "app.py"], cwd=tmp_path, env=env, capture_output=True, text=True,
-                          timeout=60)
-    assert (done.returncode, done.stdout) == (0, "done\n"), done.stderr
+    done = run_importing_app(tmp_path)
     warnings = [line for line in done.stderr.splitlines() if "redact_patterns[0]" in line]
     assert len(warnings) == 1 and "is ignored" in warnings[0] and "Traceback" not in done.stderr
     assert list((tmp_path / "t").glob("*.jsonl"))  # traced, without the pattern

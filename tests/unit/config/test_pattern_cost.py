@@ -7,14 +7,12 @@ tracer leaves it out with a notice), and the patterns are searched in groups of 
 from __future__ import annotations
 
 import json
-import os
 import random
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
+from support.tracehelpers import run_importing_app
 
 from namel3ss_debug.config import load_settings
 from namel3ss_debug.config.patterns import (GROUP_MAX, PROGRAM_MAX, PatternRefused, UserPatterns, compile_pattern,
@@ -90,11 +88,6 @@ def test_twenty_long_patterns_cost_a_fraction_of_a_second_on_20_kb() -> None:
 
 def test_the_tracer_leaves_the_pattern_out_with_one_notice_and_the_app_runs(tmp_path: Path) -> None:
     write_config(tmp_path, ["ACME-[0-9]+", TOO_LARGE])
-    (tmp_path / "app.py").write_text("import namel3ss_debug\nprint('done')\n", encoding="utf-8")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("NAMEL3SS_DEBUG_")}
-    env.update(NAMEL3SS_DEBUG_ENABLED="1", NAMEL3SS_DEBUG_TRACE_OUTPUT_DIR=str(tmp_path / "t"))
-    done = subprocess.run([sys.executable, "app.py"], cwd=tmp_path, env=env, capture_output=True, text=True,
-                          timeout=60)
-    assert (done.returncode, done.stdout) == (0, "done\n"), done.stderr
+    done = run_importing_app(tmp_path)
     notices = [line for line in done.stderr.splitlines() if "redact_patterns[1]" in line]
     assert len(notices) == 1 and "2,006 RE2 instructions" in notices[0] and "Traceback" not in done.stderr
