@@ -179,30 +179,30 @@ def random_line(rng: random.Random, pieces: int, density: float) -> bytes:
     return "".join(parts).encode()
 
 
-@needs_c
-def test_the_kernels_agree_with_the_reference_on_generated_lines() -> None:
-    rng = random.Random(7)
+def agreed_verdicts(seed: int, lines: int, pieces: tuple[int, int], density: float) -> list[bool]:
+    """The reference's verdicts on `lines` random lines of `pieces` (least, most) pieces, each asserted to be
+    every kernel's verdict too."""
+    rng = random.Random(seed)
     reference, kernels = scan.scanner_py(SUFFIXES, MARKERS), kernel_scanners(SUFFIXES, MARKERS)
     verdicts = []
-    for _ in range(4000):
-        line = random_line(rng, rng.randint(1, 14), 0.45)
+    for _ in range(lines):
+        line = random_line(rng, rng.randint(*pieces), density)
         expected = reference(line)
         assert [k(line) for k in kernels] == [expected] * len(kernels), line
         verdicts.append(expected)
+    return verdicts
+
+
+@needs_c
+def test_the_kernels_agree_with_the_reference_on_generated_lines() -> None:
+    verdicts = agreed_verdicts(7, 4000, (1, 14), 0.45)
     assert 0.25 < sum(verdicts) / len(verdicts) < 0.75  # both answers occur often, so agreement means something
 
 
 @needs_c
 def test_the_kernels_agree_with_the_reference_on_long_lines() -> None:
     # Several 64-byte blocks, so the pieces fall on either side of every block edge.
-    rng = random.Random(21)
-    reference, kernels = scan.scanner_py(SUFFIXES, MARKERS), kernel_scanners(SUFFIXES, MARKERS)
-    verdicts = []
-    for _ in range(1500):
-        line = random_line(rng, rng.randint(20, 80), 0.04)
-        expected = reference(line)
-        assert [k(line) for k in kernels] == [expected] * len(kernels), line
-        verdicts.append(expected)
+    verdicts = agreed_verdicts(21, 1500, (20, 80), 0.04)
     assert 0.25 < sum(verdicts) / len(verdicts) < 0.75
 
 
