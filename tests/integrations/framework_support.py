@@ -213,6 +213,12 @@ def new_bench(tmp_path_factory: pytest.TempPathFactory, name: str, pins: tuple[s
     return kind(tmp_path_factory.mktemp(name), f"sk-test-{secrets.token_hex(16)}", venv=venv)
 
 
+def recorded_then_rerun(bench: Workbench, app: App) -> tuple[Recording, Run]:
+    """`app` recorded on `bench`, and its rerun with the stub stopped."""
+    recording = bench.record(app)
+    return recording, bench.rerun(recording)
+
+
 @dataclass(frozen=True)
 class Reruns:
     """An app recorded, then rerun with its server stopped (`offline`) and with `--live-tools` (`live`), and

@@ -12,11 +12,11 @@ stub stopped.
 from __future__ import annotations
 
 import json
-import secrets
 
 import pytest
 from click.testing import CliRunner
-from framework_support import App, Recording, Run, Workbench, assert_judged_survived, skip_unless_installed
+from framework_support import (App, Recording, Run, assert_judged_survived, new_bench, recorded_then_rerun,
+                               skip_unless_installed)
 
 from namel3ss_debug.cli.main import cli
 
@@ -29,9 +29,7 @@ REPRODUCED = "reproduced: the rerun matches the recording"
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Recording, Run]:
     skip_unless_installed(APP.stem, *APP.modules)
-    bench = Workbench(tmp_path_factory.mktemp("decorated_tool_errors"), f"sk-test-{secrets.token_hex(16)}")
-    recording = bench.record(APP)
-    return recording, bench.rerun(recording)
+    return recorded_then_rerun(new_bench(tmp_path_factory, "decorated_tool_errors"), APP)
 
 
 def test_a_decorated_tool_s_keyerror_the_loop_caught_is_a_failed_span_with_its_stack(

@@ -22,7 +22,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from framework_support import App, Recording, Run, Workbench, assert_judged_survived, skip_unless_installed
+from framework_support import (App, Recording, Run, Workbench, assert_judged_survived, new_bench, recorded_then_rerun,
+                               skip_unless_installed)
 
 pytestmark = pytest.mark.frameworks
 
@@ -198,9 +199,7 @@ def test_a_breakpoint_on_a_tools_second_call_stops_there(runs: Runs) -> None:
 @pytest.fixture(scope="module")
 def error_runs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Recording, Run]:
     skip_unless_installed(ERROR_APP.stem, *ERROR_APP.modules)
-    bench = Workbench(tmp_path_factory.mktemp("langgraph_errors"), f"sk-test-{secrets.token_hex(16)}")
-    recording = bench.record(ERROR_APP)
-    return recording, bench.rerun(recording)
+    return recorded_then_rerun(new_bench(tmp_path_factory, "langgraph_errors"), ERROR_APP)
 
 
 def test_a_tool_s_keyerror_the_tool_node_hands_the_model_is_a_handled_failed_span(

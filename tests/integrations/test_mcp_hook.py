@@ -11,13 +11,12 @@ The app is recorded once per module; each rerun counts the bodies that ran in it
 from __future__ import annotations
 
 import asyncio
-import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from framework_support import APPS, App, Recording, Run, Workbench, listening_at, skip_unless_installed
+from framework_support import APPS, App, Recording, Run, Workbench, listening_at, new_bench, skip_unless_installed
 
 from namel3ss_debug import get_tracer
 from namel3ss_debug.integrations.mcp import hook as mcp_hook
@@ -45,7 +44,7 @@ class Counted:
 @pytest.fixture(scope="module")
 def bench(tmp_path_factory: pytest.TempPathFactory) -> Workbench:
     skip_unless_installed(MCP_APP.stem, *MCP_APP.modules)
-    return Workbench(tmp_path_factory.mktemp("mcp"), f"sk-test-{secrets.token_hex(16)}")
+    return new_bench(tmp_path_factory, "mcp")
 
 
 def bodies_ran(bench: Workbench, step: Any) -> tuple[Any, list[str]]:

@@ -8,11 +8,10 @@ stopped reproduces the run.
 from __future__ import annotations
 
 import json
-import secrets
 from typing import Any
 
 import pytest
-from framework_support import App, Recording, Run, Workbench, skip_unless_installed
+from framework_support import App, Recording, Run, Workbench, new_bench, skip_unless_installed
 
 pytestmark = pytest.mark.frameworks
 
@@ -25,7 +24,7 @@ Event = dict[str, Any]
 @pytest.fixture(scope="module")
 def bench(tmp_path_factory: pytest.TempPathFactory) -> Workbench:
     skip_unless_installed(OTEL_APP.stem, *OTEL_APP.modules)
-    return Workbench(tmp_path_factory.mktemp("otel"), f"sk-test-{secrets.token_hex(16)}")
+    return new_bench(tmp_path_factory, "otel")
 
 
 @pytest.fixture(scope="module")

@@ -23,7 +23,7 @@ from typing import Any
 
 import pytest
 from framework_support import (App, Listened, Recording, Run, Workbench, assert_judged_survived, listening_at,
-                               skip_unless_installed)
+                               new_bench, recorded_then_rerun, skip_unless_installed)
 
 pytestmark = pytest.mark.frameworks
 
@@ -175,9 +175,7 @@ def test_a_tool_span_is_linked_to_the_llm_call_that_asked_for_it_by_the_tool_cal
 @pytest.fixture(scope="module")
 def error_runs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Recording, Run]:
     skip_unless_installed(ERROR_APP.stem, *ERROR_APP.modules)
-    bench = Workbench(tmp_path_factory.mktemp("pydantic_ai_errors"), f"sk-test-{secrets.token_hex(16)}")
-    recording = bench.record(ERROR_APP)
-    return recording, bench.rerun(recording)
+    return recorded_then_rerun(new_bench(tmp_path_factory, "pydantic_ai_errors"), ERROR_APP)
 
 
 def test_a_tool_s_keyerror_a_capability_recovers_is_a_handled_failed_span_with_its_stack(

@@ -9,12 +9,11 @@ was compared with (and answered from) another agent's: "not reproduced", in ever
 from __future__ import annotations
 
 import json
-import secrets
 from pathlib import Path
 from typing import Any
 
 import pytest
-from framework_support import App, Recording, Workbench, skip_unless_installed
+from framework_support import App, Recording, Workbench, new_bench, skip_unless_installed
 
 pytestmark = pytest.mark.frameworks
 
@@ -26,7 +25,7 @@ WEATHER = {"Paris": "light rain, 14 C", "Oslo": "snow, -3 C", "Rome": "clear, 18
 @pytest.fixture(scope="module")
 def bench(tmp_path_factory: pytest.TempPathFactory) -> Workbench:
     skip_unless_installed(GATHER_APP.stem, *GATHER_APP.modules)
-    return Workbench(tmp_path_factory.mktemp("tool_ids"), f"sk-test-{secrets.token_hex(16)}")
+    return new_bench(tmp_path_factory, "tool_ids")
 
 
 @pytest.fixture(scope="module")
