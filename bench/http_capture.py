@@ -391,6 +391,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true",
                         help="3 repeats, 40 calls, 12 streams and 40 tool results a child")
     parser.add_argument("--repeats", type=int, default=None, help=f"repeats (default {FULL['repeats']})")
+    parser.add_argument("--rounds", type=int, default=None,
+                        help=f"rounds of batches a repeat (default {FULL['rounds']}, with --quick {QUICK['rounds']})")
     parser.add_argument("--wire", choices=("events", "whole"), default="events",
                         help="a stream sent one event a send (default), or in one send")
     parser.add_argument("--json", action="store_true", help="print the results as JSON only")
@@ -401,6 +403,10 @@ def main(argv: list[str] | None = None) -> int:
         if args.repeats < 1:
             parser.error("--repeats must be >= 1")
         plan["repeats"] = args.repeats
+    if args.rounds is not None:
+        if args.rounds < 1:
+            parser.error("--rounds must be >= 1")
+        plan["rounds"] = args.rounds
     clean_environment()
     load_start = _loadavg()
     began = time.perf_counter()
