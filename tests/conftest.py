@@ -19,7 +19,8 @@ _TESTS = str(Path(__file__).parent)
 if _TESTS not in sys.path:
     sys.path.insert(0, _TESTS)
 
-from support.timing import TimingReport  # noqa: E402 - the helper package is importable from here on
+from support.scheduling import SpreadingScheduling  # noqa: E402 - the helper package is importable from here on
+from support.timing import TimingReport  # noqa: E402
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -32,6 +33,12 @@ def pytest_configure(config: pytest.Config) -> None:
     _signals_as_from_a_terminal()
     if not hasattr(config, "workerinput"):  # under xdist, the controller: the workers' reports reach it
         config.pluginmanager.register(TimingReport(), "namel3ss-debug-test-timing")
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> SpreadingScheduling | None:
+    """Under `--dist=loadfile` (pyproject.toml's addopts), a file a worker, but the long files of SPREAD a test a
+    worker; another `--dist` is left as it is."""
+    return SpreadingScheduling(config, log) if config.getvalue("dist") == "loadfile" else None
 
 
 def left_out_plugins(config: pytest.Config) -> list[str]:
