@@ -12,16 +12,14 @@ from typing import TYPE_CHECKING
 
 import click
 
-from ..model.errors import UsageError
 from .errors import warn
-from .judging import parse_expect
 from .output import BYTES, RENDERABLE, View, show, tell
 from .options import app_options, config_option, expect_option, format_option, output_option
 from .progress import bars
-from .replay_cmd import announcer
+from .questions import announcer
 
 if TYPE_CHECKING:
-    from ..model.json_types import JsonValue
+    pass
 
 VIEWS = {"text": View("render.bisect.text:render_bisect", RENDERABLE),
          "json": View("render.bisect.bisect_json:bisect_json", BYTES)}
@@ -84,40 +82,13 @@ def bisect(trace: str, answers_path: Path | None, good: str | None, expect: str 
     (neither or both of --answers and --good, a bad answers file or --expect
     rule, a run that passed; the app not allowed), 3 a trace that cannot be read.
     """
-    from ..ops.bisect import BisectOptions, bisect_app  # noqa: PLC0415 - slow to import: not for --help
+    from ..ops.bisect import BisectRequest, bisect_trace  # noqa: PLC0415 - slow to import: not for --help
     from ..ops.environment import Environment  # noqa: PLC0415 - loads when the command runs
-    from ..ops.traces import TraceArgs, make_reader, open_traces  # noqa: PLC0415 - loads when the command runs
     from ..render.bisect.text import probing  # noqa: PLC0415 - Rich: not for --help
 
-    if (answers_path is None) == (good is None):
-        raise UsageError("bisect needs the replacement answers: give one of --answers FILE and --good RUN",
-                         hint="e.g. namel3ss-debug bisect bad.jsonl --good good.jsonl")
-    answers = _answers(answers_path) if answers_path is not None else None
-    expectation = parse_expect(expect)
     env = Environment.current(warn, bars(True))
-    sources, _ = open_traces(TraceArgs((trace,), False, False, config_path), env)
-    goods = open_traces(TraceArgs((good,), False, False, config_path), env)[0] if good is not None else [None]
-    if len(sources) != 1 or len(goods) != 1:
-        raise UsageError("bisect compares one bad run with one set of answers", hint="name one trace file or run id")
-    options = BisectOptions(reader=make_reader(False, env), answers=answers, good=goods[0], expect=expectation,
-                            cwd=cwd, output=output, config_path=config_path, app_stdout_to_stderr=fmt == "json")
-    report = bisect_app(sources[0], options, env, announcer(cwd, allowed, sources[0].label, env),
-                        lambda number, keys: tell(probing(number, keys)))
+    request = BisectRequest(trace, answers_path, good, expect, cwd, output, config_path,
+                            app_stdout_to_stderr=fmt == "json")
+    report = bisect_trace(request, env, announcer(cwd, allowed, env), lambda number, keys: tell(probing(number, keys)))
     show(report, fmt, VIEWS)
     sys.exit(report.exit_code)
-
-
-def _answers(path: Path) -> dict[str, JsonValue]:
-    """The --answers file, by each call's key; a key that names no one call is a usage error."""
-    from ..replay.mock_specs import load_mock_file  # noqa: PLC0415 - loads when the command runs
-
-    found: dict[str, JsonValue] = {}
-    for mock in load_mock_file(path):
-        key = mock.key
-        if key.event_type is not None or key.number is None:
-            raise UsageError(f"{path}: {key.text!r} does not name one call",
-                             hint='name each call as component:name#N, e.g. "llm:chat#3"')
-        found[f"{key.component}:{key.name}#{key.number}"] = mock.value
-    if not found:
-        raise UsageError(f"{path}: no answers in it", hint='e.g. {"llm:chat#3": "the answer"}')
-    return found

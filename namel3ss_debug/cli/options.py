@@ -138,3 +138,43 @@ def page_options(command: Command) -> Command:
         config_option,
         cache_option,
     )
+
+
+def rerun_options(command: Command) -> Command:
+    """The options of `replay --rerun` alone (-> `match`, `on_miss`, `live_tools`, `output`, `fork`, `answer`,
+    `ask`, `fork_model`, `offline`, `base_url`, `cwd`, `allowed`): cli/rerun_cmd.py takes them."""
+    return _apply(
+        command,
+        click.option("--match", "match", type=Choice(["call", "inputs"]), default=None,
+                     help="With --rerun: find a call's recorded twin by its place (call: component, name and "
+                     "occurrence under its parent span; the default) or by its inputs."),
+        click.option("--on-miss", type=Choice(["error", "live"]), default=None,
+                     help="With --rerun: a call the recording has no result for stops the run with the nearest "
+                     "recorded candidates (error, the default), or runs for real (live)."),
+        click.option("--live-tools", is_flag=True, default=None,
+                     help="With --rerun: run tool bodies for real (@trace_tool_call functions and the tools of "
+                     "openai-agents, LangChain, pydantic-ai and MCP) instead of giving back their recorded "
+                     "results; LLM calls are still answered from the recording."),
+        output_option(),
+        click.option("--fork", "fork", metavar="CALL",
+                     help="With --rerun: keep the run up to CALL (component:name#N, as --mock names calls), change "
+                     "that call with --answer, --ask or --model (with none of them: send it again as recorded, a "
+                     "re-sample), and let the rest follow: later calls get their recorded answers only when they ask "
+                     "exactly what was recorded, and LLM calls that do not run live."),
+        click.option("--answer", metavar="VALUE|@FILE",
+                     help="With --fork: what CALL returns. For an LLM request, a text or an assistant message "
+                     "'{\"content\": ..., \"tool_calls\": [{\"name\": ..., \"arguments\": {...}}]}' (JSON; anything "
+                     "else is taken as a text); for a decorated call, its result, as a mock's."),
+        click.option("--ask", metavar="VALUE|@FILE",
+                     help="With --fork: send CALL with these messages instead (a JSON list, in the call's own API's "
+                     "form: the request's messages, input or contents)."),
+        click.option("--model", "fork_model", metavar="NAME",
+                     help="With --fork: CALL and every later LLM request ask for model NAME."),
+        click.option("--offline", is_flag=True,
+                     help="With --fork: never go live: stop at the first call whose request the recording does not "
+                     "have, with the nearest recorded call (the network stays closed)."),
+        click.option("--base-url", "base_url", metavar="URL",
+                     help="With --fork: live LLM requests go to URL (its scheme, host and port, its path before the "
+                     "request's) instead of their recorded origin; keys come from the environment."),
+        app_options,
+    )

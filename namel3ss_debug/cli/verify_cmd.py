@@ -11,14 +11,11 @@ from pathlib import Path
 
 import click
 
-from ..model.errors import UsageError
 from .errors import warn
-from .judging import parse_expect
 from .output import BYTES, RENDERABLE, View, show, tell
 from .options import app_options, config_option, expect_option, format_option, output_option
 from .progress import bars
-from .questions import consent
-from .replay_cmd import announcer
+from .questions import announcer, consent
 
 MAX_REPEAT = 100
 VIEWS = {"text": View("render.verify.text:render_verify", RENDERABLE),
@@ -91,23 +88,14 @@ def verify(trace: str, base_url: str | None, live_requests: bool, expect: str | 
     2 usage (a bad option or --expect rule; the app, or a tool a trace from
     elsewhere chose, not allowed), 3 a trace that cannot be read.
     """
-    from ..launch.verifying import check_base_url  # noqa: PLC0415 - loads when the command runs
     from ..ops.environment import Environment  # noqa: PLC0415 - loads when the command runs
-    from ..ops.traces import TraceArgs, make_reader, open_traces  # noqa: PLC0415 - loads when the command runs
-    from ..ops.verify import VerifyOptions, verify_app  # noqa: PLC0415 - slow to import: not for --help
+    from ..ops.verify import VerifyRequest, verify_trace  # noqa: PLC0415 - slow to import: not for --help
     from ..render.verify.text import trying  # noqa: PLC0415 - Rich: not for --help
 
-    if base_url is not None:
-        check_base_url(base_url)
-    expectation = parse_expect(expect)
     env = Environment.current(warn, bars(True))
-    sources, _ = open_traces(TraceArgs((trace,), False, False, config_path), env)
-    if len(sources) != 1:
-        raise UsageError("verify judges one run at a time", hint="name one trace file or run id")
-    options = VerifyOptions(reader=make_reader(False, env), base_url=base_url, live_tools=live_requests,
-                            expect=expectation, repeat=repeat, cwd=cwd, output=output, config_path=config_path,
+    request = VerifyRequest(trace, base_url, live_requests, expect, repeat, cwd, output, config_path,
                             app_stdout_to_stderr=fmt == "json", consent=consent(allowed, env))
-    report = verify_app(sources[0], options, env, announcer(cwd, allowed, sources[0].label, env),
-                        lambda number, repeat: tell(trying(number, repeat)))
+    report = verify_trace(request, env, announcer(cwd, allowed, env),
+                          lambda number, repeat: tell(trying(number, repeat)))
     show(report, fmt, VIEWS)
     sys.exit(report.exit_code)

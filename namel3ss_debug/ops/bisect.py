@@ -16,7 +16,7 @@ Each rerun is judged as `verify` judges a run (`judging/outcome.py`, `judging/ve
 and `--expect` too, the bad run's outcome as well): it **flips** when it passes (a rerun that fails another way
 has not fixed the run).
 
-    report = bisect_app(source, BisectOptions(...), env, announce=..., probing=...)
+    report = bisect_trace(BisectRequest("bad.jsonl", good="good.jsonl"), env, announce=..., probing=...)
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ from ..model.errors import UsageError
 from ..model.json_types import Foreign, JsonValue
 from ..model.rerun_protocol import MOCKED
 from ..recording.mocks import Mock, parse_key
+from ..replay.mock_specs import load_mock_file
 from ..rerun.answers import Answer, from_value
 from ..judging.bisect import Search, search
 from ..judging.bisect_report import BisectReport, BisectRerun, Candidate
@@ -43,10 +44,61 @@ from ..judging.verdict import judge
 from ..store.reader import TraceReader
 from ..store.sources import RunSource
 from .environment import Environment
+from .traces import TraceArgs, make_reader, open_traces
 from .judged import JudgedRecording, Judging, judge_recording, opened_run, why_stopped
 from .replay import load_run
 
 ANSWERED = ("llm", "tool")  # the calls a good run's answers replace
+
+
+@dataclass(frozen=True)
+class BisectRequest:
+    """What `bisect TRACE` was asked, as typed (see `bisect --help`): one of `answers_path` and `good`."""
+
+    trace: str
+    answers_path: Path | None = None
+    good: str | None = None
+    expect: str | None = None  # --expect RULE, read here
+    cwd: Path | None = None
+    output: str | None = None
+    config_path: Path | None = None
+    app_stdout_to_stderr: bool = False  # --format json: stdout is the report's
+
+
+def bisect_trace(request: BisectRequest, env: Environment, announce: Callable[[Recorded, str | None, str], None],
+                 probing: Callable[[int, tuple[str, ...]], None] = lambda number, keys: None) -> BisectReport:
+    """Everything `bisect TRACE` does: check the request, read the answers, open the runs, and bisect.
+    UsageError (exit 2) for neither or both of --answers and --good, a bad answers file or --expect rule, or
+    an input of several runs."""
+    if (request.answers_path is None) == (request.good is None):
+        raise UsageError("bisect needs the replacement answers: give one of --answers FILE and --good RUN",
+                         hint="e.g. namel3ss-debug bisect bad.jsonl --good good.jsonl")
+    answers = _answers(request.answers_path) if request.answers_path is not None else None
+    expectation = Expectation.parse(request.expect) if request.expect is not None else None
+    sources, _ = open_traces(TraceArgs((request.trace,), False, False, request.config_path), env)
+    goods: list[RunSource | None] = [None]
+    if request.good is not None:
+        goods = list(open_traces(TraceArgs((request.good,), False, False, request.config_path), env)[0])
+    if len(sources) != 1 or len(goods) != 1:
+        raise UsageError("bisect compares one bad run with one set of answers", hint="name one trace file or run id")
+    options = BisectOptions(reader=make_reader(False, env), answers=answers, good=goods[0], expect=expectation,
+                            cwd=request.cwd, output=request.output, config_path=request.config_path,
+                            app_stdout_to_stderr=request.app_stdout_to_stderr)
+    return bisect_app(sources[0], options, env, announce, probing)
+
+
+def _answers(path: Path) -> dict[str, JsonValue]:
+    """The --answers file, by each call's key; a key that names no one call is a usage error."""
+    found: dict[str, JsonValue] = {}
+    for mock in load_mock_file(path):
+        key = mock.key
+        if key.event_type is not None or key.number is None:
+            raise UsageError(f"{path}: {key.text!r} does not name one call",
+                             hint='name each call as component:name#N, e.g. "llm:chat#3"')
+        found[f"{key.component}:{key.name}#{key.number}"] = mock.value
+    if not found:
+        raise UsageError(f"{path}: no answers in it", hint='e.g. {"llm:chat#3": "the answer"}')
+    return found
 
 
 @dataclass(frozen=True)
@@ -70,7 +122,7 @@ class BisectOptions:
 
 
 def bisect_app(source: RunSource, options: BisectOptions, env: Environment,
-               announce: Callable[[Recorded, str | None], None],
+               announce: Callable[[Recorded, str | None, str], None],
                probing: Callable[[int, tuple[str, ...]], None] = lambda number, keys: None) -> BisectReport:
     """Everything `bisect` does; `announce` hears which app is about to run (and may refuse it), `probing`
     each rerun as it starts (its number and the keys it substitutes)."""
@@ -88,13 +140,13 @@ def bisect_app(source: RunSource, options: BisectOptions, env: Environment,
 
 
 def _bisect(judged: JudgedRecording, good: Recording | None, options: BisectOptions,
-            announce: Callable[[Recorded, str | None], None],
+            announce: Callable[[Recorded, str | None, str], None],
             probing: Callable[[int, tuple[str, ...]], None]) -> BisectReport:
     """The search over the candidates, each probe a rerun judged against the bad run."""
     candidates = _candidates(judged.recording(), options.answers, good, judged.label)
     values = {candidate.key: candidate.value for candidate in candidates}
     fallback = _fallback(options.answers, good)
-    announce(judged.recorded, judged.timeline.run_id)
+    announce(judged.recorded, judged.timeline.run_id, judged.label)
     reruns: list[BisectRerun] = []
 
     def flips(keys: tuple[str, ...]) -> bool | None:

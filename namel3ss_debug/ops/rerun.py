@@ -4,7 +4,7 @@ Read the recorded run, check the mocks against it, find the app and its director
 it under the tracer with the rerun answering its calls (and a stepper with --step or --commands), then
 set the new run beside the old: the record the command renders.
 
-    done = rerun_app(source, RerunOptions(...), env, announce=lambda recorded, run_id: ...)
+    done = rerun_trace(RerunRequest("run.jsonl", fork="llm:chat#2", answer="..."), env, announce=...)
     done.report, done.app_error, done.stepper_errors
 """
 
@@ -28,7 +28,8 @@ from ..recording.mocks import Mock, MockTable
 from ..rerun.answerer import Stepper
 from ..recording.call_paths import PathTable
 from ..rerun.fork import ForkPlan
-from .rerun_fork import check_fork, fork_exit_code
+from .rerun_fork import check_fork, fork_exit_code, make_fork
+from .rerun_pick import Picked, newest_recording
 from ..recording.calls import Recording
 from ..judging.report import RerunReport, build_report
 from ..store.problems import ReadProblems
@@ -36,7 +37,65 @@ from ..store.reader import TraceReader
 from ..store.sources import STDIN, RunSource
 from .environment import Environment
 from .replay import load_run
+from .traces import TraceArgs, make_reader, open_traces
 from .trace.checks import prepare_output_dir
+
+
+@dataclass(frozen=True)
+class RerunRequest:
+    """What `replay --rerun` was asked, as typed (see `replay --help`); `trace` None: the newest recording of
+    trace_output_dir that is no rerun. `make_stepper` makes the rerun's console from the recording and the
+    settings the trace was found with (None: the rerun runs straight through)."""
+
+    trace: str | None = None
+    config_path: Path | None = None
+    strict: bool = False
+    cache: bool = True
+    run_id: str | None = None
+    mocks: tuple[str, ...] = ()
+    mock_files: tuple[Path, ...] = ()
+    cwd: Path | None = None
+    match: str = "call"
+    on_miss: str = "error"
+    live_tools: bool = False
+    output: str | None = None
+    fork: str | None = None  # --fork CALL, and its one change: --answer, --ask or --model
+    answer: str | None = None
+    ask: str | None = None
+    model: str | None = None
+    offline: bool = False
+    base_url: str | None = None
+    app_stdout_to_stderr: bool = False  # --format json: stdout is the report's
+    make_stepper: Callable[[Recording, ResolvedSettings], Stepper] | None = None
+    consent: Consent = Consent()
+
+
+def rerun_trace(request: RerunRequest, env: Environment, announce: Callable[[Recorded, str | None, str], None],
+                picked: Callable[[Picked], None] = lambda picked: None) -> RerunDone:
+    """Everything `replay --rerun` does: check the fork, open the run (`picked` hears the one chosen when no
+    TRACE was given), then run the app again. UsageError (exit 2) for a fork that cannot be made."""
+    if request.fork is not None and (request.mocks or request.mock_files):
+        raise UsageError("--fork and --mock: a fork makes one change, at its call",
+                         hint="give the call's answer with --answer, or drop --fork")
+    if request.offline and request.on_miss == "live":
+        raise UsageError("--offline and --on-miss live: an offline fork runs nothing live", hint="drop one of them")
+    fork = make_fork(request.fork, request.answer, request.ask, request.model, request.offline, request.base_url)
+    args = TraceArgs(() if request.trace is None else (request.trace,), False, False, request.config_path)
+    if request.trace is None:
+        chosen, resolved = newest_recording(args, env)
+        picked(chosen)
+        source = chosen.source
+    else:
+        sources, resolved = open_traces(args, env)
+        source = sources[0]
+    make_stepper, settings = request.make_stepper, resolved
+    options = RerunOptions(reader=make_reader(request.strict, env, write_index=request.cache), run_id=request.run_id,
+                           mocks=request.mocks, mock_files=request.mock_files, cwd=request.cwd, match=request.match,
+                           on_miss=request.on_miss, live_tools=request.live_tools,
+                           app_stdout_to_stderr=request.app_stdout_to_stderr, output=request.output,
+                           config_path=request.config_path, cache=request.cache, fork=fork, consent=request.consent,
+                           make_stepper=(lambda recording: make_stepper(recording, settings)) if make_stepper else None)
+    return rerun_app(source, options, env, announce)
 
 
 @dataclass(frozen=True)
@@ -75,7 +134,7 @@ class RerunDone:
 
 
 def rerun_app(source: RunSource, options: RerunOptions, env: Environment,
-              announce: Callable[[Recorded, str | None], None]) -> RerunDone:
+              announce: Callable[[Recorded, str | None, str], None]) -> RerunDone:
     """Everything `replay --rerun` does; `announce` hears which app is about to run."""
     timeline = load_run(source, options.reader, env, options.run_id, options.cache)
     new_timeline = None
@@ -96,7 +155,7 @@ def rerun_app(source: RunSource, options: RerunOptions, env: Environment,
         session = GuardedRerun(recording, match=options.match, on_miss=options.on_miss, mocks=mocks,
                                stepper=stepper, inputs_of=recorded_form, live_tools=options.live_tools,
                                fork=options.fork, choosing=options.consent.choosing(source.files, env.environ))
-        announce(recorded, timeline.run_id)
+        announce(recorded, timeline.run_id, source.label)
         replay_of: dict[str, Any] = {"run_id": timeline.run_id, "trace": source.label, "match": options.match,
                                      "mocks": sorted(mocks)}
         if options.fork is not None:

@@ -7,7 +7,7 @@ run for real, LLM misses live at `--base-url` or reported). Each try's new run i
 set beside the recording's (`judging/call_compare.py`) and given a verdict (`judging/verdict.py`); the tries add up
 to one verdict and pass^k.
 
-    report = verify_app(source, VerifyOptions(...), env, announce=..., trying=...)
+    report = verify_trace(VerifyRequest("failed.jsonl", base_url=...), env, announce=..., trying=...)
     report.verdict, report.exit_code
 """
 
@@ -20,7 +20,8 @@ from typing import Callable
 from ..launch.choosing import Choosing, Consent
 from ..launch.recorded import Recorded
 from ..launch.rerun import recorded_form, run_again
-from ..launch.verifying import VerifyingRerun
+from ..launch.verifying import VerifyingRerun, check_base_url
+from ..model.errors import UsageError
 from ..judging.call_compare import compare_calls
 from ..judging.expect import Expectation
 from ..judging.verdict import judge, over_tries
@@ -28,9 +29,43 @@ from ..judging.verify_report import Try, VerifyReport
 from ..store.reader import TraceReader
 from ..store.sources import RunSource
 from .environment import Environment
+from .traces import TraceArgs, make_reader, open_traces
 from .judged import JudgedRecording, Judging, judge_recording, opened_run, why_stopped
 
 MAX_REPEAT = 100
+
+
+@dataclass(frozen=True)
+class VerifyRequest:
+    """What `verify TRACE` was asked, as typed (see `verify --help`)."""
+
+    trace: str
+    base_url: str | None = None
+    live_requests: bool = False  # the tools' requests the recording lacks go out for real
+    expect: str | None = None  # --expect RULE, read here
+    repeat: int = 1
+    cwd: Path | None = None
+    output: str | None = None
+    config_path: Path | None = None
+    app_stdout_to_stderr: bool = False  # --format json: stdout is the report's
+    consent: Consent = Consent()  # before a tool runs with arguments a recording from elsewhere chose
+
+
+def verify_trace(request: VerifyRequest, env: Environment, announce: Callable[[Recorded, str | None, str], None],
+                 trying: Callable[[int, int], None] = lambda number, repeat: None) -> VerifyReport:
+    """Everything `verify TRACE` does: check the request, open its one run, and verify the app against it.
+    UsageError (exit 2) for a bad --base-url or --expect, or a TRACE of several runs."""
+    if request.base_url is not None:
+        check_base_url(request.base_url)
+    expectation = Expectation.parse(request.expect) if request.expect is not None else None
+    sources, _ = open_traces(TraceArgs((request.trace,), False, False, request.config_path), env)
+    if len(sources) != 1:
+        raise UsageError("verify judges one run at a time", hint="name one trace file or run id")
+    options = VerifyOptions(reader=make_reader(False, env), base_url=request.base_url,
+                            live_tools=request.live_requests, expect=expectation, repeat=request.repeat,
+                            cwd=request.cwd, output=request.output, config_path=request.config_path,
+                            app_stdout_to_stderr=request.app_stdout_to_stderr, consent=request.consent)
+    return verify_app(sources[0], options, env, announce, trying)
 
 
 @dataclass(frozen=True)
@@ -55,12 +90,12 @@ class VerifyOptions:
 
 
 def verify_app(source: RunSource, options: VerifyOptions, env: Environment,
-               announce: Callable[[Recorded, str | None], None],
+               announce: Callable[[Recorded, str | None, str], None],
                trying: Callable[[int, int], None] = lambda number, repeat: None) -> VerifyReport:
     """Everything `verify` does; `announce` hears which app is about to run (and may refuse it), `trying` each
     try as it starts."""
     with judge_recording(source, options.judging, env) as judged:
-        announce(judged.recorded, judged.timeline.run_id)
+        announce(judged.recorded, judged.timeline.run_id, source.label)
         tries = []
         choosing = options.consent.choosing(source.files, env.environ)  # asked once for all the tries
         for number in range(1, options.repeat + 1):

@@ -21,7 +21,7 @@ from typing import Any
 import orjson
 import pytest
 
-from namel3ss_debug.cli.replay_cmd import allow_rerun
+from namel3ss_debug.cli.questions import allow_rerun
 from namel3ss_debug.launch.app import Target
 from namel3ss_debug.launch.recorded import Recorded, locate
 from namel3ss_debug.model.errors import UsageError

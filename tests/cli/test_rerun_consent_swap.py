@@ -1,7 +1,7 @@
 """`replay --rerun` runs what consent checked: a link or folder turned elsewhere after the check is not followed.
 
 The race the issue measured (a link flipped every 4 ms) is made deterministic: the real command runs in a
-subprocess whose consent step (`cli/replay_cmd.allow_rerun`) is wrapped so that, the moment it has judged
+subprocess whose consent step (`cli/questions.allow_rerun`) is wrapped so that, the moment it has judged
 the app plainly the project's, the test's turn is made (a link pointed outside, a folder swapped for a
 link). Code outside the project writes a mark when it runs: the mark must never appear.
 """
@@ -25,15 +25,15 @@ CWD_APP = "import os, pathlib\npathlib.Path({mark!r}).write_text(os.getcwd())\n"
 # The command line, its consent step followed by the turns in $TURN_AFTER_CONSENT (JSON: [op, args...]).
 TURNED = """
 import json, os, sys
-import namel3ss_debug.cli.replay_cmd as replay_cmd
+import namel3ss_debug.cli.questions as questions
 from namel3ss_debug.cli.main import main
-judged = replay_cmd.allow_rerun
+judged = questions.allow_rerun
 OPS = {"rename": os.rename, "symlink": os.symlink, "unlink": os.unlink}
 def judged_then_turned(*args, **kwargs):
     judged(*args, **kwargs)
     for op, *paths in json.loads(os.environ["TURN_AFTER_CONSENT"]):
         OPS[op](*paths)
-replay_cmd.allow_rerun = judged_then_turned
+questions.allow_rerun = judged_then_turned
 sys.argv[0] = "namel3ss-debug"
 main()
 """
