@@ -118,6 +118,18 @@ def pick(rng: random.Random, *templates: str) -> str:
     return rng.choice(templates)
 
 
+def keyed(name: str, doc: str, make_key: Callable[[random.Random], str], *templates: str) -> None:
+    """Register the kind `name` (`doc` says its form): a key drawn by `make_key`, then one of `templates`
+    holding it (`{k}`); the secret is the key whole."""
+
+    def make(rng: random.Random) -> tuple[str, list[str]]:
+        key = make_key(rng)
+        return pick(rng, *templates).format(k=key), [key]
+
+    make.__name__, make.__doc__ = name, doc
+    kind(name)(make)
+
+
 def person(rng: random.Random) -> str:
     return rng.choice(["alice", "bob", "carol", "deploy", "svc-etl", "admin", "jmartin", "ci-bot", "app_rw"])
 
@@ -150,45 +162,30 @@ def _openai_key(rng: random.Random, prefix: str) -> str:
     return f"{prefix}{body[:74]}T3BlbkFJ{body[74:]}"
 
 
-@kind("openai_project_key")
-def openai_project_key(rng):
-    """`sk-proj-` + 74 + `T3BlbkFJ` + 74, with `-` and `_` in the body."""
-    key = _openai_key(rng, "sk-proj-")
-    return pick(rng, "Here is my project key {k} - why does it fail?", "client = OpenAI()  # uses {k}",
-                "[2025-03-02 10:01:22] using key {k} for project proj_abc").format(k=key), [key]
+keyed("openai_project_key", "`sk-proj-` + 74 + `T3BlbkFJ` + 74, with `-` and `_` in the body.",
+      lambda rng: _openai_key(rng, "sk-proj-"), "Here is my project key {k} - why does it fail?",
+      "client = OpenAI()  # uses {k}", "[2025-03-02 10:01:22] using key {k} for project proj_abc")
 
 
-@kind("openai_admin_key")
-def openai_admin_key(rng):
-    """`sk-admin-` + the same body: the organisation's admin API key."""
-    key = _openai_key(rng, "sk-admin-")
-    return pick(rng, "Admin key for the usage API: {k}", "rotate {k} before Friday").format(k=key), [key]
+keyed("openai_admin_key", "`sk-admin-` + the same body: the organisation's admin API key.",
+      lambda rng: _openai_key(rng, "sk-admin-"), "Admin key for the usage API: {k}", "rotate {k} before Friday")
 
 
-@kind("openai_service_account_key")
-def openai_service_account_key(rng):
-    """`sk-svcacct-` + the same body."""
-    key = _openai_key(rng, "sk-svcacct-")
-    return pick(rng, "the bot's service account key ({k}) leaked in CI", "svc key {k}").format(k=key), [key]
+keyed("openai_service_account_key", "`sk-svcacct-` + the same body.", lambda rng: _openai_key(rng, "sk-svcacct-"),
+      "the bot's service account key ({k}) leaked in CI", "svc key {k}")
 
 
 def _anthropic_key(rng: random.Random, prefix: str) -> str:
     return f"{prefix}{with_dash_and_underscore(rng, mixed(rng, URLSAFE, 93))}AA"
 
 
-@kind("anthropic_api_key")
-def anthropic_api_key(rng):
-    """`sk-ant-api03-` + 93 of `[A-Za-z0-9_-]` + `AA`."""
-    key = _anthropic_key(rng, "sk-ant-api03-")
-    return pick(rng, "anthropic.Anthropic() keeps saying invalid x-api-key for {k}",
-                "my claude key: {k} (please keep it private)").format(k=key), [key]
+keyed("anthropic_api_key", "`sk-ant-api03-` + 93 of `[A-Za-z0-9_-]` + `AA`.",
+      lambda rng: _anthropic_key(rng, "sk-ant-api03-"), "anthropic.Anthropic() keeps saying invalid x-api-key for {k}",
+      "my claude key: {k} (please keep it private)")
 
 
-@kind("anthropic_admin_key")
-def anthropic_admin_key(rng):
-    """`sk-ant-admin01-` + 93 + `AA`."""
-    key = _anthropic_key(rng, "sk-ant-admin01-")
-    return pick(rng, "Use the admin key {k} to list workspaces", "admin={k}").format(k=key), [key]
+keyed("anthropic_admin_key", "`sk-ant-admin01-` + 93 + `AA`.", lambda rng: _anthropic_key(rng, "sk-ant-admin01-"),
+      "Use the admin key {k} to list workspaces", "admin={k}")
 
 
 # -- AWS, Azure, Google ------------------------------------------------------------------------------------------
@@ -197,12 +194,9 @@ def _aws_key_id(rng: random.Random, prefix: str = "AKIA") -> str:
     return prefix + chars(rng, BASE32, 16)
 
 
-@kind("aws_access_key_id")
-def aws_access_key_id(rng):
-    """`AKIA` (long-term) or `ASIA` (temporary) + 16 of base32."""
-    key = _aws_key_id(rng, rng.choice(["AKIA", "ASIA"]))
-    return pick(rng, "The access key id {k} belongs to user deploy", "aws_access_key_id = {k}",
-                "IAM says {k} was last used 3 days ago").format(k=key), [key]
+keyed("aws_access_key_id", "`AKIA` (long-term) or `ASIA` (temporary) + 16 of base32.",
+      lambda rng: _aws_key_id(rng, rng.choice(["AKIA", "ASIA"])), "The access key id {k} belongs to user deploy",
+      "aws_access_key_id = {k}", "IAM says {k} was last used 3 days ago")
 
 
 @kind("aws_secret_access_key")
@@ -284,13 +278,10 @@ def azure_ad_client_secret(rng):
                 "Certificates & secrets -> new client secret {s}").format(t=tenant, s=secret), [secret]
 
 
-@kind("google_api_key")
-def google_api_key(rng):
-    """`AIza` + 35 of `[A-Za-z0-9_-]` (Gemini, Maps, Firebase)."""
-    key = "AIzaSy" + mixed(rng, URLSAFE, 33)
-    return pick(rng, "genai.Client(api_key=...) with {k} returns 403",
-                "https://generativelanguage.googleapis.com/v1beta/models?key={k}",
-                "firebaseConfig = {{ apiKey: \"{k}\", projectId: \"demo-7\" }}").format(k=key), [key]
+keyed("google_api_key", "`AIza` + 35 of `[A-Za-z0-9_-]` (Gemini, Maps, Firebase).",
+      lambda rng: "AIzaSy" + mixed(rng, URLSAFE, 33), "genai.Client(api_key=...) with {k} returns 403",
+      "https://generativelanguage.googleapis.com/v1beta/models?key={k}",
+      "firebaseConfig = {{ apiKey: \"{k}\", projectId: \"demo-7\" }}")
 
 
 @kind("google_service_account_json")
@@ -313,47 +304,30 @@ def google_service_account_json(rng):
 
 # -- code hosts and registries -----------------------------------------------------------------------------------
 
-@kind("github_classic_pat")
-def github_classic_pat(rng):
-    """`ghp_` + 36."""
-    token = "ghp_" + mixed(rng, B62, 36)
-    return pick(rng, "git push fails with token {k}", "gh auth login --with-token <<< {k}").format(k=token), [token]
+keyed("github_classic_pat", "`ghp_` + 36.", lambda rng: "ghp_" + mixed(rng, B62, 36), "git push fails with token {k}",
+      "gh auth login --with-token <<< {k}")
 
 
-@kind("github_fine_grained_pat")
-def github_fine_grained_pat(rng):
-    """`github_pat_11` + 20 of upper-case and digits + `_` + 59."""
-    token = f"github_pat_11{chars(rng, UPPER_DIGITS, 20)}_{mixed(rng, B62, 59)}"
-    return pick(rng, "fine-grained token {k} has read access only", "using {k}").format(k=token), [token]
+keyed("github_fine_grained_pat", "`github_pat_11` + 20 of upper-case and digits + `_` + 59.",
+      lambda rng: f"github_pat_11{chars(rng, UPPER_DIGITS, 20)}_{mixed(rng, B62, 59)}",
+      "fine-grained token {k} has read access only", "using {k}")
 
 
-@kind("github_app_token")
-def github_app_token(rng):
-    """An installation (`ghs_`) or user-to-server (`ghu_`) token: + 36."""
-    token = rng.choice(["ghs_", "ghu_"]) + mixed(rng, B62, 36)
-    return pick(rng, "the app's installation token {k} expires in an hour",
-                "git clone over https with {k} failed").format(k=token), [token]
+keyed("github_app_token", "An installation (`ghs_`) or user-to-server (`ghu_`) token: + 36.",
+      lambda rng: rng.choice(["ghs_", "ghu_"]) + mixed(rng, B62, 36),
+      "the app's installation token {k} expires in an hour", "git clone over https with {k} failed")
 
 
-@kind("github_oauth_token")
-def github_oauth_token(rng):
-    """`gho_` + 36."""
-    token = "gho_" + mixed(rng, B62, 36)
-    return pick(rng, "OAuth app returned {k}", "gho token: {k}").format(k=token), [token]
+keyed("github_oauth_token", "`gho_` + 36.", lambda rng: "gho_" + mixed(rng, B62, 36), "OAuth app returned {k}",
+      "gho token: {k}")
 
 
-@kind("gitlab_pat")
-def gitlab_pat(rng):
-    """`glpat-` + 20 of `[A-Za-z0-9_-]`."""
-    token = "glpat-" + mixed(rng, URLSAFE, 20)
-    return pick(rng, "GitLab says 401 for {k}", "git remote set-url origin with {k}").format(k=token), [token]
+keyed("gitlab_pat", "`glpat-` + 20 of `[A-Za-z0-9_-]`.", lambda rng: "glpat-" + mixed(rng, URLSAFE, 20),
+      "GitLab says 401 for {k}", "git remote set-url origin with {k}")
 
 
-@kind("npm_token")
-def npm_token(rng):
-    """`npm_` + 36."""
-    token = "npm_" + mixed(rng, B62, 36)
-    return pick(rng, "npm publish with {k} says E403", "//registry.npmjs.org/:_authToken={k}").format(k=token), [token]
+keyed("npm_token", "`npm_` + 36.", lambda rng: "npm_" + mixed(rng, B62, 36), "npm publish with {k} says E403",
+      "//registry.npmjs.org/:_authToken={k}")
 
 
 @kind("pypi_token")
@@ -366,25 +340,19 @@ def pypi_token(rng):
 
 # -- chat, payments, messaging -----------------------------------------------------------------------------------
 
-@kind("slack_bot_token")
-def slack_bot_token(rng):
-    """`xoxb-` + team and bot ids + 24."""
-    token = f"xoxb-{digits(rng, 12)}-{digits(rng, 13)}-{mixed(rng, B62, 24)}"
-    return pick(rng, "SlackApiError: not_in_channel (token {k})", "slack bot token {k}").format(k=token), [token]
+keyed("slack_bot_token", "`xoxb-` + team and bot ids + 24.",
+      lambda rng: f"xoxb-{digits(rng, 12)}-{digits(rng, 13)}-{mixed(rng, B62, 24)}",
+      "SlackApiError: not_in_channel (token {k})", "slack bot token {k}")
 
 
-@kind("slack_user_token")
-def slack_user_token(rng):
-    """`xoxp-` + three ids + 32 hex."""
-    token = f"xoxp-{digits(rng, 12)}-{digits(rng, 12)}-{digits(rng, 13)}-{chars(rng, HEX, 32)}"
-    return pick(rng, "user token {k} can read DMs", "WebClient({k})").format(k=token), [token]
+keyed("slack_user_token", "`xoxp-` + three ids + 32 hex.",
+      lambda rng: f"xoxp-{digits(rng, 12)}-{digits(rng, 12)}-{digits(rng, 13)}-{chars(rng, HEX, 32)}",
+      "user token {k} can read DMs", "WebClient({k})")
 
 
-@kind("slack_app_token")
-def slack_app_token(rng):
-    """`xapp-1-A...` + ids + 64 hex (socket mode)."""
-    token = f"xapp-1-A{chars(rng, UPPER_DIGITS, 10)}-{digits(rng, 13)}-{chars(rng, HEX, 64)}"
-    return pick(rng, "socket mode app token {k}", "SocketModeHandler(app, {k})").format(k=token), [token]
+keyed("slack_app_token", "`xapp-1-A...` + ids + 64 hex (socket mode).",
+      lambda rng: f"xapp-1-A{chars(rng, UPPER_DIGITS, 10)}-{digits(rng, 13)}-{chars(rng, HEX, 64)}",
+      "socket mode app token {k}", "SocketModeHandler(app, {k})")
 
 
 @kind("slack_webhook_url")
@@ -403,19 +371,12 @@ def discord_bot_token(rng):
     return pick(rng, "client.run('{k}') raises LoginFailure", "discord bot token is {k}").format(k=token), [token]
 
 
-@kind("stripe_live_key")
-def stripe_live_key(rng):
-    """`sk_live_51` + 97."""
-    key = "sk_live_51" + mixed(rng, B62, 97)
-    return pick(rng, "stripe.api_key = os.getenv(...) gives {k}", "Stripe live secret {k} in the dashboard").format(
-        k=key), [key]
+keyed("stripe_live_key", "`sk_live_51` + 97.", lambda rng: "sk_live_51" + mixed(rng, B62, 97),
+      "stripe.api_key = os.getenv(...) gives {k}", "Stripe live secret {k} in the dashboard")
 
 
-@kind("stripe_restricted_key")
-def stripe_restricted_key(rng):
-    """`rk_live_51` + 97."""
-    key = "rk_live_51" + mixed(rng, B62, 97)
-    return pick(rng, "restricted key {k} can only read charges", "rk: {k}").format(k=key), [key]
+keyed("stripe_restricted_key", "`rk_live_51` + 97.", lambda rng: "rk_live_51" + mixed(rng, B62, 97),
+      "restricted key {k} can only read charges", "rk: {k}")
 
 
 @kind("twilio_api_key")
@@ -426,26 +387,17 @@ def twilio_api_key(rng):
         k=key, a=chars(rng, HEX, 32)), [key]
 
 
-@kind("sendgrid_api_key")
-def sendgrid_api_key(rng):
-    """`SG.` + 22 + `.` + 43."""
-    key = f"SG.{mixed(rng, URLSAFE, 22)}.{mixed(rng, URLSAFE, 43)}"
-    return pick(rng, "SendGrid rejects {k} with 401", "sg = SendGridAPIClient('{k}')").format(k=key), [key]
+keyed("sendgrid_api_key", "`SG.` + 22 + `.` + 43.",
+      lambda rng: f"SG.{mixed(rng, URLSAFE, 22)}.{mixed(rng, URLSAFE, 43)}", "SendGrid rejects {k} with 401",
+      "sg = SendGridAPIClient('{k}')")
 
 
-@kind("mailgun_api_key")
-def mailgun_api_key(rng):
-    """`key-` + 32 hex."""
-    key = "key-" + chars(rng, HEX, 32)
-    return pick(rng, "curl -s --user 'api:{k}' https://api.mailgun.net/v3/mg.example.com/messages",
-                "mailgun private key {k}").format(k=key), [key]
+keyed("mailgun_api_key", "`key-` + 32 hex.", lambda rng: "key-" + chars(rng, HEX, 32),
+      "curl -s --user 'api:{k}' https://api.mailgun.net/v3/mg.example.com/messages", "mailgun private key {k}")
 
 
-@kind("shopify_token")
-def shopify_token(rng):
-    """`shpat_` + 32 hex (an admin API access token)."""
-    key = "shpat_" + chars(rng, HEX, 32)
-    return pick(rng, "X-Shopify-Access-Token {k} returns 403", "shop token {k}").format(k=key), [key]
+keyed("shopify_token", "`shpat_` + 32 hex (an admin API access token).", lambda rng: "shpat_" + chars(rng, HEX, 32),
+      "X-Shopify-Access-Token {k} returns 403", "shop token {k}")
 
 
 @kind("datadog_api_key")
@@ -488,36 +440,23 @@ def datadog_app_key(rng):
                 "the datadog app key {a} expired").format(a=app), [app]
 
 
-@kind("datadog_key_before_name")
-def datadog_key_before_name(rng):
-    """The key first, what it is after it."""
-    api = _datadog_hex(rng, 32)
-    return pick(rng, "use {k} - it is our datadog api key", "found {k} (DD_API_KEY for the staging agent)",
-                "sent {k} to api.datadoghq.com").format(k=api), [api]
+keyed("datadog_key_before_name", "The key first, what it is after it.", lambda rng: _datadog_hex(rng, 32),
+      "use {k} - it is our datadog api key", "found {k} (DD_API_KEY for the staging agent)",
+      "sent {k} to api.datadoghq.com")
 
 
 # -- AI platforms ------------------------------------------------------------------------------------------------
 
-@kind("huggingface_token")
-def huggingface_token(rng):
-    """`hf_` + 34."""
-    token = "hf_" + mixed(rng, B62, 34)
-    return pick(rng, "huggingface-cli login --token {k}", "HF says gated repo, my token is {k}").format(
-        k=token), [token]
+keyed("huggingface_token", "`hf_` + 34.", lambda rng: "hf_" + mixed(rng, B62, 34), "huggingface-cli login --token {k}",
+      "HF says gated repo, my token is {k}")
 
 
-@kind("groq_api_key")
-def groq_api_key(rng):
-    """`gsk_` + 52."""
-    key = "gsk_" + mixed(rng, B62, 52)
-    return pick(rng, "Groq(api_key={k!r})", "groq key {k} hits the rate limit").format(k=key), [key]
+keyed("groq_api_key", "`gsk_` + 52.", lambda rng: "gsk_" + mixed(rng, B62, 52), "Groq(api_key={k!r})",
+      "groq key {k} hits the rate limit")
 
 
-@kind("replicate_api_token")
-def replicate_api_token(rng):
-    """`r8_` + 37."""
-    token = "r8_" + mixed(rng, B62, 37)
-    return pick(rng, "replicate.Client(api_token={k!r})", "r8 token {k}").format(k=token), [token]
+keyed("replicate_api_token", "`r8_` + 37.", lambda rng: "r8_" + mixed(rng, B62, 37),
+      "replicate.Client(api_token={k!r})", "r8 token {k}")
 
 
 @kind("mistral_env_key")
