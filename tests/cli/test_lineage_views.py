@@ -7,15 +7,13 @@ from __future__ import annotations
 
 import gzip
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 from jsonschema import Draft202012Validator
 from support.tracefactory import TraceBuilder
+from support.rerunhelpers import command
 
 from namel3ss_debug.cli.main import cli
 from namel3ss_debug.schemas import load_analyze_schema
@@ -161,13 +159,6 @@ def plan():
 
 plan()
 '''
-
-
-def command(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = {key: value for key, value in os.environ.items() if not key.startswith("NAMEL3SS_DEBUG_")}
-    env.update({"NO_COLOR": "1", "COLUMNS": "400", "PYTHONDONTWRITEBYTECODE": "1"})
-    return subprocess.run([sys.executable, "-m", "namel3ss_debug", *args], cwd=cwd, env=env, capture_output=True,
-                          text=True, timeout=180)
 
 
 def test_a_real_mocked_rerun_shows_its_parent_and_where_the_mock_parted_it(tmp_path: Path) -> None:

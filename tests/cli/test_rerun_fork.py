@@ -10,10 +10,8 @@ The real command runs in a subprocess, as a user runs it.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -21,6 +19,7 @@ import orjson
 import pytest
 from support.stubserver import StubServer
 from support.tracehelpers import schema_errors
+from support.rerunhelpers import command as run_command
 
 from namel3ss_debug.transport.apis.neutral import made_id
 
@@ -32,10 +31,7 @@ APIS = {(): "openai.chat", ("--stream",): "openai.chat", ("--responses",): "open
 
 
 def command(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = {key: value for key, value in os.environ.items() if not key.startswith("NAMEL3SS_DEBUG_")}
-    env.update({"NO_COLOR": "1", "COLUMNS": "240", "PYTHONDONTWRITEBYTECODE": "1"})
-    return subprocess.run([sys.executable, "-m", "namel3ss_debug", *args], cwd=cwd, env=env, capture_output=True,
-                          text=True, timeout=180)
+    return run_command(*args, cwd=cwd, extra={"COLUMNS": "240"})
 
 
 class Stubs:

@@ -9,15 +9,13 @@ weather, must never get the recorded Paris answer. Then a decorated-function app
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import orjson
 import pytest
 from support.tracehelpers import schema_errors
+from support.rerunhelpers import command
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
@@ -61,13 +59,6 @@ def plan():
 
 plan()
 '''
-
-
-def command(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = {key: value for key, value in os.environ.items() if not key.startswith("NAMEL3SS_DEBUG_")}
-    env.update({"NO_COLOR": "1", "COLUMNS": "400", "PYTHONDONTWRITEBYTECODE": "1"})
-    return subprocess.run([sys.executable, "-m", "namel3ss_debug", *args], cwd=cwd, env=env, capture_output=True,
-                          text=True, timeout=180)
 
 
 def recorded(app: Path, cwd: Path) -> Path:

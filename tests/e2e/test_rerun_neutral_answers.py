@@ -6,13 +6,12 @@ reaching the stub."""
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from support.rerunhelpers import command as run_command
 
 ROOT = Path(__file__).resolve().parents[2]
 pytest.importorskip("openai")
@@ -76,10 +75,7 @@ APIS = ("openai.chat", "openai.responses", "anthropic.messages", "gemini.generat
 
 
 def command(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = {key: value for key, value in os.environ.items() if not key.startswith("NAMEL3SS_DEBUG_")}
-    env.update({"NO_COLOR": "1", "COLUMNS": "240", "PYTHONDONTWRITEBYTECODE": "1"})
-    return subprocess.run([sys.executable, "-m", "namel3ss_debug", *args], cwd=cwd, env=env, capture_output=True,
-                          text=True, timeout=300)
+    return run_command(*args, cwd=cwd, extra={"COLUMNS": "240"})
 
 
 def test_one_answer_with_a_tool_call_is_each_api_s_answer_whole_and_streamed(tmp_path: Path) -> None:
