@@ -15,13 +15,12 @@ import socket
 import subprocess
 import sys
 import tempfile
-import threading
-import time
 from pathlib import Path
 from typing import Iterator
 
 import orjson
 import pytest
+from support.stubs import TcpListener
 
 ESCAPE_APP = Path(__file__).parent / "apps" / "netns_escape.py"
 IN_A_USER_NAMESPACE = ("a user namespace (every uid and gid mapped to itself) and a network namespace with its own "
@@ -31,55 +30,9 @@ pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux") or os.geteu
                                 reason="needs Linux and root (the ways out are root's)")
 
 
-class Listener:
-    """A TCP listener on the host's 127.0.0.1: what each connection sent."""
-
-    def __init__(self) -> None:
-        self.sock = socket.create_server(("127.0.0.1", 0))
-        self.sock.settimeout(0.1)
-        self._heard: list[bytes] = []
-        self._lock = threading.Lock()
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._accept, daemon=True)
-        self._thread.start()
-
-    @property
-    def port(self) -> str:
-        return str(self.sock.getsockname()[1])
-
-    def heard(self) -> list[bytes]:
-        time.sleep(0.5)  # what is on its way arrives
-        with self._lock:
-            heard, self._heard = self._heard, []
-        return heard
-
-    def close(self) -> None:
-        self._stop.set()
-        self._thread.join()
-        self.sock.close()
-
-    def _accept(self) -> None:
-        while not self._stop.is_set():
-            try:
-                connection, _ = self.sock.accept()
-            except TimeoutError:
-                continue
-            threading.Thread(target=self._read, args=(connection,), daemon=True).start()
-
-    def _read(self, connection: socket.socket) -> None:
-        with connection:
-            connection.settimeout(30)
-            try:
-                while chunk := connection.recv(4096):
-                    with self._lock:
-                        self._heard.append(chunk)
-            except OSError:
-                pass
-
-
 @pytest.fixture
-def listener() -> Iterator[Listener]:
-    started = Listener()
+def listener() -> Iterator[TcpListener]:
+    started = TcpListener(timeout=30)
     yield started
     started.close()
 
@@ -92,23 +45,23 @@ def workdir() -> Iterator[Path]:
     shutil.rmtree(path, ignore_errors=True)
 
 
-def command(workdir: Path, listener: Listener, *args: str, env: dict[str, str] | None = None,
+def command(workdir: Path, listener: TcpListener, *args: str, env: dict[str, str] | None = None,
             user: list[str] | None = None) -> subprocess.CompletedProcess[str]:
     """The command, run by this process (its parent, in the host's network namespace), holding a socket
     connected to the listener that it inherited; `user`: the words that run it as another user."""
     environ = {key: value for key, value in os.environ.items() if not key.startswith("NAMEL3SS_DEBUG_")}
     environ.update({"NO_COLOR": "1", "COLUMNS": "240", "PYTHONDONTWRITEBYTECODE": "1", "HOME": str(workdir),
                     "XDG_CACHE_HOME": str(workdir / "cache"), **(env or {})})
-    with socket.create_connection(("127.0.0.1", int(listener.port))) as passed:
+    with socket.create_connection(listener.address) as passed:
         return subprocess.run([*(user or []), sys.executable, "-m", "namel3ss_debug", *args], cwd=workdir,
                               env=environ, pass_fds=(passed.fileno(),), capture_output=True, text=True, timeout=180)
 
 
-def record_and_rerun(workdir: Path, listener: Listener, way: str) -> tuple[dict, str]:
+def record_and_rerun(workdir: Path, listener: TcpListener, way: str) -> tuple[dict, str]:
     """Record the app (its way reaches the listener), then rerun it: the report and the app's output."""
-    recorded = command(workdir, listener, "trace", "-q", "-o", "recorded", "app.py", listener.port, way)
+    recorded = command(workdir, listener, "trace", "-q", "-o", "recorded", "app.py", str(listener.port), way)
     assert recorded.returncode == 0, recorded.stderr
-    assert listener.heard() == [way.encode()], recorded.stdout  # outside a rerun, the way out is open
+    assert listener.take() == [way.encode()], recorded.stdout  # outside a rerun, the way out is open
     again = command(workdir, listener, "replay", "recorded", "--rerun", "--no-cache", "-o", "reruns",
                     "--format", "json")
     assert "Traceback" not in again.stderr.split("rerun of", 1)[0], again.stderr  # none of ours
@@ -118,7 +71,7 @@ def record_and_rerun(workdir: Path, listener: Listener, way: str) -> tuple[dict,
 @pytest.mark.parametrize("way", ["parent", "descriptors"])
 def test_setns_back_to_the_host_is_refused_and_the_report_counts_the_namespaces_attempts(listener, workdir, way):
     report, app_output = record_and_rerun(workdir, listener, way)
-    assert listener.heard() == [], app_output
+    assert listener.take() == [], app_output
     assert "child: CalledProcessError" in app_output  # its connect had nowhere to go
     assert "setns fd" not in app_output  # the rerun holds no descriptor of a namespace
     network = report["network"]
@@ -132,7 +85,7 @@ def test_the_parents_network_namespace_cannot_even_be_opened(listener, workdir):
 
 def test_a_socket_the_command_inherited_is_useless_to_the_app(listener, workdir):
     report, app_output = record_and_rerun(workdir, listener, "inherited")
-    assert listener.heard() == [], app_output
+    assert listener.take() == [], app_output
     assert "send fd" not in app_output  # no socket is left beyond the standard streams
     network = report["network"]
     assert (network["closed_by"], network["how"], network["stopped"]) == ("namespace", IN_A_USER_NAMESPACE, 0)
@@ -141,19 +94,19 @@ def test_a_socket_the_command_inherited_is_useless_to_the_app(listener, workdir)
 # -- bisect's reruns are closed the same way -------------------------------------------------------------------
 
 
-def bisect(workdir: Path, listener: Listener, way: str, user: list[str]) -> dict:
+def bisect(workdir: Path, listener: TcpListener, way: str, user: list[str]) -> dict:
     """Record the escape app's failed run (its way reaches the listener), then bisect it with an answer that fixes
     it: the report, after checking that no rerun reached the listener."""
     env = {"ESCAPE_BISECT": "1"}
-    recorded = command(workdir, listener, "trace", "-q", "-o", "recorded", "app.py", listener.port, way, env=env,
+    recorded = command(workdir, listener, "trace", "-q", "-o", "recorded", "app.py", str(listener.port), way, env=env,
                        user=user)
     assert recorded.returncode == 1, recorded.stderr  # the bad run
-    assert listener.heard() == [way.encode()], recorded.stdout
+    assert listener.take() == [way.encode()], recorded.stdout
     (workdir / "answers.json").write_text('{"llm:judge#1": "fixed"}')
     found = command(workdir, listener, "bisect", "recorded", "--answers", "answers.json", "--format", "json",
                     env=env, user=user)
     assert "Traceback" not in found.stderr.split("rerun of", 1)[0], found.stderr  # none of ours
-    assert listener.heard() == [], found.stderr
+    assert listener.take() == [], found.stderr
     return orjson.loads(found.stdout)
 
 

@@ -25,6 +25,7 @@ from typing import Iterator
 
 import orjson
 import pytest
+from support.stubs import TcpListener
 from support.stubserver import StubServer
 
 ROUTES_APP = Path(__file__).parent / "apps" / "network_routes.py"
@@ -44,20 +45,18 @@ class Listeners:
     with 'no such name': what each received (`dns:NAME` for a query)."""
 
     def __init__(self) -> None:
-        self.tcp = socket.create_server(("127.0.0.1", 0))
         self.udp = self._udp(0)
         try:
             self.dns = self._udp(53)
         except OSError:
-            self.tcp.close()
             self.udp.close()
             raise
+        self.tcp = TcpListener()
         self._heard: list[bytes] = []
         self._lock = threading.Lock()
         self._stop = threading.Event()
-        self._threads = [threading.Thread(target=target, daemon=True)
-                         for target in (self._accept, self._datagrams, self._queries)]
-        for sock in (self.tcp, self.udp, self.dns):
+        self._threads = [threading.Thread(target=target, daemon=True) for target in (self._datagrams, self._queries)]
+        for sock in (self.udp, self.dns):
             sock.settimeout(0.1)  # each loop looks at _stop this often: a socket blocked in recv stays bound
         for thread in self._threads:
             thread.start()
@@ -70,44 +69,30 @@ class Listeners:
 
     @property
     def ports(self) -> tuple[str, str]:
-        return str(self.tcp.getsockname()[1]), str(self.udp.getsockname()[1])
+        return str(self.tcp.port), str(self.udp.getsockname()[1])
 
     def heard(self) -> set[bytes]:
         """What arrived, once what is on its way has had time to."""
         time.sleep(0.5)
         with self._lock:
-            return set(self._heard)
+            return set(self._heard) | set(self.tcp.heard)
 
     def clear(self) -> None:
         with self._lock:
             self._heard.clear()
+        self.tcp.take(settle=0)
 
     def close(self) -> None:
         self._stop.set()
         for thread in self._threads:
             thread.join()
-        for sock in (self.tcp, self.udp, self.dns):
+        self.tcp.close()
+        for sock in (self.udp, self.dns):
             sock.close()
 
     def _note(self, data: bytes) -> None:
         with self._lock:
             self._heard.append(data)
-
-    def _accept(self) -> None:
-        while not self._stop.is_set():
-            try:
-                connection, _ = self.tcp.accept()
-            except TimeoutError:
-                continue
-            threading.Thread(target=self._read, args=(connection,), daemon=True).start()
-
-    def _read(self, connection: socket.socket) -> None:
-        with connection:
-            connection.settimeout(5)
-            chunks = []
-            while chunk := connection.recv(4096):
-                chunks.append(chunk)
-        self._note(b"".join(chunks))
 
     def _datagrams(self) -> None:
         while not self._stop.is_set():

@@ -12,7 +12,6 @@ Retry-After).
 from __future__ import annotations
 
 import socket
-import threading
 import time
 from typing import Any
 
@@ -20,7 +19,7 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
     ExportTraceServiceRequest,
     ExportTraceServiceResponse,
 )
-from support.stubs import LoopbackServer, Reply, Request
+from support.stubs import LoopbackServer, Reply, Request, TcpListener
 
 
 def _value(value: Any) -> Any:
@@ -145,49 +144,15 @@ class StatusReceiver:
         self.server.stop()
 
 
-class _Raw:
-    """A listener on 127.0.0.1 handing each connection to `serve(connection)` in a thread of its own, until
-    `close()`; for receivers that misbehave below HTTP (a byte at a time)."""
+class _Raw(TcpListener):
+    """A listener handing each connection to `serve(connection)`, for receivers that misbehave below HTTP (a byte
+    at a time)."""
 
     def __init__(self, receive_buffer: int | None = None) -> None:
-        self.sock = socket.socket()
-        if receive_buffer is not None:  # before listen: accepted connections inherit it, and the window stays small
-            self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, receive_buffer)
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(16)
-        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
-        self.closed = threading.Event()
-        self.connections: list[socket.socket] = []
-        threading.Thread(target=self._accept, daemon=True).start()
-
-    def _accept(self) -> None:
-        while not self.closed.is_set():
-            try:
-                connection, _ = self.sock.accept()
-            except OSError:
-                return
-            self.connections.append(connection)
-            threading.Thread(target=self._serve_quietly, args=(connection,), daemon=True).start()
-
-    def _serve_quietly(self, connection: socket.socket) -> None:
-        try:
-            self.serve(connection)
-        except OSError:  # the client gave up and closed: what these receivers wait for
-            pass
-        finally:
-            connection.close()
+        super().__init__(self.serve, receive_buffer=receive_buffer)
 
     def serve(self, connection: socket.socket) -> None:
         raise NotImplementedError
-
-    def close(self) -> None:
-        self.closed.set()
-        self.sock.close()
-        for connection in self.connections:
-            try:
-                connection.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
 
 
 def _read_request(connection: socket.socket) -> bytes:

@@ -9,6 +9,8 @@ a `Reply`, a `Stream`, or a callable taking the `Request` and returning one of t
 answered 404. The server listens on 127.0.0.1 (a free port) and answers from daemon threads until `stop()`;
 its `url` ends with `base` (`/v1` for an OpenAI client's base URL), `origin` is the URL without it.
 
+`TcpListener` is the same below HTTP: each connection handed to a callable, or what it sent kept.
+
 The stand-in for the LLM APIs is not here: it is the example's (`support.stubserver.StubServer`); this kit is
 for the servers a test shapes itself (a service a tool calls, an OTLP receiver, a model that answers on cue, a
 stream that breaks).
@@ -16,6 +18,7 @@ stream that breaks).
 
 from __future__ import annotations
 
+import bisect
 import json
 import mimetypes
 import socket
@@ -175,6 +178,99 @@ class LoopbackServer:
 
     def __exit__(self, *exc_info: object) -> None:
         self.stop()
+
+
+class TcpListener:
+    """A TCP listener on 127.0.0.1 handing each connection to `serve(connection)` in a thread of its own until
+    `close()`, then closing it (quietly when the client went away: an OSError). By default `serve` keeps what
+    the connection sent, whole once it closed or `timeout` seconds passed without a byte, in `heard`, in the
+    order the connections were made (one that sent nothing is not kept). `receive_buffer` sets the accepted
+    connections' receive window."""
+
+    def __init__(self, serve: Callable[[socket.socket], None] | None = None, *, timeout: float = 5.0,
+                 receive_buffer: int | None = None) -> None:
+        self.sock = socket.socket()
+        if receive_buffer is not None:  # before listen: accepted connections inherit it, and the window stays small
+            self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, receive_buffer)
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.sock.settimeout(0.1)  # the accepting loop looks at `closed` this often
+        self.heard: list[bytes] = []
+        self.connections: list[socket.socket] = []
+        self.closed = threading.Event()
+        self._serve = serve
+        self._made: list[int] = []  # the number of each connection `heard` holds, in the order they were made
+        self._timeout = timeout
+        self._lock = threading.Lock()
+        self._thread = threading.Thread(target=self._accept, name="tcp-listener", daemon=True)
+        self._thread.start()
+
+    @property
+    def address(self) -> tuple[str, int]:
+        return self.sock.getsockname()[:2]
+
+    @property
+    def port(self) -> int:
+        return self.address[1]
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def received(self, count: int, within: float = 5.0) -> list[bytes]:
+        """`heard`, once `count` connections have been heard (or `within` seconds have passed)."""
+        deadline = time.monotonic() + within
+        while len(self.heard) < count and time.monotonic() < deadline:
+            time.sleep(0.01)
+        return self.heard
+
+    def take(self, settle: float = 0.5) -> list[bytes]:
+        """What was heard since the last `take`, once what is on its way has had `settle` seconds to arrive."""
+        time.sleep(settle)
+        with self._lock:
+            heard, self.heard, self._made = self.heard, [], []
+        return heard
+
+    def close(self) -> None:
+        self.closed.set()
+        self._thread.join()
+        self.sock.close()
+        for connection in self.connections:
+            try:
+                connection.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    def _accept(self) -> None:
+        while not self.closed.is_set():
+            try:
+                connection, _ = self.sock.accept()
+            except TimeoutError:
+                continue
+            self.connections.append(connection)
+            made = len(self.connections)
+            threading.Thread(target=self._handle, args=(connection, made), daemon=True).start()
+
+    def _handle(self, connection: socket.socket, made: int) -> None:
+        try:
+            self._serve(connection) if self._serve else self._keep(connection, made)
+        except OSError:  # the client gave up and closed
+            pass
+        finally:
+            connection.close()
+
+    def _keep(self, connection: socket.socket, made: int) -> None:
+        connection.settimeout(self._timeout)
+        chunks: list[bytes] = []
+        try:
+            while chunk := connection.recv(4096):
+                chunks.append(chunk)
+        finally:
+            if chunks:
+                with self._lock:  # in the order the connections were made, whichever ended first
+                    at = bisect.bisect(self._made, made)
+                    self._made.insert(at, made)
+                    self.heard.insert(at, b"".join(chunks))
 
 
 class _Server(ThreadingHTTPServer):

@@ -10,13 +10,12 @@ import os
 import socket
 import subprocess
 import sys
-import threading
-import time
 from typing import Any, Callable, Iterator
 
 import pytest
 from support.launchhelpers import make_rerun
 from support.rerunhelpers import record
+from support.stubs import TcpListener
 
 from namel3ss_debug import get_tracer, trace_tool_call
 from namel3ss_debug.launch.guard import RerunGuard
@@ -25,47 +24,9 @@ from namel3ss_debug.testing.capture import capture_events
 from namel3ss_debug.tracer import watch
 
 
-class Listener:
-    """A TCP listener on 127.0.0.1: what each connection sent."""
-
-    def __init__(self) -> None:
-        self.server = socket.create_server(("127.0.0.1", 0))
-        self.server.settimeout(0.1)
-        self.heard: list[bytes] = []
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._serve, daemon=True)
-        self._thread.start()
-
-    @property
-    def address(self) -> tuple[str, int]:
-        return self.server.getsockname()[:2]
-
-    def _serve(self) -> None:
-        while not self._stop.is_set():
-            try:
-                connection, _ = self.server.accept()
-            except TimeoutError:
-                continue
-            with connection:
-                connection.settimeout(5)
-                self.heard.append(connection.recv(100))  # each connection here sends at once, then closes
-
-    def received(self, count: int) -> list[bytes]:
-        """What arrived, once `count` connections have (or 5 s have passed)."""
-        deadline = time.monotonic() + 5
-        while len(self.heard) < count and time.monotonic() < deadline:
-            time.sleep(0.01)
-        return self.heard
-
-    def close(self) -> None:
-        self._stop.set()
-        self._thread.join()
-        self.server.close()
-
-
 @pytest.fixture
-def listener() -> Iterator[Listener]:
-    started = Listener()
+def listener() -> Iterator[TcpListener]:
+    started = TcpListener()
     yield started
     started.close()
 
@@ -171,7 +132,7 @@ def test_a_tool_body_that_runs_for_real_keeps_the_network_until_it_ends(listener
 
     _, events = record(app)
     assert listener.received(2) == [b"tool", b"app"]
-    listener.heard.clear()
+    listener.take(settle=0)
     network = guarded(live_tools=True, events=events)
     get_tracer().rerun = network.rerun
     try:
