@@ -112,7 +112,8 @@ def build_report(source: str, recording: Recording, rerun: Rerun, outcome_code: 
     counts["missed"] = len(tally.misses)
     return RerunReport(
         source_run=recording.timeline.run_id, source=source, new_run=new.run_id if new is not None else None,
-        new_trace=new_paths, command=command, cwd=cwd, match=rerun.match, on_miss=rerun.on_miss, counts=counts,
+        new_trace=new_paths, command=command, cwd=cwd, match=rerun.policy.match, on_miss=rerun.policy.on_miss,
+        counts=counts,
         mocked=tuple(tally.mocked), misses=tuple(tally.misses), notes=tuple(notes),
         comparison=compare(recording.timeline, new) if new is not None else None,
         old_ending=Ending.of(recording.end_event()), new_ending=Ending.of(run_end(new)),

@@ -49,7 +49,7 @@ def closed_network(rerun: GuardedRerun, own_process: bool, namespace: bool = Tru
     run the app, and may stay in a user namespace after it. Without `namespace` (a golden run in a pytest test,
     which shares its process and thread with the test runner), the guard alone."""
     closing = Closing()
-    closed = rerun.on_miss == "error"
+    closed = rerun.closed
     platform.platform()  # run_start records it, and its first call runs `uname -p`: not a process of the app's
     for_real = rerun.why_network()  # the options let calls use the network for real
     no_namespace = for_real if for_real is not None or namespace else "a test shares its process with pytest"

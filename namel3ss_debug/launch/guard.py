@@ -36,7 +36,7 @@ from typing import Any
 
 from ..model.rerun_protocol import RerunMiss
 from ..rerun.answerer import Rerun
-from ..model.json_types import Foreign
+from ..model.json_types import Foreign, JsonObject, JsonValue
 from ..model.rerun_protocol import RECORDED, AnsweredSpan, Asked
 from ..rerun.answers import Answer
 from ..transport.tool_wire import SOURCE as WIRE
@@ -67,24 +67,45 @@ _OURS = frozenset({__file__, watch.__file__})  # the audit hook's frames, above 
 _running: contextvars.ContextVar[tuple[Any, ...]] = contextvars.ContextVar("namel3ss_debug_for_real", default=())
 
 
-class GuardedRerun(Rerun):
-    """The rerun, telling the guard which calls it lets run for real: each keeps the network for what it
-    does (`keeps_network`), in its own context, until it ends. A tool that runs for real with arguments a
-    recording not written here chose is asked about first (`choosing`, `launch/choosing.py`)."""
+class GuardedRerun:
+    """A rerun (`rerun`) as the tracer holds it, telling the guard which calls it lets run for real: each keeps
+    the network for what it does (the policy's `keeps_network`), in its own context, until it ends. A tool that
+    runs for real with arguments a recording not written here chose is asked about first (`choosing`,
+    `launch/choosing.py`)."""
 
-    def __init__(self, recording: Any, *, choosing: Choosing | None = None, **options: Any) -> None:
-        super().__init__(recording, **options)
+    def __init__(self, rerun: Rerun, choosing: Choosing | None = None) -> None:
+        self.rerun = rerun
         self.choosing = choosing
         self._wired: frozenset[str] | None = None
 
+    # -- the tracer's side (`model/rerun_protocol.RerunSource`): the rerun's, watched -------------------
+    def opened(self, span: AnsweredSpan, attrs: JsonObject | None = None) -> None:
+        self.rerun.opened(span, attrs)
+
     def answer(self, asked: Asked, span: AnsweredSpan, inputs: Foreign) -> Answer | None:
-        answer = super().answer(asked, span, inputs)
+        answer = self.rerun.answer(asked, span, inputs)
         if self.choosing is not None:
             self._approve(asked, answer, inputs)
         if answer is None and span is not None and self.keeps_network(asked.component):
             _running.set((*(call for call in _running.get() if not call.ended), span))
         return answer
 
+    def refused(self, call: str, why: str) -> RerunMiss:
+        return self.rerun.refused(call, why)
+
+    def ran(self, span: AnsweredSpan, inputs: Foreign = None) -> None:
+        self.rerun.ran(span, inputs)
+
+    def ended(self, span: AnsweredSpan, event: JsonObject) -> None:
+        self.rerun.ended(span, event)
+
+    def live_request(self, api: str, body: JsonValue, url: str) -> tuple[JsonValue, str]:
+        return self.rerun.live_request(api, body, url)
+
+    def end_attrs(self) -> JsonObject:
+        return self.rerun.end_attrs()
+
+    # -- the guard's side ---------------------------------------------------------------------------
     def _approve(self, spec: Asked, answer: Answer | None, inputs: Foreign) -> None:
         """Before the app gets a recorded answer asking for tools that will run for real, and before a tool
         runs for real, ask whether the recording may choose their arguments (`choosing.py`)."""
@@ -92,7 +113,7 @@ class GuardedRerun(Rerun):
         assert choosing is not None
         if answer is None:
             if spec.component == TOOL:
-                choosing.approve(spec.name, self.inputs_of("tool_start", inputs))
+                choosing.approve(spec.name, self.rerun.inputs_of("tool_start", inputs))
             return
         if answer.source != RECORDED:  # a mock or a console's value: the user's own
             return
@@ -102,33 +123,32 @@ class GuardedRerun(Rerun):
 
     def _tools_run_for_real(self) -> bool:
         """Whether this rerun runs a hooked tool's body rather than answering it from the recording."""
-        return self.live_tools or self.on_miss_for(TOOL) == "live" or self.stepper is not None
+        rerun = self.rerun
+        return rerun.policy.live_tools or rerun.on_miss_for(TOOL) == "live" or rerun.stepper is not None
 
     def _wire_tools(self) -> frozenset[str]:
         """The names of the recording's tools that no hook held (seen on the wire): their bodies are the app's
         plain code, which runs in any rerun."""
         if self._wired is None:
-            timeline = self.recording.timeline
-            self._wired = frozenset(call.name for call in self.recording.calls if call.component == TOOL
+            recording = self.rerun.recording
+            timeline = recording.timeline
+            self._wired = frozenset(call.name for call in recording.calls if call.component == TOOL
                                     and (timeline.event(call.start).get("attrs") or {}).get("source") == WIRE)
         return self._wired
 
     def keeps_network(self, component: str) -> bool:
-        """Whether a call of `component` that runs for real keeps the network while it runs."""
-        return True
+        """Whether a call of `component` that runs for real keeps the network while it runs (the policy's)."""
+        return self.rerun.policy.keeps_network(component)
 
     def why_network(self) -> str | None:
         """Why a call of this rerun may use the network for real (so that no namespace can close it), or
-        None when none may."""
-        if self.on_miss != "error":
-            return "--on-miss live: a call the recording cannot answer runs for real"
-        if self.live_tools:
-            return "--live-tools: tool bodies run for real, with the network"
-        if self.stepper is not None:
-            return "the rerun's console can run a call live"
-        if self.fork is not None and not self.fork.offline:
-            return "--fork: LLM calls from the fork on run live, with the network"
-        return None
+        None when none may (the policy's)."""
+        return self.rerun.policy.why_network(self.rerun.stepper is not None)
+
+    @property
+    def closed(self) -> bool:
+        """Whether the network is closed: a miss stops the run rather than going out."""
+        return self.rerun.policy.on_miss == "error"
 
 
 class RerunGuard:
@@ -137,7 +157,7 @@ class RerunGuard:
 
     events = EVENTS
 
-    def __init__(self, rerun: Rerun, closed: bool):
+    def __init__(self, rerun: GuardedRerun, closed: bool):
         self.rerun = rerun
         self.closed = closed
         self.reached = 0

@@ -11,50 +11,53 @@
   when the recording has the same request; one it has not stops the run as a miss, unless `live_requests`
   (`--live-tools`) lets it go out.
 
-The two seams it fills are the rerun's: `live_request` (where a live LLM request goes) and `on_miss_for` (what a miss
-of each component does), which a fork fills the same way from its call on.
+Its policy says so (`rerun/policy.py`): per component, what a miss does (`on_miss_for`), where a live LLM request goes
+(`live_url`, a fork's `--base-url` rebasing) and which calls that run for real keep the network (`keeps_network`).
 """
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
 
-from ..model.json_types import JsonValue
 from ..rerun.fork import check_base_url, rebased  # verify's --base-url is checked, and sent to, as a fork's
-from ..recording.calls import Recording
-from .guard import GuardedRerun
+from ..rerun.policy import Policy
 
-__all__ = ["VerifyingRerun", "check_base_url"]
+__all__ = ["VerifyPolicy", "check_base_url", "verifying"]
 LLM = "llm"
 
 
-class VerifyingRerun(GuardedRerun):
-    """A guarded rerun matched strictly, its tools run for real, its LLM misses live at `base_url` (or
-    reported), its other misses reported unless `live_requests`."""
+@dataclass(frozen=True)
+class VerifyPolicy(Policy):
+    """Matched strictly, its tools run for real, its LLM misses live at `base_url` (or reported), its other misses
+    reported unless `live_requests`."""
 
-    def __init__(self, recording: Recording, *, base_url: str | None, live_requests: bool,
-                 **options: Any) -> None:
-        super().__init__(recording, strict=True, live_tools=True, on_miss="error", **options)
-        self.base_url = base_url
-        self.live_requests = live_requests
+    base_url: str | None = None
+    live_requests: bool = False
 
-    def live_request(self, api: str, body: JsonValue, url: str) -> tuple[JsonValue, str]:
+    def on_miss_for(self, component: str, forked: bool) -> str:
+        if component == LLM:
+            return "live" if self.base_url else "error"
+        return "live" if self.live_requests else "error"
+
+    def live_url(self, url: str) -> str:
         """An LLM request goes, if it runs live, to `base_url` in place of its recorded origin."""
-        return body, rebased(url, self.base_url) if self.base_url else url
+        return rebased(url, self.base_url) if self.base_url else url
 
     def keeps_network(self, component: str) -> bool:
         """An LLM call that runs live goes to `base_url`; anything else reaches the network only with
         `live_requests`."""
         return self.base_url is not None if component == LLM else self.live_requests
 
-    def why_network(self) -> str | None:
+    def why_network(self, stepping: bool) -> str | None:
         if self.live_requests:
             return "--live-tools: what the app's tools send goes out for real"
         if self.base_url is not None:
             return "--base-url: an LLM call the recording cannot answer goes live"
         return None
 
-    def on_miss_for(self, component: str) -> str:
-        if component == LLM:
-            return "live" if self.base_url else "error"
-        return "live" if self.live_requests else "error"
+
+def verifying(base_url: str | None, live_requests: bool) -> VerifyPolicy:
+    """`verify`'s policy: strict from the first call, the app's tools run for real, a miss an error unless
+    `base_url` (an LLM call's) or `live_requests` (any other's) lets it go out."""
+    return VerifyPolicy(strict=True, on_miss="error", live_tools=True, base_url=base_url,
+                        live_requests=live_requests)

@@ -115,9 +115,8 @@ class ServedAnswer(Protocol):
 
 
 class RerunSource(Protocol):
-    """What the tracer holds as `rerun` while a rerun runs the app (`rerun.answerer.Rerun`)."""
-
-    on_miss: str
+    """What the tracer holds as `rerun` while a rerun runs the app (`rerun.answerer.Rerun`, or the launcher's
+    `launch/guard.GuardedRerun` around one)."""
 
     def opened(self, span: AnsweredSpan, attrs: JsonObject | None = None) -> None: ...
 

@@ -33,11 +33,13 @@ from ..model.json_types import Foreign, JsonValue
 from ..model.rerun_protocol import MOCKED
 from ..recording.mocks import Mock, parse_key
 from ..replay.mock_specs import load_mock_file
+from ..rerun.answerer import Rerun
 from ..rerun.answers import Answer, from_value
 from ..judging.bisect import Search, search
 from ..judging.bisect_report import BisectReport, BisectRerun, Candidate
 from ..recording.call_paths import PathTable
 from ..rerun.candidates import LiveCall
+from ..rerun.policy import Policy
 from ..judging.expect import Expectation
 from ..recording.calls import RecordedCall, Recording
 from ..judging.verdict import judge
@@ -152,7 +154,7 @@ def _bisect(judged: JudgedRecording, good: Recording | None, options: BisectOpti
     def flips(keys: tuple[str, ...]) -> bool | None:
         probing(len(reruns) + 1, keys)
         mocks = {key: Mock(parse_key(key), values[key], "bisect") for key in keys}
-        session = GuardedRerun(judged.recording(), mocks=mocks, inputs_of=recorded_form, fallback=fallback)
+        session = Rerun(judged.recording(), Policy(fallback=fallback), mocks=mocks, inputs_of=recorded_form)
         done = _probe(len(reruns) + 1, keys, judged, session, options.app_stdout_to_stderr)
         reruns.append(done)
         return done.flipped
@@ -236,10 +238,10 @@ def _fallback(answers: dict[str, JsonValue] | None,
     return from_answers if answers is not None else from_good
 
 
-def _probe(number: int, keys: tuple[str, ...], judged: JudgedRecording, session: GuardedRerun,
+def _probe(number: int, keys: tuple[str, ...], judged: JudgedRecording, session: Rerun,
            app_stdout_to_stderr: bool) -> BisectRerun:
     """One rerun with `keys` substituted, judged against the bad run."""
-    ran, network = run_again(judged.recorded, judged.resolved, session, judged.replay_of(sorted(keys)),
+    ran, network = run_again(judged.recorded, judged.resolved, GuardedRerun(session), judged.replay_of(sorted(keys)),
                              app_stdout_to_stderr=app_stdout_to_stderr, last=False)  # the search may rerun it
     paths = tuple(str(path) for path in ran.run.paths)
     tally = session.tally

@@ -25,9 +25,10 @@ from ..model.rerun_protocol import RerunStop
 from ..recording.load import load_timeline
 from ..replay.mock_specs import ordered_mocks
 from ..recording.mocks import Mock, MockTable
-from ..rerun.answerer import Stepper
+from ..rerun.answerer import Rerun, Stepper
 from ..recording.call_paths import PathTable
 from ..rerun.fork import ForkPlan
+from ..rerun.policy import Policy
 from .rerun_fork import check_fork, fork_exit_code, make_fork
 from .rerun_pick import Picked, newest_recording
 from ..recording.calls import Recording
@@ -152,15 +153,15 @@ def rerun_app(source: RunSource, options: RerunOptions, env: Environment,
         resolved = rerun_settings(env, start, config_path=options.config_path, output=options.output,
                                   network_closed=options.on_miss == "error")
         stepper = options.make_stepper(recording) if options.make_stepper else None
-        session = GuardedRerun(recording, match=options.match, on_miss=options.on_miss, mocks=mocks,
-                               stepper=stepper, inputs_of=recorded_form, live_tools=options.live_tools,
-                               fork=options.fork, choosing=options.consent.choosing(source.files, env.environ))
+        policy = Policy(match=options.match, on_miss=options.on_miss, live_tools=options.live_tools, fork=options.fork)
+        session = Rerun(recording, policy, mocks=mocks, stepper=stepper, inputs_of=recorded_form)
+        guarded = GuardedRerun(session, options.consent.choosing(source.files, env.environ))
         announce(recorded, timeline.run_id, source.label)
         replay_of: dict[str, Any] = {"run_id": timeline.run_id, "trace": source.label, "match": options.match,
                                      "mocks": sorted(mocks)}
         if options.fork is not None:
             replay_of["fork"] = options.fork.lineage()
-        outcome, network = run_again(recorded, resolved, session, replay_of,
+        outcome, network = run_again(recorded, resolved, guarded, replay_of,
                                      app_stdout_to_stderr=options.app_stdout_to_stderr)
         new_paths = tuple(str(path) for path in outcome.run.paths)
         if new_paths:

@@ -2,8 +2,8 @@
 
 Read the recording once and judge its outcome (`judging/outcome.py`: how it ended, its errors, the workspace's
 `checks` rules, `--expect`); find the app as `replay --rerun` does, and let it run once allowed; then run it
-`repeat` times under a `launch/verifying.VerifyingRerun` (strict matching from the first call, the app's tools
-run for real, LLM misses live at `--base-url` or reported). Each try's new run is judged the same way, its calls
+`repeat` times under verify's policy, `launch/verifying.verifying` (strict matching from the first call, the app's
+tools run for real, LLM misses live at `--base-url` or reported). Each try's new run is judged the same way, its calls
 set beside the recording's (`judging/call_compare.py`) and given a verdict (`judging/verdict.py`); the tries add up
 to one verdict and pass^k.
 
@@ -20,12 +20,14 @@ from typing import Callable
 from ..launch.choosing import Choosing, Consent
 from ..launch.recorded import Recorded
 from ..launch.rerun import recorded_form, run_again
-from ..launch.verifying import VerifyingRerun, check_base_url
+from ..launch.guard import GuardedRerun
+from ..launch.verifying import check_base_url, verifying
 from ..model.errors import UsageError
 from ..judging.call_compare import compare_calls
 from ..judging.expect import Expectation
 from ..judging.verdict import judge, over_tries
 from ..judging.verify_report import Try, VerifyReport
+from ..rerun.answerer import Rerun
 from ..store.reader import TraceReader
 from ..store.sources import RunSource
 from .environment import Environment
@@ -111,9 +113,8 @@ def verify_app(source: RunSource, options: VerifyOptions, env: Environment,
 
 def _try(number: int, judged: JudgedRecording, options: VerifyOptions, choosing: Choosing) -> Try:
     """One run of the current code against the recording, judged."""
-    session = VerifyingRerun(judged.recording(), base_url=options.base_url, live_requests=options.live_tools,
-                             inputs_of=recorded_form, choosing=choosing)
-    ran, network = run_again(judged.recorded, judged.resolved, session, judged.replay_of([]),
+    session = Rerun(judged.recording(), verifying(options.base_url, options.live_tools), inputs_of=recorded_form)
+    ran, network = run_again(judged.recorded, judged.resolved, GuardedRerun(session, choosing), judged.replay_of([]),
                              app_stdout_to_stderr=options.app_stdout_to_stderr, last=options.repeat == 1)
     paths = tuple(str(path) for path in ran.run.paths)
     tally = session.tally

@@ -4,7 +4,8 @@ The tracer tells it of every span that opens (`opened`), so it knows each span's
 call asks it for an answer (`answer`): a mock for the call if one is set, else the recorded result of
 its recorded twin (`twins.py`: a request by what it asks, a tool by the id the model gave it, any other
 call by its place or, with `match="inputs"`, by its inputs). A call with no match runs live
-(`on_miss="live"`) or stops the app with the nearest candidates.
+(`on_miss="live"`) or stops the app with the nearest candidates. What it matches by, what a miss does and what runs
+for real is its `Policy` (`policy.py`): one value for a plain rerun, a fork, `verify`, `bisect` or a golden run.
 Once the rerun has parted from the recording, or from the first call with `strict`, a call is answered
 only if it asks what its recorded twin asked (`parting.py`).
 A stepper (`--rerun --step`) sees each answer first and may accept, replace it or run the call live.
@@ -28,18 +29,13 @@ from ..model.values import CodecError
 from ..model.json_types import Foreign, JsonObject, JsonValue
 from ..recording.mocks import Mock, parse_key
 from .answers import Answer, Unanswerable, from_recording, from_value, mark
-from .fork import ForkPlan
 from .candidates import LiveCall, Miss, nearest
 from ..recording.call_paths import ROOT, PathCounter, step_label
 from .ran_again import result_of
 from .parting import Parting
+from .policy import PLAIN, Policy
 from ..recording.calls import RecordedCall, Recording
 from .twins import Twins
-
-
-Fallback = Callable[[LiveCall, Foreign, bool], Answer | None]
-"""What answers a call that would miss (its live call, the codec a typed value is decoded with, whether it
-yields): an `Answer` of source `mocked`, or None to let it miss. `bisect` fills it (`ops/bisect.py`)."""
 
 
 @dataclass
@@ -103,20 +99,14 @@ class AnswerLog:
 
 
 class Rerun:
-    """Answers a rerun's calls from a recording, mocks and a stepper."""
+    """Answers a rerun's calls from a recording, as its policy says, with mocks and a stepper."""
 
-    def __init__(self, recording: Recording, *, match: str = "call", on_miss: str = "error",
-                 mocks: dict[str, Mock] | None = None, stepper: Stepper | None = None,
-                 inputs_of: Callable[[str, Foreign], Foreign] | None = None, live_tools: bool = False,
-                 strict: bool = False, fork: ForkPlan | None = None, fallback: Fallback | None = None):
+    def __init__(self, recording: Recording, policy: Policy = PLAIN, *, mocks: dict[str, Mock] | None = None,
+                 stepper: Stepper | None = None, inputs_of: Callable[[str, Foreign], Foreign] | None = None):
         self.recording = recording
-        self.fallback = fallback  # answers a call that misses, before it is reported (bisect's good answers)
-        self.fork = fork  # `--fork`: asked at each call (fork.py)
+        self.policy = policy
         self.forked = False  # the fork's call was reached: later LLM calls that miss go live (or stop, offline)
-        self.parting = Parting(recording, strict)  # where the rerun parted; strict matching from there
-        self.live_tools = live_tools  # tool calls run for real (unless mocked); LLM calls are still answered
-        self.match = match
-        self.on_miss = on_miss
+        self.parting = Parting(recording, policy.strict)  # where the rerun parted; strict matching from there
         self.mocks = list((mocks or {}).values())
         self.stepper = stepper
         self.inputs_of = inputs_of or (lambda event_type, inputs: inputs)
@@ -127,7 +117,7 @@ class Rerun:
         self._numbers: Counter[tuple[str, str]] = Counter()
         self._served: set[int] = set()
         self._reran: dict[str, RecordedCall] = {}  # a tool run again's span id -> its recorded twin
-        self.twins = Twins(recording, match, self._served)
+        self.twins = Twins(recording, policy.match, self._served)
 
     @property
     def parted(self) -> str | None:
@@ -138,10 +128,6 @@ class Rerun:
     def parted_how(self) -> str | None:
         """How it parted: `mocked`, `replaced`, `forked` or `live`."""
         return self.parting.how
-
-    @property
-    def strict(self) -> bool:
-        return self.parting.strict
 
     def part(self, key: str, how: str) -> None:
         """Mark where the rerun parted from its recording (`Parting.part`): from then on every call is
@@ -191,8 +177,9 @@ class Rerun:
             mock = self._mock_for(live, recorded) if not at_fork else self._fork_answer()
             if mock is not None:
                 self.tally.used_mocks.add(mock.key.text)
-            runs = (mock is None and self.live_tools and spec.component == "tool") \
-                or (at_fork and self.fork is not None and self.fork.goes_live)  # run for real, as asked
+            fork = self.policy.fork
+            runs = (mock is None and self.policy.live_tools and spec.component == "tool") \
+                or (at_fork and fork is not None and fork.goes_live)  # run for real, as asked
             miss_why = self.parting.asks_otherwise(live, recorded) if strict and mock is None and not runs else None
             if miss_why is not None:
                 recorded = None  # its twin asked something else: no stale answer
@@ -212,14 +199,14 @@ class Rerun:
                 miss_why = str(error)
             except CodecError as error:
                 raise RerunMiss(f"{live.key}: {error}") from None
-            if miss_why is not None and self.fallback is not None:
+            if miss_why is not None and self.policy.fallback is not None:
                 answer = self._fall_back(live, typed, spec.generator)
                 miss_why = None if answer is not None else miss_why
             if recorded is not None and answer is not None:
                 self._served.add(recorded.start)
             pending = PendingCall(live, self.recording.table.text(live.path), recorded, answer, typed, miss_why,
                                   spec.generator, self.on_miss_for(spec.component),
-                                  self.fork.change_text if at_fork and self.fork is not None else None)
+                                  fork.change_text if at_fork and fork is not None else None)
             if miss_why is not None and pending.on_miss == "error" and self.stepper is None:
                 raise self._miss(pending)
         if self.stepper is not None:
@@ -242,39 +229,42 @@ class Rerun:
     def _fall_back(self, live: LiveCall, codec: Foreign, generator: bool) -> Answer | None:
         """The fallback's answer for a call that would miss, as a mock's (it is not the recording's)."""
         try:
-            return self.fallback(live, codec, generator)  # type: ignore[misc]
+            return self.policy.fallback(live, codec, generator)  # type: ignore[misc]
         except CodecError as error:
             raise RerunMiss(f"{live.key}: {error}") from None
 
     # -- a fork (fork.py) ----------------------------------------------------------------------
     def live_request(self, api: str, body: JsonValue, url: str) -> tuple[JsonValue, str]:
         """An LLM request before its span opens: the body a fork sends (and the span records), and the URL
-        it goes to if it runs live. Its number is the one `opened` is about to give it."""
-        if self.fork is None:
-            return body, url
+        it goes to if it runs live (the policy's, when no fork sends it). Its number is the one `opened` is about to
+        give it."""
+        fork = self.policy.fork
+        if fork is None:
+            return body, self.policy.live_url(url)
         with self._lock:
-            at_fork = self.fork.names("llm", api, self._numbers["llm", api] + 1)
+            at_fork = fork.names("llm", api, self._numbers["llm", api] + 1)
             self.forked = self.forked or at_fork
-            return self.fork.request(api, body, url, at_fork, self.forked)
+            return fork.request(api, body, url, at_fork, self.forked)
 
     def _at_fork(self, live: LiveCall) -> bool:
         """Whether this is the fork's call: the rerun parts from its recording here."""
-        if self.fork is None or not self.fork.names(live.component, live.name, live.number):
+        fork = self.policy.fork
+        if fork is None or not fork.names(live.component, live.name, live.number):
             return False
         self.forked = True
-        self.part(self.fork.call, "forked")
+        self.part(fork.call, "forked")
         return True
 
     def _fork_answer(self) -> Mock | None:
         """The fork's `--answer`, given as a mock of its call is."""
-        fork = self.fork
+        fork = self.policy.fork
         return Mock(parse_key(fork.call), fork.value, "--fork") if fork is not None and fork.change == "answer" \
             else None
 
     def on_miss_for(self, component: str) -> str:
-        """What a miss of a call of `component` does: stop the run (`error`) or run it live (`live`); a fork
-        decides for its LLM calls from its call on, `verify` for all (`launch/verifying.py`)."""
-        return self.fork.on_miss(component, self.on_miss, self.forked) if self.fork is not None else self.on_miss
+        """What a miss of a call of `component` does, as the policy says (`Policy.on_miss_for`): stop the run
+        (`error`) or run it live (`live`)."""
+        return self.policy.on_miss_for(component, self.forked)
 
     def _ran(self, span: AnsweredSpan, component: str, recorded: RecordedCall | None) -> str:
         """How a call that runs for real counts: a tool with a recorded twin ran again and is judged by
@@ -345,7 +335,7 @@ class Rerun:
 
     def _miss(self, pending: PendingCall) -> RerunMiss:
         live = pending.live
-        candidates = nearest(self.recording, live, self._served, self.match == "inputs")
+        candidates = nearest(self.recording, live, self._served, self.policy.match == "inputs")
         miss = Miss(live.key, pending.path, live.inputs, pending.miss or "no match", candidates)
         self.tally.misses.append(miss)
         return RerunMiss(f"{live.key} at {pending.path}: {miss.why}", miss)

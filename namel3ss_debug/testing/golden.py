@@ -30,7 +30,9 @@ from ..model.errors import ConfigError
 from ..model.rerun_protocol import LIVE
 from ..recording.load import load_timeline
 from ..recording.call_paths import PathTable
+from ..rerun.answerer import Rerun
 from ..rerun.candidates import Miss
+from ..rerun.policy import Policy
 from ..recording.calls import Recording
 from ..rerun.steady import Steady, bad_pattern
 from ..store.problems import ReadProblems
@@ -97,7 +99,8 @@ class GoldenSession:
 
     plan: GoldenPlan
     action: str = ""
-    rerun: GuardedRerun | None = None
+    rerun: Rerun | None = None
+    guarded: GuardedRerun | None = None  # the rerun as the tracer holds it, with its consent (`choosing`)
     written: bool | None = None  # after `finish`: whether the golden file was written (None: not to be)
     why_not: str | None = None  # why a recording was not kept
     reported: int = 0  # how many of the misses the test's reports have told
@@ -122,12 +125,13 @@ class GoldenSession:
         on_miss = "live" if self.action == EXTEND else "error"
         live = self.plan.tools == "live"
         choosing = Consent(allowed=self.plan.trusted).choosing([str(self.plan.path)], os.environ) if live else None
-        self.rerun = GuardedRerun(recording, match="inputs", on_miss=on_miss, inputs_of=recorded_form,
-                                  live_tools=live, strict=True, choosing=choosing)
+        policy = Policy(match="inputs", strict=True, on_miss=on_miss, live_tools=live)
+        self.rerun = Rerun(recording, policy, inputs_of=recorded_form)
+        self.guarded = GuardedRerun(self.rerun, choosing)
         tracer = get_tracer()
-        tracer.rerun = self.rerun
+        tracer.rerun = self.guarded
         self._stack.callback(setattr, tracer, "rerun", None)
-        self._closing = self._stack.enter_context(closed_network(self.rerun, own_process=False, namespace=False))
+        self._closing = self._stack.enter_context(closed_network(self.guarded, own_process=False, namespace=False))
         return {"replay_of": {"run_id": golden_run_id(self.plan.nodeid), "trace": self.plan.shown,
                               "match": "inputs", "golden": self.plan.mode}}
 
@@ -159,7 +163,7 @@ class GoldenSession:
     def refused(self) -> str | None:
         """Why the test stopped before a live tool whose arguments a golden run not recorded here chose
         (`launch/choosing.py`), as its failure says it; None when none was refused."""
-        choosing = self.rerun.choosing if self.rerun is not None else None
+        choosing = self.guarded.choosing if self.guarded is not None else None
         if choosing is None or choosing.refusal is None:
             return None
         return (f"n3replay: not running {choosing.refusal}: {not_here('a golden run')} "

@@ -9,10 +9,10 @@ import ctypes
 import threading
 from typing import Any, Callable
 
-from support.rerunhelpers import record
+from support.rerunhelpers import made_rerun, record
 
+from namel3ss_debug.launch.choosing import Choosing
 from namel3ss_debug.launch.guard import GuardedRerun
-from namel3ss_debug.launch.rerun import recorded_form
 from namel3ss_debug.recording.builder import timeline_of
 from namel3ss_debug.recording.call_paths import PathTable
 from namel3ss_debug.recording.calls import Recording
@@ -21,11 +21,13 @@ CAP_SYS_ADMIN = 21
 CAPABILITY_V3 = 0x20080522
 
 
-def make_rerun(events: list[dict[str, Any]] | None = None, **options: Any) -> GuardedRerun:
-    """A rerun of `events` (by default, a run that made no call)."""
+def make_rerun(events: list[dict[str, Any]] | None = None, *, choosing: Choosing | None = None,
+               **options: Any) -> GuardedRerun:
+    """A rerun of `events` (by default, a run that made no call), guarded (`choosing`: its consent), its options
+    as `made_rerun` takes them."""
     recording = Recording(timeline_of(events if events is not None else record(lambda: None)[1], "old.jsonl"),
                           PathTable())
-    return GuardedRerun(recording, inputs_of=recorded_form, **options)
+    return GuardedRerun(made_rerun(recording, **options), choosing)
 
 
 def in_thread(act: Callable[[], Any]) -> Any:

@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from dataclasses import fields
 from typing import Any, Callable
 
 from namel3ss_debug import get_tracer
@@ -15,9 +16,11 @@ from namel3ss_debug.launch.rerun import recorded_form
 from namel3ss_debug.recording.call_paths import PathTable
 from namel3ss_debug.recording.calls import Recording
 from namel3ss_debug.rerun.answerer import Rerun
+from namel3ss_debug.rerun.policy import Policy
 from namel3ss_debug.testing.capture import capture_events
 
 Event = dict[str, Any]
+POLICY = frozenset(field.name for field in fields(Policy))
 
 
 def record(app: Callable[[], Any], **settings: Any) -> tuple[Any, list[Event]]:
@@ -27,11 +30,18 @@ def record(app: Callable[[], Any], **settings: Any) -> tuple[Any, list[Event]]:
     return result, run.events
 
 
+def made_rerun(recording: Recording, **options: Any) -> Rerun:
+    """A rerun of `recording`, its policy made of the options that name one of its fields (`match`, `on_miss`,
+    `fork`...), the others (`mocks`, `stepper`) handed to it."""
+    policy = Policy(**{key: value for key, value in options.items() if key in POLICY})
+    return Rerun(recording, policy, inputs_of=recorded_form,
+                 **{key: value for key, value in options.items() if key not in POLICY})
+
+
 def rerun(events: list[Event], app: Callable[[], Any], **options: Any) -> tuple[Any, list[Event], Rerun]:
     """`app()` run again with its calls answered from `events`: what it returned (or raised), the new run's
     events, and the rerun (its tally)."""
-    recording = Recording(timeline_of(events, "old.jsonl"), PathTable())
-    session = Rerun(recording, inputs_of=recorded_form, **options)
+    session = made_rerun(Recording(timeline_of(events, "old.jsonl"), PathTable()), **options)
     get_tracer().rerun = session
     try:
         with capture_events() as run:

@@ -15,6 +15,7 @@ from namel3ss_debug.rerun.answerer import Rerun
 from namel3ss_debug.recording.call_paths import PathTable
 from namel3ss_debug.rerun.candidates import Miss
 from namel3ss_debug.rerun.parting import compared_difference
+from namel3ss_debug.rerun.policy import Policy
 from namel3ss_debug.recording.calls import Recording
 from namel3ss_debug.rerun.steady import Steady
 from namel3ss_debug.testing.capture import capture_events
@@ -87,7 +88,7 @@ def test_without_masks_the_texts_are_compared_as_they_are() -> None:
 
 def missed(recording: Recording, prompt: str) -> Miss:
     """The miss of `chat(prompt)` replayed from `recording` by its inputs, strictly, as a golden run replays."""
-    session = Rerun(recording, match="inputs", inputs_of=recorded_form, strict=True)
+    session = Rerun(recording, Policy(match="inputs", strict=True), inputs_of=recorded_form)
     get_tracer().rerun = session
     try:
         with capture_events(), pytest.raises(RerunMiss):

@@ -40,7 +40,7 @@ def test_the_guard_hears_the_app_inside_the_block_only():
     with closed_network(rerun, own_process=False):
         with pytest.raises(RerunMiss, match="^connect 127.0.0.1:9: the network is closed"):
             connect()
-    assert connect() == errno.ECONNREFUSED and len(rerun.tally.misses) == 1
+    assert connect() == errno.ECONNREFUSED and len(rerun.rerun.tally.misses) == 1
 
 
 @pytest.mark.parametrize(("options", "expected"), [

@@ -75,7 +75,7 @@ def test_a_closed_network_refuses_each_way_out_as_a_miss_before_it_is_sent(liste
     refused = under(network, route(listener.address[1]))
     called = call.format(port=listener.address[1])
     assert isinstance(refused, RerunMiss) and str(refused).startswith(f"{called}: the network is closed")
-    assert [miss.call for miss in network.rerun.tally.misses] == [called]
+    assert [miss.call for miss in network.rerun.rerun.tally.misses] == [called]
     assert listener.heard == []
 
 
@@ -92,7 +92,7 @@ def test_a_closed_network_refuses_each_way_out_as_a_miss_before_it_is_sent(liste
 def test_what_stays_on_the_machine_is_let_through(act):
     network = guarded()
     assert not isinstance(under(network, act), BaseException)
-    assert network.rerun.tally.misses == []
+    assert network.rerun.rerun.tally.misses == []
 
 
 def test_a_send_on_a_connected_socket_is_let_through_its_connect_was_heard():
@@ -100,7 +100,7 @@ def test_a_send_on_a_connected_socket_is_let_through_its_connect_was_heard():
     left, right = socket.socketpair()
     with left, right:
         assert under(network, lambda: left.sendmsg([b"x"])) == 1
-    assert network.rerun.tally.misses == []
+    assert network.rerun.rerun.tally.misses == []
 
 
 def test_with_on_miss_live_nothing_is_refused_and_what_went_out_is_counted(listener):
@@ -108,14 +108,14 @@ def test_with_on_miss_live_nothing_is_refused_and_what_went_out_is_counted(liste
     under(network, lambda: socket.create_connection(listener.address, timeout=5).close())
     under(network, udp(lambda sock: sock.sendto(b"x", listener.address)))
     under(network, lambda: socket.getaddrinfo("localhost", 80))
-    assert (network.reached, network.rerun.tally.misses) == (2, [])
+    assert (network.reached, network.rerun.rerun.tally.misses) == (2, [])
 
 
 def test_the_processes_the_app_starts_are_counted_not_refused():
     network = guarded()
     under(network, lambda: subprocess.run([sys.executable, "-c", "pass"], check=True))
     under(network, lambda: os.system("true"))
-    assert (network.processes, network.rerun.tally.misses) == (2, [])
+    assert (network.processes, network.rerun.rerun.tally.misses) == (2, [])
 
 
 def test_a_tool_body_that_runs_for_real_keeps_the_network_until_it_ends(listener):
@@ -141,5 +141,5 @@ def test_a_tool_body_that_runs_for_real_keeps_the_network_until_it_ends(listener
     finally:
         get_tracer().rerun = None
     assert isinstance(refused, RerunMiss) and listener.received(1) == [b"tool"]
-    assert network.rerun.tally.counts["reran"] == 1
-    assert [miss.call for miss in network.rerun.tally.misses] == [f"connect 127.0.0.1:{listener.address[1]}"]
+    assert network.rerun.rerun.tally.counts["reran"] == 1
+    assert [miss.call for miss in network.rerun.rerun.tally.misses] == [f"connect 127.0.0.1:{listener.address[1]}"]
