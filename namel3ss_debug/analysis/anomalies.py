@@ -24,11 +24,13 @@ from datetime import date as date_type
 from math import ceil
 from typing import Iterator, Mapping, Sequence
 
+from .collectors.figures import SEQ_BITS, Bucket, Op
+from .collectors.timing import BUCKET_SECONDS
 from .report import Anomaly, Ref
+from .run_state import RunState
 from .stats import op_label, percentile
-from .findings import CONTEXT_SHARE, SEQ_BITS
-from .run_state import BUCKET_SECONDS, Op, RunState
 from .tally import Tally
+from .thresholds import CONTEXT_SHARE
 
 LATENCY_FACTOR, LATENCY_CRITICAL, LATENCY_MIN_SPANS = 2.0, 5.0, 5
 LATENCY_WARNING_SHARE = 0.1  # of the floor (`diagnose_latency_floor_ms`), the excess a warning needs
@@ -73,7 +75,8 @@ def _latency(tally: Tally, ordered: Mapping[Op, Sequence[float]]) -> Iterator[An
         over = len(durations) - bisect_right(durations, limit)
         if not over:
             continue
-        value, ref, span_id, _ = tally.slowest[(component, name, kind)]
+        times = tally.timing.ops[(component, name, kind)]
+        value, ref, span_id = times.longest_ms, times.longest_ref, times.longest_span
         yield Anomaly("latency", latency_severity(value, median, floor),
                       f"{op_label(component, name, kind)}: {over} of {len(durations)} spans took over "
                       f"{LATENCY_FACTOR:g}x the median ({human_ms(median)})"
@@ -112,22 +115,22 @@ def _epoch(second: str, days: dict[str, int] = {}) -> int | None:  # noqa: B006 
 def _spikes_in(run: RunState) -> Iterator[Anomaly]:
     if not run.seconds:
         return
-    ended = sum(n for n, _ in run.seconds.values())
-    failed = sum(f for _, f in run.seconds.values())
+    ended = sum(bucket.ended for bucket in run.seconds.values())
+    failed = sum(bucket.failed for bucket in run.seconds.values())
     overall = failed / ended
     times = {second: t for second in run.seconds if (t := _epoch(second)) is not None}
     if not times:
         return
     start = min(times.values())
-    bucket = BUCKET_SECONDS.get(run.bucket_chars, 1)
-    width = max(bucket, ceil((max(times.values()) - start + bucket) / SPIKE_WINDOWS))
-    windows: dict[int, list[int]] = {}
-    for second, (n, f) in run.seconds.items():
+    bucket_s = BUCKET_SECONDS.get(run.bucket_chars, 1)
+    width = max(bucket_s, ceil((max(times.values()) - start + bucket_s) / SPIKE_WINDOWS))
+    windows: dict[int, Bucket] = {}
+    for second, bucket in run.seconds.items():
         if second not in times:
             continue
-        window = windows.setdefault(int((times[second] - start) // width), [0, 0])
-        window[0] += n
-        window[1] += f
+        window = windows.setdefault(int((times[second] - start) // width), Bucket())
+        window.ended += bucket.ended
+        window.failed += bucket.failed
     for first, last, n, f in _spiking(windows, overall):
         began = min(s for s in times if int((times[s] - start) // width) == first)
         began += "0000-01-01T00:00:00"[len(began):]  # a coarse bucket is a prefix of a timestamp
@@ -137,10 +140,11 @@ def _spikes_in(run: RunState) -> Iterator[Anomaly]:
                       f"({f / n:.0%}, against {overall:.0%} over the run)", round(f / n, 4), round(overall, 4))
 
 
-def _spiking(windows: dict[int, list[int]], overall: float) -> Iterator[tuple[int, int, int, int]]:
+def _spiking(windows: dict[int, Bucket], overall: float) -> Iterator[tuple[int, int, int, int]]:
     """Runs of adjacent spiking windows, merged: `(first window, last window, ended, failed)`."""
     current: tuple[int, int, int, int] | None = None
-    for index, (n, f) in sorted(windows.items()):
+    for index, window in sorted(windows.items()):
+        n, f = window.ended, window.failed
         share = f / n
         if f >= SPIKE_MIN_FAILED and share >= 2 * overall and share >= overall + 0.2:
             if current is not None and index == current[1] + 1:
@@ -158,19 +162,21 @@ def _spiking(windows: dict[int, list[int]], overall: float) -> Iterator[tuple[in
 
 def _memory(tally: Tally) -> Iterator[Anomaly]:
     for run in tally.runs:
-        if not run.memory:
+        memory = run.memory
+        if memory is None:
             continue
-        (first, _), (last, seq), _ = run.memory
+        first, (last, seq) = memory.first[0], memory.last
         growth = last - first
         if growth >= MEMORY_MIN_MB and first > 0 and growth >= MEMORY_MIN_SHARE * first:
             yield Anomaly("memory_growth", "critical" if growth >= first else "warning",
                           f"run {run.run_id}: memory grew from {first:.0f} MB to {last:.0f} MB "
-                          f"(+{growth / first:.0%}; peak {run.memory[2][0]:.0f} MB)", round(growth, 3),
+                          f"(+{growth / first:.0%}; peak {memory.peak[0]:.0f} MB)", round(growth, 3),
                           MEMORY_MIN_MB, Ref(run.run_id, seq, "", "", ""))
 
 
 def _context(tally: Tally) -> Iterator[Anomaly]:
-    for tokens, ref, model, name, span_id, window in sorted(tally.near_limit, reverse=True):
+    near_limit = tally.anomalies.near_limit if tally.anomalies is not None else []
+    for tokens, ref, model, name, span_id, window in sorted(near_limit, reverse=True):
         yield Anomaly("context_limit", "critical" if tokens >= window else "warning",
                       f"{model}: {tokens:,} input tokens, {tokens / window:.0%} of its {window:,}-token "
                       f"context window", tokens, CONTEXT_SHARE * window, ref_of(tally, ref, span_id, "llm", name))
@@ -178,7 +184,8 @@ def _context(tally: Tally) -> Iterator[Anomaly]:
 
 def _blocking(tally: Tally) -> Iterator[Anomaly]:
     threshold = tally.options.block_threshold_ms
-    for own_ms, ref, span_id, (component, name, kind) in sorted(tally.blocking, reverse=True):
+    blocking = tally.anomalies.blocking if tally.anomalies is not None else []
+    for own_ms, ref, span_id, (component, name, kind) in sorted(blocking, reverse=True):
         yield Anomaly("blocking", "warning",
                       f"{op_label(component, name, kind)} ran {human_ms(own_ms)} outside any traced "
                       f"child (over {human_ms(threshold)})", round(own_ms, 3), threshold,

@@ -26,8 +26,8 @@ from ..model.events import STARTUP_KIND, STARTUP_NAME, is_known_event_type
 from ..model.lineage import lineage_of
 from ..model.json_types import JsonObject, JsonValue
 from ..store.handed import ReadMet
-from .loops import Label
-from .run_state import Figures, Op, RunState
+from .collectors.figures import LoopSeen, ModelUse, Op, Repeat
+from .run_state import RunState
 from .tally import Tally
 
 TOP_REPEATS = 20
@@ -37,7 +37,7 @@ STARTUP_OP = ("app", STARTUP_NAME, STARTUP_KIND)  # the run's start-up span, as 
 def build_report(tally: Tally, pricer: Pricer, *, problems: ReadMet | None = None, sections: Iterable[str] = SECTIONS,
                  bytes_read: int = 0, filters: dict[str, object] | None = None) -> Report:
     """Every section from the tally; `sections` picks which the report carries (health needs them all)."""
-    ordered = {op: floats.ordered(durations) for op, durations in tally.durations.items()}  # sorted once, used by all
+    ordered = {op: floats.ordered(times.durations) for op, times in tally.timing.ops.items()}  # sorted once, for all
     spans = _span_counts(tally)
     llm = _llm(tally, pricer)
     errors = _errors(tally)
@@ -45,9 +45,11 @@ def build_report(tally: Tally, pricer: Pricer, *, problems: ReadMet | None = Non
     patterns = _patterns(tally)
     anomaly_list = find_anomalies(tally, ordered)
     counts = _count_kinds(anomaly_list)
-    for kind, exact in (("context_limit", tally.near_limit_count), ("blocking", tally.blocking_count)):
-        if exact:
-            counts[kind] = exact  # the items are the first (or worst) of them; the count is all of them
+    if tally.anomalies is not None:  # the items are the first (or worst) of them; the count is all of them
+        for kind, exact in (("context_limit", tally.anomalies.near_limit_count),
+                            ("blocking", tally.anomalies.blocking_count)):
+            if exact:
+                counts[kind] = exact
     anomalies = Anomalies(counts, anomaly_list)
     integrity = _integrity(tally, problems)
     chosen = [name for name in SECTIONS if name in set(sections)]
@@ -80,13 +82,13 @@ def _overview(tally: Tally, counts: dict[tuple[str, str, str], int], llm: LlmUsa
     startup_ms = sum(startups) if startups else None
     seen = [tools_seen(run.end_attrs.get("tool_calls")) for run in tally.runs]
     return Overview(
-        runs=runs, events=sum(run.events for run in tally.runs), analyzed_events=tally.analyzed,
-        event_types=_by_count(tally.type_counts),
-        unknown_event_types={t: n for t, n in tally.type_counts.items() if not is_known_event_type(t)},
+        runs=runs, events=sum(run.events for run in tally.runs), analyzed_events=tally.overview.analyzed,
+        event_types=_by_count(tally.overview.types),
+        unknown_event_types={t: n for t, n in tally.overview.types.items() if not is_known_event_type(t)},
         spans=sum(by_component.values()), spans_by_component=_by_count(by_component),
-        instants=sum(tally.instants.values()), llm_calls=by_component.get("llm", 0),
+        instants=sum(tally.overview.instants.values()), llm_calls=by_component.get("llm", 0),
         tool_calls=by_component.get("tool", 0), total_tokens=llm.total_tokens, cost_usd=llm.cost_usd,
-        errors=errors.total, failed_spans=tally.failed_spans, duration_ms=duration_ms,
+        errors=errors.total, failed_spans=tally.errors.failed_spans, duration_ms=duration_ms,
         startup_ms=startup_ms, work_ms=_less(duration_ms, startup_ms),
         bytes_read=bytes_read, filters=filters, unpriced_llm_calls=llm.unpriced_calls,
         wire_tool_calls=sum(wire for wire, _ in seen), unseen_tool_calls=sum(unseen for _, unseen in seen),
@@ -128,8 +130,8 @@ def _less(duration_ms: float | None, startup_ms: float | None) -> float | None:
 
 
 def _span_counts(tally: Tally) -> dict[tuple[str, str, str], int]:
-    counts = {op: len(durations) for op, durations in tally.durations.items()}
-    for op, count in tally.untimed.items():
+    counts = {op: len(times.durations) for op, times in tally.timing.ops.items()}
+    for op, count in tally.timing.untimed.items():
         counts[op] = counts.get(op, 0) + count
     return counts
 
@@ -146,7 +148,7 @@ def _stats(component: str, name: str | None, ordered: Sequence[float], count: in
 
 def _operations(tally: Tally, counts: dict[tuple[str, str, str], int],
                 ordered: dict[Op, array[float]]) -> list[OperationStats]:
-    stats = [_stats(op[0], op[1], ordered.get(op, ()), count, tally.errors_by_op.get(op, 0), kind=op[2])
+    stats = [_stats(op[0], op[1], ordered.get(op, ()), count, tally.errors.by_op.get(op, 0), kind=op[2])
              for op, count in counts.items()]
     return sorted(stats, key=lambda s: (-s.latency.total_ms, -s.count, s.component, s.name or ""))
 
@@ -160,24 +162,26 @@ def _components(tally: Tally, op_counts: dict[tuple[str, str, str], int],
         component = op[0]
         counts[component] = counts.get(component, 0) + count
         durations.setdefault(component, array("d")).extend(ordered.get(op, ()))
-        errors[component] = errors.get(component, 0) + tally.errors_by_op.get(op, 0)
-    for component in tally.instants:
+        errors[component] = errors.get(component, 0) + tally.errors.by_op.get(op, 0)
+    instants = tally.overview.instants
+    for component in instants:
         counts.setdefault(component, 0)
     merged = {component: floats.ordered(values) for component, values in durations.items()}
-    stats = [_stats(c, None, merged.get(c, ()), counts[c], errors.get(c, 0), tally.instants.get(c, 0))
+    stats = [_stats(c, None, merged.get(c, ()), counts[c], errors.get(c, 0), instants.get(c, 0))
              for c in counts]
     return sorted(stats, key=lambda s: (-s.count, s.component))
 
 
 def _slow(tally: Tally) -> SlowOperations:
+    timing = tally.timing
     top = [SlowSpan(ref_of(tally, ref, span_id, *op), round(duration, 3), status)
-           for duration, ref, span_id, op, status in sorted(tally.slow, reverse=True)]
-    by_op = {op_label(*op): count for op, count in sorted(tally.slow_by_op.items(), key=lambda kv: -kv[1])}
-    return SlowOperations(tally.options.slow_threshold_ms, sum(tally.slow_by_op.values()), top, by_op)
+           for duration, ref, span_id, op, status in sorted(timing.slow, reverse=True)]
+    by_op = {op_label(*op): count for op, count in sorted(timing.slow_by_op.items(), key=lambda kv: -kv[1])}
+    return SlowOperations(tally.options.slow_threshold_ms, sum(timing.slow_by_op.values()), top, by_op)
 
 
 def _llm(tally: Tally, pricer: Pricer) -> LlmUsage:
-    models = sorted((_model(model, entry, pricer) for model, entry in tally.models.items()),
+    models = sorted((_model(model, use, pricer) for model, use in tally.usage.models.items()),
                     key=lambda m: (-m.calls, m.model))
     costs = [m.cost_usd for m in models if m.cost_usd is not None]
     return LlmUsage(
@@ -189,35 +193,33 @@ def _llm(tally: Tally, pricer: Pricer) -> LlmUsage:
     )
 
 
-def _model(model: str, entry: Figures, pricer: Pricer) -> ModelUsage:
-    calls, tokens_in, tokens_out, total, event_cost, event_priced, open_in, open_out, open_calls, max_in, \
-        no_usage = entry
-    priced_by: dict[str, int] = {"event": event_priced} if event_priced else {}
-    cost = floats.total(event_cost) if event_priced else None
-    if open_calls:
-        usd, source = pricer.price(model, open_in, open_out)
-        priced_by[source or "unpriced"] = open_calls
+def _model(model: str, use: ModelUse, pricer: Pricer) -> ModelUsage:
+    priced_by: dict[str, int] = {"event": use.event_priced} if use.event_priced else {}
+    cost = floats.total(use.event_costs) if use.event_priced else None
+    if use.open_calls:
+        usd, source = pricer.price(model, use.open_input, use.open_output)
+        priced_by[source or "unpriced"] = use.open_calls
         if usd is not None:
             cost = (cost or 0.0) + usd
-    if no_usage:  # not priced at 0: nothing says what they cost
-        priced_by[NO_USAGE] = no_usage
-    return ModelUsage(model, calls, tokens_in, tokens_out, total, cost, priced_by, pricer.context_window(model),
-                      max_in)
+    if use.no_usage:  # not priced at 0: nothing says what they cost
+        priced_by[NO_USAGE] = use.no_usage
+    return ModelUsage(model, use.calls, use.input_tokens, use.output_tokens, use.total_tokens, cost, priced_by,
+                      pricer.context_window(model), use.max_input)
 
 
 def _tools(tally: Tally, counts: dict[tuple[str, str, str], int], ordered: dict[Op, array[float]]) -> list[ToolStats]:
     repeated: dict[str, int] = {}
-    for entry in tally.repeated.values():  # [component, name, calls, ...]: tens of thousands in a big run
-        if entry[0] == "tool":
-            repeated[entry[1]] = repeated.get(entry[1], 0) + entry[2] - 1
+    for repeat in tally.patterns.repeated.values() if tally.patterns is not None else ():  # tens of thousands
+        if repeat.component == "tool":
+            repeated[repeat.name] = repeated.get(repeat.name, 0) + repeat.calls - 1
     tools = []
     for op, count in counts.items():
         component, name, _ = op
         if component != "tool":
             continue
-        failures = tally.errors_by_op.get(op, 0)  # handled failures too: a tool that failed did not succeed
-        errors = {kind: n for (tool, kind), n in tally.tool_errors.items() if tool == name}
-        unhandled = min(tally.unhandled_tools.get(name, 0), failures)
+        failures = tally.errors.by_op.get(op, 0)  # handled failures too: a tool that failed did not succeed
+        errors = {kind: n for (tool, kind), n in tally.errors.tool_errors.items() if tool == name}
+        unhandled = min(tally.errors.unhandled_tools.get(name, 0), failures)
         tools.append(ToolStats(name, count, failures, rate(count - failures, count),
                                latency(ordered.get(op, ())),
                                _by_count(errors), repeated.get(name, 0), failures - unhandled, unhandled))
@@ -227,44 +229,48 @@ def _tools(tally: Tally, counts: dict[tuple[str, str, str], int], ordered: dict[
 def _errors(tally: Tally) -> Errors:
     """Distinct errors by category and type, each split into handled and unhandled: unhandled as the pass found
     them escaping (`handling.py`), handled all the others."""
-    by_type = [ErrorType(kind, category, count,
+    found = tally.errors
+    by_type = [ErrorType(kind, seen.category, seen.count,
                          [ErrorExample(ref_of(tally, ref, span_id, component, name), message)
-                          for ref, span_id, component, name, message in examples],
-                         count - tally.unhandled_types.get(kind, 0), tally.unhandled_types.get(kind, 0))
-               for kind, (count, category, examples) in tally.error_types.items()]
+                          for ref, span_id, component, name, message in seen.examples],
+                         seen.count - found.unhandled_types.get(kind, 0), found.unhandled_types.get(kind, 0))
+               for kind, seen in found.types.items()]
     by_type.sort(key=lambda e: (-e.count, e.type))
-    unhandled = {category: n for category, n in _by_count(tally.unhandled_categories).items() if n}
-    handled = {category: count - unhandled.get(category, 0) for category, count in tally.categories.items()}
+    unhandled = {category: n for category, n in _by_count(found.unhandled_categories).items() if n}
+    handled = {category: count - unhandled.get(category, 0) for category, count in found.categories.items()}
     total, escaped = sum(e.count for e in by_type), sum(unhandled.values())
-    return Errors(total, tally.failed_spans, tally.error_events, _by_count(tally.categories), by_type,
+    return Errors(total, found.failed_spans, found.error_events, _by_count(found.categories), by_type,
                   total - escaped, escaped, _by_count({c: n for c, n in handled.items() if n}), unhandled)
 
 
 def _patterns(tally: Tally) -> Patterns:
-    retries = [Retry(c, n, count, recovered, ref_of(tally, ref, span_id, c, n, kind))
-               for (c, n, kind), (count, recovered, ref, span_id) in tally.retries.items()]
+    found = tally.patterns
+    if found is None:
+        return Patterns([], [], [])
+    retries = [Retry(c, n, seen.retries, seen.recovered, ref_of(tally, seen.ref, seen.span_id, c, n, kind))
+               for (c, n, kind), seen in found.retries.items()]
     # the most repeated first (sorted as the records would be, then the first few made): a big run repeats
     # tens of thousands of calls, of which the report shows TOP_REPEATS
-    top = heapq.nsmallest(TOP_REPEATS, _most_called(tally.repeated.values()),
-                          key=lambda e: (-(e[2] - 1), -round(e[3], 3)))
-    repeats = [RepeatedCall(c, n, count, count - 1, round(ms, 3), ref_of(tally, ref, span_id, c, n))
-               for c, n, count, ms, ref, span_id in top]
-    loops = [_loop(*loop) for loop in tally.loops]
+    top = heapq.nsmallest(TOP_REPEATS, _most_called(found.repeated.values()),
+                          key=lambda r: (-(r.calls - 1), -round(r.ms, 3)))
+    repeats = [RepeatedCall(r.component, r.name, r.calls, r.calls - 1, round(r.ms, 3),
+                            ref_of(tally, r.ref, r.span_id, r.component, r.name))
+               for r in top]
+    loops = [_loop(tally.runs[loop.run], loop) for loop in found.loops]
     return Patterns(sorted(retries, key=lambda r: -r.retries), repeats, loops)
 
 
-def _most_called(entries: Iterable[Figures]) -> list[Figures]:
+def _most_called(repeats: Iterable[Repeat]) -> list[Repeat]:
     """The repeated calls called at least as often as the TOP_REPEATS-th most called, in their order: every
     one the report can show (its order puts calls first), for a fraction of the key computations."""
-    entries = list(entries)
-    calls = heapq.nlargest(TOP_REPEATS, [entry[2] for entry in entries])
-    return [entry for entry in entries if entry[2] >= calls[-1]] if calls else []
+    repeats = list(repeats)
+    calls = heapq.nlargest(TOP_REPEATS, [repeat.calls for repeat in repeats])
+    return [repeat for repeat in repeats if repeat.calls >= calls[-1]] if calls else []
 
 
-def _loop(run: RunState, agent: str, start_seq: int, name: str, cycle: tuple[Label, ...], repeats: int,
-          first: int) -> Loop:
-    return Loop(name, Ref(run.run_id, start_seq, agent, "agent", name, "agent_execution"),
-                [op_label(*op) for op in cycle], repeats, first)
+def _loop(run: RunState, loop: LoopSeen) -> Loop:
+    return Loop(loop.name, Ref(run.run_id, loop.start_seq, loop.agent, "agent", loop.name, "agent_execution"),
+                [op_label(*op) for op in loop.cycle], loop.repeats, loop.first)
 
 
 def _count_kinds(items: list[Anomaly]) -> dict[str, int]:
@@ -320,9 +326,10 @@ def _critical_paths(tally: Tally) -> list[CriticalPath]:
                  if not (run.startup_ms is not None and op == STARTUP_OP)}
         if not chain:
             continue
-        total = sum(ms for ms, _ in chain.values())
-        steps = [PathStep(c, n, round(ms, 3), int(spans), round(ms / total, 4) if total else 0.0, kind)
-                 for (c, n, kind), (ms, spans) in chain.items()]
+        total = sum(step.ms for step in chain.values())
+        steps = [PathStep(c, n, round(step.ms, 3), int(step.spans), round(step.ms / total, 4) if total else 0.0,
+                          kind)
+                 for (c, n, kind), step in chain.items()]
         steps.sort(key=lambda s: (-s.ms, s.component, s.name))
         paths.append(CriticalPath(run.run_id, round(total, 3), steps))
     return paths

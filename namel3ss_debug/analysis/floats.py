@@ -1,7 +1,7 @@
 """A tally's arrays of floats (each operation's durations, each model's costs) sorted and summed for the report.
 
-They are array('d'), 8 bytes a value (see tally.py). Where the extension is built (`_floats.c`) they are sorted
-and summed without making a Python float of each value: the same order as `sorted` and the same float as
+They are array('d'), 8 bytes a value (`collectors/figures.py`). Where the extension is built (`_floats.c`) they are
+sorted and summed without making a Python float of each value: the same order as `sorted` and the same float as
 `math.fsum`, which stay the reference and take whatever the extension leaves aside (a negative number, a value
 that is not finite, a list).
 """

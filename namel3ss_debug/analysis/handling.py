@@ -6,8 +6,8 @@ other error is **handled**: the app survived it (a tool whose exception the app 
 to the model), whether or not its writer said so with `error.handled`; one written `error.handled: true` is handled
 whatever follows.
 
-The pass (`findings.py`) keeps one `ErrorChain` per run, the error counted last, and asks `escaping` of each event
-that may end it; the report says handled = all - unhandled (`build.py`).
+The pass (`collectors/errors.py`) keeps one `ErrorChain` per run, the error counted last, and asks `escaping` of each
+event that may end it; the report says handled = all - unhandled (`build.py`).
 """
 
 from __future__ import annotations

@@ -6,14 +6,13 @@ memory does not grow with the number of calls.
 
 from __future__ import annotations
 
-from typing import Any, Hashable, TypeAlias
+from typing import Hashable
 
 MAX_PERIOD = 3
 MIN_REPEATS = 3
 PERIODS = range(1, MAX_PERIOD + 1)
 
-# Any: what a found cycle shows for a call is the caller's (`findings` passes the call's op), shown, not compared
-Label: TypeAlias = Any
+Label = tuple[str, str, str]  # what a found cycle shows for a call: its op (component, name, span kind)
 
 
 class LoopWatch:
@@ -28,11 +27,11 @@ class LoopWatch:
         self.starts: list[tuple[tuple[Label, ...], int]] = [((), 0)] * (MAX_PERIOD + 1)
         self.found: list[tuple[tuple[Label, ...], int, int]] = []  # (cycle, repetitions, index of its first call)
 
-    def see(self, key: Hashable, index: int, label: Label = None) -> None:
+    def see(self, key: Hashable, index: int, label: Label) -> None:
         """`key` is the call's identity, `index` where it happened, `label` what a found cycle shows for it."""
         recent, keys, runs = self.recent, self.keys, self.runs
         quiet = not (runs[1] or runs[2] or runs[3]) and key not in keys
-        recent.append((label if label is not None else key, index))
+        recent.append((label, index))
         keys.append(key)
         if len(recent) > MAX_PERIOD + 1:
             del recent[0], keys[0]

@@ -136,6 +136,6 @@ def _problems(report: Report) -> int:
 def operation_times(tally: Tally) -> list[OperationTimes]:
     """Each operation of a finished tally (of one run) with its ended spans' durations and its errors, labelled
     as the report's operations are; an operation none of whose spans was timed has no durations."""
-    ops = {*tally.durations, *tally.untimed}
-    return [OperationTimes(op_label(*op), list(tally.durations.get(op, ())), tally.errors_by_op.get(op, 0))
-            for op in sorted(ops)]
+    timed, errors = tally.timing.ops, tally.errors.by_op
+    return [OperationTimes(op_label(*op), list(timed[op].durations) if op in timed else [], errors.get(op, 0))
+            for op in sorted({*timed, *tally.timing.untimed})]

@@ -3,28 +3,21 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable, TypeAlias
+from typing import Callable
 
 import msgspec
 
 from ..model.choices import ANALYZE_SECTIONS as SECTIONS
 from ..model.json_types import JsonEvent, JsonObject, JsonValue
 from ..store.records import EventRecord
-from .diagnosis.rules import Judging
+from .collectors.figures import Bucket, Chain, Kid, Memory, Op
 from .handling import ErrorChain
 from .idset import SpanIds
 from .loops import LoopWatch
+from .thresholds import Judging
 
-Op = tuple[str, str, str]  # (component, name, span kind): what the figures are kept by
-# Any: a record changed in place whose fields differ in type (counts, floats, texts, an array of costs); each
-# holder says which (`Tally.__init__`)
-Figures: TypeAlias = list[Any]
-# Any: a closed child as `critical.py` keeps it: [end_seq, start_seq, chain, direct_ms]
-Kid: TypeAlias = list[Any]
 TOP_SLOW = 10
 MAX_KEPT = 50  # blocking spans, context-limit calls and problems kept as examples; counts stay exact
-MAX_BUCKETS = 4096
-BUCKET_SECONDS = {19: 1, 18: 10, 16: 60, 15: 600, 13: 3600, 10: 86400}  # timestamp prefix length -> seconds
 
 
 # What the pass keeps only for some report sections, and those sections: a pass for fewer sections (`check`'s,
@@ -70,9 +63,9 @@ class OpenSpan(msgspec.Struct):
     model: str | None  # a model named at the start counts for the end
     child_ms: float = 0.0  # time of the ended children
     open_kids: int = 0
-    last: tuple[tuple[str, str, str], bool] | None = None  # (op, failed) of the child that ended last
+    last: tuple[Op, bool] | None = None  # (op, failed) of the child that ended last
     failed_error: tuple[str, str] | None = None  # (type, message) of an error that may fail it
-    chain: dict[tuple[str, str, str], list[float]] | None = None  # critical.Chain
+    chain: Chain | None = None
     chain_end: int = -1  # seq of the end of the chain's last child
     chain_direct: float = 0.0  # time of the children on the chain
     kids: list[Kid] | None = None
@@ -101,46 +94,17 @@ class RunState:
     startup_ms: float | None = None  # the run's start-up span's (model/events.py), when it has one
     frameworks: set[str] = field(default_factory=set)  # the `attrs.framework` its span starts name (integrations)
     llm_calls: int = 0  # its ended LLM spans (`traffic.py` reads a trace of 0.1.0's unrecorded count by it)
-    memory: list[tuple[float, int]] = field(default_factory=list)  # first, last and peak (mb, seq)
+    memory: Memory | None = None  # its memory samples, once it has one
     # ended and failed spans per time bucket: "YYYY-MM-DDTHH:MM:SS" (a second) at first, coarser prefixes
     # of the timestamp (10 s, a minute, ...) once there are too many buckets, so memory stays bounded
-    seconds: dict[str, list[int]] = field(default_factory=dict)
+    # (`collectors/timing.py`)
+    seconds: dict[str, Bucket] = field(default_factory=dict)
     bucket_chars: int = 19
     watches: dict[str, LoopWatch] = field(default_factory=dict)
-    chain: dict[tuple[str, str, str], list[float]] | None = None  # critical.Chain
+    chain: Chain | None = None  # its critical path (`critical.py`)
     last_error: tuple[str, str] | None = None  # (type, message) of the error seen last
     reportable: bool = False  # the last error failed a span, and no error_occurred has reported it yet
     error_chain: ErrorChain | None = None  # the error counted last, on its way out: handled until it escapes
-
-
-@dataclass
-class IntegrityCounts:
-    """What the pass finds wrong with a trace, counted as it reads; `build.py` makes it the report's `Integrity`."""
-
-    unclosed: int = 0
-    ends_without_start: int = 0
-    orphans: int = 0
-    duplicates: int = 0
-    gaps: int = 0
-    problems: list[str] = field(default_factory=list)
-
-    def note(self, message: str) -> None:
-        if len(self.problems) < MAX_KEPT:
-            self.problems.append(message)
-
-
-def coarsen(run: RunState) -> None:
-    """Ten times fewer buckets, or so: the next shorter timestamp prefix (10 s, 1 min, 10 min, 1 h, 1 day)."""
-    lengths = sorted(BUCKET_SECONDS, reverse=True)
-    if run.bucket_chars == lengths[-1]:
-        return
-    run.bucket_chars = lengths[lengths.index(run.bucket_chars) + 1]
-    merged: dict[str, list[int]] = {}
-    for second, (ended, failed) in run.seconds.items():
-        bucket = merged.setdefault(second[:run.bucket_chars], [0, 0])
-        bucket[0] += ended
-        bucket[1] += failed
-    run.seconds = merged
 
 
 def recorded_event_types(run: RunState) -> list[JsonValue]:

@@ -8,8 +8,7 @@ from typing import TYPE_CHECKING, Any, Mapping
 
 import msgspec
 
-from ..analysis.diagnosis.rules import Judging
-from ..analysis.diagnosis.thresholds import thresholds_from
+from ..analysis.thresholds import Judging, thresholds_from
 from ..analysis.run_state import Options
 from ..checks.results import CheckReport, RunCheck
 from ..checks.rules import Rule, active, merge, rules_from_flags

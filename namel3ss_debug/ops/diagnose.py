@@ -22,8 +22,7 @@ from ..analysis.diagnosis.blame import failure_of
 from ..analysis.diagnosis.clues import Clues
 from ..analysis.diagnosis.diagnose import rediagnose
 from ..analysis.diagnosis.records import DIAGNOSIS_SCHEMA, KINDS, SEVERITIES, Blame, Diagnosis, Failure, Finding
-from ..analysis.diagnosis.rules import Judging
-from ..analysis.diagnosis.thresholds import thresholds_from
+from ..analysis.thresholds import Judging, thresholds_from
 from ..analysis.prices import Pricer
 from ..analysis.report import Report
 from ..analysis.run_state import Options

@@ -21,8 +21,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from ..analysis.diagnosis.rules import Judging as RuleJudging
-from ..analysis.diagnosis.thresholds import thresholds_from
+from ..analysis.thresholds import Judging as RuleJudging, thresholds_from
 from ..analysis.run_state import Options
 from ..checks.rules import Rule
 from ..checks.rules_file import read_workspace_checks

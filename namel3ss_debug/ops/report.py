@@ -15,8 +15,7 @@ from pathlib import Path
 from typing import Mapping
 
 from ..analysis.analyze import analyze, dict_blocks
-from ..analysis.diagnosis.rules import Judging
-from ..analysis.diagnosis.thresholds import thresholds_from
+from ..analysis.thresholds import Judging, thresholds_from
 from ..analysis.prices import Pricer
 from ..analysis.report import Report
 from ..analysis.span_table import SpanTable, span_table

@@ -3,10 +3,10 @@
 - `records.py`: the records every view shows (`Finding`, `Evidence`, `Blame`, `Diagnosis`) and the kinds.
 - `steps.py`: what the pass keeps of a run for the rules (`Step`, `AgentSteps`, `RunClues`).
 - `clues.py`: the collector `Tally` feeds (agent by agent; an agent's steps are judged when it ends, then dropped).
-- `thresholds.py`: each rule's threshold, with the config key a team tunes it by.
 - `rules/`: one file per family of findings, each a pure function of steps and thresholds.
 - `blame.py`: for a run that failed, the responsible agent, the decisive step and the chain to the failure.
 - `diagnose.py`: the rules and the blame run over the clues and the report's figures, into a `Diagnosis`.
 
-Nothing here calls a model, reads a file or the clock: the same trace gives the same diagnosis.
+Each rule's threshold, with the config key a team tunes it by, is in `analysis/thresholds.py`, which the pass
+imports too. Nothing here calls a model, reads a file or the clock: the same trace gives the same diagnosis.
 """

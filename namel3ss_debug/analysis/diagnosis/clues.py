@@ -12,21 +12,22 @@ an LLM request's tools, an answer, a tool's result, an agent's output.
 from __future__ import annotations
 
 from collections import deque
-from typing import Any, Callable, Optional
+from typing import Callable, Optional
 
 from ...model.error_category import categorize
 from ...model.events import kind as span_kind
 from ...model.stack_frames import app_frame
 from ...store.records import EventRecord, attrs_of
-from ..findings import CALLS, call_key
+from ..collectors.figures import CALLS, call_key
 from ..run_state import OpenSpan, RunState
+from ..thresholds import MAX_AGENT_STEPS, Judging
 from ..traffic import unrecorded_requests
 from . import payloads
 from .records import Finding
-from .rules import Judging
 from .rules.registry import agent_rules
-from .steps import MAX_ERRORS, NO_AGENT, OPENING_STEPS, RECENT_STEPS, AgentSteps, RunClues, Step
-from .thresholds import MAX_AGENT_STEPS
+from .steps import (
+    MAX_ERRORS, NO_AGENT, OPENING_STEPS, RECENT_STEPS, AgentSteps, CallRepeat, ModelSpend, RunClues, Step,
+)
 
 MAX_LINKS = 4096  # LLM calls remembered by span id and by tool call id, to link the tools they asked for
 MAX_SCHEMAS = 256  # distinct sets of offered tools kept per run
@@ -47,7 +48,7 @@ class RunTrack:
         self.by_call_id: dict[str, int] = {}  # a tool call id an answer asked for -> the asking LLM call's seq
         # inputs key -> its first call's seq and answer, packed in one int (`_first`): one entry per distinct call
         self.firsts: dict[int, int] = {}
-        self.repeats: dict[int, list[Any]] = {}  # RunClues.repeats, written there when the run ends
+        self.repeats: dict[int, CallRepeat] = {}  # RunClues.repeats, written there when the run ends
         self.recent: deque[Step] = deque(maxlen=RECENT_STEPS)
         self.final_rank = -1  # 1: the final text is an LLM answer's; 0: the root's output
 
@@ -283,14 +284,14 @@ class Clues:
             return
         answer = _answer_bits(step)
         same = answer != 0 and answer == first & ANSWER_MASK
-        entry = track.repeats.get(step.inputs_key)
-        if entry is None:
-            entry = track.repeats[step.inputs_key] = [1, 1, 0.0, 0.0, first >> 65, step.seq]
-        entry[0] += 1
-        entry[1] = int(bool(entry[1]) and same)
-        entry[2] += step.duration_ms or 0.0
+        repeat = track.repeats.get(step.inputs_key)
+        if repeat is None:
+            repeat = track.repeats[step.inputs_key] = CallRepeat(first >> 65, step.seq)
+        repeat.calls += 1
+        repeat.identical = repeat.identical and same
+        repeat.ms += step.duration_ms or 0.0
         if step.component == "llm":
-            entry[3] = None if entry[3] is None or step.cost_usd is None else entry[3] + step.cost_usd
+            repeat.cost = None if repeat.cost is None or step.cost_usd is None else repeat.cost + step.cost_usd
 
     # -- agents, handoffs, the run's end ----------------------------------------------------------
     def _agent_started(self, run: RunState, track: RunTrack, event: EventRecord, own: OpenSpan) -> None:
@@ -326,7 +327,7 @@ class Clues:
         clues.status, clues.end_seq, clues.duration_ms = event.status, event.seq, event.duration_ms
         clues.end_span_id, clues.end_name = event.span_id, event.name
         attrs = attrs_of(event)
-        clues.unrecorded = unrecorded_requests(attrs, sum(int(figures[0]) for figures in clues.models.values()))
+        clues.unrecorded = unrecorded_requests(attrs, sum(spend.calls for spend in clues.models.values()))
         code = attrs.get("exit_code")
         clues.exit_code = code if isinstance(code, int) and not isinstance(code, bool) else None
         if event.error is not None:
@@ -355,18 +356,18 @@ def _remember(links: dict[str, int], key: str, seq: int) -> None:
 
 
 def _model(clues: RunClues, step: Step) -> None:
-    """The call's model figures [calls, cost, unpriced calls, ms], the run's cost and its costliest call."""
+    """The call's model's figures, the run's cost and its costliest call."""
     model = step.model or "(no model)"
-    figures = clues.models.get(model)
-    if figures is None:
-        figures = clues.models[model] = [0, 0.0, 0, 0.0]
-    figures[0] += 1
-    figures[3] += step.duration_ms or 0.0
+    spend = clues.models.get(model)
+    if spend is None:
+        spend = clues.models[model] = ModelSpend()
+    spend.calls += 1
+    spend.ms += step.duration_ms or 0.0
     if step.cost_usd is None:
-        figures[2] += 1
+        spend.unpriced += 1
         clues.unpriced_calls += 1
         return
-    figures[1] += step.cost_usd
+    spend.cost += step.cost_usd
     clues.cost_usd = (clues.cost_usd or 0.0) + step.cost_usd
     if clues.costliest is None or step.cost_usd > (clues.costliest.cost_usd or 0.0):
         clues.costliest = step

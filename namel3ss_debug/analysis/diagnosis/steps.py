@@ -8,6 +8,7 @@ length keeps only its open agents' steps, `RunClues.recent` and what the rules a
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Optional
 
 import msgspec
@@ -56,7 +57,7 @@ class Step(msgspec.Struct, gc=False):
     input_tokens: Optional[int] = None
     output_tokens: Optional[int] = None
     cost_usd: Optional[float] = None  # None: unknown (never 0 for unknown)
-    inputs_key: Optional[int] = None  # the fingerprint of component, name and inputs (`tally.call_key`)
+    inputs_key: Optional[int] = None  # the fingerprint of component, name and inputs (`collectors/figures.call_key`)
     outputs_key: Optional[int] = None  # a hash of the outputs' JSON: identical answers have one key
     asked: tuple[ToolAsk, ...] = ()  # llm: the tool calls the answer asked for
     offered: Optional[tuple[str, ...]] = None  # llm: the tool names the request offered; None: not recorded
@@ -85,6 +86,28 @@ class AgentSteps(msgspec.Struct, gc=False):
     dropped: int = 0  # steps past `thresholds.MAX_AGENT_STEPS`, counted not kept
 
 
+@dataclass(slots=True)
+class CallRepeat:
+    """A call made again with the same inputs in one run (`RunClues.repeats`)."""
+
+    first_seq: int
+    repeat_seq: int  # its first repeat's
+    calls: int = 1
+    identical: bool = True  # every repeat gave the first call's answer (a failed repeat does not)
+    ms: float = 0.0  # the repeats' time (the calls after the first)
+    cost: Optional[float] = 0.0  # the repeats' cost (LLM calls); None: unknown
+
+
+@dataclass(slots=True)
+class ModelSpend:
+    """One model's LLM calls in a run, for the cost rules (`RunClues.models`)."""
+
+    calls: int = 0
+    cost: float = 0.0  # of its priced calls
+    unpriced: int = 0  # calls without a cost
+    ms: float = 0.0
+
+
 class RunClues(msgspec.Struct, gc=False):
     """What the rules read of a whole run besides its agents' steps."""
 
@@ -104,10 +127,9 @@ class RunClues(msgspec.Struct, gc=False):
     errors_seen: int = 0
     handoffs: list[tuple[int, str, str]] = msgspec.field(default_factory=list)  # (seq, from agent, to agent)
     schemas: dict[int, dict[str, object]] = msgspec.field(default_factory=dict)  # schemas_key -> name -> schema
-    # inputs_key -> [calls, identical answers (1/0), ms of the calls after the first, cost of those (None: unknown),
-    # first seq, first repeat's seq], for LLM and tool calls made more than once with the same inputs
-    repeats: dict[int, list[object]] = msgspec.field(default_factory=dict)
-    models: dict[str, list[float]] = msgspec.field(default_factory=dict)  # model -> [calls, cost, unpriced calls, ms]
+    # inputs_key -> the LLM and tool calls made more than once with the same inputs
+    repeats: dict[int, CallRepeat] = msgspec.field(default_factory=dict)
+    models: dict[str, ModelSpend] = msgspec.field(default_factory=dict)  # model -> its LLM calls
     cost_usd: Optional[float] = None  # priced LLM calls' cost; None when none was priced
     unpriced_calls: int = 0
     costliest: Optional[Step] = None  # the LLM call of the highest known cost

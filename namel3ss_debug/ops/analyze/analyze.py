@@ -7,8 +7,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from ...analysis.analyze import analyze as analyze_runs
-from ...analysis.diagnosis.rules import Judging
-from ...analysis.diagnosis.thresholds import thresholds_from
+from ...analysis.thresholds import Judging, thresholds_from
 from ...analysis.prices import Pricer
 from ...analysis.report import SECTIONS, Report
 from ...analysis.run_state import ANOMALY_SECTIONS, FINDING_SECTIONS, Options

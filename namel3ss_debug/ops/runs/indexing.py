@@ -16,8 +16,7 @@ from typing import TYPE_CHECKING, Any, Sequence
 import msgspec
 
 from ..._version import __version__
-from ...analysis.diagnosis.rules import Judging
-from ...analysis.diagnosis.thresholds import thresholds_from
+from ...analysis.thresholds import Judging, thresholds_from
 from ...analysis.run_row import IndexedRun, OperationTimes, RunRow, in_one_line, operation_times, row_of
 from ...analysis.run_texts import Said, said_of
 from ...analysis.run_state import Options

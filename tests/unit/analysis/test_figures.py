@@ -10,6 +10,7 @@ import pytest
 from support.tracefactory import TraceBuilder, analyze_events, error
 
 from namel3ss_debug.analysis.build import TOP_REPEATS, _most_called
+from namel3ss_debug.analysis.collectors.figures import Repeat
 from namel3ss_debug.analysis.prices import Pricer
 from namel3ss_debug.analysis.stats import percentile
 
@@ -153,7 +154,7 @@ def test_the_repeated_calls_shown_are_the_first_of_all_of_them_in_order(seed):
     """The report orders only the calls called at least as often as the TOP_REPEATS-th: the same first
     TOP_REPEATS as ordering every repeated call (ties in calls and time kept in the order they were met)."""
     rng = random.Random(seed)
-    entries = [["tool", f"t{n}", rng.choice([2, 2, 2, 3, 3, 4, 9]), rng.choice([1.0, 2.0, 2.0004, 3.5]), n, "s"]
+    entries = [Repeat("tool", f"t{n}", rng.choice([2, 2, 2, 3, 3, 4, 9]), rng.choice([1.0, 2.0, 2.0004, 3.5]), n, "s")
                for n in range(rng.choice([0, 5, 19, 20, 21, 400]))]
-    key = lambda e: (-(e[2] - 1), -round(e[3], 3))  # noqa: E731 - the report's own order
+    key = lambda r: (-(r.calls - 1), -round(r.ms, 3))  # noqa: E731 - the report's own order
     assert heapq.nsmallest(TOP_REPEATS, _most_called(entries), key=key) == sorted(entries, key=key)[:TOP_REPEATS]

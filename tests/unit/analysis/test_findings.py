@@ -5,9 +5,8 @@ from __future__ import annotations
 import pytest
 from support.tracefactory import TraceBuilder, analyze_events, error
 
-from namel3ss_debug.analysis import tally as tally_module
-from namel3ss_debug.analysis.diagnosis.rules import Judging
-from namel3ss_debug.analysis.diagnosis.thresholds import Thresholds
+from namel3ss_debug.analysis.collectors import timing as timing_collector
+from namel3ss_debug.analysis.thresholds import Judging, Thresholds
 from namel3ss_debug.analysis.tally import Options
 from namel3ss_debug.analysis.window import EventWindow
 
@@ -424,7 +423,7 @@ def test_a_failed_run_is_failing():
 
 def test_a_long_run_keeps_few_time_buckets_and_still_finds_its_spike(monkeypatch):
 
-    monkeypatch.setattr(tally_module, "MAX_BUCKETS", 64)  # 2000 s of spans end in 1-minute buckets
+    monkeypatch.setattr(timing_collector, "MAX_BUCKETS", 64)  # 2000 s of spans end in 1-minute buckets
 
     def build(t):
         for n in range(400):

@@ -8,8 +8,7 @@ from pathlib import Path
 import pytest
 from support.tracefactory import retried_tool_run
 
-from namel3ss_debug.analysis.diagnosis.rules import Judging
-from namel3ss_debug.analysis.diagnosis.thresholds import Thresholds
+from namel3ss_debug.analysis.thresholds import Judging, Thresholds
 from namel3ss_debug.analysis.run_state import Options
 from namel3ss_debug.checks.rules import rules_from_value
 from namel3ss_debug.checks.run import judge_run

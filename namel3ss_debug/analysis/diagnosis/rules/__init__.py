@@ -2,28 +2,20 @@
 execution ends, over its steps) and `RUN_RULES` (judged once the run is read, over the run's clues and figures);
 `registry.py` gathers them (apart from this module, which the families import).
 
-A rule is a pure function that returns the findings it is sure enough of (`thresholds.py` says where each stops),
-each with its evidence, its why (the rule and the figures) and what to try. It never raises on odd data: a step
+A rule is a pure function that returns the findings it is sure enough of (`analysis/thresholds.py` says where each
+stops), each with its evidence, its why (the rule and the figures) and what to try. It never raises on odd data: a step
 without the field it needs is passed over.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Callable, Iterable
 
 from ...report import CriticalPath, Loop, RepeatedCall, Retry, SlowSpan
+from ...thresholds import Judging
 from ..records import Finding
 from ..steps import AgentSteps, RunClues
-from ..thresholds import Thresholds
-
-
-@dataclass(frozen=True)
-class Judging:
-    """What every rule is given besides the steps: the thresholds and the models' context windows."""
-
-    thresholds: Thresholds = field(default_factory=Thresholds)
-    context_window: Callable[[str], int | None] = lambda model: None
 
 
 @dataclass(frozen=True)

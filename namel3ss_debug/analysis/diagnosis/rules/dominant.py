@@ -35,10 +35,10 @@ from typing import Iterable, Optional
 
 from ...refs import Ref
 from ...report import PathStep
-from . import AgentRule, Judging, RunFigures, RunRule
+from ...thresholds import MAX_EVIDENCE, SETTINGS, Judging
+from . import AgentRule, RunFigures, RunRule
 from ..records import Evidence, Finding
 from ..steps import RunClues, Step
-from ..thresholds import MAX_EVIDENCE, SETTINGS
 from .evidence import MIN_COST_USD, agent_name, capped, evidence, ms, percent, run_ms, usd
 
 PATH_CALLS = frozenset({"llm", "tool"})
@@ -50,21 +50,21 @@ def dominant_cost(run: RunClues, figures: RunFigures, judging: Judging) -> Itera
     total, share = run.cost_usd, judging.thresholds.dominant_share
     if total is None or total <= 0 or run.unpriced_calls:
         return
-    calls = sum(int(entry[0]) for entry in run.models.values())
+    calls = sum(spend.calls for spend in run.models.values())
     costliest = run.costliest
     if costliest is not None and costliest.cost_usd is not None and costliest.cost_usd >= MIN_COST_USD \
             and costliest.cost_usd / total >= max(share, 2 / calls):
         yield _call_cost(costliest, calls, total, run, share)
     top = _costliest_model(run)
-    if top is None or len(run.models) < 2 or int(run.models[top][0]) < 2:
+    if top is None or len(run.models) < 2 or run.models[top].calls < 2:
         return
-    cost, made = float(run.models[top][1]), int(run.models[top][0]) / calls
+    cost, made = run.models[top].cost, run.models[top].calls / calls
     if cost >= MIN_COST_USD and cost / total >= max(share, 2 * made):
         yield _model_cost(top, total, run, share)
 
 
 def _costliest_model(run: RunClues) -> Optional[str]:
-    return max(run.models, key=lambda model: (run.models[model][1], model)) if run.models else None
+    return max(run.models, key=lambda model: (run.models[model].cost, model)) if run.models else None
 
 
 def _call_cost(step: Step, calls: int, total: float, run: RunClues, share: float) -> Finding:
@@ -83,8 +83,8 @@ def _call_cost(step: Step, calls: int, total: float, run: RunClues, share: float
 
 
 def _model_cost(model: str, total: float, run: RunClues, share: float) -> Finding:
-    calls, cost = int(run.models[model][0]), float(run.models[model][1])
-    made = calls / sum(int(entry[0]) for entry in run.models.values())
+    calls, cost = run.models[model].calls, run.models[model].cost
+    made = calls / sum(spend.calls for spend in run.models.values())
     steps = sorted((step for step in _kept(run) if step.component == "llm" and step.model == model
                     and step.cost_usd is not None), key=lambda step: -(step.cost_usd or 0.0))
     items = [evidence(step, run, f"{model}: cost {usd(step.cost_usd or 0.0)}") for step in steps[:MAX_EVIDENCE]]
@@ -126,7 +126,7 @@ def dominant_latency(run: RunClues, figures: RunFigures, judging: Judging) -> It
 
 def _calls(run: RunClues, figures: RunFigures) -> int:
     """LLM and tool calls the run is known to have made (its LLM calls, and its tools as far as they are seen)."""
-    llm = sum(int(entry[0]) for entry in run.models.values())
+    llm = sum(spend.calls for spend in run.models.values())
     kept_tools = {step.seq for step in _kept(run) if step.component == "tool"}
     path_tools = sum(step.spans for step in _path(figures) if step.component == "tool")
     return llm + max(len(kept_tools), path_tools)

@@ -9,10 +9,10 @@ from typing import Iterable, Optional
 
 from ...fields import micros
 from ...refs import Ref
+from ...thresholds import MAX_EVIDENCE
 from . import RunFigures
 from ..records import Evidence
 from ..steps import NO_AGENT, RunClues, Step
-from ..thresholds import MAX_EVIDENCE
 
 MIN_COST_USD = 0.001  # a tenth of a cent: a cost (or a saving) below it is not worth a finding on its own
 

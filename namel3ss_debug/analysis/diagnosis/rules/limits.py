@@ -40,10 +40,10 @@ import math
 import re
 from typing import Iterable, Optional, Sequence
 
-from . import AgentRule, Judging, RunFigures, RunRule
+from ...thresholds import SETTINGS, Judging
+from . import AgentRule, RunFigures, RunRule
 from ..records import Finding
 from ..steps import AgentSteps, RunClues, Step
-from ..thresholds import SETTINGS
 from .evidence import agent_name, capped, evidence, percent, recovered, usd
 
 GROWTH_FACTOR = 3.0  # prompt_growth is a `warning` from a last prompt this many times the first...

@@ -30,10 +30,10 @@ from __future__ import annotations
 
 from typing import Hashable, Iterable, Optional, Sequence
 
-from . import AgentRule, Judging, RunFigures, RunRule
+from ...thresholds import SETTINGS, Judging
+from . import AgentRule, RunFigures, RunRule
 from ..records import Evidence, Finding
 from ..steps import TEXT_CHARS, AgentSteps, RunClues, Step
-from ..thresholds import SETTINGS
 from .evidence import capped, evidence, ms
 
 CALLS = frozenset({"llm", "tool"})

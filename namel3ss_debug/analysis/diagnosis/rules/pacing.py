@@ -36,17 +36,17 @@ from __future__ import annotations
 from bisect import bisect_left
 from typing import Iterable, Optional
 
+from ...thresholds import SETTINGS, Judging
 from ....model.error_category import categorize
-from . import AgentRule, Judging, RunFigures, RunRule
+from . import AgentRule, RunFigures, RunRule
 from ..records import Finding
 from ..steps import AgentSteps, RunClues, Step
-from ..thresholds import SETTINGS
 from .evidence import capped, end_us, evidence, label, ms, start_us
 
 QUICK_RETRIES = 2  # retries without back-off of one operation under one parent before the rule fires
 TRANSIENT = frozenset({"rate_limit", "timeout", "network", "dependency"})  # failures a pause may cure
 DETERMINISTIC = frozenset({"parameter", "auth"})  # failures no pause cures: the advice is not to retry them
-RETRIED = frozenset({"llm", "tool"})  # the components the report's retries count (`tally.CALLS`)
+RETRIED = frozenset({"llm", "tool"})  # the components the report's retries count (`collectors/figures.CALLS`)
 
 Retry = tuple[Step, Step, Optional[float]]  # the failed call, its retry, the gap between them in ms (None: unknown)
 
@@ -179,7 +179,7 @@ def _rate_limited(errors: list[Step]) -> list[tuple[int, Step]]:
 
 def _distinct(errors: list[Step]) -> Iterable[Step]:
     """Each error once: not a step one of whose children failed with the same error (the error on its way out),
-    nor an error event reporting the error of the step just before it (as `analysis/findings.py` counts)."""
+    nor an error event reporting the error of the step just before it (as `analysis/collectors/errors.py` counts)."""
     outer = {(step.parent_id, step.error_type, step.error_message) for step in errors}
     previous: Optional[Step] = None
     for step in errors:

@@ -17,7 +17,8 @@ from typing import Iterable
 
 from ...refs import Ref
 from ...traffic import HOW_TO_RECORD, unrecorded_text
-from . import AgentRule, Judging, RunFigures, RunRule
+from ...thresholds import Judging
+from . import AgentRule, RunFigures, RunRule
 from ..records import Evidence, Finding
 from ..steps import RunClues
 

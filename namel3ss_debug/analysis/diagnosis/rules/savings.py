@@ -35,16 +35,16 @@ twice, 700 ms each, answering 1.08 both times: 700 ms to save.
 
 from __future__ import annotations
 
-from typing import Iterable, NamedTuple, Optional
+from typing import Iterable, Optional
 
 import orjson
 
 from ....model.deep import leaves
 from ...refs import Ref
-from . import AgentRule, Judging, RunFigures, RunRule
+from ...thresholds import SETTINGS, Judging
+from . import AgentRule, RunFigures, RunRule
 from ..records import Evidence, Finding
-from ..steps import TEXT_CHARS, AgentSteps, RunClues, Step
-from ..thresholds import SETTINGS
+from ..steps import TEXT_CHARS, AgentSteps, CallRepeat, RunClues, Step
 from .evidence import MIN_COST_USD, agent_name, capped, evidence, label, ms, percent, run_ms, usd
 
 SIBLING_CALLS = frozenset({"tool"})  # the calls whose arguments and result a step keeps
@@ -215,45 +215,22 @@ def _parallel(title: str, why: str, suggestion: str, items: list[Evidence], run:
 
 
 # -- cacheable_calls ---------------------------------------------------------------------------------------------
-class Repeat(NamedTuple):
-    """One entry of `RunClues.repeats` whose answers were all identical."""
-
-    calls: int
-    saved_ms: float  # the repeats' time (the calls after the first)
-    cost: Optional[float]  # the repeats' cost; None: unknown
-    first_seq: int
-    repeat_seq: Optional[int]
-
-
 def cacheable_calls(run: RunClues, figures: RunFigures, judging: Judging) -> Iterable[Finding]:
     """Calls repeated with the same inputs and the same answers, whose repeats took time or cost money."""
     thresholds = judging.thresholds
     steps = {step.seq: step for step in (*run.opening, *run.recent)}
     looping = _looping(figures, run.run_id)
-    for entry in run.repeats.values():
-        repeat = _identical(entry)
-        if repeat is None or (repeat.saved_ms < thresholds.min_saving_ms
-                              and not (repeat.cost is not None and repeat.cost >= MIN_COST_USD)):
+    for repeat in run.repeats.values():
+        if not repeat.identical or (repeat.ms < thresholds.min_saving_ms
+                                    and not (repeat.cost is not None and repeat.cost >= MIN_COST_USD)):
             continue
         first = _first_evidence(steps, figures, run, repeat.first_seq)
         if first is None or (f"{first.ref.component}:{first.ref.name}" in looping
                              and repeat.calls >= thresholds.loop_repeats):
             continue
-        later = steps.get(repeat.repeat_seq) if repeat.repeat_seq is not None else None
+        later = steps.get(repeat.repeat_seq)
         items = [first, *([evidence(later, run, "the same inputs again, the same answer")] if later else [])]
         yield _cache_finding(repeat, items, run, figures, judging)
-
-
-def _identical(entry: list[object]) -> Optional[Repeat]:
-    """A repeats entry `[calls, identical, ms, cost, first seq, repeat seq]` whose answers were identical."""
-    if len(entry) < 6:
-        return None
-    calls, identical, saved, cost, first, later = entry[:6]
-    if not identical or not isinstance(calls, int) or not isinstance(saved, (int, float)) \
-            or not isinstance(first, int):
-        return None
-    return Repeat(calls, float(saved), float(cost) if isinstance(cost, (int, float)) else None, first,
-                  later if isinstance(later, int) else None)
 
 
 def _looping(figures: RunFigures, run_id: str) -> set[str]:
@@ -273,9 +250,9 @@ def _first_evidence(steps: dict[int, Step], figures: RunFigures, run: RunClues, 
     return None
 
 
-def _cache_finding(repeat: Repeat, items: list[Evidence], run: RunClues, figures: RunFigures,
+def _cache_finding(repeat: CallRepeat, items: list[Evidence], run: RunClues, figures: RunFigures,
                    judging: Judging) -> Finding:
-    calls, saved_ms, cost, ref = repeat.calls, repeat.saved_ms, repeat.cost, items[0].ref
+    calls, saved_ms, cost, ref = repeat.calls, repeat.ms, repeat.cost, items[0].ref
     op, share = f"{ref.component}:{ref.name}", judging.thresholds.dominant_share
     time_share = _share(saved_ms, run_ms(run, figures))
     cost_share = _share(cost, run.cost_usd if not run.unpriced_calls else None)

@@ -27,7 +27,8 @@ from __future__ import annotations
 
 from typing import Iterable, Optional
 
-from . import AgentRule, Judging, RunFigures, RunRule
+from ...thresholds import Judging
+from . import AgentRule, RunFigures, RunRule
 from ..records import Finding
 from ..steps import RunClues, Step
 from .evidence import agent_name, capped, evidence, recovered

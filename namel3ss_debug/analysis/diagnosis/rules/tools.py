@@ -30,10 +30,10 @@ import json
 import re
 from typing import Any, Iterable, Optional, Sequence
 
-from . import AgentRule, Judging, RunRule
+from ...thresholds import SETTINGS, Judging
+from . import AgentRule, RunRule
 from ..records import Evidence, Finding
 from ..steps import AgentSteps, RunClues, Step, ToolAsk
-from ..thresholds import SETTINGS
 from .evidence import capped, evidence
 
 # a result sent back for a call that did not run: a framework's error for an unknown tool or bad arguments

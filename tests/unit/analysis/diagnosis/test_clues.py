@@ -106,8 +106,8 @@ def test_a_failed_tool_keeps_its_error_and_is_among_the_runs_errors(tmp_path: Pa
 
 def test_the_run_figures_per_model_and_its_costliest_call(tmp_path: Path) -> None:
     run, steps = steps_of(traced(tmp_path / "t.jsonl", lambda: weather("Paris")))
-    calls, cost, unpriced, _ = run.models["gpt-test"]
-    assert (calls, round(cost, 6), unpriced) == (2, 0.004, 0)
+    spend = run.models["gpt-test"]
+    assert (spend.calls, round(spend.cost, 6), spend.unpriced) == (2, 0.004, 0)
     assert round(run.cost_usd or 0, 6) == 0.004 and run.unpriced_calls == 0
     assert run.costliest is steps[0]
 
@@ -133,9 +133,9 @@ def test_a_repeated_call_with_the_same_answer_is_counted_with_its_time(tmp_path:
             lookup("a")
         lookup("b")
     run, steps = steps_of(traced(tmp_path / "t.jsonl", app))
-    [entry] = run.repeats.values()
-    calls, identical, _, cost, first, repeat = entry
-    assert (calls, identical, cost, first, repeat) == (3, 1, 0.0, steps[0].seq, steps[1].seq)
+    [repeat] = run.repeats.values()
+    assert (repeat.calls, repeat.identical, repeat.cost, repeat.first_seq, repeat.repeat_seq) == \
+        (3, True, 0.0, steps[0].seq, steps[1].seq)
     assert [step.agent for step in steps] == [NO_AGENT] * 4
 
 
@@ -150,8 +150,9 @@ def tick(key: str) -> int:
 
 def test_a_repeated_call_with_another_answer_is_counted_as_not_identical(tmp_path: Path) -> None:
     run, steps = steps_of(traced(tmp_path / "t.jsonl", lambda: (tick("a"), tick("a"))))
-    [entry] = run.repeats.values()
-    assert entry[:2] == [2, 0] and entry[4:] == [steps[0].seq, steps[1].seq]
+    [repeat] = run.repeats.values()
+    assert (repeat.calls, repeat.identical, repeat.first_seq, repeat.repeat_seq) == (2, False, steps[0].seq,
+                                                                                    steps[1].seq)
 
 
 def test_handoff_spans_are_the_runs_handoffs_and_steps_answering_a_call_id(tmp_path: Path) -> None:

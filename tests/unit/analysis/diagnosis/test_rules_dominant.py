@@ -10,11 +10,11 @@ from typing import Any
 
 from namel3ss_debug import trace_llm_call
 from namel3ss_debug.analysis.diagnosis.records import Finding
-from namel3ss_debug.analysis.diagnosis.rules import Judging, RunFigures
+from namel3ss_debug.analysis.diagnosis.rules import RunFigures
 from namel3ss_debug.analysis.diagnosis.rules.dominant import (dominant_cost, dominant_latency,
                                                               slow_tool_on_critical_path)
-from namel3ss_debug.analysis.diagnosis.steps import RunClues, Step
-from namel3ss_debug.analysis.diagnosis.thresholds import Thresholds
+from namel3ss_debug.analysis.diagnosis.steps import ModelSpend, RunClues, Step
+from namel3ss_debug.analysis.thresholds import Judging, Thresholds
 from namel3ss_debug.analysis.refs import Ref
 from namel3ss_debug.analysis.report import CriticalPath, PathStep, SlowSpan
 from namel3ss_debug.testing.capture import capture_events
@@ -36,14 +36,14 @@ def llm(seq: int, cost: float | None, model: str = "gpt-4o", duration_ms: float 
 
 def priced(steps: list[Step], **fields: Any) -> RunClues:
     """A run's clues as the collector sums them: cost per model, the run's cost, the costliest and slowest call."""
-    models: dict[str, list[float]] = {}
+    models: dict[str, ModelSpend] = {}
     for call in steps:
         if call.component == "llm":
-            entry = models.setdefault(call.model or "(no model)", [0, 0.0, 0, 0.0])
-            entry[0] += 1
-            entry[1] += call.cost_usd or 0.0
-            entry[2] += call.cost_usd is None
-            entry[3] += call.duration_ms or 0.0
+            spend = models.setdefault(call.model or "(no model)", ModelSpend())
+            spend.calls += 1
+            spend.cost += call.cost_usd or 0.0
+            spend.unpriced += call.cost_usd is None
+            spend.ms += call.duration_ms or 0.0
     known = [call for call in steps if call.cost_usd is not None]
     fields.setdefault("cost_usd", sum(call.cost_usd or 0.0 for call in known) if known else None)
     return RunClues(RUN, 0, agents={"a1": "writer"}, opening=steps, models=models,

@@ -12,11 +12,11 @@ import pytest
 from support.findingtraces import findings_of, traced
 from namel3ss_debug import trace_agent_execution, trace_llm_call
 from namel3ss_debug.analysis.diagnosis.records import Finding
-from namel3ss_debug.analysis.diagnosis.rules import Judging, RunFigures
+from namel3ss_debug.analysis.diagnosis.rules import RunFigures
 from namel3ss_debug.analysis.diagnosis.rules.limits import (context_near_limit, context_overflow, growth_cost,
                                                             overflow_call, prompt_growth, turn_limit)
 from namel3ss_debug.analysis.diagnosis.steps import AgentSteps, RunClues, Step
-from namel3ss_debug.analysis.diagnosis.thresholds import Thresholds
+from namel3ss_debug.analysis.thresholds import Judging, Thresholds
 
 RUN = "run-1"
 WINDOWS = {"gpt-4o": 128_000, "small": 10_000}

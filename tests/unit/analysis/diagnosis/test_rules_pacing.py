@@ -7,10 +7,10 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
-from namel3ss_debug.analysis.diagnosis.rules import Judging, RunFigures
+from namel3ss_debug.analysis.diagnosis.rules import RunFigures
 from namel3ss_debug.analysis.diagnosis.rules.pacing import rate_limit_burst, retry_without_backoff
 from namel3ss_debug.analysis.diagnosis.steps import AgentSteps, RunClues, Step
-from namel3ss_debug.analysis.diagnosis.thresholds import Thresholds
+from namel3ss_debug.analysis.thresholds import Judging, Thresholds
 from support.findingtraces import findings_of
 from support.tracefactory import TraceBuilder
 

@@ -10,10 +10,10 @@ from typing import Any
 
 from namel3ss_debug import trace_llm_call
 from namel3ss_debug.analysis.diagnosis.records import Finding
-from namel3ss_debug.analysis.diagnosis.rules import Judging, RunFigures
+from namel3ss_debug.analysis.diagnosis.rules import RunFigures
 from namel3ss_debug.analysis.diagnosis.rules.savings import cacheable_calls, parallelizable_calls
-from namel3ss_debug.analysis.diagnosis.steps import TEXT_CHARS, AgentSteps, RunClues, Step, ToolAsk
-from namel3ss_debug.analysis.diagnosis.thresholds import Thresholds
+from namel3ss_debug.analysis.diagnosis.steps import TEXT_CHARS, AgentSteps, CallRepeat, RunClues, Step, ToolAsk
+from namel3ss_debug.analysis.thresholds import Judging, Thresholds
 from namel3ss_debug.analysis.refs import Ref
 from namel3ss_debug.analysis.report import Loop, RepeatedCall
 from namel3ss_debug.testing.capture import capture_events
@@ -133,10 +133,10 @@ def test_a_model_call_between_siblings_ends_the_group() -> None:
 
 
 # -- cacheable_calls ---------------------------------------------------------------------------------------------
-def repeated(component: str = "llm", *, identical: int = 1, ms: float = 800.0, cost: float | None = 0.002,
+def repeated(component: str = "llm", *, identical: bool = True, ms: float = 800.0, cost: float | None = 0.002,
              calls: int = 3, **fields: Any) -> RunClues:
     first, again = step(0, component, "summarize", 400), step(4, component, "summarize", 400)
-    return clues(opening=[first, again], repeats={11: [calls, identical, ms, cost, 0, 4]}, **fields)
+    return clues(opening=[first, again], repeats={11: CallRepeat(0, 4, calls, identical, ms, cost)}, **fields)
 
 
 def cached(run: RunClues, figures: RunFigures | None = None, judging: Judging | None = None) -> list[Finding]:
@@ -163,7 +163,7 @@ def test_a_known_cost_from_a_tenth_of_a_cent_is_worth_saying_under_min_saving_ms
 
 
 def test_different_answers_are_not_cacheable() -> None:
-    assert cached(repeated(identical=0)) == []
+    assert cached(repeated(identical=False)) == []
 
 
 def test_a_quick_tool_repeat_costs_nothing_to_say() -> None:
@@ -179,7 +179,7 @@ def test_a_cache_saving_half_the_run_is_a_warning() -> None:
 
 
 def test_the_first_call_comes_from_the_reports_repeated_calls_when_its_step_was_not_kept() -> None:
-    run = clues(repeats={11: [2, 1, 900.0, None, 70, 90]})
+    run = clues(repeats={11: CallRepeat(70, 90, 2, True, 900.0, None)})
     ref = Ref(RUN, 70, "s70", "tool", "lookup", "tool_call")
     [finding] = cached(run, RunFigures(RUN, repeated_calls=(RepeatedCall("tool", "lookup", 2, 1, 900.0, ref),)))
     assert finding.evidence[0].ref == ref

@@ -10,10 +10,11 @@ from typing import Any
 from support.findingtraces import findings_of, traced
 from namel3ss_debug import trace_agent_execution, trace_llm_call, trace_tool_call
 from namel3ss_debug.analysis.diagnosis.records import Finding
-from namel3ss_debug.analysis.diagnosis.rules import Judging, RunFigures
+from namel3ss_debug.analysis.diagnosis.rules import RunFigures
 from namel3ss_debug.analysis.diagnosis.rules.swallowed import (answer_gives_up, apology_after_failure, apology_in,
                                                                swallowed_error, unrecovered)
 from namel3ss_debug.analysis.diagnosis.steps import RunClues, Step
+from namel3ss_debug.analysis.thresholds import Judging
 
 RUN = "run-1"
 APOLOGY = "I'm sorry, I couldn't get the weather for Paris, FR right now."

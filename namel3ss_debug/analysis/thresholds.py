@@ -1,20 +1,25 @@
 """Each rule's threshold, with its default and the config key that tunes it (`config.Settings`); `latency_floor_ms`
 is `analyze`'s latency anomaly's (`anomalies.py`), which reaches the pass with the others.
 
+The pass (`tally.py`, its collectors) and the diagnosis (`diagnosis/`) both import this module, which imports
+neither: the pass hands `Judging` to the diagnosis without importing its rules.
+
 A threshold is where a rule stops being sure: below it the pattern happens in healthy runs too. The defaults
 are chosen for precision: a wrong finding costs more trust than a missed one.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Callable
 
-from ...config import Settings
+from ..config import Settings
 
 _DEFAULT = Settings()  # each default is the config key's (`config.Settings`), written once there
 
 MAX_EVIDENCE = 6  # evidence items a finding lists (the first ones, then the last)
 MAX_AGENT_STEPS = 4096  # steps kept of one agent execution; the rest are counted
+CONTEXT_SHARE = 0.9  # an LLM call this close to its model's context window is `analyze`'s anomaly
 
 
 @dataclass(frozen=True)
@@ -32,6 +37,14 @@ class Thresholds:
     slow_tool_share: float = _DEFAULT.diagnose_slow_tool_share  # a tool's share of the critical path
     # what a span must take over its operation's median for `analyze`'s latency anomaly to be critical
     latency_floor_ms: float = _DEFAULT.diagnose_latency_floor_ms
+
+
+@dataclass(frozen=True)
+class Judging:
+    """What every rule is given besides the steps: the thresholds and the models' context windows."""
+
+    thresholds: Thresholds = field(default_factory=Thresholds)
+    context_window: Callable[[str], int | None] = lambda model: None
 
 
 # The config key of each field, for `--help`, the docs and a finding's `setting`.

@@ -7,7 +7,7 @@ from dataclasses import fields
 
 import pytest
 
-from namel3ss_debug.analysis.diagnosis.thresholds import SETTINGS, Thresholds, thresholds_from
+from namel3ss_debug.analysis.thresholds import SETTINGS, Thresholds, thresholds_from
 from namel3ss_debug.config import KEYS, load_settings
 from namel3ss_debug.model.errors import ConfigError
 

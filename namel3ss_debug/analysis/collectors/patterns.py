@@ -1,0 +1,74 @@
+"""The patterns section's figures: calls made again with the same inputs, retries of failed calls, and cycles of
+calls an agent repeats. Each is decided when a call starts."""
+
+from __future__ import annotations
+
+from ...store.records import EventRecord
+from ..loops import LoopWatch
+from ..run_state import OpenSpan, RunState
+from .figures import SEQ_BITS, LoopSeen, Op, Repeat, Retries
+
+
+class Patterns:
+    """Made only for a pass whose report reads patterns (or tools, health, findings)."""
+
+    def __init__(self) -> None:
+        self.calls: dict[int, int] = {}  # call identity (`figures.call_key`) -> calls
+        self.repeated: dict[int, Repeat] = {}  # the identities called more than once
+        self.retries: dict[Op, Retries] = {}
+        self.loops: list[LoopSeen] = []
+
+    def started(self, run: RunState, event: EventRecord, op: Op, key: int | None, parent: OpenSpan | None,
+                agent: str | None) -> bool:
+        """A call started: a repeat when `key` was called before, a step of its agent's loop watch; returns whether
+        it is a retry.
+
+        `key` identifies the call by run, component, name and inputs; None when it has no inputs (then it takes no
+        part in repeats and loops, which compare inputs).
+        """
+        if key is not None:
+            calls = self.calls.get(key, 0) + 1
+            self.calls[key] = calls
+            if calls > 1:
+                self._repeated(run, event, key, calls)
+            if agent is not None:
+                watch = run.watches.get(agent)
+                if watch is None:
+                    watch = run.watches[agent] = LoopWatch()
+                watch.see(key, event.seq, op)
+        if parent is None or parent.last != (op, True):
+            return False
+        self._retry(run, event, op)
+        return True
+
+    def _repeated(self, run: RunState, event: EventRecord, key: int, calls: int) -> None:
+        repeat = self.repeated.get(key)
+        if repeat is None:
+            self.repeated[key] = Repeat(event.component, event.name, calls, 0.0, run.index << SEQ_BITS | event.seq,
+                                        event.span_id)
+        else:
+            repeat.calls = calls
+
+    def _retry(self, run: RunState, event: EventRecord, op: Op) -> None:
+        """A call right after a failed one of the same operation, under one parent: a retry."""
+        retry = self.retries.get(op)
+        if retry is None:
+            self.retries[op] = Retries(run.index << SEQ_BITS | event.seq, event.span_id)
+        else:
+            retry.retries += 1
+
+    def ended(self, key: int | None, retry: bool | None, op: Op, duration: float | None, failed: bool) -> None:
+        """A call ended: a repeat's time counts, and a retry that did not fail recovered."""
+        if key is not None:  # set only on a repeat: the first call of its kind is not one
+            self.repeated[key].ms += duration or 0.0
+        if retry and not failed:
+            recovered = self.retries.get(op)
+            if recovered is not None:  # None for an end that names another component than its start (a broken file)
+                recovered.recovered += 1
+
+    def agent_ended(self, run: RunState, span_id: str, start_seq: int, name: str) -> None:
+        """An agent execution ended (or its run did, leaving it open): the loops its watch found."""
+        watch = run.watches.pop(span_id, None)
+        if watch is not None:
+            for cycle, repeats, first in watch.finish():
+                self.loops.append(LoopSeen(run.index, span_id, start_seq, name, cycle, repeats, first))
