@@ -57,7 +57,7 @@ class Settings:
     # Where a run's events go: "jsonl" (the trace file, always) and "otlp" (spans sent live to an OTLP
     # receiver set by the standard OTEL_EXPORTER_OTLP_* variables).
     exporters: tuple[str, ...] = ("jsonl",)
-    # The diagnosis rules' thresholds (`analysis/diagnosis/thresholds.Thresholds`, `diagnose`, `analyze`'s findings)
+    # The diagnosis rules' thresholds (`analysis/thresholds.Thresholds`, `diagnose`, `analyze`'s findings)
     diagnose_tool_failures: int = 3
     diagnose_loop_repeats: int = 3
     diagnose_handoff_cycles: int = 3
