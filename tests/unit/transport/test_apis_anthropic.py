@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from apimocks import mocked
 
 from namel3ss_debug.transport.apis import recognise
 from namel3ss_debug.transport.apis.neutral import Said
@@ -102,8 +103,7 @@ def test_an_error_body_or_a_streamed_error_event_gives_its_message() -> None:
 
 @pytest.mark.parametrize("streamed", [False, True])
 def test_a_mock_decodes_back_to_its_text(streamed: bool) -> None:
-    record = API.mock(Said("Sunny."), "claude-sonnet-4-5", streamed)
-    outputs = API.stream(record["frames"]) if streamed else API.response(record["body"])
+    _, outputs = mocked(API, "Sunny.", "claude-sonnet-4-5", streamed)
     assert (outputs["text"], outputs["finish_reason"], outputs["id"]) == ("Sunny.", "end_turn", "msg_mock")
 
 

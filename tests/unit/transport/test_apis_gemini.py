@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from apimocks import mocked
 
 from namel3ss_debug.transport.apis import recognise
 from namel3ss_debug.transport.apis.neutral import Said
@@ -82,8 +83,7 @@ def test_an_error_body_gives_its_message_also_as_the_array_a_stream_sends(body: 
 
 @pytest.mark.parametrize("streamed", [False, True])
 def test_a_mock_decodes_back_to_its_text(streamed: bool) -> None:
-    record = API.mock(Said("Sunny."), "gemini-2.5-flash", streamed)
-    outputs = API.stream(record["frames"]) if streamed else API.response(record["body"])
+    record, outputs = mocked(API, "Sunny.", "gemini-2.5-flash", streamed)
     assert (outputs["text"], outputs["finish_reason"], outputs["model"]) == ("Sunny.", "STOP", "gemini-2.5-flash")
     assert record.get("framing") == ("sse" if streamed else None)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from apimocks import mocked
 
 from namel3ss_debug.transport.apis import recognise
 from namel3ss_debug.transport.apis.neutral import Said
@@ -118,8 +119,7 @@ def test_an_error_body_gives_its_message() -> None:
 
 @pytest.mark.parametrize("streamed", [False, True])
 def test_a_mock_decodes_back_to_its_text(streamed: bool) -> None:
-    record = API.mock(Said("Paris is sunny."), "gpt-4o", streamed)
-    outputs = API.stream(record["frames"]) if streamed else API.response(record["body"])
+    _, outputs = mocked(API, "Paris is sunny.", "gpt-4o", streamed)
     assert (outputs["text"], outputs["model"], outputs["id"]) == ("Paris is sunny.", "gpt-4o", "chatcmpl-mock")
 
 
