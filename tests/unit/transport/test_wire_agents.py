@@ -73,6 +73,13 @@ def client(stub: Any) -> Any:
     return openai.OpenAI(base_url=stub.openai_url, api_key=KEY, max_retries=0)
 
 
+def run_to_the_end(stub: Any, question: str, tools: dict[str, Callable[..., str]] | None = None) -> None:
+    """A raw loop's whole conversation: `question` asked, each tool call run (by `tools` when given), to the end."""
+    loop = ChatLoop(client(stub), question, tools=tools)
+    while loop.step():
+        pass
+
+
 def spans(events: list[dict[str, Any]], component: str) -> list[dict[str, Any]]:
     return [e for e in events if e["component"] == component and e["status"] == "started"]
 
@@ -122,9 +129,7 @@ def test_two_interleaved_conversations_are_two_agents(stub) -> None:
 def test_a_hooks_agent_is_left_alone(stub) -> None:
     @trace_agent_execution(name="forecaster")
     def app() -> None:
-        loop = ChatLoop(client(stub), "Weather and time in Paris", tools=DECORATED)
-        while loop.step():
-            pass
+        run_to_the_end(stub, "Weather and time in Paris", tools=DECORATED)
 
     _, events = record(app)
     [agent] = spans(events, "agent")
@@ -165,9 +170,7 @@ def test_a_conversation_forgotten_past_the_limit_is_not_continued(stub, monkeypa
         while first.step():
             pass
         for city in ("Oslo", "Rome"):  # each ends: the oldest ended conversation is forgotten past the limit
-            loop = ChatLoop(client(stub), f"Weather in {city}")
-            while loop.step():
-                pass
+            run_to_the_end(stub, f"Weather in {city}")
         first.messages += [{"role": "assistant", "content": first.answer}, {"role": "user", "content": "And Oslo"}]
         while first.step():
             pass
@@ -198,9 +201,7 @@ DECORATED = {"get_weather": decorated_weather, "get_time": decorated_time}
 
 def test_a_decorated_tool_of_a_raw_loop_goes_under_its_conversations_agent(stub) -> None:
     def app() -> None:
-        loop = ChatLoop(client(stub), "Weather and time in Paris", tools=DECORATED)
-        while loop.step():
-            pass
+        run_to_the_end(stub, "Weather and time in Paris", tools=DECORATED)
 
     _, events = record(app)
     [agent] = spans(events, "agent")
@@ -214,9 +215,7 @@ def test_a_decorated_tool_of_a_raw_loop_goes_under_its_conversations_agent(stub)
 
 def test_decorated_tools_of_two_conversations_in_threads_go_under_their_own_agents(stub) -> None:
     def converse(city: str) -> None:
-        loop = ChatLoop(client(stub), f"Weather and time in {city}", tools=DECORATED)
-        while loop.step():
-            pass
+        run_to_the_end(stub, f"Weather and time in {city}", tools=DECORATED)
 
     def app() -> None:
         threads = [threading.Thread(target=converse, args=(city,)) for city in ("Paris", "Oslo")]
