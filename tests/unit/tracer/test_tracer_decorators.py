@@ -310,13 +310,20 @@ def test_closing_a_generator_early_ends_its_span_marked_closed_early(capture):
         "completed", True, {"yielded": ["tok0"], "yield_count": 1})
 
 
-def test_closing_a_generator_early_gives_the_caller_its_own_current_span_back(capture):
+def spanning_generator():
+    """A traced generator that yields twice inside a span of its own."""
+
     @trace_tool_call
     def held():
         with span("inner"):
             yield 1
             yield 2
 
+    return held
+
+
+def test_closing_a_generator_early_gives_the_caller_its_own_current_span_back(capture):
+    held = spanning_generator()
     with capture() as run:
         with span("caller") as caller:
             generator = held()
@@ -327,12 +334,7 @@ def test_closing_a_generator_early_gives_the_caller_its_own_current_span_back(ca
 
 
 def test_spans_held_by_a_generator_closed_early_end_completed(capture):
-    @trace_tool_call
-    def held():
-        with span("inner"):
-            yield 1
-            yield 2
-
+    held = spanning_generator()
     with capture() as run:
         generator = held()
         next(generator)
