@@ -204,7 +204,7 @@ def test_a_value_under_a_sensitive_key_is_remembered_in_any_field_a_result_copie
 
 @pytest.mark.parametrize("compress", [False, True], ids=["plain", "gz"])
 def test_no_secret_of_the_corpus_reaches_the_cache_from_error_messages_names_or_output_previews(tmp_path, compress):
-    """Every kind of tests/secretcorpus.py that redaction finds in a file (not those only the traced process's
+    """Every kind of tests/support/secretcorpus.py that redaction finds in a file (not those only the traced process's
     environment gives away) in an error message, an operation's name and a tool's output. A `.gz` run cannot
     be read again at an offset, so diff keeps previews of its outputs: they are text of the run too."""
     corpus = [sample for sample in samples("cache") if not sample.env]

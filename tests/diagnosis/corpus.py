@@ -9,7 +9,7 @@ must get no finding above `info` and no blame.
 
 Every app runs under `namel3ss-debug trace` in a directory holding the repository's `.namel3ss/` (as the README's
 demo runs the examples), against a stub on 127.0.0.1 only: the apps of `apps/` start their own
-(`apps/scripted_stub.py`), the framework test apps get `tests/stubserver.StubServer` through STUB_URL.
+(`apps/scripted_stub.py`), the framework test apps get `tests/support/stubserver.StubServer` through STUB_URL.
 """
 
 from __future__ import annotations

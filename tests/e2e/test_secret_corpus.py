@@ -1,6 +1,6 @@
 """No secret reaches the disk, whatever its kind and wherever the app puts it.
 
-Every kind of tests/secretcorpus.py at every position apps/secret_corpus_app.py knows (a prompt, a return
+Every kind of tests/support/secretcorpus.py at every position apps/secret_corpus_app.py knows (a prompt, a return
 value, an exception's message, a nested field, a dict key, bytes, JSON inside a string, a span's inputs and
 attrs, the app's argv, and a message sent through the openai SDK), traced with `python -m namel3ss_debug
 trace` in a subprocess: one run per position, all kinds in it, the runs side by side. Then every file the run

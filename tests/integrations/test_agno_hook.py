@@ -6,7 +6,7 @@ answers the tools from the recording without running their bodies.
 apps/agno_app.py (an `Agent`, `forecaster`, with `get_weather` and `get_time`, three questions: `run`,
 `arun` with a coroutine tool, `run` again where `get_weather` raises `KeyError` for Atlantis; then a `Team` with
 that agent as its member, whose delegation to it is left to the wire; then two streamed runs) runs in
-a venv of its own holding Agno (built once, reused; `tests/venvs.py`), with Agno's telemetry off, is
+a venv of its own holding Agno (built once, reused; `tests/support/venvs.py`), with Agno's telemetry off, is
 recorded once against the stub server, then rerun with the server stopped: as it is, and with
 `--live-tools`. Its tools add a line to `tool_bodies.log` each time a body runs.
 """

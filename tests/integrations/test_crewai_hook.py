@@ -7,7 +7,7 @@ calls and tool calls; each tool call a `tool` span linked to the LLM call that a
 apps/crewai_app.py (a flow of three steps: two kick off a crew of an agent `forecaster` with `get_weather`
 and `get_time` given the task `weather`, one on CrewAI's own OpenAI client, one through LiteLLM; the third
 raises; then the agent asked alone, and `get_time` run the way CrewAI's ReAct loop runs a tool) runs in a
-venv of its own holding CrewAI (it wants openai < 3; built once, reused: `tests/venvs.py`), is recorded
+venv of its own holding CrewAI (it wants openai < 3; built once, reused: `tests/support/venvs.py`), is recorded
 once against the stub server, then rerun with the server stopped: as it is, and with `--live-tools`. Its
 tools add a line to `tool_bodies.log` each time a body runs. CrewAI's telemetry and the like are switched
 off by the app itself, so nothing leaves 127.0.0.1.

@@ -5,7 +5,7 @@ without running their bodies.
 
 apps/smolagents_app.py (a `ToolCallingAgent`, `forecaster`, with `get_weather` and `get_time`, four
 questions, the last with its steps streamed; `get_weather` raises `KeyError` for Atlantis) runs in a venv of its
-own holding smolagents (built once, reused; `tests/venvs.py`), is recorded once against the stub
+own holding smolagents (built once, reused; `tests/support/venvs.py`), is recorded once against the stub
 server, then rerun with the server stopped: as it is, and with `--live-tools`. Its tools add a line to
 `tool_bodies.log` each time a body runs.
 """

@@ -14,7 +14,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 # mypy's cache lives outside the clone, so that a fresh checkout on a machine that ran it before checks only
-# what changed (about 1 s instead of 30); under ~/.cache as tests/venvs.py's venvs, not under XDG_CACHE_HOME,
+# what changed (about 1 s instead of 30); under ~/.cache as tests/support/venvs.py's venvs, not under XDG_CACHE_HOME,
 # which tests/conftest.py points at a directory of the session's (a cache there never outlived a run)
 MYPY_CACHE = Path.home() / ".cache" / "namel3ss-debug" / "mypy"
 RUFF = [sys.executable, "-m", "ruff", "check", "--no-cache"]

@@ -1,6 +1,6 @@
 """The manual stays complete: every command, option, config key, env var, event type, schema field, public
 name and exit code the code defines is named in it (DEBUGGING_GUIDE.md and the pages under docs/, with the
-tables generated from the code written in: `tests/manual.py`).
+tables generated from the code written in: `tests/support/manual.py`).
 
 These tests read the names from the code (the click group, `config.KEYS`, `EVENT_TYPES`, the shipped JSON
 Schema, `namel3ss_debug.__all__`), so adding any of them without documenting it fails here.

@@ -1,4 +1,4 @@
-"""The layer contract (tests/layercontract.py) holds for the package, and catches a wrong-way import."""
+"""The layer contract (tests/support/layercontract.py) holds for the package, and catches a wrong-way import."""
 
 from __future__ import annotations
 

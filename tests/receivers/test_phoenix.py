@@ -6,7 +6,7 @@ every LLM span carries its model and the name its user gave the call.
 Phoenix keeps one span per span id: before the ids were derived from the run, the second and later runs
 (whose spans all count from 1 too) kept 0 to 2 of their spans, and `export` still said "sent".
 
-Phoenix runs from a virtual environment of its own (tests/venvs.py), built once and reused.
+Phoenix runs from a virtual environment of its own (tests/support/venvs.py), built once and reused.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Redaction leaves ordinary LLM traffic alone: over 20,000 values of tests/normalcorpus.py (provider ids,
+"""Redaction leaves ordinary LLM traffic alone: over 20,000 values of tests/support/normalcorpus.py (provider ids,
 UUIDs, hashes, base64 images, prose in a dozen languages, code that names keys and passwords without holding
 them, JSON, URLs, logs...), at most one in a thousand is changed, as text and inside the dicts an app sends.
 
