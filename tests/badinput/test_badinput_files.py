@@ -73,16 +73,23 @@ def run(argv: list[str], driver: Any = None, stdin: str | bytes | None = None,
     assert_sound(invoke(argv, stdin=stdin, env=env, driver=driver))
 
 
+def run_on_file(workspace: Path, request: Any, name: str, document: Callable[[random.Random, str], bytes],
+                target: str, argv: Argv) -> None:
+    """`document(rng, target)` written to `name` in a made workspace, then the reader `argv` run on it; the rng
+    is seeded by the test's id, so a failure is made again by running that test."""
+    rng = random.Random(request.node.callspec.id)
+    w = make_workspace(workspace)
+    (workspace / name).parent.mkdir(exist_ok=True)
+    (workspace / name).write_bytes(document(rng, target))
+    run(*argv(w))
+
+
 CONFIG_TARGETS = (*CONFIG_KEYS, "checks", *(f"damage:{kind}" for kind in DAMAGES))
 
 
 @pytest.mark.parametrize(("target", "reader"), _rotating(CONFIG_TARGETS, CONFIG_READERS, 3))
 def test_a_hostile_workspace_config(workspace: Path, request: Any, target: str, reader: str) -> None:
-    rng = random.Random(request.node.callspec.id)
-    w = make_workspace(workspace)
-    (workspace / ".namel3ss").mkdir()
-    (workspace / ".namel3ss" / "debug.json").write_bytes(config_document(rng, target))
-    run(*CONFIG_READERS[reader](w))
+    run_on_file(workspace, request, ".namel3ss/debug.json", config_document, target, CONFIG_READERS[reader])
 
 
 def env_value(rng: random.Random, key: str) -> str:
@@ -119,10 +126,7 @@ RULES_READERS: dict[str, Argv] = {
 @pytest.mark.parametrize(("target", "reader"), _rotating(
     (*RULE_KEYS, *(f"damage:{kind}" for kind in DAMAGES)), RULES_READERS, 3))
 def test_a_hostile_rules_file(workspace: Path, request: Any, target: str, reader: str) -> None:
-    rng = random.Random(request.node.callspec.id)
-    w = make_workspace(workspace)
-    (workspace / "rules.json").write_bytes(rules_document(rng, target))
-    run(*RULES_READERS[reader](w))
+    run_on_file(workspace, request, "rules.json", rules_document, target, RULES_READERS[reader])
 
 
 PRICES_READERS: dict[str, Argv] = {
@@ -137,10 +141,7 @@ PRICES_READERS: dict[str, Argv] = {
     ("model-name", "many-models", "input", "output", "entry", *(f"damage:{kind}" for kind in DAMAGES)),
     PRICES_READERS, 2))
 def test_a_hostile_prices_file(workspace: Path, request: Any, target: str, reader: str) -> None:
-    rng = random.Random(request.node.callspec.id)
-    w = make_workspace(workspace)
-    (workspace / "prices.json").write_bytes(prices_document(rng, target))
-    run(*PRICES_READERS[reader](w))
+    run_on_file(workspace, request, "prices.json", prices_document, target, PRICES_READERS[reader])
 
 
 MOCK_READERS: dict[str, Argv] = {
@@ -153,10 +154,7 @@ MOCK_READERS: dict[str, Argv] = {
 @pytest.mark.parametrize(("target", "reader"), _rotating(
     ("key", "value", *(f"damage:{kind}" for kind in DAMAGES)), MOCK_READERS, 2))
 def test_a_hostile_mock_file(workspace: Path, request: Any, target: str, reader: str) -> None:
-    rng = random.Random(request.node.callspec.id)
-    w = make_workspace(workspace)
-    (workspace / "mocks.json").write_bytes(mocks_document(rng, target))
-    run(*MOCK_READERS[reader](w))
+    run_on_file(workspace, request, "mocks.json", mocks_document, target, MOCK_READERS[reader])
 
 
 @pytest.mark.parametrize("kind", [pytest.param(kind, id=f"{kind}-{n}") for n, kind in enumerate(CONSOLE_KINDS)])
