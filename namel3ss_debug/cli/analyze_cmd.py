@@ -13,6 +13,9 @@ from .suggest import Choice
 from .output import BYTES, DRAWS, TEXT, View, show
 from .options import cache_option, format_option, pager_option, progress_option, trace_options
 from .progress import bars
+from ..ops.analyze.analyze import AnalyzeRequest, analyze_traces
+from ..ops.environment import Environment
+from ..ops.traces import TraceArgs
 
 if TYPE_CHECKING:
     pass
@@ -22,7 +25,7 @@ VIEWS = {"table": View("render.analyze.table:render_report", DRAWS),
          "markdown": View("render.analyze.markdown:render_markdown", TEXT)}
 
 
-@click.command("analyze", short_help="Summarise runs: latency, tokens, cost, errors, patterns, health.")
+@click.command("analyze")
 @trace_options
 @format_option("table", "json", "markdown")
 @click.option("--section", "sections", multiple=True, type=Choice(SECTIONS), metavar="NAME",
@@ -67,10 +70,6 @@ def analyze(traces: tuple[str, ...], all_runs: bool, strict: bool, since: str | 
     `--format json | jq -e '.health.verdict != "failing"'`), 2 usage, 3 a trace
     that cannot be read.
     """
-    from ..ops.analyze.analyze import AnalyzeRequest, analyze_traces  # noqa: PLC0415 - loads when the command runs
-    from ..ops.environment import Environment  # noqa: PLC0415 - loads when the command runs
-    from ..ops.traces import TraceArgs  # noqa: PLC0415 - loads when the command runs
-
     runs = TraceArgs(traces, all_runs, strict, config_path)
     request = AnalyzeRequest(runs, since, until, components, sections, slow_threshold, top, block_threshold,
                              prices_path, cache=not no_cache)

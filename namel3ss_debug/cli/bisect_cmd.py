@@ -17,6 +17,8 @@ from .output import BYTES, RENDERABLE, View, show, tell
 from .options import app_options, config_option, expect_option, format_option, output_option
 from .progress import bars
 from .questions import announcer
+from ..ops.bisect import BisectRequest, bisect_trace
+from ..ops.environment import Environment
 
 if TYPE_CHECKING:
     pass
@@ -25,7 +27,7 @@ VIEWS = {"text": View("render.bisect.text:render_bisect", RENDERABLE),
          "json": View("render.bisect.bisect_json:bisect_json", BYTES)}
 
 
-@click.command("bisect", short_help="Find the call whose answer broke a run, by offline reruns.")
+@click.command("bisect")
 @click.argument("trace", metavar="TRACE")
 @click.option("--answers", "answers_path", type=click.Path(path_type=Path, dir_okay=False), metavar="FILE",
               help='The replacement answers: a JSON object of call -> answer, {"llm:chat#3": "...", ...}, each '
@@ -82,13 +84,11 @@ def bisect(trace: str, answers_path: Path | None, good: str | None, expect: str 
     (neither or both of --answers and --good, a bad answers file or --expect
     rule, a run that passed; the app not allowed), 3 a trace that cannot be read.
     """
-    from ..ops.bisect import BisectRequest, bisect_trace  # noqa: PLC0415 - slow to import: not for --help
-    from ..ops.environment import Environment  # noqa: PLC0415 - loads when the command runs
-    from ..render.bisect.text import probing  # noqa: PLC0415 - Rich: not for --help
 
     env = Environment.current(warn, bars(True))
     request = BisectRequest(trace, answers_path, good, expect, cwd, output, config_path,
                             app_stdout_to_stderr=fmt == "json")
-    report = bisect_trace(request, env, announcer(cwd, allowed, env), lambda number, keys: tell(probing(number, keys)))
+    report = bisect_trace(request, env, announcer(cwd, allowed, env),
+                          lambda number, keys: tell("render.bisect.text:probing", number, keys))
     show(report, fmt, VIEWS)
     sys.exit(report.exit_code)

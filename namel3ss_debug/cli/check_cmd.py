@@ -14,6 +14,9 @@ from .errors import warn
 from .output import BYTES, DRAWS, TEXT, View, show
 from .options import cache_option, config_option, format_option, progress_option, strict_option
 from .progress import bars
+from ..ops.check import CheckRequest, check_traces
+from ..ops.environment import Environment
+from ..ops.traces import TraceArgs
 
 if TYPE_CHECKING:
     from ..checks.results import CheckReport
@@ -70,7 +73,7 @@ def flag_values(params: dict[str, Any]) -> dict[str, Any]:
     return {key: params.get(key) for key in VOCABULARY}
 
 
-@click.command("check", short_help="Fail CI when a run breaks rules: errors, latency, cost, events.")
+@click.command("check")
 @click.argument("traces", nargs=-1, metavar="[TRACE]...")
 @click.option("--all", "all_runs", is_flag=True, help="For a directory: every run in it, each checked on its own.")
 @strict_option
@@ -114,10 +117,6 @@ def check(traces: tuple[str, ...], all_runs: bool, strict: bool, config_path: Pa
     (a bad flag, rule or rules file; no rules at all), 3 a trace that cannot
     be read.
     """
-    from ..ops.check import CheckRequest, check_traces  # noqa: PLC0415 - loads when the command runs
-    from ..ops.environment import Environment  # noqa: PLC0415 - loads when the command runs
-    from ..ops.traces import TraceArgs  # noqa: PLC0415 - loads when the command runs
-
     request = CheckRequest(TraceArgs(traces, all_runs, strict, config_path), rules_path, flag_values(flags),
                            cache=not no_cache)
     report = check_traces(request, Environment.current(warn, bars(not no_progress)))

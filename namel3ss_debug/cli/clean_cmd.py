@@ -8,9 +8,11 @@ import click
 
 from .errors import warn
 from .options import config_option, output_option
+from ..ops.clean import CleanRequest, clean_traces
+from ..ops.environment import Environment
 
 
-@click.command("clean", short_help="Delete traces older than the retention limit.")
+@click.command("clean")
 @click.option("--dry-run", is_flag=True, help="List what would be deleted, delete nothing.")
 @click.option("--days", type=click.FloatRange(min=0), default=None,
               help="Delete traces older than this many days (default: trace_retention_days).")
@@ -27,9 +29,6 @@ def clean(dry_run: bool, days: float | None, output: str | None, config_path: Pa
       namel3ss-debug clean --dry-run
       namel3ss-debug clean --days 7 -o debug/traces
     """
-    from ..ops.clean import CleanRequest, clean_traces  # noqa: PLC0415 - loads when the command runs
-    from ..ops.environment import Environment  # noqa: PLC0415 - loads when the command runs
-
     directory = Path(output) if output is not None else None
     done = clean_traces(CleanRequest(dry_run, days, directory, config_path), Environment.current(warn))
     if done.missing:

@@ -8,24 +8,24 @@ from typing import Any
 import click
 
 from .options import config_option, format_option
-from .output import DRAWS, TEXT, View, show
+from .output import DRAWS, TEXT, View, console, show
 from .suggest import SuggestingGroup
+from ..ops.config import show_settings, init_config, validate_config
+from ..ops.environment import Environment
 
 
-
-def _show_table(console: Any, record: dict[str, Any]) -> None:
+def _show_table(out: Any, record: dict[str, Any]) -> None:
     """The table on stdout and its warnings on stderr (the JSON document holds them)."""
     from ..render.config import render_show_table, render_warnings  # noqa: PLC0415 - Rich only for a table
-    from ..render.console import make_console  # noqa: PLC0415 - Rich only for a table
 
-    render_show_table(console, record)
-    render_warnings(make_console(stderr=True), record["warnings"])
+    render_show_table(out, record)
+    render_warnings(console(stderr=True), record["warnings"])
 
 
 VIEWS = {"table": View(_show_table, DRAWS), "json": View("render.config:render_show_json", TEXT, "\n")}
 
 
-@click.group("config", cls=SuggestingGroup, short_help="Show, create and check the configuration.")
+@click.group("config", cls=SuggestingGroup)
 def config() -> None:
     """Show, create and check the debugger's configuration.
 
@@ -49,9 +49,7 @@ def show_config(config_path: Path | None, fmt: str) -> None:
       namel3ss-debug config show
       NAMEL3SS_DEBUG_ENABLED=1 namel3ss-debug config show --format json
     """
-    from ..ops.config import show_settings  # noqa: PLC0415 - loads when the command runs
-    from ..ops.environment import Environment  # noqa: PLC0415 - loads when the command runs
-    from ..render.config import show_record  # noqa: PLC0415 - loads when the command runs
+    from ..render.config import show_record  # noqa: PLC0415 - Rich: not for --help
 
     show(show_record(show_settings(config_path, Environment.current())), fmt, VIEWS)
 
@@ -68,10 +66,7 @@ def init(path: Path | None, force: bool) -> None:
 
     Every key is written at its default; tracing stays off ("enabled": false) until you turn it on.
     """
-    from ..ops.config import init_config  # noqa: PLC0415 - loads when the command runs
-    from ..ops.environment import Environment  # noqa: PLC0415 - loads when the command runs
-
-    from ..render.event_text import one_line  # noqa: PLC0415 - loads when the command runs
+    from ..render.event_text import one_line  # noqa: PLC0415 - Rich: not for --help
 
     click.echo(f"wrote {one_line(str(init_config(path, force, Environment.current())))}")
 
@@ -85,11 +80,8 @@ def validate(path: Path | None) -> None:
     PATH defaults to the .namel3ss/debug.json found from the working directory upwards.
     Only the file is checked; NAMEL3SS_DEBUG_* variables are ignored here.
     """
-    from ..ops.config import validate_config  # noqa: PLC0415 - loads when the command runs
-    from ..ops.environment import Environment  # noqa: PLC0415 - loads when the command runs
-    from ..render.config import render_warnings  # noqa: PLC0415 - loads when the command runs
-    from ..render.console import make_console  # noqa: PLC0415 - loads when the command runs
+    from ..render.config import render_warnings  # noqa: PLC0415 - Rich: not for --help
 
     checked = validate_config(path, Environment.current())
-    render_warnings(make_console(stderr=True), checked.warnings)
+    render_warnings(console(stderr=True), checked.warnings)
     click.echo(f"ok: {checked.path}")

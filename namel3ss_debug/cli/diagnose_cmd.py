@@ -14,6 +14,9 @@ from .output import BYTES, DRAWS, TEXT, View, show
 from .options import cache_option, expect_option, format_option, pager_option, progress_option, trace_options
 from .progress import bars
 from .suggest import Choice
+from ..ops.diagnose import DiagnoseRequest, diagnose_traces
+from ..ops.environment import Environment
+from ..ops.traces import TraceArgs
 
 if TYPE_CHECKING:
     pass
@@ -23,7 +26,7 @@ VIEWS = {"table": View("render.diagnose.table:render_diagnose", DRAWS),
          "markdown": View("render.diagnose.markdown:render_diagnose_markdown", TEXT)}
 
 
-@click.command("diagnose", short_help="Say what went wrong in a run, who caused it, and what to try.")
+@click.command("diagnose")
 @trace_options
 @format_option("table", "json", "markdown")
 @click.option("--min-severity", type=Choice(SEVERITIES), default="info", show_default=True, metavar="SEVERITY",
@@ -68,10 +71,6 @@ def diagnose(traces: tuple[str, ...], all_runs: bool, strict: bool, since: str |
     Exit codes: 0 diagnosed (whatever it found: in CI, gate on findings with
     `check --fail-on-finding`), 2 usage, 3 a trace that cannot be read.
     """
-    from ..ops.diagnose import DiagnoseRequest, diagnose_traces  # noqa: PLC0415 - loads when the command runs
-    from ..ops.environment import Environment  # noqa: PLC0415 - loads when the command runs
-    from ..ops.traces import TraceArgs  # noqa: PLC0415 - loads when the command runs
-
     request = DiagnoseRequest(TraceArgs(traces, all_runs, strict, config_path), since, until, components, kinds,
                               min_severity, expect, prices_path, index=not no_cache)
     show(diagnose_traces(request, Environment.current(warn, bars(not no_progress))), fmt, VIEWS, page=not no_pager)

@@ -14,6 +14,8 @@ from .errors import warn
 from .output import BYTES, DRAWS, TEXT, View, show
 from .options import cache_option, config_option, format_option, progress_option, strict_option
 from .progress import bars
+from ..ops.diff import DiffRequest, diff_traces
+from ..ops.environment import Environment
 
 if TYPE_CHECKING:
     pass
@@ -23,7 +25,7 @@ VIEWS = {"table": View("render.diff.table:render_diff", DRAWS),
          "markdown": View("render.diff.markdown:render_markdown", TEXT)}
 
 
-@click.command("diff", short_help="What changed between two runs: figures, calls, first divergence.")
+@click.command("diff")
 @click.argument("base", metavar="BASE")
 @click.argument("new", metavar="NEW")
 @click.option("--fail-on", "fail_on", multiple=True, metavar="EXPRESSION",
@@ -72,9 +74,6 @@ def diff(base: str, new: str, fail_on: tuple[str, ...], fmt: str, context: int, 
     crossed, 2 usage (a bad --fail-on, no such trace, an input holding several
     runs), 3 a trace that cannot be read.
     """
-    from ..ops.diff import DiffRequest, diff_traces  # noqa: PLC0415 - loads when the command runs
-    from ..ops.environment import Environment  # noqa: PLC0415 - loads when the command runs
-
     request = DiffRequest(base, new, fail_on, context, strict, config_path, cache=not no_cache)
     report = diff_traces(request, Environment.current(warn, bars(not no_progress)))
     show(report, fmt, VIEWS)

@@ -12,11 +12,14 @@ from ..model.messages import plural
 from .errors import warn
 from .suggest import Choice
 from .options import cache_option, config_option, strict_option
+from ..ops.environment import Environment
+from ..ops.export import ExportRequest, export_traces
+from ..ops.traces import TraceArgs
 
 FORMATS = ("otlp", "otlp-json", "perfetto")
 
 
-@click.command("export", short_help="Send runs to an OpenTelemetry backend; write OTLP/JSON, Perfetto.")
+@click.command("export")
 @click.argument("traces", nargs=-1, metavar="[TRACE]... [FILE]")
 @click.option("--to", "to", type=Choice(FORMATS), required=True,
               help="otlp: send the spans to an OTLP receiver; otlp-json FILE: the OTLP/JSON a Collector's file "
@@ -70,10 +73,7 @@ def export(traces: tuple[str, ...], to: str, endpoint: str | None, protocol: str
     refused, redirected, no answer within --timeout), 2 usage (a bad --header, a
     missing extra), 3 an invalid trace.
     """
-    from ..ops.environment import Environment  # noqa: PLC0415 - loads when the command runs
-    from ..ops.export import ExportRequest, export_traces  # noqa: PLC0415 - loads when the command runs
-    from ..ops.traces import TraceArgs  # noqa: PLC0415 - loads when the command runs
-    from ..render.event_text import one_line  # noqa: PLC0415 - loads when the command runs
+    from ..render.event_text import one_line  # noqa: PLC0415 - Rich: not for --help
 
     traces, out = _file_argument(to, traces)
     request = ExportRequest(TraceArgs(traces, all_runs, strict, config_path), to, out, endpoint, protocol, headers,

@@ -12,15 +12,17 @@ from pathlib import Path
 import click
 
 from .errors import warn
-from .output import BYTES, RENDERABLE, View, show, tell
+from .output import BYTES, RENDERABLE, View, console, show, tell
 from .options import format_option
 from .suggest import SuggestingGroup
+from ..ops.environment import Environment
+from ..ops.golden_status import golden_status
 
 VIEWS = {"text": View("render.golden.text:render_golden_status", RENDERABLE),
          "json": View("render.golden.golden_json:golden_status_json", BYTES)}
 
 
-@click.group("golden", cls=SuggestingGroup, short_help="Golden runs of pytest tests: do they still match?")
+@click.group("golden", cls=SuggestingGroup)
 def golden() -> None:
     """Golden runs: the recorded runs that answer tests marked
     @pytest.mark.n3replay (see the pytest plugin's --n3-record).
@@ -65,15 +67,9 @@ def status(directory: Path, python: str | None, fmt: str) -> None:
     tests), 2 usage (no such DIR, an interpreter that cannot run pytest with
     the plugin).
     """
-    from ..ops.environment import Environment  # noqa: PLC0415 - loads when the command runs
-    from ..ops.golden_status import golden_status  # noqa: PLC0415 - loads when the command runs
-    from ..render.golden.text import running  # noqa: PLC0415 - Rich: not for --help
-
-    from ..render.console import make_console  # noqa: PLC0415 - Rich: not for --help
-
-    errors = make_console(stderr=True)  # pytest's progress is in colour where ours would be (NO_COLOR honoured)
+    errors = console(stderr=True)  # pytest's progress is in colour where ours would be (NO_COLOR honoured)
     result = golden_status(directory, python or sys.executable, Environment.current(warn), forward=_to_stderr,
-                           announce=lambda command: tell(running(str(directory), command)),
+                           announce=lambda command: tell("render.golden.text:running", str(directory), command),
                            color=errors.is_terminal and not errors.no_color)
     show(result, fmt, VIEWS)
     sys.exit(result.exit_code)

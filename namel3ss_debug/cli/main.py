@@ -14,27 +14,27 @@ from ..model.errors import EXIT_USAGE, Namel3ssDebugError, UsageError
 from .errors import os_error, report
 from .suggest import SuggestingGroup, usage_hint, usage_message
 
-# Each command's module loads only when that command runs (or --help lists them all): `inspect --event N`
-# must answer in well under 150 ms, and the analysis code alone takes 50 ms to import. For --help's sake a
-# command imports its use case (ops/) inside its function, where it runs.
+# Each command's module loads only when that command runs: `inspect --event N` must answer in well under
+# 150 ms, and the analysis code alone takes 50 ms to import. The list --help shows is this table, so listing
+# the commands loads none of them; a command's module imports its use case (ops/) at the top.
 COMMANDS = {
-    "trace": "trace_cmd:trace",
-    "analyze": "analyze_cmd:analyze",
-    "diagnose": "diagnose_cmd:diagnose",
-    "runs": "runs_cmd:runs",
-    "check": "check_cmd:check",
-    "inspect": "inspect.command:inspect",
-    "replay": "replay_cmd:replay",
-    "config": "config_cmd:config",
-    "diff": "diff_cmd:diff",
-    "clean": "clean_cmd:clean",
-    "redact": "redact_cmd:redact",
-    "export": "export_cmd:export",
-    "report": "report_cmd:report",
-    "view": "view_cmd:view",
-    "verify": "verify_cmd:verify",
-    "bisect": "bisect_cmd:bisect",
-    "golden": "golden_cmd:golden",
+    "trace": ("trace_cmd:trace", "Run a Python app with tracing on and summarise the run."),
+    "analyze": ("analyze_cmd:analyze", "Summarise runs: latency, tokens, cost, errors, patterns, health."),
+    "diagnose": ("diagnose_cmd:diagnose", "Say what went wrong in a run, who caused it, and what to try."),
+    "runs": ("runs_cmd:runs", "List a directory's runs, filtered and sorted; --trend across them."),
+    "check": ("check_cmd:check", "Fail CI when a run breaks rules: errors, latency, cost, events."),
+    "inspect": ("inspect.command:inspect", "Look into a trace: events, one event or span, the tree, a timeline."),
+    "replay": ("replay_cmd:replay", "Step through a run like pdb, or --rerun the app offline from it."),
+    "config": ("config_cmd:config", "Show, create and check the configuration."),
+    "diff": ("diff_cmd:diff", "What changed between two runs: figures, calls, first divergence."),
+    "clean": ("clean_cmd:clean", "Delete traces older than the retention limit."),
+    "redact": ("redact_cmd:redact", "Hide secrets in trace files already written (rewrites in place)."),
+    "export": ("export_cmd:export", "Send runs to an OpenTelemetry backend; write OTLP/JSON, Perfetto."),
+    "report": ("report_cmd:report", "Write a run (or two, compared) as one offline HTML page."),
+    "view": ("view_cmd:view", "Serve the runs and report pages on 127.0.0.1; --follow live runs."),
+    "verify": ("verify_cmd:verify", "Run today's code against a recorded run: fixed or regressed?"),
+    "bisect": ("bisect_cmd:bisect", "Find the call whose answer broke a run, by offline reruns."),
+    "golden": ("golden_cmd:golden", "Golden runs of pytest tests: do they still match?"),
 }
 
 
@@ -45,11 +45,18 @@ class DebuggerGroup(SuggestingGroup):
         return sorted(COMMANDS)
 
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
-        target = COMMANDS.get(name)
-        if target is None:
+        if name not in COMMANDS:
             return None
+        target, short_help = COMMANDS[name]
         module, attribute = target.split(":")
-        return getattr(importlib.import_module(f"{__package__}.{module}"), attribute)
+        command: click.Command = getattr(importlib.import_module(f"{__package__}.{module}"), attribute)
+        command.short_help = short_help
+        return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The commands and their short help, from the table: listing them imports none."""
+        with formatter.section("Commands"):
+            formatter.write_dl([(name, COMMANDS[name][1]) for name in self.list_commands(ctx)])
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         try:

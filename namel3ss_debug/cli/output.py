@@ -21,7 +21,7 @@ import sys
 from dataclasses import dataclass
 from typing import IO, Any, Callable
 
-from .pager import Output, PagerClosed, drop_stdout, print_paged
+from .pager import Output, PagerClosed, drop_stdout
 
 BYTES, TEXT, RENDERABLE, DRAWS, STREAMS = "bytes", "text", "renderable", "draws", "streams"
 
@@ -58,16 +58,22 @@ def show(record: Any, fmt: str, views: dict[str, View], *, page: bool = False,
         sys.stdout.write(render(record) + view.end)
         sys.stdout.flush()
     elif view.gives == RENDERABLE:
-        print_paged(lambda console: console.print(render(record), soft_wrap=True), page=page)
+        _paged(lambda out: out.print(render(record), soft_wrap=True), page)
     else:
-        print_paged(lambda console: render(console, record), page=page)
+        _paged(lambda out: render(out, record), page)
 
 
-def tell(renderable: Any) -> None:
-    """A progress line on stderr (stdout is the result's)."""
-    from ..render.console import make_console  # noqa: PLC0415 - Rich: not for --help
+def tell(view: str, *args: Any) -> None:
+    """A line on stderr (stdout is the result's): the renderable `view` ("module:function" under the package,
+    loaded when told) makes of `args`, such as a try's progress or the app about to run."""
+    console(stderr=True).print(View(view, RENDERABLE).function()(*args), soft_wrap=True)
 
-    make_console(stderr=True).print(renderable, soft_wrap=True)
+
+def console(stderr: bool = False) -> Any:
+    """The one Rich console (render/console.py) of stdout or stderr, Rich loaded only when one is wanted."""
+    from ..render.console import make_console  # noqa: PLC0415 - Rich: not for --help, nor for JSON
+
+    return make_console(stderr=stderr)
 
 
 def kept_stdout(fmt: str) -> IO[bytes] | None:
@@ -77,6 +83,23 @@ def kept_stdout(fmt: str) -> IO[bytes] | None:
         return None
     sys.stdout.flush()
     return os.fdopen(os.dup(1), "wb")
+
+
+def _paged(draw: Callable[[Any], None], page: bool) -> None:
+    """What `draw` prints on a stdout console: through the pager when `page`, a terminal and it is taller than
+    the screen (drawn whole first)."""
+    out = console()
+    output = Output(out, page=page)
+    if not output.paging:
+        draw(out)
+        return
+    with out.capture() as capture:
+        draw(out)
+    try:
+        output.write(capture.get())
+        output.close()
+    except PagerClosed:
+        pass
 
 
 def _stream(render: Callable[..., Any], record: Any, fmt: str, page: bool) -> None:
@@ -104,9 +127,7 @@ class Sink:
         self.binary = sys.stdout.buffer
         self.output: Any = None
         if fmt == "table":
-            from ..render.console import make_console  # noqa: PLC0415 - Rich only for tables
-
-            self.output = Output(make_console(), page)
+            self.output = Output(console(), page)
 
     @property
     def width(self) -> int:

@@ -9,12 +9,12 @@ first screenful is held back, and only output taller than the terminal starts `$
 from __future__ import annotations
 
 import os
+import shlex
+import subprocess
 import sys
-from typing import IO, TYPE_CHECKING, Any, Callable
+from typing import IO, TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # only types: `inspect --event N --format json` must not pay for importing Rich
-    import subprocess
-
     from rich.console import Console, RenderableType
 
 
@@ -88,9 +88,6 @@ class Output:
                 self.console.file.write(held)
 
     def _start(self) -> subprocess.Popen[str] | None:
-        import shlex  # noqa: PLC0415 - only a long output on a terminal needs a pager process
-        import subprocess  # noqa: PLC0415 - as shlex: only a pager process needs it
-
         try:
             command = shlex.split(self.environ.get("PAGER", "") or "less")
         except ValueError:  # PAGER with an unbalanced quote: no pager, as if there were none
@@ -110,25 +107,6 @@ class Output:
             stream.write(text)
         except (BrokenPipeError, KeyboardInterrupt):
             raise PagerClosed from None
-
-
-def print_paged(draw: Callable[[Console], None], page: bool) -> None:
-    """What `draw` prints on a stdout console: through the pager when `page`, a terminal and it is taller than
-    the screen (`analyze`'s and `diagnose`'s tables, drawn whole first)."""
-    from ..render.console import make_console  # noqa: PLC0415 - Rich only for a table
-
-    console = make_console()
-    output = Output(console, page=page)
-    if not output.paging:
-        draw(console)
-        return
-    with console.capture() as capture:
-        draw(console)
-    try:
-        output.write(capture.get())
-        output.close()
-    except PagerClosed:
-        pass
 
 
 def drop_stdout() -> None:

@@ -7,6 +7,9 @@ import sys
 from functools import partial
 from typing import Any, Callable, Sequence
 
+from ..store.sources import STDIN
+from .output import console
+
 MIN_BYTES = 64 << 20  # below this a run is read in well under a second: no bar
 
 
@@ -22,8 +25,6 @@ class ByteProgress:
 
     @classmethod
     def for_sources(cls, sources: list[Any], enabled: bool = True) -> "ByteProgress":
-        from ..store.sources import STDIN  # noqa: PLC0415 - loads when the command runs
-
         files = [file for source in sources for file in source.files]
         if STDIN in files:
             return cls(None, enabled)
@@ -44,10 +45,8 @@ class ByteProgress:
                 TransferSpeedColumn,
             )
 
-            from ..render.console import make_console  # noqa: PLC0415 - Rich only when a bar is drawn
-
             self._bar = Progress("reading", BarColumn(), DownloadColumn(), TransferSpeedColumn(),
-                                 TimeRemainingColumn(), console=make_console(stderr=True), transient=True)
+                                 TimeRemainingColumn(), console=console(stderr=True), transient=True)
             self._bar.__enter__()
             self._task = self._bar.add_task("read", total=self.total)
         return self

@@ -14,6 +14,7 @@ from typing import IO, TYPE_CHECKING, Callable
 from ..launch.choosing import ALL, NO, YES, Consent
 from ..launch.consent import judge
 from ..model.errors import UsageError
+from .output import tell
 
 if TYPE_CHECKING:
     from ..launch.consent import Judgement
@@ -58,11 +59,8 @@ def announcer(cwd: Path | None, allowed: bool, env: Environment) -> Callable[[Re
     stderr what runs."""
 
     def allow_and_announce(recorded: Recorded, run_id: str | None, where: str) -> None:
-        from ..render.console import make_console  # noqa: PLC0415 - Rich: not for --help
-        from ..render.rerun.text import announce  # noqa: PLC0415 - Rich: not for --help
-
         allow_rerun(recorded, cwd, allowed, where, env.warn)
-        make_console(stderr=True).print(announce(recorded, run_id), soft_wrap=True)
+        tell("render.rerun.text:announce", recorded, run_id)
 
     return allow_and_announce
 

@@ -9,9 +9,12 @@ import click
 from ..model.messages import plural
 from .errors import warn
 from .options import config_option
+from ..ops.environment import Environment
+from ..ops.redact import RedactRequest, redact_traces
+from ..ops.traces import TraceArgs
 
 
-@click.command("redact", short_help="Hide secrets in trace files already written (rewrites in place).")
+@click.command("redact")
 @click.argument("traces", nargs=-1, metavar="[TRACE]...")
 @click.option("--all", "all_runs", is_flag=True, help="For a directory: every run in it, not just the newest.")
 @click.option("--dry-run", is_flag=True, help="Say how many events would change in each file; write nothing.")
@@ -55,10 +58,6 @@ def redact(traces: tuple[str, ...], all_runs: bool, dry_run: bool, wait: bool, c
     left as it is (the others were redacted), 2 usage, 3 a trace that cannot
     be read whole (a torn or invalid line): then no file is changed.
     """
-    from ..ops.environment import Environment  # noqa: PLC0415 - loads when the command runs
-    from ..ops.redact import RedactRequest, redact_traces  # noqa: PLC0415 - loads when the command runs
-    from ..ops.traces import TraceArgs  # noqa: PLC0415 - loads when the command runs
-
     request = RedactRequest(TraceArgs(traces, all_runs, False, config_path), dry_run, wait)
     verb = "would redact" if dry_run else "redacted"
     for result in redact_traces(request, Environment.current(warn)):

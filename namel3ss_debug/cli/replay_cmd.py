@@ -25,15 +25,21 @@ from .options import (
     rerun_options,
     strict_option,
 )
+from .output import console
 from .progress import bars
 from .scripts import check_stdin, command_lines, history_path, scripted
+from ..ops.environment import Environment
+from ..ops.replay import load_run, replay_engine
+from ..ops.traces import TraceArgs, make_reader, open_traces
+from ..replay.debugger import ReplaySession
+from .pager import Output, PagerClosed, drop_stdout
 
 # the rerun's options (cli/options.py: rerun_options) by parameter, in the order a usage error names them
 RERUN_ONLY = ("match", "on_miss", "live_tools", "cwd", "output", "fork", "allowed")
 FORK_ONLY = ("answer", "ask", "fork_model", "offline", "base_url")  # a fork's change: --fork's too
 
 
-@click.command("replay", short_help="Step through a run like pdb, or --rerun the app offline from it.")
+@click.command("replay")
 @click.argument("traces", nargs=-1, metavar="[TRACE]")
 @click.option("--step", is_flag=True, help="Open the console at the first event (on a terminal: a prompt with "
               "history and Tab completion; otherwise commands are read from standard input).")
@@ -115,11 +121,6 @@ def replay(traces: tuple[str, ...], step: bool, breaks: tuple[str, ...], mocks: 
     rerun of code outside the project, or a tool a trace from elsewhere chose, not
     allowed), 3 a trace that cannot be read.
     """
-    from ..ops.environment import Environment  # noqa: PLC0415 - loads when the command runs
-    from ..ops.replay import load_run, replay_engine  # noqa: PLC0415 - slow to import: not for --help
-    from ..ops.traces import TraceArgs, make_reader, open_traces  # noqa: PLC0415 - loads when the command runs
-    from ..replay.debugger import ReplaySession  # noqa: PLC0415 - slow to import: not for --help
-
     _check_rerun_options(rerun, rerun_only, no_pager)
     if len(traces) > 1:
         raise UsageError("replay steps through one run at a time", hint="name one trace file or run id")
@@ -157,18 +158,16 @@ def _check_rerun_options(rerun_on: bool, given: dict[str, Any], no_pager: bool) 
 
 def _run(session: Any, fmt: str, scripted: bool, step: bool, commands_file: Path | None, page: bool,
          resolved: Any) -> int:
-    from ..render.console import make_console  # noqa: PLC0415 - Rich, only when a replay runs
     from ..shell.replay_console import ReplayConsole  # noqa: PLC0415 - the shell, only when a replay runs
-    from .pager import Output, PagerClosed, drop_stdout  # noqa: PLC0415 - the pager, only when a replay runs
 
-    console, err = make_console(), make_console(stderr=True)
+    out, err = console(), console(stderr=True)
     json_out = sys.stdout.buffer if fmt == "json" else None
-    output = Output(console, page and json_out is None and not scripted and not step)
+    output = Output(out, page and json_out is None and not scripted and not step)
     try:
         if scripted:
-            return ReplayConsole(session, console, err, json_out).scripted(command_lines(commands_file))
+            return ReplayConsole(session, out, err, json_out).scripted(command_lines(commands_file))
         if step:
-            return ReplayConsole(session, console, err, json_out).interactive(history_path(resolved))
+            return ReplayConsole(session, out, err, json_out).interactive(history_path(resolved))
         return ReplayConsole(session, output, err, json_out).walk()
     except PagerClosed:
         return 0

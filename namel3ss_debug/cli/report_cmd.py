@@ -11,9 +11,14 @@ from ..model.messages import plural
 from .errors import warn
 from .options import output_option, page_options, progress_option
 from .progress import bars
+from ..ops.environment import Environment
+from ..ops.report import ReportRequest, report_traces
+from ..render.report.document import page_document
+from ..render.report.html import page_html
+from ..store.atomic import replace_file
 
 
-@click.command("report", short_help="Write a run (or two, compared) as one offline HTML page.")
+@click.command("report")
 @click.argument("traces", nargs=-1, metavar="[TRACE | BASE NEW]")
 @output_option(file=True)
 @page_options
@@ -51,12 +56,6 @@ def report(traces: tuple[str, ...], output: str | None, slow_threshold: str, max
     Exit codes: 0 written, 2 usage (three TRACEs, a file of several runs, a
     FILE that cannot be written), 3 an invalid trace.
     """
-    from ..ops.environment import Environment  # noqa: PLC0415 - loads when the command runs
-    from ..ops.report import ReportRequest, report_traces  # noqa: PLC0415 - loads when the command runs
-    from ..render.report.document import page_document  # noqa: PLC0415 - loads when the command runs
-    from ..render.report.html import page_html  # noqa: PLC0415 - loads when the command runs
-    from ..store.atomic import replace_file  # noqa: PLC0415 - loads when the command runs
-
     request = ReportRequest(traces, strict, config_path, slow_threshold, prices_path, cache=not no_cache)
     page = report_traces(request, Environment.current(warn, bars(not no_progress)))
     text = page_html(page_document(page, max_text=max_text)).encode("utf-8")

@@ -20,7 +20,7 @@ from ..ops.environment import Environment
 from ..ops.rerun import RerunRequest, rerun_trace
 from ..ops.rerun_pick import Picked
 from .errors import warn
-from .output import BYTES, RENDERABLE, View, kept_stdout, show
+from .output import BYTES, RENDERABLE, View, console, kept_stdout, show
 from .progress import bars
 from .questions import announcer, consent
 from .scripts import command_lines, history_path, scripted
@@ -66,10 +66,9 @@ def _stepper_factory(step: bool, breaks: tuple[str, ...], commands_file: Path | 
     lines = command_lines(commands_file) if script else None
 
     def make(recording: Any, resolved: Any) -> Any:
-        from ..render.console import make_console  # noqa: PLC0415 - Rich, only when a rerun steps
         from ..shell.rerun_console import RerunConsole  # noqa: PLC0415 - the shell, only when a rerun steps
 
-        return RerunConsole(make_console(), make_console(stderr=True), step=step or lines is not None,
+        return RerunConsole(console(), console(stderr=True), step=step or lines is not None,
                             breakpoints=list(breaks), lines=lines, interactive=step and not script,
                             json_out=json_out, recording=recording, history=history_path(resolved))
 

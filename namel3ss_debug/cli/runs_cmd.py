@@ -17,6 +17,9 @@ from .output import BYTES, DRAWS, View, show
 from .options import config_option, format_option, pager_option, progress_option
 from .progress import bars
 from .suggest import Choice
+from ..ops.environment import Environment
+from ..ops.runs.catalogue import CatalogueRequest
+from ..ops.runs.listing import RunsRequest, list_runs
 
 if TYPE_CHECKING:
     pass
@@ -28,7 +31,7 @@ VIEWS = {"table": View("render.runs.table:render_runs", DRAWS),
 TREND_VIEWS = {**VIEWS, "table": View("render.runs.trend:render_trend", DRAWS)}
 
 
-@click.command("runs", short_help="List a directory's runs, filtered and sorted; --trend across them.")
+@click.command("runs")
 @click.argument("directory", required=False, metavar="[DIR]")
 @click.option("--status", "statuses", multiple=True, metavar="STATUS",
               help="Only runs of this status (repeatable): completed, failed, unfinished (no run_end), or any "
@@ -119,10 +122,6 @@ def runs(directory: str | None, statuses: tuple[str, ...], health: tuple[str, ..
     or no run in it can be read (with --whole-only: none is free of torn,
     invalid or out-of-sequence lines).
     """
-    from ..ops.environment import Environment  # noqa: PLC0415 - loads when the command runs
-    from ..ops.runs.catalogue import CatalogueRequest  # noqa: PLC0415 - loads when the command runs
-    from ..ops.runs.listing import RunsRequest, list_runs  # noqa: PLC0415 - loads when the command runs
-
     if fmt == "jsonl" and trend:
         raise UsageError("--trend is one document, and jsonl is one run a line", hint="use --format json or table")
     if regressions and not trend:

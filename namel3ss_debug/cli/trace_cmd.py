@@ -10,15 +10,17 @@ import click
 
 from ..model.events import COMPONENTS
 from .errors import warn
+from .output import console
 from .options import config_option, output_option
 from .suggest import Choice
+from ..ops.environment import Environment
+from ..ops.trace.trace import TraceRequest, trace_app
 
 if TYPE_CHECKING:
     from ..ops.trace.trace import TracedRun
 
 
-@click.command("trace", context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False},
-               short_help="Run a Python app with tracing on and summarise the run.")
+@click.command("trace", context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False})
 @click.option("-m", "module", metavar="MODULE", help="Run a module, as `python -m MODULE` does.")
 @output_option()
 @click.option("-f", "--filter", "components", multiple=True, metavar="COMPONENT",
@@ -63,9 +65,6 @@ def trace(module: str | None, output: str | None, components: tuple[str, ...], e
       namel3ss-debug trace -m mypkg.agent -- --verbose
       namel3ss-debug trace examples/namel3ss_app/app.ai --input '{"city": "Paris"}'
     """
-    from ..ops.environment import Environment  # noqa: PLC0415 - loads when the command runs
-    from ..ops.trace.trace import TraceRequest, trace_app  # noqa: PLC0415 - loads when the command runs
-
     request = TraceRequest(
         target, module, _long_options(click.get_current_context().command), output=output, components=components,
         event_types=event_types, config_path=config_path, no_redact=no_redact, buffer_size=buffer_size,
@@ -86,14 +85,13 @@ def _long_options(command: click.Command) -> tuple[str, ...]:
 
 
 def _print_summary(traced: TracedRun) -> None:
-    from ..render.console import make_console  # noqa: PLC0415 - loads when the command runs
-    from ..render.summary import render_summary  # noqa: PLC0415 - loads when the command runs
+    from ..render.summary import render_summary  # noqa: PLC0415 - Rich: not for --help
 
-    console = make_console(stderr=True)
+    err = console(stderr=True)
     if not traced.paths:
-        console.print("no events were written")
+        err.print("no events were written")
         return
     if traced.summary is None:  # the app's exit code stands; the summary is a courtesy
         warn(f"no summary: {traced.summary_error}")
         return
-    render_summary(console, traced.summary, [str(p) for p in traced.paths])
+    render_summary(err, traced.summary, [str(p) for p in traced.paths])

@@ -16,13 +16,15 @@ from .output import BYTES, RENDERABLE, View, show, tell
 from .options import app_options, config_option, expect_option, format_option, output_option
 from .progress import bars
 from .questions import announcer, consent
+from ..ops.environment import Environment
+from ..ops.verify import VerifyRequest, verify_trace
 
 MAX_REPEAT = 100
 VIEWS = {"text": View("render.verify.text:render_verify", RENDERABLE),
          "json": View("render.verify.verify_json:verify_json", BYTES)}
 
 
-@click.command("verify", short_help="Run today's code against a recorded run: fixed or regressed?")
+@click.command("verify")
 @click.argument("trace", metavar="TRACE")
 @click.option("--base-url", metavar="URL", help="Where LLM calls the recording cannot answer go live (an "
               "OpenAI-, Anthropic-, Gemini- or Ollama-compatible server, named without the API's path: a request "
@@ -88,14 +90,11 @@ def verify(trace: str, base_url: str | None, live_requests: bool, expect: str | 
     2 usage (a bad option or --expect rule; the app, or a tool a trace from
     elsewhere chose, not allowed), 3 a trace that cannot be read.
     """
-    from ..ops.environment import Environment  # noqa: PLC0415 - loads when the command runs
-    from ..ops.verify import VerifyRequest, verify_trace  # noqa: PLC0415 - slow to import: not for --help
-    from ..render.verify.text import trying  # noqa: PLC0415 - Rich: not for --help
 
     env = Environment.current(warn, bars(True))
     request = VerifyRequest(trace, base_url, live_requests, expect, repeat, cwd, output, config_path,
                             app_stdout_to_stderr=fmt == "json", consent=consent(allowed, env))
     report = verify_trace(request, env, announcer(cwd, allowed, env),
-                          lambda number, repeat: tell(trying(number, repeat)))
+                          lambda number, repeat: tell("render.verify.text:trying", number, repeat))
     show(report, fmt, VIEWS)
     sys.exit(report.exit_code)

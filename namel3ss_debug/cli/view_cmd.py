@@ -11,15 +11,21 @@ from typing import Any
 
 import click
 
-from ..model.errors import UsageError
+from ..model.errors import TraceError, UsageError
 from .errors import warn
 from .options import page_options
 from .progress import bars
+from ..ops.environment import Environment
+from ..ops.report import ReportRequest
+from ..ops.browse import lists_runs, open_browser
+from ..ops.view import LiveRun
+import webbrowser
+from ..web.server import ViewServer
 
 WAIT_S = 0.2
 
 
-@click.command("view", short_help="Serve the runs and report pages on 127.0.0.1; --follow live runs.")
+@click.command("view")
 @click.argument("traces", nargs=-1, metavar="[TRACE | DIR | BASE NEW]")
 @click.option("--follow", is_flag=True,
               help="Read the run again whenever its files change: new spans appear, running spans grow, anomalies "
@@ -82,9 +88,6 @@ def view(traces: tuple[str, ...], follow: bool, port: int, no_browser: bool, slo
     Exit codes: 0 stopped (Ctrl-C), 2 usage (the port is taken, --follow with
     two runs, three TRACEs, no trace_output_dir), 3 an invalid trace.
     """
-    from ..ops.environment import Environment  # noqa: PLC0415 - loads when the command runs
-    from ..ops.report import ReportRequest  # noqa: PLC0415 - loads when the command runs
-
     if follow and len(traces) > 1:
         raise UsageError("--follow follows one run, and two were named", hint="name one TRACE, or leave out --follow")
     request = ReportRequest(traces, strict, config_path, slow_threshold, prices_path, cache=not no_cache)
@@ -98,9 +101,6 @@ def view(traces: tuple[str, ...], follow: bool, port: int, no_browser: bool, slo
 def _served(request: Any, env: Any, follow: bool) -> Any:
     """What the server serves: a directory's runs (`RunsBrowser`), or a run or two (`LiveRun`, read once now:
     a run that cannot be read is an error now, not in the browser)."""
-    from ..ops.browse import lists_runs, open_browser  # noqa: PLC0415 - loads when the command runs
-    from ..ops.view import LiveRun  # noqa: PLC0415 - loads when the command runs
-
     if lists_runs(request.traces):  # the index's first sync draws its bar; the pages' reads do not
         return _waited(lambda: open_browser(request, replace(env, progress=bars(True)), follow=follow), follow)
     live = LiveRun(request, env, follow=follow)
@@ -110,10 +110,6 @@ def _served(request: Any, env: Any, follow: bool) -> Any:
 
 def _serve(served: Any, port: int, max_text: int, open_browser: bool) -> None:
     """Serve until Ctrl-C (KeyboardInterrupt, which the caller turns into `stopped`)."""
-    import webbrowser  # noqa: PLC0415 - loads when the command runs
-
-    from ..web.server import ViewServer  # noqa: PLC0415 - loads when the command runs
-
     try:
         server = ViewServer(served, port=port, max_text=max_text, on_error=warn)
     except OSError as error:
@@ -131,8 +127,6 @@ def _serve(served: Any, port: int, max_text: int, open_browser: bool) -> None:
 def _waited(attempt: Callable[[], Any], follow: bool, live: Any = None) -> Any:
     """`attempt()`; when following, a run with no event yet (the app has only just started, its first lines
     not flushed), or a directory with no run yet, is waited for."""
-    from ..model.errors import TraceError  # noqa: PLC0415 - loads when the command runs
-
     said = ""
     while True:
         try:

@@ -55,8 +55,9 @@ def test_the_testing_helpers_pull_in_no_cli_dependency(tmp_path):
     assert (result.returncode, result.stdout.strip()) == (0, "[]"), result.stderr
 
 
-# `namel3ss-debug --help`, and each command's --help, load the command line and nothing of the library under it:
-# the commands import what they run inside their functions (a module's import costs up to 35 ms).
+# `namel3ss-debug --help` lists the commands from cli/main.COMMANDS and loads none of them, nor anything of the
+# library under them (a module's import costs up to 35 ms). A command's --help loads that command and its use case
+# (which it imports at the top), never a view's Rich nor the shell's prompt_toolkit: they load when they show.
 CLI_PROBE = """
 import json, runpy, sys
 report, args = sys.argv[1], json.loads(sys.argv[2])
@@ -73,7 +74,8 @@ with open(report, "w") as out:
 """
 HELP_LIGHT = ("namel3ss_debug.cli", "namel3ss_debug.model")  # besides what `import namel3ss_debug` loads
 HELP_HEAVY = ("rich", "msgspec", "genai_prices", "pydantic", "prompt_toolkit")
-HELPS = [(), *[(name,) for name in COMMANDS], *[("config", name) for name in config.commands]]
+VIEWS_HEAVY = ("rich", "prompt_toolkit")  # what a command's --help does not load either
+HELPS = [*[(name,) for name in COMMANDS], *[("config", name) for name in config.commands]]
 # JSON output needs no Rich (the table views import it when they print)
 JSON_VIEWS = [("analyze", "run.jsonl", "--format", "json"), ("inspect", "run.jsonl", "--format", "jsonl"),
               ("inspect", "run.jsonl", "--format", "json"), ("inspect", "run.jsonl", "--tree", "--format", "json"),
@@ -109,12 +111,21 @@ def one_span_run(directory: Path) -> None:
     (directory / "quit.txt").write_text("q\n")
 
 
-@pytest.mark.parametrize("args", HELPS, ids=[" ".join((*args, "--help")) for args in HELPS])
-def test_help_imports_only_the_command_line(tmp_path, args):
-    loaded, shown = cli_imports(tmp_path, (*args, "--help"))
+def test_help_lists_the_commands_without_loading_one(tmp_path):
+    loaded, shown = cli_imports(tmp_path, ("--help",))
     assert (loaded["exit"], shown.split(" ", 2)[:2]) == (0, ["Usage:", "namel3ss-debug"])
+    assert all(f"  {name} " in shown for name in COMMANDS)
     assert sorted({top(m) for m in loaded["modules"]} & set(HELP_HEAVY)) == []
     assert [m for m in loaded["added"] if top(m) == "namel3ss_debug" and not light(m)] == []
+    commands = {f"namel3ss_debug.cli.{target.split(':')[0]}" for target, _ in COMMANDS.values()}
+    assert sorted(commands & set(loaded["modules"])) == []
+
+
+@pytest.mark.parametrize("args", HELPS, ids=[" ".join((*args, "--help")) for args in HELPS])
+def test_a_commands_help_loads_no_view_nor_shell(tmp_path, args):
+    loaded, shown = cli_imports(tmp_path, (*args, "--help"))
+    assert (loaded["exit"], shown.split(" ", 2)[:2]) == (0, ["Usage:", "namel3ss-debug"])
+    assert sorted({top(m) for m in loaded["modules"]} & set(VIEWS_HEAVY)) == []
 
 
 @pytest.mark.parametrize("args", JSON_VIEWS, ids=[" ".join(args) for args in JSON_VIEWS])

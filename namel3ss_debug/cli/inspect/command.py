@@ -1,13 +1,12 @@
 """`namel3ss-debug inspect TRACE...`: events, one event, a span, the tree, a timeline, a journey, a cause.
 
 A thin shell: the options become an `InspectRequest` (checked before anything is read), ops/inspect reads
-the view's record, and its `show_*` view streams it. Rich views are imported only when a table is printed, so
+the view's record, and its view (by --format) streams it. Rich views are imported only when a table is printed, so
 `--event N --format json` on an indexed trace stays quick.
 """
 
 from __future__ import annotations
 
-from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -17,16 +16,29 @@ from ...model.events import STATUSES
 from ...model.limits import COUNT_MAX
 from ..errors import warn
 from ..output import STREAMS, View, show
+from .writing import Viewed
 from ..options import cache_option, format_option, pager_option, trace_options
-
-# each view streams its record (ops/inspect's `read_*` module read it) from this folder's `show_*` module,
-# loaded when that view is shown
-VIEWS = {"events": "show_list:show_events", "event": "show_event:show_event", "span": "show_shape:show_span",
-         "tree": "show_shape:show_tree", "timeline": "show_shape:show_timeline", "journey": "show_story:show_journey",
-         "causality": "show_story:show_causality"}
+from ...ops.environment import Environment
+from ...ops.inspect.inspect import build_request, inspect_traces
+from ...ops.traces import TraceArgs
 
 
-@click.command("inspect", short_help="Look into a trace: events, one event or span, the tree, a timeline.")
+
+def _formats(table: str, document: str) -> dict[str, View]:
+    """A view's three formats: its table (tables.py), its JSON document and JSON Lines (a `show_*` module)."""
+    return {"table": View(f"cli.inspect.tables:{table}", STREAMS), "json": View(f"cli.inspect.{document}", STREAMS),
+            "jsonl": View(f"cli.inspect.{document}", STREAMS)}
+
+
+# each view by the record ops/inspect reads for it, loaded when shown: Rich only for a table
+VIEWS = {"events": _formats("events", "show_list:show_events"), "event": _formats("event", "show_event:show_event"),
+         "span": _formats("span", "show_shape:show_span"), "tree": _formats("tree", "show_shape:show_tree"),
+         "timeline": _formats("timeline", "show_shape:show_timeline"),
+         "journey": _formats("journey", "show_story:show_journey"),
+         "causality": _formats("causality", "show_story:show_causality")}
+
+
+@click.command("inspect")
 @trace_options
 @click.option("--event", "event_ref", metavar="N|ID", help="Show one event in full: its seq N, or a span id "
               "(a span's start and end).")
@@ -79,12 +91,7 @@ def inspect(traces: tuple[str, ...], all_runs: bool, strict: bool, config_path: 
     Exit codes: 0 shown (also when nothing matches), 2 usage (a bad option, an
     event or span that is not there), 3 a trace that cannot be read.
     """
-    from ...ops.environment import Environment  # noqa: PLC0415 - loads when the command runs
-    from ...ops.inspect.inspect import build_request, inspect_traces  # noqa: PLC0415 - loads when the command runs
-    from ...ops.traces import TraceArgs  # noqa: PLC0415 - loads when the command runs
-
     request = build_request(options)
     runs = TraceArgs(traces, all_runs, strict, config_path)
     record = inspect_traces(request, runs, Environment.current(warn))
-    render = View(f"cli.inspect.{VIEWS[request.view]}", STREAMS).function()
-    show(record, request.fmt, {request.fmt: View(partial(render, request), STREAMS)}, page=request.page)
+    show(Viewed(request, record), request.fmt, VIEWS[request.view], page=request.page)

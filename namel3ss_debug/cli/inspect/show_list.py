@@ -1,31 +1,39 @@
-"""`inspect TRACE [filters]`: the event list, written as it is read (a table, JSON or JSON Lines).
-
-Rich's table views load only for a table: `--format jsonl` writes each event without them.
+"""`inspect TRACE [filters]`: the event list as JSON or JSON Lines, written as it is read (its table is in
+tables.py).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
-from ...analysis.event_filter import EventFilter
-from ...analysis.fields import text_of
-from ...model.messages import plural
 from ...render.inspect import inspect_json as js
 from .writing import problems_of
 
 if TYPE_CHECKING:
-    from ..output import Sink
-    from rich.text import Text
-
     from ...ops.inspect.inspect import InspectRequest
     from ...ops.inspect.read_list import EventList
-    from ...render.inspect.events import Row
     from ...store.reader import Located
+    from ..output import Sink
+    from .writing import Viewed
 
 
-def show_events(request: InspectRequest, listing: EventList, sink: Sink) -> None:
-    """The events that pass the filters, written as they are read; `--limit` stops the reading."""
-    writer = WRITERS[sink.fmt](request, listing, sink)
+class Writer(Protocol):
+    """Writes the events one by one, then what follows them; `count` is how many it was given."""
+
+    count: int
+
+    def add(self, located: Located) -> None: ...
+
+    def finish(self) -> None: ...
+
+
+def show_events(viewed: Viewed, sink: Sink) -> None:
+    """The events that pass the filters, as JSON or JSON Lines."""
+    write_all((_Json if sink.fmt == "json" else _JsonLines)(viewed.request, viewed.record, sink), viewed.record)
+
+
+def write_all(writer: Writer, listing: EventList) -> None:
+    """Each event as it is read; `--limit` stops the reading."""
     for located in listing.events:
         writer.add(located)
         writer.count += 1
@@ -60,49 +68,3 @@ class _Json(_JsonLines):
     def finish(self) -> None:
         tail = js.dumps({"count": self.count, "problems": problems_of(self.listing.problems)})
         self.sink.write(b"]," + tail[1:] + b"\n")
-
-
-class _Table(_JsonLines):
-    """Rows printed CHUNK at a time under one header, then a count."""
-
-    def __init__(self, request: InspectRequest, listing: EventList, sink: Sink):
-        from ...render.inspect import events as view  # noqa: PLC0415 - Rich only for a table
-
-        super().__init__(request, listing, sink)
-        self.view = view
-        self.layout = view.Layout.for_width(sink.width, runs=len(listing.runs) > 1)
-        self.rows: list[Row] = []
-        self.printed = 0
-        if listing.lineages:
-            from ...render.inspect.lineage import lineage_view  # noqa: PLC0415 - Rich only for a table
-
-            sink.print(lineage_view(listing.lineages), soft_wrap=True)
-
-    def add(self, located: Located) -> None:
-        event = located.event
-        run = text_of(event.get("run_id")).rsplit("-", 1)[-1] if self.layout.runs else ""
-        self.rows.append(self.view.Row(event, run, self.listing.clock.offset_ms(event)))
-        if len(self.rows) >= self.view.CHUNK:
-            self._flush()
-
-    def finish(self) -> None:
-        self._flush()
-        self.sink.print(_footer(self.count, self.request))
-
-    def _flush(self) -> None:
-        if self.rows:
-            self.sink.print(self.view.event_table(self.rows, self.layout, header=not self.printed), soft_wrap=True)
-            self.printed += len(self.rows)
-            self.rows = []
-
-
-WRITERS = {"jsonl": _JsonLines, "json": _Json, "table": _Table}
-
-
-def _footer(count: int, request: InspectRequest) -> Text:
-    from rich.text import Text  # noqa: PLC0415 - Rich only for a table
-
-    if count == 0:
-        return Text("no events" if request.criteria == EventFilter() else "no events match", style="dim")
-    limited = " (--limit reached)" if request.limit is not None and count >= request.limit else ""
-    return Text(plural(count, "event") + limited, style="dim")

@@ -1,4 +1,5 @@
-"""`inspect --journey AGENT` and `--causality N|ID`: events told in order, around an agent or an error."""
+"""`inspect --journey AGENT` and `--causality N|ID`: events told in order, around an agent or an error, as JSON
+or JSON Lines (their tables are in tables.py)."""
 
 from __future__ import annotations
 
@@ -8,35 +9,27 @@ from ...render.inspect import inspect_json as js
 
 if TYPE_CHECKING:
     from ..output import Sink
-    from ...analysis.journey import Journey
-    from ...ops.inspect.inspect import InspectRequest
-    from ...ops.inspect.read_story import CauseStory
+    from .writing import Viewed
 
 
-def show_journey(request: InspectRequest, story: Journey, sink: Sink) -> None:
+def show_journey(viewed: Viewed, sink: Sink) -> None:
     """One agent's events in order, nested under its spans."""
+    request, story = viewed
     if sink.fmt == "jsonl":
         for step in story.steps[: request.limit]:
             sink.write(js.dumps(step.event) + b"\n")
-    elif sink.fmt == "json":
-        sink.write(js.dumps(js.document("journey", **js.journey_body(story, request.limit))) + b"\n")
     else:
-        from ...render.inspect.stories import journey_view  # noqa: PLC0415 - Rich only for a table
-
-        sink.print(journey_view(story, request.limit))
+        sink.write(js.dumps(js.document("journey", **js.journey_body(story, request.limit))) + b"\n")
 
 
-def show_causality(request: InspectRequest, story: CauseStory, sink: Sink) -> None:
+def show_causality(viewed: Viewed, sink: Sink) -> None:
     """The spans around an event and the related events in the lookback window before it."""
+    request, story = viewed
     found = story.found
     if sink.fmt == "jsonl":
         steps = found.steps if request.limit is None else found.steps[-request.limit:]
         for step in steps:
             sink.write(js.dumps(step.event) + b"\n")
-    elif sink.fmt == "json":
+    else:
         body = js.causality_body(found, request.limit)
         sink.write(js.dumps(js.document("causality", where=story.target.where, **body)) + b"\n")
-    else:
-        from ...render.inspect.stories import causality_view  # noqa: PLC0415 - Rich only for a table
-
-        sink.print(causality_view(found, request.limit))

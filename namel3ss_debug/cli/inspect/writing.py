@@ -1,19 +1,27 @@
 """What `inspect`'s views share: a document's read problems, and events written as JSON or JSON Lines.
 
-Each view is in this folder's `show_*` module named as the ops/inspect `read_*` module that read it, and
-streams its record to a `Sink` (cli/output.py).
+Each view streams its record to a `Sink` (cli/output.py): as JSON from this folder's `show_*` module named as
+the ops/inspect `read_*` module that read it, as a table from tables.py.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import TYPE_CHECKING, Any, Iterable, NamedTuple
 
 from ...render.inspect import inspect_json as js
 
 if TYPE_CHECKING:
+    from ...ops.inspect.inspect import InspectRequest
     from ...store.problems import ReadProblems
     from ...store.reader import Located
     from ..output import Sink
+
+
+class Viewed(NamedTuple):
+    """What a view shows: the record ops/inspect read, and the request it answers (--limit, --full, filters)."""
+
+    request: InspectRequest
+    record: Any
 
 
 def problems_of(problems: ReadProblems) -> dict[str, Any]:
