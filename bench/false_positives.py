@@ -1,5 +1,5 @@
 """How often redaction changes a value that holds no secret: the false-positive rate of each category of
-ordinary LLM traffic (tests/normalcorpus.py), as text (`Redactor().redact_text`) and inside the dicts an app
+ordinary LLM traffic (tests/support/normalcorpus.py), as text (`Redactor().redact_text`) and inside the dicts an app
 sends (`Redactor().redact`), with the first values changed.
 
     python bench/false_positives.py              # the corpus the tests measure (seed 1)
