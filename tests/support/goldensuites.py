@@ -70,12 +70,13 @@ KEY = "sk-golden-recording-key-0123456789abcdef"  # the key the recordings are m
 
 
 def isolate(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The pytest processes the tests start see no tracing configuration or plugin choice of the developer's, and
-    do not know they run in CI (where pytest prints each failure's whole message once more, in its summary)."""
+    """The pytest processes the tests start see no tracing configuration or plugin choice of the developer's (the
+    options in PYTEST_ADDOPTS are tests/conftest.py's), and do not know they run in CI (where pytest prints each
+    failure's whole message once more, in its summary)."""
     for name in [n for n in os.environ if n.startswith("NAMEL3SS_DEBUG_")]:
         monkeypatch.delenv(name)
-    for name in ("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "PYTEST_ADDOPTS", "ANTHROPIC_API_KEY", "OPENAI_API_KEY",
-                 "CI", "BUILD_NUMBER"):
+    for name in ("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "ANTHROPIC_API_KEY", "OPENAI_API_KEY", "CI",
+                 "BUILD_NUMBER"):
         monkeypatch.delenv(name, raising=False)
 
 
