@@ -28,7 +28,7 @@ Command = TypeVar("Command", bound=Callable[..., Any])
 FORMATS = {
     "table": "for a terminal",
     "text": "for a terminal",
-    "json": "JSON on stdout for scripts (messages, and an app's output, on stderr)",
+    "json": "for scripts, on stdout (messages, and an app's output, on stderr)",
     "jsonl": "one JSON object a line",
     "markdown": "for reports and pull-request comments",
     "github": "GitHub Actions annotations",
@@ -51,9 +51,8 @@ def config_option(command: Command) -> Command:
 
 def format_option(*choices: str) -> Callable[[Command], Command]:
     """`--format` (-> `fmt`) among `choices`, the first the default."""
-    text = "; ".join(f"{name} {FORMATS[name]}" for name in choices) + "."
     return click.option("--format", "fmt", type=Choice(list(choices)), default=choices[0], show_default=True,
-                        help=text[0].upper() + text[1:])
+                        help="; ".join(f"{name} {FORMATS[name]}" for name in choices) + ".")
 
 
 def progress_option(command: Command) -> Command:
