@@ -19,7 +19,7 @@ _TESTS = str(Path(__file__).parent)
 if _TESTS not in sys.path:
     sys.path.insert(0, _TESTS)
 
-from support.scheduling import SpreadingScheduling  # noqa: E402 - the helper package is importable from here on
+from support.scheduling import SpreadingScheduling, fast_first  # noqa: E402 - the helper package is importable from here on
 from support.timing import TimingReport  # noqa: E402
 
 
@@ -33,6 +33,10 @@ def pytest_configure(config: pytest.Config) -> None:
     _signals_as_from_a_terminal()
     if not hasattr(config, "workerinput"):  # under xdist, the controller: the workers' reports reach it
         config.pluginmanager.register(TimingReport(), "namel3ss-debug-test-timing")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    fast_first(items)
 
 
 def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> SpreadingScheduling | None:
