@@ -11,7 +11,7 @@ from ..model.choices import ANALYZE_SECTIONS as SECTIONS
 from .errors import warn
 from .suggest import Choice
 from .output import BYTES, DRAWS, TEXT, View, show
-from .options import cache_option, format_option, pager_option, progress_option, trace_options
+from .options import cache_option, format_option, pager_option, prices_option, progress_option, trace_options
 from .progress import bars
 from ..ops.analyze.analyze import AnalyzeRequest, analyze_traces
 from ..ops.environment import Environment
@@ -36,9 +36,7 @@ VIEWS = {"table": View("render.analyze.table:render_report", DRAWS),
               help="How many of the slowest spans to list.")
 @click.option("--block-threshold", default="10s", show_default=True, metavar="DURATION",
               help="A span whose own time (outside its traced children) exceeds this is a blocking anomaly.")
-@click.option("--prices", "prices_path", type=click.Path(path_type=Path, dir_okay=False), metavar="FILE",
-              help='Model prices, USD per million tokens: {"gpt-4o": {"input": 2.5, "output": 10}}. '
-                   "Wins over price_overrides and the genai-prices package.")
+@prices_option
 @cache_option
 @progress_option
 @pager_option

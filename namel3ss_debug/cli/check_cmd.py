@@ -12,7 +12,7 @@ from ..model.choices import CHECK_VOCABULARY as VOCABULARY
 from ..model.errors import EXIT_FAILED, UsageError
 from .errors import warn
 from .output import BYTES, DRAWS, TEXT, View, show
-from .options import cache_option, config_option, format_option, progress_option, strict_option
+from .options import all_option, cache_option, config_option, format_option, progress_option, strict_option
 from .progress import bars
 from ..ops.check import CheckRequest, check_traces
 from ..ops.environment import Environment
@@ -75,7 +75,7 @@ def flag_values(params: dict[str, Any]) -> dict[str, Any]:
 
 @click.command("check")
 @click.argument("traces", nargs=-1, metavar="[TRACE]...")
-@click.option("--all", "all_runs", is_flag=True, help="For a directory: every run in it, each checked on its own.")
+@all_option
 @strict_option
 @config_option
 @click.option("--rules", "rules_path", type=click.Path(path_type=Path), metavar="FILE",

@@ -11,7 +11,15 @@ from ..model.choices import FINDING_KINDS as KINDS
 from ..model.choices import FINDING_SEVERITIES as SEVERITIES
 from .errors import warn
 from .output import BYTES, DRAWS, TEXT, View, show
-from .options import cache_option, expect_option, format_option, pager_option, progress_option, trace_options
+from .options import (
+    cache_option,
+    expect_option,
+    format_option,
+    pager_option,
+    prices_option,
+    progress_option,
+    trace_options,
+)
 from .progress import bars
 from .suggest import Choice
 from ..ops.diagnose import DiagnoseRequest, diagnose_traces
@@ -34,9 +42,7 @@ VIEWS = {"table": View("render.diagnose.table:render_diagnose", DRAWS),
 @click.option("--kind", "kinds", multiple=True, type=Choice(KINDS), metavar="KIND",
               help=f"Only findings of this kind (repeatable): {', '.join(KINDS)}.")
 @expect_option
-@click.option("--prices", "prices_path", type=click.Path(path_type=Path, dir_okay=False), metavar="FILE",
-              help='Model prices, USD per million tokens: {"gpt-4o": {"input": 2.5, "output": 10}}. '
-                   "Wins over price_overrides and the genai-prices package.")
+@prices_option
 @cache_option
 @progress_option
 @pager_option

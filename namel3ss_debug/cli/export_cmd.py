@@ -11,7 +11,7 @@ from ..model.errors import UsageError
 from ..model.messages import plural
 from .errors import warn
 from .suggest import Choice
-from .options import cache_option, config_option, strict_option
+from .options import all_option, cache_option, config_option, strict_option
 from ..ops.environment import Environment
 from ..ops.export import ExportRequest, export_traces
 from ..ops.traces import TraceArgs
@@ -36,7 +36,7 @@ FORMATS = ("otlp", "otlp-json", "perfetto")
               help="otlp: the most one request (a batch of up to 512 spans) may take: connecting, sending, the "
                    "answer and the retries together; past it the export stops, exit 1 (default 10, or "
                    "OTEL_EXPORTER_OTLP_TIMEOUT in milliseconds).")
-@click.option("--all", "all_runs", is_flag=True, help="For a directory: every run in it, not just the newest.")
+@all_option
 @strict_option
 @config_option
 @cache_option

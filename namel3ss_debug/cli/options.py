@@ -42,6 +42,19 @@ def _apply(command: Command, *decorators: Callable[[Any], Any]) -> Command:
     return command
 
 
+def all_option(command: Command) -> Command:
+    """`--all` (-> `all_runs`)."""
+    return click.option("--all", "all_runs", is_flag=True, help="For a directory: every run in it (each on its own), "
+                        "not just the newest.")(command)
+
+
+def prices_option(command: Command) -> Command:
+    """`--prices FILE` (-> `prices_path`)."""
+    return click.option("--prices", "prices_path", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
+                        help='Model prices, USD per million tokens: {"gpt-4o": {"input": 2.5, "output": 10}}. Wins '
+                             "over price_overrides and the genai-prices package.")(command)
+
+
 def config_option(command: Command) -> Command:
     """`--config FILE` (-> `config_path`)."""
     return click.option("--config", "config_path", type=click.Path(path_type=Path), metavar="FILE",
@@ -111,7 +124,7 @@ def trace_options(command: Command) -> Command:
     return _apply(
         command,
         click.argument("traces", nargs=-1, metavar="[TRACE]..."),
-        click.option("--all", "all_runs", is_flag=True, help="For a directory: every run in it, not just the newest."),
+        all_option,
         strict_option,
         click.option("--since", metavar="TIME", help="Only events at or after TIME: ISO 8601 (UTC unless a zone "
                      "is given) or an offset from the run's start such as +30s."),
@@ -131,8 +144,7 @@ def page_options(command: Command) -> Command:
         click.option("--max-text", type=click.IntRange(0, COUNT_MAX), default=20_000, show_default=True, metavar="N",
                      help="Cut any string of the payloads longer than N characters, saying how much was cut "
                           "(0: keep all)."),
-        click.option("--prices", "prices_path", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
-                     help="Model prices (JSON, as price_overrides) used before the workspace's and genai-prices'."),
+        prices_option,
         strict_option,
         config_option,
         cache_option,

@@ -8,7 +8,7 @@ import click
 
 from ..model.messages import plural
 from .errors import warn
-from .options import config_option
+from .options import all_option, config_option
 from ..ops.environment import Environment
 from ..ops.redact import RedactRequest, redact_traces
 from ..ops.traces import TraceArgs
@@ -16,7 +16,7 @@ from ..ops.traces import TraceArgs
 
 @click.command("redact")
 @click.argument("traces", nargs=-1, metavar="[TRACE]...")
-@click.option("--all", "all_runs", is_flag=True, help="For a directory: every run in it, not just the newest.")
+@all_option
 @click.option("--dry-run", is_flag=True, help="Say how many events would change in each file; write nothing.")
 @click.option("--wait", is_flag=True,
               help="A run still being written: wait until its app is done with it, then redact it "
