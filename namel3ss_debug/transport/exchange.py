@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from types import TracebackType
 from typing import Any, AsyncIterable, AsyncIterator, Iterable, Iterator, Mapping, Protocol
 
 from .finale import LastEvent
@@ -87,7 +88,7 @@ class Exchange:
         """The body's chunks, passed on as the client reads them and each shown to the exchange; the span
         ends at a stream's last event (`finale.py`), or when they run out, fail, or the reader stops early."""
         kept, arrived, clock, last = self.chunks, self.arrivals.append, time.perf_counter_ns, self.last
-        try:
+        with _Relaying(self):
             for data in chunks:  # `chunk`, inlined: a stream has a chunk per token
                 self.size += len(data)
                 if self.size <= MAX_KEPT_BYTES and not self.done:
@@ -96,27 +97,13 @@ class Exchange:
                     if last is not None and last.ended(data, kept):
                         self.finish()  # the answer is over, whether or not the app reads on
                 yield data
-        except GeneratorExit:
-            self.finish(early=True)
-            raise
-        except BaseException as exc:
-            self.finish(exc)
-            raise
-        self.finish()
 
     async def arelay(self, chunks: AsyncIterable[bytes]) -> AsyncIterator[bytes]:
         """`relay` for an async body."""
-        try:
+        with _Relaying(self):
             async for data in chunks:
                 self.chunk(data)
                 yield data
-        except GeneratorExit:
-            self.finish(early=True)
-            raise
-        except BaseException as exc:
-            self.finish(exc)
-            raise
-        self.finish()
 
     def finish(self, error: BaseException | None = None, *, early: bool = False) -> None:
         """The body ended (or failed, or was closed unread): end the span with what it said."""
@@ -214,6 +201,28 @@ class Exchange:
         outputs = self.span.outputs if isinstance(self.span.outputs, dict) else {}
         message = outputs.get("error_message") or f"the server answered {self.status}"
         return {"type": f"HTTP {self.status}", "message": str(message), "category": status_category(self.status)}
+
+
+class _Relaying:
+    """Around a relay of the body: its end finishes the exchange, however it came (the body ran out, the
+    reader stopped early, or it failed); the exception goes on."""
+
+    __slots__ = ("exchange",)
+
+    def __init__(self, exchange: Exchange) -> None:
+        self.exchange = exchange
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
+                 traceback: TracebackType | None) -> None:
+        if kind is None:
+            self.exchange.finish()
+        elif issubclass(kind, GeneratorExit):
+            self.exchange.finish(early=True)
+        else:
+            self.exchange.finish(exc)
 
 
 def status_category(status: int) -> str:

@@ -17,8 +17,8 @@ from typing import Any, Callable
 
 from ..tracer.api import get_tracer
 from .exchange import Exchange
-from .forking import forked, sent_to
-from .opening import PLACEHOLDER_KEY, broken_by, open_exchange, our_failure, served_record
+from .forking import sent_to
+from .opening import PLACEHOLDER_KEY, broken_by, open_forked, our_failure, served_record
 from .request import Outgoing
 from .wire import body_chunks
 
@@ -97,11 +97,7 @@ def _opened(tracer: Any, request: Any, body: bytes) -> Exchange | None:
         url = request.url
         outgoing = Outgoing(request.method.upper(), url.scheme, url.netloc.decode("ascii", "replace"), url.path,
                             url.query.decode("ascii", "replace"), request.headers.get("content-type", ""), body)
-        outgoing, target = forked(tracer, outgoing)
-        exchange = open_exchange(tracer, outgoing)
-        if exchange is not None and (target is not None or outgoing.body is not body):
-            exchange.sent = (outgoing.body, target)
-        return exchange
+        return open_forked(tracer, outgoing)
     except Exception as exc:
         our_failure(tracer, exc)
         return None

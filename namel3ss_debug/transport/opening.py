@@ -20,6 +20,7 @@ from ..tracer.answering import answer_for
 from . import apis
 from .agents import place_request
 from .exchange import Exchange
+from .forking import forked
 from .request import Outgoing, hostname
 from .tool_wire import record_wire_tools
 from .wire import request_body
@@ -44,6 +45,16 @@ def open_exchange(tracer: Tracer, request: Outgoing) -> Exchange | None:
     if api is None and mode == "llm" and not rerunning:
         return None
     return _open(tracer, request, api, body)
+
+
+def open_forked(tracer: Tracer, outgoing: Outgoing) -> Exchange | None:
+    """`open_exchange` for the request as a rerun's fork sends it (`forking.py`); when the fork changed its
+    body or target, the exchange's `sent` says what to send instead: `(body, target)`."""
+    outgoing_forked, target = forked(tracer, outgoing)
+    exchange = open_exchange(tracer, outgoing_forked)
+    if exchange is not None and (target is not None or outgoing_forked.body is not outgoing.body):
+        exchange.sent = (outgoing_forked.body, target)
+    return exchange
 
 
 def _open(tracer: Tracer, request: Outgoing, api: Any, body: Any) -> Exchange | None:

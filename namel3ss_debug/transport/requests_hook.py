@@ -17,8 +17,8 @@ from urllib.parse import urlsplit
 from ..tracer.api import get_tracer
 from ..tracer.watch import hooked
 from .exchange import Exchange
-from .forking import forked, sent_to
-from .opening import PLACEHOLDER_KEY, broken_by, open_exchange, our_failure, served_record
+from .forking import sent_to
+from .opening import PLACEHOLDER_KEY, broken_by, open_forked, our_failure, served_record
 from .request import Outgoing
 from .wire import body_chunks
 
@@ -71,11 +71,7 @@ def _opened(tracer: Any, request: Any) -> Exchange | None:
         data = body.encode("utf-8") if isinstance(body, str) else body if isinstance(body, bytes) else b""
         outgoing = Outgoing(str(request.method).upper(), url.scheme, url.netloc.rsplit("@", 1)[-1], url.path or "/",
                             url.query, str(request.headers.get("content-type") or ""), data)
-        outgoing, target = forked(tracer, outgoing)
-        exchange = open_exchange(tracer, outgoing)
-        if exchange is not None and (target is not None or outgoing.body is not data):
-            exchange.sent = (outgoing.body, target)
-        return exchange
+        return open_forked(tracer, outgoing)
     except Exception as exc:
         our_failure(tracer, exc)
         return None
