@@ -11,7 +11,15 @@ from ..model.choices import ANALYZE_SECTIONS as SECTIONS
 from .errors import warn
 from .suggest import Choice
 from .output import BYTES, DRAWS, TEXT, View, show
-from .options import cache_option, format_option, pager_option, prices_option, progress_option, trace_options
+from .options import (
+    cache_option,
+    format_option,
+    pager_option,
+    prices_option,
+    progress_option,
+    slow_option,
+    trace_options,
+)
 from .progress import bars
 from ..ops.analyze.analyze import AnalyzeRequest, analyze_traces
 from ..ops.environment import Environment
@@ -30,8 +38,7 @@ VIEWS = {"table": View("render.analyze.table:render_report", DRAWS),
 @format_option("table", "json", "markdown")
 @click.option("--section", "sections", multiple=True, type=Choice(SECTIONS), metavar="NAME",
               help=f"Only this section (repeatable): {', '.join(SECTIONS)}.")
-@click.option("--slow-threshold", default="1s", show_default=True, metavar="DURATION",
-              help="Spans at least this long are slow (500ms, 1.5s, 2m; a bare number is ms).")
+@slow_option
 @click.option("--top", default=10, show_default=True, type=click.IntRange(1, 1000), metavar="N",
               help="How many of the slowest spans to list.")
 @click.option("--block-threshold", default="10s", show_default=True, metavar="DURATION",

@@ -55,6 +55,12 @@ def prices_option(command: Command) -> Command:
                              "over price_overrides and the genai-prices package.")(command)
 
 
+def slow_option(command: Command) -> Command:
+    """`--slow-threshold DURATION` (-> `slow_threshold`)."""
+    return click.option("--slow-threshold", default="1s", show_default=True, metavar="DURATION",
+                        help="Spans at least this long are slow (500ms, 1.5s, 2m; a bare number is ms).")(command)
+
+
 def config_option(command: Command) -> Command:
     """`--config FILE` (-> `config_path`)."""
     return click.option("--config", "config_path", type=click.Path(path_type=Path), metavar="FILE",
@@ -139,8 +145,7 @@ def page_options(command: Command) -> Command:
     """What `report` and `view` both take to build the page: marks, cuts, prices, strictness, config."""
     return _apply(
         command,
-        click.option("--slow-threshold", default="1s", show_default=True, metavar="DURATION",
-                     help="Spans at least this long are marked slow (as analyze counts them)."),
+        slow_option,
         click.option("--max-text", type=click.IntRange(0, COUNT_MAX), default=20_000, show_default=True, metavar="N",
                      help="Cut any string of the payloads longer than N characters, saying how much was cut "
                           "(0: keep all)."),
