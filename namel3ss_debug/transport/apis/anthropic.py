@@ -13,7 +13,7 @@ from .base import BodyApi
 from .neutral import Said
 from .records import json_record, sse_events, sse_record
 from .usage import anthropic_usage
-from .values import data_of, field, identified, items, kind_of, put, text
+from .values import answered, data_of, field, items, kind_of, text
 
 _ID = "msg_mock"
 
@@ -29,11 +29,7 @@ class AnthropicMessages(BodyApi):
         texts = [text(block.get("text")) or "" for block in blocks if block.get("type") == "text"]
         outputs: dict[str, Any] = {"text": "".join(texts)} if texts else {}
         calls = [_tool_call(block) for block in blocks if block.get("type") == "tool_use"]
-        if calls:
-            outputs["tool_calls"] = calls
-        put(outputs, "finish_reason", text(field(body, "stop_reason")))
-        put(outputs, "usage", anthropic_usage(field(body, "usage")))
-        return identified(outputs, body)
+        return answered(outputs, calls, text(field(body, "stop_reason")), anthropic_usage(field(body, "usage")), body)
 
     def stream(self, frames: list[dict[str, Any]]) -> dict[str, Any]:
         return self.response(streamed_message(frames))

@@ -11,7 +11,7 @@ from .base import BodyApi
 from .neutral import Said, ToolCall
 from .records import json_record, sse_record
 from .usage import openai_usage
-from .values import data_of, field, first_choice, first_found, identified, items, put, text
+from .values import answered, data_of, field, first_choice, first_found, items, put, text
 
 _MOCK_ID = "chatcmpl-mock"
 _MOCK_USAGE = {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0}
@@ -32,11 +32,7 @@ class OpenAIChat(BodyApi):
         legacy = field(message, "function_call")  # the deprecated `functions` parameter's answer
         if isinstance(legacy, dict):
             calls.append(_tool_call({"function": legacy}))
-        if calls:
-            outputs["tool_calls"] = calls
-        put(outputs, "finish_reason", text(field(choice, "finish_reason")))
-        put(outputs, "usage", openai_usage(field(body, "usage")))
-        return identified(outputs, body)
+        return answered(outputs, calls, text(field(choice, "finish_reason")), openai_usage(field(body, "usage")), body)
 
     def stream(self, frames: list[dict[str, Any]]) -> dict[str, Any]:
         # One pass, read directly: a stream has a chunk per token, and this runs once per streamed call.
@@ -57,12 +53,9 @@ class OpenAIChat(BodyApi):
                 finish = choice["finish_reason"]
         outputs: dict[str, Any] = {"text": "".join(parts)} if parts else {}
         calls = _merged_calls(tool_deltas)
-        if calls:
-            outputs["tool_calls"] = calls
-        put(outputs, "finish_reason", finish)
-        put(outputs, "usage", first_found(openai_usage(chunk["usage"]) for chunk in reversed(chunks)
-                                          if chunk.get("usage") is not None))
-        return identified(outputs, chunks[0] if chunks else None)
+        usage = first_found(openai_usage(chunk["usage"]) for chunk in reversed(chunks)
+                            if chunk.get("usage") is not None)
+        return answered(outputs, calls, finish, usage, chunks[0] if chunks else None)
 
     def is_token(self, frame: dict[str, Any]) -> bool:
         delta = field(first_choice(field(data_of(frame), "choices")), "delta")

@@ -13,7 +13,7 @@ from .records import json_record, sse_events, sse_record
 from .responses_mock import mock_events, mock_response
 from .responses_stream import final_response
 from .usage import responses_usage
-from .values import field, identified, items, kind_of, put, text
+from .values import answered, field, items, kind_of, text
 
 _TOKEN_EVENTS = frozenset({"response.output_text.delta", "response.function_call_arguments.delta"})
 _TOOL_CALLS = {"function_call": "arguments", "custom_tool_call": "input"}  # item type -> its arguments' key
@@ -30,11 +30,7 @@ class OpenAIResponses(BodyApi):
         messages = [item for item in output if item.get("type") == "message"]
         outputs: dict[str, Any] = {"text": "".join(map(_message_text, messages))} if messages else {}
         calls = [_tool_call(item) for item in output if text(item.get("type")) in _TOOL_CALLS]
-        if calls:
-            outputs["tool_calls"] = calls
-        put(outputs, "finish_reason", _finish_reason(body))
-        put(outputs, "usage", responses_usage(field(body, "usage")))
-        return identified(outputs, body)
+        return answered(outputs, calls, _finish_reason(body), responses_usage(field(body, "usage")), body)
 
     def stream(self, frames: list[dict[str, Any]]) -> dict[str, Any]:
         return self.response(final_response(frames))

@@ -64,6 +64,17 @@ def put(outputs: dict[str, Any], key: str, value: Any) -> None:
         outputs[key] = value
 
 
+def answered(outputs: dict[str, Any], calls: list[dict[str, Any]], finish_reason: Any, usage: Any,
+             body: Any) -> dict[str, Any]:
+    """`outputs` with the answer's tool calls (when it asked for any), finish reason and usage (when
+    found), `identified` by `body`: the tail every LLM API's decoder ends with."""
+    if calls:
+        outputs["tool_calls"] = calls
+    put(outputs, "finish_reason", finish_reason)
+    put(outputs, "usage", usage)
+    return identified(outputs, body)
+
+
 def identified(outputs: dict[str, Any], body: Any) -> dict[str, Any]:
     """`outputs` with the `model` and `id` the response (or a stream's first chunk) names itself by."""
     put(outputs, "model", text(field(body, "model")))
