@@ -150,8 +150,8 @@ def test_a_run_with_an_invalid_line_is_listed_with_its_problem_and_left_out_when
     strict = open_catalogue(CatalogueRequest(str(forty.directory), strict=True), environment(forty.directory, warnings))
     assert row.run_id not in listed_ids(strict) and strict.index.get(row.run_id) is None
     assert len(listed_ids(strict)) == 39
-    assert warnings == [f"1 run(s) left out (--strict): their lines are torn, invalid or out of sequence: {row.run_id}"
-                        " (`analyze RUN` says which)"]
+    assert warnings == [f"1 run(s) left out (only whole runs are listed): their lines are torn, invalid or out of "
+                        f"sequence: {row.run_id} (`analyze RUN` says which)"]
 
 
 def test_a_missing_index_is_built_with_a_note(forty: Catalogue) -> None:
