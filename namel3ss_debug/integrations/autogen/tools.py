@@ -26,6 +26,7 @@ from pydantic import BaseModel
 
 from ...tracer.api import get_tracer
 from ..tools import arun_tool
+from ..wrapping import wrap_once
 
 FRAMEWORK = "autogen"
 _MARK = "_namel3ss_debug"
@@ -36,9 +37,7 @@ _IN_WORKBENCH: ContextVar[bool] = ContextVar("namel3ss_debug_autogen_workbench",
 
 def wrap_run_json(tool_class: type[Any]) -> None:  # autogen-core's BaseTool
     """Wrap `tool_class.run_json` (`BaseTool`'s); idempotent."""
-    original = tool_class.__dict__["run_json"]
-    if not getattr(original, _MARK, False):
-        tool_class.run_json = _recorded(original)
+    wrap_once(tool_class, "run_json", _recorded, _MARK)
 
 
 def _recorded(original: Callable[..., Any]) -> Callable[..., Any]:

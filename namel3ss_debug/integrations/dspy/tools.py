@@ -34,6 +34,7 @@ from ...tracer.api import get_tracer
 from ...tracer.context import current
 from ...tracer.serialize import to_jsonable
 from ..tools import arun_tool, run_tool
+from ..wrapping import Wrap, wrap_once
 from .callback import CALLBACK, FINISH, FRAMEWORK, MARK
 
 REACT_MODULE = "dspy.predict.react"  # where ReAct's own `finish` function is defined
@@ -44,9 +45,12 @@ HANDLED = (Exception,)  # what ReAct makes an observation of
 def wrap_tools(tool_class: type) -> None:
     """Wrap the bodies of `tool_class.__call__` and `.acall` (`dspy.Tool`'s); idempotent."""
     for name, wrap in (("__call__", _call), ("acall", _acall)):
-        original = tool_class.__dict__[name]
-        if not getattr(original, MARK, False):
-            setattr(tool_class, name, with_callbacks(wrap(original.__wrapped__)))
+        wrap_once(tool_class, name, functools.partial(_body_wrapped, wrap), MARK)
+
+
+def _body_wrapped(wrap: Wrap, original: Any) -> Callable[..., Any]:
+    """`wrap` around the method's body, under dspy's callbacks again."""
+    return with_callbacks(wrap(original.__wrapped__))
 
 
 def _call(body: Callable[..., Any]) -> Callable[..., Any]:

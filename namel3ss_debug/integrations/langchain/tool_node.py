@@ -22,6 +22,7 @@ from langchain_core.messages import ToolMessage
 
 from ...tracer.api import get_tracer
 from ..judged import Judging, judging
+from ..wrapping import wrap_once
 
 _MARK = "_namel3ss_debug"
 
@@ -29,9 +30,7 @@ _MARK = "_namel3ss_debug"
 def wrap_tool_node(tool_node_class: type) -> None:
     """Wrap `ToolNode._execute_tool_sync` and `_execute_tool_async`; idempotent."""
     for name, wrap in (("_execute_tool_sync", _sync), ("_execute_tool_async", _async)):
-        original = tool_node_class.__dict__[name]
-        if not getattr(original, _MARK, False):
-            setattr(tool_node_class, name, wrap(original))
+        wrap_once(tool_node_class, name, wrap, _MARK)
 
 
 def _sync(original: Callable[..., Any]) -> Callable[..., Any]:

@@ -19,6 +19,7 @@ from langchain_core.messages import ToolMessage
 
 from ...tracer.api import get_tracer
 from ..tools import arun_tool, run_tool
+from ..wrapping import wrap_once
 from .callbacks import HANDLER
 from .values import plain
 
@@ -48,9 +49,7 @@ class ToolResult:
 def wrap_tools(tool_class: type) -> None:
     """Wrap `tool_class.run` and `.arun` (`BaseTool`'s); idempotent."""
     for name, wrap in (("run", _run), ("arun", _arun)):
-        original = tool_class.__dict__[name]
-        if not getattr(original, _MARK, False):
-            setattr(tool_class, name, wrap(original))
+        wrap_once(tool_class, name, wrap, _MARK)
 
 
 def _run(original: Callable[..., Any]) -> Callable[..., Any]:

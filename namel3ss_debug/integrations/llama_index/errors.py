@@ -19,15 +19,14 @@ from typing import Any
 
 from ...tracer.api import get_tracer
 from ..judged import judging
+from ..wrapping import wrap_once
 
 MARK = "__namel3ss_debug__"
 
 
 def wrap_call_tool(agent_class: type) -> None:
     """Wrap `agent_class._call_tool` (an agent workflow's); idempotent."""
-    original = agent_class.__dict__["_call_tool"]
-    if not getattr(original, MARK, False):
-        agent_class._call_tool = _judging_call_tool(original)  # type: ignore[attr-defined]
+    wrap_once(agent_class, "_call_tool", _judging_call_tool, MARK)
 
 
 def _judging_call_tool(original: Callable[..., Any]) -> Callable[..., Any]:

@@ -26,6 +26,7 @@ from llama_index.core.tools.types import ToolOutput
 from ...tracer.api import get_tracer
 from ...tracer.serialize import to_jsonable
 from ..tools import arun_tool, run_tool
+from ..wrapping import wrap_once
 from .spans import ASKED, FRAMEWORK
 
 MARK = "__namel3ss_debug__"
@@ -48,9 +49,7 @@ class ToolOutputCodec:
 def wrap_tools(tool_class: type) -> None:
     """Wrap `tool_class.call` and `.acall` (`FunctionTool`'s); idempotent."""
     for name, wrap in (("call", _call), ("acall", _acall)):
-        original = tool_class.__dict__[name]
-        if not getattr(original, MARK, False):
-            setattr(tool_class, name, _inside_span(tool_class, original, wrap))
+        wrap_once(tool_class, name, functools.partial(_inside_span, tool_class, wrap=wrap), MARK)
 
 
 def _inside_span(tool_class: type, original: Any, wrap: Callable[[Any], Any]) -> Any:
