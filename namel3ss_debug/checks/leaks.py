@@ -2,7 +2,7 @@
 
 Redaction hides only what it is sure of, since a wrong redaction loses data for good; a check may raise
 a false alarm, which costs a look. So besides asking the tracer's redactor, the check has two rules of its
-own for the leaks redaction lets through, calibrated on tests/normalcorpus.py (22,200 values of ordinary
+own for the leaks redaction lets through, calibrated on tests/support/normalcorpus.py (22,200 values of ordinary
 LLM traffic: provider ids, hashes, UUIDs, images, URLs, code, prose; none flagged) and on random keys:
 
 - a random-looking token: a run of 24 to 256 base64 characters (letters, digits, `+/_-`) holding upper
@@ -31,7 +31,7 @@ from typing import Any, Iterator, Optional
 
 from ..redaction.pairs import credential_like
 from ..redaction.patterns import MARK
-from ..redaction.redact import normalize_key
+from ..redaction.names import normalize_key
 from ..redaction.scan import make_scan
 
 MIN_TOKEN = 24

@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from ..model.errors import UsageError
 from ..store.sources import STDIN
+
+if TYPE_CHECKING:
+    from ..config import ResolvedSettings
 
 HISTORY_FILE = "replay_history"
 MAX_SCRIPT = 16 << 20
@@ -50,7 +53,7 @@ def command_lines(path: Path | None) -> list[str]:
     return lines[:-1] if lines and not lines[-1] else lines  # the newline ending the last line ends it
 
 
-def history_path(resolved: Any) -> Path:
+def history_path(resolved: ResolvedSettings) -> Path:
     """Kept per workspace: beside `.namel3ss/debug.json`, or in `.namel3ss/` of the working directory."""
     if resolved.workspace_file is not None:
         return resolved.workspace_file.parent / HISTORY_FILE

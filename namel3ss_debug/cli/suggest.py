@@ -7,11 +7,16 @@ says (click 8.1 guesses no command and no choice; 8.2+ guesses commands of eager
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from ..model.errors import UsageError
+
+if TYPE_CHECKING:  # generic from click 8.2; 8.1's Choice is not subscriptable at run time
+    _ChoiceOfText = click.Choice[str]
+else:
+    _ChoiceOfText = click.Choice
 
 
 def closest(word: str, known: Iterable[str]) -> str | None:
@@ -30,7 +35,7 @@ class UnknownChoice(click.BadParameter):
         self.guess = guess
 
 
-class Choice(click.Choice):
+class Choice(_ChoiceOfText):
     """click's Choice whose refusal carries the nearest choice: `--section error` -> `--section errors`."""
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
@@ -83,5 +88,5 @@ def usage_message(error: click.UsageError) -> str:
 
 
 def _option_name(param: click.Parameter) -> str:
-    opts = getattr(param, "opts", None) or [param.human_readable_name]
+    opts: list[str] = getattr(param, "opts", None) or [param.human_readable_name]
     return max(opts, key=len)

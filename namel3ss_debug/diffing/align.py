@@ -78,14 +78,15 @@ def _parted_at(parting: Parting[Any]) -> int:
     return place[1]
 
 
-def added_and_removed(alignment: Alignment, base: Sequence[str], new: Sequence[str]) -> tuple[Counter, Counter]:
+def added_and_removed(alignment: Alignment, base: Sequence[str],
+                      new: Sequence[str]) -> tuple[Counter[str], Counter[str]]:
     """Calls per operation that only NEW has (added) and only BASE has (removed).
 
     An `insert` adds its calls and a `delete` removes them; within a `replace`, calls of an operation
     both sides have in it are not counted (they moved, or were aligned differently), only the surplus.
     """
-    added: Counter = Counter()
-    removed: Counter = Counter()
+    added: Counter[str] = Counter()
+    removed: Counter[str] = Counter()
     for tag, i1, i2, j1, j2 in alignment.opcodes:
         if tag == "equal":
             continue

@@ -168,7 +168,7 @@ class CallTable:
 
     __hash__ = None  # type: ignore[assignment]  # unhashable: a table changes while a run is read
 
-    def reordered(self, order: array) -> CallTable:
+    def reordered(self, order: array[int]) -> CallTable:
         """The same calls in `order` (each old index once), their parents and previews numbered anew; the texts
         and files are shared with this table, which is not to be added to afterwards."""
         position = array("i", bytes(4 * len(order)))

@@ -30,7 +30,7 @@ def tree_ordered(table: CallTable) -> CallTable:
     return table.reordered(tree_order(table.parent))
 
 
-def tree_order(parents: Sequence[int]) -> array:
+def tree_order(parents: Sequence[int]) -> array[int]:
     """The calls' indexes in tree order: each call, then the calls under it; siblings, and roots, in the
     order they started. Each parent is an earlier call or -1.
 

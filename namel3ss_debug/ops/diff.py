@@ -13,10 +13,11 @@ from ..analysis.report import Report
 from ..diffing import calls
 from ..diffing.call_table import KeptCalls, kept, restored
 from ..diffing.calls import CallSequence
-from ..diffing.compare import CONTEXT, diff_runs
+from ..diffing.compare import diff_runs
 from ..diffing.profile import RunProfile, profile_lines
 from ..diffing.report import DiffReport
 from ..diffing.thresholds import parse_threshold
+from ..model.choices import DIFF_CONTEXT as CONTEXT
 from ..model.errors import TraceError, UsageError
 from ..store.formats import rereadable
 from ..store.problems import ReadProblems

@@ -15,6 +15,7 @@ from ..rerun.fork import ASKED_FIELD, MODEL_IN_BODY, ForkError, ForkPlan, fork_p
 from ..recording.calls import RecordedCall, Recording
 from ..judging.report import RerunReport
 from ..transport import apis
+from ..transport.apis.neutral import said_of
 
 MAX_VALUE = 64 << 20  # as a mock file's limit
 
@@ -43,7 +44,7 @@ def _check_answer(plan: ForkPlan) -> None:
     if isinstance(value, dict) and isinstance(value.get("status"), int):
         return
     try:
-        apis.said_of(value)
+        said_of(value)
     except apis.AnswerShapeError as error:
         raise ForkError(f"--answer at {plan.call}, an LLM request: {error}",
                         hint="e.g. --answer 'Take an umbrella.', or a whole response record with its status") \

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import operator
 import re
-from typing import Any, Callable, Iterable
+from typing import Callable, Iterable, Protocol
 
 MarkerSpec = tuple[bytes, int, int]
 TOKEN_START = 2  # a marker's boundary: 0 anywhere, 1 (True) at a word start, 2 also not after `_` or `-`
@@ -176,12 +176,21 @@ except ImportError:  # no compiler at install time: the reference implementation
     ACCELERATED = False
 
 
-def make_scan(suffixes: tuple[bytes, ...], markers: tuple[MarkerSpec, ...]) -> Any:
+class Scan(Protocol):
+    """What `make_scan` returns: `ScannerPy`, or the C `Scanner` with the same two methods."""
+
+    def may_hold_secret(self, line: bytes | memoryview) -> bool: ...
+
+    def find(self, text: bytes) -> tuple[int, ...]: ...
+
+
+def make_scan(suffixes: tuple[bytes, ...], markers: tuple[MarkerSpec, ...]) -> Scan:
     """A scanner with `may_hold_secret(line)` and `find(text)`: the compiled one where it was built and binds to
     these arguments, else `ScannerPy` (which raises the same errors when the arguments are wrong)."""
     if _Scanner is not None:
         try:
-            return _Scanner(suffixes, markers)
+            compiled: Scan = _Scanner(suffixes, markers)
+            return compiled
         except Exception:  # a stale or broken build must not stop redaction: the reference decides
             pass
     return ScannerPy(suffixes, markers)

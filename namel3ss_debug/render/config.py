@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from rich.console import Console
 
@@ -12,7 +13,7 @@ from .text import safe, warning_line
 SHOW_SCHEMA = "namel3ss-debug/config-show/v1"
 
 
-def show_record(resolved: ResolvedSettings) -> dict:
+def show_record(resolved: ResolvedSettings) -> dict[str, Any]:
     """The one record behind both views of `config show`."""
     values = resolved.settings.to_dict()
     workspace = resolved.workspace_file
@@ -25,11 +26,11 @@ def show_record(resolved: ResolvedSettings) -> dict:
     }
 
 
-def render_show_json(record: dict) -> str:
+def render_show_json(record: dict[str, Any]) -> str:
     return json.dumps(record, indent=2)
 
 
-def render_show_table(console: Console, record: dict) -> None:
+def render_show_table(console: Console, record: dict[str, Any]) -> None:
     """A `show_record` as aligned plain text: key, value, source."""
     workspace = record["workspace_file"] or "none found (defaults and environment only)"
     _print_line(console, f"workspace file: {workspace}")

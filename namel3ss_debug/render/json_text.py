@@ -83,7 +83,7 @@ def field_names(value: Any) -> tuple[str, ...] | None:
     """The fields of a record (a dataclass, a msgspec Struct or a named tuple instance), in order; None for
     anything else."""
     names = getattr(type(value), "__struct_fields__", None)
-    if names is not None:
+    if isinstance(names, tuple):  # a msgspec Struct's field names
         return names
     fields_of_tuple = getattr(type(value), "_fields", None) if isinstance(value, tuple) else None
     if fields_of_tuple is not None:  # a named tuple
@@ -104,3 +104,11 @@ def plain(value: Any) -> Any:
     if isinstance(value, float):
         return float(f"{value:.12g}") if math.isfinite(value) else None
     return value
+
+
+def plain_record(record: Any) -> dict[str, Any]:
+    """A record (see `field_names`) as `plain` makes it: a JSON object of its fields."""
+    names = field_names(record)
+    if names is None:
+        raise TypeError(f"not a record: {type(record).__name__}")
+    return {name: plain(getattr(record, name)) for name in names}

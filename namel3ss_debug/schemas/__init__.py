@@ -41,7 +41,8 @@ def load_analyze_schema() -> dict[str, Any]:
 
 def _load(path: Path) -> dict[str, Any]:
     with path.open(encoding="utf-8") as handle:
-        return json.load(handle)
+        schema: dict[str, Any] = json.load(handle)  # each schema file is a JSON object
+    return schema
 
 
 DIAGNOSE_SCHEMA_FILE = "diagnose-v1.schema.json"

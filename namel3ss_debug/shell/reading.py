@@ -9,7 +9,10 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import TYPE_CHECKING, Any, Iterable, Iterator
+
+if TYPE_CHECKING:  # prompt_toolkit loads only at a terminal
+    from prompt_toolkit import PromptSession
 
 
 class Script:
@@ -37,7 +40,7 @@ class Terminal:
                  prompt_output: Any = None):
         self.history, self.completing = history, completing
         self._io = (prompt_input, prompt_output)
-        self._session: Any = None
+        self._session: PromptSession[str] | None = None
 
     def read(self, prompt: str) -> str | None:
         while True:
@@ -48,7 +51,7 @@ class Terminal:
             except EOFError:
                 return None
 
-    def _prompt(self) -> Any:
+    def _prompt(self) -> PromptSession[str]:
         if self._session is None:
             from prompt_toolkit import PromptSession  # noqa: PLC0415 - only a terminal needs it
 

@@ -130,5 +130,5 @@ def cost_of(model: str | None, usage: dict[str, int] | None, prices: Any) -> flo
     if not model or not usage or not prices or model not in prices:
         return None
     price = prices[model]
-    cost = usage.get("input_tokens", 0) * price["input"] + usage.get("output_tokens", 0) * price["output"]
+    cost: float = usage.get("input_tokens", 0) * price["input"] + usage.get("output_tokens", 0) * price["output"]
     return round(cost / 1_000_000, 8)

@@ -234,7 +234,7 @@ class _Watching:
     __slots__ = ()
 
     def _read_nowait_chunk(self, n: int) -> bytes:
-        data = super()._read_nowait_chunk(n)  # type: ignore[misc]
+        data: bytes = super()._read_nowait_chunk(n)  # type: ignore[misc]
         watched = _WATCHED.get(id(self))
         if watched is not None:
             watched[1].chunk(data)

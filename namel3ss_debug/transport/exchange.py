@@ -187,12 +187,13 @@ class Exchange:
             return None
         for frame, end in zip(frames, ends):
             if self.api.is_token(frame):
+                started: int = self.span.start_ns  # perf_counter_ns, as the arrivals
                 seen = 0
                 for size, arrival in zip(map(len, self.chunks), self.arrivals):
                     seen += size
                     if seen >= end or self.encoding:  # compressed: offsets are not the wire's
-                        return arrival - self.span.start_ns
-                return self.arrivals[-1] - self.span.start_ns
+                        return arrival - started
+                return self.arrivals[-1] - started
         return None
 
     def _status_error(self) -> dict[str, Any] | None:

@@ -164,7 +164,7 @@ class MockCodec:
 def broken_by(exchange: Exchange, record: dict[str, Any]) -> BaseException | None:
     """The error a recorded response's body broke with after its status came (a dropped connection),
     raised again after the frames it gave; None when it ended well, or failed only by its HTTP status."""
-    error = exchange.answer.error
+    error: BaseException | None = exchange.answer.error  # an `Answer` (rerun/answers.py)
     if error is None or getattr(error, "type_name", None) == f"HTTP {record.get('status')}":
         return None
     return error
@@ -185,7 +185,8 @@ def served_record(exchange: Exchange) -> dict[str, Any]:
 def _record_of(exchange: Exchange) -> dict[str, Any]:
     answer = exchange.answer
     if answer.source in GIVEN:
-        return answer.value
+        given: dict[str, Any] = answer.value  # made by the codec: a response record
+        return given
     outputs = answer.outputs if isinstance(answer.outputs, dict) else {}
     record = from_json(outputs.get("return"))
     if not isinstance(record, dict) or not isinstance(record.get("status"), int):

@@ -98,7 +98,7 @@ def _anthropic_frames(outputs: dict[str, Any], model: str | None, residue: dict[
     said = Said(outputs.get("text") if "text" in outputs else None, calls)
     if any(not isinstance(call.arguments, dict) for call in calls) or (said.content is None and not calls):
         raise ValueError("no answer the mock says")
-    frames = AnthropicMessages("anthropic").mock(said, model, streamed=True)["frames"]
+    frames: list[dict[str, Any]] = AnthropicMessages("anthropic").mock(said, model, streamed=True)["frames"]
     frames[0]["data"]["message"] = residue["message_start"]
     frames[-2]["data"] = {"type": "message_delta", **residue["message_delta"]}
     return frames

@@ -28,7 +28,7 @@ FRAMEWORK = "google-adk"
 PLUGIN_NAME = "namel3ss_debug"
 
 
-class DebugPlugin(BasePlugin):  # ADK's class: Any to mypy, as the SDK is (pyproject)
+class DebugPlugin(BasePlugin):  # type: ignore[misc]  # ADK's class: Any to mypy, as the SDK is (pyproject)
     """Records each agent run as an `agent` span."""
 
     def __init__(self) -> None:

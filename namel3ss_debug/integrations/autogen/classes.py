@@ -26,7 +26,7 @@ def watch_components(base: type[Any]) -> None:
         return
     previous = getattr(hook, "__func__", None)  # None: `base` inherits its class hook
 
-    def __init_subclass__(cls: type, **kwargs: Any) -> None:
+    def __init_subclass__(cls: type, /, **kwargs: Any) -> None:
         if previous is not None:
             previous(cls, **kwargs)
         else:

@@ -81,7 +81,8 @@ def _ainvoke(original: Callable[..., Any]) -> Callable[..., Any]:
 def tool_name(tool: Any) -> str:
     """The tool's name as the model was offered it."""
     try:
-        return sanitize_tool_name(str(tool.name))
+        sanitized: str = sanitize_tool_name(str(tool.name))
+        return sanitized
     except Exception:  # a name CrewAI cannot sanitize: as the tool gives it
         return str(tool.name)
 

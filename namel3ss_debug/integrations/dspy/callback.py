@@ -29,7 +29,7 @@ MARK = "__namel3ss_debug__"
 FINISH = "finish"  # the tool every ReAct adds to end its loop (not one of the app's)
 
 
-class AgentSpans(BaseCallback):
+class AgentSpans(BaseCallback):  # type: ignore[misc]  # DSPy's class: Any to mypy, as DSPy is (pyproject)
     """Opens an `agent` span when a `ReAct` module's call starts, and ends it with the call."""
 
     def __init__(self) -> None:

@@ -33,7 +33,7 @@ FRAMEWORK = "langchain"
 STEP_TAG = "graph:step:"
 
 
-class SpanRecorder(BaseCallbackHandler):
+class SpanRecorder(BaseCallbackHandler):  # type: ignore[misc]  # langchain-core's class: Any to mypy (pyproject)
     """Opens our spans at the start of the runs that get one and ends them with the run; tells a
     model's run, or a tool's, which of our spans it is under."""
 

@@ -210,4 +210,5 @@ def _error(data: Any) -> BaseException | None:
     if not isinstance(data, dict):
         return None
     error = _runtime("namel3ss.errors.base", "Namel3ssError")
-    return error(str(data.get("message")), line=data.get("line"), column=data.get("column"))
+    raised: BaseException = error(str(data.get("message")), line=data.get("line"), column=data.get("column"))
+    return raised

@@ -134,7 +134,8 @@ def load(path: str, version: str) -> tuple[Any, dict[str, Any]]:
     """The app's program and sources, as `n3` loads them (its `.env` applied)."""
     loader = importlib.import_module("namel3ss.cli.app_loader")
     try:
-        return loader.load_program(path)
+        loaded: tuple[Any, dict[str, Any]] = loader.load_program(path)
+        return loaded
     except Exception as error:
         if is_manifest_error(error):
             raise cannot_work_around(version, str(error)) from None
@@ -171,7 +172,7 @@ def run_flow(program: Any, flow: str, flow_input: dict[str, Any], sources: dict[
     outcome = pipeline.build_flow_payload(program, flow, state={}, input=flow_input, config=config,
                                           source=_source(sources, app_path), project_root=root)
     secrets = importlib.import_module("namel3ss.secrets").collect_secret_values(config)
-    payload = pipeline.finalize_run_payload(outcome.payload, secrets)
+    payload: dict[str, Any] = pipeline.finalize_run_payload(outcome.payload, secrets)
     _write_last_run(program, payload)
     if outcome.error is not None:
         raise outcome.error
@@ -183,7 +184,8 @@ def _source(sources: Any, app_path: Any) -> str | None:
         return None
     for key, value in sources.items():
         if str(key) == str(app_path):
-            return value
+            source: str | None = value
+            return source
     return next(iter(sources.values()), None)
 
 

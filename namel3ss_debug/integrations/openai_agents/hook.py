@@ -183,7 +183,7 @@ def _processor_class(tracing: ModuleType) -> type:
 
     interface: Any = tracing.TracingProcessor  # the SDK's class: Any to mypy, as the SDK is (pyproject)
 
-    class SpanRecorder(interface):
+    class SpanRecorder(interface):  # type: ignore[misc]  # the SDK's class, Any (above)
         """Agent, handoff and guardrail spans of the SDK as spans of ours."""
 
         def __init__(self) -> None:
@@ -272,15 +272,15 @@ def _provider_class(tracing: ModuleType) -> type:
     from agents.tracing.spans import SpanImpl  # noqa: PLC0415 - the SDK is imported already
     from agents.tracing.traces import NoOpTrace, TraceImpl  # noqa: PLC0415 - the SDK is imported already
 
-    class ShadowTrace(TraceImpl):
+    class ShadowTrace(TraceImpl):  # type: ignore[misc]  # the SDK's class: Any to mypy, as the SDK is (pyproject)
         """A trace the app's settings leave off, made for our processor alone."""
 
-    class ShadowSpan(SpanImpl):
+    class ShadowSpan(SpanImpl):  # type: ignore[misc]  # the SDK's class: Any to mypy, as the SDK is (pyproject)
         """A span of a shadow trace: our processor alone sees it."""
 
     provider_base: Any = tracing.TraceProvider  # the SDK's class: Any to mypy, as the SDK is (pyproject)
 
-    class TeeProvider(provider_base):
+    class TeeProvider(provider_base):  # type: ignore[misc]  # the SDK's class, Any (above)
         """The app's trace provider, with our processor kept among its processors, and the traces it
         would not make made for our processor alone."""
 
@@ -306,16 +306,20 @@ def _provider_class(tracing: ModuleType) -> type:
             self.inner.set_disabled(disabled)
 
         def time_iso(self) -> str:
-            return self.inner.time_iso()
+            made: str = self.inner.time_iso()
+            return made
 
         def gen_trace_id(self) -> str:
-            return self.inner.gen_trace_id()
+            made: str = self.inner.gen_trace_id()
+            return made
 
         def gen_span_id(self) -> str:
-            return self.inner.gen_span_id()
+            made: str = self.inner.gen_span_id()
+            return made
 
         def gen_group_id(self) -> str:
-            return self.inner.gen_group_id()
+            made: str = self.inner.gen_group_id()
+            return made
 
         def force_flush(self) -> None:
             self.inner.force_flush()

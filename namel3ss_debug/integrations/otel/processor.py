@@ -32,6 +32,7 @@ from ...otel.passthrough import as_it_came
 from ...tracer.context import current
 from ...tracer.core import Tracer
 from ...tracer.held import Described, settle
+from ...tracer.span import Span
 from ..tools import tool_attrs
 from .hooked import recorded_by_hook
 from .results import await_result
@@ -45,7 +46,7 @@ class OtelSpanProcessor:
 
     def __init__(self, tracer: Tracer):
         self._tracer = tracer
-        self._ours: dict[int, Any] = {}  # OpenTelemetry span id -> our open span
+        self._ours: dict[int, Span] = {}  # OpenTelemetry span id -> our open span
         self._left_out: dict[int, str | None] = {}  # a span not recorded -> the span id its children go under
         self._without_inputs: set[int] = set()  # spans of ours that started before their inputs (messages) were set
         self._tools: dict[int, tuple[Any, str | None]] = {}  # a tool span's inputs and call id, for its end

@@ -91,7 +91,7 @@ def _added(capabilities: Any) -> Any:
 
 
 @dataclass
-class DebugCapability(AbstractCapability[Any]):
+class DebugCapability(AbstractCapability[Any]):  # type: ignore[misc]  # pydantic-ai's class: Any to mypy (pyproject)
     """Records the run as an `agent` span, and its tool calls as `tool` spans."""
 
     async def wrap_run(self, ctx: Any, *, handler: Any) -> Any:
@@ -137,7 +137,7 @@ def _agent_of(tracer: Any, ctx: Any) -> tuple[str, Any, dict[str, Any]]:
 
 
 @dataclass
-class RecordingToolset(WrapperToolset[Any]):
+class RecordingToolset(WrapperToolset[Any]):  # type: ignore[misc]  # pydantic-ai's class: Any to mypy (pyproject)
     """The run's toolset, each tool call a `tool` span (answered by the recording in a rerun)."""
 
     async def call_tool(self, name: str, tool_args: dict[str, Any], ctx: Any, tool: Any) -> Any:

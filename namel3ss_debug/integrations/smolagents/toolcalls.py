@@ -139,7 +139,8 @@ def raised_again(tracer: Tracer, agent: Any, error: BaseException, outputs: Any)
     if not (isinstance(kind, type) and issubclass(kind, utils.AgentError)):
         kind = utils.AgentToolExecutionError
     try:
-        return kind(str(raised.get("message", "")), agent.logger)
+        rebuilt: BaseException = kind(str(raised.get("message", "")), agent.logger)
+        return rebuilt
     except Exception as exc:  # another constructor: the recorded exception goes on as it was rebuilt
         tracer.note_failure(exc)
         return error

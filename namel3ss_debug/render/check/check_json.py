@@ -7,11 +7,11 @@ from typing import Any
 import orjson
 
 from ...checks.results import CheckReport
-from ..json_text import plain, terminal_safe
+from ..json_text import plain_record, terminal_safe
 
 
 def check_to_dict(report: CheckReport) -> dict[str, Any]:
-    return plain(report)
+    return plain_record(report)
 
 
 def render_check_json(report: CheckReport) -> bytes:

@@ -12,12 +12,12 @@ from typing import Any
 import orjson
 
 from ...diffing.report import DiffReport
-from ..json_text import plain, terminal_safe
+from ..json_text import plain_record, terminal_safe
 
 
 def diff_to_dict(report: DiffReport) -> dict[str, Any]:
     """The report as JSON types; `crossed` counts the thresholds crossed (the exit code is 1 when it is not 0)."""
-    document = plain(report)
+    document = plain_record(report)
     document["crossed"] = len(report.crossed)
     return document
 

@@ -8,7 +8,7 @@ Text from a trace and the `--fail-on` expressions as typed are escaped by `md` (
 from __future__ import annotations
 
 from ...diffing.report import Change, DiffReport, OperationDelta, OutputChanges, ThresholdResult
-from ..analyze.markdown import md, table
+from ..analyze.md_text import md, table
 from .format import (
     METRIC_TITLES, count_cell, divergence_rows, divergence_title, figure, inputs_text, kin_text, percent_change,
     side_text, signed, threshold_change,

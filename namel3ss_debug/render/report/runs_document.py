@@ -32,7 +32,7 @@ def runs_document(listing: Listing, *, directory: str, live: dict[str, Any] | No
 
 
 def _row(row: RunRow, known: frozenset[str]) -> dict[str, Any]:
-    fields = msgspec.to_builtins(row)
+    fields: dict[str, Any] = msgspec.to_builtins(row)
     for name in _LEFT_OUT:
         del fields[name]
     fields["parent_listed"] = row.parent is not None and row.parent in known

@@ -77,7 +77,7 @@ def _session(answers: AnswerLog) -> Any:
     """A requests Session that keeps each request's answer (or error) in `answers`."""
     import requests  # noqa: PLC0415 - the HTTP exporter's own dependency, loaded with it
 
-    class KeepingSession(requests.Session):
+    class KeepingSession(requests.Session):  # type: ignore[misc]  # requests' class: Any to mypy (pyproject)
         def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> Any:
             try:
                 response = super().request(method, url, *args, **kwargs)

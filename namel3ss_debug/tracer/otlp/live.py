@@ -19,7 +19,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
@@ -30,6 +30,10 @@ from .answers import AnswerLog, refusal, watched_exporter
 from .sdk import DEFAULT_TIMEOUT, LOGGERS, SpanMaker, endpoint_variable, reason_of, require_otel, resolve_target
 from ..ours import OURS
 from ..provenance import exported
+from ..recorder import Writer
+
+if TYPE_CHECKING:  # the optional extra, loaded by a writer that exports live
+    from opentelemetry.sdk.trace import SpanProcessor
 
 MAX_QUEUE_SIZE = 2048  # spans waiting to be sent; past it, new spans are dropped (the SDK's default)
 # The SDK's 5 s between batches would leave every span of a short run to its end, and the receiver unheard
@@ -44,8 +48,8 @@ def warn(message: str) -> None:
     print(warning_line(message), file=sys.stderr, flush=True)
 
 
-def live_writer(inner: Any, environ: Mapping[str, str], report: Callable[[str], None] = warn,
-                source: str = "default") -> Any:
+def live_writer(inner: Writer, environ: Mapping[str, str], report: Callable[[str], None] = warn,
+                source: str = "default") -> Writer:
     """`inner` wrapped to export live, or `inner` itself (with one warning) when the OpenTelemetry packages
     are missing or the OTEL_EXPORTER_OTLP_* variables are wrong. `source`: where `exporters` came from, said
     once with the receiver's address (`provenance.py`)."""
@@ -63,7 +67,7 @@ def live_writer(inner: Any, environ: Mapping[str, str], report: Callable[[str], 
 class LiveOtlpWriter:
     """A trace-file writer that also sends each span as it ends (see the module's docstring)."""
 
-    def __init__(self, inner: Any, exporter: Any, endpoint: str, report: Callable[[str], None] = warn,
+    def __init__(self, inner: Writer, exporter: Any, endpoint: str, report: Callable[[str], None] = warn,
                  clock: Callable[[], float] = time.monotonic, *, answers: AnswerLog | None = None,
                  timeout: float = DEFAULT_TIMEOUT):
         from opentelemetry.sdk.trace.export import BatchSpanProcessor  # noqa: PLC0415 - the optional extra
@@ -75,7 +79,8 @@ class LiveOtlpWriter:
         self.maker = SpanMaker()
         self.exporter = ReceiverWatch(exporter, self._failed, clock, answers, endpoint, timeout)
         _quiet_sdk_loggers()
-        self.processor = BatchSpanProcessor(
+        # typed by its base class, whose methods are annotated (BatchSpanProcessor's shutdown is not)
+        self.processor: SpanProcessor = BatchSpanProcessor(
             self.exporter,  # type: ignore[arg-type]  # a SpanExporter by its methods: the SDK is an optional extra
             max_queue_size=MAX_QUEUE_SIZE, schedule_delay_millis=SEND_EVERY_SECONDS * 1000)
         self.given = 0  # spans handed to the processor; the exporter counts those the receiver took

@@ -38,7 +38,7 @@ class AnthropicMessages(BodyApi):
         data = data_of(frame)
         kind = kind_of(frame)
         if kind == "content_block_start":
-            return field(data, "content_block", "type") == "tool_use"
+            return text(field(data, "content_block", "type")) == "tool_use"
         if kind != "content_block_delta":
             return False
         delta = field(data, "delta")

@@ -25,6 +25,7 @@ def error_message(body: Any) -> str | None:
         return body.strip()[:_LONGEST] or None
     error = field(body, "error")
     for found in (field(error, "message"), error, field(body, "message"), field(body, "detail")):
-        if text(found):
-            return found
+        message = text(found)
+        if message:
+            return message
     return None
