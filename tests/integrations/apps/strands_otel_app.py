@@ -7,28 +7,14 @@ that change from run to run: its start and end times, the agent's id (a new UUID
 
 from __future__ import annotations
 
-from strands import Agent, tool
+from strands import Agent
 from strands.models.openai import OpenAIModel
 from strands.telemetry import StrandsTelemetry
+from strands_weather import get_time, get_weather
 from wire_tools import QUESTION, settings
-from wire_tools import get_time as time_in
-from wire_tools import get_weather as weather_in
 
 url, key = settings()
 StrandsTelemetry()  # an SDK TracerProvider, set as the global one: Strands' spans are recorded
-
-
-@tool
-def get_weather(city: str) -> str:
-    """The weather in a city today."""
-    return weather_in(city)
-
-
-@tool
-def get_time(city: str) -> str:
-    """The local time in a city."""
-    return time_in(city)
-
 
 model = OpenAIModel(client_args={"api_key": key, "base_url": f"{url}/v1"}, model_id="gpt-4o-mini")
 agent = Agent(name="forecaster", model=model, tools=[get_weather, get_time],

@@ -3,26 +3,12 @@ reading at `response.completed`, with the two tools of the raw-loop apps: three 
 
 from __future__ import annotations
 
-from strands import Agent, tool
+from strands import Agent
 from strands.models.openai_responses import OpenAIResponsesModel
+from strands_weather import get_time, get_weather
 from wire_tools import QUESTION, settings
-from wire_tools import get_time as time_in
-from wire_tools import get_weather as weather_in
 
 url, key = settings()
-
-
-@tool
-def get_weather(city: str) -> str:
-    """The weather in a city today."""
-    return weather_in(city)
-
-
-@tool
-def get_time(city: str) -> str:
-    """The local time in a city."""
-    return time_in(city)
-
 
 model = OpenAIResponsesModel(client_args={"api_key": key, "base_url": f"{url}/v1"}, model_id="gpt-4o-mini")
 agent = Agent(model=model, tools=[get_weather, get_time], system_prompt="You are a weather assistant.",
