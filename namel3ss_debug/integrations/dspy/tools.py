@@ -50,7 +50,8 @@ def wrap_tools(tool_class: type) -> None:
 
 def _body_wrapped(wrap: Wrap, original: Any) -> Callable[..., Any]:
     """`wrap` around the method's body, under dspy's callbacks again."""
-    return with_callbacks(wrap(original.__wrapped__))
+    wrapped: Callable[..., Any] = with_callbacks(wrap(original.__wrapped__))
+    return wrapped
 
 
 def _call(body: Callable[..., Any]) -> Callable[..., Any]:
