@@ -10,6 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -19,8 +20,10 @@ ROOT = Path(__file__).resolve().parents[2]
 MYPY_CACHE = Path.home() / ".cache" / "namel3ss-debug" / "mypy"
 RUFF = [sys.executable, "-m", "ruff", "check", "--no-cache"]
 MYPY = [sys.executable, "-m", "mypy", "--cache-dir", str(MYPY_CACHE)]
-# the folders pyproject.toml checks as `mypy --strict` does (its last [[tool.mypy.overrides]])
-STRICT_FOLDERS = ("model", "store", "analysis", "rerun", "replay")
+# pyproject.toml checks the whole package as `mypy --strict` does; the modules of ours an override of its
+# [tool.mypy] may still check less strictly: none, and the number only goes down
+PACKAGES = ("namel3ss_debug", "namel3ss_debug_pytest")
+NOT_STRICT_MODULES = 0
 LATE_IMPORT = re.compile(r"#\s*noqa:[^#\n]*\bPLC0415\b(?P<rest>[^\n]*)")
 
 
@@ -55,21 +58,39 @@ def test_a_type_error_in_the_package_fails_the_type_check(tmp_path) -> None:
                      r"\"int\"\)", result.stdout), result.stdout
 
 
-def test_the_strict_folders_refuse_an_unannotated_function_and_only_they_do(tmp_path) -> None:
-    """pyproject.toml checks the folders data passes through as `mypy --strict` would: one module of each, and
-    one of a folder checked at the default strictness, given a function without annotations, in one run."""
-    package = ROOT / "namel3ss_debug"
+def test_the_whole_package_is_checked_strict() -> None:
+    """`strict = true` in pyproject.toml's [tool.mypy], and no override there names a module of ours (its
+    overrides are for the frameworks and SDKs, read as Any)."""
+    tomllib = pytest.importorskip("tomllib")  # Python 3.11 on
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["mypy"]
+    assert config.get("strict") is True
+    ours = []
+    for override in config.get("overrides", []):
+        modules = override["module"]
+        ours += [module for module in ([modules] if isinstance(modules, str) else modules)
+                 if module.split(".")[0] in PACKAGES]
+    assert len(ours) <= NOT_STRICT_MODULES, ours
+
+
+def test_every_folder_refuses_an_unannotated_function(tmp_path) -> None:
+    """The check is `mypy --strict`'s everywhere: one module of each folder of the package, and one beside
+    them, each given a function without annotations, in one run, are each refused."""
     untyped = "\n\ndef _untyped(value):\n    return value\n"
+    folders = [ROOT / package for package in PACKAGES]
+    folders += [path for path in sorted((ROOT / PACKAGES[0]).iterdir()) if (path / "__init__.py").is_file()]
+    modules = []
+    for folder in folders:
+        files = sorted(folder.glob("*.py"), key=lambda path: (path.name == "__init__.py", path.name))
+        modules.append(files[0].relative_to(ROOT).as_posix())
     shadows = []
-    for folder in (*STRICT_FOLDERS, "render"):
-        module = next(path for path in sorted((package / folder).glob("*.py")) if path.name != "__init__.py")
-        shadow = tmp_path / f"{folder}_{module.name}"
-        shadow.write_text(module.read_text() + untyped)
-        shadows += ["--shadow-file", str(module), str(shadow)]
+    for module in modules:
+        shadow = tmp_path / module.replace("/", "_")
+        shadow.write_text((ROOT / module).read_text() + untyped)
+        shadows += ["--shadow-file", module, str(shadow)]
     result = run(MYPY, *shadows)
-    found = set(re.findall(r"^namel3ss_debug/(\w+)/\w+\.py:\d+: error: Function is missing a type annotation",
-                           result.stdout, re.MULTILINE))
-    assert result.returncode == 1 and found == set(STRICT_FOLDERS), result.stdout + result.stderr
+    found = set(re.findall(r"^(\S+\.py):\d+: error: Function is missing a type annotation", result.stdout,
+                           re.MULTILINE))
+    assert result.returncode == 1 and found == set(modules), result.stdout + result.stderr
 
 
 def test_an_import_inside_a_function_needs_a_noqa_with_its_reason() -> None:
