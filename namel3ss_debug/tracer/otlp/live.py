@@ -48,6 +48,16 @@ def warn(message: str) -> None:
     print(warning_line(message), file=sys.stderr, flush=True)
 
 
+def _quiet_shutdown(part: Any) -> None:
+    """`part.shutdown()` (the SDK's processor or exporter) with its log records dropped as ours; its failure is
+    ours too, and the app must never see it."""
+    _QUIET.on = True
+    try:
+        part.shutdown()
+    except Exception:  # the app must never see our failure
+        pass
+
+
 def live_writer(inner: Writer, environ: Mapping[str, str], report: Callable[[str], None] = warn,
                 source: str = "default") -> Writer:
     """`inner` wrapped to export live, or `inner` itself (with one warning) when the OpenTelemetry packages
@@ -134,11 +144,8 @@ class LiveOtlpWriter:
                             f"{MAX_QUEUE_SIZE} waited at once); the trace file has every event")
 
     def _shutdown_quietly(self) -> None:
-        _QUIET.on = True
         try:
-            self.processor.shutdown()
-        except Exception:  # the app must never see our failure
-            pass
+            _quiet_shutdown(self.processor)
         finally:
             self.exporter.finish()
 
@@ -255,11 +262,8 @@ class ReceiverWatch:
         if self.stopped:
             return
         self.stopped = True
-        _QUIET.on = True
         try:
-            self.inner.shutdown()
-        except Exception:  # the app must never see our failure
-            pass
+            _quiet_shutdown(self.inner)
         finally:
             _QUIET.on = False
 
