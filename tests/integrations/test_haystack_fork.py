@@ -25,7 +25,7 @@ APP = "fork_haystack.py"
 def forks(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ForkBench]:
     bench = Workbench(tmp_path_factory.mktemp("haystack-fork"), f"sk-test-{secrets.token_hex(16)}",
                       framework_venv("haystack", HAYSTACK))
-    forks = ForkBench(bench, APP)
+    forks = ForkBench(bench, APP, "wire_tools.py")  # the tools fork_haystack shares with the raw-loop apps
     yield forks
     forks.stop()
 

@@ -2,7 +2,8 @@
 generator against the stub server, for the fork and verify tests: asked QUESTION (argv[1], else the weather and
 the time in Paris), the stub asks for `get_weather`, then `get_time`, with the question's last word, then answers:
 three requests. `get_weather` knows two cities; for another it raises `KeyError`, and the agent, told to raise on a
-tool's failure, ends the app with it. Each tool body adds a line to `tool_bodies.log`.
+tool's failure, ends the app with it. Each tool body adds a line to `tool_bodies.log`; `get_time` and what the
+tools are told are the raw-loop apps' (`wire_tools.py`, copied beside it).
 
 The server is STUB_URL with the key STUB_KEY."""
 
@@ -10,21 +11,15 @@ from __future__ import annotations
 
 import os
 import sys
-from pathlib import Path
 
 from haystack.components.agents import Agent
 from haystack.components.generators.chat import OpenAIChatGenerator
 from haystack.dataclasses import ChatMessage
 from haystack.tools import Tool
 from haystack.utils import Secret
+from wire_tools import DESCRIPTIONS, PARAMETERS, QUESTION, get_time, ran
 
 FORECASTS = {"Paris": "light rain, 14 C", "Oslo": "snow, -3 C"}
-PARAMETERS = {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}
-
-
-def ran(line: str) -> None:
-    with Path("tool_bodies.log").open("a") as log:
-        log.write(line + "\n")
 
 
 def get_weather(city: str) -> str:
@@ -32,18 +27,12 @@ def get_weather(city: str) -> str:
     return FORECASTS[city]
 
 
-def get_time(city: str) -> str:
-    ran(f"get_time {city}")
-    return "10:00"
-
-
 def main() -> None:
-    question = sys.argv[1] if len(sys.argv) > 1 else "What is the weather and the time in Paris"
+    question = sys.argv[1] if len(sys.argv) > 1 else QUESTION
     generator = OpenAIChatGenerator(api_key=Secret.from_token(os.environ["STUB_KEY"]),
                                     api_base_url=os.environ["STUB_URL"] + "/v1", model="gpt-4o-mini")
-    tools = [Tool(name="get_weather", description="The weather in a city today.", parameters=PARAMETERS,
-                  function=get_weather),
-             Tool(name="get_time", description="The local time in a city.", parameters=PARAMETERS, function=get_time)]
+    tools = [Tool(name=function.__name__, description=DESCRIPTIONS[function.__name__], parameters=PARAMETERS,
+                  function=function) for function in (get_weather, get_time)]
     agent = Agent(chat_generator=generator, tools=tools, raise_on_tool_invocation_failure=True,
                   system_prompt="You are a weather assistant. Answer with the tools' results.")
     agent.warm_up()
