@@ -24,6 +24,7 @@ from crewai.utilities.string_utils import sanitize_tool_name
 
 from ...tracer.api import get_tracer
 from ..tools import arun_tool, run_tool
+from ..wrapping import wrap_once
 
 FRAMEWORK = "crewai"
 _MARK = "_namel3ss_debug"
@@ -33,9 +34,7 @@ def wrap_tools() -> None:
     """Wrap the methods a tool runs through; idempotent."""
     for owner, name, wrap in ((BaseTool, "run", _run), (Tool, "run", _run),
                               (CrewStructuredTool, "invoke", _invoke), (CrewStructuredTool, "ainvoke", _ainvoke)):
-        original = owner.__dict__[name]
-        if not getattr(original, _MARK, False):
-            setattr(owner, name, wrap(original))
+        wrap_once(owner, name, wrap, _MARK)
 
 
 def _run(original: Callable[..., Any]) -> Callable[..., Any]:
