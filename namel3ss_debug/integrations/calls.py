@@ -16,7 +16,7 @@ from ..model.events import span_prefix
 from ..model.rerun_protocol import GIVEN
 from ..tracer.core import Tracer
 from ..tracer.answering import answer_for, deliver
-from .judged import claim
+from .judged import Judging, claim
 
 
 @dataclass(frozen=True)
@@ -86,9 +86,7 @@ def call(tracer: Tracer, spec: ForeignSpec, shape: Shape, inputs: Any, invoke: C
     try:
         result = invoke()
     except BaseException as exc:
-        handled = isinstance(exc, spec.handled)
-        if step is None or handled or not step.hold(span, exc):  # a step the framework judges ends it (judged.py)
-            tracer.end_span(span, error=exc, handled=handled)
+        _failed(tracer, spec, span, step, exc)
         raise
     return end(tracer, span, shape, result)
 
@@ -107,11 +105,17 @@ async def acall(tracer: Tracer, spec: ForeignSpec, shape: Shape, inputs: Any, in
     try:
         result = await invoke()
     except BaseException as exc:
-        handled = isinstance(exc, spec.handled)
-        if step is None or handled or not step.hold(span, exc):  # a step the framework judges ends it (judged.py)
-            tracer.end_span(span, error=exc, handled=handled)
+        _failed(tracer, spec, span, step, exc)
         raise
     return end(tracer, span, shape, result)
+
+
+def _failed(tracer: Tracer, spec: ForeignSpec, span: Any, step: Judging | None, exc: BaseException) -> None:
+    """The call raised: its span ends failed (handled, for the exception types the framework always handles),
+    unless a step the framework judges holds it (judged.py)."""
+    handled = isinstance(exc, spec.handled)
+    if step is None or handled or not step.hold(span, exc):
+        tracer.end_span(span, error=exc, handled=handled)
 
 
 @dataclass(frozen=True)
