@@ -3,6 +3,8 @@ fields, a recording that says nothing new leaves the file as it was, and the fil
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -45,15 +47,27 @@ def without_volatile(event: dict[str, Any]) -> dict[str, Any]:
     return kept
 
 
-def test_two_recordings_differ_only_in_the_documented_fields(pytester: pytest.Pytester) -> None:
+@contextmanager
+def recorded(pytester: pytest.Pytester) -> Iterator[tuple[StubServer, dict[str, str]]]:
+    """The steady suite written and recorded (`--n3-record=rewrite`) against a stub server, which runs on
+    until the block ends; the server and the suite's environment."""
     write_suite(pytester.path, test_steady=STEADY)
-    golden = pytester.path / GOLDEN
     with StubServer() as server:
         environ = suite_environ(pytester.path, server.url)
-        run_pytest(pytester.path, environ, "--n3-record=rewrite").assert_outcomes(passed=1)
+        rewrite(pytester, environ).assert_outcomes(passed=1)
+        yield server, environ
+
+
+def rewrite(pytester: pytest.Pytester, environ: dict[str, str]) -> pytest.RunResult:
+    return run_pytest(pytester.path, environ, "--n3-record=rewrite")
+
+
+def test_two_recordings_differ_only_in_the_documented_fields(pytester: pytest.Pytester) -> None:
+    golden = pytester.path / GOLDEN
+    with recorded(pytester) as (_, environ):
         first = golden.read_bytes()
         golden.unlink()
-        run_pytest(pytester.path, environ, "--n3-record=rewrite").assert_outcomes(passed=1)
+        rewrite(pytester, environ).assert_outcomes(passed=1)
     second = golden.read_bytes()
     assert first != second  # the times differ...
     assert [without_volatile(orjson.loads(line)) for line in first.splitlines()] == \
@@ -61,13 +75,10 @@ def test_two_recordings_differ_only_in_the_documented_fields(pytester: pytest.Py
 
 
 def test_a_recording_that_says_the_same_leaves_the_file_as_it_was(pytester: pytest.Pytester) -> None:
-    write_suite(pytester.path, test_steady=STEADY)
     golden = pytester.path / GOLDEN
-    with StubServer() as server:
-        environ = suite_environ(pytester.path, server.url)
-        run_pytest(pytester.path, environ, "--n3-record=rewrite").assert_outcomes(passed=1)
+    with recorded(pytester) as (server, environ):
         before, stamp = golden.read_bytes(), golden.stat().st_mtime_ns
-        again = run_pytest(pytester.path, environ, "--n3-record=rewrite")
+        again = rewrite(pytester, environ)
     again.assert_outcomes(passed=1)
     assert len(server.hits) == 4  # recorded twice
     again.stdout.fnmatch_lines([f"unchanged {GOLDEN} (test_steady.py::test_plan): the new recording says the same"])
