@@ -587,24 +587,24 @@ def test_llm_call_takes_the_model_from_a_model_argument(capture):
     assert only(run.events, "llm_call_start")["model"] == "gpt-4.1"
 
 
-def test_price_overrides_give_the_cost(capture):
+def priced_end(capture, model: str) -> dict[str, Any]:
+    """The `llm_call_end` of one call that `model` answered with 1,000,000 input and 500,000 output tokens,
+    traced with price overrides that price the model `m` alone."""
     @trace_llm_call
     def complete(prompt: str) -> dict[str, Any]:
-        return {"model": "m", "usage": {"input_tokens": 1_000_000, "output_tokens": 500_000}}
+        return {"model": model, "usage": {"input_tokens": 1_000_000, "output_tokens": 500_000}}
 
     with capture(price_overrides={"m": {"input": 2.0, "output": 8.0}}) as run:
         complete("hello")
-    assert only(run.events, "llm_call_end")["cost_usd"] == pytest.approx(6.0)
+    return only(run.events, "llm_call_end")
+
+
+def test_price_overrides_give_the_cost(capture):
+    assert priced_end(capture, "m")["cost_usd"] == pytest.approx(6.0)
 
 
 def test_unpriced_model_has_no_cost(capture):
-    @trace_llm_call
-    def complete(prompt: str) -> dict[str, Any]:
-        return {"model": "other", "usage": {"input_tokens": 10, "output_tokens": 5}}
-
-    with capture(price_overrides={"m": {"input": 2.0, "output": 8.0}}) as run:
-        complete("hello")
-    assert "cost_usd" not in only(run.events, "llm_call_end")
+    assert "cost_usd" not in priced_end(capture, "other")
 
 
 # ---------------------------------------------------------------- span() and the context managers
