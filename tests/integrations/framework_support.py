@@ -31,6 +31,7 @@ from support.venvs import FrameworkVenv, framework_venv
 APPS = Path(__file__).resolve().parent / "apps"
 Event = dict[str, Any]
 VERDICT_PREFIXES = ("reproduced:", "not reproduced:")
+REPRODUCED = "reproduced: the rerun matches the recording"
 
 
 @dataclass(frozen=True)
@@ -121,6 +122,17 @@ class Recording:
         ends = {e["span_id"]: e for e in self.events if e["status"] != "started"}
         return [(e, ends[e["span_id"]]) for e in self.events
                 if e["component"] == component and e["status"] == "started"]
+
+    def printed_answers(self) -> list[str]:
+        """What the app printed after `answer: `, a line an answer."""
+        return [line.removeprefix("answer: ") for line in self.run.app_lines() if line.startswith("answer: ")]
+
+    def assert_agents_hold_llm_calls(self, per_agent: int) -> None:
+        """Each agent span holds the next `per_agent` LLM calls, and the stub got no request beside the app's."""
+        agent_ids = [start["span_id"] for start, _ in self.spans("agent")]
+        assert [start["parent_id"] for start, _ in self.spans("llm")] == \
+            [agent for agent in agent_ids for _ in range(per_agent)], f"{per_agent} LLM calls in each agent span"
+        assert len(self.hits) == self.app.requests
 
 
 class Workbench:
@@ -235,6 +247,14 @@ class Reruns:
     def spans(self, component: str) -> list[tuple[Event, Event]]:
         """The recording's spans of `component` (`Recording.spans`)."""
         return self.recording.spans(component)
+
+    def assert_offline_reproduced(self, calls: int) -> None:
+        """The rerun with the server stopped printed what the recording printed, reproduced it (exit 0), ran no
+        tool body and answered `calls` calls from the recording."""
+        assert self.offline.app_lines() == self.recording.run.app_lines()
+        assert (self.offline.verdict(), self.offline.returncode) == (REPRODUCED, 0), self.offline.stdout
+        assert self.bodies_offline == []
+        assert f"calls         {calls} from the recording" in self.offline.stdout
 
     def tool_counts(self) -> dict[str, tuple[int, int]]:
         """`analyze`'s (calls, failures) of each tool of the recording, by the tool's name."""

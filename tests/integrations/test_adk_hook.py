@@ -39,11 +39,8 @@ def test_each_agent_run_is_an_agent_span_named_after_the_agent_over_its_llm_call
         ("forecaster", {"message": "What is the weather in Paris?"}),
         ("forecaster", {"message": "Is it cold in Oslo?"})]
     assert all(start["attrs"] == {"framework": "google-adk", "model": "gemini-2.0-flash"} for start, _ in agents)
-    answers = [line.removeprefix("answer: ") for line in runs.recording.run.app_lines() if line.startswith("answer: ")]
-    assert [end["outputs"]["return"] for _, end in agents] == answers
-    agent_ids = [start["span_id"] for start, _ in agents]
-    assert [start["parent_id"] for start, _ in runs.spans("llm")] == [agent for agent in agent_ids for _ in range(3)]
-    assert len(runs.recording.hits) == APP.requests
+    assert [end["outputs"]["return"] for _, end in agents] == runs.recording.printed_answers()
+    runs.recording.assert_agents_hold_llm_calls(3)
 
 
 def test_each_tool_call_is_one_tool_span_with_its_arguments_and_result_under_its_agent(runs: Reruns) -> None:
@@ -82,10 +79,8 @@ def test_the_apps_own_plugin_and_callbacks_run_beside_ours(runs: Reruns) -> None
 
 # -- replay --rerun ---------------------------------------------------------------------------------
 def test_a_rerun_with_the_server_stopped_runs_no_tool_body_and_keeps_the_session_state(runs: Reruns) -> None:
-    assert (runs.offline.verdict(), runs.offline.returncode) == (REPRODUCED, 0)
-    assert runs.offline.app_lines() == runs.recording.run.app_lines(), "the state the bodies wrote, written again"
-    assert runs.bodies_offline == []
-    assert "calls         10 from the recording" in runs.offline.stdout  # 6 LLM calls and 4 tool calls
+    # its lines are the state the bodies wrote, written again
+    runs.assert_offline_reproduced(10)  # 6 LLM calls and 4 tool calls
 
 
 def test_live_tools_runs_the_tool_bodies_and_answers_the_llm_calls(runs: Reruns) -> None:

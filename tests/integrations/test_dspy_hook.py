@@ -85,12 +85,9 @@ def test_each_react_run_is_an_agent_span_over_its_llm_calls(runs: Reruns) -> Non
     assert all(start["attrs"] == {"framework": "dspy", "signature": "question -> answer",
                                   "tools": ["get_weather", "get_time"], "model": "openai/gpt-4o-mini"}
                for start, _ in agents)
-    answers = [line.removeprefix("answer: ") for line in runs.recording.run.app_lines() if line.startswith("answer: ")]
-    assert [end["outputs"]["return"]["answer"] for _, end in agents] == answers
-    agent_ids = [start["span_id"] for start, _ in agents]
+    assert [end["outputs"]["return"]["answer"] for _, end in agents] == runs.recording.printed_answers()
     # three ReAct steps (get_weather, get_time, finish) and the extraction of the answer, in each agent span
-    assert [start["parent_id"] for start, _ in runs.spans("llm")] == [agent for agent in agent_ids for _ in range(4)]
-    assert len(runs.recording.hits) == APP.requests
+    runs.recording.assert_agents_hold_llm_calls(4)
 
 
 def test_each_request_of_dspys_own_http_client_is_an_llm_span_with_what_it_asked_and_got(runs: Reruns) -> None:
@@ -130,10 +127,7 @@ def test_analyze_counts_the_tool_calls(runs: Reruns) -> None:
 
 # -- replay --rerun ---------------------------------------------------------------------------------
 def test_a_rerun_with_the_stub_stopped_runs_no_tool_body_and_prints_the_same(runs: Reruns) -> None:
-    assert runs.offline.app_lines() == runs.recording.run.app_lines()
-    assert (runs.offline.verdict(), runs.offline.returncode) == (REPRODUCED, 0)
-    assert runs.bodies_offline == []
-    assert f"calls         {APP.answered} from the recording" in runs.offline.stdout
+    runs.assert_offline_reproduced(APP.answered)
 
 
 def test_the_apps_own_callbacks_run_beside_ours_when_recorded_and_in_a_rerun(runs: Reruns) -> None:

@@ -65,11 +65,8 @@ def test_each_agent_run_is_an_agent_span_named_after_the_agent_over_its_llm_call
         ("AgentWorkflow", {"user_msg": "Is it sunny in Rome?"})]
     assert [start["attrs"] for start, _ in agents] == [AGENT_ATTRS, AGENT_ATTRS, {
         "framework": "llama_index", "workflow": "AgentWorkflow", "agents": ["forecaster"], "root_agent": "forecaster"}]
-    answers = [line.removeprefix("answer: ") for line in runs.recording.run.app_lines() if line.startswith("answer: ")]
-    assert [end["outputs"]["return"] for _, end in agents] == answers
-    agent_ids = [start["span_id"] for start, _ in agents]
-    assert [start["parent_id"] for start, _ in runs.spans("llm")] == [agent for agent in agent_ids for _ in range(3)]
-    assert len(runs.recording.hits) == APP.requests
+    assert [end["outputs"]["return"] for _, end in agents] == runs.recording.printed_answers()
+    runs.recording.assert_agents_hold_llm_calls(3)
 
 
 def test_each_tool_call_is_one_tool_span_with_its_arguments_and_result_under_its_agent(runs: Reruns) -> None:
@@ -115,10 +112,7 @@ def test_analyze_counts_the_tool_calls(runs: Reruns) -> None:
 
 # -- replay --rerun ---------------------------------------------------------------------------------
 def test_a_rerun_with_the_server_stopped_runs_no_tool_body_and_prints_the_same(runs: Reruns) -> None:
-    assert runs.offline.app_lines() == runs.recording.run.app_lines()
-    assert (runs.offline.verdict(), runs.offline.returncode) == (REPRODUCED, 0)
-    assert runs.bodies_offline == []
-    assert f"calls         {APP.answered} from the recording" in runs.offline.stdout
+    runs.assert_offline_reproduced(APP.answered)
 
 
 def test_a_rerun_shows_the_apps_span_handlers_the_tool_calls_it_answers(runs: Reruns) -> None:
