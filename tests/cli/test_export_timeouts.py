@@ -12,6 +12,7 @@ import sys
 import textwrap
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -36,6 +37,14 @@ def export(trace: Path, url: str, timeout: float = TIMEOUT) -> tuple[float, subp
     return time.perf_counter() - start, done
 
 
+def exported(receiver: Any, trace: Path) -> tuple[float, subprocess.CompletedProcess]:
+    """`export` of `trace` to `receiver`, which is closed after."""
+    try:
+        return export(trace, receiver.url)
+    finally:
+        receiver.close()
+
+
 def failed(done: subprocess.CompletedProcess) -> str:
     """Asserts the export failed in one line, no traceback; returns the line."""
     assert done.returncode == 1, done.stderr
@@ -55,10 +64,7 @@ def big_run(path: Path) -> Path:
 
 def test_a_receiver_that_never_answers(tmp_path) -> None:
     hole = Blackhole()
-    try:
-        took, done = export(one_llm_call(tmp_path / "run.jsonl"), hole.url)
-    finally:
-        hole.close()
+    took, done = exported(hole, one_llm_call(tmp_path / "run.jsonl"))
     assert "no answer within 3 s (check that the receiver at that address is up, or give a longer --timeout)" \
         in failed(done)
     assert took >= TIMEOUT
@@ -68,19 +74,13 @@ def test_a_receiver_that_trickles_its_answer_a_byte_a_second(tmp_path) -> None:
     """Each byte comes well within the SDK's socket timeout; only the request's timeout taken whole ends it
     (before: it never ended)."""
     drip = Dripping()
-    try:
-        took, done = export(one_llm_call(tmp_path / "run.jsonl"), drip.url)
-    finally:
-        drip.close()
+    took, done = exported(drip, one_llm_call(tmp_path / "run.jsonl"))
     assert "no answer within 3 s" in failed(done) and took >= TIMEOUT
 
 
 def test_a_receiver_that_reads_the_request_a_byte_a_second(tmp_path) -> None:
     reader = SlowReading()
-    try:
-        _, done = export(big_run(tmp_path / "run.jsonl"), reader.url)
-    finally:
-        reader.close()
+    _, done = exported(reader, big_run(tmp_path / "run.jsonl"))
     assert "the receiver did not read the request within 3 s" in failed(done)
 
 
@@ -89,10 +89,7 @@ def test_a_redirect_to_itself_is_not_sent_and_not_followed(tmp_path, status) -> 
     """The SDK took any 3xx for success: this said 'sent 2 spans' for spans nobody took."""
     receiver = StatusReceiver(status)
     receiver.headers["Location"] = receiver.url + "/v1/traces"
-    try:
-        _, done = export(one_llm_call(tmp_path / "run.jsonl"), receiver.url)
-    finally:
-        receiver.close()
+    _, done = exported(receiver, one_llm_call(tmp_path / "run.jsonl"))
     line = failed(done)
     assert f": the receiver answered {status} " in line and " to itself (check the receiver's address and path" in line
     assert receiver.requests == 1
@@ -102,9 +99,8 @@ def test_a_redirect_elsewhere_is_not_followed_and_names_where_it_points(tmp_path
     elsewhere = HttpReceiver()
     receiver = StatusReceiver(307, {"Location": elsewhere.url + "/v1/traces"})
     try:
-        _, done = export(one_llm_call(tmp_path / "run.jsonl"), receiver.url)
+        _, done = exported(receiver, one_llm_call(tmp_path / "run.jsonl"))
     finally:
-        receiver.close()
         elsewhere.close()
     line = failed(done)
     assert f"the receiver answered 307 Temporary Redirect to {elsewhere.url}/v1/traces (give --endpoint " \
@@ -115,10 +111,7 @@ def test_a_redirect_elsewhere_is_not_followed_and_names_where_it_points(tmp_path
 @pytest.mark.parametrize("status, reason", [(503, "Service Unavailable"), (429, "Too Many Requests")])
 def test_a_receiver_that_asks_to_be_retried_past_the_timeout(tmp_path, status, reason) -> None:
     receiver = StatusReceiver(status, {"Retry-After": "86400"})
-    try:
-        _, done = export(one_llm_call(tmp_path / "run.jsonl"), receiver.url)
-    finally:
-        receiver.close()
+    _, done = exported(receiver, one_llm_call(tmp_path / "run.jsonl"))
     assert (f"the receiver answered {status} {reason} and asked to be retried in 86400 s, past the 3 s timeout "
             "(try again later, or give a --timeout longer than the wait it asks for)"
             in failed(done))
@@ -127,20 +120,14 @@ def test_a_receiver_that_asks_to_be_retried_past_the_timeout(tmp_path, status, r
 
 def test_a_receiver_that_keeps_failing_is_retried_within_the_timeout(tmp_path) -> None:
     receiver = StatusReceiver(502, {"Retry-After": "1"})
-    try:
-        _, done = export(one_llm_call(tmp_path / "run.jsonl"), receiver.url)
-    finally:
-        receiver.close()
+    _, done = exported(receiver, one_llm_call(tmp_path / "run.jsonl"))
     line = failed(done)
     assert receiver.requests >= 2 and f"the receiver answered 502 Bad Gateway ({receiver.requests} tries)" in line
 
 
 def test_any_2xx_is_taken_for_sent(tmp_path) -> None:
     receiver = StatusReceiver(202)
-    try:
-        _, done = export(one_llm_call(tmp_path / "run.jsonl"), receiver.url)
-    finally:
-        receiver.close()
+    _, done = exported(receiver, one_llm_call(tmp_path / "run.jsonl"))
     assert done.returncode == 0 and "sent 2 spans to" in done.stderr and receiver.requests == 1
 
 
