@@ -125,13 +125,15 @@ def test_sigkill_loses_at_most_the_buffer_and_leaves_only_whole_lines(tmp_path):
     assert 2042 - len(seqs) <= 50
 
 
-def test_an_unhandled_exception_ends_the_run_failed_with_the_exception(tmp_path):
-    returncode = finish(traced(tmp_path, EMITTER, "20", "raise"))
+@pytest.mark.parametrize(("start", "steps"), [(traced, 20), (library_mode, 300)], ids=["trace", "library_mode"])
+def test_an_unhandled_exception_ends_the_run_failed_with_the_exception(tmp_path, start, steps):
+    """Under `trace`, and in library mode (`NAMEL3SS_DEBUG_ENABLED=1 python app.py`) alike."""
+    returncode = finish(start(tmp_path, EMITTER, str(steps), "raise"))
     written = events(tmp_path / "traces")
     end = run_end(written)
-    assert (returncode, count(written, "tool_call_end")) == (1, 20)
+    assert (returncode, count(written, "tool_call_end")) == (1, steps)
     assert (end["status"], end["error"]["type"], end["error"]["message"]) == (
-        "failed", "RuntimeError", "gave up after 20 steps")
+        "failed", "RuntimeError", f"gave up after {steps} steps")
 
 
 def test_a_signal_during_an_emit_gives_run_end_a_seq_of_its_own(tmp_path):
@@ -167,15 +169,6 @@ def test_library_mode_normal_end_completes_the_run_at_interpreter_exit(tmp_path)
     end = run_end(written)
     assert (returncode, count(written, "tool_call_end")) == (0, 300)
     assert (end["status"], end["attrs"]["reason"]) == ("completed", "interpreter exit")
-
-
-def test_library_mode_unhandled_exception_ends_the_run_failed_with_it(tmp_path):
-    returncode = finish(library_mode(tmp_path, EMITTER, "300", "raise"))
-    written = events(tmp_path / "traces")
-    end = run_end(written)
-    assert (returncode, count(written, "tool_call_end")) == (1, 300)
-    assert (end["status"], end["error"]["type"], end["error"]["message"]) == (
-        "failed", "RuntimeError", "gave up after 300 steps")
 
 
 def test_library_mode_sigint_records_the_interrupt_with_exit_code_130(tmp_path):
