@@ -231,6 +231,16 @@ def recorded_then_rerun(bench: Workbench, app: App) -> tuple[Recording, Run]:
     return recording, bench.rerun(recording)
 
 
+def recorded_then_rerun_fixture(name: str, app: App) -> Any:
+    """A module-scoped fixture (named as the module's variable that holds it): `recorded_then_rerun` of `app` on
+    a new bench named `name`, running this Python; its tests are skipped when a module `app` needs is missing."""
+    @pytest.fixture(scope="module")
+    def recorded(tmp_path_factory: pytest.TempPathFactory) -> tuple[Recording, Run]:
+        skip_unless_installed(app.stem, *app.modules)
+        return recorded_then_rerun(new_bench(tmp_path_factory, name), app)
+    return recorded
+
+
 @dataclass(frozen=True)
 class Reruns:
     """An app recorded, then rerun with its server stopped (`offline`) and with `--live-tools` (`live`), and

@@ -15,8 +15,7 @@ import json
 
 import pytest
 from click.testing import CliRunner
-from framework_support import (App, Recording, Run, assert_judged_survived, new_bench, recorded_then_rerun,
-                               skip_unless_installed)
+from framework_support import App, Recording, Run, assert_judged_survived, recorded_then_rerun_fixture
 
 from namel3ss_debug.cli.main import cli
 
@@ -26,10 +25,7 @@ APP = App("raw_loop_tool_error_app", ("openai",), 2, tools=1)
 REPRODUCED = "reproduced: the rerun matches the recording"
 
 
-@pytest.fixture(scope="module")
-def runs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Recording, Run]:
-    skip_unless_installed(APP.stem, *APP.modules)
-    return recorded_then_rerun(new_bench(tmp_path_factory, "decorated_tool_errors"), APP)
+runs = recorded_then_rerun_fixture("decorated_tool_errors", APP)
 
 
 def test_a_decorated_tool_s_keyerror_the_loop_caught_is_a_failed_span_with_its_stack(

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from framework_support import (App, Recording, Run, Workbench, assert_judged_survived, new_bench, recorded_then_rerun,
+from framework_support import (App, Recording, Run, Workbench, assert_judged_survived, recorded_then_rerun_fixture,
                                skip_unless_installed)
 
 pytestmark = pytest.mark.frameworks
@@ -196,10 +196,7 @@ def test_a_breakpoint_on_a_tools_second_call_stops_there(runs: Runs) -> None:
 
 
 # -- a tool's KeyError a ToolNode hands the model (apps/langgraph_tool_error_app.py) ---------------------
-@pytest.fixture(scope="module")
-def error_runs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Recording, Run]:
-    skip_unless_installed(ERROR_APP.stem, *ERROR_APP.modules)
-    return recorded_then_rerun(new_bench(tmp_path_factory, "langgraph_errors"), ERROR_APP)
+error_runs = recorded_then_rerun_fixture("langgraph_errors", ERROR_APP)
 
 
 def test_a_tool_s_keyerror_the_tool_node_hands_the_model_is_a_handled_failed_span(

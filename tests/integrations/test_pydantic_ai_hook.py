@@ -23,7 +23,7 @@ from typing import Any
 
 import pytest
 from framework_support import (App, Listened, Recording, Run, Workbench, assert_judged_survived, listening_at,
-                               new_bench, recorded_then_rerun, skip_unless_installed)
+                               recorded_then_rerun_fixture, skip_unless_installed)
 
 pytestmark = pytest.mark.frameworks
 
@@ -172,10 +172,7 @@ def test_a_tool_span_is_linked_to_the_llm_call_that_asked_for_it_by_the_tool_cal
 
 
 # -- tools that raise KeyError (apps/pydantic_ai_tool_error_app.py) -----------------------------------
-@pytest.fixture(scope="module")
-def error_runs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Recording, Run]:
-    skip_unless_installed(ERROR_APP.stem, *ERROR_APP.modules)
-    return recorded_then_rerun(new_bench(tmp_path_factory, "pydantic_ai_errors"), ERROR_APP)
+error_runs = recorded_then_rerun_fixture("pydantic_ai_errors", ERROR_APP)
 
 
 def test_a_tool_s_keyerror_a_capability_recovers_is_a_handled_failed_span_with_its_stack(
