@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 from support.rerunhelpers import command
-from support.stubs import LoopbackServer, Reply, Request, chat_completion, json_reply
+from support.stubs import ChatStub, Reply, Request, chat_completion, json_reply
 
 STEPS_APP = '''
 """20 steps, each one LLM call; the run fails if any answer is an ERROR. argv[1]: the steps that answer ERROR."""
@@ -274,26 +274,18 @@ print("done")
 '''
 
 
-class WireStub:
+class WireStub(ChatStub):
     """An OpenAI chat-completions stand-in on 127.0.0.1 answering `ok N` to step N, `ERROR` to the steps in
     `bad`; `requests` counts what reached it."""
 
     def __init__(self) -> None:
         self.bad: set[int] = set()
-        self.server = LoopbackServer({"POST *": self.answer}, protocol="HTTP/1.0").start()
-        self.url = f"{self.server.url}/v1"
-
-    @property
-    def requests(self) -> int:
-        return len(self.server.requests)
+        super().__init__()
 
     def answer(self, request: Request) -> Reply:
         step = int(request.json()["messages"][-1]["content"].split()[1])
         text = "ERROR" if step in self.bad else f"ok {step}"
         return json_reply(chat_completion({"role": "assistant", "content": text}, usage=(9, 2)))
-
-    def stop(self) -> None:
-        self.server.stop()
 
 
 def test_a_wire_captured_conversation_is_bisected_against_a_good_run_with_no_request_sent(tmp_path):

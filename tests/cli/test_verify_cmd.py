@@ -20,7 +20,7 @@ import orjson
 import pytest
 from support.rerunhelpers import command
 from support.stubserver import StubServer
-from support.stubs import LoopbackServer, Request, Reply, text_reply
+from support.stubs import ChatStub, LoopbackServer, Request, Reply, text_reply
 from support.tracefactory import TraceBuilder
 
 pytest.importorskip("openai")
@@ -70,23 +70,18 @@ def said(weather: str) -> str:
     return f"The weather in Paris: {weather}."
 
 
-class Stub:
+class Stub(ChatStub):
     """An OpenAI chat-completions stand-in on 127.0.0.1: asks for get_weather(Paris) first, then says what
     `final(tool result)` makes of the tool's result. `requests` counts what reached it."""
 
     def __init__(self, final: Callable[[str], str]):
         self.final = final
-        self.server = LoopbackServer({"POST *": self.reply}, protocol="HTTP/1.0").start()
-        self.url = f"{self.server.url}/v1"
+        super().__init__()
 
-    @property
-    def requests(self) -> int:
-        return len(self.server.requests)
+    def answer(self, request: Request) -> Reply:
+        return Reply(orjson.dumps(self.completion(request.json()["messages"])))
 
-    def reply(self, request: Request) -> Reply:
-        return Reply(orjson.dumps(self.answer(request.json()["messages"])))
-
-    def answer(self, messages: list[dict[str, Any]]) -> dict[str, Any]:
+    def completion(self, messages: list[dict[str, Any]]) -> dict[str, Any]:
         tool = next((m["content"] for m in messages if m["role"] == "tool"), None)
         if tool is None:
             message = {"role": "assistant", "content": None, "tool_calls": [{
@@ -97,9 +92,6 @@ class Stub:
         return {"id": "chatcmpl-1", "object": "chat.completion", "created": 0, "model": "gpt-4o-mini",
                 "choices": [{"index": 0, "message": message, "finish_reason": "stop"}],
                 "usage": {"prompt_tokens": 9, "completion_tokens": 3, "total_tokens": 12}}
-
-    def stop(self) -> None:
-        self.server.stop()
 
 
 @pytest.fixture

@@ -180,6 +180,25 @@ class LoopbackServer:
         self.stop()
 
 
+class ChatStub:
+    """An OpenAI chat-completions stand-in on 127.0.0.1 (HTTP/1.0) for a test to subclass: `answer(request)`
+    answers each POST; `url` is its `/v1` base URL, `requests` how many requests reached it."""
+
+    def __init__(self) -> None:
+        self.server = LoopbackServer({"POST *": self.answer}, protocol="HTTP/1.0").start()
+        self.url = f"{self.server.url}/v1"
+
+    @property
+    def requests(self) -> int:
+        return len(self.server.requests)
+
+    def answer(self, request: Request) -> Reply:
+        raise NotImplementedError
+
+    def stop(self) -> None:
+        self.server.stop()
+
+
 class TcpListener:
     """A TCP listener on 127.0.0.1 handing each connection to `serve(connection)` in a thread of its own until
     `close()`, then closing it (quietly when the client went away: an OSError). By default `serve` keeps what
