@@ -258,13 +258,23 @@ class Reruns:
         """The recording's spans of `component` (`Recording.spans`)."""
         return self.recording.spans(component)
 
-    def assert_offline_reproduced(self, calls: int) -> None:
+    def assert_offline_reproduced(self, calls: int | None = None) -> None:
         """The rerun with the server stopped printed what the recording printed, reproduced it (exit 0), ran no
-        tool body and answered `calls` calls from the recording."""
+        tool body and (when `calls` is given) answered `calls` calls from the recording."""
         assert self.offline.app_lines() == self.recording.run.app_lines()
         assert (self.offline.verdict(), self.offline.returncode) == (REPRODUCED, 0), self.offline.stdout
         assert self.bodies_offline == []
-        assert f"calls         {calls} from the recording" in self.offline.stdout
+        if calls is not None:
+            assert f"calls         {calls} from the recording" in self.offline.stdout
+
+    def assert_live_reproduced(self, answered: int, ran: int) -> None:
+        """The rerun with `--live-tools` ran the tool bodies the recording ran, printed what it printed, answered
+        `answered` calls from the recording, ran `ran` again and reproduced the recording (exit 0)."""
+        assert self.bodies_live == self.bodies_recorded
+        assert self.live.app_lines() == self.recording.run.app_lines()
+        assert f"calls         {answered} from the recording, {ran} run again (judged by what they returned)" \
+            in self.live.stdout
+        assert (self.live.verdict(), self.live.returncode) == (REPRODUCED, 0), self.live.stdout
 
     def tool_counts(self) -> dict[str, tuple[int, int]]:
         """`analyze`'s (calls, failures) of each tool of the recording, by the tool's name."""

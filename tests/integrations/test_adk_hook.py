@@ -24,7 +24,6 @@ APP = App("adk_app", (), 6)  # the app's modules are the venv's, not this Python
 TOOLS = ["get_weather", "get_time"] * 2
 CITIES = ["Paris", "Paris", "Oslo", "Oslo"]
 RETURNS = [{"weather": "light rain, 14 C"}, "14:05", {"weather": "snow, -3 C"}, "14:05"]
-REPRODUCED = "reproduced: the rerun matches the recording"
 
 
 @pytest.fixture(scope="module")
@@ -85,9 +84,7 @@ def test_a_rerun_with_the_server_stopped_runs_no_tool_body_and_keeps_the_session
 
 def test_live_tools_runs_the_tool_bodies_and_answers_the_llm_calls(runs: Reruns) -> None:
     assert len(runs.bodies_live) == 4
-    assert (runs.live.verdict(), runs.live.returncode) == (REPRODUCED, 0)
-    assert runs.live.app_lines() == runs.recording.run.app_lines()
-    assert "calls         6 from the recording, 4 run again (judged by what they returned)" in runs.live.stdout
+    runs.assert_live_reproduced(6, 4)
 
 
 # -- install ----------------------------------------------------------------------------------------
@@ -136,6 +133,5 @@ def test_a_tools_keyerror_an_error_callback_hands_the_model_is_a_handled_failed_
 
 
 def test_a_rerun_of_the_keyerror_raises_it_again_for_the_callback_and_is_reproduced(error_runs: Reruns) -> None:
-    assert (error_runs.bodies_recorded, error_runs.bodies_offline) == (["lookup_weather Atlantis"], [])
-    assert (error_runs.offline.verdict(), error_runs.offline.returncode) == (REPRODUCED, 0), error_runs.offline.stdout
-    assert error_runs.offline.app_lines() == error_runs.recording.run.app_lines()
+    assert error_runs.bodies_recorded == ["lookup_weather Atlantis"]
+    error_runs.assert_offline_reproduced()

@@ -31,7 +31,6 @@ TOOLS = [*ASKED, ("get_time", {"city": "Rome"})]
 RETURNS = ["clear, 18 C", "09:05", "clear, 18 C", "09:05", "snow, -3 C", "14:05", "09:05"]
 BODIES = [f"{name} {arguments['city']}" for name, arguments in TOOLS]
 APP = App("crewai_app", (), requests=9, tools=len(TOOLS))  # modules: the venv's, not this Python's
-REPRODUCED = "reproduced: the rerun matches the recording"
 
 
 @pytest.fixture(scope="module")
@@ -138,18 +137,12 @@ def test_analyze_counts_the_tool_calls(runs: Reruns) -> None:
 
 # -- replay --rerun ---------------------------------------------------------------------------------
 def test_a_rerun_with_the_server_stopped_reproduces_and_runs_no_tool_body(runs: Reruns) -> None:
-    assert (runs.offline.verdict(), runs.offline.returncode) == (REPRODUCED, 0)
-    assert runs.offline.app_lines() == runs.recording.run.app_lines()
-    assert runs.bodies_offline == []
-    assert f"calls         {APP.answered} from the recording" in runs.offline.stdout
+    runs.assert_offline_reproduced(APP.answered)
 
 
 def test_live_tools_runs_the_tool_bodies_and_answers_the_llm_calls(runs: Reruns) -> None:
     assert runs.bodies_live == BODIES
-    assert runs.live.app_lines() == runs.recording.run.app_lines()
-    assert f"calls         {APP.requests} from the recording, {len(TOOLS)} run again (judged by what they returned)" \
-        in runs.live.stdout
-    assert (runs.live.verdict(), runs.live.returncode) == (REPRODUCED, 0)
+    runs.assert_live_reproduced(APP.requests, len(TOOLS))
 
 
 # -- install ----------------------------------------------------------------------------------------
@@ -186,6 +179,5 @@ def test_a_tools_keyerror_crewai_hands_the_model_is_a_failed_span_with_its_stack
 
 
 def test_a_rerun_of_the_keyerror_raises_it_again_for_crewai_and_is_reproduced(error_runs: Reruns) -> None:
-    assert (error_runs.bodies_recorded, error_runs.bodies_offline) == (["lookup_weather Atlantis"], [])
-    assert (error_runs.offline.verdict(), error_runs.offline.returncode) == (REPRODUCED, 0), error_runs.offline.stdout
-    assert error_runs.offline.app_lines() == error_runs.recording.run.app_lines()
+    assert error_runs.bodies_recorded == ["lookup_weather Atlantis"]
+    error_runs.assert_offline_reproduced()

@@ -138,11 +138,7 @@ def test_the_apps_own_callbacks_run_beside_ours_when_recorded_and_in_a_rerun(run
 
 
 def test_live_tools_runs_the_tool_bodies_and_answers_the_llm_calls(runs: Reruns) -> None:
-    assert runs.bodies_live == runs.bodies_recorded
-    assert runs.live.app_lines() == runs.recording.run.app_lines()
-    assert f"calls         {APP.requests} from the recording, {APP.tools} run again (judged by what they returned)" \
-        in runs.live.stdout
-    assert (runs.live.verdict(), runs.live.returncode) == (REPRODUCED, 0)
+    runs.assert_live_reproduced(APP.requests, APP.tools)
 
 
 # -- a tool that raises -----------------------------------------------------------------------------

@@ -30,7 +30,6 @@ AGENT_TOOLS = ["get_weather", "get_time"] * 3
 CITIES = ["Paris", "Paris", "Oslo", "Oslo", "Rome", "Rome"]
 RETURNS = ["light rain, 14 C", "14:05", "snow, -3 C", "14:05", "clear, 18 C", "09:05"]
 AGENT_ATTRS = {"framework": "llama_index", "workflow": "FunctionAgent", "model": "gpt-4o-mini"}
-REPRODUCED = "reproduced: the rerun matches the recording"
 Span = tuple[dict[str, Any], dict[str, Any]]
 
 
@@ -145,11 +144,7 @@ def test_a_miss_in_a_workflow_step_under_on_miss_error_ends_the_rerun_with_the_m
 
 
 def test_live_tools_runs_the_tool_bodies_and_answers_the_llm_calls(runs: Reruns) -> None:
-    assert runs.bodies_live == runs.bodies_recorded
-    assert runs.live.app_lines() == runs.recording.run.app_lines()
-    assert f"calls         {APP.requests} from the recording, {APP.tools} run again (judged by what they returned)" \
-        in runs.live.stdout
-    assert (runs.live.verdict(), runs.live.returncode) == (REPRODUCED, 0)
+    runs.assert_live_reproduced(APP.requests, APP.tools)
 
 
 def test_a_call_id_no_llm_call_asked_for_is_not_given_as_the_models() -> None:
@@ -196,9 +191,8 @@ def test_a_tools_keyerror_an_agent_hands_the_model_is_a_handled_failed_span_with
 
 def test_a_rerun_of_the_handled_keyerror_gives_the_agent_its_error_output_and_is_reproduced(
         error_runs: Reruns) -> None:
-    assert (error_runs.bodies_recorded, error_runs.bodies_offline) == (["lookup_weather Atlantis"] * 2, [])
-    assert (error_runs.offline.verdict(), error_runs.offline.returncode) == (REPRODUCED, 0), error_runs.offline.stdout
-    assert error_runs.offline.app_lines() == error_runs.recording.run.app_lines()
+    assert error_runs.bodies_recorded == ["lookup_weather Atlantis"] * 2
+    error_runs.assert_offline_reproduced()
 
 
 # -- install ----------------------------------------------------------------------------------------
