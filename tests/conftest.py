@@ -20,7 +20,7 @@ if _TESTS not in sys.path:
     sys.path.insert(0, _TESTS)
 
 from support.scheduling import SpreadingScheduling, fast_first  # noqa: E402 - the helper package is importable from here on
-from support.timing import TimingReport  # noqa: E402
+from support.timing import TimingReport, pytest_runtest_makereport  # noqa: E402, F401 - a hook: each report's kind
 
 
 def pytest_configure(config: pytest.Config) -> None:

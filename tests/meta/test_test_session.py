@@ -9,7 +9,7 @@ from importlib.metadata import entry_points
 from pathlib import Path
 
 import pytest
-from support.timing import TimeSpent
+from support.timing import TimeSpent, kind_of
 
 OURS = {"namel3ss_debug", "xdist", "xdist.looponfail"}  # our plugin, and the one that spreads tests over cores
 
@@ -29,15 +29,20 @@ def test_a_pytest_a_test_starts_loads_none_of_them(tmp_path: Path) -> None:
     assert "[]" in done.stdout.splitlines()
 
 
-def report(nodeid: str, when: str, seconds: float, *markers: str) -> pytest.TestReport:
-    return pytest.TestReport(nodeid, (nodeid, 0, "test"), dict.fromkeys(markers, 1), "passed", None, when, [],
-                             duration=seconds)
+def report(nodeid: str, when: str, seconds: float, kind: str) -> pytest.TestReport:
+    return pytest.TestReport(nodeid, (nodeid, 0, "test"), {"slow": 1}, "passed", None, when, [],
+                             duration=seconds, user_properties=[("kind", kind)])
 
 
 def test_the_time_is_summed_by_kind_and_by_file() -> None:
     spent = TimeSpent()
-    for nodeid, markers in (("tests/a.py::t1", ()), ("tests/a.py::t2", ()), ("tests/b.py::t", ("slow", "browser"))):
+    for nodeid, kind in (("tests/a.py::t1", "fast"), ("tests/a.py::t2", "fast"), ("tests/b.py::t", "browser")):
         for when, seconds in (("setup", 1.0), ("call", 2.0), ("teardown", 0.5)):
-            spent.add(report(nodeid, when, seconds, *markers))
+            spent.add(report(nodeid, when, seconds, kind))  # the keyword `slow` (a parameter's id) is no marker
     assert spent.lines() == ["10 s of test time in all: fast 7 s (2 tests), browser 4 s (1 tests)",
                              "the files that took longest:", "     7.0 s  tests/a.py", "     3.5 s  tests/b.py"]
+
+
+@pytest.mark.parametrize("name", ["slow"])
+def test_a_parameter_named_like_a_marker_is_no_marker(request: pytest.FixtureRequest, name: str) -> None:
+    assert "slow" in request.node.keywords and kind_of(request.node) == "fast"

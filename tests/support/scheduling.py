@@ -29,4 +29,4 @@ class SpreadingScheduling(LoadFileScheduling):
 
 def fast_first(items: list[pytest.Item]) -> None:
     """The tests in order, the fast set (no marker of `support.timing.KINDS`) first; each set keeps its order."""
-    items.sort(key=lambda item: kind_of(item.keywords) != "fast")
+    items.sort(key=lambda item: kind_of(item) != "fast")

@@ -8,6 +8,7 @@ worker: on two workers a run of 600 s of wall-clock time holds up to 1,200 s of 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import pytest
@@ -16,9 +17,18 @@ KINDS = ("frameworks", "browser", "slow")  # a test marked with several counts u
 FILES_SHOWN = 12
 
 
-def kind_of(keywords: object) -> str:
-    """The kind a test counts under: its first marker of KINDS, or `fast`."""
-    return next((kind for kind in KINDS if kind in keywords), "fast")  # type: ignore[operator]
+def kind_of(item: pytest.Item) -> str:
+    """The kind a test counts under: its first marker of KINDS, or `fast` (markers, not keywords: a parameter's
+    id may be `slow` too)."""
+    markers = {mark.name for mark in item.iter_markers()}
+    return next((kind for kind in KINDS if kind in markers), "fast")
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item) -> Iterator[None]:
+    """Each report carries its test's kind (in `user_properties`, which reach the controller under xdist)."""
+    outcome = yield
+    outcome.get_result().user_properties.append(("kind", kind_of(item)))  # type: ignore[attr-defined]
 
 
 @dataclass
@@ -30,7 +40,7 @@ class TimeSpent:
     files: Counter[str] = field(default_factory=Counter)
 
     def add(self, report: pytest.TestReport) -> None:
-        kind = kind_of(report.keywords)
+        kind = str(dict(report.user_properties).get("kind", "fast"))
         self.seconds[kind] += report.duration
         self.files[report.nodeid.split("::")[0]] += report.duration
         if report.when == "call" or (report.when == "setup" and report.skipped):
