@@ -19,8 +19,8 @@ _TESTS = str(Path(__file__).parent)
 if _TESTS not in sys.path:
     sys.path.insert(0, _TESTS)
 
-from support.scheduling import SpreadingScheduling, fast_first  # noqa: E402 - the helper package is importable from here on
-from support.timing import TimingReport, pytest_runtest_makereport  # noqa: E402, F401 - a hook: each report's kind
+from support import timing  # noqa: E402 - the helper package is importable from here on
+from support.scheduling import SpreadingScheduling, fast_first  # noqa: E402
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -31,8 +31,9 @@ def pytest_configure(config: pytest.Config) -> None:
     os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="namel3ss-debug-test-cache-")
     os.environ["PYTEST_ADDOPTS"] = " ".join(left_out_plugins(config))
     _signals_as_from_a_terminal()
+    config.pluginmanager.register(timing, "namel3ss-debug-test-kinds")  # each report's kind and CPU seconds
     if not hasattr(config, "workerinput"):  # under xdist, the controller: the workers' reports reach it
-        config.pluginmanager.register(TimingReport(), "namel3ss-debug-test-timing")
+        config.pluginmanager.register(timing.TimingReport(), "namel3ss-debug-test-timing")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
