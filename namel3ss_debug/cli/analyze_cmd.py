@@ -3,34 +3,21 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import click
 
 from ..model.choices import ANALYZE_SECTIONS as SECTIONS
 from .errors import warn
 from .suggest import Choice
-from .output import BYTES, DRAWS, TEXT, View, show
-from .options import (
-    cache_option,
-    format_option,
-    pager_option,
-    prices_option,
-    progress_option,
-    slow_option,
-    trace_options,
-)
+from .output import report_views, show
+from .options import format_option, reading_options, slow_option, trace_options
 from .progress import bars
 from ..ops.analyze.analyze import AnalyzeRequest, analyze_traces
 from ..ops.environment import Environment
 from ..ops.traces import TraceArgs
 
-if TYPE_CHECKING:
-    pass
-
-VIEWS = {"table": View("render.analyze.table:render_report", DRAWS),
-         "json": View("render.analyze.analyze_json:render_json", BYTES, "\n"),
-         "markdown": View("render.analyze.markdown:render_markdown", TEXT)}
+VIEWS = report_views("render.analyze.table:render_report", "render.analyze.analyze_json:render_json",
+                     "render.analyze.markdown:render_markdown")
 
 
 @click.command("analyze")
@@ -43,10 +30,7 @@ VIEWS = {"table": View("render.analyze.table:render_report", DRAWS),
               help="How many of the slowest spans to list.")
 @click.option("--block-threshold", default="10s", show_default=True, metavar="DURATION",
               help="A span whose own time (outside its traced children) exceeds this is a blocking anomaly.")
-@prices_option
-@cache_option
-@progress_option
-@pager_option
+@reading_options
 def analyze(traces: tuple[str, ...], all_runs: bool, strict: bool, since: str | None, until: str | None,
             components: tuple[str, ...], config_path: Path | None, fmt: str, sections: tuple[str, ...],
             slow_threshold: str, top: int, block_threshold: str, prices_path: Path | None,

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import click
 
@@ -19,9 +18,6 @@ from .progress import bars
 from .questions import announcer
 from ..ops.bisect import BisectRequest, bisect_trace
 from ..ops.environment import Environment
-
-if TYPE_CHECKING:
-    pass
 
 VIEWS = {"text": View("render.bisect.text:render_bisect", RENDERABLE),
          "json": View("render.bisect.bisect_json:bisect_json", BYTES)}

@@ -3,35 +3,22 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import click
 
 from ..model.choices import FINDING_KINDS as KINDS
 from ..model.choices import FINDING_SEVERITIES as SEVERITIES
 from .errors import warn
-from .output import BYTES, DRAWS, TEXT, View, show
-from .options import (
-    cache_option,
-    expect_option,
-    format_option,
-    pager_option,
-    prices_option,
-    progress_option,
-    trace_options,
-)
+from .output import report_views, show
+from .options import expect_option, format_option, reading_options, trace_options
 from .progress import bars
 from .suggest import Choice
 from ..ops.diagnose import DiagnoseRequest, diagnose_traces
 from ..ops.environment import Environment
 from ..ops.traces import TraceArgs
 
-if TYPE_CHECKING:
-    pass
-
-VIEWS = {"table": View("render.diagnose.table:render_diagnose", DRAWS),
-         "json": View("render.diagnose.diagnose_json:render_diagnose_json", BYTES, "\n"),
-         "markdown": View("render.diagnose.markdown:render_diagnose_markdown", TEXT)}
+VIEWS = report_views("render.diagnose.table:render_diagnose", "render.diagnose.diagnose_json:render_diagnose_json",
+                     "render.diagnose.markdown:render_diagnose_markdown")
 
 
 @click.command("diagnose")
@@ -42,10 +29,7 @@ VIEWS = {"table": View("render.diagnose.table:render_diagnose", DRAWS),
 @click.option("--kind", "kinds", multiple=True, type=Choice(KINDS), metavar="KIND",
               help=f"Only findings of this kind (repeatable): {', '.join(KINDS)}.")
 @expect_option
-@prices_option
-@cache_option
-@progress_option
-@pager_option
+@reading_options
 def diagnose(traces: tuple[str, ...], all_runs: bool, strict: bool, since: str | None, until: str | None,
              components: tuple[str, ...], config_path: Path | None, fmt: str, min_severity: str,
              kinds: tuple[str, ...], expect: str | None, prices_path: Path | None, no_cache: bool,

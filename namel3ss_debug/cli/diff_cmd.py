@@ -4,25 +4,20 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import click
 
 from ..model.choices import DIFF_CONTEXT
 from ..model.errors import EXIT_FAILED
 from .errors import warn
-from .output import BYTES, DRAWS, TEXT, View, show
+from .output import report_views, show
 from .options import cache_option, config_option, format_option, progress_option, strict_option
 from .progress import bars
 from ..ops.diff import DiffRequest, diff_traces
 from ..ops.environment import Environment
 
-if TYPE_CHECKING:
-    pass
-
-VIEWS = {"table": View("render.diff.table:render_diff", DRAWS),
-         "json": View("render.diff.diff_json:render_json", BYTES, "\n"),
-         "markdown": View("render.diff.markdown:render_markdown", TEXT)}
+VIEWS = report_views("render.diff.table:render_diff", "render.diff.diff_json:render_json",
+                     "render.diff.markdown:render_markdown")
 
 
 @click.command("diff")

@@ -7,7 +7,8 @@ and a flag name means one thing everywhere (sqlite-utils' shared decorators, htt
     @progress_option
     def analyze(..., fmt: str, no_progress: bool): ...
 
-`trace_options` and `page_options` bundle what the reading commands and the report page's two commands take.
+`trace_options` and `page_options` bundle what the reading commands and the report page's two commands take;
+`reading_options` what `analyze` and `diagnose` take last.
 """
 
 from __future__ import annotations
@@ -139,6 +140,11 @@ def trace_options(command: Command) -> Command:
                      help=f"Only this component (repeatable): {', '.join(COMPONENTS)}."),
         config_option,
     )
+
+
+def reading_options(command: Command) -> Command:
+    """What `analyze` and `diagnose`, which read runs whole into a priced report, take after their own options."""
+    return _apply(command, prices_option, cache_option, progress_option, pager_option)
 
 
 def page_options(command: Command) -> Command:

@@ -8,6 +8,8 @@ says what the function gives:
                "markdown": View("render.analyze.markdown:render_markdown", TEXT)}
     show(report, fmt, ANALYZE, page=not no_pager)
 
+`report_views(table, json, markdown)` makes those three, the formats of every report (analyze, diagnose, diff).
+
 BYTES and TEXT go to stdout as they are (then `end`); a RENDERABLE is printed on the console; a view that DRAWS
 prints on the console itself (paged, with `page`, when taller than a terminal); one that STREAMS writes its
 record as it is read to a `Sink` (a paged console for a table, stdout's bytes for JSON).
@@ -41,6 +43,12 @@ class View:
         module, name = self.render.split(":")
         function: Callable[..., Any] = getattr(importlib.import_module(f"..{module}", __package__), name)
         return function
+
+
+def report_views(table: str, json: str, markdown: str) -> dict[str, View]:
+    """A report's three formats, each "module:function" under the package: its table drawn on the console, its
+    JSON document (a line) and its Markdown."""
+    return {"table": View(table, DRAWS), "json": View(json, BYTES, "\n"), "markdown": View(markdown, TEXT)}
 
 
 def show(record: Any, fmt: str, views: dict[str, View], *, page: bool = False,

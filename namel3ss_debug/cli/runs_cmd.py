@@ -4,7 +4,6 @@ across them."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import click
 
@@ -20,9 +19,6 @@ from .suggest import Choice
 from ..ops.environment import Environment
 from ..ops.runs.catalogue import CatalogueRequest
 from ..ops.runs.listing import RunsRequest, list_runs
-
-if TYPE_CHECKING:
-    pass
 
 HEALTH = ("healthy", "degraded", "failing")
 VIEWS = {"table": View("render.runs.table:render_runs", DRAWS),
