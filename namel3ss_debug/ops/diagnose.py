@@ -10,7 +10,7 @@ again with them (`diagnose.rediagnose`: the rules are not run again). Then the f
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
 
@@ -42,19 +42,15 @@ from .analyze.analyze import read_prices
 from .check import secret_finder
 from .diagnose_places import place_evidence
 from .environment import Environment
-from .traces import TraceArgs, bounds, check_components, make_pricer, make_reader, open_traces
+from .traces import ReadRequest, make_pricer, make_reader, open_traces
 
 SECTIONS = ("overview", "findings")  # what a diagnosis reads of the report; the checks' sections when there are any
 
 
 @dataclass(frozen=True)
-class DiagnoseRequest:
+class DiagnoseRequest(ReadRequest):
     """What to diagnose and what to show, as `diagnose --help` describes the options."""
 
-    runs: TraceArgs = field(default_factory=TraceArgs)
-    since: str | None = None
-    until: str | None = None
-    components: tuple[str, ...] = ()
     kinds: tuple[str, ...] = ()  # none: every kind
     min_severity: str = "info"
     expect: str | None = None  # a `--expect` rule on each run's final answer
@@ -90,7 +86,7 @@ def diagnose_traces(request: DiagnoseRequest, env: Environment) -> DiagnoseRepor
     """The diagnosis of the runs named. Raises UsageError for a bad option, TraceError for runs without events."""
     kinds, severity = check_filters(request.kinds, request.min_severity)
     expectation = Expectation.parse(request.expect) if request.expect is not None else None
-    window = EventWindow(check_components(request.components), *bounds(request.since, request.until))
+    window = request.window()
     sources, resolved = open_traces(request.runs, env)
     pricer = make_pricer(env, read_prices(request.prices_path), resolved.settings.price_overrides)
     rules = active(read_workspace_checks(resolved.workspace))

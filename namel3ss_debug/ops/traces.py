@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping
 
-from ..analysis.window import Bound, parse_bound
+from ..analysis.window import Bound, EventWindow, parse_bound
 from ..config import ResolvedSettings, display_path, load_settings
 from ..model.errors import UsageError
 from ..model.events import COMPONENTS
@@ -27,6 +27,21 @@ class TraceArgs:
     all_runs: bool = False
     strict: bool = False
     config_path: Path | None = None
+
+
+@dataclass(frozen=True)
+class ReadRequest:
+    """The runs a command reads and, of each, the events from --since to --until of each --component (none: every
+    one), as `trace_options` ask; `AnalyzeRequest` and `DiagnoseRequest` add their own options to it."""
+
+    runs: TraceArgs = field(default_factory=TraceArgs)
+    since: str | None = None
+    until: str | None = None
+    components: tuple[str, ...] = ()
+
+    def window(self) -> EventWindow:
+        """The window they name. Raises UsageError for a time or a component that is not one."""
+        return EventWindow(check_components(self.components), *bounds(self.since, self.until))
 
 
 def open_traces(args: TraceArgs, env: Environment) -> tuple[list[RunSource], ResolvedSettings]:

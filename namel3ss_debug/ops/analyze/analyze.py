@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any, Callable
 
@@ -20,9 +20,7 @@ from ...store.sources import RunSource
 from ..cache import ResultCache, results_directory
 from ..environment import Environment
 from ..traces import (
-    TraceArgs,
-    bounds,
-    check_components,
+    ReadRequest,
     make_pricer,
     make_reader,
     open_traces,
@@ -35,13 +33,9 @@ JUDGED = FINDING_SECTIONS | ANOMALY_SECTIONS
 
 
 @dataclass(frozen=True)
-class AnalyzeRequest:
+class AnalyzeRequest(ReadRequest):
     """What to analyze and how, as `analyze --help` describes the options (durations as typed: `1s`)."""
 
-    runs: TraceArgs = field(default_factory=TraceArgs)
-    since: str | None = None
-    until: str | None = None
-    components: tuple[str, ...] = ()
     sections: tuple[str, ...] = ()  # none: every section
     slow_threshold: str = "1s"
     top: int = 10
@@ -52,7 +46,7 @@ class AnalyzeRequest:
 
 def analyze_traces(request: AnalyzeRequest, env: Environment) -> Report:
     """The report of the runs named. Raises UsageError for a bad option, TraceError for runs without events."""
-    window = EventWindow(check_components(request.components), *bounds(request.since, request.until))
+    window = request.window()
     options = Options(slow_threshold_ms=parse_duration_ms(request.slow_threshold, "--slow-threshold"),
                       block_threshold_ms=parse_duration_ms(request.block_threshold, "--block-threshold"),
                       top=request.top)
