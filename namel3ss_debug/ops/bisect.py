@@ -83,10 +83,9 @@ def bisect_trace(request: BisectRequest, env: Environment, announce: Callable[[R
         goods = list(open_traces(TraceArgs((request.good,), False, False, request.config_path), env)[0])
     if len(sources) != 1 or len(goods) != 1:
         raise UsageError("bisect compares one bad run with one set of answers", hint="name one trace file or run id")
-    options = BisectOptions(reader=make_reader(False, env), answers=answers, good=goods[0], expect=expectation,
-                            cwd=request.cwd, output=request.output, config_path=request.config_path,
-                            app_stdout_to_stderr=request.app_stdout_to_stderr)
-    return bisect_app(sources[0], options, env, announce, probing)
+    judging = Judging("bisect", "the bad run", "reruns", make_reader(False, env), expectation, request.cwd,
+                      request.output, request.config_path, request.app_stdout_to_stderr)
+    return bisect_app(sources[0], BisectOptions(judging, answers, goods[0]), env, announce, probing)
 
 
 def _answers(path: Path) -> dict[str, JsonValue]:
@@ -105,22 +104,13 @@ def _answers(path: Path) -> dict[str, JsonValue]:
 
 @dataclass(frozen=True)
 class BisectOptions:
-    """What `bisect` was asked to do (see `bisect --help`): `answers` (a parsed --answers file) or `good` (the
-    good run's source)."""
+    """What `bisect` was asked to do (see `bisect --help`): how the bad run and each rerun are judged (its
+    --expect too: a run whose final output breaks it failed), and `answers` (a parsed --answers file) or `good`
+    (the good run's source)."""
 
-    reader: TraceReader
+    judging: Judging
     answers: dict[str, JsonValue] | None
     good: RunSource | None
-    expect: Expectation | None  # --expect: a run whose final output breaks it failed, the bad run and each rerun
-    cwd: Path | None
-    output: str | None
-    config_path: Path | None
-    app_stdout_to_stderr: bool
-
-    @property
-    def judging(self) -> Judging:
-        return Judging("bisect", "the bad run", "reruns", self.reader, self.expect, self.cwd, self.output,
-                       self.config_path)
 
 
 def bisect_app(source: RunSource, options: BisectOptions, env: Environment,
@@ -133,7 +123,7 @@ def bisect_app(source: RunSource, options: BisectOptions, env: Environment,
             raise UsageError(f"the run in {source.label} passed, so it has no failure to bisect",
                              hint="give a failed run (one that exited non-zero, raised, broke a `checks` rule or "
                                   "--expect)")
-        good = _good_recording(options.good, options.reader, env)
+        good = _good_recording(options.good, options.judging.reader, env)
         try:
             return _bisect(judged, good, options, announce, probing)
         finally:
@@ -155,7 +145,7 @@ def _bisect(judged: JudgedRecording, good: Recording | None, options: BisectOpti
         probing(len(reruns) + 1, keys)
         mocks = {key: Mock(parse_key(key), values[key], "bisect") for key in keys}
         session = Rerun(judged.recording(), Policy(fallback=fallback), mocks=mocks, inputs_of=recorded_form)
-        done = _probe(len(reruns) + 1, keys, judged, session, options.app_stdout_to_stderr)
+        done = _probe(len(reruns) + 1, keys, judged, session, options.judging.app_stdout_to_stderr)
         reruns.append(done)
         return done.flipped
 

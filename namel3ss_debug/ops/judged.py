@@ -48,7 +48,8 @@ from .rerun import rerun_settings, trace_file
 @dataclass(frozen=True)
 class Judging:
     """What a command asks of its recording: its name and its words for the run and what it does with it (for
-    its messages), the reader, the `--expect` rule, and where the new runs run and are written."""
+    its messages), the reader, the `--expect` rule, and where the new runs run and are written (and, with
+    `app_stdout_to_stderr`, the app's output: stdout is the JSON report's)."""
 
     command: str  # verify, bisect
     the_run: str  # the recording, the bad run
@@ -58,6 +59,7 @@ class Judging:
     cwd: Path | None
     output: str | None
     config_path: Path | None
+    app_stdout_to_stderr: bool = False
 
 
 @dataclass(frozen=True)

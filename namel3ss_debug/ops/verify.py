@@ -28,7 +28,6 @@ from ..judging.expect import Expectation
 from ..judging.verdict import judge, over_tries
 from ..judging.verify_report import Try, VerifyReport
 from ..rerun.answerer import Rerun
-from ..store.reader import TraceReader
 from ..store.sources import RunSource
 from .environment import Environment
 from .traces import TraceArgs, make_reader, open_traces
@@ -63,32 +62,22 @@ def verify_trace(request: VerifyRequest, env: Environment, announce: Callable[[R
     sources, _ = open_traces(TraceArgs((request.trace,), False, False, request.config_path), env)
     if len(sources) != 1:
         raise UsageError("verify judges one run at a time", hint="name one trace file or run id")
-    options = VerifyOptions(reader=make_reader(False, env), base_url=request.base_url,
-                            live_tools=request.live_requests, expect=expectation, repeat=request.repeat,
-                            cwd=request.cwd, output=request.output, config_path=request.config_path,
-                            app_stdout_to_stderr=request.app_stdout_to_stderr, consent=request.consent)
+    judging = Judging("verify", "the recording", "judges", make_reader(False, env), expectation, request.cwd,
+                      request.output, request.config_path, request.app_stdout_to_stderr)
+    options = VerifyOptions(judging, request.base_url, request.live_requests, request.repeat, request.consent)
     return verify_app(sources[0], options, env, announce, trying)
 
 
 @dataclass(frozen=True)
 class VerifyOptions:
-    """What `verify` was asked to do (see `verify --help`)."""
+    """What `verify` was asked to do (see `verify --help`): how the recording and each try are judged, and how
+    the tries run."""
 
-    reader: TraceReader
+    judging: Judging
     base_url: str | None
     live_tools: bool
-    expect: Expectation | None
     repeat: int
-    cwd: Path | None
-    output: str | None
-    config_path: Path | None
-    app_stdout_to_stderr: bool  # --format json: stdout is the report's
     consent: Consent = Consent()  # before a tool runs with arguments a recording from elsewhere chose
-
-    @property
-    def judging(self) -> Judging:
-        return Judging("verify", "the recording", "judges", self.reader, self.expect, self.cwd, self.output,
-                       self.config_path)
 
 
 def verify_app(source: RunSource, options: VerifyOptions, env: Environment,
@@ -107,7 +96,7 @@ def verify_app(source: RunSource, options: VerifyOptions, env: Environment,
                              [attempt.outcome is not None and attempt.outcome.passed for attempt in tries])
         recorded = judged.recorded
         return VerifyReport(source.label, judged.timeline.run_id, tuple(recorded.target.argv), str(recorded.cwd),
-                            options.base_url, options.live_tools, options.expect.text if options.expect else None,
+                            options.base_url, options.live_tools, judged.expect.text if judged.expect else None,
                             tuple(rule.name for rule in judged.rules), judged.outcome, tuple(tries), repeats)
 
 
@@ -115,7 +104,7 @@ def _try(number: int, judged: JudgedRecording, options: VerifyOptions, choosing:
     """One run of the current code against the recording, judged."""
     session = Rerun(judged.recording(), verifying(options.base_url, options.live_tools), inputs_of=recorded_form)
     ran, network = run_again(judged.recorded, judged.resolved, GuardedRerun(session, choosing), judged.replay_of([]),
-                             app_stdout_to_stderr=options.app_stdout_to_stderr, last=options.repeat == 1)
+                             app_stdout_to_stderr=options.judging.app_stdout_to_stderr, last=options.repeat == 1)
     paths = tuple(str(path) for path in ran.run.paths)
     tally = session.tally
     counts = {name: tally.counts.get(name, 0) for name in ("recorded", "reran", "live")}
