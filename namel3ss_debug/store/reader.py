@@ -14,6 +14,7 @@ import gzip
 import os
 import zlib
 from bisect import bisect_right
+from dataclasses import KW_ONLY, dataclass
 from itertools import islice
 from typing import BinaryIO, Callable, Generic, Iterator, Sequence, Sized, TypeVar
 
@@ -46,18 +47,17 @@ Items = TypeVar("Items", bound=Sized)
 __all__ = ["Located", "TraceReader"]
 
 
+@dataclass(eq=False)
 class TraceReader:
     """Reads the files of a run in order, telling `problems` about anything that is not a clean event."""
 
-    def __init__(self, problems: ReadProblems, *, stdin: BinaryIO | None = None, write_index: bool = True,
-                 progress: Callable[[int], None] | None = None, index_min_bytes: int = MIN_FILE_BYTES,
-                 reuse_buffers: bool = False):
-        self.problems = problems
-        self.stdin = stdin
-        self.write_index = write_index
-        self.progress = progress
-        self.index_min_bytes = index_min_bytes
-        self.reuse_buffers = reuse_buffers
+    problems: ReadProblems
+    _: KW_ONLY
+    stdin: BinaryIO | None = None
+    write_index: bool = True
+    progress: Callable[[int], None] | None = None
+    index_min_bytes: int = MIN_FILE_BYTES
+    reuse_buffers: bool = False
 
     def records(self, source: RunSource) -> Iterator[Sequence[EventRecord]]:
         """Sequences of records, one per block of lines, in the run's order: each block decoded by msgspec at
