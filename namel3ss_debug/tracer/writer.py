@@ -20,6 +20,7 @@ import errno
 import os
 import sys
 import time
+from dataclasses import KW_ONLY, dataclass
 from pathlib import Path
 from typing import Callable
 
@@ -41,29 +42,23 @@ def segment_path(directory: Path, run_id: str, index: int) -> Path:
     return directory / segment_name(run_id, index)
 
 
+@dataclass(eq=False)
 class RotatingJsonlWriter:
     """Appends serialized lines; `should_rotate` and `rotate` are separate, as in `logging.handlers`.
 
     Not thread-safe by itself: the recorder calls it under its lock.
     """
 
-    def __init__(
-        self,
-        directory: Path,
-        run_id: str,
-        *,
-        buffer_size: int = 256,
-        max_bytes: int = 0,
-        max_events: int = 0,
-        max_files: int = 0,
-        seals: Seals | None = None,
-    ):
-        self.directory = directory
-        self.run_id = run_id
-        self.buffer_size = buffer_size
-        self.max_bytes = max_bytes
-        self.max_events = max_events
-        self.max_files = max_files
+    directory: Path
+    run_id: str
+    _: KW_ONLY
+    buffer_size: int = 256
+    max_bytes: int = 0
+    max_events: int = 0
+    max_files: int = 0
+    seals: Seals | None = None  # each segment's bytes are digested, and noted as written here when it is closed
+
+    def __post_init__(self) -> None:
         self._set_limits()
         self.index = -1
         self.path: Path | None = None
@@ -80,7 +75,6 @@ class RotatingJsonlWriter:
         self._failing = False  # the last write failed: no rotation until one succeeds
         self._closed = False
         self._gave_up = False  # settle could not write what waited
-        self._seals = seals  # each segment's bytes are digested, and noted as written here when it is closed
         self._sealing: Sealing | None = None  # the open segment's; None once it was cut (or without seals)
 
     def _set_limits(self) -> None:
@@ -112,7 +106,7 @@ class RotatingJsonlWriter:
                 raise
             new_fd = None
         old_fd, self._fd = self._fd, new_fd  # swap before closing: a signal handler may flush meanwhile
-        old_sealing, self._sealing = self._sealing, self._seals.sealing() if self._seals is not None else None
+        old_sealing, self._sealing = self._sealing, self.seals.sealing() if self.seals is not None else None
         if old_fd is not None:
             os.close(old_fd)
             if old_sealing is not None:
