@@ -15,7 +15,7 @@ import asyncio
 import math
 import threading
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import KW_ONLY, InitVar, asdict, dataclass, field
 from typing import Any, Callable, Mapping, Sequence, Union
 
 Prompt = Union[str, Sequence[Mapping[str, Any]]]
@@ -54,6 +54,7 @@ def count_tokens(text: str) -> int:
     return math.ceil(len(text.split()) / 0.75)
 
 
+@dataclass(eq=False, repr=False)  # an app may hand it to a traced call, which records its repr
 class FakeLLM:
     """A fake model answering from a script, a prompt-substring table, or a callable.
 
@@ -68,27 +69,20 @@ class FakeLLM:
     accepted for API compatibility with real clients and recorded, but the fake is deterministic anyway.
     """
 
-    def __init__(
-        self,
-        replies: Sequence[str] | Mapping[str, str] | None = None,
-        *,
-        model: str = "fake-gpt",
-        latency_s: float = 0.0,
-        responder: Callable[[str], str] | None = None,
-        seed: int | None = None,
-        cycle: bool = False,
-        default: str = DEFAULT_REPLY,
-    ) -> None:
+    replies: InitVar[Sequence[str] | Mapping[str, str] | None] = None
+    _: KW_ONLY
+    model: str = "fake-gpt"
+    latency_s: float = 0.0
+    responder: Callable[[str], str] | None = None
+    seed: int | None = None
+    cycle: bool = False
+    default: str = DEFAULT_REPLY
+
+    def __post_init__(self, replies: Sequence[str] | Mapping[str, str] | None) -> None:
         if isinstance(replies, str):
             raise TypeError("replies must be a list of strings or a dict, not a single string")
-        if latency_s < 0:
-            raise ValueError(f"latency_s must be >= 0, got {latency_s!r}")
-        self.model = model
-        self.latency_s = latency_s
-        self.seed = seed
-        self.cycle = cycle
-        self.default = default
-        self._responder = responder
+        if self.latency_s < 0:
+            raise ValueError(f"latency_s must be >= 0, got {self.latency_s!r}")
         self._table: dict[str, str] | None = dict(replies) if isinstance(replies, Mapping) else None
         self._script: list[str] | None = (
             list(replies) if replies is not None and self._table is None else None
@@ -149,8 +143,8 @@ class FakeLLM:
             match = next((reply for key, reply in self._table.items() if key in text), None)
             if match is not None:
                 return match
-        if self._responder is not None:
-            return str(self._responder(text))
+        if self.responder is not None:
+            return str(self.responder(text))
         return self.default
 
     def _scripted(self, index: int) -> str:
