@@ -13,18 +13,17 @@ result is given back and the tool's body does not run, unless `--live-tools`.
 
 from __future__ import annotations
 
-import functools
 import json
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from crewai.tools.base_tool import BaseTool, Tool
 from crewai.tools.structured_tool import CrewStructuredTool
 from crewai.utilities.string_utils import sanitize_tool_name
 
-from ...tracer.api import get_tracer
+from ...tracer.core import Tracer
 from ..tools import arun_tool, run_tool
-from ..wrapping import wrap_once
+from ..wrapping import atraced_method, traced_method, wrap_once
 
 FRAMEWORK = "crewai"
 _MARK = "_namel3ss_debug"
@@ -32,49 +31,24 @@ _MARK = "_namel3ss_debug"
 
 def wrap_tools() -> None:
     """Wrap the methods a tool runs through; idempotent."""
-    for owner, name, wrap in ((BaseTool, "run", _run), (Tool, "run", _run),
-                              (CrewStructuredTool, "invoke", _invoke), (CrewStructuredTool, "ainvoke", _ainvoke)):
+    run, invoke, ainvoke = traced_method(_run, _MARK), traced_method(_invoke, _MARK), atraced_method(_ainvoke, _MARK)
+    for owner, name, wrap in ((BaseTool, "run", run), (Tool, "run", run),
+                              (CrewStructuredTool, "invoke", invoke), (CrewStructuredTool, "ainvoke", ainvoke)):
         wrap_once(owner, name, wrap, _MARK)
 
 
-def _run(original: Callable[..., Any]) -> Callable[..., Any]:
-    @functools.wraps(original)
-    def run(self: Any, *args: Any, **kwargs: Any) -> Any:
-        tracer = get_tracer()
-        if tracer.run is None:
-            return original(self, *args, **kwargs)
-        arguments = {**kwargs, "args": list(args)} if args else kwargs
-        return run_tool(tracer, FRAMEWORK, tool_name(self), arguments, lambda: original(self, *args, **kwargs),
-                        link_by_arguments=True)
-
-    setattr(run, _MARK, True)
-    return run
+def _run(tracer: Tracer, invoke: Callable[[], Any], tool: Any, /, *args: Any, **kwargs: Any) -> Any:
+    arguments = {**kwargs, "args": list(args)} if args else kwargs
+    return run_tool(tracer, FRAMEWORK, tool_name(tool), arguments, invoke, link_by_arguments=True)
 
 
-def _invoke(original: Callable[..., Any]) -> Callable[..., Any]:
-    @functools.wraps(original)
-    def invoke(self: Any, input: Any, *args: Any, **kwargs: Any) -> Any:
-        tracer = get_tracer()
-        if tracer.run is None:
-            return original(self, input, *args, **kwargs)
-        return run_tool(tracer, FRAMEWORK, tool_name(self), arguments_of(input),
-                        lambda: original(self, input, *args, **kwargs), link_by_arguments=True)
-
-    setattr(invoke, _MARK, True)
-    return invoke
+def _invoke(tracer: Tracer, invoke: Callable[[], Any], tool: Any, /, input: Any, *args: Any, **kwargs: Any) -> Any:
+    return run_tool(tracer, FRAMEWORK, tool_name(tool), arguments_of(input), invoke, link_by_arguments=True)
 
 
-def _ainvoke(original: Callable[..., Any]) -> Callable[..., Any]:
-    @functools.wraps(original)
-    async def ainvoke(self: Any, input: Any, *args: Any, **kwargs: Any) -> Any:
-        tracer = get_tracer()
-        if tracer.run is None:
-            return await original(self, input, *args, **kwargs)
-        return await arun_tool(tracer, FRAMEWORK, tool_name(self), arguments_of(input),
-                               lambda: original(self, input, *args, **kwargs), link_by_arguments=True)
-
-    setattr(ainvoke, _MARK, True)
-    return ainvoke
+async def _ainvoke(tracer: Tracer, invoke: Callable[[], Awaitable[Any]], tool: Any, /, input: Any, *args: Any,
+                   **kwargs: Any) -> Any:
+    return await arun_tool(tracer, FRAMEWORK, tool_name(tool), arguments_of(input), invoke, link_by_arguments=True)
 
 
 def tool_name(tool: Any) -> str:

@@ -9,17 +9,16 @@ app got: a `ToolMessage` when the tool was called with a `ToolCall`, else the to
 
 from __future__ import annotations
 
-import functools
 import json
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
 from langchain_core.messages import ToolMessage
 
-from ...tracer.api import get_tracer
+from ...tracer.core import Tracer
 from ..tools import arun_tool, run_tool
-from ..wrapping import wrap_once
+from ..wrapping import atraced_method, traced_method, wrap_once
 from .callbacks import HANDLER
 from .values import plain
 
@@ -48,38 +47,21 @@ class ToolResult:
 
 def wrap_tools(tool_class: type) -> None:
     """Wrap `tool_class.run` and `.arun` (`BaseTool`'s); idempotent."""
-    for name, wrap in (("run", _run), ("arun", _arun)):
+    for name, wrap in (("run", traced_method(_run, _MARK)), ("arun", atraced_method(_arun, _MARK))):
         wrap_once(tool_class, name, wrap, _MARK)
 
 
-def _run(original: Callable[..., Any]) -> Callable[..., Any]:
-    @functools.wraps(original)
-    def run(self: Any, tool_input: Any, *args: Any, **kwargs: Any) -> Any:
-        tracer = get_tracer()
-        if tracer.run is None:
-            return original(self, tool_input, *args, **kwargs)
-        call_id, name = kwargs.get("tool_call_id"), str(self.name)
-        return run_tool(tracer, FRAMEWORK, name, arguments(self, tool_input),
-                        lambda: original(self, tool_input, *args, **kwargs),
-                        call_id=call_id, codec=ToolResult(call_id, name), parent_id=parent_id(kwargs))
-
-    setattr(run, _MARK, True)
-    return run
+def _run(tracer: Tracer, invoke: Callable[[], Any], tool: Any, /, tool_input: Any, *args: Any, **kwargs: Any) -> Any:
+    call_id, name = kwargs.get("tool_call_id"), str(tool.name)
+    return run_tool(tracer, FRAMEWORK, name, arguments(tool, tool_input), invoke,
+                    call_id=call_id, codec=ToolResult(call_id, name), parent_id=parent_id(kwargs))
 
 
-def _arun(original: Callable[..., Any]) -> Callable[..., Any]:
-    @functools.wraps(original)
-    async def arun(self: Any, tool_input: Any, *args: Any, **kwargs: Any) -> Any:
-        tracer = get_tracer()
-        if tracer.run is None:
-            return await original(self, tool_input, *args, **kwargs)
-        call_id, name = kwargs.get("tool_call_id"), str(self.name)
-        return await arun_tool(tracer, FRAMEWORK, name, arguments(self, tool_input),
-                               lambda: original(self, tool_input, *args, **kwargs),
-                               call_id=call_id, codec=ToolResult(call_id, name), parent_id=parent_id(kwargs))
-
-    setattr(arun, _MARK, True)
-    return arun
+async def _arun(tracer: Tracer, invoke: Callable[[], Awaitable[Any]], tool: Any, /, tool_input: Any, *args: Any,
+                **kwargs: Any) -> Any:
+    call_id, name = kwargs.get("tool_call_id"), str(tool.name)
+    return await arun_tool(tracer, FRAMEWORK, name, arguments(tool, tool_input), invoke,
+                           call_id=call_id, codec=ToolResult(call_id, name), parent_id=parent_id(kwargs))
 
 
 def parent_id(kwargs: dict[str, Any]) -> str | None:

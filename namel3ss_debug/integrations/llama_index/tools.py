@@ -16,17 +16,17 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
 from llama_index.core.instrumentation import DISPATCHER_SPAN_DECORATED_ATTR, get_dispatcher
 from llama_index.core.tools.types import ToolOutput
 
-from ...tracer.api import get_tracer
+from ...tracer.core import Tracer
 from ...tracer.serialize import to_jsonable
 from ..tools import arun_tool, run_tool
-from ..wrapping import wrap_once
+from ..wrapping import atraced_method, traced_method, wrap_once
 from .spans import ASKED, FRAMEWORK
 
 MARK = "__namel3ss_debug__"
@@ -48,7 +48,7 @@ class ToolOutputCodec:
 
 def wrap_tools(tool_class: type) -> None:
     """Wrap `tool_class.call` and `.acall` (`FunctionTool`'s); idempotent."""
-    for name, wrap in (("call", _call), ("acall", _acall)):
+    for name, wrap in (("call", traced_method(_call, MARK)), ("acall", atraced_method(_acall, MARK))):
         wrap_once(tool_class, name, functools.partial(_inside_span, tool_class, wrap=wrap), MARK)
 
 
@@ -62,36 +62,19 @@ def _inside_span(tool_class: type, original: Any, wrap: Callable[[Any], Any]) ->
     return get_dispatcher(tool_class.__module__).span(wrapped)
 
 
-def _call(original: Callable[..., Any]) -> Callable[..., Any]:
-    @functools.wraps(original)
-    def call(self: Any, *args: Any, **kwargs: Any) -> Any:
-        tracer = get_tracer()
-        if tracer.run is None:
-            return original(self, *args, **kwargs)
-        name = tool_name(self)
-        call_id = asked_id(tracer, name)
-        return run_tool(tracer, FRAMEWORK, name, arguments(self, args, kwargs),
-                        lambda: original(self, *args, **kwargs), call_id=call_id, codec=ToolOutputCodec(name),
-                        link_by_arguments=call_id is None)
-
-    setattr(call, MARK, True)
-    return call
+def _call(tracer: Tracer, invoke: Callable[[], Any], tool: Any, /, *args: Any, **kwargs: Any) -> Any:
+    name = tool_name(tool)
+    call_id = asked_id(tracer, name)
+    return run_tool(tracer, FRAMEWORK, name, arguments(tool, args, kwargs), invoke, call_id=call_id,
+                    codec=ToolOutputCodec(name), link_by_arguments=call_id is None)
 
 
-def _acall(original: Callable[..., Any]) -> Callable[..., Any]:
-    @functools.wraps(original)
-    async def acall(self: Any, *args: Any, **kwargs: Any) -> Any:
-        tracer = get_tracer()
-        if tracer.run is None:
-            return await original(self, *args, **kwargs)
-        name = tool_name(self)
-        call_id = asked_id(tracer, name)
-        return await arun_tool(tracer, FRAMEWORK, name, arguments(self, args, kwargs),
-                               lambda: original(self, *args, **kwargs), call_id=call_id,
-                               codec=ToolOutputCodec(name), link_by_arguments=call_id is None)
-
-    setattr(acall, MARK, True)
-    return acall
+async def _acall(tracer: Tracer, invoke: Callable[[], Awaitable[Any]], tool: Any, /, *args: Any,
+                 **kwargs: Any) -> Any:
+    name = tool_name(tool)
+    call_id = asked_id(tracer, name)
+    return await arun_tool(tracer, FRAMEWORK, name, arguments(tool, args, kwargs), invoke, call_id=call_id,
+                           codec=ToolOutputCodec(name), link_by_arguments=call_id is None)
 
 
 def tool_name(tool: Any) -> str:
