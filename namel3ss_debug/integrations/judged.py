@@ -7,16 +7,21 @@ turns it into a `ToolMessage` for the model or lets it go on; a pydantic-ai capa
 the first call started in it (the tool's `run`) that raises an `Exception` is not ended then
 (`calls.call`); when the step is done the hook calls `settle`: the span ends failed, with the exception,
 handled and the message as its result when the step made one, or as it raised.
+
+`judged_method` (and `ajudged_method`, for a coroutine method) wraps a framework's step that returns its
+verdict (LangGraph's `ToolNode` running a tool call, a LlamaIndex agent's `_call_tool`): `told(result)` is
+the message the step made of the exception, or None.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 
 from ..tracer.core import Tracer
+from .wrapping import Wrap, atraced_method, traced_method
 
 
 class Judging:
@@ -74,3 +79,41 @@ def claim(span: Any) -> Judging | None:
         return None
     step.span = span
     return step
+
+
+@contextmanager
+def _settled_if_raised(tracer: Tracer) -> Iterator[Judging]:
+    """`judging()`, the claimed call settled as it raised when the step raises; a step that returns is
+    settled by the caller, with the step's verdict."""
+    with judging() as step:
+        try:
+            yield step
+        except BaseException:
+            step.settle(tracer)
+            raise
+
+
+def judged_method(told: Callable[[Any], Any], mark: str) -> Wrap:
+    """A `Wrap` running the method, while tracing, as a step the framework judges (`told`: the module's
+    docstring); the wrapper carries `mark`."""
+
+    def step(tracer: Tracer, invoke: Callable[[], Any], instance: Any, /, *args: Any, **kwargs: Any) -> Any:
+        with _settled_if_raised(tracer) as judged:
+            result = invoke()
+        judged.settle(tracer, told(result))
+        return result
+
+    return traced_method(step, mark)
+
+
+def ajudged_method(told: Callable[[Any], Any], mark: str) -> Wrap:
+    """`judged_method` for a coroutine method."""
+
+    async def step(tracer: Tracer, invoke: Callable[[], Awaitable[Any]], instance: Any, /, *args: Any,
+                   **kwargs: Any) -> Any:
+        with _settled_if_raised(tracer) as judged:
+            result = await invoke()
+        judged.settle(tracer, told(result))
+        return result
+
+    return atraced_method(step, mark)

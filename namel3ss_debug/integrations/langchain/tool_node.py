@@ -14,14 +14,11 @@ wrapper is handled by any truthy `handle_tool_errors`, a tuple of types included
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable
 from typing import Any
 
 from langchain_core.messages import ToolMessage
 
-from ...tracer.api import get_tracer
-from ..judged import Judging, judging
+from ..judged import ajudged_method, judged_method
 from ..wrapping import wrap_once
 
 _MARK = "_namel3ss_debug"
@@ -29,49 +26,12 @@ _MARK = "_namel3ss_debug"
 
 def wrap_tool_node(tool_node_class: type) -> None:
     """Wrap `ToolNode._execute_tool_sync` and `_execute_tool_async`; idempotent."""
-    for name, wrap in (("_execute_tool_sync", _sync), ("_execute_tool_async", _async)):
+    for name, wrap in (("_execute_tool_sync", judged_method(_told, _MARK)),
+                       ("_execute_tool_async", ajudged_method(_told, _MARK))):
         wrap_once(tool_node_class, name, wrap, _MARK)
 
 
-def _sync(original: Callable[..., Any]) -> Callable[..., Any]:
-    @functools.wraps(original)
-    def execute(self: Any, *args: Any, **kwargs: Any) -> Any:
-        tracer = get_tracer()
-        if tracer.run is None:
-            return original(self, *args, **kwargs)
-        with judging() as step:
-            try:
-                result = original(self, *args, **kwargs)
-            except BaseException:
-                step.settle(tracer)
-                raise
-            _settle(tracer, step, result)
-            return result
-
-    setattr(execute, _MARK, True)
-    return execute
-
-
-def _async(original: Callable[..., Any]) -> Callable[..., Any]:
-    @functools.wraps(original)
-    async def execute(self: Any, *args: Any, **kwargs: Any) -> Any:
-        tracer = get_tracer()
-        if tracer.run is None:
-            return await original(self, *args, **kwargs)
-        with judging() as step:
-            try:
-                result = await original(self, *args, **kwargs)
-            except BaseException:
-                step.settle(tracer)
-                raise
-            _settle(tracer, step, result)
-            return result
-
-    setattr(execute, _MARK, True)
-    return execute
-
-
-def _settle(tracer: Any, step: Judging, result: Any) -> None:
-    """The tool's failure, handled when the node answered with an error `ToolMessage`."""
+def _told(result: Any) -> Any:
+    """The tool's failure, handled when the node answered with an error `ToolMessage`: that message."""
     told = isinstance(result, ToolMessage) and getattr(result, "status", None) == "error"
-    step.settle(tracer, result if told else None)
+    return result if told else None

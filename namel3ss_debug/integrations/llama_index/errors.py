@@ -13,12 +13,9 @@ ends failed with that exception (type, message, stack), `error.handled: true`, i
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable
 from typing import Any
 
-from ...tracer.api import get_tracer
-from ..judged import judging
+from ..judged import ajudged_method
 from ..wrapping import wrap_once
 
 MARK = "__namel3ss_debug__"
@@ -26,26 +23,12 @@ MARK = "__namel3ss_debug__"
 
 def wrap_call_tool(agent_class: type) -> None:
     """Wrap `agent_class._call_tool` (an agent workflow's); idempotent."""
-    wrap_once(agent_class, "_call_tool", _judging_call_tool, MARK)
+    wrap_once(agent_class, "_call_tool", ajudged_method(_told, MARK), MARK)
 
 
-def _judging_call_tool(original: Callable[..., Any]) -> Callable[..., Any]:
-    @functools.wraps(original)
-    async def _call_tool(self: Any, *args: Any, **kwargs: Any) -> Any:
-        tracer = get_tracer()
-        if tracer.run is None:
-            return await original(self, *args, **kwargs)
-        with judging() as step:
-            try:
-                output = await original(self, *args, **kwargs)
-            except BaseException:
-                step.settle(tracer)
-                raise
-            step.settle(tracer, output if getattr(output, "is_error", False) is True else None)
-            return output
-
-    setattr(_call_tool, MARK, True)
-    return _call_tool
+def _told(output: Any) -> Any:
+    """The error `ToolOutput` the agent made of the tool's exception; None for a tool's own result."""
+    return output if getattr(output, "is_error", False) is True else None
 
 
 __all__ = ["wrap_call_tool"]
