@@ -18,9 +18,11 @@ import functools
 from types import ModuleType
 from typing import Any, Callable
 
-from ...tracer.api import get_tracer
-from ..calls import ForeignSpec, Shape, acall, call
-from ..streamed_runs import Fold, aspanned_steps, spanned_steps
+from ...tracer.core import Tracer
+from ..agent_runs import agent_of, agent_run
+from ..calls import Shape
+from ..streamed_runs import Fold
+from ..wrapping import traced_method
 
 FRAMEWORK = "agno"
 MARK = "__namel3ss_debug__"
@@ -45,44 +47,22 @@ def install(module: ModuleType) -> list[str]:
 
 def spanned_run(original: Callable[..., Any], answer: Fold) -> Callable[..., Any]:
     """`run`, in an `agent` span while tracing; `answer` folds a streamed run's events into its answer."""
-
-    @functools.wraps(original)
-    def run(self: Any, input: Any, *args: Any, **kwargs: Any) -> Any:
-        tracer = get_tracer()
-        if tracer.run is None:
-            return original(self, input, *args, **kwargs)
-        name, attrs = runner_of(tracer, self)
-        spec = ForeignSpec("agent", name, replayable=False)
-        if streamed(self, kwargs):
-            return spanned_steps(tracer, spec, {"input": input}, attrs, original(self, input, *args, **kwargs),
-                                 answer)
-        return call(tracer, spec, RUN, {"input": input}, lambda: original(self, input, *args, **kwargs),
-                    attrs=attrs)
-
-    setattr(run, MARK, True)
-    return run
+    return traced_method(functools.partial(_spanned, answer, False), MARK)(original)
 
 
 def spanned_arun(original: Callable[..., Any], answer: Fold) -> Callable[..., Any]:
     """`arun` (a method returning the run's coroutine, or its async iterator of events), in an `agent`
     span while tracing (a background run excepted). The run starts when its coroutine is awaited, under
     the span."""
+    return traced_method(functools.partial(_spanned, answer, True), MARK)(original)
 
-    @functools.wraps(original)
-    def arun(self: Any, input: Any, *args: Any, **kwargs: Any) -> Any:
-        tracer = get_tracer()
-        if tracer.run is None or kwargs.get("background"):
-            return original(self, input, *args, **kwargs)
-        name, attrs = runner_of(tracer, self)
-        spec = ForeignSpec("agent", name, replayable=False)
-        if streamed(self, kwargs):
-            return aspanned_steps(tracer, spec, {"input": input}, attrs, original(self, input, *args, **kwargs),
-                                  answer)
-        return acall(tracer, spec, RUN, {"input": input}, lambda: original(self, input, *args, **kwargs),
-                     attrs=attrs)
 
-    setattr(arun, MARK, True)
-    return arun
+def _spanned(answer: Fold, asynchronous: bool, tracer: Tracer, invoke: Callable[[], Any], runner: Any, /,
+             input: Any, *args: Any, **kwargs: Any) -> Any:
+    if asynchronous and kwargs.get("background"):
+        return invoke()
+    return agent_run(tracer, agent_of(tracer, FRAMEWORK, runner, "id"), {"input": input}, invoke, shape=RUN,
+                     streamed=streamed(runner, kwargs), fold=answer, asynchronous=asynchronous)
 
 
 def streamed(runner: Any, kwargs: dict[str, Any]) -> bool:
@@ -107,20 +87,6 @@ def answer_in(events: str) -> Fold:
         return so_far
 
     return answer
-
-
-def runner_of(tracer: Any, runner: Any) -> tuple[str, dict[str, Any]]:
-    """The span's name and attrs, from the agent or team."""
-    kind = type(runner).__name__
-    attrs: dict[str, Any] = {"framework": FRAMEWORK, "agent_class": kind}
-    try:
-        model = getattr(getattr(runner, "model", None), "id", None)
-        if model:
-            attrs["model"] = str(model)
-        return str(getattr(runner, "name", None) or kind), attrs
-    except Exception as exc:  # attributes that fail when read: the span opens all the same
-        tracer.note_failure(exc)
-        return kind, attrs
 
 
 __all__ = ["answer_in", "install", "spanned_arun", "spanned_run"]

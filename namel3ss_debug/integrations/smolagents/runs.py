@@ -12,12 +12,12 @@ last step's, the `FinalAnswerStep` (`integrations/streamed_runs.py`).
 
 from __future__ import annotations
 
-import functools
 from typing import Any, Callable
 
-from ...tracer.api import get_tracer
-from ..calls import ForeignSpec, Shape, call
-from ..streamed_runs import spanned_steps
+from ...tracer.core import Tracer
+from ..agent_runs import agent_of, agent_run
+from ..calls import Shape
+from ..wrapping import traced_method
 
 FRAMEWORK = "smolagents"
 MARK = "__namel3ss_debug__"
@@ -27,21 +27,12 @@ FINAL = "FinalAnswerStep"  # the last step of a streamed run, holding the answer
 
 def with_agent_span(original: Callable[..., Any]) -> Callable[..., Any]:
     """`MultiStepAgent.run`, in an `agent` span while tracing."""
+    return traced_method(_run, MARK)(original)
 
-    @functools.wraps(original)
-    def run(self: Any, task: Any, *args: Any, **kwargs: Any) -> Any:
-        tracer = get_tracer()
-        if tracer.run is None:
-            return original(self, task, *args, **kwargs)
-        name, attrs = agent_of(tracer, self)
-        spec = ForeignSpec("agent", name, replayable=False)
-        if _streamed(args, kwargs):
-            return spanned_steps(tracer, spec, {"task": task}, attrs, original(self, task, *args, **kwargs),
-                                 final_answer)
-        return call(tracer, spec, RUN, {"task": task}, lambda: original(self, task, *args, **kwargs), attrs=attrs)
 
-    setattr(run, MARK, True)
-    return run
+def _run(tracer: Tracer, invoke: Callable[[], Any], agent: Any, /, task: Any, *args: Any, **kwargs: Any) -> Any:
+    return agent_run(tracer, agent_of(tracer, FRAMEWORK, agent, "model_id"), {"task": task}, invoke, shape=RUN,
+                     streamed=_streamed(args, kwargs), fold=final_answer)
 
 
 def final_answer(answer: Any, step: Any) -> Any:
@@ -52,20 +43,6 @@ def final_answer(answer: Any, step: Any) -> Any:
 def _streamed(args: tuple[Any, ...], kwargs: dict[str, Any]) -> bool:
     """Whether the run was asked to stream: `run(task, stream=True)` or `run(task, True)`."""
     return bool(kwargs.get("stream", args[0] if args else False))
-
-
-def agent_of(tracer: Any, agent: Any) -> tuple[str, dict[str, Any]]:
-    """The span's name and attrs, from the agent."""
-    kind = type(agent).__name__
-    attrs: dict[str, Any] = {"framework": FRAMEWORK, "agent_class": kind}
-    try:
-        model = getattr(getattr(agent, "model", None), "model_id", None)
-        if model:
-            attrs["model"] = str(model)
-        return str(getattr(agent, "name", None) or kind), attrs
-    except Exception as exc:  # an agent whose attributes fail when read: the span opens all the same
-        tracer.note_failure(exc)
-        return kind, attrs
 
 
 __all__ = ["with_agent_span"]
