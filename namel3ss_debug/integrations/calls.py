@@ -72,14 +72,20 @@ def open_span(tracer: Tracer, spec: ForeignSpec, inputs: Any, *, model: str | No
                              activate=activate, parent_id=parent_id)
 
 
+def _opened(tracer: Tracer, spec: ForeignSpec, inputs: Any, *, model: str | None = None,
+            attrs: dict[str, Any] | None = None, parent_id: str | None = None) -> tuple[Any, Any]:
+    """The call's span, opened, and the rerun's answer to the call (None: the call runs)."""
+    span = open_span(tracer, spec, inputs, model=model, attrs=attrs, parent_id=parent_id)
+    return span, answer_for(tracer, spec, span, inputs) if spec.replayable else None
+
+
 def call(tracer: Tracer, spec: ForeignSpec, shape: Shape, inputs: Any, invoke: Callable[[], Any], *,
          model: str | None = None, attrs: dict[str, Any] | None = None, parent_id: str | None = None) -> Any:
     """Run `invoke()` in a span, or give back the rerun's answer instead of running it. An `invoke` may
     return `Handled`: the span ends failed (handled) and the app gets the message."""
     if tracer.run is None:
         return unwrapped(invoke())
-    span = open_span(tracer, spec, inputs, model=model, attrs=attrs, parent_id=parent_id)
-    answer = answer_for(tracer, spec, span, inputs) if spec.replayable else None
+    span, answer = _opened(tracer, spec, inputs, model=model, attrs=attrs, parent_id=parent_id)
     if answer is not None:
         return deliver(tracer, span, described(span, shape, answer))
     step = claim(span)
@@ -97,8 +103,7 @@ async def acall(tracer: Tracer, spec: ForeignSpec, shape: Shape, inputs: Any, in
     """`call` for a coroutine: await `invoke()` in a span, or give back the rerun's answer."""
     if tracer.run is None:
         return unwrapped(await invoke())
-    span = open_span(tracer, spec, inputs, model=model, attrs=attrs, parent_id=parent_id)
-    answer = answer_for(tracer, spec, span, inputs) if spec.replayable else None
+    span, answer = _opened(tracer, spec, inputs, model=model, attrs=attrs, parent_id=parent_id)
     if answer is not None:
         return deliver(tracer, span, described(span, shape, answer))
     step = claim(span)
@@ -136,8 +141,7 @@ def told_call(tracer: Tracer, spec: ForeignSpec, shape: Shape, inputs: Any, invo
     tool's own exception, `error.handled: true`, and the exception `invoke` raised goes on to the app."""
     if tracer.run is None:
         return invoke()
-    span = open_span(tracer, spec, inputs, attrs=attrs)
-    answer = answer_for(tracer, spec, span, inputs) if spec.replayable else None
+    span, answer = _opened(tracer, spec, inputs, attrs=attrs)
     if answer is not None:
         return _deliver_told(tracer, span, shape, answer, telling)
     try:
@@ -154,8 +158,7 @@ async def atold_call(tracer: Tracer, spec: ForeignSpec, shape: Shape, inputs: An
     """`told_call` for a coroutine."""
     if tracer.run is None:
         return await invoke()
-    span = open_span(tracer, spec, inputs, attrs=attrs)
-    answer = answer_for(tracer, spec, span, inputs) if spec.replayable else None
+    span, answer = _opened(tracer, spec, inputs, attrs=attrs)
     if answer is not None:
         return _deliver_told(tracer, span, shape, answer, telling)
     try:
