@@ -43,11 +43,8 @@ def spanned_steps(tracer: Tracer, spec: ForeignSpec, inputs: Any, attrs: dict[st
                     reset_current(token, span)
             answer = folded(tracer, fold, answer, step)
             yield step
-    except GeneratorExit:  # the app stopped reading: the run ends there
-        tracer.end_span(span)
-        raise
     except BaseException as exc:
-        tracer.end_span(span, error=exc)
+        _stopped(tracer, span, exc)
         raise
     finally:
         getattr(steps, "close", lambda: None)()
@@ -73,11 +70,8 @@ async def aspanned_steps(tracer: Tracer, spec: ForeignSpec, inputs: Any, attrs: 
                 end(tracer, span, shape, answer)
                 span = None
             yield step
-    except GeneratorExit:
-        tracer.end_span(span)
-        raise
     except BaseException as exc:
-        tracer.end_span(span, error=exc)
+        _stopped(tracer, span, exc)
         raise
     finally:
         closing = getattr(steps, "aclose", None)
@@ -95,6 +89,12 @@ async def _next_step(steps: AsyncIterator[Any], span: Any, around: Callable[[], 
     finally:
         if token is not None:
             reset_current(token, span)
+
+
+def _stopped(tracer: Tracer, span: Any, exc: BaseException) -> None:
+    """End the span of a run whose steps stopped on `exc`: where the app stopped reading (`GeneratorExit`, the
+    run ends there), else failed with it."""
+    tracer.end_span(span, error=None if isinstance(exc, GeneratorExit) else exc)
 
 
 def folded(tracer: Tracer, fold: Fold, answer: Any, step: Any) -> Any:
