@@ -26,6 +26,8 @@ from __future__ import annotations
 
 import functools
 import inspect
+from collections.abc import Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from types import ModuleType
 from typing import Any, Callable
@@ -75,28 +77,20 @@ def recording_execute(original: Callable[..., Any], outcome: type) -> Callable[.
     @functools.wraps(original)
     def execute(self: Any) -> Any:
         tracer = get_tracer()
-        described = described_call(tracer, self) if tracer.run is not None else None
-        if described is None:
+        recorded = _Recorded.of(tracer, self, outcome)
+        if recorded is None:
             return original(self)
-        name, arguments, call_id = described
-        ran: list[Any] = []
 
         def invoke() -> Any:
-            seen: list[BaseException] = []
-            token = _SEEN.set(seen)
-            try:
+            with _noting() as seen:
                 done = original(self)
-            finally:
-                _SEEN.reset(token)
-            return result_of(done, ran, seen)
+            return result_of(done, recorded.ran, seen)
 
         try:
-            result = told_call(tracer, ForeignSpec("tool", name), RESULT, arguments, invoke, TELLING,
-                               attrs=tool_attrs(tracer, FRAMEWORK, call_id, name=None if call_id else name,
-                                                arguments=arguments))
+            result = told_call(tracer, recorded.spec, RESULT, recorded.arguments, invoke, TELLING, attrs=recorded.attrs)
         except ToolFailed as failed:
-            return failed.outcome or answered_failure(self, outcome, str(failed))
-        return ran[0] if ran else answered(self, outcome, result)
+            return recorded.failed(failed)
+        return recorded.given(result)
 
     setattr(execute, MARK, True)
     return execute
@@ -108,31 +102,62 @@ def recording_aexecute(original: Callable[..., Any], outcome: type) -> Callable[
     @functools.wraps(original)
     async def aexecute(self: Any) -> Any:
         tracer = get_tracer()
-        described = described_call(tracer, self) if tracer.run is not None else None
-        if described is None:
+        recorded = _Recorded.of(tracer, self, outcome)
+        if recorded is None:
             return await original(self)
-        name, arguments, call_id = described
-        ran: list[Any] = []
 
         async def invoke() -> Any:
-            seen: list[BaseException] = []
-            token = _SEEN.set(seen)
-            try:
+            with _noting() as seen:
                 done = await original(self)
-            finally:
-                _SEEN.reset(token)
-            return result_of(done, ran, seen)
+            return result_of(done, recorded.ran, seen)
 
         try:
-            result = await atold_call(tracer, ForeignSpec("tool", name), RESULT, arguments, invoke, TELLING,
-                                      attrs=tool_attrs(tracer, FRAMEWORK, call_id, name=None if call_id else name,
-                                                       arguments=arguments))
+            result = await atold_call(tracer, recorded.spec, RESULT, recorded.arguments, invoke, TELLING,
+                                      attrs=recorded.attrs)
         except ToolFailed as failed:
-            return failed.outcome or answered_failure(self, outcome, str(failed))
-        return ran[0] if ran else answered(self, outcome, result)
+            return recorded.failed(failed)
+        return recorded.given(result)
 
     setattr(aexecute, MARK, True)
     return aexecute
+
+
+class _Recorded:
+    """A `FunctionCall` run while tracing, as `execute` and `aexecute` record it: its span (the tool's name,
+    arguments and attrs), and what Agno gets back: Agno's own outcome when the tool ran, else one made as
+    Agno makes it from the recorded result or failure."""
+
+    def __init__(self, tracer: Any, function_call: Any, outcome: type, described: tuple[str, Any, str | None]):
+        name, self.arguments, call_id = described
+        self.spec = ForeignSpec("tool", name)
+        self.attrs = tool_attrs(tracer, FRAMEWORK, call_id, name=None if call_id else name, arguments=self.arguments)
+        self.function_call, self.outcome = function_call, outcome
+        self.ran: list[Any] = []  # Agno's outcome, when the tool ran (`result_of`)
+
+    @classmethod
+    def of(cls, tracer: Any, function_call: Any, outcome: type) -> _Recorded | None:
+        """The call to record; None while no run is traced, or for a call left to run as it is."""
+        described = described_call(tracer, function_call) if tracer.run is not None else None
+        return cls(tracer, function_call, outcome, described) if described is not None else None
+
+    def given(self, result: Any) -> Any:
+        """What Agno gets of the call that gave `result`: its own outcome, or the recorded result as one."""
+        return self.ran[0] if self.ran else answered(self.function_call, self.outcome, result)
+
+    def failed(self, failed: ToolFailed) -> Any:
+        """What Agno gets of a failed call: its own outcome, or the recorded failure as one."""
+        return failed.outcome or answered_failure(self.function_call, self.outcome, str(failed))
+
+
+@contextmanager
+def _noting() -> Iterator[list[BaseException]]:
+    """The exceptions Agno logs while the tool call runs in this context (`_SEEN`)."""
+    seen: list[BaseException] = []
+    token = _SEEN.set(seen)
+    try:
+        yield seen
+    finally:
+        _SEEN.reset(token)
 
 
 def described_call(tracer: Any, function_call: Any) -> tuple[str, Any, str | None] | None:
