@@ -23,7 +23,7 @@ import dataclasses
 import importlib
 import json
 from decimal import Decimal
-from typing import Any
+from typing import Any, Callable
 
 from ...tracer.serialize import safe_repr, to_jsonable
 
@@ -69,12 +69,17 @@ def ai_json(response: Any) -> Any:
 
 def ai_outputs(response: Any) -> dict[str, Any]:
     """What an `llm_call_end` carries: the reply's text (or the tool call asked for) and `return`."""
-    data = ai_json(response)
+    return _reply_outputs(ai_json(response), "output", lambda data: data.get("args"))
+
+
+def _reply_outputs(data: Any, text: str, arguments: Callable[[dict[str, Any]], Any]) -> dict[str, Any]:
+    """An `llm_call_end`'s outputs from a reply's fields `data`: the tool call it asks for (`tool_name`, the
+    arguments `arguments(data)` reads), else its field `text`; `return` is `data`."""
     outputs: dict[str, Any] = {}
     if isinstance(data, dict) and "tool_name" in data:
-        outputs["tool_call"] = {"tool": data.get("tool_name"), "args": data.get("args")}
+        outputs["tool_call"] = {"tool": data.get("tool_name"), "args": arguments(data)}
     elif isinstance(data, dict):
-        outputs["text"] = data.get("output")
+        outputs["text"] = data.get(text)
     outputs["return"] = data
     return outputs
 
@@ -109,15 +114,9 @@ def model_outputs(response: Any) -> dict[str, Any]:
     `AssistantToolCall(tool_call_id, tool_name, arguments_json_text)` or `AssistantError(error_type,
     error_message)`; `return` is the response's fields."""
     data = plain(response)
-    outputs: dict[str, Any] = {}
-    if isinstance(data, dict) and "tool_name" in data:
-        outputs["tool_call"] = {"tool": data.get("tool_name"), "args": _arguments(data.get("arguments_json_text"))}
-    elif isinstance(data, dict) and "error_type" in data:
-        outputs["error"] = {"type": data.get("error_type"), "message": data.get("error_message")}
-    elif isinstance(data, dict):
-        outputs["text"] = data.get("text")
-    outputs["return"] = data
-    return outputs
+    if isinstance(data, dict) and "tool_name" not in data and "error_type" in data:
+        return {"error": {"type": data.get("error_type"), "message": data.get("error_message")}, "return": data}
+    return _reply_outputs(data, "text", lambda fields: _arguments(fields.get("arguments_json_text")))
 
 
 def _arguments(text: Any) -> Any:
