@@ -138,11 +138,10 @@ def _unknown(agent: AgentSteps, run: RunClues, step: Step, ask: ToolAsk) -> Find
     suggestion = (f"offer `{ask.name}` to the model at {step.address}, or, if it should not exist, name the real "
                   f"tools in the system prompt and keep their names distinct ({offered}); a framework's handler "
                   f"for unknown tools can return the list of valid names to the model instead of failing")
-    notes = [evidence(step, run, f"asked for `{ask.name}`; offered: {offered}"),
-             *(evidence(tool, run, _outcome(tool)) for tool in _answers(agent.steps, step, ask))]
+    notes = _ask_evidence(run, step, f"asked for `{ask.name}`; offered: {offered}", _answers(agent.steps, step, ask))
     return Finding("unknown_tool", "critical" if agent.status == "failed" else "warning", "high",
                    f"the model asked for `{ask.name}`, a tool its request did not offer", why, suggestion,
-                   capped(notes), run.run_id, agent=agent.name, figures={"offered": float(len(step.offered or ()))})
+                   notes, run.run_id, agent=agent.name, figures={"offered": float(len(step.offered or ()))})
 
 
 # -- bad_tool_arguments ----------------------------------------------------------------------------------------------
@@ -224,12 +223,17 @@ def _bad(agent: AgentSteps, run: RunClues, step: Step, ask: ToolAsk, problems: l
     suggestion = (f"make {ask.name}'s schema and description say what it needs ({problems[0]}), use strict or "
                   f"structured tool calling where the API offers it, and have the tool return a message naming "
                   f"the problem so the model can correct it")
-    notes = [evidence(step, run, f"asked for {ask.name}: {problems[0]}"),
-             *(evidence(tool, run, _outcome(tool)) for tool in answers)]
+    notes = _ask_evidence(run, step, f"asked for {ask.name}: {problems[0]}", answers)
     return Finding("bad_tool_arguments", "critical" if agent.status == "failed" else "warning",
                    "high" if ask.parses is False or "missing" in problems[0] else "medium",
                    f"the model called {ask.name} with arguments that {_short(problems[0])}", why, suggestion,
-                   capped(notes), run.run_id, agent=agent.name, figures={"problems": float(len(problems))})
+                   notes, run.run_id, agent=agent.name, figures={"problems": float(len(problems))})
+
+
+def _ask_evidence(run: RunClues, llm: Step, note: str, answers: Sequence[Step]) -> list[Evidence]:
+    """The LLM call whose answer asked for a tool call (`note`: what it asked) and the tool calls that ran for that
+    ask (what became of each), as a finding's evidence."""
+    return capped([evidence(llm, run, note), *(evidence(tool, run, _outcome(tool)) for tool in answers)])
 
 
 def _outcome(tool: Step) -> str:
