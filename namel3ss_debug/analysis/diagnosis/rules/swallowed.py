@@ -29,7 +29,7 @@ from typing import Iterable, Optional
 
 from ...thresholds import Judging
 from . import AgentRule, RunFigures, RunRule
-from ..records import Finding
+from ..records import Evidence, Finding
 from ..steps import RunClues, Step
 from .evidence import agent_name, capped, evidence, recovered
 
@@ -126,17 +126,14 @@ def answer_gives_up(run: RunClues, figures: RunFigures, judging: Judging) -> Ite
     at = apology_in(run.final_text)
     if at is None or failures_before(run, run.final_seq):
         return
-    text = (run.final_text or "").strip().replace("\n", " ")
-    answer = _final_step(run)
+    text, answered = _final_answer(run)
     why = (f"answer_gives_up: the final answer apologises or refuses ({text[at:at + 80]!r}) and no call before "
            f"it failed, so the trace does not show why")
     suggestion = ("read the final answer's request (`inspect --event` of the last LLM call): the model may have "
                   "been given an error as prose, a task out of its tools' reach, or nothing to go on; record the "
                   "tool that failed (`@trace_tool_call`) when the app keeps its error from the trace")
-    notes = [evidence(answer, run, f"final answer: {text[:120]}")] if answer is not None else []
     yield Finding("answer_gives_up", "warning", "low", "the final answer gives up, and no failure before it was "
-                  "recorded", why, suggestion, notes, run.run_id,
-                  agent=agent_name(answer, run) if answer is not None else None)
+                  "recorded", why, suggestion, answered, run.run_id, agent=answered[0].agent if answered else None)
 
 
 def failures_before(run: RunClues, before: Optional[int]) -> list[Step]:
@@ -144,27 +141,28 @@ def failures_before(run: RunClues, before: Optional[int]) -> list[Step]:
     return [step for step in run.errors if step.component in FAILING and (before is None or step.seq < before)]
 
 
-def _final_step(run: RunClues) -> Optional[Step]:
-    return next((step for step in reversed(run.recent) if step.seq == run.final_seq), None)
+def _final_answer(run: RunClues) -> tuple[str, list[Evidence]]:
+    """The run's final answer on one line, and the step that gave it as evidence (none when the pass did not keep
+    it)."""
+    text = (run.final_text or "").strip().replace("\n", " ")
+    answer = next((step for step in reversed(run.recent) if step.seq == run.final_seq), None)
+    return text, [evidence(answer, run, f"final answer: {text[:120]}")] if answer is not None else []
 
 
 def _apology(run: RunClues, failed: list[Step], at: int, unrecovered_failure: bool) -> Finding:
     last = failed[-1]
-    text = (run.final_text or "").strip().replace("\n", " ")
-    answer = _final_step(run)
+    text, answered = _final_answer(run)
     redone = "" if unrecovered_failure else " (a later call of it completed, yet the answer gave up)"
     why = (f"apology_after_failure: the final answer apologises or refuses ({text[at:at + 80]!r}) after "
            f"{last.address} failed with {_error(last)}{redone or ' and nothing redid it'}")
     suggestion = (f"fix what failed at {last.address} (its input: {(last.arguments or 'not recorded')[:120]}) or "
                   f"give the model a way past it (a retry with corrected arguments, a fallback tool); gate runs "
                   f"on it with `check --fail-on-finding apology_after_failure`")
-    notes = [evidence(step, run, f"failed with {_error(step)}") for step in failed]
-    if answer is not None:
-        notes.append(evidence(answer, run, f"final answer: {text[:120]}"))
+    notes = [evidence(step, run, f"failed with {_error(step)}") for step in failed] + answered
     sure = "high" if at < OPENING_CHARS and unrecovered_failure else "medium"
     return Finding("apology_after_failure", "critical", sure,
                    f"the run gave up: its final answer apologises after {last.address} failed", why, suggestion,
-                   capped(notes), run.run_id, agent=agent_name(answer or last, run),
+                   capped(notes), run.run_id, agent=answered[0].agent if answered else agent_name(last, run),
                    figures={"failures": float(len(failed))})
 
 
