@@ -18,6 +18,8 @@ Nothing here raises into the app: a failure of ours is counted by the recorder.
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from contextvars import ContextVar
 from types import ModuleType
 from typing import Any
@@ -31,6 +33,23 @@ from .values import plain
 
 FRAMEWORK = "langchain"
 STEP_TAG = "graph:step:"
+
+
+def _while_tracing(callback: Callable[..., None]) -> Callable[..., None]:
+    """A callback that starts a run's span: it does nothing while no run is traced, else is given the tracer
+    after `self`; a failure of ours is counted, and the run goes on without its span."""
+
+    @functools.wraps(callback)
+    def starting(self: Any, *args: Any, **kwargs: Any) -> None:
+        tracer = get_tracer()
+        if tracer.run is None:
+            return
+        try:
+            callback(self, tracer, *args, **kwargs)
+        except Exception as exc:  # ours: the run goes on without its span
+            tracer.run.recorder.note_failure(exc)
+
+    return starting
 
 
 class SpanRecorder(BaseCallbackHandler):  # type: ignore[misc]  # langchain-core's class: Any to mypy (pyproject)
@@ -58,23 +77,18 @@ class SpanRecorder(BaseCallbackHandler):  # type: ignore[misc]  # langchain-core
         return True
 
     # -- chains and graph nodes ------------------------------------------------------------------
-    def on_chain_start(self, serialized: Any, inputs: Any, *, run_id: UUID, parent_run_id: UUID | None = None,
-                       tags: list[str] | None = None, metadata: dict[str, Any] | None = None,
-                       **kwargs: Any) -> None:
-        tracer = get_tracer()
-        if tracer.run is None:
-            return
-        try:
-            name = kwargs.get("name") or _serialized_name(serialized)
-            if parent_run_id is None:
-                self._start(tracer, run_id, None, "chain", name or "chain", "chain_execution", inputs,
-                            {"framework": FRAMEWORK})
-            elif name and metadata and metadata.get("langgraph_node") == name and _is_step(tags):
-                self._start(tracer, run_id, parent_run_id, "chain", name, "chain_step", inputs, node_attrs(metadata))
-            else:
-                self._inherit(run_id, parent_run_id)
-        except Exception as exc:  # ours: the run goes on without its span
-            tracer.run.recorder.note_failure(exc)
+    @_while_tracing
+    def on_chain_start(self, tracer: Any, serialized: Any, inputs: Any, *, run_id: UUID,
+                       parent_run_id: UUID | None = None, tags: list[str] | None = None,
+                       metadata: dict[str, Any] | None = None, **kwargs: Any) -> None:
+        name = kwargs.get("name") or _serialized_name(serialized)
+        if parent_run_id is None:
+            self._start(tracer, run_id, None, "chain", name or "chain", "chain_execution", inputs,
+                        {"framework": FRAMEWORK})
+        elif name and metadata and metadata.get("langgraph_node") == name and _is_step(tags):
+            self._start(tracer, run_id, parent_run_id, "chain", name, "chain_step", inputs, node_attrs(metadata))
+        else:
+            self._inherit(run_id, parent_run_id)
 
     def on_chain_end(self, outputs: Any, *, run_id: UUID, **kwargs: Any) -> None:
         self._end(run_id, outputs=outputs)
@@ -83,19 +97,12 @@ class SpanRecorder(BaseCallbackHandler):  # type: ignore[misc]  # langchain-core
         self._end(run_id, error=error)
 
     # -- models: their requests are recorded at the HTTP client, under the span made current here --
-    def on_chat_model_start(self, serialized: Any, messages: Any, *, run_id: UUID,
-                            parent_run_id: UUID | None = None, **kwargs: Any) -> None:
+    def _model_started(self, serialized: Any, given: Any, /, *, run_id: UUID, parent_run_id: UUID | None = None,
+                       **kwargs: Any) -> None:
+        """A model's run starts, given its messages (a chat model's) or its prompts."""
         self._enter(run_id, parent_run_id)
 
-    def on_llm_start(self, serialized: Any, prompts: Any, *, run_id: UUID, parent_run_id: UUID | None = None,
-                     **kwargs: Any) -> None:
-        self._enter(run_id, parent_run_id)
-
-    def on_llm_end(self, response: Any, *, run_id: UUID, **kwargs: Any) -> None:
-        self._owner.pop(run_id, None)
-
-    def on_llm_error(self, error: BaseException, *, run_id: UUID, **kwargs: Any) -> None:
-        self._owner.pop(run_id, None)
+    on_chat_model_start = on_llm_start = _model_started
 
     # -- tools: their spans are the wrapper's (tools.py), current where the tool's run starts ------
     def on_tool_start(self, serialized: Any, input_str: str, *, run_id: UUID, parent_run_id: UUID | None = None,
@@ -106,25 +113,20 @@ class SpanRecorder(BaseCallbackHandler):  # type: ignore[misc]  # langchain-core
         else:
             self._inherit(run_id, parent_run_id)
 
-    def on_tool_end(self, output: Any, *, run_id: UUID, **kwargs: Any) -> None:
+    def _run_ended(self, outcome: Any, /, *, run_id: UUID, **kwargs: Any) -> None:
+        """A model's or a tool's run ended, with its result or its error: no call of ours goes under it now."""
         self._owner.pop(run_id, None)
 
-    def on_tool_error(self, error: BaseException, *, run_id: UUID, **kwargs: Any) -> None:
-        self._owner.pop(run_id, None)
+    on_llm_end = on_llm_error = on_tool_end = on_tool_error = _run_ended
 
     # -- retrievers -------------------------------------------------------------------------------
-    def on_retriever_start(self, serialized: Any, query: str, *, run_id: UUID, parent_run_id: UUID | None = None,
-                           tags: list[str] | None = None, metadata: dict[str, Any] | None = None,
-                           **kwargs: Any) -> None:
-        tracer = get_tracer()
-        if tracer.run is None:
-            return
-        try:
-            name = kwargs.get("name") or _serialized_name(serialized) or "retriever"
-            self._start(tracer, run_id, parent_run_id, "custom", name, "custom_retrieval", {"query": query},
-                        {"framework": FRAMEWORK, "kind": "retriever"})
-        except Exception as exc:  # ours: the retrieval goes on without its span
-            tracer.run.recorder.note_failure(exc)
+    @_while_tracing
+    def on_retriever_start(self, tracer: Any, serialized: Any, query: str, *, run_id: UUID,
+                           parent_run_id: UUID | None = None, tags: list[str] | None = None,
+                           metadata: dict[str, Any] | None = None, **kwargs: Any) -> None:
+        name = kwargs.get("name") or _serialized_name(serialized) or "retriever"
+        self._start(tracer, run_id, parent_run_id, "custom", name, "custom_retrieval", {"query": query},
+                    {"framework": FRAMEWORK, "kind": "retriever"})
 
     def on_retriever_end(self, documents: Any, *, run_id: UUID, **kwargs: Any) -> None:
         self._end(run_id, outputs=documents, key="documents")
