@@ -42,7 +42,7 @@ from typing import Iterable, Optional, Sequence
 
 from ...thresholds import SETTINGS, Judging
 from . import AgentRule, RunFigures, RunRule
-from ..records import Finding
+from ..records import Evidence, Finding
 from ..steps import AgentSteps, RunClues, Step
 from .evidence import agent_name, capped, evidence, percent, recovered, usd
 
@@ -193,6 +193,11 @@ def _prompts(steps: Sequence[Step]) -> list[Step]:
     return [step for step in steps if step.component == "llm" and step.input_tokens]
 
 
+def _prompt_sizes(calls: Sequence[Step], run: RunClues) -> list[Evidence]:
+    """LLM calls as evidence of how many prompt tokens each sent."""
+    return [evidence(step, run, f"{step.input_tokens:,} prompt tokens") for step in calls]
+
+
 def _peak(steps: Sequence[Step], judging: Judging) -> tuple[Optional[Step], Optional[int]]:
     """The call with the largest share of its model's window, and that window."""
     best: tuple[float, Optional[Step], Optional[int]] = (0.0, None, None)
@@ -233,7 +238,7 @@ def _near_limit(agent: AgentSteps, run: RunClues, peak: Step, window: int, calls
     suggestion = (f"keep {agent.name or 'the agent'}'s prompt below the window: trim the history it resends "
                   f"(the last turns and a summary of older ones), cut long tool results before they enter it, or "
                   f"use a model with a larger window")
-    notes = [evidence(step, run, f"{step.input_tokens:,} prompt tokens") for step in calls[-5:]]
+    notes = _prompt_sizes(calls[-5:], run)
     notes.append(evidence(peak, run, f"{tokens:,} of {window:,} tokens ({percent(tokens / window)})"))
     values = {"input_tokens": float(tokens), "window": float(window), "share": tokens / window}
     if at is not None:
@@ -303,7 +308,7 @@ def _growth(agent: AgentSteps, run: RunClues, row: list[Step], judging: Judging)
     suggestion = (f"trim {agent.name or 'the agent'}'s history between calls ({row[0].address} .. "
                   f"{row[-1].address}): keep the system prompt and the last few turns, summarise or drop older "
                   f"tool results, or cache the unchanging prefix (prompt caching)")
-    notes = [evidence(step, run, f"{step.input_tokens:,} prompt tokens") for step in row]
+    notes = _prompt_sizes(row, run)
     values = {"calls": float(len(row)), "first_tokens": float(first), "last_tokens": float(last),
               "extra_tokens": float(extra), "growth": last / first}
     if cost is not None:
