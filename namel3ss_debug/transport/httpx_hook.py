@@ -44,21 +44,13 @@ def _sync(module: ModuleType, original: Callable[..., Any], streams: Any) -> Cal
     @functools.wraps(original)
     def handle_request(self: Any, request: Any) -> Any:
         tracer = get_tracer()
-        if tracer.run is None:
-            return original(self, request)
-        exchange = _opened(tracer, request, request.read())
+        exchange = _opened(tracer, request, request.read()) if tracer.run is not None else None
         if exchange is None:
             return original(self, request)
         if exchange.answer is not None:
             return _served(module, exchange, streams)
-        if tracer.rerun is not None:  # only a rerun gives out the placeholder, or forks
-            _drop_placeholder(request)
-            _as_forked(module, request, exchange)
-        try:
+        with _Sending(module, tracer, request, exchange):
             response = original(self, request)
-        except BaseException as exc:
-            exchange.finish(exc)
-            raise
         return _recorded(response, exchange, streams)
 
     setattr(handle_request, _MARK, True)
@@ -69,25 +61,37 @@ def _async(module: ModuleType, original: Callable[..., Any], streams: Any) -> Ca
     @functools.wraps(original)
     async def handle_async_request(self: Any, request: Any) -> Any:
         tracer = get_tracer()
-        if tracer.run is None:
-            return await original(self, request)
-        exchange = _opened(tracer, request, await request.aread())
+        exchange = _opened(tracer, request, await request.aread()) if tracer.run is not None else None
         if exchange is None:
             return await original(self, request)
         if exchange.answer is not None:
             return _served(module, exchange, streams)
-        if tracer.rerun is not None:  # only a rerun gives out the placeholder, or forks
-            _drop_placeholder(request)
-            _as_forked(module, request, exchange)
-        try:
+        with _Sending(module, tracer, request, exchange):
             response = await original(self, request)
-        except BaseException as exc:
-            exchange.finish(exc)
-            raise
         return _recorded(response, exchange, streams)
 
     setattr(handle_async_request, _MARK, True)
     return handle_async_request
+
+
+class _Sending:
+    """A request the transport sends live, as a context manager around the sending: on entering, in a rerun,
+    the request loses the placeholder key and is changed as the fork sends it; a transport that raises ends
+    the exchange failed, and the exception goes on to the app."""
+
+    __slots__ = ("module", "tracer", "request", "exchange")
+
+    def __init__(self, module: ModuleType, tracer: Any, request: Any, exchange: Exchange):
+        self.module, self.tracer, self.request, self.exchange = module, tracer, request, exchange
+
+    def __enter__(self) -> None:
+        if self.tracer.rerun is not None:  # only a rerun gives out the placeholder, or forks
+            _drop_placeholder(self.request)
+            _as_forked(self.module, self.request, self.exchange)
+
+    def __exit__(self, kind: Any, exc: BaseException | None, traceback: Any) -> None:
+        if exc is not None:
+            self.exchange.finish(exc)
 
 
 def _opened(tracer: Any, request: Any, body: bytes) -> Exchange | None:
