@@ -17,7 +17,7 @@ from __future__ import annotations
 import sys
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import Any, Iterator, Protocol
+from typing import Any, Generic, Iterator, Protocol, TypeVar
 
 KNOWN_LLM_HOSTS = frozenset({
     "api.openai.com", "api.anthropic.com", "generativelanguage.googleapis.com", "aiplatform.googleapis.com",
@@ -38,26 +38,43 @@ class NetworkGuard(Protocol):
     def heard(self, event: str, args: tuple[Any, ...]) -> None: ...
 
 
+Listener = TypeVar("Listener")
+
+
+class _Listening(Generic[Listener]):
+    """Who hears the audit events for one purpose: set from now until whoever set it takes it out (a later
+    listener stays when an earlier one is taken out)."""
+
+    __slots__ = ("listener",)
+
+    def __init__(self) -> None:
+        self.listener: Listener | None = None
+
+    def start(self, listener: Listener) -> None:
+        self.listener = listener
+        _install()
+
+    def stop(self, listener: Listener) -> None:
+        if self.listener is listener:
+            self.listener = None
+
+
 _installed = False
 # `llm_traffic`'s key of the requests no hook recorded (a hooked client's own send left out: `hooked`); 0.1.0 wrote
 # them as `unrecorded`, counting the requests `requests` sent too (`analysis/traffic.py` reads both)
 NOT_HOOKED = "not_hooked"
-_current: Any = None  # the run that notes what is seen (its `llm_traffic` dict), or None
-_guard: NetworkGuard | None = None
+_current: _Listening[Any] = _Listening()  # the run that notes what is seen (its `llm_traffic` dict)
+_guard: _Listening[NetworkGuard] = _Listening()
 _hooked: ContextVar[bool] = ContextVar("namel3ss_debug_hooked_send", default=False)
 
 
 def watch(run: Any) -> None:
     """Note the LLM traffic of `run` from now until `unwatch()`."""
-    global _current
-    _current = run
-    _install()
+    _current.start(run)
 
 
 def unwatch(run: Any) -> None:
-    global _current
-    if _current is run:
-        _current = None
+    _current.stop(run)
 
 
 @contextmanager
@@ -72,15 +89,11 @@ def hooked() -> Iterator[None]:
 
 def guard(network: NetworkGuard) -> None:
     """Hand the events `network` names to it from now until `unguard()`."""
-    global _guard
-    _guard = network
-    _install()
+    _guard.start(network)
 
 
 def unguard(network: NetworkGuard) -> None:
-    global _guard
-    if _guard is network:
-        _guard = None
+    _guard.stop(network)
 
 
 def _install() -> None:
@@ -91,10 +104,10 @@ def _install() -> None:
 
 
 def _heard(event: str, args: tuple[Any, ...]) -> None:
-    network = _guard
+    network = _guard.listener
     if network is not None and event in network.events:
         network.heard(event, args)  # raises to refuse
-    if event not in _EVENTS or _current is None:
+    if event not in _EVENTS or _current.listener is None:
         return
     try:
         if event == "socket.getaddrinfo":
@@ -119,5 +132,7 @@ def _heard_send(args: tuple[Any, ...]) -> None:
 
 
 def _note(kind: str, value: str) -> None:
-    seen = _current.llm_traffic.setdefault(kind, {})
-    seen[value] = seen.get(value, 0) + 1
+    run = _current.listener
+    if run is not None:  # else unwatched meanwhile, from another thread
+        seen = run.llm_traffic.setdefault(kind, {})
+        seen[value] = seen.get(value, 0) + 1
