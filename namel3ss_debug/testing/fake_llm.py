@@ -15,7 +15,7 @@ import asyncio
 import math
 import threading
 import time
-from dataclasses import KW_ONLY, InitVar, asdict, dataclass, field
+from dataclasses import KW_ONLY, asdict, dataclass, field
 from typing import Any, Callable, Mapping, Sequence, Union
 
 Prompt = Union[str, Sequence[Mapping[str, Any]]]
@@ -69,7 +69,7 @@ class FakeLLM:
     accepted for API compatibility with real clients and recorded, but the fake is deterministic anyway.
     """
 
-    replies: InitVar[Sequence[str] | Mapping[str, str] | None] = None
+    replies: Sequence[str] | Mapping[str, str] | None = None
     _: KW_ONLY
     model: str = "fake-gpt"
     latency_s: float = 0.0
@@ -78,7 +78,8 @@ class FakeLLM:
     cycle: bool = False
     default: str = DEFAULT_REPLY
 
-    def __post_init__(self, replies: Sequence[str] | Mapping[str, str] | None) -> None:
+    def __post_init__(self) -> None:
+        replies = self.replies
         if isinstance(replies, str):
             raise TypeError("replies must be a list of strings or a dict, not a single string")
         if self.latency_s < 0:
