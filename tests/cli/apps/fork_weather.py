@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import argparse
 import json
-
-import anthropic
-import openai
+from typing import TYPE_CHECKING
 
 from namel3ss_debug import trace_tool_call
+
+if TYPE_CHECKING:  # a run imports the one SDK it talks through: importing both costs a second a run
+    import openai
 
 RAN: list[str] = []
 TOOLS = [{"type": "function", "function": {
@@ -82,6 +83,8 @@ def responses(client: openai.OpenAI, question: str, stream: bool) -> str:
 
 
 def messages(base_url: str, question: str, stream: bool) -> str:
+    import anthropic  # noqa: PLC0415 - the one SDK this run talks through
+
     client = anthropic.Anthropic(base_url=base_url, api_key="sk-test", max_retries=0)
     tools = [{"name": "get_weather", "description": "The weather in a city today.",
               "input_schema": TOOLS[0]["function"]["parameters"]}]
@@ -113,6 +116,8 @@ def main() -> None:
     if args.anthropic:
         print(messages(args.base_url.removesuffix("/v1"), args.question, args.stream))
     else:
+        import openai  # noqa: PLC0415 - the one SDK this run talks through
+
         client = openai.OpenAI(base_url=args.base_url, api_key="sk-test", max_retries=0)
         print((responses if args.responses else chat)(client, args.question, args.stream))
     print("tool runs:", ",".join(RAN) or "none")
