@@ -140,3 +140,7 @@ def main(argv: list[str] | None = None) -> None:
         if getattr(error, "show_traceback", False):
             raise
         sys.exit(report(error) or EXIT_USAGE)  # raised outside a command (rare): still one line
+    finally:
+        lifecycle = sys.modules.get("namel3ss_debug.tracer.lifecycle")  # loaded only where a run was traced
+        if lifecycle is not None:
+            lifecycle.leave_stopped_threads()

@@ -99,6 +99,10 @@ def run_traced(target: Target, resolved: ResolvedSettings, *, own_process: bool 
         code, exception = _execute(target, prepared, loaded)
         if own_process:  # the app's __main__ stays in place: its threads and atexit callbacks use it
             code, exception = _finish(code, exception)
+        elif isinstance(exception, RerunStop):
+            from ..tracer import lifecycle  # noqa: PLC0415 - only after a stopped rerun
+
+            lifecycle.note_stopped()  # its threads are left to the command's end (`leave_stopped_threads`)
     finally:
         sys.argv[:], sys.path[:] = saved_argv, saved_path
         if saved_main is not None:
@@ -129,12 +133,17 @@ def _entry(target: Target, resolved: ResolvedSettings) -> dict[str, Any]:
 
 
 def _finish(code: int, exception: BaseException | None) -> tuple[int, BaseException | None]:
+    """The app's threads and atexit callbacks run, as at the interpreter's exit; after a rerun's stop, its
+    threads get `lifecycle.STOPPED_WAIT_S` seconds, and the ones still running are named and left to the
+    process's end."""
     from ..tracer import lifecycle  # noqa: PLC0415 - only a run in its own process needs it
 
+    stopped = isinstance(exception, RerunStop)
     try:
-        lifecycle.finish_like_the_interpreter()
+        left = lifecycle.finish_like_the_interpreter(bound=lifecycle.STOPPED_WAIT_S if stopped else None)
     except KeyboardInterrupt as interrupt:  # Ctrl-C while waiting for the app's threads
         return 130, exception or interrupt
+    lifecycle.say_left(left)
     return code, exception
 
 

@@ -103,7 +103,7 @@ def end_with_process(tracer: Tracer, run: Run, status: str, **how: Any) -> None:
     tracer.end_run(status, **how)
 
 
-def finish_like_the_interpreter() -> None:
+def finish_like_the_interpreter(*, bound: float | None = None) -> list[str]:
     """Do now what the interpreter does after the main module ends: wait for non-daemon threads (and
     stop thread pools), then run the atexit callbacks; ours stays for the real exit.
 
@@ -113,12 +113,15 @@ def finish_like_the_interpreter() -> None:
     the process's end (`end_with_process`): the app's daemon threads stop there, held until the process is
     gone, since nothing of the app runs after it (`trace` reading the run for its summary must not leave them
     working untraced meanwhile).
+
+    With `bound` (a run a rerun stopped: the app code that would end its threads may never run, such as the
+    callbacks asyncio skips when a task raises SystemExit), the threads get `bound` seconds; the names of
+    those still running are returned, and the process ends without them, as it ends daemon threads (the
+    interpreter does not wait for threads a second time).
     """
     tracer = _state["tracer"]
     try:
-        shutdown = getattr(threading, "_shutdown", None)
-        if callable(shutdown):
-            shutdown()
+        left = end_threads(bound)
         run_exitfuncs = getattr(atexit, "_run_exitfuncs", None)
         if callable(run_exitfuncs):
             atexit.unregister(_at_exit)
@@ -129,6 +132,56 @@ def finish_like_the_interpreter() -> None:
     finally:
         if tracer is not None and tracer.run is not None:
             tracer.run.recorder.end_with_process(hold_daemons=True)
+    return left
+
+
+STOPPED_WAIT_S = 5.0  # after a rerun's stop, how long the app's threads have to end before the process goes on
+_stopped = {"in_process": False}  # a rerun stopped an app in this process, which did not end with it
+
+
+def note_stopped() -> None:
+    _stopped["in_process"] = True
+
+
+def leave_stopped_threads() -> None:
+    """At the end of a process whose reruns stopped an app without ending it (verify's tries, bisect's reruns,
+    a golden test): the threads those apps left get STOPPED_WAIT_S seconds, then the process ends without the
+    ones still running, named, instead of waiting for them for ever at the interpreter's exit."""
+    if _stopped["in_process"]:
+        say_left(end_threads(STOPPED_WAIT_S))
+
+
+def say_left(left: list[str]) -> None:
+    if left:
+        print(f"namel3ss-debug: the rerun stopped the app, and {len(left)} of its threads did not end within "
+              f"{STOPPED_WAIT_S:g} s ({', '.join(left)}): the process ends without them", file=sys.stderr)
+
+
+def end_threads(bound: float | None) -> list[str]:
+    """Wait for the non-daemon threads as the interpreter does, for at most `bound` seconds when given; the
+    names of the threads still running then."""
+    shutdown = getattr(threading, "_shutdown", None)
+    if not callable(shutdown):
+        return []
+    if bound is None:
+        shutdown()
+        return []
+    waiting = threading.Thread(target=_quietly, args=(shutdown,), name="namel3ss-debug: waiting for the app's threads",
+                               daemon=True)
+    waiting.start()
+    waiting.join(bound)
+    if not waiting.is_alive():
+        return []
+    main = threading.main_thread()
+    return [thread.name for thread in threading.enumerate()
+            if thread is not main and not thread.daemon and thread.is_alive()]
+
+
+def _quietly(step: Any) -> None:
+    try:
+        step()
+    except Exception:  # the interpreter's own step; nothing of it belongs in the app's trace
+        pass
 
 
 def _after_fork_in_child() -> None:
