@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 from pathlib import Path
 from typing import Any, Generator, Iterator
 
@@ -235,6 +236,15 @@ def _end_owned(item: pytest.Item, failed: bool) -> None:
     if failed:
         item.stash[_OUTCOME] = "failed"
     _end(item, run)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """A golden test that its rerun stopped may leave threads of the app's waiting for code the stop skipped
+    (AnyIO's worker threads, under asyncio): they get a few seconds, then the session ends without them, named,
+    instead of waiting for them for ever at the interpreter's exit."""
+    lifecycle = sys.modules.get("namel3ss_debug.tracer.lifecycle")
+    if lifecycle is not None:
+        lifecycle.leave_stopped_threads()
 
 
 @pytest.hookimpl(hookwrapper=True)

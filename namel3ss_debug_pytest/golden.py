@@ -88,6 +88,10 @@ def golden_verdict(item: pytest.Item, call: pytest.CallInfo[None], report: pytes
         text = miss_text(misses[golden.reported], golden.plan.shown, item.nodeid, golden.copy)
         golden.reported = len(misses)
         stopped = call.excinfo is not None and type(call.excinfo.value).__name__ in ("RerunMiss", "RerunStop")
+        if stopped:  # threads of the app's may wait for code the stop skipped: the session's end bounds them
+            from namel3ss_debug.tracer import lifecycle  # noqa: PLC0415 - loaded with the golden run
+
+            lifecycle.note_stopped()
         if report.passed or stopped:
             report.outcome = "failed"
             report.longrepr = text
