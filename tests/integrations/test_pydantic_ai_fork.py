@@ -181,3 +181,20 @@ def test_bisect_finds_the_tool_whose_failure_the_model_was_told(forks, atlantis)
         (["llm:openai.chat#1"], False), (["llm:openai.chat#1", "tool:get_weather#1"], True),
         (["tool:get_weather#1"], True)]
     assert [rerun["verdict"]["verdict"] for rerun in report["reruns"]] == ["unchanged", "fixed", "fixed"]
+
+
+def test_a_changed_sync_tool_stops_the_rerun_at_the_next_request_and_the_command_ends(forks, paris):
+    """The tool runs on an AnyIO worker thread, which waits for a callback asyncio skips when our stop (a
+    SystemExit) leaves the event loop: the command names it and ends instead of waiting for it for ever."""
+    forks.bench.env = {**forks.bench.env, "FORECAST_CHANGED": "1"}
+    try:
+        rerun, report = forks.fork(paris, "--live-tools")
+        verified, verdict = forks.verify(paris)
+    finally:
+        forks.bench.env = {name: value for name, value in forks.bench.env.items() if name != "FORECAST_CHANGED"}
+    assert rerun.returncode == 1, rerun.stderr
+    assert [miss["call"] for miss in report["misses"]] == ["llm:openai.chat#2"]
+    assert "of its threads did not end within 5 s (AnyIO worker thread)" in rerun.stderr
+    assert verified.returncode == 1, verified.stderr
+    assert verdict["verdict"] == "inconclusive"
+    assert "of its threads did not end within 5 s (AnyIO worker thread)" in verified.stderr

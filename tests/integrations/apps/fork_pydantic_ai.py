@@ -3,6 +3,8 @@
 bisect tests: asked QUESTION (argv[1], else the weather in Paris), the stub asks for `get_weather`
 with the question's last word, then answers. `get_weather` knows three cities; for any other it raises
 `ModelRetry`, which pydantic-ai hands to the model (a handled failure: the run goes on, and is not a good one).
+With FORECAST_CHANGED set, its forecasts change (a changed tool; pydantic-ai runs it, a sync function, on an
+AnyIO worker thread).
 
 The server is STUB_URL with the key STUB_KEY: two POST /v1/chat/completions (/v1/messages?beta=true). The app
 prints the answer, then `tool runs: CITY,...` (the tool bodies that really ran).
@@ -28,7 +30,7 @@ def get_weather(city: str) -> str:
     """The weather in a city today."""
     RAN.append(city)
     try:
-        return FORECASTS[city]
+        return FORECASTS[city] + (", windy" if os.environ.get("FORECAST_CHANGED") else "")
     except KeyError as error:
         raise ModelRetry(f"no forecast for {city}") from error
 
