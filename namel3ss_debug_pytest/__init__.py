@@ -61,7 +61,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                                  "beside UUIDs and ISO dates", type="linelist")
 
 
+_SESSIONS = [0]  # pytest sessions open in this process: a pytester session runs inside another
+
+
 def pytest_configure(config: pytest.Config) -> None:
+    _SESSIONS[0] += 1
     config.addinivalue_line("markers", "n3trace(**settings): namel3ss-debug settings for this test's run "
                                        "(the n3trace fixture or --n3-trace), e.g. price_overrides={...}.")
     config.addinivalue_line("markers", "n3replay(path=None, *, record=None, tools=None, volatile=()): answer this "
@@ -241,9 +245,11 @@ def _end_owned(item: pytest.Item, failed: bool) -> None:
 def pytest_unconfigure(config: pytest.Config) -> None:
     """A golden test that its rerun stopped may leave threads of the app's waiting for code the stop skipped
     (AnyIO's worker threads, under asyncio): they get a few seconds, then the session ends without them, named,
-    instead of waiting for them for ever at the interpreter's exit."""
+    instead of waiting for them for ever at the interpreter's exit. Only as the process's last session ends:
+    a session run inside another (pytester's) leaves the process, and its threads, to the outer one."""
+    _SESSIONS[0] -= 1
     lifecycle = sys.modules.get("namel3ss_debug.tracer.lifecycle")
-    if lifecycle is not None:
+    if lifecycle is not None and _SESSIONS[0] == 0:
         lifecycle.leave_stopped_threads()
 
 
