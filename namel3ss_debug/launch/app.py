@@ -18,6 +18,7 @@ from typing import Any, Sequence
 from ..config import ResolvedSettings
 from ..model.errors import Namel3ssDebugError, UsageError
 from ..model.rerun_protocol import RerunStop
+from ..tracer import lifecycle
 from ..tracer.api import get_tracer
 from ..tracer.argv import process_is_cli
 from ..redaction.redact import Redactor
@@ -100,8 +101,6 @@ def run_traced(target: Target, resolved: ResolvedSettings, *, own_process: bool 
         if own_process:  # the app's __main__ stays in place: its threads and atexit callbacks use it
             code, exception = _finish(code, exception)
         elif isinstance(exception, RerunStop):
-            from ..tracer import lifecycle  # noqa: PLC0415 - only after a stopped rerun
-
             lifecycle.note_stopped()  # its threads are left to the command's end (`leave_stopped_threads`)
     finally:
         sys.argv[:], sys.path[:] = saved_argv, saved_path
@@ -136,8 +135,6 @@ def _finish(code: int, exception: BaseException | None) -> tuple[int, BaseExcept
     """The app's threads and atexit callbacks run, as at the interpreter's exit; after a rerun's stop, its
     threads get `lifecycle.STOPPED_WAIT_S` seconds, and the ones still running are named and left to the
     process's end."""
-    from ..tracer import lifecycle  # noqa: PLC0415 - only a run in its own process needs it
-
     stopped = isinstance(exception, RerunStop)
     try:
         left = lifecycle.finish_like_the_interpreter(bound=lifecycle.STOPPED_WAIT_S if stopped else None)
