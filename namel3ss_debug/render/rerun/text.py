@@ -107,9 +107,9 @@ def _miss(miss: Any, forked: bool) -> list[Text]:
             lines.append(Text(visible(f"                - {reason}")))
     if miss.path == "-":  # a connection outside the HTTP hooks: nothing a mock could answer
         lines.append(Text("  let it through with --on-miss live", style="dim"))
-    elif forked:  # a fork takes no --mock; its LLM calls miss only --offline
-        lines.append(Text("  send it live: drop --offline" if miss.call.startswith("llm:") else
-                          "  run it for real with --on-miss live or --live-tools", style="dim"))
+    elif forked:  # a fork takes no --mock; from its call on, only a request of an --offline fork misses
+        lines.append(Text("  run it for real with --on-miss live or --live-tools" if miss.call.startswith("tool:")
+                          else "  send it live: drop --offline", style="dim"))
     else:
         lines.append(Text("  run it for real with --on-miss live, or give it an answer with --mock "
                           f"'{miss.call}=JSON'", style="dim"))
