@@ -17,7 +17,9 @@ a run whose only failures are errors it survived is `degraded` (as `analyze`'s h
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
+from typing import Iterable
 
 from ..analysis.failed_run import run_failure
 from ..analysis.report import Report
@@ -72,10 +74,20 @@ class Outcome:
         return any(failure.kind not in SURVIVED for failure in self.failures)
 
     def summary(self) -> str:
-        """`passed`, `degraded: handled ToolError` or `failed: ended failed (exit code 1), unhandled ValueError`."""
+        """`passed`, `degraded: handled ToolError x6` or `failed: ended failed (exit code 1), unhandled ValueError`:
+        equal failures said once, with their count (`counted`)."""
         if self.passed:
             return "passed"
-        return f"{'failed' if self.failed else 'degraded'}: " + ", ".join(failure.text for failure in self.failures)
+        return f"{'failed' if self.failed else 'degraded'}: " + counted(failure.text for failure in self.failures)
+
+
+def counted(texts: Iterable[str]) -> str:
+    """Texts joined by commas, each said once in the order first seen, with ` xN` when it came N > 1 times.
+
+    >>> counted(["handled ValueError"] * 6 + ["check max_errors"])
+    'handled ValueError x6, check max_errors'
+    """
+    return ", ".join(text if times == 1 else f"{text} x{times}" for text, times in Counter(texts).items())
 
 
 def outcome_of(report: Report, check: RunCheck | None, timeline: Timeline,

@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from math import comb
 from typing import Sequence
 
-from .outcome import Outcome
+from .outcome import Outcome, counted
 
 FIXED, IMPROVED, REGRESSED, UNCHANGED, INCONCLUSIVE = "fixed", "improved", "regressed", "unchanged", "inconclusive"
 VERDICTS = (FIXED, IMPROVED, REGRESSED, UNCHANGED, INCONCLUSIVE)
@@ -84,9 +84,9 @@ def _was_failing(recorded: Outcome, new: Outcome) -> Verdict:
         return Verdict(UNCHANGED, f"both runs {new.summary()}")
     added = new_labels - old_labels
     if not added:
-        gone = ", ".join(sorted((old_labels - new_labels).elements()))
+        gone = counted(sorted((old_labels - new_labels).elements()))
         return Verdict(IMPROVED, f"fewer failures: {gone} no longer; the new run {new.summary()}")
-    names = ", ".join(sorted(added.elements()))
+    names = counted(sorted(added.elements()))
     if further:
         return Verdict(IMPROVED, f"the recorded failures no longer stop it, it gets further ({further}) and "
                                  f"then fails: {names}")

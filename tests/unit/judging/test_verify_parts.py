@@ -276,3 +276,17 @@ def test_a_recording_that_never_ended_is_inconclusive(tmp_path):
     passing = outcome(run_of(weather_app([ASK, "Sunny."], sunny)), tmp_path)
     assert unfinished.status == "unfinished"
     assert judge(unfinished, passing).verdict == "inconclusive"
+
+
+def test_equal_failures_are_said_once_with_their_count_and_the_list_keeps_each(tmp_path):
+    def six_times_broken() -> None:
+        for n in range(6):
+            weather_app([ASK, f"no {n}"], broken)()
+
+    ran = outcome(run_of(six_times_broken), tmp_path)
+    assert ran.labels() == ["handled ValueError"] * 6  # verify compares these as a multiset
+    assert ran.summary() == "degraded: handled ValueError x6"
+    said = judge(outcome(run_of(weather_app([ASK, "Sunny."], sunny)), tmp_path), ran)
+    assert said.why == "the recorded run passed, the new run degraded: handled ValueError x6"
+    gone = judge(ran, outcome(run_of(weather_app([ASK, "Sorry."], broken)), tmp_path))
+    assert gone.why == "fewer failures: handled ValueError x5 no longer; the new run degraded: handled ValueError"
