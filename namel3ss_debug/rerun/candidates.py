@@ -1,7 +1,9 @@
 """A call the recording has no result for: the nearest recorded calls, each with why it did not match.
 
-Nearness counts what a recorded call shares with the missed one: component, name, the span it runs
-under, its occurrence there and its inputs; ties go to the call nearest in the run.
+Only calls of the missed call's kind (its component) are offered: a model call is never answered by a tool's
+result. Nearness counts what a recorded call shares with the missed one: name, the span it runs under, its
+occurrence there and its inputs; ties go to the call nearest in the run. Each reason says only what the recording
+holds: an occurrence that differs names the recording's call of the missed call's number there, or elsewhere.
 """
 
 from __future__ import annotations
@@ -55,9 +57,12 @@ class Miss:
 
 def nearest(recording: Recording, live: LiveCall, served: set[int], by_inputs: bool,
             count: int = 3) -> tuple[Candidate, ...]:
+    """Up to `count` recorded calls of `live`'s component, nearest first, each with why it did not match; none
+    when the recording has no call of that component."""
     table = recording.table
     scored = sorted(((_score(recording, call, live), -abs(call.number - live.number), -call.start, call)
-                     for call in recording.calls), key=lambda item: item[:3], reverse=True)
+                     for call in recording.calls if call.component == live.component),
+                    key=lambda item: item[:3], reverse=True)
     return tuple(Candidate(call.key, recording.where(call), table.text(call.path),
                            tuple(_reasons(recording, call, live, served, by_inputs)))
                  for _, _, _, call in scored[:count])
@@ -65,10 +70,10 @@ def nearest(recording: Recording, live: LiveCall, served: set[int], by_inputs: b
 
 def _score(recording: Recording, call: RecordedCall, live: LiveCall) -> int:
     table = recording.table
-    score = 4 * (call.component == live.component) + 4 * (call.name == live.name)
+    score = 4 * (call.name == live.name)
     score += 2 * (table.parent(call.path) == table.parent(live.path))
     score += (call.label == live.label and table.entries[call.path][2] == table.entries[live.path][2])
-    if call.component == live.component and call.name == live.name:
+    if call.name == live.name:
         score += 2 * (recording.fingerprint(call) == live.fingerprint)
     return score
 
@@ -77,18 +82,13 @@ def _reasons(recording: Recording, call: RecordedCall, live: LiveCall, served: s
              by_inputs: bool) -> list[str]:
     table = recording.table
     reasons: list[str] = []
-    if call.component != live.component:
-        reasons.append(f"component: recorded {call.component}, this call {live.component}")
     if call.name != live.name:
         reasons.append(f"name: recorded {call.name}, this call {live.name}")
     if table.parent(call.path) != table.parent(live.path):
         reasons.append(f"place: recorded under {table.text(table.parent(call.path))}, "
                        f"this call under {table.text(table.parent(live.path))}")
-    elif call.label == live.label and not by_inputs:
-        recorded_n, live_n = table.entries[call.path][2], table.entries[live.path][2]
-        if recorded_n != live_n:
-            reasons.append(f"occurrence: recorded as {call.label}#{recorded_n} there; this call is "
-                           f"{call.label}#{live_n}, and the recording has no #{live_n}")
+    elif call.label == live.label and not by_inputs and table.entries[call.path][2] != table.entries[live.path][2]:
+        reasons.append(_occurrence(recording, call, live, served))
     if recording.fingerprint(call) != live.fingerprint:
         reasons.append(f"inputs: {input_difference(recording.inputs(call), live.inputs)}")
     if call.start in served:
@@ -96,6 +96,31 @@ def _reasons(recording: Recording, call: RecordedCall, live: LiveCall, served: s
     if call.end is None:
         reasons.append("the recording never saw it end")
     return reasons or ["matches, but was not chosen"]
+
+
+def _occurrence(recording: Recording, call: RecordedCall, live: LiveCall, served: set[int]) -> str:
+    """Why a call at the same place but another occurrence there is not the missed call, and what the recording
+    has at the missed call's occurrence: its call there (answered already, or asked otherwise), or none there and
+    its call of the missed call's key elsewhere, or no such call at all."""
+    table = recording.table
+    number = table.entries[live.path][2]
+    said = f"occurrence: recorded as {call.label}#{table.entries[call.path][2]} there; this call is #{number} there"
+    twin = recording.by_path.get(live.path)  # the rerun's paths are interned in the recording's table
+    if twin is not None:
+        if twin.start in served:
+            return f"{said}, and the recording's #{number} there ({twin.key}) answered another call already"
+        if recording.fingerprint(twin) != live.fingerprint:
+            return f"{said}, and the recording's #{number} there ({twin.key}) asks something else"
+        return f"{said}, and the recording's #{number} there is {twin.key}"
+    same_key = next((other for other in recording.by_operation.get((live.component, live.name), ())
+                     if other.number == live.number), None)
+    if same_key is None:
+        return f"{said}, and the recording has no {live.key}"
+    if table.parent(same_key.path) == table.parent(live.path):  # the run's count and the place's differ
+        return f"{said}, and the recording has none there (its {same_key.key} is its " \
+               f"#{table.entries[same_key.path][2]} there)"
+    return f"{said}, and the recording has none there (its {same_key.key} is under " \
+           f"{table.text(table.parent(same_key.path))})"
 
 
 def input_difference(recorded: JsonValue, live: Foreign, path: str = "",
