@@ -20,8 +20,10 @@ def render_summary(console: Console, summary: RunSummary, paths: list[str]) -> N
     console.print(f"[bold]trace:[/] {safe(trace)}", soft_wrap=True)  # a path must stay copyable
     rows = [*_rows(summary), *_next(summary, paths[0])]
     width = max(len(label) for label, _ in rows)
+    hang = "\n" + " " * (width + 2)  # a value of several lines (an error's message) stays in its column
     for label, value in rows:
-        console.print(f"[dim]{label}[/]{' ' * (width - len(label) + 2)}{value}", soft_wrap=True)
+        shown = value.replace("\n", hang)
+        console.print(f"[dim]{label}[/]{' ' * (width - len(label) + 2)}{shown}", soft_wrap=True)
     unrecorded = summary.unrecorded_llm
     if unrecorded:
         console.print(f"[yellow]warning:[/] the app talked to an LLM API that was not recorded "

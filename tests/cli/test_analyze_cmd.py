@@ -11,7 +11,7 @@ import orjson
 import pytest
 from click.testing import CliRunner
 from jsonschema import Draft202012Validator
-from support.tracefactory import TraceBuilder
+from support.tracefactory import TraceBuilder, hanging_lines, multi_line_error_run
 
 from namel3ss_debug.cli.main import cli
 from namel3ss_debug.schemas import load_analyze_schema
@@ -297,3 +297,10 @@ def test_a_run_whose_only_call_has_no_usage_has_an_unknown_cost_not_zero(tmp_pat
     assert "| cost | unknown, 1 unpriced call |" in markdown and "- note: 1 LLM call recorded no usage" in markdown
     assert "$0.00" not in markdown
     assert json.loads(invoke(path, "--format", "json").stdout)["llm"]["cost_usd"] is None
+
+
+def test_an_error_message_of_several_lines_hangs_under_its_first_line(tmp_path):
+    result = invoke(str(multi_line_error_run(tmp_path / "t.jsonl")))
+    assert "  - run ended failed with GraphRecursionError: Recursion limit" in result.output
+    assert "    You can increase the limit by setting the `recursion_limit` config key." in result.output.splitlines()
+    assert hanging_lines(result.output) == []

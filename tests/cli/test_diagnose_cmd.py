@@ -11,7 +11,7 @@ import orjson
 import pytest
 from click.testing import CliRunner
 from jsonschema import Draft202012Validator
-from support.tracefactory import TraceBuilder, error
+from support.tracefactory import TraceBuilder, error, hanging_lines, multi_line_error_run
 
 from namel3ss_debug.cli.main import cli
 from namel3ss_debug.schemas import load_analyze_schema, load_diagnose_schema
@@ -237,3 +237,11 @@ def test_forbid_secrets_in_the_workspace_checks_uses_its_redact_keys(tmp_path: P
     data = document(invoke(str(trace.write(tmp_path / "run.jsonl")), "--format", "json"))
     assert [(failure["source"], failure["what"].split(":")[0]) for failure in data["failures"]] == [
         ("check", "check forbid_secrets")]
+
+
+def test_an_error_message_of_several_lines_hangs_under_its_first_line(tmp_path):
+    result = invoke(str(multi_line_error_run(tmp_path / "t.jsonl")))
+    assert result.output.count("You can increase the limit") >= 3, result.output  # failed:, blame, chain...
+    assert hanging_lines(result.output) == []
+    assert " " * len("failure        ") + "You can increase the limit by setting the `recursion_limit` config " \
+                                          "key." in result.output.splitlines()

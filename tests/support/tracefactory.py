@@ -213,3 +213,41 @@ def random_calls_run(rng: random.Random, spans: tuple[int, int] = (5, 60)) -> li
         other.run_start()
         trace.events.extend(other.events)
     return trace.events
+
+
+GRAPH_RECURSION = ("Recursion limit of 25 reached without hitting a stop condition.\n"
+                   "You can increase the limit by setting the `recursion_limit` config key.\n"
+                   "For troubleshooting, visit: https://python.langchain.com/docs/troubleshooting/errors/"
+                   "GRAPH_RECURSION_LIMIT")  # LangGraph's message: three lines
+
+
+def multi_line_error_run(path: Path) -> Path:
+    """A run that a tool's `GraphRecursionError` (a message of three lines, `GRAPH_RECURSION`) ends failed."""
+    failure = error("GraphRecursionError", GRAPH_RECURSION)
+    trace = TraceBuilder()
+    trace.run_start()
+    agent = trace.start("agent", "planner")
+    trace.span("tool", "search", 5, agent, status="failed", error=failure)
+    trace.instant("error_occurred", "agent", "GraphRecursionError", agent, status="failed", error=failure,
+                  attrs={"unhandled": True})
+    trace.end(agent, 10, status="failed", error=failure)
+    trace.run_end("failed", exit_code=1)
+    trace.events[-1]["error"] = failure
+    return trace.write(path)
+
+
+def hanging_lines(output: str, first: str = "Recursion limit", then: tuple[str, ...] = (
+        "You can increase", "For troubleshooting")) -> list[str]:
+    """The lines of `output` that break a column: each continuation of a multi-line text (a line holding one
+    of `then`, and not `first` before it) that does not hang under the line of the text's first line (holding
+    `first`): nothing before it but spaces, more of them than that line starts with."""
+    lines = output.splitlines()
+    broken = []
+    for number, line in enumerate(lines):
+        at = min((line.find(text) for text in then if text in line), default=-1)
+        if at < 0 or first in line[:at]:  # none, or the text on one line
+            continue
+        above = next((lines[n] for n in range(number - 1, -1, -1) if first in lines[n]), "")
+        if line[:at].strip() or at <= len(above) - len(above.lstrip(" ")):
+            broken.append(line)
+    return broken

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import io
 
+import orjson
 from rich.console import Console
 
 from namel3ss_debug.analysis.summary import SUMMARY_SECTIONS, summary_of
 from namel3ss_debug.render.summary import render_summary
-from support.tracefactory import TraceBuilder, analyze_events, error
+from support.tracefactory import TraceBuilder, analyze_events, error, hanging_lines, multi_line_error_run
 
 USAGE = {"input_tokens": 3, "output_tokens": 2, "total_tokens": 5}
 
@@ -103,3 +104,12 @@ def test_llm_requests_no_hook_recorded_are_warned_of_beside_recorded_calls():
     assert summary(trace, traffic).unrecorded_llm == ["POST api.openai.com:443/v1/chat/completions"]
     legacy = {"unrecorded": {"POST api.openai.com:443/v1/chat/completions": 2}}  # 0.1.0 counted requests' own too
     assert summary(trace, legacy).unrecorded_llm == []
+
+
+def test_a_health_reason_of_several_lines_hangs_under_its_first_line(tmp_path):
+    events = [orjson.loads(line) for line in multi_line_error_run(tmp_path / "t.jsonl").read_bytes().splitlines()]
+    console = Console(file=io.StringIO(), width=300, color_system=None)
+    render_summary(console, summary_of(analyze_events(events, sections=SUMMARY_SECTIONS)), ["run.jsonl"])
+    output = console.file.getvalue()
+    assert "health      failing: run ended failed with GraphRecursionError: Recursion limit" in output
+    assert hanging_lines(output) == []

@@ -45,8 +45,22 @@ def new_table(*headers: str) -> Table:
     return table
 
 
+def hanging(lead: Union[str, Text], value: Text, under: int = 0) -> Text:
+    """`lead` then `value`, each line of `value` after its first indented to where `value` began (and `under`
+    cells more), so that a text of several lines from the trace (LangGraph's `GraphRecursionError` says three)
+    stays in its column instead of starting lines of its own."""
+    line = Text.assemble(lead)
+    indent = "\n" + " " * (line.cell_len + under)
+    for number, part in enumerate(value.split("\n", allow_blank=True)):
+        if number:
+            line.append(indent)
+        line.append_text(part)
+    return line
+
+
 def print_key_values(console: Console, rows: Iterable[tuple[Union[str, Text], Text]]) -> None:
-    """Aligned `label  value` lines (a `str` label is ours and dim; a Text one may come from the trace).
+    """Aligned `label  value` lines (a `str` label is ours and dim; a Text one may come from the trace), a value
+    of several lines hanging in its column (`hanging`).
 
     Printed line by line rather than as a grid, so that no line carries the padding of the longest.
     """
@@ -54,7 +68,7 @@ def print_key_values(console: Console, rows: Iterable[tuple[Union[str, Text], Te
     labels = [Text(label, style="dim") if isinstance(label, str) else label for label, _ in rows]
     width = max((label.cell_len for label in labels), default=0)
     for label, (_, value) in zip(labels, rows):
-        console.print(Text.assemble(label, " " * (width - label.cell_len + 2), value))
+        console.print(hanging(Text.assemble(label, " " * (width - label.cell_len + 2)), value))
 
 
 def latency_cells(latency: Latency, view: View) -> list[str]:

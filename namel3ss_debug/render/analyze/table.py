@@ -22,7 +22,8 @@ from .format import (
     run_labels, tally, tools_seen, unpriced_calls, wall_time,
 )
 from .rich import (
-    STATUS_STYLES, errors_cell, latency_cells, new_table, print_key_values, section, styled, success_cell, trace_text,
+    STATUS_STYLES, errors_cell, hanging, latency_cells, new_table, print_key_values, section, styled, success_cell,
+    trace_text,
 )
 from ..event_text import one_line
 from ..text import plural
@@ -43,9 +44,9 @@ def render_report(console: Console, report: Report) -> None:
     if report.health is not None:
         console.print(_verdict(report.health.verdict))
         for reason in report.health.reasons:
-            console.print(Text.assemble("  - ", trace_text(reason)))
+            console.print(hanging("  - ", trace_text(reason)))
         for note in report.health.notes:
-            console.print(Text.assemble("  note: ", trace_text(note, "yellow")))
+            console.print(hanging("  note: ", trace_text(note, "yellow")))
     for render in _SECTIONS.values():
         render(console, report, view)
 

@@ -14,7 +14,7 @@ from rich.text import Text
 
 from ...analysis.diagnosis.records import Blame, Diagnosis, Finding
 from ..analyze.format import View
-from ..analyze.rich import SEVERITY_STYLES, print_key_values, styled, trace_text
+from ..analyze.rich import SEVERITY_STYLES, hanging, print_key_values, styled, trace_text
 from .words import (
     SEVERITY_TITLES, by_severity, counts_line, evidence_line, finding_head, link_line, nothing_found, place,
 )
@@ -39,8 +39,8 @@ def render_diagnose(console: Console, report: DiagnoseReport) -> None:
         console.print(trace_text("filters: " + ", ".join(f"{key} {value}" for key, value in report.filters.items()),
                                  "dim"))
     for failure in report.failures:
-        console.print(Text.assemble(("failed: ", "red"), trace_text(failure.what),
-                                    trace_text("" if view.only_run else f" (run {failure.run_id})", "dim")))
+        console.print(hanging(Text("failed: ", "red"), Text.assemble(
+            trace_text(failure.what), trace_text("" if view.only_run else f" (run {failure.run_id})", "dim"))))
     print_diagnosis(console, Diagnosis(report.findings, report.blames, report.counts, report.failed_runs), view,
                     hidden=report.hidden)
 
@@ -80,8 +80,8 @@ def print_blame(console: Console, blame: Blame, view: View) -> None:
     if blame.chain:
         console.print(Text("chain", style="dim"))
         for number, link in enumerate(blame.chain, 1):
-            console.print(Text.assemble("  ", trace_text(link_line(number, link, view))))
-            console.print(Text.assemble(_INDENT + "  ", trace_text(link.why, "dim")))
+            console.print(hanging("  ", trace_text(link_line(number, link, view)), under=len(f"{number}. ")))
+            console.print(hanging(_INDENT + "  ", trace_text(link.why, "dim")))
 
 
 def print_findings(console: Console, findings: Sequence[Finding], view: View) -> None:
@@ -93,11 +93,11 @@ def print_findings(console: Console, findings: Sequence[Finding], view: View) ->
 
 def print_finding(console: Console, finding: Finding, view: View) -> None:
     """The head line, then why, what to try, the setting and the evidence, indented under it."""
-    console.print(Text.assemble("  ", trace_text(finding_head(finding), SEVERITY_STYLES.get(finding.severity, ""))))
+    console.print(hanging("  ", trace_text(finding_head(finding), SEVERITY_STYLES.get(finding.severity, "")), under=2))
     lines = [("why", finding.why), ("try", finding.suggestion)]
     if finding.setting:
         lines.append(("setting", finding.setting))
     for label, text in lines:
-        console.print(Text.assemble((f"{_INDENT}{label}: ", "dim"), trace_text(text)))
+        console.print(hanging(Text(f"{_INDENT}{label}: ", "dim"), trace_text(text)))
     for evidence in finding.evidence:
-        console.print(Text.assemble(_INDENT + "- ", trace_text(evidence_line(evidence, view))))
+        console.print(hanging(_INDENT + "- ", trace_text(evidence_line(evidence, view))))
