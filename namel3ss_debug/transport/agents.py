@@ -25,9 +25,8 @@ another agent span of it (`attrs.turn`). One still open when the run ends ends t
 `attrs.answered: false`. So every span starts before its children and ends after them, whatever order the
 app's requests come in.
 
-Its name is the first that the conversation carries of: the `name` of a system message; the system prompt's
-first sentence, without a leading "You are a/an/the", cut to six words ("You are a weather assistant. Be
-brief." is `weather assistant`); else `agent`.
+Its name is the one the app gave it in its first request, else one made of its tools (`agent(get_weather)`),
+never of its prompt's words, so that an edited prompt moves no call (`agent_names.py` says the rule).
 
 When a request of a conversation comes, the tool calls its earlier answers asked for that are still pending
 (no hook recorded them, and no request carried their result) are given up: the conversation went on without
@@ -36,7 +35,6 @@ their results, and each becomes a failed `ToolResultMissing` span (`tracer/unans
 
 from __future__ import annotations
 
-import re
 import threading
 import weakref
 from dataclasses import dataclass, field
@@ -45,13 +43,11 @@ from typing import Any
 from ..tracer.context import current
 from ..tracer.core import Tracer
 from ..tracer.unanswered import WENT_ON, record_unanswered
+from .agent_names import AgentNames
 from .apis.dialogue import Dialogue, dialogue
 
 SOURCE = "wire"
 MAX_CONVERSATIONS = 256  # the oldest ended ones are forgotten past this
-MAX_NAME_WORDS = 6
-_YOU_ARE = re.compile(r"^\s*you\s+are\s+(?:an?\s+|the\s+)?", re.IGNORECASE)
-_SENTENCE_END = re.compile(r"[.!?\n]")
 
 
 @dataclass
@@ -103,6 +99,7 @@ class Conversations:
         self._all: list[Conversation] = []
         self._by_key: dict[tuple[Any, ...], list[Conversation]] = {}  # the same, by api, system prompt and tools
         self._count = 0
+        self._names = AgentNames()
 
     def place(self, api_name: str, said: Dialogue, own_span: bool) -> Placed:
         """Place a request in its conversation (`own_span`: its LLM span is the transport's to parent)."""
@@ -177,7 +174,8 @@ class Conversations:
 
     def _begun(self, api_name: str, said: Dialogue) -> Conversation:
         self._count += 1
-        conversation = Conversation(self._count, (api_name, said.system, said.tools), agent_name(said), said.turns)
+        conversation = Conversation(self._count, (api_name, said.system, said.tools), self._names.name(said),
+                                    said.turns)
         self._all.append(conversation)
         self._by_key.setdefault(conversation.key, []).append(conversation)
         if len(self._all) > MAX_CONVERSATIONS:
@@ -201,19 +199,6 @@ class Conversations:
                                                              inputs=inputs, attrs=attrs, activate=False)
         if agent is not None and agent.parent_id is not None:
             self._run.asks.hold(agent.span_id, agent.parent_id)
-
-
-def agent_name(said: Dialogue) -> str:
-    """The agent's name from its conversation (the module's docstring says the rule).
-
-    >>> agent_name(Dialogue("You are a weather assistant. Be brief.", (), (), frozenset(), False))
-    'weather assistant'
-    """
-    if said.name:
-        return said.name
-    sentence = _SENTENCE_END.split(_YOU_ARE.sub("", said.system or ""), 1)[0]
-    words = sentence.split()[:MAX_NAME_WORDS]
-    return " ".join(words).strip(" ,;:") or "agent"
 
 
 def _inside_agent(run: Any) -> bool:

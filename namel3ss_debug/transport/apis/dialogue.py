@@ -28,7 +28,7 @@ class Dialogue(NamedTuple):
     call_ids: frozenset[str]  # the tool call ids its messages name
     forced: bool  # tool_choice names a tool, or requires one: the call is the answer (structured output)
     previous: str | None = None  # the stored response it continues
-    name: str | None = None  # a name the conversation gives its assistant (a system message's `name`)
+    name: str | None = None  # the name the app gives its agent (a system, else an assistant, message's `name`)
     question: str | None = None  # the latest user message's text
 
 
@@ -51,7 +51,7 @@ def _chat(body: dict[str, Any]) -> Dialogue:
     choice = body.get("tool_choice", body.get("function_call"))
     return Dialogue(_joined(_content_text(m.get("content")) for m in system), _names(names), _hashes(messages),
                     frozenset(ids), choice == "required" or isinstance(choice, dict),
-                    name=next((text(m.get("name")) for m in system if text(m.get("name"))), None),
+                    name=_named(system) or _named([m for m in messages if m.get("role") == "assistant"]),
                     question=_last_user(messages, _content_text))
 
 
@@ -121,6 +121,11 @@ def _last_user(messages: list[dict[str, Any]], read: Callable[[Any], str], key: 
             if said:
                 return said
     return None
+
+
+def _named(messages: list[dict[str, Any]]) -> str | None:
+    """The first `name` the messages carry."""
+    return next((name for name in (text(m.get("name")) for m in messages) if name), None)
 
 
 def _joined(texts: Any) -> str | None:

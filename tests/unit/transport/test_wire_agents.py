@@ -20,7 +20,6 @@ from namel3ss_debug import capture_http, span, trace_agent_execution, trace_tool
 from namel3ss_debug.recording.builder import timeline_of
 from namel3ss_debug.judging.compare import compare
 from namel3ss_debug.transport import agents
-from namel3ss_debug.transport.agents import agent_name
 from namel3ss_debug.transport.apis.dialogue import dialogue
 
 openai = pytest.importorskip("openai")
@@ -98,8 +97,8 @@ def test_a_conversation_with_tools_is_one_agent_holding_its_calls_and_tools(stub
 
     answer, events = record(app)
     [agent] = spans(events, "agent")
-    assert (agent["name"], agent["attrs"]["source"], agent["attrs"]["conversation"]) == ("weather assistant",
-                                                                                        "wire", 1)
+    assert (agent["name"], agent["attrs"]["source"], agent["attrs"]["conversation"]) == (
+        "agent(get_time, get_weather)", "wire", 1)
     assert agent["inputs"] == {"input": "What is the weather and the time in Paris"}
     assert [e["parent_id"] for e in spans(events, "llm") + spans(events, "tool")] == [agent["span_id"]] * 5
     [end] = ends_of(events, "agent")
@@ -324,21 +323,6 @@ def test_a_tool_call_the_conversation_went_on_without_is_tool_result_missing(stu
 
 
 # -- the rules, on request bodies ---------------------------------------------------------------------------
-@pytest.mark.parametrize(("system", "name"), [
-    ("You are a weather assistant. Be brief.", "weather assistant"),
-    ("You are an expert travel planner who knows every city!", "expert travel planner who knows every"),
-    ("Summarise the text.\nThen stop.", "Summarise the text"),
-    (None, "agent")])
-def test_an_agent_is_named_from_its_system_prompt(system, name) -> None:
-    messages = ([{"role": "system", "content": system}] if system else []) + [{"role": "user", "content": "hi"}]
-    assert agent_name(dialogue("openai.chat", {"messages": messages})) == name
-
-
-def test_a_system_messages_name_names_the_agent() -> None:
-    body = {"messages": [{"role": "system", "name": "planner", "content": "You plan."}]}
-    assert agent_name(dialogue("openai.chat", body)) == "planner"
-
-
 def test_each_api_says_its_system_prompt_tools_ids_and_forcing() -> None:
     said = dialogue("anthropic.messages", {"system": [{"type": "text", "text": "Be brief."}], "tools": [
         {"name": "b"}, {"name": "a"}], "tool_choice": {"type": "any"}, "messages": [
@@ -364,7 +348,7 @@ def test_a_rerun_makes_the_same_agent_and_missing_tool_and_compares_the_same(stu
     _, new_events, session = rerun(events, app)
     assert dict(session.tally.counts) == {"recorded": 1}
     assert [(e["component"], e["name"], e["status"]) for e in new_events if e["status"] != "started"][-4:-1] == [
-        ("llm", "openai.chat", "completed"), ("tool", "get_weather", "failed"), ("agent", "weather assistant",
-                                                                                 "completed")]
+        ("llm", "openai.chat", "completed"), ("tool", "get_weather", "failed"),
+        ("agent", "agent(get_time, get_weather)", "completed")]
     compared = compare(timeline_of(events), timeline_of(new_events))
     assert (compared.first, compared.different) == (None, 0)
