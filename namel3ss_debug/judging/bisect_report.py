@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from ..model.json_types import JsonValue
 from .bisect import FOUND
+from ..rerun.candidates import Miss
 from ..rerun.network import Network
 from .outcome import Outcome
 from .verdict import Verdict
@@ -29,7 +30,8 @@ class BisectRerun:
     """One rerun of the search: the calls it substituted, its new trace, how its calls were answered
     (`recorded`: from the bad run, `mocked`: a replacement), why it was stopped (None: the app ended), its
     outcome and verdict against the bad run, whether it passes, the bad run's failure gone and no other
-    (`flipped`; None: no outcome), and how the network was closed around it."""
+    (`flipped`; None: no outcome), how the network was closed around it, and the calls it missed (the call,
+    why, and the nearest recorded calls: what `stopped` points to)."""
 
     number: int
     substituted: tuple[str, ...]
@@ -40,6 +42,7 @@ class BisectRerun:
     verdict: Verdict
     flipped: bool | None
     network: Network | None = None  # how the network was closed while the app ran
+    misses: tuple[Miss, ...] = ()
 
 
 @dataclass(frozen=True)

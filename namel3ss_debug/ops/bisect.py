@@ -239,7 +239,8 @@ def _probe(number: int, keys: tuple[str, ...], judged: JudgedRecording, session:
     stopped = why_stopped(tally.misses, ran.exception)
     old = judged.outcome
     if not paths or stopped is not None:
-        return BisectRerun(number, keys, paths, counts, stopped, None, judge(old, None, stopped), None, network)
+        return BisectRerun(number, keys, paths, counts, stopped, None, judge(old, None, stopped), None, network,
+                           tuple(tally.misses))
     with opened_run(paths) as (new_source, new_timeline):
         new = judged.judge(new_source, new_timeline)
     flipped = new.passed  # a rerun that breaks another way has not fixed the run

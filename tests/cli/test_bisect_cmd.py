@@ -227,6 +227,25 @@ def test_a_later_call_neither_run_can_answer_stops_the_search(tmp_path):
     assert "tool:weather#1" in report["reruns"][0]["stopped"]
 
 
+def test_a_stopped_rerun_shows_its_miss_in_text_and_in_json(tmp_path):
+    bad = recorded(tmp_path, TRIP_APP, "Atlantis")
+    answers = answers_file(tmp_path, {"llm:chat#1": completion("Lisbon")})
+    done, report = bisect(tmp_path, bad, "--answers", str(answers))
+    assert "the miss is shown below" in report["reruns"][0]["stopped"]
+    [miss] = report["reruns"][0]["misses"]
+    assert (miss["call"], miss["path"], miss["inputs"]) == ("tool:weather#1", "agent:trip#1 > tool:weather#1",
+                                                            {"city": "Lisbon"})
+    [nearest] = miss["candidates"]  # the one recorded tool call: no LLM call or agent offered for a tool
+    assert nearest["key"] == "tool:weather#1"
+    assert "inputs: city: recorded 'Atlantis', this call 'Lisbon'" in nearest["reasons"]
+    text = command("bisect", str(bad), "-o", "new", "--answers", str(answers), cwd=tmp_path).stdout
+    lines = text[text.index("rerun 1 "):].splitlines()
+    assert lines[-4].startswith("  miss      tool:weather#1 at agent:trip#1 > tool:weather#1: ")
+    assert lines[-3:] == ["  inputs    {'city': 'Lisbon'}",
+                          f"  nearest 1 tool:weather#1 ({nearest['where']}) at agent:trip#1 > tool:weather#1",
+                          "              - inputs: city: recorded 'Atlantis', this call 'Lisbon'"]
+
+
 def test_bad_input_is_one_line_and_exit_2(tmp_path):
     trace = recorded(tmp_path, STEPS_APP, "13")
     neither = command("bisect", str(trace), cwd=tmp_path)

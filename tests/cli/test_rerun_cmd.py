@@ -168,8 +168,12 @@ def test_a_call_the_recording_does_not_have_is_a_miss_with_the_nearest_candidate
     assert done.returncode == 1
     assert "miss          tool:search#2 at agent:researcher#1 > agent_turn:researcher#2 > tool:search#2" in done.stdout
     nearest = [line for line in done.stdout.splitlines() if line.startswith("  nearest")]
-    assert len(nearest) == 3
+    assert len(nearest) == 3 and all(" tool:search#" in line for line in nearest)  # tool calls only
     assert "tool:search#1" in nearest[0]
+    # the recording's tool:search#2 is offered too: the first one's occurrence says where it is, not that it is not
+    assert "                - occurrence: recorded as tool:search#1 there; this call is #2 there, and the recording " \
+           "has none there (its tool:search#2 is under agent:researcher#1 > agent_turn:researcher#3)" in done.stdout
+    assert "has no #2" not in done.stdout
     assert "inputs: query: recorded 'photovoltaic effect', this call 'photovoltaic effect reviews'" in done.stdout
     assert "--on-miss live" in done.stdout
     assert "Traceback" not in done.stderr

@@ -9,6 +9,7 @@ from ...judging.bisect import FOUND, NONE, NOT_MONOTONE
 from ...judging.bisect_report import BisectReport, BisectRerun
 from ...rerun.candidates import short_repr
 from ...judging.outcome import Outcome
+from ..rerun.miss import miss_lines
 from ..text import visible
 
 _STYLE = {FOUND: "bold green", NONE: "bold yellow", NOT_MONOTONE: "bold yellow"}
@@ -56,7 +57,8 @@ def _rerun(rerun: BisectRerun) -> list[Text]:
             _pair("  calls", f"{rerun.counts.get('recorded', 0)} from the bad run, "
                              f"{rerun.counts.get('mocked', 0)} replaced"),
             _pair("  trace", ", ".join(rerun.new_trace) or "no trace written"),
-            *([_pair("  network", rerun.network.summary)] if rerun.network is not None else [])]
+            *([_pair("  network", rerun.network.summary)] if rerun.network is not None else []),
+            *(line for miss in rerun.misses for line in miss_lines(miss, "  miss", 12))]
 
 
 def _outcome(outcome: Outcome | None, stopped: str | None) -> str:

@@ -14,6 +14,7 @@ from ...judging.compare import EventRef
 from ...judging.report import Ending, RerunReport
 from ..event_text import one_line
 from ..text import plural, visible
+from .miss import miss_lines
 
 _SOURCES = (("recorded", "from the recording"), ("mocked", "mocked"), ("replaced", "replaced at the console"),
             ("forked", "answered by the fork"), ("reran", "run again (judged by what they returned)"),
@@ -95,16 +96,7 @@ def _ran_again(report: RerunReport) -> list[Text]:
 
 
 def _miss(miss: Any, forked: bool) -> list[Text]:
-    where = f" at {miss.path}" if miss.path != "-" else ""
-    lines = [Text(visible(f"miss          {miss.call}{where}: {miss.why}"), style="red")]
-    if miss.inputs is not None:
-        lines.append(Text(visible(f"  inputs      {short_repr(miss.inputs, 120)}")))
-    if not miss.candidates:
-        lines.append(Text("  the recording has no calls to offer"))
-    for number, candidate in enumerate(miss.candidates, 1):
-        lines.append(Text(visible(f"  nearest {number}   {candidate.key} ({candidate.where}) at {candidate.path}")))
-        for reason in candidate.reasons:
-            lines.append(Text(visible(f"                - {reason}")))
+    lines = miss_lines(miss)
     if miss.path == "-":  # a connection outside the HTTP hooks: nothing a mock could answer
         lines.append(Text("  let it through with --on-miss live", style="dim"))
     elif forked:  # a fork takes no --mock; from its call on, only a request of an --offline fork misses

@@ -9,6 +9,7 @@ from ...rerun.candidates import Miss, short_repr
 from ...judging.outcome import Outcome
 from ...judging.verdict import FIXED, IMPROVED, INCONCLUSIVE, REGRESSED
 from ...judging.verify_report import Try, VerifyReport
+from ..rerun.miss import miss_lines
 from ..text import visible
 
 _STYLE = {FIXED: "bold green", IMPROVED: "bold green", REGRESSED: "bold red", INCONCLUSIVE: "bold yellow"}
@@ -83,11 +84,7 @@ def _try(attempt: Try, numbered: bool) -> list[Text]:
 
 
 def _miss(miss: Miss) -> list[Text]:
-    where = f" at {miss.path}" if miss.path != "-" else ""
-    lines = [Text(visible(f"  miss        {miss.call}{where}: {miss.why}"), style="red")]
-    for number, candidate in enumerate(miss.candidates, 1):
-        lines.append(Text(visible(f"  nearest {number}   {candidate.key} ({candidate.where}) at {candidate.path}")))
-        lines.extend(Text(visible(f"                - {reason}")) for reason in candidate.reasons)
+    lines = miss_lines(miss, "  miss")
     lines.append(Text("  let LLM calls the recording cannot answer go live with --base-url URL", style="dim"))
     return lines
 
