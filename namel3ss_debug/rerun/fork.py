@@ -8,8 +8,9 @@ A fork keeps the run up to CALL, changes that one call, and lets the rest follow
 - `resample`: CALL is sent again as recorded, to see what else the model may say.
 Calls before CALL are answered from the recording as in any rerun. At CALL the rerun parts from the recording
 (`Rerun.part(CALL, "forked")`), so every later call is matched strictly: it gets its recorded answer only when it
-asks exactly what was recorded. An LLM call that misses then runs live, at `base_url` when one is given, or,
-`offline`, stops the run as a miss with the nearest recorded call; a tool that misses follows `--on-miss`.
+asks exactly what was recorded. A tool that misses then runs for real (what the changed answer asked for); an
+LLM call or another request that misses runs live, an LLM call at `base_url` when one is given, or, `offline`,
+stops the run as a miss with the nearest recorded call.
 
 Pure: the engine (`answerer.py`) and the transport ask the plan, which holds no state.
 
@@ -35,7 +36,7 @@ ASKED_FIELD = {"openai.chat": "messages", "openai.responses": "input", "anthropi
 # The APIs whose request body names its model (Gemini's URL does): those `--model` can send elsewhere.
 MODEL_IN_BODY = frozenset({"openai.chat", "openai.responses", "anthropic.messages", "ollama.chat",
                            "ollama.generate", "openai.completions"})
-REQUEST_COMPONENTS = frozenset({"llm"})  # the calls a fork sends live: LLM calls (tools follow --on-miss)
+TOOL = "tool"  # from the fork on, a tool the recording cannot answer runs for real, offline too
 
 
 class ForkError(UsageError):
@@ -71,10 +72,14 @@ class ForkPlan:
         return self.change != "answer" and not self.offline
 
     def on_miss(self, component: str, on_miss: str, forked: bool) -> str:
-        """What a call the recording cannot answer does once the fork is reached: an LLM call runs live
-        (`error` when offline); anything else, and any call before the fork, as `--on-miss` says."""
-        if not forked or component not in REQUEST_COMPONENTS:
+        """What a call the recording cannot answer does once the fork is reached: a tool runs for real (the
+        changed answer asked for it: running it is the fork's plain intent, and the user consented to run the
+        app); an LLM call, or any other request, runs live, or, `offline`, stops the run as a miss. Any call
+        before the fork, as `--on-miss` says."""
+        if not forked:
             return on_miss
+        if component == TOOL:
+            return "live"
         return "error" if self.offline else "live"
 
     def request(self, api: str, body: JsonValue, url: str, at_fork: bool,

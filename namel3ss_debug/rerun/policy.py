@@ -65,7 +65,7 @@ class Policy:
         if stepping:
             return "the rerun's console can run a call live"
         if self.fork is not None and not self.fork.offline:
-            return "--fork: LLM calls from the fork on run live, with the network"
+            return "--fork: calls from the fork on that the recording lacks run live, with the network"
         return None
 
 

@@ -1,5 +1,5 @@
 """A fork of an openai-agents run (a hooked framework: its tools answered by the hook), recorded against stub A,
-forked to stub B: the fork's answer reaches the agent, a tool call it asks for runs with --live-tools, and the
+forked to stub B: the fork's answer reaches the agent, a tool call it asks for runs (no flag needed), and the
 agent's next request, now unrecorded, goes to B; requests that still ask what was recorded are answered from it."""
 
 from __future__ import annotations
@@ -68,7 +68,7 @@ def test_a_tool_call_answer_runs_the_tool_and_the_next_request_goes_to_the_other
     before = len(bench.b.hits)
     oslo = {"content": None, "tool_calls": [{"name": "get_weather", "arguments": {"city": "Oslo"}}]}
     done, report = bench.fork("--fork", "llm:openai.responses#1", "--answer", json.dumps(oslo),
-                              "--base-url", bench.b.url, "--live-tools")
+                              "--base-url", bench.b.url)  # no --live-tools: the tool asked for runs
     assert done.returncode == 0, done.stderr
     first = answers(done)[0]
     assert "snow, -3 C" in first and "[nonce " in first  # B's answer to the agent's request with Oslo's weather

@@ -67,14 +67,24 @@ def test_a_tool_call_answer_runs_the_tool_with_live_tools_and_the_next_request_g
     assert report["counts"]["live"] == 1 and report["misses"] == []
 
 
-def test_without_live_tools_the_tool_the_recording_lacks_stops_the_fork(forks, paris):
+def test_a_tool_call_answer_runs_the_tool_with_no_flag_and_the_fork_goes_on_to_the_answer(forks, paris):
     before = len(forks.b.hits)
     run, report = forks.fork(paris, "--fork", "llm:openai.chat#1", "--answer", tool_call("get_weather", city="Oslo"),
                              "--base-url", forks.b.url)
+    assert run.returncode == 0, run.stderr
+    answer, tools = run.app_lines()
+    assert tools == "tool runs: Oslo"  # the tool the forked answer asked for ran, with no --live-tools
+    assert answer.startswith("answer: Echo: ") and "snow, -3 C" in answer and "[nonce " in answer
+    assert len(forks.b.hits) == before + 1 and report["misses"] == []
+
+
+def test_offline_the_tool_runs_and_the_request_after_it_stops_the_fork(forks, paris):
+    run, report = forks.fork(paris, "--fork", "llm:openai.chat#1", "--answer", tool_call("get_weather", city="Oslo"),
+                             "--offline")
     assert run.returncode == 1
     [miss] = report["misses"]
-    assert (miss["call"], miss["inputs"]) == ("tool:get_weather#1", {"city": "Oslo"})
-    assert len(forks.b.hits) == before and "tool runs" not in run.stderr
+    assert miss["call"] == "llm:openai.chat#2"  # the tool ran (its result went into the next request), offline
+    assert "snow, -3 C" in str(miss["inputs"])
 
 
 def test_model_sends_the_call_and_the_next_to_b_and_the_tool_is_answered_from_the_recording(forks, paris):

@@ -26,12 +26,16 @@ def test_ask_changes_the_fork_call_only_and_model_every_call_from_it_on():
                                                                     True)[0] == {"input": ["x"]}
 
 
-def test_once_forked_an_llm_miss_goes_live_unless_offline_and_a_tool_follows_on_miss():
+def test_once_forked_a_tool_runs_for_real_and_a_request_goes_live_unless_offline():
     live, offline = ForkPlan("llm:x#1", "answer", "v"), ForkPlan("llm:x#1", "answer", "v", offline=True)
     assert live.on_miss("llm", "error", forked=True) == "live"
     assert offline.on_miss("llm", "error", forked=True) == "error"
-    assert live.on_miss("tool", "error", forked=True) == "error"
-    assert live.on_miss("llm", "error", forked=False) == "error"
+    assert live.on_miss("http", "error", forked=True) == "live"
+    assert offline.on_miss("http", "error", forked=True) == "error"
+    assert live.on_miss("tool", "error", forked=True) == "live"  # what the changed answer asked for
+    assert offline.on_miss("tool", "error", forked=True) == "live"  # a tool's body runs, its requests stay closed
+    assert live.on_miss("llm", "error", forked=False) == "error"  # before the fork: --on-miss
+    assert live.on_miss("tool", "error", forked=False) == "error"
 
 
 def test_a_plan_says_its_lineage():
