@@ -46,6 +46,7 @@ _VOLATILE_WORDS = frozenset({"id", "time", "timestamp", "duration", "latency"})
 # left out when the run has no such span (an id forgotten, or of another run).
 _SPAN_REFERENCES = ("llm_span_id",)
 _KIND_WORD = {START: "start", END: "end"}
+EMPTY: tuple[JsonValue, ...] = ("", None, [], {})  # an output field holding one of these says nothing
 # Any: an event's place, read by its length: (path, START or END) for a span's ends, (path, type, name, n) for
 # an instant
 Place: TypeAlias = Any
@@ -179,7 +180,7 @@ def content(event: JsonEvent, places: Mapping[str, str] | None = None) -> JsonEv
     """
     said = {name: event.get(name) for name in ("event_type", "component", "name", "status", "inputs",
                                                "outputs", "usage", "model")}
-    said["outputs"] = _without_call_ids(said["outputs"])
+    said["outputs"] = _without_call_ids(_without_empty(said["outputs"]))
     error = event.get("error")
     if isinstance(error, dict):
         said["error"] = {"type": error.get("type"), "message": error.get("message")}
@@ -203,6 +204,18 @@ def volatile_attribute(key: str) -> bool:
     [True, True, False]
     """
     return not _VOLATILE_WORDS.isdisjoint(key.rsplit(".", 1)[-1].split("_"))
+
+
+def _without_empty(outputs: JsonValue) -> JsonValue:
+    """Outputs without their empty fields: an answer with `text: ""` says what one with no `text` says (an SDK
+    writes the empty text of a tool-call answer, a fork's made answer or another SDK leaves it out).
+
+    >>> _without_empty({"text": "", "tool_calls": [], "finish_reason": "stop", "n": 0})
+    {'finish_reason': 'stop', 'n': 0}
+    """
+    if not isinstance(outputs, dict):
+        return outputs
+    return {key: value for key, value in outputs.items() if value not in EMPTY} or None
 
 
 def _without_call_ids(outputs: JsonValue) -> JsonValue:

@@ -87,7 +87,7 @@ def _answer(outputs: JsonValue) -> tuple[str | None, JsonValue, tuple[tuple[str,
     rest = {key: value for key, value in (rest or {}).items() if key != _RECORD} or None
     said, calls = outputs.get("text"), outputs.get("tool_calls")
     tools = tuple(sorted(_tool(call) for call in calls if isinstance(call, dict))) if isinstance(calls, list) else ()
-    text, data = _text_or_json(said if isinstance(said, str) else None)
+    text, data = _text_or_json(said if isinstance(said, str) and said else None)  # empty: no text
     return text, data if data is not None else rest, tools
 
 

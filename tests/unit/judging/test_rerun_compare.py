@@ -9,6 +9,7 @@ from support.tracefactory import TraceBuilder
 
 from namel3ss_debug.recording.builder import timeline_of
 from namel3ss_debug.judging.compare import compare, content
+from namel3ss_debug.judging.said import exact, said_by
 
 Event = dict[str, Any]
 AGENTS = ("planner", "critic", "booker")
@@ -154,3 +155,30 @@ def test_a_tool_calls_id_minted_anew_is_no_divergence_and_its_arguments_are() ->
     moved = compare(timeline_of(asked("call_stub1", "Paris")), timeline_of(asked("call_3750d9", "Lisbon")))
     assert moved.first is not None and moved.first.what == (
         "llm:openai.chat#1 end: outputs.tool_calls[0].arguments.city: recorded 'Paris', rerun 'Lisbon'")
+
+
+def answered(outputs: Event) -> list[Event]:
+    b = TraceBuilder()
+    root = b.run_start()
+    b.end(b.start("llm", "openai.chat", root, inputs={"messages": ["Weather?"]}), 5, outputs=outputs)
+    b.run_end()
+    return b.events
+
+
+def test_an_empty_output_field_and_an_absent_one_say_the_same_and_the_divergence_names_what_changed() -> None:
+    paris = {"name": "get_weather", "arguments": '{"city": "Paris"}'}
+    oslo = {"name": "get_weather", "arguments": '{"city": "Oslo"}'}
+    same = compare(timeline_of(answered({"text": "", "tool_calls": [paris]})),
+                   timeline_of(answered({"tool_calls": [paris]})))
+    assert (same.first, same.different) == (None, 0)
+    forked = compare(timeline_of(answered({"text": "", "tool_calls": [paris]})),
+                     timeline_of(answered({"tool_calls": [oslo]})))
+    assert forked.first is not None
+    assert forked.first.what == ("llm:openai.chat#1 end: outputs.tool_calls[0].arguments: recorded "
+                                 "'{\"city\": \"Paris\"}', rerun '{\"city\": \"Oslo\"}'")
+
+
+def test_an_answer_with_an_empty_text_says_what_one_with_no_text_says() -> None:
+    asked = {"tool_calls": [{"name": "get_weather", "arguments": '{"city": "Oslo"}'}]}
+    assert exact(said_by({"status": "completed", "outputs": {"text": "", **asked}})) == \
+        exact(said_by({"status": "completed", "outputs": asked}))
