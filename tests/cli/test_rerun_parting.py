@@ -103,7 +103,7 @@ def test_lisbon_the_second_llm_call_is_a_reported_miss_never_the_recorded_paris_
     differs = """messages[1].tool_calls[0].function.arguments: recorded '{"city": "Paris"}', this call \
 '{"city": "Lisbon"}'"""
     miss = next(line for line in out.splitlines() if line.startswith("miss "))
-    assert miss.startswith("miss          llm:openai.chat#2 at agent:agent#1 > llm:openai.chat#2: ")
+    assert miss.startswith("miss          llm:openai.chat#2 at agent:agent(get_weather)#1 > llm:openai.chat#2: ")
     assert miss.endswith(f"the recording has no request that asks the same (nearest llm:openai.chat#2, {differs}), "
                          "and the rerun parted from the recording at llm:openai.chat#1 (mocked)")
     lines = out.splitlines()
