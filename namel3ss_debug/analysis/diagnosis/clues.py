@@ -24,9 +24,11 @@ from ..thresholds import MAX_AGENT_STEPS, Judging
 from ..traffic import unrecorded_requests
 from . import payloads
 from .records import Finding
+from .rules.limits import stop_request
 from .rules.registry import agent_rules
 from .steps import (
-    MAX_ERRORS, NO_AGENT, OPENING_STEPS, RECENT_STEPS, AgentSteps, CallRepeat, ModelSpend, RunClues, Step,
+    MAX_ERRORS, MAX_STOP_REQUESTS, NO_AGENT, OPENING_STEPS, RECENT_STEPS, AgentSteps, CallRepeat, ModelSpend,
+    RunClues, Step,
 )
 
 MAX_LINKS = 4096  # LLM calls remembered by span id and by tool call id, to link the tools they asked for
@@ -179,8 +181,14 @@ class Clues:
         track.recent.append(step)
 
     def _request(self, track: RunTrack, event: EventRecord, step: Step) -> None:
-        """An LLM call's start: the tools its request offered, and its span id for the tools it will ask for."""
-        offered = payloads.offered_tools(event.inputs)
+        """An LLM call's start: the tools its request offered, a framework's stop message in it (the request is
+        scanned once, here, and only a message that matched is kept), and its span id for the tools it will ask
+        for."""
+        data = bytes(event.inputs)
+        said = stop_request(data)
+        if said is not None:
+            _stopped(track.clues, step, said)
+        offered = payloads.offered_tools(data)
         if offered is not None:
             step.offered = tuple(sorted(offered))
             key = payloads.schemas_key(offered)
@@ -353,6 +361,16 @@ def _remember(links: dict[str, int], key: str, seq: int) -> None:
     links[key] = seq
     if len(links) > MAX_LINKS:
         del links[next(iter(links))]
+
+
+def _stopped(clues: RunClues, step: Step, said: str) -> None:
+    """An LLM call whose request carried a framework's stop message: kept among the first MAX_STOP_REQUESTS - 1,
+    else in the last place (the last one is the one that may have given the run's final answer)."""
+    kept = clues.stop_requests
+    if len(kept) < MAX_STOP_REQUESTS:
+        kept.append((step, said))
+    else:
+        kept[-1] = (step, said)
 
 
 def _model(clues: RunClues, step: Step) -> None:

@@ -1,6 +1,6 @@
 """What the diagnosis reads inside a call's `inputs` and `outputs` (raw JSON, decoded only when a rule needs it):
-the tools an LLM request offered and their JSON schemas, the answer's text, finish reason and the tool calls it
-asked for, a tool's arguments and result as text.
+the tools an LLM request offered and their JSON schemas, the texts of its messages, the answer's text, finish
+reason and the tool calls it asked for, a tool's arguments and result as text.
 
 Requests are read by shape, so a wire span (the request body as sent) and a decorated one that passes the same
 body read alike: OpenAI chat `tools[].function` (and the legacy `functions[]`), Responses `tools[]`, Anthropic
@@ -86,6 +86,36 @@ def offered_tools(raw: bytes | memoryview) -> Optional[dict[str, Any]]:
         if called:
             offered[called] = function.get("parameters")
     return offered
+
+
+MESSAGE_KEYS = frozenset({"content", "text", "system", "instructions", "input", "prompt", "prompts"})
+MAX_DEPTH = 32  # how deep `message_texts` looks into a request
+
+
+def message_texts(raw: bytes | memoryview) -> list[str]:
+    """The texts of a request's messages, in any API's shape: every string held by a key of MESSAGE_KEYS (directly
+    or in a list), at any depth: chat `messages[].content` and its parts' `text`, Anthropic's `system`, Gemini's
+    `parts[].text` and `systemInstruction`, Responses' `instructions` and `input`. [] when it is not JSON.
+
+    >>> message_texts(b'{"model": "m", "messages": [{"role": "user", "content": [{"type": "text", "text": "Hi"}]}]}')
+    ['Hi']
+    """
+    found: list[str] = []
+    _gather(decoded(raw), False, found, 0)
+    return found
+
+
+def _gather(value: Any, said: bool, found: list[str], depth: int) -> None:
+    """The strings of `value` that a message key holds (`said`: the key above it is one), into `found`."""
+    if isinstance(value, str):
+        if said:
+            found.append(value)
+    elif isinstance(value, dict) and depth < MAX_DEPTH:
+        for key, item in value.items():
+            _gather(item, key in MESSAGE_KEYS, found, depth + 1)
+    elif isinstance(value, list) and depth < MAX_DEPTH:
+        for item in value:
+            _gather(item, said, found, depth + 1)
 
 
 def _is_request(body: dict[str, Any]) -> bool:

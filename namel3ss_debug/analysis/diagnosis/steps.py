@@ -17,6 +17,7 @@ TEXT_CHARS = 400  # a text kept of a step (an answer, an error message, a tool's
 RECENT_STEPS = 256  # the run's last steps kept for the blame, whatever agent they ran in
 OPENING_STEPS = 64  # the run's first steps kept for the blame (where a plan or a user's input begins)
 MAX_ERRORS = 256  # failed steps and error events kept of a run (`RunClues.errors`); all are counted
+MAX_STOP_REQUESTS = 16  # LLM calls kept whose request carried a framework's stop message (`RunClues.stop_requests`)
 NO_AGENT = ""  # the agent key of steps that ran in no agent span
 
 
@@ -125,6 +126,9 @@ class RunClues(msgspec.Struct, gc=False):
     agents: dict[str, str] = msgspec.field(default_factory=dict)  # agent span id -> its name, every agent of the run
     errors: list[Step] = msgspec.field(default_factory=list)  # failed steps and error events, first MAX_ERRORS
     errors_seen: int = 0
+    # the LLM calls whose request carried a framework's stop message (`rules/limits.py` STOP_REQUESTS), each with the
+    # message as sent (cut to TEXT_CHARS), the first MAX_STOP_REQUESTS - 1 and the last: the only prompt text kept
+    stop_requests: list[tuple[Step, str]] = msgspec.field(default_factory=list)
     handoffs: list[tuple[int, str, str]] = msgspec.field(default_factory=list)  # (seq, from agent, to agent)
     schemas: dict[int, dict[str, object]] = msgspec.field(default_factory=dict)  # schemas_key -> name -> schema
     # inputs_key -> the LLM and tool calls made more than once with the same inputs
