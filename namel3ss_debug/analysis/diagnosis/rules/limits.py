@@ -16,9 +16,9 @@ system message; LlamaIndex's early-stopping prompt for `max_iterations` under `e
 system message, whose N is the finding's `limit`). Such a request is a `turn_limit` too: each LLM request's raw JSON
 is scanned for those messages once, as the pass reads it (`clues.py`), and only a message that opens one of the
 request's messages counts (`stop_request`: the words quoted in a question, or said in an answer, do not); the pass keeps
-only the calls that matched (`RunClues.stop_requests`). `critical` (confidence high) when the forced call's answer is
-the run's final answer, or the run failed: the run completed, but what it returned was written on the framework's
-order once the agent ran out of turns; `warning` when the run went on after it. A request cut to `max_payload_size`
+only the calls that matched (`RunClues.stop_requests`). `critical` (confidence high) when the run failed, or when the
+forced call's answer is the run's final answer (the run may have completed, but what it returned was written on the
+framework's order once the agent ran out of turns); `warning` when the run went on after it. A request cut to `max_payload_size`
 may have lost the message (CrewAI's is the last), and a framework whose prompts the app replaced sends other words:
 neither is found. Nor are limits that send no such request and raise nothing: openai-agents' `max_turns` handled by
 `error_handlers` (the final output is the app's own), LangGraph `create_react_agent`'s "Sorry, need more steps to
