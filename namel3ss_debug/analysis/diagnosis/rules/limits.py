@@ -9,21 +9,21 @@ reached"), or a final answer that is a framework's stop text (LangChain's "Agent
 AutoGen's "Maximum number of turns N reached"). `critical` (confidence high) when the run ended failed, with a
 non-zero exit code, or with that text as its final answer; `warning` when the run went on past it (an agent was
 stopped and the app carried on).
-Some frameworks enforce their limit without raising: they send one more request with a message of their own asking
-for a final answer, and return that answer as the agent's (`STOP_REQUESTS`: CrewAI's `force_final_answer` for
+Some frameworks enforce their limit without raising: they send one more request with a message of their own asking for a
+final answer, and return that answer as the agent's (`STOP_REQUESTS`: CrewAI's `force_final_answer` for
 `Agent(max_iter=N)`, appended as the last user message; smolagents' `final_answer.pre_messages` for `max_steps`, the
 system message; LlamaIndex's early-stopping prompt for `max_iterations` under `early_stopping_method='generate'`, a
-system message, whose N is the finding's `limit`). Such a request is a `turn_limit` too: each LLM request's raw JSON
-is scanned for those messages once, as the pass reads it (`clues.py`), and only a message that opens one of the
-request's messages counts (`stop_request`: the words quoted in a question, or said in an answer, do not); the pass keeps
-only the calls that matched (`RunClues.stop_requests`). `critical` (confidence high) when the run failed, or when the
-forced call's answer is the run's final answer (the run may have completed, but what it returned was written on the
-framework's order once the agent ran out of turns); `warning` when the run went on after it. A request cut to `max_payload_size`
-may have lost the message (CrewAI's is the last), and a framework whose prompts the app replaced sends other words:
-neither is found. Nor are limits that send no such request and raise nothing: openai-agents' `max_turns` handled by
+system message, whose N is the finding's `limit`). Such a request is a `turn_limit` too: each LLM request's raw JSON is
+scanned for those messages once, as the pass reads it (`clues.py`), and only a message that opens one of the request's
+messages counts (`stop_request`: the words quoted in a question, or said in an answer, do not); the pass keeps only the
+calls that matched (`RunClues.stop_requests`). `critical` (confidence high) when the run failed, or when the forced
+call's answer is the run's final answer (the run may have completed, but what it returned was written on the framework's
+order once the agent ran out of turns); `warning` when the run went on after it. A request cut to `max_payload_size` may
+have lost the message (CrewAI's is the last), and a framework whose prompts the app replaced sends other words: neither
+is found. Nor are limits that send no such request and raise nothing: openai-agents' `max_turns` handled by
 `error_handlers` (the final output is the app's own), LangGraph `create_react_agent`'s "Sorry, need more steps to
-process this request." (a message the graph makes with no LLM call), Haystack's `max_agent_steps` (an `exit_reason`
-and a log line), DSPy's `ReAct(max_iters=N)` (its closing extract request is the same whether the limit was hit).
+process this request." (a message the graph makes with no LLM call), Haystack's `max_agent_steps` (an `exit_reason` and
+a log line), DSPy's `ReAct(max_iters=N)` (its closing extract request is the same whether the limit was hit).
 
 `context_overflow` (run rule): an error whose "type: message" is a model's context-window error (`OVERFLOWS`:
 OpenAI and compatible servers `context_length_exceeded` / "maximum context length", Anthropic "prompt is too long"
