@@ -117,9 +117,10 @@ def replay(traces: tuple[str, ...], step: bool, breaks: tuple[str, ...], mocks: 
     on a terminal; elsewhere it is refused unless --yes allows it.
 
     Exit codes: 0 done, 1 a command of a script (--commands, piped) was a mistake,
-    2 usage (a bad option, breakpoint, mock or key; a fork that cannot be made; a
-    rerun of code outside the project, or a tool a trace from elsewhere chose, not
-    allowed), 3 a trace that cannot be read.
+    2 usage (a bad option, breakpoint, mock or key; a --mock that answered no call
+    of a rerun that ran to its end; a fork that cannot be made; a rerun of code
+    outside the project, or a tool a trace from elsewhere chose, not allowed),
+    3 a trace that cannot be read.
     """
     _check_rerun_options(rerun, rerun_only, no_pager)
     if len(traces) > 1:

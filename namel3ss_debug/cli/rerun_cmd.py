@@ -18,6 +18,7 @@ from ..launch.app import app_traceback
 from ..launch.shown import shown
 from ..ops.environment import Environment
 from ..ops.rerun import RerunRequest, rerun_trace
+from ..model.messages import error_line
 from ..ops.rerun_pick import Picked
 from .errors import warn
 from .output import BYTES, RENDERABLE, View, console, kept_stdout, show
@@ -45,6 +46,8 @@ def rerun(trace: str | None, fmt: str, step: bool, breaks: tuple[str, ...], comm
     if done.app_error is not None:
         sys.stderr.write(app_traceback(done.app_error))
     show(done.report, fmt, VIEWS, stdout=report_out)
+    for unused in done.report.unused_mocks:  # a usage error (exit 2): said where errors go, after the report
+        click.echo(error_line(unused.said), err=True)
     return done.exit_code
 
 

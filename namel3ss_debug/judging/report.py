@@ -5,13 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..recording.timeline import Timeline
-from ..rerun.candidates import Miss
+from ..rerun.candidates import Miss, mock_instead
 from .compare import Comparison, compare
 from ..rerun.network import Network
 from ..rerun.ran_again import RanAgain, ran_again
 from ..recording.calls import Recording, run_end
 from ..rerun.answerer import Rerun
 from ..model.json_types import JsonEvent, JsonValue
+from ..recording.mocks import Mock
 
 SCHEMA = "namel3ss-debug/rerun/v1"
 SOURCES = ("recorded", "mocked", "replaced", "forked", "reran", "live")  # the report's counts, and `missed`
@@ -42,6 +43,32 @@ def _text(value: JsonValue) -> str | None:
 
 
 @dataclass(frozen=True)
+class UnusedMock:
+    """A `--mock` that answered no call of a rerun that ran to its end, and the recorded calls to mock instead:
+    the request its call sent (`request`: an OpenTelemetry `llm` span's `http` child), else the recording's calls
+    of its kind nearest to it. `said` is the one line that tells it."""
+
+    key: str
+    instead: tuple[str, ...]
+    request: bool
+    said: str
+
+
+def unused_mock(recording: Recording, mock: Mock) -> UnusedMock:
+    """A mock that answered no call, with what to mock instead (`candidates.mock_instead`)."""
+    key = mock.key
+    instead, request = mock_instead(recording, key)
+    said = f"--mock {key.text} answered no call of the rerun"
+    if request:
+        said += f"; mock {', '.join(instead)} instead (the request it sent, which the rerun answers)"
+    elif instead:
+        said += f"; the recording's nearest {key.component} calls: {', '.join(instead)}"
+    elif key.component is not None:
+        said += f"; the recording has no {key.component} calls"
+    return UnusedMock(key.text, instead, request, said)
+
+
+@dataclass(frozen=True)
 class RerunReport:
     source_run: str | None
     source: str
@@ -65,6 +92,7 @@ class RerunReport:
     parted: str | None = None  # the call where the rerun parted from the recording (Rerun.parted)
     parted_how: str | None = None  # how: mocked, replaced, forked or live
     fork: dict[str, JsonValue] | None = None  # --fork: its call, change and model, as run_start's replay_of.fork
+    unused_mocks: tuple[UnusedMock, ...] = ()  # mocks that answered no call of a rerun that ran to its end: exit 2
 
     @property
     def reproduced(self) -> bool:
@@ -77,6 +105,8 @@ class RerunReport:
     def not_reproduced(self) -> str | None:
         """Why the rerun is not a reproduction of the recording, or None when it is."""
         c = self.comparison
+        if self.unused_mocks:
+            return self.unused_mocks[0].said
         if self.misses:
             return f"{self.counts['missed']} call(s) had no recorded answer"
         if self.counts.get("live"):
@@ -98,14 +128,17 @@ class RerunReport:
 
 def build_report(source: str, recording: Recording, rerun: Rerun, outcome_code: int, new: Timeline | None,
                  new_paths: tuple[str, ...], command: tuple[str, ...], cwd: str,
-                 network: Network | None) -> RerunReport:
+                 network: Network | None, stopped: bool = False) -> RerunReport:
     """The report of a rerun that ran: `outcome_code` is the app's exit code, `new` the new run's
-    timeline (None when it wrote no trace), `network` how the network was closed. Exit 1 when a call
-    missed or ran live, the network was used or tried, or the app failed."""
+    timeline (None when it wrote no trace), `network` how the network was closed, `stopped` whether the app was
+    stopped (a miss, a quit) before it could end. Exit 2 when a mock answered no call of a rerun that was not
+    stopped (it named no call the app makes); else 1 when a call missed or ran live, the network was used or
+    tried, or the app failed."""
     tally = rerun.tally
-    used = tally.used_mocks
-    notes = [*tally.notes, *(f"--mock {mock.key.text} answered no call of the rerun"
-                             for mock in rerun.mocks if mock.key.text not in used)]
+    unused = [mock for mock in rerun.mocks if mock.key.text not in tally.used_mocks]
+    notes = [*tally.notes, *(f"--mock {mock.key.text} answered no call before the rerun was stopped"
+                             for mock in unused if stopped)]
+    unused_mocks = () if stopped else tuple(unused_mock(recording, mock) for mock in unused)
     if network is not None and network.note is not None:
         notes.append(network.note)
     counts = {name: tally.counts.get(name, 0) for name in SOURCES}
@@ -117,8 +150,8 @@ def build_report(source: str, recording: Recording, rerun: Rerun, outcome_code: 
         mocked=tuple(tally.mocked), misses=tuple(tally.misses), notes=tuple(notes),
         comparison=compare(recording.timeline, new) if new is not None else None,
         old_ending=Ending.of(recording.end_event()), new_ending=Ending.of(run_end(new)),
-        exit_code=1 if tally.misses or tally.counts.get("live") or outcome_code != 0
+        exit_code=2 if unused_mocks else 1 if tally.misses or tally.counts.get("live") or outcome_code != 0
         or (network is not None and network.not_reproduced is not None) else 0,
         network=network, unhooked_tools=tally.unhooked_tools,
         ran_again=ran_again(recording, new) if new is not None else (), parted=rerun.parted,
-        parted_how=rerun.parted_how)
+        parted_how=rerun.parted_how, unused_mocks=unused_mocks)

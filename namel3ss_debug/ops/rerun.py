@@ -166,8 +166,9 @@ def rerun_app(source: RunSource, options: RerunOptions, env: Environment,
         new_paths = tuple(str(path) for path in outcome.run.paths)
         if new_paths:
             new_timeline = load_timeline(RunSource(new_paths[0], new_paths), TraceReader(ReadProblems()))
+        stopped = isinstance(outcome.exception, (RerunStop, KeyboardInterrupt))  # a miss, a quit
         report = build_report(source.label, recording, session, outcome.exit_code, new_timeline, new_paths,
-                              tuple(recorded.target.argv), str(recorded.cwd), network)
+                              tuple(recorded.target.argv), str(recorded.cwd), network, stopped)
         if options.fork is not None:
             report = replace(report, exit_code=fork_exit_code(report, outcome.exit_code), fork=replay_of["fork"])
         error = outcome.exception

@@ -10,6 +10,9 @@ Once the rerun has parted from the recording, or from the first call with `stric
 only if it asks what its recorded twin asked (`parting.py`).
 A stepper (`--rerun --step`) sees each answer first and may accept, replace it or run the call live.
 
+An `llm` span made from an OpenTelemetry span only watches the SDK call it wraps: nothing of ours can answer it,
+and its request (its `http` child) is what the rerun answers. A mock naming the `llm` span is given to that request.
+
 A tool whose body runs again while the recording has its twin (`--live-tools`, `live` at the console, a
 tool seen only through OpenTelemetry) is counted as `reran`, not live: what it returned is compared with
 what the recording has, as every other event is, so it is judged by what it did, whoever recorded it;
@@ -27,6 +30,7 @@ from ..model.rerun_protocol import (FORKED, GIVEN, LIVE, MOCKED, RECORDED, REPLA
                                     RequestSpec, RerunMiss, RerunStop)
 from ..model.values import CodecError
 from ..model.json_types import Foreign, JsonObject, JsonValue
+from ..otel.passthrough import OTEL_SOURCE
 from ..recording.mocks import Mock, parse_key
 from .answers import Answer, Unanswerable, from_recording, from_value, mark
 from .candidates import LiveCall, Miss, nearest
@@ -117,6 +121,7 @@ class Rerun:
         self._numbers: Counter[tuple[str, str]] = Counter()
         self._served: set[int] = set()
         self._reran: dict[str, RecordedCall] = {}  # a tool run again's span id -> its recorded twin
+        self._llm_spans: dict[str, AnsweredSpan] = {}  # the open `llm` spans: one from OpenTelemetry only watches
         self.twins = Twins(recording, policy.match, self._served)
 
     @property
@@ -148,6 +153,8 @@ class Rerun:
             key = (span.component, span.name)
             self._numbers[key] += 1
             self._spans[span.span_id] = (path, self._numbers[key])
+            if span.component == "llm":
+                self._llm_spans[span.span_id] = span
             self.twins.opened(span, attrs)
 
     def answer(self, asked: Asked, span: AnsweredSpan, inputs: Foreign) -> Answer | None:
@@ -174,7 +181,10 @@ class Rerun:
             recorded = self.twins.find(live, request, span.span_id, strict)
             if recorded is not None and request is not None:
                 self.twins.note_asker(span, recorded)
-            mock = self._mock_for(live, recorded) if not at_fork else self._fork_answer()
+            mock = self._mock_for(live, recorded.number if recorded is not None else live.number) \
+                if not at_fork else self._fork_answer()
+            if mock is None and request is not None and not at_fork:
+                mock = self._watched_mock(span)
             if mock is not None:
                 self.tally.used_mocks.add(mock.key.text)
             fork = self.policy.fork
@@ -280,6 +290,7 @@ class Rerun:
         recorded twin parts the run there (`Parting.returned`), so what follows is matched strictly."""
         with self._lock:
             twin = self._reran.pop(span.span_id, None)
+            self._llm_spans.pop(span.span_id, None)
         if twin is not None:  # what it returned, each field as the trace records it (redacted, cut, JSON)
             kind = str(event.get("event_type"))
             self.parting.returned(twin, result_of({**event, "outputs": self.inputs_of(kind, event.get("outputs")),
@@ -298,10 +309,9 @@ class Rerun:
         return LiveCall(named.component, named.name, named.prefix, path, number, shown,
                         self.recording.fingerprint_of(shown))
 
-    def _mock_for(self, live: LiveCall, recorded: RecordedCall | None) -> Mock | None:
-        """The mock set last among those naming this call: by the recorded call it matched (its
-        `component:name#N` in the recording), else by its own number in the rerun."""
-        number = recorded.number if recorded is not None else live.number
+    def _mock_for(self, live: Named, number: int) -> Mock | None:
+        """The mock set last among those naming this call: `number` is the N of the recorded call it matched
+        (its `component:name#N` in the recording), else its own N in the rerun."""
         end_type = f"{live.prefix}_end"
         for mock in reversed(self.mocks):
             key = mock.key
@@ -312,6 +322,19 @@ class Rerun:
                     and (key.number is None or key.number == number):
                 return mock
         return None
+
+    def _watched_mock(self, span: AnsweredSpan) -> Mock | None:
+        """The mock of the OpenTelemetry `llm` span a request was sent inside (the span only watches the call,
+        and this request is what answers it), by the recorded call at the span's place, else its number here."""
+        parent = self._llm_spans.get(span.parent_id) if span.parent_id is not None else None
+        attrs = parent.attrs if parent is not None else None
+        if parent is None or not isinstance(attrs, dict) or attrs.get("source") != OTEL_SOURCE:
+            return None
+        path, number = self._spans[parent.span_id]
+        twin = self.recording.by_path.get(path)
+        if twin is not None and (twin.component, twin.name) == (parent.component, parent.name):
+            number = twin.number
+        return self._mock_for(parent, number)
 
     def ran(self, span: AnsweredSpan, inputs: Foreign = None) -> None:
         """A call that runs for real because nothing of ours can answer it (a span seen only through

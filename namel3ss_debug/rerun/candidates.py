@@ -8,12 +8,14 @@ holds: an occurrence that differs names the recording's call of the missed call'
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass, field
 
 from ..model.calls import CallRecord
 from ..model.json_types import Foreign, JsonValue
 from ..recording.call_paths import step_label
 from ..recording.calls import RecordedCall, Recording
+from ..recording.mocks import MockKey
 
 MAX_SHOWN = 60
 
@@ -121,6 +123,28 @@ def _occurrence(recording: Recording, call: RecordedCall, live: LiveCall, served
                f"#{table.entries[same_key.path][2]} there)"
     return f"{said}, and the recording has none there (its {same_key.key} is under " \
            f"{table.text(table.parent(same_key.path))})"
+
+
+def mock_instead(recording: Recording, key: MockKey) -> tuple[tuple[str, ...], bool]:
+    """What a mock that answered no call of a rerun could name instead, and whether that is the request its call
+    sent: the `http` children of the calls `key` names (an OpenTelemetry `llm` span whose request answers it),
+    else up to three other recorded calls of its component, nearest by name, then number. None for an event type's
+    key, or when the recording has no call of that component."""
+    if key.component is None or key.name is None:
+        return (), False
+    table = recording.table
+    named = [call for call in recording.by_operation.get((key.component, key.name), ())
+             if key.number is None or call.number == key.number]
+    paths = {call.path for call in named}
+    requests = [call for call in recording.calls if call.component == "http" and table.parent(call.path) in paths]
+    if requests:
+        return tuple(call.key for call in requests), True
+    number, name, starts = key.number or 1, key.name, {call.start for call in named}
+    others = [call for call in recording.calls if call.component == key.component and call.start not in starts]
+    ranked = sorted(others, key=lambda call: (call.name != name, -difflib.SequenceMatcher(None, call.name,
+                                                                                          name).ratio(),
+                                              abs(call.number - number), call.start))
+    return tuple(call.key for call in ranked[:3]), False
 
 
 def input_difference(recorded: JsonValue, live: Foreign, path: str = "",

@@ -130,6 +130,25 @@ def test_mocking_the_request_of_an_llm_span_changes_what_the_app_got(bench: Work
     assert mocked.verdict().startswith("not reproduced:")
 
 
+def test_a_mock_of_an_llm_span_answers_its_request(bench: Workbench, recording: Recording) -> None:
+    """The `llm` span is OpenTelemetry's and only watches: the request it sent (its `http` child) is what a rerun
+    answers, so a `--mock` of the span is given to that request."""
+    mocked = bench.rerun(recording, "--mock", 'llm:ChatCompletion#2="Sunny all week."')
+    assert "answer: Sunny all week." in mocked.app_lines(), mocked.stdout + mocked.stderr
+    assert "changed       http:openai.chat#2" in mocked.stdout
+    assert "answered no call" not in mocked.stdout + mocked.stderr
+
+
+def test_a_mock_that_answered_no_call_fails_the_rerun_naming_the_calls_to_mock(bench: Workbench,
+                                                                              recording: Recording) -> None:
+    done = bench.rerun(recording, "--mock", 'llm:ChatCompletion#9="Sunny all week."')
+    assert done.returncode == 2, done.stdout + done.stderr
+    [line] = [line for line in done.stderr.splitlines() if "answered no call" in line]
+    assert line == ("namel3ss-debug: error: --mock llm:ChatCompletion#9 answered no call of the rerun; the "
+                    "recording's nearest llm calls: llm:ChatCompletion#4, llm:ChatCompletion#3, llm:ChatCompletion#2")
+    assert done.verdict().startswith("not reproduced: --mock llm:ChatCompletion#9 answered no call of the rerun")
+
+
 def test_input_messages_set_after_the_span_started_are_on_its_end_and_go_out(bench: Workbench,
                                                                            recording: Recording) -> None:
     """openinference sets an LLM call's `llm.input_messages.*` after its span started: they were lost."""
