@@ -13,11 +13,12 @@ import click
 
 from .errors import warn
 from .output import BYTES, RENDERABLE, View, show, tell
-from .options import app_options, config_option, expect_option, format_option, output_option
+from .options import app_options, config_option, expect_option, format_option, live_options, output_option
 from .progress import bars
 from .questions import announcer
 from ..ops.bisect import BisectRequest, bisect_trace
 from ..ops.environment import Environment
+from ..rerun.policy import LiveCalls
 
 VIEWS = {"text": View("render.bisect.text:render_bisect", RENDERABLE),
          "json": View("render.bisect.bisect_json:bisect_json", BYTES)}
@@ -32,13 +33,15 @@ VIEWS = {"text": View("render.bisect.text:render_bisect", RENDERABLE),
 @click.option("--good", "good", metavar="RUN", help="Take the replacement answers from a good run of the same app "
               "(a trace file or run id): each LLM and tool call whose twin of the same key there returned "
               "something else.")
+@live_options
 @expect_option
 @format_option("text", "json")
 @output_option()
 @config_option
 @app_options
-def bisect(trace: str, answers_path: Path | None, good: str | None, expect: str | None, fmt: str,
-           cwd: Path | None, output: str | None, config_path: Path | None, allowed: bool) -> None:
+def bisect(trace: str, answers_path: Path | None, good: str | None, base_url: str | None, live_own: bool,
+           live_requests: bool, expect: str | None, fmt: str, cwd: Path | None, output: str | None,
+           config_path: Path | None, allowed: bool) -> None:
     """Find the earliest call of a failed run whose replacement answer makes
     the failure go away, by offline reruns of the app.
 
@@ -64,7 +67,10 @@ def bisect(trace: str, answers_path: Path | None, good: str | None, expect: str 
     After a substituted call, later calls may ask something else. Such a
     call is answered from --good's call of the same key if it asks what
     that one asked, or from --answers' value for its key; otherwise it is
-    a miss, and that rerun is stopped. No request reaches the network: every
+    a miss, and that rerun is stopped, unless --base-url or --live lets an
+    LLM call go live (--live: to the endpoints the app called, said before
+    the first rerun; each rerun counts its live calls) and --live-requests
+    what the tools send. Without them no request reaches the network: every
     rerun runs in the command's one network namespace where the kernel
     allows it (Linux), else the in-process guard, as each rerun's `network`
     row says.
@@ -75,16 +81,19 @@ def bisect(trace: str, answers_path: Path | None, good: str | None, expect: str 
       namel3ss-debug bisect bad.jsonl --answers fixes.json
       namel3ss-debug bisect bad.jsonl --answers fixes.json --format json | jq .call
       namel3ss-debug bisect bad.jsonl --good good.jsonl --expect 'contains:sunny'
+      namel3ss-debug bisect bad.jsonl --good good.jsonl --live
 
     Exit codes: 0 a call was found, 1 none, not monotone or stopped, 2 usage
     (neither or both of --answers and --good, a bad answers file or --expect
-    rule, a run that passed; the app not allowed), 3 a trace that cannot be read.
+    rule, a run that passed, a bad --base-url or one with --live; the app not
+    allowed), 3 a trace that cannot be read.
     """
 
     env = Environment.current(warn, bars(True))
-    request = BisectRequest(trace, answers_path, good, expect, cwd, output, config_path,
-                            app_stdout_to_stderr=fmt == "json")
+    request = BisectRequest(trace, answers_path, good, expect, LiveCalls(base_url, live_own, live_requests), cwd,
+                            output, config_path, app_stdout_to_stderr=fmt == "json")
     report = bisect_trace(request, env, announcer(cwd, allowed, env),
-                          lambda number, keys: tell("render.bisect.text:probing", number, keys))
+                          lambda number, keys: tell("render.bisect.text:probing", number, keys),
+                          lambda endpoints: tell("render.verify.text:going_live", endpoints, "bisect"))
     show(report, fmt, VIEWS)
     sys.exit(report.exit_code)

@@ -126,6 +126,28 @@ def app_options(command: Command) -> Command:
              "one by one (refused without a terminal). Read the trace first: this runs its code."))
 
 
+def live_options(command: Command) -> Command:
+    """What of a judged rerun may go live (`verify`, `bisect`): `--base-url`, `--live`, `--live-requests`."""
+    return _apply(
+        command,
+        click.option("--base-url", "base_url", metavar="URL",
+                     help="Where LLM calls the recording cannot answer go live (an OpenAI-, Anthropic-, Gemini- or "
+                     "Ollama-compatible server, named without the API's path: a request keeps its own, such as "
+                     "/v1/chat/completions; keys from the environment). Without it or --live, such a call stops "
+                     "the run and is reported as a miss."),
+        click.option("--live", "live_own", is_flag=True,
+                     help="Send LLM calls the recording cannot answer to the endpoints the app itself called (a "
+                     "real provider with your key, or a local model), said before the app runs and counted after. "
+                     "Not with --base-url."),
+        click.option("--live-requests", "live_requests", is_flag=True,
+                     help="Let what the app's tools send that is no LLM call and that the recording does not have "
+                     "(an HTTP call, a urllib request, a socket, a process they start: side effects) go out for "
+                     "real; without it the network stays closed around them and such a request stops the run as a "
+                     "miss. A request of a recorded client (httpx, requests, aiohttp) that the recording has is "
+                     "answered from it either way."),
+    )
+
+
 def trace_options(command: Command) -> Command:
     """The options every reading command has, in the order --help shows them."""
     return _apply(

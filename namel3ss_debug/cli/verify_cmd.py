@@ -13,11 +13,12 @@ import click
 
 from .errors import warn
 from .output import BYTES, RENDERABLE, View, show, tell
-from .options import app_options, config_option, expect_option, format_option, output_option
+from .options import app_options, config_option, expect_option, format_option, live_options, output_option
 from .progress import bars
 from .questions import announcer, consent
 from ..ops.environment import Environment
 from ..ops.verify import VerifyRequest, verify_trace
+from ..rerun.policy import LiveCalls
 
 MAX_REPEAT = 100
 VIEWS = {"text": View("render.verify.text:render_verify", RENDERABLE),
@@ -26,15 +27,7 @@ VIEWS = {"text": View("render.verify.text:render_verify", RENDERABLE),
 
 @click.command("verify")
 @click.argument("trace", metavar="TRACE")
-@click.option("--base-url", metavar="URL", help="Where LLM calls the recording cannot answer go live (an "
-              "OpenAI-, Anthropic-, Gemini- or Ollama-compatible server, named without the API's path: a request "
-              "keeps its own, such as /v1/chat/completions; keys from the environment). Without it, such a call "
-              "stops the run and is reported as a miss (the verdict is then inconclusive).")
-@click.option("--live-requests", "live_requests", is_flag=True, help="Let what the app's tools send that is no "
-              "LLM call and that the recording does not have (an HTTP call, a urllib request, a socket, a process "
-              "they start: side effects) go out for real; without it the network stays closed around them and "
-              "such a request stops the run as a miss. A request of a recorded client (httpx, requests, aiohttp) "
-              "that the recording has is answered from it either way.")
+@live_options
 @expect_option
 @click.option("--repeat", type=click.IntRange(1, MAX_REPEAT), default=1, show_default=True, metavar="K",
               help="Run the current code K times and report pass^k; tries that disagree are inconclusive.")
@@ -42,22 +35,23 @@ VIEWS = {"text": View("render.verify.text:render_verify", RENDERABLE),
 @output_option()
 @config_option
 @app_options
-def verify(trace: str, base_url: str | None, live_requests: bool, expect: str | None, repeat: int, fmt: str,
-           cwd: Path | None, output: str | None, config_path: Path | None, allowed: bool) -> None:
+def verify(trace: str, base_url: str | None, live_own: bool, live_requests: bool, expect: str | None, repeat: int,
+           fmt: str, cwd: Path | None, output: str | None, config_path: Path | None, allowed: bool) -> None:
     """Run the app's current code against a recorded run and judge what changed:
     fixed, improved, regressed, unchanged or inconclusive.
 
     \b
     Each LLM call is answered from the recording while it asks exactly what the
     recorded call asked; from the first that asks anything else, LLM calls go
-    live at --base-url (or, without it, the run stops there and the miss is
-    reported). The app's own tools run for real: they are the code being
+    live at --base-url, or with --live to the endpoints the app itself called
+    (said before it runs); without either, the run stops there and the miss is
+    reported. The app's own tools run for real: they are the code being
     verified. The network stays closed around them: a request of a recorded
     client (httpx, requests, aiohttp) is answered from the recording when it
     has the same request, anything else they send (urllib, sockets, the
     processes they start) stops the run as a miss, unless --live-requests.
-    Without --base-url and --live-requests the whole run is in a network
-    namespace of its own (Linux); the report's `network` row says how.
+    Without --base-url, --live and --live-requests the whole run is in a
+    network namespace of its own (Linux); the report's `network` row says how.
 
     \b
     A trace not recorded here (by your tracer, on this machine, unchanged
@@ -83,6 +77,7 @@ def verify(trace: str, base_url: str | None, live_requests: bool, expect: str | 
     Examples:
       namel3ss-debug verify debug/traces/failed.jsonl
       namel3ss-debug verify failed.jsonl --base-url http://127.0.0.1:8000
+      namel3ss-debug verify failed.jsonl --live
       namel3ss-debug verify good.jsonl --base-url https://api.openai.com --repeat 5
       namel3ss-debug verify run.jsonl --expect 'contains:sunny' --format json
 
@@ -92,9 +87,10 @@ def verify(trace: str, base_url: str | None, live_requests: bool, expect: str | 
     """
 
     env = Environment.current(warn, bars(True))
-    request = VerifyRequest(trace, base_url, live_requests, expect, repeat, cwd, output, config_path,
-                            app_stdout_to_stderr=fmt == "json", consent=consent(allowed, env))
+    request = VerifyRequest(trace, LiveCalls(base_url, live_own, live_requests), expect, repeat, cwd, output,
+                            config_path, app_stdout_to_stderr=fmt == "json", consent=consent(allowed, env))
     report = verify_trace(request, env, announcer(cwd, allowed, env),
-                          lambda number, repeat: tell("render.verify.text:trying", number, repeat))
+                          lambda number, repeat: tell("render.verify.text:trying", number, repeat),
+                          lambda endpoints: tell("render.verify.text:going_live", endpoints))
     show(report, fmt, VIEWS)
     sys.exit(report.exit_code)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..rerun.policy import LiveCalls
 from ..model.json_types import JsonValue
 from .bisect import FOUND
 from ..rerun.candidates import Miss
@@ -47,7 +48,8 @@ class BisectRerun:
 
 @dataclass(frozen=True)
 class BisectReport:
-    """What `bisect` found (`status`: found, none, not monotone, stopped; `call`: the call it names)."""
+    """What `bisect` found (`status`: found, none, not monotone, stopped; `call`: the call it names), and what of
+    its reruns could go live."""
 
     source: str
     run_id: str | None
@@ -60,6 +62,8 @@ class BisectReport:
     call: str | None
     alone: bool | None
     reruns: tuple[BisectRerun, ...]
+    live: LiveCalls = LiveCalls()  # what of each rerun could go live (--base-url, --live, --live-requests)
+    endpoints: tuple[str, ...] = ()  # where --live sent what the bad run could not answer: its LLM requests' origins
 
     @property
     def exit_code(self) -> int:

@@ -38,8 +38,9 @@ class Try:
 
 @dataclass(frozen=True)
 class VerifyReport:
-    """The recording (`source`, its run and outcome), how the tries ran (`base_url`, `live_tools`, `expect`,
-    the rules of the workspace's `checks`), each try, and what they add up to."""
+    """The recording (`source`, its run and outcome), how the tries ran (`base_url`; `live_tools`, what
+    `--live-requests` let out; `live`, `--live`, and the `endpoints` it sent to; `expect`, the rules of the
+    workspace's `checks`), each try, and what they add up to."""
 
     source: str
     source_run: str | None
@@ -47,6 +48,8 @@ class VerifyReport:
     cwd: str
     base_url: str | None
     live_tools: bool
+    live: bool
+    endpoints: tuple[str, ...]
     expect: str | None
     rules: tuple[str, ...]
     recorded: Outcome

@@ -1,15 +1,19 @@
-"""The rerun `verify` runs: the app's current code against its recording, matched strictly from the first call.
+"""The rerun of the commands that judge one (`verify`'s tries, `bisect`'s probes), and what of it may go live.
 
+`verify` runs the app's current code against its recording, matched strictly from the first call:
 - LLM calls are answered from the recording while each asks exactly what its recorded twin asked (`strict`);
-  one that asks anything else runs live, sent to `base_url` (`--base-url`), or, without one, stops the run as a
-  miss naming the nearest recorded call and what differs.
+  one that asks anything else runs live when `LiveCalls` lets it (sent to `base_url`, `--base-url`, or to the
+  endpoint the app itself called, `--live`), or, without either, stops the run as a miss naming the nearest
+  recorded call and what differs.
 - The app's own tools run for real (`live_tools`): their bodies are the code being verified. The network stays
-  closed around them (`keeps_network`): without `live_requests` what a tool sends through any client (urllib, a
-  socket, a process it starts) is refused as a miss, and with no `base_url` either the whole rerun runs in the
-  network namespace (`closing.py`).
+  closed around them (`keeps_network`): without `requests` (`--live-requests`) what a tool sends through any
+  client (urllib, a socket, a process it starts) is refused as a miss, and with no live LLM call either the whole
+  rerun runs in the network namespace (`closing.py`).
 - Any other request (a tool's HTTP call through a recorded client: a side effect) is answered from the recording
-  when the recording has the same request; one it has not stops the run as a miss, unless `live_requests`
-  (`--live-tools`) lets it go out.
+  when the recording has the same request; one it has not stops the run as a miss, unless `requests` lets it out.
+
+`bisect`'s probes are matched as a plain rerun is, their substituted answers given by the policy's `fallback`,
+with the same `LiveCalls` (`bisecting`).
 
 Its policy says so (`rerun/policy.py`): per component, what a miss does (`on_miss_for`), where a live LLM request goes
 (`live_url`, a fork's `--base-url` rebasing) and which calls that run for real keep the network (`keeps_network`).
@@ -19,45 +23,51 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..rerun.fork import check_base_url, rebased  # verify's --base-url is checked, and sent to, as a fork's
-from ..rerun.policy import Policy
+from ..rerun.fork import check_base_url, rebased  # --base-url is checked, and sent to, as a fork's
+from ..rerun.policy import Fallback, LiveCalls, Policy
 
-__all__ = ["VerifyPolicy", "check_base_url", "verifying"]
+__all__ = ["JudgedPolicy", "LiveCalls", "bisecting", "check_base_url", "verifying"]
 LLM = "llm"
 
 
 @dataclass(frozen=True)
-class VerifyPolicy(Policy):
-    """Matched strictly, its tools run for real, its LLM misses live at `base_url` (or reported), its other misses
-    reported unless `live_requests`."""
+class JudgedPolicy(Policy):
+    """The policy of a judged rerun: its LLM misses live as `live` says (or reported), its other misses reported
+    unless `live.requests`; verify's matched strictly, its tools run for real (`verifying`)."""
 
-    base_url: str | None = None
-    live_requests: bool = False
+    live: LiveCalls = LiveCalls()
 
     def on_miss_for(self, component: str, forked: bool) -> str:
         if component == LLM:
-            return "live" if self.base_url else "error"
-        return "live" if self.live_requests else "error"
+            return "live" if self.live.models else "error"
+        return "live" if self.live.requests else "error"
 
     def live_url(self, url: str) -> str:
-        """An LLM request goes, if it runs live, to `base_url` in place of its recorded origin."""
-        return rebased(url, self.base_url) if self.base_url else url
+        """An LLM request goes, if it runs live, to `base_url` in place of its recorded origin, or where it was
+        sent (`--live`)."""
+        return rebased(url, self.live.base_url) if self.live.base_url else url
 
     def keeps_network(self, component: str) -> bool:
-        """An LLM call that runs live goes to `base_url`; anything else reaches the network only with
-        `live_requests`."""
-        return self.base_url is not None if component == LLM else self.live_requests
+        """An LLM call that runs live goes out; anything else reaches the network only with `requests`."""
+        return self.live.models if component == LLM else self.live.requests
 
     def why_network(self, stepping: bool) -> str | None:
-        if self.live_requests:
-            return "--live-tools: what the app's tools send goes out for real"
-        if self.base_url is not None:
+        if self.live.requests:
+            return "--live-requests: what the app's tools send goes out for real"
+        if self.live.base_url is not None:
             return "--base-url: an LLM call the recording cannot answer goes live"
+        if self.live.own:
+            return "--live: an LLM call the recording cannot answer goes to the endpoint the app called"
         return None
 
 
-def verifying(base_url: str | None, live_requests: bool) -> VerifyPolicy:
-    """`verify`'s policy: strict from the first call, the app's tools run for real, a miss an error unless
-    `base_url` (an LLM call's) or `live_requests` (any other's) lets it go out."""
-    return VerifyPolicy(strict=True, on_miss="error", live_tools=True, base_url=base_url,
-                        live_requests=live_requests)
+def verifying(live: LiveCalls) -> JudgedPolicy:
+    """`verify`'s policy: strict from the first call, the app's tools run for real, a miss an error unless `live`
+    lets it out."""
+    return JudgedPolicy(strict=True, on_miss="error", live_tools=True, live=live)
+
+
+def bisecting(live: LiveCalls, fallback: Fallback) -> JudgedPolicy:
+    """`bisect`'s policy: a plain rerun's matching, `fallback` answering what the bad run cannot, a miss an error
+    unless `live` lets it out."""
+    return JudgedPolicy(on_miss="error", fallback=fallback, live=live)

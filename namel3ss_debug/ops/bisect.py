@@ -39,7 +39,8 @@ from ..judging.bisect import Search, search
 from ..judging.bisect_report import BisectReport, BisectRerun, Candidate
 from ..recording.call_paths import PathTable
 from ..rerun.candidates import LiveCall
-from ..rerun.policy import Policy
+from ..launch.verifying import bisecting
+from ..rerun.policy import LiveCalls
 from ..judging.expect import Expectation
 from ..recording.calls import RecordedCall, Recording
 from ..judging.verdict import judge
@@ -47,7 +48,7 @@ from ..store.reader import TraceReader
 from ..store.sources import RunSource
 from .environment import Environment
 from .traces import TraceArgs, make_reader, open_traces
-from .judged import JudgedRecording, Judging, judge_recording, opened_run, why_stopped
+from .judged import JudgedRecording, Judging, endpoints_of, judge_recording, opened_run, why_stopped
 from .replay import load_run
 
 ANSWERED = ("llm", "tool")  # the calls a good run's answers replace
@@ -61,6 +62,7 @@ class BisectRequest:
     answers_path: Path | None = None
     good: str | None = None
     expect: str | None = None  # --expect RULE, read here
+    live: LiveCalls = LiveCalls()  # what may go live: LLM misses (--base-url, --live), the tools' requests
     cwd: Path | None = None
     output: str | None = None
     config_path: Path | None = None
@@ -68,10 +70,12 @@ class BisectRequest:
 
 
 def bisect_trace(request: BisectRequest, env: Environment, announce: Callable[[Recorded, str | None, str], None],
-                 probing: Callable[[int, tuple[str, ...]], None] = lambda number, keys: None) -> BisectReport:
+                 probing: Callable[[int, tuple[str, ...]], None] = lambda number, keys: None,
+                 going_live: Callable[[tuple[str, ...]], None] = lambda endpoints: None) -> BisectReport:
     """Everything `bisect TRACE` does: check the request, read the answers, open the runs, and bisect.
-    UsageError (exit 2) for neither or both of --answers and --good, a bad answers file or --expect rule, or
-    an input of several runs."""
+    UsageError (exit 2) for neither or both of --answers and --good, a bad answers file or --expect rule, a bad
+    --base-url or one with --live, or an input of several runs."""
+    request.live.check()
     if (request.answers_path is None) == (request.good is None):
         raise UsageError("bisect needs the replacement answers: give one of --answers FILE and --good RUN",
                          hint="e.g. namel3ss-debug bisect bad.jsonl --good good.jsonl")
@@ -85,7 +89,8 @@ def bisect_trace(request: BisectRequest, env: Environment, announce: Callable[[R
         raise UsageError("bisect compares one bad run with one set of answers", hint="name one trace file or run id")
     judging = Judging("bisect", "the bad run", "reruns", make_reader(False, env), expectation, request.cwd,
                       request.output, request.config_path, request.app_stdout_to_stderr)
-    return bisect_app(sources[0], BisectOptions(judging, answers, goods[0]), env, announce, probing)
+    return bisect_app(sources[0], BisectOptions(judging, answers, goods[0], request.live), env, announce, probing,
+                      going_live)
 
 
 def _answers(path: Path) -> dict[str, JsonValue]:
@@ -111,13 +116,16 @@ class BisectOptions:
     judging: Judging
     answers: dict[str, JsonValue] | None
     good: RunSource | None
+    live: LiveCalls = LiveCalls()
 
 
 def bisect_app(source: RunSource, options: BisectOptions, env: Environment,
                announce: Callable[[Recorded, str | None, str], None],
-               probing: Callable[[int, tuple[str, ...]], None] = lambda number, keys: None) -> BisectReport:
-    """Everything `bisect` does; `announce` hears which app is about to run (and may refuse it), `probing`
-    each rerun as it starts (its number and the keys it substitutes)."""
+               probing: Callable[[int, tuple[str, ...]], None] = lambda number, keys: None,
+               going_live: Callable[[tuple[str, ...]], None] = lambda endpoints: None) -> BisectReport:
+    """Everything `bisect` does; `announce` hears which app is about to run (and may refuse it), `going_live`
+    where `--live` sends what the recording cannot answer (before the first rerun), `probing` each rerun as it
+    starts (its number and the keys it substitutes)."""
     with judge_recording(source, options.judging, env) as judged:
         if judged.outcome.passed:
             raise UsageError(f"the run in {source.label} passed, so it has no failure to bisect",
@@ -125,7 +133,7 @@ def bisect_app(source: RunSource, options: BisectOptions, env: Environment,
                                   "--expect)")
         good = _good_recording(options.good, options.judging.reader, env)
         try:
-            return _bisect(judged, good, options, announce, probing)
+            return _bisect(judged, good, options, announce, probing, going_live)
         finally:
             if good is not None:
                 good.timeline.close()
@@ -133,18 +141,22 @@ def bisect_app(source: RunSource, options: BisectOptions, env: Environment,
 
 def _bisect(judged: JudgedRecording, good: Recording | None, options: BisectOptions,
             announce: Callable[[Recorded, str | None, str], None],
-            probing: Callable[[int, tuple[str, ...]], None]) -> BisectReport:
+            probing: Callable[[int, tuple[str, ...]], None],
+            going_live: Callable[[tuple[str, ...]], None]) -> BisectReport:
     """The search over the candidates, each probe a rerun judged against the bad run."""
     candidates = _candidates(judged.recording(), options.answers, good, judged.label)
     values = {candidate.key: candidate.value for candidate in candidates}
     fallback = _fallback(options.answers, good)
     announce(judged.recorded, judged.timeline.run_id, judged.label)
+    endpoints = endpoints_of(judged.timeline) if options.live.own else ()
+    if options.live.own:
+        going_live(endpoints)
     reruns: list[BisectRerun] = []
 
     def flips(keys: tuple[str, ...]) -> bool | None:
         probing(len(reruns) + 1, keys)
         mocks = {key: Mock(parse_key(key), values[key], "bisect") for key in keys}
-        session = Rerun(judged.recording(), Policy(fallback=fallback), mocks=mocks, inputs_of=recorded_form)
+        session = Rerun(judged.recording(), bisecting(options.live, fallback), mocks=mocks, inputs_of=recorded_form)
         done = _probe(len(reruns) + 1, keys, judged, session, options.judging.app_stdout_to_stderr)
         reruns.append(done)
         return done.flipped
@@ -153,7 +165,7 @@ def _bisect(judged: JudgedRecording, good: Recording | None, options: BisectOpti
     recorded = judged.recorded
     return BisectReport(judged.label, judged.timeline.run_id, _origin(options), tuple(recorded.target.argv),
                         str(recorded.cwd), judged.outcome, tuple(candidates), found.status, found.call, found.alone,
-                        tuple(reruns))
+                        tuple(reruns), options.live, endpoints)
 
 
 def _origin(options: BisectOptions) -> str:
@@ -235,7 +247,7 @@ def _probe(number: int, keys: tuple[str, ...], judged: JudgedRecording, session:
                              app_stdout_to_stderr=app_stdout_to_stderr, last=False)  # the search may rerun it
     paths = tuple(str(path) for path in ran.run.paths)
     tally = session.tally
-    counts = {name: tally.counts.get(name, 0) for name in ("recorded", "mocked")}
+    counts = {name: tally.counts.get(name, 0) for name in ("recorded", "mocked", "live")}
     stopped = why_stopped(tally.misses, ran.exception)
     old = judged.outcome
     if not paths or stopped is not None:

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import Any
+from urllib.parse import urlsplit
 
 from ..analysis.thresholds import Judging as RuleJudging, thresholds_from
 from ..analysis.run_state import Options
@@ -150,3 +151,19 @@ def why_stopped(misses: list[Miss], error: BaseException | None) -> str | None:
     if isinstance(error, (RerunMiss, RerunStop)):
         return str(error)
     return None
+
+
+def endpoints_of(timeline: Timeline) -> tuple[str, ...]:
+    """Where the recorded run's LLM requests went (`scheme://host:port` of each `attrs.http.url`), each once, in
+    the order first seen: where `--live` sends the calls the recording cannot answer."""
+    found: dict[str, None] = {}
+    for index in range(len(timeline)):
+        if timeline.component(index) != "llm" or not timeline.event_type(index).endswith("_start"):
+            continue
+        attrs = timeline.event(index).get("attrs")
+        http = attrs.get("http") if isinstance(attrs, dict) else None
+        url = http.get("url") if isinstance(http, dict) else None
+        parts = urlsplit(url) if isinstance(url, str) else None
+        if parts is not None and parts.scheme and parts.netloc:
+            found[f"{parts.scheme}://{parts.netloc}"] = None
+    return tuple(found)

@@ -3,11 +3,11 @@
 Read the recording once and judge its outcome (`judging/outcome.py`: how it ended, its errors, the workspace's
 `checks` rules, `--expect`); find the app as `replay --rerun` does, and let it run once allowed; then run it
 `repeat` times under verify's policy, `launch/verifying.verifying` (strict matching from the first call, the app's
-tools run for real, LLM misses live at `--base-url` or reported). Each try's new run is judged the same way, its calls
-set beside the recording's (`judging/call_compare.py`) and given a verdict (`judging/verdict.py`); the tries add up
-to one verdict and pass^k.
+tools run for real, LLM misses live at `--base-url`, at the app's own endpoints with `--live`, or reported). Each
+try's new run is judged the same way, its calls set beside the recording's (`judging/call_compare.py`) and given a
+verdict (`judging/verdict.py`); the tries add up to one verdict and pass^k.
 
-    report = verify_trace(VerifyRequest("failed.jsonl", base_url=...), env, announce=..., trying=...)
+    report = verify_trace(VerifyRequest("failed.jsonl", LiveCalls(own=True)), env, announce=..., trying=...)
     report.verdict, report.exit_code
 """
 
@@ -21,7 +21,8 @@ from ..launch.choosing import Choosing, Consent
 from ..launch.recorded import Recorded
 from ..launch.rerun import recorded_form, run_again
 from ..launch.guard import GuardedRerun
-from ..launch.verifying import check_base_url, verifying
+from ..launch.verifying import verifying
+from ..rerun.policy import LiveCalls
 from ..model.errors import UsageError
 from ..judging.call_compare import compare_calls
 from ..judging.expect import Expectation
@@ -31,7 +32,7 @@ from ..rerun.answerer import Rerun
 from ..store.sources import RunSource
 from .environment import Environment
 from .traces import TraceArgs, make_reader, open_traces
-from .judged import JudgedRecording, Judging, judge_recording, opened_run, why_stopped
+from .judged import JudgedRecording, Judging, endpoints_of, judge_recording, opened_run, why_stopped
 
 MAX_REPEAT = 100
 
@@ -41,8 +42,7 @@ class VerifyRequest:
     """What `verify TRACE` was asked, as typed (see `verify --help`)."""
 
     trace: str
-    base_url: str | None = None
-    live_requests: bool = False  # the tools' requests the recording lacks go out for real
+    live: LiveCalls = LiveCalls()  # what may go live: LLM misses (--base-url, --live), the tools' requests
     expect: str | None = None  # --expect RULE, read here
     repeat: int = 1
     cwd: Path | None = None
@@ -53,19 +53,19 @@ class VerifyRequest:
 
 
 def verify_trace(request: VerifyRequest, env: Environment, announce: Callable[[Recorded, str | None, str], None],
-                 trying: Callable[[int, int], None] = lambda number, repeat: None) -> VerifyReport:
+                 trying: Callable[[int, int], None] = lambda number, repeat: None,
+               going_live: Callable[[tuple[str, ...]], None] = lambda endpoints: None) -> VerifyReport:
     """Everything `verify TRACE` does: check the request, open its one run, and verify the app against it.
-    UsageError (exit 2) for a bad --base-url or --expect, or a TRACE of several runs."""
-    if request.base_url is not None:
-        check_base_url(request.base_url)
+    UsageError (exit 2) for a bad --base-url or --expect, --live with --base-url, or a TRACE of several runs."""
+    request.live.check()
     expectation = Expectation.parse(request.expect) if request.expect is not None else None
     sources, _ = open_traces(TraceArgs((request.trace,), False, False, request.config_path), env)
     if len(sources) != 1:
         raise UsageError("verify judges one run at a time", hint="name one trace file or run id")
     judging = Judging("verify", "the recording", "judges", make_reader(False, env), expectation, request.cwd,
                       request.output, request.config_path, request.app_stdout_to_stderr)
-    options = VerifyOptions(judging, request.base_url, request.live_requests, request.repeat, request.consent)
-    return verify_app(sources[0], options, env, announce, trying)
+    options = VerifyOptions(judging, request.live, request.repeat, request.consent)
+    return verify_app(sources[0], options, env, announce, trying, going_live)
 
 
 @dataclass(frozen=True)
@@ -74,19 +74,22 @@ class VerifyOptions:
     the tries run."""
 
     judging: Judging
-    base_url: str | None
-    live_tools: bool
+    live: LiveCalls
     repeat: int
     consent: Consent = Consent()  # before a tool runs with arguments a recording from elsewhere chose
 
 
 def verify_app(source: RunSource, options: VerifyOptions, env: Environment,
                announce: Callable[[Recorded, str | None, str], None],
-               trying: Callable[[int, int], None] = lambda number, repeat: None) -> VerifyReport:
-    """Everything `verify` does; `announce` hears which app is about to run (and may refuse it), `trying` each
-    try as it starts."""
+               trying: Callable[[int, int], None] = lambda number, repeat: None,
+               going_live: Callable[[tuple[str, ...]], None] = lambda endpoints: None) -> VerifyReport:
+    """Everything `verify` does; `announce` hears which app is about to run (and may refuse it), `going_live`
+    where `--live` sends what the recording cannot answer (before the first try), `trying` each try as it starts."""
     with judge_recording(source, options.judging, env) as judged:
         announce(judged.recorded, judged.timeline.run_id, source.label)
+        endpoints = endpoints_of(judged.timeline) if options.live.own else ()
+        if options.live.own:
+            going_live(endpoints)
         tries = []
         choosing = options.consent.choosing(source.files, env.environ)  # asked once for all the tries
         for number in range(1, options.repeat + 1):
@@ -96,13 +99,14 @@ def verify_app(source: RunSource, options: VerifyOptions, env: Environment,
                              [attempt.outcome is not None and attempt.outcome.passed for attempt in tries])
         recorded = judged.recorded
         return VerifyReport(source.label, judged.timeline.run_id, tuple(recorded.target.argv), str(recorded.cwd),
-                            options.base_url, options.live_tools, judged.expect.text if judged.expect else None,
+                            options.live.base_url, options.live.requests, options.live.own, endpoints,
+                            judged.expect.text if judged.expect else None,
                             tuple(rule.name for rule in judged.rules), judged.outcome, tuple(tries), repeats)
 
 
 def _try(number: int, judged: JudgedRecording, options: VerifyOptions, choosing: Choosing) -> Try:
     """One run of the current code against the recording, judged."""
-    session = Rerun(judged.recording(), verifying(options.base_url, options.live_tools), inputs_of=recorded_form)
+    session = Rerun(judged.recording(), verifying(options.live), inputs_of=recorded_form)
     ran, network = run_again(judged.recorded, judged.resolved, GuardedRerun(session, choosing), judged.replay_of([]),
                              app_stdout_to_stderr=options.judging.app_stdout_to_stderr, last=options.repeat == 1)
     paths = tuple(str(path) for path in ran.run.paths)

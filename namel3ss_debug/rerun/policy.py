@@ -8,9 +8,9 @@
 - `fork`: `--fork`'s plan (`fork.py`), asked at each call: the fork's change, and what a miss after it does.
 
 The plain rerun is `Policy(match, on_miss, live_tools)` (its fork adds `fork`), `bisect`'s is `Policy(fallback=...)`,
-a golden run's `Policy(match="inputs", strict=True, ...)`; `verify`'s is a `Policy` of its own
+a golden run's `Policy(match="inputs", strict=True, ...)`; `verify`'s and `bisect`'s is a `Policy` of their own
 (`launch/verifying.py`), which says per component what a miss does, where a live LLM request goes and which calls
-that run for real keep the network.
+that run for real keep the network, from what `LiveCalls` lets go live.
 
     Rerun(recording, Policy(match="inputs", on_miss="live"), mocks=mocks)
 """
@@ -20,10 +20,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
+from ..model.errors import UsageError
 from ..model.json_types import Foreign
 from .answers import Answer
 from .candidates import LiveCall
-from .fork import ForkPlan
+from .fork import ForkPlan, check_base_url
 
 Fallback = Callable[[LiveCall, Foreign, bool], Answer | None]
 """What answers a call that would miss (its live call, the codec a typed value is decoded with, whether it
@@ -67,6 +68,30 @@ class Policy:
         if self.fork is not None and not self.fork.offline:
             return "--fork: calls from the fork on that the recording lacks run live, with the network"
         return None
+
+
+@dataclass(frozen=True)
+class LiveCalls:
+    """What of a judged rerun may go live: the LLM calls the recording cannot answer, to `base_url`
+    (`--base-url`) or to the endpoint the app called (`own`, `--live`); what the app's tools send that the
+    recording lacks (`requests`, `--live-requests`)."""
+
+    base_url: str | None = None
+    own: bool = False
+    requests: bool = False
+
+    def check(self) -> None:
+        """UsageError (exit 2) for a `--base-url` that is no server's URL, or given with `--live`."""
+        if self.base_url is not None and self.own:
+            raise UsageError("--live and --base-url: an LLM call the recording cannot answer goes to one place",
+                             hint="keep --live to send it where the app sent it, or --base-url URL to send it there")
+        if self.base_url is not None:
+            check_base_url(self.base_url)
+
+    @property
+    def models(self) -> bool:
+        """Whether an LLM call the recording cannot answer goes live."""
+        return self.base_url is not None or self.own
 
 
 PLAIN = Policy()

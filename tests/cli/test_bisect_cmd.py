@@ -215,7 +215,7 @@ def test_a_good_run_answers_the_later_calls_whose_requests_changed(tmp_path):
     # chat#1 substituted; weather(Lisbon), weather(Oslo) and the packing list ask what the good run's calls
     # asked, not what the bad run's did: the good run answers them, and the run passes
     assert (first["substituted"], first["flipped"]) == (["llm:chat#1"], True)
-    assert first["counts"] == {"recorded": 0, "mocked": 4}
+    assert first["counts"] == {"recorded": 0, "mocked": 4, "live": 0}
     assert first["outcome"]["final_output"] == "Sunscreen and a raincoat."
 
 
@@ -326,7 +326,7 @@ def test_a_wire_captured_conversation_is_bisected_against_a_good_run_with_no_req
     # chat#2 replaced by the good run's answer: turns 3 and 4 carry it in their messages, so they ask what the good
     # run's turns asked, not the bad run's, and the good run answers them
     assert (only["substituted"], only["flipped"], only["counts"]) == (["llm:openai.chat#2"], True,
-                                                                      {"recorded": 1, "mocked": 3})
+                                                                      {"recorded": 1, "mocked": 3, "live": 0})
 
 
 def test_neutral_answers_replace_wire_captured_calls(tmp_path):
@@ -345,7 +345,7 @@ def test_neutral_answers_replace_wire_captured_calls(tmp_path):
     alone = report["reruns"][-1]
     # chat#3 alone: chat#4 then carries "fine 3" and misses the bad run, so the file's answer for it is given
     assert (alone["substituted"], alone["flipped"], alone["counts"]) == (["llm:openai.chat#3"], True,
-                                                                          {"recorded": 2, "mocked": 2})
+                                                                          {"recorded": 2, "mocked": 2, "live": 0})
 
 
 def test_a_file_of_two_runs_is_a_usage_error(tmp_path):

@@ -53,6 +53,14 @@ class ForkBench:
         assert run.stdout.startswith("{"), run.stderr
         return run, json.loads(run.stdout)
 
+    def live(self, *args: str) -> tuple[Run, dict[str, Any], list[dict[str, Any]]]:
+        """`namel3ss-debug ARGS --live --format json` (`verify`, `bisect`): what it printed, its JSON report, and
+        the requests that reached stub A, where the recording's requests went (and so where `--live` sends)."""
+        before = len(self.a.requests)
+        run = self.bench.cli(self.a.url, *args, "-o", str(self._directory("live")), "--live", "--format", "json")
+        assert run.stdout.startswith("{"), run.stderr
+        return run, json.loads(run.stdout), self.a.requests[before:]
+
     def fork(self, trace: Path, *args: str) -> tuple[Run, dict[str, Any]]:
         return self.command("replay", str(trace), "--rerun", "-o", str(self._directory("fork")), *args)
 

@@ -4,6 +4,7 @@ verify go live to stub B, bisect reruns offline. Nothing after a recording reach
 
 from __future__ import annotations
 
+import json
 import secrets
 from pathlib import Path
 from typing import Iterator
@@ -154,6 +155,50 @@ def test_verify_judges_the_fixed_tool_fixed(forks):
     assert asked["messages"][-1]["content"] == "sunny, 30 C"
     assert attempt["outcome"]["passed"] is True and "tool runs: Atlantis" in run.stderr
     assert attempt["calls"]["first"]["key"] == "tool:get_weather#1"
+
+
+def _variant(forks: ForkBench, name: str) -> Path:
+    """A copy of the app as `name`, in the bench's directory, to record and then change."""
+    path = forks.bench.directory / name
+    path.write_text((forks.bench.directory / APP).read_text())
+    return path
+
+
+def test_verify_live_sends_what_the_recording_cannot_answer_where_the_app_did_and_says_fixed(forks):
+    app = _variant(forks, "live_fixed.py")
+    trace = forks.record(app.name, ATLANTIS)
+    app.write_text(app.read_text().replace('"Lisbon": "sunny, 24 C"}',
+                                           '"Lisbon": "sunny, 24 C", "Atlantis": "sunny, 30 C"}'))
+    before_b = len(forks.b.hits)
+    run, report, reached = forks.live("verify", str(trace))
+    assert (run.returncode, report["verdict"]) == (0, "fixed"), run.stderr
+    [asked] = reached  # the second request, carrying the fixed tool's result, went to the recorded endpoint
+    assert asked["messages"][-1]["content"] == "sunny, 30 C"
+    assert report["tries"][0]["counts"]["live"] == 1 and len(forks.b.hits) == before_b
+    assert (report["live"], report["endpoints"]) == (True, [forks.a.url])
+    assert (f"verify: --live: LLM calls the recording cannot answer go to the endpoints the app called "
+            f"({forks.a.url})") in run.stderr
+
+
+def test_verify_live_judges_a_broken_tool_regressed(forks):
+    app = _variant(forks, "live_broken.py")
+    trace = forks.record(app.name)
+    app.write_text(app.read_text().replace('"Paris": "light rain, 14 C", ', ""))  # Paris now raises ModelRetry
+    run, report, reached = forks.live("verify", str(trace))
+    assert (run.returncode, report["verdict"]) == (1, "regressed"), run.stderr
+    assert "handled pydantic_ai.exceptions.ModelRetry" in report["why"]
+    assert len(reached) == 1 and "no forecast for Paris" in json.dumps(reached[0])
+
+
+def test_bisect_live_sends_a_call_neither_the_bad_run_nor_the_answers_have_where_the_app_did(forks, atlantis):
+    answers = forks.write("live-answers.json", {"tool:get_weather#1": "fog"})
+    run, report, reached = forks.live("bisect", str(atlantis), "--answers", str(answers))
+    # the tool's new result changes the next request, which nothing recorded answers: it went to the app's endpoint
+    assert (run.returncode, report["status"], report["call"]) == (0, "found", "tool:get_weather#1"), run.stderr
+    assert [rerun["counts"]["live"] for rerun in report["reruns"]] == [1]
+    assert len(reached) == 1 and "fog" in json.dumps(reached[0])
+    assert report["live"] == {"base_url": None, "own": True, "requests": False}
+    assert "bisect: --live: LLM calls the recording cannot answer go to the endpoints" in run.stderr
 
 
 def test_two_tries_of_verify_on_the_unchanged_app_agree(forks, paris):

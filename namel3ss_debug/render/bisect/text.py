@@ -10,6 +10,7 @@ from ...judging.bisect_report import BisectReport, BisectRerun
 from ...rerun.candidates import short_repr
 from ...judging.outcome import Outcome
 from ..rerun.miss import miss_lines
+from ..verify.text import misses_go
 from ..text import visible
 
 _STYLE = {FOUND: "bold green", NONE: "bold yellow", NOT_MONOTONE: "bold yellow"}
@@ -26,8 +27,11 @@ def render_bisect(report: BisectReport) -> Group:
     lines.append(_pair("  outcome", report.recorded.summary()))
     lines.append(_pair("answers", f"{len(report.candidates)} call(s) from {report.answers_from}: "
                                   f"{_keys(tuple(c.key for c in report.candidates))}"))
+    live = report.live
     lines.append(_pair("later calls", "one is answered from the bad run if it asks what was recorded, "
-                                      f"else from {report.answers_from} (see `bisect --help`), else it misses"))
+                                      f"else from {report.answers_from} (see `bisect --help`), else it misses; "
+                                      f"{misses_go(live.base_url, live.own, report.endpoints)}"
+                                      f"{'; --live-requests' if live.requests else ''}"))
     lines.append(_pair("reruns", str(len(report.reruns))))
     for rerun in report.reruns:
         lines.extend(_rerun(rerun))
@@ -55,7 +59,8 @@ def _rerun(rerun: BisectRerun) -> list[Text]:
             _pair("  verdict", f"{rerun.verdict.verdict}: {rerun.verdict.why}"),
             _pair("  outcome", _outcome(rerun.outcome, rerun.stopped)),
             _pair("  calls", f"{rerun.counts.get('recorded', 0)} from the bad run, "
-                             f"{rerun.counts.get('mocked', 0)} replaced"),
+                             f"{rerun.counts.get('mocked', 0)} replaced"
+                             + (f", {rerun.counts['live']} run live" if rerun.counts.get("live") else "")),
             _pair("  trace", ", ".join(rerun.new_trace) or "no trace written"),
             *([_pair("  network", rerun.network.summary)] if rerun.network is not None else []),
             *(line for miss in rerun.misses for line in miss_lines(miss, "  miss", 12))]
