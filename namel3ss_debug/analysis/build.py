@@ -103,9 +103,11 @@ def _run_overview(run: RunState) -> RunOverview:
         entry_text = " ".join(str(entry[k]) for k in ("kind", "name") if entry.get(k) is not None) or None
     end = run.end or {}
     exit_code = run.end_attrs.get("exit_code")
+    stopped = end.get("stopped")
     return RunOverview(
         run_id=run.run_id, source=run.source, files=list(run.files), entry=entry_text,
-        status=end.get("status") or "unfinished", started=run.first_ts, ended=run.last_ts,
+        status=end.get("status") or "unfinished", stopped=stopped if isinstance(stopped, str) else None,
+        started=run.first_ts, ended=run.last_ts,
         duration_ms=end.get("duration_ms"), events=run.events,
         exit_code=exit_code if isinstance(exit_code, int) else None,
         startup_ms=run.startup_ms, work_ms=_less(end.get("duration_ms"), run.startup_ms),

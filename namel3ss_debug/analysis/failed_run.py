@@ -12,6 +12,11 @@ not fail; it is **degraded**, never healthy (`health.py`), and so is a run with 
 severity that is not an opportunity (`OPPORTUNITIES`: time or money it could save), whatever its kind.
 `verify` calls a run failed on these same grounds, and a failed check or `--expect` rule on top (judged outside
 the run, and handed to `diagnose` as a failure so that it is blamed too).
+
+A run a rerun **stopped** (`ended_as`: its `run_end` failed with one of the rerun's stops, `model/rerun_protocol.
+STOPS`, such as a call the recording had no answer for) neither failed nor went right: the app was stopped from
+outside before it could end, so its status is `stopped`, its health `stopped` (`health.py`), its stop is no error
+of the app's (`collectors/errors.py`), and nothing is blamed for it.
 """
 
 from __future__ import annotations
@@ -19,9 +24,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterable, Optional, Protocol
 
+from ..model.rerun_protocol import stopped_by
+
 GAVE_UP = ("apology_after_failure", "turn_limit", "context_overflow")  # when critical: the run gave up
 OPPORTUNITIES = frozenset({"parallelizable_calls", "cacheable_calls"})  # savings, not faults
 RUN, FINDING = "run", "finding"  # where a failure shows: the run's own end, or a finding that it gave up
+STOPPED = "stopped"  # the status of a run a rerun stopped (`ended_as`)
 
 
 class Judged(Protocol):
@@ -60,6 +68,8 @@ def run_failure(status: Optional[str], exit_code: Optional[int], findings: Itera
     >>> run_failure("failed", 1, []).source
     'run'
     """
+    if status == STOPPED:
+        return None
     if status == "failed" or exit_code not in (None, 0):
         return RunFailure(RUN, ended or _ended(status, exit_code))
     gave_up = [finding for finding in findings if finding.severity == "critical" and finding.kind in GAVE_UP]
@@ -67,6 +77,17 @@ def run_failure(status: Optional[str], exit_code: Optional[int], findings: Itera
         return None
     finding = min(gave_up, key=lambda item: GAVE_UP.index(item.kind))
     return RunFailure(FINDING, finding.title, finding)
+
+
+def ended_as(status: Optional[str], error_type: object) -> tuple[Optional[str], Optional[str]]:
+    """A run's status from its `run_end`'s status and error type, and why a rerun stopped it: (`stopped`, why)
+    when its rerun stopped the app (`model/rerun_protocol.STOPS`), else (`status`, None).
+
+    >>> ended_as("failed", "namel3ss_debug.model.rerun_protocol.RerunMiss"), ended_as("failed", "KeyError")
+    (('stopped', 'no recorded answer'), ('failed', None))
+    """
+    why = stopped_by(error_type) if status == "failed" else None
+    return (status, None) if why is None else (STOPPED, why)
 
 
 def degrading(findings: Iterable[Judged]) -> list[Judged]:

@@ -1,7 +1,10 @@
-"""The health verdict: failing, degraded or healthy, always with the reasons that decided it.
+"""The health verdict: failing, stopped, degraded or healthy, always with the reasons that decided it.
 
 - failing: a run failed, by the one definition every screen reads (`failed_run.py`): an error escaped it, it
   exited with a code other than 0, or a critical finding says it gave up.
+- stopped: no run failed, and a rerun stopped one before it could end (`failed_run.ended_as`: `stopped: no
+  recorded answer`): how it would have ended is unknown, so it is neither failing nor healthy; what degraded it
+  before the stop follows.
 - degraded: any error (a handled one too: a tool failure turned into a message to the model, or a tool result
   that reads as an error), a finding of warning or critical severity that is not an opportunity, a retry, an
   agent loop, a critical anomaly, an integrity problem, or a run that never ended. A run that completed with a
@@ -19,7 +22,7 @@ from typing import Sequence
 
 from ..model.messages import plural
 from .diagnosis.records import Diagnosis
-from .failed_run import Judged, degrading, run_failure
+from .failed_run import STOPPED, Judged, degrading, run_failure
 from .report import Anomalies, Errors, Health, Integrity, LlmUsage, Overview, Patterns
 
 _NAMED = 3  # models named in a note
@@ -36,6 +39,9 @@ def verdict(overview: Overview, errors: Errors, patterns: Patterns, anomalies: A
     notes = cost_notes(llm) if llm is not None else []
     if failing:
         return Health("failing", failing + degraded, notes, diagnosis.blames[0].failure if diagnosis else failing[0])
+    stopped = _stopped(overview)
+    if stopped:
+        return Health(STOPPED, stopped + degraded, notes)
     if degraded:
         return Health("degraded", degraded, notes)
     return Health("healthy", ["no errors, findings, retries, loops, critical anomalies or integrity problems"],
@@ -70,6 +76,13 @@ def _failing(overview: Overview, diagnosis: Diagnosis | None) -> list[str]:
         failed = [(run_id, failure.what) for run_id, failure in found if failure is not None]
     several = len(overview.runs) > 1
     return [f"run {run_id}: {what}" if several else what for run_id, what in failed]
+
+
+def _stopped(overview: Overview) -> list[str]:
+    """`stopped: no recorded answer` for each run a rerun stopped; a report of several runs names the run."""
+    several = len(overview.runs) > 1
+    return [f"{f'run {run.run_id}: ' if several else ''}{STOPPED}: {run.stopped}" for run in overview.runs
+            if run.status == STOPPED]
 
 
 def _finding_reasons(findings: Sequence[Judged]) -> list[str]:

@@ -64,6 +64,7 @@ class RunOverview(msgspec.Struct, frozen=True):
     rerun_of: Optional[Lineage] = None  # the run this run reruns or forks, and where it parted; None: no rerun
     frameworks: list[str] = msgspec.field(default_factory=list)  # the frameworks its spans name (attrs.framework)
     tags: list[str] = msgspec.field(default_factory=list)  # run_start.attrs.tags: what the run was labelled with
+    stopped: Optional[str] = None  # status `stopped`: why its rerun stopped the app (`failed_run.ended_as`)
 
 
 class Overview(msgspec.Struct, frozen=True):
@@ -258,7 +259,7 @@ class CriticalPath(msgspec.Struct, frozen=True):
 
 
 class Health(msgspec.Struct, frozen=True):
-    verdict: str  # healthy | degraded | failing
+    verdict: str  # healthy | degraded | stopped | failing
     reasons: list[str]
     notes: list[str] = msgspec.field(default_factory=list)  # what the verdict leaves out: an unknown cost
     failure: Optional[str] = None  # the first failed run's failure line, as its blame says it (`failed_run.py`)

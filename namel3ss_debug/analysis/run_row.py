@@ -32,7 +32,7 @@ class RunRow(msgspec.Struct, frozen=True):
     entry: Optional[str]  # analyze's overview `entry` ("script app.py")
     started: Optional[str]  # the run's first timestamp (ISO 8601 UTC), analyze's overview `started`
     duration_ms: Optional[float]  # None: no run_end
-    status: str  # analyze's overview status: completed | failed | interrupted | ... | unfinished (no run_end)
+    status: str  # analyze's overview status: completed | failed | stopped | ... | unfinished (no run_end)
     exit_code: Optional[int]
     models: list[str]  # the models its LLM calls used (analyze's llm.models), sorted
     frameworks: list[str]  # the frameworks its spans name (`attrs.framework`), sorted
@@ -45,7 +45,7 @@ class RunRow(msgspec.Struct, frozen=True):
     errors: int
     handled_errors: int
     unhandled_errors: int
-    health: Optional[str]  # healthy | degraded | failing
+    health: Optional[str]  # healthy | degraded | stopped | failing
     findings: dict[str, str]  # finding kind -> its worst severity in the run
     findings_by_severity: dict[str, int]  # critical / warning / info -> findings
     parent: Optional[str] = None  # the run this run reruns or forks (its lineage's run id), None: no rerun
@@ -57,6 +57,7 @@ class RunRow(msgspec.Struct, frozen=True):
     input: Optional[str] = None  # the run's question (`run_texts.py`); listed: one line, at most LINE_CHARS characters
     output: Optional[str] = None  # its final answer (`run_texts.py`); listed: one line, at most LINE_CHARS characters
     error_messages: list[str] = msgspec.field(default_factory=list)  # analyze's error examples' messages, one line each
+    stopped: Optional[str] = None  # status `stopped`: why its rerun stopped the app ("no recorded answer")
 
 
 class OperationTimes(msgspec.Struct, frozen=True):
@@ -99,7 +100,7 @@ def row_of(report: Report, files: list[str], said: Said = UNSAID) -> RunRow:
         tools={tool.name: [tool.calls, tool.failures] for tool in tools},
         error_types=[kind.type for kind in errors.by_type],
         problems=_problems(report), input=said.input, output=said.output,
-        error_messages=_messages(report))
+        error_messages=_messages(report), stopped=run.stopped)
 
 
 def in_one_line(row: RunRow) -> RunRow:

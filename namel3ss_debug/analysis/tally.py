@@ -27,6 +27,7 @@ from .collectors.patterns import Patterns
 from .collectors.timing import Timing
 from .collectors.usage import Usage
 from .diagnosis.clues import Clues
+from .failed_run import ended_as
 from .idset import SpanIds
 from .run_state import (
     ANOMALY_SECTIONS, INTEGRITY_SECTIONS, PATH_SECTIONS, PATTERN_SECTIONS, SLOW_SECTIONS, FINDING_SECTIONS,
@@ -201,7 +202,8 @@ class Tally:
         duration = event.duration_ms
         failed = event.status == "failed"
         if event_type == "run_end":
-            run.end = {"status": event.status, "duration_ms": duration}
+            status, stopped = ended_as(event.status, event.error.type if event.error is not None else None)
+            run.end = {"status": status, "duration_ms": duration, "stopped": stopped}
             run.end_attrs = attrs_of(event)
             if failed:
                 self.errors.run_ended(run, event)

@@ -19,10 +19,11 @@ from dataclasses import dataclass
 from typing import Optional
 
 from .diagnosis.records import SEVERITIES
+from .failed_run import STOPPED
 from .run_row import OperationTimes, RunRow
 from .stats import percentile
 
-HEALTH_ORDER = ("healthy", "degraded", "failing")
+HEALTH_ORDER = ("healthy", "degraded", "failing")  # worse to the right; `stopped` compares with none
 NEW_FINDING_SEVERITY = "warning"  # a new info finding (a call worth caching) is advice, not a regression
 TOP_TOOLS = 10
 
@@ -190,6 +191,8 @@ def _entry_regressions(entry: str, runs: Sequence[RunRow], judges: Sequence[Judg
     baseline: Optional[RunRow] = None
     crashes = 0  # since the baseline
     for run in runs:
+        if run.status == STOPPED:  # its rerun stopped it: its figures are no run's, and it did not crash
+            continue
         reasons = compare(baseline, run, judges) if baseline is not None else []
         if baseline is not None and reasons:
             yield Regression(run.run_id, baseline.run_id, entry, run.started, reasons, crashes)

@@ -79,7 +79,7 @@ class RunCheck(msgspec.Struct, frozen=True):
     results: list[CheckResult]
     # how the run itself turned out, as analyze says it (`analysis/failed_run.py`): absent when nothing was analysed
     status: Optional[str] = None  # run_end's: completed | failed | unfinished
-    health: Optional[str] = None  # healthy | degraded | failing
+    health: Optional[str] = None  # healthy | degraded | stopped | failing
     failure: Optional[str] = None  # the failure line of a run that failed (its blame's)
 
     @property

@@ -10,7 +10,7 @@ import click
 from ..model.choices import FINDING_SEVERITIES
 from ..model.errors import UsageError
 from ..model.limits import COUNT_MAX
-from ..model.choices import LINEAGES, SORTS
+from ..model.choices import HEALTH_VERDICTS, LINEAGES, SORTS
 from .errors import warn
 from .output import BYTES, DRAWS, View, show
 from .options import config_option, format_option, pager_option, progress_option
@@ -20,7 +20,6 @@ from ..ops.environment import Environment
 from ..ops.runs.catalogue import CatalogueRequest
 from ..ops.runs.listing import RunsRequest, list_runs
 
-HEALTH = ("healthy", "degraded", "failing")
 VIEWS = {"table": View("render.runs.table:render_runs", DRAWS),
          "json": View("render.runs.runs_json:render_runs_json", BYTES, "\n"),
          "jsonl": View("render.runs.runs_json:render_runs_jsonl", BYTES)}
@@ -32,8 +31,8 @@ TREND_VIEWS = {**VIEWS, "table": View("render.runs.trend:render_trend", DRAWS)}
 @click.option("--status", "statuses", multiple=True, metavar="STATUS",
               help="Only runs of this status (repeatable): completed, failed, unfinished (no run_end), or any "
                    "other status a run_end recorded.")
-@click.option("--health", multiple=True, type=Choice(HEALTH), metavar="VERDICT",
-              help=f"Only runs of this health verdict (repeatable): {', '.join(HEALTH)}.")
+@click.option("--health", multiple=True, type=Choice(HEALTH_VERDICTS), metavar="VERDICT",
+              help=f"Only runs of this health verdict (repeatable): {', '.join(HEALTH_VERDICTS)}.")
 @click.option("--since", metavar="WHEN", help="Only runs started at or after WHEN: back from now (30m, 3h, 2d, "
               "1w) or a UTC date and time (2026-11-20, 2026-11-20T09:00, or with a zone).")
 @click.option("--until", metavar="WHEN", help="Only runs started before WHEN (same forms as --since).")

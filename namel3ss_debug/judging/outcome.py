@@ -21,7 +21,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Iterable
 
-from ..analysis.failed_run import run_failure
+from ..analysis.failed_run import STOPPED, run_failure
 from ..analysis.report import Report
 from ..checks.results import RunCheck
 from ..recording.timeline import END, INSTANT, Timeline
@@ -110,7 +110,9 @@ def outcome_of(report: Report, check: RunCheck | None, timeline: Timeline,
 
 
 def _ended(status: str, exit_code: int | None) -> tuple[Failure, ...]:
-    if status == COMPLETED and not exit_code:
+    """How the run ended, when that failed it; a run its rerun stopped (`failed_run.ended_as`) did not end by
+    itself, and what failed before the stop is its other failures."""
+    if (status == COMPLETED and not exit_code) or status == STOPPED:
         return ()
     code = f" (exit code {exit_code})" if exit_code else ""
     words = "did not end" if status not in (COMPLETED, "failed") else f"ended {status}"

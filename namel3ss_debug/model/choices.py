@@ -63,6 +63,10 @@ FINDING_KINDS = (
     "unrecorded_llm_calls",      # LLM requests sent through a client no hook records: missing from the trace
 )
 
+# analyze's health verdicts, best first (`analysis/health.py`); `stopped` (a rerun stopped the run before it could
+# end) says nothing of how it would have gone, so a trend compares it with no other (`analysis/trend.py`)
+HEALTH_VERDICTS = ("healthy", "degraded", "stopped", "failing")
+
 # `diff --context`: calls shown before and after the first divergence, on each side (diffing/compare.py).
 DIFF_CONTEXT = 3
 

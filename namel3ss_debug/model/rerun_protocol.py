@@ -155,3 +155,23 @@ class RerunMiss(RerunStop):
 
 class RerunQuit(RerunStop):
     """The user quit at the rerun's console."""
+
+
+# The stops a trace can end with, by the type its `run_end.error` names (`tracer/events.type_name`), and why each
+# stopped the app, in a few words: a run that ended so was stopped by its rerun, it did not crash
+# (`analysis/failed_run.ended_as`). Every subclass of RerunStop is here (a test holds them equal).
+STOPS = {
+    "namel3ss_debug.model.rerun_protocol.RerunMiss": "no recorded answer",
+    "namel3ss_debug.model.rerun_protocol.RerunStop": "the rerun could not answer a call",
+    "namel3ss_debug.model.rerun_protocol.RerunQuit": "quit at the rerun's console",
+    "namel3ss_debug.launch.choosing.RerunRefused": "a tool was not allowed to run",
+}
+
+
+def stopped_by(error_type: object) -> str | None:
+    """Why a rerun stopped the app, when `error_type` (an error's recorded type) is one of its stops; else None.
+
+    >>> stopped_by("namel3ss_debug.model.rerun_protocol.RerunMiss"), stopped_by("ValueError")
+    ('no recorded answer', None)
+    """
+    return STOPS.get(error_type) if isinstance(error_type, str) else None

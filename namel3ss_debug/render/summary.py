@@ -9,7 +9,7 @@ from rich.console import Console
 
 from ..analysis.summary import RunSummary
 from ..config import display_path
-from .analyze.format import cost as cost_text, errors_apart, tools_seen, unpriced_calls
+from .analyze.format import VERDICT_STYLES, cost as cost_text, errors_apart, tools_seen, unpriced_calls
 from .text import plural, safe
 
 
@@ -51,14 +51,11 @@ def _rows(summary: RunSummary) -> list[tuple[str, str]]:
     ]
 
 
-HEALTH_STYLES = {"healthy": "green", "degraded": "yellow", "failing": "red"}
-
-
 def _health(summary: RunSummary) -> list[tuple[str, str]]:
     """`health  failing: the run gave up: ...`: analyze's verdict and its first reason."""
     if summary.health is None:
         return []
-    style = HEALTH_STYLES.get(summary.health, "")
+    style = VERDICT_STYLES.get(summary.health, "")
     reason = f": {safe(summary.health_reason)}" if summary.health_reason and summary.health != "healthy" else ""
     return [("health", f"[{style}]{safe(summary.health)}[/]{reason}")]
 

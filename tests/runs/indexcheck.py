@@ -68,6 +68,7 @@ def expected_row(data: dict[str, Any]) -> dict[str, Any]:
         **said_in(run["files"]),
         "error_messages": list(dict.fromkeys(_line(example["message"]) for kind in data["errors"]["by_type"]
                                              for example in kind["examples"]))[:5],
+        "stopped": run["stopped"],
     }
 
 

@@ -1,9 +1,13 @@
 """The errors section's figures: failed spans, and distinct errors counted once, where they began, by type,
-category and tool, each handled or unhandled as `handling.py` decides."""
+category and tool, each handled or unhandled as `handling.py` decides.
+
+A rerun's stop (`model/rerun_protocol.STOPS`: a call the recording had no answer for) is no error of the app's: the
+spans it ended and its report are not counted (`failed_run.ended_as` says the run was stopped)."""
 
 from __future__ import annotations
 
 from ...model.error_category import categorize
+from ...model.rerun_protocol import STOPS
 from ...store.records import EventRecord, attrs_of
 from ..handling import ErrorChain, escapes_through, marked_handled
 from ..run_state import OpenSpan, RunState
@@ -29,9 +33,11 @@ class Errors:
     def failed(self, run: RunState, event: EventRecord, op: Op, own: OpenSpan | None) -> None:
         """A span ended failed: counted as a failed span, and as an error unless it is one already counted on its
         way out through an enclosing span."""
+        error = event.error
+        if error is not None and error.type in STOPS:  # stopped by the rerun, not failed
+            return
         self.failed_spans += 1
         self.by_op[op] = self.by_op.get(op, 0) + 1
-        error = event.error
         kind = (error.type or "Error") if error is not None else "unknown"
         message = (error.message or "") if error is not None else ""
         if op[0] == "tool":
@@ -48,9 +54,11 @@ class Errors:
             run.error_chain.tools.append(op[1])
 
     def reported(self, run: RunState, event: EventRecord, parent: OpenSpan | None) -> None:
-        """An `error_occurred` event: an error, unless it reports the one that just failed a span."""
-        self.error_events += 1
+        """An `error_occurred` event: an error, unless it reports the one that just failed a span (or a stop)."""
         error = event.error
+        if error is not None and error.type in STOPS:
+            return
+        self.error_events += 1
         kind = (error.type or event.name) if error is not None else event.name
         message = (error.message or "") if error is not None else ""
         if parent is not None:
@@ -67,7 +75,7 @@ class Errors:
     def run_ended(self, run: RunState, event: EventRecord) -> None:
         """A run that ended failed with an error: that error escaped the app (`handling.py`)."""
         error = event.error
-        if error is None or not escapes_through(event.event_type, event.status, None):
+        if error is None or error.type in STOPS or not escapes_through(event.event_type, event.status, None):
             return
         self._escaped(run, error.type or "Error", error.message or "")
 

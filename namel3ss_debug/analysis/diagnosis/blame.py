@@ -73,7 +73,7 @@ from __future__ import annotations
 
 from typing import Optional, Sequence
 
-from ..failed_run import FINDING, RUN, run_failure
+from ..failed_run import FINDING, RUN, ended_as, run_failure
 from ..refs import Ref
 from .blame_answer import by_content, final_step
 from .blame_chain import Link, Verdict, View, cause, from_finding
@@ -84,9 +84,9 @@ from .steps import RunClues
 
 def failure_of(run: RunClues, findings: Sequence[Finding]) -> Failure | None:
     """The run's own failure (`analysis/failed_run.py`: its status, exit code, an unhandled error, or a finding
-    that it gave up), or None."""
+    that it gave up), or None (for a run its rerun stopped too)."""
     own = [finding for finding in findings if finding.run_id == run.run_id]
-    failed = run_failure(run.status, run.exit_code, own, _ended(run))
+    failed = run_failure(ended_as(run.status, run.end_error_type)[0], run.exit_code, own, _ended(run))
     if failed is None:
         return None
     if not isinstance(failed.finding, Finding):

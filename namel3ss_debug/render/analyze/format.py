@@ -30,7 +30,7 @@ TITLES = {
     "findings": "Findings",
 }
 
-VERDICT_STYLES = {"healthy": "green", "degraded": "yellow", "failing": "red"}
+VERDICT_STYLES = {"healthy": "green", "degraded": "yellow", "stopped": "yellow", "failing": "red"}
 
 # Column headings of a latency table, with the Latency field each one shows.
 PERCENTILES = (("p50", "p50_ms"), ("p90", "p90_ms"), ("p95", "p95_ms"), ("p99", "p99_ms"), ("max", "max_ms"))

@@ -6,6 +6,7 @@ from rich.console import Console
 from rich.table import Table
 
 from ...checks.results import CheckReport, CheckResult, RunCheck
+from ..analyze.format import VERDICT_STYLES
 from ..text import plural, safe_line
 
 
@@ -26,7 +27,7 @@ def _run(console: Console, run: RunCheck) -> None:
                       safe_line(result.limit), safe_line(result.value), _events(result))
     console.print(table)
     if run.health is not None:
-        style = {"healthy": "green", "degraded": "yellow", "failing": "red"}.get(run.health, "")
+        style = VERDICT_STYLES.get(run.health, "")
         said = f": {safe_line(run.failure)}" if run.failure else ""
         console.print(f"run {safe_line(run.status or 'unknown')}, health [{style}]{safe_line(run.health)}[/]{said}")
     for result in run.failed:

@@ -28,7 +28,8 @@ from ..analyze.format import NONE, VERDICT_STYLES, cost, count, duration
 from ..analyze.rich import SEVERITY_STYLES
 from ..text import plural, visible
 
-STATUS_STYLES = {"completed": "green", "failed": "red", "unfinished": "yellow", "interrupted": "yellow"}
+STATUS_STYLES = {"completed": "green", "failed": "red", "stopped": "yellow", "unfinished": "yellow",
+                 "interrupted": "yellow"}
 EXCHANGE = "question → answer"
 HEADERS = ("run", "started (UTC)", "entry", "status", ">duration", ">llm", ">tools", ">tokens", ">cost", ">errors",
            "health", "findings", EXCHANGE)
@@ -198,7 +199,10 @@ def row_cost(row: RunRow) -> str:
 
 
 def _status(row: RunRow) -> str:
+    """`failed (exit 1)`; a run its rerun stopped says why (`stopped: no recorded answer`), not its exit code."""
     status = visible(row.status)
+    if row.stopped is not None:
+        return f"{status}: {visible(row.stopped)}"
     return status if row.exit_code in (None, 0) else f"{status} (exit {row.exit_code})"
 
 

@@ -54,3 +54,39 @@ def test_a_warning_finding_alone_makes_a_run_degraded() -> None:
     health = analyze_events(_run(answer="I'm sorry, I can't help with that.").events, sections=SECTIONS).health
     assert health.verdict == "degraded"
     assert "1 warning finding (answer_gives_up)" in health.reasons
+
+
+RERUN_MISS = "namel3ss_debug.model.rerun_protocol.RerunMiss"
+
+
+def _stopped_rerun(*, handled_first: bool = False) -> TraceBuilder:
+    """A rerun a miss stopped, as the tracer writes one: the call it stopped at ended failed with the stop, the
+    stop reported as unhandled, `run_end` failed with it (exit code 1)."""
+    miss = error(RERUN_MISS, "tool:lookup#2 at tool:lookup#2: the recording has no call here")
+    trace = TraceBuilder()
+    trace.run_start()
+    if handled_first:
+        trace.span("tool", "lookup", 5.0, status="failed", error=error("ValueError", "no such city"))
+    stopped = trace.span("tool", "lookup", 5.0, status="failed", error=miss)
+    trace.instant("error_occurred", "tool", RERUN_MISS, stopped, status="failed", error=miss,
+                  attrs={"unhandled": True})
+    trace.run_end("failed", exit_code=1)
+    trace.events[-1]["error"] = miss
+    return trace
+
+
+def test_a_rerun_a_miss_stopped_is_stopped_with_no_error_of_the_app_s_and_nothing_blamed() -> None:
+    report = analyze_events(_stopped_rerun().events, sections=[*SECTIONS, "errors", "findings"])
+    run = report.overview.runs[0]
+    assert (run.status, run.stopped, run.exit_code) == ("stopped", "no recorded answer", 1)
+    assert (report.health.verdict, report.health.reasons, report.health.failure) == \
+        ("stopped", ["stopped: no recorded answer"], None)
+    assert (report.errors.total, report.errors.failed_spans, report.errors.error_events) == (0, 0, 0)
+    assert report.findings.blames == []
+
+
+def test_what_failed_before_the_stop_is_counted_and_follows_the_stop() -> None:
+    report = analyze_events(_stopped_rerun(handled_first=True).events, sections=[*SECTIONS, "errors"])
+    assert (report.errors.total, report.errors.handled, report.errors.unhandled) == (1, 1, 0)
+    assert report.health.verdict == "stopped"
+    assert report.health.reasons[:2] == ["stopped: no recorded answer", "1 handled error (ValueError 1)"]

@@ -190,3 +190,12 @@ def test_finding_reads_as_check_fail_on_finding() -> None:
     assert finding_pairs("any:critical") == [(kind, "critical") for kind in FINDING_KINDS]
     with pytest.raises(UsageError, match="did you mean 'call_loop'"):
         finding_pairs("call_loops")
+
+
+def test_a_run_its_rerun_stopped_is_neither_judged_nor_a_baseline_nor_a_crash() -> None:
+    stopped: dict[str, Any] = {"status": "stopped", "stopped": "no recorded answer", "exit_code": 1,
+                               "health": "stopped", "total_tokens": 10}
+    rows = [row("good", _at(8), total_tokens=100), row("stopped", _at(9), **stopped),
+            row("costly", _at(10), total_tokens=200)]
+    (found,) = regressions(rows, _judged("tokens>+25%"))
+    assert (found.run_id, found.previous, found.crashed_between) == ("costly", "good", 0)

@@ -15,6 +15,7 @@ from namel3ss_debug import get_tracer, trace_llm_call, trace_tool_call
 from namel3ss_debug.checks.rules import rules_from_flags
 from namel3ss_debug.checks.run import judge_run
 from namel3ss_debug.model.errors import UsageError
+from namel3ss_debug.model.rerun_protocol import RerunMiss
 from namel3ss_debug.recording.builder import timeline_of
 from namel3ss_debug.judging.call_compare import compare_calls
 from namel3ss_debug.judging.expect import Expectation
@@ -290,3 +291,17 @@ def test_equal_failures_are_said_once_with_their_count_and_the_list_keeps_each(t
     assert said.why == "the recorded run passed, the new run degraded: handled ValueError x6"
     gone = judge(ran, outcome(run_of(weather_app([ASK, "Sorry."], broken)), tmp_path))
     assert gone.why == "fewer failures: handled ValueError x5 no longer; the new run degraded: handled ValueError"
+
+
+def test_a_run_its_rerun_stopped_fails_only_by_what_failed_before_the_stop(tmp_path):
+    def stopped_after_a_handled_error() -> None:
+        weather_app([ASK, "Sorry."], broken)()
+        try:
+            raise RerunMiss("tool:get_weather#2 at tool:get_weather#2: the recording has no call here")
+        except RerunMiss as stop:  # as `trace` ends a run its rerun stopped
+            get_tracer().record_error(stop, unhandled=True)
+            get_tracer().end_run("failed", exit_code=1, error=stop, reason="unhandled exception")
+
+    ran = outcome(record(stopped_after_a_handled_error)[1], tmp_path)
+    assert (ran.status, ran.exit_code, ran.labels()) == ("stopped", 1, ["handled ValueError"])
+    assert ran.summary() == "degraded: handled ValueError"
