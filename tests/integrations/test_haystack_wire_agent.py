@@ -1,5 +1,5 @@
 """Haystack, which no hook of ours knows, seen only on the wire: its `Agent` with two tools against the stub
-server (apps/haystack_agent_app.py, from a venv of its own) is one `agent` span named from its system prompt,
+server (apps/haystack_agent_app.py, from a venv of its own) is one `agent` span named by its tools,
 holding its three LLM calls and the two tools it ran; a rerun (the stub stopped) answers the calls from the
 recording, runs the tools again, makes the same agent and says reproduced."""
 
@@ -32,7 +32,7 @@ def recording(bench):
 def test_its_conversation_is_one_agent_with_its_llm_calls_and_tools_under_it(recording) -> None:
     [(agent, agent_end)] = recording.spans("agent")
     assert (agent["name"], agent["attrs"]["source"], agent["attrs"]["tools"]) == (
-        "weather assistant", "wire", ["get_time", "get_weather"])
+        "agent(get_time, get_weather)", "wire", ["get_time", "get_weather"])
     under = [start for component in ("llm", "tool") for start, _ in recording.spans(component)]
     assert len(under) == 5 and {start["parent_id"] for start in under} == {agent["span_id"]}
     assert [start["name"] for start, _ in recording.spans("tool")] == ["get_weather", "get_time"]

@@ -36,6 +36,7 @@ def test_each_llm_span_ends_before_the_next_request_and_both_tools_are_paired(re
 
 def test_its_conversation_is_one_agent_holding_its_calls_and_tools(recording) -> None:
     [(agent, end)] = recording.spans("agent")
-    assert (agent["name"], agent["attrs"]["source"], end["status"]) == ("weather assistant", "wire", "completed")
+    assert (agent["name"], agent["attrs"]["source"], end["status"]) == (
+        "agent(get_time, get_weather)", "wire", "completed")
     under = [start for component in ("llm", "tool") for start, _ in recording.spans(component)]
     assert len(under) == 5 and {start["parent_id"] for start in under} == {agent["span_id"]}
