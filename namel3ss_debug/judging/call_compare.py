@@ -3,8 +3,8 @@
 Calls are paired by place, as the rerun report pairs events (`compare.py`): a call of the new run that the rerun
 answered from, or ran in place of, a recorded call (`attrs.replay_of` on its end) takes that call's place; any other
 takes the place of the recorded call at its path (`component:name#N` under its parent's path, numbered in both runs
-by one `PathTable`), else of the recorded call with its key (`component:name#N` across the run: a changed system
-prompt renames the agent that a conversation on the wire is, and so every path under it).
+by one `PathTable`), else of the recorded call with its key (`component:name#N` across the run: a changed tool set
+renames the agent that a conversation on the wire is, and so every path under it).
 Each pair is judged by what its answers say (`said.py`):
 
 - `same`: the same words (status, error, text, data, the tools asked for and their arguments);
@@ -92,7 +92,7 @@ def _compared(recording: Recording) -> list[RecordedCall]:
 
 def _pair_rerun(recorded: _Side, rerun: _Side) -> None:
     """Give each of the rerun's calls the place of its recorded twin: the call it was answered from or ran in
-    place of (`attrs.replay_of`), else the recorded call at its path, else (a changed prompt renames the agent
+    place of (`attrs.replay_of`), else the recorded call at its path, else (a changed tool set renames the agent
     a conversation on the wire is, and with it the path) the recorded call of its key, `component:name#N`;
     a call with none of them, or whose twin is taken, has a place of its own."""
     by_key = {recorded.recording.timeline.key(call.start): place for place, call in recorded.calls.items()}
