@@ -4,9 +4,11 @@ A run's outcome (`outcome.py`) passes, or fails in one or more ways (failures: h
 type and handled or not, each rule of the workspace's `checks` it broke, `--expect`). One try of the new code is
 judged against the recording by these rules, in this order:
 
-1. **inconclusive** when the try has no outcome of its own to judge: a call the recording could not answer
-   stopped the app (a miss: give `--base-url` to let it go live), or the new run wrote no trace; or when the
-   recording has none (it never ended).
+1. A try that a call the recording could not answer stopped (a miss: give `--base-url` or `--live` to let it go
+   live) has no outcome of its own, only what failed before the stop: **regressed** when that is already a failure
+   the recording has not and the new run had got no further than the recording's first failure (a recording that
+   passed has none: any failure before the stop is new), else **inconclusive**. Also **inconclusive** when the new
+   run wrote no trace, or the recording has no outcome (it never ended).
 2. **fixed**: the recording failed, the new run passes.
 3. **regressed**: the recording passed, the new run fails.
 4. Both pass: **unchanged**.
@@ -58,7 +60,7 @@ def judge(recorded: Outcome | None, new: Outcome | None, stopped: str | None = N
     """One try's verdict (rules 1 to 5 of the module docstring). `stopped`: why the app was stopped before it
     could end on its own (a miss), or None."""
     if stopped is not None:
-        return Verdict(INCONCLUSIVE, f"the new run was stopped: {stopped}")
+        return _stopped(recorded, new, stopped)
     if new is None:
         return Verdict(INCONCLUSIVE, "the new run wrote no trace")
     if recorded is None or recorded.status not in ("completed", "failed"):
@@ -68,6 +70,18 @@ def judge(recorded: Outcome | None, new: Outcome | None, stopped: str | None = N
     if new.passed:
         return Verdict(UNCHANGED, "both runs pass")
     return Verdict(REGRESSED, f"the recorded run passed, the new run {new.summary()}")
+
+
+def _stopped(recorded: Outcome | None, before: Outcome | None, stopped: str) -> Verdict:
+    """A stopped try: regressed by a new failure it had before the stop (rule 1), else inconclusive."""
+    if recorded is None or before is None or recorded.status not in ("completed", "failed"):
+        return Verdict(INCONCLUSIVE, f"the new run was stopped: {stopped}")
+    added = Counter(before.labels()) - Counter(recorded.labels())
+    if added and (recorded.passed or before.reached <= recorded.reached):
+        names = counted(sorted(added.elements()))
+        return Verdict(REGRESSED, f"before it was stopped, the new run failed where the recording did not: {names} "
+                                  f"(then {stopped})")
+    return Verdict(INCONCLUSIVE, f"the new run was stopped: {stopped}")
 
 
 def _was_failing(recorded: Outcome, new: Outcome) -> Verdict:

@@ -19,7 +19,8 @@ SCHEMA = "namel3ss-debug/verify/v1"
 @dataclass(frozen=True)
 class Try:
     """One run of the current code: its new run and trace, how its calls were answered (`recorded`, `live`,
-    `reran`, `missed`), its outcome, its calls beside the recording's, and its verdict."""
+    `reran`, `missed`), its outcome (when a miss stopped it, `stopped` says why, and the outcome is what the run did
+    before the stop), its calls beside the recording's, and its verdict."""
 
     number: int
     new_run: str | None
@@ -30,6 +31,12 @@ class Try:
     calls: CallComparison | None
     verdict: Verdict
     network: Network | None = None
+    stopped: str | None = None  # why the app was stopped before it could end (a miss); its outcome is then partial
+
+    @property
+    def passed(self) -> bool:
+        """The try's run ended by itself and passed (a stopped run's outcome is only what came before the stop)."""
+        return self.stopped is None and self.outcome is not None and self.outcome.passed
 
     @property
     def went_live(self) -> bool:

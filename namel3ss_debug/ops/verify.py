@@ -96,7 +96,7 @@ def verify_app(source: RunSource, options: VerifyOptions, env: Environment,
             trying(number, options.repeat)
             tries.append(_try(number, judged, options, choosing))
         repeats = over_tries([attempt.verdict for attempt in tries],
-                             [attempt.outcome is not None and attempt.outcome.passed for attempt in tries])
+                             [attempt.passed for attempt in tries])
         recorded = judged.recorded
         return VerifyReport(source.label, judged.timeline.run_id, tuple(recorded.target.argv), str(recorded.cwd),
                             options.live.base_url, options.live.requests, options.live.own, endpoints,
@@ -116,9 +116,11 @@ def _try(number: int, judged: JudgedRecording, options: VerifyOptions, choosing:
     stopped = why_stopped(tally.misses, ran.exception)
     run_id = ran.run.run_id if paths else None
     old = judged.outcome
-    if not paths or stopped is not None:  # the app did not end on its own: no outcome of its own to judge
-        return Try(number, run_id, paths, counts, tuple(tally.misses), None, None, judge(old, None, stopped), network)
-    with opened_run(paths) as (new_source, new_timeline):
+    if not paths:
+        return Try(number, run_id, paths, counts, tuple(tally.misses), None, None, judge(old, None, stopped), network,
+                   stopped)
+    with opened_run(paths) as (new_source, new_timeline):  # a stopped run: what it did before the stop
         new = judged.judge(new_source, new_timeline)
         calls = compare_calls(judged.timeline, new_timeline)
-    return Try(number, run_id, paths, counts, tuple(tally.misses), new, calls, judge(old, new, stopped), network)
+    return Try(number, run_id, paths, counts, tuple(tally.misses), new, calls, judge(old, new, stopped), network,
+               stopped)

@@ -204,8 +204,11 @@ def test_a_call_the_recording_cannot_answer_without_base_url_is_a_reported_miss_
     miss = report["tries"][0]["misses"][0]
     assert miss["why"].startswith("the recording has no request that asks the same"), miss
     assert "'You are a helpful weather assistant.'" in miss["why"]
-    assert report["tries"][0]["outcome"] is None
-    assert report["tries"][0]["counts"] == {"recorded": 0, "reran": 0, "live": 0, "missed": 1}
+    attempt = report["tries"][0]
+    assert (attempt["outcome"]["status"], attempt["outcome"]["failures"], attempt["outcome"]["passed"]) == \
+        ("stopped", [], False)  # what it did before the stop: nothing failed, and a stopped run never passes
+    assert attempt["stopped"] == report["why"].removeprefix("the new run was stopped: ")
+    assert attempt["counts"] == {"recorded": 0, "reran": 0, "live": 0, "missed": 1}
 
 
 @pytest.mark.parametrize(("args", "said"), [

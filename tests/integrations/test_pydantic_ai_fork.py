@@ -190,6 +190,22 @@ def test_verify_live_judges_a_broken_tool_regressed(forks):
     assert len(reached) == 1 and "no forecast for Paris" in json.dumps(reached[0])
 
 
+def test_verify_offline_a_tool_broken_before_the_miss_is_regressed(forks):
+    app = _variant(forks, "offline_broken.py")
+    trace = forks.record(app.name)
+    app.write_text(app.read_text().replace('"Paris": "light rain, 14 C", ', ""))  # Paris now raises ModelRetry
+    run, report = forks.verify(trace)  # no --base-url, no --live: the request telling the model stops the run
+    assert (run.returncode, report["verdict"]) == (1, "regressed"), run.stderr
+    assert report["why"].startswith("before it was stopped, the new run failed where the recording did not: "
+                                    "handled pydantic_ai.exceptions.ModelRetry (then llm:openai.chat#2 had no "
+                                    "recorded answer")
+    [attempt] = report["tries"]
+    assert attempt["stopped"] is not None and attempt["passed"] is False
+    assert attempt["outcome"]["passed"] is False and [failure["label"] for failure in attempt["outcome"]["failures"]] \
+        == ["handled pydantic_ai.exceptions.ModelRetry"]  # the stop itself is no failure of the app's
+    assert attempt["counts"]["missed"] == 1 and attempt["misses"][0]["call"] == "llm:openai.chat#2"
+
+
 def test_bisect_live_sends_a_call_neither_the_bad_run_nor_the_answers_have_where_the_app_did(forks, atlantis):
     answers = forks.write("live-answers.json", {"tool:get_weather#1": "fog"})
     run, report, reached = forks.live("bisect", str(atlantis), "--answers", str(answers))

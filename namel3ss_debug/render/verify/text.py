@@ -47,6 +47,9 @@ def _pair(label: str, value: str, style: str = "") -> Text:
 def _outcome(outcome: Outcome | None, stopped: bool = False) -> str:
     if outcome is None:
         return "none: the run was stopped at a miss (below)" if stopped else "none: the new run wrote no trace"
+    if stopped:
+        before = outcome.summary() if outcome.failures else "nothing had failed"
+        return f"none: the run was stopped at a miss (below); before the stop, {before}"
     if outcome.final_output is None or not outcome.passed:  # a failed expectation shows the output already
         return outcome.summary()
     return f"{outcome.summary()}; final output {short_repr(outcome.final_output, 80)}"
@@ -87,7 +90,7 @@ def _try(attempt: Try, numbered: bool) -> list[Text]:
     lines = [_pair(label, f"{attempt.new_run or '-'}  ({', '.join(attempt.new_trace) or 'no trace written'})")]
     if numbered:
         lines.append(_pair("  verdict", f"{attempt.verdict.verdict}: {attempt.verdict.why}"))
-    lines.append(_pair("  outcome", _outcome(attempt.outcome, bool(attempt.misses))))
+    lines.append(_pair("  outcome", _outcome(attempt.outcome, attempt.stopped is not None)))
     shown = [f"{attempt.counts[name]} {words}" for name, words in _SOURCES if attempt.counts.get(name)]
     lines.append(_pair("  calls", ", ".join(shown) or "no call was made"))
     calls = attempt.calls

@@ -17,16 +17,18 @@ def verify_dict(report: VerifyReport) -> dict[str, Any]:
                 "pass_k": plain(report.repeats.pass_k), "live_tries": report.live_tries,
                 **{name: value for name, value in plain(report).items() if name != "repeats"}}
     _outcome(document["recorded"])
-    for attempt in document["tries"]:
-        _outcome(attempt["outcome"])
+    for attempt, done in zip(document["tries"], report.tries):
+        _outcome(attempt["outcome"], done.stopped is None)
+        attempt["passed"] = done.passed
     return document
 
 
-def _outcome(outcome: dict[str, Any] | None) -> None:
-    """An outcome as JSON: `passed` written out, and each failure's `label` (what two runs' are matched by)."""
+def _outcome(outcome: dict[str, Any] | None, ended: bool = True) -> None:
+    """An outcome as JSON: `passed` written out (never for a run that was stopped before it could end), and each
+    failure's `label` (what two runs' are matched by)."""
     if outcome is None:
         return
-    outcome["passed"] = not outcome["failures"]
+    outcome["passed"] = ended and not outcome["failures"]
     for failure in outcome["failures"]:
         failure["label"] = f"{failure['kind']} {failure['name']}".strip()
 
