@@ -22,6 +22,7 @@ from ..analysis.diagnosis.blame import failure_of
 from ..analysis.diagnosis.clues import Clues
 from ..analysis.diagnosis.diagnose import rediagnose
 from ..analysis.diagnosis.records import DIAGNOSIS_SCHEMA, KINDS, SEVERITIES, Blame, Diagnosis, Failure, Finding
+from ..analysis.failed_run import ended_as
 from ..analysis.thresholds import Judging, thresholds_from
 from ..analysis.prices import Pricer
 from ..analysis.report import Report
@@ -71,6 +72,7 @@ class DiagnoseReport(msgspec.Struct, frozen=True):
     counts: dict[str, int]  # the findings shown, by severity
     hidden: int  # findings the filters left out
     failed_runs: list[str]
+    stopped: dict[str, str] = msgspec.field(default_factory=dict)  # run id -> why its rerun stopped it (no blame)
 
 
 @dataclass
@@ -108,7 +110,13 @@ def diagnose_traces(request: DiagnoseRequest, env: Environment) -> DiagnoseRepor
     return DiagnoseReport(DIAGNOSIS_SCHEMA, f"namel3ss-debug {__version__}",
                           [run.run_id for read in reads for run in read.clues.runs],
                           _filters(request), failures, blames, shown, counts, len(findings) - len(shown),
-                          [blame.run_id for blame in blames])
+                          [blame.run_id for blame in blames], _stopped(reads))
+
+
+def _stopped(reads: list[_Read]) -> dict[str, str]:
+    """Each run its rerun stopped (`failed_run.ended_as`) and why: no failure of the app's, nothing to blame."""
+    ended = ((run.run_id, ended_as(run.status, run.end_error_type)[1]) for read in reads for run in read.clues.runs)
+    return {run_id: why for run_id, why in ended if why is not None}
 
 
 def check_filters(kinds: tuple[str, ...], min_severity: str) -> tuple[frozenset[str], int]:

@@ -245,3 +245,26 @@ def test_an_error_message_of_several_lines_hangs_under_its_first_line(tmp_path):
     assert hanging_lines(result.output) == []
     assert " " * len("failure        ") + "You can increase the limit by setting the `recursion_limit` config " \
                                           "key." in result.output.splitlines()
+
+
+def stopped_rerun(path: Path) -> Path:
+    """A rerun a miss stopped, as the tracer writes one: the call it stopped at ended failed with the stop, the
+    stop reported as unhandled, `run_end` failed with it."""
+    miss = error("namel3ss_debug.model.rerun_protocol.RerunMiss", "tool:lookup#2: the recording has no call here")
+    trace = TraceBuilder()
+    trace.run_start()
+    stopped = trace.span("tool", "lookup", 5, status="failed", error=miss)
+    trace.instant("error_occurred", "tool", "RerunMiss", stopped, status="failed", error=miss,
+                  attrs={"unhandled": True})
+    trace.run_end("failed", exit_code=1)
+    trace.events[-1]["error"] = miss
+    return trace.write(path)
+
+
+def test_a_rerun_a_miss_stopped_says_so_and_blames_nothing(tmp_path):
+    trace = str(stopped_rerun(tmp_path / "t.jsonl"))
+    result = invoke(trace)
+    assert "stopped: no recorded answer\n" in result.output and "failed" not in result.output, result.output
+    data = document(invoke(trace, "--format", "json"))
+    assert (data["stopped"], data["failures"], data["blames"]) == ({data["run_ids"][0]: "no recorded answer"}, [], [])
+    assert "- stopped: no recorded answer" in invoke(trace, "--format", "markdown").output

@@ -30,6 +30,9 @@ def render_diagnose_markdown(report: DiagnoseReport) -> str:
     if report.failures:
         lines += ["", *(f"- failed: {md(failure.what)}" + ("" if view.only_run else f" (run {md(failure.run_id)})")
                         for failure in report.failures)]
+    if report.stopped:
+        lines += ["", *(f"- stopped: {md(why)}" + ("" if view.only_run else f" (run {md(run_id)})")
+                        for run_id, why in report.stopped.items())]
     diagnosis = Diagnosis(report.findings, report.blames, report.counts, report.failed_runs)
     lines += ["", *diagnosis_lines(diagnosis, view, heading="##", hidden=report.hidden)]
     return "\n".join(lines) + "\n"

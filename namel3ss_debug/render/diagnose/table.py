@@ -41,6 +41,9 @@ def render_diagnose(console: Console, report: DiagnoseReport) -> None:
     for failure in report.failures:
         console.print(hanging(Text("failed: ", "red"), Text.assemble(
             trace_text(failure.what), trace_text("" if view.only_run else f" (run {failure.run_id})", "dim"))))
+    for run_id, why in report.stopped.items():  # by its rerun: no failure of the app's, nothing blamed
+        console.print(Text.assemble(("stopped: ", "yellow"), trace_text(why),
+                                    trace_text("" if view.only_run else f" (run {run_id})", "dim")))
     print_diagnosis(console, Diagnosis(report.findings, report.blames, report.counts, report.failed_runs), view,
                     hidden=report.hidden)
 
