@@ -47,9 +47,9 @@ class ChatLoop:
     interleaved; `tools` runs the calls it names (a `@trace_tool_call` function), RESULTS answers the others."""
 
     def __init__(self, client: Any, question: str, tools: dict[str, Callable[..., str]] | None = None,
-                 **extra: Any):
+                 system: str = SYSTEM, **extra: Any):
         self.client, self.extra, self.answer, self.tools = client, extra, None, tools or {}
-        self.messages: list[Any] = [{"role": "system", "content": SYSTEM}, {"role": "user", "content": question}]
+        self.messages: list[Any] = [{"role": "system", "content": system}, {"role": "user", "content": question}]
 
     def step(self) -> bool:
         """One request; its tool calls run and their results appended. False once the model answered."""
@@ -352,3 +352,17 @@ def test_a_rerun_makes_the_same_agent_and_missing_tool_and_compares_the_same(stu
         ("agent", "agent(get_time, get_weather)", "completed")]
     compared = compare(timeline_of(events), timeline_of(new_events))
     assert (compared.first, compared.different) == (None, 0)
+
+
+def test_a_rerun_whose_system_prompt_was_edited_misses_on_its_inputs_under_the_same_agent(stub) -> None:
+    def app(system: str) -> Callable[[], None]:
+        return lambda: ChatLoop(client(stub), "Weather and time in Paris", system=system).step()
+
+    _, events = record(app(SYSTEM))
+    edited = "You are a helpful travel assistant; use the tools."
+    _, new_events, session = rerun(events, app(edited), match="inputs", strict=True)  # as a golden test matches
+    [miss] = session.tally.misses
+    assert miss.path == "agent:agent(get_time, get_weather)#1 > llm:openai.chat#1"
+    assert miss.candidates[0].reasons == (f"inputs: messages[0].content: recorded '{SYSTEM}', this call '{edited}'",)
+    assert [agent["name"] for agent in spans(events, "agent") + spans(new_events, "agent")] == [
+        "agent(get_time, get_weather)"] * 2
