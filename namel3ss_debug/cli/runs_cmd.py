@@ -29,8 +29,8 @@ TREND_VIEWS = {**VIEWS, "table": View("render.runs.trend:render_trend", DRAWS)}
 @click.command("runs")
 @click.argument("directory", required=False, metavar="[DIR]")
 @click.option("--status", "statuses", multiple=True, metavar="STATUS",
-              help="Only runs of this status (repeatable): completed, failed, unfinished (no run_end), or any "
-                   "other status a run_end recorded.")
+              help="Only runs of this status (repeatable): completed, failed, stopped (a rerun stopped it), "
+                   "unfinished (no run_end), or any other status a run_end recorded.")
 @click.option("--health", multiple=True, type=Choice(HEALTH_VERDICTS), metavar="VERDICT",
               help=f"Only runs of this health verdict (repeatable): {', '.join(HEALTH_VERDICTS)}.")
 @click.option("--since", metavar="WHEN", help="Only runs started at or after WHEN: back from now (30m, 3h, 2d, "
