@@ -166,6 +166,7 @@ def end_threads(bound: float | None) -> list[str]:
     if bound is None:
         shutdown()
         return []
+    _not_waiting_for_main()
     waiting = threading.Thread(target=_quietly, args=(shutdown,), name="namel3ss-debug: waiting for the app's threads",
                                daemon=True)
     waiting.start()
@@ -175,6 +176,18 @@ def end_threads(bound: float | None) -> list[str]:
     main = threading.main_thread()
     return [thread.name for thread in threading.enumerate()
             if thread is not main and not thread.daemon and thread.is_alive()]
+
+
+def _not_waiting_for_main() -> None:
+    """Keep `threading._shutdown`, run from a thread that is not the main one, from waiting for the main thread
+    (which is the one waiting for it): the interpreter registers the main thread's lock with the non-daemon
+    threads', and releases it only when `_shutdown` runs on the main thread. Without this, every bounded wait
+    lasted its whole bound."""
+    guard, locks = getattr(threading, "_shutdown_locks_lock", None), getattr(threading, "_shutdown_locks", None)
+    main = getattr(threading.main_thread(), "_tstate_lock", None)
+    if guard is not None and isinstance(locks, set) and main is not None:
+        with guard:
+            locks.discard(main)
 
 
 def _quietly(step: Any) -> None:

@@ -6,6 +6,8 @@ raises our stop. No wall-clock assertion: each command's own timeout is the guar
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -61,3 +63,14 @@ def test_a_rerun_that_is_not_stopped_waits_for_the_thread_as_python_does(recorde
     done = command("replay", "rec", "--rerun", "-o", "new", "-y", cwd=recorded, timeout=120)
     assert done.returncode == 0, done.stderr
     assert "reproduced" in done.stdout and "did not end" not in done.stderr
+
+
+def test_the_bounded_wait_ends_as_soon_as_the_apps_threads_have_ended_not_at_its_bound(tmp_path: Path) -> None:
+    """`threading._shutdown` run off the main thread waits for the main thread too (its lock is the
+    interpreter's, among the non-daemon threads'): that made every stopped rerun wait its whole bound. With a
+    bound of ten minutes, the subprocess's own timeout (two) is the guard."""
+    code = ("import threading\nfrom namel3ss_debug.tracer.lifecycle import end_threads\n"
+            "done = threading.Thread(target=lambda: None, name='quick'); done.start()\n"
+            "print(end_threads(600))\n")
+    ran = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert (ran.returncode, ran.stdout.strip()) == (0, "[]"), ran.stderr
