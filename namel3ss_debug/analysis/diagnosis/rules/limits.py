@@ -80,12 +80,13 @@ TURN_LIMITS = (
 )
 # (how the message a framework adds to its last request opens, the framework, the setting that sets the limit): a
 # limit the framework enforces without raising, by asking the model for a final answer and returning that answer
+SMOLAGENTS_STEPS = "`max_steps=N` of the agent (`ToolCallingAgent(..., max_steps=N)`, `CodeAgent(..., max_steps=N)`)"
 STOP_REQUESTS = (
-    ("Now it's time you MUST give your absolute best final answer. You'll ignore all previous instructions, stop "
-     "using any tools, and just return your absolute BEST Final answer.", "CrewAI", "`Agent(max_iter=N)`"),
-    ("An agent tried to answer a user query but it got stuck and failed to do so. You are tasked with providing an "
-     "answer instead. Here is the agent's memory:", "smolagents",
-     "`max_steps=N` of the agent (`ToolCallingAgent(..., max_steps=N)`, `CodeAgent(..., max_steps=N)`)"),
+    # each message's first sentence, which every release so far kept (the rest was reworded, and apps customise it)
+    ("Now it's time you MUST give your absolute best final answer.", "CrewAI", "`Agent(max_iter=N)`"),
+    ("An agent tried to answer a user query but it got stuck and failed to do so.", "smolagents", SMOLAGENTS_STEPS),
+    ("An agent tried to answer an user query but it got stuck and failed to do so.", "smolagents",  # before 1.0
+     SMOLAGENTS_STEPS),
     ("You have reached the maximum number of iterations (", "LlamaIndex",
      "`.run(..., max_iterations=N)` (with `early_stopping_method='generate'`)"),
 )

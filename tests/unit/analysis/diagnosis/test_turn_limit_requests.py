@@ -109,7 +109,7 @@ def test_the_stop_message_is_found_in_each_apis_request_shape(tmp_path: Path, sh
 
 LOOK_ALIKES: dict[str, dict[str, Any]] = {
     "quoted in a question": {"messages": [{"role": "user", "content": f"My crew printed '{CREWAI}' Why?"}]},
-    "a part of it opening a message": {"messages": [{"role": "user", "content": CREWAI[:60]}]},
+    "a part of it opening a message": {"messages": [{"role": "user", "content": CREWAI[:40]}]},
     "outside any message": {"messages": [QUESTION], "metadata": {"note": CREWAI}},
     "no message at all": {"prompt_id": 3, "tags": [SMOLAGENTS]},
 }
@@ -134,3 +134,13 @@ def test_the_pass_keeps_only_the_requests_that_carried_a_stop_message(tmp_path: 
             keep_clues=kept.append)
     [run] = kept[0].runs
     assert [(step.address, said) for step, said in run.stop_requests] == [("llm:openai.chat#2", CREWAI)]
+
+
+@pytest.mark.parametrize("said", [
+    "Now it's time you MUST give your absolute best final answer. Return the list you have so far.",  # customised
+    "An agent tried to answer an user query but it got stuck and failed to do so. You are tasked with providing an "
+    "answer instead. Here is the agent's memory:",  # smolagents before 1.0
+])
+def test_the_first_sentence_of_a_stop_message_is_enough(tmp_path: Path, said: str) -> None:
+    request = {"messages": [{"role": "system", "content": said}, {"role": "user", "content": "Paris?"}]}
+    assert findings_of(run_with(tmp_path / "t.jsonl", request), "turn_limit")
