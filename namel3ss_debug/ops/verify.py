@@ -121,6 +121,7 @@ def _try(number: int, judged: JudgedRecording, options: VerifyOptions, choosing:
                    stopped)
     with opened_run(paths) as (new_source, new_timeline):  # a stopped run: what it did before the stop
         new = judged.judge(new_source, new_timeline)
-        calls = compare_calls(judged.timeline, new_timeline)
+        # a stopped run's calls end at the stop: the miss below says where and why, not a call comparison
+        calls = compare_calls(judged.timeline, new_timeline) if stopped is None else None
     return Try(number, run_id, paths, counts, tuple(tally.misses), new, calls, judge(old, new, stopped), network,
                stopped)
