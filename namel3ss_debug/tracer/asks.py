@@ -45,7 +45,7 @@ class Ask:
     name: str | None
     arguments: Any
     asker: str  # the span id of the LLM call
-    parent_id: str | None  # the span that was current when it asked: the LLM call's parent
+    parent_id: str | None  # the span current when it asked (the LLM call's parent), else its nearest open ancestor
     ts: str  # when the answer that asked ended (the event clock), and the same on the monotonic clock
     ns: int
     state: str = PENDING
@@ -55,7 +55,7 @@ class Ask:
 class ToolAsks:
     """The tool calls this run's LLM calls asked for: by the model's id, and by name and arguments; bounded."""
 
-    __slots__ = ("_by_id", "_by_call", "_by_asker", "_counts", "_answers", "_homes")
+    __slots__ = ("_by_id", "_by_call", "_by_asker", "_counts", "_answers", "_homes", "_under")
 
     def __init__(self) -> None:
         self._by_id: OrderedDict[str, Ask] = OrderedDict()
@@ -65,6 +65,7 @@ class ToolAsks:
         self._counts = {"asked": 0, HOOKED: 0, WIRED: 0, MISSING: 0, CRASHED: 0, NOT_ANSWERED: 0}
         self._answers: OrderedDict[str, None] = OrderedDict()  # LLM calls whose tool calls are their answer
         self._homes: dict[str, str] = {}  # open spans never made current (wire agents) -> the span they are under
+        self._under: dict[str | None, list[Ask]] = {}  # the calls asked under each span (its id), while it is open
 
     def note(self, span_id: str, outputs: Any, *, parent_id: str | None = None, ts: str = "", ns: int = 0) -> None:
         """Remember the tool calls of an LLM call's outputs (`outputs.tool_calls[]`: id, name, arguments),
@@ -88,6 +89,10 @@ class ToolAsks:
             self._by_id[ask.call_id] = ask
             self._by_id.move_to_end(ask.call_id)
         self._by_asker.setdefault(ask.asker, []).append(ask)
+        under = self._under.setdefault(ask.parent_id, [])
+        under.append(ask)
+        if len(under) > MAX_ASKS:  # the run's root never ends
+            del under[0]
         key = ask.key = call_key(ask.name, ask.arguments)
         if key is not None:
             same = self._by_call.setdefault(key, [])
@@ -150,6 +155,19 @@ class ToolAsks:
         if ask.state == PENDING:
             ask.state = state
             self._counts[state] += 1
+
+    def ended(self, span_id: str, parent_id: str | None) -> None:
+        """The span `span_id` (under `parent_id`) ends: the calls asked under it that nothing recorded yet are
+        under its parent now, so that a span made for one later (from the wire, or given up) starts inside a span
+        still open: a LangGraph tool asked for in the `agent` node and answered (or never) after that node ended."""
+        asks = self._under.pop(span_id, None)
+        if not asks:
+            return
+        moved = [ask for ask in asks if ask.state == PENDING]
+        for ask in moved:
+            ask.parent_id = parent_id
+        if moved:
+            self._under.setdefault(parent_id, []).extend(moved)
 
     def hold(self, span_id: str, under: str) -> None:
         """The span `span_id`, opened under `under` and never made current (a wire agent), holds the tools its

@@ -82,6 +82,7 @@ class Tracer:
             self.end_startup(run)
         for unfinished in list(run.reading.values()):  # bodies the app never finished reading: end their spans
             unfinished.finish(early=True)
+        run.ending = status
         self._close_open_work(run)
         run.ended = True
         record = error_record(error, stack=run.settings.capture_stack_traces) if error is not None else None
@@ -187,8 +188,9 @@ class Tracer:
         if span is None or span.ended:
             return
         span.ended = True
-        duration_ns = time.perf_counter_ns() - span.start_ns
         run = span.run
+        self._end_inside(run, span, error)
+        duration_ns = time.perf_counter_ns() - span.start_ns
         try:
             if run.held:
                 settle(self, span)
@@ -207,6 +209,20 @@ class Tracer:
                 hold_end(event)
             else:
                 run.recorder.emit(event)
+        except Exception as exc:
+            run.recorder.note_failure(exc)
+
+    def _end_inside(self, run: Run, span: Span, error: BaseException | dict[str, Any] | None) -> None:
+        """Before `span`'s end: the spans that end with it end (`run.ends_with`), failed if it fails, and the tool
+        calls asked under it that nothing answered yet move to its parent, where a span made for them later nests."""
+        try:
+            if run.ends_with:
+                enders = run.ends_with.pop(span.span_id, ())
+                failed = _status(span, error) == "failed"
+                for ending in enders:
+                    ending(failed)
+            if run.asks:
+                run.asks.ended(span.span_id, span.parent_id)
         except Exception as exc:
             run.recorder.note_failure(exc)
 
@@ -241,7 +257,7 @@ class Tracer:
 
     def _end_event(self, run: Run, span: Span, duration_ns: int, error: BaseException | dict[str, Any] | None,
                    result: Any) -> dict[str, Any]:
-        status = span.status or ("failed" if error is not None and not _is_clean_exit(error) else "completed")
+        status = _status(span, error)
         event = envelope(run.run_id, span.prefix + "_end", span.component, span.name, span.span_id,
                          span.parent_id, status)
         event["duration_ms"] = round(duration_ns / 1e6, 3)
@@ -328,6 +344,11 @@ def restore(span: Span) -> None:
     """Make the span's parent current again, even from another context than the one that opened it."""
     token, span.token = span.token, None
     reset_current(token, span)
+
+
+def _status(span: Span, error: BaseException | dict[str, Any] | None) -> str:
+    """The status `span` ends with: the one set on it, else `failed` for an error that is no clean exit."""
+    return span.status or ("failed" if error is not None and not _is_clean_exit(error) else "completed")
 
 
 def _is_clean_exit(error: BaseException | dict[str, Any]) -> bool:

@@ -80,6 +80,10 @@ class Run:
         self.reading: dict[int, Any] = {}  # responses whose bodies are being read (transport Exchanges), by id
         self.asks = ToolAsks()  # which LLM call asked for each tool call id
         self.at_end: list[Callable[[], None]] = []  # what ends just before run_end (the transport's wire agents)
+        self.ending: str | None = None  # run_end's status, once the run has begun to end (`Tracer.end_run`)
+        # spans that end with another, by that span's id: each called with whether it failed, just before its
+        # end is written (a wire agent opened under a hook's span: `transport/agents.py`)
+        self.ends_with: dict[str, list[Callable[[bool], None]]] = {}
         self.held: dict[str, Any] = {}  # spans whose start is not written yet, by span id (held.py)
         # tool calls whose span ended without a result, by call id: each given the result the next request
         # carries (transport/tool_wire.py), or None at the run's end (integrations/otel/results.py)

@@ -10,8 +10,9 @@ transport records is placed in a conversation (`apis/dialogue.py` reads it):
   (as many or more: a retry of a call that ended sends the same);
 - else, if it offers tools (an LLM with tools in a loop is what an agent is), does not force one (structured
   output is an answer, not an agent) and no enclosing span is an agent (a hook's, or an OpenTelemetry
-  `invoke_agent` span) or a framework's step (`chain_step`: a graph node the conversation would outlive), it
-  begins a new conversation; otherwise it stays where it was.
+  `invoke_agent` span) or a framework's step (a `chain_step` span: a LangGraph node, a LlamaIndex workflow step,
+  a CrewAI task; the conversation would outlive it, and the step already names what runs, so its calls sit in
+  it), it begins a new conversation; otherwise it stays where it was.
 
 A conversation's calls run under an `agent` span (`attrs.source: "wire"`, `attrs.conversation` its number
 in the run). The span is opened by its first call, before that call's own span, under the span current
@@ -21,9 +22,12 @@ call's parent, and a tool span a decorator or hook opens for one of its calls, w
 was opened under is current, goes under the agent while it is open (`ToolAsks.hold`). It ends when an
 answer of the conversation asks for no tool and no call of it is in flight: the agent has answered
 (`outputs.output`, its text). A later request of the same conversation (the user's next turn) opens
-another agent span of it (`attrs.turn`). One still open when the run ends ends then, before `run_end`, with
-`attrs.answered: false`. So every span starts before its children and ends after them, whatever order the
-app's requests come in.
+another agent span of it (`attrs.turn`). One opened under a span that ends before the agent has answered (an
+app's span, a hook's) ends just before that span does (`run.ends_with`), with `attrs.answered: false`, `failed`
+when that span failed; the conversation's next call opens its next turn where that call is made. One still open
+when the run ends ends then, before `run_end`, with `attrs.answered: false`, `failed` when the run failed. So
+every span starts before its children and ends after them, and within its parent, whatever order the app's
+requests come in.
 
 Its name is the one the app gave it in its first request, else one made of its tools (`agent(get_weather)`),
 never of its prompt's words, so that an edited prompt moves no call (`agent_names.py` says the rule).
@@ -35,6 +39,7 @@ their results, and each becomes a failed `ToolResultMissing` span (`tracer/unans
 
 from __future__ import annotations
 
+import functools
 import threading
 import weakref
 from dataclasses import dataclass, field
@@ -95,7 +100,7 @@ class Conversations:
 
     def __init__(self, tracer: Tracer, run: Any):
         self._tracer, self._run = tracer, run
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()  # an agent ends with its parent's end, which a span ended here may be
         self._all: list[Conversation] = []
         self._by_key: dict[tuple[Any, ...], list[Conversation]] = {}  # the same, by api, system prompt and tools
         self._count = 0
@@ -147,15 +152,29 @@ class Conversations:
             self._tracer.end_span(agent)
 
     def close(self) -> None:
-        """The run ends: every agent still open ends now, unanswered."""
+        """The run ends: every agent still open ends now, unanswered (failed, when the run failed)."""
         with self._lock:
             open_agents = [c.agent for c in self._all if c.agent is not None]
             for conversation in self._all:
                 conversation.agent = None
         for agent in open_agents:
-            self._run.asks.release(agent.span_id)
-            agent.set_attribute("answered", False)
-            self._tracer.end_span(agent)
+            self._end_unanswered(agent, self._run.ending == "failed")
+
+    def _parent_ended(self, conversation: Conversation, agent: Any, failed: bool) -> None:
+        """The span the agent was opened under ends: the agent ends first, unanswered (failed, when that span
+        failed). A later call of the conversation opens its next turn where that call is made."""
+        with self._lock:
+            if conversation.agent is not agent:
+                return
+            conversation.agent = None
+        self._end_unanswered(agent, failed)
+
+    def _end_unanswered(self, agent: Any, failed: bool) -> None:
+        self._run.asks.release(agent.span_id)
+        agent.set_attribute("answered", False)
+        if failed:
+            agent.set_status("failed")
+        self._tracer.end_span(agent)
 
     # -- finding and beginning -----------------------------------------------------------------------
     def _continued(self, api_name: str, said: Dialogue) -> Conversation | None:
@@ -199,6 +218,9 @@ class Conversations:
                                                              inputs=inputs, attrs=attrs, activate=False)
         if agent is not None and agent.parent_id is not None:
             self._run.asks.hold(agent.span_id, agent.parent_id)
+            if agent.parent_id != self._run.root_id:  # a span that ends: the agent ends with it, never after
+                ending = functools.partial(self._parent_ended, conversation, agent)
+                self._run.ends_with.setdefault(agent.parent_id, []).append(ending)
 
 
 def _inside_agent(run: Any) -> bool:
@@ -211,7 +233,7 @@ def _inside_agent(run: Any) -> bool:
     for _ in range(256):
         if span is None or getattr(span, "run", None) is not run:
             return False
-        if span.component in ("agent", "chain_step") or span.name.startswith("invoke_agent"):
+        if span.component == "agent" or span.prefix == "chain_step" or span.name.startswith("invoke_agent"):
             return True
         token = span.token
         if token is None:

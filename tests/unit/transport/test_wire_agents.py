@@ -13,10 +13,12 @@ import threading
 from typing import Any, Callable
 
 import pytest
+from support.nesting import assert_nested
 from support.rerunhelpers import record, rerun
 from support.stubserver import StubServer
 
-from namel3ss_debug import capture_http, span, trace_agent_execution, trace_tool_call
+from namel3ss_debug import capture_http, get_tracer, span, trace_agent_execution, trace_tool_call
+from namel3ss_debug.testing.capture import capture_events
 from namel3ss_debug.recording.builder import timeline_of
 from namel3ss_debug.judging.compare import compare
 from namel3ss_debug.transport import agents
@@ -159,6 +161,52 @@ def test_a_follow_up_turn_of_a_conversation_is_another_run_of_its_agent(stub) ->
     agents = spans(events, "agent")
     assert [(a["attrs"]["conversation"], a["attrs"].get("turn")) for a in agents] == [(1, None), (1, 2)]
     assert ends_of(events, "agent")[0]["seq"] < agents[1]["seq"]
+
+
+def test_an_agent_opened_in_a_span_of_the_apps_ends_with_it_and_goes_on_in_the_next(stub) -> None:
+    def app() -> None:
+        loop = ChatLoop(client(stub), "Weather and time in Paris")
+        going = True
+        while going:
+            with span("step"):
+                going = loop.step()
+
+    _, events = record(app)
+    assert_nested(events)
+    steps = [e for e in events if e["name"] == "step" and e["status"] == "started"]
+    agents = spans(events, "agent")
+    assert [a["parent_id"] for a in agents] == [step["span_id"] for step in steps]  # one turn a step, inside it
+    assert [a["attrs"].get("turn") for a in agents] == [None, 2, 3]
+    assert [e["parent_id"] for e in spans(events, "llm")] == [a["span_id"] for a in agents]
+    ends = ends_of(events, "agent")
+    assert [(e["status"], (e.get("attrs") or {}).get("answered")) for e in ends] == [("completed", False)] * 2 + [
+        ("completed", None)]  # the first two end with their steps, the last has answered
+
+
+def test_an_agent_opened_in_a_span_that_fails_ends_failed_before_it(stub) -> None:
+    def app() -> None:
+        with pytest.raises(ValueError), span("step"):
+            ChatLoop(client(stub), "Weather and time in Paris").step()
+            raise ValueError("the step broke")
+
+    _, events = record(app)
+    assert_nested(events)
+    [end] = ends_of(events, "agent")
+    assert (end["status"], end["attrs"]["answered"]) == ("failed", False)
+
+
+def test_an_agent_open_when_the_run_fails_ends_failed_before_run_end(stub) -> None:
+    tracer = get_tracer()
+    with capture_events() as run:
+        ChatLoop(client(stub), "Weather and time in Paris").step()  # asks for get_weather, then the app breaks
+        error = RuntimeError("the app broke")
+        tracer.record_error(error, unhandled=True)
+        tracer.end_run("failed", error=error)
+    events = run.events
+    assert_nested(events)
+    [end] = ends_of(events, "agent")
+    assert (end["status"], end["attrs"]["answered"]) == ("failed", False)
+    assert events[-1]["event_type"] == "run_end" and events[-1]["status"] == "failed"
 
 
 def test_a_conversation_forgotten_past_the_limit_is_not_continued(stub, monkeypatch) -> None:
