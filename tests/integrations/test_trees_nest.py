@@ -5,7 +5,8 @@ ending after its parent, after `run_end`, or after the run's unhandled error as 
 too, the two make one tree: an agent from the wire never straddles a span the hook recorded.
 
 The apps are those of the frameworks' own test modules (test_*_hook.py), each run as there: in this
-interpreter, or in the framework's venv with the same pins.
+interpreter, or in the framework's venv with the same pins; Haystack, which no hook of ours sees, stands for the
+frameworks whose agent only the wire makes.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from test_agno_hook import PINS as AGNO
 from test_crewai_hook import PINS as CREWAI
 from test_dspy_hook import PINS as DSPY
 from test_dspy_hook import DspyBench
+from test_haystack_wire_agent import HAYSTACK
 from test_llama_index_hook import PINS as LLAMA_INDEX
 from test_smolagents_hook import PINS as SMOLAGENTS
 
@@ -58,6 +60,7 @@ CASES = {
     "smolagents": Case(App("smolagents_app", (), 13), venv=("smolagents", SMOLAGENTS)),
     "agno": Case(App("agno_app", (), 20), venv=("agno", AGNO)),
     "dspy": Case(App("dspy_app", (), 12), venv=("dspy", DSPY), bench=DspyBench),
+    "haystack": Case(App("haystack_agent_app", (), 3), venv=("haystack", HAYSTACK)),  # no hook: the wire's agent
 }
 
 
