@@ -17,7 +17,7 @@ from typing import Any, Sequence
 
 from ..config import ResolvedSettings
 from ..model.errors import Namel3ssDebugError, UsageError
-from ..model.rerun_protocol import RerunStop
+from ..model.rerun_protocol import STOP_LISTENERS, RerunStop
 from ..tracer import lifecycle
 from ..tracer.api import get_tracer
 from ..tracer.argv import process_is_cli
@@ -25,6 +25,7 @@ from ..redaction.redact import Redactor
 from ..tracer.run import Run
 from .capture import capture_calls
 from .pinned import Located, read_pinned
+from .stop_noise import NOISE_SUFFIX, StopNoise
 
 AI_SUFFIX = ".ai"  # a namel3ss app, run through the `namel3ss` package rather than as Python
 
@@ -96,16 +97,31 @@ def run_traced(target: Target, resolved: ResolvedSettings, *, own_process: bool 
         start_attrs = {**(start_attrs or {}), **attrs}
     run = tracer.start_run(resolved, entry=_entry(target, resolved), argv=target.argv, start_attrs=start_attrs)
     saved_argv, saved_path, saved_main = sys.argv[:], sys.path[:], sys.modules.get("__main__")
+    noise = StopNoise(run.directory / f"{run.run_id}{NOISE_SUFFIX}").listen()
+    watch = lifecycle.MainWatch()
+    STOP_LISTENERS.append(watch.heard)
+    left: list[str] = []
+    exception: BaseException | None = None
     try:
-        code, exception = _execute(target, prepared, loaded)
+        code, exception = _execute(target, prepared, loaded, watch)
+        if watch.where is not None:  # interrupted by the watchdog: the app ends with the stop it heard
+            code, exception = 1, watch.stop
         if own_process:  # the app's __main__ stays in place: its threads and atexit callbacks use it
-            code, exception = _finish(code, exception)
+            code, exception, left = _finish(code, exception)
         elif isinstance(exception, RerunStop):
             lifecycle.note_stopped()  # its threads are left to the command's end (`leave_stopped_threads`)
     finally:
+        STOP_LISTENERS.remove(watch.heard)
+        if isinstance(exception, RerunStop):
+            _release_frames(exception)
+        said = noise.end()
         sys.argv[:], sys.path[:] = saved_argv, saved_path
         if saved_main is not None:
             sys.modules["__main__"] = saved_main
+    for line in (said, watch.said()):
+        if line is not None:
+            print(line, file=sys.stderr)
+    lifecycle.say_left(left)
     if exception is not None:
         _drop_our_frames(exception)  # the recorded stack, like the printed one, starts in the app
         tracer.record_error(exception, unhandled=True)
@@ -131,17 +147,16 @@ def _entry(target: Target, resolved: ResolvedSettings) -> dict[str, Any]:
     return entry if hidden == value else {**entry, "input": json.dumps(hidden, ensure_ascii=False)}
 
 
-def _finish(code: int, exception: BaseException | None) -> tuple[int, BaseException | None]:
+def _finish(code: int, exception: BaseException | None) -> tuple[int, BaseException | None, list[str]]:
     """The app's threads and atexit callbacks run, as at the interpreter's exit; after a rerun's stop, its
-    threads get `lifecycle.STOPPED_WAIT_S` seconds, and the ones still running are named and left to the
-    process's end."""
+    threads get `lifecycle.STOPPED_WAIT_S` seconds, and the names of the ones still running are returned
+    (they are left to the process's end)."""
     stopped = isinstance(exception, RerunStop)
     try:
         left = lifecycle.finish_like_the_interpreter(bound=lifecycle.STOPPED_WAIT_S if stopped else None)
     except KeyboardInterrupt as interrupt:  # Ctrl-C while waiting for the app's threads
-        return 130, exception or interrupt
-    lifecycle.say_left(left)
-    return code, exception
+        return 130, exception or interrupt, []
+    return code, exception, left
 
 
 def _prepare_ai_app(target: Target) -> tuple[Any, dict[str, Any]]:
@@ -154,26 +169,14 @@ def _prepare_ai_app(target: Target) -> tuple[Any, dict[str, Any]]:
     return prepared, {"namel3ss": runner.start_attrs(path, target.flow)}
 
 
-def _execute(target: Target, prepared: Any = None,
-             loaded: list[tuple[Located, bytes | None]] | None = None) -> tuple[int, BaseException | None]:
+def _execute(target: Target, prepared: Any = None, loaded: list[tuple[Located, bytes | None]] | None = None,
+             watch: lifecycle.MainWatch | None = None) -> tuple[int, BaseException | None]:
     """Run the target as `__main__` (left in `sys.modules`; the caller puts ours back); an `.ai`
     app runs through the namel3ss runtime instead. An error of ours about an `.ai` app (an unknown
-    flow, a source that does not load) is the outcome's exception, with its exit code (2, 1)."""
+    flow, a source that does not load) is the outcome's exception, with its exit code (2, 1). A rerun's
+    stop that reaches here inside an exception group (trio's nursery, a task group) is the stop."""
     try:
-        if target.is_ai_app:
-            _run_ai_app(target, prepared)
-            return 0, None
-        if target.module:
-            sys.path.insert(0, os.getcwd())
-            module, code = _pinned_main(target.module, loaded) if loaded else _module_main(target.module)
-            sys.argv = [module.__file__ or target.module, *target.args]  # as `python -m` sets it
-        else:
-            script = str(Path(target.script or "").resolve())
-            sys.argv = [target.script or "", *target.args]
-            sys.path.insert(0, os.path.dirname(script))
-            module, code = _script_main(script, loaded[0][1] if loaded else None)
-        sys.modules["__main__"] = module
-        _run_code(code, module)
+        return _execute_app(target, prepared, loaded)
     except RerunStop as exc:  # a SystemExit of ours: the rerun stopped the app, it did not exit
         return 1, exc
     except SystemExit as exc:
@@ -183,7 +186,39 @@ def _execute(target: Target, prepared: Any = None,
     except Namel3ssDebugError as exc:
         return (exc.exit_code if target.is_ai_app else 1), exc
     except BaseException as exc:
-        return 1, exc
+        return 1, _stop_within(exc) or exc
+    finally:
+        if watch is not None:
+            watch.ended()
+
+
+def _stop_within(exc: BaseException) -> RerunStop | None:
+    """The first rerun stop an exception group holds, at any depth."""
+    for inner in getattr(exc, "exceptions", None) or ():
+        if isinstance(inner, RerunStop):
+            return inner
+        found = _stop_within(inner) if isinstance(inner, BaseException) else None
+        if found is not None:
+            return found
+    return None
+
+
+def _execute_app(target: Target, prepared: Any,
+                 loaded: list[tuple[Located, bytes | None]] | None) -> tuple[int, BaseException | None]:
+    if target.is_ai_app:
+        _run_ai_app(target, prepared)
+        return 0, None
+    if target.module:
+        sys.path.insert(0, os.getcwd())
+        module, code = _pinned_main(target.module, loaded) if loaded else _module_main(target.module)
+        sys.argv = [module.__file__ or target.module, *target.args]  # as `python -m` sets it
+    else:
+        script = str(Path(target.script or "").resolve())
+        sys.argv = [target.script or "", *target.args]
+        sys.path.insert(0, os.path.dirname(script))
+        module, code = _script_main(script, loaded[0][1] if loaded else None)
+    sys.modules["__main__"] = module
+    _run_code(code, module)
     return 0, None
 
 
@@ -301,6 +336,19 @@ def app_traceback(exc: BaseException) -> str:
 
 
 _OUR_PACKAGE = str(Path(__file__).parent.parent) + os.sep
+
+
+def _release_frames(stop: RerunStop) -> None:
+    """Let go of what the frames a stop unwound still hold (the app's tasks, among them), so that what their
+    collection prints (asyncio's "Task exception was never retrieved") comes while the stop's noise is kept
+    off the terminal, not at the process's exit. The frames' code and lines, which the recorded stack reads,
+    stay."""
+    seen: set[int] = set()
+    exc: BaseException | None = stop
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        traceback.clear_frames(exc.__traceback__)
+        exc = exc.__cause__ or exc.__context__
 
 
 def _drop_our_frames(exc: BaseException) -> None:

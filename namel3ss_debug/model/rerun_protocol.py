@@ -15,7 +15,7 @@ its inputs, the values served, and the codecs that rebuild them.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Callable, Protocol
 
 from .json_types import Foreign, JsonObject, JsonValue
 
@@ -142,7 +142,18 @@ class RerunStop(SystemExit):
     an answer that was never given; a SystemExit, because that is what asyncio lets out of a task that no one
     awaits (a framework's background worker, as LlamaIndex's workflow steps are): it stops the event loop
     instead of leaving the app waiting for ever on a step that died.
+
+    Made just before it is raised: each of STOP_LISTENERS hears it then (`launch/stop_noise.py`).
     """
+
+    def __init__(self, *args: object) -> None:
+        super().__init__(*args)
+        for listener in tuple(STOP_LISTENERS):
+            listener(self)
+
+
+# What hears each stop as it is made, before it unwinds the app: added and removed around an app's run.
+STOP_LISTENERS: list[Callable[[RerunStop], None]] = []
 
 
 class RerunMiss(RerunStop):

@@ -157,6 +157,67 @@ def say_left(left: list[str]) -> None:
               f"{STOPPED_WAIT_S:g} s ({', '.join(left)}): the process ends without them", file=sys.stderr)
 
 
+class MainWatch:
+    """A watchdog for a rerun's stop made in a thread that is not the main one (a framework's worker): the
+    stop ends that thread, but the app's main thread may wait for what it would have given for ever (a queue,
+    an event). After STOPPED_WAIT_S seconds without the app's end (`ended`), the main thread is interrupted as
+    Ctrl-C would (SIGINT, sent to it so that a blocking wait returns), and `where` names the app's line it was
+    waiting at. Armed only when the app runs on the main thread (the command's own process)."""
+
+    def __init__(self) -> None:
+        self._armed = threading.current_thread() is threading.main_thread()
+        self._lock = threading.Lock()
+        self._ended = threading.Event()
+        self.stop: BaseException | None = None  # the stop it heard first
+        self.where: str | None = None  # once it interrupted the main thread: the app's line it waited at
+
+    def heard(self, stop: BaseException) -> None:
+        with self._lock:
+            if self.stop is not None or self._ended.is_set():
+                return
+            self.stop = stop
+        if self._armed and threading.current_thread() is not threading.main_thread():
+            threading.Thread(target=self._watch, name="namel3ss-debug: watching the stopped app", daemon=True).start()
+
+    def ended(self) -> None:
+        """The app has ended (its main thread returned): nothing to interrupt any more."""
+        with self._lock:
+            self._ended.set()
+
+    def _watch(self) -> None:
+        if self._ended.wait(STOPPED_WAIT_S):
+            return
+        with self._lock:
+            if self._ended.is_set():
+                return
+            main = threading.main_thread()
+            self.where = _waiting_at(sys._current_frames().get(main.ident or 0))
+            if hasattr(signal, "pthread_kill") and main.ident is not None:
+                signal.pthread_kill(main.ident, signal.SIGINT)
+            else:  # no thread signals (Windows): the interrupt comes when the main thread runs Python again
+                import _thread  # noqa: PLC0415 - only here
+
+                _thread.interrupt_main()
+
+    def said(self) -> str | None:
+        """The line saying the main thread was interrupted, once it was."""
+        if self.where is None:
+            return None
+        return (f"namel3ss-debug: the rerun stopped the app in another thread, and its main thread did not end "
+                f"within {STOPPED_WAIT_S:g} s (waiting at {self.where}): it was interrupted")
+
+
+def _waiting_at(frame: FrameType | None) -> str:
+    """The innermost line of the stack that is neither Python's library nor ours: where the app waits."""
+    ours, stdlib = os.path.dirname(os.path.dirname(__file__)) + os.sep, os.path.dirname(os.__file__) + os.sep
+    while frame is not None:
+        name = frame.f_code.co_filename
+        if not name.startswith(ours) and not (name.startswith(stdlib) and "site-packages" not in name):
+            return f"{name}:{frame.f_lineno}"
+        frame = frame.f_back
+    return "a place it does not say"
+
+
 def end_threads(bound: float | None) -> list[str]:
     """Wait for the non-daemon threads as the interpreter does, for at most `bound` seconds when given; the
     names of the threads still running then."""
