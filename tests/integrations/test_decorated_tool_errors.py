@@ -62,6 +62,6 @@ def test_the_decorated_tool_sits_in_the_wire_agent_beside_the_llm_calls_in_the_t
     tree = CliRunner().invoke(cli, ["inspect", str(recording.trace), "--tree", "--format", "json"],
                               catch_exceptions=False)
     nodes = [(n["depth"], n["component"], n["name"]) for n in json.loads(tree.stdout)["nodes"]]
-    at = nodes.index((1, "agent", "agent"))
+    at = nodes.index((1, "agent", "agent(lookup_weather)"))  # named by the tool it was offered
     assert nodes[at + 1:at + 4] == [(2, "llm", "openai.chat"), (2, "tool", "lookup_weather"),
                                     (2, "llm", "openai.chat")]
