@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -104,6 +104,12 @@ def _declared(attributes: Mapping[str, Any]) -> str | None:
     return None
 
 
+def named_component(span_name: str) -> str | None:
+    """The component a span's name says it is, by the GenAI conventions' `{operation} {target}` names
+    (`invoke_agent forecaster`, `execute_tool get_weather`), for a span whose attributes come only later."""
+    return _GENAI.get(span_name.split(" ", 1)[0])
+
+
 def _is_plumbing(attributes: Mapping[str, Any], kind: str) -> bool:
     return kind.upper() in _PLUMBING_KINDS or any(key.startswith(_PLUMBING_PREFIXES) for key in attributes)
 
@@ -142,7 +148,7 @@ def ending(component: str, attributes: Mapping[str, Any], status: str = "UNSET",
         outputs, usage, model = _llm_outputs(attributes), usage_of(attributes), model_of(attributes)
     elif component == "tool":
         result = _first_present(attributes, "gen_ai.tool.call.result", "output.value")
-        outputs, usage, model = ({"return": decoded(result)} if result is not None else None), None, None
+        outputs, usage, model = ({"return": _tool_result(decoded(result))} if result is not None else None), None, None
     else:
         value = _value(attributes, "output")
         outputs, usage, model = ({"return": value} if value is not None else None), None, None
@@ -150,6 +156,24 @@ def ending(component: str, attributes: Mapping[str, Any], status: str = "UNSET",
     if error is None and component == "tool":
         error = error_of_outputs(outputs)
     return Ending(outputs, usage, model, error)
+
+
+def event_results(events: Sequence[tuple[str, Mapping[str, Any]]]) -> dict[str, Any]:
+    """A tool span's result told by a span event rather than an attribute (the older GenAI conventions'
+    `gen_ai.choice` event, whose `message` Strands sets to the tool's result), as the attribute that says it."""
+    for name, attributes in events:
+        if name == "gen_ai.choice" and attributes.get("message") is not None:
+            return {"gen_ai.tool.call.result": attributes["message"]}
+    return {}
+
+
+def _tool_result(result: Any) -> Any:
+    """A result given as content blocks that are all text (`[{"text": "..."}]`: Strands') is its text, as the
+    app sends it to the model."""
+    if isinstance(result, list) and result and all(isinstance(block, dict) and set(block) == {"text"}
+                                                   and isinstance(block["text"], str) for block in result):
+        return "".join(block["text"] for block in result)
+    return result
 
 
 def model_of(attributes: Mapping[str, Any]) -> str | None:

@@ -16,7 +16,7 @@ class Span:
     `<unprintable TYPE>`, a status or count that is not one is dropped."""
 
     __slots__ = ("run", "span_id", "parent_id", "component", "name", "prefix", "start_ns", "token",
-                 "attrs", "outputs", "usage", "model", "status", "ended")
+                 "attrs", "outputs", "usage", "model", "status", "ended", "request")
 
     def __init__(self, run: Any, span_id: str, parent_id: str | None, component: str, name: str, prefix: str):
         self.run = run
@@ -33,6 +33,7 @@ class Span:
         self.model: str | None = None
         self.status: str | None = None
         self.ended = False
+        self.request: Any = None  # an OpenTelemetry `llm` span's: the inputs of the request made inside it
 
     @property
     def recording(self) -> bool:

@@ -69,6 +69,7 @@ def _open(tracer: Tracer, request: Outgoing, api: Any, body: Any) -> Exchange | 
         attrs = {"http": http, "api": api.name, "provider": api.provider, "stream": streamed}
         if wrapper is not None:  # the call is the OpenTelemetry LLM span's: this is its request
             component = "http"
+            wrapper.request = inputs  # what the span says it was asked, where its attributes do not
     else:
         component, name, model, streamed = "http", hostname(request.host), None, False
         inputs = {"body": body} if body is not None else None

@@ -12,6 +12,10 @@ app's callbacks would not run in a rerun as they did when recorded. So the tool 
 body runs instead, `FunctionTool.run_async` (public), after every callback has let it through
 (`adk/tools.py`).
 
+With OpenTelemetry on, ADK's own `invoke_agent` and `execute_tool` spans (scope `gcp.vertex.agent`) would
+repeat the hook's agent and tool spans: once a hook point is in, they are left out (`otel/hooked.py`), their
+children going under the hook's span, and ADK's `generate_content` spans are the LLM calls inside it.
+
 google-adk loads its modules lazily (`google.adk` imports almost nothing), so each hook waits for the
 module it needs (`tracer.imports.when_imported`); a hook point a version lacks is one warning.
 """
@@ -25,8 +29,10 @@ from typing import Any
 from ...tracer.api import get_tracer
 from ...tracer.imports import when_imported
 from ..frameworks import guarded
+from ..otel.hooked import hooked_scope
 
 MARK = "__namel3ss_debug__"
+SCOPE = "gcp.vertex.agent"  # the instrumentation scope of ADK's OpenTelemetry spans
 HOOK_POINTS = {
     "google.adk.runners": "agent runs (Runner.__init__, plugin_manager)",
     "google.adk.tools.function_tool": "tools (FunctionTool.run_async)",
@@ -59,12 +65,14 @@ def _install_plugin(runners: ModuleType) -> None:
 
     setattr(__init__, MARK, True)
     runner.__init__ = __init__
+    hooked_scope(SCOPE, "agent")  # ADK's `invoke_agent` spans would repeat ours
 
 
 def _install_tools(function_tool: ModuleType) -> None:
     from .tools import wrap_run_async  # noqa: PLC0415 - imports our tool helpers only once ADK has
 
     wrap_run_async(function_tool.FunctionTool)
+    hooked_scope(SCOPE, "tool")  # ADK's `execute_tool` spans would repeat ours
 
 
 __all__ = ["install"]

@@ -14,20 +14,32 @@ LLM call or tool, its name, inputs, and a tool's call id and the LLM call that a
 the time it began, so the tree is what the producer's is: agent > llm > tool. A span that says what it is
 when it starts is recorded at once, as it always was.
 
-Spans a hook of ours records already (a framework that emits its own, as autogen-core does, and that we
-also hook at the call: `hooked.py`) are left out, as plumbing is. A tool span that comes without its
-arguments (autogen-core sets neither `gen_ai.tool.call.arguments` nor a result) takes them from the LLM
-call that asked for it by the call's id (`attrs.arguments_from` says so); one that ends without its result
-(Semantic Kernel's) is given the result the next request carries (`results.py`).
+An LLM span whose attributes lack its input messages (Strands', ADK's and Semantic Kernel's) takes the inputs of
+the request made inside it (its `http` child: messages, tools, model), on its start when that start was held
+until the request, else on its end. Such an LLM span never counts as a call run live in a rerun: its request was
+answered, or missed; only one with no request of ours under it ran live.
+
+Spans a hook of ours records already (a framework that emits its own, as autogen-core and Google ADK do, and
+that we also hook at the call: `hooked.py`; known by their attributes or, for a span whose attributes come
+later, by the GenAI name `invoke_agent X` / `execute_tool X`) are left out, as plumbing is; their children go
+under the hook's span current where the first of them starts, and that span ends with the left-out span if the
+hook never ended it (a rerun's stop unwound the framework past the hook's callback). A tool span that comes
+without its arguments (autogen-core sets neither `gen_ai.tool.call.arguments` nor a result) takes them from the
+LLM call that asked for it by the call's id (`attrs.arguments_from` says so), and goes under the wire's agent of
+that call when that agent was opened under the tool's parent (Semantic Kernel without its chat spans); one that
+ends without its result takes it from its `gen_ai.choice` event (Strands') or else is given the result the next
+request carries (Semantic Kernel's: `results.py`). A span of ours still open when its parent ends, or when the
+run ends (a rerun's stop unwound its producer, which never ended it), ends first, `attrs.ended_by` saying why.
 """
 
 from __future__ import annotations
 
+import weakref
 from typing import Any, Mapping
 
 from ...model.events import span_prefix
-from ...otel.attributes import SOURCE, Opening, component_of, declared, decoded, ending, kept_attributes, \
-    opening
+from ...otel.attributes import SOURCE, Ending, Opening, component_of, declared, decoded, ending, event_results, \
+    kept_attributes, named_component, opening
 from ...otel.passthrough import as_it_came
 from ...tracer.context import current
 from ...tracer.core import Tracer
@@ -35,7 +47,7 @@ from ...tracer.held import Described, settle
 from ...tracer.span import Span
 from ..tools import tool_attrs
 from .hooked import recorded_by_hook
-from .results import await_result
+from .results import await_result, give_up_under
 
 FRAMEWORK = "opentelemetry"
 ASKED = "asking_llm_call"  # attrs.arguments_from of a tool span whose arguments came from the LLM call
@@ -50,6 +62,9 @@ class OtelSpanProcessor:
         self._left_out: dict[int, str | None] = {}  # a span not recorded -> the span id its children go under
         self._without_inputs: set[int] = set()  # spans of ours that started before their inputs (messages) were set
         self._tools: dict[int, tuple[Any, str | None]] = {}  # a tool span's inputs and call id, for its end
+        # spans a hook records (left out) -> the hook's span their children went under (`_parent_of`), or None
+        self._hooked: dict[int, Span | None] = {}
+        self._closing: weakref.WeakSet[Any] = weakref.WeakSet()  # runs whose open spans end at their end
 
     def on_start(self, span: Any, parent_context: Any = None) -> None:
         tracer = self._tracer
@@ -65,7 +80,9 @@ class OtelSpanProcessor:
 
     def on_end(self, span: Any) -> None:
         key = span.context.span_id
-        self._left_out.pop(key, None)
+        stood_for = self._left_out.pop(key, None)
+        if key in self._hooked:
+            self._end_hooks_span(span, self._hooked.pop(key), stood_for)
         ours = self._ours.pop(key, None)
         if ours is None:
             self._without_inputs.discard(key)
@@ -87,15 +104,18 @@ class OtelSpanProcessor:
         attributes = dict(span.attributes or {})
         scope = getattr(span.instrumentation_scope, "name", "") or ""
         opened = opening(span.name, attributes, span.kind.name, scope)
-        if recorded_by_hook(scope, opened.component):
-            opened = Opening(None, span.name)
         parent_id = self._parent_of(span)
         key = span.context.span_id
+        if recorded_by_hook(scope, opened.component) or recorded_by_hook(scope, named_component(span.name)):
+            opened = Opening(None, span.name)
+            self._hooked[key] = None
         if opened.component is None:
             self._left_out[key] = parent_id or _current_id(tracer)
             return
         if declared(attributes):  # it says what it is now: recorded at once
             told = self._described(tracer, span, key, opened)
+            if told.component == "tool" and parent_id is not None and tracer.run is not None:
+                parent_id = tracer.run.asks.home(told.attrs, parent_id)  # under the wire agent that asked for it
             ours = tracer.start_span(told.component, told.name, span_prefix(told.component), inputs=told.inputs,
                                      attrs=told.attrs, model=told.model, parent_id=parent_id)
         else:  # its attributes come later: its start waits for them (tracer/held.py)
@@ -105,6 +125,7 @@ class OtelSpanProcessor:
         if ours is not None:
             ours.set_attribute("source", SOURCE)  # what the transport looks for on the current span
             self._ours[key] = ours
+            self._close_at_run_end(ours.run)
 
     def _late(self, tracer: Tracer, span: Any, key: int, scope: str) -> Described:
         """A held span's start, from the attributes its producer has set by now."""
@@ -123,7 +144,10 @@ class OtelSpanProcessor:
             if inputs is None:
                 inputs = _asked_arguments(tracer, opened.tool_call_id, attrs)
             self._tools[key] = (inputs, opened.tool_call_id)
-        if not _complete(component, inputs):
+        ours = self._ours.get(key)
+        if component == "llm" and not _complete(component, inputs) and ours is not None and ours.request is not None:
+            inputs = _with_request(inputs, ours.request)  # held until its request started: that request's
+        elif not _complete(component, inputs):
             self._without_inputs.add(key)
         return Described(component, opened.name, inputs, attrs, opened.model)
 
@@ -134,6 +158,11 @@ class OtelSpanProcessor:
         ours = self._ours.get(parent.span_id)
         if ours is not None:
             return ours.span_id
+        if parent.span_id in self._hooked:  # the hook's span stands for it: current where the child starts
+            hooks = self._hooked[parent.span_id] or _current_span(self._tracer)
+            if hooks is not None:
+                self._hooked[parent.span_id] = hooks
+                return hooks.span_id
         return self._left_out.get(parent.span_id)
 
     def _end(self, ours: Any, span: Any, key: int) -> None:
@@ -143,30 +172,75 @@ class OtelSpanProcessor:
         asked, call_id = self._tools.pop(key, (None, None))
         if ours.component == "tool" and self._tracer.rerun is not None:
             self._tracer.rerun.ran(ours, asked)  # a span only watches: the body ran again
-        status = span.status
         attributes = dict(span.attributes or {})
-        exceptions: list[Mapping[str, Any]] = [dict(event.attributes or {}) for event in span.events
-                                               if event.name == "exception"]
-        ended = ending(ours.component, attributes, status.status_code.name, status.description, exceptions)
+        ended = _ending_of(ours.component, span, attributes)
         kept = kept_attributes(attributes)
         if kept:
             ours.set_attribute("otel_attributes", kept)  # so that it can be exported again as it came
         # openinference sets an LLM call's input messages after its span started: they go on the end
         inputs = opening(span.name, attributes, span.kind.name).inputs if late else None
-        if not _complete(ours.component, inputs):
+        if late and ours.component == "llm" and not _complete("llm", inputs) and ours.request is not None:
+            inputs = _with_request(inputs, ours.request)  # what its request asked, which its attributes lack
+        elif not _complete(ours.component, inputs):
             inputs = None
-        if ours.component == "llm" and not ours.outputs and self._tracer.rerun is not None:
-            self._tracer.rerun.ran(ours)  # no hooked client carried it: nothing answered it
+        if ours.component == "llm" and not ours.outputs and ours.request is None and self._tracer.rerun is not None:
+            self._tracer.rerun.ran(ours)  # no request of ours under it: nothing answered it, nor missed it
         ours.outputs = _merged(ended.outputs, ours.outputs)
         ours.usage = ended.usage or ours.usage
         ours.model = ended.model or ours.model
         run = ours.run
+        self._end_left_open(run, ours, "parent", ended.error is not None)
+        give_up_under(run, ours.span_id)  # a tool's end held for its result is written before its parent's
         if ours.component == "tool" and ours.outputs is None and call_id and run.asks.asked(call_id) is not None:
             # no result on the span: the next request carries it (results.py)
             self._tracer.end_span(ours, error=ended.error, inputs=inputs,
                                   hold_end=lambda event: await_result(run, call_id, event))
         else:
             self._tracer.end_span(ours, error=ended.error, inputs=inputs)
+
+    def _end_left_open(self, run: Any, parent: Span | None, why: str, failed: bool) -> None:
+        """The spans of ours still open under `parent` (all of the run's, for None), which ends now: their producer
+        never ended them (a rerun's stop unwound it past them), so they end first, innermost first, with
+        `attrs.ended_by` saying why (`parent`, `run_end`), `failed` when what ends with them failed."""
+        under = {parent.span_id} if parent is not None else None
+        left = []
+        for key, span in list(self._ours.items()):  # in the order they started: a parent before its children
+            if span.run is run and span is not parent and (under is None or span.parent_id in under):
+                left.append((key, span))
+                if under is not None:
+                    under.add(span.span_id)
+        for key, span in reversed(left):
+            self._ours.pop(key, None)
+            span.set_attribute("ended_by", why)
+            if failed:
+                span.set_status("failed")
+            give_up_under(run, span.span_id)
+            self._tracer.end_span(span)
+
+    def _close_at_run_end(self, run: Any) -> None:
+        """Once per run: its spans still open when it ends end just before `run_end` (`_end_left_open`)."""
+        if run not in self._closing:
+            self._closing.add(run)
+            run.at_end.append(lambda: self._end_left_open(run, None, "run_end", run.ending == "failed"))
+
+    def _end_hooks_span(self, span: Any, hooks: Span | None, stood_for: str | None) -> None:
+        """A span a hook records ends: the hook's span that stood for it, opened inside it (directly under the span
+        `stood_for`, current where it started, or the run's root), ends with it if the hook did not end it (the
+        framework unwound without calling the hook back: a rerun's stop). A hook's span open before it is left alone."""
+        if hooks is None or hooks.ended or hooks.parent_id != (stood_for or hooks.run.root_id):
+            return
+        self._tracer.end_span(hooks, error=_ending_of(hooks.component, span, {}).error)
+
+
+def _ending_of(component: str, span: Any, attributes: Mapping[str, Any]) -> Ending:
+    """What an ended OpenTelemetry span says as `component`: its outputs, usage and model from `attributes` (a
+    tool's result from an event when no attribute has it), its error from its status and `exception` events."""
+    status = span.status
+    events = [(str(event.name), dict(event.attributes or {})) for event in span.events]
+    exceptions: list[Mapping[str, Any]] = [said for name, said in events if name == "exception"]
+    if component == "tool":
+        attributes = {**event_results(events), **attributes}
+    return ending(component, attributes, status.status_code.name, status.description, exceptions)
 
 
 def _classified(span: Any, scope: str) -> str:
@@ -196,6 +270,14 @@ def _merged(said: dict[str, Any] | None, handed: Any) -> Any:
     return merged
 
 
+def _with_request(inputs: Any, request: Any) -> Any:
+    """An LLM span's inputs completed by those of the request made inside it (its messages, tools, model):
+    what its own attributes say, where they say it, else what the request said."""
+    if not isinstance(request, dict):
+        return inputs
+    return {**request, **(inputs if isinstance(inputs, dict) else {})}
+
+
 def _complete(component: str, inputs: Any) -> bool:
     """Inputs worth recording: an LLM call's messages, another span's anything."""
     if component == "llm":
@@ -204,5 +286,10 @@ def _complete(component: str, inputs: Any) -> bool:
 
 
 def _current_id(tracer: Tracer) -> str | None:
+    span = _current_span(tracer)
+    return span.span_id if span is not None else None
+
+
+def _current_span(tracer: Tracer) -> Span | None:
     span = current.get()
-    return span.span_id if span is not None and span.run is tracer.run else None
+    return span if span is not None and span.run is tracer.run else None

@@ -4,7 +4,8 @@ Semantic Kernel's `execute_tool` spans say which tool ran, with which call id, b
 app sends the result to the model in its next request, where the wire reads it by the call id
 (`transport/tool_wire.py`). So such a span's end is held (`Tracer.end_span(hold_end=...)`): it keeps the time
 and duration it ended with, and is written when that request goes out, its `outputs.return` the result the
-request carries (`attrs.result_from: "next_request"`), or at the run's end without one.
+request carries (`attrs.result_from: "next_request"`), or without one when its parent span ends first (so that
+it ends inside its parent: Strands' tool spans, whose cycle span ends before the next request) or at the run's end.
 """
 
 from __future__ import annotations
@@ -23,7 +24,26 @@ def await_result(run: Any, call_id: str, event: dict[str, Any]) -> None:
     if run not in _ending:
         _ending.add(run)
         run.at_end.append(lambda: _give_up(run))
-    run.awaiting_results[call_id] = lambda sent: _write(run, event, sent)
+    run.awaiting_results[call_id] = _HeldEnd(run, event)
+
+
+class _HeldEnd:
+    """A held end event, written with the result a request carries (None: without one)."""
+
+    def __init__(self, run: Any, event: dict[str, Any]):
+        self.run, self.event = run, event
+        self.parent_id = event.get("parent_id")
+
+    def __call__(self, sent: Any) -> None:
+        _write(self.run, self.event, sent)
+
+
+def give_up_under(run: Any, parent_id: str) -> None:
+    """The span `parent_id` ends: the held ends of the tool spans under it are written now, without a result."""
+    under = [call_id for call_id, write in run.awaiting_results.items()
+             if isinstance(write, _HeldEnd) and write.parent_id == parent_id]
+    for call_id in under:
+        run.awaiting_results.pop(call_id)(None)
 
 
 def _write(run: Any, event: dict[str, Any], sent: Any) -> None:
