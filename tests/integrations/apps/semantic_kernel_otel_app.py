@@ -7,11 +7,9 @@ from __future__ import annotations
 import asyncio
 import os
 
-os.environ.setdefault("SEMANTICKERNEL_EXPERIMENTAL_GENAI_ENABLE_OTEL_DIAGNOSTICS", "true")  # read at import
+from semantic_kernel_weather import Weather  # first: it switches Semantic Kernel's diagnostics on
 
-from openai import AsyncOpenAI  # after the switch above
-from opentelemetry import trace
-from opentelemetry.sdk.trace import TracerProvider
+from openai import AsyncOpenAI
 from semantic_kernel import Kernel
 from semantic_kernel.connectors.ai.function_choice_behavior import FunctionChoiceBehavior
 from semantic_kernel.connectors.ai.open_ai import (
@@ -19,15 +17,6 @@ from semantic_kernel.connectors.ai.open_ai import (
     OpenAIChatPromptExecutionSettings,
 )
 from semantic_kernel.contents import ChatHistory
-from semantic_kernel.functions import kernel_function
-
-trace.set_tracer_provider(TracerProvider())
-
-
-class Weather:
-    @kernel_function(name="get_weather", description="The weather in a city today.")
-    def get_weather(self, city: str) -> str:
-        return "light rain, 14 C" if city == "Paris" else "clear, 18 C"
 
 
 async def main() -> None:

@@ -111,3 +111,54 @@ def test_a_scope_whose_tools_a_hook_records_is_left_out_and_its_children_go_unde
     assert [e["attrs"]["result"] for e in starts(events, "tool")] == ["missing"]  # no hook of this test ran it
     assert [(e["name"], e["parent_id"]) for e in starts(events, "custom")] == [("lookup", ours["span_id"])]
     assert [e["name"] for e in starts(events, "agent")] == ["forecaster", "helper"]  # its agents: no hook took them
+
+
+def test_a_late_attributed_span_a_hook_records_is_known_by_its_name_and_the_hooks_span_ends_with_it(
+        provider: Any) -> None:
+    """Google ADK's shape: `invoke_agent X` starts with no attributes; the hook's agent span opens inside it and
+    is never ended by the hook (a rerun's stop unwound the framework past its callback)."""
+    scope = f"hooked-framework-{secrets.token_hex(4)}"
+    hooked_scope(scope, "agent")
+    tracer = get_tracer()
+
+    def app() -> None:
+        with provider.get_tracer(scope).start_as_current_span("invoke_agent forecaster") as invoked:
+            invoked.set_attribute("gen_ai.operation.name", "invoke_agent")
+            tracer.start_span("agent", "forecaster", "agent_execution", attrs={"framework": "hook"})  # left open
+            with provider.get_tracer(scope).start_as_current_span("generate_content", attributes={
+                    "gen_ai.operation.name": "generate_content"}):
+                pass
+
+    _, events = record(app)
+    [agent] = starts(events, "agent")
+    assert agent["attrs"] == {"framework": "hook"}, "one agent span: the hook's"
+    [llm] = starts(events, "llm")
+    assert llm["parent_id"] == agent["span_id"]
+    assert [e["event_type"] for e in events if e["span_id"] == agent["span_id"]][-1] == "agent_execution_end"
+
+
+def test_a_span_its_producer_never_ends_ends_before_its_parent(provider: Any) -> None:
+    def app() -> None:
+        otel = provider.get_tracer("some-framework")
+        with otel.start_as_current_span("cycle"):
+            otel.start_span("chat", attributes={"gen_ai.operation.name": "chat"})  # never ended
+
+    _, events = record(app)
+    [(cycle_end, cycle_seq)] = [(e, e["seq"]) for e in ends(events, "custom")]
+    [chat_end] = ends(events, "llm")
+    assert chat_end["attrs"]["ended_by"] == "parent" and chat_end["seq"] < cycle_seq
+    assert chat_end["parent_id"] == cycle_end["span_id"]
+
+
+def test_a_tool_result_told_by_a_gen_ai_choice_event_is_its_text(provider: Any) -> None:
+    """Strands' shape: the result is the `message` of a `gen_ai.choice` event, content blocks as JSON."""
+    def app() -> None:
+        plan()
+        with provider.get_tracer("some-framework").start_as_current_span("execute_tool get_weather", attributes={
+                "gen_ai.operation.name": "execute_tool", "gen_ai.tool.name": "get_weather",
+                "gen_ai.tool.call.id": "call_1"}) as tool:
+            tool.add_event("gen_ai.choice", attributes={"message": '[{"text": "light rain, 14 C"}]', "id": "call_1"})
+
+    _, events = record(app)
+    [end] = ends(events, "tool")
+    assert end["outputs"] == {"return": "light rain, 14 C"} and "result_from" not in end["attrs"]
