@@ -158,11 +158,12 @@ def say_left(left: list[str]) -> None:
 
 
 class MainWatch:
-    """A watchdog for a rerun's stop made in a thread that is not the main one (a framework's worker): the
-    stop ends that thread, but the app's main thread may wait for what it would have given for ever (a queue,
-    an event). After STOPPED_WAIT_S seconds without the app's end (`ended`), the main thread is interrupted as
-    Ctrl-C would (SIGINT, sent to it so that a blocking wait returns), and `where` names the app's line it was
-    waiting at. Armed only when the app runs on the main thread (the command's own process)."""
+    """A watchdog for the app's main thread after a rerun's stop: the stop skips code that other code may wait
+    for, and the main thread may wait for it for ever, in a thread whose stop never reached it (a queue, an
+    event) or in cleanup the stop runs (a `finally` that joins a thread waiting for the skipped answer). After
+    STOPPED_WAIT_S seconds without the app's end (`ended`), the main thread is interrupted as Ctrl-C would
+    (SIGINT, sent to it so that a blocking wait returns), and `where` names the line it was waiting at. Armed
+    only when the app runs on the main thread (the command's own process)."""
 
     def __init__(self) -> None:
         self._armed = threading.current_thread() is threading.main_thread()
@@ -176,7 +177,7 @@ class MainWatch:
             if self.stop is not None or self._ended.is_set():
                 return
             self.stop = stop
-        if self._armed and threading.current_thread() is not threading.main_thread():
+        if self._armed:
             threading.Thread(target=self._watch, name="namel3ss-debug: watching the stopped app", daemon=True).start()
 
     def ended(self) -> None:
@@ -203,8 +204,8 @@ class MainWatch:
         """The line saying the main thread was interrupted, once it was."""
         if self.where is None:
             return None
-        return (f"namel3ss-debug: the rerun stopped the app in another thread, and its main thread did not end "
-                f"within {STOPPED_WAIT_S:g} s (waiting at {self.where}): it was interrupted")
+        return (f"namel3ss-debug: the rerun stopped the app, and its main thread did not end within "
+                f"{STOPPED_WAIT_S:g} s (waiting at {self.where}): it was interrupted")
 
 
 def _waiting_at(frame: FrameType | None) -> str:

@@ -1,6 +1,7 @@
 """A rerun's stop ends the app however the app runs the call that stopped: made in a thread of the app's while the
-main thread waits for that thread's answer (which never comes), the main thread is interrupted after a few
-seconds, and a line names where it waited; made in a trio task, the stop that trio hands on inside an exception
+main thread waits for that thread's answer (which never comes), or made in the main thread whose cleanup then
+waits for a thread that waits for the skipped answer, the main thread is interrupted after a few seconds, and a
+line names where it waited; made in a trio task, the stop that trio hands on inside an exception
 group is the rerun's stop, not a crash of the app. No wall-clock assertion: each command's own timeout is the
 guard against the hang."""
 
@@ -29,6 +30,29 @@ if os.environ.get("ONE_MORE"):
     answers = queue.Queue()
     threading.Thread(target=lambda: answers.put(chat("And the weather there?")), name="asker").start()
     print(answers.get())  # no answer comes when the stop ends the asker
+'''
+JOINED = '''
+import os
+import queue
+import threading
+
+from namel3ss_debug import trace_llm_call
+
+
+@trace_llm_call(name="chat")
+def chat(prompt):
+    return "Answer to " + prompt
+
+
+print(chat("Which city?"))
+if os.environ.get("ONE_MORE"):
+    answers = queue.Queue()
+    printer = threading.Thread(target=lambda: print(answers.get()), name="printer")
+    printer.start()
+    try:
+        answers.put(chat("And the weather there?"))
+    finally:
+        printer.join()  # the printer waits for the answer the stop skipped
 '''
 TRIO = '''
 import os
@@ -66,12 +90,14 @@ def rerun_one_more(directory: Path, source: str) -> tuple[int, str, str]:
     return done.returncode, done.stdout, done.stderr
 
 
-def test_a_main_thread_waiting_for_a_stopped_thread_is_interrupted_and_the_rerun_ends(tmp_path: Path) -> None:
-    code, out, err = rerun_one_more(tmp_path, THREADED)
+@pytest.mark.parametrize(("source", "line"), [(THREADED, 18), (JOINED, 22)], ids=["stopped-thread", "cleanup"])
+def test_a_main_thread_left_waiting_by_a_stop_is_interrupted_and_the_rerun_ends(tmp_path: Path, source: str,
+                                                                                 line: int) -> None:
+    code, out, err = rerun_one_more(tmp_path, source)
     assert (code, out.splitlines()[2]) == (1, MISSED), out + err
     assert STOPPED in out
-    assert ("namel3ss-debug: the rerun stopped the app in another thread, and its main thread did not end within "
-            f"5 s (waiting at {tmp_path / 'app.py'}:18): it was interrupted") in err.splitlines()
+    assert ("namel3ss-debug: the rerun stopped the app, and its main thread did not end within 5 s (waiting at "
+            f"{tmp_path / 'app.py'}:{line}): it was interrupted") in err.splitlines(), err
     assert "Traceback" not in err and "KeyboardInterrupt" not in out + err
 
 
