@@ -103,7 +103,10 @@ def run_traced(target: Target, resolved: ResolvedSettings, *, own_process: bool 
     left: list[str] = []
     exception: BaseException | None = None
     try:
-        code, exception = _execute(target, prepared, loaded, watch)
+        try:
+            code, exception = _execute(target, prepared, loaded, watch)
+        except KeyboardInterrupt as interrupt:  # Ctrl-C, or the watchdog's, as the app ended (`watch.ended`)
+            code, exception = 130, interrupt
         if watch.where is not None:  # interrupted by the watchdog: the app ends with the stop it heard
             code, exception = 1, watch.stop
         if own_process:  # the app's __main__ stays in place: its threads and atexit callbacks use it
