@@ -98,7 +98,7 @@ def run_traced(target: Target, resolved: ResolvedSettings, *, own_process: bool 
     run = tracer.start_run(resolved, entry=_entry(target, resolved), argv=target.argv, start_attrs=start_attrs)
     saved_argv, saved_path, saved_main = sys.argv[:], sys.path[:], sys.modules.get("__main__")
     noise = StopNoise(run.directory / f"{run.run_id}{NOISE_SUFFIX}").listen()
-    watch = lifecycle.MainWatch()
+    watch = lifecycle.MainWatch(terminal=noise.terminal)
     STOP_LISTENERS.append(watch.heard)
     left: list[str] = []
     exception: BaseException | None = None

@@ -63,6 +63,11 @@ class StopNoise:
             finally:
                 os.close(target)
 
+    def terminal(self) -> int:
+        """The descriptor of the terminal's stderr: the one turned aside, while it is."""
+        saved = self._saved
+        return saved if saved is not None else STDERR
+
     def end(self) -> str | None:
         """Stop listening and give stderr back; the line saying where the noise went, or None when none did."""
         if self.heard in STOP_LISTENERS:

@@ -22,7 +22,7 @@ import sys
 import threading
 from dataclasses import dataclass, field
 from types import FrameType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 
 from .run import Run
 from .watch import unwatch, watch
@@ -162,10 +162,14 @@ class MainWatch:
     for, and the main thread may wait for it for ever, in a thread whose stop never reached it (a queue, an
     event) or in cleanup the stop runs (a `finally` that joins a thread waiting for the skipped answer). After
     STOPPED_WAIT_S seconds without the app's end (`ended`), the main thread is interrupted as Ctrl-C would
-    (SIGINT, sent to it so that a blocking wait returns), and `where` names the line it was waiting at. Armed
-    only when the app runs on the main thread (the command's own process)."""
+    (SIGINT, sent to it so that a blocking wait returns), and `where` names the line it was waiting at. A main
+    thread that does not end then either (it caught the interrupt, or ignores SIGINT) gets STOPPED_WAIT_S
+    seconds more; then the run ends failed with the stop, a line on the terminal (`terminal()`, the descriptor
+    of its stderr) says where the main thread still was, and the process ends (exit 1). Armed only when the
+    app runs on the main thread (the command's own process)."""
 
-    def __init__(self) -> None:
+    def __init__(self, terminal: Callable[[], int] | None = None) -> None:
+        self._terminal = terminal or (lambda: 2)
         self._armed = threading.current_thread() is threading.main_thread()
         self._lock = threading.Lock()
         self._ended = threading.Event()
@@ -199,6 +203,28 @@ class MainWatch:
                 import _thread  # noqa: PLC0415 - only here
 
                 _thread.interrupt_main()
+        if not self._ended.wait(STOPPED_WAIT_S):
+            self._give_up()
+
+    def _give_up(self) -> None:
+        with self._lock:
+            if self._ended.is_set():
+                return
+            where = _waiting_at(sys._current_frames().get(threading.main_thread().ident or 0))
+        tracer = _state["tracer"]
+        if tracer is not None and tracer.run is not None:
+            end_with_process(tracer, tracer.run, "failed", exit_code=1, error=self.stop, reason="rerun stop")
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except (OSError, ValueError, AttributeError):  # closed or replaced by the app
+                continue
+        line = (f"namel3ss-debug: the rerun stopped the app, and its main thread did not end when interrupted "
+                f"either (still at {where}): the process ends\n")
+        try:
+            os.write(self._terminal(), line.encode(errors="replace"))
+        finally:
+            os._exit(1)
 
     def said(self) -> str | None:
         """The line saying the main thread was interrupted, once it was."""

@@ -7,6 +7,7 @@ guard against the hang."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -54,6 +55,29 @@ if os.environ.get("ONE_MORE"):
     finally:
         printer.join()  # the printer waits for the answer the stop skipped
 '''
+STUBBORN = '''
+import os
+import threading
+
+from namel3ss_debug import trace_llm_call
+
+
+@trace_llm_call(name="chat")
+def chat(prompt):
+    return "Answer to " + prompt
+
+
+print(chat("Which city?"))
+if os.environ.get("ONE_MORE"):
+    try:
+        chat("And the weather there?")
+    finally:
+        while True:  # cleanup that waits for what the stop skipped, and shrugs Ctrl-C off
+            try:
+                threading.Event().wait()
+            except KeyboardInterrupt:
+                pass
+'''
 TRIO = '''
 import os
 
@@ -99,6 +123,17 @@ def test_a_main_thread_left_waiting_by_a_stop_is_interrupted_and_the_rerun_ends(
     assert ("namel3ss-debug: the rerun stopped the app, and its main thread did not end within 5 s (waiting at "
             f"{tmp_path / 'app.py'}:{line}): it was interrupted") in err.splitlines(), err
     assert "Traceback" not in err and "KeyboardInterrupt" not in out + err
+
+
+def test_a_main_thread_that_does_not_end_when_interrupted_ends_with_the_process(tmp_path: Path) -> None:
+    code, out, err = rerun_one_more(tmp_path, STUBBORN)
+    assert code == 1, out + err
+    assert ("namel3ss-debug: the rerun stopped the app, and its main thread did not end when interrupted either "
+            f"(still at {tmp_path / 'app.py'}:20): the process ends") in err.splitlines(), err
+    [trace] = (tmp_path / "new").glob("*.jsonl")
+    end = json.loads(trace.read_text().splitlines()[-1])
+    assert (end["event_type"], end["status"], end["error"]["type"]) == \
+        ("run_end", "failed", "namel3ss_debug.model.rerun_protocol.RerunMiss"), end
 
 
 def test_a_stop_in_a_trio_nursery_is_the_reruns_stop_not_a_crash(tmp_path: Path) -> None:
