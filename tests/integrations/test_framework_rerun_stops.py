@@ -8,6 +8,7 @@ lines only. No wall-clock assertion: each command's own timeout (Workbench.cli's
 
 from __future__ import annotations
 
+import re
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
@@ -73,6 +74,9 @@ CASES = {
 }
 MISSED = "not reproduced: 1 call(s) had no recorded answer"
 NOISE_LINE = "namel3ss-debug: what the frameworks printed while the stop unwound the app ("
+# The rerun's own lines on stderr. Not the watchdog's: a framework's main thread ends by itself after the stop.
+OURS = re.compile(r"rerun of |namel3ss-debug: the rerun stopped the app, and \d+ of its threads did not end |"
+                  + re.escape(NOISE_LINE))
 
 
 def rerun_changed(case: Case, directory: Path) -> tuple[Recording, Run]:
@@ -91,10 +95,9 @@ def noise(run: Run, recording: Recording, said: tuple[str, ...]) -> list[str]:
     """The lines of the rerun's stderr that are neither the rerun's own (its `rerun of` line, the line naming the
     threads it leaves, the line saying where the frameworks' noise went) nor the app's, as it printed them when it
     was recorded or as its framework says them in a rerun (`said`), before the stop."""
-    ours = ("rerun of ", "namel3ss-debug: the rerun stopped the app, and ", NOISE_LINE)
     apps = {*recording.run.stderr.splitlines(), *said}
     return [line for line in run.stderr.splitlines()
-            if line.strip() and not line.startswith(ours) and line not in apps]
+            if line.strip() and not OURS.match(line) and line not in apps]
 
 
 @pytest.mark.parametrize("name", list(CASES))
