@@ -97,7 +97,9 @@ def run_traced(target: Target, resolved: ResolvedSettings, *, own_process: bool 
         start_attrs = {**(start_attrs or {}), **attrs}
     run = tracer.start_run(resolved, entry=_entry(target, resolved), argv=target.argv, start_attrs=start_attrs)
     saved_argv, saved_path, saved_main = sys.argv[:], sys.path[:], sys.modules.get("__main__")
-    noise = StopNoise(run.directory / f"{run.run_id}{NOISE_SUFFIX}").listen()
+    redactor = run.redactor
+    noise = StopNoise(run.directory / f"{run.run_id}{NOISE_SUFFIX}",
+                      (lambda text: redactor.redact_text(text, pairs=True)) if redactor is not None else None).listen()
     watch = lifecycle.MainWatch(terminal=noise.terminal)
     STOP_LISTENERS.append(watch.heard)
     left: list[str] = []

@@ -6,7 +6,9 @@ retrieved"), each with the stop's own traceback: a few hundred lines after the a
 What the app printed before the stop is its own and stays on the terminal. From the stop until the app's
 run ends, stderr goes to `<run>.stop-noise.log` beside the new trace, and one line says so: file descriptor
 2 is turned aside, so that a logging handler holding the stream since the app's start, and native code, are
-covered as well as `sys.stderr`.
+covered as well as `sys.stderr`. It is turned into a pipe, read into memory (at most MAX_KEPT bytes; what comes
+after is counted, not kept), and written to the file redacted as the run's events are (`redact`, the run's
+redactor): a framework's traceback may print a request, and no secret reaches disk unredacted.
 """
 
 from __future__ import annotations
@@ -16,11 +18,15 @@ import os
 import sys
 import threading
 from pathlib import Path
+from typing import Callable
 
 from ..model.rerun_protocol import STOP_LISTENERS, RerunStop
 
 NOISE_SUFFIX = ".stop-noise.log"
 STDERR = 2
+MAX_KEPT = 4 << 20  # bytes of noise kept; the rest is counted
+READ_CHUNK = 65536
+DRAIN_S = 2.0  # after stderr is given back, how long the last of the noise may take to arrive (a child holding it)
 
 
 class StopNoise:
@@ -33,11 +39,15 @@ class StopNoise:
             said = noise.end()  # print it, when not None
     """
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, redact: Callable[[str], str] | None = None) -> None:
         self.path = path
+        self.redact = redact
         self._lock = threading.Lock()
-        self._saved: int | None = None  # the terminal's stderr, while stderr goes to `path`
+        self._saved: int | None = None  # the terminal's stderr, while stderr goes to the pipe
         self._heard = False
+        self._kept = bytearray()
+        self._dropped = 0
+        self._reader: threading.Thread | None = None
 
     def listen(self) -> StopNoise:
         STOP_LISTENERS.append(self.heard)
@@ -51,17 +61,33 @@ class StopNoise:
             self._heard = True
             _flush()
             try:
-                self.path.parent.mkdir(parents=True, exist_ok=True)
-                target = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-            except OSError:  # no room for it: the noise stays where it was
+                reading, target = os.pipe()
+            except OSError:  # no descriptors left: the noise stays where it was
                 return
             try:
                 self._saved = os.dup(STDERR)
                 os.dup2(target, STDERR)
             except OSError:  # no stderr to turn aside (closed)
                 self._saved = None
+                os.close(reading)
+                return
             finally:
                 os.close(target)
+            self._reader = threading.Thread(target=self._read, args=(reading,), daemon=True,
+                                            name="namel3ss-debug: stop noise")
+            self._reader.start()
+
+    def _read(self, reading: int) -> None:
+        """Keep what comes through the pipe (MAX_KEPT bytes, the rest counted) until every writer has closed it."""
+        try:
+            while chunk := os.read(reading, READ_CHUNK):
+                room = MAX_KEPT - len(self._kept)
+                self._kept += chunk[:max(room, 0)]
+                self._dropped += max(len(chunk) - max(room, 0), 0)
+        except OSError:
+            pass
+        finally:
+            os.close(reading)
 
     def terminal(self) -> int:
         """The descriptor of the terminal's stderr: the one turned aside, while it is."""
@@ -80,17 +106,25 @@ class StopNoise:
         _flush()
         os.dup2(saved, STDERR)
         os.close(saved)
+        if self._reader is not None:
+            self._reader.join(DRAIN_S)  # a process the app started may hold the pipe: what came by then is kept
         return self._said()
 
     def _said(self) -> str | None:
-        try:
-            text = self.path.read_text(errors="replace")
-        except OSError:
-            return None
+        text = bytes(self._kept).decode(errors="replace")
         lines = len(text.splitlines())
         if not lines:
-            self.path.unlink(missing_ok=True)
             return None
+        if self._dropped:
+            text += f"\n[namel3ss-debug: {self._dropped} more bytes were not kept]\n"
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            descriptor = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(descriptor, "w", encoding="utf-8", errors="replace") as kept:
+                kept.write(self.redact(text) if self.redact is not None else text)
+        except OSError as error:
+            return (f"namel3ss-debug: what the frameworks printed while the stop unwound the app ({lines} lines) "
+                    f"could not be kept in {self.path}: {error.strerror or error}")
         return (f"namel3ss-debug: what the frameworks printed while the stop unwound the app ({lines} lines) "
                 f"is in {self.path}")
 

@@ -31,7 +31,7 @@ async def step(prompt):
     try:
         return await chat(prompt)
     except BaseException:
-        log.exception("the step failed")
+        log.exception("the step failed, sent with Authorization: Bearer " + os.environ.get("SECRET_TOKEN", "none"))
         raise
 
 
@@ -46,6 +46,7 @@ async def main():
 
 asyncio.run(main())
 '''
+SECRET = "sk-proj-Zq8vN3xT5wLk2Rj7Hm4Pd9Cs6Bf1Gy0Ae"  # a key's shape: the redactor knows it
 NOISE = "namel3ss-debug: what the frameworks printed while the stop unwound the app ({count} lines) is in {path}"
 
 
@@ -58,12 +59,15 @@ def recorded(tmp_path: Path) -> Path:
 
 
 def test_the_noise_of_a_stop_goes_to_a_file_and_one_line_says_where(recorded: Path) -> None:
-    done = command("replay", "rec", "--rerun", "-o", "new", "-y", cwd=recorded, extra={"ONE_MORE": "1"}, timeout=120)
+    done = command("replay", "rec", "--rerun", "-o", "new", "-y", cwd=recorded,
+                   extra={"ONE_MORE": "1", "SECRET_TOKEN": SECRET}, timeout=120)
     assert done.returncode == 1, done.stderr
+    assert SECRET not in done.stderr
     assert "not reproduced: 1 call(s) had no recorded answer" in done.stdout
     [noise] = (recorded / "new").glob("*.stop-noise.log")
     text = noise.read_text()
     assert "ERROR:framework:the step failed" in text and "Traceback" in text
+    assert SECRET not in text and "Bearer [REDACTED" in text, text  # redacted as the run's events are
     lines = done.stderr.splitlines()
     assert lines[0].startswith("rerun of ") and lines[1:] == [
         "app: starting", NOISE.format(count=len(text.splitlines()), path=noise)], done.stderr
