@@ -20,9 +20,10 @@ import threading
 from pathlib import Path
 from typing import Callable
 
+from ..model.files import NOISE_SUFFIX
 from ..model.rerun_protocol import STOP_LISTENERS, RerunStop
 
-NOISE_SUFFIX = ".stop-noise.log"
+__all__ = ["NOISE_SUFFIX", "StopNoise"]
 STDERR = 2
 MAX_KEPT = 4 << 20  # bytes of noise kept; the rest is counted
 READ_CHUNK = 65536

@@ -16,6 +16,7 @@ DAY = 86400
 OLD = "20240101-000000-abcdef.0000.jsonl"  # 40 days old in every test
 OLD_SEGMENT = "20240101-000000-abcdef.0001.jsonl"
 OLD_SIDECAR = "20240101-000000-abcdef.0000.jsonl.idx"
+OLD_NOISE = "20240101-000000-abcdef.stop-noise.log"  # a rerun's stop noise, beside its trace
 MIDDLE = "20240201-000000-123456.0000.jsonl"  # 15 days old
 RECENT = "20240301-000000-fedcba.0000.jsonl"  # 1 day old
 OLD_OTHERS = ("notes.txt", "mytrace.jsonl", "20240101-000000-abcdef.0000.jsonl.bak")  # old, but not ours
@@ -32,7 +33,7 @@ def traces(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     directory = tmp_path / "traces"
     directory.mkdir()
-    for name, days in [(OLD, 40), (OLD_SEGMENT, 40), (OLD_SIDECAR, 40), (MIDDLE, 15), (RECENT, 1),
+    for name, days in [(OLD, 40), (OLD_SEGMENT, 40), (OLD_SIDECAR, 40), (OLD_NOISE, 40), (MIDDLE, 15), (RECENT, 1),
                        *((other, 40) for other in OLD_OTHERS)]:
         path = directory / name
         path.write_text("{}\n")
@@ -54,8 +55,8 @@ def names(directory: Path) -> set[str]:
     return {path.name for path in directory.iterdir()}
 
 
-ALL = {OLD, OLD_SEGMENT, OLD_SIDECAR, MIDDLE, RECENT, *OLD_OTHERS}
-OLD_TRACES = {OLD, OLD_SEGMENT, OLD_SIDECAR}
+ALL = {OLD, OLD_SEGMENT, OLD_SIDECAR, OLD_NOISE, MIDDLE, RECENT, *OLD_OTHERS}
+OLD_TRACES = {OLD, OLD_SEGMENT, OLD_SIDECAR, OLD_NOISE}
 
 
 def test_dry_run_lists_the_old_traces_and_deletes_nothing(traces):
@@ -67,7 +68,7 @@ def test_dry_run_lists_the_old_traces_and_deletes_nothing(traces):
 def test_clean_deletes_only_trace_files_older_than_the_default_30_days(traces):
     result = clean("-o", str(traces))
     assert (result.exit_code, names(traces)) == (0, ALL - OLD_TRACES)
-    assert "deleted 3 file(s)" in result.stderr
+    assert "deleted 4 file(s)" in result.stderr
 
 
 def test_days_sets_the_limit(traces):
@@ -109,7 +110,7 @@ def run_app(directory: Path, *flags: str, **extra: str) -> tuple[str, list[dict]
 def test_a_run_applies_retention_to_its_trace_directory_when_it_starts(traces):
     new, events = run_app(traces)
     assert names(traces) == ALL - OLD_TRACES | {new}
-    assert events[1]["attrs"]["retention_deleted"] == 3
+    assert events[1]["attrs"]["retention_deleted"] == len(OLD_TRACES)
 
 
 def test_a_run_with_retention_0_deletes_nothing(traces):
