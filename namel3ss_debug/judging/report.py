@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..analysis.failed_run import ended_as
 from ..recording.timeline import Timeline
 from ..rerun.candidates import Miss, mock_instead
 from .compare import Comparison, compare
@@ -20,12 +21,14 @@ SOURCES = ("recorded", "mocked", "replaced", "forked", "reran", "live")  # the r
 
 @dataclass(frozen=True)
 class Ending:
-    """How a run ended, from its `run_end` (None fields: not recorded)."""
+    """How a run ended, from its `run_end` (None fields: not recorded): a run its rerun stopped is `stopped`, with
+    why (`stopped`: `no recorded answer`...), as every view says it (`analysis/failed_run.ended_as`)."""
 
     status: str
     exit_code: int | None = None
     error_type: str | None = None
     error_message: str | None = None
+    stopped: str | None = None
 
     @classmethod
     def of(cls, event: JsonEvent | None) -> Ending:
@@ -34,8 +37,9 @@ class Ending:
         attrs = event["attrs"] if isinstance(event.get("attrs"), dict) else {}
         error = event["error"] if isinstance(event.get("error"), dict) else {}
         code = attrs.get("exit_code")
-        return cls(str(event.get("status") or "?"), code if isinstance(code, int) else None,
-                   _text(error.get("type")), _text(error.get("message")))
+        status, stopped = ended_as(str(event.get("status") or "?"), error.get("type"))
+        return cls(status or "?", code if isinstance(code, int) else None, _text(error.get("type")),
+                   _text(error.get("message")), stopped)
 
 
 def _text(value: JsonValue) -> str | None:

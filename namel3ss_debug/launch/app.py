@@ -119,7 +119,7 @@ def run_traced(target: Target, resolved: ResolvedSettings, *, own_process: bool 
         STOP_LISTENERS.remove(watch.heard)
         if isinstance(exception, RerunStop):
             _release_frames(exception)
-        said = noise.end()
+        said = noise.end(unwound=isinstance(exception, RerunStop))
         sys.argv[:], sys.path[:] = saved_argv, saved_path
         if saved_main is not None:
             sys.modules["__main__"] = saved_main

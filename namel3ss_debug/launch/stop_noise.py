@@ -95,8 +95,10 @@ class StopNoise:
         saved = self._saved
         return saved if saved is not None else STDERR
 
-    def end(self) -> str | None:
-        """Stop listening and give stderr back; the line saying where the noise went, or None when none did."""
+    def end(self, unwound: bool = True) -> str | None:
+        """Stop listening and give stderr back; the line saying where the noise went, or None when none did.
+        `unwound`: the stop ended the app. An app that caught the stop and went on (a refused connection it
+        reported, then ended by itself) printed its own lines, not noise: they go to the terminal as they came."""
         if self.heard in STOP_LISTENERS:
             STOP_LISTENERS.remove(self.heard)
         with self._lock:
@@ -109,7 +111,21 @@ class StopNoise:
         os.close(saved)
         if self._reader is not None:
             self._reader.join(DRAIN_S)  # a process the app started may hold the pipe: what came by then is kept
+        if not unwound:
+            return self._given_back()
         return self._said()
+
+    def _given_back(self) -> str | None:
+        """What came through the pipe, written to the terminal's stderr as it came."""
+        kept = bytes(self._kept)
+        if self._dropped:
+            kept += f"\n[namel3ss-debug: {self._dropped} more bytes of stderr were not kept]\n".encode()
+        try:
+            while kept:
+                kept = kept[os.write(STDERR, kept):]
+        except OSError:  # a closed stderr: nothing to give it to
+            pass
+        return None
 
     def _said(self) -> str | None:
         text = bytes(self._kept).decode(errors="replace")

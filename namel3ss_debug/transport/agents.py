@@ -158,7 +158,7 @@ class Conversations:
             for conversation in self._all:
                 conversation.agent = None
         for agent in open_agents:
-            self._end_unanswered(agent, self._run.ending == "failed")
+            self._end_unanswered(agent, self._run.ending == "failed", "run_end")
 
     def _parent_ended(self, conversation: Conversation, agent: Any, failed: bool) -> None:
         """The span the agent was opened under ends: the agent ends first, unanswered (failed, when that span
@@ -167,11 +167,14 @@ class Conversations:
             if conversation.agent is not agent:
                 return
             conversation.agent = None
-        self._end_unanswered(agent, failed)
+        self._end_unanswered(agent, failed, "parent")
 
-    def _end_unanswered(self, agent: Any, failed: bool) -> None:
+    def _end_unanswered(self, agent: Any, failed: bool, ended_by: str) -> None:
+        """End an agent that has not answered, with what ended it (`ended_by`: `parent`, `run_end`); `failed` with
+        it: no error of its own (`analysis/collectors/errors.py` counts it where it began)."""
         self._run.asks.release(agent.span_id)
         agent.set_attribute("answered", False)
+        agent.set_attribute("ended_by", ended_by)
         if failed:
             agent.set_status("failed")
         self._tracer.end_span(agent)

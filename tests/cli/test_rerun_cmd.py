@@ -176,6 +176,7 @@ def test_a_call_the_recording_does_not_have_is_a_miss_with_the_nearest_candidate
     assert "has no #2" not in done.stdout
     assert "inputs: query: recorded 'photovoltaic effect', this call 'photovoltaic effect reviews'" in done.stdout
     assert "--on-miss live" in done.stdout
+    assert "              rerun:    stopped: no recorded answer (tool:search#2 at " in done.stdout  # not a crash
     assert "Traceback" not in done.stderr
 
 

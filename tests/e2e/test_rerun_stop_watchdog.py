@@ -102,7 +102,7 @@ async def main():
 trio.run(main)
 '''
 MISSED = "not reproduced: 1 call(s) had no recorded answer"
-STOPPED = "rerun:    failed, exit code 1, namel3ss_debug.model.rerun_protocol.RerunMiss: llm:chat#2 at llm:chat#2: "
+STOPPED = "rerun:    stopped: no recorded answer"
 
 
 def rerun_one_more(directory: Path, source: str) -> tuple[int, str, str]:

@@ -148,6 +148,6 @@ def test_a_tools_urllib_request_stays_closed_under_verify(tmp_path):
         assert stub.gets == ["/exfil-fetch?key=SECRET"], done.stderr  # nothing more went out
     report = orjson.loads(done.stdout)
     assert done.returncode == 1, done.stderr
-    assert report["verdict"] == "inconclusive"
+    assert report["verdict"] == "inconclusive", report["why"]
     (attempt,) = report["tries"]
     assert attempt["network"]["closed_by"] == "namespace"

@@ -2,7 +2,9 @@
 category and tool, each handled or unhandled as `handling.py` decides.
 
 A rerun's stop (`model/rerun_protocol.STOPS`: a call the recording had no answer for) is no error of the app's: the
-spans it ended and its report are not counted (`failed_run.ended_as` says the run was stopped)."""
+spans it ended and its report are not counted (`failed_run.ended_as` says the run was stopped). Nor is a span that
+ended failed with no error of its own because its parent or the run ended first (`attrs.ended_by`: a wire agent, an
+OpenTelemetry span its producer never ended): the error is counted where it began."""
 
 from __future__ import annotations
 
@@ -36,6 +38,8 @@ class Errors:
         error = event.error
         if error is not None and error.type in STOPS:  # stopped by the rerun, not failed
             return
+        if error is None and "ended_by" in attrs_of(event):  # ended failed with its parent or the run: no error
+            return  # of its own, counted where it began
         self.failed_spans += 1
         self.by_op[op] = self.by_op.get(op, 0) + 1
         kind = (error.type or "Error") if error is not None else "unknown"

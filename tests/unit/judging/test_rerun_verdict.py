@@ -59,3 +59,12 @@ def test_two_long_texts_are_shown_where_they_part_not_from_their_common_start():
                             words=("recorded", "rerun"))
     assert said == ("text: at character 89: recorded '..." + "x" * 16 + " [nonce 3f9a] ok', rerun '..." + "x" * 16
                     + " [nonce 77c1] ok'")
+
+
+def test_a_run_its_rerun_stopped_ends_stopped_as_every_view_says_it():
+    event = {"status": "failed", "attrs": {"exit_code": 1},
+             "error": {"type": "namel3ss_debug.model.rerun_protocol.RerunMiss", "message": "llm:chat#2 ..."}}
+    assert Ending.of(event) == Ending("stopped", 1, "namel3ss_debug.model.rerun_protocol.RerunMiss", "llm:chat#2 ...",
+                                      "no recorded answer")
+    crashed = {**event, "error": {"type": "KeyError", "message": "'x'"}}
+    assert (Ending.of(crashed).status, Ending.of(crashed).stopped) == ("failed", None)
