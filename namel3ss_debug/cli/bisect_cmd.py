@@ -94,6 +94,6 @@ def bisect(trace: str, answers_path: Path | None, good: str | None, base_url: st
                             output, config_path, app_stdout_to_stderr=fmt == "json")
     report = bisect_trace(request, env, announcer(cwd, allowed, env),
                           lambda number, keys: tell("render.bisect.text:probing", number, keys),
-                          lambda endpoints: tell("render.verify.text:going_live", endpoints, "bisect"))
+                          lambda endpoints: tell("render.rerun.live:going_live", endpoints, "bisect"))
     show(report, fmt, VIEWS)
     sys.exit(report.exit_code)

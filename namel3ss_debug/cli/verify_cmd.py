@@ -91,6 +91,6 @@ def verify(trace: str, base_url: str | None, live_own: bool, live_requests: bool
                             config_path, app_stdout_to_stderr=fmt == "json", consent=consent(allowed, env))
     report = verify_trace(request, env, announcer(cwd, allowed, env),
                           lambda number, repeat: tell("render.verify.text:trying", number, repeat),
-                          lambda endpoints: tell("render.verify.text:going_live", endpoints))
+                          lambda endpoints: tell("render.rerun.live:going_live", endpoints))
     show(report, fmt, VIEWS)
     sys.exit(report.exit_code)

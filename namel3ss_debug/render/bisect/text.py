@@ -9,8 +9,8 @@ from ...judging.bisect import FOUND, NONE, NOT_MONOTONE
 from ...judging.bisect_report import BisectReport, BisectRerun
 from ...rerun.candidates import short_repr
 from ...judging.outcome import Outcome
+from ..rerun.live import misses_go
 from ..rerun.miss import miss_lines
-from ..verify.text import misses_go
 from ..text import visible
 
 _STYLE = {FOUND: "bold green", NONE: "bold yellow", NOT_MONOTONE: "bold yellow"}

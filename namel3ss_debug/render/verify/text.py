@@ -9,6 +9,7 @@ from ...rerun.candidates import Miss, short_repr
 from ...judging.outcome import Outcome
 from ...judging.verdict import FIXED, IMPROVED, INCONCLUSIVE, REGRESSED
 from ...judging.verify_report import Try, VerifyReport
+from ..rerun.live import misses_go
 from ..rerun.miss import miss_lines
 from ..text import visible
 
@@ -62,27 +63,6 @@ def _judged_by(report: VerifyReport) -> str:
         said.append(f"--expect {report.expect}")
     live = misses_go(report.base_url, report.live, report.endpoints)
     return ", ".join(said) + f"; {live}" + ("; --live-requests" if report.live_tools else "")
-
-
-def misses_go(base_url: str | None, own: bool, endpoints: tuple[str, ...]) -> str:
-    """Where an LLM call the recording cannot answer goes (`verify`'s and `bisect`'s reports)."""
-    if base_url:
-        return f"LLM misses live at {base_url}"
-    if own:
-        return f"LLM misses live at the endpoints the app called ({_endpoints(endpoints)})"
-    return "LLM misses reported (no --base-url or --live)"
-
-
-def _endpoints(endpoints: tuple[str, ...]) -> str:
-    return ", ".join(endpoints) if endpoints else "the recording names none"
-
-
-def going_live(endpoints: tuple[str, ...], command: str = "verify") -> Text:
-    """The line `verify` or `bisect` writes on stderr before its first rerun under `--live`: where what the
-    recording cannot answer goes."""
-    return Text(visible(f"{command}: --live: LLM calls the recording cannot answer go to the endpoints the app called "
-                        f"({_endpoints(endpoints)}), with the environment's keys; the report counts them"),
-                style="yellow")
 
 
 def _try(attempt: Try, numbered: bool) -> list[Text]:
