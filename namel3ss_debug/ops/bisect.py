@@ -48,7 +48,7 @@ from ..store.reader import TraceReader
 from ..store.sources import RunSource
 from .environment import Environment
 from .traces import TraceArgs, make_reader, open_traces
-from .judged import JudgedRecording, Judging, endpoints_of, judge_recording, opened_run, why_stopped
+from .judged import GoingLive, JudgedRecording, Judging, judge_recording, live_endpoints, opened_run, why_stopped
 from .replay import load_run
 
 ANSWERED = ("llm", "tool")  # the calls a good run's answers replace
@@ -71,7 +71,7 @@ class BisectRequest:
 
 def bisect_trace(request: BisectRequest, env: Environment, announce: Callable[[Recorded, str | None, str], None],
                  probing: Callable[[int, tuple[str, ...]], None] = lambda number, keys: None,
-                 going_live: Callable[[tuple[str, ...]], None] = lambda endpoints: None) -> BisectReport:
+                 going_live: GoingLive = lambda endpoints: None) -> BisectReport:
     """Everything `bisect TRACE` does: check the request, read the answers, open the runs, and bisect.
     UsageError (exit 2) for neither or both of --answers and --good, a bad answers file or --expect rule, a bad
     --base-url or one with --live, or an input of several runs."""
@@ -122,7 +122,7 @@ class BisectOptions:
 def bisect_app(source: RunSource, options: BisectOptions, env: Environment,
                announce: Callable[[Recorded, str | None, str], None],
                probing: Callable[[int, tuple[str, ...]], None] = lambda number, keys: None,
-               going_live: Callable[[tuple[str, ...]], None] = lambda endpoints: None) -> BisectReport:
+               going_live: GoingLive = lambda endpoints: None) -> BisectReport:
     """Everything `bisect` does; `announce` hears which app is about to run (and may refuse it), `going_live`
     where `--live` sends what the recording cannot answer (before the first rerun), `probing` each rerun as it
     starts (its number and the keys it substitutes)."""
@@ -142,15 +142,13 @@ def bisect_app(source: RunSource, options: BisectOptions, env: Environment,
 def _bisect(judged: JudgedRecording, good: Recording | None, options: BisectOptions,
             announce: Callable[[Recorded, str | None, str], None],
             probing: Callable[[int, tuple[str, ...]], None],
-            going_live: Callable[[tuple[str, ...]], None]) -> BisectReport:
+            going_live: GoingLive) -> BisectReport:
     """The search over the candidates, each probe a rerun judged against the bad run."""
     candidates = _candidates(judged.recording(), options.answers, good, judged.label)
     values = {candidate.key: candidate.value for candidate in candidates}
     fallback = _fallback(options.answers, good)
     announce(judged.recorded, judged.timeline.run_id, judged.label)
-    endpoints = endpoints_of(judged.timeline) if options.live.own else ()
-    if options.live.own:
-        going_live(endpoints)
+    endpoints = live_endpoints(judged.timeline, options.live, going_live)
     reruns: list[BisectRerun] = []
 
     def flips(keys: tuple[str, ...]) -> bool | None:

@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, Callable
 from urllib.parse import urlsplit
 
 from ..analysis.thresholds import Judging as RuleJudging, thresholds_from
@@ -35,6 +35,7 @@ from ..recording.load import load_timeline
 from ..recording.timeline import Timeline
 from ..recording.call_paths import PathTable
 from ..rerun.candidates import Miss
+from ..rerun.policy import LiveCalls
 from ..judging.expect import Expectation
 from ..judging.outcome import Outcome, outcome_of
 from ..recording.calls import Recording
@@ -44,6 +45,8 @@ from ..store.sources import STDIN, RunSource
 from .environment import Environment
 from .replay import load_run
 from .rerun import rerun_settings, trace_file
+
+GoingLive = Callable[[tuple[str, ...]], None]  # hears where `--live` sends the calls the recording cannot answer
 
 
 @dataclass(frozen=True)
@@ -167,3 +170,13 @@ def endpoints_of(timeline: Timeline) -> tuple[str, ...]:
         if parts is not None and parts.scheme and parts.netloc:
             found[f"{parts.scheme}://{parts.netloc}"] = None
     return tuple(found)
+
+
+def live_endpoints(timeline: Timeline, live: LiveCalls, going_live: GoingLive) -> tuple[str, ...]:
+    """Under `--live` (`live.own`): the recorded run's endpoints (`endpoints_of`), told to `going_live` before the
+    first rerun; () and nothing told otherwise."""
+    if not live.own:
+        return ()
+    endpoints = endpoints_of(timeline)
+    going_live(endpoints)
+    return endpoints

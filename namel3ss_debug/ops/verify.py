@@ -32,7 +32,7 @@ from ..rerun.answerer import Rerun
 from ..store.sources import RunSource
 from .environment import Environment
 from .traces import TraceArgs, make_reader, open_traces
-from .judged import JudgedRecording, Judging, endpoints_of, judge_recording, opened_run, why_stopped
+from .judged import GoingLive, JudgedRecording, Judging, judge_recording, live_endpoints, opened_run, why_stopped
 
 MAX_REPEAT = 100
 
@@ -54,7 +54,7 @@ class VerifyRequest:
 
 def verify_trace(request: VerifyRequest, env: Environment, announce: Callable[[Recorded, str | None, str], None],
                  trying: Callable[[int, int], None] = lambda number, repeat: None,
-               going_live: Callable[[tuple[str, ...]], None] = lambda endpoints: None) -> VerifyReport:
+                 going_live: GoingLive = lambda endpoints: None) -> VerifyReport:
     """Everything `verify TRACE` does: check the request, open its one run, and verify the app against it.
     UsageError (exit 2) for a bad --base-url or --expect, --live with --base-url, or a TRACE of several runs."""
     request.live.check()
@@ -82,14 +82,12 @@ class VerifyOptions:
 def verify_app(source: RunSource, options: VerifyOptions, env: Environment,
                announce: Callable[[Recorded, str | None, str], None],
                trying: Callable[[int, int], None] = lambda number, repeat: None,
-               going_live: Callable[[tuple[str, ...]], None] = lambda endpoints: None) -> VerifyReport:
+               going_live: GoingLive = lambda endpoints: None) -> VerifyReport:
     """Everything `verify` does; `announce` hears which app is about to run (and may refuse it), `going_live`
     where `--live` sends what the recording cannot answer (before the first try), `trying` each try as it starts."""
     with judge_recording(source, options.judging, env) as judged:
         announce(judged.recorded, judged.timeline.run_id, source.label)
-        endpoints = endpoints_of(judged.timeline) if options.live.own else ()
-        if options.live.own:
-            going_live(endpoints)
+        endpoints = live_endpoints(judged.timeline, options.live, going_live)
         tries = []
         choosing = options.consent.choosing(source.files, env.environ)  # asked once for all the tries
         for number in range(1, options.repeat + 1):

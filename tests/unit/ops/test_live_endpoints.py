@@ -1,0 +1,53 @@
+"""Under `--live`, `verify` and `bisect` send what the recording cannot answer to the endpoints the recorded run's
+LLM requests went to (`ops/judged.live_endpoints`, the one place both commands find and announce them): each
+endpoint once, in the order first called, told before the first rerun; without `--live`, none and nothing told."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from support.tracefactory import TraceBuilder
+
+from namel3ss_debug.ops.judged import live_endpoints
+from namel3ss_debug.recording.load import load_timeline
+from namel3ss_debug.recording.timeline import Timeline
+from namel3ss_debug.rerun.policy import LiveCalls
+from namel3ss_debug.store.problems import ReadProblems
+from namel3ss_debug.store.reader import TraceReader
+from namel3ss_debug.store.sources import RunSource
+
+URLS = ("https://api.openai.com/v1/chat/completions", "http://127.0.0.1:8000/v1/messages",
+        "https://api.openai.com/v1/chat/completions")
+
+
+def recorded(path: Path) -> Timeline:
+    trace = TraceBuilder()
+    trace.run_start()
+    for url in URLS:
+        span = trace.span("llm", "chat", 10, model="m")
+        next(event for event in trace.events if event["span_id"] == span)["attrs"] = {"http": {"url": url}}
+    trace.span("tool", "search", 5)
+    trace.run_end()
+    trace.write(path)
+    return load_timeline(RunSource(str(path), (str(path),)), TraceReader(ReadProblems()))
+
+
+def test_under_live_the_endpoints_the_app_called_are_told_once_each_in_order(tmp_path: Path) -> None:
+    heard: list[tuple[str, ...]] = []
+    timeline = recorded(tmp_path / "run.jsonl")
+    try:
+        endpoints = live_endpoints(timeline, LiveCalls(own=True), heard.append)
+    finally:
+        timeline.close()
+    assert endpoints == ("https://api.openai.com", "http://127.0.0.1:8000")
+    assert heard == [endpoints]
+
+
+def test_without_live_there_are_no_endpoints_and_nothing_is_told(tmp_path: Path) -> None:
+    heard: list[tuple[str, ...]] = []
+    timeline = recorded(tmp_path / "run.jsonl")
+    try:
+        endpoints = live_endpoints(timeline, LiveCalls(base_url="http://127.0.0.1:9"), heard.append)
+    finally:
+        timeline.close()
+    assert (endpoints, heard) == ((), [])
